@@ -1,0 +1,3 @@
+from policytui.cli import entry
+
+entry()

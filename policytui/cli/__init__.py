@@ -1,0 +1,70 @@
+"""The `policytui` command line.
+
+Each subcommand lives in its own module under `policytui.cli` with two functions:
+`add_arguments(parser)` and `run(args) -> int`. Modules import their heavy dependencies
+(mcp, textual, jsonschema) inside `run`, so `policytui --help` and the TUI's first paint stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name -> (module, one-line help). Order is the order `--help` lists them.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "connect": ("policytui.cli.connect_cmd", "open the policy editor for a server"),
+    "validate": ("policytui.cli.validate_cmd", "check policy files and report every problem"),
+    "fmt": ("policytui.cli.fmt_cmd", "rewrite a policy file in canonical form"),
+    "check": ("policytui.cli.check_cmd", "decide one tool call against a policy"),
+    "schema": ("policytui.cli.schema_cmd", "print the policy JSON Schema"),
+    "servers": ("policytui.cli.servers_cmd", "list the MCP servers policytui knows of"),
+    "tools": ("policytui.cli.tools_cmd", "list a server's tools with their risk"),
+    "snapshot": ("policytui.cli.snapshot_cmd", "record a server's tools to a file"),
+    "init": ("policytui.cli.init_cmd", "write a starting policy from a preset"),
+    "export": ("policytui.cli.export_cmd", "convert a policy to another gateway's format"),
+    "gateway": ("policytui.cli.gateway_cmd", "enforce a policy in front of a server"),
+    "approvals": ("policytui.cli.approvals_cmd", "list and answer calls waiting for approval"),
+}
+
+
+class UsageError(Exception):
+    """A problem with how the command was called (exit code 2)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="policytui",
+        description="Build, check and enforce MCP gateway policies from the terminal.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue  # a command whose module is not there yet is simply not offered
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(command_parser)
+        command_parser.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except UsageError as exc:
+        print(f"policytui {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def entry() -> None:
+    sys.exit(main())

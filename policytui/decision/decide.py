@@ -1,0 +1,222 @@
+"""The one function that decides a tool call. The simulator, the TUI's preview, `policytui check`
+and the gateway all call `decide`, so they can never disagree.
+
+Order (docs/policy-format.md): hide -> default -> action deny -> require/deny_if -> approval ->
+tool limits -> all_tools limits -> allowed. A later step can only deny; nothing turns a deny into
+an allow.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from policytui.decision.conditions import evaluate
+from policytui.decision.counters import CounterKey, CounterStore, seconds_left, window_start
+from policytui.policy.model import Condition, Limit, Policy
+
+
+class Outcome(str, enum.Enum):
+    ALLOWED = "allowed"
+    DENIED = "denied"
+    HIDDEN = "hidden"
+    NEEDS_APPROVAL = "needs_approval"
+
+
+class Approval(str, enum.Enum):
+    """What a human said about a held call. Passed back into `decide` for the second pass."""
+
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    TIMED_OUT = "timed_out"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: `grant` is the client credential, `session` one connection."""
+
+    grant: str = "default"
+    session: str = "default"
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    # The text the agent sees after "[POLICY DENIED] " (empty when allowed).
+    reason: str
+    # Which rule decided, as a path into the policy: "hide", "default", "tools.X.deny_if[0]", ...
+    rule: str
+    # Counters to charge if the call is forwarded (allowed calls only).
+    charges: tuple[CounterKey, ...] = field(default=())
+    # For a rate-limit denial: seconds until the window resets.
+    retry_after: int | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.outcome is Outcome.ALLOWED
+
+    def agent_text(self) -> str:
+        """What a gateway answers the agent for a blocked call."""
+        return f"[POLICY DENIED] {self.reason}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome.value,
+            "reason": self.reason,
+            "rule": self.rule,
+            "retry_after": self.retry_after,
+        }
+
+
+def _quote(name: str) -> str:
+    return json.dumps(name, ensure_ascii=False)
+
+
+def _holds(condition: Condition, args: Any) -> bool:
+    """For deny_if / require_approval_if: missing or wrong-typed arguments count as holding."""
+    result = evaluate(condition, args)
+    return True if result is None else result
+
+
+def _satisfied(condition: Condition, args: Any) -> bool:
+    """For require: missing or wrong-typed arguments count as failing."""
+    return evaluate(condition, args) is True
+
+
+def _key(limit: Limit, caller: Caller, now: float) -> CounterKey:
+    scope = limit.effective_scope
+    scope_id = {"grant": caller.grant, "session": caller.session, "global": "*"}[scope]
+    return CounterKey(limit.counter, scope, scope_id, limit.window, window_start(limit.window, now))
+
+
+def _check_limits(
+    limits: list[tuple[str, Limit]], caller: Caller, counters: CounterStore | None, now: float
+) -> Decision | tuple[CounterKey, ...]:
+    """Either the denial of the first limit that is full, or the keys to charge."""
+    charges: list[CounterKey] = []
+    for rule_path, limit in limits:
+        key = _key(limit, caller, now)
+        used = counters.count(key) if counters is not None else 0
+        if used + 1 > limit.max:
+            wait = seconds_left(limit.window, now)
+            return Decision(
+                Outcome.DENIED,
+                f"rate limit {limit.max} per {limit.window} reached; retry in {wait} s",
+                rule_path,
+                retry_after=wait,
+            )
+        if key not in charges:  # two limits on one counter charge it once per call
+            charges.append(key)
+    return tuple(charges)
+
+
+def decide(
+    policy: Policy,
+    tool: str,
+    args: Any = None,
+    counters: CounterStore | None = None,
+    *,
+    caller: Caller = Caller(),
+    now: float | None = None,
+    approval: Approval | None = None,
+) -> Decision:
+    """Decide one `tools/call`. Pure: reads counters, never changes them.
+
+    A call that needs a human comes back NEEDS_APPROVAL; ask, then call again with `approval`.
+    """
+    if now is None:
+        now = time.time()
+    if args is None:
+        args = {}
+    name = _quote(tool)
+
+    # 1. Hidden tools do not exist for the agent.
+    if policy.is_hidden(tool):
+        return Decision(Outcome.HIDDEN, f"Tool {name} is hidden by policy", "hide")
+
+    global_limits = [
+        (f"all_tools.limits[{i}]", limit)
+        for i, limit in enumerate((policy.all_tools.limits or []) if policy.all_tools else [])
+    ]
+    rule = policy.rule(tool)
+
+    # 2. Unlisted tools: the default decides.
+    if rule is None:
+        if policy.default == "deny":
+            return Decision(
+                Outcome.DENIED, f"Tool {name} is not allowed by policy (default deny)", "default"
+            )
+        outcome = _check_limits(global_limits, caller, counters, now)
+        if isinstance(outcome, Decision):
+            return outcome
+        return Decision(Outcome.ALLOWED, "", "default", charges=outcome)
+
+    base = f"tools.{tool}"
+
+    # 3. A denied tool.
+    if rule.effective_action == "deny":
+        return Decision(
+            Outcome.DENIED, rule.reason or f"Tool {name} is denied by policy", f"{base}.action"
+        )
+
+    # 4. Argument conditions.
+    for i, condition in enumerate(rule.require or []):
+        if not _satisfied(condition, args):
+            text = f"required condition not met: {condition.describe()}"
+            return Decision(
+                Outcome.DENIED, _with_reason(rule.reason, text), f"{base}.require[{i}]"
+            )
+    for i, condition in enumerate(rule.deny_if or []):
+        if _holds(condition, args):
+            text = f"denied because {condition.describe()}"
+            return Decision(
+                Outcome.DENIED, _with_reason(rule.reason, text), f"{base}.deny_if[{i}]"
+            )
+
+    # 5. Human approval.
+    approval_rule: str | None = None
+    approval_text = ""
+    if rule.effective_action == "require_approval":
+        approval_rule, approval_text = f"{base}.action", f"Tool {name} requires approval"
+    else:
+        for i, condition in enumerate(rule.require_approval_if or []):
+            if _holds(condition, args):
+                approval_rule = f"{base}.require_approval_if[{i}]"
+                approval_text = f"approval required because {condition.describe()}"
+                break
+    if approval_rule is not None:
+        if approval is None:
+            return Decision(Outcome.NEEDS_APPROVAL, approval_text, approval_rule)
+        if approval is Approval.REJECTED:
+            return Decision(
+                Outcome.DENIED,
+                _with_reason(rule.reason, f"{approval_text}; a human rejected the call"),
+                approval_rule,
+            )
+        if approval is Approval.TIMED_OUT:
+            return Decision(
+                Outcome.DENIED,
+                _with_reason(rule.reason, f"{approval_text}; no human answered in time"),
+                approval_rule,
+            )
+
+    # 6. Limits: the tool's own, then the shared ones.
+    tool_limits = [(f"{base}.limits[{i}]", limit) for i, limit in enumerate(rule.limits or [])]
+    outcome = _check_limits(tool_limits + global_limits, caller, counters, now)
+    if isinstance(outcome, Decision):
+        return outcome
+
+    # 7. Allowed.
+    return Decision(Outcome.ALLOWED, "", approval_rule or base, charges=outcome)
+
+
+def _with_reason(reason: str | None, text: str) -> str:
+    return f"{reason} ({text})" if reason else text
+
+
+def visible_tools(policy: Policy, names: list[str]) -> list[str]:
+    """The names an agent sees in `tools/list`: hidden ones removed, order kept."""
+    return [n for n in names if not policy.is_hidden(n)]

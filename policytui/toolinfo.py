@@ -1,0 +1,137 @@
+"""What a server told us about its tools, kept exactly as sent.
+
+Every part of policytui that looks at tools (classifier, TUI, validator, gateway) reads them
+through these two types, so a tool list from a live server, a snapshot file or a test fixture
+looks the same to all of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ToolInfo:
+    """One tool as the server described it. All text in here is untrusted."""
+
+    name: str
+    description: str = ""
+    title: str | None = None
+    input_schema: dict[str, Any] = field(default_factory=dict)
+    output_schema: dict[str, Any] | None = None
+    # Wire-form annotations (camelCase keys), only the keys the server actually sent:
+    # an absent hint is no evidence, so we never fill in defaults here.
+    annotations: dict[str, Any] = field(default_factory=dict)
+    # The tool object exactly as it arrived, for snapshots and the gateway's verbatim answers.
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> ToolInfo:
+        """Build from a `tools/list` entry in wire form. Raises ValueError if it is not a tool."""
+        if not isinstance(data, dict):
+            raise ValueError("tool entry is not an object")
+        name = data.get("name")
+        if not isinstance(name, str) or not name:
+            raise ValueError("tool has no name")
+        description = data.get("description")
+        if description is not None and not isinstance(description, str):
+            raise ValueError(f"tool {name!r} has a description that is not text")
+        title = data.get("title")
+        annotations = data.get("annotations")
+        if annotations is not None and not isinstance(annotations, dict):
+            raise ValueError(f"tool {name!r} has annotations that are not an object")
+        annotations = dict(annotations or {})
+        # Older servers put the title only inside annotations.
+        if title is None and isinstance(annotations.get("title"), str):
+            title = annotations["title"]
+        input_schema = data.get("inputSchema")
+        if not isinstance(input_schema, dict):
+            raise ValueError(f"tool {name!r} has no inputSchema object")
+        output_schema = data.get("outputSchema")
+        if output_schema is not None and not isinstance(output_schema, dict):
+            raise ValueError(f"tool {name!r} has an outputSchema that is not an object")
+        return cls(
+            name=name,
+            description=description or "",
+            title=title if isinstance(title, str) else None,
+            input_schema=input_schema,
+            output_schema=output_schema,
+            annotations=annotations,
+            raw=data,
+        )
+
+    def to_wire(self) -> dict[str, Any]:
+        """The tool in wire form: the original object when we have it."""
+        if self.raw:
+            return self.raw
+        out: dict[str, Any] = {"name": self.name}
+        if self.title is not None:
+            out["title"] = self.title
+        if self.description:
+            out["description"] = self.description
+        out["inputSchema"] = self.input_schema
+        if self.output_schema is not None:
+            out["outputSchema"] = self.output_schema
+        if self.annotations:
+            out["annotations"] = self.annotations
+        return out
+
+    def fingerprint(self) -> str:
+        """A hash of what an agent relies on (description and schemas), to detect a rewritten tool."""
+        payload = json.dumps(
+            [self.description, self.input_schema, self.output_schema],
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class BrokenTool:
+    """A `tools/list` entry that could not be read; the rest of the list still is."""
+
+    index: int
+    name: str | None
+    problem: str
+
+
+@dataclass
+class ServerListing:
+    """A server's identity and its tools, from a live connection or a snapshot file."""
+
+    tools: list[ToolInfo]
+    server_name: str = ""
+    server_version: str = ""
+    instructions: str = ""
+    # "stdio", "http", "sse", or "snapshot" when read from a file.
+    transport: str = "snapshot"
+    # Human description of where this came from: a command line (secrets removed), URL or file.
+    source: str = ""
+    broken_tools: list[BrokenTool] = field(default_factory=list)
+    # Set when this is an offline snapshot standing in for a live server, and why.
+    offline_reason: str | None = None
+
+    @classmethod
+    def from_tool_dicts(cls, entries: list[Any], **kwargs: Any) -> ServerListing:
+        """Read wire-form tool entries, keeping the good ones and naming the broken ones."""
+        tools: list[ToolInfo] = []
+        broken: list[BrokenTool] = []
+        for index, entry in enumerate(entries):
+            try:
+                tools.append(ToolInfo.from_wire(entry))
+            except ValueError as exc:
+                name = entry.get("name") if isinstance(entry, dict) else None
+                broken.append(
+                    BrokenTool(index, name if isinstance(name, str) else None, str(exc))
+                )
+        return cls(tools=tools, broken_tools=broken, **kwargs)
+
+    def tool(self, name: str) -> ToolInfo | None:
+        for tool in self.tools:
+            if tool.name == name:
+                return tool
+        return None

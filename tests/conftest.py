@@ -1,0 +1,28 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def test_servers() -> Path:
+    """Where tests/servers/install.sh put the real third-party servers."""
+    return Path(os.environ.get("POLICYTUI_TEST_SERVERS", ROOT / ".test-servers"))
+
+
+def load_server_fixture(name: str) -> dict:
+    """A real server's tool list as it was sent, from tests/fixtures/servers/NAME.json."""
+    return json.loads((FIXTURES / "servers" / f"{name}.json").read_text(encoding="utf-8"))
