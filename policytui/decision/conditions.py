@@ -7,6 +7,7 @@ the op. The caller turns None against the agent: a `require` fails, a `deny_if` 
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 from typing import Any
@@ -49,6 +50,9 @@ def _json_kind(value: Any) -> str:
 
 
 def _is_number(value: Any) -> bool:
+    # NaN compares false with everything, so `gt 1000` would let it through: it is no number.
+    if isinstance(value, float) and math.isnan(value):
+        return False
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -58,12 +62,28 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 
 def _same(a: Any, b: Any) -> bool:
-    # JSON equality: 1 == 1.0, but true is not 1.
-    return _json_kind(a) == _json_kind(b) and a == b
+    """JSON equality, all the way down: 1 == 1.0, but true is not 1, nor [true] [1]."""
+    kind = _json_kind(a)
+    if kind != _json_kind(b):
+        return False
+    if kind == "array":
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if kind == "object":
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return bool(a == b)
 
 
 def evaluate(condition: Condition, args: Any) -> bool | None:
     """Does the condition hold for these call arguments? None = missing or wrong type."""
+    try:
+        return _evaluate(condition, args)
+    except Exception:  # noqa: BLE001
+        # A condition edited in memory past validation (a pattern that does not compile, a
+        # text where a number belongs) must not crash a gateway; it counts against the caller.
+        return None
+
+
+def _evaluate(condition: Condition, args: Any) -> bool | None:
     actual = lookup(args, condition.path)
     op, expected = condition.op, condition.value
     if op == "exists":
@@ -73,9 +93,14 @@ def evaluate(condition: Condition, args: Any) -> bool | None:
     if op in ("eq", "neq"):
         if _json_kind(actual) != _json_kind(expected):
             return None
-        return (actual == expected) if op == "eq" else (actual != expected)
+        equal = _same(actual, expected)
+        return equal if op == "eq" else not equal
     if op in ("in", "not_in"):
         if isinstance(actual, (dict, list)):
+            return None
+        # Like eq: an argument of a kind none of the listed values has ("5" against [5, 6])
+        # is the wrong type, not simply "not in the list".
+        if expected and all(_json_kind(item) != _json_kind(actual) for item in expected):
             return None
         found = any(_same(actual, item) for item in expected)
         return found if op == "in" else not found

@@ -190,13 +190,14 @@ def decide(
     if approval_rule is not None:
         if approval is None:
             return Decision(Outcome.NEEDS_APPROVAL, approval_text, approval_rule)
-        if approval is Approval.REJECTED:
+        answer = _answer(approval)
+        if answer is Approval.REJECTED:
             return Decision(
                 Outcome.DENIED,
                 _with_reason(rule.reason, f"{approval_text}; a human rejected the call"),
                 approval_rule,
             )
-        if approval is Approval.TIMED_OUT:
+        if answer is not Approval.APPROVED:  # timed out, or anything we do not understand
             return Decision(
                 Outcome.DENIED,
                 _with_reason(rule.reason, f"{approval_text}; no human answered in time"),
@@ -211,6 +212,14 @@ def decide(
 
     # 7. Allowed.
     return Decision(Outcome.ALLOWED, "", approval_rule or base, charges=outcome)
+
+
+def _answer(approval: Any) -> Approval | None:
+    """The human's answer as an Approval; anything unrecognised is None (and denies)."""
+    try:
+        return Approval(approval)
+    except ValueError:
+        return None
 
 
 def _with_reason(reason: str | None, text: str) -> str:

@@ -12,10 +12,13 @@ Unknown keys that are not `x-*` are errors: a typo such as `"limts"` must never 
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from policytui.policy.schema import regex_problem
 
 Window = Literal["minute", "hour", "day"]
 Scope = Literal["grant", "session", "global"]
@@ -44,6 +47,9 @@ class Node(BaseModel):
 
     # Canonical order of this object's own keys when written out.
     FIELD_ORDER: ClassVar[tuple[str, ...]] = ()
+    # Keys whose value may be JSON null. Elsewhere an explicit null is an error, as in the
+    # JSON Schema: None means "not set", and a null would silently vanish on save.
+    NULLABLE: ClassVar[tuple[str, ...]] = ()
 
     _extensions: dict[str, Any] = PrivateAttr(default_factory=dict)
     _source_order: tuple[str, ...] = PrivateAttr(default=())
@@ -55,8 +61,12 @@ class Node(BaseModel):
             return handler(data)
         extensions = {k: v for k, v in data.items() if isinstance(k, str) and k.startswith("x-")}
         core = {k: v for k, v in data.items() if k not in extensions}
+        nulls = [k for k, v in core.items() if v is None and k not in cls.NULLABLE]
+        if nulls:
+            raise ValueError(f"{nulls[0]} must not be null; leave the key out instead")
         instance = handler(core)
-        instance._extensions = dict(extensions)
+        # Copied, so later edits to the caller's data never reach into the model (or back).
+        instance._extensions = copy.deepcopy(extensions)
         instance._source_order = tuple(k for k in data.keys() if isinstance(k, str))
         return instance
 
@@ -73,7 +83,9 @@ class Node(BaseModel):
             if value is None:
                 continue
             values[name] = _plain(value)
-        values.update(self._extensions)
+        # Deep copies: a document (or a copy_deep built from it) must never share mutable
+        # extension data with this object, or editing an undo snapshot would edit the live policy.
+        values.update(copy.deepcopy(self._extensions))
         ordered: dict[str, Any] = {}
         for key in self._source_order:
             if key in values:
@@ -100,6 +112,7 @@ class Condition(Node):
     """A test on one argument of a call: `{"path": "args.action", "op": "eq", "value": "delete"}`."""
 
     FIELD_ORDER: ClassVar[tuple[str, ...]] = ("path", "op", "value")
+    NULLABLE: ClassVar[tuple[str, ...]] = ("value",)
 
     path: str
     op: Op
@@ -140,10 +153,9 @@ def value_problem(op: str, value: Any) -> str | None:
     elif op == "regex":
         if not isinstance(value, str):
             return "op 'regex' needs a pattern string as its value"
-        try:
-            re.compile(value)
-        except re.error as exc:
-            return f"regex {value!r} does not compile: {exc}"
+        problem = regex_problem(value)
+        if problem:
+            return f"regex {value!r} {problem}"
     elif op == "contains":
         if isinstance(value, (dict, list)):
             return "op 'contains' needs a single value, not a list or object"
@@ -216,7 +228,11 @@ class Policy(Node):
     FIELD_ORDER: ClassVar[tuple[str, ...]] = (
         "$schema", "version", "default", "hide", "all_tools", "tools",
     )
-    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+    # Only the document's own key "$schema" fills schema_: a key spelled "schema_" in a file is
+    # an unknown key like any other (the JSON Schema says the same).
+    model_config = ConfigDict(
+        extra="forbid", strict=True, validate_by_name=False, validate_by_alias=True
+    )
 
     schema_: str | None = Field(default=None, alias="$schema")
     version: Literal["1"]
@@ -231,6 +247,13 @@ class Policy(Node):
         if names is not None and any(not n for n in names):
             raise ValueError("hide lists an empty tool name")
         return names
+
+    @field_validator("tools")
+    @classmethod
+    def _named_tools(cls, tools: dict[str, ToolRule] | None) -> dict[str, ToolRule] | None:
+        if tools is not None and "" in tools:
+            raise ValueError("tools has a rule for an empty tool name")
+        return tools
 
     @classmethod
     def new(cls, default: str = "deny") -> Policy:

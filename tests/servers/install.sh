@@ -25,17 +25,18 @@ pypi_server() {  # folder, pip arguments...
   echo "installed $*"
 }
 
-if command -v npm >/dev/null; then
-  npm_server everything @modelcontextprotocol/server-everything mcp-server-everything &
-  npm_server filesystem @modelcontextprotocol/server-filesystem mcp-server-filesystem &
-  npm_server memory @modelcontextprotocol/server-memory mcp-server-memory &
-else
-  echo "npm not found: the npm servers' tests will be skipped" >&2
-fi
-# The Kestra server as repackaged on PyPI (an older release, 29 tools): see tests/servers/README.md.
-pypi_server kestra iflow-mcp-mcp-server-python==0.1.2 &
-pypi_server time mcp-server-time &
+pids=()
+# Installs run side by side; each one's failure still fails the script (checked below).
+npm_server everything @modelcontextprotocol/server-everything mcp-server-everything & pids+=($!)
+npm_server filesystem @modelcontextprotocol/server-filesystem mcp-server-filesystem & pids+=($!)
+npm_server memory @modelcontextprotocol/server-memory mcp-server-memory & pids+=($!)
+# The Kestra server as repackaged on PyPI (an older release, 29 tools; its console script is
+# broken, so tests start it with python -c, see tests/servers/README.md).
+pypi_server kestra iflow-mcp-mcp-server-python==0.1.2 & pids+=($!)
+pypi_server time mcp-server-time & pids+=($!)
 # mcp-server-sqlite crashes at start when it meets mcp 2.x: a real "server dies at start" case.
-pypi_server sqlite-crash mcp-server-sqlite 'mcp>=2' &
-wait
+pypi_server sqlite-crash mcp-server-sqlite 'mcp>=2' & pids+=($!)
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+if [ "$failed" -ne 0 ]; then echo "installing a test server failed" >&2; exit 1; fi
 echo "test servers ready in $dest"

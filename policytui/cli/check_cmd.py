@@ -1,0 +1,62 @@
+"""`policytui check FILE TOOL [--args JSON]`: decide one tool call, as the gateway would.
+
+Exit codes: 0 the call is allowed, 1 it is not (denied, hidden, or waiting for approval),
+2 the command was called wrongly (e.g. --args is not a JSON object), 3 the policy file is
+invalid or cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from policytui.cli import UsageError
+from policytui.cli.policy_common import never_traceback, out
+
+EXIT_ALLOWED, EXIT_NOT_ALLOWED, EXIT_BAD_POLICY = 0, 1, 3
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="the policy file")
+    parser.add_argument("tool", metavar="TOOL", help="the tool the agent calls")
+    parser.add_argument("--args", metavar="JSON", default="{}",
+                        help='the call\'s arguments as a JSON object, e.g. \'{"action": "delete"}\'')
+    parser.add_argument("--approval", choices=("approved", "rejected", "timed_out"),
+                        help="what a human answered, for a call that needs approval")
+    parser.add_argument("--json", action="store_true", help="print the decision as JSON")
+
+
+@never_traceback("check")
+def run(args: argparse.Namespace) -> int:
+    from policytui.decision import Approval, Outcome, decide
+    from policytui.policy.display import visible
+    from policytui.policy.files import PolicyFileError, load_policy
+
+    try:
+        call_args = json.loads(args.args)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise UsageError(f"--args is not valid JSON: {exc}") from None
+    if not isinstance(call_args, dict):
+        raise UsageError("--args must be a JSON object, e.g. '{\"action\": \"get\"}'")
+    shown = visible(args.file)
+    try:
+        loaded = load_policy(args.file)
+    except PolicyFileError as exc:
+        out(f"{shown}: error: {visible(str(exc))}")
+        return EXIT_BAD_POLICY
+    if loaded.policy is None:
+        for problem in loaded.report.errors:
+            out(f"{shown}: error: {problem.format()}")
+        out(f"{shown}: cannot decide calls against an invalid policy")
+        return EXIT_BAD_POLICY
+    approval = Approval(args.approval) if args.approval else None
+    decision = decide(loaded.policy, args.tool, call_args, approval=approval)
+    if args.json:
+        out(json.dumps({"tool": args.tool, **decision.to_json()}, ensure_ascii=True))
+    else:
+        verdict = decision.outcome.value
+        out(f"{verdict}: {visible(decision.reason)}" if decision.reason else verdict)
+        out(f"rule: {visible(decision.rule)}")
+        if decision.outcome in (Outcome.DENIED, Outcome.HIDDEN):
+            out(f"agent sees: {visible(decision.agent_text())}")
+    return EXIT_ALLOWED if decision.allowed else EXIT_NOT_ALLOWED

@@ -1,0 +1,80 @@
+"""`policytui export FILE --format policylayer|intercept [-o OUT]`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+FORMAT_CHOICES = ("policylayer", "intercept")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="the policy file (policy.json) to convert")
+    parser.add_argument(
+        "--format",
+        "-f",
+        required=True,
+        choices=FORMAT_CHOICES,
+        help="target format: policylayer (hosted gateway JSON) or intercept (Intercept YAML)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        help="write the result to OUT (replaced atomically) instead of standard output",
+    )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def run(args: argparse.Namespace) -> int:
+    from policytui.cli import UsageError
+    from policytui.export import export_policy
+    from policytui.export.output import write_atomic
+    from policytui.policy.files import load_policy
+
+    source = Path(args.file)
+    if args.output and _same_file(source, Path(args.output)):
+        raise UsageError("the output file is the policy file itself; choose another name with -o")
+    try:
+        loaded = load_policy(source)
+    except Exception as exc:  # PolicyFileError and plain OSErrors both carry one sentence
+        print(f"policytui export: {_sentence(exc, source)}", file=sys.stderr)
+        return 1
+    if loaded.policy is None:
+        problems = list(getattr(loaded.report, "errors", []) or [])
+        print(f"policytui export: {source} is not a valid policy, so it was not exported.", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem.format() if hasattr(problem, 'format') else problem}", file=sys.stderr)
+        return 1
+
+    result = export_policy(loaded.policy, args.format)
+    for warning in result.warnings:
+        print(f"policytui export: warning: {warning}", file=sys.stderr)
+    if args.output:
+        try:
+            write_atomic(Path(args.output), result.text)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            print(f"policytui export: cannot write {args.output}: {reason}.", file=sys.stderr)
+            return 1
+    else:
+        sys.stdout.write(result.text)
+        sys.stdout.flush()
+    return 0
+
+
+def _sentence(exc: BaseException, source: Path) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return f"{source} does not exist."
+    if isinstance(exc, OSError):
+        return f"cannot read {source}: {exc.strerror or exc}."
+    text = str(exc)
+    return text if text.endswith(".") else text + "."

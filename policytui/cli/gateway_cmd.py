@@ -1,0 +1,210 @@
+"""`policytui gateway --policy FILE TARGET`: enforce a policy in front of an MCP server.
+
+The agent's client starts this command instead of the server (stdio), or reaches it over
+HTTP with `--listen`. Standard output carries the protocol and nothing else; diagnostics go to
+standard error or `--log FILE`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from typing import TYPE_CHECKING
+
+from policytui.cli import UsageError
+
+if TYPE_CHECKING:
+    from policytui.gateway.policy_watch import PolicyWatcher
+    from policytui.gateway.runner import GatewayConfig
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from policytui.cli.target_args import add_target_arguments
+
+    parser.add_argument("--policy", required=True, metavar="FILE", help="the policy file to enforce (reloaded when it changes)")
+    parser.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        help="serve streamable HTTP at http://HOST:PORT/mcp instead of standard input/output",
+    )
+    parser.add_argument(
+        "--tokens",
+        metavar="FILE",
+        help='bearer tokens for --listen: a JSON object {"<token>": "<grant name>"}; others get 401',
+    )
+    parser.add_argument(
+        "--grant", default="default", metavar="NAME", help="grant name for stdio clients (default: default)"
+    )
+    parser.add_argument("--dry-run", action="store_true", help="forward every call; only log what the policy would decide")
+    parser.add_argument(
+        "--approval-timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="deny a held call when no human answers within this time (default: 120)",
+    )
+    parser.add_argument(
+        "--approvals",
+        choices=("auto", "queue"),
+        default="auto",
+        help="auto: ask through the client (MCP elicitation) when it can, else the queue; queue: always the queue",
+    )
+    parser.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help="approvals queue and audit log folder (default: $POLICYTUI_STATE_DIR or ~/.local/state/policytui)",
+    )
+    parser.add_argument(
+        "--audit", metavar="FILE", help="audit log, JSON lines (default: STATE_DIR/audit.jsonl; '-' for standard error)"
+    )
+    parser.add_argument("--no-audit", action="store_true", help="write no audit log")
+    parser.add_argument("--log", metavar="FILE", help="diagnostic log file (default: standard error)")
+    parser.add_argument(
+        "--log-level", choices=("debug", "info", "warning", "error"), default="info", help="diagnostic detail"
+    )
+    parser.add_argument(
+        "--reload-interval", type=float, default=1.0, metavar="SECONDS", help="how often to check the policy file"
+    )
+    parser.add_argument(
+        "--call-timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="give up on an upstream request after this long (default: 300; 0 for never)",
+    )
+    add_target_arguments(parser)
+
+
+def _listen(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise UsageError(f"--listen wants HOST:PORT, e.g. 127.0.0.1:8765, not {text!r}")
+    return host, int(port)
+
+
+def _positive(name: str, value: float) -> float:
+    if not value > 0:
+        raise UsageError(f"{name} must be a positive number of seconds")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    from policytui.gateway.http import TokensError, is_loopback, load_tokens
+    from policytui.gateway.policy_watch import PolicyStartError, PolicyWatcher
+    from policytui.gateway.runner import GatewayConfig, configure_logging
+    from policytui.gateway.state import default_audit_path, default_state_dir, ensure_private_dir
+
+    if getattr(args, "offline", False):
+        raise UsageError("--offline does not apply: the gateway needs the live server")
+    listen = _listen(args.listen) if args.listen else None
+    if args.tokens and listen is None:
+        raise UsageError("--tokens applies only with --listen")
+    _positive("--approval-timeout", args.approval_timeout)
+    _positive("--reload-interval", args.reload_interval)
+    if args.call_timeout < 0:
+        raise UsageError("--call-timeout must be 0 (never) or a positive number of seconds")
+
+    configure_logging(args.log, args.log_level)
+
+    # A bad policy stops everything before a server is started: one sentence, exit 1.
+    try:
+        watcher = PolicyWatcher(Path(args.policy))
+    except PolicyStartError as exc:
+        return _fail(str(exc))
+
+    tokens = None
+    if args.tokens:
+        try:
+            tokens = load_tokens(Path(args.tokens))
+        except TokensError as exc:
+            return _fail(str(exc))
+    if listen is not None and tokens is None and not is_loopback(listen[0]):
+        raise UsageError("listening on a non-loopback address needs --tokens, so that strangers cannot call tools")
+
+    try:
+        spec = _target_spec(args)
+    except Exception as exc:  # DiscoveryError: one sentence already
+        return _fail(str(exc))
+    if spec.transport == "snapshot":
+        return _fail(f"{spec.describe()} is a snapshot file; the gateway needs a live server")
+
+    state_dir = Path(args.state_dir).expanduser() if args.state_dir else default_state_dir()
+    try:
+        ensure_private_dir(state_dir)
+    except OSError as exc:
+        return _fail(f"cannot create the state folder {state_dir}: {exc.strerror or exc}")
+    audit = None if args.no_audit else (args.audit or default_audit_path(state_dir))
+
+    config = GatewayConfig(
+        policy_path=Path(args.policy),
+        state_dir=state_dir,
+        server_name=spec.name,
+        audit=audit,
+        listen=listen,
+        tokens=tokens,
+        grant=args.grant,
+        approval_timeout=args.approval_timeout,
+        approval_mode=args.approvals,
+        dry_run=args.dry_run,
+        reload_interval=args.reload_interval,
+        call_timeout=args.call_timeout or None,
+    )
+    return _serve(config, spec, watcher, getattr(args, "timeout", None) or 30.0)
+
+
+def _serve(config: GatewayConfig, spec: object, watcher: PolicyWatcher, timeout: float) -> int:
+    import anyio
+
+    from policytui.discovery import DiscoveryError
+    from policytui.gateway.runner import default_connect, run_gateway
+
+    connect = default_connect(spec, timeout=timeout, call_timeout=config.call_timeout)
+    try:
+        anyio.run(lambda: run_gateway(config, connect, watcher=watcher))
+    except KeyboardInterrupt:
+        return 130
+    except BaseException as exc:  # noqa: BLE001 - anything left is one sentence, never a traceback
+        error = _first(exc, DiscoveryError)
+        if error is not None:
+            return _fail(error.report() if hasattr(error, "report") else str(error))
+        if isinstance(_first(exc, KeyboardInterrupt), KeyboardInterrupt):
+            return 130
+        import logging
+
+        logging.getLogger("policytui.gateway").exception("the gateway stopped on an unexpected error")
+        return _fail(f"the gateway stopped on an unexpected error: {type(exc).__name__}: {exc}")
+    return 0
+
+
+def _first(exc: BaseException, kind: type) -> BaseException | None:
+    if isinstance(exc, kind):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _first(inner, kind)
+            if found is not None:
+                return found
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None and cause is not exc and isinstance(cause, BaseException):
+        return _first(cause, kind) if isinstance(cause, (kind, BaseExceptionGroup)) else None
+    return None
+
+
+def _fail(message: str) -> int:
+    text = message if message.rstrip().endswith((".", ")")) or "\n" in message else message + "."
+    print(f"policytui gateway: {text}", file=sys.stderr)
+    return 1
+
+
+def _target_spec(args: argparse.Namespace) -> object:
+    """The server to put behind the gateway, from the same TARGET arguments as other commands."""
+    from policytui.cli import target_args
+
+    for name in ("spec_from_args", "resolve_from_args", "target_spec"):
+        resolve = getattr(target_args, name, None)
+        if resolve is not None:
+            return resolve(args)
+    raise RuntimeError("policytui.cli.target_args offers no way to resolve a target")

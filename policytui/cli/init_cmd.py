@@ -1,0 +1,201 @@
+"""`policytui init TARGET --preset NAME -o policy.json`: a starting policy from a preset.
+
+The server's tools are listed (live, or from a snapshot with `--from FILE`), classified, and the
+preset turns the classification into rules. Overrides given with `--override TOOL=CATEGORY`
+change a tool's category before the preset is applied and are stored in the policy under
+`x-policytui.overrides`, so the editor and later runs see them too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from policytui.risk.categories import CATEGORIES
+from policytui.risk.presets import PRESET_SUMMARIES, PRESETS, RECOMMENDED
+
+if TYPE_CHECKING:
+    from policytui.policy.model import Policy
+    from policytui.risk.classifier import Classification
+    from policytui.toolinfo import ServerListing
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    try:
+        from policytui.cli.target_args import add_target_arguments
+    except ModuleNotFoundError as exc:  # TEMPORARY until target_args lands
+        if exc.name != "policytui.cli.target_args":
+            raise
+        parser.add_argument("target", metavar="TARGET")
+        parser.add_argument("--from", dest="from_file", metavar="FILE")
+    else:
+        add_target_arguments(parser)
+    parser.add_argument(
+        "--preset",
+        choices=PRESETS,
+        default=RECOMMENDED,
+        help="; ".join(f"{name}: {text}" for name, text in PRESET_SUMMARIES.items())
+        + f" (default: {RECOMMENDED})",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the policy to FILE (default: print it to standard output)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace FILE if it exists (the old one is kept as FILE.bak)",
+    )
+    parser.add_argument(
+        "--override",
+        metavar="TOOL=CATEGORY",
+        action="append",
+        default=[],
+        help=f"treat TOOL as CATEGORY ({', '.join(CATEGORIES)}); repeatable; "
+        "kept in the policy under x-policytui.overrides",
+    )
+    parser.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="do not print the summary of what each tool gets",
+    )
+
+
+def parse_overrides(items: list[str]) -> dict[str, str]:
+    """`["delete_x=Read", ...]` -> {"delete_x": "Read"}; raises UsageError on a bad item."""
+    from policytui.cli import UsageError
+    from policytui.risk.categories import normalize_category
+
+    out: dict[str, str] = {}
+    for item in items:
+        tool, sep, value = item.rpartition("=")
+        category = normalize_category(value)
+        if not sep or not tool:
+            raise UsageError(f"--override {item!r} must look like TOOL=CATEGORY")
+        if category is None:
+            raise UsageError(f"--override {item!r}: {value!r} is not one of "
+                             f"{', '.join(CATEGORIES)}")
+        out[tool] = category
+    return out
+
+
+def describe_decision(policy: Policy, tool: str) -> str:
+    """A few words on what `policy` does with `tool`, for the summary table."""
+    if policy.is_hidden(tool):
+        return "hidden"
+    rule = policy.rule(tool)
+    if rule is None:
+        return f"{'allowed' if policy.default == 'allow' else 'denied'} (default)"
+    parts: list[str] = []
+    if rule.effective_action == "deny":
+        return "denied"
+    if rule.effective_action == "require_approval":
+        parts.append("needs approval")
+    if rule.require_approval_if:
+        values = rule.require_approval_if[0].value
+        shown = ", ".join(map(str, values)) if isinstance(values, list) else str(values)
+        parts.append(f"approval for {shown}")
+    if rule.require and not rule.require_approval_if:
+        values = rule.require[0].value
+        shown = ", ".join(map(str, values)) if isinstance(values, list) else str(values)
+        parts.append(f"only {shown}")
+    for limit in rule.limits or []:
+        parts.append(f"max {limit.max}/{limit.window}")
+    return "; ".join(parts) if parts else "allowed"
+
+
+def _summary(listing: ServerListing, policy: Policy, classes: dict[str, Classification],
+             preset: str) -> list[str]:
+    from policytui.discovery.textsafe import one_line
+
+    names = [t.name for t in listing.tools]
+    width = min(40, max((len(one_line(n, 40)) for n in names), default=4))
+    lines = [f"{'tool':{width}}  {'category':11} {'severity':8}  decision ({preset})"]
+    for name in names:
+        c = classes[name]
+        shown = one_line(name, 40)
+        mark = "*" if c.overridden else " "
+        lines.append(f"{shown:{width}}  {c.category:11} {c.severity:8}{mark} "
+                     f"{one_line(describe_decision(policy, name), 100)}")
+    if any(c.overridden for c in classes.values()):
+        lines.append("* category set by --override")
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    from policytui.cli import UsageError
+    from policytui.cli.policy_common import out
+    from policytui.cli.target_args import listing_from_args
+    from policytui.discovery.errors import DiscoveryError
+    from policytui.discovery.textsafe import visible
+    from policytui.policy.files import (
+        FileStamp,
+        PolicyFileError,
+        dumps_policy,
+        save_policy,
+    )
+    from policytui.policy.validate import validate_policy
+    from policytui.risk import classify_all
+    from policytui.risk.overrides import write_overrides
+    from policytui.risk.presets import build_policy
+
+    overrides = parse_overrides(args.override)
+    output = args.output
+    if output and os.path.isdir(output):
+        raise UsageError(f"{visible(output)} is a folder; give a file name for the policy")
+    if output and not args.force and os.path.lexists(output):
+        raise UsageError(f"{visible(output)} already exists; use --force to replace it "
+                         "(the old file is kept as a .bak)")
+
+    try:
+        listing = listing_from_args(args)
+    except DiscoveryError as exc:
+        out(f"policytui init: {visible(str(exc))}", err=True)
+        return 1
+
+    names = {t.name for t in listing.tools}
+    unknown = [name for name in overrides if name not in names]
+    if unknown:
+        raise UsageError(f"--override names a tool the server does not have: "
+                         f"{visible(unknown[0])}")
+    if not listing.tools:
+        out("policytui init: the server lists no tools; the policy has only a default",
+            err=True)
+    for broken in listing.broken_tools:
+        out(f"policytui init: skipped tool #{broken.index} "
+            f"({visible(broken.name or 'unnamed')}): {visible(broken.problem)}", err=True)
+
+    classes = classify_all(listing.tools, overrides)
+    policy = build_policy(listing, args.preset, classes)
+    if overrides:
+        write_overrides(policy, overrides)
+    report = validate_policy(policy, tools=listing.tools)
+    if not report.ok:  # a preset must never produce an invalid policy; refuse to write one
+        first = report.errors[0].format()
+        out(f"policytui init: the {args.preset} preset produced an invalid policy "
+            f"({visible(first)}); this is a bug in policytui", err=True)
+        return 1
+
+    summary_to_stderr = not output
+    if output:
+        try:
+            save_policy(output, policy,
+                        expected_stamp=None if args.force else FileStamp.missing())
+        except PolicyFileError as exc:
+            out(f"policytui init: {visible(str(exc))}", err=True)
+            return 1
+    else:
+        sys.stdout.write(dumps_policy(policy))
+        sys.stdout.flush()
+    if not args.quiet:
+        for line in _summary(listing, policy, classes, args.preset):
+            out(line, err=summary_to_stderr)
+        if output:
+            out(f"wrote {visible(output)}: {len(listing.tools)} tools, preset {args.preset}",
+                err=summary_to_stderr)
+    return 0

@@ -1,0 +1,99 @@
+"""Pieces shared by the policy commands (validate, fmt, check, schema).
+
+Everything printed here may come from a policy file or a server, so it goes through
+`display.visible` and is written as plain text, never as Rich markup.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from policytui.cli import UsageError
+
+if TYPE_CHECKING:
+    import argparse
+
+    from policytui.toolinfo import ToolInfo
+
+
+def out(text: str = "", *, err: bool = False) -> None:
+    """Print one line; characters the terminal cannot show are escaped instead of crashing."""
+    stream = sys.stderr if err else sys.stdout
+    try:
+        print(text, file=stream)
+    except UnicodeEncodeError:
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        print(text.encode(encoding, "backslashreplace").decode(encoding), file=stream)
+
+
+def never_traceback(name: str) -> Callable[[Callable[[argparse.Namespace], int]],
+                                            Callable[[argparse.Namespace], int]]:
+    """Wrap a command's `run` so an unexpected failure is one sentence and exit code 1."""
+
+    def wrap(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+        @functools.wraps(run)
+        def guarded(args: argparse.Namespace) -> int:
+            try:
+                return run(args)
+            except (UsageError, KeyboardInterrupt):
+                raise
+            except BrokenPipeError:
+                # Output piped into `head` and closed: not an error worth a message.
+                try:
+                    sys.stdout = open("/dev/null", "w")  # noqa: SIM115
+                except OSError:
+                    pass
+                return 1
+            except Exception as exc:  # noqa: BLE001
+                from policytui.policy.display import visible
+
+                out(f"policytui {name}: unexpected error ({type(exc).__name__}: "
+                    f"{visible(str(exc))}); this is a bug in policytui", err=True)
+                return 1
+
+        return guarded
+
+    return wrap
+
+
+def read_tools_file(path: str) -> list[ToolInfo]:
+    """Tools from a snapshot or fixture file: an object with a "tools" list, or a bare list.
+
+    Raises UsageError (exit 2) with one sentence when the file cannot be used.
+    """
+    from policytui.policy.display import visible
+    from policytui.toolinfo import ServerListing, ToolInfo
+
+    shown = visible(path)
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"--tools file {shown} does not exist") from None
+    except IsADirectoryError:
+        raise UsageError(f"--tools file {shown} is a folder") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read --tools file {shown}: {exc.strerror}") from None
+    try:
+        document: Any = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"--tools file {shown} is not UTF-8 text (byte offset {exc.start})"
+                         ) from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--tools file {shown} is not valid JSON: {exc.msg} (line "
+                         f"{exc.lineno}, col {exc.colno})") from None
+    except RecursionError:
+        raise UsageError(f"--tools file {shown} is nested too deeply") from None
+    entries = document.get("tools") if isinstance(document, dict) else document
+    if not isinstance(entries, list):
+        raise UsageError(f'--tools file {shown} must hold a list of tools or an object with a '
+                         '"tools" list')
+    listing = ServerListing.from_tool_dicts(entries)
+    # Entries with a name but no usable schema (a tool-groups file, a damaged snapshot) still
+    # tell which tools exist; their arguments are simply not checked.
+    named = [ToolInfo(name=b.name) for b in listing.broken_tools if b.name]
+    return listing.tools + named

@@ -1,0 +1,91 @@
+"""What a connection attempt saw, kept so a failure can be explained in one sentence."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import IO
+
+from policytui.discovery.spec import ServerSpec
+from policytui.discovery.textsafe import visible
+
+# Above this the stderr file is cut back to its tail, so a chatty long-lived server (behind the
+# gateway) cannot fill the disk.
+_STDERR_MAX_BYTES = 4 * 1024 * 1024
+_STDERR_KEEP_BYTES = 64 * 1024
+
+
+@dataclass
+class HttpAnswer:
+    method: str
+    url: str
+    status: int
+    reason: str
+    content_type: str
+    authenticate: bool  # the server sent WWW-Authenticate
+
+
+@dataclass
+class Diagnostics:
+    spec: ServerSpec
+    stage: str = "starting"  # starting | initialize | tools/list | connected
+    pid: int | None = None
+    returncode: int | None = None
+    stdout_closed: bool = False
+    garbage: list[str] = field(default_factory=list)
+    garbage_count: int = 0
+    http_errors: list[HttpAnswer] = field(default_factory=list)
+    stderr_file: IO[bytes] | None = None
+
+    def open_stderr_file(self) -> IO[bytes]:
+        """A real, already-unlinked file for the server's stderr (a pipe could block it)."""
+        handle = tempfile.TemporaryFile(prefix="policytui-stderr-")
+        # O_APPEND lets us cut the file back while the server keeps writing through its own
+        # copy of the descriptor.
+        flags = fcntl.fcntl(handle.fileno(), fcntl.F_GETFL)
+        fcntl.fcntl(handle.fileno(), fcntl.F_SETFL, flags | os.O_APPEND)
+        self.stderr_file = handle
+        return handle
+
+    def note_garbage(self, line: bytes) -> None:
+        self.garbage_count += 1
+        if len(self.garbage) < 3:
+            text = line.decode("utf-8", "replace").strip()
+            self.garbage.append(text[:160] + ("…" if len(text) > 160 else ""))
+
+    def note_http(self, answer: HttpAnswer) -> None:
+        if len(self.http_errors) < 10:
+            self.http_errors.append(answer)
+
+    def stderr_tail(self, max_lines: int = 12, max_bytes: int = 8192) -> str:
+        """The last lines of the server's stderr, secrets removed and control characters shown."""
+        if self.stderr_file is None or self.stderr_file.closed:
+            return ""
+        fd = self.stderr_file.fileno()
+        size = os.fstat(fd).st_size
+        start = max(0, size - max_bytes)
+        # pread: the server shares this descriptor's offset; seeking would move its writes.
+        data = os.pread(fd, size - start, start)
+        text = self.spec.redact(data.decode("utf-8", "replace"))
+        lines = [visible(line.rstrip()) for line in text.splitlines() if line.strip()]
+        if start > 0 and lines:
+            lines = lines[1:]  # the first line is probably cut
+        lines = lines[-max_lines:]
+        return "\n".join(line[:300] for line in lines)
+
+    def trim_stderr(self) -> None:
+        if self.stderr_file is None or self.stderr_file.closed:
+            return
+        fd = self.stderr_file.fileno()
+        size = os.fstat(fd).st_size
+        if size <= _STDERR_MAX_BYTES:
+            return
+        tail = os.pread(fd, _STDERR_KEEP_BYTES, size - _STDERR_KEEP_BYTES)
+        os.ftruncate(fd, 0)
+        os.write(fd, tail)
+
+    def close(self) -> None:
+        if self.stderr_file is not None:
+            self.stderr_file.close()

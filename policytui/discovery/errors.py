@@ -1,0 +1,27 @@
+"""The one error type of discovery: a clear sentence, plus what the server last said."""
+
+from __future__ import annotations
+
+
+class DiscoveryError(Exception):
+    """Finding, starting or listing a server failed.
+
+    `str(error)` is one sentence a user can act on. `stderr_tail` holds the last lines the
+    server wrote on its stderr (secrets removed, control characters made visible), which is
+    usually the real reason a server died; `report()` joins the two for a terminal.
+    """
+
+    def __init__(self, message: str, *, stderr_tail: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.stderr_tail = stderr_tail
+
+    def __str__(self) -> str:
+        return self.message
+
+    def report(self) -> str:
+        """The sentence followed by the server's last stderr lines, indented, if any."""
+        if not self.stderr_tail:
+            return self.message
+        lines = "\n".join("  " + line for line in self.stderr_tail.splitlines())
+        return f"{self.message}\nLast lines the server wrote to stderr:\n{lines}"

@@ -1,0 +1,187 @@
+"""Turning whatever a failed connection raised into one sentence a user can act on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp.shared.exceptions import MCPError
+from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
+
+from policytui.discovery.diagnostics import Diagnostics, HttpAnswer
+from policytui.discovery.errors import DiscoveryError
+from policytui.discovery.spec import safe_url
+from policytui.discovery.textsafe import visible
+
+_STAGE = {
+    "starting": "the connection",
+    "initialize": "initialize",
+    "tools/list": "tools/list",
+    "connected": "a request",
+}
+
+
+def flatten(exc: BaseException) -> list[BaseException]:
+    """The leaves of (nested) exception groups, in order."""
+    if isinstance(exc, BaseExceptionGroup):
+        leaves: list[BaseException] = []
+        for inner in exc.exceptions:
+            leaves.extend(flatten(inner))
+        return leaves
+    return [exc]
+
+
+def explain(exc: BaseException, diag: Diagnostics, timeout: float) -> DiscoveryError:
+    """One DiscoveryError for a failed attempt, secrets removed, stderr tail attached."""
+    leaves = [leaf for leaf in flatten(exc) if not _is_cancel(leaf)] or [exc]
+    message = _sentence(leaves, diag, timeout)
+    tail = diag.stderr_tail()
+    return DiscoveryError(diag.spec.redact(message), stderr_tail=tail)
+
+
+def _is_cancel(exc: BaseException) -> bool:
+    import anyio
+
+    return isinstance(exc, anyio.get_cancelled_exc_class())
+
+
+def _pick(leaves: list[BaseException], kind: type | tuple[type, ...]) -> Any:
+    for leaf in leaves:
+        if isinstance(leaf, kind):
+            return leaf
+    return None
+
+
+def _sentence(leaves: list[BaseException], diag: Diagnostics, timeout: float) -> str:
+    import httpx2
+
+    spec = diag.spec
+    who = f"Server {visible(spec.name)!r}"
+    stage = _STAGE.get(diag.stage, diag.stage)
+
+    known = _pick(leaves, DiscoveryError)
+    if known is not None:
+        return known.message
+
+    http_answer = _first_http_error(diag)
+    if spec.transport in ("http", "sse") and http_answer is not None:
+        return _http_status_sentence(http_answer, diag)
+
+    connect_error = _pick(leaves, httpx2.ConnectError)
+    if connect_error is not None:
+        return f"Could not connect to {spec.safe_url()}: {_connect_reason(connect_error)}."
+    if _pick(leaves, httpx2.ConnectTimeout) is not None:
+        return f"Could not connect to {spec.safe_url()} within {timeout:g} s; check the address and your network."
+
+    sse_error = _pick(leaves, httpx2.SSEError)
+    if sse_error is not None:
+        return (
+            f"{spec.safe_url()} did not answer with an SSE event stream; "
+            "if it speaks Streamable HTTP, connect without --sse."
+        )
+
+    timed_out = _pick(leaves, TimeoutError) is not None or any(
+        isinstance(leaf, MCPError) and leaf.code == REQUEST_TIMEOUT for leaf in leaves
+    )
+    if timed_out:
+        return _timeout_sentence(who, stage, diag, timeout)
+
+    mcp_error = _pick(leaves, MCPError)
+    if mcp_error is not None and mcp_error.code == CONNECTION_CLOSED:
+        return _closed_sentence(who, stage, diag)
+    if mcp_error is not None:
+        detail = f"{visible(mcp_error.message)[:300]} (error {mcp_error.code})"
+        if diag.stage == "tools/list":
+            return f"{who} answered initialize but failed to list its tools: {detail}."
+        if diag.stage == "initialize":
+            return f"{who} rejected initialize: {detail}."
+        return f"{who} answered with an error: {detail}."
+
+    transport_error = _pick(leaves, httpx2.TransportError)
+    if transport_error is not None:
+        return f"The connection to {spec.safe_url()} failed: {visible(str(transport_error))[:200] or type(transport_error).__name__}."
+
+    if _pick(leaves, ValueError) is not None and diag.stage in ("initialize", "tools/list"):
+        return f"{who} sent an answer to {stage} that is not valid MCP."
+
+    leaf = leaves[0]
+    text = visible(str(leaf))[:200]
+    return f"Connecting to {who[7:]} failed during {stage}: {type(leaf).__name__}{': ' + text if text else ''}."
+
+
+def _garbage_note(diag: Diagnostics) -> str:
+    if not diag.garbage:
+        return ""
+    sample = visible(diag.garbage[0])
+    note = f"; it wrote text that is not MCP on stdout ({diag.garbage_count} line(s), first: {sample!r})"
+    lowered = " ".join(diag.garbage).lower()
+    if "http://" in lowered or "https://" in lowered or "listening" in lowered or "port" in lowered:
+        note += ", as an HTTP server would: connect to its URL instead"
+    return note
+
+
+def _timeout_sentence(who: str, stage: str, diag: Diagnostics, timeout: float) -> str:
+    if diag.spec.transport != "stdio" and diag.stage == "starting":
+        return f"Could not reach {diag.spec.safe_url()} within {timeout:g} s."
+    if diag.stage == "tools/list":
+        what = f"answered initialize but not tools/list within {timeout:g} s"
+    else:
+        what = f"did not answer {stage} within {timeout:g} s"
+    return f"{who} {what}{_garbage_note(diag)}; use --timeout to wait longer."
+
+
+def _closed_sentence(who: str, stage: str, diag: Diagnostics) -> str:
+    if diag.spec.transport != "stdio":
+        return f"{diag.spec.safe_url()} closed the connection before answering {stage}."
+    code = diag.returncode
+    if code is None:
+        what = f"closed its stdout before answering {stage}"
+    elif code < 0:
+        what = f"was killed by signal {-code} before answering {stage}"
+    else:
+        what = f"exited with code {code} before answering {stage}"
+    return f"{who} {what}{_garbage_note(diag)}."
+
+
+def _first_http_error(diag: Diagnostics) -> HttpAnswer | None:
+    for answer in diag.http_errors:
+        if answer.status >= 400 or answer.status in (301, 302, 303, 307, 308):
+            return answer
+    return None
+
+
+def _http_status_sentence(answer: HttpAnswer, diag: Diagnostics) -> str:
+    spec = diag.spec
+    url = spec.safe_url()
+    status = f"HTTP {answer.status}" + (f" {visible(answer.reason)}" if answer.reason else "")
+    if answer.status in (401, 403):
+        if spec.headers:
+            hint = f"the credentials in header(s) {', '.join(visible(k) for k in spec.header_keys)} were not accepted"
+        else:
+            hint = "it needs credentials: pass them with --header 'Authorization: Bearer ...' or in its config"
+        return f"{url} refused the request with {status}; {hint}."
+    path = url.split("?")[0].rstrip("/")
+    if answer.status == 404:
+        hint = "check the path (Streamable HTTP servers usually serve /mcp)"
+        if spec.transport == "http" and path.endswith("/sse"):
+            hint = "this looks like a legacy SSE endpoint: add --sse"
+        return f"{url} answered {status}; {hint}."
+    if answer.status in (400, 405, 406, 415):
+        if spec.transport == "sse":
+            hint = "it does not offer a legacy SSE stream there; if it speaks Streamable HTTP, connect without --sse"
+        else:
+            hint = "it does not take Streamable HTTP requests there; if it is a legacy SSE server, add --sse and use its /sse URL"
+        return f"{url} answered {answer.method} with {status}; {hint}."
+    if 300 <= answer.status < 400:
+        return f"{url} redirected ({status}) to another site; use the final URL directly."
+    return f"{url} answered {answer.method} with {status}."
+
+
+def _connect_reason(exc: BaseException) -> str:
+    text = str(exc).lower()
+    if "refused" in text:
+        return "connection refused (is the server running on that port?)"
+    if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+        return "the host name was not found"
+    if "certificate" in text or "ssl" in text:
+        return "the TLS certificate was not accepted"
+    return visible(str(exc))[:200] or type(exc).__name__

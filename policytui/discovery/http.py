@@ -1,0 +1,77 @@
+"""Streamable HTTP and legacy SSE transports, with every HTTP error answer recorded.
+
+The SDK turns a 401 or 404 into a generic JSON-RPC error; the response hook below keeps the
+status so the failure can be explained ("refused with HTTP 401: check the Authorization header").
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx2
+from mcp.client.sse import sse_client
+from mcp.client.streamable_http import streamable_http_client
+
+from policytui.discovery.diagnostics import Diagnostics, HttpAnswer
+
+# A long-lived connection (the gateway's upstream) may sit idle: keep the event stream open.
+STREAM_READ_SECONDS = 3600.0
+
+
+def _recorder(diag: Diagnostics) -> Any:
+    async def on_response(response: httpx2.Response) -> None:
+        if response.status_code >= 300:
+            diag.note_http(
+                HttpAnswer(
+                    method=response.request.method,
+                    url=str(response.request.url),
+                    status=response.status_code,
+                    reason=response.reason_phrase,
+                    content_type=response.headers.get("content-type", ""),
+                    authenticate="www-authenticate" in response.headers,
+                )
+            )
+
+    return on_response
+
+
+@asynccontextmanager
+async def http_transport(diag: Diagnostics, timeout: float) -> AsyncIterator[Any]:
+    spec = diag.spec
+    assert spec.url is not None
+    client = httpx2.AsyncClient(
+        headers=spec.headers,
+        timeout=httpx2.Timeout(timeout, read=STREAM_READ_SECONDS),
+        event_hooks={"response": [_recorder(diag)]},
+    )
+    async with client:
+        async with streamable_http_client(spec.url, http_client=client) as streams:
+            yield streams
+
+
+@asynccontextmanager
+async def sse_transport(diag: Diagnostics, timeout: float) -> AsyncIterator[Any]:
+    spec = diag.spec
+    assert spec.url is not None
+    hook = _recorder(diag)
+
+    def factory(
+        headers: dict[str, str] | None = None,
+        timeout: httpx2.Timeout | None = None,
+        auth: httpx2.Auth | None = None,
+    ) -> httpx2.AsyncClient:
+        kwargs: dict[str, Any] = {"headers": headers, "timeout": timeout, "event_hooks": {"response": [hook]}}
+        if auth is not None:
+            kwargs["auth"] = auth
+        return httpx2.AsyncClient(**kwargs)
+
+    async with sse_client(
+        spec.url,
+        headers=dict(spec.headers),
+        timeout=timeout,
+        sse_read_timeout=STREAM_READ_SECONDS,
+        httpx_client_factory=factory,
+    ) as streams:
+        yield streams

@@ -1,0 +1,319 @@
+"""Turning what the user typed (a name, a URL, a command, a file) into a ServerSpec.
+
+Names resolve in this order, first definition wins: policytui's own servers file, the
+project's configs (.mcp.json, .vscode/mcp.json, .cursor/mcp.json), the user-level configs of
+Claude Desktop, Claude Code, Cursor, VS Code and Windsurf, then the built-in catalogue.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from policytui.discovery.catalogue import CATALOGUE, catalogue_spec
+from policytui.discovery.configs import ConfigEntry, ConfigScan, home_dir, project_root, scan_configs
+from policytui.discovery.envvars import Expansion, MissingVariable, references
+from policytui.discovery.errors import DiscoveryError
+from policytui.discovery.spec import ServerSpec, mask_arguments, safe_url
+from policytui.discovery.textsafe import visible
+
+_SSE_TYPES = {"sse"}
+_HTTP_TYPES = {"http", "streamable-http", "streamablehttp", "streamable_http", "streamable"}
+
+
+def resolve_target(
+    text: str | None = None,
+    *,
+    command: Sequence[str] | None = None,
+    from_file: str | os.PathLike[str] | None = None,
+    sse: bool = False,
+    headers: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> ServerSpec:
+    """Resolve one target. Raises DiscoveryError with a sentence saying what to do instead.
+
+    Exactly one of `text` (a server name or an http(s) URL), `command` (program and arguments
+    for stdio) and `from_file` (a snapshot or fixture file) is expected.
+    """
+    environ = os.environ if environ is None else environ
+    cwd = Path.cwd() if cwd is None else cwd
+    given = [x for x in (text, command, from_file) if x]
+    if len(given) > 1:
+        raise DiscoveryError(
+            "Give one target: a server name or URL, a command after --, or --from FILE, not several."
+        )
+    if not given:
+        raise DiscoveryError(
+            "No server given: name one (see `policytui servers`), give a URL, "
+            "a command after --, or --from FILE."
+        )
+    if from_file:
+        path = Path(from_file).expanduser()
+        return ServerSpec(name=path.name, transport="snapshot", snapshot_path=path, origin="--from")
+    if command:
+        program, *args = [str(part) for part in command]
+        return ServerSpec(
+            name=Path(program).name, transport="stdio", command=program, args=args, origin="command line"
+        )
+    assert text is not None
+    if text.startswith(("http://", "https://")):
+        return _url_spec(text, text, sse=sse, headers=dict(headers or {}), origin="command line")
+    spec = _named_spec(text, cwd, environ)
+    if headers:
+        if spec.transport not in ("http", "sse"):
+            raise DiscoveryError(f"--header only applies to HTTP servers, and {text!r} is not one.")
+        spec.headers.update(headers)
+    if sse and spec.transport == "http":
+        spec.transport = "sse"
+    return spec
+
+
+def _url_spec(url: str, display: str, *, sse: bool, headers: dict[str, str], origin: str) -> ServerSpec:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise DiscoveryError(f"{safe_url(display)!r} is not an http(s) URL with a host name.")
+    return ServerSpec(
+        name=parts.hostname,
+        transport="sse" if sse else "http",
+        url=url,
+        display_url=display,
+        headers=headers,
+        origin=origin,
+    )
+
+
+def _named_spec(name: str, cwd: Path, environ: Mapping[str, str]) -> ServerSpec:
+    scan = scan_configs(cwd, environ)
+    for entry in scan.entries:
+        if entry.name == name:
+            return spec_from_entry(entry, cwd, environ)
+    spec = catalogue_spec(name, environ)
+    if spec is not None:
+        return spec
+    raise DiscoveryError(_not_found_message(name, scan))
+
+
+def _not_found_message(name: str, scan: ConfigScan) -> str:
+    known = sorted({e.name for e in scan.entries} | set(CATALOGUE))
+    shown = visible(name)
+    message = f"No server named {shown!r} is configured"
+    close = difflib.get_close_matches(name, known, n=1)
+    if close:
+        message += f"; did you mean {visible(close[0])!r}?"
+    elif Path(name).suffix == ".json" and Path(name).exists():
+        message += f"; to read the file, use --from {shown}."
+    else:
+        message += "; run `policytui servers` to see the names policytui found."
+    if scan.unreadable:
+        paths = ", ".join(str(p) for p, _ in scan.unreadable)
+        message = message.rstrip(".") + f" (could not read: {paths})."
+    return message
+
+
+def spec_from_entry(entry: ConfigEntry, cwd: Path, environ: Mapping[str, str]) -> ServerSpec:
+    """Expand one config entry into a spec. Raises DiscoveryError naming a missing variable."""
+    label = f"Server {visible(entry.name)!r} from {entry.origin}"
+    if entry.problem:
+        raise DiscoveryError(f"{label} cannot be used: {entry.problem}.")
+    raw = entry.raw
+    root = project_root(cwd, environ) or cwd
+    expansion = Expansion(environ, home=str(home_dir(environ)), workspace=str(root))
+    try:
+        if isinstance(raw.get("command"), str) and raw["command"].strip():
+            spec = _stdio_from_entry(entry, expansion, root)
+        else:
+            spec = _url_from_entry(entry, expansion)
+    except MissingVariable as missing:
+        raise DiscoveryError(_missing_message(label, missing)) from None
+    spec.extra_secrets = list(expansion.used.values())
+    return spec
+
+
+def _stdio_from_entry(entry: ConfigEntry, expansion: Expansion, root: Path) -> ServerSpec:
+    raw = entry.raw
+    args_written = [str(a) for a in raw.get("args", [])]
+    env: dict[str, str] = {}
+    env_file = raw.get("envFile")
+    if isinstance(env_file, str) and env_file:
+        env.update(_read_env_file(Path(expansion.expand(env_file)), entry))
+    env.update({str(k): expansion.expand(str(v)) for k, v in raw.get("env", {}).items() if v is not None})
+    cwd = raw.get("cwd")
+    if isinstance(cwd, str) and cwd:
+        folder = Path(expansion.expand(cwd)).expanduser()
+        if not folder.is_absolute():
+            base = root if entry.source.project else entry.source.path.parent
+            folder = base / folder
+        cwd = str(folder)
+    else:
+        cwd = None
+    return ServerSpec(
+        name=entry.name,
+        transport="stdio",
+        command=expansion.expand(raw["command"].strip()),
+        args=[expansion.expand(a) for a in args_written],
+        env=env,
+        cwd=cwd,
+        origin=entry.origin,
+        display_args=args_written,
+    )
+
+
+def _url_from_entry(entry: ConfigEntry, expansion: Expansion) -> ServerSpec:
+    raw = entry.raw
+    written = str(raw.get("url", raw.get("serverUrl")))
+    kind = str(raw.get("type") or raw.get("transport") or "").lower()
+    if kind and kind not in _SSE_TYPES | _HTTP_TYPES:
+        raise DiscoveryError(
+            f"Server {visible(entry.name)!r} from {entry.origin} has type {visible(kind)!r}; "
+            "policytui knows http (Streamable HTTP), sse and stdio."
+        )
+    # Without a type, a URL ending in /sse is taken for the legacy SSE transport, as Cursor does.
+    sse = kind in _SSE_TYPES or (not kind and urlsplit(written).path.rstrip("/").endswith("/sse"))
+    headers = {str(k): expansion.expand(str(v)) for k, v in raw.get("headers", {}).items()}
+    spec = _url_spec(expansion.expand(written), written, sse=sse, headers=headers, origin=entry.origin)
+    spec.name = entry.name
+    return spec
+
+
+def _read_env_file(path: Path, entry: ConfigEntry) -> dict[str, str]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        raise DiscoveryError(
+            f"Server {visible(entry.name)!r} from {entry.origin} names an envFile that cannot be read: {path}."
+        ) from None
+    values: dict[str, str] = {}
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def _missing_message(label: str, missing: MissingVariable) -> str:
+    if missing.reason == "input":
+        return (
+            f"{label} asks for ${{{missing.name}}}, a VS Code prompt policytui cannot answer; "
+            "put the value in an environment variable and write ${env:NAME} instead."
+        )
+    if missing.reason == "invalid":
+        return f"{label} has a reference ${{{visible(missing.name)}}} that is not a variable name."
+    return (
+        f"{label} uses ${{{missing.name}}}, but {missing.name} is not set in your environment; "
+        f"set it (export {missing.name}=...) and try again."
+    )
+
+
+@dataclass
+class ServerRow:
+    """One name found somewhere, as `policytui servers` shows it: keys only, never values."""
+
+    name: str
+    origin: str
+    path: str
+    transport: str
+    target: str
+    env_keys: list[str] = field(default_factory=list)
+    header_keys: list[str] = field(default_factory=list)
+    needs: list[str] = field(default_factory=list)  # variables it refers to
+    missing: list[str] = field(default_factory=list)  # ...of which these are not set
+    status: str = "active"  # active | shadowed | disabled | broken
+    note: str = ""
+    project: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "origin": self.origin,
+            "path": self.path,
+            "transport": self.transport,
+            "target": self.target,
+            "envKeys": self.env_keys,
+            "headerKeys": self.header_keys,
+            "needsVariables": self.needs,
+            "missingVariables": self.missing,
+            "note": self.note,
+            "project": self.project,
+        }
+
+
+def find_servers(
+    cwd: Path | None = None, environ: Mapping[str, str] | None = None
+) -> tuple[list[ServerRow], ConfigScan]:
+    """Every server name found, in resolution order, with the catalogue last."""
+    environ = os.environ if environ is None else environ
+    cwd = Path.cwd() if cwd is None else cwd
+    scan = scan_configs(cwd, environ)
+    rows: list[ServerRow] = []
+    winner: dict[str, str] = {}
+    for entry in scan.entries:
+        row = _row_for_entry(entry, environ)
+        if entry.name in winner:
+            row.status, row.note = "shadowed", f"overridden by {winner[entry.name]}"
+        else:
+            winner[entry.name] = entry.origin
+        rows.append(row)
+    for name, item in CATALOGUE.items():
+        spec = catalogue_spec(name, environ)
+        assert spec is not None
+        row = ServerRow(
+            name=name,
+            origin="built-in catalogue",
+            path="",
+            transport="stdio",
+            target=spec.command_line(),
+            env_keys=sorted(item.passthrough_env),
+            note=f"offline snapshot: {item.snapshot_label}",
+        )
+        if name in winner:
+            row.status, row.note = "shadowed", f"overridden by {winner[name]}"
+        rows.append(row)
+    return rows, scan
+
+
+def _row_for_entry(entry: ConfigEntry, environ: Mapping[str, str]) -> ServerRow:
+    raw = entry.raw
+    row = ServerRow(
+        name=entry.name,
+        origin=entry.source.label,
+        path=str(entry.source.path),
+        transport="?",
+        target="",
+        project=entry.source.project,
+    )
+    if entry.problem:
+        row.status, row.note = "broken", entry.problem
+        return row
+    texts: list[str] = []
+    if isinstance(raw.get("command"), str) and raw["command"].strip():
+        args = [str(a) for a in raw.get("args", [])]
+        row.transport = "stdio"
+        row.target = " ".join([raw["command"].strip(), *mask_arguments(args)])
+        texts += [raw["command"], *args, *map(str, raw.get("env", {}).values()), str(raw.get("cwd", ""))]
+        row.env_keys = sorted(map(str, raw.get("env", {})))
+    else:
+        url = str(raw.get("url", raw.get("serverUrl")))
+        kind = str(raw.get("type") or raw.get("transport") or "").lower()
+        sse = kind == "sse" or (not kind and urlsplit(url).path.rstrip("/").endswith("/sse"))
+        row.transport = "sse" if sse else "http"
+        row.target = safe_url(url)
+        texts += [url, *map(str, raw.get("headers", {}).values())]
+        row.header_keys = sorted(map(str, raw.get("headers", {})))
+    row.needs = sorted({name for text in texts for name in references(text)})
+    row.missing = [name for name in row.needs if name not in environ]
+    if entry.disabled:
+        row.status, row.note = "disabled", "marked disabled in its config"
+    elif row.missing:
+        row.note = "needs " + ", ".join(row.missing) + " (not set)"
+    return row

@@ -1,0 +1,161 @@
+"""Snapshot files: a server's identity and tools as sent, recorded for offline use.
+
+`load_snapshot` reads policytui's own snapshots and also the plainer shapes people have at
+hand: a `tools/list` result, a JSON-RPC response carrying one, a bare list of tools.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from policytui.discovery.listing import mark_duplicates
+from policytui.discovery.errors import DiscoveryError
+from policytui.discovery.spec import ServerSpec
+from policytui.discovery.textsafe import visible
+from policytui.toolinfo import ServerListing
+
+SNAPSHOT_FORMAT = 1
+SNAPSHOT_KEY = "policytuiSnapshot"
+
+
+def read_snapshot_document(path: Path) -> dict[str, Any]:
+    """The file's content normalised to a dict with a `tools` list. Raises DiscoveryError."""
+    shown = visible(str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DiscoveryError(f"The snapshot file {shown} does not exist.") from None
+    except IsADirectoryError:
+        raise DiscoveryError(f"{shown} is a folder, not a snapshot file.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DiscoveryError(f"The snapshot file {shown} cannot be read ({type(exc).__name__}).") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DiscoveryError(
+            f"The snapshot file {shown} is not valid JSON (line {exc.lineno}, column {exc.colno})."
+        ) from None
+    if isinstance(data, list):
+        data = {"tools": data}
+    if isinstance(data, dict) and isinstance(data.get("result"), dict) and "tools" not in data:
+        data = data["result"]  # a JSON-RPC response to tools/list
+    if not isinstance(data, dict) or not isinstance(data.get("tools"), list):
+        raise DiscoveryError(
+            f"The file {shown} has no list of tools; expected a file written by `policytui snapshot`."
+        )
+    return data
+
+
+def load_snapshot(path: Path, *, default_name: str = "") -> ServerListing:
+    """A ServerListing from a snapshot or fixture file (transport "snapshot")."""
+    data = read_snapshot_document(path)
+    info = data.get("serverInfo", data.get("server_info"))
+    info = info if isinstance(info, dict) else {}
+    name = info.get("name") or default_name or (data.get("server") if isinstance(data.get("server"), str) else "")
+    instructions = data.get("instructions")
+    listing = ServerListing.from_tool_dicts(
+        data["tools"],
+        server_name=str(name or path.stem),
+        server_version=str(info.get("version") or ""),
+        instructions=instructions if isinstance(instructions, str) else "",
+        transport="snapshot",
+        source=str(path),
+    )
+    mark_duplicates(listing)
+    return listing
+
+
+def snapshot_document(
+    spec: ServerSpec,
+    *,
+    tools: list[Any],
+    initialize_result: dict[str, Any] | None = None,
+    recorded_from: str | None = None,
+) -> dict[str, Any]:
+    """The JSON document `policytui snapshot` writes. Holds no env or header values."""
+    init = initialize_result or {}
+    source: dict[str, Any] = {"transport": spec.transport}
+    if spec.transport == "stdio":
+        source["command"] = spec.command_line()
+        if spec.env:
+            source["envKeys"] = spec.env_keys
+    elif spec.transport in ("http", "sse"):
+        source["url"] = spec.safe_url()
+        if spec.headers:
+            source["headerKeys"] = spec.header_keys
+    else:
+        source["file"] = recorded_from or str(spec.snapshot_path)
+    doc: dict[str, Any] = {
+        SNAPSHOT_KEY: SNAPSHOT_FORMAT,
+        "recordedAt": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "source": source,
+    }
+    for key in ("protocolVersion", "serverInfo", "capabilities", "instructions"):
+        if key in init:
+            doc[key] = init[key]
+    doc["tools"] = tools
+    return doc
+
+
+def dump_snapshot(document: dict[str, Any], spec: ServerSpec) -> str:
+    """Serialise, then make sure no secret of `spec` made it into the text (a server could echo one)."""
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    redacted = spec.redact(text)
+    if redacted != text:
+        # A server put one of the user's secrets into its own metadata; keep it out of the file.
+        text = redacted
+    return text
+
+
+def write_snapshot(path: Path, text: str, *, force: bool = False) -> None:
+    """Write atomically (temp file + rename). Refuses to replace a file that is not a snapshot."""
+    shown = visible(str(path))
+    if path.is_dir():
+        raise DiscoveryError(f"{shown} is a folder; give a file name for the snapshot.")
+    if path.exists() and not force and not _is_snapshot(path):
+        raise DiscoveryError(
+            f"{shown} exists and is not a policytui snapshot; choose another name or pass --force to replace it."
+        )
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise DiscoveryError(f"Cannot write the snapshot in {visible(str(folder))}: {exc.strerror or exc}.") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp_name, path)
+    except OSError as exc:
+        try:
+            os.unlink(temp_name)
+        except OSError:
+            pass
+        raise DiscoveryError(f"Cannot write the snapshot {shown}: {exc.strerror or exc}.") from None
+
+
+def _is_snapshot(path: Path) -> bool:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(data, dict) and SNAPSHOT_KEY in data
+
+
+def offline_listing(spec: ServerSpec, *, reason: str) -> ServerListing:
+    """The catalogue snapshot standing in for `spec`, marked offline with `reason`."""
+    if spec.fallback_snapshot is None:
+        raise DiscoveryError(
+            f"There is no offline snapshot of {spec.name!r}; record one with "
+            f"`policytui snapshot {spec.name} -o FILE` and open it with --from FILE."
+        )
+    listing = load_snapshot(spec.fallback_snapshot, default_name=spec.name)
+    listing.offline_reason = reason
+    listing.source = f"built-in snapshot of {spec.fallback_label}"
+    return listing

@@ -1,0 +1,149 @@
+"""What policytui needs to reach one server, and how to describe it without its secrets."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+
+Transport = Literal["stdio", "http", "sse", "snapshot"]
+
+# Flags whose next argument is usually a credential (`--token abc`, `--api-key=abc`).
+_SECRET_FLAG = re.compile(r"(token|secret|passw|api[-_]?key|apikey|auth|credential|bearer|pat)", re.I)
+# Values shorter than this are not treated as secrets when scrubbing text: redacting "1" or
+# "true" everywhere would mangle messages without protecting anything.
+_MIN_SECRET_LEN = 4
+
+
+@dataclass
+class ServerSpec:
+    """A resolved target: a command to spawn, a URL to reach, or a snapshot file to read.
+
+    `env` and `headers` hold real values (often secrets) and go to the server only; everything
+    meant for people goes through `describe()`, `env_keys` and `header_keys`.
+    """
+
+    name: str
+    transport: Transport
+    command: str | None = None
+    args: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict, repr=False)
+    cwd: str | None = None
+    url: str | None = None
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
+    snapshot_path: Path | None = None
+    # Where the definition came from, for people: "~/.config/policytui/servers.json", "built-in".
+    origin: str = ""
+    # The arguments/URL as written in the config, before `${...}` expansion: safe to show.
+    display_args: list[str] | None = None
+    display_url: str | None = None
+    # A recorded tool list that stands in when the live server cannot run (catalogue entries).
+    fallback_snapshot: Path | None = None
+    fallback_label: str = ""
+    # Values that must never appear in output, beyond env and header values (expanded variables).
+    extra_secrets: list[str] = field(default_factory=list, repr=False)
+
+    @property
+    def env_keys(self) -> list[str]:
+        return sorted(self.env)
+
+    @property
+    def header_keys(self) -> list[str]:
+        return sorted(self.headers)
+
+    def command_line(self) -> str:
+        """The command as a shell would show it, with credentials in arguments masked."""
+        if self.command is None:
+            return ""
+        args = self.display_args if self.display_args is not None else self.args
+        return shlex.join([self.command, *mask_arguments(args)])
+
+    def safe_url(self) -> str:
+        """The URL with user info and query values hidden."""
+        return safe_url(self.display_url or self.url or "")
+
+    def describe(self) -> str:
+        """One line naming the target for people: never an env value or a header value."""
+        if self.transport == "stdio":
+            text = self.command_line()
+            if self.env:
+                text += f" (env: {', '.join(self.env_keys)})"
+            return text
+        if self.transport in ("http", "sse"):
+            text = self.safe_url()
+            if self.transport == "sse":
+                text += " (SSE)"
+            if self.headers:
+                text += f" (headers: {', '.join(self.header_keys)})"
+            return text
+        return str(self.snapshot_path or self.name)
+
+    def secrets(self) -> list[str]:
+        """Every value that must not leave for anywhere but the server, longest first."""
+        values = set(self.env.values()) | set(self.extra_secrets)
+        for value in self.headers.values():
+            values.add(value)
+            # "Bearer abc": the token alone must not leak either.
+            scheme, _, token = value.partition(" ")
+            if token and scheme.isalpha():
+                values.add(token)
+        if self.url:
+            parts = urlsplit(self.url)
+            if parts.password:
+                values.add(parts.password)
+            for pair in parts.query.split("&"):
+                _, _, value = pair.partition("=")
+                values.add(value)
+        return sorted((v for v in values if len(v) >= _MIN_SECRET_LEN), key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        """`text` with every secret of this spec replaced by ***."""
+        for secret in self.secrets():
+            text = text.replace(secret, "***")
+        return text
+
+
+def mask_arguments(args: list[str]) -> list[str]:
+    """Hide the values that follow credential-looking flags: `--token abc` -> `--token ***`."""
+    out: list[str] = []
+    hide_next = False
+    for arg in args:
+        if hide_next and not arg.startswith("-"):
+            out.append("***" if "${" not in arg else arg)
+            hide_next = False
+            continue
+        hide_next = False
+        flag, eq, value = arg.partition("=")
+        if arg.startswith("-") and _SECRET_FLAG.search(flag):
+            if eq:
+                out.append(arg if "${" in value else f"{flag}=***")
+            else:
+                out.append(arg)
+                hide_next = True
+            continue
+        out.append(arg)
+    return out
+
+
+def safe_url(url: str) -> str:
+    """A URL fit for display: no password, query values masked."""
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<invalid URL>"
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc += f":{parts.port}"
+    if parts.username:
+        netloc = f"{parts.username}:***@{netloc}" if parts.password else f"{parts.username}@{netloc}"
+    query = "&".join(
+        f"{pair.partition('=')[0]}=***" if "=" in pair and "${" not in pair else pair
+        for pair in parts.query.split("&")
+        if pair
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))

@@ -1,0 +1,249 @@
+"""The stdio transport: a server as a child process speaking JSON-RPC lines.
+
+policytui runs its own instead of the SDK's `stdio_client` for three reasons: it knows the
+child's pid (to stop its whole process group at once when a start-up fails or times out,
+instead of waiting out a polite shutdown), it keeps the lines that are not MCP (to say "this
+server printed X on stdout" instead of timing out silently), and it notices a server that
+exited while a descendant still holds its stdout open.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import anyio
+import anyio.abc
+import mcp_types as types
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+from mcp.client.stdio import get_default_environment
+from mcp.shared.message import SessionMessage
+
+from policytui.discovery.diagnostics import Diagnostics
+from policytui.discovery.errors import DiscoveryError
+from policytui.discovery.textsafe import visible
+
+# After stdin closes, how long a server may take to exit on its own (the SDK waits as long).
+GRACEFUL_EXIT_SECONDS = 2.0
+# After SIGTERM to the process group, how long before SIGKILL.
+TERM_GRACE_SECONDS = 1.0
+_POLL_SECONDS = 0.02
+
+Streams = tuple[MemoryObjectReceiveStream[SessionMessage | Exception], MemoryObjectSendStream[SessionMessage]]
+
+
+def child_environment(extra: dict[str, str]) -> dict[str, str]:
+    """What the server process sees: the SDK's safe minimum (PATH, HOME, ...) plus `extra`."""
+    return get_default_environment() | extra
+
+
+@asynccontextmanager
+async def stdio_transport(
+    diag: Diagnostics, *, close_grace: float = GRACEFUL_EXIT_SECONDS
+) -> AsyncIterator[Streams]:
+    """Spawn the server in its own process group; yield the message streams; stop it fully."""
+    spec = diag.spec
+    assert spec.command is not None
+    env = child_environment(spec.env)
+    _check_can_spawn(spec.command, spec.cwd, env, diag)
+    errlog = diag.open_stderr_file()
+    try:
+        process = await anyio.open_process(
+            [spec.command, *spec.args],
+            env=env,
+            cwd=spec.cwd,
+            stderr=errlog,
+            start_new_session=True,
+        )
+    except FileNotFoundError:
+        raise DiscoveryError(_not_found(spec.command, diag)) from None
+    except PermissionError:
+        raise DiscoveryError(f"The server command {visible(spec.command)!r} is not executable.") from None
+    except OSError as exc:
+        raise DiscoveryError(
+            f"The server command {visible(spec.command)!r} could not be started: {exc.strerror or exc}."
+        ) from None
+    diag.pid = process.pid
+
+    read_writer, read_stream = anyio.create_memory_object_stream[SessionMessage | Exception](0)
+    write_stream, write_reader = anyio.create_memory_object_stream[SessionMessage](0)
+
+    async def deliver(line: bytes) -> None:
+        line = line.strip()
+        if not line:
+            return
+        try:
+            message = types.jsonrpc_message_adapter.validate_json(line, by_name=False)
+        except ValueError:
+            # Banners and log lines on stdout: real servers do this; skip, but remember them.
+            diag.note_garbage(line)
+            return
+        await read_writer.send(SessionMessage(message))
+
+    async def read_stdout() -> None:
+        assert process.stdout is not None
+        pending: list[bytes] = []
+        try:
+            async with read_writer:
+                async for chunk in process.stdout:
+                    if b"\n" not in chunk:
+                        pending.append(chunk)
+                        continue
+                    pending.append(chunk)
+                    *lines, rest = b"".join(pending).split(b"\n")
+                    pending = [rest] if rest else []
+                    for line in lines:
+                        await deliver(line)
+                if pending:
+                    await deliver(b"".join(pending))
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream, OSError):
+            pass
+        finally:
+            diag.stdout_closed = True
+
+    async def write_stdin() -> None:
+        assert process.stdin is not None
+        try:
+            async with write_reader:
+                async for session_message in write_reader:
+                    data = session_message.message.model_dump_json(by_alias=True, exclude_unset=True)
+                    await process.stdin.send(data.encode("utf-8") + b"\n")
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError, OSError):
+            # The server stopped reading (it died): end the session's reads so no request waits.
+            await read_writer.aclose()
+
+    async def watch_exit() -> None:
+        tick = 0
+        while process.returncode is None:
+            await anyio.sleep(_POLL_SECONDS)
+            tick += 1
+            if tick % 100 == 0:
+                diag.trim_stderr()
+        diag.returncode = process.returncode
+        # A descendant may keep stdout open after the server died; give the reader a moment to
+        # pass on what was written, then end the session's reads ourselves.
+        await anyio.sleep(0.2)
+        await read_writer.aclose()
+
+    failed = False
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(read_stdout)
+            tg.start_soon(write_stdin)
+            tg.start_soon(watch_exit)
+            try:
+                yield read_stream, write_stream
+            except BaseException:
+                failed = True
+                raise
+            finally:
+                with anyio.CancelScope(shield=True):
+                    if diag.stdout_closed and process.returncode is None:
+                        await _wait_exit(process, 0.5)  # it is on its way out: let it say how
+                    if process.returncode is not None:
+                        diag.returncode = process.returncode  # exited on its own, not by our signal
+                    await _stop(process, graceful=not failed, grace=close_grace)
+                    for stream in (read_stream, write_stream):
+                        await stream.aclose()
+                tg.cancel_scope.cancel()
+    finally:
+        with anyio.CancelScope(shield=True):
+            await _stop(process, graceful=False)
+
+
+def _check_can_spawn(command: str, cwd: str | None, env: dict[str, str], diag: Diagnostics) -> None:
+    if cwd is not None and not Path(cwd).is_dir():
+        raise DiscoveryError(f"The server's working directory {visible(cwd)!r} does not exist.")
+    if os.sep not in command and shutil.which(command, path=env.get("PATH")) is None:
+        raise DiscoveryError(_not_found(command, diag))
+
+
+def _not_found(command: str, diag: Diagnostics) -> str:
+    shown = visible(command)
+    if os.sep in command:
+        return f"The server command {shown!r} does not exist."
+    hint = ""
+    if command == "docker":
+        hint = " (Docker is not installed)"
+    elif command in ("npx", "node", "npm"):
+        hint = " (Node.js is not installed)"
+    elif command in ("uvx", "uv"):
+        hint = " (uv is not installed)"
+    return f"The server command {shown!r} was not found on PATH{hint}; install it or give its full path."
+
+
+async def _stop(process: anyio.abc.Process, *, graceful: bool, grace: float = GRACEFUL_EXIT_SECONDS) -> None:
+    """Stop the server and everything it started, then reap it. Never waits unbounded."""
+    if graceful and process.returncode is None:
+        try:
+            if process.stdin is not None:
+                await process.stdin.aclose()
+        except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError):
+            pass
+        await _wait_exit(process, grace)
+    # Even a server that exited may have left children in its group: stop those too.
+    if _signal_group(process.pid, signal.SIGTERM):
+        if not await _wait_group_gone(process, TERM_GRACE_SECONDS):
+            _signal_group(process.pid, signal.SIGKILL)
+            await _wait_group_gone(process, TERM_GRACE_SECONDS)
+    await _wait_exit(process, TERM_GRACE_SECONDS)
+    for stream in (process.stdin, process.stdout):
+        if stream is not None:
+            try:
+                await stream.aclose()
+            except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError):
+                pass
+
+
+def _signal_group(pgid: int, sig: int) -> bool:
+    """Signal the whole process group; False when nothing is left in it."""
+    try:
+        os.killpg(pgid, sig)
+        return True
+    except (ProcessLookupError, PermissionError):
+        return False
+
+
+async def _wait_exit(process: anyio.abc.Process, seconds: float) -> bool:
+    # Polls returncode: `process.wait()` would also wait for the pipes, which a surviving
+    # descendant can hold open.
+    with anyio.move_on_after(seconds):
+        while process.returncode is None:
+            await anyio.sleep(_POLL_SECONDS)
+    return process.returncode is not None
+
+
+async def _wait_group_gone(process: anyio.abc.Process, seconds: float) -> bool:
+    with anyio.move_on_after(seconds):
+        while True:
+            if process.returncode is not None and not _group_alive(process.pid):
+                return True
+            await anyio.sleep(_POLL_SECONDS)
+    return False
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether any live (not zombie) process is left in the group."""
+    if os.path.isdir("/proc/self"):
+        # kill(0) also succeeds for zombies, which an init that never reaps keeps forever.
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as handle:
+                    stat = handle.read()
+            except OSError:
+                continue
+            fields = stat[stat.rfind(b")") + 2 :].split()
+            if len(fields) > 2 and int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
+                return True
+        return False
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True

@@ -1,0 +1,163 @@
+"""The tool table's model: one `Row` per tool, plus fast filtering and sorting.
+
+Rows are plain tuples of display strings with lowercase keys computed once, so filtering
+10,000 tools is a single pass of substring tests that returns a list of row indexes; the
+table draws only the visible ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from policytui.editor.text import one_line
+from policytui.policy.model import Policy, ToolRule
+
+DECISIONS: tuple[str, ...] = ("allow", "deny", "hide", "approve")
+SEVERITY_ORDER = {"Low": 0, "Medium": 1, "High": 2, "Critical": 3}
+DRIFT_FLAGS: tuple[str, ...] = ("new", "changed", "missing")
+SORT_KEYS: tuple[str, ...] = (
+    "name", "category", "severity", "decision", "limits", "approval", "drift",
+)
+
+
+@dataclass
+class Row:
+    """What the table shows for one tool. `name` is the real name; `label` is safe to draw."""
+
+    name: str
+    label: str
+    category: str
+    severity: str
+    decision: str  # allow | deny | hide | approve
+    explicit: bool  # False when the policy's default decides
+    limits: str
+    approval: str
+    drift: str  # "" | new | changed | missing
+    duplicate: bool = False
+    search_key: str = field(default="", repr=False)
+
+    @property
+    def decision_label(self) -> str:
+        return self.decision if self.explicit else f"{self.decision}*"
+
+
+def decision_of(policy: Policy, name: str) -> tuple[str, bool]:
+    """The effective decision for `name` and whether the policy states it explicitly."""
+    if policy.is_hidden(name):
+        return "hide", True
+    rule = policy.rule(name)
+    if rule is None:
+        return policy.default, False
+    if rule.action == "deny":
+        return "deny", True
+    if rule.action == "require_approval":
+        return "approve", True
+    return "allow", True
+
+
+def limits_summary(rule: ToolRule | None) -> str:
+    if rule is None or not rule.limits:
+        return ""
+    first = rule.limits[0]
+    text = f"{first.max}/{first.window}"
+    if len(rule.limits) > 1:
+        text += f" +{len(rule.limits) - 1}"
+    return text
+
+
+def approval_summary(rule: ToolRule | None) -> str:
+    """`always`, `if args.x eq "y"`, or conditions counts; empty when nothing applies."""
+    if rule is None:
+        return ""
+    parts: list[str] = []
+    if rule.action == "require_approval":
+        parts.append("always")
+    elif rule.require_approval_if:
+        first = rule.require_approval_if[0].describe()
+        more = len(rule.require_approval_if) - 1
+        parts.append(f"if {first}" + (f" +{more}" if more else ""))
+    guards = len(rule.require or []) + len(rule.deny_if or [])
+    if guards:
+        parts.append(f"{guards} guard{'s' if guards > 1 else ''}")
+    return one_line("; ".join(parts), 80)
+
+
+@dataclass
+class RowFilter:
+    """What the user narrowed the table to. Empty sets mean "any"."""
+
+    text: str = ""
+    categories: frozenset[str] = frozenset()
+    severities: frozenset[str] = frozenset()
+    decisions: frozenset[str] = frozenset()
+    drift_only: bool = False
+
+    @property
+    def active(self) -> bool:
+        return bool(
+            self.text or self.categories or self.severities or self.decisions or self.drift_only
+        )
+
+    def describe(self) -> str:
+        parts: list[str] = []
+        if self.text:
+            parts.append(f"/{self.text}")
+        for label, values in (
+            ("category", self.categories),
+            ("severity", self.severities),
+            ("decision", self.decisions),
+        ):
+            if values:
+                parts.append(f"{label}={','.join(sorted(values))}")
+        if self.drift_only:
+            parts.append("drift")
+        return " ".join(parts)
+
+
+def filter_rows(rows: list[Row], row_filter: RowFilter) -> list[int]:
+    """Indexes of the rows that pass `row_filter`, in row order."""
+    if not row_filter.active:
+        return list(range(len(rows)))
+    needle = row_filter.text.lower()
+    cats, sevs, decs = row_filter.categories, row_filter.severities, row_filter.decisions
+    drift_only = row_filter.drift_only
+    out: list[int] = []
+    append = out.append
+    for index, row in enumerate(rows):
+        if needle and needle not in row.search_key:
+            continue
+        if cats and row.category not in cats:
+            continue
+        if sevs and row.severity not in sevs:
+            continue
+        if decs and row.decision not in decs:
+            continue
+        if drift_only and not row.drift:
+            continue
+        append(index)
+    return out
+
+
+def _sort_value(row: Row, key: str) -> object:
+    if key == "severity":
+        return SEVERITY_ORDER.get(row.severity, -1)
+    if key == "decision":
+        return (row.decision, not row.explicit)
+    if key == "name":
+        return row.search_key
+    return getattr(row, key)
+
+
+def sort_indexes(
+    rows: list[Row], indexes: Iterable[int], key: str | None, reverse: bool = False
+) -> list[int]:
+    """`indexes` ordered by column `key` (server order when key is None), ties by name."""
+    indexes = list(indexes)
+    if key is None:
+        return indexes[::-1] if reverse else indexes
+    if key not in SORT_KEYS:
+        raise ValueError(f"cannot sort by {key!r}")
+    return sorted(
+        indexes, key=lambda i: (_sort_value(rows[i], key), rows[i].search_key), reverse=reverse
+    )

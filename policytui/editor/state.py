@@ -1,0 +1,743 @@
+"""The policy being edited, and every operation the editor offers on it.
+
+`EditorState` owns the live `Policy`, the server's `ServerListing`, the risk classification of
+each tool, undo/redo, the dirty flag and the table's row model. The TUI only calls methods here
+and redraws; the same operations are unit-tested without a terminal.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from policytui.editor.history import History, Step
+from policytui.editor.rows import (
+    Row,
+    RowFilter,
+    approval_summary,
+    decision_of,
+    filter_rows,
+    limits_summary,
+    sort_indexes,
+)
+from policytui.editor.text import visible
+from policytui.policy.model import (
+    LIST_OPS,
+    NUMERIC_OPS,
+    AllTools,
+    Condition,
+    Limit,
+    Policy,
+    ToolRule,
+)
+from policytui.toolinfo import ServerListing, ToolInfo
+
+META_KEY = "x-policytui"
+CONDITION_KINDS: tuple[str, ...] = ("require", "deny_if", "require_approval_if")
+UNKNOWN_CATEGORY = "?"
+
+
+class EditError(Exception):
+    """An edit that cannot be made; the message is one sentence for the user."""
+
+
+@dataclass(frozen=True)
+class PendingSave:
+    """What is about to be written, as plain data, so editing can go on while it saves."""
+
+    document: dict[str, Any]
+    expected_stamp: Any
+    state_id: int
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    stamp: Any
+    text: str
+
+
+def _one_sentence(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ()) if p != "function-after")
+    message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
+
+
+def make_limit(counter: str, window: str, max_calls: int | str, scope: str | None = None) -> Limit:
+    """A validated Limit, or EditError saying what is wrong with it."""
+    try:
+        max_value = int(str(max_calls).strip())
+    except ValueError:
+        raise EditError(f"max must be a whole number, not {str(max_calls)!r}") from None
+    data: dict[str, Any] = {"counter": counter.strip(), "window": window, "max": max_value}
+    if scope and scope != "grant":
+        data["scope"] = scope
+    elif scope == "grant":
+        data["scope"] = "grant"
+    try:
+        return Limit.model_validate(data)
+    except ValidationError as exc:
+        raise EditError(_one_sentence(exc)) from None
+
+
+def parse_condition_value(text: str, op: str, arg_type: str = "") -> Any:
+    """Turn what the user typed into the JSON value `op` needs.
+
+    Lists accept JSON (`["a", "b"]`) or plain comma-separated words; numbers and booleans are
+    parsed for the ops that need them; for the rest, text stays text unless the argument is
+    typed as a number or boolean in the tool's schema.
+    """
+    text = text.strip()
+    if op == "exists":
+        if text.lower() in ("", "true", "yes", "1"):
+            return True
+        if text.lower() in ("false", "no", "0"):
+            return False
+        raise EditError("exists takes true or false")
+    if op in LIST_OPS:
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise EditError(f"the list is not valid JSON: {exc.msg}") from None
+            if not isinstance(value, list):
+                raise EditError(f"{op} needs a list of values")
+            return value
+        return [_scalar(part.strip(), arg_type) for part in text.split(",") if part.strip()]
+    if op in NUMERIC_OPS:
+        try:
+            number = float(text)
+        except ValueError:
+            raise EditError(f"{op} needs a number, not {text!r}") from None
+        return int(number) if number.is_integer() and "." not in text else number
+    if op == "regex":
+        return text
+    return _scalar(text, arg_type)
+
+
+def _scalar(text: str, arg_type: str) -> Any:
+    kinds = set(arg_type.split("|")) if arg_type else set()
+    if kinds & {"integer", "number", "boolean", "null"} and "string" not in kinds:
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return text
+    if text.startswith('"') and text.endswith('"') and len(text) >= 2:
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            pass
+    return text
+
+
+def make_condition(path: str, op: str, value: Any) -> Condition:
+    """A validated Condition, or EditError with one sentence."""
+    try:
+        return Condition.model_validate({"path": path.strip(), "op": op, "value": value})
+    except ValidationError as exc:
+        raise EditError(_one_sentence(exc)) from None
+
+
+def _names_in_policy(policy: Policy) -> list[str]:
+    names = list((policy.tools or {}).keys())
+    for name in policy.hide or []:
+        if name != "*" and name not in names:
+            names.append(name)
+    return names
+
+
+class EditorState:
+    """One policy document being edited against one server's tool list."""
+
+    def __init__(
+        self,
+        listing: ServerListing,
+        policy: Policy | None = None,
+        *,
+        path: Path | None = None,
+        saved_text: str | None = None,
+        saved_stamp: Any = None,
+        load_problems: list[str] | None = None,
+        history_limit: int = 200,
+    ) -> None:
+        self.listing = listing
+        self.path = path
+        # What the file on disk held when we read or last wrote it (None: no file yet).
+        self.saved_text = saved_text
+        self.saved_stamp = saved_stamp
+        # Problems that made the file on disk unusable; while set, saving needs the user's say.
+        self.load_problems: list[str] = list(load_problems or [])
+        self.policy = policy if policy is not None else Policy.new("deny")
+        self.history = History(limit=history_limit)
+        # Every distinct document state gets an id; undo/redo move between them. The policy is
+        # dirty when the current id is not the one last saved (or read).
+        self.revision = 0
+        self._state_id = 0
+        self._next_id = 1
+        self._saved_id = 0
+
+        self.tools_by_name: dict[str, ToolInfo] = {}
+        self.duplicate_names: set[str] = set()
+        for tool in listing.tools:
+            if tool.name in self.tools_by_name:
+                self.duplicate_names.add(tool.name)
+            else:
+                self.tools_by_name[tool.name] = tool
+        self.fingerprints = {name: tool.fingerprint() for name, tool in self.tools_by_name.items()}
+        self.classifications: dict[str, Any] = {}
+        self._classify()
+        self._baseline = self._drift_baseline(policy, file_existed=saved_text is not None)
+
+        self.rows: list[Row] = []
+        self.row_indexes: dict[str, list[int]] = {}
+        self._rebuild_rows()
+
+    # ----- construction -------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, listing: ServerListing, path: Path) -> EditorState:
+        """Edit the policy at `path` (a new default-deny policy when there is no file).
+
+        A file that cannot be read or does not validate is never replaced silently: the state
+        starts from a new policy with `load_problems` set, and saving asks first.
+        """
+        from policytui.policy.files import FileStamp, PolicyFileMissing, load_policy
+
+        path = Path(path)
+        try:
+            loaded = load_policy(path)
+        except PolicyFileMissing:
+            # Saving checks the file is still absent, so a file created meanwhile is not lost.
+            return cls(listing, None, path=path, saved_stamp=FileStamp.missing())
+        except Exception as exc:  # unreadable (permissions, not UTF-8, a directory...)
+            return cls(listing, None, path=path, load_problems=[_exception_sentence(exc)])
+        report = loaded.report
+        if loaded.policy is None:
+            problems = [p.format() for p in report.errors] or ["the file is not a valid policy"]
+            return cls(
+                listing,
+                None,
+                path=path,
+                saved_text=loaded.text,
+                saved_stamp=loaded.stamp,
+                load_problems=problems,
+            )
+        return cls(
+            listing, loaded.policy, path=path, saved_text=loaded.text, saved_stamp=loaded.stamp
+        )
+
+    def _classify(self, names: Iterable[str] | None = None) -> None:
+        from policytui.risk import classify_all
+
+        overrides = self.overrides()
+        tools = list(self.tools_by_name.values())
+        if names is not None:
+            wanted = set(names)
+            tools = [t for t in tools if t.name in wanted]
+        self.classifications.update(classify_all(tools, overrides))
+
+    def _drift_baseline(self, policy: Policy | None, *, file_existed: bool) -> dict[str, Any]:
+        """What the saved policy knew about the server, to flag new and changed tools."""
+        if policy is None or not file_existed:
+            return {"known": None, "fingerprints": {}}
+        meta = policy.extensions.get(META_KEY)
+        stored = meta.get("fingerprints") if isinstance(meta, dict) else None
+        fingerprints = stored if isinstance(stored, dict) else {}
+        known = set(_names_in_policy(policy)) | set(fingerprints)
+        return {"known": known, "fingerprints": fingerprints}
+
+    # ----- derived views ------------------------------------------------------------------
+
+    @property
+    def dirty(self) -> bool:
+        """True when there are edits since the file was read or last saved."""
+        return self._state_id != self._saved_id
+
+    def overrides(self) -> dict[str, str]:
+        meta = self.policy.extensions.get(META_KEY)
+        overrides = meta.get("overrides") if isinstance(meta, dict) else None
+        return dict(overrides) if isinstance(overrides, dict) else {}
+
+    def drift_of(self, name: str) -> str:
+        if name not in self.tools_by_name:
+            return "missing"
+        known = self._baseline["known"]
+        if known is None:
+            return ""
+        stored = self._baseline["fingerprints"].get(name)
+        if stored is not None and stored != self.fingerprints.get(name):
+            return "changed"
+        if name not in known:
+            return "new"
+        return ""
+
+    def _row_for(self, name: str) -> Row:
+        classification = self.classifications.get(name)
+        tool = self.tools_by_name.get(name)
+        rule = self.policy.rule(name)
+        decision, explicit = decision_of(self.policy, name)
+        label = visible(name)
+        title = visible(tool.title) if tool is not None and tool.title else ""
+        return Row(
+            name=name,
+            label=label,
+            category=getattr(classification, "category", UNKNOWN_CATEGORY),
+            severity=getattr(classification, "severity", ""),
+            decision=decision,
+            explicit=explicit,
+            limits=limits_summary(rule),
+            approval=approval_summary(rule),
+            drift=self.drift_of(name),
+            duplicate=name in self.duplicate_names,
+            search_key=f"{label} {title[:200]}".lower() if title else label.lower(),
+        )
+
+    def _rebuild_rows(self) -> None:
+        """Rows in server order, then tools the policy names that the server no longer has."""
+        rows: list[Row] = []
+        index: dict[str, list[int]] = {}
+        for tool in self.listing.tools:
+            index.setdefault(tool.name, []).append(len(rows))
+            rows.append(self._row_for(tool.name))
+        for name in _names_in_policy(self.policy):
+            if name not in self.tools_by_name:
+                index.setdefault(name, []).append(len(rows))
+                rows.append(self._row_for(name))
+        self.rows = rows
+        self.row_indexes = index
+
+    def _refresh_rows(self, names: Iterable[str] | None) -> None:
+        if names is None:
+            self._rebuild_rows()
+            return
+        names = list(names)
+        if any(n not in self.row_indexes for n in names) or any(
+            n not in self.tools_by_name for n in names
+        ):
+            self._rebuild_rows()  # a missing tool may have come or gone
+            return
+        for name in names:
+            row = self._row_for(name)
+            for i in self.row_indexes[name]:
+                self.rows[i] = row
+
+    def view(self, row_filter: RowFilter, sort_key: str | None = None, reverse: bool = False) -> list[int]:
+        """Row indexes to show, filtered then sorted."""
+        return sort_indexes(self.rows, filter_rows(self.rows, row_filter), sort_key, reverse)
+
+    def tool_names(self) -> list[str]:
+        return list(self.tools_by_name)
+
+    # ----- editing ------------------------------------------------------------------------
+
+    def _capture(self, names: list[str] | None, *, whole: bool, meta: bool) -> Any:
+        """The parts of the document an edit may touch, as plain data."""
+        if whole:
+            return ("document", self.policy.to_document())
+        policy = self.policy
+        tools = policy.tools
+        return (
+            "part",
+            {
+                "default": policy.default,
+                "hide": list(policy.hide) if policy.hide is not None else None,
+                "all_tools": policy.all_tools.to_document() if policy.all_tools is not None else None,
+                "order": list(tools) if tools is not None else None,
+                "rules": {
+                    n: (tools[n].to_document() if tools is not None and n in tools else None)
+                    for n in names or ()
+                },
+                "meta": json.loads(json.dumps(policy.extensions.get(META_KEY))) if meta else None,
+                "has_meta": meta,
+            },
+        )
+
+    def _apply(self, snapshot: Any) -> None:
+        kind, data = snapshot
+        if kind == "document":
+            self.policy = Policy.from_document(data)
+            return
+        policy = self.policy
+        policy.default = data["default"]
+        policy.hide = list(data["hide"]) if data["hide"] is not None else None
+        policy.all_tools = (
+            AllTools.model_validate(data["all_tools"]) if data["all_tools"] is not None else None
+        )
+        if data["order"] is None:
+            policy.tools = None
+        else:
+            current = policy.tools or {}
+            rules = data["rules"]
+            tools: dict[str, ToolRule] = {}
+            for name in data["order"]:
+                if name in rules:
+                    if rules[name] is not None:
+                        tools[name] = ToolRule.model_validate(rules[name])
+                elif name in current:
+                    tools[name] = current[name]
+            policy.tools = tools
+        if data["has_meta"]:
+            if data["meta"] is None:
+                policy.extensions.pop(META_KEY, None)
+            else:
+                policy.extensions[META_KEY] = json.loads(json.dumps(data["meta"]))
+
+    @contextmanager
+    def _edit(
+        self, label: str, names: Iterable[str] | None, *, whole: bool = False, meta: bool = False
+    ) -> Iterator[None]:
+        """Make one undoable edit: all or nothing, recorded only if something changed."""
+        names = list(names) if names is not None else None
+        before = self._capture(names, whole=whole, meta=meta)
+        try:
+            yield
+        except Exception:
+            self._apply(before)
+            raise
+        after = self._capture(names, whole=whole, meta=meta)
+        if after == before:
+            return
+        new_id = self._next_id
+        self._next_id += 1
+        self.history.record(Step(label, before, after, self._state_id, new_id))
+        self._state_id = new_id
+        self.revision += 1
+        self._refresh_rows(None if whole else names)
+
+    def _tools(self) -> dict[str, ToolRule]:
+        if self.policy.tools is None:
+            self.policy.tools = {}
+        return self.policy.tools
+
+    def _ensure_rule(self, name: str) -> ToolRule:
+        tools = self._tools()
+        if name not in tools:
+            tools[name] = ToolRule.model_construct()
+        return tools[name]
+
+    def _unhide(self, name: str) -> None:
+        hide = self.policy.hide
+        if not hide:
+            return
+        if "*" in hide:
+            raise EditError('every tool is hidden by "*" in hide; remove it to decide per tool')
+        if name in hide:
+            remaining = [n for n in hide if n != name]
+            self.policy.hide = remaining or None
+
+    def set_decision(self, names: Iterable[str], decision: str) -> int:
+        """Set allow / deny / hide / approve on each tool; one undo step. Returns how many changed.
+
+        "allow" of an unlisted tool under default deny adds `{}`; under default allow it needs
+        nothing. Deny and approve keep a tool's limits and conditions so switching back is lossless.
+        """
+        if decision not in ("allow", "deny", "hide", "approve"):
+            raise EditError(f"unknown decision {decision!r}")
+        names = list(dict.fromkeys(names))
+        before = [decision_of(self.policy, n) for n in names]
+        with self._edit(f"{decision} {len(names)} tool(s)", names):
+            for name in names:
+                self._set_one(name, decision)
+        after = [decision_of(self.policy, n) for n in names]
+        return sum(1 for b, a in zip(before, after) if b != a)
+
+    def _set_one(self, name: str, decision: str) -> None:
+        policy = self.policy
+        if decision == "hide":
+            if not policy.is_hidden(name):
+                policy.hide = [*(policy.hide or []), name]
+            return
+        self._unhide(name)
+        rule = policy.rule(name)
+        if decision == "allow":
+            if rule is None:
+                if policy.default == "deny":
+                    self._tools()[name] = ToolRule.model_construct()
+            elif rule.action in ("deny", "require_approval"):
+                rule.action = None
+        elif decision == "deny":
+            self._ensure_rule(name).action = "deny"
+        else:
+            self._ensure_rule(name).action = "require_approval"
+
+    def clear_rules(self, names: Iterable[str]) -> None:
+        """Remove the tools' rules and hide entries, so the default decides again."""
+        names = list(dict.fromkeys(names))
+        with self._edit(f"reset {len(names)} tool(s)", names):
+            for name in names:
+                self._unhide(name)
+                if self.policy.tools and name in self.policy.tools:
+                    del self.policy.tools[name]
+            if self.policy.tools == {}:
+                self.policy.tools = None
+
+    def toggle_default(self) -> str:
+        """Flip `default` between deny and allow; returns the new default."""
+        with self._edit("toggle default", []):
+            self.policy.default = "allow" if self.policy.default == "deny" else "deny"
+        return self.policy.default
+
+    def limits_of(self, tool: str | None) -> list[Limit]:
+        """A tool's limits, or the shared `all_tools` limits when `tool` is None."""
+        if tool is None:
+            return list((self.policy.all_tools.limits or []) if self.policy.all_tools else [])
+        rule = self.policy.rule(tool)
+        return list(rule.limits or []) if rule else []
+
+    def set_limits(self, tool: str | None, limits: list[Limit]) -> None:
+        """Replace a tool's limits (or the `all_tools` ones when tool is None)."""
+        label = "limits for all tools" if tool is None else f"limits of {tool}"
+        with self._edit(label, [] if tool is None else [tool]):
+            self._put_limits(tool, limits)
+
+    def _put_limits(self, tool: str | None, limits: list[Limit]) -> None:
+        if tool is None:
+            if limits:
+                if self.policy.all_tools is None:
+                    self.policy.all_tools = AllTools.model_validate({})
+                self.policy.all_tools.limits = list(limits)
+            elif self.policy.all_tools is not None:
+                self.policy.all_tools.limits = None
+                if not self.policy.all_tools.extensions:
+                    self.policy.all_tools = None
+            return
+        if limits:
+            self._ensure_rule(tool).limits = list(limits)
+        else:
+            rule = self.policy.rule(tool)
+            if rule is not None:
+                rule.limits = None
+
+    def add_limit(self, tool: str | None, limit: Limit) -> None:
+        self.set_limits(tool, [*self.limits_of(tool), limit])
+
+    def remove_limit(self, tool: str | None, index: int) -> None:
+        limits = self.limits_of(tool)
+        if not 0 <= index < len(limits):
+            raise EditError(f"there is no limit number {index + 1}")
+        del limits[index]
+        self.set_limits(tool, limits)
+
+    def edit_limits(self, tool: str, tool_limits: list[Limit], shared: list[Limit]) -> None:
+        """Set a tool's limits and the shared ones in one undo step (the limits editor's result)."""
+        with self._edit(f"limits of {tool}", [tool]):
+            self._put_limits(tool, tool_limits)
+            self._put_limits(None, shared)
+
+    def conditions_of(self, tool: str, kind: str) -> list[Condition]:
+        rule = self.policy.rule(tool)
+        return list(getattr(rule, kind) or []) if rule else []
+
+    def edit_rule(
+        self,
+        tool: str,
+        *,
+        reason: str | None,
+        conditions: dict[str, list[Condition]],
+    ) -> None:
+        """Set a tool's reason and condition lists in one undo step (the rule editor's result).
+
+        Under default deny, giving an unlisted tool conditions also lists it, which allows it
+        subject to those conditions: that is what the user is describing.
+        """
+        for kind in conditions:
+            if kind not in CONDITION_KINDS:
+                raise EditError(f"unknown condition list {kind!r}")
+        with self._edit(f"rule of {tool}", [tool]):
+            rule = self.policy.rule(tool)
+            wants_rule = bool(reason) or any(conditions.values())
+            if rule is None and not wants_rule:
+                return
+            rule = self._ensure_rule(tool)
+            rule.reason = reason or None
+            for kind, items in conditions.items():
+                setattr(rule, kind, list(items) or None)
+
+    def add_condition(self, tool: str, kind: str, condition: Condition) -> None:
+        rule = self.policy.rule(tool)
+        current = {k: self.conditions_of(tool, k) for k in CONDITION_KINDS}
+        current[kind] = [*current.get(kind, []), condition]
+        self.edit_rule(tool, reason=rule.reason if rule else None, conditions=current)
+
+    def set_reason(self, tool: str, reason: str | None) -> None:
+        current = {k: self.conditions_of(tool, k) for k in CONDITION_KINDS}
+        self.edit_rule(tool, reason=(reason or "").strip() or None, conditions=current)
+
+    def set_override(self, tool: str, category: str | None) -> None:
+        """Override the classifier's category for `tool` (kept in x-policytui.overrides)."""
+        with self._edit(f"category of {tool}", [tool], meta=True):
+            meta = self.policy.extensions.setdefault(META_KEY, {})
+            overrides = meta.setdefault("overrides", {})
+            if category:
+                overrides[tool] = category
+            else:
+                overrides.pop(tool, None)
+                if not overrides:
+                    del meta["overrides"]
+                if not meta:
+                    del self.policy.extensions[META_KEY]
+            self._classify([tool])
+
+    def apply_preset(self, preset: str) -> None:
+        """Replace the rules with a preset built from the classifications (one undo step).
+
+        The document's own metadata (`$schema`, `x-*` keys such as overrides and fingerprints)
+        is kept, since a preset says nothing about them.
+        """
+        from policytui.risk.presets import build_policy
+
+        built = build_policy(self.listing, preset, self.classifications)
+        with self._edit(f"preset {preset}", None, whole=True):
+            document = built.to_document()
+            for key, value in self.policy.to_document().items():
+                if key == "$schema" or key.startswith("x-"):
+                    document.setdefault(key, value)
+            self.policy = Policy.from_document(document)
+
+    def undo(self) -> str | None:
+        """Go back one edit; returns its label, or None when there is nothing to undo."""
+        step = self.history.undo()
+        if step is None:
+            return None
+        self._restore(step.before, step.before_id)
+        return step.label
+
+    def redo(self) -> str | None:
+        step = self.history.redo()
+        if step is None:
+            return None
+        self._restore(step.after, step.after_id)
+        return step.label
+
+    def _restore(self, snapshot: Any, state_id: int) -> None:
+        overrides = self.overrides()
+        self._apply(snapshot)
+        self._state_id = state_id
+        self.revision += 1
+        if self.overrides() != overrides:
+            self._classify()
+        self._rebuild_rows()
+
+    # ----- checking, previewing, saving ---------------------------------------------------
+
+    def _fresh_meta(self) -> dict[str, Any] | None:
+        """x-policytui as a save writes it: fingerprints of the server's tools refreshed."""
+        meta = self.policy.extensions.get(META_KEY)
+        if not self.tools_by_name:
+            return meta if isinstance(meta, dict) else None
+        meta = dict(meta) if isinstance(meta, dict) else {}
+        old = meta.get("fingerprints") if isinstance(meta.get("fingerprints"), dict) else {}
+        # Keep fingerprints of tools the server lost while the policy still names them.
+        kept = {n: fp for n, fp in old.items() if n not in self.fingerprints}
+        meta["fingerprints"] = {**kept, **self.fingerprints}
+        return meta
+
+    @contextmanager
+    def _as_saved(self) -> Iterator[Policy]:
+        """The live policy with the metadata a save writes, put back afterwards (no copy)."""
+        extensions = self.policy.extensions
+        missing = META_KEY not in extensions
+        old = extensions.get(META_KEY)
+        fresh = self._fresh_meta()
+        if fresh is not None:
+            extensions[META_KEY] = fresh
+        try:
+            yield self.policy
+        finally:
+            if missing:
+                extensions.pop(META_KEY, None)
+            else:
+                extensions[META_KEY] = old
+
+    def policy_for_save(self) -> Policy:
+        """An independent copy of the policy exactly as a save would write it."""
+        with self._as_saved() as policy:
+            return policy.copy_deep()
+
+    def preview_text(self) -> str:
+        """The JSON text a save would write now."""
+        from policytui.policy.files import dumps_policy
+
+        with self._as_saved() as policy:
+            return dumps_policy(policy)
+
+    def validate(self) -> Any:
+        """The validator's Report for the document as edited."""
+        from policytui.policy.validate import validate_policy
+
+        return validate_policy(self.policy, tools=list(self.tools_by_name.values()))
+
+    def diff_against(self, disk_text: str | None) -> str:
+        """A unified diff from `disk_text` (the file now) to what a save would write."""
+        name = str(self.path or "policy.json")
+        old = (disk_text or "").splitlines(keepends=True)
+        new = self.preview_text().splitlines(keepends=True)
+        return "".join(
+            difflib.unified_diff(
+                old, new, fromfile=f"{name} (on disk)", tofile=f"{name} (after save)"
+            )
+        )
+
+    def try_call(self, tool: str, args: Any) -> Any:
+        """How the gateway would decide this call under the policy as edited (no counters)."""
+        from policytui.decision import decide
+
+        return decide(self.policy, tool, args)
+
+    @property
+    def needs_overwrite_consent(self) -> bool:
+        """True while the file on disk is invalid or unreadable and the user has not said to replace it."""
+        return bool(self.load_problems)
+
+    def prepare_save(self) -> PendingSave:
+        """Freeze what to write (cheap: plain data); `write` may then run in another thread."""
+        with self._as_saved() as policy:
+            document = policy.to_document()
+        return PendingSave(json.loads(json.dumps(document)), self.saved_stamp, self._state_id)
+
+    def write(self, pending: PendingSave, *, force: bool = False) -> SaveResult:
+        """Write `pending` atomically (safe to call from a worker thread).
+
+        Raises PolicyFileConflict if the file changed on disk since we read it (unless
+        `force`), PolicyFileError on I/O problems, EditError when the file on disk is invalid
+        and `force` was not given.
+        """
+        from policytui.policy.files import dumps_policy, save_policy
+
+        if self.path is None:
+            raise EditError("there is no policy file to save to")
+        if self.needs_overwrite_consent and not force:
+            raise EditError("the policy file on disk is invalid; confirm before replacing it")
+        policy = Policy.from_document(pending.document)
+        expected = None if force else pending.expected_stamp
+        stamp = save_policy(self.path, policy, expected_stamp=expected)
+        return SaveResult(stamp, dumps_policy(policy))
+
+    def mark_saved(self, pending: PendingSave, result: SaveResult) -> None:
+        """Record a finished save: the saved state becomes the clean one."""
+        self.saved_stamp = result.stamp
+        self.saved_text = result.text
+        self._saved_id = pending.state_id
+        self.load_problems = []
+        meta = pending.document.get(META_KEY)
+        if isinstance(meta, dict):
+            self.policy.extensions[META_KEY] = json.loads(json.dumps(meta))
+
+    def save(self, *, force: bool = False) -> SaveResult:
+        """Prepare, write and record in one call (for scripts and tests)."""
+        pending = self.prepare_save()
+        result = self.write(pending, force=force)
+        self.mark_saved(pending, result)
+        return result
+
+
+def _exception_sentence(exc: BaseException) -> str:
+    text = str(exc).strip() or exc.__class__.__name__
+    return text.splitlines()[0]

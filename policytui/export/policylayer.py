@@ -1,0 +1,90 @@
+"""Export to PolicyLayer's hosted gateway format (JSON, version "1").
+
+Kept: the documented fields `version`, `default`, `hide`, `all_tools.limits` and
+`tools{name: {require, deny_if, limits}}`, plus the per-tool `action: "deny"` and `reason` that
+PolicyLayer's product pages describe (they are how a tool is denied with a message; without them
+an approval rule could not become "a deny with the same reason"). Dropped: `$schema` and every
+`x-*` key. Human approval has no field there, so it is exported fail-closed: `action:
+"require_approval"` becomes `action: "deny"` with the same reason, and `require_approval_if`
+conditions join `deny_if`. Each such change is reported as a warning.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from policytui.export.common import extension_warnings, plain, quoted
+from policytui.export.result import ExportResult, ExportWarning
+from policytui.policy.model import Condition, Limit, Policy, ToolRule
+
+TARGET = "PolicyLayer's format"
+
+
+def _limit(limit: Limit) -> dict[str, Any]:
+    out: dict[str, Any] = {"counter": limit.counter, "window": limit.window, "max": limit.max}
+    if limit.scope is not None:
+        out["scope"] = limit.scope
+    return out
+
+
+def _condition(condition: Condition) -> dict[str, Any]:
+    return {"path": condition.path, "op": condition.op, "value": plain(condition.value)}
+
+
+def _tool(name: str, rule: ToolRule, warnings: list[ExportWarning]) -> dict[str, Any]:
+    base = f"tools.{name}"
+    action = rule.effective_action
+    if action == "require_approval":
+        warnings.append(
+            ExportWarning(
+                f"{base}.action",
+                "needs human approval, which PolicyLayer's format cannot express; "
+                "exported as a deny with the same reason",
+            )
+        )
+        return {
+            "action": "deny",
+            "reason": rule.reason or f"Tool {quoted(name)} requires approval, which this gateway cannot ask for",
+        }
+    if action == "deny":
+        # A denied tool's conditions and limits can never matter, so only the deny is written.
+        out: dict[str, Any] = {"action": "deny"}
+        if rule.reason:
+            out["reason"] = rule.reason
+        return out
+    out = {}
+    if rule.reason:
+        out["reason"] = rule.reason
+    if rule.require:
+        out["require"] = [_condition(c) for c in rule.require]
+    deny_if = [_condition(c) for c in rule.deny_if or []]
+    if rule.require_approval_if:
+        warnings.append(
+            ExportWarning(
+                f"{base}.require_approval_if",
+                "approval conditions cannot be expressed in PolicyLayer's format; "
+                "exported as deny_if conditions, so those calls are denied instead of held",
+            )
+        )
+        deny_if.extend(_condition(c) for c in rule.require_approval_if)
+    if deny_if:
+        out["deny_if"] = deny_if
+    if rule.limits:
+        out["limits"] = [_limit(limit) for limit in rule.limits]
+    return out
+
+
+def export_policylayer(policy: Policy) -> ExportResult:
+    """The policy as a PolicyLayer JSON document plus warnings for what changed."""
+    warnings: list[ExportWarning] = []
+    doc: dict[str, Any] = {"version": policy.version, "default": policy.default}
+    if policy.hide is not None:
+        doc["hide"] = list(policy.hide)
+    if policy.all_tools is not None and policy.all_tools.limits:
+        doc["all_tools"] = {"limits": [_limit(limit) for limit in policy.all_tools.limits]}
+    if policy.tools is not None:
+        doc["tools"] = {name: _tool(name, rule, warnings) for name, rule in policy.tools.items()}
+    warnings.extend(extension_warnings(policy, TARGET))
+    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return ExportResult(text, warnings)

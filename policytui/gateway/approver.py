@@ -1,0 +1,124 @@
+"""Asking a human about a held call: by MCP elicitation, or through the approvals queue.
+
+With `mode="auto"` the gateway asks the agent's client with an elicitation form when that
+client said it supports elicitation (its user sees the tool, the reason and the arguments, and
+accepts or declines); otherwise, or if the elicitation fails, the call goes to the approvals
+queue on disk, where `policytui approvals approve|reject ID` or the TUI answers it. With
+`mode="queue"` the queue is always used (for clients that answer elicitations without asking a
+person). No answer within the timeout is a time-out, and the call is denied.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+
+from policytui.decision import Approval, Caller, Decision
+from policytui.gateway import approvals as queue_mod
+from policytui.gateway.approvals import ApprovalQueue, PendingApproval
+from policytui.gateway.audit import args_digest
+
+log = logging.getLogger("policytui.gateway")
+
+# Elicit(message, seconds) -> True (approved), False (declined); raises if it cannot ask.
+Elicit = Callable[[str, float], Awaitable[bool]]
+
+MODES = ("auto", "queue")
+POLL_SECONDS = 0.2
+# How much of the arguments an elicitation message shows; the queue file has them all.
+MESSAGE_ARGS_LIMIT = 2000
+
+
+def approval_message(tool: str, args: Any, decision: Decision, server: str) -> str:
+    """What the human reads: which tool, why it needs approval, and the arguments."""
+    shown = json.dumps(args, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+    if len(shown) > MESSAGE_ARGS_LIMIT:
+        shown = shown[:MESSAGE_ARGS_LIMIT] + "\n... (cut)"
+    where = f" on {server}" if server else ""
+    return (
+        f"An AI agent wants to call the tool {json.dumps(tool, ensure_ascii=False)}{where}.\n"
+        f"Policy: {decision.reason}.\n"
+        f"Arguments:\n{shown}\n\n"
+        "Approve this call?"
+    )
+
+
+class Approver:
+    """Gets a human's answer for held calls, within `timeout` seconds."""
+
+    def __init__(
+        self,
+        queue: ApprovalQueue,
+        *,
+        timeout: float = 120.0,
+        mode: str = "auto",
+        server_name: str = "",
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"approval mode must be one of {', '.join(MODES)}")
+        self.queue = queue
+        self.timeout = timeout
+        self.mode = mode
+        self.server_name = server_name
+        self.poll_seconds = poll_seconds
+
+    async def ask(
+        self, decision: Decision, tool: str, args: Any, caller: Caller, elicit: Elicit | None
+    ) -> tuple[Approval, str]:
+        """(answer, how it was asked: "elicitation" or "queue")."""
+        deadline = time.monotonic() + self.timeout
+        if self.mode == "auto" and elicit is not None:
+            message = approval_message(tool, args, decision, self.server_name)
+            try:
+                with anyio.fail_after(self.timeout):
+                    approved = await elicit(message, self.timeout)
+                return (Approval.APPROVED if approved else Approval.REJECTED), "elicitation"
+            except TimeoutError:
+                return Approval.TIMED_OUT, "elicitation"
+            except Exception as exc:  # the client could not ask after all: use the queue
+                log.warning("elicitation failed (%s); sending the call to the approvals queue", type(exc).__name__)
+        return await self._queue(decision, tool, args, caller, max(0.0, deadline - time.monotonic())), "queue"
+
+    async def _queue(self, decision: Decision, tool: str, args: Any, caller: Caller, seconds: float) -> Approval:
+        now = time.time()
+        request = PendingApproval(
+            id="",
+            tool=tool,
+            arguments=args,
+            args_sha256=args_digest(args),
+            reason=decision.reason,
+            rule=decision.rule,
+            grant=caller.grant,
+            session=caller.session,
+            server=self.server_name,
+            created=now,
+            expires=now + seconds,
+            pid=os.getpid(),
+        )
+        try:
+            await anyio.to_thread.run_sync(self.queue.submit, request)
+        except OSError as exc:
+            log.error("cannot write to the approvals queue %s (%s); the call is denied", self.queue.folder, exc)
+            return Approval.TIMED_OUT
+        log.info("call to %r waits for approval: policytui approvals approve %s", tool, request.id)
+        try:
+            end = time.monotonic() + seconds
+            while True:
+                answer = self.queue.decision(request.id)
+                if answer is None and time.monotonic() >= end:
+                    answer = self.queue.expire(request.id)
+                if answer is not None:
+                    return {
+                        queue_mod.APPROVED: Approval.APPROVED,
+                        queue_mod.REJECTED: Approval.REJECTED,
+                    }.get(answer.outcome, Approval.TIMED_OUT)
+                await anyio.sleep(min(self.poll_seconds, max(0.0, end - time.monotonic())))
+        finally:
+            self.queue.remove(request.id)

@@ -1,0 +1,77 @@
+"""The audit log: one JSON line per tool call, never an argument value.
+
+Each line has `time` (UTC, ISO 8601), `server`, `grant`, `session`, `tool`, `decision`
+(`allowed`, `denied` or `hidden`), `rule` (the policy path that decided), `reason` (what the
+agent was told), `args_sha256` (SHA-256 of the canonical arguments: JSON with sorted keys, no
+spaces, UTF-8) and, when they apply, `approval` (`approved`, `rejected`, `timed_out`, with
+`approval_via` `elicitation` or `queue`), `dry_run: true`, `upstream` (`ok`, `error_result`,
+`error`, `unavailable`, `timeout`) and `ms` (time spent in the gateway and upstream).
+Upstream error messages are not logged: they often quote the arguments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+
+def canonical_arguments(arguments: Any) -> bytes:
+    """The arguments in one canonical byte form: sorted keys, no spaces, UTF-8."""
+    return json.dumps(
+        arguments if arguments is not None else {},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+        default=str,
+    ).encode("utf-8", "surrogatepass")
+
+
+def args_digest(arguments: Any) -> str:
+    """SHA-256 (hex) of the canonical arguments: lets an auditor match a call without its data."""
+    try:
+        data = canonical_arguments(arguments)
+    except ValueError:  # NaN or infinity cannot come from JSON; be safe anyway
+        data = repr(arguments).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()
+
+
+def utc_now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class AuditLog:
+    """Appends audit records to a file (created owner-only) or to standard error (`-`)."""
+
+    def __init__(self, target: Path | str | None) -> None:
+        self._lock = threading.Lock()
+        self.target = target
+        if target is None:
+            self._fd: int | None = None
+        elif str(target) == "-":
+            self._fd = sys.stderr.fileno()
+        else:
+            path = Path(target)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._owned = target is not None and str(target) != "-"
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Append one record as a single line (one write call, so lines never interleave)."""
+        if self._fd is None:
+            return
+        line = json.dumps(record, ensure_ascii=False, separators=(", ", ": ")) + "\n"
+        data = line.encode("utf-8", "surrogatepass")
+        with self._lock:
+            os.write(self._fd, data)
+
+    def close(self) -> None:
+        if self._owned and self._fd is not None:
+            os.close(self._fd)
+        self._fd = None

@@ -1,0 +1,210 @@
+"""Starting and running a gateway: policy, upstream connection, then stdio or HTTP serving."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from policytui.gateway.approvals import ApprovalQueue
+from policytui.gateway.approver import Approver
+from policytui.gateway.audit import AuditLog
+from policytui.gateway.enforcer import Enforcer
+from policytui.gateway.policy_watch import PolicyWatcher
+from policytui.gateway.server import Gateway, Identity
+from policytui.gateway.state import approvals_dir, ensure_private_dir
+from policytui.gateway.upstream import Connect, Upstream
+from policytui.policy.model import Policy
+
+log = logging.getLogger("policytui.gateway")
+
+
+@dataclass
+class GatewayConfig:
+    """Everything `policytui gateway` was told. Paths are final (defaults already applied)."""
+
+    policy_path: Path
+    state_dir: Path
+    server_name: str = ""
+    audit: Path | str | None = None  # a file, "-" for standard error, None for no audit log
+    listen: tuple[str, int] | None = None  # None: serve on stdin/stdout
+    tokens: dict[str, str] | None = field(default=None, repr=False)
+    grant: str = "default"
+    approval_timeout: float = 120.0
+    approval_mode: str = "auto"
+    dry_run: bool = False
+    reload_interval: float = 1.0
+    call_timeout: float | None = None
+
+
+def _hidden(policy: Policy) -> frozenset[str]:
+    return frozenset(policy.hide or ())
+
+
+async def run_gateway(
+    config: GatewayConfig,
+    connect: Connect,
+    *,
+    watcher: PolicyWatcher | None = None,
+    on_listening: Callable[[str], None] | None = None,
+) -> None:
+    """Serve until the client leaves (stdio) or the process is stopped (HTTP).
+
+    `connect(message_handler)` opens the upstream connection (an async context manager). The
+    policy must already be valid: pass a `watcher` built before anything slow happens, so a bad
+    policy stops the gateway before a server is started.
+    """
+    watcher = watcher or PolicyWatcher(config.policy_path)
+    audit = AuditLog(config.audit)
+    queue = ApprovalQueue(approvals_dir(config.state_dir))
+    enforcer = Enforcer(lambda: watcher.policy, audit=audit, dry_run=config.dry_run, server_name=config.server_name)
+    approver = Approver(
+        queue, timeout=config.approval_timeout, mode=config.approval_mode, server_name=config.server_name
+    )
+    gateway_box: list[Gateway] = []
+
+    async def relay(notification: Any) -> None:
+        if gateway_box:
+            await gateway_box[0].relay_notification(notification)
+
+    upstream = Upstream(connect, on_notification=relay, call_timeout=config.call_timeout)
+    gateway = Gateway(
+        upstream,
+        enforcer,
+        approver,
+        lambda: watcher.policy,
+        identity=Identity(grant=config.grant),
+        http=config.listen is not None,
+    )
+    gateway_box.append(gateway)
+    if config.dry_run:
+        log.warning("dry run: every call is forwarded; the audit log shows what the policy would decide")
+
+    try:
+        async with anyio.create_task_group() as tg:
+            await upstream.start(tg)
+            server = gateway.build()
+            try:
+                async with anyio.create_task_group() as watching:
+                    watching.start_soon(_watch, watcher, gateway, config.reload_interval)
+                    try:
+                        if config.listen is None:
+                            await _serve_stdio(server)
+                        else:
+                            await _serve_http(server, config, on_listening)
+                    finally:
+                        watching.cancel_scope.cancel()
+            finally:
+                upstream.stop()
+    finally:
+        audit.close()
+
+
+async def _watch(watcher: PolicyWatcher, gateway: Gateway, interval: float) -> None:
+    while True:
+        await anyio.sleep(interval)
+        before = _hidden(watcher.policy)
+        try:
+            changed = watcher.check()
+        except Exception:  # a reload bug must never take the gateway down
+            log.exception("checking the policy file failed; keeping the policy in force")
+            continue
+        if changed and _hidden(watcher.policy) != before:
+            await gateway.tools_changed()
+
+
+async def _serve_stdio(server: Any) -> None:
+    from mcp.server.stdio import stdio_server
+
+    log.info("serving MCP on standard input/output")
+    async with stdio_server() as (read_stream, write_stream):
+        await server.run(read_stream, write_stream, server.create_initialization_options())
+    log.info("the client closed the connection")
+
+
+async def _serve_http(server: Any, config: GatewayConfig, on_listening: Callable[[str], None] | None) -> None:
+    import uvicorn
+
+    from policytui.gateway.http import TokenGate
+
+    assert config.listen is not None
+    host, port = config.listen
+    app = server.streamable_http_app(host=host)
+    gate = TokenGate(app, config.tokens, default_grant=config.grant)
+    uv_config = uvicorn.Config(
+        gate, host=host, port=port, log_level="warning", access_log=False, lifespan="on", log_config=None
+    )
+    uv_server = uvicorn.Server(uv_config)
+
+    async def announce() -> None:
+        while not uv_server.started:
+            await anyio.sleep(0.02)
+        bound = port
+        for listener in getattr(uv_server, "servers", []):
+            for sock in getattr(listener, "sockets", []) or []:
+                bound = sock.getsockname()[1]
+                break
+        shown = f"[{host}]" if ":" in host else host
+        url = f"http://{shown}:{bound}/mcp"
+        log.info("serving MCP over streamable HTTP at %s", url)
+        if on_listening is not None:
+            on_listening(url)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(announce)
+        await uv_server.serve()
+        tg.cancel_scope.cancel()
+
+
+def configure_logging(target: str | None, level: str = "info") -> None:
+    """Diagnostics go to a file or standard error; never to standard output (the protocol)."""
+    handler: logging.Handler
+    if target and target != "-":
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(target, encoding="utf-8")
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s policytui gateway %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    logging.getLogger("policytui").setLevel(getattr(logging, level.upper(), logging.INFO))
+
+
+def default_connect(spec: Any, *, timeout: float, call_timeout: float | None) -> Connect:
+    """Open the upstream through discovery, with upstream notifications passed to the gateway."""
+    import inspect
+
+    from policytui.discovery import open_connection
+
+    accepts_handler = "message_handler" in inspect.signature(open_connection).parameters
+
+    def connect(handler: Any) -> AbstractAsyncContextManager[Any]:
+        from contextlib import asynccontextmanager
+
+        @asynccontextmanager
+        async def opened() -> Any:
+            kwargs: dict[str, Any] = {"timeout": timeout, "call_timeout": call_timeout}
+            if accepts_handler:
+                kwargs["message_handler"] = handler
+            async with open_connection(spec, **kwargs) as connection:
+                if not accepts_handler:
+                    # The session reads this attribute for every notification it receives.
+                    connection.session._message_handler = handler
+                yield connection
+
+        return opened()
+
+    return connect
+
+
+def ensure_state_dir(path: Path) -> Path:
+    return ensure_private_dir(path)

@@ -1,0 +1,290 @@
+"""The MCP server the agent's client talks to: policy in front, the real server behind.
+
+Built on the SDK's low-level `Server`, so results are passed on as the upstream server sent
+them (raw dicts) instead of being rebuilt from typed models. What is served:
+
+- `tools/list`: the upstream answer with hidden tools removed (nothing removed in dry-run);
+- `tools/call`: decided by the `Enforcer`; allowed calls are forwarded with progress relayed;
+- resources, prompts, completions and logging: forwarded unchanged, offered only when the
+  upstream server offers them;
+- upstream notifications (list changes, resource updates, log messages) go to every connected
+  client (resource updates only to clients that subscribed to that resource).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+import warnings
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+import mcp_types as types
+from mcp.server.lowlevel import Server
+from mcp.server.lowlevel.server import NotificationOptions
+
+from policytui.decision import Caller, Decision
+from policytui.gateway.approver import Approver, Elicit
+from policytui.gateway.enforcer import Enforcer, UpstreamFailure
+from policytui.gateway.upstream import Upstream
+from policytui.policy.model import Policy
+
+log = logging.getLogger("policytui.gateway")
+
+# Upstream notifications passed on to clients. Progress goes to the one caller instead, and
+# notifications about upstream's own requests (elicitation, tasks) mean nothing to clients.
+BROADCAST = frozenset(
+    {
+        "notifications/tools/list_changed",
+        "notifications/prompts/list_changed",
+        "notifications/resources/list_changed",
+        "notifications/message",
+    }
+)
+RESOURCE_UPDATED = "notifications/resources/updated"
+
+APPROVAL_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "approve": {
+            "type": "boolean",
+            "title": "Approve this call",
+            "description": "Yes lets the call through to the server; no denies it.",
+            "default": False,
+        }
+    },
+    "required": ["approve"],
+}
+
+
+@dataclass
+class Identity:
+    """Who the clients of this gateway are, when the transport cannot say (stdio)."""
+
+    grant: str = "default"
+    # One id for the whole process: over stdio one client owns the gateway.
+    session: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.session:
+            self.session = uuid.uuid4().hex[:12]
+
+
+class _GatewayServer(Server):
+    """A low-level Server whose default initialization options announce list changes."""
+
+    notification_options = NotificationOptions(tools_changed=True)
+
+    def create_initialization_options(self, notification_options=None, experimental_capabilities=None, extensions=None):  # type: ignore[no-untyped-def]
+        return super().create_initialization_options(
+            notification_options or self.notification_options, experimental_capabilities, extensions
+        )
+
+
+class Gateway:
+    """Ties the upstream connection, the enforcer and the approver to one MCP `Server`."""
+
+    def __init__(
+        self,
+        upstream: Upstream,
+        enforcer: Enforcer,
+        approver: Approver,
+        policy: Any,
+        *,
+        identity: Identity | None = None,
+        http: bool = False,
+    ) -> None:
+        self.upstream = upstream
+        self.enforcer = enforcer
+        self.approver = approver
+        self._policy = policy  # callable returning the policy in force
+        self.identity = identity or Identity()
+        self.http = http
+        self.dry_run = enforcer.dry_run
+        self._connections: weakref.WeakSet[Any] = weakref.WeakSet()
+        # uri -> connections subscribed to it (weak: a closed connection drops out by itself)
+        self._subscribers: dict[str, weakref.WeakSet[Any]] = {}
+
+    # Identity of a request ------------------------------------------------------------------
+
+    def _remember(self, ctx: Any) -> Any:
+        # The SDK keeps one Connection per client connection; its outbound channel carries
+        # notifications we relay. It is reached through the per-request session object.
+        connection = getattr(ctx.session, "_connection", None)
+        if connection is not None:
+            self._connections.add(connection)
+        return connection
+
+    def caller(self, ctx: Any) -> Caller:
+        """The grant (from the bearer token over HTTP) and the session of a request."""
+        request = getattr(ctx, "request", None)
+        scope = getattr(request, "scope", None)
+        if self.http and isinstance(scope, dict):
+            grant = scope.get("policytui.grant") or self.identity.grant
+            headers = getattr(request, "headers", None)
+            session_id = headers.get("mcp-session-id") if headers is not None else None
+            # Without a transport session there is nothing narrower than the grant to count
+            # a "session" limit against; counting per grant is the stricter choice.
+            return Caller(grant=grant, session=f"http:{session_id}" if session_id else f"grant:{grant}")
+        return Caller(grant=self.identity.grant, session=self.identity.session)
+
+    # Handlers -------------------------------------------------------------------------------
+
+    async def _forward(self, ctx: Any, method: str) -> dict[str, Any]:
+        self._remember(ctx)
+        try:
+            return await self.upstream.request(method, ctx.params, progress=self._progress_relay(ctx))
+        except UpstreamFailure as failure:
+            raise failure.error from None
+
+    def _forwarder(self, method: str) -> Any:
+        async def handler(ctx: Any, params: Any) -> dict[str, Any]:
+            return await self._forward(ctx, method)
+
+        handler.__name__ = f"forward_{method.replace('/', '_')}"
+        return handler
+
+    @staticmethod
+    def _progress_relay(ctx: Any) -> Any:
+        meta = (ctx.params or {}).get("_meta") if isinstance(ctx.params, dict) else None
+        if not isinstance(meta, dict) or "progressToken" not in meta:
+            return None
+
+        async def relay(progress: float, total: float | None, message: str | None) -> None:
+            await ctx.session.report_progress(progress, total, message)
+
+        return relay
+
+    async def list_tools(self, ctx: Any, params: Any) -> dict[str, Any]:
+        result = await self._forward(ctx, "tools/list")
+        if self.dry_run:
+            return result
+        policy: Policy = self._policy()
+        tools = result.get("tools")
+        if isinstance(tools, list) and policy.hide:
+            result = dict(result)
+            result["tools"] = [
+                tool for tool in tools if not (isinstance(tool, dict) and policy.is_hidden(str(tool.get("name"))))
+            ]
+        return result
+
+    async def call_tool(self, ctx: Any, params: types.CallToolRequestParams) -> dict[str, Any]:
+        self._remember(ctx)
+        name = params.name
+        raw_args = (ctx.params or {}).get("arguments") if isinstance(ctx.params, dict) else None
+        args = raw_args if raw_args is not None else {}
+        caller = self.caller(ctx)
+        progress = self._progress_relay(ctx)
+
+        async def forward() -> dict[str, Any]:
+            return await self.upstream.request("tools/call", ctx.params, progress=progress)
+
+        async def ask(decision: Decision) -> Any:
+            return await self.approver.ask(decision, name, args, caller, self._elicitor(ctx))
+
+        return await self.enforcer.handle_call(name, args, caller, forward, ask)
+
+    def _elicitor(self, ctx: Any) -> Elicit | None:
+        """An elicitation function for this request's client, or None if it cannot be asked."""
+        session = ctx.session
+        capabilities = getattr(session, "client_capabilities", None)
+        elicitation = getattr(capabilities, "elicitation", None)
+        if elicitation is None or not getattr(session, "can_send_request", False):
+            return None
+        if elicitation.form is None and elicitation.url is not None:
+            return None  # URL-only clients cannot show our form
+
+        async def elicit(message: str, seconds: float) -> bool:
+            result = await session.elicit_form(message, APPROVAL_SCHEMA, related_request_id=ctx.request_id)
+            content = result.content or {}
+            return result.action == "accept" and content.get("approve") is True
+
+        return elicit
+
+    async def subscribe(self, ctx: Any, params: types.SubscribeRequestParams) -> dict[str, Any]:
+        connection = self._remember(ctx)
+        result = await self._forward(ctx, "resources/subscribe")
+        if connection is not None:
+            self._subscribers.setdefault(str(params.uri), weakref.WeakSet()).add(connection)
+        return result
+
+    async def unsubscribe(self, ctx: Any, params: types.UnsubscribeRequestParams) -> dict[str, Any]:
+        connection = self._remember(ctx)
+        subscribers = self._subscribers.get(str(params.uri))
+        if connection is not None and subscribers is not None:
+            subscribers.discard(connection)
+            if len(subscribers):
+                return {}  # another client still wants updates: keep the upstream subscription
+        return await self._forward(ctx, "resources/unsubscribe")
+
+    # Notifications from upstream ------------------------------------------------------------
+
+    async def relay_notification(self, notification: Any) -> None:
+        method = getattr(notification, "method", None)
+        if method not in BROADCAST and method != RESOURCE_UPDATED:
+            return
+        params_model = getattr(notification, "params", None)
+        params = (
+            params_model.model_dump(by_alias=True, mode="json", exclude_none=True)
+            if params_model is not None
+            else None
+        )
+        if method == RESOURCE_UPDATED:
+            uri = str((params or {}).get("uri", ""))
+            targets = list(self._subscribers.get(uri, ()))
+        else:
+            targets = list(self._connections)
+        await self._send(targets, method, params)
+
+    async def tools_changed(self) -> None:
+        """Tell every client to list tools again (the set of hidden tools changed)."""
+        await self._send(list(self._connections), "notifications/tools/list_changed", None)
+
+    @staticmethod
+    async def _send(connections: list[Any], method: str, params: dict[str, Any] | None) -> None:
+        for connection in connections:
+            try:
+                await connection.outbound.notify(method, params)
+            except Exception as exc:  # a client that went away must not stop the others
+                log.debug("could not notify a client: %s", exc)
+
+    # The Server -----------------------------------------------------------------------------
+
+    def build(self) -> Server:
+        """A Server offering what the upstream server offers, with the gateway's handlers."""
+        caps = self.upstream.capabilities
+        info = self.upstream.server_info
+        handlers: dict[str, Any] = {"on_list_tools": self.list_tools, "on_call_tool": self.call_tool}
+        if caps is not None and caps.prompts is not None:
+            handlers["on_list_prompts"] = self._forwarder("prompts/list")
+            handlers["on_get_prompt"] = self._forwarder("prompts/get")
+        if caps is not None and caps.resources is not None:
+            handlers["on_list_resources"] = self._forwarder("resources/list")
+            handlers["on_list_resource_templates"] = self._forwarder("resources/templates/list")
+            handlers["on_read_resource"] = self._forwarder("resources/read")
+            if caps.resources.subscribe:
+                handlers["on_subscribe_resource"] = self.subscribe
+                handlers["on_unsubscribe_resource"] = self.unsubscribe
+        if caps is not None and caps.completions is not None:
+            handlers["on_completion"] = self._forwarder("completion/complete")
+        with warnings.catch_warnings():
+            # Logging is deprecated in the newest protocol revision; older clients still use it.
+            warnings.simplefilter("ignore")
+            if caps is not None and caps.logging is not None:
+                handlers["on_set_logging_level"] = self._forwarder("logging/setLevel")
+            server = _GatewayServer(
+                getattr(info, "name", None) or "policytui-gateway",
+                version=getattr(info, "version", None) or "",
+                title=getattr(info, "title", None),
+                instructions=self.upstream.instructions,
+                **handlers,
+            )
+        server.notification_options = NotificationOptions(
+            tools_changed=True,
+            prompts_changed=bool(caps is not None and caps.prompts is not None and caps.prompts.list_changed),
+            resources_changed=bool(
+                caps is not None and caps.resources is not None and caps.resources.list_changed
+            ),
+        )
+        return server

@@ -1,0 +1,166 @@
+"""The gateway's connection to the real MCP server, and raw request forwarding over it.
+
+Requests are forwarded as raw JSON-RPC params and their results come back as raw dicts, so
+what the agent receives is what the server sent (the SDK still checks each result against the
+protocol). The connection lives in its own task, because anyio cancel scopes belong to the
+task that entered them; `start` returns once it is up. When the server dies, every request
+fails with a clear error and none is sent anywhere else: the gateway fails closed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+import anyio
+import anyio.abc
+import mcp_types as types
+from mcp.shared.exceptions import MCPError
+from pydantic import TypeAdapter, ValidationError
+
+from policytui.gateway.enforcer import UpstreamFailure
+
+log = logging.getLogger("policytui.gateway")
+
+_RAW: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
+# `_meta` keys of the 2026-07-28 envelope belong to one hop; the upstream session adds its own.
+_RESERVED_META_PREFIX = "io.modelcontextprotocol/"
+
+MessageHandler = Callable[[Any], Awaitable[None]]
+Connect = Callable[[MessageHandler], AbstractAsyncContextManager[Any]]
+Progress = Callable[[float, float | None, str | None], Awaitable[None]]
+
+# JSON-RPC codes the SDK uses for a closed connection and a request timeout.
+CONNECTION_CLOSED = getattr(types, "CONNECTION_CLOSED", -32000)
+REQUEST_TIMEOUT = getattr(types, "REQUEST_TIMEOUT", -32001)
+
+
+def unavailable_error(detail: str = "") -> MCPError:
+    message = "the upstream MCP server is unavailable"
+    if detail:
+        message += f" ({detail})"
+    return MCPError(code=types.INTERNAL_ERROR, message=message)
+
+
+def hop_params(params: Any) -> dict[str, Any] | None:
+    """The params to send upstream: as received, minus this hop's protocol envelope."""
+    if params is None:
+        return None
+    out = dict(params)
+    meta = out.get("_meta")
+    if isinstance(meta, dict):
+        kept = {k: v for k, v in meta.items() if not k.startswith(_RESERVED_META_PREFIX)}
+        if kept:
+            out["_meta"] = kept
+        else:
+            out.pop("_meta")
+    return out
+
+
+class Upstream:
+    """One live connection to the real server, shared by every downstream session."""
+
+    def __init__(
+        self,
+        connect: Connect,
+        *,
+        on_notification: MessageHandler | None = None,
+        call_timeout: float | None = None,
+    ) -> None:
+        self._connect = connect
+        self._on_notification = on_notification
+        self.call_timeout = call_timeout
+        self.connection: Any = None
+        self.session: Any = None
+        self.alive = False
+        self.down_reason = ""
+        self._stop = anyio.Event()
+
+    # Life cycle -----------------------------------------------------------------------------
+
+    async def start(self, tg: anyio.abc.TaskGroup) -> None:
+        """Connect (raising the connection's error) and keep the connection in a task of `tg`."""
+        await tg.start(self._hold)
+
+    async def _hold(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        try:
+            async with self._connect(self._handle_message) as connection:
+                self.connection = connection
+                self.session = getattr(connection, "session", connection)
+                self.alive = True
+                task_status.started()
+                await self._stop.wait()
+        finally:
+            self.alive = False
+            self.session = None
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def mark_down(self, reason: str) -> None:
+        if self.alive:
+            log.error("upstream server is unavailable: %s", reason)
+        self.alive = False
+        self.down_reason = reason
+
+    # Properties of the server ---------------------------------------------------------------
+
+    @property
+    def capabilities(self) -> Any:
+        return getattr(self.session, "server_capabilities", None)
+
+    @property
+    def server_info(self) -> Any:
+        return getattr(self.session, "server_info", None)
+
+    @property
+    def instructions(self) -> str | None:
+        return getattr(self.session, "instructions", None)
+
+    # Traffic --------------------------------------------------------------------------------
+
+    async def _handle_message(self, message: Any) -> None:
+        if isinstance(message, Exception):
+            log.warning("upstream transport reported %s", type(message).__name__)
+            return
+        if self._on_notification is not None:
+            try:
+                await self._on_notification(message)
+            except Exception:
+                log.exception("relaying an upstream notification failed")
+
+    async def request(
+        self,
+        method: str,
+        params: Any,
+        *,
+        progress: Progress | None = None,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """Send one request upstream and return its raw result. Raises UpstreamFailure."""
+        session = self.session
+        if not self.alive or session is None:
+            raise UpstreamFailure("unavailable", unavailable_error(self.down_reason))
+        request = types.Request[dict[str, Any] | None, str](method=method, params=hop_params(params))
+        try:
+            return await session.send_request(
+                request,
+                _RAW,
+                request_read_timeout_seconds=timeout if timeout is not None else self.call_timeout,
+                progress_callback=progress,
+            )
+        except MCPError as exc:
+            if exc.code == CONNECTION_CLOSED:
+                self.mark_down("the connection closed")
+                raise UpstreamFailure("unavailable", unavailable_error("the connection closed")) from None
+            if exc.code == REQUEST_TIMEOUT:
+                raise UpstreamFailure("timeout", exc) from None
+            raise UpstreamFailure("error", exc) from None
+        except ValidationError:
+            error = MCPError(code=types.INTERNAL_ERROR, message="the upstream MCP server sent an invalid result")
+            raise UpstreamFailure("error", error) from None
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream, OSError) as exc:
+            self.mark_down(type(exc).__name__)
+            raise UpstreamFailure("unavailable", unavailable_error("the connection closed")) from None

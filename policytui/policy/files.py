@@ -1,0 +1,296 @@
+"""Reading and writing policy files: the one module that touches policy.json on disk.
+
+- Output is deterministic (`dumps_policy`): two-space JSON, UTF-8 kept as is, trailing newline,
+  keys in the order the author wrote them (new keys in their canonical place), x-* data kept.
+- Saving is atomic: the new text goes to a temporary file in the same folder, is flushed and
+  fsync'ed, then `os.replace`s the old file, and the folder is fsync'ed. A crash at any moment
+  leaves either the old file or the new one, never a truncated mix.
+- The previous version is kept as `<name>.bak` (a hard link to the old file where possible, so
+  keeping it costs no copy and no moment without a policy file).
+- A file that changed on disk since it was loaded is never overwritten (`PolicyFileConflict`).
+- The file's permission bits are kept. A symlinked policy is written through to its target.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from policytui.policy.model import Policy
+from policytui.policy.validate import Problem, Report, validate_text
+
+if TYPE_CHECKING:
+    from policytui.toolinfo import ToolInfo
+
+# A real policy is a few kilobytes; 10 MB is far beyond any hand-written one and keeps a
+# mistaken path (a log, a database) from being read into memory and parsed.
+MAX_POLICY_BYTES = 10 * 1024 * 1024
+BACKUP_SUFFIX = ".bak"
+
+
+class PolicyFileError(Exception):
+    """A policy file could not be read or written. `str(exc)` is one sentence for the user."""
+
+
+class PolicyFileMissing(PolicyFileError):
+    """The policy file does not exist (callers may offer to create it)."""
+
+
+class PolicyFileConflict(PolicyFileError):
+    """The file changed on disk since it was loaded; saving would lose someone's edits."""
+
+
+@dataclass(frozen=True)
+class FileStamp:
+    """What a file was when read or written: enough to notice any later change."""
+
+    exists: bool
+    size: int = 0
+    mtime_ns: int = 0
+    sha256: str = ""
+
+    @classmethod
+    def missing(cls) -> FileStamp:
+        return cls(False)
+
+    @classmethod
+    def of_bytes(cls, data: bytes, st: os.stat_result) -> FileStamp:
+        return cls(True, len(data), st.st_mtime_ns, hashlib.sha256(data).hexdigest())
+
+    def same_content(self, other: FileStamp) -> bool:
+        # Content, not mtime: some file systems keep whole-second times, and a touch without
+        # a change is no conflict.
+        return (self.exists, self.size, self.sha256) == (other.exists, other.size, other.sha256)
+
+
+@dataclass
+class LoadedPolicy:
+    """A policy file as read: its text, the validation report, the model if valid, the stamp."""
+
+    path: Path
+    text: str
+    report: Report
+    stamp: FileStamp
+
+    @property
+    def policy(self) -> Policy | None:
+        return self.report.policy
+
+
+def dumps_policy(policy: Policy) -> str:
+    """The canonical text of a policy: JSON, indent 2, UTF-8 as is, trailing newline."""
+    return json.dumps(policy.to_document(), indent=2, ensure_ascii=False) + "\n"
+
+
+def _target(path: str | os.PathLike[str]) -> Path:
+    """The file to read or write: a symlink's target, so saving never replaces the link."""
+    target = Path(path)
+    try:
+        if target.is_symlink():
+            target = target.resolve()
+    except OSError:
+        pass
+    return target
+
+
+def _why(exc: OSError) -> str:
+    return (exc.strerror or str(exc)).rstrip(".").lower()
+
+
+def read_policy_bytes(path: str | os.PathLike[str]) -> tuple[bytes, FileStamp]:
+    """The raw bytes of a policy file and its stamp, or PolicyFileError with one sentence."""
+    target = _target(path)
+    shown = str(path)
+    try:
+        with open(target, "rb") as handle:
+            st = os.fstat(handle.fileno())
+            if stat.S_ISDIR(st.st_mode):
+                raise PolicyFileError(f"{shown} is a folder, not a policy file")
+            if st.st_size > MAX_POLICY_BYTES:
+                raise PolicyFileError(_too_big(shown, st.st_size))
+            data = handle.read(MAX_POLICY_BYTES + 1)
+    except FileNotFoundError:
+        raise PolicyFileMissing(f"{shown} does not exist") from None
+    except IsADirectoryError:
+        raise PolicyFileError(f"{shown} is a folder, not a policy file") from None
+    except PermissionError:
+        raise PolicyFileError(f"cannot read {shown}: permission denied") from None
+    except OSError as exc:
+        raise PolicyFileError(f"cannot read {shown}: {_why(exc)}") from None
+    if len(data) > MAX_POLICY_BYTES:  # grew while we read, or a special file with no size
+        raise PolicyFileError(_too_big(shown, len(data)))
+    return data, FileStamp.of_bytes(data, st)
+
+
+def _too_big(shown: str, size: int) -> str:
+    return (f"{shown} is {size / 1024 / 1024:.1f} MB; policy files are limited to "
+            f"{MAX_POLICY_BYTES // 1024 // 1024} MB, so this is probably not a policy file")
+
+
+def decode_policy_bytes(data: bytes, shown: str) -> tuple[str, bool]:
+    """UTF-8 text (and whether a byte order mark was dropped), or PolicyFileError."""
+    bom = data.startswith(b"\xef\xbb\xbf")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start : exc.start + 1].hex()
+        raise PolicyFileError(
+            f"{shown} is not UTF-8 text: byte 0x{bad} at byte offset {exc.start} "
+            "cannot be decoded (save the file as UTF-8)"
+        ) from None
+    return (text[1:] if bom else text), bom
+
+
+def load_policy(
+    path: str | os.PathLike[str], *, tools: list[ToolInfo] | None = None
+) -> LoadedPolicy:
+    """Read and validate a policy file. Invalid content is reported in `.report`, not raised;
+    a file that cannot be read at all (missing, a folder, unreadable, not UTF-8, over 10 MB)
+    raises PolicyFileError (PolicyFileMissing when it does not exist)."""
+    data, stamp = read_policy_bytes(path)
+    text, bom = decode_policy_bytes(data, str(path))
+    report = validate_text(text, tools=tools)
+    if bom:
+        report.warnings.insert(0, Problem("", "the file starts with a UTF-8 byte order mark; "
+                                          "saving writes it without one", 1, 1))
+    return LoadedPolicy(Path(path), text, report, stamp)
+
+
+def current_stamp(path: str | os.PathLike[str]) -> FileStamp:
+    """The stamp of the file as it is now (missing if it does not exist)."""
+    try:
+        return read_policy_bytes(path)[1]
+    except PolicyFileMissing:
+        return FileStamp.missing()
+
+
+def save_policy(
+    path: str | os.PathLike[str], policy: Policy, *, expected_stamp: FileStamp | None = None
+) -> FileStamp:
+    """Write `policy` atomically, keeping the previous file as `<name>.bak`.
+
+    With `expected_stamp` (from `load_policy` or the last save), refuses with PolicyFileConflict
+    if the file on disk is no longer what that stamp describes. Returns the new stamp.
+    """
+    target = _target(path)
+    shown = str(path)
+    try:
+        data = dumps_policy(policy).encode("utf-8")
+    except (UnicodeEncodeError, ValueError, TypeError) as exc:
+        raise PolicyFileError(f"cannot save {shown}: the policy holds data that is not "
+                              f"valid JSON text ({exc})") from None
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise PolicyFileError(f"{shown} is a folder, not a policy file")
+    if not folder.is_dir():
+        raise PolicyFileError(f"cannot save {shown}: the folder {folder} does not exist")
+
+    old_mode: int | None = None
+    try:
+        old_mode = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise PolicyFileError(f"cannot save {shown}: {_why(exc)}") from None
+
+    if expected_stamp is not None:
+        now = current_stamp(target)
+        if not now.same_content(expected_stamp):
+            what = "was deleted" if not now.exists else "changed on disk"
+            if not expected_stamp.exists and now.exists:
+                what = "was created by someone else"
+            raise PolicyFileConflict(
+                f"{shown} {what} since it was loaded; reload it (or save under another name) "
+                "so those changes are not lost"
+            )
+
+    if old_mode is not None:
+        _keep_backup(target, shown)
+    tmp_name: Path | None = None
+    try:
+        # A new file gets 0o666 minus the umask, as any editor would create it; an existing
+        # file's permission bits are copied over.
+        fd, tmp_name = _create_temp(folder, target.name, 0o666)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            if old_mode is not None:
+                os.fchmod(handle.fileno(), old_mode)
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, target)
+        tmp_name = None
+        _fsync_folder(folder)
+        st = os.stat(target)
+    except OSError as exc:
+        raise PolicyFileError(f"cannot save {shown}: {_why(exc)}") from None
+    finally:
+        if tmp_name is not None:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
+    return FileStamp.of_bytes(data, st)
+
+
+def backup_path(path: str | os.PathLike[str]) -> Path:
+    """Where the previous version of a policy file is kept: `<name>.bak` next to it."""
+    target = _target(path)
+    return target.with_name(target.name + BACKUP_SUFFIX)
+
+
+def _keep_backup(target: Path, shown: str) -> None:
+    """Make `<name>.bak` the current file, atomically, before the file is replaced."""
+    backup = target.with_name(target.name + BACKUP_SUFFIX)
+    folder = target.parent if str(target.parent) else Path(".")
+    tmp = folder / f".{backup.name}.{secrets.token_hex(6)}.tmp"
+    try:
+        try:
+            os.link(target, tmp)  # the old inode lives on as the backup: no copy, no gap
+        except OSError:
+            data = target.read_bytes()  # file systems without hard links
+            fd, tmp = _create_temp(folder, backup.name, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fchmod(handle.fileno(), stat.S_IMODE(os.stat(target).st_mode))
+                os.fsync(handle.fileno())
+        os.replace(tmp, backup)
+    except OSError as exc:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise PolicyFileError(f"cannot save {shown}: keeping the previous version as "
+                              f"{backup.name} failed: {_why(exc)}") from None
+
+
+def _fsync_folder(folder: Path) -> None:
+    # The rename is only durable once the folder's entry is on disk.
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on folders; the data itself is synced
+    finally:
+        os.close(fd)
+
+
+def _create_temp(folder: Path, name: str, mode: int) -> tuple[int, Path]:
+    """A new, exclusively created hidden file next to `name`; the umask applies to `mode`."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        candidate = folder / f".{name}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.open(candidate, flags, mode), candidate
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name in {folder}")

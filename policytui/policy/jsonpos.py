@@ -1,0 +1,177 @@
+"""Where things are in a JSON text: line and column of every key and value, and duplicate keys.
+
+`json.loads` gives the data but forgets positions, and silently keeps the last of two equal
+keys. `scan` walks the same text once more (after `json.loads` accepted it) and records, for
+every location such as `("tools", "manage_flow", "limits", 0, "window")`, where its value starts
+and, for object members, where its key starts. It also rejects what Python's json accepts but
+JSON does not (NaN, Infinity) and strings that cannot be written back as UTF-8.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from json.decoder import scanstring  # type: ignore[attr-defined]
+
+Location = tuple[str | int, ...]
+
+# Deeper nesting than this is refused: real policies are about six levels deep, and a cap keeps
+# every recursive step after parsing (validation, copying, saving) far from Python's limit.
+MAX_DEPTH = 100
+
+_WS = re.compile(r"[ \t\n\r]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_LITERALS = ("true", "false", "null")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class JSONPositionError(ValueError):
+    """Text that json.loads let through but a policy file must not contain."""
+
+    def __init__(self, message: str, line: int, col: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.col = col
+
+
+@dataclass
+class Duplicate:
+    """A key that appears twice in one object (the later one would replace the earlier)."""
+
+    location: Location
+    line: int
+    col: int
+    first_line: int
+    first_col: int
+
+
+@dataclass
+class Positions:
+    """Line/column (1-based) of each value and each object key, by location."""
+
+    values: dict[Location, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Location, tuple[int, int]] = field(default_factory=dict)
+    duplicates: list[Duplicate] = field(default_factory=list)
+
+    def of(self, location: Location, *, key: bool = False) -> tuple[int | None, int | None]:
+        """Position of a location's key (if asked and known) or value; else of its nearest parent."""
+        loc = tuple(location)
+        if key and loc in self.keys:
+            return self.keys[loc]
+        while True:
+            if loc in self.values:
+                return self.values[loc]
+            if loc in self.keys:
+                return self.keys[loc]
+            if not loc:
+                return None, None
+            loc = loc[:-1]
+
+
+class LineIndex:
+    """Turns character offsets into 1-based (line, column)."""
+
+    def __init__(self, text: str) -> None:
+        self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self._starts, offset)
+        return line, offset - self._starts[line - 1] + 1
+
+
+def scan(text: str) -> Positions:
+    """Positions of everything in `text`, which json.loads has already accepted."""
+    return _Scanner(text).run()
+
+
+class _Scanner:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = LineIndex(text)
+        self.out = Positions()
+
+    def run(self) -> Positions:
+        end = self._value(self._skip(0), (), 0)
+        if self._skip(end) != len(self.text):  # json.loads would have refused this already
+            self._fail("unexpected text after the JSON document", self._skip(end))
+        return self.out
+
+    def _skip(self, i: int) -> int:
+        return _WS.match(self.text, i).end()  # type: ignore[union-attr]
+
+    def _fail(self, message: str, offset: int) -> None:
+        line, col = self.lines.position(offset)
+        raise JSONPositionError(message, line, col)
+
+    def _string(self, i: int) -> tuple[str, int]:
+        value, end = scanstring(self.text, i + 1, True)
+        bad = _SURROGATE.search(value)
+        if bad:
+            self._fail(
+                f"a string contains an unpaired surrogate \\u{ord(bad.group()):04x}, "
+                "which is not valid Unicode text",
+                i,
+            )
+        return value, end
+
+    def _value(self, i: int, location: Location, depth: int) -> int:
+        if depth > MAX_DEPTH:
+            self._fail(f"the document is nested more than {MAX_DEPTH} levels deep", i)
+        self.out.values[location] = self.lines.position(i)
+        text = self.text
+        char = text[i : i + 1]
+        if char == "{":
+            return self._object(i, location, depth)
+        if char == "[":
+            return self._array(i, location, depth)
+        if char == '"':
+            return self._string(i)[1]
+        match = _NUMBER.match(text, i)
+        if match and match.end() > i:
+            return match.end()
+        for literal in _LITERALS:
+            if text.startswith(literal, i):
+                return i + len(literal)
+        word = re.match(r"-?[A-Za-z]+", text[i : i + 20])
+        shown = word.group() if word else char
+        self._fail(f"{shown} is not a JSON value", i)
+        return i  # not reached
+
+    def _object(self, i: int, location: Location, depth: int) -> int:
+        text = self.text
+        i = self._skip(i + 1)
+        if text[i : i + 1] == "}":
+            return i + 1
+        seen: dict[str, tuple[int, int]] = {}
+        while True:
+            key_at = self.lines.position(i)
+            key, i = self._string(i)
+            member = location + (key,)
+            if key in seen:
+                first = seen[key]
+                self.out.duplicates.append(Duplicate(member, *key_at, *first))
+            else:
+                seen[key] = key_at
+                self.out.keys[member] = key_at
+            i = self._skip(self._skip(i) + 1)  # past the colon
+            i = self._skip(self._value(i, member, depth + 1))
+            if text[i : i + 1] == ",":
+                i = self._skip(i + 1)
+                continue
+            return i + 1
+
+    def _array(self, i: int, location: Location, depth: int) -> int:
+        text = self.text
+        i = self._skip(i + 1)
+        if text[i : i + 1] == "]":
+            return i + 1
+        index = 0
+        while True:
+            i = self._skip(self._value(i, location + (index,), depth + 1))
+            index += 1
+            if text[i : i + 1] == ",":
+                i = self._skip(i + 1)
+                continue
+            return i + 1

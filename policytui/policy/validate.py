@@ -1,0 +1,488 @@
+"""Checking a policy and explaining every problem so a person can fix it.
+
+`validate_text` reports, all at once: JSON syntax errors, duplicate keys, legacy shapes (rewritten,
+with a warning), every structural problem the JSON Schema finds (rephrased from jsonschema's
+wording), and semantic warnings from `validate_policy`. Each problem carries its JSON path
+(`tools.manage_flow.limits[0].window`), the line and column of the offending key or value, and
+one sentence.
+
+`validate_policy` runs only the semantic checks on a model; the editor calls it on every change.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from policytui.policy.display import describe_value, show_value, visible
+from policytui.policy.jsonpos import JSONPositionError, Location, Positions, scan
+from policytui.policy.legacy import upgrade_document
+from policytui.policy.model import LIST_OPS, NUMERIC_OPS, Limit, Policy
+
+if TYPE_CHECKING:
+    from policytui.toolinfo import ToolInfo
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_$*-]+$")
+
+
+def format_path(location: Location) -> str:
+    """`("tools", "manage_flow", "limits", 0)` -> `tools.manage_flow.limits[0]`.
+
+    Keys that are not plain words are quoted, `tools["my.tool"]`, so a dot in a tool name can
+    never be mistaken for nesting.
+    """
+    out = ""
+    for part in location:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _PLAIN_KEY.match(part):
+            out += f".{part}" if out else part
+        else:
+            out += f"[{json.dumps(part, ensure_ascii=False)}]"
+    return out
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (or worth a warning) in a policy."""
+
+    path: str
+    message: str
+    line: int | None = None
+    col: int | None = None
+    # The same place as a tuple of keys and indexes, for code that walks the document.
+    location: Location = ()
+
+    def format(self) -> str:
+        """One line: `path: message (line L, col C)`, safe to print in a terminal."""
+        text = f"{self.path}: {self.message}" if self.path else self.message
+        if self.line is not None:
+            text += f" (line {self.line}, col {self.col})"
+        return visible(text)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "message": self.message, "line": self.line, "col": self.col}
+
+
+@dataclass
+class Report:
+    """Everything found in one policy. `ok` means no errors (warnings allowed)."""
+
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    # The policy as loaded (legacy shapes rewritten) when there are no errors.
+    policy: Policy | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "errors": [p.to_json() for p in self.errors],
+            "warnings": [p.to_json() for p in self.warnings],
+        }
+
+
+class _Collector:
+    """Builds Problems with positions, dropping exact repeats."""
+
+    def __init__(self, positions: Positions | None) -> None:
+        self.positions = positions
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
+        self._seen: set[tuple[bool, str, str]] = set()
+
+    def add(self, location: Location, message: str, *, warning: bool = False,
+            at_key: bool = False, position: tuple[int, int] | None = None) -> None:
+        path = format_path(location)
+        marker = (warning, path, message)
+        if marker in self._seen:
+            return
+        self._seen.add(marker)
+        line = col = None
+        if position is not None:
+            line, col = position
+        elif self.positions is not None:
+            line, col = self.positions.of(location, key=at_key)
+        problem = Problem(path, message, line, col, tuple(location))
+        (self.warnings if warning else self.errors).append(problem)
+
+    def report(self, policy: Policy | None = None) -> Report:
+        def order(p: Problem) -> tuple[int, int, str]:
+            return (p.line if p.line is not None else 1 << 30, p.col or 0, p.path)
+
+        return Report(sorted(self.errors, key=order), sorted(self.warnings, key=order), policy)
+
+
+# ---------------------------------------------------------------- text -> report
+
+
+def validate_text(text: str, *, tools: list[ToolInfo] | None = None) -> Report:
+    """Every problem in a policy file's text. `report.policy` is the loaded policy when ok."""
+    if not text.strip():
+        return Report([Problem("", 'the file is empty; the smallest policy is '
+                               '{"version": "1", "default": "deny"}', 1, 1)])
+    syntax = _syntax_problem(text)
+    if syntax is not None:
+        return Report([syntax])
+    document = json.loads(text)
+    positions = scan(text)  # cannot fail: _syntax_problem ran it
+    out = _Collector(positions)
+    for dup in positions.duplicates:
+        key = dup.location[-1]
+        out.add(dup.location, f'duplicate key "{key}" (first at line {dup.first_line}, col '
+                f'{dup.first_col}); the later one would silently replace the earlier one',
+                position=(dup.line, dup.col))
+    upgrade = upgrade_document(document)
+    for note in upgrade.errors:
+        out.add(note.location, note.message, at_key=note.at_key)
+    for note in upgrade.warnings:
+        out.add(note.location, note.message, warning=True, at_key=note.at_key)
+    document = upgrade.document
+    _schema_problems(document, out)
+    policy = None
+    if not out.errors:
+        policy = _build_model(document, out)
+    if policy is not None:
+        semantic = validate_policy(policy, tools=tools, positions=positions)
+        for problem in semantic.errors:
+            out.add(problem.location, problem.message)
+        for problem in semantic.warnings:
+            out.add(problem.location, problem.message, warning=True,
+                    at_key=_points_at_key(problem.location))
+    return out.report(policy if not out.errors else None)
+
+
+class _NonStandardNumber(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NonStandardNumber(name)
+
+
+def parse_json(text: str) -> Any:
+    """json.loads that refuses NaN and Infinity, which are not JSON."""
+    return json.loads(text, parse_constant=_reject_constant)
+
+
+def _syntax_problem(text: str) -> Problem | None:
+    """The first JSON syntax problem, with its position, or None if the text is good JSON."""
+    try:
+        parse_json(text)
+    except json.JSONDecodeError as exc:
+        return Problem("", f"invalid JSON: {_friendly_json_error(exc, text)}", exc.lineno,
+                       exc.colno)
+    except RecursionError:
+        return Problem("", "invalid JSON: the document is nested too deeply", 1, 1)
+    except _NonStandardNumber:
+        pass  # the scanner below finds where it is
+    try:
+        scan(text)
+    except JSONPositionError as exc:
+        return Problem("", f"invalid JSON: {exc.message}", exc.line, exc.col)
+    return None
+
+
+_JSON_MESSAGES = {
+    "Expecting value": "expected a value",
+    "Expecting property name enclosed in double quotes": "expected a key in double quotes",
+    "Expecting ',' delimiter": "expected a comma or a closing bracket",
+    "Expecting ':' delimiter": "expected a colon after the key",
+    "Extra data": "unexpected text after the end of the JSON document",
+    "Unterminated string starting at": "a string is not closed with a double quote",
+    "Invalid control character at": "a string contains a raw control character (write it "
+                                     "as an escape such as \\n)",
+    "Invalid \\escape": "invalid backslash escape in a string",
+    "Invalid \\uXXXX escape": "invalid \\u escape in a string (it needs four hex digits)",
+    "Unexpected UTF-8 BOM (decode using utf-8-sig)": "the text starts with a byte order mark",
+}
+
+
+def _friendly_json_error(exc: json.JSONDecodeError, text: str) -> str:
+    message = _JSON_MESSAGES.get(exc.msg, exc.msg)
+    before = text[: exc.pos].rstrip()
+    if exc.msg.startswith("Expecting") and before.endswith(","):
+        message += " (a trailing comma before a closing bracket is not allowed in JSON)"
+    elif text[exc.pos : exc.pos + 1] == "'":
+        message += " (JSON strings use double quotes)"
+    elif text[exc.pos : exc.pos + 2] in ("//", "/*"):
+        message += " (JSON has no comments; use an x-* key for notes)"
+    return message
+
+
+def _build_model(document: Any, out: _Collector) -> Policy | None:
+    """The pydantic model of a schema-valid document (they agree; this is a safety net)."""
+    from pydantic import ValidationError
+
+    try:
+        return Policy.from_document(document)
+    except ValidationError as exc:
+        for error in exc.errors():
+            location = tuple(p for p in error["loc"] if not str(p).startswith("function-"))
+            out.add(location, error["msg"])
+        return None
+
+
+# ---------------------------------------------------------------- schema errors
+
+
+def _schema_problems(document: Any, out: _Collector) -> None:
+    from policytui.policy.schema import validator
+
+    for error in validator().iter_errors(document):
+        location: Location = tuple(error.absolute_path)
+        for sub_location, message, at_key in _explain(error, document):
+            out.add(location + sub_location, message, at_key=at_key)
+
+
+_KIND = {
+    "object": "an object",
+    "array": "a list",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+}
+
+_OP_NEEDS = {
+    **{op: "a list" for op in LIST_OPS},
+    **{op: "a number" for op in NUMERIC_OPS},
+    "exists": "true or false",
+    "regex": "a pattern (text)",
+    "contains": "a single value (text, number, true/false or null)",
+}
+
+
+def _explain(error: Any, document: Any) -> list[tuple[Location, str, bool]]:
+    """jsonschema's error as (sub-location, one sentence, points-at-key) items."""
+    keyword = error.validator
+    instance = error.instance
+    expected = error.validator_value
+    location = tuple(error.absolute_path)
+    schema_path = list(error.schema_path)
+
+    if keyword == "additionalProperties" and isinstance(instance, dict):
+        allowed = list(error.schema.get("properties", {}))
+        items = []
+        for key in instance:
+            if key in allowed or key.startswith("x-"):
+                continue
+            items.append(((key,), _unknown_key_message(key, allowed, location), True))
+        return items
+    if keyword == "required" and isinstance(instance, dict):
+        return [((), f'missing required key "{key}"', False) for key in expected
+                if key not in instance]
+    if "then" in schema_path and location and location[-1] == "value":
+        op = _parent(document, location).get("op")
+        if keyword == "format":
+            return [((), f"regex {show_value(instance)} {error.cause or 'does not compile'}",
+                     False)]
+        return [((), f'op "{op}" needs {_OP_NEEDS.get(op, "another value")} as its value, '
+                 f"not {describe_value(instance)}", False)]
+    if keyword == "type" and not location:
+        return [((), f"a policy must be a JSON object, not {describe_value(instance)}", False)]
+    if keyword == "type":
+        kinds = [expected] if isinstance(expected, str) else list(expected)
+        want = " or ".join(_KIND.get(k, k) for k in kinds)
+        return [((), f"expected {want}, not {describe_value(instance)}", False)]
+    if keyword == "enum":
+        options = ", ".join(str(v) for v in expected)
+        return [((), f"{show_value(instance)} is not one of {options}", False)]
+    if keyword == "const":
+        return [((), f"must be {show_value(expected)}, not {show_value(instance)}", False)]
+    if keyword == "minimum":
+        return [((), f"must be at least {expected}, not {show_value(instance)}", False)]
+    if keyword == "minLength":
+        if "propertyNames" in schema_path:
+            return [((), "a tool name must not be empty", False)]
+        return [((), "must not be empty", False)]
+    if keyword == "pattern" and location and location[-1] == "path":
+        return [((), f"{show_value(instance)} is not a condition path; it must be \"args.\" "
+                 "followed by a dot path, e.g. args.action", False)]
+    if keyword == "format":
+        return [((), f"{show_value(instance)} {error.cause or 'is not valid'}", False)]
+    return [((), visible(error.message), False)]
+
+
+def _parent(document: Any, location: Location) -> dict[str, Any]:
+    node = document
+    for part in location[:-1]:
+        node = node[part]
+    return node if isinstance(node, dict) else {}
+
+
+def _unknown_key_message(key: str, allowed: list[str], location: Location) -> str:
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    if close:
+        return f'unknown key "{key}" (did you mean "{close[0]}"?)'
+    if key == "rate_limit":
+        return 'unknown key "rate_limit" (the legacy form is only read inside a tool\'s rule)'
+    names = ", ".join(allowed)
+    return f'unknown key "{key}"; {_place(location)} takes {names}, or x-* keys for extension data'
+
+
+def _place(location: Location) -> str:
+    """What kind of object sits at `location`, for "X takes these keys" messages."""
+    if not location:
+        return "the top level"
+    if location == ("all_tools",):
+        return "all_tools"
+    if len(location) == 2 and location[0] == "tools":
+        return "a tool rule"
+    if isinstance(location[-1], int) and location[-2] == "limits":
+        return "a limit"
+    if isinstance(location[-1], int):
+        return "a condition"
+    return "this object"
+
+
+def _points_at_key(location: Location) -> bool:
+    # "tools.X" warnings are about the tool's entry: point at its name, not at its "{".
+    return len(location) == 2 and location[0] == "tools"
+
+
+# ---------------------------------------------------------------- semantic checks
+
+
+def validate_policy(
+    policy: Policy,
+    *,
+    tools: list[ToolInfo] | None = None,
+    positions: Positions | None = None,
+) -> Report:
+    """Semantic warnings for a valid model (and `report.policy` = policy).
+
+    Warns about rules that can never apply, counters whose budgets are split without the user
+    meaning to, and - given the server's tool list - names and arguments the server does not have.
+    """
+    out = _Collector(positions)
+    _check_counters(policy, out)
+    _check_shadowed_rules(policy, out)
+    if tools is not None:
+        _check_against_server(policy, tools, out)
+    return out.report(policy)
+
+
+def _all_limits(policy: Policy) -> list[tuple[Location, Limit]]:
+    found: list[tuple[Location, Limit]] = []
+    for name, rule in (policy.tools or {}).items():
+        for i, limit in enumerate(rule.limits or []):
+            found.append((("tools", name, "limits", i), limit))
+    if policy.all_tools is not None:
+        for i, limit in enumerate(policy.all_tools.limits or []):
+            found.append((("all_tools", "limits", i), limit))
+    return found
+
+
+def _check_counters(policy: Policy, out: _Collector) -> None:
+    first: dict[str, tuple[Location, Limit]] = {}
+    for location, limit in _all_limits(policy):
+        if limit.counter not in first:
+            first[limit.counter] = (location, limit)
+            continue
+        where, earlier = first[limit.counter]
+        if limit.window != earlier.window:
+            out.add(location + ("window",), f'counter "{limit.counter}" is counted per '
+                    f'{earlier.window} at {format_path(where)} but per {limit.window} here; '
+                    "each window is a separate budget, so give each window its own counter name",
+                    warning=True)
+        if limit.effective_scope != earlier.effective_scope:
+            out.add(location + ("scope",) if limit.scope else location,
+                    f'counter "{limit.counter}" has scope {earlier.effective_scope} at '
+                    f"{format_path(where)} but {limit.effective_scope} here; each scope is a "
+                    "separate budget, so give each scope its own counter name", warning=True)
+
+
+def _check_shadowed_rules(policy: Policy, out: _Collector) -> None:
+    hide = policy.hide or []
+    seen: set[str] = set()
+    for i, name in enumerate(hide):
+        if name in seen:
+            out.add(("hide", i), f'"{name}" is listed in hide more than once', warning=True)
+        seen.add(name)
+    rules = policy.tools or {}
+    for i, name in enumerate(hide):
+        if name != "*" and name in rules:
+            out.add(("hide", i), f'"{name}" is hidden and also has a rule in tools; hidden '
+                    f"wins, so {format_path(('tools', name))} never applies", warning=True)
+    for name, rule in rules.items():
+        where: Location = ("tools", name)
+        if "*" in hide and name not in hide:
+            out.add(where, 'hide lists "*", so every tool is hidden and this rule never applies',
+                    warning=True)
+        if name == "*":
+            out.add(where, 'a rule for "*" applies only to a tool literally named "*"; rules '
+                    "for every tool go in all_tools", warning=True)
+        if rule.effective_action == "deny":
+            for key in ("require", "deny_if", "require_approval_if", "limits"):
+                if getattr(rule, key):
+                    out.add(where + (key,), f'the tool is denied (action "deny"), so its '
+                            f'"{key}" rules never take effect', warning=True)
+
+
+def _check_against_server(policy: Policy, tools: list[ToolInfo], out: _Collector) -> None:
+    by_name = {t.name: t for t in tools}
+    names = ", ".join(sorted(by_name)) if len(by_name) <= 8 else f"{len(by_name)} tools"
+    for i, name in enumerate(policy.hide or []):
+        if name != "*" and name not in by_name:
+            out.add(("hide", i), f'the server has no tool "{name}"{_suggest(name, by_name)}',
+                    warning=True)
+    for name, rule in (policy.tools or {}).items():
+        tool = by_name.get(name)
+        if tool is None:
+            out.add(("tools", name), f'the server has no tool "{name}"'
+                    f"{_suggest(name, by_name) or f' (it has {names})'}", warning=True)
+            continue
+        for key in ("require", "deny_if", "require_approval_if"):
+            for i, condition in enumerate(getattr(rule, key) or []):
+                _check_condition_argument(tool, condition, ("tools", name, key, i), out)
+
+
+def _suggest(name: str, names: dict[str, Any]) -> str:
+    close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.75)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+def argument_enum(schema: Any) -> list[Any] | None:
+    """The allowed values of an argument's schema: its `enum`, or the enum inside anyOf/oneOf."""
+    if not isinstance(schema, dict):
+        return None
+    if isinstance(schema.get("enum"), list):
+        return schema["enum"]
+    for key in ("anyOf", "oneOf"):
+        for option in schema.get(key) or []:
+            values = argument_enum(option)
+            if values is not None:
+                return values
+    return None
+
+
+def _check_condition_argument(tool: ToolInfo, condition: Any, where: Location,
+                              out: _Collector) -> None:
+    properties = tool.input_schema.get("properties")
+    if not isinstance(properties, dict) or not properties:
+        return
+    argument = condition.path.split(".")[1]
+    if argument not in properties:
+        out.add(where + ("path",), f'tool "{tool.name}" has no argument "{argument}" (it has '
+                f"{', '.join(properties)})", warning=True)
+        return
+    if condition.path.count(".") != 1:
+        return
+    allowed = argument_enum(properties[argument])
+    if allowed is None:
+        return
+    values = condition.value if condition.op in LIST_OPS else [condition.value]
+    if condition.op in ("eq", "neq", "in", "not_in") and isinstance(values, list):
+        for value in values:
+            if isinstance(value, (str, int, float, bool)) and value not in allowed:
+                out.add(where + ("value",), f'{show_value(value)} is not a value "{argument}" '
+                        f"takes in {tool.name} (it takes {', '.join(map(str, allowed))})",
+                        warning=True)

@@ -1,0 +1,541 @@
+"""Classify one MCP tool: a risk category and severity, how sure we are, and why.
+
+Signals, strongest first:
+1. A user's override (kept in the policy under `x-policytui.overrides`).
+2. Annotations the server sent explicitly (`readOnlyHint`, `destructiveHint`); absent hints say
+   nothing, and a hint that disagrees with the other signals lowers the confidence.
+3. The verb in the tool name, in any naming style, after any server prefix (`github_`,
+   `kestra.`). For multi-action tools, the verb of every value of the action argument.
+4. The description's first sentence: its leading verb and the verbs offered as alternatives
+   ("Create or update ...").
+5. The input schema: arguments that take shell commands, code or SQL (Execute); amounts of
+   money next to a money-moving verb (Financial); switches such as `overwrite` or `force`.
+
+Everything here is general word lists and rules, never a list of known tool names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from policytui.risk import vocabulary as v
+from policytui.risk.categories import (
+    CRITICAL,
+    DEFAULT_SEVERITY,
+    DESTRUCTIVE,
+    EXECUTE,
+    FINANCIAL,
+    HIGH,
+    LOW,
+    OTHER,
+    READ,
+    WRITE,
+    normalize_category,
+    risk_key,
+)
+from policytui.risk.schema import ActionArgument, SchemaFacts, inspect_schema
+from policytui.risk.words import (
+    DESCRIPTION_WINDOW,
+    base_verb,
+    first_sentence,
+    name_words,
+    sentence_words,
+    visible_token,
+)
+from policytui.toolinfo import ToolInfo
+
+# kind -> (category, severity)
+_KIND_RISK: dict[str, tuple[str, str]] = {
+    v.READ: (READ, LOW),
+    v.WRITE: (WRITE, DEFAULT_SEVERITY[WRITE]),
+    v.MODIFY: (DESTRUCTIVE, HIGH),
+    v.REMOVE: (DESTRUCTIVE, CRITICAL),
+    v.EXECUTE: (EXECUTE, HIGH),
+    v.MONEY: (FINANCIAL, CRITICAL),
+}
+_KIND_ORDER: dict[str, int] = {
+    v.READ: 0, v.WRITE: 1, v.EXECUTE: 2, v.MODIFY: 3, v.REMOVE: 4, v.MONEY: 5,
+}
+# What a kind means, for evidence lines.
+_KIND_TEXT: dict[str, str] = {
+    v.READ: "reads",
+    v.WRITE: "adds or changes state",
+    v.MODIFY: "changes existing data",
+    v.REMOVE: "removes or destroys",
+    v.EXECUTE: "runs something",
+    v.MONEY: "moves money",
+}
+_CONNECTORS = frozenset(("or", "and"))
+# Alternatives to the leading verb in a description: the word after ",", "or", "and" or "/",
+# skipping one adverb ("or completely overwrite"). Zero-width so neighbours can overlap.
+_ALTERNATIVE = re.compile(r"(?:,|\bor\b|\band\b|/)(?=\s*(?:[A-Za-z]+ly\s+)?([A-Za-z]+))")
+_TERMINAL_TEXT = re.compile(r"\b(?:terminal|shell|repl|command line|console|bash)\b", re.I)
+_ADVERB = re.compile(r"^[a-z]+ly$")
+_INDIRECT = frozenset(("to", "helps", "help", "can", "will", "lets"))
+
+
+@dataclass
+class ActionRisk:
+    """The risk of one value of a multi-action tool's action argument."""
+
+    category: str
+    severity: str
+    evidence: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"category": self.category, "severity": self.severity,
+                "evidence": list(self.evidence)}
+
+
+@dataclass
+class Classification:
+    """What a tool is, how bad a mistake with it can be, and the evidence for it.
+
+    `actions` is the per-action breakdown of a multi-action tool (empty otherwise) and
+    `action_path` the condition path of its action argument, e.g. "args.action".
+    """
+
+    tool: str
+    category: str
+    severity: str
+    confidence: float
+    evidence: list[str]
+    actions: dict[str, ActionRisk] = field(default_factory=dict)
+    action_path: str | None = None
+    overridden: bool = False
+
+    @property
+    def is_multi_action(self) -> bool:
+        return bool(self.actions) and self.action_path is not None
+
+    def actions_in(self, *categories: str) -> list[str]:
+        """The actions whose category is one of `categories`, in the server's order."""
+        return [a for a, r in self.actions.items() if r.category in categories]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tool": self.tool,
+            "category": self.category,
+            "severity": self.severity,
+            "confidence": self.confidence,
+            "evidence": list(self.evidence),
+            "actions": {a: r.to_json() for a, r in self.actions.items()},
+            "action_path": self.action_path,
+            "overridden": self.overridden,
+        }
+
+
+# ----- verbs in names ----------------------------------------------------------------------
+
+
+@dataclass
+class _NameVerbs:
+    words: list[str]
+    verb: str | None = None
+    kind: str | None = None
+    ambiguous: bool = False
+    alternatives: list[tuple[str, str]] = field(default_factory=list)
+    prefix: list[str] = field(default_factory=list)
+    launched: str | None = None  # "start" in "start_search"
+    forced: bool = False
+
+
+def _name_verbs(text: str) -> _NameVerbs:
+    """The governing verb of a name such as `github_create_or_update_file` or `listIssues`."""
+    words = name_words(text)
+    found = _NameVerbs(words)
+    verbs = v.VERBS
+    first_ambiguous = -1
+    index = -1
+    for i, word in enumerate(words):
+        if word in verbs:
+            if word not in v.AMBIGUOUS:
+                index = i
+                break
+            if first_ambiguous < 0:
+                first_ambiguous = i
+    if index < 0:
+        index = first_ambiguous
+        found.ambiguous = index >= 0
+    found.forced = "force" in words
+    if index < 0:
+        return found
+    verb = words[index]
+    # "start_search": starting a read is a read.
+    if verb in v.LAUNCHERS and index + 1 < len(words) and verbs.get(words[index + 1]) == v.READ:
+        found.launched = verb
+        index += 1
+        verb = words[index]
+    found.verb = verb
+    found.kind = verbs[verb]
+    found.prefix = words[:index] if index and not found.launched else []
+    for i in range(index + 1, len(words) - 1):
+        if words[i] in _CONNECTORS and words[i + 1] in verbs:
+            found.alternatives.append((words[i + 1], verbs[words[i + 1]]))
+    return found
+
+
+# ----- verbs in descriptions ---------------------------------------------------------------
+
+
+@dataclass
+class _DescriptionVerbs:
+    sentence: str
+    words: list[str]
+    lead: str | None = None
+    kind: str | None = None
+    indirect: bool = False  # found after "to"/"helps", not as the first word
+    alternatives: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _description_verbs(description: str) -> _DescriptionVerbs:
+    sentence = first_sentence(description)
+    words = sentence_words(sentence)
+    found = _DescriptionVerbs(sentence, words)
+    start = 0
+    while start < 2 and start < len(words) and _ADVERB.match(words[start]):
+        start += 1  # "Recursively search ..."
+    if start < len(words):
+        lead = base_verb(words[start])
+        if lead is not None:
+            found.lead, found.kind = lead, v.VERBS[lead]
+    if found.lead is None:
+        # "A detailed tool for ... This tool helps analyze ...": a verb after "to"/"helps"/
+        # "can", anywhere in the opening of the description.
+        opening = sentence_words(description[:DESCRIPTION_WINDOW])
+        for i in range(min(len(opening), 60) - 1):
+            if opening[i] in _INDIRECT:
+                lead = base_verb(opening[i + 1])
+                if lead is not None:
+                    found.lead, found.kind, found.indirect = lead, v.VERBS[lead], True
+                    break
+        return found
+    lead_word = words[start]
+    third_person = lead_word != found.lead  # "Creates" rather than "Create"
+    chain = {found.lead}
+    # Verbs chained right after the lead ("List, create or delete ...") always count.
+    i = start + 1
+    while i < len(words):
+        word = words[i]
+        if word in _CONNECTORS:
+            i += 1
+            continue
+        verb = base_verb(word)
+        if verb is None or verb in chain or (word != verb) != third_person:
+            break  # "List issues": a noun after a verb, not a second verb
+        chain.add(verb)
+        found.alternatives.append((verb, v.VERBS[verb]))
+        i += 1
+    if found.kind == v.READ:
+        # A read sentence names things ("a file or directory", "branches or commits"); only
+        # the chain right after the lead verb is an alternative action.
+        return found
+    for match in _ALTERNATIVE.finditer(sentence):
+        word = match.group(1)
+        low = word.lower()
+        verb = base_verb(low)
+        if verb is None or verb in chain:
+            continue
+        # The alternative must be inflected like the lead ("Create ... or overwrite").
+        if (low != verb) != third_person:
+            continue
+        chain.add(verb)
+        found.alternatives.append((verb, v.VERBS[verb]))
+    return found
+
+
+# ----- putting the signals together --------------------------------------------------------
+
+
+def _worst_kind(kinds: Iterable[str]) -> str:
+    return max(kinds, key=_KIND_ORDER.__getitem__)
+
+
+def _money_context(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts) -> bool:
+    """Is money in sight: an amount argument, or a money noun other than the verb itself?"""
+    nouns = v.MONEY_NOUNS
+    return (
+        bool(facts.money_arguments)
+        or any(w in nouns and w != name.verb for w in name.words)
+        or any(w in nouns and w != desc.lead for w in desc.words[1:40])
+    )
+
+
+@dataclass
+class _Verdict:
+    category: str
+    severity: str
+    confidence: float
+    evidence: list[str]
+    kind: str | None = None
+
+
+def _quote(text: str) -> str:
+    return "'" + visible_token(text) + "'"
+
+
+def _financial(kind: str | None, verb: str | None, words: list[str], money: bool,
+               facts: SchemaFacts, evidence: list[str]) -> bool:
+    """Does this verb, with these words around it, move money?"""
+    if kind == v.MONEY:
+        return True
+    if verb is None or kind in (v.READ, v.REMOVE):
+        return False
+    if verb in v.MONEY_IF_CONTEXT and money:
+        evidence.append(f"verb {_quote(verb)} with money in sight moves money")
+        return True
+    movement = next((w for w in words if w in v.MONEY_MOVEMENT_NOUNS and w != verb), None)
+    if movement is not None:
+        evidence.append(f"name noun {_quote(movement)}: {verb} of a money movement")
+        return True
+    if kind in (v.WRITE, v.EXECUTE) and facts.money_arguments and money:
+        evidence.append(f"argument {_quote(facts.money_arguments[0])} is an amount of money")
+        return True
+    return False
+
+
+def _single(tool_name: str, name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts
+            ) -> _Verdict:
+    """Classify a tool that does one thing, from its name, description and schema."""
+    evidence: list[str] = []
+    kinds: list[str] = []
+    confidence = 0.2
+    if name.kind is not None and name.verb is not None:
+        where = f" (after prefix {_quote('_'.join(name.prefix))})" if name.prefix else ""
+        if name.launched:
+            evidence.append(f"name verb {_quote(name.launched)} starts a {_quote(name.verb)}, "
+                            f"which {_KIND_TEXT[name.kind]}")
+        else:
+            evidence.append(f"name verb {_quote(name.verb)}{where} {_KIND_TEXT[name.kind]}")
+        kinds.append(name.kind)
+        for verb, kind in name.alternatives:
+            evidence.append(f"name also says {_quote(verb)}, which {_KIND_TEXT[kind]}")
+            kinds.append(kind)
+        confidence = 0.65 if name.ambiguous else 0.75
+        if desc.kind is not None:
+            lead = _quote(desc.lead or "")
+            if name.kind != v.READ and _KIND_ORDER[desc.kind] > _KIND_ORDER[_worst_kind(kinds)]:
+                # Only a writer's description can raise the stakes; a reader's names things.
+                kinds.append(desc.kind)
+                evidence.append(f"description starts with {lead}, which {_KIND_TEXT[desc.kind]}")
+            elif _KIND_RISK[desc.kind][0] == _KIND_RISK[name.kind][0]:
+                confidence += 0.1
+                evidence.append(f"description starts with {lead}, which agrees")
+            else:
+                confidence -= 0.1
+                evidence.append(f"description starts with {_quote(desc.lead or '')}, which "
+                                f"{_KIND_TEXT[desc.kind]} (the name wins)")
+        if name.kind != v.READ:
+            for verb, kind in desc.alternatives:
+                if _KIND_ORDER[kind] > _KIND_ORDER[_worst_kind(kinds)]:
+                    kinds.append(kind)
+                    evidence.append(f"description also offers {_quote(verb)}, which "
+                                    f"{_KIND_TEXT[kind]}")
+    elif desc.kind is not None:
+        how = "description says" if desc.indirect else "description starts with"
+        evidence.append(f"{how} {_quote(desc.lead or '')}, which {_KIND_TEXT[desc.kind]}")
+        kinds.append(desc.kind)
+        confidence = 0.45 if desc.indirect else 0.55
+        for verb, kind in desc.alternatives:
+            evidence.append(f"description also offers {_quote(verb)}, which {_KIND_TEXT[kind]}")
+            kinds.append(kind)
+    if kinds:
+        kind = _worst_kind(kinds)
+        category, severity = _KIND_RISK[kind]
+    else:
+        kind = None
+        category, severity = OTHER, LOW
+        evidence.append("no verb found in the name or the description's first sentence")
+
+    verb = name.verb or desc.lead
+    money = _money_context(name, desc, facts)
+    words = name.words if name.verb else desc.words[:12]
+    if category != FINANCIAL and _financial(kind, verb, words, money, facts, evidence):
+        category, severity = FINANCIAL, CRITICAL
+        confidence = max(confidence, 0.7)
+
+    # Arguments that take code make it Execute whatever the name says ("read_query" runs SQL).
+    if facts.code_arguments and category in (READ, OTHER, WRITE, EXECUTE):
+        shell = next((n for n, k in facts.code_arguments if k == "shell"), None)
+        arg, what = (shell, "shell commands or code") if shell else (
+            facts.code_arguments[0][0], "SQL")
+        evidence.append(f"argument {_quote(arg)} takes {what}" if shell else
+                        f"argument {_quote(arg)} takes code ({what})")
+        category, severity = EXECUTE, CRITICAL if shell else HIGH
+        confidence = max(confidence, 0.8)
+    elif category == EXECUTE and _TERMINAL_TEXT.search(desc.sentence):
+        evidence.append("description says it runs in a terminal, shell or REPL")
+        severity = CRITICAL
+
+    # A writer that can be told to overwrite or force is a destroyer.
+    if category in (WRITE, DESTRUCTIVE) and severity != CRITICAL:
+        if facts.force_arguments:
+            evidence.append(f"argument {_quote(facts.force_arguments[0])} can force or overwrite")
+            category, severity = DESTRUCTIVE, CRITICAL
+        elif name.forced:
+            evidence.append("name says 'force'")
+            category, severity = DESTRUCTIVE, CRITICAL
+    return _Verdict(category, severity, round(min(confidence, 0.95), 2), evidence, kind)
+
+
+def _action_risk(value: str, money: bool, facts: SchemaFacts) -> ActionRisk:
+    verbs = _name_verbs(value)
+    shown = _quote(value)
+    if verbs.kind is None or verbs.verb is None:
+        return ActionRisk(OTHER, LOW, [f"action {shown}: no known verb"])
+    kinds = [verbs.kind] + [k for _, k in verbs.alternatives]
+    kind = _worst_kind(kinds)
+    category, severity = _KIND_RISK[kind]
+    evidence = [f"action {shown}: verb {_quote(verbs.verb)} {_KIND_TEXT[verbs.kind]}"]
+    if category != FINANCIAL and _financial(kind, verbs.verb, verbs.words, money, facts,
+                                            evidence):
+        category, severity = FINANCIAL, CRITICAL
+    elif category in (WRITE, DESTRUCTIVE) and severity != CRITICAL and verbs.forced:
+        evidence.append(f"action {shown} says 'force'")
+        category, severity = DESTRUCTIVE, CRITICAL
+    return ActionRisk(category, severity, evidence)
+
+
+def _multi(tool_name: str, action: ActionArgument, name: _NameVerbs, desc: _DescriptionVerbs,
+           facts: SchemaFacts) -> tuple[_Verdict, dict[str, ActionRisk]]:
+    money = _money_context(name, desc, facts)
+    actions = {value: _action_risk(value, money, facts) for value in action.values}
+    worst_action, worst = max(actions.items(), key=lambda item: risk_key(item[1].category,
+                                                                         item[1].severity))
+    known = sum(1 for r in actions.values() if r.evidence and "no known verb" not in r.evidence[0])
+    evidence = [f"multi-action tool: argument {_quote(action.name)} selects one of "
+                f"{len(actions)} actions"]
+    if worst.category != READ:
+        evidence.append(f"action enum includes {_quote(worst_action)} ({worst.category})")
+    reads = [a for a, r in actions.items() if r.category == READ]
+    if reads:
+        evidence.append("read actions: " + ", ".join(visible_token(a, 30) for a in reads[:20]))
+    unknown = [a for a, r in actions.items() if "no known verb" in r.evidence[0]]
+    if unknown:
+        evidence.append("actions with no known verb: "
+                        + ", ".join(visible_token(a, 30) for a in unknown[:20]))
+    confidence = 0.6 + 0.25 * (known / len(actions))
+    verdict = _Verdict(worst.category, worst.severity, round(confidence, 2), evidence)
+    return verdict, actions
+
+
+def _flag(annotations: Mapping[str, Any], key: str) -> bool | None:
+    value = annotations.get(key)
+    return value if isinstance(value, bool) else None
+
+
+def _apply_annotations(verdict: _Verdict, actions: dict[str, ActionRisk],
+                       annotations: Mapping[str, Any]) -> None:
+    """Explicit hints outrank words; disagreement is recorded and lowers the confidence."""
+    read_only = _flag(annotations, "readOnlyHint")
+    destructive = _flag(annotations, "destructiveHint")
+    if read_only is None and destructive is None:
+        return
+    words_said = verdict.category
+    if read_only is True:
+        verdict.evidence.insert(0, "annotation readOnlyHint=true")
+        verdict.category, verdict.severity = READ, LOW
+        for risk in actions.values():
+            if risk.category != READ:
+                risk.evidence.append("annotation readOnlyHint=true covers every action")
+                risk.category, risk.severity = READ, LOW
+    elif destructive is True:
+        verdict.evidence.insert(0, "annotation destructiveHint=true")
+        if verdict.category == FINANCIAL:
+            pass  # moving money is at least as bad; keep it
+        elif verdict.category != DESTRUCTIVE:
+            verdict.category, verdict.severity = DESTRUCTIVE, CRITICAL
+    elif destructive is False or read_only is False:
+        said = []
+        if read_only is False:
+            said.append("readOnlyHint=false")
+        if destructive is False:
+            said.append("destructiveHint=false")
+        verdict.evidence.insert(0, "annotation " + ", ".join(said))
+        if destructive is False and verdict.category == DESTRUCTIVE:
+            verdict.category, verdict.severity = WRITE, DEFAULT_SEVERITY[WRITE]
+        if read_only is False and verdict.category in (READ, OTHER):
+            verdict.category, verdict.severity = WRITE, DEFAULT_SEVERITY[WRITE]
+        if destructive is False:
+            for risk in actions.values():
+                if risk.category == DESTRUCTIVE:
+                    risk.evidence.append("annotation destructiveHint=false: only additive")
+                    risk.category, risk.severity = WRITE, DEFAULT_SEVERITY[WRITE]
+    if verdict.category == words_said:
+        verdict.confidence = 0.95
+    elif words_said == OTHER:
+        verdict.confidence = 0.85  # the words said nothing; the hint is all we have
+    else:
+        verdict.evidence.append(f"the name and description alone suggest {words_said}")
+        verdict.confidence = 0.7
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def classify(tool: ToolInfo, override: str | None = None, *,
+             use_annotations: bool = True) -> Classification:
+    """Classify one tool. Never raises on odd tool data; an unknown override is ignored (and
+    said so in the evidence). `use_annotations=False` classifies from words and schema alone
+    (used to measure the classifier against servers' own annotations)."""
+    name_text = _text(getattr(tool, "name", ""))
+    desc_text = _text(getattr(tool, "description", ""))
+    schema = getattr(tool, "input_schema", None)
+    annotations = getattr(tool, "annotations", None)
+    if not isinstance(annotations, Mapping):
+        annotations = {}
+
+    facts = inspect_schema(schema)
+    name = _name_verbs(name_text)
+    desc = _description_verbs(desc_text)
+    actions: dict[str, ActionRisk] = {}
+    action_path: str | None = None
+    if facts.action is not None:
+        verdict, actions = _multi(name_text, facts.action, name, desc, facts)
+        action_path = facts.action.path
+    else:
+        verdict = _single(name_text, name, desc, facts)
+    if use_annotations:
+        _apply_annotations(verdict, actions, annotations)
+
+    overridden = False
+    if override is not None:
+        category = normalize_category(override)
+        if category is None:
+            verdict.evidence.insert(
+                0, f"override {_quote(str(override))} ignored: not a risk category")
+        else:
+            verdict.evidence.insert(0, f"override: user set {category} "
+                                       f"(the classifier said {verdict.category})")
+            if category != verdict.category:
+                verdict.severity = DEFAULT_SEVERITY[category]
+            verdict.category = category
+            verdict.confidence = 1.0
+            overridden = True
+    return Classification(
+        tool=name_text,
+        category=verdict.category,
+        severity=verdict.severity,
+        confidence=verdict.confidence,
+        evidence=verdict.evidence,
+        actions=actions,
+        action_path=action_path,
+        overridden=overridden,
+    )
+
+
+def classify_all(tools: Iterable[ToolInfo], overrides: Mapping[str, Any] | None = None,
+                 *, use_annotations: bool = True) -> dict[str, Classification]:
+    """Classify every tool, applying `overrides` ({tool name: category}) where given."""
+    overrides = overrides if isinstance(overrides, Mapping) else {}
+    out: dict[str, Classification] = {}
+    for tool in tools:
+        name = _text(getattr(tool, "name", ""))
+        override = overrides.get(name)
+        out[name] = classify(tool, override if isinstance(override, str) else None,
+                             use_annotations=use_annotations)
+    return out

@@ -1,0 +1,231 @@
+"""Starting policies built from the risk classification of a server's tools.
+
+Each preset maps a tool's (category, severity) to a rule. Multi-action tools (an `action`-like
+argument with an enum) get argument conditions instead of one blanket decision: the preset
+decides per action, and a `require` condition lists every known action so that an action the
+server adds later, or a misspelt one, is denied rather than guessed at.
+
+See docs/risk.md for the table of decisions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from policytui.policy.model import Policy
+from policytui.risk.categories import (
+    CRITICAL,
+    DESTRUCTIVE,
+    EXECUTE,
+    FINANCIAL,
+    OTHER,
+    READ,
+    WRITE,
+    risk_key,
+)
+from policytui.risk.classifier import Classification, classify_all
+from policytui.toolinfo import ServerListing, ToolInfo
+
+RECOMMENDED = "recommended"
+READ_ONLY = "read-only"
+LOCKDOWN = "lockdown"
+PERMISSIVE_WITH_APPROVAL = "permissive-with-approval"
+
+PRESETS: tuple[str, ...] = (RECOMMENDED, READ_ONLY, LOCKDOWN, PERMISSIVE_WITH_APPROVAL)
+
+PRESET_SUMMARIES: dict[str, str] = {
+    RECOMMENDED: "reads allowed, writes and runs rate-limited, changes to existing data need "
+                 "approval, deletions hidden, money needs approval; unknown tools denied",
+    READ_ONLY: "only tools (and actions) that read are allowed; everything else denied",
+    LOCKDOWN: "every call denied; destructive and financial tools hidden",
+    PERMISSIVE_WITH_APPROVAL: "everything allowed, except that running code, destroying data "
+                              "and moving money wait for a human",
+}
+
+# Calls per minute, per grant, in the recommended preset.
+RATE_PER_MINUTE: dict[str, int] = {WRITE: 30, EXECUTE: 10, OTHER: 60, DESTRUCTIVE: 30}
+
+
+class UnknownPreset(ValueError):
+    """A preset name that is not one of PRESETS."""
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """What a preset does with one tool or one action."""
+
+    verdict: str  # "allow", "limit", "approve", "hide", "deny", "omit"
+    per_minute: int | None = None
+
+
+_ALLOW = _Decision("allow")
+_OMIT = _Decision("omit")  # not listed: the preset's default decides
+_HIDE = _Decision("hide")
+_APPROVE = _Decision("approve")
+
+
+def counter_name(tool: str) -> str:
+    """The counter a preset gives a tool's rate limit."""
+    return f"{tool}_rate"
+
+
+def _recommended(category: str, severity: str, *, action: bool = False) -> _Decision:
+    if category == READ:
+        return _ALLOW
+    if category == FINANCIAL:
+        return _APPROVE
+    if category == DESTRUCTIVE:
+        # Deleting is hidden outright; changing existing data in place (severity High) is
+        # shown but waits for a human. Inside a multi-action tool, hiding is impossible, so
+        # every destructive action waits for a human.
+        if severity == CRITICAL and not action:
+            return _HIDE
+        return _Decision("approve", RATE_PER_MINUTE[DESTRUCTIVE])
+    if category == EXECUTE and severity == CRITICAL:
+        # Runs arbitrary commands or code: anything could happen.
+        return _Decision("approve", RATE_PER_MINUTE[EXECUTE])
+    return _Decision("limit", RATE_PER_MINUTE.get(category, RATE_PER_MINUTE[OTHER]))
+
+
+def _read_only(category: str, severity: str, *, action: bool = False) -> _Decision:
+    return _ALLOW if category == READ else _OMIT
+
+
+def _lockdown(category: str, severity: str, *, action: bool = False) -> _Decision:
+    return _HIDE if category in (DESTRUCTIVE, FINANCIAL) else _OMIT
+
+
+def _permissive(category: str, severity: str, *, action: bool = False) -> _Decision:
+    if category in (DESTRUCTIVE, FINANCIAL, EXECUTE):
+        return _APPROVE
+    return _OMIT
+
+
+_RULES = {
+    RECOMMENDED: (_recommended, "deny"),
+    READ_ONLY: (_read_only, "deny"),
+    LOCKDOWN: (_lockdown, "deny"),
+    PERMISSIVE_WITH_APPROVAL: (_permissive, "allow"),
+}
+
+_APPROVAL_REASON = {
+    DESTRUCTIVE: "this tool changes or removes existing data, so a human approves each call",
+    FINANCIAL: "this tool moves money, so a human approves each call",
+    EXECUTE: "this tool runs commands or code, so a human approves each call",
+}
+
+
+def _limit(tool: str, per_minute: int) -> dict[str, Any]:
+    return {"counter": counter_name(tool), "window": "minute", "max": per_minute,
+            "scope": "grant"}
+
+
+def _uses_actions(classification: Classification) -> bool:
+    """Decide per action only when the breakdown explains the tool's category: an override or
+    an annotation that disagrees with every action makes the tool one thing again."""
+    if classification.overridden or not classification.is_multi_action:
+        return False
+    worst = max(classification.actions.values(), key=lambda r: risk_key(r.category, r.severity))
+    return worst.category == classification.category
+
+
+def _single_rule(preset: str, tool: str, c: Classification) -> tuple[dict[str, Any] | None, bool]:
+    """(rule or None when the tool is not listed, hidden?) for a one-action tool."""
+    rule_of, _ = _RULES[preset]
+    decision = rule_of(c.category, c.severity)
+    if decision.verdict == "hide":
+        return None, True
+    if decision.verdict == "omit":
+        return None, False
+    rule: dict[str, Any] = {}
+    if decision.verdict == "approve":
+        rule["action"] = "require_approval"
+        rule["reason"] = _APPROVAL_REASON.get(c.category, "a human approves each call")
+    if decision.per_minute is not None:
+        rule["limits"] = [_limit(tool, decision.per_minute)]
+    return rule, False
+
+
+def _multi_rule(preset: str, tool: str, c: Classification) -> tuple[dict[str, Any] | None, bool]:
+    """Argument conditions for a multi-action tool: allowed actions, actions needing approval,
+    and a `require` that the action is one the preset knows about (fail closed)."""
+    rule_of, default = _RULES[preset]
+    path = c.action_path or "args.action"
+    permitted: list[str] = []
+    approval: list[str] = []
+    per_minute: list[int] = []
+    hidden_everything = True
+    for action, risk in c.actions.items():
+        decision = rule_of(risk.category, risk.severity, action=True)
+        if decision.verdict != "hide":
+            hidden_everything = False
+        if decision.verdict in ("allow", "limit", "approve") or (
+            decision.verdict == "omit" and default == "allow"
+        ):
+            permitted.append(action)
+        if decision.verdict == "approve":
+            approval.append(action)
+        if decision.per_minute is not None and decision.verdict == "limit":
+            per_minute.append(decision.per_minute)
+    if preset == LOCKDOWN:
+        # Lockdown never allows a call; the tool is hidden if its worst action is.
+        worst = rule_of(c.category, c.severity)
+        return None, worst.verdict == "hide"
+    if hidden_everything:
+        return None, True
+    if not permitted:
+        return None, False
+    if default == "allow" and not approval:
+        return None, False  # nothing to restrict: the default already allows it
+    rule: dict[str, Any] = {
+        "reason": "actions allowed by this policy: " + ", ".join(permitted),
+        "require": [{"path": path, "op": "in", "value": permitted}],
+    }
+    if approval:
+        rule["require_approval_if"] = [{"path": path, "op": "in", "value": approval}]
+    if per_minute:
+        # A limit covers the whole tool; the strictest of its rate-limited actions applies.
+        rule["limits"] = [_limit(tool, min(per_minute))]
+    return rule, False
+
+
+def build_policy(
+    listing_or_tools: ServerListing | Iterable[ToolInfo],
+    preset: str,
+    classifications: Mapping[str, Classification] | None = None,
+) -> Policy:
+    """A starting policy for these tools. `classifications` (from `classify_all`, overrides
+    applied) is computed when not given. Tools keep the server's order."""
+    if preset not in _RULES:
+        raise UnknownPreset(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    tools = list(listing_or_tools.tools if isinstance(listing_or_tools, ServerListing)
+                 else listing_or_tools)
+    known = dict(classifications or {})
+    missing = [t for t in tools if t.name not in known]
+    if missing:
+        known.update(classify_all(missing))
+    _, default = _RULES[preset]
+
+    hide: list[str] = []
+    rules: dict[str, Any] = {}
+    for tool in tools:
+        if tool.name in rules or tool.name in hide:
+            continue  # a server listing a name twice gets one rule
+        c = known[tool.name]
+        if _uses_actions(c):
+            rule, hidden = _multi_rule(preset, tool.name, c)
+        else:
+            rule, hidden = _single_rule(preset, tool.name, c)
+        if hidden:
+            hide.append(tool.name)
+        elif rule is not None:
+            rules[tool.name] = rule
+
+    document: dict[str, Any] = {"version": "1", "default": default}
+    if hide:
+        document["hide"] = hide
+    if rules:
+        document["tools"] = rules
+    return Policy.from_document(document)

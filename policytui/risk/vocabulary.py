@@ -1,0 +1,155 @@
+"""General word lists the classifier matches against. No tool names: verbs, nouns and argument
+names as they are used across APIs.
+
+A verb maps to a *kind*, which is finer than a category:
+- READ: looks at something (Read).
+- WRITE: adds something or changes a reversible state (Write).
+- MODIFY: changes existing data in place (Destructive, severity High). The MCP spec counts any
+  update that is not purely additive as destructive, and so does this classifier.
+- REMOVE: deletes, kills, wipes or overwrites (Destructive, severity Critical).
+- EXECUTE: runs or re-runs something (Execute).
+- MONEY: moves money whatever the object (Financial).
+"""
+
+from __future__ import annotations
+
+READ = "read"
+WRITE = "write"
+MODIFY = "modify"
+REMOVE = "remove"
+EXECUTE = "execute"
+MONEY = "money"
+
+
+def _table(**groups: str) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for kind, words in groups.items():
+        for word in words.split():
+            table[word] = kind
+    return table
+
+
+VERBS: dict[str, str] = _table(
+    read="""
+        get list read fetch search find query show describe view lookup look browse inspect
+        check count retrieve download export resolve explain summarize summarise analyze
+        analyse diff compare validate verify preview peek scan watch follow monitor stream poll
+        tail cat echo ping convert calculate compute estimate parse render translate recommend
+        suggest print display locate discover explore grep visualize visualise lint audit
+        measure detect identify extract match filter sort rank score classify predict diagnose
+        trace ls stat whoami open observe investigate sample aggregate screenshot fetchall
+        lookup retrieveall return
+        """,
+    write="""
+        create add append insert new make post put write save store upload import send publish
+        comment reply invite assign label tag star fork commit stage push enable activate
+        register subscribe unsubscribe schedule pause suspend stop toggle mark approve submit
+        request copy clone duplicate generate compress gzip zip archive unarchive lock unlock
+        pin unpin close reopen link attach connect join share grant notify email annotate
+        bookmark like react vote checkout switch init initialize setup provision allocate
+        reserve enqueue queue increment bump confirm accept reject dismiss decline complete
+        sync refresh reload release promote snapshot backup leave deactivate mute unmute disable
+        rate review upvote downvote
+        """,
+    modify="""
+        update edit modify patch set change move rename replace upsert apply configure
+        reconfigure reorder restore migrate upgrade downgrade merge rebase squash cancel revert
+        rollback undo reassign resize scale shutdown mv chmod chown transfer detach
+        """,
+    remove="""
+        delete del remove rm drop destroy purge erase wipe truncate clear reset kill terminate
+        abort revoke uninstall unlink overwrite rewrite evict flush prune clean cleanup shred
+        expunge nuke ban discard rmdir unset
+        """,
+    execute="""
+        execute exec run eval evaluate invoke call launch start trigger spawn dispatch backfill
+        replay restart rerun retry resume deploy build compile install reboot interact
+        """,
+    money="""
+        pay refund withdraw deposit purchase buy sell payout tip donate
+        """,
+)
+
+# Words that are verbs in the table above but more often nouns in a tool name ("comment_list",
+# "search_query"). They decide only when the name has no unambiguous verb.
+AMBIGUOUS: frozenset[str] = frozenset(
+    """
+    comment post tag label stage schedule star pin lock close open watch follow stream query
+    check view return like rate review sample match filter sort rank score trace stat tail cat
+    set mark queue link share book snapshot backup release scale
+    """.split()
+)
+
+# Verbs that only start something; "start_search" is a search, "begin_scan" a scan.
+LAUNCHERS: frozenset[str] = frozenset("start begin initiate perform do".split())
+
+# Verbs that move money only when money is in sight: "send_payment" but not "send_email",
+# "transfer_funds" but not "transfer_repository". Without money context they keep their kind.
+MONEY_IF_CONTEXT: frozenset[str] = frozenset(
+    "send transfer charge trade order bill invoice capture fund wire settle issue".split()
+)
+# Extra entries so that "order"/"charge"/"bill" have a kind at all when there is no money.
+VERBS.update({"charge": WRITE, "trade": WRITE, "order": WRITE, "bill": WRITE, "invoice": WRITE,
+              "capture": WRITE, "fund": WRITE, "wire": WRITE, "settle": WRITE, "issue": WRITE})
+AMBIGUOUS = AMBIGUOUS | {"order", "bill", "invoice", "fund", "wire", "issue", "charge", "trade",
+                         "capture"}
+
+# Nouns that mean money changes hands when something is created/sent/executed about them.
+MONEY_MOVEMENT_NOUNS: frozenset[str] = frozenset(
+    """
+    payment payments payout payouts refund refunds transfer transfers charge charges withdrawal
+    withdrawals deposit deposits transaction transactions money funds fund cash wire remittance
+    invoice invoices payroll salary purchase purchases remittances
+    """.split()
+)
+# Nouns that point at money at all (context for MONEY_IF_CONTEXT verbs).
+MONEY_NOUNS: frozenset[str] = MONEY_MOVEMENT_NOUNS | frozenset(
+    """
+    amount amounts price prices cost costs fee fees balance balances wallet wallets currency
+    usd eur gbp jpy btc eth crypto coin coins dollar dollars euro euros credit debit card cards
+    bank iban billing budget tokens stablecoin
+    """.split()
+)
+# Argument names that carry an amount of money.
+MONEY_ARGUMENTS: frozenset[str] = frozenset(
+    """
+    amount amountcents amountinminorunits price unitprice cost fee total totalamount sum
+    currency currencycode value_usd payment valueusd priceinmicros
+    """.split()
+)
+
+# Argument names whose value is code or a command (normalised: lower case, no separators).
+SHELL_ARGUMENTS: frozenset[str] = frozenset(
+    """
+    command cmd commandline commands script shell shellcommand bash powershell code sourcecode
+    program snippet eval expression expr javascript js python pythoncode jscode
+    """.split()
+)
+SQL_ARGUMENTS: frozenset[str] = frozenset("sql sqlquery statement sqlstatement cypher".split())
+
+# Names of the argument that selects the operation of a multi-action tool (normalised).
+ACTION_ARGUMENTS: frozenset[str] = frozenset(
+    """
+    action operation op command cmd mode method verb subcommand actiontype operationtype
+    actionname operationname
+    """.split()
+)
+
+# Argument names that switch a writer into a destroyer.
+FORCE_ARGUMENTS: frozenset[str] = frozenset(
+    "force overwrite forceoverwrite hard harddelete purge truncate replaceexisting".split()
+)
+
+# Phrases at the start of a description that come before its real verb.
+DESCRIPTION_LEADS = (
+    r"(?:this|the) (?:mcp )?tool (?:will |can |lets you |allows you to |is used to |helps (?:you )?(?:to )?)?",
+    r"(?:a )?tool (?:to|that|for|which) ",
+    r"use (?:this|it)(?: tool)? to ",
+    r"allows? (?:you |the user |users |agents? |the agent )?to ",
+    r"lets? (?:you |the user |users |agents? )?",
+    r"(?:can be |is )?used to ",
+    r"helps? (?:you )?(?:to )?",
+    r"will ",
+    r"you can ",
+    r"(?:in order )?to ",
+)

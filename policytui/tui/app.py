@@ -1,0 +1,961 @@
+"""The policy editor application.
+
+`make_app(...)` builds it for the CLI, Pilot tests and snapshot tests alike: give it a
+ServerListing to start with tools already there, or a `load_listing` callable that a worker
+runs after the first paint (that is where `import mcp` and the server start happen).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Iterable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from rich.console import Group
+from rich.syntax import Syntax
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import (
+    Footer,
+    Input,
+    Label,
+    LoadingIndicator,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+
+from policytui.editor import (
+    CONDITION_KINDS,
+    EditError,
+    EditorState,
+    PendingSave,
+    RowFilter,
+    one_line,
+    schema_args,
+    visible,
+)
+from policytui.editor.rows import SORT_KEYS
+from policytui.toolinfo import ServerListing
+from policytui.tui.detail import render_detail
+from policytui.tui.screens.conditions import ConditionsScreen, RuleResult
+from policytui.tui.screens.dialogs import Choice, ChoiceScreen, tail_text
+from policytui.tui.screens.filters import FilterScreen
+from policytui.tui.screens.help import HelpScreen
+from policytui.tui.screens.limits import LimitsResult, LimitsScreen
+from policytui.tui.table import ToolTable
+
+PREVIEW_LINES = 4000
+DECISION_VERBS = {"allow": "Allowed", "deny": "Denied", "hide": "Hid", "approve": "Set approval on"}
+DEFAULT_THEME = "ansi-dark"
+
+ListingLoader = Callable[[], ServerListing]
+
+
+# Every action: (binding key, action, footer text, binding id, shown in footer, palette help).
+ACTIONS: list[tuple[str, str, str, str, bool, str]] = [
+    ("question_mark", "help", "Help", "help", True, "Show every key"),
+    ("a", "decide('allow')", "Allow", "allow", True, "Allow the selected tool"),
+    ("d", "decide('deny')", "Deny", "deny", True, "Deny the selected tool"),
+    ("h", "decide('hide')", "Hide", "hide", True, "Hide the selected tool from tools/list"),
+    ("r", "decide('approve')", "Approve", "approve", True, "Every call of the selected tool waits for a human"),
+    ("l", "limits", "Limits", "limits", True, "Edit rate limits of the selected tool and all tools"),
+    ("c", "conditions", "Conds", "conditions", True, "Edit argument conditions and the reason"),
+    ("D", "toggle_default", "Default", "toggle_default", True, "Switch the default between deny and allow"),
+    ("slash", "filter", "Filter", "filter", True, "Filter tools by name"),
+    ("ctrl+s", "save", "Save", "save", True, "Write policy.json"),
+    ("ctrl+z", "undo", "Undo", "undo", False, "Undo the last change"),
+    ("ctrl+y", "redo", "Redo", "redo", False, "Redo the change undone last"),
+    ("x", "reset", "Reset", "reset", False, "Remove the tool's rule so the default decides"),
+    ("b", "bulk", "Bulk", "bulk", False, "Apply a decision to every tool shown (after filtering)"),
+    ("f", "filter_menu", "Filter by…", "filter_menu", False, "Filter by category, severity, decision or drift"),
+    ("escape", "clear_filter", "Clear filter", "clear_filter", False, "Show all tools again"),
+    ("s", "sort", "Sort", "sort", False, "Sort by the next column"),
+    ("S", "reverse_sort", "Reverse sort", "reverse_sort", False, "Reverse the sort order"),
+    ("p", "preset", "Preset", "preset", False, "Replace the rules with a preset built from the risk categories"),
+    ("o", "override", "Category", "override", False, "Correct the selected tool's risk category"),
+    ("t", "try_call", "Try a call", "try_call", False, "Decide a call with arguments under this policy"),
+    ("E", "export", "Export", "export", False, "Write the policy in another gateway's format"),
+    ("y", "copy_json", "Copy JSON", "copy_json", False, "Copy the policy JSON to the clipboard"),
+    ("1", "panel('tab-tool')", "Tool", "panel_tool", False, "Show the selected tool"),
+    ("2", "panel('tab-problems')", "Problems", "panel_problems", False, "Show validation problems"),
+    ("3", "panel('tab-json')", "JSON", "panel_json", False, "Show the JSON that will be written"),
+    ("4", "panel('tab-diff')", "Diff", "panel_diff", False, "Show the diff against the file on disk"),
+    ("5", "panel('tab-try')", "Try", "panel_try", False, "Show the try-a-call panel"),
+    ("ctrl+q", "quit", "Quit", "quit", True, "Quit (asks when there are unsaved changes)"),
+]
+
+# Actions that need a loaded policy (not offered while the server is starting).
+EDIT_ACTIONS = {
+    "decide", "limits", "conditions", "toggle_default", "save", "undo", "redo", "reset",
+    "bulk", "preset", "override", "export", "copy_json", "try_call",
+}
+
+
+APP_ACTIONS = {action.split("(")[0] for _key, action, *_rest in ACTIONS}
+
+
+class PolicyApp(App[int]):
+    """Read a server's tools, decide, and leave with a valid policy.json."""
+
+    CSS_PATH = "policytui.tcss"
+    TITLE = "policytui"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding(
+            key,
+            action,
+            description,
+            show=show,
+            id=f"policytui.{binding_id}",
+            priority=key == "ctrl+q",
+            tooltip=help_text,
+        )
+        for key, action, description, binding_id, show, help_text in ACTIONS
+    ]
+
+    def __init__(
+        self,
+        *,
+        policy_path: Path,
+        listing: ServerListing | None = None,
+        load_listing: ListingLoader | None = None,
+        load_offline: ListingLoader | None = None,
+        target_label: str = "",
+        theme: str | None = None,
+    ) -> None:
+        super().__init__()
+        if listing is None and load_listing is None:
+            raise ValueError("give a listing or a way to load one")
+        self.policy_path = Path(policy_path)
+        self.initial_listing = listing
+        self.load_listing = load_listing
+        self.load_offline = load_offline
+        self.target_label = target_label
+        self.state: EditorState | None = None
+        self.row_filter = RowFilter()
+        self.report: Any = None
+        self.started_at = time.monotonic()
+        self._panel_timer: Any = None
+        if theme:
+            self.theme = theme
+        else:
+            self.theme = DEFAULT_THEME
+
+    # ----- layout -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("policytui"), id="status")
+        yield Static("", id="banner")
+        yield Input(placeholder="filter tools by name (Enter: back to the table, Esc: clear)", id="filter")
+        with Vertical(id="body"):
+            with Vertical(id="loading"):
+                yield LoadingIndicator()
+                yield Static(Text("Starting…"), id="loading-text")
+            yield ToolTable(id="tools")
+            with TabbedContent(id="panels", initial="tab-tool"):
+                with TabPane("Tool", id="tab-tool"):
+                    with VerticalScroll(id="detail-scroll"):
+                        yield Static(Text(""), id="detail")
+                with TabPane("Problems", id="tab-problems"):
+                    with VerticalScroll():
+                        yield Static(Text(""), id="problems")
+                with TabPane("JSON", id="tab-json"):
+                    with VerticalScroll():
+                        yield Static(Text(""), id="preview")
+                with TabPane("Diff", id="tab-diff"):
+                    with VerticalScroll():
+                        yield Static(Text(""), id="diff")
+                with TabPane("Try", id="tab-try"):
+                    with Vertical(id="try"):
+                        with Horizontal(classes="try-row"):
+                            yield Label("tool ")
+                            yield Input(placeholder="tool name", id="try-tool")
+                        with Horizontal(classes="try-row"):
+                            yield Label("args ")
+                            yield Input(placeholder='{"action": "delete"}', id="try-args")
+                        yield Static(Text("Enter arguments as JSON and press Enter.", style="dim"), id="try-result")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#filter").display = False
+        self.query_one("#banner").display = False
+        self.query_one("#tools").display = False
+        self.query_one("#panels").display = False
+        self._paint_status()
+        if self.initial_listing is not None:
+            self._open_listing(self.initial_listing)
+        else:
+            self._loading_timer = self.set_interval(0.1, self._tick_loading)
+            self.discover()
+
+    def on_resize(self) -> None:
+        self.query_one("#body").set_class(self.size.width >= 150, "-wide")
+
+    # ----- discovery ----------------------------------------------------------------------
+
+    def _tick_loading(self) -> None:
+        elapsed = time.monotonic() - self.started_at
+        text = Text("Starting ")
+        text.append(one_line(self.target_label or "the server", 120), style="bold")
+        text.append(f" and listing its tools… {elapsed:.1f} s")
+        self.query_one("#loading-text", Static).update(text)
+
+    @work(exclusive=True, group="discover", exit_on_error=False)
+    async def discover(self, offline: bool = False) -> None:
+        """Start the server (or read the snapshot) off the UI thread; never crash on failure."""
+        self.started_at = time.monotonic()
+        loader = self.load_offline if offline else self.load_listing
+        assert loader is not None
+        try:
+            listing = await asyncio.to_thread(loader)
+            state = await asyncio.to_thread(EditorState.open, listing, self.policy_path)
+        except Exception as exc:  # every failure becomes a dialog, never a traceback
+            self._discovery_failed(exc)
+            return
+        self._install(state)
+
+    def _discovery_failed(self, exc: BaseException) -> None:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        stderr = getattr(exc, "stderr_tail", "") or ""
+        choices = [Choice("retry", "Retry", "r", "primary")]
+        if self.load_offline is not None:
+            choices.append(Choice("offline", "Use offline snapshot", "o"))
+        choices.append(Choice("quit", "Quit", "q", "error"))
+        screen = ChoiceScreen(
+            "Could not list the server's tools",
+            visible(message),
+            choices,
+            detail=tail_text(stderr) if stderr else None,
+            cancel="quit",
+            id="failure",
+        )
+
+        def answered(answer: str | None) -> None:
+            if answer == "retry":
+                self.discover()
+            elif answer == "offline":
+                self.discover(offline=True)
+            else:
+                self.exit(1)
+
+        self.push_screen(screen, answered)
+
+    def _open_listing(self, listing: ServerListing) -> None:
+        try:
+            state = EditorState.open(listing, self.policy_path)
+        except Exception as exc:
+            self._discovery_failed(exc)
+            return
+        self._install(state)
+
+    def _install(self, state: EditorState) -> None:
+        self.state = state
+        if getattr(self, "_loading_timer", None) is not None:
+            self._loading_timer.stop()
+        self.query_one("#loading").display = False
+        table = self.query_one(ToolTable)
+        table.display = True
+        self.query_one("#panels").display = True
+        listing = state.listing
+        banner = self.query_one("#banner", Static)
+        if listing.offline_reason:
+            text = Text("OFFLINE ", style="bold")
+            text.append(f"showing a snapshot ({one_line(listing.source or 'file', 80)}): ")
+            text.append(one_line(listing.offline_reason, 160))
+            banner.update(text)
+            banner.display = True
+        table.empty_text = "The server lists no tools." if not state.rows else "No tool matches the filter."
+        self._refresh_view()
+        table.focus()
+        self._changed(full=True)
+        if state.load_problems:
+            self._show_load_problems()
+
+    def _show_load_problems(self) -> None:
+        assert self.state is not None
+        detail = Text("\n".join(visible(p) for p in self.state.load_problems[:30]))
+        self.push_screen(
+            ChoiceScreen(
+                f"{self.policy_path.name} is not a valid policy",
+                "The file stays as it is. You can start a new policy here; saving will ask "
+                "before replacing the file (a .bak copy is kept).",
+                [Choice("edit", "Start a new policy", "n", "primary"), Choice("quit", "Quit", "q", "error")],
+                detail=detail,
+                cancel="edit",
+                id="load-problems",
+            ),
+            lambda answer: self.exit(1) if answer == "quit" else None,
+        )
+
+    # ----- drawing ------------------------------------------------------------------------
+
+    def _paint_status(self) -> None:
+        status = Text(no_wrap=True, overflow="ellipsis")
+        status.append(" policytui ", style="reverse bold")
+        state = self.state
+        if state is None:
+            status.append("  ")
+            status.append(one_line(self.target_label, 60))
+            status.append("  starting…", style="dim")
+            self.query_one("#status", Static).update(status)
+            return
+        listing = state.listing
+        status.append(" ")
+        status.append(one_line(listing.server_name or "server", 40), style="bold")
+        if listing.server_version:
+            status.append(" " + one_line(listing.server_version, 20))
+        status.append(f" · {listing.transport} · {len(listing.tools)} tools")
+        shown = len(self.query_one(ToolTable).view)
+        if self.row_filter.active:
+            status.append(f" ({shown} shown)", style="bold")
+        status.append(" │ ")
+        status.append(visible(self.policy_path.name))
+        if state.dirty:
+            status.append(" ● unsaved", style="bold")
+        elif state.saved_text is None:
+            status.append(" (new)", style="dim")
+        status.append(" │ default ")
+        status.append(state.policy.default, style="bold reverse")
+        report = self.report
+        if report is not None:
+            if report.errors:
+                status.append(f" │ ✗ {len(report.errors)} errors", style="bold")
+            elif report.warnings:
+                status.append(f" │ ! {len(report.warnings)} warnings")
+            else:
+                status.append(" │ ✓ valid")
+        self.query_one("#status", Static).update(status)
+
+    def _refresh_view(self, keep: str | None = None) -> None:
+        state = self.state
+        if state is None:
+            return
+        table = self.query_one(ToolTable)
+        if keep is None and table.current_row is not None:
+            keep = table.current_row.name
+        view = state.view(self.row_filter, table.sort_key, table.sort_reverse)
+        table.set_view(state.rows, view, keep=keep)
+        self._paint_status()
+
+    def _changed(self, *, full: bool = False) -> None:
+        """After an edit: repaint rows and status now, the heavier panels a moment later."""
+        table = self.query_one(ToolTable)
+        if full or self.row_filter.active:
+            self._refresh_view()
+        else:
+            table.rows = self.state.rows if self.state else []
+            table.rows_changed()
+        self._paint_status()
+        self._show_detail(table.current_row.name if table.current_row else None)
+        if self._panel_timer is not None:
+            self._panel_timer.stop()
+        self._panel_timer = self.set_timer(0.15, self._after_edit)
+
+    def _show_detail(self, name: str | None) -> None:
+        if self.state is None:
+            return
+        self.query_one("#detail", Static).update(render_detail(self.state, name))
+
+    @on(ToolTable.Highlighted)
+    def _highlighted(self, event: ToolTable.Highlighted) -> None:
+        self._show_detail(event.name)
+
+    @on(ToolTable.SortRequested)
+    def _sort_requested(self, event: ToolTable.SortRequested) -> None:
+        table = self.query_one(ToolTable)
+        if table.sort_key == event.key:
+            table.sort_reverse = not table.sort_reverse
+        else:
+            table.sort_key, table.sort_reverse = event.key, False
+        self._refresh_view()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self) -> None:
+        self._refresh_panels()
+
+    def _refresh_panels(self) -> None:
+        """Fill the JSON or diff panel if it is the one showing (they cost most at scale)."""
+        if self.state is None:
+            return
+        active = self.query_one("#panels", TabbedContent).active
+        if active == "tab-json":
+            self._show_preview()
+        elif active == "tab-diff":
+            self.show_diff()
+
+    def _syntax_theme(self) -> str:
+        return "ansi_dark" if self.current_theme.dark else "ansi_light"
+
+    def _show_preview(self) -> None:
+        assert self.state is not None
+        text = self.state.preview_text()
+        lines = text.count("\n")
+        shown = text
+        note = None
+        if lines > PREVIEW_LINES:
+            shown = "\n".join(text.split("\n", PREVIEW_LINES)[:PREVIEW_LINES])
+            note = Text(f"… {lines - PREVIEW_LINES:,} more lines (ctrl+s writes all of them)", style="dim")
+        syntax = Syntax(shown, "json", theme=self._syntax_theme(), line_numbers=True, word_wrap=False)
+        self.query_one("#preview", Static).update(Group(syntax, note) if note else syntax)
+
+    @work(exclusive=True, group="diff", exit_on_error=False)
+    async def show_diff(self) -> None:
+        state = self.state
+        if state is None:
+            return
+        path = self.policy_path
+
+        def read() -> str | None:
+            try:
+                return path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                return None
+
+        disk = await asyncio.to_thread(read)
+        diff = state.diff_against(disk)
+        widget = self.query_one("#diff", Static)
+        if not diff:
+            widget.update(Text("No difference: the file on disk is what a save would write.", style="dim"))
+            return
+        lines = diff.split("\n")
+        if len(lines) > PREVIEW_LINES:
+            diff = "\n".join(lines[:PREVIEW_LINES]) + f"\n… {len(lines) - PREVIEW_LINES:,} more lines"
+        widget.update(Syntax(diff, "diff", theme=self._syntax_theme(), word_wrap=False))
+
+    def _after_edit(self) -> None:
+        """Validate and refresh the visible panel once typing pauses (not on every key)."""
+        self.validate()
+        self._refresh_panels()
+
+    def validate(self) -> None:
+        """Validate the document as edited (about 30 ms at 10,000 rules) and show the problems."""
+        state = self.state
+        if state is None:
+            return
+        try:
+            self.report = state.validate()
+        except Exception as exc:  # a validator bug must not take the editor down
+            self.query_one("#problems", Static).update(Text(f"Validation failed: {exc}"))
+            return
+        self._show_problems()
+        self._paint_status()
+
+    def _show_problems(self) -> None:
+        state, report = self.state, self.report
+        if state is None:
+            return
+        lines: list[Text] = []
+        for problem in getattr(report, "errors", []) or []:
+            lines.append(Text("✗ " + visible(problem.format()), style="bold"))
+        for problem in getattr(report, "warnings", []) or []:
+            lines.append(Text("! " + visible(problem.format())))
+        for broken in state.listing.broken_tools[:100]:
+            name = one_line(broken.name or f"#{broken.index}", 60)
+            lines.append(Text(f"! the server sent a tool that could not be read ({name}): {one_line(broken.problem, 120)}"))
+        for problem in state.load_problems:
+            lines.append(Text("✗ file on disk: " + visible(problem)))
+        if not lines:
+            lines.append(Text("✓ No problems: a gateway will accept this policy.", style="bold"))
+        errors = len(getattr(report, "errors", []) or [])
+        label = f"Problems ({errors})" if errors else "Problems"
+        self.query_one("#panels", TabbedContent).get_tab("tab-problems").label = label  # type: ignore[assignment]
+        self.query_one("#problems", Static).update(Group(*lines))
+
+    # ----- helpers ------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in EDIT_ACTIONS and self.state is None:
+            return False
+        # While a dialog is open its own keys apply; the editor's keys wait (quit still works).
+        if action in APP_ACTIONS and action != "quit" and isinstance(self.screen, ModalScreen):
+            return False
+        return True
+
+    def _current(self) -> str | None:
+        row = self.query_one(ToolTable).current_row
+        if row is None:
+            self.notify("No tool selected.", severity="warning")
+            return None
+        return row.name
+
+    def _edit(self, operation: Callable[[], Any], *, full: bool = False) -> Any:
+        """Run one editor operation; its error becomes a notification, never a crash."""
+        try:
+            result = operation()
+        except EditError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return None
+        self._changed(full=full)
+        return result
+
+    # ----- actions: deciding --------------------------------------------------------------
+
+    def action_decide(self, decision: str) -> None:
+        name = self._current()
+        if name is None or self.state is None:
+            return
+        state = self.state
+        self._edit(lambda: state.set_decision([name], decision))
+
+    def action_reset(self) -> None:
+        name = self._current()
+        if name is None or self.state is None:
+            return
+        state = self.state
+        self._edit(lambda: state.clear_rules([name]), full=True)
+
+    def action_toggle_default(self) -> None:
+        if self.state is None:
+            return
+        state = self.state
+        new = self._edit(state.toggle_default, full=True)
+        if new:
+            self.notify(f"Default is now {new}: unlisted tools are {'allowed' if new == 'allow' else 'denied'}.")
+
+    def action_bulk(self) -> None:
+        if self.state is None:
+            return
+        names = self.query_one(ToolTable).visible_names
+        if not names:
+            self.notify("No tools shown.", severity="warning")
+            return
+        scope = f"the {len(names)} tools shown" if self.row_filter.active else f"all {len(names)} tools"
+        choices = [
+            Choice("allow", "Allow", "a", "success"),
+            Choice("deny", "Deny", "d", "error"),
+            Choice("hide", "Hide", "h"),
+            Choice("approve", "Approval", "r", "warning"),
+            Choice("reset", "Reset", "x"),
+            Choice("cancel", "Cancel", "escape"),
+        ]
+        filter_text = self.row_filter.describe()
+
+        def answered(answer: str | None) -> None:
+            state = self.state
+            if state is None or answer in (None, "cancel"):
+                return
+            if answer == "reset":
+                self._edit(lambda: state.clear_rules(names), full=True)
+                self.notify(f"Reset {len(names)} tools to the default.")
+                return
+            changed = self._edit(lambda: state.set_decision(names, answer), full=True)
+            if changed is not None:
+                self.notify(f"{DECISION_VERBS[answer]} {changed} of {len(names)} tools.")
+
+        self.push_screen(
+            ChoiceScreen(
+                "Bulk decision",
+                f"Apply to {scope}" + (f" ({filter_text})" if filter_text else "") + ". One ctrl+z undoes it.",
+                choices,
+                id="bulk",
+            ),
+            answered,
+        )
+
+    def action_preset(self) -> None:
+        if self.state is None:
+            return
+        from policytui.risk.presets import PRESETS
+
+        names = list(PRESETS)
+        choices = [Choice(name, name, str(i + 1)) for i, name in enumerate(names[:9])]
+        choices.append(Choice("cancel", "Cancel", "escape"))
+
+        def answered(answer: str | None) -> None:
+            state = self.state
+            if state is None or answer in (None, "cancel"):
+                return
+            if self._edit(lambda: state.apply_preset(answer), full=True) is not None or True:
+                self.notify(f"Applied preset {answer}. ctrl+z undoes it.", markup=False)
+
+        self.push_screen(
+            ChoiceScreen(
+                "Apply a preset",
+                "Replaces every rule with one built from the tools' risk categories.",
+                choices,
+                id="preset",
+            ),
+            answered,
+        )
+
+    def action_override(self) -> None:
+        name = self._current()
+        if name is None or self.state is None:
+            return
+        from policytui.risk import CATEGORIES
+
+        choices = [Choice(c, c, str(i + 1)) for i, c in enumerate(CATEGORIES)]
+        choices += [Choice("__auto__", "Classifier's choice", "0"), Choice("cancel", "Cancel", "escape")]
+
+        def answered(answer: str | None) -> None:
+            state = self.state
+            if state is None or answer in (None, "cancel"):
+                return
+            category = None if answer == "__auto__" else answer
+            self._edit(lambda: state.set_override(name, category))
+
+        self.push_screen(
+            ChoiceScreen("Risk category", f"Category of {one_line(name, 60)}", choices, id="override"),
+            answered,
+        )
+
+    # ----- actions: limits and conditions -------------------------------------------------
+
+    def action_limits(self) -> None:
+        name = self._current()
+        if name is None or self.state is None:
+            return
+        state = self.state
+
+        def done(result: LimitsResult | None) -> None:
+            if result is not None:
+                self._edit(lambda: state.edit_limits(name, result.tool_limits, result.shared_limits), full=True)
+
+        self.push_screen(LimitsScreen(name, state.limits_of(name), state.limits_of(None)), done)
+
+    def action_conditions(self) -> None:
+        name = self._current()
+        if name is None or self.state is None:
+            return
+        state = self.state
+        tool = state.tools_by_name.get(name)
+        args = schema_args(tool.input_schema) if tool else []
+        rule = state.policy.rule(name)
+        conditions = {k: state.conditions_of(name, k) for k in CONDITION_KINDS}
+
+        def done(result: RuleResult | None) -> None:
+            if result is not None:
+                self._edit(lambda: state.edit_rule(name, reason=result.reason, conditions=result.conditions))
+
+        self.push_screen(ConditionsScreen(name, args, conditions, rule.reason if rule else None), done)
+
+    # ----- actions: filtering and sorting -------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_typed(self, event: Input.Changed) -> None:
+        self.row_filter.text = event.value
+        self._refresh_view()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        table = self.query_one(ToolTable)
+        if not event.value:
+            event.input.display = False
+        table.focus()
+        table.cursor = 0
+
+    def on_key(self, event: Any) -> None:
+        box = self.query_one("#filter", Input)
+        if event.key == "escape" and box.has_focus:
+            event.stop()
+            box.value = ""
+            box.display = False
+            self.query_one(ToolTable).focus()
+
+    def action_clear_filter(self) -> None:
+        if not self.row_filter.active:
+            return
+        self.row_filter = RowFilter()
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.display = False
+        self._refresh_view()
+
+    def action_filter_menu(self) -> None:
+        if self.state is None:
+            return
+        categories = sorted({r.category for r in self.state.rows})
+
+        def done(result: RowFilter | None) -> None:
+            if result is not None:
+                result.text = self.row_filter.text
+                self.row_filter = result
+                self._refresh_view()
+                self.query_one(ToolTable).cursor = 0
+
+        self.push_screen(FilterScreen(self.row_filter, categories), done)
+
+    def filter_by(self, **values: Iterable[str]) -> None:
+        """Narrow the table, e.g. filter_by(categories=["Destructive"]) (palette and tests)."""
+        for key, items in values.items():
+            setattr(self.row_filter, key, frozenset(items))
+        self._refresh_view()
+        self.query_one(ToolTable).cursor = 0
+
+    def action_sort(self) -> None:
+        table = self.query_one(ToolTable)
+        order: list[str | None] = [None, *SORT_KEYS]
+        table.sort_key = order[(order.index(table.sort_key) + 1) % len(order)]
+        table.sort_reverse = False
+        self._refresh_view()
+        self.notify(f"Sorted by {table.sort_key or 'server order'}.", timeout=1.5)
+
+    def action_reverse_sort(self) -> None:
+        table = self.query_one(ToolTable)
+        table.sort_reverse = not table.sort_reverse
+        self._refresh_view()
+
+    # ----- actions: history ---------------------------------------------------------------
+
+    def action_undo(self) -> None:
+        if self.state is None:
+            return
+        label = self.state.undo()
+        if label is None:
+            self.notify("Nothing to undo.", timeout=1.5)
+            return
+        self._changed(full=True)
+        self.notify(f"Undid: {label}", markup=False, timeout=2)
+
+    def action_redo(self) -> None:
+        if self.state is None:
+            return
+        label = self.state.redo()
+        if label is None:
+            self.notify("Nothing to redo.", timeout=1.5)
+            return
+        self._changed(full=True)
+        self.notify(f"Redid: {label}", markup=False, timeout=2)
+
+    # ----- actions: panels, try a call ----------------------------------------------------
+
+    def action_panel(self, tab: str) -> None:
+        self.query_one("#panels", TabbedContent).active = tab
+
+    def action_try_call(self) -> None:
+        state = self.state
+        name = self._current()
+        if state is None or name is None:
+            return
+        self.action_panel("tab-try")
+        self.query_one("#try-tool", Input).value = name
+        args_box = self.query_one("#try-args", Input)
+        if not args_box.value:
+            tool = state.tools_by_name.get(name)
+            sample = {}
+            for arg in schema_args(tool.input_schema if tool else {}):
+                if "." in arg.name:
+                    continue
+                if arg.choices:
+                    sample[arg.name] = arg.choices[-1]
+                elif arg.required:
+                    sample[arg.name] = ""
+            args_box.value = json.dumps(sample, ensure_ascii=False)
+        args_box.focus()
+
+    @on(Input.Submitted, "#try-tool")
+    @on(Input.Submitted, "#try-args")
+    def _try_submitted(self) -> None:
+        state = self.state
+        if state is None:
+            return
+        tool = self.query_one("#try-tool", Input).value
+        raw = self.query_one("#try-args", Input).value.strip() or "{}"
+        out = self.query_one("#try-result", Static)
+        try:
+            args = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            out.update(Text(f"The arguments are not valid JSON: {exc.msg} (column {exc.colno}).", style="bold"))
+            return
+        if not isinstance(args, dict):
+            out.update(Text("The arguments must be a JSON object.", style="bold"))
+            return
+        decision = state.try_call(tool, args)
+        outcome = decision.outcome.value
+        text = Text()
+        text.append(outcome.upper().replace("_", " "), style="bold reverse")
+        text.append("  rule ")
+        text.append(visible(decision.rule), style="bold")
+        if decision.reason:
+            text.append("\nagent sees: ")
+            text.append(visible(decision.agent_text() if not decision.allowed else decision.reason))
+        if outcome == "needs_approval":
+            text.append("\n(the call waits for a human; approved it continues, else it is denied)", style="dim")
+        out.update(text)
+
+    # ----- actions: saving, exporting, quitting -------------------------------------------
+
+    def action_save(self, then_quit: bool = False) -> None:
+        state = self.state
+        if state is None:
+            return
+        if state.needs_overwrite_consent:
+            self.push_screen(
+                ChoiceScreen(
+                    f"Replace {self.policy_path.name}?",
+                    "The file on disk is not a valid policy. Replace it with this one? "
+                    "The old file is kept as a .bak copy.",
+                    [Choice("replace", "Replace", "y", "error"), Choice("cancel", "Cancel", "n")],
+                    detail=Text("\n".join(visible(p) for p in state.load_problems[:20])),
+                    id="confirm-replace",
+                ),
+                lambda answer: self.save(force=True, then_quit=then_quit) if answer == "replace" else None,
+            )
+            return
+        errors = getattr(self.report, "errors", None)
+        if errors:
+            self.push_screen(
+                ChoiceScreen(
+                    "The policy has problems",
+                    f"{len(errors)} validation error(s): a gateway may refuse this file. Save anyway?",
+                    [Choice("save", "Save anyway", "y", "warning"), Choice("cancel", "Cancel", "n")],
+                    detail=Text("\n".join(visible(p.format()) for p in errors[:20])),
+                    id="confirm-invalid",
+                ),
+                lambda answer: self.save(then_quit=then_quit) if answer == "save" else None,
+            )
+            return
+        self.save(then_quit=then_quit)
+
+    @work(exclusive=True, group="save", exit_on_error=False)
+    async def save(self, force: bool = False, then_quit: bool = False) -> None:
+        """Write atomically off the UI thread; a conflict or an I/O error asks or explains."""
+        state = self.state
+        if state is None:
+            return
+        from policytui.policy.files import PolicyFileConflict
+
+        pending: PendingSave = state.prepare_save()
+        try:
+            result = await asyncio.to_thread(state.write, pending, force=force)
+        except PolicyFileConflict:
+            self.push_screen(
+                ChoiceScreen(
+                    f"{self.policy_path.name} changed on disk",
+                    "Someone else wrote the file after it was opened here. Overwrite their version? "
+                    "(It is kept as a .bak copy; the Diff panel shows what would change.)",
+                    [Choice("overwrite", "Overwrite", "y", "error"), Choice("cancel", "Cancel", "n")],
+                    id="confirm-conflict",
+                ),
+                lambda answer: self.save(force=True, then_quit=then_quit) if answer == "overwrite" else None,
+            )
+            return
+        except Exception as exc:  # PolicyFileError, EditError, OSError: one sentence, file intact
+            self.notify(f"Not saved: {one_line(str(exc) or exc.__class__.__name__, 200)}", severity="error", markup=False)
+            return
+        state.mark_saved(pending, result)
+        self._paint_status()
+        self._refresh_panels()
+        self.notify(f"Saved {one_line(str(self.policy_path), 120)}", markup=False, timeout=2)
+        if then_quit:
+            self.exit(0)
+
+    def action_export(self) -> None:
+        state = self.state
+        if state is None:
+            return
+        from policytui.tui.screens.export import ExportScreen
+
+        self.push_screen(ExportScreen(state.policy_for_save(), self.policy_path))
+
+    def action_copy_json(self) -> None:
+        if self.state is None:
+            return
+        self.copy_to_clipboard(self.state.preview_text())
+        self.notify("Copied the policy JSON to the clipboard.", timeout=2)
+
+    async def action_quit(self) -> None:
+        state = self.state
+        if state is None or not state.dirty:
+            self.exit(0)
+            return
+
+        def answered(answer: str | None) -> None:
+            if answer == "save":
+                self.action_save(then_quit=True)
+            elif answer == "discard":
+                self.exit(0)
+
+        self.push_screen(
+            ChoiceScreen(
+                "Unsaved changes",
+                f"{self.policy_path.name} has changes that are not saved.",
+                [
+                    Choice("save", "Save and quit", "s", "primary"),
+                    Choice("discard", "Quit without saving", "q", "error"),
+                    Choice("cancel", "Cancel", "escape"),
+                ],
+                id="confirm-quit",
+            ),
+            answered,
+        )
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self))
+
+    # ----- command palette ----------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if screen is not self.screen or self.state is None:
+            return
+        for key, action, description, _id, _show, help_text in ACTIONS:
+            yield SystemCommand(description, f"{help_text} [{self.get_key_display(Binding(key, action))}]",
+                                partial(self.run_action, action))
+        for category in sorted({r.category for r in self.state.rows}):
+            yield SystemCommand(f"Filter: {category}", f"Show only {category} tools",
+                                partial(self.filter_by, categories=[category]), discover=False)
+        for decision in ("allow", "deny", "hide", "approve"):
+            yield SystemCommand(f"Filter: decision {decision}", f"Show only tools decided {decision}",
+                                partial(self.filter_by, decisions=[decision]), discover=False)
+        yield SystemCommand("Filter: drift", "Show only new, changed and missing tools",
+                            partial(self._filter_drift), discover=False)
+        yield SystemCommand("Limits for all tools", "Edit the shared all_tools limits",
+                            self._shared_limits)
+
+    def _filter_drift(self) -> None:
+        self.row_filter.drift_only = True
+        self._refresh_view()
+
+    def _shared_limits(self) -> None:
+        state = self.state
+        if state is None:
+            return
+        row = self.query_one(ToolTable).current_row
+        name = row.name if row else ""
+
+        def done(result: LimitsResult | None) -> None:
+            if result is not None:
+                if name:
+                    self._edit(lambda: state.edit_limits(name, result.tool_limits, result.shared_limits), full=True)
+                else:
+                    self._edit(lambda: state.set_limits(None, result.shared_limits), full=True)
+
+        self.push_screen(
+            LimitsScreen(name or "(no tool)", state.limits_of(name) if name else [], state.limits_of(None), shared_first=True),
+            done,
+        )
+
+
+def make_app(
+    *,
+    policy_path: Path | str = "policy.json",
+    listing: ServerListing | None = None,
+    load_listing: ListingLoader | None = None,
+    load_offline: ListingLoader | None = None,
+    target_label: str = "",
+    theme: str | None = None,
+) -> PolicyApp:
+    """Build the editor. With `listing`, no server is needed (tests, snapshots, `--from`)."""
+    return PolicyApp(
+        policy_path=Path(policy_path),
+        listing=listing,
+        load_listing=load_listing,
+        load_offline=load_offline,
+        target_label=target_label or (listing.server_name if listing else ""),
+        theme=theme,
+    )

@@ -1,0 +1,231 @@
+"""The conditions editor: a tool's reason and its require / deny_if / require_approval_if lists.
+
+The argument list comes from the tool's input schema, and where the schema lists allowed
+values they are offered as choices: "approve manage_flow only when action is delete" is
+`c`, pick "delete", Enter (Add), ctrl+s.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from policytui.tui.screens.dialogs import compact_all
+from policytui.editor import (
+    CONDITION_KINDS,
+    ArgInfo,
+    EditError,
+    make_condition,
+    one_line,
+    parse_condition_value,
+)
+from policytui.policy.model import OPS, Condition
+
+KIND_LABELS = {
+    "require_approval_if": "needs approval if",
+    "deny_if": "deny if",
+    "require": "require (else deny)",
+}
+CUSTOM_PATH = "__custom__"
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    reason: str | None
+    conditions: dict[str, list[Condition]]
+
+
+class ConditionsScreen(ModalScreen[RuleResult | None]):
+    """Edit one tool's conditions and reason; returns them all, applied as one undo step."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "apply", "Apply", id="conditions.apply", priority=True),
+        Binding("escape", "cancel", "Cancel", id="conditions.cancel"),
+        Binding("delete", "remove", "Remove condition", id="conditions.remove"),
+    ]
+
+    def __init__(
+        self,
+        tool: str,
+        args: list[ArgInfo],
+        conditions: dict[str, list[Condition]],
+        reason: str | None,
+    ) -> None:
+        super().__init__(id="conditions-screen")
+        self.tool = tool
+        self.args = args
+        self.by_path = {a.path: a for a in args}
+        self.conditions = {k: list(conditions.get(k, [])) for k in CONDITION_KINDS}
+        self.reason = reason or ""
+
+    # ----- layout -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        first = next((a for a in self.args if a.choices), self.args[0] if self.args else None)
+        with Vertical(id="dialog", classes="dialog wide"):
+            title = Text("Conditions for ", style="bold")
+            title.append(one_line(self.tool, 80))
+            yield Static(title, id="dialog-title")
+            yield OptionList(id="cond-list")
+            with Horizontal(classes="cond-form"):
+                with Vertical(classes="field"):
+                    yield Label("when")
+                    yield Select(
+                        [(KIND_LABELS[k], k) for k in CONDITION_KINDS],
+                        value="require_approval_if", allow_blank=False, id="cond-kind",
+                    )
+                with Vertical(classes="field"):
+                    yield Label("argument")
+                    options = [(Text(self._arg_label(a)), a.path) for a in self.args]
+                    options.append((Text("other path…"), CUSTOM_PATH))
+                    yield Select(
+                        options, value=first.path if first else CUSTOM_PATH,
+                        allow_blank=False, id="cond-path",
+                    )
+                with Vertical(classes="field small"):
+                    yield Label("op")
+                    yield Select([(o, o) for o in OPS], value="eq", allow_blank=False, id="cond-op")
+                with Vertical(classes="field"):
+                    yield Label("value")
+                    yield Select([], id="cond-choice", prompt="pick a value")
+                    yield Input(placeholder="value (JSON or text)", id="cond-value")
+            yield Input(placeholder="args.some.path", id="cond-custom-path")
+            with Horizontal(classes="cond-buttons"):
+                yield Button(Text("Add [enter]"), id="cond-add", variant="primary")
+                yield Button(Text("Remove selected [del]"), id="cond-remove", variant="error")
+            yield Static("", id="cond-error", classes="form-error")
+            yield Label("reason shown to the agent when this tool is denied (optional)")
+            yield Input(value=self.reason, id="rule-reason", placeholder="e.g. deleting flows needs a ticket")
+            with Horizontal(id="dialog-buttons"):
+                yield Button(Text("Apply [ctrl+s]"), id="cond-apply", variant="primary")
+                yield Button(Text("Cancel [esc]"), id="cond-cancel")
+
+    @staticmethod
+    def _arg_label(arg: ArgInfo) -> str:
+        label = one_line(arg.name, 40)
+        if arg.choices:
+            label += f" ({len(arg.choices)} values)"
+        elif arg.type:
+            label += f" ({one_line(arg.type, 20)})"
+        return label
+
+    def on_mount(self) -> None:
+        compact_all(self)
+        self._refill()
+        self._path_changed()
+        choice = self.query_one("#cond-choice", Select)
+        (choice if choice.display else self.query_one("#cond-value", Input)).focus()
+
+    # ----- form behaviour -----------------------------------------------------------------
+
+    def _current_arg(self) -> ArgInfo | None:
+        return self.by_path.get(str(self.query_one("#cond-path", Select).value))
+
+    @on(Select.Changed, "#cond-path")
+    def _path_changed(self) -> None:
+        arg = self._current_arg()
+        if arg and arg.choices:
+            self.query_one("#cond-choice", Select).set_options(
+                (Text(one_line(json.dumps(v, ensure_ascii=False), 60)), i)
+                for i, v in enumerate(arg.choices)
+            )
+        self.query_one("#cond-custom-path", Input).display = arg is None
+        self._op_changed()
+
+    @on(Select.Changed, "#cond-op")
+    def _op_changed(self) -> None:
+        op = str(self.query_one("#cond-op", Select).value)
+        arg = self._current_arg()
+        # Lists, numbers and regexes are typed; a single enum value is picked.
+        use_choice = bool(arg and arg.choices) and op in ("eq", "neq", "contains")
+        self.query_one("#cond-choice", Select).display = use_choice
+        self.query_one("#cond-value", Input).display = not use_choice
+        if op == "exists" and not self.query_one("#cond-value", Input).value:
+            self.query_one("#cond-value", Input).value = "true"
+
+    @on(Select.Changed, "#cond-choice")
+    def _choice_made(self, event: Select.Changed) -> None:
+        if event.value is not Select.NULL:
+            self.query_one("#cond-add", Button).focus()
+
+    def _form_condition(self) -> tuple[str, Condition] | None:
+        error = self.query_one("#cond-error", Static)
+        kind = str(self.query_one("#cond-kind", Select).value)
+        op = str(self.query_one("#cond-op", Select).value)
+        arg = self._current_arg()
+        path = arg.path if arg else self.query_one("#cond-custom-path", Input).value
+        try:
+            choice = self.query_one("#cond-choice", Select)
+            if choice.display:
+                if choice.value is Select.NULL:
+                    raise EditError("pick a value first")
+                value: Any = arg.choices[int(choice.value)]  # type: ignore[union-attr, arg-type]
+            else:
+                value = parse_condition_value(
+                    self.query_one("#cond-value", Input).value, op, arg.type if arg else ""
+                )
+            condition = make_condition(path, op, value)
+        except EditError as exc:
+            error.update(Text(str(exc)))
+            return None
+        error.update("")
+        return kind, condition
+
+    def _refill(self) -> None:
+        options = self.query_one("#cond-list", OptionList)
+        options.clear_options()
+        entries = [(k, c) for k in CONDITION_KINDS for c in self.conditions[k]]
+        if not entries:
+            options.add_option(Option(Text("no conditions", style="dim"), disabled=True))
+            return
+        for kind, condition in entries:
+            options.add_option(Option(Text(f"{KIND_LABELS[kind]}: {one_line(condition.describe(), 120)}")))
+
+    def _entry_at(self, index: int) -> tuple[str, int] | None:
+        position = 0
+        for kind in CONDITION_KINDS:
+            for i in range(len(self.conditions[kind])):
+                if position == index:
+                    return kind, i
+                position += 1
+        return None
+
+    @on(Button.Pressed, "#cond-add")
+    @on(Input.Submitted, "#cond-value")
+    def action_add(self) -> None:
+        made = self._form_condition()
+        if made is None:
+            return
+        kind, condition = made
+        if condition not in self.conditions[kind]:
+            self.conditions[kind].append(condition)
+        self._refill()
+
+    @on(Button.Pressed, "#cond-remove")
+    def action_remove(self) -> None:
+        index = self.query_one("#cond-list", OptionList).highlighted
+        found = self._entry_at(index) if index is not None else None
+        if found:
+            kind, i = found
+            del self.conditions[kind][i]
+            self._refill()
+
+    @on(Input.Submitted, "#rule-reason")
+    @on(Button.Pressed, "#cond-apply")
+    def action_apply(self) -> None:
+        reason = self.query_one("#rule-reason", Input).value.strip() or None
+        self.dismiss(RuleResult(reason, {k: list(v) for k, v in self.conditions.items()}))
+
+    @on(Button.Pressed, "#cond-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,94 @@
+"""Small modal dialogs: a question with a few answers, and a read-only message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.console import RenderableType
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One answer: `value` is returned, `key` answers it from the keyboard."""
+
+    value: str
+    label: str
+    key: str = ""
+    variant: str = "default"
+
+
+class ChoiceScreen(ModalScreen[str]):
+    """A question, an optional detail (never parsed as markup), and buttons. Escape = `cancel`."""
+
+    BINDINGS = [Binding("escape", "answer('cancel')", "Cancel", id="dialog.cancel")]
+
+    def __init__(
+        self,
+        title: str,
+        message: str,
+        choices: list[Choice],
+        *,
+        detail: RenderableType | None = None,
+        cancel: str = "cancel",
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.title_text = title
+        self.message = message
+        self.choices = choices
+        self.detail = detail
+        self.cancel = cancel
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Static(Text(self.title_text, style="bold"), id="dialog-title")
+            yield Static(Text(self.message), id="dialog-message")
+            if self.detail is not None:
+                with VerticalScroll(id="dialog-detail"):
+                    yield Static(self.detail)
+            with Horizontal(id="dialog-buttons"):
+                for choice in self.choices:
+                    label = f"{choice.label} [{choice.key}]" if choice.key else choice.label
+                    yield Button(
+                        Text(label), id=f"choice-{choice.value}", variant=choice.variant  # type: ignore[arg-type]
+                    )
+
+    def on_mount(self) -> None:
+        compact_all(self)
+        buttons = self.query(Button)
+        if buttons:
+            buttons.first().focus()
+
+    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+        for choice in self.choices:
+            if choice.key and event.key == choice.key:
+                event.stop()
+                self.dismiss(choice.value)
+                return
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss((event.button.id or "").removeprefix("choice-"))
+
+    def action_answer(self, value: str) -> None:
+        self.dismiss(self.cancel if value == "cancel" else value)
+
+
+def tail_text(text: str, lines: int = 12) -> Text:
+    """The last lines of a server's stderr, escape characters made visible."""
+    from policytui.editor import visible
+
+    kept = text.rstrip().splitlines()[-lines:]
+    return Text(visible("\n".join(kept), keep_newlines=True), style="dim")
+
+
+def compact_all(screen: ModalScreen) -> None:  # type: ignore[type-arg]
+    """Borderless inputs, selects and buttons, so editors fit an 80x24 terminal."""
+    for widget in screen.query("Input, Select, Button, OptionList, SelectionList"):
+        widget.compact = True  # type: ignore[attr-defined]

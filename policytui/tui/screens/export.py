@@ -1,0 +1,105 @@
+"""Write the policy in another gateway's format, or copy it to the clipboard."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from policytui.tui.screens.dialogs import compact_all
+from policytui.editor import visible
+from policytui.policy.model import Policy
+
+
+class ExportScreen(ModalScreen[None]):
+    """Pick a format; the warnings say what the format could not express (exported fail-closed)."""
+
+    BINDINGS = [Binding("escape", "close", "Close", id="export.close")]
+
+    def __init__(self, policy: Policy, policy_path: Path) -> None:
+        super().__init__(id="export-screen")
+        self.policy = policy
+        self.policy_path = policy_path
+
+    def compose(self) -> ComposeResult:
+        from policytui.export import FORMATS
+
+        with Vertical(id="dialog", classes="dialog wide"):
+            yield Static(Text("Export to another gateway", style="bold"), id="dialog-title")
+            with Horizontal(classes="export-row"):
+                yield Label("format ")
+                yield Select([(f, f) for f in FORMATS], value=FORMATS[0], allow_blank=False, id="export-format")
+            with Horizontal(classes="export-row"):
+                yield Label("file   ")
+                yield Input(id="export-path")
+            with VerticalScroll(id="export-warnings"):
+                yield Static(Text(""), id="export-result")
+            with Horizontal(id="dialog-buttons"):
+                yield Button(Text("Write file"), id="export-write", variant="primary")
+                yield Button(Text("Copy to clipboard"), id="export-copy")
+                yield Button(Text("Close [esc]"), id="export-close")
+
+    def on_mount(self) -> None:
+        compact_all(self)
+        self._format_changed()
+
+    def _result(self):  # type: ignore[no-untyped-def]
+        from policytui.export import export_policy
+
+        return export_policy(self.policy, str(self.query_one("#export-format", Select).value))
+
+    @on(Select.Changed, "#export-format")
+    def _format_changed(self) -> None:
+        from policytui.export import SUFFIXES
+
+        fmt = str(self.query_one("#export-format", Select).value)
+        stem = self.policy_path.with_suffix("")
+        self.query_one("#export-path", Input).value = f"{stem}.{fmt}{SUFFIXES.get(fmt, '.txt')}"
+        self._show(self._result())
+
+    def _show(self, result, written: str | None = None) -> None:  # type: ignore[no-untyped-def]
+        text = Text()
+        if written:
+            text.append(f"Wrote {visible(written)}\n", style="bold")
+        if result.warnings:
+            text.append(f"{len(result.warnings)} thing(s) exported fail-closed:\n")
+            for warning in result.warnings[:50]:
+                text.append(f"! {visible(str(warning))}\n")
+        else:
+            text.append("Everything carries over exactly.")
+        self.query_one("#export-result", Static).update(text)
+
+    @on(Button.Pressed, "#export-write")
+    @on(Input.Submitted, "#export-path")
+    @work(exclusive=True, exit_on_error=False)
+    async def write(self) -> None:
+        result = self._result()
+        path = Path(self.query_one("#export-path", Input).value).expanduser()
+        try:
+            await asyncio.to_thread(_write_atomic, path, result.text)
+        except OSError as exc:
+            self.notify(f"Not written: {exc.strerror or exc}", severity="error", markup=False)
+            return
+        self._show(result, written=str(path))
+
+    @on(Button.Pressed, "#export-copy")
+    def _copy(self) -> None:
+        self.app.copy_to_clipboard(self._result().text)
+        self.notify("Copied the export to the clipboard.", timeout=2)
+
+    @on(Button.Pressed, "#export-close")
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

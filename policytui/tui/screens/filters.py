@@ -1,0 +1,83 @@
+"""Narrow the tool table by category, severity, decision and drift."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Label, SelectionList, Static
+
+from policytui.tui.screens.dialogs import compact_all
+from policytui.editor import DECISIONS, RowFilter, one_line
+from policytui.editor.rows import SEVERITY_ORDER
+
+
+class FilterScreen(ModalScreen[RowFilter | None]):
+    """Tick what to show; nothing ticked in a list means "any"."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "apply", "Apply", id="filters.apply", priority=True),
+        Binding("escape", "cancel", "Cancel", id="filters.cancel"),
+    ]
+
+    def __init__(self, current: RowFilter, categories: list[str]) -> None:
+        super().__init__(id="filter-screen")
+        self.current = current
+        self.categories = categories
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Static("Filter tools  (space ticks, tab moves, ctrl+s applies)", id="dialog-title")
+            with Horizontal(id="filter-lists"):
+                with Vertical():
+                    yield Label("category")
+                    yield SelectionList[str](
+                        *[(one_line(c, 20), c, c in self.current.categories) for c in self.categories],
+                        id="filter-categories",
+                    )
+                with Vertical():
+                    yield Label("severity")
+                    yield SelectionList[str](
+                        *[(s, s, s in self.current.severities) for s in SEVERITY_ORDER],
+                        id="filter-severities",
+                    )
+                with Vertical():
+                    yield Label("decision")
+                    yield SelectionList[str](
+                        *[(d, d, d in self.current.decisions) for d in DECISIONS],
+                        id="filter-decisions",
+                    )
+            yield Checkbox("only new, changed or missing tools", self.current.drift_only, id="filter-drift")
+            with Horizontal(id="dialog-buttons"):
+                yield Button(Text("Apply [ctrl+s]"), id="filter-apply", variant="primary")
+                yield Button(Text("Clear"), id="filter-clear")
+                yield Button(Text("Cancel [esc]"), id="filter-cancel")
+
+    def on_mount(self) -> None:
+        compact_all(self)
+
+    def _chosen(self, selector: str) -> frozenset[str]:
+        return frozenset(self.query_one(selector, SelectionList).selected)
+
+    @on(Button.Pressed, "#filter-apply")
+    def action_apply(self) -> None:
+        self.dismiss(
+            RowFilter(
+                text=self.current.text,
+                categories=self._chosen("#filter-categories"),
+                severities=self._chosen("#filter-severities"),
+                decisions=self._chosen("#filter-decisions"),
+                drift_only=self.query_one("#filter-drift", Checkbox).value,
+            )
+        )
+
+    @on(Button.Pressed, "#filter-clear")
+    def _clear(self) -> None:
+        self.dismiss(RowFilter(text=self.current.text))
+
+    @on(Button.Pressed, "#filter-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

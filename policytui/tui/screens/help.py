@@ -1,0 +1,61 @@
+"""Every key the editor answers to, read from the live bindings (so user keymaps show)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+INTRO = (
+    "Pick a tool with the arrow keys (or the mouse), decide with a / d / h / r, add limits (l) "
+    "and argument conditions (c), watch the Problems and JSON panels, save with ctrl+s. "
+    "Bulk: filter (/ or f), then b. Unlisted tools follow the default (shown with a *)."
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,question_mark,q", "close", "Close", id="help.close"),
+    ]
+
+    def __init__(self, app: App) -> None:
+        super().__init__(id="help")
+        self.source_app = app
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, padding=(0, 2), show_header=False)
+        table.add_column("key", style="bold", no_wrap=True)
+        table.add_column("action")
+        seen: set[str] = set()
+        bindings: list[Binding] = list(self.source_app._bindings.key_to_bindings and [
+            b for group in self.source_app._bindings.key_to_bindings.values() for b in group
+        ])
+        from policytui.tui.table import ToolTable
+
+        bindings += [b for b in ToolTable.BINDINGS if isinstance(b, Binding)]
+        for binding in bindings:
+            if binding.id in seen or binding.system:
+                continue
+            seen.add(binding.id or binding.action)
+            key = self.source_app.get_key_display(binding)
+            text = binding.tooltip or binding.description
+            table.add_row(Text(key), Text(text))
+        table.add_row(Text("ctrl+p"), Text("Command palette: every action by name"))
+        with Vertical(id="dialog", classes="dialog wide"):
+            yield Static(Text("Keys", style="bold"), id="dialog-title")
+            yield Static(Text(INTRO), id="help-intro")
+            with VerticalScroll(id="help-keys"):
+                yield Static(table)
+            yield Static(Text("Esc closes this help.", style="dim"))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

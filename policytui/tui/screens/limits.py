@@ -1,0 +1,212 @@
+"""The limits editor: a tool's rate limits, and a tab for the limits shared by all tools.
+
+Typing a number and pressing Enter adds a limit with the suggested counter name; ctrl+s
+applies everything as one undoable edit, Escape throws the changes away.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import (
+    Button,
+    Input,
+    Label,
+    OptionList,
+    Select,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+from textual.widgets.option_list import Option
+
+from policytui.tui.screens.dialogs import compact_all
+from policytui.editor import EditError, make_limit, one_line
+from policytui.policy.model import SCOPES, WINDOWS, Limit
+
+
+@dataclass(frozen=True)
+class LimitsResult:
+    tool_limits: list[Limit]
+    shared_limits: list[Limit]
+
+
+class LimitEditor(Vertical):
+    """A list of limits plus a form to add, change or remove one."""
+
+    BINDINGS = [Binding("delete", "remove", "Remove limit", id="limits.remove")]
+
+    def __init__(self, limits: list[Limit], default_counter: str, *, prefix: str) -> None:
+        super().__init__(id=f"{prefix}-editor", classes="limit-editor")
+        self.limits = list(limits)
+        self.default_counter = default_counter
+        self.prefix = prefix
+
+    def compose(self) -> ComposeResult:
+        yield OptionList(id=f"{self.prefix}-list", classes="limit-list")
+        with Horizontal(classes="limit-form"):
+            with Vertical(classes="field"):
+                yield Label("max calls")
+                yield Input(placeholder="30", id=f"{self.prefix}-max", type="integer", classes="max")
+            with Vertical(classes="field"):
+                yield Label("per")
+                yield Select(
+                    [(w, w) for w in WINDOWS], value="minute", allow_blank=False,
+                    id=f"{self.prefix}-window",
+                )
+            with Vertical(classes="field counter"):
+                yield Label("counter (shared by name)")
+                yield Input(value=self.default_counter, id=f"{self.prefix}-counter")
+            with Vertical(classes="field"):
+                yield Label("scope")
+                yield Select(
+                    [(s, s) for s in SCOPES], value="grant", allow_blank=False,
+                    id=f"{self.prefix}-scope",
+                )
+        with Horizontal(classes="limit-buttons"):
+            yield Button(Text("Add"), id=f"{self.prefix}-add", variant="primary")
+            yield Button(Text("Update selected"), id=f"{self.prefix}-update")
+            yield Button(Text("Remove selected"), id=f"{self.prefix}-remove", variant="error")
+        yield Static("", id=f"{self.prefix}-error", classes="form-error")
+
+    def on_mount(self) -> None:
+        self._refill()
+
+    def _refill(self, highlight: int | None = None) -> None:
+        options = self.query_one(f"#{self.prefix}-list", OptionList)
+        options.clear_options()
+        if not self.limits:
+            options.add_option(Option(Text("no limits", style="dim"), disabled=True))
+            return
+        options.add_options(
+            Option(Text(f"{i + 1}. {one_line(limit.describe(), 100)}")) for i, limit in enumerate(self.limits)
+        )
+        if highlight is not None and self.limits:
+            options.highlighted = min(highlight, len(self.limits) - 1)
+
+    def _form_limit(self) -> Limit | None:
+        error = self.query_one(f"#{self.prefix}-error", Static)
+        try:
+            limit = make_limit(
+                self.query_one(f"#{self.prefix}-counter", Input).value or self.default_counter,
+                str(self.query_one(f"#{self.prefix}-window", Select).value),
+                self.query_one(f"#{self.prefix}-max", Input).value,
+                str(self.query_one(f"#{self.prefix}-scope", Select).value),
+            )
+        except EditError as exc:
+            error.update(Text(str(exc)))
+            return None
+        error.update("")
+        return limit
+
+    def _selected(self) -> int | None:
+        index = self.query_one(f"#{self.prefix}-list", OptionList).highlighted
+        if index is None or not self.limits or index >= len(self.limits):
+            return None
+        return index
+
+    def add(self) -> None:
+        limit = self._form_limit()
+        if limit is not None:
+            self.limits.append(limit)
+            self._refill(len(self.limits) - 1)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.add()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        button = (event.button.id or "").removeprefix(f"{self.prefix}-")
+        if button == "add":
+            self.add()
+        elif button == "update":
+            index = self._selected()
+            limit = self._form_limit()
+            if index is not None and limit is not None:
+                self.limits[index] = limit
+                self._refill(index)
+        elif button == "remove":
+            self.action_remove()
+
+    def action_remove(self) -> None:
+        index = self._selected()
+        if index is not None:
+            del self.limits[index]
+            self._refill(index)
+
+    @on(OptionList.OptionHighlighted)
+    def _load(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        index = self._selected()
+        if index is None:
+            return
+        limit = self.limits[index]
+        self.query_one(f"#{self.prefix}-counter", Input).value = limit.counter
+        self.query_one(f"#{self.prefix}-max", Input).value = str(limit.max)
+        self.query_one(f"#{self.prefix}-window", Select).value = limit.window
+        self.query_one(f"#{self.prefix}-scope", Select).value = limit.effective_scope
+
+
+class LimitsScreen(ModalScreen[LimitsResult | None]):
+    """Edit one tool's limits and the shared all_tools limits together."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "apply", "Apply", id="limits.apply", priority=True),
+        Binding("escape", "cancel", "Cancel", id="limits.cancel"),
+    ]
+
+    def __init__(
+        self, tool: str, tool_limits: list[Limit], shared_limits: list[Limit], *, shared_first: bool = False
+    ) -> None:
+        super().__init__(id="limits-screen")
+        self.tool = tool
+        self.tool_limits = tool_limits
+        self.shared_limits = shared_limits
+        self.shared_first = shared_first
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog wide"):
+            title = Text("Limits for ", style="bold")
+            title.append(one_line(self.tool, 80))
+            yield Static(title, id="dialog-title")
+            with TabbedContent(initial="tab-shared" if self.shared_first else "tab-tool"):
+                with TabPane("This tool", id="tab-tool"):
+                    yield LimitEditor(self.tool_limits, _counter_name(self.tool), prefix="tool")
+                with TabPane("All tools (shared)", id="tab-shared"):
+                    yield LimitEditor(self.shared_limits, "all_calls", prefix="shared")
+            with Horizontal(id="dialog-buttons"):
+                yield Button(Text("Apply [ctrl+s]"), id="limits-apply", variant="primary")
+                yield Button(Text("Cancel [esc]"), id="limits-cancel")
+
+    def on_mount(self) -> None:
+        compact_all(self)
+        prefix = "shared" if self.shared_first else "tool"
+        self.query_one(f"#{prefix}-max", Input).focus()
+
+    @on(Button.Pressed, "#limits-apply")
+    def action_apply(self) -> None:
+        self.dismiss(
+            LimitsResult(
+                list(self.query_one("#tool-editor", LimitEditor).limits),
+                list(self.query_one("#shared-editor", LimitEditor).limits),
+            )
+        )
+
+    @on(Button.Pressed, "#limits-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def _counter_name(tool: str) -> str:
+    """A readable default counter name; odd characters in a tool name are kept out of it."""
+    safe = "".join(c if c.isalnum() or c in "_-" else "_" for c in tool)[:60].strip("_")
+    return f"{safe or 'tool'}_rate"

@@ -1,0 +1,25 @@
+"""Answers initialize, then fails tools/list (LIST_MODE=error), or answers it with no
+tools list (LIST_MODE=shape), or with a cursor that loops (LIST_MODE=loop)."""
+
+import os
+
+from _rpc import RpcError, initialize_result, record_pid, serve
+
+MODE = os.environ.get("LIST_MODE", "error")
+
+
+def handle(method, params):
+    if method == "initialize":
+        return initialize_result("list-fails")
+    if method == "tools/list":
+        if MODE == "error":
+            raise RpcError(-32603, "database connection lost")
+        if MODE == "shape":
+            return {"items": []}
+        return {"tools": [{"name": "a", "inputSchema": {"type": "object"}}], "nextCursor": "same"}
+    raise RpcError(-32601, "unknown")
+
+
+if __name__ == "__main__":
+    record_pid()
+    serve(handle)

@@ -1,0 +1,70 @@
+"""A minimal Streamable HTTP MCP server (JSON responses) that wants `Authorization: Bearer
+$EXPECTED_TOKEN`. Prints its port on stdout once listening. Standard library only.
+
+With ECHO_TOKEN=1 it repeats the token in its instructions, to prove clients keep it out of files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+TOKEN = os.environ.get("EXPECTED_TOKEN", "")
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):  # quiet
+        pass
+
+    def _reply(self, status: int, body: dict | None = None, headers: dict | None = None) -> None:
+        data = json.dumps(body).encode() if body is not None else b""
+        self.send_response(status)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        if body is not None:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        self._reply(405, None, {"Allow": "POST"})
+
+    def do_DELETE(self):
+        self._reply(200)
+
+    def do_POST(self):
+        if self.path != "/mcp":
+            self._reply(404)
+            return
+        if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+            self._reply(401, {"error": "unauthorized"}, {"WWW-Authenticate": 'Bearer realm="test"'})
+            return
+        message = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+        if "id" not in message:
+            self._reply(202)
+            return
+        method = message.get("method")
+        if method == "initialize":
+            result = {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {"tools": {}},
+                "serverInfo": {"name": "token-http", "version": "1.0"},
+            }
+            if os.environ.get("ECHO_TOKEN"):
+                result["instructions"] = f"Authenticated with {TOKEN}."
+        elif method == "tools/list":
+            result = {"tools": [{"name": "whoami", "description": "Who you are.", "inputSchema": {"type": "object"}}]}
+        else:
+            self._reply(200, {"jsonrpc": "2.0", "id": message["id"], "error": {"code": -32601, "message": "no"}})
+            return
+        self._reply(200, {"jsonrpc": "2.0", "id": message["id"], "result": result})
+
+
+if __name__ == "__main__":
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    print(server.server_address[1], flush=True)
+    sys.stdout.flush()
+    server.serve_forever()
