@@ -241,3 +241,24 @@ def test_scanner_finds_every_value_at_its_real_offset(document: object) -> None:
                 walk(value, location + (i,))
 
     walk(document, ())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.text(max_size=4), inner, max_size=3)),
+    max_leaves=12,
+), st.booleans())
+def test_on_demand_locator_agrees_with_the_full_scan(document: object, compact: bool) -> None:
+    from policytui.policy.jsonpos import Locator
+
+    text = json.dumps(document, indent=None if compact else 2, ensure_ascii=False)
+    full = scan(text)
+    locator = Locator(text)
+    for location, position in full.values.items():
+        assert locator.of(location) == position
+    for location, position in full.keys.items():
+        assert locator.of(location, key=True) == position
+    # A location that is not there falls back to its nearest parent: here, the root.
+    assert locator.of(("\x00not-a-key",)) == full.values[()]

@@ -20,7 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="the policy file")
     parser.add_argument("tool", metavar="TOOL", help="the tool the agent calls")
     parser.add_argument("--args", metavar="JSON", default="{}",
-                        help='the call\'s arguments as a JSON object, e.g. \'{"action": "delete"}\'')
+                        help="the call's arguments as a JSON object, "
+                        'e.g. \'{"action": "delete"}\'')
     parser.add_argument("--approval", choices=("approved", "rejected", "timed_out"),
                         help="what a human answered, for a call that needs approval")
     parser.add_argument("--json", action="store_true", help="print the decision as JSON")

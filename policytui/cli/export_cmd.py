@@ -38,14 +38,14 @@ def run(args: argparse.Namespace) -> int:
     from policytui.cli import UsageError
     from policytui.export import export_policy
     from policytui.export.output import write_atomic
-    from policytui.policy.files import load_policy
+    from policytui.policy.files import PolicyFileError, load_policy
 
     source = Path(args.file)
     if args.output and _same_file(source, Path(args.output)):
         raise UsageError("the output file is the policy file itself; choose another name with -o")
     try:
         loaded = load_policy(source)
-    except Exception as exc:  # PolicyFileError and plain OSErrors both carry one sentence
+    except (PolicyFileError, OSError) as exc:  # both carry one sentence
         print(f"policytui export: {_sentence(exc, source)}", file=sys.stderr)
         return 1
     if loaded.policy is None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from policytui.cli import UsageError
@@ -126,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         spec = _target_spec(args)
-    except Exception as exc:  # DiscoveryError: one sentence already
+    except Exception as exc:  # noqa: BLE001 - DiscoveryError and friends: one sentence already
         return _fail(str(exc))
     if spec.transport == "snapshot":
         return _fail(f"{spec.describe()} is a snapshot file; the gateway needs a live server")
@@ -166,7 +165,7 @@ def _serve(config: GatewayConfig, spec: object, watcher: PolicyWatcher, timeout:
         anyio.run(lambda: run_gateway(config, connect, watcher=watcher))
     except KeyboardInterrupt:
         return 130
-    except BaseException as exc:  # noqa: BLE001 - anything left is one sentence, never a traceback
+    except BaseException as exc:
         error = _first(exc, DiscoveryError)
         if error is not None:
             return _fail(error.report() if hasattr(error, "report") else str(error))

@@ -23,15 +23,9 @@ if TYPE_CHECKING:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    try:
-        from policytui.cli.target_args import add_target_arguments
-    except ModuleNotFoundError as exc:  # TEMPORARY until target_args lands
-        if exc.name != "policytui.cli.target_args":
-            raise
-        parser.add_argument("target", metavar="TARGET")
-        parser.add_argument("--from", dest="from_file", metavar="FILE")
-    else:
-        add_target_arguments(parser)
+    from policytui.cli.target_args import add_target_arguments
+
+    add_target_arguments(parser)
     parser.add_argument(
         "--preset",
         choices=PRESETS,

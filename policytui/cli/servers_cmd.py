@@ -25,7 +25,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         document = {
             "servers": [row.to_json() for row in rows],
-            "unreadable": [{"path": str(path), "problem": problem} for path, problem in scan.unreadable],
+            "unreadable": [
+                {"path": str(path), "problem": problem} for path, problem in scan.unreadable
+            ],
             "serversFile": str(servers_file),
         }
         print(json.dumps(document, indent=2, ensure_ascii=True))
@@ -36,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _short(path: str) -> str:
     home = os.environ.get("HOME", "").rstrip("/")
-    return "~" + path[len(home):] if home and path.startswith(home + "/") else path
+    return "~" + path[len(home) :] if home and path.startswith(home + "/") else path
 
 
 def _keys(keys: list[str]) -> str:

@@ -16,8 +16,12 @@ from policytui.cli.target_args import add_target_arguments
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_target_arguments(parser)
-    parser.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write the snapshot")
-    parser.add_argument("--force", action="store_true", help="replace FILE even if it is not a snapshot")
+    parser.add_argument(
+        "-o", "--output", required=True, metavar="FILE", help="where to write the snapshot"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace FILE even if it is not a snapshot"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,18 +45,24 @@ def _record(spec: Any, args: argparse.Namespace) -> tuple[dict[str, Any], int]:
 
     if spec.transport == "snapshot" or args.offline:
         if spec.transport != "snapshot":
-            from policytui.cli.target_args import _with_catalogue_snapshot
+            from policytui.cli.target_args import with_catalogue_snapshot
             from policytui.discovery.errors import DiscoveryError
 
-            spec = _with_catalogue_snapshot(spec)
+            spec = with_catalogue_snapshot(spec)
             if spec.fallback_snapshot is None:
                 raise DiscoveryError(f"There is no offline snapshot of {spec.name!r} to record.")
             path = spec.fallback_snapshot
         else:
             path = spec.snapshot_path
         data = read_snapshot_document(path)
-        init = {k: data[k] for k in ("protocolVersion", "serverInfo", "capabilities", "instructions") if k in data}
-        document = snapshot_document(spec, tools=data["tools"], initialize_result=init, recorded_from=str(path))
+        init: dict[str, Any] = {
+            k: data[k]
+            for k in ("protocolVersion", "serverInfo", "capabilities", "instructions")
+            if k in data
+        }
+        document = snapshot_document(
+            spec, tools=data["tools"], initialize_result=init, recorded_from=str(path)
+        )
         return document, len(data["tools"])
 
     import anyio

@@ -1,10 +1,10 @@
 """The TARGET arguments every server-facing command shares, and turning them into a listing.
 
-    policytui tools kestra                       a name (see `policytui servers`)
-    policytui tools https://host/mcp --header 'Authorization: Bearer ${env:TOKEN}'
-    policytui tools https://host/sse --sse       legacy SSE
-    policytui tools -- npx -y @scope/server ARG  a stdio command, everything after --
-    policytui tools --from snapshot.json         a recorded snapshot or fixture file
+policytui tools kestra                       a name (see `policytui servers`)
+policytui tools https://host/mcp --header 'Authorization: Bearer ${env:TOKEN}'
+policytui tools https://host/sse --sse       legacy SSE
+policytui tools -- npx -y @scope/server ARG  a stdio command, everything after --
+policytui tools --from snapshot.json         a recorded snapshot or fixture file
 """
 
 from __future__ import annotations
@@ -28,22 +28,37 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     """Add TARGET, --from, --offline, --timeout, --header, --sse and `-- COMMAND ARGS`."""
     group = parser.add_argument_group("server")
     group.add_argument("target", nargs="?", metavar="TARGET", help="server name or http(s) URL")
-    group.add_argument("--from", dest="from_file", metavar="FILE", help="read tools from a snapshot or fixture file")
     group.add_argument(
-        "--offline", action="store_true", help="use the built-in snapshot instead of starting the server"
+        "--from",
+        dest="from_file",
+        metavar="FILE",
+        help="read tools from a snapshot or fixture file",
     )
     group.add_argument(
-        "--timeout", type=_seconds, default=30.0, metavar="SECONDS",
+        "--offline",
+        action="store_true",
+        help="use the built-in snapshot instead of starting the server",
+    )
+    group.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=30.0,
+        metavar="SECONDS",
         help="give up on a server that has not listed its tools after this long (default 30)",
     )
     group.add_argument(
-        "--header", action="append", default=[], type=_header, metavar="'NAME: VALUE'",
+        "--header",
+        action="append",
+        default=[],
+        type=_header,
+        metavar="'NAME: VALUE'",
         help="HTTP header for URL targets, repeatable; ${env:NAME} in VALUE is read from your environment",
     )
     group.add_argument("--sse", action="store_true", help="the URL is a legacy SSE endpoint")
     parser.set_defaults(server_command=[])
     parser.epilog = (parser.epilog + "\n\n" if parser.epilog else "") + TARGET_EPILOG
     _take_command_after_dashes(parser)
+    _mention_command_in_usage(parser)
 
 
 def _take_command_after_dashes(parser: argparse.ArgumentParser) -> None:
@@ -66,6 +81,21 @@ def _take_command_after_dashes(parser: argparse.ArgumentParser) -> None:
     parser.parse_known_args = parse_known_args  # type: ignore[method-assign]
 
 
+def _mention_command_in_usage(parser: argparse.ArgumentParser) -> None:
+    # The usage line is built when first shown, so options added after ours appear in it too.
+    for method_name in ("format_usage", "format_help"):
+        original = getattr(parser, method_name)
+
+        def wrapped(*args: Any, _original: Any = original, **kwargs: Any) -> str:
+            if parser.usage is None:
+                formatter = parser._get_formatter()
+                formatter.add_usage(None, parser._actions, parser._mutually_exclusive_groups, prefix="")
+                parser.usage = formatter.format_help().strip() + " [-- COMMAND ARGS...]"
+            return _original(*args, **kwargs)
+
+        setattr(parser, method_name, wrapped)
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -81,7 +111,9 @@ def _header(text: str) -> tuple[str, str]:
     name, sep, value = text.partition(":")
     name = name.strip()
     if not sep or not name or any(c.isspace() for c in name):
-        raise argparse.ArgumentTypeError("expects 'NAME: VALUE', e.g. 'Authorization: Bearer ${env:TOKEN}'")
+        raise argparse.ArgumentTypeError(
+            "expects 'NAME: VALUE', e.g. 'Authorization: Bearer ${env:TOKEN}'"
+        )
     return name, value.strip()
 
 
@@ -127,7 +159,9 @@ def listing_from_args(args: argparse.Namespace) -> ServerListing:
     Synchronous (runs its own event loop). Raises DiscoveryError whose str is one sentence.
     """
     spec = spec_from_args(args)
-    return listing_for_spec(spec, offline=bool(getattr(args, "offline", False)), timeout=args.timeout)
+    return listing_for_spec(
+        spec, offline=bool(getattr(args, "offline", False)), timeout=args.timeout
+    )
 
 
 def listing_for_spec(spec: ServerSpec, *, offline: bool, timeout: float) -> ServerListing:
@@ -138,7 +172,9 @@ def listing_for_spec(spec: ServerSpec, *, offline: bool, timeout: float) -> Serv
         assert spec.snapshot_path is not None
         return load_snapshot(spec.snapshot_path)
     if offline:
-        return offline_listing(_with_catalogue_snapshot(spec), reason="--offline asked for the recorded snapshot.")
+        return offline_listing(
+            with_catalogue_snapshot(spec), reason="--offline asked for the recorded snapshot."
+        )
     import anyio
 
     from policytui.discovery.connect import list_tools
@@ -146,7 +182,7 @@ def listing_for_spec(spec: ServerSpec, *, offline: bool, timeout: float) -> Serv
     return anyio.run(lambda: list_tools(spec, timeout=timeout))
 
 
-def _with_catalogue_snapshot(spec: ServerSpec) -> ServerSpec:
+def with_catalogue_snapshot(spec: ServerSpec) -> ServerSpec:
     """A configured name that shadows a catalogue entry may still use its snapshot offline."""
     if spec.fallback_snapshot is None:
         from policytui.discovery.catalogue import CATALOGUE, snapshot_path

@@ -105,8 +105,13 @@ def print_table(listing: Any, classifications: dict[str, Any]) -> None:
         category = Text(found.category if found else "?")
         if found and found.actions:
             category.append(f" ({len(found.actions)} actions)", style="dim")
-        severity = Text(found.severity if found else "?", style=_SEVERITY_STYLE.get(found.severity, "") if found else "")
-        table.add_row(Text(visible(tool.name)), category, severity, Text(one_line(tool.description, 200)))
+        severity = Text(
+            found.severity if found else "?",
+            style=_SEVERITY_STYLE.get(found.severity, "") if found else "",
+        )
+        table.add_row(
+            Text(visible(tool.name)), category, severity, Text(one_line(tool.description, 200))
+        )
     console.print(table)
     for broken in listing.broken_tools:
         line = Text(f"Broken tool #{broken.index + 1}", style="bold red")

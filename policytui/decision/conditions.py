@@ -67,7 +67,7 @@ def _same(a: Any, b: Any) -> bool:
     if kind != _json_kind(b):
         return False
     if kind == "array":
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     if kind == "object":
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     return bool(a == b)

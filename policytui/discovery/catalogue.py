@@ -15,7 +15,13 @@ from pathlib import Path
 from policytui.discovery.spec import ServerSpec
 
 # Environment the Docker CLI itself needs to find its daemon; passed through when set.
-DOCKER_ENV = ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "DOCKER_CERT_PATH", "DOCKER_TLS_VERIFY")
+DOCKER_ENV = (
+    "DOCKER_HOST",
+    "DOCKER_CONTEXT",
+    "DOCKER_CONFIG",
+    "DOCKER_CERT_PATH",
+    "DOCKER_TLS_VERIFY",
+)
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,9 @@ CATALOGUE: dict[str, CatalogueEntry] = {
         # The command Kestra's README gives MCP clients: `-e NAME` without a value makes Docker
         # copy NAME from its own environment, which is why the variables are passed through.
         args=(
-            "run", "-i", "--rm",
+            "run",
+            "-i",
+            "--rm",
             *(part for name in KESTRA_ENV for part in ("-e", name)),
             "ghcr.io/kestra-io/mcp-server-python:latest",
         ),

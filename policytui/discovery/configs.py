@@ -98,24 +98,36 @@ def config_sources(cwd: Path, environ: Mapping[str, str]) -> list[ConfigSource]:
     home = home_dir(environ)
     xdg = Path(environ["XDG_CONFIG_HOME"]) if environ.get("XDG_CONFIG_HOME") else home / ".config"
     mac = home / "Library" / "Application Support"
-    sources = [ConfigSource("policytui", policytui_config_dir(environ) / "servers.json", ("mcpServers",))]
+    sources = [
+        ConfigSource("policytui", policytui_config_dir(environ) / "servers.json", ("mcpServers",))
+    ]
     root = project_root(cwd, environ)
     if root is not None:
         sources += [
             ConfigSource("project .mcp.json", root / ".mcp.json", ("mcpServers",), project=True),
-            ConfigSource("project VS Code", root / ".vscode" / "mcp.json", ("servers",), project=True),
-            ConfigSource("project Cursor", root / ".cursor" / "mcp.json", ("mcpServers",), project=True),
+            ConfigSource(
+                "project VS Code", root / ".vscode" / "mcp.json", ("servers",), project=True
+            ),
+            ConfigSource(
+                "project Cursor", root / ".cursor" / "mcp.json", ("mcpServers",), project=True
+            ),
         ]
     sources += [
-        ConfigSource("Claude Desktop", xdg / "Claude" / "claude_desktop_config.json", ("mcpServers",)),
-        ConfigSource("Claude Desktop", mac / "Claude" / "claude_desktop_config.json", ("mcpServers",)),
+        ConfigSource(
+            "Claude Desktop", xdg / "Claude" / "claude_desktop_config.json", ("mcpServers",)
+        ),
+        ConfigSource(
+            "Claude Desktop", mac / "Claude" / "claude_desktop_config.json", ("mcpServers",)
+        ),
     ]
     claude_dir = Path(environ["CLAUDE_CONFIG_DIR"]) if environ.get("CLAUDE_CONFIG_DIR") else home
     claude_json = claude_dir / ".claude.json"
     # Claude Code keeps per-project ("local") servers under projects[<absolute path>].
     for folder in dict.fromkeys(p for p in (cwd.resolve(), root) if p is not None):
         sources.append(
-            ConfigSource("Claude Code (this project)", claude_json, ("projects", str(folder), "mcpServers"))
+            ConfigSource(
+                "Claude Code (this project)", claude_json, ("projects", str(folder), "mcpServers")
+            )
         )
     sources += [
         ConfigSource("Claude Code", claude_json, ("mcpServers",)),
@@ -125,10 +137,14 @@ def config_sources(cwd: Path, environ: Mapping[str, str]) -> list[ConfigSource]:
         for base in (xdg, mac):
             sources.append(ConfigSource("VS Code", base / app / "User" / "mcp.json", ("servers",)))
             sources.append(
-                ConfigSource("VS Code settings", base / app / "User" / "settings.json", ("mcp", "servers"))
+                ConfigSource(
+                    "VS Code settings", base / app / "User" / "settings.json", ("mcp", "servers")
+                )
             )
     sources.append(
-        ConfigSource("Windsurf", home / ".codeium" / "windsurf" / "mcp_config.json", ("mcpServers",))
+        ConfigSource(
+            "Windsurf", home / ".codeium" / "windsurf" / "mcp_config.json", ("mcpServers",)
+        )
     )
     return sources
 

@@ -17,17 +17,17 @@ from typing import Any
 import anyio
 import mcp_types as types
 from mcp.client.session import ClientSession
-from mcp.shared.exceptions import MCPError
 from mcp.shared.jsonrpc_dispatcher import JSONRPCDispatcher
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
 
 from policytui import __version__
 from policytui.discovery.diagnostics import Diagnostics
 from policytui.discovery.errors import DiscoveryError
-from policytui.discovery.explain import explain
+from policytui.discovery.explain import explain, flatten
+from policytui.discovery.listing import build_listing
 from policytui.discovery.logs import quiet_sdk_logging
 from policytui.discovery.spec import ServerSpec
-from policytui.discovery.listing import build_listing
+from policytui.discovery.textsafe import visible
 from policytui.toolinfo import ServerListing
 
 PROTOCOL_HEADER = "mcp-protocol-version"
@@ -71,16 +71,22 @@ class Connection:
     def stderr_tail(self) -> str:
         return self.diagnostics.stderr_tail()
 
-    async def request(self, method: str, params: dict[str, Any] | None = None, *, timeout: float | None = None) -> dict[str, Any]:
+    async def request(
+        self, method: str, params: dict[str, Any] | None = None, *, timeout: float | None = None
+    ) -> dict[str, Any]:
         """Send one raw request; the result dict as sent. Raises MCPError on an error answer."""
         opts: dict[str, Any] = {"headers": {PROTOCOL_HEADER: self.protocol_version}}
         if timeout is not None:
             opts["timeout"] = timeout
         return await self.dispatcher.send_raw_request(method, params, opts)  # type: ignore[arg-type]
 
-    async def call_tool_raw(self, name: str, arguments: dict[str, Any] | None = None, *, timeout: float | None = None) -> dict[str, Any]:
+    async def call_tool_raw(
+        self, name: str, arguments: dict[str, Any] | None = None, *, timeout: float | None = None
+    ) -> dict[str, Any]:
         """Call a tool; the CallToolResult exactly as the server sent it."""
-        return await self.request("tools/call", {"name": name, "arguments": arguments or {}}, timeout=timeout)
+        return await self.request(
+            "tools/call", {"name": name, "arguments": arguments or {}}, timeout=timeout
+        )
 
 
 @asynccontextmanager
@@ -97,19 +103,24 @@ async def open_connection(
     `timeout` bounds everything up to the full tool list (start-up included); `call_timeout`
     bounds each later typed request on `session`; `close_grace` is how long a stdio server
     may take to exit after its stdin closes before it is signalled; `message_handler` receives
-    the server's notifications and requests (as `ClientSession` passes them). Enter and leave in the same task. Raises
-    DiscoveryError with one clear sentence (and the server's stderr tail) on any failure.
+    the server's notifications and requests (as `ClientSession` passes them). Enter and leave
+    in the same task. Raises DiscoveryError with one clear sentence (and the server's stderr
+    tail) on any failure.
     """
     quiet_sdk_logging()
     if spec.transport == "snapshot":
-        raise DiscoveryError(f"{spec.describe()} is a snapshot file; it has no live server to connect to.")
+        raise DiscoveryError(
+            f"{spec.describe()} is a snapshot file; it has no live server to connect to."
+        )
     diag = Diagnostics(spec)
     connected = False
     try:
         with anyio.CancelScope(deadline=anyio.current_time() + timeout) as deadline:
             try:
                 async with AsyncExitStack() as stack:
-                    streams = await stack.enter_async_context(_transport(diag, timeout, close_grace))
+                    streams = await stack.enter_async_context(
+                        _transport(diag, timeout, close_grace)
+                    )
                     dispatcher = JSONRPCDispatcher(streams[0], streams[1])
                     session = ClientSession(
                         dispatcher=dispatcher,
@@ -122,7 +133,7 @@ async def open_connection(
                     init = await _initialize(dispatcher, session, timeout)
                     version = init["protocolVersion"]
                     diag.stage = "tools/list"
-                    raw_tools = await _list_all_tools(dispatcher, version, timeout)
+                    raw_tools = await _list_all_tools(dispatcher, version, timeout, spec.name)
                     listing = build_listing(raw_tools, init, spec, transport=spec.transport)
                     diag.stage = "connected"
                     # Start-up is done: a long-lived connection must not die at the deadline.
@@ -139,8 +150,10 @@ async def open_connection(
                         diagnostics=diag,
                     )
             except BaseException as exc:
-                if connected or isinstance(exc, (KeyboardInterrupt, SystemExit)) or _is_cancel(exc):
+                if connected or isinstance(exc, (KeyboardInterrupt, SystemExit)):
                     raise
+                if all(_is_cancel(leaf) for leaf in flatten(exc)):
+                    raise  # a cancellation (ours at the deadline, or the caller's) passes through
                 if anyio.current_time() >= deadline.deadline:
                     # Whatever broke while the deadline tore things down, the cause is the wait.
                     raise explain(TimeoutError(), diag, timeout) from None
@@ -167,7 +180,9 @@ def _transport(diag: Diagnostics, timeout: float, close_grace: float) -> Any:
     return http_transport(diag, timeout)
 
 
-async def _initialize(dispatcher: JSONRPCDispatcher, session: ClientSession, timeout: float) -> dict[str, Any]:
+async def _initialize(
+    dispatcher: JSONRPCDispatcher, session: ClientSession, timeout: float
+) -> dict[str, Any]:
     """The legacy handshake, raw: server info kept as sent, then adopted by the session."""
     params = {
         "protocolVersion": LATEST_HANDSHAKE_VERSION,
@@ -175,13 +190,15 @@ async def _initialize(dispatcher: JSONRPCDispatcher, session: ClientSession, tim
         "clientInfo": {"name": "policytui", "version": __version__},
     }
     raw = await dispatcher.send_raw_request(
-        "initialize", params, {"timeout": timeout, "cancel_on_abandon": False}  # type: ignore[typeddict-item]
+        "initialize",
+        params,
+        {"timeout": timeout, "cancel_on_abandon": False},  # type: ignore[typeddict-item]
     )
     try:
         result = types.InitializeResult.model_validate(raw, by_name=False)
     except ValueError as exc:
         raise DiscoveryError(
-            f"The server's answer to initialize is not valid MCP ({_first_problem(exc)})."
+            f"The server's answer to initialize is not valid MCP ({visible(_first_problem(exc))})."
         ) from None
     if result.protocol_version not in HANDSHAKE_PROTOCOL_VERSIONS:
         raise DiscoveryError(
@@ -193,45 +210,51 @@ async def _initialize(dispatcher: JSONRPCDispatcher, session: ClientSession, tim
 
 
 def _first_problem(exc: Exception) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        try:
-            first = errors()[0]
-            where = ".".join(str(p) for p in first.get("loc", ()))
-            return f"{where}: {first.get('msg', '')}" if where else str(first.get("msg", ""))
-        except Exception:  # a description of an error must never raise
-            pass
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError) and exc.error_count():
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        message = str(first.get("msg", ""))
+        return f"{where}: {message}" if where else message
     return type(exc).__name__
 
 
-async def _list_all_tools(dispatcher: JSONRPCDispatcher, version: str, timeout: float) -> list[Any]:
+async def _list_all_tools(
+    dispatcher: JSONRPCDispatcher, version: str, timeout: float, name: str
+) -> list[Any]:
     """Every page of tools/list, following nextCursor, entries untouched."""
+    who = f"Server {visible(name)!r}"
     entries: list[Any] = []
     cursor: str | None = None
     seen: set[str] = set()
     for page in range(MAX_PAGES):
         params = {"cursor": cursor} if cursor is not None else None
         result = await dispatcher.send_raw_request(
-            "tools/list", params, {"timeout": timeout, "headers": {PROTOCOL_HEADER: version}}  # type: ignore[typeddict-item]
+            "tools/list",
+            params,
+            {"timeout": timeout, "headers": {PROTOCOL_HEADER: version}},  # type: ignore[typeddict-item]
         )
         tools = result.get("tools") if isinstance(result, dict) else None
         if not isinstance(tools, list):
             raise DiscoveryError(
-                f"The server's answer to tools/list (page {page + 1}) has no list of tools."
+                f"{who} answered tools/list (page {page + 1}) without a list of tools."
             )
         entries.extend(tools)
         next_cursor = result.get("nextCursor")
         if next_cursor is None:
             return entries
         if not isinstance(next_cursor, str):
-            raise DiscoveryError(f"The server's tools/list page {page + 1} has a nextCursor that is not text.")
+            raise DiscoveryError(
+                f"{who} sent a tools/list page ({page + 1}) whose nextCursor is not text."
+            )
         if next_cursor in seen:
             raise DiscoveryError(
-                f"The server's tools/list pages go round in a circle: page {page + 1} points back to an earlier page."
+                f"{who} sent tools/list pages that go round in a circle: page {page + 1} points back to an earlier one."
             )
         seen.add(next_cursor)
         cursor = next_cursor
-    raise DiscoveryError(f"The server's tools/list did not end after {MAX_PAGES} pages.")
+    raise DiscoveryError(f"{who} sent tools/list pages that did not end after {MAX_PAGES} pages.")
 
 
 async def list_tools(spec: ServerSpec, *, timeout: float = 30.0) -> ServerListing:
@@ -244,7 +267,9 @@ async def list_tools(spec: ServerSpec, *, timeout: float = 30.0) -> ServerListin
         return load_snapshot(spec.snapshot_path)
     try:
         # Nothing was changed on the server, so it need not be given long to exit.
-        async with open_connection(spec, timeout=timeout, close_grace=LIST_CLOSE_GRACE) as connection:
+        async with open_connection(
+            spec, timeout=timeout, close_grace=LIST_CLOSE_GRACE
+        ) as connection:
             return connection.listing
     except DiscoveryError as error:
         if spec.fallback_snapshot is None:

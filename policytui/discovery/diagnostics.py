@@ -41,7 +41,8 @@ class Diagnostics:
 
     def open_stderr_file(self) -> IO[bytes]:
         """A real, already-unlinked file for the server's stderr (a pipe could block it)."""
-        handle = tempfile.TemporaryFile(prefix="policytui-stderr-")
+        # Lives as long as the connection; close() ends it.
+        handle = tempfile.TemporaryFile(prefix="policytui-stderr-")  # noqa: SIM115
         # O_APPEND lets us cut the file back while the server keeps writing through its own
         # copy of the descriptor.
         flags = fcntl.fcntl(handle.fileno(), fcntl.F_GETFL)

@@ -46,8 +46,7 @@ class Expansion:
             return self.workspace
         if body.startswith("input:"):
             raise MissingVariable(body, "input")
-        if body.startswith("env:"):
-            body = body[4:]
+        body = body.removeprefix("env:")
         name, _, default = body.partition(":-")
         name = name.strip()
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
@@ -66,8 +65,7 @@ def references(text: str) -> list[str]:
     names = []
     for match in _REFERENCE.finditer(text):
         body = match.group(1).strip()
-        if body.startswith("env:"):
-            body = body[4:]
+        body = body.removeprefix("env:")
         name = body.partition(":-")[0].strip()
         if name and name not in ("userHome", "workspaceFolder") and not name.startswith("input:"):
             names.append(name)

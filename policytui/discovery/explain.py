@@ -9,7 +9,6 @@ from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
 
 from policytui.discovery.diagnostics import Diagnostics, HttpAnswer
 from policytui.discovery.errors import DiscoveryError
-from policytui.discovery.spec import safe_url
 from policytui.discovery.textsafe import visible
 
 _STAGE = {
@@ -178,9 +177,13 @@ def _http_status_sentence(answer: HttpAnswer, diag: Diagnostics) -> str:
 
 def _connect_reason(exc: BaseException) -> str:
     text = str(exc).lower()
-    if "refused" in text:
+    if "refused" in text or "all connection attempts failed" in text:
         return "connection refused (is the server running on that port?)"
-    if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+    if (
+        "name or service not known" in text
+        or "nodename nor servname" in text
+        or "getaddrinfo" in text
+    ):
         return "the host name was not found"
     if "certificate" in text or "ssl" in text:
         return "the TLS certificate was not accepted"

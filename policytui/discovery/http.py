@@ -6,8 +6,10 @@ status so the failure can be explained ("refused with HTTP 401: check the Author
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cache
 from typing import Any
 
 import httpx2
@@ -18,6 +20,15 @@ from policytui.discovery.diagnostics import Diagnostics, HttpAnswer
 
 # A long-lived connection (the gateway's upstream) may sit idle: keep the event stream open.
 STREAM_READ_SECONDS = 3600.0
+
+
+@cache
+def _tls_context() -> ssl.SSLContext:
+    # Loading the system CA store costs about 0.15 s; httpx would do it again for every
+    # connection. One verified context, shared, is what every connection needs.
+    import httpcore2
+
+    return httpcore2.default_ssl_context()
 
 
 def _recorder(diag: Diagnostics) -> Any:
@@ -45,10 +56,10 @@ async def http_transport(diag: Diagnostics, timeout: float) -> AsyncIterator[Any
         headers=spec.headers,
         timeout=httpx2.Timeout(timeout, read=STREAM_READ_SECONDS),
         event_hooks={"response": [_recorder(diag)]},
+        verify=_tls_context(),
     )
-    async with client:
-        async with streamable_http_client(spec.url, http_client=client) as streams:
-            yield streams
+    async with client, streamable_http_client(spec.url, http_client=client) as streams:
+        yield streams
 
 
 @asynccontextmanager
@@ -62,7 +73,12 @@ async def sse_transport(diag: Diagnostics, timeout: float) -> AsyncIterator[Any]
         timeout: httpx2.Timeout | None = None,
         auth: httpx2.Auth | None = None,
     ) -> httpx2.AsyncClient:
-        kwargs: dict[str, Any] = {"headers": headers, "timeout": timeout, "event_hooks": {"response": [hook]}}
+        kwargs: dict[str, Any] = {
+            "headers": headers,
+            "timeout": timeout,
+            "event_hooks": {"response": [hook]},
+            "verify": _tls_context(),
+        }
         if auth is not None:
             kwargs["auth"] = auth
         return httpx2.AsyncClient(**kwargs)

@@ -11,13 +11,34 @@ def loads_lenient(text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError:
-        cleaned = _strip_jsonc(text)
+        cleaned = _drop_trailing_commas(_drop_comments(text))
         if cleaned == text:
             raise
         return json.loads(cleaned)
 
 
-def _strip_jsonc(text: str) -> str:
+def _scan(text: str):
+    """Yield (index, char, inside_string) for every character, honouring escapes."""
+    in_string = False
+    escaped = False
+    for i, ch in enumerate(text):
+        if in_string:
+            yield i, ch, True
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+            continue
+        if ch == '"':
+            in_string = True
+            yield i, ch, True
+            continue
+        yield i, ch, False
+
+
+def _drop_comments(text: str) -> str:
     out: list[str] = []
     i, n = 0, len(text)
     in_string = False
@@ -29,11 +50,9 @@ def _strip_jsonc(text: str) -> str:
                 out.append(text[i + 1])
                 i += 2
                 continue
-            if ch == '"':
-                in_string = False
+            in_string = ch != '"'
             i += 1
-            continue
-        if ch == '"':
+        elif ch == '"':
             in_string = True
             out.append(ch)
             i += 1
@@ -43,17 +62,19 @@ def _strip_jsonc(text: str) -> str:
         elif text.startswith("/*", i):
             end = text.find("*/", i + 2)
             i = n if end == -1 else end + 2
-        elif ch == ",":
-            # A comma followed only by whitespace and a closing bracket is a trailing comma.
-            j = i + 1
-            while j < n and text[j] in " \t\r\n":
-                j += 1
-            if j < n and text[j] in "]}":
-                i += 1
-            else:
-                out.append(ch)
-                i += 1
+            out.append(" ")
         else:
             out.append(ch)
             i += 1
+    return "".join(out)
+
+
+def _drop_trailing_commas(text: str) -> str:
+    out: list[str] = []
+    for i, ch, in_string in _scan(text):
+        if ch == "," and not in_string:
+            rest = text[i + 1 :].lstrip()
+            if rest[:1] in ("]", "}"):
+                continue
+        out.append(ch)
     return "".join(out)

@@ -12,7 +12,8 @@ def build_listing(
     raw_tools: list[Any], init: dict[str, Any], spec: ServerSpec, *, transport: str
 ) -> ServerListing:
     """A ServerListing from raw entries; broken and duplicate tools are named, not dropped silently."""
-    info = init.get("serverInfo") if isinstance(init.get("serverInfo"), dict) else {}
+    found = init.get("serverInfo")
+    info: dict[str, Any] = found if isinstance(found, dict) else {}
     instructions = init.get("instructions")
     listing = ServerListing.from_tool_dicts(
         raw_tools,
@@ -34,7 +35,9 @@ def mark_duplicates(listing: ServerListing) -> None:
     for tool in listing.tools:
         if tool.name in seen:
             listing.broken_tools.append(
-                BrokenTool(index_of[id(tool)], tool.name, f"tool {tool.name!r} is listed more than once")
+                BrokenTool(
+                    index_of[id(tool)], tool.name, f"tool {tool.name!r} is listed more than once"
+                )
             )
             continue
         seen.add(tool.name)

@@ -15,7 +15,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from policytui.discovery.catalogue import CATALOGUE, catalogue_spec
-from policytui.discovery.configs import ConfigEntry, ConfigScan, home_dir, project_root, scan_configs
+from policytui.discovery.configs import (
+    ConfigEntry,
+    ConfigScan,
+    home_dir,
+    project_root,
+    scan_configs,
+)
 from policytui.discovery.envvars import Expansion, MissingVariable, references
 from policytui.discovery.errors import DiscoveryError
 from policytui.discovery.spec import ServerSpec, mask_arguments, safe_url
@@ -58,7 +64,11 @@ def resolve_target(
     if command:
         program, *args = [str(part) for part in command]
         return ServerSpec(
-            name=Path(program).name, transport="stdio", command=program, args=args, origin="command line"
+            name=command_name(program, args),
+            transport="stdio",
+            command=program,
+            args=args,
+            origin="command line",
         )
     assert text is not None
     if text.startswith(("http://", "https://")):
@@ -73,7 +83,37 @@ def resolve_target(
     return spec
 
 
-def _url_spec(url: str, display: str, *, sse: bool, headers: dict[str, str], origin: str) -> ServerSpec:
+_LAUNCHERS = {
+    "python",
+    "python3",
+    "node",
+    "npx",
+    "uvx",
+    "uv",
+    "bunx",
+    "bun",
+    "deno",
+    "pipx",
+    "sh",
+    "bash",
+}
+
+
+def command_name(program: str, args: list[str]) -> str:
+    """A short name for a command-line server: the script or package a launcher runs."""
+    base = Path(program).name
+    if base in _LAUNCHERS or base.startswith("python3."):
+        for arg in args:
+            if arg == "-c":
+                break
+            if not arg.startswith("-") and arg != "run":
+                return Path(arg).name if "/" in arg and not arg.startswith("@") else arg
+    return base
+
+
+def _url_spec(
+    url: str, display: str, *, sse: bool, headers: dict[str, str], origin: str
+) -> ServerSpec:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise DiscoveryError(f"{safe_url(display)!r} is not an http(s) URL with a host name.")
@@ -141,7 +181,9 @@ def _stdio_from_entry(entry: ConfigEntry, expansion: Expansion, root: Path) -> S
     env_file = raw.get("envFile")
     if isinstance(env_file, str) and env_file:
         env.update(_read_env_file(Path(expansion.expand(env_file)), entry))
-    env.update({str(k): expansion.expand(str(v)) for k, v in raw.get("env", {}).items() if v is not None})
+    env.update(
+        {str(k): expansion.expand(str(v)) for k, v in raw.get("env", {}).items() if v is not None}
+    )
     cwd = raw.get("cwd")
     if isinstance(cwd, str) and cwd:
         folder = Path(expansion.expand(cwd)).expanduser()
@@ -175,7 +217,9 @@ def _url_from_entry(entry: ConfigEntry, expansion: Expansion) -> ServerSpec:
     # Without a type, a URL ending in /sse is taken for the legacy SSE transport, as Cursor does.
     sse = kind in _SSE_TYPES or (not kind and urlsplit(written).path.rstrip("/").endswith("/sse"))
     headers = {str(k): expansion.expand(str(v)) for k, v in raw.get("headers", {}).items()}
-    spec = _url_spec(expansion.expand(written), written, sse=sse, headers=headers, origin=entry.origin)
+    spec = _url_spec(
+        expansion.expand(written), written, sse=sse, headers=headers, origin=entry.origin
+    )
     spec.name = entry.name
     return spec
 
@@ -300,7 +344,12 @@ def _row_for_entry(entry: ConfigEntry, environ: Mapping[str, str]) -> ServerRow:
         args = [str(a) for a in raw.get("args", [])]
         row.transport = "stdio"
         row.target = " ".join([raw["command"].strip(), *mask_arguments(args)])
-        texts += [raw["command"], *args, *map(str, raw.get("env", {}).values()), str(raw.get("cwd", ""))]
+        texts += [
+            raw["command"],
+            *args,
+            *map(str, raw.get("env", {}).values()),
+            str(raw.get("cwd", "")),
+        ]
         row.env_keys = sorted(map(str, raw.get("env", {})))
     else:
         url = str(raw.get("url", raw.get("serverUrl")))

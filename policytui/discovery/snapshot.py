@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from policytui.discovery.listing import mark_duplicates
 from policytui.discovery.errors import DiscoveryError
+from policytui.discovery.listing import mark_duplicates
 from policytui.discovery.spec import ServerSpec
 from policytui.discovery.textsafe import visible
 from policytui.toolinfo import ServerListing
@@ -33,7 +33,9 @@ def read_snapshot_document(path: Path) -> dict[str, Any]:
     except IsADirectoryError:
         raise DiscoveryError(f"{shown} is a folder, not a snapshot file.") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise DiscoveryError(f"The snapshot file {shown} cannot be read ({type(exc).__name__}).") from None
+        raise DiscoveryError(
+            f"The snapshot file {shown} cannot be read ({type(exc).__name__})."
+        ) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -56,7 +58,11 @@ def load_snapshot(path: Path, *, default_name: str = "") -> ServerListing:
     data = read_snapshot_document(path)
     info = data.get("serverInfo", data.get("server_info"))
     info = info if isinstance(info, dict) else {}
-    name = info.get("name") or default_name or (data.get("server") if isinstance(data.get("server"), str) else "")
+    name = (
+        info.get("name")
+        or default_name
+        or (data.get("server") if isinstance(data.get("server"), str) else "")
+    )
     instructions = data.get("instructions")
     listing = ServerListing.from_tool_dicts(
         data["tools"],
@@ -92,7 +98,7 @@ def snapshot_document(
         source["file"] = recorded_from or str(spec.snapshot_path)
     doc: dict[str, Any] = {
         SNAPSHOT_KEY: SNAPSHOT_FORMAT,
-        "recordedAt": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "recordedAt": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "source": source,
     }
     for key in ("protocolVersion", "serverInfo", "capabilities", "instructions"):
@@ -125,7 +131,9 @@ def write_snapshot(path: Path, text: str, *, force: bool = False) -> None:
     try:
         handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise DiscoveryError(f"Cannot write the snapshot in {visible(str(folder))}: {exc.strerror or exc}.") from None
+        raise DiscoveryError(
+            f"Cannot write the snapshot in {visible(str(folder))}: {exc.strerror or exc}."
+        ) from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)

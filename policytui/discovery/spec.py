@@ -12,7 +12,15 @@ from urllib.parse import urlsplit, urlunsplit
 Transport = Literal["stdio", "http", "sse", "snapshot"]
 
 # Flags whose next argument is usually a credential (`--token abc`, `--api-key=abc`).
-_SECRET_FLAG = re.compile(r"(token|secret|passw|api[-_]?key|apikey|auth|credential|bearer|pat)", re.I)
+_SECRET_FLAG = re.compile(
+    r"(token|secret|passw|api[-_]?key|apikey|auth|credential|bearer|pat)", re.IGNORECASE
+)
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+_SECRET_NAME = re.compile(
+    r"(token|secret|passw|pwd|key|auth|credential|cookie|session|pat$)", re.IGNORECASE
+)
+# An env value this long is treated as a possible credential whatever its name.
+_LONG_VALUE = 8
 # Values shorter than this are not treated as secrets when scrubbing text: redacting "1" or
 # "true" everywhere would mangle messages without protecting anything.
 _MIN_SECRET_LEN = 4
@@ -82,8 +90,17 @@ class ServerSpec:
         return str(self.snapshot_path or self.name)
 
     def secrets(self) -> list[str]:
-        """Every value that must not leave for anywhere but the server, longest first."""
-        values = set(self.env.values()) | set(self.extra_secrets)
+        """Every value that must not leave for anywhere but the server, longest first.
+
+        Env values count when their name says secret (TOKEN, PASSWORD, ...) or when they are
+        long enough to be a credential; short settings ("http", "debug") stay readable.
+        """
+        values = {
+            value
+            for key, value in self.env.items()
+            if _SECRET_NAME.search(key) or len(value) >= _LONG_VALUE
+        }
+        values |= {value for value in self.extra_secrets if len(value) >= _LONG_VALUE}
         for value in self.headers.values():
             values.add(value)
             # "Bearer abc": the token alone must not leak either.
@@ -117,6 +134,9 @@ def mask_arguments(args: list[str]) -> list[str]:
             continue
         hide_next = False
         flag, eq, value = arg.partition("=")
+        if eq and not arg.startswith("-") and _ASSIGNMENT.match(flag) and _SECRET_FLAG.search(flag):
+            out.append(arg if "${" in value else f"{flag}=***")  # `env API_KEY=... server`
+            continue
         if arg.startswith("-") and _SECRET_FLAG.search(flag):
             if eq:
                 out.append(arg if "${" in value else f"{flag}=***")
@@ -136,11 +156,11 @@ def safe_url(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:
         return "<invalid URL>"
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc += f":{parts.port}"
-    if parts.username:
-        netloc = f"{parts.username}:***@{netloc}" if parts.password else f"{parts.username}@{netloc}"
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        user, has_password, _ = userinfo.partition(":")
+        netloc = f"{user}:***@{host}" if has_password else f"{user}@{host}"
     query = "&".join(
         f"{pair.partition('=')[0]}=***" if "=" in pair and "${" not in pair else pair
         for pair in parts.query.split("&")

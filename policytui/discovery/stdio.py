@@ -33,7 +33,9 @@ GRACEFUL_EXIT_SECONDS = 2.0
 TERM_GRACE_SECONDS = 1.0
 _POLL_SECONDS = 0.02
 
-Streams = tuple[MemoryObjectReceiveStream[SessionMessage | Exception], MemoryObjectSendStream[SessionMessage]]
+Streams = tuple[
+    MemoryObjectReceiveStream[SessionMessage | Exception], MemoryObjectSendStream[SessionMessage]
+]
 
 
 def child_environment(extra: dict[str, str]) -> dict[str, str]:
@@ -62,7 +64,9 @@ async def stdio_transport(
     except FileNotFoundError:
         raise DiscoveryError(_not_found(spec.command, diag)) from None
     except PermissionError:
-        raise DiscoveryError(f"The server command {visible(spec.command)!r} is not executable.") from None
+        raise DiscoveryError(
+            f"The server command {visible(spec.command)!r} is not executable."
+        ) from None
     except OSError as exc:
         raise DiscoveryError(
             f"The server command {visible(spec.command)!r} could not be started: {exc.strerror or exc}."
@@ -110,7 +114,9 @@ async def stdio_transport(
         try:
             async with write_reader:
                 async for session_message in write_reader:
-                    data = session_message.message.model_dump_json(by_alias=True, exclude_unset=True)
+                    data = session_message.message.model_dump_json(
+                        by_alias=True, exclude_unset=True
+                    )
                     await process.stdin.send(data.encode("utf-8") + b"\n")
         except (anyio.ClosedResourceError, anyio.BrokenResourceError, OSError):
             # The server stopped reading (it died): end the session's reads so no request waits.
@@ -176,7 +182,9 @@ def _not_found(command: str, diag: Diagnostics) -> str:
     return f"The server command {shown!r} was not found on PATH{hint}; install it or give its full path."
 
 
-async def _stop(process: anyio.abc.Process, *, graceful: bool, grace: float = GRACEFUL_EXIT_SECONDS) -> None:
+async def _stop(
+    process: anyio.abc.Process, *, graceful: bool, grace: float = GRACEFUL_EXIT_SECONDS
+) -> None:
     """Stop the server and everything it started, then reap it. Never waits unbounded."""
     if graceful and process.returncode is None:
         try:
@@ -186,10 +194,10 @@ async def _stop(process: anyio.abc.Process, *, graceful: bool, grace: float = GR
             pass
         await _wait_exit(process, grace)
     # Even a server that exited may have left children in its group: stop those too.
-    if _signal_group(process.pid, signal.SIGTERM):
-        if not await _wait_group_gone(process, TERM_GRACE_SECONDS):
-            _signal_group(process.pid, signal.SIGKILL)
-            await _wait_group_gone(process, TERM_GRACE_SECONDS)
+    signalled = _signal_group(process.pid, signal.SIGTERM)
+    if signalled and not await _wait_group_gone(process, TERM_GRACE_SECONDS):
+        _signal_group(process.pid, signal.SIGKILL)
+        await _wait_group_gone(process, TERM_GRACE_SECONDS)
     await _wait_exit(process, TERM_GRACE_SECONDS)
     for stream in (process.stdin, process.stdout):
         if stream is not None:

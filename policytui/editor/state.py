@@ -249,9 +249,12 @@ class EditorState:
             return {"known": None, "fingerprints": {}}
         meta = policy.extensions.get(META_KEY)
         stored = meta.get("fingerprints") if isinstance(meta, dict) else None
-        fingerprints = stored if isinstance(stored, dict) else {}
-        known = set(_names_in_policy(policy)) | set(fingerprints)
-        return {"known": known, "fingerprints": fingerprints}
+        if not isinstance(stored, dict):
+            # Written by hand or by another tool: what the server had then is unknown, so
+            # nothing is called new or changed (tools it names that are gone are still missing).
+            return {"known": None, "fingerprints": {}}
+        known = set(_names_in_policy(policy)) | set(stored)
+        return {"known": known, "fingerprints": stored}
 
     # ----- derived views ------------------------------------------------------------------
 

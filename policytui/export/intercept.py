@@ -231,7 +231,7 @@ class _Exporter:
                 if names_in_wildcard[budget.counter] > 1:
                     counter = f"{budget.counter}_{budget.window}"
                 self.rules.setdefault(WILDCARD, []).append(
-                    self._state_rule(f"_global", counter, budget.window, limit, on_deny)
+                    self._state_rule("_global", counter, budget.window, limit, on_deny)
                 )
                 continue
             tool = budget.owners[0]

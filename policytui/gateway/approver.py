@@ -82,7 +82,7 @@ class Approver:
                 return (Approval.APPROVED if approved else Approval.REJECTED), "elicitation"
             except TimeoutError:
                 return Approval.TIMED_OUT, "elicitation"
-            except Exception as exc:  # the client could not ask after all: use the queue
+            except Exception as exc:  # noqa: BLE001 - the client could not ask after all: use the queue
                 log.warning("elicitation failed (%s); sending the call to the approvals queue", type(exc).__name__)
         return await self._queue(decision, tool, args, caller, max(0.0, deadline - time.monotonic())), "queue"
 

@@ -44,8 +44,9 @@ class UpstreamFailure(Exception):
         self.error = error
 
 
-# Counters are refunded when the call cannot have reached the tool. A timed-out call keeps its
-# charge: the tool may have run, and may still be running.
+# Counters are refunded when the call failed on the way: the server refused it with a
+# JSON-RPC error, or the connection was gone. A timed-out or cancelled call keeps its charge:
+# the tool may have run, and may still be running.
 REFUND_ON = frozenset({"error", "unavailable"})
 
 Forward = Callable[[], Awaitable[dict[str, Any]]]
@@ -133,8 +134,8 @@ class Enforcer:
             self._write(record, would or decision, approval=approval, upstream=failure.kind)
             raise failure.error from None
         except BaseException:
-            # Cancelled by the client, or a bug: the call may not have reached the tool.
-            self.counters.refund(decision.charges)
+            # Cancelled by the client (or a bug): the tool may already be running, so the
+            # charge stays, as for a time-out.
             self._write(record, would or decision, approval=approval, upstream="cancelled")
             raise
         upstream = "error_result" if isinstance(result, dict) and result.get("isError") else "ok"

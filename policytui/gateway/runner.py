@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import signal
 import sys
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
@@ -93,11 +96,14 @@ async def run_gateway(
             try:
                 async with anyio.create_task_group() as watching:
                     watching.start_soon(_watch, watcher, gateway, config.reload_interval)
+                    stop = _Stopper()
+                    watching.start_soon(_on_signals, stop, upstream)
                     try:
-                        if config.listen is None:
-                            await _serve_stdio(server)
-                        else:
-                            await _serve_http(server, config, on_listening)
+                        with anyio.CancelScope() as stop.scope:
+                            if config.listen is None:
+                                await _serve_stdio(server)
+                            else:
+                                await _serve_http(server, config, on_listening, stop)
                     finally:
                         watching.cancel_scope.cancel()
             finally:
@@ -119,16 +125,52 @@ async def _watch(watcher: PolicyWatcher, gateway: Gateway, interval: float) -> N
             await gateway.tools_changed()
 
 
+class _Stopper:
+    """How a signal ends serving: HTTP shuts down gracefully, stdio just stops reading."""
+
+    def __init__(self) -> None:
+        self.scope: anyio.CancelScope | None = None
+        self.http_server: Any = None
+
+    def __call__(self) -> None:
+        if self.http_server is not None:
+            self.http_server.should_exit = True
+        elif self.scope is not None:
+            self.scope.cancel()
+
+
+async def _on_signals(stop: _Stopper, upstream: Upstream) -> None:
+    # SIGTERM and SIGINT end serving normally, so the upstream server (in its own process
+    # group) is always stopped too instead of being left behind.
+    try:
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals:
+            async for signum in signals:
+                log.info("stopping on signal %s", signal.Signals(signum).name)
+                stop()
+                if stop.http_server is None:
+                    # Over stdio the SDK reads standard input in a thread that no cancellation
+                    # reaches; stop the server behind us, then leave without waiting for it.
+                    upstream.stop()
+                    with anyio.move_on_after(10):
+                        await upstream.stopped.wait()
+                    logging.shutdown()
+                    os._exit(0)
+    except (NotImplementedError, ValueError, RuntimeError):  # not the main thread, or no signals here
+        return
+
+
 async def _serve_stdio(server: Any) -> None:
-    from mcp.server.stdio import stdio_server
+    from policytui.gateway.stdio import stdio_streams
 
     log.info("serving MCP on standard input/output")
-    async with stdio_server() as (read_stream, write_stream):
+    async with stdio_streams() as (read_stream, write_stream):
         await server.run(read_stream, write_stream, server.create_initialization_options())
     log.info("the client closed the connection")
 
 
-async def _serve_http(server: Any, config: GatewayConfig, on_listening: Callable[[str], None] | None) -> None:
+async def _serve_http(
+    server: Any, config: GatewayConfig, on_listening: Callable[[str], None] | None, stop: _Stopper
+) -> None:
     import uvicorn
 
     from policytui.gateway.http import TokenGate
@@ -141,6 +183,10 @@ async def _serve_http(server: Any, config: GatewayConfig, on_listening: Callable
         gate, host=host, port=port, log_level="warning", access_log=False, lifespan="on", log_config=None
     )
     uv_server = uvicorn.Server(uv_config)
+    # Signals are ours (see _on_signals): uvicorn would re-raise them after its shutdown and
+    # end the process before the upstream server is stopped.
+    uv_server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+    stop.http_server = uv_server
 
     async def announce() -> None:
         while not uv_server.started:

@@ -246,7 +246,7 @@ class Gateway:
         for connection in connections:
             try:
                 await connection.outbound.notify(method, params)
-            except Exception as exc:  # a client that went away must not stop the others
+            except Exception as exc:  # noqa: BLE001 - a client that went away must not stop the others
                 log.debug("could not notify a client: %s", exc)
 
     # The Server -----------------------------------------------------------------------------
@@ -280,6 +280,9 @@ class Gateway:
                 instructions=self.upstream.instructions,
                 **handlers,
             )
+        # The SDK wraps every request in an OpenTelemetry span; with no exporter configured it
+        # records nothing but costs time on every call through the gateway.
+        server.middleware = [m for m in server.middleware if type(m).__name__ != "OpenTelemetryMiddleware"]
         server.notification_options = NotificationOptions(
             tools_changed=True,
             prompts_changed=bool(caps is not None and caps.prompts is not None and caps.prompts.list_changed),

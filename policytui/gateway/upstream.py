@@ -77,6 +77,7 @@ class Upstream:
         self.alive = False
         self.down_reason = ""
         self._stop = anyio.Event()
+        self.stopped = anyio.Event()
 
     # Life cycle -----------------------------------------------------------------------------
 
@@ -95,6 +96,7 @@ class Upstream:
         finally:
             self.alive = False
             self.session = None
+            self.stopped.set()
 
     def stop(self) -> None:
         self._stop.set()
@@ -131,6 +133,26 @@ class Upstream:
             except Exception:
                 log.exception("relaying an upstream notification failed")
 
+    async def _send(
+        self, session: Any, method: str, params: dict[str, Any] | None, progress: Progress | None, timeout: float | None
+    ) -> dict[str, Any]:
+        seconds = timeout if timeout is not None else self.call_timeout
+        dispatcher = getattr(self.connection, "dispatcher", None)
+        version = getattr(self.connection, "protocol_version", None)
+        if dispatcher is not None and version:
+            # The raw JSON-RPC path: no typed request or result models built on the way. The
+            # result is checked once, where the gateway answers its own client.
+            opts: dict[str, Any] = {"headers": {"mcp-protocol-version": version}}
+            if seconds is not None:
+                opts["timeout"] = seconds
+            if progress is not None:
+                opts["on_progress"] = progress
+            return await dispatcher.send_raw_request(method, params, opts)
+        request = types.Request[dict[str, Any] | None, str](method=method, params=params)
+        return await session.send_request(
+            request, _RAW, request_read_timeout_seconds=seconds, progress_callback=progress
+        )
+
     async def request(
         self,
         method: str,
@@ -143,14 +165,8 @@ class Upstream:
         session = self.session
         if not self.alive or session is None:
             raise UpstreamFailure("unavailable", unavailable_error(self.down_reason))
-        request = types.Request[dict[str, Any] | None, str](method=method, params=hop_params(params))
         try:
-            return await session.send_request(
-                request,
-                _RAW,
-                request_read_timeout_seconds=timeout if timeout is not None else self.call_timeout,
-                progress_callback=progress,
-            )
+            return await self._send(session, method, hop_params(params), progress, timeout)
         except MCPError as exc:
             if exc.code == CONNECTION_CLOSED:
                 self.mark_down("the connection closed")

@@ -105,11 +105,15 @@ def _why(exc: OSError) -> str:
 
 def read_policy_bytes(path: str | os.PathLike[str]) -> tuple[bytes, FileStamp]:
     """The raw bytes of a policy file and its stamp, or PolicyFileError with one sentence."""
-    target = _target(path)
+    target = Path(path)  # opened through any symlink (`/dev/fd/N` from `<(...)` included)
     shown = str(path)
     try:
-        with open(target, "rb") as handle:
-            st = os.fstat(handle.fileno())
+        # O_NONBLOCK so that opening a named pipe nobody writes to cannot hang; reads are made
+        # blocking again right after, so `policytui validate <(cat policy.json)` still works.
+        fd = os.open(target, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as handle:
+            os.set_blocking(fd, True)
+            st = os.fstat(fd)
             if stat.S_ISDIR(st.st_mode):
                 raise PolicyFileError(f"{shown} is a folder, not a policy file")
             if st.st_size > MAX_POLICY_BYTES:
@@ -192,8 +196,11 @@ def save_policy(
         raise PolicyFileError(f"cannot save {shown}: the folder {folder} does not exist")
 
     old_mode: int | None = None
+    old_owner: tuple[int, int] | None = None
     try:
-        old_mode = stat.S_IMODE(os.stat(target).st_mode)
+        old_stat = os.stat(target)
+        old_mode = stat.S_IMODE(old_stat.st_mode)
+        old_owner = (old_stat.st_uid, old_stat.st_gid)
     except FileNotFoundError:
         pass
     except OSError as exc:
@@ -220,6 +227,8 @@ def save_policy(
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
+            if old_owner is not None:
+                _keep_owner(handle.fileno(), old_owner)
             if old_mode is not None:
                 os.fchmod(handle.fileno(), old_mode)
             os.fsync(handle.fileno())
@@ -282,6 +291,21 @@ def _fsync_folder(folder: Path) -> None:
         pass  # some file systems refuse fsync on folders; the data itself is synced
     finally:
         os.close(fd)
+
+
+def _keep_owner(fd: int, owner: tuple[int, int]) -> None:
+    """Give the new file the old one's owner and group, where we may (e.g. root editing a
+    user's policy); otherwise it simply belongs to whoever saves."""
+    st = os.fstat(fd)
+    if (st.st_uid, st.st_gid) == owner or not hasattr(os, "fchown"):
+        return
+    try:
+        os.fchown(fd, *owner)
+    except OSError:
+        try:
+            os.fchown(fd, -1, owner[1])  # the group alone is allowed for a group member
+        except OSError:
+            pass
 
 
 def _create_temp(folder: Path, name: str, mode: int) -> tuple[int, Path]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from json.decoder import scanstring  # type: ignore[attr-defined]
+from json.decoder import JSONDecoder, scanstring  # type: ignore[attr-defined]
 
 Location = tuple[str | int, ...]
 
@@ -56,7 +56,7 @@ class Positions:
     duplicates: list[Duplicate] = field(default_factory=list)
 
     def of(self, location: Location, *, key: bool = False) -> tuple[int | None, int | None]:
-        """Position of a location's key (if asked and known) or value; else of its nearest parent."""
+        """Position of a location's key (if asked and known) or value, else of its parent."""
         loc = tuple(location)
         if key and loc in self.keys:
             return self.keys[loc]
@@ -175,3 +175,86 @@ class _Scanner:
                 i = self._skip(i + 1)
                 continue
             return i + 1
+
+
+class Locator:
+    """Finds the position of single locations on demand, fast, without a full scan.
+
+    Validating a large valid file needs no positions at all, and an invalid one usually only a
+    few. Each object or list on the way to a location is indexed once (its children's key and
+    value offsets); the values in between are skipped by the C JSON decoder. Use on text that
+    json.loads accepted.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lines: LineIndex | None = None
+        self._decoder = JSONDecoder()
+        # container location -> {child: (key offset or None, value offset)}
+        self._children: dict[Location, dict[str | int, tuple[int | None, int]]] = {}
+        self._root = self._skip(0)
+
+    def of(self, location: Location, *, key: bool = False) -> tuple[int | None, int | None]:
+        """Line and column of the location's key (if asked) or value, else of its nearest
+        existing parent; (None, None) if not even the root can be read."""
+        offsets = self._offsets(tuple(location))
+        if offsets is None:
+            return None, None
+        key_at, value_at = offsets
+        offset = key_at if key and key_at is not None else value_at
+        if self._lines is None:
+            self._lines = LineIndex(self.text)
+        return self._lines.position(offset)
+
+    def _offsets(self, location: Location) -> tuple[int | None, int] | None:
+        found: tuple[int | None, int] = (None, self._root)
+        for depth in range(len(location)):
+            prefix = location[:depth]
+            children = self._children.get(prefix)
+            if children is None:
+                children = self._index(found[1])
+                if children is None:
+                    return found
+                self._children[prefix] = children
+            child = children.get(location[depth])
+            if child is None:
+                return found
+            found = child
+        return found
+
+    def _skip(self, i: int) -> int:
+        return _WS.match(self.text, i).end()  # type: ignore[union-attr]
+
+    def _index(self, at: int) -> dict[str | int, tuple[int | None, int]] | None:
+        text = self.text
+        opener = text[at : at + 1]
+        children: dict[str | int, tuple[int | None, int]] = {}
+        try:
+            if opener == "{":
+                i = self._skip(at + 1)
+                if text[i : i + 1] == "}":
+                    return children
+                while True:
+                    key_at = i
+                    name, i = scanstring(text, i + 1, True)
+                    i = self._skip(self._skip(i) + 1)
+                    children[name] = (key_at, i)  # a repeated key: the last one, as json.loads
+                    i = self._skip(self._decoder.raw_decode(text, i)[1])
+                    if text[i : i + 1] != ",":
+                        return children
+                    i = self._skip(i + 1)
+            if opener == "[":
+                i = self._skip(at + 1)
+                if text[i : i + 1] == "]":
+                    return children
+                index = 0
+                while True:
+                    children[index] = (None, i)
+                    i = self._skip(self._decoder.raw_decode(text, i)[1])
+                    index += 1
+                    if text[i : i + 1] != ",":
+                        return children
+                    i = self._skip(i + 1)
+        except ValueError:
+            return None
+        return None

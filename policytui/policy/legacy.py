@@ -80,12 +80,12 @@ def _upgrade_rule(name: str, rule: dict[str, Any], result: Upgrade) -> dict[str,
         if key not in legacy:
             result.errors.append(LegacyNote(where, f'legacy "rate_limit" is missing "{key}"'))
             ok = False
-    max_calls = legacy.get("max")
+    max_calls: Any = legacy.get("max")
     if "max" in legacy and not (_is_int(max_calls) and max_calls >= 1):
         result.errors.append(LegacyNote(where + ("max",), "max must be a whole number of at "
                                         f"least 1, not {_show(max_calls)}"))
         ok = False
-    seconds = legacy.get("window")
+    seconds: Any = legacy.get("window")
     window = LEGACY_WINDOWS.get(int(seconds)) if _is_int(seconds) else None
     if "window" in legacy and window is None:
         result.errors.append(LegacyNote(where + ("window",), f"{_show(seconds)} is not a legacy "

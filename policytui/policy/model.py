@@ -66,8 +66,8 @@ class Node(BaseModel):
             raise ValueError(f"{nulls[0]} must not be null; leave the key out instead")
         instance = handler(core)
         # Copied, so later edits to the caller's data never reach into the model (or back).
-        instance._extensions = copy.deepcopy(extensions)
-        instance._source_order = tuple(k for k in data.keys() if isinstance(k, str))
+        instance._extensions = copy.deepcopy(extensions) if extensions else {}
+        instance._source_order = tuple(k for k in data if isinstance(k, str))
         return instance
 
     @property
@@ -77,19 +77,23 @@ class Node(BaseModel):
 
     def to_document(self) -> dict[str, Any]:
         """This object as plain JSON data, keys in source order first, then canonical order."""
+        fields = self.__dict__
+        private = self.__pydantic_private__ or {}
         values: dict[str, Any] = {}
         for name in self.FIELD_ORDER:
-            value = getattr(self, _attr(name))
-            if value is None:
-                continue
-            values[name] = _plain(value)
-        # Deep copies: a document (or a copy_deep built from it) must never share mutable
-        # extension data with this object, or editing an undo snapshot would edit the live policy.
-        values.update(copy.deepcopy(self._extensions))
-        ordered: dict[str, Any] = {}
-        for key in self._source_order:
-            if key in values:
-                ordered[key] = values.pop(key)
+            value = fields.get(_attr(name))
+            if value is not None:
+                values[name] = _plain(value)
+        extensions = private.get("_extensions")
+        if extensions:
+            # Deep copies: a document (or a copy_deep built from it) must never share mutable
+            # extension data with this object, or editing an undo snapshot would edit the
+            # live policy.
+            values.update(copy.deepcopy(extensions))
+        order = private.get("_source_order") or ()
+        if not order:
+            return values
+        ordered = {key: values.pop(key) for key in order if key in values}
         ordered.update(values)
         return ordered
 
@@ -109,7 +113,7 @@ def _plain(value: Any) -> Any:
 
 
 class Condition(Node):
-    """A test on one argument of a call: `{"path": "args.action", "op": "eq", "value": "delete"}`."""
+    """A test on one argument of a call, e.g. `{"path": "args.action", "op": "eq", ...}`."""
 
     FIELD_ORDER: ClassVar[tuple[str, ...]] = ("path", "op", "value")
     NULLABLE: ClassVar[tuple[str, ...]] = ("value",)
@@ -122,7 +126,9 @@ class Condition(Node):
     @classmethod
     def _check_path(cls, path: str) -> str:
         if not _PATH_RE.match(path):
-            raise ValueError(f'path {path!r} must be "args." followed by a dot path, e.g. args.action')
+            raise ValueError(
+                f'path {path!r} must be "args." followed by a dot path, e.g. args.action'
+            )
         return path
 
     @model_validator(mode="after")

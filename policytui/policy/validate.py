@@ -15,10 +15,18 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 from policytui.policy.display import describe_value, show_value, visible
-from policytui.policy.jsonpos import JSONPositionError, Location, Positions, scan
+from policytui.policy.jsonpos import (
+    MAX_DEPTH,
+    JSONPositionError,
+    Location,
+    Locator,
+    Positions,
+    scan,
+)
 from policytui.policy.legacy import upgrade_document
 from policytui.policy.model import LIST_OPS, NUMERIC_OPS, Limit, Policy
 
@@ -91,7 +99,7 @@ class Report:
 class _Collector:
     """Builds Problems with positions, dropping exact repeats."""
 
-    def __init__(self, positions: Positions | None) -> None:
+    def __init__(self, positions: Positions | Locator | None) -> None:
         self.positions = positions
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
@@ -127,29 +135,34 @@ def validate_text(text: str, *, tools: list[ToolInfo] | None = None) -> Report:
     if not text.strip():
         return Report([Problem("", 'the file is empty; the smallest policy is '
                                '{"version": "1", "default": "deny"}', 1, 1)])
-    syntax = _syntax_problem(text)
-    if syntax is not None:
-        return Report([syntax])
-    document = json.loads(text)
-    positions = scan(text)  # cannot fail: _syntax_problem ran it
-    out = _Collector(positions)
-    for dup in positions.duplicates:
-        key = dup.location[-1]
-        out.add(dup.location, f'duplicate key "{key}" (first at line {dup.first_line}, col '
-                f'{dup.first_col}); the later one would silently replace the earlier one',
-                position=(dup.line, dup.col))
+    parsed = _parse(text)
+    if isinstance(parsed, Problem):
+        return Report([parsed])
+    document, positions = parsed
+    out = _Collector(positions if positions is not None else Locator(text))
+    if positions is not None:
+        for dup in positions.duplicates:
+            key = dup.location[-1]
+            out.add(dup.location, f'duplicate key "{key}" (first at line {dup.first_line}, '
+                    f"col {dup.first_col}); the later one would silently replace the earlier "
+                    "one", position=(dup.line, dup.col))
     upgrade = upgrade_document(document)
     for note in upgrade.errors:
         out.add(note.location, note.message, at_key=note.at_key)
     for note in upgrade.warnings:
         out.add(note.location, note.message, warning=True, at_key=note.at_key)
     document = upgrade.document
-    _schema_problems(document, out)
-    policy = None
-    if not out.errors:
-        policy = _build_model(document, out)
+    # The model and the schema accept exactly the same documents (a test keeps it so), and the
+    # model is much faster; the schema runs only to explain a rejection in the user's terms.
+    policy, model_errors = _build_model(document)
+    if policy is None:
+        before = len(out.errors)
+        _schema_problems(_failing_part(document, model_errors), out)
+        if len(out.errors) == before:
+            for location, message in model_errors:
+                out.add(location, message)
     if policy is not None:
-        semantic = validate_policy(policy, tools=tools, positions=positions)
+        semantic = validate_policy(policy, tools=tools)
         for problem in semantic.errors:
             out.add(problem.location, problem.message)
         for problem in semantic.warnings:
@@ -171,22 +184,55 @@ def parse_json(text: str) -> Any:
     return json.loads(text, parse_constant=_reject_constant)
 
 
-def _syntax_problem(text: str) -> Problem | None:
-    """The first JSON syntax problem, with its position, or None if the text is good JSON."""
+# Text a fast parse cannot judge alone: escapes that may be unpaired surrogates.
+_SURROGATE_HINT = re.compile(r"\\u[dD][89abcdefABCDEF]|[\ud800-\udfff]")
+
+
+def _parse(text: str) -> tuple[Any, Positions | None] | Problem:
+    """The document (and its positions, if a slow scan was needed), or the syntax problem."""
+    duplicates = False
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal duplicates
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            duplicates = True
+        return obj
+
+    needs_scan = False
+    document: Any = None
     try:
-        parse_json(text)
+        document = json.loads(text, parse_constant=_reject_constant,
+                              object_pairs_hook=pairs_hook)
     except json.JSONDecodeError as exc:
         return Problem("", f"invalid JSON: {_friendly_json_error(exc, text)}", exc.lineno,
                        exc.colno)
     except RecursionError:
         return Problem("", "invalid JSON: the document is nested too deeply", 1, 1)
     except _NonStandardNumber:
-        pass  # the scanner below finds where it is
-    try:
-        scan(text)
-    except JSONPositionError as exc:
-        return Problem("", f"invalid JSON: {exc.message}", exc.line, exc.col)
-    return None
+        needs_scan = True  # the scanner says where
+    if (needs_scan or duplicates or _SURROGATE_HINT.search(text)
+            or _deeper_than(text, MAX_DEPTH)):
+        try:
+            positions = scan(text)
+        except JSONPositionError as exc:
+            return Problem("", f"invalid JSON: {exc.message}", exc.line, exc.col)
+        return document, positions
+    return document, None
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def _deeper_than(text: str, limit: int) -> bool:
+    """Do brackets nest more than `limit` deep? Works on the text at C speed; the scanner then
+    decides exactly."""
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    if len(brackets) <= limit:
+        return False
+    return max(accumulate(map(_STEP.__getitem__, brackets))) > limit
 
 
 _JSON_MESSAGES = {
@@ -216,20 +262,42 @@ def _friendly_json_error(exc: json.JSONDecodeError, text: str) -> str:
     return message
 
 
-def _build_model(document: Any, out: _Collector) -> Policy | None:
-    """The pydantic model of a schema-valid document (they agree; this is a safety net)."""
+def _build_model(document: Any) -> tuple[Policy | None, list[tuple[Location, str]]]:
+    """The pydantic model of the document, or None and pydantic's complaints."""
     from pydantic import ValidationError
 
     try:
-        return Policy.from_document(document)
+        return Policy.from_document(document), []
     except ValidationError as exc:
+        problems = []
         for error in exc.errors():
             location = tuple(p for p in error["loc"] if not str(p).startswith("function-"))
-            out.add(location, error["msg"])
-        return None
+            problems.append((location, str(error["msg"])))
+        return None, problems
 
 
 # ---------------------------------------------------------------- schema errors
+
+
+def _failing_part(document: Any, model_errors: list[tuple[Location, str]]) -> Any:
+    """The document with only the tool rules the model rejected, for a fast schema pass.
+
+    Running jsonschema over ten thousand good rules to explain one bad one takes seconds; the
+    rules the model accepted hold no schema errors either, so they are left out. Paths are kept.
+    """
+    if not isinstance(document, dict) or not isinstance(document.get("tools"), dict):
+        return document
+    bad_tools = set()
+    for location, _ in model_errors:
+        if len(location) < 2 or location[0] != "tools":
+            if location[:1] == ("tools",):
+                return document
+            continue
+        bad_tools.add(location[1])
+    tools = document["tools"]
+    return {**document, "tools": {k: v for k, v in tools.items() if k in bad_tools}}
+
+
 
 
 def _schema_problems(document: Any, out: _Collector) -> None:
@@ -270,7 +338,7 @@ def _explain(error: Any, document: Any) -> list[tuple[Location, str, bool]]:
 
     if keyword == "additionalProperties" and isinstance(instance, dict):
         allowed = list(error.schema.get("properties", {}))
-        items = []
+        items: list[tuple[Location, str, bool]] = []
         for key in instance:
             if key in allowed or key.startswith("x-"):
                 continue
@@ -280,7 +348,7 @@ def _explain(error: Any, document: Any) -> list[tuple[Location, str, bool]]:
         return [((), f'missing required key "{key}"', False) for key in expected
                 if key not in instance]
     if "then" in schema_path and location and location[-1] == "value":
-        op = _parent(document, location).get("op")
+        op = str(_parent(document, location).get("op"))
         if keyword == "format":
             return [((), f"regex {show_value(instance)} {error.cause or 'does not compile'}",
                      False)]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from policytui.risk import vocabulary as v
@@ -39,10 +40,11 @@ from policytui.risk.categories import (
 from policytui.risk.schema import ActionArgument, SchemaFacts, inspect_schema
 from policytui.risk.words import (
     DESCRIPTION_WINDOW,
+    SEPARATORS,
     base_verb,
     first_sentence,
     name_words,
-    sentence_words,
+    sentence_tokens,
     visible_token,
 )
 from policytui.toolinfo import ToolInfo
@@ -69,15 +71,13 @@ _KIND_TEXT: dict[str, str] = {
     v.MONEY: "moves money",
 }
 _CONNECTORS = frozenset(("or", "and"))
-# Alternatives to the leading verb in a description: the word after ",", "or", "and" or "/",
-# skipping one adverb ("or completely overwrite"). Zero-width so neighbours can overlap.
-_ALTERNATIVE = re.compile(r"(?:,|\bor\b|\band\b|/)(?=\s*(?:[A-Za-z]+ly\s+)?([A-Za-z]+))")
 _TERMINAL_TEXT = re.compile(r"\b(?:terminal|shell|repl|command line|console|bash)\b", re.I)
-_ADVERB = re.compile(r"^[a-z]+ly$")
+_LEAD_WINDOW = 80
+_NEVER_MONEY = frozenset((v.READ, v.REMOVE))  # reading or deleting never moves money
 _INDIRECT = frozenset(("to", "helps", "help", "can", "will", "lets"))
 
 
-@dataclass
+@dataclass(slots=True)
 class ActionRisk:
     """The risk of one value of a multi-action tool's action argument."""
 
@@ -90,7 +90,7 @@ class ActionRisk:
                 "evidence": list(self.evidence)}
 
 
-@dataclass
+@dataclass(slots=True)
 class Classification:
     """What a tool is, how bad a mistake with it can be, and the evidence for it.
 
@@ -131,16 +131,22 @@ class Classification:
 # ----- verbs in names ----------------------------------------------------------------------
 
 
-@dataclass
 class _NameVerbs:
-    words: list[str]
-    verb: str | None = None
-    kind: str | None = None
-    ambiguous: bool = False
-    alternatives: list[tuple[str, str]] = field(default_factory=list)
-    prefix: list[str] = field(default_factory=list)
-    launched: str | None = None  # "start" in "start_search"
-    forced: bool = False
+    """What the words of a name say. A plain slotted class: one is made per tool, so it stays
+    cheap to build."""
+
+    __slots__ = ("words", "verb", "kind", "ambiguous", "alternatives", "prefix", "launched",
+                 "forced")
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = words
+        self.verb: str | None = None
+        self.kind: str | None = None
+        self.ambiguous = False
+        self.alternatives: list[tuple[str, str]] = []
+        self.prefix: list[str] = []
+        self.launched: str | None = None  # "start" in "start_search"
+        self.forced = False
 
 
 def _name_verbs(text: str) -> _NameVerbs:
@@ -181,31 +187,35 @@ def _name_verbs(text: str) -> _NameVerbs:
 # ----- verbs in descriptions ---------------------------------------------------------------
 
 
-@dataclass
 class _DescriptionVerbs:
-    sentence: str
-    words: list[str]
-    lead: str | None = None
-    kind: str | None = None
-    indirect: bool = False  # found after "to"/"helps", not as the first word
-    alternatives: list[tuple[str, str]] = field(default_factory=list)
+    """What the first sentence of a description says (see `_NameVerbs`)."""
+
+    __slots__ = ("sentence", "words", "lead", "kind", "indirect", "alternatives")
+
+    def __init__(self, sentence: str, words: list[str]) -> None:
+        self.sentence = sentence
+        self.words = words
+        self.lead: str | None = None
+        self.kind: str | None = None
+        self.indirect = False  # found after "to"/"helps", not as the first word
+        self.alternatives: list[tuple[str, str]] = []
 
 
-def _description_verbs(description: str) -> _DescriptionVerbs:
-    sentence = first_sentence(description)
-    words = sentence_words(sentence)
-    found = _DescriptionVerbs(sentence, words)
+def _description_verbs(description: str, alternatives: bool = True) -> _DescriptionVerbs:
+    """The description's leading verb and, if `alternatives`, the verbs offered next to it."""
+    # Without alternatives only the first words matter: read less of the description.
+    sentence = first_sentence(description if alternatives else description[:_LEAD_WINDOW])
+    tokens = sentence_tokens(sentence)
+    found = _DescriptionVerbs(sentence, tokens)
+    count = len(tokens)
     start = 0
-    while start < 2 and start < len(words) and _ADVERB.match(words[start]):
+    while start < 2 and start < count and _is_adverb(tokens[start]):
         start += 1  # "Recursively search ..."
-    if start < len(words):
-        lead = base_verb(words[start])
-        if lead is not None:
-            found.lead, found.kind = lead, v.VERBS[lead]
-    if found.lead is None:
+    lead = base_verb(tokens[start]) if start < count else None
+    if lead is None:
         # "A detailed tool for ... This tool helps analyze ...": a verb after "to"/"helps"/
         # "can", anywhere in the opening of the description.
-        opening = sentence_words(description[:DESCRIPTION_WINDOW])
+        opening = sentence_tokens(description[:DESCRIPTION_WINDOW])
         for i in range(min(len(opening), 60) - 1):
             if opening[i] in _INDIRECT:
                 lead = base_verb(opening[i + 1])
@@ -213,68 +223,92 @@ def _description_verbs(description: str) -> _DescriptionVerbs:
                     found.lead, found.kind, found.indirect = lead, v.VERBS[lead], True
                     break
         return found
-    lead_word = words[start]
-    third_person = lead_word != found.lead  # "Creates" rather than "Create"
-    chain = {found.lead}
+    found.lead, found.kind = lead, v.VERBS[lead]
+    if not alternatives:
+        return found
+    third_person = tokens[start] != lead  # "Creates" rather than "Create"
+    chain = {lead}
     # Verbs chained right after the lead ("List, create or delete ...") always count.
     i = start + 1
-    while i < len(words):
-        word = words[i]
-        if word in _CONNECTORS:
-            i += 1
+    while i < count:
+        token = tokens[i]
+        i += 1
+        if token in SEPARATORS:
             continue
-        verb = base_verb(word)
-        if verb is None or verb in chain or (word != verb) != third_person:
+        verb = base_verb(token)
+        if verb is None or verb in chain or (token != verb) != third_person:
             break  # "List issues": a noun after a verb, not a second verb
         chain.add(verb)
         found.alternatives.append((verb, v.VERBS[verb]))
-        i += 1
     if found.kind == v.READ:
         # A read sentence names things ("a file or directory", "branches or commits"); only
         # the chain right after the lead verb is an alternative action.
         return found
-    for match in _ALTERNATIVE.finditer(sentence):
-        word = match.group(1)
-        low = word.lower()
-        verb = base_verb(low)
-        if verb is None or verb in chain:
+    # Any verb offered as an alternative later on ("Create a file or completely overwrite
+    # it"), inflected like the lead verb.
+    for i in [i for i, token in enumerate(tokens) if token in SEPARATORS]:
+        j = i + 1
+        if i <= start or j >= count:
             continue
-        # The alternative must be inflected like the lead ("Create ... or overwrite").
-        if (low != verb) != third_person:
+        if _is_adverb(tokens[j]) and j + 1 < count:
+            j += 1
+        token = tokens[j]
+        verb = base_verb(token)
+        if verb is None or verb in chain or (token != verb) != third_person:
             continue
         chain.add(verb)
         found.alternatives.append((verb, v.VERBS[verb]))
     return found
 
 
+def _is_adverb(token: str) -> bool:
+    return len(token) > 4 and token.endswith("ly")
+
+
 # ----- putting the signals together --------------------------------------------------------
 
 
-def _worst_kind(kinds: Iterable[str]) -> str:
-    return max(kinds, key=_KIND_ORDER.__getitem__)
+def _worst_kind(kinds: list[str]) -> str:
+    order = _KIND_ORDER
+    worst = kinds[0]
+    for kind in kinds:
+        if order[kind] > order[worst]:
+            worst = kind
+    return worst
 
 
 def _money_context(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts) -> bool:
     """Is money in sight: an amount argument, or a money noun other than the verb itself?"""
-    nouns = v.MONEY_NOUNS
-    return (
-        bool(facts.money_arguments)
-        or any(w in nouns and w != name.verb for w in name.words)
-        or any(w in nouns and w != desc.lead for w in desc.words[1:40])
-    )
+    if facts.money_arguments:
+        return True
+    hits = v.MONEY_NOUNS.intersection(name.words)
+    if hits and (len(hits) > 1 or name.verb not in hits):
+        return True
+    hits = v.MONEY_NOUNS.intersection(desc.words[1:40])
+    return bool(hits) and (len(hits) > 1 or desc.lead not in hits)
 
 
-@dataclass
 class _Verdict:
-    category: str
-    severity: str
-    confidence: float
-    evidence: list[str]
-    kind: str | None = None
+    __slots__ = ("category", "severity", "confidence", "evidence", "kind")
+
+    def __init__(self, category: str, severity: str, confidence: float, evidence: list[str],
+                 kind: str | None = None) -> None:
+        self.category = category
+        self.severity = severity
+        self.confidence = confidence
+        self.evidence = evidence
+        self.kind = kind
 
 
 def _quote(text: str) -> str:
+    """Quote server text (an argument name, an action value) for an evidence line."""
     return "'" + visible_token(text) + "'"
+
+
+def _word(text: str) -> str:
+    """Quote a word from our own tables or `name_words` (letters and digits only, so there is
+    nothing to escape)."""
+    return "'" + text + "'"
 
 
 def _financial(kind: str | None, verb: str | None, words: list[str], money: bool,
@@ -285,11 +319,13 @@ def _financial(kind: str | None, verb: str | None, words: list[str], money: bool
     if verb is None or kind in (v.READ, v.REMOVE):
         return False
     if verb in v.MONEY_IF_CONTEXT and money:
-        evidence.append(f"verb {_quote(verb)} with money in sight moves money")
+        evidence.append(f"verb {_word(verb)} with money in sight moves money")
         return True
-    movement = next((w for w in words if w in v.MONEY_MOVEMENT_NOUNS and w != verb), None)
-    if movement is not None:
-        evidence.append(f"name noun {_quote(movement)}: {verb} of a money movement")
+    movement_nouns = v.MONEY_MOVEMENT_NOUNS
+    nouns = [w for w in words if w in movement_nouns and w != verb]
+    if nouns:
+        movement = nouns[0]
+        evidence.append(f"name noun {_word(movement)}: {verb} of a money movement")
         return True
     if kind in (v.WRITE, v.EXECUTE) and facts.money_arguments and money:
         evidence.append(f"argument {_quote(facts.money_arguments[0])} is an amount of money")
@@ -301,61 +337,69 @@ def _single(tool_name: str, name: _NameVerbs, desc: _DescriptionVerbs, facts: Sc
             ) -> _Verdict:
     """Classify a tool that does one thing, from its name, description and schema."""
     evidence: list[str] = []
-    kinds: list[str] = []
+    order = _KIND_ORDER
+    texts = _KIND_TEXT
+    kind: str | None = None  # the worst kind seen so far
     confidence = 0.2
-    if name.kind is not None and name.verb is not None:
-        where = f" (after prefix {_quote('_'.join(name.prefix))})" if name.prefix else ""
+    name_kind = name.kind
+    if name_kind is not None and name.verb is not None:
+        kind = name_kind
         if name.launched:
-            evidence.append(f"name verb {_quote(name.launched)} starts a {_quote(name.verb)}, "
-                            f"which {_KIND_TEXT[name.kind]}")
+            evidence.append(f"name verb '{name.launched}' starts a '{name.verb}', "
+                            f"which {texts[name_kind]}")
+        elif name.prefix:
+            evidence.append(f"name verb '{name.verb}' (after prefix '{'_'.join(name.prefix)}') "
+                            f"{texts[name_kind]}")
         else:
-            evidence.append(f"name verb {_quote(name.verb)}{where} {_KIND_TEXT[name.kind]}")
-        kinds.append(name.kind)
-        for verb, kind in name.alternatives:
-            evidence.append(f"name also says {_quote(verb)}, which {_KIND_TEXT[kind]}")
-            kinds.append(kind)
+            evidence.append(f"name verb '{name.verb}' {texts[name_kind]}")
+        for verb, other in name.alternatives:
+            evidence.append(f"name also says '{verb}', which {texts[other]}")
+            if order[other] > order[kind]:
+                kind = other
         confidence = 0.65 if name.ambiguous else 0.75
-        if desc.kind is not None:
-            lead = _quote(desc.lead or "")
-            if name.kind != v.READ and _KIND_ORDER[desc.kind] > _KIND_ORDER[_worst_kind(kinds)]:
+        desc_kind = desc.kind
+        if desc_kind is not None:
+            if name_kind != v.READ and order[desc_kind] > order[kind]:
                 # Only a writer's description can raise the stakes; a reader's names things.
-                kinds.append(desc.kind)
-                evidence.append(f"description starts with {lead}, which {_KIND_TEXT[desc.kind]}")
-            elif _KIND_RISK[desc.kind][0] == _KIND_RISK[name.kind][0]:
+                kind = desc_kind
+                evidence.append(f"description starts with '{desc.lead}', which "
+                                f"{texts[desc_kind]}")
+            elif _KIND_RISK[desc_kind][0] == _KIND_RISK[name_kind][0]:
                 confidence += 0.1
-                evidence.append(f"description starts with {lead}, which agrees")
+                evidence.append(f"description starts with '{desc.lead}', which agrees")
             else:
                 confidence -= 0.1
-                evidence.append(f"description starts with {_quote(desc.lead or '')}, which "
-                                f"{_KIND_TEXT[desc.kind]} (the name wins)")
-        if name.kind != v.READ:
-            for verb, kind in desc.alternatives:
-                if _KIND_ORDER[kind] > _KIND_ORDER[_worst_kind(kinds)]:
-                    kinds.append(kind)
-                    evidence.append(f"description also offers {_quote(verb)}, which "
-                                    f"{_KIND_TEXT[kind]}")
+                evidence.append(f"description starts with '{desc.lead}', which "
+                                f"{texts[desc_kind]} (the name wins)")
+        if name_kind != v.READ:
+            for verb, other in desc.alternatives:
+                if order[other] > order[kind]:
+                    kind = other
+                    evidence.append(f"description also offers '{verb}', which {texts[other]}")
     elif desc.kind is not None:
+        kind = desc.kind
         how = "description says" if desc.indirect else "description starts with"
-        evidence.append(f"{how} {_quote(desc.lead or '')}, which {_KIND_TEXT[desc.kind]}")
-        kinds.append(desc.kind)
+        evidence.append(f"{how} '{desc.lead}', which {texts[kind]}")
         confidence = 0.45 if desc.indirect else 0.55
-        for verb, kind in desc.alternatives:
-            evidence.append(f"description also offers {_quote(verb)}, which {_KIND_TEXT[kind]}")
-            kinds.append(kind)
-    if kinds:
-        kind = _worst_kind(kinds)
+        for verb, other in desc.alternatives:
+            evidence.append(f"description also offers '{verb}', which {texts[other]}")
+            if order[other] > order[kind]:
+                kind = other
+    if kind is not None:
         category, severity = _KIND_RISK[kind]
     else:
-        kind = None
         category, severity = OTHER, LOW
         evidence.append("no verb found in the name or the description's first sentence")
 
-    verb = name.verb or desc.lead
-    money = _money_context(name, desc, facts)
-    words = name.words if name.verb else desc.words[:12]
-    if category != FINANCIAL and _financial(kind, verb, words, money, facts, evidence):
-        category, severity = FINANCIAL, CRITICAL
-        confidence = max(confidence, 0.7)
+    if kind is not None and kind not in _NEVER_MONEY:
+        verb = name.verb or desc.lead
+        # Money context matters only for verbs like "send" or with an amount argument.
+        money = bool(facts.money_arguments) or (
+            verb in v.MONEY_IF_CONTEXT and _money_context(name, desc, facts))
+        words = name.words if name.verb else desc.words[:12]
+        if _financial(kind, verb, words, money, facts, evidence):
+            category, severity = FINANCIAL, CRITICAL
+            confidence = max(confidence, 0.7)
 
     # Arguments that take code make it Execute whatever the name says ("read_query" runs SQL).
     if facts.code_arguments and category in (READ, OTHER, WRITE, EXECUTE):
@@ -382,42 +426,65 @@ def _single(tool_name: str, name: _NameVerbs, desc: _DescriptionVerbs, facts: Sc
 
 
 def _action_risk(value: str, money: bool, facts: SchemaFacts) -> ActionRisk:
+    money_argument = facts.money_arguments[0] if facts.money_arguments else None
+    category, severity, evidence = _action_risk_cached(value, money, money_argument)
+    return ActionRisk(category, severity, list(evidence))
+
+
+@lru_cache(maxsize=4096)
+def _action_risk_cached(value: str, money: bool, money_argument: str | None
+                        ) -> tuple[str, str, tuple[str, ...]]:
+    """The risk of one action value. Cached: the same few actions ("get", "delete") recur
+    across every multi-action tool of a server."""
     verbs = _name_verbs(value)
     shown = _quote(value)
     if verbs.kind is None or verbs.verb is None:
-        return ActionRisk(OTHER, LOW, [f"action {shown}: no known verb"])
-    kinds = [verbs.kind] + [k for _, k in verbs.alternatives]
-    kind = _worst_kind(kinds)
+        return OTHER, LOW, (f"action {shown}: no known verb",)
+    kind = verbs.kind
+    for _, other in verbs.alternatives:
+        if _KIND_ORDER[other] > _KIND_ORDER[kind]:
+            kind = other
     category, severity = _KIND_RISK[kind]
-    evidence = [f"action {shown}: verb {_quote(verbs.verb)} {_KIND_TEXT[verbs.kind]}"]
+    evidence = [f"action {shown}: verb {_word(verbs.verb)} {_KIND_TEXT[verbs.kind]}"]
+    facts = SchemaFacts(None, (), (money_argument,) if money_argument else (), ())
     if category != FINANCIAL and _financial(kind, verbs.verb, verbs.words, money, facts,
                                             evidence):
         category, severity = FINANCIAL, CRITICAL
     elif category in (WRITE, DESTRUCTIVE) and severity != CRITICAL and verbs.forced:
         evidence.append(f"action {shown} says 'force'")
         category, severity = DESTRUCTIVE, CRITICAL
-    return ActionRisk(category, severity, evidence)
+    return category, severity, tuple(evidence)
 
 
 def _multi(tool_name: str, action: ActionArgument, name: _NameVerbs, desc: _DescriptionVerbs,
            facts: SchemaFacts) -> tuple[_Verdict, dict[str, ActionRisk]]:
     money = _money_context(name, desc, facts)
-    actions = {value: _action_risk(value, money, facts) for value in action.values}
-    worst_action, worst = max(actions.items(), key=lambda item: risk_key(item[1].category,
-                                                                         item[1].severity))
-    known = sum(1 for r in actions.values() if r.evidence and "no known verb" not in r.evidence[0])
+    actions: dict[str, ActionRisk] = {}
+    reads: list[str] = []
+    unknown: list[str] = []
+    worst_action = ""
+    worst_key = (-1, -1, -1)
+    for value in action.values:
+        risk = _action_risk(value, money, facts)
+        actions[value] = risk
+        if risk.category == READ:
+            reads.append(value)
+        elif risk.category == OTHER:
+            unknown.append(value)  # only an action with no known verb is Other
+        key = risk_key(risk.category, risk.severity)
+        if key > worst_key:
+            worst_key, worst_action = key, value
+    worst = actions[worst_action]
     evidence = [f"multi-action tool: argument {_quote(action.name)} selects one of "
                 f"{len(actions)} actions"]
     if worst.category != READ:
         evidence.append(f"action enum includes {_quote(worst_action)} ({worst.category})")
-    reads = [a for a, r in actions.items() if r.category == READ]
     if reads:
         evidence.append("read actions: " + ", ".join(visible_token(a, 30) for a in reads[:20]))
-    unknown = [a for a, r in actions.items() if "no known verb" in r.evidence[0]]
     if unknown:
         evidence.append("actions with no known verb: "
                         + ", ".join(visible_token(a, 30) for a in unknown[:20]))
-    confidence = 0.6 + 0.25 * (known / len(actions))
+    confidence = 0.6 + 0.25 * ((len(actions) - len(unknown)) / len(actions))
     verdict = _Verdict(worst.category, worst.severity, round(confidence, 2), evidence)
     return verdict, actions
 
@@ -482,16 +549,21 @@ def classify(tool: ToolInfo, override: str | None = None, *,
     """Classify one tool. Never raises on odd tool data; an unknown override is ignored (and
     said so in the evidence). `use_annotations=False` classifies from words and schema alone
     (used to measure the classifier against servers' own annotations)."""
-    name_text = _text(getattr(tool, "name", ""))
-    desc_text = _text(getattr(tool, "description", ""))
+    name_text = getattr(tool, "name", "")
+    if type(name_text) is not str:
+        name_text = _text(name_text)
+    desc_text = getattr(tool, "description", "")
+    if type(desc_text) is not str:
+        desc_text = _text(desc_text)
     schema = getattr(tool, "input_schema", None)
     annotations = getattr(tool, "annotations", None)
-    if not isinstance(annotations, Mapping):
+    if type(annotations) is not dict and not isinstance(annotations, Mapping):
         annotations = {}
 
     facts = inspect_schema(schema)
     name = _name_verbs(name_text)
-    desc = _description_verbs(desc_text)
+    # A reader's name is never raised by its description, so skip looking for alternatives.
+    desc = _description_verbs(desc_text, facts.action is None and name.kind != v.READ)
     actions: dict[str, ActionRisk] = {}
     action_path: str | None = None
     if facts.action is not None:
@@ -499,7 +571,7 @@ def classify(tool: ToolInfo, override: str | None = None, *,
         action_path = facts.action.path
     else:
         verdict = _single(name_text, name, desc, facts)
-    if use_annotations:
+    if use_annotations and annotations:
         _apply_annotations(verdict, actions, annotations)
 
     overridden = False

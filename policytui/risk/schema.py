@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 from policytui.risk.vocabulary import (
@@ -38,9 +40,15 @@ _MONEY_NAME = re.compile(r"amount|price|currency|cost")
 _QUERY_NAME = re.compile(r"query|statement|stmt|command|code|expr")
 
 
+@lru_cache(maxsize=8192)
+def _normalize(name: str) -> str:
+    return _NOT_ALNUM.sub("", name.lower())
+
+
 def normalize(name: str) -> str:
-    """An argument name reduced to lower-case letters and digits ("Action_Type" -> "actiontype")."""
-    return _NOT_ALNUM.sub("", name[:100].lower())
+    """An argument name reduced to lower-case letters and digits ("Action_Type" -> "actiontype").
+    Cached: servers reuse the same few argument names across all their tools."""
+    return _normalize(name[:100])
 
 
 @dataclass(frozen=True)
@@ -131,40 +139,70 @@ _ACTION_ORDER = (
 assert set(_ACTION_ORDER) == ACTION_ARGUMENTS
 
 
-def _action_argument(schema: dict[str, Any], props: list[tuple[str, dict[str, Any]]]
-                     ) -> ActionArgument | None:
+def _union_action(schema: dict[str, Any]) -> ActionArgument | None:
+    """A discriminated union at the top: {"oneOf": [{"properties": {"action": {"const": ..}}}]}."""
+    merged: dict[str, list[str]] = {}
+    for key in ("oneOf", "anyOf"):
+        variants = schema.get(key)
+        if not isinstance(variants, list):
+            continue
+        for variant in variants[:MAX_VARIANTS]:
+            for name, prop in top_properties(variant):
+                if _traits_of(name[:100]) & _ACTION:
+                    values = _enum_values(prop)
+                    if values:
+                        merged.setdefault(name, []).extend(values)
     best: tuple[int, str, tuple[str, ...]] | None = None
-    for name, prop in props:
-        key = normalize(name)
-        if key not in ACTION_ARGUMENTS:
-            continue
-        values = _enum_values(prop)
-        if not values:
-            continue
+    for name, values in merged.items():
         values_t = _dedupe(values)
-        if len(values_t) >= 2 and (best is None or _preference(key) < best[0]):
-            best = (_preference(key), name, values_t)
-    if best is None:
-        # A discriminated union at the top: {"oneOf": [{"properties": {"action": {"const": ..}}}]}
-        merged: dict[str, list[str]] = {}
-        for key in ("oneOf", "anyOf"):
-            variants = schema.get(key)
-            if not isinstance(variants, list):
-                continue
-            for variant in variants[:MAX_VARIANTS]:
-                for name, prop in top_properties(variant):
-                    if normalize(name) in ACTION_ARGUMENTS:
-                        values = _enum_values(prop)
-                        if values:
-                            merged.setdefault(name, []).extend(values)
-        for name, values in merged.items():
-            values_t = _dedupe(values)
-            pref = _preference(normalize(name))
-            if len(values_t) >= 2 and (best is None or pref < best[0]):
-                best = (pref, name, values_t)
-    if best is None:
-        return None
-    return ActionArgument(best[1], best[2])
+        pref = _preference(normalize(name))
+        if len(values_t) >= 2 and (best is None or pref < best[0]):
+            best = (pref, name, values_t)
+    return ActionArgument(best[1], best[2]) if best else None
+
+
+# Bit flags for what an argument's name alone says; computed once per distinct name.
+_ACTION, _FORCE, _MONEY, _SHELL, _SQL, _QUERYISH = 1, 2, 4, 8, 16, 32
+_SHELL_OR_SQL = _SHELL | _SQL
+
+
+@lru_cache(maxsize=8192)
+def _traits_of(name: str) -> int:
+    key = _normalize(name)
+    traits = 0
+    if key in ACTION_ARGUMENTS:
+        traits |= _ACTION
+    if key in FORCE_ARGUMENTS:
+        traits |= _FORCE
+    if key in MONEY_ARGUMENTS or _MONEY_NAME.search(key):
+        traits |= _MONEY
+    if key in SHELL_ARGUMENTS:
+        traits |= _SHELL
+    elif key in SQL_ARGUMENTS:
+        traits |= _SQL
+    if _QUERY_NAME.search(key):
+        traits |= _QUERYISH
+    return traits
+
+
+_DESC_SHELL, _DESC_SQL = 64, 128
+
+
+@lru_cache(maxsize=16384)
+def _property_flags(name: str, description: str) -> int:
+    """What an argument's name and description say, as bit flags. Cached on the pair: servers
+    repeat the same arguments ("namespace", "The namespace of the flow") across their tools."""
+    flags = _traits_of(name)
+    if description and not flags & _SHELL_OR_SQL:
+        if _SHELL_TEXT.search(description):
+            flags |= _DESC_SHELL
+        elif flags & _QUERYISH and _SQL_TEXT.search(description):
+            # "query: SELECT SQL query to execute"; a "database: the SQL database" is no code.
+            flags |= _DESC_SQL
+    return flags
+
+
+_INTERESTING = _ACTION | _FORCE | _MONEY | _SHELL | _SQL | _DESC_SHELL | _DESC_SQL
 
 
 def _is_textual(prop: dict[str, Any]) -> bool:
@@ -186,33 +224,49 @@ def inspect_schema(schema: Any) -> SchemaFacts:
     """Everything the classifier wants from an input schema, in one pass over its properties."""
     if not isinstance(schema, dict):
         return _EMPTY
-    props = top_properties(schema)
-    action = _action_argument(schema, props)
+    props = schema.get("properties")
+    action_best: tuple[int, str, tuple[str, ...]] | None = None
     code: list[tuple[str, str]] = []
     money: list[str] = []
     force: list[str] = []
-    for name, prop in props:
-        key = normalize(name)
-        if action is not None and name == action.name:
-            continue
-        if key in FORCE_ARGUMENTS:
-            force.append(name)
-        if key in MONEY_ARGUMENTS or _MONEY_NAME.search(key):
-            money.append(name)
-        if not _is_textual(prop):
-            continue
-        if key in SHELL_ARGUMENTS:
-            code.append((name, "shell"))
-            continue
-        if key in SQL_ARGUMENTS:
-            code.append((name, "sql"))
-            continue
-        description = prop.get("description")
-        if isinstance(description, str) and description:
-            text = description[:_DESCRIPTION_WINDOW]
-            if _SHELL_TEXT.search(text):
+    if isinstance(props, dict):
+        for name, prop in islice(props.items(), MAX_PROPERTIES):
+            if type(prop) is not dict or type(name) is not str:
+                continue
+            description = prop.get("description")
+            # Slicing a short string returns it as is, so this allocates only for long ones
+            # (and keeps huge hostile strings out of the cache).
+            flags = _property_flags(
+                name[:100],
+                description[:_DESCRIPTION_WINDOW] if type(description) is str else "",
+            ) & _INTERESTING
+            if not flags:
+                continue
+            if flags & _ACTION:
+                values = _enum_values(prop)
+                if values:
+                    values_t = _dedupe(values)
+                    pref = _preference(normalize(name))
+                    if len(values_t) >= 2 and (action_best is None or pref < action_best[0]):
+                        action_best = (pref, name, values_t)
+                    continue  # an argument with a choice of values is no free text
+            if flags & _FORCE:
+                force.append(name)
+            if flags & _MONEY:
+                money.append(name)
+            if flags & (_SHELL | _DESC_SHELL) and _is_textual(prop):
                 code.append((name, "shell"))
-            elif _QUERY_NAME.search(key) and _SQL_TEXT.search(text):
-                # "query: SELECT SQL query to execute"; a "database: the SQL database" is no code.
+            elif flags & (_SQL | _DESC_SQL) and _is_textual(prop):
                 code.append((name, "sql"))
+    if action_best is not None:
+        action: ActionArgument | None = ActionArgument(action_best[1], action_best[2])
+    else:
+        action = _union_action(schema) if ("oneOf" in schema or "anyOf" in schema) else None
+    if action is not None:
+        # The action selector itself is not code or money, whatever its name.
+        code = [c for c in code if c[0] != action.name]
+        money = [m for m in money if m != action.name]
+        force = [f for f in force if f != action.name]
+    if not (code or money or force or action):
+        return _EMPTY
     return SchemaFacts(action, tuple(code), tuple(money), tuple(force))

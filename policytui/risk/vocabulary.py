@@ -140,16 +140,11 @@ FORCE_ARGUMENTS: frozenset[str] = frozenset(
     "force overwrite forceoverwrite hard harddelete purge truncate replaceexisting".split()
 )
 
-# Phrases at the start of a description that come before its real verb.
-DESCRIPTION_LEADS = (
-    r"(?:this|the) (?:mcp )?tool (?:will |can |lets you |allows you to |is used to |helps (?:you )?(?:to )?)?",
-    r"(?:a )?tool (?:to|that|for|which) ",
-    r"use (?:this|it)(?: tool)? to ",
-    r"allows? (?:you |the user |users |agents? |the agent )?to ",
-    r"lets? (?:you |the user |users |agents? )?",
-    r"(?:can be |is )?used to ",
-    r"helps? (?:you )?(?:to )?",
-    r"will ",
-    r"you can ",
-    r"(?:in order )?to ",
+# Words skipped at the start of a description before its real verb: "This tool lets you
+# delete ...", "Use this tool to create ...", "Can be used to run ...".
+LEAD_IN_WORDS: frozenset[str] = frozenset(
+    """
+    this the a an mcp tool will can lets let you allows allow to is used helps help that which
+    for use it user users agent agents be please simply
+    """.split()
 )

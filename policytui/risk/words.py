@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from policytui.risk.vocabulary import DESCRIPTION_LEADS, VERBS
+from policytui.risk.vocabulary import LEAD_IN_WORDS, VERBS
 
 # Longest stretch of a description that is read. The leading verb and its alternatives sit in
 # the first sentence; nothing past this limit changes a classification, which keeps huge
@@ -19,17 +19,23 @@ NAME_WINDOW = 200
 
 # camelCase and PascalCase humps, acronyms ("getHTTPResponse" -> get HTTP Response) and digits.
 _NAME_PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
-_WORDS = re.compile(r"[A-Za-z]+")
+_LOWER_PARTS = re.compile(r"[a-z]+|[0-9]+")
+# Words and the separators that join alternatives ("create, update or delete").
+_TOKENS = re.compile(r"[a-z]+|[,/]")
 # End of the first sentence: ". " or ".\n", "? ", "! ", a blank line, or a colon list.
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n\s*\n|:\s*\n")
-_LEAD = re.compile(r"^(?:" + "|".join(DESCRIPTION_LEADS) + r")", re.IGNORECASE)
-# Markdown and punctuation that may precede the first word.
-_LEADING_JUNK = re.compile(r"^[\s#>*_`'\"\-\u2022\[\(]+")
+SEPARATORS = frozenset((",", "/", "or", "and"))
+_MAX_LEAD_IN = 8
 
 
 def name_words(name: str) -> list[str]:
     """The words of a tool (or action) name, lower case, in order."""
-    return [part.lower() for part in _NAME_PARTS.findall(name[:NAME_WINDOW])]
+    name = name[:NAME_WINDOW]
+    if name.islower() or not name.isascii():
+        if name.isascii():
+            return _LOWER_PARTS.findall(name)  # snake_case, kebab-case: the common case
+        return [part.lower() for part in _NAME_PARTS.findall(name)]
+    return [part.lower() for part in _NAME_PARTS.findall(name)]
 
 
 def first_sentence(description: str) -> str:
@@ -39,11 +45,15 @@ def first_sentence(description: str) -> str:
     return text[: match.start()] if match else text
 
 
-def sentence_words(sentence: str) -> list[str]:
-    """Lower-case words of a sentence, lead-in phrases ("This tool lets you") removed."""
-    text = _LEADING_JUNK.sub("", sentence)
-    text = _LEAD.sub("", text, count=1)
-    return [w.lower() for w in _WORDS.findall(text)]
+def sentence_tokens(sentence: str) -> list[str]:
+    """Lower-case words and the separators "," and "/" of a sentence, with lead-in words
+    ("This tool lets you", "Use this to") dropped from its start."""
+    tokens = _TOKENS.findall(sentence.lower())
+    skip = 0
+    limit = min(len(tokens), _MAX_LEAD_IN)
+    while skip < limit and tokens[skip] in LEAD_IN_WORDS:
+        skip += 1
+    return tokens[skip:] if skip else tokens
 
 
 def base_verb(word: str) -> str | None:
@@ -61,18 +71,20 @@ def base_verb(word: str) -> str | None:
     return None
 
 
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
 def visible_token(text: str, limit: int = 40) -> str:
-    """A piece of server text made safe to show inside an evidence line: control and escape
-    characters become visible escapes, and it is cut to `limit` characters."""
-    out = []
-    for ch in text[: limit + 1]:
-        code = ord(ch)
-        if code < 32 or code == 127 or 0x80 <= code < 0xA0 or 0x202A <= code <= 0x202E \
-                or 0x2066 <= code <= 0x2069:
-            out.append(f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    shown = "".join(out)
-    if len(text) > limit:
+    """A piece of server text made safe to show inside an evidence line: control, escape and
+    bidi characters become visible escapes, and it is cut to `limit` characters."""
+    if len(text) <= limit and _UNSAFE.search(text) is None:
+        return text  # the common case: a plain short word
+    shown = _UNSAFE.sub(_escape, text[: limit + 1])
+    if len(text) > limit or len(shown) > limit:
         shown = shown[:limit] + "…"
     return shown
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}"

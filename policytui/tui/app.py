@@ -51,6 +51,7 @@ from policytui.tui.screens.dialogs import Choice, ChoiceScreen, tail_text
 from policytui.tui.screens.filters import FilterScreen
 from policytui.tui.screens.help import HelpScreen
 from policytui.tui.screens.limits import LimitsResult, LimitsScreen
+from policytui.tui.screens.picker import ServerChoice, ServerPickerScreen
 from policytui.tui.table import ToolTable
 
 PREVIEW_LINES = 4000
@@ -63,19 +64,19 @@ ListingLoader = Callable[[], ServerListing]
 # Every action: (binding key, action, footer text, binding id, shown in footer, palette help).
 ACTIONS: list[tuple[str, str, str, str, bool, str]] = [
     ("question_mark", "help", "Help", "help", True, "Show every key"),
+    ("ctrl+s", "save", "Save", "save", True, "Write policy.json"),
     ("a", "decide('allow')", "Allow", "allow", True, "Allow the selected tool"),
     ("d", "decide('deny')", "Deny", "deny", True, "Deny the selected tool"),
     ("h", "decide('hide')", "Hide", "hide", True, "Hide the selected tool from tools/list"),
-    ("r", "decide('approve')", "Approve", "approve", True, "Every call of the selected tool waits for a human"),
+    ("r", "decide('approve')", "Approve", "approve", True, "Require approval: every call of the selected tool waits for a human"),
     ("l", "limits", "Limits", "limits", True, "Edit rate limits of the selected tool and all tools"),
     ("c", "conditions", "Conds", "conditions", True, "Edit argument conditions and the reason"),
     ("D", "toggle_default", "Default", "toggle_default", True, "Switch the default between deny and allow"),
     ("slash", "filter", "Filter", "filter", True, "Filter tools by name"),
-    ("ctrl+s", "save", "Save", "save", True, "Write policy.json"),
-    ("ctrl+z", "undo", "Undo", "undo", False, "Undo the last change"),
+    ("ctrl+z", "undo", "Undo", "undo", True, "Undo the last change"),
     ("ctrl+y", "redo", "Redo", "redo", False, "Redo the change undone last"),
     ("x", "reset", "Reset", "reset", False, "Remove the tool's rule so the default decides"),
-    ("b", "bulk", "Bulk", "bulk", False, "Apply a decision to every tool shown (after filtering)"),
+    ("b", "bulk", "Bulk", "bulk", True, "Apply a decision to every tool shown (after filtering)"),
     ("f", "filter_menu", "Filter by…", "filter_menu", False, "Filter by category, severity, decision or drift"),
     ("escape", "clear_filter", "Clear filter", "clear_filter", False, "Show all tools again"),
     ("s", "sort", "Sort", "sort", False, "Sort by the next column"),
@@ -131,10 +132,14 @@ class PolicyApp(App[int]):
         load_offline: ListingLoader | None = None,
         target_label: str = "",
         theme: str | None = None,
+        pick_from: list[ServerChoice] | None = None,
+        loaders_for: Callable[[str], tuple[ListingLoader, ListingLoader | None]] | None = None,
     ) -> None:
         super().__init__()
-        if listing is None and load_listing is None:
-            raise ValueError("give a listing or a way to load one")
+        if listing is None and load_listing is None and not (pick_from and loaders_for):
+            raise ValueError("give a listing, a way to load one, or servers to pick from")
+        self.pick_from = pick_from or []
+        self.loaders_for = loaders_for
         self.policy_path = Path(policy_path)
         self.initial_listing = listing
         self.load_listing = load_listing
@@ -145,10 +150,15 @@ class PolicyApp(App[int]):
         self.report: Any = None
         self.started_at = time.monotonic()
         self._panel_timer: Any = None
-        if theme:
-            self.theme = theme
-        else:
-            self.theme = DEFAULT_THEME
+        self._loading_timer: Any = None
+        # Set once the tools are on screen; tests and scripts `await app.loaded.wait()`.
+        self.loaded = asyncio.Event()
+        self.theme = theme or terminal_theme()
+
+    @property
+    def main(self) -> Screen:
+        """The editor's own screen, even while a dialog is on top (App.query_one asks the top one)."""
+        return self.screen_stack[0]
 
     # ----- layout -------------------------------------------------------------------------
 
@@ -186,42 +196,67 @@ class PolicyApp(App[int]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#filter").display = False
-        self.query_one("#banner").display = False
-        self.query_one("#tools").display = False
-        self.query_one("#panels").display = False
+        self.main.query_one("#filter").display = False
+        self.main.query_one("#banner").display = False
+        self.main.query_one("#tools").display = False
+        self.main.query_one("#panels").display = False
         self._paint_status()
-        if self.initial_listing is not None:
-            self._open_listing(self.initial_listing)
+        self._loading_timer = self.set_interval(0.1, self._tick_loading)
+        if self.pick_from:
+            self._pick_server()
         else:
-            self._loading_timer = self.set_interval(0.1, self._tick_loading)
             self.discover()
 
     def on_resize(self) -> None:
-        self.query_one("#body").set_class(self.size.width >= 150, "-wide")
+        self.main.query_one("#body").set_class(self.size.width >= 150, "-wide")
+        self._paint_status()
 
     # ----- discovery ----------------------------------------------------------------------
 
     def _tick_loading(self) -> None:
         elapsed = time.monotonic() - self.started_at
-        text = Text("Starting ")
-        text.append(one_line(self.target_label or "the server", 120), style="bold")
-        text.append(f" and listing its tools… {elapsed:.1f} s")
-        self.query_one("#loading-text", Static).update(text)
+        if self.initial_listing is not None:
+            text = Text(f"Reading {len(self.initial_listing.tools):,} tools and classifying them… {elapsed:.1f} s")
+        else:
+            text = Text("Starting ")
+            text.append(one_line(self.target_label or "the server", 120), style="bold")
+            text.append(f" and listing its tools… {elapsed:.1f} s")
+        for widget in self.main.query("#loading-text").results(Static):
+            widget.update(text)  # (absent while the app shuts down)
 
     @work(exclusive=True, group="discover", exit_on_error=False)
     async def discover(self, offline: bool = False) -> None:
         """Start the server (or read the snapshot) off the UI thread; never crash on failure."""
         self.started_at = time.monotonic()
         loader = self.load_offline if offline else self.load_listing
-        assert loader is not None
         try:
-            listing = await asyncio.to_thread(loader)
+            if self.initial_listing is not None and not offline:
+                listing = self.initial_listing
+            else:
+                assert loader is not None
+                listing = await asyncio.to_thread(loader)
             state = await asyncio.to_thread(EditorState.open, listing, self.policy_path)
         except Exception as exc:  # every failure becomes a dialog, never a traceback
             self._discovery_failed(exc)
             return
         self._install(state)
+
+    def _pick_server(self) -> None:
+        def picked(name: str | None) -> None:
+            if not name or self.loaders_for is None:
+                self.exit(0)
+                return
+            try:
+                self.load_listing, self.load_offline = self.loaders_for(name)
+            except Exception as exc:  # an unusable entry: say why, let the user pick again
+                self.notify(one_line(str(exc), 200), severity="error", markup=False)
+                self._pick_server()
+                return
+            self.target_label = name
+            self._paint_status()
+            self.discover()
+
+        self.push_screen(ServerPickerScreen(self.pick_from), picked)
 
     def _discovery_failed(self, exc: BaseException) -> None:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
@@ -237,36 +272,30 @@ class PolicyApp(App[int]):
             detail=tail_text(stderr) if stderr else None,
             cancel="quit",
             id="failure",
+            detail_at_end=True,
         )
 
         def answered(answer: str | None) -> None:
+            # After the dialog is gone: a fast failure must not push its dialog under this one.
             if answer == "retry":
-                self.discover()
+                self.call_after_refresh(self.discover)
             elif answer == "offline":
-                self.discover(offline=True)
+                self.call_after_refresh(self.discover, True)
             else:
-                self.exit(1)
+                self.exit(1, return_code=1)
 
         self.push_screen(screen, answered)
 
-    def _open_listing(self, listing: ServerListing) -> None:
-        try:
-            state = EditorState.open(listing, self.policy_path)
-        except Exception as exc:
-            self._discovery_failed(exc)
-            return
-        self._install(state)
-
     def _install(self, state: EditorState) -> None:
         self.state = state
-        if getattr(self, "_loading_timer", None) is not None:
+        if self._loading_timer is not None:
             self._loading_timer.stop()
-        self.query_one("#loading").display = False
-        table = self.query_one(ToolTable)
+        self.main.query_one("#loading").display = False
+        table = self.main.query_one(ToolTable)
         table.display = True
-        self.query_one("#panels").display = True
+        self.main.query_one("#panels").display = True
         listing = state.listing
-        banner = self.query_one("#banner", Static)
+        banner = self.main.query_one("#banner", Static)
         if listing.offline_reason:
             text = Text("OFFLINE ", style="bold")
             text.append(f"showing a snapshot ({one_line(listing.source or 'file', 80)}): ")
@@ -279,6 +308,7 @@ class PolicyApp(App[int]):
         self._changed(full=True)
         if state.load_problems:
             self._show_load_problems()
+        self.loaded.set()
 
     def _show_load_problems(self) -> None:
         assert self.state is not None
@@ -293,20 +323,21 @@ class PolicyApp(App[int]):
                 cancel="edit",
                 id="load-problems",
             ),
-            lambda answer: self.exit(1) if answer == "quit" else None,
+            lambda answer: self.exit(1, return_code=1) if answer == "quit" else None,
         )
 
     # ----- drawing ------------------------------------------------------------------------
 
     def _paint_status(self) -> None:
         status = Text(no_wrap=True, overflow="ellipsis")
-        status.append(" policytui ", style="reverse bold")
+        if self.size.width >= 110:
+            status.append(" policytui ", style="reverse bold")
         state = self.state
         if state is None:
             status.append("  ")
             status.append(one_line(self.target_label, 60))
             status.append("  starting…", style="dim")
-            self.query_one("#status", Static).update(status)
+            self.main.query_one("#status", Static).update(status)
             return
         listing = state.listing
         status.append(" ")
@@ -314,7 +345,7 @@ class PolicyApp(App[int]):
         if listing.server_version:
             status.append(" " + one_line(listing.server_version, 20))
         status.append(f" · {listing.transport} · {len(listing.tools)} tools")
-        shown = len(self.query_one(ToolTable).view)
+        shown = len(self.main.query_one(ToolTable).view)
         if self.row_filter.active:
             status.append(f" ({shown} shown)", style="bold")
         status.append(" │ ")
@@ -333,13 +364,13 @@ class PolicyApp(App[int]):
                 status.append(f" │ ! {len(report.warnings)} warnings")
             else:
                 status.append(" │ ✓ valid")
-        self.query_one("#status", Static).update(status)
+        self.main.query_one("#status", Static).update(status)
 
     def _refresh_view(self, keep: str | None = None) -> None:
         state = self.state
         if state is None:
             return
-        table = self.query_one(ToolTable)
+        table = self.main.query_one(ToolTable)
         if keep is None and table.current_row is not None:
             keep = table.current_row.name
         view = state.view(self.row_filter, table.sort_key, table.sort_reverse)
@@ -348,8 +379,13 @@ class PolicyApp(App[int]):
 
     def _changed(self, *, full: bool = False) -> None:
         """After an edit: repaint rows and status now, the heavier panels a moment later."""
-        table = self.query_one(ToolTable)
-        if full or self.row_filter.active:
+        table = self.main.query_one(ToolTable)
+        state = self.state
+        # Re-filter and re-sort when the edit can change what is shown or where; otherwise
+        # the rows changed in place and a repaint is enough.
+        if full or self.row_filter.active or table.sort_key is not None or (
+            state is not None and table.rows is not state.rows
+        ):
             self._refresh_view()
         else:
             table.rows = self.state.rows if self.state else []
@@ -363,7 +399,7 @@ class PolicyApp(App[int]):
     def _show_detail(self, name: str | None) -> None:
         if self.state is None:
             return
-        self.query_one("#detail", Static).update(render_detail(self.state, name))
+        self.main.query_one("#detail", Static).update(render_detail(self.state, name))
 
     @on(ToolTable.Highlighted)
     def _highlighted(self, event: ToolTable.Highlighted) -> None:
@@ -371,7 +407,7 @@ class PolicyApp(App[int]):
 
     @on(ToolTable.SortRequested)
     def _sort_requested(self, event: ToolTable.SortRequested) -> None:
-        table = self.query_one(ToolTable)
+        table = self.main.query_one(ToolTable)
         if table.sort_key == event.key:
             table.sort_reverse = not table.sort_reverse
         else:
@@ -386,7 +422,7 @@ class PolicyApp(App[int]):
         """Fill the JSON or diff panel if it is the one showing (they cost most at scale)."""
         if self.state is None:
             return
-        active = self.query_one("#panels", TabbedContent).active
+        active = self.main.query_one("#panels", TabbedContent).active
         if active == "tab-json":
             self._show_preview()
         elif active == "tab-diff":
@@ -405,7 +441,7 @@ class PolicyApp(App[int]):
             shown = "\n".join(text.split("\n", PREVIEW_LINES)[:PREVIEW_LINES])
             note = Text(f"… {lines - PREVIEW_LINES:,} more lines (ctrl+s writes all of them)", style="dim")
         syntax = Syntax(shown, "json", theme=self._syntax_theme(), line_numbers=True, word_wrap=False)
-        self.query_one("#preview", Static).update(Group(syntax, note) if note else syntax)
+        self.main.query_one("#preview", Static).update(Group(syntax, note) if note else syntax)
 
     @work(exclusive=True, group="diff", exit_on_error=False)
     async def show_diff(self) -> None:
@@ -422,7 +458,7 @@ class PolicyApp(App[int]):
 
         disk = await asyncio.to_thread(read)
         diff = state.diff_against(disk)
-        widget = self.query_one("#diff", Static)
+        widget = self.main.query_one("#diff", Static)
         if not diff:
             widget.update(Text("No difference: the file on disk is what a save would write.", style="dim"))
             return
@@ -444,7 +480,7 @@ class PolicyApp(App[int]):
         try:
             self.report = state.validate()
         except Exception as exc:  # a validator bug must not take the editor down
-            self.query_one("#problems", Static).update(Text(f"Validation failed: {exc}"))
+            self.main.query_one("#problems", Static).update(Text(f"Validation failed: {exc}"))
             return
         self._show_problems()
         self._paint_status()
@@ -467,8 +503,8 @@ class PolicyApp(App[int]):
             lines.append(Text("✓ No problems: a gateway will accept this policy.", style="bold"))
         errors = len(getattr(report, "errors", []) or [])
         label = f"Problems ({errors})" if errors else "Problems"
-        self.query_one("#panels", TabbedContent).get_tab("tab-problems").label = label  # type: ignore[assignment]
-        self.query_one("#problems", Static).update(Group(*lines))
+        self.main.query_one("#panels", TabbedContent).get_tab("tab-problems").label = label  # type: ignore[assignment]
+        self.main.query_one("#problems", Static).update(Group(*lines))
 
     # ----- helpers ------------------------------------------------------------------------
 
@@ -481,7 +517,7 @@ class PolicyApp(App[int]):
         return True
 
     def _current(self) -> str | None:
-        row = self.query_one(ToolTable).current_row
+        row = self.main.query_one(ToolTable).current_row
         if row is None:
             self.notify("No tool selected.", severity="warning")
             return None
@@ -524,7 +560,7 @@ class PolicyApp(App[int]):
     def action_bulk(self) -> None:
         if self.state is None:
             return
-        names = self.query_one(ToolTable).visible_names
+        names = self.main.query_one(ToolTable).visible_names
         if not names:
             self.notify("No tools shown.", severity="warning")
             return
@@ -564,18 +600,21 @@ class PolicyApp(App[int]):
     def action_preset(self) -> None:
         if self.state is None:
             return
-        from policytui.risk.presets import PRESETS
+        from policytui.risk.presets import PRESET_SUMMARIES, PRESETS
 
         names = list(PRESETS)
-        choices = [Choice(name, name, str(i + 1)) for i, name in enumerate(names[:9])]
+        choices = [
+            Choice(name, f"{name}: {PRESET_SUMMARIES.get(name, '')}", str(i + 1))
+            for i, name in enumerate(names[:9])
+        ]
         choices.append(Choice("cancel", "Cancel", "escape"))
 
         def answered(answer: str | None) -> None:
             state = self.state
             if state is None or answer in (None, "cancel"):
                 return
-            if self._edit(lambda: state.apply_preset(answer), full=True) is not None or True:
-                self.notify(f"Applied preset {answer}. ctrl+z undoes it.", markup=False)
+            self._edit(lambda: state.apply_preset(answer), full=True)
+            self.notify(f"Applied preset {answer}. ctrl+z undoes it.", markup=False)
 
         self.push_screen(
             ChoiceScreen(
@@ -641,7 +680,7 @@ class PolicyApp(App[int]):
     # ----- actions: filtering and sorting -------------------------------------------------
 
     def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
+        box = self.main.query_one("#filter", Input)
         box.display = True
         box.focus()
 
@@ -652,25 +691,25 @@ class PolicyApp(App[int]):
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:
-        table = self.query_one(ToolTable)
+        table = self.main.query_one(ToolTable)
         if not event.value:
             event.input.display = False
         table.focus()
         table.cursor = 0
 
     def on_key(self, event: Any) -> None:
-        box = self.query_one("#filter", Input)
+        box = self.main.query_one("#filter", Input)
         if event.key == "escape" and box.has_focus:
             event.stop()
             box.value = ""
             box.display = False
-            self.query_one(ToolTable).focus()
+            self.main.query_one(ToolTable).focus()
 
     def action_clear_filter(self) -> None:
         if not self.row_filter.active:
             return
         self.row_filter = RowFilter()
-        box = self.query_one("#filter", Input)
+        box = self.main.query_one("#filter", Input)
         box.value = ""
         box.display = False
         self._refresh_view()
@@ -685,7 +724,7 @@ class PolicyApp(App[int]):
                 result.text = self.row_filter.text
                 self.row_filter = result
                 self._refresh_view()
-                self.query_one(ToolTable).cursor = 0
+                self.main.query_one(ToolTable).cursor = 0
 
         self.push_screen(FilterScreen(self.row_filter, categories), done)
 
@@ -694,10 +733,10 @@ class PolicyApp(App[int]):
         for key, items in values.items():
             setattr(self.row_filter, key, frozenset(items))
         self._refresh_view()
-        self.query_one(ToolTable).cursor = 0
+        self.main.query_one(ToolTable).cursor = 0
 
     def action_sort(self) -> None:
-        table = self.query_one(ToolTable)
+        table = self.main.query_one(ToolTable)
         order: list[str | None] = [None, *SORT_KEYS]
         table.sort_key = order[(order.index(table.sort_key) + 1) % len(order)]
         table.sort_reverse = False
@@ -705,7 +744,7 @@ class PolicyApp(App[int]):
         self.notify(f"Sorted by {table.sort_key or 'server order'}.", timeout=1.5)
 
     def action_reverse_sort(self) -> None:
-        table = self.query_one(ToolTable)
+        table = self.main.query_one(ToolTable)
         table.sort_reverse = not table.sort_reverse
         self._refresh_view()
 
@@ -734,7 +773,7 @@ class PolicyApp(App[int]):
     # ----- actions: panels, try a call ----------------------------------------------------
 
     def action_panel(self, tab: str) -> None:
-        self.query_one("#panels", TabbedContent).active = tab
+        self.main.query_one("#panels", TabbedContent).active = tab
 
     def action_try_call(self) -> None:
         state = self.state
@@ -742,8 +781,8 @@ class PolicyApp(App[int]):
         if state is None or name is None:
             return
         self.action_panel("tab-try")
-        self.query_one("#try-tool", Input).value = name
-        args_box = self.query_one("#try-args", Input)
+        self.main.query_one("#try-tool", Input).value = name
+        args_box = self.main.query_one("#try-args", Input)
         if not args_box.value:
             tool = state.tools_by_name.get(name)
             sample = {}
@@ -763,9 +802,9 @@ class PolicyApp(App[int]):
         state = self.state
         if state is None:
             return
-        tool = self.query_one("#try-tool", Input).value
-        raw = self.query_one("#try-args", Input).value.strip() or "{}"
-        out = self.query_one("#try-result", Static)
+        tool = self.main.query_one("#try-tool", Input).value
+        raw = self.main.query_one("#try-args", Input).value.strip() or "{}"
+        out = self.main.query_one("#try-result", Static)
         try:
             args = json.loads(raw)
         except json.JSONDecodeError as exc:
@@ -904,8 +943,8 @@ class PolicyApp(App[int]):
         if screen is not self.screen or self.state is None:
             return
         for key, action, description, _id, _show, help_text in ACTIONS:
-            yield SystemCommand(description, f"{help_text} [{self.get_key_display(Binding(key, action))}]",
-                                partial(self.run_action, action))
+            key_text = self.get_key_display(Binding(key, action))
+            yield SystemCommand(help_text, f"{description} · key {key_text}", partial(self.run_action, action))
         for category in sorted({r.category for r in self.state.rows}):
             yield SystemCommand(f"Filter: {category}", f"Show only {category} tools",
                                 partial(self.filter_by, categories=[category]), discover=False)
@@ -925,7 +964,7 @@ class PolicyApp(App[int]):
         state = self.state
         if state is None:
             return
-        row = self.query_one(ToolTable).current_row
+        row = self.main.query_one(ToolTable).current_row
         name = row.name if row else ""
 
         def done(result: LimitsResult | None) -> None:
@@ -941,6 +980,19 @@ class PolicyApp(App[int]):
         )
 
 
+def terminal_theme(environ: dict[str, str] | None = None) -> str:
+    """The ANSI theme matching the terminal: its own colours, light or dark.
+
+    Terminals such as rxvt, Konsole and iTerm2 set COLORFGBG ("15;0" = light text on dark);
+    a background of 7 or 15 means a light terminal.
+    """
+    import os
+
+    value = (environ if environ is not None else os.environ).get("COLORFGBG", "")
+    background = value.rsplit(";", 1)[-1]
+    return "ansi-light" if background in ("7", "15") else DEFAULT_THEME
+
+
 def make_app(
     *,
     policy_path: Path | str = "policy.json",
@@ -949,8 +1001,16 @@ def make_app(
     load_offline: ListingLoader | None = None,
     target_label: str = "",
     theme: str | None = None,
+    pick_from: list[ServerChoice] | None = None,
+    loaders_for: Callable[[str], tuple[ListingLoader, ListingLoader | None]] | None = None,
 ) -> PolicyApp:
-    """Build the editor. With `listing`, no server is needed (tests, snapshots, `--from`)."""
+    """Build the editor.
+
+    With `listing`, no server is needed (tests, snapshots, `--from`); with `load_listing`, a
+    worker calls it after the first paint; with `pick_from` and `loaders_for`, the user first
+    picks one of the known servers. `load_offline`, when given, is offered if loading fails.
+    `await app.loaded.wait()` inside `run_test` waits until the tools are on screen.
+    """
     return PolicyApp(
         policy_path=Path(policy_path),
         listing=listing,
@@ -958,4 +1018,6 @@ def make_app(
         load_offline=load_offline,
         target_label=target_label or (listing.server_name if listing else ""),
         theme=theme,
+        pick_from=pick_from,
+        loaders_for=loaders_for,
     )

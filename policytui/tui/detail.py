@@ -18,6 +18,7 @@ from policytui.editor import EditorState, clip, one_line, schema_args, visible
 from policytui.editor.rows import decision_of
 
 DESCRIPTION_LIMIT = 4000
+SUMMARY_LIMIT = 300
 ARG_LIMIT = 60
 
 
@@ -75,16 +76,30 @@ def render_detail(state: EditorState, name: str | None) -> RenderableType:
         facts.append("  the server lists this name more than once", style="bold red")
     parts.append(facts)
 
+    if tool is not None and tool.description:
+        first = tool.description.strip().split("\n\n", 1)[0]
+        parts.append(Text(visible(clip(first, SUMMARY_LIMIT), keep_newlines=True), style="italic"))
+
     parts.append(Text())
     parts.append(_heading("Rule"))
     parts.append(render_rule(state, name))
 
-    if tool is not None:
+    if classification is not None:
         parts.append(Text())
-        parts.append(_heading("Description"))
-        description = tool.description or "(no description)"
-        parts.append(Text(visible(clip(description, DESCRIPTION_LIMIT), keep_newlines=True)))
-
+        parts.append(_heading("Why this category"))
+        for line in list(getattr(classification, "evidence", []) or [])[:20]:
+            parts.append(Text(f"• {one_line(str(line), 200)}"))
+        actions = _actions(classification)
+        if actions:
+            path = getattr(classification, "action_path", "") or "action"
+            parts.append(Text(f"Per action ({visible(str(path))}):"))
+            for action, category, evidence in actions[:40]:
+                line = Text(f"  {one_line(action, 40)}: ")
+                line.append(category, style="bold")
+                if evidence:
+                    line.append(f"  {one_line(evidence, 100)}", style="dim")
+                parts.append(line)
+    if tool is not None:
         args = schema_args(tool.input_schema)
         parts.append(Text())
         parts.append(_heading(f"Arguments ({len(args)})"))
@@ -114,21 +129,12 @@ def render_detail(state: EditorState, name: str | None) -> RenderableType:
                 shown = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
                 parts.append(Text(f"{visible(str(key))}: {one_line(shown, 120)}"))
 
-    if classification is not None:
+    if tool is not None:
         parts.append(Text())
-        parts.append(_heading("Why this category"))
-        for line in list(getattr(classification, "evidence", []) or [])[:20]:
-            parts.append(Text(f"• {one_line(str(line), 200)}"))
-        actions = _actions(classification)
-        if actions:
-            path = getattr(classification, "action_path", "") or "action"
-            parts.append(Text(f"Per action ({visible(str(path))}):"))
-            for action, category, evidence in actions[:40]:
-                line = Text(f"  {one_line(action, 40)}: ")
-                line.append(category, style="bold")
-                if evidence:
-                    line.append(f"  {one_line(evidence, 100)}", style="dim")
-                parts.append(line)
+        parts.append(_heading("Description"))
+        description = tool.description or "(no description)"
+        parts.append(Text(visible(clip(description, DESCRIPTION_LIMIT), keep_newlines=True)))
+
     return Group(*parts)
 
 

@@ -37,6 +37,7 @@ class ChoiceScreen(ModalScreen[str]):
         detail: RenderableType | None = None,
         cancel: str = "cancel",
         id: str | None = None,
+        detail_at_end: bool = False,
     ) -> None:
         super().__init__(id=id)
         self.title_text = title
@@ -44,6 +45,7 @@ class ChoiceScreen(ModalScreen[str]):
         self.choices = choices
         self.detail = detail
         self.cancel = cancel
+        self.detail_at_end = detail_at_end
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
@@ -52,15 +54,25 @@ class ChoiceScreen(ModalScreen[str]):
             if self.detail is not None:
                 with VerticalScroll(id="dialog-detail"):
                     yield Static(self.detail)
-            with Horizontal(id="dialog-buttons"):
+            # Many answers stack one per line so none falls off an 80-column screen.
+            stacked = len(self.choices) > 4
+            with Horizontal(id="dialog-buttons", classes="-stacked" if stacked else ""):
                 for choice in self.choices:
-                    label = f"{choice.label} [{choice.key}]" if choice.key else choice.label
+                    key = "esc" if choice.key == "escape" else choice.key
+                    if stacked:
+                        label = f"{key:>3}  {choice.label}" if key else choice.label
+                    else:
+                        label = f"{choice.label} [{key}]" if key else choice.label
                     yield Button(
                         Text(label), id=f"choice-{choice.value}", variant=choice.variant  # type: ignore[arg-type]
                     )
 
     def on_mount(self) -> None:
         compact_all(self)
+        if self.detail_at_end:
+            # A server's stderr tail: the last line is usually the reason it died.
+            for scroll in self.query("#dialog-detail"):
+                scroll.scroll_end(animate=False, immediate=True)
         buttons = self.query(Button)
         if buttons:
             buttons.first().focus()

@@ -82,6 +82,9 @@ class ExportScreen(ModalScreen[None]):
     async def write(self) -> None:
         result = self._result()
         path = Path(self.query_one("#export-path", Input).value).expanduser()
+        if path.resolve() == self.policy_path.resolve():
+            self.notify("That is the policy file itself; choose another name.", severity="error")
+            return
         try:
             await asyncio.to_thread(_write_atomic, path, result.text)
         except OSError as exc:

@@ -36,20 +36,20 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("key", style="bold", no_wrap=True)
         table.add_column("action")
         seen: set[str] = set()
-        bindings: list[Binding] = list(self.source_app._bindings.key_to_bindings and [
+        # The app's live binding map reflects user keymaps (a rebound key shows its new key).
+        bindings: list[Binding] = [
             b for group in self.source_app._bindings.key_to_bindings.values() for b in group
-        ])
+        ]
         from policytui.tui.table import ToolTable
 
         bindings += [b for b in ToolTable.BINDINGS if isinstance(b, Binding)]
         for binding in bindings:
-            if binding.id in seen or binding.system:
+            if (binding.id or binding.action) in seen or binding.system:
                 continue
             seen.add(binding.id or binding.action)
             key = self.source_app.get_key_display(binding)
             text = binding.tooltip or binding.description
             table.add_row(Text(key), Text(text))
-        table.add_row(Text("ctrl+p"), Text("Command palette: every action by name"))
         with Vertical(id="dialog", classes="dialog wide"):
             yield Static(Text("Keys", style="bold"), id="dialog-title")
             yield Static(Text(INTRO), id="help-intro")

@@ -29,8 +29,7 @@ def record_pid(extra: list[int] | None = None) -> None:
     path = os.environ.get("MISBEHAVING_PIDFILE")
     if path:
         with open(path, "a", encoding="utf-8") as out:
-            for pid in [os.getpid(), *(extra or [])]:
-                out.write(f"{pid}\n")
+            out.writelines(f"{pid}\n" for pid in [os.getpid(), *(extra or [])])
 
 
 def initialize_result(name: str, instructions: str | None = None) -> dict[str, Any]:
@@ -62,7 +61,13 @@ def serve(handler: Handler) -> None:
         try:
             result = handler(method, message.get("params") or {})
         except RpcError as exc:
-            send({"jsonrpc": "2.0", "id": message["id"], "error": {"code": exc.code, "message": exc.message}})
+            send(
+                {
+                    "jsonrpc": "2.0",
+                    "id": message["id"],
+                    "error": {"code": exc.code, "message": exc.message},
+                }
+            )
             continue
         if result is NO_REPLY:
             continue

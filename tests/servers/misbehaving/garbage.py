@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-from _rpc import initialize_result, record_pid, send, serve
+from _rpc import initialize_result, record_pid, serve
 
 record_pid()
 mode = os.environ.get("GARBAGE_MODE", "only")

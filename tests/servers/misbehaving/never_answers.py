@@ -11,7 +11,13 @@ import time
 from _rpc import record_pid
 
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
-helper = subprocess.Popen([sys.executable, "-c", "import time, signal; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(300)"])
+helper = subprocess.Popen(
+    [
+        sys.executable,
+        "-c",
+        "import time, signal; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(300)",
+    ]
+)
 record_pid([helper.pid])
 print("server started, waiting", file=sys.stderr, flush=True)
 for _line in sys.stdin:

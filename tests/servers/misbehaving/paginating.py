@@ -15,12 +15,17 @@ COUNT = int(os.environ.get("TOOL_COUNT", "25"))
 PAGE = int(os.environ.get("PAGE_SIZE", "7"))
 
 
+CLEAN = os.environ.get("CLEAN") == "1"  # only well-formed tools (for benchmarks)
+
+
 def tool(index: int) -> dict[str, Any]:
     item: dict[str, Any] = {
         "name": f"tool_{index:03d}",
         "description": f"Reads item {index}.",
         "inputSchema": {"type": "object", "properties": {"id": {"type": "string"}}},
     }
+    if CLEAN:
+        return item
     if index == 3:
         del item["inputSchema"]  # broken: a policy cannot be written against it
     if index == 5:

@@ -56,9 +56,20 @@ class Handler(BaseHTTPRequestHandler):
             if os.environ.get("ECHO_TOKEN"):
                 result["instructions"] = f"Authenticated with {TOKEN}."
         elif method == "tools/list":
-            result = {"tools": [{"name": "whoami", "description": "Who you are.", "inputSchema": {"type": "object"}}]}
+            result = {
+                "tools": [
+                    {
+                        "name": "whoami",
+                        "description": "Who you are.",
+                        "inputSchema": {"type": "object"},
+                    }
+                ]
+            }
         else:
-            self._reply(200, {"jsonrpc": "2.0", "id": message["id"], "error": {"code": -32601, "message": "no"}})
+            self._reply(
+                200,
+                {"jsonrpc": "2.0", "id": message["id"], "error": {"code": -32601, "message": "no"}},
+            )
             return
         self._reply(200, {"jsonrpc": "2.0", "id": message["id"], "result": result})
 

@@ -1,0 +1,162 @@
+"""How fast the risk classifier is on 10,000 varied synthetic tools.
+
+Prints a table: the classifier next to baselines measured in the same run on the same tools
+(a trivial pass that only touches each tool's name, description and properties, and a
+`json.dumps` of each tool, about what saving a snapshot costs). Best of several rounds.
+
+Run: .venv/bin/python bench/bench_classifier.py [--tools N] [--rounds R]
+Target: 10,000 tools in under 0.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from policytui.risk import classify, classify_all  # noqa: E402
+from policytui.risk.presets import build_policy  # noqa: E402
+from policytui.toolinfo import ToolInfo  # noqa: E402
+
+TARGET_SECONDS = 0.5
+
+VERBS = ["get", "list", "search", "create", "update", "delete", "run", "execute", "send",
+         "pay", "refund", "move", "set", "kill", "fetch", "add", "remove", "describe", "start",
+         "manage", "sync", "export", "frob"]
+NOUNS = ["issue", "flow", "execution", "file", "payment", "invoice", "user", "namespace",
+         "record", "table", "query", "process", "branch", "log", "widget", "secret"]
+PREFIXES = ["", "", "", "github_", "kestra.", "acme-", "svc_"]
+FILLER = ("Returns the result as JSON. Use this tool when the user asks about it. It may "
+          "mention delete, update or create in passing. ")
+
+
+def _name(rng: random.Random) -> str:
+    verb, noun, noun2 = rng.choice(VERBS), rng.choice(NOUNS), rng.choice(NOUNS)
+    style = rng.randrange(5)
+    if style == 0:
+        core = f"{verb}_{noun}_{noun2}"
+    elif style == 1:
+        core = f"{verb}-{noun}"
+    elif style == 2:
+        core = verb + noun.capitalize() + noun2.capitalize()
+    elif style == 3:
+        core = f"{noun}_{verb}"
+    else:
+        core = f"{verb.upper()}_{noun.upper()}"
+    return rng.choice(PREFIXES) + core
+
+
+def _schema(rng: random.Random) -> dict:
+    props: dict = {}
+    for i in range(rng.randrange(0, 12)):
+        props[f"{rng.choice(NOUNS)}_{i}"] = {"type": rng.choice(["string", "integer"]),
+                                            "description": "An argument. " * rng.randrange(3)}
+    kind = rng.randrange(8)
+    if kind == 0:
+        props["action"] = {"enum": rng.sample(
+            ["get", "list", "create", "update", "delete", "enable", "disable", "kill",
+             "change_status", "get_yaml", "refund"], rng.randrange(2, 7))}
+    elif kind == 1:
+        props["mode"] = {"anyOf": [{"type": "string", "enum": ["rewrite", "append"]},
+                                   {"type": "null"}]}
+    elif kind == 2:
+        props["command"] = {"type": "string"}
+    elif kind == 3:
+        props["query"] = {"type": "string", "description": "SQL query to execute"}
+    elif kind == 4:
+        props["amount"] = {"type": "integer"}
+        props["currency"] = {"type": "string"}
+    return {"type": "object", "properties": props}
+
+
+def synthetic_tools(count: int, seed: int = 7) -> list[ToolInfo]:
+    rng = random.Random(seed)
+    tools = []
+    for i in range(count):
+        name = f"{_name(rng)}_{i}"
+        verb = rng.choice(VERBS)
+        description = f"{verb.capitalize()} the {rng.choice(NOUNS)} or {rng.choice(VERBS)} it. "
+        description += FILLER * rng.choice([0, 0, 1, 3, 20])
+        annotations: dict = {}
+        if rng.random() < 0.3:
+            annotations = {"readOnlyHint": rng.random() < 0.5,
+                           "destructiveHint": rng.random() < 0.5}
+        tools.append(ToolInfo(name=name, description=description, input_schema=_schema(rng),
+                              annotations=annotations))
+    return tools
+
+
+def trivial_pass(tools: list[ToolInfo]) -> int:
+    total = 0
+    for tool in tools:
+        total += len(tool.name) + len(tool.description)
+        total += len(tool.input_schema.get("properties") or ())
+    return total
+
+
+def dumps_pass(tools: list[ToolInfo]) -> int:
+    return sum(len(json.dumps(t.to_wire())) for t in tools)
+
+
+def classify_pass(tools: list[ToolInfo]) -> int:
+    return sum(len(classify(t).evidence) for t in tools)
+
+
+def best_of(rounds: int, fn: Callable[[], object]) -> tuple[float, float]:
+    """Best (wall seconds, CPU seconds) over `rounds` runs. CPU time is the fairer number on a
+    shared machine, where wall time includes waiting for a core."""
+    best_wall = best_cpu = float("inf")
+    for _ in range(rounds):
+        wall, cpu = time.perf_counter(), time.process_time()
+        fn()
+        best_cpu = min(best_cpu, time.process_time() - cpu)
+        best_wall = min(best_wall, time.perf_counter() - wall)
+    return best_wall, best_cpu
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tools", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args(argv)
+
+    tools = synthetic_tools(args.tools)
+    classes = classify_all(tools)
+    spread: dict[str, int] = {}
+    for c in classes.values():
+        spread[c.category] = spread.get(c.category, 0) + 1
+
+    rows = [
+        ("baseline: trivial pass over name/description/props",
+         best_of(args.rounds, lambda: trivial_pass(tools))),
+        ("baseline: json.dumps of every tool", best_of(args.rounds, lambda: dumps_pass(tools))),
+        ("classify every tool", best_of(args.rounds, lambda: classify_pass(tools))),
+        ("classify_all + build_policy(recommended)",
+         best_of(max(1, args.rounds // 2),
+                 lambda: build_policy(tools, "recommended", classify_all(tools)))),
+    ]
+    trivial_wall, trivial_cpu = rows[0][1]
+    dumps_wall, dumps_cpu = rows[1][1]
+    print(f"{args.tools} synthetic tools, best of {args.rounds} rounds; categories: "
+          + ", ".join(f"{k} {v}" for k, v in sorted(spread.items())))
+    print(f"{'step':50} {'wall s':>7} {'cpu s':>7} {'us/tool':>8} {'x trivial':>10} "
+          f"{'x dumps':>8}")
+    for label, (wall, cpu) in rows:
+        print(f"{label:50} {wall:7.3f} {cpu:7.3f} {1e6 * cpu / args.tools:8.1f} "
+              f"{cpu / trivial_cpu:10.1f} {cpu / dumps_cpu:8.2f}")
+    wall, cpu = (x * 10_000 / args.tools for x in rows[2][1])
+    verdict = "meets" if cpu < TARGET_SECONDS else "MISSES"
+    print(f"\nclassifying 10,000 tools takes {cpu:.3f} s of CPU ({wall:.3f} s wall): {verdict} "
+          f"the {TARGET_SECONDS} s target (ratios use CPU time)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""How fast policy files load, validate and save at 10,000 tools.
+
+Prints a table: each policytui step next to a baseline measured in the same run on the same
+document (a plain `json.loads` of the text, and a plain `json.dumps(indent=2)` of the data,
+which is the least any loader or saver must do). Best of several rounds.
+
+Run: .venv/bin/python bench/bench_policy.py [--tools N] [--rounds R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from policytui.decision import CounterStore, decide  # noqa: E402
+from policytui.policy.files import dumps_policy, load_policy, save_policy  # noqa: E402
+from policytui.policy.model import Policy  # noqa: E402
+from policytui.policy.validate import validate_policy, validate_text  # noqa: E402
+
+
+def document(n: int) -> dict:
+    tools = {}
+    for i in range(n):
+        rule: dict = {"limits": [{"counter": f"c{i % 50}", "window": "minute", "max": 30}]}
+        if i % 3 == 0:
+            rule["deny_if"] = [{"path": "args.action", "op": "in", "value": ["delete", "drop"]}]
+        if i % 7 == 0:
+            rule["x-policytui"] = {"category": "Write"}
+        tools[f"tool_{i:05d}"] = rule
+    return {"version": "1", "default": "deny", "hide": ["tool_00001"], "tools": tools}
+
+
+def best(fn: Callable[[], object], rounds: int) -> float:
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tools", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    doc = document(args.tools)
+    text = json.dumps(doc, indent=2)
+    bad_text = text.replace('"minute"', '"minutes"', 1)
+    policy = Policy.from_document(doc)
+    folder = Path(tempfile.mkdtemp())
+    path = folder / "policy.json"
+    path.write_text(text)
+
+    loads = best(lambda: json.loads(text), args.rounds)
+    dumps = best(lambda: json.dumps(doc, indent=2), args.rounds)
+    rows = [
+        ("json.loads (baseline)", loads, loads),
+        ("validate_text, valid file", best(lambda: validate_text(text), args.rounds), loads),
+        ("validate_text, one error", best(lambda: validate_text(bad_text), args.rounds), loads),
+        ("load_policy", best(lambda: load_policy(path), args.rounds), loads),
+        ("validate_policy (editor, each change)",
+         best(lambda: validate_policy(policy), args.rounds), loads),
+        ("json.dumps indent=2 (baseline)", dumps, dumps),
+        ("dumps_policy", best(lambda: dumps_policy(policy), args.rounds), dumps),
+        ("save_policy (atomic, fsync, .bak)",
+         best(lambda: save_policy(path, policy), args.rounds), dumps),
+        ("copy_deep (undo snapshot)", best(policy.copy_deep, args.rounds), dumps),
+    ]
+    store = CounterStore()
+    calls = 10_000
+    per_call = best(lambda: [decide(policy, f"tool_{i % args.tools:05d}", {"action": "get"},
+                                    store, now=0) for i in range(calls)], args.rounds)
+
+    print(f"{args.tools} tools, {len(text) / 1e6:.1f} MB of JSON, best of {args.rounds}")
+    print(f"{'step':40} {'seconds':>9} {'x baseline':>11}")
+    for name, seconds, base in rows:
+        print(f"{name:40} {seconds:9.3f} {seconds / base:11.1f}")
+    print(f"{'decide() per call':40} {per_call / calls * 1e6:8.1f}us")
+
+
+if __name__ == "__main__":
+    main()

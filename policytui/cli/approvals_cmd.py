@@ -1,0 +1,123 @@
+"""`policytui approvals [list|show ID|approve ID|reject ID]`: answer calls held for a human.
+
+A gateway holds a call whose policy rule needs approval (when the agent's client cannot ask its
+user itself) and waits in the approvals queue until someone answers here, in the TUI, or the
+gateway's `--approval-timeout` passes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "action",
+        nargs="?",
+        default="list",
+        choices=("list", "show", "approve", "reject"),
+        help="list waiting calls (default), show one with its arguments, approve or reject one",
+    )
+    parser.add_argument("id", nargs="?", metavar="ID", help="the call's id, as `list` shows it")
+    parser.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help="the gateway's state folder (default: $POLICYTUI_STATE_DIR or ~/.local/state/policytui)",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def _out(text: str) -> None:
+    try:
+        print(text)
+    except UnicodeEncodeError:
+        encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+        print(text.encode(encoding, "backslashreplace").decode(encoding))
+
+
+def run(args: argparse.Namespace) -> int:
+    from policytui.cli import UsageError
+    from policytui.discovery.textsafe import visible
+    from policytui.gateway.approvals import APPROVED, ApprovalError, ApprovalQueue
+    from policytui.gateway.state import approvals_dir, default_state_dir
+
+    state_dir = Path(args.state_dir).expanduser() if args.state_dir else default_state_dir()
+    queue = ApprovalQueue(approvals_dir(state_dir))
+
+    if args.action == "list":
+        if args.id:
+            raise UsageError("list takes no ID")
+        waiting = queue.pending()
+        if args.json:
+            _out(json.dumps([_summary(r) for r in waiting], ensure_ascii=False, indent=2))
+            return 0
+        if not waiting:
+            _out("No calls are waiting for approval.")
+            return 0
+        now = time.time()
+        for request in waiting:
+            args_text = json.dumps(request.arguments, ensure_ascii=False, sort_keys=True)
+            if len(args_text) > 120:
+                args_text = args_text[:119] + "…"
+            _out(
+                f"{request.id}  {visible(request.tool)}  on {visible(request.server or '?')}  "
+                f"grant {visible(request.grant)}  {int(request.seconds_left(now))} s left"
+            )
+            _out(f"    why: {visible(request.reason)}")
+            _out(f"    arguments: {visible(args_text)}")
+        _out("Answer with: policytui approvals approve ID  (or reject ID)")
+        return 0
+
+    if not args.id:
+        raise UsageError(f"{args.action} needs the call's ID (see `policytui approvals list`)")
+    try:
+        if args.action == "show":
+            request = queue.get(args.id)
+            if args.json:
+                _out(json.dumps(request.to_json(), ensure_ascii=False, indent=2))
+            else:
+                _out(f"id: {request.id}")
+                _out(f"tool: {visible(request.tool)}")
+                _out(f"server: {visible(request.server)}")
+                _out(f"grant: {visible(request.grant)}  session: {visible(request.session)}")
+                _out(f"why: {visible(request.reason)}  (rule {visible(request.rule)})")
+                _out(f"time left: {int(request.seconds_left())} s")
+                pretty = json.dumps(request.arguments, ensure_ascii=False, indent=2, sort_keys=True)
+                _out("arguments:")
+                _out(visible(pretty, keep_newlines=True))
+            return 0
+        wanted = args.action == "approve"
+        decision = queue.answer(args.id, wanted, by=_who())
+    except ApprovalError as exc:
+        print(f"policytui approvals: {exc}.", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"policytui approvals: cannot write to {queue.folder}: {exc.strerror or exc}.", file=sys.stderr)
+        return 1
+    asked = APPROVED if wanted else "rejected"
+    if decision.outcome != asked:
+        print(
+            f"policytui approvals: call {args.id} was already decided: {decision.outcome.replace('_', ' ')}.",
+            file=sys.stderr,
+        )
+        return 1
+    _out(f"Call {args.id} {decision.outcome}.")
+    return 0
+
+
+def _who() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in this environment
+        return ""
+
+
+def _summary(request: object) -> dict[str, object]:
+    data = dict(request.to_json())  # type: ignore[attr-defined]
+    data["seconds_left"] = round(request.seconds_left(), 1)  # type: ignore[attr-defined]
+    return data

@@ -1,0 +1,17 @@
+"""The enforcing MCP gateway: a policy between an AI agent's client and a real MCP server.
+
+`policytui gateway --policy FILE TARGET` runs it (see docs/gateway.md). The pieces:
+
+- `enforcer`: decides, charges, forwards and audits each tool call (no transport);
+- `approver` and `approvals`: asking a human, by MCP elicitation or the on-disk queue that
+  `policytui approvals` and the TUI answer (`ApprovalQueue`, `approvals_dir()`);
+- `audit`: the JSON-lines audit log; `policy_watch`: reloading the policy file;
+- `upstream`, `server`, `stdio`, `http`, `runner`: the MCP plumbing.
+
+Importing this package is cheap; the MCP SDK loads with `server`, `upstream` and `runner`.
+"""
+
+from policytui.gateway.approvals import ApprovalQueue, PendingApproval
+from policytui.gateway.state import approvals_dir, default_state_dir
+
+__all__ = ["ApprovalQueue", "PendingApproval", "approvals_dir", "default_state_dir"]

@@ -1,0 +1,198 @@
+"""`policytui validate/fmt/check/schema`: clear output, right exit codes, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from policytui.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+POLICIES = Path(__file__).parent / "fixtures" / "policies"
+SERVERS = Path(__file__).parent / "fixtures" / "servers"
+SAMPLES = ROOT / "sample_policies"
+BAD = sorted((POLICIES / "bad").glob("*.json"))
+
+
+def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse usage errors
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.out + captured.err
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("path", BAD, ids=lambda p: p.stem)
+def test_every_bad_file_is_exit_1_with_clear_errors(capsys: pytest.CaptureFixture[str],
+                                                    path: Path) -> None:
+    code, out, err = cli(capsys, "validate", str(path))
+    assert code == 1
+    lines = out.splitlines()
+    assert lines and all(line.startswith(f"{path}: error: ") for line in lines), out
+    assert err == ""
+
+
+def test_a_huge_file_is_refused_in_one_line(capsys: pytest.CaptureFixture[str],
+                                            tmp_path: Path) -> None:
+    huge = tmp_path / "huge.json"
+    tools = {f"t{i}": {"reason": "x" * 1000} for i in range(11_000)}
+    huge.write_text(json.dumps({"version": "1", "default": "deny", "tools": tools}))
+    code, out, _ = cli(capsys, "validate", str(huge))
+    assert code == 1
+    assert out.count("\n") == 1 and "limited to 10 MB" in out
+
+
+def test_good_files_and_warnings(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = cli(capsys, "validate", *map(str, sorted((POLICIES / "good").glob("*.json"))))
+    assert code == 0, out
+    legacy = POLICIES / "good" / "legacy-rate-limit.json"
+    code, out, _ = cli(capsys, "validate", "--strict", str(legacy))
+    assert code == 1 and f"{legacy}: warning: " in out and "invalid under --strict" in out
+
+
+def test_mixed_files_report_each_and_fail(capsys: pytest.CaptureFixture[str]) -> None:
+    good = SAMPLES / "example.json"
+    bad = POLICIES / "bad" / "window-minutes.json"
+    code, out, _ = cli(capsys, "validate", str(good), str(bad))
+    assert code == 1
+    assert f"{good}: ok" in out
+    assert f'{bad}: error: tools.manage_flow.limits[0].window: "minutes" is not one of' in out
+
+
+def test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
+    bad = POLICIES / "bad" / "limit-zero-max.json"
+    code, out, _ = cli(capsys, "validate", "--json", str(bad), str(SAMPLES / "lockdown.json"))
+    assert code == 1
+    data = json.loads(out)
+    assert data["ok"] is False
+    first, second = data["files"]
+    assert first["errors"][0]["path"] == "tools.manage_flow.limits[0].max"
+    assert first["errors"][0]["line"] == 10
+    assert second["ok"] is True
+
+
+@pytest.mark.parametrize("tools_file", ["kestra-head-14fe3a3.json", "kestra-tool-groups.json"])
+def test_tools_file_as_snapshot_or_fixture(capsys: pytest.CaptureFixture[str],
+                                           tmp_path: Path, tools_file: str) -> None:
+    sample = SAMPLES / "kestra-recommended.json"
+    code, out, _ = cli(capsys, "validate", "--strict", "--tools", str(SERVERS / tools_file),
+                       str(sample))
+    assert (code, out.strip()) == (0, f"{sample}: ok")
+    bare = tmp_path / "bare.json"
+    bare.write_text(json.dumps([{"name": "other", "inputSchema": {"type": "object"}}]))
+    code, out, _ = cli(capsys, "validate", "--tools", str(bare), str(SAMPLES / "example.json"))
+    assert code == 0 and 'the server has no tool "manage_flow"' in out
+
+
+@pytest.mark.parametrize("content", [None, "{not json", '{"tools": 5}'])
+def test_unusable_tools_file_is_a_usage_error(capsys: pytest.CaptureFixture[str],
+                                              tmp_path: Path, content: str | None) -> None:
+    tools = tmp_path / "tools.json"
+    if content is not None:
+        tools.write_text(content)
+    code, _, err = cli(capsys, "validate", "--tools", str(tools), str(SAMPLES / "example.json"))
+    assert code == 2 and err.startswith("policytui validate: --tools file")
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(capsys, "validate")[0] == 2
+    assert cli(capsys, "fmt")[0] == 2
+    assert cli(capsys, "check", "x.json")[0] == 2
+
+
+def test_fmt_rewrites_canonically_and_keeps_a_backup(capsys: pytest.CaptureFixture[str],
+                                                    tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    original = '{"version":"1","default":"deny","tools":{"t":{"rate_limit":{"max":5,"window":60}}}}'
+    path.write_text(original)
+    code, out, _ = cli(capsys, "fmt", "--check", str(path))
+    assert code == 1 and "would be reformatted" in out
+    assert path.read_text() == original
+    code, out, _ = cli(capsys, "fmt", str(path))
+    assert code == 0 and "formatted" in out
+    assert (tmp_path / "p.json.bak").read_text() == original
+    assert json.loads(path.read_text())["tools"]["t"] == {
+        "limits": [{"counter": "t_rate", "window": "minute", "max": 5}]}
+    assert cli(capsys, "fmt", "--check", str(path))[0] == 0
+    code, out, _ = cli(capsys, "fmt", str(path))
+    assert code == 0 and "already formatted" in out
+
+
+def test_fmt_refuses_invalid_files(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text('{"version": "1", "default": "deny", "limts": 1}')
+    code, out, _ = cli(capsys, "fmt", str(path))
+    assert code == 1 and "not formatted" in out and 'unknown key "limts"' in out
+    assert path.read_text() == '{"version": "1", "default": "deny", "limts": 1}'
+    assert not (tmp_path / "p.json.bak").exists()
+    assert cli(capsys, "fmt", str(tmp_path / "missing.json"))[0] == 1
+
+
+def test_example_round_trips_byte_for_byte(capsys: pytest.CaptureFixture[str],
+                                           tmp_path: Path) -> None:
+    for sample in SAMPLES.glob("*.json"):
+        assert cli(capsys, "fmt", "--check", str(sample))[0] == 0, sample.name
+    contract = ('{"version": "1", "default": "deny",\n "tools": {"manage_flow": {"limits": '
+                '[{"counter": "manage_flow_rate", "window": "minute", "max": 30, "scope": '
+                '"grant"}]}}}\n')
+    path = tmp_path / "example.json"
+    path.write_text(contract)
+    assert cli(capsys, "fmt", str(path))[0] == 0
+    assert path.read_bytes() == (SAMPLES / "example.json").read_bytes()
+
+
+def test_check_prints_decision_reason_and_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    kestra = str(SAMPLES / "kestra-recommended.json")
+    code, out, _ = cli(capsys, "check", kestra, "manage_flow", "--args",
+                       '{"action": "get_yaml", "namespace": "a", "flow_id": "b"}')
+    assert code == 0 and out.splitlines() == ["allowed", "rule: tools.manage_flow"]
+    code, out, _ = cli(capsys, "check", kestra, "manage_flow", "--args", '{"action": "delete"}')
+    assert code == 1 and out.startswith("needs_approval: ")
+    assert "rule: tools.manage_flow.require_approval_if[0]" in out
+    code, out, _ = cli(capsys, "check", kestra, "manage_flow", "--args", '{"action": "delete"}',
+                       "--approval", "rejected")
+    assert code == 1 and out.startswith("denied: ") and "[POLICY DENIED]" in out
+    code, out, _ = cli(capsys, "check", kestra, "manage_executions", "--json", "--args",
+                       '{"action": "delete", "execution_id": "1"}')
+    data = json.loads(out)
+    assert (code, data["outcome"]) == (1, "denied")
+    assert data["rule"] == "tools.manage_executions.deny_if[0]"
+
+
+def test_check_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    example = str(SAMPLES / "example.json")
+    code, _, err = cli(capsys, "check", example, "t", "--args", "{bad")
+    assert code == 2 and "--args is not valid JSON" in err
+    code, _, err = cli(capsys, "check", example, "t", "--args", "[1]")
+    assert code == 2 and "must be a JSON object" in err
+    code, out, _ = cli(capsys, "check", str(POLICIES / "bad" / "version-2.json"), "t")
+    assert code == 3 and "cannot decide calls against an invalid policy" in out
+
+
+def test_control_characters_in_file_content_are_made_visible(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"version": "1", "default": "deny",
+                                "tools": {"evil\u001b[2J\u009b": {"action": "nope"}}}))
+    code, out, _ = cli(capsys, "validate", str(path))
+    assert code == 1 and "\x1b" not in out and "\x9b" not in out
+    assert "\\u001b" in out and "\\x9b" in out
+
+
+def test_subprocess_never_shows_a_traceback(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    files = [str(p) for p in BAD] + [str(tmp_path)]
+    result = subprocess.run([sys.executable, "-m", "policytui", "validate", *files],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.stderr == ""
+    assert len(result.stdout.splitlines()) >= len(files)
+    assert f"{tmp_path}: error: {tmp_path} is a folder, not a policy file" in result.stdout

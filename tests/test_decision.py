@@ -1,0 +1,351 @@
+"""The decision engine's fail-closed contract: unit tests and properties."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from policytui.decision import (
+    Approval,
+    Caller,
+    CounterStore,
+    Decision,
+    Outcome,
+    decide,
+    visible_tools,
+)
+from policytui.policy.model import OPS, Policy
+
+T0 = 1_700_000_040.0  # 00:00:40 into a UTC minute
+
+
+def policy(**kw: Any) -> Policy:
+    return Policy.from_document({"version": "1", "default": "deny", **kw})
+
+
+def one_tool(rule: dict[str, Any], **kw: Any) -> Policy:
+    return policy(tools={"t": rule}, **kw)
+
+
+def run(p: Policy, store: CounterStore, n: int, *, now: float = T0, tool: str = "t",
+        caller: Caller = Caller()) -> list[Decision]:
+    """n calls in a row, charging every allowed one as a gateway does."""
+    out = []
+    for _ in range(n):
+        d = decide(p, tool, {}, store, caller=caller, now=now)
+        if d.allowed:
+            store.charge(d.charges)
+        out.append(d)
+    return out
+
+
+# ---- order of the rules ------------------------------------------------------------------
+
+
+def test_hidden_wins_over_everything() -> None:
+    p = one_tool({"action": "allow"}, hide=["t"], default="allow")
+    d = decide(p, "t", {})
+    assert d.outcome is Outcome.HIDDEN and d.rule == "hide"
+    assert d.agent_text() == '[POLICY DENIED] Tool "t" is hidden by policy'
+    assert decide(policy(hide=["*"], default="allow"), "any").outcome is Outcome.HIDDEN
+    assert visible_tools(policy(hide=["a"]), ["a", "b", "c"]) == ["b", "c"]
+
+
+def test_default_decides_unlisted_tools() -> None:
+    assert decide(policy(default="deny"), "x").outcome is Outcome.DENIED
+    assert decide(policy(default="allow"), "x").allowed
+    assert decide(policy(default="deny", tools={"x": {}}), "x").allowed
+
+
+def test_default_allow_still_passes_all_tools_limits() -> None:
+    p = policy(default="allow", all_tools={"limits": [{"counter": "all", "window": "minute",
+                                                       "max": 2}]})
+    results = run(p, CounterStore(), 3, tool="unlisted")
+    assert [d.allowed for d in results] == [True, True, False]
+    assert results[2].rule == "all_tools.limits[0]"
+
+
+def test_action_deny_uses_the_reason() -> None:
+    d = decide(one_tool({"action": "deny", "reason": "never on Fridays"}), "t", {})
+    assert d.outcome is Outcome.DENIED and d.reason == "never on Fridays"
+    assert d.rule == "tools.t.action"
+
+
+def test_require_deny_if_and_approval_name_the_condition() -> None:
+    p = one_tool({"require": [{"path": "args.ns", "op": "eq", "value": "dev"}],
+                  "deny_if": [{"path": "args.action", "op": "eq", "value": "delete"}],
+                  "require_approval_if": [{"path": "args.action", "op": "eq", "value": "kill"}]})
+    assert decide(p, "t", {"ns": "prod"}).rule == "tools.t.require[0]"
+    assert "args.ns eq" in decide(p, "t", {"ns": "prod"}).reason
+    assert decide(p, "t", {"ns": "dev", "action": "delete"}).rule == "tools.t.deny_if[0]"
+    held = decide(p, "t", {"ns": "dev", "action": "kill"})
+    assert held.outcome is Outcome.NEEDS_APPROVAL and held.rule == "tools.t.require_approval_if[0]"
+    assert decide(p, "t", {"ns": "dev", "action": "get"}).allowed
+
+
+@pytest.mark.parametrize("answer", [Approval.REJECTED, Approval.TIMED_OUT, "rejected", "maybe",
+                                    True, 1])
+def test_approval_other_than_approved_denies(answer: Any) -> None:
+    p = one_tool({"action": "require_approval"})
+    assert decide(p, "t", {}).outcome is Outcome.NEEDS_APPROVAL
+    d = decide(p, "t", {}, approval=answer)
+    assert d.outcome is Outcome.DENIED
+
+
+def test_approved_call_continues_to_limits() -> None:
+    p = one_tool({"action": "require_approval",
+                  "limits": [{"counter": "c", "window": "minute", "max": 1}]})
+    store = CounterStore()
+    first = decide(p, "t", {}, store, now=T0, approval=Approval.APPROVED)
+    assert first.allowed
+    store.charge(first.charges)
+    assert decide(p, "t", {}, store, now=T0, approval=Approval.APPROVED).outcome is Outcome.DENIED
+
+
+# ---- conditions: missing or wrong-typed arguments count against the caller ----------------
+
+
+@pytest.mark.parametrize(
+    "op,value,args",
+    [
+        ("eq", "delete", {}),
+        ("eq", 5, {"a": "5"}),
+        ("eq", True, {"a": 1}),
+        ("neq", "x", {"a": 1}),
+        ("in", ["a", "b"], {"a": 1}),
+        ("in", [1, 2], {"a": "1"}),
+        ("not_in", ["a"], {"a": ["a"]}),
+        ("lt", 10, {"a": "3"}),
+        ("gte", 0, {"a": True}),
+        ("gt", 100, {"a": float("nan")}),
+        ("regex", "^x", {"a": 5}),
+        ("contains", "x", {"a": 5}),
+        ("contains", "x", {"a": {"x": 1}}),
+        ("eq", 1, {"a": None}),
+    ],
+)
+def test_missing_or_wrong_type_fails_require_and_holds_in_deny_and_approval(
+    op: str, value: Any, args: dict[str, Any]
+) -> None:
+    condition = {"path": "args.a", "op": op, "value": value}
+    assert decide(one_tool({"require": [condition]}), "t", args).outcome is Outcome.DENIED
+    assert decide(one_tool({"deny_if": [condition]}), "t", args).outcome is Outcome.DENIED
+    held = decide(one_tool({"require_approval_if": [condition]}), "t", args)
+    assert held.outcome is Outcome.NEEDS_APPROVAL
+
+
+def test_exists_is_the_one_op_that_looks_at_absence() -> None:
+    present = {"path": "args.force", "op": "exists", "value": True}
+    absent = {"path": "args.force", "op": "exists", "value": False}
+    assert decide(one_tool({"deny_if": [present]}), "t", {}).allowed
+    assert not decide(one_tool({"deny_if": [present]}), "t", {"force": None}).allowed
+    assert decide(one_tool({"require": [absent]}), "t", {}).allowed
+    assert not decide(one_tool({"require": [absent]}), "t", {"force": False}).allowed
+
+
+@pytest.mark.parametrize(
+    "op,value,actual,holds",
+    [
+        ("eq", 1, 1.0, True),
+        ("eq", [1, {"a": True}], [1, {"a": True}], True),
+        ("eq", [True], [1], False),  # JSON types, all the way down
+        ("neq", "a", "b", True),
+        ("in", ["get", "list"], "get", True),
+        ("not_in", ["delete"], "get", True),
+        ("lt", 10, 9.5, True),
+        ("lte", 10, 10, True),
+        ("gt", 10, 10, False),
+        ("gte", 10, 10, True),
+        ("regex", "^prod-", "prod-eu", True),
+        ("regex", "prod", "my-prod-x", True),  # search, not full match
+        ("contains", "prod", "my-prod-x", True),
+        ("contains", "b", ["a", "b"], True),
+        ("contains", 1, [True], False),
+    ],
+)
+def test_condition_semantics(op: str, value: Any, actual: Any, holds: bool) -> None:
+    p = one_tool({"deny_if": [{"path": "args.a", "op": op, "value": value}]})
+    assert decide(p, "t", {"a": actual}).allowed is (not holds)
+
+
+def test_nested_paths_and_list_indexes() -> None:
+    p = one_tool({"deny_if": [{"path": "args.opts.targets.1", "op": "eq", "value": "prod"}]})
+    assert not decide(p, "t", {"opts": {"targets": ["dev", "prod"]}}).allowed
+    assert decide(p, "t", {"opts": {"targets": ["dev", "test"]}}).allowed
+    assert not decide(p, "t", {"opts": {"targets": ["dev"]}}).allowed  # missing: holds
+
+
+def test_a_broken_condition_edited_in_memory_denies_instead_of_crashing() -> None:
+    p = one_tool({"require": [{"path": "args.a", "op": "regex", "value": "x"}]})
+    p.tools["t"].require[0].value = "("  # type: ignore[index]  # past validation
+    assert decide(p, "t", {"a": "x"}).outcome is Outcome.DENIED
+
+
+# ---- limits ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("window,size", [("minute", 60), ("hour", 3600), ("day", 86400)])
+def test_limits_are_exact_and_reset_in_the_next_utc_window(window: str, size: int) -> None:
+    p = one_tool({"limits": [{"counter": "c", "window": window, "max": 3}]})
+    store = CounterStore()
+    start = (T0 // size) * size
+    results = run(p, store, 4, now=start + size - 1)
+    assert [d.allowed for d in results] == [True, True, True, False]
+    assert results[3].retry_after == 1
+    assert results[3].reason == f"rate limit 3 per {window} reached; retry in 1 s"
+    assert run(p, store, 1, now=start + size)[0].allowed  # new window
+
+
+def test_shared_counter_names_share_one_budget_per_scope() -> None:
+    limit = {"counter": "writes", "window": "minute", "max": 2}
+    p = policy(tools={"a": {"limits": [limit]}, "b": {"limits": [limit]}})
+    store = CounterStore()
+    assert run(p, store, 1, tool="a")[0].allowed
+    assert run(p, store, 1, tool="b")[0].allowed
+    assert not run(p, store, 1, tool="a")[0].allowed
+    # Another grant has its own budget; a global counter is shared by everyone.
+    assert run(p, store, 1, tool="b", caller=Caller(grant="other"))[0].allowed
+    g = policy(tools={"a": {"limits": [{**limit, "scope": "global"}]}})
+    gstore = CounterStore()
+    run(g, gstore, 2, tool="a", caller=Caller(grant="one"))
+    assert not run(g, gstore, 1, tool="a", caller=Caller(grant="two"))[0].allowed
+    s = policy(tools={"a": {"limits": [{**limit, "scope": "session"}]}})
+    sstore = CounterStore()
+    run(s, sstore, 2, tool="a", caller=Caller(session="s1"))
+    assert run(s, sstore, 1, tool="a", caller=Caller(session="s2"))[0].allowed
+
+
+def test_refund_gives_the_budget_back() -> None:
+    p = one_tool({"limits": [{"counter": "c", "window": "minute", "max": 1}]})
+    store = CounterStore()
+    first = decide(p, "t", {}, store, now=T0)
+    store.charge(first.charges)
+    assert not decide(p, "t", {}, store, now=T0).allowed
+    store.refund(first.charges)  # the upstream call failed
+    assert decide(p, "t", {}, store, now=T0).allowed
+
+
+def test_two_limits_on_one_counter_charge_it_once() -> None:
+    p = one_tool({"limits": [{"counter": "c", "window": "minute", "max": 5},
+                             {"counter": "c", "window": "minute", "max": 5}]})
+    assert len(decide(p, "t", {}, CounterStore(), now=T0).charges) == 1
+
+
+def test_tool_limits_then_all_tools_limits() -> None:
+    p = policy(tools={"t": {"limits": [{"counter": "t", "window": "minute", "max": 5}]}},
+               all_tools={"limits": [{"counter": "all", "window": "minute", "max": 1}]})
+    store = CounterStore()
+    results = run(p, store, 2)
+    assert results[1].rule == "all_tools.limits[0]"
+
+
+def test_expire_forgets_ended_windows() -> None:
+    p = one_tool({"limits": [{"counter": "c", "window": "minute", "max": 1}]})
+    store = CounterStore()
+    run(p, store, 1)
+    store.expire(T0 + 60)
+    assert store.snapshot() == {}
+
+
+# ---- properties --------------------------------------------------------------------------
+
+json_args = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=True),
+              st.sampled_from(["get", "delete", "prod", "x"])),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.sampled_from(["a", "b", "action"]), inner,
+                                            max_size=3)),
+    max_leaves=6,
+)
+values_for = {
+    "in": st.lists(st.sampled_from(["get", "delete", 1, True, None]), max_size=3),
+    "not_in": st.lists(st.sampled_from(["get", "delete", 1, True, None]), max_size=3),
+    "lt": st.integers(-5, 5), "lte": st.integers(-5, 5), "gt": st.integers(-5, 5),
+    "gte": st.floats(-5, 5),
+    "exists": st.booleans(), "regex": st.sampled_from(["^d", "e", "^$", "t$"]),
+    "contains": st.sampled_from(["e", 1, True, None]),
+    "eq": st.sampled_from(["get", "delete", 1, True, None, [1], {"a": 1}]),
+    "neq": st.sampled_from(["get", "delete", 1, True, None]),
+}
+conditions = st.sampled_from(OPS).flatmap(lambda op: st.fixed_dictionaries({
+    "path": st.sampled_from(["args.a", "args.action", "args.a.b", "args.a.0"]),
+    "op": st.just(op), "value": values_for[op]}))
+limits = st.fixed_dictionaries({"counter": st.sampled_from(["c", "d"]),
+                                "window": st.sampled_from(["minute", "hour", "day"]),
+                                "max": st.integers(1, 3)},
+                               optional={"scope": st.sampled_from(["grant", "session", "global"])})
+rules = st.fixed_dictionaries({}, optional={
+    "action": st.sampled_from(["allow", "deny", "require_approval"]),
+    "require": st.lists(conditions, max_size=2),
+    "deny_if": st.lists(conditions, max_size=2),
+    "require_approval_if": st.lists(conditions, max_size=2),
+    "limits": st.lists(limits, max_size=2),
+})
+approvals = st.sampled_from([None, Approval.APPROVED, Approval.REJECTED, Approval.TIMED_OUT])
+
+
+@settings(max_examples=200, deadline=None)
+@given(rules, json_args, approvals, st.booleans())
+def test_hidden_always_wins(rule: dict[str, Any], args: Any, approval: Any, star: bool) -> None:
+    p = policy(default="allow", hide=["*"] if star else ["t"], tools={"t": rule})
+    assert decide(p, "t", args, approval=approval).outcome is Outcome.HIDDEN
+
+
+@settings(max_examples=400, deadline=None)
+@given(rules, json_args, approvals, st.integers(0, 3))
+def test_a_deny_never_becomes_an_allow(rule: dict[str, Any], args: Any, approval: Any,
+                                       used: int) -> None:
+    """Adding conditions, limits or approval to a rule can only take allows away."""
+    p = one_tool(rule)
+    store = CounterStore()
+    d = decide(p, "t", args, store, now=T0, approval=approval)
+    # The same rule stripped to its action alone: the most permissive version of it.
+    bare = one_tool({"action": rule["action"]} if "action" in rule else {})
+    if not decide(bare, "t", args, now=T0, approval=approval).allowed:
+        assert not d.allowed
+    if rule.get("action") == "deny":
+        assert d.outcome is Outcome.DENIED
+    if d.allowed:
+        for i, c in enumerate(rule.get("require", [])):
+            assert decide(one_tool({"require": [c]}), "t", args).outcome is not Outcome.DENIED, i
+        for c in rule.get("deny_if", []):
+            assert decide(one_tool({"deny_if": [c]}), "t", args).allowed
+        needs_human = rule.get("action") == "require_approval" or any(
+            decide(one_tool({"require_approval_if": [c]}), "t", args).outcome
+            is Outcome.NEEDS_APPROVAL for c in rule.get("require_approval_if", []))
+        if needs_human:
+            assert approval is Approval.APPROVED
+    # Filling the counters can only turn allows into denies.
+    for key in d.charges:
+        for _ in range(used):
+            store.charge([key])
+    after = decide(p, "t", args, store, now=T0, approval=approval)
+    if not d.allowed:
+        assert not after.allowed
+
+
+@settings(max_examples=200, deadline=None)
+@given(conditions)
+def test_missing_argument_counts_against_the_caller(condition: dict[str, Any]) -> None:
+    if condition["op"] == "exists":
+        return
+    assert decide(one_tool({"require": [condition]}), "t", {}).outcome is Outcome.DENIED
+    assert decide(one_tool({"deny_if": [condition]}), "t", {}).outcome is Outcome.DENIED
+    assert decide(one_tool({"require_approval_if": [condition]}), "t", {}).outcome in (
+        Outcome.NEEDS_APPROVAL,)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 20), st.sampled_from(["minute", "hour", "day"]),
+       st.floats(0, 86400 * 3))
+def test_exactly_max_calls_per_window(max_calls: int, window: str, offset: float) -> None:
+    p = one_tool({"limits": [{"counter": "c", "window": window, "max": max_calls}]})
+    store = CounterStore()
+    now = 1_700_000_000.0 + offset
+    results = run(p, store, max_calls + 1, now=now)
+    assert [d.allowed for d in results] == [True] * max_calls + [False]
+    assert results[-1].retry_after is not None and results[-1].retry_after >= 1
+    assert run(p, store, 1, now=now + results[-1].retry_after)[0].allowed

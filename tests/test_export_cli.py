@@ -1,0 +1,88 @@
+"""`policytui export`: output, warnings on standard error, atomic -o, clear refusals."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from policytui.cli import main
+
+APPROVAL = {
+    "version": "1",
+    "default": "deny",
+    "x-policytui": {"overrides": {}},
+    "tools": {"rm": {"action": "require_approval", "reason": "a human decides"}, "ls": {}},
+}
+
+
+def _file(tmp_path: Path, doc: dict | str, name: str = "policy.json") -> Path:
+    path = tmp_path / name
+    path.write_text(doc if isinstance(doc, str) else json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_export_to_stdout_with_warnings_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = _file(tmp_path, APPROVAL)
+    assert main(["export", str(source), "--format", "intercept"]) == 0
+    out, err = capsys.readouterr()
+    doc = yaml.safe_load(out)
+    assert doc["tools"]["rm"]["rules"][0]["action"] == "deny"
+    assert doc["tools"]["ls"] == {"rules": []}
+    assert "warning: tools.rm.action: needs human approval" in err
+    assert "x-policytui" not in out
+
+
+def test_export_writes_the_output_file_atomically(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = _file(tmp_path, APPROVAL)
+    target = tmp_path / "out" / "hosted.json"
+    target.parent.mkdir()
+    target.write_text("old", encoding="utf-8")
+    os.chmod(target, 0o640)
+    assert main(["export", str(source), "-f", "policylayer", "-o", str(target)]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert json.loads(target.read_text(encoding="utf-8"))["tools"]["rm"] == {"action": "deny", "reason": "a human decides"}
+    assert oct(target.stat().st_mode & 0o777) == oct(0o640)
+    assert sorted(p.name for p in target.parent.iterdir()) == ["hosted.json"]  # no temporary file left
+    assert "warning:" in err
+
+
+def test_an_invalid_policy_is_not_exported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = _file(tmp_path, '{"version": "1", "default": "deny", "tools": {"a": {"limts": []}}}')
+    target = _file(tmp_path, "keep me", "out.yaml")
+    assert main(["export", str(source), "-f", "intercept", "-o", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert "is not a valid policy" in err and "limts" in err
+    assert target.read_text(encoding="utf-8") == "keep me"
+
+
+def test_a_missing_policy_is_one_sentence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["export", str(tmp_path / "nope.json"), "-f", "intercept"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip().endswith("does not exist.") and len(err.strip().splitlines()) == 1
+
+
+def test_the_policy_file_is_never_overwritten_by_its_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = _file(tmp_path, APPROVAL)
+    before = source.read_text(encoding="utf-8")
+    assert main(["export", str(source), "-f", "policylayer", "-o", str(source)]) == 2
+    assert source.read_text(encoding="utf-8") == before
+    assert "policy file itself" in capsys.readouterr().err
+
+
+def test_an_unwritable_output_is_one_sentence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = _file(tmp_path, APPROVAL)
+    assert main(["export", str(source), "-f", "intercept", "-o", str(tmp_path / "no" / "such" / "dir.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write" in err and "Traceback" not in err
+
+
+def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
+    source = _file(tmp_path, APPROVAL)
+    with pytest.raises(SystemExit) as stopped:
+        main(["export", str(source), "--format", "opa"])
+    assert stopped.value.code == 2

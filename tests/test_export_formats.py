@@ -1,0 +1,356 @@
+"""Exports to PolicyLayer JSON and Intercept YAML: shape, warnings, and that they fail closed.
+
+Fail-closed is checked by deciding calls both ways: with policytui's own engine on the source
+policy, and on the export (PolicyLayer's shape is a subset of ours, so our engine reads it back;
+Intercept's YAML is evaluated by a small re-implementation of Intercept's documented rules). An
+export may deny more than the source, never less.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from policytui.decision import Outcome, decide
+from policytui.export import FORMATS, export_policy
+from policytui.export.yaml_writer import dump, quote
+from policytui.policy.model import Policy
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = sorted((ROOT / "sample_policies").glob("*.json"))
+
+
+def _policy(doc: dict[str, Any]) -> Policy:
+    return Policy.from_document(doc)
+
+
+# A small Intercept, after its POLICY.md and engine: rules in order, tool rules then "*" rules;
+# a rule denies when any of its conditions fails; a missing argument fails a condition (a
+# present null counts as missing for `exists`). Stateful counters are not evaluated here.
+
+
+def _lookup(args: Any, path: str) -> tuple[Any, bool]:
+    node = args
+    for part in path.split(".")[1:]:
+        if not isinstance(node, dict) or part not in node:
+            return None, False
+        node = node[part]
+    return node, True
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _eq(a: Any, b: Any) -> bool:
+    fa, fb = _number(a), _number(b)
+    if fa is not None and fb is not None:
+        return fa == fb
+    return str(a) == str(b)
+
+
+def _op(op: str, actual: Any, expected: Any) -> bool:
+    if op == "eq":
+        return _eq(actual, expected)
+    if op == "neq":
+        return not _eq(actual, expected)
+    if op in ("in", "not_in"):
+        found = isinstance(expected, list) and any(_eq(actual, item) for item in expected)
+        return found if op == "in" else not found
+    if op in ("lt", "lte", "gt", "gte"):
+        a, b = _number(actual), _number(expected)
+        if a is None or b is None:
+            return False
+        return {"lt": a < b, "lte": a <= b, "gt": a > b, "gte": a >= b}[op]
+    if op == "regex":
+        return isinstance(actual, str) and re.search(expected, actual) is not None
+    if op == "contains":
+        if isinstance(actual, str):
+            return isinstance(expected, str) and expected in actual
+        return isinstance(actual, list) and any(_eq(item, expected) for item in actual)
+    return False
+
+
+def intercept_allows(doc: dict[str, Any], tool: str, args: dict[str, Any]) -> bool:
+    hide = doc.get("hide") or []
+    if tool in hide or "*" in hide:
+        return False
+    tools = doc.get("tools") or {}
+    if doc.get("default", "allow") == "deny" and tool not in tools:
+        return False
+    rules = list((tools.get(tool) or {}).get("rules") or [])
+    if tool != "*":
+        rules += list((tools.get("*") or {}).get("rules") or [])
+    for rule in rules:
+        if rule.get("action") == "deny":
+            return False
+        for condition in rule.get("conditions") or []:
+            if condition["path"].startswith("state."):
+                continue
+            value, exists = _lookup(args, condition["path"])
+            if condition["op"] == "exists":
+                if (exists and value is not None) != condition["value"]:
+                    return False
+                continue
+            if not exists or not _op(condition["op"], value, condition["value"]):
+                return False
+    return True
+
+
+def ours_allows(policy: Policy, tool: str, args: dict[str, Any]) -> bool:
+    """Allowed without a human: a call that needs approval counts as not allowed."""
+    return decide(policy, tool, args).outcome is Outcome.ALLOWED
+
+
+# The policy the property tests decide against: every op in every kind of condition list.
+
+EDGE = {
+    "version": "1",
+    "default": "deny",
+    "hide": ["secret"],
+    "x-policytui": {"overrides": {"write": "Destructive"}},
+    "all_tools": {"limits": [{"counter": "all", "window": "minute", "max": 100}]},
+    "tools": {
+        "open": {},
+        "deny": {"action": "deny", "reason": "never"},
+        "ask": {"action": "require_approval", "reason": "a human decides"},
+        "req": {
+            "require": [
+                {"path": "args.n", "op": "lte", "value": 10},
+                {"path": "args.kind", "op": "in", "value": ["a", "b"]},
+                {"path": "args.owner", "op": "exists", "value": True},
+            ]
+        },
+        "neg": {
+            "reason": "careful",
+            "deny_if": [
+                {"path": "args.n", "op": "gt", "value": 5},
+                {"path": "args.kind", "op": "eq", "value": "root"},
+                {"path": "args.tags", "op": "not_in", "value": ["x", "y"]},
+                {"path": "args.force", "op": "exists", "value": False},
+            ],
+            "require_approval_if": [{"path": "args.n", "op": "lt", "value": 0}],
+        },
+        "pattern": {"deny_if": [{"path": "args.path", "op": "regex", "value": "^/etc"}]},
+        "nested": {"require": [{"path": "args.a.b", "op": "neq", "value": 3}]},
+    },
+}
+
+VALUES = {
+    # Boundaries of every numeric condition above, plus anything in between.
+    "n": st.one_of(st.sampled_from([-1, 0, 4, 5, 5.0, 6, 10, 10.5, 11]), st.floats(-20, 20, allow_nan=False)),
+    "kind": st.sampled_from(["a", "b", "root", "c", "ä"]),
+    "owner": st.sampled_from(["me", "you"]),
+    "tags": st.sampled_from(["x", "y", "z"]),
+    "force": st.booleans(),
+    "path": st.sampled_from(["/etc/passwd", "/home/x", "etc"]),
+    "a": st.fixed_dictionaries({}, optional={"b": st.integers(0, 5)}),
+}
+# Half the time every argument is there (so the allowed side is reached), half the time any
+# may be missing (so the missing-argument side is).
+ARGS = st.one_of(st.fixed_dictionaries(VALUES), st.fixed_dictionaries({}, optional=VALUES))
+SOURCE = Policy.from_document(EDGE)
+AS_POLICYLAYER = Policy.from_document(json.loads(export_policy(SOURCE, "policylayer").text))
+AS_INTERCEPT = yaml.safe_load(export_policy(SOURCE, "intercept").text)
+TOOLS = st.sampled_from(["open", "deny", "ask", "req", "neg", "pattern", "nested", "secret", "unlisted"])
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tool=TOOLS, args=ARGS)
+def test_policylayer_export_never_allows_what_policytui_denies(tool: str, args: dict[str, Any]) -> None:
+    source, exported = SOURCE, AS_POLICYLAYER
+    assert ours_allows(exported, tool, args) == ours_allows(source, tool, args) or not ours_allows(exported, tool, args)
+    if decide(source, tool, args).outcome is not Outcome.NEEDS_APPROVAL:
+        # Nothing but approvals changes: the same calls are allowed and denied.
+        assert ours_allows(exported, tool, args) == ours_allows(source, tool, args)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tool=TOOLS, args=ARGS)
+def test_intercept_export_never_allows_what_policytui_denies(tool: str, args: dict[str, Any]) -> None:
+    source, doc = SOURCE, AS_INTERCEPT
+    if intercept_allows(doc, tool, args):
+        assert ours_allows(source, tool, args), (tool, args)
+    if tool not in ("ask", "pattern") and decide(source, tool, args).outcome is not Outcome.NEEDS_APPROVAL:
+        # Exact where Intercept can say the same thing.
+        assert intercept_allows(doc, tool, args) == ours_allows(source, tool, args), (tool, args)
+
+
+def test_policylayer_keeps_only_documented_fields() -> None:
+    result = export_policy(_policy(EDGE), "policylayer")
+    doc = json.loads(result.text)
+    assert list(doc) == ["version", "default", "hide", "all_tools", "tools"]
+    assert "x-policytui" not in result.text and "$schema" not in result.text
+    assert doc["tools"]["ask"] == {"action": "deny", "reason": "a human decides"}
+    assert doc["tools"]["open"] == {}
+    assert doc["tools"]["neg"]["deny_if"][-1] == {"path": "args.n", "op": "lt", "value": 0}
+    assert "require_approval_if" not in result.text
+    allowed_tool_keys = {"action", "reason", "require", "deny_if", "limits"}
+    assert all(set(rule) <= allowed_tool_keys for rule in doc["tools"].values())
+    paths = [w.path for w in result.warnings]
+    assert paths == ["tools.ask.action", "tools.neg.require_approval_if"]
+    assert result.text.endswith("}\n")
+
+
+def test_intercept_document_shape() -> None:
+    result = export_policy(_policy(EDGE), "intercept")
+    doc = yaml.safe_load(result.text)
+    assert doc["version"] == "1" and doc["default"] == "deny" and doc["hide"] == ["secret"]
+    assert doc["tools"]["open"] == {"rules": []}
+    assert doc["tools"]["deny"]["rules"] == [{"name": "denied by policy", "action": "deny", "on_deny": "never"}]
+    ask = doc["tools"]["ask"]["rules"]
+    assert ask[0]["action"] == "deny" and ask[0]["on_deny"] == "a human decides"
+    wildcard = doc["tools"]["*"]["rules"]
+    assert wildcard == [
+        {
+            "name": "limit all 100/minute",
+            "conditions": [{"path": "state._global.all", "op": "lte", "value": 100}],
+            "on_deny": "rate limit 100 per minute reached",
+            "state": {"counter": "all", "window": "minute"},
+        }
+    ]
+    for rules in doc["tools"].values():
+        for rule in rules["rules"]:
+            assert rule["name"]
+            if rule.get("action") == "deny":
+                assert "conditions" not in rule
+    paths = [w.path for w in result.warnings]
+    assert "tools.ask.action" in paths and "tools.neg.require_approval_if" in paths
+    assert "tools.pattern.deny_if[0]" in paths  # regex cannot be negated: denied outright
+    assert "x-policytui" not in result.text
+
+
+def test_limits_become_rate_limits_or_shared_state_counters() -> None:
+    doc = {
+        "version": "1",
+        "default": "allow",
+        "tools": {
+            "a": {"limits": [{"counter": "a_rate", "window": "minute", "max": 5, "scope": "global"},
+                             {"counter": "a_burst", "window": "minute", "max": 2, "scope": "global"}]},
+            "b": {"limits": [{"counter": "writes", "window": "hour", "max": 7, "scope": "global"}]},
+            "c": {"limits": [{"counter": "writes", "window": "hour", "max": 4, "scope": "global"}]},
+            "d": {"limits": [{"counter": "d_rate", "window": "day", "max": 9, "scope": "global"}]},
+        },
+    }
+    result = export_policy(_policy(doc), "intercept")
+    out = yaml.safe_load(result.text)["tools"]
+    assert out["d"]["rules"] == [
+        {"name": "limit d_rate 9/day", "rate_limit": "9/day", "on_deny": "rate limit 9 per day reached"}
+    ]
+    # Two limits in one window on one tool cannot both use the shorthand (Intercept names the
+    # shorthand's counter after the window): explicit counters instead.
+    counters = sorted(r["state"]["counter"] for r in out["a"]["rules"])
+    assert counters == ["a_burst_minute", "a_rate_minute"]
+    assert all(r["conditions"][0]["path"].startswith("state.a.") for r in out["a"]["rules"])
+    # A counter two tools share lives in "*" with the smaller max, and both facts are warned.
+    assert out["b"] == {"rules": []} and out["c"] == {"rules": []}
+    shared = out["*"]["rules"][0]
+    assert shared["state"] == {"counter": "writes", "window": "hour"}
+    assert shared["conditions"][0] == {"path": "state._global.writes", "op": "lte", "value": 4}
+    messages = " ".join(str(w) for w in result.warnings)
+    assert "smallest (4)" in messages and "shared by b, c" in messages
+    assert "per-client" not in messages  # all global: nothing changes meaning
+
+
+def test_grant_scoped_limits_are_reported_as_stricter() -> None:
+    doc = json.loads((ROOT / "sample_policies" / "example.json").read_text())
+    result = export_policy(_policy(doc), "intercept")
+    assert [w.path for w in result.warnings] == ["tools.manage_flow.limits[0]"]
+    assert "no per-client counters" in result.warnings[0].message
+    assert yaml.safe_load(result.text)["tools"]["manage_flow"]["rules"][0]["rate_limit"] == "30/minute"
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.name)
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_sample_policies_export(sample: Path, fmt: str) -> None:
+    policy = _policy(json.loads(sample.read_text(encoding="utf-8")))
+    result = export_policy(policy, fmt)
+    assert result.text.endswith("\n")
+    doc = json.loads(result.text) if fmt == "policylayer" else yaml.safe_load(result.text)
+    assert doc["version"] == "1" and doc["default"] == policy.default
+    assert "x-" not in "".join(doc.keys())
+    assert (doc.get("hide") or []) == (policy.hide or [])
+    names = set(policy.tools or {})
+    assert names <= set(doc.get("tools") or {}) | {n for n in names if n == "*"}
+    approvals = [
+        name for name, rule in (policy.tools or {}).items()
+        if rule.action == "require_approval" or rule.require_approval_if
+    ]
+    warned = {w.path.split(".")[1] for w in result.warnings if w.path.startswith("tools.") and "approval" in w.message}
+    assert set(approvals) <= warned
+    # Deterministic: the same policy exports to the same text.
+    assert export_policy(policy, fmt).text == result.text
+
+
+def test_policylayer_canonical_example_is_unchanged() -> None:
+    sample = ROOT / "sample_policies" / "example.json"
+    policy = _policy(json.loads(sample.read_text(encoding="utf-8")))
+    result = export_policy(policy, "policylayer")
+    assert json.loads(result.text) == json.loads(sample.read_text(encoding="utf-8"))
+    assert result.warnings == []
+
+
+NASTY = [
+    "plain", "yes", "no", "null", "~", "1e3", "0x10", "-", "- item", "a: b", "#comment", "'q'", '"dq"',
+    "tab\there", "line\nbreak", "\u2028sep", "\x85nel", "\x00nul", "\x1b[31mred", "\ufeffbom", "ü✓😀",
+    "\ud7ff", "\ue000", "back\\slash", " lead", "trail ", "", "*", "&anchor", "!tag", "%percent", "@at", "`tick`",
+]
+
+
+@pytest.mark.parametrize("text", NASTY)
+def test_yaml_strings_read_back_exactly(text: str) -> None:
+    data = {"tools": {text: {"rules": [{"name": text, "on_deny": text}]}}, "hide": [text]}
+    assert yaml.safe_load(dump(data)) == data
+    assert "\n" not in quote(text)
+
+
+@given(st.text())
+def test_any_text_survives_the_yaml_writer(text: str) -> None:
+    surrogate_free = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    assert yaml.safe_load(dump({"k": surrogate_free, surrogate_free: [surrogate_free]})) == {
+        "k": surrogate_free,
+        surrogate_free: [surrogate_free],
+    }
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False) | st.integers(-(10**20), 10**20) | st.booleans() | st.none())
+def test_scalars_read_back_as_the_same_value(value: Any) -> None:
+    back = yaml.safe_load(dump({"v": value}))["v"]
+    assert back == value and type(back) is type(value)
+
+
+def test_tool_names_with_control_characters_in_both_formats() -> None:
+    name = "evil\x1b]0;title\x07\u202e"
+    policy = _policy({"version": "1", "default": "allow", "tools": {name: {"action": "deny", "reason": "r\nx"}}})
+    doc = yaml.safe_load(export_policy(policy, "intercept").text)
+    assert doc["tools"][name]["rules"][0]["on_deny"] == "r\nx"
+    assert json.loads(export_policy(policy, "policylayer").text)["tools"][name]["reason"] == "r\nx"
+
+
+def test_unknown_format_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown export format"):
+        export_policy(_policy({"version": "1", "default": "deny"}), "opa")
+
+
+def test_foreign_extension_data_is_dropped_with_a_warning() -> None:
+    policy = _policy({"version": "1", "default": "deny", "x-team": 1, "tools": {"a": {"x-note": "hi"}}})
+    for fmt in FORMATS:
+        result = export_policy(policy, fmt)
+        assert "x-team" not in result.text and "x-note" not in result.text
+        assert {w.path for w in result.warnings} >= {"(top level)", "tools.a"}

@@ -1,0 +1,324 @@
+"""The gateway's core without a transport: decisions, counters, approvals queue, reload, audit."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from policytui.decision import Approval, Caller, Decision
+from policytui.gateway.approvals import ApprovalError, ApprovalQueue
+from policytui.gateway.approver import Approver
+from policytui.gateway.audit import AuditLog, args_digest
+from policytui.gateway.enforcer import Enforcer, UpstreamFailure
+from policytui.gateway.http import TokenGate, TokensError, load_tokens
+from policytui.gateway.policy_watch import PolicyStartError, PolicyWatcher
+from policytui.policy.model import Policy
+
+ALICE = Caller("alice", "s1")
+
+
+def _policy(doc: dict[str, Any]) -> Policy:
+    return Policy.from_document(doc)
+
+
+def _audit_lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+async def _never_asked(decision: Decision) -> tuple[Approval, str]:
+    raise AssertionError("no approval expected")
+
+
+def _ok(text: str = "done") -> Any:
+    async def forward() -> dict[str, Any]:
+        await anyio.sleep(0.001)  # a real await between charge and answer, as upstream has
+        return {"content": [{"type": "text", "text": text}]}
+
+    return forward
+
+
+LIMITED = {
+    "version": "1",
+    "default": "deny",
+    "tools": {
+        "write": {"limits": [{"counter": "writes", "window": "day", "max": 10, "scope": "global"}]},
+        "read": {"limits": [{"counter": "reads", "window": "day", "max": 3}]},
+    },
+}
+
+
+async def test_fifty_concurrent_calls_use_exactly_the_budget(tmp_path: Path) -> None:
+    audit_path = tmp_path / "audit.jsonl"
+    enforcer = Enforcer(lambda: _policy(LIMITED), audit=AuditLog(audit_path))
+    results = await asyncio.gather(
+        *(enforcer.handle_call("write", {"n": i}, ALICE, _ok(), _never_asked) for i in range(50))
+    )
+    allowed = [r for r in results if not r.get("isError")]
+    denied = [r for r in results if r.get("isError")]
+    assert len(allowed) == 10
+    assert len(denied) == 40
+    assert denied[0]["content"][0]["text"].startswith("[POLICY DENIED] rate limit 10 per day reached")
+    decisions = [line["decision"] for line in _audit_lines(audit_path)]
+    assert decisions.count("allowed") == 10 and decisions.count("denied") == 40
+
+
+async def test_grant_scoped_limits_count_each_grant_apart(tmp_path: Path) -> None:
+    enforcer = Enforcer(lambda: _policy(LIMITED), audit=AuditLog(None))
+    bob = Caller("bob", "s2")
+    alice_results = [await enforcer.handle_call("read", {}, ALICE, _ok(), _never_asked) for _ in range(4)]
+    bob_results = [await enforcer.handle_call("read", {}, bob, _ok(), _never_asked) for _ in range(3)]
+    assert [bool(r.get("isError")) for r in alice_results] == [False, False, False, True]
+    assert not any(r.get("isError") for r in bob_results)
+
+
+async def test_a_call_that_never_reached_the_tool_is_refunded(tmp_path: Path) -> None:
+    audit_path = tmp_path / "audit.jsonl"
+    enforcer = Enforcer(lambda: _policy(LIMITED), audit=AuditLog(audit_path))
+
+    async def refused() -> dict[str, Any]:
+        raise UpstreamFailure("error", RuntimeError("unknown tool"))
+
+    async def timed_out() -> dict[str, Any]:
+        raise UpstreamFailure("timeout", RuntimeError("no answer"))
+
+    for _ in range(5):
+        with pytest.raises(RuntimeError, match="unknown tool"):
+            await enforcer.handle_call("read", {}, ALICE, refused, _never_asked)
+    # Refunded: the budget of 3 is intact.
+    assert not (await enforcer.handle_call("read", {}, ALICE, _ok(), _never_asked)).get("isError")
+    # A time-out keeps its charge (the tool may have run): 1 + 1 used, one left.
+    with pytest.raises(RuntimeError, match="no answer"):
+        await enforcer.handle_call("read", {}, ALICE, timed_out, _never_asked)
+    assert not (await enforcer.handle_call("read", {}, ALICE, _ok(), _never_asked)).get("isError")
+    assert (await enforcer.handle_call("read", {}, ALICE, _ok(), _never_asked)).get("isError")
+    upstream = [line.get("upstream") for line in _audit_lines(audit_path)]
+    assert upstream[:5] == ["error"] * 5 and "timeout" in upstream
+
+
+async def test_a_cancelled_call_keeps_its_charge(tmp_path: Path) -> None:
+    audit_path = tmp_path / "audit.jsonl"
+    enforcer = Enforcer(lambda: _policy(LIMITED), audit=AuditLog(audit_path))
+
+    async def slow() -> dict[str, Any]:
+        await anyio.sleep(30)
+        return {"content": []}
+
+    for _ in range(3):
+        with anyio.move_on_after(0.05):
+            await enforcer.handle_call("read", {}, ALICE, slow, _never_asked)
+    denied = await enforcer.handle_call("read", {}, ALICE, _ok(), _never_asked)
+    assert denied["isError"] is True
+    assert [line.get("upstream") for line in _audit_lines(audit_path)] == ["cancelled"] * 3 + [None]
+
+
+async def test_an_error_result_from_the_tool_keeps_its_charge() -> None:
+    enforcer = Enforcer(lambda: _policy(LIMITED), audit=AuditLog(None))
+
+    async def tool_error() -> dict[str, Any]:
+        return {"content": [{"type": "text", "text": "disk full"}], "isError": True}
+
+    for _ in range(3):
+        result = await enforcer.handle_call("read", {}, ALICE, tool_error, _never_asked)
+        assert result["content"][0]["text"] == "disk full"
+    denied = await enforcer.handle_call("read", {}, ALICE, _ok(), _never_asked)
+    assert denied["content"][0]["text"].startswith("[POLICY DENIED] rate limit 3 per day")
+
+
+async def test_dry_run_forwards_everything_and_logs_the_would_be_decision(tmp_path: Path) -> None:
+    audit_path = tmp_path / "audit.jsonl"
+    doc = {"version": "1", "default": "deny", "hide": ["secret"], "tools": {"write": {"action": "deny"}}}
+    enforcer = Enforcer(lambda: _policy(doc), audit=AuditLog(audit_path), dry_run=True)
+    for tool in ("secret", "write", "unlisted"):
+        result = await enforcer.handle_call(tool, {}, ALICE, _ok("ran"), _never_asked)
+        assert result["content"][0]["text"] == "ran"
+    lines = _audit_lines(audit_path)
+    assert [line["decision"] for line in lines] == ["hidden", "denied", "denied"]
+    assert all(line["dry_run"] is True and line["upstream"] == "ok" for line in lines)
+
+
+async def test_approval_answers_are_decided_again(tmp_path: Path) -> None:
+    doc = {
+        "version": "1",
+        "default": "deny",
+        "tools": {"rm": {"action": "require_approval", "limits": [{"counter": "rm", "window": "day", "max": 1}]}},
+    }
+    audit_path = tmp_path / "audit.jsonl"
+    enforcer = Enforcer(lambda: _policy(doc), audit=AuditLog(audit_path))
+    answers = iter([Approval.APPROVED, Approval.REJECTED, Approval.TIMED_OUT, Approval.APPROVED])
+
+    async def ask(decision: Decision) -> tuple[Approval, str]:
+        assert decision.reason == 'Tool "rm" requires approval'
+        return next(answers), "queue"
+
+    texts = []
+    for _ in range(4):
+        result = await enforcer.handle_call("rm", {"path": "/x"}, ALICE, _ok("removed"), ask)
+        texts.append(result["content"][0]["text"])
+    assert texts[0] == "removed"
+    assert "a human rejected the call" in texts[1]
+    assert "no human answered in time" in texts[2]
+    assert "rate limit 1 per day" in texts[3]  # approved, but the budget is spent
+    assert [line["approval"] for line in _audit_lines(audit_path)] == ["approved", "rejected", "timed_out", "approved"]
+
+
+def test_audit_lines_carry_a_digest_never_the_values(tmp_path: Path) -> None:
+    audit_path = tmp_path / "audit.jsonl"
+    enforcer = Enforcer(lambda: _policy(LIMITED), audit=AuditLog(audit_path))
+    args = {"token": "hunter2-very-secret", "nested": {"ü": [1, 2.5, None]}}
+    anyio.run(enforcer.handle_call, "write", args, ALICE, _ok(), _never_asked)
+    text = audit_path.read_text(encoding="utf-8")
+    assert "hunter2" not in text and "nested" not in text
+    line = json.loads(text)
+    canonical = json.dumps(args, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert line["args_sha256"] == hashlib.sha256(canonical).hexdigest() == args_digest(args)
+    assert oct(os.stat(audit_path).st_mode & 0o777) == oct(0o600)
+
+
+# Approvals queue ----------------------------------------------------------------------------
+
+
+def _request(queue: ApprovalQueue, seconds: float = 30.0) -> str:
+    from policytui.gateway.approvals import PendingApproval
+
+    now = time.time()
+    request = PendingApproval(
+        id="", tool="rm", arguments={"path": "/tmp/x"}, args_sha256="0" * 64, reason="why", rule="tools.rm.action",
+        created=now, expires=now + seconds, pid=os.getpid(),
+    )
+    return queue.submit(request).id
+
+
+def test_exactly_one_decision_stands(tmp_path: Path) -> None:
+    queue = ApprovalQueue(tmp_path / "approvals")
+    approval_id = _request(queue)
+    assert [r.id for r in queue.pending()] == [approval_id]
+    assert queue.answer(approval_id, True, by="ann").outcome == "approved"
+    # A later rejection and the gateway's time-out cannot change it.
+    assert queue.answer(approval_id, False, by="bob").outcome == "approved"
+    assert queue.expire(approval_id).outcome == "approved"
+    assert queue.pending() == []
+    assert oct((tmp_path / "approvals").stat().st_mode & 0o777) == oct(0o700)
+
+
+def test_an_answer_after_the_deadline_is_a_time_out(tmp_path: Path) -> None:
+    queue = ApprovalQueue(tmp_path / "approvals")
+    approval_id = _request(queue, seconds=-1)
+    assert queue.answer(approval_id, True).outcome == "timed_out"
+
+
+def test_unknown_and_malformed_ids_are_refused(tmp_path: Path) -> None:
+    queue = ApprovalQueue(tmp_path / "approvals")
+    with pytest.raises(ApprovalError, match="no call is waiting"):
+        queue.answer("deadbeef00", True)
+    with pytest.raises(ApprovalError, match="not an approval id"):
+        queue.answer("../../etc/passwd", True)
+
+
+async def test_approver_queue_times_out_and_cleans_up(tmp_path: Path) -> None:
+    queue = ApprovalQueue(tmp_path / "approvals")
+    approver = Approver(queue, timeout=0.3, mode="queue", poll_seconds=0.02)
+    decision = Decision.__new__(Decision)
+    object.__setattr__(decision, "reason", "needs a human")
+    object.__setattr__(decision, "rule", "tools.rm.action")
+    started = time.monotonic()
+    answer = await approver.ask(decision, "rm", {"path": "/x"}, ALICE, None)
+    assert answer == (Approval.TIMED_OUT, "queue")
+    assert 0.25 < time.monotonic() - started < 3
+    assert list((tmp_path / "approvals").iterdir()) == []
+
+
+async def test_approver_prefers_elicitation_and_falls_back_to_the_queue(tmp_path: Path) -> None:
+    queue = ApprovalQueue(tmp_path / "approvals")
+    approver = Approver(queue, timeout=5, poll_seconds=0.02)
+    decision = Decision.__new__(Decision)
+    object.__setattr__(decision, "reason", "needs a human")
+    object.__setattr__(decision, "rule", "tools.rm.action")
+    seen: list[str] = []
+
+    async def yes(message: str, seconds: float) -> bool:
+        seen.append(message)
+        return True
+
+    assert await approver.ask(decision, "rm", {"path": "/x"}, ALICE, yes) == (Approval.APPROVED, "elicitation")
+    assert '"rm"' in seen[0] and '"/x"' in seen[0]
+
+    async def broken(message: str, seconds: float) -> bool:
+        raise RuntimeError("client cannot show forms")
+
+    async def human() -> None:
+        while not queue.pending():
+            await anyio.sleep(0.02)
+        queue.answer(queue.pending()[0].id, False, by="test")
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(human)
+        assert await approver.ask(decision, "rm", {}, ALICE, broken) == (Approval.REJECTED, "queue")
+
+
+# Policy reload ---------------------------------------------------------------------------------
+
+
+def _write(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+    # Some file systems keep coarse times: make each write visibly new.
+    stamp = time.time_ns() + 1_000_000_000 * (1 + int(path.stat().st_mtime_ns // 1e9 % 7))
+    os.utime(path, ns=(stamp, stamp))
+
+
+def test_reload_swaps_good_files_and_refuses_bad_ones(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "policy.json"
+    _write(path, json.dumps({"version": "1", "default": "allow"}))
+    watcher = PolicyWatcher(path)
+    assert watcher.policy.default == "allow"
+    assert watcher.check() is False  # unchanged: nothing read
+
+    _write(path, json.dumps({"version": "1", "default": "deny"}))
+    assert watcher.check() is True and watcher.policy.default == "deny"
+
+    _write(path, '{"version": "1", "default": "deny", "tools": {"x": {"limts": []}}}')
+    assert watcher.check() is False
+    assert watcher.policy.default == "deny"
+    assert watcher.refused and "limts" in watcher.refused
+    assert any("refused" in r.getMessage() for r in caplog.records)
+
+    path.unlink()
+    assert watcher.check() is False and watcher.policy.default == "deny"
+
+
+def test_an_invalid_policy_at_start_is_one_sentence(tmp_path: Path) -> None:
+    path = tmp_path / "policy.json"
+    path.write_text('{"version": "2", "default": "deny"}', encoding="utf-8")
+    with pytest.raises(PolicyStartError, match=r"is not a valid policy: version"):
+        PolicyWatcher(path)
+    with pytest.raises(PolicyStartError, match="does not exist"):
+        PolicyWatcher(tmp_path / "missing.json")
+
+
+# Tokens ------------------------------------------------------------------------------------------
+
+
+def test_tokens_file_problems_never_quote_a_token(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    path.write_text('{"tiny9": "alice"}', encoding="utf-8")
+    with pytest.raises(TokensError) as caught:
+        load_tokens(path)
+    assert "tiny9" not in str(caught.value)
+    path.write_text('{"a-long-enough-token-123": "alice"}', encoding="utf-8")
+    assert load_tokens(path) == {"a-long-enough-token-123": "alice"}
+
+
+def test_token_gate_maps_tokens_to_grants() -> None:
+    gate = TokenGate(app=None, tokens={"a-long-enough-token-123": "alice", "b-long-enough-token-456": "bob"})
+    assert gate.grant_for(b"Bearer a-long-enough-token-123") == "alice"
+    assert gate.grant_for(b"bearer b-long-enough-token-456") == "bob"
+    assert gate.grant_for(b"Bearer a-long-enough-token-12") is None
+    assert gate.grant_for(b"Basic a-long-enough-token-123") is None
+    assert gate.grant_for(None) is None

@@ -1,0 +1,202 @@
+"""The gateway end to end over streamable HTTP: bearer tokens as grants, limits per grant."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+pytestmark = pytest.mark.servers
+
+ALICE = "alice-token-0123456789abcdef"
+BOB = "bob-token-0123456789abcdef00"
+
+POLICY = {
+    "version": "1",
+    "default": "allow",
+    "hide": ["get-env"],
+    "tools": {
+        "get-sum": {"limits": [{"counter": "sums", "window": "day", "max": 3}]},
+        "get-annotated-message": {
+            "limits": [{"counter": "annotated", "window": "day", "max": 10, "scope": "global"}]
+        },
+        "gzip-file-as-resource": {"action": "deny", "reason": "no files"},
+    },
+}
+
+
+class Served:
+    def __init__(self, process: subprocess.Popen[bytes], url: str, tmp: Path) -> None:
+        self.process = process
+        self.url = url
+        self.tmp = tmp
+
+    def audit_lines(self) -> list[dict[str, Any]]:
+        text = (self.tmp / "audit.jsonl").read_text(encoding="utf-8")
+        return [json.loads(line) for line in text.splitlines()]
+
+
+def _start(tmp: Path, everything: Path) -> Served:
+    (tmp / "policy.json").write_text(json.dumps(POLICY), encoding="utf-8")
+    (tmp / "tokens.json").write_text(json.dumps({ALICE: "alice", BOB: "bob"}), encoding="utf-8")
+    log = tmp / "gateway.log"
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "policytui", "gateway", "--policy", str(tmp / "policy.json"),
+            "--listen", "127.0.0.1:0", "--tokens", str(tmp / "tokens.json"), "--state-dir", str(tmp / "state"),
+            "--audit", str(tmp / "audit.jsonl"), "--log", str(log), "--", str(everything), "stdio",
+        ],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        text = log.read_text(encoding="utf-8") if log.exists() else ""
+        found = re.search(r"at (http://127\.0\.0\.1:\d+/mcp)", text)
+        if found:
+            return Served(process, found.group(1), tmp)
+        if process.poll() is not None:
+            raise AssertionError(f"the gateway exited: {process.stderr.read().decode() if process.stderr else ''}")
+        time.sleep(0.05)
+    process.kill()
+    raise AssertionError("the gateway did not start listening within 60 s")
+
+
+def _stop(served: Served) -> int:
+    served.process.send_signal(signal.SIGINT)
+    try:
+        return served.process.wait(timeout=20)
+    finally:
+        if served.process.poll() is None:
+            served.process.kill()
+
+
+@pytest.fixture(scope="module")
+def everything(test_servers: Path) -> Path:
+    path = test_servers / "everything" / "node_modules" / ".bin" / "mcp-server-everything"
+    if not path.exists():
+        pytest.skip(f"server-everything is not installed at {path} (run tests/servers/install.sh)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, everything: Path) -> Iterator[Served]:
+    left = 86400 - time.time() % 86400
+    if left < 30:  # exact counts must not straddle the UTC day boundary
+        time.sleep(left + 0.5)
+    served = _start(tmp_path_factory.mktemp("http-gateway"), everything)
+    yield served
+    _stop(served)
+
+
+@asynccontextmanager
+async def client_for(url: str, token: str) -> AsyncIterator[Client]:
+    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=httpx2.Timeout(60))
+    transport = streamable_http_client(url, http_client=http)
+    async with http, Client(transport, mode="legacy", read_timeout_seconds=60) as client:
+        yield client
+
+
+def _text(result: Any) -> str:
+    return "".join(getattr(c, "text", "") for c in result.content)
+
+
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+}
+JSON_HEADERS = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [None, "Bearer not-a-known-token-at-all", f"Basic {ALICE}", "Bearer", f"Bearer {ALICE[:-1]}"],
+)
+def test_requests_without_a_known_token_get_401(served: Served, authorization: str | None) -> None:
+    headers = dict(JSON_HEADERS)
+    if authorization is not None:
+        headers["authorization"] = authorization
+    answer = httpx2.post(served.url, json=INITIALIZE, headers=headers, timeout=30)
+    assert answer.status_code == 401
+    assert answer.headers["www-authenticate"].startswith("Bearer")
+    assert ALICE not in answer.text
+
+
+def test_a_known_token_is_let_in(served: Served) -> None:
+    answer = httpx2.post(
+        served.url, json=INITIALIZE, headers={**JSON_HEADERS, "authorization": f"Bearer {BOB}"}, timeout=30
+    )
+    assert answer.status_code == 200
+
+
+async def test_tools_and_calls_over_http(served: Served) -> None:
+    async with client_for(served.url, ALICE) as client:
+        names = [t.name for t in (await client.list_tools()).tools]
+        assert "get-env" not in names and "echo" in names
+        assert _text(await client.call_tool("echo", {"message": "über"})) == "Echo: über"
+        refused = await client.call_tool("gzip-file-as-resource", {})
+        assert refused.is_error and _text(refused) == "[POLICY DENIED] no files"
+
+
+async def test_limits_count_per_grant(served: Served) -> None:
+    async with client_for(served.url, ALICE) as alice, client_for(served.url, BOB) as bob:
+        alice_errors = [(await alice.call_tool("get-sum", {"a": 1, "b": 2})).is_error for _ in range(4)]
+        bob_errors = [(await bob.call_tool("get-sum", {"a": 1, "b": 2})).is_error for _ in range(3)]
+    assert alice_errors == [False, False, False, True]
+    assert bob_errors == [False, False, False]
+    sums = [(line["grant"], line["decision"]) for line in served.audit_lines() if line["tool"] == "get-sum"]
+    assert sums.count(("alice", "allowed")) == 3 and sums.count(("alice", "denied")) == 1
+    assert sums.count(("bob", "allowed")) == 3
+
+
+async def test_fifty_concurrent_calls_from_two_grants_share_a_global_limit(served: Served) -> None:
+    async with client_for(served.url, ALICE) as alice, client_for(served.url, BOB) as bob:
+        calls = [
+            (alice if i % 2 else bob).call_tool("get-annotated-message", {"messageType": "debug"})
+            for i in range(50)
+        ]
+        results = await asyncio.gather(*calls)
+    assert sum(not r.is_error for r in results) == 10
+    assert sum(bool(r.is_error) for r in results) == 40
+    lines = [line for line in served.audit_lines() if line["tool"] == "get-annotated-message"]
+    assert {line["grant"] for line in lines} == {"alice", "bob"}
+    assert sum(line["decision"] == "allowed" for line in lines) == 10
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat[stat.rfind(")") + 2 :].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc to find the server process")
+def test_stopping_the_gateway_stops_its_server(tmp_path: Path, everything: Path) -> None:
+    served = _start(tmp_path, everything)
+    children = _children(served.process.pid)
+    assert children, "the gateway started no server process"
+    assert _stop(served) == 0
+    time.sleep(0.2)
+    for child in children:
+        assert not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]

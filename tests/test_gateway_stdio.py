@@ -1,0 +1,387 @@
+"""The gateway end to end over stdio: a real MCP client, `policytui gateway`, a real server.
+
+The agent's side is the mcp SDK's `Client`, which starts `python -m policytui gateway ... --
+mcp-server-everything stdio` exactly as Claude Desktop or Cursor would start it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+import mcp_types as types
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from mcp.shared.exceptions import MCPError
+
+pytestmark = pytest.mark.servers
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def everything(test_servers: Path) -> Path:
+    path = test_servers / "everything" / "node_modules" / ".bin" / "mcp-server-everything"
+    if not path.exists():
+        pytest.skip(f"server-everything is not installed at {path} (run tests/servers/install.sh)")
+    return path
+
+
+def _write_policy(path: Path, doc: dict[str, Any]) -> Path:
+    path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    return path
+
+
+class Run:
+    """One gateway process: its files, for assertions after the calls."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.state = tmp / "state"
+        self.audit = tmp / "audit.jsonl"
+        self.log = tmp / "gateway.log"
+        self.errlog = tmp / "stderr.txt"
+
+    def audit_lines(self) -> list[dict[str, Any]]:
+        if not self.audit.exists():
+            return []
+        return [json.loads(line) for line in self.audit.read_text(encoding="utf-8").splitlines()]
+
+    def approvals(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "policytui", "approvals", *args, "--state-dir", str(self.state)],
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+
+
+@asynccontextmanager
+async def gateway(
+    tmp: Path,
+    policy: Path,
+    upstream: list[str],
+    *extra: str,
+    elicitation: Any = None,
+    on_message: Any = None,
+) -> AsyncIterator[tuple[Client, Run]]:
+    run = Run(tmp)
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=[
+            "-m", "policytui", "gateway", "--policy", str(policy), "--state-dir", str(run.state),
+            "--audit", str(run.audit), "--log", str(run.log), *extra, "--", *upstream,
+        ],
+        cwd=str(tmp),
+    )
+    with open(run.errlog, "w", encoding="utf-8") as errlog:  # noqa: ASYNC230 - a local file, opened once
+        async with Client(
+            stdio_client(params, errlog=errlog),
+            mode="legacy",
+            read_timeout_seconds=60,
+            elicitation_callback=elicitation,
+            message_handler=on_message,
+        ) as client:
+            yield client, run
+
+
+@asynccontextmanager
+async def direct(everything: Path) -> AsyncIterator[Client]:
+    params = StdioServerParameters(command=str(everything), args=["stdio"])
+    with open(os.devnull, "w") as errlog:  # noqa: ASYNC230 - opened once, never blocks
+        async with Client(stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=60) as client:
+            yield client
+
+
+def _text(result: types.CallToolResult) -> str:
+    return "".join(getattr(c, "text", "") for c in result.content)
+
+
+def _wire(result: Any) -> dict[str, Any]:
+    return result.model_dump(by_alias=True, mode="json", exclude_none=True)
+
+
+BASE = {
+    "version": "1",
+    "default": "allow",
+    "hide": ["get-env"],
+    "tools": {
+        "get-sum": {"reason": "sums stay small", "deny_if": [{"path": "args.a", "op": "gt", "value": 100}]},
+        "gzip-file-as-resource": {"action": "deny", "reason": "no files from agents"},
+        "echo": {"require_approval_if": [{"path": "args.message", "op": "regex", "value": "^approve"}]},
+        "get-annotated-message": {
+            "limits": [{"counter": "annotated", "window": "day", "max": 10, "scope": "global"}]
+        },
+    },
+}
+
+
+def _wait_for_window(window_seconds: int = 86400, margin: float = 20.0) -> None:
+    """Counters reset at UTC window edges; do not straddle one during an exact-count test."""
+    left = window_seconds - time.time() % window_seconds
+    if left < margin:
+        time.sleep(left + 0.5)
+
+
+async def test_hidden_denied_and_allowed_calls(tmp_path: Path, everything: Path) -> None:
+    policy = _write_policy(tmp_path / "policy.json", BASE)
+    async with gateway(tmp_path, policy, [str(everything), "stdio"]) as (client, run), direct(everything) as plain:
+        through = await client.list_tools()
+        straight = await plain.list_tools()
+        names = [t.name for t in through.tools]
+        assert "get-env" not in names
+        # Everything else is listed exactly as the server sent it, in its order.
+        assert [_wire(t) for t in through.tools] == [_wire(t) for t in straight.tools if t.name != "get-env"]
+
+        denied = await client.call_tool("get-sum", {"a": 1000, "b": 1})
+        assert denied.is_error is True
+        assert _text(denied) == "[POLICY DENIED] sums stay small (denied because args.a gt 100)"
+        hidden = await client.call_tool("get-env", {})
+        assert _text(hidden) == '[POLICY DENIED] Tool "get-env" is hidden by policy'
+        refused = await client.call_tool("gzip-file-as-resource", {})
+        assert _text(refused) == "[POLICY DENIED] no files from agents"
+
+        for name, args in [
+            ("get-sum", {"a": 2, "b": 40}),
+            ("get-structured-content", {"location": "Chicago"}),
+            ("get-tiny-image", {}),
+            ("echo", {"message": "hello ✓ \u202e"}),
+        ]:
+            assert _wire(await client.call_tool(name, args)) == _wire(await plain.call_tool(name, args)), name
+
+        # Progress of a long call reaches the caller through the gateway.
+        steps: list[tuple[float, float | None]] = []
+
+        async def progress(done: float, total: float | None, message: str | None) -> None:
+            steps.append((done, total))
+
+        long = await client.call_tool(
+            "trigger-long-running-operation", {"duration": 0.6, "steps": 3}, progress_callback=progress
+        )
+        assert not long.is_error
+        assert steps == [(1, 3), (2, 3), (3, 3)]
+
+        # Resources and prompts pass through unchanged.
+        assert _wire(await client.list_prompts()) == _wire(await plain.list_prompts())
+        resources = await client.list_resources()
+        assert _wire(resources) == _wire(await plain.list_resources())
+        uri = resources.resources[0].uri
+        assert _wire(await client.read_resource(uri)) == _wire(await plain.read_resource(uri))
+
+    lines = run.audit_lines()
+    assert [(line["tool"], line["decision"]) for line in lines[:3]] == [
+        ("get-sum", "denied"), ("get-env", "hidden"), ("gzip-file-as-resource", "denied")
+    ]
+    assert {line["decision"] for line in lines[3:]} == {"allowed"}
+    assert [line["tool"] for line in lines].count("trigger-long-running-operation") == 1
+    assert all(line["upstream"] == "ok" for line in lines[3:])
+    text = run.audit.read_text(encoding="utf-8")
+    for value in ("Chicago", "hello", "1000"):
+        assert value not in text
+
+
+async def test_fifty_concurrent_calls_meet_the_limit_exactly(tmp_path: Path, everything: Path) -> None:
+    _wait_for_window()
+    policy = _write_policy(tmp_path / "policy.json", BASE)
+    async with gateway(tmp_path, policy, [str(everything), "stdio"]) as (client, run):
+        results = await asyncio.gather(
+            *(client.call_tool("get-annotated-message", {"messageType": "success"}) for _ in range(50))
+        )
+    allowed = [r for r in results if not r.is_error]
+    denied = [r for r in results if r.is_error]
+    assert len(allowed) == 10
+    assert len(denied) == 40
+    assert all(_text(r).startswith("[POLICY DENIED] rate limit 10 per day reached; retry in ") for r in denied)
+    decisions = [line["decision"] for line in run.audit_lines()]
+    assert decisions.count("allowed") == 10 and decisions.count("denied") == 40
+
+
+async def _wait_pending(run: Run, count: int = 1) -> list[dict[str, Any]]:
+    for _ in range(200):
+        listed = await anyio.to_thread.run_sync(lambda: run.approvals("list", "--json"))
+        pending = json.loads(listed.stdout)
+        if len(pending) >= count:
+            return pending
+        await anyio.sleep(0.1)
+    raise AssertionError("no call reached the approvals queue")
+
+
+async def test_approvals_queue_grants_and_refuses(tmp_path: Path, everything: Path) -> None:
+    policy = _write_policy(tmp_path / "policy.json", BASE)
+    async with gateway(tmp_path, policy, [str(everything), "stdio"], "--approval-timeout", "60") as (client, run):
+        # Not held: the condition does not hold.
+        assert _text(await client.call_tool("echo", {"message": "plain"})) == "Echo: plain"
+
+        async with anyio.create_task_group() as tg:
+            results: dict[str, types.CallToolResult] = {}
+
+            async def call(key: str, message: str) -> None:
+                results[key] = await client.call_tool("echo", {"message": message})
+
+            tg.start_soon(call, "yes", "approve me")
+            pending = await _wait_pending(run)
+            assert pending[0]["tool"] == "echo"
+            assert pending[0]["arguments"] == {"message": "approve me"}
+            shown = await anyio.to_thread.run_sync(lambda: run.approvals("list"))
+            assert pending[0]["id"] in shown.stdout and "approve me" in shown.stdout
+            approved = await anyio.to_thread.run_sync(lambda: run.approvals("approve", pending[0]["id"]))
+            assert approved.returncode == 0, approved.stderr
+        assert _text(results["yes"]) == "Echo: approve me"
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(call, "no", "approve this too")
+            pending = await _wait_pending(run)
+            rejected = await anyio.to_thread.run_sync(lambda: run.approvals("reject", pending[0]["id"]))
+            assert rejected.returncode == 0, rejected.stderr
+            # Answering again changes nothing and says so.
+            again = await anyio.to_thread.run_sync(lambda: run.approvals("approve", pending[0]["id"]))
+            assert again.returncode == 1
+        assert results["no"].is_error is True
+        assert "a human rejected the call" in _text(results["no"])
+
+    approvals = [(line.get("approval"), line["decision"]) for line in run.audit_lines() if "approval" in line]
+    assert approvals == [("approved", "allowed"), ("rejected", "denied")]
+    assert not any((run.state / "approvals").glob("*.json"))  # decided calls leave no files
+
+
+async def test_approval_by_elicitation(tmp_path: Path, everything: Path) -> None:
+    policy = _write_policy(tmp_path / "policy.json", BASE)
+    asked: list[str] = []
+    answers = iter([{"approve": True}, {"approve": False}, None])
+
+    async def elicit(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+        asked.append(params.message)
+        answer = next(answers)
+        if answer is None:
+            return types.ElicitResult(action="decline")
+        return types.ElicitResult(action="accept", content=answer)
+
+    async with gateway(tmp_path, policy, [str(everything), "stdio"], elicitation=elicit) as (client, run):
+        assert _text(await client.call_tool("echo", {"message": "approve 1"})) == "Echo: approve 1"
+        second = await client.call_tool("echo", {"message": "approve 2"})
+        third = await client.call_tool("echo", {"message": "approve 3"})
+    assert second.is_error and "a human rejected the call" in _text(second)
+    assert third.is_error and "a human rejected the call" in _text(third)
+    assert len(asked) == 3 and '"echo"' in asked[0] and "approve 1" in asked[0]
+    assert [line.get("approval_via") for line in run.audit_lines()] == ["elicitation"] * 3
+
+
+async def test_reload_applies_good_files_and_keeps_the_last_good_one(tmp_path: Path, everything: Path) -> None:
+    policy = _write_policy(tmp_path / "policy.json", {"version": "1", "default": "allow"})
+    changed = anyio.Event()
+
+    async def on_message(message: Any) -> None:
+        if isinstance(message, types.ToolListChangedNotification):
+            changed.set()
+
+    async def until_denied(tool: str, args: dict[str, Any]) -> types.CallToolResult:
+        for _ in range(100):
+            result = await client.call_tool(tool, args)
+            if result.is_error:
+                return result
+            await anyio.sleep(0.1)
+        raise AssertionError("the new policy never came into force")
+
+    upstream = [str(everything), "stdio"]
+    async with gateway(tmp_path, policy, upstream, "--reload-interval", "0.1", on_message=on_message) as (client, run):
+        assert not (await client.call_tool("echo", {"message": "a"})).is_error
+        _write_policy(policy, {"version": "1", "default": "allow", "tools": {"echo": {"action": "deny", "reason": "v2"}}})
+        assert _text(await until_denied("echo", {"message": "b"})) == "[POLICY DENIED] v2"
+
+        # A broken file is refused; the last good policy stays in force.
+        policy.write_text('{"version": "1", "default": "allow", "tools": {"echo": {"acton": "allow"}}}', encoding="utf-8")
+        await anyio.sleep(0.6)
+        assert _text(await client.call_tool("echo", {"message": "c"})) == "[POLICY DENIED] v2"
+        policy.write_text("{ not json", encoding="utf-8")
+        await anyio.sleep(0.6)
+        assert _text(await client.call_tool("echo", {"message": "d"})) == "[POLICY DENIED] v2"
+        log = run.log.read_text(encoding="utf-8")
+        assert "refused the changed policy" in log and "acton" in log
+
+        # Hiding a tool tells the client to list again.
+        _write_policy(policy, {"version": "1", "default": "allow", "hide": ["get-sum"]})
+        with anyio.fail_after(10):
+            await changed.wait()
+        assert "get-sum" not in [t.name for t in (await client.list_tools()).tools]
+
+
+async def test_dry_run_forwards_and_records_the_would_be_decision(tmp_path: Path, everything: Path) -> None:
+    policy = _write_policy(tmp_path / "policy.json", BASE)
+    async with gateway(tmp_path, policy, [str(everything), "stdio"], "--dry-run") as (client, run):
+        assert "get-env" in [t.name for t in (await client.list_tools()).tools]
+        assert not (await client.call_tool("get-env", {})).is_error
+        assert _text(await client.call_tool("get-sum", {"a": 1000, "b": 1})) == "The sum of 1000 and 1 is 1001."
+    lines = run.audit_lines()
+    assert [(line["tool"], line["decision"], line["dry_run"], line["upstream"]) for line in lines] == [
+        ("get-env", "hidden", True, "ok"),
+        ("get-sum", "denied", True, "ok"),
+    ]
+
+
+async def test_a_dead_upstream_gives_errors_never_unchecked_calls(tmp_path: Path, everything: Path) -> None:
+    policy = _write_policy(tmp_path / "policy.json", BASE)
+    pid_file = tmp_path / "upstream.pid"
+    wrapper = ["/bin/sh", "-c", f'echo $$ > "{pid_file}"; exec "{everything}" stdio']
+    async with gateway(tmp_path, policy, wrapper) as (client, run):
+        assert not (await client.call_tool("get-sum", {"a": 1, "b": 2})).is_error
+        os.kill(int(pid_file.read_text().strip()), signal.SIGKILL)
+        await anyio.sleep(0.5)
+        with anyio.fail_after(20):
+            with pytest.raises(MCPError, match="upstream MCP server is unavailable"):
+                await client.call_tool("get-sum", {"a": 1, "b": 2})
+            with pytest.raises(MCPError, match="upstream MCP server is unavailable"):
+                await client.list_tools()
+            # Denied calls are still answered by the policy, without the server.
+            assert (await client.call_tool("get-env", {})).is_error
+    assert run.audit_lines()[-2]["upstream"] == "unavailable"
+
+
+def test_an_invalid_policy_stops_the_gateway_before_it_starts(tmp_path: Path, everything: Path) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"version": "1", "default": "deny", "tools": {"x": {"limits": [{"counter": "c", '
+                      '"window": "minutes", "max": 1}]}}}', encoding="utf-8")
+    marker = tmp_path / "started"
+    result = subprocess.run(
+        [sys.executable, "-m", "policytui", "gateway", "--policy", str(policy), "--state-dir", str(tmp_path),
+         "--", "/bin/sh", "-c", f'touch "{marker}"'],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, check=False,
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "is not a valid policy" in lines[0] and "minutes" in lines[0]
+    assert not marker.exists()  # the server was never started
+
+
+@pytest.mark.filterwarnings("ignore:resources/subscribe is removed")
+async def test_upstream_notifications_reach_the_client(tmp_path: Path, everything: Path) -> None:
+    policy = _write_policy(tmp_path / "policy.json", BASE)
+    logged = anyio.Event()
+    updated: list[str] = []
+    got_update = anyio.Event()
+
+    async def on_message(message: Any) -> None:
+        if isinstance(message, types.LoggingMessageNotification):
+            logged.set()
+        if isinstance(message, types.ResourceUpdatedNotification):
+            updated.append(str(message.params.uri))
+            got_update.set()
+
+    async with gateway(tmp_path, policy, [str(everything), "stdio"], on_message=on_message) as (client, run):
+        uri = (await client.list_resources()).resources[0].uri
+        await client.subscribe_resource(uri)
+        assert not (await client.call_tool("toggle-subscriber-updates", {})).is_error
+        assert not (await client.call_tool("toggle-simulated-logging", {})).is_error
+        with anyio.fail_after(15):
+            await logged.wait()
+            await got_update.wait()
+    assert str(uri) in updated

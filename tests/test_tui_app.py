@@ -1,0 +1,407 @@
+"""The editor driven like a user drives it: keys in, policy model and written file checked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import load_server_fixture
+from policytui.discovery.errors import DiscoveryError
+from policytui.toolinfo import ServerListing
+from policytui.tui import PolicyApp, make_app
+from policytui.tui.table import ToolTable
+
+SIZE = (100, 30)
+
+
+def kestra() -> ServerListing:
+    data = load_server_fixture("kestra-head-14fe3a3")
+    return ServerListing.from_tool_dicts(
+        data["tools"], server_name="kestra", server_version="0.1.0", transport="stdio"
+    )
+
+
+def screen_text(app: PolicyApp) -> str:
+    """What the terminal shows now, as plain text (one line per row)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+async def ready(pilot) -> None:  # type: ignore[no-untyped-def]
+    await pilot.app.loaded.wait()
+    await pilot.pause()
+
+
+async def select(pilot, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Filter to `name` with / and go back to the table with it selected."""
+    await pilot.press("slash", *name, "enter")
+    await pilot.pause()
+    assert pilot.app.query_one(ToolTable).current_row.name == name
+
+
+def document(app: PolicyApp) -> dict:
+    assert app.state is not None
+    return app.state.policy.to_document()
+
+
+@pytest.fixture
+def policy_path(tmp_path: Path) -> Path:
+    return tmp_path / "policy.json"
+
+
+async def test_header_and_table_show_the_server(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        text = screen_text(app)
+        assert "kestra 0.1.0 · stdio · 39 tools" in text
+        assert "default deny" in text
+        assert "backfill_executions" in text
+        assert "Category" in text and "Severity" in text and "Approval" in text
+        assert app.query_one(ToolTable).current_row.name == "backfill_executions"
+        await pilot.press("down", "down")
+        assert app.query_one(ToolTable).current_row.name == "manage_tests"
+
+
+async def test_decision_keys_and_default_toggle(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("a", "down", "d", "down", "h", "down", "r")
+        await pilot.pause()
+        assert document(app) == {
+            "version": "1",
+            "default": "deny",
+            "hide": ["manage_tests"],
+            "tools": {
+                "backfill_executions": {},
+                "invite_user": {"action": "deny"},
+                "manage_apps": {"action": "require_approval"},
+            },
+        }
+        assert "● unsaved" in screen_text(app)
+        await pilot.press("D")
+        await pilot.pause()
+        assert document(app)["default"] == "allow"
+        assert "default allow" in screen_text(app)
+
+
+async def test_limits_editor_adds_a_tool_limit_and_a_shared_one(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press("l")
+        await pilot.pause()
+        await pilot.press("3", "0", "enter")  # max 30 per minute, counter manage_flow_rate
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert document(app)["tools"] == {
+            "manage_flow": {
+                "limits": [{"counter": "manage_flow_rate", "window": "minute", "max": 30, "scope": "grant"}]
+            }
+        }
+        # The shared tab: all_tools limits, from the same editor.
+        await pilot.press("l")
+        await pilot.pause()
+        app.screen.query_one("TabbedContent").active = "tab-shared"
+        await pilot.pause()
+        app.screen.query_one("#shared-max").focus()
+        await pilot.press("1", "0", "0", "0", "enter", "ctrl+s")
+        await pilot.pause()
+        assert document(app)["all_tools"] == {
+            "limits": [{"counter": "all_calls", "window": "minute", "max": 1000, "scope": "grant"}]
+        }
+        # A bad value is refused with a sentence, nothing is added.
+        await pilot.press("l")
+        await pilot.pause()
+        await pilot.press("0", "enter")
+        await pilot.pause()
+        assert "at least 1" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(document(app)["tools"]["manage_flow"]["limits"]) == 1
+
+
+async def test_approval_only_when_action_is_delete_in_a_few_keys(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        # c, open the value list, type "del", pick it, Enter on Add, ctrl+s to apply.
+        await pilot.press("c", "enter", "d", "e", "l", "enter", "enter", "ctrl+s")
+        await pilot.pause()
+        assert document(app)["tools"] == {
+            "manage_flow": {
+                "require_approval_if": [{"path": "args.action", "op": "eq", "value": "delete"}]
+            }
+        }
+        assert 'approval if: args.action eq "delete"' in screen_text(app)
+        # Try a call: the panel decides with the same engine as the gateway.
+        await pilot.press("t")
+        await pilot.pause()
+        args_box = app.query_one("#try-args")
+        args_box.value = '{"action": "delete", "namespace": "a", "flow_id": "b"}'
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "NEEDS APPROVAL" in screen_text(app)
+        args_box.value = '{"action": "enable", "namespace": "a", "flow_id": "b"}'
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "ALLOWED" in screen_text(app)
+
+
+async def test_reason_and_deny_if_from_the_conditions_editor(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_kv_store")
+        await pilot.press("c")
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#cond-kind").value = "deny_if"
+        screen.query_one("#cond-op").value = "in"
+        await pilot.pause()
+        screen.query_one("#cond-value").focus()
+        await pilot.press(*"set, delete", "enter")
+        screen.query_one("#rule-reason").focus()
+        await pilot.press(*"read only", "enter")
+        await pilot.pause()
+        assert document(app)["tools"]["manage_kv_store"] == {
+            "reason": "read only",
+            "deny_if": [{"path": "args.action", "op": "in", "value": ["set", "delete"]}],
+        }
+
+
+async def test_bulk_deny_every_destructive_tool_then_undo_redo(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("f")
+        await pilot.pause()
+        categories = app.screen.query_one("#filter-categories")
+        assert categories.has_focus
+        index = [categories.get_option_at_index(i).value for i in range(categories.option_count)].index("Destructive")
+        await pilot.press(*["down"] * index, "space", "ctrl+s")
+        await pilot.pause()
+        table = app.query_one(ToolTable)
+        shown = table.visible_names
+        assert shown and all(app.state.classifications[n].category == "Destructive" for n in shown)
+        await pilot.press("b", "d")
+        await pilot.pause()
+        assert document(app)["tools"] == {name: {"action": "deny"} for name in shown}
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert document(app) == {"version": "1", "default": "deny"}
+        assert not app.state.dirty
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        assert len(document(app)["tools"]) == len(shown)
+        await pilot.press("escape")  # clears the filter
+        await pilot.pause()
+        assert len(table.view) == 39
+
+
+async def test_save_writes_the_previewed_json(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("a")
+        await pilot.press("3")  # JSON panel
+        await pilot.pause(0.3)
+        preview = app.state.preview_text()
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert policy_path.read_text(encoding="utf-8") == preview
+        written = json.loads(preview)
+        assert written["tools"] == {"backfill_executions": {}}
+        assert "backfill_executions" in written["x-policytui"]["fingerprints"]
+        assert not app.state.dirty
+        assert "● unsaved" not in screen_text(app)
+
+
+async def test_quit_with_unsaved_changes_asks(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("a", "ctrl+q")
+        await pilot.pause()
+        assert app.screen.id == "confirm-quit"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.is_running and app.screen.id != "confirm-quit"
+        await pilot.press("ctrl+q", "q")
+        await pilot.pause()
+    assert not policy_path.exists()
+    assert app.return_code == 0
+
+
+async def test_quit_can_save_first(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("d", "ctrl+q", "s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert json.loads(policy_path.read_text())["tools"] == {"backfill_executions": {"action": "deny"}}
+
+
+async def test_clean_quit_does_not_ask(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("a", "ctrl+z", "ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0 and not policy_path.exists()
+
+
+async def test_invalid_policy_file_is_shown_and_kept_until_the_user_says(policy_path: Path) -> None:
+    text = '{"version": "1", "default": "deny", "tools": {"manage_flow": {"limts": []}}}\n'
+    policy_path.write_text(text)
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert app.screen.id == "load-problems"
+        assert "limts" in screen_text(app)
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("a", "ctrl+s")
+        await pilot.pause()
+        assert app.screen.id == "confirm-replace"
+        await pilot.press("n")
+        await pilot.pause()
+        assert policy_path.read_text() == text
+        await pilot.press("ctrl+s", "y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert json.loads(policy_path.read_text())["tools"] == {"backfill_executions": {}}
+    assert policy_path.with_name("policy.json.bak").read_text() == text
+
+
+async def test_file_changed_on_disk_asks_before_overwriting(policy_path: Path) -> None:
+    policy_path.write_text('{"version": "1", "default": "deny"}\n')
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        policy_path.write_text('{"version": "1", "default": "allow"}\n')
+        await pilot.press("a", "ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen.id == "confirm-conflict"
+        await pilot.press("n")
+        await pilot.pause()
+        assert json.loads(policy_path.read_text())["default"] == "allow"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert json.loads(policy_path.read_text())["tools"] == {"backfill_executions": {}}
+
+
+async def test_discovery_failure_is_a_dialog_with_retry_and_offline(policy_path: Path) -> None:
+    attempts: list[str] = []
+
+    def failing() -> ServerListing:
+        attempts.append("live")
+        raise DiscoveryError(
+            "Server 'x' exited with code 1 before answering initialize.",
+            stderr_tail="Traceback\nImportError: no module named \x1b[31mfoo",
+        )
+
+    def offline() -> ServerListing:
+        listing = kestra()
+        listing.offline_reason = "the server could not start"
+        return listing
+
+    app = make_app(policy_path=policy_path, load_listing=failing, load_offline=offline, target_label="x")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen.id == "failure"
+        text = screen_text(app)
+        assert "exited with code 1" in text
+        assert "␛[31mfoo" in text and "\x1b" not in text
+        await pilot.press("r")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert attempts == ["live", "live"] and app.screen.id == "failure"
+        await pilot.press("o")
+        await ready(pilot)
+        assert "OFFLINE" in screen_text(app)
+        assert len(app.query_one(ToolTable).view) == 39
+
+
+async def test_help_lists_the_default_keys(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=(100, 50)) as pilot:
+        await ready(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = screen_text(app)
+        for key, words in [
+            ("a", "Allow"), ("d", "Deny"), ("h", "Hide"), ("r", "approval"), ("l", "limits"),
+            ("c", "conditions"), ("D", "default"), ("/", "Filter"), ("^s", "policy.json"),
+            ("^z", "Undo"), ("^y", "Redo"), ("?", "key"), ("^q", "Quit"),
+        ]:
+            lines = [line.strip("│ ") for line in text.splitlines()]
+            assert any(line.startswith(key + " ") and words in line for line in lines), key
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.id != "help"
+
+
+async def test_every_action_is_in_the_command_palette(policy_path: Path) -> None:
+    from policytui.tui.app import ACTIONS
+
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert {help_text for *_rest, help_text in ACTIONS} <= titles
+        assert "Filter: Destructive" in titles
+        binding_ids = {b.id for b in app.BINDINGS}
+        assert {"policytui.allow", "policytui.save", "policytui.quit"} <= binding_ids
+
+
+async def test_keymap_rebinds_by_id(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.update_keymap({"policytui.allow": "y"})
+        await pilot.press("y")
+        await pilot.pause()
+        assert document(app)["tools"] == {"backfill_executions": {}}
+
+
+async def test_export_writes_a_gateway_format(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("a", "E")
+        await pilot.pause()
+        target = app.screen.query_one("#export-path").value
+        assert target.endswith(".policylayer.json")
+        await pilot.click("#export-write")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert json.loads(Path(target).read_text())["tools"] == {"backfill_executions": {}}
+
+
+async def test_mouse_selects_rows_and_sorts(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        table = app.query_one(ToolTable)
+        await pilot.click(ToolTable, offset=(3, 3))
+        assert table.current_row.name == "manage_tests"
+        await pilot.click(ToolTable, offset=(45, 0))  # the Category header
+        await pilot.pause()
+        assert table.sort_key == "category"
+        assert table.current_row.name == "manage_tests"  # the selection follows the tool

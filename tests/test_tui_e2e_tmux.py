@@ -1,0 +1,256 @@
+"""The real program in a real terminal: `policytui connect` runs inside tmux (100x30,
+xterm-256color), keys go in through tmux and the screen is read back from the pane.
+
+One test edits a policy for the real Kestra MCP server and checks the file it saves; the
+other opens a hostile tool listing and checks the terminal shows server text literally and is
+never taken over by it (no title change, no cleared screen, still responsive).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "hostile"))
+from hostile_listing import (  # noqa: E402
+    CSI_NAME_SHOWN,
+    DUPLICATE_NAME,
+    MARKUP_NAME,
+    TITLE_ATTACK,
+    write_hostile_listing,
+)
+
+WIDTH, HEIGHT = 100, 30
+PYTHON = sys.executable
+KESTRA_SERVER_CODE = (
+    "import sys, src; sys.path.insert(0, list(src.__path__)[0]); import server; server.main()"
+)
+KESTRA_TOOL_COUNT = 29  # the PyPI build installed by tests/servers/install.sh
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+class Terminal:
+    """One program in a private tmux server; read its screen, type into it, wait with deadlines."""
+
+    def __init__(self, home: Path) -> None:
+        self.socket = f"policytui-e2e-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.home = home
+        self.started = False
+
+    def tmux(self, *args: str, check: bool = True) -> str:
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, "-f", "/dev/null", *args],
+            capture_output=True, text=True, timeout=10,
+        )
+        if check and result.returncode != 0:
+            raise RuntimeError(f"tmux {' '.join(args)} failed: {result.stderr.strip()}")
+        return result.stdout
+
+    def start(self, argv: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> None:
+        """Run `argv` in a fresh 100x30 pane with HOME and config folders inside the test's tmp."""
+        variables = {
+            "TERM": "xterm-256color",
+            "HOME": str(self.home),
+            "XDG_CONFIG_HOME": str(self.home / ".config"),
+            "XDG_DATA_HOME": str(self.home / ".local" / "share"),
+            "XDG_CACHE_HOME": str(self.home / ".cache"),
+            "XDG_STATE_HOME": str(self.home / ".local" / "state"),
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            **(env or {}),
+        }
+        command = shlex.join(["env", "-i", *(f"{k}={v}" for k, v in variables.items()), *argv])
+        # A placeholder first, so the pane title can be set before the program runs.
+        self.tmux("new-session", "-d", "-x", str(WIDTH), "-y", str(HEIGHT), "-c", str(cwd), "sleep 600")
+        self.started = True
+        self.tmux("set-option", "-g", "remain-on-exit", "on")
+        self.tmux("select-pane", "-T", "policytui-e2e")
+        self.tmux("respawn-pane", "-k", "-c", str(cwd), command)
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p")
+
+    def fmt(self, expression: str) -> str:
+        return self.tmux("display-message", "-p", expression).rstrip("\n")
+
+    def keys(self, *keys: str) -> None:
+        """tmux key names (Enter, C-s, D, /, ...), one by one."""
+        for key in keys:
+            self.tmux("send-keys", key)
+
+    def type(self, text: str) -> None:
+        self.tmux("send-keys", "-l", text)
+
+    def wait(self, what: str, condition: Callable[[str], bool], timeout: float = 15.0) -> str:
+        """Poll the screen until `condition(screen)` holds; fail with the screen shown."""
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if condition(screen):
+                return screen
+            if self.fmt("#{pane_dead}") == "1":
+                break
+            time.sleep(0.05)
+        pytest.fail(f"waited for {what}; the terminal shows:\n{screen}")
+
+    def wait_text(self, text: str, timeout: float = 15.0) -> str:
+        return self.wait(repr(text), lambda screen: text in screen, timeout)
+
+    def wait_exit(self, timeout: float = 10.0) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.fmt("#{pane_dead}") == "1":
+                return int(self.fmt("#{pane_dead_status}") or -1)
+            time.sleep(0.05)
+        pytest.fail(f"the program did not exit; the terminal shows:\n{self.screen()}")
+
+    def close(self) -> None:
+        if self.started:
+            subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10)
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Terminal]:
+    home = tmp_path / "home"
+    (home / ".config").mkdir(parents=True)
+    term = Terminal(home)
+    try:
+        yield term
+    finally:
+        term.close()
+
+
+def table_row(screen: str, name: str) -> str:
+    """The table line of tool `name` (its first cell is the name, padded)."""
+    for line in screen.splitlines():
+        if re.match(rf"^\s*{re.escape(name)}\s", line):
+            return line
+    return ""
+
+
+def row_shows(name: str, pattern: str) -> Callable[[str], bool]:
+    return lambda screen: re.search(pattern, table_row(screen, name)) is not None
+
+
+def select_tool(term: Terminal, name: str, hidden: str) -> None:
+    """Filter the table to `name` with / (ctrl+u clears an earlier filter), back to the table."""
+    term.keys("/", "C-u")
+    term.type(name)
+    term.keys("Enter")
+    term.wait(f"the table filtered to {name}",
+              lambda s: bool(table_row(s, name)) and not table_row(s, hidden))
+
+
+def kestra_command(test_servers: Path) -> list[str]:
+    python = test_servers / "kestra" / "bin" / "python"
+    if not python.exists():
+        pytest.skip(f"the Kestra MCP server is not installed ({python}); run tests/servers/install.sh")
+    return [str(python), "-c", KESTRA_SERVER_CODE]
+
+
+def test_edit_and_save_a_policy_for_the_real_kestra_server(
+    terminal: Terminal, tmp_path: Path, test_servers: Path
+) -> None:
+    server = kestra_command(test_servers)
+    workdir = tmp_path / "empty"  # the server reads a .env from its working folder
+    workdir.mkdir()
+    policy = tmp_path / "out" / "policy.json"
+    policy.parent.mkdir()
+    terminal.start(
+        [PYTHON, "-m", "policytui", "connect", "--policy", str(policy), "--", *server],
+        cwd=workdir,
+        env={"KESTRA_BASE_URL": "http://127.0.0.1:9/api/v1"},
+    )
+    terminal.wait(f"Kestra's {KESTRA_TOOL_COUNT} tools in the table",
+                  lambda s: f"{KESTRA_TOOL_COUNT} tools" in s and bool(table_row(s, "backfill_executions")),
+                  timeout=30)
+
+    select_tool(terminal, "manage_flow", hidden="backfill_executions")
+    terminal.keys("d")
+    terminal.wait("manage_flow denied explicitly", row_shows("manage_flow", r"\sdeny\s"))
+
+    select_tool(terminal, "execute_flow", hidden="manage_flow")
+    terminal.keys("l")
+    terminal.wait_text("max calls")
+    terminal.type("30")
+    terminal.keys("Enter")
+    terminal.wait("the new limit listed in the editor", lambda s: "30" in s and "minute" in s)
+    terminal.keys("C-s")  # apply the limits editor
+    terminal.wait("the limit in the table", row_shows("execute_flow", r"30/minute"))
+
+    terminal.keys("D")
+    terminal.wait_text("default allow")
+    terminal.keys("C-s")  # save the file
+    terminal.wait("the policy saved", lambda s: "unsaved" not in s and policy.exists())
+    terminal.keys("C-q")
+    assert terminal.wait_exit() == 0
+
+    document = json.loads(policy.read_text(encoding="utf-8"))
+    assert document["default"] == "allow"
+    assert document["tools"]["manage_flow"] == {"action": "deny"}
+    assert document["tools"]["execute_flow"]["limits"] == [
+        {"counter": "execute_flow_rate", "window": "minute", "max": 30, "scope": "grant"}
+    ]
+    checked = subprocess.run(
+        [PYTHON, "-m", "policytui", "validate", str(policy)],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    secrets_free = policy.read_text(encoding="utf-8")
+    assert "127.0.0.1:9" not in secrets_free  # server settings stay out of the policy
+
+
+def test_hostile_listing_is_shown_literally_and_never_drives_the_terminal(
+    terminal: Terminal, tmp_path: Path
+) -> None:
+    listing = write_hostile_listing(tmp_path / "hostile.json")
+    terminal.start(
+        [PYTHON, "-m", "policytui", "connect", "--from", str(listing), "--policy", "policy.json"],
+        cwd=tmp_path,
+    )
+    screen = terminal.wait("the hostile tools in the table",
+                           lambda s: bool(table_row(s, "plain_tool")), timeout=20)
+    assert terminal.fmt("#{pane_title}") == "policytui-e2e"
+    assert MARKUP_NAME in screen  # markup shown as typed, not interpreted
+    assert CSI_NAME_SHOWN in screen  # ESC made visible as ␛
+    assert table_row(screen, DUPLICATE_NAME)
+    window_name = terminal.fmt("#{window_name}")
+
+    # Walk the cursor over every tool so each description reaches the detail panel.
+    for _ in range(9):
+        before = terminal.screen()
+        terminal.keys("Down")
+        screen = terminal.wait("the next tool's details", lambda s: s != before, timeout=5)
+        assert terminal.fmt("#{pane_title}") == "policytui-e2e", "a tool's text set the title"
+        assert TITLE_ATTACK not in terminal.fmt("#{pane_title}#{window_name}")
+        # A cleared screen or a moved cursor would wipe the header and the table's head.
+        assert screen.splitlines()[0].strip(), f"the header line is gone:\n{screen}"
+    assert terminal.fmt("#{window_name}") == window_name
+    terminal.keys("Home")
+    terminal.wait("the first tool selected again", lambda s: MARKUP_NAME in s)
+
+    # The 1 MB description is on screen in part, and the app still answers keys at once.
+    select_tool(terminal, "huge_description", hidden="plain_tool")
+    terminal.wait("part of the 1 MB description", lambda s: "AAAAAAAAAAAAAAAAAAAA" in s)
+    terminal.keys("d")
+    terminal.wait("the huge tool denied", row_shows("huge_description", r"\sdeny\s"), timeout=5)
+    terminal.keys("C-q")
+    terminal.wait_text("Unsaved changes", timeout=5)
+    terminal.keys("q")  # quit without saving
+    assert terminal.wait_exit() == 0
+    assert terminal.fmt("#{pane_title}") == "policytui-e2e"
+    assert terminal.fmt("#{alternate_on}") == "0"  # the terminal got its normal screen back
+    assert not (tmp_path / "policy.json").exists()

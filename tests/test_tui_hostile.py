@@ -1,0 +1,148 @@
+"""Hostile tool listings render safely: markup stays literal, escapes never reach the terminal,
+huge descriptions are cut, duplicate names are flagged, 10,000 tools stay workable."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from policytui.toolinfo import ServerListing
+from policytui.tui import PolicyApp, make_app
+from policytui.tui.table import ToolTable
+
+SIZE = (100, 30)
+SCHEMA = {"type": "object", "properties": {"action": {"type": "string", "enum": ["[red]go[/]", "\x1b[2J"]}}}
+
+HOSTILE = [
+    {"name": "[bold red]x[/]", "description": "[link=https://evil.example]click[/link] me", "inputSchema": SCHEMA},
+    {"name": "esc\x1b[31mred\x1b[0m", "description": "clear \x1b[2J\x1b]0;pwned\x07 title", "inputSchema": SCHEMA},
+    {"name": "osc\x1b]8;;http://evil\x1b\\link", "description": "bidi \u202eevil", "inputSchema": {"type": "object"}},
+    {"name": "huge", "description": "A" * 1_000_000, "inputSchema": {"type": "object"}},
+    {"name": "dup", "description": "first", "inputSchema": {"type": "object"}},
+    {"name": "dup", "description": "second \x9b31m", "inputSchema": {"type": "object"}},
+    {"name": "#id.not-a-widget id", "title": "[b]T[/b]\x07", "inputSchema": {"type": "object"}},
+]
+
+
+def screen_text(app: PolicyApp) -> str:
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+def detail_text(app: PolicyApp, name: str) -> str:
+    """The whole detail pane for `name` as plain text, scrolled parts included."""
+    from rich.console import Console
+
+    from policytui.tui.detail import render_detail
+
+    console = Console(width=200, record=True, color_system=None, file=open("/dev/null", "w"))
+    console.print(render_detail(app.state, name))
+    return console.export_text()
+
+
+def assert_no_escape_bytes(text: str) -> None:
+    bad = [c for c in text if (ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) <= 0x9F]
+    assert not bad, f"control characters reached the screen: {bad!r}"
+
+
+async def test_markup_and_escapes_are_shown_literally(tmp_path: Path) -> None:
+    listing = ServerListing.from_tool_dicts(HOSTILE, server_name="[blink]evil\x1b[5m", server_version="1\x07")
+    app = make_app(policy_path=tmp_path / "policy.json", listing=listing)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.loaded.wait()
+        await pilot.pause()
+        text = screen_text(app)
+        assert_no_escape_bytes(text)
+        assert "[bold red]x[/]" in text  # literal, not bold red "x"
+        assert "[link=https://evil.example]click[/link]" in text
+        assert "esc␛[31mred␛[0m" in text
+        assert "[blink]evil␛[5m" in text
+        assert "dup ×2" in text
+        table = app.query_one(ToolTable)
+
+        for index in range(len(table.view)):
+            table.cursor = index
+            await pilot.pause()
+            shown = screen_text(app)
+            assert_no_escape_bytes(shown)
+            name = table.current_row.name
+            if name == "esc\x1b[31mred\x1b[0m":
+                assert "clear ␛[2J␛]0;pwned␇ title" in shown
+                detail = detail_text(app, name)
+                assert_no_escape_bytes(detail)
+                assert '"[red]go[/]", "\\u001b[2J"' in detail  # enum values from the schema, literal
+            if name.startswith("osc"):
+                assert "bidi \\u202eevil" in shown
+            if name == "huge":
+                detail = detail_text(app, name)
+                assert "… (996,000 more characters not shown)" in detail
+                assert len(detail) < 20_000
+        # Deciding on hostile names works and writes them verbatim (JSON escapes them).
+        table.cursor = 1
+        await pilot.press("a", "ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        written = json.loads((tmp_path / "policy.json").read_text())
+        assert written["tools"] == {"esc\x1b[31mred\x1b[0m": {}}
+
+
+async def test_hostile_dialogs_stay_literal(tmp_path: Path) -> None:
+    listing = ServerListing.from_tool_dicts(HOSTILE)
+    app = make_app(policy_path=tmp_path / "policy.json", listing=listing)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.loaded.wait()
+        await pilot.pause()
+        app.query_one(ToolTable).cursor = 1
+        await pilot.press("c")
+        await pilot.pause()
+        text = screen_text(app)
+        assert_no_escape_bytes(text)
+        assert "Conditions for esc␛[31mred␛[0m" in text
+        await pilot.press("escape", "l")
+        await pilot.pause()
+        text = screen_text(app)
+        assert_no_escape_bytes(text)
+        assert "Limits for esc␛[31mred␛[0m" in text
+        # The suggested counter name keeps odd characters out.
+        assert app.screen.query_one("#tool-counter").value == "esc__31mred__0m_rate"
+
+
+async def test_ten_thousand_tools(tmp_path: Path) -> None:
+    verbs = ["get", "list", "delete", "create", "update", "run", "pay"]
+    tools = [
+        {
+            "name": f"{verbs[i % 7]}_item_{i}",
+            "description": f"{verbs[i % 7]} item {i}",
+            "inputSchema": {"type": "object", "properties": {"id": {"type": "string"}}},
+        }
+        for i in range(10_000)
+    ]
+    listing = ServerListing.from_tool_dicts(tools, server_name="big")
+    path = tmp_path / "policy.json"
+    app = make_app(policy_path=path, listing=listing)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.loaded.wait()
+        await pilot.pause()
+        table = app.query_one(ToolTable)
+        assert len(table.view) == 10_000
+        assert "10000 tools" in screen_text(app)
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.current_row.name == "create_item_9999"
+        assert "create_item_9999" in screen_text(app)
+        # Filter to the delete tools, deny them all in one go, undo, redo.
+        await pilot.press("slash", *"delete_", "enter")
+        await pilot.pause()
+        assert len(table.view) == 1429
+        await pilot.press("b", "d")
+        await pilot.pause()
+        assert len(app.state.policy.tools) == 1429
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert app.state.policy.tools is None
+        await pilot.press("ctrl+y", "ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        written = json.loads(path.read_text())
+        assert len(written["tools"]) == 1429
+        assert len(written["x-policytui"]["fingerprints"]) == 10_000
