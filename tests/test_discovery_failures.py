@@ -10,6 +10,7 @@ import anyio
 import pytest
 from discovery_support import PYTHON, alive, assert_all_gone, pids_in, script
 
+import policytui.discovery.connect  # noqa: F401  (imported up front: the timings here are not the SDK's import)
 from policytui.discovery import DiscoveryError, list_tools, open_connection, resolve_target
 from policytui.discovery.spec import ServerSpec
 
@@ -34,7 +35,7 @@ async def test_command_not_found_names_the_command() -> None:
         "The server command 'policytui-no-such-server' was not found on PATH; "
         "install it or give its full path."
     )
-    assert took < 5.0  # the first test here also pays for importing the MCP SDK
+    assert took < 1.0
 
 
 async def test_missing_program_path_says_it_does_not_exist(tmp_path: Path) -> None:
@@ -56,7 +57,7 @@ async def test_server_that_exits_at_start_reports_code_and_stderr(tmp_path: Path
     )
     assert "fatal: KESTRA_BASE_URL is not set; cannot start" in error.stderr_tail
     assert "Last lines the server wrote to stderr:" in error.report()
-    assert took < 3.0
+    assert took < 4.0
     assert_all_gone(pids_in(tmp_path / "pids"))
 
 
@@ -129,7 +130,7 @@ async def test_a_banner_line_on_stdout_does_not_break_a_working_server(tmp_path:
 async def test_tools_list_failures(tmp_path: Path, mode: str, expected: str) -> None:
     error, took = await fail(spec_for("list_fails.py", tmp_path, LIST_MODE=mode))
     assert str(error) == expected
-    assert took < 3.0
+    assert took < 4.0
     assert_all_gone(pids_in(tmp_path / "pids"))
 
 
@@ -140,6 +141,8 @@ async def test_every_page_is_followed_and_broken_tools_are_named(tmp_path: Path)
         raw = connection.raw_tools
         pid = connection.pid
         assert pid is not None and alive(pid)
+        again = await connection.refresh_tools()
+        assert [t.name for t in again.tools] == [t.name for t in listing.tools]
     assert len(raw) == 25  # four pages, every entry as sent
     assert len(listing.tools) == 24
     assert [(b.index, b.name) for b in listing.broken_tools] == [(3, "tool_003")]

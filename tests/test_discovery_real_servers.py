@@ -226,6 +226,16 @@ async def test_connection_refused() -> None:
     )
 
 
+async def test_a_web_page_is_not_an_mcp_endpoint(token_server: str) -> None:
+    page = token_server.replace("/mcp", "/page")
+    with pytest.raises(DiscoveryError) as info:
+        await list_tools(resolve_target(page), timeout=10)
+    assert str(info.value) == (
+        f"{page} answered with text/html; charset=utf-8, not MCP; check the URL "
+        "(Streamable HTTP servers usually serve /mcp)."
+    )
+
+
 async def test_unauthorized_without_and_with_a_wrong_token(token_server: str) -> None:
     with pytest.raises(DiscoveryError) as info:
         await list_tools(resolve_target(token_server), timeout=10)

@@ -100,3 +100,10 @@ def test_timeout_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         parse("tools", "kestra", "--timeout", "0")
     assert "expects a number of seconds above 0" in capsys.readouterr().err
+
+
+def test_no_target_at_all_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    from policytui.cli import main
+
+    assert main(["tools"]) == 2
+    assert "policytui tools: give a TARGET" in capsys.readouterr().err

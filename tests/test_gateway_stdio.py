@@ -206,12 +206,14 @@ async def test_fifty_concurrent_calls_meet_the_limit_exactly(tmp_path: Path, eve
 
 
 async def _wait_pending(run: Run, count: int = 1) -> list[dict[str, Any]]:
-    for _ in range(200):
-        listed = await anyio.to_thread.run_sync(lambda: run.approvals("list", "--json"))
-        pending = json.loads(listed.stdout)
+    from policytui.gateway import ApprovalQueue, approvals_dir
+
+    queue = ApprovalQueue(approvals_dir(run.state))
+    for _ in range(400):
+        pending = queue.pending()
         if len(pending) >= count:
-            return pending
-        await anyio.sleep(0.1)
+            return [request.to_json() for request in pending]
+        await anyio.sleep(0.05)
     raise AssertionError("no call reached the approvals queue")
 
 
@@ -231,6 +233,8 @@ async def test_approvals_queue_grants_and_refuses(tmp_path: Path, everything: Pa
             pending = await _wait_pending(run)
             assert pending[0]["tool"] == "echo"
             assert pending[0]["arguments"] == {"message": "approve me"}
+            shown = await anyio.to_thread.run_sync(lambda: run.approvals("list", "--json"))
+            assert [item["id"] for item in json.loads(shown.stdout)] == [pending[0]["id"]]
             shown = await anyio.to_thread.run_sync(lambda: run.approvals("list"))
             assert pending[0]["id"] in shown.stdout and "approve me" in shown.stdout
             approved = await anyio.to_thread.run_sync(lambda: run.approvals("approve", pending[0]["id"]))
@@ -376,7 +380,7 @@ async def test_upstream_notifications_reach_the_client(tmp_path: Path, everythin
             updated.append(str(message.params.uri))
             got_update.set()
 
-    async with gateway(tmp_path, policy, [str(everything), "stdio"], on_message=on_message) as (client, run):
+    async with gateway(tmp_path, policy, [str(everything), "stdio"], on_message=on_message) as (client, _run):
         uri = (await client.list_resources()).resources[0].uri
         await client.subscribe_resource(uri)
         assert not (await client.call_tool("toggle-subscriber-updates", {})).is_error
@@ -385,3 +389,42 @@ async def test_upstream_notifications_reach_the_client(tmp_path: Path, everythin
             await logged.wait()
             await got_update.wait()
     assert str(uri) in updated
+
+
+def test_sigterm_stops_the_gateway_and_its_server(tmp_path: Path, everything: Path) -> None:
+    policy = _write_policy(tmp_path / "policy.json", BASE)
+    pid_file = tmp_path / "upstream.pid"
+    log = tmp_path / "gateway.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "policytui", "gateway", "--policy", str(policy), "--state-dir", str(tmp_path),
+         "--log", str(log), "--", "/bin/sh", "-c", f'echo $$ > "{pid_file}"; exec "{everything}" stdio'],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while "serving MCP" not in (log.read_text(encoding="utf-8") if log.exists() else ""):
+            assert time.monotonic() < deadline and process.poll() is None, "the gateway did not start"
+            time.sleep(0.05)
+        upstream = int(pid_file.read_text().strip())
+        process.send_signal(signal.SIGTERM)  # standard input stays open: the client did not leave
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        for stream in (process.stdin, process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+    assert _gone(upstream)
+
+
+def _gone(pid: int) -> bool:
+    """Exited (a zombie nobody reaped yet counts as exited)."""
+    for _ in range(50):
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.1)
+    return False

@@ -405,3 +405,43 @@ async def test_mouse_selects_rows_and_sorts(policy_path: Path) -> None:
         await pilot.pause()
         assert table.sort_key == "category"
         assert table.current_row.name == "manage_tests"  # the selection follows the tool
+
+
+async def test_preset_override_reset_and_sort_keys(policy_path: Path) -> None:
+    from policytui.risk.presets import PRESETS
+
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.screen.id == "preset"
+        await pilot.press(str(PRESETS.index("lockdown") + 1))
+        await pilot.pause()
+        lockdown = document(app)
+        assert lockdown["default"] == "deny" and lockdown.get("hide")
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert document(app) == {"version": "1", "default": "deny"}
+        # Correct a category: the classifier's choice is overridden and written down.
+        await select(pilot, "search_flows")
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press("4")  # Destructive
+        await pilot.pause()
+        assert document(app)["x-policytui"]["overrides"] == {"search_flows": "Destructive"}
+        assert app.query_one(ToolTable).current_row.category == "Destructive"
+        # Reset removes the rule so the default decides again.
+        await pilot.press("d")
+        await pilot.pause()
+        assert document(app)["tools"] == {"search_flows": {"action": "deny"}}
+        await pilot.press("x")
+        await pilot.pause()
+        assert "tools" not in document(app)
+        await pilot.press("escape", "s", "s", "s")  # server order -> name -> category -> severity
+        await pilot.pause()
+        table = app.query_one(ToolTable)
+        assert table.sort_key == "severity"
+        await pilot.press("S")
+        await pilot.pause()
+        assert table.rows[table.view[0]].severity == "Critical"

@@ -79,8 +79,8 @@ class Terminal:
         self.tmux("select-pane", "-T", "policytui-e2e")
         self.tmux("respawn-pane", "-k", "-c", str(cwd), command)
 
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p")
+    def screen(self, *, styled: bool = False) -> str:
+        return self.tmux("capture-pane", "-p", *(["-e"] if styled else []))
 
     def fmt(self, expression: str) -> str:
         return self.tmux("display-message", "-p", expression).rstrip("\n")
@@ -93,18 +93,24 @@ class Terminal:
     def type(self, text: str) -> None:
         self.tmux("send-keys", "-l", text)
 
-    def wait(self, what: str, condition: Callable[[str], bool], timeout: float = 15.0) -> str:
-        """Poll the screen until `condition(screen)` holds; fail with the screen shown."""
+    def poll(self, condition: Callable[[str], bool], timeout: float) -> str | None:
+        """The screen once `condition(screen)` holds, or None after `timeout` seconds."""
         deadline = time.monotonic() + timeout
-        screen = ""
         while time.monotonic() < deadline:
             screen = self.screen()
             if condition(screen):
                 return screen
             if self.fmt("#{pane_dead}") == "1":
-                break
+                return None
             time.sleep(0.05)
-        pytest.fail(f"waited for {what}; the terminal shows:\n{screen}")
+        return None
+
+    def wait(self, what: str, condition: Callable[[str], bool], timeout: float = 15.0) -> str:
+        """Poll the screen until `condition(screen)` holds; fail with the screen shown."""
+        screen = self.poll(condition, timeout)
+        if screen is None:
+            pytest.fail(f"waited for {what}; the terminal shows:\n{self.screen()}")
+        return screen
 
     def wait_text(self, text: str, timeout: float = 15.0) -> str:
         return self.wait(repr(text), lambda screen: text in screen, timeout)
@@ -145,13 +151,40 @@ def row_shows(name: str, pattern: str) -> Callable[[str], bool]:
     return lambda screen: re.search(pattern, table_row(screen, name)) is not None
 
 
+FILTER_PLACEHOLDER = "filter tools by name"
+
+
 def select_tool(term: Terminal, name: str, hidden: str) -> None:
-    """Filter the table to `name` with / (ctrl+u clears an earlier filter), back to the table."""
-    term.keys("/", "C-u")
+    """Filter the table to `name` with / (ctrl+u clears an earlier filter), back to the table.
+
+    Typing waits until the empty filter box shows: the box takes focus one message after the
+    / key, and letters typed before that would reach the table as commands.
+    """
+    term.keys("/")
+    for _attempt in range(5):
+        term.keys("C-u")
+        if term.poll(lambda s: FILTER_PLACEHOLDER in s, timeout=1.0) is not None:
+            break
+    else:
+        pytest.fail(f"the filter box never came up empty; the terminal shows:\n{term.screen()}")
     term.type(name)
-    term.keys("Enter")
     term.wait(f"the table filtered to {name}",
               lambda s: bool(table_row(s, name)) and not table_row(s, hidden))
+    term.keys("Enter")
+    # Enter hands focus back to the table one message later; only then does the cursor row
+    # get its highlight (a background colour), and only then may the next key be sent.
+    term.wait(f"the table focused on {name}", lambda _s: cursor_row_highlighted(term, name))
+
+
+SGR_BACKGROUND = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:4[0-7]|10[0-7]|48;[0-9;]+)m")
+
+
+def cursor_row_highlighted(term: Terminal, name: str) -> bool:
+    for line in term.screen(styled=True).splitlines():
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", line)
+        if re.match(rf"^\s*{re.escape(name)}\s", plain):
+            return bool(SGR_BACKGROUND.search(line[: line.find(name)]))
+    return False
 
 
 def kestra_command(test_servers: Path) -> list[str]:
@@ -180,14 +213,15 @@ def test_edit_and_save_a_policy_for_the_real_kestra_server(
 
     select_tool(terminal, "manage_flow", hidden="backfill_executions")
     terminal.keys("d")
-    terminal.wait("manage_flow denied explicitly", row_shows("manage_flow", r"\sdeny\s"))
+    terminal.wait("manage_flow denied explicitly", row_shows("manage_flow", r"\sdeny(\s|$)"))
 
     select_tool(terminal, "execute_flow", hidden="manage_flow")
     terminal.keys("l")
-    terminal.wait_text("max calls")
+    terminal.wait("the limits editor, empty", lambda s: "max calls" in s and "no limits" in s)
     terminal.type("30")
     terminal.keys("Enter")
-    terminal.wait("the new limit listed in the editor", lambda s: "30" in s and "minute" in s)
+    terminal.wait("the new limit listed in the editor",
+                  lambda s: "1. 30/minute (execute_flow_rate, grant)" in s)
     terminal.keys("C-s")  # apply the limits editor
     terminal.wait("the limit in the table", row_shows("execute_flow", r"30/minute"))
 
@@ -230,7 +264,12 @@ def test_hostile_listing_is_shown_literally_and_never_drives_the_terminal(
     window_name = terminal.fmt("#{window_name}")
 
     # Walk the cursor over every tool so each description reaches the detail panel.
-    for _ in range(9):
+    lines = screen.splitlines()
+    head = next(i for i, line in enumerate(lines) if "Category" in line and "Severity" in line)
+    shown_rows = [line for line in lines[head + 1:] if line.strip()][:20]
+    shown_rows = shown_rows[: next((i for i, r in enumerate(shown_rows) if "───" in r), len(shown_rows))]
+    assert len(shown_rows) >= 8, screen
+    for _ in range(len(shown_rows) - 1):
         before = terminal.screen()
         terminal.keys("Down")
         screen = terminal.wait("the next tool's details", lambda s: s != before, timeout=5)
@@ -246,7 +285,7 @@ def test_hostile_listing_is_shown_literally_and_never_drives_the_terminal(
     select_tool(terminal, "huge_description", hidden="plain_tool")
     terminal.wait("part of the 1 MB description", lambda s: "AAAAAAAAAAAAAAAAAAAA" in s)
     terminal.keys("d")
-    terminal.wait("the huge tool denied", row_shows("huge_description", r"\sdeny\s"), timeout=5)
+    terminal.wait("the huge tool denied", row_shows("huge_description", r"\sdeny(\s|$)"), timeout=5)
     terminal.keys("C-q")
     terminal.wait_text("Unsaved changes", timeout=5)
     terminal.keys("q")  # quit without saving

@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from policytui.cli import UsageError
     from policytui.export import export_policy
     from policytui.export.output import write_atomic
+    from policytui.policy.display import visible
     from policytui.policy.files import PolicyFileError, load_policy
 
     source = Path(args.file)
@@ -52,12 +53,13 @@ def run(args: argparse.Namespace) -> int:
         problems = list(getattr(loaded.report, "errors", []) or [])
         print(f"policytui export: {source} is not a valid policy, so it was not exported.", file=sys.stderr)
         for problem in problems:
-            print(f"  {problem.format() if hasattr(problem, 'format') else problem}", file=sys.stderr)
+            print(f"  {visible(problem.format())}", file=sys.stderr)
         return 1
 
     result = export_policy(loaded.policy, args.format)
     for warning in result.warnings:
-        print(f"policytui export: warning: {warning}", file=sys.stderr)
+        # Tool names come from servers: escapes are shown, never sent to the terminal.
+        print(f"policytui export: warning: {visible(str(warning))}", file=sys.stderr)
     if args.output:
         try:
             write_atomic(Path(args.output), result.text)

@@ -193,8 +193,12 @@ def _first(exc: BaseException, kind: type) -> BaseException | None:
 
 
 def _fail(message: str) -> int:
+    from policytui.policy.display import visible
+
     text = message if message.rstrip().endswith((".", ")")) or "\n" in message else message + "."
-    print(f"policytui gateway: {text}", file=sys.stderr)
+    # Names in the message may come from a policy or a server: escapes are shown, not obeyed.
+    shown = "\n".join(visible(line) for line in text.split("\n"))
+    print(f"policytui gateway: {shown}", file=sys.stderr)
     return 1
 
 

@@ -25,10 +25,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policytui.cli.target_args import spec_from_args
+    from policytui.cli.target_args import require_target, spec_from_args
     from policytui.discovery.errors import DiscoveryError
     from policytui.discovery.snapshot import dump_snapshot, write_snapshot
 
+    require_target(args)
     try:
         spec = spec_from_args(args)
         document, count = _record(spec, args)

@@ -89,7 +89,9 @@ def _mention_command_in_usage(parser: argparse.ArgumentParser) -> None:
         def wrapped(*args: Any, _original: Any = original, **kwargs: Any) -> str:
             if parser.usage is None:
                 formatter = parser._get_formatter()
-                formatter.add_usage(None, parser._actions, parser._mutually_exclusive_groups, prefix="")
+                formatter.add_usage(
+                    None, parser._actions, parser._mutually_exclusive_groups, prefix=""
+                )
                 parser.usage = formatter.format_help().strip() + " [-- COMMAND ARGS...]"
             return _original(*args, **kwargs)
 
@@ -115,6 +117,21 @@ def _header(text: str) -> tuple[str, str]:
             "expects 'NAME: VALUE', e.g. 'Authorization: Bearer ${env:TOKEN}'"
         )
     return name, value.strip()
+
+
+def require_target(args: argparse.Namespace) -> None:
+    """Raise UsageError (exit 2) when no TARGET, command or --from was given at all."""
+    if not (
+        getattr(args, "target", None)
+        or getattr(args, "server_command", None)
+        or getattr(args, "from_file", None)
+    ):
+        from policytui.cli import UsageError
+
+        raise UsageError(
+            "give a TARGET: a server name (see `policytui servers`), an http(s) URL, "
+            "a command after --, or --from FILE"
+        )
 
 
 def spec_from_args(args: argparse.Namespace, environ: Any = None) -> ServerSpec:

@@ -16,10 +16,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policytui.cli.target_args import listing_from_args
+    from policytui.cli.target_args import listing_from_args, require_target
     from policytui.discovery.errors import DiscoveryError
     from policytui.risk import classify_all
 
+    require_target(args)
     try:
         listing = listing_from_args(args)
     except DiscoveryError as error:
@@ -54,6 +55,7 @@ def listing_document(listing: Any, classifications: dict[str, Any]) -> dict[str,
                 item["actions"] = {name: action.to_json() for name, action in found.actions.items()}
         if tool.annotations:
             item["annotations"] = tool.annotations
+        item["inputSchema"] = tool.input_schema
         tools.append(item)
     return {
         "server": {
@@ -113,6 +115,14 @@ def print_table(listing: Any, classifications: dict[str, Any]) -> None:
             Text(visible(tool.name)), category, severity, Text(one_line(tool.description, 200))
         )
     console.print(table)
+    if not listing.tools:
+        err.print(
+            Text(
+                "The server listed no tools; some servers list none when the environment "
+                "they need (a token, a URL) is missing.",
+                style="yellow",
+            )
+        )
     for broken in listing.broken_tools:
         line = Text(f"Broken tool #{broken.index + 1}", style="bold red")
         if broken.name:

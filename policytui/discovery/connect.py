@@ -80,6 +80,17 @@ class Connection:
             opts["timeout"] = timeout
         return await self.dispatcher.send_raw_request(method, params, opts)  # type: ignore[arg-type]
 
+    async def refresh_tools(self, *, timeout: float = 30.0) -> ServerListing:
+        """List every page of tools again (after `notifications/tools/list_changed`)."""
+        raw_tools = await _list_all_tools(
+            self.dispatcher, self.protocol_version, timeout, self.spec.name
+        )
+        self.raw_tools = raw_tools
+        self.listing = build_listing(
+            raw_tools, self.initialize_result, self.spec, transport=self.spec.transport
+        )
+        return self.listing
+
     async def call_tool_raw(
         self, name: str, arguments: dict[str, Any] | None = None, *, timeout: float | None = None
     ) -> dict[str, Any]:

@@ -87,6 +87,12 @@ def _sentence(leaves: list[BaseException], diag: Diagnostics, timeout: float) ->
     mcp_error = _pick(leaves, MCPError)
     if mcp_error is not None and mcp_error.code == CONNECTION_CLOSED:
         return _closed_sentence(who, stage, diag)
+    if mcp_error is not None and spec.transport != "stdio" and "content type" in mcp_error.message:
+        kind = visible(mcp_error.message.rsplit(":", 1)[-1].strip()) or "something else"
+        return (
+            f"{spec.safe_url()} answered with {kind}, not MCP; check the URL "
+            "(Streamable HTTP servers usually serve /mcp)."
+        )
     if mcp_error is not None:
         detail = f"{visible(mcp_error.message)[:300]} (error {mcp_error.code})"
         if diag.stage == "tools/list":

@@ -8,8 +8,13 @@ policytui's own metadata. Recording a one-tool edit is then cheap even when the 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from policytui.policy.model import AllTools, Policy, ToolRule
+
+META_KEY = "x-policytui"
 
 
 @dataclass(frozen=True)
@@ -60,3 +65,56 @@ class History:
     @property
     def can_redo(self) -> bool:
         return bool(self._redo)
+
+
+def capture(policy: Policy, names: list[str] | None, *, whole: bool, meta: bool) -> Any:
+    """The parts of `policy` an edit of `names` may touch, as plain data (or all of it)."""
+    if whole:
+        return ("document", policy.to_document())
+    tools = policy.tools
+    return (
+        "part",
+        {
+            "default": policy.default,
+            "hide": list(policy.hide) if policy.hide is not None else None,
+            "all_tools": policy.all_tools.to_document() if policy.all_tools is not None else None,
+            "order": list(tools) if tools is not None else None,
+            "rules": {
+                n: (tools[n].to_document() if tools is not None and n in tools else None)
+                for n in names or ()
+            },
+            "meta": json.loads(json.dumps(policy.extensions.get(META_KEY))) if meta else None,
+            "has_meta": meta,
+        },
+    )
+
+
+def restore(policy: Policy, snapshot: Any) -> Policy:
+    """Put a captured snapshot back; returns the policy to use from now on."""
+    kind, data = snapshot
+    if kind == "document":
+        return Policy.from_document(data)
+    policy.default = data["default"]
+    policy.hide = list(data["hide"]) if data["hide"] is not None else None
+    policy.all_tools = (
+        AllTools.model_validate(data["all_tools"]) if data["all_tools"] is not None else None
+    )
+    if data["order"] is None:
+        policy.tools = None
+    else:
+        current = policy.tools or {}
+        rules = data["rules"]
+        tools: dict[str, ToolRule] = {}
+        for name in data["order"]:
+            if name in rules:
+                if rules[name] is not None:
+                    tools[name] = ToolRule.model_validate(rules[name])
+            elif name in current:
+                tools[name] = current[name]  # untouched by the edit: the same object
+        policy.tools = tools
+    if data["has_meta"]:
+        if data["meta"] is None:
+            policy.extensions.pop(META_KEY, None)
+        else:
+            policy.extensions[META_KEY] = json.loads(json.dumps(data["meta"]))
+    return policy

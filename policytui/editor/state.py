@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from policytui.editor.history import History, Step
+from policytui.editor.history import META_KEY, History, Step, capture, restore
 from policytui.editor.rows import (
     Row,
     RowFilter,
@@ -28,24 +26,12 @@ from policytui.editor.rows import (
     sort_indexes,
 )
 from policytui.editor.text import visible
-from policytui.policy.model import (
-    LIST_OPS,
-    NUMERIC_OPS,
-    AllTools,
-    Condition,
-    Limit,
-    Policy,
-    ToolRule,
-)
+from policytui.editor.values import EditError
+from policytui.policy.model import AllTools, Condition, Limit, Policy, ToolRule
 from policytui.toolinfo import ServerListing, ToolInfo
 
-META_KEY = "x-policytui"
 CONDITION_KINDS: tuple[str, ...] = ("require", "deny_if", "require_approval_if")
 UNKNOWN_CATEGORY = "?"
-
-
-class EditError(Exception):
-    """An edit that cannot be made; the message is one sentence for the user."""
 
 
 @dataclass(frozen=True)
@@ -61,88 +47,6 @@ class PendingSave:
 class SaveResult:
     stamp: Any
     text: str
-
-
-def _one_sentence(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(p) for p in first.get("loc", ()) if p != "function-after")
-    message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
-    return f"{where}: {message}" if where else message
-
-
-def make_limit(counter: str, window: str, max_calls: int | str, scope: str | None = None) -> Limit:
-    """A validated Limit, or EditError saying what is wrong with it."""
-    try:
-        max_value = int(str(max_calls).strip())
-    except ValueError:
-        raise EditError(f"max must be a whole number, not {str(max_calls)!r}") from None
-    data: dict[str, Any] = {"counter": counter.strip(), "window": window, "max": max_value}
-    if scope and scope != "grant":
-        data["scope"] = scope
-    elif scope == "grant":
-        data["scope"] = "grant"
-    try:
-        return Limit.model_validate(data)
-    except ValidationError as exc:
-        raise EditError(_one_sentence(exc)) from None
-
-
-def parse_condition_value(text: str, op: str, arg_type: str = "") -> Any:
-    """Turn what the user typed into the JSON value `op` needs.
-
-    Lists accept JSON (`["a", "b"]`) or plain comma-separated words; numbers and booleans are
-    parsed for the ops that need them; for the rest, text stays text unless the argument is
-    typed as a number or boolean in the tool's schema.
-    """
-    text = text.strip()
-    if op == "exists":
-        if text.lower() in ("", "true", "yes", "1"):
-            return True
-        if text.lower() in ("false", "no", "0"):
-            return False
-        raise EditError("exists takes true or false")
-    if op in LIST_OPS:
-        if text.startswith("["):
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise EditError(f"the list is not valid JSON: {exc.msg}") from None
-            if not isinstance(value, list):
-                raise EditError(f"{op} needs a list of values")
-            return value
-        return [_scalar(part.strip(), arg_type) for part in text.split(",") if part.strip()]
-    if op in NUMERIC_OPS:
-        try:
-            number = float(text)
-        except ValueError:
-            raise EditError(f"{op} needs a number, not {text!r}") from None
-        return int(number) if number.is_integer() and "." not in text else number
-    if op == "regex":
-        return text
-    return _scalar(text, arg_type)
-
-
-def _scalar(text: str, arg_type: str) -> Any:
-    kinds = set(arg_type.split("|")) if arg_type else set()
-    if kinds & {"integer", "number", "boolean", "null"} and "string" not in kinds:
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            return text
-    if text.startswith('"') and text.endswith('"') and len(text) >= 2:
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            pass
-    return text
-
-
-def make_condition(path: str, op: str, value: Any) -> Condition:
-    """A validated Condition, or EditError with one sentence."""
-    try:
-        return Condition.model_validate({"path": path.strip(), "op": op, "value": value})
-    except ValidationError as exc:
-        raise EditError(_one_sentence(exc)) from None
 
 
 def _names_in_policy(policy: Policy) -> list[str]:
@@ -341,56 +245,10 @@ class EditorState:
     # ----- editing ------------------------------------------------------------------------
 
     def _capture(self, names: list[str] | None, *, whole: bool, meta: bool) -> Any:
-        """The parts of the document an edit may touch, as plain data."""
-        if whole:
-            return ("document", self.policy.to_document())
-        policy = self.policy
-        tools = policy.tools
-        return (
-            "part",
-            {
-                "default": policy.default,
-                "hide": list(policy.hide) if policy.hide is not None else None,
-                "all_tools": policy.all_tools.to_document() if policy.all_tools is not None else None,
-                "order": list(tools) if tools is not None else None,
-                "rules": {
-                    n: (tools[n].to_document() if tools is not None and n in tools else None)
-                    for n in names or ()
-                },
-                "meta": json.loads(json.dumps(policy.extensions.get(META_KEY))) if meta else None,
-                "has_meta": meta,
-            },
-        )
+        return capture(self.policy, names, whole=whole, meta=meta)
 
     def _apply(self, snapshot: Any) -> None:
-        kind, data = snapshot
-        if kind == "document":
-            self.policy = Policy.from_document(data)
-            return
-        policy = self.policy
-        policy.default = data["default"]
-        policy.hide = list(data["hide"]) if data["hide"] is not None else None
-        policy.all_tools = (
-            AllTools.model_validate(data["all_tools"]) if data["all_tools"] is not None else None
-        )
-        if data["order"] is None:
-            policy.tools = None
-        else:
-            current = policy.tools or {}
-            rules = data["rules"]
-            tools: dict[str, ToolRule] = {}
-            for name in data["order"]:
-                if name in rules:
-                    if rules[name] is not None:
-                        tools[name] = ToolRule.model_validate(rules[name])
-                elif name in current:
-                    tools[name] = current[name]
-            policy.tools = tools
-        if data["has_meta"]:
-            if data["meta"] is None:
-                policy.extensions.pop(META_KEY, None)
-            else:
-                policy.extensions[META_KEY] = json.loads(json.dumps(data["meta"]))
+        self.policy = restore(self.policy, snapshot)
 
     @contextmanager
     def _edit(

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from policytui.policy.display import visible
 from policytui.policy.model import Policy
 
 log = logging.getLogger("policytui.gateway")
@@ -57,9 +58,9 @@ class PolicyWatcher:
         if loaded.policy is None:
             errors = loaded.report.errors
             problem = errors[0].format() if errors else "the file is not a valid policy"
-            return None, loaded.stamp.sha256, problem
+            return None, loaded.stamp.sha256, visible(problem)
         for warning in loaded.report.warnings:
-            log.warning("policy %s: %s", self.path, warning.format())
+            log.warning("policy %s: %s", self.path, visible(warning.format()))
         return loaded.policy, loaded.stamp.sha256, ""
 
     def _load_first(self) -> Policy:

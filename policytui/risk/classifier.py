@@ -340,7 +340,7 @@ def _single(tool_name: str, name: _NameVerbs, desc: _DescriptionVerbs, facts: Sc
     order = _KIND_ORDER
     texts = _KIND_TEXT
     kind: str | None = None  # the worst kind seen so far
-    confidence = 0.2
+    confidence = 20  # hundredths, so sums stay exact
     name_kind = name.kind
     if name_kind is not None and name.verb is not None:
         kind = name_kind
@@ -356,7 +356,7 @@ def _single(tool_name: str, name: _NameVerbs, desc: _DescriptionVerbs, facts: Sc
             evidence.append(f"name also says '{verb}', which {texts[other]}")
             if order[other] > order[kind]:
                 kind = other
-        confidence = 0.65 if name.ambiguous else 0.75
+        confidence = 65 if name.ambiguous else 75
         desc_kind = desc.kind
         if desc_kind is not None:
             if name_kind != v.READ and order[desc_kind] > order[kind]:
@@ -365,10 +365,10 @@ def _single(tool_name: str, name: _NameVerbs, desc: _DescriptionVerbs, facts: Sc
                 evidence.append(f"description starts with '{desc.lead}', which "
                                 f"{texts[desc_kind]}")
             elif _KIND_RISK[desc_kind][0] == _KIND_RISK[name_kind][0]:
-                confidence += 0.1
+                confidence += 10
                 evidence.append(f"description starts with '{desc.lead}', which agrees")
             else:
-                confidence -= 0.1
+                confidence -= 10
                 evidence.append(f"description starts with '{desc.lead}', which "
                                 f"{texts[desc_kind]} (the name wins)")
         if name_kind != v.READ:
@@ -380,7 +380,7 @@ def _single(tool_name: str, name: _NameVerbs, desc: _DescriptionVerbs, facts: Sc
         kind = desc.kind
         how = "description says" if desc.indirect else "description starts with"
         evidence.append(f"{how} '{desc.lead}', which {texts[kind]}")
-        confidence = 0.45 if desc.indirect else 0.55
+        confidence = 45 if desc.indirect else 55
         for verb, other in desc.alternatives:
             evidence.append(f"description also offers '{verb}', which {texts[other]}")
             if order[other] > order[kind]:
@@ -399,7 +399,7 @@ def _single(tool_name: str, name: _NameVerbs, desc: _DescriptionVerbs, facts: Sc
         words = name.words if name.verb else desc.words[:12]
         if _financial(kind, verb, words, money, facts, evidence):
             category, severity = FINANCIAL, CRITICAL
-            confidence = max(confidence, 0.7)
+            confidence = max(confidence, 70)
 
     # Arguments that take code make it Execute whatever the name says ("read_query" runs SQL).
     if facts.code_arguments and category in (READ, OTHER, WRITE, EXECUTE):
@@ -409,7 +409,7 @@ def _single(tool_name: str, name: _NameVerbs, desc: _DescriptionVerbs, facts: Sc
         evidence.append(f"argument {_quote(arg)} takes {what}" if shell else
                         f"argument {_quote(arg)} takes code ({what})")
         category, severity = EXECUTE, CRITICAL if shell else HIGH
-        confidence = max(confidence, 0.8)
+        confidence = max(confidence, 80)
     elif category == EXECUTE and _TERMINAL_TEXT.search(desc.sentence):
         evidence.append("description says it runs in a terminal, shell or REPL")
         severity = CRITICAL
@@ -422,7 +422,7 @@ def _single(tool_name: str, name: _NameVerbs, desc: _DescriptionVerbs, facts: Sc
         elif name.forced:
             evidence.append("name says 'force'")
             category, severity = DESTRUCTIVE, CRITICAL
-    return _Verdict(category, severity, round(min(confidence, 0.95), 2), evidence, kind)
+    return _Verdict(category, severity, min(confidence, 95) / 100, evidence, kind)
 
 
 def _action_risk(value: str, money: bool, facts: SchemaFacts) -> ActionRisk:
@@ -456,9 +456,14 @@ def _action_risk_cached(value: str, money: bool, money_argument: str | None
     return category, severity, tuple(evidence)
 
 
-def _multi(tool_name: str, action: ActionArgument, name: _NameVerbs, desc: _DescriptionVerbs,
-           facts: SchemaFacts) -> tuple[_Verdict, dict[str, ActionRisk]]:
-    money = _money_context(name, desc, facts)
+@lru_cache(maxsize=4096)
+def _may_move_money(action: str) -> bool:
+    """Could this action value move money, given money in sight ("send", "charge")?"""
+    return any(word in v.MONEY_IF_CONTEXT for word in name_words(action))
+
+
+def _multi(action: ActionArgument, money: bool, facts: SchemaFacts
+           ) -> tuple[_Verdict, dict[str, ActionRisk]]:
     actions: dict[str, ActionRisk] = {}
     reads: list[str] = []
     unknown: list[str] = []
@@ -561,15 +566,23 @@ def classify(tool: ToolInfo, override: str | None = None, *,
         annotations = {}
 
     facts = inspect_schema(schema)
-    name = _name_verbs(name_text)
-    # A reader's name is never raised by its description, so skip looking for alternatives.
-    desc = _description_verbs(desc_text, facts.action is None and name.kind != v.READ)
     actions: dict[str, ActionRisk] = {}
     action_path: str | None = None
     if facts.action is not None:
-        verdict, actions = _multi(name_text, facts.action, name, desc, facts)
+        # The actions decide; the name and description only say whether money is in sight.
+        if facts.money_arguments:
+            money = True
+        elif any(map(_may_move_money, facts.action.values)):
+            money = _money_context(_name_verbs(name_text), _description_verbs(desc_text, False),
+                                   facts)
+        else:
+            money = False
+        verdict, actions = _multi(facts.action, money, facts)
         action_path = facts.action.path
     else:
+        name = _name_verbs(name_text)
+        # A reader's name is never raised by its description: skip looking for alternatives.
+        desc = _description_verbs(desc_text, name.kind != v.READ)
         verdict = _single(name_text, name, desc, facts)
     if use_annotations and annotations:
         _apply_annotations(verdict, actions, annotations)
@@ -588,16 +601,9 @@ def classify(tool: ToolInfo, override: str | None = None, *,
             verdict.category = category
             verdict.confidence = 1.0
             overridden = True
-    return Classification(
-        tool=name_text,
-        category=verdict.category,
-        severity=verdict.severity,
-        confidence=verdict.confidence,
-        evidence=verdict.evidence,
-        actions=actions,
-        action_path=action_path,
-        overridden=overridden,
-    )
+    # Positional: measurably cheaper than keywords when classifying thousands of tools.
+    return Classification(name_text, verdict.category, verdict.severity, verdict.confidence,
+                          verdict.evidence, actions, action_path, overridden)
 
 
 def classify_all(tools: Iterable[ToolInfo], overrides: Mapping[str, Any] | None = None,

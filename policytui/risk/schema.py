@@ -9,10 +9,9 @@ be huge or self-referential.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple
 
 from policytui.risk.vocabulary import (
     ACTION_ARGUMENTS,
@@ -51,8 +50,7 @@ def normalize(name: str) -> str:
     return _normalize(name[:100])
 
 
-@dataclass(frozen=True)
-class ActionArgument:
+class ActionArgument(NamedTuple):
     """The argument that picks what a multi-action tool does, and the values it takes."""
 
     name: str
@@ -63,8 +61,9 @@ class ActionArgument:
         return f"args.{self.name}"
 
 
-@dataclass(frozen=True)
-class SchemaFacts:
+class SchemaFacts(NamedTuple):
+    """What the schema says. A NamedTuple: one is built per tool, and it must be cheap."""
+
     action: ActionArgument | None
     # (argument name, "shell" | "sql") for arguments that take code.
     code_arguments: tuple[tuple[str, str], ...]
@@ -230,7 +229,9 @@ def inspect_schema(schema: Any) -> SchemaFacts:
     money: list[str] = []
     force: list[str] = []
     if isinstance(props, dict):
-        for name, prop in islice(props.items(), MAX_PROPERTIES):
+        items = props.items() if len(props) <= MAX_PROPERTIES else islice(props.items(),
+                                                                           MAX_PROPERTIES)
+        for name, prop in items:
             if type(prop) is not dict or type(name) is not str:
                 continue
             description = prop.get("description")

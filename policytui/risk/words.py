@@ -22,8 +22,8 @@ _NAME_PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _LOWER_PARTS = re.compile(r"[a-z]+|[0-9]+")
 # Words and the separators that join alternatives ("create, update or delete").
 _TOKENS = re.compile(r"[a-z]+|[,/]")
-# End of the first sentence: ". " or ".\n", "? ", "! ", a blank line, or a colon list.
-_SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n\s*\n|:\s*\n")
+# What ends the first sentence: ". " or ".\n", "? ", "! ", a blank line, or a colon list.
+_SENTENCE_MARKS = (". ", ".\n", "? ", "! ", "\n\n", ":\n")
 SEPARATORS = frozenset((",", "/", "or", "and"))
 _MAX_LEAD_IN = 8
 
@@ -41,8 +41,13 @@ def name_words(name: str) -> list[str]:
 def first_sentence(description: str) -> str:
     """The description's first sentence (at most DESCRIPTION_WINDOW characters), stripped."""
     text = description[:DESCRIPTION_WINDOW].strip()
-    match = _SENTENCE_END.search(text)
-    return text[: match.start()] if match else text
+    # str.find is much faster than a regex with alternatives; this runs once per tool.
+    end = len(text)
+    for mark in _SENTENCE_MARKS:
+        at = text.find(mark, 0, end)
+        if at >= 0:
+            end = at
+    return text[:end]
 
 
 def sentence_tokens(sentence: str) -> list[str]:

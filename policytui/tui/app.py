@@ -15,8 +15,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from rich.console import Group
-from rich.syntax import Syntax
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -52,56 +50,19 @@ from policytui.tui.screens.filters import FilterScreen
 from policytui.tui.screens.help import HelpScreen
 from policytui.tui.screens.limits import LimitsResult, LimitsScreen
 from policytui.tui.screens.picker import ServerChoice, ServerPickerScreen
+from policytui.tui.keys import ACTIONS, APP_ACTIONS, EDIT_ACTIONS, editor_bindings
+from policytui.tui.panels import (
+    render_decision,
+    render_diff,
+    render_preview,
+    render_problems,
+)
 from policytui.tui.table import ToolTable
 
-PREVIEW_LINES = 4000
 DECISION_VERBS = {"allow": "Allowed", "deny": "Denied", "hide": "Hid", "approve": "Set approval on"}
 DEFAULT_THEME = "ansi-dark"
 
 ListingLoader = Callable[[], ServerListing]
-
-
-# Every action: (binding key, action, footer text, binding id, shown in footer, palette help).
-ACTIONS: list[tuple[str, str, str, str, bool, str]] = [
-    ("question_mark", "help", "Help", "help", True, "Show every key"),
-    ("ctrl+s", "save", "Save", "save", True, "Write policy.json"),
-    ("a", "decide('allow')", "Allow", "allow", True, "Allow the selected tool"),
-    ("d", "decide('deny')", "Deny", "deny", True, "Deny the selected tool"),
-    ("h", "decide('hide')", "Hide", "hide", True, "Hide the selected tool from tools/list"),
-    ("r", "decide('approve')", "Approve", "approve", True, "Require approval: every call of the selected tool waits for a human"),
-    ("l", "limits", "Limits", "limits", True, "Edit rate limits of the selected tool and all tools"),
-    ("c", "conditions", "Conds", "conditions", True, "Edit argument conditions and the reason"),
-    ("D", "toggle_default", "Default", "toggle_default", True, "Switch the default between deny and allow"),
-    ("slash", "filter", "Filter", "filter", True, "Filter tools by name"),
-    ("ctrl+z", "undo", "Undo", "undo", True, "Undo the last change"),
-    ("ctrl+y", "redo", "Redo", "redo", False, "Redo the change undone last"),
-    ("x", "reset", "Reset", "reset", False, "Remove the tool's rule so the default decides"),
-    ("b", "bulk", "Bulk", "bulk", True, "Apply a decision to every tool shown (after filtering)"),
-    ("f", "filter_menu", "Filter by…", "filter_menu", False, "Filter by category, severity, decision or drift"),
-    ("escape", "clear_filter", "Clear filter", "clear_filter", False, "Show all tools again"),
-    ("s", "sort", "Sort", "sort", False, "Sort by the next column"),
-    ("S", "reverse_sort", "Reverse sort", "reverse_sort", False, "Reverse the sort order"),
-    ("p", "preset", "Preset", "preset", False, "Replace the rules with a preset built from the risk categories"),
-    ("o", "override", "Category", "override", False, "Correct the selected tool's risk category"),
-    ("t", "try_call", "Try a call", "try_call", False, "Decide a call with arguments under this policy"),
-    ("E", "export", "Export", "export", False, "Write the policy in another gateway's format"),
-    ("y", "copy_json", "Copy JSON", "copy_json", False, "Copy the policy JSON to the clipboard"),
-    ("1", "panel('tab-tool')", "Tool", "panel_tool", False, "Show the selected tool"),
-    ("2", "panel('tab-problems')", "Problems", "panel_problems", False, "Show validation problems"),
-    ("3", "panel('tab-json')", "JSON", "panel_json", False, "Show the JSON that will be written"),
-    ("4", "panel('tab-diff')", "Diff", "panel_diff", False, "Show the diff against the file on disk"),
-    ("5", "panel('tab-try')", "Try", "panel_try", False, "Show the try-a-call panel"),
-    ("ctrl+q", "quit", "Quit", "quit", True, "Quit (asks when there are unsaved changes)"),
-]
-
-# Actions that need a loaded policy (not offered while the server is starting).
-EDIT_ACTIONS = {
-    "decide", "limits", "conditions", "toggle_default", "save", "undo", "redo", "reset",
-    "bulk", "preset", "override", "export", "copy_json", "try_call",
-}
-
-
-APP_ACTIONS = {action.split("(")[0] for _key, action, *_rest in ACTIONS}
 
 
 class PolicyApp(App[int]):
@@ -110,18 +71,7 @@ class PolicyApp(App[int]):
     CSS_PATH = "policytui.tcss"
     TITLE = "policytui"
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS = [
-        Binding(
-            key,
-            action,
-            description,
-            show=show,
-            id=f"policytui.{binding_id}",
-            priority=key == "ctrl+q",
-            tooltip=help_text,
-        )
-        for key, action, description, binding_id, show, help_text in ACTIONS
-    ]
+    BINDINGS = editor_bindings()
 
     def __init__(
         self,
@@ -428,20 +378,11 @@ class PolicyApp(App[int]):
         elif active == "tab-diff":
             self.show_diff()
 
-    def _syntax_theme(self) -> str:
-        return "ansi_dark" if self.current_theme.dark else "ansi_light"
-
     def _show_preview(self) -> None:
         assert self.state is not None
-        text = self.state.preview_text()
-        lines = text.count("\n")
-        shown = text
-        note = None
-        if lines > PREVIEW_LINES:
-            shown = "\n".join(text.split("\n", PREVIEW_LINES)[:PREVIEW_LINES])
-            note = Text(f"… {lines - PREVIEW_LINES:,} more lines (ctrl+s writes all of them)", style="dim")
-        syntax = Syntax(shown, "json", theme=self._syntax_theme(), line_numbers=True, word_wrap=False)
-        self.main.query_one("#preview", Static).update(Group(syntax, note) if note else syntax)
+        self.main.query_one("#preview", Static).update(
+            render_preview(self.state.preview_text(), dark=self.current_theme.dark)
+        )
 
     @work(exclusive=True, group="diff", exit_on_error=False)
     async def show_diff(self) -> None:
@@ -458,14 +399,7 @@ class PolicyApp(App[int]):
 
         disk = await asyncio.to_thread(read)
         diff = state.diff_against(disk)
-        widget = self.main.query_one("#diff", Static)
-        if not diff:
-            widget.update(Text("No difference: the file on disk is what a save would write.", style="dim"))
-            return
-        lines = diff.split("\n")
-        if len(lines) > PREVIEW_LINES:
-            diff = "\n".join(lines[:PREVIEW_LINES]) + f"\n… {len(lines) - PREVIEW_LINES:,} more lines"
-        widget.update(Syntax(diff, "diff", theme=self._syntax_theme(), word_wrap=False))
+        self.main.query_one("#diff", Static).update(render_diff(diff, dark=self.current_theme.dark))
 
     def _after_edit(self) -> None:
         """Validate and refresh the visible panel once typing pauses (not on every key)."""
@@ -486,25 +420,13 @@ class PolicyApp(App[int]):
         self._paint_status()
 
     def _show_problems(self) -> None:
-        state, report = self.state, self.report
+        state = self.state
         if state is None:
             return
-        lines: list[Text] = []
-        for problem in getattr(report, "errors", []) or []:
-            lines.append(Text("✗ " + visible(problem.format()), style="bold"))
-        for problem in getattr(report, "warnings", []) or []:
-            lines.append(Text("! " + visible(problem.format())))
-        for broken in state.listing.broken_tools[:100]:
-            name = one_line(broken.name or f"#{broken.index}", 60)
-            lines.append(Text(f"! the server sent a tool that could not be read ({name}): {one_line(broken.problem, 120)}"))
-        for problem in state.load_problems:
-            lines.append(Text("✗ file on disk: " + visible(problem)))
-        if not lines:
-            lines.append(Text("✓ No problems: a gateway will accept this policy.", style="bold"))
-        errors = len(getattr(report, "errors", []) or [])
+        errors = len(getattr(self.report, "errors", None) or [])
         label = f"Problems ({errors})" if errors else "Problems"
         self.main.query_one("#panels", TabbedContent).get_tab("tab-problems").label = label  # type: ignore[assignment]
-        self.main.query_one("#problems", Static).update(Group(*lines))
+        self.main.query_one("#problems", Static).update(render_problems(state, self.report))
 
     # ----- helpers ------------------------------------------------------------------------
 
@@ -540,7 +462,9 @@ class PolicyApp(App[int]):
         if name is None or self.state is None:
             return
         state = self.state
-        self._edit(lambda: state.set_decision([name], decision))
+        changed = self._edit(lambda: state.set_decision([name], decision))
+        if changed == 0:
+            self.notify(f"Already {decision}: nothing to change.", timeout=1.5)
 
     def action_reset(self) -> None:
         name = self._current()
@@ -813,18 +737,7 @@ class PolicyApp(App[int]):
         if not isinstance(args, dict):
             out.update(Text("The arguments must be a JSON object.", style="bold"))
             return
-        decision = state.try_call(tool, args)
-        outcome = decision.outcome.value
-        text = Text()
-        text.append(outcome.upper().replace("_", " "), style="bold reverse")
-        text.append("  rule ")
-        text.append(visible(decision.rule), style="bold")
-        if decision.reason:
-            text.append("\nagent sees: ")
-            text.append(visible(decision.agent_text() if not decision.allowed else decision.reason))
-        if outcome == "needs_approval":
-            text.append("\n(the call waits for a human; approved it continues, else it is denied)", style="dim")
-        out.update(text)
+        out.update(render_decision(state.try_call(tool, args)))
 
     # ----- actions: saving, exporting, quitting -------------------------------------------
 

@@ -76,13 +76,12 @@ def render_detail(state: EditorState, name: str | None) -> RenderableType:
         facts.append("  the server lists this name more than once", style="bold red")
     parts.append(facts)
 
+    parts.append(render_rule(state, name))
+
     if tool is not None and tool.description:
+        parts.append(Text())
         first = tool.description.strip().split("\n\n", 1)[0]
         parts.append(Text(visible(clip(first, SUMMARY_LIMIT), keep_newlines=True), style="italic"))
-
-    parts.append(Text())
-    parts.append(_heading("Rule"))
-    parts.append(render_rule(state, name))
 
     if classification is not None:
         parts.append(Text())
@@ -142,7 +141,7 @@ def render_rule(state: EditorState, name: str) -> RenderableType:
     """The tool's current rule in words, e.g. "allow · approval if args.action eq "delete""."""
     policy = state.policy
     decision, explicit = decision_of(policy, name)
-    text = Text()
+    text = Text("Rule: ", style="bold underline")
     text.append(decision, style="bold")
     if not explicit:
         text.append(f"  (not listed: the default {policy.default} applies)", style="dim")

@@ -102,5 +102,5 @@ def tail_text(text: str, lines: int = 12) -> Text:
 
 def compact_all(screen: ModalScreen) -> None:  # type: ignore[type-arg]
     """Borderless inputs, selects and buttons, so editors fit an 80x24 terminal."""
-    for widget in screen.query("Input, Select, Button, OptionList, SelectionList"):
+    for widget in screen.query("Input, Select, Button, OptionList, SelectionList, Checkbox"):
         widget.compact = True  # type: ignore[attr-defined]

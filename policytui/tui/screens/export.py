@@ -34,10 +34,10 @@ class ExportScreen(ModalScreen[None]):
         with Vertical(id="dialog", classes="dialog wide"):
             yield Static(Text("Export to another gateway", style="bold"), id="dialog-title")
             with Horizontal(classes="export-row"):
-                yield Label("format ")
+                yield Label("format")
                 yield Select([(f, f) for f in FORMATS], value=FORMATS[0], allow_blank=False, id="export-format")
             with Horizontal(classes="export-row"):
-                yield Label("file   ")
+                yield Label("file")
                 yield Input(id="export-path")
             with VerticalScroll(id="export-warnings"):
                 yield Static(Text(""), id="export-result")

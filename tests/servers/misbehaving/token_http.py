@@ -36,6 +36,14 @@ class Handler(BaseHTTPRequestHandler):
         self._reply(200)
 
     def do_POST(self):
+        if self.path == "/page":  # a web page where an MCP endpoint was expected
+            page = b"<html><body>Welcome</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+            return
         if self.path != "/mcp":
             self._reply(404)
             return

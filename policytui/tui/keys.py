@@ -1,0 +1,67 @@
+"""Every action of the editor with its default key, binding id, footer text and help line.
+
+One table feeds the bindings, the footer, the help screen and the command palette, so they
+cannot disagree. Binding ids (`policytui.allow`, ...) let a user keymap rebind any key.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+# Every action: (binding key, action, footer text, binding id, shown in footer, palette help).
+ACTIONS: list[tuple[str, str, str, str, bool, str]] = [
+    ("question_mark", "help", "Help", "help", True, "Show every key"),
+    ("ctrl+s", "save", "Save", "save", True, "Write policy.json"),
+    ("a", "decide('allow')", "Allow", "allow", True, "Allow the selected tool"),
+    ("d", "decide('deny')", "Deny", "deny", True, "Deny the selected tool"),
+    ("h", "decide('hide')", "Hide", "hide", True, "Hide the selected tool from tools/list"),
+    ("r", "decide('approve')", "Approve", "approve", True, "Require approval: every call of the selected tool waits for a human"),
+    ("l", "limits", "Limits", "limits", True, "Edit rate limits of the selected tool and all tools"),
+    ("c", "conditions", "Conds", "conditions", True, "Edit argument conditions and the reason"),
+    ("D", "toggle_default", "Default", "toggle_default", True, "Switch the default between deny and allow"),
+    ("slash", "filter", "Filter", "filter", True, "Filter tools by name"),
+    ("ctrl+z", "undo", "Undo", "undo", True, "Undo the last change"),
+    ("ctrl+y", "redo", "Redo", "redo", False, "Redo the change undone last"),
+    ("x", "reset", "Reset", "reset", False, "Remove the tool's rule so the default decides"),
+    ("b", "bulk", "Bulk", "bulk", True, "Apply a decision to every tool shown (after filtering)"),
+    ("f", "filter_menu", "Filter by…", "filter_menu", False, "Filter by category, severity, decision or drift"),
+    ("escape", "clear_filter", "Clear filter", "clear_filter", False, "Show all tools again"),
+    ("s", "sort", "Sort", "sort", False, "Sort by the next column"),
+    ("S", "reverse_sort", "Reverse sort", "reverse_sort", False, "Reverse the sort order"),
+    ("p", "preset", "Preset", "preset", False, "Replace the rules with a preset built from the risk categories"),
+    ("o", "override", "Category", "override", False, "Correct the selected tool's risk category"),
+    ("t", "try_call", "Try a call", "try_call", False, "Decide a call with arguments under this policy"),
+    ("E", "export", "Export", "export", False, "Write the policy in another gateway's format"),
+    ("y", "copy_json", "Copy JSON", "copy_json", False, "Copy the policy JSON to the clipboard"),
+    ("1", "panel('tab-tool')", "Tool", "panel_tool", False, "Show the selected tool"),
+    ("2", "panel('tab-problems')", "Problems", "panel_problems", False, "Show validation problems"),
+    ("3", "panel('tab-json')", "JSON", "panel_json", False, "Show the JSON that will be written"),
+    ("4", "panel('tab-diff')", "Diff", "panel_diff", False, "Show the diff against the file on disk"),
+    ("5", "panel('tab-try')", "Try", "panel_try", False, "Show the try-a-call panel"),
+    ("ctrl+q", "quit", "Quit", "quit", True, "Quit (asks when there are unsaved changes)"),
+]
+
+# Actions that need a loaded policy (not offered while the server is starting).
+EDIT_ACTIONS = {
+    "decide", "limits", "conditions", "toggle_default", "save", "undo", "redo", "reset",
+    "bulk", "preset", "override", "export", "copy_json", "try_call",
+}
+
+
+APP_ACTIONS = {action.split("(")[0] for _key, action, *_rest in ACTIONS}
+
+
+def editor_bindings() -> list[Binding]:
+    """The app's bindings. ctrl+q has priority so quitting works from inside any input."""
+    return [
+        Binding(
+            key,
+            action,
+            description,
+            show=show,
+            id=f"policytui.{binding_id}",
+            priority=key == "ctrl+q",
+            tooltip=help_text,
+        )
+        for key, action, description, binding_id, show, help_text in ACTIONS
+    ]
