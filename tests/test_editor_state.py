@@ -287,3 +287,10 @@ def test_hand_written_policy_flags_only_missing_tools(tmp_path: Path) -> None:
     path.write_text('{"version": "1", "default": "deny", "tools": {"gone": {}, "find_flow": {}}}')
     state = EditorState.open(kestra(), path)
     assert {r.name: r.drift for r in state.rows if r.drift} == {"gone": "missing"}
+
+
+def test_an_edit_reversed_by_hand_is_clean_again(state: EditorState) -> None:
+    state.set_decision(["search_flows"], "allow")
+    assert state.dirty
+    state.clear_rules(["search_flows"])
+    assert not state.dirty

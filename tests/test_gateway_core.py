@@ -13,7 +13,7 @@ from typing import Any
 import anyio
 import pytest
 
-from policytui.decision import Approval, Caller, Decision
+from policytui.decision import Approval, Caller, Decision, Outcome
 from policytui.gateway.approvals import ApprovalError, ApprovalQueue
 from policytui.gateway.approver import Approver
 from policytui.gateway.audit import AuditLog, args_digest
@@ -225,9 +225,7 @@ def test_unknown_and_malformed_ids_are_refused(tmp_path: Path) -> None:
 async def test_approver_queue_times_out_and_cleans_up(tmp_path: Path) -> None:
     queue = ApprovalQueue(tmp_path / "approvals")
     approver = Approver(queue, timeout=0.3, mode="queue", poll_seconds=0.02)
-    decision = Decision.__new__(Decision)
-    object.__setattr__(decision, "reason", "needs a human")
-    object.__setattr__(decision, "rule", "tools.rm.action")
+    decision = Decision(Outcome.NEEDS_APPROVAL, "needs a human", "tools.rm.action")
     started = time.monotonic()
     answer = await approver.ask(decision, "rm", {"path": "/x"}, ALICE, None)
     assert answer == (Approval.TIMED_OUT, "queue")
@@ -238,9 +236,7 @@ async def test_approver_queue_times_out_and_cleans_up(tmp_path: Path) -> None:
 async def test_approver_prefers_elicitation_and_falls_back_to_the_queue(tmp_path: Path) -> None:
     queue = ApprovalQueue(tmp_path / "approvals")
     approver = Approver(queue, timeout=5, poll_seconds=0.02)
-    decision = Decision.__new__(Decision)
-    object.__setattr__(decision, "reason", "needs a human")
-    object.__setattr__(decision, "rule", "tools.rm.action")
+    decision = Decision(Outcome.NEEDS_APPROVAL, "needs a human", "tools.rm.action")
     seen: list[str] = []
 
     async def yes(message: str, seconds: float) -> bool:

@@ -200,3 +200,53 @@ def test_stopping_the_gateway_stops_its_server(tmp_path: Path, everything: Path)
     time.sleep(0.2)
     for child in children:
         assert not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def everything_over_http(everything: Path) -> Iterator[str]:
+    """server-everything serving streamable HTTP on a free port; yields its URL."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(everything), "streamableHttp"], env={**os.environ, "PORT": str(port)},
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/mcp"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # it listens a moment after it starts
+            try:
+                httpx2.get(url, timeout=2)
+                break
+            except httpx2.HTTPError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+
+
+async def test_an_http_server_behind_a_stdio_gateway(tmp_path: Path, everything_over_http: str) -> None:
+    from mcp import StdioServerParameters
+    from mcp.client.stdio import stdio_client
+
+    (tmp_path / "policy.json").write_text(json.dumps(POLICY), encoding="utf-8")
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "policytui", "gateway", "--policy", str(tmp_path / "policy.json"), "--state-dir",
+              str(tmp_path / "state"), "--log", str(tmp_path / "gateway.log"), "--timeout", "60",
+              everything_over_http],
+    )
+    with open(tmp_path / "stderr.txt", "w") as errlog:  # noqa: ASYNC230 - a local file, opened once
+        async with Client(stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=60) as client:
+            assert "get-env" not in [t.name for t in (await client.list_tools()).tools]
+            assert _text(await client.call_tool("get-sum", {"a": 20, "b": 22})) == "The sum of 20 and 22 is 42."
+            assert (await client.call_tool("gzip-file-as-resource", {})).is_error

@@ -73,6 +73,7 @@ async def gateway(
     *extra: str,
     elicitation: Any = None,
     on_message: Any = None,
+    env: dict[str, str] | None = None,
 ) -> AsyncIterator[tuple[Client, Run]]:
     run = Run(tmp)
     params = StdioServerParameters(
@@ -82,6 +83,7 @@ async def gateway(
             "--audit", str(run.audit), "--log", str(run.log), *extra, "--", *upstream,
         ],
         cwd=str(tmp),
+        env=env,
     )
     with open(run.errlog, "w", encoding="utf-8") as errlog:  # noqa: ASYNC230 - a local file, opened once
         async with Client(
@@ -320,9 +322,12 @@ async def test_reload_applies_good_files_and_keeps_the_last_good_one(tmp_path: P
 
 async def test_dry_run_forwards_and_records_the_would_be_decision(tmp_path: Path, everything: Path) -> None:
     policy = _write_policy(tmp_path / "policy.json", BASE)
-    async with gateway(tmp_path, policy, [str(everything), "stdio"], "--dry-run") as (client, run):
+    env = {"SERVER_API_TOKEN": "tok-for-the-server-only"}
+    async with gateway(tmp_path, policy, [str(everything), "stdio"], "--dry-run", env=env) as (client, run):
         assert "get-env" in [t.name for t in (await client.list_tools()).tools]
-        assert not (await client.call_tool("get-env", {})).is_error
+        seen = await client.call_tool("get-env", {})
+        # The environment the client gave the gateway reaches the server it starts.
+        assert not seen.is_error and "tok-for-the-server-only" in _text(seen)
         assert _text(await client.call_tool("get-sum", {"a": 1000, "b": 1})) == "The sum of 1000 and 1 is 1001."
     lines = run.audit_lines()
     assert [(line["tool"], line["decision"], line["dry_run"], line["upstream"]) for line in lines] == [
@@ -428,3 +433,21 @@ def _gone(pid: int) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+@pytest.mark.parametrize(
+    ("flag", "message"),
+    [("--audit", "cannot open the audit log"), ("--log", "cannot open the log file"), ("--tokens", "applies only with --listen")],
+)
+def test_unusable_files_are_refused_in_one_sentence(tmp_path: Path, flag: str, message: str) -> None:
+    policy = _write_policy(tmp_path / "policy.json", BASE)
+    marker = tmp_path / "started"
+    result = subprocess.run(
+        [sys.executable, "-m", "policytui", "gateway", "--policy", str(policy), "--state-dir", str(tmp_path),
+         flag, "/proc/no/such/dir/file", "--", "/bin/sh", "-c", f'touch "{marker}"'],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, check=False,
+    )
+    assert result.returncode in (1, 2)
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not marker.exists()

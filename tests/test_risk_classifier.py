@@ -314,6 +314,14 @@ def test_an_enum_that_is_not_an_action_argument_is_ignored():
     assert not c.actions and c.category == "Read"
 
 
+def test_action_argument_must_be_addressable_by_a_condition_path():
+    # "act.ion" normalises to "action", but args.act.ion would mean a nested argument.
+    c = classify(tool("thing", "", {"act.ion": {"enum": ["get", "delete"]}}))
+    assert not c.actions
+    c = classify(tool("thing", "", {"Action": {"enum": ["get", "delete"]}}))
+    assert c.action_path == "args.Action"
+
+
 def test_single_value_action_enum_is_not_multi_action():
     c = classify(tool("get_prompts", "", {"action": {"enum": ["get_prompt"]}}))
     assert not c.actions and c.category == "Read"
@@ -396,3 +404,33 @@ def test_evidence_shows_control_characters_escaped():
     joined = "\n".join(c.evidence + [e for r in c.actions.values() for e in r.evidence])
     assert "\x1b" not in joined and "\x07" not in joined
     assert "\\x1b" in joined
+
+
+# ----- agreement with the servers' own annotations ------------------------------------------
+
+
+def test_words_alone_agree_with_real_servers_annotations():
+    """With annotations hidden, the classifier still agrees with what annotated servers say
+    about their own tools (bench/scoreboard.py prints the full table)."""
+    import dataclasses
+
+    from conftest import FIXTURES
+
+    read = [0, 0]
+    destructive = [0, 0]
+    for path in sorted((FIXTURES / "servers").glob("*.json")):
+        tools = json.loads(path.read_text(encoding="utf-8")).get("tools")
+        if not tools or "inputSchema" not in tools[0]:
+            continue
+        for t in ServerListing.from_tool_dicts(tools).tools:
+            hints = t.annotations
+            got = classify(dataclasses.replace(t, annotations={}))
+            if hints.get("readOnlyHint") is True:
+                read[0] += got.category == "Read"
+                read[1] += 1
+            elif hints.get("destructiveHint") is True:
+                destructive[0] += got.category == "Destructive" or got.severity == "Critical"
+                destructive[1] += 1
+    assert read[1] >= 40 and destructive[1] >= 15
+    assert read[0] / read[1] >= 0.9
+    assert destructive[0] / destructive[1] >= 0.9

@@ -10,7 +10,7 @@ from policytui.risk.presets import PRESETS, build_policy
 from policytui.toolinfo import ServerListing, ToolInfo
 
 # Words the classifier reacts to, so generated data reaches its interesting paths.
-WORDS = ["action", "operation", "mode", "command", "sql", "query", "amount", "currency",
+WORDS = ["action", "operation", "mode", "act.ion", "Action", "op ", "command", "sql", "query", "amount", "currency",
          "overwrite", "force", "delete", "list", "get", "create", "update", "pay", "refund",
          "transfer", "run", "start", "search", "or", "and", "enum", "const", "anyOf", "oneOf",
          "allOf", "properties", "type", "string", "description", "readOnlyHint",

@@ -52,6 +52,13 @@ def test_every_preset_from_the_command_line_validates(tmp_path, preset):
     assert main(["validate", str(out)]) == 0
 
 
+def test_written_policy_is_already_canonical(tmp_path):
+    out = tmp_path / "policy.json"
+    assert main(["init", "--from", KESTRA, "-o", str(out), "-q", "--override",
+                 "manage_flow=Read"]) == 0
+    assert main(["fmt", "--check", str(out)]) == 0
+
+
 def test_init_refuses_to_overwrite_without_force(tmp_path, capsys):
     out = tmp_path / "policy.json"
     out.write_text("my precious policy\n", encoding="utf-8")

@@ -243,6 +243,15 @@ def test_duplicate_tool_names_get_one_rule():
     assert list(policy.tools) == ["list_x"]
 
 
+def test_a_tool_named_star_never_hides_everything():
+    listing = [ToolInfo(name="*", annotations={"destructiveHint": True}),
+               ToolInfo(name="list_x")]
+    policy = build_policy(listing, "recommended")
+    assert not policy.hide
+    assert outcome(policy, "*") is DENIED
+    assert outcome(policy, "list_x") is ALLOWED
+
+
 def test_empty_server():
     assert build_policy([], "recommended").to_document() == {"version": "1", "default": "deny"}
 
@@ -259,6 +268,17 @@ def test_overrides_round_trip_and_strict_export_strips_them():
     assert read_overrides(again) == {"delete_x": "Write", "manage_flow": "Read"}
     stripped = {k: v for k, v in doc.items() if not k.startswith("x-")}
     assert "x-policytui" not in json.dumps(stripped)
+
+
+@pytest.mark.parametrize("fmt", ["policylayer", "intercept"])
+def test_strict_exports_drop_the_overrides(kestra, fmt):
+    from policytui.export import export_policy
+
+    policy = build_policy(kestra, "recommended", classify_all(kestra.tools,
+                                                              {"manage_flow": "Read"}))
+    write_overrides(policy, {"manage_flow": "Read"})
+    result = export_policy(policy, fmt)
+    assert "x-policytui" not in result.text and "overrides" not in result.text
 
 
 def test_overrides_keep_other_metadata_and_clear_cleanly():

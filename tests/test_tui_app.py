@@ -445,3 +445,61 @@ async def test_preset_override_reset_and_sort_keys(policy_path: Path) -> None:
         await pilot.press("S")
         await pilot.pause()
         assert table.rows[table.view[0]].severity == "Critical"
+
+
+async def test_everything_fits_an_80_by_24_terminal(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        text = screen_text(app)
+        assert "default deny" in text and "Tool" in text and "Decision" in text
+        assert sum("deny*" in line for line in text.splitlines()) >= 5
+        assert "^s Save" in text and "? Help" in text
+        await select(pilot, "manage_flow")
+        for key, must_show in [
+            ("l", ["Limits for manage_flow", "Apply [ctrl+s]", "Cancel [esc]", "max calls"]),
+            ("c", ["Conditions for manage_flow", "Apply [ctrl+s]", "Add [enter]", "reason shown"]),
+            ("b", ["Bulk decision", "Deny", "Cancel"]),
+            ("p", ["Apply a preset", "lockdown", "Cancel"]),
+            ("f", ["Filter tools", "Apply [ctrl+s]", "only new, changed or missing"]),
+            ("E", ["Export to another gateway", "Write file"]),
+        ]:
+            await pilot.press(key)
+            await pilot.pause()
+            text = screen_text(app)
+            for words in must_show:
+                assert words in text, (key, words)
+            await pilot.press("escape")
+            await pilot.pause()
+
+
+async def test_a_condition_can_be_taken_back_and_changed(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press("c", "enter", "d", "e", "l", "enter", "enter")
+        await pilot.pause()
+        app.screen.query_one("#cond-list").focus()
+        await pilot.press("enter")  # take the condition back into the form
+        await pilot.pause()
+        assert app.screen.query_one("#cond-choice").value == 5  # "delete"
+        app.screen.query_one("#cond-kind").value = "deny_if"
+        await pilot.pause()
+        app.screen.query_one("#cond-add").press()
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert document(app)["tools"]["manage_flow"] == {
+            "deny_if": [{"path": "args.action", "op": "eq", "value": "delete"}]
+        }
+
+
+async def test_marked_tools_get_the_bulk_decision(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("space", "down", "space", "b", "h")
+        await pilot.pause()
+        assert document(app)["hide"] == ["backfill_executions", "manage_tests"]
+        assert not app.query_one(ToolTable).marked

@@ -109,7 +109,8 @@ class Terminal:
         """Poll the screen until `condition(screen)` holds; fail with the screen shown."""
         screen = self.poll(condition, timeout)
         if screen is None:
-            pytest.fail(f"waited for {what}; the terminal shows:\n{self.screen()}")
+            state = "the program exited" if self.fmt("#{pane_dead}") == "1" else "the program runs"
+            pytest.fail(f"waited for {what} ({state}); the terminal shows:\n{self.screen()}")
         return screen
 
     def wait_text(self, text: str, timeout: float = 15.0) -> str:

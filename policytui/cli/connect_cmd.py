@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         args,
         load_listing=load_listing,
         load_offline=load_offline,
-        target_label=spec.describe() or spec.name,
+        target_label=spec.name or spec.describe(),
     )
 
 

@@ -8,9 +8,10 @@ standard error or `--log FILE`.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from policytui.cli import UsageError
 
@@ -106,7 +107,10 @@ def run(args: argparse.Namespace) -> int:
     if args.call_timeout < 0:
         raise UsageError("--call-timeout must be 0 (never) or a positive number of seconds")
 
-    configure_logging(args.log, args.log_level)
+    try:
+        configure_logging(args.log, args.log_level)
+    except OSError as exc:
+        return _fail(f"cannot open the log file {args.log}: {exc.strerror or exc}")
 
     # A bad policy stops everything before a server is started: one sentence, exit 1.
     try:
@@ -129,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     if spec.transport == "snapshot":
         return _fail(f"{spec.describe()} is a snapshot file; the gateway needs a live server")
+    _pass_environment(spec)
 
     state_dir = Path(args.state_dir).expanduser() if args.state_dir else default_state_dir()
     try:
@@ -136,6 +141,13 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _fail(f"cannot create the state folder {state_dir}: {exc.strerror or exc}")
     audit = None if args.no_audit else (args.audit or default_audit_path(state_dir))
+    if audit is not None and str(audit) != "-":
+        from policytui.gateway.audit import AuditLog
+
+        try:
+            AuditLog(audit).close()  # fail now, in one sentence, not after the server started
+        except OSError as exc:
+            return _fail(f"cannot open the audit log {audit}: {exc.strerror or exc}")
 
     config = GatewayConfig(
         policy_path=Path(args.policy),
@@ -200,6 +212,22 @@ def _fail(message: str) -> int:
     shown = "\n".join(visible(line) for line in text.split("\n"))
     print(f"policytui gateway: {shown}", file=sys.stderr)
     return 1
+
+
+def _pass_environment(spec: Any) -> None:
+    """A server given as a command after -- gets the gateway's environment.
+
+    An MCP client starts the gateway with the environment meant for the server (API tokens in
+    the `env` of its `mcpServers` entry). The SDK hands a child only a few safe variables, so the
+    rest is passed on explicitly; being in `spec.env` also keeps those values out of messages.
+    """
+    if spec.transport != "stdio" or spec.origin != "command line":
+        return
+    from mcp.client.stdio import get_default_environment
+
+    base = get_default_environment()
+    inherited = {k: v for k, v in os.environ.items() if k not in base and not k.startswith("POLICYTUI_")}
+    spec.env = {**inherited, **spec.env}
 
 
 def _target_spec(args: argparse.Namespace) -> object:

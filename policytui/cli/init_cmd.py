@@ -13,8 +13,9 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from policytui.cli.policy_common import never_traceback
 from policytui.risk.categories import CATEGORIES
-from policytui.risk.presets import PRESET_SUMMARIES, PRESETS, RECOMMENDED
+from policytui.risk.preset_names import PRESET_SUMMARIES, PRESETS, RECOMMENDED
 
 if TYPE_CHECKING:
     from policytui.policy.model import Policy
@@ -121,6 +122,7 @@ def _summary(listing: ServerListing, policy: Policy, classes: dict[str, Classifi
     return lines
 
 
+@never_traceback("init")
 def run(args: argparse.Namespace) -> int:
     from policytui.cli import UsageError
     from policytui.cli.policy_common import out

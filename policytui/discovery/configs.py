@@ -122,8 +122,10 @@ def config_sources(cwd: Path, environ: Mapping[str, str]) -> list[ConfigSource]:
     ]
     claude_dir = Path(environ["CLAUDE_CONFIG_DIR"]) if environ.get("CLAUDE_CONFIG_DIR") else home
     claude_json = claude_dir / ".claude.json"
-    # Claude Code keeps per-project ("local") servers under projects[<absolute path>].
-    for folder in dict.fromkeys(p for p in (cwd.resolve(), root) if p is not None):
+    # Claude Code keeps per-project ("local") servers under projects[<absolute path>], the path
+    # as the shell gave it (symlinks kept), so both spellings are tried.
+    candidates = (Path(os.path.abspath(cwd)), cwd.resolve(), root)
+    for folder in dict.fromkeys(p for p in candidates if p is not None):
         sources.append(
             ConfigSource(
                 "Claude Code (this project)", claude_json, ("projects", str(folder), "mcpServers")

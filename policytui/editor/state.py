@@ -30,6 +30,7 @@ from policytui.editor.values import EditError
 from policytui.policy.model import AllTools, Condition, Limit, Policy, ToolRule
 from policytui.toolinfo import ServerListing, ToolInfo
 
+SMALL_POLICY_RULES = 2000
 CONDITION_KINDS: tuple[str, ...] = ("require", "deny_if", "require_approval_if")
 UNKNOWN_CATEGORY = "?"
 
@@ -78,6 +79,8 @@ class EditorState:
         self.saved_stamp = saved_stamp
         # Problems that made the file on disk unusable; while set, saving needs the user's say.
         self.load_problems: list[str] = list(load_problems or [])
+        # Warnings about the file as read (it loaded, but a save will change something).
+        self.load_warnings: list[str] = []
         self.policy = policy if policy is not None else Policy.new("deny")
         self.history = History(limit=history_limit)
         # Every distinct document state gets an id; undo/redo move between them. The policy is
@@ -86,6 +89,11 @@ class EditorState:
         self._state_id = 0
         self._next_id = 1
         self._saved_id = 0
+        # The saved document itself, for policies small enough to compare cheaply: an edit
+        # undone by hand (allow, then reset) then counts as clean too. Large policies rely on
+        # the state ids alone, so an edit never pays for serialising 10,000 rules.
+        self._saved_document: dict[str, Any] | None = None
+        self._dirty_cache: tuple[int, bool] | None = None
 
         self.tools_by_name: dict[str, ToolInfo] = {}
         self.duplicate_names: set[str] = set()
@@ -102,6 +110,7 @@ class EditorState:
         self.rows: list[Row] = []
         self.row_indexes: dict[str, list[int]] = {}
         self._rebuild_rows()
+        self._remember_saved()
 
     # ----- construction -------------------------------------------------------------------
 
@@ -133,9 +142,12 @@ class EditorState:
                 saved_stamp=loaded.stamp,
                 load_problems=problems,
             )
-        return cls(
+        state = cls(
             listing, loaded.policy, path=path, saved_text=loaded.text, saved_stamp=loaded.stamp
         )
+        # e.g. a legacy `rate_limit` that loads fine but is rewritten on save.
+        state.load_warnings = [p.format() for p in report.warnings]
+        return state
 
     def _classify(self, names: Iterable[str] | None = None) -> None:
         from policytui.risk import classify_all
@@ -164,8 +176,31 @@ class EditorState:
 
     @property
     def dirty(self) -> bool:
-        """True when there are edits since the file was read or last saved."""
-        return self._state_id != self._saved_id
+        """True when the document differs from the one last read or saved."""
+        if self._state_id == self._saved_id:
+            return False
+        if self._saved_document is None:
+            return True
+        if self._dirty_cache is None or self._dirty_cache[0] != self.revision:
+            self._dirty_cache = (self.revision, self._comparable() != self._saved_document)
+        return self._dirty_cache[1]
+
+    def _comparable(self) -> dict[str, Any]:
+        """The document without the fingerprints a save refreshes by itself."""
+        document = self.policy.to_document()
+        meta = document.get(META_KEY)
+        if isinstance(meta, dict) and "fingerprints" in meta:
+            meta = {k: v for k, v in meta.items() if k != "fingerprints"}
+            if meta:
+                document[META_KEY] = meta
+            else:
+                del document[META_KEY]
+        return document
+
+    def _remember_saved(self) -> None:
+        small = len(self.policy.tools or {}) <= SMALL_POLICY_RULES
+        self._saved_document = self._comparable() if small else None
+        self._dirty_cache = None
 
     def overrides(self) -> dict[str, str]:
         meta = self.policy.extensions.get(META_KEY)
@@ -590,6 +625,10 @@ class EditorState:
         meta = pending.document.get(META_KEY)
         if isinstance(meta, dict):
             self.policy.extensions[META_KEY] = json.loads(json.dumps(meta))
+        if self._state_id == pending.state_id:
+            self._remember_saved()
+        else:
+            self._saved_document = None  # edited while saving: ids decide
 
     def save(self, *, force: bool = False) -> SaveResult:
         """Prepare, write and record in one call (for scripts and tests)."""

@@ -70,13 +70,7 @@ async def run_gateway(
     approver = Approver(
         queue, timeout=config.approval_timeout, mode=config.approval_mode, server_name=config.server_name
     )
-    gateway_box: list[Gateway] = []
-
-    async def relay(notification: Any) -> None:
-        if gateway_box:
-            await gateway_box[0].relay_notification(notification)
-
-    upstream = Upstream(connect, on_notification=relay, call_timeout=config.call_timeout)
+    upstream = Upstream(connect, call_timeout=config.call_timeout)
     gateway = Gateway(
         upstream,
         enforcer,
@@ -85,7 +79,7 @@ async def run_gateway(
         identity=Identity(grant=config.grant),
         http=config.listen is not None,
     )
-    gateway_box.append(gateway)
+    upstream.on_notification = gateway.relay_notification
     if config.dry_run:
         log.warning("dry run: every call is forwarded; the audit log shows what the policy would decide")
 

@@ -70,7 +70,8 @@ class Upstream:
         call_timeout: float | None = None,
     ) -> None:
         self._connect = connect
-        self._on_notification = on_notification
+        # Where server notifications go (the gateway's relay); settable after construction.
+        self.on_notification = on_notification
         self.call_timeout = call_timeout
         self.connection: Any = None
         self.session: Any = None
@@ -127,9 +128,9 @@ class Upstream:
         if isinstance(message, Exception):
             log.warning("upstream transport reported %s", type(message).__name__)
             return
-        if self._on_notification is not None:
+        if self.on_notification is not None:
             try:
-                await self._on_notification(message)
+                await self.on_notification(message)
             except Exception:
                 log.exception("relaying an upstream notification failed")
 

@@ -201,8 +201,11 @@ class _DescriptionVerbs:
         self.alternatives: list[tuple[str, str]] = []
 
 
-def _description_verbs(description: str, alternatives: bool = True) -> _DescriptionVerbs:
-    """The description's leading verb and, if `alternatives`, the verbs offered next to it."""
+def _description_verbs(description: str, alternatives: bool = True, indirect: bool = True
+                       ) -> _DescriptionVerbs:
+    """The description's leading verb and, if `alternatives`, the verbs offered next to it.
+    With `indirect`, a description that does not start with a verb is searched for one
+    introduced by "to"/"helps"/"can"."""
     # Without alternatives only the first words matter: read less of the description.
     sentence = first_sentence(description if alternatives else description[:_LEAD_WINDOW])
     tokens = sentence_tokens(sentence)
@@ -213,6 +216,8 @@ def _description_verbs(description: str, alternatives: bool = True) -> _Descript
         start += 1  # "Recursively search ..."
     lead = base_verb(tokens[start]) if start < count else None
     if lead is None:
+        if not indirect:
+            return found
         # "A detailed tool for ... This tool helps analyze ...": a verb after "to"/"helps"/
         # "can", anywhere in the opening of the description.
         opening = sentence_tokens(description[:DESCRIPTION_WINDOW])
@@ -266,15 +271,6 @@ def _is_adverb(token: str) -> bool:
 
 
 # ----- putting the signals together --------------------------------------------------------
-
-
-def _worst_kind(kinds: list[str]) -> str:
-    order = _KIND_ORDER
-    worst = kinds[0]
-    for kind in kinds:
-        if order[kind] > order[worst]:
-            worst = kind
-    return worst
 
 
 def _money_context(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts) -> bool:
@@ -333,8 +329,7 @@ def _financial(kind: str | None, verb: str | None, words: list[str], money: bool
     return False
 
 
-def _single(tool_name: str, name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts
-            ) -> _Verdict:
+def _single(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts) -> _Verdict:
     """Classify a tool that does one thing, from its name, description and schema."""
     evidence: list[str] = []
     order = _KIND_ORDER
@@ -554,14 +549,18 @@ def classify(tool: ToolInfo, override: str | None = None, *,
     """Classify one tool. Never raises on odd tool data; an unknown override is ignored (and
     said so in the evidence). `use_annotations=False` classifies from words and schema alone
     (used to measure the classifier against servers' own annotations)."""
-    name_text = getattr(tool, "name", "")
+    try:
+        name_text, desc_text = tool.name, tool.description
+        schema, annotations = tool.input_schema, tool.annotations
+    except AttributeError:  # not a ToolInfo: take what is there
+        name_text = getattr(tool, "name", "")
+        desc_text = getattr(tool, "description", "")
+        schema = getattr(tool, "input_schema", None)
+        annotations = getattr(tool, "annotations", None)
     if type(name_text) is not str:
         name_text = _text(name_text)
-    desc_text = getattr(tool, "description", "")
     if type(desc_text) is not str:
         desc_text = _text(desc_text)
-    schema = getattr(tool, "input_schema", None)
-    annotations = getattr(tool, "annotations", None)
     if type(annotations) is not dict and not isinstance(annotations, Mapping):
         annotations = {}
 
@@ -582,8 +581,9 @@ def classify(tool: ToolInfo, override: str | None = None, *,
     else:
         name = _name_verbs(name_text)
         # A reader's name is never raised by its description: skip looking for alternatives.
-        desc = _description_verbs(desc_text, name.kind != v.READ)
-        verdict = _single(name_text, name, desc, facts)
+        # Only a name without a verb needs the slower search for a verb deeper in the text.
+        desc = _description_verbs(desc_text, name.kind != v.READ, name.kind is None)
+        verdict = _single(name, desc, facts)
     if use_annotations and annotations:
         _apply_annotations(verdict, actions, annotations)
 

@@ -26,26 +26,22 @@ from policytui.risk.categories import (
     risk_key,
 )
 from policytui.risk.classifier import Classification, classify_all
+from policytui.risk.preset_names import (
+    LOCKDOWN,
+    PERMISSIVE_WITH_APPROVAL,
+    PRESET_SUMMARIES,
+    PRESETS,
+    READ_ONLY,
+    RECOMMENDED,
+)
 from policytui.toolinfo import ServerListing, ToolInfo
-
-RECOMMENDED = "recommended"
-READ_ONLY = "read-only"
-LOCKDOWN = "lockdown"
-PERMISSIVE_WITH_APPROVAL = "permissive-with-approval"
-
-PRESETS: tuple[str, ...] = (RECOMMENDED, READ_ONLY, LOCKDOWN, PERMISSIVE_WITH_APPROVAL)
-
-PRESET_SUMMARIES: dict[str, str] = {
-    RECOMMENDED: "reads allowed, writes and runs rate-limited, changes to existing data need "
-                 "approval, deletions hidden, money needs approval; unknown tools denied",
-    READ_ONLY: "only tools (and actions) that read are allowed; everything else denied",
-    LOCKDOWN: "every call denied; destructive and financial tools hidden",
-    PERMISSIVE_WITH_APPROVAL: "everything allowed, except that running code, destroying data "
-                              "and moving money wait for a human",
-}
 
 # Calls per minute, per grant, in the recommended preset.
 RATE_PER_MINUTE: dict[str, int] = {WRITE: 30, EXECUTE: 10, OTHER: 60, DESTRUCTIVE: 30}
+
+
+__all__ = ["PRESETS", "PRESET_SUMMARIES", "RATE_PER_MINUTE", "UnknownPreset", "build_policy",
+           "counter_name"]
 
 
 class UnknownPreset(ValueError):
@@ -210,15 +206,20 @@ def build_policy(
 
     hide: list[str] = []
     rules: dict[str, Any] = {}
+    seen: set[str] = set()
     for tool in tools:
-        if tool.name in rules or tool.name in hide:
+        if tool.name in seen:
             continue  # a server listing a name twice gets one rule
+        seen.add(tool.name)
         c = known[tool.name]
         if _uses_actions(c):
             rule, hidden = _multi_rule(preset, tool.name, c)
         else:
             rule, hidden = _single_rule(preset, tool.name, c)
-        if hidden:
+        if hidden and tool.name == "*":
+            # "*" in `hide` would hide every tool; deny the tool literally named "*" instead.
+            rules[tool.name] = {"action": "deny", "reason": "hidden by policy"}
+        elif hidden:
             hide.append(tool.name)
         elif rule is not None:
             rules[tool.name] = rule

@@ -147,7 +147,7 @@ def _union_action(schema: dict[str, Any]) -> ActionArgument | None:
             continue
         for variant in variants[:MAX_VARIANTS]:
             for name, prop in top_properties(variant):
-                if _traits_of(name[:100]) & _ACTION:
+                if _traits_of(name[:100]) & _ACTION and "." not in name:
                     values = _enum_values(prop)
                     if values:
                         merged.setdefault(name, []).extend(values)
@@ -243,7 +243,8 @@ def inspect_schema(schema: Any) -> SchemaFacts:
             ) & _INTERESTING
             if not flags:
                 continue
-            if flags & _ACTION:
+            # A name with a dot cannot be addressed by a condition path (args.a.b is nested).
+            if flags & _ACTION and "." not in name:
                 values = _enum_values(prop)
                 if values:
                     values_t = _dedupe(values)

@@ -25,7 +25,8 @@ def _table(**groups: str) -> dict[str, str]:
     table: dict[str, str] = {}
     for kind, words in groups.items():
         for word in words.split():
-            table[word] = kind
+            if table.setdefault(word, kind) != kind:  # a word must mean one thing
+                raise ValueError(f"verb {word!r} is listed as both {table[word]} and {kind}")
     return table
 
 
@@ -49,7 +50,8 @@ VERBS: dict[str, str] = _table(
         bookmark like react vote checkout switch init initialize setup provision allocate
         reserve enqueue queue increment bump confirm accept reject dismiss decline complete
         sync refresh reload release promote snapshot backup leave deactivate mute unmute disable
-        rate review upvote downvote
+        rate review upvote downvote charge trade order bill invoice capture fund wire settle
+        issue
         """,
     modify="""
         update edit modify patch set change move rename replace upsert apply configure
@@ -76,7 +78,8 @@ AMBIGUOUS: frozenset[str] = frozenset(
     """
     comment post tag label stage schedule star pin lock close open watch follow stream query
     check view return like rate review sample match filter sort rank score trace stat tail cat
-    set mark queue link share book snapshot backup release scale
+    set mark queue link share book snapshot backup release scale order bill invoice fund wire
+    issue charge trade capture
     """.split()
 )
 
@@ -88,11 +91,6 @@ LAUNCHERS: frozenset[str] = frozenset("start begin initiate perform do".split())
 MONEY_IF_CONTEXT: frozenset[str] = frozenset(
     "send transfer charge trade order bill invoice capture fund wire settle issue".split()
 )
-# Extra entries so that "order"/"charge"/"bill" have a kind at all when there is no money.
-VERBS.update({"charge": WRITE, "trade": WRITE, "order": WRITE, "bill": WRITE, "invoice": WRITE,
-              "capture": WRITE, "fund": WRITE, "wire": WRITE, "settle": WRITE, "issue": WRITE})
-AMBIGUOUS = AMBIGUOUS | {"order", "bill", "invoice", "fund", "wire", "issue", "charge", "trade",
-                         "capture"}
 
 # Nouns that mean money changes hands when something is created/sent/executed about them.
 MONEY_MOVEMENT_NOUNS: frozenset[str] = frozenset(

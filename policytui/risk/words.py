@@ -31,10 +31,8 @@ _MAX_LEAD_IN = 8
 def name_words(name: str) -> list[str]:
     """The words of a tool (or action) name, lower case, in order."""
     name = name[:NAME_WINDOW]
-    if name.islower() or not name.isascii():
-        if name.isascii():
-            return _LOWER_PARTS.findall(name)  # snake_case, kebab-case: the common case
-        return [part.lower() for part in _NAME_PARTS.findall(name)]
+    if name.isascii() and name.islower():
+        return _LOWER_PARTS.findall(name)  # snake_case, kebab-case: the common, cheap case
     return [part.lower() for part in _NAME_PARTS.findall(name)]
 
 

@@ -50,7 +50,7 @@ from policytui.tui.screens.filters import FilterScreen
 from policytui.tui.screens.help import HelpScreen
 from policytui.tui.screens.limits import LimitsResult, LimitsScreen
 from policytui.tui.screens.picker import ServerChoice, ServerPickerScreen
-from policytui.tui.keys import ACTIONS, APP_ACTIONS, EDIT_ACTIONS, editor_bindings
+from policytui.tui.keys import ACTIONS, APP_ACTIONS, editor_bindings
 from policytui.tui.panels import (
     render_decision,
     render_diff,
@@ -248,8 +248,8 @@ class PolicyApp(App[int]):
         banner = self.main.query_one("#banner", Static)
         if listing.offline_reason:
             text = Text("OFFLINE ", style="bold")
-            text.append(f"showing a snapshot ({one_line(listing.source or 'file', 80)}): ")
-            text.append(one_line(listing.offline_reason, 160))
+            text.append(one_line(listing.offline_reason, 200))
+            text.append(f" Showing the recorded tools ({one_line(listing.source or 'snapshot', 100)}).", style="dim")
             banner.update(text)
             banner.display = True
         table.empty_text = "The server lists no tools." if not state.rows else "No tool matches the filter."
@@ -298,6 +298,9 @@ class PolicyApp(App[int]):
         shown = len(self.main.query_one(ToolTable).view)
         if self.row_filter.active:
             status.append(f" ({shown} shown)", style="bold")
+        marked = len(self.main.query_one(ToolTable).marked)
+        if marked:
+            status.append(f" ({marked} marked)", style="bold")
         status.append(" │ ")
         status.append(visible(self.policy_path.name))
         if state.dirty:
@@ -354,6 +357,10 @@ class PolicyApp(App[int]):
     @on(ToolTable.Highlighted)
     def _highlighted(self, event: ToolTable.Highlighted) -> None:
         self._show_detail(event.name)
+
+    @on(ToolTable.MarksChanged)
+    def _marks_changed(self) -> None:
+        self._paint_status()
 
     @on(ToolTable.SortRequested)
     def _sort_requested(self, event: ToolTable.SortRequested) -> None:
@@ -431,8 +438,8 @@ class PolicyApp(App[int]):
     # ----- helpers ------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in EDIT_ACTIONS and self.state is None:
-            return False
+        if action in APP_ACTIONS and self.state is None and action not in ("quit", "help"):
+            return False  # nothing to edit, filter or sort until the tools are there
         # While a dialog is open its own keys apply; the editor's keys wait (quit still works).
         if action in APP_ACTIONS and action != "quit" and isinstance(self.screen, ModalScreen):
             return False
@@ -450,7 +457,7 @@ class PolicyApp(App[int]):
         try:
             result = operation()
         except EditError as exc:
-            self.notify(str(exc), severity="error", markup=False)
+            self.notify(one_line(str(exc), 300), severity="error", markup=False)
             return None
         self._changed(full=full)
         return result
@@ -484,11 +491,16 @@ class PolicyApp(App[int]):
     def action_bulk(self) -> None:
         if self.state is None:
             return
-        names = self.main.query_one(ToolTable).visible_names
+        table = self.main.query_one(ToolTable)
+        if table.marked:
+            names = [n for n in self.state.row_indexes if n in table.marked]
+            scope = f"the {len(names)} marked tools"
+        else:
+            names = table.visible_names
+            scope = f"the {len(names)} tools shown" if self.row_filter.active else f"all {len(names)} tools"
         if not names:
             self.notify("No tools shown.", severity="warning")
             return
-        scope = f"the {len(names)} tools shown" if self.row_filter.active else f"all {len(names)} tools"
         choices = [
             Choice("allow", "Allow", "a", "success"),
             Choice("deny", "Deny", "d", "error"),
@@ -497,7 +509,7 @@ class PolicyApp(App[int]):
             Choice("reset", "Reset", "x"),
             Choice("cancel", "Cancel", "escape"),
         ]
-        filter_text = self.row_filter.describe()
+        filter_text = "" if table.marked else self.row_filter.describe()
 
         def answered(answer: str | None) -> None:
             state = self.state
@@ -505,9 +517,11 @@ class PolicyApp(App[int]):
                 return
             if answer == "reset":
                 self._edit(lambda: state.clear_rules(names), full=True)
+                table.marked.clear()
                 self.notify(f"Reset {len(names)} tools to the default.")
                 return
             changed = self._edit(lambda: state.set_decision(names, answer), full=True)
+            table.marked.clear()
             if changed is not None:
                 self.notify(f"{DECISION_VERBS[answer]} {changed} of {len(names)} tools.")
 
@@ -630,6 +644,12 @@ class PolicyApp(App[int]):
             self.main.query_one(ToolTable).focus()
 
     def action_clear_filter(self) -> None:
+        table = self.main.query_one(ToolTable)
+        if table.marked:
+            table.marked.clear()  # first Esc drops the marks, the next one the filter
+            table.refresh()
+            self._paint_status()
+            return
         if not self.row_filter.active:
             return
         self.row_filter = RowFilter()
@@ -682,7 +702,7 @@ class PolicyApp(App[int]):
             self.notify("Nothing to undo.", timeout=1.5)
             return
         self._changed(full=True)
-        self.notify(f"Undid: {label}", markup=False, timeout=2)
+        self.notify(f"Undid: {one_line(label, 120)}", markup=False, timeout=2)
 
     def action_redo(self) -> None:
         if self.state is None:
@@ -692,7 +712,7 @@ class PolicyApp(App[int]):
             self.notify("Nothing to redo.", timeout=1.5)
             return
         self._changed(full=True)
-        self.notify(f"Redid: {label}", markup=False, timeout=2)
+        self.notify(f"Redid: {one_line(label, 120)}", markup=False, timeout=2)
 
     # ----- actions: panels, try a call ----------------------------------------------------
 

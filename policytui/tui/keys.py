@@ -23,9 +23,9 @@ ACTIONS: list[tuple[str, str, str, str, bool, str]] = [
     ("ctrl+z", "undo", "Undo", "undo", True, "Undo the last change"),
     ("ctrl+y", "redo", "Redo", "redo", False, "Redo the change undone last"),
     ("x", "reset", "Reset", "reset", False, "Remove the tool's rule so the default decides"),
-    ("b", "bulk", "Bulk", "bulk", True, "Apply a decision to every tool shown (after filtering)"),
+    ("b", "bulk", "Bulk", "bulk", True, "Apply a decision to the marked tools, or to every tool shown"),
     ("f", "filter_menu", "Filter by…", "filter_menu", False, "Filter by category, severity, decision or drift"),
-    ("escape", "clear_filter", "Clear filter", "clear_filter", False, "Show all tools again"),
+    ("escape", "clear_filter", "Clear filter", "clear_filter", False, "Drop the marks, then the filter"),
     ("s", "sort", "Sort", "sort", False, "Sort by the next column"),
     ("S", "reverse_sort", "Reverse sort", "reverse_sort", False, "Reverse the sort order"),
     ("p", "preset", "Preset", "preset", False, "Replace the rules with a preset built from the risk categories"),
@@ -40,13 +40,6 @@ ACTIONS: list[tuple[str, str, str, str, bool, str]] = [
     ("5", "panel('tab-try')", "Try", "panel_try", False, "Show the try-a-call panel"),
     ("ctrl+q", "quit", "Quit", "quit", True, "Quit (asks when there are unsaved changes)"),
 ]
-
-# Actions that need a loaded policy (not offered while the server is starting).
-EDIT_ACTIONS = {
-    "decide", "limits", "conditions", "toggle_default", "save", "undo", "redo", "reset",
-    "bulk", "preset", "override", "export", "copy_json", "try_call",
-}
-
 
 APP_ACTIONS = {action.split("(")[0] for _key, action, *_rest in ACTIONS}
 

@@ -58,6 +58,8 @@ def render_problems(state: EditorState, report: Any) -> RenderableType:
         )
     for problem in state.load_problems:
         lines.append(Text("✗ file on disk: " + visible(problem)))
+    for warning in state.load_warnings:
+        lines.append(Text("! file on disk: " + visible(warning)))
     if not lines:
         lines.append(Text("✓ No problems: a gateway will accept this policy.", style="bold"))
     return Group(*lines)

@@ -54,6 +54,8 @@ class ToolTable(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False, id="table.page_down"),
         Binding("home,g", "jump(0)", "First", show=False, id="table.first"),
         Binding("end,G", "jump(-1)", "Last", show=False, id="table.last"),
+        Binding("space", "mark", "Mark", show=False, id="table.mark",
+                tooltip="Mark the tool for a bulk decision (b) and move down"),
     ]
 
     COMPONENT_CLASSES = {
@@ -68,6 +70,7 @@ class ToolTable(ScrollView, can_focus=True):
         "tool-table--critical",
         "tool-table--drift",
         "tool-table--dim",
+        "tool-table--marked",
     }
 
     DEFAULT_CSS = """
@@ -84,6 +87,7 @@ class ToolTable(ScrollView, can_focus=True):
     ToolTable > .tool-table--critical { color: $error; text-style: bold; }
     ToolTable > .tool-table--drift { color: $accent; }
     ToolTable > .tool-table--dim { text-style: dim; }
+    ToolTable > .tool-table--marked { color: $accent; text-style: bold; }
     """
 
     cursor: reactive[int] = reactive(0, always_update=True)
@@ -94,6 +98,9 @@ class ToolTable(ScrollView, can_focus=True):
         def __init__(self, name: str | None) -> None:
             self.name = name
             super().__init__()
+
+    class MarksChanged(Message):
+        """Tools were marked or unmarked with space."""
 
     class SortRequested(Message):
         def __init__(self, key: str) -> None:
@@ -109,6 +116,8 @@ class ToolTable(ScrollView, can_focus=True):
         self.empty_text = "No tools."
         self._last_name: str | None = None
         self.show_drift = False
+        # Tools marked with space; bulk actions apply to them when there are any.
+        self.marked: set[str] = set()
 
     # ----- data ---------------------------------------------------------------------------
 
@@ -173,6 +182,15 @@ class ToolTable(ScrollView, can_focus=True):
 
     def action_page(self, direction: int) -> None:
         self.cursor += direction * max(self.scrollable_content_region.height - 2, 1)
+
+    def action_mark(self) -> None:
+        row = self.current_row
+        if row is None:
+            return
+        self.marked.symmetric_difference_update({row.name})
+        self.cursor += 1
+        self.refresh()
+        self.post_message(self.MarksChanged())
 
     def action_jump(self, where: int) -> None:
         self.cursor = 0 if where == 0 else len(self.view) - 1
@@ -263,7 +281,8 @@ class ToolTable(ScrollView, can_focus=True):
             (row.approval, Style()),
             (row.drift, self._style("drift")),
         )
-        segments = [Segment(" ", row_style)]
+        marked = row.name in self.marked
+        segments = [Segment("●" if marked else " ", row_style + self._style("marked") if marked else row_style)]
         for (text, style), col_width in zip(cells, widths):
             if cell_len(text) > col_width:
                 text = set_cell_size(text, max(col_width - 1, 0)) + "…"

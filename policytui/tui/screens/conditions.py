@@ -190,6 +190,7 @@ class ConditionsScreen(ModalScreen[RuleResult | None]):
             return
         for kind, condition in entries:
             options.add_option(Option(Text(f"{KIND_LABELS[kind]}: {one_line(condition.describe(), 120)}")))
+        options.highlighted = len(entries) - 1
 
     def _entry_at(self, index: int) -> tuple[str, int] | None:
         position = 0
@@ -219,6 +220,37 @@ class ConditionsScreen(ModalScreen[RuleResult | None]):
             kind, i = found
             del self.conditions[kind][i]
             self._refill()
+
+    @on(OptionList.OptionSelected, "#cond-list")
+    def _edit_selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter on a condition takes it back into the form to change it; Add puts it back."""
+        event.stop()
+        found = self._entry_at(event.option_index)
+        if not found:
+            return
+        kind, i = found
+        condition = self.conditions[kind].pop(i)
+        self._refill()
+        self.query_one("#cond-kind", Select).value = kind
+        path_select = self.query_one("#cond-path", Select)
+        if condition.path in self.by_path:
+            path_select.value = condition.path
+        else:
+            path_select.value = CUSTOM_PATH
+            self.query_one("#cond-custom-path", Input).value = condition.path
+        self.query_one("#cond-op", Select).value = condition.op
+        self._path_changed()
+        arg = self.by_path.get(condition.path)
+        choice = self.query_one("#cond-choice", Select)
+        if choice.display and arg and condition.value in arg.choices:
+            choice.value = arg.choices.index(condition.value)
+        else:
+            value = condition.value
+            text = ", ".join(map(str, value)) if isinstance(value, list) and all(
+                isinstance(v, str) and "," not in v for v in value
+            ) else (value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+            self.query_one("#cond-value", Input).value = text
+        self.query_one("#cond-error", Static).update(Text("Editing: change it and press Add.", style="dim"))
 
     @on(Input.Submitted, "#rule-reason")
     @on(Button.Pressed, "#cond-apply")

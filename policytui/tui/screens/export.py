@@ -88,7 +88,7 @@ class ExportScreen(ModalScreen[None]):
         try:
             await asyncio.to_thread(_write_atomic, path, result.text)
         except OSError as exc:
-            self.notify(f"Not written: {exc.strerror or exc}", severity="error", markup=False)
+            self.notify(f"Not written: {visible(str(exc.strerror or exc))}", severity="error", markup=False)
             return
         self._show(result, written=str(path))
 
