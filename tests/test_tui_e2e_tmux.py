@@ -120,7 +120,11 @@ class Terminal:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.fmt("#{pane_dead}") == "1":
-                return int(self.fmt("#{pane_dead_status}") or -1)
+                status, signal = self.fmt("#{pane_dead_status}"), self.fmt("#{pane_dead_signal}")
+                if status:
+                    return int(status)
+                if signal:
+                    pytest.fail(f"the program was killed by signal {signal}; the terminal shows:\n{self.screen()}")
             time.sleep(0.05)
         pytest.fail(f"the program did not exit; the terminal shows:\n{self.screen()}")
 
