@@ -503,3 +503,28 @@ async def test_marked_tools_get_the_bulk_decision(policy_path: Path) -> None:
         await pilot.pause()
         assert document(app)["hide"] == ["backfill_executions", "manage_tests"]
         assert not app.query_one(ToolTable).marked
+
+
+async def test_picker_opens_the_chosen_server(policy_path: Path) -> None:
+    from policytui.tui.screens.picker import ServerChoice
+
+    asked: list[str] = []
+
+    def loaders_for(name: str):  # type: ignore[no-untyped-def]
+        asked.append(name)
+        return kestra, None
+
+    choices = [
+        ServerChoice("broken\x1b[31m", "config · stdio", usable=False),
+        ServerChoice("kestra", "built-in catalogue"),
+    ]
+    app = make_app(policy_path=policy_path, pick_from=choices, loaders_for=loaders_for)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.screen.id == "picker"
+        text = screen_text(app)
+        assert "broken␛[31m" in text and "\x1b" not in text
+        await pilot.press("down", "enter")
+        await ready(pilot)
+        assert asked == ["kestra"]
+        assert len(app.query_one(ToolTable).view) == 39

@@ -101,6 +101,7 @@ class PolicyApp(App[int]):
         self.started_at = time.monotonic()
         self._panel_timer: Any = None
         self._loading_timer: Any = None
+        self._exiting = False
         # Set once the tools are on screen; tests and scripts `await app.loaded.wait()`.
         self.loaded = asyncio.Event()
         self.theme = theme or terminal_theme()
@@ -158,12 +159,25 @@ class PolicyApp(App[int]):
             self.discover()
 
     def on_resize(self) -> None:
+        if not self._alive:
+            return
         self.main.query_one("#body").set_class(self.size.width >= 150, "-wide")
         self._paint_status()
 
     # ----- discovery ----------------------------------------------------------------------
 
+    @property
+    def _alive(self) -> bool:
+        """False while the app shuts down: late timers and workers must not touch the screen."""
+        return bool(self.screen_stack) and self.is_running and not self._exiting
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        self._exiting = True
+        super().exit(*args, **kwargs)
+
     def _tick_loading(self) -> None:
+        if not self._alive:
+            return
         elapsed = time.monotonic() - self.started_at
         if self.initial_listing is not None:
             text = Text(f"Reading {len(self.initial_listing.tools):,} tools and classifying them… {elapsed:.1f} s")
@@ -187,9 +201,11 @@ class PolicyApp(App[int]):
                 listing = await asyncio.to_thread(loader)
             state = await asyncio.to_thread(EditorState.open, listing, self.policy_path)
         except Exception as exc:  # every failure becomes a dialog, never a traceback
-            self._discovery_failed(exc)
+            if self._alive:
+                self._discovery_failed(exc)
             return
-        self._install(state)
+        if self._alive:
+            self._install(state)
 
     def _pick_server(self) -> None:
         def picked(name: str | None) -> None:
@@ -356,14 +372,20 @@ class PolicyApp(App[int]):
 
     @on(ToolTable.Highlighted)
     def _highlighted(self, event: ToolTable.Highlighted) -> None:
+        if not self._alive:
+            return
         self._show_detail(event.name)
 
     @on(ToolTable.MarksChanged)
     def _marks_changed(self) -> None:
+        if not self._alive:
+            return
         self._paint_status()
 
     @on(ToolTable.SortRequested)
     def _sort_requested(self, event: ToolTable.SortRequested) -> None:
+        if not self._alive:
+            return
         table = self.main.query_one(ToolTable)
         if table.sort_key == event.key:
             table.sort_reverse = not table.sort_reverse
@@ -373,6 +395,8 @@ class PolicyApp(App[int]):
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self) -> None:
+        if not self._alive:
+            return
         self._refresh_panels()
 
     def _refresh_panels(self) -> None:
@@ -405,11 +429,15 @@ class PolicyApp(App[int]):
                 return None
 
         disk = await asyncio.to_thread(read)
+        if not self._alive:
+            return
         diff = state.diff_against(disk)
         self.main.query_one("#diff", Static).update(render_diff(diff, dark=self.current_theme.dark))
 
     def _after_edit(self) -> None:
         """Validate and refresh the visible panel once typing pauses (not on every key)."""
+        if not self._alive:
+            return  # the timer outlived the app (quit right after an edit)
         self.validate()
         self._refresh_panels()
 
@@ -820,6 +848,8 @@ class PolicyApp(App[int]):
             self.notify(f"Not saved: {one_line(str(exc) or exc.__class__.__name__, 200)}", severity="error", markup=False)
             return
         state.mark_saved(pending, result)
+        if not self._alive:
+            return
         self._paint_status()
         self._refresh_panels()
         self.notify(f"Saved {one_line(str(self.policy_path), 120)}", markup=False, timeout=2)

@@ -31,6 +31,9 @@ from policytui.editor import EditError, make_limit, one_line
 from policytui.policy.model import SCOPES, WINDOWS, Limit
 
 
+DEFAULT_MAX = "30"
+
+
 @dataclass(frozen=True)
 class LimitsResult:
     tool_limits: list[Limit]
@@ -53,7 +56,7 @@ class LimitEditor(Vertical):
         with Horizontal(classes="limit-form"):
             with Vertical(classes="field"):
                 yield Label("max calls")
-                yield Input(placeholder="30", id=f"{self.prefix}-max", type="integer", classes="max")
+                yield Input(placeholder=DEFAULT_MAX, id=f"{self.prefix}-max", type="integer", classes="max")
             with Vertical(classes="field"):
                 yield Label("per")
                 yield Select(
@@ -96,7 +99,8 @@ class LimitEditor(Vertical):
             limit = make_limit(
                 self.query_one(f"#{self.prefix}-counter", Input).value or self.default_counter,
                 str(self.query_one(f"#{self.prefix}-window", Select).value),
-                self.query_one(f"#{self.prefix}-max", Input).value,
+                # An empty field means the suggested number it shows, so Enter alone adds it.
+                self.query_one(f"#{self.prefix}-max", Input).value or DEFAULT_MAX,
                 str(self.query_one(f"#{self.prefix}-scope", Select).value),
             )
         except EditError as exc:
