@@ -521,7 +521,11 @@ class Tmux:
         raise TimeoutError(f"{text or 'the header'!r} never appeared on the screen")
 
     def close(self) -> None:
+        """Stop the tmux server and remove its socket file."""
+        socket_path = self.run("display-message", "-p", "#{socket_path}").strip()
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10)
+        if socket_path:
+            Path(socket_path).unlink(missing_ok=True)
 
 
 def process_startup(files: dict[str, Path], rounds: int, folder: Path) -> dict[str, list[float]]:

@@ -42,7 +42,7 @@ def _out(text: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from policytui.cli import UsageError
-    from policytui.discovery.textsafe import visible
+    from policytui.textsafe import visible
     from policytui.gateway.approvals import APPROVED, ApprovalError, ApprovalQueue
     from policytui.gateway.state import approvals_dir, default_state_dir
 

@@ -173,8 +173,16 @@ def _serve(config: GatewayConfig, spec: object, watcher: PolicyWatcher, timeout:
     from policytui.gateway.runner import default_connect, run_gateway
 
     connect = default_connect(spec, timeout=timeout, call_timeout=config.call_timeout)
+    make_upstream = None
+    if getattr(spec, "transport", None) == "stdio":
+        # A server started as a command is spoken to in raw JSON-RPC lines (no SDK client layers).
+        from policytui.gateway.upstream_stdio import StdioUpstream
+
+        def make_upstream() -> StdioUpstream:
+            return StdioUpstream(spec, timeout=timeout, call_timeout=config.call_timeout)
+
     try:
-        anyio.run(lambda: run_gateway(config, connect, watcher=watcher))
+        anyio.run(lambda: run_gateway(config, connect, watcher=watcher, make_upstream=make_upstream))
     except KeyboardInterrupt:
         return 130
     except BaseException as exc:

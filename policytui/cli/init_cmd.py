@@ -106,7 +106,7 @@ def describe_decision(policy: Policy, tool: str) -> str:
 
 def _summary(listing: ServerListing, policy: Policy, classes: dict[str, Classification],
              preset: str) -> list[str]:
-    from policytui.discovery.textsafe import one_line
+    from policytui.textsafe import one_line
 
     names = [t.name for t in listing.tools]
     width = min(40, max((len(one_line(n, 40)) for n in names), default=4))
@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     from policytui.cli.policy_common import out
     from policytui.cli.target_args import listing_from_args
     from policytui.discovery.errors import DiscoveryError
-    from policytui.discovery.textsafe import visible
+    from policytui.textsafe import visible
     from policytui.policy.files import (
         FileStamp,
         PolicyFileError,

@@ -59,7 +59,7 @@ def _print_table(rows: list, unreadable: list[tuple[Path, str]], servers_file: P
     from rich.table import Table
     from rich.text import Text
 
-    from policytui.discovery.textsafe import visible
+    from policytui.textsafe import visible
 
     console = Console(highlight=False)
     table = Table(expand=True)

@@ -81,7 +81,7 @@ def print_table(listing: Any, classifications: dict[str, Any]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from policytui.discovery.textsafe import one_line, visible
+    from policytui.textsafe import one_line, visible
 
     console = Console(highlight=False)
     err = Console(stderr=True, highlight=False)

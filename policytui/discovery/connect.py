@@ -27,7 +27,7 @@ from policytui.discovery.explain import explain, flatten
 from policytui.discovery.listing import build_listing
 from policytui.discovery.logs import quiet_sdk_logging
 from policytui.discovery.spec import ServerSpec
-from policytui.discovery.textsafe import visible
+from policytui.textsafe import visible
 from policytui.toolinfo import ServerListing
 
 PROTOCOL_HEADER = "mcp-protocol-version"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from policytui.discovery.spec import ServerSpec
-from policytui.discovery.textsafe import visible
+from policytui.textsafe import visible
 
 # Above this the stderr file is cut back to its tail, so a chatty long-lived server (behind the
 # gateway) cannot fill the disk.

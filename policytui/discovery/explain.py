@@ -9,7 +9,7 @@ from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
 
 from policytui.discovery.diagnostics import Diagnostics, HttpAnswer
 from policytui.discovery.errors import DiscoveryError
-from policytui.discovery.textsafe import visible
+from policytui.textsafe import visible
 
 _STAGE = {
     "starting": "the connection",

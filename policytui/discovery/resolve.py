@@ -25,7 +25,7 @@ from policytui.discovery.configs import (
 from policytui.discovery.envvars import Expansion, MissingVariable, references
 from policytui.discovery.errors import DiscoveryError
 from policytui.discovery.spec import ServerSpec, mask_arguments, safe_url
-from policytui.discovery.textsafe import visible
+from policytui.textsafe import visible
 
 _SSE_TYPES = {"sse"}
 _HTTP_TYPES = {"http", "streamable-http", "streamablehttp", "streamable_http", "streamable"}

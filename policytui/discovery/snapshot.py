@@ -16,7 +16,7 @@ from typing import Any
 from policytui.discovery.errors import DiscoveryError
 from policytui.discovery.listing import mark_duplicates
 from policytui.discovery.spec import ServerSpec
-from policytui.discovery.textsafe import visible
+from policytui.textsafe import visible
 from policytui.toolinfo import ServerListing
 
 SNAPSHOT_FORMAT = 1

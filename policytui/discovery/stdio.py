@@ -25,7 +25,7 @@ from mcp.shared.message import SessionMessage
 
 from policytui.discovery.diagnostics import Diagnostics
 from policytui.discovery.errors import DiscoveryError
-from policytui.discovery.textsafe import visible
+from policytui.textsafe import visible
 
 # After stdin closes, how long a server may take to exit on its own (the SDK waits as long).
 GRACEFUL_EXIT_SECONDS = 2.0

@@ -56,12 +56,15 @@ async def run_gateway(
     *,
     watcher: PolicyWatcher | None = None,
     on_listening: Callable[[str], None] | None = None,
+    make_upstream: Callable[[], Any] | None = None,
 ) -> None:
     """Serve until the client leaves (stdio) or the process is stopped (HTTP).
 
     `connect(message_handler)` opens the upstream connection (an async context manager). The
     policy must already be valid: pass a `watcher` built before anything slow happens, so a bad
-    policy stops the gateway before a server is started.
+    policy stops the gateway before a server is started. `make_upstream`, when given, builds
+    the upstream connection instead of `connect` (a `StdioUpstream` for a server started as a
+    command).
     """
     watcher = watcher or PolicyWatcher(config.policy_path)
     audit = AuditLog(config.audit)
@@ -70,7 +73,7 @@ async def run_gateway(
     approver = Approver(
         queue, timeout=config.approval_timeout, mode=config.approval_mode, server_name=config.server_name
     )
-    upstream = Upstream(connect, call_timeout=config.call_timeout)
+    upstream: Any = make_upstream() if make_upstream is not None else Upstream(connect, call_timeout=config.call_timeout)
     gateway = Gateway(
         upstream,
         enforcer,
@@ -95,7 +98,7 @@ async def run_gateway(
                     try:
                         with anyio.CancelScope() as stop.scope:
                             if config.listen is None:
-                                await _serve_stdio(server)
+                                await _serve_stdio(gateway, server)
                             else:
                                 await _serve_http(server, config, on_listening, stop)
                     finally:
@@ -133,7 +136,7 @@ class _Stopper:
             self.scope.cancel()
 
 
-async def _on_signals(stop: _Stopper, upstream: Upstream) -> None:
+async def _on_signals(stop: _Stopper, upstream: Any) -> None:
     # SIGTERM and SIGINT end serving normally, so the upstream server (in its own process
     # group) is always stopped too instead of being left behind.
     try:
@@ -153,12 +156,32 @@ async def _on_signals(stop: _Stopper, upstream: Upstream) -> None:
         return
 
 
-async def _serve_stdio(server: Any) -> None:
-    from policytui.gateway.stdio import stdio_streams
+async def _serve_stdio(gateway: Gateway, server: Any) -> None:
+    """Serve the one client on standard input/output.
+
+    A client that opens with `initialize` (the handshake-era protocol every MCP client speaks
+    today) is served by the raw JSON-RPC relay; anything else (the 2026-07-28 protocol's
+    per-request envelope, or a terminal instead of pipes) by the SDK's server.
+    """
+    from policytui.gateway.relay import StdioRelay, opens_handshake
+    from policytui.gateway.stdio import first_line, session_streams, stdio_pipes
 
     log.info("serving MCP on standard input/output")
-    async with stdio_streams() as (read_stream, write_stream):
-        await server.run(read_stream, write_stream, server.create_initialization_options())
+    async with stdio_pipes() as pipes:
+        if pipes is None:
+            from mcp.server.stdio import stdio_server
+
+            async with stdio_server() as (read_stream, write_stream):
+                await server.run(read_stream, write_stream, server.create_initialization_options())
+        else:
+            reader, writer = pipes
+            opening = await first_line(reader)
+            if opening and opens_handshake(opening):
+                relay = StdioRelay(gateway, reader, writer, gateway.initialize_result(server))
+                await relay.serve(opening)
+            elif opening:
+                async with session_streams(reader, writer, opening) as (read_stream, write_stream):
+                    await server.run(read_stream, write_stream, server.create_initialization_options())
     log.info("the client closed the connection")
 
 

@@ -105,6 +105,15 @@ class Gateway:
         self._connections: weakref.WeakSet[Any] = weakref.WeakSet()
         # uri -> connections subscribed to it (weak: a closed connection drops out by itself)
         self._subscribers: dict[str, weakref.WeakSet[Any]] = {}
+        # Clients served by the raw stdio relay (policytui.gateway.relay), outside the SDK.
+        self._relays: set[Any] = set()
+
+    def attach(self, relay: Any) -> None:
+        """A relay-served client joins: it gets upstream notifications and list changes."""
+        self._relays.add(relay)
+
+    def detach(self, relay: Any) -> None:
+        self._relays.discard(relay)
 
     # Identity of a request ------------------------------------------------------------------
 
@@ -157,11 +166,14 @@ class Gateway:
         return relay
 
     async def list_tools(self, ctx: Any, params: Any) -> dict[str, Any]:
-        result = await self._forward(ctx, "tools/list")
+        return self.visible_tools(await self._forward(ctx, "tools/list"))
+
+    def visible_tools(self, result: Any) -> Any:
+        """A `tools/list` result without the hidden tools; everything else as the server sent it."""
         if self.dry_run:
             return result
         policy: Policy = self._policy()
-        tools = result.get("tools")
+        tools = result.get("tools") if isinstance(result, dict) else None
         if isinstance(tools, list) and policy.hide:
             result = dict(result)
             result["tools"] = [
@@ -221,25 +233,70 @@ class Gateway:
     # Notifications from upstream ------------------------------------------------------------
 
     async def relay_notification(self, notification: Any) -> None:
-        method = getattr(notification, "method", None)
+        if isinstance(notification, dict):  # a raw message from the stdio upstream
+            method = notification.get("method")
+            raw_params = notification.get("params")
+            params = raw_params if isinstance(raw_params, dict) else None
+        else:  # a typed notification from the SDK's client session
+            method = getattr(notification, "method", None)
+            params_model = getattr(notification, "params", None)
+            params = (
+                params_model.model_dump(by_alias=True, mode="json", exclude_none=True)
+                if params_model is not None
+                else None
+            )
         if method not in BROADCAST and method != RESOURCE_UPDATED:
             return
-        params_model = getattr(notification, "params", None)
-        params = (
-            params_model.model_dump(by_alias=True, mode="json", exclude_none=True)
-            if params_model is not None
-            else None
-        )
         if method == RESOURCE_UPDATED:
             uri = str((params or {}).get("uri", ""))
             targets = list(self._subscribers.get(uri, ()))
+            relays = [relay for relay in self._relays if relay.subscribed(uri)]
         else:
             targets = list(self._connections)
+            relays = list(self._relays)
         await self._send(targets, method, params)
+        for relay in relays:
+            await relay.notify(method, params)
 
     async def tools_changed(self) -> None:
         """Tell every client to list tools again (the set of hidden tools changed)."""
         await self._send(list(self._connections), "notifications/tools/list_changed", None)
+        for relay in list(self._relays):
+            await relay.notify("notifications/tools/list_changed", None)
+
+    def initialize_result(self, server: Server) -> Any:
+        """A function answering a client's `initialize` params as `server` would, for the relay.
+
+        Raises ValueError for params that are not an `initialize` request's.
+        """
+        from mcp.server.runner import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
+        from mcp_types import methods as spec_methods
+
+        options = server.create_initialization_options()
+        cache: dict[str, dict[str, Any]] = {}
+
+        def answer(params: dict[str, Any]) -> dict[str, Any]:
+            requested = types.InitializeRequestParams.model_validate(params, by_name=False).protocol_version
+            version = requested if requested in HANDSHAKE_PROTOCOL_VERSIONS else LATEST_HANDSHAKE_VERSION
+            if version not in cache:
+                result = types.InitializeResult(
+                    protocol_version=version,
+                    capabilities=options.capabilities,
+                    server_info=types.Implementation(
+                        name=options.server_name,
+                        title=options.title,
+                        description=options.description,
+                        version=options.server_version,
+                        website_url=options.website_url,
+                        icons=options.icons,
+                    ),
+                    instructions=options.instructions,
+                )
+                dumped = result.model_dump(by_alias=True, mode="json", exclude_none=True)
+                cache[version] = spec_methods.serialize_server_result("initialize", version, dumped)
+            return cache[version]
+
+        return answer
 
     @staticmethod
     async def _send(connections: list[Any], method: str, params: dict[str, Any] | None) -> None:

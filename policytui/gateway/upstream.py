@@ -154,6 +154,16 @@ class Upstream:
             request, _RAW, request_read_timeout_seconds=seconds, progress_callback=progress
         )
 
+    async def notify(self, method: str, params: Any) -> None:
+        """Pass a client's notification on to the server; dropped when the server is gone."""
+        dispatcher = getattr(self.connection, "dispatcher", None)
+        if not self.alive or dispatcher is None:
+            return
+        try:
+            await dispatcher.notify(method, params if isinstance(params, dict) else None)
+        except Exception as exc:  # noqa: BLE001 - a notification is fire-and-forget
+            log.debug("could not pass a notification upstream: %s", type(exc).__name__)
+
     async def request(
         self,
         method: str,

@@ -1,33 +1,17 @@
-"""Making untrusted text safe to show in a terminal.
+"""Showing values from policy files in messages.
 
-Policy files and server tool lists are untrusted: a tool name may carry an escape sequence that
-would recolour or rewrite the terminal. Everything printed from them goes through `visible`,
-which keeps ordinary text and shows control and direction-changing characters as escapes.
+Policy files are untrusted: a tool name may carry an escape sequence, so messages print them
+through `visible` (from `policytui.textsafe`) and these short renderings of values.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from typing import Any
 
-# C0/C1 controls, DEL, line/paragraph separators and the bidi overrides/isolates that can
-# make text read differently from what it is.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+from policytui.textsafe import visible
 
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def visible(text: str) -> str:
-    """`text` with control and bidi characters shown as \\xNN / \\uNNNN escapes."""
-    text = _UNSAFE.sub(_escape, text)
-    if any(unicodedata.category(c) == "Cs" for c in text):  # lone surrogates cannot be printed
-        text = "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) == "Cs" else c for c in text)
-    return text
+__all__ = ["describe_value", "show_value", "visible"]
 
 
 def show_value(value: Any, limit: int = 60) -> str:

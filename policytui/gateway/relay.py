@@ -1,0 +1,411 @@
+"""The agent-facing side over stdio as a JSON-RPC line relay, without the SDK's server layer.
+
+An MCP client that opens with `initialize` (every client of the handshake-era protocol) is
+served here. Each line is parsed once with `json.loads`; the gateway looks only at what it
+polices:
+
+- `tools/call` is decided by the `Enforcer` (a denial is answered as a tool result with
+  `isError: true`; an allowed call is forwarded, counters charged and refunded as always);
+- `tools/list` is forwarded and hidden tools are dropped from the result; everything else in
+  the result (cursors, `_meta`, fields this gateway does not know) is kept as sent;
+- `initialize` is answered by the gateway with the upstream server's name, version,
+  instructions and capabilities (the upstream connection was initialized at start);
+- `ping` is answered by the gateway.
+
+Every other request (resources, prompts, completions, logging, methods this gateway has never
+heard of) is forwarded upstream with its params unchanged and the upstream result or error is
+returned under the client's own id. Client notifications other than `initialized` and
+`cancelled` go upstream unchanged. Requests the gateway itself sends the client (approval by
+elicitation) carry ids of the gateway's own, matched back when the client answers.
+
+This replaces per-message pydantic models, a task and memory streams per request and the
+middleware chain of the SDK's server with one dictionary lookup; it is what brings the
+gateway's added latency under a millisecond (see docs/gateway.md, Performance).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from policytui.decision import Caller, Decision
+from policytui.gateway.enforcer import UpstreamFailure
+from policytui.gateway.upstream_stdio import result_of
+
+if TYPE_CHECKING:
+    from policytui.gateway.server import Gateway
+
+log = logging.getLogger("policytui.gateway")
+
+# JSON-RPC 2.0 error codes.
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+# Client notifications that concern this hop only and are not forwarded upstream: the
+# upstream connection was initialized by the gateway, cancellations name the client's own
+# request ids, and progress from the client is about requests the gateway sent it.
+_LOCAL_NOTIFICATIONS = frozenset(
+    {"notifications/initialized", "notifications/cancelled", "notifications/progress"}
+)
+
+
+def opens_handshake(line: bytes) -> bool:
+    """True when a client's first line is an `initialize` request (handshake-era protocol)."""
+    try:
+        message = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(message, dict) and message.get("method") == "initialize" and "id" in message
+
+
+def _error(code: int, message: str, data: Any = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if data is not None:
+        error["data"] = data
+    return error
+
+
+class ClientRequestError(Exception):
+    """The client answered one of the gateway's requests with a JSON-RPC error."""
+
+
+class StdioRelay:
+    """Serves one stdio client: reads its lines, answers or forwards each message."""
+
+    def __init__(
+        self,
+        gateway: Gateway,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        initialize: Callable[[dict[str, Any]], dict[str, Any]],
+    ) -> None:
+        self.gateway = gateway
+        self.reader = reader
+        self.writer = writer
+        # Builds the `initialize` result for the client's params (raises ValueError if invalid).
+        self._initialize = initialize
+        self.caller = Caller(grant=gateway.identity.grant, session=gateway.identity.session)
+        self.client_capabilities: dict[str, Any] = {}
+        # The client's request id -> the task handling it (for notifications/cancelled).
+        self._inflight: dict[Any, asyncio.Task[None]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        # The gateway's own requests to the client: id -> future of (result, error).
+        self._outbound: dict[int, asyncio.Future[tuple[Any, Any]]] = {}
+        self._next_id = 0
+        self._subscribed: set[str] = set()
+        self._closed = False
+
+    # Writing ----------------------------------------------------------------------------------
+
+    async def _write(self, message: dict[str, Any]) -> None:
+        if self._closed:
+            return
+        try:
+            data = _dumps(message).encode("utf-8", "surrogatepass") + b"\n"
+        except (TypeError, ValueError):
+            log.exception("a message for the client could not be encoded")
+            if "id" in message and "method" not in message:
+                await self._write(
+                    {"jsonrpc": "2.0", "id": message["id"], "error": _error(INTERNAL_ERROR, "the result could not be encoded")}
+                )
+            return
+        self.writer.write(data)
+        try:
+            await self.writer.drain()
+        except (ConnectionError, OSError):
+            self._closed = True  # the client is gone; reading ends too
+
+    async def _write_line(self, data: bytes) -> None:
+        """Send the client a line exactly as the server sent it."""
+        if self._closed:
+            return
+        self.writer.write(data if data.endswith(b"\n") else data + b"\n")
+        try:
+            await self.writer.drain()
+        except (ConnectionError, OSError):
+            self._closed = True
+
+    async def _result(self, request_id: Any, result: Any) -> None:
+        await self._write({"jsonrpc": "2.0", "id": request_id, "result": result})
+
+    async def _fail(self, request_id: Any, error: dict[str, Any]) -> None:
+        await self._write({"jsonrpc": "2.0", "id": request_id, "error": error})
+
+    async def notify(self, method: str, params: dict[str, Any] | None) -> None:
+        """Send the client a notification (list changes, log messages, resource updates)."""
+        message: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
+        if params is not None:
+            message["params"] = params
+        await self._write(message)
+
+    def subscribed(self, uri: str) -> bool:
+        return uri in self._subscribed
+
+    # Reading ----------------------------------------------------------------------------------
+
+    async def serve(self, first_line: bytes) -> None:
+        """Serve until the client closes standard input. `first_line` was already read."""
+        self.gateway.attach(self)
+        upstream = self.gateway.upstream
+        if hasattr(upstream, "on_progress_line"):
+            upstream.on_progress_line = self._write_line
+        try:
+            line = first_line
+            while line:
+                if line.strip():
+                    await self._receive(line)
+                if self._closed:
+                    break
+                try:
+                    line = await self.reader.readline()
+                except (ValueError, ConnectionError, OSError) as exc:  # a line over the limit, a reset
+                    log.error("reading from the client failed: %s", type(exc).__name__)
+                    break
+        finally:
+            # The client left (or the gateway stops): nobody is waiting for answers.
+            self._closed = True
+            self.gateway.detach(self)
+            for future in self._outbound.values():
+                if not future.done():
+                    future.cancel()
+            tasks = list(self._tasks)
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                with anyio.CancelScope(shield=True), anyio.move_on_after(10):
+                    await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _receive(self, line: bytes) -> None:
+        try:
+            message = json.loads(line)
+        except ValueError:
+            await self._fail(None, _error(PARSE_ERROR, "Parse error"))
+            return
+        if not isinstance(message, dict):
+            await self._fail(None, _error(INVALID_REQUEST, "Invalid Request: batches and bare values are not supported"))
+            return
+        method = message.get("method")
+        if method is None:
+            self._answer_from_client(message)
+            return
+        if not isinstance(method, str):
+            await self._fail(message.get("id"), _error(INVALID_REQUEST, "Invalid Request"))
+            return
+        params = message.get("params")
+        if "id" not in message:
+            await self._notification(method, params)
+            return
+        request_id = message["id"]
+        if isinstance(request_id, bool) or not isinstance(request_id, (str, int)):
+            await self._fail(None, _error(INVALID_REQUEST, "Invalid Request: the id must be a string or an integer"))
+            return
+        if method == "ping":
+            await self._result(request_id, {})
+        elif method == "initialize":
+            await self._answer_initialize(request_id, params)
+        else:
+            # A plain asyncio task per request: the cheapest way to serve requests concurrently.
+            task = asyncio.get_running_loop().create_task(self._handle(request_id, method, params, message, line))
+            self._tasks.add(task)
+            self._inflight[request_id] = task
+            task.add_done_callback(self._tasks.discard)
+
+    def _answer_from_client(self, message: dict[str, Any]) -> None:
+        request_id = message.get("id")
+        future = self._outbound.get(request_id) if type(request_id) is int else None
+        if future is None or future.done():
+            log.debug("dropped a response from the client to no request of ours")
+            return
+        future.set_result((message.get("result"), message.get("error")))
+
+    async def _notification(self, method: str, params: Any) -> None:
+        if method == "notifications/cancelled":
+            request_id = params.get("requestId") if isinstance(params, dict) else None
+            task = self._inflight.get(request_id) if isinstance(request_id, (str, int)) else None
+            if task is not None:
+                task.cancel()  # the enforcer records "cancelled"; no answer is sent
+            return
+        if method in _LOCAL_NOTIFICATIONS:
+            return
+        await self.gateway.upstream.notify(method, params)
+
+    async def _answer_initialize(self, request_id: Any, params: Any) -> None:
+        try:
+            result = self._initialize(params if isinstance(params, dict) else {})
+        except ValueError:
+            await self._fail(request_id, _error(INVALID_PARAMS, "Invalid request parameters", ""))
+            return
+        capabilities = params.get("capabilities") if isinstance(params, dict) else None
+        self.client_capabilities = capabilities if isinstance(capabilities, dict) else {}
+        await self._result(request_id, result)
+
+    # Requests ---------------------------------------------------------------------------------
+
+    async def _handle(self, request_id: Any, method: str, params: Any, message: dict[str, Any], line: bytes) -> None:
+        exchange = _Exchange(message, line)
+        try:
+            try:
+                result = await self._dispatch(method, params, exchange)
+                if exchange.verbatim is not None and result is exchange.response.get("result"):
+                    await self._write_line(exchange.verbatim)  # the server's answer, as sent
+                    return
+                answer: dict[str, Any] = {"result": result}
+            except UpstreamFailure as failure:
+                if exchange.verbatim is not None and "error" in exchange.response:
+                    await self._write_line(exchange.verbatim)
+                    return
+                answer = {"error": _error_of(failure.error)}
+            except _Refused as refused:
+                answer = {"error": refused.error}
+            except Exception as exc:  # noqa: BLE001 - an upstream error, or a bug: answer, never hang
+                if exchange.verbatim is not None and "error" in exchange.response:
+                    await self._write_line(exchange.verbatim)
+                    return
+                if not _is_mcp_error(exc):
+                    log.exception("handling %s failed", method)
+                answer = {"error": _error_of(exc)}
+        except asyncio.CancelledError:
+            return  # cancelled by the client, who expects no answer, or the gateway is stopping
+        finally:
+            if self._inflight.get(request_id) is asyncio.current_task():
+                del self._inflight[request_id]
+        await self._write({"jsonrpc": "2.0", "id": request_id, **answer})
+
+    async def _upstream(self, method: str, params: Any, exchange: _Exchange) -> dict[str, Any]:
+        """The upstream result for a client's request: relayed as its own line when the
+        upstream connection can (then the answer line is kept in `exchange`), else re-sent."""
+        upstream = self.gateway.upstream
+        relay = getattr(upstream, "relay", None)
+        if relay is None:
+            return await upstream.request(method, params, progress=self._progress(params))
+        exchange.response, exchange.verbatim = await relay(exchange.message, exchange.line)
+        return result_of(exchange.response)
+
+    async def _dispatch(self, method: str, params: Any, exchange: _Exchange) -> Any:
+        if params is not None and not isinstance(params, dict):
+            raise _Refused(_error(INVALID_PARAMS, "Invalid request parameters", ""))
+        if method == "tools/call":
+            return await self._call_tool(params or {}, exchange)
+        result = await self._upstream(method, params, exchange)
+        if method == "tools/list":
+            return self.gateway.visible_tools(result)
+        if method == "resources/subscribe":
+            self._subscribed.add(str(params.get("uri")) if params else "")
+        elif method == "resources/unsubscribe":
+            self._subscribed.discard(str(params.get("uri")) if params else "")
+        return result
+
+    async def _call_tool(self, params: dict[str, Any], exchange: _Exchange) -> Any:
+        name = params.get("name")
+        args = params.get("arguments")
+        if not isinstance(name, str) or not (args is None or isinstance(args, dict)):
+            raise _Refused(_error(INVALID_PARAMS, "Invalid request parameters", ""))
+        args = args if args is not None else {}
+
+        async def forward() -> dict[str, Any]:
+            return await self._upstream("tools/call", params, exchange)
+
+        async def ask(decision: Decision) -> Any:
+            return await self.gateway.approver.ask(decision, name, args, self.caller, self._elicitor())
+
+        return await self.gateway.enforcer.handle_call(name, args, self.caller, forward, ask)
+
+    def _progress(self, params: Any) -> Callable[[float, float | None, str | None], Awaitable[None]] | None:
+        meta = params.get("_meta") if isinstance(params, dict) else None
+        if not isinstance(meta, dict) or "progressToken" not in meta:
+            return None
+        token = meta["progressToken"]
+
+        async def relay(progress: float, total: float | None, message: str | None) -> None:
+            out: dict[str, Any] = {"progressToken": token, "progress": progress}
+            if total is not None:
+                out["total"] = total
+            if message is not None:
+                out["message"] = message
+            await self.notify("notifications/progress", out)
+
+        return relay
+
+    # Asking the client ------------------------------------------------------------------------
+
+    def _elicitor(self) -> Callable[[str, float], Awaitable[bool]] | None:
+        """Elicitation for approvals, when the client announced it can show a form."""
+        elicitation = self.client_capabilities.get("elicitation")
+        if not isinstance(elicitation, dict):
+            return None
+        if "form" not in elicitation and "url" in elicitation:
+            return None  # URL-only clients cannot show our form
+        from policytui.gateway.server import APPROVAL_SCHEMA
+
+        async def elicit(message: str, seconds: float) -> bool:
+            result = await self.request("elicitation/create", {"message": message, "requestedSchema": APPROVAL_SCHEMA})
+            if not isinstance(result, dict):
+                raise ClientRequestError("the client's elicitation result is not an object")
+            content = result.get("content")
+            return result.get("action") == "accept" and isinstance(content, dict) and content.get("approve") is True
+
+        return elicit
+
+    async def request(self, method: str, params: dict[str, Any]) -> Any:
+        """Send the client a request of the gateway's own and wait for its result."""
+        if self._closed:
+            raise ClientRequestError("the client is gone")
+        self._next_id += 1
+        request_id = self._next_id
+        future: asyncio.Future[tuple[Any, Any]] = asyncio.get_running_loop().create_future()
+        self._outbound[request_id] = future
+        try:
+            await self._write({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
+            result, error = await future
+        except BaseException:
+            if not future.done() and not self._closed:
+                # Given up (a time-out or a cancellation): tell the client to stop asking.
+                with anyio.CancelScope(shield=True):
+                    await self.notify("notifications/cancelled", {"requestId": request_id, "reason": "no longer needed"})
+            raise
+        finally:
+            self._outbound.pop(request_id, None)
+        if error is not None:
+            message = error.get("message") if isinstance(error, dict) else None
+            raise ClientRequestError(str(message or "the client answered with an error"))
+        return result
+
+
+class _Exchange:
+    """One client request on its way: the message and line as received, and the upstream
+    response with its line when it can be passed back verbatim."""
+
+    __slots__ = ("message", "line", "response", "verbatim")
+
+    def __init__(self, message: dict[str, Any], line: bytes) -> None:
+        self.message = message
+        self.line = line
+        self.response: dict[str, Any] = {}
+        self.verbatim: bytes | None = None
+
+
+class _Refused(Exception):
+    def __init__(self, error: dict[str, Any]) -> None:
+        super().__init__(error.get("message"))
+        self.error = error
+
+
+def _is_mcp_error(exc: BaseException) -> bool:
+    return hasattr(exc, "error") and hasattr(exc, "code") and hasattr(exc, "message")
+
+
+def _error_of(exc: BaseException) -> dict[str, Any]:
+    """The JSON-RPC error object for an MCPError (upstream's own, or the gateway's)."""
+    if _is_mcp_error(exc):
+        return _error(int(exc.code), str(exc.message), exc.data)  # type: ignore[attr-defined]
+    return _error(INTERNAL_ERROR, "internal error in the gateway")

@@ -1,0 +1,468 @@
+"""The upstream connection to a server started as a child process, as raw JSON-RPC lines.
+
+For a server given as a command (stdio), the gateway speaks to it without the SDK's client
+layers: each request is one `json` line written to the child's standard input, each line it
+prints is parsed once and routed by id to the waiting request. Start-up, the environment,
+error sentences (with the server's stderr tail) and stopping the whole process group are the
+same as everywhere else in policytui: they come from `policytui.discovery`.
+
+It offers the interface of `policytui.gateway.upstream.Upstream` (start, stop, request,
+notify, capabilities, server_info, instructions, alive), so the rest of the gateway does not
+know which one it has. Requests the server makes of its client (sampling, elicitation, roots)
+are answered "not supported" as the SDK's client answers them; pings are answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+import anyio.abc
+
+from policytui.gateway.enforcer import UpstreamFailure
+from policytui.gateway.upstream import MessageHandler, Progress, hop_params, unavailable_error
+
+log = logging.getLogger("policytui.gateway")
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+# How the SDK's client answers requests it has no callback for.
+_NOT_SUPPORTED = {
+    "sampling/createMessage": "Sampling not supported",
+    "elicitation/create": "Elicitation not supported",
+    "roots/list": "List roots not supported",
+}
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INTERNAL_ERROR = -32603
+CONNECTION_CLOSED = -32000
+REQUEST_TIMEOUT = -32001
+# `_meta` keys of the 2026-07-28 envelope belong to one hop (see upstream.hop_params).
+_RESERVED_META = b"io.modelcontextprotocol/"
+
+
+def _mcp_error(code: int, message: str, data: Any = None) -> Exception:
+    from mcp.shared.exceptions import MCPError
+
+    return MCPError(code=code, message=message, data=data)
+
+
+class StdioUpstream:
+    """One server child process, spoken to in raw JSON-RPC lines."""
+
+    def __init__(
+        self,
+        spec: Any,
+        *,
+        timeout: float = 30.0,
+        call_timeout: float | None = None,
+        on_notification: MessageHandler | None = None,
+        close_grace: float = 2.0,
+    ) -> None:
+        self.spec = spec
+        self.timeout = timeout
+        self.call_timeout = call_timeout
+        self.close_grace = close_grace
+        # Where server notifications go (raw dicts with "method" and "params").
+        self.on_notification = on_notification
+        # Where progress for requests relayed under a client's own token goes, as raw lines.
+        self.on_progress_line: Callable[[bytes], Awaitable[None]] | None = None
+        self.alive = False
+        self._connected = False
+        self.down_reason = ""
+        self.initialize_result: dict[str, Any] = {}
+        self._init_model: Any = None
+        self._process: anyio.abc.Process | None = None
+        self._pending: dict[Any, Any] = {}  # request id -> future of (response message, line)
+        self._progress: dict[Any, Progress] = {}
+        self._next_id = 0
+        self._stop = anyio.Event()
+        self.stopped = anyio.Event()
+
+    # Life cycle -------------------------------------------------------------------------------
+
+    async def start(self, tg: anyio.abc.TaskGroup) -> None:
+        """Start the server, initialize it and list its tools (raising DiscoveryError)."""
+        await tg.start(self._hold)
+
+    async def _hold(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        from policytui.discovery.diagnostics import Diagnostics
+        from policytui.discovery.errors import DiscoveryError
+        from policytui.discovery.explain import explain
+        from policytui.discovery.stdio import _check_can_spawn, _not_found, _stop, child_environment
+        from policytui.textsafe import visible
+
+        spec = self.spec
+        diag = Diagnostics(spec)
+        env = child_environment(spec.env)
+        process: anyio.abc.Process | None = None
+        try:
+            _check_can_spawn(spec.command, spec.cwd, env, diag)
+            try:
+                process = await anyio.open_process(
+                    [spec.command, *spec.args], env=env, cwd=spec.cwd, stderr=diag.open_stderr_file(),
+                    start_new_session=True,
+                )
+            except FileNotFoundError:
+                raise DiscoveryError(_not_found(spec.command, diag)) from None
+            except PermissionError:
+                raise DiscoveryError(f"The server command {visible(spec.command)!r} is not executable.") from None
+            except OSError as exc:
+                raise DiscoveryError(
+                    f"The server command {visible(spec.command)!r} could not be started: {exc.strerror or exc}."
+                ) from None
+            diag.pid = process.pid
+            self._process = process
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(self._read, process, diag)
+                self.alive = True
+                try:
+                    with anyio.fail_after(self.timeout):
+                        await self._handshake(diag)
+                except TimeoutError:
+                    raise explain(TimeoutError(), diag, self.timeout) from None
+                except UpstreamFailure as failure:
+                    if process.returncode is None:
+                        await _wait_briefly(process)
+                    diag.returncode = process.returncode
+                    cause = failure.error
+                    if failure.kind == "unavailable":
+                        cause = _mcp_error(CONNECTION_CLOSED, "Connection closed")
+                    raise explain(cause, diag, self.timeout) from None
+                diag.stage = "connected"
+                self._connected = True
+                task_status.started()
+                await self._stop.wait()
+                self.alive = False
+                tg.cancel_scope.cancel()
+        finally:
+            self.alive = False
+            self._fail_pending("the connection closed")
+            with anyio.CancelScope(shield=True):
+                if process is not None:
+                    await _stop(process, graceful=self._stop.is_set(), grace=self.close_grace)
+            diag.close()
+            self.stopped.set()
+
+    async def _handshake(self, diag: Any) -> None:
+        import mcp_types as types
+        from mcp.server.runner import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
+
+        from policytui import __version__
+        from policytui.discovery.errors import DiscoveryError
+        from policytui.textsafe import visible
+
+        diag.stage = "initialize"
+        raw = await self.request(
+            "initialize",
+            {
+                "protocolVersion": LATEST_HANDSHAKE_VERSION,
+                "capabilities": {},
+                "clientInfo": {"name": "policytui", "version": __version__},
+            },
+        )
+        try:
+            model = types.InitializeResult.model_validate(raw, by_name=False)
+        except ValueError:
+            raise DiscoveryError("The server's answer to initialize is not valid MCP.") from None
+        if model.protocol_version not in HANDSHAKE_PROTOCOL_VERSIONS:
+            raise DiscoveryError(
+                f"The server speaks MCP protocol version {visible(str(model.protocol_version))!r}, which policytui does not know."
+            )
+        self.initialize_result, self._init_model = raw, model
+        await self.notify("notifications/initialized", None)
+        diag.stage = "tools/list"
+        await self.request("tools/list", None)  # the server is ready to serve tools
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def mark_down(self, reason: str) -> None:
+        if self.alive and self._connected:
+            log.error("upstream server is unavailable: %s", reason)
+        self.alive = False
+        self.down_reason = reason
+        self._fail_pending(reason)
+
+    def _fail_pending(self, reason: str) -> None:
+        for future in list(self._pending.values()):
+            if not future.done():
+                future.set_exception(UpstreamFailure("unavailable", unavailable_error(reason)))
+        self._pending.clear()
+
+    # Properties of the server -----------------------------------------------------------------
+
+    @property
+    def capabilities(self) -> Any:
+        return getattr(self._init_model, "capabilities", None)
+
+    @property
+    def server_info(self) -> Any:
+        return getattr(self._init_model, "server_info", None)
+
+    @property
+    def instructions(self) -> str | None:
+        return getattr(self._init_model, "instructions", None)
+
+    # Reading ----------------------------------------------------------------------------------
+
+    async def _read(self, process: anyio.abc.Process, diag: Any) -> None:
+        assert process.stdout is not None
+        # anyio's stream wraps an asyncio StreamReader; reading it directly saves a wrapper and
+        # a checkpoint per chunk. Lines may be far longer than a chunk (whole files as base64).
+        reader = getattr(process.stdout, "_stream", None)
+        receive = reader.read if isinstance(reader, asyncio.StreamReader) else None
+        parts: list[bytes] = []
+        try:
+            while True:
+                if receive is not None:
+                    chunk = await receive(1 << 18)
+                else:
+                    try:
+                        chunk = await process.stdout.receive(1 << 18)
+                    except anyio.EndOfStream:
+                        chunk = b""
+                if not chunk:
+                    break
+                if b"\n" not in chunk:
+                    parts.append(chunk)
+                    continue
+                if parts:
+                    parts.append(chunk)
+                    chunk = b"".join(parts)
+                    parts = []
+                *lines, rest = chunk.split(b"\n")
+                if rest:
+                    parts.append(rest)
+                for line in lines:
+                    if line.strip():
+                        await self._receive(line, diag)
+            if parts and b"".join(parts).strip():
+                await self._receive(b"".join(parts), diag)
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream, OSError):
+            pass
+        finally:
+            diag.stdout_closed = True
+            self.mark_down("the connection closed")
+
+    async def _receive(self, line: bytes, diag: Any) -> None:
+        try:
+            message = json.loads(line)
+        except ValueError:
+            diag.note_garbage(line)  # banners and log lines on stdout: skipped, remembered
+            return
+        if not isinstance(message, dict):
+            diag.note_garbage(line)
+            return
+        method = message.get("method")
+        if method is None:
+            request_id = message.get("id")
+            future = self._pending.pop(request_id, None) if type(request_id) in (int, str) else None
+            if future is not None and not future.done():
+                future.set_result((message, line))
+            return
+        if "id" in message:
+            await self._answer_server_request(message["id"], method)
+            return
+        if method == "notifications/progress":
+            params = message.get("params")
+            token = params.get("progressToken") if isinstance(params, dict) else None
+            relay = self._progress.get(token) if type(token) in (int, str) else None
+            try:
+                if relay is not None:
+                    await relay(params.get("progress"), params.get("total"), params.get("message"))
+                elif self.on_progress_line is not None:
+                    # Progress of a request relayed with the client's own token: as sent.
+                    await self.on_progress_line(line)
+            except Exception:  # noqa: BLE001 - a client that went away must not stop reading
+                log.debug("relaying progress failed", exc_info=True)
+            return
+        if self.on_notification is not None:
+            try:
+                await self.on_notification(message)
+            except Exception:
+                log.exception("relaying an upstream notification failed")
+
+    async def _answer_server_request(self, request_id: Any, method: str) -> None:
+        if method == "ping":
+            await self._write({"jsonrpc": "2.0", "id": request_id, "result": {}})
+            return
+        # One server connection serves every client: a request of the server's cannot be
+        # routed to the right one, so it is refused as a client without the feature would.
+        if method in _NOT_SUPPORTED:
+            error = {"code": INVALID_REQUEST, "message": _NOT_SUPPORTED[method]}
+        else:
+            error = {"code": METHOD_NOT_FOUND, "message": "Method not found", "data": method}
+        await self._write({"jsonrpc": "2.0", "id": request_id, "error": error})
+
+    # Writing ----------------------------------------------------------------------------------
+
+    async def _write(self, message: dict[str, Any]) -> None:
+        await self._send_bytes(_dumps(message).encode("utf-8", "surrogatepass") + b"\n")
+
+    async def _send_bytes(self, data: bytes) -> None:
+        process = self._process
+        if process is None or process.stdin is None:
+            raise anyio.BrokenResourceError
+        writer = getattr(process.stdin, "_stream", None)
+        if isinstance(writer, asyncio.StreamWriter):
+            # Straight to the asyncio transport; drain waits only when its buffer is full.
+            if writer.is_closing():
+                raise anyio.BrokenResourceError
+            writer.write(data)
+            try:
+                await writer.drain()
+            except (ConnectionResetError, BrokenPipeError) as exc:
+                raise anyio.BrokenResourceError from exc
+            return
+        await process.stdin.send(data)
+
+    async def notify(self, method: str, params: Any) -> None:
+        """Pass a notification on to the server; dropped when the server is gone."""
+        if not self.alive:
+            return
+        message: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
+        if isinstance(params, dict):
+            message["params"] = params
+        try:
+            await self._write(message)
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError, ValueError, TypeError) as exc:
+            log.debug("could not pass a notification upstream: %s", type(exc).__name__)
+
+    def _own_id(self) -> str:
+        # The gateway's own requests use ids of this shape, so that a client's ids can travel
+        # upstream unchanged; a client id that collides with a pending one is remapped.
+        self._next_id += 1
+        return f"policytui-{self._next_id}"
+
+    async def request(
+        self,
+        method: str,
+        params: Any,
+        *,
+        progress: Progress | None = None,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """Send one request of the gateway's own upstream and return its raw result.
+
+        Raises UpstreamFailure."""
+        request_id = self._own_id()
+        out = hop_params(params)
+        if progress is not None:
+            # The request id doubles as the progress token, as in the SDK; the caller's
+            # callback tells its own client under that client's token.
+            out = dict(out or {})
+            out["_meta"] = {**(out.get("_meta") or {}), "progressToken": request_id}
+            self._progress[request_id] = progress
+        message: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": method}
+        if out is not None:
+            message["params"] = out
+        try:
+            data = _dumps(message).encode("utf-8", "surrogatepass") + b"\n"
+        except (ValueError, TypeError):
+            raise UpstreamFailure("error", _mcp_error(INTERNAL_ERROR, "the request could not be encoded")) from None
+        try:
+            response, _ = await self._roundtrip(request_id, data, method, timeout)
+        finally:
+            self._progress.pop(request_id, None)
+        return result_of(response)
+
+    async def relay(self, message: dict[str, Any], line: bytes, *, timeout: float | None = None) -> tuple[dict[str, Any], bytes | None]:
+        """Pass a client's request upstream as the very line it sent, when its id is free.
+
+        Returns the response message and, when the client's id travelled unchanged, the
+        response line exactly as the server sent it (else None: the id was remapped and the
+        caller answers its client under the client's id). Raises UpstreamFailure when no
+        response came (unavailable, timeout); a JSON-RPC error response is returned.
+        """
+        client_id = message.get("id")
+        method = str(message.get("method"))
+        if client_id in self._pending or _RESERVED_META in line:
+            request_id: Any = self._own_id()
+            out = {**message, "id": request_id}
+            params = hop_params(message.get("params"))
+            if params is None:
+                out.pop("params", None)
+            else:
+                out["params"] = params
+            data = _dumps(out).encode("utf-8", "surrogatepass") + b"\n"
+            response, _ = await self._roundtrip(request_id, data, method, timeout)
+            return response, None
+        data = line if line.endswith(b"\n") else line + b"\n"
+        return await self._roundtrip(client_id, data, method, timeout)
+
+    async def _roundtrip(
+        self, request_id: Any, data: bytes, method: str, timeout: float | None
+    ) -> tuple[dict[str, Any], bytes]:
+        if not self.alive:
+            raise UpstreamFailure("unavailable", unavailable_error(self.down_reason))
+        future: asyncio.Future[tuple[dict[str, Any], bytes]] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = future
+        seconds = timeout if timeout is not None else self.call_timeout
+        written = False
+        try:
+            try:
+                await self._send_bytes(data)
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
+                self.mark_down(type(exc).__name__)
+                raise UpstreamFailure("unavailable", unavailable_error("the connection closed")) from None
+            written = True
+            # A timer instead of a cancel scope: cheaper, and the future is all that waits.
+            timer = asyncio.get_running_loop().call_later(seconds, _expire, future) if seconds else None
+            try:
+                return await future
+            finally:
+                if timer is not None:
+                    timer.cancel()
+        except TimeoutError:
+            await self._cancel(request_id, f"timed out after {seconds}s")
+            raise UpstreamFailure("timeout", _mcp_error(REQUEST_TIMEOUT, f"Request {method!r} timed out")) from None
+        except anyio.get_cancelled_exc_class():
+            if written:
+                with anyio.CancelScope(shield=True):
+                    await self._cancel(request_id, "caller cancelled")
+            raise
+        finally:
+            if self._pending.get(request_id) is future:
+                del self._pending[request_id]
+
+    async def _cancel(self, request_id: Any, reason: str) -> None:
+        """Tell the server to stop working on a request nobody waits for any more."""
+        with anyio.move_on_after(2):
+            await self.notify("notifications/cancelled", {"requestId": request_id, "reason": reason})
+
+
+def result_of(response: dict[str, Any]) -> dict[str, Any]:
+    """The result of a response message; UpstreamFailure("error") for an error response."""
+    error = response.get("error")
+    if error is not None:
+        if not isinstance(error, dict):
+            error = {}
+        code = error.get("code")
+        raise UpstreamFailure(
+            "error",
+            _mcp_error(
+                code if type(code) is int else INTERNAL_ERROR,
+                str(error.get("message") or "the upstream MCP server answered with an error"),
+                error.get("data"),
+            ),
+        )
+    result = response.get("result")
+    if not isinstance(result, dict):
+        raise UpstreamFailure("error", _mcp_error(INTERNAL_ERROR, "the upstream MCP server sent an invalid result"))
+    return result
+
+
+def _expire(future: asyncio.Future[Any]) -> None:
+    if not future.done():
+        future.set_exception(TimeoutError())
+
+
+async def _wait_briefly(process: anyio.abc.Process) -> None:
+    with anyio.move_on_after(0.5):
+        await process.wait()
+

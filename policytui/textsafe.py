@@ -1,0 +1,58 @@
+"""Untrusted text (tool names, descriptions, server errors, policy keys) made safe to show.
+
+A tool name may carry an escape sequence that would recolour, retitle or rewrite the terminal,
+a bidi override that makes it read as something else, or megabytes of text. Everything policytui
+shows from a server or a file goes through `visible` first: ordinary text is kept, and every
+control or format character is replaced by a visible stand-in. This is the only implementation;
+the CLI, the TUI, discovery and the gateway all call it.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls, DEL, C1 controls, zero-width and bidi formatting characters, the Unicode
+# line/paragraph separators, BOM and the interlinear annotation characters.
+_FORMAT_CHARS = "\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
+_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{_FORMAT_CHARS}\ud800-\udfff]")
+_UNSAFE_KEEP_LINES = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_FORMAT_CHARS}\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def _picture(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Unicode "control picture", e.g. ␛ for ESC
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    return _escape(match)
+
+
+def visible(text: str, *, keep_newlines: bool = False, pictures: bool = False) -> str:
+    """`text` with every control and format character replaced by a visible stand-in.
+
+    By default a stand-in is an escape (`\\x1b`, `\\u202e`), which reads well in one-line
+    messages; `pictures=True` draws C0 controls as Unicode control pictures (`␛`), which the TUI
+    uses. With `keep_newlines`, line feeds stay and tabs become four spaces, so descriptions keep
+    their shape.
+    """
+    pattern = _UNSAFE_KEEP_LINES if keep_newlines else _UNSAFE
+    shown = pattern.sub(_picture if pictures else _escape, text)
+    return shown.replace("\t", "    ") if keep_newlines else shown
+
+
+def clip(text: str, limit: int) -> str:
+    """At most `limit` characters of `text`, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit:,} more characters not shown)"
+
+
+def one_line(text: str, limit: int = 200, *, pictures: bool = False) -> str:
+    """A single display line: the first non-blank line of `text`, clipped, made visible."""
+    head = text.lstrip()[: limit * 2 if limit else None].split("\n", 1)[0].rstrip()
+    return visible(clip(head, limit) if limit else head, pictures=pictures)
