@@ -6,7 +6,10 @@
 - `approver` and `approvals`: asking a human, by MCP elicitation or the on-disk queue that
   `policytui approvals` and the TUI answer (`ApprovalQueue`, `approvals_dir()`);
 - `audit`: the JSON-lines audit log; `policy_watch`: reloading the policy file;
-- `upstream`, `server`, `stdio`, `http`, `runner`: the MCP plumbing.
+- `relay`: the stdio client side as a raw JSON-RPC line relay (what most clients get);
+- `upstream_stdio`: a server started as a command, spoken to in raw JSON-RPC lines;
+- `upstream`, `server`, `stdio`, `http`, `runner`: the rest of the MCP plumbing (the SDK's
+  server for HTTP clients, its client for servers reached over HTTP).
 
 Importing this package is cheap; the MCP SDK loads with `server`, `upstream` and `runner`.
 """

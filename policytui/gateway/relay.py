@@ -68,6 +68,20 @@ def opens_handshake(line: bytes) -> bool:
     return isinstance(message, dict) and message.get("method") == "initialize" and "id" in message
 
 
+def discovery_refusal(line: bytes) -> bytes | None:
+    """The answer to an opening `server/discover` probe (2026-07-28 clients in "auto" mode):
+    method not found, as a handshake-era server answers it, so the client falls back to
+    `initialize` and is served by the relay. None when `line` is not such a probe."""
+    try:
+        message = json.loads(line)
+    except ValueError:
+        return None
+    if not (isinstance(message, dict) and message.get("method") == "server/discover" and "id" in message):
+        return None
+    answer = {"jsonrpc": "2.0", "id": message["id"], "error": _error(METHOD_NOT_FOUND, "Method not found")}
+    return _dumps(answer).encode("utf-8") + b"\n"
+
+
 def _error(code: int, message: str, data: Any = None) -> dict[str, Any]:
     error: dict[str, Any] = {"code": code, "message": message}
     if data is not None:
@@ -175,6 +189,8 @@ class StdioRelay:
             # The client left (or the gateway stops): nobody is waiting for answers.
             self._closed = True
             self.gateway.detach(self)
+            if getattr(upstream, "on_progress_line", None) == self._write_line:
+                upstream.on_progress_line = None
             for future in self._outbound.values():
                 if not future.done():
                     future.cancel()

@@ -160,10 +160,11 @@ async def _serve_stdio(gateway: Gateway, server: Any) -> None:
     """Serve the one client on standard input/output.
 
     A client that opens with `initialize` (the handshake-era protocol every MCP client speaks
-    today) is served by the raw JSON-RPC relay; anything else (the 2026-07-28 protocol's
-    per-request envelope, or a terminal instead of pipes) by the SDK's server.
+    today) is served by the raw JSON-RPC relay; a `server/discover` probe is refused first so
+    that such clients fall back to `initialize`. Anything else (the 2026-07-28 protocol's
+    per-request envelope, or a terminal instead of pipes) is served by the SDK's server.
     """
-    from policytui.gateway.relay import StdioRelay, opens_handshake
+    from policytui.gateway.relay import StdioRelay, discovery_refusal, opens_handshake
     from policytui.gateway.stdio import first_line, session_streams, stdio_pipes
 
     log.info("serving MCP on standard input/output")
@@ -176,6 +177,13 @@ async def _serve_stdio(gateway: Gateway, server: Any) -> None:
         else:
             reader, writer = pipes
             opening = await first_line(reader)
+            refusal = discovery_refusal(opening)
+            if refusal is not None:
+                # The SDK's server would take such a client to the 2026-07-28 protocol, where it
+                # rejects the raw results the gateway passes on; the handshake works for both.
+                writer.write(refusal)
+                await writer.drain()
+                opening = await first_line(reader)
             if opening and opens_handshake(opening):
                 relay = StdioRelay(gateway, reader, writer, gateway.initialize_result(server))
                 await relay.serve(opening)

@@ -1,7 +1,11 @@
 """The MCP server the agent's client talks to: policy in front, the real server behind.
 
-Built on the SDK's low-level `Server`, so results are passed on as the upstream server sent
-them (raw dicts) instead of being rebuilt from typed models. What is served:
+`Gateway` holds what every client side shares (tools/list filtering, upstream notifications,
+the `initialize` answer); stdio clients that open with `initialize` are served by the raw
+relay in `policytui.gateway.relay`, HTTP clients by the SDK server that `Gateway.build` makes.
+
+That server is built on the SDK's low-level `Server`, so results are passed on as the upstream
+server sent them (raw dicts) instead of being rebuilt from typed models. What is served:
 
 - `tools/list`: the upstream answer with hidden tools removed (nothing removed in dry-run);
 - `tools/call`: decided by the `Enforcer`; allowed calls are forwarded with progress relayed;
@@ -175,10 +179,10 @@ class Gateway:
         policy: Policy = self._policy()
         tools = result.get("tools") if isinstance(result, dict) else None
         if isinstance(tools, list) and policy.hide:
-            result = dict(result)
-            result["tools"] = [
-                tool for tool in tools if not (isinstance(tool, dict) and policy.is_hidden(str(tool.get("name"))))
-            ]
+            shown = [tool for tool in tools if not (isinstance(tool, dict) and policy.is_hidden(str(tool.get("name"))))]
+            if len(shown) != len(tools):  # unchanged results stay the very object (sent verbatim)
+                result = dict(result)
+                result["tools"] = shown
         return result
 
     async def call_tool(self, ctx: Any, params: types.CallToolRequestParams) -> dict[str, Any]:

@@ -1,4 +1,6 @@
-"""The gateway's connection to the real MCP server, and raw request forwarding over it.
+"""The gateway's connection to the real MCP server through the SDK's client, and raw request
+forwarding over it. Used for servers reached over HTTP or SSE; a server started as a command
+is spoken to by `policytui.gateway.upstream_stdio.StdioUpstream` instead.
 
 Requests are forwarded as raw JSON-RPC params and their results come back as raw dicts, so
 what the agent receives is what the server sent (the SDK still checks each result against the

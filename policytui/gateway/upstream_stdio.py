@@ -119,6 +119,7 @@ class StdioUpstream:
             self._process = process
             async with anyio.create_task_group() as tg:
                 tg.start_soon(self._read, process, diag)
+                tg.start_soon(self._watch_exit, process, diag)
                 self.alive = True
                 try:
                     with anyio.fail_after(self.timeout):
@@ -248,6 +249,14 @@ class StdioUpstream:
         finally:
             diag.stdout_closed = True
             self.mark_down("the connection closed")
+
+    async def _watch_exit(self, process: anyio.abc.Process, diag: Any) -> None:
+        """A server that exited while something it started holds its stdout open: give the
+        reader a moment for what was written, then fail closed all the same."""
+        await process.wait()
+        diag.returncode = process.returncode
+        await anyio.sleep(0.2)
+        self.mark_down(f"the server exited with code {process.returncode}")
 
     async def _receive(self, line: bytes, diag: Any) -> None:
         try:

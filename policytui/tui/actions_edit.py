@@ -1,0 +1,191 @@
+"""Editing actions: decide, bulk decisions, presets, category overrides, limits, conditions, undo."""
+
+from __future__ import annotations
+
+from policytui.editor import CONDITION_KINDS, one_line, schema_args
+from policytui.tui.base import EditorBase
+from policytui.tui.screens.conditions import ConditionsScreen, RuleResult
+from policytui.tui.screens.dialogs import Choice, ChoiceScreen
+from policytui.tui.screens.limits import LimitsResult, LimitsScreen
+from policytui.tui.table import ToolTable
+
+DECISION_VERBS = {"allow": "Allowed", "deny": "Denied", "hide": "Hid", "approve": "Set approval on"}
+
+
+class EditActions(EditorBase):
+    """Every key that changes the policy; each change goes through `_edit` and can be undone."""
+
+    # ----- actions: deciding --------------------------------------------------------------
+
+    def action_decide(self, decision: str) -> None:
+        name = self._current()
+        if name is None or self.state is None:
+            return
+        state = self.state
+        changed = self._edit(lambda: state.set_decision([name], decision))
+        if changed == 0:
+            self.notify(f"Already {decision}: nothing to change.", timeout=1.5)
+
+    def action_reset(self) -> None:
+        name = self._current()
+        if name is None or self.state is None:
+            return
+        state = self.state
+        self._edit(lambda: state.clear_rules([name]), full=True)
+
+    def action_toggle_default(self) -> None:
+        if self.state is None:
+            return
+        state = self.state
+        new = self._edit(state.toggle_default, full=True)
+        if new:
+            self.notify(f"Default is now {new}: unlisted tools are {'allowed' if new == 'allow' else 'denied'}.")
+
+    def action_bulk(self) -> None:
+        if self.state is None:
+            return
+        table = self.main.query_one(ToolTable)
+        if table.marked:
+            names = [n for n in self.state.row_indexes if n in table.marked]
+            scope = f"the {len(names)} marked tools"
+        else:
+            names = table.visible_names
+            scope = f"the {len(names)} tools shown" if self.row_filter.active else f"all {len(names)} tools"
+        if not names:
+            self.notify("No tools shown.", severity="warning")
+            return
+        choices = [
+            Choice("allow", "Allow", "a", "success"),
+            Choice("deny", "Deny", "d", "error"),
+            Choice("hide", "Hide", "h"),
+            Choice("approve", "Approval", "r", "warning"),
+            Choice("reset", "Reset", "x"),
+            Choice("cancel", "Cancel", "escape"),
+        ]
+        filter_text = "" if table.marked else self.row_filter.describe()
+
+        def answered(answer: str | None) -> None:
+            state = self.state
+            if state is None or answer in (None, "cancel"):
+                return
+            if answer == "reset":
+                self._edit(lambda: state.clear_rules(names), full=True)
+                table.marked.clear()
+                self.notify(f"Reset {len(names)} tools to the default.")
+                return
+            changed = self._edit(lambda: state.set_decision(names, answer), full=True)
+            table.marked.clear()
+            if changed is not None:
+                self.notify(f"{DECISION_VERBS[answer]} {changed} of {len(names)} tools.")
+
+        self.push_screen(
+            ChoiceScreen(
+                "Bulk decision",
+                f"Apply to {scope}" + (f" ({filter_text})" if filter_text else "") + ". One ctrl+z undoes it.",
+                choices,
+                id="bulk",
+            ),
+            answered,
+        )
+
+    def action_preset(self) -> None:
+        if self.state is None:
+            return
+        from policytui.risk.presets import PRESET_SUMMARIES, PRESETS
+
+        names = list(PRESETS)
+        choices = [
+            Choice(name, f"{name}: {PRESET_SUMMARIES.get(name, '')}", str(i + 1))
+            for i, name in enumerate(names[:9])
+        ]
+        choices.append(Choice("cancel", "Cancel", "escape"))
+
+        def answered(answer: str | None) -> None:
+            state = self.state
+            if state is None or answer in (None, "cancel"):
+                return
+            self._edit(lambda: state.apply_preset(answer), full=True)
+            self.notify(f"Applied preset {answer}. ctrl+z undoes it.", markup=False)
+
+        self.push_screen(
+            ChoiceScreen(
+                "Apply a preset",
+                "Replaces every rule with one built from the tools' risk categories.",
+                choices,
+                id="preset",
+            ),
+            answered,
+        )
+
+    def action_override(self) -> None:
+        name = self._current()
+        if name is None or self.state is None:
+            return
+        from policytui.risk import CATEGORIES
+
+        choices = [Choice(c, c, str(i + 1)) for i, c in enumerate(CATEGORIES)]
+        choices += [Choice("__auto__", "Classifier's choice", "0"), Choice("cancel", "Cancel", "escape")]
+
+        def answered(answer: str | None) -> None:
+            state = self.state
+            if state is None or answer in (None, "cancel"):
+                return
+            category = None if answer == "__auto__" else answer
+            self._edit(lambda: state.set_override(name, category))
+
+        self.push_screen(
+            ChoiceScreen("Risk category", f"Category of {one_line(name, 60)}", choices, id="override"),
+            answered,
+        )
+
+    # ----- actions: limits and conditions -------------------------------------------------
+
+    def action_limits(self) -> None:
+        name = self._current()
+        if name is None or self.state is None:
+            return
+        state = self.state
+
+        def done(result: LimitsResult | None) -> None:
+            if result is not None:
+                self._edit(lambda: state.edit_limits(name, result.tool_limits, result.shared_limits), full=True)
+
+        self.push_screen(LimitsScreen(name, state.limits_of(name), state.limits_of(None)), done)
+
+    def action_conditions(self) -> None:
+        name = self._current()
+        if name is None or self.state is None:
+            return
+        state = self.state
+        tool = state.tools_by_name.get(name)
+        args = schema_args(tool.input_schema) if tool else []
+        rule = state.policy.rule(name)
+        conditions = {k: state.conditions_of(name, k) for k in CONDITION_KINDS}
+
+        def done(result: RuleResult | None) -> None:
+            if result is not None:
+                self._edit(lambda: state.edit_rule(name, reason=result.reason, conditions=result.conditions))
+
+        self.push_screen(ConditionsScreen(name, args, conditions, rule.reason if rule else None), done)
+
+    # ----- actions: history ---------------------------------------------------------------
+
+    def action_undo(self) -> None:
+        if self.state is None:
+            return
+        label = self.state.undo()
+        if label is None:
+            self.notify("Nothing to undo.", timeout=1.5)
+            return
+        self._changed(full=True)
+        self.notify(f"Undid: {one_line(label, 120)}", markup=False, timeout=2)
+
+    def action_redo(self) -> None:
+        if self.state is None:
+            return
+        label = self.state.redo()
+        if label is None:
+            self.notify("Nothing to redo.", timeout=1.5)
+            return
+        self._changed(full=True)
+        self.notify(f"Redid: {one_line(label, 120)}", markup=False, timeout=2)

@@ -1,0 +1,125 @@
+"""File actions: save (atomically, asking on conflicts and problems), export, copy, quit."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.text import Text
+from textual import work
+
+from policytui.editor import PendingSave, one_line, visible
+from policytui.tui.base import EditorBase
+from policytui.tui.screens.dialogs import Choice, ChoiceScreen
+
+
+class FileActions(EditorBase):
+    """Keys that write the policy somewhere or leave; nothing unsaved is lost without asking."""
+
+    # ----- actions: saving, exporting, quitting -------------------------------------------
+
+    def action_save(self, then_quit: bool = False) -> None:
+        state = self.state
+        if state is None:
+            return
+        if state.needs_overwrite_consent:
+            self.push_screen(
+                ChoiceScreen(
+                    f"Replace {self.policy_path.name}?",
+                    "The file on disk is not a valid policy. Replace it with this one? "
+                    "The old file is kept as a .bak copy.",
+                    [Choice("replace", "Replace", "y", "error"), Choice("cancel", "Cancel", "n")],
+                    detail=Text("\n".join(visible(p) for p in state.load_problems[:20])),
+                    id="confirm-replace",
+                ),
+                lambda answer: self.save(force=True, then_quit=then_quit) if answer == "replace" else None,
+            )
+            return
+        errors = getattr(self.report, "errors", None)
+        if errors:
+            self.push_screen(
+                ChoiceScreen(
+                    "The policy has problems",
+                    f"{len(errors)} validation error(s): a gateway may refuse this file. Save anyway?",
+                    [Choice("save", "Save anyway", "y", "warning"), Choice("cancel", "Cancel", "n")],
+                    detail=Text("\n".join(visible(p.format()) for p in errors[:20])),
+                    id="confirm-invalid",
+                ),
+                lambda answer: self.save(then_quit=then_quit) if answer == "save" else None,
+            )
+            return
+        self.save(then_quit=then_quit)
+
+    @work(exclusive=True, group="save", exit_on_error=False)
+    async def save(self, force: bool = False, then_quit: bool = False) -> None:
+        """Write atomically off the UI thread; a conflict or an I/O error asks or explains."""
+        state = self.state
+        if state is None:
+            return
+        from policytui.policy.files import PolicyFileConflict
+
+        pending: PendingSave = state.prepare_save()
+        try:
+            result = await asyncio.to_thread(state.write, pending, force=force)
+        except PolicyFileConflict:
+            self.push_screen(
+                ChoiceScreen(
+                    f"{self.policy_path.name} changed on disk",
+                    "Someone else wrote the file after it was opened here. Overwrite their version? "
+                    "(It is kept as a .bak copy; the Diff panel shows what would change.)",
+                    [Choice("overwrite", "Overwrite", "y", "error"), Choice("cancel", "Cancel", "n")],
+                    id="confirm-conflict",
+                ),
+                lambda answer: self.save(force=True, then_quit=then_quit) if answer == "overwrite" else None,
+            )
+            return
+        except Exception as exc:  # PolicyFileError, EditError, OSError: one sentence, file intact
+            self.notify(f"Not saved: {one_line(str(exc) or exc.__class__.__name__, 200)}", severity="error", markup=False)
+            return
+        state.mark_saved(pending, result)
+        if not self._alive:
+            return
+        self._paint_status()
+        self._refresh_panels()
+        self.notify(f"Saved {one_line(str(self.policy_path), 120)}", markup=False, timeout=2)
+        if then_quit:
+            self.exit(0)
+
+    def action_export(self) -> None:
+        state = self.state
+        if state is None:
+            return
+        from policytui.tui.screens.export import ExportScreen
+
+        self.push_screen(ExportScreen(state.policy_for_save(), self.policy_path))
+
+    def action_copy_json(self) -> None:
+        if self.state is None:
+            return
+        self.copy_to_clipboard(self.state.preview_text())
+        self.notify("Copied the policy JSON to the clipboard.", timeout=2)
+
+    async def action_quit(self) -> None:
+        state = self.state
+        if state is None or not state.dirty:
+            self.exit(0)
+            return
+
+        def answered(answer: str | None) -> None:
+            if answer == "save":
+                self.action_save(then_quit=True)
+            elif answer == "discard":
+                self.exit(0)
+
+        self.push_screen(
+            ChoiceScreen(
+                "Unsaved changes",
+                f"{self.policy_path.name} has changes that are not saved.",
+                [
+                    Choice("save", "Save and quit", "s", "primary"),
+                    Choice("discard", "Quit without saving", "q", "error"),
+                    Choice("cancel", "Cancel", "escape"),
+                ],
+                id="confirm-quit",
+            ),
+            answered,
+        )

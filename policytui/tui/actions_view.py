@@ -1,0 +1,147 @@
+"""Viewing actions: filter and sort the table, switch panels, try a call under the policy."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.widgets import Input, Static, TabbedContent
+
+from policytui.editor import RowFilter, schema_args
+from policytui.editor.rows import SORT_KEYS
+from policytui.tui.base import EditorBase
+from policytui.tui.panels import render_decision
+from policytui.tui.screens.filters import FilterScreen
+from policytui.tui.table import ToolTable
+
+
+class ViewActions(EditorBase):
+    """Keys that change what is shown, never the policy."""
+
+    # ----- actions: filtering and sorting -------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.main.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_typed(self, event: Input.Changed) -> None:
+        self.row_filter.text = event.value
+        self._refresh_view()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        table = self.main.query_one(ToolTable)
+        if not event.value:
+            event.input.display = False
+        table.focus()
+        table.cursor = 0
+
+    def on_key(self, event: Any) -> None:
+        box = self.main.query_one("#filter", Input)
+        if event.key == "escape" and box.has_focus:
+            event.stop()
+            box.value = ""
+            box.display = False
+            self.main.query_one(ToolTable).focus()
+
+    def action_clear_filter(self) -> None:
+        table = self.main.query_one(ToolTable)
+        if table.marked:
+            table.marked.clear()  # first Esc drops the marks, the next one the filter
+            table.refresh()
+            self._paint_status()
+            return
+        if not self.row_filter.active:
+            return
+        self.row_filter = RowFilter()
+        box = self.main.query_one("#filter", Input)
+        box.value = ""
+        box.display = False
+        self._refresh_view()
+
+    def action_filter_menu(self) -> None:
+        if self.state is None:
+            return
+        categories = sorted({r.category for r in self.state.rows})
+
+        def done(result: RowFilter | None) -> None:
+            if result is not None:
+                result.text = self.row_filter.text
+                self.row_filter = result
+                self._refresh_view()
+                self.main.query_one(ToolTable).cursor = 0
+
+        self.push_screen(FilterScreen(self.row_filter, categories), done)
+
+    def action_sort(self) -> None:
+        table = self.main.query_one(ToolTable)
+        order: list[str | None] = [None, *SORT_KEYS]
+        table.sort_key = order[(order.index(table.sort_key) + 1) % len(order)]
+        table.sort_reverse = False
+        self._refresh_view()
+        self.notify(f"Sorted by {table.sort_key or 'server order'}.", timeout=1.5)
+
+    def action_reverse_sort(self) -> None:
+        table = self.main.query_one(ToolTable)
+        table.sort_reverse = not table.sort_reverse
+        self._refresh_view()
+
+    @on(ToolTable.SortRequested)
+    def _sort_requested(self, event: ToolTable.SortRequested) -> None:
+        if not self._alive:
+            return
+        table = self.main.query_one(ToolTable)
+        if table.sort_key == event.key:
+            table.sort_reverse = not table.sort_reverse
+        else:
+            table.sort_key, table.sort_reverse = event.key, False
+        self._refresh_view()
+
+    # ----- actions: panels, try a call ----------------------------------------------------
+
+    def action_panel(self, tab: str) -> None:
+        self.main.query_one("#panels", TabbedContent).active = tab
+
+    def action_try_call(self) -> None:
+        state = self.state
+        name = self._current()
+        if state is None or name is None:
+            return
+        self.action_panel("tab-try")
+        self.main.query_one("#try-tool", Input).value = name
+        args_box = self.main.query_one("#try-args", Input)
+        if not args_box.value:
+            tool = state.tools_by_name.get(name)
+            sample = {}
+            for arg in schema_args(tool.input_schema if tool else {}):
+                if "." in arg.name:
+                    continue
+                if arg.choices:
+                    sample[arg.name] = arg.choices[-1]
+                elif arg.required:
+                    sample[arg.name] = ""
+            args_box.value = json.dumps(sample, ensure_ascii=False)
+        args_box.focus()
+
+    @on(Input.Submitted, "#try-tool")
+    @on(Input.Submitted, "#try-args")
+    def _try_submitted(self) -> None:
+        state = self.state
+        if state is None:
+            return
+        tool = self.main.query_one("#try-tool", Input).value
+        raw = self.main.query_one("#try-args", Input).value.strip() or "{}"
+        out = self.main.query_one("#try-result", Static)
+        try:
+            args = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            out.update(Text(f"The arguments are not valid JSON: {exc.msg} (column {exc.colno}).", style="bold"))
+            return
+        if not isinstance(args, dict):
+            out.update(Text("The arguments must be a JSON object.", style="bold"))
+            return
+        out.update(render_decision(state.try_call(tool, args)))

@@ -1,0 +1,239 @@
+"""What every part of the editor app shares: its state, the main screen, and drawing.
+
+`PolicyApp` is put together from one class per concern (startup, editing, viewing, files,
+commands). Each of them extends `EditorBase` rather than being a plain mixin: Textual only
+registers `@on(...)` handlers of classes built by its message-pump metaclass, so a handler on
+a plain mixin would never fire. Everything an edit needs to reach the screen lives here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static, TabbedContent
+
+from policytui.editor import EditError, EditorState, RowFilter, one_line, visible
+from policytui.tui.detail import render_detail
+from policytui.tui.keys import APP_ACTIONS
+from policytui.tui.panels import render_diff, render_preview, render_problems
+from policytui.tui.table import ToolTable
+
+
+class EditorBase(App[int]):
+    """The editor's shared state and how it is drawn; `PolicyApp.__init__` sets the state."""
+
+    policy_path: Path
+    target_label: str
+    state: EditorState | None
+    row_filter: RowFilter
+    report: Any
+    _panel_timer: Any
+    _exiting: bool
+
+    @property
+    def main(self) -> Screen:
+        """The editor's own screen, even while a dialog is on top (App.query_one asks the top one)."""
+        return self.screen_stack[0]
+
+    @property
+    def _alive(self) -> bool:
+        """False while the app shuts down: late timers and workers must not touch the screen."""
+        return bool(self.screen_stack) and self.is_running and not self._exiting
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        self._exiting = True
+        super().exit(*args, **kwargs)
+
+    # ----- drawing ------------------------------------------------------------------------
+
+    def _paint_status(self) -> None:
+        status = Text(no_wrap=True, overflow="ellipsis")
+        if self.size.width >= 110:
+            status.append(" policytui ", style="reverse bold")
+        state = self.state
+        if state is None:
+            status.append("  ")
+            status.append(one_line(self.target_label, 60))
+            status.append("  starting…", style="dim")
+            self.main.query_one("#status", Static).update(status)
+            return
+        listing = state.listing
+        status.append(" ")
+        status.append(one_line(listing.server_name or "server", 40), style="bold")
+        if listing.server_version:
+            status.append(" " + one_line(listing.server_version, 20))
+        status.append(f" · {listing.transport} · {len(listing.tools)} tools")
+        shown = len(self.main.query_one(ToolTable).view)
+        if self.row_filter.active:
+            status.append(f" ({shown} shown)", style="bold")
+        marked = len(self.main.query_one(ToolTable).marked)
+        if marked:
+            status.append(f" ({marked} marked)", style="bold")
+        status.append(" │ ")
+        status.append(visible(self.policy_path.name))
+        if state.dirty:
+            status.append(" ● unsaved", style="bold")
+        elif state.saved_text is None:
+            status.append(" (new)", style="dim")
+        status.append(" │ default ")
+        status.append(state.policy.default, style="bold reverse")
+        report = self.report
+        if report is not None:
+            if report.errors:
+                status.append(f" │ ✗ {len(report.errors)} errors", style="bold")
+            elif report.warnings:
+                status.append(f" │ ! {len(report.warnings)} warnings")
+            else:
+                status.append(" │ ✓ valid")
+        self.main.query_one("#status", Static).update(status)
+
+    def _refresh_view(self, keep: str | None = None) -> None:
+        state = self.state
+        if state is None:
+            return
+        table = self.main.query_one(ToolTable)
+        if keep is None and table.current_row is not None:
+            keep = table.current_row.name
+        view = state.view(self.row_filter, table.sort_key, table.sort_reverse)
+        table.set_view(state.rows, view, keep=keep)
+        self._paint_status()
+
+    def _changed(self, *, full: bool = False) -> None:
+        """After an edit: repaint rows and status now, the heavier panels a moment later."""
+        table = self.main.query_one(ToolTable)
+        state = self.state
+        # Re-filter and re-sort when the edit can change what is shown or where; otherwise
+        # the rows changed in place and a repaint is enough.
+        if full or self.row_filter.active or table.sort_key is not None or (
+            state is not None and table.rows is not state.rows
+        ):
+            self._refresh_view()
+        else:
+            table.rows = self.state.rows if self.state else []
+            table.rows_changed()
+        self._paint_status()
+        self._show_detail(table.current_row.name if table.current_row else None)
+        if self._panel_timer is not None:
+            self._panel_timer.stop()
+        self._panel_timer = self.set_timer(0.15, self._after_edit)
+
+    def _show_detail(self, name: str | None) -> None:
+        if self.state is None:
+            return
+        self.main.query_one("#detail", Static).update(render_detail(self.state, name))
+
+    @on(ToolTable.Highlighted)
+    def _highlighted(self, event: ToolTable.Highlighted) -> None:
+        if not self._alive:
+            return
+        self._show_detail(event.name)
+
+    @on(ToolTable.MarksChanged)
+    def _marks_changed(self) -> None:
+        if not self._alive:
+            return
+        self._paint_status()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self) -> None:
+        if not self._alive:
+            return
+        self._refresh_panels()
+
+    def _refresh_panels(self) -> None:
+        """Fill the JSON or diff panel if it is the one showing (they cost most at scale)."""
+        if self.state is None:
+            return
+        active = self.main.query_one("#panels", TabbedContent).active
+        if active == "tab-json":
+            self._show_preview()
+        elif active == "tab-diff":
+            self.show_diff()
+
+    def _show_preview(self) -> None:
+        assert self.state is not None
+        self.main.query_one("#preview", Static).update(
+            render_preview(self.state.preview_text(), dark=self.current_theme.dark)
+        )
+
+    @work(exclusive=True, group="diff", exit_on_error=False)
+    async def show_diff(self) -> None:
+        state = self.state
+        if state is None:
+            return
+        path = self.policy_path
+
+        def read() -> str | None:
+            try:
+                return path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                return None
+
+        disk = await asyncio.to_thread(read)
+        if not self._alive:
+            return
+        diff = state.diff_against(disk)
+        self.main.query_one("#diff", Static).update(render_diff(diff, dark=self.current_theme.dark))
+
+    def _after_edit(self) -> None:
+        """Validate and refresh the visible panel once typing pauses (not on every key)."""
+        if not self._alive:
+            return  # the timer outlived the app (quit right after an edit)
+        self.validate()
+        self._refresh_panels()
+
+    def validate(self) -> None:
+        """Validate the document as edited (about 30 ms at 10,000 rules) and show the problems."""
+        state = self.state
+        if state is None:
+            return
+        try:
+            self.report = state.validate()
+        except Exception as exc:  # a validator bug must not take the editor down
+            self.main.query_one("#problems", Static).update(Text(f"Validation failed: {exc}"))
+            return
+        self._show_problems()
+        self._paint_status()
+
+    def _show_problems(self) -> None:
+        state = self.state
+        if state is None:
+            return
+        errors = len(getattr(self.report, "errors", None) or [])
+        label = f"Problems ({errors})" if errors else "Problems"
+        self.main.query_one("#panels", TabbedContent).get_tab("tab-problems").label = label  # type: ignore[assignment]
+        self.main.query_one("#problems", Static).update(render_problems(state, self.report))
+
+    # ----- helpers ------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in APP_ACTIONS and self.state is None and action not in ("quit", "help"):
+            return False  # nothing to edit, filter or sort until the tools are there
+        # While a dialog is open its own keys apply; the editor's keys wait (quit still works).
+        if action in APP_ACTIONS and action != "quit" and isinstance(self.screen, ModalScreen):
+            return False
+        return True
+
+    def _current(self) -> str | None:
+        row = self.main.query_one(ToolTable).current_row
+        if row is None:
+            self.notify("No tool selected.", severity="warning")
+            return None
+        return row.name
+
+    def _edit(self, operation: Callable[[], Any], *, full: bool = False) -> Any:
+        """Run one editor operation; its error becomes a notification, never a crash."""
+        try:
+            result = operation()
+        except EditError as exc:
+            self.notify(one_line(str(exc), 300), severity="error", markup=False)
+            return None
+        self._changed(full=full)
+        return result

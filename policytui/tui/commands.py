@@ -1,0 +1,73 @@
+"""Finding commands: the help screen and the command palette (every action plus shortcuts)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+
+from textual.app import SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from policytui.tui.base import EditorBase
+from policytui.tui.keys import ACTIONS
+from policytui.tui.screens.help import HelpScreen
+from policytui.tui.screens.limits import LimitsResult, LimitsScreen
+from policytui.tui.table import ToolTable
+
+
+class PaletteCommands(EditorBase):
+    """The help screen and the palette's commands; the palette lists the same ACTIONS as the keys."""
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self))
+
+    # ----- command palette ----------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if screen is not self.screen or self.state is None:
+            return
+        for key, action, description, _id, _show, help_text in ACTIONS:
+            key_text = self.get_key_display(Binding(key, action))
+            yield SystemCommand(help_text, f"{description} · key {key_text}", partial(self.run_action, action))
+        for category in sorted({r.category for r in self.state.rows}):
+            yield SystemCommand(f"Filter: {category}", f"Show only {category} tools",
+                                partial(self.filter_by, categories=[category]), discover=False)
+        for decision in ("allow", "deny", "hide", "approve"):
+            yield SystemCommand(f"Filter: decision {decision}", f"Show only tools decided {decision}",
+                                partial(self.filter_by, decisions=[decision]), discover=False)
+        yield SystemCommand("Filter: drift", "Show only new, changed and missing tools",
+                            partial(self._filter_drift), discover=False)
+        yield SystemCommand("Limits for all tools", "Edit the shared all_tools limits",
+                            self._shared_limits)
+
+    def filter_by(self, **values: Iterable[str]) -> None:
+        """Narrow the table, e.g. filter_by(categories=["Destructive"]) (palette and tests)."""
+        for key, items in values.items():
+            setattr(self.row_filter, key, frozenset(items))
+        self._refresh_view()
+        self.main.query_one(ToolTable).cursor = 0
+
+    def _filter_drift(self) -> None:
+        self.row_filter.drift_only = True
+        self._refresh_view()
+
+    def _shared_limits(self) -> None:
+        state = self.state
+        if state is None:
+            return
+        row = self.main.query_one(ToolTable).current_row
+        name = row.name if row else ""
+
+        def done(result: LimitsResult | None) -> None:
+            if result is not None:
+                if name:
+                    self._edit(lambda: state.edit_limits(name, result.tool_limits, result.shared_limits), full=True)
+                else:
+                    self._edit(lambda: state.set_limits(None, result.shared_limits), full=True)
+
+        self.push_screen(
+            LimitsScreen(name or "(no tool)", state.limits_of(name) if name else [], state.limits_of(None), shared_first=True),
+            done,
+        )

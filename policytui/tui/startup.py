@@ -1,0 +1,155 @@
+"""Getting the tools on screen: pick a server, list its tools off the UI thread, or explain why not.
+
+Listing runs in a worker after the first paint (that is where `import mcp` and the server
+start happen); a failure becomes a dialog offering retry, the offline snapshot, or quit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.widgets import Static
+
+from policytui.editor import EditorState, one_line, visible
+from policytui.toolinfo import ServerListing
+from policytui.tui.base import EditorBase
+from policytui.tui.screens.dialogs import Choice, ChoiceScreen, tail_text
+from policytui.tui.screens.picker import ServerChoice, ServerPickerScreen
+from policytui.tui.table import ToolTable
+
+ListingLoader = Callable[[], ServerListing]
+
+
+class Startup(EditorBase):
+    """From launch to the tools on screen; `PolicyApp.__init__` sets these attributes."""
+
+    pick_from: list[ServerChoice]
+    loaders_for: Callable[[str], tuple[ListingLoader, ListingLoader | None]] | None
+    initial_listing: ServerListing | None
+    load_listing: ListingLoader | None
+    load_offline: ListingLoader | None
+    started_at: float
+    _loading_timer: Any
+    loaded: asyncio.Event
+
+    def _tick_loading(self) -> None:
+        if not self._alive:
+            return
+        elapsed = time.monotonic() - self.started_at
+        if self.initial_listing is not None:
+            text = Text(f"Reading {len(self.initial_listing.tools):,} tools and classifying them… {elapsed:.1f} s")
+        else:
+            text = Text("Starting ")
+            text.append(one_line(self.target_label or "the server", 120), style="bold")
+            text.append(f" and listing its tools… {elapsed:.1f} s")
+        for widget in self.main.query("#loading-text").results(Static):
+            widget.update(text)  # (absent while the app shuts down)
+
+    @work(exclusive=True, group="discover", exit_on_error=False)
+    async def discover(self, offline: bool = False) -> None:
+        """Start the server (or read the snapshot) off the UI thread; never crash on failure."""
+        self.started_at = time.monotonic()
+        loader = self.load_offline if offline else self.load_listing
+        try:
+            if self.initial_listing is not None and not offline:
+                listing = self.initial_listing
+            else:
+                assert loader is not None
+                listing = await asyncio.to_thread(loader)
+            state = await asyncio.to_thread(EditorState.open, listing, self.policy_path)
+        except Exception as exc:  # every failure becomes a dialog, never a traceback
+            if self._alive:
+                self._discovery_failed(exc)
+            return
+        if self._alive:
+            self._install(state)
+
+    def _pick_server(self) -> None:
+        def picked(name: str | None) -> None:
+            if not name or self.loaders_for is None:
+                self.exit(0)
+                return
+            try:
+                self.load_listing, self.load_offline = self.loaders_for(name)
+            except Exception as exc:  # an unusable entry: say why, let the user pick again
+                self.notify(one_line(str(exc), 200), severity="error", markup=False)
+                self._pick_server()
+                return
+            self.target_label = name
+            self._paint_status()
+            self.discover()
+
+        self.push_screen(ServerPickerScreen(self.pick_from), picked)
+
+    def _discovery_failed(self, exc: BaseException) -> None:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        stderr = getattr(exc, "stderr_tail", "") or ""
+        choices = [Choice("retry", "Retry", "r", "primary")]
+        if self.load_offline is not None:
+            choices.append(Choice("offline", "Use offline snapshot", "o"))
+        choices.append(Choice("quit", "Quit", "q", "error"))
+        screen = ChoiceScreen(
+            "Could not list the server's tools",
+            visible(message),
+            choices,
+            detail=tail_text(stderr) if stderr else None,
+            cancel="quit",
+            id="failure",
+            detail_at_end=True,
+        )
+
+        def answered(answer: str | None) -> None:
+            # After the dialog is gone: a fast failure must not push its dialog under this one.
+            if answer == "retry":
+                self.call_after_refresh(self.discover)
+            elif answer == "offline":
+                self.call_after_refresh(self.discover, True)
+            else:
+                self.exit(1, return_code=1)
+
+        self.push_screen(screen, answered)
+
+    def _install(self, state: EditorState) -> None:
+        self.state = state
+        if self._loading_timer is not None:
+            self._loading_timer.stop()
+        self.main.query_one("#loading").display = False
+        table = self.main.query_one(ToolTable)
+        table.display = True
+        self.main.query_one("#panels").display = True
+        listing = state.listing
+        banner = self.main.query_one("#banner", Static)
+        if listing.offline_reason:
+            text = Text("OFFLINE ", style="bold")
+            text.append(one_line(listing.offline_reason, 200))
+            text.append(f" Showing the recorded tools ({one_line(listing.source or 'snapshot', 100)}).", style="dim")
+            banner.update(text)
+            banner.display = True
+        table.empty_text = "The server lists no tools." if not state.rows else "No tool matches the filter."
+        self._refresh_view()
+        table.focus()
+        self._changed(full=True)
+        if state.load_problems:
+            self._show_load_problems()
+        self.loaded.set()
+
+    def _show_load_problems(self) -> None:
+        assert self.state is not None
+        detail = Text("\n".join(visible(p) for p in self.state.load_problems[:30]))
+        self.push_screen(
+            ChoiceScreen(
+                f"{self.policy_path.name} is not a valid policy",
+                "The file stays as it is. You can start a new policy here; saving will ask "
+                "before replacing the file (a .bak copy is kept).",
+                [Choice("edit", "Start a new policy", "n", "primary"), Choice("quit", "Quit", "q", "error")],
+                detail=detail,
+                cancel="edit",
+                id="load-problems",
+            ),
+            lambda answer: self.exit(1, return_code=1) if answer == "quit" else None,
+        )

@@ -1,0 +1,297 @@
+"""The stdio gateway on the wire: bytes in, bytes out.
+
+A small scripted MCP server (below) records every line it receives and answers in a
+formatting no JSON library would reproduce (spaces, key order, `1e5`, `\\u00e9` escapes), so the
+tests can tell a message passed through verbatim from one that was parsed and rebuilt. The
+client side is a plain pipe speaking JSON-RPC lines, as an MCP client does. Behaviour against
+real servers is covered in test_gateway_stdio.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SERVER = r'''
+import json, os, sys, threading, time
+log = open(sys.argv[1], "ab", buffering=0)
+lock = threading.Lock()
+
+def out(text):
+    with lock:
+        sys.stdout.buffer.write(text.encode() + b"\n")
+        sys.stdout.buffer.flush()
+
+def result(mid, body):
+    out('{"result": %s, "id": %s, "jsonrpc": "2.0"}' % (body, json.dumps(mid)))
+
+for raw in sys.stdin.buffer:
+    log.write(raw)
+    msg = json.loads(raw)
+    method, mid, params = msg.get("method"), msg.get("id"), msg.get("params") or {}
+    if mid is None or method is None:
+        continue
+    if method == "initialize":
+        result(mid, json.dumps({"protocolVersion": params["protocolVersion"],
+            "capabilities": {"tools": {}, "resources": {}}, "serverInfo": {"name": "scripted", "version": "1"}}))
+    elif method == "tools/list":
+        if params.get("cursor") == "p2":
+            result(mid, '{"tools": [{"name": "b", "inputSchema": {"type": "object"}}], "x-page": 2}')
+        else:
+            result(mid, '{"tools": [{"name": "a", "inputSchema": {"type": "object"}, "x-tool": 1e5}, '
+                        '{"name": "secret", "inputSchema": {"type": "object"}}], "nextCursor": "p2", "x-page": 1}')
+    elif method == "tools/call" and params.get("name") == "slow":
+        pass  # never answered
+    elif method == "tools/call" and params.get("name") == "die":
+        os._exit(3)
+    elif method == "tools/call":
+        result(mid, '{"content": [{"type": "text", "text": "caf\\u00e9"}], "isError": false, "n": 1e5}')
+    elif method == "x/custom":
+        delay = float(params.get("delay", 0))
+        body = '{"b": 1, "a": 1e5, "echo": %s}' % json.dumps(params.get("tag"))
+        threading.Timer(delay, result, (mid, body)).start() if delay else result(mid, body)
+    elif method == "x/fail":
+        out('{"error": {"message": "nope", "code": -32000, "data": {"k": 1e5}}, "id": %s, "jsonrpc": "2.0"}' % json.dumps(mid))
+    elif method == "resources/list":
+        result(mid, '{"resources": [{"uri": "test://r", "name": "r"}], "nextCursor": "c2"}')
+    else:
+        out('{"jsonrpc": "2.0", "id": %s, "error": {"code": -32601, "message": "Method not found"}}' % json.dumps(mid))
+'''
+
+POLICY = {"version": "1", "default": "allow", "hide": ["secret"], "tools": {"denied": {"action": "deny", "reason": "no"}}}
+
+
+class Wire:
+    """A client on the gateway's standard input/output, one JSON-RPC line at a time."""
+
+    def __init__(self, process: asyncio.subprocess.Process, upstream_log: Path, audit: Path) -> None:
+        self.process = process
+        self.upstream_log = upstream_log
+        self.audit = audit
+
+    async def send(self, line: bytes | str) -> None:
+        data = line.encode() if isinstance(line, str) else line
+        assert self.process.stdin is not None
+        self.process.stdin.write(data.rstrip(b"\n") + b"\n")
+        await self.process.stdin.drain()
+
+    async def receive(self, timeout: float = 20) -> bytes:
+        assert self.process.stdout is not None
+        line = await asyncio.wait_for(self.process.stdout.readline(), timeout)
+        assert line, "the gateway closed its output"
+        return line.rstrip(b"\n")
+
+    async def answers(self, count: int) -> dict[Any, bytes]:
+        """The next `count` responses, by id."""
+        found: dict[Any, bytes] = {}
+        while len(found) < count:
+            line = await self.receive()
+            message = json.loads(line)
+            if "method" not in message:
+                found[message.get("id")] = line
+        return found
+
+    def upstream_lines(self) -> list[bytes]:
+        return self.upstream_log.read_bytes().splitlines()
+
+
+@asynccontextmanager
+async def wire(tmp: Path, *extra: str, policy: dict[str, Any] = POLICY) -> AsyncIterator[Wire]:
+    script = tmp / "server.py"
+    script.write_text(SERVER, encoding="utf-8")
+    (tmp / "policy.json").write_text(json.dumps(policy), encoding="utf-8")
+    upstream_log, audit = tmp / "upstream.log", tmp / "audit.jsonl"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "policytui", "gateway", "--policy", str(tmp / "policy.json"),
+        "--state-dir", str(tmp / "state"), "--audit", str(audit), "--log", str(tmp / "gateway.log"),
+        *extra, "--", sys.executable, str(script), str(upstream_log),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )
+    client = Wire(process, upstream_log, audit)
+    try:
+        await client.send('{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18",'
+                          '"capabilities":{},"clientInfo":{"name":"wire","version":"1"}}}')
+        init = json.loads(await client.receive(60))
+        assert init["result"]["serverInfo"]["name"] == "scripted"
+        await client.send('{"jsonrpc":"2.0","method":"notifications/initialized"}')
+        yield client
+    finally:
+        if process.returncode is None:
+            assert process.stdin is not None
+            process.stdin.close()
+            try:
+                await asyncio.wait_for(process.wait(), 20)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+def _exact(lines: list[bytes], needle: bytes) -> bool:
+    return any(line == needle for line in lines)
+
+
+async def test_unknown_methods_and_their_answers_pass_through_byte_for_byte(tmp_path: Path) -> None:
+    async with wire(tmp_path) as client:
+        request = b'{"jsonrpc": "2.0", "method": "x/custom", "id": 41, "params": {"tag": "caf\\u00e9", "n": 1e5}}'
+        await client.send(request)
+        assert await client.receive() == b'{"result": {"b": 1, "a": 1e5, "echo": "caf\\u00e9"}, "id": 41, "jsonrpc": "2.0"}'
+        assert _exact(client.upstream_lines(), request)
+
+        # An error answer passes through as sent, too.
+        await client.send(b'{"jsonrpc":"2.0","id":"e","method":"x/fail"}')
+        assert await client.receive() == (
+            b'{"error": {"message": "nope", "code": -32000, "data": {"k": 1e5}}, "id": "e", "jsonrpc": "2.0"}'
+        )
+        # Resources are not policed: request and answer are the server's own bytes.
+        listing = b'{"jsonrpc":"2.0","id":7,"method":"resources/list","params":{"cursor":"c1"}}'
+        await client.send(listing)
+        assert await client.receive() == (
+            b'{"result": {"resources": [{"uri": "test://r", "name": "r"}], "nextCursor": "c2"}, "id": 7, "jsonrpc": "2.0"}'
+        )
+        assert _exact(client.upstream_lines(), listing)
+        # Allowed tool calls travel as sent, and come back as the server sent them.
+        call = b'{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"echo","arguments":{"x": 1e5}}}'
+        await client.send(call)
+        assert await client.receive() == (
+            b'{"result": {"content": [{"type": "text", "text": "caf\\u00e9"}], "isError": false, "n": 1e5}, '
+            b'"id": 8, "jsonrpc": "2.0"}'
+        )
+        assert _exact(client.upstream_lines(), call)
+
+
+async def test_tools_list_drops_hidden_tools_and_keeps_everything_else(tmp_path: Path) -> None:
+    async with wire(tmp_path) as client:
+        await client.send('{"jsonrpc":"2.0","id":1,"method":"tools/list"}')
+        first = json.loads(await client.receive())["result"]
+        assert first == {
+            "tools": [{"name": "a", "inputSchema": {"type": "object"}, "x-tool": 100000.0}],
+            "nextCursor": "p2",
+            "x-page": 1,
+        }
+        await client.send('{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"cursor":"p2"}}')
+        # Nothing hidden on this page: the server's own bytes.
+        assert await client.receive() == (
+            b'{"result": {"tools": [{"name": "b", "inputSchema": {"type": "object"}}], "x-page": 2}, '
+            b'"id": 2, "jsonrpc": "2.0"}'
+        )
+        await client.send('{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"secret"}}')
+        hidden = json.loads(await client.receive())
+        assert hidden == {"jsonrpc": "2.0", "id": 3, "result": {
+            "content": [{"type": "text", "text": '[POLICY DENIED] Tool "secret" is hidden by policy'}], "isError": True}}
+        await client.send('{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"denied","arguments":{}}}')
+        assert json.loads(await client.receive())["result"]["content"][0]["text"] == "[POLICY DENIED] no"
+    assert not any(b'"secret"' in line or b'"denied"' in line for line in client.upstream_lines())
+
+
+async def test_ids_that_collide_upstream_are_remapped_and_answered_under_the_clients_id(tmp_path: Path) -> None:
+    async with wire(tmp_path) as client:
+        # The same id twice while the first is still pending upstream (and an id shaped like the
+        # gateway's own): each answer reaches the client under the id the client used.
+        await client.send('{"jsonrpc":"2.0","id":5,"method":"x/custom","params":{"tag":"first","delay":0.5}}')
+        await client.send('{"jsonrpc":"2.0","id":5,"method":"x/custom","params":{"tag":"second"}}')
+        await client.send('{"jsonrpc":"2.0","id":"policytui-1","method":"x/custom","params":{"tag":"third"}}')
+        seen = []
+        for _ in range(3):
+            message = json.loads(await client.receive())
+            seen.append((message["id"], message["result"]["echo"]))
+        assert sorted(seen, key=str) == sorted([(5, "first"), (5, "second"), ("policytui-1", "third")], key=str)
+        upstream = [json.loads(line) for line in client.upstream_lines()]
+        second = next(m for m in upstream if m.get("params", {}).get("tag") == "second")
+        assert second["id"] != 5 and str(second["id"]).startswith("policytui-")
+
+
+async def test_parse_errors_and_pings_are_answered_by_the_gateway(tmp_path: Path) -> None:
+    async with wire(tmp_path) as client:
+        await client.send(b"{not json")
+        assert json.loads(await client.receive()) == {"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "Parse error"}}
+        await client.send('{"jsonrpc":"2.0","id":"p","method":"ping"}')
+        assert json.loads(await client.receive()) == {"jsonrpc": "2.0", "id": "p", "result": {}}
+        await client.send('{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":7}}')
+        assert json.loads(await client.receive())["error"]["code"] == -32602
+    assert not any(b'"ping"' in line for line in client.upstream_lines())
+
+
+async def test_a_cancelled_call_is_cancelled_upstream_and_gets_no_answer(tmp_path: Path) -> None:
+    async with wire(tmp_path) as client:
+        await client.send('{"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"slow","arguments":{}}}')
+        for _ in range(100):
+            if any(b'"slow"' in line for line in client.upstream_lines()):
+                break
+            await asyncio.sleep(0.05)
+        await client.send('{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":11}}')
+        await client.send('{"jsonrpc":"2.0","id":12,"method":"ping"}')
+        assert json.loads(await client.receive())["id"] == 12  # and nothing for 11
+        for _ in range(100):
+            cancels = [json.loads(line) for line in client.upstream_lines() if b"notifications/cancelled" in line]
+            if cancels:
+                break
+            await asyncio.sleep(0.05)
+        assert cancels[0]["params"]["requestId"] == 11
+    audit = [json.loads(line) for line in client.audit.read_text(encoding="utf-8").splitlines()]
+    assert [(line["tool"], line.get("upstream")) for line in audit] == [("slow", "cancelled")]
+
+
+async def test_a_call_past_the_call_timeout_fails_keeps_its_charge_and_is_cancelled_upstream(tmp_path: Path) -> None:
+    async with wire(tmp_path, "--call-timeout", "0.5") as client:
+        await client.send('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"slow","arguments":{}}}')
+        error = json.loads(await client.receive())["error"]
+        assert error["code"] == -32001 and "timed out" in error["message"]
+        for _ in range(100):
+            cancels = [json.loads(line) for line in client.upstream_lines() if b"notifications/cancelled" in line]
+            if cancels:
+                break
+            await asyncio.sleep(0.05)
+        assert cancels[0]["params"]["requestId"] == 1
+    audit = [json.loads(line) for line in client.audit.read_text(encoding="utf-8").splitlines()]
+    assert [line.get("upstream") for line in audit] == ["timeout"]
+
+
+async def test_a_dying_server_fails_pending_and_new_calls(tmp_path: Path) -> None:
+    async with wire(tmp_path) as client:
+        await client.send('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"slow","arguments":{}}}')
+        await client.send('{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"die","arguments":{}}}')
+        answers = await client.answers(2)
+        for request_id in (1, 2):
+            error = json.loads(answers[request_id])["error"]
+            assert "upstream MCP server is unavailable" in error["message"]
+        await client.send('{"jsonrpc":"2.0","id":3,"method":"x/custom","params":{}}')
+        assert "unavailable" in json.loads(await client.receive())["error"]["message"]
+        # The policy still answers what it denies.
+        await client.send('{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"denied"}}')
+        assert json.loads(await client.receive())["result"]["isError"] is True
+    audit = [json.loads(line) for line in client.audit.read_text(encoding="utf-8").splitlines()]
+    assert sorted(line.get("upstream", "") for line in audit) == ["", "unavailable", "unavailable"]
+
+
+async def test_clients_that_probe_for_the_newest_protocol_fall_back_to_the_handshake(
+    tmp_path: Path, test_servers: Path
+) -> None:
+    """The SDK's default client mode probes with server/discover, then uses initialize."""
+    from mcp import Client, StdioServerParameters
+    from mcp.client.stdio import stdio_client
+
+    everything = test_servers / "everything" / "node_modules" / ".bin" / "mcp-server-everything"
+    if not everything.exists():
+        pytest.skip(f"server-everything is not installed at {everything} (run tests/servers/install.sh)")
+    policy = {"version": "1", "default": "allow", "hide": ["get-env"]}
+    (tmp_path / "policy.json").write_text(json.dumps(policy), encoding="utf-8")
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "policytui", "gateway", "--policy", str(tmp_path / "policy.json"), "--state-dir",
+              str(tmp_path / "state"), "--log", str(tmp_path / "gateway.log"), "--", str(everything), "stdio"],
+    )
+    with open(os.devnull, "w") as errlog:  # noqa: ASYNC230 - opened once, never blocks
+        async with Client(stdio_client(params, errlog=errlog), mode="auto", read_timeout_seconds=60) as client:
+            names = [tool.name for tool in (await client.list_tools()).tools]
+            assert "get-env" not in names and "echo" in names
+            assert (await client.call_tool("get-env", {})).is_error
+            echoed = await client.call_tool("echo", {"message": "modern"})
+            assert not echoed.is_error and "modern" in echoed.content[0].text
