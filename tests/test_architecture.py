@@ -24,3 +24,13 @@ def test_core_modules_import_without_textual() -> None:
         "assert 'textual' not in sys.modules, 'textual imported by the core'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_ruff_finds_nothing() -> None:
+    """The lint rules in pyproject.toml hold across the package, tests and benchmarks."""
+    ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    result = subprocess.run(
+        [ruff, "check", "policytui", "tests", "bench"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

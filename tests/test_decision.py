@@ -30,8 +30,11 @@ def one_tool(rule: dict[str, Any], **kw: Any) -> Policy:
     return policy(tools={"t": rule}, **kw)
 
 
+ANYONE = Caller()
+
+
 def run(p: Policy, store: CounterStore, n: int, *, now: float = T0, tool: str = "t",
-        caller: Caller = Caller()) -> list[Decision]:
+        caller: Caller = ANYONE) -> list[Decision]:
     """n calls in a row, charging every allowed one as a gateway does."""
     out = []
     for _ in range(n):

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import load_server_fixture
+
 from policytui.editor import (
     EditError,
     EditorState,

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import load_server_fixture
+
 from policytui.discovery.errors import DiscoveryError
 from policytui.toolinfo import ServerListing
 from policytui.tui import PolicyApp, make_app

@@ -42,9 +42,9 @@ def _out(text: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from policytui.cli import UsageError
-    from policytui.textsafe import visible
     from policytui.gateway.approvals import APPROVED, ApprovalError, ApprovalQueue
     from policytui.gateway.state import approvals_dir, default_state_dir
+    from policytui.textsafe import visible
 
     state_dir = Path(args.state_dir).expanduser() if args.state_dir else default_state_dir()
     queue = ApprovalQueue(approvals_dir(state_dir))

@@ -128,7 +128,6 @@ def run(args: argparse.Namespace) -> int:
     from policytui.cli.policy_common import out
     from policytui.cli.target_args import listing_from_args
     from policytui.discovery.errors import DiscoveryError
-    from policytui.textsafe import visible
     from policytui.policy.files import (
         FileStamp,
         PolicyFileError,
@@ -139,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
     from policytui.risk import classify_all
     from policytui.risk.overrides import write_overrides
     from policytui.risk.presets import build_policy
+    from policytui.textsafe import visible
 
     overrides = parse_overrides(args.override)
     output = args.output

@@ -6,8 +6,8 @@ Nothing here imports Textual; the TUI in `policytui.tui` is a view over `EditorS
 from policytui.editor.rows import DECISIONS, DRIFT_FLAGS, SORT_KEYS, Row, RowFilter
 from policytui.editor.schema_args import ArgInfo, schema_args
 from policytui.editor.state import CONDITION_KINDS, EditorState, PendingSave, SaveResult
-from policytui.editor.values import EditError, make_condition, make_limit, parse_condition_value
 from policytui.editor.text import clip, one_line, visible
+from policytui.editor.values import EditError, make_condition, make_limit, parse_condition_value
 
 __all__ = [
     "CONDITION_KINDS",

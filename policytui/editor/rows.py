@@ -7,8 +7,8 @@ table draws only the visible ones.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from policytui.editor.text import one_line
 from policytui.policy.model import Policy, ToolRule

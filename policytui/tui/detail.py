@@ -166,7 +166,7 @@ def render_rule(state: EditorState, name: str) -> RenderableType:
     if shared:
         lines.append(
             Text(
-                "shared: " + ", ".join(one_line(l.describe(), 60) for l in shared),
+                "shared: " + ", ".join(one_line(limit.describe(), 60) for limit in shared),
                 style="dim",
             )
         )

@@ -20,7 +20,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from policytui.tui.screens.dialogs import compact_all
 from policytui.editor import (
     CONDITION_KINDS,
     ArgInfo,
@@ -30,6 +29,7 @@ from policytui.editor import (
     parse_condition_value,
 )
 from policytui.policy.model import OPS, Condition
+from policytui.tui.screens.dialogs import compact_all
 
 KIND_LABELS = {
     "require_approval_if": "needs approval if",

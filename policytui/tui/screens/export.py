@@ -13,9 +13,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from policytui.tui.screens.dialogs import compact_all
 from policytui.editor import visible
 from policytui.policy.model import Policy
+from policytui.tui.screens.dialogs import compact_all
 
 
 class ExportScreen(ModalScreen[None]):

@@ -10,9 +10,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Label, SelectionList, Static
 
-from policytui.tui.screens.dialogs import compact_all
 from policytui.editor import DECISIONS, RowFilter, one_line
 from policytui.editor.rows import SEVERITY_ORDER
+from policytui.tui.screens.dialogs import compact_all
 
 
 class FilterScreen(ModalScreen[RowFilter | None]):

@@ -26,10 +26,9 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from policytui.tui.screens.dialogs import compact_all
 from policytui.editor import EditError, make_limit, one_line
 from policytui.policy.model import SCOPES, WINDOWS, Limit
-
+from policytui.tui.screens.dialogs import compact_all
 
 DEFAULT_MAX = "30"
 
