@@ -326,7 +326,7 @@ async def interact_real(
     frames = Frames(app)
     out: dict[str, list[Span]] = {
         "filter": [], "filter_model": [], "toggle": [], "toggle_model": [],
-        "after_edit": [], "save": [], "bulk": [],
+        "after_edit": [], "save": [], "bulk": [], "toggle_saved": [],
     }
 
     original_after_edit = app._after_edit
@@ -406,6 +406,19 @@ async def interact_real(
                 out["save"].append(clock() - start)
                 json.loads(policy_path.read_text(encoding="utf-8"))  # complete and parseable
                 await settle(pilot, 0.1)
+            # Toggles again, now with a rule per tool and a saved file to compare against.
+            for _ in range(rounds):
+                for key, decision in (("d", "deny"), ("a", "allow")):
+                    def changed_again(decision: str = decision) -> bool:
+                        row = table.current_row
+                        return row is not None and row.decision == decision and row.explicit
+
+                    def shown_again(decision: str = decision) -> bool:
+                        return changed_again(decision) and rendered.get(name) == decision
+
+                    _model, painted = await timed_key(app, frames, key, changed_again, shown_again)
+                    out["toggle_saved"].append(painted)
+                    await settle(pilot)
     return out
 
 
@@ -714,6 +727,9 @@ def main() -> int:
                 print(row(f"{label}: ctrl+s -> file written", median_ms(real["save"]),
                           median_ms(baselines["save_policy"]), "(base: save_policy() called directly)"))
                 print(row(f"{label}: plain json.dump, same policy", median_ms(baselines["json_dump"]), None))
+                saved_toggle = median_ms(real["toggle_saved"])
+                print(row(f"{label}: toggle, a rule per tool, saved", saved_toggle, median_ms(bare_io["toggle"]),
+                          verdict(saved_toggle.wall < 16, "< 16 ms")))
 
         if not args.no_process:
             if shutil.which("tmux") is None:

@@ -49,6 +49,7 @@ class Terminal:
         self.socket = f"policytui-e2e-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.home = home
         self.started = False
+        self.socket_path = ""
         # Keys sent and screens seen, for the failure message: what happened, in order.
         self.history: deque[str] = deque(maxlen=40)
         self.born = time.monotonic()
@@ -84,6 +85,7 @@ class Terminal:
         # A placeholder first, so the pane title can be set before the program runs.
         self.tmux("new-session", "-d", "-x", str(WIDTH), "-y", str(HEIGHT), "-c", str(cwd), "sleep 600")
         self.started = True
+        self.socket_path = self.tmux("display-message", "-p", "#{socket_path}").strip()
         self.tmux("set-option", "-g", "remain-on-exit", "on")
         self.tmux("select-pane", "-T", "policytui-e2e")
         self.tmux("respawn-pane", "-k", "-c", str(cwd), command)
@@ -157,10 +159,9 @@ class Terminal:
         """Stop the tmux server and everything in it, and remove its socket file."""
         if not self.started:
             return
-        socket_path = self.tmux("display-message", "-p", "#{socket_path}", check=False).strip()
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10)
-        if socket_path:
-            Path(socket_path).unlink(missing_ok=True)
+        if self.socket_path:
+            Path(self.socket_path).unlink(missing_ok=True)
 
 
 @pytest.fixture
