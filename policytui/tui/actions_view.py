@@ -25,7 +25,9 @@ class ViewActions(EditorBase):
     def action_filter(self) -> None:
         box = self.main.query_one("#filter", Input)
         box.display = True
-        box.focus()
+        # Focus now, not after the queued messages (what `focus()` does): keys typed right after
+        # `/` are already queued and must reach the filter, never the table's edit keys.
+        self.main.set_focus(box)
 
     @on(Input.Changed, "#filter")
     def _filter_typed(self, event: Input.Changed) -> None:
@@ -37,7 +39,7 @@ class ViewActions(EditorBase):
         table = self.main.query_one(ToolTable)
         if not event.value:
             event.input.display = False
-        table.focus()
+        self.main.set_focus(table)
         table.cursor = 0
 
     def on_key(self, event: Any) -> None:
@@ -46,7 +48,7 @@ class ViewActions(EditorBase):
             event.stop()
             box.value = ""
             box.display = False
-            self.main.query_one(ToolTable).focus()
+            self.main.set_focus(self.main.query_one(ToolTable))
 
     def action_clear_filter(self) -> None:
         table = self.main.query_one(ToolTable)

@@ -53,7 +53,10 @@ def editor_bindings() -> list[Binding]:
             description,
             show=show,
             id=f"policytui.{binding_id}",
-            priority=key == "ctrl+q",
+            # `/` is checked before the key reaches the table: as a normal binding it would run
+            # only after the keys typed right behind it had already been sent to the table,
+            # where `a` or `d` edit the policy. `check_action` lets it through to inputs.
+            priority=key in ("ctrl+q", "slash"),
             tooltip=help_text,
         )
         for key, action, description, binding_id, show, help_text in ACTIONS
