@@ -107,7 +107,7 @@ class Span(NamedTuple):
     wall: float
     cpu: float
 
-    def __sub__(self, other: "Span") -> "Span":  # type: ignore[override]
+    def __sub__(self, other: Span) -> Span:  # type: ignore[override]
         return Span(self.wall - other.wall, self.cpu - other.cpu)
 
 

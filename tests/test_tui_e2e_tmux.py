@@ -310,7 +310,9 @@ def test_hostile_listing_is_shown_literally_and_never_drives_the_terminal(
     for _ in range(len(shown_rows) - 1):
         before = terminal.screen()
         terminal.keys("Down")
-        screen = terminal.wait("the next tool's details", lambda s: s != before, timeout=5)
+        screen = terminal.wait(
+            "the next tool's details", lambda s, before=before: s != before, timeout=5
+        )
         assert terminal.fmt("#{pane_title}") == "policytui-e2e", "a tool's text set the title"
         assert TITLE_ATTACK not in terminal.fmt("#{pane_title}#{window_name}")
         # A cleared screen or a moved cursor would wipe the header and the table's head.
