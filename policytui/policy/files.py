@@ -20,7 +20,7 @@ import secrets
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from policytui.policy.model import Policy
 from policytui.policy.validate import Problem, Report, validate_text
@@ -85,7 +85,12 @@ class LoadedPolicy:
 
 def dumps_policy(policy: Policy) -> str:
     """The canonical text of a policy: JSON, indent 2, UTF-8 as is, trailing newline."""
-    return json.dumps(policy.to_document(), indent=2, ensure_ascii=False) + "\n"
+    return dumps_document(policy.to_document())
+
+
+def dumps_document(document: dict[str, Any]) -> str:
+    """The canonical text of a policy already turned into plain data (`Policy.to_document()`)."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def _target(path: str | os.PathLike[str]) -> Path:
@@ -182,10 +187,24 @@ def save_policy(
     With `expected_stamp` (from `load_policy` or the last save), refuses with PolicyFileConflict
     if the file on disk is no longer what that stamp describes. Returns the new stamp.
     """
+    return save_document(path, policy.to_document(), expected_stamp=expected_stamp)
+
+
+def save_document(
+    path: str | os.PathLike[str],
+    document: dict[str, Any],
+    *,
+    expected_stamp: FileStamp | None = None,
+) -> FileStamp:
+    """`save_policy` for a policy already turned into plain data by `Policy.to_document()`.
+
+    The editor saves from a worker thread: it takes the document on the UI thread (cheap, and
+    later edits cannot reach it) and skips rebuilding thousands of pydantic rules to write it.
+    """
     target = _target(path)
     shown = str(path)
     try:
-        data = dumps_policy(policy).encode("utf-8")
+        data = dumps_document(document).encode("utf-8")
     except (UnicodeEncodeError, ValueError, TypeError) as exc:
         raise PolicyFileError(f"cannot save {shown}: the policy holds data that is not "
                               f"valid JSON text ({exc})") from None
