@@ -294,3 +294,31 @@ def test_an_edit_reversed_by_hand_is_clean_again(state: EditorState) -> None:
     assert state.dirty
     state.clear_rules(["search_flows"])
     assert not state.dirty
+
+
+def test_edits_while_saving_never_reach_the_file_being_written(state: EditorState, tmp_path: Path) -> None:
+    state.set_decision(["search_flows"], "deny")
+    pending = state.prepare_save()
+    state.set_decision(["search_flows"], "allow")  # typed while the save runs in the background
+    state.set_override("search_flows", "Destructive")
+    result = state.write(pending)
+    state.mark_saved(pending, result)
+    written = (tmp_path / "policy.json").read_text()
+    assert result.text == written
+    document = json.loads(written)
+    assert document["tools"] == {"search_flows": {"action": "deny"}}
+    assert "overrides" not in document["x-policytui"]
+    assert state.dirty  # the edits made while saving are still unsaved
+
+
+def test_rules_made_by_a_bulk_edit_do_not_share_extension_data(state: EditorState) -> None:
+    names = state.tool_names()
+    state.set_decision(names, "allow")
+    first, second = state.policy.rule(names[0]), state.policy.rule(names[1])
+    assert first is not None and second is not None
+    first.extensions["x-note"] = "only here"
+    assert second.extensions == {}
+    assert doc(state)["tools"][names[1]] == {}
+    assert all(row.decision == "allow" and row.explicit for row in state.rows)
+    state.undo()
+    assert all(row.decision == "deny" and not row.explicit for row in state.rows)

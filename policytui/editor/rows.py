@@ -68,8 +68,11 @@ def limits_summary(rule: ToolRule | None) -> str:
 
 def approval_summary(rule: ToolRule | None) -> str:
     """`always`, `if args.x eq "y"`, or conditions counts; empty when nothing applies."""
-    if rule is None:
-        return ""
+    if rule is None or (
+        rule.action != "require_approval" and not rule.require_approval_if
+        and not rule.require and not rule.deny_if
+    ):
+        return ""  # the common case, cheap for a bulk edit of 10,000 rules
     parts: list[str] = []
     if rule.action == "require_approval":
         parts.append("always")

@@ -22,7 +22,7 @@ class EditActions(EditorBase):
         if name is None or self.state is None:
             return
         state = self.state
-        changed = self._edit(lambda: state.set_decision([name], decision))
+        changed = self._edit(lambda: state.set_decision([name], decision), names=[name])
         if changed == 0:
             self.notify(f"Already {decision}: nothing to change.", timeout=1.5)
 
@@ -131,7 +131,7 @@ class EditActions(EditorBase):
             if state is None or answer in (None, "cancel"):
                 return
             category = None if answer == "__auto__" else answer
-            self._edit(lambda: state.set_override(name, category))
+            self._edit(lambda: state.set_override(name, category), names=[name])
 
         self.push_screen(
             ChoiceScreen("Risk category", f"Category of {one_line(name, 60)}", choices, id="override"),
@@ -164,7 +164,10 @@ class EditActions(EditorBase):
 
         def done(result: RuleResult | None) -> None:
             if result is not None:
-                self._edit(lambda: state.edit_rule(name, reason=result.reason, conditions=result.conditions))
+                self._edit(
+                    lambda: state.edit_rule(name, reason=result.reason, conditions=result.conditions),
+                    names=[name],
+                )
 
         self.push_screen(ConditionsScreen(name, args, conditions, rule.reason if rule else None), done)
 

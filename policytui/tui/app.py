@@ -84,6 +84,11 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands)
         self._exiting = False
         # Set once the tools are on screen; tests and scripts `await app.loaded.wait()`.
         self.loaded = asyncio.Event()
+        # Set once the first frame is drawn: the loader's thread (classifying, or `import mcp`)
+        # waits for it rather than hold the interpreter while the loading screen is drawn.
+        self.first_frame = asyncio.Event()
+        # Set once the tab panes are mounted (just after the first frame).
+        self.panels_ready = asyncio.Event()
         self.theme = theme or terminal_theme()
 
     # ----- layout -------------------------------------------------------------------------
@@ -97,35 +102,48 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands)
                 yield LoadingIndicator()
                 yield Static(Text("Starting…"), id="loading-text")
             yield ToolTable(id="tools")
-            with TabbedContent(id="panels", initial="tab-tool"):
-                with TabPane("Tool", id="tab-tool"):
-                    with VerticalScroll(id="detail-scroll"):
-                        yield Static(Text(""), id="detail")
-                with TabPane("Problems", id="tab-problems"):
-                    with VerticalScroll():
-                        yield Static(Text(""), id="problems")
-                with TabPane("JSON", id="tab-json"):
-                    with VerticalScroll():
-                        yield Static(Text(""), id="preview")
-                with TabPane("Diff", id="tab-diff"):
-                    with VerticalScroll():
-                        yield Static(Text(""), id="diff")
-                with TabPane("Try", id="tab-try"):
-                    with Vertical(id="try"):
-                        with Horizontal(classes="try-row"):
-                            yield Label("tool ")
-                            yield Input(placeholder="tool name", id="try-tool")
-                        with Horizontal(classes="try-row"):
-                            yield Label("args ")
-                            yield Input(placeholder='{"action": "delete"}', id="try-args")
-                        yield Static(Text("Enter arguments as JSON and press Enter.", style="dim"), id="try-result")
         yield Footer(compact=True)
+
+    @staticmethod
+    def _panels() -> TabbedContent:
+        """The five tab panes under the table, built after the first frame (hidden until loaded)."""
+        try_pane = Vertical(
+            Horizontal(Label("tool "), Input(placeholder="tool name", id="try-tool"), classes="try-row"),
+            Horizontal(Label("args "), Input(placeholder='{"action": "delete"}', id="try-args"), classes="try-row"),
+            Static(Text("Enter arguments as JSON and press Enter.", style="dim"), id="try-result"),
+            id="try",
+        )
+        panels = TabbedContent(id="panels", initial="tab-tool")
+        for pane in (  # as `with TabbedContent(): with TabPane(...)` would add them in compose
+            TabPane("Tool", VerticalScroll(Static(Text(""), id="detail"), id="detail-scroll"), id="tab-tool"),
+            TabPane("Problems", VerticalScroll(Static(Text(""), id="problems")), id="tab-problems"),
+            TabPane("JSON", VerticalScroll(Static(Text(""), id="preview")), id="tab-json"),
+            TabPane("Diff", VerticalScroll(Static(Text(""), id="diff")), id="tab-diff"),
+            TabPane("Try", try_pane, id="tab-try"),
+        ):
+            panels.compose_add_child(pane)
+        panels.display = False
+        return panels
+
+    async def _mount_panels(self) -> None:
+        """Mount the tab panes once the loading screen is up; `_install` waits for this."""
+        try:
+            if self._alive:
+                await self.main.query_one("#body").mount(self._panels())
+        finally:  # never leave the loader waiting
+            self.panels_ready.set()
+
+    def action_panel(self, tab: str) -> None:
+        if self.panels_ready.is_set():  # a digit typed while loading: nothing to switch yet
+            super().action_panel(tab)
 
     def on_mount(self) -> None:
         self.main.query_one("#filter").display = False
         self.main.query_one("#banner").display = False
         self.main.query_one("#tools").display = False
-        self.main.query_one("#panels").display = False
+        # The first frame shows the header and the loading line; the panels follow it.
+        self.call_after_refresh(self._mount_panels)
+        self.call_after_refresh(self.first_frame.set)
         self._paint_status()
         self._loading_timer = self.set_interval(0.1, self._tick_loading)
         if self.pick_from:

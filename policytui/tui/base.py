@@ -17,7 +17,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Static, TabbedContent
+from textual.widgets import Input, Static, TabbedContent
 
 from policytui.editor import EditError, EditorState, RowFilter, one_line, visible
 from policytui.tui.detail import render_detail
@@ -36,6 +36,10 @@ class EditorBase(App[int]):
     report: Any
     _panel_timer: Any
     _exiting: bool
+    # True while a detail-pane refresh is queued after the next frame.
+    _detail_pending: bool = False
+    # What the status line shows now (plain text and styles), to skip repainting it unchanged.
+    _status_shown: tuple[Any, ...] | None = None
 
     @property
     def main(self) -> Screen:
@@ -62,7 +66,7 @@ class EditorBase(App[int]):
             status.append("  ")
             status.append(one_line(self.target_label, 60))
             status.append("  starting…", style="dim")
-            self.main.query_one("#status", Static).update(status)
+            self._set_status(status)
             return
         listing = state.listing
         status.append(" ")
@@ -92,7 +96,15 @@ class EditorBase(App[int]):
                 status.append(f" │ ! {len(report.warnings)} warnings")
             else:
                 status.append(" │ ✓ valid")
-        self.main.query_one("#status", Static).update(status)
+        self._set_status(status)
+
+    def _set_status(self, status: Text) -> None:
+        """Show `status`; the line is one row high, so no layout pass, and no repaint if unchanged."""
+        shown = (status.plain, tuple(status.spans))
+        if shown == self._status_shown:
+            return
+        self._status_shown = shown
+        self.main.query_one("#status", Static).update(status, layout=False)
 
     def _refresh_view(self, keep: str | None = None) -> None:
         state = self.state
@@ -105,8 +117,11 @@ class EditorBase(App[int]):
         table.set_view(state.rows, view, keep=keep)
         self._paint_status()
 
-    def _changed(self, *, full: bool = False) -> None:
-        """After an edit: repaint rows and status now, the heavier panels a moment later."""
+    def _changed(self, *, full: bool = False, names: list[str] | None = None) -> None:
+        """After an edit: repaint rows and status now, the heavier panels a moment later.
+
+        `names` are the tools an in-place edit touched (None: any row may have changed).
+        """
         table = self.main.query_one(ToolTable)
         state = self.state
         # Re-filter and re-sort when the edit can change what is shown or where; otherwise
@@ -117,12 +132,26 @@ class EditorBase(App[int]):
             self._refresh_view()
         else:
             table.rows = self.state.rows if self.state else []
-            table.rows_changed()
+            if names is None:
+                table.rows_changed()
+            else:
+                table.refresh_rows(set(names))  # one line, not the whole table
         self._paint_status()
-        self._show_detail(table.current_row.name if table.current_row else None)
+        # The detail pane is re-laid out when its text changes (about 20 ms at 10,000
+        # tools): do it after the frame that shows the edited row, so the row paints first.
+        if not self._detail_pending:
+            self._detail_pending = True
+            self.call_after_refresh(self._show_current_detail)
         if self._panel_timer is not None:
             self._panel_timer.stop()
         self._panel_timer = self.set_timer(0.15, self._after_edit)
+
+    def _show_current_detail(self) -> None:
+        self._detail_pending = False
+        if not self._alive:
+            return
+        row = self.main.query_one(ToolTable).current_row
+        self._show_detail(row.name if row else None)
 
     def _show_detail(self, name: str | None) -> None:
         if self.state is None:
@@ -219,6 +248,8 @@ class EditorBase(App[int]):
         # While a dialog is open its own keys apply; the editor's keys wait (quit still works).
         if action in APP_ACTIONS and action != "quit" and isinstance(self.screen, ModalScreen):
             return False
+        if action == "filter" and isinstance(self.focused, Input):
+            return False  # a `/` typed into an input (a path in Try's arguments) is text
         return True
 
     def _current(self) -> str | None:
@@ -228,12 +259,18 @@ class EditorBase(App[int]):
             return None
         return row.name
 
-    def _edit(self, operation: Callable[[], Any], *, full: bool = False) -> Any:
-        """Run one editor operation; its error becomes a notification, never a crash."""
+    def _edit(
+        self, operation: Callable[[], Any], *, full: bool = False, names: list[str] | None = None
+    ) -> Any:
+        """Run one editor operation; its error becomes a notification, never a crash.
+
+        `names`: the only tools whose rows the operation can change, so only their lines are
+        repainted (None: repaint every row).
+        """
         try:
             result = operation()
         except EditError as exc:
             self.notify(one_line(str(exc), 300), severity="error", markup=False)
             return None
-        self._changed(full=full)
+        self._changed(full=full, names=names)
         return result

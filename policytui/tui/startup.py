@@ -36,6 +36,8 @@ class Startup(EditorBase):
     started_at: float
     _loading_timer: Any
     loaded: asyncio.Event
+    panels_ready: asyncio.Event
+    first_frame: asyncio.Event
 
     def _tick_loading(self) -> None:
         if not self._alive:
@@ -53,6 +55,7 @@ class Startup(EditorBase):
     @work(exclusive=True, group="discover", exit_on_error=False)
     async def discover(self, offline: bool = False) -> None:
         """Start the server (or read the snapshot) off the UI thread; never crash on failure."""
+        await self.first_frame.wait()  # let the loading screen paint first
         self.started_at = time.monotonic()
         loader = self.load_offline if offline else self.load_listing
         try:
@@ -66,6 +69,7 @@ class Startup(EditorBase):
             if self._alive:
                 self._discovery_failed(exc)
             return
+        await self.panels_ready.wait()  # mounted just after the first frame
         if self._alive:
             self._install(state)
 
