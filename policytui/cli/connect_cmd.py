@@ -102,16 +102,14 @@ def _run_app(args: argparse.Namespace, **kwargs: Any) -> int:
     from pathlib import Path
 
     from policytui.tui import make_app
+    from policytui.tui.app import theme_names
 
     policy_path = Path(args.policy)
     if policy_path.is_dir():
         raise UsageError(f"--policy {args.policy} is a folder; give a file name such as policy.json")
-    if args.theme:
-        from textual.theme import BUILTIN_THEMES
-
-        if args.theme not in BUILTIN_THEMES:
-            names = ", ".join(sorted(BUILTIN_THEMES))
-            raise UsageError(f"there is no theme {args.theme!r}; choose one of {names}")
+    if args.theme and args.theme not in theme_names():
+        names = ", ".join(theme_names())
+        raise UsageError(f"there is no theme {args.theme!r}; choose one of {names}")
     app = make_app(policy_path=policy_path, theme=args.theme, **kwargs)
     result = app.run()
     return int(result if result is not None else (app.return_code or 0))

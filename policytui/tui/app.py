@@ -158,6 +158,13 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands)
         self._paint_status()
 
 
+def theme_names() -> list[str]:
+    """The themes `--theme` accepts: Textual's built-in ones."""
+    from textual.theme import BUILTIN_THEMES
+
+    return sorted(BUILTIN_THEMES)
+
+
 def terminal_theme(environ: dict[str, str] | None = None) -> str:
     """The ANSI theme matching the terminal: its own colours, light or dark.
 
