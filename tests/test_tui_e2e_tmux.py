@@ -292,8 +292,12 @@ def test_hostile_listing_is_shown_literally_and_never_drives_the_terminal(
         [PYTHON, "-m", "policytui", "connect", "--from", str(listing), "--policy", "policy.json"],
         cwd=tmp_path,
     )
-    screen = terminal.wait("the hostile tools in the table",
-                           lambda s: bool(table_row(s, "plain_tool")), timeout=20)
+    # The header and the table are painted in separate frames: wait until both are up.
+    screen = terminal.wait(
+        "the hostile tools in the table and the server's name in the header",
+        lambda s: bool(table_row(s, "plain_tool")) and "starting…" not in s.splitlines()[0],
+        timeout=20,
+    )
     assert terminal.fmt("#{pane_title}") == "policytui-e2e"
     assert MARKUP_NAME in screen  # markup shown as typed, not interpreted
     assert CSI_NAME_SHOWN in screen  # ESC made visible as ␛
