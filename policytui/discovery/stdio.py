@@ -51,7 +51,7 @@ async def stdio_transport(
     spec = diag.spec
     assert spec.command is not None
     env = child_environment(spec.env)
-    _check_can_spawn(spec.command, spec.cwd, env, diag)
+    check_can_spawn(spec.command, spec.cwd, env, diag)
     errlog = diag.open_stderr_file()
     try:
         process = await anyio.open_process(
@@ -62,7 +62,7 @@ async def stdio_transport(
             start_new_session=True,
         )
     except FileNotFoundError:
-        raise DiscoveryError(_not_found(spec.command, diag)) from None
+        raise DiscoveryError(not_found_message(spec.command, diag)) from None
     except PermissionError:
         raise DiscoveryError(
             f"The server command {visible(spec.command)!r} is not executable."
@@ -152,23 +152,28 @@ async def stdio_transport(
                         await _wait_exit(process, 0.5)  # it is on its way out: let it say how
                     if process.returncode is not None:
                         diag.returncode = process.returncode  # exited on its own, not by our signal
-                    await _stop(process, graceful=not failed, grace=close_grace)
+                    await stop_process(process, graceful=not failed, grace=close_grace)
                     for stream in (read_stream, write_stream):
                         await stream.aclose()
                 tg.cancel_scope.cancel()
     finally:
         with anyio.CancelScope(shield=True):
-            await _stop(process, graceful=False)
+            await stop_process(process, graceful=False)
 
 
-def _check_can_spawn(command: str, cwd: str | None, env: dict[str, str], diag: Diagnostics) -> None:
+def check_can_spawn(command: str, cwd: str | None, env: dict[str, str], diag: Diagnostics) -> None:
+    """Fail with one sentence before spawning when the command or its folder is not there.
+
+    Shared with the gateway's own stdio upstream, so both say the same thing.
+    """
     if cwd is not None and not Path(cwd).is_dir():
         raise DiscoveryError(f"The server's working directory {visible(cwd)!r} does not exist.")
     if os.sep not in command and shutil.which(command, path=env.get("PATH")) is None:
-        raise DiscoveryError(_not_found(command, diag))
+        raise DiscoveryError(not_found_message(command, diag))
 
 
-def _not_found(command: str, diag: Diagnostics) -> str:
+def not_found_message(command: str, diag: Diagnostics) -> str:
+    """The sentence for a server command that cannot be found, with a hint where one helps."""
     shown = visible(command)
     if os.sep in command:
         return f"The server command {shown!r} does not exist."
@@ -182,7 +187,7 @@ def _not_found(command: str, diag: Diagnostics) -> str:
     return f"The server command {shown!r} was not found on PATH{hint}; install it or give its full path."
 
 
-async def _stop(
+async def stop_process(
     process: anyio.abc.Process, *, graceful: bool, grace: float = GRACEFUL_EXIT_SECONDS
 ) -> None:
     """Stop the server and everything it started, then reap it. Never waits unbounded."""

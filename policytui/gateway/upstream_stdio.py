@@ -93,7 +93,12 @@ class StdioUpstream:
         from policytui.discovery.diagnostics import Diagnostics
         from policytui.discovery.errors import DiscoveryError
         from policytui.discovery.explain import explain
-        from policytui.discovery.stdio import _check_can_spawn, _not_found, _stop, child_environment
+        from policytui.discovery.stdio import (
+            check_can_spawn,
+            child_environment,
+            not_found_message,
+            stop_process,
+        )
         from policytui.textsafe import visible
 
         spec = self.spec
@@ -101,14 +106,14 @@ class StdioUpstream:
         env = child_environment(spec.env)
         process: anyio.abc.Process | None = None
         try:
-            _check_can_spawn(spec.command, spec.cwd, env, diag)
+            check_can_spawn(spec.command, spec.cwd, env, diag)
             try:
                 process = await anyio.open_process(
                     [spec.command, *spec.args], env=env, cwd=spec.cwd, stderr=diag.open_stderr_file(),
                     start_new_session=True,
                 )
             except FileNotFoundError:
-                raise DiscoveryError(_not_found(spec.command, diag)) from None
+                raise DiscoveryError(not_found_message(spec.command, diag)) from None
             except PermissionError:
                 raise DiscoveryError(f"The server command {visible(spec.command)!r} is not executable.") from None
             except OSError as exc:
@@ -145,7 +150,7 @@ class StdioUpstream:
             self._fail_pending("the connection closed")
             with anyio.CancelScope(shield=True):
                 if process is not None:
-                    await _stop(process, graceful=self._stop.is_set(), grace=self.close_grace)
+                    await stop_process(process, graceful=self._stop.is_set(), grace=self.close_grace)
             diag.close()
             self.stopped.set()
 
