@@ -50,6 +50,7 @@ from rich.text import Text  # noqa: E402
 from textual import events  # noqa: E402
 from textual.app import App, ComposeResult  # noqa: E402
 from textual.keys import _get_unicode_name_from_key  # noqa: E402
+from textual.reactive import Reactive  # noqa: E402
 from textual.widgets import DataTable, Footer, Input, Static  # noqa: E402
 
 from policytui.editor import EditorState, RowFilter  # noqa: E402
@@ -57,6 +58,7 @@ from policytui.editor.rows import filter_rows  # noqa: E402
 from policytui.policy.files import save_policy  # noqa: E402
 from policytui.toolinfo import ServerListing  # noqa: E402
 from policytui.tui import make_app  # noqa: E402
+from policytui.tui.app import DEFAULT_THEME  # noqa: E402
 from policytui.tui.table import ToolTable  # noqa: E402
 
 # ----- inputs ---------------------------------------------------------------------------------
@@ -202,6 +204,9 @@ async def timed_key(
 class BareToolTableApp(App[None]):
     """The baseline: the editor's own virtual table with prebuilt rows, a header and a footer."""
 
+    # The editor's theme (ANSI colours are cheaper to draw than the default truecolor theme).
+    theme: Reactive[str] = Reactive(DEFAULT_THEME)
+
     # The table as tall as the editor's at 100x30 (a header and 15 rows): drawing a row costs
     # about a millisecond, so a taller baseline table would flatter the editor.
     CSS = "ToolTable { height: 16; } #filter { height: 1; border: none; padding: 0 1; }"
@@ -242,6 +247,8 @@ class BareToolTableApp(App[None]):
 
 class BareDataTableApp(App[None]):
     """Reference only: a stock DataTable filled with the same five visible columns as Text."""
+
+    theme: Reactive[str] = Reactive(DEFAULT_THEME)
 
     CSS = "DataTable { height: 1fr; }"
 
@@ -485,8 +492,10 @@ def save_baselines(state: EditorState, folder: Path, rounds: int) -> dict[str, l
 
 BARE_PROCESS_APP = """
 from textual.app import App
+from textual.reactive import Reactive
 from textual.widgets import Static, Footer
 class Bare(App):
+    theme = Reactive("ansi-dark")
     def compose(self):
         yield Static(" policytui  bare Textual app")
         yield Footer()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -76,3 +77,35 @@ def test_the_editor_core_never_imports_textual_and_the_app_defers_mcp() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_first_frame_needs_neither_pydantic_nor_the_policy_model() -> None:
+    """`policytui connect` paints before the policy model loads: the app's modules and the
+    command line leave pydantic, the classifier and Pygments to the loading worker."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import policytui.cli, policytui.cli.connect_cmd, policytui.tui; "
+        "late = [m for m in ('pydantic', 'policytui.policy.model', 'policytui.editor.state', "
+        "'policytui.risk.classifier', 'pygments', 'mcp') if m in sys.modules]; "
+        "assert not late, f'loaded before the first paint: {late}'"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("package", ["policytui.editor", "policytui.risk"])
+def test_lazy_package_names_are_what_they_say(package: str) -> None:
+    """Every name a lazily loading package offers is the object its submodule defines, even
+    after all the submodules are imported (a submodule named like a function would shadow it)."""
+    import importlib
+    import pkgutil
+
+    module = importlib.import_module(package)
+    for info in pkgutil.iter_modules(module.__path__):
+        importlib.import_module(f"{package}.{info.name}")
+    for name in module.__all__:
+        value = getattr(module, name)
+        home = importlib.import_module(f"{package}.{module._HOMES[name]}")
+        assert value is getattr(home, name), name

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from policytui.editor.text import one_line
-from policytui.policy.model import Policy, ToolRule
+
+if TYPE_CHECKING:  # only annotations: the table paints before the policy model loads
+    from policytui.policy.model import Policy, ToolRule
 
 DECISIONS: tuple[str, ...] = ("allow", "deny", "hide", "approve")
 SEVERITY_ORDER = {"Low": 0, "Medium": 1, "High": 2, "Critical": 3}

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from policytui.editor import CONDITION_KINDS, one_line, schema_args
+from typing import TYPE_CHECKING
+
+from policytui.editor.arguments import schema_args
+from policytui.editor.text import one_line
 from policytui.tui.base import EditorBase
-from policytui.tui.screens.conditions import ConditionsScreen, RuleResult
 from policytui.tui.screens.dialogs import Choice, ChoiceScreen
-from policytui.tui.screens.limits import LimitsResult, LimitsScreen
 from policytui.tui.table import ToolTable
+
+if TYPE_CHECKING:  # the editors' screens load when first opened, after the first frame
+    from policytui.tui.screens.conditions import RuleResult
+    from policytui.tui.screens.limits import LimitsResult
 
 DECISION_VERBS = {"allow": "Allowed", "deny": "Denied", "hide": "Hid", "approve": "Set approval on"}
 
@@ -145,6 +150,7 @@ class EditActions(EditorBase):
         if name is None or self.state is None:
             return
         state = self.state
+        from policytui.tui.screens.limits import LimitsScreen
 
         def done(result: LimitsResult | None) -> None:
             if result is not None:
@@ -157,6 +163,9 @@ class EditActions(EditorBase):
         if name is None or self.state is None:
             return
         state = self.state
+        from policytui.editor.state import CONDITION_KINDS
+        from policytui.tui.screens.conditions import ConditionsScreen
+
         tool = state.tools_by_name.get(name)
         args = schema_args(tool.input_schema) if tool else []
         rule = state.policy.rule(name)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
 
-from policytui.editor import PendingSave, one_line, visible
+from policytui.editor.text import one_line, visible
 from policytui.tui.base import EditorBase
 from policytui.tui.screens.dialogs import Choice, ChoiceScreen
+
+if TYPE_CHECKING:
+    from policytui.editor.state import PendingSave
 
 
 class FileActions(EditorBase):

@@ -9,11 +9,10 @@ from rich.text import Text
 from textual import on
 from textual.widgets import Input, Static, TabbedContent
 
-from policytui.editor import RowFilter, schema_args
-from policytui.editor.rows import SORT_KEYS
+from policytui.editor.arguments import schema_args
+from policytui.editor.rows import SORT_KEYS, RowFilter
 from policytui.tui.base import EditorBase
 from policytui.tui.panels import render_decision
-from policytui.tui.screens.filters import FilterScreen
 from policytui.tui.table import ToolTable
 
 
@@ -69,6 +68,7 @@ class ViewActions(EditorBase):
         if self.state is None:
             return
         categories = sorted({r.category for r in self.state.rows})
+        from policytui.tui.screens.filters import FilterScreen
 
         def done(result: RowFilter | None) -> None:
             if result is not None:

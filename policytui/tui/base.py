@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -19,11 +19,15 @@ from textual.app import App
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static, TabbedContent
 
-from policytui.editor import EditError, EditorState, RowFilter, one_line, visible
+from policytui.editor.rows import RowFilter
+from policytui.editor.text import one_line, visible
 from policytui.tui.detail import render_detail
 from policytui.tui.keys import APP_ACTIONS
 from policytui.tui.panels import render_diff, render_preview, render_problems
 from policytui.tui.table import ToolTable
+
+if TYPE_CHECKING:  # the policy model loads in a worker after the first frame
+    from policytui.editor.state import EditorState
 
 
 class EditorBase(App[int]):
@@ -267,6 +271,8 @@ class EditorBase(App[int]):
         `names`: the only tools whose rows the operation can change, so only their lines are
         repainted (None: repaint every row).
         """
+        from policytui.editor.values import EditError  # loaded with the state by now
+
         try:
             result = operation()
         except EditError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
 from textual.binding import Binding
@@ -11,15 +12,19 @@ from textual.screen import Screen
 
 from policytui.tui.base import EditorBase
 from policytui.tui.keys import ACTIONS
-from policytui.tui.screens.help import HelpScreen
-from policytui.tui.screens.limits import LimitsResult, LimitsScreen
 from policytui.tui.table import ToolTable
+
+if TYPE_CHECKING:
+    from policytui.tui.screens.limits import LimitsResult
 
 
 class PaletteCommands(EditorBase):
     """The help screen and the palette's commands; the palette lists the same ACTIONS as the keys."""
 
     def action_help(self) -> None:
+        # Screens load on first use: none of them is needed for the first frame.
+        from policytui.tui.screens.help import HelpScreen
+
         self.push_screen(HelpScreen(self))
 
     # ----- command palette ----------------------------------------------------------------
@@ -59,6 +64,7 @@ class PaletteCommands(EditorBase):
             return
         row = self.main.query_one(ToolTable).current_row
         name = row.name if row else ""
+        from policytui.tui.screens.limits import LimitsScreen
 
         def done(result: LimitsResult | None) -> None:
             if result is not None:

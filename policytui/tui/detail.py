@@ -8,14 +8,18 @@ shown as symbols) and `clip()` (a 1 MB description is cut for display), and is w
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from policytui.editor import EditorState, clip, one_line, schema_args, visible
+from policytui.editor.arguments import schema_args
 from policytui.editor.rows import decision_of
+from policytui.editor.text import clip, one_line, visible
+
+if TYPE_CHECKING:
+    from policytui.editor.state import EditorState
 
 DESCRIPTION_LIMIT = 4000
 SUMMARY_LIMIT = 300

@@ -41,6 +41,13 @@ ACTIONS: list[tuple[str, str, str, str, bool, str]] = [
     ("ctrl+q", "quit", "Quit", "quit", True, "Quit (asks when there are unsaved changes)"),
 ]
 
+# The footer's keys, most useful first: a narrow terminal shows the first ones that fit
+# (at 80 columns, allow through help). Every action is in `?` help and the palette anyway.
+FOOTER_ORDER: tuple[str, ...] = (
+    "decide('allow')", "decide('deny')", "decide('hide')", "decide('approve')", "limits",
+    "conditions", "filter", "save", "help", "toggle_default", "undo", "bulk", "quit",
+)
+
 APP_ACTIONS = {action.split("(")[0] for _key, action, *_rest in ACTIONS}
 
 

@@ -6,13 +6,15 @@ server, so they are drawn as Text with control characters made visible.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
-from rich.syntax import Syntax
 from rich.text import Text
 
-from policytui.editor import EditorState, one_line, visible
+from policytui.editor.text import one_line, visible
+
+if TYPE_CHECKING:
+    from policytui.editor.state import EditorState
 
 # Highlighting a 50,000-line preview would stall the screen; past this the panel says how
 # much more a save writes.
@@ -31,6 +33,8 @@ def render_preview(text: str, *, dark: bool) -> RenderableType:
     if lines > PREVIEW_LINES:
         text = "\n".join(text.split("\n", PREVIEW_LINES)[:PREVIEW_LINES])
         note = Text(f"… {lines - PREVIEW_LINES:,} more lines (ctrl+s writes all of them)", style="dim")
+    from rich.syntax import Syntax  # pulls in Pygments: loaded when the panel is first drawn
+
     syntax = Syntax(text, "json", theme=_syntax_theme(dark), line_numbers=True, word_wrap=False)
     return Group(syntax, note) if note else syntax
 
@@ -41,6 +45,8 @@ def render_diff(diff: str, *, dark: bool) -> RenderableType:
     lines = diff.split("\n")
     if len(lines) > PREVIEW_LINES:
         diff = "\n".join(lines[:PREVIEW_LINES]) + f"\n… {len(lines) - PREVIEW_LINES:,} more lines"
+    from rich.syntax import Syntax
+
     return Syntax(diff, "diff", theme=_syntax_theme(dark), word_wrap=False)
 
 

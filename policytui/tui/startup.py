@@ -9,20 +9,35 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
 from textual.widgets import Static
 
-from policytui.editor import EditorState, one_line, visible
+from policytui.editor.text import one_line, visible
 from policytui.toolinfo import ServerListing
 from policytui.tui.base import EditorBase
 from policytui.tui.screens.dialogs import Choice, ChoiceScreen, tail_text
 from policytui.tui.screens.picker import ServerChoice, ServerPickerScreen
 from policytui.tui.table import ToolTable
 
+if TYPE_CHECKING:
+    from policytui.editor.state import EditorState
+
 ListingLoader = Callable[[], ServerListing]
+
+
+def open_state(listing: ServerListing, policy_path: Path) -> EditorState:
+    """Classify the tools and open the policy; run in a worker thread.
+
+    The policy model (pydantic) is imported here, off the UI thread, so it never delays the
+    first frame or the loading screen's progress.
+    """
+    from policytui.editor.state import EditorState
+
+    return EditorState.open(listing, policy_path)
 
 
 class Startup(EditorBase):
@@ -64,7 +79,7 @@ class Startup(EditorBase):
             else:
                 assert loader is not None
                 listing = await asyncio.to_thread(loader)
-            state = await asyncio.to_thread(EditorState.open, listing, self.policy_path)
+            state = await asyncio.to_thread(open_state, listing, self.policy_path)
         except Exception as exc:  # every failure becomes a dialog, never a traceback
             if self._alive:
                 self._discovery_failed(exc)

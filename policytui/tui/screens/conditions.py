@@ -16,7 +16,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
@@ -29,7 +28,7 @@ from policytui.editor import (
     parse_condition_value,
 )
 from policytui.policy.model import OPS, Condition
-from policytui.tui.screens.dialogs import compact_all
+from policytui.tui.screens.dialogs import DialogScreen, compact_all
 
 KIND_LABELS = {
     "require_approval_if": "needs approval if",
@@ -45,7 +44,7 @@ class RuleResult:
     conditions: dict[str, list[Condition]]
 
 
-class ConditionsScreen(ModalScreen[RuleResult | None]):
+class ConditionsScreen(DialogScreen[RuleResult | None]):
     """Edit one tool's conditions and reason; returns them all, applied as one undo step."""
 
     BINDINGS = [

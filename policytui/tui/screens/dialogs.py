@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from rich.console import RenderableType
 from rich.text import Text
@@ -23,7 +24,20 @@ class Choice:
     variant: str = "default"
 
 
-class ChoiceScreen(ModalScreen[str]):
+ResultType = TypeVar("ResultType")
+
+
+class DialogScreen(ModalScreen[ResultType]):
+    """Every policytui dialog: centred over a dimmed editor, styled by dialogs.tcss.
+
+    The dialogs' stylesheet loads when the first one opens, so parsing it never delays the
+    editor's first frame.
+    """
+
+    CSS_PATH = "dialogs.tcss"
+
+
+class ChoiceScreen(DialogScreen[str]):
     """A question, an optional detail (never parsed as markup), and buttons. Escape = `cancel`."""
 
     BINDINGS = [Binding("escape", "answer('cancel')", "Cancel", id="dialog.cancel")]

@@ -10,15 +10,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from policytui.editor import visible
 from policytui.policy.model import Policy
-from policytui.tui.screens.dialogs import compact_all
+from policytui.tui.screens.dialogs import DialogScreen, compact_all
 
 
-class ExportScreen(ModalScreen[None]):
+class ExportScreen(DialogScreen[None]):
     """Pick a format; the warnings say what the format could not express (exported fail-closed)."""
 
     BINDINGS = [Binding("escape", "close", "Close", id="export.close")]

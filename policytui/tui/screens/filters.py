@@ -7,15 +7,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Label, SelectionList, Static
 
 from policytui.editor import DECISIONS, RowFilter, one_line
 from policytui.editor.rows import SEVERITY_ORDER
-from policytui.tui.screens.dialogs import compact_all
+from policytui.tui.screens.dialogs import DialogScreen, compact_all
 
 
-class FilterScreen(ModalScreen[RowFilter | None]):
+class FilterScreen(DialogScreen[RowFilter | None]):
     """Tick what to show; nothing ticked in a list means "any"."""
 
     BINDINGS = [

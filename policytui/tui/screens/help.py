@@ -9,8 +9,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from policytui.tui.screens.dialogs import DialogScreen
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -22,7 +23,7 @@ INTRO = (
 )
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(DialogScreen[None]):
     BINDINGS = [
         Binding("escape,question_mark,q", "close", "Close", id="help.close"),
     ]

@@ -13,7 +13,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import (
     Button,
     Input,
@@ -28,7 +27,7 @@ from textual.widgets.option_list import Option
 
 from policytui.editor import EditError, make_limit, one_line
 from policytui.policy.model import SCOPES, WINDOWS, Limit
-from policytui.tui.screens.dialogs import compact_all
+from policytui.tui.screens.dialogs import DialogScreen, compact_all
 
 DEFAULT_MAX = "30"
 
@@ -159,7 +158,7 @@ class LimitEditor(Vertical):
         self.query_one(f"#{self.prefix}-scope", Select).value = limit.effective_scope
 
 
-class LimitsScreen(ModalScreen[LimitsResult | None]):
+class LimitsScreen(DialogScreen[LimitsResult | None]):
     """Edit one tool's limits and the shared all_tools limits together."""
 
     BINDINGS = [

@@ -9,12 +9,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from policytui.editor import one_line, visible
-from policytui.tui.screens.dialogs import compact_all
+from policytui.tui.screens.dialogs import DialogScreen, compact_all
 
 
 @dataclass(frozen=True)
@@ -26,7 +25,7 @@ class ServerChoice:
     usable: bool = True
 
 
-class ServerPickerScreen(ModalScreen[str | None]):
+class ServerPickerScreen(DialogScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Quit", id="picker.cancel")]
 
     def __init__(self, servers: list[ServerChoice]) -> None:
