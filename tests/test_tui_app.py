@@ -495,6 +495,48 @@ async def test_a_condition_can_be_taken_back_and_changed(policy_path: Path) -> N
         }
 
 
+async def test_a_condition_is_edited_in_place_and_esc_keeps_it(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press("c")
+        await pilot.pause()
+        screen = app.screen
+        for value in ("a", "b", "c"):  # three conditions on args.namespace, in order
+            screen.query_one("#cond-path").value = "args.namespace"
+            await pilot.pause()
+            screen.query_one("#cond-value").value = value
+            screen.query_one("#cond-add").press()
+            await pilot.pause()
+        listed = screen.query_one("#cond-list")
+        await pilot.press("ctrl+e", "up")  # to the list (last one highlighted), then the middle one
+        assert app.focused is listed and listed.highlighted == 1
+        await pilot.press("enter")  # edit it
+        await pilot.pause()
+        assert screen.editing == ("require_approval_if", 1)
+        assert "Update" in str(screen.query_one("#cond-add").label)
+        assert screen.query_one("#cond-value").value == "b"
+        await pilot.press("escape")  # stop editing: nothing changes, the dialog stays
+        await pilot.pause()
+        assert app.screen is screen and screen.editing is None
+        assert "Add" in str(screen.query_one("#cond-add").label)
+        listed.focus()
+        listed.highlighted = 1
+        await pilot.press("enter")
+        await pilot.pause()
+        screen.query_one("#cond-value").value = "B"
+        screen.query_one("#cond-add").press()
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert document(app)["tools"]["manage_flow"] == {
+            "require_approval_if": [
+                {"path": "args.namespace", "op": "eq", "value": v} for v in ("a", "B", "c")
+            ]
+        }
+
+
 async def test_marked_tools_get_the_bulk_decision(policy_path: Path) -> None:
     app = make_app(policy_path=policy_path, listing=kestra())
     async with app.run_test(size=SIZE) as pilot:

@@ -29,6 +29,14 @@ if TYPE_CHECKING:
 ListingLoader = Callable[[], ServerListing]
 
 
+def load_editor() -> None:
+    """Import the editor's state and the policy model (pydantic): about a quarter second.
+
+    Run in a thread while the server starts, which mostly waits on the server's process.
+    """
+    import policytui.editor.state  # noqa: F401
+
+
 def open_state(listing: ServerListing, policy_path: Path) -> EditorState:
     """Classify the tools and open the policy; run in a worker thread.
 
@@ -73,12 +81,14 @@ class Startup(EditorBase):
         await self.first_frame.wait()  # let the loading screen paint first
         self.started_at = time.monotonic()
         loader = self.load_offline if offline else self.load_listing
+        editor_loaded = asyncio.ensure_future(asyncio.to_thread(load_editor))
         try:
             if self.initial_listing is not None and not offline:
                 listing = self.initial_listing
             else:
                 assert loader is not None
                 listing = await asyncio.to_thread(loader)
+            await editor_loaded
             state = await asyncio.to_thread(open_state, listing, self.policy_path)
         except Exception as exc:  # every failure becomes a dialog, never a traceback
             if self._alive:

@@ -2,7 +2,8 @@
 
 The argument list comes from the tool's input schema, and where the schema lists allowed
 values they are offered as choices: "approve manage_flow only when action is delete" is
-`c`, pick "delete", Enter (Add), ctrl+s.
+`c`, pick "delete", Enter (Add), ctrl+s. Enter on a listed condition edits it in place: the
+form fills with it, the Add button becomes Update, and Esc stops editing without a change.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
         Binding("ctrl+s", "apply", "Apply", id="conditions.apply", priority=True),
         Binding("escape", "cancel", "Cancel", id="conditions.cancel"),
         Binding("delete", "remove", "Remove condition", id="conditions.remove"),
+        Binding("ctrl+e", "to_list", "Edit a listed condition", id="conditions.to_list", priority=True),
     ]
 
     def __init__(
@@ -66,6 +68,8 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
         self.by_path = {a.path: a for a in args}
         self.conditions = {k: list(conditions.get(k, [])) for k in CONDITION_KINDS}
         self.reason = reason or ""
+        # (kind, index) of the listed condition the form is editing; None: the form adds.
+        self.editing: tuple[str, int] | None = None
 
     # ----- layout -------------------------------------------------------------------------
 
@@ -73,7 +77,8 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
         first = next((a for a in self.args if a.choices), self.args[0] if self.args else None)
         with Vertical(id="dialog", classes="dialog wide"):
             title = Text("Conditions for ", style="bold")
-            title.append(one_line(self.tool, 80))
+            title.append(one_line(self.tool, 48))
+            title.append("   ctrl+e: edit a listed condition", style="dim")
             yield Static(title, id="dialog-title")
             yield OptionList(id="cond-list")
             with Horizontal(classes="cond-form"):
@@ -180,16 +185,32 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
         error.update("")
         return kind, condition
 
-    def _refill(self) -> None:
+    def _refill(self, highlight: int | None = None) -> None:
         options = self.query_one("#cond-list", OptionList)
         options.clear_options()
-        entries = [(k, c) for k in CONDITION_KINDS for c in self.conditions[k]]
+        entries = [(k, i, c) for k in CONDITION_KINDS for i, c in enumerate(self.conditions[k])]
         if not entries:
             options.add_option(Option(Text("no conditions", style="dim"), disabled=True))
             return
-        for kind, condition in entries:
-            options.add_option(Option(Text(f"{KIND_LABELS[kind]}: {one_line(condition.describe(), 120)}")))
-        options.highlighted = len(entries) - 1
+        for kind, index, condition in entries:
+            text = Text("✎ editing  ", style="bold") if self.editing == (kind, index) else Text()
+            text.append(f"{KIND_LABELS[kind]}: {one_line(condition.describe(), 120)}")
+            options.add_option(Option(text))
+        options.highlighted = len(entries) - 1 if highlight is None else min(highlight, len(entries) - 1)
+
+    def _position_of(self, kind: str, index: int) -> int:
+        """The list row of condition `index` of `kind`."""
+        before = CONDITION_KINDS[: CONDITION_KINDS.index(kind)]
+        return sum(len(self.conditions[k]) for k in before) + index
+
+    def _set_editing(self, editing: tuple[str, int] | None) -> None:
+        self.editing = editing
+        self.query_one("#cond-add", Button).label = Text("Update [enter]" if editing else "Add [enter]")
+        self.query_one("#cond-error", Static).update(
+            Text("Editing the marked condition: change it and press Enter (Esc: stop editing).", style="dim")
+            if editing
+            else ""
+        )
 
     def _entry_at(self, index: int) -> tuple[str, int] | None:
         position = 0
@@ -200,6 +221,10 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
                 position += 1
         return None
 
+    def action_to_list(self) -> None:
+        """Go to the list of conditions: Enter there edits one, del removes it."""
+        self.query_one("#cond-list", OptionList).focus()
+
     @on(Button.Pressed, "#cond-add")
     @on(Input.Submitted, "#cond-value")
     def action_add(self) -> None:
@@ -207,6 +232,14 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
         if made is None:
             return
         kind, condition = made
+        if self.editing is not None:
+            old_kind, old_index = self.editing
+            self._set_editing(None)
+            if kind == old_kind:
+                self.conditions[kind][old_index] = condition  # same place in the list
+                self._refill(self._position_of(kind, old_index))
+                return
+            del self.conditions[old_kind][old_index]
         if condition not in self.conditions[kind]:
             self.conditions[kind].append(condition)
         self._refill()
@@ -217,19 +250,22 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
         found = self._entry_at(index) if index is not None else None
         if found:
             kind, i = found
+            if self.editing is not None:
+                self._set_editing(None)  # the edited condition moved or went away
             del self.conditions[kind][i]
-            self._refill()
+            self._refill(index)
 
     @on(OptionList.OptionSelected, "#cond-list")
     def _edit_selected(self, event: OptionList.OptionSelected) -> None:
-        """Enter on a condition takes it back into the form to change it; Add puts it back."""
+        """Enter on a condition fills the form with it; Update writes it back in its place."""
         event.stop()
         found = self._entry_at(event.option_index)
         if not found:
             return
         kind, i = found
-        condition = self.conditions[kind].pop(i)
-        self._refill()
+        condition = self.conditions[kind][i]
+        self._set_editing((kind, i))
+        self._refill(event.option_index)
         self.query_one("#cond-kind", Select).value = kind
         path_select = self.query_one("#cond-path", Select)
         if condition.path in self.by_path:
@@ -249,7 +285,7 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
                 isinstance(v, str) and "," not in v for v in value
             ) else (value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
             self.query_one("#cond-value", Input).value = text
-        self.query_one("#cond-error", Static).update(Text("Editing: change it and press Add.", style="dim"))
+        (choice if choice.display else self.query_one("#cond-value", Input)).focus()
 
     @on(Input.Submitted, "#rule-reason")
     @on(Button.Pressed, "#cond-apply")
@@ -258,5 +294,13 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
         self.dismiss(RuleResult(reason, {k: list(v) for k, v in self.conditions.items()}))
 
     @on(Button.Pressed, "#cond-cancel")
+    def _cancel_pressed(self) -> None:
+        self.dismiss(None)
+
     def action_cancel(self) -> None:
+        if self.editing is not None:  # first Esc stops editing, the next one closes
+            position = self._position_of(*self.editing)
+            self._set_editing(None)
+            self._refill(position)
+            return
         self.dismiss(None)
