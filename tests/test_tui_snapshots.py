@@ -148,3 +148,50 @@ def test_error_dialog_when_the_server_dies(snap_compare) -> None:  # type: ignor
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_main_screen_at_80x24(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """The smallest supported terminal: the footer ends with whole keys, the panels still show."""
+    app = make_app(policy_path="policy.json", listing=kestra_listing())
+    assert snap_compare(app, terminal_size=(80, 24), run_before=loaded)
+
+
+def test_conditions_editor_editing_a_listed_condition(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """Enter on a listed condition: marked as being edited, the form holds it, Add is Update."""
+    app = make_app(policy_path="policy.json", listing=kestra_listing())
+
+    async def run_before(pilot: Pilot) -> None:
+        await on_tool(pilot, "manage_flow")
+        await pilot.press("c")
+        await until(lambda: type(pilot.app.screen).__name__ == "ConditionsScreen", "the conditions editor")
+        await pilot.pause()
+        await pilot.press("enter", "d", "e", "l", "enter", "enter", "ctrl+e", "enter")
+        steady_cursors(pilot.app)  # type: ignore[arg-type]
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_filter_menu(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(policy_path="policy.json", listing=kestra_listing())
+
+    async def run_before(pilot: Pilot) -> None:
+        await loaded(pilot)
+        await pilot.press("f")
+        await until(lambda: pilot.app.screen.id == "filter-screen", "the filter menu")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_export_dialog(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(policy_path="policy.json", listing=kestra_listing())
+
+    async def run_before(pilot: Pilot) -> None:
+        await loaded(pilot)
+        await pilot.press("E")
+        await until(lambda: pilot.app.screen.id == "export-screen", "the export dialog")
+        steady_cursors(pilot.app)  # type: ignore[arg-type]
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
