@@ -91,7 +91,7 @@ def test_tools_file_as_snapshot_or_fixture(capsys: pytest.CaptureFixture[str],
     assert code == 0 and 'the server has no tool "manage_flow"' in out
 
 
-@pytest.mark.parametrize("content", [None, "{not json", '{"tools": 5}'])
+@pytest.mark.parametrize("content", [None, "{not json", '{"tools": 5}', "[" * 100_000 + "]" * 100_000])
 def test_unusable_tools_file_is_a_usage_error(capsys: pytest.CaptureFixture[str],
                                               tmp_path: Path, content: str | None) -> None:
     tools = tmp_path / "tools.json"

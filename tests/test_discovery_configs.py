@@ -217,6 +217,14 @@ def test_broken_config_file_is_reported_not_fatal(world: dict) -> None:
         resolve(world, "zzz-unknown")
 
 
+def test_config_nested_too_deeply_is_reported_not_fatal(world: dict) -> None:
+    write(world["home"] / ".cursor/mcp.json", "[" * 100_000 + "]" * 100_000)
+    write(world["home"] / ".claude.json", {"mcpServers": {"ok": {"command": "fine"}}})
+    assert resolve(world, "ok").command == "fine"
+    _rows, scan = find_servers(world["project"], world["env"])
+    assert [(p.name, why) for p, why in scan.unreadable] == [("mcp.json", "is nested too deeply to read")]
+
+
 def test_entry_without_command_or_url_is_explained(world: dict) -> None:
     write(world["project"] / ".mcp.json", servers(bad={"args": ["x"]}))
     with pytest.raises(DiscoveryError, match="cannot be used: it has neither a command nor a url"):

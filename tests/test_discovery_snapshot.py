@@ -57,6 +57,7 @@ def test_snapshot_reader_accepts_the_usual_shapes(tmp_path: Path, shape: str) ->
         (None, "does not exist"),
         ("{oops", r"is not valid JSON \(line 1, column 2\)"),
         ('{"items": []}', "has no list of tools"),
+        ("[" * 100_000 + "]" * 100_000, "is nested too deeply to read"),
     ],
 )
 def test_bad_snapshot_files_get_one_sentence(

@@ -7,11 +7,10 @@ Everything printed here may come from a policy file or a server, so it goes thro
 from __future__ import annotations
 
 import functools
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from policytui.cli import UsageError
 
@@ -62,37 +61,19 @@ def never_traceback(name: str) -> Callable[[Callable[[argparse.Namespace], int]]
 
 
 def read_tools_file(path: str) -> list[ToolInfo]:
-    """Tools from a snapshot or fixture file: an object with a "tools" list, or a bare list.
+    """Tools from any file `connect --from` reads: a snapshot, a `tools/list` result, a bare list.
 
     Raises UsageError (exit 2) with one sentence when the file cannot be used.
     """
-    from policytui.policy.display import visible
+    from policytui.discovery.errors import DiscoveryError
+    from policytui.discovery.snapshot import read_snapshot_document
     from policytui.toolinfo import ServerListing, ToolInfo
 
-    shown = visible(path)
     try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"--tools file {shown} does not exist") from None
-    except IsADirectoryError:
-        raise UsageError(f"--tools file {shown} is a folder") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read --tools file {shown}: {exc.strerror}") from None
-    try:
-        document: Any = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"--tools file {shown} is not UTF-8 text (byte offset {exc.start})"
-                         ) from None
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"--tools file {shown} is not valid JSON: {exc.msg} (line "
-                         f"{exc.lineno}, col {exc.colno})") from None
-    except RecursionError:
-        raise UsageError(f"--tools file {shown} is nested too deeply") from None
-    entries = document.get("tools") if isinstance(document, dict) else document
-    if not isinstance(entries, list):
-        raise UsageError(f'--tools file {shown} must hold a list of tools or an object with a '
-                         '"tools" list')
-    listing = ServerListing.from_tool_dicts(entries)
+        document = read_snapshot_document(Path(path))
+    except DiscoveryError as exc:
+        raise UsageError(f"--tools file: {exc}") from None
+    listing = ServerListing.from_tool_dicts(document["tools"])
     # Entries with a name but no usable schema (a tool-groups file, a damaged snapshot) still
     # tell which tools exist; their arguments are simply not checked.
     named = [ToolInfo(name=b.name) for b in listing.broken_tools if b.name]

@@ -184,6 +184,9 @@ def _read(path: Path, scan: ConfigScan) -> Any:
     except json.JSONDecodeError as exc:
         scan.unreadable.append((path, f"is not valid JSON (line {exc.lineno}, column {exc.colno})"))
         return None
+    except RecursionError:  # arrays or objects nested thousands deep
+        scan.unreadable.append((path, "is nested too deeply to read"))
+        return None
 
 
 def _servers_in(document: Any, source: ConfigSource) -> Iterator[tuple[str, Any]]:

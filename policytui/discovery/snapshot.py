@@ -42,6 +42,8 @@ def read_snapshot_document(path: Path) -> dict[str, Any]:
         raise DiscoveryError(
             f"The snapshot file {shown} is not valid JSON (line {exc.lineno}, column {exc.colno})."
         ) from None
+    except RecursionError:  # json.loads gives up on arrays or objects nested thousands deep
+        raise DiscoveryError(f"The snapshot file {shown} is nested too deeply to read.") from None
     if isinstance(data, list):
         data = {"tools": data}
     if isinstance(data, dict) and isinstance(data.get("result"), dict) and "tools" not in data:
@@ -151,7 +153,7 @@ def write_snapshot(path: Path, text: str, *, force: bool = False) -> None:
 def _is_snapshot(path: Path) -> bool:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return False
     return isinstance(data, dict) and SNAPSHOT_KEY in data
 

@@ -62,6 +62,8 @@ def parse_condition_value(text: str, op: str, arg_type: str = "") -> Any:
                 value = json.loads(text)
             except json.JSONDecodeError as exc:
                 raise EditError(f"the list is not valid JSON: {exc.msg}") from None
+            except RecursionError:
+                raise EditError("the list is nested too deeply") from None
             if not isinstance(value, list):
                 raise EditError(f"{op} needs a list of values")
             return value
@@ -82,12 +84,12 @@ def _scalar(text: str, arg_type: str) -> Any:
     if kinds & {"integer", "number", "boolean", "null"} and "string" not in kinds:
         try:
             return json.loads(text)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return text
     if text.startswith('"') and text.endswith('"') and len(text) >= 2:
         try:
             return json.loads(text)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             pass
     return text
 

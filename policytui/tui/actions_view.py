@@ -143,6 +143,9 @@ class ViewActions(EditorBase):
         except json.JSONDecodeError as exc:
             out.update(Text(f"The arguments are not valid JSON: {exc.msg} (column {exc.colno}).", style="bold"))
             return
+        except RecursionError:
+            out.update(Text("The arguments are nested too deeply.", style="bold"))
+            return
         if not isinstance(args, dict):
             out.update(Text("The arguments must be a JSON object.", style="bold"))
             return
