@@ -1,4 +1,5 @@
-"""The core stays free of Textual: import-linter's contracts in pyproject.toml must hold."""
+"""The core stays free of Textual (import-linter's contracts in pyproject.toml), and the lint
+and type checks configured there hold."""
 
 from __future__ import annotations
 
@@ -32,5 +33,14 @@ def test_ruff_finds_nothing() -> None:
     result = subprocess.run(
         [ruff, "check", "policytui", "tests", "bench"],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_finds_nothing() -> None:
+    """The package type-checks under the [tool.mypy] settings in pyproject.toml."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "policytui"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -219,6 +219,15 @@ async def test_parse_errors_and_pings_are_answered_by_the_gateway(tmp_path: Path
     assert not any(b'"ping"' in line for line in client.upstream_lines())
 
 
+async def test_a_line_nested_thousands_deep_is_a_parse_error_not_a_crash(tmp_path: Path) -> None:
+    """json.loads gives up on such a line with RecursionError; the gateway answers and goes on."""
+    async with wire(tmp_path) as client:
+        await client.send(b"[" * 100_000 + b"]" * 100_000)
+        assert json.loads(await client.receive()) == {"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "Parse error"}}
+        await client.send('{"jsonrpc":"2.0","id":"p","method":"ping"}')
+        assert json.loads(await client.receive()) == {"jsonrpc": "2.0", "id": "p", "result": {}}
+
+
 async def test_a_cancelled_call_is_cancelled_upstream_and_gets_no_answer(tmp_path: Path) -> None:
     async with wire(tmp_path) as client:
         await client.send('{"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"slow","arguments":{}}}')

@@ -11,11 +11,12 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from policytui.cli import UsageError
 
 if TYPE_CHECKING:
+    from policytui.discovery.spec import ServerSpec
     from policytui.gateway.policy_watch import PolicyWatcher
     from policytui.gateway.runner import GatewayConfig
 
@@ -166,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
     return _serve(config, spec, watcher, getattr(args, "timeout", None) or 30.0)
 
 
-def _serve(config: GatewayConfig, spec: object, watcher: PolicyWatcher, timeout: float) -> int:
+def _serve(config: GatewayConfig, spec: ServerSpec, watcher: PolicyWatcher, timeout: float) -> int:
     import anyio
 
     from policytui.discovery import DiscoveryError
@@ -174,7 +175,7 @@ def _serve(config: GatewayConfig, spec: object, watcher: PolicyWatcher, timeout:
 
     connect = default_connect(spec, timeout=timeout, call_timeout=config.call_timeout)
     make_upstream = None
-    if getattr(spec, "transport", None) == "stdio":
+    if spec.transport == "stdio":
         # A server started as a command is spoken to in raw JSON-RPC lines (no SDK client layers).
         from policytui.gateway.upstream_stdio import StdioUpstream
 
@@ -222,7 +223,7 @@ def _fail(message: str) -> int:
     return 1
 
 
-def _pass_environment(spec: Any) -> None:
+def _pass_environment(spec: ServerSpec) -> None:
     """A server given as a command after -- gets the gateway's environment.
 
     An MCP client starts the gateway with the environment meant for the server (API tokens in
@@ -238,12 +239,8 @@ def _pass_environment(spec: Any) -> None:
     spec.env = {**inherited, **spec.env}
 
 
-def _target_spec(args: argparse.Namespace) -> object:
+def _target_spec(args: argparse.Namespace) -> ServerSpec:
     """The server to put behind the gateway, from the same TARGET arguments as other commands."""
-    from policytui.cli import target_args
+    from policytui.cli.target_args import spec_from_args
 
-    for name in ("spec_from_args", "resolve_from_args", "target_spec"):
-        resolve = getattr(target_args, name, None)
-        if resolve is not None:
-            return resolve(args)
-    raise RuntimeError("policytui.cli.target_args offers no way to resolve a target")
+    return spec_from_args(args)

@@ -210,13 +210,13 @@ class _Exporter:
                 per_window[budget.window] = per_window.get(budget.window, 0) + 1
 
         for budget in budgets.values():
-            limit = min(budget.maxes)
-            on_deny = f"rate limit {limit} per {budget.window} reached"
+            max_calls = min(budget.maxes)
+            on_deny = f"rate limit {max_calls} per {budget.window} reached"
             if len(set(budget.maxes)) > 1:
                 self.warn(
                     budget.paths[0],
                     f"counter {budget.counter!r} has different max values; Intercept keeps one budget per "
-                    f"counter, so the smallest ({limit}) applies to every call that uses it",
+                    f"counter, so the smallest ({max_calls}) applies to every call that uses it",
                 )
             shared = len(budget.owners) > 1 or budget.owners == [WILDCARD]
             if shared:
@@ -231,29 +231,29 @@ class _Exporter:
                 if names_in_wildcard[budget.counter] > 1:
                     counter = f"{budget.counter}_{budget.window}"
                 self.rules.setdefault(WILDCARD, []).append(
-                    self._state_rule("_global", counter, budget.window, limit, on_deny)
+                    self._state_rule("_global", counter, budget.window, max_calls, on_deny)
                 )
                 continue
             tool = budget.owners[0]
             if windows_per_tool[tool][budget.window] == 1:
                 self.rules.setdefault(tool, []).append(
                     {
-                        "name": f"limit {budget.counter} {limit}/{budget.window}",
-                        "rate_limit": f"{limit}/{budget.window}",
+                        "name": f"limit {budget.counter} {max_calls}/{budget.window}",
+                        "rate_limit": f"{max_calls}/{budget.window}",
                         "on_deny": on_deny,
                     }
                 )
             else:
                 counter = f"{budget.counter}_{budget.window}"
                 self.rules.setdefault(tool, []).append(
-                    self._state_rule(tool, counter, budget.window, limit, on_deny)
+                    self._state_rule(tool, counter, budget.window, max_calls, on_deny)
                 )
 
     @staticmethod
-    def _state_rule(scope: str, counter: str, window: str, limit: int, on_deny: str) -> dict[str, Any]:
+    def _state_rule(scope: str, counter: str, window: str, max_calls: int, on_deny: str) -> dict[str, Any]:
         return {
-            "name": f"limit {counter} {limit}/{window}",
-            "conditions": [{"path": f"state.{scope}.{counter}", "op": "lte", "value": limit}],
+            "name": f"limit {counter} {max_calls}/{window}",
+            "conditions": [{"path": f"state.{scope}.{counter}", "op": "lte", "value": max_calls}],
             "on_deny": on_deny,
             "state": {"counter": counter, "window": window},
         }

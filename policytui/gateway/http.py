@@ -31,7 +31,7 @@ def load_tokens(path: Path) -> dict[str, str]:
         raise TokensError(f"the tokens file {path} does not exist") from None
     except OSError as exc:
         raise TokensError(f"cannot read the tokens file {path}: {exc.strerror or exc}") from None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested thousands deep
         raise TokensError(f"the tokens file {path} is not valid JSON") from None
     if not isinstance(data, dict) or not data:
         raise TokensError(f'the tokens file {path} must be a JSON object like {{"<token>": "<grant name>"}}')

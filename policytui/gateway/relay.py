@@ -35,7 +35,7 @@ import anyio
 
 from policytui.decision import Caller, Decision
 from policytui.gateway.enforcer import UpstreamFailure
-from policytui.gateway.upstream_stdio import result_of
+from policytui.gateway.upstream_stdio import StdioUpstream, result_of
 
 if TYPE_CHECKING:
     from policytui.gateway.server import Gateway
@@ -63,7 +63,7 @@ def opens_handshake(line: bytes) -> bool:
     """True when a client's first line is an `initialize` request (handshake-era protocol)."""
     try:
         message = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return isinstance(message, dict) and message.get("method") == "initialize" and "id" in message
 
@@ -74,7 +74,7 @@ def discovery_refusal(line: bytes) -> bytes | None:
     `initialize` and is served by the relay. None when `line` is not such a probe."""
     try:
         message = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if not (isinstance(message, dict) and message.get("method") == "server/discover" and "id" in message):
         return None
@@ -171,7 +171,9 @@ class StdioRelay:
         """Serve until the client closes standard input. `first_line` was already read."""
         self.gateway.attach(self)
         upstream = self.gateway.upstream
-        if hasattr(upstream, "on_progress_line"):
+        # Progress under the client's own token comes back from a server started as a command
+        # as raw lines; the SDK-backed upstream reports it through `request(progress=...)`.
+        if isinstance(upstream, StdioUpstream):
             upstream.on_progress_line = self._write_line
         try:
             line = first_line
@@ -189,7 +191,7 @@ class StdioRelay:
             # The client left (or the gateway stops): nobody is waiting for answers.
             self._closed = True
             self.gateway.detach(self)
-            if getattr(upstream, "on_progress_line", None) == self._write_line:
+            if isinstance(upstream, StdioUpstream) and upstream.on_progress_line == self._write_line:
                 upstream.on_progress_line = None
             for future in self._outbound.values():
                 if not future.done():
@@ -204,7 +206,7 @@ class StdioRelay:
     async def _receive(self, line: bytes) -> None:
         try:
             message = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested thousands deep
             await self._fail(None, _error(PARSE_ERROR, "Parse error"))
             return
         if not isinstance(message, dict):

@@ -7,7 +7,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,10 +207,15 @@ async def _serve_http(
     uv_config = uvicorn.Config(
         gate, host=host, port=port, log_level="warning", access_log=False, lifespan="on", log_config=None
     )
-    uv_server = uvicorn.Server(uv_config)
-    # Signals are ours (see _on_signals): uvicorn would re-raise them after its shutdown and
-    # end the process before the upstream server is stopped.
-    uv_server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+
+    class _Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            # Signals are ours (see _on_signals): uvicorn would re-raise them after its
+            # shutdown and end the process before the upstream server is stopped.
+            yield
+
+    uv_server = _Server(uv_config)
     stop.http_server = uv_server
 
     async def announce() -> None:

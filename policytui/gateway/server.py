@@ -32,6 +32,7 @@ from policytui.decision import Caller, Decision
 from policytui.gateway.approver import Approver, Elicit
 from policytui.gateway.enforcer import Enforcer, UpstreamFailure
 from policytui.gateway.upstream import Upstream
+from policytui.gateway.upstream_stdio import StdioUpstream
 from policytui.policy.model import Policy
 
 log = logging.getLogger("policytui.gateway")
@@ -91,7 +92,7 @@ class Gateway:
 
     def __init__(
         self,
-        upstream: Upstream,
+        upstream: Upstream | StdioUpstream,
         enforcer: Enforcer,
         approver: Approver,
         policy: Any,

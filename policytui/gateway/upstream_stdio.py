@@ -266,7 +266,7 @@ class StdioUpstream:
     async def _receive(self, line: bytes, diag: Any) -> None:
         try:
             message = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested thousands deep
             diag.note_garbage(line)  # banners and log lines on stdout: skipped, remembered
             return
         if not isinstance(message, dict):
@@ -283,12 +283,16 @@ class StdioUpstream:
             await self._answer_server_request(message["id"], method)
             return
         if method == "notifications/progress":
-            params = message.get("params")
-            token = params.get("progressToken") if isinstance(params, dict) else None
+            raw_params = message.get("params")
+            params: dict[str, Any] = raw_params if isinstance(raw_params, dict) else {}
+            token = params.get("progressToken")
             relay = self._progress.get(token) if type(token) in (int, str) else None
+            progress = params.get("progress")
             try:
                 if relay is not None:
-                    await relay(params.get("progress"), params.get("total"), params.get("message"))
+                    # Without a numeric progress the notification is malformed: not passed on.
+                    if isinstance(progress, (int, float)):
+                        await relay(progress, params.get("total"), params.get("message"))
                 elif self.on_progress_line is not None:
                     # Progress of a request relayed with the client's own token: as sent.
                     await self.on_progress_line(line)

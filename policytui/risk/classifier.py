@@ -387,12 +387,12 @@ def _single(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts) -> _V
         evidence.append("no verb found in the name or the description's first sentence")
 
     if kind is not None and kind not in _NEVER_MONEY:
-        verb = name.verb or desc.lead
+        lead_verb = name.verb or desc.lead
         # Money context matters only for verbs like "send" or with an amount argument.
         money = bool(facts.money_arguments) or (
-            verb in v.MONEY_IF_CONTEXT and _money_context(name, desc, facts))
+            lead_verb in v.MONEY_IF_CONTEXT and _money_context(name, desc, facts))
         words = name.words if name.verb else desc.words[:12]
-        if _financial(kind, verb, words, money, facts, evidence):
+        if _financial(kind, lead_verb, words, money, facts, evidence):
             category, severity = FINANCIAL, CRITICAL
             confidence = max(confidence, 70)
 
@@ -549,6 +549,9 @@ def classify(tool: ToolInfo, override: str | None = None, *,
     """Classify one tool. Never raises on odd tool data; an unknown override is ignored (and
     said so in the evidence). `use_annotations=False` classifies from words and schema alone
     (used to measure the classifier against servers' own annotations)."""
+    # Not only ToolInfo reaches here: these may hold anything and are checked before use.
+    schema: Any
+    annotations: Any
     try:
         name_text, desc_text = tool.name, tool.description
         schema, annotations = tool.input_schema, tool.annotations

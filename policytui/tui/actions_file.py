@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -35,7 +36,7 @@ class FileActions(EditorBase):
                     detail=Text("\n".join(visible(p) for p in state.load_problems[:20])),
                     id="confirm-replace",
                 ),
-                lambda answer: self.save(force=True, then_quit=then_quit) if answer == "replace" else None,
+                self._save_on("replace", force=True, then_quit=then_quit),
             )
             return
         errors = getattr(self.report, "errors", None)
@@ -48,10 +49,19 @@ class FileActions(EditorBase):
                     detail=Text("\n".join(visible(p.format()) for p in errors[:20])),
                     id="confirm-invalid",
                 ),
-                lambda answer: self.save(then_quit=then_quit) if answer == "save" else None,
+                self._save_on("save", then_quit=then_quit),
             )
             return
         self.save(then_quit=then_quit)
+
+    def _save_on(self, choice: str, *, force: bool = False, then_quit: bool = False) -> Callable[[str | None], None]:
+        """A dialog callback that saves when the user picked `choice` (and does nothing else)."""
+
+        def callback(answer: str | None) -> None:
+            if answer == choice:
+                self.save(force=force, then_quit=then_quit)
+
+        return callback
 
     @work(exclusive=True, group="save", exit_on_error=False)
     async def save(self, force: bool = False, then_quit: bool = False) -> None:
@@ -73,7 +83,7 @@ class FileActions(EditorBase):
                     [Choice("overwrite", "Overwrite", "y", "error"), Choice("cancel", "Cancel", "n")],
                     id="confirm-conflict",
                 ),
-                lambda answer: self.save(force=True, then_quit=then_quit) if answer == "overwrite" else None,
+                self._save_on("overwrite", force=True, then_quit=then_quit),
             )
             return
         except Exception as exc:  # PolicyFileError, EditError, OSError: one sentence, file intact

@@ -6,7 +6,7 @@ cannot disagree. Binding ids (`policytui.allow`, ...) let a user keymap rebind a
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 # Every action: (binding key, action, footer text, binding id, shown in footer, palette help).
 ACTIONS: list[tuple[str, str, str, str, bool, str]] = [
@@ -51,7 +51,7 @@ FOOTER_ORDER: tuple[str, ...] = (
 APP_ACTIONS = {action.split("(")[0] for _key, action, *_rest in ACTIONS}
 
 
-def editor_bindings() -> list[Binding]:
+def editor_bindings() -> list[BindingType]:
     """The app's bindings. ctrl+q has priority so quitting works from inside any input."""
     return [
         Binding(
