@@ -333,7 +333,7 @@ async def interact_real(
     frames = Frames(app)
     out: dict[str, list[Span]] = {
         "filter": [], "filter_model": [], "toggle": [], "toggle_model": [],
-        "after_edit": [], "save": [], "bulk": [], "toggle_saved": [],
+        "after_edit": [], "save": [], "bulk": [], "bulk_undo": [], "toggle_saved": [],
     }
 
     original_after_edit = app._after_edit
@@ -399,6 +399,21 @@ async def interact_real(
             )
             out["bulk"].append(painted)
             await settle(pilot, 0.4)
+            # Undo that bulk edit: a row next to the cursor goes back to the default's deny*.
+            # Then redo it untimed, so the saves below still write a rule per tool.
+            other_position = table.cursor + 1 if table.cursor + 1 < len(table.view) else table.cursor - 1
+            other = state.rows[table.view[other_position]].name
+            assert rendered.get(other) == "allow", "the row next to the cursor is not on screen"
+            _model, painted = await timed_key(
+                app, frames, "ctrl+z",
+                lambda: state.rows[state.row_indexes[other][0]].decision_label == "deny*"
+                and rendered.get(other) == "deny*",
+            )
+            out["bulk_undo"].append(painted)
+            await settle(pilot, 0.4)
+            await pilot.press("ctrl+y")
+            await settle(pilot, 0.4)
+            assert all(r.explicit for r in state.rows), "ctrl+y did not redo the bulk edit"
             for i in range(rounds):
                 await pilot.press("d" if i % 2 == 0 else "a")
                 await settle(pilot, 0.4)
@@ -733,6 +748,7 @@ def main() -> int:
             if big:
                 baselines = save_baselines(state_with_rules(state), folder, rounds)
                 print(row(f"{label}: bulk allow all (b a) -> frame", median_ms(real["bulk"]), None))
+                print(row(f"{label}: bulk allow all, then ctrl+z -> frame", median_ms(real["bulk_undo"]), None))
                 print(row(f"{label}: ctrl+s -> file written", median_ms(real["save"]),
                           median_ms(baselines["save_policy"]), "(base: save_policy() called directly)"))
                 print(row(f"{label}: plain json.dump, same policy", median_ms(baselines["json_dump"]), None))

@@ -322,3 +322,271 @@ def test_rules_made_by_a_bulk_edit_do_not_share_extension_data(state: EditorStat
     assert all(row.decision == "allow" and row.explicit for row in state.rows)
     state.undo()
     assert all(row.decision == "deny" and not row.explicit for row in state.rows)
+
+
+# ----- bulk edits, undo and redo: exact round trips -------------------------------------------
+
+# Everything a policy file can hold, in an order no editor would write, so that undo has to
+# put back values, x-* data and key order exactly.
+RICH_POLICY = {
+    "x-top": {"owner": "ops", "tags": ["a", "b"]},
+    "default": "deny",
+    "$schema": "https://example.com/policy.schema.json",
+    "version": "1",
+    "hide": ["delete_flow_logs", "gone_hidden"],
+    "all_tools": {"x-shared": 1, "limits": [{"window": "hour", "counter": "all", "max": 500, "x-l": True}]},
+    "tools": {
+        "manage_flow": {
+            "limits": [{"counter": "mf", "window": "minute", "max": 30, "scope": "grant"}],
+            "reason": "writes flows",
+            "action": "require_approval",
+            "x-note": {"by": "ops"},
+        },
+        "search_flows": {},
+        "find_flow": {
+            "require": [{"path": "args.namespace", "op": "eq", "value": "prod", "x-c": [1]}],
+            "deny_if": [{"op": "regex", "path": "args.query", "value": "^tmp"}],
+            "require_approval_if": [{"path": "args.namespace", "op": "in", "value": ["prod", "staging"]}],
+            "x-ticket": 42,
+        },
+        "gone_tool": {"reason": "removed upstream", "action": "deny"},
+        "list_namespaces": {"action": "deny", "limits": [{"counter": "ns", "window": "day", "max": 5}]},
+    },
+    "x-policytui": {"overrides": {"search_flows": "Destructive"}, "fingerprints": {"gone_tool": "sha256:0"}},
+}
+
+
+@pytest.fixture
+def rich(tmp_path: Path) -> EditorState:
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps(RICH_POLICY))
+    state = EditorState.open(kestra(), path)
+    assert state.policy is not None and not state.load_problems
+    return state
+
+
+def exact(state: EditorState) -> str:
+    """The document as text: equal only if values and key order are equal at every level."""
+    return json.dumps(doc(state), ensure_ascii=False)
+
+
+def rule_columns(state: EditorState) -> list[tuple]:
+    return [(r.name, r.category, r.decision, r.explicit, r.limits, r.approval) for r in state.rows]
+
+
+def rows_built_afresh(state: EditorState) -> list[tuple]:
+    """The rows a new editor would show for the current document (checks the in-place refresh)."""
+    from policytui.policy.model import Policy
+
+    return rule_columns(EditorState(state.listing, Policy.from_document(doc(state))))
+
+
+def assert_consistent(state: EditorState) -> None:
+    assert rule_columns(state) == rows_built_afresh(state)
+    assert state.validate().ok, [p.format() for p in state.validate().errors]
+
+
+def test_rich_policy_loads_as_written(rich: EditorState) -> None:
+    assert exact(rich) == json.dumps(RICH_POLICY)
+    assert [r.name for r in rich.rows][-2:] == ["gone_tool", "gone_hidden"]  # missing tools, last
+    assert_consistent(rich)
+
+
+@pytest.mark.parametrize("decision", ["allow", "deny", "hide", "approve", "reset"])
+def test_bulk_edit_undo_redo_round_trip_exactly(rich: EditorState, decision: str) -> None:
+    names = [r.name for r in rich.rows]  # every row, as "b" with no filter: missing tools too
+    before, rows_before = exact(rich), rule_columns(rich)
+    if decision == "reset":
+        rich.clear_rules(names)
+    else:
+        rich.set_decision(names, decision)
+    after, rows_after = exact(rich), rule_columns(rich)
+    assert after != before
+    assert_consistent(rich)
+    for _ in range(2):  # undo and redo twice: the history must not wear out
+        assert rich.undo() is not None
+        assert exact(rich) == before
+        assert rule_columns(rich) == rows_before
+        assert not rich.dirty
+        assert rich.redo() is not None
+        assert exact(rich) == after
+        assert rule_columns(rich) == rows_after
+        assert rich.dirty
+    assert_consistent(rich)
+
+
+def test_bulk_edits_keep_what_a_decision_does_not_touch(rich: EditorState) -> None:
+    rich.set_decision(["manage_flow", "find_flow", "gone_tool"], "deny")
+    tools = doc(rich)["tools"]
+    assert tools["manage_flow"] == {
+        "limits": [{"counter": "mf", "window": "minute", "max": 30, "scope": "grant"}],
+        "reason": "writes flows",
+        "action": "deny",
+        "x-note": {"by": "ops"},
+    }
+    assert list(tools["manage_flow"]) == ["limits", "reason", "action", "x-note"]  # source order
+    assert tools["find_flow"]["x-ticket"] == 42 and tools["find_flow"]["action"] == "deny"
+    assert tools["find_flow"]["require"] == [{"path": "args.namespace", "op": "eq", "value": "prod", "x-c": [1]}]
+    assert list(tools) == list(RICH_POLICY["tools"])  # no rule moved
+    assert doc(rich)["x-policytui"] == RICH_POLICY["x-policytui"]
+
+
+def test_a_chain_of_edits_undoes_and_redoes_step_by_step(rich: EditorState) -> None:
+    names = [r.name for r in rich.rows]
+    states = [exact(rich)]
+    rich.set_decision(names, "allow")
+    states.append(exact(rich))
+    rich.set_reason("manage_flow", "second thoughts")
+    states.append(exact(rich))
+    rich.set_decision(names[:20], "deny")
+    states.append(exact(rich))
+    rich.add_limit("manage_flow", make_limit("mf2", "hour", 3))
+    states.append(exact(rich))
+    rich.toggle_default()
+    states.append(exact(rich))
+    rich.clear_rules(names[5:15])
+    states.append(exact(rich))
+    rich.set_decision(names, "hide")
+    states.append(exact(rich))
+    assert len(set(states)) == len(states)  # every edit changed something
+    for expected in reversed(states[:-1]):
+        rich.undo()
+        assert exact(rich) == expected
+        assert_consistent(rich)
+    assert rich.undo() is None
+    for expected in states[1:]:
+        rich.redo()
+        assert exact(rich) == expected
+        assert_consistent(rich)
+
+
+def test_edits_after_an_undo_never_change_the_history(rich: EditorState) -> None:
+    """A rule put back by undo is also held by the undo history: editing it must not edit that."""
+    original = exact(rich)
+    rich.set_reason("manage_flow", "first")  # step A
+    with_reason = exact(rich)
+    rich.set_decision([r.name for r in rich.rows], "deny")  # step B
+    rich.undo()  # back to A's result: manage_flow's rule is A's own object again
+    assert exact(rich) == with_reason
+    rich.add_limit("manage_flow", make_limit("extra", "day", 9))  # step C, a new branch
+    rich.add_condition("manage_flow", "deny_if", make_condition("args.action", "eq", "delete"))
+    rich.set_decision(["manage_flow"], "allow")
+    rich.undo()
+    rich.undo()
+    rich.undo()
+    assert exact(rich) == with_reason  # C's edits did not leak into A's "after"
+    rich.undo()
+    assert exact(rich) == original
+    rich.redo()
+    assert exact(rich) == with_reason
+    assert doc(rich)["tools"]["manage_flow"] == dict(RICH_POLICY["tools"]["manage_flow"], reason="first")
+
+
+def test_an_undone_bulk_edit_then_a_new_edit_still_validates(rich: EditorState, tmp_path: Path) -> None:
+    from policytui.policy.model import Policy
+
+    names = [r.name for r in rich.rows]
+    rich.set_decision(names, "approve")
+    rich.undo()
+    assert rich.history.can_redo  # the bulk edit waits to be redone
+    rich.set_limits("find_flow", [make_limit("ff", "minute", 10, "session")])
+    assert not rich.history.can_redo  # a new edit drops the redo branch
+    rich.set_decision(["search_flows", "gone_tool"], "deny")
+    rich.set_limits(None, [])
+    assert_consistent(rich)
+    document = doc(rich)
+    assert document["tools"]["find_flow"]["limits"] == [
+        {"counter": "ff", "window": "minute", "max": 10, "scope": "session"}
+    ]
+    assert document["tools"]["find_flow"]["x-ticket"] == 42
+    assert document["all_tools"] == {"x-shared": 1}  # limits gone, its x-* data kept
+    # The whole document still passes full pydantic validation and survives a save and reload.
+    assert json.dumps(Policy.from_document(document).to_document()) == json.dumps(document)
+    rich.save()
+    again = EditorState.open(kestra(), tmp_path / "policy.json")
+    assert again.load_problems == []
+    written = doc(again)
+    del written["x-policytui"]["fingerprints"]
+    expected = dict(document)
+    expected["x-policytui"] = {k: v for k, v in document["x-policytui"].items() if k != "fingerprints"}
+    assert written == expected
+    # Values a user types are still validated: nothing invalid reaches the model.
+    with pytest.raises(EditError):
+        rich.add_limit("find_flow", make_limit("bad", "weeks", 1))
+    assert doc(rich)["tools"]["find_flow"]["limits"][0]["counter"] == "ff"
+
+
+def test_edits_that_change_nothing_record_no_step(rich: EditorState) -> None:
+    rich.set_decision(["search_flows"], "allow")  # already allowed
+    rich.set_decision(["list_namespaces"], "deny")  # already denied
+    rich.set_decision(["delete_flow_logs"], "hide")  # already hidden
+    rich.clear_rules(["create_flow_from_yaml"])  # has no rule
+    rule = rich.policy.rule("find_flow")
+    assert rule is not None
+    rich.edit_rule(
+        "find_flow",
+        reason=rule.reason,
+        conditions={k: rich.conditions_of("find_flow", k) for k in ("require", "deny_if", "require_approval_if")},
+    )
+    rich.edit_limits("manage_flow", rich.limits_of("manage_flow"), rich.limits_of(None))
+    assert not rich.history.can_undo
+    assert not rich.dirty
+    assert exact(rich) == json.dumps(RICH_POLICY)
+
+
+def test_decision_counts_match_the_rows(rich: EditorState) -> None:
+    names = [r.name for r in rich.rows]
+    counts = []
+    sequence = ("hide", "allow", "deny", "approve", "hide", "hide", "allow", "allow", "deny", "approve")
+    for i, decision in enumerate(sequence):
+        chosen = names[:: 2 + i % 2]  # overlapping halves and thirds: some already decided
+        before = {r.name: (r.decision, r.explicit) for r in rich.rows}
+        changed = rich.set_decision(chosen, decision)
+        after = {r.name: (r.decision, r.explicit) for r in rich.rows}
+        assert changed == sum(1 for n in chosen if before[n] != after[n]), decision
+        counts.append((changed, len(chosen)))
+    assert any(0 < changed < chosen for changed, chosen in counts)  # some were decided already
+    rich.toggle_default()
+    unlisted = [n for n in names if rich.policy.rule(n) is None and not rich.policy.is_hidden(n)]
+    assert unlisted and rich.set_decision(unlisted, "allow") == 0  # allowed by the default already
+
+
+def test_toggling_the_default_updates_every_unlisted_row(state: EditorState) -> None:
+    state.set_decision(["search_flows"], "deny")
+    state.toggle_default()
+    labels = {r.name: r.decision_label for r in state.rows}
+    assert labels["search_flows"] == "deny"
+    assert labels["manage_flow"] == "allow*"
+    assert rule_columns(state) == rows_built_afresh(state)
+    state.undo()
+    assert state.rows[state.row_indexes["manage_flow"][0]].decision_label == "deny*"
+
+
+def test_undo_of_a_hidden_missing_tool_brings_its_row_back(rich: EditorState) -> None:
+    rich.clear_rules(["gone_tool", "gone_hidden"])
+    assert "gone_tool" not in rich.row_indexes and "gone_hidden" not in rich.row_indexes
+    rich.undo()
+    assert [r.name for r in rich.rows][-2:] == ["gone_tool", "gone_hidden"]
+    assert exact(rich) == json.dumps(RICH_POLICY)
+
+
+def test_copied_rules_equal_validated_ones_and_share_nothing_mutable() -> None:
+    from policytui.editor.history import clone_node, new_rule
+    from policytui.policy.model import ToolRule
+
+    assert new_rule() == ToolRule.model_validate({})
+    made = new_rule({"action": "deny"})
+    assert made.to_document() == {"action": "deny"}
+    assert made.model_fields_set == {"action"}  # as if assigned through pydantic
+    assert ToolRule.model_validate(made.to_document()).to_document() == made.to_document()
+    assert new_rule().extensions is not new_rule().extensions
+    source = ToolRule.model_validate(RICH_POLICY["tools"]["manage_flow"])
+    copy = clone_node(source, {"action": "deny"})
+    expected = dict(RICH_POLICY["tools"]["manage_flow"], action="deny")
+    assert json.dumps(copy.to_document()) == json.dumps(expected)
+    assert copy == ToolRule.model_validate(expected)
+    assert source.action == "require_approval"  # the original is untouched
+    copy.extensions["x-note"]["by"] = "someone else"
+    assert copy.limits is not None and source.limits is not None
+    copy.limits.append(copy.limits[0])
+    assert source.to_document() == RICH_POLICY["tools"]["manage_flow"]

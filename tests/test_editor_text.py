@@ -95,7 +95,7 @@ def test_the_first_frame_needs_neither_pydantic_nor_the_policy_model() -> None:
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize("package", ["policytui.editor", "policytui.risk"])
+@pytest.mark.parametrize("package", ["policytui.editor", "policytui.risk", "policytui.discovery"])
 def test_lazy_package_names_are_what_they_say(package: str) -> None:
     """Every name a lazily loading package offers is the object its submodule defines, even
     after all the submodules are imported (a submodule named like a function would shadow it)."""
@@ -105,7 +105,8 @@ def test_lazy_package_names_are_what_they_say(package: str) -> None:
     module = importlib.import_module(package)
     for info in pkgutil.iter_modules(module.__path__):
         importlib.import_module(f"{package}.{info.name}")
-    for name in module.__all__:
+    for name, home_name in module._HOMES.items():
         value = getattr(module, name)
-        home = importlib.import_module(f"{package}.{module._HOMES[name]}")
+        home = importlib.import_module(home_name if "." in home_name else f"{package}.{home_name}")
         assert value is getattr(home, name), name
+    assert set(module._HOMES) <= set(module.__all__)

@@ -1,25 +1,40 @@
 """Finding MCP servers and listing their tools.
 
 `resolve_target` turns a name, URL, command or file into a `ServerSpec`; `list_tools` and
-`open_connection` talk to the server. Importing this package is cheap: the MCP SDK (about a
-second to import) loads only when a live server is contacted.
+`open_connection` talk to the server. Importing this package is cheap: names load from their
+submodules on first use (PEP 562), and the MCP SDK (about a second to import) loads only when a
+live server is contacted. `policytui connect` resolves its target before the editor's first
+frame, so what that needs is all it loads.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
-
-from policytui.discovery.catalogue import CATALOGUE
-from policytui.discovery.errors import DiscoveryError
-from policytui.discovery.resolve import ServerRow, find_servers, resolve_target
-from policytui.discovery.snapshot import load_snapshot
-from policytui.discovery.spec import ServerSpec
-from policytui.toolinfo import ServerListing
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from policytui.discovery.catalogue import CATALOGUE
     from policytui.discovery.connect import Connection
+    from policytui.discovery.errors import DiscoveryError
+    from policytui.discovery.resolve import ServerRow, find_servers, resolve_target
+    from policytui.discovery.snapshot import load_snapshot
+    from policytui.discovery.spec import ServerSpec
+    from policytui.toolinfo import ServerListing
+
+# name -> the module that defines it
+_HOMES = {
+    "CATALOGUE": "policytui.discovery.catalogue",
+    "Connection": "policytui.discovery.connect",
+    "DiscoveryError": "policytui.discovery.errors",
+    "ServerListing": "policytui.toolinfo",
+    "ServerRow": "policytui.discovery.resolve",
+    "ServerSpec": "policytui.discovery.spec",
+    "find_servers": "policytui.discovery.resolve",
+    "load_snapshot": "policytui.discovery.snapshot",
+    "resolve_target": "policytui.discovery.resolve",
+}
 
 __all__ = [
     "CATALOGUE",
@@ -35,6 +50,19 @@ __all__ = [
     "open_connection",
     "resolve_target",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOMES))
 
 
 async def list_tools(spec: ServerSpec, *, timeout: float = 30.0) -> ServerListing:
@@ -71,11 +99,3 @@ def offline_listing(spec: ServerSpec, *, reason: str) -> ServerListing:
     from policytui.discovery.snapshot import offline_listing as _offline_listing
 
     return _offline_listing(spec, reason=reason)
-
-
-def __getattr__(name: str) -> object:
-    if name == "Connection":
-        from policytui.discovery.connect import Connection
-
-        return Connection
-    raise AttributeError(name)

@@ -12,6 +12,7 @@ concern: `startup` (getting the tools on screen), `actions_edit`, `actions_view`
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -104,8 +105,7 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands)
         yield Static("", id="banner")
         yield Input(placeholder="filter tools by name (Enter: back to the table, Esc: clear)", id="filter")
         with Vertical(id="body"):
-            with Vertical(id="loading"):
-                yield LoadingIndicator()
+            with Vertical(id="loading"):  # its spinner is mounted after the first frame
                 yield Static(Text("Starting…"), id="loading-text")
             yield ToolTable(id="tools")
         yield FittingFooter(compact=True)
@@ -132,9 +132,13 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands)
         return panels
 
     async def _mount_panels(self) -> None:
-        """Mount the tab panes once the loading screen is up; `_install` waits for this."""
+        """Mount the spinner and the tab panes once the loading screen is up; `_install` waits
+        for this. (The spinner alone costs the first frame about 5 ms.)"""
         try:
             if self._alive:
+                if self.state is None:
+                    loading = self.main.query_one("#loading")
+                    await loading.mount(LoadingIndicator(), before=0)
                 await self.main.query_one("#body").mount(self._panels())
         finally:  # never leave the loader waiting
             self.panels_ready.set()
@@ -156,6 +160,11 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands)
             self._pick_server()
         else:
             self.discover()
+
+    def on_unmount(self) -> None:
+        # `_install` froze the loaded objects for the collector; hand them back on the way out,
+        # so a process that runs the editor more than once (tests, scripts) can free them.
+        gc.unfreeze()
 
     def on_resize(self) -> None:
         if not self._alive:
