@@ -20,6 +20,8 @@ from policytui.tui.keys import FOOTER_ORDER
 
 # The command palette key keeps its "palette" word only when there is room to spare.
 PALETTE_WORD_WIDTH = 110
+# Shown at any width, since it leads to every other key.
+ALWAYS_SHOWN = frozenset({"help"})
 
 
 class FittingFooter(Footer):
@@ -59,11 +61,16 @@ def fit_keys(widgets: Iterable[Widget], width: int) -> list[Widget]:
         for key in palette:
             key.description = ""
     room = width - sum(key_width(key) + 2 for key in palette) if width else 10**6
-    kept: list[Widget] = []
+    always = [key for key in keys if key.action in ALWAYS_SHOWN]
+    room -= sum(key_width(key) for key in always)
+    kept: list[FooterKey] = list(always)
     for key in sorted(keys, key=lambda k: rank.get(k.action, len(rank))):
+        if key.action in ALWAYS_SHOWN:
+            continue
         needed = key_width(key)
         if needed > room:
             break  # keep the order: a later, shorter key never jumps ahead of a dropped one
         room -= needed
         kept.append(key)
+    kept.sort(key=lambda k: rank.get(k.action, len(rank)))
     return [*kept, *others, *palette]
