@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from policytui.editor.arguments import schema_args
 from policytui.editor.text import one_line
 from policytui.tui.base import EditorBase
-from policytui.tui.screens.dialogs import Choice, ChoiceScreen
 from policytui.tui.table import ToolTable
 
 if TYPE_CHECKING:  # the editors' screens load when first opened, after the first frame
@@ -47,6 +46,8 @@ class EditActions(EditorBase):
             self.notify(f"Default is now {new}: unlisted tools are {'allowed' if new == 'allow' else 'denied'}.")
 
     def action_bulk(self) -> None:
+        from policytui.tui.screens.dialogs import Choice, ChoiceScreen
+
         if self.state is None:
             return
         table = self.main.query_one(ToolTable)
@@ -94,6 +95,8 @@ class EditActions(EditorBase):
         )
 
     def action_preset(self) -> None:
+        from policytui.tui.screens.dialogs import Choice, ChoiceScreen
+
         if self.state is None:
             return
         from policytui.risk.presets import PRESET_SUMMARIES, PRESETS
@@ -123,6 +126,8 @@ class EditActions(EditorBase):
         )
 
     def action_override(self) -> None:
+        from policytui.tui.screens.dialogs import Choice, ChoiceScreen
+
         name = self._current()
         if name is None or self.state is None:
             return

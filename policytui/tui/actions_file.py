@@ -11,7 +11,6 @@ from textual import work
 
 from policytui.editor.text import one_line, visible
 from policytui.tui.base import EditorBase
-from policytui.tui.screens.dialogs import Choice, ChoiceScreen
 
 if TYPE_CHECKING:
     from policytui.editor.state import PendingSave
@@ -23,6 +22,8 @@ class FileActions(EditorBase):
     # ----- actions: saving, exporting, quitting -------------------------------------------
 
     def action_save(self, then_quit: bool = False) -> None:
+        from policytui.tui.screens.dialogs import Choice, ChoiceScreen
+
         state = self.state
         if state is None:
             return
@@ -66,6 +67,8 @@ class FileActions(EditorBase):
     @work(exclusive=True, group="save", exit_on_error=False)
     async def save(self, force: bool = False, then_quit: bool = False) -> None:
         """Write atomically off the UI thread; a conflict or an I/O error asks or explains."""
+        from policytui.tui.screens.dialogs import Choice, ChoiceScreen
+
         state = self.state
         if state is None:
             return
@@ -113,6 +116,8 @@ class FileActions(EditorBase):
         self.notify("Copied the policy JSON to the clipboard.", timeout=2)
 
     async def action_quit(self) -> None:
+        from policytui.tui.screens.dialogs import Choice, ChoiceScreen
+
         state = self.state
         if state is None or not state.dirty:
             self.exit(0)

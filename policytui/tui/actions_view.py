@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.text import Text
 from textual import on
-from textual.widgets import Input, Static, TabbedContent
+from textual.widgets import Input, Static
 
 from policytui.editor.arguments import schema_args
 from policytui.editor.rows import SORT_KEYS, RowFilter
@@ -106,6 +106,8 @@ class ViewActions(EditorBase):
     # ----- actions: panels, try a call ----------------------------------------------------
 
     def action_panel(self, tab: str) -> None:
+        from textual.widgets import TabbedContent
+
         self.main.query_one("#panels", TabbedContent).active = tab
 
     def action_try_call(self) -> None:

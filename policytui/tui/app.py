@@ -16,19 +16,13 @@ import gc
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.reactive import Reactive
-from textual.widgets import (
-    Input,
-    Label,
-    LoadingIndicator,
-    Static,
-    TabbedContent,
-    TabPane,
-)
+from textual.widgets import Input, Static
 
 from policytui.editor import RowFilter
 from policytui.toolinfo import ServerListing
@@ -38,9 +32,13 @@ from policytui.tui.actions_view import ViewActions
 from policytui.tui.commands import PaletteCommands
 from policytui.tui.footer import FittingFooter
 from policytui.tui.keys import ACTIONS, editor_bindings
-from policytui.tui.screens.picker import ServerChoice
 from policytui.tui.startup import ListingLoader, Startup
 from policytui.tui.table import ToolTable
+
+if TYPE_CHECKING:
+    from textual.widgets import TabbedContent
+
+    from policytui.tui.screens.picker import ServerChoice
 
 __all__ = ["ACTIONS", "ListingLoader", "PolicyApp", "make_app", "terminal_theme"]
 
@@ -113,6 +111,9 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands)
     @staticmethod
     def _panels() -> TabbedContent:
         """The five tab panes under the table, built after the first frame (hidden until loaded)."""
+        from textual.containers import Horizontal, VerticalScroll
+        from textual.widgets import Label, TabbedContent, TabPane
+
         try_pane = Vertical(
             Horizontal(Label("tool "), Input(placeholder="tool name", id="try-tool"), classes="try-row"),
             Horizontal(Label("args "), Input(placeholder='{"action": "delete"}', id="try-args"), classes="try-row"),
@@ -138,6 +139,8 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands)
             if self._alive:
                 if self.state is None:
                     loading = self.main.query_one("#loading")
+                    from textual.widgets import LoadingIndicator
+
                     await loading.mount(LoadingIndicator(), before=0)
                 await self.main.query_one("#body").mount(self._panels())
         finally:  # never leave the loader waiting

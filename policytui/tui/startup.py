@@ -20,12 +20,11 @@ from textual.widgets import Static
 from policytui.editor.text import one_line, visible
 from policytui.toolinfo import ServerListing
 from policytui.tui.base import EditorBase
-from policytui.tui.screens.dialogs import Choice, ChoiceScreen, tail_text
-from policytui.tui.screens.picker import ServerChoice, ServerPickerScreen
 from policytui.tui.table import ToolTable
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the dialogs, the picker and the policy model load when first needed
     from policytui.editor.state import EditorState
+    from policytui.tui.screens.picker import ServerChoice
 
 ListingLoader = Callable[[], ServerListing]
 
@@ -100,6 +99,8 @@ class Startup(EditorBase):
             self._install(state)
 
     def _pick_server(self) -> None:
+        from policytui.tui.screens.picker import ServerPickerScreen
+
         def picked(name: str | None) -> None:
             if not name or self.loaders_for is None:
                 self.exit(0)
@@ -117,6 +118,8 @@ class Startup(EditorBase):
         self.push_screen(ServerPickerScreen(self.pick_from), picked)
 
     def _discovery_failed(self, exc: BaseException) -> None:
+        from policytui.tui.screens.dialogs import Choice, ChoiceScreen, tail_text
+
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         stderr = getattr(exc, "stderr_tail", "") or ""
         choices = [Choice("retry", "Retry", "r", "primary")]
@@ -174,6 +177,8 @@ class Startup(EditorBase):
         self.loaded.set()
 
     def _show_load_problems(self) -> None:
+        from policytui.tui.screens.dialogs import Choice, ChoiceScreen
+
         assert self.state is not None
         detail = Text("\n".join(visible(p) for p in self.state.load_problems[:30]))
         self.push_screen(
