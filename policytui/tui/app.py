@@ -154,9 +154,10 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands)
         self.main.query_one("#filter").display = False
         self.main.query_one("#banner").display = False
         self.main.query_one("#tools").display = False
-        # The first frame shows the header and the loading line; the panels follow it.
-        self.call_after_refresh(self._mount_panels)
+        # The first frame shows the header and the loading line; the panels follow it. The
+        # loader is released first, so its thread works while the panels are being mounted.
         self.call_after_refresh(self.first_frame.set)
+        self.call_after_refresh(self._mount_panels)
         self._paint_status()
         self._loading_timer = self.set_interval(0.1, self._tick_loading)
         if self.pick_from:
