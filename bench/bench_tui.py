@@ -1,6 +1,7 @@
 """How fast the policy editor paints, filters, toggles and saves, against a bare Textual app.
 
-Run: .venv/bin/python bench/bench_tui.py [--rounds N] [--tools N] [--no-process] [--profile]
+Run: .venv/bin/python bench/bench_tui.py [--rounds N] [--tools N] [--no-process | --process-only]
+     [--profile]
 
 Every number is a median over rounds, measured in this run next to a baseline:
 - in process (headless `App.run_test`, 100x30): a frame counts as painted when Textual hands the
@@ -689,6 +690,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5, help="rounds per measurement (median)")
     parser.add_argument("--tools", type=int, default=10_000, help="tools in the synthetic listing")
     parser.add_argument("--no-process", action="store_true", help="skip the tmux start-up measurement")
+    parser.add_argument("--process-only", action="store_true",
+                        help="only the tmux start-up measurement (the in-process rows are skipped)")
     parser.add_argument("--profile", action="store_true", help="print where the time goes at --tools")
     args = parser.parse_args()
     rounds = max(1, args.rounds)
@@ -702,11 +705,12 @@ def main() -> int:
         }
         print(f"policytui TUI bench: {rounds} rounds, terminal {SIZE[0]}x{SIZE[1]}, {os.cpu_count()} CPUs, "
               f"load average {os.getloadavg()[0]:.1f} at start")
-        print("base = a bare Textual App holding the same virtual ToolTable (rows prebuilt), "
-              "a header and a footer;")
-        print("wall = what the user waits, cpu = this process's CPU time for the same span")
-        print("\n" + HEADER)
-        for label, listing in sets.items():
+        if not args.process_only:
+            print("base = a bare Textual App holding the same virtual ToolTable (rows prebuilt), "
+                  "a header and a footer;")
+            print("wall = what the user waits, cpu = this process's CPU time for the same span")
+            print("\n" + HEADER)
+        for label, listing in ({} if args.process_only else sets).items():
             policy_path = folder / "policy.json"
             state = EditorState.open(listing, folder / "absent.json")
             big = label == big_label
