@@ -23,6 +23,15 @@ def test_servers() -> Path:
     return Path(os.environ.get("POLICYTUI_TEST_SERVERS", ROOT / ".test-servers"))
 
 
+@pytest.fixture(scope="session")
+def everything(test_servers: Path) -> Path:
+    """The real server-everything (npm), started over stdio by the tests that need it."""
+    path = test_servers / "everything" / "node_modules" / ".bin" / "mcp-server-everything"
+    if not path.exists():
+        pytest.skip(f"server-everything is not installed at {path} (run tests/servers/install.sh)")
+    return path
+
+
 def load_server_fixture(name: str) -> dict:
     """A real server's tool list as it was sent, from tests/fixtures/servers/NAME.json."""
     return json.loads((FIXTURES / "servers" / f"{name}.json").read_text(encoding="utf-8"))

@@ -85,14 +85,6 @@ def _stop(served: Served) -> int:
 
 
 @pytest.fixture(scope="module")
-def everything(test_servers: Path) -> Path:
-    path = test_servers / "everything" / "node_modules" / ".bin" / "mcp-server-everything"
-    if not path.exists():
-        pytest.skip(f"server-everything is not installed at {path} (run tests/servers/install.sh)")
-    return path
-
-
-@pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, everything: Path) -> Iterator[Served]:
     left = 86400 - time.time() % 86400
     if left < 30:  # exact counts must not straddle the UTC day boundary

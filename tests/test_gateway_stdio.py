@@ -30,14 +30,6 @@ pytestmark = pytest.mark.servers
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def everything(test_servers: Path) -> Path:
-    path = test_servers / "everything" / "node_modules" / ".bin" / "mcp-server-everything"
-    if not path.exists():
-        pytest.skip(f"server-everything is not installed at {path} (run tests/servers/install.sh)")
-    return path
-
-
 def _write_policy(path: Path, doc: dict[str, Any]) -> Path:
     path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
     return path

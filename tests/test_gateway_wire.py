@@ -18,8 +18,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 SERVER = r'''
 import json, os, sys, threading, time
 log = open(sys.argv[1], "ab", buffering=0)
@@ -281,15 +279,12 @@ async def test_a_dying_server_fails_pending_and_new_calls(tmp_path: Path) -> Non
 
 
 async def test_clients_that_probe_for_the_newest_protocol_fall_back_to_the_handshake(
-    tmp_path: Path, test_servers: Path
+    tmp_path: Path, everything: Path
 ) -> None:
     """The SDK's default client mode probes with server/discover, then uses initialize."""
     from mcp import Client, StdioServerParameters
     from mcp.client.stdio import stdio_client
 
-    everything = test_servers / "everything" / "node_modules" / ".bin" / "mcp-server-everything"
-    if not everything.exists():
-        pytest.skip(f"server-everything is not installed at {everything} (run tests/servers/install.sh)")
     policy = {"version": "1", "default": "allow", "hide": ["get-env"]}
     (tmp_path / "policy.json").write_text(json.dumps(policy), encoding="utf-8")
     params = StdioServerParameters(

@@ -8,8 +8,9 @@ Names load on first use (PEP 562): the TUI paints its first frame with only `tex
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from policytui.lazy import lazy_names
 
 if TYPE_CHECKING:
     from policytui.editor.arguments import ArgInfo, schema_args
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from policytui.editor.text import clip, one_line, visible
     from policytui.editor.values import EditError, make_condition, make_limit, parse_condition_value
 
-# name -> the submodule that defines it
+# name -> the submodule that defines it (see policytui.lazy)
 _HOMES = {
     "DECISIONS": "rows",
     "DRIFT_FLAGS": "rows",
@@ -62,14 +63,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_HOMES))
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)

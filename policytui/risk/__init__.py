@@ -10,8 +10,9 @@ loading the classifier.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from policytui.lazy import lazy_names
 
 if TYPE_CHECKING:
     from policytui.risk.categories import (
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     )
     from policytui.risk.classifier import ActionRisk, Classification, classify, classify_all
 
-# name -> the submodule that defines it
+# name -> the submodule that defines it (see policytui.lazy)
 _HOMES = {
     "CATEGORIES": "categories",
     "CATEGORY_RANK": "categories",
@@ -52,14 +53,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_HOMES))
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)
