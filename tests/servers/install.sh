@@ -38,5 +38,11 @@ pypi_server time mcp-server-time & pids+=($!)
 pypi_server sqlite-crash mcp-server-sqlite 'mcp>=2' & pids+=($!)
 failed=0
 for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+# Each further service the tests need (a system package, a server in its own environment) has
+# its own script in install.d/, run in name order with the same destination folder.
+for extra in "$(dirname "$0")"/install.d/*.sh; do
+  [ -e "$extra" ] || continue
+  POLICYTUI_TEST_SERVERS="$dest" bash "$extra" || failed=1
+done
 if [ "$failed" -ne 0 ]; then echo "installing a test server failed" >&2; exit 1; fi
 echo "test servers ready in $dest"
