@@ -50,6 +50,11 @@ def listing_document(listing: Any, classifications: dict[str, Any]) -> dict[str,
             item["severity"] = found.severity
             item["confidence"] = found.confidence
             item["evidence"] = list(found.evidence)
+            item["evidenceAgainst"] = list(found.against)
+            item["flags"] = list(found.flags)
+            # Each annotation hint: declared by the server or the spec's default, and whether
+            # the tool's own words contradict it.
+            item["annotationProvenance"] = {k: f.to_json() for k, f in found.hints.items()}
             if found.actions:
                 item["actionPath"] = found.action_path
                 item["actions"] = {name: action.to_json() for name, action in found.actions.items()}

@@ -167,11 +167,13 @@ class EditorState:
         from policytui.risk import classify_all
 
         overrides = self.overrides()
-        tools = list(self.tools_by_name.values())
+        everything = list(self.tools_by_name.values())
+        tools = everything
         if names is not None:
             wanted = set(names)
             tools = [t for t in tools if t.name in wanted]
-        self.classifications.update(classify_all(tools, overrides))
+        # The whole tool list goes along: the server's namespace words are found from it.
+        self.classifications.update(classify_all(tools, overrides, server_tools=everything))
 
     def _drift_baseline(self, policy: Policy | None, *, file_existed: bool) -> dict[str, Any]:
         """What the saved policy knew about the server, to flag new and changed tools."""

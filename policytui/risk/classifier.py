@@ -1,15 +1,23 @@
 """Classify one MCP tool: a risk category and severity, how sure we are, and why.
 
-Signals, strongest first:
-1. A user's override (kept in the policy under `x-policytui.overrides`).
-2. Annotations the server sent explicitly (`readOnlyHint`, `destructiveHint`); absent hints say
-   nothing, and a hint that disagrees with the other signals lowers the confidence.
-3. The verb in the tool name, in any naming style, after any server prefix (`github_`,
-   `kestra.`). For multi-action tools, the verb of every value of the action argument.
-4. The description's first sentence: its leading verb and the verbs offered as alternatives
+Signals:
+1. A user's override (kept in the policy under `x-policytui.overrides`) decides outright.
+2. The verb in the tool name, in any naming style, after any server namespace (`github_`,
+   `kestra.`, or a leading word that many of the server's tools share, such as `compute_`).
+   A name may put its verb last (`vm_delete`) and may use compound verbs (`createorupdate`).
+   For multi-action tools, the verb of every value of the action argument.
+3. The description's first sentence: its leading verb and the verbs offered as alternatives
    ("Create or update ...").
-5. The input schema: arguments that take shell commands, code or SQL (Execute); amounts of
-   money next to a money-moving verb (Financial); switches such as `overwrite` or `force`.
+4. The input schema: arguments that take shell commands, code or SQL (Execute); amounts of
+   money next to a money-moving verb (Financial); switches such as `overwrite` or `force`;
+   arguments that take a URL (open-world).
+5. Annotations the server declared (`readOnlyHint`, `destructiveHint`, `openWorldHint`). The
+   spec calls them untrusted hints, so they can make a tool riskier but never safer than its
+   words: a declared read-only tool whose name deletes, sends or pays is flagged suspicious.
+
+When signals disagree, the riskier reading wins, the confidence drops and the evidence says
+which signal lost (`against`). A tool is Read only on a clear sign of reading; a weak one alone
+(an ambiguous word, a verb guessed from deep in the description) leaves it Other.
 
 Everything here is general word lists and rules, never a list of known tool names.
 """
@@ -17,6 +25,7 @@ Everything here is general word lists and rules, never a list of known tool name
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -31,8 +40,10 @@ from policytui.risk.categories import (
     FINANCIAL,
     HIGH,
     LOW,
+    MEDIUM,
     OTHER,
     READ,
+    SEVERITY_RANK,
     WRITE,
     normalize_category,
     risk_key,
@@ -90,12 +101,47 @@ class ActionRisk:
                 "evidence": list(self.evidence)}
 
 
+# The annotation hints a server may declare, and the value the MCP spec assumes when it does not.
+SPEC_DEFAULTS: dict[str, bool] = {
+    "readOnlyHint": False,
+    "destructiveHint": True,
+    "idempotentHint": False,
+    "openWorldHint": True,
+}
+DECLARED = "declared"
+SPEC_DEFAULT = "spec default"
+
+# Flags a classification can carry, for people and for filters.
+SUSPICIOUS = "suspicious-annotation"  # declared read-only, but the words delete, send or pay
+OPEN_WORLD = "open-world"  # reaches arbitrary addresses or sends outward
+SECRETS = "exposes-secrets"  # what comes back can include secrets or the environment
+DISAGREE = "signals-disagree"  # the riskier of two readings was taken
+
+
+@dataclass(slots=True)
+class HintFact:
+    """One annotation hint and where its value came from: declared by the server, or the spec's
+    default when the server said nothing. `contradicted` says how the tool's words disagree."""
+
+    value: bool
+    source: str
+    contradicted: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"value": self.value, "source": self.source}
+        if self.contradicted:
+            out["contradicted"] = self.contradicted
+        return out
+
+
 @dataclass(slots=True)
 class Classification:
     """What a tool is, how bad a mistake with it can be, and the evidence for it.
 
-    `actions` is the per-action breakdown of a multi-action tool (empty otherwise) and
-    `action_path` the condition path of its action argument, e.g. "args.action".
+    `evidence` is what the category rests on; `against` lists the signals that pointed
+    elsewhere and lost. `hints` is the provenance of each annotation hint. `actions` is the
+    per-action breakdown of a multi-action tool (empty otherwise) and `action_path` the
+    condition path of its action argument, e.g. "args.action".
     """
 
     tool: str
@@ -106,14 +152,35 @@ class Classification:
     actions: dict[str, ActionRisk] = field(default_factory=dict)
     action_path: str | None = None
     overridden: bool = False
+    against: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    hints: dict[str, HintFact] = field(default_factory=dict)
 
     @property
     def is_multi_action(self) -> bool:
         return bool(self.actions) and self.action_path is not None
 
+    @property
+    def suspicious(self) -> bool:
+        return SUSPICIOUS in self.flags
+
+    @property
+    def open_world(self) -> bool:
+        return OPEN_WORLD in self.flags
+
     def actions_in(self, *categories: str) -> list[str]:
         """The actions whose category is one of `categories`, in the server's order."""
         return [a for a, r in self.actions.items() if r.category in categories]
+
+    def provenance_lines(self) -> list[str]:
+        """One line per annotation hint: its value, where it came from, any contradiction."""
+        lines = []
+        for key, fact in self.hints.items():
+            line = f"{key}={str(fact.value).lower()} ({fact.source})"
+            if fact.contradicted:
+                line += f": contradicted, {fact.contradicted}"
+            lines.append(line)
+        return lines
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -122,6 +189,9 @@ class Classification:
             "severity": self.severity,
             "confidence": self.confidence,
             "evidence": list(self.evidence),
+            "against": list(self.against),
+            "flags": list(self.flags),
+            "annotations": {k: f.to_json() for k, f in self.hints.items()},
             "actions": {a: r.to_json() for a, r in self.actions.items()},
             "action_path": self.action_path,
             "overridden": self.overridden,
@@ -131,12 +201,39 @@ class Classification:
 # ----- verbs in names ----------------------------------------------------------------------
 
 
+@lru_cache(maxsize=8192)
+def _split_compound(word: str) -> tuple[str, ...]:
+    """A run-together pair of verbs ("createorupdate", "getandset") as its parts, else the
+    word itself. Servers write compound verbs as one word; each part is a verb to weigh."""
+    for joint in ("or", "and"):
+        at = word.find(joint, 2)
+        while 0 < at < len(word) - len(joint) - 1:
+            head, tail = word[:at], word[at + len(joint):]
+            if head in v.VERBS and tail in v.VERBS:
+                return (head, joint, tail)
+            at = word.find(joint, at + 1)
+    return (word,)
+
+
+def _expand(words: list[str]) -> list[str]:
+    verbs = v.VERBS
+    if all(len(w) < 7 or w in verbs for w in words):
+        return words
+    out: list[str] = []
+    for word in words:
+        if len(word) < 7 or word in verbs:
+            out.append(word)
+        else:
+            out.extend(_split_compound(word))
+    return out
+
+
 class _NameVerbs:
     """What the words of a name say. A plain slotted class: one is made per tool, so it stays
     cheap to build."""
 
     __slots__ = ("words", "verb", "kind", "ambiguous", "alternatives", "prefix", "launched",
-                 "forced")
+                 "forced", "namespace", "last", "last_kind")
 
     def __init__(self, words: list[str]) -> None:
         self.words = words
@@ -147,16 +244,25 @@ class _NameVerbs:
         self.prefix: list[str] = []
         self.launched: str | None = None  # "start" in "start_search"
         self.forced = False
+        self.namespace: str | None = None  # a leading word the server uses as a namespace
+        self.last: str | None = None  # a verb ending the name that disagrees with `verb`
+        self.last_kind: str | None = None
 
 
-def _name_verbs(text: str) -> _NameVerbs:
-    """The governing verb of a name such as `github_create_or_update_file` or `listIssues`."""
-    words = name_words(text)
+def _name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> _NameVerbs:
+    """The governing verb of a name such as `github_create_or_update_file`, `listIssues` or
+    `compute_vm_delete`, and a disagreeing verb at its end, if any."""
+    words = _expand(name_words(text))
     found = _NameVerbs(words)
     verbs = v.VERBS
+    start = 0
+    if namespaces and len(words) > 1 and words[0] in namespaces:
+        found.namespace = words[0]
+        start = 1
     first_ambiguous = -1
     index = -1
-    for i, word in enumerate(words):
+    for i in range(start, len(words)):
+        word = words[i]
         if word in verbs:
             if word not in v.AMBIGUOUS:
                 index = i
@@ -176,12 +282,48 @@ def _name_verbs(text: str) -> _NameVerbs:
         index += 1
         verb = words[index]
     found.verb = verb
-    found.kind = verbs[verb]
+    kind = found.kind = verbs[verb]
     found.prefix = words[:index] if index and not found.launched else []
+    named = {verb}
     for i in range(index + 1, len(words) - 1):
         if words[i] in _CONNECTORS and words[i + 1] in verbs:
             found.alternatives.append((words[i + 1], verbs[words[i + 1]]))
+            named.add(words[i + 1])
+    # The verb may stand last ("vm_delete"); then the first verb may be a namespace word
+    # ("compute_vm_delete") or the last a noun ("get_job_run"). The caller decides which.
+    last = words[-1]
+    if index < len(words) - 1 and last not in named and last not in v.AMBIGUOUS:
+        last_kind = verbs.get(last)
+        if last_kind is not None and _KIND_RISK[last_kind][0] != _KIND_RISK[kind][0]:
+            found.last, found.last_kind = last, last_kind
     return found
+
+
+def server_namespaces(names: Iterable[str]) -> frozenset[str]:
+    """Leading words a server uses as namespaces though they are also verbs (`compute_`,
+    `monitor_`, `search_`): shared by several tools whose names go on to say different kinds
+    of things (`compute_vm_delete`, `compute_vm_create`, `compute_vm_list`). A verb-first
+    server's `get_` is followed by nouns and is no namespace."""
+    verbs = v.VERBS
+    shared: Counter[str] = Counter()
+    later: dict[str, set[str]] = {}
+    with_verb: Counter[str] = Counter()
+    for name in names:
+        if type(name) is not str:
+            continue
+        words = _expand(name_words(name))
+        if len(words) < 2 or words[0] not in verbs:
+            continue
+        head = words[0]
+        shared[head] += 1
+        kinds = {verbs[w] for w in words[1:] if w in verbs and w not in v.AMBIGUOUS}
+        if kinds:
+            with_verb[head] += 1
+            later.setdefault(head, set()).update(kinds)
+    return frozenset(
+        head for head, count in shared.items()
+        if count >= 3 and with_verb[head] * 2 >= count and len(later.get(head, ())) >= 2
+    )
 
 
 # ----- verbs in descriptions ---------------------------------------------------------------
@@ -285,15 +427,20 @@ def _money_context(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts
 
 
 class _Verdict:
-    __slots__ = ("category", "severity", "confidence", "evidence", "kind")
+    __slots__ = ("category", "severity", "confidence", "evidence", "kind", "against", "flags",
+                 "outward")
 
     def __init__(self, category: str, severity: str, confidence: float, evidence: list[str],
-                 kind: str | None = None) -> None:
+                 kind: str | None = None, against: list[str] | None = None) -> None:
         self.category = category
         self.severity = severity
         self.confidence = confidence
         self.evidence = evidence
         self.kind = kind
+        self.against = against if against is not None else []
+        self.flags: list[str] = []
+        self.outward = False  # the words send something outward
+
 
 
 def _quote(text: str) -> str:
@@ -329,58 +476,104 @@ def _financial(kind: str | None, verb: str | None, words: list[str], money: bool
     return False
 
 
+def _name_reading(name: _NameVerbs, desc: _DescriptionVerbs, evidence: list[str],
+                  against: list[str]) -> tuple[str, int, bool]:
+    """(kind, confidence in hundredths, a clear sign?) from the name, with a disagreement
+    inside the name (first verb vs last verb) settled by the description or, failing that,
+    toward the riskier verb."""
+    texts = _KIND_TEXT
+    kind = name.kind
+    verb = name.verb
+    assert kind is not None and verb is not None
+    if name.launched:
+        evidence.append(f"name verb '{name.launched}' starts a '{verb}', which {texts[kind]}")
+    elif name.namespace:
+        evidence.append(f"name verb '{verb}' {texts[kind]} (leading '{name.namespace}' is a "
+                        "namespace many of the server's tools share)")
+    elif name.prefix:
+        evidence.append(f"name verb '{verb}' (after prefix '{'_'.join(name.prefix)}') "
+                        f"{texts[kind]}")
+    else:
+        evidence.append(f"name verb '{verb}' {texts[kind]}")
+    confidence = 65 if name.ambiguous else 75
+    clear = not name.ambiguous
+    if name.last is not None and name.last_kind is not None:
+        last, last_kind = name.last, name.last_kind
+        said = _KIND_RISK[desc.kind][0] if desc.kind is not None else None
+        if said == _KIND_RISK[last_kind][0]:
+            evidence.append(f"name ends with the verb '{last}', which {texts[last_kind]}, and "
+                            "the description agrees")
+            against.append(f"leading '{verb}' ({texts[kind]}) read as a namespace")
+            kind, clear = last_kind, True
+        elif said == _KIND_RISK[kind][0]:
+            against.append(f"last word '{last}' ({texts[last_kind]}) read as a noun: the "
+                           f"description agrees with '{verb}'")
+        else:
+            riskier = last_kind if _KIND_ORDER[last_kind] > _KIND_ORDER[kind] else kind
+            loser, lost = (verb, kind) if riskier == last_kind else (last, last_kind)
+            evidence.append(f"name verbs '{verb}' and '{last}' disagree: the riskier reading "
+                            "wins")
+            against.append(f"'{loser}' alone would say it {texts[lost]}")
+            kind, confidence, clear = riskier, 50, riskier != v.READ
+    for alt, other in name.alternatives:
+        evidence.append(f"name also says '{alt}', which {texts[other]}")
+        if _KIND_ORDER[other] > _KIND_ORDER[kind]:
+            kind = other
+    return kind, confidence, clear
+
+
 def _single(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts) -> _Verdict:
     """Classify a tool that does one thing, from its name, description and schema."""
     evidence: list[str] = []
+    against: list[str] = []
     order = _KIND_ORDER
     texts = _KIND_TEXT
-    kind: str | None = None  # the worst kind seen so far
+    kind: str | None = None  # the riskiest reading so far
     confidence = 20  # hundredths, so sums stay exact
-    name_kind = name.kind
-    if name_kind is not None and name.verb is not None:
-        kind = name_kind
-        if name.launched:
-            evidence.append(f"name verb '{name.launched}' starts a '{name.verb}', "
-                            f"which {texts[name_kind]}")
-        elif name.prefix:
-            evidence.append(f"name verb '{name.verb}' (after prefix '{'_'.join(name.prefix)}') "
-                            f"{texts[name_kind]}")
-        else:
-            evidence.append(f"name verb '{name.verb}' {texts[name_kind]}")
-        for verb, other in name.alternatives:
-            evidence.append(f"name also says '{verb}', which {texts[other]}")
-            if order[other] > order[kind]:
-                kind = other
-        confidence = 65 if name.ambiguous else 75
-        desc_kind = desc.kind
+    clear = False  # a clear sign (not only a weak one) for the reading
+    disagree = False
+    desc_kind = desc.kind
+    if name.kind is not None and name.verb is not None:
+        kind, confidence, clear = _name_reading(name, desc, evidence, against)
+        disagree = confidence == 50
         if desc_kind is not None:
-            if name_kind != v.READ and order[desc_kind] > order[kind]:
-                # Only a writer's description can raise the stakes; a reader's names things.
-                kind = desc_kind
-                evidence.append(f"description starts with '{desc.lead}', which "
-                                f"{texts[desc_kind]}")
-            elif _KIND_RISK[desc_kind][0] == _KIND_RISK[name_kind][0]:
+            how = "description says" if desc.indirect else "description starts with"
+            if _KIND_RISK[desc_kind][0] == _KIND_RISK[kind][0]:
+                if order[desc_kind] > order[kind]:
+                    kind = desc_kind  # same category, graver ("update" named, "delete" said)
                 confidence += 10
-                evidence.append(f"description starts with '{desc.lead}', which agrees")
+                clear = clear or not desc.indirect
+                evidence.append(f"{how} '{desc.lead}', which agrees")
+            elif order[desc_kind] > order[kind]:
+                # The description is riskier than the name: it wins ("compute_vm" + "Delete").
+                against.append(f"the name alone would say it {texts[kind]}")
+                evidence.append(f"{how} '{desc.lead}', which {texts[desc_kind]}: the riskier "
+                                "reading wins over the name")
+                kind, confidence, clear, disagree = desc_kind, 50, True, True
             else:
                 confidence -= 10
-                evidence.append(f"description starts with '{desc.lead}', which "
-                                f"{texts[desc_kind]} (the name wins)")
-        if name_kind != v.READ:
-            for verb, other in desc.alternatives:
-                if order[other] > order[kind]:
-                    kind = other
-                    evidence.append(f"description also offers '{verb}', which {texts[other]}")
-    elif desc.kind is not None:
-        kind = desc.kind
+                against.append(f"{how} '{desc.lead}', which {texts[desc_kind]}; the name's "
+                               "riskier reading wins")
+                disagree = True
+    elif desc_kind is not None:
+        kind = desc_kind
         how = "description says" if desc.indirect else "description starts with"
         evidence.append(f"{how} '{desc.lead}', which {texts[kind]}")
         confidence = 45 if desc.indirect else 55
+        clear = not desc.indirect
+    if kind is not None and kind != v.READ:
         for verb, other in desc.alternatives:
-            evidence.append(f"description also offers '{verb}', which {texts[other]}")
             if order[other] > order[kind]:
                 kind = other
-    if kind is not None:
+                evidence.append(f"description also offers '{verb}', which {texts[other]}")
+    if kind == v.READ and not clear:
+        # One weak sign (an ambiguous word, a verb found deep in the description) is not
+        # enough to let a tool through as a reader.
+        against.append("reads, but only on a weak sign: not enough to call it Read")
+        evidence.append("only a weak sign of reading, so not Read")
+        kind = None
+        category, severity = OTHER, LOW
+    elif kind is not None:
         category, severity = _KIND_RISK[kind]
     else:
         category, severity = OTHER, LOW
@@ -403,6 +596,8 @@ def _single(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts) -> _V
             facts.code_arguments[0][0], "SQL")
         evidence.append(f"argument {_quote(arg)} takes {what}" if shell else
                         f"argument {_quote(arg)} takes code ({what})")
+        if category == READ:
+            against.append("the name and description alone would say it reads")
         category, severity = EXECUTE, CRITICAL if shell else HIGH
         confidence = max(confidence, 80)
     elif category == EXECUTE and _TERMINAL_TEXT.search(desc.sentence):
@@ -417,7 +612,46 @@ def _single(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts) -> _V
         elif name.forced:
             evidence.append("name says 'force'")
             category, severity = DESTRUCTIVE, CRITICAL
-    return _Verdict(category, severity, min(confidence, 95) / 100, evidence, kind)
+    verdict = _Verdict(category, severity, min(confidence, 95) / 100, evidence, kind, against)
+    if disagree:
+        verdict.flags.append(DISAGREE)
+    _exposure(verdict, name, desc, facts)
+    return verdict
+
+
+_SECRET_TEXT = re.compile(
+    r"\b(?:secrets?|credentials?|passwords?|api[ _-]?keys?|access[ _-]?tokens?|private[ _-]?keys?"
+    r"|environment variables?|env vars?)\b", re.I)
+
+
+def _exposure(verdict: _Verdict, name: _NameVerbs, desc: _DescriptionVerbs,
+              facts: SchemaFacts) -> None:
+    """What a call can expose or reach, beyond what it changes: secrets (severity at least
+    High) and the open world (arbitrary URLs, messages sent outward)."""
+    secret = next((w for w in name.words if w in v.SECRET_WORDS), None)
+    if secret is not None:
+        verdict.evidence.append(f"name word '{secret}': a call can expose secrets")
+    elif _SECRET_TEXT.search(desc.sentence):
+        secret = "description"
+        verdict.evidence.append("description mentions secrets, credentials or the environment: "
+                                "a call can expose them")
+    if secret is not None:
+        verdict.flags.append(SECRETS)
+        if SEVERITY_RANK[verdict.severity] < SEVERITY_RANK[HIGH]:
+            verdict.severity = HIGH
+    outward = name.verb if name.verb in v.OUTWARD_VERBS else (
+        desc.lead if desc.lead in v.OUTWARD_VERBS else None)
+    if outward is not None and verdict.category != READ:
+        verdict.outward = True
+        verdict.flags.append(OPEN_WORLD)
+        verdict.evidence.append(f"verb '{outward}' sends something outward (open-world)")
+    elif facts.url_arguments:
+        verdict.flags.append(OPEN_WORLD)
+        verdict.evidence.append(f"argument {_quote(facts.url_arguments[0])} takes an address "
+                                "anywhere on the network (open-world)")
+        if verdict.category == READ and verdict.severity == LOW:
+            verdict.severity = MEDIUM
+
 
 
 def _action_risk(value: str, money: bool, facts: SchemaFacts) -> ActionRisk:
@@ -494,61 +728,107 @@ def _flag(annotations: Mapping[str, Any], key: str) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
+def _hint_facts(annotations: Mapping[str, Any]) -> dict[str, HintFact]:
+    """Each hint's value and whether the server declared it or the spec's default stands."""
+    facts: dict[str, HintFact] = {}
+    for key, default in SPEC_DEFAULTS.items():
+        value = _flag(annotations, key) if annotations else None
+        facts[key] = HintFact(default, SPEC_DEFAULT) if value is None else HintFact(value,
+                                                                                    DECLARED)
+    return facts
+
+
 def _apply_annotations(verdict: _Verdict, actions: dict[str, ActionRisk],
-                       annotations: Mapping[str, Any]) -> None:
-    """Explicit hints outrank words; disagreement is recorded and lowers the confidence."""
-    read_only = _flag(annotations, "readOnlyHint")
-    destructive = _flag(annotations, "destructiveHint")
-    if read_only is None and destructive is None:
-        return
+                       hints: dict[str, HintFact]) -> None:
+    """Declared hints can make a tool riskier, never safer than its words: the spec calls them
+    untrusted. Every disagreement is recorded on the hint and lowers the confidence."""
+    read_only = hints["readOnlyHint"]
+    destructive = hints["destructiveHint"]
+    open_world = hints["openWorldHint"]
     words_said = verdict.category
-    if read_only is True:
-        verdict.evidence.insert(0, "annotation readOnlyHint=true")
-        verdict.category, verdict.severity = READ, LOW
-        for risk in actions.values():
-            if risk.category != READ:
-                risk.evidence.append("annotation readOnlyHint=true covers every action")
-                risk.category, risk.severity = READ, LOW
-    elif destructive is True:
-        verdict.evidence.insert(0, "annotation destructiveHint=true")
-        if verdict.category == FINANCIAL:
-            pass  # moving money is at least as bad; keep it
-        elif verdict.category != DESTRUCTIVE:
-            verdict.category, verdict.severity = DESTRUCTIVE, CRITICAL
-    elif destructive is False or read_only is False:
-        said = []
-        if read_only is False:
-            said.append("readOnlyHint=false")
-        if destructive is False:
-            said.append("destructiveHint=false")
-        verdict.evidence.insert(0, "annotation " + ", ".join(said))
-        if destructive is False and verdict.category == DESTRUCTIVE:
+    said = f"the name and description say {words_said}"
+    disagreed = False
+    if open_world.source == DECLARED:
+        if open_world.value and OPEN_WORLD not in verdict.flags:
+            verdict.flags.append(OPEN_WORLD)
+            verdict.evidence.append("annotation openWorldHint=true: reaches outside systems")
+        elif not open_world.value and OPEN_WORLD in verdict.flags:
+            open_world.contradicted = "the words or arguments reach outside systems"
+    if read_only.source == DECLARED and read_only.value:
+        risky_actions = [a for a, r in actions.items() if r.category != READ]
+        if words_said in (READ, OTHER) and not risky_actions:
+            verdict.evidence.insert(0, "annotation readOnlyHint=true (declared)")
+            verdict.category = READ
+            if verdict.severity not in (LOW, MEDIUM, HIGH):
+                verdict.severity = LOW
+            verdict.confidence = 0.95 if words_said == READ else 0.85
+            return
+        what = (f"the action {_quote(risky_actions[0])} says {actions[risky_actions[0]].category}"
+                if risky_actions and words_said in (READ, OTHER) else said)
+        read_only.contradicted = what
+        grave = verdict.category in (DESTRUCTIVE, FINANCIAL, EXECUTE) or verdict.outward or any(
+            actions[a].category in (DESTRUCTIVE, FINANCIAL, EXECUTE) for a in risky_actions)
+        if grave:
+            verdict.flags.append(SUSPICIOUS)
+            verdict.evidence.insert(0, f"declared readOnlyHint=true is suspicious: {what}; the "
+                                       "riskier reading wins")
+        else:
+            verdict.evidence.insert(0, f"declared readOnlyHint=true disagrees: {what}; the "
+                                       "riskier reading wins")
+        verdict.against.insert(0, "annotation readOnlyHint=true (declared) would say Read")
+        if verdict.category in (READ, OTHER):  # only the actions disagree
+            worst = max(actions.values(), key=lambda r: risk_key(r.category, r.severity))
+            verdict.category, verdict.severity = worst.category, worst.severity
+        verdict.confidence = min(verdict.confidence, 0.5)
+        return
+    if read_only.source == DECLARED and not read_only.value:
+        verdict.evidence.insert(0, "annotation readOnlyHint=false (declared)")
+        if verdict.category in (READ, OTHER):
+            if verdict.category == READ:
+                read_only.contradicted = said
+                verdict.against.append(f"{said}, but the server says it is not read-only")
+                disagreed = True
             verdict.category, verdict.severity = WRITE, DEFAULT_SEVERITY[WRITE]
-        if read_only is False and verdict.category in (READ, OTHER):
-            verdict.category, verdict.severity = WRITE, DEFAULT_SEVERITY[WRITE]
-        if destructive is False:
-            for risk in actions.values():
-                if risk.category == DESTRUCTIVE:
-                    risk.evidence.append("annotation destructiveHint=false: only additive")
-                    risk.category, risk.severity = WRITE, DEFAULT_SEVERITY[WRITE]
-    if verdict.category == words_said:
+    if destructive.source == DECLARED:
+        if destructive.value:
+            verdict.evidence.insert(0, "annotation destructiveHint=true (declared)")
+            if verdict.category not in (DESTRUCTIVE, FINANCIAL):
+                if verdict.category != OTHER:
+                    verdict.against.append(f"{said}, but the server says it can destroy")
+                    disagreed = True
+                verdict.category, verdict.severity = DESTRUCTIVE, CRITICAL
+        else:
+            verdict.evidence.insert(0, "annotation destructiveHint=false (declared)")
+            removing = [a for a, r in actions.items() if r.category == DESTRUCTIVE]
+            if verdict.category == DESTRUCTIVE or removing:
+                destructive.contradicted = (
+                    said if verdict.category == DESTRUCTIVE
+                    else f"the action {_quote(removing[0])} is Destructive")
+                verdict.against.append("annotation destructiveHint=false (declared) would say "
+                                       "it only adds; the riskier reading wins")
+                disagreed = True
+    if read_only.source != DECLARED and destructive.source != DECLARED:
+        return
+    if disagreed:
+        verdict.confidence = min(verdict.confidence, 0.6)
+        if DISAGREE not in verdict.flags:
+            verdict.flags.append(DISAGREE)
+    elif verdict.category == words_said:
         verdict.confidence = 0.95
     elif words_said == OTHER:
         verdict.confidence = 0.85  # the words said nothing; the hint is all we have
-    else:
-        verdict.evidence.append(f"the name and description alone suggest {words_said}")
-        verdict.confidence = 0.7
 
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def classify(tool: ToolInfo, override: str | None = None, *,
-             use_annotations: bool = True) -> Classification:
+def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bool = True,
+             namespaces: frozenset[str] = frozenset()) -> Classification:
     """Classify one tool. Never raises on odd tool data; an unknown override is ignored (and
     said so in the evidence). `use_annotations=False` classifies from words and schema alone
-    (used to measure the classifier against servers' own annotations)."""
+    (used to measure the classifier against servers' own annotations). `namespaces` are the
+    server's namespace words (see `server_namespaces`; `classify_all` finds them)."""
     # Not only ToolInfo reaches here: these may hold anything and are checked before use.
     schema: Any
     annotations: Any
@@ -566,6 +846,8 @@ def classify(tool: ToolInfo, override: str | None = None, *,
         desc_text = _text(desc_text)
     if type(annotations) is not dict and not isinstance(annotations, Mapping):
         annotations = {}
+    if not use_annotations:
+        annotations = {}
 
     facts = inspect_schema(schema)
     actions: dict[str, ActionRisk] = {}
@@ -575,20 +857,19 @@ def classify(tool: ToolInfo, override: str | None = None, *,
         if facts.money_arguments:
             money = True
         elif any(map(_may_move_money, facts.action.values)):
-            money = _money_context(_name_verbs(name_text), _description_verbs(desc_text, False),
-                                   facts)
+            money = _money_context(_name_verbs(name_text, namespaces),
+                                   _description_verbs(desc_text, False), facts)
         else:
             money = False
         verdict, actions = _multi(facts.action, money, facts)
         action_path = facts.action.path
     else:
-        name = _name_verbs(name_text)
-        # A reader's name is never raised by its description: skip looking for alternatives.
+        name = _name_verbs(name_text, namespaces)
         # Only a name without a verb needs the slower search for a verb deeper in the text.
-        desc = _description_verbs(desc_text, name.kind != v.READ, name.kind is None)
+        desc = _description_verbs(desc_text, True, name.kind is None)
         verdict = _single(name, desc, facts)
-    if use_annotations and annotations:
-        _apply_annotations(verdict, actions, annotations)
+    hints = _hint_facts(annotations)
+    _apply_annotations(verdict, actions, hints)
 
     overridden = False
     if override is not None:
@@ -606,17 +887,24 @@ def classify(tool: ToolInfo, override: str | None = None, *,
             overridden = True
     # Positional: measurably cheaper than keywords when classifying thousands of tools.
     return Classification(name_text, verdict.category, verdict.severity, verdict.confidence,
-                          verdict.evidence, actions, action_path, overridden)
+                          verdict.evidence, actions, action_path, overridden, verdict.against,
+                          verdict.flags, hints)
 
 
 def classify_all(tools: Iterable[ToolInfo], overrides: Mapping[str, Any] | None = None,
-                 *, use_annotations: bool = True) -> dict[str, Classification]:
-    """Classify every tool, applying `overrides` ({tool name: category}) where given."""
+                 *, use_annotations: bool = True,
+                 server_tools: Iterable[ToolInfo] | None = None) -> dict[str, Classification]:
+    """Classify every tool, applying `overrides` ({tool name: category}) where given. The
+    server's namespace words are found from `server_tools` (all of the server's tools, when
+    only some are classified) or else from `tools`."""
+    tools = list(tools)
     overrides = overrides if isinstance(overrides, Mapping) else {}
+    context = tools if server_tools is None else list(server_tools)
+    namespaces = server_namespaces(getattr(t, "name", "") for t in context)
     out: dict[str, Classification] = {}
     for tool in tools:
         name = _text(getattr(tool, "name", ""))
         override = overrides.get(name)
         out[name] = classify(tool, override if isinstance(override, str) else None,
-                             use_annotations=use_annotations)
+                             use_annotations=use_annotations, namespaces=namespaces)
     return out

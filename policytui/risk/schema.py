@@ -19,6 +19,7 @@ from policytui.risk.vocabulary import (
     MONEY_ARGUMENTS,
     SHELL_ARGUMENTS,
     SQL_ARGUMENTS,
+    URL_ARGUMENTS,
 )
 
 MAX_PROPERTIES = 200
@@ -69,6 +70,8 @@ class SchemaFacts(NamedTuple):
     code_arguments: tuple[tuple[str, str], ...]
     money_arguments: tuple[str, ...]
     force_arguments: tuple[str, ...]
+    # Free-text arguments that take a network address: the tool reaches wherever it is told.
+    url_arguments: tuple[str, ...] = ()
 
 
 _EMPTY = SchemaFacts(None, (), (), ())
@@ -161,7 +164,7 @@ def _union_action(schema: dict[str, Any]) -> ActionArgument | None:
 
 
 # Bit flags for what an argument's name alone says; computed once per distinct name.
-_ACTION, _FORCE, _MONEY, _SHELL, _SQL, _QUERYISH = 1, 2, 4, 8, 16, 32
+_ACTION, _FORCE, _MONEY, _SHELL, _SQL, _QUERYISH, _URL = 1, 2, 4, 8, 16, 32, 256
 _SHELL_OR_SQL = _SHELL | _SQL
 
 
@@ -181,6 +184,8 @@ def _traits_of(name: str) -> int:
         traits |= _SQL
     if _QUERY_NAME.search(key):
         traits |= _QUERYISH
+    if key in URL_ARGUMENTS or key.endswith("url"):
+        traits |= _URL
     return traits
 
 
@@ -201,7 +206,7 @@ def _property_flags(name: str, description: str) -> int:
     return flags
 
 
-_INTERESTING = _ACTION | _FORCE | _MONEY | _SHELL | _SQL | _DESC_SHELL | _DESC_SQL
+_INTERESTING = _ACTION | _FORCE | _MONEY | _SHELL | _SQL | _DESC_SHELL | _DESC_SQL | _URL
 
 
 def _is_textual(prop: dict[str, Any]) -> bool:
@@ -228,6 +233,7 @@ def inspect_schema(schema: Any) -> SchemaFacts:
     code: list[tuple[str, str]] = []
     money: list[str] = []
     force: list[str] = []
+    urls: list[str] = []
     if isinstance(props, dict):
         items = props.items() if len(props) <= MAX_PROPERTIES else islice(props.items(),
                                                                            MAX_PROPERTIES)
@@ -256,6 +262,8 @@ def inspect_schema(schema: Any) -> SchemaFacts:
                 force.append(name)
             if flags & _MONEY:
                 money.append(name)
+            if flags & _URL and "enum" not in prop and "const" not in prop:
+                urls.append(name)
             if flags & (_SHELL | _DESC_SHELL) and _is_textual(prop):
                 code.append((name, "shell"))
             elif flags & (_SQL | _DESC_SQL) and _is_textual(prop):
@@ -269,6 +277,6 @@ def inspect_schema(schema: Any) -> SchemaFacts:
         code = [c for c in code if c[0] != action.name]
         money = [m for m in money if m != action.name]
         force = [f for f in force if f != action.name]
-    if not (code or money or force or action):
+    if not (code or money or force or action or urls):
         return _EMPTY
-    return SchemaFacts(action, tuple(code), tuple(money), tuple(force))
+    return SchemaFacts(action, tuple(code), tuple(money), tuple(force), tuple(urls))

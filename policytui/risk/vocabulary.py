@@ -56,12 +56,13 @@ VERBS: dict[str, str] = _table(
     modify="""
         update edit modify patch set change move rename replace upsert apply configure
         reconfigure reorder restore migrate upgrade downgrade merge rebase squash cancel revert
-        rollback undo reassign resize scale shutdown mv chmod chown transfer detach
+        rollback undo reassign resize scale shutdown mv chmod chown transfer detach unassign
+        disassociate createorupdate addorupdate
         """,
     remove="""
         delete del remove rm drop destroy purge erase wipe truncate clear reset kill terminate
         abort revoke uninstall unlink overwrite rewrite evict flush prune clean cleanup shred
-        expunge nuke ban discard rmdir unset
+        expunge nuke ban discard rmdir unset unregister deregister deprovision decommission
         """,
     execute="""
         execute exec run eval evaluate invoke call launch start trigger spawn dispatch backfill
@@ -145,4 +146,23 @@ LEAD_IN_WORDS: frozenset[str] = frozenset(
     this the a an mcp tool will can lets let you allows allow to is used helps help that which
     for use it user users agent agents be please simply
     """.split()
+)
+
+# Words that, in a name or the first sentence of a description, point at secrets: a read of
+# them is High severity, because what comes back can be used against the system.
+SECRET_WORDS: frozenset[str] = frozenset(
+    """
+    secret secrets credential credentials password passwords passwd apikey apikeys env dotenv
+    environ privatekey privatekeys keychain keystore vault
+    """.split()
+)
+
+# Verbs that carry something outside the system the tool lives in (open-world).
+OUTWARD_VERBS: frozenset[str] = frozenset(
+    "send email notify publish post tweet reply broadcast invite share message sms".split()
+)
+
+# Argument names (normalised) that take an address anywhere on the network.
+URL_ARGUMENTS: frozenset[str] = frozenset(
+    "url urls uri endpoint href webhook webhookurl targeturl baseurl link callbackurl".split()
 )
