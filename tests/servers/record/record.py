@@ -60,7 +60,7 @@ class Session:
         full_env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
         full_env.update(env)
         self.proc = subprocess.Popen(
-            ["bash", "-c", f"exec {argv}"],
+            ["bash", "-c", argv],
             cwd=cwd,
             env=full_env,
             stdin=subprocess.PIPE,
