@@ -50,11 +50,15 @@ def test_a_read_name_with_a_riskier_description_takes_the_riskier_reading():
     assert any("the name alone would say it reads" in line for line in c.against)
 
 
-def test_a_noun_that_is_also_a_verb_stays_a_noun_when_the_description_agrees():
+def test_two_verbs_in_a_name_take_the_riskier_unless_the_description_sides_with_it():
+    # "compute_vm_delete": the description agrees with the last verb, which wins.
+    c = classify(tool("compute_vm_restart", "Restart a virtual machine."))
+    assert c.category == "Execute"
+    # When the description agrees with the safer verb, the riskier still wins: a name that
+    # says "run" may run something, and a reader wrongly called Execute only asks for approval.
     c = classify(tool("get_job_run", "Get the details of one job run."))
-    assert c.category == "Read"
-    assert any("'run'" in line and "noun" in line for line in c.against)
-    # Without a description the two verbs of the name disagree: the riskier wins.
+    assert c.category == "Execute"
+    assert any("disagree" in line for line in c.evidence)
     assert classify(tool("get_job_run")).category == "Execute"
 
 

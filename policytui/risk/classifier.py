@@ -84,7 +84,7 @@ _KIND_TEXT: dict[str, str] = {
 _CONNECTORS = frozenset(("or", "and"))
 _TERMINAL_TEXT = re.compile(r"\b(?:terminal|shell|repl|command line|console|bash)\b", re.I)
 _LEAD_WINDOW = 80
-_NEVER_MONEY = frozenset((v.READ, v.REMOVE))  # reading or deleting never moves money
+_LENIENT = False
 _INDIRECT = frozenset(("to", "helps", "help", "can", "will", "lets"))
 
 
@@ -228,12 +228,25 @@ def _expand(words: list[str]) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=8192)
+def _agent_verb(word: str) -> str | None:
+    """The verb behind an agent noun ending a name ("reader" -> read, "updater" -> update,
+    "runner" -> run, "creator" -> create), or None."""
+    if len(word) < 5 or word[-2:] not in ("er", "or") or word in v.VERBS:
+        return None
+    stem = word[:-2]
+    for candidate in (stem, word[:-1], stem + "e", stem[:-1] if stem[-1:] == stem[-2:-1] else ""):
+        if candidate in v.VERBS and candidate not in v.AMBIGUOUS:
+            return candidate
+    return None
+
+
 class _NameVerbs:
     """What the words of a name say. A plain slotted class: one is made per tool, so it stays
     cheap to build."""
 
     __slots__ = ("words", "verb", "kind", "ambiguous", "alternatives", "prefix", "launched",
-                 "forced", "namespace", "last", "last_kind")
+                 "forced", "namespace", "last", "last_kind", "agent")
 
     def __init__(self, words: list[str]) -> None:
         self.words = words
@@ -247,14 +260,24 @@ class _NameVerbs:
         self.namespace: str | None = None  # a leading word the server uses as a namespace
         self.last: str | None = None  # a verb ending the name that disagrees with `verb`
         self.last_kind: str | None = None
+        self.agent: str | None = None  # "reader" ending "services_reader"
 
 
 def _name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> _NameVerbs:
     """The governing verb of a name such as `github_create_or_update_file`, `listIssues` or
     `compute_vm_delete`, and a disagreeing verb at its end, if any."""
     words = _expand(name_words(text))
-    found = _NameVerbs(words)
     verbs = v.VERBS
+    agent = _agent_verb(words[-1]) if len(words) > 1 else None
+    if agent is not None:
+        # "netlify-deploy-services-reader" is a reader: the agent noun ending the name is
+        # what the tool is, and the words before it only say what it works on.
+        found = _NameVerbs(words)
+        found.verb, found.kind = agent, verbs[agent]
+        found.agent = words[-1]
+        found.forced = "force" in words
+        return found
+    found = _NameVerbs(words)
     start = 0
     if namespaces and len(words) > 1 and words[0] in namespaces:
         found.namespace = words[0]
@@ -316,13 +339,14 @@ def server_namespaces(names: Iterable[str]) -> frozenset[str]:
             continue
         head = words[0]
         shared[head] += 1
-        kinds = {verbs[w] for w in words[1:] if w in verbs and w not in v.AMBIGUOUS}
-        if kinds:
+        last = words[-1]
+        if last in verbs and last not in v.AMBIGUOUS and words[-2] not in _CONNECTORS:
             with_verb[head] += 1
-            later.setdefault(head, set()).update(kinds)
+            later.setdefault(head, set()).add(verbs[last])
+    # Most of the head's tools end with their own verb, of more than one kind.
     return frozenset(
         head for head, count in shared.items()
-        if count >= 3 and with_verb[head] * 2 >= count and len(later.get(head, ())) >= 2
+        if count >= 3 and with_verb[head] * 3 >= count * 2 and len(later.get(head, ())) >= 2
     )
 
 
@@ -371,6 +395,11 @@ def _description_verbs(description: str, alternatives: bool = True, indirect: bo
                     break
         return found
     found.lead, found.kind = lead, v.VERBS[lead]
+    if found.kind == v.EXECUTE and _runs_a_query(tokens, start + 1):
+        # "Executes a log query", "Run a search": what is run is a reading. Code arguments
+        # (SQL) still make the tool Execute.
+        found.kind = v.READ
+        return found
     if not alternatives:
         return found
     third_person = tokens[start] != lead  # "Creates" rather than "Create"
@@ -408,6 +437,22 @@ def _description_verbs(description: str, alternatives: bool = True, indirect: bo
     return found
 
 
+_QUERIES = frozenset("query queries search searches lookup lookups".split())
+_ARTICLES = frozenset("a an the one".split())
+
+
+def _runs_a_query(tokens: list[str], at: int) -> bool:
+    """Is the object of the verb at `at - 1` a query or search ("a log query")?"""
+    end = min(len(tokens), at + 4)
+    for i in range(at, end):
+        token = tokens[i]
+        if token in _QUERIES:
+            return True
+        if token in SEPARATORS or (token not in _ARTICLES and base_verb(token) is not None):
+            return False
+    return False
+
+
 def _is_adverb(token: str) -> bool:
     return len(token) > 4 and token.endswith("ly")
 
@@ -415,15 +460,37 @@ def _is_adverb(token: str) -> bool:
 # ----- putting the signals together --------------------------------------------------------
 
 
-def _money_context(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts) -> bool:
-    """Is money in sight: an amount argument, or a money noun other than the verb itself?"""
+def _money_context(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts,
+                   besides: str | None = None) -> bool:
+    """Is money in sight: an amount argument, or a money noun other than the verb itself (and
+    other than `besides`, the word that needs the context)?"""
     if facts.money_arguments:
         return True
-    hits = v.MONEY_NOUNS.intersection(name.words)
-    if hits and (len(hits) > 1 or name.verb not in hits):
+    skip = {name.verb, besides}
+    if any(w in v.MONEY_NOUNS and w not in skip for w in name.words):
         return True
-    hits = v.MONEY_NOUNS.intersection(desc.words[1:40])
-    return bool(hits) and (len(hits) > 1 or desc.lead not in hits)
+    skip = {desc.lead, besides}
+    return any(w in v.MONEY_NOUNS and w not in skip for w in desc.words[1:40])
+
+
+_OBJECT_ENDS = frozenset("for of from to in into with by on at via using when if".split())
+
+
+def _description_object(desc: _DescriptionVerbs) -> list[str]:
+    """The words naming what the description's leading verb acts on ("delete a QuickBooks
+    transaction" -> a, quickbooks, transaction), up to a preposition or separator."""
+    words = desc.words
+    try:
+        at = words.index(desc.lead) + 1 if desc.lead else len(words)
+    except ValueError:  # the lead was inflected ("Creates")
+        at = next((i + 1 for i, w in enumerate(words[:4]) if base_verb(w) == desc.lead),
+                  len(words))
+    out = []
+    for word in words[at:at + 6]:
+        if word in _OBJECT_ENDS or word in SEPARATORS:
+            break
+        out.append(word)
+    return out
 
 
 class _Verdict:
@@ -455,24 +522,26 @@ def _word(text: str) -> str:
 
 
 def _financial(kind: str | None, verb: str | None, words: list[str], money: bool,
-               facts: SchemaFacts, evidence: list[str]) -> bool:
-    """Does this verb, with these words around it, move money?"""
+               evidence: list[str], where: str = "name") -> bool:
+    """Does acting with this verb on these words move money or change what someone pays or
+    is owed? `money` says whether money is in sight around them."""
     if kind == v.MONEY:
+        evidence.append(f"verb {_word(verb or '')} moves money")
         return True
-    if verb is None or kind in (v.READ, v.REMOVE):
+    if verb is None or kind is None or kind == v.READ:
         return False
     if verb in v.MONEY_IF_CONTEXT and money:
         evidence.append(f"verb {_word(verb)} with money in sight moves money")
         return True
-    movement_nouns = v.MONEY_MOVEMENT_NOUNS
-    nouns = [w for w in words if w in movement_nouns and w != verb]
-    if nouns:
-        movement = nouns[0]
-        evidence.append(f"name noun {_word(movement)}: {verb} of a money movement")
-        return True
-    if kind in (v.WRITE, v.EXECUTE) and facts.money_arguments and money:
-        evidence.append(f"argument {_quote(facts.money_arguments[0])} is an amount of money")
-        return True
+    for i, word in enumerate(words):
+        if word == verb:
+            continue
+        if i + 1 < len(words) and words[i + 1] in v.NOT_MONEY_HEADS:
+            continue  # "payment_method", "invoice_template": the money word only qualifies
+        if word in v.MONEY_OBJECTS or (word in v.MONEY_OBJECTS_IF_CONTEXT and money):
+            evidence.append(f"{where} noun {_word(word)}: '{verb}' changes what someone pays "
+                            "or is owed")
+            return True
     return False
 
 
@@ -485,7 +554,10 @@ def _name_reading(name: _NameVerbs, desc: _DescriptionVerbs, evidence: list[str]
     kind = name.kind
     verb = name.verb
     assert kind is not None and verb is not None
-    if name.launched:
+    if name.agent:
+        evidence.append(f"name ends with '{name.agent}', one who does '{verb}', which "
+                        f"{texts[kind]}")
+    elif name.launched:
         evidence.append(f"name verb '{name.launched}' starts a '{verb}', which {texts[kind]}")
     elif name.namespace:
         evidence.append(f"name verb '{verb}' {texts[kind]} (leading '{name.namespace}' is a "
@@ -505,7 +577,7 @@ def _name_reading(name: _NameVerbs, desc: _DescriptionVerbs, evidence: list[str]
                             "the description agrees")
             against.append(f"leading '{verb}' ({texts[kind]}) read as a namespace")
             kind, clear = last_kind, True
-        elif said == _KIND_RISK[kind][0]:
+        elif said == _KIND_RISK[kind][0] and _LENIENT:
             against.append(f"last word '{last}' ({texts[last_kind]}) read as a noun: the "
                            f"description agrees with '{verb}'")
         else:
@@ -579,13 +651,12 @@ def _single(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts) -> _V
         category, severity = OTHER, LOW
         evidence.append("no verb found in the name or the description's first sentence")
 
-    if kind is not None and kind not in _NEVER_MONEY:
-        lead_verb = name.verb or desc.lead
-        # Money context matters only for verbs like "send" or with an amount argument.
-        money = bool(facts.money_arguments) or (
-            lead_verb in v.MONEY_IF_CONTEXT and _money_context(name, desc, facts))
-        words = name.words if name.verb else desc.words[:12]
-        if _financial(kind, lead_verb, words, money, facts, evidence):
+    if kind is not None and kind not in (v.READ, v.MONEY):
+        verb = name.verb if name.verb is not None and name.kind == kind else (
+            desc.lead if desc.kind == kind else name.verb or desc.lead)
+        money = _money_context(name, desc, facts)
+        if _financial(kind, verb, name.words, money, evidence) or _financial(
+                kind, verb, _description_object(desc), money, evidence, "description"):
             category, severity = FINANCIAL, CRITICAL
             confidence = max(confidence, 70)
 
@@ -675,9 +746,8 @@ def _action_risk_cached(value: str, money: bool, money_argument: str | None
             kind = other
     category, severity = _KIND_RISK[kind]
     evidence = [f"action {shown}: verb {_word(verbs.verb)} {_KIND_TEXT[verbs.kind]}"]
-    facts = SchemaFacts(None, (), (money_argument,) if money_argument else (), ())
-    if category != FINANCIAL and _financial(kind, verbs.verb, verbs.words, money, facts,
-                                            evidence):
+    if category != FINANCIAL and _financial(kind, verbs.verb, verbs.words, money, evidence,
+                                            "action"):
         category, severity = FINANCIAL, CRITICAL
     elif category in (WRITE, DESTRUCTIVE) and severity != CRITICAL and verbs.forced:
         evidence.append(f"action {shown} says 'force'")
@@ -685,14 +755,10 @@ def _action_risk_cached(value: str, money: bool, money_argument: str | None
     return category, severity, tuple(evidence)
 
 
-@lru_cache(maxsize=4096)
-def _may_move_money(action: str) -> bool:
-    """Could this action value move money, given money in sight ("send", "charge")?"""
-    return any(word in v.MONEY_IF_CONTEXT for word in name_words(action))
-
-
-def _multi(action: ActionArgument, money: bool, facts: SchemaFacts
-           ) -> tuple[_Verdict, dict[str, ActionRisk]]:
+def _multi(action: ActionArgument, money: bool, facts: SchemaFacts,
+           fallback: _Verdict | None = None) -> tuple[_Verdict, dict[str, ActionRisk]]:
+    """The worst of the actions decides. An action with no known verb takes the reading of
+    the tool's own name and description (`fallback`) when that says something, else Other."""
     actions: dict[str, ActionRisk] = {}
     reads: list[str] = []
     unknown: list[str] = []
@@ -700,6 +766,10 @@ def _multi(action: ActionArgument, money: bool, facts: SchemaFacts
     worst_key = (-1, -1, -1)
     for value in action.values:
         risk = _action_risk(value, money, facts)
+        if risk.category == OTHER and fallback is not None and fallback.category != OTHER:
+            risk = ActionRisk(fallback.category, fallback.severity,
+                              risk.evidence + [f"the tool's name and description say "
+                                               f"{fallback.category}"])
         actions[value] = risk
         if risk.category == READ:
             reads.append(value)
@@ -721,6 +791,19 @@ def _multi(action: ActionArgument, money: bool, facts: SchemaFacts
     confidence = 0.6 + 0.25 * ((len(actions) - len(unknown)) / len(actions))
     verdict = _Verdict(worst.category, worst.severity, round(confidence, 2), evidence)
     return verdict, actions
+
+
+# Action values that keep a reader's enum an action selector rather than a filter.
+_GRAVE_ACTIONS = frozenset((v.MODIFY, v.REMOVE, v.EXECUTE))
+
+
+def _action_kinds(values: tuple[str, ...]) -> list[str | None]:
+    return [_action_kind(value) for value in values]
+
+
+@lru_cache(maxsize=4096)
+def _action_kind(value: str) -> str | None:
+    return _name_verbs(value).kind
 
 
 def _flag(annotations: Mapping[str, Any], key: str) -> bool | None:
@@ -852,22 +935,31 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
     facts = inspect_schema(schema)
     actions: dict[str, ActionRisk] = {}
     action_path: str | None = None
-    if facts.action is not None:
-        # The actions decide; the name and description only say whether money is in sight.
-        if facts.money_arguments:
-            money = True
-        elif any(map(_may_move_money, facts.action.values)):
-            money = _money_context(_name_verbs(name_text, namespaces),
-                                   _description_verbs(desc_text, False), facts)
+    verdict: _Verdict | None = None
+    name = _name_verbs(name_text, namespaces)
+    # Only a name without a verb needs the slower search for a verb deeper in the text.
+    desc = _description_verbs(desc_text, True, name.kind is None)
+    choice = facts.action
+    if choice is not None:
+        kinds = _action_kinds(choice.values)
+        if all(kind is None for kind in kinds):
+            choice = None  # "mode": standard | custom is a setting, not a choice of action
         else:
-            money = False
-        verdict, actions = _multi(facts.action, money, facts)
-        action_path = facts.action.path
-    else:
-        name = _name_verbs(name_text, namespaces)
-        # Only a name without a verb needs the slower search for a verb deeper in the text.
-        desc = _description_verbs(desc_text, True, name.kind is None)
-        verdict = _single(name, desc, facts)
+            single = _single(name, desc, facts._replace(action=None))
+            if (single.category == READ and DISAGREE not in single.flags and not name.ambiguous
+                    and name.kind == v.READ and not _GRAVE_ACTIONS.intersection(kinds)):
+                # "list_adjustments" with action: refund | credit: a reader's filter.
+                single.evidence.append(f"argument {_quote(choice.name)} filters what is read "
+                                       "(no action in it changes anything)")
+                verdict = single
+                choice = None
+    if choice is not None:
+        # The actions decide; the name and description only say whether money is in sight.
+        money = _money_context(name, desc, facts)
+        verdict, actions = _multi(choice, money, facts, single)
+        action_path = choice.path
+    elif facts.action is None or verdict is None:
+        verdict = _single(name, desc, facts._replace(action=None))
     hints = _hint_facts(annotations)
     _apply_annotations(verdict, actions, hints)
 

@@ -32,7 +32,7 @@ _SQL_TEXT = re.compile(r"\b(?:sql|cypher|sparql)\b", re.IGNORECASE)
 _SHELL_TEXT = re.compile(
     r"\b(?:shell|bash|zsh|powershell|terminal|cli) command"
     r"|\bcommands? to (?:run|execute)"
-    r"|\b(?:code|script|expression|program) to (?:run|execute|evaluate)"
+    r"|\b(?:code|script|program) to (?:run|execute|evaluate)"
     r"|\b(?:python|javascript|typescript|ruby|node|lua|perl) (?:code|script|expression|snippet)",
     re.IGNORECASE,
 )
