@@ -84,7 +84,6 @@ _KIND_TEXT: dict[str, str] = {
 _CONNECTORS = frozenset(("or", "and"))
 _TERMINAL_TEXT = re.compile(r"\b(?:terminal|shell|repl|command line|console|bash)\b", re.I)
 _LEAD_WINDOW = 80
-_LENIENT = False
 _INDIRECT = frozenset(("to", "helps", "help", "can", "will", "lets"))
 
 
@@ -329,25 +328,34 @@ def server_namespaces(names: Iterable[str]) -> frozenset[str]:
     server's `get_` is followed by nouns and is no namespace."""
     verbs = v.VERBS
     shared: Counter[str] = Counter()
+    heads: Counter[str] = Counter()
     later: dict[str, set[str]] = {}
     with_verb: Counter[str] = Counter()
+    total = 0
     for name in names:
         if type(name) is not str:
             continue
+        total += 1
         words = _expand(name_words(name))
-        if len(words) < 2 or words[0] not in verbs:
+        if len(words) < 2:
             continue
         head = words[0]
+        heads[head] += 1
+        if head not in verbs:
+            continue
         shared[head] += 1
         last = words[-1]
         if last in verbs and last not in v.AMBIGUOUS and words[-2] not in _CONNECTORS:
             with_verb[head] += 1
             later.setdefault(head, set()).add(verbs[last])
-    # Most of the head's tools end with their own verb, of more than one kind.
-    return frozenset(
-        head for head, count in shared.items()
-        if count >= 3 and with_verb[head] * 3 >= count * 2 and len(later.get(head, ())) >= 2
-    )
+    # A verb: most of the head's tools end with their own verb, of more than one kind.
+    found = {head for head, count in shared.items()
+             if count >= 3 and with_verb[head] * 3 >= count * 2 and len(later.get(head, ())) >= 2}
+    # Any other word that begins most of the server's names ("billing_", "API-"): a namespace,
+    # so a money word there says nothing about what one tool does.
+    found.update(head for head, count in heads.items()
+                 if head not in verbs and count >= 3 and count * 2 >= total)
+    return frozenset(found)
 
 
 # ----- verbs in descriptions ---------------------------------------------------------------
@@ -559,7 +567,7 @@ def _name_reading(name: _NameVerbs, desc: _DescriptionVerbs, evidence: list[str]
                         f"{texts[kind]}")
     elif name.launched:
         evidence.append(f"name verb '{name.launched}' starts a '{verb}', which {texts[kind]}")
-    elif name.namespace:
+    elif name.namespace in v.VERBS:
         evidence.append(f"name verb '{verb}' {texts[kind]} (leading '{name.namespace}' is a "
                         "namespace many of the server's tools share)")
     elif name.prefix:
@@ -570,23 +578,18 @@ def _name_reading(name: _NameVerbs, desc: _DescriptionVerbs, evidence: list[str]
     confidence = 65 if name.ambiguous else 75
     clear = not name.ambiguous
     if name.last is not None and name.last_kind is not None:
+        # Two verbs ("compute_vm_delete", "get_job_run"): one may be a namespace or a noun,
+        # but which cannot be told for sure, so the riskier reading wins.
         last, last_kind = name.last, name.last_kind
-        said = _KIND_RISK[desc.kind][0] if desc.kind is not None else None
-        if said == _KIND_RISK[last_kind][0]:
-            evidence.append(f"name ends with the verb '{last}', which {texts[last_kind]}, and "
-                            "the description agrees")
-            against.append(f"leading '{verb}' ({texts[kind]}) read as a namespace")
-            kind, clear = last_kind, True
-        elif said == _KIND_RISK[kind][0] and _LENIENT:
-            against.append(f"last word '{last}' ({texts[last_kind]}) read as a noun: the "
-                           f"description agrees with '{verb}'")
-        else:
-            riskier = last_kind if _KIND_ORDER[last_kind] > _KIND_ORDER[kind] else kind
-            loser, lost = (verb, kind) if riskier == last_kind else (last, last_kind)
-            evidence.append(f"name verbs '{verb}' and '{last}' disagree: the riskier reading "
-                            "wins")
-            against.append(f"'{loser}' alone would say it {texts[lost]}")
-            kind, confidence, clear = riskier, 50, riskier != v.READ
+        riskier = last_kind if _KIND_ORDER[last_kind] > _KIND_ORDER[kind] else kind
+        loser, lost = (verb, kind) if riskier == last_kind else (last, last_kind)
+        winner = last if riskier == last_kind else verb
+        said = desc.kind is not None and _KIND_RISK[desc.kind][0] == _KIND_RISK[riskier][0]
+        evidence.append(f"name verbs '{verb}' and '{last}' disagree: the riskier '{winner}' "
+                        "wins" + (", and the description agrees" if said else ""))
+        against.append(f"'{loser}' alone would say it {texts[lost]}")
+        kind, clear = riskier, True
+        confidence = 70 if said else 50
     for alt, other in name.alternatives:
         evidence.append(f"name also says '{alt}', which {texts[other]}")
         if _KIND_ORDER[other] > _KIND_ORDER[kind]:
@@ -607,7 +610,7 @@ def _single(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts) -> _V
     desc_kind = desc.kind
     if name.kind is not None and name.verb is not None:
         kind, confidence, clear = _name_reading(name, desc, evidence, against)
-        disagree = confidence == 50
+        disagree = name.last is not None
         if desc_kind is not None:
             how = "description says" if desc.indirect else "description starts with"
             if _KIND_RISK[desc_kind][0] == _KIND_RISK[kind][0]:
@@ -652,11 +655,18 @@ def _single(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts) -> _V
         evidence.append("no verb found in the name or the description's first sentence")
 
     if kind is not None and kind not in (v.READ, v.MONEY):
-        verb = name.verb if name.verb is not None and name.kind == kind else (
-            desc.lead if desc.kind == kind else name.verb or desc.lead)
+        # The verb the reading rests on, so that it is not taken for its own object.
+        acting: str | None
+        if name.last is not None and name.last_kind == kind:
+            acting = name.last
+        elif name.verb is not None and name.kind == kind:
+            acting = name.verb
+        else:
+            acting = desc.lead if desc.kind == kind else name.verb or desc.lead
         money = _money_context(name, desc, facts)
-        if _financial(kind, verb, name.words, money, evidence) or _financial(
-                kind, verb, _description_object(desc), money, evidence, "description"):
+        words = name.words[1:] if name.namespace else name.words
+        if _financial(kind, acting, words, money, evidence) or _financial(
+                kind, acting, _description_object(desc), money, evidence, "description"):
             category, severity = FINANCIAL, CRITICAL
             confidence = max(confidence, 70)
 
