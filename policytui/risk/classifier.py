@@ -685,6 +685,14 @@ def _single(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts) -> _V
         evidence.append("description says it runs in a terminal, shell or REPL")
         severity = CRITICAL
 
+    # A reader told where to save its result writes files ("download_report", outputDir).
+    if category in (READ, OTHER) and facts.output_arguments:
+        evidence.append(f"argument {_quote(facts.output_arguments[0])} says where it writes a "
+                        "file")
+        if category == READ:
+            against.append("the name and description alone would say it reads")
+        category, severity = WRITE, DEFAULT_SEVERITY[WRITE]
+
     # A writer that can be told to overwrite or force is a destroyer.
     if category in (WRITE, DESTRUCTIVE) and severity != CRITICAL:
         if facts.force_arguments:

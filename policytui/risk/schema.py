@@ -17,6 +17,7 @@ from policytui.risk.vocabulary import (
     ACTION_ARGUMENTS,
     FORCE_ARGUMENTS,
     MONEY_ARGUMENTS,
+    OUTPUT_ARGUMENTS,
     SHELL_ARGUMENTS,
     SQL_ARGUMENTS,
     URL_ARGUMENTS,
@@ -72,6 +73,8 @@ class SchemaFacts(NamedTuple):
     force_arguments: tuple[str, ...]
     # Free-text arguments that take a network address: the tool reaches wherever it is told.
     url_arguments: tuple[str, ...] = ()
+    # Arguments that say where to write a file: the tool writes to disk, whatever it reads.
+    output_arguments: tuple[str, ...] = ()
 
 
 _EMPTY = SchemaFacts(None, (), (), ())
@@ -164,7 +167,7 @@ def _union_action(schema: dict[str, Any]) -> ActionArgument | None:
 
 
 # Bit flags for what an argument's name alone says; computed once per distinct name.
-_ACTION, _FORCE, _MONEY, _SHELL, _SQL, _QUERYISH, _URL = 1, 2, 4, 8, 16, 32, 256
+_ACTION, _FORCE, _MONEY, _SHELL, _SQL, _QUERYISH, _URL, _OUTPUT = 1, 2, 4, 8, 16, 32, 256, 512
 _SHELL_OR_SQL = _SHELL | _SQL
 
 
@@ -186,6 +189,8 @@ def _traits_of(name: str) -> int:
         traits |= _QUERYISH
     if key in URL_ARGUMENTS or key.endswith("url"):
         traits |= _URL
+    if key in OUTPUT_ARGUMENTS:
+        traits |= _OUTPUT
     return traits
 
 
@@ -206,7 +211,8 @@ def _property_flags(name: str, description: str) -> int:
     return flags
 
 
-_INTERESTING = _ACTION | _FORCE | _MONEY | _SHELL | _SQL | _DESC_SHELL | _DESC_SQL | _URL
+_INTERESTING = (_ACTION | _FORCE | _MONEY | _SHELL | _SQL | _DESC_SHELL | _DESC_SQL | _URL
+                | _OUTPUT)
 
 
 def _is_textual(prop: dict[str, Any]) -> bool:
@@ -224,8 +230,10 @@ def _is_textual(prop: dict[str, Any]) -> bool:
     return kind == "string"
 
 
-def inspect_schema(schema: Any) -> SchemaFacts:
-    """Everything the classifier wants from an input schema, in one pass over its properties."""
+def inspect_schema(schema: Any, nested: bool = False) -> SchemaFacts:
+    """Everything the classifier wants from an input schema, in one pass over its properties.
+    Arguments wrapped in a single object (`{"params": {...}}`) are looked at too, except for
+    an action selector, which a condition path could not address there."""
     if not isinstance(schema, dict):
         return _EMPTY
     props = schema.get("properties")
@@ -234,6 +242,7 @@ def inspect_schema(schema: Any) -> SchemaFacts:
     money: list[str] = []
     force: list[str] = []
     urls: list[str] = []
+    output: list[str] = []
     if isinstance(props, dict):
         items = props.items() if len(props) <= MAX_PROPERTIES else islice(props.items(),
                                                                            MAX_PROPERTIES)
@@ -250,7 +259,7 @@ def inspect_schema(schema: Any) -> SchemaFacts:
             if not flags:
                 continue
             # A name with a dot cannot be addressed by a condition path (args.a.b is nested).
-            if flags & _ACTION and "." not in name:
+            if flags & _ACTION and "." not in name and not nested:
                 values = _enum_values(prop)
                 if values:
                     values_t = _dedupe(values)
@@ -264,6 +273,8 @@ def inspect_schema(schema: Any) -> SchemaFacts:
                 money.append(name)
             if flags & _URL and "enum" not in prop and "const" not in prop:
                 urls.append(name)
+            if flags & _OUTPUT:
+                output.append(name)
             if flags & (_SHELL | _DESC_SHELL) and _is_textual(prop):
                 code.append((name, "shell"))
             elif flags & (_SQL | _DESC_SQL) and _is_textual(prop):
@@ -277,6 +288,17 @@ def inspect_schema(schema: Any) -> SchemaFacts:
         code = [c for c in code if c[0] != action.name]
         money = [m for m in money if m != action.name]
         force = [f for f in force if f != action.name]
-    if not (code or money or force or action or urls):
+    if not nested and isinstance(props, dict) and len(props) == 1:
+        (wrapper, inner), = props.items()
+        if isinstance(inner, dict) and inner.get("type") == "object" and isinstance(wrapper, str):
+            found = inspect_schema(inner, nested=True)
+            shown = wrapper[:40] + "."
+            code += [(shown + n, k) for n, k in found.code_arguments]
+            money += [shown + n for n in found.money_arguments]
+            force += [shown + n for n in found.force_arguments]
+            urls += [shown + n for n in found.url_arguments]
+            output += [shown + n for n in found.output_arguments]
+    if not (code or money or force or action or urls or output):
         return _EMPTY
-    return SchemaFacts(action, tuple(code), tuple(money), tuple(force), tuple(urls))
+    return SchemaFacts(action, tuple(code), tuple(money), tuple(force), tuple(urls),
+                       tuple(output))

@@ -187,3 +187,12 @@ OUTWARD_VERBS: frozenset[str] = frozenset(
 URL_ARGUMENTS: frozenset[str] = frozenset(
     "url urls uri endpoint href webhook webhookurl targeturl baseurl link callbackurl".split()
 )
+
+# Argument names (normalised) that say where a tool writes a file.
+OUTPUT_ARGUMENTS: frozenset[str] = frozenset(
+    """
+    outputdir outputdirectory outputpath outputfile outputfilename savepath savedir savefile
+    savetofile destinationpath destinationdir destinationfile destpath destdir targetdir
+    downloaddir downloadpath downloaddirectory outdir outfile
+    """.split()
+)
