@@ -893,6 +893,13 @@ def _apply_annotations(verdict: _Verdict, actions: dict[str, ActionRisk],
     if destructive.source == DECLARED:
         if destructive.value:
             verdict.evidence.insert(0, "annotation destructiveHint=true (declared)")
+            for risk in actions.values():
+                if risk.category in (WRITE, EXECUTE, OTHER):
+                    # Which action destroys is not said: every action that changes something
+                    # is taken to.
+                    risk.evidence.append("annotation destructiveHint=true covers every action "
+                                         "that changes something")
+                    risk.category, risk.severity = DESTRUCTIVE, HIGH
             if verdict.category not in (DESTRUCTIVE, FINANCIAL):
                 if verdict.category != OTHER:
                     verdict.against.append(f"{said}, but the server says it can destroy")
