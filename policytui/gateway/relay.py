@@ -309,6 +309,7 @@ class StdioRelay:
                     return
                 answer = {"error": _error_of(failure.error)}
             except _Refused as refused:
+                log.debug("refused a client message (%s): %s", refused.error.get("message"), method)
                 answer = {"error": refused.error}
             except Exception as exc:  # noqa: BLE001 - an upstream error, or a bug: answer, never hang
                 if exchange.verbatim is not None and "error" in exchange.response:
