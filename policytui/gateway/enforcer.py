@@ -85,6 +85,9 @@ class Enforcer:
         self.clock = clock
         self.counters = CounterStore()
         self._expired_at = 0.0
+        # What the agent gets for a blocked call (the gateway answers hidden tools as the
+        # server answers tools it does not have); may raise an MCP error instead.
+        self.answer_blocked: Callable[[str, Decision], dict[str, Any]] = lambda tool, decision: denied_result(decision)
 
     def _decide(self, tool: str, args: Any, caller: Caller, approval: Approval | None = None) -> Decision:
         now = self.clock()
@@ -113,7 +116,7 @@ class Enforcer:
             decision = self._decide(tool, args, caller, approval[0])
         if not decision.allowed:
             self._write(record, decision, approval=approval)
-            return denied_result(decision)
+            return self.answer_blocked(tool, decision)
         self.counters.charge(decision.charges)  # same step as the decision: exact under load
         return await self._forward(record, decision, forward, approval=approval)
 
