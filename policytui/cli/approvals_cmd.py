@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -49,6 +50,7 @@ def open_state(args: argparse.Namespace, command: str) -> Any:
     from policytui.cli import UsageError
     from policytui.gateway.state import default_state_dir
     from policytui.gateway.store import (
+        STATE_ENV,
         StateConfigError,
         StateUnavailable,
         StateURLError,
@@ -56,7 +58,7 @@ def open_state(args: argparse.Namespace, command: str) -> Any:
     )
 
     state_dir = Path(args.state_dir).expanduser() if args.state_dir else default_state_dir()
-    if args.state is None and not state_dir.is_dir():
+    if not (args.state or os.environ.get(STATE_ENV)) and not state_dir.is_dir():
         return None  # no gateway has run with this folder: nothing to show, nothing created
     try:
         store = open_store(args.state, state_dir)

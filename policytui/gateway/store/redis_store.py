@@ -95,12 +95,15 @@ class RedisStore(StateStore):
         super().__init__(policy, clock)
         self.description = description
         self.namespace = namespace
-        # No retries inside a call: a failed call is denied at once and the next one reconnects.
+        # One immediate retry on a fresh connection, so the first call after a Redis restart
+        # (whose pooled connection is dead) is not denied; no back-off: a call waits at most
+        # two timeouts. A retried script whose first run did succeed charges twice, which only
+        # ever errs on the strict side.
         self.client = redis.Redis.from_url(
             url,
             socket_timeout=SOCKET_TIMEOUT,
             socket_connect_timeout=SOCKET_TIMEOUT,
-            retry=Retry(NoBackoff(), 0),
+            retry=Retry(NoBackoff(), 1),
             decode_responses=True,
         )
         self._reserve = self.client.register_script(RESERVE)
