@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,11 @@ class RedisServer:
 
 
 def write_policy(path: Path, doc: dict[str, Any]) -> Path:
+    """Write a test's policy, first waiting out the last minute of a UTC day: the tests count
+    exactly within day windows, and a window must not end in the middle of one."""
+    left = 86400 - time.time() % 86400
+    if left < 60:
+        time.sleep(left + 0.5)
     path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
     return path
 
@@ -143,6 +149,52 @@ async def replica(
     with open(run.errlog, "w", encoding="utf-8") as errlog:  # noqa: ASYNC230 - a local file, opened once
         async with Client(stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=60) as client:
             yield client, run
+
+
+@contextmanager
+def http_replica(
+    folder: Path, policy: Path, tokens: dict[str, str], everything: Path, *extra: str
+) -> Iterator[str]:
+    """A `policytui gateway --listen 127.0.0.1:0` process; yields its /mcp URL."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "tokens.json").write_text(json.dumps(tokens), encoding="utf-8")
+    log = folder / "gateway.log"
+    process = subprocess.Popen(
+        [
+            str(POLICYTUI), "gateway", "--policy", str(policy), "--listen", "127.0.0.1:0",
+            "--tokens", str(folder / "tokens.json"), "--state-dir", str(folder / "state"),
+            "--audit", str(folder / "audit.jsonl"), "--log", str(log), *extra, "--", str(everything), "stdio",
+        ],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            text = log.read_text(encoding="utf-8") if log.exists() else ""
+            found = re.search(r"at (http://127\.0\.0\.1:\d+/mcp)", text)
+            if found:
+                break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the HTTP gateway did not start: {text[-2000:]}")
+            time.sleep(0.05)
+        yield found.group(1)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
+@asynccontextmanager
+async def http_client(url: str, token: str) -> AsyncIterator[Client]:
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
+
+    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=httpx2.Timeout(60))
+    async with http, Client(streamable_http_client(url, http_client=http), mode="legacy", read_timeout_seconds=60) as client:
+        yield client
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

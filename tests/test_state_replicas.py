@@ -17,7 +17,15 @@ from typing import Any
 
 import anyio
 import pytest
-from state_support import RedisServer, cli, replica, text_of, write_policy
+from state_support import (
+    RedisServer,
+    cli,
+    http_client,
+    http_replica,
+    replica,
+    text_of,
+    write_policy,
+)
 
 pytestmark = pytest.mark.servers
 
@@ -136,6 +144,40 @@ async def test_grant_and_session_scopes_stay_separate_across_replicas(
     per_session = [u for u in uses if u["counter"] == "per_session"]
     assert len(per_session) == 3 and all(u["used"] == 2 for u in per_session)
     assert len({u["scope_id"] for u in per_session}) == 3
+
+
+async def test_http_replicas_share_grant_budgets_through_redis(
+    tmp_path: Path, everything: Path, redis_server: RedisServer
+) -> None:
+    """Two HTTP replicas behind a load balancer, as in the compose example: the token's grant
+    is counted once across both, and a stdio gateway on the same store shares the global limit."""
+    doc = {
+        "version": "1",
+        "default": "allow",
+        "tools": {
+            "echo": {"limits": [{"counter": "per_grant", "window": "day", "max": 4, "scope": "grant"}]},
+            "get-sum": {"limits": [{"counter": "sums", "window": "day", "max": 5, "scope": "global"}]},
+        },
+    }
+    policy = write_policy(tmp_path / "policy.json", doc)
+    tokens = {"alice-token-0123456789abcdef": "alice", "bob-token-0123456789abcdef00": "bob"}
+    state = ["--state", redis_server.url]
+    with (
+        http_replica(tmp_path / "h1", policy, tokens, everything, *state) as url1,
+        http_replica(tmp_path / "h2", policy, tokens, everything, *state) as url2,
+    ):
+        async with AsyncExitStack() as stack:
+            alice = [await stack.enter_async_context(http_client(u, "alice-token-0123456789abcdef")) for u in (url1, url2)]
+            bob = await stack.enter_async_context(http_client(url2, "bob-token-0123456789abcdef00"))
+            stdio, _ = await stack.enter_async_context(replica(tmp_path / "s", policy, tmp_path / "state", everything, *state))
+            alice_calls = await asyncio.gather(*(c.call_tool("echo", {"message": f"{n}"}) for c in alice for n in range(4)))
+            bob_calls = await asyncio.gather(*(bob.call_tool("echo", {"message": f"{n}"}) for n in range(5)))
+            sums = await asyncio.gather(
+                *(c.call_tool("get-sum", {"a": 1, "b": n}) for c in (*alice, bob, stdio) for n in range(3))
+            )
+    assert sum(not r.is_error for r in alice_calls) == 4
+    assert sum(not r.is_error for r in bob_calls) == 4
+    assert sum(not r.is_error for r in sums) == 5
 
 
 async def test_counters_survive_a_gateway_restart(tmp_path: Path, everything: Path, store_url: str | None) -> None:

@@ -84,7 +84,8 @@ def open_store(url: str | None, state_dir: Path, *, policy: str = "") -> StateSt
 
         return SQLiteStore(state_dir / STATE_FILE, policy=policy)
     if "://" not in url:
-        raise StateURLError(f"--state wants {URL_FORMS}, not {url!r}")
+        shown = "that value" if "@" in url else repr(url)  # it may hold a password
+        raise StateURLError(f"--state wants {URL_FORMS}, not {shown}")
     scheme = url.split("://", 1)[0].lower()
     if scheme == "memory":
         from policytui.gateway.store.memory import MemoryStore
