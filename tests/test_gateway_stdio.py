@@ -205,9 +205,10 @@ async def test_fifty_concurrent_calls_meet_the_limit_exactly(tmp_path: Path, eve
 
 
 async def _wait_pending(run: Run, count: int = 1) -> list[dict[str, Any]]:
-    from policytui.gateway import ApprovalQueue, approvals_dir
+    from policytui.gateway import ApprovalQueue
+    from policytui.gateway.store import open_store
 
-    queue = ApprovalQueue(approvals_dir(run.state))
+    queue = ApprovalQueue(open_store(None, run.state))
     for _ in range(400):
         pending = queue.pending()
         if len(pending) >= count:
@@ -253,7 +254,9 @@ async def test_approvals_queue_grants_and_refuses(tmp_path: Path, everything: Pa
 
     approvals = [(line.get("approval"), line["decision"]) for line in run.audit_lines() if "approval" in line]
     assert approvals == [("approved", "allowed"), ("rejected", "denied")]
-    assert not any((run.state / "approvals").glob("*.json"))  # decided calls leave no files
+    from policytui.gateway.store import open_store
+
+    assert open_store(None, run.state).approvals() == []  # decided calls leave nothing behind
 
 
 async def test_approval_by_elicitation(tmp_path: Path, everything: Path) -> None:

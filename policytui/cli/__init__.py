@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("policytui.cli.export_cmd", "convert a policy to another gateway's format"),
     "gateway": ("policytui.cli.gateway_cmd", "enforce a policy in front of a server"),
     "approvals": ("policytui.cli.approvals_cmd", "list and answer calls waiting for approval"),
+    "counters": ("policytui.cli.counters_cmd", "show how much of each rate limit is used"),
 }
 
 

@@ -21,7 +21,7 @@ from policytui.gateway.audit import AuditLog
 from policytui.gateway.enforcer import Enforcer
 from policytui.gateway.policy_watch import PolicyWatcher
 from policytui.gateway.server import Gateway, Identity
-from policytui.gateway.state import approvals_dir, ensure_private_dir
+from policytui.gateway.state import ensure_private_dir
 from policytui.gateway.unknown import UnknownTools
 from policytui.gateway.upstream import Connect, Upstream
 from policytui.policy.model import Policy
@@ -45,6 +45,9 @@ class GatewayConfig:
     dry_run: bool = False
     reload_interval: float = 1.0
     call_timeout: float | None = None
+    # The opened state store (counters, held calls); None: SQLite in state_dir.
+    store: Any = field(default=None, repr=False)
+    state_fail_open: bool = False
 
 
 def _hidden(policy: Policy) -> frozenset[str]:
@@ -69,8 +72,20 @@ async def run_gateway(
     """
     watcher = watcher or PolicyWatcher(config.policy_path)
     audit = AuditLog(config.audit)
-    queue = ApprovalQueue(approvals_dir(config.state_dir))
-    enforcer = Enforcer(lambda: watcher.policy, audit=audit, dry_run=config.dry_run, server_name=config.server_name)
+    store = config.store
+    if store is None:
+        from policytui.gateway.store import open_store, policy_name
+
+        store = open_store(None, config.state_dir, policy=policy_name(config.policy_path))
+    queue = ApprovalQueue(store)
+    enforcer = Enforcer(
+        lambda: watcher.policy,
+        audit=audit,
+        dry_run=config.dry_run,
+        server_name=config.server_name,
+        store=store,
+        fail_open=config.state_fail_open,
+    )
     approver = Approver(
         queue, timeout=config.approval_timeout, mode=config.approval_mode, server_name=config.server_name
     )
@@ -113,6 +128,7 @@ async def run_gateway(
                 upstream.stop()
     finally:
         audit.close()
+        store.close()
 
 
 async def _watch(watcher: PolicyWatcher, gateway: Gateway, interval: float) -> None:
