@@ -61,6 +61,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--audit", metavar="FILE", help="audit log, JSON lines (default: STATE_DIR/audit.jsonl; '-' for standard error)"
     )
     parser.add_argument("--no-audit", action="store_true", help="write no audit log")
+    parser.add_argument(
+        "--record",
+        metavar="FILE",
+        help="also write every call WITH its arguments (secrets redacted) to FILE, JSON lines, for `policytui replay`",
+    )
     parser.add_argument("--log", metavar="FILE", help="diagnostic log file (default: standard error)")
     parser.add_argument(
         "--log-level", choices=("debug", "info", "warning", "error"), default="info", help="diagnostic detail"
@@ -150,6 +155,15 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             return _fail(f"cannot open the audit log {audit}: {exc.strerror or exc}")
 
+    record = Path(args.record) if args.record else None
+    if record is not None:
+        from policytui.gateway.audit import AuditLog
+
+        try:
+            AuditLog(record).close()  # fail now, in one sentence, not after the server started
+        except OSError as exc:
+            return _fail(f"cannot open the recording {record}: {exc.strerror or exc}")
+
     config = GatewayConfig(
         policy_path=Path(args.policy),
         state_dir=state_dir,
@@ -163,6 +177,8 @@ def run(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         reload_interval=args.reload_interval,
         call_timeout=args.call_timeout or None,
+        record=record,
+        record_secrets=tuple(_recording_secrets(spec)) if record is not None else (),
     )
     return _serve(config, spec, watcher, getattr(args, "timeout", None) or 30.0)
 
@@ -237,6 +253,12 @@ def _pass_environment(spec: ServerSpec) -> None:
     base = get_default_environment()
     inherited = {k: v for k, v in os.environ.items() if k not in base and not k.startswith("POLICYTUI_")}
     spec.env = {**inherited, **spec.env}
+
+
+def _recording_secrets(spec: ServerSpec) -> list[str]:
+    from policytui.gateway.recorder import recording_secrets
+
+    return recording_secrets(spec)
 
 
 def _target_spec(args: argparse.Namespace) -> ServerSpec:

@@ -64,6 +64,7 @@ class _Record:
     caller: Caller
     digest: str
     started: float
+    args: Any = None  # kept for `gateway --record` only; the audit log never sees it
 
 
 class Enforcer:
@@ -85,6 +86,8 @@ class Enforcer:
         self.clock = clock
         self.counters = CounterStore()
         self._expired_at = 0.0
+        # `gateway --record FILE` (policytui.gateway.recorder): None when not recording.
+        self.recorder: Any = None
 
     def _decide(self, tool: str, args: Any, caller: Caller, approval: Approval | None = None) -> Decision:
         now = self.clock()
@@ -100,7 +103,7 @@ class Enforcer:
 
         Raises the upstream failure's error (for the client) when a forwarded call failed.
         """
-        record = _Record(tool, caller, args_digest(args), time.perf_counter())
+        record = _Record(tool, caller, args_digest(args), time.perf_counter(), args)
         if self.dry_run:
             return await self._dry_run(record, args, forward)
 
@@ -186,6 +189,11 @@ class Enforcer:
             self.audit.write(entry)
         except OSError as exc:
             log.error("cannot write the audit log: %s", exc)
+        if self.recorder is not None:  # gateway --record: the same entry plus the arguments
+            try:
+                self.recorder.write(entry, record.args)
+            except OSError as exc:
+                log.error("cannot write the recording: %s", exc)
 
 
 _NO_CHARGE = Decision(Outcome.DENIED, "", "")

@@ -44,6 +44,8 @@ class GatewayConfig:
     dry_run: bool = False
     reload_interval: float = 1.0
     call_timeout: float | None = None
+    record: Path | None = None  # gateway --record: calls with arguments, for `policytui replay`
+    record_secrets: tuple[str, ...] = field(default=(), repr=False)  # values redacted from it
 
 
 def _hidden(policy: Policy) -> frozenset[str]:
@@ -70,6 +72,10 @@ async def run_gateway(
     audit = AuditLog(config.audit)
     queue = ApprovalQueue(approvals_dir(config.state_dir))
     enforcer = Enforcer(lambda: watcher.policy, audit=audit, dry_run=config.dry_run, server_name=config.server_name)
+    if config.record is not None:  # gateway --record
+        from policytui.gateway.recorder import Recorder
+
+        enforcer.recorder = Recorder(config.record, config.record_secrets)
     approver = Approver(
         queue, timeout=config.approval_timeout, mode=config.approval_mode, server_name=config.server_name
     )
@@ -107,6 +113,8 @@ async def run_gateway(
                 upstream.stop()
     finally:
         audit.close()
+        if enforcer.recorder is not None:
+            enforcer.recorder.close()
 
 
 async def _watch(watcher: PolicyWatcher, gateway: Gateway, interval: float) -> None:
