@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("policytui.cli.init_cmd", "write a starting policy from a preset"),
     "export": ("policytui.cli.export_cmd", "convert a policy to another gateway's format"),
     "gateway": ("policytui.cli.gateway_cmd", "enforce a policy in front of a server"),
+    "replay": ("policytui.cli.replay_cmd", "test a draft policy against recorded calls"),
     "approvals": ("policytui.cli.approvals_cmd", "list and answer calls waiting for approval"),
     "counters": ("policytui.cli.counters_cmd", "show how much of each rate limit is used"),
 }

@@ -74,6 +74,7 @@ class _Record:
     started: float
     # Set when the state store could not be reached for this call.
     state: str | None = None
+    args: Any = None  # kept for `gateway --record` only; the audit log never sees it
 
 
 class Enforcer:
@@ -103,6 +104,8 @@ class Enforcer:
         self.store: StateStore = store if store is not None else MemoryStore(clock=clock)
         self.fail_open = fail_open
         self._store_down = False
+        # `gateway --record FILE` (policytui.gateway.recorder): None when not recording.
+        self.recorder: Any = None
 
     def _decide(self, tool: str, args: Any, caller: Caller, approval: Approval | None = None) -> Decision:
         # Counts are not read here: the store checks them atomically as it charges (_reserve).
@@ -151,7 +154,7 @@ class Enforcer:
 
         Raises the upstream failure's error (for the client) when a forwarded call failed.
         """
-        record = _Record(tool, caller, args_digest(args), time.perf_counter())
+        record = _Record(tool, caller, args_digest(args), time.perf_counter(), args)
         if self.dry_run:
             return await self._dry_run(record, args, forward)
 
@@ -248,6 +251,11 @@ class Enforcer:
             self.audit.write(entry)
         except OSError as exc:
             log.error("cannot write the audit log: %s", exc)
+        if self.recorder is not None:  # gateway --record: the same entry plus the arguments
+            try:
+                self.recorder.write(entry, record.args)
+            except OSError as exc:
+                log.error("cannot write the recording: %s", exc)
 
 
 _NO_CHARGE = Decision(Outcome.DENIED, "", "")

@@ -48,6 +48,8 @@ class GatewayConfig:
     # The opened state store (counters, held calls); None: SQLite in state_dir.
     store: Any = field(default=None, repr=False)
     state_fail_open: bool = False
+    record: Path | None = None  # gateway --record: calls with arguments, for `policytui replay`
+    record_secrets: tuple[str, ...] = field(default=(), repr=False)  # values redacted from it
 
 
 def _hidden(policy: Policy) -> frozenset[str]:
@@ -86,6 +88,10 @@ async def run_gateway(
         store=store,
         fail_open=config.state_fail_open,
     )
+    if config.record is not None:  # gateway --record
+        from policytui.gateway.recorder import Recorder
+
+        enforcer.recorder = Recorder(config.record, config.record_secrets)
     approver = Approver(
         queue, timeout=config.approval_timeout, mode=config.approval_mode, server_name=config.server_name
     )
@@ -129,6 +135,8 @@ async def run_gateway(
     finally:
         audit.close()
         store.close()
+        if enforcer.recorder is not None:
+            enforcer.recorder.close()
 
 
 async def _watch(watcher: PolicyWatcher, gateway: Gateway, interval: float) -> None:
