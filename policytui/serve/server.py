@@ -20,7 +20,7 @@ from pathlib import Path
 
 import aiohttp_jinja2
 import jinja2
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 from aiohttp.web_runner import GracefulExit
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
@@ -57,6 +57,7 @@ class EditorServer(Server):
         self.sock = sock
         self.claims: dict[str, Claim] = {}
         self.active_browser: str | None = None
+        self.websockets: set[web.WebSocketResponse] = set()
 
     # -- the aiohttp application -------------------------------------------------------------
 
@@ -69,7 +70,13 @@ class EditorServer(Server):
             web.get("/download/{key}", self.handle_download, name="download"),
             web.static("/static", self.statics_path, show_index=False, name="static"),
         ])
+        app.on_shutdown.append(self._close_websockets)
         return app
+
+    async def _close_websockets(self, app: web.Application) -> None:
+        # Each closed websocket ends its handler, which stops that browser's editor process.
+        for websocket in list(self.websockets):
+            await websocket.close(code=WSCloseCode.GOING_AWAY, message=b"policytui serve stopped")
 
     def run(self) -> None:
         """Serve until ctrl+c or SIGTERM."""
@@ -81,6 +88,7 @@ class EditorServer(Server):
             web.run_app(
                 self._make_app(), sock=self.sock, handle_signals=False, loop=loop,
                 print=None, access_log=None,  # the access log would record the URL's token
+                shutdown_timeout=10,
             )
         except GracefulExit:
             pass
@@ -148,6 +156,7 @@ class EditorServer(Server):
             await websocket.close()
             return websocket
         self.active_browser = claim.browser
+        self.websockets.add(websocket)
         width = _to_int(request.query.get("width", "80"), 80, low=20, high=1000)
         height = _to_int(request.query.get("height", "24"), 24, low=5, high=500)
         app_service: AppService | None = None
@@ -173,6 +182,7 @@ class EditorServer(Server):
         finally:
             if app_service is not None:
                 await app_service.stop()
+            self.websockets.discard(websocket)
             self.active_browser = None
             self.lock.release(session)
         return websocket
