@@ -89,13 +89,14 @@ def test_a_policy_edited_in_chromium_is_saved_checked_and_locked_to_one_browser(
         screen.wait("manage_apps denied explicitly",
                     lambda s: " deny " in table_row(s, "manage_apps") + " "
                     and "deny*" not in table_row(s, "manage_apps"))
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "table.png"))  # docs/images/serve.png is one
         page.keyboard.press("Shift+D")
         screen.wait("the default switched to allow", lambda s: "default allow" in s)
         page.keyboard.press("Control+s")
         screen.wait("the policy saved",
                     lambda s: policy.exists() and "(new)" not in s and "unsaved" not in s)
 
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "editor.png"))
         page.screenshot(path=str(tmp_path / "editor.png"))
 
