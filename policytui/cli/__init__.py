@@ -14,6 +14,7 @@ import sys
 # name -> (module, one-line help). Order is the order `--help` lists them.
 COMMANDS: dict[str, tuple[str, str]] = {
     "connect": ("policytui.cli.connect_cmd", "open the policy editor for a server"),
+    "serve": ("policytui.cli.serve_cmd", "open the policy editor in a browser"),
     "validate": ("policytui.cli.validate_cmd", "check policy files and report every problem"),
     "fmt": ("policytui.cli.fmt_cmd", "rewrite a policy file in canonical form"),
     "check": ("policytui.cli.check_cmd", "decide one tool call against a policy"),
