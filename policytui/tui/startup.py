@@ -19,6 +19,7 @@ from textual.widgets import Static
 
 from policytui.editor.text import one_line, visible
 from policytui.toolinfo import ServerListing
+from policytui.tui.background import in_daemon_thread
 from policytui.tui.base import EditorBase
 from policytui.tui.table import ToolTable
 
@@ -81,15 +82,20 @@ class Startup(EditorBase):
         await self.first_frame.wait()  # let the loading screen paint first
         self.started_at = time.monotonic()
         loader = self.load_offline if offline else self.load_listing
-        editor_loaded = asyncio.ensure_future(asyncio.to_thread(load_editor))
+        # Daemon threads, not `asyncio.to_thread`: a quit must not wait for a slow server.
+        editor_loaded = asyncio.ensure_future(in_daemon_thread(load_editor))
         try:
             if self.initial_listing is not None and not offline:
                 listing = self.initial_listing
             else:
                 assert loader is not None
-                listing = await asyncio.to_thread(loader)
+                self.listing_in_flight = True
+                try:
+                    listing = await in_daemon_thread(loader, "policytui-listing")
+                finally:
+                    self.listing_in_flight = False
             await editor_loaded
-            state = await asyncio.to_thread(open_state, listing, self.policy_path)
+            state = await in_daemon_thread(lambda: open_state(listing, self.policy_path))
         except Exception as exc:  # every failure becomes a dialog, never a traceback
             if self._alive:
                 self._discovery_failed(exc)
@@ -143,7 +149,7 @@ class Startup(EditorBase):
             elif answer == "offline":
                 self.call_after_refresh(self.discover, True)
             else:
-                self.exit(1, return_code=1)
+                self.exit_with_error(f"could not list the server's tools: {message}")
 
         self.push_screen(screen, answered)
 
@@ -191,5 +197,7 @@ class Startup(EditorBase):
                 cancel="edit",
                 id="load-problems",
             ),
-            lambda answer: self.exit(1, return_code=1) if answer == "quit" else None,
+            lambda answer: self.exit_with_error(
+                f"{self.policy_path} is not a valid policy: {self.state.load_problems[0] if self.state else ''}"
+            ) if answer == "quit" else None,
         )
