@@ -36,11 +36,13 @@ class UsageError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from policytui.cli.parsing import CommandLineParser, SubcommandParser
+
+    parser = CommandLineParser(
         prog="policytui",
         description="Build, check and enforce MCP gateway policies from the terminal.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=SubcommandParser)
     for name, (module_name, help_text) in COMMANDS.items():
         try:
             module = importlib.import_module(module_name)

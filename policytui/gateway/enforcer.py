@@ -154,7 +154,7 @@ class Enforcer:
 
         Raises the upstream failure's error (for the client) when a forwarded call failed.
         """
-        record = _Record(tool, caller, args_digest(args), time.perf_counter(), args)
+        record = _Record(tool, caller, args_digest(args), time.perf_counter(), args=args)
         if self.dry_run:
             return await self._dry_run(record, args, forward)
 

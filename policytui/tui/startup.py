@@ -1,7 +1,10 @@
 """Getting the tools on screen: pick a server, list its tools off the UI thread, or explain why not.
 
-Listing runs in a worker after the first paint (that is where `import mcp` and the server
-start happen); a failure becomes a dialog offering retry, the offline snapshot, or quit.
+The loaders come from `policytui.discovery.lister` (the one place that decides between the
+live server and a snapshot); `policytui connect` has already started a stdio server by the
+time this runs. Waiting for its tools happens in a worker after the first paint; a failure
+becomes a dialog offering retry, the offline snapshot, or quit; `cancel_listing` kills a
+server still starting when the user quits.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from rich.text import Text
 from textual import work
 from textual.widgets import Static
 
+from policytui.discovery.errors import ListingCancelled
 from policytui.editor.text import one_line, visible
 from policytui.toolinfo import ServerListing
 from policytui.tui.background import in_daemon_thread
@@ -96,6 +100,8 @@ class Startup(EditorBase):
                     self.listing_in_flight = False
             await editor_loaded
             state = await in_daemon_thread(lambda: open_state(listing, self.policy_path))
+        except ListingCancelled:
+            return  # the user quit while the server was starting; it is already killed
         except Exception as exc:  # every failure becomes a dialog, never a traceback
             if self._alive:
                 self._discovery_failed(exc)
@@ -103,6 +109,17 @@ class Startup(EditorBase):
         await self.panels_ready.wait()  # mounted just after the first frame
         if self._alive:
             self._install(state)
+
+    def cancel_listing(self) -> None:
+        """Kill a server that is still starting, at once (quitting must not wait for it).
+
+        The loaders `policytui connect` passes are `policytui.discovery.lister.Lister`s; a
+        plain callable (tests, --from) has nothing to kill.
+        """
+        for loader in (self.load_listing, self.load_offline):
+            cancel = getattr(loader, "cancel", None)
+            if cancel is not None:
+                cancel()
 
     def _pick_server(self) -> None:
         from policytui.tui.screens.picker import ServerPickerScreen
