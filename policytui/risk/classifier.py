@@ -48,7 +48,7 @@ from policytui.risk.categories import (
     normalize_category,
     risk_key,
 )
-from policytui.risk.schema import ActionArgument, SchemaFacts, inspect_schema
+from policytui.risk.schema import ActionArgument, SchemaFacts, inspect_schema, normalize
 from policytui.risk.words import (
     DESCRIPTION_WINDOW,
     SEPARATORS,
@@ -468,6 +468,12 @@ def _is_adverb(token: str) -> bool:
 # ----- putting the signals together --------------------------------------------------------
 
 
+def _raw_api_call(name: _NameVerbs, argument_names: tuple[str, ...]) -> bool:
+    """Is this a tool that sends any write request (POST, PUT, ...) to an API path?"""
+    return name.verb in v.HTTP_WRITES and any(
+        normalize(arg) in v.API_PATH_ARGUMENTS for arg in argument_names)
+
+
 def _money_context(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts,
                    besides: str | None = None) -> bool:
     """Is money in sight: an amount argument, or a money noun other than the verb itself (and
@@ -541,16 +547,42 @@ def _financial(kind: str | None, verb: str | None, words: list[str], money: bool
     if verb in v.MONEY_IF_CONTEXT and money:
         evidence.append(f"verb {_word(verb)} with money in sight moves money")
         return True
-    for i, word in enumerate(words):
-        if word == verb:
-            continue
-        if i + 1 < len(words) and words[i + 1] in v.NOT_MONEY_HEADS:
-            continue  # "payment_method", "invoice_template": the money word only qualifies
-        if word in v.MONEY_OBJECTS or (word in v.MONEY_OBJECTS_IF_CONTEXT and money):
-            evidence.append(f"{where} noun {_word(word)}: '{verb}' changes what someone pays "
-                            "or is owed")
-            return True
+    head = _object_head(words, verb)
+    if head is not None and (head in v.MONEY_OBJECTS or (head in v.MONEY_OBJECTS_IF_CONTEXT
+                                                         and money)):
+        evidence.append(f"{where} noun {_word(head)}: '{verb}' changes what someone pays or "
+                        "is owed")
+        return True
     return False
+
+
+_FILLER = frozenset("id ids uuid v".split())
+# Parts of a money document: an "invoice item" or a "credit note" is still money.
+_PARTS = frozenset("item items line lines note notes intent intents".split())
+
+
+def _object_head(words: list[str], verb: str) -> str | None:
+    """The head noun of what `verb` acts on in a name: the last word of the phrase after the
+    verb (up to a preposition), or of the words before a verb that stands last. In
+    "delete_saved_payment_method" it is "method": a payment method is no money moving."""
+    try:
+        at = words.index(verb)
+    except ValueError:
+        at = -1
+    phrase: list[str] = []
+    for word in words[at + 1:]:
+        if word in _OBJECT_ENDS or word in _CONNECTORS:
+            break
+        if word not in _FILLER and not word.isdigit():
+            phrase.append(word)
+    if not phrase and at > 0:
+        phrase = [w for w in words[:at] if w not in _FILLER and not w.isdigit()]
+    if not phrase:
+        return None
+    head = phrase[-1]
+    if head in _PARTS and len(phrase) > 1:
+        head = phrase[-2]
+    return head
 
 
 def _name_reading(name: _NameVerbs, desc: _DescriptionVerbs, evidence: list[str],
@@ -597,8 +629,10 @@ def _name_reading(name: _NameVerbs, desc: _DescriptionVerbs, evidence: list[str]
     return kind, confidence, clear
 
 
-def _single(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts) -> _Verdict:
-    """Classify a tool that does one thing, from its name, description and schema."""
+def _single(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts,
+            schema_names: tuple[str, ...] = ()) -> _Verdict:
+    """Classify a tool that does one thing, from its name, description and schema
+    (`schema_names`: its top-level argument names)."""
     evidence: list[str] = []
     against: list[str] = []
     order = _KIND_ORDER
@@ -669,6 +703,11 @@ def _single(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts) -> _V
                 kind, acting, _description_object(desc), money, evidence, "description"):
             category, severity = FINANCIAL, CRITICAL
             confidence = max(confidence, 70)
+        elif money and _raw_api_call(name, schema_names):
+            # "api_post" with a free `path`: it can call anything the API offers, and this
+            # API handles money.
+            evidence.append(f"sends any {name.verb} request to an API that handles money")
+            category, severity = FINANCIAL, CRITICAL
 
     # Arguments that take code make it Execute whatever the name says ("read_query" runs SQL).
     if facts.code_arguments and category in (READ, OTHER, WRITE, EXECUTE):
@@ -927,6 +966,13 @@ def _apply_annotations(verdict: _Verdict, actions: dict[str, ActionRisk],
         verdict.confidence = 0.85  # the words said nothing; the hint is all we have
 
 
+def _argument_names(schema: Any) -> tuple[str, ...]:
+    props = schema.get("properties") if type(schema) is dict else None
+    if type(props) is not dict:
+        return ()
+    return tuple(name for name in list(props)[:50] if type(name) is str)
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
@@ -970,7 +1016,7 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
         if all(kind is None for kind in kinds):
             choice = None  # "mode": standard | custom is a setting, not a choice of action
         else:
-            single = _single(name, desc, facts._replace(action=None))
+            single = _single(name, desc, facts._replace(action=None), _argument_names(schema))
             if (single.category == READ and DISAGREE not in single.flags and not name.ambiguous
                     and name.kind == v.READ and not _GRAVE_ACTIONS.intersection(kinds)):
                 # "list_adjustments" with action: refund | credit: a reader's filter.
@@ -984,7 +1030,7 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
         verdict, actions = _multi(choice, money, facts, single)
         action_path = choice.path
     elif facts.action is None or verdict is None:
-        verdict = _single(name, desc, facts._replace(action=None))
+        verdict = _single(name, desc, facts._replace(action=None), _argument_names(schema))
     hints = _hint_facts(annotations)
     _apply_annotations(verdict, actions, hints)
 

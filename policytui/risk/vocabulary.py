@@ -39,7 +39,7 @@ VERBS: dict[str, str] = _table(
         suggest print display locate discover explore grep visualize visualise lint audit
         measure detect identify extract match filter sort rank score classify predict diagnose
         trace ls stat whoami open observe investigate sample aggregate screenshot fetchall
-        lookup retrieveall return
+        lookup retrieveall return enumerate
         """,
     write="""
         create add append insert new make post put write save store upload import send publish
@@ -51,7 +51,7 @@ VERBS: dict[str, str] = _table(
         reserve enqueue queue increment bump confirm accept reject dismiss decline complete
         sync refresh reload release promote snapshot backup leave deactivate mute unmute disable
         rate review upvote downvote charge trade order bill invoice capture fund wire settle
-        issue place finalize
+        issue place finalize withdraw deposit redeem renew record
         """,
     modify="""
         update edit modify patch set change move rename replace upsert apply configure
@@ -70,8 +70,8 @@ VERBS: dict[str, str] = _table(
         replay restart rerun retry resume deploy build compile install reboot interact
         """,
     money="""
-        pay refund withdraw deposit purchase buy sell payout tip donate swap stake unstake
-        borrow lend repay redeem liquidate recharge
+        pay refund purchase buy sell payout tip donate swap stake unstake borrow lend repay
+        liquidate recharge
         """,
 )
 
@@ -92,7 +92,10 @@ LAUNCHERS: frozenset[str] = frozenset("start begin initiate perform do".split())
 # Verbs that move money only when money is in sight: "send_payment" but not "send_email",
 # "transfer_funds" but not "transfer_repository". Without money context they keep their kind.
 MONEY_IF_CONTEXT: frozenset[str] = frozenset(
-    "send transfer charge trade order bill invoice capture fund wire settle issue".split()
+    """
+    send transfer charge trade order bill invoice capture fund wire settle issue withdraw
+    deposit redeem renew
+    """.split()
 )
 
 # Objects that, when something is created, changed, cancelled or deleted about them, change what
@@ -113,21 +116,13 @@ MONEY_OBJECTS_IF_CONTEXT: frozenset[str] = frozenset(
     adjustments receipt receipts journal fund entry entries position positions
     """.split()
 )
-# Nouns that, after a money word, make it a mere qualifier: a "payment method" or an "invoice
-# template" is configuration, not money changing hands.
-NOT_MONEY_HEADS: frozenset[str] = frozenset(
-    """
-    method methods setting settings config configuration profile profiles type types status
-    template templates preference preferences category categories schema field fields
-    """.split()
-)
 MONEY_MOVEMENT_NOUNS: frozenset[str] = MONEY_OBJECTS | MONEY_OBJECTS_IF_CONTEXT
 # Nouns that point at money at all (context for the words above).
 MONEY_NOUNS: frozenset[str] = MONEY_MOVEMENT_NOUNS | frozenset(
     """
     amount amounts price prices cost costs fee fees balance balances wallet wallets currency
     usd eur gbp jpy btc eth crypto coin coins dollar dollars euro euros debit debits card cards
-    bank iban billing budget tokens stablecoin sale sales tax taxes vendor payee
+    bank iban billing budget tokens stablecoin sale sales tax taxes vendor payee accounting
     """.split()
 )
 # Argument names that carry an amount of money.
@@ -196,3 +191,8 @@ OUTPUT_ARGUMENTS: frozenset[str] = frozenset(
     downloaddir downloadpath downloaddirectory outdir outfile
     """.split()
 )
+
+# HTTP methods that change something, as the verb of a tool that sends any request to an API.
+HTTP_WRITES: frozenset[str] = frozenset("post put patch delete".split())
+# Argument names (normalised) that pick the API path such a tool calls.
+API_PATH_ARGUMENTS: frozenset[str] = frozenset("path endpoint route apipath url uri".split())
