@@ -461,6 +461,31 @@ def _runs_a_query(tokens: list[str], at: int) -> bool:
     return False
 
 
+# Verbs that remove whatever they are said of; "clear" or "clean" in a sentence is as often an
+# adjective, so only these count when they are not the leading verb.
+_REMOVALS = frozenset(
+    "delete remove destroy purge erase wipe truncate unregister uninstall revoke terminate "
+    "deprovision decommission expunge discard kill".split())
+
+
+def _removal_word(tokens: list[str]) -> str | None:
+    """A word of a sentence that removes something, in any inflection ("deletes", "removing",
+    "destroyed")."""
+    for token in tokens:
+        if len(token) < 4 or token in SEPARATORS:
+            continue
+        if token in _REMOVALS:
+            return token
+        verb = base_verb(token)
+        if verb is None and len(token) > 5 and token.endswith("ed"):
+            stem = token[:-2]
+            verb = next((c for c in (stem, stem + "e", token[:-1], stem[:-1])
+                         if c in v.VERBS), None)
+        if verb in _REMOVALS:
+            return token
+    return None
+
+
 def _is_adverb(token: str) -> bool:
     return len(token) > 4 and token.endswith("ly")
 
@@ -558,7 +583,9 @@ def _financial(kind: str | None, verb: str | None, words: list[str], money: bool
 
 _FILLER = frozenset("id ids uuid v".split())
 # Parts of a money document: an "invoice item" or a "credit note" is still money.
-_PARTS = frozenset("item items line lines note notes intent intents".split())
+_PARTS = frozenset(
+    "item items line lines note notes intent intents session sessions link links request "
+    "requests".split())
 
 
 def _object_head(words: list[str], verb: str) -> str | None:
@@ -675,6 +702,13 @@ def _single(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts,
             if order[other] > order[kind]:
                 kind = other
                 evidence.append(f"description also offers '{verb}', which {texts[other]}")
+        if order[kind] < order[v.REMOVE]:
+            # A tool that changes something and whose first sentence also removes something
+            # ("Disable a user, removing their access") may destroy.
+            removal = _removal_word(desc.words)
+            if removal is not None:
+                kind = v.REMOVE
+                evidence.append(f"description also says '{removal}', which removes or destroys")
     if kind == v.READ and not clear:
         # One weak sign (an ambiguous word, a verb found deep in the description) is not
         # enough to let a tool through as a reader.

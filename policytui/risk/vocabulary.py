@@ -39,7 +39,7 @@ VERBS: dict[str, str] = _table(
         suggest print display locate discover explore grep visualize visualise lint audit
         measure detect identify extract match filter sort rank score classify predict diagnose
         trace ls stat whoami open observe investigate sample aggregate screenshot fetchall
-        lookup retrieveall return enumerate
+        lookup retrieveall return enumerate scrape crawl wait
         """,
     write="""
         create add append insert new make post put write save store upload import send publish
@@ -51,23 +51,27 @@ VERBS: dict[str, str] = _table(
         reserve enqueue queue increment bump confirm accept reject dismiss decline complete
         sync refresh reload release promote snapshot backup leave deactivate mute unmute disable
         rate review upvote downvote charge trade order bill invoice capture fund wire settle
-        issue place finalize withdraw deposit redeem renew record
+        issue place finalize withdraw deposit redeem renew record click fill hover drag press
+        scroll navigate goto go tap swipe focus type login logout signin signout
+        authenticate authorize acknowledge ack respond answer end finish
         """,
     modify="""
         update edit modify patch set change move rename replace upsert apply configure
         reconfigure reorder restore migrate upgrade downgrade merge rebase squash cancel revert
         rollback undo reassign resize scale shutdown mv chmod chown transfer detach unassign
-        disassociate createorupdate addorupdate revise amend adjust
+        disassociate createorupdate addorupdate revise amend adjust manage transition rotate
+        extend repair fix autofix recover
         """,
     remove="""
         delete del remove rm drop destroy purge erase wipe truncate clear reset kill terminate
         abort revoke uninstall unlink overwrite rewrite evict flush prune clean cleanup shred
         expunge nuke ban discard rmdir unset unregister deregister deprovision decommission
-        void
+        void recreate reinstall reimage reprovision
         """,
     execute="""
         execute exec run eval evaluate invoke call launch start trigger spawn dispatch backfill
-        replay restart rerun retry resume deploy build compile install reboot interact
+        replay restart rerun retry resume deploy build compile install reboot interact test
+        rebuild process train ingest
         """,
     money="""
         pay refund purchase buy sell payout tip donate swap stake unstake borrow lend repay
@@ -82,7 +86,8 @@ AMBIGUOUS: frozenset[str] = frozenset(
     comment post tag label stage schedule star pin lock close open watch follow stream query
     check view return like rate review sample match filter sort rank score trace stat tail cat
     set mark queue link share book snapshot backup release scale order bill invoice fund wire
-    issue charge trade capture request deposit purchase refund payout transfer tip
+    issue charge trade capture request deposit purchase refund payout transfer tip type
+    test go end focus answer record process transition
     """.split()
 )
 
@@ -105,7 +110,7 @@ MONEY_OBJECTS: frozenset[str] = frozenset(
     payment payments payout payouts refund refunds invoice invoices bill bills charge charges
     chargeback chargebacks expense expenses subscription subscriptions purchase purchases
     deposit deposits withdrawal withdrawals remittance remittances payroll salary salaries
-    money funds cash wire trade trades ledger
+    money funds cash wire trade trades ledger renewal renewals
     """.split()
 )
 # Objects that are money only with money in sight: a "transfer" of funds but not of a
@@ -113,7 +118,8 @@ MONEY_OBJECTS: frozenset[str] = frozenset(
 MONEY_OBJECTS_IF_CONTEXT: frozenset[str] = frozenset(
     """
     transaction transactions transfer transfers order orders credit credits adjustment
-    adjustments receipt receipts journal fund entry entries position positions
+    adjustments receipt receipts journal fund entry entries position positions checkout
+    checkouts
     """.split()
 )
 MONEY_MOVEMENT_NOUNS: frozenset[str] = MONEY_OBJECTS | MONEY_OBJECTS_IF_CONTEXT
