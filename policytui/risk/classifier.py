@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -117,7 +117,7 @@ SECRETS = "exposes-secrets"  # what comes back can include secrets or the enviro
 DISAGREE = "signals-disagree"  # the riskier of two readings was taken
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class HintFact:
     """One annotation hint and where its value came from: declared by the server, or the spec's
     default when the server said nothing. `contradicted` says how the tool's words disagree."""
@@ -493,10 +493,13 @@ def _is_adverb(token: str) -> bool:
 # ----- putting the signals together --------------------------------------------------------
 
 
-def _raw_api_call(name: _NameVerbs, argument_names: tuple[str, ...]) -> bool:
-    """Is this a tool that sends any write request (POST, PUT, ...) to an API path?"""
-    return name.verb in v.HTTP_WRITES and any(
-        normalize(arg) in v.API_PATH_ARGUMENTS for arg in argument_names)
+def _raw_api_call(schema: Any) -> bool:
+    """Does the tool take the API path to call (a tool that sends any request)?"""
+    props = schema.get("properties") if type(schema) is dict else None
+    if type(props) is not dict:
+        return False
+    return any(type(arg) is str and normalize(arg) in v.API_PATH_ARGUMENTS
+               for arg in list(props)[:50])
 
 
 def _money_context(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts,
@@ -560,21 +563,21 @@ def _word(text: str) -> str:
     return "'" + text + "'"
 
 
-def _financial(kind: str | None, verb: str | None, words: list[str], money: bool,
-               evidence: list[str], where: str = "name") -> bool:
+def _financial(kind: str | None, verb: str | None, words: list[str],
+               money: Callable[[], bool], evidence: list[str], where: str = "name") -> bool:
     """Does acting with this verb on these words move money or change what someone pays or
-    is owed? `money` says whether money is in sight around them."""
+    is owed? `money()` says whether money is in sight around them (asked only if needed)."""
     if kind == v.MONEY:
         evidence.append(f"verb {_word(verb or '')} moves money")
         return True
     if verb is None or kind is None or kind == v.READ:
         return False
-    if verb in v.MONEY_IF_CONTEXT and money:
+    if verb in v.MONEY_IF_CONTEXT and money():
         evidence.append(f"verb {_word(verb)} with money in sight moves money")
         return True
     head = _object_head(words, verb)
     if head is not None and (head in v.MONEY_OBJECTS or (head in v.MONEY_OBJECTS_IF_CONTEXT
-                                                         and money)):
+                                                         and money())):
         evidence.append(f"{where} noun {_word(head)}: '{verb}' changes what someone pays or "
                         "is owed")
         return True
@@ -657,9 +660,9 @@ def _name_reading(name: _NameVerbs, desc: _DescriptionVerbs, evidence: list[str]
 
 
 def _single(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts,
-            schema_names: tuple[str, ...] = ()) -> _Verdict:
-    """Classify a tool that does one thing, from its name, description and schema
-    (`schema_names`: its top-level argument names)."""
+            schema: Any = None) -> _Verdict:
+    """Classify a tool that does one thing, from its name, description and schema (`facts`
+    and, for the rare checks that need more, the input schema itself)."""
     evidence: list[str] = []
     against: list[str] = []
     order = _KIND_ORDER
@@ -731,13 +734,19 @@ def _single(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts,
             acting = name.verb
         else:
             acting = desc.lead if desc.kind == kind else name.verb or desc.lead
-        money = _money_context(name, desc, facts)
+        seen: list[bool] = []
+
+        def money() -> bool:
+            if not seen:
+                seen.append(_money_context(name, desc, facts))
+            return seen[0]
+
         words = name.words[1:] if name.namespace else name.words
         if _financial(kind, acting, words, money, evidence) or _financial(
                 kind, acting, _description_object(desc), money, evidence, "description"):
             category, severity = FINANCIAL, CRITICAL
             confidence = max(confidence, 70)
-        elif money and _raw_api_call(name, schema_names):
+        elif name.verb in v.HTTP_WRITES and _raw_api_call(schema) and money():
             # "api_post" with a free `path`: it can call anything the API offers, and this
             # API handles money.
             evidence.append(f"sends any {name.verb} request to an API that handles money")
@@ -837,8 +846,8 @@ def _action_risk_cached(value: str, money: bool, money_argument: str | None
             kind = other
     category, severity = _KIND_RISK[kind]
     evidence = [f"action {shown}: verb {_word(verbs.verb)} {_KIND_TEXT[verbs.kind]}"]
-    if category != FINANCIAL and _financial(kind, verbs.verb, verbs.words, money, evidence,
-                                            "action"):
+    if category != FINANCIAL and _financial(kind, verbs.verb, verbs.words, lambda: money,
+                                            evidence, "action"):
         category, severity = FINANCIAL, CRITICAL
     elif category in (WRITE, DESTRUCTIVE) and severity != CRITICAL and verbs.forced:
         evidence.append(f"action {shown} says 'force'")
@@ -902,14 +911,23 @@ def _flag(annotations: Mapping[str, Any], key: str) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
+_DEFAULT_HINTS: dict[str, HintFact] = {
+    key: HintFact(default, SPEC_DEFAULT) for key, default in SPEC_DEFAULTS.items()}
+
+
 def _hint_facts(annotations: Mapping[str, Any]) -> dict[str, HintFact]:
     """Each hint's value and whether the server declared it or the spec's default stands."""
+    if not annotations:
+        return dict(_DEFAULT_HINTS)
     facts: dict[str, HintFact] = {}
-    for key, default in SPEC_DEFAULTS.items():
-        value = _flag(annotations, key) if annotations else None
-        facts[key] = HintFact(default, SPEC_DEFAULT) if value is None else HintFact(value,
-                                                                                    DECLARED)
+    for key, default in _DEFAULT_HINTS.items():
+        value = _flag(annotations, key)
+        facts[key] = default if value is None else HintFact(value, DECLARED)
     return facts
+
+
+def _contradict(hints: dict[str, HintFact], key: str, why: str) -> None:
+    hints[key] = HintFact(hints[key].value, hints[key].source, why)
 
 
 def _apply_annotations(verdict: _Verdict, actions: dict[str, ActionRisk],
@@ -927,7 +945,7 @@ def _apply_annotations(verdict: _Verdict, actions: dict[str, ActionRisk],
             verdict.flags.append(OPEN_WORLD)
             verdict.evidence.append("annotation openWorldHint=true: reaches outside systems")
         elif not open_world.value and OPEN_WORLD in verdict.flags:
-            open_world.contradicted = "the words or arguments reach outside systems"
+            _contradict(hints, "openWorldHint", "the words or arguments reach outside systems")
     if read_only.source == DECLARED and read_only.value:
         risky_actions = [a for a, r in actions.items() if r.category != READ]
         if words_said in (READ, OTHER) and not risky_actions:
@@ -939,7 +957,7 @@ def _apply_annotations(verdict: _Verdict, actions: dict[str, ActionRisk],
             return
         what = (f"the action {_quote(risky_actions[0])} says {actions[risky_actions[0]].category}"
                 if risky_actions and words_said in (READ, OTHER) else said)
-        read_only.contradicted = what
+        _contradict(hints, "readOnlyHint", what)
         grave = verdict.category in (DESTRUCTIVE, FINANCIAL, EXECUTE) or verdict.outward or any(
             actions[a].category in (DESTRUCTIVE, FINANCIAL, EXECUTE) for a in risky_actions)
         if grave:
@@ -959,7 +977,7 @@ def _apply_annotations(verdict: _Verdict, actions: dict[str, ActionRisk],
         verdict.evidence.insert(0, "annotation readOnlyHint=false (declared)")
         if verdict.category in (READ, OTHER):
             if verdict.category == READ:
-                read_only.contradicted = said
+                _contradict(hints, "readOnlyHint", said)
                 verdict.against.append(f"{said}, but the server says it is not read-only")
                 disagreed = True
             verdict.category, verdict.severity = WRITE, DEFAULT_SEVERITY[WRITE]
@@ -982,9 +1000,9 @@ def _apply_annotations(verdict: _Verdict, actions: dict[str, ActionRisk],
             verdict.evidence.insert(0, "annotation destructiveHint=false (declared)")
             removing = [a for a, r in actions.items() if r.category == DESTRUCTIVE]
             if verdict.category == DESTRUCTIVE or removing:
-                destructive.contradicted = (
-                    said if verdict.category == DESTRUCTIVE
-                    else f"the action {_quote(removing[0])} is Destructive")
+                _contradict(hints, "destructiveHint",
+                            said if verdict.category == DESTRUCTIVE
+                            else f"the action {_quote(removing[0])} is Destructive")
                 verdict.against.append("annotation destructiveHint=false (declared) would say "
                                        "it only adds; the riskier reading wins")
                 disagreed = True
@@ -998,13 +1016,6 @@ def _apply_annotations(verdict: _Verdict, actions: dict[str, ActionRisk],
         verdict.confidence = 0.95
     elif words_said == OTHER:
         verdict.confidence = 0.85  # the words said nothing; the hint is all we have
-
-
-def _argument_names(schema: Any) -> tuple[str, ...]:
-    props = schema.get("properties") if type(schema) is dict else None
-    if type(props) is not dict:
-        return ()
-    return tuple(name for name in list(props)[:50] if type(name) is str)
 
 
 def _text(value: Any) -> str:
@@ -1050,7 +1061,7 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
         if all(kind is None for kind in kinds):
             choice = None  # "mode": standard | custom is a setting, not a choice of action
         else:
-            single = _single(name, desc, facts._replace(action=None), _argument_names(schema))
+            single = _single(name, desc, facts._replace(action=None), schema)
             if (single.category == READ and DISAGREE not in single.flags and not name.ambiguous
                     and name.kind == v.READ and not _GRAVE_ACTIONS.intersection(kinds)):
                 # "list_adjustments" with action: refund | credit: a reader's filter.
@@ -1064,7 +1075,7 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
         verdict, actions = _multi(choice, money, facts, single)
         action_path = choice.path
     elif facts.action is None or verdict is None:
-        verdict = _single(name, desc, facts._replace(action=None), _argument_names(schema))
+        verdict = _single(name, desc, facts._replace(action=None), schema)
     hints = _hint_facts(annotations)
     _apply_annotations(verdict, actions, hints)
 
