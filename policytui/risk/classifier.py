@@ -216,8 +216,11 @@ def _split_compound(word: str) -> tuple[str, ...]:
 
 def _expand(words: list[str]) -> list[str]:
     verbs = v.VERBS
-    if all(len(w) < 7 or w in verbs for w in words):
-        return words
+    for word in words:
+        if len(word) > 6 and ("or" in word or "and" in word) and word not in verbs:
+            break
+    else:
+        return words  # the common case: no run-together verbs
     out: list[str] = []
     for word in words:
         if len(word) < 7 or word in verbs:
@@ -799,7 +802,8 @@ def _exposure(verdict: _Verdict, name: _NameVerbs, desc: _DescriptionVerbs,
               facts: SchemaFacts) -> None:
     """What a call can expose or reach, beyond what it changes: secrets (severity at least
     High) and the open world (arbitrary URLs, messages sent outward)."""
-    secret = next((w for w in name.words if w in v.SECRET_WORDS), None)
+    hits = v.SECRET_WORDS.intersection(name.words)
+    secret = next(w for w in name.words if w in hits) if hits else None
     if secret is not None:
         verdict.evidence.append(f"name word '{secret}': a call can expose secrets")
     elif _SECRET_TEXT.search(desc.sentence):
@@ -1054,14 +1058,19 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
     verdict: _Verdict | None = None
     name = _name_verbs(name_text, namespaces)
     # Only a name without a verb needs the slower search for a verb deeper in the text.
-    desc = _description_verbs(desc_text, True, name.kind is None)
+    # A reading name needs only the description's leading verb, from its first few words;
+    # the whole first sentence is read when that verb does not read too.
+    reader = name.kind == v.READ and name.last is None
+    desc = _description_verbs(desc_text, not reader, name.kind is None)
+    if reader and desc.kind is not None and desc.kind != v.READ:
+        desc = _description_verbs(desc_text, True, False)
     choice = facts.action
     if choice is not None:
         kinds = _action_kinds(choice.values)
         if all(kind is None for kind in kinds):
             choice = None  # "mode": standard | custom is a setting, not a choice of action
         else:
-            single = _single(name, desc, facts._replace(action=None), schema)
+            single = _single(name, desc, facts if facts.action is None else facts._replace(action=None), schema)
             if (single.category == READ and DISAGREE not in single.flags and not name.ambiguous
                     and name.kind == v.READ and not _GRAVE_ACTIONS.intersection(kinds)):
                 # "list_adjustments" with action: refund | credit: a reader's filter.
@@ -1075,7 +1084,7 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
         verdict, actions = _multi(choice, money, facts, single)
         action_path = choice.path
     elif facts.action is None or verdict is None:
-        verdict = _single(name, desc, facts._replace(action=None), schema)
+        verdict = _single(name, desc, facts if facts.action is None else facts._replace(action=None), schema)
     hints = _hint_facts(annotations)
     _apply_annotations(verdict, actions, hints)
 
