@@ -180,3 +180,59 @@ def test_money_movers_are_financial(name, description, properties):
 ])
 def test_money_readers_stay_read(name, description):
     assert classify(tool(name, description)).category == "Read"
+
+
+# ----- what servers write that the words alone would miss -----------------------------------
+
+
+def test_a_reader_told_where_to_write_a_file_writes():
+    c = classify(tool("export_csv", "Export a range as a CSV file.",
+                      {"path": {"type": "string"}, "csv_path": {"type": "string"}}))
+    assert c.category == "Write"
+    assert "argument 'csv_path' says where it writes a file" in c.evidence
+    # A bare `path` is what is read.
+    assert classify(tool("export_workbook", "Return the workbook file.",
+                         {"path": {"type": "string"}})).category == "Read"
+    wrapped = classify(tool("download_data", "Download usage data.",
+                            {"params": {"type": "object",
+                                        "properties": {"outputDir": {"type": "string"}}}}))
+    assert wrapped.category == "Write"
+
+
+def test_a_changing_tool_whose_first_sentence_removes_is_destructive():
+    c = classify(tool("disable_user", "Disable a user account, removing all of its sessions."))
+    assert (c.category, c.severity) == ("Destructive", "Critical")
+
+
+def test_browser_interactions_and_sign_ins_change_state():
+    for name in ("browser_click", "page_fill", "navigate", "login", "respond_to_event"):
+        assert classify(tool(name)).category == "Write", name
+
+
+def test_an_action_enum_of_a_clear_reader_is_a_filter_and_a_setting_is_no_action():
+    reader = classify(tool("list_adjustments", "List adjustments.",
+                           {"action": {"enum": ["refund", "credit", "chargeback"]}}))
+    assert reader.category == "Read" and not reader.actions
+    setting = classify(tool("update_discount", "Update a discount.",
+                            {"mode": {"enum": ["standard", "custom"]}}))
+    assert setting.category == "Destructive" and not setting.actions
+
+
+def test_a_raw_api_request_tool_on_a_money_api_is_financial():
+    c = classify(tool("api_post", "Send a POST request to the accounting and invoice API.",
+                      {"path": {"type": "string"}, "body": {"type": "object"}}))
+    assert c.category == "Financial"
+    assert classify(tool("api_post", "Send a POST request to the issue tracker API.",
+                         {"path": {"type": "string"}})).category != "Financial"
+
+
+@pytest.mark.parametrize("name,money", [
+    ("delete_saved_payment_method", False),
+    ("create_payment_link", True),
+    ("create_credit_note", True),
+    ("cancel_subscription", True),
+    ("update_invoice_template", False),
+])
+def test_the_head_noun_decides_whether_a_money_word_is_money(name, money):
+    c = classify(tool(name, "", {"amount": {"type": "integer"}}))
+    assert (c.category == "Financial") is money, c.evidence

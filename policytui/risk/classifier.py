@@ -392,6 +392,8 @@ def _description_verbs(description: str, alternatives: bool = True, indirect: bo
     while start < 2 and start < count and _is_adverb(tokens[start]):
         start += 1  # "Recursively search ..."
     lead = base_verb(tokens[start]) if start < count else None
+    if lead in v.LAUNCHERS and start + 1 < count and tokens[start + 1] == "here":
+        lead = None  # "Start here: ..." points the reader, it starts nothing
     if lead is None:
         if not indirect:
             return found
@@ -503,6 +505,23 @@ def _raw_api_call(schema: Any) -> bool:
         return False
     return any(type(arg) is str and normalize(arg) in v.API_PATH_ARGUMENTS
                for arg in list(props)[:50])
+
+
+_PATH_ENDINGS = ("path", "file", "dir", "directory", "filename", "folder")
+
+
+def _path_argument(schema: Any) -> str | None:
+    """The first argument whose name says it is the path of a particular file or folder
+    ("csv_path", "target_dir"); a bare `path` is usually what is read."""
+    props = schema.get("properties") if type(schema) is dict else None
+    if type(props) is not dict:
+        return None
+    for arg in list(props)[:50]:
+        if type(arg) is str:
+            key = normalize(arg)
+            if key.endswith(_PATH_ENDINGS) and key not in _PATH_ENDINGS:
+                return arg
+    return None
 
 
 def _money_context(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts,
@@ -770,10 +789,14 @@ def _single(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts,
         evidence.append("description says it runs in a terminal, shell or REPL")
         severity = CRITICAL
 
-    # A reader told where to save its result writes files ("download_report", outputDir).
-    if category in (READ, OTHER) and facts.output_arguments:
-        evidence.append(f"argument {_quote(facts.output_arguments[0])} says where it writes a "
-                        "file")
+    # A reader told where to save its result writes files ("download_report", outputDir;
+    # "export_csv" with a csv_path).
+    output = facts.output_arguments[0] if facts.output_arguments else None
+    if output is None and category == READ and (name.verb in v.FILE_PRODUCERS
+                                                 or desc.lead in v.FILE_PRODUCERS):
+        output = _path_argument(schema)
+    if category in (READ, OTHER) and output is not None:
+        evidence.append(f"argument {_quote(output)} says where it writes a file")
         if category == READ:
             against.append("the name and description alone would say it reads")
         category, severity = WRITE, DEFAULT_SEVERITY[WRITE]

@@ -37,7 +37,7 @@ VERBS: dict[str, str] = _table(
         analyse diff compare validate verify preview peek scan watch follow monitor stream poll
         tail cat echo ping convert calculate compute estimate parse render translate recommend
         suggest print display locate discover explore grep visualize visualise lint audit
-        measure detect identify extract match filter sort rank score classify predict diagnose
+        measure detect identify extract match filter rank score classify predict diagnose
         trace ls stat whoami open observe investigate sample aggregate screenshot fetchall
         lookup retrieveall return enumerate scrape crawl wait
         """,
@@ -59,7 +59,7 @@ VERBS: dict[str, str] = _table(
         update edit modify patch set change move rename replace upsert apply configure
         reconfigure reorder restore migrate upgrade downgrade merge rebase squash cancel revert
         rollback undo reassign resize scale shutdown mv chmod chown transfer detach unassign
-        disassociate createorupdate addorupdate revise amend adjust manage transition rotate
+        disassociate createorupdate addorupdate revise amend adjust manage transition rotate sort
         extend repair fix autofix recover
         """,
     remove="""
@@ -202,3 +202,6 @@ OUTPUT_ARGUMENTS: frozenset[str] = frozenset(
 HTTP_WRITES: frozenset[str] = frozenset("post put patch delete".split())
 # Argument names (normalised) that pick the API path such a tool calls.
 API_PATH_ARGUMENTS: frozenset[str] = frozenset("path endpoint route apipath url uri".split())
+
+# Verbs that read something and hand it over as a file: given a path, they write there.
+FILE_PRODUCERS: frozenset[str] = frozenset("export download dump save".split())
