@@ -474,18 +474,15 @@ _REMOVALS = frozenset(
 
 
 def _removal_word(tokens: list[str]) -> str | None:
-    """A word of a sentence that removes something, in any inflection ("deletes", "removing",
-    "destroyed")."""
+    """A word of a sentence that removes something ("deletes", "removing")."""
     for token in tokens:
         if len(token) < 4 or token in SEPARATORS:
             continue
         if token in _REMOVALS:
             return token
+        # Past participles ("a terminated execution", "deleted items") describe a state,
+        # so only the present forms count ("deletes", "removing").
         verb = base_verb(token)
-        if verb is None and len(token) > 5 and token.endswith("ed"):
-            stem = token[:-2]
-            verb = next((c for c in (stem, stem + "e", token[:-1], stem[:-1])
-                         if c in v.VERBS), None)
         if verb in _REMOVALS:
             return token
     return None
