@@ -367,15 +367,20 @@ def server_namespaces(names: Iterable[str]) -> frozenset[str]:
 class _DescriptionVerbs:
     """What the first sentence of a description says (see `_NameVerbs`)."""
 
-    __slots__ = ("sentence", "words", "lead", "kind", "indirect", "alternatives")
+    __slots__ = ("sentence", "words", "lead", "kind", "indirect", "alternatives", "text")
 
-    def __init__(self, sentence: str, words: list[str]) -> None:
+    def __init__(self, sentence: str, words: list[str], text: str = "") -> None:
         self.sentence = sentence
         self.words = words
+        self.text = text  # the description, for the rare look past the first sentence
         self.lead: str | None = None
         self.kind: str | None = None
         self.indirect = False  # found after "to"/"helps", not as the first word
         self.alternatives: list[tuple[str, str]] = []
+
+    def rest(self) -> list[str]:
+        """The words of the description's opening, past the first sentence."""
+        return sentence_tokens(self.text[len(self.sentence):DESCRIPTION_WINDOW])
 
 
 def _description_verbs(description: str, alternatives: bool = True, indirect: bool = True
@@ -386,7 +391,7 @@ def _description_verbs(description: str, alternatives: bool = True, indirect: bo
     # Without alternatives only the first words matter: read less of the description.
     sentence = first_sentence(description if alternatives else description[:_LEAD_WINDOW])
     tokens = sentence_tokens(sentence)
-    found = _DescriptionVerbs(sentence, tokens)
+    found = _DescriptionVerbs(sentence, tokens, description)
     count = len(tokens)
     start = 0
     while start < 2 and start < count and _is_adverb(tokens[start]):
@@ -531,7 +536,10 @@ def _money_context(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts
     if any(w in v.MONEY_NOUNS and w not in skip for w in name.words):
         return True
     skip = {desc.lead, besides}
-    return any(w in v.MONEY_NOUNS and w not in skip for w in desc.words[1:40])
+    if any(w in v.MONEY_NOUNS and w not in skip for w in desc.words[1:40]):
+        return True
+    # Past the first sentence too ("Delete a transaction. Supports bills, invoices, ...").
+    return any(w in v.MONEY_NOUNS and w not in skip for w in desc.rest()[:60])
 
 
 _OBJECT_ENDS = frozenset("for of from to in into with by on at via using when if".split())
@@ -719,11 +727,14 @@ def _single(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts,
         evidence.append(f"{how} '{desc.lead}', which {texts[kind]}")
         confidence = 45 if desc.indirect else 55
         clear = not desc.indirect
-    if kind is not None and kind != v.READ:
+    if kind is not None:
+        # "Read or replace the clipboard": offered alternatives count whatever the lead.
         for verb, other in desc.alternatives:
             if order[other] > order[kind]:
                 kind = other
+                clear = True
                 evidence.append(f"description also offers '{verb}', which {texts[other]}")
+    if kind is not None and kind != v.READ:
         if order[kind] < order[v.REMOVE]:
             # A tool that changes something and whose first sentence also removes something
             # ("Disable a user, removing their access") may destroy.

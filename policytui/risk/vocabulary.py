@@ -38,7 +38,7 @@ VERBS: dict[str, str] = _table(
         tail cat echo ping convert calculate compute estimate parse render translate recommend
         suggest print display locate discover explore grep visualize visualise lint audit
         measure detect identify extract match filter rank score classify predict diagnose
-        trace ls stat whoami open observe investigate sample aggregate screenshot fetchall
+        trace ls stat whoami observe investigate sample aggregate screenshot fetchall
         lookup retrieveall return enumerate scrape crawl wait
         """,
     write="""
@@ -53,7 +53,7 @@ VERBS: dict[str, str] = _table(
         rate review upvote downvote charge trade order bill invoice capture fund wire settle
         issue place finalize withdraw deposit redeem renew record click fill hover drag press
         scroll navigate goto go tap swipe focus type login logout signin signout
-        authenticate authorize acknowledge ack respond answer end finish
+        authenticate authorize acknowledge ack respond answer end finish open
         """,
     modify="""
         update edit modify patch set change move rename replace upsert apply configure
@@ -86,7 +86,7 @@ AMBIGUOUS: frozenset[str] = frozenset(
     comment post tag label stage schedule star pin lock close open watch follow stream query
     check view return like rate review sample match filter sort rank score trace stat tail cat
     set mark queue link share book snapshot backup release scale order bill invoice fund wire
-    issue charge trade capture request deposit purchase refund payout transfer tip type
+    issue charge trade capture request deposit purchase refund payout transfer tip type open
     test go end focus answer record process transition
     """.split()
 )
@@ -110,25 +110,27 @@ MONEY_OBJECTS: frozenset[str] = frozenset(
     payment payments payout payouts refund refunds invoice invoices bill bills charge charges
     chargeback chargebacks expense expenses subscription subscriptions purchase purchases
     deposit deposits withdrawal withdrawals remittance remittances payroll salary salaries
-    money funds cash wire trade trades ledger renewal renewals
+    money funds cash wire trade trades ledger renewal renewals order orders
     """.split()
 )
 # Objects that are money only with money in sight: a "transfer" of funds but not of a
 # repository, a trading "order" but not a sort order, a "credit" note but not a film credit.
 MONEY_OBJECTS_IF_CONTEXT: frozenset[str] = frozenset(
     """
-    transaction transactions transfer transfers order orders credit credits adjustment
+    transaction transactions transfer transfers credit credits adjustment
     adjustments receipt receipts journal fund entry entries position positions checkout
-    checkouts
+    checkouts margin stop stops
     """.split()
 )
 MONEY_MOVEMENT_NOUNS: frozenset[str] = MONEY_OBJECTS | MONEY_OBJECTS_IF_CONTEXT
-# Nouns that point at money at all (context for the words above).
-MONEY_NOUNS: frozenset[str] = MONEY_MOVEMENT_NOUNS | frozenset(
+# Nouns that put money in sight (context for the words above). The objects that need context
+# are not among them: an "order" does not make another "order" money.
+MONEY_NOUNS: frozenset[str] = MONEY_OBJECTS | frozenset(
     """
     amount amounts price prices cost costs fee fees balance balances wallet wallets currency
     usd eur gbp jpy btc eth crypto coin coins dollar dollars euro euros debit debits card cards
     bank iban billing budget tokens stablecoin sale sales tax taxes vendor payee accounting
+    profit margin leverage
     """.split()
 )
 # Argument names that carry an amount of money.
