@@ -148,6 +148,27 @@ class Session:
             self.proc.kill()
 
 
+def stop_leftovers(folder: Path) -> None:
+    """Stop processes a server detached from its group (a gateway, a settings sidecar): every
+    process still running from the server's own install folder was started by this recording."""
+    root = str(folder.resolve())
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = (
+                (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+            )
+            cwd = os.readlink(entry / "cwd")
+        except OSError:
+            continue
+        if cwd == root or cwd.startswith(root + "/") or root + "/" in cmdline:
+            try:
+                os.kill(int(entry.name), 15)
+            except OSError:
+                pass
+
+
 def record(recipe: dict, folder: Path, timeout: float) -> dict:
     session = Session(recipe["start"], folder, recipe.get("env", {}))
     try:
@@ -174,6 +195,7 @@ def record(recipe: dict, folder: Path, timeout: float) -> dict:
                 break
     finally:
         session.close()
+        stop_leftovers(folder)
     registry = recipe["registry"]
     spec = (
         f"{recipe['package']}@{recipe['version']}"
