@@ -107,6 +107,14 @@ def main() -> int:
     new = sorted((name for name in servers if name not in assigned), key=digest)
     if args.stats:
         print_stats(servers, halves, money)
+        labels = json.loads(labels_path.read_text(encoding="utf-8"))["servers"] if money else {}
+        for half, names in halves.items():
+            labelled = [labels[n] for n in names if n in labels]
+            tools = sum(len(tools) for tools in labelled)
+            financial = sum(label["financial"] for tools in labelled for label in tools.values())
+            print(
+                f"{half}: {len(labelled)} money servers, {tools} labelled tools, {financial} financial"
+            )
         return 0
     if args.check:
         for name in new:
