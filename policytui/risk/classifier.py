@@ -599,10 +599,15 @@ def _financial(kind: str | None, verb: str | None, words: list[str],
         return True
     if verb is None or kind is None or kind == v.READ:
         return False
-    if verb in v.MONEY_IF_CONTEXT and money():
+    head = _object_head(words, verb)
+    after = _object_head(words, verb, after_only=True)
+    if verb in v.MONEY_IF_CONTEXT and (after is None or after in v.MONEY_NOUNS
+                                       or after in v.MONEY_MOVEMENT_NOUNS
+                                       or after in v.PAYERS) and money():
+        # "send_money", "transfer_funds", "charge_customer", a bare "withdraw" with an
+        # amount; not "send_message" or "withdraw_offer".
         evidence.append(f"verb {_word(verb)} with money in sight moves money")
         return True
-    head = _object_head(words, verb)
     if head is not None and (head in v.MONEY_OBJECTS or (head in v.MONEY_OBJECTS_IF_CONTEXT
                                                          and money())):
         evidence.append(f"{where} noun {_word(head)}: '{verb}' changes what someone pays or "
@@ -618,7 +623,7 @@ _PARTS = frozenset(
     "requests".split())
 
 
-def _object_head(words: list[str], verb: str) -> str | None:
+def _object_head(words: list[str], verb: str, after_only: bool = False) -> str | None:
     """The head noun of what `verb` acts on in a name: the last word of the phrase after the
     verb (up to a preposition), or of the words before a verb that stands last. In
     "delete_saved_payment_method" it is "method": a payment method is no money moving."""
@@ -632,7 +637,7 @@ def _object_head(words: list[str], verb: str) -> str | None:
             break
         if word not in _FILLER and not word.isdigit():
             phrase.append(word)
-    if not phrase and at > 0:
+    if not phrase and at > 0 and not after_only:
         phrase = [w for w in words[:at] if w not in _FILLER and not w.isdigit()]
     if not phrase:
         return None

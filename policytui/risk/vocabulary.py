@@ -110,14 +110,14 @@ MONEY_OBJECTS: frozenset[str] = frozenset(
     payment payments payout payouts refund refunds invoice invoices bill bills charge charges
     chargeback chargebacks expense expenses subscription subscriptions purchase purchases
     deposit deposits withdrawal withdrawals remittance remittances payroll salary salaries
-    money funds cash wire trade trades ledger renewal renewals order orders
+    money funds cash wire trade trades ledger renewal renewals order orders credit credits
     """.split()
 )
 # Objects that are money only with money in sight: a "transfer" of funds but not of a
 # repository, a trading "order" but not a sort order, a "credit" note but not a film credit.
 MONEY_OBJECTS_IF_CONTEXT: frozenset[str] = frozenset(
     """
-    transaction transactions transfer transfers credit credits adjustment
+    transaction transactions transfer transfers adjustment
     adjustments receipt receipts journal fund entry entries position positions checkout
     checkouts margin stop stops
     """.split()
@@ -207,3 +207,9 @@ API_PATH_ARGUMENTS: frozenset[str] = frozenset("path endpoint route apipath url 
 
 # Verbs that read something and hand it over as a file: given a path, they write there.
 FILE_PRODUCERS: frozenset[str] = frozenset("export download dump save".split())
+
+# Who or what pays: "charge_customer" and "bill_card" move money even with no money word.
+PAYERS: frozenset[str] = frozenset(
+    "customer customers client clients card cards account accounts buyer buyers wallet "
+    "wallets member members subscriber subscribers".split()
+)
