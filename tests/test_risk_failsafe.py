@@ -236,3 +236,58 @@ def test_a_raw_api_request_tool_on_a_money_api_is_financial():
 def test_the_head_noun_decides_whether_a_money_word_is_money(name, money):
     c = classify(tool(name, "", {"amount": {"type": "integer"}}))
     assert (c.category == "Financial") is money, c.evidence
+
+
+# ----- what people see: `policytui tools --json` -----------------------------------------------
+
+
+def test_tools_json_shows_provenance_and_evidence_against(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    snapshot = tmp_path / "server.json"
+    snapshot.write_text(json.dumps({"tools": [
+        {"name": "delete_cache", "description": "Delete the whole cache.",
+         "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": True}},
+        {"name": "list_items", "description": "List items.", "inputSchema": {"type": "object"}},
+    ]}), encoding="utf-8")
+    command = Path(sys.executable).parent / "policytui"
+    done = subprocess.run([str(command), "tools", "--from", str(snapshot), "--json"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    tools = {t["name"]: t for t in json.loads(done.stdout)["tools"]}
+    deleter = tools["delete_cache"]
+    assert deleter["category"] == "Destructive"
+    assert "suspicious-annotation" in deleter["flags"]
+    assert deleter["annotationProvenance"]["readOnlyHint"]["source"] == "declared"
+    assert deleter["annotationProvenance"]["readOnlyHint"]["contradicted"]
+    assert deleter["evidenceAgainst"]
+    reader = tools["list_items"]
+    assert reader["annotationProvenance"]["destructiveHint"] == {"value": True,
+                                                                 "source": "spec default"}
+
+
+def test_detail_pane_shows_provenance_flags_and_evidence_against(tmp_path):
+    from rich.console import Console
+
+    from policytui.editor.state import EditorState
+    from policytui.toolinfo import ServerListing
+    from policytui.tui.detail import render_detail
+
+    listing = ServerListing.from_tool_dicts([
+        {"name": "delete_cache", "description": "Delete the whole cache.",
+         "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": True}},
+        {"name": "list_items", "description": "List items.", "inputSchema": {"type": "object"}},
+    ])
+    state = EditorState.open(listing, tmp_path / "policy.json")
+    console = Console(width=160, record=True, color_system=None)
+    console.print(render_detail(state, "delete_cache"))
+    shown = console.export_text()
+    assert "Destructive" in shown
+    assert "readOnlyHint=true (declared): contradicted" in shown
+    assert "suspicious-annotation" in shown
+    assert "against: annotation readOnlyHint=true (declared) would say Read" in shown
+    console = Console(width=160, record=True, color_system=None)
+    console.print(render_detail(state, "list_items"))
+    assert "Annotations: none declared; the spec's defaults apply" in console.export_text()
