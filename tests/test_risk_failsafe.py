@@ -291,3 +291,12 @@ def test_detail_pane_shows_provenance_flags_and_evidence_against(tmp_path):
     console = Console(width=160, record=True, color_system=None)
     console.print(render_detail(state, "list_items"))
     assert "Annotations: none declared; the spec's defaults apply" in console.export_text()
+
+
+def test_a_bare_action_verb_acts_on_what_the_tool_is_about():
+    c = classify(tool("manage_invoices", "Manage invoices.",
+                      {"action": {"enum": ["list", "create", "void"]}}))
+    assert c.actions["list"].category == "Read"
+    assert c.actions["create"].category == "Financial"
+    assert c.category == "Financial"
+    assert classify(tool("mark_invoice_paid", "Mark an invoice as paid.")).category == "Financial"

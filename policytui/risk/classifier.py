@@ -616,7 +616,11 @@ def _financial(kind: str | None, verb: str | None, words: list[str],
     return False
 
 
-_FILLER = frozenset("id ids uuid v".split())
+# Words that are not what a verb acts on: identifiers, version marks, generic heads ("tool"),
+# and states ("mark_invoice_paid" acts on the invoice).
+_FILLER = frozenset(
+    "id ids uuid v tool tools api apis manager service helper paid unpaid sent done complete "
+    "completed closed active inactive archived".split())
 # Parts of a money document: an "invoice item" or a "credit note" is still money.
 _PARTS = frozenset(
     "item items line lines note notes intent intents session sessions link links request "
@@ -865,14 +869,13 @@ def _exposure(verdict: _Verdict, name: _NameVerbs, desc: _DescriptionVerbs,
 
 
 
-def _action_risk(value: str, money: bool, facts: SchemaFacts) -> ActionRisk:
-    money_argument = facts.money_arguments[0] if facts.money_arguments else None
-    category, severity, evidence = _action_risk_cached(value, money, money_argument)
+def _action_risk(value: str, money: bool, subject: tuple[str, ...]) -> ActionRisk:
+    category, severity, evidence = _action_risk_cached(value, money, subject)
     return ActionRisk(category, severity, list(evidence))
 
 
 @lru_cache(maxsize=4096)
-def _action_risk_cached(value: str, money: bool, money_argument: str | None
+def _action_risk_cached(value: str, money: bool, subject: tuple[str, ...]
                         ) -> tuple[str, str, tuple[str, ...]]:
     """The risk of one action value. Cached: the same few actions ("get", "delete") recur
     across every multi-action tool of a server."""
@@ -886,7 +889,9 @@ def _action_risk_cached(value: str, money: bool, money_argument: str | None
             kind = other
     category, severity = _KIND_RISK[kind]
     evidence = [f"action {shown}: verb {_word(verbs.verb)} {_KIND_TEXT[verbs.kind]}"]
-    if category != FINANCIAL and _financial(kind, verbs.verb, verbs.words, lambda: money,
+    # A bare verb ("create") acts on what the tool's name is about ("manage_invoices").
+    words = verbs.words if len(verbs.words) > 1 or not subject else verbs.words + list(subject)
+    if category != FINANCIAL and _financial(kind, verbs.verb, words, lambda: money,
                                             evidence, "action"):
         category, severity = FINANCIAL, CRITICAL
     elif category in (WRITE, DESTRUCTIVE) and severity != CRITICAL and verbs.forced:
@@ -895,7 +900,7 @@ def _action_risk_cached(value: str, money: bool, money_argument: str | None
     return category, severity, tuple(evidence)
 
 
-def _multi(action: ActionArgument, money: bool, facts: SchemaFacts,
+def _multi(action: ActionArgument, money: bool, subject: tuple[str, ...],
            fallback: _Verdict | None = None) -> tuple[_Verdict, dict[str, ActionRisk]]:
     """The worst of the actions decides. An action with no known verb takes the reading of
     the tool's own name and description (`fallback`) when that says something, else Other."""
@@ -905,7 +910,7 @@ def _multi(action: ActionArgument, money: bool, facts: SchemaFacts,
     worst_action = ""
     worst_key = (-1, -1, -1)
     for value in action.values:
-        risk = _action_risk(value, money, facts)
+        risk = _action_risk(value, money, subject)
         if risk.category == OTHER and fallback is not None and fallback.category != OTHER:
             risk = ActionRisk(fallback.category, fallback.severity,
                               risk.evidence + [f"the tool's name and description say "
@@ -1117,7 +1122,10 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
     if choice is not None:
         # The actions decide; the name and description only say whether money is in sight.
         money = _money_context(name, desc, facts)
-        verdict, actions = _multi(choice, money, facts, single)
+        # What the tool is about: its name's words other than verbs and its namespace.
+        subject = tuple(w for w in name.words[1 if name.namespace else 0:]
+                        if w not in v.VERBS)
+        verdict, actions = _multi(choice, money, subject, single)
         action_path = choice.path
     elif facts.action is None or verdict is None:
         verdict = _single(name, desc, facts if facts.action is None else facts._replace(action=None), schema)

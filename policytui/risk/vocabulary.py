@@ -53,7 +53,7 @@ VERBS: dict[str, str] = _table(
         rate review upvote downvote charge trade order bill invoice capture fund wire settle
         issue place finalize withdraw deposit redeem renew record click fill hover drag press
         scroll navigate goto go tap swipe focus type login logout signin signout
-        authenticate authorize acknowledge ack respond answer end finish open
+        authenticate authorize authorise finalise acknowledge ack respond answer end finish open
         """,
     modify="""
         update edit modify patch set change move rename replace upsert apply configure
@@ -111,6 +111,7 @@ MONEY_OBJECTS: frozenset[str] = frozenset(
     chargeback chargebacks expense expenses subscription subscriptions purchase purchases
     deposit deposits withdrawal withdrawals remittance remittances payroll salary salaries
     money funds cash wire trade trades ledger renewal renewals order orders credit credits
+    journal journals
     """.split()
 )
 # Objects that are money only with money in sight: a "transfer" of funds but not of a
@@ -118,7 +119,7 @@ MONEY_OBJECTS: frozenset[str] = frozenset(
 MONEY_OBJECTS_IF_CONTEXT: frozenset[str] = frozenset(
     """
     transaction transactions transfer transfers adjustment
-    adjustments receipt receipts journal fund entry entries position positions checkout
+    adjustments receipt receipts fund entry entries position positions checkout
     checkouts margin stop stops
     """.split()
 )
