@@ -627,6 +627,12 @@ _PARTS = frozenset(
     "requests".split())
 
 
+# Qualifiers that make a subscription (or an order of events) a notification, not money.
+_NOTIFYING = frozenset(
+    "alert alerts anomaly event events webhook webhooks topic topics notification "
+    "notifications email emails push feed rss channel channels".split())
+
+
 def _object_head(words: list[str], verb: str, after_only: bool = False) -> str | None:
     """The head noun of what `verb` acts on in a name: the last word of the phrase after the
     verb (up to a preposition), or of the words before a verb that stands last. In
@@ -647,7 +653,10 @@ def _object_head(words: list[str], verb: str, after_only: bool = False) -> str |
         return None
     head = phrase[-1]
     if head in _PARTS and len(phrase) > 1:
-        head = phrase[-2]
+        phrase = phrase[:-1]
+        head = phrase[-1]
+    if len(phrase) > 1 and phrase[-2] in _NOTIFYING:
+        return None  # an "alert subscription" or "webhook subscription" is no money
     return head
 
 
