@@ -111,7 +111,7 @@ MONEY_OBJECTS: frozenset[str] = frozenset(
     chargeback chargebacks expense expenses subscription subscriptions purchase purchases
     deposit deposits withdrawal withdrawals remittance remittances payroll salary salaries
     money funds cash wire trade trades ledger renewal renewals order orders credit credits
-    journal journals
+    journal journals checkout checkouts
     """.split()
 )
 # Objects that are money only with money in sight: a "transfer" of funds but not of a
@@ -119,8 +119,7 @@ MONEY_OBJECTS: frozenset[str] = frozenset(
 MONEY_OBJECTS_IF_CONTEXT: frozenset[str] = frozenset(
     """
     transaction transactions transfer transfers adjustment
-    adjustments receipt receipts fund entry entries position positions checkout
-    checkouts margin stop stops
+    adjustments receipt receipts fund entry entries position positions margin stop stops
     """.split()
 )
 MONEY_MOVEMENT_NOUNS: frozenset[str] = MONEY_OBJECTS | MONEY_OBJECTS_IF_CONTEXT
