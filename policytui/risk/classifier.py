@@ -26,8 +26,7 @@ from __future__ import annotations
 
 import gc
 import re
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -49,43 +48,24 @@ from policytui.risk.categories import (
     normalize_category,
     risk_key,
 )
-from policytui.risk.schema import ActionArgument, SchemaFacts, inspect_schema, normalize
-from policytui.risk.words import (
-    DESCRIPTION_WINDOW,
-    SEPARATORS,
-    base_verb,
-    first_sentence,
-    name_words,
-    sentence_tokens,
-    visible_token,
+from policytui.risk.descriptions import DescriptionVerbs, description_verbs, removal_word
+from policytui.risk.kinds import KIND_ORDER, KIND_RISK, KIND_TEXT
+from policytui.risk.money import (
+    FILLER,
+    description_object,
+    financial,
+    money_context,
+    quoted_word,
+    raw_api_call,
 )
+from policytui.risk.names import NameVerbs, name_verbs, server_namespaces
+from policytui.risk.schema import ActionArgument, SchemaFacts, inspect_schema, normalize
+from policytui.risk.words import visible_token
 from policytui.toolinfo import ToolInfo
 
-# kind -> (category, severity)
-_KIND_RISK: dict[str, tuple[str, str]] = {
-    v.READ: (READ, LOW),
-    v.WRITE: (WRITE, DEFAULT_SEVERITY[WRITE]),
-    v.MODIFY: (DESTRUCTIVE, HIGH),
-    v.REMOVE: (DESTRUCTIVE, CRITICAL),
-    v.EXECUTE: (EXECUTE, HIGH),
-    v.MONEY: (FINANCIAL, CRITICAL),
-}
-_KIND_ORDER: dict[str, int] = {
-    v.READ: 0, v.WRITE: 1, v.EXECUTE: 2, v.MODIFY: 3, v.REMOVE: 4, v.MONEY: 5,
-}
-# What a kind means, for evidence lines.
-_KIND_TEXT: dict[str, str] = {
-    v.READ: "reads",
-    v.WRITE: "adds or changes state",
-    v.MODIFY: "changes existing data",
-    v.REMOVE: "removes or destroys",
-    v.EXECUTE: "runs something",
-    v.MONEY: "moves money",
-}
-_CONNECTORS = frozenset(("or", "and"))
 _TERMINAL_TEXT = re.compile(r"\b(?:terminal|shell|repl|command line|console|bash)\b", re.I)
-_LEAD_WINDOW = 80
-_INDIRECT = frozenset(("to", "helps", "help", "can", "will", "lets"))
+LEAD_WINDOW = 80
+INDIRECT = frozenset(("to", "helps", "help", "can", "will", "lets"))
 
 
 @dataclass(slots=True)
@@ -198,316 +178,7 @@ class Classification:
         }
 
 
-# ----- verbs in names ----------------------------------------------------------------------
-
-
-@lru_cache(maxsize=8192)
-def _split_compound(word: str) -> tuple[str, ...]:
-    """A run-together pair of verbs ("createorupdate", "getandset") as its parts, else the
-    word itself. Servers write compound verbs as one word; each part is a verb to weigh."""
-    for joint in ("or", "and"):
-        at = word.find(joint, 2)
-        while 0 < at < len(word) - len(joint) - 1:
-            head, tail = word[:at], word[at + len(joint):]
-            if head in v.VERBS and tail in v.VERBS:
-                return (head, joint, tail)
-            at = word.find(joint, at + 1)
-    return (word,)
-
-
-def _expand(words: list[str]) -> list[str]:
-    verbs = v.VERBS
-    for word in words:
-        if len(word) > 6 and ("or" in word or "and" in word) and word not in verbs:
-            break
-    else:
-        return words  # the common case: no run-together verbs
-    out: list[str] = []
-    for word in words:
-        if len(word) < 7 or word in verbs:
-            out.append(word)
-        else:
-            out.extend(_split_compound(word))
-    return out
-
-
-@lru_cache(maxsize=8192)
-def _agent_verb(word: str) -> str | None:
-    """The verb behind an agent noun ending a name ("reader" -> read, "updater" -> update,
-    "runner" -> run, "creator" -> create), or None."""
-    if len(word) < 5 or word[-2:] not in ("er", "or") or word in v.VERBS:
-        return None
-    stem = word[:-2]
-    for candidate in (stem, word[:-1], stem + "e", stem[:-1] if stem[-1:] == stem[-2:-1] else ""):
-        if candidate in v.VERBS and candidate not in v.AMBIGUOUS:
-            return candidate
-    return None
-
-
-class _NameVerbs:
-    """What the words of a name say. A plain slotted class: one is made per tool, so it stays
-    cheap to build."""
-
-    __slots__ = ("words", "verb", "kind", "ambiguous", "alternatives", "prefix", "launched",
-                 "forced", "namespace", "last", "last_kind", "agent")
-
-    def __init__(self, words: list[str]) -> None:
-        self.words = words
-        self.verb: str | None = None
-        self.kind: str | None = None
-        self.ambiguous = False
-        self.alternatives: list[tuple[str, str]] = []
-        self.prefix: list[str] = []
-        self.launched: str | None = None  # "start" in "start_search"
-        self.forced = False
-        self.namespace: str | None = None  # a leading word the server uses as a namespace
-        self.last: str | None = None  # a verb ending the name that disagrees with `verb`
-        self.last_kind: str | None = None
-        self.agent: str | None = None  # "reader" ending "services_reader"
-
-
-def _name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> _NameVerbs:
-    """The governing verb of a name such as `github_create_or_update_file`, `listIssues` or
-    `compute_vm_delete`, and a disagreeing verb at its end, if any."""
-    words = _expand(name_words(text))
-    verbs = v.VERBS
-    agent = _agent_verb(words[-1]) if len(words) > 1 else None
-    if agent is not None:
-        # "netlify-deploy-services-reader" is a reader: the agent noun ending the name is
-        # what the tool is, and the words before it only say what it works on.
-        found = _NameVerbs(words)
-        found.verb, found.kind = agent, verbs[agent]
-        found.agent = words[-1]
-        found.forced = "force" in words
-        return found
-    found = _NameVerbs(words)
-    start = 0
-    if namespaces and len(words) > 1 and words[0] in namespaces:
-        found.namespace = words[0]
-        start = 1
-    first_ambiguous = -1
-    index = -1
-    for i in range(start, len(words)):
-        word = words[i]
-        if word in verbs:
-            if word not in v.AMBIGUOUS:
-                index = i
-                break
-            if first_ambiguous < 0:
-                first_ambiguous = i
-    if index < 0:
-        index = first_ambiguous
-        found.ambiguous = index >= 0
-    found.forced = "force" in words
-    if index < 0:
-        return found
-    verb = words[index]
-    # "start_search": starting a read is a read.
-    if verb in v.LAUNCHERS and index + 1 < len(words) and verbs.get(words[index + 1]) == v.READ:
-        found.launched = verb
-        index += 1
-        verb = words[index]
-    found.verb = verb
-    kind = found.kind = verbs[verb]
-    found.prefix = words[:index] if index and not found.launched else []
-    named = {verb}
-    for i in range(index + 1, len(words) - 1):
-        if words[i] in _CONNECTORS and words[i + 1] in verbs:
-            found.alternatives.append((words[i + 1], verbs[words[i + 1]]))
-            named.add(words[i + 1])
-    # The verb may stand last ("vm_delete"); then the first verb may be a namespace word
-    # ("compute_vm_delete") or the last a noun ("get_job_run"). The caller decides which.
-    last = words[-1]
-    if index < len(words) - 1 and last not in named and last not in v.AMBIGUOUS:
-        last_kind = verbs.get(last)
-        if last_kind is not None and _KIND_RISK[last_kind][0] != _KIND_RISK[kind][0]:
-            found.last, found.last_kind = last, last_kind
-    return found
-
-
-def server_namespaces(names: Iterable[str]) -> frozenset[str]:
-    """Leading words a server uses as namespaces though they are also verbs (`compute_`,
-    `monitor_`, `search_`): shared by several tools whose names go on to say different kinds
-    of things (`compute_vm_delete`, `compute_vm_create`, `compute_vm_list`). A verb-first
-    server's `get_` is followed by nouns and is no namespace."""
-    verbs = v.VERBS
-    shared: Counter[str] = Counter()
-    heads: Counter[str] = Counter()
-    later: dict[str, set[str]] = {}
-    with_verb: Counter[str] = Counter()
-    total = 0
-    for name in names:
-        if type(name) is not str:
-            continue
-        total += 1
-        words = _expand(name_words(name))
-        if len(words) < 2:
-            continue
-        head = words[0]
-        heads[head] += 1
-        if head not in verbs:
-            continue
-        shared[head] += 1
-        last = words[-1]
-        if last in verbs and last not in v.AMBIGUOUS and words[-2] not in _CONNECTORS:
-            with_verb[head] += 1
-            later.setdefault(head, set()).add(verbs[last])
-    # A verb: most of the head's tools end with their own verb, of more than one kind.
-    found = {head for head, count in shared.items()
-             if count >= 3 and with_verb[head] * 3 >= count * 2 and len(later.get(head, ())) >= 2}
-    # Any other word that begins most of the server's names ("billing_", "API-"): a namespace,
-    # so a money word there says nothing about what one tool does.
-    found.update(head for head, count in heads.items()
-                 if head not in verbs and count >= 3 and count * 2 >= total)
-    return frozenset(found)
-
-
-# ----- verbs in descriptions ---------------------------------------------------------------
-
-
-class _DescriptionVerbs:
-    """What the first sentence of a description says (see `_NameVerbs`)."""
-
-    __slots__ = ("sentence", "words", "lead", "kind", "indirect", "alternatives", "text")
-
-    def __init__(self, sentence: str, words: list[str], text: str = "") -> None:
-        self.sentence = sentence
-        self.words = words
-        self.text = text  # the description, for the rare look past the first sentence
-        self.lead: str | None = None
-        self.kind: str | None = None
-        self.indirect = False  # found after "to"/"helps", not as the first word
-        self.alternatives: list[tuple[str, str]] = []
-
-    def rest(self) -> list[str]:
-        """The words of the description's opening, past the first sentence."""
-        return sentence_tokens(self.text[len(self.sentence):DESCRIPTION_WINDOW])
-
-
-def _description_verbs(description: str, alternatives: bool = True, indirect: bool = True
-                       ) -> _DescriptionVerbs:
-    """The description's leading verb and, if `alternatives`, the verbs offered next to it.
-    With `indirect`, a description that does not start with a verb is searched for one
-    introduced by "to"/"helps"/"can"."""
-    # Without alternatives only the first words matter: read less of the description.
-    sentence = first_sentence(description if alternatives else description[:_LEAD_WINDOW])
-    tokens = sentence_tokens(sentence)
-    found = _DescriptionVerbs(sentence, tokens, description)
-    count = len(tokens)
-    start = 0
-    while start < 2 and start < count and _is_adverb(tokens[start]):
-        start += 1  # "Recursively search ..."
-    lead = base_verb(tokens[start]) if start < count else None
-    if lead in v.LAUNCHERS and start + 1 < count and tokens[start + 1] == "here":
-        lead = None  # "Start here: ..." points the reader, it starts nothing
-    if lead is None:
-        if not indirect:
-            return found
-        # "A detailed tool for ... This tool helps analyze ...": a verb after "to"/"helps"/
-        # "can", anywhere in the opening of the description.
-        opening = sentence_tokens(description[:DESCRIPTION_WINDOW])
-        for i in range(min(len(opening), 60) - 1):
-            if opening[i] in _INDIRECT:
-                lead = base_verb(opening[i + 1])
-                if lead is not None:
-                    found.lead, found.kind, found.indirect = lead, v.VERBS[lead], True
-                    break
-        return found
-    found.lead, found.kind = lead, v.VERBS[lead]
-    if found.kind == v.EXECUTE and _runs_a_query(tokens, start + 1):
-        # "Executes a log query", "Run a search": what is run is a reading. Code arguments
-        # (SQL) still make the tool Execute.
-        found.kind = v.READ
-        return found
-    if not alternatives:
-        return found
-    third_person = tokens[start] != lead  # "Creates" rather than "Create"
-    chain = {lead}
-    # Verbs chained right after the lead ("List, create or delete ...") always count.
-    i = start + 1
-    while i < count:
-        token = tokens[i]
-        i += 1
-        if token in SEPARATORS:
-            continue
-        verb = base_verb(token)
-        if verb is None or verb in chain or (token != verb) != third_person:
-            break  # "List issues": a noun after a verb, not a second verb
-        chain.add(verb)
-        found.alternatives.append((verb, v.VERBS[verb]))
-    if found.kind == v.READ:
-        # A read sentence names things ("a file or directory", "branches or commits"); only
-        # the chain right after the lead verb is an alternative action.
-        return found
-    # Any verb offered as an alternative later on ("Create a file or completely overwrite
-    # it"), inflected like the lead verb.
-    for i in [i for i, token in enumerate(tokens) if token in SEPARATORS]:
-        j = i + 1
-        if i <= start or j >= count:
-            continue
-        if _is_adverb(tokens[j]) and j + 1 < count:
-            j += 1
-        token = tokens[j]
-        verb = base_verb(token)
-        if verb is None or verb in chain or (token != verb) != third_person:
-            continue
-        chain.add(verb)
-        found.alternatives.append((verb, v.VERBS[verb]))
-    return found
-
-
-_QUERIES = frozenset("query queries search searches lookup lookups".split())
-_ARTICLES = frozenset("a an the one".split())
-
-
-def _runs_a_query(tokens: list[str], at: int) -> bool:
-    """Is the object of the verb at `at - 1` a query or search ("a log query")?"""
-    end = min(len(tokens), at + 4)
-    for i in range(at, end):
-        token = tokens[i]
-        if token in _QUERIES:
-            return True
-        if token in SEPARATORS or (token not in _ARTICLES and base_verb(token) is not None):
-            return False
-    return False
-
-
-# Verbs that remove whatever they are said of; "clear" or "clean" in a sentence is as often an
-# adjective, so only these count when they are not the leading verb.
-_REMOVALS = frozenset(
-    "delete remove destroy purge erase wipe truncate unregister uninstall revoke terminate "
-    "deprovision decommission expunge discard kill".split())
-
-
-def _removal_word(tokens: list[str]) -> str | None:
-    """A word of a sentence that removes something ("deletes", "removing")."""
-    for token in tokens:
-        if len(token) < 4 or token in SEPARATORS:
-            continue
-        if token in _REMOVALS:
-            return token
-        # Past participles ("a terminated execution", "deleted items") describe a state,
-        # so only the present forms count ("deletes", "removing").
-        verb = base_verb(token)
-        if verb in _REMOVALS:
-            return token
-    return None
-
-
-def _is_adverb(token: str) -> bool:
-    return len(token) > 4 and token.endswith("ly")
-
-
 # ----- putting the signals together --------------------------------------------------------
-
-
-def _raw_api_call(schema: Any) -> bool:
-    """Does the tool take the API path to call (a tool that sends any request)?"""
-    props = schema.get("properties") if type(schema) is dict else None
-    if type(props) is not dict:
-        return False
-    return any(type(arg) is str and normalize(arg) in v.API_PATH_ARGUMENTS
-               for arg in list(props)[:50])
 
 
 _PATH_ENDINGS = ("path", "file", "dir", "directory", "filename", "folder")
@@ -525,42 +196,6 @@ def _path_argument(schema: Any) -> str | None:
             if key.endswith(_PATH_ENDINGS) and key not in _PATH_ENDINGS:
                 return arg
     return None
-
-
-def _money_context(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts,
-                   besides: str | None = None) -> bool:
-    """Is money in sight: an amount argument, or a money noun other than the verb itself (and
-    other than `besides`, the word that needs the context)?"""
-    if facts.money_arguments:
-        return True
-    skip = {name.verb, besides}
-    if any(w in v.MONEY_NOUNS and w not in skip for w in name.words):
-        return True
-    skip = {desc.lead, besides}
-    if any(w in v.MONEY_NOUNS and w not in skip for w in desc.words[1:40]):
-        return True
-    # Past the first sentence too ("Delete a transaction. Supports bills, invoices, ...").
-    return any(w in v.MONEY_NOUNS and w not in skip for w in desc.rest()[:60])
-
-
-_OBJECT_ENDS = frozenset("for of from to in into with by on at via using when if".split())
-
-
-def _description_object(desc: _DescriptionVerbs) -> list[str]:
-    """The words naming what the description's leading verb acts on ("delete a QuickBooks
-    transaction" -> a, quickbooks, transaction), up to a preposition or separator."""
-    words = desc.words
-    try:
-        at = words.index(desc.lead) + 1 if desc.lead else len(words)
-    except ValueError:  # the lead was inflected ("Creates")
-        at = next((i + 1 for i, w in enumerate(words[:4]) if base_verb(w) == desc.lead),
-                  len(words))
-    out = []
-    for word in words[at:at + 6]:
-        if word in _OBJECT_ENDS or word in SEPARATORS:
-            break
-        out.append(word)
-    return out
 
 
 class _Verdict:
@@ -585,88 +220,11 @@ def _quote(text: str) -> str:
     return "'" + visible_token(text) + "'"
 
 
-def _word(text: str) -> str:
-    """Quote a word from our own tables or `name_words` (letters and digits only, so there is
-    nothing to escape)."""
-    return "'" + text + "'"
-
-
-def _financial(kind: str | None, verb: str | None, words: list[str],
-               money: Callable[[], bool], evidence: list[str], where: str = "name") -> bool:
-    """Does acting with this verb on these words move money or change what someone pays or
-    is owed? `money()` says whether money is in sight around them (asked only if needed)."""
-    if kind == v.MONEY:
-        evidence.append(f"verb {_word(verb or '')} moves money")
-        return True
-    if verb is None or kind is None or kind == v.READ:
-        return False
-    head = _object_head(words, verb)
-    after = _object_head(words, verb, after_only=True) if verb in v.MONEY_IF_CONTEXT else ""
-    if verb in v.MONEY_IF_CONTEXT and (after is None or after in v.MONEY_NOUNS
-                                       or after in v.MONEY_MOVEMENT_NOUNS
-                                       or after in v.PAYERS) and money():
-        # "send_money", "transfer_funds", "charge_customer", a bare "withdraw" with an
-        # amount; not "send_message" or "withdraw_offer".
-        evidence.append(f"verb {_word(verb)} with money in sight moves money")
-        return True
-    if head is not None and (head in v.MONEY_OBJECTS or (head in v.MONEY_OBJECTS_IF_CONTEXT
-                                                         and money())):
-        evidence.append(f"{where} noun {_word(head)}: '{verb}' changes what someone pays or "
-                        "is owed")
-        return True
-    return False
-
-
-# Words that are not what a verb acts on: identifiers, version marks, generic heads ("tool"),
-# and states ("mark_invoice_paid" acts on the invoice).
-_FILLER = frozenset(
-    "id ids uuid v tool tools api apis manager service helper paid unpaid sent done complete "
-    "completed closed active inactive archived".split())
-# Parts of a money document: an "invoice item" or a "credit note" is still money.
-_PARTS = frozenset(
-    "item items line lines note notes intent intents session sessions link links request "
-    "requests".split())
-
-
-# Qualifiers that make a subscription (or an order of events) a notification, not money.
-_NOTIFYING = frozenset(
-    "alert alerts anomaly event events webhook webhooks topic topics notification "
-    "notifications email emails push feed rss channel channels".split())
-
-
-def _object_head(words: list[str], verb: str, after_only: bool = False) -> str | None:
-    """The head noun of what `verb` acts on in a name: the last word of the phrase after the
-    verb (up to a preposition), or of the words before a verb that stands last. In
-    "delete_saved_payment_method" it is "method": a payment method is no money moving."""
-    try:
-        at = words.index(verb)
-    except ValueError:
-        at = -1
-    phrase: list[str] = []
-    for word in words[at + 1:]:
-        if word in _OBJECT_ENDS or word in _CONNECTORS:
-            break
-        if word not in _FILLER and not word.isdigit():
-            phrase.append(word)
-    if not phrase and at > 0 and not after_only:
-        phrase = [w for w in words[:at] if w not in _FILLER and not w.isdigit()]
-    if not phrase:
-        return None
-    head = phrase[-1]
-    if head in _PARTS and len(phrase) > 1:
-        phrase = phrase[:-1]
-        head = phrase[-1]
-    if len(phrase) > 1 and phrase[-2] in _NOTIFYING:
-        return None  # an "alert subscription" or "webhook subscription" is no money
-    return head
-
-
-def _name_reading(name: _NameVerbs, desc: _DescriptionVerbs, evidence: list[str],
+def _name_reading(name: NameVerbs, desc: DescriptionVerbs, evidence: list[str],
                   against: list[str]) -> tuple[str, int, bool]:
-    """(kind, confidence in hundredths, a clear sign?) from the name, with a disagreement
-    inside the name (first verb vs last verb) settled by the description or, failing that,
-    toward the riskier verb."""
-    texts = _KIND_TEXT
+    """(kind, confidence in hundredths, a clear sign?) from the name; a disagreement inside
+    the name (first verb vs last verb) goes to the riskier verb."""
+    texts = KIND_TEXT
     kind = name.kind
     verb = name.verb
     assert kind is not None and verb is not None
@@ -689,10 +247,10 @@ def _name_reading(name: _NameVerbs, desc: _DescriptionVerbs, evidence: list[str]
         # Two verbs ("compute_vm_delete", "get_job_run"): one may be a namespace or a noun,
         # but which cannot be told for sure, so the riskier reading wins.
         last, last_kind = name.last, name.last_kind
-        riskier = last_kind if _KIND_ORDER[last_kind] > _KIND_ORDER[kind] else kind
+        riskier = last_kind if KIND_ORDER[last_kind] > KIND_ORDER[kind] else kind
         loser, lost = (verb, kind) if riskier == last_kind else (last, last_kind)
         winner = last if riskier == last_kind else verb
-        said = desc.kind is not None and _KIND_RISK[desc.kind][0] == _KIND_RISK[riskier][0]
+        said = desc.kind is not None and KIND_RISK[desc.kind][0] == KIND_RISK[riskier][0]
         evidence.append(f"name verbs '{verb}' and '{last}' disagree: the riskier '{winner}' "
                         "wins" + (", and the description agrees" if said else ""))
         against.append(f"'{loser}' alone would say it {texts[lost]}")
@@ -700,19 +258,19 @@ def _name_reading(name: _NameVerbs, desc: _DescriptionVerbs, evidence: list[str]
         confidence = 70 if said else 50
     for alt, other in name.alternatives:
         evidence.append(f"name also says '{alt}', which {texts[other]}")
-        if _KIND_ORDER[other] > _KIND_ORDER[kind]:
+        if KIND_ORDER[other] > KIND_ORDER[kind]:
             kind = other
     return kind, confidence, clear
 
 
-def _single(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts,
+def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
             schema: Any = None) -> _Verdict:
     """Classify a tool that does one thing, from its name, description and schema (`facts`
     and, for the rare checks that need more, the input schema itself)."""
     evidence: list[str] = []
     against: list[str] = []
-    order = _KIND_ORDER
-    texts = _KIND_TEXT
+    order = KIND_ORDER
+    texts = KIND_TEXT
     kind: str | None = None  # the riskiest reading so far
     confidence = 20  # hundredths, so sums stay exact
     clear = False  # a clear sign (not only a weak one) for the reading
@@ -723,7 +281,7 @@ def _single(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts,
         disagree = name.last is not None
         if desc_kind is not None:
             how = "description says" if desc.indirect else "description starts with"
-            if _KIND_RISK[desc_kind][0] == _KIND_RISK[kind][0]:
+            if KIND_RISK[desc_kind][0] == KIND_RISK[kind][0]:
                 if order[desc_kind] > order[kind]:
                     kind = desc_kind  # same category, graver ("update" named, "delete" said)
                 confidence += 10
@@ -757,7 +315,7 @@ def _single(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts,
         if order[kind] < order[v.REMOVE]:
             # A tool that changes something and whose first sentence also removes something
             # ("Disable a user, removing their access") may destroy.
-            removal = _removal_word(desc.words)
+            removal = removal_word(desc.words)
             if removal is not None:
                 kind = v.REMOVE
                 evidence.append(f"description also says '{removal}', which removes or destroys")
@@ -769,7 +327,7 @@ def _single(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts,
         kind = None
         category, severity = OTHER, LOW
     elif kind is not None:
-        category, severity = _KIND_RISK[kind]
+        category, severity = KIND_RISK[kind]
     else:
         category, severity = OTHER, LOW
         evidence.append("no verb found in the name or the description's first sentence")
@@ -787,15 +345,15 @@ def _single(name: _NameVerbs, desc: _DescriptionVerbs, facts: SchemaFacts,
 
         def money() -> bool:
             if not seen:
-                seen.append(_money_context(name, desc, facts))
+                seen.append(money_context(name, desc, facts))
             return seen[0]
 
         words = name.words[1:] if name.namespace else name.words
-        if _financial(kind, acting, words, money, evidence) or _financial(
-                kind, acting, _description_object(desc), money, evidence, "description"):
+        if financial(kind, acting, words, money, evidence) or financial(
+                kind, acting, description_object(desc), money, evidence, "description"):
             category, severity = FINANCIAL, CRITICAL
             confidence = max(confidence, 70)
-        elif name.verb in v.HTTP_WRITES and _raw_api_call(schema) and money():
+        elif name.verb in v.HTTP_WRITES and raw_api_call(schema) and money():
             # "api_post" with a free `path`: it can call anything the API offers, and this
             # API handles money.
             evidence.append(f"sends any {name.verb} request to an API that handles money")
@@ -848,7 +406,7 @@ _SECRET_TEXT = re.compile(
     r"|environment variables?|env vars?)\b", re.I)
 
 
-def _exposure(verdict: _Verdict, name: _NameVerbs, desc: _DescriptionVerbs,
+def _exposure(verdict: _Verdict, name: NameVerbs, desc: DescriptionVerbs,
               facts: SchemaFacts) -> None:
     """What a call can expose or reach, beyond what it changes: secrets (severity at least
     High) and the open world (arbitrary URLs, messages sent outward)."""
@@ -889,19 +447,19 @@ def _action_risk_cached(value: str, money: bool, subject: tuple[str, ...]
                         ) -> tuple[str, str, tuple[str, ...]]:
     """The risk of one action value. Cached: the same few actions ("get", "delete") recur
     across every multi-action tool of a server."""
-    verbs = _name_verbs(value)
+    verbs = name_verbs(value)
     shown = _quote(value)
     if verbs.kind is None or verbs.verb is None:
         return OTHER, LOW, (f"action {shown}: no known verb",)
     kind = verbs.kind
     for _, other in verbs.alternatives:
-        if _KIND_ORDER[other] > _KIND_ORDER[kind]:
+        if KIND_ORDER[other] > KIND_ORDER[kind]:
             kind = other
-    category, severity = _KIND_RISK[kind]
-    evidence = [f"action {shown}: verb {_word(verbs.verb)} {_KIND_TEXT[verbs.kind]}"]
+    category, severity = KIND_RISK[kind]
+    evidence = [f"action {shown}: verb {quoted_word(verbs.verb)} {KIND_TEXT[verbs.kind]}"]
     # A bare verb ("create") acts on what the tool's name is about ("manage_invoices").
     words = verbs.words if len(verbs.words) > 1 or not subject else verbs.words + list(subject)
-    if category != FINANCIAL and _financial(kind, verbs.verb, words, lambda: money,
+    if category != FINANCIAL and financial(kind, verbs.verb, words, lambda: money,
                                             evidence, "action"):
         category, severity = FINANCIAL, CRITICAL
     elif category in (WRITE, DESTRUCTIVE) and severity != CRITICAL and verbs.forced:
@@ -958,7 +516,7 @@ def _action_kinds(values: tuple[str, ...]) -> list[str | None]:
 
 @lru_cache(maxsize=4096)
 def _action_kind(value: str) -> str | None:
-    return _name_verbs(value).kind
+    return name_verbs(value).kind
 
 
 def _flag(annotations: Mapping[str, Any], key: str) -> bool | None:
@@ -1107,14 +665,14 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
     actions: dict[str, ActionRisk] = {}
     action_path: str | None = None
     verdict: _Verdict | None = None
-    name = _name_verbs(name_text, namespaces)
+    name = name_verbs(name_text, namespaces)
     # Only a name without a verb needs the slower search for a verb deeper in the text.
     # A reading name needs only the description's leading verb, from its first few words;
     # the whole first sentence is read when that verb does not read too.
     reader = name.kind == v.READ and name.last is None
-    desc = _description_verbs(desc_text, not reader, name.kind is None)
+    desc = description_verbs(desc_text, not reader, name.kind is None)
     if reader and desc.kind is not None and desc.kind != v.READ:
-        desc = _description_verbs(desc_text, True, False)
+        desc = description_verbs(desc_text, True, False)
     choice = facts.action
     if choice is not None:
         kinds = _action_kinds(choice.values)
@@ -1131,10 +689,10 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
                 choice = None
     if choice is not None:
         # The actions decide; the name and description only say whether money is in sight.
-        money = _money_context(name, desc, facts)
+        money = money_context(name, desc, facts)
         # What the tool is about: its name's words other than verbs and its namespace.
         nouns = [w for w in name.words[1 if name.namespace else 0:]
-                 if w not in v.VERBS and w not in _FILLER and not w.isdigit()]
+                 if w not in v.VERBS and w not in FILLER and not w.isdigit()]
         subject = (nouns[-1],) if nouns else ()  # its head noun is all that matters
         verdict, actions = _multi(choice, money, subject, single)
         action_path = choice.path
