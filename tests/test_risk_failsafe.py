@@ -8,7 +8,7 @@ import json
 import pytest
 
 from policytui.risk import classify, classify_all
-from policytui.risk.classifier import server_namespaces
+from policytui.risk.names import server_namespaces
 from policytui.toolinfo import ToolInfo
 
 

@@ -32,6 +32,7 @@ from functools import lru_cache
 from typing import Any
 
 from policytui.risk import vocabulary as v
+from policytui.risk.annotations import apply_annotations, hint_facts
 from policytui.risk.categories import (
     CRITICAL,
     DEFAULT_SEVERITY,
@@ -49,6 +50,16 @@ from policytui.risk.categories import (
     risk_key,
 )
 from policytui.risk.descriptions import DescriptionVerbs, description_verbs, removal_word
+from policytui.risk.findings import (
+    DISAGREE,
+    OPEN_WORLD,
+    SECRETS,
+    SUSPICIOUS,
+    ActionRisk,
+    HintFact,
+    Verdict,
+    quote,
+)
 from policytui.risk.kinds import KIND_ORDER, KIND_RISK, KIND_TEXT
 from policytui.risk.money import (
     FILLER,
@@ -64,54 +75,6 @@ from policytui.risk.words import visible_token
 from policytui.toolinfo import ToolInfo
 
 _TERMINAL_TEXT = re.compile(r"\b(?:terminal|shell|repl|command line|console|bash)\b", re.I)
-LEAD_WINDOW = 80
-INDIRECT = frozenset(("to", "helps", "help", "can", "will", "lets"))
-
-
-@dataclass(slots=True)
-class ActionRisk:
-    """The risk of one value of a multi-action tool's action argument."""
-
-    category: str
-    severity: str
-    evidence: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"category": self.category, "severity": self.severity,
-                "evidence": list(self.evidence)}
-
-
-# The annotation hints a server may declare, and the value the MCP spec assumes when it does not.
-SPEC_DEFAULTS: dict[str, bool] = {
-    "readOnlyHint": False,
-    "destructiveHint": True,
-    "idempotentHint": False,
-    "openWorldHint": True,
-}
-DECLARED = "declared"
-SPEC_DEFAULT = "spec default"
-
-# Flags a classification can carry, for people and for filters.
-SUSPICIOUS = "suspicious-annotation"  # declared read-only, but the words delete, send or pay
-OPEN_WORLD = "open-world"  # reaches arbitrary addresses or sends outward
-SECRETS = "exposes-secrets"  # what comes back can include secrets or the environment
-DISAGREE = "signals-disagree"  # the riskier of two readings was taken
-
-
-@dataclass(frozen=True, slots=True)
-class HintFact:
-    """One annotation hint and where its value came from: declared by the server, or the spec's
-    default when the server said nothing. `contradicted` says how the tool's words disagree."""
-
-    value: bool
-    source: str
-    contradicted: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"value": self.value, "source": self.source}
-        if self.contradicted:
-            out["contradicted"] = self.contradicted
-        return out
 
 
 @dataclass(slots=True)
@@ -198,28 +161,6 @@ def _path_argument(schema: Any) -> str | None:
     return None
 
 
-class _Verdict:
-    __slots__ = ("category", "severity", "confidence", "evidence", "kind", "against", "flags",
-                 "outward")
-
-    def __init__(self, category: str, severity: str, confidence: float, evidence: list[str],
-                 kind: str | None = None, against: list[str] | None = None) -> None:
-        self.category = category
-        self.severity = severity
-        self.confidence = confidence
-        self.evidence = evidence
-        self.kind = kind
-        self.against = against if against is not None else []
-        self.flags: list[str] = []
-        self.outward = False  # the words send something outward
-
-
-
-def _quote(text: str) -> str:
-    """Quote server text (an argument name, an action value) for an evidence line."""
-    return "'" + visible_token(text) + "'"
-
-
 def _name_reading(name: NameVerbs, desc: DescriptionVerbs, evidence: list[str],
                   against: list[str]) -> tuple[str, int, bool]:
     """(kind, confidence in hundredths, a clear sign?) from the name; a disagreement inside
@@ -264,7 +205,7 @@ def _name_reading(name: NameVerbs, desc: DescriptionVerbs, evidence: list[str],
 
 
 def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
-            schema: Any = None) -> _Verdict:
+            schema: Any = None) -> Verdict:
     """Classify a tool that does one thing, from its name, description and schema (`facts`
     and, for the rare checks that need more, the input schema itself)."""
     evidence: list[str] = []
@@ -364,8 +305,8 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
         shell = next((n for n, k in facts.code_arguments if k == "shell"), None)
         arg, what = (shell, "shell commands or code") if shell else (
             facts.code_arguments[0][0], "SQL")
-        evidence.append(f"argument {_quote(arg)} takes {what}" if shell else
-                        f"argument {_quote(arg)} takes code ({what})")
+        evidence.append(f"argument {quote(arg)} takes {what}" if shell else
+                        f"argument {quote(arg)} takes code ({what})")
         if category == READ:
             against.append("the name and description alone would say it reads")
         category, severity = EXECUTE, CRITICAL if shell else HIGH
@@ -381,7 +322,7 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
                                                  or desc.lead in v.FILE_PRODUCERS):
         output = _path_argument(schema)
     if category in (READ, OTHER) and output is not None:
-        evidence.append(f"argument {_quote(output)} says where it writes a file")
+        evidence.append(f"argument {quote(output)} says where it writes a file")
         if category == READ:
             against.append("the name and description alone would say it reads")
         category, severity = WRITE, DEFAULT_SEVERITY[WRITE]
@@ -389,12 +330,12 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
     # A writer that can be told to overwrite or force is a destroyer.
     if category in (WRITE, DESTRUCTIVE) and severity != CRITICAL:
         if facts.force_arguments:
-            evidence.append(f"argument {_quote(facts.force_arguments[0])} can force or overwrite")
+            evidence.append(f"argument {quote(facts.force_arguments[0])} can force or overwrite")
             category, severity = DESTRUCTIVE, CRITICAL
         elif name.forced:
             evidence.append("name says 'force'")
             category, severity = DESTRUCTIVE, CRITICAL
-    verdict = _Verdict(category, severity, min(confidence, 95) / 100, evidence, kind, against)
+    verdict = Verdict(category, severity, min(confidence, 95) / 100, evidence, kind, against)
     if disagree:
         verdict.flags.append(DISAGREE)
     _exposure(verdict, name, desc, facts)
@@ -406,7 +347,7 @@ _SECRET_TEXT = re.compile(
     r"|environment variables?|env vars?)\b", re.I)
 
 
-def _exposure(verdict: _Verdict, name: NameVerbs, desc: DescriptionVerbs,
+def _exposure(verdict: Verdict, name: NameVerbs, desc: DescriptionVerbs,
               facts: SchemaFacts) -> None:
     """What a call can expose or reach, beyond what it changes: secrets (severity at least
     High) and the open world (arbitrary URLs, messages sent outward)."""
@@ -430,7 +371,7 @@ def _exposure(verdict: _Verdict, name: NameVerbs, desc: DescriptionVerbs,
         verdict.evidence.append(f"verb '{outward}' sends something outward (open-world)")
     elif facts.url_arguments:
         verdict.flags.append(OPEN_WORLD)
-        verdict.evidence.append(f"argument {_quote(facts.url_arguments[0])} takes an address "
+        verdict.evidence.append(f"argument {quote(facts.url_arguments[0])} takes an address "
                                 "anywhere on the network (open-world)")
         if verdict.category == READ and verdict.severity == LOW:
             verdict.severity = MEDIUM
@@ -448,7 +389,7 @@ def _action_risk_cached(value: str, money: bool, subject: tuple[str, ...]
     """The risk of one action value. Cached: the same few actions ("get", "delete") recur
     across every multi-action tool of a server."""
     verbs = name_verbs(value)
-    shown = _quote(value)
+    shown = quote(value)
     if verbs.kind is None or verbs.verb is None:
         return OTHER, LOW, (f"action {shown}: no known verb",)
     kind = verbs.kind
@@ -469,7 +410,7 @@ def _action_risk_cached(value: str, money: bool, subject: tuple[str, ...]
 
 
 def _multi(action: ActionArgument, money: bool, subject: tuple[str, ...],
-           fallback: _Verdict | None = None) -> tuple[_Verdict, dict[str, ActionRisk]]:
+           fallback: Verdict | None = None) -> tuple[Verdict, dict[str, ActionRisk]]:
     """The worst of the actions decides. An action with no known verb takes the reading of
     the tool's own name and description (`fallback`) when that says something, else Other."""
     actions: dict[str, ActionRisk] = {}
@@ -492,17 +433,17 @@ def _multi(action: ActionArgument, money: bool, subject: tuple[str, ...],
         if key > worst_key:
             worst_key, worst_action = key, value
     worst = actions[worst_action]
-    evidence = [f"multi-action tool: argument {_quote(action.name)} selects one of "
+    evidence = [f"multi-action tool: argument {quote(action.name)} selects one of "
                 f"{len(actions)} actions"]
     if worst.category != READ:
-        evidence.append(f"action enum includes {_quote(worst_action)} ({worst.category})")
+        evidence.append(f"action enum includes {quote(worst_action)} ({worst.category})")
     if reads:
         evidence.append("read actions: " + ", ".join(visible_token(a, 30) for a in reads[:20]))
     if unknown:
         evidence.append("actions with no known verb: "
                         + ", ".join(visible_token(a, 30) for a in unknown[:20]))
     confidence = 0.6 + 0.25 * ((len(actions) - len(unknown)) / len(actions))
-    verdict = _Verdict(worst.category, worst.severity, round(confidence, 2), evidence)
+    verdict = Verdict(worst.category, worst.severity, round(confidence, 2), evidence)
     return verdict, actions
 
 
@@ -517,118 +458,6 @@ def _action_kinds(values: tuple[str, ...]) -> list[str | None]:
 @lru_cache(maxsize=4096)
 def _action_kind(value: str) -> str | None:
     return name_verbs(value).kind
-
-
-def _flag(annotations: Mapping[str, Any], key: str) -> bool | None:
-    value = annotations.get(key)
-    return value if isinstance(value, bool) else None
-
-
-_DEFAULT_HINTS: dict[str, HintFact] = {
-    key: HintFact(default, SPEC_DEFAULT) for key, default in SPEC_DEFAULTS.items()}
-
-
-def _hint_facts(annotations: Mapping[str, Any]) -> dict[str, HintFact]:
-    """Each hint's value and whether the server declared it or the spec's default stands."""
-    if not annotations:
-        return dict(_DEFAULT_HINTS)
-    facts: dict[str, HintFact] = {}
-    for key, default in _DEFAULT_HINTS.items():
-        value = _flag(annotations, key)
-        facts[key] = default if value is None else HintFact(value, DECLARED)
-    return facts
-
-
-def _contradict(hints: dict[str, HintFact], key: str, why: str) -> None:
-    hints[key] = HintFact(hints[key].value, hints[key].source, why)
-
-
-def _apply_annotations(verdict: _Verdict, actions: dict[str, ActionRisk],
-                       hints: dict[str, HintFact]) -> None:
-    """Declared hints can make a tool riskier, never safer than its words: the spec calls them
-    untrusted. Every disagreement is recorded on the hint and lowers the confidence."""
-    read_only = hints["readOnlyHint"]
-    destructive = hints["destructiveHint"]
-    open_world = hints["openWorldHint"]
-    words_said = verdict.category
-    said = f"the name and description say {words_said}"
-    disagreed = False
-    if open_world.source == DECLARED:
-        if open_world.value and OPEN_WORLD not in verdict.flags:
-            verdict.flags.append(OPEN_WORLD)
-            verdict.evidence.append("annotation openWorldHint=true: reaches outside systems")
-        elif not open_world.value and OPEN_WORLD in verdict.flags:
-            _contradict(hints, "openWorldHint", "the words or arguments reach outside systems")
-    if read_only.source == DECLARED and read_only.value:
-        risky_actions = [a for a, r in actions.items() if r.category != READ]
-        if words_said in (READ, OTHER) and not risky_actions:
-            verdict.evidence.insert(0, "annotation readOnlyHint=true (declared)")
-            verdict.category = READ
-            if verdict.severity not in (LOW, MEDIUM, HIGH):
-                verdict.severity = LOW
-            verdict.confidence = 0.95 if words_said == READ else 0.85
-            return
-        what = (f"the action {_quote(risky_actions[0])} says {actions[risky_actions[0]].category}"
-                if risky_actions and words_said in (READ, OTHER) else said)
-        _contradict(hints, "readOnlyHint", what)
-        grave = verdict.category in (DESTRUCTIVE, FINANCIAL, EXECUTE) or verdict.outward or any(
-            actions[a].category in (DESTRUCTIVE, FINANCIAL, EXECUTE) for a in risky_actions)
-        if grave:
-            verdict.flags.append(SUSPICIOUS)
-            verdict.evidence.insert(0, f"declared readOnlyHint=true is suspicious: {what}; the "
-                                       "riskier reading wins")
-        else:
-            verdict.evidence.insert(0, f"declared readOnlyHint=true disagrees: {what}; the "
-                                       "riskier reading wins")
-        verdict.against.insert(0, "annotation readOnlyHint=true (declared) would say Read")
-        if verdict.category in (READ, OTHER):  # only the actions disagree
-            worst = max(actions.values(), key=lambda r: risk_key(r.category, r.severity))
-            verdict.category, verdict.severity = worst.category, worst.severity
-        verdict.confidence = min(verdict.confidence, 0.5)
-        return
-    if read_only.source == DECLARED and not read_only.value:
-        verdict.evidence.insert(0, "annotation readOnlyHint=false (declared)")
-        if verdict.category in (READ, OTHER):
-            if verdict.category == READ:
-                _contradict(hints, "readOnlyHint", said)
-                verdict.against.append(f"{said}, but the server says it is not read-only")
-                disagreed = True
-            verdict.category, verdict.severity = WRITE, DEFAULT_SEVERITY[WRITE]
-    if destructive.source == DECLARED:
-        if destructive.value:
-            verdict.evidence.insert(0, "annotation destructiveHint=true (declared)")
-            for risk in actions.values():
-                if risk.category in (WRITE, EXECUTE, OTHER):
-                    # Which action destroys is not said: every action that changes something
-                    # is taken to.
-                    risk.evidence.append("annotation destructiveHint=true covers every action "
-                                         "that changes something")
-                    risk.category, risk.severity = DESTRUCTIVE, HIGH
-            if verdict.category not in (DESTRUCTIVE, FINANCIAL):
-                if verdict.category != OTHER:
-                    verdict.against.append(f"{said}, but the server says it can destroy")
-                    disagreed = True
-                verdict.category, verdict.severity = DESTRUCTIVE, CRITICAL
-        else:
-            verdict.evidence.insert(0, "annotation destructiveHint=false (declared)")
-            removing = [a for a, r in actions.items() if r.category == DESTRUCTIVE]
-            if verdict.category == DESTRUCTIVE or removing:
-                _contradict(hints, "destructiveHint",
-                            said if verdict.category == DESTRUCTIVE
-                            else f"the action {_quote(removing[0])} is Destructive")
-                verdict.against.append("annotation destructiveHint=false (declared) would say "
-                                       "it only adds; the riskier reading wins")
-                disagreed = True
-    if read_only.source != DECLARED and destructive.source != DECLARED:
-        return
-    if disagreed:
-        verdict.confidence = min(verdict.confidence, 0.6)
-        if DISAGREE not in verdict.flags:
-            verdict.flags.append(DISAGREE)
-    elif verdict.category == words_said:
-        verdict.confidence = 0.95
-    elif words_said == OTHER:
-        verdict.confidence = 0.85  # the words said nothing; the hint is all we have
 
 
 def _text(value: Any) -> str:
@@ -664,7 +493,7 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
     facts = inspect_schema(schema)
     actions: dict[str, ActionRisk] = {}
     action_path: str | None = None
-    verdict: _Verdict | None = None
+    verdict: Verdict | None = None
     name = name_verbs(name_text, namespaces)
     # Only a name without a verb needs the slower search for a verb deeper in the text.
     # A reading name needs only the description's leading verb, from its first few words;
@@ -683,7 +512,7 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
             if (single.category == READ and DISAGREE not in single.flags and not name.ambiguous
                     and name.kind == v.READ and not _GRAVE_ACTIONS.intersection(kinds)):
                 # "list_adjustments" with action: refund | credit: a reader's filter.
-                single.evidence.append(f"argument {_quote(choice.name)} filters what is read "
+                single.evidence.append(f"argument {quote(choice.name)} filters what is read "
                                        "(no action in it changes anything)")
                 verdict = single
                 choice = None
@@ -698,15 +527,15 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
         action_path = choice.path
     elif facts.action is None or verdict is None:
         verdict = _single(name, desc, facts if facts.action is None else facts._replace(action=None), schema)
-    hints = _hint_facts(annotations)
-    _apply_annotations(verdict, actions, hints)
+    hints = hint_facts(annotations)
+    apply_annotations(verdict, actions, hints)
 
     overridden = False
     if override is not None:
         category = normalize_category(override)
         if category is None:
             verdict.evidence.insert(
-                0, f"override {_quote(str(override))} ignored: not a risk category")
+                0, f"override {quote(str(override))} ignored: not a risk category")
         else:
             verdict.evidence.insert(0, f"override: user set {category} "
                                        f"(the classifier said {verdict.category})")
