@@ -226,7 +226,8 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
                 if order[desc_kind] > order[kind]:
                     kind = desc_kind  # same category, graver ("update" named, "delete" said)
                 confidence += 10
-                clear = clear or not desc.indirect
+                # A direct description verb is a clear sign; so are two weak ones agreeing.
+                clear = clear or not desc.indirect or name.ambiguous
                 evidence.append(f"{how} '{desc.lead}', which agrees")
             elif order[desc_kind] > order[kind]:
                 # The description is riskier than the name: it wins ("compute_vm" + "Delete").
@@ -499,7 +500,9 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
     # A reading name needs only the description's leading verb, from its first few words;
     # the whole first sentence is read when that verb does not read too.
     reader = name.kind == v.READ and name.last is None
-    desc = description_verbs(desc_text, not reader, name.kind is None)
+    # A name whose only verb is a word more often a noun ("query_pyroscope") may have its
+    # reading confirmed by a verb deeper in the description; two weak signs that agree count.
+    desc = description_verbs(desc_text, not reader, name.kind is None or name.ambiguous)
     if reader and desc.kind is not None and desc.kind != v.READ:
         desc = description_verbs(desc_text, True, False)
     choice = facts.action

@@ -58,8 +58,11 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         # "can", anywhere in the opening of the description.
         opening = sentence_tokens(description[:DESCRIPTION_WINDOW])
         for i in range(min(len(opening), 60) - 1):
-            if opening[i] in INDIRECT:
-                lead = base_verb(opening[i + 1])
+            word = opening[i]
+            after = opening[i + 1]
+            # "a tool for fetching profiles": "for" with a verb in -ing.
+            if word in INDIRECT or (word == "for" and after.endswith("ing")):
+                lead = base_verb(after)
                 if lead is not None:
                     found.lead, found.kind, found.indirect = lead, v.VERBS[lead], True
                     break
