@@ -497,11 +497,12 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
     verdict: Verdict | None = None
     name = name_verbs(name_text, namespaces)
     # Only a name without a verb needs the slower search for a verb deeper in the text.
-    # A reading name needs only the description's leading verb, from its first few words;
-    # the whole first sentence is read when that verb does not read too.
-    reader = name.kind == v.READ and name.last is None
     # A name whose only verb is a word more often a noun ("query_pyroscope") may have its
     # reading confirmed by a verb deeper in the description; two weak signs that agree count.
+    # A reading name needs only the description's leading verb, from its first few words (a
+    # reader's sentence names things: "Shows changes", "branches or commits"); the whole
+    # first sentence is read when that verb does not read too.
+    reader = name.kind == v.READ and name.last is None
     desc = description_verbs(desc_text, not reader, name.kind is None or name.ambiguous)
     if reader and desc.kind is not None and desc.kind != v.READ:
         desc = description_verbs(desc_text, True, False)

@@ -79,22 +79,25 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     chain = {lead}
     # Verbs chained right after the lead ("List, create or delete ...") always count.
     i = start + 1
+    joined = False  # a separator since the last verb
     while i < count:
         token = tokens[i]
         i += 1
         if token in SEPARATORS:
+            joined = True
             continue
         verb = base_verb(token)
-        if verb is None or verb in chain or (token != verb) != third_person:
-            break  # "List issues": a noun after a verb, not a second verb
+        if (verb is None or verb in chain or (token != verb) != third_person
+                or not joined and verb in v.AMBIGUOUS):
+            break  # "List issues", "Query order book": a noun after a verb, not a second verb
+        joined = False
         chain.add(verb)
         found.alternatives.append((verb, v.VERBS[verb]))
-    if found.kind == v.READ:
-        # A read sentence names things ("a file or directory", "branches or commits"); only
-        # the chain right after the lead verb is an alternative action.
-        return found
     # Any verb offered as an alternative later on ("Create a file or completely overwrite
-    # it"), inflected like the lead verb.
+    # it"), inflected like the lead verb. A read sentence names things ("branches or
+    # commits"), so there a later verb counts only with its own object ("Retrieve a prompt by
+    # ID and execute it").
+    reading = found.kind == v.READ
     for i in [i for i, token in enumerate(tokens) if token in SEPARATORS]:
         j = i + 1
         if i <= start or j >= count:
@@ -105,12 +108,17 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         verb = base_verb(token)
         if verb is None or verb in chain or (token != verb) != third_person:
             continue
+        if reading and (j + 1 >= count or tokens[j + 1] not in _OBJECTS
+                        or v.VERBS[verb] == v.READ):
+            continue
         chain.add(verb)
         found.alternatives.append((verb, v.VERBS[verb]))
     return found
 
 
 _QUERIES = frozenset("query queries search searches lookup lookups".split())
+# Words that open the object of a verb: "... and execute it", "... or delete the file".
+_OBJECTS = frozenset("it them this that these those the a an its their all".split())
 _ARTICLES = frozenset("a an the one".split())
 
 
