@@ -116,7 +116,7 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     return found
 
 
-_QUERIES = frozenset("query queries search searches lookup lookups".split())
+_QUERIES = frozenset("query queries search searches lookup lookups report reports".split())
 # Words that open the object of a verb: "... and execute it", "... or delete the file".
 _OBJECTS = frozenset("it them this that these those the a an its their all".split())
 _ARTICLES = frozenset("a an the one".split())
