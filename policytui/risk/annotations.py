@@ -87,8 +87,10 @@ def apply_annotations(verdict: Verdict, actions: dict[str, ActionRisk],
         what = (f"the action {quote(risky_actions[0])} says {actions[risky_actions[0]].category}"
                 if risky_actions and words_said in (READ, OTHER) else said)
         _contradict(hints, "readOnlyHint", what)
-        grave = verdict.category in (DESTRUCTIVE, FINANCIAL, EXECUTE) or verdict.outward or any(
-            actions[a].category in (DESTRUCTIVE, FINANCIAL, EXECUTE) for a in risky_actions)
+        # Deleting or changing data, moving money or sending outward cannot be read-only: the
+        # claim is suspicious. Other disagreements (a "run" that may be a noun) only disagree.
+        grave = verdict.category in (DESTRUCTIVE, FINANCIAL) or verdict.outward or any(
+            actions[a].category in (DESTRUCTIVE, FINANCIAL) for a in risky_actions)
         if grave:
             verdict.flags.append(SUSPICIOUS)
             verdict.evidence.insert(0, f"declared readOnlyHint=true is suspicious: {what}; the "
