@@ -71,11 +71,11 @@ def test_recommended_preset_never_allows_a_destructive_tool_without_approval(ser
         c = classes[tool.name]
         read_only, destructive = scoreboard.declared(tool)
         marked = destructive is True and read_only is not True
-        if c.category != "Destructive" and not marked:
-            continue
         for action, args in _calls(c):
-            if action is not None and c.actions[action].category not in ("Destructive",
-                                                                         "Financial"):
+            if action is None:
+                if c.category != "Destructive" and not marked:
+                    continue  # the tool as a whole does not destroy
+            elif c.actions[action].category not in ("Destructive", "Financial"):
                 continue  # an action of the tool that only reads or adds
             got = decide(policy, tool.name, args, now=0.0)
             assert got.outcome is not Outcome.ALLOWED, (tool.name, action, c.evidence)
