@@ -104,6 +104,11 @@ class ClientRequestError(Exception):
 class StdioRelay:
     """Serves one stdio client: reads its lines, answers or forwards each message."""
 
+    # Whether a server started as a command answers this client directly under the client's
+    # own ids and progress tokens (one client per gateway over stdio); HTTP sessions share the
+    # server, so their requests travel under the gateway's ids and answers are re-encoded.
+    verbatim_answers = True
+
     def __init__(
         self,
         gateway: Gateway,
@@ -226,10 +231,16 @@ class StdioRelay:
         except wire.Refusal as refusal:
             await self._refuse(refusal, line)
             return
+        await self.receive_message(message, line)
+
+    async def receive_message(self, message: dict[str, Any], line: bytes = b"") -> asyncio.Task[None] | None:
+        """Act on one checked message; returns the task serving it when it is a request that
+        goes on in the background (answered later), else None (answered already, or nothing
+        to answer)."""
         method = message.get("method")
         if method is None:
             await self._answer_from_client(message)
-            return
+            return None
         params = message.get("params")
         if "id" not in message:
             if not method.startswith("notifications/"):
@@ -238,9 +249,9 @@ class StdioRelay:
                 await self._refuse(
                     wire.Refusal(INVALID_REQUEST, f"Invalid Request: {method!r} needs an id"), line
                 )
-                return
+                return None
             await self._notification(method, params)
-            return
+            return None
         request_id = message["id"]
         if method == "ping":
             await self._result(request_id, {})
@@ -262,6 +273,8 @@ class StdioRelay:
             self._tasks.add(task)
             self._inflight[request_id] = task
             task.add_done_callback(self._tasks.discard)
+            return task
+        return None
 
     async def _answer_from_client(self, message: dict[str, Any]) -> None:
         request_id = message.get("id")
@@ -331,7 +344,7 @@ class StdioRelay:
         client's id when that id is free; its answer line is then kept in `exchange` and passed
         back as sent."""
         upstream = self.gateway.upstream
-        relay = getattr(upstream, "relay", None)
+        relay = getattr(upstream, "relay", None) if self.verbatim_answers else None
         if relay is None:
             return await upstream.request(method, params, progress=self._progress(params))
         exchange.response, exchange.verbatim = await relay(exchange.message)

@@ -106,7 +106,7 @@ async def run_gateway(
                             if config.listen is None:
                                 await _serve_stdio(gateway, server)
                             else:
-                                await _serve_http(server, config, on_listening, stop)
+                                await _serve_http(gateway, server, config, on_listening, stop)
                     finally:
                         watching.cancel_scope.cancel()
             finally:
@@ -186,15 +186,16 @@ async def _serve_stdio(gateway: Gateway, server: Any) -> None:
 
 
 async def _serve_http(
-    server: Any, config: GatewayConfig, on_listening: Callable[[str], None] | None, stop: _Stopper
+    gateway: Gateway, server: Any, config: GatewayConfig, on_listening: Callable[[str], None] | None, stop: _Stopper
 ) -> None:
     import uvicorn
 
     from policytui.gateway.http import TokenGate
+    from policytui.gateway.http_relay import HttpRelayApp
 
     assert config.listen is not None
     host, port = config.listen
-    app = server.streamable_http_app(host=host)
+    app = HttpRelayApp(gateway, gateway.initialize_result(server))
     gate = TokenGate(app, config.tokens, default_grant=config.grant)
     uv_config = uvicorn.Config(
         gate, host=host, port=port, log_level="warning", access_log=False, lifespan="on", log_config=None
