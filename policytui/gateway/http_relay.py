@@ -64,6 +64,7 @@ class HttpSession(StdioRelay):
         self.grant = grant
         self.caller = Caller(grant=grant, session=f"http:{session_id}")
         self.stream: asyncio.Queue[Any] | None = None  # the GET stream, when open
+        self.open_exchanges: set[_Exchange] = set()  # POSTs whose request is in progress
 
     async def _write(self, message: dict[str, Any]) -> None:
         if self._closed:
@@ -94,6 +95,17 @@ class HttpSession(StdioRelay):
                 _sink.reset(token)
 
         return in_exchange
+
+    async def request(self, method: str, params: dict[str, Any]) -> Any:
+        # A request relayed from the server arrives outside any POST: it goes on the stream of
+        # the one call in progress (where the client waits for it), else the session's stream.
+        if _sink.get() is None and len(self.open_exchanges) == 1:
+            token = _sink.set(next(iter(self.open_exchanges)))
+            try:
+                return await super().request(method, params)
+            finally:
+                _sink.reset(token)
+        return await super().request(method, params)
 
     def close(self) -> None:
         self._closed = True
@@ -250,6 +262,7 @@ class HttpRelayApp:
             task.add_done_callback(lambda _: exchange.queue.put_nowait(_DONE))
         request_id = message["id"]
         headers = [(b"mcp-session-id", session.session_id.encode())]
+        session.open_exchanges.add(exchange)
 
         disconnected = asyncio.get_running_loop().create_task(_wait_disconnect(receive))
         try:
@@ -284,6 +297,7 @@ class HttpRelayApp:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             exchange.closed = True
+            session.open_exchanges.discard(exchange)
             disconnected.cancel()
 
     async def _get(self, scope: dict[str, Any], receive: Any, send: Any) -> None:

@@ -98,7 +98,12 @@ def _error(code: int, message: str, data: Any = None) -> dict[str, Any]:
 
 
 class ClientRequestError(Exception):
-    """The client answered one of the gateway's requests with a JSON-RPC error."""
+    """The client answered one of the gateway's requests with a JSON-RPC error (`error`), or
+    could not be asked."""
+
+    def __init__(self, message: str, error: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.error = error
 
 
 class StdioRelay:
@@ -177,6 +182,10 @@ class StdioRelay:
 
     def subscribed(self, uri: str) -> bool:
         return uri in self._subscribed
+
+    def busy(self) -> bool:
+        """Whether a request of this client's is in progress."""
+        return bool(self._inflight)
 
     # Reading ----------------------------------------------------------------------------------
 
@@ -436,7 +445,9 @@ class StdioRelay:
             self._outbound.pop(request_id, None)
         if error is not None:
             message = error.get("message") if isinstance(error, dict) else None
-            raise ClientRequestError(str(message or "the client answered with an error"))
+            raise ClientRequestError(
+                str(message or "the client answered with an error"), error if isinstance(error, dict) else None
+            )
         return result
 
 

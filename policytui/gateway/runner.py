@@ -84,6 +84,8 @@ async def run_gateway(
         http=config.listen is not None,
     )
     upstream.on_notification = gateway.relay_notification
+    if hasattr(upstream, "on_request"):
+        upstream.on_request = gateway.server_request
     if config.dry_run:
         log.warning("dry run: every call is forwarded; the audit log shows what the policy would decide")
 

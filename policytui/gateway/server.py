@@ -48,6 +48,10 @@ BROADCAST = frozenset(
     }
 )
 RESOURCE_UPDATED = "notifications/resources/updated"
+# Requests a server may make of its client, relayed, and the client capability each needs.
+_CAPABILITY_OF = {"sampling/createMessage": "sampling", "elicitation/create": "elicitation", "roots/list": "roots"}
+INVALID_REQUEST = -32600
+INTERNAL_ERROR = -32603
 
 APPROVAL_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -273,6 +277,32 @@ class Gateway:
         await self._send(targets, method, params)
         for relay in relays:
             await relay.notify(method, params)
+
+    async def server_request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Relay a request of the server's (sampling, elicitation, roots) to the client it
+        concerns and return the response members ({"result": ...} or {"error": ...}).
+
+        The client concerned is the one with requests in progress when exactly one has any,
+        else the only client connected. When that cannot be told, or the client did not
+        announce the capability, the server gets an error saying so: nothing is sent to a
+        client that did not ask for it.
+        """
+        from policytui.gateway.relay import ClientRequestError
+
+        relays = list(self._relays)
+        busy = [relay for relay in relays if relay.busy()]
+        chosen = busy if busy else relays
+        if len(chosen) != 1:
+            why = "no client is connected" if not chosen else "the gateway cannot tell which client it is for"
+            return {"error": {"code": INVALID_REQUEST, "message": f"{method} cannot be relayed: {why}"}}
+        relay = chosen[0]
+        capability = _CAPABILITY_OF[method]
+        if not isinstance(relay.client_capabilities.get(capability), dict):
+            return {"error": {"code": INVALID_REQUEST, "message": f"the client does not support {capability}"}}
+        try:
+            return {"result": await relay.request(method, params)}
+        except ClientRequestError as exc:
+            return {"error": exc.error or {"code": INTERNAL_ERROR, "message": str(exc)}}
 
     async def tools_changed(self) -> None:
         """Tell every client to list tools again (the set of hidden tools changed)."""
