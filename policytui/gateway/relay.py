@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from policytui.decision import Caller, Decision
-from policytui.gateway import wire
+from policytui.gateway import modern, wire
 from policytui.gateway.enforcer import UpstreamFailure
 from policytui.gateway.upstream_stdio import StdioUpstream, result_of
 
@@ -136,6 +136,7 @@ class StdioRelay:
         self._next_id = 0
         self._subscribed: set[str] = set()
         self._closed = False
+        self._server_info_cache: dict[str, Any] | None = None
 
     # Writing ----------------------------------------------------------------------------------
 
@@ -262,14 +263,21 @@ class StdioRelay:
             await self._notification(method, params)
             return None
         request_id = message["id"]
+        version = modern.requested_version(params)
+        if version is not None and method != "server/discover":
+            problem = modern.check_request(params)
+            if problem is None and method in modern.REMOVED_METHODS:
+                problem = (METHOD_NOT_FOUND, "Method not found", None)
+            if problem is not None:
+                log.debug("refused a client message (%s): %s", problem[1], method)
+                await self._fail(request_id, _error(*problem))
+                return None
         if method == "ping":
             await self._result(request_id, {})
         elif method == "initialize":
             await self._answer_initialize(request_id, params)
         elif method == "server/discover":
-            # Method not found, as a handshake-era server answers it: 2026-07-28 clients in
-            # "auto" mode fall back to `initialize`.
-            await self._refuse(wire.Refusal(METHOD_NOT_FOUND, "Method not found", request_id), line)
+            await self._answer_discover(request_id, version)
         elif method not in FORWARDED:
             await self._refuse(wire.Refusal(METHOD_NOT_FOUND, "Method not found", request_id), line)
         elif request_id in self._inflight:
@@ -278,7 +286,7 @@ class StdioRelay:
             )
         else:
             # A plain asyncio task per request: the cheapest way to serve requests concurrently.
-            task = asyncio.get_running_loop().create_task(self._handle(request_id, method, params, message))
+            task = asyncio.get_running_loop().create_task(self._handle(request_id, method, params, message, version))
             self._tasks.add(task)
             self._inflight[request_id] = task
             task.add_done_callback(self._tasks.discard)
@@ -316,15 +324,21 @@ class StdioRelay:
 
     # Requests ---------------------------------------------------------------------------------
 
-    async def _handle(self, request_id: Any, method: str, params: Any, message: dict[str, Any]) -> None:
-        exchange = _Exchange(message)
+    async def _handle(
+        self, request_id: Any, method: str, params: Any, message: dict[str, Any], version: str | None = None
+    ) -> None:
+        exchange = _Exchange(message, version)
         try:
             try:
                 result = await self._dispatch(method, params, exchange)
                 if exchange.verbatim is not None and result is exchange.response.get("result"):
                     await self._write_line(exchange.verbatim)  # the server's answer, as sent
                     return
+                if version is not None and isinstance(result, dict):
+                    result = modern.to_modern(method, version, result, self._server_info())
                 answer: dict[str, Any] = {"result": result}
+            except _InputRequired as needed:
+                answer = {"result": needed.result}
             except UpstreamFailure as failure:
                 if exchange.verbatim is not None and "error" in exchange.response:
                     await self._write_line(exchange.verbatim)
@@ -353,7 +367,7 @@ class StdioRelay:
         client's id when that id is free; its answer line is then kept in `exchange` and passed
         back as sent."""
         upstream = self.gateway.upstream
-        relay = getattr(upstream, "relay", None) if self.verbatim_answers else None
+        relay = getattr(upstream, "relay", None) if self.verbatim_answers and exchange.modern is None else None
         if relay is None:
             return await upstream.request(method, params, progress=self._progress(params))
         exchange.response, exchange.verbatim = await relay(exchange.message)
@@ -380,13 +394,75 @@ class StdioRelay:
             raise _Refused(_error(INVALID_PARAMS, "Invalid request parameters", ""))
         args = args if args is not None else {}
 
+        sent = params
+        if exchange.modern is not None:
+            # The answers of an approval round trip are for the gateway, not the server.
+            sent = {k: v for k, v in params.items() if k not in ("inputResponses", "requestState")}
+
         async def forward() -> dict[str, Any]:
-            return await self._upstream("tools/call", params, exchange)
+            return await self._upstream("tools/call", sent, exchange)
 
         async def ask(decision: Decision) -> Any:
+            if exchange.modern is not None:
+                return await self._ask_modern(decision, name, args, params)
             return await self.gateway.approver.ask(decision, name, args, self.caller, self._elicitor())
 
         return await self.gateway.enforcer.handle_call(name, args, self.caller, forward, ask)
+
+    async def _ask_modern(self, decision: Decision, name: str, args: dict[str, Any], params: dict[str, Any]) -> Any:
+        """Approval for a 2026-07-28 client: an `input_required` round trip when the client can
+        show a form, else the approvals queue."""
+        from policytui.decision import Approval
+        from policytui.gateway.approver import approval_message
+        from policytui.gateway.audit import args_digest
+        from policytui.gateway.server import APPROVAL_SCHEMA
+
+        states = self.gateway.approval_states
+        digest = args_digest(args)
+        responses = params.get("inputResponses")
+        if isinstance(responses, dict) and modern.APPROVAL_KEY in responses:
+            if not states.redeem(params.get("requestState"), name, digest, self.caller.grant):
+                log.warning("an approval answer for %r came with a forged, used or expired requestState", name)
+                return Approval.REJECTED, "input_required"
+            answer = responses[modern.APPROVAL_KEY]
+            content = answer.get("content") if isinstance(answer, dict) else None
+            approved = isinstance(answer, dict) and answer.get("action") == "accept" and (
+                isinstance(content, dict) and content.get("approve") is True
+            )
+            return (Approval.APPROVED if approved else Approval.REJECTED), "input_required"
+        approver = self.gateway.approver
+        if approver.mode == "auto" and isinstance(modern.client_capabilities(params).get("elicitation"), dict):
+            message = approval_message(name, args, decision, approver.server_name)
+            raise _InputRequired({
+                "resultType": "input_required",
+                "inputRequests": {modern.APPROVAL_KEY: {
+                    "method": "elicitation/create",
+                    "params": {"mode": "form", "message": message, "requestedSchema": APPROVAL_SCHEMA},
+                }},
+                "requestState": states.issue(name, digest, self.caller.grant),
+            })
+        return await approver.ask(decision, name, args, self.caller, None)
+
+    def _server_info(self) -> dict[str, Any]:
+        if self._server_info_cache is None:
+            from mcp.server.runner import LATEST_HANDSHAKE_VERSION
+
+            opened = self._initialize({"protocolVersion": LATEST_HANDSHAKE_VERSION, "capabilities": {},
+                                       "clientInfo": {"name": "policytui", "version": ""}})
+            self._server_info_cache = opened.get("serverInfo") or {"name": "policytui-gateway", "version": ""}
+        return self._server_info_cache
+
+    async def _answer_discover(self, request_id: Any, version: str | None) -> None:
+        from mcp.server.runner import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
+
+        if version is not None and version not in modern.MODERN_VERSIONS:
+            problem = modern.check_request({"_meta": {modern.VERSION_KEY: version}})
+            assert problem is not None
+            await self._fail(request_id, _error(*problem))
+            return
+        opened = self._initialize({"protocolVersion": LATEST_HANDSHAKE_VERSION, "capabilities": {},
+                                   "clientInfo": {"name": "policytui", "version": ""}})
+        await self._result(request_id, modern.discover_result(opened, list(HANDSHAKE_PROTOCOL_VERSIONS)))
 
     def _progress(self, params: Any) -> Callable[[float, float | None, str | None], Awaitable[None]] | None:
         meta = params.get("_meta") if isinstance(params, dict) else None
@@ -455,12 +531,21 @@ class _Exchange:
     """One client request on its way: the message as parsed and decided, and the upstream
     response with its line when it can be passed back verbatim."""
 
-    __slots__ = ("message", "response", "verbatim")
+    __slots__ = ("message", "modern", "response", "verbatim")
 
-    def __init__(self, message: dict[str, Any]) -> None:
+    def __init__(self, message: dict[str, Any], modern: str | None = None) -> None:
         self.message = message
+        self.modern = modern  # the 2026-07-28 protocol version the request names, if any
         self.response: dict[str, Any] = {}
         self.verbatim: bytes | None = None
+
+
+class _InputRequired(Exception):
+    """The call waits for input the client must gather (2026-07-28): answered with `result`."""
+
+    def __init__(self, result: dict[str, Any]) -> None:
+        super().__init__("input required")
+        self.result = result
 
 
 class _Refused(Exception):

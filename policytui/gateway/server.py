@@ -116,6 +116,10 @@ class Gateway:
         self._subscribers: dict[str, weakref.WeakSet[Any]] = {}
         # Clients served by the raw stdio relay (policytui.gateway.relay), outside the SDK.
         self._relays: set[Any] = set()
+        # Signs the requestState of approvals asked of 2026-07-28 clients (input_required).
+        from policytui.gateway.modern import ApprovalStates
+
+        self.approval_states = ApprovalStates()
         # The server's answer for unknown tools and the names it lists (set by the runner).
         self.unknown_tools: Any = None
         self._background: set[Any] = set()

@@ -1,0 +1,87 @@
+"""Clients of MCP 2026-07-28 (no handshake, `_meta` on every request) through the gateway, in
+front of a handshake-era server (server-everything over stdio), with the mcp SDK as client.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import mcp_types as types
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+pytestmark = pytest.mark.servers
+
+POLICY = {
+    "version": "1",
+    "default": "allow",
+    "hide": ["get-env"],
+    "tools": {
+        "gzip-file-as-resource": {"action": "deny", "reason": "no files"},
+        "get-sum": {"limits": [{"counter": "sums", "window": "day", "max": 2}]},
+        "echo": {"require_approval_if": [{"path": "args.message", "op": "regex", "value": "^approve"}]},
+    },
+}
+
+
+def _text(result: Any) -> str:
+    return "".join(getattr(c, "text", "") for c in result.content)
+
+
+def _audit(tmp: Path) -> list[dict[str, Any]]:
+    lines = [json.loads(line) for line in (tmp / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
+    return [line for line in lines if line["decision"] != "probe"]
+
+
+@asynccontextmanager
+async def modern_client(tmp: Path, everything: Path, mode: str = "2026-07-28", **kwargs: Any) -> AsyncIterator[Client]:
+    (tmp / "policy.json").write_text(json.dumps(POLICY), encoding="utf-8")
+    params = StdioServerParameters(command=sys.executable, args=[
+        "-m", "policytui", "gateway", "--policy", str(tmp / "policy.json"), "--state-dir", str(tmp / "state"),
+        "--audit", str(tmp / "audit.jsonl"), "--log", str(tmp / "gateway.log"), "--approval-timeout", "20",
+        "--", str(everything), "stdio"])
+    with open(os.devnull, "w") as errlog:  # noqa: ASYNC230 - opened once, never blocks
+        async with Client(stdio_client(params, errlog=errlog), mode=mode, read_timeout_seconds=60, **kwargs) as client:
+            yield client
+
+
+@pytest.mark.parametrize("mode", ["2026-07-28", "auto"])
+async def test_modern_client_allowed_denied_hidden_limited(tmp_path: Path, everything: Path, mode: str) -> None:
+    async with modern_client(tmp_path, everything, mode) as client:
+        names = [tool.name for tool in (await client.list_tools()).tools]
+        assert "get-env" not in names and "echo" in names
+        assert _text(await client.call_tool("echo", {"message": "modern"})) == "Echo: modern"
+        denied = await client.call_tool("gzip-file-as-resource", {})
+        assert denied.is_error and _text(denied) == "[POLICY DENIED] no files"
+        hidden = await client.call_tool("get-env", {})
+        missing = await client.call_tool("no-such-tool", {})
+        assert hidden.is_error and _text(hidden) == _text(missing).replace("no-such-tool", "get-env")
+        sums = [await client.call_tool("get-sum", {"a": 1, "b": 2}) for _ in range(3)]
+        assert [r.is_error for r in sums] == [False, False, True]
+        assert "rate limit" in _text(sums[2])
+    decisions = [(line["tool"], line["decision"]) for line in _audit(tmp_path)]
+    assert ("get-env", "hidden") in decisions and decisions.count(("get-sum", "allowed")) == 2
+
+
+async def test_approval_by_input_required_round_trip(tmp_path: Path, everything: Path) -> None:
+    answers = iter([True, False])
+    asked: list[str] = []
+
+    async def elicit(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+        asked.append(params.message)
+        return types.ElicitResult(action="accept", content={"approve": next(answers)})
+
+    async with modern_client(tmp_path, everything, elicitation_callback=elicit) as client:
+        assert _text(await client.call_tool("echo", {"message": "approve me"})) == "Echo: approve me"
+        refused = await client.call_tool("echo", {"message": "approve this too"})
+    assert refused.is_error and "a human rejected the call" in _text(refused)
+    assert len(asked) == 2 and "approve me" in asked[0]
+    approvals = [(line.get("approval"), line.get("approval_via")) for line in _audit(tmp_path)]
+    assert approvals == [("approved", "input_required"), ("rejected", "input_required")]
