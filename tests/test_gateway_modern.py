@@ -85,3 +85,87 @@ async def test_approval_by_input_required_round_trip(tmp_path: Path, everything:
     assert len(asked) == 2 and "approve me" in asked[0]
     approvals = [(line.get("approval"), line.get("approval_via")) for line in _audit(tmp_path)]
     assert approvals == [("approved", "input_required"), ("rejected", "input_required")]
+
+
+@pytest.fixture
+def listening(tmp_path: Path, everything: Path) -> Any:
+    import re
+    import signal
+    import subprocess
+    import time
+
+    (tmp_path / "policy.json").write_text(json.dumps(POLICY), encoding="utf-8")
+    log = tmp_path / "gateway.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "policytui", "gateway", "--policy", str(tmp_path / "policy.json"), "--listen",
+         "127.0.0.1:0", "--state-dir", str(tmp_path / "state"), "--audit", str(tmp_path / "audit.jsonl"),
+         "--log", str(log), "--approval-timeout", "20", "--", str(everything), "stdio"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not (found := re.search(r"at (http://127\.0\.0\.1:\d+/mcp)", log.read_text() if log.exists() else "")):
+            assert process.poll() is None and time.monotonic() < deadline, "the gateway did not start listening"
+            time.sleep(0.05)
+        yield found.group(1)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+async def test_modern_client_over_http(listening: str, tmp_path: Path) -> None:
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
+
+    answers = iter([True])
+
+    async def elicit(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+        return types.ElicitResult(action="accept", content={"approve": next(answers)})
+
+    http = httpx2.AsyncClient(timeout=httpx2.Timeout(60))
+    async with http, Client(streamable_http_client(listening, http_client=http), mode="2026-07-28",
+                            read_timeout_seconds=60, elicitation_callback=elicit) as client:
+        names = [tool.name for tool in (await client.list_tools()).tools]
+        assert "get-env" not in names and "echo" in names
+        assert _text(await client.call_tool("echo", {"message": "modern"})) == "Echo: modern"
+        assert _text(await client.call_tool("gzip-file-as-resource", {})) == "[POLICY DENIED] no files"
+        hidden = await client.call_tool("get-env", {})
+        assert hidden.is_error and "policy" not in _text(hidden).lower()
+        assert _text(await client.call_tool("echo", {"message": "approve it"})) == "Echo: approve it"
+    assert [line.get("approval_via") for line in _audit(tmp_path) if "approval" in line] == ["input_required"]
+
+
+def _modern_call(name: str, args: dict[str, Any]) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {
+        "name": name, "arguments": args, "_meta": {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {}}}}
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "code"),
+    [
+        ({"mcp-method": "tools/call", "mcp-name": "echo"}, 200, None),
+        ({"mcp-method": "tools/call", "mcp-name": "=?base64?ZWNobw==?="}, 200, None),
+        ({"mcp-method": "tools/call", "mcp-name": "gzip-file-as-resource"}, 400, -32020),
+        ({"mcp-method": "tools/list", "mcp-name": "echo"}, 400, -32020),
+        ({"mcp-name": "echo"}, 400, -32020),
+        ({"mcp-method": "tools/call"}, 400, -32020),
+    ],
+)
+def test_modern_headers_must_match_the_body(listening: str, tmp_path: Path, headers: dict[str, str], status: int,
+                                            code: int | None) -> None:
+    import httpx2
+
+    answer = httpx2.post(listening, json=_modern_call("echo", {"message": "hi"}), timeout=30, headers={
+        "content-type": "application/json", "accept": "application/json, text/event-stream",
+        "mcp-protocol-version": "2026-07-28", **headers})
+    assert answer.status_code == status, answer.text
+    body = answer.json()
+    if code is None:
+        assert body["result"]["resultType"] == "complete" and body["result"]["content"][0]["text"] == "Echo: hi"
+    else:
+        assert body["error"]["code"] == code
+        assert not [line for line in _audit(tmp_path) if line["tool"] == "echo"]

@@ -27,7 +27,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from policytui.decision import Caller
-from policytui.gateway import wire
+from policytui.gateway import modern, wire
 from policytui.gateway.http import GRANT_SCOPE_KEY
 from policytui.gateway.relay import StdioRelay
 
@@ -151,6 +151,7 @@ class HttpRelayApp:
         self.initialize = initialize
         self.path = path
         self.sessions: dict[str, HttpSession] = {}
+        self.stateless: dict[str, HttpSession] = {}  # 2026-07-28 requests, by grant
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -214,6 +215,24 @@ class HttpRelayApp:
             await _rpc_error(send, 400, refusal.request_id, refusal.code, refusal.message)
             return
 
+        mismatch = _header_mismatch(scope, message)
+        if mismatch is not None:
+            log.debug("refused a client message (%s)", mismatch)
+            await _rpc_error(send, 400, message.get("id") if "method" in message else None, modern.HEADER_MISMATCH,
+                             f"Header mismatch: {mismatch}")
+            return
+        if _is_modern(scope, message):
+            # 2026-07-28: no session; every request stands alone under the token's grant.
+            grant = str(scope.get(GRANT_SCOPE_KEY) or self.gateway.identity.grant)
+            stateless = self.stateless.get(grant)
+            if stateless is None:
+                stateless = self.stateless[grant] = HttpSession(self.gateway, self.initialize, "", grant)
+                stateless.caller = Caller(grant=grant, session=f"grant:{grant}")
+            if "method" not in message or "id" not in message:
+                await _plain(send, 202, b"")  # notifications have no use without a session
+                return
+            await self._serve_request(stateless, message, body, receive, send, modern_status=True)
+            return
         if message.get("method") == "initialize" and "id" in message:
             grant = str(scope.get(GRANT_SCOPE_KEY) or self.gateway.identity.grant)
             session_id = secrets.token_hex(16)
@@ -249,7 +268,7 @@ class HttpRelayApp:
         await self._serve_request(session, message, body, receive, send)
 
     async def _serve_request(self, session: HttpSession, message: dict[str, Any], body: bytes, receive: Any,
-                             send: Any) -> None:
+                             send: Any, *, modern_status: bool = False) -> None:
         exchange = _Exchange()
         token = _sink.set(exchange)
         try:
@@ -261,7 +280,7 @@ class HttpRelayApp:
         else:
             task.add_done_callback(lambda _: exchange.queue.put_nowait(_DONE))
         request_id = message["id"]
-        headers = [(b"mcp-session-id", session.session_id.encode())]
+        headers = [(b"mcp-session-id", session.session_id.encode())] if session.session_id else []
         session.open_exchanges.add(exchange)
 
         disconnected = asyncio.get_running_loop().create_task(_wait_disconnect(receive))
@@ -275,7 +294,7 @@ class HttpRelayApp:
                 return
             if _answers(first, request_id):
                 exchange.closed = True
-                await _json(send, 200, first, headers)
+                await _json(send, _status_of(first) if modern_status else 200, first, headers)
                 return
             # Something must reach the client before the answer: stream.
             await send({"type": "http.response.start", "status": 200, "headers": [
@@ -301,6 +320,9 @@ class HttpRelayApp:
             disconnected.cancel()
 
     async def _get(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if _header(scope, b"mcp-protocol-version") in modern.MODERN_VERSIONS:
+            await _plain(send, 405, b"Method Not Allowed", [(b"allow", b"POST")])  # no GET stream in 2026-07-28
+            return
         session = self._session(scope)
         if session is None:
             await _rpc_error(send, 404 if _header(scope, b"mcp-session-id") else 400, None, wire.INVALID_REQUEST,
@@ -336,6 +358,67 @@ class HttpRelayApp:
             disconnected.cancel()
             if session.stream is stream:
                 session.stream = None
+
+
+def _decoded(value: str) -> str | None:
+    """A header value, with the `=?base64?...?=` form of non-ASCII values decoded."""
+    if value.startswith("=?base64?") and value.endswith("?="):
+        import base64
+
+        try:
+            return base64.b64decode(value[9:-2], validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return None
+    return value
+
+
+def _header_mismatch(scope: dict[str, Any], message: dict[str, Any]) -> str | None:
+    """Why the Mcp-Method / Mcp-Name / MCP-Protocol-Version headers disagree with the body
+    (the gateway decides on the body; a router or a server reading headers must see the same
+    call), or None. Modern requests must carry Mcp-Method, and Mcp-Name where it applies."""
+    method = message.get("method")
+    if method is None:
+        return None
+    raw = message.get("params")
+    params: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    version = modern.requested_version(params)
+    header_version = _header(scope, b"mcp-protocol-version")
+    is_modern = version in modern.MODERN_VERSIONS or header_version in modern.MODERN_VERSIONS
+    if is_modern and header_version != version:
+        return "MCP-Protocol-Version does not match _meta"
+    sent_method = _header(scope, b"mcp-method")
+    if sent_method is None:
+        return "Mcp-Method is missing" if is_modern else None
+    if _decoded(sent_method) != method:
+        return "Mcp-Method does not match the method"
+    name_field = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}.get(str(method))
+    sent_name = _header(scope, b"mcp-name")
+    if name_field is None:
+        return None if sent_name is None else "Mcp-Name on a method without a name"
+    if sent_name is None:
+        return "Mcp-Name is missing" if is_modern else None
+    if _decoded(sent_name) != params.get(name_field):
+        return f"Mcp-Name does not match params.{name_field}"
+    return None
+
+
+def _is_modern(scope: dict[str, Any], message: dict[str, Any]) -> bool:
+    params = message.get("params")
+    return modern.requested_version(params) in modern.MODERN_VERSIONS or (
+        _header(scope, b"mcp-protocol-version") in modern.MODERN_VERSIONS
+    )
+
+
+def _status_of(answer: dict[str, Any]) -> int:
+    """The HTTP status of a modern answer: errors of the protocol layer are not 200."""
+    error = answer.get("error")
+    code = error.get("code") if isinstance(error, dict) else None
+    if code == wire.METHOD_NOT_FOUND:
+        return 404
+    if code in (modern.HEADER_MISMATCH, modern.UNSUPPORTED_VERSION, wire.INVALID_PARAMS, wire.INVALID_REQUEST,
+                wire.PARSE_ERROR):
+        return 400
+    return 200
 
 
 async def _wait_disconnect(receive: Any) -> None:
