@@ -236,11 +236,15 @@ async def main_async(args: argparse.Namespace) -> int:
         ]
 
         def gateway_url() -> str | None:
-            found = re.search(r"at (http://127\.0\.0\.1:\d+/mcp)", http_log.read_text() if http_log.exists() else "")
+            log = Path(http_gateway[http_gateway.index("--log") + 1])
+            found = re.search(r"at (http://127\.0\.0\.1:\d+/mcp)", log.read_text() if log.exists() else "")
             return found.group(1) if found else None
 
         with open(tmp / "stderr.txt", "w") as errlog:  # noqa: ASYNC230 - set-up, before timing
-            for _ in range(args.rounds):
+            for round_number in range(args.rounds):
+                # A fresh log per round: the listening address is read from it.
+                http_log = tmp / f"gateway-http-{round_number}.log"
+                http_gateway[http_gateway.index("--log") + 1] = str(http_log)
                 async with connect(str(everything), ["stdio"], errlog) as client:
                     await measure(client, args.calls, args.concurrency, results["direct"])
                 async with connect(sys.executable, gateway_args, errlog) as client:
