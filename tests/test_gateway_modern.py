@@ -169,3 +169,65 @@ def test_modern_headers_must_match_the_body(listening: str, tmp_path: Path, head
     else:
         assert body["error"]["code"] == code
         assert not [line for line in _audit(tmp_path) if line["tool"] == "echo"]
+
+
+@pytest.fixture
+def everything_over_http(everything: Path) -> Any:
+    """server-everything serving streamable HTTP on a free port; yields its URL."""
+    import signal
+    import socket
+    import subprocess
+    import time
+
+    import httpx2
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen([str(everything), "streamableHttp"], env={**os.environ, "PORT": str(port)},
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    url = f"http://127.0.0.1:{port}/mcp"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx2.get(url, timeout=2)
+                break
+            except httpx2.HTTPError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+
+
+@pytest.mark.parametrize("upstream", ["http", "python-sdk"])
+async def test_modern_client_in_front_of_other_upstreams(tmp_path: Path, request: pytest.FixtureRequest,
+                                                         upstream: str) -> None:
+    """The other kinds of server: one reached over HTTP (through the SDK's client), and one on
+    the mcp Python SDK started as a command."""
+    if upstream == "http":
+        target = [str(request.getfixturevalue("everything_over_http"))]
+        allowed, args, expected = "echo", {"message": "m"}, "Echo: m"
+    else:
+        root = Path(__file__).resolve().parent
+        target = ["--", sys.executable, str(root / "servers" / "recording" / "flows_server.py"),
+                  str(tmp_path / "executed.jsonl")]
+        allowed, args, expected = "list_flows", {"namespace": "m"}, "flows of 'm': hello, nightly"
+    policy = {"version": "1", "default": "allow", "hide": ["get-env", "read_secret"],
+              "tools": {"gzip-file-as-resource": {"action": "deny"}, "delete_flow": {"action": "deny"}}}
+    (tmp_path / "policy.json").write_text(json.dumps(policy), encoding="utf-8")
+    params = StdioServerParameters(command=sys.executable, args=[
+        "-m", "policytui", "gateway", "--policy", str(tmp_path / "policy.json"), "--state-dir", str(tmp_path / "state"),
+        "--audit", str(tmp_path / "audit.jsonl"), "--log", str(tmp_path / "gateway.log"), "--timeout", "60", *target])
+    with open(os.devnull, "w") as errlog:  # noqa: ASYNC230 - opened once, never blocks
+        async with Client(stdio_client(params, errlog=errlog), mode="2026-07-28", read_timeout_seconds=60) as client:
+            names = [tool.name for tool in (await client.list_tools()).tools]
+            assert allowed in names and "get-env" not in names and "read_secret" not in names
+            assert _text(await client.call_tool(allowed, args)) == expected
+            denied = "gzip-file-as-resource" if upstream == "http" else "delete_flow"
+            assert (await client.call_tool(denied, {})).is_error
+    if upstream == "python-sdk":
+        ran = [json.loads(line)["tool"] for line in (tmp_path / "executed.jsonl").read_text().splitlines()]
+        assert ran == ["list_flows"]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.abc
 
 from policytui.gateway.approvals import ApprovalQueue
 from policytui.gateway.approver import Approver
@@ -102,7 +103,8 @@ async def run_gateway(
                 async with anyio.create_task_group() as watching:
                     watching.start_soon(_watch, watcher, gateway, config.reload_interval)
                     stop = _Stopper()
-                    watching.start_soon(_on_signals, stop, upstream)
+                    # Started (and the signal handlers in place) before serving is announced.
+                    await watching.start(_on_signals, stop, upstream)
                     try:
                         with anyio.CancelScope() as stop.scope:
                             if config.listen is None:
@@ -144,11 +146,16 @@ class _Stopper:
             self.scope.cancel()
 
 
-async def _on_signals(stop: _Stopper, upstream: Any) -> None:
+async def _on_signals(
+    stop: _Stopper, upstream: Any, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+) -> None:
+    started = False
     # SIGTERM and SIGINT end serving normally, so the upstream server (in its own process
     # group) is always stopped too instead of being left behind.
     try:
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals:
+            task_status.started()
+            started = True
             async for signum in signals:
                 log.info("stopping on signal %s", signal.Signals(signum).name)
                 stop()
@@ -161,6 +168,8 @@ async def _on_signals(stop: _Stopper, upstream: Any) -> None:
                     logging.shutdown()
                     os._exit(0)
     except (NotImplementedError, ValueError, RuntimeError):  # not the main thread, or no signals here
+        if not started:
+            task_status.started()
         return
 
 
