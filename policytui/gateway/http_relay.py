@@ -200,13 +200,15 @@ class HttpRelayApp:
             return
         body = await _body(receive)
         if body is None:
+            log.debug("refused a client message (Invalid Request: the message is too large)")
             await _rpc_error(send, 413, None, wire.INVALID_REQUEST, "Invalid Request: the message is too large")
             return
         try:
             message = wire.parse(body)
         except wire.BatchRefusal:
             refusals = wire.batch_refusals(body)
-            log.debug("refused a client message (batch over HTTP)")
+            for refusal in refusals:
+                log.debug("refused a client message (%s): %.200r", refusal.message, body)
             answers = [{"jsonrpc": "2.0", "id": r.request_id, "error": r.error} for r in refusals]
             await _json(send, 400, answers)
             return
