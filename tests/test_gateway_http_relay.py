@@ -189,3 +189,46 @@ async def test_list_changes_reach_the_session_stream(served: Served) -> None:
         with anyio.fail_after(20):
             await changed.wait()
         assert "echo" not in [tool.name for tool in (await client.list_tools()).tools]
+
+
+def test_closing_a_post_cancels_its_call_and_fails_closed_when_the_server_is_gone(served: Served) -> None:
+    session = _session(served)
+    body = (b'{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"trigger-long-running-operation",'
+            b'"arguments":{"duration":20,"steps":2}}}')
+    with pytest.raises(httpx2.TimeoutException):  # the client gives up and closes the connection
+        _post_timeout(served, session, body, 1.0)
+    for _ in range(200):
+        calls = [line for line in served.audit() if line["tool"] == "trigger-long-running-operation"]
+        if calls:
+            break
+        time.sleep(0.05)
+    assert [line.get("upstream") for line in calls] == ["cancelled"]
+
+    # The server dies: every request fails closed, denials are still answered.
+    import os
+
+    children = [int(p) for p in os.listdir("/proc") if p.isdigit() and _parent(int(p)) == served.process.pid]
+    for child in children:
+        os.killpg(child, signal.SIGKILL)
+    for _ in range(100):
+        answer = _post(served, session, b'{"jsonrpc":"2.0","id":10,"method":"tools/list"}').json()
+        if "error" in answer:
+            break
+        time.sleep(0.1)
+    assert "unavailable" in answer["error"]["message"]
+    denied = _post(served, session, b'{"jsonrpc":"2.0","id":11,"method":"tools/call","params":'
+                                    b'{"name":"gzip-file-as-resource","arguments":{}}}').json()
+    assert denied["result"]["content"][0]["text"] == "[POLICY DENIED] no files"
+
+
+def _post_timeout(served: Served, session: str, body: bytes, seconds: float) -> httpx2.Response:
+    return httpx2.post(served.url, content=body, timeout=seconds, headers={
+        **HEADERS, "authorization": f"Bearer {ALICE}", "mcp-session-id": session})
+
+
+def _parent(pid: int) -> int:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return -1
+    return int(stat[stat.rfind(")") + 2:].split()[1])

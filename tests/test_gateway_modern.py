@@ -231,3 +231,28 @@ async def test_modern_client_in_front_of_other_upstreams(tmp_path: Path, request
     if upstream == "python-sdk":
         ran = [json.loads(line)["tool"] for line in (tmp_path / "executed.jsonl").read_text().splitlines()]
         assert ran == ["list_flows"]
+
+
+async def test_a_modern_client_without_elicitation_waits_in_the_approvals_queue(tmp_path: Path, everything: Path) -> None:
+    import anyio
+
+    from policytui.gateway import ApprovalQueue, approvals_dir
+
+    async with modern_client(tmp_path, everything) as client:
+        async with anyio.create_task_group() as tg:
+            results: list[Any] = []
+
+            async def call() -> None:
+                results.append(await client.call_tool("echo", {"message": "approve from the queue"}))
+
+            tg.start_soon(call)
+            queue = ApprovalQueue(approvals_dir(tmp_path / "state"))
+            for _ in range(400):
+                pending = queue.pending()
+                if pending:
+                    break
+                await anyio.sleep(0.05)
+            assert pending and pending[0].tool == "echo"
+            queue.answer(pending[0].id, True)
+    assert _text(results[0]) == "Echo: approve from the queue"
+    assert [line.get("approval_via") for line in _audit(tmp_path) if "approval" in line] == ["queue"]

@@ -24,6 +24,7 @@ import contextvars
 import json
 import logging
 import secrets
+import time
 from typing import TYPE_CHECKING, Any
 
 from policytui.decision import Caller
@@ -42,6 +43,8 @@ _json_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_
 # Where the messages written while serving one POST go (set for the task serving it).
 _sink: contextvars.ContextVar[_Exchange | None] = contextvars.ContextVar("policytui_http_sink", default=None)
 _DONE = object()
+# A session with no request, call or stream for this long is ended when the next one opens.
+SESSION_IDLE_SECONDS = 3600.0
 
 
 class _Exchange:
@@ -65,6 +68,7 @@ class HttpSession(StdioRelay):
         self.caller = Caller(grant=grant, session=f"http:{session_id}")
         self.stream: asyncio.Queue[Any] | None = None  # the GET stream, when open
         self.open_exchanges: set[_Exchange] = set()  # POSTs whose request is in progress
+        self.last_used = time.monotonic()
 
     async def _write(self, message: dict[str, Any]) -> None:
         if self._closed:
@@ -185,9 +189,20 @@ class HttpRelayApp:
         else:
             await _plain(send, 405, b"Method Not Allowed", [(b"allow", b"GET, POST, DELETE")])
 
+    def _expire_idle(self) -> None:
+        """End sessions nobody used for SESSION_IDLE_SECONDS (clients that never said DELETE),
+        so that opening sessions cannot fill the gateway's memory."""
+        now = time.monotonic()
+        for session_id, session in list(self.sessions.items()):
+            if now - session.last_used > SESSION_IDLE_SECONDS and not session.busy() and session.stream is None:
+                session.close()
+                del self.sessions[session_id]
+
     def _session(self, scope: dict[str, Any]) -> HttpSession | None:
         session_id = _header(scope, b"mcp-session-id")
         session = self.sessions.get(session_id) if session_id else None
+        if session is not None:
+            session.last_used = time.monotonic()
         # A session belongs to the grant that opened it: another token cannot use it.
         if session is not None and session.grant != scope.get(GRANT_SCOPE_KEY, session.grant):
             return None
@@ -236,6 +251,7 @@ class HttpRelayApp:
             await self._serve_request(stateless, message, body, receive, send, modern_status=True)
             return
         if message.get("method") == "initialize" and "id" in message:
+            self._expire_idle()
             grant = str(scope.get(GRANT_SCOPE_KEY) or self.gateway.identity.grant)
             session_id = secrets.token_hex(16)
             session = HttpSession(self.gateway, self.initialize, session_id, grant)
