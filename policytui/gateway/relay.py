@@ -1,6 +1,8 @@
-"""The agent-facing side over stdio as a JSON-RPC line relay, without the SDK's server layer.
+"""The agent-facing side as a JSON-RPC relay, without the SDK's server layer.
 
-Every stdio client is served here. Each line is framed on `\n`, parsed once and checked by the
+Every stdio client is served here, and every HTTP session through `HttpSession`
+(`policytui.gateway.http_relay`), which routes the same relay's writes to HTTP; requests of
+MCP 2026-07-28 clients are served per request (`policytui.gateway.modern`). Each line is framed on `\n`, parsed once and checked by the
 wire rules of `policytui.gateway.wire` (a refused message gets a JSON-RPC error and a debug-log
 line, and serving goes on); the gateway then looks only at what it polices:
 

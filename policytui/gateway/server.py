@@ -1,8 +1,11 @@
 """The MCP server the agent's client talks to: policy in front, the real server behind.
 
-`Gateway` holds what every client side shares (tools/list filtering, upstream notifications,
-the `initialize` answer); stdio clients that open with `initialize` are served by the raw
-relay in `policytui.gateway.relay`, HTTP clients by the SDK server that `Gateway.build` makes.
+`Gateway` holds what every client side shares (tools/list filtering, upstream notifications
+and the server's requests routed to the right client, the `initialize` answer, the signing key
+of approval round trips). Clients on stdio pipes and over HTTP are served by the relay
+(`policytui.gateway.relay`, `policytui.gateway.http_relay`); the SDK server that
+`Gateway.build` makes serves only a terminal or a file on standard input, and gives the
+relay its `initialize` answer.
 
 That server is built on the SDK's low-level `Server`, so results are passed on as the upstream
 server sent them (raw dicts) instead of being rebuilt from typed models. What is served:
