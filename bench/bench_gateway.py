@@ -169,6 +169,35 @@ async def served(command: list[str], url_of: Any, log: Path, errlog: Any) -> Any
             process.kill()
 
 
+async def raw_http(url: str, calls: int, concurrency: int, into: Result) -> None:
+    """The same calls as plain HTTP POSTs (httpx, no MCP client): what the middle process
+    costs without the SDK client's own work per call."""
+    import httpx2
+
+    headers = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
+    async with httpx2.AsyncClient(timeout=60, limits=httpx2.Limits(max_connections=concurrency + 10)) as http:
+        opened = await http.post(url, headers=headers, json={"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}}})
+        headers["mcp-session-id"] = opened.headers["mcp-session-id"]
+        await http.post(url, headers=headers, json={"jsonrpc": "2.0", "method": "notifications/initialized"})
+        queue = list(range(calls))
+
+        async def worker() -> None:
+            while queue:
+                i = queue.pop()
+                began = time.perf_counter()
+                answer = await http.post(url, headers=headers, json={"jsonrpc": "2.0", "id": i, "method": "tools/call",
+                                         "params": {"name": "echo", "arguments": {"message": f"raw {i}"}}})
+                into.burst.append((time.perf_counter() - began) * 1000)
+                assert "Echo: raw" in answer.text, answer.text[:200]
+
+        started = time.perf_counter()
+        async with anyio.create_task_group() as tg:
+            for _ in range(concurrency):
+                tg.start_soon(worker)
+        into.tput.append(calls / (time.perf_counter() - started))
+
+
 def ensure_mcp_proxy() -> Path:
     """mcp-proxy in a virtual environment of its own (created once, reused)."""
     import subprocess
@@ -221,6 +250,7 @@ async def main_async(args: argparse.Namespace) -> int:
     version = os.popen(f"{proxy} --version 2>&1").read().strip()
     layouts = ("direct", "gateway stdio", "gateway HTTP", "mcp-proxy HTTP")
     results = {name: Result() for name in layouts}
+    raw = {"gateway HTTP": Result(), "mcp-proxy HTTP": Result()}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         policy = tmp / "policy.json"
@@ -252,6 +282,7 @@ async def main_async(args: argparse.Namespace) -> int:
                 async with served(http_gateway, gateway_url, http_log, errlog) as (url, pid):
                     async with http_client(url) as client:
                         await measure(client, args.calls, args.concurrency, results["gateway HTTP"], pid)
+                    await raw_http(url, args.calls, args.concurrency, raw["gateway HTTP"])
                 port = free_port()
                 proxy_command = [str(proxy), "--port", str(port), "--log-level", "WARNING", "--", str(everything), "stdio"]
 
@@ -264,6 +295,7 @@ async def main_async(args: argparse.Namespace) -> int:
                 async with served(proxy_command, proxy_url, tmp / "stderr.txt", errlog) as (url, pid):
                     async with http_client(url) as client:
                         await measure(client, args.calls, args.concurrency, results["mcp-proxy HTTP"], pid)
+                    await raw_http(url, args.calls, args.concurrency, raw["mcp-proxy HTTP"])
         audited = (tmp / "state" / "audit.jsonl").read_text(encoding="utf-8").count("\n")
         own_us = await enforcer_cost(args.calls * 5, tmp / "bench-audit.jsonl")
 
@@ -285,6 +317,9 @@ async def main_async(args: argparse.Namespace) -> int:
         table[name] = row
         print(f"{name:<16} {row['p50']:>8.3f} {row['p99']:>8.3f} {row['added50']:>+8.3f} {row['added99']:>+8.3f} "
               f"{row['tput']:>9.0f} {row['bp50']:>9.2f} {row['bp99']:>9.2f} {row['cpu']:>12.3f}")
+    for name, r in raw.items():
+        print(f"{name} with a plain HTTP client, {args.concurrency} in flight: {statistics.median(r.tput):.0f} calls/s, "
+              f"p50 {percentile(r.burst, 50):.2f} ms, p99 {percentile(r.burst, 99):.2f} ms")
     print(f"gateway's own work per call (decide + charge + audit, in process): {own_us:.1f} us")
     print(f"machine load average during the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     print(f"audit lines written through the stdio gateway: {audited}")
