@@ -56,11 +56,16 @@ def _state_args(url: str | None) -> list[str]:
     return ["--state", url] if url else []
 
 
-GLOBAL_TEN = {
-    "version": "1",
-    "default": "allow",
-    "tools": {"echo": {"limits": [{"counter": "echo", "window": "day", "max": 10, "scope": "global"}]}},
-}
+def _echo_limited(maximum: int) -> dict[str, Any]:
+    """`echo` limited to `maximum` calls a day for all callers together; other tools free."""
+    return {
+        "version": "1",
+        "default": "allow",
+        "tools": {"echo": {"limits": [{"counter": "echo", "window": "day", "max": maximum, "scope": "global"}]}},
+    }
+
+
+GLOBAL_TEN = _echo_limited(10)
 
 
 async def _replicas(
@@ -181,12 +186,7 @@ async def test_http_replicas_share_grant_budgets_through_redis(
 
 
 async def test_counters_survive_a_gateway_restart(tmp_path: Path, everything: Path, store_url: str | None) -> None:
-    doc = {
-        "version": "1",
-        "default": "allow",
-        "tools": {"echo": {"limits": [{"counter": "echo", "window": "day", "max": 5, "scope": "global"}]}},
-    }
-    policy = write_policy(tmp_path / "policy.json", doc)
+    policy = write_policy(tmp_path / "policy.json", _echo_limited(5))
     async with replica(tmp_path / "first", policy, tmp_path / "state", everything, *_state_args(store_url)) as (client, _):
         first = [await client.call_tool("echo", {"message": str(n)}) for n in range(3)]
     assert not any(r.is_error for r in first)
@@ -199,12 +199,7 @@ async def test_counters_survive_a_gateway_restart(tmp_path: Path, everything: Pa
 async def test_redis_going_away_denies_with_the_reason_and_recovers(
     tmp_path: Path, everything: Path, redis_server: RedisServer
 ) -> None:
-    doc = {
-        "version": "1",
-        "default": "allow",
-        "tools": {"echo": {"limits": [{"counter": "echo", "window": "day", "max": 100, "scope": "global"}]}},
-    }
-    policy = write_policy(tmp_path / "policy.json", doc)
+    policy = write_policy(tmp_path / "policy.json", _echo_limited(100))
     async with replica(tmp_path / "r", policy, tmp_path / "state", everything, "--state", redis_server.url) as (client, run):
         assert text_of(await client.call_tool("echo", {"message": "before"})) == "Echo: before"
         redis_server.stop(signal.SIGKILL)
@@ -225,12 +220,7 @@ async def test_redis_going_away_denies_with_the_reason_and_recovers(
 
 
 async def test_a_redis_down_at_start_fails_closed_until_it_comes(tmp_path: Path, everything: Path) -> None:
-    doc = {
-        "version": "1",
-        "default": "allow",
-        "tools": {"echo": {"limits": [{"counter": "echo", "window": "day", "max": 1, "scope": "global"}]}},
-    }
-    policy = write_policy(tmp_path / "policy.json", doc)
+    policy = write_policy(tmp_path / "policy.json", _echo_limited(1))
     server = RedisServer(tmp_path / "redis")  # its port is chosen, nothing listens there yet
     try:
         async with replica(tmp_path / "r", policy, tmp_path / "state", everything, "--state", server.url) as (client, run):
@@ -247,12 +237,7 @@ async def test_a_redis_down_at_start_fails_closed_until_it_comes(tmp_path: Path,
 async def test_fail_open_is_an_explicit_logged_choice(
     tmp_path: Path, everything: Path, redis_server: RedisServer
 ) -> None:
-    doc = {
-        "version": "1",
-        "default": "allow",
-        "tools": {"echo": {"limits": [{"counter": "echo", "window": "day", "max": 100, "scope": "global"}]}},
-    }
-    policy = write_policy(tmp_path / "policy.json", doc)
+    policy = write_policy(tmp_path / "policy.json", _echo_limited(100))
     extra = ["--state", redis_server.url, "--state-fail-mode", "open"]
     async with replica(tmp_path / "r", policy, tmp_path / "state", everything, *extra) as (client, run):
         redis_server.stop(signal.SIGKILL)

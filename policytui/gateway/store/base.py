@@ -98,6 +98,23 @@ class StoredApproval:
     decision: dict[str, Any] | None = field(default=None)
 
 
+def stored_approval(request_text: str, decision_text: str | None) -> StoredApproval:
+    """A held call from its stored JSON texts. A decision that cannot be read still counts as
+    decided (the reader then fails closed: `ApprovalQueue.decision` rejects it)."""
+    try:
+        request = json.loads(request_text)
+    except ValueError:
+        request = {}
+    decision: dict[str, Any] | None = None
+    if decision_text is not None:
+        try:
+            loaded = json.loads(decision_text)
+        except ValueError:
+            loaded = None
+        decision = loaded if isinstance(loaded, dict) else {"outcome": "unreadable"}
+    return StoredApproval(request if isinstance(request, dict) else {}, decision)
+
+
 def counter_name(policy: str, budget: Budget) -> str:
     """The stored name of a budget: JSON [policy, counter, scope, scope id, window].
 
