@@ -90,6 +90,15 @@ def test_windows_are_utc_aligned_on_the_store_clock(store: StateStore) -> None:
     assert abs(reservation.now - time.time()) < 5
 
 
+def test_the_state_file_is_the_owners_alone(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "state" / "state.sqlite", policy="p")
+    store.reserve((_budget("c", 5),))  # the write-ahead log exists now too
+    for path in (tmp_path / "state" / "state.sqlite", tmp_path / "state" / "state.sqlite-wal"):
+        assert oct(path.stat().st_mode & 0o777) == oct(0o600), path
+    assert oct((tmp_path / "state").stat().st_mode & 0o777) == oct(0o700)
+    store.close()
+
+
 def test_a_new_window_starts_from_zero() -> None:
     now = [1_800_000_000.0 - 1]  # one second before a UTC minute boundary
     store = MemoryStore(policy="p", clock=lambda: now[0])
@@ -173,7 +182,7 @@ def test_bad_urls_are_one_sentence(url: str, words: str, tmp_path: Path) -> None
 
 def test_passwords_never_show_in_a_description(tmp_path: Path) -> None:
     store = open_store("redis://user:s3cret@127.0.0.1:6390/2?prefix=prod", tmp_path)
-    assert store.description == "redis://127.0.0.1:6390/2"
+    assert store.description == "redis://127.0.0.1:6390/2?prefix=prod"
     with pytest.raises(StateURLError) as caught:
         open_store("redis://user:s3cret@127.0.0.1:6390/x", tmp_path)
     assert "s3cret" not in str(caught.value)

@@ -111,7 +111,10 @@ class Approver:
         except StateUnavailable as exc:
             log.error("cannot hold the call in the approvals queue (%s); the call is denied", exc)
             return Approval.TIMED_OUT
-        log.info("call to %r waits for approval: policytui approvals approve %s", tool, request.id)
+        where = self.queue.where
+        # The command to run, with the store to read unless it is the default file.
+        state = f" --state '{where}'" if where.startswith(("redis", "rediss")) else ""
+        log.info("call to %r waits for approval: policytui approvals approve %s%s", tool, request.id, state)
         try:
             end = time.monotonic() + seconds
             while True:

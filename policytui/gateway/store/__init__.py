@@ -72,7 +72,9 @@ def describe_url(url: str) -> str:
             port = parts.port or 6379
         except ValueError:
             port = "?"  # type: ignore[assignment]
-        return f"{parts.scheme}://{shown}:{port}{parts.path or '/0'}"
+        prefix = parse_qs(parts.query).get("prefix")
+        tail = f"?prefix={prefix[-1]}" if prefix and _PREFIX_RE.match(prefix[-1]) else ""
+        return f"{parts.scheme}://{shown}:{port}{parts.path or '/0'}{tail}"
     return url
 
 
