@@ -32,7 +32,8 @@ def test_export_to_stdout_with_warnings_on_stderr(tmp_path: Path, capsys: pytest
     doc = yaml.safe_load(out)
     assert doc["tools"]["rm"]["rules"][0]["action"] == "deny"
     assert doc["tools"]["ls"] == {"rules": []}
-    assert "warning: tools.rm.action: needs human approval" in err
+    assert "What Intercept cannot hold as written (1):" in err
+    assert "tools.rm.action | needs human approval" in err
     assert "x-policytui" not in out
 
 
@@ -48,7 +49,7 @@ def test_export_writes_the_output_file_atomically(tmp_path: Path, capsys: pytest
     assert json.loads(target.read_text(encoding="utf-8"))["tools"]["rm"] == {"action": "deny", "reason": "a human decides"}
     assert oct(target.stat().st_mode & 0o777) == oct(0o640)
     assert sorted(p.name for p in target.parent.iterdir()) == ["hosted.json"]  # no temporary file left
-    assert "warning:" in err
+    assert "What PolicyLayer cannot hold as written (1):" in err
 
 
 def test_an_invalid_policy_is_not_exported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -86,3 +87,35 @@ def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as stopped:
         main(["export", str(source), "--format", "opa"])
     assert stopped.value.code == 2
+
+
+@pytest.mark.parametrize(
+    ("fmt", "target"),
+    [("policylayer", "PolicyLayer"), ("intercept", "Intercept"), ("cedar", "ToolHive (Cedar)")],
+)
+def test_every_format_prints_one_table_of_what_it_lost(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str, target: str
+) -> None:
+    doc = {
+        "version": "1",
+        "default": "deny",
+        "tools": {
+            "rm": {"action": "require_approval"},
+            "scale": {"require_approval_if": [{"path": "args.n", "op": "gt", "value": 5}]},
+        },
+    }
+    source = _file(tmp_path, doc)
+    assert main(["export", str(source), "-f", fmt, "-o", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"What {target} cannot hold as written (")
+    assert err[1].split("|")[0].strip() == "rule"
+    assert err[1].split("|")[1].strip() == f"what {target} does instead"
+    rules = {line.split("|")[0].strip() for line in err[3:]}
+    assert {"tools.rm.action", "tools.scale.require_approval_if"} <= rules
+
+
+def test_an_export_that_loses_nothing_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = _file(tmp_path, {"version": "1", "default": "deny", "tools": {"ls": {}}})
+    for fmt in ("policylayer", "cedar"):
+        assert main(["export", str(source), "-f", fmt, "-o", str(tmp_path / f"out.{fmt}")]) == 0
+        assert "nothing was lost" in capsys.readouterr().err

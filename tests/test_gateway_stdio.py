@@ -48,7 +48,9 @@ class Run:
     def audit_lines(self) -> list[dict[str, Any]]:
         if not self.audit.exists():
             return []
-        return [json.loads(line) for line in self.audit.read_text(encoding="utf-8").splitlines()]
+        lines = [json.loads(line) for line in self.audit.read_text(encoding="utf-8").splitlines()]
+        # Without the gateway's start-up probe (how the server answers a tool it does not have).
+        return [line for line in lines if line["decision"] != "probe"]
 
     def approvals(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -140,7 +142,10 @@ async def test_hidden_denied_and_allowed_calls(tmp_path: Path, everything: Path)
         assert denied.is_error is True
         assert _text(denied) == "[POLICY DENIED] sums stay small (denied because args.a gt 100)"
         hidden = await client.call_tool("get-env", {})
-        assert _text(hidden) == '[POLICY DENIED] Tool "get-env" is hidden by policy'
+        # A hidden tool answers exactly as the server answers a tool it does not have.
+        missing = _wire(await plain.call_tool("no-such-tool", {}))
+        assert _wire(hidden) == json.loads(json.dumps(missing).replace("no-such-tool", "get-env"))
+        assert "policy" not in _text(hidden).lower()
         refused = await client.call_tool("gzip-file-as-resource", {})
         assert _text(refused) == "[POLICY DENIED] no files from agents"
 

@@ -1,4 +1,8 @@
-"""`policytui export FILE --format policylayer|intercept [-o OUT]`."""
+"""`policytui export FILE --format policylayer|intercept|cedar [-o OUT]`.
+
+The converted policy goes to standard output (or OUT); the table of what the target cannot
+hold as written, and what it does instead, goes to standard error.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-FORMAT_CHOICES = ("policylayer", "intercept")
+FORMAT_CHOICES = ("policylayer", "intercept", "cedar")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "-f",
         required=True,
         choices=FORMAT_CHOICES,
-        help="target format: policylayer (hosted gateway JSON) or intercept (Intercept YAML)",
+        help="target format: policylayer (hosted gateway JSON), intercept (Intercept YAML) or cedar (ToolHive's Cedar authorization config, JSON)",
     )
     parser.add_argument(
         "-o",
@@ -56,10 +60,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {visible(problem.format())}", file=sys.stderr)
         return 1
 
+    from policytui.export import TARGETS
+    from policytui.export.lost import lost_table
+
     result = export_policy(loaded.policy, args.format)
-    for warning in result.warnings:
-        # Tool names come from servers: escapes are shown, never sent to the terminal.
-        print(f"policytui export: warning: {visible(str(warning))}", file=sys.stderr)
+    # Tool names come from servers: the table shows escapes, never sends them to the terminal.
+    sys.stderr.write(lost_table(result.warnings, TARGETS[args.format]))
+    sys.stderr.flush()
     if args.output:
         try:
             write_atomic(Path(args.output), result.text)

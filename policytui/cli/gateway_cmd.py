@@ -75,6 +75,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--audit", metavar="FILE", help="audit log, JSON lines (default: STATE_DIR/audit.jsonl; '-' for standard error)"
     )
     parser.add_argument("--no-audit", action="store_true", help="write no audit log")
+    parser.add_argument(
+        "--record",
+        metavar="FILE",
+        help="also write every call WITH its arguments (secrets redacted) to FILE, JSON lines, for `policytui replay`",
+    )
     parser.add_argument("--log", metavar="FILE", help="diagnostic log file (default: standard error)")
     parser.add_argument(
         "--log-level", choices=("debug", "info", "warning", "error"), default="info", help="diagnostic detail"
@@ -167,6 +172,14 @@ def run(args: argparse.Namespace) -> int:
     store = _open_state(args, state_dir, Path(args.policy))
     if isinstance(store, int):
         return store
+    record = Path(args.record) if args.record else None
+    if record is not None:
+        from policytui.gateway.audit import AuditLog
+
+        try:
+            AuditLog(record).close()  # fail now, in one sentence, not after the server started
+        except OSError as exc:
+            return _fail(f"cannot open the recording {record}: {exc.strerror or exc}")
 
     config = GatewayConfig(
         policy_path=Path(args.policy),
@@ -183,6 +196,8 @@ def run(args: argparse.Namespace) -> int:
         call_timeout=args.call_timeout or None,
         store=store,
         state_fail_open=args.state_fail_mode == "open",
+        record=record,
+        record_secrets=tuple(_recording_secrets(spec)) if record is not None else (),
     )
     return _serve(config, spec, watcher, getattr(args, "timeout", None) or 30.0)
 
@@ -297,6 +312,12 @@ def _pass_environment(spec: ServerSpec) -> None:
     base = get_default_environment()
     inherited = {k: v for k, v in os.environ.items() if k not in base and not k.startswith("POLICYTUI_")}
     spec.env = {**inherited, **spec.env}
+
+
+def _recording_secrets(spec: ServerSpec) -> list[str]:
+    from policytui.gateway.recorder import recording_secrets
+
+    return recording_secrets(spec)
 
 
 def _target_spec(args: argparse.Namespace) -> ServerSpec:

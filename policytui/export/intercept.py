@@ -94,12 +94,14 @@ class _Exporter:
             self.denied.add(name)
             self.warn(
                 f"{base}.action",
-                "needs human approval, which Intercept cannot ask for; exported as a deny with the same reason",
+                "needs human approval, which Intercept cannot ask for; exported as a deny saying so",
             )
+            # Its own message: the tool's `reason` explains a denial, and an agent told that
+            # text would think the call was refused for that reason, not held for a human.
             return [
                 self._deny_rule(
                     "requires approval (exported as deny)",
-                    rule.reason or f"Tool {quoted(name)} requires approval, which this gateway cannot ask for",
+                    f"Tool {quoted(name)} requires approval, which this gateway cannot ask for",
                 )
             ]
 
@@ -133,10 +135,11 @@ class _Exporter:
                     f"Intercept cannot negate the {condition.op!r} operator, so this condition cannot be "
                     "checked there; the tool is exported as denied",
                 )
+                unchecked = f"denied because the gateway cannot check {condition.describe()}"
                 return [
                     self._deny_rule(
                         f"{kind}[{index}] cannot be checked (exported as deny)",
-                        with_reason(rule.reason, f"denied because the gateway cannot check {condition.describe()}"),
+                        unchecked if kind == "require_approval_if" else with_reason(rule.reason, unchecked),
                     )
                 ]
             self._note_condition(path, condition, negated=True)
@@ -144,8 +147,11 @@ class _Exporter:
                 text = f"denied because {condition.describe()}"
                 name_text = f"deny_if[{index}] {condition.describe()}"
             else:
-                text = f"approval required because {condition.describe()}; this gateway cannot ask for it"
                 name_text = f"require_approval_if[{index}] {condition.describe()} (exported as deny)"
+                # An approval rule carries its own message, never the tool's denial `reason`.
+                text = f"approval required because {condition.describe()}; this gateway cannot ask for it"
+                rules.append({"name": name_text, "conditions": [negation], "on_deny": text})
+                continue
             rules.append({"name": name_text, "conditions": [negation], "on_deny": with_reason(rule.reason, text)})
         return rules
 

@@ -74,6 +74,7 @@ class _Record:
     started: float
     # Set when the state store could not be reached for this call.
     state: str | None = None
+    args: Any = None  # kept for `gateway --record` only; the audit log never sees it
 
 
 class Enforcer:
@@ -97,9 +98,14 @@ class Enforcer:
         self.dry_run = dry_run
         self.server_name = server_name
         self.clock = clock
+        # What the agent gets for a blocked call (the gateway answers hidden tools as the
+        # server answers tools it does not have); may raise an MCP error instead.
+        self.answer_blocked: Callable[[str, Decision], dict[str, Any]] = lambda tool, decision: denied_result(decision)
         self.store: StateStore = store if store is not None else MemoryStore(clock=clock)
         self.fail_open = fail_open
         self._store_down = False
+        # `gateway --record FILE` (policytui.gateway.recorder): None when not recording.
+        self.recorder: Any = None
 
     def _decide(self, tool: str, args: Any, caller: Caller, approval: Approval | None = None) -> Decision:
         # Counts are not read here: the store checks them atomically as it charges (_reserve).
@@ -148,7 +154,7 @@ class Enforcer:
 
         Raises the upstream failure's error (for the client) when a forwarded call failed.
         """
-        record = _Record(tool, caller, args_digest(args), time.perf_counter())
+        record = _Record(tool, caller, args_digest(args), time.perf_counter(), args=args)
         if self.dry_run:
             return await self._dry_run(record, args, forward)
 
@@ -161,11 +167,11 @@ class Enforcer:
             decision = self._decide(tool, args, caller, approval[0])
         if not decision.allowed:
             self._write(record, decision, approval=approval)
-            return denied_result(decision)
+            return self.answer_blocked(tool, decision)
         reserved = self._reserve(record, decision)
         if isinstance(reserved, Decision):
             self._write(record, reserved, approval=approval)
-            return denied_result(reserved)
+            return self.answer_blocked(tool, reserved)
         return await self._forward(record, decision, forward, reserved, approval=approval)
 
     async def _forward(
@@ -245,6 +251,11 @@ class Enforcer:
             self.audit.write(entry)
         except OSError as exc:
             log.error("cannot write the audit log: %s", exc)
+        if self.recorder is not None:  # gateway --record: the same entry plus the arguments
+            try:
+                self.recorder.write(entry, record.args)
+            except OSError as exc:
+                log.error("cannot write the recording: %s", exc)
 
 
 _NO_CHARGE = Decision(Outcome.DENIED, "", "")

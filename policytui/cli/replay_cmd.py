@@ -1,0 +1,86 @@
+"""`policytui replay RECORDING --policy DRAFT [--against OLD] [--json]`.
+
+Decides every recorded call (a `gateway --record` file, or an audit log) under the draft and
+prints what changes, per tool with counts and the first example. Exit code 0 when no call that
+was allowed becomes denied, 1 otherwise (and 2 for a usage or input problem), so CI can gate a
+policy change on real traffic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("recording", metavar="RECORDING", help="a file written by `gateway --record`, or an audit log")
+    parser.add_argument("--policy", required=True, metavar="DRAFT", help="the draft policy to test")
+    parser.add_argument(
+        "--against",
+        metavar="OLD",
+        help="compare with the decisions of this policy instead of the recorded ones",
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON, for scripts")
+
+
+def _policy(path: str, what: str) -> tuple[Any, str | None]:
+    from policytui.policy.display import visible
+    from policytui.policy.files import PolicyFileError, load_policy
+
+    source = Path(path)
+    try:
+        loaded = load_policy(source)
+    except FileNotFoundError:
+        return None, f"the {what} {visible(path)} does not exist."
+    except (PolicyFileError, OSError) as exc:
+        text = str(exc) if isinstance(exc, PolicyFileError) else f"cannot read {path}: {exc.strerror or exc}"
+        return None, visible(text if text.endswith(".") else text + ".")
+    if loaded.policy is None:
+        errors = list(getattr(loaded.report, "errors", []) or [])
+        first = f": {visible(errors[0].format())}" if errors else ""
+        return None, f"the {what} {visible(path)} is not a valid policy{first}"
+    return loaded.policy, None
+
+
+def run(args: argparse.Namespace) -> int:
+    from policytui.policy.display import visible
+    from policytui.replay import RecordingError, load_calls
+    from policytui.replay.engine import Replay
+    from policytui.replay.text import render
+
+    def fail(message: str) -> int:
+        message = message if message.endswith(".") else message + "."
+        print(f"policytui replay: {message}", file=sys.stderr)
+        return 2
+
+    try:
+        calls = load_calls(args.recording)
+    except FileNotFoundError:
+        return fail(f"{visible(args.recording)} does not exist")
+    except OSError as exc:
+        return fail(f"cannot read {visible(args.recording)}: {exc.strerror or exc}")
+    except RecordingError as exc:
+        return fail(visible(str(exc)))
+    draft, problem = _policy(args.policy, "draft policy")
+    if problem:
+        return fail(problem)
+    against = None
+    if args.against:
+        against, problem = _policy(args.against, "policy to compare with")
+        if problem:
+            return fail(problem)
+    if calls.skipped_last_line:
+        print(
+            f"policytui replay: the last line of {visible(args.recording)} was cut short and is left out.",
+            file=sys.stderr,
+        )
+    report = Replay(calls, against, args.against or "").run(draft)
+    if args.json:
+        sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(render(report, args.policy))
+    sys.stdout.flush()
+    return report.exit_code

@@ -1,0 +1,386 @@
+"""Export to ToolHive's Cedar authorization configuration (`type: cedarv1`, JSON).
+
+ToolHive asks Cedar about every `tools/call` as `Action::"call_tool"` on `Tool::"<name>"`, with
+each top-level argument `x` in the context as `arg_x`: strings and booleans as they are,
+numbers as Cedar `decimal` values, objects and arrays only as `arg_x_present: true`, and null
+left out. Any evaluation error is a deny there. `tools/list` is filtered by asking the same
+question with no arguments.
+
+How each part maps:
+
+- `default: "allow"`: one `permit` for every tool; `default: "deny"`: a `permit` per allowed tool.
+- `hide` and `action: "deny"`: a `forbid` for the tool (`hide: ["*"]`: a `forbid` for all).
+- `require`, `deny_if` (and `require_approval_if`, fail-closed): one `forbid ... unless { ... }`
+  per tool whose condition is true exactly when `decide` would let the call through, written
+  with `has` guards so a missing argument is a plain "no" rather than an error. Where the type
+  of an argument must be checked, the check errors on the wrong type, which ToolHive turns into
+  a deny, as `decide` counts a wrong type against the caller.
+- What Cedar cannot hold is exported fail-closed: approvals become denials, a tool with rate
+  limits is forbidden (Cedar keeps no counters), `all_tools.limits` forbid every call, and a
+  condition that cannot be written (regex, nested paths, null or object values, numbers Cedar's
+  decimal cannot hold) forbids its tool. Each case is one warning.
+
+Prompts and resources are permitted, because policytui's own gateway does not govern them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from policytui.export.common import extension_warnings
+from policytui.export.result import ExportResult, ExportWarning
+from policytui.policy.model import Condition, Policy, ToolRule
+
+TARGET = "ToolHive's Cedar configuration"
+
+CALL = 'action == Action::"call_tool"'
+# Cedar's decimal: a signed 64-bit count of ten-thousandths.
+_DECIMAL_MAX = Decimal("922337203685477.5807")
+_DECIMAL_MIN = Decimal("-922337203685477.5808")
+# A suffix ToolHive itself uses for object and array arguments: a condition on an argument
+# named like that could read ToolHive's marker instead of the value.
+_PRESENT = "_present"
+
+
+class _Unwritable(Exception):
+    """A condition Cedar cannot check; its tool is exported as denied."""
+
+
+@dataclass
+class CedarPlan:
+    """What the export promises, tool by tool (the differential test checks these promises).
+
+    `exact`: Cedar allows exactly the calls `decide` allows (a call held for approval counts as
+    not allowed). `stricter`: Cedar allows only calls `decide` allows, and denies some more.
+    `denied`: every call is denied. A tool not named follows the default, exactly, unless
+    `deny_all` is set.
+    """
+
+    deny_all: bool = False
+    exact: set[str] = field(default_factory=set)
+    stricter: set[str] = field(default_factory=set)
+    denied: set[str] = field(default_factory=set)
+
+
+def cedar_string(text: str) -> str:
+    """`text` as a Cedar string literal."""
+    out = ['"']
+    for char in text:
+        code = ord(char)
+        if char == "\\":
+            out.append("\\\\")
+        elif char == '"':
+            out.append('\\"')
+        elif char == "\n":
+            out.append("\\n")
+        elif char == "\r":
+            out.append("\\r")
+        elif char == "\t":
+            out.append("\\t")
+        elif code < 0x20 or code == 0x7F or 0xD800 <= code <= 0xDFFF:
+            if 0xD800 <= code <= 0xDFFF:
+                raise _Unwritable("a lone surrogate cannot be written in Cedar")
+            out.append(f"\\u{{{code:x}}}")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
+
+
+def _like_pattern(text: str) -> str:
+    """A Cedar `like` pattern matching any string that contains `text`."""
+    body = cedar_string(text)[1:-1].replace("*", "\\*")
+    return f'"*{body}*"'
+
+
+def cedar_decimal(value: Any) -> str:
+    """A JSON number as a Cedar decimal literal; _Unwritable when Cedar cannot hold it exactly."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Unwritable("not a number")
+    try:
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    except InvalidOperation as exc:
+        raise _Unwritable("not a finite number") from exc
+    if not number.is_finite() or not (_DECIMAL_MIN <= number <= _DECIMAL_MAX):
+        raise _Unwritable("outside the range of Cedar's decimal")
+    if number != number.quantize(Decimal("0.0001")):
+        raise _Unwritable("more than four decimal places")
+    text = format(number.quantize(Decimal("0.0001")), "f").rstrip("0")
+    if text.endswith("."):
+        text += "0"
+    return f'decimal("{text}")'
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return cedar_string(value)
+    if isinstance(value, (int, float)):
+        return cedar_decimal(value)
+    raise _Unwritable("null, object and array values cannot be compared in Cedar")
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return "string"
+
+
+_IS_BOOL = "({v} == true || {v} == false)"
+# These two error for any other type: ToolHive denies on an error, as decide denies a call
+# whose argument has the wrong type.
+_IS_STRING = '{v} like "*"'
+_IS_NUMBER = '({v}.lessThan(decimal("0.0")) || true)'
+
+
+def _kind_check(kinds: set[str], v: str) -> str:
+    """True for an argument of one of `kinds`, an error or false for any other."""
+    if kinds >= {"string", "number", "boolean"}:
+        return "true"
+    if kinds == {"string", "number"}:
+        return "!" + _IS_BOOL.format(v=v)
+    parts = []
+    if "boolean" in kinds:
+        parts.append(_IS_BOOL.format(v=v))
+    if "string" in kinds:
+        parts.append(_IS_STRING.format(v=v))
+    if "number" in kinds:
+        parts.append(_IS_NUMBER.format(v=v))
+    return "(" + " || ".join(parts) + ")"
+
+
+_COMPARE = {
+    "lt": "lessThan",
+    "lte": "lessThanOrEqual",
+    "gt": "greaterThan",
+    "gte": "greaterThanOrEqual",
+}
+_OPPOSITE = {"lt": "gte", "lte": "gt", "gt": "lte", "gte": "lt"}
+
+
+def _argument(condition: Condition) -> str:
+    parts = condition.path.split(".")
+    if len(parts) != 2:
+        raise _Unwritable("ToolHive passes only top-level arguments to Cedar")
+    name = parts[1]
+    if name.endswith(_PRESENT):
+        raise _Unwritable(f"ToolHive uses names ending in {_PRESENT!r} for its own markers")
+    return name
+
+
+def _condition(condition: Condition, want: bool) -> tuple[str, bool]:
+    """A Cedar expression true exactly when `evaluate(condition)` is `want` (not None).
+
+    Returns the expression and whether it is exact (False: it may be false, or error, for
+    some calls where `evaluate` gives `want`, so Cedar denies more).
+    """
+    name = _argument(condition)
+    key = cedar_string(f"arg_{name}")
+    has = f"context has {key}"
+    v = f"context[{key}]"
+    op, value = condition.op, condition.value
+    if op == "exists":
+        # Only string, boolean and number arguments are visible as themselves; ToolHive drops
+        # null, so "absent" cannot be told from "null" and only "present" can be written.
+        if bool(value) != want:
+            raise _Unwritable("ToolHive cannot tell an absent argument from a null one")
+        return has, False
+    if op in ("eq", "neq"):
+        literal = _literal(value)
+        equal = (op == "eq") == want
+        if equal:
+            return f"({has} && {v} == {literal})", True
+        if isinstance(value, bool):
+            return f"({has} && {v} == {'false' if value else 'true'})", True
+        if isinstance(value, str):
+            return f"({has} && {_IS_STRING.format(v=v)} && {v} != {literal})", True
+        return f"({has} && ({v}.lessThan({literal}) || {v}.greaterThan({literal})))", True
+    if op in ("in", "not_in"):
+        items = list(value)
+        literals = [_literal(item) for item in items]
+        found = "(" + " || ".join(f"{v} == {lit}" for lit in literals) + ")" if literals else "false"
+        member = (op == "in") == want
+        if member:
+            return f"({has} && {found})", True
+        if not items:
+            # decide answers "not in []" for a null argument too; Cedar never sees null.
+            return has, False
+        check = _kind_check({_kind(item) for item in items}, v)
+        return f"({has} && {check} && !{found})", True
+    if op in _COMPARE:
+        literal = _literal(value)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _Unwritable("a comparison needs a number")
+        use = op if want else _OPPOSITE[op]
+        return f"({has} && {v}.{_COMPARE[use]}({literal}))", True
+    if op == "contains":
+        if not isinstance(value, str):
+            # decide looks into arrays, which ToolHive shows to Cedar only as "present".
+            return "false", False
+        pattern = _like_pattern(value)
+        # Array arguments (decide looks into them) are not visible: those calls are denied.
+        if want:
+            return f"({has} && {v} like {pattern})", False
+        return f"({has} && !({v} like {pattern}))", False
+    raise _Unwritable(f"Cedar has no {op!r} operator")
+
+
+def _tool_id(name: str) -> str:
+    return f"Tool::{cedar_string(name)}"
+
+
+class _Exporter:
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.policies: list[str] = []
+        self.warnings: list[ExportWarning] = []
+        self.plan = CedarPlan()
+
+    def warn(self, path: str, message: str) -> None:
+        self.warnings.append(ExportWarning(path, message))
+
+    def forbid(self, name: str) -> None:
+        self.policies.append(f"forbid(principal, {CALL}, resource == {_tool_id(name)});")
+
+    def permit(self, name: str) -> None:
+        if self.policy.default != "allow":
+            self.policies.append(f"permit(principal, {CALL}, resource == {_tool_id(name)});")
+
+    def tool(self, name: str, rule: ToolRule) -> None:
+        base = f"tools.{name}"
+        action = rule.effective_action
+        if action == "deny":
+            self.forbid(name)
+            self.plan.exact.add(name)
+            return
+        if action == "require_approval":
+            self.warn(f"{base}.action", "needs human approval, which Cedar cannot ask for; the tool is forbidden")
+            self.forbid(name)
+            self.plan.denied.add(name)
+            return
+        if rule.limits:
+            self.warn(
+                f"{base}.limits",
+                "Cedar keeps no counters, so a rate limit cannot be enforced; the tool is forbidden",
+            )
+            self.forbid(name)
+            self.plan.denied.add(name)
+            return
+        terms: list[str] = []
+        exact = True
+        groups = (
+            ("require", rule.require or [], True),
+            ("deny_if", rule.deny_if or [], False),
+            ("require_approval_if", rule.require_approval_if or [], False),
+        )
+        for kind, conditions, want in groups:
+            for i, condition in enumerate(conditions):
+                path = f"{base}.{kind}[{i}]"
+                try:
+                    term, is_exact = _condition(condition, want)
+                except _Unwritable as why:
+                    self.warn(path, f"cannot be checked in Cedar ({why}); the tool is forbidden")
+                    self.forbid(name)
+                    self.plan.denied.add(name)
+                    return
+                if not is_exact:
+                    exact = False
+                    self.warn(path, _STRICTER.get(condition.op, _STRICTER["exists"]))
+                terms.append(term)
+        if rule.require_approval_if:
+            self.warn(
+                f"{base}.require_approval_if",
+                "approval cannot be asked for in Cedar; the calls that would wait for a human are denied",
+            )
+        self.permit(name)
+        if terms:
+            self.policies.append(
+                f"forbid(principal, {CALL}, resource == {_tool_id(name)}) unless {{ {' && '.join(terms)} }};"
+            )
+            if _needs_arguments(rule):
+                self.warn(
+                    base,
+                    "ToolHive filters tools/list by asking with no arguments, so this tool, whose "
+                    "conditions need arguments, is left out of the list (calls are decided as here)",
+                )
+        (self.plan.exact if exact else self.plan.stricter).add(name)
+
+    def run(self) -> ExportResult:
+        policy = self.policy
+        if policy.default == "allow":
+            self.policies.append(f"permit(principal, {CALL}, resource);")
+        # Prompts and resources pass policytui's gateway untouched; the same here.
+        self.policies.append(
+            "permit(principal, action in [Action::\"list_tools\", Action::\"list_prompts\", "
+            "Action::\"list_resources\", Action::\"get_prompt\", Action::\"read_resource\"], resource);"
+        )
+        hidden = list(policy.hide or [])
+        if "*" in hidden:
+            self.policies.append(f"forbid(principal, {CALL}, resource);")
+        for name in hidden:
+            if name != "*":
+                try:
+                    self.forbid(name)
+                except _Unwritable as why:
+                    # Unreachable by a JSON client in practice; forbid everything rather than
+                    # let a hidden tool through.
+                    self.warn("hide", f"a hidden tool name cannot be written in Cedar ({why}); every call is forbidden")
+                    self.policies.append(f"forbid(principal, {CALL}, resource);")
+                    self.plan.deny_all = True
+        for name, rule in (policy.tools or {}).items():
+            if policy.is_hidden(name):
+                continue
+            try:
+                self.tool(name, rule)
+            except _Unwritable as why:
+                self.warn(f"tools.{name}", f"the tool name cannot be written in Cedar ({why}); it was left out")
+                self.plan.denied.add(name)
+        if policy.all_tools is not None and policy.all_tools.limits:
+            self.warn(
+                "all_tools.limits",
+                "Cedar keeps no counters, so limits on all tools cannot be enforced; every call is forbidden",
+            )
+            self.policies.append(f"forbid(principal, {CALL}, resource);")
+            self.plan.deny_all = True
+        self.warnings.extend(extension_warnings(policy, TARGET))
+        doc = {
+            "version": "1.0",
+            "type": "cedarv1",
+            "cedar": {"policies": self.policies, "entities_json": "[]"},
+        }
+        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        return ExportResult(text, self.warnings)
+
+
+def _needs_arguments(rule: ToolRule) -> bool:
+    """Does any condition fail for a call with no arguments (so ToolHive's list drops the tool)?"""
+    from policytui.decision.conditions import evaluate
+
+    for condition in rule.require or []:
+        if evaluate(condition, {}) is not True:
+            return True
+    for condition in (rule.deny_if or []) + (rule.require_approval_if or []):
+        if evaluate(condition, {}) is not False:
+            return True
+    return False
+
+
+_STRICTER = {
+    "exists": "ToolHive shows null, object and array arguments differently, so such calls are denied here",
+    "in": "ToolHive never shows a null argument, so such calls are denied here",
+    "not_in": "ToolHive never shows a null argument, so such calls are denied here",
+    "contains": "ToolHive shows array arguments only as present, so such calls are denied here",
+}
+
+
+def export_cedar(policy: Policy) -> tuple[ExportResult, CedarPlan]:
+    """The policy as ToolHive's Cedar configuration, its warnings and what it promises."""
+    exporter = _Exporter(policy)
+    result = exporter.run()
+    return result, exporter.plan

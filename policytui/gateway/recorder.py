@@ -1,0 +1,105 @@
+"""`policytui gateway --record FILE`: every decided call with its arguments, as JSON lines.
+
+A recording is what `policytui replay` reads to test a draft policy against real traffic. Each
+line is the call's audit record (`time`, `server`, `grant`, `session`, `tool`, `decision`,
+`rule`, `reason`, `args_sha256`, `approval`, `upstream`, ...) plus `arguments`. Recording is
+opt-in; the audit log itself stays free of argument values.
+
+Secrets never reach the file: a value under a secret-looking key (`token`, `password`,
+`api_key`, `authorization`, ... the same rule that decides which environment variables are
+secrets) is replaced by `REDACTED`, and so is any string that contains one of the server's
+secrets (its environment and header values, as `ServerSpec.secrets` lists them). Replay treats
+a redacted value as unknown, never as the text "[redacted]".
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from policytui.discovery.spec import _SECRET_NAME  # the one rule for secret-looking names
+from policytui.gateway.audit import AuditLog
+
+if TYPE_CHECKING:
+    from policytui.discovery.spec import ServerSpec
+
+REDACTED = "[redacted]"
+REDACTED_KEY = "[redacted key {n}]"
+FORMAT = "policytui-recording/1"
+
+
+# Environment variables every process has, which the gateway passes on to a server started as
+# a command: they are long (so `ServerSpec.secrets` counts them, to be safe in messages) but
+# are no credentials, and redacting them would hide every file path under the home folder.
+_PLAIN_ENV = re.compile(
+    r"^(PATH|HOME|PWD|OLDPWD|SHELL|USER|LOGNAME|LANG|LANGUAGE|TERM|COLORTERM|TMPDIR|HOSTNAME|"
+    r"SHLVL|_|MAIL|EDITOR|PAGER|VIRTUAL_ENV|LC_\w+|XDG_\w+)$"
+)
+
+
+def recording_secrets(spec: ServerSpec) -> list[str]:
+    """The server's secrets, as for messages, less the values of ordinary process settings."""
+    plain = {
+        value
+        for key, value in spec.env.items()
+        if _PLAIN_ENV.match(key) and not _SECRET_NAME.search(key)
+    }
+    keep = {value for key, value in spec.env.items() if not (_PLAIN_ENV.match(key) and not _SECRET_NAME.search(key))}
+    return [s for s in spec.secrets() if s not in plain or s in keep]
+
+
+def redact_arguments(value: Any, secrets: list[str] | tuple[str, ...] = ()) -> Any:
+    """A copy of the call arguments with secret-looking values replaced by REDACTED."""
+    counter = [0]
+
+    def walk(node: Any, key: str | None) -> Any:
+        if key is not None and _SECRET_NAME.search(key):
+            return REDACTED
+        if isinstance(node, dict):
+            out: dict[str, Any] = {}
+            for k, v in node.items():
+                name = str(k)
+                if any(secret in name for secret in secrets):
+                    counter[0] += 1
+                    name = REDACTED_KEY.format(n=counter[0])
+                    out[name] = REDACTED
+                    continue
+                out[name] = walk(v, name)
+            return out
+        if isinstance(node, list):
+            return [walk(item, None) for item in node]
+        if isinstance(node, str) and any(secret in node for secret in secrets):
+            return REDACTED
+        return node
+
+    return walk(value if value is not None else {}, None)
+
+
+def is_redacted(value: Any) -> bool:
+    """Does this recorded value (or anything inside it) stand for something not recorded?"""
+    if isinstance(value, str):
+        return value == REDACTED
+    if isinstance(value, dict):
+        return any(k.startswith("[redacted key ") or is_redacted(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(is_redacted(item) for item in value)
+    return False
+
+
+class Recorder:
+    """Appends one line per decided call to a recording file (created owner-only)."""
+
+    def __init__(self, path: Path | str, secrets: list[str] | tuple[str, ...] = ()) -> None:
+        self.path = Path(path)
+        self._secrets = tuple(secrets)
+        self._log = AuditLog(self.path)  # same append-only, one-write-per-line file
+
+    def write(self, entry: dict[str, Any], arguments: Any) -> None:
+        """Record the audit `entry` of one call together with its (redacted) arguments."""
+        line = dict(entry)
+        line["arguments"] = redact_arguments(arguments, self._secrets)
+        self._log.write(line)
+
+    def close(self) -> None:
+        self._log.close()

@@ -1,0 +1,252 @@
+"""Deciding recorded calls under a draft policy and comparing with what happened.
+
+Every call is decided by `policytui.decision.decide`, the function the gateway uses, in file
+order with its recorded caller and time, so rate limits count as they would have: a call that
+the draft allows is charged to the draft's own counters (unless the recorded upstream call
+failed in a way the gateway refunds), and a call the draft holds for a human is charged as the
+recorded answer says (approved when there was none), as a dry-run gateway does.
+
+A decision that needs argument values the file does not have (an audit log, or a value
+redacted as a secret) is reported as unknown, never guessed; unknown calls charge nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from policytui.decision import Approval, CounterStore, Decision, Outcome, decide
+from policytui.gateway.recorder import REDACTED, is_redacted
+from policytui.policy.model import Condition, Policy
+from policytui.replay.calls import Calls, RecordedCall
+
+# The kinds of change, in the order they are reported.
+CHANGE_KINDS = ("newly_denied", "rate_limited", "newly_held", "newly_allowed", "unknown")
+CHANGE_TITLES = {
+    "newly_denied": "newly denied",
+    "rate_limited": "rate-limited",
+    "newly_held": "newly held for approval",
+    "newly_allowed": "newly allowed",
+    "unknown": "unknown: arguments not recorded",
+}
+# Upstream outcomes after which the gateway gives the charge back (enforcer.REFUND_ON).
+_REFUNDED = frozenset({"error", "unavailable"})
+_DENIALS = frozenset({"denied", "rate_limited"})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One call's outcome under one policy: allowed, held, denied, rate_limited or unknown."""
+
+    outcome: str
+    rule: str = ""
+    reason: str = ""
+
+
+UNKNOWN = Verdict("unknown", "", "arguments not recorded")
+
+
+@dataclass
+class Change:
+    """All calls of one tool that changed the same way, with the first of them."""
+
+    tool: str
+    kind: str
+    count: int
+    first: RecordedCall
+    before: Verdict
+    after: Verdict
+
+    def to_json(self) -> dict[str, Any]:
+        example: dict[str, Any] = {
+            "line": self.first.line,
+            "time": self.first.time,
+            "grant": self.first.caller.grant,
+            "session": self.first.caller.session,
+            "before": self.before.outcome,
+            "after": self.after.outcome,
+            "rule": self.after.rule,
+            "reason": self.after.reason,
+        }
+        if self.first.arguments is not None:
+            example["arguments"] = self.first.arguments
+        return {"tool": self.tool, "change": self.kind, "calls": self.count, "first": example}
+
+
+@dataclass
+class ReplayReport:
+    total: int
+    against: str  # "recorded decisions" or the baseline policy's name
+    changes: list[Change] = field(default_factory=list)
+    # Draft outcomes over all calls (allowed, held, denied, rate_limited, unknown).
+    outcomes: Counter[str] = field(default_factory=Counter)
+    # Calls that were allowed and are now denied or cannot be decided: the gate fails.
+    allowed_now_denied: int = 0
+    allowed_now_unknown: int = 0
+    with_arguments: bool = True
+
+    @property
+    def passed(self) -> bool:
+        """Nothing that was allowed becomes denied (or undecidable, which fails closed)."""
+        return self.allowed_now_denied == 0 and self.allowed_now_unknown == 0
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.passed else 1
+
+    def counts(self) -> dict[str, int]:
+        totals = dict.fromkeys(CHANGE_KINDS, 0)
+        for change in self.changes:
+            totals[change.kind] += change.count
+        return totals
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "calls": self.total,
+            "against": self.against,
+            "arguments_recorded": self.with_arguments,
+            "changed": self.counts(),
+            "outcomes": dict(sorted(self.outcomes.items())),
+            "allowed_now_denied": self.allowed_now_denied,
+            "allowed_now_unknown": self.allowed_now_unknown,
+            "passed": self.passed,
+            "changes": [change.to_json() for change in self.changes],
+        }
+
+
+def _verdict(decision: Decision) -> Verdict:
+    outcome = decision.outcome
+    if outcome is Outcome.ALLOWED:
+        return Verdict("allowed", decision.rule)
+    if outcome is Outcome.NEEDS_APPROVAL:
+        return Verdict("held", decision.rule, decision.reason)
+    if ".limits[" in decision.rule or decision.rule.startswith("all_tools.limits"):
+        return Verdict("rate_limited", decision.rule, decision.reason)
+    return Verdict("denied", decision.rule, decision.reason)
+
+
+def _recorded(call: RecordedCall) -> Verdict:
+    outcome = call.recorded_outcome
+    if outcome == "denied" and (".limits[" in call.rule or call.rule.startswith("all_tools.limits")):
+        outcome = "rate_limited"
+    return Verdict(outcome, call.rule)
+
+
+def _touches_unrecorded(args: dict[str, Any], path: str) -> bool:
+    """Does the value at `path` (or the way to it) include something redacted?"""
+    node: Any = args
+    for part in path.split(".")[1:]:
+        if isinstance(node, str):
+            return node == REDACTED
+        if isinstance(node, dict):
+            if part not in node:
+                return any(key.startswith("[redacted key ") for key in node)
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False
+    return is_redacted(node)
+
+
+class _Decider:
+    """One policy's decisions over a sequence of calls, with its own simulated counters."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.counters = CounterStore()
+        self._conditions: dict[str, list[Condition]] = {}
+
+    def conditions(self, tool: str) -> list[Condition]:
+        """The conditions that can decide this tool's calls (none when hidden or denied first)."""
+        found = self._conditions.get(tool)
+        if found is None:
+            policy = self.policy
+            rule = policy.rule(tool)
+            if policy.is_hidden(tool) or rule is None or rule.effective_action == "deny":
+                found = []
+            else:
+                found = [*(rule.require or []), *(rule.deny_if or []), *(rule.require_approval_if or [])]
+            self._conditions[tool] = found
+        return found
+
+    def decide(self, call: RecordedCall) -> Verdict:
+        conditions = self.conditions(call.tool)
+        args = call.arguments
+        if conditions:
+            if args is None or any(_touches_unrecorded(args, c.path) for c in conditions):
+                return UNKNOWN
+        decision = decide(self.policy, call.tool, args, self.counters, caller=call.caller, now=call.at)
+        charged = decision
+        if decision.outcome is Outcome.NEEDS_APPROVAL:
+            try:
+                answer = Approval(call.approval) if call.approval else Approval.APPROVED
+            except ValueError:
+                answer = Approval.REJECTED
+            charged = decide(
+                self.policy, call.tool, args, self.counters, caller=call.caller, now=call.at, approval=answer
+            )
+        if charged.allowed and call.upstream not in _REFUNDED:
+            self.counters.charge(charged.charges)
+        return _verdict(decision)
+
+
+def _kind(before: Verdict, after: Verdict) -> str | None:
+    b, a = before.outcome, after.outcome
+    if a == "unknown" or b == "unknown":
+        return "unknown"
+    if a == b or (a in _DENIALS and b in _DENIALS):
+        return None
+    if a in _DENIALS:
+        return "rate_limited" if a == "rate_limited" else "newly_denied"
+    if a == "allowed":
+        return "newly_allowed"
+    return "newly_held"
+
+
+class Replay:
+    """Recorded calls with their baseline decided once; `run(draft)` for each new draft."""
+
+    def __init__(self, calls: Calls, against: Policy | None = None, against_name: str = "") -> None:
+        self.calls = calls
+        self.against_name = against_name if against is not None else "recorded decisions"
+        if against is None:
+            self.baseline = [_recorded(call) for call in calls.calls]
+        else:
+            decider = _Decider(against)
+            self.baseline = [decider.decide(call) for call in calls.calls]
+
+    def run(self, draft: Policy) -> ReplayReport:
+        decider = _Decider(draft)
+        report = ReplayReport(len(self.calls.calls), self.against_name, with_arguments=self.calls.with_arguments)
+        groups: dict[tuple[str, str], Change] = {}
+        outcomes: Counter[str] = Counter()
+        for call, before in zip(self.calls.calls, self.baseline):
+            after = decider.decide(call)
+            outcomes[after.outcome] += 1
+            if after.outcome == before.outcome:
+                continue
+            kind = _kind(before, after)
+            if kind is None:
+                continue
+            if before.outcome == "allowed":
+                if after.outcome in _DENIALS:
+                    report.allowed_now_denied += 1
+                elif after.outcome == "unknown":
+                    report.allowed_now_unknown += 1
+            key = (kind, call.tool)
+            change = groups.get(key)
+            if change is None:
+                groups[key] = Change(call.tool, kind, 1, call, before, after)
+            else:
+                change.count += 1
+        order = {kind: i for i, kind in enumerate(CHANGE_KINDS)}
+        report.changes = sorted(groups.values(), key=lambda c: (order[c.kind], c.tool))
+        report.outcomes = outcomes
+        return report
+
+
+def replay(calls: Calls, draft: Policy, against: Policy | None = None, against_name: str = "") -> ReplayReport:
+    """Decide every recorded call under `draft` and report what changes."""
+    return Replay(calls, against, against_name).run(draft)

@@ -1,0 +1,63 @@
+"""The replay report as text for people (one table: tool, change, calls, first example)."""
+
+from __future__ import annotations
+
+import json
+
+from policytui.replay.engine import CHANGE_KINDS, CHANGE_TITLES, ReplayReport
+from policytui.textsafe import visible
+
+_EXAMPLE_WIDTH = 90
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def example_text(change_json: dict) -> str:
+    first = change_json["first"]
+    parts = [f"line {first['line']}", first["time"]]
+    if "arguments" in first:
+        parts.append(json.dumps(first["arguments"], ensure_ascii=False, separators=(",", ":")))
+    text = " ".join(parts)
+    if first["reason"]:
+        text += f" -> {first['reason']}"
+    return visible(_short(text, _EXAMPLE_WIDTH))
+
+
+def summary_line(report: ReplayReport) -> str:
+    counts = report.counts()
+    shown = ", ".join(f"{CHANGE_TITLES[k]} {counts[k]}" for k in CHANGE_KINDS if counts[k])
+    return shown or "no call changes"
+
+
+def render(report: ReplayReport, draft_name: str) -> str:
+    lines = [
+        f"Replayed {report.total} recorded calls under {visible(draft_name)}, "
+        f"compared with the {visible(report.against)}.",
+    ]
+    if not report.with_arguments:
+        lines.append("Arguments were not recorded (an audit log): decisions that depend on them are unknown.")
+    lines.append(f"Changes: {summary_line(report)}.")
+    if report.changes:
+        tool_width = min(max(len("tool"), *(len(visible(c.tool)) for c in report.changes)), 40)
+        kind_width = max(len(CHANGE_TITLES[c.kind]) for c in report.changes)
+        lines.append("")
+        lines.append(f"{'tool'.ljust(tool_width)}  {'change'.ljust(kind_width)}  {'calls':>6}  first example")
+        for change in report.changes:
+            as_json = change.to_json()
+            lines.append(
+                f"{_short(visible(change.tool), tool_width).ljust(tool_width)}  "
+                f"{CHANGE_TITLES[change.kind].ljust(kind_width)}  {change.count:>6}  {example_text(as_json)}"
+            )
+    lines.append("")
+    if report.passed:
+        lines.append("Passed: no call that was allowed would be denied.")
+    else:
+        reasons = []
+        if report.allowed_now_denied:
+            reasons.append(f"{report.allowed_now_denied} calls that were allowed would be denied")
+        if report.allowed_now_unknown:
+            reasons.append(f"{report.allowed_now_unknown} calls that were allowed cannot be decided without their arguments")
+        lines.append("Failed: " + "; ".join(reasons) + ".")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,256 @@
+"""Replay on recordings made by the real gateway in front of real servers.
+
+`policytui gateway --record` runs in front of the real filesystem and everything servers; an
+agent (the mcp SDK's client) makes calls; then `policytui replay` (the installed command)
+decides the recording under drafts, and must report exactly the calls a draft changes, with
+the exit code gating as documented.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+pytestmark = pytest.mark.servers
+
+POLICYTUI = Path(sys.executable).parent / "policytui"
+SECRET = "s3cr3t-value-for-the-server-0042"
+
+
+def _server(test_servers: Path, name: str) -> Path:
+    path = test_servers / name / "node_modules" / ".bin" / f"mcp-server-{name}"
+    if not path.exists():
+        pytest.skip(f"{name} server is not installed at {path} (run tests/servers/install.sh)")
+    return path
+
+
+def _write(path: Path, doc: dict[str, Any]) -> Path:
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+@asynccontextmanager
+async def recording_gateway(
+    tmp: Path, policy: Path, upstream: list[str], env: dict[str, str] | None = None
+) -> AsyncIterator[Client]:
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=[
+            "-m", "policytui", "gateway", "--policy", str(policy), "--state-dir", str(tmp / "state"),
+            "--audit", str(tmp / "audit.jsonl"), "--record", str(tmp / "recording.jsonl"),
+            "--log", str(tmp / "gateway.log"), "--", *upstream,
+        ],
+        cwd=str(tmp),
+        env={**os.environ, **(env or {})},
+    )
+    with open(tmp / "stderr.txt", "w", encoding="utf-8") as errlog:  # noqa: ASYNC230 - opened once
+        async with Client(stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=60) as client:
+            yield client
+
+
+def replay(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(POLICYTUI), "replay", *args], capture_output=True, text=True, timeout=120)
+
+
+def _wait_for_day_window(margin: float = 60.0) -> None:
+    left = 86400 - time.time() % 86400
+    if left < margin:
+        time.sleep(left + 0.5)
+
+
+@pytest.fixture()
+def filesystem_recording(tmp_path: Path, test_servers: Path) -> Path:
+    """A recording of real traffic through the gateway to the filesystem server."""
+    import anyio
+
+    server = _server(test_servers, "filesystem")
+    root = tmp_path / "files"
+    root.mkdir()
+    (root / "a.txt").write_text("alpha", encoding="utf-8")
+    (root / "b.txt").write_text("beta", encoding="utf-8")
+    policy = _write(tmp_path / "live.json", {"version": "1", "default": "allow", "hide": ["move_file"]})
+    _wait_for_day_window()
+
+    async def traffic() -> None:
+        async with recording_gateway(tmp_path, policy, [str(server), str(root)]) as client:
+            for _ in range(2):
+                await client.call_tool("list_directory", {"path": str(root)})
+            for name in ("a.txt", "b.txt", "a.txt"):
+                await client.call_tool("read_text_file", {"path": str(root / name)})
+            await client.call_tool("write_file", {"path": str(root / "c.txt"), "content": "gamma"})
+            await client.call_tool("write_file", {"path": str(root / "d.txt"), "content": "delta"})
+            await client.call_tool("move_file", {"source": str(root / "c.txt"), "destination": str(root / "e.txt")})
+
+    anyio.run(traffic)
+    return tmp_path / "recording.jsonl"
+
+
+def test_recording_has_arguments_and_the_audit_log_does_not(filesystem_recording: Path) -> None:
+    lines = [json.loads(line) for line in filesystem_recording.read_text(encoding="utf-8").splitlines()]
+    assert [line["tool"] for line in lines] == [
+        "list_directory", "list_directory", "read_text_file", "read_text_file", "read_text_file",
+        "write_file", "write_file", "move_file",
+    ]
+    assert lines[5]["arguments"]["content"] == "gamma"
+    assert [line["decision"] for line in lines][-1] == "hidden"
+    audit = (filesystem_recording.parent / "audit.jsonl").read_text(encoding="utf-8")
+    assert "gamma" not in audit and "arguments" not in audit
+    assert oct(filesystem_recording.stat().st_mode & 0o777) == oct(0o600)
+
+
+def test_a_draft_denying_one_more_tool_reports_exactly_those_calls(filesystem_recording: Path, tmp_path: Path) -> None:
+    draft = _write(
+        tmp_path / "draft.json",
+        {"version": "1", "default": "allow", "hide": ["move_file"], "tools": {"write_file": {"action": "deny"}}},
+    )
+    done = replay(str(filesystem_recording), "--policy", str(draft), "--json")
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert report["calls"] == 8
+    assert [(c["tool"], c["change"], c["calls"]) for c in report["changes"]] == [("write_file", "newly_denied", 2)]
+    first = report["changes"][0]["first"]
+    assert first["line"] == 6 and first["arguments"]["content"] == "gamma"
+    assert first["reason"] == 'Tool "write_file" is denied by policy'
+    assert report["allowed_now_denied"] == 2 and report["passed"] is False
+
+    text = replay(str(filesystem_recording), "--policy", str(draft))
+    assert text.returncode == 1
+    assert "write_file" in text.stdout and "newly denied" in text.stdout
+    assert "Failed: 2 calls that were allowed would be denied." in text.stdout
+
+
+def test_the_live_policy_replays_without_change_and_passes(filesystem_recording: Path, tmp_path: Path) -> None:
+    live = filesystem_recording.parent / "live.json"
+    done = replay(str(filesystem_recording), "--policy", str(live), "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["changes"] == [] and report["outcomes"] == {"allowed": 7, "denied": 1}
+
+
+def test_newly_allowed_and_held_calls_pass_the_gate(filesystem_recording: Path, tmp_path: Path) -> None:
+    draft = _write(
+        tmp_path / "draft.json",
+        {"version": "1", "default": "allow", "tools": {"read_text_file": {"action": "require_approval"}}},
+    )
+    done = replay(str(filesystem_recording), "--policy", str(draft), "--json")
+    assert done.returncode == 0, done.stdout
+    changes = {(c["tool"], c["change"]): c["calls"] for c in json.loads(done.stdout)["changes"]}
+    assert changes == {("read_text_file", "newly_held"): 3, ("move_file", "newly_allowed"): 1}
+
+
+def test_counters_are_simulated_from_the_recorded_times(filesystem_recording: Path, tmp_path: Path) -> None:
+    draft = _write(
+        tmp_path / "draft.json",
+        {
+            "version": "1",
+            "default": "allow",
+            "hide": ["move_file"],
+            "tools": {"read_text_file": {"limits": [{"counter": "reads", "window": "day", "max": 2}]}},
+        },
+    )
+    done = replay(str(filesystem_recording), "--policy", str(draft), "--json")
+    report = json.loads(done.stdout)
+    assert done.returncode == 1
+    assert [(c["tool"], c["change"], c["calls"]) for c in report["changes"]] == [("read_text_file", "rate_limited", 1)]
+    assert report["changes"][0]["first"]["line"] == 5
+
+
+def test_against_an_old_policy(filesystem_recording: Path, tmp_path: Path) -> None:
+    old = _write(tmp_path / "old.json", {"version": "1", "default": "deny", "tools": {"list_directory": {}}})
+    new = _write(tmp_path / "new.json", {"version": "1", "default": "deny", "tools": {"list_directory": {}, "read_text_file": {}}})
+    done = replay(str(filesystem_recording), "--policy", str(new), "--against", str(old), "--json")
+    assert done.returncode == 0
+    report = json.loads(done.stdout)
+    assert report["against"] == str(old)
+    assert [(c["tool"], c["change"], c["calls"]) for c in report["changes"]] == [("read_text_file", "newly_allowed", 3)]
+    back = replay(str(filesystem_recording), "--policy", str(old), "--against", str(new), "--json")
+    assert back.returncode == 1
+
+
+def test_an_audit_log_replays_with_unknowns_where_values_matter(filesystem_recording: Path, tmp_path: Path) -> None:
+    audit = filesystem_recording.parent / "audit.jsonl"
+    draft = _write(
+        tmp_path / "draft.json",
+        {
+            "version": "1",
+            "default": "allow",
+            "hide": ["move_file"],
+            "tools": {
+                "write_file": {"deny_if": [{"path": "args.content", "op": "eq", "value": "gamma"}]},
+                "list_directory": {"action": "deny"},
+            },
+        },
+    )
+    done = replay(str(audit), "--policy", str(draft), "--json")
+    report = json.loads(done.stdout)
+    changes = {(c["tool"], c["change"]): c["calls"] for c in report["changes"]}
+    # Denying a tool outright needs no argument; a condition on `content` does.
+    assert changes == {("list_directory", "newly_denied"): 2, ("write_file", "unknown"): 2}
+    assert report["arguments_recorded"] is False
+    assert "arguments" not in report["changes"][1]["first"]
+    assert done.returncode == 1  # allowed calls that cannot be decided fail closed
+    text = replay(str(audit), "--policy", str(draft)).stdout
+    assert "unknown: arguments not recorded" in text
+    # The recording has the values: exactly one write is denied.
+    full = json.loads(replay(str(filesystem_recording), "--policy", str(draft), "--json").stdout)
+    assert {(c["tool"], c["change"]): c["calls"] for c in full["changes"]} == {
+        ("list_directory", "newly_denied"): 2,
+        ("write_file", "newly_denied"): 1,
+    }
+
+
+def test_secrets_are_redacted_from_the_recording(tmp_path: Path, everything: Path) -> None:
+    import anyio
+
+    policy = _write(tmp_path / "live.json", {"version": "1", "default": "allow"})
+
+    async def traffic() -> None:
+        env = {"SERVICE_API_TOKEN": SECRET}
+        async with recording_gateway(tmp_path, policy, [str(everything), "stdio"], env=env) as client:
+            await client.call_tool("echo", {"message": f"the token is {SECRET}!"})
+            await client.call_tool("echo", {"message": "plain words"})
+            await client.call_tool("get-sum", {"a": 1, "b": 2})
+
+    anyio.run(traffic)
+    recording = tmp_path / "recording.jsonl"
+    text = recording.read_text(encoding="utf-8")
+    assert SECRET not in text
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert lines[0]["arguments"] == {"message": "[redacted]"}
+    assert lines[1]["arguments"] == {"message": "plain words"}
+    # A draft that looks at the redacted value cannot decide that call, and says so.
+    draft = _write(
+        tmp_path / "draft.json",
+        {"version": "1", "default": "allow", "tools": {"echo": {"deny_if": [{"path": "args.message", "op": "contains", "value": "token"}]}}},
+    )
+    report = json.loads(replay(str(recording), "--policy", str(draft), "--json").stdout)
+    assert [(c["tool"], c["change"], c["calls"]) for c in report["changes"]] == [("echo", "unknown", 1)]
+
+
+def test_bad_input_is_one_sentence(tmp_path: Path) -> None:
+    policy = _write(tmp_path / "p.json", {"version": "1", "default": "allow"})
+    missing = replay(str(tmp_path / "nope.jsonl"), "--policy", str(policy))
+    assert missing.returncode == 2 and missing.stderr.strip().endswith("does not exist.")
+    garbage = tmp_path / "garbage.jsonl"
+    garbage.write_text('{"tool": "a", "decision": "allowed", "arguments": {}, "time": "2026-01-01T00:00:00Z"}\nnot json\n{}\n')
+    bad = replay(str(garbage), "--policy", str(policy))
+    assert bad.returncode == 2 and "line 2 is not JSON" in bad.stderr and len(bad.stderr.splitlines()) == 1
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text('{"tool": "a", "decision": "allowed", "arguments": {}, "time": "2026-01-01T00:00:00Z"}\n{"tool": "a", "deci')
+    ok = replay(str(cut), "--policy", str(policy), "--json")
+    assert ok.returncode == 0 and "cut short" in ok.stderr and json.loads(ok.stdout)["calls"] == 1
+    invalid = _write(tmp_path / "bad.json", {"version": "1", "default": "allow", "tools": {"a": {"limts": []}}})
+    refused = replay(str(cut), "--policy", str(invalid))
+    assert refused.returncode == 2 and "not a valid policy" in refused.stderr
+    assert "Traceback" not in refused.stderr + bad.stderr + missing.stderr
