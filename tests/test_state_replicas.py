@@ -219,6 +219,40 @@ async def test_redis_going_away_denies_with_the_reason_and_recovers(
     assert "state store unavailable" in log and "reachable again" in log
 
 
+async def test_a_hung_redis_stalls_only_the_calls_that_need_it(
+    tmp_path: Path, everything: Path, redis_server: RedisServer
+) -> None:
+    """A Redis that accepts connections but never answers (stopped with SIGSTOP): the limited
+    call waits for the store's time-out and is denied; a call that needs no counter, sent after
+    it, is answered first."""
+    policy = write_policy(tmp_path / "policy.json", _echo_limited(100))
+    async with replica(tmp_path / "r", policy, tmp_path / "state", everything, "--state", redis_server.url) as (client, _):
+        assert text_of(await client.call_tool("echo", {"message": "warm"})) == "Echo: warm"
+        assert redis_server.process is not None
+        redis_server.process.send_signal(signal.SIGSTOP)
+        try:
+            finished: list[str] = []
+
+            async def limited() -> None:
+                result = await client.call_tool("echo", {"message": "stalled"})
+                finished.append(text_of(result))
+
+            async def free() -> None:
+                await anyio.sleep(0.2)  # sent after the limited call is waiting on Redis
+                finished.append(text_of(await client.call_tool("get-sum", {"a": 1, "b": 1})))
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(limited)
+                tg.start_soon(free)
+        finally:
+            redis_server.process.send_signal(signal.SIGCONT)
+        assert finished == [
+            "The sum of 1 and 1 is 2.",
+            "[POLICY DENIED] rate-limit state unavailable; retry shortly",
+        ]
+        assert text_of(await client.call_tool("echo", {"message": "back"})) == "Echo: back"
+
+
 async def test_a_redis_down_at_start_fails_closed_until_it_comes(tmp_path: Path, everything: Path) -> None:
     policy = write_policy(tmp_path / "policy.json", _echo_limited(1))
     server = RedisServer(tmp_path / "redis")  # its port is chosen, nothing listens there yet

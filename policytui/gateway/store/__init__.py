@@ -27,6 +27,7 @@ from policytui.gateway.store.base import (
     StateUnavailable,
     StateURLError,
     StoredApproval,
+    run_in_store,
 )
 
 STATE_ENV = "POLICYTUI_STATE"
@@ -46,6 +47,7 @@ __all__ = [
     "describe_url",
     "open_store",
     "policy_name",
+    "run_in_store",
 ]
 
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")

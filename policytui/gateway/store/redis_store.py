@@ -80,6 +80,8 @@ return 0
 
 
 class RedisStore(StateStore):
+    blocking = True
+
     def __init__(
         self,
         url: str,
