@@ -62,6 +62,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-audit", action="store_true", help="write no audit log")
     parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="hide and deny every tool whose definition differs from the one approved in the policy editor",
+    )
+    parser.add_argument(
         "--record",
         metavar="FILE",
         help="also write every call WITH its arguments (secrets redacted) to FILE, JSON lines, for `policytui replay`",
@@ -178,6 +183,7 @@ def run(args: argparse.Namespace) -> int:
         reload_interval=args.reload_interval,
         call_timeout=args.call_timeout or None,
         record=record,
+        pin=args.pin,
         record_secrets=tuple(_recording_secrets(spec)) if record is not None else (),
     )
     return _serve(config, spec, watcher, getattr(args, "timeout", None) or 30.0)

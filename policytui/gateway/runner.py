@@ -46,6 +46,7 @@ class GatewayConfig:
     call_timeout: float | None = None
     record: Path | None = None  # gateway --record: calls with arguments, for `policytui replay`
     record_secrets: tuple[str, ...] = field(default=(), repr=False)  # values redacted from it
+    pin: bool = False  # gateway --pin: enforce approved tool definitions whatever the policy says
 
 
 def _hidden(policy: Policy) -> frozenset[str]:
@@ -89,6 +90,12 @@ async def run_gateway(
         http=config.listen is not None,
     )
     upstream.on_notification = gateway.relay_notification
+    # Pinned definitions (on with --pin or the policy's x-policytui.pin setting).
+    from policytui.gateway.pins import Pins
+
+    pins = enforcer.pins = Pins(lambda: watcher.policy, forced=config.pin)
+    pins.fetch = lambda params: upstream.request("tools/list", params)
+    pins.announce = gateway.tools_changed
     if config.dry_run:
         log.warning("dry run: every call is forwarded; the audit log shows what the policy would decide")
 
@@ -128,6 +135,8 @@ async def _watch(watcher: PolicyWatcher, gateway: Gateway, interval: float) -> N
             continue
         if changed and _hidden(watcher.policy) != before:
             await gateway.tools_changed()
+        elif changed and gateway.enforcer.pins is not None:
+            await gateway.enforcer.pins.announce_changes()  # re-approved or pinning toggled
 
 
 class _Stopper:
