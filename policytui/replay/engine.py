@@ -157,6 +157,25 @@ class _Decider:
         self.policy = policy
         self.counters = CounterStore()
         self._conditions: dict[str, list[Condition]] = {}
+        # Tools whose calls all get one decision (no argument conditions, no counters): decided
+        # once per tool by `decide` and reused, which keeps the editor's panel fast.
+        self._constant: dict[str, Decision | None] = {}
+        self._shared_limits = bool(policy.all_tools and policy.all_tools.limits)
+
+    def _constant_decision(self, tool: str, call: RecordedCall) -> Decision | None:
+        if tool in self._constant:
+            return self._constant[tool]
+        policy = self.policy
+        rule = policy.rule(tool)
+        blocked = policy.is_hidden(tool) or (
+            rule.effective_action == "deny" if rule is not None else policy.default == "deny"
+        )
+        counted = self._shared_limits or bool(rule is not None and rule.limits)
+        found = None
+        if blocked or (not counted and not self.conditions(tool)):
+            found = decide(policy, tool, call.arguments, None, caller=call.caller, now=call.at)
+        self._constant[tool] = found
+        return found
 
     def conditions(self, tool: str) -> list[Condition]:
         """The conditions that can decide this tool's calls (none when hidden or denied first)."""
@@ -172,24 +191,36 @@ class _Decider:
         return found
 
     def decide(self, call: RecordedCall) -> Verdict:
-        conditions = self.conditions(call.tool)
+        decision = self.decision(call)
+        return UNKNOWN if decision is None else _verdict(decision)
+
+    def decision(self, call: RecordedCall) -> Decision | None:
+        """The draft's decision (None: it needs values that were not recorded); charges counters."""
+        constant = self._constant.get(call.tool) if call.tool in self._constant else self._constant_decision(call.tool, call)
+        if constant is not None:
+            return constant
+        conditions = self._conditions.get(call.tool)
+        if conditions is None:
+            conditions = self.conditions(call.tool)
         args = call.arguments
         if conditions:
             if args is None or any(_touches_unrecorded(args, c.path) for c in conditions):
-                return UNKNOWN
-        decision = decide(self.policy, call.tool, args, self.counters, caller=call.caller, now=call.at)
-        charged = decision
-        if decision.outcome is Outcome.NEEDS_APPROVAL:
+                return None
+        policy = self.policy
+        decision = decide(policy, call.tool, args, self.counters, caller=call.caller, now=call.at)
+        outcome = decision.outcome
+        if outcome is Outcome.ALLOWED:
+            if decision.charges and call.upstream not in _REFUNDED:
+                self.counters.charge(decision.charges)
+        elif outcome is Outcome.NEEDS_APPROVAL:
             try:
                 answer = Approval(call.approval) if call.approval else Approval.APPROVED
             except ValueError:
                 answer = Approval.REJECTED
-            charged = decide(
-                self.policy, call.tool, args, self.counters, caller=call.caller, now=call.at, approval=answer
-            )
-        if charged.allowed and call.upstream not in _REFUNDED:
-            self.counters.charge(charged.charges)
-        return _verdict(decision)
+            charged = decide(policy, call.tool, args, self.counters, caller=call.caller, now=call.at, approval=answer)
+            if charged.allowed and charged.charges and call.upstream not in _REFUNDED:
+                self.counters.charge(charged.charges)
+        return decision
 
 
 def _kind(before: Verdict, after: Verdict) -> str | None:
@@ -219,14 +250,29 @@ class Replay:
 
     def run(self, draft: Policy) -> ReplayReport:
         decider = _Decider(draft)
+        decision_of = decider.decision
         report = ReplayReport(len(self.calls.calls), self.against_name, with_arguments=self.calls.with_arguments)
         groups: dict[tuple[str, str], Change] = {}
         outcomes: Counter[str] = Counter()
+        allowed, held = Outcome.ALLOWED, Outcome.NEEDS_APPROVAL
         for call, before in zip(self.calls.calls, self.baseline):
-            after = decider.decide(call)
-            outcomes[after.outcome] += 1
-            if after.outcome == before.outcome:
-                continue
+            decision = decision_of(call)
+            # The common cases without building a Verdict: the hot loop of the editor's panel.
+            if decision is not None and decision.outcome is allowed:
+                outcomes["allowed"] += 1
+                if before.outcome == "allowed":
+                    continue
+                after = Verdict("allowed", decision.rule)
+            elif decision is not None and decision.outcome is held:
+                outcomes["held"] += 1
+                if before.outcome == "held":
+                    continue
+                after = Verdict("held", decision.rule, decision.reason)
+            else:
+                after = UNKNOWN if decision is None else _verdict(decision)
+                outcomes[after.outcome] += 1
+                if after.outcome == before.outcome:
+                    continue
             kind = _kind(before, after)
             if kind is None:
                 continue
