@@ -13,7 +13,9 @@ percentile minus the direct one. Throughput: N calls with C in flight at once. A
 of the gateway's own work per call (decide + charge + audit line), measured in process.
 Rounds alternate direct and gateway so machine load hits both alike.
 
-Run: .venv/bin/python bench/bench_gateway.py [--calls 1000] [--concurrency 16] [--rounds 2]
+Run: .venv/bin/python bench/bench_gateway.py [--calls 1000] [--concurrency 16] [--rounds 2] [--state-calls 3000]
+The gateway process keeps its counters in its default state store (SQLite in the state folder);
+bench_state.py's table follows, with memory, SQLite and Redis side by side.
 Targets: added p50 <= 1 ms, added p99 <= 5 ms.
 """
 
@@ -192,6 +194,13 @@ async def main_async(args: argparse.Namespace) -> int:
     verdict_99 = "met" if added_p99 <= P99_TARGET_MS else "MISSED"
     print(f"target added p50 <= {P50_TARGET_MS} ms: {verdict_50} ({added_p50:.3f} ms)")
     print(f"target added p99 <= {P99_TARGET_MS} ms: {verdict_99} ({added_p99:.3f} ms)")
+    if args.state_calls:
+        # The same cost per state store (memory, SQLite, Redis): bench_state.py.
+        from bench_state import run_state_bench
+
+        print()
+        for line in await anyio.to_thread.run_sync(run_state_bench, args.state_calls, args.rounds):
+            print(line)
     return 0
 
 
@@ -200,6 +209,7 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--state-calls", type=int, default=3000, help="calls per state store in the state table (0: skip it)")
     return anyio.run(main_async, parser.parse_args())
 
 

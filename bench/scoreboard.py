@@ -1,12 +1,21 @@
-"""How often the classifier, reading only names, descriptions and schemas, agrees with the
-annotations real servers declare about their own tools.
+"""How the risk classifier does on real servers it was not written against.
 
-Every tool in tests/fixtures/servers/*.json is classified with its annotations hidden, then:
-- readOnlyHint=true                          -> expected Read
-- destructiveHint=true and readOnlyHint!=true -> expected Destructive (or any Critical severity)
-- readOnlyHint=false and destructiveHint=false -> expected not Destructive (a false-alarm check)
+The corpus is tests/fixtures/servers/corpus/*.json (each server's tool list as it was sent, with
+where it came from), split by server into a development half, on which the rules may be tuned,
+and a test half, which is only ever scored (split.json). Every tool is classified with its
+annotations hidden and measured against what its server declares:
+
+- read-only -> Read: tools declared readOnlyHint=true that come out Read (higher is better).
+- not read-only -> Read: tools declared not read-only (readOnlyHint=false, or
+  destructiveHint=true without readOnlyHint=true) that come out Read: the unsafe error.
+- removal -> D/Crit: destructive-declared tools whose name or first sentence removes something
+  (delete, remove, destroy, ...) that come out Destructive or with Critical severity.
+- destructive -> Read/Other: destructive-declared tools that come out Read or Other.
+- Financial precision and recall on the hand-labelled money tools (money-labels.json) of the
+  corpus's payment and trading servers.
 
 Run: .venv/bin/python bench/scoreboard.py [--verbose]
+--verbose lists the development half's misses only: the test half is never looked into.
 """
 
 from __future__ import annotations
@@ -14,110 +23,210 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import re
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from policytui.risk import classify  # noqa: E402
-from policytui.risk.categories import CRITICAL, DESTRUCTIVE, READ  # noqa: E402
+from policytui.risk import classify_all  # noqa: E402
+from policytui.risk.categories import CRITICAL, DESTRUCTIVE, FINANCIAL, OTHER, READ  # noqa: E402
 from policytui.toolinfo import ServerListing  # noqa: E402
 
-FIXTURES = ROOT / "tests" / "fixtures" / "servers"
-READ_TARGET = 0.90
-DESTRUCTIVE_TARGET = 0.90
+CORPUS = ROOT / "tests" / "fixtures" / "servers" / "corpus"
+SPLIT_FILE = CORPUS / "split.json"
+MONEY_FILE = CORPUS / "money-labels.json"
+NOT_CORPUS = {SPLIT_FILE.name, MONEY_FILE.name}
+
+# The figures the test half must reach: (row, "max" or "min", bound).
+TARGETS: dict[str, tuple[str, float]] = {
+    "not read-only -> Read": ("max", 0.01),
+    "read-only -> Read": ("min", 0.97),
+    "removal -> D/Crit": ("min", 0.97),
+    "destructive -> Read/Other": ("max", 0.05),
+    "Financial recall": ("min", 0.90),
+    "Financial precision": ("min", 0.90),
+}
+ROWS = tuple(TARGETS)
+
+REMOVAL = re.compile(
+    r"\b(?:delet|remov|destroy|drop|purg|eras|wip|truncat|unregister|uninstall|revok|terminat)"
+    r"[a-z]*", re.I)
+_SPLIT_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 
 @dataclasses.dataclass
 class Tally:
-    agree: int = 0
+    hits: int = 0
     total: int = 0
 
-    def add(self, ok: bool) -> None:
+    def add(self, hit: bool) -> None:
         self.total += 1
-        self.agree += ok
+        self.hits += hit
+
+    @property
+    def rate(self) -> float | None:
+        return self.hits / self.total if self.total else None
 
     def cell(self) -> str:
         if not self.total:
             return "-"
-        return f"{self.agree}/{self.total} ({100 * self.agree / self.total:.0f}%)"
-
-    @property
-    def rate(self) -> float:
-        return self.agree / self.total if self.total else 1.0
+        return f"{self.hits}/{self.total} ({100 * self.hits / self.total:.1f}%)"
 
 
-def load_listings() -> list[tuple[str, ServerListing]]:
+@dataclasses.dataclass
+class Server:
+    name: str
+    listing: ServerListing
+    source: str
+
+
+def load_corpus(root: Path = CORPUS) -> list[Server]:
+    """Every server file of the corpus, in name order."""
     out = []
-    for path in sorted(FIXTURES.glob("*.json")):
+    for path in sorted(root.glob("*.json")):
+        if path.name in NOT_CORPUS:
+            continue
         data = json.loads(path.read_text(encoding="utf-8"))
         tools = data.get("tools") if isinstance(data, dict) else None
-        if not isinstance(tools, list) or not tools or "inputSchema" not in tools[0]:
-            continue  # not a tools/list capture (e.g. a tool -> group table)
-        out.append((path.stem, ServerListing.from_tool_dicts(tools)))
+        if not isinstance(tools, list):
+            continue
+        out.append(Server(path.stem, ServerListing.from_tool_dicts(tools),
+                          str(data.get("source", ""))))
     return out
+
+
+def load_split(root: Path = CORPUS) -> dict[str, list[str]]:
+    data = json.loads((root / SPLIT_FILE.name).read_text(encoding="utf-8"))
+    return {"dev": list(data["dev"]), "test": list(data["test"])}
+
+
+def load_money_labels(root: Path = CORPUS) -> dict[str, set[str]]:
+    """{server: names of its tools that move money} for every labelled server; the file is
+    {"servers": {server: {tool: {"financial": true | false, "reason": ...}}}}."""
+    path = root / MONEY_FILE.name
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    out: dict[str, set[str]] = {}
+    for server, tools in data.get("servers", {}).items():
+        out[server] = {name for name, label in tools.items()
+                       if isinstance(label, dict) and label.get("financial") is True}
+    return out
+
+
+def declared(tool: Any) -> tuple[bool | None, bool | None]:
+    hints = tool.annotations
+    read_only = hints.get("readOnlyHint")
+    destructive = hints.get("destructiveHint")
+    return (read_only if isinstance(read_only, bool) else None,
+            destructive if isinstance(destructive, bool) else None)
+
+
+def removes(tool: Any) -> bool:
+    """Does the tool's name or first sentence remove something?"""
+    name = " ".join(_SPLIT_WORDS.findall(tool.name))
+    first = re.split(r"(?<=[.!?])\s|\n\n", tool.description.strip(), maxsplit=1)[0]
+    return bool(REMOVAL.search(name) or REMOVAL.search(first))
+
+
+def score(servers: Iterable[Server], money: dict[str, set[str]]
+          ) -> tuple[dict[str, Tally], list[str]]:
+    """The tallies of one split (annotations hidden) and a line per miss."""
+    rows = {row: Tally() for row in ROWS}
+    misses: list[str] = []
+    for server in servers:
+        classes = classify_all(server.listing.tools, use_annotations=False)
+        labelled = money.get(server.name)
+        for tool in server.listing.tools:
+            got = classes[tool.name]
+            read_only, destructive = declared(tool)
+            shown = f"{server.name}: {tool.name} -> {got.category}/{got.severity}"
+            if read_only is True:
+                rows["read-only -> Read"].add(got.category == READ)
+                if got.category != READ:
+                    misses.append(f"read-only not Read    {shown}")
+            else:
+                destructive_marked = destructive is True
+                if read_only is False or destructive_marked:
+                    rows["not read-only -> Read"].add(got.category == READ)
+                    if got.category == READ:
+                        misses.append(f"UNSAFE not-ro as Read {shown}")
+                if destructive_marked:
+                    weak = got.category in (READ, OTHER)
+                    rows["destructive -> Read/Other"].add(weak)
+                    if weak:
+                        misses.append(f"destructive as R/O    {shown}")
+                    if removes(tool):
+                        ok = got.category == DESTRUCTIVE or got.severity == CRITICAL
+                        rows["removal -> D/Crit"].add(ok)
+                        if not ok:
+                            misses.append(f"removal not D/Crit    {shown}")
+            if labelled is not None:
+                is_money = tool.name in labelled
+                said = got.category == FINANCIAL
+                if is_money:
+                    rows["Financial recall"].add(said)
+                    if not said:
+                        misses.append(f"money missed          {shown}")
+                if said:
+                    rows["Financial precision"].add(is_money)
+                    if not is_money:
+                        misses.append(f"not money, Financial  {shown}")
+    return rows, misses
+
+
+def meets(row: str, tally: Tally) -> bool | None:
+    rate = tally.rate
+    if rate is None:
+        return None
+    how, bound = TARGETS[row]
+    return rate <= bound if how == "max" else rate >= bound
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--verbose", action="store_true", help="list every disagreement")
+    parser.add_argument("--verbose", action="store_true",
+                        help="list the development half's misses (never the test half's)")
+    parser.add_argument("--dev-only", action="store_true",
+                        help="score only the development half (while changing the rules)")
     args = parser.parse_args(argv)
 
-    rows = []
-    overall = {"read": Tally(), "destructive": Tally(), "additive": Tally()}
-    misses: list[str] = []
-    for server, listing in load_listings():
-        tallies = {"read": Tally(), "destructive": Tally(), "additive": Tally()}
-        for tool in listing.tools:
-            hints = tool.annotations
-            read_only = hints.get("readOnlyHint")
-            destructive = hints.get("destructiveHint")
-            if read_only is not True and destructive is None and read_only is None:
-                continue
-            # The classifier sees the tool without any annotations.
-            got = classify(dataclasses.replace(tool, annotations={}))
-            if read_only is True:
-                ok = got.category == READ
-                key = "read"
-            elif destructive is True:
-                ok = got.category == DESTRUCTIVE or got.severity == CRITICAL
-                key = "destructive"
-            elif read_only is False and destructive is False:
-                ok = got.category != DESTRUCTIVE
-                key = "additive"
-            else:
-                continue
-            tallies[key].add(ok)
-            overall[key].add(ok)
-            if not ok:
-                misses.append(f"{server}: {tool.name} declared {key}, classified "
-                              f"{got.category}/{got.severity} ({'; '.join(got.evidence[:2])})")
-        rows.append((server, len(listing.tools), tallies))
+    servers = {s.name: s for s in load_corpus()}
+    split = load_split()
+    money = load_money_labels()
+    unsplit = sorted(set(servers) - set(split["dev"]) - set(split["test"]))
+    results = {}
+    for half in ("dev", "test"):
+        if half == "test" and args.dev_only:
+            results[half] = ([], {row: Tally() for row in ROWS}, [])
+            continue
+        chosen = [servers[name] for name in split[half] if name in servers]
+        results[half] = (chosen, *score(chosen, money))
 
-    header = f"{'server':30} {'tools':>5}  {'readOnly->Read':>16}  {'destructive->D/Crit':>19}  " \
-             f"{'additive->not D':>16}"
-    print(header)
-    print("-" * len(header))
-    for server, count, tallies in rows:
-        print(f"{server:30} {count:5}  {tallies['read'].cell():>16}  "
-              f"{tallies['destructive'].cell():>19}  {tallies['additive'].cell():>16}")
-    print("-" * len(header))
-    total_tools = sum(count for _, count, _ in rows)
-    print(f"{'overall':30} {total_tools:5}  {overall['read'].cell():>16}  "
-          f"{overall['destructive'].cell():>19}  {overall['additive'].cell():>16}")
-    print()
-    verdict_read = "meets" if overall["read"].rate >= READ_TARGET else "MISSES"
-    verdict_destructive = "meets" if overall["destructive"].rate >= DESTRUCTIVE_TARGET else "MISSES"
-    print(f"read-only agreement {overall['read'].rate:.1%} {verdict_read} the "
-          f"{READ_TARGET:.0%} target; destructive agreement {overall['destructive'].rate:.1%} "
-          f"{verdict_destructive} the {DESTRUCTIVE_TARGET:.0%} target")
-    if misses:
-        print(f"\n{len(misses)} disagreement(s):" if args.verbose else
-              f"\n{len(misses)} disagreement(s) (--verbose lists them)")
-        if args.verbose:
-            for line in misses:
-                print("  " + line)
+    tools = {half: sum(len(s.listing.tools) for s in results[half][0]) for half in results}
+    print(f"corpus: {len(servers)} servers, {sum(tools.values())} tools; annotations hidden")
+    print(f"{'':28} {'dev':>22} {'test':>22}  target (test half)")
+    counts = {half: f"{len(results[half][0])} / {tools[half]}" for half in results}
+    print(f"{'servers / tools':28} {counts['dev']:>22} {counts['test']:>22}")
+    for row in ROWS:
+        how, bound = TARGETS[row]
+        verdict = meets(row, results["test"][1][row])
+        mark = "-" if verdict is None else ("meets" if verdict else "MISSES")
+        sign = "<=" if how == "max" else ">="
+        print(f"{row:28} {results['dev'][1][row].cell():>22} {results['test'][1][row].cell():>22}"
+              f"  {sign} {bound:.0%}: {mark}")
+    if unsplit:
+        print(f"\nnot in the split (not scored): {', '.join(unsplit)}")
+    dev_misses = results["dev"][2]
+    print(f"\ndevelopment half: {len(dev_misses)} miss(es)"
+          + ("" if args.verbose else " (--verbose lists them)"))
+    if args.verbose:
+        for line in sorted(dev_misses):
+            print("  " + line)
     return 0
 
 

@@ -46,10 +46,17 @@ def visible(text: str, *, keep_newlines: bool = False, pictures: bool = False) -
 
 
 def clip(text: str, limit: int) -> str:
-    """At most `limit` characters of `text`, saying how much was left out."""
-    if len(text) <= limit:
+    """At most `limit` characters of `text`, saying how much was left out.
+
+    A note at least as long as what it would hide is no saving: then the text is kept whole.
+    """
+    hidden = len(text) - limit
+    if hidden <= 0:
         return text
-    return f"{text[:limit]}… ({len(text) - limit:,} more characters not shown)"
+    note = f"… ({hidden:,} more characters not shown)"
+    if len(note) >= hidden:
+        return text
+    return text[:limit] + note
 
 
 def one_line(text: str, limit: int = 200, *, pictures: bool = False) -> str:

@@ -193,12 +193,12 @@ def test_cli_failure_is_one_sentence_without_traceback(
 def test_listing_from_a_worker_thread_as_the_tui_does(tmp_path: Path) -> None:
     import asyncio
 
-    from policytui.cli.target_args import listing_for_spec
+    from policytui.discovery.lister import list_target
 
     async def in_thread() -> None:
         spec = spec_for("never_answers.py", tmp_path)
         with pytest.raises(DiscoveryError, match="did not answer initialize within 1 s"):
-            await asyncio.to_thread(listing_for_spec, spec, offline=False, timeout=1.0)
+            await asyncio.to_thread(list_target, spec, offline=False, timeout=1.0)
 
     asyncio.run(in_thread())
     assert_all_gone(pids_in(tmp_path / "pids"))

@@ -185,11 +185,11 @@ def test_tools_table_shows_control_characters_as_escapes(
 
 
 def test_offline_for_a_server_without_snapshot_says_how_to_make_one() -> None:
-    from policytui.cli.target_args import listing_for_spec
+    from policytui.discovery.lister import list_target
 
     spec = resolve_target(command=script("paginating.py"))
     with pytest.raises(
         DiscoveryError, match=r"There is no offline snapshot of 'paginating.py'; record one with"
     ):
-        listing_for_spec(spec, offline=True, timeout=5)
+        list_target(spec, offline=True, timeout=5)
     assert os.environ.get("PATH")  # the real environment was left alone

@@ -20,6 +20,7 @@ from policytui.gateway.audit import AuditLog, args_digest
 from policytui.gateway.enforcer import Enforcer, UpstreamFailure
 from policytui.gateway.http import TokenGate, TokensError, load_tokens
 from policytui.gateway.policy_watch import PolicyStartError, PolicyWatcher
+from policytui.gateway.store.sqlite import SQLiteStore
 from policytui.policy.model import Policy
 
 ALICE = Caller("alice", "s1")
@@ -197,7 +198,7 @@ def _request(queue: ApprovalQueue, seconds: float = 30.0) -> str:
 
 
 def test_exactly_one_decision_stands(tmp_path: Path) -> None:
-    queue = ApprovalQueue(tmp_path / "approvals")
+    queue = ApprovalQueue(SQLiteStore(tmp_path / "approvals" / "state.sqlite"))
     approval_id = _request(queue)
     assert [r.id for r in queue.pending()] == [approval_id]
     assert queue.answer(approval_id, True, by="ann").outcome == "approved"
@@ -209,13 +210,13 @@ def test_exactly_one_decision_stands(tmp_path: Path) -> None:
 
 
 def test_an_answer_after_the_deadline_is_a_time_out(tmp_path: Path) -> None:
-    queue = ApprovalQueue(tmp_path / "approvals")
+    queue = ApprovalQueue(SQLiteStore(tmp_path / "approvals" / "state.sqlite"))
     approval_id = _request(queue, seconds=-1)
     assert queue.answer(approval_id, True).outcome == "timed_out"
 
 
 def test_unknown_and_malformed_ids_are_refused(tmp_path: Path) -> None:
-    queue = ApprovalQueue(tmp_path / "approvals")
+    queue = ApprovalQueue(SQLiteStore(tmp_path / "approvals" / "state.sqlite"))
     with pytest.raises(ApprovalError, match="no call is waiting"):
         queue.answer("deadbeef00", True)
     with pytest.raises(ApprovalError, match="not an approval id"):
@@ -223,18 +224,18 @@ def test_unknown_and_malformed_ids_are_refused(tmp_path: Path) -> None:
 
 
 async def test_approver_queue_times_out_and_cleans_up(tmp_path: Path) -> None:
-    queue = ApprovalQueue(tmp_path / "approvals")
+    queue = ApprovalQueue(SQLiteStore(tmp_path / "approvals" / "state.sqlite"))
     approver = Approver(queue, timeout=0.3, mode="queue", poll_seconds=0.02)
     decision = Decision(Outcome.NEEDS_APPROVAL, "needs a human", "tools.rm.action")
     started = time.monotonic()
     answer = await approver.ask(decision, "rm", {"path": "/x"}, ALICE, None)
     assert answer == (Approval.TIMED_OUT, "queue")
     assert 0.25 < time.monotonic() - started < 3
-    assert list((tmp_path / "approvals").iterdir()) == []
+    assert queue.store.approvals() == []
 
 
 async def test_approver_prefers_elicitation_and_falls_back_to_the_queue(tmp_path: Path) -> None:
-    queue = ApprovalQueue(tmp_path / "approvals")
+    queue = ApprovalQueue(SQLiteStore(tmp_path / "approvals" / "state.sqlite"))
     approver = Approver(queue, timeout=5, poll_seconds=0.02)
     decision = Decision(Outcome.NEEDS_APPROVAL, "needs a human", "tools.rm.action")
     seen: list[str] = []

@@ -48,7 +48,9 @@ class Run:
     def audit_lines(self) -> list[dict[str, Any]]:
         if not self.audit.exists():
             return []
-        return [json.loads(line) for line in self.audit.read_text(encoding="utf-8").splitlines()]
+        lines = [json.loads(line) for line in self.audit.read_text(encoding="utf-8").splitlines()]
+        # Without the gateway's start-up probe (how the server answers a tool it does not have).
+        return [line for line in lines if line["decision"] != "probe"]
 
     def approvals(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -140,7 +142,10 @@ async def test_hidden_denied_and_allowed_calls(tmp_path: Path, everything: Path)
         assert denied.is_error is True
         assert _text(denied) == "[POLICY DENIED] sums stay small (denied because args.a gt 100)"
         hidden = await client.call_tool("get-env", {})
-        assert _text(hidden) == '[POLICY DENIED] Tool "get-env" is hidden by policy'
+        # A hidden tool answers exactly as the server answers a tool it does not have.
+        missing = _wire(await plain.call_tool("no-such-tool", {}))
+        assert _wire(hidden) == json.loads(json.dumps(missing).replace("no-such-tool", "get-env"))
+        assert "policy" not in _text(hidden).lower()
         refused = await client.call_tool("gzip-file-as-resource", {})
         assert _text(refused) == "[POLICY DENIED] no files from agents"
 
@@ -200,9 +205,10 @@ async def test_fifty_concurrent_calls_meet_the_limit_exactly(tmp_path: Path, eve
 
 
 async def _wait_pending(run: Run, count: int = 1) -> list[dict[str, Any]]:
-    from policytui.gateway import ApprovalQueue, approvals_dir
+    from policytui.gateway import ApprovalQueue
+    from policytui.gateway.store import open_store
 
-    queue = ApprovalQueue(approvals_dir(run.state))
+    queue = ApprovalQueue(open_store(None, run.state))
     for _ in range(400):
         pending = queue.pending()
         if len(pending) >= count:
@@ -248,7 +254,9 @@ async def test_approvals_queue_grants_and_refuses(tmp_path: Path, everything: Pa
 
     approvals = [(line.get("approval"), line["decision"]) for line in run.audit_lines() if "approval" in line]
     assert approvals == [("approved", "allowed"), ("rejected", "denied")]
-    assert not any((run.state / "approvals").glob("*.json"))  # decided calls leave no files
+    from policytui.gateway.store import open_store
+
+    assert open_store(None, run.state).approvals() == []  # decided calls leave nothing behind
 
 
 async def test_approval_by_elicitation(tmp_path: Path, everything: Path) -> None:

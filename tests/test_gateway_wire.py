@@ -2,9 +2,11 @@
 
 A small scripted MCP server (below) records every line it receives and answers in a
 formatting no JSON library would reproduce (spaces, key order, `1e5`, `\\u00e9` escapes), so the
-tests can tell a message passed through verbatim from one that was parsed and rebuilt. The
-client side is a plain pipe speaking JSON-RPC lines, as an MCP client does. Behaviour against
-real servers is covered in test_gateway_stdio.py.
+tests can tell a message passed through verbatim from one that was parsed and rebuilt: requests
+reach the server re-encoded from what the gateway decided, answers reach the client as the
+server sent them. The client side is a plain pipe speaking JSON-RPC lines, as an MCP client
+does. Hostile lines against real servers are in test_gateway_adversarial.py, behaviour with
+real clients in test_gateway_stdio.py.
 """
 
 from __future__ import annotations
@@ -45,11 +47,14 @@ for raw in sys.stdin.buffer:
             result(mid, '{"tools": [{"name": "b", "inputSchema": {"type": "object"}}], "x-page": 2}')
         else:
             result(mid, '{"tools": [{"name": "a", "inputSchema": {"type": "object"}, "x-tool": 1e5}, '
-                        '{"name": "secret", "inputSchema": {"type": "object"}}], "nextCursor": "p2", "x-page": 1}')
+                        '{"name": "secret", "inputSchema": {"type": "object"}}, {"name": "denied", "inputSchema": {"type": "object"}}], '
+                        '"nextCursor": "p2", "x-page": 1}')
     elif method == "tools/call" and params.get("name") == "slow":
         pass  # never answered
     elif method == "tools/call" and params.get("name") == "die":
         os._exit(3)
+    elif method == "tools/call" and params.get("name") not in ("a", "b", "secret", "denied", "echo"):
+        result(mid, '{"content": [{"type": "text", "text": "Unknown tool: %s"}], "isError": true}' % params.get("name"))
     elif method == "tools/call":
         result(mid, '{"content": [{"type": "text", "text": "caf\\u00e9"}], "isError": false, "n": 1e5}')
     elif method == "x/custom":
@@ -136,33 +141,46 @@ def _exact(lines: list[bytes], needle: bytes) -> bool:
     return any(line == needle for line in lines)
 
 
-async def test_unknown_methods_and_their_answers_pass_through_byte_for_byte(tmp_path: Path) -> None:
-    async with wire(tmp_path) as client:
-        request = b'{"jsonrpc": "2.0", "method": "x/custom", "id": 41, "params": {"tag": "caf\\u00e9", "n": 1e5}}'
-        await client.send(request)
-        assert await client.receive() == b'{"result": {"b": 1, "a": 1e5, "echo": "caf\\u00e9"}, "id": 41, "jsonrpc": "2.0"}'
-        assert _exact(client.upstream_lines(), request)
+def _calls(audit: Path) -> list[dict[str, Any]]:
+    """The audit records of the agent's calls (without the gateway's start-up probe)."""
+    lines = [json.loads(line) for line in audit.read_text(encoding="utf-8").splitlines()]
+    return [line for line in lines if line["decision"] != "probe"]
 
-        # An error answer passes through as sent, too.
-        await client.send(b'{"jsonrpc":"2.0","id":"e","method":"x/fail"}')
-        assert await client.receive() == (
-            b'{"error": {"message": "nope", "code": -32000, "data": {"k": 1e5}}, "id": "e", "jsonrpc": "2.0"}'
-        )
-        # Resources are not policed: request and answer are the server's own bytes.
-        listing = b'{"jsonrpc":"2.0","id":7,"method":"resources/list","params":{"cursor":"c1"}}'
+
+async def test_requests_reach_the_server_re_encoded_and_answers_come_back_as_sent(tmp_path: Path) -> None:
+    async with wire(tmp_path) as client:
+        # Resources are not policed, but still re-encoded: compact, ASCII, one line.
+        listing = b'{"jsonrpc": "2.0", "method": "resources/list", "id": 7, "params": {"cursor": "caf\xc3\xa9"}}'
         await client.send(listing)
         assert await client.receive() == (
             b'{"result": {"resources": [{"uri": "test://r", "name": "r"}], "nextCursor": "c2"}, "id": 7, "jsonrpc": "2.0"}'
         )
-        assert _exact(client.upstream_lines(), listing)
-        # Allowed tool calls travel as sent, and come back as the server sent them.
-        call = b'{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"echo","arguments":{"x": 1e5}}}'
+        assert _exact(
+            client.upstream_lines(),
+            b'{"jsonrpc":"2.0","id":7,"method":"resources/list","params":{"cursor":"caf\\u00e9"}}',
+        )
+        # An allowed call goes upstream as decided; the answer comes back as the server sent it.
+        call = b'{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"ech\\u006f","arguments":{"x": 1e5}}}'
         await client.send(call)
         assert await client.receive() == (
             b'{"result": {"content": [{"type": "text", "text": "caf\\u00e9"}], "isError": false, "n": 1e5}, '
             b'"id": 8, "jsonrpc": "2.0"}'
         )
-        assert _exact(client.upstream_lines(), call)
+        assert _exact(
+            client.upstream_lines(),
+            b'{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"echo","arguments":{"x":100000.0}}}',
+        )
+        assert not any(b"\r" in line or b" " in line for line in client.upstream_lines())
+
+
+async def test_methods_outside_mcp_are_not_found_and_never_reach_the_server(tmp_path: Path) -> None:
+    async with wire(tmp_path, "--log-level", "debug") as client:
+        for request_id, method in enumerate(["x/custom", "Tools/Call", "tools/call ", "tools/callx"]):
+            await client.send(json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": {"name": "a"}}))
+            assert json.loads(await client.receive()) == {
+                "jsonrpc": "2.0", "id": request_id, "error": {"code": -32601, "message": "Method not found"}}
+    assert not any(b"x/custom" in line or b"Tools" in line or b"callx" in line for line in client.upstream_lines())
+    assert "refused a client message (Method not found)" in (tmp_path / "gateway.log").read_text(encoding="utf-8")
 
 
 async def test_tools_list_drops_hidden_tools_and_keeps_everything_else(tmp_path: Path) -> None:
@@ -170,7 +188,8 @@ async def test_tools_list_drops_hidden_tools_and_keeps_everything_else(tmp_path:
         await client.send('{"jsonrpc":"2.0","id":1,"method":"tools/list"}')
         first = json.loads(await client.receive())["result"]
         assert first == {
-            "tools": [{"name": "a", "inputSchema": {"type": "object"}, "x-tool": 100000.0}],
+            "tools": [{"name": "a", "inputSchema": {"type": "object"}, "x-tool": 100000.0},
+                      {"name": "denied", "inputSchema": {"type": "object"}}],
             "nextCursor": "p2",
             "x-page": 1,
         }
@@ -180,36 +199,34 @@ async def test_tools_list_drops_hidden_tools_and_keeps_everything_else(tmp_path:
             b'{"result": {"tools": [{"name": "b", "inputSchema": {"type": "object"}}], "x-page": 2}, '
             b'"id": 2, "jsonrpc": "2.0"}'
         )
+        # A hidden tool answers as a tool the server does not have (the server's own words).
         await client.send('{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"secret"}}')
         hidden = json.loads(await client.receive())
         assert hidden == {"jsonrpc": "2.0", "id": 3, "result": {
-            "content": [{"type": "text", "text": '[POLICY DENIED] Tool "secret" is hidden by policy'}], "isError": True}}
+            "content": [{"type": "text", "text": "Unknown tool: secret"}], "isError": True}}
         await client.send('{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"denied","arguments":{}}}')
         assert json.loads(await client.receive())["result"]["content"][0]["text"] == "[POLICY DENIED] no"
     assert not any(b'"secret"' in line or b'"denied"' in line for line in client.upstream_lines())
+    assert [(c["tool"], c["decision"]) for c in _calls(client.audit)] == [("secret", "hidden"), ("denied", "denied")]
 
 
-async def test_ids_that_collide_upstream_are_remapped_and_answered_under_the_clients_id(tmp_path: Path) -> None:
+async def test_a_client_id_shaped_like_the_gateways_own_travels_unchanged(tmp_path: Path) -> None:
     async with wire(tmp_path) as client:
-        # The same id twice while the first is still pending upstream (and an id shaped like the
-        # gateway's own): each answer reaches the client under the id the client used.
-        await client.send('{"jsonrpc":"2.0","id":5,"method":"x/custom","params":{"tag":"first","delay":0.5}}')
-        await client.send('{"jsonrpc":"2.0","id":5,"method":"x/custom","params":{"tag":"second"}}')
-        await client.send('{"jsonrpc":"2.0","id":"policytui-1","method":"x/custom","params":{"tag":"third"}}')
-        seen = []
-        for _ in range(3):
-            message = json.loads(await client.receive())
-            seen.append((message["id"], message["result"]["echo"]))
-        assert sorted(seen, key=str) == sorted([(5, "first"), (5, "second"), ("policytui-1", "third")], key=str)
-        upstream = [json.loads(line) for line in client.upstream_lines()]
-        second = next(m for m in upstream if m.get("params", {}).get("tag") == "second")
-        assert second["id"] != 5 and str(second["id"]).startswith("policytui-")
+        await client.send('{"jsonrpc":"2.0","id":"policytui-1","method":"resources/list"}')
+        assert json.loads(await client.receive())["id"] == "policytui-1"
+        # A second request under an id still in progress is refused, not sent on.
+        await client.send('{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"slow","arguments":{}}}')
+        await client.send('{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo","arguments":{}}}')
+        assert json.loads(await client.receive())["id"] is None
+    assert sum(b'"slow"' in line for line in client.upstream_lines()) == 1
+    assert not any(b'"echo"' in line for line in client.upstream_lines())
 
 
 async def test_parse_errors_and_pings_are_answered_by_the_gateway(tmp_path: Path) -> None:
     async with wire(tmp_path) as client:
         await client.send(b"{not json")
-        assert json.loads(await client.receive()) == {"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "Parse error"}}
+        answer = json.loads(await client.receive())
+        assert answer["id"] is None and answer["error"]["code"] == -32700
         await client.send('{"jsonrpc":"2.0","id":"p","method":"ping"}')
         assert json.loads(await client.receive()) == {"jsonrpc": "2.0", "id": "p", "result": {}}
         await client.send('{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":7}}')
@@ -221,7 +238,8 @@ async def test_a_line_nested_thousands_deep_is_a_parse_error_not_a_crash(tmp_pat
     """json.loads gives up on such a line with RecursionError; the gateway answers and goes on."""
     async with wire(tmp_path) as client:
         await client.send(b"[" * 100_000 + b"]" * 100_000)
-        assert json.loads(await client.receive()) == {"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "Parse error"}}
+        answer = json.loads(await client.receive())
+        assert answer["id"] is None and answer["error"]["code"] == -32700
         await client.send('{"jsonrpc":"2.0","id":"p","method":"ping"}')
         assert json.loads(await client.receive()) == {"jsonrpc": "2.0", "id": "p", "result": {}}
 
@@ -242,8 +260,7 @@ async def test_a_cancelled_call_is_cancelled_upstream_and_gets_no_answer(tmp_pat
                 break
             await asyncio.sleep(0.05)
         assert cancels[0]["params"]["requestId"] == 11
-    audit = [json.loads(line) for line in client.audit.read_text(encoding="utf-8").splitlines()]
-    assert [(line["tool"], line.get("upstream")) for line in audit] == [("slow", "cancelled")]
+    assert [(line["tool"], line.get("upstream")) for line in _calls(client.audit)] == [("slow", "cancelled")]
 
 
 async def test_a_call_past_the_call_timeout_fails_keeps_its_charge_and_is_cancelled_upstream(tmp_path: Path) -> None:
@@ -257,8 +274,7 @@ async def test_a_call_past_the_call_timeout_fails_keeps_its_charge_and_is_cancel
                 break
             await asyncio.sleep(0.05)
         assert cancels[0]["params"]["requestId"] == 1
-    audit = [json.loads(line) for line in client.audit.read_text(encoding="utf-8").splitlines()]
-    assert [line.get("upstream") for line in audit] == ["timeout"]
+    assert [line.get("upstream") for line in _calls(client.audit)] == ["timeout"]
 
 
 async def test_a_dying_server_fails_pending_and_new_calls(tmp_path: Path) -> None:
@@ -269,13 +285,12 @@ async def test_a_dying_server_fails_pending_and_new_calls(tmp_path: Path) -> Non
         for request_id in (1, 2):
             error = json.loads(answers[request_id])["error"]
             assert "upstream MCP server is unavailable" in error["message"]
-        await client.send('{"jsonrpc":"2.0","id":3,"method":"x/custom","params":{}}')
+        await client.send('{"jsonrpc":"2.0","id":3,"method":"resources/list","params":{}}')
         assert "unavailable" in json.loads(await client.receive())["error"]["message"]
         # The policy still answers what it denies.
         await client.send('{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"denied"}}')
         assert json.loads(await client.receive())["result"]["isError"] is True
-    audit = [json.loads(line) for line in client.audit.read_text(encoding="utf-8").splitlines()]
-    assert sorted(line.get("upstream", "") for line in audit) == ["", "unavailable", "unavailable"]
+    assert sorted(line.get("upstream", "") for line in _calls(client.audit)) == ["", "unavailable", "unavailable"]
 
 
 async def test_clients_that_probe_for_the_newest_protocol_fall_back_to_the_handshake(

@@ -231,9 +231,11 @@ def test_a_read_name_beats_a_scary_description():
 def test_lead_in_phrases_are_skipped():
     c = classify(tool("helper", "This tool lets you delete a record permanently."))
     assert c.category == "Destructive"
+    # A verb found only deep in the description is a weak sign: not enough for Read.
     c = classify(tool("thinker", "A tool for reflective problem-solving. "
                                  "This tool helps analyze problems."))
-    assert c.category == "Read"
+    assert c.category == "Other"
+    assert "description says 'analyze', which reads" in c.evidence
 
 
 def test_no_signal_at_all_is_other():
@@ -336,14 +338,16 @@ def test_unknown_actions_are_other_and_reported():
 # ----- annotations --------------------------------------------------------------------------
 
 
-def test_read_only_hint_wins_and_disagreement_lowers_confidence():
+def test_a_read_only_hint_never_lowers_a_deleter_and_is_flagged_suspicious():
     c = classify(tool("delete_cache", annotations={"readOnlyHint": True}))
-    assert c.category == "Read"
-    assert c.evidence[0] == "annotation readOnlyHint=true"
-    assert "the name and description alone suggest Destructive" in c.evidence
-    assert c.confidence <= 0.7
+    assert (c.category, c.severity) == ("Destructive", "Critical")
+    assert c.suspicious
+    assert c.evidence[0].startswith("declared readOnlyHint=true is suspicious")
+    assert c.hints["readOnlyHint"].source == "declared"
+    assert c.hints["readOnlyHint"].contradicted
+    assert c.confidence <= 0.5
     agree = classify(tool("list_things", annotations={"readOnlyHint": True}))
-    assert agree.confidence >= 0.9
+    assert agree.category == "Read" and agree.confidence >= 0.9 and not agree.suspicious
 
 
 def test_destructive_hint_needs_read_only_not_true():
@@ -354,7 +358,10 @@ def test_destructive_hint_needs_read_only_not_true():
 
 def test_non_destructive_writer_and_execute_signals():
     hints = {"readOnlyHint": False, "destructiveHint": False}
-    assert classify(tool("delete_nothing", annotations=hints)).category == "Write"
+    # destructiveHint=false cannot make a deleter safer than its name: the riskier reading wins.
+    deleter = classify(tool("delete_nothing", annotations=hints))
+    assert deleter.category == "Destructive"
+    assert deleter.hints["destructiveHint"].contradicted
     assert classify(tool("list_stuff", annotations={"readOnlyHint": False})).category == "Write"
     assert classify(tool("run_job", annotations=hints)).category == "Execute"
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,14 @@ def screen_text(app: PolicyApp) -> str:
     """What the terminal shows now, as plain text (one line per row)."""
     strips = app.screen._compositor.render_strips()
     return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+async def until(condition, what: str, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
 
 
 async def ready(pilot) -> None:  # type: ignore[no-untyped-def]
@@ -82,10 +92,27 @@ async def test_decision_keys_and_default_toggle(policy_path: Path) -> None:
             },
         }
         assert "● unsaved" in screen_text(app)
+        # Allowing by default asks first, naming the tools it would let through.
         await pilot.press("D")
+        await until(lambda: app.screen.id == "confirm-default", "the allow-by-default question")
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "Allow by default?" in shown and "35 tools" in shown, shown
+        assert "manage_flow  Destructive, Critical" in shown  # the riskiest are listed first
+        assert "execute_flow" in app.screen.detail.plain  # every one of them, further down
+        await pilot.press("n")
+        await pilot.pause()
+        assert document(app)["default"] == "deny"
+        await pilot.press("D")
+        await until(lambda: app.screen.id == "confirm-default", "the question again")
+        await pilot.press("y")
         await pilot.pause()
         assert document(app)["default"] == "allow"
         assert "default allow" in screen_text(app)
+        # Back to deny fails closed: no question.
+        await pilot.press("D")
+        await pilot.pause()
+        assert document(app)["default"] == "deny"
 
 
 async def test_limits_editor_adds_a_tool_limit_and_a_shared_one(policy_path: Path) -> None:
@@ -131,8 +158,8 @@ async def test_approval_only_when_action_is_delete_in_a_few_keys(policy_path: Pa
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await select(pilot, "manage_flow")
-        # c, open the value list, type "del", pick it, Enter on Add, ctrl+s to apply.
-        await pilot.press("c", "enter", "d", "e", "l", "enter", "enter", "ctrl+s")
+        # c, open the value list, type "del", pick it, Tab to Add, Enter, ctrl+s to apply.
+        await pilot.press("c", "enter", "d", "e", "l", "enter", "tab", "enter", "ctrl+s")
         await pilot.pause()
         assert document(app)["tools"] == {
             "manage_flow": {
@@ -359,12 +386,16 @@ async def test_help_lists_the_default_keys(policy_path: Path) -> None:
 
 async def test_every_action_is_in_the_command_palette(policy_path: Path) -> None:
     from policytui.tui.app import ACTIONS
+    from policytui.tui.commands import palette_title
 
     app = make_app(policy_path=policy_path, listing=kestra())
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         titles = {command.title for command in app.get_system_commands(app.screen)}
-        assert {help_text for *_rest, help_text in ACTIONS} <= titles
+        assert {palette_title(name, help_text) for _k, _a, name, _i, _s, help_text in ACTIONS} <= titles
+        # Each action is found by its footer word.
+        for _key, _action, name, *_rest in ACTIONS:
+            assert any(title.lower().startswith(name.lower()) for title in titles), name
         assert "Filter: Destructive" in titles
         binding_ids = {b.id for b in app.BINDINGS}
         assert {"policytui.allow", "policytui.save", "policytui.quit"} <= binding_ids
@@ -401,7 +432,8 @@ async def test_mouse_selects_rows_and_sorts(policy_path: Path) -> None:
         table = app.query_one(ToolTable)
         await pilot.click(ToolTable, offset=(3, 3))
         assert table.current_row.name == "manage_tests"
-        await pilot.click(ToolTable, offset=(45, 0))  # the Category header
+        category_x = 1 + table._widths(table.scrollable_content_region.width)[0] + 2
+        await pilot.click(ToolTable, offset=(category_x, 0))  # the Category header
         await pilot.pause()
         assert table.sort_key == "category"
         assert table.current_row.name == "manage_tests"  # the selection follows the tool

@@ -129,7 +129,7 @@ def test_conditions_editor(snap_compare) -> None:  # type: ignore[no-untyped-def
 
 def test_error_dialog_when_the_server_dies(snap_compare) -> None:  # type: ignore[no-untyped-def]
     """A real stdio server that exits at start: the dialog names it and shows its stderr."""
-    from policytui.cli.target_args import listing_for_spec
+    from policytui.discovery.lister import list_target
 
     spec = ServerSpec(
         name="broken",
@@ -139,7 +139,7 @@ def test_error_dialog_when_the_server_dies(snap_compare) -> None:  # type: ignor
     )
     app = make_app(
         policy_path="policy.json",
-        load_listing=lambda: listing_for_spec(spec, offline=False, timeout=20),
+        load_listing=lambda: list_target(spec, offline=False, timeout=20),
         target_label="broken",
     )
 

@@ -14,6 +14,7 @@ import sys
 # name -> (module, one-line help). Order is the order `--help` lists them.
 COMMANDS: dict[str, tuple[str, str]] = {
     "connect": ("policytui.cli.connect_cmd", "open the policy editor for a server"),
+    "serve": ("policytui.cli.serve_cmd", "open the policy editor in a browser"),
     "validate": ("policytui.cli.validate_cmd", "check policy files and report every problem"),
     "fmt": ("policytui.cli.fmt_cmd", "rewrite a policy file in canonical form"),
     "check": ("policytui.cli.check_cmd", "decide one tool call against a policy"),
@@ -26,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "gateway": ("policytui.cli.gateway_cmd", "enforce a policy in front of a server"),
     "replay": ("policytui.cli.replay_cmd", "test a draft policy against recorded calls"),
     "approvals": ("policytui.cli.approvals_cmd", "list and answer calls waiting for approval"),
+    "counters": ("policytui.cli.counters_cmd", "show how much of each rate limit is used"),
 }
 
 
@@ -34,11 +36,13 @@ class UsageError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from policytui.cli.parsing import CommandLineParser, SubcommandParser
+
+    parser = CommandLineParser(
         prog="policytui",
         description="Build, check and enforce MCP gateway policies from the terminal.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=SubcommandParser)
     for name, (module_name, help_text) in COMMANDS.items():
         try:
             module = importlib.import_module(module_name)

@@ -2,7 +2,8 @@
 
 A gateway holds a call whose policy rule needs approval (when the agent's client cannot ask its
 user itself) and waits in the approvals queue until someone answers here, in the TUI, or the
-gateway's `--approval-timeout` passes.
+gateway's `--approval-timeout` passes. The queue lives in the gateway's state store: give the
+same `--state URL` (or `--state-dir`) as the gateway, from any machine that reaches the store.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,7 +32,50 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="the gateway's state folder (default: $POLICYTUI_STATE_DIR or ~/.local/state/policytui)",
     )
+    add_state_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def add_state_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--state",
+        metavar="URL",
+        help="the gateway's state store: sqlite:///PATH or redis://HOST:PORT/DB[?prefix=NAME] "
+        "(default: $POLICYTUI_STATE, else STATE_DIR/state.sqlite)",
+    )
+
+
+def open_state(args: argparse.Namespace, command: str) -> Any:
+    """The store the gateway uses, or an int exit code after one sentence on standard error."""
+    from policytui.cli import UsageError
+    from policytui.gateway.state import default_state_dir
+    from policytui.gateway.store import (
+        STATE_ENV,
+        StateConfigError,
+        StateUnavailable,
+        StateURLError,
+        open_store,
+    )
+
+    state_dir = Path(args.state_dir).expanduser() if args.state_dir else default_state_dir()
+    if not (args.state or os.environ.get(STATE_ENV)) and not state_dir.is_dir():
+        return None  # no gateway has run with this folder: nothing to show, nothing created
+    try:
+        store = open_store(args.state, state_dir)
+        store.check()
+    except StateURLError as exc:
+        raise UsageError(str(exc)) from None
+    except (StateConfigError, StateUnavailable) as exc:
+        print(f"policytui {command}: {_sentence(str(exc))}", file=sys.stderr)
+        return 1
+    if store.description == "memory://":
+        store.close()
+        raise UsageError("memory:// state lives inside one gateway process; nothing else can read it")
+    return store
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", ")")) else text + "."
 
 
 def _out(text: str) -> None:
@@ -42,16 +88,42 @@ def _out(text: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from policytui.cli import UsageError
+
+    if args.action == "list" and args.id:
+        raise UsageError("list takes no ID")
+    if args.action != "list" and not args.id:
+        raise UsageError(f"{args.action} needs the call's ID (see `policytui approvals list`)")
+    store = open_state(args, "approvals")
+    if isinstance(store, int):
+        return store
+    try:
+        return _run(args, store)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _run(args: argparse.Namespace, store: Any) -> int:
     from policytui.gateway.approvals import APPROVED, ApprovalError, ApprovalQueue
-    from policytui.gateway.state import approvals_dir, default_state_dir
+    from policytui.gateway.store import StateUnavailable
+    from policytui.gateway.store.memory import MemoryStore
+
+    # No state folder yet: an empty queue, and nothing created by merely looking.
+    queue = ApprovalQueue(store if store is not None else MemoryStore())
+    try:
+        return _act(args, queue, APPROVED)
+    except ApprovalError as exc:
+        print(f"policytui approvals: {exc}.", file=sys.stderr)
+        return 1
+    except StateUnavailable as exc:
+        print(f"policytui approvals: {_sentence(str(exc))}", file=sys.stderr)
+        return 1
+
+
+def _act(args: argparse.Namespace, queue: Any, approved: str) -> int:
     from policytui.textsafe import visible
 
-    state_dir = Path(args.state_dir).expanduser() if args.state_dir else default_state_dir()
-    queue = ApprovalQueue(approvals_dir(state_dir))
-
     if args.action == "list":
-        if args.id:
-            raise UsageError("list takes no ID")
         waiting = queue.pending()
         if args.json:
             _out(json.dumps([_summary(r) for r in waiting], ensure_ascii=False, indent=2))
@@ -73,33 +145,24 @@ def run(args: argparse.Namespace) -> int:
         _out("Answer with: policytui approvals approve ID  (or reject ID)")
         return 0
 
-    if not args.id:
-        raise UsageError(f"{args.action} needs the call's ID (see `policytui approvals list`)")
-    try:
-        if args.action == "show":
-            request = queue.get(args.id)
-            if args.json:
-                _out(json.dumps(request.to_json(), ensure_ascii=False, indent=2))
-            else:
-                _out(f"id: {request.id}")
-                _out(f"tool: {visible(request.tool)}")
-                _out(f"server: {visible(request.server)}")
-                _out(f"grant: {visible(request.grant)}  session: {visible(request.session)}")
-                _out(f"why: {visible(request.reason)}  (rule {visible(request.rule)})")
-                _out(f"time left: {int(request.seconds_left())} s")
-                pretty = json.dumps(request.arguments, ensure_ascii=False, indent=2, sort_keys=True)
-                _out("arguments:")
-                _out(visible(pretty, keep_newlines=True))
-            return 0
-        wanted = args.action == "approve"
-        decision = queue.answer(args.id, wanted, by=_who())
-    except ApprovalError as exc:
-        print(f"policytui approvals: {exc}.", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"policytui approvals: cannot write to {queue.folder}: {exc.strerror or exc}.", file=sys.stderr)
-        return 1
-    asked = APPROVED if wanted else "rejected"
+    if args.action == "show":
+        request = queue.get(args.id)
+        if args.json:
+            _out(json.dumps(request.to_json(), ensure_ascii=False, indent=2))
+        else:
+            _out(f"id: {request.id}")
+            _out(f"tool: {visible(request.tool)}")
+            _out(f"server: {visible(request.server)}")
+            _out(f"grant: {visible(request.grant)}  session: {visible(request.session)}")
+            _out(f"why: {visible(request.reason)}  (rule {visible(request.rule)})")
+            _out(f"time left: {int(request.seconds_left())} s")
+            pretty = json.dumps(request.arguments, ensure_ascii=False, indent=2, sort_keys=True)
+            _out("arguments:")
+            _out(visible(pretty, keep_newlines=True))
+        return 0
+    wanted = args.action == "approve"
+    decision = queue.answer(args.id, wanted, by=_who())
+    asked = approved if wanted else "rejected"
     if decision.outcome != asked:
         print(
             f"policytui approvals: call {args.id} was already decided: {decision.outcome.replace('_', ' ')}.",

@@ -1,24 +1,22 @@
 """`policytui connect TARGET [--policy FILE]`: open the policy editor for a server.
 
-The terminal UI paints first; the server is started (and `mcp` imported) by a worker inside
-the app, so a slow or broken server shows progress and then a dialog, never a frozen screen.
+A stdio server is started first, before the editor (Textual, pydantic) loads, so it boots while
+the screen paints; the editor waits for its tools in a worker, so a slow or broken server shows
+progress and then a dialog, never a frozen screen, and quitting kills it at once.
 With no TARGET, the app offers the servers policytui knows.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from policytui.cli import UsageError
 from policytui.cli.target_args import add_target_arguments
+from policytui.discovery.lister import Lister
 
 if TYPE_CHECKING:
     from policytui.discovery.spec import ServerSpec
-    from policytui.toolinfo import ServerListing
-
-Loader = Callable[[], "ServerListing"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,43 +31,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _loaders(spec: ServerSpec, *, offline: bool, timeout: float) -> tuple[Loader, Loader | None]:
-    """How to list the spec's tools, and the offline snapshot to offer if that fails."""
-    from policytui.cli.target_args import listing_for_spec
-    from policytui.discovery.catalogue import CATALOGUE
+def _loaders(spec: ServerSpec, *, offline: bool, timeout: float) -> tuple[Lister, Lister | None]:
+    """How to list the spec's tools (a stdio server is started now, before the editor loads),
+    and the offline snapshot to offer if that fails.
 
-    def live() -> ServerListing:
-        return listing_for_spec(spec, offline=offline, timeout=timeout)
+    Both are `Lister`s: the editor calls one in a worker thread, and `cancel()` kills the
+    server at once when the user quits while it is starting.
+    """
+    from policytui.discovery.lister import has_offline_snapshot, start_listing
 
-    def snapshot() -> ServerListing:
-        return listing_for_spec(spec, offline=True, timeout=timeout)
-
-    has_snapshot = spec.transport != "snapshot" and (
-        spec.fallback_snapshot is not None or spec.name in CATALOGUE
-    )
-    return live, (snapshot if has_snapshot and not offline else None)
+    live = start_listing(spec, offline=offline, timeout=timeout)
+    snapshot = Lister(spec, offline=True, timeout=timeout)
+    return live, (snapshot if not offline and has_offline_snapshot(spec) else None)
 
 
 def run(args: argparse.Namespace) -> int:
-    from policytui.discovery.errors import DiscoveryError
-
     wants_picker = not (args.target or args.server_command or args.from_file)
     if wants_picker:
         return _run_with_picker(args)
 
-    from policytui.cli.target_args import spec_from_args
+    from policytui.cli.target_args import spec_or_usage_error
 
-    try:
-        spec = spec_from_args(args)
-    except DiscoveryError as exc:
-        raise UsageError(str(exc)) from None
+    _check_app_arguments(args)
+    spec = spec_or_usage_error(args)
     load_listing, load_offline = _loaders(spec, offline=args.offline, timeout=args.timeout)
-    return _run_app(
-        args,
-        load_listing=load_listing,
-        load_offline=load_offline,
-        target_label=spec.name or spec.describe(),
-    )
+    try:
+        return _run_app(
+            args,
+            load_listing=load_listing,
+            load_offline=load_offline,
+            target_label=spec.name or spec.describe(),
+        )
+    finally:
+        load_listing.cancel()  # whatever ended the app, the server does not outlive it
 
 
 def _run_with_picker(args: argparse.Namespace) -> int:
@@ -91,25 +85,41 @@ def _run_with_picker(args: argparse.Namespace) -> int:
             "no servers are configured; give a TARGET (a name, a URL, or a command after --)"
         )
 
-    def loaders_for(name: str) -> tuple[Loader, Loader | None]:
-        spec = resolve_target(name)
-        return _loaders(spec, offline=args.offline, timeout=args.timeout)
+    started: list[Lister] = []
 
-    return _run_app(args, pick_from=choices, loaders_for=loaders_for)
+    def loaders_for(name: str) -> tuple[Lister, Lister | None]:
+        spec = resolve_target(name)
+        live, offline = _loaders(spec, offline=args.offline, timeout=args.timeout)
+        started.append(live)
+        return live, offline
+
+    try:
+        return _run_app(args, pick_from=choices, loaders_for=loaders_for)
+    finally:
+        for lister in started:
+            lister.cancel()
+
+
+def _check_app_arguments(args: argparse.Namespace) -> None:
+    """Refuse a folder as --policy and an unknown theme before any server is started."""
+    from pathlib import Path
+
+    if Path(args.policy).is_dir():
+        raise UsageError(f"--policy {args.policy} is a folder; give a file name such as policy.json")
+    if args.theme:
+        from policytui.tui.app import theme_names
+
+        if args.theme not in theme_names():
+            names = ", ".join(theme_names())
+            raise UsageError(f"there is no theme {args.theme!r}; choose one of {names}")
 
 
 def _run_app(args: argparse.Namespace, **kwargs: Any) -> int:
     from pathlib import Path
 
     from policytui.tui import make_app
-    from policytui.tui.app import theme_names
 
-    policy_path = Path(args.policy)
-    if policy_path.is_dir():
-        raise UsageError(f"--policy {args.policy} is a folder; give a file name such as policy.json")
-    if args.theme and args.theme not in theme_names():
-        names = ", ".join(theme_names())
-        raise UsageError(f"there is no theme {args.theme!r}; choose one of {names}")
-    app = make_app(policy_path=policy_path, theme=args.theme, **kwargs)
+    _check_app_arguments(args)
+    app = make_app(policy_path=Path(args.policy), theme=args.theme, **kwargs)
     result = app.run()
     return int(result if result is not None else (app.return_code or 0))

@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from policytui.cli import UsageError
 
@@ -56,6 +56,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--state-dir",
         metavar="DIR",
         help="approvals queue and audit log folder (default: $POLICYTUI_STATE_DIR or ~/.local/state/policytui)",
+    )
+    parser.add_argument(
+        "--state",
+        metavar="URL",
+        help="where counters and held calls live, shared by every gateway using it: "
+        "sqlite:///PATH, redis://HOST:PORT/DB[?prefix=NAME] or memory:// "
+        "(default: $POLICYTUI_STATE, else STATE_DIR/state.sqlite)",
+    )
+    parser.add_argument(
+        "--state-fail-mode",
+        choices=("closed", "open"),
+        default="closed",
+        help="when the state store cannot be reached: closed (default) denies limited calls; "
+        "open forwards them uncounted",
     )
     parser.add_argument(
         "--audit", metavar="FILE", help="audit log, JSON lines (default: STATE_DIR/audit.jsonl; '-' for standard error)"
@@ -160,6 +174,9 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             return _fail(f"cannot open the audit log {audit}: {exc.strerror or exc}")
 
+    store = _open_state(args, state_dir, Path(args.policy))
+    if isinstance(store, int):
+        return store
     record = Path(args.record) if args.record else None
     if record is not None:
         from policytui.gateway.audit import AuditLog
@@ -182,11 +199,53 @@ def run(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         reload_interval=args.reload_interval,
         call_timeout=args.call_timeout or None,
+        store=store,
+        state_fail_open=args.state_fail_mode == "open",
         record=record,
         pin=args.pin,
         record_secrets=tuple(_recording_secrets(spec)) if record is not None else (),
     )
     return _serve(config, spec, watcher, getattr(args, "timeout", None) or 30.0)
+
+
+def _open_state(args: argparse.Namespace, state_dir: Path, policy_path: Path) -> Any:
+    """The state store, checked; or the exit code after one sentence on standard error.
+
+    A URL that makes no sense is a usage error (exit 2); a store that refuses us (unwritable
+    file, wrong Redis password, no such database) ends the start with exit 1. A Redis that is
+    only unreachable does not: the gateway starts, denies limited calls and reconnects.
+    """
+    import logging
+
+    from policytui.gateway.store import (
+        StateConfigError,
+        StateUnavailable,
+        StateURLError,
+        open_store,
+        policy_name,
+    )
+
+    log = logging.getLogger("policytui.gateway")
+    try:
+        store = open_store(args.state, state_dir, policy=policy_name(policy_path))
+    except StateURLError as exc:
+        raise UsageError(str(exc)) from None
+    except StateConfigError as exc:
+        return _fail(str(exc))
+    try:
+        store.check()
+    except StateConfigError as exc:
+        store.close()
+        return _fail(str(exc))
+    except StateUnavailable as exc:
+        log.error("%s; limited calls are denied until it answers", exc)
+    if args.state_fail_mode == "open":
+        log.warning(
+            "--state-fail-mode open: when %s cannot be reached, limited calls are forwarded uncounted",
+            store.description,
+        )
+    log.info("state: %s (counters of policy %r)", store.description, store.policy)
+    return store
 
 
 def _serve(config: GatewayConfig, spec: ServerSpec, watcher: PolicyWatcher, timeout: float) -> int:

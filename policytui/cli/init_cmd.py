@@ -126,7 +126,7 @@ def _summary(listing: ServerListing, policy: Policy, classes: dict[str, Classifi
 def run(args: argparse.Namespace) -> int:
     from policytui.cli import UsageError
     from policytui.cli.policy_common import out
-    from policytui.cli.target_args import listing_from_args
+    from policytui.cli.target_args import start_listing_from_args
     from policytui.discovery.errors import DiscoveryError
     from policytui.policy.files import (
         FileStamp,
@@ -148,8 +148,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"{visible(output)} already exists; use --force to replace it "
                          "(the old file is kept as a .bak)")
 
+    lister = start_listing_from_args(args)
     try:
-        listing = listing_from_args(args)
+        listing = lister()
     except DiscoveryError as exc:
         out(f"policytui init: {visible(str(exc))}", err=True)
         return 1

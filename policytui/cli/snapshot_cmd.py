@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from policytui.cli.target_args import add_target_arguments
 
@@ -25,56 +24,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policytui.cli.target_args import require_target, spec_from_args
+    from policytui.cli.target_args import require_target, start_listing_from_args
     from policytui.discovery.errors import DiscoveryError
-    from policytui.discovery.snapshot import dump_snapshot, write_snapshot
+    from policytui.discovery.snapshot import dump_snapshot, snapshot_document, write_snapshot
+    from policytui.textsafe import visible
 
     require_target(args)
+    lister = start_listing_from_args(args)
+    spec = lister.spec
     try:
-        spec = spec_from_args(args)
-        document, count = _record(spec, args)
+        lister()
+        recording = lister.recording
+        assert recording is not None
+        document = snapshot_document(
+            spec,
+            tools=recording.raw_tools,
+            initialize_result=recording.initialize_result,
+            recorded_from=recording.recorded_from,
+            offline_reason=recording.offline_reason,
+        )
         write_snapshot(Path(args.output), dump_snapshot(document, spec), force=args.force)
     except DiscoveryError as error:
         print(f"policytui snapshot: {error.report()}", file=sys.stderr)
         return 1
-    print(f"Recorded {count} tools of {spec.name} to {args.output}.", file=sys.stderr)
-    return 0
-
-
-def _record(spec: Any, args: argparse.Namespace) -> tuple[dict[str, Any], int]:
-    from policytui.discovery.snapshot import read_snapshot_document, snapshot_document
-
-    if spec.transport == "snapshot" or args.offline:
-        if spec.transport != "snapshot":
-            from policytui.cli.target_args import with_catalogue_snapshot
-            from policytui.discovery.errors import DiscoveryError
-
-            spec = with_catalogue_snapshot(spec)
-            if spec.fallback_snapshot is None:
-                raise DiscoveryError(f"There is no offline snapshot of {spec.name!r} to record.")
-            path = spec.fallback_snapshot
-        else:
-            path = spec.snapshot_path
-        data = read_snapshot_document(path)
-        init: dict[str, Any] = {
-            k: data[k]
-            for k in ("protocolVersion", "serverInfo", "capabilities", "instructions")
-            if k in data
-        }
-        document = snapshot_document(
-            spec, tools=data["tools"], initialize_result=init, recorded_from=str(path)
+    count = len(recording.raw_tools)
+    if recording.offline_reason is not None and not args.offline:
+        # As `tools` and `connect` do: the built-in snapshot stands in, and the user is told.
+        print(
+            f"Offline snapshot, not the live server: {visible(recording.offline_reason)}\n"
+            f"Recorded the built-in snapshot of {visible(spec.name)} ({spec.fallback_label}) "
+            f"instead; pass --offline to record it without trying the live server.",
+            file=sys.stderr,
         )
-        return document, len(data["tools"])
-
-    import anyio
-
-    from policytui.discovery.connect import open_connection
-
-    async def live() -> tuple[dict[str, Any], int]:
-        async with open_connection(spec, timeout=args.timeout, close_grace=0.5) as connection:
-            document = snapshot_document(
-                spec, tools=connection.raw_tools, initialize_result=connection.initialize_result
-            )
-            return document, len(connection.raw_tools)
-
-    return anyio.run(live)
+    print(f"Recorded {count} tools of {visible(spec.name)} to {visible(args.output)}.", file=sys.stderr)
+    return 0

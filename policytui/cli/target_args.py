@@ -1,4 +1,4 @@
-"""The TARGET arguments every server-facing command shares, and turning them into a listing.
+"""The TARGET arguments every server-facing command shares, and resolving them to a server.
 
 policytui tools kestra                       a name (see `policytui servers`)
 policytui tools https://host/mcp --header 'Authorization: Bearer ${env:TOKEN}'
@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from policytui.cli.parsing import SubcommandParser
 from policytui.discovery.errors import DiscoveryError
 from policytui.discovery.spec import ServerSpec
-from policytui.toolinfo import ServerListing
+
+if TYPE_CHECKING:
+    from policytui.discovery.lister import Lister
 
 TARGET_EPILOG = (
     "TARGET is a server name (see `policytui servers`) or an http(s) URL. "
@@ -57,45 +60,9 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--sse", action="store_true", help="the URL is a legacy SSE endpoint")
     parser.set_defaults(server_command=[])
     parser.epilog = (parser.epilog + "\n\n" if parser.epilog else "") + TARGET_EPILOG
-    _take_command_after_dashes(parser)
-    _mention_command_in_usage(parser)
-
-
-def _take_command_after_dashes(parser: argparse.ArgumentParser) -> None:
-    # argparse cannot tell `-- cmd` from a positional TARGET once it has dropped the `--`, so the
-    # command is split off before argparse sees it. Instance-level, this parser only.
-    original = parser.parse_known_args
-
-    def parse_known_args(args: Any = None, namespace: Any = None) -> Any:
-        import sys
-
-        args = list(sys.argv[1:] if args is None else args)
-        command: list[str] = []
-        if "--" in args:
-            at = args.index("--")
-            args, command = args[:at], args[at + 1 :]
-        namespace, extras = original(args, namespace)
-        namespace.server_command = command
-        return namespace, extras
-
-    parser.parse_known_args = parse_known_args  # type: ignore[method-assign]
-
-
-def _mention_command_in_usage(parser: argparse.ArgumentParser) -> None:
-    # The usage line is built when first shown, so options added after ours appear in it too.
-    for method_name in ("format_usage", "format_help"):
-        original = getattr(parser, method_name)
-
-        def wrapped(*args: Any, _original: Any = original, **kwargs: Any) -> str:
-            if parser.usage is None:
-                formatter = parser._get_formatter()
-                formatter.add_usage(
-                    None, parser._actions, parser._mutually_exclusive_groups, prefix=""
-                )
-                parser.usage = formatter.format_help().strip() + " [-- COMMAND ARGS...]"
-            return _original(*args, **kwargs)
-
-        setattr(parser, method_name, wrapped)
+    # The command after -- is split off by the top-level parser (policytui.cli.parsing).
+    if isinstance(parser, SubcommandParser):
+        parser.takes_command = True
 
 
 def _seconds(text: str) -> float:
@@ -170,42 +137,22 @@ def spec_from_args(args: argparse.Namespace, environ: Any = None) -> ServerSpec:
     return spec
 
 
-def listing_from_args(args: argparse.Namespace) -> ServerListing:
-    """The target's tools: from a file, the built-in snapshot (--offline), or the live server.
+def spec_or_usage_error(args: argparse.Namespace) -> ServerSpec:
+    """`spec_from_args`, with a target that names nothing reported as a usage error (exit 2)."""
+    from policytui.cli import UsageError
 
-    Synchronous (runs its own event loop). Raises DiscoveryError whose str is one sentence.
+    try:
+        return spec_from_args(args)
+    except DiscoveryError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def start_listing_from_args(args: argparse.Namespace) -> Lister:
+    """Resolve the target (UsageError if it names nothing) and start listing its tools now.
+
+    A stdio server is spawned before this returns, so callers load what they need after it.
     """
-    spec = spec_from_args(args)
-    return listing_for_spec(
-        spec, offline=bool(getattr(args, "offline", False)), timeout=args.timeout
-    )
+    from policytui.discovery.lister import start_listing
 
-
-def listing_for_spec(spec: ServerSpec, *, offline: bool, timeout: float) -> ServerListing:
-    """Like `listing_from_args` for an already resolved spec."""
-    from policytui.discovery.snapshot import load_snapshot, offline_listing
-
-    if spec.transport == "snapshot":
-        assert spec.snapshot_path is not None
-        return load_snapshot(spec.snapshot_path)
-    if offline:
-        return offline_listing(
-            with_catalogue_snapshot(spec), reason="--offline asked for the recorded snapshot."
-        )
-    import anyio
-
-    from policytui.discovery.connect import list_tools
-
-    return anyio.run(lambda: list_tools(spec, timeout=timeout))
-
-
-def with_catalogue_snapshot(spec: ServerSpec) -> ServerSpec:
-    """A configured name that shadows a catalogue entry may still use its snapshot offline."""
-    if spec.fallback_snapshot is None:
-        from policytui.discovery.catalogue import CATALOGUE, snapshot_path
-
-        entry = CATALOGUE.get(spec.name)
-        if entry is not None:
-            spec.fallback_snapshot = snapshot_path(entry)
-            spec.fallback_label = entry.snapshot_label
-    return spec
+    spec = spec_or_usage_error(args)
+    return start_listing(spec, offline=bool(getattr(args, "offline", False)), timeout=args.timeout)

@@ -29,6 +29,19 @@ class CounterKey:
         return f"{self.counter} per {self.window} for {who}"
 
 
+@dataclass(frozen=True)
+class Budget:
+    """A counter a call charges, with the most it may reach and the rule that set it.
+
+    A state store checks and charges all budgets of a call in one atomic step; when one is
+    full it names that budget, and the call is denied by `rule`.
+    """
+
+    key: CounterKey
+    max: int
+    rule: str
+
+
 def window_start(window: str, now: float) -> int:
     """The UTC-aligned start (epoch seconds) of the window that contains `now`."""
     size = WINDOW_SECONDS[window]

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from policytui.decision.conditions import evaluate
-from policytui.decision.counters import CounterKey, CounterStore, seconds_left, window_start
+from policytui.decision.counters import Budget, CounterKey, CounterStore, seconds_left, window_start
 from policytui.policy.model import Condition, Limit, Policy
 
 
@@ -54,6 +54,8 @@ class Decision:
     charges: tuple[CounterKey, ...] = field(default=())
     # For a rate-limit denial: seconds until the window resets.
     retry_after: int | None = None
+    # The same counters with their maxima, for a state store's atomic check-and-charge.
+    budgets: tuple[Budget, ...] = field(default=())
 
     @property
     def allowed(self) -> bool:
@@ -95,25 +97,32 @@ def _key(limit: Limit, caller: Caller, now: float) -> CounterKey:
     return CounterKey(limit.counter, scope, scope_id, limit.window, window_start(limit.window, now))
 
 
+def rate_limit_denial(max_calls: int, window: str, rule: str, now: float) -> Decision:
+    """The denial of a call whose limit is full, `now` on the clock that keeps the windows."""
+    wait = seconds_left(window, now)
+    return Decision(
+        Outcome.DENIED,
+        f"rate limit {max_calls} per {window} reached; retry in {wait} s",
+        rule,
+        retry_after=wait,
+    )
+
+
 def _check_limits(
     limits: list[tuple[str, Limit]], caller: Caller, counters: CounterStore | None, now: float
-) -> Decision | tuple[CounterKey, ...]:
-    """Either the denial of the first limit that is full, or the keys to charge."""
-    charges: list[CounterKey] = []
+) -> Decision | tuple[Budget, ...]:
+    """Either the denial of the first limit that is full, or the budgets to charge."""
+    budgets: dict[CounterKey, Budget] = {}
     for rule_path, limit in limits:
         key = _key(limit, caller, now)
         used = counters.count(key) if counters is not None else 0
         if used + 1 > limit.max:
-            wait = seconds_left(limit.window, now)
-            return Decision(
-                Outcome.DENIED,
-                f"rate limit {limit.max} per {limit.window} reached; retry in {wait} s",
-                rule_path,
-                retry_after=wait,
-            )
-        if key not in charges:  # two limits on one counter charge it once per call
-            charges.append(key)
-    return tuple(charges)
+            return rate_limit_denial(limit.max, limit.window, rule_path, now)
+        # Two limits on one counter charge it once per call; the smaller maximum binds.
+        known = budgets.get(key)
+        if known is None or limit.max < known.max:
+            budgets[key] = Budget(key, limit.max, rule_path)
+    return tuple(budgets.values())
 
 
 def decide(
@@ -155,7 +164,7 @@ def decide(
         outcome = _check_limits(global_limits, caller, counters, now)
         if isinstance(outcome, Decision):
             return outcome
-        return Decision(Outcome.ALLOWED, "", "default", charges=outcome)
+        return _allowed("default", outcome)
 
     base = f"tools.{tool}"
 
@@ -214,7 +223,11 @@ def decide(
         return outcome
 
     # 7. Allowed.
-    return Decision(Outcome.ALLOWED, "", approval_rule or base, charges=outcome)
+    return _allowed(approval_rule or base, outcome)
+
+
+def _allowed(rule: str, budgets: tuple[Budget, ...]) -> Decision:
+    return Decision(Outcome.ALLOWED, "", rule, charges=tuple(b.key for b in budgets), budgets=budgets)
 
 
 def _answer(approval: Any) -> Approval | None:

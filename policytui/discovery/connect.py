@@ -266,35 +266,3 @@ async def _list_all_tools(
         seen.add(next_cursor)
         cursor = next_cursor
     raise DiscoveryError(f"{who} sent tools/list pages that did not end after {MAX_PAGES} pages.")
-
-
-async def list_tools(spec: ServerSpec, *, timeout: float = 30.0) -> ServerListing:
-    """The server's tools. A snapshot spec is read from its file; a catalogue server that
-    cannot run falls back to its shipped snapshot, marked with the reason."""
-    from policytui.discovery.snapshot import load_snapshot, offline_listing
-
-    if spec.transport == "snapshot":
-        assert spec.snapshot_path is not None
-        return load_snapshot(spec.snapshot_path)
-    try:
-        # Nothing was changed on the server, so it need not be given long to exit.
-        async with open_connection(
-            spec, timeout=timeout, close_grace=LIST_CLOSE_GRACE
-        ) as connection:
-            return connection.listing
-    except DiscoveryError as error:
-        if spec.fallback_snapshot is None:
-            raise
-        return offline_listing(spec, reason=offline_reason(error, spec))
-
-
-def offline_reason(error: DiscoveryError, spec: ServerSpec) -> str:
-    """Why the live server could not be used, in words for the offline banner."""
-    tail = error.stderr_tail
-    if spec.command == "docker":
-        if "not found on PATH" in error.message:
-            return "Docker is not installed here ('docker' was not found on PATH)."
-        if "docker daemon" in tail.lower():
-            return "Docker is not running here (the docker command cannot reach a Docker daemon)."
-    last = tail.splitlines()[-1].strip() if tail else ""
-    return error.message + (f" Its last line on stderr: {last}" if last else "")

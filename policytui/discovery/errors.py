@@ -25,3 +25,10 @@ class DiscoveryError(Exception):
             return self.message
         lines = "\n".join("  " + line for line in self.stderr_tail.splitlines())
         return f"{self.message}\nLast lines the server wrote to stderr:\n{lines}"
+
+
+class ListingCancelled(Exception):
+    """The listing was cancelled (the user quit); the server process has been killed."""
+
+    def __init__(self) -> None:
+        super().__init__("Listing the server's tools was cancelled.")

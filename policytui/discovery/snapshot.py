@@ -57,7 +57,11 @@ def read_snapshot_document(path: Path) -> dict[str, Any]:
 
 def load_snapshot(path: Path, *, default_name: str = "") -> ServerListing:
     """A ServerListing from a snapshot or fixture file (transport "snapshot")."""
-    data = read_snapshot_document(path)
+    return snapshot_listing(read_snapshot_document(path), path, default_name=default_name)
+
+
+def snapshot_listing(data: dict[str, Any], path: Path, *, default_name: str = "") -> ServerListing:
+    """A ServerListing from a document `read_snapshot_document` returned."""
     info = data.get("serverInfo", data.get("server_info"))
     info = info if isinstance(info, dict) else {}
     name = (
@@ -84,8 +88,13 @@ def snapshot_document(
     tools: list[Any],
     initialize_result: dict[str, Any] | None = None,
     recorded_from: str | None = None,
+    offline_reason: str | None = None,
 ) -> dict[str, Any]:
-    """The JSON document `policytui snapshot` writes. Holds no env or header values."""
+    """The JSON document `policytui snapshot` writes. Holds no env or header values.
+
+    `offline_reason` marks a document copied from the built-in snapshot instead of the live
+    server (and why); `recorded_from` names that file.
+    """
     init = initialize_result or {}
     source: dict[str, Any] = {"transport": spec.transport}
     if spec.transport == "stdio":
@@ -98,6 +107,9 @@ def snapshot_document(
             source["headerKeys"] = spec.header_keys
     else:
         source["file"] = recorded_from or str(spec.snapshot_path)
+    if offline_reason is not None:
+        source["offline"] = offline_reason
+        source["file"] = recorded_from or str(spec.fallback_snapshot)
     doc: dict[str, Any] = {
         SNAPSHOT_KEY: SNAPSHOT_FORMAT,
         "recordedAt": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -158,14 +170,21 @@ def _is_snapshot(path: Path) -> bool:
     return isinstance(data, dict) and SNAPSHOT_KEY in data
 
 
-def offline_listing(spec: ServerSpec, *, reason: str) -> ServerListing:
-    """The catalogue snapshot standing in for `spec`, marked offline with `reason`."""
+def offline_listing(
+    spec: ServerSpec, *, reason: str, document: dict[str, Any] | None = None
+) -> ServerListing:
+    """The catalogue snapshot standing in for `spec`, marked offline with `reason`.
+
+    `document` is the snapshot file's content when the caller has already read it.
+    """
     if spec.fallback_snapshot is None:
         raise DiscoveryError(
             f"There is no offline snapshot of {spec.name!r}; record one with "
             f"`policytui snapshot {spec.name} -o FILE` and open it with --from FILE."
         )
-    listing = load_snapshot(spec.fallback_snapshot, default_name=spec.name)
+    if document is None:
+        document = read_snapshot_document(spec.fallback_snapshot)
+    listing = snapshot_listing(document, spec.fallback_snapshot, default_name=spec.name)
     listing.offline_reason = reason
     listing.source = f"built-in snapshot of {spec.fallback_label}"
     return listing

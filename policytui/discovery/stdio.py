@@ -9,23 +9,25 @@ exited while a descendant still holds its stdout open.
 
 from __future__ import annotations
 
-import os
-import shutil
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import anyio
 import anyio.abc
 import mcp_types as types
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
-from mcp.client.stdio import get_default_environment
 from mcp.shared.message import SessionMessage
 
 from policytui.discovery.diagnostics import Diagnostics
-from policytui.discovery.errors import DiscoveryError
-from policytui.textsafe import visible
+from policytui.discovery.spawn import (
+    check_can_spawn,
+    child_environment,
+    group_alive,
+    not_found_message,
+    signal_group,
+    spawn_error,
+)
 
 # After stdin closes, how long a server may take to exit on its own (the SDK waits as long).
 GRACEFUL_EXIT_SECONDS = 2.0
@@ -36,11 +38,6 @@ _POLL_SECONDS = 0.02
 Streams = tuple[
     MemoryObjectReceiveStream[SessionMessage | Exception], MemoryObjectSendStream[SessionMessage]
 ]
-
-
-def child_environment(extra: dict[str, str]) -> dict[str, str]:
-    """What the server process sees: the SDK's safe minimum (PATH, HOME, ...) plus `extra`."""
-    return get_default_environment() | extra
 
 
 @asynccontextmanager
@@ -61,16 +58,8 @@ async def stdio_transport(
             stderr=errlog,
             start_new_session=True,
         )
-    except FileNotFoundError:
-        raise DiscoveryError(not_found_message(spec.command, diag)) from None
-    except PermissionError:
-        raise DiscoveryError(
-            f"The server command {visible(spec.command)!r} is not executable."
-        ) from None
     except OSError as exc:
-        raise DiscoveryError(
-            f"The server command {visible(spec.command)!r} could not be started: {exc.strerror or exc}."
-        ) from None
+        raise spawn_error(spec.command, exc, diag) from None
     diag.pid = process.pid
 
     read_writer, read_stream = anyio.create_memory_object_stream[SessionMessage | Exception](0)
@@ -161,32 +150,6 @@ async def stdio_transport(
             await stop_process(process, graceful=False)
 
 
-def check_can_spawn(command: str, cwd: str | None, env: dict[str, str], diag: Diagnostics) -> None:
-    """Fail with one sentence before spawning when the command or its folder is not there.
-
-    Shared with the gateway's own stdio upstream, so both say the same thing.
-    """
-    if cwd is not None and not Path(cwd).is_dir():
-        raise DiscoveryError(f"The server's working directory {visible(cwd)!r} does not exist.")
-    if os.sep not in command and shutil.which(command, path=env.get("PATH")) is None:
-        raise DiscoveryError(not_found_message(command, diag))
-
-
-def not_found_message(command: str, diag: Diagnostics) -> str:
-    """The sentence for a server command that cannot be found, with a hint where one helps."""
-    shown = visible(command)
-    if os.sep in command:
-        return f"The server command {shown!r} does not exist."
-    hint = ""
-    if command == "docker":
-        hint = " (Docker is not installed)"
-    elif command in ("npx", "node", "npm"):
-        hint = " (Node.js is not installed)"
-    elif command in ("uvx", "uv"):
-        hint = " (uv is not installed)"
-    return f"The server command {shown!r} was not found on PATH{hint}; install it or give its full path."
-
-
 async def stop_process(
     process: anyio.abc.Process, *, graceful: bool, grace: float = GRACEFUL_EXIT_SECONDS
 ) -> None:
@@ -199,9 +162,9 @@ async def stop_process(
             pass
         await _wait_exit(process, grace)
     # Even a server that exited may have left children in its group: stop those too.
-    signalled = _signal_group(process.pid, signal.SIGTERM)
+    signalled = signal_group(process.pid, signal.SIGTERM)
     if signalled and not await _wait_group_gone(process, TERM_GRACE_SECONDS):
-        _signal_group(process.pid, signal.SIGKILL)
+        signal_group(process.pid, signal.SIGKILL)
         await _wait_group_gone(process, TERM_GRACE_SECONDS)
     await _wait_exit(process, TERM_GRACE_SECONDS)
     for stream in (process.stdin, process.stdout):
@@ -210,15 +173,6 @@ async def stop_process(
                 await stream.aclose()
             except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError):
                 pass
-
-
-def _signal_group(pgid: int, sig: int) -> bool:
-    """Signal the whole process group; False when nothing is left in it."""
-    try:
-        os.killpg(pgid, sig)
-        return True
-    except (ProcessLookupError, PermissionError):
-        return False
 
 
 async def _wait_exit(process: anyio.abc.Process, seconds: float) -> bool:
@@ -233,30 +187,17 @@ async def _wait_exit(process: anyio.abc.Process, seconds: float) -> bool:
 async def _wait_group_gone(process: anyio.abc.Process, seconds: float) -> bool:
     with anyio.move_on_after(seconds):
         while True:
-            if process.returncode is not None and not _group_alive(process.pid):
+            if process.returncode is not None and not group_alive(process.pid):
                 return True
             await anyio.sleep(_POLL_SECONDS)
     return False
 
 
-def _group_alive(pgid: int) -> bool:
-    """Whether any live (not zombie) process is left in the group."""
-    if os.path.isdir("/proc/self"):
-        # kill(0) also succeeds for zombies, which an init that never reaps keeps forever.
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as handle:
-                    stat = handle.read()
-            except OSError:
-                continue
-            fields = stat[stat.rfind(b")") + 2 :].split()
-            if len(fields) > 2 and int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
-                return True
-        return False
-    try:
-        os.killpg(pgid, 0)
-    except (ProcessLookupError, PermissionError):
-        return False
-    return True
+# Also used from here by the gateway's stdio upstream.
+__all__ = [
+    "check_can_spawn",
+    "child_environment",
+    "not_found_message",
+    "stdio_transport",
+    "stop_process",
+]

@@ -20,7 +20,7 @@ DECISIONS: tuple[str, ...] = ("allow", "deny", "hide", "approve")
 SEVERITY_ORDER = {"Low": 0, "Medium": 1, "High": 2, "Critical": 3}
 DRIFT_FLAGS: tuple[str, ...] = ("new", "changed", "missing")
 SORT_KEYS: tuple[str, ...] = (
-    "name", "category", "severity", "decision", "limits", "approval", "drift",
+    "name", "category", "severity", "decision", "limits", "approval", "conditions", "drift",
 )
 
 
@@ -36,6 +36,7 @@ class Row:
     explicit: bool  # False when the policy's default decides
     limits: str
     approval: str
+    conditions: str  # what `require` and `deny_if` check, e.g. `require args.env eq "dev"`
     drift: str  # "" | new | changed | missing
     duplicate: bool = False
     search_key: str = field(default="", repr=False)
@@ -96,23 +97,25 @@ def limits_summary(rule: ToolRule | None) -> str:
 
 
 def approval_summary(rule: ToolRule | None) -> str:
-    """`always`, `if args.x eq "y"`, or conditions counts; empty when nothing applies."""
-    if rule is None or (
-        rule.action != "require_approval" and not rule.require_approval_if
-        and not rule.require and not rule.deny_if
-    ):
+    """`always`, `if args.x eq "y"`, or `if ... +N`; empty when no call waits for a human."""
+    if rule is None or (rule.action != "require_approval" and not rule.require_approval_if):
         return ""  # the common case, cheap for a bulk edit of 10,000 rules
-    parts: list[str] = []
     if rule.action == "require_approval":
-        parts.append("always")
-    elif rule.require_approval_if:
-        first = rule.require_approval_if[0].describe()
-        more = len(rule.require_approval_if) - 1
-        parts.append(f"if {first}" + (f" +{more}" if more else ""))
-    guards = len(rule.require or []) + len(rule.deny_if or [])
-    if guards:
-        parts.append(f"{guards} guard{'s' if guards > 1 else ''}")
-    return one_line("; ".join(parts), 80)
+        return "always"
+    first = rule.require_approval_if[0].describe() if rule.require_approval_if else ""
+    more = len(rule.require_approval_if or ()) - 1
+    return one_line(f"if {first}" + (f" +{more}" if more else ""), 200)
+
+
+def conditions_summary(rule: ToolRule | None) -> str:
+    """The argument checks of a rule: `require args.env eq "dev"; deny if args.force eq true`."""
+    if rule is None or (not rule.require and not rule.deny_if):
+        return ""
+    parts: list[str] = []
+    for label, conditions in (("require", rule.require), ("deny if", rule.deny_if)):
+        if conditions:
+            parts.append(f"{label} " + " and ".join(c.describe() for c in conditions))
+    return one_line("; ".join(parts), 200)
 
 
 @dataclass

@@ -32,6 +32,7 @@ from policytui.editor.rows import (
     Row,
     RowFilter,
     approval_summary,
+    conditions_summary,
     decision_for,
     filter_rows,
     hidden_test,
@@ -97,6 +98,9 @@ class EditorState:
         self.load_warnings: list[str] = []
         self.policy = policy if policy is not None else Policy.new("deny")
         self.history = History(limit=history_limit)
+        # Rules taken out of `tools` when their tool was hidden (a hidden tool's rule never
+        # applies, and the validator warns about it); deciding the tool again puts it back.
+        self._rules_of_hidden: dict[str, ToolRule] = {}
         # Every distinct document state gets an id; undo/redo move between them. The policy is
         # dirty when the current id is not the one last saved (or read).
         self.revision = 0
@@ -167,11 +171,13 @@ class EditorState:
         from policytui.risk import classify_all
 
         overrides = self.overrides()
-        tools = list(self.tools_by_name.values())
+        everything = list(self.tools_by_name.values())
+        tools = everything
         if names is not None:
             wanted = set(names)
             tools = [t for t in tools if t.name in wanted]
-        self.classifications.update(classify_all(tools, overrides))
+        # The whole tool list goes along: the server's namespace words are found from it.
+        self.classifications.update(classify_all(tools, overrides, server_tools=everything))
 
     def _drift_baseline(self, policy: Policy | None, *, file_existed: bool) -> dict[str, Any]:
         """What the saved policy knew about the server, to flag new and changed tools."""
@@ -250,6 +256,7 @@ class EditorState:
             explicit=explicit,
             limits=limits_summary(rule),
             approval=approval_summary(rule),
+            conditions=conditions_summary(rule),
             drift=self.drift_of(name),
             duplicate=name in self.duplicate_names,
             search_key=f"{label} {title[:200]}".lower() if title else label.lower(),
@@ -318,18 +325,20 @@ class EditorState:
             decision, explicit = decision_for(rule, default, is_hidden(name))
             limits = limits_summary(rule)
             approval = approval_summary(rule)
+            conditions = conditions_summary(rule)
             if (
                 decision == old.decision
                 and explicit == old.explicit
                 and limits == old.limits
                 and approval == old.approval
+                and conditions == old.conditions
             ):
                 continue
             # Positional arguments, in Row's field order: half the cost of keywords, which
             # matters 10,000 times over.
             row = Row(
                 old.name, old.label, old.category, old.severity, decision, explicit, limits,
-                approval, old.drift, old.duplicate, old.search_key,
+                approval, conditions, old.drift, old.duplicate, old.search_key,
             )
             for i in indexes:
                 rows[i] = row
@@ -435,13 +444,15 @@ class EditorState:
         policy = self.policy
         default = policy.default
         was_hidden = hidden_test(policy)
-        tools = policy.tools if policy.tools is not None else {}
         if decision == "hide":
             added = [n for n in names if not was_hidden(n)]
             if added:
                 policy.hide = [*(policy.hide or ()), *added]
+            self._set_rules_aside(names)
             return len(added)  # the others were hidden already
+        self._restore_rules(names, was_hidden)
         self._unhide(names)
+        tools = policy.tools if policy.tools is not None else {}
         changed = 0
         if decision == "allow":
             if default == "deny" and names:
@@ -474,6 +485,31 @@ class EditorState:
                 tools[name] = clone_node(rule, values)  # copy-on-write, see `_set_rule`
             changed += old != new
         return changed
+
+    def _set_rules_aside(self, names: list[str]) -> None:
+        """Take hidden tools' rules out of `tools`: `hide` wins, so they would never apply.
+
+        They are kept here, so allowing, denying or approving the tool again brings back its
+        limits and conditions (and ctrl+z restores them through the undo history anyway).
+        """
+        tools = self.policy.tools
+        if not tools:
+            return
+        for name in names:
+            rule = tools.pop(name, None)
+            if rule is not None:
+                self._rules_of_hidden[name] = rule
+        if not tools:
+            self.policy.tools = None
+
+    def _restore_rules(self, names: list[str], was_hidden: Callable[[str], bool]) -> None:
+        """Put back the rules `_set_rules_aside` kept for tools that are hidden now."""
+        if not self._rules_of_hidden:
+            return
+        for name in names:
+            rule = self._rules_of_hidden.pop(name, None)
+            if rule is not None and was_hidden(name) and self.policy.rule(name) is None:
+                self._tools()[name] = rule
 
     def clear_rules(self, names: Iterable[str]) -> None:
         """Remove the tools' rules and hide entries, so the default decides again."""

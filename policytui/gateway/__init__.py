@@ -3,8 +3,10 @@
 `policytui gateway --policy FILE TARGET` runs it (see docs/gateway.md). The pieces:
 
 - `enforcer`: decides, charges, forwards and audits each tool call (no transport);
-- `approver` and `approvals`: asking a human, by MCP elicitation or the on-disk queue that
-  `policytui approvals` and the TUI answer (`ApprovalQueue`, `approvals_dir()`);
+- `store`: the state store (counters and held calls): SQLite in the state folder by default,
+  Redis for replicas on many machines, memory for one process (`open_store()`);
+- `approver` and `approvals`: asking a human, by MCP elicitation or the queue in the state
+  store that `policytui approvals` and the TUI answer (`ApprovalQueue`);
 - `audit`: the JSON-lines audit log; `policy_watch`: reloading the policy file;
 - `relay`: the stdio client side as a raw JSON-RPC line relay (what most clients get);
 - `upstream_stdio`: a server started as a command, spoken to in raw JSON-RPC lines;

@@ -3,7 +3,9 @@
 With `mode="auto"` the gateway asks the agent's client with an elicitation form when that
 client said it supports elicitation (its user sees the tool, the reason and the arguments, and
 accepts or declines); otherwise, or if the elicitation fails, the call goes to the approvals
-queue on disk, where `policytui approvals approve|reject ID` or the TUI answers it. With
+queue in the state store, where `policytui approvals approve|reject ID` (on any machine that
+reaches the store) or the TUI answers it. The waiting gateway looks for the answer every
+`POLL_SECONDS`, so an answer reaches it within that bound (plus one store round trip). With
 `mode="queue"` the queue is always used (for clients that answer elicitations without asking a
 person). No answer within the timeout is a time-out, and the call is denied.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -21,7 +24,7 @@ import anyio
 
 from policytui.decision import Approval, Caller, Decision
 from policytui.gateway import approvals as queue_mod
-from policytui.gateway.approvals import ApprovalQueue, PendingApproval
+from policytui.gateway.approvals import ApprovalQueue, PendingApproval, StateUnavailable
 from policytui.gateway.audit import args_digest
 
 log = logging.getLogger("policytui.gateway")
@@ -101,19 +104,27 @@ class Approver:
             created=now,
             expires=now + seconds,
             pid=os.getpid(),
+            host=socket.gethostname(),
         )
         try:
-            await anyio.to_thread.run_sync(self.queue.submit, request)
-        except OSError as exc:
-            log.error("cannot write to the approvals queue %s (%s); the call is denied", self.queue.folder, exc)
+            self.queue.submit(request)
+        except StateUnavailable as exc:
+            log.error("cannot hold the call in the approvals queue (%s); the call is denied", exc)
             return Approval.TIMED_OUT
         log.info("call to %r waits for approval: policytui approvals approve %s", tool, request.id)
         try:
             end = time.monotonic() + seconds
             while True:
-                answer = self.queue.decision(request.id)
-                if answer is None and time.monotonic() >= end:
-                    answer = self.queue.expire(request.id)
+                try:
+                    answer = self.queue.decision(request.id)
+                    if answer is None and time.monotonic() >= end:
+                        answer = self.queue.expire(request.id)
+                except StateUnavailable as exc:
+                    # Keep waiting while the store is away; past the deadline it is a time-out.
+                    if time.monotonic() >= end:
+                        log.error("the approvals queue is unavailable (%s); the held call times out", exc)
+                        return Approval.TIMED_OUT
+                    answer = None
                 if answer is not None:
                     return {
                         queue_mod.APPROVED: Approval.APPROVED,
@@ -121,4 +132,7 @@ class Approver:
                     }.get(answer.outcome, Approval.TIMED_OUT)
                 await anyio.sleep(min(self.poll_seconds, max(0.0, end - time.monotonic())))
         finally:
-            self.queue.remove(request.id)
+            try:
+                self.queue.remove(request.id)
+            except StateUnavailable as exc:
+                log.warning("could not remove the decided call %s from the queue (%s)", request.id, exc)

@@ -4,8 +4,10 @@ For every `tools/call` the gateway asks `Enforcer.handle_call`, which
 
 1. decides the call with `policytui.decision.decide` against the policy in force,
 2. holds it for a human when the policy says so (the `ask` callback) and decides again,
-3. charges the rate-limit counters in the same synchronous step as the decision, so no other
-   call can slip in between (the gateway runs on one event loop: no await, no race),
+3. checks and charges all the call's rate-limit counters in the state store in one atomic step
+   (`StateStore.reserve`), so no call of this or any other gateway sharing the store can slip
+   in between; when the store cannot be reached the call is denied ("rate-limit state
+   unavailable") unless the gateway was started with `--state-fail-mode open`,
 4. forwards the call (the `forward` callback) and refunds the counters if it never reached the
    tool, and
 5. writes one audit line.
@@ -23,9 +25,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from policytui.decision import Approval, Caller, CounterStore, Decision, Outcome, decide
+from policytui.decision import Approval, Caller, Decision, Outcome, decide
+from policytui.decision.decide import rate_limit_denial
 from policytui.gateway.audit import AuditLog, args_digest, utc_now_iso
 from policytui.gateway.pins import PIN_RULE
+from policytui.gateway.store import NOTHING_RESERVED, Reservation, StateStore, StateUnavailable
 from policytui.policy.model import Policy
 
 log = logging.getLogger("policytui.gateway")
@@ -50,6 +54,10 @@ class UpstreamFailure(Exception):
 # the tool may have run, and may still be running.
 REFUND_ON = frozenset({"error", "unavailable"})
 
+# The reason an agent reads when its call needs counters the store cannot reach.
+STATE_UNAVAILABLE = "rate-limit state unavailable; retry shortly"
+STATE_RULE = "state"
+
 Forward = Callable[[], Awaitable[dict[str, Any]]]
 Ask = Callable[[Decision], Awaitable[tuple[Approval, str]]]
 
@@ -65,6 +73,8 @@ class _Record:
     caller: Caller
     digest: str
     started: float
+    # Set when the state store could not be reached for this call.
+    state: str | None = None
     args: Any = None  # kept for `gateway --record` only; the audit log never sees it
 
 
@@ -79,25 +89,66 @@ class Enforcer:
         dry_run: bool = False,
         server_name: str = "",
         clock: Callable[[], float] = time.time,
+        store: StateStore | None = None,
+        fail_open: bool = False,
     ) -> None:
+        from policytui.gateway.store.memory import MemoryStore
+
         self.policy = policy
         self.audit = audit
         self.dry_run = dry_run
         self.server_name = server_name
         self.clock = clock
-        self.counters = CounterStore()
-        self._expired_at = 0.0
+        # What the agent gets for a blocked call (the gateway answers hidden tools as the
+        # server answers tools it does not have); may raise an MCP error instead.
+        self.answer_blocked: Callable[[str, Decision], dict[str, Any]] = lambda tool, decision: denied_result(decision)
+        self.store: StateStore = store if store is not None else MemoryStore(clock=clock)
+        self.fail_open = fail_open
+        self._store_down = False
         # `gateway --record FILE` (policytui.gateway.recorder): None when not recording.
         self.recorder: Any = None
         # Pinned tool definitions (policytui.gateway.pins.Pins), set by the runner.
         self.pins: Any = None
 
     def _decide(self, tool: str, args: Any, caller: Caller, approval: Approval | None = None) -> Decision:
-        now = self.clock()
-        if now - self._expired_at >= 1.0:
-            self.counters.expire(now)
-            self._expired_at = now
-        return decide(self.policy(), tool, args, self.counters, caller=caller, now=now, approval=approval)
+        # Counts are not read here: the store checks them atomically as it charges (_reserve).
+        return decide(self.policy(), tool, args, None, caller=caller, now=self.clock(), approval=approval)
+
+    def _reserve(self, record: _Record, decision: Decision) -> Reservation | Decision:
+        """Charge the call's budgets: the reservation, or the denial that stands instead."""
+        if not decision.budgets:
+            return NOTHING_RESERVED
+        try:
+            reservation = self.store.reserve(decision.budgets)
+        except StateUnavailable as exc:
+            record.state = "unavailable"
+            self._store_failed(exc)
+            if self.fail_open:
+                return NOTHING_RESERVED
+            return Decision(Outcome.DENIED, STATE_UNAVAILABLE, STATE_RULE)
+        self._store_back()
+        if reservation.denied is not None:
+            budget = decision.budgets[reservation.denied]
+            return rate_limit_denial(budget.max, budget.key.window, budget.rule, reservation.now)
+        return reservation
+
+    def _refund(self, reservation: Reservation) -> None:
+        try:
+            self.store.refund(reservation)
+        except StateUnavailable as exc:
+            self._store_failed(exc)
+
+    def _store_failed(self, exc: StateUnavailable) -> None:
+        # Said once per outage, not once per call.
+        if not self._store_down:
+            self._store_down = True
+            then = "calls are forwarded uncounted (--state-fail-mode open)" if self.fail_open else "limited calls are denied"
+            log.error("state store unavailable (%s); %s until it is back", exc, then)
+
+    def _store_back(self) -> None:
+        if self._store_down:
+            self._store_down = False
+            log.warning("state store %s is reachable again", self.store.description)
 
     async def handle_call(
         self, tool: str, args: Any, caller: Caller, forward: Forward, ask: Ask
@@ -106,7 +157,7 @@ class Enforcer:
 
         Raises the upstream failure's error (for the client) when a forwarded call failed.
         """
-        record = _Record(tool, caller, args_digest(args), time.perf_counter(), args)
+        record = _Record(tool, caller, args_digest(args), time.perf_counter(), args=args)
         if self.dry_run:
             return await self._dry_run(record, args, forward)
 
@@ -125,15 +176,19 @@ class Enforcer:
             decision = self._decide(tool, args, caller, approval[0])
         if not decision.allowed:
             self._write(record, decision, approval=approval)
-            return denied_result(decision)
-        self.counters.charge(decision.charges)  # same step as the decision: exact under load
-        return await self._forward(record, decision, forward, approval=approval)
+            return self.answer_blocked(tool, decision)
+        reserved = self._reserve(record, decision)
+        if isinstance(reserved, Decision):
+            self._write(record, reserved, approval=approval)
+            return self.answer_blocked(tool, reserved)
+        return await self._forward(record, decision, forward, reserved, approval=approval)
 
     async def _forward(
         self,
         record: _Record,
         decision: Decision,
         forward: Forward,
+        reservation: Reservation,
         *,
         approval: tuple[Approval, str] | None = None,
         would: Decision | None = None,
@@ -142,7 +197,7 @@ class Enforcer:
             result = await forward()
         except UpstreamFailure as failure:
             if failure.kind in REFUND_ON:
-                self.counters.refund(decision.charges)
+                self._refund(reservation)
             self._write(record, would or decision, approval=approval, upstream=failure.kind)
             raise failure.error from None
         except BaseException:
@@ -162,10 +217,15 @@ class Enforcer:
             charged = approved if approved.allowed else None
         else:
             charged = decision if decision.allowed else None
+        reservation = NOTHING_RESERVED
         if charged is not None:
-            self.counters.charge(charged.charges)
+            reserved = self._reserve(record, charged)
+            if isinstance(reserved, Decision):
+                decision = reserved  # what would have happened: a limit, or no state
+            else:
+                reservation = reserved
         # The record always carries the first decision: a would-deny is never logged as allowed.
-        return await self._forward(record, charged or _NO_CHARGE, forward, would=decision)
+        return await self._forward(record, charged or _NO_CHARGE, forward, reservation, would=decision)
 
     def _write(
         self,
@@ -193,6 +253,8 @@ class Enforcer:
             entry["approval_via"] = approval[1]
         if self.dry_run:
             entry["dry_run"] = True
+        if record.state is not None:
+            entry["state"] = record.state
         if upstream is not None:
             entry["upstream"] = upstream
         entry["ms"] = round((time.perf_counter() - record.started) * 1000, 3)

@@ -1,22 +1,27 @@
 """The agent-facing side over stdio as a JSON-RPC line relay, without the SDK's server layer.
 
-An MCP client that opens with `initialize` (every client of the handshake-era protocol) is
-served here. Each line is parsed once with `json.loads`; the gateway looks only at what it
-polices:
+Every stdio client is served here. Each line is framed on `\n`, parsed once and checked by the
+wire rules of `policytui.gateway.wire` (a refused message gets a JSON-RPC error and a debug-log
+line, and serving goes on); the gateway then looks only at what it polices:
 
 - `tools/call` is decided by the `Enforcer` (a denial is answered as a tool result with
-  `isError: true`; an allowed call is forwarded, counters charged and refunded as always);
+  `isError: true`; a hidden tool is answered as the server answers a tool it does not have; an
+  allowed call is forwarded, counters charged and refunded as always);
 - `tools/list` is forwarded and hidden tools are dropped from the result; everything else in
   the result (cursors, `_meta`, fields this gateway does not know) is kept as sent;
 - `initialize` is answered by the gateway with the upstream server's name, version,
   instructions and capabilities (the upstream connection was initialized at start);
-- `ping` is answered by the gateway.
+- `ping` is answered by the gateway; `server/discover` is answered "Method not found", as a
+  handshake-era server answers it, so 2026-07-28 clients in "auto" mode fall back to
+  `initialize`.
 
-Every other request (resources, prompts, completions, logging, methods this gateway has never
-heard of) is forwarded upstream with its params unchanged and the upstream result or error is
-returned under the client's own id. Client notifications other than `initialized` and
-`cancelled` go upstream unchanged. Requests the gateway itself sends the client (approval by
-elicitation) carry ids of the gateway's own, matched back when the client answers.
+The other MCP requests (resources, prompts, completions, logging, tasks: `FORWARDED`) go
+upstream and their result or error is returned under the client's own id; any other method
+is "Method not found" and never reaches the server. Client notifications other than
+`initialized`, `cancelled` and `progress` go upstream. What goes upstream is always re-encoded
+from the parsed object that was decided, never the client's bytes. Requests the gateway itself
+sends the client (approval by elicitation) carry ids of the gateway's own, matched back when
+the client answers.
 
 This replaces per-message pydantic models, a task and memory streams per request and the
 middleware chain of the SDK's server with one dictionary lookup; it is what brings the
@@ -34,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from policytui.decision import Caller, Decision
+from policytui.gateway import wire
 from policytui.gateway.enforcer import UpstreamFailure
 from policytui.gateway.upstream_stdio import StdioUpstream, result_of
 
@@ -59,27 +65,29 @@ _LOCAL_NOTIFICATIONS = frozenset(
 )
 
 
-def opens_handshake(line: bytes) -> bool:
-    """True when a client's first line is an `initialize` request (handshake-era protocol)."""
-    try:
-        message = json.loads(line)
-    except (ValueError, RecursionError):
-        return False
-    return isinstance(message, dict) and message.get("method") == "initialize" and "id" in message
-
-
-def discovery_refusal(line: bytes) -> bytes | None:
-    """The answer to an opening `server/discover` probe (2026-07-28 clients in "auto" mode):
-    method not found, as a handshake-era server answers it, so the client falls back to
-    `initialize` and is served by the relay. None when `line` is not such a probe."""
-    try:
-        message = json.loads(line)
-    except (ValueError, RecursionError):
-        return None
-    if not (isinstance(message, dict) and message.get("method") == "server/discover" and "id" in message):
-        return None
-    answer = {"jsonrpc": "2.0", "id": message["id"], "error": _error(METHOD_NOT_FOUND, "Method not found")}
-    return _dumps(answer).encode("utf-8") + b"\n"
+# Requests passed on to the server: the MCP methods a client may call. Anything else is
+# answered "Method not found" by the gateway and never reaches the server, so no method name
+# the gateway has not classified (a variant spelling of tools/call, a vendor extension that
+# runs something) gets past the policy.
+FORWARDED = frozenset(
+    {
+        "tools/list",
+        "tools/call",
+        "resources/list",
+        "resources/templates/list",
+        "resources/read",
+        "resources/subscribe",
+        "resources/unsubscribe",
+        "prompts/list",
+        "prompts/get",
+        "completion/complete",
+        "logging/setLevel",
+        "tasks/get",
+        "tasks/result",
+        "tasks/list",
+        "tasks/cancel",
+    }
+)
 
 
 def _error(code: int, message: str, data: Any = None) -> dict[str, Any]:
@@ -167,8 +175,8 @@ class StdioRelay:
 
     # Reading ----------------------------------------------------------------------------------
 
-    async def serve(self, first_line: bytes) -> None:
-        """Serve until the client closes standard input. `first_line` was already read."""
+    async def serve(self) -> None:
+        """Serve until the client closes standard input."""
         self.gateway.attach(self)
         upstream = self.gateway.upstream
         # Progress under the client's own token comes back from a server started as a command
@@ -176,17 +184,14 @@ class StdioRelay:
         if isinstance(upstream, StdioUpstream):
             upstream.on_progress_line = self._write_line
         try:
-            line = first_line
-            while line:
-                if line.strip():
-                    await self._receive(line)
-                if self._closed:
-                    break
-                try:
-                    line = await self.reader.readline()
-                except (ValueError, ConnectionError, OSError) as exc:  # a line over the limit, a reset
-                    log.error("reading from the client failed: %s", type(exc).__name__)
-                    break
+            try:
+                async for line in wire.lines(self.reader):
+                    if line.strip(b" \t\r"):
+                        await self._receive(line)
+                    if self._closed:
+                        break
+            except (ConnectionError, OSError) as exc:  # a reset
+                log.error("reading from the client failed: %s", type(exc).__name__)
         finally:
             # The client left (or the gateway stops): nobody is waiting for answers.
             self._closed = True
@@ -203,42 +208,62 @@ class StdioRelay:
                 with anyio.CancelScope(shield=True), anyio.move_on_after(10):
                     await asyncio.gather(*tasks, return_exceptions=True)
 
+    async def _refuse(self, refusal: wire.Refusal, line: bytes) -> None:
+        """Answer a message the gateway will not act on, and say so in the debug log."""
+        log.debug("refused a client message (%s): %.200r", refusal.message, line)
+        await self._fail(refusal.request_id, refusal.error)
+
     async def _receive(self, line: bytes) -> None:
-        try:
-            message = json.loads(line)
-        except (ValueError, RecursionError):  # RecursionError: nested thousands deep
-            await self._fail(None, _error(PARSE_ERROR, "Parse error"))
+        if line is wire.OVERLONG:
+            await self._refuse(wire.Refusal(INVALID_REQUEST, "Invalid Request: the message is too large"), b"")
             return
-        if not isinstance(message, dict):
-            await self._fail(None, _error(INVALID_REQUEST, "Invalid Request: batches and bare values are not supported"))
+        try:
+            message = wire.parse(line)
+        except wire.BatchRefusal:
+            for each in wire.batch_refusals(line):
+                await self._refuse(each, line)
+            return
+        except wire.Refusal as refusal:
+            await self._refuse(refusal, line)
             return
         method = message.get("method")
         if method is None:
-            self._answer_from_client(message)
-            return
-        if not isinstance(method, str):
-            await self._fail(message.get("id"), _error(INVALID_REQUEST, "Invalid Request"))
+            await self._answer_from_client(message)
             return
         params = message.get("params")
         if "id" not in message:
+            if not method.startswith("notifications/"):
+                # A request in notification form (a tools/call without an id above all) would
+                # get no answer and no audit trail: never forwarded.
+                await self._refuse(
+                    wire.Refusal(INVALID_REQUEST, f"Invalid Request: {method!r} needs an id"), line
+                )
+                return
             await self._notification(method, params)
             return
         request_id = message["id"]
-        if isinstance(request_id, bool) or not isinstance(request_id, (str, int)):
-            await self._fail(None, _error(INVALID_REQUEST, "Invalid Request: the id must be a string or an integer"))
-            return
         if method == "ping":
             await self._result(request_id, {})
         elif method == "initialize":
             await self._answer_initialize(request_id, params)
+        elif method == "server/discover":
+            # Method not found, as a handshake-era server answers it: 2026-07-28 clients in
+            # "auto" mode fall back to `initialize`.
+            await self._refuse(wire.Refusal(METHOD_NOT_FOUND, "Method not found", request_id), line)
+        elif method not in FORWARDED:
+            await self._refuse(wire.Refusal(METHOD_NOT_FOUND, "Method not found", request_id), line)
+        elif request_id in self._inflight:
+            await self._refuse(
+                wire.Refusal(INVALID_REQUEST, "Invalid Request: the id of a request still in progress", None), line
+            )
         else:
             # A plain asyncio task per request: the cheapest way to serve requests concurrently.
-            task = asyncio.get_running_loop().create_task(self._handle(request_id, method, params, message, line))
+            task = asyncio.get_running_loop().create_task(self._handle(request_id, method, params, message))
             self._tasks.add(task)
             self._inflight[request_id] = task
             task.add_done_callback(self._tasks.discard)
 
-    def _answer_from_client(self, message: dict[str, Any]) -> None:
+    async def _answer_from_client(self, message: dict[str, Any]) -> None:
         request_id = message.get("id")
         future = self._outbound.get(request_id) if type(request_id) is int else None
         if future is None or future.done():
@@ -269,8 +294,8 @@ class StdioRelay:
 
     # Requests ---------------------------------------------------------------------------------
 
-    async def _handle(self, request_id: Any, method: str, params: Any, message: dict[str, Any], line: bytes) -> None:
-        exchange = _Exchange(message, line)
+    async def _handle(self, request_id: Any, method: str, params: Any, message: dict[str, Any]) -> None:
+        exchange = _Exchange(message)
         try:
             try:
                 result = await self._dispatch(method, params, exchange)
@@ -284,6 +309,7 @@ class StdioRelay:
                     return
                 answer = {"error": _error_of(failure.error)}
             except _Refused as refused:
+                log.debug("refused a client message (%s): %s", refused.error.get("message"), method)
                 answer = {"error": refused.error}
             except Exception as exc:  # noqa: BLE001 - an upstream error, or a bug: answer, never hang
                 if exchange.verbatim is not None and "error" in exchange.response:
@@ -300,13 +326,15 @@ class StdioRelay:
         await self._write({"jsonrpc": "2.0", "id": request_id, **answer})
 
     async def _upstream(self, method: str, params: Any, exchange: _Exchange) -> dict[str, Any]:
-        """The upstream result for a client's request: relayed as its own line when the
-        upstream connection can (then the answer line is kept in `exchange`), else re-sent."""
+        """The upstream result for a client's request. A server started as a command gets the
+        request re-encoded from `exchange.message` (the very object that was decided) under the
+        client's id when that id is free; its answer line is then kept in `exchange` and passed
+        back as sent."""
         upstream = self.gateway.upstream
         relay = getattr(upstream, "relay", None)
         if relay is None:
             return await upstream.request(method, params, progress=self._progress(params))
-        exchange.response, exchange.verbatim = await relay(exchange.message, exchange.line)
+        exchange.response, exchange.verbatim = await relay(exchange.message)
         return result_of(exchange.response)
 
     async def _dispatch(self, method: str, params: Any, exchange: _Exchange) -> Any:
@@ -400,14 +428,13 @@ class StdioRelay:
 
 
 class _Exchange:
-    """One client request on its way: the message and line as received, and the upstream
+    """One client request on its way: the message as parsed and decided, and the upstream
     response with its line when it can be passed back verbatim."""
 
-    __slots__ = ("message", "line", "response", "verbatim")
+    __slots__ = ("message", "response", "verbatim")
 
-    def __init__(self, message: dict[str, Any], line: bytes) -> None:
+    def __init__(self, message: dict[str, Any]) -> None:
         self.message = message
-        self.line = line
         self.response: dict[str, Any] = {}
         self.verbatim: bytes | None = None
 

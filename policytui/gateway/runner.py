@@ -21,7 +21,8 @@ from policytui.gateway.audit import AuditLog
 from policytui.gateway.enforcer import Enforcer
 from policytui.gateway.policy_watch import PolicyWatcher
 from policytui.gateway.server import Gateway, Identity
-from policytui.gateway.state import approvals_dir, ensure_private_dir
+from policytui.gateway.state import ensure_private_dir
+from policytui.gateway.unknown import UnknownTools
 from policytui.gateway.upstream import Connect, Upstream
 from policytui.policy.model import Policy
 
@@ -44,6 +45,9 @@ class GatewayConfig:
     dry_run: bool = False
     reload_interval: float = 1.0
     call_timeout: float | None = None
+    # The opened state store (counters, held calls); None: SQLite in state_dir.
+    store: Any = field(default=None, repr=False)
+    state_fail_open: bool = False
     record: Path | None = None  # gateway --record: calls with arguments, for `policytui replay`
     record_secrets: tuple[str, ...] = field(default=(), repr=False)  # values redacted from it
     pin: bool = False  # gateway --pin: enforce approved tool definitions whatever the policy says
@@ -71,8 +75,20 @@ async def run_gateway(
     """
     watcher = watcher or PolicyWatcher(config.policy_path)
     audit = AuditLog(config.audit)
-    queue = ApprovalQueue(approvals_dir(config.state_dir))
-    enforcer = Enforcer(lambda: watcher.policy, audit=audit, dry_run=config.dry_run, server_name=config.server_name)
+    store = config.store
+    if store is None:
+        from policytui.gateway.store import open_store, policy_name
+
+        store = open_store(None, config.state_dir, policy=policy_name(config.policy_path))
+    queue = ApprovalQueue(store)
+    enforcer = Enforcer(
+        lambda: watcher.policy,
+        audit=audit,
+        dry_run=config.dry_run,
+        server_name=config.server_name,
+        store=store,
+        fail_open=config.state_fail_open,
+    )
     if config.record is not None:  # gateway --record
         from policytui.gateway.recorder import Recorder
 
@@ -102,6 +118,11 @@ async def run_gateway(
     try:
         async with anyio.create_task_group() as tg:
             await upstream.start(tg)
+            # How the server answers a tool it does not have: hidden tools answer the same way.
+            unknown = UnknownTools()
+            await unknown.learn(upstream, audit, config.server_name)
+            enforcer.answer_blocked = unknown.blocked
+            gateway.unknown_tools = unknown
             server = gateway.build()
             try:
                 async with anyio.create_task_group() as watching:
@@ -120,6 +141,7 @@ async def run_gateway(
                 upstream.stop()
     finally:
         audit.close()
+        store.close()
         if enforcer.recorder is not None:
             enforcer.recorder.close()
 
@@ -176,13 +198,12 @@ async def _on_signals(stop: _Stopper, upstream: Any) -> None:
 async def _serve_stdio(gateway: Gateway, server: Any) -> None:
     """Serve the one client on standard input/output.
 
-    A client that opens with `initialize` (the handshake-era protocol every MCP client speaks
-    today) is served by the raw JSON-RPC relay; a `server/discover` probe is refused first so
-    that such clients fall back to `initialize`. Anything else (the 2026-07-28 protocol's
-    per-request envelope, or a terminal instead of pipes) is served by the SDK's server.
+    When the standard streams are pipes or sockets (as an MCP client starts the gateway), every
+    line goes through the JSON-RPC relay and its wire rules. A terminal or a file is served by
+    the SDK's server instead, so a terminal's file flags are never changed.
     """
-    from policytui.gateway.relay import StdioRelay, discovery_refusal, opens_handshake
-    from policytui.gateway.stdio import first_line, session_streams, stdio_pipes
+    from policytui.gateway.relay import StdioRelay
+    from policytui.gateway.stdio import stdio_pipes
 
     log.info("serving MCP on standard input/output")
     async with stdio_pipes() as pipes:
@@ -193,20 +214,7 @@ async def _serve_stdio(gateway: Gateway, server: Any) -> None:
                 await server.run(read_stream, write_stream, server.create_initialization_options())
         else:
             reader, writer = pipes
-            opening = await first_line(reader)
-            refusal = discovery_refusal(opening)
-            if refusal is not None:
-                # The SDK's server would take such a client to the 2026-07-28 protocol, where it
-                # rejects the raw results the gateway passes on; the handshake works for both.
-                writer.write(refusal)
-                await writer.drain()
-                opening = await first_line(reader)
-            if opening and opens_handshake(opening):
-                relay = StdioRelay(gateway, reader, writer, gateway.initialize_result(server))
-                await relay.serve(opening)
-            elif opening:
-                async with session_streams(reader, writer, opening) as (read_stream, write_stream):
-                    await server.run(read_stream, write_stream, server.create_initialization_options())
+            await StdioRelay(gateway, reader, writer, gateway.initialize_result(server)).serve()
     log.info("the client closed the connection")
 
 

@@ -112,6 +112,9 @@ class Gateway:
         self._subscribers: dict[str, weakref.WeakSet[Any]] = {}
         # Clients served by the raw stdio relay (policytui.gateway.relay), outside the SDK.
         self._relays: set[Any] = set()
+        # The server's answer for unknown tools and the names it lists (set by the runner).
+        self.unknown_tools: Any = None
+        self._background: set[Any] = set()
 
     def attach(self, relay: Any) -> None:
         """A relay-served client joins: it gets upstream notifications and list changes."""
@@ -256,6 +259,14 @@ class Gateway:
             return
         if method == "notifications/tools/list_changed" and self.enforcer.pins is not None:
             self.enforcer.pins.stale()  # pinning: check the definitions again
+        if method == "notifications/tools/list_changed" and self.unknown_tools is not None:
+            # The set of tools the server has changed: calls for tools it no longer lists must
+            # look like calls for hidden ones, and new ones like any listed tool.
+            import asyncio
+
+            task = asyncio.get_running_loop().create_task(self.unknown_tools.relist(self.upstream))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
         if method == RESOURCE_UPDATED:
             uri = str((params or {}).get("uri", ""))
             targets = list(self._subscribers.get(uri, ()))

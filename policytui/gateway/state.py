@@ -1,4 +1,4 @@
-"""Where the gateway keeps files that outlive a call: the approvals queue and the audit log."""
+"""Where the gateway keeps files that outlive a call: the state store's SQLite file and the audit log."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ def default_state_dir() -> Path:
 
 
 def approvals_dir(state_dir: Path | None = None) -> Path:
-    """The folder of pending approval requests."""
+    """The folder of the earlier file-per-call approvals queue (held calls now live in the state
+    store; kept so that callers naming the folder still work)."""
     return (state_dir or default_state_dir()) / "approvals"
 
 

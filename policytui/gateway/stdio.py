@@ -7,8 +7,8 @@ are when an MCP client starts the gateway, this transport reads and writes them 
 loop instead. For anything else (a terminal, a file) it falls back to the SDK's transport, so
 a terminal's file flags are never changed.
 
-`stdio_pipes` gives the raw line reader and writer (the relay in `policytui.gateway.relay`
-uses them directly); `session_streams` puts the SDK's message streams on top of them.
+`stdio_pipes` gives the raw reader and writer; the relay in `policytui.gateway.relay` frames
+and parses the lines itself (`policytui.gateway.wire`).
 
 Like the SDK, it moves the protocol to private copies of descriptors 0 and 1 and points 0 at
 /dev/null and 1 at standard error while serving, so nothing a library or child prints can
@@ -23,14 +23,9 @@ import stat
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-import anyio
-import mcp_types as types
-from mcp.shared.message import SessionMessage
-
-# Tool results can carry whole files (base64 images, documents); a line may be large.
-MAX_LINE_BYTES = 256 * 1024 * 1024
+# The relay reads in chunks and enforces its own message limit (policytui.gateway.wire).
+READ_BUFFER_LIMIT = 1 << 20
 
 
 def _pipe_like(fd: int) -> bool:
@@ -63,7 +58,7 @@ async def stdio_pipes() -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.Str
     os.dup2(2, 1)
 
     loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader(limit=MAX_LINE_BYTES)
+    reader = asyncio.StreamReader(limit=READ_BUFFER_LIMIT)
     read_transport, _ = await loop.connect_read_pipe(
         lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(wire_in, "rb", buffering=0)
     )
@@ -76,82 +71,3 @@ async def stdio_pipes() -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.Str
     finally:
         read_transport.close()
         write_transport.close()
-
-
-async def first_line(reader: asyncio.StreamReader) -> bytes:
-    """The client's first non-blank line; b"" if it closed the connection first."""
-    while True:
-        try:
-            line = await reader.readline()
-        except (ValueError, ConnectionError, OSError):
-            return b""
-        if not line or line.strip():
-            return line
-
-
-@asynccontextmanager
-async def session_streams(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, opening: bytes = b""
-) -> AsyncIterator[tuple[Any, Any]]:
-    """(read stream, write stream) of SessionMessages for the SDK's server over the pipes.
-
-    `opening` is a line already read from the client (to decide how to serve it); it is
-    delivered first.
-    """
-    read_send, read_receive = anyio.create_memory_object_stream[SessionMessage | Exception](0)
-    write_send, write_receive = anyio.create_memory_object_stream[SessionMessage](0)
-
-    async def deliver(line: bytes) -> None:
-        try:
-            message = types.jsonrpc_message_adapter.validate_json(line, by_name=False)
-        except Exception as exc:  # noqa: BLE001 - the SDK answers a parse error for these
-            await read_send.send(exc)
-            return
-        await read_send.send(SessionMessage(message))
-
-    async def read_lines() -> None:
-        async with read_send:
-            if opening.strip():
-                await deliver(opening)
-            while True:
-                try:
-                    line = await reader.readline()
-                except (ValueError, ConnectionError, OSError) as exc:  # a line over the limit, a reset
-                    await read_send.send(exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
-                    return
-                if not line:
-                    return  # the client closed its end: we are done
-                if line.strip():
-                    await deliver(line)
-
-    async def write_lines() -> None:
-        async with write_receive:
-            async for session_message in write_receive:
-                data = session_message.message.model_dump_json(by_alias=True, exclude_unset=True)
-                writer.write(data.encode("utf-8") + b"\n")
-                try:
-                    await writer.drain()
-                except (ConnectionError, OSError):
-                    return  # the client is gone; reading will end too
-
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(read_lines)
-        tg.start_soon(write_lines)
-        try:
-            yield read_receive, write_send
-        finally:
-            tg.cancel_scope.cancel()
-
-
-@asynccontextmanager
-async def stdio_streams() -> AsyncIterator[tuple[Any, Any]]:
-    """(read stream, write stream) of SessionMessages over this process's stdin/stdout."""
-    async with stdio_pipes() as pipes:
-        if pipes is None:
-            from mcp.server.stdio import stdio_server
-
-            async with stdio_server() as streams:
-                yield streams
-            return
-        async with session_streams(*pipes) as streams:
-            yield streams

@@ -25,10 +25,10 @@ import anyio.abc
 
 from policytui.gateway.enforcer import UpstreamFailure
 from policytui.gateway.upstream import MessageHandler, Progress, hop_params, unavailable_error
+from policytui.gateway.wire import Refusal, encode, valid_id
 
 log = logging.getLogger("policytui.gateway")
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 
 # How the SDK's client answers requests it has no callback for.
 _NOT_SUPPORTED = {
@@ -41,8 +41,6 @@ METHOD_NOT_FOUND = -32601
 INTERNAL_ERROR = -32603
 CONNECTION_CLOSED = -32000
 REQUEST_TIMEOUT = -32001
-# `_meta` keys of the 2026-07-28 envelope belong to one hop (see upstream.hop_params).
-_RESERVED_META = b"io.modelcontextprotocol/"
 
 
 def _mcp_error(code: int, message: str, data: Any = None) -> Exception:
@@ -320,7 +318,11 @@ class StdioUpstream:
     # Writing ----------------------------------------------------------------------------------
 
     async def _write(self, message: dict[str, Any]) -> None:
-        await self._send_bytes(_dumps(message).encode("utf-8", "surrogatepass") + b"\n")
+        try:
+            data = encode(message)
+        except Refusal as refusal:
+            raise ValueError(refusal.message) from None
+        await self._send_bytes(data)
 
     async def _send_bytes(self, data: bytes) -> None:
         process = self._process
@@ -354,8 +356,11 @@ class StdioUpstream:
     def _own_id(self) -> str:
         # The gateway's own requests use ids of this shape, so that a client's ids can travel
         # upstream unchanged; a client id that collides with a pending one is remapped.
-        self._next_id += 1
-        return f"policytui-{self._next_id}"
+        while True:
+            self._next_id += 1
+            request_id = f"policytui-{self._next_id}"
+            if request_id not in self._pending:  # a client may use an id of this shape too
+                return request_id
 
     async def request(
         self,
@@ -380,8 +385,8 @@ class StdioUpstream:
         if out is not None:
             message["params"] = out
         try:
-            data = _dumps(message).encode("utf-8", "surrogatepass") + b"\n"
-        except (ValueError, TypeError):
+            data = encode(message)
+        except Refusal:
             raise UpstreamFailure("error", _mcp_error(INTERNAL_ERROR, "the request could not be encoded")) from None
         try:
             response, _ = await self._roundtrip(request_id, data, method, timeout)
@@ -389,29 +394,33 @@ class StdioUpstream:
             self._progress.pop(request_id, None)
         return result_of(response)
 
-    async def relay(self, message: dict[str, Any], line: bytes, *, timeout: float | None = None) -> tuple[dict[str, Any], bytes | None]:
-        """Pass a client's request upstream as the very line it sent, when its id is free.
+    async def relay(self, message: dict[str, Any], *, timeout: float | None = None) -> tuple[dict[str, Any], bytes | None]:
+        """Pass a client's request upstream, re-encoded from the parsed `message` (the object
+        the gateway decided on: the client's bytes never reach the server).
 
-        Returns the response message and, when the client's id travelled unchanged, the
-        response line exactly as the server sent it (else None: the id was remapped and the
-        caller answers its client under the client's id). Raises UpstreamFailure when no
-        response came (unavailable, timeout); a JSON-RPC error response is returned.
+        The client's id travels unchanged when no request of ours is waiting under it; the
+        response line is then returned exactly as the server sent it, for the client. Otherwise
+        the id is the gateway's own and the line is None (the caller answers under the client's
+        id). Returns the response message; raises UpstreamFailure when no response came
+        (unavailable, timeout); a JSON-RPC error response is returned.
         """
         client_id = message.get("id")
         method = str(message.get("method"))
-        if client_id in self._pending or _RESERVED_META in line:
-            request_id: Any = self._own_id()
-            out = {**message, "id": request_id}
-            params = hop_params(message.get("params"))
-            if params is None:
-                out.pop("params", None)
-            else:
-                out["params"] = params
-            data = _dumps(out).encode("utf-8", "surrogatepass") + b"\n"
-            response, _ = await self._roundtrip(request_id, data, method, timeout)
-            return response, None
-        data = line if line.endswith(b"\n") else line + b"\n"
-        return await self._roundtrip(client_id, data, method, timeout)
+        out: dict[str, Any] = {"jsonrpc": "2.0", "id": client_id, "method": method}
+        params = message.get("params")
+        if params is not None:
+            if "_meta" in params:
+                params = hop_params(params)
+            out["params"] = params
+        remapped = client_id in self._pending or not valid_id(client_id)
+        if remapped:
+            out["id"] = self._own_id()
+        try:
+            data = encode(out)
+        except Refusal:
+            raise UpstreamFailure("error", _mcp_error(INVALID_REQUEST, "the request could not be encoded")) from None
+        response, line = await self._roundtrip(out["id"], data, method, timeout)
+        return response, (None if remapped else line)
 
     async def _roundtrip(
         self, request_id: Any, data: bytes, method: str, timeout: float | None

@@ -127,6 +127,17 @@ def _uses_actions(classification: Classification) -> bool:
     return worst.category == classification.category
 
 
+def _declared_not_read_only(c: Classification) -> bool:
+    """Did the server declare the tool not read-only (readOnlyHint=false, or a destructive
+    hint without readOnlyHint=true)? Then no action of it is read-only enough to allow."""
+    hints = c.hints
+    read_only = hints.get("readOnlyHint")
+    destructive = hints.get("destructiveHint")
+    if read_only is not None and read_only.source == "declared":
+        return not read_only.value
+    return destructive is not None and destructive.source == "declared" and destructive.value
+
+
 def _single_rule(preset: str, tool: str, c: Classification) -> tuple[dict[str, Any] | None, bool]:
     """(rule or None when the tool is not listed, hidden?) for a one-action tool."""
     rule_of, _ = _RULES[preset]
@@ -212,6 +223,8 @@ def build_policy(
             continue  # a server listing a name twice gets one rule
         seen.add(tool.name)
         c = known[tool.name]
+        if preset == READ_ONLY and _declared_not_read_only(c):
+            continue  # the server says it changes something: the default (deny) decides
         if _uses_actions(c):
             rule, hidden = _multi_rule(preset, tool.name, c)
         else:

@@ -17,8 +17,10 @@ from policytui.risk.vocabulary import (
     ACTION_ARGUMENTS,
     FORCE_ARGUMENTS,
     MONEY_ARGUMENTS,
+    OUTPUT_ARGUMENTS,
     SHELL_ARGUMENTS,
     SQL_ARGUMENTS,
+    URL_ARGUMENTS,
 )
 
 MAX_PROPERTIES = 200
@@ -31,7 +33,7 @@ _SQL_TEXT = re.compile(r"\b(?:sql|cypher|sparql)\b", re.IGNORECASE)
 _SHELL_TEXT = re.compile(
     r"\b(?:shell|bash|zsh|powershell|terminal|cli) command"
     r"|\bcommands? to (?:run|execute)"
-    r"|\b(?:code|script|expression|program) to (?:run|execute|evaluate)"
+    r"|\b(?:code|script|program) to (?:run|execute|evaluate)"
     r"|\b(?:python|javascript|typescript|ruby|node|lua|perl) (?:code|script|expression|snippet)",
     re.IGNORECASE,
 )
@@ -69,6 +71,10 @@ class SchemaFacts(NamedTuple):
     code_arguments: tuple[tuple[str, str], ...]
     money_arguments: tuple[str, ...]
     force_arguments: tuple[str, ...]
+    # Free-text arguments that take a network address: the tool reaches wherever it is told.
+    url_arguments: tuple[str, ...] = ()
+    # Arguments that say where to write a file: the tool writes to disk, whatever it reads.
+    output_arguments: tuple[str, ...] = ()
 
 
 _EMPTY = SchemaFacts(None, (), (), ())
@@ -161,7 +167,7 @@ def _union_action(schema: dict[str, Any]) -> ActionArgument | None:
 
 
 # Bit flags for what an argument's name alone says; computed once per distinct name.
-_ACTION, _FORCE, _MONEY, _SHELL, _SQL, _QUERYISH = 1, 2, 4, 8, 16, 32
+_ACTION, _FORCE, _MONEY, _SHELL, _SQL, _QUERYISH, _URL, _OUTPUT = 1, 2, 4, 8, 16, 32, 256, 512
 _SHELL_OR_SQL = _SHELL | _SQL
 
 
@@ -181,6 +187,10 @@ def _traits_of(name: str) -> int:
         traits |= _SQL
     if _QUERY_NAME.search(key):
         traits |= _QUERYISH
+    if key in URL_ARGUMENTS or key.endswith("url"):
+        traits |= _URL
+    if key in OUTPUT_ARGUMENTS:
+        traits |= _OUTPUT
     return traits
 
 
@@ -201,7 +211,8 @@ def _property_flags(name: str, description: str) -> int:
     return flags
 
 
-_INTERESTING = _ACTION | _FORCE | _MONEY | _SHELL | _SQL | _DESC_SHELL | _DESC_SQL
+_INTERESTING = (_ACTION | _FORCE | _MONEY | _SHELL | _SQL | _DESC_SHELL | _DESC_SQL | _URL
+                | _OUTPUT)
 
 
 def _is_textual(prop: dict[str, Any]) -> bool:
@@ -219,8 +230,10 @@ def _is_textual(prop: dict[str, Any]) -> bool:
     return kind == "string"
 
 
-def inspect_schema(schema: Any) -> SchemaFacts:
-    """Everything the classifier wants from an input schema, in one pass over its properties."""
+def inspect_schema(schema: Any, nested: bool = False) -> SchemaFacts:
+    """Everything the classifier wants from an input schema, in one pass over its properties.
+    Arguments wrapped in a single object (`{"params": {...}}`) are looked at too, except for
+    an action selector, which a condition path could not address there."""
     if not isinstance(schema, dict):
         return _EMPTY
     props = schema.get("properties")
@@ -228,6 +241,8 @@ def inspect_schema(schema: Any) -> SchemaFacts:
     code: list[tuple[str, str]] = []
     money: list[str] = []
     force: list[str] = []
+    urls: list[str] = []
+    output: list[str] = []
     if isinstance(props, dict):
         items = props.items() if len(props) <= MAX_PROPERTIES else islice(props.items(),
                                                                            MAX_PROPERTIES)
@@ -244,7 +259,7 @@ def inspect_schema(schema: Any) -> SchemaFacts:
             if not flags:
                 continue
             # A name with a dot cannot be addressed by a condition path (args.a.b is nested).
-            if flags & _ACTION and "." not in name:
+            if flags & _ACTION and "." not in name and not nested:
                 values = _enum_values(prop)
                 if values:
                     values_t = _dedupe(values)
@@ -256,6 +271,10 @@ def inspect_schema(schema: Any) -> SchemaFacts:
                 force.append(name)
             if flags & _MONEY:
                 money.append(name)
+            if flags & _URL and "enum" not in prop and "const" not in prop:
+                urls.append(name)
+            if flags & _OUTPUT:
+                output.append(name)
             if flags & (_SHELL | _DESC_SHELL) and _is_textual(prop):
                 code.append((name, "shell"))
             elif flags & (_SQL | _DESC_SQL) and _is_textual(prop):
@@ -269,6 +288,17 @@ def inspect_schema(schema: Any) -> SchemaFacts:
         code = [c for c in code if c[0] != action.name]
         money = [m for m in money if m != action.name]
         force = [f for f in force if f != action.name]
-    if not (code or money or force or action):
+    if not nested and isinstance(props, dict) and len(props) == 1:
+        (wrapper, inner), = props.items()
+        if isinstance(inner, dict) and inner.get("type") == "object" and isinstance(wrapper, str):
+            found = inspect_schema(inner, nested=True)
+            shown = wrapper[:40] + "."
+            code += [(shown + n, k) for n, k in found.code_arguments]
+            money += [shown + n for n in found.money_arguments]
+            force += [shown + n for n in found.force_arguments]
+            urls += [shown + n for n in found.url_arguments]
+            output += [shown + n for n in found.output_arguments]
+    if not (code or money or force or action or urls or output):
         return _EMPTY
-    return SchemaFacts(action, tuple(code), tuple(money), tuple(force))
+    return SchemaFacts(action, tuple(code), tuple(money), tuple(force), tuple(urls),
+                       tuple(output))

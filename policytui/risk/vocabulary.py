@@ -51,24 +51,27 @@ VERBS: dict[str, str] = _table(
         reserve enqueue queue increment bump confirm accept reject dismiss decline complete
         sync refresh reload release promote snapshot backup leave deactivate mute unmute disable
         rate review upvote downvote charge trade order bill invoice capture fund wire settle
-        issue
+        issue place finalize
         """,
     modify="""
         update edit modify patch set change move rename replace upsert apply configure
         reconfigure reorder restore migrate upgrade downgrade merge rebase squash cancel revert
-        rollback undo reassign resize scale shutdown mv chmod chown transfer detach
+        rollback undo reassign resize scale shutdown mv chmod chown transfer detach unassign
+        disassociate createorupdate addorupdate revise amend adjust
         """,
     remove="""
         delete del remove rm drop destroy purge erase wipe truncate clear reset kill terminate
         abort revoke uninstall unlink overwrite rewrite evict flush prune clean cleanup shred
-        expunge nuke ban discard rmdir unset
+        expunge nuke ban discard rmdir unset unregister deregister deprovision decommission
+        void
         """,
     execute="""
         execute exec run eval evaluate invoke call launch start trigger spawn dispatch backfill
         replay restart rerun retry resume deploy build compile install reboot interact
         """,
     money="""
-        pay refund withdraw deposit purchase buy sell payout tip donate
+        pay refund withdraw deposit purchase buy sell payout tip donate swap stake unstake
+        borrow lend repay redeem liquidate recharge
         """,
 )
 
@@ -79,7 +82,7 @@ AMBIGUOUS: frozenset[str] = frozenset(
     comment post tag label stage schedule star pin lock close open watch follow stream query
     check view return like rate review sample match filter sort rank score trace stat tail cat
     set mark queue link share book snapshot backup release scale order bill invoice fund wire
-    issue charge trade capture
+    issue charge trade capture request deposit purchase refund payout transfer tip
     """.split()
 )
 
@@ -92,27 +95,46 @@ MONEY_IF_CONTEXT: frozenset[str] = frozenset(
     "send transfer charge trade order bill invoice capture fund wire settle issue".split()
 )
 
-# Nouns that mean money changes hands when something is created/sent/executed about them.
-MONEY_MOVEMENT_NOUNS: frozenset[str] = frozenset(
+# Objects that, when something is created, changed, cancelled or deleted about them, change what
+# someone pays or is owed ("cancel_subscription", "create_refund", "edit_bill").
+MONEY_OBJECTS: frozenset[str] = frozenset(
     """
-    payment payments payout payouts refund refunds transfer transfers charge charges withdrawal
-    withdrawals deposit deposits transaction transactions money funds fund cash wire remittance
-    invoice invoices payroll salary purchase purchases remittances
+    payment payments payout payouts refund refunds invoice invoices bill bills charge charges
+    chargeback chargebacks expense expenses subscription subscriptions purchase purchases
+    deposit deposits withdrawal withdrawals remittance remittances payroll salary salaries
+    money funds cash wire trade trades ledger
     """.split()
 )
-# Nouns that point at money at all (context for MONEY_IF_CONTEXT verbs).
+# Objects that are money only with money in sight: a "transfer" of funds but not of a
+# repository, a trading "order" but not a sort order, a "credit" note but not a film credit.
+MONEY_OBJECTS_IF_CONTEXT: frozenset[str] = frozenset(
+    """
+    transaction transactions transfer transfers order orders credit credits adjustment
+    adjustments receipt receipts journal fund entry entries position positions
+    """.split()
+)
+# Nouns that, after a money word, make it a mere qualifier: a "payment method" or an "invoice
+# template" is configuration, not money changing hands.
+NOT_MONEY_HEADS: frozenset[str] = frozenset(
+    """
+    method methods setting settings config configuration profile profiles type types status
+    template templates preference preferences category categories schema field fields
+    """.split()
+)
+MONEY_MOVEMENT_NOUNS: frozenset[str] = MONEY_OBJECTS | MONEY_OBJECTS_IF_CONTEXT
+# Nouns that point at money at all (context for the words above).
 MONEY_NOUNS: frozenset[str] = MONEY_MOVEMENT_NOUNS | frozenset(
     """
     amount amounts price prices cost costs fee fees balance balances wallet wallets currency
-    usd eur gbp jpy btc eth crypto coin coins dollar dollars euro euros credit debit card cards
-    bank iban billing budget tokens stablecoin
+    usd eur gbp jpy btc eth crypto coin coins dollar dollars euro euros debit debits card cards
+    bank iban billing budget tokens stablecoin sale sales tax taxes vendor payee
     """.split()
 )
 # Argument names that carry an amount of money.
 MONEY_ARGUMENTS: frozenset[str] = frozenset(
     """
     amount amountcents amountinminorunits price unitprice cost fee total totalamount sum
-    currency currencycode value_usd payment valueusd priceinmicros
+    currency currencycode value_usd payment valueusd priceinmicros quantity qty notional
     """.split()
 )
 
@@ -120,7 +142,7 @@ MONEY_ARGUMENTS: frozenset[str] = frozenset(
 SHELL_ARGUMENTS: frozenset[str] = frozenset(
     """
     command cmd commandline commands script shell shellcommand bash powershell code sourcecode
-    program snippet eval expression expr javascript js python pythoncode jscode
+    program snippet eval javascript js python pythoncode jscode
     """.split()
 )
 SQL_ARGUMENTS: frozenset[str] = frozenset("sql sqlquery statement sqlstatement cypher".split())
@@ -144,5 +166,33 @@ LEAD_IN_WORDS: frozenset[str] = frozenset(
     """
     this the a an mcp tool will can lets let you allows allow to is used helps help that which
     for use it user users agent agents be please simply
+    """.split()
+)
+
+# Words that, in a name or the first sentence of a description, point at secrets: a read of
+# them is High severity, because what comes back can be used against the system.
+SECRET_WORDS: frozenset[str] = frozenset(
+    """
+    secret secrets credential credentials password passwords passwd apikey apikeys env dotenv
+    environ privatekey privatekeys keychain keystore vault
+    """.split()
+)
+
+# Verbs that carry something outside the system the tool lives in (open-world).
+OUTWARD_VERBS: frozenset[str] = frozenset(
+    "send email notify publish post tweet reply broadcast invite share message sms".split()
+)
+
+# Argument names (normalised) that take an address anywhere on the network.
+URL_ARGUMENTS: frozenset[str] = frozenset(
+    "url urls uri endpoint href webhook webhookurl targeturl baseurl link callbackurl".split()
+)
+
+# Argument names (normalised) that say where a tool writes a file.
+OUTPUT_ARGUMENTS: frozenset[str] = frozenset(
+    """
+    outputdir outputdirectory outputpath outputfile outputfilename savepath savedir savefile
+    savetofile destinationpath destinationdir destinationfile destpath destdir targetdir
+    downloaddir downloadpath downloaddirectory outdir outfile
     """.split()
 )

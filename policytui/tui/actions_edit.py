@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
+
 from policytui.editor.arguments import schema_args
+from policytui.editor.rows import SEVERITY_ORDER, Row
 from policytui.editor.text import one_line
 from policytui.tui.base import EditorBase
 from policytui.tui.table import ToolTable
@@ -12,6 +15,25 @@ from policytui.tui.table import ToolTable
 if TYPE_CHECKING:  # the editors' screens load when first opened, after the first frame
     from policytui.tui.screens.conditions import RuleResult
     from policytui.tui.screens.limits import LimitsResult
+
+def count(n: int, noun: str) -> str:
+    """`1 tool`, `2 tools`."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def allowed_by_default(rows: list[Row], shown: int = 40) -> Text:
+    """The tools a switch to default allow would let through, riskiest first."""
+    ranked = sorted(rows, key=lambda r: (-SEVERITY_ORDER.get(r.severity, 0), r.search_key))
+    text = Text()
+    for row in ranked[:shown]:
+        style = "bold" if row.severity in ("High", "Critical") else ""
+        text.append(f"{row.label}  ", style=style)
+        text.append(f"{row.category}, {row.severity or 'unrated'}\n", style="dim")
+    if len(ranked) > shown:
+        text.append(f"and {len(ranked) - shown:,} more", style="dim")
+    text.rstrip()
+    return text
+
 
 DECISION_VERBS = {"allow": "Allowed", "deny": "Denied", "hide": "Hid", "approve": "Set approval on"}
 
@@ -26,9 +48,17 @@ class EditActions(EditorBase):
         if name is None or self.state is None:
             return
         state = self.state
+        had_rule = state.policy.rule(name) is not None
         changed = self._edit(lambda: state.set_decision([name], decision), names=[name])
         if changed == 0:
             self.notify(f"Already {decision}: nothing to change.", timeout=1.5)
+        elif decision == "hide" and had_rule and state.policy.rule(name) is None:
+            # A hidden tool's rule would never apply; it is set aside, not lost.
+            self.notify(
+                f"Hid {one_line(name, 60)}. Its rule is set aside while it is hidden and comes back "
+                "when you allow, deny or approve it again.",
+                markup=False,
+            )
 
     def action_reset(self) -> None:
         name = self._current()
@@ -38,9 +68,36 @@ class EditActions(EditorBase):
         self._edit(lambda: state.clear_rules([name]), full=True)
 
     def action_toggle_default(self) -> None:
-        if self.state is None:
-            return
+        """Switch the default. To deny at once (fails closed); to allow only after a dialog that
+        names every tool the switch would let through."""
         state = self.state
+        if state is None:
+            return
+        if state.policy.default == "allow":
+            self._toggle_default()
+            return
+        from policytui.tui.screens.dialogs import Choice, ChoiceScreen
+
+        opened = [row for row in state.rows if not row.explicit and row.decision == "deny"]
+        if not opened:
+            self._toggle_default()
+            return
+        self.push_screen(
+            ChoiceScreen(
+                "Allow by default?",
+                f"Every tool without a rule of its own would be allowed: {count(len(opened), 'tool')}"
+                " (listed below, riskiest first). Tools the server adds later would be allowed too.",
+                [Choice("allow", "Allow by default", "y", "error"), Choice("cancel", "Keep deny", "n")],
+                detail=allowed_by_default(opened),
+                id="confirm-default",
+            ),
+            lambda answer: self._toggle_default() if answer == "allow" else None,
+        )
+
+    def _toggle_default(self) -> None:
+        state = self.state
+        if state is None:
+            return
         new = self._edit(state.toggle_default, full=True)
         if new:
             self.notify(f"Default is now {new}: unlisted tools are {'allowed' if new == 'allow' else 'denied'}.")

@@ -42,11 +42,17 @@ class ViewActions(EditorBase):
         table.cursor = 0
 
     def on_key(self, event: Any) -> None:
+        if event.key != "escape" or self.screen is not self.main:
+            return
         box = self.main.query_one("#filter", Input)
-        if event.key == "escape" and box.has_focus:
+        if box.has_focus:
             event.stop()
             box.value = ""
             box.display = False
+            self.main.set_focus(self.main.query_one(ToolTable))
+        elif isinstance(self.focused, Input) and self.focused.id in ("try-tool", "try-args"):
+            # Esc leaves the Try panel's input (keeping what was typed); the filter stays.
+            event.stop()
             self.main.set_focus(self.main.query_one(ToolTable))
 
     def action_clear_filter(self) -> None:

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.reactive import Reactive
@@ -29,6 +31,7 @@ from policytui.toolinfo import ServerListing
 from policytui.tui.actions_edit import EditActions
 from policytui.tui.actions_file import FileActions
 from policytui.tui.actions_view import ViewActions
+from policytui.tui.background import stop_started_servers
 from policytui.tui.commands import PaletteCommands
 from policytui.tui.footer import FittingFooter
 from policytui.tui.keys import ACTIONS, editor_bindings
@@ -43,6 +46,8 @@ if TYPE_CHECKING:
 __all__ = ["ACTIONS", "ListingLoader", "PolicyApp", "make_app", "terminal_theme"]
 
 DEFAULT_THEME = "ansi-dark"
+# From this width the panels stand beside the table instead of under it.
+WIDE_LAYOUT_WIDTH = 150
 
 
 class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands):
@@ -170,11 +175,41 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands)
         # so a process that runs the editor more than once (tests, scripts) can free them.
         gc.unfreeze()
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: events.Resize) -> None:
+        # The event's size, not `self.size`: this handler runs before Textual's own, which is
+        # where `self.size` learns the new size (the layout used to follow the previous one).
         if not self._alive:
             return
-        self.main.query_one("#body").set_class(self.size.width >= 150, "-wide")
-        self._paint_status()
+        self.main.query_one("#body").set_class(event.size.width >= WIDE_LAYOUT_WIDTH, "-wide")
+        self.call_later(self._paint_status)
+
+    def run(self, *args: Any, **kwargs: Any) -> int | None:  # type: ignore[override]
+        """Run in the terminal; refuse at once, with a sentence, when there is none.
+
+        Without a terminal on standard input (`connect < /dev/null`, a pipe, a cron job)
+        there is nobody to answer the editor, and Textual would redraw it for ever.
+        """
+        problem = terminal_problem()
+        if problem:
+            print(f"policytui connect: {problem}", file=sys.stderr)
+            return 2
+        try:
+            return super().run(*args, **kwargs)
+        finally:
+            if self.listing_in_flight:
+                stop_started_servers()  # quit while the server was starting: end it too
+
+
+def terminal_problem() -> str | None:
+    """Why the editor cannot run here, or None when standard input and output are a terminal."""
+    if not sys.stdin.isatty():
+        return (
+            "the editor needs a terminal, and standard input is not one; run it in a terminal, "
+            "or use `policytui tools` or `policytui check` in scripts"
+        )
+    if not sys.stdout.isatty():
+        return "the editor needs a terminal, and standard output is not one; run it without redirecting its output"
+    return None
 
 
 def theme_names() -> list[str]:

@@ -55,9 +55,17 @@ class EditorBase(App[int]):
         """False while the app shuts down: late timers and workers must not touch the screen."""
         return bool(self.screen_stack) and self.is_running and not self._exiting
 
+    # True while a worker thread lists the server: a quit then also stops the server.
+    listing_in_flight: bool = False
+
     def exit(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         self._exiting = True
         super().exit(*args, **kwargs)
+
+    def exit_with_error(self, sentence: str) -> None:
+        """Leave with status 1, printing `sentence` to the terminal once the screen is restored
+        (a dialog's text vanishes with the screen; the reason must outlive it)."""
+        self.exit(1, return_code=1, message=Text(f"policytui connect: {one_line(sentence, 500)}"))
 
     # ----- drawing ------------------------------------------------------------------------
 
@@ -97,7 +105,8 @@ class EditorBase(App[int]):
             if report.errors:
                 status.append(f" │ ✗ {len(report.errors)} errors", style="bold")
             elif report.warnings:
-                status.append(f" │ ! {len(report.warnings)} warnings")
+                count = len(report.warnings)
+                status.append(f" │ ! {count} warning{'' if count == 1 else 's'}")
             else:
                 status.append(" │ ✓ valid")
         self._set_status(status)

@@ -18,6 +18,16 @@ if TYPE_CHECKING:
     from policytui.tui.screens.limits import LimitsResult
 
 
+def palette_title(name: str, help_text: str) -> str:
+    """A palette entry's title: the footer's word first, so typing it finds the command.
+
+    ("Save: Write policy.json"; "Allow the selected tool" already starts with its word.)
+    """
+    if help_text.lower().startswith(name.lower()):
+        return help_text
+    return f"{name}: {help_text}"
+
+
 class PaletteCommands(EditorBase):
     """The help screen and the palette's commands; the palette lists the same ACTIONS as the keys."""
 
@@ -30,12 +40,17 @@ class PaletteCommands(EditorBase):
     # ----- command palette ----------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        if screen is not self.screen or self.state is None:
+        # Textual's own Quit is replaced by the editor's, which asks about unsaved changes.
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Quit")
+        # `screen` is the one the palette was opened over (while it is open, `self.screen` is
+        # the palette itself): the editor's commands apply to the editor's own screen only.
+        if screen is not self.main or self.state is None:
             return
         for key, action, description, _id, _show, help_text in ACTIONS:
-            key_text = self.get_key_display(Binding(key, action))
-            yield SystemCommand(help_text, f"{description} · key {key_text}", partial(self.run_action, action))
+            key_text = self.get_key_display(self._binding_for(action) or Binding(key, action))
+            yield SystemCommand(
+                palette_title(description, help_text), f"key {key_text}", partial(self.run_action, action)
+            )
         for category in sorted({r.category for r in self.state.rows}):
             yield SystemCommand(f"Filter: {category}", f"Show only {category} tools",
                                 partial(self.filter_by, categories=[category]), discover=False)
@@ -46,6 +61,14 @@ class PaletteCommands(EditorBase):
                             partial(self._filter_drift), discover=False)
         yield SystemCommand("Limits for all tools", "Edit the shared all_tools limits",
                             self._shared_limits)
+
+    def _binding_for(self, action: str) -> Binding | None:
+        """The live binding of `action` (a user keymap may have moved it to another key)."""
+        for bindings in self._bindings.key_to_bindings.values():
+            for binding in bindings:
+                if binding.action == action:
+                    return binding
+        return None
 
     def filter_by(self, **values: Iterable[str]) -> None:
         """Narrow the table, e.g. filter_by(categories=["Destructive"]) (palette and tests)."""

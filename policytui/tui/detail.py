@@ -92,6 +92,19 @@ def render_detail(state: EditorState, name: str | None) -> RenderableType:
         parts.append(_heading("Why this category"))
         for line in list(getattr(classification, "evidence", []) or [])[:20]:
             parts.append(Text(f"• {one_line(str(line), 200)}"))
+        for line in list(getattr(classification, "against", []) or [])[:10]:
+            parts.append(Text(f"✗ against: {one_line(str(line), 200)}", style="dim"))
+        flags = list(getattr(classification, "flags", []) or [])
+        if flags:
+            parts.append(Text("Flags: " + ", ".join(str(f) for f in flags), style="bold"))
+        hints = getattr(classification, "hints", None) or {}
+        if any(f.source == "declared" for f in hints.values()):
+            parts.append(Text("Annotations:"))
+            for line in classification.provenance_lines():
+                parts.append(Text(f"  {one_line(str(line), 200)}"))
+        elif hints:
+            parts.append(Text("Annotations: none declared; the spec's defaults apply",
+                              style="dim"))
         actions = _actions(classification)
         if actions:
             path = getattr(classification, "action_path", "") or "action"

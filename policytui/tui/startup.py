@@ -1,7 +1,10 @@
 """Getting the tools on screen: pick a server, list its tools off the UI thread, or explain why not.
 
-Listing runs in a worker after the first paint (that is where `import mcp` and the server
-start happen); a failure becomes a dialog offering retry, the offline snapshot, or quit.
+The loaders come from `policytui.discovery.lister` (the one place that decides between the
+live server and a snapshot); `policytui connect` has already started a stdio server by the
+time this runs. Waiting for its tools happens in a worker after the first paint; a failure
+becomes a dialog offering retry, the offline snapshot, or quit; `cancel_listing` kills a
+server still starting when the user quits.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from rich.text import Text
 from textual import work
 from textual.widgets import Static
 
+from policytui.discovery.errors import ListingCancelled
 from policytui.editor.text import one_line, visible
 from policytui.toolinfo import ServerListing
+from policytui.tui.background import in_daemon_thread
 from policytui.tui.base import EditorBase
 from policytui.tui.table import ToolTable
 
@@ -81,15 +86,22 @@ class Startup(EditorBase):
         await self.first_frame.wait()  # let the loading screen paint first
         self.started_at = time.monotonic()
         loader = self.load_offline if offline else self.load_listing
-        editor_loaded = asyncio.ensure_future(asyncio.to_thread(load_editor))
+        # Daemon threads, not `asyncio.to_thread`: a quit must not wait for a slow server.
+        editor_loaded = asyncio.ensure_future(in_daemon_thread(load_editor))
         try:
             if self.initial_listing is not None and not offline:
                 listing = self.initial_listing
             else:
                 assert loader is not None
-                listing = await asyncio.to_thread(loader)
+                self.listing_in_flight = True
+                try:
+                    listing = await in_daemon_thread(loader, "policytui-listing")
+                finally:
+                    self.listing_in_flight = False
             await editor_loaded
-            state = await asyncio.to_thread(open_state, listing, self.policy_path)
+            state = await in_daemon_thread(lambda: open_state(listing, self.policy_path))
+        except ListingCancelled:
+            return  # the user quit while the server was starting; it is already killed
         except Exception as exc:  # every failure becomes a dialog, never a traceback
             if self._alive:
                 self._discovery_failed(exc)
@@ -97,6 +109,17 @@ class Startup(EditorBase):
         await self.panels_ready.wait()  # mounted just after the first frame
         if self._alive:
             self._install(state)
+
+    def cancel_listing(self) -> None:
+        """Kill a server that is still starting, at once (quitting must not wait for it).
+
+        The loaders `policytui connect` passes are `policytui.discovery.lister.Lister`s; a
+        plain callable (tests, --from) has nothing to kill.
+        """
+        for loader in (self.load_listing, self.load_offline):
+            cancel = getattr(loader, "cancel", None)
+            if cancel is not None:
+                cancel()
 
     def _pick_server(self) -> None:
         from policytui.tui.screens.picker import ServerPickerScreen
@@ -143,7 +166,7 @@ class Startup(EditorBase):
             elif answer == "offline":
                 self.call_after_refresh(self.discover, True)
             else:
-                self.exit(1, return_code=1)
+                self.exit_with_error(f"could not list the server's tools: {message}")
 
         self.push_screen(screen, answered)
 
@@ -191,5 +214,7 @@ class Startup(EditorBase):
                 cancel="edit",
                 id="load-problems",
             ),
-            lambda answer: self.exit(1, return_code=1) if answer == "quit" else None,
+            lambda answer: self.exit_with_error(
+                f"{self.policy_path} is not a valid policy: {self.state.load_problems[0] if self.state else ''}"
+            ) if answer == "quit" else None,
         )

@@ -28,21 +28,65 @@ from policytui.editor.rows import Row
 
 @dataclass(frozen=True)
 class Column:
-    key: str  # the editor's sort key
+    key: str  # the editor's sort key, and the Row field the column shows
     title: str
-    width: int  # 0 = takes the remaining width
+    flexible: bool = False  # shrinks (with "…") when the row does not fit; others keep their width
+    minimum: int = 0
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("name", "Tool", 0),
-    Column("category", "Category", 11),
-    Column("severity", "Severity", 8),
-    Column("decision", "Decision", 8),
-    Column("limits", "Limits", 9),
-    Column("approval", "Approval", 0),
-    Column("drift", "Drift", 7),
+    Column("name", "Tool", flexible=True, minimum=12),
+    Column("category", "Category"),
+    Column("severity", "Severity"),
+    Column("decision", "Decision"),
+    Column("limits", "Limits"),
+    Column("approval", "Approval", flexible=True, minimum=8),
+    Column("conditions", "Conditions", flexible=True, minimum=10),
+    Column("drift", "Drift"),
 )
+# Columns drawn only when some row has something in them.
+OPTIONAL_COLUMNS = frozenset({"conditions", "drift"})
 _GAP = 1
+# The header's sort arrow (" ▲") needs two more cells than the title.
+_ARROW = 2
+
+
+def text_width(text: str) -> int:
+    """Cells `text` takes; `len` for ASCII (25x faster than `cell_len` over 10,000 names)."""
+    return len(text) if text.isascii() else cell_len(text)
+
+
+def fit_widths(natural: list[int], minimum: list[int], flexible: list[bool], room: int) -> list[int]:
+    """Column widths for `room` cells: every column its natural (content) width if they fit,
+    the spare cells to the first column; otherwise the flexible columns are capped at one
+    common width (the widest shrink first, none below its minimum).
+    """
+    total = sum(natural)
+    if total <= room:
+        widths = list(natural)
+        widths[0] += room - total
+        return widths
+    fixed = sum(n for n, flex in zip(natural, flexible) if not flex)
+    flex_room = room - fixed
+    wanted = sorted(n for n, flex in zip(natural, flexible) if flex)
+    cap = 0
+    left, count = flex_room, len(wanted)
+    for n in wanted:  # water-filling: columns narrower than the cap keep their width
+        if n * count <= left:
+            left -= n
+            count -= 1
+            cap = n
+            continue
+        cap = max(left // max(count, 1), 0)
+        break
+    widths = []
+    for n, low, flex in zip(natural, minimum, flexible):
+        widths.append(max(min(n, cap), min(low, n)) if flex else n)
+    # Cells lost to rounding go to the first (name) column.
+    spare = room - sum(widths)
+    if spare > 0:
+        widths[0] += spare
+    return widths
 
 
 class ToolTable(ScrollView, can_focus=True):
@@ -116,9 +160,10 @@ class ToolTable(ScrollView, can_focus=True):
         self.sort_reverse = False
         self.empty_text = "No tools."
         self._last_name: str | None = None
-        self.show_drift = False
         # Tools marked with space; bulk actions apply to them when there are any.
         self.marked: set[str] = set()
+        # Widest cell of each column over every row, by column key (None: measure again).
+        self._content_widths: dict[str, int] | None = None
 
     # ----- data ---------------------------------------------------------------------------
 
@@ -126,7 +171,7 @@ class ToolTable(ScrollView, can_focus=True):
         """Show `view` (indexes into `rows`), keeping the cursor on tool `keep` if still shown."""
         self.rows = rows
         self.view = view
-        self.show_drift = any(row.drift for row in rows)
+        self._content_widths = None
         target = 0
         if keep is not None:
             for position, index in enumerate(view):
@@ -140,7 +185,8 @@ class ToolTable(ScrollView, can_focus=True):
         self.refresh()
 
     def rows_changed(self) -> None:
-        """The rows' content changed in place (an edit): repaint only."""
+        """The rows' content changed in place (an edit): measure the columns again, repaint."""
+        self._content_widths = None
         self.refresh()
 
     def refresh_rows(self, names: Collection[str]) -> None:
@@ -148,6 +194,16 @@ class ToolTable(ScrollView, can_focus=True):
 
         Repainting the whole table costs about a millisecond a row; one edited row is one line.
         """
+        widths = self._content_widths
+        if widths is not None:
+            before = dict(widths)
+            for row in self.rows:
+                if row.name in names:
+                    for key in widths:
+                        widths[key] = max(widths[key], text_width(self._cell_text(row, key)))
+            if widths != before:  # a column grew: every line moves
+                self.refresh()
+                return
         top = int(self.scroll_y)
         view, rows = self.view, self.rows
         width = max(self.size.width, 1)
@@ -229,16 +285,40 @@ class ToolTable(ScrollView, can_focus=True):
 
     @property
     def columns(self) -> tuple[Column, ...]:
-        """The columns drawn: Drift only when some tool drifted."""
-        return COLUMNS if self.show_drift else COLUMNS[:-1]
+        """The columns drawn: Conditions and Drift only when some tool has them."""
+        widths = self._measure()
+        return tuple(
+            c for c in COLUMNS if c.key not in OPTIONAL_COLUMNS or widths.get(c.key, 0) > 0
+        )
+
+    @staticmethod
+    def _cell_text(row: Row, key: str) -> str:
+        if key == "name":
+            return row.label + (" ×2" if row.duplicate else "")
+        if key == "decision":
+            return row.decision_label
+        return str(getattr(row, key))
+
+    def _measure(self) -> dict[str, int]:
+        """The widest cell of each column over all rows (not only the filtered ones, so the
+        columns stay put while a filter is typed)."""
+        if self._content_widths is None:
+            rows = self.rows
+            self._content_widths = {
+                c.key: max((text_width(self._cell_text(r, c.key)) for r in rows), default=0)
+                for c in COLUMNS
+            }
+        return self._content_widths
 
     def _widths(self, width: int) -> list[int]:
         columns = self.columns
-        fixed = sum(c.width for c in columns if c.width) + _GAP * (len(columns) - 1)
-        rest = max(width - fixed - 1, 16)
-        approval = max(8, min(26, rest // 3))
-        name = rest - approval
-        return [c.width or (name if c.key == "name" else approval) for c in columns]
+        content = self._measure()
+        natural = [
+            max(content[c.key], text_width(c.title) + (_ARROW if c.key == self.sort_key else 0))
+            for c in columns
+        ]
+        room = max(width - 1 - _GAP * len(columns), 0)  # the mark cell and the gaps
+        return fit_widths(natural, [c.minimum for c in columns], [c.flexible for c in columns], room)
 
     def _column_at(self, x: int) -> str | None:
         left = 1
@@ -287,16 +367,16 @@ class ToolTable(ScrollView, can_focus=True):
             severity_style = self._style("high")
         elif row.severity == "Critical":
             severity_style = self._style("critical")
-        name = row.label + (" ×2" if row.duplicate else "")
-        cells = (
-            (name, Style()),
-            (row.category, Style()),
-            (row.severity, severity_style),
-            (row.decision_label, decision_style),
-            (row.limits, Style()),
-            (row.approval, Style()),
-            (row.drift, self._style("drift")),
-        )
+        styles = {
+            "severity": severity_style,
+            "decision": decision_style,
+            "drift": self._style("drift"),
+        }
+        plain = Style()
+        cells = [
+            (self._cell_text(row, column.key), styles.get(column.key, plain))
+            for column in self.columns
+        ]
         marked = row.name in self.marked
         segments = [Segment("●" if marked else " ", row_style + self._style("marked") if marked else row_style)]
         for (text, style), col_width in zip(cells, widths):

@@ -2,7 +2,8 @@
 
 The argument list comes from the tool's input schema, and where the schema lists allowed
 values they are offered as choices: "approve manage_flow only when action is delete" is
-`c`, pick "delete", Enter (Add), ctrl+s. Enter on a listed condition edits it in place: the
+`c`, pick "delete", Tab (to Add), Enter, ctrl+s. Focus stays where the user put it, so
+Tab always moves in screen order. Enter on a listed condition edits it in place: the
 form fills with it, the Add button becomes Update, and Esc stops editing without a change.
 """
 
@@ -81,6 +82,10 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
             title.append("   ctrl+e: edit a listed condition", style="dim")
             yield Static(title, id="dialog-title")
             yield OptionList(id="cond-list")
+            # Removing acts on the list, so its button sits under the list, away from Add:
+            # Tab from a picked value reaches Add, and the next Tab the reason, never Remove.
+            with Horizontal(classes="cond-buttons"):
+                yield Button(Text("Remove selected [del]"), id="cond-remove", variant="error")
             with Horizontal(classes="cond-form"):
                 with Vertical(classes="field"):
                     yield Label("when")
@@ -106,7 +111,6 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
             yield Input(placeholder="args.some.path", id="cond-custom-path")
             with Horizontal(classes="cond-buttons"):
                 yield Button(Text("Add [enter]"), id="cond-add", variant="primary")
-                yield Button(Text("Remove selected [del]"), id="cond-remove", variant="error")
             yield Static("", id="cond-error", classes="form-error")
             yield Label("reason shown to the agent when this tool is denied (optional)")
             yield Input(value=self.reason, id="rule-reason", placeholder="e.g. deleting flows needs a ticket")
@@ -156,11 +160,6 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
         self.query_one("#cond-value", Input).display = not use_choice
         if op == "exists" and not self.query_one("#cond-value", Input).value:
             self.query_one("#cond-value", Input).value = "true"
-
-    @on(Select.Changed, "#cond-choice")
-    def _choice_made(self, event: Select.Changed) -> None:
-        if event.value is not Select.NULL:
-            self.query_one("#cond-add", Button).focus()
 
     def _form_condition(self) -> tuple[str, Condition] | None:
         error = self.query_one("#cond-error", Static)

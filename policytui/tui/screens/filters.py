@@ -7,11 +7,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Label, SelectionList, Static
+from textual.widgets import Button, Label, Static
 
 from policytui.editor import DECISIONS, RowFilter, one_line
 from policytui.editor.rows import SEVERITY_ORDER
 from policytui.tui.screens.dialogs import DialogScreen, compact_all
+from policytui.tui.screens.ticks import TickBox, TickList
 
 
 class FilterScreen(DialogScreen[RowFilter | None]):
@@ -33,23 +34,23 @@ class FilterScreen(DialogScreen[RowFilter | None]):
             with Horizontal(id="filter-lists"):
                 with Vertical():
                     yield Label("category")
-                    yield SelectionList[str](
+                    yield TickList(
                         *[(one_line(c, 20), c, c in self.current.categories) for c in self.categories],
                         id="filter-categories",
                     )
                 with Vertical():
                     yield Label("severity")
-                    yield SelectionList[str](
+                    yield TickList(
                         *[(s, s, s in self.current.severities) for s in SEVERITY_ORDER],
                         id="filter-severities",
                     )
                 with Vertical():
                     yield Label("decision")
-                    yield SelectionList[str](
+                    yield TickList(
                         *[(d, d, d in self.current.decisions) for d in DECISIONS],
                         id="filter-decisions",
                     )
-            yield Checkbox("only new, changed or missing tools", self.current.drift_only, id="filter-drift")
+            yield TickBox("only new, changed or missing tools", self.current.drift_only, id="filter-drift")
             with Horizontal(id="dialog-buttons"):
                 yield Button(Text("Apply [ctrl+s]"), id="filter-apply", variant="primary")
                 yield Button(Text("Clear"), id="filter-clear")
@@ -59,7 +60,7 @@ class FilterScreen(DialogScreen[RowFilter | None]):
         compact_all(self)
 
     def _chosen(self, selector: str) -> frozenset[str]:
-        return frozenset(self.query_one(selector, SelectionList).selected)
+        return frozenset(self.query_one(selector, TickList).selected)
 
     @on(Button.Pressed, "#filter-apply")
     def action_apply(self) -> None:
@@ -69,7 +70,7 @@ class FilterScreen(DialogScreen[RowFilter | None]):
                 categories=self._chosen("#filter-categories"),
                 severities=self._chosen("#filter-severities"),
                 decisions=self._chosen("#filter-decisions"),
-                drift_only=self.query_one("#filter-drift", Checkbox).value,
+                drift_only=self.query_one("#filter-drift", TickBox).value,
             )
         )
 

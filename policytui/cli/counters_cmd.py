@@ -1,0 +1,62 @@
+"""`policytui counters`: how much of each rate limit is used in its current window.
+
+Reads the same state store as the gateways (`--state URL`, or `--state-dir`), so it shows what
+every gateway sharing that store has counted: per policy, counter, scope and window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from policytui.cli.approvals_cmd import add_state_arguments
+
+    parser.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help="the gateway's state folder (default: $POLICYTUI_STATE_DIR or ~/.local/state/policytui)",
+    )
+    add_state_arguments(parser)
+    parser.add_argument("--policy", metavar="NAME", help="only this policy's counters (its file name without .json)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def run(args: argparse.Namespace) -> int:
+    from policytui.cli.approvals_cmd import _out, _sentence, open_state
+    from policytui.gateway.store import StateUnavailable
+    from policytui.textsafe import visible
+
+    store = open_state(args, "counters")
+    if isinstance(store, int):
+        return store
+    try:
+        uses = store.usage() if store is not None else []
+    except StateUnavailable as exc:
+        print(f"policytui counters: {_sentence(str(exc))}", file=sys.stderr)
+        return 1
+    finally:
+        if store is not None:
+            store.close()
+    if args.policy:
+        uses = [u for u in uses if u.policy == args.policy]
+    uses.sort(key=lambda u: (u.policy, u.counter, u.scope, u.scope_id, u.window))
+    if args.json:
+        _out(json.dumps([u.to_json() for u in uses], ensure_ascii=False, indent=2))
+        return 0
+    if not uses:
+        _out("No counter has been used in its current window.")
+        return 0
+    now = time.time()
+    rows = [("POLICY", "COUNTER", "SCOPE", "WINDOW", "USED", "RESETS IN")]
+    for use in uses:
+        who = "global" if use.scope == "global" else f"{use.scope} {use.scope_id}"
+        left = max(0, int(use.window_end - now))
+        rows.append((use.policy, use.counter, who, use.window, str(use.used), f"{left} s"))
+    widths = [max(len(visible(row[i])) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        _out("  ".join(visible(cell).ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+    return 0

@@ -1,0 +1,60 @@
+"""The two argument parser classes of the command line, and how `-- COMMAND ARGS` is taken.
+
+argparse cannot tell `policytui tools -- npx server` from a positional TARGET once it has
+dropped the `--`, so the top-level parser splits the command off first and hands it to the
+subcommands that take one (those whose parser has `takes_command`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import Any
+
+COMMAND_USAGE = " [-- COMMAND ARGS...]"
+
+
+class SubcommandParser(argparse.ArgumentParser):
+    """A subcommand's parser; `takes_command` adds `[-- COMMAND ARGS...]` to its usage line."""
+
+    takes_command = False
+
+    def _usage_with_command(self) -> None:
+        # Built when first shown, so options added after the target arguments appear too.
+        if self.takes_command and self.usage is None:
+            formatter = self._get_formatter()
+            formatter.add_usage(None, self._actions, self._mutually_exclusive_groups, prefix="")
+            self.usage = formatter.format_help().strip() + COMMAND_USAGE
+
+    def format_usage(self) -> str:
+        self._usage_with_command()
+        return super().format_usage()
+
+    def format_help(self) -> str:
+        self._usage_with_command()
+        return super().format_help()
+
+
+class CommandLineParser(argparse.ArgumentParser):
+    """The top-level `policytui` parser: everything after the first `--` is a server command."""
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        import sys
+
+        words = list(sys.argv[1:] if args is None else args)
+        if "--" not in words:
+            return super().parse_known_args(words, namespace)
+        at = words.index("--")
+        head, command = words[:at], words[at + 1 :]
+        parsed, extras = super().parse_known_args(head, namespace)
+        if not _takes_command(parsed):
+            # Not a server command: `--` keeps its usual meaning (the end of the options).
+            return super().parse_known_args(words, namespace)
+        parsed.server_command = command
+        return parsed, extras
+
+
+def _takes_command(namespace: Any) -> bool:
+    return hasattr(namespace, "server_command")

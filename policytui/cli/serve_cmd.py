@@ -1,0 +1,191 @@
+"""`policytui serve [TARGET] [--policy FILE] [--port N]`: the policy editor in a browser.
+
+Each browser window runs `policytui connect` with the same arguments, through textual-serve:
+the same editor, keys and mouse. The server listens on 127.0.0.1 unless `--host` says
+otherwise, wants the random token of the printed URL on every request, and lets one browser
+at a time edit the policy file. The target is resolved here first, so a mistake is reported in
+the terminal before any browser is involved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import os
+import shlex
+import socket
+import sys
+from pathlib import Path
+
+from policytui.cli import UsageError, connect_cmd
+
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    connect_cmd.add_arguments(parser)  # TARGET, --policy, --theme: exactly as `connect`
+    web = parser.add_argument_group("web")
+    web.add_argument(
+        "--host", default="127.0.0.1", metavar="ADDR",
+        help="address to listen on (default 127.0.0.1: this machine only)",
+    )
+    web.add_argument(
+        "--port", type=_port, default=0, metavar="N",
+        help="port to listen on (default: any free port; the URL names it)",
+    )
+    web.add_argument(
+        "--no-open", action="store_true", help="print the URL without opening a browser"
+    )
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expects a port number from 0 to 65535") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("expects a port number from 0 to 65535")
+    return value
+
+
+def connect_arguments(args: argparse.Namespace, policy: Path) -> list[str]:
+    """The `policytui connect` arguments each browser's editor is started with.
+
+    Header values stay as given (a `${env:NAME}` reference is expanded by the editor itself from
+    the environment it inherits); paths are made absolute.
+    """
+    argv: list[str] = []
+    if args.target:
+        argv.append(args.target)
+    if args.from_file:
+        argv += ["--from", str(Path(args.from_file).resolve())]
+    if args.offline:
+        argv.append("--offline")
+    argv += ["--timeout", repr(args.timeout)]
+    for name, value in args.header:
+        argv += ["--header", f"{name}: {value}"]
+    if args.sse:
+        argv.append("--sse")
+    argv += ["--policy", str(policy)]
+    if args.theme:
+        argv += ["--theme", args.theme]
+    if args.server_command:
+        argv += ["--", *args.server_command]
+    return argv
+
+
+def run(args: argparse.Namespace) -> int:
+    policy = Path(args.policy).resolve()
+    if policy.is_dir():
+        raise UsageError(f"--policy {args.policy} is a folder; give a file name such as policy.json")
+    if not policy.parent.is_dir():
+        raise UsageError(f"the folder for --policy {args.policy} does not exist")
+    label = _target_label(args)
+    if args.theme:
+        from policytui.tui.app import theme_names
+
+        if args.theme not in theme_names():
+            names = ", ".join(theme_names())
+            raise UsageError(f"there is no theme {args.theme!r}; choose one of {names}")
+
+    from policytui.serve.access import TOKEN_PARAMETER, new_token
+    from policytui.serve.lock import EditLock
+    from policytui.serve.session import ARGUMENTS_VARIABLE
+
+    sock = _listen(args.host, args.port)
+    token = new_token()
+    url = f"http://{_url_host(args.host)}:{sock.getsockname()[1]}/?{TOKEN_PARAMETER}={token}"
+    # Read by each editor process (policytui.serve.session); never part of a page or URL.
+    os.environ[ARGUMENTS_VARIABLE] = json.dumps(connect_arguments(args, policy))
+    command = shlex.join([sys.executable, "-m", "policytui.serve.session"])
+
+    from policytui.serve.server import EditorServer
+
+    server = EditorServer(
+        command=command,
+        title=f"{policy.name} · {label} · policytui" if label else f"{policy.name} · policytui",
+        token=token,
+        lock=EditLock(policy),
+        sock=sock,
+    )
+    if not _is_loopback(args.host):
+        print(
+            f"policytui serve: warning: listening on {args.host}, not only on this machine. "
+            "Anyone who can reach it and has the URL can edit the policy, and plain http lets "
+            "the network read the token.",
+            file=sys.stderr,
+        )
+    print(f"Editing {policy}" + (f" for {label}" if label else ""))
+    print(f"Open this address in a browser (it holds the access token):\n  {url}")
+    print("Press ctrl+c to stop.", flush=True)
+    if not args.no_open:
+        _open_browser(url)
+    server.run()
+    return 0
+
+
+def _target_label(args: argparse.Namespace) -> str:
+    """The target's name for the page title, after checking it resolves (UsageError if not)."""
+    if not (args.target or args.server_command or args.from_file):
+        return ""  # the editor offers the known servers
+    from policytui.cli.target_args import spec_from_args
+    from policytui.discovery.errors import DiscoveryError
+
+    try:
+        spec = spec_from_args(args)
+    except DiscoveryError as exc:
+        raise UsageError(str(exc)) from None
+    # Never the command line or URL: they can hold a credential, and the title is on the page.
+    return spec.name or "a server"
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror:
+        raise UsageError(f"--host {host} is not an address of this machine") from None
+    family, kind, proto, _name, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(64)  # a browser opened now waits in the backlog until the server accepts
+    except OSError as exc:
+        sock.close()
+        reason = "it is in use" if port and exc.errno == 98 else (exc.strerror or "refused")
+        raise UsageError(f"cannot listen on {host} port {port}: {reason}") from None
+    sock.setblocking(False)
+    return sock
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _url_host(host: str) -> str:
+    if host in ("0.0.0.0", "::", ""):
+        return socket.getfqdn()
+    if ":" in host:
+        return f"[{host}]"
+    return host
+
+
+def _open_browser(url: str) -> None:
+    # Without a desktop, Python's webbrowser would start a text browser in this terminal.
+    desktop = sys.platform in ("darwin", "win32") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
+    if not desktop:
+        return
+    import webbrowser
+
+    try:
+        webbrowser.open(url, new=2)
+    except webbrowser.Error:
+        pass

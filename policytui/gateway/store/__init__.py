@@ -1,0 +1,137 @@
+"""Where the gateway keeps state that outlives a call: counters and held calls.
+
+`open_store(url, state_dir)` picks the backend from `--state URL`:
+
+- none: `<state folder>/state.sqlite`, shared by every process on this machine using that folder;
+- `sqlite:///PATH`: that SQLite file;
+- `redis://[user:password@]host[:port][/db][?prefix=NAME]` (or `rediss://` for TLS): shared by
+  replicas on many machines;
+- `memory://`: this process only.
+
+A URL that cannot be used raises `StateConfigError` with one sentence for the user.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from policytui.gateway.store.base import (
+    NOTHING_RESERVED,
+    CounterUse,
+    Reservation,
+    StateConfigError,
+    StateStore,
+    StateUnavailable,
+    StateURLError,
+    StoredApproval,
+)
+
+STATE_ENV = "POLICYTUI_STATE"
+STATE_FILE = "state.sqlite"
+URL_FORMS = "memory://, sqlite:///PATH or redis://HOST:PORT/DB"
+
+__all__ = [
+    "NOTHING_RESERVED",
+    "STATE_ENV",
+    "CounterUse",
+    "Reservation",
+    "StateConfigError",
+    "StateStore",
+    "StateUnavailable",
+    "StateURLError",
+    "StoredApproval",
+    "describe_url",
+    "open_store",
+    "policy_name",
+]
+
+_PREFIX_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+def policy_name(policy_path: Path) -> str:
+    """The name a policy's counters are kept under: its file name without the extension.
+
+    Replicas share budgets when their policy files have the same name, wherever each file is.
+    """
+    return Path(policy_path).stem or "policy"
+
+
+def describe_url(url: str) -> str:
+    """The URL as it may be shown: without user name or password."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "the --state URL"
+    if parts.scheme in ("redis", "rediss"):
+        host = parts.hostname or "?"
+        shown = f"[{host}]" if ":" in host else host
+        try:
+            port = parts.port or 6379
+        except ValueError:
+            port = "?"  # type: ignore[assignment]
+        return f"{parts.scheme}://{shown}:{port}{parts.path or '/0'}"
+    return url
+
+
+def open_store(url: str | None, state_dir: Path, *, policy: str = "") -> StateStore:
+    """Open the store `url` names (None: `$POLICYTUI_STATE`, else SQLite in `state_dir`)."""
+    url = url if url else os.environ.get(STATE_ENV) or None
+    if url is None:
+        from policytui.gateway.store.sqlite import SQLiteStore
+
+        return SQLiteStore(state_dir / STATE_FILE, policy=policy)
+    if "://" not in url:
+        shown = "that value" if "@" in url else repr(url)  # it may hold a password
+        raise StateURLError(f"--state wants {URL_FORMS}, not {shown}")
+    scheme = url.split("://", 1)[0].lower()
+    if scheme == "memory":
+        from policytui.gateway.store.memory import MemoryStore
+
+        if url.lower() != "memory://":
+            raise StateURLError(f"memory:// takes nothing after it, not {url!r}")
+        return MemoryStore(policy=policy)
+    if scheme == "sqlite":
+        from policytui.gateway.store.sqlite import SQLiteStore
+
+        path = url[len("sqlite://") :]
+        if not path.startswith("/"):
+            raise StateURLError(f"sqlite:// wants an absolute path, as in sqlite:///var/lib/policytui/state.sqlite, not {url!r}")
+        return SQLiteStore(Path(path), policy=policy)
+    if scheme in ("redis", "rediss"):
+        return _redis(url, policy)
+    raise StateURLError(f"--state wants {URL_FORMS}, not a {scheme}:// URL")
+
+
+def _redis(url: str, policy: str) -> StateStore:
+    shown = describe_url(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise StateURLError(f"{shown} is not a valid Redis URL (the port must be a number from 1 to 65535)") from None
+    if not parts.hostname:
+        raise StateURLError(f"{shown} names no host; write redis://HOST:PORT/DB")
+    if port == 0:
+        raise StateURLError(f"{shown} has port 0; write the port Redis listens on")
+    db = parts.path.strip("/") or "0"
+    if not db.isdigit():
+        raise StateURLError(f"{shown}: the database after the host must be a number, as in redis://HOST:6379/0")
+    query = parse_qs(parts.query, keep_blank_values=True)
+    unknown = sorted(set(query) - {"prefix"})
+    if unknown:
+        raise StateURLError(f"{shown}: unknown URL option {unknown[0]!r} (only ?prefix=NAME is understood)")
+    prefix = (query.get("prefix") or ["policytui"])[-1]
+    if not _PREFIX_RE.match(prefix):
+        raise StateURLError(f"{shown}: the prefix must be 1 to 64 letters, digits or _ . : -")
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        raise StateConfigError("a redis:// state needs the redis package (pip install redis)") from None
+    from policytui.gateway.store.redis_store import RedisStore
+
+    # Only the prefix is ours: the rest goes to redis-py without it.
+    plain = parts._replace(query="").geturl()
+    return RedisStore(plain, description=shown, namespace=prefix.rstrip(":") + ":", policy=policy)

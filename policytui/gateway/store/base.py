@@ -1,0 +1,189 @@
+"""The one interface to the gateway's shared state: rate-limit counters and held calls.
+
+Every front end (the gateway, `policytui approvals`, `policytui counters`) reads and writes
+state through a `StateStore`, so they always agree on what is counted and what is waiting.
+
+Counters: `reserve` checks and charges all the budgets a call needs in one atomic step, or none
+of them; the windows are aligned to UTC by the store's own clock (Redis TIME for Redis, the
+machine's clock for SQLite and memory), so replicas whose clocks drift still share one window.
+`refund` gives back a reservation when the call never reached the tool.
+
+Approvals: a held call is a request record; whoever decides it writes one decision record,
+and the first decision written is the one that stands (an atomic "insert if absent").
+
+A store that cannot be reached raises `StateUnavailable` from any operation; the caller
+decides what that means (the gateway denies the call unless told to fail open).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from policytui.decision.counters import Budget
+from policytui.policy.model import WINDOW_SECONDS
+
+
+class StateConfigError(Exception):
+    """The state store cannot be used as configured; `str()` is one sentence for the user."""
+
+
+class StateURLError(StateConfigError):
+    """The `--state` URL itself is wrong (a usage error, found before anything is opened)."""
+
+
+class StateUnavailable(Exception):
+    """The state store did not answer (down, unreachable, locked too long, disk full)."""
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """The outcome of `reserve`.
+
+    `denied` is the index of the first full budget (nothing was charged), or None when every
+    budget was charged. `now` is the store's clock at that moment; `charged` holds, per budget,
+    its stored name and the window start charged, which `refund` needs.
+    """
+
+    now: float
+    denied: int | None = None
+    charged: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def allowed(self) -> bool:
+        return self.denied is None
+
+
+NOTHING_RESERVED = Reservation(now=0.0)
+
+
+@dataclass(frozen=True)
+class CounterUse:
+    """One counter's use in its current window, as `policytui counters` shows it."""
+
+    policy: str
+    counter: str
+    scope: str
+    scope_id: str
+    window: str
+    used: int
+    window_start: int
+
+    @property
+    def window_end(self) -> int:
+        return self.window_start + WINDOW_SECONDS[self.window]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "policy": self.policy,
+            "counter": self.counter,
+            "scope": self.scope,
+            "scope_id": self.scope_id,
+            "window": self.window,
+            "used": self.used,
+            "window_start": self.window_start,
+            "window_end": self.window_end,
+        }
+
+
+@dataclass
+class StoredApproval:
+    """A held call as stored: its request, and its decision once someone decided."""
+
+    request: dict[str, Any]
+    decision: dict[str, Any] | None = field(default=None)
+
+
+def counter_name(policy: str, budget: Budget) -> str:
+    """The stored name of a budget: JSON [policy, counter, scope, scope id, window].
+
+    JSON keeps names apart whatever characters a policy, grant or session id holds, and reads
+    plainly in `redis-cli` or `sqlite3`. The window start is not part of the name: a counter
+    keeps one record, reset when a new window begins.
+    """
+    key = budget.key
+    return json.dumps([policy, key.counter, key.scope, key.scope_id, key.window], ensure_ascii=False)
+
+
+def split_counter_name(name: str) -> tuple[str, list[Any]] | None:
+    """(policy, [counter, scope, scope_id, window]) from a stored name, or None if foreign."""
+    try:
+        parts = json.loads(name)
+    except ValueError:
+        return None
+    if not (
+        isinstance(parts, list)
+        and len(parts) == 5
+        and all(isinstance(p, str) for p in parts)
+        and parts[4] in WINDOW_SECONDS
+    ):
+        return None
+    return parts[0], parts[1:]
+
+
+class StateStore(ABC):
+    """Counters and held calls, shared by every process that opens the same store."""
+
+    #: What the store is, for messages: a URL without any password.
+    description: str = ""
+
+    def __init__(self, policy: str = "", clock: Callable[[], float] = time.time) -> None:
+        # Counters are kept apart per policy; held calls are shared by all (they carry their server).
+        self.policy = policy
+        self.clock = clock
+
+    def for_policy(self, policy: str) -> StateStore:
+        """This store, counting for `policy`."""
+        self.policy = policy
+        return self
+
+    # Counters ---------------------------------------------------------------------------------
+
+    @abstractmethod
+    def reserve(self, budgets: Sequence[Budget]) -> Reservation:
+        """Charge one call to every budget if none is full; otherwise charge nothing."""
+
+    @abstractmethod
+    def refund(self, reservation: Reservation) -> None:
+        """Give back a reservation's charges (never below zero; a past window is left alone)."""
+
+    @abstractmethod
+    def usage(self) -> list[CounterUse]:
+        """Every counter with use in its current window, all policies."""
+
+    # Held calls -------------------------------------------------------------------------------
+
+    @abstractmethod
+    def put_request(self, approval_id: str, request: dict[str, Any], expires: float) -> bool:
+        """Store a new held call; False if the id is taken."""
+
+    @abstractmethod
+    def get_approval(self, approval_id: str) -> StoredApproval | None:
+        """A held call with its decision, or None if there is none by that id."""
+
+    @abstractmethod
+    def put_decision(self, approval_id: str, decision: dict[str, Any]) -> bool:
+        """Record a decision unless one stands already; False if one did."""
+
+    @abstractmethod
+    def approvals(self) -> list[StoredApproval]:
+        """Every held call the store knows, decided or not."""
+
+    @abstractmethod
+    def remove_approval(self, approval_id: str) -> None:
+        """Forget a held call and its decision."""
+
+    # Life -------------------------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Raise StateConfigError if the store can never work as configured (bad credentials,
+        no such database); StateUnavailable if it is only unreachable for now."""
+        return None
+
+    def close(self) -> None:
+        """Release connections and files."""
+        return None

@@ -1,0 +1,219 @@
+"""The default store: one SQLite file in the state folder, shared by every gateway on the machine.
+
+Every counter operation is one `BEGIN IMMEDIATE` transaction, which takes the database's write
+lock before reading, so a check and its charge can never interleave with another process's
+(WAL journal: readers never wait; `synchronous=NORMAL`: a commit does not wait for the disk,
+and a power cut can lose at most the last few charges, never corrupt the file). Windows follow
+this machine's clock, which every process on it shares.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from policytui.decision.counters import Budget, window_start
+from policytui.gateway.store.base import (
+    CounterUse,
+    Reservation,
+    StateConfigError,
+    StateStore,
+    StateUnavailable,
+    StoredApproval,
+    counter_name,
+    split_counter_name,
+)
+from policytui.policy.model import WINDOW_SECONDS
+
+# How long a writer waits for another process's transaction before the store counts as
+# unavailable (a transaction holds the lock for microseconds; this only covers a stuck one).
+BUSY_TIMEOUT_MS = 5000
+# Ended windows and long-dead held calls are deleted at most this often.
+SWEEP_SECONDS = 60.0
+# A held call's record is kept this long after it expired (its gateway is gone or late).
+KEEP_EXPIRED = 300.0
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS counters (
+    name TEXT PRIMARY KEY,
+    window_start INTEGER NOT NULL,
+    window_end INTEGER NOT NULL,
+    used INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS approvals (
+    id TEXT PRIMARY KEY,
+    request TEXT NOT NULL,
+    expires REAL NOT NULL,
+    decision TEXT
+);
+"""
+
+
+class SQLiteStore(StateStore):
+    def __init__(self, path: Path, policy: str = "", clock: Callable[[], float] = time.time) -> None:
+        super().__init__(policy, clock)
+        self.path = Path(path)
+        self.description = f"sqlite://{self.path}"
+        self._lock = threading.Lock()
+        self._swept_at = 0.0
+        self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fresh = not self.path.exists()
+            if fresh:
+                # Held calls carry arguments: the file is the owner's alone from the start.
+                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+            db = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+            )
+            db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(SCHEMA)
+            return db
+        except (OSError, sqlite3.Error) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise StateConfigError(f"cannot open the state file {self.path}: {reason}") from None
+
+    def _run(self, work: Callable[[sqlite3.Connection], Any], *, write: bool) -> Any:
+        with self._lock:
+            db = self._db
+            try:
+                db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    result = work(db)
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+                return result
+            except sqlite3.Error as exc:
+                raise StateUnavailable(f"the state file {self.path} cannot be used: {exc}") from None
+
+    # Counters -----------------------------------------------------------------------------
+
+    def reserve(self, budgets: Sequence[Budget]) -> Reservation:
+        now = self.clock()
+
+        def work(db: sqlite3.Connection) -> Reservation:
+            plan: list[tuple[str, int, int, int]] = []
+            for index, budget in enumerate(budgets):
+                name = counter_name(self.policy, budget)
+                start = window_start(budget.key.window, now)
+                row = db.execute("SELECT window_start, used FROM counters WHERE name = ?", (name,)).fetchone()
+                used = row[1] if row is not None and row[0] == start else 0
+                if used + 1 > budget.max:
+                    return Reservation(now=now, denied=index)
+                plan.append((name, start, start + WINDOW_SECONDS[budget.key.window], used + 1))
+            db.executemany(
+                "INSERT INTO counters (name, window_start, window_end, used) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET window_start = excluded.window_start, "
+                "window_end = excluded.window_end, used = excluded.used",
+                plan,
+            )
+            if now - self._swept_at >= SWEEP_SECONDS:
+                self._swept_at = now
+                db.execute("DELETE FROM counters WHERE window_end <= ?", (int(now),))
+                db.execute("DELETE FROM approvals WHERE expires < ?", (now - KEEP_EXPIRED,))
+            return Reservation(now=now, charged=tuple((name, start) for name, start, _, _ in plan))
+
+        result: Reservation = self._run(work, write=True)
+        return result
+
+    def refund(self, reservation: Reservation) -> None:
+        if not reservation.charged:
+            return
+
+        def work(db: sqlite3.Connection) -> None:
+            db.executemany(
+                "UPDATE counters SET used = MAX(0, used - 1) WHERE name = ? AND window_start = ?",
+                reservation.charged,
+            )
+
+        self._run(work, write=True)
+
+    def usage(self) -> list[CounterUse]:
+        now = self.clock()
+        rows = self._run(
+            lambda db: db.execute(
+                "SELECT name, window_start, used FROM counters WHERE used > 0 AND window_end > ?", (now,)
+            ).fetchall(),
+            write=False,
+        )
+        found: list[CounterUse] = []
+        for name, start, used in rows:
+            parts = split_counter_name(name)
+            if parts is None:
+                continue
+            policy, (counter, scope, scope_id, window) = parts
+            if start == window_start(window, now):
+                found.append(CounterUse(policy, counter, scope, scope_id, window, used, start))
+        return found
+
+    # Held calls ---------------------------------------------------------------------------
+
+    def put_request(self, approval_id: str, request: dict[str, Any], expires: float) -> bool:
+        text = json.dumps(request, ensure_ascii=False)
+
+        def work(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO approvals (id, request, expires) VALUES (?, ?, ?)",
+                (approval_id, text, expires),
+            )
+            return cursor.rowcount == 1
+
+        return bool(self._run(work, write=True))
+
+    def get_approval(self, approval_id: str) -> StoredApproval | None:
+        row = self._run(
+            lambda db: db.execute("SELECT request, decision FROM approvals WHERE id = ?", (approval_id,)).fetchone(),
+            write=False,
+        )
+        return _stored(row) if row is not None else None
+
+    def put_decision(self, approval_id: str, decision: dict[str, Any]) -> bool:
+        text = json.dumps(decision, ensure_ascii=False)
+
+        def work(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
+                "UPDATE approvals SET decision = ? WHERE id = ? AND decision IS NULL", (text, approval_id)
+            )
+            return cursor.rowcount == 1
+
+        return bool(self._run(work, write=True))
+
+    def approvals(self) -> list[StoredApproval]:
+        rows = self._run(lambda db: db.execute("SELECT request, decision FROM approvals").fetchall(), write=False)
+        return [_stored(row) for row in rows]
+
+    def remove_approval(self, approval_id: str) -> None:
+        self._run(lambda db: db.execute("DELETE FROM approvals WHERE id = ?", (approval_id,)), write=True)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _stored(row: tuple[str, str | None]) -> StoredApproval:
+    request_text, decision_text = row
+    try:
+        request = json.loads(request_text)
+    except ValueError:
+        request = {}
+    decision: dict[str, Any] | None = None
+    if decision_text is not None:
+        try:
+            decision = json.loads(decision_text)
+        except ValueError:
+            decision = {"outcome": "unreadable"}  # something decided: the reader fails closed
+        if not isinstance(decision, dict):
+            decision = {"outcome": "unreadable"}
+    return StoredApproval(request if isinstance(request, dict) else {}, decision)

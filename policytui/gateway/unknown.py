@@ -1,0 +1,129 @@
+"""Hidden tools answer as tools that do not exist.
+
+An agent must not be able to tell a hidden tool from one the server does not have: not from
+`tools/list` (hidden tools are dropped there) and not from the answer to a call. Servers differ
+in that answer (the Python SDK's FastMCP returns a tool result "Unknown tool: NAME", the
+TypeScript SDK a tool result "MCP error -32602: Tool NAME not found", others a JSON-RPC
+error), so at start the gateway asks its server once, with a tool name no server has, and
+answers every hidden tool the same way with the name put in. That probe is the gateway's own
+call and has its audit record (`decision: "probe"`), like every call that reaches the server.
+
+A call the policy blocks for a tool the server does not list gets the same answer, so a hidden
+tool cannot be told apart by a default-deny policy either.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+import anyio
+
+from policytui.decision import Decision, Outcome
+from policytui.gateway.audit import AuditLog, args_digest, utc_now_iso
+from policytui.gateway.enforcer import UpstreamFailure, denied_result
+
+log = logging.getLogger("policytui.gateway")
+
+INVALID_PARAMS = -32602
+PROBE_SECONDS = 10.0
+MAX_LIST_PAGES = 1000
+
+
+def _substitute(value: Any, old: str, new: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(old, new)
+    if isinstance(value, list):
+        return [_substitute(item, old, new) for item in value]
+    if isinstance(value, dict):
+        return {key: _substitute(item, old, new) for key, item in value.items()}
+    return value
+
+
+class UnknownTools:
+    """The server's answer for a tool it does not have, and the names it does list."""
+
+    def __init__(self) -> None:
+        self._probe_name = ""
+        # ("result", result) or ("error", error object); the MCP specification's example
+        # until the server has been asked.
+        self._answer: tuple[str, Any] = ("error", {"code": INVALID_PARAMS, "message": "Unknown tool: {name}"})
+        self._probe_name = "{name}"
+        self.listed: frozenset[str] | None = None
+
+    async def learn(self, upstream: Any, audit: AuditLog, server_name: str = "") -> None:
+        """Ask the server how it answers an unknown tool, and which tools it lists."""
+        await self.relist(upstream)
+        name = f"policytui-probe-{secrets.token_hex(8)}"
+        arguments: dict[str, Any] = {}
+        record = {
+            "time": utc_now_iso(),
+            "server": server_name,
+            "grant": "",
+            "session": "",
+            "tool": name,
+            "decision": "probe",
+            "rule": "gateway",
+            "reason": "learning how the server answers a tool it does not have",
+            "args_sha256": args_digest(arguments),
+        }
+        try:
+            with anyio.fail_after(PROBE_SECONDS):
+                result = await upstream.request("tools/call", {"name": name, "arguments": arguments})
+            self._answer, self._probe_name = ("result", result), name
+            record["upstream"] = "error_result" if isinstance(result, dict) and result.get("isError") else "ok"
+        except UpstreamFailure as failure:
+            error = failure.error
+            record["upstream"] = failure.kind
+            if failure.kind == "error":
+                code = getattr(error, "code", INVALID_PARAMS)
+                message = getattr(error, "message", "") or str(error)
+                data = getattr(error, "data", None)
+                err: dict[str, Any] = {"code": code, "message": message}
+                if data is not None:
+                    err["data"] = data
+                self._answer, self._probe_name = ("error", err), name
+        except TimeoutError:
+            record["upstream"] = "timeout"
+        try:
+            audit.write(record)
+        except OSError as exc:
+            log.error("cannot write the audit log: %s", exc)
+        if self.listed is not None and name in self.listed:  # cannot happen; be safe anyway
+            self._answer, self._probe_name = ("error", {"code": INVALID_PARAMS, "message": "Unknown tool: {name}"}), "{name}"
+
+    async def relist(self, upstream: Any) -> None:
+        """The names of every tool the server lists now (all pages)."""
+        names: set[str] = set()
+        cursor: Any = None
+        try:
+            for _ in range(MAX_LIST_PAGES):
+                result = await upstream.request("tools/list", {"cursor": cursor} if cursor else None)
+                for tool in result.get("tools") or ():
+                    if isinstance(tool, dict) and isinstance(tool.get("name"), str):
+                        names.add(tool["name"])
+                cursor = result.get("nextCursor")
+                if not cursor:
+                    break
+        except Exception as exc:  # noqa: BLE001 - a listing failure leaves the last listing
+            log.warning("could not list the server's tools: %s", type(exc).__name__)
+            return
+        self.listed = frozenset(names)
+
+    def unknown(self, tool: str) -> dict[str, Any]:
+        """The server's answer for `tool` as if it did not exist (raises MCPError when the
+        server answers unknown tools with a JSON-RPC error)."""
+        kind, answer = self._answer
+        answer = _substitute(answer, self._probe_name, tool)
+        if kind == "error":
+            from mcp.shared.exceptions import MCPError
+
+            raise MCPError(code=int(answer.get("code", INVALID_PARAMS)), message=str(answer.get("message", "")), data=answer.get("data"))
+        return answer  # type: ignore[no-any-return]
+
+    def blocked(self, tool: str, decision: Decision) -> dict[str, Any]:
+        """What the agent gets for a call the policy blocked."""
+        if decision.outcome is Outcome.HIDDEN or (self.listed is not None and tool not in self.listed):
+            return self.unknown(tool)
+        return denied_result(decision)

@@ -1,0 +1,234 @@
+"""The gateway's wire rules: how a client's bytes become one message, or a refusal.
+
+A gateway that decides on its own reading of a message and then forwards the client's bytes
+can be made to forward something else: another parser may split the line differently (Python
+text streams end lines at a bare carriage return, which JSON allows as whitespace), keep the
+other one of two duplicate keys, or read `NaN` where the gateway saw nothing. So:
+
+- messages are framed on the `\\n` byte alone, and a line longer than `MAX_MESSAGE_BYTES` is
+  refused without being parsed;
+- a line is strict UTF-8 holding one standard JSON value (no byte-order mark, no `NaN` or
+  `Infinity`, no number that overflows to infinity) that is one JSON-RPC 2.0 object: only the
+  members JSON-RPC defines, `"jsonrpc": "2.0"`, a string `method`, an object `params`, an id that
+  is a string or an integer a JavaScript server reads exactly;
+- an object anywhere in the message with the same key twice is refused as ambiguous;
+- whatever goes on is re-encoded from the parsed object (`encode`): compact, one line, ASCII
+  only, so no raw control character or line separator ever reaches the server.
+
+Refusals are `Refusal` exceptions carrying the JSON-RPC error the client gets, and the id to
+answer under when the message has one that can be read without doubt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from collections.abc import AsyncIterator
+from typing import Any
+
+# JSON-RPC 2.0 error codes.
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+
+# No MCP client request comes near this; tool results (which can be whole files) travel the
+# other way and are not limited.
+MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+# Ids beyond this lose precision in a JavaScript server: two ids could become one.
+MAX_SAFE_ID = 2**53 - 1
+
+REQUEST_MEMBERS = frozenset({"jsonrpc", "id", "method", "params"})
+RESPONSE_MEMBERS = frozenset({"jsonrpc", "id", "result", "error"})
+
+_encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode
+
+
+class Refusal(Exception):
+    """A message the gateway will not act on: `error` is answered under `request_id`."""
+
+    def __init__(self, code: int, message: str, request_id: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+
+    @property
+    def error(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message}
+
+
+class BatchRefusal(Refusal):
+    """A batch (a JSON array of messages): refused whole, answered by `batch_refusals`."""
+
+
+class _Duplicate(ValueError):
+    pass
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _Duplicate
+    return obj
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError("a number too large for a double")
+    return value
+
+
+_strict = json.JSONDecoder(object_pairs_hook=_unique, parse_constant=_no_constant, parse_float=_finite)
+_lenient_pairs = json.JSONDecoder(object_pairs_hook=list)
+
+
+def valid_id(value: Any) -> bool:
+    """A JSON-RPC id as MCP allows it: a string, or an integer every peer reads exactly."""
+    if type(value) is str:
+        return True
+    return type(value) is int and -MAX_SAFE_ID <= value <= MAX_SAFE_ID
+
+
+def _decode(line: bytes) -> Any:
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Refusal(PARSE_ERROR, "Parse error: the message is not UTF-8") from None
+    try:
+        return _strict.decode(text)
+    except _Duplicate:
+        raise Refusal(
+            INVALID_REQUEST, "Invalid Request: a key appears twice in one object (ambiguous)", _readable_id(text)
+        ) from None
+    except RecursionError:
+        raise Refusal(PARSE_ERROR, "Parse error: the message is nested too deeply") from None
+    except ValueError:
+        # Covers the byte-order mark, NaN/Infinity, overflowing numbers, bad syntax, two values.
+        raise Refusal(PARSE_ERROR, "Parse error: the message is not one standard JSON value") from None
+
+
+def _readable_id(text: str) -> Any:
+    """The id of an otherwise refused message, when it has exactly one valid `id` member."""
+    try:
+        pairs = _lenient_pairs.decode(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(pairs, list) or not all(isinstance(p, tuple) for p in pairs):
+        return None
+    ids = [value for key, value in pairs if key == "id"]
+    return ids[0] if len(ids) == 1 and valid_id(ids[0]) else None
+
+
+def parse(line: bytes) -> dict[str, Any]:
+    """One client line as a JSON-RPC request, notification or response; raises Refusal.
+
+    A batch (a JSON array) is refused as a whole: see `batch_refusals` for the answers.
+    """
+    message = _decode(line)
+    if isinstance(message, list):
+        raise BatchRefusal(INVALID_REQUEST, "Invalid Request: batches are not supported")
+    return check(message)
+
+
+def check(message: Any) -> dict[str, Any]:
+    """A parsed value as a JSON-RPC message, or Refusal."""
+    if not isinstance(message, dict):
+        raise Refusal(INVALID_REQUEST, "Invalid Request: a message must be a JSON object")
+    request_id = message.get("id")
+    answer_id = request_id if valid_id(request_id) else None
+    if message.get("jsonrpc") != "2.0":
+        raise Refusal(INVALID_REQUEST, 'Invalid Request: "jsonrpc" must be "2.0"', answer_id)
+    if "method" in message:
+        if not message.keys() <= REQUEST_MEMBERS:
+            raise Refusal(INVALID_REQUEST, "Invalid Request: members other than jsonrpc, id, method, params", answer_id)
+        if type(message["method"]) is not str:
+            raise Refusal(INVALID_REQUEST, "Invalid Request: the method must be a string", answer_id)
+        if "id" in message and answer_id is None:
+            raise Refusal(INVALID_REQUEST, "Invalid Request: the id must be a string or an integer")
+        if "params" in message and not isinstance(message["params"], dict):
+            raise Refusal(INVALID_PARAMS, "Invalid params: params must be an object", answer_id)
+        return message
+    if not message.keys() <= RESPONSE_MEMBERS or ("result" in message) == ("error" in message):
+        raise Refusal(INVALID_REQUEST, "Invalid Request: neither a request nor a response", answer_id)
+    if answer_id is None:
+        raise Refusal(INVALID_REQUEST, "Invalid Request: the id must be a string or an integer")
+    return message
+
+
+def batch_refusals(line: bytes) -> list[Refusal]:
+    """The answers to a refused batch: one per member request with a valid id, else one."""
+    try:
+        items = _lenient_pairs.decode(line.decode("utf-8"))
+    except (ValueError, RecursionError):
+        return [Refusal(INVALID_REQUEST, "Invalid Request: batches are not supported")]
+    refusals = []
+    for item in items if isinstance(items, list) else ():
+        if isinstance(item, list) and all(isinstance(p, tuple) for p in item):
+            ids = [value for key, value in item if key == "id"]
+            if len(ids) == 1 and valid_id(ids[0]):
+                refusals.append(Refusal(INVALID_REQUEST, "Invalid Request: batches are not supported", ids[0]))
+    return refusals or [Refusal(INVALID_REQUEST, "Invalid Request: batches are not supported")]
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    """One message as the gateway sends it: compact JSON, ASCII only, one line.
+
+    Raises Refusal when the message cannot be written as standard JSON."""
+    try:
+        return _encode(message).encode("ascii") + b"\n"
+    except (ValueError, TypeError, RecursionError):
+        raise Refusal(INVALID_REQUEST, "Invalid Request: the message cannot be re-encoded") from None
+
+
+# Framing ---------------------------------------------------------------------------------------
+
+OVERLONG = b"\x00overlong"  # what `lines` yields for a line over the limit (never valid JSON)
+
+
+async def lines(reader: asyncio.StreamReader, limit: int = MAX_MESSAGE_BYTES) -> AsyncIterator[bytes]:
+    """The client's lines, split on the `\\n` byte alone (a `\\r` stays inside its line).
+
+    A line longer than `limit` is skipped up to its end and reported once as `OVERLONG`, so one
+    huge line costs no more than `limit` bytes of memory and serving goes on.
+    """
+    buffer = bytearray()
+    skipping = False
+    while True:
+        chunk = await reader.read(1 << 18)
+        if not chunk:
+            if buffer and not skipping:
+                yield bytes(buffer)
+            return
+        start = 0
+        while True:
+            end = chunk.find(b"\n", start)
+            if end < 0:
+                if not skipping:
+                    buffer += chunk[start:]
+                    if len(buffer) > limit:
+                        buffer.clear()
+                        skipping = True
+                        yield OVERLONG
+                break
+            if skipping:
+                skipping = False
+            else:
+                if buffer:
+                    buffer += chunk[start:end]
+                    line = bytes(buffer)
+                    buffer.clear()
+                else:
+                    line = chunk[start:end]
+                if len(line) > limit:
+                    yield OVERLONG
+                else:
+                    yield line
+            start = end + 1

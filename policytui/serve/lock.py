@@ -1,0 +1,66 @@
+"""One editing session per policy file.
+
+Two editors saving one file would silently overwrite each other's work, so a policy file is
+edited by one browser at a time. Inside one server the holder is remembered in memory; across
+servers (two `policytui serve` on the same file) an flock on a per-user lock file, named after the
+file's resolved path, says the file is taken. The lock file lives in the user's own temporary
+folder, never beside the policy.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def lock_folder() -> Path:
+    folder = Path(tempfile.gettempdir()) / f"policytui-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
+class EditLock:
+    """Who edits `policy_path` now: `try_acquire(holder)` / `release(holder)`."""
+
+    def __init__(self, policy_path: Path) -> None:
+        self.policy_path = policy_path.resolve()
+        digest = hashlib.sha256(str(self.policy_path).encode("utf-8")).hexdigest()[:32]
+        self.lock_path = lock_folder() / f"edit-{digest}.lock"
+        self.holder: str | None = None
+        self._fd: int | None = None
+
+    def try_acquire(self, holder: str) -> bool:
+        """Take the file for `holder`; False when another session (here or elsewhere) has it."""
+        if self.holder is not None:
+            return self.holder == holder
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        self.holder = holder
+        return True
+
+    def release(self, holder: str) -> None:
+        if self.holder != holder:
+            return
+        self.holder = None
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def taken_elsewhere(self) -> bool:
+        """True when another process holds the file (checked by taking the lock and letting go)."""
+        if self.holder is not None:
+            return False
+        probe = "probe"
+        if self.try_acquire(probe):
+            self.release(probe)
+            return False
+        return True

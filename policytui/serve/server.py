@@ -1,0 +1,225 @@
+"""The web server: textual-serve's, with the token check, the edit lock and its own page.
+
+textual-serve starts one child process per browser websocket and relays the terminal between
+them; this subclass decides who may get that far. A page load "claims" the policy file for a
+short while and names the claim in its websocket address, so a second browser is told at once
+that the file is being edited, rather than after its editor has started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+import signal
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp.web_runner import GracefulExit
+from textual_serve.app_service import AppService
+from textual_serve.server import Server
+
+from policytui.serve.access import SECURITY_HEADERS, page, token_middleware
+from policytui.serve.lock import EditLock
+
+log = logging.getLogger("policytui.serve")
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+CLAIM_SECONDS = 30.0  # a loaded page has this long to open its websocket
+# A reload closes the old websocket just before the new one opens: wait for that session to end.
+TAKEOVER_WAIT_SECONDS = 5.0
+BROWSER_COOKIE = "policytui_browser_{port}"
+BUSY_MESSAGE = "is already being edited in another browser window"
+
+
+@dataclass
+class Claim:
+    browser: str
+    expires: float
+
+
+class EditorServer(Server):
+    """Serves `command` (the editor) for one policy file, to one browser at a time."""
+
+    def __init__(
+        self, *, command: str, title: str, token: str, lock: EditLock, sock: socket.socket
+    ) -> None:
+        host, port = sock.getsockname()[:2]
+        super().__init__(command, host=host, port=port, title=title, templates_path=TEMPLATES)
+        self.token = token
+        self.lock = lock
+        self.sock = sock
+        self.claims: dict[str, Claim] = {}
+        self.active_browser: str | None = None
+        self.websockets: set[web.WebSocketResponse] = set()
+
+    # -- the aiohttp application -------------------------------------------------------------
+
+    async def _make_app(self) -> web.Application:
+        app = web.Application(middlewares=[token_middleware(self.token, lambda: self.port)])
+        aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+        app.add_routes([
+            web.get("/", self.handle_index, name="index"),
+            web.get("/ws/{claim}", self.handle_websocket, name="websocket"),
+            web.get("/download/{key}", self.handle_download, name="download"),
+            web.static("/static", self.statics_path, show_index=False, name="static"),
+        ])
+        app.on_shutdown.append(self._close_websockets)
+        return app
+
+    async def _close_websockets(self, app: web.Application) -> None:
+        # Each closed websocket ends its handler, which stops that browser's editor process.
+        for websocket in list(self.websockets):
+            await websocket.close(code=WSCloseCode.GOING_AWAY, message=b"policytui serve stopped")
+
+    def run(self) -> None:
+        """Serve until ctrl+c or SIGTERM."""
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        loop.add_signal_handler(signal.SIGINT, self.request_exit)
+        loop.add_signal_handler(signal.SIGTERM, self.request_exit)
+        try:
+            web.run_app(
+                self._make_app(), sock=self.sock, handle_signals=False, loop=loop,
+                print=None, access_log=None,  # the access log would record the URL's token
+                shutdown_timeout=10,
+            )
+        except GracefulExit:
+            pass
+
+    # -- the page ----------------------------------------------------------------------------
+
+    def _browser_cookie(self) -> str:
+        return BROWSER_COOKIE.format(port=self.port)
+
+    def _busy_for(self, browser: str) -> bool:
+        now = time.monotonic()
+        self.claims = {key: c for key, c in self.claims.items() if c.expires > now}
+        if self.lock.holder is not None and self.active_browser != browser:
+            return True
+        if any(claim.browser != browser for claim in self.claims.values()):
+            return True
+        return self.lock.taken_elsewhere()
+
+    async def handle_index(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
+        browser = request.cookies.get(self._browser_cookie()) or secrets.token_urlsafe(16)
+        if self._busy_for(browser):
+            response: web.StreamResponse = page(
+                "Already being edited",
+                f"{self.lock.policy_path.name} {BUSY_MESSAGE}. Only one editor at a time may "
+                "change a policy file, so that neither overwrites the other. Quit the editor "
+                "there (ctrl+q) or close that window, then reload this page.",
+                status=409,
+            )
+        else:
+            claim = secrets.token_urlsafe(16)
+            self.claims[claim] = Claim(browser, time.monotonic() + CLAIM_SECONDS)
+            scheme = "wss" if request.secure else "ws"
+            context = {
+                "font_size": _to_int(request.query.get("fontsize", "16"), 16, low=6, high=64),
+                "app_websocket_url": f"{scheme}://{request.host}/ws/{claim}",
+                "config": {"static": {"url": "/static/"}},
+                "application": {"name": self.title},
+            }
+            response = aiohttp_jinja2.render_template("editor.html", request, context)
+            response.headers.update(SECURITY_HEADERS)
+        response.set_cookie(self._browser_cookie(), browser, httponly=True, samesite="Strict")
+        return response
+
+    # -- the websocket: one editor process per browser window --------------------------------
+
+    async def _acquire(self, session: str) -> bool:
+        deadline = time.monotonic() + TAKEOVER_WAIT_SECONDS
+        while not self.lock.try_acquire(session):
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.1)
+        return True
+
+    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
+        claim = self.claims.pop(request.match_info["claim"], None)
+        if claim is None or claim.expires <= time.monotonic():
+            return page("Page out of date", "Reload the page to open the editor.", status=403)
+        session = secrets.token_urlsafe(16)
+        websocket = web.WebSocketResponse(heartbeat=15)
+        acquired = await self._acquire(session)
+        await websocket.prepare(request)
+        if not acquired:
+            text = f"\r\n  {self.lock.policy_path.name} {BUSY_MESSAGE}.\r\n"
+            await websocket.send_bytes(text.encode("utf-8"))
+            await websocket.close()
+            return websocket
+        self.active_browser = claim.browser
+        self.websockets.add(websocket)
+        width = _to_int(request.query.get("width", "80"), 80, low=20, high=1000)
+        height = _to_int(request.query.get("height", "24"), 24, low=5, high=500)
+        app_service: AppService | None = None
+
+        async def close() -> None:
+            await websocket.close()
+
+        try:
+            app_service = AppService(
+                self.command,
+                write_bytes=websocket.send_bytes,
+                write_str=websocket.send_str,
+                close=close,
+                download_manager=self.download_manager,
+                debug=False,
+            )
+            await app_service.start(width, height)
+            await self._relay_browser_messages(websocket, app_service)
+        except asyncio.CancelledError:
+            await websocket.close()
+        except Exception as error:  # one broken connection must not stop the server
+            log.warning("the editor connection ended: %s", type(error).__name__)
+        finally:
+            if app_service is not None:
+                await app_service.stop()
+            self.websockets.discard(websocket)
+            self.active_browser = None
+            self.lock.release(session)
+        return websocket
+
+    async def _relay_browser_messages(
+        self, websocket: web.WebSocketResponse, app_service: AppService
+    ) -> None:
+        """The browser's keys, mouse and size to the editor. Malformed messages are dropped."""
+        async for message in websocket:
+            if message.type != WSMsgType.TEXT:
+                continue
+            try:
+                envelope = json.loads(message.data)
+            except ValueError:
+                continue
+            if not isinstance(envelope, list) or not envelope:
+                continue
+            kind, data = envelope[0], envelope[1] if len(envelope) > 1 else None
+            if kind == "stdin" and isinstance(data, str):
+                await app_service.send_bytes(data.encode("utf-8"))
+            elif kind == "resize" and isinstance(data, dict):
+                width, height = data.get("width"), data.get("height")
+                if isinstance(width, int) and isinstance(height, int):
+                    await app_service.set_terminal_size(
+                        max(20, min(width, 1000)), max(5, min(height, 500))
+                    )
+            elif kind == "ping":
+                await websocket.send_json(["pong", data])
+            elif kind == "blur":
+                await app_service.blur()
+            elif kind == "focus":
+                await app_service.focus()
+
+
+def _to_int(text: str, default: int, *, low: int, high: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        return default
+    return max(low, min(value, high))

@@ -1,0 +1,158 @@
+"""Running the installed `policytui serve` and reading the editor's screen out of real Chromium.
+
+The page draws the terminal on a canvas, so its text is not in the DOM. The test reads it the
+way the page does: every byte the browser's websocket receives is fed to a terminal emulator
+(pyte) of the size the page asked for, and clicks go to the pixel of a cell on the page.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+POLICYTUI = str(Path(sys.executable).with_name("policytui"))
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# As root on a closed network: no sandbox, no GPU, and none of Chromium's own connections.
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / ".artifacts" / "serve"
+
+
+def require_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is not installed: run tests/servers/install.sh (install.d/30-chromium.sh)")
+
+
+class Served:
+    """One `policytui serve` process; `url` is the address it printed, token included."""
+
+    def __init__(self, argv: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> None:
+        self.process = subprocess.Popen(
+            [POLICYTUI, "serve", *argv],
+            cwd=cwd, env={**os.environ, **(env or {})}, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        )
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+        for stream, lines in ((self.process.stdout, self.stdout), (self.process.stderr, self.stderr)):
+            threading.Thread(target=_collect, args=(stream, lines), daemon=True).start()
+        deadline = time.monotonic() + 30
+        self.url = ""
+        while not self.url:
+            found = re.search(r"http://\S+", "".join(self.stdout))
+            if found:
+                self.url = found.group(0)
+            elif self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(
+                    f"policytui serve printed no URL: {''.join(self.stdout + self.stderr)}"
+                )
+            else:
+                time.sleep(0.05)
+        parsed = urlparse(self.url)
+        self.base = f"{parsed.scheme}://{parsed.netloc}"
+        self.token = parse_qs(parsed.query)["token"][0]
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        return self.process.returncode
+
+
+def _collect(stream: Any, lines: list[str]) -> None:
+    for line in stream:
+        lines.append(line)
+
+
+class BrowserScreen:
+    """What the page's terminal shows, rebuilt from the bytes its websocket received."""
+
+    def __init__(self, page: Any) -> None:
+        import pyte
+
+        self.page = page
+        self._pyte = pyte
+        self.screen: Any = None
+        self.stream: Any = None
+        self.received = bytearray()
+        self.sockets = 0
+        page.on("websocket", self._on_websocket)
+
+    def _on_websocket(self, socket: Any) -> None:
+        query = parse_qs(urlparse(socket.url).query)
+        self.sockets += 1
+        self.screen = self._pyte.Screen(int(query["width"][0]), int(query["height"][0]))
+        self.stream = self._pyte.ByteStream(self.screen)
+        socket.on("framereceived", self._on_received)
+        socket.on("framesent", self._on_sent)
+
+    def _on_received(self, payload: bytes | str) -> None:
+        if isinstance(payload, bytes):
+            self.received += payload
+            self.stream.feed(payload)
+
+    def _on_sent(self, payload: bytes | str) -> None:
+        if isinstance(payload, str) and payload.startswith('["resize"'):
+            size = json.loads(payload)[1]
+            self.screen.resize(size["height"], size["width"])
+
+    def lines(self) -> list[str]:
+        return list(self.screen.display) if self.screen else []
+
+    def text(self) -> str:
+        return "\n".join(self.lines())
+
+    def wait(self, what: str, predicate: Callable[[str], bool], timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.text()
+            if predicate(text):
+                return text
+            if time.monotonic() > deadline:
+                raise AssertionError(f"waited {timeout}s for {what}; the page shows:\n{text}")
+            self.page.wait_for_timeout(100)
+
+    def row_of(self, needle: str) -> tuple[int, int]:
+        """(line, column) of the first cell where `needle` starts."""
+        for number, line in enumerate(self.lines()):
+            column = line.find(needle)
+            if column >= 0:
+                return number, column
+        raise AssertionError(f"{needle!r} is not on the page:\n{self.text()}")
+
+    def click(self, needle: str) -> None:
+        """Click the middle of the first cell of `needle`, with the real mouse."""
+        line, column = self.row_of(needle)
+        box = self.page.locator(".xterm-screen").bounding_box()
+        cell_width = box["width"] / self.screen.columns
+        cell_height = box["height"] / self.screen.lines
+        self.page.mouse.click(
+            box["x"] + (column + 0.5) * cell_width, box["y"] + (line + 0.5) * cell_height
+        )
+
+
+def table_row(text: str, tool: str) -> str:
+    """The table line that starts with `tool` (the detail pane's heading has no columns)."""
+    for line in text.splitlines():
+        if line.startswith(f" {tool} ") and ("deny" in line or "allow" in line):
+            return line
+    return ""

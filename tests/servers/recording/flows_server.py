@@ -1,0 +1,52 @@
+"""A small MCP server on the mcp Python SDK (stdio) that records every tool call it executes.
+
+Each executed call is appended to the file named by the first argument as one JSON line,
+`{"tool": ..., "arguments": ...}`, written by the tool itself: what is in the file is exactly
+what ran. The tools mimic a workflow server's read, write and delete tools.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+from mcp.server.mcpserver import MCPServer
+
+RECORD = sys.argv[1]
+server = MCPServer("flows-recording")
+
+
+def _record(tool: str, arguments: dict[str, Any]) -> None:
+    line = json.dumps({"tool": tool, "arguments": arguments}, sort_keys=True) + "\n"
+    fd = os.open(RECORD, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, line.encode("utf-8", "surrogatepass"))
+    finally:
+        os.close(fd)
+
+
+@server.tool()
+def list_flows(namespace: str = "", note: Any = None) -> str:
+    """List the flows of a namespace."""
+    _record("list_flows", {"namespace": namespace, "note": note})
+    return f"flows of {namespace!r}: hello, nightly"
+
+
+@server.tool()
+def delete_flow(namespace: str, flow_id: str) -> str:
+    """Delete a flow (destructive)."""
+    _record("delete_flow", {"namespace": namespace, "flow_id": flow_id})
+    return f"deleted {namespace}.{flow_id}"
+
+
+@server.tool()
+def read_secret(name: str = "") -> str:
+    """Read a secret value."""
+    _record("read_secret", {"name": name})
+    return "s3cr3t"
+
+
+if __name__ == "__main__":
+    server.run("stdio")

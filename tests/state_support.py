@@ -1,0 +1,209 @@
+"""A real redis-server on a free loopback port, and real `policytui gateway` processes.
+
+Used by the state-store tests. redis-server comes from the system's package manager
+(tests/servers/install.d/20-redis.sh); each test starts its own and stops it afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+POLICYTUI = Path(sys.executable).parent / "policytui"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def redis_server_path() -> str:
+    found = shutil.which("redis-server")
+    if found is None:
+        message = "redis-server is not installed (tests/servers/install.d/20-redis.sh installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+class RedisServer:
+    """One redis-server process without persistence, on 127.0.0.1:`port`."""
+
+    def __init__(self, folder: Path, *extra: str) -> None:
+        self.binary = redis_server_path()
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.extra = extra
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        for _ in range(5):
+            if self._launch(self.port):
+                return self
+            self.port = free_port()  # taken after all: another one
+        raise RuntimeError(f"redis-server did not start; see {self.folder / 'redis.log'}")
+
+    def restart_same_port(self) -> None:
+        """Start again on the port the gateways know (after `stop`)."""
+        for _ in range(50):
+            if self._launch(self.port):
+                return
+            time.sleep(0.1)
+        raise RuntimeError("redis-server did not come back on its port")
+
+    def _launch(self, port: int) -> bool:
+        with open(self.folder / "redis.log", "ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    self.binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                    "--appendonly", "no", "--dir", str(self.folder), *self.extra,
+                ],
+                stdout=log, stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    return True
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        return False
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        self.process = None
+
+
+def write_policy(path: Path, doc: dict[str, Any]) -> Path:
+    """Write a test's policy, first waiting out the last minute of a UTC day: the tests count
+    exactly within day windows, and a window must not end in the middle of one."""
+    left = 86400 - time.time() % 86400
+    if left < 60:
+        time.sleep(left + 0.5)
+    path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    return path
+
+
+class Replica:
+    """One `policytui gateway` process's files."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.audit = folder / "audit.jsonl"
+        self.log = folder / "gateway.log"
+        self.errlog = folder / "stderr.txt"
+
+    def audit_lines(self) -> list[dict[str, Any]]:
+        if not self.audit.exists():
+            return []
+        return [json.loads(line) for line in self.audit.read_text(encoding="utf-8").splitlines()]
+
+
+@asynccontextmanager
+async def replica(
+    folder: Path, policy: Path, state_dir: Path, everything: Path, *extra: str
+) -> AsyncIterator[tuple[Client, Replica]]:
+    """An MCP client talking to its own `policytui gateway` process over stdio, which talks to
+    its own server-everything: one replica, as each MCP client window starts one."""
+    run = Replica(folder)
+    params = StdioServerParameters(
+        command=str(POLICYTUI),
+        args=[
+            "gateway", "--policy", str(policy), "--state-dir", str(state_dir), "--audit", str(run.audit),
+            "--log", str(run.log), *extra, "--", str(everything), "stdio",
+        ],
+        cwd=str(folder),
+    )
+    with open(run.errlog, "w", encoding="utf-8") as errlog:  # noqa: ASYNC230 - a local file, opened once
+        async with Client(stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=60) as client:
+            yield client, run
+
+
+@contextmanager
+def http_replica(
+    folder: Path, policy: Path, tokens: dict[str, str], everything: Path, *extra: str
+) -> Iterator[str]:
+    """A `policytui gateway --listen 127.0.0.1:0` process; yields its /mcp URL."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "tokens.json").write_text(json.dumps(tokens), encoding="utf-8")
+    log = folder / "gateway.log"
+    process = subprocess.Popen(
+        [
+            str(POLICYTUI), "gateway", "--policy", str(policy), "--listen", "127.0.0.1:0",
+            "--tokens", str(folder / "tokens.json"), "--state-dir", str(folder / "state"),
+            "--audit", str(folder / "audit.jsonl"), "--log", str(log), *extra, "--", str(everything), "stdio",
+        ],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            text = log.read_text(encoding="utf-8") if log.exists() else ""
+            found = re.search(r"at (http://127\.0\.0\.1:\d+/mcp)", text)
+            if found:
+                break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the HTTP gateway did not start: {text[-2000:]}")
+            time.sleep(0.05)
+        yield found.group(1)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
+@asynccontextmanager
+async def http_client(url: str, token: str) -> AsyncIterator[Client]:
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
+
+    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=httpx2.Timeout(60))
+    async with http, Client(streamable_http_client(url, http_client=http), mode="legacy", read_timeout_seconds=60) as client:
+        yield client
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed `policytui` command, as a user runs it."""
+    return subprocess.run(
+        [str(POLICYTUI), *args], capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def text_of(result: Any) -> str:
+    return "".join(getattr(c, "text", "") for c in result.content)

@@ -1,0 +1,103 @@
+"""The classifier and the presets over the whole corpus of real servers' tool lists
+(tests/fixtures/servers/corpus): properties that must hold for every tool, and the test half's
+figures (bench/scoreboard.py prints them)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from policytui.decision import Outcome, decide
+from policytui.risk import classify_all
+from policytui.risk.categories import CATEGORY_RANK
+from policytui.risk.presets import build_policy
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _scoreboard() -> Any:
+    spec = importlib.util.spec_from_file_location("scoreboard", ROOT / "bench" / "scoreboard.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["scoreboard"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+scoreboard = _scoreboard()
+SERVERS = scoreboard.load_corpus()
+
+
+def _calls(classification: Any) -> list[tuple[str | None, dict[str, Any]]]:
+    """(action or None, arguments) for every way to call a tool the presets distinguish."""
+    calls: list[tuple[str | None, dict[str, Any]]] = [(None, {})]
+    if classification.is_multi_action:
+        key = classification.action_path.removeprefix("args.")
+        calls += [(action, {key: action}) for action in classification.actions]
+    return calls
+
+
+def test_the_corpus_is_large_and_split_by_server():
+    split = scoreboard.load_split()
+    names = {s.name for s in SERVERS}
+    assert len(SERVERS) >= 37
+    assert sum(len(s.listing.tools) for s in SERVERS) >= 1500
+    assert not set(split["dev"]) & set(split["test"])
+    assert set(split["dev"]) | set(split["test"]) <= names
+
+
+@pytest.mark.parametrize("server", SERVERS, ids=lambda s: s.name)
+def test_read_only_preset_never_allows_a_tool_its_server_marks_not_read_only(server):
+    policy = build_policy(server.listing, "read-only")
+    classes = classify_all(server.listing.tools)
+    for tool in server.listing.tools:
+        read_only, destructive = scoreboard.declared(tool)
+        if read_only is True or (read_only is None and destructive is not True):
+            continue
+        for action, args in _calls(classes[tool.name]):
+            got = decide(policy, tool.name, args, now=0.0)
+            assert got.outcome is not Outcome.ALLOWED, (tool.name, action)
+
+
+@pytest.mark.parametrize("server", SERVERS, ids=lambda s: s.name)
+def test_recommended_preset_never_allows_a_destructive_tool_without_approval(server):
+    classes = classify_all(server.listing.tools)
+    policy = build_policy(server.listing, "recommended", classes)
+    for tool in server.listing.tools:
+        c = classes[tool.name]
+        read_only, destructive = scoreboard.declared(tool)
+        marked = destructive is True and read_only is not True
+        if c.category != "Destructive" and not marked:
+            continue
+        for action, args in _calls(c):
+            if action is not None and c.actions[action].category not in ("Destructive",
+                                                                         "Financial"):
+                continue  # an action of the tool that only reads or adds
+            got = decide(policy, tool.name, args, now=0.0)
+            assert got.outcome is not Outcome.ALLOWED, (tool.name, action, c.evidence)
+
+
+@pytest.mark.parametrize("server", SERVERS, ids=lambda s: s.name)
+def test_declared_read_only_never_makes_a_tool_safer_than_its_words(server):
+    with_hints = classify_all(server.listing.tools)
+    words_only = classify_all(server.listing.tools, use_annotations=False)
+    for tool in server.listing.tools:
+        got, words = with_hints[tool.name], words_only[tool.name]
+        assert CATEGORY_RANK[got.category] >= CATEGORY_RANK[words.category] or (
+            words.category == "Other" and got.category == "Read"), tool.name
+
+
+def test_test_half_meets_the_targets():
+    """The figures docs/risk.md quotes: classified with annotations hidden, on servers the
+    rules were never tuned on."""
+    split = scoreboard.load_split()
+    by_name = {s.name: s for s in SERVERS}
+    chosen = [by_name[name] for name in split["test"] if name in by_name]
+    rows, _ = scoreboard.score(chosen, scoreboard.load_money_labels())
+    failed = {row: tally.cell() for row, tally in rows.items()
+              if scoreboard.meets(row, tally) is False}
+    assert not failed, failed

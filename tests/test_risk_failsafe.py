@@ -1,0 +1,182 @@
+"""The classifier fails safe: disagreement resolves toward risk, names are read the way servers
+write them, annotations are untrusted, and what a call can expose raises its severity."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from policytui.risk import classify, classify_all
+from policytui.risk.classifier import server_namespaces
+from policytui.toolinfo import ToolInfo
+
+
+def tool(name: str, description: str = "", properties: dict | None = None,
+         annotations: dict | None = None) -> ToolInfo:
+    return ToolInfo(name=name, description=description,
+                    input_schema={"type": "object", "properties": properties or {}},
+                    annotations=annotations or {})
+
+
+# ----- disagreement resolves toward risk ----------------------------------------------------
+
+
+def test_a_leading_namespace_verb_does_not_outvote_a_deleting_description():
+    c = classify(tool("compute_vm_delete", "Delete, remove, or destroy an Azure Virtual Machine"))
+    assert (c.category, c.severity) == ("Destructive", "Critical")
+    assert any("compute" in line for line in c.against)
+
+
+@pytest.mark.parametrize("name,category", [
+    ("compute_vm_delete", "Destructive"),
+    ("compute_disk_delete", "Destructive"),
+    ("compute_vm_create", "Write"),
+    ("monitor_webtests_createorupdate", "Destructive"),
+    ("storagesync_registeredserver_unregister", "Destructive"),
+    ("cluster_deprovision", "Destructive"),
+    ("records_upsert", "Destructive"),
+])
+def test_verbs_last_and_compound_verbs_without_any_description(name, category):
+    c = classify(tool(name))
+    assert c.category == category, c.evidence
+    assert c.category != "Read"
+
+
+def test_a_read_name_with_a_riskier_description_takes_the_riskier_reading():
+    c = classify(tool("list_widgets", "Deletes every widget that has expired."))
+    assert c.category == "Destructive"
+    assert "signals-disagree" in c.flags
+    assert any("the name alone would say it reads" in line for line in c.against)
+
+
+def test_two_verbs_in_a_name_take_the_riskier_unless_the_description_sides_with_it():
+    # "compute_vm_delete": the description agrees with the last verb, which wins.
+    c = classify(tool("compute_vm_restart", "Restart a virtual machine."))
+    assert c.category == "Execute"
+    # When the description agrees with the safer verb, the riskier still wins: a name that
+    # says "run" may run something, and a reader wrongly called Execute only asks for approval.
+    c = classify(tool("get_job_run", "Get the details of one job run."))
+    assert c.category == "Execute"
+    assert any("disagree" in line for line in c.evidence)
+    assert classify(tool("get_job_run")).category == "Execute"
+
+
+def test_one_weak_sign_is_not_enough_for_read():
+    # "query" is more often a noun in a name; alone it does not make a reader.
+    assert classify(tool("query_index")).category == "Other"
+    assert classify(tool("query_logs", "Search the logs for a pattern.")).category == "Read"
+
+
+# ----- names as servers write them ----------------------------------------------------------
+
+
+def test_server_namespace_words_are_found_from_the_whole_tool_list():
+    names = ["compute_vm_delete", "compute_vm_create", "compute_vm_list", "compute_disk_get",
+             "storage_account_list"]
+    assert server_namespaces(names) == {"compute"}
+    # A verb-first server's "get_" is followed by nouns: no namespace.
+    assert server_namespaces(["get_issue", "get_user", "get_repo", "list_issues"]) == set()
+
+
+def test_classify_all_uses_the_namespace_and_says_so():
+    tools = [tool(n) for n in ("compute_vm_delete", "compute_vm_create", "compute_vm_list",
+                               "compute_vm_restart")]
+    classes = classify_all(tools)
+    assert classes["compute_vm_list"].category == "Read"
+    assert classes["compute_vm_delete"].category == "Destructive"
+    assert classes["compute_vm_restart"].category == "Execute"
+    assert any("namespace" in line for line in classes["compute_vm_delete"].evidence)
+
+
+@pytest.mark.parametrize("name", ["deleteVm", "vm-delete", "vm.delete", "VmDelete",
+                                  "API-delete-page", "browser_close_and_delete"])
+def test_naming_styles(name):
+    assert classify(tool(name)).category == "Destructive"
+
+
+# ----- annotations with provenance ----------------------------------------------------------
+
+
+def test_every_hint_has_a_provenance():
+    c = classify(tool("list_things", annotations={"readOnlyHint": True}))
+    assert c.hints["readOnlyHint"].source == "declared"
+    assert (c.hints["destructiveHint"].value, c.hints["destructiveHint"].source) == (
+        True, "spec default")
+    assert (c.hints["openWorldHint"].value, c.hints["openWorldHint"].source) == (
+        True, "spec default")
+    data = json.loads(json.dumps(c.to_json()))
+    assert data["annotations"]["readOnlyHint"] == {"value": True, "source": "declared"}
+
+
+@pytest.mark.parametrize("name,description", [
+    ("remove_member", "Remove a member from the team."),
+    ("send_message", "Send a message to a channel."),
+    ("pay_invoice", "Pay an open invoice."),
+])
+def test_declared_read_only_on_a_tool_that_deletes_sends_or_pays_is_suspicious(name,
+                                                                               description):
+    c = classify(tool(name, description, annotations={"readOnlyHint": True}))
+    assert c.category != "Read"
+    assert c.suspicious
+    assert "contradicted" in " ".join(c.provenance_lines())
+
+
+def test_declared_not_read_only_raises_a_reader_and_records_the_contradiction():
+    c = classify(tool("get_status", "Get the status.", annotations={"readOnlyHint": False}))
+    assert c.category == "Write"
+    assert c.hints["readOnlyHint"].contradicted
+
+
+def test_a_declared_read_only_multi_action_tool_keeps_its_deleting_action():
+    c = classify(tool("records", "", {"action": {"enum": ["get", "delete"]}},
+                      annotations={"readOnlyHint": True}))
+    assert c.category == "Destructive" and c.suspicious
+    assert c.actions["delete"].category == "Destructive"
+
+
+# ----- what a call can expose ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name,description", [
+    ("get-env", "Returns all environment variables, helpful for debugging MCP server "
+                "configuration"),
+    ("get_secret", "Get the value of a secret."),
+    ("list_credentials", "List stored credentials."),
+])
+def test_reads_of_secrets_are_read_high(name, description):
+    c = classify(tool(name, description))
+    assert (c.category, c.severity) == ("Read", "High")
+    assert "exposes-secrets" in c.flags
+
+
+def test_arbitrary_urls_and_outward_messages_are_open_world():
+    fetch = classify(tool("fetch", "Fetches a URL from the internet.",
+                          {"url": {"type": "string"}}))
+    assert fetch.category == "Read" and fetch.open_world and fetch.severity == "Medium"
+    send = classify(tool("send_email", "Send an email."))
+    assert send.category == "Write" and send.open_world
+    assert not classify(tool("list_issues", "List issues.")).open_world
+
+
+# ----- money --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name,description,properties", [
+    ("create_refund", "Create a refund for a charge.", {"charge": {"type": "string"}}),
+    ("create_payout", "Create a payout to a bank account.", {"amount": {"type": "integer"}}),
+    ("create_invoice", "Create an invoice for a customer.", {}),
+    ("create_transfer", "Transfer money between accounts.", {"amount": {"type": "integer"}}),
+    ("create_subscription", "Create a subscription for a customer.", {"price": {"type": "string"}}),
+])
+def test_money_movers_are_financial(name, description, properties):
+    assert classify(tool(name, description, properties)).category == "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("list_invoices", "List invoices."),
+    ("get_balance", "Get the account balance."),
+    ("list_subscriptions", "List subscriptions."),
+])
+def test_money_readers_stay_read(name, description):
+    assert classify(tool(name, description)).category == "Read"

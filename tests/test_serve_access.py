@@ -1,0 +1,184 @@
+"""Who gets in to `policytui serve`, and what the page may learn: checked from outside, against
+the installed command, the way a browser or an attacker on the same machine would try.
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from serve_support import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    POLICYTUI,
+    BrowserScreen,
+    Served,
+    require_chromium,
+)
+
+SECRET = "s3cr3t-header-value-7f1c"
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    server = Served(
+        ["kestra", "--offline", "--policy", str(tmp_path / "policy.json"), "--no-open"],
+        cwd=tmp_path, env={"HOME": str(tmp_path)},
+    )
+    yield server
+    assert server.stop() == 0, "".join(server.stderr)
+
+
+def request(served: Served, path: str, headers: dict[str, str] | None = None) -> Any:
+    host, port = served.base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.request("GET", path, headers=headers or {})
+    response = connection.getresponse()
+    response.body = response.read().decode("utf-8", "replace")
+    connection.close()
+    return response
+
+
+def websocket_headers(extra: dict[str, str] | None = None) -> dict[str, str]:
+    return {
+        "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", **(extra or {}),
+    }
+
+
+def test_every_route_refuses_a_request_without_the_token(served: Served) -> None:
+    for path in ("/", "/?fontsize=12", "/static/js/textual.js", "/static/", "/ws/anything",
+                 "/download/anything", "/no-such-page", "/?token=", "/?token=wrong"):
+        response = request(served, path)
+        assert response.status == 403, path
+        assert served.token not in response.body
+    refused_upgrade = request(served, "/ws/anything", websocket_headers())
+    assert refused_upgrade.status == 403
+    wrong_cookie = request(served, "/", {"Cookie": "policytui_serve_1=" + served.token[:-1] + "x"})
+    assert wrong_cookie.status == 403
+
+
+def test_the_token_becomes_a_strict_cookie_and_leaves_the_address(served: Served) -> None:
+    path = served.url.removeprefix(served.base)
+    traded = request(served, path)
+    assert traded.status == 303 and traded.getheader("Location") == "/"
+    cookie = traded.getheader("Set-Cookie")
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    name_and_value = cookie.split(";")[0]
+    page = request(served, "/", {"Cookie": name_and_value})
+    assert page.status == 200
+    assert served.token not in page.body, "the token is never written into the page"
+    assert "googleapis" not in page.body and "https://" not in page.body, "nothing from other sites"
+    assert page.getheader("X-Frame-Options") == "DENY"
+    assert page.getheader("Cache-Control") == "no-store"
+    assert request(served, "/static/js/textual.js", {"Cookie": name_and_value}).status == 200
+    # The browser's cookie does not open the websocket for another site's page.
+    foreign = request(served, "/ws/x", websocket_headers(
+        {"Cookie": name_and_value, "Origin": "http://evil.example"}))
+    assert foreign.status == 403
+
+
+def descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def test_a_servers_secret_reaches_neither_the_page_nor_a_command_line(tmp_path: Path) -> None:
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{closed.getsockname()[1]}/mcp"  # nothing listens: the editor fails
+    served = Served(
+        [url, "--header", "Authorization: Bearer ${env:SERVE_TEST_SECRET}", "--timeout", "5",
+         "--policy", str(tmp_path / "policy.json"), "--no-open"],
+        cwd=tmp_path, env={"HOME": str(tmp_path), "SERVE_TEST_SECRET": SECRET},
+    )
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            page = browser.new_page()
+            screen = BrowserScreen(page)
+            page.goto(served.url)
+            screen.wait("the editor up", lambda s: "policytui" in s)
+            command_lines = [
+                Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+                for pid in descendants(served.process.pid)
+            ]
+            assert any("policytui.serve.session" in line for line in command_lines)
+            screen.wait("the connection failure shown",
+                        lambda s: "starting…" not in s and "127.0.0.1" in s, timeout=40)
+            shown = screen.text()
+            html = page.content()
+            title = page.title()
+            browser.close()
+    finally:
+        assert served.stop() == 0
+        closed.close()
+    for where, text in (("page", html), ("title", title), ("screen", shown),
+                        ("terminal bytes", screen.received.decode("utf-8", "replace")),
+                        ("command lines", " ".join(command_lines)),
+                        ("server output", "".join(served.stdout + served.stderr))):
+        assert SECRET not in text, f"the secret is in the {where}"
+
+
+def run_serve(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([POLICYTUI, "serve", *argv, "--no-open"], capture_output=True,
+                          text=True, timeout=30, cwd=cwd)
+
+
+def test_mistakes_get_one_sentence_and_exit_2(tmp_path: Path) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        cases = {
+            "in use": run_serve("kestra", "--offline", "--port", str(taken.getsockname()[1]),
+                                cwd=tmp_path),
+            "folder": run_serve("kestra", "--offline", "--policy", str(tmp_path), cwd=tmp_path),
+            "target": run_serve("no-such-server-anywhere", cwd=tmp_path),
+            "port": run_serve("kestra", "--port", "70000", cwd=tmp_path),
+            "host": run_serve("kestra", "--host", "no.such.host.invalid", cwd=tmp_path),
+        }
+    finally:
+        taken.close()
+    for case, result in cases.items():
+        assert result.returncode == 2, (case, result.stderr)
+        assert "Traceback" not in result.stderr
+        last = result.stderr.strip().splitlines()[-1]  # argparse puts its usage lines first
+        assert last.startswith("policytui serve: ") and last.count(". ") == 0, (case, last)
+    assert "in use" in cases["in use"].stderr
+
+
+def test_listening_beyond_this_machine_needs_host_and_warns(tmp_path: Path) -> None:
+    served = Served(["kestra", "--offline", "--host", "0.0.0.0", "--no-open"], cwd=tmp_path,
+                    env={"HOME": str(tmp_path)})
+    try:
+        assert "/?token=" in served.url
+    finally:
+        assert served.stop() == 0
+    warning = "".join(served.stderr)
+    assert "warning: listening on 0.0.0.0" in warning and "token" in warning
+    local = Served(["kestra", "--offline", "--no-open"], cwd=tmp_path, env={"HOME": str(tmp_path)})
+    try:
+        assert local.url.startswith("http://127.0.0.1:")
+    finally:
+        assert local.stop() == 0
+    assert "warning" not in "".join(local.stderr)

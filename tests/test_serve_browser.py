@@ -1,0 +1,130 @@
+"""`policytui serve` end to end: the installed command, Debian's Chromium driven by Playwright.
+
+The editor is edited the way a person in a browser does it: click a row on the page, press
+keys; the file it saves is then judged by `policytui validate` and `policytui check`. A second
+browser (its own cookies) is turned away while the first one edits. A screenshot of the page is
+kept in .artifacts/serve/.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from serve_support import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    POLICYTUI,
+    BrowserScreen,
+    Served,
+    require_chromium,
+    table_row,
+)
+
+VIEWPORT = {"width": 1200, "height": 800}
+
+
+@pytest.fixture
+def chromium() -> Iterator[Any]:
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        # Playwright gives each launch a fresh, empty profile folder of its own.
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> dict[str, str]:
+    """No server configuration of the machine's user leaks into the test."""
+    folder = tmp_path / "home"
+    folder.mkdir()
+    return {
+        "HOME": str(folder),
+        "XDG_CONFIG_HOME": str(folder / ".config"),
+        "XDG_DATA_HOME": str(folder / ".local" / "share"),
+        "XDG_STATE_HOME": str(folder / ".local" / "state"),
+        "XDG_CACHE_HOME": str(folder / ".cache"),
+    }
+
+
+def policytui(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [POLICYTUI, *argv], capture_output=True, text=True, timeout=60, cwd=cwd
+    )
+
+
+def test_a_policy_edited_in_chromium_is_saved_checked_and_locked_to_one_browser(
+    chromium: Any, tmp_path: Path, home: dict[str, str]
+) -> None:
+    policy = tmp_path / "policy.json"
+    served = Served(
+        ["kestra", "--offline", "--policy", str(policy), "--no-open"], cwd=tmp_path, env=home
+    )
+    try:
+        first = chromium.new_context(viewport=VIEWPORT)
+        page = first.new_page()
+        screen = BrowserScreen(page)
+        response = page.goto(served.url)
+        assert response is not None and response.status == 200
+        assert "token" not in page.url, "the token stays out of the address bar and history"
+        assert page.title() == "policy.json · kestra · policytui"
+
+        screen.wait("Kestra's snapshot in the table",
+                    lambda s: "39 tools" in s and bool(table_row(s, "manage_apps")))
+        screen.click("manage_apps")
+        screen.wait("manage_apps picked by the click",
+                    lambda s: "confidence" in s and any(
+                        line.strip() == "manage_apps" for line in s.splitlines()))
+        page.keyboard.press("d")
+        screen.wait("manage_apps denied explicitly",
+                    lambda s: " deny " in table_row(s, "manage_apps") + " "
+                    and "deny*" not in table_row(s, "manage_apps"))
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "table.png"))  # docs/images/serve.png is one
+        page.keyboard.press("Shift+D")
+        screen.wait("the default switched to allow", lambda s: "default allow" in s)
+        page.keyboard.press("Control+s")
+        screen.wait("the policy saved",
+                    lambda s: policy.exists() and "(new)" not in s and "unsaved" not in s)
+
+        page.screenshot(path=str(ARTIFACTS / "editor.png"))
+        page.screenshot(path=str(tmp_path / "editor.png"))
+
+        # A second browser, with none of the first one's cookies, gets the printed URL.
+        second = chromium.new_context(viewport=VIEWPORT)
+        other = second.new_page()
+        refused = other.goto(served.url)
+        assert refused is not None and refused.status == 409
+        assert "already being edited" in other.content()
+        other.screenshot(path=str(ARTIFACTS / "already-being-edited.png"))
+
+        # Quitting the editor in the first browser frees the file for the second.
+        page.keyboard.press("Control+q")
+        page.wait_for_selector("body.-closed", timeout=20_000)
+        other_screen = BrowserScreen(other)
+        deadline = time.monotonic() + 15  # the editor process takes a moment to end
+        while (retried := other.goto(served.url)) is None or retried.status == 409:
+            assert time.monotonic() < deadline, "the file stayed locked after the editor quit"
+            other.wait_for_timeout(200)
+        assert retried.status == 200
+        other_screen.wait("the second browser editing the saved policy",
+                          lambda s: "default allow" in s and bool(table_row(s, "manage_apps")))
+    finally:
+        assert served.stop() == 0, "".join(served.stderr)
+
+    validated = policytui("validate", str(policy), cwd=tmp_path)
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    denied = policytui("check", str(policy), "manage_apps", cwd=tmp_path)
+    assert denied.returncode == 1 and denied.stdout.startswith("denied"), denied.stdout
+    allowed = policytui("check", str(policy), "search_apps", cwd=tmp_path)
+    assert allowed.returncode == 0, allowed.stdout

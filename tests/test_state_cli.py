@@ -1,0 +1,104 @@
+"""Starting with a state store that cannot work: one sentence, the documented exit code.
+
+Exit 2: the `--state` URL itself is wrong. Exit 1: the store refuses us (a state file that
+cannot be created, a Redis that refuses the credentials or has no such database). Never a
+traceback, never a password in the message. Run through the installed command.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from state_support import RedisServer, cli, write_policy
+
+POLICY = {"version": "1", "default": "allow"}
+
+
+@pytest.fixture
+def policy(tmp_path: Path) -> Path:
+    return write_policy(tmp_path / "policy.json", POLICY)
+
+
+@pytest.fixture
+def locked_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path / "redis", "--requirepass", "right-password").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _gateway(policy: Path, tmp: Path, *state: str) -> tuple[int, str]:
+    # The server after -- is never started: the state store is checked first.
+    done = cli("gateway", "--policy", str(policy), "--state-dir", str(tmp / "state"), *state, "--", "false")
+    return done.returncode, done.stderr
+
+
+def _one_sentence(stderr: str, command: str) -> str:
+    assert "Traceback" not in stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith(f"policytui {command}: ")
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    "url, words",
+    [("mysql://db", "--state wants"), ("redis://localhost:99999/0", "port must be a number"), ("memory://now", "memory://")],
+)
+def test_a_bad_state_url_is_a_usage_error(policy: Path, tmp_path: Path, url: str, words: str) -> None:
+    code, stderr = _gateway(policy, tmp_path, "--state", url)
+    assert code == 2
+    assert words in _one_sentence(stderr, "gateway")
+    for command in ("approvals", "counters"):
+        done = cli(command, "--state", url)
+        assert done.returncode == 2
+        assert words in _one_sentence(done.stderr, command)
+
+
+def test_a_state_file_that_cannot_be_created_stops_the_start(policy: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the state folder would go")
+    code, stderr = _gateway(policy, tmp_path, "--state", f"sqlite://{blocker}/state.sqlite")
+    assert code == 1
+    assert "cannot open the state file" in _one_sentence(stderr, "gateway")
+    done = cli("counters", "--state", f"sqlite://{blocker}/state.sqlite")
+    assert done.returncode == 1
+    assert "cannot open the state file" in _one_sentence(done.stderr, "counters")
+
+
+def test_a_redis_that_refuses_the_credentials_stops_the_start(
+    policy: Path, tmp_path: Path, locked_redis: RedisServer
+) -> None:
+    no_password = locked_redis.url
+    wrong = f"redis://:wrong-password@127.0.0.1:{locked_redis.port}/0"
+    for url in (no_password, wrong):
+        code, stderr = _gateway(policy, tmp_path, "--state", url)
+        assert code == 1
+        line = _one_sentence(stderr, "gateway")
+        assert "refused the credentials" in line and "wrong-password" not in line
+    done = cli("approvals", "--state", wrong)
+    assert done.returncode == 1 and "refused the credentials" in _one_sentence(done.stderr, "approvals")
+    # The right password works, and nothing is written into what is shown.
+    right = f"redis://:right-password@127.0.0.1:{locked_redis.port}/0"
+    listed = cli("counters", "--json", "--state", right)
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout) == []
+
+
+def test_a_redis_database_that_does_not_exist_stops_the_start(
+    policy: Path, tmp_path: Path, locked_redis: RedisServer
+) -> None:
+    code, stderr = _gateway(policy, tmp_path, "--state", f"redis://:right-password@127.0.0.1:{locked_redis.port}/999")
+    assert code == 1
+    assert "has no such database" in _one_sentence(stderr, "gateway")
+
+
+def test_looking_creates_nothing(tmp_path: Path) -> None:
+    for command in ("approvals", "counters"):
+        done = cli(command, "--state-dir", str(tmp_path / "never"))
+        assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "never").exists()

@@ -1,0 +1,312 @@
+"""Several real gateway processes sharing one state store (SQLite file or real Redis).
+
+Each replica is what an MCP client window starts: the SDK's client, `policytui gateway` over
+stdio, and its own server-everything. The limits are counted by the store, so what one
+replica charges, every other one sees.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from collections.abc import Iterator
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from state_support import (
+    RedisServer,
+    cli,
+    http_client,
+    http_replica,
+    replica,
+    text_of,
+    write_policy,
+)
+
+pytestmark = pytest.mark.servers
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | None]:
+    """None: the default SQLite file in the shared state folder; else the Redis URL."""
+    if request.param == "sqlite":
+        yield None
+        return
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def _state_args(url: str | None) -> list[str]:
+    return ["--state", url] if url else []
+
+
+GLOBAL_TEN = {
+    "version": "1",
+    "default": "allow",
+    "tools": {"echo": {"limits": [{"counter": "echo", "window": "day", "max": 10, "scope": "global"}]}},
+}
+
+
+async def _replicas(
+    stack: AsyncExitStack, tmp: Path, policy: Path, everything: Path, extras: list[list[str]]
+) -> list[tuple[Any, Any]]:
+    return [
+        await stack.enter_async_context(
+            replica(tmp / f"replica{i}", policy, tmp / "state", everything, *extra)
+        )
+        for i, extra in enumerate(extras)
+    ]
+
+
+async def test_four_replicas_fifty_calls_each_allow_exactly_the_global_ten(
+    tmp_path: Path, everything: Path, store_url: str | None
+) -> None:
+    policy = write_policy(tmp_path / "policy.json", GLOBAL_TEN)
+    async with AsyncExitStack() as stack:
+        replicas = await _replicas(stack, tmp_path, policy, everything, [_state_args(store_url)] * 4)
+        results = await asyncio.gather(
+            *(
+                client.call_tool("echo", {"message": f"r{i} c{j}"})
+                for i, (client, _) in enumerate(replicas)
+                for j in range(50)
+            )
+        )
+    allowed = [r for r in results if not r.is_error]
+    denied = [r for r in results if r.is_error]
+    assert len(allowed) == 10
+    assert len(denied) == 190
+    assert all(text_of(r).startswith("[POLICY DENIED] rate limit 10 per day reached") for r in denied)
+    audited = [line["decision"] for _, run in replicas for line in run.audit_lines()]
+    assert audited.count("allowed") == 10 and audited.count("denied") == 190
+
+    shown = cli("counters", "--json", "--state-dir", str(tmp_path / "state"), *_state_args(store_url))
+    assert shown.returncode == 0, shown.stderr
+    assert [(u["policy"], u["counter"], u["scope"], u["window"], u["used"]) for u in json.loads(shown.stdout)] == [
+        ("policy", "echo", "global", "day", 10)
+    ]
+
+
+SCOPED = {
+    "version": "1",
+    "default": "allow",
+    "tools": {
+        "echo": {"limits": [{"counter": "per_grant", "window": "day", "max": 3, "scope": "grant"}]},
+        "get-sum": {"limits": [{"counter": "per_session", "window": "day", "max": 2, "scope": "session"}]},
+    },
+}
+
+
+async def test_grant_and_session_scopes_stay_separate_across_replicas(
+    tmp_path: Path, everything: Path, redis_server: RedisServer
+) -> None:
+    policy = write_policy(tmp_path / "policy.json", SCOPED)
+    state = ["--state", redis_server.url]
+    async with AsyncExitStack() as stack:
+        (alice1, _), (alice2, _), (bob, _) = await _replicas(
+            stack, tmp_path, policy, everything,
+            [[*state, "--grant", "alice"], [*state, "--grant", "alice"], [*state, "--grant", "bob"]],
+        )
+        # Grant scope: alice's two replicas share 3; bob has his own 3.
+        alice_calls = await asyncio.gather(
+            *(c.call_tool("echo", {"message": f"{n}"}) for c in (alice1, alice2) for n in range(4))
+        )
+        bob_calls = await asyncio.gather(*(bob.call_tool("echo", {"message": f"{n}"}) for n in range(4)))
+        assert sum(not r.is_error for r in alice_calls) == 3
+        assert sum(not r.is_error for r in bob_calls) == 3
+        # Session scope: every replica is its own session, with its own 2.
+        for client in (alice1, alice2, bob):
+            sums = [await client.call_tool("get-sum", {"a": 1, "b": 2}) for _ in range(3)]
+            assert [r.is_error for r in sums] == [False, False, True]
+
+    table = cli("counters", env={"POLICYTUI_STATE": redis_server.url}).stdout.splitlines()
+    assert table[0].split() == ["POLICY", "COUNTER", "SCOPE", "WINDOW", "USED", "RESETS", "IN"]
+    assert any(row.split()[:6] == ["policy", "per_grant", "grant", "alice", "day", "3"] for row in table[1:])
+    shown = cli("counters", "--json", "--state", redis_server.url)
+    uses = json.loads(shown.stdout)
+    per_grant = sorted((u["scope_id"], u["used"]) for u in uses if u["counter"] == "per_grant")
+    assert per_grant == [("alice", 3), ("bob", 3)]
+    per_session = [u for u in uses if u["counter"] == "per_session"]
+    assert len(per_session) == 3 and all(u["used"] == 2 for u in per_session)
+    assert len({u["scope_id"] for u in per_session}) == 3
+
+
+async def test_http_replicas_share_grant_budgets_through_redis(
+    tmp_path: Path, everything: Path, redis_server: RedisServer
+) -> None:
+    """Two HTTP replicas behind a load balancer, as in the compose example: the token's grant
+    is counted once across both, and a stdio gateway on the same store shares the global limit."""
+    doc = {
+        "version": "1",
+        "default": "allow",
+        "tools": {
+            "echo": {"limits": [{"counter": "per_grant", "window": "day", "max": 4, "scope": "grant"}]},
+            "get-sum": {"limits": [{"counter": "sums", "window": "day", "max": 5, "scope": "global"}]},
+        },
+    }
+    policy = write_policy(tmp_path / "policy.json", doc)
+    tokens = {"alice-token-0123456789abcdef": "alice", "bob-token-0123456789abcdef00": "bob"}
+    state = ["--state", redis_server.url]
+    with (
+        http_replica(tmp_path / "h1", policy, tokens, everything, *state) as url1,
+        http_replica(tmp_path / "h2", policy, tokens, everything, *state) as url2,
+    ):
+        async with AsyncExitStack() as stack:
+            alice = [await stack.enter_async_context(http_client(u, "alice-token-0123456789abcdef")) for u in (url1, url2)]
+            bob = await stack.enter_async_context(http_client(url2, "bob-token-0123456789abcdef00"))
+            stdio, _ = await stack.enter_async_context(replica(tmp_path / "s", policy, tmp_path / "state", everything, *state))
+            alice_calls = await asyncio.gather(*(c.call_tool("echo", {"message": f"{n}"}) for c in alice for n in range(4)))
+            bob_calls = await asyncio.gather(*(bob.call_tool("echo", {"message": f"{n}"}) for n in range(5)))
+            sums = await asyncio.gather(
+                *(c.call_tool("get-sum", {"a": 1, "b": n}) for c in (*alice, bob, stdio) for n in range(3))
+            )
+    assert sum(not r.is_error for r in alice_calls) == 4
+    assert sum(not r.is_error for r in bob_calls) == 4
+    assert sum(not r.is_error for r in sums) == 5
+
+
+async def test_counters_survive_a_gateway_restart(tmp_path: Path, everything: Path, store_url: str | None) -> None:
+    doc = {
+        "version": "1",
+        "default": "allow",
+        "tools": {"echo": {"limits": [{"counter": "echo", "window": "day", "max": 5, "scope": "global"}]}},
+    }
+    policy = write_policy(tmp_path / "policy.json", doc)
+    async with replica(tmp_path / "first", policy, tmp_path / "state", everything, *_state_args(store_url)) as (client, _):
+        first = [await client.call_tool("echo", {"message": str(n)}) for n in range(3)]
+    assert not any(r.is_error for r in first)
+    async with replica(tmp_path / "second", policy, tmp_path / "state", everything, *_state_args(store_url)) as (client, _):
+        second = [await client.call_tool("echo", {"message": str(n)}) for n in range(3)]
+    assert [r.is_error for r in second] == [False, False, True]
+    assert "rate limit 5 per day reached" in text_of(second[2])
+
+
+async def test_redis_going_away_denies_with_the_reason_and_recovers(
+    tmp_path: Path, everything: Path, redis_server: RedisServer
+) -> None:
+    doc = {
+        "version": "1",
+        "default": "allow",
+        "tools": {"echo": {"limits": [{"counter": "echo", "window": "day", "max": 100, "scope": "global"}]}},
+    }
+    policy = write_policy(tmp_path / "policy.json", doc)
+    async with replica(tmp_path / "r", policy, tmp_path / "state", everything, "--state", redis_server.url) as (client, run):
+        assert text_of(await client.call_tool("echo", {"message": "before"})) == "Echo: before"
+        redis_server.stop(signal.SIGKILL)
+        during = await client.call_tool("echo", {"message": "during"})
+        assert during.is_error is True
+        assert text_of(during) == "[POLICY DENIED] rate-limit state unavailable; retry shortly"
+        # The gateway keeps serving: calls that need no counter still go through.
+        assert text_of(await client.call_tool("get-sum", {"a": 2, "b": 3})) == "The sum of 2 and 3 is 5."
+        redis_server.restart_same_port()
+        # The first call after the restart reconnects by itself.
+        assert text_of(await client.call_tool("echo", {"message": "after"})) == "Echo: after"
+    lines = [line for line in run.audit_lines() if line["tool"] == "echo"]
+    assert [(line["decision"], line.get("state")) for line in lines][:2] == [("allowed", None), ("denied", "unavailable")]
+    assert lines[1]["reason"] == "rate-limit state unavailable; retry shortly"
+    assert lines[-1]["decision"] == "allowed"
+    log = run.log.read_text(encoding="utf-8")
+    assert "state store unavailable" in log and "reachable again" in log
+
+
+async def test_a_redis_down_at_start_fails_closed_until_it_comes(tmp_path: Path, everything: Path) -> None:
+    doc = {
+        "version": "1",
+        "default": "allow",
+        "tools": {"echo": {"limits": [{"counter": "echo", "window": "day", "max": 1, "scope": "global"}]}},
+    }
+    policy = write_policy(tmp_path / "policy.json", doc)
+    server = RedisServer(tmp_path / "redis")  # its port is chosen, nothing listens there yet
+    try:
+        async with replica(tmp_path / "r", policy, tmp_path / "state", everything, "--state", server.url) as (client, run):
+            early = await client.call_tool("echo", {"message": "early"})
+            assert text_of(early) == "[POLICY DENIED] rate-limit state unavailable; retry shortly"
+            server.restart_same_port()
+            assert text_of(await client.call_tool("echo", {"message": "now"})) == "Echo: now"
+            assert "rate limit 1 per day reached" in text_of(await client.call_tool("echo", {"message": "again"}))
+    finally:
+        server.stop()
+    assert "did not answer" in run.log.read_text(encoding="utf-8")
+
+
+async def test_fail_open_is_an_explicit_logged_choice(
+    tmp_path: Path, everything: Path, redis_server: RedisServer
+) -> None:
+    doc = {
+        "version": "1",
+        "default": "allow",
+        "tools": {"echo": {"limits": [{"counter": "echo", "window": "day", "max": 100, "scope": "global"}]}},
+    }
+    policy = write_policy(tmp_path / "policy.json", doc)
+    extra = ["--state", redis_server.url, "--state-fail-mode", "open"]
+    async with replica(tmp_path / "r", policy, tmp_path / "state", everything, *extra) as (client, run):
+        redis_server.stop(signal.SIGKILL)
+        assert text_of(await client.call_tool("echo", {"message": "uncounted"})) == "Echo: uncounted"
+    line = run.audit_lines()[-1]
+    assert (line["decision"], line["state"]) == ("allowed", "unavailable")
+    assert "--state-fail-mode open" in run.log.read_text(encoding="utf-8")
+
+
+async def _pending(url: str, count: int = 1) -> list[dict[str, Any]]:
+    for _ in range(300):
+        shown = await anyio.to_thread.run_sync(lambda: cli("approvals", "list", "--json", "--state", url))
+        assert shown.returncode == 0, shown.stderr
+        pending: list[dict[str, Any]] = json.loads(shown.stdout)
+        if len(pending) >= count:
+            return pending
+        await anyio.sleep(0.1)
+    raise AssertionError("no held call reached the shared queue")
+
+
+async def test_a_call_held_by_one_replica_is_answered_through_another(
+    tmp_path: Path, everything: Path, redis_server: RedisServer
+) -> None:
+    doc = {"version": "1", "default": "allow", "tools": {"echo": {"action": "require_approval"}}}
+    policy = write_policy(tmp_path / "policy.json", doc)
+    # Each replica has its own state folder: only the Redis store joins them.
+    common = ["--state", redis_server.url, "--approvals", "queue", "--approval-timeout", "60"]
+    async with AsyncExitStack() as stack:
+        (held_by, run), (other, _) = [
+            await stack.enter_async_context(replica(tmp_path / name, policy, tmp_path / name / "state", everything, *common))
+            for name in ("a", "b")
+        ]
+        results: dict[str, Any] = {}
+        async with anyio.create_task_group() as tg:
+
+            async def call() -> None:
+                results["held"] = await held_by.call_tool("echo", {"message": "through b"})
+
+            tg.start_soon(call)
+            (pending,) = await _pending(redis_server.url)
+            assert pending["arguments"] == {"message": "through b"}
+            answered = await anyio.to_thread.run_sync(lambda: cli("approvals", "approve", pending["id"], "--state", redis_server.url))
+            assert answered.returncode == 0, answered.stderr
+        assert text_of(results["held"]) == "Echo: through b"
+        # The other replica's own calls are held and answered the same way.
+        async with anyio.create_task_group() as tg:
+
+            async def call_other() -> None:
+                results["other"] = await other.call_tool("echo", {"message": "rejected"})
+
+            tg.start_soon(call_other)
+            (pending,) = await _pending(redis_server.url)
+            rejected = await anyio.to_thread.run_sync(lambda: cli("approvals", "reject", pending["id"], "--state", redis_server.url))
+            assert rejected.returncode == 0, rejected.stderr
+        assert "a human rejected the call" in text_of(results["other"])
+    assert [line.get("approval") for line in run.audit_lines()] == ["approved"]
+    assert json.loads(cli("approvals", "list", "--json", "--state", redis_server.url).stdout) == []
