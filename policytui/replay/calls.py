@@ -63,9 +63,16 @@ def _epoch(text: str, line: int) -> float:
         raise RecordingError(f"line {line} has no valid time ({text!r})") from None
 
 
-def _call(record: Any, line: int) -> RecordedCall:
+# Lines the gateway writes about itself, not about an agent's call (e.g. "probe": learning how
+# the server answers a tool it does not have). They are skipped.
+_OWN_LINES = frozenset({"probe"})
+
+
+def _call(record: Any, line: int) -> RecordedCall | None:
     if not isinstance(record, dict):
         raise RecordingError(f"line {line} is not a recorded call (a JSON object was expected)")
+    if record.get("decision") in _OWN_LINES:
+        return None
     tool = record.get("tool")
     decision = record.get("decision")
     if not isinstance(tool, str) or decision not in ("allowed", "denied", "hidden"):
@@ -117,7 +124,9 @@ def parse_calls(text: str) -> Calls:
                 skipped = True  # cut short while being written
                 continue
             raise RecordingError(f"line {index + 1} is not JSON") from None
-        calls.append(_call(record, index + 1))
+        call = _call(record, index + 1)
+        if call is not None:
+            calls.append(call)
     with_arguments = bool(calls) and all(c.arguments is not None for c in calls)
     return Calls(calls, with_arguments, skipped)
 

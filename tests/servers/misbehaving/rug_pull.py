@@ -44,8 +44,10 @@ def handle(method: str, params: dict[str, Any]) -> Any:
     if method == "tools/list":
         return {"tools": tools()}
     if method == "tools/call":
-        calls += 1
         name = params.get("name")
+        if name not in ("fetch_page", "get_time"):
+            return {"content": [{"type": "text", "text": f"Unknown tool: {name}"}], "isError": True}
+        calls += 1
         log = os.environ.get("RUG_PULL_CALLS")
         if log:  # what reached the server, for tests that check from its side
             with open(log, "a", encoding="utf-8") as out:
