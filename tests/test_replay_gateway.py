@@ -254,3 +254,42 @@ def test_bad_input_is_one_sentence(tmp_path: Path) -> None:
     refused = replay(str(cut), "--policy", str(invalid))
     assert refused.returncode == 2 and "not a valid policy" in refused.stderr
     assert "Traceback" not in refused.stderr + bad.stderr + missing.stderr
+
+
+def test_memory_server_recording_gates_a_write_ban(tmp_path: Path, test_servers: Path) -> None:
+    """The real memory server: a draft that denies writing the graph reports exactly the writes."""
+    import anyio
+
+    server = _server(test_servers, "memory")
+    policy = _write(tmp_path / "live.json", {"version": "1", "default": "allow"})
+    env = {"MEMORY_FILE_PATH": str(tmp_path / "memory.jsonl")}
+
+    async def traffic() -> None:
+        async with recording_gateway(tmp_path, policy, [str(server)], env=env) as client:
+            await client.call_tool(
+                "create_entities",
+                {"entities": [{"name": "alice", "entityType": "person", "observations": ["likes tea"]}]},
+            )
+            await client.call_tool("read_graph", {})
+            await client.call_tool("search_nodes", {"query": "alice"})
+            await client.call_tool(
+                "add_observations", {"observations": [{"entityName": "alice", "contents": ["owns a cat"]}]}
+            )
+            await client.call_tool("search_nodes", {"query": "cat"})
+
+    anyio.run(traffic)
+    recording = tmp_path / "recording.jsonl"
+    draft = _write(
+        tmp_path / "draft.json",
+        {"version": "1", "default": "deny", "tools": {"read_graph": {}, "search_nodes": {}, "open_nodes": {}}},
+    )
+    done = replay(str(recording), "--policy", str(draft), "--json")
+    report = json.loads(done.stdout)
+    assert done.returncode == 1
+    assert [(c["tool"], c["change"], c["calls"]) for c in report["changes"]] == [
+        ("add_observations", "newly_denied", 1),
+        ("create_entities", "newly_denied", 1),
+    ]
+    assert report["changes"][1]["first"]["arguments"]["entities"][0]["name"] == "alice"
+    looser = _write(tmp_path / "looser.json", {"version": "1", "default": "allow", "hide": ["delete_entities"]})
+    assert replay(str(recording), "--policy", str(looser)).returncode == 0
