@@ -334,3 +334,20 @@ def test_kestra_recording_redacts_its_token_and_gates_a_condition(tmp_path: Path
     report = json.loads(replay(str(recording), "--policy", str(draft), "--json").stdout)
     assert [(c["tool"], c["change"], c["calls"]) for c in report["changes"]] == [("manage_flow", "newly_denied", 2)]
     assert report["changes"][0]["first"]["arguments"]["namespace"] == "prod"
+
+
+def test_an_unwritable_recording_stops_the_gateway_in_one_sentence(tmp_path: Path, everything: Path) -> None:
+    policy = _write(tmp_path / "p.json", {"version": "1", "default": "allow"})
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    done = subprocess.run(
+        [
+            str(POLICYTUI), "gateway", "--policy", str(policy), "--state-dir", str(tmp_path / "state"),
+            "--record", str(blocker / "rec.jsonl"), "--", str(everything), "stdio",
+        ],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]  # (diagnostic log lines may come before it)
+    assert last.startswith("policytui gateway: cannot open the recording") and last.endswith(".")
+    assert "Traceback" not in done.stderr
