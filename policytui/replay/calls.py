@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -58,9 +59,30 @@ class Calls:
 
 def _epoch(text: str, line: int) -> float:
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except (ValueError, AttributeError):
+        return _parse_time(text)
+    except (ValueError, AttributeError, TypeError):
         raise RecordingError(f"line {line} has no valid time ({text!r})") from None
+
+
+@lru_cache(maxsize=256)
+def _whole_seconds(prefix: str) -> float:
+    return datetime.fromisoformat(prefix + "+00:00").timestamp()
+
+
+def _parse_time(text: str) -> float:
+    # The gateway writes "2026-12-01T10:00:00.123Z": the whole seconds repeat from line to
+    # line, so they are parsed once; anything else goes through the full ISO 8601 parser.
+    if len(text) == 24 and text[19] == "." and text[23] == "Z" and text[20:23].isdigit():
+        return _whole_seconds(text[:19]) + int(text[20:23]) / 1000
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError("no time zone")
+    return parsed.timestamp()
+
+
+@lru_cache(maxsize=1024)
+def _caller(grant: str, session: str) -> Caller:
+    return Caller(grant=grant, session=session)
 
 
 # Lines the gateway writes about itself, not about an agent's call (e.g. "probe": learning how
@@ -96,9 +118,9 @@ def _call(record: Any, line: int) -> RecordedCall | None:
         time=str(time_text),
         at=at,
         tool=tool,
-        caller=Caller(
-            grant=grant if isinstance(grant, str) else "default",
-            session=session if isinstance(session, str) else "default",
+        caller=_caller(
+            grant if isinstance(grant, str) else "default",
+            session if isinstance(session, str) else "default",
         ),
         arguments=arguments,
         decision=decision,
