@@ -18,6 +18,7 @@ Pinning fails closed: a definition the gateway cannot read or has not seen is no
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -57,8 +58,6 @@ def live_fingerprint(entry: Any) -> str:
 
 
 def _quote(name: str) -> str:
-    import json
-
     return json.dumps(name, ensure_ascii=False)
 
 
@@ -75,9 +74,20 @@ class Pins:
         self.fetch: Callable[[dict[str, Any]], Awaitable[Any]] | None = None
         self.announce: Callable[[], Awaitable[None]] | None = None
         self._announced: frozenset[str] = frozenset()
+        # The approved fingerprints of the policy in force, read once per policy object (a
+        # reload makes a new one): a call must not rebuild a 10,000-entry map.
+        self._approved_for: tuple[Policy | None, dict[str, str]] = (None, {})
 
     def enabled(self) -> bool:
         return self.forced or pinning_on(self._policy())
+
+    def _approved(self) -> dict[str, str]:
+        policy = self._policy()
+        cached_policy, approved = self._approved_for
+        if cached_policy is not policy:
+            approved = approved_fingerprints(policy)
+            self._approved_for = (policy, approved)
+        return approved
 
     # Learning live definitions ------------------------------------------------------------
 
@@ -119,8 +129,10 @@ class Pins:
         """Why this tool is not the approved one (the text the agent sees), or None."""
         if not self.enabled():
             return None
-        approved = approved_fingerprints(self._policy()).get(name)
+        approved = self._approved().get(name)
         live = self.live.get(name)
+        if approved is not None and live == approved:
+            return None
         quoted = _quote(name)
         if approved is None:
             return f"Tool {quoted} has no approved definition and pinning is on; approve it in the policy editor"
