@@ -376,3 +376,13 @@ def test_every_operator_against_every_kind_of_argument(op: str) -> None:
             for default in ("allow", "deny"):
                 doc = {"version": "1", "default": default, "tools": {"t": {kind: [{"path": "args.x", "op": op, "value": value}]}}}
                 _check(doc, calls)
+
+
+def test_a_tool_name_cedar_cannot_write_never_opens_a_hole() -> None:
+    doc = {"version": "1", "default": "allow", "tools": {"bad\ud800name": {"action": "deny"}, "ok": {}}}
+    result, plan = export_cedar(Policy.from_document(doc))
+    assert plan.deny_all
+    assert not toolhive_allows(_policies(result.text), "ok", {})
+    strict = {"version": "1", "default": "deny", "tools": {"bad\ud800name": {}, "ok": {}}}
+    result, plan = export_cedar(Policy.from_document(strict))
+    assert not plan.deny_all and toolhive_allows(_policies(result.text), "ok", {})

@@ -339,8 +339,14 @@ class _Exporter:
             try:
                 self.tool(name, rule)
             except _Unwritable as why:
-                self.warn(f"tools.{name}", f"the tool name cannot be written in Cedar ({why}); it was left out")
                 self.plan.denied.add(name)
+                if policy.default == "allow":
+                    # Left out, the blanket permit would allow it: forbid every call instead.
+                    self.warn(f"tools.{name}", f"the tool name cannot be written in Cedar ({why}); every call is forbidden")
+                    self.policies.append(f"forbid(principal, {CALL}, resource);")
+                    self.plan.deny_all = True
+                else:
+                    self.warn(f"tools.{name}", f"the tool name cannot be written in Cedar ({why}); it was left out (denied by default)")
         if policy.all_tools is not None and policy.all_tools.limits:
             self.warn(
                 "all_tools.limits",
