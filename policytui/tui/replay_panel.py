@@ -160,7 +160,6 @@ class PinsScreen(DialogScreen[str]):
     ]
     CSS_PATH = "screens/dialogs.tcss"  # the dialogs' stylesheet, resolved from this module
     DEFAULT_CSS = """
-    PinsScreen .dialog { width: 100%; height: 100%; }
     PinsScreen #pins-list { height: auto; max-height: 6; }
     PinsScreen #pins-sides { height: 1fr; }
     PinsScreen .pins-side { width: 1fr; border: round $primary 50%; }
@@ -187,6 +186,11 @@ class PinsScreen(DialogScreen[str]):
             yield Static(Text("a re-approve the selected tool · p pinning on/off · esc close", style="dim"))
 
     def on_mount(self) -> None:
+        # Inline styles: the dialogs' stylesheet sizes every .dialog at 70 columns; the two
+        # definitions need the whole screen.
+        box = self.query_one(".dialog")
+        box.styles.width = "100%"
+        box.styles.height = "100%"
         if self.changes:
             self.query_one("#pins-list", OptionList).highlighted = 0
             self._show(0)
@@ -200,7 +204,10 @@ class PinsScreen(DialogScreen[str]):
         change = self.changes[index]
         approved = Text("approved", style="bold")
         approved.append(f"  {change.approved_fingerprint or '(none)'}\n", style="dim")
-        approved.append(visible(definition_text(change.approved), keep_newlines=True))
+        if change.approved_fingerprint is None:
+            approved.append("(never approved: the policy has no fingerprint for this tool)")
+        else:
+            approved.append(visible(definition_text(change.approved), keep_newlines=True))
         live = Text("live", style="bold")
         live.append(f"  {change.live_fingerprint}\n", style="dim")
         live.append(visible(definition_text(change.live), keep_newlines=True))
