@@ -126,3 +126,12 @@ def test_an_audit_log_has_no_arguments_at_all() -> None:
     report = replay(calls, draft)
     assert [(c.tool, c.kind) for c in report.changes] == [("b", "newly_denied"), ("a", "unknown")]
     assert report.allowed_now_unknown == 1 and report.allowed_now_denied == 1
+
+
+def test_calls_denied_as_drift_are_not_compared() -> None:
+    lines = [
+        _line("t", "2026-12-01T10:00:01.000Z", {}, decision="denied", rule="x-policytui.pin", drift=True),
+        _line("t", "2026-12-01T10:00:02.000Z", {}),
+    ]
+    report = replay(parse_calls("\n".join(lines)), _policy({"default": "allow"}))
+    assert report.drift == 1 and report.changes == [] and report.to_json()["drift_not_compared"] == 1

@@ -40,6 +40,8 @@ class RecordedCall:
     approval: str | None
     # How the forwarded call ended ("ok", "error", ...), None when it was not forwarded.
     upstream: str | None
+    # Denied because the tool's definition had drifted from the approved one (pinning).
+    drift: bool = False
 
     @property
     def recorded_outcome(self) -> str:
@@ -127,6 +129,7 @@ def _call(record: Any, line: int) -> RecordedCall | None:
         rule=str(record.get("rule", "")),
         approval=approval if isinstance(approval, str) else None,
         upstream=upstream if isinstance(upstream, str) else None,
+        drift=record.get("drift") is True,
     )
 
 

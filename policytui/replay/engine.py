@@ -85,6 +85,9 @@ class ReplayReport:
     allowed_now_denied: int = 0
     allowed_now_unknown: int = 0
     with_arguments: bool = True
+    # Calls the gateway denied because their tool had drifted (pinning): they say nothing
+    # about a policy's rules, so they are not compared.
+    drift: int = 0
 
     @property
     def passed(self) -> bool:
@@ -110,6 +113,7 @@ class ReplayReport:
             "outcomes": dict(sorted(self.outcomes.items())),
             "allowed_now_denied": self.allowed_now_denied,
             "allowed_now_unknown": self.allowed_now_unknown,
+            "drift_not_compared": self.drift,
             "passed": self.passed,
             "changes": [change.to_json() for change in self.changes],
         }
@@ -256,6 +260,9 @@ class Replay:
         outcomes: Counter[str] = Counter()
         allowed, held = Outcome.ALLOWED, Outcome.NEEDS_APPROVAL
         for call, before in zip(self.calls.calls, self.baseline):
+            if call.drift:
+                report.drift += 1
+                continue
             decision = decision_of(call)
             # The common cases without building a Verdict: the hot loop of the editor's panel.
             if decision is not None and decision.outcome is allowed:

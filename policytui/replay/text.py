@@ -38,6 +38,8 @@ def render(report: ReplayReport, draft_name: str) -> str:
     ]
     if not report.with_arguments:
         lines.append("Arguments were not recorded (an audit log): decisions that depend on them are unknown.")
+    if report.drift:
+        lines.append(f"{report.drift} calls denied because their tool had changed since it was approved are not compared.")
     lines.append(f"Changes: {summary_line(report)}.")
     if report.changes:
         tool_width = min(max(len("tool"), *(len(visible(c.tool)) for c in report.changes)), 40)
