@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from policytui.policy.model import Policy
+from policytui.textsafe import visible
 from policytui.toolinfo import ToolInfo
 
 log = logging.getLogger("policytui.gateway")
@@ -167,6 +168,10 @@ class Pins:
         """Send tools/list_changed when the set of drifted tools is not what clients last got."""
         now = self.drifted()
         if now != self._announced:
+            new = sorted(now - self._announced)
+            if new:  # for the operator: which tools are now hidden, and why
+                shown = ", ".join(visible(_quote(name)) for name in new[:20]) + (" ..." if len(new) > 20 else "")
+                log.warning("pinning: hidden and denied, definition not the approved one: %s", shown)
             self._announced = now
             if self.announce is not None:
                 await self.announce()
