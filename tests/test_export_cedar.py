@@ -279,7 +279,7 @@ def test_what_cedar_cannot_hold_is_forbidden_and_listed() -> None:
         "tools": {
             "ask": {"action": "require_approval", "reason": "a human decides"},
             "rate": {"limits": [{"counter": "r", "window": "minute", "max": 5}]},
-            "re": {"deny_if": [{"path": "args.q", "op": "regex", "value": "^drop"}]},
+            "re": {"deny_if": [{"path": "args.q", "op": "regex", "value": "^drop(s)?"}]},
             "deep": {"require": [{"path": "args.a.b", "op": "eq", "value": 1}]},
         },
     }
@@ -354,7 +354,7 @@ def test_sample_policies_export_to_valid_cedar(sample: Path) -> None:
 
 
 ARG_VALUES: list[Any] = [
-    "prod", "dev", "", "a*b", "5", 5, 5.5, 0, -1, 1000, 2.25, True, False, None, {}, {"a": 1}, [], ["prod"], [5, "dev"],
+    "prod", "dev", "", "a*b", "5", "prod\n", "\n", "xprod", "a.b", "axb", 5, 5.5, 0, -1, 1000, 2.25, True, False, None, {}, {"a": 1}, [], ["prod"], [5, "dev"],
 ]
 CONDITION_VALUES: dict[str, list[Any]] = {
     "eq": ["prod", 5, 5.5, True, False, ""],
@@ -364,6 +364,7 @@ CONDITION_VALUES: dict[str, list[Any]] = {
     "lt": [5, 0, 2.25], "lte": [5, -1], "gt": [5, 1000], "gte": [5.5, 0],
     "exists": [True, False],
     "contains": ["ro", "*", "a*"],
+    "regex": ["pro", "^pro", "od$", "^prod$", "^$", "", "a.b", "^(dev|prod)$", "\n$"],
 }
 
 
