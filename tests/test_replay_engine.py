@@ -135,3 +135,14 @@ def test_calls_denied_as_drift_are_not_compared() -> None:
     ]
     report = replay(parse_calls("\n".join(lines)), _policy({"default": "allow"}))
     assert report.drift == 1 and report.changes == [] and report.to_json()["drift_not_compared"] == 1
+
+
+def test_the_report_never_sends_a_tool_names_escapes_to_the_terminal() -> None:
+    from policytui.replay.text import render
+
+    evil = "evil\x1b[2J\u202etool"
+    lines = [_line(evil, "2026-12-01T10:00:01.000Z", {"q": "\x1b]0;title\x07"})]
+    report = replay(parse_calls("\n".join(lines)), _policy({"default": "deny"}))
+    text = render(report, "draft\x1b[31m.json")
+    assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+    assert "newly denied" in text and "Failed: 1 call that was allowed would be denied." in text
