@@ -187,3 +187,34 @@ def test_unapproved_or_unlisted_tools_fail_closed() -> None:
     assert off.drift("a") is None
     listed = pins.visible({"tools": [{"name": "a", "inputSchema": {}}], "nextCursor": "2"})
     assert listed == {"tools": [], "nextCursor": "2"}
+
+
+def test_a_real_server_approved_in_the_editor_shows_no_false_drift(tmp_path: Path, everything: Path) -> None:
+    """Fingerprints taken by the editor's own discovery match what the gateway sees raw."""
+    from policytui.discovery import list_tools, resolve_target
+
+    listing = anyio.run(lambda: list_tools(resolve_target(command=[str(everything), "stdio"])))
+    assert listing.tools and all(t.annotations for t in listing.tools)  # annotations count too
+    policy = tmp_path / "policy.json"
+    state = EditorState.open(listing, policy)
+    state.set_decision([t.name for t in listing.tools], "allow")
+    editor_pins.set_pinning(state, True)
+    state.save()
+
+    async def run() -> None:
+        params = StdioServerParameters(
+            command=sys.executable,
+            args=[
+                "-m", "policytui", "gateway", "--policy", str(policy), "--state-dir", str(tmp_path / "state"),
+                "--audit", str(tmp_path / "audit.jsonl"), "--", str(everything), "stdio",
+            ],
+            cwd=str(tmp_path),
+        )
+        with open(tmp_path / "stderr.txt", "w", encoding="utf-8") as errlog:  # noqa: ASYNC230 - opened once
+            async with Client(stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=60) as client:
+                names = [t.name for t in (await client.list_tools()).tools]
+                assert sorted(names) == sorted(t.name for t in listing.tools)
+                echoed = await client.call_tool("echo", {"message": "hello"})
+                assert echoed.is_error is not True
+
+    anyio.run(run)
