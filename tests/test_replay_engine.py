@@ -132,9 +132,11 @@ def test_calls_denied_as_drift_are_not_compared() -> None:
     lines = [
         _line("t", "2026-12-01T10:00:01.000Z", {}, decision="denied", rule="x-policytui.pin", drift=True),
         _line("t", "2026-12-01T10:00:02.000Z", {}),
+        _line("t", "2026-12-01T10:00:03.000Z", {}, decision="denied", rule="state", state="unavailable"),
     ]
     report = replay(parse_calls("\n".join(lines)), _policy({"default": "allow"}))
-    assert report.drift == 1 and report.changes == [] and report.to_json()["drift_not_compared"] == 1
+    assert report.drift == 1 and report.outage == 1 and report.changes == []
+    assert report.to_json()["drift_not_compared"] == 1 and report.to_json()["outage_not_compared"] == 1
 
 
 def test_the_report_never_sends_a_tool_names_escapes_to_the_terminal() -> None:

@@ -42,6 +42,7 @@ class RecordedCall:
     upstream: str | None
     # Denied because the tool's definition had drifted from the approved one (pinning).
     drift: bool = False
+    outage: bool = False
 
     @property
     def recorded_outcome(self) -> str:
@@ -130,6 +131,8 @@ def _call(record: Any, line: int) -> RecordedCall | None:
         approval=approval if isinstance(approval, str) else None,
         upstream=upstream if isinstance(upstream, str) else None,
         drift=record.get("drift") is True,
+        # Denied because the gateway's rate-limit state store was down: no policy's doing.
+        outage=decision == "denied" and record.get("rule") == "state",
     )
 
 

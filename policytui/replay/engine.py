@@ -88,6 +88,8 @@ class ReplayReport:
     # Calls the gateway denied because their tool had drifted (pinning): they say nothing
     # about a policy's rules, so they are not compared.
     drift: int = 0
+    # Calls denied because the gateway's state store was down: not compared either.
+    outage: int = 0
 
     @property
     def passed(self) -> bool:
@@ -114,6 +116,7 @@ class ReplayReport:
             "allowed_now_denied": self.allowed_now_denied,
             "allowed_now_unknown": self.allowed_now_unknown,
             "drift_not_compared": self.drift,
+            "outage_not_compared": self.outage,
             "passed": self.passed,
             "changes": [change.to_json() for change in self.changes],
         }
@@ -260,8 +263,11 @@ class Replay:
         outcomes: Counter[str] = Counter()
         allowed, held = Outcome.ALLOWED, Outcome.NEEDS_APPROVAL
         for call, before in zip(self.calls.calls, self.baseline):
-            if call.drift:
-                report.drift += 1
+            if call.drift or call.outage:
+                if call.drift:
+                    report.drift += 1
+                else:
+                    report.outage += 1
                 continue
             decision = decision_of(call)
             # The common cases without building a Verdict: the hot loop of the editor's panel.
