@@ -80,9 +80,14 @@ class ToolInfo:
         return out
 
     def fingerprint(self) -> str:
-        """A hash of what an agent relies on (description and schemas), to detect a rewritten tool."""
+        """A hash of what an agent relies on (description, schemas, annotations), to detect a
+        rewritten tool. Annotations join the hash only when the server sent some, so tools
+        without them keep the fingerprints saved before annotations counted."""
+        parts: list[Any] = [self.description, self.input_schema, self.output_schema]
+        if self.annotations:
+            parts.append(self.annotations)
         payload = json.dumps(
-            [self.description, self.input_schema, self.output_schema],
+            parts,
             sort_keys=True,
             separators=(",", ":"),
             ensure_ascii=False,

@@ -66,7 +66,9 @@ def _condition(rng: random.Random) -> dict[str, Any]:
     elif op == "exists":
         value = rng.random() < 0.5
     elif op in ("in", "not_in"):
-        value = [_value(rng, rng.choice(["string", "number", "bool", "string", "null"])) for _ in range(rng.randint(0, 3))]
+        # Lists mixing kinds are where the type check is subtle: generate plenty of them.
+        kinds = rng.choice([["string", "number"], ["string", "bool"], ["number", "bool"], ["string"], ["number"], ["null", "string"]])
+        value = [_value(rng, rng.choice(kinds)) for _ in range(rng.randint(0, 3))]
     elif op == "regex":
         value = rng.choice(["^p", "d.v"])
     elif op == "contains":
@@ -277,7 +279,7 @@ def test_what_cedar_cannot_hold_is_forbidden_and_listed() -> None:
         "tools": {
             "ask": {"action": "require_approval", "reason": "a human decides"},
             "rate": {"limits": [{"counter": "r", "window": "minute", "max": 5}]},
-            "re": {"deny_if": [{"path": "args.q", "op": "regex", "value": "^drop"}]},
+            "re": {"deny_if": [{"path": "args.q", "op": "regex", "value": "^drop(s)?"}]},
             "deep": {"require": [{"path": "args.a.b", "op": "eq", "value": 1}]},
         },
     }
@@ -349,3 +351,39 @@ def test_sample_policies_export_to_valid_cedar(sample: Path) -> None:
     for name in policy.tools or {}:
         if _kind(plan, name) == "denied":
             assert not toolhive_allows(policies, name, {})
+
+
+ARG_VALUES: list[Any] = [
+    "prod", "dev", "", "a*b", "5", "prod\n", "\n", "xprod", "a.b", "axb", 5, 5.5, 0, -1, 1000, 2.25, True, False, None, {}, {"a": 1}, [], ["prod"], [5, "dev"],
+]
+CONDITION_VALUES: dict[str, list[Any]] = {
+    "eq": ["prod", 5, 5.5, True, False, ""],
+    "neq": ["prod", 5, True, "a*b"],
+    "in": [["prod", "dev"], [5, "prod"], [True, 5], ["prod", False], [5, 2.25], [], ["prod", 5, True]],
+    "not_in": [["prod", "dev"], [5, "prod"], [True, 5], ["prod", False], [5, 2.25], [], ["prod", 5, True]],
+    "lt": [5, 0, 2.25], "lte": [5, -1], "gt": [5, 1000], "gte": [5.5, 0],
+    "exists": [True, False],
+    "contains": ["ro", "*", "a*"],
+    "regex": ["pro", "^pro", "od$", "^prod$", "^$", "", "a.b", "^(dev|prod)$", "\n$"],
+}
+
+
+@pytest.mark.parametrize("op", sorted(CONDITION_VALUES))
+def test_every_operator_against_every_kind_of_argument(op: str) -> None:
+    """One condition at a time, in each place it can stand, against arguments of every kind."""
+    calls = [("t", {})] + [("t", {"x": value}) for value in ARG_VALUES] + [("t", {"x": v, "y": 1}) for v in ARG_VALUES]
+    for value in CONDITION_VALUES[op]:
+        for kind in ("require", "deny_if", "require_approval_if"):
+            for default in ("allow", "deny"):
+                doc = {"version": "1", "default": default, "tools": {"t": {kind: [{"path": "args.x", "op": op, "value": value}]}}}
+                _check(doc, calls)
+
+
+def test_a_tool_name_cedar_cannot_write_never_opens_a_hole() -> None:
+    doc = {"version": "1", "default": "allow", "tools": {"bad\ud800name": {"action": "deny"}, "ok": {}}}
+    result, plan = export_cedar(Policy.from_document(doc))
+    assert plan.deny_all
+    assert not toolhive_allows(_policies(result.text), "ok", {})
+    strict = {"version": "1", "default": "deny", "tools": {"bad\ud800name": {}, "ok": {}}}
+    result, plan = export_cedar(Policy.from_document(strict))
+    assert not plan.deny_all and toolhive_allows(_policies(result.text), "ok", {})

@@ -254,3 +254,100 @@ def test_bad_input_is_one_sentence(tmp_path: Path) -> None:
     refused = replay(str(cut), "--policy", str(invalid))
     assert refused.returncode == 2 and "not a valid policy" in refused.stderr
     assert "Traceback" not in refused.stderr + bad.stderr + missing.stderr
+
+
+def test_memory_server_recording_gates_a_write_ban(tmp_path: Path, test_servers: Path) -> None:
+    """The real memory server: a draft that denies writing the graph reports exactly the writes."""
+    import anyio
+
+    server = _server(test_servers, "memory")
+    policy = _write(tmp_path / "live.json", {"version": "1", "default": "allow"})
+    env = {"MEMORY_FILE_PATH": str(tmp_path / "memory.jsonl")}
+
+    async def traffic() -> None:
+        async with recording_gateway(tmp_path, policy, [str(server)], env=env) as client:
+            await client.call_tool(
+                "create_entities",
+                {"entities": [{"name": "alice", "entityType": "person", "observations": ["likes tea"]}]},
+            )
+            await client.call_tool("read_graph", {})
+            await client.call_tool("search_nodes", {"query": "alice"})
+            await client.call_tool(
+                "add_observations", {"observations": [{"entityName": "alice", "contents": ["owns a cat"]}]}
+            )
+            await client.call_tool("search_nodes", {"query": "cat"})
+
+    anyio.run(traffic)
+    recording = tmp_path / "recording.jsonl"
+    draft = _write(
+        tmp_path / "draft.json",
+        {"version": "1", "default": "deny", "tools": {"read_graph": {}, "search_nodes": {}, "open_nodes": {}}},
+    )
+    done = replay(str(recording), "--policy", str(draft), "--json")
+    report = json.loads(done.stdout)
+    assert done.returncode == 1
+    assert [(c["tool"], c["change"], c["calls"]) for c in report["changes"]] == [
+        ("add_observations", "newly_denied", 1),
+        ("create_entities", "newly_denied", 1),
+    ]
+    assert report["changes"][1]["first"]["arguments"]["entities"][0]["name"] == "alice"
+    looser = _write(tmp_path / "looser.json", {"version": "1", "default": "allow", "hide": ["delete_entities"]})
+    assert replay(str(recording), "--policy", str(looser)).returncode == 0
+
+
+def test_kestra_recording_redacts_its_token_and_gates_a_condition(tmp_path: Path, test_servers: Path) -> None:
+    """The real Kestra MCP server (its API unreachable: calls end as error results, still
+    recorded): the server's API token never reaches the recording, and a draft denying
+    `manage_flow` deletes reports exactly those calls."""
+    import anyio
+
+    python = test_servers / "kestra" / "bin" / "python"
+    if not python.exists():
+        pytest.skip(f"the Kestra server is not installed at {python} (run tests/servers/install.sh)")
+    token = "kestra-token-do-not-print-7731"
+    code = "import sys, src; sys.path.insert(0, list(src.__path__)[0]); import server; server.main()"
+    policy = _write(tmp_path / "live.json", {"version": "1", "default": "allow"})
+    env = {"KESTRA_BASE_URL": "http://127.0.0.1:9/api/v1", "KESTRA_API_TOKEN": token}
+
+    async def traffic() -> None:
+        async with recording_gateway(tmp_path, policy, [str(python), "-c", code], env=env) as client:
+            await client.call_tool("list_namespaces", {"query": f"token={token}"})
+            await client.call_tool("manage_flow", {"action": "delete", "namespace": "prod", "flow_id": "billing"})
+            await client.call_tool("manage_flow", {"action": "get", "namespace": "prod", "flow_id": "billing"})
+            await client.call_tool("manage_flow", {"action": "delete", "namespace": "dev", "flow_id": "etl"})
+
+    anyio.run(traffic)
+    recording = tmp_path / "recording.jsonl"
+    text = recording.read_text(encoding="utf-8")
+    assert token not in text
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert [line["tool"] for line in lines] == ["list_namespaces", "manage_flow", "manage_flow", "manage_flow"]
+    assert lines[0]["arguments"] == {"query": "[redacted]"}
+    draft = _write(
+        tmp_path / "draft.json",
+        {
+            "version": "1",
+            "default": "allow",
+            "tools": {"manage_flow": {"deny_if": [{"path": "args.action", "op": "eq", "value": "delete"}]}},
+        },
+    )
+    report = json.loads(replay(str(recording), "--policy", str(draft), "--json").stdout)
+    assert [(c["tool"], c["change"], c["calls"]) for c in report["changes"]] == [("manage_flow", "newly_denied", 2)]
+    assert report["changes"][0]["first"]["arguments"]["namespace"] == "prod"
+
+
+def test_an_unwritable_recording_stops_the_gateway_in_one_sentence(tmp_path: Path, everything: Path) -> None:
+    policy = _write(tmp_path / "p.json", {"version": "1", "default": "allow"})
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    done = subprocess.run(
+        [
+            str(POLICYTUI), "gateway", "--policy", str(policy), "--state-dir", str(tmp_path / "state"),
+            "--record", str(blocker / "rec.jsonl"), "--", str(everything), "stdio",
+        ],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]  # (diagnostic log lines may come before it)
+    assert last.startswith("policytui gateway: cannot open the recording") and last.endswith(".")
+    assert "Traceback" not in done.stderr

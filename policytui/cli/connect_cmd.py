@@ -26,6 +26,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the policy file to edit (default ./policy.json; created on first save)",
     )
     parser.add_argument(
+        "--replay", default=None, metavar="RECORDING",
+        help="show how the calls in RECORDING (gateway --record, or an audit log) fare under the policy as you edit it",
+    )
+    parser.add_argument(
         "--theme", default=None, metavar="NAME",
         help="Textual theme (default ansi-dark: your terminal's own colours)",
     )
@@ -112,6 +116,9 @@ def _check_app_arguments(args: argparse.Namespace) -> None:
         if args.theme not in theme_names():
             names = ", ".join(theme_names())
             raise UsageError(f"there is no theme {args.theme!r}; choose one of {names}")
+    replay = getattr(args, "replay", None)
+    if replay is not None and not Path(replay).is_file():
+        raise UsageError(f"--replay {replay}: there is no such file")
 
 
 def _run_app(args: argparse.Namespace, **kwargs: Any) -> int:
@@ -120,6 +127,7 @@ def _run_app(args: argparse.Namespace, **kwargs: Any) -> int:
     from policytui.tui import make_app
 
     _check_app_arguments(args)
-    app = make_app(policy_path=Path(args.policy), theme=args.theme, **kwargs)
+    replay = getattr(args, "replay", None)
+    app = make_app(policy_path=Path(args.policy), theme=args.theme, replay_path=replay, **kwargs)
     result = app.run()
     return int(result if result is not None else (app.return_code or 0))

@@ -76,6 +76,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-audit", action="store_true", help="write no audit log")
     parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="hide and deny every tool whose definition differs from the one approved in the policy editor",
+    )
+    parser.add_argument(
         "--record",
         metavar="FILE",
         help="also write every call WITH its arguments (secrets redacted) to FILE, JSON lines, for `policytui replay`",
@@ -197,6 +202,7 @@ def run(args: argparse.Namespace) -> int:
         store=store,
         state_fail_open=args.state_fail_mode == "open",
         record=record,
+        pin=args.pin,
         record_secrets=tuple(_recording_secrets(spec)) if record is not None else (),
     )
     return _serve(config, spec, watcher, getattr(args, "timeout", None) or 30.0)

@@ -692,6 +692,10 @@ class EditorState:
         meta = dict(meta) if isinstance(meta, dict) else {}
         stored = meta.get("fingerprints")
         old: dict[str, Any] = stored if isinstance(stored, dict) else {}
+        from policytui.editor.pins import pinned_meta, pinning_on
+
+        if pinning_on(self.policy):  # pinned: a save never approves a rewritten tool
+            return pinned_meta(meta, self)
         # Keep fingerprints of tools the server lost while the policy still names them.
         kept = {n: fp for n, fp in old.items() if n not in self.fingerprints}
         meta["fingerprints"] = {**kept, **self.fingerprints}

@@ -15,9 +15,10 @@ How each part maps:
   with `has` guards so a missing argument is a plain "no" rather than an error. Where the type
   of an argument must be checked, the check errors on the wrong type, which ToolHive turns into
   a deny, as `decide` counts a wrong type against the caller.
+- `regex` conditions that are plain text with an optional `^` and `$` become `like` patterns.
 - What Cedar cannot hold is exported fail-closed: approvals become denials, a tool with rate
   limits is forbidden (Cedar keeps no counters), `all_tools.limits` forbid every call, and a
-  condition that cannot be written (regex, nested paths, null or object values, numbers Cedar's
+  condition that cannot be written (other regular expressions, nested paths, null or object values, numbers Cedar's
   decimal cannot hold) forbids its tool. Each case is one warning.
 
 Prompts and resources are permitted, because policytui's own gateway does not govern them.
@@ -228,7 +229,40 @@ def _condition(condition: Condition, want: bool) -> tuple[str, bool]:
         if want:
             return f"({has} && {v} like {pattern})", False
         return f"({has} && !({v} like {pattern}))", False
+    if op == "regex":
+        patterns = _regex_as_like(value)
+        if patterns is None:
+            raise _Unwritable("Cedar has no regular expressions; only a plain text with ^ or $ can be written")
+        # `like` errors on a non-string, which ToolHive denies, as decide does for a regex.
+        matched = "(" + " || ".join(f"{v} like {p}" for p in patterns) + ")"
+        if want:
+            return f"({has} && {matched})", True
+        return f"({has} && !{matched})", True
     raise _Unwritable(f"Cedar has no {op!r} operator")
+
+
+_REGEX_SPECIAL = set(".^$*+?{}[]\\|()")
+
+
+def _regex_as_like(pattern: Any) -> list[str] | None:
+    """`like` patterns matching exactly what `re.search(pattern, text)` finds, for patterns that
+    are plain text with an optional leading ^ and trailing $; None for anything else.
+
+    Python's `$` also matches before a final newline, so `abc$` is "ends with abc" or "ends
+    with abc and a newline".
+    """
+    if not isinstance(pattern, str):
+        return None
+    start = pattern.startswith("^")
+    end = pattern.endswith("$") and not pattern.endswith("\\$")
+    body = pattern[1 if start else 0 : len(pattern) - 1 if end else len(pattern)]
+    if any(char in _REGEX_SPECIAL for char in body):
+        return None
+    text = cedar_string(body)[1:-1].replace("*", "\\*")
+    head = "" if start else "*"
+    if not end:
+        return [f'"{head}{text}*"']
+    return [f'"{head}{text}"', f'"{head}{text}\\n"']
 
 
 def _tool_id(name: str) -> str:
@@ -339,8 +373,14 @@ class _Exporter:
             try:
                 self.tool(name, rule)
             except _Unwritable as why:
-                self.warn(f"tools.{name}", f"the tool name cannot be written in Cedar ({why}); it was left out")
                 self.plan.denied.add(name)
+                if policy.default == "allow":
+                    # Left out, the blanket permit would allow it: forbid every call instead.
+                    self.warn(f"tools.{name}", f"the tool name cannot be written in Cedar ({why}); every call is forbidden")
+                    self.policies.append(f"forbid(principal, {CALL}, resource);")
+                    self.plan.deny_all = True
+                else:
+                    self.warn(f"tools.{name}", f"the tool name cannot be written in Cedar ({why}); it was left out (denied by default)")
         if policy.all_tools is not None and policy.all_tools.limits:
             self.warn(
                 "all_tools.limits",

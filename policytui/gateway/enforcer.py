@@ -28,6 +28,7 @@ from typing import Any
 from policytui.decision import Approval, Caller, Decision, Outcome, decide
 from policytui.decision.decide import rate_limit_denial
 from policytui.gateway.audit import AuditLog, args_digest, utc_now_iso
+from policytui.gateway.pins import PIN_RULE
 from policytui.gateway.store import (
     NOTHING_RESERVED,
     Reservation,
@@ -112,6 +113,8 @@ class Enforcer:
         self._store_down = False
         # `gateway --record FILE` (policytui.gateway.recorder): None when not recording.
         self.recorder: Any = None
+        # Pinned tool definitions (policytui.gateway.pins.Pins), set by the runner.
+        self.pins: Any = None
 
     def _decide(self, tool: str, args: Any, caller: Caller, approval: Approval | None = None) -> Decision:
         # Counts are not read here: the store checks them atomically as it charges (_reserve).
@@ -164,6 +167,12 @@ class Enforcer:
         if self.dry_run:
             return await self._dry_run(record, args, forward)
 
+        if self.pins is not None:  # pinning: a tool rewritten since it was approved is denied
+            drift = await self.pins.check(tool)
+            if drift is not None:
+                denied = Decision(Outcome.DENIED, drift, PIN_RULE)
+                self._write(record, denied)
+                return denied_result(denied)
         decision = self._decide(tool, args, caller)
         approval: tuple[Approval, str] | None = None
         if decision.outcome is Outcome.NEEDS_APPROVAL:
@@ -243,6 +252,8 @@ class Enforcer:
             "reason": decision.reason,
             "args_sha256": record.digest,
         }
+        if decision.rule == PIN_RULE:
+            entry["drift"] = True
         if approval is not None:
             entry["approval"] = approval[0].value
             entry["approval_via"] = approval[1]

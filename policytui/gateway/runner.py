@@ -51,6 +51,7 @@ class GatewayConfig:
     state_fail_open: bool = False
     record: Path | None = None  # gateway --record: calls with arguments, for `policytui replay`
     record_secrets: tuple[str, ...] = field(default=(), repr=False)  # values redacted from it
+    pin: bool = False  # gateway --pin: enforce approved tool definitions whatever the policy says
 
 
 def _hidden(policy: Policy) -> frozenset[str]:
@@ -108,6 +109,12 @@ async def run_gateway(
     upstream.on_notification = gateway.relay_notification
     if hasattr(upstream, "on_request"):
         upstream.on_request = gateway.server_request
+    # Pinned definitions (on with --pin or the policy's x-policytui.pin setting).
+    from policytui.gateway.pins import Pins
+
+    pins = enforcer.pins = Pins(lambda: watcher.policy, forced=config.pin)
+    pins.fetch = lambda params: upstream.request("tools/list", params)
+    pins.announce = gateway.tools_changed
     if config.dry_run:
         log.warning("dry run: every call is forwarded; the audit log shows what the policy would decide")
 
@@ -154,6 +161,8 @@ async def _watch(watcher: PolicyWatcher, gateway: Gateway, interval: float) -> N
             continue
         if changed and _hidden(watcher.policy) != before:
             await gateway.tools_changed()
+        elif changed and gateway.enforcer.pins is not None:
+            await gateway.enforcer.pins.announce_changes()  # re-approved or pinning toggled
 
 
 class _Stopper:

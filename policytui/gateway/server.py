@@ -191,6 +191,8 @@ class Gateway:
         """A `tools/list` result without the hidden tools; everything else as the server sent it."""
         if self.dry_run:
             return result
+        if self.enforcer.pins is not None:  # pinning: drifted tools are left out
+            result = self.enforcer.pins.visible(result)
         policy: Policy = self._policy()
         tools = result.get("tools") if isinstance(result, dict) else None
         if isinstance(tools, list) and policy.hide:
@@ -266,6 +268,8 @@ class Gateway:
             )
         if method not in BROADCAST and method != RESOURCE_UPDATED:
             return
+        if method == "notifications/tools/list_changed" and self.enforcer.pins is not None:
+            self.enforcer.pins.stale()  # pinning: check the definitions again
         if method == "notifications/tools/list_changed" and self.unknown_tools is not None:
             # The set of tools the server has changed: calls for tools it no longer lists must
             # look like calls for hidden ones, and new ones like any listed tool.

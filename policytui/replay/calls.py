@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,9 @@ class RecordedCall:
     approval: str | None
     # How the forwarded call ended ("ok", "error", ...), None when it was not forwarded.
     upstream: str | None
+    # Denied because the tool's definition had drifted from the approved one (pinning).
+    drift: bool = False
+    outage: bool = False
 
     @property
     def recorded_outcome(self) -> str:
@@ -58,14 +62,42 @@ class Calls:
 
 def _epoch(text: str, line: int) -> float:
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except (ValueError, AttributeError):
+        return _parse_time(text)
+    except (ValueError, AttributeError, TypeError):
         raise RecordingError(f"line {line} has no valid time ({text!r})") from None
 
 
-def _call(record: Any, line: int) -> RecordedCall:
+@lru_cache(maxsize=256)
+def _whole_seconds(prefix: str) -> float:
+    return datetime.fromisoformat(prefix + "+00:00").timestamp()
+
+
+def _parse_time(text: str) -> float:
+    # The gateway writes "2026-12-01T10:00:00.123Z": the whole seconds repeat from line to
+    # line, so they are parsed once; anything else goes through the full ISO 8601 parser.
+    if len(text) == 24 and text[19] == "." and text[23] == "Z" and text[20:23].isdigit():
+        return _whole_seconds(text[:19]) + int(text[20:23]) / 1000
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError("no time zone")
+    return parsed.timestamp()
+
+
+@lru_cache(maxsize=1024)
+def _caller(grant: str, session: str) -> Caller:
+    return Caller(grant=grant, session=session)
+
+
+# Lines the gateway writes about itself, not about an agent's call (e.g. "probe": learning how
+# the server answers a tool it does not have). They are skipped.
+_OWN_LINES = frozenset({"probe"})
+
+
+def _call(record: Any, line: int) -> RecordedCall | None:
     if not isinstance(record, dict):
         raise RecordingError(f"line {line} is not a recorded call (a JSON object was expected)")
+    if record.get("decision") in _OWN_LINES:
+        return None
     tool = record.get("tool")
     decision = record.get("decision")
     if not isinstance(tool, str) or decision not in ("allowed", "denied", "hidden"):
@@ -89,15 +121,18 @@ def _call(record: Any, line: int) -> RecordedCall:
         time=str(time_text),
         at=at,
         tool=tool,
-        caller=Caller(
-            grant=grant if isinstance(grant, str) else "default",
-            session=session if isinstance(session, str) else "default",
+        caller=_caller(
+            grant if isinstance(grant, str) else "default",
+            session if isinstance(session, str) else "default",
         ),
         arguments=arguments,
         decision=decision,
         rule=str(record.get("rule", "")),
         approval=approval if isinstance(approval, str) else None,
         upstream=upstream if isinstance(upstream, str) else None,
+        drift=record.get("drift") is True,
+        # Denied because the gateway's rate-limit state store was down: no policy's doing.
+        outage=decision == "denied" and record.get("rule") == "state",
     )
 
 
@@ -117,7 +152,9 @@ def parse_calls(text: str) -> Calls:
                 skipped = True  # cut short while being written
                 continue
             raise RecordingError(f"line {index + 1} is not JSON") from None
-        calls.append(_call(record, index + 1))
+        call = _call(record, index + 1)
+        if call is not None:
+            calls.append(call)
     with_arguments = bool(calls) and all(c.arguments is not None for c in calls)
     return Calls(calls, with_arguments, skipped)
 

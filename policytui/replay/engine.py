@@ -87,6 +87,11 @@ class ReplayReport:
     allowed_now_denied: int = 0
     allowed_now_unknown: int = 0
     with_arguments: bool = True
+    # Calls the gateway denied because their tool had drifted (pinning): they say nothing
+    # about a policy's rules, so they are not compared.
+    drift: int = 0
+    # Calls denied because the gateway's state store was down: not compared either.
+    outage: int = 0
 
     @property
     def passed(self) -> bool:
@@ -112,6 +117,8 @@ class ReplayReport:
             "outcomes": dict(sorted(self.outcomes.items())),
             "allowed_now_denied": self.allowed_now_denied,
             "allowed_now_unknown": self.allowed_now_unknown,
+            "drift_not_compared": self.drift,
+            "outage_not_compared": self.outage,
             "passed": self.passed,
             "changes": [change.to_json() for change in self.changes],
         }
@@ -162,6 +169,25 @@ class _Decider:
         self._at = 0.0
         self.store = MemoryStore(policy="replay", clock=lambda: self._at)
         self._conditions: dict[str, list[Condition]] = {}
+        # Tools whose calls all get one decision (no argument conditions, no counters): decided
+        # once per tool by `decide` and reused, which keeps the editor's panel fast.
+        self._constant: dict[str, Decision | None] = {}
+        self._shared_limits = bool(policy.all_tools and policy.all_tools.limits)
+
+    def _constant_decision(self, tool: str, call: RecordedCall) -> Decision | None:
+        if tool in self._constant:
+            return self._constant[tool]
+        policy = self.policy
+        rule = policy.rule(tool)
+        blocked = policy.is_hidden(tool) or (
+            rule.effective_action == "deny" if rule is not None else policy.default == "deny"
+        )
+        counted = self._shared_limits or bool(rule is not None and rule.limits)
+        found = None
+        if blocked or (not counted and not self.conditions(tool)):
+            found = decide(policy, tool, call.arguments, None, caller=call.caller, now=call.at)
+        self._constant[tool] = found
+        return found
 
     def conditions(self, tool: str) -> list[Condition]:
         """The conditions that can decide this tool's calls (none when hidden or denied first)."""
@@ -177,20 +203,31 @@ class _Decider:
         return found
 
     def decide(self, call: RecordedCall) -> Verdict:
-        conditions = self.conditions(call.tool)
+        decision = self.decision(call)
+        return UNKNOWN if decision is None else _verdict(decision)
+
+    def decision(self, call: RecordedCall) -> Decision | None:
+        """The draft's decision (None: it needs values that were not recorded); charges counters."""
+        constant = self._constant.get(call.tool) if call.tool in self._constant else self._constant_decision(call.tool, call)
+        if constant is not None:
+            return constant
+        conditions = self._conditions.get(call.tool)
+        if conditions is None:
+            conditions = self.conditions(call.tool)
         args = call.arguments
         if conditions:
             if args is None or any(_touches_unrecorded(args, c.path) for c in conditions):
-                return UNKNOWN
+                return None
         self._at = call.at
-        decision = decide(self.policy, call.tool, args, None, caller=call.caller, now=call.at)
+        policy = self.policy
+        decision = decide(policy, call.tool, args, None, caller=call.caller, now=call.at)
         charged = decision
         if decision.outcome is Outcome.NEEDS_APPROVAL:
             try:
                 answer = Approval(call.approval) if call.approval else Approval.APPROVED
             except ValueError:
                 answer = Approval.REJECTED
-            charged = decide(self.policy, call.tool, args, None, caller=call.caller, now=call.at, approval=answer)
+            charged = decide(policy, call.tool, args, None, caller=call.caller, now=call.at, approval=answer)
         if charged.allowed and charged.budgets:
             reservation = self.store.reserve(charged.budgets)
             if reservation.denied is not None:
@@ -199,7 +236,7 @@ class _Decider:
                     decision = rate_limit_denial(budget.max, budget.key.window, budget.rule, reservation.now)
             elif call.upstream in _REFUNDED:
                 self.store.refund(reservation)  # the call never reached the tool
-        return _verdict(decision)
+        return decision
 
 
 def _kind(before: Verdict, after: Verdict) -> str | None:
@@ -229,14 +266,35 @@ class Replay:
 
     def run(self, draft: Policy) -> ReplayReport:
         decider = _Decider(draft)
+        decision_of = decider.decision
         report = ReplayReport(len(self.calls.calls), self.against_name, with_arguments=self.calls.with_arguments)
         groups: dict[tuple[str, str], Change] = {}
         outcomes: Counter[str] = Counter()
+        allowed, held = Outcome.ALLOWED, Outcome.NEEDS_APPROVAL
         for call, before in zip(self.calls.calls, self.baseline):
-            after = decider.decide(call)
-            outcomes[after.outcome] += 1
-            if after.outcome == before.outcome:
+            if call.drift or call.outage:
+                if call.drift:
+                    report.drift += 1
+                else:
+                    report.outage += 1
                 continue
+            decision = decision_of(call)
+            # The common cases without building a Verdict: the hot loop of the editor's panel.
+            if decision is not None and decision.outcome is allowed:
+                outcomes["allowed"] += 1
+                if before.outcome == "allowed":
+                    continue
+                after = Verdict("allowed", decision.rule)
+            elif decision is not None and decision.outcome is held:
+                outcomes["held"] += 1
+                if before.outcome == "held":
+                    continue
+                after = Verdict("held", decision.rule, decision.reason)
+            else:
+                after = UNKNOWN if decision is None else _verdict(decision)
+                outcomes[after.outcome] += 1
+                if after.outcome == before.outcome:
+                    continue
             kind = _kind(before, after)
             if kind is None:
                 continue

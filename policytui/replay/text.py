@@ -31,6 +31,10 @@ def summary_line(report: ReplayReport) -> str:
     return shown or "no call changes"
 
 
+def _calls(count: int) -> str:
+    return f"{count} call that was" if count == 1 else f"{count} calls that were"
+
+
 def render(report: ReplayReport, draft_name: str) -> str:
     lines = [
         f"Replayed {report.total} recorded calls under {visible(draft_name)}, "
@@ -38,6 +42,10 @@ def render(report: ReplayReport, draft_name: str) -> str:
     ]
     if not report.with_arguments:
         lines.append("Arguments were not recorded (an audit log): decisions that depend on them are unknown.")
+    if report.drift:
+        lines.append(f"Not compared: {report.drift} denied because their tool had changed since it was approved.")
+    if report.outage:
+        lines.append(f"Not compared: {report.outage} denied because the gateway's rate-limit state was unavailable.")
     lines.append(f"Changes: {summary_line(report)}.")
     if report.changes:
         tool_width = min(max(len("tool"), *(len(visible(c.tool)) for c in report.changes)), 40)
@@ -56,8 +64,8 @@ def render(report: ReplayReport, draft_name: str) -> str:
     else:
         reasons = []
         if report.allowed_now_denied:
-            reasons.append(f"{report.allowed_now_denied} calls that were allowed would be denied")
+            reasons.append(f"{_calls(report.allowed_now_denied)} allowed would be denied")
         if report.allowed_now_unknown:
-            reasons.append(f"{report.allowed_now_unknown} calls that were allowed cannot be decided without their arguments")
+            reasons.append(f"{_calls(report.allowed_now_unknown)} allowed cannot be decided without their arguments")
         lines.append("Failed: " + "; ".join(reasons) + ".")
     return "\n".join(lines) + "\n"

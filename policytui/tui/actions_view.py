@@ -114,7 +114,11 @@ class ViewActions(EditorBase):
     def action_panel(self, tab: str) -> None:
         from textual.widgets import TabbedContent
 
-        self.main.query_one("#panels", TabbedContent).active = tab
+        panels = self.main.query_one("#panels", TabbedContent)
+        if tab == "tab-replay" and getattr(self, "replay_path", None) is None:
+            self.notify("No recording: start the editor with --replay RECORDING.", severity="warning")
+            return
+        panels.active = tab
 
     def action_try_call(self) -> None:
         state = self.state

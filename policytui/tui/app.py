@@ -35,6 +35,7 @@ from policytui.tui.background import stop_started_servers
 from policytui.tui.commands import PaletteCommands
 from policytui.tui.footer import FittingFooter
 from policytui.tui.keys import ACTIONS, editor_bindings
+from policytui.tui.replay_panel import ReplayPins
 from policytui.tui.startup import ListingLoader, Startup
 from policytui.tui.table import ToolTable
 
@@ -50,7 +51,7 @@ DEFAULT_THEME = "ansi-dark"
 WIDE_LAYOUT_WIDTH = 150
 
 
-class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands):
+class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands, ReplayPins):
     """Read a server's tools, decide, and leave with a valid policy.json."""
 
     CSS_PATH = "policytui.tcss"
@@ -72,8 +73,10 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands)
         theme: str | None = None,
         pick_from: list[ServerChoice] | None = None,
         loaders_for: Callable[[str], tuple[ListingLoader, ListingLoader | None]] | None = None,
+        replay_path: Path | None = None,
     ) -> None:
         super().__init__()
+        self.replay_path = Path(replay_path) if replay_path is not None else None  # --replay
         if listing is None and load_listing is None and not (pick_from and loaders_for):
             raise ValueError("give a listing, a way to load one, or servers to pick from")
         self.pick_from = pick_from or []
@@ -148,6 +151,7 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands)
 
                     await loading.mount(LoadingIndicator(), before=0)
                 await self.main.query_one("#body").mount(self._panels())
+                await self._mount_replay()  # connect --replay: the Replay tab
         finally:  # never leave the loader waiting
             self.panels_ready.set()
 
@@ -242,6 +246,7 @@ def make_app(
     theme: str | None = None,
     pick_from: list[ServerChoice] | None = None,
     loaders_for: Callable[[str], tuple[ListingLoader, ListingLoader | None]] | None = None,
+    replay_path: Path | str | None = None,
 ) -> PolicyApp:
     """Build the editor.
 
@@ -259,4 +264,5 @@ def make_app(
         theme=theme,
         pick_from=pick_from,
         loaders_for=loaders_for,
+        replay_path=Path(replay_path) if replay_path is not None else None,
     )

@@ -233,6 +233,10 @@ class EditorBase(App[int]):
             return  # the timer outlived the app (quit right after an edit)
         self.validate()
         self._refresh_panels()
+        self._refresh_replay()
+
+    def _refresh_replay(self) -> None:
+        """The Replay tab (policytui.tui.replay_panel) overrides this; nothing without one."""
 
     def validate(self) -> None:
         """Validate the document as edited (about 30 ms at 10,000 rules) and show the problems."""

@@ -38,6 +38,8 @@ ACTIONS: list[tuple[str, str, str, str, bool, str]] = [
     ("3", "panel('tab-json')", "JSON", "panel_json", False, "Show the JSON that will be written"),
     ("4", "panel('tab-diff')", "Diff", "panel_diff", False, "Show the diff against the file on disk"),
     ("5", "panel('tab-try')", "Try", "panel_try", False, "Show the try-a-call panel"),
+    ("6", "panel('tab-replay')", "Replay", "panel_replay", False, "Show how recorded calls fare under this policy (connect --replay)"),
+    ("P", "pins", "Pins", "pins", False, "Compare approved and live tool definitions; re-approve a tool or turn pinning on or off"),
     ("ctrl+q", "quit", "Quit", "quit", True, "Quit (asks when there are unsaved changes)"),
 ]
 

@@ -64,16 +64,28 @@ class ExportScreen(DialogScreen[None]):
         self._show(self._result())
 
     def _show(self, result, written: str | None = None) -> None:  # type: ignore[no-untyped-def]
+        from rich.console import Group
+        from rich.table import Table
+
+        from policytui.export import TARGETS
+        from policytui.export.lost import INSTEAD_HEADER, RULE_HEADER, lost_rows
+
         text = Text()
         if written:
             text.append(f"Wrote {visible(written)}\n", style="bold")
-        if result.warnings:
-            text.append(f"{len(result.warnings)} thing(s) exported fail-closed:\n")
-            for warning in result.warnings[:50]:
-                text.append(f"! {visible(str(warning))}\n")
-        else:
+        if not result.warnings:
             text.append("Everything carries over exactly.")
-        self.query_one("#export-result", Static).update(text)
+            self.query_one("#export-result", Static).update(text)
+            return
+        # The same table `policytui export` prints: the rule, and what the target does instead.
+        target = TARGETS.get(str(self.query_one("#export-format", Select).value), "the target")
+        text.append(f"What {target} cannot hold as written ({len(result.warnings)}), exported fail-closed:")
+        table = Table(box=None, pad_edge=False, show_edge=False)
+        table.add_column(RULE_HEADER, no_wrap=True, max_width=40)
+        table.add_column(INSTEAD_HEADER.format(target=target))
+        for rule, instead in lost_rows(result.warnings[:50]):
+            table.add_row(Text(rule), Text(instead))
+        self.query_one("#export-result", Static).update(Group(text, table))
 
     @on(Button.Pressed, "#export-write")
     @on(Input.Submitted, "#export-path")

@@ -1,0 +1,192 @@
+"""Pinned tool definitions: a tool rewritten after it was approved is hidden and denied.
+
+The editor keeps a fingerprint of every tool it showed under `x-policytui.fingerprints` (the
+definitions the author approved by saving). With pinning on (`"x-policytui": {"pin": true}`
+in the policy, or `gateway --pin`), the gateway compares each tool's live definition with its
+approved fingerprint:
+
+- a tool whose fingerprint differs ("drift", a rug pull), or that has no approved fingerprint
+  at all, is left out of `tools/list` and every call to it is denied with a reason that says
+  so, and audited with `"drift": true`;
+- the gateway learns live definitions from every `tools/list` that passes through it, and
+  lists the tools itself before the first call and after the server announces a change;
+- when the set of drifted tools changes (the server rewrote a tool, or the author re-approved
+  it and the policy was reloaded), clients get `notifications/tools/list_changed`.
+
+Pinning fails closed: a definition the gateway cannot read or has not seen is not approved.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from policytui.policy.model import Policy
+from policytui.textsafe import visible
+from policytui.toolinfo import ToolInfo
+
+log = logging.getLogger("policytui.gateway")
+
+META_KEY = "x-policytui"
+PIN_SETTING = "pin"
+FINGERPRINTS = "fingerprints"
+# The `rule` of an audit line for a call denied because its tool drifted.
+PIN_RULE = "x-policytui.pin"
+_UNREADABLE = "unreadable"
+
+
+def pinning_on(policy: Policy) -> bool:
+    meta = policy.extensions.get(META_KEY)
+    return isinstance(meta, dict) and meta.get(PIN_SETTING) is True
+
+
+def approved_fingerprints(policy: Policy) -> dict[str, str]:
+    meta = policy.extensions.get(META_KEY)
+    stored = meta.get(FINGERPRINTS) if isinstance(meta, dict) else None
+    if not isinstance(stored, dict):
+        return {}
+    return {name: fp for name, fp in stored.items() if isinstance(name, str) and isinstance(fp, str)}
+
+
+def live_fingerprint(entry: Any) -> str:
+    """The fingerprint of one `tools/list` entry as sent; a broken entry never matches."""
+    try:
+        return ToolInfo.from_wire(entry).fingerprint()
+    except ValueError:
+        return _UNREADABLE
+
+
+def _quote(name: str) -> str:
+    return json.dumps(name, ensure_ascii=False)
+
+
+class Pins:
+    """The gateway's view of live tool definitions, checked against the approved ones."""
+
+    def __init__(self, policy: Callable[[], Policy], *, forced: bool = False) -> None:
+        self._policy = policy
+        self.forced = forced
+        self.live: dict[str, str] = {}
+        self._listed = False
+        # Set by the gateway: list the upstream tools (one page: params -> result) and tell
+        # every client that the tool list changed.
+        self.fetch: Callable[[dict[str, Any]], Awaitable[Any]] | None = None
+        self.announce: Callable[[], Awaitable[None]] | None = None
+        self._announced: frozenset[str] = frozenset()
+        # The approved fingerprints of the policy in force, read once per policy object (a
+        # reload makes a new one): a call must not rebuild a 10,000-entry map.
+        self._approved_for: tuple[Policy | None, dict[str, str]] = (None, {})
+
+    def enabled(self) -> bool:
+        return self.forced or pinning_on(self._policy())
+
+    def _approved(self) -> dict[str, str]:
+        policy = self._policy()
+        cached_policy, approved = self._approved_for
+        if cached_policy is not policy:
+            approved = approved_fingerprints(policy)
+            self._approved_for = (policy, approved)
+        return approved
+
+    # Learning live definitions ------------------------------------------------------------
+
+    def observe(self, tools: Any) -> None:
+        if not isinstance(tools, list):
+            return
+        for entry in tools:
+            name = entry.get("name") if isinstance(entry, dict) else None
+            if isinstance(name, str):
+                self.live[name] = live_fingerprint(entry)
+
+    def stale(self) -> None:
+        """The server said its tools changed: list them again before the next call."""
+        self._listed = False
+
+    async def _list_all(self) -> None:
+        if self.fetch is None:
+            return
+        live: dict[str, str] = {}
+        params: dict[str, Any] = {}
+        for _ in range(1000):  # a server paging forever must not hang the gateway
+            result = await self.fetch(params)
+            tools = result.get("tools") if isinstance(result, dict) else None
+            if isinstance(tools, list):
+                for entry in tools:
+                    name = entry.get("name") if isinstance(entry, dict) else None
+                    if isinstance(name, str):
+                        live[name] = live_fingerprint(entry)
+            cursor = result.get("nextCursor") if isinstance(result, dict) else None
+            if not isinstance(cursor, str) or not cursor:
+                break
+            params = {"cursor": cursor}
+        self.live = live
+        self._listed = True
+
+    # Deciding ----------------------------------------------------------------------------
+
+    def drift(self, name: str) -> str | None:
+        """Why this tool is not the approved one (the text the agent sees), or None."""
+        if not self.enabled():
+            return None
+        approved = self._approved().get(name)
+        live = self.live.get(name)
+        if approved is not None and live == approved:
+            return None
+        quoted = _quote(name)
+        if approved is None:
+            return f"Tool {quoted} has no approved definition and pinning is on; approve it in the policy editor"
+        if live is None:
+            return f"Tool {quoted} is not in the server's tool list, so its definition cannot be checked against the approved one"
+        if live != approved:
+            return (
+                f"Tool {quoted} changed since it was approved (its description, input schema or "
+                "annotations differ); re-approve it in the policy editor"
+            )
+        return None
+
+    def drifted(self) -> frozenset[str]:
+        if not self.enabled():
+            return frozenset()
+        return frozenset(name for name in self.live if self.drift(name) is not None)
+
+    async def check(self, name: str) -> str | None:
+        """Before a call: make sure the live definitions are known, then `drift(name)`."""
+        if not self.enabled():
+            return None
+        if not self._listed:
+            try:
+                await self._list_all()
+            except Exception as exc:  # noqa: BLE001 - the server may be down: fail closed
+                log.warning("pinning: cannot list the server's tools: %s", exc)
+                self.live.pop(name, None)
+            await self.announce_changes()
+        return self.drift(name)
+
+    async def announce_changes(self) -> None:
+        """Send tools/list_changed when the set of drifted tools is not what clients last got."""
+        now = self.drifted()
+        if now != self._announced:
+            new = sorted(now - self._announced)
+            if new:  # for the operator: which tools are now hidden, and why
+                shown = ", ".join(visible(_quote(name)) for name in new[:20]) + (" ..." if len(new) > 20 else "")
+                log.warning("pinning: hidden and denied, definition not the approved one: %s", shown)
+            self._announced = now
+            if self.announce is not None:
+                await self.announce()
+
+    def visible(self, result: Any) -> Any:
+        """A `tools/list` result without drifted tools (and what it says learned)."""
+        if not self.enabled() or not isinstance(result, dict):
+            return result
+        tools = result.get("tools")
+        if not isinstance(tools, list):
+            return result
+        self.observe(tools)
+        shown = [t for t in tools if not (isinstance(t, dict) and self.drift(str(t.get("name"))) is not None)]
+        if len(shown) == len(tools):
+            return result
+        out = dict(result)
+        out["tools"] = shown
+        return out

@@ -1,0 +1,232 @@
+"""The editor's Replay panel and Pins dialog.
+
+`policytui connect TARGET --replay RECORDING` adds a "Replay" tab: the recorded calls decided
+under the policy being edited, compared with the recorded decisions, refreshed after every
+edit (the same report `policytui replay` prints). `P` opens the Pins dialog: for each tool
+whose live definition is not the approved one, the approved and live definitions side by
+side, `a` to re-approve the selected tool, `p` to turn pinning on or off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import OptionList, Static
+
+from policytui.editor.text import one_line, visible
+from policytui.tui.base import EditorBase
+from policytui.tui.screens.dialogs import DialogScreen
+
+if TYPE_CHECKING:
+    from policytui.editor.pins import PinChange
+    from policytui.replay import Replay, ReplayReport
+
+REPLAY_TAB = "tab-replay"
+
+
+def render_replay(report: ReplayReport, elapsed_ms: float, source: str) -> RenderableType:
+    """The replay summary as the panel shows it."""
+    from policytui.replay.engine import CHANGE_TITLES
+    from policytui.replay.text import example_text, summary_line
+
+    head = Text()
+    verdict = "PASS" if report.passed else "FAIL"
+    head.append(f" {verdict} ", style="bold reverse")
+    head.append(f"  {report.total:,} recorded calls from {one_line(source, 60)}, against the {report.against}")
+    head.append(f"  ({elapsed_ms:.0f} ms)", style="dim")
+    lines: list[RenderableType] = [head, Text(visible(summary_line(report)))]
+    if not report.with_arguments:
+        lines.append(Text("Arguments were not recorded: decisions that need them are unknown.", style="dim"))
+    if report.changes:
+        table = Table(box=None, pad_edge=False, show_edge=False, expand=False)
+        for column in ("tool", "change", "calls", "first example"):
+            table.add_column(column, no_wrap=column != "first example", justify="right" if column == "calls" else "left")
+        for change in report.changes[:200]:
+            table.add_row(
+                Text(one_line(change.tool, 40)),
+                Text(CHANGE_TITLES[change.kind]),
+                Text(f"{change.count:,}"),
+                Text(example_text(change.to_json())),
+            )
+        lines.append(table)
+        if len(report.changes) > 200:
+            lines.append(Text(f"… {len(report.changes) - 200} more rows (policytui replay --json has all)", style="dim"))
+    return Group(*lines)
+
+
+class ReplayPins(EditorBase):
+    """The Replay tab and the Pins dialog, mixed into the editor app."""
+
+    replay_path: Path | None = None
+    replay: Replay | None = None
+    # The last report shown and what computing it took (tests and bench/ read these).
+    replay_report: ReplayReport | None = None
+    replay_ms: float = 0.0
+    replay_ready: asyncio.Event | None = None
+    loaded: asyncio.Event  # set by PolicyApp once the tools are on screen
+
+    async def _mount_replay(self) -> None:
+        """Add the Replay tab (after the panels are mounted) and load the recording."""
+        if self.replay_path is None:
+            return
+        from textual.widgets import TabbedContent, TabPane
+
+        self.replay_ready = asyncio.Event()
+        panels = self.main.query_one("#panels", TabbedContent)
+        await panels.add_pane(
+            TabPane("Replay", VerticalScroll(Static(Text("Reading the recording…"), id="replay")), id=REPLAY_TAB)
+        )
+        self.run_worker(self._load_replay(), group="replay", exit_on_error=False)
+
+    async def _load_replay(self) -> None:
+        assert self.replay_path is not None
+        path = self.replay_path
+        from policytui.replay import RecordingError, Replay, load_calls
+
+        try:
+            calls = await asyncio.to_thread(load_calls, path)
+        except (OSError, RecordingError) as exc:
+            text = str(exc) if isinstance(exc, RecordingError) else f"cannot read {path}: {exc.strerror or exc}"
+            if self._alive:
+                self.main.query_one("#replay", Static).update(Text(visible(text), style="bold"))
+            return
+        finally:
+            await self.loaded.wait()
+        self.replay = Replay(calls)
+        self._refresh_replay()
+        if self.replay_ready is not None:
+            self.replay_ready.set()
+
+    def _refresh_replay(self) -> None:
+        """Decide the recorded calls under the policy as edited (after every edit)."""
+        if self.replay is None or self.state is None or not self._alive:
+            return
+        started = time.perf_counter()
+        # No collection in the middle: a run makes ~20,000 short-lived, acyclic objects, and a
+        # collector pass over the editor's own objects would cost more than the run itself.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            report = self.replay.run(self.state.policy)
+        finally:
+            if collecting:
+                gc.enable()
+        self.replay_ms = (time.perf_counter() - started) * 1000
+        self.replay_report = report
+        source = self.replay_path.name if self.replay_path else ""
+        self.main.query_one("#replay", Static).update(render_replay(report, self.replay_ms, source))
+
+    # Pins ---------------------------------------------------------------------------------
+
+    def action_pins(self) -> None:
+        state = self.state
+        if state is None:
+            return
+        from policytui.editor import pins
+
+        def done(answer: str | None) -> None:
+            if not answer or self.state is None:
+                return
+            if answer == "toggle":
+                on = not pins.pinning_on(self.state.policy)
+                self._edit(lambda: pins.set_pinning(state, on), full=True)
+                self.notify("Pinning is on: the gateway denies tools whose definition changed." if on else "Pinning is off.")
+            elif answer.startswith("approve:"):
+                name = answer.removeprefix("approve:")
+                self._edit(lambda: pins.reapprove(state, name), names=[name])
+                self.notify(f"Approved the live definition of {one_line(name, 60)}; save to keep it.", markup=False)
+            self.call_after_refresh(self.action_pins)  # back to the dialog, updated
+
+        self.push_screen(PinsScreen(pins.changes(state), pins.pinning_on(state.policy)), done)
+
+
+class PinsScreen(DialogScreen[str]):
+    """Approved and live definitions side by side; `a` re-approves, `p` toggles pinning."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="pins.close"),
+        Binding("a", "approve", "Re-approve", id="pins.approve"),
+        Binding("p", "toggle_pinning", "Pinning on/off", id="pins.toggle"),
+    ]
+    CSS_PATH = "screens/dialogs.tcss"  # the dialogs' stylesheet, resolved from this module
+    DEFAULT_CSS = """
+    PinsScreen #pins-list { height: auto; max-height: 6; }
+    PinsScreen #pins-sides { height: 1fr; }
+    PinsScreen .pins-side { width: 1fr; border: round $primary 50%; }
+    """
+
+    def __init__(self, changes: list[PinChange], pinning: bool) -> None:
+        super().__init__(id="pins")
+        self.changes = changes
+        self.pinning = pinning
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            state = "ON: a changed tool is hidden and denied by the gateway" if self.pinning else "OFF"
+            yield Static(Text(f"Pinned tool definitions · pinning {state}", style="bold"), id="dialog-title")
+            if not self.changes:
+                yield Static(Text("Every tool's live definition is the approved one."), id="pins-empty")
+            else:
+                yield OptionList(*[Text(one_line(c.name, 80)) for c in self.changes], id="pins-list")
+                with Horizontal(id="pins-sides"):
+                    with VerticalScroll(classes="pins-side"):
+                        yield Static(id="pins-approved")
+                    with VerticalScroll(classes="pins-side"):
+                        yield Static(id="pins-live")
+            yield Static(Text("a re-approve the selected tool · p pinning on/off · esc close", style="dim"))
+
+    def on_mount(self) -> None:
+        # Inline styles: the dialogs' stylesheet sizes every .dialog at 70 columns; the two
+        # definitions need the whole screen.
+        box = self.query_one(".dialog")
+        box.styles.width = "100%"
+        box.styles.height = "100%"
+        if self.changes:
+            self.query_one("#pins-list", OptionList).highlighted = 0
+            self._show(0)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._show(event.option_index)
+
+    def _show(self, index: int) -> None:
+        from policytui.editor.pins import definition_text
+
+        change = self.changes[index]
+        approved = Text("approved", style="bold")
+        approved.append(f"  {change.approved_fingerprint or '(none)'}\n", style="dim")
+        if change.approved_fingerprint is None:
+            approved.append("(never approved: the policy has no fingerprint for this tool)")
+        else:
+            approved.append(visible(definition_text(change.approved), keep_newlines=True))
+        live = Text("live", style="bold")
+        live.append(f"  {change.live_fingerprint}\n", style="dim")
+        live.append(visible(definition_text(change.live), keep_newlines=True))
+        self.query_one("#pins-approved", Static).update(approved)
+        self.query_one("#pins-live", Static).update(live)
+
+    def _selected(self) -> PinChange | None:
+        if not self.changes:
+            return None
+        index = self.query_one("#pins-list", OptionList).highlighted
+        return self.changes[index] if index is not None else None
+
+    def action_approve(self) -> None:
+        change = self._selected()
+        if change is not None:
+            self.dismiss(f"approve:{change.name}")
+
+    def action_toggle_pinning(self) -> None:
+        self.dismiss("toggle")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

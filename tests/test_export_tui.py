@@ -1,0 +1,35 @@
+"""The editor's export dialog shows the same table of what a format loses as the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import load_server_fixture
+
+from policytui.toolinfo import ServerListing
+from policytui.tui import PolicyApp, make_app
+
+
+def screen_text(app: PolicyApp) -> str:
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+async def test_export_dialog_lists_what_the_format_loses(tmp_path: Path) -> None:
+    data = load_server_fixture("kestra-head-14fe3a3")
+    listing = ServerListing.from_tool_dicts(data["tools"], server_name="kestra")
+    policy = tmp_path / "policy.json"
+    policy.write_text(
+        json.dumps({"version": "1", "default": "deny", "tools": {"invite_user": {"action": "require_approval"}}}),
+        encoding="utf-8",
+    )
+    app = make_app(policy_path=policy, listing=listing)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.loaded.wait()
+        await pilot.pause()
+        await pilot.press("E")
+        await pilot.pause(0.3)
+        text = screen_text(app)
+        assert "What PolicyLayer cannot hold as written (1)" in text
+        assert "tools.invite_user.action" in text and "what PolicyLayer does instead" in text
