@@ -4,9 +4,12 @@ the installed command, the way a browser or an attacker on the same machine woul
 
 from __future__ import annotations
 
+import asyncio
 import http.client
+import re
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -182,3 +185,44 @@ def test_listening_beyond_this_machine_needs_host_and_warns(tmp_path: Path) -> N
     finally:
         assert local.stop() == 0
     assert "warning" not in "".join(local.stderr)
+
+
+async def open_editor(session: Any, served: Served) -> Any:
+    """Load the page as a browser would (token, cookie, page) and open its websocket."""
+    async with session.get(served.url) as page:
+        assert page.status == 200
+        html = await page.text()
+    address = re.search(r'data-session-websocket-url="([^"]+)"', html)
+    assert address is not None, html
+    return await session.ws_connect(address.group(1) + "?width=100&height=30")
+
+
+async def test_two_servers_on_one_policy_file_let_one_browser_edit(tmp_path: Path) -> None:
+    import aiohttp
+
+    policy = str(tmp_path / "policy.json")
+    first, second = (
+        Served(["kestra", "--offline", "--policy", policy, "--no-open"], cwd=tmp_path,
+               env={"HOME": str(tmp_path)})
+        for _ in range(2)
+    )
+    try:
+        # An IP address host keeps its cookies only in an "unsafe" jar, as browsers do anyway.
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+            websocket = await open_editor(browser, first)
+            first_frame = await websocket.receive(timeout=30)
+            assert first_frame.type == aiohttp.WSMsgType.BINARY
+            async with browser.get(second.url) as busy:
+                assert busy.status == 409
+                assert "already being edited" in await busy.text()
+            await websocket.close()
+            # Once the first editor has ended, the other server lets a browser in.
+            deadline = time.monotonic() + 15
+            while True:
+                async with browser.get(second.url) as retry:
+                    if retry.status == 200:
+                        break
+                assert time.monotonic() < deadline, "the lock outlived the first editor"
+                await asyncio.sleep(0.2)
+    finally:
+        assert first.stop() == 0 and second.stop() == 0

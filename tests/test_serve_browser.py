@@ -97,6 +97,14 @@ def test_a_policy_edited_in_chromium_is_saved_checked_and_locked_to_one_browser(
         screen.wait("the policy saved",
                     lambda s: policy.exists() and "(new)" not in s and "unsaved" not in s)
 
+        # A reload in the same browser asks first, then gets the editor back on the saved file.
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.reload()
+        screen.wait("the editor back after the reload",
+                    lambda s: screen.sockets == 2 and "default allow" in s
+                    and " deny " in table_row(s, "manage_apps") + " ")
+        screen.click("manage_apps")
+
         page.screenshot(path=str(ARTIFACTS / "editor.png"))
         page.screenshot(path=str(tmp_path / "editor.png"))
 

@@ -34,6 +34,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 CLAIM_SECONDS = 30.0  # a loaded page has this long to open its websocket
 # A reload closes the old websocket just before the new one opens: wait for that session to end.
 TAKEOVER_WAIT_SECONDS = 5.0
+EDITOR_STOP_SECONDS = 5.0
 BROWSER_COOKIE = "policytui_browser_{port}"
 BUSY_MESSAGE = "is already being edited in another browser window"
 
@@ -181,7 +182,7 @@ class EditorServer(Server):
             log.warning("the editor connection ended: %s", type(error).__name__)
         finally:
             if app_service is not None:
-                await app_service.stop()
+                await _stop_editor(app_service)
             self.websockets.discard(websocket)
             self.active_browser = None
             self.lock.release(session)
@@ -215,6 +216,19 @@ class EditorServer(Server):
                 await app_service.blur()
             elif kind == "focus":
                 await app_service.focus()
+
+
+async def _stop_editor(app_service: AppService) -> None:
+    """Ask the editor process to quit; kill it if it has not ended in a few seconds, so neither
+    the policy file's lock nor the server's shutdown waits on a stuck child."""
+    stopping = asyncio.ensure_future(app_service.stop())
+    done, _pending = await asyncio.wait({stopping}, timeout=EDITOR_STOP_SECONDS)
+    if not done:
+        process = app_service._process
+        if process is not None and process.returncode is None:
+            log.warning("the editor process did not quit; stopping it")
+            process.kill()
+        await stopping
 
 
 def _to_int(text: str, default: int, *, low: int, high: int) -> int:
