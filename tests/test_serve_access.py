@@ -226,3 +226,28 @@ async def test_two_servers_on_one_policy_file_let_one_browser_edit(tmp_path: Pat
                 await asyncio.sleep(0.2)
     finally:
         assert first.stop() == 0 and second.stop() == 0
+
+
+def test_the_printed_address_is_opened_in_the_desktop_browser(tmp_path: Path) -> None:
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {opened}\n')
+    browser.chmod(0o755)
+    # Python's webbrowser runs $BROWSER where a desktop ($DISPLAY) is present.
+    served = Served(["kestra", "--offline"], cwd=tmp_path,
+                    env={"HOME": str(tmp_path), "DISPLAY": ":99", "BROWSER": f"{browser} %s"})
+    try:
+        deadline = time.monotonic() + 10
+        while not opened.exists():
+            assert time.monotonic() < deadline, "no browser was opened"
+            time.sleep(0.1)
+        assert opened.read_text() == served.url
+    finally:
+        assert served.stop() == 0
+    no_desktop = Served(["kestra", "--offline"], cwd=tmp_path,
+                        env={"HOME": str(tmp_path), "DISPLAY": "", "WAYLAND_DISPLAY": "",
+                             "BROWSER": f"{browser} %s"})
+    opened.unlink()
+    time.sleep(1)
+    assert no_desktop.stop() == 0
+    assert not opened.exists(), "without a desktop no browser (nor a text one here) is started"

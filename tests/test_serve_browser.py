@@ -116,6 +116,13 @@ def test_a_policy_edited_in_chromium_is_saved_checked_and_locked_to_one_browser(
         assert "already being edited" in other.content()
         other.screenshot(path=str(ARTIFACTS / "already-being-edited.png"))
 
+        # A second tab of the first browser is sent to the same explanation.
+        tab = first.new_page()
+        tab.goto(served.url)
+        tab.wait_for_url("**/busy", timeout=20_000)
+        assert "already being edited" in tab.content()
+        tab.close()
+
         # Quitting the editor in the first browser frees the file for the second.
         page.keyboard.press("Control+q")
         page.wait_for_selector("body.-closed", timeout=20_000)
