@@ -80,6 +80,11 @@ def test_the_token_becomes_a_strict_cookie_and_leaves_the_address(served: Served
     assert page.getheader("X-Frame-Options") == "DENY"
     assert page.getheader("Cache-Control") == "no-store"
     assert request(served, "/static/js/textual.js", {"Cookie": name_and_value}).status == 200
+    # The redirect never leaves this server, whatever the path looks like.
+    for sneaky in ("//evil.example/", "/\\evil.example/", "///evil.example"):
+        bounced = request(served, f"{sneaky}?token={served.token}")
+        location = bounced.getheader("Location")
+        assert location.startswith("/") and not location.startswith(("//", "/\\")), location
     # The browser's cookie does not open the websocket for another site's page.
     foreign = request(served, "/ws/x", websocket_headers(
         {"Cookie": name_and_value, "Origin": "http://evil.example"}))
