@@ -91,6 +91,9 @@ def test_a_policy_edited_in_chromium_is_saved_checked_and_locked_to_one_browser(
                     and "deny*" not in table_row(s, "manage_apps"))
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "table.png"))  # docs/images/serve.png is one
+        screen.click(" JSON ", at=2)  # the panel's tab, by mouse: the document a save would write
+        screen.wait("the JSON tab showing the rule",
+                    lambda s: '"manage_apps": {' in s and '"action": "deny"' in s)
         page.keyboard.press("Shift+D")
         screen.wait("the default switched to allow", lambda s: "default allow" in s)
         page.keyboard.press("Control+s")
