@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import os
 import re
 import socket
 import subprocess
@@ -256,3 +257,15 @@ def test_the_printed_address_is_opened_in_the_desktop_browser(tmp_path: Path) ->
     time.sleep(1)
     assert no_desktop.stop() == 0
     assert not opened.exists(), "without a desktop no browser (nor a text one here) is started"
+
+
+def test_a_lock_folder_others_can_write_to_is_refused(tmp_path: Path) -> None:
+    runtime = tmp_path / "runtime"
+    (runtime / f"policytui-{os.getuid()}").mkdir(parents=True)
+    (runtime / f"policytui-{os.getuid()}").chmod(0o777)
+    result = subprocess.run(
+        [POLICYTUI, "serve", "kestra", "--offline", "--no-open"], capture_output=True, text=True,
+        timeout=30, cwd=tmp_path, env={**os.environ, "XDG_RUNTIME_DIR": str(runtime)},
+    )
+    assert result.returncode == 2
+    assert "no one else can write to" in result.stderr and "Traceback" not in result.stderr
