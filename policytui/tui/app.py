@@ -198,6 +198,9 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands)
         finally:
             if self.listing_in_flight:
                 stop_started_servers()  # quit while the server was starting: end it too
+            if self.exit_error:
+                # Plain print, not Rich: one line the terminal wraps, whole when copied.
+                print(f"policytui connect: {self.exit_error}", file=sys.stderr)
 
 
 def terminal_problem() -> str | None:

@@ -62,10 +62,14 @@ class EditorBase(App[int]):
         self._exiting = True
         super().exit(*args, **kwargs)
 
+    # Why the editor closed on an error; `PolicyApp.run` prints it once the screen is restored.
+    exit_error: str | None = None
+
     def exit_with_error(self, sentence: str) -> None:
-        """Leave with status 1, printing `sentence` to the terminal once the screen is restored
-        (a dialog's text vanishes with the screen; the reason must outlive it)."""
-        self.exit(1, return_code=1, message=Text(f"policytui connect: {one_line(sentence, 500)}"))
+        """Leave with status 1 and say why on the terminal: a dialog's text vanishes with the
+        screen, and the reason must outlive it."""
+        self.exit_error = one_line(sentence, 1000)
+        self.exit(1, return_code=1)
 
     # ----- drawing ------------------------------------------------------------------------
 

@@ -89,11 +89,10 @@ class Startup(EditorBase):
                 listing = self.initial_listing
             else:
                 assert loader is not None
+                # Left set if the wait is cancelled (a quit): the app then stops the server.
                 self.listing_in_flight = True
-                try:
-                    listing = await in_daemon_thread(loader, "policytui-listing")
-                finally:
-                    self.listing_in_flight = False
+                listing = await in_daemon_thread(loader, "policytui-listing")
+                self.listing_in_flight = False
             await editor_loaded
             state = await in_daemon_thread(lambda: open_state(listing, self.policy_path))
         except Exception as exc:  # every failure becomes a dialog, never a traceback
