@@ -189,7 +189,7 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands)
         Without a terminal on standard input (`connect < /dev/null`, a pipe, a cron job)
         there is nobody to answer the editor, and Textual would redraw it for ever.
         """
-        problem = terminal_problem()
+        problem = None if kwargs.get("headless") else terminal_problem()
         if problem:
             print(f"policytui connect: {problem}", file=sys.stderr)
             return 2

@@ -177,9 +177,12 @@ class EditorBase(App[int]):
 
     @on(ToolTable.Highlighted)
     def _highlighted(self, event: ToolTable.Highlighted) -> None:
-        if not self._alive:
+        # After the frame: a filter keystroke or an arrow key shows the table first, and the
+        # detail pane (a re-layout of its text) follows; several moves cost one update.
+        if not self._alive or self._detail_pending:
             return
-        self._show_detail(event.name)
+        self._detail_pending = True
+        self.call_after_refresh(self._show_current_detail)
 
     @on(ToolTable.MarksChanged)
     def _marks_changed(self) -> None:
