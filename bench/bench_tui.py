@@ -678,6 +678,7 @@ def terminal_measurements(kestra: Path, big: Path, rounds: int, folder: Path) ->
     names = [t["name"] for t in json.loads(kestra.read_text(encoding="utf-8"))["tools"]]
     letter = "x"
     narrowed = sum(letter in n for n in names)
+    big_count = len(json.loads(big.read_text(encoding="utf-8"))["tools"])
     try:
         for _ in range(rounds):
             # table on screen
@@ -706,7 +707,6 @@ def terminal_measurements(kestra: Path, big: Path, rounds: int, folder: Path) ->
                 wait_screen(tmux, lambda s: f"{narrowed} shown" in s) - sent)
 
             # peak memory at 10,000 tools
-            big_count = len(json.loads(big.read_text(encoding="utf-8"))["tools"])
             tmux.start(f"{py} -c {shlex.quote(BARE_TABLE_APP)} {shlex.quote(str(big))}")
             wait_screen(tmux, lambda s: f"{big_count} rows" in s and s.count("\n") > 5 and "Read" in s, 120)
             time.sleep(1.0)
