@@ -82,10 +82,11 @@ def fit_widths(natural: list[int], minimum: list[int], flexible: list[bool], roo
     widths = []
     for n, low, flex in zip(natural, minimum, flexible):
         widths.append(max(min(n, cap), min(low, n)) if flex else n)
-    # Cells lost to rounding go to the first (name) column.
+    # Cells lost to rounding go to a column that was cut (else to the first, the name).
     spare = room - sum(widths)
     if spare > 0:
-        widths[0] += spare
+        cut = [i for i, (w, n) in enumerate(zip(widths, natural)) if w < n]
+        widths[cut[0] if cut else 0] += spare
     return widths
 
 
