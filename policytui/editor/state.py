@@ -86,6 +86,7 @@ class EditorState:
         saved_stamp: Any = None,
         load_problems: list[str] | None = None,
         history_limit: int = 200,
+        classified: dict[str, Any] | None = None,
     ) -> None:
         self.listing = listing
         self.path = path
@@ -122,7 +123,14 @@ class EditorState:
                 self.tools_by_name[tool.name] = tool
         self.fingerprints = {name: tool.fingerprint() for name, tool in self.tools_by_name.items()}
         self.classifications: dict[str, Any] = {}
-        self._classify()
+        if classified is not None:
+            # Classified already (the editor's first rows): only overridden tools again.
+            self.classifications.update(classified)
+            overridden = list(self.overrides())
+            if overridden:
+                self._classify(overridden)
+        else:
+            self._classify()
         self._baseline = self._drift_baseline(policy, file_existed=saved_text is not None)
 
         self.rows: list[Row] = []
@@ -133,7 +141,9 @@ class EditorState:
     # ----- construction -------------------------------------------------------------------
 
     @classmethod
-    def open(cls, listing: ServerListing, path: Path) -> EditorState:
+    def open(
+        cls, listing: ServerListing, path: Path, *, classified: dict[str, Any] | None = None
+    ) -> EditorState:
         """Edit the policy at `path` (a new default-deny policy when there is no file).
 
         A file that cannot be read or does not validate is never replaced silently: the state
@@ -146,9 +156,11 @@ class EditorState:
             loaded = load_policy(path)
         except PolicyFileMissing:
             # Saving checks the file is still absent, so a file created meanwhile is not lost.
-            return cls(listing, None, path=path, saved_stamp=FileStamp.missing())
+            return cls(listing, None, path=path, saved_stamp=FileStamp.missing(), classified=classified)
         except Exception as exc:  # unreadable (permissions, not UTF-8, a directory...)
-            return cls(listing, None, path=path, load_problems=[_exception_sentence(exc)])
+            return cls(
+                listing, None, path=path, load_problems=[_exception_sentence(exc)], classified=classified
+            )
         report = loaded.report
         if loaded.policy is None:
             problems = [p.format() for p in report.errors] or ["the file is not a valid policy"]
@@ -159,9 +171,11 @@ class EditorState:
                 saved_text=loaded.text,
                 saved_stamp=loaded.stamp,
                 load_problems=problems,
+                classified=classified,
             )
         state = cls(
-            listing, loaded.policy, path=path, saved_text=loaded.text, saved_stamp=loaded.stamp
+            listing, loaded.policy, path=path, saved_text=loaded.text, saved_stamp=loaded.stamp,
+            classified=classified,
         )
         # e.g. a legacy `rate_limit` that loads fine but is rewritten on save.
         state.load_warnings = [p.format() for p in report.warnings]

@@ -17,6 +17,7 @@ from rich.text import Text
 from textual import work
 from textual.widgets import Static
 
+from policytui.editor.rows import preview_rows
 from policytui.editor.text import one_line, visible
 from policytui.toolinfo import ServerListing
 from policytui.tui.background import in_daemon_thread
@@ -38,7 +39,7 @@ def load_editor() -> None:
     import policytui.editor.state  # noqa: F401
 
 
-def open_state(listing: ServerListing, policy_path: Path) -> EditorState:
+def open_state(listing: ServerListing, policy_path: Path, classified: dict[str, Any] | None = None) -> EditorState:
     """Classify the tools and open the policy; run in a worker thread.
 
     The policy model (pydantic) is imported here, off the UI thread, so it never delays the
@@ -46,7 +47,7 @@ def open_state(listing: ServerListing, policy_path: Path) -> EditorState:
     """
     from policytui.editor.state import EditorState
 
-    return EditorState.open(listing, policy_path)
+    return EditorState.open(listing, policy_path, classified=classified)
 
 
 class Startup(EditorBase):
@@ -93,8 +94,12 @@ class Startup(EditorBase):
                 self.listing_in_flight = True
                 listing = await in_daemon_thread(loader, "policytui-listing")
                 self.listing_in_flight = False
+            # The tools on screen first (classifier only); decisions follow with the policy.
+            rows, classified = await in_daemon_thread(lambda: preview_rows(listing))
+            if self._alive and self.state is None:
+                self._show_first_rows(rows)
             await editor_loaded
-            state = await in_daemon_thread(lambda: open_state(listing, self.policy_path))
+            state = await in_daemon_thread(lambda: open_state(listing, self.policy_path, classified))
         except Exception as exc:  # every failure becomes a dialog, never a traceback
             if self._alive:
                 self._discovery_failed(exc)
@@ -151,6 +156,15 @@ class Startup(EditorBase):
                 self.exit_with_error(f"could not list the server's tools: {message}")
 
         self.push_screen(screen, answered)
+
+    def _show_first_rows(self, rows: list[Any]) -> None:
+        """The tools in the table before the policy is read (decisions blank, keys waiting)."""
+        if self._loading_timer is not None:
+            self._loading_timer.stop()
+        self.main.query_one("#loading").display = False
+        table = self.main.query_one(ToolTable)
+        table.set_view(rows, list(range(len(rows))))
+        table.display = True
 
     def _install(self, state: EditorState) -> None:
         self.state = state

@@ -360,7 +360,8 @@ class ToolTable(ScrollView, can_focus=True):
     def _render_row(self, row: Row, selected: bool, width: int, base: Style) -> Strip:
         widths = self._widths(width)
         row_style = base + self._style("cursor") if selected else base
-        decision_style = self._style(row.decision)
+        # A blank decision: the first rows, drawn before the policy is read.
+        decision_style = self._style(row.decision) if row.decision else Style()
         if not row.explicit:
             decision_style += self._style("implicit")
         severity_style = Style()
