@@ -30,6 +30,10 @@ if TYPE_CHECKING:  # the policy model loads in a worker after the first frame
     from policytui.editor.state import EditorState
 
 
+# How long the detail pane waits for a pause in filter typing before it follows the cursor.
+DETAIL_WHILE_TYPING_SECONDS = 0.15
+
+
 class EditorBase(App[int]):
     """The editor's shared state and how it is drawn; `PolicyApp.__init__` sets the state."""
 
@@ -182,7 +186,12 @@ class EditorBase(App[int]):
         if not self._alive or self._detail_pending:
             return
         self._detail_pending = True
-        self.call_after_refresh(self._show_current_detail)
+        if isinstance(self.focused, Input) and self.focused.id == "filter":
+            # While a filter is typed, the detail waits for a pause in the typing: each
+            # keystroke then paints the table and the count only.
+            self.set_timer(DETAIL_WHILE_TYPING_SECONDS, self._show_current_detail)
+        else:
+            self.call_after_refresh(self._show_current_detail)
 
     @on(ToolTable.MarksChanged)
     def _marks_changed(self) -> None:

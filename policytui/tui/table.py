@@ -181,9 +181,22 @@ class ToolTable(ScrollView, can_focus=True):
                     break
             else:
                 target = min(self.cursor, max(len(view) - 1, 0))
-        self.virtual_size = Size(self.size.width, len(view) + 1)
+        self._set_line_count(len(view) + 1)
         self.cursor = target
         self.refresh()
+
+    def _set_line_count(self, lines: int) -> None:
+        """Make the scrollable height `lines`, without a layout pass of the whole screen.
+
+        `virtual_size` is a layout reactive: setting it re-arranges and re-renders every
+        widget (the detail pane's tables too), which made each filter keystroke cost a full
+        layout. The table's own size never depends on its rows, so only the scroll bar is
+        updated; it triggers a layout itself in the rare case that it appears or goes.
+        """
+        size = Size(self.size.width, lines)
+        if size != self.virtual_size:
+            self.set_reactive(ToolTable.virtual_size, size)
+            self._scroll_update(size)
 
     def rows_changed(self) -> None:
         """The rows' content changed in place (an edit): measure the columns again, repaint."""
