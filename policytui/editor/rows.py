@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from policytui.editor.text import one_line, visible
 
@@ -119,23 +119,23 @@ def conditions_summary(rule: ToolRule | None) -> str:
     return one_line("; ".join(parts), 200)
 
 
-def preview_rows(listing: ServerListing) -> tuple[list[Row], dict[str, Any]]:
+def preview_rows(listing: ServerListing) -> tuple[list[Row], dict[str, tuple[str, str]]]:
     """Rows for a first look at the tools before the policy is read: name, category and
-    severity, decisions still blank. Returns the classifications too, for `EditorState.open`.
+    severity, decisions still blank. Returns each tool's (category, severity) too, for
+    `EditorState.open`.
 
     This needs the classifier only, not the policy model (pydantic), whose import takes
     longer than drawing the table: the tools are on screen while it loads.
     """
-    from policytui.risk import classify_all
+    from policytui.editor.classes import brief_classify
 
-    found = classify_all(listing.tools, {})
+    found = brief_classify(listing.tools)
     rows: list[Row] = []
     for tool in listing.tools:
-        classification = found.get(tool.name)
+        category, severity = found.get(tool.name, ("?", ""))
         label = visible(tool.name)
         rows.append(Row(
-            tool.name, label, getattr(classification, "category", "?"),
-            getattr(classification, "severity", ""), "", True, "", "", "", "", False, label.lower(),
+            tool.name, label, category, severity, "", True, "", "", "", "", False, label.lower(),
         ))
     return rows, found
 

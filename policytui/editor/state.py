@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from policytui.editor.classes import Classifications
 from policytui.editor.history import (
     META_KEY,
     History,
@@ -86,7 +87,7 @@ class EditorState:
         saved_stamp: Any = None,
         load_problems: list[str] | None = None,
         history_limit: int = 200,
-        classified: dict[str, Any] | None = None,
+        classified: Mapping[str, tuple[str, str]] | None = None,
     ) -> None:
         self.listing = listing
         self.path = path
@@ -122,10 +123,10 @@ class EditorState:
             else:
                 self.tools_by_name[tool.name] = tool
         self.fingerprints = {name: tool.fingerprint() for name, tool in self.tools_by_name.items()}
-        self.classifications: dict[str, Any] = {}
+        self.classifications = Classifications(self.tools_by_name.get, self._override_of)
         if classified is not None:
             # Classified already (the editor's first rows): only overridden tools again.
-            self.classifications.update(classified)
+            self.classifications.take_briefs(classified)
             overridden = list(self.overrides())
             if overridden:
                 self._classify(overridden)
@@ -142,7 +143,7 @@ class EditorState:
 
     @classmethod
     def open(
-        cls, listing: ServerListing, path: Path, *, classified: dict[str, Any] | None = None
+        cls, listing: ServerListing, path: Path, *, classified: Mapping[str, tuple[str, str]] | None = None
     ) -> EditorState:
         """Edit the policy at `path` (a new default-deny policy when there is no file).
 
@@ -182,14 +183,15 @@ class EditorState:
         return state
 
     def _classify(self, names: Iterable[str] | None = None) -> None:
-        from policytui.risk import classify_all
-
-        overrides = self.overrides()
-        tools = list(self.tools_by_name.values())
+        tools: Iterable[ToolInfo] = self.tools_by_name.values()
         if names is not None:
             wanted = set(names)
             tools = [t for t in tools if t.name in wanted]
-        self.classifications.update(classify_all(tools, overrides))
+        self.classifications.classify(tools)
+
+    def _override_of(self, name: str) -> str | None:
+        override = self.overrides().get(name)
+        return override if isinstance(override, str) else None
 
     def _drift_baseline(self, policy: Policy | None, *, file_existed: bool) -> dict[str, Any]:
         """What the saved policy knew about the server, to flag new and changed tools."""
@@ -253,7 +255,7 @@ class EditorState:
         return ""
 
     def _row_for(self, name: str, is_hidden: Callable[[str], bool]) -> Row:
-        classification = self.classifications.get(name)
+        brief = self.classifications.brief(name)
         tool = self.tools_by_name.get(name)
         rule = self.policy.rule(name)
         decision, explicit = decision_for(rule, self.policy.default, is_hidden(name))
@@ -262,8 +264,8 @@ class EditorState:
         return Row(
             name=name,
             label=label,
-            category=getattr(classification, "category", UNKNOWN_CATEGORY),
-            severity=getattr(classification, "severity", ""),
+            category=brief[0] if brief else UNKNOWN_CATEGORY,
+            severity=brief[1] if brief else "",
             decision=decision,
             explicit=explicit,
             limits=limits_summary(rule),
@@ -656,7 +658,7 @@ class EditorState:
         """
         from policytui.risk.presets import build_policy
 
-        built = build_policy(self.listing, preset, self.classifications)
+        built = build_policy(self.listing, preset, dict(self.classifications))
         with self._edit(f"preset {preset}", None, whole=True):
             document = built.to_document()
             for key, value in self.policy.to_document().items():

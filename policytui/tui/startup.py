@@ -31,15 +31,9 @@ if TYPE_CHECKING:  # the dialogs, the picker and the policy model load when firs
 ListingLoader = Callable[[], ServerListing]
 
 
-def load_editor() -> None:
-    """Import the editor's state and the policy model (pydantic): about a quarter second.
-
-    Run in a thread while the server starts, which mostly waits on the server's process.
-    """
-    import policytui.editor.state  # noqa: F401
-
-
-def open_state(listing: ServerListing, policy_path: Path, classified: dict[str, Any] | None = None) -> EditorState:
+def open_state(
+    listing: ServerListing, policy_path: Path, classified: dict[str, tuple[str, str]] | None = None
+) -> EditorState:
     """Classify the tools and open the policy; run in a worker thread.
 
     The policy model (pydantic) is imported here, off the UI thread, so it never delays the
@@ -84,7 +78,6 @@ class Startup(EditorBase):
         self.started_at = time.monotonic()
         loader = self.load_offline if offline else self.load_listing
         # Daemon threads, not `asyncio.to_thread`: a quit must not wait for a slow server.
-        editor_loaded = asyncio.ensure_future(in_daemon_thread(load_editor))
         try:
             if self.initial_listing is not None and not offline:
                 listing = self.initial_listing
@@ -95,10 +88,11 @@ class Startup(EditorBase):
                 listing = await in_daemon_thread(loader, "policytui-listing")
                 self.listing_in_flight = False
             # The tools on screen first (classifier only); decisions follow with the policy.
+            # The policy model (pydantic, about a quarter second of imports) loads only then:
+            # imported alongside, it held the interpreter the table was being drawn with.
             rows, classified = await in_daemon_thread(lambda: preview_rows(listing))
             if self._alive and self.state is None:
                 self._show_first_rows(rows)
-            await editor_loaded
             state = await in_daemon_thread(lambda: open_state(listing, self.policy_path, classified))
         except Exception as exc:  # every failure becomes a dialog, never a traceback
             if self._alive:
