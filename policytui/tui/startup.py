@@ -57,6 +57,7 @@ class Startup(EditorBase):
     loaded: asyncio.Event
     panels_ready: asyncio.Event
     first_frame: asyncio.Event
+    _mount_panels: Callable[[], Any]
 
     def _tick_loading(self) -> None:
         if not self._alive:
@@ -98,7 +99,7 @@ class Startup(EditorBase):
             if self._alive:
                 self._discovery_failed(exc)
             return
-        await self.panels_ready.wait()  # mounted just after the first frame
+        await self.panels_ready.wait()  # mounted just after the first rows
         if self._alive:
             self._install(state)
 
@@ -159,6 +160,7 @@ class Startup(EditorBase):
         table = self.main.query_one(ToolTable)
         table.set_view(rows, list(range(len(rows))))
         table.display = True
+        self.call_after_refresh(self._mount_panels)  # the rows first, then the panels
 
     def _install(self, state: EditorState) -> None:
         self.state = state
