@@ -556,14 +556,17 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
 
 def classify_all(tools: Iterable[ToolInfo], overrides: Mapping[str, Any] | None = None,
                  *, use_annotations: bool = True,
-                 server_tools: Iterable[ToolInfo] | None = None) -> dict[str, Classification]:
+                 server_tools: Iterable[ToolInfo] | None = None,
+                 namespaces: frozenset[str] | None = None) -> dict[str, Classification]:
     """Classify every tool, applying `overrides` ({tool name: category}) where given. The
-    server's namespace words are found from `server_tools` (all of the server's tools, when
-    only some are classified) or else from `tools`."""
+    server's namespace words are `namespaces` when the caller found them already, else found
+    from `server_tools` (all of the server's tools, when only some are classified) or else from
+    `tools`."""
     tools = list(tools)
     overrides = overrides if isinstance(overrides, Mapping) else {}
-    context = tools if server_tools is None else list(server_tools)
-    namespaces = server_namespaces(getattr(t, "name", "") for t in context)
+    if namespaces is None:
+        context = tools if server_tools is None else list(server_tools)
+        namespaces = server_namespaces(getattr(t, "name", "") for t in context)
     out: dict[str, Classification] = {}
     # Thousands of small objects and no reference cycles: the cycle collector would only
     # rescan them again and again (about a sixth of the time on 10,000 tools).
