@@ -188,7 +188,6 @@ class Locator:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._lines: LineIndex | None = None
         self._decoder = JSONDecoder()
         # container location -> {child: (key offset or None, value offset)}
         self._children: dict[Location, dict[str | int, tuple[int | None, int]]] = {}
@@ -202,9 +201,10 @@ class Locator:
             return None, None
         key_at, value_at = offsets
         offset = key_at if key and key_at is not None else value_at
-        if self._lines is None:
-            self._lines = LineIndex(self.text)
-        return self._lines.position(offset)
+        # Counted per lookup (str.count runs at C speed): a report needs a few positions, and
+        # a list of every line start of a large file costs more than all of them.
+        text = self.text
+        return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
 
     def _offsets(self, location: Location) -> tuple[int | None, int] | None:
         found: tuple[int | None, int] = (None, self._root)
