@@ -35,7 +35,7 @@ from policytui.textsafe import visible
 from policytui.toolinfo import ServerListing
 
 # The handshake versions of the MCP SDK policytui is built with (mcp_types.version; importing
-# that costs 0.3 s). tests/test_discovery_raw.py keeps these equal to the SDK's.
+# that costs 0.3 s). tests/test_cli_listing.py keeps these equal to the SDK's.
 LATEST_PROTOCOL_VERSION = "2025-11-25"
 KNOWN_PROTOCOL_VERSIONS = ("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25")
 # A paginator that never ends must not spin forever even inside the overall deadline.
