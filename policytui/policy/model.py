@@ -144,20 +144,22 @@ def _prepare(
     if type(data) is not dict:
         return data
     core = data
+    keys = tuple(data)
+    # Most objects of a document share a handful of key sets: judge each set once.
+    known = _KEY_SETS.get((cls, keys))
+    if known is None:
+        known = _judge_keys(cls, keys)
+    has_extensions, canonical = known
     extensions: dict[str, Any] = {}
-    for key in data:
-        if type(key) is str and key.startswith("x-"):
-            extensions[key] = data[key]
-    if extensions:
+    if has_extensions:
+        extensions = {k: data[k] for k in keys if isinstance(k, str) and k.startswith("x-")}
         core = {k: v for k, v in data.items() if k not in extensions}
     if None in core.values():
         for key, value in core.items():
             if value is None and key not in cls.NULLABLE:
                 raise _null_error(cls, location + (key,))
-    order = tuple(data)
-    if order == tuple(k for k in cls.FIELD_ORDER if k in data):
-        order = ()  # canonical already: nothing to remember
-    if extensions or order:
+    order = () if canonical else keys  # canonical already: nothing to remember
+    if has_extensions or order:
         attach.append((location, extensions, order))
     for key, (child, shape) in cls.CHILDREN.items():
         value = core.get(key)
@@ -180,6 +182,18 @@ def _prepare(
             core = dict(data)
         core[key] = prepared
     return core
+
+
+_KEY_SETS: dict[tuple[type[Node], tuple[str, ...]], tuple[bool, bool]] = {}
+
+
+def _judge_keys(cls: type[Node], keys: tuple[str, ...]) -> tuple[bool, bool]:
+    """Whether these keys hold `x-*` ones, and whether they are in canonical order."""
+    has_extensions = any(isinstance(k, str) and k.startswith("x-") for k in keys)
+    canonical = keys == tuple(k for k in cls.FIELD_ORDER if k in keys)
+    if len(_KEY_SETS) < 4096:  # a hostile file must not grow it without end
+        _KEY_SETS[(cls, keys)] = (has_extensions, canonical)
+    return has_extensions, canonical
 
 
 def _walk(node: Any, location: Location) -> Any:

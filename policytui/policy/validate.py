@@ -221,7 +221,9 @@ def _parse(text: str) -> tuple[Any, Positions | None] | Problem:
     return document, None
 
 
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+# A JSON string, as an "unrolled loop": runs of plain characters are taken in one step, which
+# is several times faster on a large file than one alternation per character.
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
