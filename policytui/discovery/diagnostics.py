@@ -38,6 +38,9 @@ class Diagnostics:
     garbage_count: int = 0
     http_errors: list[HttpAnswer] = field(default_factory=list)
     stderr_file: IO[bytes] | None = None
+    # tools/list pages answered so far, and the tools on them (a server may die while paging)
+    pages: int = 0
+    tools_listed: int = 0
 
     def open_stderr_file(self) -> IO[bytes]:
         """A real, already-unlinked file for the server's stderr (a pipe could block it)."""

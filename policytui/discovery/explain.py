@@ -135,15 +135,18 @@ def _timeout_sentence(who: str, stage: str, diag: Diagnostics, timeout: float) -
 
 
 def _closed_sentence(who: str, stage: str, diag: Diagnostics) -> str:
+    when = f"before answering {stage}"
+    if diag.stage == "tools/list" and diag.pages:
+        when = f"while paging through tools/list (after {diag.pages} page(s), {diag.tools_listed} tools)"
     if diag.spec.transport != "stdio":
-        return f"{diag.spec.safe_url()} closed the connection before answering {stage}."
+        return f"{diag.spec.safe_url()} closed the connection {when}."
     code = diag.returncode
     if code is None:
-        what = f"closed its stdout before answering {stage}"
+        what = f"closed its stdout {when}"
     elif code < 0:
-        what = f"was killed by signal {-code} before answering {stage}"
+        what = f"was killed by signal {-code} {when}"
     else:
-        what = f"exited with code {code} before answering {stage}"
+        what = f"exited with code {code} {when}"
     return f"{who} {what}{_garbage_note(diag)}."
 
 
