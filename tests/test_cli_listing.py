@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -265,3 +266,40 @@ def test_the_raw_listing_speaks_the_sdks_protocol_versions_and_environment() -> 
     assert LATEST_PROTOCOL_VERSION == LATEST_HANDSHAKE_VERSION
     assert set(KNOWN_PROTOCOL_VERSIONS) == set(HANDSHAKE_PROTOCOL_VERSIONS)
     assert set(INHERITED_ENV_VARS) == set(DEFAULT_INHERITED_ENV_VARS)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_quitting_the_editor_while_the_server_starts_ends_both_at_once(tmp_path: Path) -> None:
+    """`connect -- COMMAND` in a real terminal; ctrl+q while the server has not answered."""
+    socket = f"cli-test-{os.getpid()}"
+    marker = str(4000 + os.getpid() % 1000)  # a `sleep` that only this test starts
+    done = tmp_path / "exit-code"
+    command = (
+        f"env HOME={tmp_path} POLICYTUI_CONFIG_DIR={tmp_path / 'config'} TERM=xterm-256color "
+        f"{POLICYTUI} connect --policy {tmp_path / 'p.json'} -- sleep {marker}; "
+        f"echo $? > {done}"
+    )
+
+    def tmux(*args: str) -> str:
+        return subprocess.run(
+            ["tmux", "-L", socket, "-f", "/dev/null", *args],
+            capture_output=True, text=True, timeout=10,
+        ).stdout
+
+    tmux("new-session", "-d", "-x", "100", "-y", "30", "sh", "-c", command)
+    try:
+        deadline = time.monotonic() + 30
+        while "listing its tools" not in tmux("capture-pane", "-p"):
+            assert time.monotonic() < deadline, tmux("capture-pane", "-p")
+            time.sleep(0.1)
+        sleeper = subprocess.run(["pgrep", "-f", f"^sleep {marker}$"], capture_output=True, text=True)
+        assert sleeper.stdout.strip(), "the server process should be running while it starts"
+        tmux("send-keys", "C-q")
+        pressed = time.monotonic()
+        while not done.exists():
+            assert time.monotonic() - pressed < 5, "the app did not exit after ctrl+q"
+            time.sleep(0.05)
+        assert done.read_text().strip() == "0"
+        assert_all_gone([int(pid) for pid in sleeper.stdout.split()])
+    finally:
+        subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True, timeout=10)
