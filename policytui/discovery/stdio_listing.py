@@ -295,9 +295,15 @@ class StdioListing:
         assert process is not None and process.stdout is not None
         fd = process.stdout.fileno()
         exited_at: float | None = None
+        if b"\n" in self._buffer:
+            line, _, self._buffer = self._buffer.partition(b"\n")
+            return line
+        # A page of thousands of tools is one line of megabytes: gather its chunks and join
+        # once, looking for the end of the line only in what just arrived.
+        chunks = [self._buffer]
         with selectors.DefaultSelector() as selector:
             selector.register(fd, selectors.EVENT_READ)
-            while b"\n" not in self._buffer:
+            while True:
                 if self._cancelled.is_set():
                     raise ListingCancelled()
                 now = time.monotonic()
@@ -310,13 +316,15 @@ class StdioListing:
                 if selector.select(min(_TICK, self._deadline - now)):
                     chunk = os.read(fd, 1 << 16)
                     if not chunk:
-                        if self._buffer:
-                            line, self._buffer = self._buffer, b""
-                            return line
+                        self._buffer = b""
+                        rest = b"".join(chunks)
+                        if rest:
+                            return rest
                         raise _Closed()
-                    self._buffer += chunk
-        line, _, self._buffer = self._buffer.partition(b"\n")
-        return line
+                    chunks.append(chunk)
+                    if b"\n" in chunk:
+                        line, _, self._buffer = b"".join(chunks).partition(b"\n")
+                        return line
 
     # Failure sentences --------------------------------------------------------------------------
 
