@@ -303,3 +303,20 @@ def test_quitting_the_editor_while_the_server_starts_ends_both_at_once(tmp_path:
         assert_all_gone([int(pid) for pid in sleeper.stdout.split()])
     finally:
         subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True, timeout=10)
+
+
+def test_a_configured_server_shadowing_the_catalogue_fails_loudly_unless_offline_is_asked(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "servers.json").write_text(
+        json.dumps({"mcpServers": {"kestra": {"command": "sh", "args": ["-c", "exit 7"]}}})
+    )
+    live = run("tools", "kestra", cwd=tmp_path)
+    assert live.returncode == 1
+    assert one_sentence(live, "tools") == (
+        "policytui tools: Server 'kestra' exited with code 7 before answering initialize."
+    )
+    offline = run("tools", "kestra", "--offline", "--json", cwd=tmp_path)
+    assert offline.returncode == 0, offline.stderr
+    assert len(json.loads(offline.stdout)["tools"]) == 39
