@@ -320,3 +320,23 @@ def test_a_configured_server_shadowing_the_catalogue_fails_loudly_unless_offline
     offline = run("tools", "kestra", "--offline", "--json", cwd=tmp_path)
     assert offline.returncode == 0, offline.stderr
     assert len(json.loads(offline.stdout)["tools"]) == 39
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP"])
+def test_a_terminated_listing_leaves_no_server_behind(tmp_path: Path, signal_name: str) -> None:
+    import signal
+
+    pidfile = tmp_path / "pids"
+    process = subprocess.Popen(
+        [POLICYTUI, "tools", "--", "env", f"MISBEHAVING_PIDFILE={pidfile}", *script("never_answers.py")],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 20
+    while len(pids_in(pidfile)) < 2:  # the server and its helper, both deaf to SIGTERM
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.05)
+    process.send_signal(getattr(signal, signal_name))
+    _, err = process.communicate(timeout=10)
+    assert process.returncode == 128 + getattr(signal, signal_name)
+    assert "Traceback" not in err
+    assert_all_gone(pids_in(pidfile))
