@@ -287,6 +287,7 @@ def test_quitting_the_editor_while_the_server_starts_ends_both_at_once(tmp_path:
         ).stdout
 
     tmux("new-session", "-d", "-x", "100", "-y", "30", "sh", "-c", command)
+    socket_path = tmux("display-message", "-p", "#{socket_path}").strip()
     try:
         deadline = time.monotonic() + 30
         while "listing its tools" not in tmux("capture-pane", "-p"):
@@ -303,6 +304,8 @@ def test_quitting_the_editor_while_the_server_starts_ends_both_at_once(tmp_path:
         assert_all_gone([int(pid) for pid in sleeper.stdout.split()])
     finally:
         subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True, timeout=10)
+        if socket_path:
+            Path(socket_path).unlink(missing_ok=True)
 
 
 def test_a_configured_server_shadowing_the_catalogue_fails_loudly_unless_offline_is_asked(
