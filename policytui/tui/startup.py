@@ -109,6 +109,12 @@ class Startup(EditorBase):
         if self._alive:
             self._install(state)
 
+    def exit(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        # Every way out (ctrl+q, a dialog's Quit): a server still starting is killed now, so
+        # the worker waiting for it ends and the app does not wait out the listing timeout.
+        self.cancel_listing()
+        super().exit(*args, **kwargs)
+
     def cancel_listing(self) -> None:
         """Kill a server that is still starting, at once (quitting must not wait for it).
 
