@@ -236,7 +236,8 @@ async def test_modern_client_in_front_of_other_upstreams(tmp_path: Path, request
 async def test_a_modern_client_without_elicitation_waits_in_the_approvals_queue(tmp_path: Path, everything: Path) -> None:
     import anyio
 
-    from policytui.gateway import ApprovalQueue, approvals_dir
+    from policytui.gateway import ApprovalQueue
+    from policytui.gateway.store import open_store
 
     async with modern_client(tmp_path, everything) as client:
         async with anyio.create_task_group() as tg:
@@ -246,7 +247,7 @@ async def test_a_modern_client_without_elicitation_waits_in_the_approvals_queue(
                 results.append(await client.call_tool("echo", {"message": "approve from the queue"}))
 
             tg.start_soon(call)
-            queue = ApprovalQueue(approvals_dir(tmp_path / "state"))
+            queue = ApprovalQueue(open_store(None, tmp_path / "state"))
             for _ in range(400):
                 pending = queue.pending()
                 if pending:
