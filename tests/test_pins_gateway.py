@@ -85,8 +85,15 @@ def test_a_rewritten_tool_is_hidden_denied_and_audited_as_drift(tmp_path: Path) 
     calls_log = tmp_path / "server-calls.txt"
     env = {"RUG_PULL_DESCRIPTION": REWRITTEN, "RUG_PULL_CALLS": str(calls_log)}
 
+    notified: list[str] = []
+
+    async def on_message(message: Any) -> None:
+        method = getattr(getattr(message, "root", message), "method", None)
+        if method:
+            notified.append(method)
+
     async def second_run() -> None:
-        async with gateway(tmp_path, policy, env) as client:
+        async with gateway(tmp_path, policy, env, on_message=on_message) as client:
             # A call before any listing: the gateway lists the tools itself first.
             early = await client.call_tool("fetch_page", {"url": "https://example.org"})
             assert early.is_error is True
@@ -98,6 +105,8 @@ def test_a_rewritten_tool_is_hidden_denied_and_audited_as_drift(tmp_path: Path) 
             assert text.startswith('[POLICY DENIED] Tool "fetch_page" changed since it was approved')
             allowed = await client.call_tool("get_time", {})
             assert allowed.is_error is not True
+            # The server announced nothing: this is the gateway's own announcement of the drift.
+            assert notified.count("notifications/tools/list_changed") == 1
 
     anyio.run(second_run)
     # From the server's side: the rewritten tool was never called.
