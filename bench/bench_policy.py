@@ -4,13 +4,19 @@ Prints a table: each policytui step next to a baseline measured in the same run 
 document (a plain `json.loads` of the text, and a plain `json.dumps(indent=2)` of the data,
 which is the least any loader or saver must do). Best of several rounds.
 
-Run: .venv/bin/python bench/bench_policy.py [--tools N] [--rounds R]
+Then the commands as a user runs them: `policytui validate FILE` and `policytui check FILE TOOL`,
+spawn to exit, median of --process-rounds, next to a bare `python -c "json.load(FILE)"` process
+in the same run (target: at most 3x).
+
+Run: .venv/bin/python bench/bench_policy.py [--tools N] [--rounds R] [--process-rounds P]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -51,6 +57,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tools", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--process-rounds", type=int, default=7)
     args = parser.parse_args()
 
     doc = document(args.tools)
@@ -86,6 +93,33 @@ def main() -> None:
     for name, seconds, base in rows:
         print(f"{name:40} {seconds:9.3f} {seconds / base:11.1f}")
     print(f"{'decide() per call':40} {per_call / calls * 1e6:8.1f}us")
+    processes(path, args.process_rounds)
+
+
+def processes(path: Path, rounds: int) -> None:
+    """The commands as real processes, against a bare json.load process, rounds interleaved."""
+    python = str(ROOT / ".venv/bin/python")
+    policytui = str(ROOT / ".venv/bin/policytui")
+    commands = {
+        "bare: python -c json.load": [python, "-c", f"import json; json.load(open({str(path)!r}))"],
+        "policytui validate FILE": [policytui, "validate", str(path)],
+        "policytui check FILE TOOL": [policytui, "check", str(path), "tool_00002"],
+    }
+    times: dict[str, list[float]] = {label: [] for label in commands}
+    for _ in range(rounds):
+        for label, argv in commands.items():
+            start = time.perf_counter()
+            result = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+            times[label].append(time.perf_counter() - start)
+            if result.returncode not in (0, 1) or "Traceback" in result.stderr:
+                raise SystemExit(f"{label} failed: {result.stderr[-400:]}")
+    bare = statistics.median(times["bare: python -c json.load"])
+    print(f"\nProcesses, median of {rounds} (spawn to exit)")
+    print(f"{'command':40} {'seconds':>9} {'x bare':>8}")
+    for label, values in times.items():
+        median = statistics.median(values)
+        target = "  (target <= 3)" if label != "bare: python -c json.load" else ""
+        print(f"{label:40} {median:9.3f} {median / bare:8.2f}{target}")
 
 
 if __name__ == "__main__":

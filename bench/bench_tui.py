@@ -523,7 +523,7 @@ class Tmux:
     """A private tmux server with one 100x30 pane to start programs in."""
 
     def __init__(self, cwd: Path) -> None:
-        self.socket = f"policytui-bench-{os.getpid()}"
+        self.socket = f"tui-bench-{os.getpid()}"
         self.cwd = cwd
         self.run("new-session", "-d", "-x", str(SIZE[0]), "-y", str(SIZE[1]), "-c", str(cwd), "sleep 100000")
         self.run("set-option", "-g", "remain-on-exit", "on")
@@ -592,6 +592,149 @@ def process_startup(files: dict[str, Path], rounds: int, folder: Path) -> dict[s
         tmux.close()
     return out
 
+
+
+# ----- the real program in a real terminal: table, keystroke, memory ------------------------
+
+# A bare Textual app showing the same rows in a stock DataTable: the baseline for "table on
+# screen" and for peak memory. It reads the same listing file (json) and shows name, category
+# placeholder and description, the columns a person would want at least.
+BARE_TABLE_APP = """
+import json, sys
+from textual.app import App
+from textual.reactive import Reactive
+from textual.widgets import DataTable, Footer, Static
+tools = json.load(open(sys.argv[1], encoding="utf-8"))["tools"]
+class Bare(App):
+    theme = Reactive("ansi-dark")
+    def compose(self):
+        yield Static(f" bare  {len(tools)} rows")
+        yield DataTable(id="t")
+        yield Footer()
+    def on_mount(self):
+        table = self.query_one(DataTable)
+        table.add_columns("Tool", "Category", "Severity", "Decision", "Limits", "Approval")
+        table.add_rows([(t["name"], "Read", "Low", "deny*", "", "") for t in tools])
+Bare().run()
+"""
+
+# A bare Input app that updates a count line on every keystroke: the baseline for a filter
+# keystroke reaching the screen.
+BARE_INPUT_APP = """
+import json, sys
+from textual.app import App
+from textual.reactive import Reactive
+from textual.widgets import Footer, Input, Static
+names = [t["name"] for t in json.load(open(sys.argv[1], encoding="utf-8"))["tools"]]
+class Bare(App):
+    theme = Reactive("ansi-dark")
+    def compose(self):
+        yield Static(f"{len(names)} shown", id="count")
+        yield Input(id="box")
+        yield Footer()
+    def on_input_changed(self, event):
+        shown = sum(event.value in name for name in names)
+        self.query_one("#count", Static).update(f"{shown} shown")
+Bare().run()
+"""
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The process's peak resident memory (VmHWM), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def pane_pid(tmux: Tmux) -> int:
+    return int(tmux.run("display-message", "-p", "#{pane_pid}").strip())
+
+
+def wait_screen(tmux: Tmux, condition: Callable[[str], bool], timeout: float = 30.0) -> float:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if condition(tmux.run("capture-pane", "-p")):
+            return time.perf_counter()
+        time.sleep(0.002)
+    raise TimeoutError(f"the screen never showed what was waited for:\n{tmux.run('capture-pane', '-p')}")
+
+
+def terminal_measurements(kestra: Path, big: Path, rounds: int, folder: Path) -> dict[str, list[float]]:
+    """Real processes in tmux, each against its bare baseline in the same round:
+
+    - table on screen (39 tools): spawn -> the first tool's row drawn; editor and bare DataTable.
+    - filter keystroke (39 tools): a letter sent with send-keys -> the new count on screen;
+      editor (after `/`) and the bare Input app.
+    - peak memory (10,000 tools): VmHWM once the table is up and settled; editor and bare
+      DataTable holding the same rows.
+    """
+    out: dict[str, list[float]] = {}
+    tmux = Tmux(folder)
+    py = shlex.quote(PYTHON)
+    policy = shlex.quote(str(folder / "policy.json"))
+    editor = f"{py} -m policytui connect --policy {policy} --from "
+    first_tool = json.loads(kestra.read_text(encoding="utf-8"))["tools"][0]["name"]
+    names = [t["name"] for t in json.loads(kestra.read_text(encoding="utf-8"))["tools"]]
+    letter = "x"
+    narrowed = sum(letter in n for n in names)
+    big_count = len(json.loads(big.read_text(encoding="utf-8"))["tools"])
+    try:
+        for _ in range(rounds):
+            # table on screen
+            start = tmux.start(f"{py} -c {shlex.quote(BARE_TABLE_APP)} {shlex.quote(str(kestra))}")
+            out.setdefault("table bare", []).append(
+                wait_screen(tmux, lambda s: re.search(rf"^\s*{first_tool}\s", s, re.M) is not None) - start)
+            start = tmux.start(editor + shlex.quote(str(kestra)))
+            out.setdefault("table editor", []).append(
+                wait_screen(tmux, lambda s: re.search(rf"^\s*{first_tool}\s", s, re.M) is not None) - start)
+
+            # filter keystroke: the editor is still up from the table measurement
+            time.sleep(0.5)
+            tmux.run("send-keys", "/")
+            wait_screen(tmux, lambda s: "filter tools by name" in s)
+            time.sleep(0.2)
+            sent = time.perf_counter()
+            tmux.run("send-keys", "-l", letter)
+            out.setdefault("key editor", []).append(
+                wait_screen(tmux, lambda s: f"({narrowed} shown)" in s) - sent)
+            tmux.start(f"{py} -c {shlex.quote(BARE_INPUT_APP)} {shlex.quote(str(kestra))}")
+            wait_screen(tmux, lambda s: f"{len(names)} shown" in s)
+            time.sleep(0.5)
+            sent = time.perf_counter()
+            tmux.run("send-keys", "-l", letter)
+            out.setdefault("key bare", []).append(
+                wait_screen(tmux, lambda s: f"{narrowed} shown" in s) - sent)
+
+            # peak memory at 10,000 tools
+            tmux.start(f"{py} -c {shlex.quote(BARE_TABLE_APP)} {shlex.quote(str(big))}")
+            wait_screen(tmux, lambda s: f"{big_count} rows" in s and s.count("\n") > 5 and "Read" in s, 120)
+            time.sleep(1.0)
+            out.setdefault("memory bare", []).append(peak_rss_mib(pane_pid(tmux)))
+            tmux.start(editor + shlex.quote(str(big)))
+            wait_screen(tmux, lambda s: f"{big_count} tools" in s and "Category" in s, 120)
+            time.sleep(1.5)  # the panels and the first validation run after the table shows
+            out.setdefault("memory editor", []).append(peak_rss_mib(pane_pid(tmux)))
+    finally:
+        tmux.close()
+    return out
+
+
+def print_terminal(results: dict[str, list[float]], rounds: int) -> None:
+    def med(key: str) -> float:
+        return statistics.median(results[key])
+
+    print(f"\nreal processes in tmux ({SIZE[0]}x{SIZE[1]}), medians of {rounds} rounds, baselines in the same rounds:")
+    print(f"{'measurement':<52} {'editor':>9} {'bare':>9} {'ratio':>6}  target")
+    rows = [
+        ("table on screen, 39 tools (ms; bare DataTable app)", "table", 1000, 1.3),
+        ("filter keystroke -> screen, 39 tools (ms; bare Input app)", "key", 1000, 1.2),
+        ("peak memory, 10,000 tools (MiB; bare DataTable app)", "memory", 1, 1.3),
+    ]
+    for label, key, scale, limit in rows:
+        editor, bare = med(f"{key} editor") * scale, med(f"{key} bare") * scale
+        ratio = editor / bare
+        print(f"{label:<52} {editor:9.1f} {bare:9.1f} {ratio:6.2f}  {verdict(ratio <= limit, f'<= {limit}x')}")
 
 # ----- profiling ------------------------------------------------------------------------------
 
@@ -693,6 +836,8 @@ def main() -> int:
     parser.add_argument("--process-only", action="store_true",
                         help="only the tmux start-up measurement (the in-process rows are skipped)")
     parser.add_argument("--profile", action="store_true", help="print where the time goes at --tools")
+    parser.add_argument("--terminal-only", action="store_true",
+                        help="only the real-terminal table, keystroke and memory measurements")
     args = parser.parse_args()
     rounds = max(1, args.rounds)
 
@@ -705,6 +850,15 @@ def main() -> int:
         }
         print(f"policytui TUI bench: {rounds} rounds, terminal {SIZE[0]}x{SIZE[1]}, {os.cpu_count()} CPUs, "
               f"load average {os.getloadavg()[0]:.1f} at start")
+        if args.terminal_only or not args.no_process:
+            if shutil.which("tmux") is None:
+                print("(tmux is not installed: the real-terminal measurements are skipped)")
+            else:
+                big_file = folder / "synthetic.json"
+                big_file.write_text(json.dumps({"tools": synthetic_tools(args.tools)}), encoding="utf-8")
+                print_terminal(terminal_measurements(KESTRA, big_file, rounds, folder), rounds)
+        if args.terminal_only:
+            return 0
         if not args.process_only:
             print("base = a bare Textual App holding the same virtual ToolTable (rows prebuilt), "
                   "a header and a footer;")

@@ -208,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
         results[half] = (chosen, *score(chosen, money))
 
     tools = {half: sum(len(s.listing.tools) for s in results[half][0]) for half in results}
-    print(f"corpus: {len(servers)} servers, {sum(tools.values())} tools; annotations hidden")
+    everything = sum(len(s.listing.tools) for s in servers.values())
+    print(f"corpus: {len(servers)} servers, {everything} tools; annotations hidden")
     print(f"{'':28} {'dev':>22} {'test':>22}  target (test half)")
     counts = {half: f"{len(results[half][0])} / {tools[half]}" for half in results}
     print(f"{'servers / tools':28} {counts['dev']:>22} {counts['test']:>22}")

@@ -139,9 +139,10 @@ class BrowserScreen:
                 return number, column
         raise AssertionError(f"{needle!r} is not on the page:\n{self.text()}")
 
-    def click(self, needle: str) -> None:
-        """Click the middle of the first cell of `needle`, with the real mouse."""
+    def click(self, needle: str, at: int = 0) -> None:
+        """Click the middle of cell `at` of the first `needle` on screen, with the real mouse."""
         line, column = self.row_of(needle)
+        column += at
         box = self.page.locator(".xterm-screen").bounding_box()
         cell_width = box["width"] / self.screen.columns
         cell_height = box["height"] / self.screen.lines

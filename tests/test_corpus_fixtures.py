@@ -21,7 +21,9 @@ RESERVED = {
     "awslabs.iam-mcp-server", "@twilio-alpha/mcp", "@gongrzhe/server-gmail-autoauth-mcp", "@heroku/mcp-server",
 }  # fmt: skip
 # Values that would betray a real credential in a recorded environment or start command.
-SECRET_SHAPES = re.compile(r"(sk_live_|rk_live_|ghp_[A-Za-z0-9]{30}|xox[bp]-\d|AKIA[0-9A-Z]{16}|-----BEGIN)")
+SECRET_SHAPES = re.compile(
+    r"(sk_live_|rk_live_|ghp_[A-Za-z0-9]{30}|xox[bp]-\d|AKIA[0-9A-Z]{16}|-----BEGIN)"
+)
 DUMMY = re.compile(r"dummy|example|fake|0{8}", re.IGNORECASE)
 
 
@@ -49,7 +51,9 @@ def test_server_file_is_a_tool_list_with_provenance(path: Path) -> None:
     assert isinstance(data.get("env_used"), dict)
     assert all(isinstance(v, str) for v in data["env_used"].values())
     for value in [*data["env_used"].values(), data["start"]]:
-        assert not SECRET_SHAPES.search(value) or DUMMY.search(value), f"{value!r} looks like a real secret"
+        assert not SECRET_SHAPES.search(value) or DUMMY.search(value), (
+            f"{value!r} looks like a real secret"
+        )
     tools = data["tools"]
     assert isinstance(tools, list) and tools, f"{path.name} lists no tools"
     names = [tool["name"] for tool in tools]
@@ -67,7 +71,11 @@ def test_server_file_is_a_tool_list_with_provenance(path: Path) -> None:
 
 def test_no_reserved_package_is_in_the_corpus() -> None:
     reserved = {normalise(p) for p in RESERVED}
-    present = {name: data["package"] for name, data in SERVERS.items() if normalise(data["package"]) in reserved}
+    present = {
+        name: data["package"]
+        for name, data in SERVERS.items()
+        if normalise(data["package"]) in reserved
+    }
     assert not present
 
 
@@ -90,7 +98,9 @@ def test_both_halves_hold_every_kind_of_server() -> None:
     for half in ("dev", "test"):
         members = [SERVERS[name] for name in split[half]]
         assert money & set(split[half]), f"no money server in {half}"
-        assert any("annotations" in t for s in members for t in s["tools"]), f"no annotations in {half}"
+        assert any("annotations" in t for s in members for t in s["tools"]), (
+            f"no annotations in {half}"
+        )
         destructive = [
             t for s in members for t in s["tools"]
             if t.get("annotations", {}).get("destructiveHint") is True

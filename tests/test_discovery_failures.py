@@ -233,3 +233,16 @@ def test_stderr_of_a_chatty_server_is_cut_back_to_its_tail() -> None:
     assert os.fstat(handle.fileno()).st_size <= 64 * 1024
     assert diag.stderr_tail().endswith("the last words")
     diag.close()
+
+
+async def test_a_server_dying_while_paging_is_named_so_on_a_live_connection(tmp_path: Path) -> None:
+    # The SDK-based connection (the gateway's and HTTP's path) says the same as the raw listing.
+    spec = spec_for("paginating.py", tmp_path, EXIT_AT_PAGE="3")
+    with pytest.raises(DiscoveryError) as info:
+        async with open_connection(spec, timeout=10):
+            pass
+    assert str(info.value) == (
+        "Server 'paginating.py' exited with code 4 while paging through tools/list "
+        "(after 2 page(s), 14 tools)."
+    )
+    assert_all_gone(pids_in(tmp_path / "pids"))

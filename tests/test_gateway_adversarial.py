@@ -9,8 +9,8 @@ the server reads to a file before the server sees it. The servers:
   denied DELETE through), when installed;
 - the npm server-everything.
 
-A client sends each hostile line, reads the answers it is owed and pings to show the gateway
-still serves. Then, from what the server received, the suite proves: every byte is printable
+A client sends each hostile line (over stdio, and as POST bodies over `--listen` for two of
+the servers), reads the answers it is owed and pings to show the gateway still serves. Then, from what the server received, the suite proves: every byte is printable
 ASCII or the line end (so a server splitting lines on `\\r`, `\\r\\n` or `\\n` reads the same
 messages), every line is one strict JSON-RPC message, the denied and the hidden tool never
 arrived (or ran), each allowed call arrived exactly once, and the calls that arrived are
@@ -327,10 +327,41 @@ class Client:
                 return message  # type: ignore[no-any-return]
 
 
+class HttpClient:
+    """The same conversation over `--listen`: each line is one POST body; the answers it gets
+    (a JSON object, a list for a batch, nothing for 202) are read back in order."""
+
+    def __init__(self, url: str) -> None:
+        import httpx2
+
+        self.url = url
+        self.http = httpx2.AsyncClient(timeout=60)
+        self.session: str | None = None
+        self.pending: list[dict[str, Any]] = []
+
+    async def send(self, data: bytes) -> None:
+        headers = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
+        if self.session:
+            headers["mcp-session-id"] = self.session
+        answer = await self.http.post(self.url, content=data, headers=headers)
+        self.session = self.session or answer.headers.get("mcp-session-id")
+        if answer.status_code == 202:
+            return
+        assert answer.headers["content-type"] == "application/json", answer.headers
+        body = answer.json()
+        self.pending.extend(body if isinstance(body, list) else [body])
+
+    async def response(self, timeout: float = 30) -> dict[str, Any]:
+        assert self.pending, "no answer was owed to this request"
+        return self.pending.pop(0)
+
+
 @asynccontextmanager
-async def gateway(tmp: Path, t: Target) -> AsyncIterator[tuple[Client, Path, Path]]:
+async def gateway(tmp: Path, t: Target, transport: str = "stdio") -> AsyncIterator[tuple[Any, Path, Path]]:
+    import re
+
     (tmp / "policy.json").write_text(json.dumps(t.policy()), encoding="utf-8")
-    received, audit = tmp / "received.bin", tmp / "audit.jsonl"
+    received, audit, log = tmp / "received.bin", tmp / "audit.jsonl", tmp / "gateway.log"
     workdir = tmp / "work"
     workdir.mkdir()
     env = None
@@ -338,21 +369,33 @@ async def gateway(tmp: Path, t: Target) -> AsyncIterator[tuple[Client, Path, Pat
         import os
 
         env = {**os.environ, **t.env}
+    listen = ["--listen", "127.0.0.1:0"] if transport == "http" else []
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "policytui", "gateway", "--policy", str(tmp / "policy.json"),
-        "--state-dir", str(tmp / "state"), "--audit", str(audit), "--log", str(tmp / "gateway.log"),
+        "--state-dir", str(tmp / "state"), "--audit", str(audit), "--log", str(log), *listen,
         "--log-level", "debug", "--", sys.executable, str(RECORDING / "tee_stdin.py"), str(received), "--", *t.command,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
         cwd=str(workdir), env=env, limit=1 << 24,
     )
-    client = Client(process)
+    client: Any = Client(process)
     try:
+        if transport == "http":
+            for _ in range(1200):
+                found = re.search(r"at (http://127\.0\.0\.1:\d+/mcp)", log.read_text() if log.exists() else "")
+                if found or process.returncode is not None:
+                    break
+                await asyncio.sleep(0.05)
+            assert found, "the gateway did not start listening"
+            client = HttpClient(found.group(1))
         await client.send(_dump({"jsonrpc": "2.0", "id": "init", "method": "initialize", "params": {
             "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "hostile", "version": "1"}}}).encode())
         assert "result" in await client.response(90)
         await client.send(b'{"jsonrpc":"2.0","method":"notifications/initialized"}')
         yield client, received, audit
     finally:
+        if isinstance(client, HttpClient):
+            await client.http.aclose()
+            process.send_signal(2)
         if process.returncode is None:
             assert process.stdin is not None
             process.stdin.close()
@@ -379,14 +422,17 @@ def _received_messages(raw: bytes) -> list[dict[str, Any]]:
     return [wire.parse(line) for line in by_newline]
 
 
-@pytest.mark.parametrize("server", list(TARGETS))
+@pytest.mark.parametrize(
+    ("server", "transport"),
+    [*((server, "stdio") for server in TARGETS), ("python-sdk", "http"), ("everything", "http")],
+)
 async def test_only_decided_calls_reach_the_server_each_once_each_audited(
-    tmp_path: Path, test_servers: Path, server: str
+    tmp_path: Path, test_servers: Path, server: str, transport: str
 ) -> None:
     t = TARGETS[server](tmp_path, test_servers)
     cases = hostile_cases(t)
     unexpected: list[str] = []
-    async with gateway(tmp_path, t) as (client, received, audit):
+    async with gateway(tmp_path, t, transport) as (client, received, audit):
         # The answer an agent gets for a tool that does not exist: hidden tools must get it too.
         await client.send(_dump(_call("missing", MISSING, {})).encode())
         missing = await client.response()

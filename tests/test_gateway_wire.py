@@ -293,10 +293,11 @@ async def test_a_dying_server_fails_pending_and_new_calls(tmp_path: Path) -> Non
     assert sorted(line.get("upstream", "") for line in _calls(client.audit)) == ["", "unavailable", "unavailable"]
 
 
-async def test_clients_that_probe_for_the_newest_protocol_fall_back_to_the_handshake(
+async def test_clients_that_probe_for_the_newest_protocol_are_served_in_it(
     tmp_path: Path, everything: Path
 ) -> None:
-    """The SDK's default client mode probes with server/discover, then uses initialize."""
+    """The SDK's default client mode probes with server/discover; the gateway answers it and
+    serves the 2026-07-28 protocol in front of a handshake-era server."""
     from mcp import Client, StdioServerParameters
     from mcp.client.stdio import stdio_client
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from policytui.risk import classify, classify_all
-from policytui.risk.classifier import server_namespaces
+from policytui.risk.names import server_namespaces
 from policytui.toolinfo import ToolInfo
 
 
@@ -180,3 +180,123 @@ def test_money_movers_are_financial(name, description, properties):
 ])
 def test_money_readers_stay_read(name, description):
     assert classify(tool(name, description)).category == "Read"
+
+
+# ----- what servers write that the words alone would miss -----------------------------------
+
+
+def test_a_reader_told_where_to_write_a_file_writes():
+    c = classify(tool("export_csv", "Export a range as a CSV file.",
+                      {"path": {"type": "string"}, "csv_path": {"type": "string"}}))
+    assert c.category == "Write"
+    assert "argument 'csv_path' says where it writes a file" in c.evidence
+    # A bare `path` is what is read.
+    assert classify(tool("export_workbook", "Return the workbook file.",
+                         {"path": {"type": "string"}})).category == "Read"
+    wrapped = classify(tool("download_data", "Download usage data.",
+                            {"params": {"type": "object",
+                                        "properties": {"outputDir": {"type": "string"}}}}))
+    assert wrapped.category == "Write"
+
+
+def test_a_changing_tool_whose_first_sentence_removes_is_destructive():
+    c = classify(tool("disable_user", "Disable a user account, removing all of its sessions."))
+    assert (c.category, c.severity) == ("Destructive", "Critical")
+
+
+def test_browser_interactions_and_sign_ins_change_state():
+    for name in ("browser_click", "page_fill", "navigate", "login", "respond_to_event"):
+        assert classify(tool(name)).category == "Write", name
+
+
+def test_an_action_enum_of_a_clear_reader_is_a_filter_and_a_setting_is_no_action():
+    reader = classify(tool("list_adjustments", "List adjustments.",
+                           {"action": {"enum": ["refund", "credit", "chargeback"]}}))
+    assert reader.category == "Read" and not reader.actions
+    setting = classify(tool("update_discount", "Update a discount.",
+                            {"mode": {"enum": ["standard", "custom"]}}))
+    assert setting.category == "Destructive" and not setting.actions
+
+
+def test_a_raw_api_request_tool_on_a_money_api_is_financial():
+    c = classify(tool("api_post", "Send a POST request to the accounting and invoice API.",
+                      {"path": {"type": "string"}, "body": {"type": "object"}}))
+    assert c.category == "Financial"
+    assert classify(tool("api_post", "Send a POST request to the issue tracker API.",
+                         {"path": {"type": "string"}})).category != "Financial"
+
+
+@pytest.mark.parametrize("name,money", [
+    ("delete_saved_payment_method", False),
+    ("create_payment_link", True),
+    ("create_credit_note", True),
+    ("cancel_subscription", True),
+    ("update_invoice_template", False),
+])
+def test_the_head_noun_decides_whether_a_money_word_is_money(name, money):
+    c = classify(tool(name, "", {"amount": {"type": "integer"}}))
+    assert (c.category == "Financial") is money, c.evidence
+
+
+# ----- what people see: `policytui tools --json` -----------------------------------------------
+
+
+def test_tools_json_shows_provenance_and_evidence_against(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    snapshot = tmp_path / "server.json"
+    snapshot.write_text(json.dumps({"tools": [
+        {"name": "delete_cache", "description": "Delete the whole cache.",
+         "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": True}},
+        {"name": "list_items", "description": "List items.", "inputSchema": {"type": "object"}},
+    ]}), encoding="utf-8")
+    command = Path(sys.executable).parent / "policytui"
+    done = subprocess.run([str(command), "tools", "--from", str(snapshot), "--json"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    tools = {t["name"]: t for t in json.loads(done.stdout)["tools"]}
+    deleter = tools["delete_cache"]
+    assert deleter["category"] == "Destructive"
+    assert "suspicious-annotation" in deleter["flags"]
+    assert deleter["annotationProvenance"]["readOnlyHint"]["source"] == "declared"
+    assert deleter["annotationProvenance"]["readOnlyHint"]["contradicted"]
+    assert deleter["evidenceAgainst"]
+    reader = tools["list_items"]
+    assert reader["annotationProvenance"]["destructiveHint"] == {"value": True,
+                                                                 "source": "spec default"}
+
+
+def test_detail_pane_shows_provenance_flags_and_evidence_against(tmp_path):
+    from rich.console import Console
+
+    from policytui.editor.state import EditorState
+    from policytui.toolinfo import ServerListing
+    from policytui.tui.detail import render_detail
+
+    listing = ServerListing.from_tool_dicts([
+        {"name": "delete_cache", "description": "Delete the whole cache.",
+         "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": True}},
+        {"name": "list_items", "description": "List items.", "inputSchema": {"type": "object"}},
+    ])
+    state = EditorState.open(listing, tmp_path / "policy.json")
+    console = Console(width=160, record=True, color_system=None)
+    console.print(render_detail(state, "delete_cache"))
+    shown = console.export_text()
+    assert "Destructive" in shown
+    assert "readOnlyHint=true (declared): contradicted" in shown
+    assert "suspicious-annotation" in shown
+    assert "against: annotation readOnlyHint=true (declared) would say Read" in shown
+    console = Console(width=160, record=True, color_system=None)
+    console.print(render_detail(state, "list_items"))
+    assert "Annotations: none declared; the spec's defaults apply" in console.export_text()
+
+
+def test_a_bare_action_verb_acts_on_what_the_tool_is_about():
+    c = classify(tool("manage_invoices", "Manage invoices.",
+                      {"action": {"enum": ["list", "create", "void"]}}))
+    assert c.actions["list"].category == "Read"
+    assert c.actions["create"].category == "Financial"
+    assert c.category == "Financial"
+    assert classify(tool("mark_invoice_paid", "Mark an invoice as paid.")).category == "Financial"

@@ -221,7 +221,9 @@ def test_financial_and_code_running_tools():
     recommended = build_policy(listing, "recommended")
     assert outcome(recommended, "create_payment") is APPROVAL
     assert outcome(recommended, "run_shell") is APPROVAL  # arbitrary commands
-    assert recommended.rule("frobnicate").limits[0].max == 60  # Other
+    # Other: nothing tells what it does, so it fails closed to a human, rate-limited.
+    assert outcome(recommended, "frobnicate") is APPROVAL
+    assert recommended.rule("frobnicate").limits[0].max == 60
     permissive = build_policy(listing, "permissive-with-approval")
     assert outcome(permissive, "create_payment") is APPROVAL
     assert outcome(permissive, "frobnicate") is ALLOWED

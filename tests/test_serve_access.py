@@ -4,9 +4,13 @@ the installed command, the way a browser or an attacker on the same machine woul
 
 from __future__ import annotations
 
+import asyncio
 import http.client
+import os
+import re
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -77,6 +81,11 @@ def test_the_token_becomes_a_strict_cookie_and_leaves_the_address(served: Served
     assert page.getheader("X-Frame-Options") == "DENY"
     assert page.getheader("Cache-Control") == "no-store"
     assert request(served, "/static/js/textual.js", {"Cookie": name_and_value}).status == 200
+    # The redirect never leaves this server, whatever the path looks like.
+    for sneaky in ("//evil.example/", "/\\evil.example/", "///evil.example"):
+        bounced = request(served, f"{sneaky}?token={served.token}")
+        location = bounced.getheader("Location")
+        assert location.startswith("/") and not location.startswith(("//", "/\\")), location
     # The browser's cookie does not open the websocket for another site's page.
     foreign = request(served, "/ws/x", websocket_headers(
         {"Cookie": name_and_value, "Origin": "http://evil.example"}))
@@ -182,3 +191,81 @@ def test_listening_beyond_this_machine_needs_host_and_warns(tmp_path: Path) -> N
     finally:
         assert local.stop() == 0
     assert "warning" not in "".join(local.stderr)
+
+
+async def open_editor(session: Any, served: Served) -> Any:
+    """Load the page as a browser would (token, cookie, page) and open its websocket."""
+    async with session.get(served.url) as page:
+        assert page.status == 200
+        html = await page.text()
+    address = re.search(r'data-session-websocket-url="([^"]+)"', html)
+    assert address is not None, html
+    return await session.ws_connect(address.group(1) + "?width=100&height=30")
+
+
+async def test_two_servers_on_one_policy_file_let_one_browser_edit(tmp_path: Path) -> None:
+    import aiohttp
+
+    policy = str(tmp_path / "policy.json")
+    first, second = (
+        Served(["kestra", "--offline", "--policy", policy, "--no-open"], cwd=tmp_path,
+               env={"HOME": str(tmp_path)})
+        for _ in range(2)
+    )
+    try:
+        # An IP address host keeps its cookies only in an "unsafe" jar, as browsers do anyway.
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+            websocket = await open_editor(browser, first)
+            first_frame = await websocket.receive(timeout=30)
+            assert first_frame.type == aiohttp.WSMsgType.BINARY
+            async with browser.get(second.url) as busy:
+                assert busy.status == 409
+                assert "already being edited" in await busy.text()
+            await websocket.close()
+            # Once the first editor has ended, the other server lets a browser in.
+            deadline = time.monotonic() + 15
+            while True:
+                async with browser.get(second.url) as retry:
+                    if retry.status == 200:
+                        break
+                assert time.monotonic() < deadline, "the lock outlived the first editor"
+                await asyncio.sleep(0.2)
+    finally:
+        assert first.stop() == 0 and second.stop() == 0
+
+
+def test_the_printed_address_is_opened_in_the_desktop_browser(tmp_path: Path) -> None:
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {opened}\n')
+    browser.chmod(0o755)
+    # Python's webbrowser runs $BROWSER where a desktop ($DISPLAY) is present.
+    served = Served(["kestra", "--offline"], cwd=tmp_path,
+                    env={"HOME": str(tmp_path), "DISPLAY": ":99", "BROWSER": f"{browser} %s"})
+    try:
+        deadline = time.monotonic() + 10
+        while not opened.exists():
+            assert time.monotonic() < deadline, "no browser was opened"
+            time.sleep(0.1)
+        assert opened.read_text() == served.url
+    finally:
+        assert served.stop() == 0
+    no_desktop = Served(["kestra", "--offline"], cwd=tmp_path,
+                        env={"HOME": str(tmp_path), "DISPLAY": "", "WAYLAND_DISPLAY": "",
+                             "BROWSER": f"{browser} %s"})
+    opened.unlink()
+    time.sleep(1)
+    assert no_desktop.stop() == 0
+    assert not opened.exists(), "without a desktop no browser (nor a text one here) is started"
+
+
+def test_a_lock_folder_others_can_write_to_is_refused(tmp_path: Path) -> None:
+    runtime = tmp_path / "runtime"
+    (runtime / f"policytui-{os.getuid()}").mkdir(parents=True)
+    (runtime / f"policytui-{os.getuid()}").chmod(0o777)
+    result = subprocess.run(
+        [POLICYTUI, "serve", "kestra", "--offline", "--no-open"], capture_output=True, text=True,
+        timeout=30, cwd=tmp_path, env={**os.environ, "XDG_RUNTIME_DIR": str(runtime)},
+    )
+    assert result.returncode == 2
+    assert "no one else can write to" in result.stderr and "Traceback" not in result.stderr

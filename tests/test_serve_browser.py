@@ -91,11 +91,22 @@ def test_a_policy_edited_in_chromium_is_saved_checked_and_locked_to_one_browser(
                     and "deny*" not in table_row(s, "manage_apps"))
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "table.png"))  # docs/images/serve.png is one
+        screen.click(" JSON ", at=2)  # the panel's tab, by mouse: the document a save would write
+        screen.wait("the JSON tab showing the rule",
+                    lambda s: '"manage_apps": {' in s and '"action": "deny"' in s)
         page.keyboard.press("Shift+D")
         screen.wait("the default switched to allow", lambda s: "default allow" in s)
         page.keyboard.press("Control+s")
         screen.wait("the policy saved",
                     lambda s: policy.exists() and "(new)" not in s and "unsaved" not in s)
+
+        # A reload in the same browser asks first, then gets the editor back on the saved file.
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.reload()
+        screen.wait("the editor back after the reload",
+                    lambda s: screen.sockets == 2 and "default allow" in s
+                    and " deny " in table_row(s, "manage_apps") + " ")
+        screen.click("manage_apps")
 
         page.screenshot(path=str(ARTIFACTS / "editor.png"))
         page.screenshot(path=str(tmp_path / "editor.png"))
@@ -107,6 +118,13 @@ def test_a_policy_edited_in_chromium_is_saved_checked_and_locked_to_one_browser(
         assert refused is not None and refused.status == 409
         assert "already being edited" in other.content()
         other.screenshot(path=str(ARTIFACTS / "already-being-edited.png"))
+
+        # A second tab of the first browser is sent to the same explanation.
+        tab = first.new_page()
+        tab.goto(served.url)
+        tab.wait_for_url("**/busy", timeout=20_000)
+        assert "already being edited" in tab.content()
+        tab.close()
 
         # Quitting the editor in the first browser frees the file for the second.
         page.keyboard.press("Control+q")

@@ -68,6 +68,15 @@ def test_a_state_file_that_cannot_be_created_stops_the_start(policy: Path, tmp_p
     done = cli("counters", "--state", f"sqlite://{blocker}/state.sqlite")
     assert done.returncode == 1
     assert "cannot open the state file" in _one_sentence(done.stderr, "counters")
+    # The default file in a state folder where a folder stands in its way.
+    (tmp_path / "state" / "state.sqlite").mkdir(parents=True)
+    code, stderr = _gateway(policy, tmp_path)
+    assert code == 1
+    assert "cannot open the state file" in _one_sentence(stderr, "gateway")
+    # A state folder that cannot be created at all.
+    done = cli("gateway", "--policy", str(policy), "--state-dir", str(blocker / "state"), "--", "false")
+    assert done.returncode == 1
+    assert "cannot create the state folder" in _one_sentence(done.stderr, "gateway")
 
 
 def test_a_redis_that_refuses_the_credentials_stops_the_start(

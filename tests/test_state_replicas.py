@@ -56,11 +56,16 @@ def _state_args(url: str | None) -> list[str]:
     return ["--state", url] if url else []
 
 
-GLOBAL_TEN = {
-    "version": "1",
-    "default": "allow",
-    "tools": {"echo": {"limits": [{"counter": "echo", "window": "day", "max": 10, "scope": "global"}]}},
-}
+def _echo_limited(maximum: int) -> dict[str, Any]:
+    """`echo` limited to `maximum` calls a day for all callers together; other tools free."""
+    return {
+        "version": "1",
+        "default": "allow",
+        "tools": {"echo": {"limits": [{"counter": "echo", "window": "day", "max": maximum, "scope": "global"}]}},
+    }
+
+
+GLOBAL_TEN = _echo_limited(10)
 
 
 async def _replicas(
@@ -181,12 +186,7 @@ async def test_http_replicas_share_grant_budgets_through_redis(
 
 
 async def test_counters_survive_a_gateway_restart(tmp_path: Path, everything: Path, store_url: str | None) -> None:
-    doc = {
-        "version": "1",
-        "default": "allow",
-        "tools": {"echo": {"limits": [{"counter": "echo", "window": "day", "max": 5, "scope": "global"}]}},
-    }
-    policy = write_policy(tmp_path / "policy.json", doc)
+    policy = write_policy(tmp_path / "policy.json", _echo_limited(5))
     async with replica(tmp_path / "first", policy, tmp_path / "state", everything, *_state_args(store_url)) as (client, _):
         first = [await client.call_tool("echo", {"message": str(n)}) for n in range(3)]
     assert not any(r.is_error for r in first)
@@ -199,12 +199,7 @@ async def test_counters_survive_a_gateway_restart(tmp_path: Path, everything: Pa
 async def test_redis_going_away_denies_with_the_reason_and_recovers(
     tmp_path: Path, everything: Path, redis_server: RedisServer
 ) -> None:
-    doc = {
-        "version": "1",
-        "default": "allow",
-        "tools": {"echo": {"limits": [{"counter": "echo", "window": "day", "max": 100, "scope": "global"}]}},
-    }
-    policy = write_policy(tmp_path / "policy.json", doc)
+    policy = write_policy(tmp_path / "policy.json", _echo_limited(100))
     async with replica(tmp_path / "r", policy, tmp_path / "state", everything, "--state", redis_server.url) as (client, run):
         assert text_of(await client.call_tool("echo", {"message": "before"})) == "Echo: before"
         redis_server.stop(signal.SIGKILL)
@@ -224,13 +219,42 @@ async def test_redis_going_away_denies_with_the_reason_and_recovers(
     assert "state store unavailable" in log and "reachable again" in log
 
 
+async def test_a_hung_redis_stalls_only_the_calls_that_need_it(
+    tmp_path: Path, everything: Path, redis_server: RedisServer
+) -> None:
+    """A Redis that accepts connections but never answers (stopped with SIGSTOP): the limited
+    call waits for the store's time-out and is denied; a call that needs no counter, sent after
+    it, is answered first."""
+    policy = write_policy(tmp_path / "policy.json", _echo_limited(100))
+    async with replica(tmp_path / "r", policy, tmp_path / "state", everything, "--state", redis_server.url) as (client, _):
+        assert text_of(await client.call_tool("echo", {"message": "warm"})) == "Echo: warm"
+        assert redis_server.process is not None
+        redis_server.process.send_signal(signal.SIGSTOP)
+        try:
+            finished: list[str] = []
+
+            async def limited() -> None:
+                result = await client.call_tool("echo", {"message": "stalled"})
+                finished.append(text_of(result))
+
+            async def free() -> None:
+                await anyio.sleep(0.2)  # sent after the limited call is waiting on Redis
+                finished.append(text_of(await client.call_tool("get-sum", {"a": 1, "b": 1})))
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(limited)
+                tg.start_soon(free)
+        finally:
+            redis_server.process.send_signal(signal.SIGCONT)
+        assert finished == [
+            "The sum of 1 and 1 is 2.",
+            "[POLICY DENIED] rate-limit state unavailable; retry shortly",
+        ]
+        assert text_of(await client.call_tool("echo", {"message": "back"})) == "Echo: back"
+
+
 async def test_a_redis_down_at_start_fails_closed_until_it_comes(tmp_path: Path, everything: Path) -> None:
-    doc = {
-        "version": "1",
-        "default": "allow",
-        "tools": {"echo": {"limits": [{"counter": "echo", "window": "day", "max": 1, "scope": "global"}]}},
-    }
-    policy = write_policy(tmp_path / "policy.json", doc)
+    policy = write_policy(tmp_path / "policy.json", _echo_limited(1))
     server = RedisServer(tmp_path / "redis")  # its port is chosen, nothing listens there yet
     try:
         async with replica(tmp_path / "r", policy, tmp_path / "state", everything, "--state", server.url) as (client, run):
@@ -247,12 +271,7 @@ async def test_a_redis_down_at_start_fails_closed_until_it_comes(tmp_path: Path,
 async def test_fail_open_is_an_explicit_logged_choice(
     tmp_path: Path, everything: Path, redis_server: RedisServer
 ) -> None:
-    doc = {
-        "version": "1",
-        "default": "allow",
-        "tools": {"echo": {"limits": [{"counter": "echo", "window": "day", "max": 100, "scope": "global"}]}},
-    }
-    policy = write_policy(tmp_path / "policy.json", doc)
+    policy = write_policy(tmp_path / "policy.json", _echo_limited(100))
     extra = ["--state", redis_server.url, "--state-fail-mode", "open"]
     async with replica(tmp_path / "r", policy, tmp_path / "state", everything, *extra) as (client, run):
         redis_server.stop(signal.SIGKILL)
@@ -308,5 +327,5 @@ async def test_a_call_held_by_one_replica_is_answered_through_another(
             rejected = await anyio.to_thread.run_sync(lambda: cli("approvals", "reject", pending["id"], "--state", redis_server.url))
             assert rejected.returncode == 0, rejected.stderr
         assert "a human rejected the call" in text_of(results["other"])
-    assert [line.get("approval") for line in run.audit_lines()] == ["approved"]
+    assert [line.get("approval") for line in run.audit_lines() if line["tool"] == "echo"] == ["approved"]
     assert json.loads(cli("approvals", "list", "--json", "--state", redis_server.url).stdout) == []

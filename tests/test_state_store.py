@@ -8,19 +8,23 @@ charge past a budget.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from state_support import RedisServer
+from state_support import RedisServer, free_port
 
-from policytui.decision import Budget, CounterKey
+from policytui.decision import Budget, Caller, CounterKey
 from policytui.gateway.approvals import ApprovalQueue, PendingApproval
+from policytui.gateway.audit import AuditLog
+from policytui.gateway.enforcer import Enforcer, UpstreamFailure
 from policytui.gateway.store import StateStore, StateURLError, open_store
 from policytui.gateway.store.memory import MemoryStore
 from policytui.gateway.store.sqlite import SQLiteStore
+from policytui.policy.model import Policy
 
 
 def _budget(counter: str, maximum: int, scope: str = "global", scope_id: str = "*", window: str = "day") -> Budget:
@@ -84,6 +88,15 @@ def test_windows_are_utc_aligned_on_the_store_clock(store: StateStore) -> None:
     assert minute_start % 60 == 0 and hour_start % 3600 == 0
     assert minute_start <= reservation.now < minute_start + 60
     assert abs(reservation.now - time.time()) < 5
+
+
+def test_the_state_file_is_the_owners_alone(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "state" / "state.sqlite", policy="p")
+    store.reserve((_budget("c", 5),))  # the write-ahead log exists now too
+    for path in (tmp_path / "state" / "state.sqlite", tmp_path / "state" / "state.sqlite-wal"):
+        assert oct(path.stat().st_mode & 0o777) == oct(0o600), path
+    assert oct((tmp_path / "state").stat().st_mode & 0o777) == oct(0o700)
+    store.close()
 
 
 def test_a_new_window_starts_from_zero() -> None:
@@ -169,7 +182,61 @@ def test_bad_urls_are_one_sentence(url: str, words: str, tmp_path: Path) -> None
 
 def test_passwords_never_show_in_a_description(tmp_path: Path) -> None:
     store = open_store("redis://user:s3cret@127.0.0.1:6390/2?prefix=prod", tmp_path)
-    assert store.description == "redis://127.0.0.1:6390/2"
+    assert store.description == "redis://127.0.0.1:6390/2?prefix=prod"
     with pytest.raises(StateURLError) as caught:
         open_store("redis://user:s3cret@127.0.0.1:6390/x", tmp_path)
     assert "s3cret" not in str(caught.value)
+
+
+async def test_the_enforcer_refunds_a_refused_call_in_the_shared_store(tmp_path: Path) -> None:
+
+    policy = Policy.from_document(
+        {"version": "1", "default": "deny", "tools": {"t": {"limits": [{"counter": "c", "window": "day", "max": 1}]}}}
+    )
+    shared = [SQLiteStore(tmp_path / "state.sqlite", policy="p") for _ in range(2)]  # two gateways
+    enforcers = [Enforcer(lambda: policy, audit=AuditLog(None), store=s) for s in shared]
+    caller = Caller("alice", "s")
+
+    async def refused() -> dict[str, object]:
+        raise UpstreamFailure("error", RuntimeError("the server refused the call"))
+
+    async def ok() -> dict[str, object]:
+        return {"content": []}
+
+    async def never(decision: object) -> object:
+        raise AssertionError
+
+    with pytest.raises(RuntimeError):
+        await enforcers[0].handle_call("t", {}, caller, refused, never)
+    assert not (await enforcers[1].handle_call("t", {}, caller, ok, never)).get("isError")
+    denied = await enforcers[0].handle_call("t", {}, caller, ok, never)
+    assert denied["isError"] is True and "rate limit 1 per day reached" in denied["content"][0]["text"]
+
+
+async def test_the_enforcer_fails_closed_when_the_store_is_gone(tmp_path: Path) -> None:
+
+
+    policy = Policy.from_document(
+        {"version": "1", "default": "allow", "tools": {"t": {"limits": [{"counter": "c", "window": "day", "max": 9}]}}}
+    )
+    gone = open_store(f"redis://127.0.0.1:{free_port()}/0", tmp_path, policy="p")  # nothing listens there
+    audit_path = tmp_path / "audit.jsonl"
+    closed = Enforcer(lambda: policy, audit=AuditLog(audit_path), store=gone)
+    opened = Enforcer(lambda: policy, audit=AuditLog(audit_path), store=gone, fail_open=True)
+    caller = Caller("alice", "s")
+
+    async def ok() -> dict[str, object]:
+        return {"content": [{"type": "text", "text": "ran"}]}
+
+    async def never(decision: object) -> object:
+        raise AssertionError
+
+    denied = await closed.handle_call("t", {}, caller, ok, never)
+    assert denied == {"content": [{"type": "text", "text": "[POLICY DENIED] rate-limit state unavailable; retry shortly"}], "isError": True}
+    assert (await closed.handle_call("free", {}, caller, ok, never))["content"][0]["text"] == "ran"
+    assert (await opened.handle_call("t", {}, caller, ok, never))["content"][0]["text"] == "ran"
+    lines = [json.loads(line) for line in audit_path.read_text(encoding="utf-8").splitlines()]
+    assert [(line["tool"], line["decision"], line.get("state")) for line in lines] == [
+        ("t", "denied", "unavailable"), ("free", "allowed", None), ("t", "allowed", "unavailable"),
+    ]
+    assert lines[0]["rule"] == "state"

@@ -46,7 +46,7 @@ class Terminal:
     """One program in a private tmux server; read its screen, type into it, wait with deadlines."""
 
     def __init__(self, home: Path) -> None:
-        self.socket = f"policytui-e2e-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.socket = f"tui-e2e-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.home = home
         self.started = False
         self.socket_path = ""
@@ -63,8 +63,12 @@ class Terminal:
             raise RuntimeError(f"tmux {' '.join(args)} failed: {result.stderr.strip()}")
         return result.stdout
 
-    def start(self, argv: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> None:
-        """Run `argv` in a fresh 100x30 pane with HOME and config folders inside the test's tmp."""
+    def start(
+        self, argv: list[str], *, cwd: Path, env: dict[str, str] | None = None,
+        size: tuple[int, int] = (WIDTH, HEIGHT),
+    ) -> None:
+        """Run `argv` in a fresh pane (100x30 unless `size`) with HOME and config folders
+        inside the test's tmp."""
         variables = {
             "TERM": "xterm-256color",
             "HOME": str(self.home),
@@ -83,12 +87,18 @@ class Terminal:
             ["env", "-i", *(f"{k}={v}" for k, v in variables.items()), "sh", "-c", record, "sh", *argv]
         )
         # A placeholder first, so the pane title can be set before the program runs.
-        self.tmux("new-session", "-d", "-x", str(WIDTH), "-y", str(HEIGHT), "-c", str(cwd), "sleep 600")
+        self.tmux("new-session", "-d", "-s", "tui-e2e", "-x", str(size[0]), "-y", str(size[1]),
+                  "-c", str(cwd), "sleep 600")
         self.started = True
         self.socket_path = self.tmux("display-message", "-p", "#{socket_path}").strip()
         self.tmux("set-option", "-g", "remain-on-exit", "on")
         self.tmux("select-pane", "-T", "policytui-e2e")
         self.tmux("respawn-pane", "-k", "-c", str(cwd), command)
+
+    def resize(self, width: int, height: int) -> None:
+        """Resize the terminal, as a person dragging the window would."""
+        self.note(f"resize {width}x{height}")
+        self.tmux("resize-window", "-x", str(width), "-y", str(height))
 
     def screen(self, *, styled: bool = False) -> str:
         screen = self.tmux("capture-pane", "-p", *(["-e"] if styled else []))

@@ -195,3 +195,70 @@ def test_export_dialog(snap_compare) -> None:  # type: ignore[no-untyped-def]
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+# ----- the main screen and dialogs in a dark, a light and an ANSI theme -----------------------
+
+THEMES = ["textual-dark", "textual-light", "ansi-dark"]
+
+
+async def with_rules(pilot: Pilot) -> None:
+    """Some rules of every kind, put in with the editor's keys and its state, as a user edits."""
+    from policytui.editor import make_condition
+
+    await loaded(pilot)
+    app = pilot.app
+    assert isinstance(app, PolicyApp) and app.state is not None
+    state = app.state
+    await pilot.press("a", "down", "d", "down", "r", "down", "h")
+    state.edit_rule(
+        "execute_flow", reason="runs flows in dev only",
+        conditions={
+            "require": [make_condition("args.namespace", "eq", "dev")],
+            "deny_if": [make_condition("args.flow_id", "regex", "^prod-")],
+            "require_approval_if": [make_condition("args.wait", "eq", True)],
+        },
+    )
+    app._changed(full=True)
+    await until(lambda: app.report is not None, "validation")
+    await pilot.pause(0.3)
+    steady_cursors(app)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_main_screen_in_three_themes(snap_compare, theme: str) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(policy_path="policy.json", listing=kestra_listing(), theme=theme)
+    assert snap_compare(app, terminal_size=SIZE, run_before=with_rules)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_allow_by_default_dialog_in_three_themes(snap_compare, theme: str) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(policy_path="policy.json", listing=kestra_listing(), theme=theme)
+
+    async def run_before(pilot: Pilot) -> None:
+        await with_rules(pilot)
+        await pilot.press("D")
+        await until(lambda: pilot.app.screen.id == "confirm-default", "the allow-by-default question")
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_filter_dialog_with_ticks_in_three_themes(snap_compare, theme: str) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(policy_path="policy.json", listing=kestra_listing(), theme=theme)
+
+    async def run_before(pilot: Pilot) -> None:
+        await loaded(pilot)
+        await pilot.press("f")
+        await until(lambda: pilot.app.screen.id == "filter-screen", "the filter dialog")
+        await pilot.press("space", "down", "down", "space", "tab")
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_wide_table_sizes_every_column_to_its_content(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """At 200 columns nothing is cut: the Approval and Conditions columns show in full."""
+    app = make_app(policy_path="policy.json", listing=kestra_listing())
+    assert snap_compare(app, terminal_size=(200, 40), run_before=with_rules)

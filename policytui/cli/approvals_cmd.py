@@ -27,16 +27,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="list waiting calls (default), show one with its arguments, approve or reject one",
     )
     parser.add_argument("id", nargs="?", metavar="ID", help="the call's id, as `list` shows it")
-    parser.add_argument(
-        "--state-dir",
-        metavar="DIR",
-        help="the gateway's state folder (default: $POLICYTUI_STATE_DIR or ~/.local/state/policytui)",
-    )
     add_state_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
 def add_state_arguments(parser: argparse.ArgumentParser) -> None:
+    """Which store to read: the same options as the gateway's."""
+    parser.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help="the gateway's state folder (default: $POLICYTUI_STATE_DIR or ~/.local/state/policytui)",
+    )
     parser.add_argument(
         "--state",
         metavar="URL",

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from policytui.cli import UsageError
 from policytui.cli.policy_common import never_traceback, out
 
 EXIT_ALLOWED, EXIT_NOT_ALLOWED, EXIT_BAD_POLICY = 0, 1, 3
+# Where the editor keeps its own data in a policy (the tool names it saw among it).
+META_KEY = "x-policytui"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         'e.g. \'{"action": "delete"}\'')
     parser.add_argument("--approval", choices=("approved", "rejected", "timed_out"),
                         help="what a human answered, for a call that needs approval")
+    parser.add_argument("--tools", metavar="TOOLS.json",
+                        help="the server's tool list (a snapshot, or a JSON list of tools): say "
+                        "so when TOOL is not one of them")
     parser.add_argument("--json", action="store_true", help="print the decision as JSON")
 
 
@@ -52,12 +58,44 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_POLICY
     approval = Approval(args.approval) if args.approval else None
     decision = decide(loaded.policy, args.tool, call_args, approval=approval)
+    hint = unknown_tool_hint(args.tool, *known_tools(loaded.policy, args.tools))
     if args.json:
-        out(json.dumps({"tool": args.tool, **decision.to_json()}, ensure_ascii=True))
+        document = {"tool": args.tool, **decision.to_json()}
+        if hint:
+            document["hint"] = hint
+        out(json.dumps(document, ensure_ascii=True))
     else:
         verdict = decision.outcome.value
         out(f"{verdict}: {visible(decision.reason)}" if decision.reason else verdict)
         out(f"rule: {visible(decision.rule)}")
         if decision.outcome in (Outcome.DENIED, Outcome.HIDDEN):
             out(f"agent sees: {visible(decision.agent_text())}")
+        if hint:
+            out(f"hint: {visible(hint)}")
     return EXIT_ALLOWED if decision.allowed else EXIT_NOT_ALLOWED
+
+
+def known_tools(policy: Any, tools_file: str | None) -> tuple[set[str] | None, str]:
+    """The server's tool names, if known, and where from: the --tools file, else the names the
+    editor recorded in the policy when it was saved (with the tools its rules name)."""
+    if tools_file:
+        from policytui.cli.policy_common import read_tools_file
+
+        return {tool.name for tool in read_tools_file(tools_file)}, f"the tools in {tools_file}"
+    meta = policy.extensions.get(META_KEY)
+    recorded = meta.get("fingerprints") if isinstance(meta, dict) else None
+    if not isinstance(recorded, dict):
+        return None, ""
+    names = set(recorded) | set(policy.tools or {}) | set(policy.hide or ())
+    return names, "the tools this policy was saved with"
+
+
+def unknown_tool_hint(tool: str, known: set[str] | None, source: str) -> str:
+    """A sentence when `tool` is not on the server (so the decision is only the default)."""
+    if known is None or tool in known:
+        return ""
+    import difflib
+
+    hint = f"{tool!r} is not on this server ({source})"
+    close = difflib.get_close_matches(tool, sorted(known), n=1)
+    return hint + (f"; did you mean {close[0]!r}?" if close else "; check the name.")

@@ -15,11 +15,6 @@ import time
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from policytui.cli.approvals_cmd import add_state_arguments
 
-    parser.add_argument(
-        "--state-dir",
-        metavar="DIR",
-        help="the gateway's state folder (default: $POLICYTUI_STATE_DIR or ~/.local/state/policytui)",
-    )
     add_state_arguments(parser)
     parser.add_argument("--policy", metavar="NAME", help="only this policy's counters (its file name without .json)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")

@@ -154,7 +154,9 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         spec = _target_spec(args)
-    except Exception as exc:  # noqa: BLE001 - DiscoveryError and friends: one sentence already
+    except UsageError:
+        raise  # a TARGET that names no server: exit 2, as in every command
+    except Exception as exc:  # noqa: BLE001 - one sentence already
         return _fail(str(exc))
     if spec.transport == "snapshot":
         return _fail(f"{spec.describe()} is a snapshot file; the gateway needs a live server")
@@ -328,6 +330,6 @@ def _recording_secrets(spec: ServerSpec) -> list[str]:
 
 def _target_spec(args: argparse.Namespace) -> ServerSpec:
     """The server to put behind the gateway, from the same TARGET arguments as other commands."""
-    from policytui.cli.target_args import spec_from_args
+    from policytui.cli.target_args import spec_or_usage_error
 
-    return spec_from_args(args)
+    return spec_or_usage_error(args)

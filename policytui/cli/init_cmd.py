@@ -154,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
     except DiscoveryError as exc:
         out(f"policytui init: {visible(str(exc))}", err=True)
         return 1
+    if listing.offline_reason is not None:
+        out(f"Offline snapshot, not the live server: {visible(listing.offline_reason)}", err=True)
 
     names = {t.name for t in listing.tools}
     unknown = [name for name in overrides if name not in names]

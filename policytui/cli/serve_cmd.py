@@ -90,9 +90,13 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"there is no theme {args.theme!r}; choose one of {names}")
 
     from policytui.serve.access import TOKEN_PARAMETER, new_token
-    from policytui.serve.lock import EditLock
+    from policytui.serve.lock import EditLock, LockFolderError
     from policytui.serve.session import ARGUMENTS_VARIABLE
 
+    try:
+        lock = EditLock(policy)
+    except (LockFolderError, OSError) as exc:
+        raise UsageError(f"cannot keep the edit lock: {exc}") from None
     sock = _listen(args.host, args.port)
     token = new_token()
     url = f"http://{_url_host(args.host)}:{sock.getsockname()[1]}/?{TOKEN_PARAMETER}={token}"
@@ -106,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
         command=command,
         title=f"{policy.name} · {label} · policytui" if label else f"{policy.name} · policytui",
         token=token,
-        lock=EditLock(policy),
+        lock=lock,
         sock=sock,
     )
     if not _is_loopback(args.host):

@@ -155,4 +155,21 @@ def start_listing_from_args(args: argparse.Namespace) -> Lister:
     from policytui.discovery.lister import start_listing
 
     spec = spec_or_usage_error(args)
+    _exit_cleanly_on_termination()
     return start_listing(spec, offline=bool(getattr(args, "offline", False)), timeout=args.timeout)
+
+
+def _exit_cleanly_on_termination() -> None:
+    """SIGTERM or SIGHUP (a closed terminal) while a server is listed: stop it, then exit.
+
+    By default these signals end Python without unwinding, which would leave the server (in a
+    process group of its own) running. Raising SystemExit instead runs the listing's cleanup.
+    """
+    import signal
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(sig) is signal.SIG_DFL:
+            signal.signal(sig, stop)

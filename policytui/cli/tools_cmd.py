@@ -127,10 +127,16 @@ def print_table(listing: Any, classifications: dict[str, Any]) -> None:
     tool_w = max([len(_HEADINGS[0])] + [len(r[0]) for r in rows])
     cat_w = max([len(_HEADINGS[1])] + [len(r[1]) for r in rows])
     sev_w = max([len(_HEADINGS[2])] + [len(r[2]) for r in rows])
-    # Two spaces between columns; the tool column gives way first when the terminal is narrow.
+    # Two spaces between columns. The description takes what the other columns leave; when
+    # the terminal is too narrow for it, it is left out and the tool column gets the room.
     fixed = cat_w + sev_w + 6
-    tool_w = max(len(_HEADINGS[0]), min(tool_w, width - fixed - _MIN_DESCRIPTION, 60))
+    tool_w = min(tool_w, 60)
+    if width - fixed - tool_w < _MIN_DESCRIPTION:
+        tool_w = max(min(tool_w, 24), width - fixed - _MIN_DESCRIPTION)
     desc_w = width - fixed - tool_w
+    if desc_w < _MIN_DESCRIPTION:
+        longest = max([len(_HEADINGS[0])] + [len(r[0]) for r in rows])
+        tool_w = max(8, min(longest, width - fixed + 2))
     lines = [header]
     heading = f"{_HEADINGS[0]:<{tool_w}}  {_HEADINGS[1]:<{cat_w}}  {_HEADINGS[2]:<{sev_w}}"
     if desc_w >= _MIN_DESCRIPTION:

@@ -144,7 +144,9 @@ async def open_connection(
                     init = await _initialize(dispatcher, session, timeout)
                     version = init["protocolVersion"]
                     diag.stage = "tools/list"
-                    raw_tools = await _list_all_tools(dispatcher, version, timeout, spec.name)
+                    raw_tools = await _list_all_tools(
+                        dispatcher, version, timeout, spec.name, diag=diag
+                    )
                     listing = build_listing(raw_tools, init, spec, transport=spec.transport)
                     diag.stage = "connected"
                     # Start-up is done: a long-lived connection must not die at the deadline.
@@ -232,7 +234,12 @@ def _first_problem(exc: Exception) -> str:
 
 
 async def _list_all_tools(
-    dispatcher: JSONRPCDispatcher, version: str, timeout: float, name: str
+    dispatcher: JSONRPCDispatcher,
+    version: str,
+    timeout: float,
+    name: str,
+    *,
+    diag: Diagnostics | None = None,
 ) -> list[Any]:
     """Every page of tools/list, following nextCursor, entries untouched."""
     who = f"Server {visible(name)!r}"
@@ -252,6 +259,8 @@ async def _list_all_tools(
                 f"{who} answered tools/list (page {page + 1}) without a list of tools."
             )
         entries.extend(tools)
+        if diag is not None:
+            diag.pages, diag.tools_listed = page + 1, len(entries)
         next_cursor = result.get("nextCursor")
         if next_cursor is None:
             return entries

@@ -38,6 +38,9 @@ class Diagnostics:
     garbage_count: int = 0
     http_errors: list[HttpAnswer] = field(default_factory=list)
     stderr_file: IO[bytes] | None = None
+    # tools/list pages answered so far, and the tools on them (a server may die while paging)
+    pages: int = 0
+    tools_listed: int = 0
 
     def open_stderr_file(self) -> IO[bytes]:
         """A real, already-unlinked file for the server's stderr (a pipe could block it)."""
@@ -59,6 +62,33 @@ class Diagnostics:
     def note_http(self, answer: HttpAnswer) -> None:
         if len(self.http_errors) < 10:
             self.http_errors.append(answer)
+
+    def garbage_note(self) -> str:
+        """"; it wrote text that is not MCP on stdout (...)" when it did, else ""."""
+        if not self.garbage:
+            return ""
+        sample = visible(self.garbage[0])
+        note = f"; it wrote text that is not MCP on stdout ({self.garbage_count} line(s), first: {sample!r})"
+        lowered = " ".join(self.garbage).lower()
+        if "http://" in lowered or "https://" in lowered or "listening" in lowered or "port" in lowered:
+            note += ", as an HTTP server would: connect to its URL instead"
+        return note
+
+    def closed_sentence(self, who: str, stage: str) -> str:
+        """The sentence for a server that went away before finishing `stage`."""
+        when = f"before answering {stage}"
+        if self.stage == "tools/list" and self.pages:
+            when = f"while paging through tools/list (after {self.pages} page(s), {self.tools_listed} tools)"
+        if self.spec.transport != "stdio":
+            return f"{self.spec.safe_url()} closed the connection {when}."
+        code = self.returncode
+        if code is None:
+            what = f"closed its stdout {when}"
+        elif code < 0:
+            what = f"was killed by signal {-code} {when}"
+        else:
+            what = f"exited with code {code} {when}"
+        return f"{who} {what}{self.garbage_note()}."
 
     def stderr_tail(self, max_lines: int = 12, max_bytes: int = 8192) -> str:
         """The last lines of the server's stderr, secrets removed and control characters shown."""

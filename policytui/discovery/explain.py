@@ -86,7 +86,7 @@ def _sentence(leaves: list[BaseException], diag: Diagnostics, timeout: float) ->
 
     mcp_error = _pick(leaves, MCPError)
     if mcp_error is not None and mcp_error.code == CONNECTION_CLOSED:
-        return _closed_sentence(who, stage, diag)
+        return diag.closed_sentence(who, stage)
     if mcp_error is not None and spec.transport != "stdio" and "content type" in mcp_error.message:
         kind = visible(mcp_error.message.rsplit(":", 1)[-1].strip()) or "something else"
         return (
@@ -113,17 +113,6 @@ def _sentence(leaves: list[BaseException], diag: Diagnostics, timeout: float) ->
     return f"Connecting to {who[7:]} failed during {stage}: {type(leaf).__name__}{': ' + text if text else ''}."
 
 
-def _garbage_note(diag: Diagnostics) -> str:
-    if not diag.garbage:
-        return ""
-    sample = visible(diag.garbage[0])
-    note = f"; it wrote text that is not MCP on stdout ({diag.garbage_count} line(s), first: {sample!r})"
-    lowered = " ".join(diag.garbage).lower()
-    if "http://" in lowered or "https://" in lowered or "listening" in lowered or "port" in lowered:
-        note += ", as an HTTP server would: connect to its URL instead"
-    return note
-
-
 def _timeout_sentence(who: str, stage: str, diag: Diagnostics, timeout: float) -> str:
     if diag.spec.transport != "stdio" and diag.stage == "starting":
         return f"Could not reach {diag.spec.safe_url()} within {timeout:g} s."
@@ -131,20 +120,7 @@ def _timeout_sentence(who: str, stage: str, diag: Diagnostics, timeout: float) -
         what = f"answered initialize but not tools/list within {timeout:g} s"
     else:
         what = f"did not answer {stage} within {timeout:g} s"
-    return f"{who} {what}{_garbage_note(diag)}; use --timeout to wait longer."
-
-
-def _closed_sentence(who: str, stage: str, diag: Diagnostics) -> str:
-    if diag.spec.transport != "stdio":
-        return f"{diag.spec.safe_url()} closed the connection before answering {stage}."
-    code = diag.returncode
-    if code is None:
-        what = f"closed its stdout before answering {stage}"
-    elif code < 0:
-        what = f"was killed by signal {-code} before answering {stage}"
-    else:
-        what = f"exited with code {code} before answering {stage}"
-    return f"{who} {what}{_garbage_note(diag)}."
+    return f"{who} {what}{diag.garbage_note()}; use --timeout to wait longer."
 
 
 def _first_http_error(diag: Diagnostics) -> HttpAnswer | None:

@@ -13,7 +13,7 @@ through the MCP SDK (`connect.open_connection`). Either can be cancelled from an
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from policytui.discovery.errors import DiscoveryError, ListingCancelled
@@ -40,8 +40,12 @@ def list_target(spec: ServerSpec, *, offline: bool = False, timeout: float = 30.
 
 
 def has_offline_snapshot(spec: ServerSpec) -> bool:
-    """Whether a recorded snapshot can stand in for this (live) target."""
-    return spec.transport != "snapshot" and with_catalogue_snapshot(spec).fallback_snapshot is not None
+    """Whether a recorded snapshot can stand in for this (live) target, when asked for."""
+    if spec.transport == "snapshot":
+        return False
+    from policytui.discovery.catalogue import CATALOGUE
+
+    return spec.fallback_snapshot is not None or spec.name in CATALOGUE
 
 
 def with_catalogue_snapshot(spec: ServerSpec) -> ServerSpec:
@@ -136,7 +140,9 @@ class Lister:
             self.recording = Recording.of_document(document, str(spec.snapshot_path))
             return snapshot_listing(document, spec.snapshot_path)
         if self.offline:
-            return self._offline(with_catalogue_snapshot(spec), OFFLINE_ASKED)
+            # A copy: a configured name that shadows a catalogue entry gets the entry's
+            # snapshot only when asked, never as a silent stand-in for its live server.
+            return self._offline(with_catalogue_snapshot(replace(spec)), OFFLINE_ASKED)
         try:
             return self._live()
         except DiscoveryError as error:

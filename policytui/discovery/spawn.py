@@ -16,7 +16,7 @@ from policytui.discovery.errors import DiscoveryError
 from policytui.textsafe import visible
 
 # The variables a server inherits from policytui's own environment, as the MCP SDK's
-# `get_default_environment` passes them (tests/test_discovery_raw.py keeps the two equal).
+# `get_default_environment` passes them (tests/test_cli_listing.py keeps the two equal).
 INHERITED_ENV_VARS = ("HOME", "LOGNAME", "PATH", "SHELL", "TERM", "USER")
 
 

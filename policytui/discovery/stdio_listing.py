@@ -35,7 +35,7 @@ from policytui.textsafe import visible
 from policytui.toolinfo import ServerListing
 
 # The handshake versions of the MCP SDK policytui is built with (mcp_types.version; importing
-# that costs 0.3 s). tests/test_discovery_raw.py keeps these equal to the SDK's.
+# that costs 0.3 s). tests/test_cli_listing.py keeps these equal to the SDK's.
 LATEST_PROTOCOL_VERSION = "2025-11-25"
 KNOWN_PROTOCOL_VERSIONS = ("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25")
 # A paginator that never ends must not spin forever even inside the overall deadline.
@@ -83,11 +83,9 @@ class StdioListing:
         self._deadline = 0.0
         self._buffer = b""
         self._next_id = 0
-        self.pages = 0
         # Set by a successful `result()`: the answers exactly as sent, for `policytui snapshot`.
         self.initialize_result: dict[str, Any] = {}
         self.raw_tools: list[Any] = []
-        self.tools_so_far = 0
 
     @property
     def pid(self) -> int | None:
@@ -200,14 +198,14 @@ class StdioListing:
                 ) from None
             except _NotMcp:
                 result = None
-            self.pages = page + 1
+            self.diag.pages = page + 1
             tools = result.get("tools") if isinstance(result, dict) else None
             if not isinstance(tools, list):
                 raise self._fail(
                     f"{who} answered tools/list (page {page + 1}) without a list of tools."
                 )
             entries.extend(tools)
-            self.tools_so_far = len(entries)
+            self.diag.tools_listed = len(entries)
             assert isinstance(result, dict)
             next_cursor = result.get("nextCursor")
             if next_cursor is None:
@@ -295,9 +293,15 @@ class StdioListing:
         assert process is not None and process.stdout is not None
         fd = process.stdout.fileno()
         exited_at: float | None = None
+        if b"\n" in self._buffer:
+            line, _, self._buffer = self._buffer.partition(b"\n")
+            return line
+        # A page of thousands of tools is one line of megabytes: gather its chunks and join
+        # once, looking for the end of the line only in what just arrived.
+        chunks = [self._buffer]
         with selectors.DefaultSelector() as selector:
             selector.register(fd, selectors.EVENT_READ)
-            while b"\n" not in self._buffer:
+            while True:
                 if self._cancelled.is_set():
                     raise ListingCancelled()
                 now = time.monotonic()
@@ -310,13 +314,15 @@ class StdioListing:
                 if selector.select(min(_TICK, self._deadline - now)):
                     chunk = os.read(fd, 1 << 16)
                     if not chunk:
-                        if self._buffer:
-                            line, self._buffer = self._buffer, b""
-                            return line
+                        self._buffer = b""
+                        rest = b"".join(chunks)
+                        if rest:
+                            return rest
                         raise _Closed()
-                    self._buffer += chunk
-        line, _, self._buffer = self._buffer.partition(b"\n")
-        return line
+                    chunks.append(chunk)
+                    if b"\n" in chunk:
+                        line, _, self._buffer = b"".join(chunks).partition(b"\n")
+                        return line
 
     # Failure sentences --------------------------------------------------------------------------
 
@@ -335,42 +341,18 @@ class StdioListing:
         process = self._process
         assert process is not None
         try:
-            code: int | None = process.wait(0.5)  # it is on its way out: let it say how
+            # It is on its way out: let it say how.
+            self.diag.returncode = process.wait(0.5)
         except subprocess.TimeoutExpired:
-            code = None
-        self.diag.returncode = code
-        if self.diag.stage == "tools/list" and self.pages:
-            when = (
-                f"while paging through tools/list (after {self.pages} page(s), "
-                f"{self.tools_so_far} tools)"
-            )
-        else:
-            when = f"before answering {self.diag.stage}"
-        if code is None:
-            what = f"closed its stdout {when}"
-        elif code < 0:
-            what = f"was killed by signal {-code} {when}"
-        else:
-            what = f"exited with code {code} {when}"
-        return f"{self._who()} {what}{self._garbage_note()}."
+            self.diag.returncode = None
+        return self.diag.closed_sentence(self._who(), self.diag.stage)
 
     def _timeout_sentence(self) -> str:
         if self.diag.stage == "tools/list":
             what = f"answered initialize but not tools/list within {self.timeout:g} s"
         else:
             what = f"did not answer initialize within {self.timeout:g} s"
-        return f"{self._who()} {what}{self._garbage_note()}; use --timeout to wait longer."
-
-    def _garbage_note(self) -> str:
-        diag = self.diag
-        if not diag.garbage:
-            return ""
-        sample = visible(diag.garbage[0])
-        note = f"; it wrote text that is not MCP on stdout ({diag.garbage_count} line(s), first: {sample!r})"
-        lowered = " ".join(diag.garbage).lower()
-        if "http://" in lowered or "https://" in lowered or "listening" in lowered or "port" in lowered:
-            note += ", as an HTTP server would: connect to its URL instead"
-        return note
+        return f"{self._who()} {what}{self.diag.garbage_note()}; use --timeout to wait longer."
 
     # Stopping -----------------------------------------------------------------------------------
 

@@ -11,10 +11,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from policytui.editor.text import one_line
+from policytui.editor.text import one_line, visible
 
 if TYPE_CHECKING:  # only annotations: the table paints before the policy model loads
     from policytui.policy.model import Policy, ToolRule
+    from policytui.toolinfo import ServerListing
 
 DECISIONS: tuple[str, ...] = ("allow", "deny", "hide", "approve")
 SEVERITY_ORDER = {"Low": 0, "Medium": 1, "High": 2, "Critical": 3}
@@ -116,6 +117,27 @@ def conditions_summary(rule: ToolRule | None) -> str:
         if conditions:
             parts.append(f"{label} " + " and ".join(c.describe() for c in conditions))
     return one_line("; ".join(parts), 200)
+
+
+def preview_rows(listing: ServerListing) -> tuple[list[Row], dict[str, tuple[str, str]]]:
+    """Rows for a first look at the tools before the policy is read: name, category and
+    severity, decisions still blank. Returns each tool's (category, severity) too, for
+    `EditorState.open`.
+
+    This needs the classifier only, not the policy model (pydantic), whose import takes
+    longer than drawing the table: the tools are on screen while it loads.
+    """
+    from policytui.editor.classes import brief_classify
+
+    found = brief_classify(listing.tools)
+    rows: list[Row] = []
+    for tool in listing.tools:
+        category, severity = found.get(tool.name, ("?", ""))
+        label = visible(tool.name)
+        rows.append(Row(
+            tool.name, label, category, severity, "", True, "", "", "", "", False, label.lower(),
+        ))
+    return rows, found
 
 
 @dataclass

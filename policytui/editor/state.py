@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from policytui.editor.classes import Classifications
 from policytui.editor.history import (
     META_KEY,
     History,
@@ -86,6 +87,7 @@ class EditorState:
         saved_stamp: Any = None,
         load_problems: list[str] | None = None,
         history_limit: int = 200,
+        classified: Mapping[str, tuple[str, str]] | None = None,
     ) -> None:
         self.listing = listing
         self.path = path
@@ -121,8 +123,15 @@ class EditorState:
             else:
                 self.tools_by_name[tool.name] = tool
         self.fingerprints = {name: tool.fingerprint() for name, tool in self.tools_by_name.items()}
-        self.classifications: dict[str, Any] = {}
-        self._classify()
+        self.classifications = Classifications(self.tools_by_name.get, self._override_of)
+        if classified is not None:
+            # Classified already (the editor's first rows): only overridden tools again.
+            self.classifications.take_briefs(classified)
+            overridden = list(self.overrides())
+            if overridden:
+                self._classify(overridden)
+        else:
+            self._classify()
         self._baseline = self._drift_baseline(policy, file_existed=saved_text is not None)
 
         self.rows: list[Row] = []
@@ -133,7 +142,9 @@ class EditorState:
     # ----- construction -------------------------------------------------------------------
 
     @classmethod
-    def open(cls, listing: ServerListing, path: Path) -> EditorState:
+    def open(
+        cls, listing: ServerListing, path: Path, *, classified: Mapping[str, tuple[str, str]] | None = None
+    ) -> EditorState:
         """Edit the policy at `path` (a new default-deny policy when there is no file).
 
         A file that cannot be read or does not validate is never replaced silently: the state
@@ -146,9 +157,11 @@ class EditorState:
             loaded = load_policy(path)
         except PolicyFileMissing:
             # Saving checks the file is still absent, so a file created meanwhile is not lost.
-            return cls(listing, None, path=path, saved_stamp=FileStamp.missing())
+            return cls(listing, None, path=path, saved_stamp=FileStamp.missing(), classified=classified)
         except Exception as exc:  # unreadable (permissions, not UTF-8, a directory...)
-            return cls(listing, None, path=path, load_problems=[_exception_sentence(exc)])
+            return cls(
+                listing, None, path=path, load_problems=[_exception_sentence(exc)], classified=classified
+            )
         report = loaded.report
         if loaded.policy is None:
             problems = [p.format() for p in report.errors] or ["the file is not a valid policy"]
@@ -159,25 +172,28 @@ class EditorState:
                 saved_text=loaded.text,
                 saved_stamp=loaded.stamp,
                 load_problems=problems,
+                classified=classified,
             )
         state = cls(
-            listing, loaded.policy, path=path, saved_text=loaded.text, saved_stamp=loaded.stamp
+            listing, loaded.policy, path=path, saved_text=loaded.text, saved_stamp=loaded.stamp,
+            classified=classified,
         )
         # e.g. a legacy `rate_limit` that loads fine but is rewritten on save.
         state.load_warnings = [p.format() for p in report.warnings]
         return state
 
     def _classify(self, names: Iterable[str] | None = None) -> None:
-        from policytui.risk import classify_all
-
-        overrides = self.overrides()
         everything = list(self.tools_by_name.values())
-        tools = everything
+        tools: Iterable[ToolInfo] = everything
         if names is not None:
             wanted = set(names)
-            tools = [t for t in tools if t.name in wanted]
+            tools = [t for t in everything if t.name in wanted]
         # The whole tool list goes along: the server's namespace words are found from it.
-        self.classifications.update(classify_all(tools, overrides, server_tools=everything))
+        self.classifications.classify(tools, server_tools=everything)
+
+    def _override_of(self, name: str) -> str | None:
+        override = self.overrides().get(name)
+        return override if isinstance(override, str) else None
 
     def _drift_baseline(self, policy: Policy | None, *, file_existed: bool) -> dict[str, Any]:
         """What the saved policy knew about the server, to flag new and changed tools."""
@@ -241,7 +257,7 @@ class EditorState:
         return ""
 
     def _row_for(self, name: str, is_hidden: Callable[[str], bool]) -> Row:
-        classification = self.classifications.get(name)
+        brief = self.classifications.brief(name)
         tool = self.tools_by_name.get(name)
         rule = self.policy.rule(name)
         decision, explicit = decision_for(rule, self.policy.default, is_hidden(name))
@@ -250,8 +266,8 @@ class EditorState:
         return Row(
             name=name,
             label=label,
-            category=getattr(classification, "category", UNKNOWN_CATEGORY),
-            severity=getattr(classification, "severity", ""),
+            category=brief[0] if brief else UNKNOWN_CATEGORY,
+            severity=brief[1] if brief else "",
             decision=decision,
             explicit=explicit,
             limits=limits_summary(rule),
@@ -644,7 +660,7 @@ class EditorState:
         """
         from policytui.risk.presets import build_policy
 
-        built = build_policy(self.listing, preset, self.classifications)
+        built = build_policy(self.listing, preset, dict(self.classifications))
         with self._edit(f"preset {preset}", None, whole=True):
             document = built.to_document()
             for key, value in self.policy.to_document().items():

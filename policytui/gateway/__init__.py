@@ -8,10 +8,12 @@
 - `approver` and `approvals`: asking a human, by MCP elicitation or the queue in the state
   store that `policytui approvals` and the TUI answer (`ApprovalQueue`);
 - `audit`: the JSON-lines audit log; `policy_watch`: reloading the policy file;
-- `relay`: the stdio client side as a raw JSON-RPC line relay (what most clients get);
+- `wire`: the wire rules (framing, strict parsing, re-encoding) every client message passes;
+- `relay`: the client side as a JSON-RPC relay (stdio), `http_relay`: the same over HTTP;
+- `modern`: serving MCP 2026-07-28 clients; `unknown`: hidden tools answering as missing ones;
 - `upstream_stdio`: a server started as a command, spoken to in raw JSON-RPC lines;
 - `upstream`, `server`, `stdio`, `http`, `runner`: the rest of the MCP plumbing (the SDK's
-  server for HTTP clients, its client for servers reached over HTTP).
+  client for servers reached over HTTP, bearer tokens, starting and stopping).
 
 Importing this package is cheap; the MCP SDK loads with `server`, `upstream` and `runner`.
 """

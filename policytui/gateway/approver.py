@@ -26,6 +26,7 @@ from policytui.decision import Approval, Caller, Decision
 from policytui.gateway import approvals as queue_mod
 from policytui.gateway.approvals import ApprovalQueue, PendingApproval, StateUnavailable
 from policytui.gateway.audit import args_digest
+from policytui.gateway.store import run_in_store
 
 log = logging.getLogger("policytui.gateway")
 
@@ -107,18 +108,21 @@ class Approver:
             host=socket.gethostname(),
         )
         try:
-            self.queue.submit(request)
+            await run_in_store(self.queue.store, self.queue.submit, request)
         except StateUnavailable as exc:
             log.error("cannot hold the call in the approvals queue (%s); the call is denied", exc)
             return Approval.TIMED_OUT
-        log.info("call to %r waits for approval: policytui approvals approve %s", tool, request.id)
+        where = self.queue.where
+        # The command to run, with the store to read unless it is the default file.
+        state = f" --state '{where}'" if where.startswith(("redis", "rediss")) else ""
+        log.info("call to %r waits for approval: policytui approvals approve %s%s", tool, request.id, state)
         try:
             end = time.monotonic() + seconds
             while True:
                 try:
-                    answer = self.queue.decision(request.id)
+                    answer = await run_in_store(self.queue.store, self.queue.decision, request.id)
                     if answer is None and time.monotonic() >= end:
-                        answer = self.queue.expire(request.id)
+                        answer = await run_in_store(self.queue.store, self.queue.expire, request.id)
                 except StateUnavailable as exc:
                     # Keep waiting while the store is away; past the deadline it is a time-out.
                     if time.monotonic() >= end:
@@ -133,6 +137,7 @@ class Approver:
                 await anyio.sleep(min(self.poll_seconds, max(0.0, end - time.monotonic())))
         finally:
             try:
-                self.queue.remove(request.id)
+                with anyio.CancelScope(shield=True):  # also when the client cancelled the call
+                    await run_in_store(self.queue.store, self.queue.remove, request.id)
             except StateUnavailable as exc:
                 log.warning("could not remove the decided call %s from the queue (%s)", request.id, exc)

@@ -29,7 +29,13 @@ from policytui.decision import Approval, Caller, Decision, Outcome, decide
 from policytui.decision.decide import rate_limit_denial
 from policytui.gateway.audit import AuditLog, args_digest, utc_now_iso
 from policytui.gateway.pins import PIN_RULE
-from policytui.gateway.store import NOTHING_RESERVED, Reservation, StateStore, StateUnavailable
+from policytui.gateway.store import (
+    NOTHING_RESERVED,
+    Reservation,
+    StateStore,
+    StateUnavailable,
+    run_in_store,
+)
 from policytui.policy.model import Policy
 
 log = logging.getLogger("policytui.gateway")
@@ -114,12 +120,12 @@ class Enforcer:
         # Counts are not read here: the store checks them atomically as it charges (_reserve).
         return decide(self.policy(), tool, args, None, caller=caller, now=self.clock(), approval=approval)
 
-    def _reserve(self, record: _Record, decision: Decision) -> Reservation | Decision:
+    async def _reserve(self, record: _Record, decision: Decision) -> Reservation | Decision:
         """Charge the call's budgets: the reservation, or the denial that stands instead."""
         if not decision.budgets:
             return NOTHING_RESERVED
         try:
-            reservation = self.store.reserve(decision.budgets)
+            reservation = await run_in_store(self.store, self.store.reserve, decision.budgets)
         except StateUnavailable as exc:
             record.state = "unavailable"
             self._store_failed(exc)
@@ -132,9 +138,9 @@ class Enforcer:
             return rate_limit_denial(budget.max, budget.key.window, budget.rule, reservation.now)
         return reservation
 
-    def _refund(self, reservation: Reservation) -> None:
+    async def _refund(self, reservation: Reservation) -> None:
         try:
-            self.store.refund(reservation)
+            await run_in_store(self.store, self.store.refund, reservation)
         except StateUnavailable as exc:
             self._store_failed(exc)
 
@@ -177,7 +183,7 @@ class Enforcer:
         if not decision.allowed:
             self._write(record, decision, approval=approval)
             return self.answer_blocked(tool, decision)
-        reserved = self._reserve(record, decision)
+        reserved = await self._reserve(record, decision)
         if isinstance(reserved, Decision):
             self._write(record, reserved, approval=approval)
             return self.answer_blocked(tool, reserved)
@@ -197,7 +203,7 @@ class Enforcer:
             result = await forward()
         except UpstreamFailure as failure:
             if failure.kind in REFUND_ON:
-                self._refund(reservation)
+                await self._refund(reservation)
             self._write(record, would or decision, approval=approval, upstream=failure.kind)
             raise failure.error from None
         except BaseException:
@@ -219,7 +225,7 @@ class Enforcer:
             charged = decision if decision.allowed else None
         reservation = NOTHING_RESERVED
         if charged is not None:
-            reserved = self._reserve(record, charged)
+            reserved = await self._reserve(record, charged)
             if isinstance(reserved, Decision):
                 decision = reserved  # what would have happened: a limit, or no state
             else:

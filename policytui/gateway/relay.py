@@ -1,6 +1,8 @@
-"""The agent-facing side over stdio as a JSON-RPC line relay, without the SDK's server layer.
+"""The agent-facing side as a JSON-RPC relay, without the SDK's server layer.
 
-Every stdio client is served here. Each line is framed on `\n`, parsed once and checked by the
+Every stdio client is served here, and every HTTP session through `HttpSession`
+(`policytui.gateway.http_relay`), which routes the same relay's writes to HTTP; requests of
+MCP 2026-07-28 clients are served per request (`policytui.gateway.modern`). Each line is framed on `\n`, parsed once and checked by the
 wire rules of `policytui.gateway.wire` (a refused message gets a JSON-RPC error and a debug-log
 line, and serving goes on); the gateway then looks only at what it polices:
 
@@ -39,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from policytui.decision import Caller, Decision
-from policytui.gateway import wire
+from policytui.gateway import modern, wire
 from policytui.gateway.enforcer import UpstreamFailure
 from policytui.gateway.upstream_stdio import StdioUpstream, result_of
 
@@ -98,11 +100,21 @@ def _error(code: int, message: str, data: Any = None) -> dict[str, Any]:
 
 
 class ClientRequestError(Exception):
-    """The client answered one of the gateway's requests with a JSON-RPC error."""
+    """The client answered one of the gateway's requests with a JSON-RPC error (`error`), or
+    could not be asked."""
+
+    def __init__(self, message: str, error: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.error = error
 
 
 class StdioRelay:
     """Serves one stdio client: reads its lines, answers or forwards each message."""
+
+    # Whether a server started as a command answers this client directly under the client's
+    # own ids and progress tokens (one client per gateway over stdio); HTTP sessions share the
+    # server, so their requests travel under the gateway's ids and answers are re-encoded.
+    verbatim_answers = True
 
     def __init__(
         self,
@@ -126,6 +138,7 @@ class StdioRelay:
         self._next_id = 0
         self._subscribed: set[str] = set()
         self._closed = False
+        self._server_info_cache: dict[str, Any] | None = None
 
     # Writing ----------------------------------------------------------------------------------
 
@@ -172,6 +185,10 @@ class StdioRelay:
 
     def subscribed(self, uri: str) -> bool:
         return uri in self._subscribed
+
+    def busy(self) -> bool:
+        """Whether a request of this client's is in progress."""
+        return bool(self._inflight)
 
     # Reading ----------------------------------------------------------------------------------
 
@@ -226,10 +243,16 @@ class StdioRelay:
         except wire.Refusal as refusal:
             await self._refuse(refusal, line)
             return
+        await self.receive_message(message, line)
+
+    async def receive_message(self, message: dict[str, Any], line: bytes = b"") -> asyncio.Task[None] | None:
+        """Act on one checked message; returns the task serving it when it is a request that
+        goes on in the background (answered later), else None (answered already, or nothing
+        to answer)."""
         method = message.get("method")
         if method is None:
             await self._answer_from_client(message)
-            return
+            return None
         params = message.get("params")
         if "id" not in message:
             if not method.startswith("notifications/"):
@@ -238,18 +261,25 @@ class StdioRelay:
                 await self._refuse(
                     wire.Refusal(INVALID_REQUEST, f"Invalid Request: {method!r} needs an id"), line
                 )
-                return
+                return None
             await self._notification(method, params)
-            return
+            return None
         request_id = message["id"]
+        version = modern.requested_version(params)
+        if version is not None and method != "server/discover":
+            problem = modern.check_request(params)
+            if problem is None and method in modern.REMOVED_METHODS:
+                problem = (METHOD_NOT_FOUND, "Method not found", None)
+            if problem is not None:
+                log.debug("refused a client message (%s): %s", problem[1], method)
+                await self._fail(request_id, _error(*problem))
+                return None
         if method == "ping":
             await self._result(request_id, {})
         elif method == "initialize":
             await self._answer_initialize(request_id, params)
         elif method == "server/discover":
-            # Method not found, as a handshake-era server answers it: 2026-07-28 clients in
-            # "auto" mode fall back to `initialize`.
-            await self._refuse(wire.Refusal(METHOD_NOT_FOUND, "Method not found", request_id), line)
+            await self._answer_discover(request_id, version)
         elif method not in FORWARDED:
             await self._refuse(wire.Refusal(METHOD_NOT_FOUND, "Method not found", request_id), line)
         elif request_id in self._inflight:
@@ -258,10 +288,12 @@ class StdioRelay:
             )
         else:
             # A plain asyncio task per request: the cheapest way to serve requests concurrently.
-            task = asyncio.get_running_loop().create_task(self._handle(request_id, method, params, message))
+            task = asyncio.get_running_loop().create_task(self._handle(request_id, method, params, message, version))
             self._tasks.add(task)
             self._inflight[request_id] = task
             task.add_done_callback(self._tasks.discard)
+            return task
+        return None
 
     async def _answer_from_client(self, message: dict[str, Any]) -> None:
         request_id = message.get("id")
@@ -294,15 +326,21 @@ class StdioRelay:
 
     # Requests ---------------------------------------------------------------------------------
 
-    async def _handle(self, request_id: Any, method: str, params: Any, message: dict[str, Any]) -> None:
-        exchange = _Exchange(message)
+    async def _handle(
+        self, request_id: Any, method: str, params: Any, message: dict[str, Any], version: str | None = None
+    ) -> None:
+        exchange = _Exchange(message, version)
         try:
             try:
                 result = await self._dispatch(method, params, exchange)
                 if exchange.verbatim is not None and result is exchange.response.get("result"):
                     await self._write_line(exchange.verbatim)  # the server's answer, as sent
                     return
+                if version is not None and isinstance(result, dict):
+                    result = modern.to_modern(method, version, result, self._server_info())
                 answer: dict[str, Any] = {"result": result}
+            except _InputRequired as needed:
+                answer = {"result": needed.result}
             except UpstreamFailure as failure:
                 if exchange.verbatim is not None and "error" in exchange.response:
                     await self._write_line(exchange.verbatim)
@@ -331,7 +369,7 @@ class StdioRelay:
         client's id when that id is free; its answer line is then kept in `exchange` and passed
         back as sent."""
         upstream = self.gateway.upstream
-        relay = getattr(upstream, "relay", None)
+        relay = getattr(upstream, "relay", None) if self.verbatim_answers and exchange.modern is None else None
         if relay is None:
             return await upstream.request(method, params, progress=self._progress(params))
         exchange.response, exchange.verbatim = await relay(exchange.message)
@@ -358,13 +396,75 @@ class StdioRelay:
             raise _Refused(_error(INVALID_PARAMS, "Invalid request parameters", ""))
         args = args if args is not None else {}
 
+        sent = params
+        if exchange.modern is not None:
+            # The answers of an approval round trip are for the gateway, not the server.
+            sent = {k: v for k, v in params.items() if k not in ("inputResponses", "requestState")}
+
         async def forward() -> dict[str, Any]:
-            return await self._upstream("tools/call", params, exchange)
+            return await self._upstream("tools/call", sent, exchange)
 
         async def ask(decision: Decision) -> Any:
+            if exchange.modern is not None:
+                return await self._ask_modern(decision, name, args, params)
             return await self.gateway.approver.ask(decision, name, args, self.caller, self._elicitor())
 
         return await self.gateway.enforcer.handle_call(name, args, self.caller, forward, ask)
+
+    async def _ask_modern(self, decision: Decision, name: str, args: dict[str, Any], params: dict[str, Any]) -> Any:
+        """Approval for a 2026-07-28 client: an `input_required` round trip when the client can
+        show a form, else the approvals queue."""
+        from policytui.decision import Approval
+        from policytui.gateway.approver import approval_message
+        from policytui.gateway.audit import args_digest
+        from policytui.gateway.server import APPROVAL_SCHEMA
+
+        states = self.gateway.approval_states
+        digest = args_digest(args)
+        responses = params.get("inputResponses")
+        if isinstance(responses, dict) and modern.APPROVAL_KEY in responses:
+            if not states.redeem(params.get("requestState"), name, digest, self.caller.grant):
+                log.warning("an approval answer for %r came with a forged, used or expired requestState", name)
+                return Approval.REJECTED, "input_required"
+            answer = responses[modern.APPROVAL_KEY]
+            content = answer.get("content") if isinstance(answer, dict) else None
+            approved = isinstance(answer, dict) and answer.get("action") == "accept" and (
+                isinstance(content, dict) and content.get("approve") is True
+            )
+            return (Approval.APPROVED if approved else Approval.REJECTED), "input_required"
+        approver = self.gateway.approver
+        if approver.mode == "auto" and isinstance(modern.client_capabilities(params).get("elicitation"), dict):
+            message = approval_message(name, args, decision, approver.server_name)
+            raise _InputRequired({
+                "resultType": "input_required",
+                "inputRequests": {modern.APPROVAL_KEY: {
+                    "method": "elicitation/create",
+                    "params": {"mode": "form", "message": message, "requestedSchema": APPROVAL_SCHEMA},
+                }},
+                "requestState": states.issue(name, digest, self.caller.grant),
+            })
+        return await approver.ask(decision, name, args, self.caller, None)
+
+    def _server_info(self) -> dict[str, Any]:
+        if self._server_info_cache is None:
+            from mcp.server.runner import LATEST_HANDSHAKE_VERSION
+
+            opened = self._initialize({"protocolVersion": LATEST_HANDSHAKE_VERSION, "capabilities": {},
+                                       "clientInfo": {"name": "policytui", "version": ""}})
+            self._server_info_cache = opened.get("serverInfo") or {"name": "policytui-gateway", "version": ""}
+        return self._server_info_cache
+
+    async def _answer_discover(self, request_id: Any, version: str | None) -> None:
+        from mcp.server.runner import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
+
+        if version is not None and version not in modern.MODERN_VERSIONS:
+            problem = modern.check_request({"_meta": {modern.VERSION_KEY: version}})
+            assert problem is not None
+            await self._fail(request_id, _error(*problem))
+            return
+        opened = self._initialize({"protocolVersion": LATEST_HANDSHAKE_VERSION, "capabilities": {},
+                                   "clientInfo": {"name": "policytui", "version": ""}})
+        await self._result(request_id, modern.discover_result(opened, list(HANDSHAKE_PROTOCOL_VERSIONS)))
 
     def _progress(self, params: Any) -> Callable[[float, float | None, str | None], Awaitable[None]] | None:
         meta = params.get("_meta") if isinstance(params, dict) else None
@@ -423,7 +523,9 @@ class StdioRelay:
             self._outbound.pop(request_id, None)
         if error is not None:
             message = error.get("message") if isinstance(error, dict) else None
-            raise ClientRequestError(str(message or "the client answered with an error"))
+            raise ClientRequestError(
+                str(message or "the client answered with an error"), error if isinstance(error, dict) else None
+            )
         return result
 
 
@@ -431,12 +533,21 @@ class _Exchange:
     """One client request on its way: the message as parsed and decided, and the upstream
     response with its line when it can be passed back verbatim."""
 
-    __slots__ = ("message", "response", "verbatim")
+    __slots__ = ("message", "modern", "response", "verbatim")
 
-    def __init__(self, message: dict[str, Any]) -> None:
+    def __init__(self, message: dict[str, Any], modern: str | None = None) -> None:
         self.message = message
+        self.modern = modern  # the 2026-07-28 protocol version the request names, if any
         self.response: dict[str, Any] = {}
         self.verbatim: bytes | None = None
+
+
+class _InputRequired(Exception):
+    """The call waits for input the client must gather (2026-07-28): answered with `result`."""
+
+    def __init__(self, result: dict[str, Any]) -> None:
+        super().__init__("input required")
+        self.result = result
 
 
 class _Refused(Exception):

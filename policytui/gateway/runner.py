@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.abc
 
 from policytui.gateway.approvals import ApprovalQueue
 from policytui.gateway.approver import Approver
@@ -106,6 +107,8 @@ async def run_gateway(
         http=config.listen is not None,
     )
     upstream.on_notification = gateway.relay_notification
+    if hasattr(upstream, "on_request"):
+        upstream.on_request = gateway.server_request
     # Pinned definitions (on with --pin or the policy's x-policytui.pin setting).
     from policytui.gateway.pins import Pins
 
@@ -128,13 +131,14 @@ async def run_gateway(
                 async with anyio.create_task_group() as watching:
                     watching.start_soon(_watch, watcher, gateway, config.reload_interval)
                     stop = _Stopper()
-                    watching.start_soon(_on_signals, stop, upstream)
+                    # Started (and the signal handlers in place) before serving is announced.
+                    await watching.start(_on_signals, stop, upstream)
                     try:
                         with anyio.CancelScope() as stop.scope:
                             if config.listen is None:
                                 await _serve_stdio(gateway, server)
                             else:
-                                await _serve_http(server, config, on_listening, stop)
+                                await _serve_http(gateway, server, config, on_listening, stop)
                     finally:
                         watching.cancel_scope.cancel()
             finally:
@@ -175,11 +179,16 @@ class _Stopper:
             self.scope.cancel()
 
 
-async def _on_signals(stop: _Stopper, upstream: Any) -> None:
+async def _on_signals(
+    stop: _Stopper, upstream: Any, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+) -> None:
+    started = False
     # SIGTERM and SIGINT end serving normally, so the upstream server (in its own process
     # group) is always stopped too instead of being left behind.
     try:
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals:
+            task_status.started()
+            started = True
             async for signum in signals:
                 log.info("stopping on signal %s", signal.Signals(signum).name)
                 stop()
@@ -192,6 +201,8 @@ async def _on_signals(stop: _Stopper, upstream: Any) -> None:
                     logging.shutdown()
                     os._exit(0)
     except (NotImplementedError, ValueError, RuntimeError):  # not the main thread, or no signals here
+        if not started:
+            task_status.started()
         return
 
 
@@ -219,15 +230,16 @@ async def _serve_stdio(gateway: Gateway, server: Any) -> None:
 
 
 async def _serve_http(
-    server: Any, config: GatewayConfig, on_listening: Callable[[str], None] | None, stop: _Stopper
+    gateway: Gateway, server: Any, config: GatewayConfig, on_listening: Callable[[str], None] | None, stop: _Stopper
 ) -> None:
     import uvicorn
 
     from policytui.gateway.http import TokenGate
+    from policytui.gateway.http_relay import HttpRelayApp
 
     assert config.listen is not None
     host, port = config.listen
-    app = server.streamable_http_app(host=host)
+    app = HttpRelayApp(gateway, gateway.initialize_result(server))
     gate = TokenGate(app, config.tokens, default_grant=config.grant)
     uv_config = uvicorn.Config(
         gate, host=host, port=port, log_level="warning", access_log=False, lifespan="on", log_config=None

@@ -1,8 +1,11 @@
 """The MCP server the agent's client talks to: policy in front, the real server behind.
 
-`Gateway` holds what every client side shares (tools/list filtering, upstream notifications,
-the `initialize` answer); stdio clients that open with `initialize` are served by the raw
-relay in `policytui.gateway.relay`, HTTP clients by the SDK server that `Gateway.build` makes.
+`Gateway` holds what every client side shares (tools/list filtering, upstream notifications
+and the server's requests routed to the right client, the `initialize` answer, the signing key
+of approval round trips). Clients on stdio pipes and over HTTP are served by the relay
+(`policytui.gateway.relay`, `policytui.gateway.http_relay`); the SDK server that
+`Gateway.build` makes serves only a terminal or a file on standard input, and gives the
+relay its `initialize` answer.
 
 That server is built on the SDK's low-level `Server`, so results are passed on as the upstream
 server sent them (raw dicts) instead of being rebuilt from typed models. What is served:
@@ -48,6 +51,10 @@ BROADCAST = frozenset(
     }
 )
 RESOURCE_UPDATED = "notifications/resources/updated"
+# Requests a server may make of its client, relayed, and the client capability each needs.
+_CAPABILITY_OF = {"sampling/createMessage": "sampling", "elicitation/create": "elicitation", "roots/list": "roots"}
+INVALID_REQUEST = -32600
+INTERNAL_ERROR = -32603
 
 APPROVAL_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -112,6 +119,10 @@ class Gateway:
         self._subscribers: dict[str, weakref.WeakSet[Any]] = {}
         # Clients served by the raw stdio relay (policytui.gateway.relay), outside the SDK.
         self._relays: set[Any] = set()
+        # Signs the requestState of approvals asked of 2026-07-28 clients (input_required).
+        from policytui.gateway.modern import ApprovalStates
+
+        self.approval_states = ApprovalStates()
         # The server's answer for unknown tools and the names it lists (set by the runner).
         self.unknown_tools: Any = None
         self._background: set[Any] = set()
@@ -277,6 +288,32 @@ class Gateway:
         await self._send(targets, method, params)
         for relay in relays:
             await relay.notify(method, params)
+
+    async def server_request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Relay a request of the server's (sampling, elicitation, roots) to the client it
+        concerns and return the response members ({"result": ...} or {"error": ...}).
+
+        The client concerned is the one with requests in progress when exactly one has any,
+        else the only client connected. When that cannot be told, or the client did not
+        announce the capability, the server gets an error saying so: nothing is sent to a
+        client that did not ask for it.
+        """
+        from policytui.gateway.relay import ClientRequestError
+
+        relays = list(self._relays)
+        busy = [relay for relay in relays if relay.busy()]
+        chosen = busy if busy else relays
+        if len(chosen) != 1:
+            why = "no client is connected" if not chosen else "the gateway cannot tell which client it is for"
+            return {"error": {"code": INVALID_REQUEST, "message": f"{method} cannot be relayed: {why}"}}
+        relay = chosen[0]
+        capability = _CAPABILITY_OF[method]
+        if not isinstance(relay.client_capabilities.get(capability), dict):
+            return {"error": {"code": INVALID_REQUEST, "message": f"the client does not support {capability}"}}
+        try:
+            return {"result": await relay.request(method, params)}
+        except ClientRequestError as exc:
+            return {"error": exc.error or {"code": INTERNAL_ERROR, "message": str(exc)}}
 
     async def tools_changed(self) -> None:
         """Tell every client to list tools again (the set of hidden tools changed)."""

@@ -9,7 +9,7 @@ same as everywhere else in policytui: they come from `policytui.discovery`.
 It offers the interface of `policytui.gateway.upstream.Upstream` (start, stop, request,
 notify, capabilities, server_info, instructions, alive), so the rest of the gateway does not
 know which one it has. Requests the server makes of its client (sampling, elicitation, roots)
-are answered "not supported" as the SDK's client answers them; pings are answered.
+go to `on_request` (the gateway relays them to the client concerned); pings are answered.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ _NOT_SUPPORTED = {
     "elicitation/create": "Elicitation not supported",
     "roots/list": "List roots not supported",
 }
+# What the gateway tells the server its client can do: requests for these are relayed.
+RELAYED_CAPABILITIES: dict[str, Any] = {"sampling": {}, "elicitation": {"form": {}}, "roots": {"listChanged": True}}
 INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INTERNAL_ERROR = -32603
@@ -69,6 +71,10 @@ class StdioUpstream:
         self.on_notification = on_notification
         # Where progress for requests relayed under a client's own token goes, as raw lines.
         self.on_progress_line: Callable[[bytes], Awaitable[None]] | None = None
+        # Where the server's own requests (sampling, elicitation, roots) go: returns the
+        # response members, {"result": ...} or {"error": ...}. None: refused "not supported".
+        self.on_request: Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]] | None = None
+        self._server_requests: set[asyncio.Task[None]] = set()
         self.alive = False
         self._connected = False
         self.down_reason = ""
@@ -165,7 +171,9 @@ class StdioUpstream:
             "initialize",
             {
                 "protocolVersion": LATEST_HANDSHAKE_VERSION,
-                "capabilities": {},
+                # Announced so that the server may ask; each request is relayed to the client
+                # it concerns, or refused with a clear error when that client cannot answer.
+                "capabilities": RELAYED_CAPABILITIES,
                 "clientInfo": {"name": "policytui", "version": __version__},
             },
         )
@@ -278,7 +286,7 @@ class StdioUpstream:
                 future.set_result((message, line))
             return
         if "id" in message:
-            await self._answer_server_request(message["id"], method)
+            await self._answer_server_request(message["id"], method, message.get("params"))
             return
         if method == "notifications/progress":
             raw_params = message.get("params")
@@ -303,17 +311,34 @@ class StdioUpstream:
             except Exception:
                 log.exception("relaying an upstream notification failed")
 
-    async def _answer_server_request(self, request_id: Any, method: str) -> None:
+    async def _answer_server_request(self, request_id: Any, method: str, params: Any) -> None:
         if method == "ping":
             await self._write({"jsonrpc": "2.0", "id": request_id, "result": {}})
             return
-        # One server connection serves every client: a request of the server's cannot be
-        # routed to the right one, so it is refused as a client without the feature would.
+        if method in _NOT_SUPPORTED and self.on_request is not None:
+            # Answered in a task of its own: the client may take minutes (a human, a model),
+            # and this reader must go on routing the server's other messages meanwhile.
+            task = asyncio.get_running_loop().create_task(self._relay_server_request(request_id, method, params))
+            self._server_requests.add(task)
+            task.add_done_callback(self._server_requests.discard)
+            return
         if method in _NOT_SUPPORTED:
             error = {"code": INVALID_REQUEST, "message": _NOT_SUPPORTED[method]}
         else:
             error = {"code": METHOD_NOT_FOUND, "message": "Method not found", "data": method}
         await self._write({"jsonrpc": "2.0", "id": request_id, "error": error})
+
+    async def _relay_server_request(self, request_id: Any, method: str, params: Any) -> None:
+        assert self.on_request is not None
+        try:
+            answer = await self.on_request(method, params if isinstance(params, dict) else {})
+        except Exception:  # noqa: BLE001 - the server must get an answer whatever happened
+            log.exception("relaying the server's %s request failed", method)
+            answer = {"error": {"code": INTERNAL_ERROR, "message": f"the gateway could not relay {method}"}}
+        try:
+            await self._write({"jsonrpc": "2.0", "id": request_id, **answer})
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError, ValueError) as exc:
+            log.debug("could not answer the server's request: %s", type(exc).__name__)
 
     # Writing ----------------------------------------------------------------------------------
 

@@ -188,10 +188,11 @@ class Locator:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._lines: LineIndex | None = None
         self._decoder = JSONDecoder()
         # container location -> {child: (key offset or None, value offset)}
         self._children: dict[Location, dict[str | int, tuple[int | None, int]]] = {}
+        # container location -> (its opening bracket, where its next unread child starts)
+        self._resume: dict[Location, tuple[str, int]] = {}
         self._root = self._skip(0)
 
     def of(self, location: Location, *, key: bool = False) -> tuple[int | None, int | None]:
@@ -202,21 +203,15 @@ class Locator:
             return None, None
         key_at, value_at = offsets
         offset = key_at if key and key_at is not None else value_at
-        if self._lines is None:
-            self._lines = LineIndex(self.text)
-        return self._lines.position(offset)
+        # Counted per lookup (str.count runs at C speed): a report needs a few positions, and
+        # a list of every line start of a large file costs more than all of them.
+        text = self.text
+        return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
 
     def _offsets(self, location: Location) -> tuple[int | None, int] | None:
         found: tuple[int | None, int] = (None, self._root)
         for depth in range(len(location)):
-            prefix = location[:depth]
-            children = self._children.get(prefix)
-            if children is None:
-                children = self._index(found[1])
-                if children is None:
-                    return found
-                self._children[prefix] = children
-            child = children.get(location[depth])
+            child = self._child(location[:depth], found[1], location[depth])
             if child is None:
                 return found
             found = child
@@ -225,36 +220,41 @@ class Locator:
     def _skip(self, i: int) -> int:
         return _WS.match(self.text, i).end()  # type: ignore[union-attr]
 
-    def _index(self, at: int) -> dict[str | int, tuple[int | None, int]] | None:
+    def _child(
+        self, prefix: Location, at: int, wanted: str | int
+    ) -> tuple[int | None, int] | None:
+        """The offsets of one child of the container at `at`, reading its children only as far
+        as needed: a warning about an early key must not decode a large value after it."""
+        children = self._children.get(prefix)
+        if children is None:
+            opener = self.text[at : at + 1]
+            if opener not in ("{", "["):
+                return None
+            children = self._children[prefix] = {}
+            self._resume[prefix] = (opener, self._skip(at + 1))
+        while wanted not in children and prefix in self._resume:
+            self._read_next(prefix, children)
+        return children.get(wanted)
+
+    def _read_next(self, prefix: Location, children: dict[str | int, tuple[int | None, int]]) -> None:
+        """Read one more child of the container at `prefix` (a repeated key: the last wins, as
+        in json.loads); forget the resume point at its end or on anything unreadable."""
         text = self.text
-        opener = text[at : at + 1]
-        children: dict[str | int, tuple[int | None, int]] = {}
+        opener, i = self._resume.pop(prefix)
         try:
+            if text[i : i + 1] in ("}", "]"):
+                return
             if opener == "{":
-                i = self._skip(at + 1)
-                if text[i : i + 1] == "}":
-                    return children
-                while True:
-                    key_at = i
-                    name, i = scanstring(text, i + 1, True)
-                    i = self._skip(self._skip(i) + 1)
-                    children[name] = (key_at, i)  # a repeated key: the last one, as json.loads
-                    i = self._skip(self._decoder.raw_decode(text, i)[1])
-                    if text[i : i + 1] != ",":
-                        return children
-                    i = self._skip(i + 1)
-            if opener == "[":
-                i = self._skip(at + 1)
-                if text[i : i + 1] == "]":
-                    return children
-                index = 0
-                while True:
-                    children[index] = (None, i)
-                    i = self._skip(self._decoder.raw_decode(text, i)[1])
-                    index += 1
-                    if text[i : i + 1] != ",":
-                        return children
-                    i = self._skip(i + 1)
+                key_at = i
+                name, i = scanstring(text, i + 1, True)
+                i = self._skip(self._skip(i) + 1)
+                children[name] = (key_at, i)
+            else:
+                children[len(children)] = (None, i)
+            i = self._skip(self._decoder.raw_decode(text, i)[1])
         except ValueError:
-            return None
-        return None
+            return
+        if text[i : i + 1] == ",":
+            self._resume[prefix] = (opener, self._skip(i + 1))
+
+

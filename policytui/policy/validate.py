@@ -12,6 +12,7 @@ one sentence.
 from __future__ import annotations
 
 import difflib
+import gc
 import json
 import re
 from dataclasses import dataclass, field
@@ -132,6 +133,19 @@ class _Collector:
 
 def validate_text(text: str, *, tools: list[ToolInfo] | None = None) -> Report:
     """Every problem in a policy file's text. `report.policy` is the loaded policy when ok."""
+    # Loading a large file creates hundreds of thousands of objects, none of them in a cycle;
+    # the cycle collector would walk all of them again and again meanwhile (over half the time
+    # at 10,000 rules). Reference counting still frees everything as usual.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _validate_text(text, tools=tools)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _validate_text(text: str, *, tools: list[ToolInfo] | None) -> Report:
     if not text.strip():
         return Report([Problem("", 'the file is empty; the smallest policy is '
                                '{"version": "1", "default": "deny"}', 1, 1)])
@@ -221,7 +235,9 @@ def _parse(text: str) -> tuple[Any, Positions | None] | Problem:
     return document, None
 
 
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+# A JSON string, as an "unrolled loop": runs of plain characters are taken in one step, which
+# is several times faster on a large file than one alternation per character.
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 

@@ -16,8 +16,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from policytui.decision import Approval, CounterStore, Decision, Outcome, decide
+from policytui.decision import Approval, Decision, Outcome, decide
+from policytui.decision.decide import rate_limit_denial
 from policytui.gateway.recorder import REDACTED, is_redacted
+from policytui.gateway.store.memory import MemoryStore
 from policytui.policy.model import Condition, Policy
 from policytui.replay.calls import Calls, RecordedCall
 
@@ -162,7 +164,10 @@ class _Decider:
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
-        self.counters = CounterStore()
+        # The gateway's state-store interface, kept in memory on the recorded calls' clock, so
+        # a replay charges, refunds and resets windows exactly as the gateway does.
+        self._at = 0.0
+        self.store = MemoryStore(policy="replay", clock=lambda: self._at)
         self._conditions: dict[str, list[Condition]] = {}
         # Tools whose calls all get one decision (no argument conditions, no counters): decided
         # once per tool by `decide` and reused, which keeps the editor's panel fast.
@@ -213,20 +218,24 @@ class _Decider:
         if conditions:
             if args is None or any(_touches_unrecorded(args, c.path) for c in conditions):
                 return None
+        self._at = call.at
         policy = self.policy
-        decision = decide(policy, call.tool, args, self.counters, caller=call.caller, now=call.at)
-        outcome = decision.outcome
-        if outcome is Outcome.ALLOWED:
-            if decision.charges and call.upstream not in _REFUNDED:
-                self.counters.charge(decision.charges)
-        elif outcome is Outcome.NEEDS_APPROVAL:
+        decision = decide(policy, call.tool, args, None, caller=call.caller, now=call.at)
+        charged = decision
+        if decision.outcome is Outcome.NEEDS_APPROVAL:
             try:
                 answer = Approval(call.approval) if call.approval else Approval.APPROVED
             except ValueError:
                 answer = Approval.REJECTED
-            charged = decide(policy, call.tool, args, self.counters, caller=call.caller, now=call.at, approval=answer)
-            if charged.allowed and charged.charges and call.upstream not in _REFUNDED:
-                self.counters.charge(charged.charges)
+            charged = decide(policy, call.tool, args, None, caller=call.caller, now=call.at, approval=answer)
+        if charged.allowed and charged.budgets:
+            reservation = self.store.reserve(charged.budgets)
+            if reservation.denied is not None:
+                if decision.allowed:  # a held call stays held: its limits came after the human
+                    budget = charged.budgets[reservation.denied]
+                    decision = rate_limit_denial(budget.max, budget.key.window, budget.rule, reservation.now)
+            elif call.upstream in _REFUNDED:
+                self.store.refund(reservation)  # the call never reached the tool
         return decision
 
 

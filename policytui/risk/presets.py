@@ -82,6 +82,10 @@ def _recommended(category: str, severity: str, *, action: bool = False) -> _Deci
     if category == EXECUTE and severity == CRITICAL:
         # Runs arbitrary commands or code: anything could happen.
         return _Decision("approve", RATE_PER_MINUTE[EXECUTE])
+    if category == OTHER:
+        # Nothing tells what it does (the classifier leaves a tool Other rather than guess
+        # Read on a weak sign): a human decides, call by call.
+        return _Decision("approve", RATE_PER_MINUTE[OTHER])
     return _Decision("limit", RATE_PER_MINUTE.get(category, RATE_PER_MINUTE[OTHER]))
 
 
@@ -109,6 +113,7 @@ _RULES = {
 _APPROVAL_REASON = {
     DESTRUCTIVE: "this tool changes or removes existing data, so a human approves each call",
     FINANCIAL: "this tool moves money, so a human approves each call",
+    OTHER: "nothing tells what this tool does, so a human approves each call",
     EXECUTE: "this tool runs commands or code, so a human approves each call",
 }
 

@@ -37,9 +37,9 @@ VERBS: dict[str, str] = _table(
         analyse diff compare validate verify preview peek scan watch follow monitor stream poll
         tail cat echo ping convert calculate compute estimate parse render translate recommend
         suggest print display locate discover explore grep visualize visualise lint audit
-        measure detect identify extract match filter sort rank score classify predict diagnose
-        trace ls stat whoami open observe investigate sample aggregate screenshot fetchall
-        lookup retrieveall return
+        measure detect identify extract match filter rank score classify predict diagnose
+        trace ls stat whoami observe investigate sample aggregate screenshot fetchall
+        lookup retrieveall return enumerate scrape crawl wait
         """,
     write="""
         create add append insert new make post put write save store upload import send publish
@@ -51,27 +51,31 @@ VERBS: dict[str, str] = _table(
         reserve enqueue queue increment bump confirm accept reject dismiss decline complete
         sync refresh reload release promote snapshot backup leave deactivate mute unmute disable
         rate review upvote downvote charge trade order bill invoice capture fund wire settle
-        issue place finalize
+        issue place finalize withdraw deposit redeem renew record click fill hover drag press
+        scroll navigate goto go tap swipe focus type login logout signin signout
+        authenticate authorize authorise finalise acknowledge ack respond answer end finish open
         """,
     modify="""
         update edit modify patch set change move rename replace upsert apply configure
         reconfigure reorder restore migrate upgrade downgrade merge rebase squash cancel revert
         rollback undo reassign resize scale shutdown mv chmod chown transfer detach unassign
-        disassociate createorupdate addorupdate revise amend adjust
+        disassociate createorupdate addorupdate revise amend adjust manage transition rotate sort
+        extend repair fix autofix recover
         """,
     remove="""
         delete del remove rm drop destroy purge erase wipe truncate clear reset kill terminate
         abort revoke uninstall unlink overwrite rewrite evict flush prune clean cleanup shred
         expunge nuke ban discard rmdir unset unregister deregister deprovision decommission
-        void
+        void recreate reinstall reimage reprovision
         """,
     execute="""
         execute exec run eval evaluate invoke call launch start trigger spawn dispatch backfill
-        replay restart rerun retry resume deploy build compile install reboot interact
+        replay restart rerun retry resume deploy build compile install reboot interact test
+        rebuild process train ingest
         """,
     money="""
-        pay refund withdraw deposit purchase buy sell payout tip donate swap stake unstake
-        borrow lend repay redeem liquidate recharge
+        pay refund purchase buy sell payout tip donate swap stake unstake borrow lend repay
+        liquidate recharge
         """,
 )
 
@@ -82,7 +86,8 @@ AMBIGUOUS: frozenset[str] = frozenset(
     comment post tag label stage schedule star pin lock close open watch follow stream query
     check view return like rate review sample match filter sort rank score trace stat tail cat
     set mark queue link share book snapshot backup release scale order bill invoice fund wire
-    issue charge trade capture request deposit purchase refund payout transfer tip
+    issue charge trade capture request deposit purchase refund payout transfer tip type open
+    test go end focus answer record process transition
     """.split()
 )
 
@@ -92,7 +97,10 @@ LAUNCHERS: frozenset[str] = frozenset("start begin initiate perform do".split())
 # Verbs that move money only when money is in sight: "send_payment" but not "send_email",
 # "transfer_funds" but not "transfer_repository". Without money context they keep their kind.
 MONEY_IF_CONTEXT: frozenset[str] = frozenset(
-    "send transfer charge trade order bill invoice capture fund wire settle issue".split()
+    """
+    send transfer charge trade order bill invoice capture fund wire settle issue withdraw
+    deposit redeem renew
+    """.split()
 )
 
 # Objects that, when something is created, changed, cancelled or deleted about them, change what
@@ -102,32 +110,27 @@ MONEY_OBJECTS: frozenset[str] = frozenset(
     payment payments payout payouts refund refunds invoice invoices bill bills charge charges
     chargeback chargebacks expense expenses subscription subscriptions purchase purchases
     deposit deposits withdrawal withdrawals remittance remittances payroll salary salaries
-    money funds cash wire trade trades ledger
+    money funds cash wire trade trades ledger renewal renewals order orders credit credits
+    journal journals checkout checkouts
     """.split()
 )
 # Objects that are money only with money in sight: a "transfer" of funds but not of a
 # repository, a trading "order" but not a sort order, a "credit" note but not a film credit.
 MONEY_OBJECTS_IF_CONTEXT: frozenset[str] = frozenset(
     """
-    transaction transactions transfer transfers order orders credit credits adjustment
-    adjustments receipt receipts journal fund entry entries position positions
-    """.split()
-)
-# Nouns that, after a money word, make it a mere qualifier: a "payment method" or an "invoice
-# template" is configuration, not money changing hands.
-NOT_MONEY_HEADS: frozenset[str] = frozenset(
-    """
-    method methods setting settings config configuration profile profiles type types status
-    template templates preference preferences category categories schema field fields
+    transaction transactions transfer transfers adjustment
+    adjustments receipt receipts fund entry entries position positions margin stop stops
     """.split()
 )
 MONEY_MOVEMENT_NOUNS: frozenset[str] = MONEY_OBJECTS | MONEY_OBJECTS_IF_CONTEXT
-# Nouns that point at money at all (context for the words above).
-MONEY_NOUNS: frozenset[str] = MONEY_MOVEMENT_NOUNS | frozenset(
+# Nouns that put money in sight (context for the words above). The objects that need context
+# are not among them: an "order" does not make another "order" money.
+MONEY_NOUNS: frozenset[str] = MONEY_OBJECTS | frozenset(
     """
     amount amounts price prices cost costs fee fees balance balances wallet wallets currency
     usd eur gbp jpy btc eth crypto coin coins dollar dollars euro euros debit debits card cards
-    bank iban billing budget tokens stablecoin sale sales tax taxes vendor payee
+    bank iban billing budget tokens stablecoin sale sales tax taxes vendor payee accounting
+    profit margin leverage
     """.split()
 )
 # Argument names that carry an amount of money.
@@ -195,4 +198,18 @@ OUTPUT_ARGUMENTS: frozenset[str] = frozenset(
     savetofile destinationpath destinationdir destinationfile destpath destdir targetdir
     downloaddir downloadpath downloaddirectory outdir outfile
     """.split()
+)
+
+# HTTP methods that change something, as the verb of a tool that sends any request to an API.
+HTTP_WRITES: frozenset[str] = frozenset("post put patch delete".split())
+# Argument names (normalised) that pick the API path such a tool calls.
+API_PATH_ARGUMENTS: frozenset[str] = frozenset("path endpoint route apipath url uri".split())
+
+# Verbs that read something and hand it over as a file: given a path, they write there.
+FILE_PRODUCERS: frozenset[str] = frozenset("export download dump save".split())
+
+# Who or what pays: "charge_customer" and "bill_card" move money even with no money word.
+PAYERS: frozenset[str] = frozenset(
+    "customer customers client clients card cards account accounts buyer buyers wallet "
+    "wallets member members subscriber subscribers".split()
 )

@@ -71,6 +71,11 @@ def base_verb(word: str) -> str | None:
         return word[:-2]
     if len(word) > 2 and word.endswith("s") and word[:-1] in VERBS:
         return word[:-1]
+    if len(word) > 5 and word.endswith("ing"):  # "fetching", "creating", "running"
+        stem = word[:-3]
+        for candidate in (stem, stem + "e", stem[:-1]):
+            if candidate in VERBS:
+                return candidate
     return None
 
 

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from html import escape
 
 from aiohttp import web
+from yarl import URL
 
 TOKEN_PARAMETER = "token"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -81,8 +82,10 @@ def token_middleware(token: str, port: Callable[[], int]) -> Callable[..., Await
             if not matches(from_url, token):
                 return refused()
             # The same address without the token: it stays out of history and Referer headers.
+            # Always a path on this server: "//host/..." would send the browser to another site.
+            path = "/" + request.path.lstrip("/")
             query = {k: v for k, v in request.query.items() if k != TOKEN_PARAMETER}
-            clean = request.rel_url.with_query(query)
+            clean = URL.build(path=path, query=query) if query else URL.build(path=path)
             redirect = web.HTTPSeeOther(location=str(clean), headers=SECURITY_HEADERS)
             redirect.set_cookie(name, token, httponly=True, samesite="Strict", path="/")
             return redirect
@@ -109,8 +112,6 @@ def same_origin(request: web.Request) -> bool:
     origin = request.headers.get("Origin")
     if origin is None:
         return True
-    from yarl import URL
-
     try:
         parsed = URL(origin)
     except ValueError:
@@ -120,7 +121,5 @@ def same_origin(request: web.Request) -> bool:
 
 
 def _with_port(host: str, request: web.Request) -> str:
-    from yarl import URL
-
     parsed = URL(f"{request.scheme}://{host}")
     return f"{parsed.host}:{parsed.port}"

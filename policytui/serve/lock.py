@@ -3,8 +3,8 @@
 Two editors saving one file would silently overwrite each other's work, so a policy file is
 edited by one browser at a time. Inside one server the holder is remembered in memory; across
 servers (two `policytui serve` on the same file) an flock on a per-user lock file, named after the
-file's resolved path, says the file is taken. The lock file lives in the user's own temporary
-folder, never beside the policy.
+file's resolved path, says the file is taken. The lock file lives in the user's own folder under
+$XDG_RUNTIME_DIR or the temporary folder, never beside the policy.
 """
 
 from __future__ import annotations
@@ -16,9 +16,20 @@ import tempfile
 from pathlib import Path
 
 
+class LockFolderError(Exception):
+    """The lock folder exists but is not this user's own; its str is one sentence."""
+
+
 def lock_folder() -> Path:
-    folder = Path(tempfile.gettempdir()) / f"policytui-{os.getuid()}"
+    base = os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()
+    folder = Path(base) / f"policytui-{os.getuid()}"
     folder.mkdir(mode=0o700, exist_ok=True)
+    # In a shared /tmp another user could have made the folder first and control what is in it.
+    status = folder.lstat()
+    if folder.is_symlink() or status.st_uid != os.getuid() or status.st_mode & 0o077:
+        raise LockFolderError(
+            f"{folder} must be a folder of your own that no one else can write to; remove it"
+        )
     return folder
 
 
@@ -36,7 +47,7 @@ class EditLock:
         """Take the file for `holder`; False when another session (here or elsewhere) has it."""
         if self.holder is not None:
             return self.holder == holder
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

@@ -34,6 +34,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 CLAIM_SECONDS = 30.0  # a loaded page has this long to open its websocket
 # A reload closes the old websocket just before the new one opens: wait for that session to end.
 TAKEOVER_WAIT_SECONDS = 5.0
+EDITOR_STOP_SECONDS = 5.0
 BROWSER_COOKIE = "policytui_browser_{port}"
 BUSY_MESSAGE = "is already being edited in another browser window"
 
@@ -66,6 +67,7 @@ class EditorServer(Server):
         aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
         app.add_routes([
             web.get("/", self.handle_index, name="index"),
+            web.get("/busy", self.handle_busy, name="busy"),
             web.get("/ws/{claim}", self.handle_websocket, name="websocket"),
             web.get("/download/{key}", self.handle_download, name="download"),
             web.static("/static", self.statics_path, show_index=False, name="static"),
@@ -110,13 +112,7 @@ class EditorServer(Server):
     async def handle_index(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
         browser = request.cookies.get(self._browser_cookie()) or secrets.token_urlsafe(16)
         if self._busy_for(browser):
-            response: web.StreamResponse = page(
-                "Already being edited",
-                f"{self.lock.policy_path.name} {BUSY_MESSAGE}. Only one editor at a time may "
-                "change a policy file, so that neither overwrites the other. Quit the editor "
-                "there (ctrl+q) or close that window, then reload this page.",
-                status=409,
-            )
+            response: web.StreamResponse = self._busy_page()
         else:
             claim = secrets.token_urlsafe(16)
             self.claims[claim] = Claim(browser, time.monotonic() + CLAIM_SECONDS)
@@ -131,6 +127,18 @@ class EditorServer(Server):
             response.headers.update(SECURITY_HEADERS)
         response.set_cookie(self._browser_cookie(), browser, httponly=True, samesite="Strict")
         return response
+
+    def _busy_page(self) -> web.Response:
+        return page(
+            "Already being edited",
+            f"{self.lock.policy_path.name} {BUSY_MESSAGE}. Only one editor at a time may "
+            "change a policy file, so that neither overwrites the other. Quit the editor "
+            "there (ctrl+q) or close that window, then reload this page.",
+            status=409,
+        )
+
+    async def handle_busy(self, request: web.Request) -> web.StreamResponse:
+        return self._busy_page()
 
     # -- the websocket: one editor process per browser window --------------------------------
 
@@ -151,8 +159,9 @@ class EditorServer(Server):
         acquired = await self._acquire(session)
         await websocket.prepare(request)
         if not acquired:
-            text = f"\r\n  {self.lock.policy_path.name} {BUSY_MESSAGE}.\r\n"
-            await websocket.send_bytes(text.encode("utf-8"))
+            # Another window of this browser is editing: send this one to the explanation
+            # (the page follows textual-serve's "open_url" message).
+            await websocket.send_str(json.dumps(["open_url", {"url": "/busy", "new_tab": False}]))
             await websocket.close()
             return websocket
         self.active_browser = claim.browser
@@ -181,7 +190,7 @@ class EditorServer(Server):
             log.warning("the editor connection ended: %s", type(error).__name__)
         finally:
             if app_service is not None:
-                await app_service.stop()
+                await _stop_editor(app_service)
             self.websockets.discard(websocket)
             self.active_browser = None
             self.lock.release(session)
@@ -215,6 +224,19 @@ class EditorServer(Server):
                 await app_service.blur()
             elif kind == "focus":
                 await app_service.focus()
+
+
+async def _stop_editor(app_service: AppService) -> None:
+    """Ask the editor process to quit; kill it if it has not ended in a few seconds, so neither
+    the policy file's lock nor the server's shutdown waits on a stuck child."""
+    stopping = asyncio.ensure_future(app_service.stop())
+    done, _pending = await asyncio.wait({stopping}, timeout=EDITOR_STOP_SECONDS)
+    if not done:
+        process = app_service._process
+        if process is not None and process.returncode is None:
+            log.warning("the editor process did not quit; stopping it")
+            process.kill()
+        await stopping
 
 
 def _to_int(text: str, default: int, *, low: int, high: int) -> int:

@@ -52,7 +52,9 @@ class ViewActions(EditorBase):
             self.main.set_focus(self.main.query_one(ToolTable))
         elif isinstance(self.focused, Input) and self.focused.id in ("try-tool", "try-args"):
             # Esc leaves the Try panel's input (keeping what was typed); the filter stays.
+            # prevent_default: the app's Esc binding (clear the filter) must not run as well.
             event.stop()
+            event.prevent_default()
             self.main.set_focus(self.main.query_one(ToolTable))
 
     def action_clear_filter(self) -> None:

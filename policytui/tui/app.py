@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 __all__ = ["ACTIONS", "ListingLoader", "PolicyApp", "make_app", "terminal_theme"]
 
 DEFAULT_THEME = "ansi-dark"
+# The panels (and the loading spinner) are mounted after the first rows, or after this long.
+PANELS_AFTER_SECONDS = 0.25
 # From this width the panels stand beside the table instead of under it.
 WIDE_LAYOUT_WIDTH = 150
 
@@ -93,6 +95,7 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands,
         self._panel_timer = None
         self._loading_timer = None
         self._exiting = False
+        self._panels_started = False
         # Set once the tools are on screen; tests and scripts `await app.loaded.wait()`.
         self.loaded = asyncio.Event()
         # Set once the first frame is drawn: the loader's thread (classifying, or `import mcp`)
@@ -141,11 +144,16 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands,
         return panels
 
     async def _mount_panels(self) -> None:
-        """Mount the spinner and the tab panes once the loading screen is up; `_install` waits
-        for this. (The spinner alone costs the first frame about 5 ms.)"""
+        """Mount the spinner and the tab panes once the first rows are up, or once loading has
+        taken PANELS_AFTER_SECONDS; `_install` waits for this. Mounting them takes the UI thread
+        for tens of milliseconds, which a fast listing (a file, a snapshot) would wait for
+        before its rows could be drawn. (The spinner alone costs the first frame about 5 ms.)"""
+        if self._panels_started:
+            return
+        self._panels_started = True
         try:
             if self._alive:
-                if self.state is None:
+                if self.state is None and self.main.query_one("#loading").display:
                     loading = self.main.query_one("#loading")
                     from textual.widgets import LoadingIndicator
 
@@ -166,7 +174,7 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands,
         # The first frame shows the header and the loading line; the panels follow it. The
         # loader is released first, so its thread works while the panels are being mounted.
         self.call_after_refresh(self.first_frame.set)
-        self.call_after_refresh(self._mount_panels)
+        self.set_timer(PANELS_AFTER_SECONDS, self._mount_panels)
         self._paint_status()
         self._loading_timer = self.set_interval(0.1, self._tick_loading)
         if self.pick_from:
@@ -193,7 +201,7 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands,
         Without a terminal on standard input (`connect < /dev/null`, a pipe, a cron job)
         there is nobody to answer the editor, and Textual would redraw it for ever.
         """
-        problem = terminal_problem()
+        problem = None if kwargs.get("headless") else terminal_problem()
         if problem:
             print(f"policytui connect: {problem}", file=sys.stderr)
             return 2
@@ -202,6 +210,9 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands,
         finally:
             if self.listing_in_flight:
                 stop_started_servers()  # quit while the server was starting: end it too
+            if self.exit_error:
+                # Plain print, not Rich: one line the terminal wraps, whole when copied.
+                print(f"policytui connect: {self.exit_error}", file=sys.stderr)
 
 
 def terminal_problem() -> str | None:

@@ -30,6 +30,10 @@ if TYPE_CHECKING:  # the policy model loads in a worker after the first frame
     from policytui.editor.state import EditorState
 
 
+# How long the detail pane waits for a pause in filter typing before it follows the cursor.
+DETAIL_WHILE_TYPING_SECONDS = 0.15
+
+
 class EditorBase(App[int]):
     """The editor's shared state and how it is drawn; `PolicyApp.__init__` sets the state."""
 
@@ -62,10 +66,14 @@ class EditorBase(App[int]):
         self._exiting = True
         super().exit(*args, **kwargs)
 
+    # Why the editor closed on an error; `PolicyApp.run` prints it once the screen is restored.
+    exit_error: str | None = None
+
     def exit_with_error(self, sentence: str) -> None:
-        """Leave with status 1, printing `sentence` to the terminal once the screen is restored
-        (a dialog's text vanishes with the screen; the reason must outlive it)."""
-        self.exit(1, return_code=1, message=Text(f"policytui connect: {one_line(sentence, 500)}"))
+        """Leave with status 1 and say why on the terminal: a dialog's text vanishes with the
+        screen, and the reason must outlive it."""
+        self.exit_error = one_line(sentence, 1000)
+        self.exit(1, return_code=1)
 
     # ----- drawing ------------------------------------------------------------------------
 
@@ -173,9 +181,17 @@ class EditorBase(App[int]):
 
     @on(ToolTable.Highlighted)
     def _highlighted(self, event: ToolTable.Highlighted) -> None:
-        if not self._alive:
+        # After the frame: a filter keystroke or an arrow key shows the table first, and the
+        # detail pane (a re-layout of its text) follows; several moves cost one update.
+        if not self._alive or self._detail_pending:
             return
-        self._show_detail(event.name)
+        self._detail_pending = True
+        if isinstance(self.focused, Input) and self.focused.id == "filter":
+            # While a filter is typed, the detail waits for a pause in the typing: each
+            # keystroke then paints the table and the count only.
+            self.set_timer(DETAIL_WHILE_TYPING_SECONDS, self._show_current_detail)
+        else:
+            self.call_after_refresh(self._show_current_detail)
 
     @on(ToolTable.MarksChanged)
     def _marks_changed(self) -> None:

@@ -98,9 +98,10 @@ def render_detail(state: EditorState, name: str | None) -> RenderableType:
         if flags:
             parts.append(Text("Flags: " + ", ".join(str(f) for f in flags), style="bold"))
         hints = getattr(classification, "hints", None) or {}
-        if any(f.source == "declared" for f in hints.values()):
+        provenance = getattr(classification, "provenance_lines", None)
+        if callable(provenance) and any(f.source == "declared" for f in hints.values()):
             parts.append(Text("Annotations:"))
-            for line in classification.provenance_lines():
+            for line in provenance():
                 parts.append(Text(f"  {one_line(str(line), 200)}"))
         elif hints:
             parts.append(Text("Annotations: none declared; the spec's defaults apply",

@@ -21,6 +21,7 @@ from textual import work
 from textual.widgets import Static
 
 from policytui.discovery.errors import ListingCancelled
+from policytui.editor.rows import preview_rows
 from policytui.editor.text import one_line, visible
 from policytui.toolinfo import ServerListing
 from policytui.tui.background import in_daemon_thread
@@ -34,15 +35,9 @@ if TYPE_CHECKING:  # the dialogs, the picker and the policy model load when firs
 ListingLoader = Callable[[], ServerListing]
 
 
-def load_editor() -> None:
-    """Import the editor's state and the policy model (pydantic): about a quarter second.
-
-    Run in a thread while the server starts, which mostly waits on the server's process.
-    """
-    import policytui.editor.state  # noqa: F401
-
-
-def open_state(listing: ServerListing, policy_path: Path) -> EditorState:
+def open_state(
+    listing: ServerListing, policy_path: Path, classified: dict[str, tuple[str, str]] | None = None
+) -> EditorState:
     """Classify the tools and open the policy; run in a worker thread.
 
     The policy model (pydantic) is imported here, off the UI thread, so it never delays the
@@ -50,7 +45,7 @@ def open_state(listing: ServerListing, policy_path: Path) -> EditorState:
     """
     from policytui.editor.state import EditorState
 
-    return EditorState.open(listing, policy_path)
+    return EditorState.open(listing, policy_path, classified=classified)
 
 
 class Startup(EditorBase):
@@ -66,6 +61,7 @@ class Startup(EditorBase):
     loaded: asyncio.Event
     panels_ready: asyncio.Event
     first_frame: asyncio.Event
+    _mount_panels: Callable[[], Any]
 
     def _tick_loading(self) -> None:
         if not self._alive:
@@ -87,28 +83,37 @@ class Startup(EditorBase):
         self.started_at = time.monotonic()
         loader = self.load_offline if offline else self.load_listing
         # Daemon threads, not `asyncio.to_thread`: a quit must not wait for a slow server.
-        editor_loaded = asyncio.ensure_future(in_daemon_thread(load_editor))
         try:
             if self.initial_listing is not None and not offline:
                 listing = self.initial_listing
             else:
                 assert loader is not None
+                # Left set if the wait is cancelled (a quit): the app then stops the server.
                 self.listing_in_flight = True
-                try:
-                    listing = await in_daemon_thread(loader, "policytui-listing")
-                finally:
-                    self.listing_in_flight = False
-            await editor_loaded
-            state = await in_daemon_thread(lambda: open_state(listing, self.policy_path))
+                listing = await in_daemon_thread(loader, "policytui-listing")
+                self.listing_in_flight = False
+            # The tools on screen first (classifier only); decisions follow with the policy.
+            # The policy model (pydantic, about a quarter second of imports) loads only then:
+            # imported alongside, it held the interpreter the table was being drawn with.
+            rows, classified = await in_daemon_thread(lambda: preview_rows(listing))
+            if self._alive and self.state is None:
+                self._show_first_rows(rows)
+            state = await in_daemon_thread(lambda: open_state(listing, self.policy_path, classified))
         except ListingCancelled:
             return  # the user quit while the server was starting; it is already killed
         except Exception as exc:  # every failure becomes a dialog, never a traceback
             if self._alive:
                 self._discovery_failed(exc)
             return
-        await self.panels_ready.wait()  # mounted just after the first frame
+        await self.panels_ready.wait()  # mounted just after the first rows
         if self._alive:
             self._install(state)
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        # Every way out (ctrl+q, a dialog's Quit): a server still starting is killed now, so
+        # the worker waiting for it ends and the app does not wait out the listing timeout.
+        self.cancel_listing()
+        super().exit(*args, **kwargs)
 
     def cancel_listing(self) -> None:
         """Kill a server that is still starting, at once (quitting must not wait for it).
@@ -169,6 +174,16 @@ class Startup(EditorBase):
                 self.exit_with_error(f"could not list the server's tools: {message}")
 
         self.push_screen(screen, answered)
+
+    def _show_first_rows(self, rows: list[Any]) -> None:
+        """The tools in the table before the policy is read (decisions blank, keys waiting)."""
+        if self._loading_timer is not None:
+            self._loading_timer.stop()
+        self.main.query_one("#loading").display = False
+        table = self.main.query_one(ToolTable)
+        table.set_view(rows, list(range(len(rows))))
+        table.display = True
+        self.call_after_refresh(self._mount_panels)  # the rows first, then the panels
 
     def _install(self, state: EditorState) -> None:
         self.state = state

@@ -82,10 +82,11 @@ def fit_widths(natural: list[int], minimum: list[int], flexible: list[bool], roo
     widths = []
     for n, low, flex in zip(natural, minimum, flexible):
         widths.append(max(min(n, cap), min(low, n)) if flex else n)
-    # Cells lost to rounding go to the first (name) column.
+    # Cells lost to rounding go to a column that was cut (else to the first, the name).
     spare = room - sum(widths)
     if spare > 0:
-        widths[0] += spare
+        cut = [i for i, (w, n) in enumerate(zip(widths, natural)) if w < n]
+        widths[cut[0] if cut else 0] += spare
     return widths
 
 
@@ -180,9 +181,22 @@ class ToolTable(ScrollView, can_focus=True):
                     break
             else:
                 target = min(self.cursor, max(len(view) - 1, 0))
-        self.virtual_size = Size(self.size.width, len(view) + 1)
+        self._set_line_count(len(view) + 1)
         self.cursor = target
         self.refresh()
+
+    def _set_line_count(self, lines: int) -> None:
+        """Make the scrollable height `lines`, without a layout pass of the whole screen.
+
+        `virtual_size` is a layout reactive: setting it re-arranges and re-renders every
+        widget (the detail pane's tables too), which made each filter keystroke cost a full
+        layout. The table's own size never depends on its rows, so only the scroll bar is
+        updated; it triggers a layout itself in the rare case that it appears or goes.
+        """
+        size = Size(self.size.width, lines)
+        if size != self.virtual_size:
+            self.set_reactive(ToolTable.virtual_size, size)
+            self._scroll_update(size)
 
     def rows_changed(self) -> None:
         """The rows' content changed in place (an edit): measure the columns again, repaint."""
@@ -359,7 +373,8 @@ class ToolTable(ScrollView, can_focus=True):
     def _render_row(self, row: Row, selected: bool, width: int, base: Style) -> Strip:
         widths = self._widths(width)
         row_style = base + self._style("cursor") if selected else base
-        decision_style = self._style(row.decision)
+        # A blank decision: the first rows, drawn before the policy is read.
+        decision_style = self._style(row.decision) if row.decision else Style()
         if not row.explicit:
             decision_style += self._style("implicit")
         severity_style = Style()

@@ -27,6 +27,7 @@ from policytui.gateway.store.base import (
     StateUnavailable,
     StateURLError,
     StoredApproval,
+    run_in_store,
 )
 
 STATE_ENV = "POLICYTUI_STATE"
@@ -46,6 +47,7 @@ __all__ = [
     "describe_url",
     "open_store",
     "policy_name",
+    "run_in_store",
 ]
 
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -72,7 +74,9 @@ def describe_url(url: str) -> str:
             port = parts.port or 6379
         except ValueError:
             port = "?"  # type: ignore[assignment]
-        return f"{parts.scheme}://{shown}:{port}{parts.path or '/0'}"
+        prefix = parse_qs(parts.query).get("prefix")
+        tail = f"?prefix={prefix[-1]}" if prefix and _PREFIX_RE.match(prefix[-1]) else ""
+        return f"{parts.scheme}://{shown}:{port}{parts.path or '/0'}{tail}"
     return url
 
 

@@ -22,10 +22,12 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from policytui.decision.counters import Budget
 from policytui.policy.model import WINDOW_SECONDS
+
+T = TypeVar("T")
 
 
 class StateConfigError(Exception):
@@ -98,6 +100,23 @@ class StoredApproval:
     decision: dict[str, Any] | None = field(default=None)
 
 
+def stored_approval(request_text: str, decision_text: str | None) -> StoredApproval:
+    """A held call from its stored JSON texts. A decision that cannot be read still counts as
+    decided (the reader then fails closed: `ApprovalQueue.decision` rejects it)."""
+    try:
+        request = json.loads(request_text)
+    except ValueError:
+        request = {}
+    decision: dict[str, Any] | None = None
+    if decision_text is not None:
+        try:
+            loaded = json.loads(decision_text)
+        except ValueError:
+            loaded = None
+        decision = loaded if isinstance(loaded, dict) else {"outcome": "unreadable"}
+    return StoredApproval(request if isinstance(request, dict) else {}, decision)
+
+
 def counter_name(policy: str, budget: Budget) -> str:
     """The stored name of a budget: JSON [policy, counter, scope, scope id, window].
 
@@ -125,11 +144,24 @@ def split_counter_name(name: str) -> tuple[str, list[Any]] | None:
     return parts[0], parts[1:]
 
 
+async def run_in_store(store: StateStore, operation: Callable[..., T], *args: Any) -> T:
+    """`operation(*args)` on the event loop, or in a worker thread for a network store."""
+    if not store.blocking:
+        return operation(*args)
+    import anyio
+
+    return await anyio.to_thread.run_sync(operation, *args)
+
+
 class StateStore(ABC):
     """Counters and held calls, shared by every process that opens the same store."""
 
     #: What the store is, for messages: a URL without any password.
     description: str = ""
+    #: True when an operation waits on the network (Redis): the gateway then runs it in a
+    #: worker thread, so a store that hangs cannot stall the calls that do not need it.
+    #: Memory and SQLite operations take microseconds and run in place.
+    blocking: bool = False
 
     def __init__(self, policy: str = "", clock: Callable[[], float] = time.time) -> None:
         # Counters are kept apart per policy; held calls are shared by all (they carry their server).

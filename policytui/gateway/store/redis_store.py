@@ -30,6 +30,7 @@ from policytui.gateway.store.base import (
     StoredApproval,
     counter_name,
     split_counter_name,
+    stored_approval,
 )
 from policytui.policy.model import WINDOW_SECONDS
 
@@ -79,6 +80,8 @@ return 0
 
 
 class RedisStore(StateStore):
+    blocking = True
+
     def __init__(
         self,
         url: str,
@@ -205,7 +208,7 @@ class RedisStore(StateStore):
     def get_approval(self, approval_id: str) -> StoredApproval | None:
         key = self._request_key(approval_id)
         request, decision = self._call(lambda: self.client.mget(key, key + ":d"))
-        return _stored(request, decision) if request is not None else None
+        return stored_approval(request, decision) if request is not None else None
 
     def put_decision(self, approval_id: str, decision: dict[str, Any]) -> bool:
         key = self._request_key(approval_id)
@@ -235,7 +238,7 @@ class RedisStore(StateStore):
                 if request is None:
                     gone.append(approval_id)  # expired with its keys: drop it from the index
                     continue
-                found.append(_stored(request, decision))
+                found.append(stored_approval(request, decision))
             if gone:
                 self.client.zrem(index, *gone)
             return found
@@ -263,18 +266,3 @@ class RedisStore(StateStore):
 
 def _text(value: Any) -> str | None:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-
-
-def _stored(request_text: str, decision_text: str | None) -> StoredApproval:
-    try:
-        request = json.loads(request_text)
-    except ValueError:
-        request = {}
-    decision: dict[str, Any] | None = None
-    if decision_text is not None:
-        try:
-            loaded = json.loads(decision_text)
-        except ValueError:
-            loaded = None
-        decision = loaded if isinstance(loaded, dict) else {"outcome": "unreadable"}
-    return StoredApproval(request if isinstance(request, dict) else {}, decision)

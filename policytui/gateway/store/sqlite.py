@@ -28,6 +28,7 @@ from policytui.gateway.store.base import (
     StoredApproval,
     counter_name,
     split_counter_name,
+    stored_approval,
 )
 from policytui.policy.model import WINDOW_SECONDS
 
@@ -177,7 +178,7 @@ class SQLiteStore(StateStore):
             lambda db: db.execute("SELECT request, decision FROM approvals WHERE id = ?", (approval_id,)).fetchone(),
             write=False,
         )
-        return _stored(row) if row is not None else None
+        return stored_approval(*row) if row is not None else None
 
     def put_decision(self, approval_id: str, decision: dict[str, Any]) -> bool:
         text = json.dumps(decision, ensure_ascii=False)
@@ -192,7 +193,7 @@ class SQLiteStore(StateStore):
 
     def approvals(self) -> list[StoredApproval]:
         rows = self._run(lambda db: db.execute("SELECT request, decision FROM approvals").fetchall(), write=False)
-        return [_stored(row) for row in rows]
+        return [stored_approval(*row) for row in rows]
 
     def remove_approval(self, approval_id: str) -> None:
         self._run(lambda db: db.execute("DELETE FROM approvals WHERE id = ?", (approval_id,)), write=True)
@@ -200,20 +201,3 @@ class SQLiteStore(StateStore):
     def close(self) -> None:
         with self._lock:
             self._db.close()
-
-
-def _stored(row: tuple[str, str | None]) -> StoredApproval:
-    request_text, decision_text = row
-    try:
-        request = json.loads(request_text)
-    except ValueError:
-        request = {}
-    decision: dict[str, Any] | None = None
-    if decision_text is not None:
-        try:
-            decision = json.loads(decision_text)
-        except ValueError:
-            decision = {"outcome": "unreadable"}  # something decided: the reader fails closed
-        if not isinstance(decision, dict):
-            decision = {"outcome": "unreadable"}
-    return StoredApproval(request if isinstance(request, dict) else {}, decision)

@@ -188,6 +188,9 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
         options = self.query_one("#cond-list", OptionList)
         options.clear_options()
         entries = [(k, i, c) for k in CONDITION_KINDS for i, c in enumerate(self.conditions[k])]
+        # An empty list has nothing to show the focus on: Tab passes it by, and Remove with it.
+        options.can_focus = bool(entries)
+        self.query_one("#cond-remove", Button).disabled = not entries
         if not entries:
             options.add_option(Option(Text("no conditions", style="dim"), disabled=True))
             return

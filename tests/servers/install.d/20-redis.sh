@@ -9,9 +9,8 @@ if ! command -v apt-get >/dev/null 2>&1; then
 fi
 as_root=()
 if [ "$(id -u)" -ne 0 ]; then as_root=(sudo -n); fi
-if ! apt-cache show redis-server >/dev/null 2>&1; then
-  "${as_root[@]}" apt-get update -qq
-fi
+# Package lists may be missing or old on a fresh machine: refresh them once, before installing.
+"${as_root[@]}" apt-get -o DPkg::Lock::Timeout=300 update -qq
 DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -o DPkg::Lock::Timeout=300 -y -qq --no-install-recommends redis-server >/dev/null
 # The package starts a system-wide server on port 6379 where an init system runs; the tests
 # never use it and start their own.

@@ -1,6 +1,6 @@
 """Lists TOOL_COUNT tools, PAGE_SIZE per tools/list page, following cursors like a real server.
 
-Some tools are deliberately odd: one has no inputSchema (broken), one has control characters
+EXIT_AT_PAGE=N makes it die instead of answering page N. Some tools are deliberately odd: one has no inputSchema (broken), one has control characters
 and a bidi override in its name and description, one sends fields the SDK does not know.
 """
 
@@ -16,6 +16,9 @@ PAGE = int(os.environ.get("PAGE_SIZE", "7"))
 
 
 CLEAN = os.environ.get("CLEAN") == "1"  # only well-formed tools (for benchmarks)
+# Exit (code 4) instead of answering this page of tools/list (1 = the first): a server that
+# crashes while paging.
+EXIT_AT_PAGE = int(os.environ.get("EXIT_AT_PAGE", "0"))
 
 
 def tool(index: int) -> dict[str, Any]:
@@ -47,6 +50,8 @@ def handle(method: str, params: dict[str, Any]) -> Any:
             if not str(cursor).startswith("page-"):
                 raise RpcError(-32602, "invalid cursor")
             start = int(str(cursor)[5:])
+        if EXIT_AT_PAGE and start // PAGE + 1 >= EXIT_AT_PAGE:
+            os._exit(4)
         tools = [tool(i) for i in range(start, min(start + PAGE, COUNT))]
         result: dict[str, Any] = {"tools": tools}
         if start + PAGE < COUNT:

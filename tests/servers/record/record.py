@@ -122,7 +122,11 @@ class Session:
                 continue
             chunk = os.read(fd, 1 << 20)
             if not chunk:
-                err = self.proc.stderr.read().decode("utf-8", "replace")[-2000:] if self.proc.stderr else ""
+                err = (
+                    self.proc.stderr.read().decode("utf-8", "replace")[-2000:]
+                    if self.proc.stderr
+                    else ""
+                )
                 raise RuntimeError(f"the server closed its output; stderr tail:\n{err}")
             self.buffer += chunk
 
@@ -142,6 +146,27 @@ class Session:
             time.sleep(0.5)
         if self.proc.poll() is None:
             self.proc.kill()
+
+
+def stop_leftovers(folder: Path) -> None:
+    """Stop processes a server detached from its group (a gateway, a settings sidecar): every
+    process still running from the server's own install folder was started by this recording."""
+    root = str(folder.resolve())
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = (
+                (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+            )
+            cwd = os.readlink(entry / "cwd")
+        except OSError:
+            continue
+        if cwd == root or cwd.startswith(root + "/") or root + "/" in cmdline:
+            try:
+                os.kill(int(entry.name), 15)
+            except OSError:
+                pass
 
 
 def record(recipe: dict, folder: Path, timeout: float) -> dict:
@@ -170,8 +195,13 @@ def record(recipe: dict, folder: Path, timeout: float) -> dict:
                 break
     finally:
         session.close()
+        stop_leftovers(folder)
     registry = recipe["registry"]
-    spec = f"{recipe['package']}@{recipe['version']}" if registry == "npm" else f"{recipe['package']}=={recipe['version']}"
+    spec = (
+        f"{recipe['package']}@{recipe['version']}"
+        if registry == "npm"
+        else f"{recipe['package']}=={recipe['version']}"
+    )
     return {
         "server": recipe["name"],
         "source": f"{registry}:{spec}",
@@ -193,11 +223,17 @@ def record(recipe: dict, folder: Path, timeout: float) -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("names", nargs="*", help="recipes to record (default: all)")
-    parser.add_argument("--workdir", default="/tmp/corpus-servers", help="where packages are installed")
+    parser.add_argument(
+        "--workdir", default="/tmp/corpus-servers", help="where packages are installed"
+    )
     parser.add_argument("--no-install", action="store_true", help="use what is already installed")
-    parser.add_argument("--timeout", type=float, default=90.0, help="seconds to wait for each answer")
+    parser.add_argument(
+        "--timeout", type=float, default=90.0, help="seconds to wait for each answer"
+    )
     parser.add_argument("--out", default=str(CORPUS), help="where the recordings are written")
     args = parser.parse_args()
     recipes = json.loads((HERE / "recipes.json").read_text(encoding="utf-8"))

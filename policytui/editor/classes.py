@@ -1,0 +1,104 @@
+"""The risk classification of every tool, kept small.
+
+A full classification carries its evidence and a per-action breakdown: at 10,000 tools that is
+about 7 MB that only the detail pane (one tool at a time) and a preset (once) ever read. The
+table needs each tool's category and severity; those are kept for every tool, and the full
+classification of a tool is worked out again when asked for (it is deterministic), with the
+last few kept.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+# Tools classified at once while building the brief table: the full objects of one chunk are
+# dropped before the next, so the peak never holds them all.
+CHUNK = 256
+# Full classifications kept for the detail pane (the tool under the cursor and its neighbours).
+KEPT = 64
+
+Brief = tuple[str, str]  # (category, severity)
+
+
+class Classifications(Mapping[str, Any]):
+    """{tool name: Classification}, computed on demand; `brief(name)` is the cheap part."""
+
+    def __init__(self, tool: Callable[[str], Any], override: Callable[[str], str | None]) -> None:
+        self._tool = tool
+        self._override = override
+        self._brief: dict[str, Brief] = {}
+        self._full: OrderedDict[str, Any] = OrderedDict()
+        # The server's namespace words (`compute_` in `compute_vm_delete`), found from all of its
+        # tools: a tool classified alone, or in a chunk, must read its name as `tools` does.
+        self._namespaces: frozenset[str] | None = None
+
+    def classify(self, tools: Iterable[Any], server_tools: Iterable[Any] | None = None) -> None:
+        """(Re)classify `tools`, chunk by chunk; `server_tools` is the server's whole list when
+        `tools` is only part of it (its namespace words are read from the whole list)."""
+        from policytui.risk.classifier import classify_all
+        from policytui.risk.names import server_namespaces
+
+        tools = list(tools)
+        if server_tools is not None or self._namespaces is None:
+            context = tools if server_tools is None else server_tools
+            self._namespaces = server_namespaces(getattr(t, "name", "") for t in context)
+        namespaces = self._namespaces
+        for start in range(0, len(tools), CHUNK):
+            chunk = tools[start:start + CHUNK]
+            self._take(classify_all(chunk, self._overrides(chunk), namespaces=namespaces))
+
+    def _overrides(self, tools: list[Any]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for tool in tools:
+            override = self._override(tool.name)
+            if override:
+                found[tool.name] = override
+        return found
+
+    def _take(self, found: Mapping[str, Any]) -> None:
+        for name, classification in found.items():
+            self._brief[name] = (classification.category, classification.severity)
+            self._full.pop(name, None)
+
+    def take_briefs(self, briefs: Mapping[str, Brief]) -> None:
+        """Category and severity worked out already (the editor's first rows)."""
+        self._brief.update(briefs)
+
+    def brief(self, name: str) -> Brief | None:
+        return self._brief.get(name)
+
+    def __getitem__(self, name: str) -> Any:
+        full = self._full.get(name)
+        if full is not None:
+            self._full.move_to_end(name)
+            return full
+        if name not in self._brief:
+            raise KeyError(name)
+        tool = self._tool(name)
+        if tool is None:
+            raise KeyError(name)
+        from policytui.risk import classify
+
+        full = classify(tool, self._override(name), namespaces=self._namespaces or frozenset())
+        self._full[name] = full
+        if len(self._full) > KEPT:
+            self._full.popitem(last=False)
+        return full
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._brief)
+
+    def __len__(self) -> int:
+        return len(self._brief)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._brief
+
+
+def brief_classify(tools: list[Any]) -> dict[str, Brief]:
+    """Category and severity of each tool with no overrides, classified chunk by chunk."""
+    found = Classifications(lambda _name: None, lambda _name: None)
+    found.classify(tools)
+    return dict(found._brief)

@@ -1,0 +1,483 @@
+"""Streamable HTTP (`--listen`) served by the same relay as stdio.
+
+Each MCP session (opened by `initialize`, named by the `Mcp-Session-Id` header) is a
+`HttpSession`: the stdio relay's logic (wire rules, the enforcer, approvals, tools/list
+filtering, forwarding) with its writes routed to HTTP. A POST carries one message, parsed by
+the wire rules (`policytui.gateway.wire`), and is answered:
+
+- with one `application/json` body when the exchange needs no stream (nearly always);
+- as `text/event-stream` only when something has to reach the client before the answer: the
+  progress of a long call, or the gateway's own request for approval by elicitation. The
+  answer is then the stream's last event.
+
+Notifications and the client's answers to the gateway's requests get 202. A GET opens the
+session's stream for messages outside any request (list changes, resource updates); DELETE
+ends the session. Closing a POST while its call runs cancels the call, as
+`notifications/cancelled` does. The bearer token's grant (`TokenGate`) is bound to the session
+at `initialize`: a session id presented with another token is not found.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import logging
+import secrets
+import time
+from typing import TYPE_CHECKING, Any
+
+from policytui.decision import Caller
+from policytui.gateway import modern, wire
+from policytui.gateway.http import GRANT_SCOPE_KEY
+from policytui.gateway.relay import StdioRelay
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from policytui.gateway.server import Gateway
+
+log = logging.getLogger("policytui.gateway")
+
+_json_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+# Where the messages written while serving one POST go (set for the task serving it).
+_sink: contextvars.ContextVar[_Exchange | None] = contextvars.ContextVar("policytui_http_sink", default=None)
+_DONE = object()
+# A session with no request, call or stream for this long is ended when the next one opens.
+SESSION_IDLE_SECONDS = 3600.0
+
+
+class _Exchange:
+    """The messages for one POST, in order; `_DONE` when the request is finished."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        self.closed = False
+
+
+class HttpSession(StdioRelay):
+    """One MCP session over HTTP: the relay with HTTP for its writes."""
+
+    verbatim_answers = False
+
+    def __init__(self, gateway: Gateway, initialize: Callable[[dict[str, Any]], dict[str, Any]], session_id: str,
+                 grant: str) -> None:
+        super().__init__(gateway, None, None, initialize)  # type: ignore[arg-type]
+        self.session_id = session_id
+        self.grant = grant
+        self.caller = Caller(grant=grant, session=f"http:{session_id}")
+        self.stream: asyncio.Queue[Any] | None = None  # the GET stream, when open
+        self.open_exchanges: set[_Exchange] = set()  # POSTs whose request is in progress
+        self.last_used = time.monotonic()
+
+    async def _write(self, message: dict[str, Any]) -> None:
+        if self._closed:
+            return
+        sink = _sink.get()
+        if sink is not None and not sink.closed:
+            sink.queue.put_nowait(message)
+        elif self.stream is not None:
+            self.stream.put_nowait(message)
+        # Otherwise nobody listens: a notification outside a request without a GET stream.
+
+    async def _write_line(self, data: bytes) -> None:
+        await self._write(json.loads(data))
+
+    def _progress(self, params: Any) -> Any:
+        # Progress arrives in the upstream reader's task: send it on the stream of the POST
+        # that asked for it, not the session's.
+        relay = super()._progress(params)
+        if relay is None:
+            return None
+        sink = _sink.get()
+
+        async def in_exchange(progress: float, total: float | None, message: str | None) -> None:
+            token = _sink.set(sink)
+            try:
+                await relay(progress, total, message)
+            finally:
+                _sink.reset(token)
+
+        return in_exchange
+
+    async def request(self, method: str, params: dict[str, Any]) -> Any:
+        # A request relayed from the server arrives outside any POST: it goes on the stream of
+        # the one call in progress (where the client waits for it), else the session's stream.
+        if _sink.get() is None and len(self.open_exchanges) == 1:
+            token = _sink.set(next(iter(self.open_exchanges)))
+            try:
+                return await super().request(method, params)
+            finally:
+                _sink.reset(token)
+        return await super().request(method, params)
+
+    def close(self) -> None:
+        self._closed = True
+        self.gateway.detach(self)
+        for future in self._outbound.values():
+            if not future.done():
+                future.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        if self.stream is not None:
+            self.stream.put_nowait(_DONE)
+
+
+async def _body(receive: Any) -> bytes | None:
+    """The request body; None when it is over the message limit."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        event = await receive()
+        if event["type"] == "http.disconnect":
+            return b""
+        chunk = event.get("body", b"")
+        size += len(chunk)
+        if size > wire.MAX_MESSAGE_BYTES:
+            return None
+        parts.append(chunk)
+        if not event.get("more_body"):
+            return b"".join(parts)
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")  # type: ignore[no-any-return]
+    return None
+
+
+class HttpRelayApp:
+    """The ASGI application behind `--listen` (wrapped by `TokenGate`)."""
+
+    def __init__(self, gateway: Gateway, initialize: Callable[[dict[str, Any]], dict[str, Any]], path: str = "/mcp") -> None:
+        self.gateway = gateway
+        self.initialize = initialize
+        self.path = path
+        self.sessions: dict[str, HttpSession] = {}
+        self.stateless: dict[str, HttpSession] = {}  # 2026-07-28 requests, by grant
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                event = await receive()
+                if event["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif event["type"] == "lifespan.shutdown":
+                    for each in list(self.sessions.values()):
+                        each.close()
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        if scope.get("path", "").rstrip("/") != self.path:
+            await _plain(send, 404, b"Not Found")
+            return
+        method = scope.get("method")
+        if method == "POST":
+            await self._post(scope, receive, send)
+        elif method == "GET":
+            await self._get(scope, receive, send)
+        elif method == "DELETE":
+            ending = self._session(scope)
+            if ending is None:
+                await _rpc_error(send, 404, None, wire.INVALID_REQUEST, "Session not found")
+                return
+            ending.close()
+            self.sessions.pop(ending.session_id, None)
+            await _plain(send, 200, b"")
+        else:
+            await _plain(send, 405, b"Method Not Allowed", [(b"allow", b"GET, POST, DELETE")])
+
+    def _expire_idle(self) -> None:
+        """End sessions nobody used for SESSION_IDLE_SECONDS (clients that never said DELETE),
+        so that opening sessions cannot fill the gateway's memory."""
+        now = time.monotonic()
+        for session_id, session in list(self.sessions.items()):
+            if now - session.last_used > SESSION_IDLE_SECONDS and not session.busy() and session.stream is None:
+                session.close()
+                del self.sessions[session_id]
+
+    def _session(self, scope: dict[str, Any]) -> HttpSession | None:
+        session_id = _header(scope, b"mcp-session-id")
+        session = self.sessions.get(session_id) if session_id else None
+        if session is not None:
+            session.last_used = time.monotonic()
+        # A session belongs to the grant that opened it: another token cannot use it.
+        if session is not None and session.grant != scope.get(GRANT_SCOPE_KEY, session.grant):
+            return None
+        return session
+
+    async def _post(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        content_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            await _rpc_error(send, 415, None, wire.INVALID_REQUEST, "Unsupported Media Type: use application/json")
+            return
+        body = await _body(receive)
+        if body is None:
+            log.debug("refused a client message (Invalid Request: the message is too large)")
+            await _rpc_error(send, 413, None, wire.INVALID_REQUEST, "Invalid Request: the message is too large")
+            return
+        try:
+            message = wire.parse(body)
+        except wire.BatchRefusal:
+            refusals = wire.batch_refusals(body)
+            for refusal in refusals:
+                log.debug("refused a client message (%s): %.200r", refusal.message, body)
+            answers = [{"jsonrpc": "2.0", "id": r.request_id, "error": r.error} for r in refusals]
+            await _json(send, 400, answers)
+            return
+        except wire.Refusal as refusal:
+            log.debug("refused a client message (%s): %.200r", refusal.message, body)
+            await _rpc_error(send, 400, refusal.request_id, refusal.code, refusal.message)
+            return
+
+        mismatch = _header_mismatch(scope, message)
+        if mismatch is not None:
+            log.debug("refused a client message (%s)", mismatch)
+            await _rpc_error(send, 400, message.get("id") if "method" in message else None, modern.HEADER_MISMATCH,
+                             f"Header mismatch: {mismatch}")
+            return
+        if _is_modern(scope, message):
+            # 2026-07-28: no session; every request stands alone under the token's grant.
+            grant = str(scope.get(GRANT_SCOPE_KEY) or self.gateway.identity.grant)
+            stateless = self.stateless.get(grant)
+            if stateless is None:
+                stateless = self.stateless[grant] = HttpSession(self.gateway, self.initialize, "", grant)
+                stateless.caller = Caller(grant=grant, session=f"grant:{grant}")
+            if "method" not in message or "id" not in message:
+                await _plain(send, 202, b"")  # notifications have no use without a session
+                return
+            await self._serve_request(stateless, message, body, receive, send, modern_status=True)
+            return
+        if message.get("method") == "initialize" and "id" in message:
+            self._expire_idle()
+            grant = str(scope.get(GRANT_SCOPE_KEY) or self.gateway.identity.grant)
+            session_id = secrets.token_hex(16)
+            session = HttpSession(self.gateway, self.initialize, session_id, grant)
+            self.gateway.attach(session)
+            self.sessions[session_id] = session
+        else:
+            found = self._session(scope)
+            if found is None:
+                if _header(scope, b"mcp-session-id") is None:
+                    await _rpc_error(send, 400, message.get("id"), wire.INVALID_REQUEST,
+                                     "Bad Request: the Mcp-Session-Id header is missing (send initialize first)")
+                else:
+                    await _rpc_error(send, 404, message.get("id"), wire.INVALID_REQUEST, "Session not found")
+                return
+            session = found
+
+        if "method" not in message or "id" not in message:
+            # A notification or the client's answer to one of ours: nothing to answer unless
+            # it is refused (a tools/call without an id, say).
+            exchange = _Exchange()
+            token = _sink.set(exchange)
+            try:
+                await session.receive_message(message, body)
+            finally:
+                _sink.reset(token)
+                exchange.closed = True
+            if exchange.queue.empty():
+                await _plain(send, 202, b"")
+            else:
+                await _json(send, 400, exchange.queue.get_nowait())
+            return
+        await self._serve_request(session, message, body, receive, send)
+
+    async def _serve_request(self, session: HttpSession, message: dict[str, Any], body: bytes, receive: Any,
+                             send: Any, *, modern_status: bool = False) -> None:
+        exchange = _Exchange()
+        token = _sink.set(exchange)
+        try:
+            task = await session.receive_message(message, body)
+        finally:
+            _sink.reset(token)
+        if task is None:
+            exchange.queue.put_nowait(_DONE)
+        else:
+            task.add_done_callback(lambda _: exchange.queue.put_nowait(_DONE))
+        request_id = message["id"]
+        headers = [(b"mcp-session-id", session.session_id.encode())] if session.session_id else []
+        session.open_exchanges.add(exchange)
+
+        disconnected = asyncio.get_running_loop().create_task(_wait_disconnect(receive))
+        try:
+            first = await _next(exchange, disconnected)
+            if first is None or first is _DONE:
+                if first is None and task is not None:
+                    task.cancel()  # the client went away: cancel the call, as notifications/cancelled does
+                exchange.closed = True
+                await _plain(send, 202, b"", headers)
+                return
+            if _answers(first, request_id):
+                exchange.closed = True
+                await _json(send, _status_of(first) if modern_status else 200, first, headers)
+                return
+            # Something must reach the client before the answer: stream.
+            await send({"type": "http.response.start", "status": 200, "headers": [
+                (b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache"),
+                (b"x-accel-buffering", b"no"), *headers]})
+            item = first
+            while True:
+                await send({"type": "http.response.body", "body": _event(item), "more_body": True})
+                if _answers(item, request_id):
+                    break
+                item = await _next(exchange, disconnected)
+                if item is None:
+                    if task is not None:
+                        task.cancel()
+                    break
+                if item is _DONE:
+                    break
+            exchange.closed = True
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            exchange.closed = True
+            session.open_exchanges.discard(exchange)
+            disconnected.cancel()
+
+    async def _get(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if _header(scope, b"mcp-protocol-version") in modern.MODERN_VERSIONS:
+            await _plain(send, 405, b"Method Not Allowed", [(b"allow", b"POST")])  # no GET stream in 2026-07-28
+            return
+        session = self._session(scope)
+        if session is None:
+            await _rpc_error(send, 404 if _header(scope, b"mcp-session-id") else 400, None, wire.INVALID_REQUEST,
+                             "Session not found")
+            return
+        if session.stream is not None:
+            await _rpc_error(send, 409, None, wire.INVALID_REQUEST, "Conflict: the session's stream is already open")
+            return
+        stream: asyncio.Queue[Any] = asyncio.Queue()
+        session.stream = stream
+        await send({"type": "http.response.start", "status": 200, "headers": [
+            (b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no"),
+            (b"mcp-session-id", session.session_id.encode())]})
+        disconnected = asyncio.get_running_loop().create_task(_wait_disconnect(receive))
+        try:
+            while True:
+                getter = asyncio.get_running_loop().create_task(stream.get())
+                done, _ = await asyncio.wait({getter, disconnected}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
+                if getter not in done:
+                    getter.cancel()
+                    if disconnected in done:
+                        break
+                    await send({"type": "http.response.body", "body": b": keep-alive\n\n", "more_body": True})
+                    continue
+                item = getter.result()
+                if item is _DONE:
+                    break
+                await send({"type": "http.response.body", "body": _event(item), "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except OSError:
+            pass
+        finally:
+            disconnected.cancel()
+            if session.stream is stream:
+                session.stream = None
+
+
+def _decoded(value: str) -> str | None:
+    """A header value, with the `=?base64?...?=` form of non-ASCII values decoded."""
+    if value.startswith("=?base64?") and value.endswith("?="):
+        import base64
+
+        try:
+            return base64.b64decode(value[9:-2], validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return None
+    return value
+
+
+def _header_mismatch(scope: dict[str, Any], message: dict[str, Any]) -> str | None:
+    """Why the Mcp-Method / Mcp-Name / MCP-Protocol-Version headers disagree with the body
+    (the gateway decides on the body; a router or a server reading headers must see the same
+    call), or None. Modern requests must carry Mcp-Method, and Mcp-Name where it applies."""
+    method = message.get("method")
+    if method is None:
+        return None
+    raw = message.get("params")
+    params: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    version = modern.requested_version(params)
+    header_version = _header(scope, b"mcp-protocol-version")
+    is_modern = version in modern.MODERN_VERSIONS or header_version in modern.MODERN_VERSIONS
+    if is_modern and header_version != version:
+        return "MCP-Protocol-Version does not match _meta"
+    sent_method = _header(scope, b"mcp-method")
+    if sent_method is None:
+        return "Mcp-Method is missing" if is_modern else None
+    if _decoded(sent_method) != method:
+        return "Mcp-Method does not match the method"
+    name_field = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}.get(str(method))
+    sent_name = _header(scope, b"mcp-name")
+    if name_field is None:
+        return None if sent_name is None else "Mcp-Name on a method without a name"
+    if sent_name is None:
+        return "Mcp-Name is missing" if is_modern else None
+    if _decoded(sent_name) != params.get(name_field):
+        return f"Mcp-Name does not match params.{name_field}"
+    return None
+
+
+def _is_modern(scope: dict[str, Any], message: dict[str, Any]) -> bool:
+    params = message.get("params")
+    return modern.requested_version(params) in modern.MODERN_VERSIONS or (
+        _header(scope, b"mcp-protocol-version") in modern.MODERN_VERSIONS
+    )
+
+
+def _status_of(answer: dict[str, Any]) -> int:
+    """The HTTP status of a modern answer: errors of the protocol layer are not 200."""
+    error = answer.get("error")
+    code = error.get("code") if isinstance(error, dict) else None
+    if code == wire.METHOD_NOT_FOUND:
+        return 404
+    if code in (modern.HEADER_MISMATCH, modern.UNSUPPORTED_VERSION, wire.INVALID_PARAMS, wire.INVALID_REQUEST,
+                wire.PARSE_ERROR):
+        return 400
+    return 200
+
+
+async def _wait_disconnect(receive: Any) -> None:
+    while True:
+        event = await receive()
+        if event["type"] == "http.disconnect":
+            return
+
+
+async def _next(exchange: _Exchange, disconnected: asyncio.Task[None]) -> Any:
+    """The next message of the exchange; None when the client went away first."""
+    if not exchange.queue.empty():
+        return exchange.queue.get_nowait()
+    getter = asyncio.get_running_loop().create_task(exchange.queue.get())
+    done, _ = await asyncio.wait({getter, disconnected}, return_when=asyncio.FIRST_COMPLETED)
+    if getter in done:
+        return getter.result()
+    getter.cancel()
+    return None
+
+
+def _answers(message: Any, request_id: Any) -> bool:
+    return isinstance(message, dict) and "method" not in message and message.get("id") == request_id
+
+
+def _event(message: dict[str, Any]) -> bytes:
+    return b"event: message\ndata: " + _json_dumps(message).encode("utf-8", "surrogatepass") + b"\n\n"
+
+
+async def _json(send: Any, status: int, message: Any, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = _json_dumps(message).encode("utf-8", "surrogatepass")
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *(headers or [])]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _rpc_error(send: Any, status: int, request_id: Any, code: int, message: str) -> None:
+    await _json(send, status, {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}})
+
+
+async def _plain(send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-length", str(len(body)).encode()), *(headers or [])]})
+    await send({"type": "http.response.body", "body": body})

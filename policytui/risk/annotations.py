@@ -1,0 +1,149 @@
+"""Annotation hints with their provenance: declared by the server or the spec's default, and
+contradicted when the tool's own words disagree. Hints are untrusted (the spec says so): they
+can make a tool riskier, never safer than its words."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from policytui.risk.categories import (
+    CRITICAL,
+    DEFAULT_SEVERITY,
+    DESTRUCTIVE,
+    EXECUTE,
+    FINANCIAL,
+    HIGH,
+    LOW,
+    MEDIUM,
+    OTHER,
+    READ,
+    WRITE,
+    risk_key,
+)
+from policytui.risk.findings import (
+    DECLARED,
+    DISAGREE,
+    OPEN_WORLD,
+    SPEC_DEFAULT,
+    SPEC_DEFAULTS,
+    SUSPICIOUS,
+    ActionRisk,
+    HintFact,
+    Verdict,
+    quote,
+)
+
+
+def _flag(annotations: Mapping[str, Any], key: str) -> bool | None:
+    value = annotations.get(key)
+    return value if isinstance(value, bool) else None
+
+
+_DEFAULT_HINTS: dict[str, HintFact] = {
+    key: HintFact(default, SPEC_DEFAULT) for key, default in SPEC_DEFAULTS.items()}
+
+
+def hint_facts(annotations: Mapping[str, Any]) -> dict[str, HintFact]:
+    """Each hint's value and whether the server declared it or the spec's default stands."""
+    if not annotations:
+        return dict(_DEFAULT_HINTS)
+    facts: dict[str, HintFact] = {}
+    for key, default in _DEFAULT_HINTS.items():
+        value = _flag(annotations, key)
+        facts[key] = default if value is None else HintFact(value, DECLARED)
+    return facts
+
+
+def _contradict(hints: dict[str, HintFact], key: str, why: str) -> None:
+    hints[key] = HintFact(hints[key].value, hints[key].source, why)
+
+
+def apply_annotations(verdict: Verdict, actions: dict[str, ActionRisk],
+                       hints: dict[str, HintFact]) -> None:
+    """Declared hints can make a tool riskier, never safer than its words: the spec calls them
+    untrusted. Every disagreement is recorded on the hint and lowers the confidence."""
+    read_only = hints["readOnlyHint"]
+    destructive = hints["destructiveHint"]
+    open_world = hints["openWorldHint"]
+    words_said = verdict.category
+    said = f"the name and description say {words_said}"
+    disagreed = False
+    if open_world.source == DECLARED:
+        if open_world.value and OPEN_WORLD not in verdict.flags:
+            verdict.flags.append(OPEN_WORLD)
+            verdict.evidence.append("annotation openWorldHint=true: reaches outside systems")
+        elif not open_world.value and OPEN_WORLD in verdict.flags:
+            _contradict(hints, "openWorldHint", "the words or arguments reach outside systems")
+    if read_only.source == DECLARED and read_only.value:
+        risky_actions = [a for a, r in actions.items() if r.category != READ]
+        if words_said in (READ, OTHER) and not risky_actions:
+            verdict.evidence.insert(0, "annotation readOnlyHint=true (declared)")
+            verdict.category = READ
+            if verdict.severity not in (LOW, MEDIUM, HIGH):
+                verdict.severity = LOW
+            verdict.confidence = 0.95 if words_said == READ else 0.85
+            return
+        what = (f"the action {quote(risky_actions[0])} says {actions[risky_actions[0]].category}"
+                if risky_actions and words_said in (READ, OTHER) else said)
+        _contradict(hints, "readOnlyHint", what)
+        # Deleting or changing data, moving money or sending outward cannot be read-only: the
+        # claim is suspicious. Other disagreements (a "run" that may be a noun) only disagree.
+        grave = verdict.category in (DESTRUCTIVE, FINANCIAL) or verdict.outward or any(
+            actions[a].category in (DESTRUCTIVE, FINANCIAL) for a in risky_actions)
+        if grave:
+            verdict.flags.append(SUSPICIOUS)
+            verdict.evidence.insert(0, f"declared readOnlyHint=true is suspicious: {what}; the "
+                                       "riskier reading wins")
+        else:
+            verdict.evidence.insert(0, f"declared readOnlyHint=true disagrees: {what}; the "
+                                       "riskier reading wins")
+        verdict.against.insert(0, "annotation readOnlyHint=true (declared) would say Read")
+        if verdict.category in (READ, OTHER):  # only the actions disagree
+            worst = max(actions.values(), key=lambda r: risk_key(r.category, r.severity))
+            verdict.category, verdict.severity = worst.category, worst.severity
+        verdict.confidence = min(verdict.confidence, 0.5)
+        return
+    if read_only.source == DECLARED and not read_only.value:
+        verdict.evidence.insert(0, "annotation readOnlyHint=false (declared)")
+        if verdict.category in (READ, OTHER):
+            if verdict.category == READ:
+                _contradict(hints, "readOnlyHint", said)
+                verdict.against.append(f"{said}, but the server says it is not read-only")
+                disagreed = True
+            verdict.category, verdict.severity = WRITE, DEFAULT_SEVERITY[WRITE]
+    if destructive.source == DECLARED:
+        if destructive.value:
+            verdict.evidence.insert(0, "annotation destructiveHint=true (declared)")
+            for risk in actions.values():
+                if risk.category in (WRITE, EXECUTE, OTHER):
+                    # Which action destroys is not said: every action that changes something
+                    # is taken to.
+                    risk.evidence.append("annotation destructiveHint=true covers every action "
+                                         "that changes something")
+                    risk.category, risk.severity = DESTRUCTIVE, HIGH
+            if verdict.category not in (DESTRUCTIVE, FINANCIAL):
+                if verdict.category != OTHER:
+                    verdict.against.append(f"{said}, but the server says it can destroy")
+                    disagreed = True
+                verdict.category, verdict.severity = DESTRUCTIVE, CRITICAL
+        else:
+            verdict.evidence.insert(0, "annotation destructiveHint=false (declared)")
+            removing = [a for a, r in actions.items() if r.category == DESTRUCTIVE]
+            if verdict.category == DESTRUCTIVE or removing:
+                _contradict(hints, "destructiveHint",
+                            said if verdict.category == DESTRUCTIVE
+                            else f"the action {quote(removing[0])} is Destructive")
+                verdict.against.append("annotation destructiveHint=false (declared) would say "
+                                       "it only adds; the riskier reading wins")
+                disagreed = True
+    if read_only.source != DECLARED and destructive.source != DECLARED:
+        return
+    if disagreed:
+        verdict.confidence = min(verdict.confidence, 0.6)
+        if DISAGREE not in verdict.flags:
+            verdict.flags.append(DISAGREE)
+    elif verdict.category == words_said:
+        verdict.confidence = 0.95
+    elif words_said == OTHER:
+        verdict.confidence = 0.85  # the words said nothing; the hint is all we have

@@ -1,0 +1,135 @@
+"""Whether a tool moves money, or creates, changes, cancels or deletes what someone pays or is
+owed: money verbs, verbs that need money in sight, and the head noun of what a verb acts on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from policytui.risk import vocabulary as v
+from policytui.risk.descriptions import DescriptionVerbs
+from policytui.risk.kinds import CONNECTORS
+from policytui.risk.names import NameVerbs
+from policytui.risk.schema import SchemaFacts, normalize
+from policytui.risk.words import SEPARATORS, base_verb
+
+
+def quoted_word(text: str) -> str:
+    """Quote a word from our own tables or `name_words` (letters and digits only, so there is
+    nothing to escape)."""
+    return "'" + text + "'"
+
+
+def raw_api_call(schema: Any) -> bool:
+    """Does the tool take the API path to call (a tool that sends any request)?"""
+    props = schema.get("properties") if type(schema) is dict else None
+    if type(props) is not dict:
+        return False
+    return any(type(arg) is str and normalize(arg) in v.API_PATH_ARGUMENTS
+               for arg in list(props)[:50])
+
+
+def money_context(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
+                   besides: str | None = None) -> bool:
+    """Is money in sight: an amount argument, or a money noun other than the verb itself (and
+    other than `besides`, the word that needs the context)?"""
+    if facts.money_arguments:
+        return True
+    skip = {name.verb, besides}
+    if any(w in v.MONEY_NOUNS and w not in skip for w in name.words):
+        return True
+    skip = {desc.lead, besides}
+    if any(w in v.MONEY_NOUNS and w not in skip for w in desc.words[1:40]):
+        return True
+    # Past the first sentence too ("Delete a transaction. Supports bills, invoices, ...").
+    return any(w in v.MONEY_NOUNS and w not in skip for w in desc.rest()[:60])
+
+
+_OBJECT_ENDS = frozenset("for of from to in into with by on at via using when if".split())
+
+
+def description_object(desc: DescriptionVerbs) -> list[str]:
+    """The words naming what the description's leading verb acts on ("delete a QuickBooks
+    transaction" -> a, quickbooks, transaction), up to a preposition or separator."""
+    words = desc.words
+    try:
+        at = words.index(desc.lead) + 1 if desc.lead else len(words)
+    except ValueError:  # the lead was inflected ("Creates")
+        at = next((i + 1 for i, w in enumerate(words[:4]) if base_verb(w) == desc.lead),
+                  len(words))
+    out = []
+    for word in words[at:at + 6]:
+        if word in _OBJECT_ENDS or word in SEPARATORS:
+            break
+        out.append(word)
+    return out
+
+
+def financial(kind: str | None, verb: str | None, words: list[str],
+               money: Callable[[], bool], evidence: list[str], where: str = "name") -> bool:
+    """Does acting with this verb on these words move money or change what someone pays or
+    is owed? `money()` says whether money is in sight around them (asked only if needed)."""
+    if kind == v.MONEY:
+        evidence.append(f"verb {quoted_word(verb or '')} moves money")
+        return True
+    if verb is None or kind is None or kind == v.READ:
+        return False
+    head = object_head(words, verb)
+    after = object_head(words, verb, after_only=True) if verb in v.MONEY_IF_CONTEXT else ""
+    if verb in v.MONEY_IF_CONTEXT and (after is None or after in v.MONEY_NOUNS
+                                       or after in v.MONEY_MOVEMENT_NOUNS
+                                       or after in v.PAYERS) and money():
+        # "send_money", "transfer_funds", "charge_customer", a bare "withdraw" with an
+        # amount; not "send_message" or "withdraw_offer".
+        evidence.append(f"verb {quoted_word(verb)} with money in sight moves money")
+        return True
+    if head is not None and (head in v.MONEY_OBJECTS or (head in v.MONEY_OBJECTS_IF_CONTEXT
+                                                         and money())):
+        evidence.append(f"{where} noun {quoted_word(head)}: '{verb}' changes what someone pays or "
+                        "is owed")
+        return True
+    return False
+
+
+# Words that are not what a verb acts on: identifiers, version marks, generic heads ("tool"),
+# and states ("mark_invoice_paid" acts on the invoice).
+FILLER = frozenset(
+    "id ids uuid v tool tools api apis manager service helper paid unpaid sent done complete "
+    "completed closed active inactive archived".split())
+# Parts of a money document: an "invoice item" or a "credit note" is still money.
+_PARTS = frozenset(
+    "item items line lines note notes intent intents session sessions link links request "
+    "requests".split())
+
+
+# Qualifiers that make a subscription (or an order of events) a notification, not money.
+_NOTIFYING = frozenset(
+    "alert alerts anomaly event events webhook webhooks topic topics notification "
+    "notifications email emails push feed rss channel channels".split())
+
+
+def object_head(words: list[str], verb: str, after_only: bool = False) -> str | None:
+    """The head noun of what `verb` acts on in a name: the last word of the phrase after the
+    verb (up to a preposition), or of the words before a verb that stands last. In
+    "delete_saved_payment_method" it is "method": a payment method is no money moving."""
+    try:
+        at = words.index(verb)
+    except ValueError:
+        at = -1
+    phrase: list[str] = []
+    for word in words[at + 1:]:
+        if word in _OBJECT_ENDS or word in CONNECTORS:
+            break
+        if word not in FILLER and not word.isdigit():
+            phrase.append(word)
+    if not phrase and at > 0 and not after_only:
+        phrase = [w for w in words[:at] if w not in FILLER and not w.isdigit()]
+    if not phrase:
+        return None
+    head = phrase[-1]
+    if head in _PARTS and len(phrase) > 1:
+        phrase = phrase[:-1]
+        head = phrase[-1]
+    if len(phrase) > 1 and phrase[-2] in _NOTIFYING:
+        return None  # an "alert subscription" or "webhook subscription" is no money
+    return head

@@ -1,0 +1,173 @@
+"""The verbs in a tool name, as servers really write names: any style, a verb first or last,
+compound verbs, agent nouns, and the namespaces a server puts in front of its tools."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
+
+from policytui.risk import vocabulary as v
+from policytui.risk.kinds import CONNECTORS, KIND_RISK
+from policytui.risk.words import name_words
+
+
+@lru_cache(maxsize=8192)
+def _split_compound(word: str) -> tuple[str, ...]:
+    """A run-together pair of verbs ("createorupdate", "getandset") as its parts, else the
+    word itself. Servers write compound verbs as one word; each part is a verb to weigh."""
+    for joint in ("or", "and"):
+        at = word.find(joint, 2)
+        while 0 < at < len(word) - len(joint) - 1:
+            head, tail = word[:at], word[at + len(joint):]
+            if head in v.VERBS and tail in v.VERBS:
+                return (head, joint, tail)
+            at = word.find(joint, at + 1)
+    return (word,)
+
+
+def expand(words: list[str]) -> list[str]:
+    verbs = v.VERBS
+    for word in words:
+        if len(word) > 6 and ("or" in word or "and" in word) and word not in verbs:
+            break
+    else:
+        return words  # the common case: no run-together verbs
+    out: list[str] = []
+    for word in words:
+        if len(word) < 7 or word in verbs:
+            out.append(word)
+        else:
+            out.extend(_split_compound(word))
+    return out
+
+
+@lru_cache(maxsize=8192)
+def _agent_verb(word: str) -> str | None:
+    """The verb behind an agent noun ending a name ("reader" -> read, "updater" -> update,
+    "runner" -> run, "creator" -> create), or None."""
+    if len(word) < 5 or word[-2:] not in ("er", "or") or word in v.VERBS:
+        return None
+    stem = word[:-2]
+    for candidate in (stem, word[:-1], stem + "e", stem[:-1] if stem[-1:] == stem[-2:-1] else ""):
+        if candidate in v.VERBS and candidate not in v.AMBIGUOUS:
+            return candidate
+    return None
+
+
+class NameVerbs:
+    """What the words of a name say. A plain slotted class: one is made per tool, so it stays
+    cheap to build."""
+
+    __slots__ = ("words", "verb", "kind", "ambiguous", "alternatives", "prefix", "launched",
+                 "forced", "namespace", "last", "last_kind", "agent")
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = words
+        self.verb: str | None = None
+        self.kind: str | None = None
+        self.ambiguous = False
+        self.alternatives: list[tuple[str, str]] = []
+        self.prefix: list[str] = []
+        self.launched: str | None = None  # "start" in "start_search"
+        self.forced = False
+        self.namespace: str | None = None  # a leading word the server uses as a namespace
+        self.last: str | None = None  # a verb ending the name, of another category than `verb`
+        self.last_kind: str | None = None
+        self.agent: str | None = None  # "reader" ending "services_reader"
+
+
+def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs:
+    """The governing verb of a name such as `github_create_or_update_file`, `listIssues` or
+    `compute_vm_delete`, and a disagreeing verb at its end, if any."""
+    words = expand(name_words(text))
+    verbs = v.VERBS
+    agent = _agent_verb(words[-1]) if len(words) > 1 else None
+    if agent is not None:
+        # "netlify-deploy-services-reader" is a reader: the agent noun ending the name is
+        # what the tool is, and the words before it only say what it works on.
+        found = NameVerbs(words)
+        found.verb, found.kind = agent, verbs[agent]
+        found.agent = words[-1]
+        found.forced = "force" in words
+        return found
+    found = NameVerbs(words)
+    start = 0
+    if namespaces and len(words) > 1 and words[0] in namespaces:
+        found.namespace = words[0]
+        start = 1
+    first_ambiguous = -1
+    index = -1
+    for i in range(start, len(words)):
+        word = words[i]
+        if word in verbs:
+            if word not in v.AMBIGUOUS:
+                index = i
+                break
+            if first_ambiguous < 0:
+                first_ambiguous = i
+    if index < 0:
+        index = first_ambiguous
+        found.ambiguous = index >= 0
+    found.forced = "force" in words
+    if index < 0:
+        return found
+    verb = words[index]
+    # "start_search": starting a read is a read.
+    if verb in v.LAUNCHERS and index + 1 < len(words) and verbs.get(words[index + 1]) == v.READ:
+        found.launched = verb
+        index += 1
+        verb = words[index]
+    found.verb = verb
+    kind = found.kind = verbs[verb]
+    found.prefix = words[:index] if index and not found.launched else []
+    named = {verb}
+    for i in range(index + 1, len(words) - 1):
+        if words[i] in CONNECTORS and words[i + 1] in verbs:
+            found.alternatives.append((words[i + 1], verbs[words[i + 1]]))
+            named.add(words[i + 1])
+    # The verb may stand last ("vm_delete"); then the first verb may be a namespace word
+    # ("compute_vm_delete") or the last a noun ("get_job_run"). The caller decides which.
+    last = words[-1]
+    if index < len(words) - 1 and last not in named and last not in v.AMBIGUOUS:
+        last_kind = verbs.get(last)
+        if last_kind is not None and KIND_RISK[last_kind][0] != KIND_RISK[kind][0]:
+            found.last, found.last_kind = last, last_kind
+    return found
+
+
+def server_namespaces(names: Iterable[str]) -> frozenset[str]:
+    """Leading words a server uses as namespaces though they are also verbs (`compute_`,
+    `monitor_`, `search_`): shared by several tools whose names go on to say different kinds
+    of things (`compute_vm_delete`, `compute_vm_create`, `compute_vm_list`). A verb-first
+    server's `get_` is followed by nouns and is no namespace."""
+    verbs = v.VERBS
+    shared: Counter[str] = Counter()
+    heads: Counter[str] = Counter()
+    later: dict[str, set[str]] = {}
+    with_verb: Counter[str] = Counter()
+    total = 0
+    for name in names:
+        if type(name) is not str:
+            continue
+        total += 1
+        words = expand(name_words(name))
+        if len(words) < 2:
+            continue
+        head = words[0]
+        heads[head] += 1
+        if head not in verbs:
+            continue
+        shared[head] += 1
+        last = words[-1]
+        if last in verbs and last not in v.AMBIGUOUS and words[-2] not in CONNECTORS:
+            with_verb[head] += 1
+            later.setdefault(head, set()).add(verbs[last])
+    # A verb: most of the head's tools end with their own verb, of more than one kind.
+    found = {head for head, count in shared.items()
+             if count >= 3 and with_verb[head] * 3 >= count * 2 and len(later.get(head, ())) >= 2}
+    # Any other word that begins most of the server's names ("billing_", "API-"): a namespace,
+    # so a money word there says nothing about what one tool does.
+    found.update(head for head, count in heads.items()
+                 if head not in verbs and count >= 3 and count * 2 >= total)
+    return frozenset(found)

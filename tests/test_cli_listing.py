@@ -1,0 +1,345 @@
+"""The CLI's server commands as a user runs them: the installed `policytui` against real servers
+(the third-party ones tests/servers/install.sh installs, and the project's misbehaving ones)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from discovery_support import MISBEHAVING, PYTHON, assert_all_gone, pids_in, script
+
+ROOT = Path(__file__).resolve().parent.parent
+POLICYTUI = str(Path(sys.executable).parent / "policytui")
+KESTRA_CODE = (
+    "import sys, src; sys.path.insert(0, list(src.__path__)[0]); import server; server.main()"
+)
+
+
+def run(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+    """The installed command, in a clean home and config folder of its own."""
+    environment = {
+        **os.environ,
+        "HOME": str(cwd / "home"),
+        "POLICYTUI_CONFIG_DIR": str(cwd / "config"),
+        "XDG_CONFIG_HOME": str(cwd / "xdg"),
+        **(env or {}),
+    }
+    return subprocess.run(
+        [POLICYTUI, *args], cwd=cwd, env=environment, capture_output=True, text=True,
+        timeout=timeout, stdin=subprocess.DEVNULL,
+    )
+
+
+def one_sentence(result: subprocess.CompletedProcess[str], command: str) -> str:
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert lines and lines[0].startswith(f"policytui {command}: "), result.stderr
+    return lines[0]
+
+
+def test_tools_json_lists_a_real_npm_server(tmp_path: Path, everything: Path) -> None:
+    result = run("tools", "--json", "--", str(everything), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    names = {tool["name"] for tool in document["tools"]}
+    assert {"echo", "get-sum"} <= names
+    assert document["server"]["transport"] == "stdio" and document["offline"] is False
+    # Exactly as sent: every tool carries its schema and a risk category.
+    assert all(tool["inputSchema"] and tool["category"] for tool in document["tools"])
+
+
+def test_tools_lists_the_real_kestra_server(tmp_path: Path, test_servers: Path) -> None:
+    python = test_servers / "kestra" / "bin" / "python"
+    if not python.exists():
+        pytest.skip("the Kestra server is not installed (run tests/servers/install.sh)")
+    result = run(
+        "tools", "--",
+        "env", "KESTRA_BASE_URL=http://127.0.0.1:9/api/v1", str(python), "-c", KESTRA_CODE,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "29 tools via stdio" in result.stdout
+    assert any(line.startswith("execute_flow") for line in result.stdout.splitlines())
+
+
+def test_a_server_dying_on_the_second_page_is_reported_as_dying_while_paging(tmp_path: Path) -> None:
+    pidfile = tmp_path / "pids"
+    result = run(
+        "tools", "--",
+        "env", f"MISBEHAVING_PIDFILE={pidfile}", "EXIT_AT_PAGE=2", *script("paginating.py"),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert one_sentence(result, "tools").endswith(
+        "exited with code 4 while paging through tools/list (after 1 page(s), 7 tools)."
+    )
+    assert "before answering" not in result.stderr
+    assert_all_gone(pids_in(pidfile))
+
+
+@pytest.mark.parametrize(
+    ("command", "extra"),
+    [
+        ("tools", []),
+        ("snapshot", ["-o", "out.json"]),
+        ("init", ["-o", "policy.json"]),
+        ("connect", []),
+        ("gateway", ["--policy", "policy.json"]),
+    ],
+)
+def test_an_unknown_server_name_exits_2_in_every_command(
+    tmp_path: Path, command: str, extra: list[str]
+) -> None:
+    if command == "gateway":
+        (tmp_path / "policy.json").write_text('{"version": "1", "default": "deny"}')
+    result = run(command, "kestar", *extra, cwd=tmp_path)
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert one_sentence(result, command) == (
+        f"policytui {command}: No server named 'kestar' is configured; did you mean 'kestra'?"
+    )
+    assert not (tmp_path / "out.json").exists()
+
+
+def _stopped_docker(folder: Path) -> Path:
+    """A `docker` that behaves like the real CLI without its daemon."""
+    folder.mkdir()
+    docker = folder / "docker"
+    docker.write_text(
+        "#!/bin/sh\necho 'docker: Cannot connect to the Docker daemon at "
+        "unix:///var/run/docker.sock. Is the docker daemon running?' >&2\nexit 125\n"
+    )
+    docker.chmod(0o755)
+    return folder
+
+
+def test_snapshot_of_kestra_without_docker_falls_back_and_mentions_offline(tmp_path: Path) -> None:
+    path = f"{_stopped_docker(tmp_path / 'bin')}:/usr/bin:/bin"
+    result = run("snapshot", "kestra", "-o", "k.json", cwd=tmp_path, env={"PATH": path})
+    assert result.returncode == 0, result.stderr
+    assert "Docker is not running here" in result.stderr
+    assert "--offline" in result.stderr
+    assert "Recorded 39 tools of kestra to k.json." in result.stderr
+    document = json.loads((tmp_path / "k.json").read_text(encoding="utf-8"))
+    assert len(document["tools"]) == 39
+    # The file says it is the built-in snapshot standing in, and why.
+    assert document["source"]["offline"].startswith("Docker is not running here")
+    assert document["source"]["file"].endswith("kestra.json")
+
+
+def test_check_says_when_a_tool_is_not_on_the_server(tmp_path: Path) -> None:
+    assert run("snapshot", "kestra", "--offline", "-o", "tools.json", cwd=tmp_path).returncode == 0
+    assert run("init", "kestra", "--offline", "-o", "policy.json", cwd=tmp_path).returncode == 0
+    typo = run("check", "policy.json", "list_flow", "--tools", "tools.json", cwd=tmp_path)
+    assert typo.returncode == 1
+    assert typo.stdout.splitlines()[-1] == (
+        "hint: 'list_flow' is not on this server (the tools in tools.json); did you mean 'find_flow'?"
+    )
+    known = run("check", "policy.json", "search_flows", "--tools", "tools.json", cwd=tmp_path)
+    assert known.returncode == 0 and "hint:" not in known.stdout
+    as_json = run("check", "policy.json", "list_flow", "--tools", "tools.json", "--json", cwd=tmp_path)
+    assert "did you mean 'find_flow'" in json.loads(as_json.stdout)["hint"]
+    # Without a tool list there is nothing to compare with, so no hint is made up.
+    unknown = run("check", "policy.json", "list_flow", cwd=tmp_path)
+    assert unknown.returncode == 1 and "hint:" not in unknown.stdout
+
+
+def test_exit_codes_of_check_follow_the_table(tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_text('{"version": "1", "default": "maybe"}')
+    assert run("check", "bad.json", "x", cwd=tmp_path).returncode == 3
+    assert run("check", "missing.json", "x", cwd=tmp_path).returncode == 3
+    (tmp_path / "p.json").write_text('{"version": "1", "default": "deny", "tools": {"a": {}}}')
+    assert run("check", "p.json", "a", cwd=tmp_path).returncode == 0
+    assert run("check", "p.json", "b", cwd=tmp_path).returncode == 1
+    assert run("check", "p.json", "a", "--args", "[1]", cwd=tmp_path).returncode == 2
+    assert run("check", "p.json", "a", "--no-such-option", cwd=tmp_path).returncode == 2
+
+
+def test_tools_from_a_file_of_10000_tools_prints_every_name_uncut(tmp_path: Path) -> None:
+    long_name = "a_tool_with_a_rather_long_name_that_does_not_fit_in_the_column_" * 2
+    tools = [
+        {"name": f"tool_{i:05d}", "description": f"Reads item {i}.\nSecond line.", "inputSchema": {}}
+        for i in range(10_000)
+    ] + [{"name": long_name, "description": "x" * 500, "inputSchema": {}}]
+    (tmp_path / "many.json").write_text(json.dumps({"tools": tools}), encoding="utf-8")
+    result = run("tools", "--from", "many.json", cwd=tmp_path, env={"COLUMNS": "100"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("10001 tools via snapshot: many.json")
+    assert all(len(line) <= 100 for line in lines[3:])
+    names = {line.split()[0] for line in lines[3:] if line.startswith("tool_")}
+    assert len(names) == 10_000
+    # The long name wraps inside its column instead of being cut.
+    assert long_name.replace("\n", "") in "".join(
+        line.split()[0] for line in lines if line.split() and line.split()[0] in long_name
+    )
+    assert "Second line" not in result.stdout
+    assert "…" in result.stdout  # the long description is cut where the width runs out
+
+
+def test_a_command_after_dashes_takes_its_own_options(tmp_path: Path) -> None:
+    # --json after -- belongs to the server command, not to `policytui tools`.
+    result = run(
+        "tools", "--",
+        "env", "TOOL_COUNT=3", "PAGE_SIZE=2", "CLEAN=1", *script("paginating.py"), "--json",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("paginating 0.0.1 - 3 tools via stdio")
+    usage = run("tools", "--help", cwd=tmp_path).stdout
+    assert "[-- COMMAND ARGS...]" in usage
+
+
+def test_listing_a_stdio_server_never_imports_the_sdk(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from policytui.cli import main\n"
+        f"code = main(['tools', '--json', '--', {PYTHON!r}, {str(MISBEHAVING / 'paginating.py')!r}])\n"
+        "print('SDK', any(m == 'mcp' or m.startswith(('mcp.', 'mcp_types')) for m in sys.modules),"
+        " 'pydantic', 'pydantic' in sys.modules, file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    result = subprocess.run(
+        [PYTHON, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "SDK False pydantic False" in result.stderr
+
+
+def test_cancel_kills_a_starting_server_at_once(tmp_path: Path) -> None:
+    from policytui.discovery import ListingCancelled, resolve_target, start_listing
+
+    spec = resolve_target(command=script("never_answers.py"))
+    spec.env = {"MISBEHAVING_PIDFILE": str(tmp_path / "pids")}
+    lister = start_listing(spec, timeout=30)
+    outcome: list[BaseException | object] = []
+
+    def wait() -> None:
+        try:
+            outcome.append(lister())
+        except BaseException as exc:  # noqa: BLE001 - recorded for the assertion
+            outcome.append(exc)
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    deadline = time.monotonic() + 10
+    while len(pids_in(tmp_path / "pids")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)  # the server and its helper are up, ignoring SIGTERM and EOF
+    cancelled_at = time.monotonic()
+    lister.cancel()
+    waiter.join(5)
+    assert not waiter.is_alive()
+    assert time.monotonic() - cancelled_at < 1.5
+    assert isinstance(outcome[0], ListingCancelled)
+    assert_all_gone(pids_in(tmp_path / "pids"))
+    with pytest.raises(ListingCancelled):
+        lister()  # a cancelled lister stays cancelled
+
+
+def test_cancel_before_the_wait_leaves_nothing_running(tmp_path: Path) -> None:
+    from policytui.discovery import ListingCancelled, resolve_target, start_listing
+
+    spec = resolve_target(command=script("never_answers.py"))
+    spec.env = {"MISBEHAVING_PIDFILE": str(tmp_path / "pids")}
+    lister = start_listing(spec, timeout=30)
+    assert lister.pid is not None
+    time.sleep(0.5)
+    lister.cancel()
+    with pytest.raises(ListingCancelled):
+        lister()
+    assert_all_gone(pids_in(tmp_path / "pids"))
+
+
+def test_the_raw_listing_speaks_the_sdks_protocol_versions_and_environment() -> None:
+    from mcp.client.stdio import DEFAULT_INHERITED_ENV_VARS
+    from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
+
+    from policytui.discovery.spawn import INHERITED_ENV_VARS
+    from policytui.discovery.stdio_listing import KNOWN_PROTOCOL_VERSIONS, LATEST_PROTOCOL_VERSION
+
+    assert LATEST_PROTOCOL_VERSION == LATEST_HANDSHAKE_VERSION
+    assert set(KNOWN_PROTOCOL_VERSIONS) == set(HANDSHAKE_PROTOCOL_VERSIONS)
+    assert set(INHERITED_ENV_VARS) == set(DEFAULT_INHERITED_ENV_VARS)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_quitting_the_editor_while_the_server_starts_ends_both_at_once(tmp_path: Path) -> None:
+    """`connect -- COMMAND` in a real terminal; ctrl+q while the server has not answered."""
+    socket = f"cli-test-{os.getpid()}"
+    marker = str(4000 + os.getpid() % 1000)  # a `sleep` that only this test starts
+    done = tmp_path / "exit-code"
+    command = (
+        f"env HOME={tmp_path} POLICYTUI_CONFIG_DIR={tmp_path / 'config'} TERM=xterm-256color "
+        f"{POLICYTUI} connect --policy {tmp_path / 'p.json'} -- sleep {marker}; "
+        f"echo $? > {done}"
+    )
+
+    def tmux(*args: str) -> str:
+        return subprocess.run(
+            ["tmux", "-L", socket, "-f", "/dev/null", *args],
+            capture_output=True, text=True, timeout=10,
+        ).stdout
+
+    tmux("new-session", "-d", "-x", "100", "-y", "30", "sh", "-c", command)
+    socket_path = tmux("display-message", "-p", "#{socket_path}").strip()
+    try:
+        deadline = time.monotonic() + 30
+        while "listing its tools" not in tmux("capture-pane", "-p"):
+            assert time.monotonic() < deadline, tmux("capture-pane", "-p")
+            time.sleep(0.1)
+        sleeper = subprocess.run(["pgrep", "-f", f"^sleep {marker}$"], capture_output=True, text=True)
+        assert sleeper.stdout.strip(), "the server process should be running while it starts"
+        tmux("send-keys", "C-q")
+        pressed = time.monotonic()
+        while not done.exists():
+            assert time.monotonic() - pressed < 5, "the app did not exit after ctrl+q"
+            time.sleep(0.05)
+        assert done.read_text().strip() == "0"
+        assert_all_gone([int(pid) for pid in sleeper.stdout.split()])
+    finally:
+        subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True, timeout=10)
+        if socket_path:
+            Path(socket_path).unlink(missing_ok=True)
+
+
+def test_a_configured_server_shadowing_the_catalogue_fails_loudly_unless_offline_is_asked(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "servers.json").write_text(
+        json.dumps({"mcpServers": {"kestra": {"command": "sh", "args": ["-c", "exit 7"]}}})
+    )
+    live = run("tools", "kestra", cwd=tmp_path)
+    assert live.returncode == 1
+    assert one_sentence(live, "tools") == (
+        "policytui tools: Server 'kestra' exited with code 7 before answering initialize."
+    )
+    offline = run("tools", "kestra", "--offline", "--json", cwd=tmp_path)
+    assert offline.returncode == 0, offline.stderr
+    assert len(json.loads(offline.stdout)["tools"]) == 39
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP"])
+def test_a_terminated_listing_leaves_no_server_behind(tmp_path: Path, signal_name: str) -> None:
+    import signal
+
+    pidfile = tmp_path / "pids"
+    process = subprocess.Popen(
+        [POLICYTUI, "tools", "--", "env", f"MISBEHAVING_PIDFILE={pidfile}", *script("never_answers.py")],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 20
+    while len(pids_in(pidfile)) < 2:  # the server and its helper, both deaf to SIGTERM
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.05)
+    process.send_signal(getattr(signal, signal_name))
+    _, err = process.communicate(timeout=10)
+    assert process.returncode == 128 + getattr(signal, signal_name)
+    assert "Traceback" not in err
+    assert_all_gone(pids_in(pidfile))

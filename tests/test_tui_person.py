@@ -1,0 +1,132 @@
+"""What a person meets in the editor, driven by keys through Pilot: hiding a tool that has a
+rule, the Try panel's Esc, counts that read right, notes no longer than what they hide, every
+column sized to its content, and `require` conditions in the table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_tui_app import SIZE, document, kestra, ready, screen_text, select, until
+
+from policytui.editor import make_condition
+from policytui.textsafe import clip
+from policytui.tui import make_app
+from policytui.tui.table import ToolTable, fit_widths
+
+
+@pytest.fixture
+def policy_path(tmp_path: Path) -> Path:
+    return tmp_path / "policy.json"
+
+
+async def test_hiding_a_tool_with_a_rule_sets_the_rule_aside_and_brings_it_back(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await select(pilot, "execute_flow")
+        await pilot.press("l", "3", "0", "enter", "ctrl+s")  # a limit: 30 calls a minute
+        await until(lambda: "limits" in document(app).get("tools", {}).get("execute_flow", {}), "the limit")
+        await pilot.press("d")
+        await pilot.pause()
+        limits = document(app)["tools"]["execute_flow"]["limits"]
+
+        await pilot.press("h")
+        await pilot.pause(0.3)  # validation runs 0.15 s after an edit
+        doc = document(app)
+        assert doc["hide"] == ["execute_flow"] and "execute_flow" not in doc.get("tools", {})
+        assert app.report is not None and not app.report.warnings  # no "rule never applies"
+        assert any("set aside while it is hidden" in n.message for n in app._notifications)
+
+        await pilot.press("d")  # deciding it again brings the rule back, limits and all
+        await pilot.pause()
+        doc = document(app)
+        assert "hide" not in doc
+        assert doc["tools"]["execute_flow"] == {"action": "deny", "limits": limits}
+
+        await pilot.press("h", "ctrl+z")  # and undo of the hide restores it the same way
+        await pilot.pause()
+        assert document(app)["tools"]["execute_flow"] == {"action": "deny", "limits": limits}
+
+
+async def test_esc_in_the_try_panel_leaves_the_input_and_keeps_the_filter(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press("t")
+        await pilot.pause()
+        args = app.query_one("#try-args")
+        assert app.focused is args
+        typed = args.value
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.focused, ToolTable)  # out of the input, back on the table
+        assert app.row_filter.text == "manage_flow"  # the table's filter stays
+        assert args.value == typed
+        await pilot.press("escape")  # a second Esc, on the table, clears the filter
+        await pilot.pause()
+        assert not app.row_filter.active
+
+
+async def test_one_warning_reads_one_warning(policy_path: Path) -> None:
+    # A file written elsewhere: a hidden tool that also has a rule, which can never apply.
+    policy_path.write_text(json.dumps({
+        "version": "1", "default": "deny", "hide": ["manage_flow"],
+        "tools": {"manage_flow": {"action": "deny"}},
+    }), encoding="utf-8")
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await until(lambda: app.report is not None, "validation")
+        await pilot.pause()
+        assert len(app.report.warnings) == 1
+        header = screen_text(app).splitlines()[0]
+        assert "! 1 warning" in header and "warnings" not in header, header
+
+
+def test_a_clipped_note_is_never_longer_than_what_it_hides() -> None:
+    for hidden in range(1, 80):
+        text = "x" * (100 + hidden)
+        shown = clip(text, 100)
+        assert len(shown) <= len(text) + 0 or "more characters not shown" in shown
+        if "more characters not shown" in shown:
+            note = shown[100:]
+            assert len(note) < hidden, (hidden, note)
+        else:
+            assert shown == text
+    assert clip("x" * 103, 100) == "x" * 103  # "… (3 more characters not shown)" hides 3
+    assert clip("x" * 1000, 100).endswith("… (900 more characters not shown)")
+
+
+def test_columns_fit_their_content_and_share_what_is_short() -> None:
+    natural = [26, 11, 8, 8, 6, 40, 60]
+    minimum = [12, 0, 0, 0, 0, 8, 10]
+    flexible = [True, False, False, False, False, True, True]
+    roomy = fit_widths(natural, minimum, flexible, 300)
+    assert roomy[1:] == natural[1:] and roomy[0] == 26 + 300 - sum(natural)  # spare to Tool
+    tight = fit_widths(natural, minimum, flexible, 120)
+    assert sum(tight) == 120
+    assert tight[1:5] == natural[1:5]  # short columns keep their width
+    assert tight[0] == 26  # the narrow flexible column is not cut while wider ones shrink
+    assert abs(tight[5] - tight[6]) <= 1  # the two wide ones share what is left
+
+
+async def test_require_conditions_show_in_the_table_and_nothing_is_cut_when_there_is_room(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=(200, 40)) as pilot:
+        await ready(pilot)
+        assert app.state is not None
+        app.state.edit_rule("execute_flow", reason=None, conditions={
+            "require": [make_condition("args.namespace", "eq", "dev")],
+            "require_approval_if": [make_condition("args.wait", "eq", True)],
+        })
+        app._changed(full=True)
+        await pilot.pause()
+        text = screen_text(app)
+        row = next(line for line in text.splitlines() if line.strip().startswith("execute_flow"))
+        assert 'require args.namespace eq "dev"' in row
+        assert "if args.wait eq true" in row
+        assert "…" not in row
+        assert "Conditions" in text.splitlines()[1]

@@ -1,0 +1,306 @@
+"""The editor as a person meets it, in a real terminal: the installed `policytui` runs in tmux,
+keys go in through tmux, the screen (with its colours) is read back from the pane.
+
+Each test is something a person does: find an action in the command palette by typing its
+name, quit while a server is still starting, resize the window back and forth, work a dialog
+with the keyboard alone and see where the focus is, and read why the editor closed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_tui_e2e_tmux import Terminal, table_row
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "servers"
+KESTRA = FIXTURES / "kestra-head-14fe3a3.json"
+KESTRA_TOOLS = 39
+SGR = re.compile(r"\x1b\[([0-9;]*)m")
+
+
+def policytui() -> list[str]:
+    """The installed command, as the README has a person run it."""
+    script = Path(sys.executable).parent / "policytui"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "policytui"]
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Terminal]:
+    home = tmp_path / "home"
+    (home / ".config").mkdir(parents=True)
+    term = Terminal(home)
+    try:
+        yield term
+    finally:
+        term.close()
+
+
+def open_kestra(terminal: Terminal, tmp_path: Path, *extra: str, size: tuple[int, int] = (100, 30)) -> Path:
+    """Open the editor on Kestra's recorded tools; returns the policy path it edits."""
+    policy = tmp_path / "policy.json"
+    terminal.start([*policytui(), "connect", "--from", str(KESTRA), "--policy", str(policy), *extra],
+                   cwd=tmp_path, size=size)
+    terminal.wait("the tools in the table",
+                  lambda s: f"{KESTRA_TOOLS} tools" in s and bool(table_row(s, "backfill_executions")),
+                  timeout=30)
+    return policy
+
+
+def palette_run(terminal: Terminal, words: str, title: str) -> None:
+    """ctrl+p, type `words`, wait for the command titled `title`, Enter."""
+    terminal.keys("C-p")
+    terminal.wait("the command palette", lambda s: "Search for commands" in s or "🔎" in s, timeout=10)
+    terminal.type(words)
+    terminal.wait(f"{title!r} found in the palette", lambda s: title in s, timeout=10)
+    terminal.keys("Enter")
+
+
+def reversed_text(line: str) -> list[str]:
+    """The runs of `line` (from a styled capture) drawn in reverse video."""
+    runs: list[str] = []
+    reverse = False
+    for piece in re.split(r"(\x1b\[[0-9;]*m)", line):
+        match = SGR.fullmatch(piece)
+        if match:
+            codes = (match.group(1) or "0").split(";")
+            for code in codes:
+                if code in ("0", ""):
+                    reverse = False
+                elif code == "7":
+                    reverse = True
+                elif code == "27":
+                    reverse = False
+        elif reverse and piece.strip():
+            runs.append(piece.strip())
+    return runs
+
+
+def focused_text(terminal: Terminal) -> list[str]:
+    """Every reverse-video run with words in it inside the dialog's box, top to bottom (the
+    editor behind a dialog, scroll bars and box edges are left out)."""
+    lines = terminal.screen(styled=True).splitlines()
+    plain = [SGR.sub("", line) for line in lines]
+    top = next((i for i, line in enumerate(plain) if "╭" in line), 0)
+    bottom = next((i for i, line in enumerate(plain) if "╰" in line and i > top), len(lines))
+    box = [line.split("│", 1)[-1] for line in lines[top + 1:bottom]]
+    return [run for line in box for run in reversed_text(line) if re.search(r"\w", run)]
+
+
+def printed_after_exit(terminal: Terminal, *needles: str) -> str:
+    """What the terminal shows once the program has exited, wrapped lines joined, scrollback
+    included; waits a moment for every needle to appear."""
+    deadline = time.monotonic() + 5
+    while True:
+        text = terminal.tmux("capture-pane", "-p", "-J", "-S", "-200")
+        if all(needle in text for needle in needles) or time.monotonic() > deadline:
+            return text
+        time.sleep(0.05)
+
+
+# ----- 1. every action is in the command palette, found by its name -------------------------
+
+
+def test_palette_finds_and_runs_the_editors_actions_by_name(terminal: Terminal, tmp_path: Path) -> None:
+    policy = open_kestra(terminal, tmp_path)
+
+    palette_run(terminal, "allow", "Allow the selected tool")
+    terminal.wait("backfill_executions allowed",
+                  lambda s: re.search(r"\sallow(\s|$)", table_row(s, "backfill_executions")) is not None)
+
+    palette_run(terminal, "limits", "Limits: Edit rate limits")
+    terminal.wait("the limits editor", lambda s: "max calls" in s)
+    terminal.keys("Escape")
+    terminal.wait("the editor again", lambda s: "max calls" not in s)
+
+    palette_run(terminal, "preset", "Preset: Replace the rules")
+    terminal.wait("the preset dialog", lambda s: "Apply a preset" in s)
+    terminal.keys("Escape")
+    terminal.wait("the editor again", lambda s: "Apply a preset" not in s)
+
+    palette_run(terminal, "save", "Save: Write policy.json")
+    terminal.wait("the policy saved", lambda s: policy.exists() and "unsaved" not in s)
+    assert json.loads(policy.read_text(encoding="utf-8"))["tools"] == {"backfill_executions": {}}
+
+    palette_run(terminal, "quit", "Quit")
+    assert terminal.wait_exit() == 0
+
+
+# ----- 2. quitting while a server starts takes effect at once -------------------------------
+
+
+def test_ctrl_q_while_the_server_starts_exits_at_once_and_stops_it(terminal: Terminal, tmp_path: Path) -> None:
+    pid_file = tmp_path / "server.pid"
+    # A server that never answers: it writes its pid and sleeps.
+    server = ["sh", "-c", f"echo $$ > {pid_file}; exec sleep 100"]
+    terminal.start([*policytui(), "connect", "--policy", str(tmp_path / "p.json"), "--", *server], cwd=tmp_path)
+    terminal.wait("the loading screen", lambda s: "listing its tools" in s, timeout=20)
+    deadline = time.monotonic() + 10
+    while not pid_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    server_pid = int(pid_file.read_text().strip())
+    time.sleep(1.0)  # well into the start, as a person who gives up waiting
+
+    pressed = time.monotonic()
+    terminal.keys("C-q")
+    status = terminal.wait_exit(timeout=10)
+    took = time.monotonic() - pressed
+    assert status == 0
+    assert took < 5, f"the program took {took:.1f} s to exit after ctrl+q"
+    # The server it started is gone too (not left for the 30-second listing timeout).
+    deadline = time.monotonic() + 3
+    while Path(f"/proc/{server_pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stat = Path(f"/proc/{server_pid}/stat")
+    assert not stat.exists() or stat.read_text().split(")")[-1].split()[0] == "Z", "the server still runs"
+
+
+# ----- 3. the layout follows every resize ---------------------------------------------------
+
+
+def wide_layout(screen: str) -> bool:
+    """The panels beside the table: the table's head and the tab labels on one line."""
+    return any("Category" in line and "Problems" in line for line in screen.splitlines())
+
+
+def stacked_layout(screen: str) -> bool:
+    lines = screen.splitlines()
+    return not wide_layout(screen) and any(line.strip().startswith("Tool  Problems") for line in lines)
+
+
+def test_layout_follows_any_sequence_of_resizes(terminal: Terminal, tmp_path: Path) -> None:
+    open_kestra(terminal, tmp_path, size=(120, 40))
+    terminal.wait("the stacked layout at 120 columns", stacked_layout)
+    for width, height, layout, name in [
+        (200, 50, wide_layout, "side by side at 200"),
+        (120, 40, stacked_layout, "stacked at 120"),
+        (200, 50, wide_layout, "side by side at 200 again"),
+        (90, 24, stacked_layout, "stacked at 90"),
+        (160, 45, wide_layout, "side by side at 160"),
+    ]:
+        terminal.resize(width, height)
+        # The layout settles within a few frames: the header keeps the program's name from 110
+        # columns up, and no tool name is cut.
+        terminal.wait(
+            f"{name}, tool names whole, the header right",
+            lambda s, layout=layout, width=width: layout(s)  # type: ignore[misc]
+            and bool(table_row(s, "manage_announcements"))
+            and ("policytui" in s.splitlines()[0]) == (width >= 110),
+            timeout=10,
+        )
+
+
+# ----- 6. dialogs by keyboard alone, focus and state visible --------------------------------
+
+
+@pytest.mark.parametrize("theme", ["ansi-dark", "textual-light"])
+def test_conditions_dialog_by_keyboard_with_the_focus_always_visible(
+    terminal: Terminal, tmp_path: Path, theme: str
+) -> None:
+    policy = open_kestra(terminal, tmp_path, "--theme", theme)
+    terminal.keys("/")
+    terminal.wait("the filter box", lambda s: "filter tools by name" in s)
+    terminal.type("manage_flow")
+    terminal.wait("manage_flow only", lambda s: bool(table_row(s, "manage_flow")) and not table_row(s, "manage_apps"))
+    terminal.keys("Enter")
+    time.sleep(0.3)
+    terminal.keys("c")
+    terminal.wait("the conditions editor", lambda s: "Conditions for manage_flow" in s)
+
+    # Every Tab stop shows where the focus is, in reverse video.
+    seen: list[str] = []
+    for _ in range(8):
+        before = focused_text(terminal)
+        terminal.keys("Tab")
+        deadline = time.monotonic() + 3
+        runs = focused_text(terminal)
+        while (not runs or runs == before) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            runs = focused_text(terminal)
+        assert runs, f"nothing shows the focus after Tab:\n{terminal.screen()}"
+        assert runs != before, f"Tab moved no visible focus (from {before}):\n{terminal.screen()}"
+        seen.append(runs[0])
+    assert any("Add" in run for run in seen) and any("Apply" in run for run in seen), seen
+
+    # Pick a value, Tab, Enter: that adds the condition (Remove is not next to Add).
+    terminal.keys("Escape")
+    terminal.wait("the editor", lambda s: "Conditions for" not in s)
+    terminal.keys("c")
+    terminal.wait("the conditions editor", lambda s: "Conditions for manage_flow" in s)
+    terminal.keys("Enter")  # the value list opens on the focused value picker
+    terminal.wait("the value list", lambda s: '"delete"' in s)
+    terminal.type("del")
+    terminal.keys("Enter")
+    terminal.wait("delete picked", lambda s: '"delete"' in s and "pick a value" not in s)
+    terminal.keys("Tab")
+    terminal.wait("the focus on Add", lambda _s: any("Add" in run for run in focused_text(terminal)))
+    terminal.keys("Enter")
+    terminal.wait("the condition listed", lambda s: 'approval if: args.action eq "delete"' in s)
+    terminal.keys("C-s")
+    terminal.wait("the dialog closed", lambda s: "Conditions for" not in s)
+    terminal.keys("C-s")
+    terminal.wait("saved", lambda s: policy.exists() and "unsaved" not in s)
+    rule = json.loads(policy.read_text(encoding="utf-8"))["tools"]["manage_flow"]
+    assert rule == {"require_approval_if": [{"path": "args.action", "op": "eq", "value": "delete"}]}
+
+
+def test_filter_dialog_ticks_read_without_colour(terminal: Terminal, tmp_path: Path) -> None:
+    open_kestra(terminal, tmp_path)
+    terminal.keys("f")
+    terminal.wait("the filter dialog", lambda s: "Filter tools" in s and "[ ] Destructive" in s)
+    terminal.keys("Space")
+    terminal.wait("Destructive ticked, in plain text", lambda s: "[x] Destructive" in s)
+    terminal.keys("Tab")
+    time.sleep(0.2)
+    terminal.keys("Tab", "Tab", "Space")
+    terminal.wait("the drift box ticked", lambda s: "[x] only new, changed or missing" in s)
+    terminal.keys("Space", "C-s")
+    terminal.wait("the filter applied", lambda s: "shown)" in s and not table_row(s, "search_apps"))
+
+
+# ----- 8. every error that closes the editor is printed on the way out ----------------------
+
+
+def test_invalid_policy_quit_prints_why(terminal: Terminal, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"version": "1", "default": "maybe"}', encoding="utf-8")
+    terminal.start([*policytui(), "connect", "--from", str(KESTRA), "--policy", str(policy)], cwd=tmp_path)
+    terminal.wait("the invalid-policy dialog", lambda s: "is not a valid policy" in s, timeout=30)
+    terminal.keys("q")
+    assert terminal.wait_exit() == 1
+    screen = printed_after_exit(terminal, "policytui connect:", "is not a valid policy")
+    assert f"policytui connect: {policy} is not a valid policy: default" in screen, screen
+    assert "Traceback" not in screen
+    assert policy.read_text(encoding="utf-8") == '{"version": "1", "default": "maybe"}'
+
+
+def test_missing_server_command_quit_prints_why(terminal: Terminal, tmp_path: Path) -> None:
+    missing = "no-such-mcp-server-xyz"
+    terminal.start([*policytui(), "connect", "--policy", str(tmp_path / "p.json"), "--", missing], cwd=tmp_path)
+    terminal.wait("the failure dialog", lambda s: "Could not list the server's tools" in s, timeout=30)
+    terminal.keys("q")
+    assert terminal.wait_exit() == 1
+    screen = printed_after_exit(terminal, "policytui connect:", missing)
+    assert "policytui connect: could not list the server's tools:" in screen and missing in screen, screen
+    assert "Traceback" not in screen
+
+
+def test_connect_without_a_terminal_refuses_with_a_sentence(tmp_path: Path) -> None:
+    started = time.monotonic()
+    result = subprocess.run(
+        [*policytui(), "connect", "--from", str(KESTRA), "--policy", str(tmp_path / "p.json")],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30, cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert "needs a terminal" in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert "\x1b" not in result.stdout  # no screen drawn into the pipe
+    assert time.monotonic() - started < 20
