@@ -35,6 +35,7 @@ FINGERPRINTS = "fingerprints"
 # The `rule` of an audit line for a call denied because its tool drifted.
 PIN_RULE = "x-policytui.pin"
 _UNREADABLE = "unreadable"
+_CONFLICTING = "conflicting"  # one name, two definitions in one listing
 
 
 def pinning_on(policy: Policy) -> bool:
@@ -92,13 +93,24 @@ class Pins:
 
     # Learning live definitions ------------------------------------------------------------
 
-    def observe(self, tools: Any) -> None:
+    def observe(self, tools: Any) -> dict[int, str]:
+        """Learn the live definitions in one page of `tools/list`; the fingerprint of each entry
+        by its position. A name listed twice with two definitions never matches (a server
+        could show the approved one beside a rewritten one)."""
+        prints: dict[int, str] = {}
         if not isinstance(tools, list):
-            return
-        for entry in tools:
+            return prints
+        seen: dict[str, str] = {}
+        for index, entry in enumerate(tools):
             name = entry.get("name") if isinstance(entry, dict) else None
             if isinstance(name, str):
-                self.live[name] = live_fingerprint(entry)
+                fingerprint = live_fingerprint(entry)
+                prints[index] = fingerprint
+                if name in seen and seen[name] != fingerprint:
+                    fingerprint = _CONFLICTING
+                seen[name] = fingerprint
+        self.live.update(seen)
+        return prints
 
     def stale(self) -> None:
         """The server said its tools changed: list them again before the next call."""
@@ -116,7 +128,8 @@ class Pins:
                 for entry in tools:
                     name = entry.get("name") if isinstance(entry, dict) else None
                     if isinstance(name, str):
-                        live[name] = live_fingerprint(entry)
+                        fingerprint = live_fingerprint(entry)
+                        live[name] = _CONFLICTING if live.get(name, fingerprint) != fingerprint else fingerprint
             cursor = result.get("nextCursor") if isinstance(result, dict) else None
             if not isinstance(cursor, str) or not cursor:
                 break
@@ -183,8 +196,16 @@ class Pins:
         tools = result.get("tools")
         if not isinstance(tools, list):
             return result
-        self.observe(tools)
-        shown = [t for t in tools if not (isinstance(t, dict) and self.drift(str(t.get("name"))) is not None)]
+        prints = self.observe(tools)
+        approved = self._approved()
+        # Each entry is checked on its own definition, not only by its name.
+        shown = [
+            tool
+            for index, tool in enumerate(tools)
+            if isinstance(tool, dict)
+            and self.drift(str(tool.get("name"))) is None
+            and prints.get(index) == approved.get(str(tool.get("name")))
+        ]
         if len(shown) == len(tools):
             return result
         out = dict(result)
