@@ -263,6 +263,13 @@ def hostile_cases(t: Target) -> list[Case]:
     i = next(ids)
     add("two objects on a line", _dump(allowed_call(i, "two")) + _dump(_call(next(ids), t.denied, t.denied_args)),
         [(None, "error")], codes={PARSE_ERROR})
+    # Escaped unpaired surrogates: JSON to Python, not to pydantic-core (the SDK drops them).
+    i = next(ids)
+    add("escaped lone surrogate in the name", json.dumps(_call(i, t.denied + "\ud800", {})), [(i, "error")],
+        codes={PARSE_ERROR})
+    i = next(ids)
+    add("escaped lone surrogate in arguments", json.dumps(allowed_call(i, "surrogate", x="\udfff")), [(i, "error")],
+        codes={PARSE_ERROR})
     # Escapes spell the same name: decided (and forwarded) as that name.
     i = next(ids)
     escaped = "".join(f"\\u{ord(c):04x}" for c in t.allowed)

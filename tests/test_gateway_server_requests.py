@@ -114,3 +114,39 @@ async def test_a_client_without_the_capability_gets_the_server_a_clear_error(
         result = await client.call_tool("trigger-sampling-request", {"prompt": "hi", "maxTokens": 5})
         assert result.is_error
         assert "the client does not support sampling" in _text(result)
+
+
+async def test_a_servers_request_never_reaches_another_client(tmp_path: Path, everything: Path) -> None:
+    """A 2026-07-28 client's call makes the server ask for sampling while a handshake-era
+    client (which could answer) has a call in progress: the request is not routed to it."""
+    sampled: list[str] = []
+
+    async def sampling(context: Any, params: types.CreateMessageRequestParams) -> types.CreateMessageResult:
+        sampled.append("asked")
+        return types.CreateMessageResult(role="assistant", content=types.TextContent(type="text", text="leak"),
+                                         model="m", stop_reason="endTurn")
+
+    async with connected("http", tmp_path, everything, sampling_callback=sampling) as legacy:
+        address = re.search(r"at (http://127\.0\.0\.1:\d+/mcp)", (tmp_path / "gateway.log").read_text())
+        assert address is not None
+        http = httpx2.AsyncClient(timeout=httpx2.Timeout(60))
+        async with http, Client(streamable_http_client(address.group(1), http_client=http), mode="2026-07-28",
+                                read_timeout_seconds=60) as modern:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(legacy.call_tool, "trigger-long-running-operation", {"duration": 3, "steps": 3})
+                await anyio.sleep(0.5)
+                result = await modern.call_tool("trigger-sampling-request", {"prompt": "hi", "maxTokens": 5})
+    assert sampled == []
+    # Two clients have calls in progress: which one the server means cannot be told.
+    assert result.is_error and "cannot be relayed" in _text(result)
+
+
+async def test_a_modern_client_is_not_asked_by_the_server(tmp_path: Path, everything: Path) -> None:
+    async with connected("http", tmp_path, everything):
+        address = re.search(r"at (http://127\.0\.0\.1:\d+/mcp)", (tmp_path / "gateway.log").read_text())
+        assert address is not None
+        http = httpx2.AsyncClient(timeout=httpx2.Timeout(60))
+        async with http, Client(streamable_http_client(address.group(1), http_client=http), mode="2026-07-28",
+                                read_timeout_seconds=60) as modern:
+            result = await modern.call_tool("trigger-sampling-request", {"prompt": "hi", "maxTokens": 5})
+    assert result.is_error and "cannot be relayed to a client of MCP 2026-07-28" in _text(result)

@@ -47,13 +47,15 @@ for raw in sys.stdin.buffer:
             result(mid, '{"tools": [{"name": "b", "inputSchema": {"type": "object"}}], "x-page": 2}')
         else:
             result(mid, '{"tools": [{"name": "a", "inputSchema": {"type": "object"}, "x-tool": 1e5}, '
-                        '{"name": "secret", "inputSchema": {"type": "object"}}, {"name": "denied", "inputSchema": {"type": "object"}}], '
+                        '{"name": "secret", "inputSchema": {"type": "object"}}, {"name": "denied", "inputSchema": {"type": "object"}}, '
+                        '{"name": "echo", "inputSchema": {"type": "object"}}, {"name": "slow", "inputSchema": {"type": "object"}}, '
+                        '{"name": "die", "inputSchema": {"type": "object"}}], '
                         '"nextCursor": "p2", "x-page": 1}')
     elif method == "tools/call" and params.get("name") == "slow":
         pass  # never answered
     elif method == "tools/call" and params.get("name") == "die":
         os._exit(3)
-    elif method == "tools/call" and params.get("name") not in ("a", "b", "secret", "denied", "echo"):
+    elif method == "tools/call" and params.get("name") not in ("a", "b", "secret", "denied", "echo", "slow", "die"):
         result(mid, '{"content": [{"type": "text", "text": "Unknown tool: %s"}], "isError": true}' % params.get("name"))
     elif method == "tools/call":
         result(mid, '{"content": [{"type": "text", "text": "caf\\u00e9"}], "isError": false, "n": 1e5}')
@@ -189,7 +191,10 @@ async def test_tools_list_drops_hidden_tools_and_keeps_everything_else(tmp_path:
         first = json.loads(await client.receive())["result"]
         assert first == {
             "tools": [{"name": "a", "inputSchema": {"type": "object"}, "x-tool": 100000.0},
-                      {"name": "denied", "inputSchema": {"type": "object"}}],
+                      {"name": "denied", "inputSchema": {"type": "object"}},
+                      {"name": "echo", "inputSchema": {"type": "object"}},
+                      {"name": "slow", "inputSchema": {"type": "object"}},
+                      {"name": "die", "inputSchema": {"type": "object"}}],
             "nextCursor": "p2",
             "x-page": 1,
         }
@@ -260,7 +265,13 @@ async def test_a_cancelled_call_is_cancelled_upstream_and_gets_no_answer(tmp_pat
                 break
             await asyncio.sleep(0.05)
         assert cancels[0]["params"]["requestId"] == 11
-    assert [(line["tool"], line.get("upstream")) for line in _calls(client.audit)] == [("slow", "cancelled")]
+        # The server may still answer 11: a new call reusing the id goes up under another one.
+        await client.send('{"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"echo","arguments":{}}}')
+        assert json.loads(await client.receive())["id"] == 11
+        echo = [json.loads(line) for line in client.upstream_lines() if b'"echo"' in line]
+        assert len(echo) == 1 and echo[0]["id"] != 11
+    assert [(line["tool"], line.get("upstream")) for line in _calls(client.audit)] == [
+        ("slow", "cancelled"), ("echo", "ok")]
 
 
 async def test_a_call_past_the_call_timeout_fails_keeps_its_charge_and_is_cancelled_upstream(tmp_path: Path) -> None:

@@ -43,6 +43,8 @@ CALL = b'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","arg
         (b'{"jsonrpc":"2.0","id":1,"result":{},"error":{}}', -32600, 1),
         (b'{"jsonrpc":"2.0","id":1}', -32600, 1),
         (b'"tools/call"', -32600, None),
+        (b'{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"a\\ud800"}}', -32700, 4),
+        (b'{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"a","arguments":{"\\udfff":1}}}', -32700, 4),
     ],
 )
 def test_refused_lines(line: bytes, code: int, answer_id: object) -> None:
@@ -50,6 +52,11 @@ def test_refused_lines(line: bytes, code: int, answer_id: object) -> None:
         wire.parse(line)
     assert refused.value.code == code
     assert refused.value.request_id == answer_id
+
+
+def test_a_surrogate_pair_is_one_character_and_accepted() -> None:
+    message = wire.parse(b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"s":"\\ud83d\\ude00"}}')
+    assert message["params"]["s"] == "\U0001f600"
 
 
 def test_a_batch_is_refused_and_each_member_request_answered() -> None:
@@ -70,14 +77,14 @@ def test_json_whitespace_anywhere_is_the_same_message(whitespace: bytes) -> None
 def test_what_is_sent_is_compact_ascii_on_one_line() -> None:
     message = wire.parse(
         '{"jsonrpc":"2.0","id":"\u00e9","method":"tools/call","params":{"name":"a\\u2028\\r\\n\\u0000",'
-        '"arguments":{"s":"\\ud800\u202e","f":1e5}}}'.encode()
+        '"arguments":{"s":"\\ud83d\\ude00\u202e","f":1e5}}}'.encode()
     )
     data = wire.encode(message)
     assert data.endswith(b"\n") and data.count(b"\n") == 1
     assert all(0x20 <= byte <= 0x7E for byte in data[:-1])
     assert json.loads(data) == message
     assert data == (b'{"jsonrpc":"2.0","id":"\\u00e9","method":"tools/call","params":{"name":"a\\u2028\\r\\n\\u0000",'
-                    b'"arguments":{"s":"\\ud800\\u202e","f":100000.0}}}\n')
+                    b'"arguments":{"s":"\\ud83d\\ude00\\u202e","f":100000.0}}}\n')
 
 
 def test_framing_splits_on_newline_bytes_only_and_skips_overlong_lines() -> None:

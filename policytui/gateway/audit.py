@@ -66,8 +66,10 @@ class AuditLog:
         """Append one record as a single line (one write call, so lines never interleave)."""
         if self._fd is None:
             return
-        line = json.dumps(record, ensure_ascii=False, separators=(", ", ": ")) + "\n"
-        data = line.encode("utf-8", "surrogatepass")
+        # ASCII with escapes: a name holding U+2028 or an unpaired surrogate cannot split a
+        # record for any reader or make the file invalid UTF-8.
+        line = json.dumps(record, ensure_ascii=True, separators=(", ", ": ")) + "\n"
+        data = line.encode("ascii")
         with self._lock:
             os.write(self._fd, data)
 

@@ -59,6 +59,8 @@ class HttpSession(StdioRelay):
     """One MCP session over HTTP: the relay with HTTP for its writes."""
 
     verbatim_answers = False
+    # Serves only 2026-07-28 requests, whose clients take no requests from the server.
+    modern_only = False
 
     def __init__(self, gateway: Gateway, initialize: Callable[[dict[str, Any]], dict[str, Any]], session_id: str,
                  grant: str) -> None:
@@ -245,6 +247,10 @@ class HttpRelayApp:
             if stateless is None:
                 stateless = self.stateless[grant] = HttpSession(self.gateway, self.initialize, "", grant)
                 stateless.caller = Caller(grant=grant, session=f"grant:{grant}")
+                stateless.modern_only = True
+                # Counted among the clients with calls in progress, so that a request of the
+                # server's during its call is never routed to another client.
+                self.gateway.attach(stateless)
             if "method" not in message or "id" not in message:
                 await _plain(send, 202, b"")  # notifications have no use without a session
                 return

@@ -395,7 +395,13 @@ class StdioRelay:
         if not isinstance(name, str) or not (args is None or isinstance(args, dict)):
             raise _Refused(_error(INVALID_PARAMS, "Invalid request parameters", ""))
         args = args if args is not None else {}
-
+        unknown = self.gateway.unknown_tools
+        if unknown is not None and not self.gateway.dry_run and not unknown.lists(name):
+            # A tool the server does not have is answered here as the server answers it, with
+            # no charge, exactly like a hidden one: forwarding it would let an agent tell the
+            # two apart by the answer's bytes or by the budget it costs.
+            unknown.audit_unlisted(self.gateway.enforcer, name, args, self.caller)
+            return unknown.unknown(name)
         sent = params
         if exchange.modern is not None:
             # The answers of an approval round trip are for the gateway, not the server.

@@ -111,6 +111,30 @@ class UnknownTools:
             return
         self.listed = frozenset(names)
 
+    def lists(self, tool: str) -> bool:
+        """Whether the server lists `tool` (True when its listing is not known)."""
+        return self.listed is None or tool in self.listed
+
+    def audit_unlisted(self, enforcer: Any, tool: str, args: Any, caller: Any) -> None:
+        """The audit record of a call for a tool the server does not list (answered by the
+        gateway, never forwarded)."""
+        record = {
+            "time": utc_now_iso(),
+            "server": enforcer.server_name,
+            "grant": caller.grant,
+            "session": caller.session,
+            "tool": tool,
+            "decision": "denied",
+            "rule": "server.tools",
+            "reason": "the server does not list this tool",
+            "args_sha256": args_digest(args),
+            "ms": 0.0,
+        }
+        try:
+            enforcer.audit.write(record)
+        except OSError as exc:
+            log.error("cannot write the audit log: %s", exc)
+
     def unknown(self, tool: str) -> dict[str, Any]:
         """The server's answer for `tool` as if it did not exist (raises MCPError when the
         server answers unknown tools with a JSON-RPC error)."""

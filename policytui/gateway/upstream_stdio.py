@@ -38,6 +38,7 @@ _NOT_SUPPORTED = {
 }
 # What the gateway tells the server its client can do: requests for these are relayed.
 RELAYED_CAPABILITIES: dict[str, Any] = {"sampling": {}, "elicitation": {"form": {}}, "roots": {"listChanged": True}}
+MAX_RETIRED = 100_000
 INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INTERNAL_ERROR = -32603
@@ -82,6 +83,8 @@ class StdioUpstream:
         self._init_model: Any = None
         self._process: anyio.abc.Process | None = None
         self._pending: dict[Any, Any] = {}  # request id -> future of (response message, line)
+        # Ids of requests given up on that the server has not answered yet (insertion order).
+        self._retired: dict[Any, None] = {}
         self._progress: dict[Any, Progress] = {}
         self._next_id = 0
         self._stop = anyio.Event()
@@ -284,6 +287,8 @@ class StdioUpstream:
             future = self._pending.pop(request_id, None) if type(request_id) in (int, str) else None
             if future is not None and not future.done():
                 future.set_result((message, line))
+            elif future is None and request_id in self._retired:
+                del self._retired[request_id]  # the late answer of a request given up on: dropped
             return
         if "id" in message:
             await self._answer_server_request(message["id"], method, message.get("params"))
@@ -384,7 +389,7 @@ class StdioUpstream:
         while True:
             self._next_id += 1
             request_id = f"policytui-{self._next_id}"
-            if request_id not in self._pending:  # a client may use an id of this shape too
+            if request_id not in self._pending and request_id not in self._retired:  # a client may use this shape too
                 return request_id
 
     async def request(
@@ -437,7 +442,9 @@ class StdioUpstream:
             if "_meta" in params:
                 params = hop_params(params)
             out["params"] = params
-        remapped = client_id in self._pending or not valid_id(client_id)
+        # An id the server may still answer (a request given up on: cancelled, timed out) is
+        # never sent again: the late answer would be taken for the new request's.
+        remapped = client_id in self._pending or client_id in self._retired or not valid_id(client_id)
         if remapped:
             out["id"] = self._own_id()
         try:
@@ -471,16 +478,24 @@ class StdioUpstream:
                 if timer is not None:
                     timer.cancel()
         except TimeoutError:
+            self._retire(request_id)
             await self._cancel(request_id, f"timed out after {seconds}s")
             raise UpstreamFailure("timeout", _mcp_error(REQUEST_TIMEOUT, f"Request {method!r} timed out")) from None
         except anyio.get_cancelled_exc_class():
             if written:
+                self._retire(request_id)
                 with anyio.CancelScope(shield=True):
                     await self._cancel(request_id, "caller cancelled")
             raise
         finally:
             if self._pending.get(request_id) is future:
                 del self._pending[request_id]
+
+    def _retire(self, request_id: Any) -> None:
+        """Keep an abandoned request's id out of use until the server answers it."""
+        if len(self._retired) >= MAX_RETIRED:
+            self._retired.pop(next(iter(self._retired)))  # the oldest; its answer is long overdue
+        self._retired[request_id] = None
 
     async def _cancel(self, request_id: Any, reason: str) -> None:
         """Tell the server to stop working on a request nobody waits for any more."""

@@ -8,7 +8,7 @@ other one of two duplicate keys, or read `NaN` where the gateway saw nothing. So
 - messages are framed on the `\\n` byte alone, and a line longer than `MAX_MESSAGE_BYTES` is
   refused without being parsed;
 - a line is strict UTF-8 holding one standard JSON value (no byte-order mark, no `NaN` or
-  `Infinity`, no number that overflows to infinity) that is one JSON-RPC 2.0 object: only the
+  `Infinity`, no number that overflows to infinity, no escaped unpaired surrogate) that is one JSON-RPC 2.0 object: only the
   members JSON-RPC defines, `"jsonrpc": "2.0"`, a string `method`, an object `params`, an id that
   is a string or an integer a JavaScript server reads exactly;
 - an object anywhere in the message with the same key twice is refused as ambiguous;
@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -86,6 +87,7 @@ def _finite(text: str) -> float:
     return value
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _strict = json.JSONDecoder(object_pairs_hook=_unique, parse_constant=_no_constant, parse_float=_finite)
 _lenient_pairs = json.JSONDecoder(object_pairs_hook=list)
 
@@ -97,13 +99,35 @@ def valid_id(value: Any) -> bool:
     return type(value) is int and -MAX_SAFE_ID <= value <= MAX_SAFE_ID
 
 
+def _has_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False
+
+
 def _decode(line: bytes) -> Any:
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError:
         raise Refusal(PARSE_ERROR, "Parse error: the message is not UTF-8") from None
     try:
-        return _strict.decode(text)
+        value = _strict.decode(text)
+        # An escaped lone surrogate ("\ud800") is JSON to Python and not to other parsers
+        # (pydantic-core drops the message): ambiguous, so refused. Checked only when the
+        # text has such an escape at all.
+        if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
+            request_id = value.get("id") if isinstance(value, dict) else None
+            raise Refusal(PARSE_ERROR, "Parse error: the message holds an unpaired surrogate escape",
+                          request_id if valid_id(request_id) else None)
+        return value
     except _Duplicate:
         raise Refusal(
             INVALID_REQUEST, "Invalid Request: a key appears twice in one object (ambiguous)", _readable_id(text)
