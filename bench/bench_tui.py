@@ -689,7 +689,9 @@ def terminal_measurements(kestra: Path, big: Path, rounds: int, folder: Path) ->
             out.setdefault("table editor", []).append(
                 wait_screen(tmux, lambda s: re.search(rf"^\s*{first_tool}\s", s, re.M) is not None) - start)
 
-            # filter keystroke: the editor is still up from the table measurement
+            # filter keystroke: the editor is still up from the table measurement; wait until
+            # its policy is loaded (the header shows the default), keys wait for that
+            wait_screen(tmux, lambda s: "default deny" in s.splitlines()[0] if s else False)
             time.sleep(0.5)
             tmux.run("send-keys", "/")
             wait_screen(tmux, lambda s: "filter tools by name" in s)

@@ -483,6 +483,8 @@ async def test_everything_fits_an_80_by_24_terminal(policy_path: Path) -> None:
     app = make_app(policy_path=policy_path, listing=kestra())
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
+        # The footer follows the bindings a frame or two after the tools are installed.
+        await until(lambda: "^s Save" in screen_text(app), "the editing keys in the footer")
         text = screen_text(app)
         assert "default deny" in text and "Tool" in text and "Decision" in text
         assert sum("deny*" in line for line in text.splitlines()) >= 5

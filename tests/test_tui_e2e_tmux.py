@@ -272,7 +272,10 @@ def test_edit_and_save_a_policy_for_the_real_kestra_server(
     terminal.keys("C-s")  # apply the limits editor
     terminal.wait("the limit in the table", row_shows("execute_flow", r"30/minute"))
 
-    terminal.keys("D")
+    terminal.keys("D")  # allowing by default asks first, naming what it would let through
+    terminal.wait("the allow-by-default question naming execute_flow's neighbours",
+                  lambda s: "Allow by default?" in s and "manage_apps" in s)
+    terminal.keys("y")
     terminal.wait_text("default allow")
     terminal.keys("C-s")  # save the file
     terminal.wait("the policy saved", lambda s: "unsaved" not in s and policy.exists())

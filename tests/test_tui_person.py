@@ -130,3 +130,23 @@ async def test_require_conditions_show_in_the_table_and_nothing_is_cut_when_ther
         assert "if args.wait eq true" in row
         assert "…" not in row
         assert "Conditions" in text.splitlines()[1]
+
+
+async def test_keys_typed_while_loading_never_reach_a_hidden_filter(policy_path: Path) -> None:
+    import time as clock
+
+    listing = kestra()
+
+    def slow() -> object:
+        clock.sleep(1.0)  # a server that takes a second to list its tools
+        return listing
+
+    app = make_app(policy_path=policy_path, load_listing=slow, target_label="slow")  # type: ignore[arg-type]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.2)
+        await pilot.press("slash", "x", "a")
+        await ready(pilot)
+        await pilot.pause(0.2)
+        assert app.row_filter.text == "" and not app.query_one("#filter").display
+        assert isinstance(app.focused, ToolTable)
+        assert "39 tools" in screen_text(app) and "shown)" not in screen_text(app)

@@ -217,19 +217,18 @@ def test_conditions_dialog_by_keyboard_with_the_focus_always_visible(
     terminal.wait("the conditions editor", lambda s: "Conditions for manage_flow" in s)
 
     # Every Tab stop shows where the focus is, in reverse video.
+    # (A text cursor blinks in reverse video too, so each stop is sampled for a moment.)
     seen: list[str] = []
     for _ in range(8):
-        before = focused_text(terminal)
         terminal.keys("Tab")
-        deadline = time.monotonic() + 3
-        runs = focused_text(terminal)
-        while (not runs or runs == before) and time.monotonic() < deadline:
+        runs: list[str] = []
+        deadline = time.monotonic() + 0.6
+        while time.monotonic() < deadline:
+            runs += focused_text(terminal)
             time.sleep(0.05)
-            runs = focused_text(terminal)
         assert runs, f"nothing shows the focus after Tab:\n{terminal.screen()}"
-        assert runs != before, f"Tab moved no visible focus (from {before}):\n{terminal.screen()}"
-        seen.append(runs[0])
-    assert any("Add" in run for run in seen) and any("Apply" in run for run in seen), seen
+        seen.append(" | ".join(dict.fromkeys(runs)))
+    assert any("Add" in stop for stop in seen) and any("Apply" in stop for stop in seen), seen
 
     # Pick a value, Tab, Enter: that adds the condition (Remove is not next to Add).
     terminal.keys("Escape")

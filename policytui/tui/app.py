@@ -24,6 +24,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.reactive import Reactive
+from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from policytui.editor import RowFilter
@@ -51,6 +52,13 @@ DEFAULT_THEME = "ansi-dark"
 PANELS_AFTER_SECONDS = 0.25
 # From this width the panels stand beside the table instead of under it.
 WIDE_LAYOUT_WIDTH = 150
+
+
+class MainScreen(Screen):
+    """The editor's own screen. It focuses the table, never the first focusable widget: that
+    is the hidden filter box, and keys typed while loading (a `/`) went into it unseen."""
+
+    AUTO_FOCUS = "#tools"
 
 
 class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands, ReplayPins):
@@ -106,6 +114,9 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands,
         chosen = theme or terminal_theme()
         if chosen != self.theme:
             self.theme = chosen
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen(id="_default")
 
     # ----- layout -------------------------------------------------------------------------
 

@@ -183,6 +183,7 @@ class Startup(EditorBase):
         table = self.main.query_one(ToolTable)
         table.set_view(rows, list(range(len(rows))))
         table.display = True
+        table.focus()  # arrow keys move in the rows at once; edit keys wait for the policy
         self.call_after_refresh(self._mount_panels)  # the rows first, then the panels
 
     def _install(self, state: EditorState) -> None:
@@ -209,6 +210,9 @@ class Startup(EditorBase):
         table.empty_text = "The server lists no tools." if not state.rows else "No tool matches the filter."
         self._refresh_view()
         table.focus()
+        # The edit keys are live now: the footer and palette ask `check_action` again (the
+        # table may have had the focus since the first rows, so focus alone changes nothing).
+        self.refresh_bindings()
         self._changed(full=True)
         if state.load_problems:
             self._show_load_problems()

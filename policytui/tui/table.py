@@ -119,8 +119,10 @@ class ToolTable(ScrollView, can_focus=True):
         "tool-table--marked",
     }
 
+    # The scroll bar is always there (overflow-y: scroll): one that appears and goes as a
+    # filter narrows the rows would re-lay out the whole screen on those keystrokes.
     DEFAULT_CSS = """
-    ToolTable { background: $surface; overflow-x: hidden; scrollbar-size-vertical: 1; }
+    ToolTable { background: $surface; overflow-x: hidden; overflow-y: scroll; scrollbar-size-vertical: 1; }
     ToolTable > .tool-table--header { text-style: bold; background: $panel; }
     ToolTable > .tool-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
     ToolTable:blur > .tool-table--cursor { background: $block-cursor-blurred-background; color: $foreground; text-style: none; }
