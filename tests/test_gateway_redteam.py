@@ -1048,3 +1048,67 @@ async def test_http_bodies_and_headers_never_run_the_denied_or_hidden_tool(
     assert sorted(a["tool"] for a in forwarded if a["decision"] != "probe") == sorted(
         e["tool"] for e in executed
     )
+
+
+async def test_http_foreign_host_or_origin_is_refused_without_tokens(tmp_path: Path) -> None:
+    """A token-less gateway on loopback refuses a foreign Host or Origin (DNS rebinding).
+
+    Without `--tokens` anything that reaches the port is a client. A web page the user visits
+    can make a browser reach it: cross-origin (with an `Origin` header) or, after DNS
+    rebinding, same-origin under the attacker's host name (with a foreign `Host` header). The
+    MCP specification requires servers to validate `Origin`. Proven from the server's side:
+    no call runs.
+    """
+    import aiohttp
+
+    async with http_gateway(tmp_path, FLOWS_POLICY, None) as (url, _):
+        port = url.split(":")[2].split("/")[0]
+        base = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+        async with aiohttp.ClientSession() as session:
+            for foreign in (
+                {"host": f"evil.example:{port}", "origin": f"http://evil.example:{port}"},
+                {"origin": "http://evil.example"},
+                {"host": "evil.example"},
+            ):
+                headers = {**base, **foreign}
+                init = {
+                    "jsonrpc": "2.0",
+                    "id": 1,
+                    "method": "initialize",
+                    "params": {
+                        "protocolVersion": "2025-06-18",
+                        "capabilities": {},
+                        "clientInfo": {"name": "page", "version": "1"},
+                    },
+                }
+                status, _, answer_headers = await _post(
+                    session, url, headers, json.dumps(init).encode()
+                )
+                session_id = answer_headers.get("mcp-session-id") or ""
+                more = {
+                    **headers,
+                    "mcp-session-id": session_id,
+                    "mcp-protocol-version": "2025-06-18",
+                }
+                await _post(
+                    session,
+                    url,
+                    more,
+                    json.dumps(call(2, "list_flows", {"namespace": "rebound"})).encode(),
+                )
+                modern = {
+                    **headers,
+                    "mcp-protocol-version": "2026-07-28",
+                    "mcp-method": "tools/call",
+                    "mcp-name": "list_flows",
+                }
+                body = call(3, "list_flows", {"namespace": "rebound-modern"})
+                body["params"]["_meta"] = {
+                    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                    "io.modelcontextprotocol/clientCapabilities": {},
+                }
+                await _post(session, url, modern, json.dumps(body).encode())
+        await asyncio.sleep(0.3)
+    assert _json_lines(tmp_path / "executed.jsonl") == [], (
+        "a foreign page ran a tool through the gateway"
+    )
