@@ -41,6 +41,11 @@ METHOD_NOT_FOUND = -32601
 INTERNAL_ERROR = -32603
 CONNECTION_CLOSED = -32000
 REQUEST_TIMEOUT = -32001
+# How long the id of a request given up on (cancelled, timed out) stays reserved. A server may
+# still answer it (mcp 1.x servers answer a cancelled request "Request cancelled"); until then
+# the id must not be reused for another request, or that late answer would be taken for the
+# other request's (and, an error, refund a call that ran).
+RETIRED_ID_SECONDS = 600.0
 
 
 def _mcp_error(code: int, message: str, data: Any = None) -> Exception:
@@ -430,7 +435,7 @@ class StdioUpstream:
         future: asyncio.Future[tuple[dict[str, Any], bytes]] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = future
         seconds = timeout if timeout is not None else self.call_timeout
-        written = False
+        written = abandoned = False
         try:
             try:
                 await self._send_bytes(data)
@@ -446,16 +451,34 @@ class StdioUpstream:
                 if timer is not None:
                     timer.cancel()
         except TimeoutError:
+            abandoned = True
             await self._cancel(request_id, f"timed out after {seconds}s")
             raise UpstreamFailure("timeout", _mcp_error(REQUEST_TIMEOUT, f"Request {method!r} timed out")) from None
         except anyio.get_cancelled_exc_class():
             if written:
+                abandoned = True
                 with anyio.CancelScope(shield=True):
                     await self._cancel(request_id, "caller cancelled")
             raise
         finally:
             if self._pending.get(request_id) is future:
+                if abandoned:
+                    self._retire(request_id)
+                else:
+                    del self._pending[request_id]
+
+    def _retire(self, request_id: Any) -> None:
+        """Keep the id of a request given up on reserved: a late answer to it is dropped, and
+        a client reusing the id travels upstream under one of the gateway's own."""
+        tombstone: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        tombstone.cancel()
+        self._pending[request_id] = tombstone
+
+        def expire() -> None:
+            if self._pending.get(request_id) is tombstone:
                 del self._pending[request_id]
+
+        asyncio.get_running_loop().call_later(RETIRED_ID_SECONDS, expire)
 
     async def _cancel(self, request_id: Any, reason: str) -> None:
         """Tell the server to stop working on a request nobody waits for any more."""
