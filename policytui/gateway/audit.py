@@ -66,8 +66,10 @@ class AuditLog:
         """Append one record as a single line (one write call, so lines never interleave)."""
         if self._fd is None:
             return
-        line = json.dumps(record, ensure_ascii=False, separators=(", ", ": ")) + "\n"
-        data = line.encode("utf-8", "surrogatepass")
+        # ASCII only: a tool name or argument holding a lone surrogate or a line separator
+        # (U+2028) must not make the file invalid UTF-8 or split a record for any reader.
+        line = json.dumps(record, ensure_ascii=True, separators=(", ", ": ")) + "\n"
+        data = line.encode("ascii")
         with self._lock:
             os.write(self._fd, data)
 
