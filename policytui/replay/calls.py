@@ -117,6 +117,8 @@ def parse_calls(text: str) -> Calls:
                 skipped = True  # cut short while being written
                 continue
             raise RecordingError(f"line {index + 1} is not JSON") from None
+        if isinstance(record, dict) and record.get("decision") == "probe":
+            continue  # the gateway's own call at start (how the server answers unknown tools)
         calls.append(_call(record, index + 1))
     with_arguments = bool(calls) and all(c.arguments is not None for c in calls)
     return Calls(calls, with_arguments, skipped)
