@@ -256,7 +256,10 @@ class FakeKestraAPI:
             if length:
                 await reader.readexactly(int(length.group(1)))
             if "slow" in line:
-                await asyncio.sleep(4)
+                try:
+                    await asyncio.sleep(4)
+                except asyncio.CancelledError:
+                    return  # the test is over
             else:
                 self.served.append(line)
             writer.write(
@@ -476,6 +479,53 @@ async def test_hole_a_client_approves_its_own_calls_under_default_approvals(tmp_
         await gw.answer(5, 15)
         ran = [e for e in gw.executed() if e["tool"] == "delete_flow"]
     assert not ran, f"a call held for a human ran on the client's own say-so: {ran}"
+
+
+async def test_hole_approval_form_hides_the_arguments_the_server_runs_with(tmp_path: Path) -> None:
+    """A human approving by the form approves what the form shows; the server runs something else.
+
+    The approval message shows the arguments as one sorted JSON text cut at 2000 characters. An
+    agent adds an argument the server ignores, named to sort first and 2100 characters long:
+    the form shows `"a": "xxxx...` and `... (cut)`, never `namespace` or `flow_id`. The human
+    approves; the recording server deletes `prod.billing`. (Format characters such as U+202E
+    are also shown raw, so a value can be made to read backwards.)
+    """
+    policy = {
+        "version": "1",
+        "default": "deny",
+        "tools": {"delete_flow": {"action": "require_approval"}},
+    }
+    async with stdio_gateway(
+        tmp_path,
+        policy,
+        flows_server(tmp_path),
+        "--approval-timeout",
+        "10",
+        capabilities={"elicitation": {}},
+    ) as gw:
+        padding = "x" * 2100
+        await gw.send(
+            call(5, "delete_flow", {"a": padding, "namespace": "prod", "flow_id": "billing"})
+        )
+        shown = ""
+        for request in await gw.requests_from_gateway("elicitation/create", 10):
+            shown = request["params"]["message"]
+            # A human who approves what the form shows.
+            approve = "prod" not in shown and "billing" not in shown
+            await gw.send(
+                {
+                    "jsonrpc": "2.0",
+                    "id": request["id"],
+                    "result": {"action": "accept", "content": {"approve": approve}},
+                }
+            )
+        await gw.answer(5, 15)
+        ran = [e["arguments"] for e in gw.executed() if e["tool"] == "delete_flow"]
+    for arguments in ran:
+        for key, value in arguments.items():
+            assert key in shown and str(value) in shown, (
+                f"the server ran delete_flow with {key}={value!r}, which the approval form never showed"
+            )
 
 
 async def test_hole_a_policy_made_invalid_keeps_the_old_one_in_force(tmp_path: Path) -> None:
