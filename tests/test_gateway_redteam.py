@@ -256,7 +256,10 @@ class FakeKestraAPI:
             if length:
                 await reader.readexactly(int(length.group(1)))
             if "slow" in line:
-                await asyncio.sleep(4)
+                try:
+                    await asyncio.sleep(4)
+                except asyncio.CancelledError:
+                    return  # the test is over
             else:
                 self.served.append(line)
             writer.write(
@@ -476,6 +479,53 @@ async def test_hole_a_client_approves_its_own_calls_under_default_approvals(tmp_
         await gw.answer(5, 15)
         ran = [e for e in gw.executed() if e["tool"] == "delete_flow"]
     assert not ran, f"a call held for a human ran on the client's own say-so: {ran}"
+
+
+async def test_hole_approval_form_hides_the_arguments_the_server_runs_with(tmp_path: Path) -> None:
+    """A human approving by the form approves what the form shows; the server runs something else.
+
+    The approval message shows the arguments as one sorted JSON text cut at 2000 characters. An
+    agent adds an argument the server ignores, named to sort first and 2100 characters long:
+    the form shows `"a": "xxxx...` and `... (cut)`, never `namespace` or `flow_id`. The human
+    approves; the recording server deletes `prod.billing`. (Format characters such as U+202E
+    are also shown raw, so a value can be made to read backwards.)
+    """
+    policy = {
+        "version": "1",
+        "default": "deny",
+        "tools": {"delete_flow": {"action": "require_approval"}},
+    }
+    async with stdio_gateway(
+        tmp_path,
+        policy,
+        flows_server(tmp_path),
+        "--approval-timeout",
+        "10",
+        capabilities={"elicitation": {}},
+    ) as gw:
+        padding = "x" * 2100
+        await gw.send(
+            call(5, "delete_flow", {"a": padding, "namespace": "prod", "flow_id": "billing"})
+        )
+        shown = ""
+        for request in await gw.requests_from_gateway("elicitation/create", 10):
+            shown = request["params"]["message"]
+            # A human who approves what the form shows.
+            approve = "prod" not in shown and "billing" not in shown
+            await gw.send(
+                {
+                    "jsonrpc": "2.0",
+                    "id": request["id"],
+                    "result": {"action": "accept", "content": {"approve": approve}},
+                }
+            )
+        await gw.answer(5, 15)
+        ran = [e["arguments"] for e in gw.executed() if e["tool"] == "delete_flow"]
+    for arguments in ran:
+        for key, value in arguments.items():
+            assert key in shown and str(value) in shown, (
+                f"the server ran delete_flow with {key}={value!r}, which the approval form never showed"
+            )
 
 
 async def test_hole_a_policy_made_invalid_keeps_the_old_one_in_force(tmp_path: Path) -> None:
@@ -1047,4 +1097,68 @@ async def test_http_bodies_and_headers_never_run_the_denied_or_hidden_tool(
     forwarded = [a for a in audit if a.get("upstream") in ("ok", "error_result")]
     assert sorted(a["tool"] for a in forwarded if a["decision"] != "probe") == sorted(
         e["tool"] for e in executed
+    )
+
+
+async def test_http_foreign_host_or_origin_is_refused_without_tokens(tmp_path: Path) -> None:
+    """A token-less gateway on loopback refuses a foreign Host or Origin (DNS rebinding).
+
+    Without `--tokens` anything that reaches the port is a client. A web page the user visits
+    can make a browser reach it: cross-origin (with an `Origin` header) or, after DNS
+    rebinding, same-origin under the attacker's host name (with a foreign `Host` header). The
+    MCP specification requires servers to validate `Origin`. Proven from the server's side:
+    no call runs.
+    """
+    import aiohttp
+
+    async with http_gateway(tmp_path, FLOWS_POLICY, None) as (url, _):
+        port = url.split(":")[2].split("/")[0]
+        base = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+        async with aiohttp.ClientSession() as session:
+            for foreign in (
+                {"host": f"evil.example:{port}", "origin": f"http://evil.example:{port}"},
+                {"origin": "http://evil.example"},
+                {"host": "evil.example"},
+            ):
+                headers = {**base, **foreign}
+                init = {
+                    "jsonrpc": "2.0",
+                    "id": 1,
+                    "method": "initialize",
+                    "params": {
+                        "protocolVersion": "2025-06-18",
+                        "capabilities": {},
+                        "clientInfo": {"name": "page", "version": "1"},
+                    },
+                }
+                status, _, answer_headers = await _post(
+                    session, url, headers, json.dumps(init).encode()
+                )
+                session_id = answer_headers.get("mcp-session-id") or ""
+                more = {
+                    **headers,
+                    "mcp-session-id": session_id,
+                    "mcp-protocol-version": "2025-06-18",
+                }
+                await _post(
+                    session,
+                    url,
+                    more,
+                    json.dumps(call(2, "list_flows", {"namespace": "rebound"})).encode(),
+                )
+                modern = {
+                    **headers,
+                    "mcp-protocol-version": "2026-07-28",
+                    "mcp-method": "tools/call",
+                    "mcp-name": "list_flows",
+                }
+                body = call(3, "list_flows", {"namespace": "rebound-modern"})
+                body["params"]["_meta"] = {
+                    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                    "io.modelcontextprotocol/clientCapabilities": {},
+                }
+                await _post(session, url, modern, json.dumps(body).encode())
+        await asyncio.sleep(0.3)
+    assert _json_lines(tmp_path / "executed.jsonl") == [], (
+        "a foreign page ran a tool through the gateway"
     )

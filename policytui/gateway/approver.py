@@ -35,15 +35,29 @@ Elicit = Callable[[str, float], Awaitable[bool]]
 
 MODES = ("auto", "queue")
 POLL_SECONDS = 0.2
-# How much of the arguments an elicitation message shows; the queue file has them all.
-MESSAGE_ARGS_LIMIT = 2000
+# How much of each argument's value an elicitation message shows; the queue has them all.
+# Each argument is cut on its own: one long argument must not push the others out of sight.
+MESSAGE_VALUE_LIMIT = 300
+
+
+def _shown_arguments(args: Any) -> str:
+    """Every argument by name, each value cut on its own, format characters made visible."""
+    from policytui.textsafe import clip, visible
+
+    if not isinstance(args, dict):
+        return visible(clip(json.dumps(args, ensure_ascii=False, default=str), MESSAGE_VALUE_LIMIT))
+    if not args:
+        return "(none)"
+    lines = []
+    for key in sorted(args, key=str):
+        value = json.dumps(args[key], ensure_ascii=False, sort_keys=True, default=str)
+        lines.append(f"  {visible(json.dumps(str(key), ensure_ascii=False))}: {visible(clip(value, MESSAGE_VALUE_LIMIT))}")
+    return "\n".join(lines)
 
 
 def approval_message(tool: str, args: Any, decision: Decision, server: str) -> str:
     """What the human reads: which tool, why it needs approval, and the arguments."""
-    shown = json.dumps(args, ensure_ascii=False, indent=2, sort_keys=True, default=str)
-    if len(shown) > MESSAGE_ARGS_LIMIT:
-        shown = shown[:MESSAGE_ARGS_LIMIT] + "\n... (cut)"
+    shown = _shown_arguments(args)
     where = f" on {server}" if server else ""
     return (
         f"An AI agent wants to call the tool {json.dumps(tool, ensure_ascii=False)}{where}.\n"

@@ -102,14 +102,17 @@ class SQLiteStore(StateStore):
     # Counters -----------------------------------------------------------------------------
 
     def reserve(self, budgets: Sequence[Budget]) -> Reservation:
-        now = self.clock()
-
         def work(db: sqlite3.Connection) -> Reservation:
+            # The clock is read under the write lock: a reading taken before waiting for the
+            # lock could be older than a window another process has already charged.
+            now = self.clock()
             plan: list[tuple[str, int, int, int]] = []
             for index, budget in enumerate(budgets):
                 name = counter_name(self.policy, budget)
                 start = window_start(budget.key.window, now)
                 row = db.execute("SELECT window_start, used FROM counters WHERE name = ?", (name,)).fetchone()
+                if row is not None and row[0] > start:
+                    start = row[0]  # a clock behind the store's newest window counts in that window
                 used = row[1] if row is not None and row[0] == start else 0
                 if used + 1 > budget.max:
                     return Reservation(now=now, denied=index)
