@@ -17,12 +17,13 @@ import json
 import os
 import stat
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policytui.policy.validate import Problem, Report, validate_text
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from policytui.policy.model import Policy
     from policytui.toolinfo import ToolInfo
 
@@ -95,6 +96,8 @@ def dumps_document(document: dict[str, Any]) -> str:
 
 def _target(path: str | os.PathLike[str]) -> Path:
     """The file to read or write: a symlink's target, so saving never replaces the link."""
+    from pathlib import Path  # here: reading a file (validate, check) needs no pathlib
+
     target = Path(path)
     try:
         if target.is_symlink():
@@ -115,7 +118,7 @@ def read_policy_bytes(path: str | os.PathLike[str]) -> tuple[bytes, FileStamp]:
 
 
 def _read_bytes(path: str | os.PathLike[str]) -> tuple[bytes, os.stat_result]:
-    target = Path(path)  # opened through any symlink (`/dev/fd/N` from `<(...)` included)
+    target = os.fspath(path)  # opened through any symlink (`/dev/fd/N` from `<(...)` too)
     shown = str(path)
     try:
         # O_NONBLOCK so that opening a named pipe nobody writes to cannot hang; reads are made
@@ -171,6 +174,8 @@ def load_policy(
     text, bom = decode_policy_bytes(data, str(path))
     report = validate_text(text, tools=tools)
     _note_bom(report, bom)
+    from pathlib import Path
+
     return LoadedPolicy(Path(path), text, report, stamp)
 
 
@@ -234,7 +239,7 @@ def save_document(
     except (UnicodeEncodeError, ValueError, TypeError) as exc:
         raise PolicyFileError(f"cannot save {shown}: the policy holds data that is not "
                               f"valid JSON text ({exc})") from None
-    folder = target.parent if str(target.parent) else Path(".")
+    folder = target.parent if str(target.parent) else type(target)(".")
     if target.is_dir():
         raise PolicyFileError(f"{shown} is a folder, not a policy file")
     if not folder.is_dir():
@@ -301,9 +306,9 @@ def backup_path(path: str | os.PathLike[str]) -> Path:
 def _keep_backup(target: Path, shown: str) -> None:
     """Make `<name>.bak` the current file, atomically, before the file is replaced."""
     backup = target.with_name(target.name + BACKUP_SUFFIX)
-    folder = target.parent if str(target.parent) else Path(".")
     import secrets
 
+    folder = target.parent if str(target.parent) else type(target)(".")
     tmp = folder / f".{backup.name}.{secrets.token_hex(6)}.tmp"
     try:
         try:
