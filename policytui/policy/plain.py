@@ -14,7 +14,7 @@ full validator, which explains every problem with its line and column. Never imp
 
 from __future__ import annotations
 
-from operator import itemgetter
+from operator import itemgetter, methodcaller
 from typing import Any
 
 from policytui.policy.jsonpos import MAX_DEPTH
@@ -31,12 +31,9 @@ from policytui.policy.rules import (
 
 _POLICY_KEYS = frozenset({"$schema", "version", "default", "hide", "all_tools", "tools"})
 _ALL_TOOLS_KEYS = frozenset({"limits"})
-_RULE_KEYS = frozenset(
-    {"action", "reason", "require", "deny_if", "require_approval_if", "limits"}
-)
 _CONDITION_KEYS = frozenset({"path", "op", "value"})
 _LIMIT_KEYS = frozenset({"counter", "window", "max", "scope"})
-_CONDITION_LISTS = ("require", "deny_if", "require_approval_if")
+_CONDITION_LISTS = frozenset({"require", "deny_if", "require_approval_if"})
 _WINDOWS = frozenset(WINDOWS)
 _SCOPES = frozenset(SCOPES)
 _ACTIONS = frozenset(ACTIONS)
@@ -109,31 +106,28 @@ def _policy(doc: Any) -> int:
         if type(tools) is not dict or "" in tools:
             raise _Refused
         count += len(tools) + _colons("".join(tools))
-        rule_keys, condition_lists = _RULE_KEYS, _CONDITION_LISTS
+        condition_lists = _CONDITION_LISTS
         for rule in tools.values():
             if type(rule) is not dict:
                 raise _Refused
-            if not rule:
-                continue
             count += len(rule)
-            if not rule_keys.issuperset(rule):
-                count += _extensions(rule, rule_keys, 2)
-            action = rule.get("action", _MISSING)
-            if action is not _MISSING and (type(action) is not str or action not in _ACTIONS):
-                raise _Refused
-            reason = rule.get("reason", _MISSING)
-            if reason is not _MISSING:
-                if type(reason) is not str:
-                    raise _Refused
-                if ":" in reason:
-                    count += reason.count(":")
-            for key in condition_lists:
-                conditions = rule.get(key, _MISSING)
-                if conditions is not _MISSING:
-                    count += _conditions(conditions)
-            limits = rule.get("limits", _MISSING)
-            if limits is not _MISSING:
-                count += _limits(limits, 3)
+            # A rule has every key optional: going over the keys it has is cheaper than
+            # asking for each key it could have (10,000 rules).
+            for key, value in rule.items():
+                if key == "limits":
+                    count += _limits(value, 3)
+                elif key in condition_lists:
+                    count += _conditions(value)
+                elif key == "action":
+                    if type(value) is not str or value not in _ACTIONS:
+                        raise _Refused
+                elif key == "reason":
+                    if type(value) is not str:
+                        raise _Refused
+                    if ":" in value:
+                        count += value.count(":")
+                else:
+                    count += _extension(key, value, 2)
     return count
 
 
@@ -203,16 +197,22 @@ def _extensions(obj: dict[str, Any], known: frozenset[str], depth: int) -> int:
     the one after each key); any other unknown key refuses."""
     count = 0
     for key, value in obj.items():
-        if key in known:
-            continue
-        if not key.startswith("x-"):
-            raise _Refused
-        count += _colons(key)
-        kind = type(value)
-        if kind is dict or kind is list:
-            count += _free(value, depth + 1)
-        elif kind is str:
-            count += _colons(value)
+        if key not in known:
+            count += _extension(key, value, depth)
+    return count
+
+
+def _extension(key: str, value: Any, depth: int) -> int:
+    """The colons of one member that is no field of its object (at `depth`): an `x-*` key's
+    key and value; any other key refuses."""
+    if not key.startswith("x-"):
+        raise _Refused
+    count = _colons(key)
+    kind = type(value)
+    if kind is dict or kind is list:
+        count += _free(value, depth + 1)
+    elif kind is str:
+        count += _colons(value)
     return count
 
 
@@ -269,9 +269,7 @@ class LimitView(dict[str, Any]):
         # The model turns JSON's 30.0 into 30; messages must read the same.
         return int(self["max"])
 
-    @property
-    def scope(self) -> str | None:
-        return self.get("scope")
+    scope = property(methodcaller("get", "scope"))
 
     @property
     def effective_scope(self) -> str:
@@ -325,7 +323,8 @@ class RuleView:
 
     @property
     def limits(self) -> list[LimitView] | None:
-        return _limit_list(self._data)
+        items = self._data.get("limits")
+        return None if items is None else list(map(LimitView, items))
 
     @property
     def extensions(self) -> dict[str, Any]:
