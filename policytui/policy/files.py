@@ -16,8 +16,7 @@ from __future__ import annotations
 import json
 import os
 import stat
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from policytui.policy.validate import Problem, Report, validate_text
 
@@ -45,8 +44,9 @@ class PolicyFileConflict(PolicyFileError):
     """The file changed on disk since it was loaded; saving would lose someone's edits."""
 
 
-@dataclass(frozen=True)
-class FileStamp:
+# NamedTuple and a plain class rather than dataclasses: `dataclasses` loads `inspect`, `ast`
+# and `dis`, about a tenth of a `policytui validate` process.
+class FileStamp(NamedTuple):
     """What a file was when read or written: enough to notice any later change."""
 
     exists: bool
@@ -70,14 +70,17 @@ class FileStamp:
         return (self.exists, self.size, self.sha256) == (other.exists, other.size, other.sha256)
 
 
-@dataclass
 class LoadedPolicy:
     """A policy file as read: its text, the validation report, the model if valid, the stamp."""
 
-    path: Path
-    text: str
-    report: Report
-    stamp: FileStamp
+    def __init__(self, path: Path, text: str, report: Report, stamp: FileStamp) -> None:
+        self.path = path
+        self.text = text
+        self.report = report
+        self.stamp = stamp
+
+    def __repr__(self) -> str:
+        return f"LoadedPolicy(path={self.path!r}, report={self.report!r}, stamp={self.stamp!r})"
 
     @property
     def policy(self) -> Policy | None:

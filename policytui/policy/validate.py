@@ -14,9 +14,8 @@ from __future__ import annotations
 import gc
 import json
 import re
-from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from policytui.policy.display import describe_value, show_value, visible
 from policytui.policy.jsonpos import (
@@ -61,8 +60,9 @@ def format_path(location: Location) -> str:
     return out
 
 
-@dataclass(frozen=True)
-class Problem:
+# NamedTuple and plain classes rather than dataclasses: `dataclasses` loads `inspect`, `ast`
+# and `dis`, about a tenth of a `policytui validate` process.
+class Problem(NamedTuple):
     """One thing wrong (or worth a warning) in a policy."""
 
     path: str
@@ -83,17 +83,36 @@ class Problem:
         return {"path": self.path, "message": self.message, "line": self.line, "col": self.col}
 
 
-@dataclass
 class Report:
     """Everything found in one policy. `ok` means no errors (warnings allowed)."""
 
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    # The policy as loaded (legacy shapes rewritten) when there are no errors.
-    policy: Policy | None = None
-    # The valid policy as `decide` and the semantic checks read it: `policy`, or, when
-    # `validate_text(..., model=False)` took the fast path, a `PolicyView` of the document.
-    view: Policy | PolicyView | None = None
+    __slots__ = ("errors", "warnings", "policy", "view")
+
+    def __init__(
+        self,
+        errors: list[Problem] | None = None,
+        warnings: list[Problem] | None = None,
+        policy: Policy | None = None,
+        view: Policy | PolicyView | None = None,
+    ) -> None:
+        self.errors: list[Problem] = [] if errors is None else errors
+        self.warnings: list[Problem] = [] if warnings is None else warnings
+        # The policy as loaded (legacy shapes rewritten) when there are no errors.
+        self.policy = policy
+        # The valid policy as `decide` and the semantic checks read it: `policy`, or, when
+        # `validate_text(..., model=False)` took the fast path, a `PolicyView` of the document.
+        self.view = view
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Report):
+            return NotImplemented
+        return (self.errors, self.warnings, self.policy, self.view) == (
+            other.errors, other.warnings, other.policy, other.view)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Report(errors={self.errors!r}, warnings={self.warnings!r}, ok={self.ok})"
 
     @property
     def ok(self) -> bool:
