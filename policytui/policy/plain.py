@@ -346,7 +346,7 @@ class PolicyView:
     Read-only, and it reads the caller's data: do not change the document while it is in use.
     """
 
-    __slots__ = ("version", "default", "hide", "all_tools", "tools", "extensions")
+    __slots__ = ("version", "default", "hide", "all_tools", "extensions", "_rules", "_views")
 
     def __init__(self, document: dict[str, Any]) -> None:
         self.version: str = document["version"]
@@ -354,15 +354,21 @@ class PolicyView:
         self.hide: list[str] | None = document.get("hide")
         all_tools = document.get("all_tools")
         self.all_tools = None if all_tools is None else AllToolsView(all_tools)
-        tools = document.get("tools")
-        # A view per rule is cheap (it only holds the rule's dict); its lists are built on use.
-        self.tools: dict[str, RuleView] | None = (
-            None if tools is None else {name: RuleView(rule) for name, rule in tools.items()}
-        )
+        self._rules: dict[str, Any] | None = document.get("tools")
+        self._views: dict[str, RuleView] | None = None
         self.extensions = {k: v for k, v in document.items() if k.startswith("x-")}
+
+    @property
+    def tools(self) -> dict[str, RuleView] | None:
+        """Every rule's view, made on first use (deciding one call needs only `rule`)."""
+        if self._views is None and self._rules is not None:
+            # A view only holds its rule's dict; its lists are built when read.
+            self._views = {name: RuleView(rule) for name, rule in self._rules.items()}
+        return self._views
 
     def is_hidden(self, tool: str) -> bool:
         return bool(self.hide) and ("*" in self.hide or tool in self.hide)  # type: ignore[operator]
 
     def rule(self, tool: str) -> RuleView | None:
-        return (self.tools or {}).get(tool)
+        data = (self._rules or {}).get(tool)
+        return None if data is None else RuleView(data)
