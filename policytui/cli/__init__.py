@@ -35,8 +35,14 @@ class UsageError(Exception):
     """A problem with how the command was called (exit code 2)."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The command line. Given the arguments about to be parsed and they start with a command's
+    name, only that command is set up: the others could not be parsed anyway, and a one-shot
+    command such as `validate` should not pay for their imports. Anything else (no command,
+    `--help`, a misspelt command) gets every command, for the full help and error messages."""
     from policytui.cli.parsing import CommandLineParser, SubcommandParser
+
+    chosen = argv[0] if argv and argv[0] in COMMANDS else None
 
     parser = CommandLineParser(
         prog="policytui",
@@ -44,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=SubcommandParser)
     for name, (module_name, help_text) in COMMANDS.items():
+        if chosen is not None and name != chosen:
+            continue
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
@@ -57,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()

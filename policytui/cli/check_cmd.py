@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from policytui.cli import UsageError
 from policytui.cli.policy_common import never_traceback, out
+
+if TYPE_CHECKING:
+    from policytui.policy.model import Policy
 
 EXIT_ALLOWED, EXIT_NOT_ALLOWED, EXIT_BAD_POLICY = 0, 1, 3
 # Where the editor keeps its own data in a policy (the tool names it saw among it).
@@ -37,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from policytui.decision import Approval, Outcome, decide
     from policytui.policy.display import visible
-    from policytui.policy.files import PolicyFileError, load_policy
+    from policytui.policy.files import PolicyFileError, check_policy_file
 
     try:
         call_args = json.loads(args.args)
@@ -47,18 +50,22 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--args must be a JSON object, e.g. '{\"action\": \"get\"}'")
     shown = visible(args.file)
     try:
-        loaded = load_policy(args.file)
+        # Warnings are not shown here, and the decision needs no pydantic model.
+        report = check_policy_file(args.file, warnings=False)
     except PolicyFileError as exc:
         out(f"{shown}: error: {visible(str(exc))}")
         return EXIT_BAD_POLICY
-    if loaded.policy is None:
-        for problem in loaded.report.errors:
+    policy = report.view
+    if policy is None:
+        for problem in report.errors:
             out(f"{shown}: error: {problem.format()}")
         out(f"{shown}: cannot decide calls against an invalid policy")
         return EXIT_BAD_POLICY
     approval = Approval(args.approval) if args.approval else None
-    decision = decide(loaded.policy, args.tool, call_args, approval=approval)
-    hint = unknown_tool_hint(args.tool, *known_tools(loaded.policy, args.tools))
+    # The view reads like the model (the attributes `decide` uses); the decision is the
+    # gateway's own function either way.
+    decision = decide(cast("Policy", policy), args.tool, call_args, approval=approval)
+    hint = unknown_tool_hint(args.tool, *known_tools(policy, args.tools))
     if args.json:
         document = {"tool": args.tool, **decision.to_json()}
         if hint:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from policytui.cli import UsageError
@@ -65,6 +64,8 @@ def read_tools_file(path: str) -> list[ToolInfo]:
 
     Raises UsageError (exit 2) with one sentence when the file cannot be used.
     """
+    from pathlib import Path
+
     from policytui.discovery.errors import DiscoveryError
     from policytui.discovery.snapshot import read_snapshot_document
     from policytui.toolinfo import ServerListing, ToolInfo

@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 @never_traceback("validate")
 def run(args: argparse.Namespace) -> int:
     from policytui.policy.display import visible
-    from policytui.policy.files import PolicyFileError, load_policy
+    from policytui.policy.files import PolicyFileError, check_policy_file
     from policytui.policy.validate import Problem, Report
 
     tools = read_tools_file(args.tools) if args.tools else None
@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     results = []
     for name in args.files:
         try:
-            report = load_policy(name, tools=tools).report
+            report = check_policy_file(name, tools=tools)
         except PolicyFileError as exc:
             report = Report([Problem("", str(exc))])
         bad = not report.ok or (args.strict and bool(report.warnings))

@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 import re
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from policytui.policy.model import Condition
+if TYPE_CHECKING:
+    from policytui.policy.model import Condition
 
 _MISSING = object()
 

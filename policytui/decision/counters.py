@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from policytui.policy.model import WINDOW_SECONDS
+from policytui.policy.rules import WINDOW_SECONDS
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,15 @@ import json
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policytui.decision.conditions import evaluate
 from policytui.decision.counters import Budget, CounterKey, CounterStore, seconds_left, window_start
-from policytui.policy.model import Condition, Limit, Policy
+
+if TYPE_CHECKING:
+    # Annotations only: `policytui check` decides on a plain view of the document and
+    # never loads pydantic.
+    from policytui.policy.model import Condition, Limit, Policy
 
 
 class Outcome(str, enum.Enum):

@@ -13,19 +13,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import secrets
 import stat
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from policytui.policy.model import Policy
 from policytui.policy.validate import Problem, Report, validate_text
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from policytui.policy.model import Policy
     from policytui.toolinfo import ToolInfo
 
 # A real policy is a few kilobytes; 10 MB is far beyond any hand-written one and keeps a
@@ -46,8 +44,9 @@ class PolicyFileConflict(PolicyFileError):
     """The file changed on disk since it was loaded; saving would lose someone's edits."""
 
 
-@dataclass(frozen=True)
-class FileStamp:
+# NamedTuple and a plain class rather than dataclasses: `dataclasses` loads `inspect`, `ast`
+# and `dis`, about a tenth of a `policytui validate` process.
+class FileStamp(NamedTuple):
     """What a file was when read or written: enough to notice any later change."""
 
     exists: bool
@@ -61,6 +60,8 @@ class FileStamp:
 
     @classmethod
     def of_bytes(cls, data: bytes, st: os.stat_result) -> FileStamp:
+        import hashlib  # here: `validate` and `check` need no stamp and skip loading OpenSSL
+
         return cls(True, len(data), st.st_mtime_ns, hashlib.sha256(data).hexdigest())
 
     def same_content(self, other: FileStamp) -> bool:
@@ -69,14 +70,17 @@ class FileStamp:
         return (self.exists, self.size, self.sha256) == (other.exists, other.size, other.sha256)
 
 
-@dataclass
 class LoadedPolicy:
     """A policy file as read: its text, the validation report, the model if valid, the stamp."""
 
-    path: Path
-    text: str
-    report: Report
-    stamp: FileStamp
+    def __init__(self, path: Path, text: str, report: Report, stamp: FileStamp) -> None:
+        self.path = path
+        self.text = text
+        self.report = report
+        self.stamp = stamp
+
+    def __repr__(self) -> str:
+        return f"LoadedPolicy(path={self.path!r}, report={self.report!r}, stamp={self.stamp!r})"
 
     @property
     def policy(self) -> Policy | None:
@@ -95,6 +99,8 @@ def dumps_document(document: dict[str, Any]) -> str:
 
 def _target(path: str | os.PathLike[str]) -> Path:
     """The file to read or write: a symlink's target, so saving never replaces the link."""
+    from pathlib import Path  # here: reading a file (validate, check) needs no pathlib
+
     target = Path(path)
     try:
         if target.is_symlink():
@@ -110,7 +116,12 @@ def _why(exc: OSError) -> str:
 
 def read_policy_bytes(path: str | os.PathLike[str]) -> tuple[bytes, FileStamp]:
     """The raw bytes of a policy file and its stamp, or PolicyFileError with one sentence."""
-    target = Path(path)  # opened through any symlink (`/dev/fd/N` from `<(...)` included)
+    data, st = _read_bytes(path)
+    return data, FileStamp.of_bytes(data, st)
+
+
+def _read_bytes(path: str | os.PathLike[str]) -> tuple[bytes, os.stat_result]:
+    target = os.fspath(path)  # opened through any symlink (`/dev/fd/N` from `<(...)` too)
     shown = str(path)
     try:
         # O_NONBLOCK so that opening a named pipe nobody writes to cannot hang; reads are made
@@ -134,7 +145,7 @@ def read_policy_bytes(path: str | os.PathLike[str]) -> tuple[bytes, FileStamp]:
         raise PolicyFileError(f"cannot read {shown}: {_why(exc)}") from None
     if len(data) > MAX_POLICY_BYTES:  # grew while we read, or a special file with no size
         raise PolicyFileError(_too_big(shown, len(data)))
-    return data, FileStamp.of_bytes(data, st)
+    return data, st
 
 
 def _too_big(shown: str, size: int) -> str:
@@ -165,10 +176,33 @@ def load_policy(
     data, stamp = read_policy_bytes(path)
     text, bom = decode_policy_bytes(data, str(path))
     report = validate_text(text, tools=tools)
+    _note_bom(report, bom)
+    from pathlib import Path
+
+    return LoadedPolicy(Path(path), text, report, stamp)
+
+
+def check_policy_file(
+    path: str | os.PathLike[str], *, tools: list[ToolInfo] | None = None, warnings: bool = True
+) -> Report:
+    """Read and validate a policy file for a command that reads it once (`validate`, `check`).
+
+    The report is what `load_policy` reports, but a valid file is checked without building the
+    pydantic model (`validate_text(model=False)`): `report.view` reads the policy. With
+    `warnings=False` the semantic checks, which only ever warn, are skipped. Raises
+    PolicyFileError as `load_policy` does.
+    """
+    data, _ = _read_bytes(path)
+    text, bom = decode_policy_bytes(data, str(path))
+    report = validate_text(text, tools=tools, model=False, warnings=warnings)
+    _note_bom(report, bom)
+    return report
+
+
+def _note_bom(report: Report, bom: bool) -> None:
     if bom:
         report.warnings.insert(0, Problem("", "the file starts with a UTF-8 byte order mark; "
                                           "saving writes it without one", 1, 1))
-    return LoadedPolicy(Path(path), text, report, stamp)
 
 
 def current_stamp(path: str | os.PathLike[str]) -> FileStamp:
@@ -208,7 +242,7 @@ def save_document(
     except (UnicodeEncodeError, ValueError, TypeError) as exc:
         raise PolicyFileError(f"cannot save {shown}: the policy holds data that is not "
                               f"valid JSON text ({exc})") from None
-    folder = target.parent if str(target.parent) else Path(".")
+    folder = target.parent if str(target.parent) else type(target)(".")
     if target.is_dir():
         raise PolicyFileError(f"{shown} is a folder, not a policy file")
     if not folder.is_dir():
@@ -275,7 +309,9 @@ def backup_path(path: str | os.PathLike[str]) -> Path:
 def _keep_backup(target: Path, shown: str) -> None:
     """Make `<name>.bak` the current file, atomically, before the file is replaced."""
     backup = target.with_name(target.name + BACKUP_SUFFIX)
-    folder = target.parent if str(target.parent) else Path(".")
+    import secrets
+
+    folder = target.parent if str(target.parent) else type(target)(".")
     tmp = folder / f".{backup.name}.{secrets.token_hex(6)}.tmp"
     try:
         try:
@@ -329,6 +365,8 @@ def _keep_owner(fd: int, owner: tuple[int, int]) -> None:
 
 def _create_temp(folder: Path, name: str, mode: int) -> tuple[int, Path]:
     """A new, exclusively created hidden file next to `name`; the umask applies to `mode`."""
+    import secrets
+
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     for _ in range(100):
         candidate = folder / f".{name}.{secrets.token_hex(6)}.tmp"

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
 from json.decoder import JSONDecoder, scanstring  # type: ignore[attr-defined]
+from typing import NamedTuple
 
 Location = tuple[str | int, ...]
 
@@ -36,8 +36,9 @@ class JSONPositionError(ValueError):
         self.col = col
 
 
-@dataclass
-class Duplicate:
+# NamedTuple and a plain class rather than dataclasses: `dataclasses` loads `inspect`, `ast`
+# and `dis`, about a tenth of a `policytui validate` process.
+class Duplicate(NamedTuple):
     """A key that appears twice in one object (the later one would replace the earlier)."""
 
     location: Location
@@ -47,13 +48,13 @@ class Duplicate:
     first_col: int
 
 
-@dataclass
 class Positions:
     """Line/column (1-based) of each value and each object key, by location."""
 
-    values: dict[Location, tuple[int, int]] = field(default_factory=dict)
-    keys: dict[Location, tuple[int, int]] = field(default_factory=dict)
-    duplicates: list[Duplicate] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.values: dict[Location, tuple[int, int]] = {}
+        self.keys: dict[Location, tuple[int, int]] = {}
+        self.duplicates: list[Duplicate] = []
 
     def of(self, location: Location, *, key: bool = False) -> tuple[int | None, int | None]:
         """Position of a location's key (if asked and known) or value, else of its parent."""

@@ -8,8 +8,7 @@ rewrite as a warning, so the user knows that saving will write the new form.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from policytui.policy.jsonpos import Location
 
@@ -17,21 +16,22 @@ LEGACY_WINDOWS = {60: "minute", 3600: "hour", 86400: "day"}
 LEGACY_KEYS = ("max", "window")
 
 
-@dataclass
-class LegacyNote:
+# NamedTuple and a plain class rather than dataclasses: `dataclasses` loads `inspect`, `ast`
+# and `dis`, about a tenth of a `policytui validate` process.
+class LegacyNote(NamedTuple):
     location: Location
     message: str
     # Point at the key ("rate_limit") rather than its value.
     at_key: bool = False
 
 
-@dataclass
 class Upgrade:
     """The upgraded document plus what was rewritten (warnings) or could not be (errors)."""
 
-    document: Any
-    warnings: list[LegacyNote] = field(default_factory=list)
-    errors: list[LegacyNote] = field(default_factory=list)
+    def __init__(self, document: Any) -> None:
+        self.document = document
+        self.warnings: list[LegacyNote] = []
+        self.errors: list[LegacyNote] = []
 
 
 def legacy_counter_name(tool: str) -> str:

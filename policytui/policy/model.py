@@ -13,12 +13,23 @@ Unknown keys that are not `x-*` are errors: a typo such as `"limts"` must never 
 from __future__ import annotations
 
 import copy
-import re
 from typing import Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from policytui.policy.schema import regex_problem
+from policytui.policy.rules import (
+    ACTIONS,
+    LIST_OPS,
+    NUMERIC_OPS,
+    OPS,
+    PATH_PATTERN,
+    PATH_RE,
+    SCOPES,
+    WINDOW_SECONDS,
+    WINDOWS,
+    describe_condition,
+    value_problem,
+)
 
 Window = Literal["minute", "hour", "day"]
 Scope = Literal["grant", "session", "global"]
@@ -26,18 +37,12 @@ Action = Literal["allow", "deny", "require_approval"]
 Default = Literal["allow", "deny"]
 Op = Literal["eq", "neq", "in", "not_in", "lt", "lte", "gt", "gte", "regex", "contains", "exists"]
 
-WINDOWS: tuple[str, ...] = ("minute", "hour", "day")
-SCOPES: tuple[str, ...] = ("grant", "session", "global")
-ACTIONS: tuple[str, ...] = ("allow", "deny", "require_approval")
-OPS: tuple[str, ...] = (
-    "eq", "neq", "in", "not_in", "lt", "lte", "gt", "gte", "regex", "contains", "exists",
-)
-NUMERIC_OPS = frozenset({"lt", "lte", "gt", "gte"})
-LIST_OPS = frozenset({"in", "not_in"})
-WINDOW_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
-
-PATH_PATTERN = r"^args(\.[^.]+)+$"
-_PATH_RE = re.compile(PATH_PATTERN)
+# Re-exported: code that already imports the vocabulary from here keeps working.
+__all__ = [
+    "ACTIONS", "LIST_OPS", "NUMERIC_OPS", "OPS", "PATH_PATTERN", "SCOPES", "WINDOWS",
+    "WINDOW_SECONDS", "AllTools", "Condition", "Limit", "Node", "Policy", "ToolRule",
+    "value_problem",
+]
 
 
 class Node(BaseModel):
@@ -260,7 +265,7 @@ class Condition(Node):
     @field_validator("path")
     @classmethod
     def _check_path(cls, path: str) -> str:
-        if not _PATH_RE.match(path):
+        if not PATH_RE.match(path):
             raise ValueError(
                 f'path {path!r} must be "args." followed by a dot path, e.g. args.action'
             )
@@ -275,32 +280,7 @@ class Condition(Node):
 
     def describe(self) -> str:
         """A short human form, e.g. `args.action eq "delete"`."""
-        import json
-
-        return f"{self.path} {self.op} {json.dumps(self.value, ensure_ascii=False)}"
-
-
-def value_problem(op: str, value: Any) -> str | None:
-    """Why `value` does not suit `op`, or None. Shared by the model and the validator's messages."""
-    if op in LIST_OPS:
-        if not isinstance(value, list):
-            return f"op {op!r} needs a list value"
-    elif op in NUMERIC_OPS:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return f"op {op!r} needs a number value"
-    elif op == "exists":
-        if not isinstance(value, bool):
-            return "op 'exists' needs true or false as its value"
-    elif op == "regex":
-        if not isinstance(value, str):
-            return "op 'regex' needs a pattern string as its value"
-        problem = regex_problem(value)
-        if problem:
-            return f"regex {value!r} {problem}"
-    elif op == "contains":
-        if isinstance(value, (dict, list)):
-            return "op 'contains' needs a single value, not a list or object"
-    return None
+        return describe_condition(self.path, self.op, self.value)
 
 
 class Limit(Node):

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from functools import lru_cache
 from importlib import resources
 from typing import Any
+
+from policytui.policy.rules import regex_problem
 
 SCHEMA_URL = "https://policytui.dev/schema/policy-1.json"
 SCHEMA_RESOURCE = "policy.schema.json"
@@ -36,18 +37,6 @@ def schema_dict() -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def _schema_dict() -> dict[str, Any]:
     return json.loads(_schema_text())
-
-
-def regex_problem(pattern: str) -> str | None:
-    """Why `pattern` does not compile as a Python regular expression, or None."""
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        return f"does not compile: {exc}"
-    except (OverflowError, RecursionError, ValueError) as exc:
-        # re.compile raises these for absurd repeat counts and nesting; still "does not compile".
-        return f"does not compile: {exc}"
-    return None
 
 
 @lru_cache(maxsize=1)

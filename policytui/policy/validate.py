@@ -11,13 +11,11 @@ one sentence.
 
 from __future__ import annotations
 
-import difflib
 import gc
 import json
 import re
-from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from policytui.policy.display import describe_value, show_value, visible
 from policytui.policy.jsonpos import (
@@ -29,10 +27,18 @@ from policytui.policy.jsonpos import (
     scan,
 )
 from policytui.policy.legacy import upgrade_document
-from policytui.policy.model import LIST_OPS, NUMERIC_OPS, Limit, Policy
+from policytui.policy.plain import PolicyView, accepts
+from policytui.policy.rules import LIST_OPS, NUMERIC_OPS
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from policytui.policy.model import Limit, Policy
+    from policytui.policy.plain import LimitView
     from policytui.toolinfo import ToolInfo
+
+    # What the semantic checks read: the model, or the plain view of an accepted document.
+    PolicyLike = Policy | PolicyView
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_$*-]+$")
 
@@ -54,8 +60,9 @@ def format_path(location: Location) -> str:
     return out
 
 
-@dataclass(frozen=True)
-class Problem:
+# NamedTuple and plain classes rather than dataclasses: `dataclasses` loads `inspect`, `ast`
+# and `dis`, about a tenth of a `policytui validate` process.
+class Problem(NamedTuple):
     """One thing wrong (or worth a warning) in a policy."""
 
     path: str
@@ -76,14 +83,36 @@ class Problem:
         return {"path": self.path, "message": self.message, "line": self.line, "col": self.col}
 
 
-@dataclass
 class Report:
     """Everything found in one policy. `ok` means no errors (warnings allowed)."""
 
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    # The policy as loaded (legacy shapes rewritten) when there are no errors.
-    policy: Policy | None = None
+    __slots__ = ("errors", "warnings", "policy", "view")
+
+    def __init__(
+        self,
+        errors: list[Problem] | None = None,
+        warnings: list[Problem] | None = None,
+        policy: Policy | None = None,
+        view: Policy | PolicyView | None = None,
+    ) -> None:
+        self.errors: list[Problem] = [] if errors is None else errors
+        self.warnings: list[Problem] = [] if warnings is None else warnings
+        # The policy as loaded (legacy shapes rewritten) when there are no errors.
+        self.policy = policy
+        # The valid policy as `decide` and the semantic checks read it: `policy`, or, when
+        # `validate_text(..., model=False)` took the fast path, a `PolicyView` of the document.
+        self.view = view
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Report):
+            return NotImplemented
+        return (self.errors, self.warnings, self.policy, self.view) == (
+            other.errors, other.warnings, other.policy, other.view)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Report(errors={self.errors!r}, warnings={self.warnings!r}, ok={self.ok})"
 
     @property
     def ok(self) -> bool:
@@ -121,24 +150,39 @@ class _Collector:
         problem = Problem(path, message, line, col, tuple(location))
         (self.warnings if warning else self.errors).append(problem)
 
-    def report(self, policy: Policy | None = None) -> Report:
+    def report(self, policy: Policy | None = None,
+               view: Policy | PolicyView | None = None) -> Report:
         def order(p: Problem) -> tuple[int, int, str]:
             return (p.line if p.line is not None else 1 << 30, p.col or 0, p.path)
 
-        return Report(sorted(self.errors, key=order), sorted(self.warnings, key=order), policy)
+        return Report(sorted(self.errors, key=order), sorted(self.warnings, key=order), policy,
+                      view if view is not None else policy)
 
 
 # ---------------------------------------------------------------- text -> report
 
 
-def validate_text(text: str, *, tools: list[ToolInfo] | None = None) -> Report:
-    """Every problem in a policy file's text. `report.policy` is the loaded policy when ok."""
+def validate_text(
+    text: str, *, tools: list[ToolInfo] | None = None, model: bool = True, warnings: bool = True
+) -> Report:
+    """Every problem in a policy file's text. `report.policy` is the loaded policy when ok.
+
+    With `model=False` (one-shot commands that only read the policy), a valid document is
+    checked without pydantic and `report.policy` stays None: `report.view` reads it. The
+    report is the same either way; any document the fast check cannot vouch for goes
+    through the full validator. `warnings=False` skips the semantic checks (they only ever
+    warn) on that fast path, for commands that print no warnings.
+    """
     # Loading a large file creates hundreds of thousands of objects, none of them in a cycle;
     # the cycle collector would walk all of them again and again meanwhile (over half the time
     # at 10,000 rules). Reference counting still frees everything as usual.
     paused = gc.isenabled()
     gc.disable()
     try:
+        if not model:
+            report = _validate_plain(text, tools, warnings)
+            if report is not None:
+                return report
         return _validate_text(text, tools=tools)
     finally:
         if paused:
@@ -176,13 +220,52 @@ def _validate_text(text: str, *, tools: list[ToolInfo] | None) -> Report:
             for location, message in model_errors:
                 out.add(location, message)
     if policy is not None:
-        semantic = validate_policy(policy, tools=tools)
-        for problem in semantic.errors:
-            out.add(problem.location, problem.message)
-        for problem in semantic.warnings:
-            out.add(problem.location, problem.message, warning=True,
-                    at_key=_points_at_key(problem.location))
+        _add_semantic(policy, tools, out)
     return out.report(policy if not out.errors else None)
+
+
+def _validate_plain(
+    text: str, tools: list[ToolInfo] | None, warnings: bool = True
+) -> Report | None:
+    """The report of a valid document, found without pydantic; None when the document is not
+    plainly valid (the full validator then reports it).
+
+    Everything `_validate_text` would find besides the model's verdict is ruled out first:
+    syntax errors and NaN (json.loads refuses), surrogates, legacy shapes, nesting deeper than
+    MAX_DEPTH (`accepts` refuses), and repeated keys: the text holds one ":" per object member
+    plus those in its strings, so when it holds exactly as many as the document accounts for
+    (`accepts`), no member was dropped. A colon written as an escape (\\u003a) would upset the
+    count, so such a text takes the full path.
+    """
+    try:
+        document = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        return None
+    if _may_hold_surrogates(text):
+        return None
+    upgrade = upgrade_document(document)
+    if upgrade.errors or upgrade.warnings:
+        return None
+    colons = accepts(document)
+    if colons is None or colons != text.count(":") or "\\u003" in text:
+        return None
+    view = PolicyView(document)
+    out = _Collector(Locator(text))
+    if warnings:
+        _add_semantic(view, tools, out)
+    if out.errors:
+        return None
+    return out.report(None, view)
+
+
+def _add_semantic(policy: PolicyLike, tools: list[ToolInfo] | None, out: _Collector) -> None:
+    """The semantic checks' findings, placed in the text."""
+    semantic = _semantic_report(policy, tools)
+    for problem in semantic.errors:
+        out.add(problem.location, problem.message)
+    for problem in semantic.warnings:
+        out.add(problem.location, problem.message, warning=True,
+                at_key=_points_at_key(problem.location))
 
 
 class _NonStandardNumber(ValueError):
@@ -199,7 +282,15 @@ def parse_json(text: str) -> Any:
 
 
 # Text a fast parse cannot judge alone: escapes that may be unpaired surrogates.
-_SURROGATE_HINT = re.compile(r"\\u[dD][89abcdefABCDEF]|[\ud800-\udfff]")
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+_RAW_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _may_hold_surrogates(text: str) -> bool:
+    # Each test is skipped at C speed when the text has no "\u" or no non-ASCII character.
+    if "\\u" in text and _ESCAPED_SURROGATE.search(text):
+        return True
+    return not text.isascii() and _RAW_SURROGATE.search(text) is not None
 
 
 def _parse(text: str) -> tuple[Any, Positions | None] | Problem:
@@ -225,7 +316,7 @@ def _parse(text: str) -> tuple[Any, Positions | None] | Problem:
         return Problem("", "invalid JSON: the document is nested too deeply", 1, 1)
     except _NonStandardNumber:
         needs_scan = True  # the scanner says where
-    if (needs_scan or duplicates or _SURROGATE_HINT.search(text)
+    if (needs_scan or duplicates or _may_hold_surrogates(text)
             or _deeper_than(text, MAX_DEPTH)):
         try:
             positions = scan(text)
@@ -281,6 +372,8 @@ def _friendly_json_error(exc: json.JSONDecodeError, text: str) -> str:
 def _build_model(document: Any) -> tuple[Policy | None, list[tuple[Location, str]]]:
     """The pydantic model of the document, or None and pydantic's complaints."""
     from pydantic import ValidationError
+
+    from policytui.policy.model import Policy
 
     try:
         return Policy.from_document(document), []
@@ -403,6 +496,8 @@ def _parent(document: Any, location: Location) -> dict[str, Any]:
 
 
 def _unknown_key_message(key: str, allowed: list[str], location: Location) -> str:
+    import difflib
+
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
     if close:
         return f'unknown key "{key}" (did you mean "{close[0]}"?)'
@@ -446,27 +541,38 @@ def validate_policy(
     Warns about rules that can never apply, counters whose budgets are split without the user
     meaning to, and - given the server's tool list - names and arguments the server does not have.
     """
+    return _semantic_report(policy, tools, positions)
+
+
+def _semantic_report(
+    policy: PolicyLike, tools: list[ToolInfo] | None, positions: Positions | None = None
+) -> Report:
     out = _Collector(positions)
     _check_counters(policy, out)
     _check_shadowed_rules(policy, out)
     if tools is not None:
         _check_against_server(policy, tools, out)
+    if isinstance(policy, PolicyView):
+        return out.report(None, policy)
     return out.report(policy)
 
 
-def _all_limits(policy: Policy) -> list[tuple[Location, Limit]]:
-    found: list[tuple[Location, Limit]] = []
+def _all_limits(policy: PolicyLike) -> list[tuple[Location, Limit | LimitView]]:
+    found: list[tuple[Location, Limit | LimitView]] = []
+    limits: Sequence[Limit | LimitView]
     for name, rule in (policy.tools or {}).items():
-        for i, limit in enumerate(rule.limits or []):
+        limits = rule.limits or []
+        for i, limit in enumerate(limits):
             found.append((("tools", name, "limits", i), limit))
     if policy.all_tools is not None:
-        for i, limit in enumerate(policy.all_tools.limits or []):
+        limits = policy.all_tools.limits or []
+        for i, limit in enumerate(limits):
             found.append((("all_tools", "limits", i), limit))
     return found
 
 
-def _check_counters(policy: Policy, out: _Collector) -> None:
-    first: dict[str, tuple[Location, Limit]] = {}
+def _check_counters(policy: PolicyLike, out: _Collector) -> None:
+    first: dict[str, tuple[Location, Limit | LimitView]] = {}
     for location, limit in _all_limits(policy):
         if limit.counter not in first:
             first[limit.counter] = (location, limit)
@@ -484,7 +590,7 @@ def _check_counters(policy: Policy, out: _Collector) -> None:
                     "separate budget, so give each scope its own counter name", warning=True)
 
 
-def _check_shadowed_rules(policy: Policy, out: _Collector) -> None:
+def _check_shadowed_rules(policy: PolicyLike, out: _Collector) -> None:
     hide = policy.hide or []
     seen: set[str] = set()
     for i, name in enumerate(hide):
@@ -511,7 +617,7 @@ def _check_shadowed_rules(policy: Policy, out: _Collector) -> None:
                             f'"{key}" rules never take effect', warning=True)
 
 
-def _check_against_server(policy: Policy, tools: list[ToolInfo], out: _Collector) -> None:
+def _check_against_server(policy: PolicyLike, tools: list[ToolInfo], out: _Collector) -> None:
     by_name = {t.name: t for t in tools}
     names = ", ".join(sorted(by_name)) if len(by_name) <= 8 else f"{len(by_name)} tools"
     for i, name in enumerate(policy.hide or []):
@@ -530,6 +636,8 @@ def _check_against_server(policy: Policy, tools: list[ToolInfo], out: _Collector
 
 
 def _suggest(name: str, names: dict[str, Any]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.75)
     return f' (did you mean "{close[0]}"?)' if close else ""
 
