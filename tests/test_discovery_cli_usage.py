@@ -11,12 +11,13 @@ from pathlib import Path
 POLICYTUI = str(Path(sys.executable).parent / "policytui")
 
 
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     environment = {
         **os.environ,
         "HOME": str(cwd / "home"),
         "POLICYTUI_CONFIG_DIR": str(cwd / "config"),
         "XDG_CONFIG_HOME": str(cwd / "xdg"),
+        **(env or {}),
     }
     return subprocess.run(
         [POLICYTUI, *args], cwd=cwd, env=environment, capture_output=True, text=True,
@@ -45,3 +46,20 @@ def test_tools_from_a_folder_is_a_usage_error(tmp_path: Path) -> None:
         f"policytui tools: --from {tmp_path} is a folder; give a snapshot file written by "
         "`policytui snapshot`"
     )
+
+
+def test_the_offline_fallback_names_its_snapshot_without_nested_brackets(tmp_path: Path) -> None:
+    """Where Docker cannot run Kestra, the stand-in is named in one readable sentence."""
+    bin_folder = tmp_path / "bin"
+    bin_folder.mkdir()
+    docker = bin_folder / "docker"  # the real CLI's answer when its daemon is not running
+    docker.write_text(
+        "#!/bin/sh\necho 'docker: Cannot connect to the Docker daemon at "
+        "unix:///var/run/docker.sock. Is the docker daemon running?' >&2\nexit 125\n"
+    )
+    docker.chmod(0o755)
+    result = run("snapshot", "kestra", "-o", str(tmp_path / "kestra.json"), cwd=tmp_path,
+                 env={"PATH": f"{bin_folder}:/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    assert "kestra-io/mcp-server-python at commit 14fe3a3, 39 tools" in result.stderr
+    assert "))" not in result.stderr, result.stderr
