@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import ipaddress
 import os
 import re
 import socket
@@ -14,6 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 from serve_support import (
@@ -185,6 +187,13 @@ def test_listening_beyond_this_machine_needs_host_and_warns(tmp_path: Path) -> N
         assert served.stop() == 0
     warning = "".join(served.stderr)
     assert "warning: listening on 0.0.0.0" in warning and "token" in warning
+    # The printed address is one for the other machines --host was given for, not this one's
+    # loopback (many hosts resolve their own name to "localhost").
+    printed = urlparse(served.url).hostname or ""
+    addresses = {info[4][0] for info in socket.getaddrinfo(printed, None)}
+    assert addresses and not any(ipaddress.ip_address(a).is_loopback for a in addresses), (
+        f"{served.url} names this machine's loopback"
+    )
     local = Served(["kestra", "--offline", "--no-open"], cwd=tmp_path, env={"HOME": str(tmp_path)})
     try:
         assert local.url.startswith("http://127.0.0.1:")
