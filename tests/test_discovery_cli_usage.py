@@ -63,3 +63,11 @@ def test_the_offline_fallback_names_its_snapshot_without_nested_brackets(tmp_pat
     assert result.returncode == 0, result.stderr
     assert "kestra-io/mcp-server-python at commit 14fe3a3, 39 tools" in result.stderr
     assert "))" not in result.stderr, result.stderr
+
+
+def test_version_prints_the_installed_version(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    result = run("--version", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"policytui {version('policytui')}\n"
