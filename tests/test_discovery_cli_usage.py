@@ -71,3 +71,39 @@ def test_version_prints_the_installed_version(tmp_path: Path) -> None:
     result = run("--version", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"policytui {version('policytui')}\n"
+
+
+def test_the_init_summary_fits_an_80_column_terminal(tmp_path: Path) -> None:
+    """On a terminal, a long decision wraps under its own column, never under the tool names."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    environment = {name: value for name, value in os.environ.items()
+                   if name not in ("COLUMNS", "LINES")}  # the terminal's own size decides
+    environment.update(HOME=str(tmp_path / "home"), POLICYTUI_CONFIG_DIR=str(tmp_path / "config"))
+    process = subprocess.Popen(
+        [POLICYTUI, "init", "kestra", "--offline", "--preset", "recommended", "-o", "p.json"],
+        cwd=tmp_path, env=environment, stdin=subprocess.DEVNULL, stdout=terminal,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(terminal)
+    output = bytearray()
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the terminal's other end closed: the command has ended
+            break
+        if not chunk:
+            break
+        output += chunk
+    assert process.wait(timeout=60) == 0
+    os.close(controller)
+    lines = output.decode("utf-8").replace("\r\n", "\n").splitlines()
+    summary = lines[lines.index(next(line for line in lines if line.startswith("manage_tests"))):]
+    assert all(len(line) <= 80 for line in lines), [line for line in lines if len(line) > 80]
+    # The wrapped part of a decision stays in the decision column.
+    assert summary[1].startswith(" " * 40) and "/minute" in summary[1], summary[:3]
