@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import ipaddress
 import os
 import re
 import socket
@@ -14,6 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 from serve_support import (
@@ -185,6 +187,13 @@ def test_listening_beyond_this_machine_needs_host_and_warns(tmp_path: Path) -> N
         assert served.stop() == 0
     warning = "".join(served.stderr)
     assert "warning: listening on 0.0.0.0" in warning and "token" in warning
+    # The printed address is one for the other machines --host was given for, not this one's
+    # loopback (many hosts resolve their own name to "localhost").
+    printed = urlparse(served.url).hostname or ""
+    addresses = {info[4][0] for info in socket.getaddrinfo(printed, None)}
+    assert addresses and not any(ipaddress.ip_address(a).is_loopback for a in addresses), (
+        f"{served.url} names this machine's loopback"
+    )
     local = Served(["kestra", "--offline", "--no-open"], cwd=tmp_path, env={"HOME": str(tmp_path)})
     try:
         assert local.url.startswith("http://127.0.0.1:")
@@ -269,3 +278,33 @@ def test_a_lock_folder_others_can_write_to_is_refused(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "no one else can write to" in result.stderr and "Traceback" not in result.stderr
+
+
+async def test_an_editor_that_cannot_start_closes_its_page_and_frees_the_file(tmp_path: Path) -> None:
+    """The page is told the editor has closed (not left on its splash screen), and the next
+    browser may edit: the file's lock does not outlive the editor process."""
+    import aiohttp
+
+    policy = tmp_path / "policy.json"
+    served = Served(["kestra", "--offline", "--policy", str(policy), "--no-open"], cwd=tmp_path,
+                    env={"HOME": str(tmp_path)})
+    try:
+        policy.mkdir()  # after serve checked it: the editor refuses a folder and ends at once
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+            websocket = await open_editor(browser, served)
+            try:
+                async with asyncio.timeout(30):
+                    while not websocket.closed:
+                        await websocket.receive()
+            except TimeoutError:
+                pytest.fail("the page still waits on an editor that ended 30 s ago")
+            deadline = time.monotonic() + 15
+            while True:
+                async with browser.get(served.url) as again:
+                    if again.status == 200:
+                        break
+                assert time.monotonic() < deadline, "the lock outlived the editor that ended"
+                await asyncio.sleep(0.2)
+    finally:
+        assert served.stop() == 0, "".join(served.stderr)
+    assert "is a folder" in "".join(served.stdout + served.stderr)

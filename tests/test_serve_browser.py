@@ -95,7 +95,12 @@ def test_a_policy_edited_in_chromium_is_saved_checked_and_locked_to_one_browser(
         screen.wait("the JSON tab showing the rule",
                     lambda s: '"manage_apps": {' in s and '"action": "deny"' in s)
         page.keyboard.press("Shift+D")
-        screen.wait("the default switched to allow", lambda s: "default allow" in s)
+        # Allowing by default lets every unruled tool through: the editor asks first, naming them.
+        screen.wait("the editor asking before it allows by default",
+                    lambda s: "Allow by default?" in s and "Keep deny" in s)
+        page.keyboard.press("y")
+        screen.wait("the default switched to allow",
+                    lambda s: "default allow" in s and "Allow by default?" not in s)
         page.keyboard.press("Control+s")
         screen.wait("the policy saved",
                     lambda s: policy.exists() and "(new)" not in s and "unsaved" not in s)

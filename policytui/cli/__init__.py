@@ -35,6 +35,25 @@ class UsageError(Exception):
     """A problem with how the command was called (exit code 2)."""
 
 
+class VersionAction(argparse.Action):
+    """`--version`: the installed distribution's version, read only when asked for."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("policytui")
+        except PackageNotFoundError:
+            number = "unknown (not installed)"
+        print(f"policytui {number}")
+        parser.exit(0)
+
+
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The command line. Given the arguments about to be parsed and they start with a command's
     name, only that command is set up: the others could not be parsed anyway, and a one-shot
@@ -48,6 +67,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         prog="policytui",
         description="Build, check and enforce MCP gateway policies from the terminal.",
     )
+    parser.add_argument("--version", action=VersionAction, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=SubcommandParser)
     for name, (module_name, help_text) in COMMANDS.items():
         if chosen is not None and name != chosen:

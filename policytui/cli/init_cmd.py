@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from typing import TYPE_CHECKING
 
@@ -105,7 +106,11 @@ def describe_decision(policy: Policy, tool: str) -> str:
 
 
 def _summary(listing: ServerListing, policy: Policy, classes: dict[str, Classification],
-             preset: str) -> list[str]:
+             preset: str, columns: int | None = None) -> list[str]:
+    """One line per tool; on a terminal of `columns`, a long decision wraps under its own
+    column instead of the terminal wrapping it under the tool names."""
+    import textwrap
+
     from policytui.textsafe import one_line
 
     names = [t.name for t in listing.tools]
@@ -115,8 +120,15 @@ def _summary(listing: ServerListing, policy: Policy, classes: dict[str, Classifi
         c = classes[name]
         shown = one_line(name, 40)
         mark = "*" if c.overridden else " "
-        lines.append(f"{shown:{width}}  {c.category:11} {c.severity:8}{mark} "
-                     f"{one_line(describe_decision(policy, name), 100)}")
+        prefix = f"{shown:{width}}  {c.category:11} {c.severity:8}{mark} "
+        decision = one_line(describe_decision(policy, name), 100)
+        room = (columns or 0) - len(prefix) - 1
+        if room < 20 or len(decision) <= room:
+            lines.append(prefix + decision)
+            continue
+        parts = textwrap.wrap(decision, room, break_long_words=False, break_on_hyphens=False)
+        lines.append(prefix + parts[0])
+        lines.extend(" " * len(prefix) + part for part in parts[1:])
     if any(c.overridden for c in classes.values()):
         lines.append("* category set by --override")
     return lines
@@ -192,7 +204,9 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(dumps_policy(policy))
         sys.stdout.flush()
     if not args.quiet:
-        for line in _summary(listing, policy, classes, args.preset):
+        stream = sys.stderr if summary_to_stderr else sys.stdout
+        columns = shutil.get_terminal_size().columns if stream.isatty() else None
+        for line in _summary(listing, policy, classes, args.preset, columns):
             out(line, err=summary_to_stderr)
         if output:
             out(f"wrote {visible(output)}: {len(listing.tools)} tools, preset {args.preset}",

@@ -174,10 +174,41 @@ def _is_loopback(host: str) -> bool:
 
 def _url_host(host: str) -> str:
     if host in ("0.0.0.0", "::", ""):
-        return socket.getfqdn()
+        return _reachable_name()
     if ":" in host:
         return f"[{host}]"
     return host
+
+
+def _reachable_name() -> str:
+    """A name or address by which other machines reach this one, for a wildcard listener.
+
+    Many hosts (containers, laptops) resolve their own name to "localhost", and an address
+    naming this machine's loopback is useless to the other machines `--host` was given for.
+    """
+    name = socket.getfqdn()
+    if not _names_loopback(name):
+        return name
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            # Connecting a UDP socket only picks the outward interface; nothing is sent.
+            probe.connect(("192.0.2.1", 9))
+            address = str(probe.getsockname()[0])
+        if not ipaddress.ip_address(address).is_loopback and address != "0.0.0.0":
+            return address
+    except (OSError, ValueError):
+        pass
+    return socket.gethostname()
+
+
+def _names_loopback(name: str) -> bool:
+    if _is_loopback(name):
+        return True
+    try:
+        return all(ipaddress.ip_address(info[4][0]).is_loopback
+                   for info in socket.getaddrinfo(name, None))
+    except (OSError, ValueError):
+        return True
 
 
 def _open_browser(url: str) -> None:

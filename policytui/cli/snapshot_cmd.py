@@ -7,6 +7,7 @@ credentials and with header keys only.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -30,6 +31,11 @@ def run(args: argparse.Namespace) -> int:
     from policytui.textsafe import visible
 
     require_target(args)
+    if os.path.isdir(args.output):
+        # Before the server starts: a wrong command line is told at once, not after the listing.
+        from policytui.cli import UsageError
+
+        raise UsageError(f"{visible(args.output)} is a folder; give a file name for the snapshot")
     lister = start_listing_from_args(args)
     spec = lister.spec
     try:

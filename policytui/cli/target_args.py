@@ -99,6 +99,12 @@ def require_target(args: argparse.Namespace) -> None:
             "give a TARGET: a server name (see `policytui servers`), an http(s) URL, "
             "a command after --, or --from FILE"
         )
+    from_file = getattr(args, "from_file", None)
+    if from_file and os.path.isdir(from_file):
+        from policytui.cli import UsageError
+        from policytui.textsafe import visible
+
+        raise UsageError(f"--from {visible(from_file)} is a folder; give a snapshot file written by `policytui snapshot`")
 
 
 def spec_from_args(args: argparse.Namespace, environ: Any = None) -> ServerSpec:

@@ -62,7 +62,7 @@ CATALOGUE: dict[str, CatalogueEntry] = {
         ),
         passthrough_env=KESTRA_ENV + ("KESTRA_MCP_LOG_LEVEL",) + DOCKER_ENV,
         snapshot="kestra.json",
-        snapshot_label="kestra-io/mcp-server-python at commit 14fe3a3 (39 tools)",
+        snapshot_label="kestra-io/mcp-server-python at commit 14fe3a3, 39 tools",
         homepage="https://github.com/kestra-io/mcp-server-python",
     ),
 }

@@ -9,6 +9,7 @@ that the file is being edited, rather than after its editor has started.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import secrets
@@ -183,7 +184,7 @@ class EditorServer(Server):
                 debug=False,
             )
             await app_service.start(width, height)
-            await self._relay_browser_messages(websocket, app_service)
+            await self._relay_until_either_ends(websocket, app_service)
         except asyncio.CancelledError:
             await websocket.close()
         except Exception as error:  # one broken connection must not stop the server
@@ -195,6 +196,29 @@ class EditorServer(Server):
             self.active_browser = None
             self.lock.release(session)
         return websocket
+
+    async def _relay_until_either_ends(
+        self, websocket: web.WebSocketResponse, app_service: AppService
+    ) -> None:
+        """Relay until the browser leaves or the editor process ends. An editor that ends on
+        its own (it could not start, or it failed) closes the page's connection, so the page
+        says the editor has closed instead of waiting on its splash screen for ever, and the
+        policy file is free again."""
+        relay = asyncio.ensure_future(self._relay_browser_messages(websocket, app_service))
+        editor = app_service._task  # textual-serve's reader of the editor process's output
+        if editor is None:
+            await relay
+            return
+        try:
+            await asyncio.wait({relay, editor}, return_when=asyncio.FIRST_COMPLETED)
+            if not relay.done():
+                log.warning("the editor process ended by itself; closing its page")
+                await websocket.close(code=WSCloseCode.GOING_AWAY, message=b"the editor ended")
+        finally:
+            if not relay.done():
+                relay.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await relay
 
     async def _relay_browser_messages(
         self, websocket: web.WebSocketResponse, app_service: AppService

@@ -24,8 +24,20 @@ def main() -> int:
         return 2
     arguments = json.loads(encoded)
     from policytui.cli import main as cli_main
+    from policytui.tui import app as editor_app
+
+    # Here standard input and output are textual-serve's pipes, and its web driver (named in
+    # TEXTUAL_DRIVER) is the terminal: the browser answers the editor, so the "needs a
+    # terminal" refusal meant for `connect < /dev/null` does not apply.
+    editor_app.terminal_problem = _browser_is_the_terminal
 
     return cli_main(["connect", *arguments])
+
+
+def _browser_is_the_terminal() -> str | None:
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return None
+    return "policytui serve lost its web driver: TEXTUAL_DRIVER is not set"
 
 
 if __name__ == "__main__":
