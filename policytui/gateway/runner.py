@@ -234,13 +234,15 @@ async def _serve_http(
 ) -> None:
     import uvicorn
 
-    from policytui.gateway.http import TokenGate
+    from policytui.gateway.http import HostOriginGuard, TokenGate
     from policytui.gateway.http_relay import HttpRelayApp
 
     assert config.listen is not None
     host, port = config.listen
     app = HttpRelayApp(gateway, gateway.initialize_result(server))
-    gate = TokenGate(app, config.tokens, default_grant=config.grant)
+    # Host and Origin are checked before the token: a rebound or cross-site page gets nowhere.
+    gate = HostOriginGuard(TokenGate(app, config.tokens, default_grant=config.grant), host,
+                           tokens=config.tokens is not None)
     uv_config = uvicorn.Config(
         gate, host=host, port=port, log_level="warning", access_log=False, lifespan="on", log_config=None
     )
