@@ -286,7 +286,9 @@ async def test_approval_by_elicitation(tmp_path: Path, everything: Path) -> None
     assert [line.get("approval_via") for line in run.audit_lines()] == ["elicitation"] * 3
 
 
-async def test_reload_applies_good_files_and_keeps_the_last_good_one(tmp_path: Path, everything: Path) -> None:
+async def test_reload_applies_good_files_and_denies_every_call_while_the_file_is_invalid(
+    tmp_path: Path, everything: Path
+) -> None:
     policy = _write_policy(tmp_path / "policy.json", {"version": "1", "default": "allow"})
     changed = anyio.Event()
 
@@ -308,21 +310,24 @@ async def test_reload_applies_good_files_and_keeps_the_last_good_one(tmp_path: P
         _write_policy(policy, {"version": "1", "default": "allow", "tools": {"echo": {"action": "deny", "reason": "v2"}}})
         assert _text(await until_denied("echo", {"message": "b"})) == "[POLICY DENIED] v2"
 
-        # A broken file is refused; the last good policy stays in force.
+        # A broken file denies every call (fail closed), naming the file and the problem.
         policy.write_text('{"version": "1", "default": "allow", "tools": {"echo": {"acton": "allow"}}}', encoding="utf-8")
         await anyio.sleep(0.6)
-        assert _text(await client.call_tool("echo", {"message": "c"})) == "[POLICY DENIED] v2"
+        for tool, args in (("echo", {"message": "c"}), ("get-sum", {"a": 1, "b": 2})):
+            text = _text(await client.call_tool(tool, args))
+            assert text.startswith(f"[POLICY DENIED] the policy file {policy} is not a valid policy") and "acton" in text
         policy.write_text("{ not json", encoding="utf-8")
         await anyio.sleep(0.6)
-        assert _text(await client.call_tool("echo", {"message": "d"})) == "[POLICY DENIED] v2"
+        assert "invalid JSON" in _text(await client.call_tool("get-sum", {"a": 1, "b": 2}))
         log = run.log.read_text(encoding="utf-8")
-        assert "refused the changed policy" in log and "acton" in log
+        assert "acton" in log and "every call is denied" in log
 
         # Hiding a tool tells the client to list again.
         _write_policy(policy, {"version": "1", "default": "allow", "hide": ["get-sum"]})
         with anyio.fail_after(10):
             await changed.wait()
         assert "get-sum" not in [t.name for t in (await client.list_tools()).tools]
+        assert not (await client.call_tool("echo", {"message": "e"})).is_error  # enforced again
 
 
 async def test_dry_run_forwards_and_records_the_would_be_decision(tmp_path: Path, everything: Path) -> None:

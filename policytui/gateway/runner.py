@@ -90,6 +90,7 @@ async def run_gateway(
         store=store,
         fail_open=config.state_fail_open,
     )
+    enforcer.policy_problem = watcher.problem  # an invalid policy file denies every call
     if config.record is not None:  # gateway --record
         from policytui.gateway.recorder import Recorder
 
@@ -156,8 +157,9 @@ async def _watch(watcher: PolicyWatcher, gateway: Gateway, interval: float) -> N
         before = _hidden(watcher.policy)
         try:
             changed = watcher.check()
-        except Exception:  # a reload bug must never take the gateway down
-            log.exception("checking the policy file failed; keeping the policy in force")
+        except Exception as exc:  # a reload bug must never take the gateway down, nor open it
+            log.debug("checking the policy file failed", exc_info=True)
+            watcher.fail(f"could not be checked ({type(exc).__name__})")
             continue
         if changed and _hidden(watcher.policy) != before:
             await gateway.tools_changed()
