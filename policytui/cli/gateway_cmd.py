@@ -50,7 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--approvals",
         choices=("auto", "queue"),
         default="auto",
-        help="auto: ask through the client (MCP elicitation) when it can, else the queue; queue: always the queue",
+        help=("auto: ask through the client (MCP elicitation) when it can, trusting the client application to put "
+              "the question to a person, else the queue; queue: always the queue (for clients not trusted)"),
     )
     parser.add_argument(
         "--state-dir",
