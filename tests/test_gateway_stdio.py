@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -379,6 +380,33 @@ def test_an_invalid_policy_stops_the_gateway_before_it_starts(tmp_path: Path, ev
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "is not a valid policy" in lines[0] and "minutes" in lines[0]
     assert not marker.exists()  # the server was never started
+
+
+def test_sigterm_while_the_server_starts_stops_the_gateway_and_the_server(tmp_path: Path, everything: Path) -> None:
+    """A signal before the gateway serves (the server still starting) stops both, exit 0."""
+    policy = _write_policy(tmp_path / "policy.json", BASE)
+    pid_file = tmp_path / "upstream.pid"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "policytui", "gateway", "--policy", str(policy), "--state-dir", str(tmp_path),
+         "--log", str(tmp_path / "gateway.log"), "--", "/bin/sh", "-c",
+         f'echo $$ > "{pid_file}.tmp"; mv "{pid_file}.tmp" "{pid_file}"; sleep 30; exec "{everything}" stdio'],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not pid_file.exists():
+            assert time.monotonic() < deadline and process.poll() is None, "the server was never started"
+            time.sleep(0.02)
+        upstream = int(pid_file.read_text().strip())
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        for stream in (process.stdin, process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+    assert _gone(upstream), "the server outlived the gateway"
 
 
 @pytest.mark.filterwarnings("ignore:resources/subscribe is removed")

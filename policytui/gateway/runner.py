@@ -119,21 +119,22 @@ async def run_gateway(
     if config.dry_run:
         log.warning("dry run: every call is forwarded; the audit log shows what the policy would decide")
 
+    stop = _Stopper()
     try:
         async with anyio.create_task_group() as tg:
-            await upstream.start(tg)
-            # How the server answers a tool it does not have: hidden tools answer the same way.
-            unknown = UnknownTools()
-            await unknown.learn(upstream, audit, config.server_name)
-            enforcer.answer_blocked = unknown.blocked
-            gateway.unknown_tools = unknown
-            server = gateway.build()
+            # The signal handlers come first, before the server is started or anything is
+            # announced: a signal at any moment from here on stops the server behind us too.
+            await tg.start(_on_signals, stop, upstream)
             try:
+                await upstream.start(tg)
+                # How the server answers a tool it does not have: hidden tools answer the same way.
+                unknown = UnknownTools()
+                await unknown.learn(upstream, audit, config.server_name)
+                enforcer.answer_blocked = unknown.blocked
+                gateway.unknown_tools = unknown
+                server = gateway.build()
                 async with anyio.create_task_group() as watching:
                     watching.start_soon(_watch, watcher, gateway, config.reload_interval)
-                    stop = _Stopper()
-                    # Started (and the signal handlers in place) before serving is announced.
-                    await watching.start(_on_signals, stop, upstream)
                     try:
                         with anyio.CancelScope() as stop.scope:
                             if config.listen is None:
@@ -144,6 +145,7 @@ async def run_gateway(
                         watching.cancel_scope.cancel()
             finally:
                 upstream.stop()
+                tg.cancel_scope.cancel()  # the signal handlers (a stop they began still ends)
     finally:
         audit.close()
         store.close()
@@ -195,13 +197,15 @@ async def _on_signals(
                 log.info("stopping on signal %s", signal.Signals(signum).name)
                 stop()
                 if stop.http_server is None:
-                    # Over stdio the SDK reads standard input in a thread that no cancellation
-                    # reaches; stop the server behind us, then leave without waiting for it.
-                    upstream.stop()
-                    with anyio.move_on_after(10):
-                        await upstream.stopped.wait()
-                    logging.shutdown()
-                    os._exit(0)
+                    # Over stdio (or before HTTP serving began) the SDK may read standard input
+                    # in a thread that no cancellation reaches; stop the server behind us, then
+                    # leave. Shielded: serving ending meanwhile must not undo the handlers first.
+                    with anyio.CancelScope(shield=True):
+                        upstream.stop()
+                        with anyio.move_on_after(10):
+                            await upstream.stopped.wait()
+                        logging.shutdown()
+                        os._exit(0)
     except (NotImplementedError, ValueError, RuntimeError):  # not the main thread, or no signals here
         if not started:
             task_status.started()

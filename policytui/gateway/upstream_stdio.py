@@ -89,6 +89,7 @@ class StdioUpstream:
         self._next_id = 0
         self._stop = anyio.Event()
         self.stopped = anyio.Event()
+        self._starting: anyio.CancelScope | None = None
 
     # Life cycle -------------------------------------------------------------------------------
 
@@ -130,6 +131,10 @@ class StdioUpstream:
             diag.pid = process.pid
             self._process = process
             async with anyio.create_task_group() as tg:
+                # stop() while the server is still starting ends the start (a signal then).
+                self._starting = tg.cancel_scope
+                if self._stop.is_set():
+                    tg.cancel_scope.cancel()
                 tg.start_soon(self._read, process, diag)
                 tg.start_soon(self._watch_exit, process, diag)
                 self.alive = True
@@ -195,6 +200,8 @@ class StdioUpstream:
 
     def stop(self) -> None:
         self._stop.set()
+        if not self._connected and self._starting is not None:
+            self._starting.cancel()
 
     def mark_down(self, reason: str) -> None:
         if self.alive and self._connected:
