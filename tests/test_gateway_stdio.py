@@ -382,6 +382,23 @@ def test_an_invalid_policy_stops_the_gateway_before_it_starts(tmp_path: Path, ev
     assert not marker.exists()  # the server was never started
 
 
+@pytest.mark.parametrize("how", ["exits", "closes-stdout"])
+def test_a_server_that_fails_at_start_is_reported_in_one_sentence(tmp_path: Path, how: str) -> None:
+    policy = _write_policy(tmp_path / "policy.json", BASE)
+    log = tmp_path / "gateway.log"
+    script = {"exits": "exit 3", "closes-stdout": "exec >&-; sleep 0.3; exit 4"}[how]
+    result = subprocess.run(
+        [sys.executable, "-m", "policytui", "gateway", "--policy", str(policy), "--state-dir", str(tmp_path),
+         "--log", str(log), "--", "/bin/sh", "-c", script],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, check=False,
+    )
+    assert result.returncode == 1 and result.stdout == ""
+    assert re.fullmatch(r"policytui gateway: Server 'sh' exited with code \d before answering initialize\.\n",
+                        result.stderr), result.stderr
+    # Nothing else said after the sentence, in the log either (no asyncio "never retrieved" noise).
+    assert "Future exception" not in log.read_text(encoding="utf-8") and "Traceback" not in log.read_text(encoding="utf-8")
+
+
 def test_sigterm_while_the_server_starts_stops_the_gateway_and_the_server(tmp_path: Path, everything: Path) -> None:
     """A signal before the gateway serves (the server still starting) stops both, exit 0."""
     policy = _write_policy(tmp_path / "policy.json", BASE)

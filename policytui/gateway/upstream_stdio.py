@@ -497,6 +497,10 @@ class StdioUpstream:
         finally:
             if self._pending.get(request_id) is future:
                 del self._pending[request_id]
+            if future.done() and not future.cancelled():
+                # Failed while nobody awaited it (the write failed and the connection was
+                # marked down): retrieved here, so asyncio does not log it at exit.
+                future.exception()
 
     def _retire(self, request_id: Any) -> None:
         """Keep an abandoned request's id out of use until the server answers it."""
