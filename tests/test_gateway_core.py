@@ -19,7 +19,7 @@ from policytui.gateway.approver import Approver
 from policytui.gateway.audit import AuditLog, args_digest
 from policytui.gateway.enforcer import Enforcer, UpstreamFailure
 from policytui.gateway.http import TokenGate, TokensError, load_tokens
-from policytui.gateway.policy_watch import PolicyStartError, PolicyWatcher
+from policytui.gateway.policy_watch import MISSING_GRACE_SECONDS, PolicyStartError, PolicyWatcher
 from policytui.gateway.store.sqlite import SQLiteStore
 from policytui.policy.model import Policy
 
@@ -270,11 +270,11 @@ def _write(path: Path, text: str) -> None:
     os.utime(path, ns=(stamp, stamp))
 
 
-def test_reload_swaps_good_files_and_refuses_bad_ones(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_reload_swaps_good_files_and_fails_closed_on_bad_ones(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = tmp_path / "policy.json"
     _write(path, json.dumps({"version": "1", "default": "allow"}))
     watcher = PolicyWatcher(path)
-    assert watcher.policy.default == "allow"
+    assert watcher.policy.default == "allow" and watcher.problem() is None
     assert watcher.check() is False  # unchanged: nothing read
 
     _write(path, json.dumps({"version": "1", "default": "deny"}))
@@ -282,12 +282,29 @@ def test_reload_swaps_good_files_and_refuses_bad_ones(tmp_path: Path, caplog: py
 
     _write(path, '{"version": "1", "default": "deny", "tools": {"x": {"limts": []}}}')
     assert watcher.check() is False
-    assert watcher.policy.default == "deny"
-    assert watcher.refused and "limts" in watcher.refused
-    assert any("refused" in r.getMessage() for r in caplog.records)
+    problem = watcher.problem()
+    assert problem and str(path) in problem and "limts" in problem and "every call is denied" in problem
+    for _ in range(3):
+        watcher.check()
+    said = [r.getMessage() for r in caplog.records if "every call is denied" in r.getMessage()]
+    assert said == [problem]  # logged once per change, not per check
 
+    _write(path, json.dumps({"version": "1", "default": "deny"}))  # the last valid one again
+    assert watcher.check() is False and watcher.problem() is None
+    assert any("valid again" in r.getMessage() for r in caplog.records)
+
+    now = [1000.0]
+    watcher.clock = lambda: now[0]
     path.unlink()
-    assert watcher.check() is False and watcher.policy.default == "deny"
+    assert watcher.check() is False and watcher.problem() is None  # an editor's rename, perhaps
+    now[0] += MISSING_GRACE_SECONDS - 0.1
+    watcher.check()
+    assert watcher.problem() is None
+    now[0] += 0.2
+    watcher.check()
+    assert watcher.problem() == f"the policy file {path} is missing; every call is denied until it is fixed"
+    _write(path, json.dumps({"version": "1", "default": "allow"}))
+    assert watcher.check() is True and watcher.problem() is None and watcher.policy.default == "allow"
 
 
 def test_an_invalid_policy_at_start_is_one_sentence(tmp_path: Path) -> None:

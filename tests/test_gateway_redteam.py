@@ -446,18 +446,28 @@ def test_hole_sqlite_counter_reset_by_a_call_that_read_the_clock_before_the_lock
     )
 
 
-async def test_hole_a_client_approves_its_own_calls_under_default_approvals(tmp_path: Path) -> None:
-    """`require_approval` is decided by the client itself under the default `--approvals auto`.
+async def test_approvals_auto_trusts_the_client_application_and_audits_approval_via_elicitation(
+    tmp_path: Path,
+) -> None:
+    """Under `--approvals auto` the client application's answer to the form is the approval.
 
-    A client that announces elicitation gets the approval form and answers it: a hostile client
-    answers "accept, approve: true" and the held call runs, with `approval_via: elicitation` in
-    the audit. The gateway cannot know that a person saw the form. (`--approvals queue` holds;
-    see the next test.) Proven from the recording server: the call held for a human ran.
+    This is the documented trust model (docs/gateway.md, "Approvals"): elicitation trusts the
+    client application to put the question to a person; the gateway cannot know that one saw
+    it, so a client that answers "accept, approve: true" itself gets its held call run, and the
+    audit says so (`approval: approved`, `approval_via: elicitation`) for the operator to see.
+    Anything but an accepted, switched-on form rejects. `--approvals queue` is for client
+    applications that are not trusted (see `test_forged_elicitation_answers_do_not_approve_in_queue_mode`).
+    Proven from the recording server: exactly the call the client approved ran.
     """
     policy = {
         "version": "1",
         "default": "deny",
         "tools": {"delete_flow": {"action": "require_approval"}},
+    }
+    answers = {
+        "approved-by-the-client": {"action": "accept", "content": {"approve": True}},
+        "switch-off": {"action": "accept", "content": {"approve": False}},
+        "declined": {"action": "decline"},
     }
     async with stdio_gateway(
         tmp_path,
@@ -467,18 +477,21 @@ async def test_hole_a_client_approves_its_own_calls_under_default_approvals(tmp_
         "5",
         capabilities={"elicitation": {}},
     ) as gw:
-        await gw.send(call(5, "delete_flow", {"namespace": "prod", "flow_id": "self-approved"}))
-        for request in await gw.requests_from_gateway("elicitation/create", 10):
-            await gw.send(
-                {
-                    "jsonrpc": "2.0",
-                    "id": request["id"],
-                    "result": {"action": "accept", "content": {"approve": True}},
-                }
-            )
-        await gw.answer(5, 15)
-        ran = [e for e in gw.executed() if e["tool"] == "delete_flow"]
-    assert not ran, f"a call held for a human ran on the client's own say-so: {ran}"
+        for request_id, (flow_id, answer) in enumerate(answers.items(), start=5):
+            await gw.send(call(request_id, "delete_flow", {"namespace": "prod", "flow_id": flow_id}))
+            asked = await gw.requests_from_gateway("elicitation/create", 10)
+            assert asked, "the gateway never asked the client"
+            await gw.send({"jsonrpc": "2.0", "id": asked[-1]["id"], "result": answer})
+            assert await gw.answer(request_id, 15)
+            gw.lines.clear()
+        ran = [e["arguments"]["flow_id"] for e in gw.executed() if e["tool"] == "delete_flow"]
+        audit = [a for a in gw.audit() if a["tool"] == "delete_flow"]
+    assert ran == ["approved-by-the-client"]
+    assert [(a["decision"], a.get("approval"), a.get("approval_via")) for a in audit] == [
+        ("allowed", "approved", "elicitation"),
+        ("denied", "rejected", "elicitation"),
+        ("denied", "rejected", "elicitation"),
+    ]
 
 
 async def test_hole_approval_form_hides_the_arguments_the_server_runs_with(tmp_path: Path) -> None:
@@ -528,25 +541,47 @@ async def test_hole_approval_form_hides_the_arguments_the_server_runs_with(tmp_p
             )
 
 
-async def test_hole_a_policy_made_invalid_keeps_the_old_one_in_force(tmp_path: Path) -> None:
-    """A policy file that no longer validates leaves the previous policy enforcing.
+async def test_a_policy_made_invalid_or_missing_denies_every_call_until_a_valid_one_returns(tmp_path: Path) -> None:
+    """A policy file that no longer validates denies every call (fail closed), audited.
 
     An operator tightens the policy (deny `list_flows`) and leaves a mistake in the file: the
-    gateway logs the refusal and keeps serving the old, looser policy, so `list_flows` still
-    runs. Failing closed would deny every call until the file validates again.
+    previous, looser policy must not keep enforcing. While the file is invalid nothing runs and
+    the denial names the file and the problem; the gateway keeps serving and enforces the file
+    again once it validates. A file missing for longer than a short grace denies the same way.
     """
     async with stdio_gateway(tmp_path, FLOWS_POLICY, flows_server(tmp_path)) as gw:
+        policy = tmp_path / "policy.json"
         await gw.send(call(1, "list_flows", {"namespace": "before"}))
         assert await gw.answer(1)
         broken = json.dumps(
             {**FLOWS_POLICY, "tools": {"list_flows": {"action": "deny"}}, "default": "maybe"}
         )
-        (tmp_path / "policy.json").write_text(broken, encoding="utf-8")
+        policy.write_text(broken, encoding="utf-8")
         await asyncio.sleep(1.5)  # several reload intervals
-        await gw.send(call(2, "list_flows", {"namespace": "after-invalid"}))
-        assert await gw.answer(2)
+        for request_id in (2, 3):
+            await gw.send(call(request_id, "list_flows", {"namespace": "after-invalid"}))
+            answer = await gw.answer(request_id)
+            assert answer is not None
+            text = answer["result"]["content"][0]["text"]
+            assert str(policy) in text and "not a valid policy" in text and "maybe" in text
+        policy.write_text(json.dumps(FLOWS_POLICY), encoding="utf-8")
+        await asyncio.sleep(1.0)
+        await gw.send(call(4, "list_flows", {"namespace": "valid-again"}))
+        assert await gw.answer(4)
+        policy.unlink()
+        await asyncio.sleep(0.5)  # within the grace for an editor's rename
+        await gw.send(call(5, "list_flows", {"namespace": "missing-briefly"}))
+        assert await gw.answer(5)
+        await asyncio.sleep(2.5)
+        await gw.send(call(6, "list_flows", {"namespace": "missing-for-long"}))
+        answer = await gw.answer(6)
+        assert answer is not None and "is missing" in answer["result"]["content"][0]["text"]
         ran = [e["arguments"]["namespace"] for e in gw.executed()]
-    assert ran == ["before"], f"calls ran under a policy file that does not validate: {ran}"
+        audit = [a for a in gw.audit() if a["decision"] != "probe"]
+        log = (tmp_path / "gateway.log").read_text(encoding="utf-8")
+    assert ran == ["before", "valid-again", "missing-briefly"], f"calls ran under a policy file that does not validate: {ran}"
+    assert [(a["decision"], a["rule"]) for a in audit if a["rule"] == "policy_file"] == [("denied", "policy_file")] * 3
+    assert log.count("is not a valid policy") == 1 and log.count("valid again") == 1  # once per change
 
 
 async def test_hole_lone_surrogates_are_forwarded_to_a_server_that_cannot_read_them(

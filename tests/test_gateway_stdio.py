@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -286,7 +287,9 @@ async def test_approval_by_elicitation(tmp_path: Path, everything: Path) -> None
     assert [line.get("approval_via") for line in run.audit_lines()] == ["elicitation"] * 3
 
 
-async def test_reload_applies_good_files_and_keeps_the_last_good_one(tmp_path: Path, everything: Path) -> None:
+async def test_reload_applies_good_files_and_denies_every_call_while_the_file_is_invalid(
+    tmp_path: Path, everything: Path
+) -> None:
     policy = _write_policy(tmp_path / "policy.json", {"version": "1", "default": "allow"})
     changed = anyio.Event()
 
@@ -308,21 +311,24 @@ async def test_reload_applies_good_files_and_keeps_the_last_good_one(tmp_path: P
         _write_policy(policy, {"version": "1", "default": "allow", "tools": {"echo": {"action": "deny", "reason": "v2"}}})
         assert _text(await until_denied("echo", {"message": "b"})) == "[POLICY DENIED] v2"
 
-        # A broken file is refused; the last good policy stays in force.
+        # A broken file denies every call (fail closed), naming the file and the problem.
         policy.write_text('{"version": "1", "default": "allow", "tools": {"echo": {"acton": "allow"}}}', encoding="utf-8")
         await anyio.sleep(0.6)
-        assert _text(await client.call_tool("echo", {"message": "c"})) == "[POLICY DENIED] v2"
+        for tool, args in (("echo", {"message": "c"}), ("get-sum", {"a": 1, "b": 2})):
+            text = _text(await client.call_tool(tool, args))
+            assert text.startswith(f"[POLICY DENIED] the policy file {policy} is not a valid policy") and "acton" in text
         policy.write_text("{ not json", encoding="utf-8")
         await anyio.sleep(0.6)
-        assert _text(await client.call_tool("echo", {"message": "d"})) == "[POLICY DENIED] v2"
+        assert "invalid JSON" in _text(await client.call_tool("get-sum", {"a": 1, "b": 2}))
         log = run.log.read_text(encoding="utf-8")
-        assert "refused the changed policy" in log and "acton" in log
+        assert "acton" in log and "every call is denied" in log
 
         # Hiding a tool tells the client to list again.
         _write_policy(policy, {"version": "1", "default": "allow", "hide": ["get-sum"]})
         with anyio.fail_after(10):
             await changed.wait()
         assert "get-sum" not in [t.name for t in (await client.list_tools()).tools]
+        assert not (await client.call_tool("echo", {"message": "e"})).is_error  # enforced again
 
 
 async def test_dry_run_forwards_and_records_the_would_be_decision(tmp_path: Path, everything: Path) -> None:
@@ -374,6 +380,50 @@ def test_an_invalid_policy_stops_the_gateway_before_it_starts(tmp_path: Path, ev
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "is not a valid policy" in lines[0] and "minutes" in lines[0]
     assert not marker.exists()  # the server was never started
+
+
+@pytest.mark.parametrize("how", ["exits", "closes-stdout"])
+def test_a_server_that_fails_at_start_is_reported_in_one_sentence(tmp_path: Path, how: str) -> None:
+    policy = _write_policy(tmp_path / "policy.json", BASE)
+    log = tmp_path / "gateway.log"
+    script = {"exits": "exit 3", "closes-stdout": "exec >&-; sleep 0.3; exit 4"}[how]
+    result = subprocess.run(
+        [sys.executable, "-m", "policytui", "gateway", "--policy", str(policy), "--state-dir", str(tmp_path),
+         "--log", str(log), "--", "/bin/sh", "-c", script],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, check=False,
+    )
+    assert result.returncode == 1 and result.stdout == ""
+    assert re.fullmatch(r"policytui gateway: Server 'sh' exited with code \d before answering initialize\.\n",
+                        result.stderr), result.stderr
+    # Nothing else said after the sentence, in the log either (no asyncio "never retrieved" noise).
+    assert "Future exception" not in log.read_text(encoding="utf-8") and "Traceback" not in log.read_text(encoding="utf-8")
+
+
+def test_sigterm_while_the_server_starts_stops_the_gateway_and_the_server(tmp_path: Path, everything: Path) -> None:
+    """A signal before the gateway serves (the server still starting) stops both, exit 0."""
+    policy = _write_policy(tmp_path / "policy.json", BASE)
+    pid_file = tmp_path / "upstream.pid"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "policytui", "gateway", "--policy", str(policy), "--state-dir", str(tmp_path),
+         "--log", str(tmp_path / "gateway.log"), "--", "/bin/sh", "-c",
+         f'echo $$ > "{pid_file}.tmp"; mv "{pid_file}.tmp" "{pid_file}"; sleep 30; exec "{everything}" stdio'],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not pid_file.exists():
+            assert time.monotonic() < deadline and process.poll() is None, "the server was never started"
+            time.sleep(0.02)
+        upstream = int(pid_file.read_text().strip())
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        for stream in (process.stdin, process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+    assert _gone(upstream), "the server outlived the gateway"
 
 
 @pytest.mark.filterwarnings("ignore:resources/subscribe is removed")

@@ -50,7 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--approvals",
         choices=("auto", "queue"),
         default="auto",
-        help="auto: ask through the client (MCP elicitation) when it can, else the queue; queue: always the queue",
+        help=("auto: ask through the client (MCP elicitation) when it can, trusting the client application to put "
+              "the question to a person, else the queue; queue: always the queue (for clients not trusted)"),
     )
     parser.add_argument(
         "--state-dir",
@@ -122,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
     from policytui.gateway.runner import GatewayConfig, configure_logging
     from policytui.gateway.state import default_audit_path, default_state_dir, ensure_private_dir
 
+    _stop_cleanly_on_signals()
     if getattr(args, "offline", False):
         raise UsageError("--offline does not apply: the gateway needs the live server")
     listen = _listen(args.listen) if args.listen else None
@@ -210,6 +212,22 @@ def run(args: argparse.Namespace) -> int:
     return _serve(config, spec, watcher, getattr(args, "timeout", None) or 30.0)
 
 
+def _stop_cleanly_on_signals() -> None:
+    """Until the gateway's own handlers take over (before it starts the server or says that it
+    serves), SIGTERM and SIGHUP end the command with exit 0 instead of killing it: nothing has
+    been started that would need stopping."""
+    import signal
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(0)
+
+    for each in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            signal.signal(each, stop)
+        except ValueError:  # not the main thread (the command run inside another program)
+            return
+
+
 def _open_state(args: argparse.Namespace, state_dir: Path, policy_path: Path) -> Any:
     """The state store, checked; or the exit code after one sentence on standard error.
 
@@ -270,6 +288,8 @@ def _serve(config: GatewayConfig, spec: ServerSpec, watcher: PolicyWatcher, time
     except KeyboardInterrupt:
         return 130
     except BaseException as exc:
+        if isinstance(_first(exc, SystemExit), SystemExit):
+            return 0  # a signal before the gateway's own handlers were in place
         error = _first(exc, DiscoveryError)
         if error is not None:
             return _fail(error.report() if hasattr(error, "report") else str(error))

@@ -63,6 +63,8 @@ REFUND_ON = frozenset({"error", "unavailable"})
 # The reason an agent reads when its call needs counters the store cannot reach.
 STATE_UNAVAILABLE = "rate-limit state unavailable; retry shortly"
 STATE_RULE = "state"
+# The rule named in the audit log for calls denied because the policy file cannot be enforced.
+POLICY_FILE_RULE = "policy_file"
 
 Forward = Callable[[], Awaitable[dict[str, Any]]]
 Ask = Callable[[Decision], Awaitable[tuple[Approval, str]]]
@@ -115,10 +117,19 @@ class Enforcer:
         self.recorder: Any = None
         # Pinned tool definitions (policytui.gateway.pins.Pins), set by the runner.
         self.pins: Any = None
+        # Why no policy can be enforced now (the policy file does not validate, say), or None;
+        # set by the runner to the policy watcher's `problem`. While it says why, every call
+        # is denied with that reason.
+        self.policy_problem: Callable[[], str | None] = lambda: None
 
     def _decide(self, tool: str, args: Any, caller: Caller, approval: Approval | None = None) -> Decision:
         # Counts are not read here: the store checks them atomically as it charges (_reserve).
-        return decide(self.policy(), tool, args, None, caller=caller, now=self.clock(), approval=approval)
+        decision = decide(self.policy(), tool, args, None, caller=caller, now=self.clock(), approval=approval)
+        problem = self.policy_problem()
+        if problem is not None and decision.outcome is not Outcome.HIDDEN:
+            # Fail closed. A tool the last valid policy hid stays answered as hidden.
+            return Decision(Outcome.DENIED, problem, POLICY_FILE_RULE)
+        return decision
 
     async def _reserve(self, record: _Record, decision: Decision) -> Reservation | Decision:
         """Charge the call's budgets: the reservation, or the denial that stands instead."""

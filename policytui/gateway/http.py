@@ -100,3 +100,76 @@ class TokenGate:
 
 def is_loopback(host: str) -> bool:
     return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
+
+
+# The names a loopback gateway answers to; a browser sends one of them only for a page on this machine.
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+
+
+class HostOriginGuard:
+    """ASGI middleware against DNS rebinding and cross-site pages (outside `TokenGate`).
+
+    A web page the user visits can make the browser send requests to a loopback port: across
+    origins (the request carries the page's `Origin`) or, after DNS rebinding, under the
+    attacker's own host name (a foreign `Host`). Every request with an `Origin` that is not
+    http(s) on a loopback name or the listen address gets 403; with `--tokens`, the `Origin`
+    may also name the host the request was sent to (a browser client served from the gateway's
+    own name). Without `--tokens` (loopback only), a `Host` other than a loopback name or the
+    listen address, with the bound port, gets 421. With `--tokens` the gateway may be reached
+    under any name (a proxy, DNS), and a rebound page cannot present a token.
+    """
+
+    def __init__(self, app: Any, listen_host: str, *, tokens: bool) -> None:
+        self.app = app
+        shown = f"[{listen_host}]" if ":" in listen_host else listen_host
+        self.names = frozenset(name.lower() for name in (*LOOPBACK_NAMES, shown))
+        self.tokens = tokens
+
+    def host_allowed(self, host: str | None, port: int | None) -> bool:
+        if host is None or port is None:
+            return False
+        host = host.strip().lower()
+        if host in self.names:  # no port in Host: the scheme's default port
+            return port == 80
+        name, sep, given = host.rpartition(":")
+        return bool(sep) and name in self.names and given == str(port)
+
+    def origin_allowed(self, origin: str, host: str | None) -> bool:
+        scheme, sep, rest = origin.strip().lower().partition("://")
+        if not sep or scheme not in ("http", "https") or not rest or "/" in rest or "@" in rest:
+            return False  # "null", file://, a path or credentials: not a page on an allowed host
+        name = rest
+        if not name.startswith("[") or "]:" in name:
+            head, colon, port = name.rpartition(":")
+            if colon and port.isdigit() and (not head.startswith("[") or head.endswith("]")):
+                name = head
+        if name in self.names:
+            return True
+        return self.tokens and host is not None and rest == host.strip().lower()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope.get("type") != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = scope.get("headers", [])
+        host_raw = [v for k, v in headers if k == b"host"]
+        origin_raw = [v for k, v in headers if k == b"origin"]
+        host = host_raw[0].decode("latin-1") if len(host_raw) == 1 else None
+        server = scope.get("server")
+        port = server[1] if isinstance(server, (tuple, list)) and len(server) == 2 else None
+        if not self.tokens and not self.host_allowed(host, port):
+            log.debug("refused an HTTP request for host %.100r (not this gateway's address)", host)
+            await _refuse(send, 421, "Misdirected Request: this gateway does not serve that host name")
+            return
+        if len(origin_raw) > 1 or (origin_raw and not self.origin_allowed(origin_raw[0].decode("latin-1"), host)):
+            log.debug("refused an HTTP request from origin %.100r", origin_raw[0] if origin_raw else None)
+            await _refuse(send, 403, "Forbidden: requests from this origin are refused")
+            return
+        await self.app(scope, receive, send)
+
+
+async def _refuse(send: Any, status: int, message: str) -> None:
+    body = json.dumps({"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": message}}).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

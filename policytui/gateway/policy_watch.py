@@ -1,14 +1,20 @@
 """The gateway's current policy, reloaded when its file changes.
 
 Checking is cheap: one `stat` per interval; the file is read and hashed only when its size,
-modification time or inode changed, and parsed only when its content hash changed. A file that
-does not validate is refused and logged, and the last good policy stays in force.
+modification time or inode changed, and parsed only when its content hash changed.
+
+A security gateway fails closed: while the file on disk does not validate, cannot be read, or
+has been missing for longer than `MISSING_GRACE_SECONDS` (an editor that saves by renaming
+leaves it missing for a moment), `problem()` says why, and every tool call is denied with that
+reason. The last valid policy is kept only to list tools (what it hides stays hidden) and to be
+enforced again if the same file returns. Each change of state is logged once.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +23,10 @@ from policytui.policy.display import visible
 from policytui.policy.model import Policy
 
 log = logging.getLogger("policytui.gateway")
+
+# How long the policy file may be missing before calls are denied: editors that save by
+# writing a new file and renaming it over the old one leave a moment without it.
+MISSING_GRACE_SECONDS = 2.0
 
 
 class PolicyStartError(Exception):
@@ -49,6 +59,35 @@ class PolicyWatcher:
         self.policy: Policy = self._load_first()
         # Why the file on disk is not in force, while it is not (None when it is).
         self.refused: str | None = None
+        # When the file was first seen missing (monotonic), while it is missing.
+        self._missing_since: float | None = None
+        self._announced: str | None = None  # the problem last logged
+        self.clock: Callable[[], float] = time.monotonic
+
+    def problem(self) -> str | None:
+        """Why every call is denied now (one sentence naming the file), or None when the
+        policy in force is the file on disk."""
+        if self.refused is None:
+            return None
+        if self._missing_since is not None and self.clock() - self._missing_since < MISSING_GRACE_SECONDS:
+            return None
+        return f"the policy file {self.path} {self.refused}; every call is denied until it is fixed"
+
+    def _announce(self) -> None:
+        """Log each change between enforcing and denying everything, once."""
+        now = self.problem()
+        if now == self._announced:
+            return
+        if now is not None:
+            log.error("%s", now)
+        elif self._announced is not None:
+            log.warning("policy file %s is valid again and enforced", self.path)
+        self._announced = now
+
+    def fail(self, why: str) -> None:
+        """The file could not be checked at all: deny every call until a check succeeds."""
+        self.refused, self._missing_since, self._seen = why, None, None
+        self._announce()
 
     def _load(self) -> tuple[Policy | None, str, str]:
         """(policy or None, sha256 of the text, first problem when invalid)."""
@@ -78,6 +117,12 @@ class PolicyWatcher:
 
     def check(self) -> bool:
         """Reload if the file changed. True when a new policy came into force."""
+        try:
+            return self._check()
+        finally:
+            self._announce()
+
+    def _check(self) -> bool:
         from policytui.policy.files import PolicyFileError
 
         seen = _seen(self.path)
@@ -86,20 +131,21 @@ class PolicyWatcher:
         try:
             policy, sha, problem = self._load()
         except PolicyFileError as exc:
-            # Missing for a moment (an editor's rename) or unreadable: keep the policy in force.
-            if self.refused != str(exc):
-                log.error("policy file %s cannot be read (%s); keeping the last good policy", self.path, exc)
-            self.refused = str(exc)
+            if seen is None:  # missing: denied after the grace, unless it returns
+                if self._missing_since is None:
+                    self._missing_since = self.clock()
+                self.refused = "is missing"
+            else:
+                self._missing_since = None
+                self.refused = f"cannot be read ({_sentence(str(exc)).rstrip('.')})"
             self._seen = seen
             return False
-        self._seen = seen
+        self._seen, self._missing_since = seen, None
         if sha == self._sha256:
             self.refused = None
             return False
         if policy is None:
-            if self.refused != problem:
-                log.error("refused the changed policy %s: %s; keeping the last good policy", self.path, problem)
-            self.refused = problem
+            self.refused = f"is not a valid policy ({problem.rstrip('.')})"
             return False
         old, self.policy, self._sha256, self.refused = self.policy, policy, sha, None
         log.info("policy %s reloaded (sha256 %s)", self.path, sha[:12])

@@ -90,6 +90,7 @@ async def run_gateway(
         store=store,
         fail_open=config.state_fail_open,
     )
+    enforcer.policy_problem = watcher.problem  # an invalid policy file denies every call
     if config.record is not None:  # gateway --record
         from policytui.gateway.recorder import Recorder
 
@@ -118,21 +119,22 @@ async def run_gateway(
     if config.dry_run:
         log.warning("dry run: every call is forwarded; the audit log shows what the policy would decide")
 
+    stop = _Stopper()
     try:
         async with anyio.create_task_group() as tg:
-            await upstream.start(tg)
-            # How the server answers a tool it does not have: hidden tools answer the same way.
-            unknown = UnknownTools()
-            await unknown.learn(upstream, audit, config.server_name)
-            enforcer.answer_blocked = unknown.blocked
-            gateway.unknown_tools = unknown
-            server = gateway.build()
+            # The signal handlers come first, before the server is started or anything is
+            # announced: a signal at any moment from here on stops the server behind us too.
+            await tg.start(_on_signals, stop, upstream)
             try:
+                await upstream.start(tg)
+                # How the server answers a tool it does not have: hidden tools answer the same way.
+                unknown = UnknownTools()
+                await unknown.learn(upstream, audit, config.server_name)
+                enforcer.answer_blocked = unknown.blocked
+                gateway.unknown_tools = unknown
+                server = gateway.build()
                 async with anyio.create_task_group() as watching:
                     watching.start_soon(_watch, watcher, gateway, config.reload_interval)
-                    stop = _Stopper()
-                    # Started (and the signal handlers in place) before serving is announced.
-                    await watching.start(_on_signals, stop, upstream)
                     try:
                         with anyio.CancelScope() as stop.scope:
                             if config.listen is None:
@@ -143,6 +145,7 @@ async def run_gateway(
                         watching.cancel_scope.cancel()
             finally:
                 upstream.stop()
+                tg.cancel_scope.cancel()  # the signal handlers (a stop they began still ends)
     finally:
         audit.close()
         store.close()
@@ -156,8 +159,9 @@ async def _watch(watcher: PolicyWatcher, gateway: Gateway, interval: float) -> N
         before = _hidden(watcher.policy)
         try:
             changed = watcher.check()
-        except Exception:  # a reload bug must never take the gateway down
-            log.exception("checking the policy file failed; keeping the policy in force")
+        except Exception as exc:  # a reload bug must never take the gateway down, nor open it
+            log.debug("checking the policy file failed", exc_info=True)
+            watcher.fail(f"could not be checked ({type(exc).__name__})")
             continue
         if changed and _hidden(watcher.policy) != before:
             await gateway.tools_changed()
@@ -193,13 +197,15 @@ async def _on_signals(
                 log.info("stopping on signal %s", signal.Signals(signum).name)
                 stop()
                 if stop.http_server is None:
-                    # Over stdio the SDK reads standard input in a thread that no cancellation
-                    # reaches; stop the server behind us, then leave without waiting for it.
-                    upstream.stop()
-                    with anyio.move_on_after(10):
-                        await upstream.stopped.wait()
-                    logging.shutdown()
-                    os._exit(0)
+                    # Over stdio (or before HTTP serving began) the SDK may read standard input
+                    # in a thread that no cancellation reaches; stop the server behind us, then
+                    # leave. Shielded: serving ending meanwhile must not undo the handlers first.
+                    with anyio.CancelScope(shield=True):
+                        upstream.stop()
+                        with anyio.move_on_after(10):
+                            await upstream.stopped.wait()
+                        logging.shutdown()
+                        os._exit(0)
     except (NotImplementedError, ValueError, RuntimeError):  # not the main thread, or no signals here
         if not started:
             task_status.started()
@@ -234,13 +240,15 @@ async def _serve_http(
 ) -> None:
     import uvicorn
 
-    from policytui.gateway.http import TokenGate
+    from policytui.gateway.http import HostOriginGuard, TokenGate
     from policytui.gateway.http_relay import HttpRelayApp
 
     assert config.listen is not None
     host, port = config.listen
     app = HttpRelayApp(gateway, gateway.initialize_result(server))
-    gate = TokenGate(app, config.tokens, default_grant=config.grant)
+    # Host and Origin are checked before the token: a rebound or cross-site page gets nowhere.
+    gate = HostOriginGuard(TokenGate(app, config.tokens, default_grant=config.grant), host,
+                           tokens=config.tokens is not None)
     uv_config = uvicorn.Config(
         gate, host=host, port=port, log_level="warning", access_log=False, lifespan="on", log_config=None
     )

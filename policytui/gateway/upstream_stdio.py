@@ -89,6 +89,7 @@ class StdioUpstream:
         self._next_id = 0
         self._stop = anyio.Event()
         self.stopped = anyio.Event()
+        self._starting: anyio.CancelScope | None = None
 
     # Life cycle -------------------------------------------------------------------------------
 
@@ -130,6 +131,10 @@ class StdioUpstream:
             diag.pid = process.pid
             self._process = process
             async with anyio.create_task_group() as tg:
+                # stop() while the server is still starting ends the start (a signal then).
+                self._starting = tg.cancel_scope
+                if self._stop.is_set():
+                    tg.cancel_scope.cancel()
                 tg.start_soon(self._read, process, diag)
                 tg.start_soon(self._watch_exit, process, diag)
                 self.alive = True
@@ -195,6 +200,8 @@ class StdioUpstream:
 
     def stop(self) -> None:
         self._stop.set()
+        if not self._connected and self._starting is not None:
+            self._starting.cancel()
 
     def mark_down(self, reason: str) -> None:
         if self.alive and self._connected:
@@ -490,6 +497,10 @@ class StdioUpstream:
         finally:
             if self._pending.get(request_id) is future:
                 del self._pending[request_id]
+            if future.done() and not future.cancelled():
+                # Failed while nobody awaited it (the write failed and the connection was
+                # marked down): retrieved here, so asyncio does not log it at exit.
+                future.exception()
 
     def _retire(self, request_id: Any) -> None:
         """Keep an abandoned request's id out of use until the server answers it."""
