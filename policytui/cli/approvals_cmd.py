@@ -36,7 +36,8 @@ def add_state_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--state-dir",
         metavar="DIR",
-        help="the gateway's state folder (default: $POLICYTUI_STATE_DIR or ~/.local/state/policytui)",
+        help="the gateway's state folder (default: $POLICYTUI_STATE_DIR, else "
+        "$XDG_STATE_HOME/policytui, else ~/.local/state/policytui)",
     )
     parser.add_argument(
         "--state",
@@ -57,10 +58,20 @@ def open_state(args: argparse.Namespace, command: str) -> Any:
         StateURLError,
         open_store,
     )
+    from policytui.textsafe import visible
 
     state_dir = Path(args.state_dir).expanduser() if args.state_dir else default_state_dir()
-    if not (args.state or os.environ.get(STATE_ENV)) and not state_dir.is_dir():
+    if args.state_dir and state_dir.exists() and not state_dir.is_dir():
+        raise UsageError(f"--state-dir {visible(args.state_dir)} is a file; give the gateway's state folder")
+    url = args.state or os.environ.get(STATE_ENV)
+    if not url and not state_dir.is_dir():
         return None  # no gateway has run with this folder: nothing to show, nothing created
+    if url and url.lower().startswith("sqlite://"):
+        file = Path(url[len("sqlite://"):])
+        if file.is_absolute() and file.is_dir():
+            raise UsageError(f"{visible(url)} names a folder; give the gateway's state file, as in sqlite:///PATH/state.sqlite")
+        if file.is_absolute() and not file.exists():
+            return None  # no gateway has used this file: nothing to show, nothing created
     try:
         store = open_store(args.state, state_dir)
         store.check()
@@ -89,11 +100,19 @@ def _out(text: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from policytui.cli import UsageError
+    from policytui.textsafe import visible
 
     if args.action == "list" and args.id:
         raise UsageError("list takes no ID")
     if args.action != "list" and not args.id:
         raise UsageError(f"{args.action} needs the call's ID (see `policytui approvals list`)")
+    if args.action != "list":
+        from policytui.gateway.approvals import ApprovalError, _check_id
+
+        try:
+            _check_id(args.id)  # a malformed id is a typing mistake, told before the store is read
+        except ApprovalError as exc:
+            raise UsageError(visible(str(exc))) from None
     store = open_state(args, "approvals")
     if isinstance(store, int):
         return store
