@@ -183,6 +183,9 @@ async def _held_call_hint(tmp: Path, everything: Path, state: list[str]) -> tupl
                     found = re.search(r"waits for approval: (policytui approvals approve .*)", text)
                     hint = found.group(1) if found else ""
                 assert hint, "the gateway logged no approval hint"
+                listed = await anyio.to_thread.run_sync(lambda: run(tmp, "approvals", "list", *state))
+                suggested = re.search(r"Answer with: (.*)  \(or reject ID\)", listed.stdout)
+                assert suggested and "approve ID --state" in suggested.group(1), listed.stdout
                 # Run exactly what the log says, from another folder, as the person would.
                 elsewhere = tmp / "elsewhere"
                 elsewhere.mkdir(exist_ok=True)

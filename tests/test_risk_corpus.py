@@ -145,3 +145,18 @@ def test_recommended_never_allows_outright_a_high_or_critical_tool(server):
             if risk.category == "Read":
                 got = decide(policy, tool.name, args, now=0.0)
                 assert got.outcome is not Outcome.ALLOWED, (tool.name, action, c.evidence)
+
+
+@pytest.mark.parametrize("server", SERVERS, ids=lambda s: s.name)
+def test_every_preset_output_validates_without_warnings(server):
+    """A starting policy has nothing to warn about: no rule that can never apply (a hidden tool
+    never keeps a rule; a tool the default decides is not listed), no split counter budget."""
+    from policytui.policy.validate import validate_policy
+    from policytui.risk.preset_names import PRESETS
+
+    classes = classify_all(server.listing.tools)
+    for preset in PRESETS:
+        policy = build_policy(server.listing, preset, classes)
+        report = validate_policy(policy, tools=list(server.listing.tools))
+        assert not report.warnings, (preset, [w.format() for w in report.warnings])
+        assert not set(policy.hide or ()) & set(policy.tools or {}), preset

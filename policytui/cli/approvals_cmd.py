@@ -162,7 +162,8 @@ def _act(args: argparse.Namespace, queue: Any, approved: str) -> int:
             )
             _out(f"    why: {visible(request.reason)}")
             _out(f"    arguments: {visible(args_text)}")
-        _out("Answer with: policytui approvals approve ID  (or reject ID)")
+        same_store = _state_options(args)
+        _out(f"Answer with: policytui approvals approve ID{same_store}  (or reject ID)")
         return 0
 
     if args.action == "show":
@@ -191,6 +192,21 @@ def _act(args: argparse.Namespace, queue: Any, approved: str) -> int:
         return 1
     _out(f"Call {args.id} {decision.outcome}.")
     return 0
+
+
+def _state_options(args: argparse.Namespace) -> str:
+    """The store options this command was given, to repeat in the command it suggests."""
+    import shlex
+
+    shown = ""
+    if args.state_dir:
+        shown += f" --state-dir {shlex.quote(os.path.abspath(os.path.expanduser(args.state_dir)))}"
+    if args.state:
+        from policytui.gateway.store import describe_url
+
+        # Without a Redis password: the suggestion is printed, and may be pasted anywhere.
+        shown += f" --state {shlex.quote(describe_url(args.state))}"
+    return shown
 
 
 def _who() -> str:
