@@ -117,3 +117,46 @@ def test_test_half_figures_do_not_regress():
         if (rate > bound) if how == "max" else (rate < bound):
             worse[row] = rows[row].cell()
     assert not worse, worse
+
+
+def _allowed_outright(policy: Any, tool: str, args: dict[str, Any]) -> bool:
+    """Allowed on this call with no human and no rate limit in the way."""
+    got = decide(policy, tool, args, now=0.0)
+    if got.outcome is not Outcome.ALLOWED:
+        return False
+    rule = (policy.tools or {}).get(tool)
+    return not (rule is not None and rule.limits) and not (policy.all_tools and policy.all_tools.limits)
+
+
+@pytest.mark.parametrize("server", SERVERS, ids=lambda s: s.name)
+def test_recommended_never_allows_outright_a_high_or_critical_tool(server):
+    """A security product fails closed: a tool the classifier rates High or Critical is held for
+    a human, rate-limited, hidden or denied by `recommended`, never simply allowed; and a High or
+    Critical read (secrets, credentials, the environment) is never allowed without a human."""
+    classes = classify_all(server.listing.tools)
+    policy = build_policy(server.listing, "recommended", classes)
+    for tool in server.listing.tools:
+        c = classes[tool.name]
+        for action, args in _calls(c):
+            risk = c if action is None else c.actions[action]
+            if risk.severity not in ("High", "Critical"):
+                continue
+            assert not _allowed_outright(policy, tool.name, args), (tool.name, action, risk.category)
+            if risk.category == "Read":
+                got = decide(policy, tool.name, args, now=0.0)
+                assert got.outcome is not Outcome.ALLOWED, (tool.name, action, c.evidence)
+
+
+@pytest.mark.parametrize("server", SERVERS, ids=lambda s: s.name)
+def test_every_preset_output_validates_without_warnings(server):
+    """A starting policy has nothing to warn about: no rule that can never apply (a hidden tool
+    never keeps a rule; a tool the default decides is not listed), no split counter budget."""
+    from policytui.policy.validate import validate_policy
+    from policytui.risk.preset_names import PRESETS
+
+    classes = classify_all(server.listing.tools)
+    for preset in PRESETS:
+        policy = build_policy(server.listing, preset, classes)
+        report = validate_policy(policy, tools=list(server.listing.tools))
+        assert not report.warnings, (preset, [w.format() for w in report.warnings])
+        assert not set(policy.hide or ()) & set(policy.tools or {}), preset

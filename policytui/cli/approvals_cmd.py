@@ -36,7 +36,8 @@ def add_state_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--state-dir",
         metavar="DIR",
-        help="the gateway's state folder (default: $POLICYTUI_STATE_DIR or ~/.local/state/policytui)",
+        help="the gateway's state folder (default: $POLICYTUI_STATE_DIR, else "
+        "$XDG_STATE_HOME/policytui, else ~/.local/state/policytui)",
     )
     parser.add_argument(
         "--state",
@@ -57,10 +58,20 @@ def open_state(args: argparse.Namespace, command: str) -> Any:
         StateURLError,
         open_store,
     )
+    from policytui.textsafe import visible
 
     state_dir = Path(args.state_dir).expanduser() if args.state_dir else default_state_dir()
-    if not (args.state or os.environ.get(STATE_ENV)) and not state_dir.is_dir():
+    if args.state_dir and state_dir.exists() and not state_dir.is_dir():
+        raise UsageError(f"--state-dir {visible(args.state_dir)} is a file; give the gateway's state folder")
+    url = args.state or os.environ.get(STATE_ENV)
+    if not url and not state_dir.is_dir():
         return None  # no gateway has run with this folder: nothing to show, nothing created
+    if url and url.lower().startswith("sqlite://"):
+        file = Path(url[len("sqlite://"):])
+        if file.is_absolute() and file.is_dir():
+            raise UsageError(f"{visible(url)} names a folder; give the gateway's state file, as in sqlite:///PATH/state.sqlite")
+        if file.is_absolute() and not file.exists():
+            return None  # no gateway has used this file: nothing to show, nothing created
     try:
         store = open_store(args.state, state_dir)
         store.check()
@@ -89,11 +100,19 @@ def _out(text: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from policytui.cli import UsageError
+    from policytui.textsafe import visible
 
     if args.action == "list" and args.id:
         raise UsageError("list takes no ID")
     if args.action != "list" and not args.id:
         raise UsageError(f"{args.action} needs the call's ID (see `policytui approvals list`)")
+    if args.action != "list":
+        from policytui.gateway.approvals import ApprovalError, _check_id
+
+        try:
+            _check_id(args.id)  # a malformed id is a typing mistake, told before the store is read
+        except ApprovalError as exc:
+            raise UsageError(visible(str(exc))) from None
     store = open_state(args, "approvals")
     if isinstance(store, int):
         return store
@@ -143,7 +162,8 @@ def _act(args: argparse.Namespace, queue: Any, approved: str) -> int:
             )
             _out(f"    why: {visible(request.reason)}")
             _out(f"    arguments: {visible(args_text)}")
-        _out("Answer with: policytui approvals approve ID  (or reject ID)")
+        same_store = _state_options(args)
+        _out(f"Answer with: policytui approvals approve ID{same_store}  (or reject ID)")
         return 0
 
     if args.action == "show":
@@ -172,6 +192,21 @@ def _act(args: argparse.Namespace, queue: Any, approved: str) -> int:
         return 1
     _out(f"Call {args.id} {decision.outcome}.")
     return 0
+
+
+def _state_options(args: argparse.Namespace) -> str:
+    """The store options this command was given, to repeat in the command it suggests."""
+    import shlex
+
+    shown = ""
+    if args.state_dir:
+        shown += f" --state-dir {shlex.quote(os.path.abspath(os.path.expanduser(args.state_dir)))}"
+    if args.state:
+        from policytui.gateway.store import describe_url
+
+        # Without a Redis password: the suggestion is printed, and may be pasted anywhere.
+        shown += f" --state {shlex.quote(describe_url(args.state))}"
+    return shown
 
 
 def _who() -> str:

@@ -10,13 +10,14 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from policytui.cli.approvals_cmd import add_state_arguments
 
     add_state_arguments(parser)
-    parser.add_argument("--policy", metavar="NAME", help="only this policy's counters (its file name without .json)")
+    parser.add_argument("--policy", metavar="NAME", help="only this policy's counters (its file name, with or without .json)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
@@ -37,7 +38,9 @@ def run(args: argparse.Namespace) -> int:
         if store is not None:
             store.close()
     if args.policy:
-        uses = [u for u in uses if u.policy == args.policy]
+        # Counters are kept under the policy file's name; the file itself names it as well.
+        wanted = Path(args.policy).stem if args.policy.endswith(".json") else args.policy
+        uses = [u for u in uses if u.policy == wanted]
     uses.sort(key=lambda u: (u.policy, u.counter, u.scope, u.scope_id, u.window))
     if args.json:
         _out(json.dumps([u.to_json() for u in uses], ensure_ascii=False, indent=2))

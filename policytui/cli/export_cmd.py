@@ -46,8 +46,16 @@ def run(args: argparse.Namespace) -> int:
     from policytui.policy.files import PolicyFileError, load_policy
 
     source = Path(args.file)
+    # Every command-line mistake is reported before any work, alone, with exit 2.
+    if source.is_dir():
+        raise UsageError(f"{visible(args.file)} is a folder; give the policy file, such as policy.json")
+    if args.output and os.path.isdir(args.output):
+        raise UsageError(f"-o {visible(args.output)} is a folder; give a file name for the result")
     if args.output and _same_file(source, Path(args.output)):
         raise UsageError("the output file is the policy file itself; choose another name with -o")
+    if args.output and not Path(args.output).parent.is_dir():
+        print(f"policytui export: cannot write {visible(args.output)}: its folder does not exist.", file=sys.stderr)
+        return 1
     try:
         loaded = load_policy(source)
     except (PolicyFileError, OSError) as exc:  # both carry one sentence
@@ -64,17 +72,18 @@ def run(args: argparse.Namespace) -> int:
     from policytui.export.lost import lost_table
 
     result = export_policy(loaded.policy, args.format)
-    # Tool names come from servers: the table shows escapes, never sends them to the terminal.
-    sys.stderr.write(lost_table(result.warnings, TARGETS[args.format]))
-    sys.stderr.flush()
     if args.output:
+        # Written first: when the file cannot be written, that one sentence is all there is.
         try:
             write_atomic(Path(args.output), result.text)
         except OSError as exc:
             reason = exc.strerror or str(exc)
-            print(f"policytui export: cannot write {args.output}: {reason}.", file=sys.stderr)
+            print(f"policytui export: cannot write {visible(args.output)}: {reason}.", file=sys.stderr)
             return 1
-    else:
+    # Tool names come from servers: the table shows escapes, never sends them to the terminal.
+    sys.stderr.write(lost_table(result.warnings, TARGETS[args.format]))
+    sys.stderr.flush()
+    if not args.output:
         sys.stdout.write(result.text)
         sys.stdout.flush()
     return 0

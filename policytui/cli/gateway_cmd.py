@@ -122,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
     from policytui.gateway.policy_watch import PolicyStartError, PolicyWatcher
     from policytui.gateway.runner import GatewayConfig, configure_logging
     from policytui.gateway.state import default_audit_path, default_state_dir, ensure_private_dir
+    from policytui.policy.display import visible
 
     _stop_cleanly_on_signals()
     if getattr(args, "offline", False):
@@ -133,6 +134,21 @@ def run(args: argparse.Namespace) -> int:
     _positive("--reload-interval", args.reload_interval)
     if args.call_timeout < 0:
         raise UsageError("--call-timeout must be 0 (never) or a positive number of seconds")
+
+    for flag, value in (("--policy", args.policy), ("--log", args.log), ("--audit", args.audit),
+                        ("--record", args.record), ("--tokens", args.tokens)):
+        if value and value != "-" and Path(value).is_dir():
+            raise UsageError(f"{flag} {visible(value)} is a folder; give a file name")
+    # The server is part of the command line: naming none is a usage error, said first and
+    # alone, before the policy is read (and its warnings logged).
+    try:
+        spec = _target_spec(args)
+    except UsageError:
+        raise  # a TARGET that names no server: exit 2, as in every command
+    except Exception as exc:  # noqa: BLE001 - one sentence already
+        return _fail(str(exc))
+    if spec.transport == "snapshot":
+        return _fail(f"{spec.describe()} is a snapshot file; the gateway needs a live server")
 
     try:
         configure_logging(args.log, args.log_level)
@@ -154,14 +170,6 @@ def run(args: argparse.Namespace) -> int:
     if listen is not None and tokens is None and not is_loopback(listen[0]):
         raise UsageError("listening on a non-loopback address needs --tokens, so that strangers cannot call tools")
 
-    try:
-        spec = _target_spec(args)
-    except UsageError:
-        raise  # a TARGET that names no server: exit 2, as in every command
-    except Exception as exc:  # noqa: BLE001 - one sentence already
-        return _fail(str(exc))
-    if spec.transport == "snapshot":
-        return _fail(f"{spec.describe()} is a snapshot file; the gateway needs a live server")
     _pass_environment(spec)
 
     state_dir = Path(args.state_dir).expanduser() if args.state_dir else default_state_dir()

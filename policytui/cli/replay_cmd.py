@@ -24,6 +24,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="compare with the decisions of this policy instead of the recorded ones",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON, for scripts")
+    parser.epilog = (
+        "exit codes: 0 when no call that was allowed would be denied, 1 when one would be "
+        "(or cannot be decided without its arguments), 2 for a wrong command line or a file "
+        "that cannot be read"
+    )
 
 
 def _policy(path: str, what: str) -> tuple[Any, str | None]:
@@ -56,6 +61,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"policytui replay: {message}", file=sys.stderr)
         return 2
 
+    for what, value in (("the recording", args.recording), ("--policy", args.policy),
+                        ("--against", args.against)):
+        if value and Path(value).is_dir():
+            return fail(f"{what} {visible(value)} is a folder; give a file")
     try:
         calls = load_calls(args.recording)
     except FileNotFoundError:

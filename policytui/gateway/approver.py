@@ -18,6 +18,7 @@ import os
 import socket
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -65,6 +66,25 @@ def approval_message(tool: str, args: Any, decision: Decision, server: str) -> s
         f"Arguments:\n{shown}\n\n"
         "Approve this call?"
     )
+
+
+def approve_command(request_id: str, where: str) -> str:
+    """The command that answers a held call, naming the gateway's store unless it is the
+    built-in default file: the person who runs it may be in another shell, folder or machine,
+    with other environment variables. A Redis password is never shown (the URL is already
+    stripped of it), so a password-protected store needs the reader's own `--state`."""
+    import shlex
+
+    from policytui.gateway.store import STATE_FILE
+
+    command = f"policytui approvals approve {request_id}"
+    if where.startswith("sqlite://") and not where.startswith("sqlite:///"):
+        # A --state-dir given as a relative folder: the reader may be elsewhere.
+        where = f"sqlite://{os.path.abspath(where[len('sqlite://'):])}"
+    built_in = Path.home() / ".local" / "state" / "policytui" / STATE_FILE
+    if where and where != f"sqlite://{built_in}":
+        command += f" --state {shlex.quote(where)}"
+    return command
 
 
 class Approver:
@@ -126,10 +146,7 @@ class Approver:
         except StateUnavailable as exc:
             log.error("cannot hold the call in the approvals queue (%s); the call is denied", exc)
             return Approval.TIMED_OUT
-        where = self.queue.where
-        # The command to run, with the store to read unless it is the default file.
-        state = f" --state '{where}'" if where.startswith(("redis", "rediss")) else ""
-        log.info("call to %r waits for approval: policytui approvals approve %s%s", tool, request.id, state)
+        log.info("call to %r waits for approval: %s", tool, approve_command(request.id, self.queue.where))
         try:
             end = time.monotonic() + seconds
             while True:

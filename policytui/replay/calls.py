@@ -93,6 +93,10 @@ def _caller(grant: str, session: str) -> Caller:
 _OWN_LINES = frozenset({"probe"})
 
 
+class NotARecording(RecordingError):
+    """The file's first line is not JSON at all: some other kind of file."""
+
+
 def _call(record: Any, line: int) -> RecordedCall | None:
     if not isinstance(record, dict):
         raise RecordingError(f"line {line} is not a recorded call (a JSON object was expected)")
@@ -151,6 +155,8 @@ def parse_calls(text: str) -> Calls:
             if index == last and not text.endswith("\n"):
                 skipped = True  # cut short while being written
                 continue
+            if not calls and not any(r.strip() for r in lines[:index]):
+                raise NotARecording(EXPECTED) from None  # not even the first line: another file
             raise RecordingError(f"line {index + 1} is not JSON") from None
         call = _call(record, index + 1)
         if call is not None:
@@ -166,7 +172,28 @@ def load_calls(path: Path | str) -> Calls:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise RecordingError(f"{path} is not a text file") from None
+    if _one_json_document(text):
+        # A pretty-printed call, a policy file, a JSON array: valid JSON, but not a recording.
+        raise RecordingError(f"{path} is not a recording: {EXPECTED}")
     try:
         return parse_calls(text)
+    except NotARecording:
+        raise RecordingError(f"{path} is not a recording: {EXPECTED}") from None
     except RecordingError as exc:
         raise RecordingError(f"{path}: {exc}") from None
+
+
+EXPECTED = "expected one JSON object per line (gateway --record or an audit log)"
+
+
+def _one_json_document(text: str) -> bool:
+    """Is the text one JSON value that is not a one-line object (the only single document
+    that is also a recording of one call)?"""
+    stripped = text.strip()
+    if not stripped.startswith(("{", "[")):
+        return False
+    try:
+        whole = json.loads(stripped)
+    except ValueError:
+        return False  # several lines of JSON, or not JSON at all: parse_calls says which
+    return not isinstance(whole, dict) or "\n" in stripped

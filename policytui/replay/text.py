@@ -36,8 +36,13 @@ def _calls(count: int) -> str:
 
 
 def render(report: ReplayReport, draft_name: str) -> str:
+    if report.total == 0:
+        # Nothing to compare: say so rather than report arguments that nobody recorded.
+        return (f"The recording holds no calls, so nothing was tested under {visible(draft_name)}.\n"
+                "Passed: no call that was allowed would be denied.\n")
+    recorded = "1 recorded call" if report.total == 1 else f"{report.total} recorded calls"
     lines = [
-        f"Replayed {report.total} recorded calls under {visible(draft_name)}, "
+        f"Replayed {recorded} under {visible(draft_name)}, "
         f"compared with the {visible(report.against)}.",
     ]
     if not report.with_arguments:

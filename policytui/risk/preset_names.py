@@ -11,9 +11,9 @@ PERMISSIVE_WITH_APPROVAL = "permissive-with-approval"
 PRESETS: tuple[str, ...] = (RECOMMENDED, READ_ONLY, LOCKDOWN, PERMISSIVE_WITH_APPROVAL)
 
 PRESET_SUMMARIES: dict[str, str] = {
-    RECOMMENDED: "reads allowed, writes and runs rate-limited, changes to existing data, money "
-                 "and tools that say nothing of what they do need approval, deletions hidden; "
-                 "unknown tools denied",
+    RECOMMENDED: "reads allowed, writes and runs rate-limited, changes to existing data, money, "
+                 "reads of secrets and tools that say nothing of what they do need approval, "
+                 "deletions hidden; unknown tools denied",
     READ_ONLY: "only tools (and actions) that read are allowed; everything else denied",
     LOCKDOWN: "every call denied; destructive and financial tools hidden",
     PERMISSIVE_WITH_APPROVAL: "everything allowed, except that running code, destroying data "

@@ -20,6 +20,7 @@ from policytui.risk.categories import (
     DESTRUCTIVE,
     EXECUTE,
     FINANCIAL,
+    HIGH,
     OTHER,
     READ,
     WRITE,
@@ -68,6 +69,10 @@ def counter_name(tool: str) -> str:
 
 
 def _recommended(category: str, severity: str, *, action: bool = False) -> _Decision:
+    if category == READ and severity in (HIGH, CRITICAL):
+        # Reads secrets, credentials or the environment: one call hands them all to the
+        # agent, so a human decides, call by call.
+        return _APPROVE
     if category == READ:
         return _ALLOW
     if category == FINANCIAL:
@@ -111,6 +116,7 @@ _RULES = {
 }
 
 _APPROVAL_REASON = {
+    READ: "this tool reads secrets, credentials or the environment, so a human approves each call",
     DESTRUCTIVE: "this tool changes or removes existing data, so a human approves each call",
     FINANCIAL: "this tool moves money, so a human approves each call",
     OTHER: "nothing tells what this tool does, so a human approves each call",

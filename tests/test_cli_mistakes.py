@@ -1,0 +1,210 @@
+"""Command-line mistakes and the answers a user gets, through the installed `policytui`:
+README's exit-code table (2 for a wrong command line, said before any work and alone), the
+`recommended` preset on the reference server, the approval hint the gateway logs, and
+`replay` on files that are not recordings."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+POLICYTUI = str(Path(sys.executable).parent / "policytui")
+
+WARNED = {  # valid, but `validate` and the gateway warn about it
+    "version": "1", "default": "deny", "hide": ["echo"],
+    "tools": {"echo": {"action": "deny"}},
+}
+
+
+def _env(tmp: Path) -> dict[str, str]:
+    """The user's environment with a state folder of the test's own."""
+    env = {k: v for k, v in os.environ.items() if k not in ("POLICYTUI_STATE", "POLICYTUI_STATE_DIR")}
+    env["POLICYTUI_STATE_DIR"] = str(tmp / "default-state")
+    return env
+
+
+def run(tmp: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([POLICYTUI, *argv], capture_output=True, text=True, timeout=120,
+                          check=False, cwd=tmp, env=_env(tmp))
+
+
+def _one_sentence(result: subprocess.CompletedProcess[str], code: int, *words: str) -> None:
+    assert result.returncode == code, (result.returncode, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr  # alone: no table, no warnings, no traceback
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def _policy(tmp: Path, doc: dict[str, Any], name: str = "policy.json") -> Path:
+    path = tmp / name
+    path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    return path
+
+
+# --- a folder where a file is expected: exit 2, before any work ------------------------------
+
+def test_export_to_a_folder_is_refused_before_the_loss_table(tmp_path: Path) -> None:
+    policy = _policy(tmp_path, {"version": "1", "default": "deny", "tools": {
+        "echo": {"action": "require_approval"},
+        "add": {"limits": [{"counter": "c", "window": "minute", "max": 3, "scope": "grant"}]}}})
+    out = tmp_path / "out"
+    out.mkdir()
+    result = run(tmp_path, "export", str(policy), "--format", "cedar", "-o", str(out))
+    _one_sentence(result, 2, "is a folder")
+    assert result.stdout == "" and list(out.iterdir()) == []
+
+    _one_sentence(run(tmp_path, "export", str(tmp_path), "--format", "cedar"), 2, "is a folder")
+    gone = run(tmp_path, "export", str(policy), "--format", "cedar", "-o", str(tmp_path / "no" / "x.json"))
+    _one_sentence(gone, 1, "cannot write", "does not exist")
+
+    written = run(tmp_path, "export", str(policy), "--format", "cedar", "-o", str(tmp_path / "x.json"))
+    assert written.returncode == 0 and "Cedar" in written.stderr  # the table, once written
+    assert json.loads((tmp_path / "x.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("flag", ["--policy", "--log", "--audit", "--record"])
+def test_gateway_refuses_a_folder_for_a_file(tmp_path: Path, flag: str) -> None:
+    policy = _policy(tmp_path, {"version": "1", "default": "deny"})
+    argv = ["gateway", "--policy", str(policy), flag, str(tmp_path), "--", "true"]
+    if flag == "--policy":
+        argv = ["gateway", "--policy", str(tmp_path), "--", "true"]
+    _one_sentence(run(tmp_path, *argv), 2, flag, "is a folder")
+
+
+def test_gateway_without_a_server_says_so_first_and_alone(tmp_path: Path) -> None:
+    policy = _policy(tmp_path, WARNED)
+    assert "warning" in run(tmp_path, "validate", str(policy)).stdout  # the policy does warn
+    _one_sentence(run(tmp_path, "gateway", "--policy", str(policy)), 2, "No server given")
+
+
+# --- approvals and counters: mistakes are exit 2, looking creates nothing --------------------
+
+@pytest.mark.parametrize("action", ["show", "approve", "reject"])
+def test_a_malformed_approval_id_is_a_usage_error(tmp_path: Path, action: str) -> None:
+    _one_sentence(run(tmp_path, "approvals", action, "nope"), 2, "'nope' is not an approval id")
+    # Well formed but unknown: the command ran and the answer is no.
+    _one_sentence(run(tmp_path, "approvals", action, "0123456789ab"), 1, "no call is waiting")
+
+
+@pytest.mark.parametrize("command", [["approvals"], ["approvals", "show", "0123456789ab"], ["counters"]])
+def test_state_options_that_name_the_wrong_kind_of_thing(tmp_path: Path, command: list[str]) -> None:
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x", encoding="utf-8")
+    _one_sentence(run(tmp_path, *command, "--state-dir", str(a_file)), 2, "--state-dir", "is a file")
+    _one_sentence(run(tmp_path, *command, "--state", f"sqlite://{tmp_path}"), 2, "names a folder")
+
+    unused = tmp_path / "unused" / "state.sqlite"
+    looked = run(tmp_path, *command, "--state", f"sqlite://{unused}")
+    assert looked.returncode in (0, 1) and "Traceback" not in looked.stderr
+    assert not unused.parent.exists()  # nothing created by merely looking
+
+
+# --- replay -----------------------------------------------------------------------------------
+
+def test_replay_names_files_that_are_not_recordings(tmp_path: Path) -> None:
+    policy = _policy(tmp_path, {"version": "1", "default": "deny", "tools": {"echo": {}}})
+    pretty = tmp_path / "pretty.json"
+    pretty.write_text(json.dumps({"tool": "echo", "decision": "allowed", "arguments": {}}, indent=2),
+                      encoding="utf-8")
+    yaml = tmp_path / "policy.yaml"
+    yaml.write_text("version: '1'\ndefault: deny\n", encoding="utf-8")
+    array = tmp_path / "array.json"
+    array.write_text('[{"tool": "echo"}]\n', encoding="utf-8")
+    for path in (policy, pretty, yaml, array):
+        result = run(tmp_path, "replay", str(path), "--policy", str(policy))
+        _one_sentence(result, 2, f"{path} is not a recording: expected one JSON object per line "
+                      "(gateway --record or an audit log)")
+    _one_sentence(run(tmp_path, "replay", str(tmp_path), "--policy", str(policy)), 2, "is a folder")
+
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    result = run(tmp_path, "replay", str(empty), "--policy", str(policy))
+    assert result.returncode == 0
+    assert "no calls" in result.stdout and "Arguments were not recorded" not in result.stdout
+
+
+def test_replay_help_tells_the_exit_codes(tmp_path: Path) -> None:
+    shown = " ".join(run(tmp_path, "replay", "--help").stdout.split())
+    assert "exit codes: 0 when no call that was allowed would be denied, 1 when one would be" in shown
+
+
+# --- the recommended preset on the reference server ------------------------------------------
+
+@pytest.mark.servers
+def test_recommended_holds_the_environment_dump_for_a_human(tmp_path: Path, everything: Path) -> None:
+    made = run(tmp_path, "init", "--preset", "recommended", "-o", "ev.json", "--", str(everything))
+    assert made.returncode == 0, made.stderr
+    assert re.search(r"get-env\s+Read\s+High\s+needs approval", made.stdout), made.stdout
+    checked = run(tmp_path, "check", "ev.json", "get-env")
+    assert checked.returncode == 1 and checked.stdout.startswith("needs_approval"), checked.stdout
+    assert run(tmp_path, "check", "ev.json", "get-sum").returncode == 0  # a plain read stays allowed
+    valid = run(tmp_path, "validate", "ev.json")
+    assert valid.returncode == 0 and "warning" not in valid.stdout + valid.stderr, valid.stdout
+
+
+# --- the approval hint is a command that works -----------------------------------------------
+
+async def _held_call_hint(tmp: Path, everything: Path, state: list[str]) -> tuple[str, Any]:
+    policy = _policy(tmp, {"version": "1", "default": "deny", "tools": {
+        "echo": {"action": "require_approval", "reason": "a human reads every echo"}}})
+    log = tmp / "gateway.log"
+    params = StdioServerParameters(
+        command=POLICYTUI,
+        args=["gateway", "--policy", str(policy), *state, "--approvals", "queue",
+              "--approval-timeout", "60", "--no-audit", "--log", str(log), "--", str(everything), "stdio"],
+        cwd=str(tmp), env=_env(tmp),
+    )
+    result: dict[str, Any] = {}
+    hint = ""
+    with open(os.devnull, "w") as errlog:  # noqa: ASYNC230 - opened once, never blocks
+        async with Client(stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=90) as client:
+            async with anyio.create_task_group() as tg:
+                async def call() -> None:
+                    result["echo"] = await client.call_tool("echo", {"message": "held"})
+
+                tg.start_soon(call)
+                deadline = time.monotonic() + 60
+                while not hint and time.monotonic() < deadline:
+                    await anyio.sleep(0.1)
+                    text = log.read_text(encoding="utf-8") if log.exists() else ""
+                    found = re.search(r"waits for approval: (policytui approvals approve .*)", text)
+                    hint = found.group(1) if found else ""
+                assert hint, "the gateway logged no approval hint"
+                listed = await anyio.to_thread.run_sync(lambda: run(tmp, "approvals", "list", *state))
+                suggested = re.search(r"Answer with: (.*)  \(or reject ID\)", listed.stdout)
+                assert suggested and "approve ID --state" in suggested.group(1), listed.stdout
+                # Run exactly what the log says, from another folder, as the person would.
+                elsewhere = tmp / "elsewhere"
+                elsewhere.mkdir(exist_ok=True)
+                argv = shlex.split(hint)
+                answered = await anyio.to_thread.run_sync(lambda: subprocess.run(
+                    [POLICYTUI, *argv[1:]], capture_output=True, text=True, timeout=60, check=False,
+                    cwd=elsewhere, env=_env(elsewhere)))
+                assert answered.returncode == 0, (hint, answered.stderr)
+    return hint, result["echo"]
+
+
+@pytest.mark.servers
+@pytest.mark.parametrize("how", ["state-url", "relative-state-dir"])
+def test_the_logged_approval_hint_answers_the_call(tmp_path: Path, everything: Path, how: str) -> None:
+    if how == "state-url":
+        state = ["--state", f"sqlite://{tmp_path}/other place/state.db"]
+        (tmp_path / "other place").mkdir()
+    else:
+        state = ["--state-dir", "gw-state"]
+    hint, echoed = anyio.run(_held_call_hint, tmp_path, everything, state)
+    assert "--state" in hint
+    assert not echoed.is_error and echoed.content[0].text == "Echo: held", echoed
