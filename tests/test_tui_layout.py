@@ -106,3 +106,23 @@ def test_spare_cells_stay_after_the_last_column_and_names_come_first() -> None:
     assert squeezed[0] == 26 and squeezed[5:] == [4, 4]
     cramped = fit_widths(natural, minimum, flexible, 50)  # then the name gives way too
     assert cramped[0] == 12 and cramped[5:] == [4, 4]
+
+
+async def test_in_ansi_dark_the_editor_stays_visible_behind_a_dialog(tmp_path: Path) -> None:
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra(), theme="ansi-dark")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("l")  # the limits dialog
+        await pilot.pause(0.3)
+        assert type(app.screen).__name__ == "LimitsScreen"
+        text = screen_text(app)
+        # Not a blank screen with one stray row: the header and the rows above the dialog show.
+        assert "policytui" in text.splitlines()[0]
+        assert all(name in text for name in ("invite_user", "manage_tests", "search_apps")), text
+        await pilot.press("escape")
+        await pilot.press("a")  # an unsaved change, then ctrl+q asks about it
+        await pilot.press("ctrl+q")
+        await pilot.pause(0.3)
+        assert app.screen is not app.main
+        text = screen_text(app)
+        assert all(name in text for name in ("invite_user", "manage_tests", "search_apps")), text

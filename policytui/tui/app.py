@@ -204,6 +204,7 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands,
         if not self._alive:
             return
         self.main.query_one("#body").set_class(event.size.width >= WIDE_LAYOUT_WIDTH, "-wide")
+        self._fit_banner(event.size.width, event.size.height)
         self.call_later(self._paint_status)
 
     def run(self, *args: Any, **kwargs: Any) -> int | None:  # type: ignore[override]
