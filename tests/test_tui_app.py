@@ -387,12 +387,16 @@ async def test_help_lists_the_default_keys(policy_path: Path) -> None:
 async def test_every_action_is_in_the_command_palette(policy_path: Path) -> None:
     from policytui.tui.app import ACTIONS
     from policytui.tui.commands import palette_title
+    from policytui.tui.keys import help_line
 
     app = make_app(policy_path=policy_path, listing=kestra())
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         titles = {command.title for command in app.get_system_commands(app.screen)}
-        assert {palette_title(name, help_text) for _k, _a, name, _i, _s, help_text in ACTIONS} <= titles
+        assert {
+            palette_title(name, help_line(help_text, policy_path.name))
+            for _k, _a, name, _i, _s, help_text in ACTIONS
+        } <= titles
         # Each action is found by its footer word.
         for _key, _action, name, *_rest in ACTIONS:
             assert any(title.lower().startswith(name.lower()) for title in titles), name

@@ -13,7 +13,7 @@ from test_tui_app import SIZE, document, kestra, ready, screen_text, select, unt
 from policytui.editor import make_condition
 from policytui.textsafe import clip
 from policytui.tui import make_app
-from policytui.tui.table import ToolTable, fit_widths
+from policytui.tui.table import ToolTable
 
 
 @pytest.fixture
@@ -98,19 +98,6 @@ def test_a_clipped_note_is_never_longer_than_what_it_hides() -> None:
             assert shown == text
     assert clip("x" * 103, 100) == "x" * 103  # "… (3 more characters not shown)" hides 3
     assert clip("x" * 1000, 100).endswith("… (900 more characters not shown)")
-
-
-def test_columns_fit_their_content_and_share_what_is_short() -> None:
-    natural = [26, 11, 8, 8, 6, 40, 60]
-    minimum = [12, 0, 0, 0, 0, 8, 10]
-    flexible = [True, False, False, False, False, True, True]
-    roomy = fit_widths(natural, minimum, flexible, 300)
-    assert roomy[1:] == natural[1:] and roomy[0] == 26 + 300 - sum(natural)  # spare to Tool
-    tight = fit_widths(natural, minimum, flexible, 120)
-    assert sum(tight) == 120
-    assert tight[1:5] == natural[1:5]  # short columns keep their width
-    assert tight[0] == 26  # the narrow flexible column is not cut while wider ones shrink
-    assert abs(tight[5] - tight[6]) <= 1  # the two wide ones share what is left
 
 
 async def test_require_conditions_show_in_the_table_and_nothing_is_cut_when_there_is_room(policy_path: Path) -> None:

@@ -204,6 +204,7 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands,
         if not self._alive:
             return
         self.main.query_one("#body").set_class(event.size.width >= WIDE_LAYOUT_WIDTH, "-wide")
+        self._fit_banner(event.size.width, event.size.height)
         self.call_later(self._paint_status)
 
     def run(self, *args: Any, **kwargs: Any) -> int | None:  # type: ignore[override]
@@ -227,7 +228,15 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands,
 
 
 def terminal_problem() -> str | None:
-    """Why the editor cannot run here, or None when standard input and output are a terminal."""
+    """Why the editor cannot run here, or None when standard input and output are a terminal.
+
+    Under `policytui serve` Textual's web driver (named in TEXTUAL_DRIVER) is the terminal:
+    its pipes are how the browser talks to the editor.
+    """
+    import os
+
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return None
     if not sys.stdin.isatty():
         return (
             "the editor needs a terminal, and standard input is not one; run it in a terminal, "

@@ -30,6 +30,9 @@ if TYPE_CHECKING:  # the policy model loads in a worker after the first frame
     from policytui.editor.state import EditorState
 
 
+# From this terminal size (columns, lines) the OFFLINE banner is whole; below, one line.
+BANNER_WHOLE_FROM = (100, 30)
+
 # How long the detail pane waits for a pause in filter typing before it follows the cursor.
 DETAIL_WHILE_TYPING_SECONDS = 0.15
 
@@ -65,6 +68,22 @@ class EditorBase(App[int]):
     def exit(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         self._exiting = True
         super().exit(*args, **kwargs)
+
+    # The OFFLINE banner's whole text (why, and which snapshot); None for a live server.
+    offline_notice: Text | None = None
+
+    def _fit_banner(self, width: int, height: int) -> None:
+        """The OFFLINE banner for this terminal: whole where there is room, else one line that
+        points to the help screen, which carries the whole text."""
+        if self.offline_notice is None or not self._alive:
+            return
+        banner = self.main.query_one("#banner", Static)
+        if width >= BANNER_WHOLE_FROM[0] and height >= BANNER_WHOLE_FROM[1]:
+            banner.update(self.offline_notice)
+        else:
+            short = Text("OFFLINE ", style="bold")
+            short.append("recorded tools, not the live server (? says why)", style="dim")
+            banner.update(short)
 
     # Why the editor closed on an error; `PolicyApp.run` prints it once the screen is restored.
     exit_error: str | None = None

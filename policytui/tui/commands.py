@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from policytui.tui.base import EditorBase
-from policytui.tui.keys import ACTIONS
+from policytui.tui.keys import ACTIONS, help_line
 from policytui.tui.table import ToolTable
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ class PaletteCommands(EditorBase):
         # Screens load on first use: none of them is needed for the first frame.
         from policytui.tui.screens.help import HelpScreen
 
-        self.push_screen(HelpScreen(self))
+        self.push_screen(HelpScreen(self, self.policy_path.name, self.offline_notice))
 
     # ----- command palette ----------------------------------------------------------------
 
@@ -49,7 +49,7 @@ class PaletteCommands(EditorBase):
         for key, action, description, _id, _show, help_text in ACTIONS:
             key_text = self.get_key_display(self._binding_for(action) or Binding(key, action))
             yield SystemCommand(
-                palette_title(description, help_text), f"key {key_text}", partial(self.run_action, action)
+                palette_title(description, help_line(help_text, self.policy_path.name)), f"key {key_text}", partial(self.run_action, action)
             )
         for category in sorted({r.category for r in self.state.rows}):
             yield SystemCommand(f"Filter: {category}", f"Show only {category} tools",

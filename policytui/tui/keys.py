@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from textual.binding import Binding, BindingType
 
+# Help and palette name the file being edited here (`help_line`); a footer tooltip keeps it.
+THE_POLICY_FILE = "the policy file"
+
 # Every action: (binding key, action, footer text, binding id, shown in footer, palette help).
 ACTIONS: list[tuple[str, str, str, str, bool, str]] = [
     ("question_mark", "help", "Help", "help", True, "Show every key"),
-    ("ctrl+s", "save", "Save", "save", True, "Write policy.json"),
+    ("ctrl+s", "save", "Save", "save", True, f"Write {THE_POLICY_FILE}"),
     ("a", "decide('allow')", "Allow", "allow", True, "Allow the selected tool"),
     ("d", "decide('deny')", "Deny", "deny", True, "Deny the selected tool"),
     ("h", "decide('hide')", "Hide", "hide", True, "Hide the selected tool from tools/list"),
@@ -51,6 +54,11 @@ FOOTER_ORDER: tuple[str, ...] = (
 )
 
 APP_ACTIONS = {action.split("(")[0] for _key, action, *_rest in ACTIONS}
+
+
+def help_line(text: str, policy_name: str) -> str:
+    """An action's help line with the file being edited named ("Write ev.json")."""
+    return text.replace(THE_POLICY_FILE, policy_name)
 
 
 def editor_bindings() -> list[BindingType]:

@@ -205,7 +205,8 @@ class Startup(EditorBase):
             text = Text("OFFLINE ", style="bold")
             text.append(one_line(listing.offline_reason, 200))
             text.append(f" Showing the recorded tools ({one_line(listing.source or 'snapshot', 100)}).", style="dim")
-            banner.update(text)
+            self.offline_notice = text
+            self._fit_banner(self.size.width, self.size.height)  # one line on a small terminal
             banner.display = True
         table.empty_text = "The server lists no tools." if not state.rows else "No tool matches the filter."
         self._refresh_view()

@@ -40,8 +40,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("severity", "Severity"),
     Column("decision", "Decision"),
     Column("limits", "Limits"),
-    Column("approval", "Approval", flexible=True, minimum=8),
-    Column("conditions", "Conditions", flexible=True, minimum=10),
+    Column("approval", "Approval", flexible=True, minimum=4),
+    Column("conditions", "Conditions", flexible=True, minimum=4),
     Column("drift", "Drift"),
 )
 # Columns drawn only when some row has something in them.
@@ -57,18 +57,26 @@ def text_width(text: str) -> int:
 
 
 def fit_widths(natural: list[int], minimum: list[int], flexible: list[bool], room: int) -> list[int]:
-    """Column widths for `room` cells: every column its natural (content) width if they fit,
-    the spare cells to the first column; otherwise the flexible columns are capped at one
-    common width (the widest shrink first, none below its minimum).
+    """Column widths for `room` cells.
+
+    Every column gets its natural (content) width when they fit; spare cells are left after
+    the last column (a Tool column padded to the panel's edge pushed the others away from the
+    names and took the room the side panel could use). When the row does not fit, the first
+    column (the tool's name) stays whole as long as the other flexible columns can keep their
+    minimum; those then share what is left at one common width (the widest shrink first).
     """
     total = sum(natural)
     if total <= room:
-        widths = list(natural)
-        widths[0] += room - total
-        return widths
+        return list(natural)
     fixed = sum(n for n, flex in zip(natural, flexible) if not flex)
     flex_room = room - fixed
-    wanted = sorted(n for n, flex in zip(natural, flexible) if flex)
+    others = [i for i in range(1, len(natural)) if flexible[i]]
+    widths = list(natural)
+    if flexible and flexible[0]:
+        reserved = sum(min(minimum[i], natural[i]) for i in others)
+        widths[0] = max(min(natural[0], flex_room - reserved), min(minimum[0], natural[0]))
+        flex_room -= widths[0]
+    wanted = sorted(natural[i] for i in others)
     cap = 0
     left, count = flex_room, len(wanted)
     for n in wanted:  # water-filling: columns narrower than the cap keep their width
@@ -79,14 +87,14 @@ def fit_widths(natural: list[int], minimum: list[int], flexible: list[bool], roo
             continue
         cap = max(left // max(count, 1), 0)
         break
-    widths = []
-    for n, low, flex in zip(natural, minimum, flexible):
-        widths.append(max(min(n, cap), min(low, n)) if flex else n)
-    # Cells lost to rounding go to a column that was cut (else to the first, the name).
+    for i in others:
+        widths[i] = max(min(natural[i], cap), min(minimum[i], natural[i]))
+    # Cells lost to rounding go to a column that was cut.
     spare = room - sum(widths)
     if spare > 0:
         cut = [i for i, (w, n) in enumerate(zip(widths, natural)) if w < n]
-        widths[cut[0] if cut else 0] += spare
+        if cut:
+            widths[cut[0]] += spare
     return widths
 
 
@@ -167,6 +175,7 @@ class ToolTable(ScrollView, can_focus=True):
         self.marked: set[str] = set()
         # Widest cell of each column over every row, by column key (None: measure again).
         self._content_widths: dict[str, int] | None = None
+        self._laid_out_width: int | None = None
 
     # ----- data ---------------------------------------------------------------------------
 
@@ -326,13 +335,33 @@ class ToolTable(ScrollView, can_focus=True):
             }
         return self._content_widths
 
+    def _natural(self) -> list[int]:
+        content = self._measure()
+        return [
+            max(content[c.key], text_width(c.title) + (_ARROW if c.key == self.sort_key else 0))
+            for c in self.columns
+        ]
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        """The width of a whole row: the table's width where the stylesheet says `auto` (beside
+        the panels, which take what the table does not need)."""
+        natural = self._natural()
+        return 1 + sum(natural) + _GAP * len(natural)
+
+    def _check_natural_width(self) -> None:
+        """Lay the screen out again when a row's whole width changed (a longer rule, a new
+        column), but not on every repaint: only an `auto` width depends on it."""
+        width = self.get_content_width(Size(0, 0), Size(0, 0))
+        if width != self._laid_out_width:
+            first = self._laid_out_width is None
+            self._laid_out_width = width
+            if not first or self.styles.width is not None and self.styles.width.is_auto:
+                self.call_later(self.refresh, layout=True)
+
     def _widths(self, width: int) -> list[int]:
         columns = self.columns
-        content = self._measure()
-        natural = [
-            max(content[c.key], text_width(c.title) + (_ARROW if c.key == self.sort_key else 0))
-            for c in columns
-        ]
+        natural = self._natural()
+        self._check_natural_width()
         room = max(width - 1 - _GAP * len(columns), 0)  # the mark cell and the gaps
         return fit_widths(natural, [c.minimum for c in columns], [c.flexible for c in columns], room)
 

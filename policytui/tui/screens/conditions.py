@@ -84,7 +84,7 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
             yield OptionList(id="cond-list")
             # Removing acts on the list, so its button sits under the list, away from Add:
             # Tab from a picked value reaches Add, and the next Tab the reason, never Remove.
-            with Horizontal(classes="cond-buttons"):
+            with Horizontal(classes="cond-buttons", id="cond-list-buttons"):
                 yield Button(Text("Remove selected [del]"), id="cond-remove", variant="error")
             with Horizontal(classes="cond-form"):
                 with Vertical(classes="field"):
@@ -188,9 +188,11 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
         options = self.query_one("#cond-list", OptionList)
         options.clear_options()
         entries = [(k, i, c) for k in CONDITION_KINDS for i, c in enumerate(self.conditions[k])]
-        # An empty list has nothing to show the focus on: Tab passes it by, and Remove with it.
+        # An empty list has nothing to show the focus on: Tab passes it by, and Remove, which
+        # would have nothing to remove, is not shown.
         options.can_focus = bool(entries)
         self.query_one("#cond-remove", Button).disabled = not entries
+        self.query_one("#cond-list-buttons").display = bool(entries)
         if not entries:
             options.add_option(Option(Text("no conditions", style="dim"), disabled=True))
             return

@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
+from policytui.tui.keys import help_line
 from policytui.tui.screens.dialogs import DialogScreen
 
 if TYPE_CHECKING:
@@ -28,9 +29,11 @@ class HelpScreen(DialogScreen[None]):
         Binding("escape,question_mark,q", "close", "Close", id="help.close"),
     ]
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, policy_name: str = "policy.json", notice: Text | None = None) -> None:
         super().__init__(id="help")
         self.source_app = app
+        self.policy_name = policy_name  # the file ctrl+s writes, named on its line
+        self.notice = notice  # the OFFLINE banner's whole text (shortened on small terminals)
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, padding=(0, 2), show_header=False)
@@ -49,10 +52,12 @@ class HelpScreen(DialogScreen[None]):
                 continue
             seen.add(binding.id or binding.action)
             key = self.source_app.get_key_display(binding)
-            text = binding.tooltip or binding.description
+            text = help_line(binding.tooltip or binding.description, self.policy_name)
             table.add_row(Text(key), Text(text))
         with Vertical(id="dialog", classes="dialog wide"):
             yield Static(Text("Keys", style="bold"), id="dialog-title")
+            if self.notice is not None:
+                yield Static(self.notice, id="help-offline")
             yield Static(Text(INTRO), id="help-intro")
             with VerticalScroll(id="help-keys"):
                 yield Static(table)
