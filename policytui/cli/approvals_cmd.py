@@ -71,6 +71,13 @@ def open_state(args: argparse.Namespace, command: str) -> Any:
         if file.is_absolute() and file.is_dir():
             raise UsageError(f"{visible(url)} names a folder; give the gateway's state file, as in sqlite:///PATH/state.sqlite")
         if file.is_absolute() and not file.exists():
+            ancestor = file.parent
+            while not ancestor.exists() and ancestor != ancestor.parent:
+                ancestor = ancestor.parent
+            if not ancestor.is_dir():  # a file stands where a folder of the path must be
+                print(f"policytui {command}: cannot open the state file {visible(str(file))}: "
+                      f"{visible(str(ancestor))} is not a folder.", file=sys.stderr)
+                return 1
             return None  # no gateway has used this file: nothing to show, nothing created
     try:
         store = open_store(args.state, state_dir)

@@ -64,6 +64,8 @@ class EditorBase(App[int]):
 
     # True while a worker thread lists the server: a quit then also stops the server.
     listing_in_flight: bool = False
+    # The last attempt to list the server failed: the header stops saying "starting".
+    listing_failed: bool = False
 
     def exit(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         self._exiting = True
@@ -104,7 +106,8 @@ class EditorBase(App[int]):
         if state is None:
             status.append("  ")
             status.append(one_line(self.target_label, 60))
-            status.append("  starting…", style="dim")
+            status.append("  could not list the tools" if self.listing_failed else "  starting…",
+                          style="dim")
             self._set_status(status)
             return
         listing = state.listing

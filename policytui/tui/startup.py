@@ -149,6 +149,8 @@ class Startup(EditorBase):
         from policytui.tui.screens.dialogs import Choice, ChoiceScreen, tail_text
 
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        self.listing_failed = True
+        self._paint_status()
         stderr = getattr(exc, "stderr_tail", "") or ""
         choices = [Choice("retry", "Retry", "r", "primary")]
         if self.load_offline is not None:
@@ -166,6 +168,9 @@ class Startup(EditorBase):
 
         def answered(answer: str | None) -> None:
             # After the dialog is gone: a fast failure must not push its dialog under this one.
+            if answer in ("retry", "offline"):
+                self.listing_failed = False
+                self._paint_status()
             if answer == "retry":
                 self.call_after_refresh(self.discover)
             elif answer == "offline":
