@@ -226,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
               f"  {sign} {bound:.0%}: {mark}")
     if unsplit:
         print(f"\nnot in the split (not scored): {', '.join(unsplit)}")
+    if "dev" not in halves:
+        return 0
     dev_misses = results["dev"][2]
     print(f"\ndevelopment half: {len(dev_misses)} miss(es)"
           + ("" if args.verbose else " (--verbose lists them)"))

@@ -10,7 +10,9 @@ Signals:
    ("Create or update ...").
 4. The input schema: arguments that take shell commands, code or SQL (Execute); amounts of
    money next to a money-moving verb (Financial); switches such as `overwrite` or `force`;
-   arguments that take a URL (open-world).
+   arguments that take a URL (open-world); the arguments' shape whatever the words say (an
+   amount with a payee, destination or trade side is Financial; a payload to write is not
+   Read; see `arguments.py`).
 5. Annotations the server declared (`readOnlyHint`, `destructiveHint`, `openWorldHint`). The
    spec calls them untrusted hints, so they can make a tool riskier but never safer than its
    words: a declared read-only tool whose name deletes, sends or pays is flagged suspicious.
