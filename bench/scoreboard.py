@@ -14,7 +14,7 @@ annotations hidden and measured against what its server declares:
 - Financial precision and recall on the hand-labelled money tools (money-labels.json) of the
   corpus's payment and trading servers.
 
-Run: .venv/bin/python bench/scoreboard.py [--verbose]
+Run: .venv/bin/python bench/scoreboard.py [--split dev|test|both] [--verbose]
 --verbose lists the development half's misses only: the test half is never looked into.
 """
 
@@ -191,9 +191,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true",
                         help="list the development half's misses (never the test half's)")
-    parser.add_argument("--dev-only", action="store_true",
-                        help="score only the development half (while changing the rules)")
+    parser.add_argument("--split", choices=("dev", "test", "both"), default="both",
+                        help="which half to score: dev while changing the rules, test once "
+                             "they are done (default both)")
+    parser.add_argument("--dev-only", action="store_true", help="the same as --split dev")
     args = parser.parse_args(argv)
+    halves = ("dev",) if args.dev_only else ("dev", "test") if args.split == "both" else (
+        args.split,)
 
     servers = {s.name: s for s in load_corpus()}
     split = load_split()
@@ -201,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     unsplit = sorted(set(servers) - set(split["dev"]) - set(split["test"]))
     results = {}
     for half in ("dev", "test"):
-        if half == "test" and args.dev_only:
+        if half not in halves:
             results[half] = ([], {row: Tally() for row in ROWS}, [])
             continue
         chosen = [servers[name] for name in split[half] if name in servers]
@@ -222,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
               f"  {sign} {bound:.0%}: {mark}")
     if unsplit:
         print(f"\nnot in the split (not scored): {', '.join(unsplit)}")
+    if "dev" not in halves:
+        return 0
     dev_misses = results["dev"][2]
     print(f"\ndevelopment half: {len(dev_misses)} miss(es)"
           + ("" if args.verbose else " (--verbose lists them)"))

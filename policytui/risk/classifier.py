@@ -10,7 +10,9 @@ Signals:
    ("Create or update ...").
 4. The input schema: arguments that take shell commands, code or SQL (Execute); amounts of
    money next to a money-moving verb (Financial); switches such as `overwrite` or `force`;
-   arguments that take a URL (open-world).
+   arguments that take a URL (open-world); the arguments' shape whatever the words say (an
+   amount with a payee, destination or trade side is Financial; a payload to write is not
+   Read; see `arguments.py`).
 5. Annotations the server declared (`readOnlyHint`, `destructiveHint`, `openWorldHint`). The
    spec calls them untrusted hints, so they can make a tool riskier but never safer than its
    words: a declared read-only tool whose name deletes, sends or pays is flagged suspicious.
@@ -33,6 +35,7 @@ from typing import Any
 
 from policytui.risk import vocabulary as v
 from policytui.risk.annotations import apply_annotations, hint_facts
+from policytui.risk.arguments import argument_shape
 from policytui.risk.categories import (
     CRITICAL,
     DEFAULT_SEVERITY,
@@ -301,6 +304,15 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
             evidence.append(f"sends any {name.verb} request to an API that handles money")
             category, severity = FINANCIAL, CRITICAL
 
+    shape = argument_shape(schema)
+    if shape.transfer and category not in (READ, FINANCIAL):
+        # The arguments' shape carries across servers where money words do not: an amount
+        # with a payee, a destination account or a trade side moves money, whatever the verb.
+        evidence.append(f"arguments {quote(shape.amounts[0])} and {quote(shape.counterparts[0])}"
+                        " give an amount and where it goes: it moves money")
+        category, severity = FINANCIAL, CRITICAL
+        confidence = max(confidence, 70)
+
     # Arguments that take code make it Execute whatever the name says ("read_query" runs SQL).
     if facts.code_arguments and category in (READ, OTHER, WRITE, EXECUTE):
         shell = next((n for n, k in facts.code_arguments if k == "shell"), None)
@@ -327,6 +339,14 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
         if category == READ:
             against.append("the name and description alone would say it reads")
         category, severity = WRITE, DEFAULT_SEVERITY[WRITE]
+
+    # A tool handed something to write (`body`, `content`, `yaml`) is no reader, whatever its
+    # name says ("sync_config" with a `yaml`, "preview_post" with a `body`).
+    if category == READ and shape.payloads:
+        evidence.append(f"argument {quote(shape.payloads[0])} holds something to write")
+        against.append("the name and description alone would say it reads")
+        category, severity = WRITE, DEFAULT_SEVERITY[WRITE]
+        disagree = True
 
     # A writer that can be told to overwrite or force is a destroyer.
     if category in (WRITE, DESTRUCTIVE) and severity != CRITICAL:

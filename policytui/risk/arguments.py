@@ -1,0 +1,124 @@
+"""What a tool's arguments say it does, whatever its name and description call it.
+
+Vocabulary fits the servers it was written against; argument shapes carry across servers. Two
+shapes are read here:
+
+- A transfer: an amount (`amount`, `amount_cents`, `qty`, `notional`, ...) together with where
+  it goes or which way it trades (`recipient`, `payee`, `to_account`, `destination`, `side`).
+  A tool shaped like that moves money, whatever its verb. An amount on its own, or with only a
+  currency, is not enough: a price list or a discount also has one.
+- A payload: an argument holding what the tool writes (`body`, `content`, `data`, `payload`,
+  `patch`, `yaml`, `value`). A tool given something to write is not a reader.
+
+Filters are not either: `min_amount`, `max_price` or `amount_gte` on a search narrow a listing.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from itertools import islice
+from typing import Any, NamedTuple
+
+from policytui.risk.schema import normalize
+
+# How many arguments are looked at: a hostile schema with thousands costs no more than this.
+_MAX_ARGUMENTS = 60
+
+# Argument names (normalised) that hold an amount of money or of something traded.
+_AMOUNTS = frozenset(
+    """
+    amount amounts amountcents amountinminorunits amountminor valueusd
+    quantity qty notional notionalvalue total totalamount sum price unitprice limitprice
+    sendamount transferamount paymentamount payamount
+    """.lower().split()
+)
+_AMOUNT_SUFFIX = re.compile(r"(amount|amountcents|qty|quantity|notional)$")
+# Filters and ranges: these narrow a search, they move nothing.
+_FILTER = re.compile(r"^(min|max|gte|lte|filter)|^(from|to|start|end)(amount|price|qty|quantity)"
+                     r"|(min|max|gte|lte|gt|lt|from|to|range|filter)$")
+# Where an amount goes, where it comes from, or which way a trade goes.
+_COUNTERPARTS = frozenset(
+    """
+    side tradeside orderside payee payees payeeid recipient recipients recipientid beneficiary
+    beneficiaryid destination destinationaccount destinationaddress toaccount fromaccount
+    toaccountid fromaccountid toaccounttype fromaccounttype sourceaccount sourceaccountid
+    deposittoaccount paytoaccount towallet fromwallet toaddress withdrawaddress creditor debtor
+    counterparty
+    """.split()
+)
+# Arguments holding what a tool writes.
+_PAYLOADS = frozenset("body content contents data payload patch yaml value requestbody".split())
+# A payload argument described as what to look for is a filter ("value: the value to search").
+_LOOKUP = re.compile(r"\b(search|filter|match|matching|look ?up|find|compare|query)\b",
+                     re.IGNORECASE)
+
+
+class ArgumentShape(NamedTuple):
+    """The transfer and payload arguments of a tool (empty tuples when it has none)."""
+
+    amounts: tuple[str, ...]
+    counterparts: tuple[str, ...]
+    payloads: tuple[str, ...]
+
+    @property
+    def transfer(self) -> bool:
+        return bool(self.amounts and self.counterparts)
+
+
+_NONE = ArgumentShape((), (), ())
+
+
+@lru_cache(maxsize=16384)
+def _role(name: str) -> int:
+    """1 amount, 2 counterpart, 4 payload, 0 nothing. Cached: servers repeat their arguments."""
+    key = normalize(name)
+    if key in _COUNTERPARTS:
+        return 2
+    if key in _PAYLOADS:
+        return 4
+    if (key in _AMOUNTS or _AMOUNT_SUFFIX.search(key)) and not _FILTER.search(key):
+        return 1
+    return 0
+
+
+def _properties(schema: Any) -> dict[str, Any] | None:
+    props = schema.get("properties") if type(schema) is dict else None
+    if type(props) is not dict:
+        return None
+    if len(props) == 1:
+        # Arguments wrapped in one object (`{"params": {...}}`) are the tool's arguments.
+        inner = next(iter(props.values()))
+        if type(inner) is dict and inner.get("type") == "object":
+            nested = inner.get("properties")
+            if type(nested) is dict:
+                return nested
+    return props
+
+
+def argument_shape(schema: Any) -> ArgumentShape:
+    """The transfer and payload arguments among a schema's top-level properties."""
+    props = _properties(schema)
+    if not props:
+        return _NONE
+    amounts: list[str] = []
+    counterparts: list[str] = []
+    payloads: list[str] = []
+    for name in islice(props, _MAX_ARGUMENTS):
+        if type(name) is not str:
+            continue
+        role = _role(name[:100])
+        if not role:
+            continue
+        if role == 1:
+            amounts.append(name)
+        elif role == 2:
+            counterparts.append(name)
+        else:
+            prop = props[name]
+            description = prop.get("description") if type(prop) is dict else None
+            if not (type(description) is str and _LOOKUP.search(description[:160])):
+                payloads.append(name)
+    if not (amounts or counterparts or payloads):
+        return _NONE
+    return ArgumentShape(tuple(amounts), tuple(counterparts), tuple(payloads))

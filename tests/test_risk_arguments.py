@@ -1,0 +1,84 @@
+"""The shape of a tool's arguments says what it does where its words do not: an amount with
+where it goes moves money, and a tool handed something to write is not a reader."""
+
+from __future__ import annotations
+
+import pytest
+
+from policytui.risk import classify
+from policytui.risk.arguments import argument_shape
+from policytui.toolinfo import ToolInfo
+
+
+def tool(name: str, description: str = "", properties: dict | None = None) -> ToolInfo:
+    return ToolInfo(name=name, description=description,
+                    input_schema={"type": "object", "properties": properties or {}})
+
+
+NUMBER = {"type": "number"}
+TEXT = {"type": "string"}
+
+
+@pytest.mark.parametrize("name,description,properties", [
+    # Verbs the money vocabulary does not know, or no verb at all.
+    ("submit_ticket", "Submit a ticket.", {"symbol": TEXT, "side": {"enum": ["buy", "sell"]},
+                                         "qty": NUMBER}),
+    ("p2p_push", "", {"recipient": TEXT, "amount_cents": NUMBER}),
+    ("move_between_pockets", "Moves it between pockets.", {"from_account": TEXT, "to_account": TEXT,
+                                                    "amount": NUMBER}),
+    ("dispatch", "Dispatch it.", {"params": {"type": "object", "properties": {
+        "beneficiary": TEXT, "amount": NUMBER, "currency": TEXT}}}),
+    ("execute", "Execute it.", {"payee": TEXT, "total_amount": NUMBER}),
+])
+def test_an_amount_with_where_it_goes_is_financial_whatever_the_verb(name, description,
+                                                                      properties):
+    c = classify(tool(name, description, properties))
+    assert (c.category, c.severity) == ("Financial", "Critical")
+    assert any("where it goes" in line for line in c.evidence)
+
+
+@pytest.mark.parametrize("name,description,properties", [
+    # Filters on a listing narrow it; they move nothing.
+    ("list_transfers", "List transfers.", {"min_amount": NUMBER, "max_amount": NUMBER,
+                                           "recipient": TEXT}),
+    ("search_orders", "Search orders.", {"side": TEXT, "amount_gte": NUMBER}),
+    ("get_quote", "Get a price quote.", {"symbol": TEXT, "side": TEXT, "quantity": NUMBER}),
+])
+def test_money_filters_on_a_reader_stay_read(name, description, properties):
+    assert classify(tool(name, description, properties)).category == "Read"
+
+
+def test_an_amount_with_only_a_currency_is_not_a_transfer():
+    # A price list or a discount has an amount and a currency and moves nothing.
+    shape = argument_shape({"type": "object", "properties": {"amount": NUMBER,
+                                                             "currency_code": TEXT}})
+    assert not shape.transfer
+    c = classify(tool("define_tier", "Define a tier.", {"amount": NUMBER, "currency": TEXT}))
+    assert c.category != "Financial"
+
+
+@pytest.mark.parametrize("name,description,properties", [
+    ("get_config", "Get the config.", {"path": TEXT, "yaml": TEXT}),
+    ("fetch_endpoint", "Fetch an endpoint.", {"url": TEXT, "body": TEXT}),
+    ("read_key", "Read a key.", {"key": TEXT, "value": TEXT}),
+    ("show_document", "Show a document.", {"id": TEXT, "content": TEXT}),
+    ("view_resource", "View a resource.", {"patch": {"type": "object"}}),
+])
+def test_a_reader_handed_something_to_write_is_not_read(name, description, properties):
+    c = classify(tool(name, description, properties))
+    assert c.category == "Write"
+    assert any("holds something to write" in line for line in c.evidence)
+    assert c.against
+
+
+def test_a_payload_named_argument_described_as_what_to_find_is_a_filter():
+    c = classify(tool("find_records", "Find records.",
+                      {"value": {"type": "string", "description": "The value to search for"}}))
+    assert c.category == "Read"
+
+
+def test_hostile_schemas_are_read_without_error():
+    many = {f"a{i}": NUMBER for i in range(5000)} | {"amount": NUMBER, "recipient": TEXT}
+    assert argument_shape({"properties": many}).amounts == ()  # past the window: not read
+    for schema in (None, [], {"properties": []}, {"properties": {1: 2, "body": None}}):
+        argument_shape(schema)
