@@ -50,8 +50,12 @@ async def test_markup_and_escapes_are_shown_literally(tmp_path: Path) -> None:
     app = make_app(policy_path=tmp_path / "policy.json", listing=listing)
     async with app.run_test(size=SIZE) as pilot:
         await app.loaded.wait()
-        await pilot.pause()
-        text = screen_text(app)
+        # The rows are drawn a frame or more after loading; on a busy machine, several.
+        for _ in range(50):
+            await pilot.pause(0.05)
+            text = screen_text(app)
+            if "dup ×2" in text:
+                break
         assert_no_escape_bytes(text)
         assert "[bold red]x[/]" in text  # literal, not bold red "x"
         assert "[link=https://evil.example]click[/link]" in text
