@@ -4,7 +4,12 @@ huge descriptions are cut, duplicate names are flagged, 10,000 tools stay workab
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from policytui.toolinfo import ServerListing
 from policytui.tui import PolicyApp, make_app
@@ -45,7 +50,22 @@ def assert_no_escape_bytes(text: str) -> None:
     assert not bad, f"control characters reached the screen: {bad!r}"
 
 
+def test_markup_and_escapes_are_shown_literally_in_a_fresh_process() -> None:
+    # The editor runs one app per process. Late in a full run of the suite (hundreds of apps
+    # in one interpreter) this screen once came up with its rows blank, which no single
+    # process shows; the check runs in a process of its own so it tests what a user sees.
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         f"{__file__}::test_markup_and_escapes_are_shown_literally"],
+        capture_output=True, text=True, timeout=240,
+        env={**os.environ, "POLICYTUI_HOSTILE_ISOLATED": "1"},
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+
+
 async def test_markup_and_escapes_are_shown_literally(tmp_path: Path) -> None:
+    if not os.environ.get("POLICYTUI_HOSTILE_ISOLATED"):
+        pytest.skip("runs in a process of its own (see the test above)")
     listing = ServerListing.from_tool_dicts(HOSTILE, server_name="[blink]evil\x1b[5m", server_version="1\x07")
     app = make_app(policy_path=tmp_path / "policy.json", listing=listing)
     async with app.run_test(size=SIZE) as pilot:
