@@ -93,6 +93,11 @@ class Terminal:
         self.socket_path = self.tmux("display-message", "-p", "#{socket_path}").strip()
         self.tmux("set-option", "-g", "remain-on-exit", "on")
         self.tmux("select-pane", "-T", "policytui-e2e")
+        # Only an escape sequence may rename the window: tmux's own renaming after the running
+        # command is off (it races with the checks), and renaming by the program is allowed, so
+        # a title attack that got through would show.
+        self.tmux("set-window-option", "-g", "automatic-rename", "off")
+        self.tmux("set-option", "-g", "allow-rename", "on")
         self.tmux("respawn-pane", "-k", "-c", str(cwd), command)
 
     def resize(self, width: int, height: int) -> None:
