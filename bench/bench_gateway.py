@@ -5,6 +5,8 @@ In one run, with the SDK already imported, the same mcp `Client` (legacy mode) c
 server-everything's `echo` tool through four layouts:
 
 - direct:        client -stdio-> mcp-server-everything
+- bare relay:    client -stdio-> `python bench/bare_relay.py mcp-server-everything stdio` (copies
+                 lines both ways, nothing else: the floor any process in the middle costs here)
 - gateway stdio: client -stdio-> `python -m policytui gateway --policy P -- mcp-server-everything stdio`
 - gateway HTTP:  client -HTTP-> `policytui gateway --listen 127.0.0.1:0 --policy P -- mcp-server-everything stdio`
 - mcp-proxy:     client -HTTP-> `mcp-proxy --port N -- mcp-server-everything stdio` (installed by this
@@ -79,6 +81,11 @@ async def connect(command: str, args: list[str], errlog: Any) -> Any:
 
 def gateway_pid() -> int | None:
     """This process's `policytui gateway` child, to read its CPU time."""
+    return middle_pid(b"gateway")
+
+
+def middle_pid(marker: bytes) -> int | None:
+    """This process's child whose command line holds `marker`, to read its CPU time."""
     me = os.getpid()
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -88,7 +95,7 @@ def gateway_pid() -> int | None:
             cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
         except OSError:
             continue
-        if int(stat[stat.rfind(")") + 2 :].split()[1]) == me and b"gateway" in cmdline:
+        if int(stat[stat.rfind(")") + 2 :].split()[1]) == me and marker in cmdline:
             return int(entry)
     return None
 
@@ -250,7 +257,7 @@ async def main_async(args: argparse.Namespace) -> int:
         return 2
     proxy = ensure_mcp_proxy()
     version = os.popen(f"{proxy} --version 2>&1").read().strip()
-    layouts = ("direct", "gateway stdio", "gateway HTTP", "mcp-proxy HTTP")
+    layouts = ("direct", "bare relay", "gateway stdio", "gateway HTTP", "mcp-proxy HTTP")
     results = {name: Result() for name in layouts}
     raw = {"gateway HTTP": Result(), "mcp-proxy HTTP": Result()}
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -279,6 +286,9 @@ async def main_async(args: argparse.Namespace) -> int:
                 http_gateway[http_gateway.index("--log") + 1] = str(http_log)
                 async with connect(str(everything), ["stdio"], errlog) as client:
                     await measure(client, args.calls, args.concurrency, results["direct"])
+                async with connect(sys.executable, [str(ROOT / "bench" / "bare_relay.py"), str(everything), "stdio"],
+                                   errlog) as client:
+                    await measure(client, args.calls, args.concurrency, results["bare relay"], middle_pid(b"bare_relay"))
                 async with connect(sys.executable, gateway_args, errlog) as client:
                     await measure(client, args.calls, args.concurrency, results["gateway stdio"], gateway_pid())
                 async with served(http_gateway, gateway_url, http_log, errlog) as (url, pid):
@@ -337,6 +347,10 @@ async def main_async(args: argparse.Namespace) -> int:
     ]
     for label, ok, detail in checks:
         print(f"target {label}: {'met' if ok else 'MISSED'} ({detail})")
+    bare = table["bare relay"]
+    print(f"of the stdio gateway's added p50, one bare process in the middle accounts for {bare['added50']:.3f} ms "
+          f"and the gateway's own work for {stdio['p50'] - bare['p50']:.3f} ms "
+          f"(CPU per call {stdio['cpu']:.3f} vs {bare['cpu']:.3f} ms)")
     if args.state_calls:
         # The same cost per state store (memory, SQLite, Redis): bench_state.py.
         from bench_state import run_state_bench

@@ -99,14 +99,19 @@ def test_the_state_file_is_the_owners_alone(tmp_path: Path) -> None:
     store.close()
 
 
-def test_a_new_window_starts_from_zero() -> None:
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_a_new_window_starts_from_zero(kind: str, tmp_path: Path) -> None:
     now = [1_800_000_000.0 - 1]  # one second before a UTC minute boundary
-    store = MemoryStore(policy="p", clock=lambda: now[0])
-    budget = _budget("m", 1, window="minute")
+    if kind == "memory":
+        store: StateStore = MemoryStore(policy="p", clock=lambda: now[0])
+    else:
+        store = SQLiteStore(tmp_path / "state.sqlite", policy="p", clock=lambda: now[0])
+        store.reserve((_budget("warm", 5),))  # the first call sweeps; the rest take the one-budget path
+    budget = _budget("m", 2, window="minute")
     charged = store.reserve((budget,))
-    assert not store.reserve((budget,)).allowed
+    assert store.reserve((budget,)).allowed and not store.reserve((budget,)).allowed
     now[0] += 2
-    assert store.reserve((budget,)).allowed
+    assert store.reserve((budget,)).allowed and store.reserve((budget,)).allowed
     store.refund(charged)  # the old window's refund leaves the new window alone
     assert not store.reserve((budget,)).allowed
 
@@ -240,3 +245,28 @@ async def test_the_enforcer_fails_closed_when_the_store_is_gone(tmp_path: Path) 
         ("t", "denied", "unavailable"), ("free", "allowed", None), ("t", "allowed", "unavailable"),
     ]
     assert lines[0]["rule"] == "state"
+
+
+@pytest.mark.parametrize("pair", [False, True], ids=["one budget", "two budgets"])
+def test_a_process_with_a_clock_behind_counts_in_the_newest_window(pair: bool, tmp_path: Path) -> None:
+    """Two gateways share a SQLite file; one's clock is a minute behind. Its calls count in the
+    window the other already charged, never in a window of their own that starts over."""
+    ahead_now, behind_now = [1_800_000_000.0 + 5], [1_800_000_000.0 - 55]
+    ahead = SQLiteStore(tmp_path / "state.sqlite", policy="p", clock=lambda: ahead_now[0])
+    behind = SQLiteStore(tmp_path / "state.sqlite", policy="p", clock=lambda: behind_now[0])
+    for store in (ahead, behind):
+        store.reserve((_budget("warm", 5),))  # past the first call's sweep
+    budgets = (_budget("m", 3, window="minute"),) + ((_budget("wide", 100),) if pair else ())
+    assert ahead.reserve(budgets).allowed
+    assert behind.reserve(budgets).allowed and behind.reserve(budgets).allowed
+    assert behind.reserve(budgets).denied == 0
+    assert not ahead.reserve(budgets).allowed
+    ahead.close()
+    behind.close()
+
+
+@pytest.mark.parametrize("pair", [False, True], ids=["one budget", "two budgets"])
+def test_a_budget_of_zero_never_charges(store: StateStore, pair: bool) -> None:
+    budgets = (_budget("none", 0),) + ((_budget("wide", 100),) if pair else ())
+    assert store.reserve(budgets).denied == 0
+    assert {u.counter for u in store.usage()} == set()

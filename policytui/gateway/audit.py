@@ -21,16 +21,17 @@ from pathlib import Path
 from typing import Any
 
 
+# Encoders built once: `json.dumps` with options builds a new encoder on every call, and
+# these run for every tool call the gateway sees.
+_canonical = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=str
+).encode
+_record_line = json.JSONEncoder(ensure_ascii=True, separators=(", ", ": ")).encode
+
+
 def canonical_arguments(arguments: Any) -> bytes:
     """The arguments in one canonical byte form: sorted keys, no spaces, UTF-8."""
-    return json.dumps(
-        arguments if arguments is not None else {},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-        default=str,
-    ).encode("utf-8", "surrogatepass")
+    return _canonical(arguments if arguments is not None else {}).encode("utf-8", "surrogatepass")
 
 
 def args_digest(arguments: Any) -> str:
@@ -68,8 +69,7 @@ class AuditLog:
             return
         # ASCII with escapes: a name holding U+2028 or an unpaired surrogate cannot split a
         # record for any reader or make the file invalid UTF-8.
-        line = json.dumps(record, ensure_ascii=True, separators=(", ", ": ")) + "\n"
-        data = line.encode("ascii")
+        data = (_record_line(record) + "\n").encode("ascii")
         with self._lock:
             os.write(self._fd, data)
 

@@ -125,7 +125,11 @@ def counter_name(policy: str, budget: Budget) -> str:
     keeps one record, reset when a new window begins.
     """
     key = budget.key
-    return json.dumps([policy, key.counter, key.scope, key.scope_id, key.window], ensure_ascii=False)
+    return _name_encoder([policy, key.counter, key.scope, key.scope_id, key.window])
+
+
+# Built once (json.dumps with an option builds an encoder per call; this runs per call).
+_name_encoder = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def split_counter_name(name: str) -> tuple[str, list[Any]] | None:
