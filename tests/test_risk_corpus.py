@@ -160,3 +160,18 @@ def test_every_preset_output_validates_without_warnings(server):
         report = validate_policy(policy, tools=list(server.listing.tools))
         assert not report.warnings, (preset, [w.format() for w in report.warnings])
         assert not set(policy.hide or ()) & set(policy.tools or {}), preset
+
+
+@pytest.mark.parametrize("server", SERVERS, ids=lambda s: s.name)
+def test_read_only_never_allows_a_read_of_secrets_without_a_human(server):
+    """`read-only` lets an agent look, not take the keys: a read the classifier rates High or
+    Critical (secrets, credentials, the environment) waits for a human, tool or action."""
+    classes = classify_all(server.listing.tools)
+    policy = build_policy(server.listing, "read-only", classes)
+    for tool in server.listing.tools:
+        c = classes[tool.name]
+        for action, args in _calls(c):
+            risk = c if action is None else c.actions[action]
+            if risk.category == "Read" and risk.severity in ("High", "Critical"):
+                got = decide(policy, tool.name, args, now=0.0)
+                assert got.outcome is not Outcome.ALLOWED, (tool.name, action, c.evidence)

@@ -95,6 +95,10 @@ def _recommended(category: str, severity: str, *, action: bool = False) -> _Deci
 
 
 def _read_only(category: str, severity: str, *, action: bool = False) -> _Decision:
+    if category == READ and severity in (HIGH, CRITICAL):
+        # Reading only, but what it reads is secrets, credentials or the environment: as in
+        # `recommended`, a human approves each call.
+        return _APPROVE
     return _ALLOW if category == READ else _OMIT
 
 
