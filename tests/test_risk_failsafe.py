@@ -209,6 +209,94 @@ def test_browser_interactions_and_sign_ins_change_state():
         assert classify(tool(name)).category == "Write", name
 
 
+def test_a_reader_verb_followed_by_another_verb_word_names_what_is_read():
+    # "commit" right after "View" is the object ("commit history"), not a second verb...
+    c = classify(tool("git_log", "View commit history with optional filtering by author."))
+    assert c.category == "Read", c.evidence
+    assert classify(tool("list_markers", "List delete markers of a bucket.")).category == "Read"
+    # ...while a separator still offers one: the riskier reading wins.
+    assert classify(tool("files", "View, commit or push changes.")).category == "Write"
+    assert classify(tool("files", "View or delete a file.")).category == "Destructive"
+    # Verbs other than a reader's still chain as before.
+    assert classify(tool("items", "Create update requests.")).category != "Read"
+
+
+def test_a_switch_count_or_choice_named_like_a_payload_holds_nothing_to_write():
+    log = {"patch": {"type": "boolean", "description": "Show the patch of each commit."},
+           "data": {"type": "integer"}, "value": {"enum": ["short", "full"]}}
+    assert classify(tool("show_log", "Show the commit log.", log)).category == "Read"
+    # Free content to write still makes a "reader" write.
+    c = classify(tool("preview_post", "Preview a post.", {"body": {"type": "string"}}))
+    assert c.category == "Write"
+
+
+def test_a_switch_named_by_a_removal_verb_makes_a_tool_remove():
+    c = classify(tool("git_fetch", "Fetch updates from a remote repository.",
+                      {"remote": {"type": "string"},
+                       "prune": {"type": "boolean", "description": "Prune stale references."}}))
+    assert c.category == "Destructive", c.evidence
+    assert "argument 'prune' switches on removing things" in c.evidence
+    # A writer with such a switch can destroy.
+    push = classify(tool("git_push", "Push commits to a remote.",
+                         {"branch": {"type": "string"}, "delete": {"type": "boolean"}}))
+    assert (push.category, push.severity) == ("Destructive", "Critical")
+    # Trimming what a reader returns removes nothing.
+    html = classify(tool("get_visible_html", "Get the HTML of the page.",
+                         {"removeComments": {"type": "boolean"},
+                          "removeScripts": {"type": "boolean"}}))
+    assert html.category == "Read"
+    # A "delete" that is not a switch (a string filter) is no switch either.
+    assert classify(tool("list_events", "List events.",
+                         {"delete": {"type": "string"}})).category == "Read"
+
+
+def test_a_list_of_steps_to_perform_makes_a_tool_as_risky_as_its_riskiest_step():
+    def steps(*kinds):
+        return {"url": {"type": "string"},
+                "actions": {"type": "array", "items": {"type": "object", "properties": {
+                    "type": {"type": "string", "enum": list(kinds)},
+                    "selector": {"type": "string"}}}}}
+    c = classify(tool("web_scrape", "Scrape one URL and return its content.",
+                      steps("wait", "screenshot", "click", "write", "executeJavascript")))
+    assert c.category == "Execute", c.evidence
+    assert any("'actions' lists steps to perform" in line for line in c.evidence)
+    typing = classify(tool("web_scrape", "Scrape one URL.", steps("wait", "click", "write")))
+    assert typing.category == "Write"
+    # Steps that only look keep a reader a reader.
+    looking = classify(tool("web_scrape", "Scrape one URL.", steps("wait", "screenshot")))
+    assert looking.category == "Read"
+    # So do arguments that are not a list of steps.
+    listing = classify(tool("list_audit_events", "List audit events.",
+                            {"types": {"type": "array", "items": {
+                                "type": "string", "enum": ["create", "delete"]}}}))
+    assert listing.category == "Read"
+
+
+def test_a_description_that_opens_with_a_short_title_is_read_after_it():
+    c = classify(tool("goal_seek", "Goal Seek: change the constant cell until the formula "
+                                   "reaches the target, and store it."))
+    assert c.category == "Destructive", c.evidence
+    assert classify(tool("summary", "Summary: lists the files of a folder.")).category == "Read"
+    # A long lead-in before a colon is no title.
+    long = classify(tool("thing", "This is a rather long introduction of the tool: delete it."))
+    assert long.category != "Read"
+
+
+@pytest.mark.parametrize("description,category", [
+    ("現在のユーザー情報を取得 (詳細ガイドを参照)", "Read"),
+    ("freee-mcp サーバーの情報を取得（バージョンなど）", "Read"),
+    ("获取用户列表", "Read"),
+    ("指定したファイルを削除します。", "Destructive"),
+    ("取引を取得して削除", "Destructive"),  # a reading and a removal: the riskier wins
+    ("新しいタスクを作成", "Write"),
+    ("ワークフローを実行", "Execute"),
+    ("用户信息", "Other"),  # no verb: not Read
+])
+def test_japanese_and_chinese_descriptions_are_read_for_their_verbs(description, category):
+    c = classify(tool("freee_current_user", description))
+    assert c.category == category, c.evidence
+
+
 def test_an_action_enum_of_a_clear_reader_is_a_filter_and_a_setting_is_no_action():
     reader = classify(tool("list_adjustments", "List adjustments.",
                            {"action": {"enum": ["refund", "credit", "chargeback"]}}))

@@ -4,6 +4,7 @@ its alternatives, and a removal said anywhere in the sentence."""
 from __future__ import annotations
 
 from policytui.risk import vocabulary as v
+from policytui.risk.kinds import KIND_ORDER
 from policytui.risk.words import (
     DESCRIPTION_WINDOW,
     SEPARATORS,
@@ -35,8 +36,8 @@ class DescriptionVerbs:
         return sentence_tokens(self.text[len(self.sentence):DESCRIPTION_WINDOW])
 
 
-def description_verbs(description: str, alternatives: bool = True, indirect: bool = True
-                       ) -> DescriptionVerbs:
+def description_verbs(description: str, alternatives: bool = True, indirect: bool = True,
+                      titled: bool = True) -> DescriptionVerbs:
     """The description's leading verb and, if `alternatives`, the verbs offered next to it.
     With `indirect`, a description that does not start with a verb is searched for one
     introduced by "to"/"helps"/"can"."""
@@ -51,6 +52,14 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     lead = base_verb(tokens[start]) if start < count else None
     if lead in v.LAUNCHERS and start + 1 < count and tokens[start + 1] == "here":
         lead = None  # "Start here: ..." points the reader, it starts nothing
+    if lead is None and titled:
+        # "Goal Seek: change the constant ...": a short title, then the sentence that acts.
+        colon = sentence.find(": ", 0, _TITLE_WINDOW)
+        if colon > 0 and len(sentence_tokens(sentence[:colon])) <= _TITLE_WORDS:
+            after = description_verbs(description.lstrip()[colon + 2:], alternatives, indirect,
+                                      False)
+            if after.kind is not None:
+                return after
     if lead is None:
         if not indirect:
             return found
@@ -66,6 +75,8 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
                 if lead is not None:
                     found.lead, found.kind, found.indirect = lead, v.VERBS[lead], True
                     break
+        if found.kind is None and not sentence.isascii():
+            _cjk_verbs(description, found)
         return found
     found.lead, found.kind = lead, v.VERBS[lead]
     if found.kind == v.EXECUTE and _runs_a_query(tokens, start + 1):
@@ -88,8 +99,11 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
             continue
         verb = base_verb(token)
         if (verb is None or verb in chain or (token != verb) != third_person
-                or not joined and verb in v.AMBIGUOUS):
-            break  # "List issues", "Query order book": a noun after a verb, not a second verb
+                or not joined and (verb in v.AMBIGUOUS or found.kind == v.READ)):
+            # "List issues", "Query order book": a noun after a verb, not a second verb. After
+            # a reader's verb only a separator offers another verb: "View commit history" and
+            # "List delete markers" name what is read.
+            break
         joined = False
         chain.add(verb)
         found.alternatives.append((verb, v.VERBS[verb]))
@@ -154,6 +168,43 @@ def removal_word(tokens: list[str]) -> str | None:
         if verb in _REMOVALS:
             return token
     return None
+
+
+_TITLE_WINDOW = 40
+_TITLE_WORDS = 4
+
+# Verbs of Japanese and Chinese descriptions ("現在のユーザー情報を取得", "删除文件"), whose
+# words no space separates: looked for as substrings of the first sentence. Words that are as
+# often nouns ("設定", settings) appear only in a form that acts ("を設定").
+_CJK_VERBS: dict[str, tuple[str, ...]] = {
+    v.READ: tuple("取得 一覧 検索 確認 表示 参照 照会 閲覧 読み込 获取 查询 查看 列出 搜索 检索 读取 "
+                  "显示".split()),
+    v.WRITE: tuple("作成 追加 登録 送信 保存 新規 発行 投稿 招待 無効 有効化 アップロード 创建 新建 添加 "
+                   "注册 发送 发布 上传 提交 禁用 启用".split()),
+    v.MODIFY: tuple("更新 変更 編集 修正 を設定 移動 置換 修改 编辑 更改 替换 移动".split()),
+    v.REMOVE: tuple("削除 消去 破棄 取り消 取消 キャンセル 删除 移除 清除 清空 撤销 注销".split()),
+    v.EXECUTE: tuple("実行 起動 デプロイ 执行 运行 启动 部署 调用".split()),
+    v.MONEY: tuple("支払 決済 送金 返金 入金 出金 購入 支付 付款 转账 退款 充值 购买".split()),
+}
+_CJK_STOPS = ("。", "\n", "！", "？")
+
+
+def _cjk_verbs(description: str, found: DescriptionVerbs) -> None:
+    """The riskiest verb of a Japanese or Chinese first sentence, as the description's lead;
+    a sentence that only reads reads."""
+    sentence = description[:DESCRIPTION_WINDOW]
+    for stop in _CJK_STOPS:
+        at = sentence.find(stop)
+        if at > 0:
+            sentence = sentence[:at]
+    best: tuple[str, str] | None = None
+    for kind, words in _CJK_VERBS.items():
+        for word in words:
+            if word in sentence and (best is None or KIND_ORDER[kind] > KIND_ORDER[best[1]]):
+                best = (word, kind)
+                break
+    if best is not None:
+        found.lead, found.kind = best
 
 
 def _is_adverb(token: str) -> bool:

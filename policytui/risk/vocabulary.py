@@ -163,6 +163,16 @@ FORCE_ARGUMENTS: frozenset[str] = frozenset(
     "force overwrite forceoverwrite hard harddelete purge truncate replaceexisting".split()
 )
 
+# Switch names (normalised) that make a tool remove things when set ("prune" on a fetch prunes
+# references). Only the bare verb: `removeComments` on a reader trims what it returns.
+REMOVAL_SWITCHES: frozenset[str] = frozenset("prune delete remove purge wipe".split())
+
+# Argument names (normalised) holding a list of steps the tool performs ("actions" of a page
+# scrape: click, write, executeJavascript); what the steps may be is an enum in each item.
+STEP_ARGUMENTS: frozenset[str] = frozenset("actions steps operations interactions".split())
+# Fields of a step that say what it does.
+STEP_FIELDS: tuple[str, ...] = ("type", "action", "op", "operation", "kind", "command")
+
 # Words skipped at the start of a description before its real verb: "This tool lets you
 # delete ...", "Use this tool to create ...", "Can be used to run ...".
 LEAD_IN_WORDS: frozenset[str] = frozenset(
