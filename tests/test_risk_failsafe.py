@@ -272,6 +272,24 @@ def test_a_list_of_steps_to_perform_makes_a_tool_as_risky_as_its_riskiest_step()
     assert listing.category == "Read"
 
 
+def test_an_argument_to_upload_or_install_makes_a_reader_send_or_install():
+    shot = classify(tool("takeAppScreenshot", "Take a screenshot of an app on a device.",
+                         {"device": {"type": "string"},
+                          "appPath": {"type": "string", "description":
+                                      "The path to the .apk file. Required for app installation."}}))
+    assert shot.category == "Execute", shot.evidence
+    assert "argument 'appPath' is something to install" in shot.evidence
+    scan = classify(tool("scan_document", "Scan a document for secrets.",
+                         {"file_path": {"type": "string", "description": "File path to upload"}}))
+    assert scan.category == "Write"
+    # The noun "upload" (an upload's ID) sends nothing.
+    listing = classify(tool("get_file_info", "Get the details of a file.",
+                            {"uploadId": {"type": "string", "description": "The upload ID."},
+                             "installed": {"type": "boolean",
+                                           "description": "Only installed apps."}}))
+    assert listing.category == "Read"
+
+
 def test_a_description_that_opens_with_a_short_title_is_read_after_it():
     c = classify(tool("goal_seek", "Goal Seek: change the constant cell until the formula "
                                    "reaches the target, and store it."))

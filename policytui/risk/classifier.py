@@ -366,6 +366,16 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
             category, severity = KIND_RISK[riskiest[1]]
             disagree = True
 
+    # A reader handed a file to upload or an app to install ("take_screenshot" of an app it
+    # installs first) sends or installs something.
+    if facts.sent_arguments and category in (READ, OTHER):
+        sent_arg, how = facts.sent_arguments[0]
+        evidence.append(f"argument {quote(sent_arg)} is something to {how}")
+        if category == READ:
+            against.append("the name and description alone would say it reads")
+        category, severity = KIND_RISK[v.VERBS[how]]
+        disagree = True
+
     # A switch named by a removal verb ("prune" on a fetch): set, the tool removes things.
     if facts.removal_switches and category in (READ, OTHER):
         evidence.append(f"argument {quote(facts.removal_switches[0])} switches on removing "

@@ -83,6 +83,9 @@ class SchemaFacts(NamedTuple):
     # A list of steps the tool performs and the values its steps' kind may take
     # (`actions: [{type: click | write | executeJavascript}]`).
     steps: tuple[str, tuple[str, ...]] | None = None
+    # (argument, "upload" | "install") for arguments described as something the tool sends
+    # away or installs: whatever its name says, the tool does more than read.
+    sent_arguments: tuple[tuple[str, str], ...] = ()
 
 
 _EMPTY = SchemaFacts(None, (), (), ())
@@ -208,6 +211,12 @@ def _traits_of(name: str) -> int:
 
 
 _DESC_SHELL, _DESC_SQL = 64, 128
+_DESC_UPLOAD, _DESC_INSTALL = 4096, 8192
+# An argument described as something the tool sends away or installs ("File path to upload",
+# "The plugin ID to install", "Required for app installation"); "the upload ID" is a noun.
+_SENT_TEXT = re.compile(
+    r"\bto (?:upload|install)\b|\b(?:be|is|are|gets?) (?:uploaded|installed)\b"
+    r"|\bfor (?:[a-z]+ )?installation\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=16384)
@@ -221,11 +230,16 @@ def _property_flags(name: str, description: str) -> int:
         elif flags & _QUERYISH and _SQL_TEXT.search(description):
             # "query: SELECT SQL query to execute"; a "database: the SQL database" is no code.
             flags |= _DESC_SQL
+    if description and ("upload" in description or "install" in description
+                        or "Upload" in description or "Install" in description):
+        sent = _SENT_TEXT.search(description)
+        if sent is not None:
+            flags |= _DESC_INSTALL if "nstall" in sent.group() else _DESC_UPLOAD
     return flags
 
 
 _INTERESTING = (_ACTION | _FORCE | _MONEY | _SHELL | _SQL | _DESC_SHELL | _DESC_SQL | _URL
-                | _OUTPUT | _REMOVAL | _STEPS)
+                | _OUTPUT | _REMOVAL | _STEPS | _DESC_UPLOAD | _DESC_INSTALL)
 
 
 def _step_kinds(prop: dict[str, Any]) -> tuple[str, ...]:
@@ -274,6 +288,7 @@ def inspect_schema(schema: Any, nested: bool = False) -> SchemaFacts:
     urls: list[str] = []
     output: list[str] = []
     removal: list[str] = []
+    sent: list[tuple[str, str]] = []
     steps: tuple[str, tuple[str, ...]] | None = None
     if isinstance(props, dict):
         items = props.items() if len(props) <= MAX_PROPERTIES else islice(props.items(),
@@ -309,6 +324,8 @@ def inspect_schema(schema: Any, nested: bool = False) -> SchemaFacts:
                 output.append(name)
             if flags & _REMOVAL and prop.get("type") == "boolean":
                 removal.append(name)
+            if flags & (_DESC_UPLOAD | _DESC_INSTALL):
+                sent.append((name, "install" if flags & _DESC_INSTALL else "upload"))
             if flags & _STEPS and steps is None:
                 kinds = _step_kinds(prop)
                 if kinds:
@@ -337,9 +354,10 @@ def inspect_schema(schema: Any, nested: bool = False) -> SchemaFacts:
             urls += [shown + n for n in found.url_arguments]
             output += [shown + n for n in found.output_arguments]
             removal += [shown + n for n in found.removal_switches]
+            sent += [(shown + n, k) for n, k in found.sent_arguments]
             if steps is None and found.steps is not None:
                 steps = (shown + found.steps[0], found.steps[1])
-    if not (code or money or force or action or urls or output or removal or steps):
+    if not (code or money or force or action or urls or output or removal or steps or sent):
         return _EMPTY
     return SchemaFacts(action, tuple(code), tuple(money), tuple(force), tuple(urls),
-                       tuple(output), tuple(removal), steps)
+                       tuple(output), tuple(removal), steps, tuple(sent))
