@@ -290,6 +290,22 @@ def test_an_argument_to_upload_or_install_makes_a_reader_send_or_install():
     assert listing.category == "Read"
 
 
+@pytest.mark.parametrize("name,description,category", [
+    ("resolveComment", "Resolve a comment thread on a pull request", "Write"),
+    ("resolve_incident", "Resolve an incident.", "Write"),
+    ("resolve-library-id", "Resolves a package name to a library ID.", "Read"),
+    ("resolve_option_conid", "Resolve a specific option contract conid.", "Read"),
+    ("follow_user", "Follow a user.", "Write"),
+    ("watch_repository", "", "Write"),
+    ("follow_execution_logs", "Follow the logs of an execution.", "Read"),
+    ("watch_build", "Watch a build until it finishes.", "Read"),
+])
+def test_resolve_follow_and_watch_only_read_what_is_looked_up_or_streamed(name, description,
+                                                                          category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence
+
+
 def test_a_description_that_opens_with_a_short_title_is_read_after_it():
     c = classify(tool("goal_seek", "Goal Seek: change the constant cell until the formula "
                                    "reaches the target, and store it."))

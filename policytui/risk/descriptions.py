@@ -79,6 +79,8 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
             _cjk_verbs(description, found)
         return found
     found.lead, found.kind = lead, v.VERBS[lead]
+    if lead in v.OBJECT_READS and v.reads_its_object(lead, _object(tokens, start + 1)) is False:
+        found.kind = v.WRITE  # "Resolve a comment thread", "Follow a user"
     if found.kind == v.EXECUTE and _runs_a_query(tokens, start + 1):
         # "Executes a log query", "Run a search": what is run is a reading. Code arguments
         # (SQL) still make the tool Execute.
@@ -134,6 +136,21 @@ _QUERIES = frozenset("query queries search searches lookup lookups report report
 # Words that open the object of a verb: "... and execute it", "... or delete the file".
 _OBJECTS = frozenset("it them this that these those the a an its their all".split())
 _ARTICLES = frozenset("a an the one".split())
+
+
+_PREPOSITIONS = frozenset("on in of for to from by with into at as via".split())
+
+
+def _object(tokens: list[str], at: int) -> list[str]:
+    """The words of the object that starts at `at`: up to a preposition or a separator, at
+    most five words, articles left out ("a comment thread" of "Resolve a comment thread on")."""
+    out: list[str] = []
+    for token in tokens[at:at + 6]:
+        if token in _PREPOSITIONS or token in SEPARATORS:
+            break
+        if token not in _ARTICLES:
+            out.append(token)
+    return out
 
 
 def _runs_a_query(tokens: list[str], at: int) -> bool:

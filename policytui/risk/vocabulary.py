@@ -91,6 +91,45 @@ AMBIGUOUS: frozenset[str] = frozenset(
     """.split()
 )
 
+# Read verbs whose object decides whether they only look: "resolve" a name or an ID looks it
+# up, but resolving a comment thread, an incident or an alert closes it; "follow" or "watch"
+# logs and a build streams them, but following a user or watching a repository subscribes.
+# With any other object (or none named) these verbs add or change state.
+_LOOKUPS = frozenset(
+    """
+    id ids identifier identifiers name names symbol symbols address addresses path paths
+    reference references ref refs uri uris url urls alias aliases host hostname hostnames dns
+    domain domains handle handles library libraries package packages version versions type types
+    location locations coordinate coordinates variable variables placeholder placeholders
+    dependency dependencies import imports module modules schema schemas key keys
+    """.split()
+)
+_STREAMS = frozenset(
+    """
+    log logs event events stream streams output outputs file files directory directories folder
+    changes change progress status tail metrics metric build builds job jobs run runs execution
+    executions deployment deployments pipeline pipelines task tasks workflow workflows operation
+    operations resource resources pod pods container containers
+    """.split()
+)
+OBJECT_READS: dict[str, frozenset[str]] = {
+    "resolve": _LOOKUPS, "follow": _STREAMS, "watch": _STREAMS,
+}
+
+
+def reads_its_object(verb: str, objects: list[str]) -> bool | None:
+    """For a verb of OBJECT_READS: does it only look at these objects? None when no object
+    is named (the verb keeps its table kind)."""
+    if not objects:
+        return None
+    looks = OBJECT_READS[verb]
+    lookup = looks is _LOOKUPS
+    for word in objects:
+        if word in looks or (lookup and len(word) > 3 and word.endswith(("id", "ids"))):
+            return True
+    return False
+
+
 # Verbs that only start something; "start_search" is a search, "begin_scan" a scan.
 LAUNCHERS: frozenset[str] = frozenset("start begin initiate perform do".split())
 
