@@ -298,7 +298,7 @@ def test_an_argument_to_upload_or_install_makes_a_reader_send_or_install():
     ("follow_user", "Follow a user.", "Write"),
     ("watch_repository", "", "Write"),
     ("follow_execution_logs", "Follow the logs of an execution.", "Read"),
-    ("watch_build", "Watch a build until it finishes.", "Read"),
+    ("watch_deployment", "Watch a deployment until it finishes.", "Read"),
 ])
 def test_resolve_follow_and_watch_only_read_what_is_looked_up_or_streamed(name, description,
                                                                           category):
