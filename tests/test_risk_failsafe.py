@@ -306,6 +306,24 @@ def test_resolve_follow_and_watch_only_read_what_is_looked_up_or_streamed(name, 
     assert c.category == category, c.evidence
 
 
+@pytest.mark.parametrize("name,description,category", [
+    ("preview_style_tool", "Generate preview URL for a style using a public token", "Read"),
+    ("style_comparison_tool", "Generate a comparison URL for comparing two styles", "Read"),
+    ("suggest_label_config", "Generates an Alloy loki.process snippet enforcing labels.", "Read"),
+    # A name that says "generate" still says Write, and the riskier reading wins.
+    ("generate_deeplink", "Generate deeplink URLs for dashboards.", "Write"),
+    # Links, keys and money: generating them often creates something on the server.
+    ("share_tool", "Generate a share link for the file.", "Write"),
+    ("key_tool", "Generate an API key.", "Write"),
+    ("get_checkout_url", "Generate a payment URL for the order.", "Write"),
+    # A riskier alternative still counts.
+    ("style_tool", "Generate a style JSON or delete the style.", "Destructive"),
+])
+def test_a_description_that_generates_text_to_hand_back_reads(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence
+
+
 def test_a_description_that_opens_with_a_short_title_is_read_after_it():
     c = classify(tool("goal_seek", "Goal Seek: change the constant cell until the formula "
                                    "reaches the target, and store it."))

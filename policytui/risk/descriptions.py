@@ -81,6 +81,10 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     found.lead, found.kind = lead, v.VERBS[lead]
     if lead in v.OBJECT_READS and v.reads_its_object(lead, _object(tokens, start + 1)) is False:
         found.kind = v.WRITE  # "Resolve a comment thread", "Follow a user"
+    elif lead == "generate" and _returns_artifact(_object(tokens, start + 1)):
+        # "Generate a preview URL for a style": computed and handed back. A name that says
+        # "generate" still says Write, and the riskier reading wins there.
+        found.kind = v.READ
     if found.kind == v.EXECUTE and _runs_a_query(tokens, start + 1):
         # "Executes a log query", "Run a search": what is run is a reading. Code arguments
         # (SQL) still make the tool Execute.
@@ -151,6 +155,13 @@ def _object(tokens: list[str], at: int) -> list[str]:
         if token not in _ARTICLES:
             out.append(token)
     return out
+
+
+def _returns_artifact(objects: list[str]) -> bool:
+    """Is what is generated text handed back (a URL, a snippet, JSON), with no money in it?"""
+    if not any(word in v.RETURNED_ARTIFACTS for word in objects):
+        return False
+    return not any(word in v.MONEY_NOUNS or word in v.MONEY_MOVEMENT_NOUNS for word in objects)
 
 
 def _runs_a_query(tokens: list[str], at: int) -> bool:

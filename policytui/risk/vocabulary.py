@@ -130,6 +130,18 @@ def reads_its_object(verb: str, objects: list[str]) -> bool | None:
     return False
 
 
+# What a description may say it generates and hands back, changing nothing: "Generate a preview
+# URL", "Generates an Alloy snippet", "Generate style JSON". Not links, keys, tokens, reports,
+# images or anything about money: generating those often creates something on the server (a
+# share or payment link, a credential, a stored report).
+RETURNED_ARTIFACTS: frozenset[str] = frozenset(
+    """
+    url urls uri uris snippet snippets json yaml yml xml html markdown svg diagram diagrams
+    code sql regex expression expressions summary explanation example examples
+    """.split()
+)
+
+
 # Verbs that only start something; "start_search" is a search, "begin_scan" a scan.
 LAUNCHERS: frozenset[str] = frozenset("start begin initiate perform do".split())
 
