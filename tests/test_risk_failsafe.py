@@ -343,8 +343,11 @@ def test_a_description_that_opens_with_a_short_title_is_read_after_it():
     ("新しいタスクを作成", "Write"),
     ("ワークフローを実行", "Execute"),
     ("用户信息", "Other"),  # no verb: not Read
+    ("사용자 목록 조회", "Read"),
+    ("파일을 삭제합니다", "Destructive"),
+    ("예약을 취소", "Destructive"),
 ])
-def test_japanese_and_chinese_descriptions_are_read_for_their_verbs(description, category):
+def test_japanese_chinese_and_korean_descriptions_are_read_for_their_verbs(description, category):
     c = classify(tool("freee_current_user", description))
     assert c.category == category, c.evidence
 

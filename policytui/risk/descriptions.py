@@ -201,18 +201,22 @@ def removal_word(tokens: list[str]) -> str | None:
 _TITLE_WINDOW = 40
 _TITLE_WORDS = 4
 
-# Verbs of Japanese and Chinese descriptions ("現在のユーザー情報を取得", "删除文件"), whose
-# words no space separates: looked for as substrings of the first sentence. Words that are as
-# often nouns ("設定", settings) appear only in a form that acts ("を設定").
+# Verbs of Japanese, Chinese and Korean descriptions ("現在のユーザー情報を取得", "删除文件",
+# "사용자 목록 조회"), whose words the Latin tokenizer does not see: looked for as substrings of
+# the first sentence. Words that are as often nouns ("設定", settings) appear only in a form
+# that acts ("を設定").
 _CJK_VERBS: dict[str, tuple[str, ...]] = {
-    v.READ: tuple("取得 一覧 検索 確認 表示 参照 照会 閲覧 読み込 获取 查询 查看 列出 搜索 检索 读取 "
-                  "显示".split()),
+    v.READ: tuple("取得 一覧 検索 確認 表示 参照 照会 閲覧 読み込 获取 查询 查看 列出 搜索 检索 读取 显示 "
+                  "조회 목록 검색 확인 가져오 읽기".split()),
     v.WRITE: tuple("作成 追加 登録 送信 保存 新規 発行 投稿 招待 無効 有効化 アップロード 创建 新建 添加 "
-                   "注册 发送 发布 上传 提交 禁用 启用".split()),
-    v.MODIFY: tuple("更新 変更 編集 修正 を設定 移動 置換 修改 编辑 更改 替换 移动".split()),
-    v.REMOVE: tuple("削除 消去 破棄 取り消 取消 キャンセル 删除 移除 清除 清空 撤销 注销".split()),
-    v.EXECUTE: tuple("実行 起動 デプロイ 执行 运行 启动 部署 调用".split()),
-    v.MONEY: tuple("支払 決済 送金 返金 入金 出金 購入 支付 付款 转账 退款 充值 购买".split()),
+                   "注册 发送 发布 上传 提交 禁用 启用 생성 추가 등록 전송 발송 저장 업로드 작성 게시 초대"
+                   .split()),
+    v.MODIFY: tuple("更新 変更 編集 修正 を設定 移動 置換 キャンセル 取り消 取消 修改 编辑 更改 替换 移动 撤销 "
+                    "수정 변경 업데이트 편집 이동 취소".split()),
+    v.REMOVE: tuple("削除 消去 破棄 删除 移除 清除 清空 注销 삭제 제거".split()),
+    v.EXECUTE: tuple("実行 起動 デプロイ 执行 运行 启动 部署 调用 실행 배포 시작".split()),
+    v.MONEY: tuple("支払 決済 送金 返金 入金 出金 購入 支付 付款 转账 退款 充值 购买 결제 송금 환불 이체 구매 "
+                   "지불".split()),
 }
 _CJK_STOPS = ("。", "\n", "！", "？")
 
