@@ -56,8 +56,9 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         # "Goal Seek: change the constant ...": a short title, then the sentence that acts.
         colon = sentence.find(": ", 0, _TITLE_WINDOW)
         if colon > 0 and len(sentence_tokens(sentence[:colon])) <= _TITLE_WORDS:
-            after = description_verbs(description.lstrip()[colon + 2:], alternatives, indirect,
-                                      False)
+            # Bounded: a hostile description may be megabytes long.
+            rest = description[:2 * DESCRIPTION_WINDOW].lstrip()[colon + 2:]
+            after = description_verbs(rest, alternatives, indirect, False)
             if after.kind is not None:
                 return after
     if lead is None:
