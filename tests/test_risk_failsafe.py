@@ -324,6 +324,16 @@ def test_a_description_that_generates_text_to_hand_back_reads(name, description,
     assert c.category == category, c.evidence
 
 
+def test_verbs_ending_in_ly_are_no_adverbs():
+    # "Apply" and "Reply" lead their sentence; "Recursively" is skipped as before.
+    assert classify(tool("table_header", "Apply highlighting to a header row.")).category == \
+        "Destructive"
+    assert classify(tool("thread_message", "Reply to a thread.")).category == "Write"
+    assert classify(tool("tree", "Recursively list a folder.")).category == "Read"
+    assert classify(tool("footnote_style", "Customize footnote numbering.")).category == \
+        "Destructive"
+
+
 def test_a_description_that_opens_with_a_short_title_is_read_after_it():
     c = classify(tool("goal_seek", "Goal Seek: change the constant cell until the formula "
                                    "reaches the target, and store it."))

@@ -241,4 +241,5 @@ def _cjk_verbs(description: str, found: DescriptionVerbs) -> None:
 
 
 def _is_adverb(token: str) -> bool:
-    return len(token) > 4 and token.endswith("ly")
+    # "Recursively", "Quickly"; but "Apply" and "Reply" are verbs.
+    return len(token) > 4 and token.endswith("ly") and token not in v.VERBS

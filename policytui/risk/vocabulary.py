@@ -60,7 +60,7 @@ VERBS: dict[str, str] = _table(
         reconfigure reorder restore migrate upgrade downgrade merge rebase squash cancel revert
         rollback undo reassign resize scale shutdown mv chmod chown transfer detach unassign
         disassociate createorupdate addorupdate revise amend adjust manage transition rotate sort
-        extend repair fix autofix recover
+        extend repair fix autofix recover customize customise
         """,
     remove="""
         delete del remove rm drop destroy purge erase wipe truncate clear reset kill terminate
