@@ -445,5 +445,7 @@ def test_words_alone_agree_with_real_servers_annotations():
                 destructive[0] += got.category not in ("Read", "Other")
                 destructive[1] += 1
     assert read[1] >= 100 and destructive[1] >= 40
+    # Not higher: some servers declare read-only tools whose words set up, run or generate
+    # things, and the words win over an untrusted hint.
     assert read[0] / read[1] >= 0.95
     assert destructive[0] / destructive[1] >= 0.95

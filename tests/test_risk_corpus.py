@@ -93,10 +93,12 @@ def test_declared_read_only_never_makes_a_tool_safer_than_its_words(server):
 
 # Floors for the test half, a little below the figures docs/risk.md quotes, so that a change
 # that makes the classifier worse on unseen servers fails here. Not all of them reach the
-# issue's targets (bench/scoreboard.py prints those): see docs/risk.md.
+# issue's targets (bench/scoreboard.py prints those): see docs/risk.md. The read-only floor
+# went down when six unseen annotated servers joined the test half (the classifier calls 42 of
+# their 56 read-only tools Read), not because the classifier changed on the servers before.
 FLOORS: dict[str, tuple[str, float]] = {
     "not read-only -> Read": ("max", 0.02),
-    "read-only -> Read": ("min", 0.96),
+    "read-only -> Read": ("min", 0.94),
     "removal -> D/Crit": ("min", 0.97),
     "destructive -> Read/Other": ("max", 0.05),
     "Financial recall": ("min", 0.70),

@@ -209,6 +209,159 @@ def test_browser_interactions_and_sign_ins_change_state():
         assert classify(tool(name)).category == "Write", name
 
 
+def test_a_reader_verb_followed_by_another_verb_word_names_what_is_read():
+    # "commit" right after "View" is the object ("commit history"), not a second verb...
+    c = classify(tool("git_log", "View commit history with optional filtering by author."))
+    assert c.category == "Read", c.evidence
+    assert classify(tool("list_markers", "List delete markers of a bucket.")).category == "Read"
+    # ...while a separator still offers one: the riskier reading wins.
+    assert classify(tool("files", "View, commit or push changes.")).category == "Write"
+    assert classify(tool("files", "View or delete a file.")).category == "Destructive"
+    # Verbs other than a reader's still chain as before.
+    assert classify(tool("items", "Create update requests.")).category != "Read"
+
+
+def test_a_switch_count_or_choice_named_like_a_payload_holds_nothing_to_write():
+    log = {"patch": {"type": "boolean", "description": "Show the patch of each commit."},
+           "data": {"type": "integer"}, "value": {"enum": ["short", "full"]}}
+    assert classify(tool("show_log", "Show the commit log.", log)).category == "Read"
+    # Free content to write still makes a "reader" write.
+    c = classify(tool("preview_post", "Preview a post.", {"body": {"type": "string"}}))
+    assert c.category == "Write"
+
+
+def test_a_switch_named_by_a_removal_verb_makes_a_tool_remove():
+    c = classify(tool("git_fetch", "Fetch updates from a remote repository.",
+                      {"remote": {"type": "string"},
+                       "prune": {"type": "boolean", "description": "Prune stale references."}}))
+    assert c.category == "Destructive", c.evidence
+    assert "argument 'prune' switches on removing things" in c.evidence
+    # A writer with such a switch can destroy.
+    push = classify(tool("git_push", "Push commits to a remote.",
+                         {"branch": {"type": "string"}, "delete": {"type": "boolean"}}))
+    assert (push.category, push.severity) == ("Destructive", "Critical")
+    # Trimming what a reader returns removes nothing.
+    html = classify(tool("get_visible_html", "Get the HTML of the page.",
+                         {"removeComments": {"type": "boolean"},
+                          "removeScripts": {"type": "boolean"}}))
+    assert html.category == "Read"
+    # A "delete" that is not a switch (a string filter) is no switch either.
+    assert classify(tool("list_events", "List events.",
+                         {"delete": {"type": "string"}})).category == "Read"
+
+
+def test_a_list_of_steps_to_perform_makes_a_tool_as_risky_as_its_riskiest_step():
+    def steps(*kinds):
+        return {"url": {"type": "string"},
+                "actions": {"type": "array", "items": {"type": "object", "properties": {
+                    "type": {"type": "string", "enum": list(kinds)},
+                    "selector": {"type": "string"}}}}}
+    c = classify(tool("web_scrape", "Scrape one URL and return its content.",
+                      steps("wait", "screenshot", "click", "write", "executeJavascript")))
+    assert c.category == "Execute", c.evidence
+    assert any("'actions' lists steps to perform" in line for line in c.evidence)
+    typing = classify(tool("web_scrape", "Scrape one URL.", steps("wait", "click", "write")))
+    assert typing.category == "Write"
+    # Steps that only look keep a reader a reader.
+    looking = classify(tool("web_scrape", "Scrape one URL.", steps("wait", "screenshot")))
+    assert looking.category == "Read"
+    # So do arguments that are not a list of steps.
+    listing = classify(tool("list_audit_events", "List audit events.",
+                            {"types": {"type": "array", "items": {
+                                "type": "string", "enum": ["create", "delete"]}}}))
+    assert listing.category == "Read"
+
+
+def test_an_argument_to_upload_or_install_makes_a_reader_send_or_install():
+    shot = classify(tool("takeAppScreenshot", "Take a screenshot of an app on a device.",
+                         {"device": {"type": "string"},
+                          "appPath": {"type": "string", "description":
+                                      "The path to the .apk file. Required for app installation."}}))
+    assert shot.category == "Execute", shot.evidence
+    assert "argument 'appPath' is something to install" in shot.evidence
+    scan = classify(tool("scan_document", "Scan a document for secrets.",
+                         {"file_path": {"type": "string", "description": "File path to upload"}}))
+    assert scan.category == "Write"
+    # The noun "upload" (an upload's ID) sends nothing.
+    listing = classify(tool("get_file_info", "Get the details of a file.",
+                            {"uploadId": {"type": "string", "description": "The upload ID."},
+                             "installed": {"type": "boolean",
+                                           "description": "Only installed apps."}}))
+    assert listing.category == "Read"
+
+
+@pytest.mark.parametrize("name,description,category", [
+    ("resolveComment", "Resolve a comment thread on a pull request", "Write"),
+    ("resolve_incident", "Resolve an incident.", "Write"),
+    ("resolve-library-id", "Resolves a package name to a library ID.", "Read"),
+    ("resolve_option_conid", "Resolve a specific option contract conid.", "Read"),
+    ("follow_user", "Follow a user.", "Write"),
+    ("watch_repository", "", "Write"),
+    ("follow_execution_logs", "Follow the logs of an execution.", "Read"),
+    ("watch_deployment", "Watch a deployment until it finishes.", "Read"),
+])
+def test_resolve_follow_and_watch_only_read_what_is_looked_up_or_streamed(name, description,
+                                                                          category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    ("preview_style_tool", "Generate preview URL for a style using a public token", "Read"),
+    ("style_comparison_tool", "Generate a comparison URL for comparing two styles", "Read"),
+    ("suggest_label_config", "Generates an Alloy loki.process snippet enforcing labels.", "Read"),
+    # A name that says "generate" still says Write, and the riskier reading wins.
+    ("generate_deeplink", "Generate deeplink URLs for dashboards.", "Write"),
+    # Links, keys and money: generating them often creates something on the server.
+    ("share_tool", "Generate a share link for the file.", "Write"),
+    ("key_tool", "Generate an API key.", "Write"),
+    ("get_checkout_url", "Generate a payment URL for the order.", "Write"),
+    # A riskier alternative still counts.
+    ("style_tool", "Generate a style JSON or delete the style.", "Destructive"),
+])
+def test_a_description_that_generates_text_to_hand_back_reads(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence
+
+
+def test_verbs_ending_in_ly_are_no_adverbs():
+    # "Apply" and "Reply" lead their sentence; "Recursively" is skipped as before.
+    assert classify(tool("table_header", "Apply highlighting to a header row.")).category == \
+        "Destructive"
+    assert classify(tool("thread_message", "Reply to a thread.")).category == "Write"
+    assert classify(tool("tree", "Recursively list a folder.")).category == "Read"
+    assert classify(tool("footnote_style", "Customize footnote numbering.")).category == \
+        "Destructive"
+
+
+def test_a_description_that_opens_with_a_short_title_is_read_after_it():
+    c = classify(tool("goal_seek", "Goal Seek: change the constant cell until the formula "
+                                   "reaches the target, and store it."))
+    assert c.category == "Destructive", c.evidence
+    assert classify(tool("summary", "Summary: lists the files of a folder.")).category == "Read"
+    # A long lead-in before a colon is no title.
+    long = classify(tool("thing", "This is a rather long introduction of the tool: delete it."))
+    assert long.category != "Read"
+
+
+@pytest.mark.parametrize("description,category", [
+    ("現在のユーザー情報を取得 (詳細ガイドを参照)", "Read"),
+    ("freee-mcp サーバーの情報を取得（バージョンなど）", "Read"),
+    ("获取用户列表", "Read"),
+    ("指定したファイルを削除します。", "Destructive"),
+    ("取引を取得して削除", "Destructive"),  # a reading and a removal: the riskier wins
+    ("新しいタスクを作成", "Write"),
+    ("ワークフローを実行", "Execute"),
+    ("用户信息", "Other"),  # no verb: not Read
+    ("사용자 목록 조회", "Read"),
+    ("파일을 삭제합니다", "Destructive"),
+    ("예약을 취소", "Destructive"),
+])
+def test_japanese_chinese_and_korean_descriptions_are_read_for_their_verbs(description, category):
+    c = classify(tool("freee_current_user", description))
+    assert c.category == category, c.evidence
+
+
 def test_an_action_enum_of_a_clear_reader_is_a_filter_and_a_setting_is_no_action():
     reader = classify(tool("list_adjustments", "List adjustments.",
                            {"action": {"enum": ["refund", "credit", "chargeback"]}}))

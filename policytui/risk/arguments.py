@@ -82,6 +82,16 @@ def _role(name: str) -> int:
     return 0
 
 
+_NO_CONTENT_TYPES = frozenset(("boolean", "integer", "number"))
+
+
+def _holds_no_content(prop: dict[str, Any]) -> bool:
+    """A switch or a count (`patch: boolean`, `data: integer`) or a choice among fixed values
+    carries nothing to write, whatever its name."""
+    kind = prop.get("type")
+    return (type(kind) is str and kind in _NO_CONTENT_TYPES) or "enum" in prop or "const" in prop
+
+
 def _properties(schema: Any) -> dict[str, Any] | None:
     props = schema.get("properties") if type(schema) is dict else None
     if type(props) is not dict:
@@ -116,6 +126,8 @@ def argument_shape(schema: Any) -> ArgumentShape:
             counterparts.append(name)
         else:
             prop = props[name]
+            if type(prop) is dict and _holds_no_content(prop):
+                continue  # `patch: true` on a log asks to show the patch
             description = prop.get("description") if type(prop) is dict else None
             if not (type(description) is str and _LOOKUP.search(description[:160])):
                 payloads.append(name)

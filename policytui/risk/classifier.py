@@ -348,9 +348,50 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
         category, severity = WRITE, DEFAULT_SEVERITY[WRITE]
         disagree = True
 
-    # A writer that can be told to overwrite or force is a destroyer.
+    # A tool told what steps to perform ("actions": click, write, executeJavascript) does
+    # whatever its riskiest step does, whatever its name says ("scrape" a page after typing).
+    if facts.steps is not None and category in (READ, OTHER):
+        step_arg, values = facts.steps
+        riskiest = None
+        for value in values:
+            step_kind = _action_kind(value)
+            if step_kind is not None and step_kind != v.READ and (
+                    riskiest is None or KIND_ORDER[step_kind] > KIND_ORDER[riskiest[1]]):
+                riskiest = (value, step_kind)
+        if riskiest is not None:
+            evidence.append(f"argument {quote(step_arg)} lists steps to perform, among them "
+                            f"{quote(riskiest[0])}, which {texts[riskiest[1]]}")
+            if category == READ:
+                against.append("the name and description alone would say it reads")
+            category, severity = KIND_RISK[riskiest[1]]
+            disagree = True
+
+    # A reader handed a file to upload or an app to install ("take_screenshot" of an app it
+    # installs first) sends or installs something.
+    if facts.sent_arguments and category in (READ, OTHER):
+        sent_arg, how = facts.sent_arguments[0]
+        evidence.append(f"argument {quote(sent_arg)} is something to {how}")
+        if category == READ:
+            against.append("the name and description alone would say it reads")
+        category, severity = KIND_RISK[v.VERBS[how]]
+        disagree = True
+
+    # A switch named by a removal verb ("prune" on a fetch): set, the tool removes things.
+    if facts.removal_switches and category in (READ, OTHER):
+        evidence.append(f"argument {quote(facts.removal_switches[0])} switches on removing "
+                        "things")
+        if category == READ:
+            against.append("the name and description alone would say it reads")
+        category, severity = DESTRUCTIVE, HIGH
+        disagree = True
+
+    # A writer that can be told to overwrite, force or remove is a destroyer.
     if category in (WRITE, DESTRUCTIVE) and severity != CRITICAL:
-        if facts.force_arguments:
+        if facts.removal_switches:
+            evidence.append(f"argument {quote(facts.removal_switches[0])} switches on "
+                            "removing things")
+            category, severity = DESTRUCTIVE, CRITICAL
+        elif facts.force_arguments:
             evidence.append(f"argument {quote(facts.force_arguments[0])} can force or overwrite")
             category, severity = DESTRUCTIVE, CRITICAL
         elif name.forced:

@@ -4,6 +4,7 @@ its alternatives, and a removal said anywhere in the sentence."""
 from __future__ import annotations
 
 from policytui.risk import vocabulary as v
+from policytui.risk.kinds import KIND_ORDER
 from policytui.risk.words import (
     DESCRIPTION_WINDOW,
     SEPARATORS,
@@ -35,8 +36,8 @@ class DescriptionVerbs:
         return sentence_tokens(self.text[len(self.sentence):DESCRIPTION_WINDOW])
 
 
-def description_verbs(description: str, alternatives: bool = True, indirect: bool = True
-                       ) -> DescriptionVerbs:
+def description_verbs(description: str, alternatives: bool = True, indirect: bool = True,
+                      titled: bool = True) -> DescriptionVerbs:
     """The description's leading verb and, if `alternatives`, the verbs offered next to it.
     With `indirect`, a description that does not start with a verb is searched for one
     introduced by "to"/"helps"/"can"."""
@@ -51,6 +52,15 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     lead = base_verb(tokens[start]) if start < count else None
     if lead in v.LAUNCHERS and start + 1 < count and tokens[start + 1] == "here":
         lead = None  # "Start here: ..." points the reader, it starts nothing
+    if lead is None and titled:
+        # "Goal Seek: change the constant ...": a short title, then the sentence that acts.
+        colon = sentence.find(": ", 0, _TITLE_WINDOW)
+        if colon > 0 and len(sentence_tokens(sentence[:colon])) <= _TITLE_WORDS:
+            # Bounded: a hostile description may be megabytes long.
+            rest = description[:2 * DESCRIPTION_WINDOW].lstrip()[colon + 2:]
+            after = description_verbs(rest, alternatives, indirect, False)
+            if after.kind is not None:
+                return after
     if lead is None:
         if not indirect:
             return found
@@ -66,8 +76,16 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
                 if lead is not None:
                     found.lead, found.kind, found.indirect = lead, v.VERBS[lead], True
                     break
+        if found.kind is None and not sentence.isascii():
+            _cjk_verbs(description, found)
         return found
     found.lead, found.kind = lead, v.VERBS[lead]
+    if lead in v.OBJECT_READS and v.reads_its_object(lead, _object(tokens, start + 1)) is False:
+        found.kind = v.WRITE  # "Resolve a comment thread", "Follow a user"
+    elif lead == "generate" and _returns_artifact(_object(tokens, start + 1)):
+        # "Generate a preview URL for a style": computed and handed back. A name that says
+        # "generate" still says Write, and the riskier reading wins there.
+        found.kind = v.READ
     if found.kind == v.EXECUTE and _runs_a_query(tokens, start + 1):
         # "Executes a log query", "Run a search": what is run is a reading. Code arguments
         # (SQL) still make the tool Execute.
@@ -88,8 +106,11 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
             continue
         verb = base_verb(token)
         if (verb is None or verb in chain or (token != verb) != third_person
-                or not joined and verb in v.AMBIGUOUS):
-            break  # "List issues", "Query order book": a noun after a verb, not a second verb
+                or not joined and (verb in v.AMBIGUOUS or found.kind == v.READ)):
+            # "List issues", "Query order book": a noun after a verb, not a second verb. After
+            # a reader's verb only a separator offers another verb: "View commit history" and
+            # "List delete markers" name what is read.
+            break
         joined = False
         chain.add(verb)
         found.alternatives.append((verb, v.VERBS[verb]))
@@ -120,6 +141,28 @@ _QUERIES = frozenset("query queries search searches lookup lookups report report
 # Words that open the object of a verb: "... and execute it", "... or delete the file".
 _OBJECTS = frozenset("it them this that these those the a an its their all".split())
 _ARTICLES = frozenset("a an the one".split())
+
+
+_PREPOSITIONS = frozenset("on in of for to from by with into at as via".split())
+
+
+def _object(tokens: list[str], at: int) -> list[str]:
+    """The words of the object that starts at `at`: up to a preposition or a separator, at
+    most five words, articles left out ("a comment thread" of "Resolve a comment thread on")."""
+    out: list[str] = []
+    for token in tokens[at:at + 6]:
+        if token in _PREPOSITIONS or token in SEPARATORS:
+            break
+        if token not in _ARTICLES:
+            out.append(token)
+    return out
+
+
+def _returns_artifact(objects: list[str]) -> bool:
+    """Is what is generated text handed back (a URL, a snippet, JSON), with no money in it?"""
+    if not any(word in v.RETURNED_ARTIFACTS for word in objects):
+        return False
+    return not any(word in v.MONEY_NOUNS or word in v.MONEY_MOVEMENT_NOUNS for word in objects)
 
 
 def _runs_a_query(tokens: list[str], at: int) -> bool:
@@ -156,5 +199,47 @@ def removal_word(tokens: list[str]) -> str | None:
     return None
 
 
+_TITLE_WINDOW = 40
+_TITLE_WORDS = 4
+
+# Verbs of Japanese, Chinese and Korean descriptions ("現在のユーザー情報を取得", "删除文件",
+# "사용자 목록 조회"), whose words the Latin tokenizer does not see: looked for as substrings of
+# the first sentence. Words that are as often nouns ("設定", settings) appear only in a form
+# that acts ("を設定").
+_CJK_VERBS: dict[str, tuple[str, ...]] = {
+    v.READ: tuple("取得 一覧 検索 確認 表示 参照 照会 閲覧 読み込 获取 查询 查看 列出 搜索 检索 读取 显示 "
+                  "조회 목록 검색 확인 가져오 읽기".split()),
+    v.WRITE: tuple("作成 追加 登録 送信 保存 新規 発行 投稿 招待 無効 有効化 アップロード 创建 新建 添加 "
+                   "注册 发送 发布 上传 提交 禁用 启用 생성 추가 등록 전송 발송 저장 업로드 작성 게시 초대"
+                   .split()),
+    v.MODIFY: tuple("更新 変更 編集 修正 を設定 移動 置換 キャンセル 取り消 取消 修改 编辑 更改 替换 移动 撤销 "
+                    "수정 변경 업데이트 편집 이동 취소".split()),
+    v.REMOVE: tuple("削除 消去 破棄 删除 移除 清除 清空 注销 삭제 제거".split()),
+    v.EXECUTE: tuple("実行 起動 デプロイ 执行 运行 启动 部署 调用 실행 배포 시작".split()),
+    v.MONEY: tuple("支払 決済 送金 返金 入金 出金 購入 支付 付款 转账 退款 充值 购买 결제 송금 환불 이체 구매 "
+                   "지불".split()),
+}
+_CJK_STOPS = ("。", "\n", "！", "？")
+
+
+def _cjk_verbs(description: str, found: DescriptionVerbs) -> None:
+    """The riskiest verb of a Japanese or Chinese first sentence, as the description's lead;
+    a sentence that only reads reads."""
+    sentence = description[:DESCRIPTION_WINDOW]
+    for stop in _CJK_STOPS:
+        at = sentence.find(stop)
+        if at > 0:
+            sentence = sentence[:at]
+    best: tuple[str, str] | None = None
+    for kind, words in _CJK_VERBS.items():
+        for word in words:
+            if word in sentence and (best is None or KIND_ORDER[kind] > KIND_ORDER[best[1]]):
+                best = (word, kind)
+                break
+    if best is not None:
+        found.lead, found.kind = best
+
+
 def _is_adverb(token: str) -> bool:
-    return len(token) > 4 and token.endswith("ly")
+    # "Recursively", "Quickly"; but "Apply" and "Reply" are verbs.
+    return len(token) > 4 and token.endswith("ly") and token not in v.VERBS

@@ -120,6 +120,12 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs
         verb = words[index]
     found.verb = verb
     kind = found.kind = verbs[verb]
+    if verb in v.OBJECT_READS:
+        # "resolve_comment" closes a thread, "resolve_library_id" looks an ID up.
+        after = [w for w in words[index + 1:] if w not in verbs or w in v.AMBIGUOUS]
+        objects = after or [w for w in words[start:index] if w not in verbs or w in v.AMBIGUOUS]
+        if v.reads_its_object(verb, objects) is False:
+            kind = found.kind = v.WRITE
     found.prefix = words[:index] if index and not found.launched else []
     named = {verb}
     for i in range(index + 1, len(words) - 1):

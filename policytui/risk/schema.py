@@ -18,8 +18,11 @@ from policytui.risk.vocabulary import (
     FORCE_ARGUMENTS,
     MONEY_ARGUMENTS,
     OUTPUT_ARGUMENTS,
+    REMOVAL_SWITCHES,
     SHELL_ARGUMENTS,
     SQL_ARGUMENTS,
+    STEP_ARGUMENTS,
+    STEP_FIELDS,
     URL_ARGUMENTS,
 )
 
@@ -75,6 +78,14 @@ class SchemaFacts(NamedTuple):
     url_arguments: tuple[str, ...] = ()
     # Arguments that say where to write a file: the tool writes to disk, whatever it reads.
     output_arguments: tuple[str, ...] = ()
+    # Boolean switches named by a removal verb (`prune`): set, the tool removes things.
+    removal_switches: tuple[str, ...] = ()
+    # A list of steps the tool performs and the values its steps' kind may take
+    # (`actions: [{type: click | write | executeJavascript}]`).
+    steps: tuple[str, tuple[str, ...]] | None = None
+    # (argument, "upload" | "install") for arguments described as something the tool sends
+    # away or installs: whatever its name says, the tool does more than read.
+    sent_arguments: tuple[tuple[str, str], ...] = ()
 
 
 _EMPTY = SchemaFacts(None, (), (), ())
@@ -168,6 +179,7 @@ def _union_action(schema: dict[str, Any]) -> ActionArgument | None:
 
 # Bit flags for what an argument's name alone says; computed once per distinct name.
 _ACTION, _FORCE, _MONEY, _SHELL, _SQL, _QUERYISH, _URL, _OUTPUT = 1, 2, 4, 8, 16, 32, 256, 512
+_REMOVAL, _STEPS = 1024, 2048
 _SHELL_OR_SQL = _SHELL | _SQL
 
 
@@ -191,10 +203,20 @@ def _traits_of(name: str) -> int:
         traits |= _URL
     if key in OUTPUT_ARGUMENTS:
         traits |= _OUTPUT
+    if key in REMOVAL_SWITCHES:
+        traits |= _REMOVAL
+    if key in STEP_ARGUMENTS:
+        traits |= _STEPS
     return traits
 
 
 _DESC_SHELL, _DESC_SQL = 64, 128
+_DESC_UPLOAD, _DESC_INSTALL = 4096, 8192
+# An argument described as something the tool sends away or installs ("File path to upload",
+# "The plugin ID to install", "Required for app installation"); "the upload ID" is a noun.
+_SENT_TEXT = re.compile(
+    r"\bto (?:upload|install)\b|\b(?:be|is|are|gets?) (?:uploaded|installed)\b"
+    r"|\bfor (?:[a-z]+ )?installation\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=16384)
@@ -208,11 +230,33 @@ def _property_flags(name: str, description: str) -> int:
         elif flags & _QUERYISH and _SQL_TEXT.search(description):
             # "query: SELECT SQL query to execute"; a "database: the SQL database" is no code.
             flags |= _DESC_SQL
+    if description and ("upload" in description or "install" in description
+                        or "Upload" in description or "Install" in description):
+        sent = _SENT_TEXT.search(description)
+        if sent is not None:
+            flags |= _DESC_INSTALL if "nstall" in sent.group() else _DESC_UPLOAD
     return flags
 
 
 _INTERESTING = (_ACTION | _FORCE | _MONEY | _SHELL | _SQL | _DESC_SHELL | _DESC_SQL | _URL
-                | _OUTPUT)
+                | _OUTPUT | _REMOVAL | _STEPS | _DESC_UPLOAD | _DESC_INSTALL)
+
+
+def _step_kinds(prop: dict[str, Any]) -> tuple[str, ...]:
+    """The values an item of a list of steps may say it does (`items.properties.type.enum`)."""
+    if prop.get("type") != "array":
+        return ()
+    items = prop.get("items")
+    fields = items.get("properties") if type(items) is dict else None
+    if type(fields) is not dict:
+        return ()
+    for field in STEP_FIELDS:
+        spec = fields.get(field)
+        if type(spec) is dict:
+            values = _enum_values(spec)
+            if values:
+                return _dedupe(values)
+    return ()
 
 
 def _is_textual(prop: dict[str, Any]) -> bool:
@@ -243,6 +287,9 @@ def inspect_schema(schema: Any, nested: bool = False) -> SchemaFacts:
     force: list[str] = []
     urls: list[str] = []
     output: list[str] = []
+    removal: list[str] = []
+    sent: list[tuple[str, str]] = []
+    steps: tuple[str, tuple[str, ...]] | None = None
     if isinstance(props, dict):
         items = props.items() if len(props) <= MAX_PROPERTIES else islice(props.items(),
                                                                            MAX_PROPERTIES)
@@ -275,6 +322,14 @@ def inspect_schema(schema: Any, nested: bool = False) -> SchemaFacts:
                 urls.append(name)
             if flags & _OUTPUT:
                 output.append(name)
+            if flags & _REMOVAL and prop.get("type") == "boolean":
+                removal.append(name)
+            if flags & (_DESC_UPLOAD | _DESC_INSTALL):
+                sent.append((name, "install" if flags & _DESC_INSTALL else "upload"))
+            if flags & _STEPS and steps is None:
+                kinds = _step_kinds(prop)
+                if kinds:
+                    steps = (name, kinds)
             if flags & (_SHELL | _DESC_SHELL) and _is_textual(prop):
                 code.append((name, "shell"))
             elif flags & (_SQL | _DESC_SQL) and _is_textual(prop):
@@ -298,7 +353,11 @@ def inspect_schema(schema: Any, nested: bool = False) -> SchemaFacts:
             force += [shown + n for n in found.force_arguments]
             urls += [shown + n for n in found.url_arguments]
             output += [shown + n for n in found.output_arguments]
-    if not (code or money or force or action or urls or output):
+            removal += [shown + n for n in found.removal_switches]
+            sent += [(shown + n, k) for n, k in found.sent_arguments]
+            if steps is None and found.steps is not None:
+                steps = (shown + found.steps[0], found.steps[1])
+    if not (code or money or force or action or urls or output or removal or steps or sent):
         return _EMPTY
     return SchemaFacts(action, tuple(code), tuple(money), tuple(force), tuple(urls),
-                       tuple(output))
+                       tuple(output), tuple(removal), steps, tuple(sent))

@@ -60,7 +60,7 @@ VERBS: dict[str, str] = _table(
         reconfigure reorder restore migrate upgrade downgrade merge rebase squash cancel revert
         rollback undo reassign resize scale shutdown mv chmod chown transfer detach unassign
         disassociate createorupdate addorupdate revise amend adjust manage transition rotate sort
-        extend repair fix autofix recover
+        extend repair fix autofix recover customize customise
         """,
     remove="""
         delete del remove rm drop destroy purge erase wipe truncate clear reset kill terminate
@@ -90,6 +90,57 @@ AMBIGUOUS: frozenset[str] = frozenset(
     test go end focus answer record process transition
     """.split()
 )
+
+# Read verbs whose object decides whether they only look: "resolve" a name or an ID looks it
+# up, but resolving a comment thread, an incident or an alert closes it; "follow" or "watch"
+# logs and a build streams them, but following a user or watching a repository subscribes.
+# With any other object (or none named) these verbs add or change state.
+_LOOKUPS = frozenset(
+    """
+    id ids identifier identifiers name names symbol symbols address addresses path paths
+    reference references ref refs uri uris url urls alias aliases host hostname hostnames dns
+    domain domains handle handles library libraries package packages version versions type types
+    location locations coordinate coordinates variable variables placeholder placeholders
+    dependency dependencies import imports module modules schema schemas key keys
+    """.split()
+)
+_STREAMS = frozenset(
+    """
+    log logs event events stream streams output outputs file files directory directories folder
+    changes change progress status tail metrics metric build builds job jobs run runs execution
+    executions deployment deployments pipeline pipelines task tasks workflow workflows operation
+    operations resource resources pod pods container containers
+    """.split()
+)
+OBJECT_READS: dict[str, frozenset[str]] = {
+    "resolve": _LOOKUPS, "follow": _STREAMS, "watch": _STREAMS,
+}
+
+
+def reads_its_object(verb: str, objects: list[str]) -> bool | None:
+    """For a verb of OBJECT_READS: does it only look at these objects? None when no object
+    is named (the verb keeps its table kind)."""
+    if not objects:
+        return None
+    looks = OBJECT_READS[verb]
+    lookup = looks is _LOOKUPS
+    for word in objects:
+        if word in looks or (lookup and len(word) > 3 and word.endswith(("id", "ids"))):
+            return True
+    return False
+
+
+# What a description may say it generates and hands back, changing nothing: "Generate a preview
+# URL", "Generates an Alloy snippet", "Generate style JSON". Not links, keys, tokens, reports,
+# images or anything about money: generating those often creates something on the server (a
+# share or payment link, a credential, a stored report).
+RETURNED_ARTIFACTS: frozenset[str] = frozenset(
+    """
+    url urls uri uris snippet snippets json yaml yml xml html markdown svg diagram diagrams
+    code sql regex expression expressions summary explanation example examples
+    """.split()
+)
+
 
 # Verbs that only start something; "start_search" is a search, "begin_scan" a scan.
 LAUNCHERS: frozenset[str] = frozenset("start begin initiate perform do".split())
@@ -162,6 +213,16 @@ ACTION_ARGUMENTS: frozenset[str] = frozenset(
 FORCE_ARGUMENTS: frozenset[str] = frozenset(
     "force overwrite forceoverwrite hard harddelete purge truncate replaceexisting".split()
 )
+
+# Switch names (normalised) that make a tool remove things when set ("prune" on a fetch prunes
+# references). Only the bare verb: `removeComments` on a reader trims what it returns.
+REMOVAL_SWITCHES: frozenset[str] = frozenset("prune delete remove purge wipe".split())
+
+# Argument names (normalised) holding a list of steps the tool performs ("actions" of a page
+# scrape: click, write, executeJavascript); what the steps may be is an enum in each item.
+STEP_ARGUMENTS: frozenset[str] = frozenset("actions steps operations interactions".split())
+# Fields of a step that say what it does.
+STEP_FIELDS: tuple[str, ...] = ("type", "action", "op", "operation", "kind", "command")
 
 # Words skipped at the start of a description before its real verb: "This tool lets you
 # delete ...", "Use this tool to create ...", "Can be used to run ...".
