@@ -26,8 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the report as JSON, for scripts")
     parser.epilog = (
         "exit codes: 0 when no call that was allowed would be denied, 1 when one would be "
-        "(or cannot be decided without its arguments), 2 for a wrong command line or a file "
-        "that cannot be read"
+        "(or cannot be decided without its arguments), 2 for a wrong command line, a file "
+        "that cannot be read or a recording without calls"
     )
 
 
@@ -81,6 +81,10 @@ def run(args: argparse.Namespace) -> int:
         against, problem = _policy(args.against, "policy to compare with")
         if problem:
             return fail(problem)
+    if not calls.calls:
+        # A gate that tested nothing must not pass: an empty file usually means the recording
+        # went somewhere else, or the gateway never saw a call.
+        return fail(f"the recording {visible(args.recording)} holds no calls, so nothing can be tested")
     if calls.skipped_last_line:
         print(
             f"policytui replay: the last line of {visible(args.recording)} was cut short and is left out.",
