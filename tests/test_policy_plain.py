@@ -346,7 +346,7 @@ def test_validate_and_check_of_a_valid_file_load_neither_pydantic_nor_jsonschema
         "tools": {"manage_flow": {"deny_if": [{"path": "args.action", "op": "eq",
                                                "value": "delete"}],
                                   "limits": [{"counter": "w", "window": "minute", "max": 2}]},
-                  "gone": {}},
+                  "gone": {"action": "deny"}},
     }, indent=2))
     result = _run("validate", str(path))
     assert result.returncode == 0, result.stderr

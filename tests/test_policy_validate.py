@@ -125,15 +125,18 @@ def test_legacy_rate_limit_with_an_odd_window_is_an_error() -> None:
 
 def test_semantic_warnings() -> None:
     text = json.dumps({
-        "version": "1", "default": "deny", "hide": ["h"],
+        "version": "1", "default": "deny", "hide": ["h", "e"],
         "tools": {
-            "h": {},
+            "h": {"reason": "read-only mirror"},
+            "e": {},
             "d": {"action": "deny", "limits": [{"counter": "w", "window": "minute", "max": 1}]},
             "a": {"limits": [{"counter": "w", "window": "hour", "max": 1, "scope": "global"}]},
         },
     }, indent=1)
     found = warnings(text)
     assert any(m.startswith('hide[0]: "h" is hidden and also has a rule') for m in found)
+    # An empty rule ({}: allowed) loses nothing while hidden; unhiding brings it back.
+    assert not any(m.startswith("hide[1]") for m in found), found
     assert any(m.startswith("tools.d.limits: the tool is denied") for m in found)
     assert any(m.startswith('tools.a.limits[0].window: counter "w" is counted per minute')
                for m in found)
@@ -166,7 +169,7 @@ def test_tools_the_server_does_not_have() -> None:
 
 def test_validate_policy_works_on_a_model_without_positions() -> None:
     policy = Policy.from_document({"version": "1", "default": "deny", "hide": ["a"],
-                                   "tools": {"a": {}}})
+                                   "tools": {"a": {"action": "deny"}}})
     report = validate_policy(policy)
     assert report.ok and report.policy is policy
     (warning,) = report.warnings

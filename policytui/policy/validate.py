@@ -590,6 +590,13 @@ def _check_counters(policy: PolicyLike, out: _Collector) -> None:
                     "separate budget, so give each scope its own counter name", warning=True)
 
 
+def _says_nothing(rule: Any) -> bool:
+    """A tool rule with no field set: `{}`, which only means allowed."""
+    return not any(
+        getattr(rule, field, None) for field in ("action", "reason", "require", "deny_if", "require_approval_if", "limits")
+    )
+
+
 def _check_shadowed_rules(policy: PolicyLike, out: _Collector) -> None:
     hide = policy.hide or []
     seen: set[str] = set()
@@ -599,7 +606,9 @@ def _check_shadowed_rules(policy: PolicyLike, out: _Collector) -> None:
         seen.add(name)
     rules = policy.tools or {}
     for i, name in enumerate(hide):
-        if name != "*" and name in rules:
+        # An empty rule (`{}`: allowed) loses nothing while hidden, and is what unhiding the
+        # tool brings back: no warning for it.
+        if name != "*" and name in rules and not _says_nothing(rules[name]):
             out.add(("hide", i), f'"{name}" is hidden and also has a rule in tools; hidden '
                     f"wins, so {format_path(('tools', name))} never applies", warning=True)
     for name, rule in rules.items():
