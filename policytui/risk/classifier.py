@@ -66,9 +66,11 @@ from policytui.risk.findings import (
 from policytui.risk.kinds import KIND_ORDER, KIND_RISK, KIND_TEXT
 from policytui.risk.money import (
     FILLER,
+    converted_into,
     description_object,
     financial,
     money_context,
+    paying_word,
     quoted_word,
     raw_api_call,
 )
@@ -290,7 +292,7 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
 
         def money() -> bool:
             if not seen:
-                seen.append(money_context(name, desc, facts))
+                seen.append(money_context(name, desc, facts, schema=schema))
             return seen[0]
 
         words = name.words[1:] if name.namespace else name.words
@@ -303,6 +305,22 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
             # API handles money.
             evidence.append(f"sends any {name.verb} request to an API that handles money")
             category, severity = FINANCIAL, CRITICAL
+
+    if category != FINANCIAL:
+        made = converted_into(name.words[1:] if name.namespace else name.words)
+        paying = None if made else paying_word(desc)
+        if made is not None:
+            # "convert_estimate_to_invoice": whatever the verb, what comes out is money owed.
+            evidence.append(f"name says it makes {quoted_word(made)}: it creates what someone "
+                            "pays or is owed")
+        elif paying is not None:
+            evidence.append(f"description says {quoted_word(paying)} on the way: it spends "
+                            "money")
+        if made is not None or paying is not None:
+            if category == READ:
+                against.append("the verb alone would say it reads")
+            category, severity = FINANCIAL, CRITICAL
+            confidence = max(confidence, 70)
 
     shape = argument_shape(schema)
     if shape.transfer and category not in (READ, FINANCIAL):
@@ -542,7 +560,7 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
                 choice = None
     if choice is not None:
         # The actions decide; the name and description only say whether money is in sight.
-        money = money_context(name, desc, facts)
+        money = money_context(name, desc, facts, schema=schema)
         # What the tool is about: its name's words other than verbs and its namespace.
         nouns = [w for w in name.words[1 if name.namespace else 0:]
                  if w not in v.VERBS and w not in FILLER and not w.isdigit()]

@@ -3,6 +3,7 @@ owed: money verbs, verbs that need money in sight, and the head noun of what a v
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -29,10 +30,37 @@ def raw_api_call(schema: Any) -> bool:
                for arg in list(props)[:50])
 
 
+def nested_money_argument(schema: Any) -> str | None:
+    """An amount argument one level down: a field of an object argument ("update": {amount})
+    or of the items of a list argument ("transactions": [{amount, currency}]). The name of the
+    argument holding it, or None."""
+    props = schema.get("properties") if type(schema) is dict else None
+    if type(props) is not dict:
+        return None
+    for arg, prop in list(props.items())[:50]:
+        if type(prop) is not dict:
+            continue
+        inner = prop.get("items") if prop.get("type") == "array" else prop
+        fields = inner.get("properties") if type(inner) is dict else None
+        if type(fields) is dict and any(type(f) is str and _money_argument(f)
+                                        for f in list(fields)[:50]):
+            return arg if type(arg) is str else None
+    return None
+
+
+_MONEY_NAME = re.compile(r"amount|price|currency|cost")
+
+
+def _money_argument(name: str) -> bool:
+    key = normalize(name[:100])
+    return key in v.MONEY_ARGUMENTS or _MONEY_NAME.search(key) is not None
+
+
 def money_context(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
-                   besides: str | None = None) -> bool:
-    """Is money in sight: an amount argument, or a money noun other than the verb itself (and
-    other than `besides`, the word that needs the context)?"""
+                   besides: str | None = None, schema: Any = None) -> bool:
+    """Is money in sight: an amount argument (at the top of the schema or one level down), or
+    a money noun other than the verb itself (and other than `besides`, the word that needs the
+    context)?"""
     if facts.money_arguments:
         return True
     skip = {name.verb, besides}
@@ -42,7 +70,9 @@ def money_context(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
     if any(w in v.MONEY_NOUNS and w not in skip for w in desc.words[1:40]):
         return True
     # Past the first sentence too ("Delete a transaction. Supports bills, invoices, ...").
-    return any(w in v.MONEY_NOUNS and w not in skip for w in desc.rest()[:60])
+    if any(w in v.MONEY_NOUNS and w not in skip for w in desc.rest()[:60]):
+        return True
+    return schema is not None and nested_money_argument(schema) is not None
 
 
 _OBJECT_ENDS = frozenset("for of from to in into with by on at via using when if".split())
@@ -51,6 +81,8 @@ _OBJECT_ENDS = frozenset("for of from to in into with by on at via using when if
 def description_object(desc: DescriptionVerbs) -> list[str]:
     """The words naming what the description's leading verb acts on ("delete a QuickBooks
     transaction" -> a, quickbooks, transaction), up to a preposition or separator."""
+    if desc.lead in v.HYPOTHETICAL:
+        return []  # "Preview a transaction": nothing is done to it
     words = desc.words
     try:
         at = words.index(desc.lead) + 1 if desc.lead else len(words)
@@ -69,6 +101,8 @@ def financial(kind: str | None, verb: str | None, words: list[str],
                money: Callable[[], bool], evidence: list[str], where: str = "name") -> bool:
     """Does acting with this verb on these words move money or change what someone pays or
     is owed? `money()` says whether money is in sight around them (asked only if needed)."""
+    if verb is not None and hypothetical(words, verb):
+        return False  # "preview_subscription_update": works out what it would do, does nothing
     if kind == v.MONEY:
         evidence.append(f"verb {quoted_word(verb or '')} moves money")
         return True
@@ -91,15 +125,64 @@ def financial(kind: str | None, verb: str | None, words: list[str],
     return False
 
 
+def hypothetical(words: list[str], verb: str) -> bool:
+    """Does a word before the verb make the act a what-if ("preview_transaction_create",
+    "simulate_refund", "dry_run_payment")?"""
+    for word in words:
+        if word == verb:
+            return False
+        if word in v.HYPOTHETICAL:
+            return True
+    return False
+
+
+def paying_word(desc: DescriptionVerbs) -> str | None:
+    """A money verb inside the first sentence acting on something ("Fetch a URL, automatically
+    paying any challenge", "Signup: pay a 100-sat fee"): the tool spends money on the way,
+    whatever its lead verb. The verb must be followed by what is paid (an article or
+    quantifier), and not be negated ("without paying", "never pays")."""
+    words = desc.words[:40]
+    for at, word in enumerate(words[:-1]):
+        if at == 0 or words[at + 1] not in _PAID_OBJECTS:
+            continue
+        verb = word if word in v.PAYING_VERBS else base_verb(word)
+        if verb not in v.PAYING_VERBS or words[at - 1] in _NEGATIONS:
+            continue
+        return word
+    return None
+
+
+_PAID_OBJECTS = frozenset("a an any the each every your their its one".split())
+_NEGATIONS = frozenset("not never without no nor don doesn cannot before".split())
+
+
+def converted_into(words: list[str]) -> str | None:
+    """The money object a conversion makes ("convert_estimate_to_invoice",
+    "turn_quote_into_order"), or None."""
+    if not words or words[0] not in v.CONVERTERS:
+        return None
+    for at, word in enumerate(words[1:-1], 1):
+        if word in ("to", "into") and words[at + 1] in v.MONEY_OBJECTS:
+            return words[at + 1]
+    return None
+
+
 # Words that are not what a verb acts on: identifiers, version marks, generic heads ("tool"),
 # and states ("mark_invoice_paid" acts on the invoice).
 FILLER = frozenset(
     "id ids uuid v tool tools api apis manager service helper paid unpaid sent done complete "
     "completed closed active inactive archived".split())
-# Parts of a money document: an "invoice item" or a "credit note" is still money.
+# Parts of a money document: an "invoice item" is still money, and so is an "order status"
+# ("update_order_status" cancels or refunds the order).
 _PARTS = frozenset(
-    "item items line lines note notes intent intents session sessions link links request "
-    "requests".split())
+    "item items line lines intent intents session sessions link links request requests "
+    "status statuses state".split())
+# A note is money only as a credit or debit note; an "order note" is a note.
+_NOTES = frozenset("note notes".split())
+_NOTED = frozenset("credit credits debit debits".split())
+# Words that make the phrase a record of the past, not money: a "balance history entry",
+# "historical balance entries", a "payment log".
+_RECORDS = frozenset("history histories historical log logs audit audits".split())
 
 
 # Qualifiers that make a subscription (or an order of events) a notification, not money.
@@ -126,8 +209,10 @@ def object_head(words: list[str], verb: str, after_only: bool = False) -> str | 
         phrase = [w for w in words[:at] if w not in FILLER and not w.isdigit()]
     if not phrase:
         return None
+    if any(word in _RECORDS for word in phrase):
+        return None
     head = phrase[-1]
-    if head in _PARTS and len(phrase) > 1:
+    if len(phrase) > 1 and (head in _PARTS or (head in _NOTES and phrase[-2] in _NOTED)):
         phrase = phrase[:-1]
         head = phrase[-1]
     if len(phrase) > 1 and phrase[-2] in _NOTIFYING:
