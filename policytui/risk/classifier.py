@@ -68,6 +68,7 @@ from policytui.risk.money import (
     FILLER,
     converted_into,
     description_object,
+    details_only,
     financial,
     money_context,
     paying_word,
@@ -296,7 +297,9 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
             return seen[0]
 
         words = name.words[1:] if name.namespace else name.words
-        if financial(kind, acting, words, money, evidence) or financial(
+        if details_only(desc):
+            pass  # "Update an order's addresses": the money document, but not its money
+        elif financial(kind, acting, words, money, evidence) or financial(
                 kind, acting, description_object(desc), money, evidence, "description"):
             category, severity = FINANCIAL, CRITICAL
             confidence = max(confidence, 70)
@@ -308,7 +311,7 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
 
     if category != FINANCIAL:
         made = converted_into(name.words[1:] if name.namespace else name.words)
-        paying = None if made else paying_word(desc)
+        paying = None if made else paying_word(desc, reads=category == READ)
         if made is not None:
             # "convert_estimate_to_invoice": whatever the verb, what comes out is money owed.
             evidence.append(f"name says it makes {quoted_word(made)}: it creates what someone "

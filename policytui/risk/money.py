@@ -136,11 +136,13 @@ def hypothetical(words: list[str], verb: str) -> bool:
     return False
 
 
-def paying_word(desc: DescriptionVerbs) -> str | None:
+def paying_word(desc: DescriptionVerbs, reads: bool = False) -> str | None:
     """A money verb inside the first sentence acting on something ("Fetch a URL, automatically
     paying any challenge", "Signup: pay a 100-sat fee"): the tool spends money on the way,
     whatever its lead verb. The verb must be followed by what is paid (an article or
-    quantifier), and not be negated ("without paying", "never pays")."""
+    quantifier), and not be negated ("without paying", "never pays"). In a reader's sentence
+    (`reads`) only the tool's own doing counts ("paying ...", "pays ..."), not a purpose
+    ("the methods a customer can use to pay an invoice")."""
     words = desc.words[:40]
     for at, word in enumerate(words[:-1]):
         if at == 0 or words[at + 1] not in _PAID_OBJECTS:
@@ -148,12 +150,15 @@ def paying_word(desc: DescriptionVerbs) -> str | None:
         verb = word if word in v.PAYING_VERBS else base_verb(word)
         if verb not in v.PAYING_VERBS or words[at - 1] in _NEGATIONS:
             continue
+        if reads and (word == verb or words[at - 1] in _MODALS):
+            continue
         return word
     return None
 
 
 _PAID_OBJECTS = frozenset("a an any the each every your their its one".split())
 _NEGATIONS = frozenset("not never without no nor don doesn cannot before".split())
+_MODALS = frozenset("to can could may might will would must should shall".split())
 
 
 def converted_into(words: list[str]) -> str | None:
@@ -165,6 +170,45 @@ def converted_into(words: list[str]) -> str | None:
         if word in ("to", "into") and words[at + 1] in v.MONEY_OBJECTS:
             return words[at + 1]
     return None
+
+
+# What a change touches when it leaves the amounts alone: an order's addresses, a
+# transaction's customer information, an invoice's note.
+_DETAILS = frozenset(
+    "information info address addresses note notes contact contacts metadata email emails "
+    "phone name names description title tag tags label labels comment comments attachment "
+    "attachments memo".split())
+_CONJUNCTIONS = frozenset((",", "or", "and"))
+
+
+def details_only(desc: DescriptionVerbs) -> bool:
+    """Does the description's leading (changing) verb act only on details that leave the
+    amounts alone ("Update an order's billing/shipping addresses or customer note", "revise
+    customer information for a billed transaction")? Every part of a list must be one."""
+    if desc.lead is None or desc.kind in (None, v.READ, v.MONEY):
+        return False
+    words = desc.words
+    at = next((i + 1 for i, w in enumerate(words[:6])
+               if w == desc.lead or base_verb(w) == desc.lead), None)
+    if at is None:
+        return False
+    phrase = words[at:at + 10]
+    if "s" in phrase[:4]:  # a possessive: "an order's addresses" acts on the addresses
+        phrase = phrase[phrase.index("s") + 1:]
+    heads: list[str] = []
+    last: str | None = None
+    for word in phrase:
+        if word in _OBJECT_ENDS:
+            break
+        if word in _CONJUNCTIONS:
+            if last is not None:
+                heads.append(last)
+            last = None
+        elif word != "/":
+            last = word
+    if last is not None:
+        heads.append(last)
+    return bool(heads) and all(h in _DETAILS for h in heads)
 
 
 # Words that are not what a verb acts on: identifiers, version marks, generic heads ("tool"),
