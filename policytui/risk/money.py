@@ -150,7 +150,11 @@ def paying_word(desc: DescriptionVerbs, reads: bool = False) -> str | None:
         verb = word if word in v.PAYING_VERBS else base_verb(word)
         if verb not in v.PAYING_VERBS or words[at - 1] in _NEGATIONS:
             continue
-        if reads and (word == verb or words[at - 1] in _MODALS):
+        if word == verb and (reads or not any(w in v.MONEY_NOUNS for w in words[at + 2:at + 6])):
+            # The bare verb may be anyone's ("where buyers pay the merchant"): only paying
+            # for money ("pay a 100-sat activation fee") counts, and never in a reader's.
+            continue
+        if reads and words[at - 1] in _MODALS:
             continue
         return word
     return None
@@ -182,10 +186,10 @@ _CONJUNCTIONS = frozenset((",", "or", "and"))
 
 
 def details_only(desc: DescriptionVerbs) -> bool:
-    """Does the description's leading (changing) verb act only on details that leave the
+    """Does the description's leading verb, one that changes existing data, act only on details that leave the
     amounts alone ("Update an order's billing/shipping addresses or customer note", "revise
     customer information for a billed transaction")? Every part of a list must be one."""
-    if desc.lead is None or desc.kind in (None, v.READ, v.MONEY):
+    if desc.lead is None or desc.kind != v.MODIFY:
         return False
     words = desc.words
     at = next((i + 1 for i, w in enumerate(words[:6])
@@ -208,7 +212,10 @@ def details_only(desc: DescriptionVerbs) -> bool:
             last = word
     if last is not None:
         heads.append(last)
-    return bool(heads) and all(h in _DETAILS for h in heads)
+    if not heads or not all(h in _DETAILS for h in heads):
+        return False
+    # A "credit note" is a money document, not a note about one.
+    return not any(a in _NOTED and b in _NOTES for a, b in zip(phrase, phrase[1:]))
 
 
 # Words that are not what a verb acts on: identifiers, version marks, generic heads ("tool"),
