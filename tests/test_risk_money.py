@@ -159,3 +159,35 @@ def test_giving_away_tokens_or_an_nft_moves_value():
                     {"spender": {"type": "string"}}) == "Financial"
     assert category("transfer_repository", "Transfer a repository to another owner.",
                     {"new_owner": {"type": "string"}}) != "Financial"
+
+
+# ----- sessions, charges on the way, noun-verbs, verbless descriptions -------------------------
+
+def test_a_session_is_money_only_as_a_checkout_or_payment_session():
+    assert category("create_checkout_session", "Create a checkout session.", AMOUNT) == \
+        "Financial"
+    assert category("clear_trade_session", "Clear the cached trade session.") != "Financial"
+
+
+def test_a_tool_that_charges_an_amount_on_the_way_is_financial():
+    c = classify(tool("create_express_token",
+                      "Creates a single-use token that charges a specific amount from the "
+                      "user's balance.", {"ticker": {"type": "string"}}))
+    assert c.category == "Financial", c.evidence
+    assert category("list_charges", "Lists the charges a customer made.") == "Read"
+
+
+def test_a_reader_naming_what_someone_pays_is_not_paying():
+    assert category("get_quote", "Returns what the customer pays the merchant.") == "Read"
+
+
+def test_a_money_noun_verb_in_a_name_described_as_reading_is_no_money():
+    assert category("skill_trade_review",
+                    "Analyzes closed trades and computes win rate and net P&L.") != "Financial"
+    assert category("trade_stock", "Buy or sell a stock.", AMOUNT) == "Financial"
+
+
+def test_a_description_without_a_verb_is_no_money_object():
+    assert category("deposit_issue_card_token",
+                    "The endpoint issues a card token for the specified card number.",
+                    {"card_number": {"type": "string"}}) != "Financial"

@@ -154,8 +154,8 @@ def paying_word(desc: DescriptionVerbs, reads: bool = False) -> str | None:
             # The bare verb may be anyone's ("where buyers pay the merchant"): only paying
             # for money ("pay a 100-sat activation fee") counts, and never in a reader's.
             continue
-        if reads and words[at - 1] in _MODALS:
-            continue
+        if reads and (not word.endswith("ing") or words[at - 1] in _MODALS):
+            continue  # "Returns what the customer pays the merchant": a reader's fact
         return word
     return None
 
@@ -226,8 +226,11 @@ FILLER = frozenset(
 # Parts of a money document: an "invoice item" is still money, and so is an "order status"
 # ("update_order_status" cancels or refunds the order).
 _PARTS = frozenset(
-    "item items line lines intent intents session sessions link links request requests "
-    "status statuses state".split())
+    "item items line lines intent intents link links request requests status statuses "
+    "state".split())
+# A session is money only as a checkout or payment session; a "trade session" is a login.
+_SESSIONS = frozenset("session sessions".split())
+_SESSIONED = frozenset("checkout checkouts payment payments".split())
 # A note is money only as a credit or debit note; an "order note" is a note.
 _NOTES = frozenset("note notes".split())
 _NOTED = frozenset("credit credits debit debits".split())
@@ -263,7 +266,8 @@ def object_head(words: list[str], verb: str, after_only: bool = False) -> str | 
     if any(word in _RECORDS for word in phrase):
         return None
     head = phrase[-1]
-    if len(phrase) > 1 and (head in _PARTS or (head in _NOTES and phrase[-2] in _NOTED)):
+    if len(phrase) > 1 and (head in _PARTS or (head in _NOTES and phrase[-2] in _NOTED)
+                            or (head in _SESSIONS and phrase[-2] in _SESSIONED)):
         phrase = phrase[:-1]
         head = phrase[-1]
     if len(phrase) > 1 and phrase[-2] in _NOTIFYING:
