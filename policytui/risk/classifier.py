@@ -297,18 +297,19 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
             return seen[0]
 
         words = name.words[1:] if name.namespace else name.words
-        # What the description's verb acts on. A description without a verb says nothing
-        # (its empty object would read as a bare "deposit" with money in sight).
-        said = description_object(desc) if desc.lead is not None else None
-        if details_only(desc):
-            pass  # "Update an order's addresses": the money document, but not its money
-        elif (name.ambiguous and desc.kind == v.READ and not desc.indirect
-              and acting == name.verb and acting in v.MONEY_IF_CONTEXT):
-            # "skill_trade_review", described as "Analyzes closed trades": the name's only
-            # verb is a noun there, and the description reads.
-            pass
-        elif financial(kind, acting, words, money, evidence) or (said is not None and financial(
-                kind, acting, said, money, evidence, "description")):
+        # "skill_trade_review", described as "Analyzes closed trades": the name's only verb
+        # is a noun there, and the description reads.
+        noun_verb = (name.ambiguous and desc.kind == v.READ and not desc.indirect
+                     and acting == name.verb and acting in v.MONEY_IF_CONTEXT)
+        found: list[str] = []
+        # What the description's verb acts on counts too; a description without a verb says
+        # nothing (its empty object would read as a bare "deposit" with money in sight). And a
+        # change that touches only details ("Update an order's addresses") leaves the money.
+        if not noun_verb and (financial(kind, acting, words, money, found) or (
+                desc.lead is not None and financial(kind, acting, description_object(desc),
+                                                    money, found, "description"))
+                              ) and not details_only(desc):
+            evidence.extend(found)
             category, severity = FINANCIAL, CRITICAL
             confidence = max(confidence, 70)
         elif name.verb in v.HTTP_WRITES and raw_api_call(schema) and money():

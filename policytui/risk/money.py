@@ -128,6 +128,8 @@ def financial(kind: str | None, verb: str | None, words: list[str],
 def hypothetical(words: list[str], verb: str) -> bool:
     """Does a word before the verb make the act a what-if ("preview_transaction_create",
     "simulate_refund", "dry_run_payment")?"""
+    if v.HYPOTHETICAL.isdisjoint(words):
+        return False
     for word in words:
         if word == verb:
             return False
@@ -144,8 +146,10 @@ def paying_word(desc: DescriptionVerbs, reads: bool = False) -> str | None:
     (`reads`) only the tool's own doing counts ("paying ...", "pays ..."), not a purpose
     ("the methods a customer can use to pay an invoice")."""
     words = desc.words[:40]
+    if _PAYING_FORMS.isdisjoint(words):
+        return None  # most tools: one set operation
     for at, word in enumerate(words[:-1]):
-        if at == 0 or words[at + 1] not in _PAID_OBJECTS:
+        if at == 0 or word not in _PAYING_FORMS or words[at + 1] not in _PAID_OBJECTS:
             continue
         verb = word if word in v.PAYING_VERBS else base_verb(word)
         if verb not in v.PAYING_VERBS or words[at - 1] in _NEGATIONS:
@@ -160,6 +164,11 @@ def paying_word(desc: DescriptionVerbs, reads: bool = False) -> str | None:
     return None
 
 
+# The money verbs as they appear in a sentence: "pay", "pays", "paying", "purchasing".
+_PAYING_FORMS = frozenset(
+    form for verb in v.PAYING_VERBS
+    for form in (verb, verb + "s", verb + "es", verb + "ing", verb[:-1] + "ing",
+                 verb + verb[-1] + "ing"))
 _PAID_OBJECTS = frozenset("a an any the each every your their its one".split())
 _NEGATIONS = frozenset("not never without no nor don doesn cannot before".split())
 _MODALS = frozenset("to can could may might will would must should shall".split())
@@ -263,7 +272,7 @@ def object_head(words: list[str], verb: str, after_only: bool = False) -> str | 
         phrase = [w for w in words[:at] if w not in FILLER and not w.isdigit()]
     if not phrase:
         return None
-    if any(word in _RECORDS for word in phrase):
+    if not _RECORDS.isdisjoint(phrase):
         return None
     head = phrase[-1]
     if len(phrase) > 1 and (head in _PARTS or (head in _NOTES and phrase[-2] in _NOTED)
