@@ -191,3 +191,19 @@ def test_a_description_without_a_verb_is_no_money_object():
     assert category("deposit_issue_card_token",
                     "The endpoint issues a card token for the specified card number.",
                     {"card_number": {"type": "string"}}) != "Financial"
+
+
+# ----- a generic document whose example is money ----------------------------------------------
+
+def test_a_generic_document_exemplified_by_money_is_money():
+    assert category("submit_document",
+                    "Submit a submittable document (e.g. Sales Invoice).",
+                    {"doctype": {"type": "string"}, "name": {"type": "string"}}) == "Financial"
+    assert category("delete_record", "Delete a record, such as an invoice or a bill.") == \
+        "Financial"
+
+
+def test_a_generic_document_without_a_money_example_is_not():
+    assert category("create_document", "Create a new document.") != "Financial"
+    assert category("update_document", "Update a document (e.g. a note or a page).") != \
+        "Financial"

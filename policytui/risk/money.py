@@ -91,10 +91,28 @@ def description_object(desc: DescriptionVerbs) -> list[str]:
                   len(words))
     out = []
     for word in words[at:at + 6]:
-        if word in _OBJECT_ENDS or word in SEPARATORS:
+        if word in _OBJECT_ENDS or word in SEPARATORS or word == "e":  # "e.g."
             break
         out.append(word)
+    if out and out[-1] in _GENERIC and desc.text:
+        # "Submit a submittable document (e.g. Sales Invoice)": a generic document whose
+        # example is money is acted on as that money document.
+        example = _EXAMPLE.search(desc.text[:300])
+        if example is not None:
+            named = example.group(1).lower().split()
+            money = next((w for w in named if w in v.MONEY_OBJECTS), None)
+            if money is not None:
+                out.append(money)
     return out
+
+
+# Heads that say nothing of what the thing is ("a document", "a record"), and the example
+# that may follow them.
+_GENERIC = frozenset(
+    "document documents doc docs record records entity entities object objects resource "
+    "resources".split())
+_EXAMPLE = re.compile(r"\b(?:e\.g\.|such as|for example|for instance|like)[\s:,]*"
+                      r"((?:[A-Za-z]+\s+){0,2}[A-Za-z]+)")
 
 
 def financial(kind: str | None, verb: str | None, words: list[str],
