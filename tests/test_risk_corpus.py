@@ -101,8 +101,8 @@ FLOORS: dict[str, tuple[str, float]] = {
     "read-only -> Read": ("min", 0.94),
     "removal -> D/Crit": ("min", 0.97),
     "destructive -> Read/Other": ("max", 0.05),
-    "Financial recall": ("min", 0.70),
-    "Financial precision": ("min", 0.80),
+    "Financial recall": ("min", 0.80),
+    "Financial precision": ("min", 0.92),
 }
 
 

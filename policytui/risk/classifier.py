@@ -66,9 +66,12 @@ from policytui.risk.findings import (
 from policytui.risk.kinds import KIND_ORDER, KIND_RISK, KIND_TEXT
 from policytui.risk.money import (
     FILLER,
+    converted_into,
     description_object,
+    details_only,
     financial,
     money_context,
+    paying_word,
     quoted_word,
     raw_api_call,
 )
@@ -290,12 +293,23 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
 
         def money() -> bool:
             if not seen:
-                seen.append(money_context(name, desc, facts))
+                seen.append(money_context(name, desc, facts, schema=schema))
             return seen[0]
 
         words = name.words[1:] if name.namespace else name.words
-        if financial(kind, acting, words, money, evidence) or financial(
-                kind, acting, description_object(desc), money, evidence, "description"):
+        # "skill_trade_review", described as "Analyzes closed trades": the name's only verb
+        # is a noun there, and the description reads.
+        noun_verb = (name.ambiguous and desc.kind == v.READ and not desc.indirect
+                     and acting == name.verb and acting in v.MONEY_IF_CONTEXT)
+        found: list[str] = []
+        # What the description's verb acts on counts too; a description without a verb says
+        # nothing (its empty object would read as a bare "deposit" with money in sight). And a
+        # change that touches only details ("Update an order's addresses") leaves the money.
+        if not noun_verb and (financial(kind, acting, words, money, found) or (
+                desc.lead is not None and financial(kind, acting, description_object(desc),
+                                                    money, found, "description"))
+                              ) and not details_only(desc):
+            evidence.extend(found)
             category, severity = FINANCIAL, CRITICAL
             confidence = max(confidence, 70)
         elif name.verb in v.HTTP_WRITES and raw_api_call(schema) and money():
@@ -303,6 +317,22 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
             # API handles money.
             evidence.append(f"sends any {name.verb} request to an API that handles money")
             category, severity = FINANCIAL, CRITICAL
+
+    if category != FINANCIAL:
+        made = converted_into(name.words[1:] if name.namespace else name.words)
+        paying = None if made else paying_word(desc, reads=category == READ)
+        if made is not None:
+            # "convert_estimate_to_invoice": whatever the verb, what comes out is money owed.
+            evidence.append(f"name says it makes {quoted_word(made)}: it creates what someone "
+                            "pays or is owed")
+        elif paying is not None:
+            evidence.append(f"description says {quoted_word(paying)} on the way: it spends "
+                            "money")
+        if made is not None or paying is not None:
+            if category == READ:
+                against.append("the verb alone would say it reads")
+            category, severity = FINANCIAL, CRITICAL
+            confidence = max(confidence, 70)
 
     shape = argument_shape(schema)
     if shape.transfer and category not in (READ, FINANCIAL):
@@ -583,7 +613,7 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
                 choice = None
     if choice is not None:
         # The actions decide; the name and description only say whether money is in sight.
-        money = money_context(name, desc, facts)
+        money = money_context(name, desc, facts, schema=schema)
         # What the tool is about: its name's words other than verbs and its namespace.
         nouns = [w for w in name.words[1 if name.namespace else 0:]
                  if w not in v.VERBS and w not in FILLER and not w.isdigit()]

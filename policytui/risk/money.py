@@ -3,6 +3,7 @@ owed: money verbs, verbs that need money in sight, and the head noun of what a v
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -29,10 +30,37 @@ def raw_api_call(schema: Any) -> bool:
                for arg in list(props)[:50])
 
 
+def nested_money_argument(schema: Any) -> str | None:
+    """An amount argument one level down: a field of an object argument ("update": {amount})
+    or of the items of a list argument ("transactions": [{amount, currency}]). The name of the
+    argument holding it, or None."""
+    props = schema.get("properties") if type(schema) is dict else None
+    if type(props) is not dict:
+        return None
+    for arg, prop in list(props.items())[:50]:
+        if type(prop) is not dict:
+            continue
+        inner = prop.get("items") if prop.get("type") == "array" else prop
+        fields = inner.get("properties") if type(inner) is dict else None
+        if type(fields) is dict and any(type(f) is str and _money_argument(f)
+                                        for f in list(fields)[:50]):
+            return arg if type(arg) is str else None
+    return None
+
+
+_MONEY_NAME = re.compile(r"amount|price|currency|cost")
+
+
+def _money_argument(name: str) -> bool:
+    key = normalize(name[:100])
+    return key in v.MONEY_ARGUMENTS or _MONEY_NAME.search(key) is not None
+
+
 def money_context(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
-                   besides: str | None = None) -> bool:
-    """Is money in sight: an amount argument, or a money noun other than the verb itself (and
-    other than `besides`, the word that needs the context)?"""
+                   besides: str | None = None, schema: Any = None) -> bool:
+    """Is money in sight: an amount argument (at the top of the schema or one level down), or
+    a money noun other than the verb itself (and other than `besides`, the word that needs the
+    context)?"""
     if facts.money_arguments:
         return True
     skip = {name.verb, besides}
@@ -42,7 +70,9 @@ def money_context(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
     if any(w in v.MONEY_NOUNS and w not in skip for w in desc.words[1:40]):
         return True
     # Past the first sentence too ("Delete a transaction. Supports bills, invoices, ...").
-    return any(w in v.MONEY_NOUNS and w not in skip for w in desc.rest()[:60])
+    if any(w in v.MONEY_NOUNS and w not in skip for w in desc.rest()[:60]):
+        return True
+    return schema is not None and nested_money_argument(schema) is not None
 
 
 _OBJECT_ENDS = frozenset("for of from to in into with by on at via using when if".split())
@@ -51,6 +81,8 @@ _OBJECT_ENDS = frozenset("for of from to in into with by on at via using when if
 def description_object(desc: DescriptionVerbs) -> list[str]:
     """The words naming what the description's leading verb acts on ("delete a QuickBooks
     transaction" -> a, quickbooks, transaction), up to a preposition or separator."""
+    if desc.lead in v.HYPOTHETICAL:
+        return []  # "Preview a transaction": nothing is done to it
     words = desc.words
     try:
         at = words.index(desc.lead) + 1 if desc.lead else len(words)
@@ -59,16 +91,36 @@ def description_object(desc: DescriptionVerbs) -> list[str]:
                   len(words))
     out = []
     for word in words[at:at + 6]:
-        if word in _OBJECT_ENDS or word in SEPARATORS:
+        if word in _OBJECT_ENDS or word in SEPARATORS or word == "e":  # "e.g."
             break
         out.append(word)
+    if out and out[-1] in _GENERIC and desc.text:
+        # "Submit a submittable document (e.g. Sales Invoice)": a generic document whose
+        # example is money is acted on as that money document.
+        example = _EXAMPLE.search(desc.text[:300])
+        if example is not None:
+            named = example.group(1).lower().split()
+            money = next((w for w in named if w in v.MONEY_OBJECTS), None)
+            if money is not None:
+                out.append(money)
     return out
+
+
+# Heads that say nothing of what the thing is ("a document", "a record"), and the example
+# that may follow them.
+_GENERIC = frozenset(
+    "document documents doc docs record records entity entities object objects resource "
+    "resources".split())
+_EXAMPLE = re.compile(r"\b(?:e\.g\.|such as|for example|for instance|like)[\s:,]*"
+                      r"((?:[A-Za-z]+\s+){0,2}[A-Za-z]+)")
 
 
 def financial(kind: str | None, verb: str | None, words: list[str],
                money: Callable[[], bool], evidence: list[str], where: str = "name") -> bool:
     """Does acting with this verb on these words move money or change what someone pays or
     is owed? `money()` says whether money is in sight around them (asked only if needed)."""
+    if verb is not None and hypothetical(words, verb):
+        return False  # "preview_subscription_update": works out what it would do, does nothing
     if kind == v.MONEY:
         evidence.append(f"verb {quoted_word(verb or '')} moves money")
         return True
@@ -91,15 +143,127 @@ def financial(kind: str | None, verb: str | None, words: list[str],
     return False
 
 
+def hypothetical(words: list[str], verb: str) -> bool:
+    """Does a word before the verb make the act a what-if ("preview_transaction_create",
+    "simulate_refund", "dry_run_payment")?"""
+    if v.HYPOTHETICAL.isdisjoint(words):
+        return False
+    for word in words:
+        if word == verb:
+            return False
+        if word in v.HYPOTHETICAL:
+            return True
+    return False
+
+
+def paying_word(desc: DescriptionVerbs, reads: bool = False) -> str | None:
+    """A money verb inside the first sentence acting on something ("Fetch a URL, automatically
+    paying any challenge", "Signup: pay a 100-sat fee"): the tool spends money on the way,
+    whatever its lead verb. The verb must be followed by what is paid (an article or
+    quantifier), and not be negated ("without paying", "never pays"). In a reader's sentence
+    (`reads`) only the tool's own doing counts ("paying ...", "pays ..."), not a purpose
+    ("the methods a customer can use to pay an invoice")."""
+    words = desc.words[:40]
+    if _PAYING_FORMS.isdisjoint(words):
+        return None  # most tools: one set operation
+    for at, word in enumerate(words[:-1]):
+        if at == 0 or word not in _PAYING_FORMS or words[at + 1] not in _PAID_OBJECTS:
+            continue
+        verb = word if word in v.PAYING_VERBS else base_verb(word)
+        if verb not in v.PAYING_VERBS or words[at - 1] in _NEGATIONS:
+            continue
+        if word == verb and (reads or not any(w in v.MONEY_NOUNS for w in words[at + 2:at + 6])):
+            # The bare verb may be anyone's ("where buyers pay the merchant"): only paying
+            # for money ("pay a 100-sat activation fee") counts, and never in a reader's.
+            continue
+        if reads and (not word.endswith("ing") or words[at - 1] in _MODALS):
+            continue  # "Returns what the customer pays the merchant": a reader's fact
+        return word
+    return None
+
+
+# The money verbs as they appear in a sentence: "pay", "pays", "paying", "purchasing".
+_PAYING_FORMS = frozenset(
+    form for verb in v.PAYING_VERBS
+    for form in (verb, verb + "s", verb + "es", verb + "ing", verb[:-1] + "ing",
+                 verb + verb[-1] + "ing"))
+_PAID_OBJECTS = frozenset("a an any the each every your their its one".split())
+_NEGATIONS = frozenset("not never without no nor don doesn cannot before".split())
+_MODALS = frozenset("to can could may might will would must should shall".split())
+
+
+def converted_into(words: list[str]) -> str | None:
+    """The money object a conversion makes ("convert_estimate_to_invoice",
+    "turn_quote_into_order"), or None."""
+    if not words or words[0] not in v.CONVERTERS:
+        return None
+    for at, word in enumerate(words[1:-1], 1):
+        if word in ("to", "into") and words[at + 1] in v.MONEY_OBJECTS:
+            return words[at + 1]
+    return None
+
+
+# What a change touches when it leaves the amounts alone: an order's addresses, a
+# transaction's customer information, an invoice's note.
+_DETAILS = frozenset(
+    "information info address addresses note notes contact contacts metadata email emails "
+    "phone name names description title tag tags label labels comment comments attachment "
+    "attachments memo".split())
+_CONJUNCTIONS = frozenset((",", "or", "and"))
+
+
+def details_only(desc: DescriptionVerbs) -> bool:
+    """Does the description's leading verb, one that changes existing data, act only on details that leave the
+    amounts alone ("Update an order's billing/shipping addresses or customer note", "revise
+    customer information for a billed transaction")? Every part of a list must be one."""
+    if desc.lead is None or desc.kind != v.MODIFY:
+        return False
+    words = desc.words
+    at = next((i + 1 for i, w in enumerate(words[:6])
+               if w == desc.lead or base_verb(w) == desc.lead), None)
+    if at is None:
+        return False
+    phrase = words[at:at + 10]
+    if "s" in phrase[:4]:  # a possessive: "an order's addresses" acts on the addresses
+        phrase = phrase[phrase.index("s") + 1:]
+    heads: list[str] = []
+    last: str | None = None
+    for word in phrase:
+        if word in _OBJECT_ENDS:
+            break
+        if word in _CONJUNCTIONS:
+            if last is not None:
+                heads.append(last)
+            last = None
+        elif word != "/":
+            last = word
+    if last is not None:
+        heads.append(last)
+    if not heads or not all(h in _DETAILS for h in heads):
+        return False
+    # A "credit note" is a money document, not a note about one.
+    return not any(a in _NOTED and b in _NOTES for a, b in zip(phrase, phrase[1:]))
+
+
 # Words that are not what a verb acts on: identifiers, version marks, generic heads ("tool"),
 # and states ("mark_invoice_paid" acts on the invoice).
 FILLER = frozenset(
     "id ids uuid v tool tools api apis manager service helper paid unpaid sent done complete "
     "completed closed active inactive archived".split())
-# Parts of a money document: an "invoice item" or a "credit note" is still money.
+# Parts of a money document: an "invoice item" is still money, and so is an "order status"
+# ("update_order_status" cancels or refunds the order).
 _PARTS = frozenset(
-    "item items line lines note notes intent intents session sessions link links request "
-    "requests".split())
+    "item items line lines intent intents link links request requests status statuses "
+    "state".split())
+# A session is money only as a checkout or payment session; a "trade session" is a login.
+_SESSIONS = frozenset("session sessions".split())
+_SESSIONED = frozenset("checkout checkouts payment payments".split())
+# A note is money only as a credit or debit note; an "order note" is a note.
+_NOTES = frozenset("note notes".split())
+_NOTED = frozenset("credit credits debit debits".split())
+# Words that make the phrase a record of the past, not money: a "balance history entry",
+# "historical balance entries", a "payment log".
+_RECORDS = frozenset("history histories historical log logs audit audits".split())
 
 
 # Qualifiers that make a subscription (or an order of events) a notification, not money.
@@ -126,8 +290,11 @@ def object_head(words: list[str], verb: str, after_only: bool = False) -> str | 
         phrase = [w for w in words[:at] if w not in FILLER and not w.isdigit()]
     if not phrase:
         return None
+    if not _RECORDS.isdisjoint(phrase):
+        return None
     head = phrase[-1]
-    if head in _PARTS and len(phrase) > 1:
+    if len(phrase) > 1 and (head in _PARTS or (head in _NOTES and phrase[-2] in _NOTED)
+                            or (head in _SESSIONS and phrase[-2] in _SESSIONED)):
         phrase = phrase[:-1]
         head = phrase[-1]
     if len(phrase) > 1 and phrase[-2] in _NOTIFYING:

@@ -171,6 +171,7 @@ MONEY_OBJECTS_IF_CONTEXT: frozenset[str] = frozenset(
     """
     transaction transactions transfer transfers adjustment
     adjustments receipt receipts fund entry entries position positions margin stop stops
+    spending allowance allowances
     """.split()
 )
 MONEY_MOVEMENT_NOUNS: frozenset[str] = MONEY_OBJECTS | MONEY_OBJECTS_IF_CONTEXT
@@ -181,9 +182,17 @@ MONEY_NOUNS: frozenset[str] = MONEY_OBJECTS | frozenset(
     amount amounts price prices cost costs fee fees balance balances wallet wallets currency
     usd eur gbp jpy btc eth crypto coin coins dollar dollars euro euros debit debits card cards
     bank iban billing budget tokens stablecoin sale sales tax taxes vendor payee accounting
-    profit margin leverage
+    profit margin leverage nft nfts onchain ach sepa
     """.split()
 )
+# Money verbs that, inside a description's first sentence and followed by what is paid ("...,
+# automatically paying any challenge"), say the tool spends money whatever its lead verb.
+PAYING_VERBS: frozenset[str] = frozenset("pay buy purchase donate tip charge".split())
+# Words before a verb that make the act a what-if: "preview_transaction_create".
+HYPOTHETICAL: frozenset[str] = frozenset(
+    "preview previews simulate simulation dryrun dry estimate quote".split())
+# Verbs that make one thing into another: "convert_estimate_to_invoice" makes an invoice.
+CONVERTERS: frozenset[str] = frozenset("convert transform turn".split())
 # Argument names that carry an amount of money.
 MONEY_ARGUMENTS: frozenset[str] = frozenset(
     """

@@ -1,0 +1,209 @@
+"""General money patterns of the classifier (policytui/risk/money.py): what-ifs, records of the
+past, parts of a money document, conversions into money owed, paying on the way, amounts
+nested one level down, and changes that touch only a money document's details."""
+
+from __future__ import annotations
+
+import pytest
+
+from policytui.risk import classify
+from policytui.toolinfo import ToolInfo
+
+AMOUNT = {"amount": {"type": "number"}, "currency": {"type": "string"}}
+
+
+def tool(name: str, description: str = "", properties: dict | None = None) -> ToolInfo:
+    return ToolInfo(name=name, description=description,
+                    input_schema={"type": "object", "properties": properties or {}},
+                    annotations={})
+
+
+def category(name: str, description: str = "", properties: dict | None = None) -> str:
+    return classify(tool(name, description, properties)).category
+
+
+# ----- what-ifs ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,description", [
+    ("preview_subscription_update", "Preview what a subscription update would bill."),
+    ("preview_transaction_create", "Preview a transaction without creating it."),
+    ("estimate_invoice_update", "Estimate what an invoice update would change."),
+    ("dry_run_payment", ""),
+])
+def test_a_what_if_about_money_moves_no_money(name, description):
+    assert category(name, description, AMOUNT) != "Financial"
+
+
+def test_the_act_itself_is_still_financial():
+    assert category("update_subscription", "Update a subscription's items.", AMOUNT) == "Financial"
+    assert category("create_transaction", "Create a transaction.", AMOUNT) == "Financial"
+    assert category("refund_payment", "Refund a payment.") == "Financial"
+
+
+# ----- records of the past -------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,description", [
+    ("delete_balance_history_entry", "Delete a single historical balance entry by its id."),
+    ("delete_account_balance_history", "Delete ALL historical balance entries for an account."),
+    ("clear_payment_log", "Clear the payment log."),
+])
+def test_a_record_of_past_money_is_not_money(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Destructive"
+
+
+def test_a_ledger_entry_with_money_in_sight_is_still_money():
+    assert category("delete_journal_entry", "Delete a journal entry.") == "Financial"
+    assert category("create_entry", "Create a ledger entry.", AMOUNT) == "Financial"
+
+
+# ----- parts of a money document --------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["update_order_status", "set_payment_status",
+                                  "change_subscription_state"])
+def test_the_status_of_a_money_document_is_money(name):
+    assert category(name, "", {"id": {"type": "string"}, "status": {"type": "string"}}) == \
+        "Financial"
+
+
+def test_a_credit_note_is_money_and_an_order_note_is_not():
+    assert category("create_credit_note", "Create a credit note.") == "Financial"
+    assert category("create_order_note", "Add a note to an order.") != "Financial"
+    assert category("add_invoice_note", "Add a note to an invoice.") != "Financial"
+
+
+# ----- conversions into money owed ---------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["convert_estimate_to_invoice", "convertQuoteToOrder",
+                                  "turn_cart_into_order"])
+def test_converting_into_a_money_document_creates_money_owed(name):
+    c = classify(tool(name, "Convert it."))
+    assert c.category == "Financial"
+    assert any("makes" in e for e in c.evidence)
+
+
+def test_converting_into_something_else_is_no_money():
+    assert category("convert_currency_to_usd", "Convert an amount to USD.") == "Read"
+    assert category("convert_invoice_to_pdf", "Convert an invoice to a PDF.") != "Financial"
+
+
+# ----- paying on the way -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,description", [
+    ("access_resource", "Fetch a URL, automatically paying any L402 challenge and retrying."),
+    ("create_account", "Self-bootstrapping signup: pay a 100-sat activation fee for a key."),
+    ("fetch_paid_api", "Call a paid API; the tool pays the invoice the server returns."),
+])
+def test_a_tool_that_pays_on_the_way_is_financial(name, description):
+    c = classify(tool(name, description, {"url": {"type": "string"}}))
+    assert c.category == "Financial", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    ("list_payment_methods", "List the methods a customer can use to pay an invoice."),
+    ("get_checkout", "Get a checkout page where buyers pay the merchant."),
+    ("fetch_resource", "Fetch a URL without paying any challenge."),
+    ("create_note", "Create a note. Never pays any invoice."),
+])
+def test_naming_payment_is_not_paying(name, description):
+    assert category(name, description) != "Financial"
+
+
+# ----- amounts one level down -------------------------------------------------------------------
+
+def test_amounts_inside_listed_items_put_money_in_sight():
+    items = {"transactions": {"type": "array", "items": {
+        "type": "object", "properties": {"date": {"type": "string"}, "amount": {"type": "number"},
+                                         "payee": {"type": "string"}}}}}
+    assert category("create_transactions", "Insert one or more transactions.", items) == \
+        "Financial"
+    update = {"transaction_id": {"type": "number"},
+              "update": {"type": "object", "properties": {"amount": {"type": "number"}}}}
+    assert category("update_transaction", "Update an existing transaction.", update) == \
+        "Financial"
+
+
+def test_without_amounts_a_transaction_is_not_money():
+    props = {"transactions": {"type": "array", "items": {
+        "type": "object", "properties": {"sql": {"type": "string"}}}}}
+    assert category("create_transactions", "Begin database transactions.", props) != "Financial"
+
+
+# ----- changes that touch only details -------------------------------------------------------
+
+@pytest.mark.parametrize("name,description", [
+    ("update_order", "Update an order's billing/shipping addresses or customer note."),
+    ("revise_transaction", "Revise customer information for a billed transaction."),
+    ("update_payment", "Update the metadata of a payment."),
+])
+def test_changing_only_the_details_of_a_money_document_is_not_financial(name, description):
+    assert category(name, description, AMOUNT) != "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("update_order", "Update an order."),
+    ("update_invoice", "Update the amount and description of an invoice."),
+    ("update_order", "Update an order's line items or shipping address."),
+])
+def test_changing_amounts_or_items_is_still_financial(name, description):
+    assert category(name, description, AMOUNT) == "Financial"
+
+
+# ----- new money nouns ----------------------------------------------------------------------
+
+def test_giving_away_tokens_or_an_nft_moves_value():
+    wallet = {"to": {"type": "string"}, "tokenId": {"type": "string"}}
+    assert category("transfer_nft", "Transfer an NFT to an address.", wallet) == "Financial"
+    assert category("approve_token_spending",
+                    "Approve another address to spend your ERC20 tokens.",
+                    {"spender": {"type": "string"}}) == "Financial"
+    assert category("transfer_repository", "Transfer a repository to another owner.",
+                    {"new_owner": {"type": "string"}}) != "Financial"
+
+
+# ----- sessions, charges on the way, noun-verbs, verbless descriptions -------------------------
+
+def test_a_session_is_money_only_as_a_checkout_or_payment_session():
+    assert category("create_checkout_session", "Create a checkout session.", AMOUNT) == \
+        "Financial"
+    assert category("clear_trade_session", "Clear the cached trade session.") != "Financial"
+
+
+def test_a_tool_that_charges_an_amount_on_the_way_is_financial():
+    c = classify(tool("create_express_token",
+                      "Creates a single-use token that charges a specific amount from the "
+                      "user's balance.", {"ticker": {"type": "string"}}))
+    assert c.category == "Financial", c.evidence
+    assert category("list_charges", "Lists the charges a customer made.") == "Read"
+
+
+def test_a_reader_naming_what_someone_pays_is_not_paying():
+    assert category("get_quote", "Returns what the customer pays the merchant.") == "Read"
+
+
+def test_a_money_noun_verb_in_a_name_described_as_reading_is_no_money():
+    assert category("skill_trade_review",
+                    "Analyzes closed trades and computes win rate and net P&L.") != "Financial"
+    assert category("trade_stock", "Buy or sell a stock.", AMOUNT) == "Financial"
+
+
+def test_a_description_without_a_verb_is_no_money_object():
+    assert category("deposit_issue_card_token",
+                    "The endpoint issues a card token for the specified card number.",
+                    {"card_number": {"type": "string"}}) != "Financial"
+
+
+# ----- a generic document whose example is money ----------------------------------------------
+
+def test_a_generic_document_exemplified_by_money_is_money():
+    assert category("submit_document",
+                    "Submit a submittable document (e.g. Sales Invoice).",
+                    {"doctype": {"type": "string"}, "name": {"type": "string"}}) == "Financial"
+    assert category("delete_record", "Delete a record, such as an invoice or a bill.") == \
+        "Financial"
+
+
+def test_a_generic_document_without_a_money_example_is_not():
+    assert category("create_document", "Create a new document.") != "Financial"
+    assert category("update_document", "Update a document (e.g. a note or a page).") != \
+        "Financial"
