@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-
 # Encoders built once: `json.dumps` with options builds a new encoder on every call, and
 # these run for every tool call the gateway sees.
 _canonical = json.JSONEncoder(

@@ -69,10 +69,10 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         opening = sentence_tokens(description[:DESCRIPTION_WINDOW])
         for i in range(min(len(opening), 60) - 1):
             word = opening[i]
-            after = opening[i + 1]
+            following = opening[i + 1]
             # "a tool for fetching profiles": "for" with a verb in -ing.
-            if word in INDIRECT or (word == "for" and after.endswith("ing")):
-                lead = base_verb(after)
+            if word in INDIRECT or (word == "for" and following.endswith("ing")):
+                lead = base_verb(following)
                 if lead is not None:
                     found.lead, found.kind, found.indirect = lead, v.VERBS[lead], True
                     break
