@@ -123,8 +123,8 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         j = i + 1
         if i <= start or j >= count:
             continue
-        if _is_adverb(tokens[j]) and j + 1 < count:
-            j += 1
+        if (_is_adverb(tokens[j]) or tokens[j] in _SEQUENCE) and j + 1 < count:
+            j += 1  # "..., then delete it", "and also archive it"
         token = tokens[j]
         verb = base_verb(token)
         if verb is None or verb in chain or (token != verb) != third_person:
@@ -141,6 +141,8 @@ _QUERIES = frozenset("query queries search searches lookup lookups report report
 # Words that open the object of a verb: "... and execute it", "... or delete the file".
 _OBJECTS = frozenset("it them this that these those the a an its their all".split())
 _ARTICLES = frozenset("a an the one".split())
+# Words that put a second step after the first: "Get the file, then delete it".
+_SEQUENCE = frozenset("then also afterwards optionally".split())
 
 
 _PREPOSITIONS = frozenset("on in of for to from by with into at as via".split())
@@ -159,10 +161,24 @@ def _object(tokens: list[str], at: int) -> list[str]:
 
 
 def _returns_artifact(objects: list[str]) -> bool:
-    """Is what is generated text handed back (a URL, a snippet, JSON), with no money in it?"""
+    """Is what is generated text or a rendering handed back (a URL, a snippet, JSON, a chart),
+    with no money, link or key in it?"""
     if not any(word in v.RETURNED_ARTIFACTS for word in objects):
         return False
-    return not any(word in v.MONEY_NOUNS or word in v.MONEY_MOVEMENT_NOUNS for word in objects)
+    return not any(word in v.MONEY_NOUNS or word in v.MONEY_MOVEMENT_NOUNS
+                   or word in v.NOT_RETURNED for word in objects)
+
+
+def generates_rendering(desc: DescriptionVerbs) -> bool:
+    """Does the sentence lead with "generate" and name a rendering as its object ("Generate a
+    bar chart", "Generates regional distribution maps"), with no link, key or money in it?"""
+    if desc.lead != "generate" or desc.kind != v.READ:
+        return False
+    tokens = desc.words
+    for i, token in enumerate(tokens[:3]):
+        if base_verb(token) == "generate":
+            return any(word in v.RENDERINGS for word in _object(tokens, i + 1))
+    return False
 
 
 def _runs_a_query(tokens: list[str], at: int) -> bool:
