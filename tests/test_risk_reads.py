@@ -181,3 +181,26 @@ def test_a_code_argument_that_may_hold_code_still_runs_it(prop, category):
     name = "command" if prop.get("maxLength") == 20 else "code"
     c = classify(tool("get_result", "Get the result of the snippet.", {name: prop}))
     assert c.category == category, c.evidence
+
+
+# ----- hyphenated verbs and second steps ----------------------------------------------------
+
+
+@pytest.mark.parametrize("name,description,category", [
+    ("pubmed_spell_check", "Spell-check a query and get the suggested correction.", "Read"),
+    ("helper", "Soft-delete a record.", "Destructive"),
+    ("helper", "Re-run the failed job.", "Execute"),
+    ("helper", "Non-destructive listing of files.", "Other"),
+])
+def test_the_verb_of_a_hyphenated_compound_leads(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("description,category", [
+    ("Generate a chart, then email it to the team.", "Write"),
+    ("Generate a chart and also delete it afterwards.", "Destructive"),
+])
+def test_a_second_step_after_then_or_also_counts(description, category):
+    c = classify(tool("generate_chart", description, CHART_DATA))
+    assert c.category == category, c.evidence

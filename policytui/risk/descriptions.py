@@ -50,6 +50,12 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     while start < 2 and start < count and _is_adverb(tokens[start]):
         start += 1  # "Recursively search ..."
     lead = base_verb(tokens[start]) if start < count else None
+    if lead is None and start + 1 < count and _hyphenated(sentence, tokens[start]):
+        # "Spell-check a query", "Auto-generate a summary", "Soft-delete a record": the verb
+        # is the last part of a hyphenated compound.
+        lead = base_verb(tokens[start + 1])
+        if lead is not None:
+            start += 1
     if lead in v.LAUNCHERS and start + 1 < count and tokens[start + 1] == "here":
         lead = None  # "Start here: ..." points the reader, it starts nothing
     if lead is None and titled:
@@ -254,6 +260,12 @@ def _cjk_verbs(description: str, found: DescriptionVerbs) -> None:
                 break
     if best is not None:
         found.lead, found.kind = best
+
+
+def _hyphenated(sentence: str, first: str) -> bool:
+    """Is `first` joined by a hyphen to the next word where it stands in the sentence?"""
+    at = sentence.lower().find(first + "-", 0, 200)
+    return at >= 0 and (at == 0 or not sentence[at - 1].isalnum())
 
 
 def _is_adverb(token: str) -> bool:
