@@ -204,3 +204,16 @@ def test_the_verb_of_a_hyphenated_compound_leads(name, description, category):
 def test_a_second_step_after_then_or_also_counts(description, category):
     c = classify(tool("generate_chart", description, CHART_DATA))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A noun-like verb that moves money keeps its reading even after another word.
+    ("customer_refund", "Get the refund status.", "Financial"),
+    # A second step with its own object counts after a reading lead.
+    ("repo_tag", "Look up the commit and tag it.", "Write"),
+    ("wallet_charge", "Check the balance and charge the card.", "Financial"),
+    ("account_transfer", "Get the balance, then transfer the funds.", "Financial"),
+])
+def test_a_noun_like_verb_never_hides_money_or_a_second_step(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence

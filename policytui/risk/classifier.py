@@ -234,8 +234,9 @@ def _reading_named(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
         return _RENDERED
     if desc.lead not in _leading_words(desc.words):
         return None  # a verb found elsewhere (a CJK sentence): not the sentence's own lead
-    if name.ambiguous and name.prefix and verb not in v.HTTP_WRITES:
-        # "api_post" is the HTTP method, never a noun.
+    if name.ambiguous and name.prefix and verb not in v.HTTP_WRITES and name.kind != v.MONEY:
+        # "api_post" is the HTTP method, never a noun; a verb that moves money
+        # ("customer_refund") keeps its reading, the costliest to get wrong.
         return f"'{verb}' is more often a noun, and here it follows '{name.prefix[-1]}'"
     start = 1 if name.namespace else 0
     if (name.prefix and start < len(words) and words[start] == desc.lead
