@@ -52,7 +52,12 @@ from policytui.risk.categories import (
     normalize_category,
     risk_key,
 )
-from policytui.risk.descriptions import DescriptionVerbs, description_verbs, removal_word
+from policytui.risk.descriptions import (
+    DescriptionVerbs,
+    description_verbs,
+    generates_rendering,
+    removal_word,
+)
 from policytui.risk.findings import (
     DISAGREE,
     OPEN_WORLD,
@@ -63,7 +68,7 @@ from policytui.risk.findings import (
     Verdict,
     quote,
 )
-from policytui.risk.kinds import KIND_ORDER, KIND_RISK, KIND_TEXT
+from policytui.risk.kinds import CONNECTORS, KIND_ORDER, KIND_RISK, KIND_TEXT
 from policytui.risk.money import (
     FILLER,
     converted_into,
@@ -77,7 +82,7 @@ from policytui.risk.money import (
 )
 from policytui.risk.names import NameVerbs, name_verbs, server_namespaces
 from policytui.risk.schema import ActionArgument, SchemaFacts, inspect_schema, normalize
-from policytui.risk.words import visible_token
+from policytui.risk.words import base_verb, visible_token
 from policytui.toolinfo import ToolInfo
 
 _TERMINAL_TEXT = re.compile(r"\b(?:terminal|shell|repl|command line|console|bash)\b", re.I)
@@ -210,6 +215,46 @@ def _name_reading(name: NameVerbs, desc: DescriptionVerbs, evidence: list[str],
     return kind, confidence, clear
 
 
+def _reading_named(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
+    """Why a name whose verb adds or changes something still reads, when its description
+    starts directly with a verb that reads; None when the name's riskier reading must stand.
+    Three shapes, each with nothing else in the name that acts (no second verb at its end,
+    no alternatives):
+    - the name's verb is a word more often a noun and stands after another word
+      ("maps_place_details", "weather_archive": the place, the archive);
+    - the name starts with the very verb the description leads with, and what the name calls
+      its verb comes later, as part of the object ("check_import_status": "Checks the status
+      of an import job");
+    - the name says 'generate' and the description says it generates a rendering or text to
+      hand back ("generate_bar_chart": "Generate a bar chart ..."), with no link, key, token
+      or report named in the name."""
+    if name.last is not None or name.alternatives or name.agent or name.launched:
+        return None
+    verb = name.verb
+    words = name.words
+    if (verb == "generate" and generates_rendering(desc)
+            and not v.NOT_RETURNED.intersection(words)):
+        return _RENDERED
+    if desc.lead not in _leading_words(desc.words):
+        return None  # a verb found elsewhere (a CJK sentence): not the sentence's own lead
+    if name.ambiguous and name.prefix and verb not in v.HTTP_WRITES and name.kind != v.MONEY:
+        # "api_post" is the HTTP method, never a noun; a verb that moves money
+        # ("customer_refund") keeps its reading, the costliest to get wrong.
+        return f"'{verb}' is more often a noun, and here it follows '{name.prefix[-1]}'"
+    start = 1 if name.namespace else 0
+    if (name.prefix and start < len(words) and words[start] == desc.lead
+            and v.VERBS.get(words[start]) == v.READ and not CONNECTORS.intersection(name.prefix)):
+        return f"the name starts with '{desc.lead}' too; '{verb}' names what it looks at"
+    return None
+
+
+_RENDERED = "it draws a rendering of what it is handed and hands it back"
+
+
+def _leading_words(tokens: list[str]) -> set[str | None]:
+    return {base_verb(token) for token in tokens[:3]}
+
+
 def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
             schema: Any = None) -> Verdict:
     """Classify a tool that does one thing, from its name, description and schema (`facts`
@@ -222,6 +267,7 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
     confidence = 20  # hundredths, so sums stay exact
     clear = False  # a clear sign (not only a weak one) for the reading
     disagree = False
+    rendered = False  # drawn from the data it is handed: a payload is what it draws
     desc_kind = desc.kind
     if name.kind is not None and name.verb is not None:
         kind, confidence, clear = _name_reading(name, desc, evidence, against)
@@ -235,6 +281,14 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
                 # A direct description verb is a clear sign; so are two weak ones agreeing.
                 clear = clear or not desc.indirect or name.ambiguous
                 evidence.append(f"{how} '{desc.lead}', which agrees")
+            elif desc_kind == v.READ and not desc.indirect and (
+                    reason := _reading_named(name, desc)) is not None:
+                # The name's riskier verb is no verb here: the description's own leading
+                # verb says what the tool does ("maps_place_details": "Get details ...").
+                against.append(f"the name alone would say it {texts[kind]}")
+                evidence.append(f"description starts with '{desc.lead}', which reads: {reason}")
+                kind, confidence, clear = v.READ, 65, True
+                rendered = reason is _RENDERED
             elif order[desc_kind] > order[kind]:
                 # The description is riskier than the name: it wins ("compute_vm" + "Delete").
                 against.append(f"the name alone would say it {texts[kind]}")
@@ -248,6 +302,7 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
                 disagree = True
     elif desc_kind is not None:
         kind = desc_kind
+        rendered = kind == v.READ and generates_rendering(desc)
         how = "description says" if desc.indirect else "description starts with"
         evidence.append(f"{how} '{desc.lead}', which {texts[kind]}")
         confidence = 45 if desc.indirect else 55
@@ -298,9 +353,11 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
 
         words = name.words[1:] if name.namespace else name.words
         # "skill_trade_review", described as "Analyzes closed trades": the name's only verb
-        # is a noun there, and the description reads.
+        # is a noun there, and the description reads. Unless the description does it too, as
+        # a later step ("Get the balance, then transfer the funds").
         noun_verb = (name.ambiguous and desc.kind == v.READ and not desc.indirect
-                     and acting == name.verb and acting in v.MONEY_IF_CONTEXT)
+                     and acting == name.verb and acting in v.MONEY_IF_CONTEXT
+                     and all(verb != acting for verb, _ in desc.alternatives))
         found: list[str] = []
         # What the description's verb acts on counts too; a description without a verb says
         # nothing (its empty object would read as a bare "deposit" with money in sight). And a
@@ -372,7 +429,7 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
 
     # A tool handed something to write (`body`, `content`, `yaml`) is no reader, whatever its
     # name says ("sync_config" with a `yaml`, "preview_post" with a `body`).
-    if category == READ and shape.payloads:
+    if category == READ and shape.payloads and not rendered:
         evidence.append(f"argument {quote(shape.payloads[0])} holds something to write")
         against.append("the name and description alone would say it reads")
         category, severity = WRITE, DEFAULT_SEVERITY[WRITE]

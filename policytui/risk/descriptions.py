@@ -50,6 +50,12 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     while start < 2 and start < count and _is_adverb(tokens[start]):
         start += 1  # "Recursively search ..."
     lead = base_verb(tokens[start]) if start < count else None
+    if lead is None and start + 1 < count and _hyphenated(sentence, tokens[start]):
+        # "Spell-check a query", "Auto-generate a summary", "Soft-delete a record": the verb
+        # is the last part of a hyphenated compound.
+        lead = base_verb(tokens[start + 1])
+        if lead is not None:
+            start += 1
     if lead in v.LAUNCHERS and start + 1 < count and tokens[start + 1] == "here":
         lead = None  # "Start here: ..." points the reader, it starts nothing
     if lead is None and titled:
@@ -123,8 +129,8 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         j = i + 1
         if i <= start or j >= count:
             continue
-        if _is_adverb(tokens[j]) and j + 1 < count:
-            j += 1
+        if (_is_adverb(tokens[j]) or tokens[j] in _SEQUENCE) and j + 1 < count:
+            j += 1  # "..., then delete it", "and also archive it"
         token = tokens[j]
         verb = base_verb(token)
         if verb is None or verb in chain or (token != verb) != third_person:
@@ -141,6 +147,8 @@ _QUERIES = frozenset("query queries search searches lookup lookups report report
 # Words that open the object of a verb: "... and execute it", "... or delete the file".
 _OBJECTS = frozenset("it them this that these those the a an its their all".split())
 _ARTICLES = frozenset("a an the one".split())
+# Words that put a second step after the first: "Get the file, then delete it".
+_SEQUENCE = frozenset("then also afterwards optionally".split())
 
 
 _PREPOSITIONS = frozenset("on in of for to from by with into at as via".split())
@@ -159,10 +167,24 @@ def _object(tokens: list[str], at: int) -> list[str]:
 
 
 def _returns_artifact(objects: list[str]) -> bool:
-    """Is what is generated text handed back (a URL, a snippet, JSON), with no money in it?"""
+    """Is what is generated text or a rendering handed back (a URL, a snippet, JSON, a chart),
+    with no money, link or key in it?"""
     if not any(word in v.RETURNED_ARTIFACTS for word in objects):
         return False
-    return not any(word in v.MONEY_NOUNS or word in v.MONEY_MOVEMENT_NOUNS for word in objects)
+    return not any(word in v.MONEY_NOUNS or word in v.MONEY_MOVEMENT_NOUNS
+                   or word in v.NOT_RETURNED for word in objects)
+
+
+def generates_rendering(desc: DescriptionVerbs) -> bool:
+    """Does the sentence lead with "generate" and name a rendering as its object ("Generate a
+    bar chart", "Generates regional distribution maps"), with no link, key or money in it?"""
+    if desc.lead != "generate" or desc.kind != v.READ:
+        return False
+    tokens = desc.words
+    for i, token in enumerate(tokens[:3]):
+        if base_verb(token) == "generate":
+            return any(word in v.RENDERINGS for word in _object(tokens, i + 1))
+    return False
 
 
 def _runs_a_query(tokens: list[str], at: int) -> bool:
@@ -238,6 +260,12 @@ def _cjk_verbs(description: str, found: DescriptionVerbs) -> None:
                 break
     if best is not None:
         found.lead, found.kind = best
+
+
+def _hyphenated(sentence: str, first: str) -> bool:
+    """Is `first` joined by a hyphen to the next word where it stands in the sentence?"""
+    at = sentence.lower().find(first + "-", 0, 200)
+    return at >= 0 and (at == 0 or not sentence[at - 1].isalnum())
 
 
 def _is_adverb(token: str) -> bool:

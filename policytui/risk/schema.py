@@ -259,6 +259,28 @@ def _step_kinds(prop: dict[str, Any]) -> tuple[str, ...]:
     return ()
 
 
+# "code" names source code as often as an identifier: a project, country or currency code.
+_IDENTIFIER_CODE = re.compile(
+    r"\b(?:project|country|language|currency|postal|zip|region|airport|error|status|promo"
+    r"|discount|coupon|product|item|colou?r|locale|iso|state|station|workspace|organi[sz]ation"
+    r"|team|account|company|site|store|warehouse|location|short|unique|reference|ticker)"
+    r"[ -]codes?\b|\bcodes? (?:of|for|identifying) (?:the|a|an) ", re.IGNORECASE)
+_CODE_NAMES = frozenset(("code",))
+_IDENTIFIER_LENGTH = 64
+
+
+def _names_a_code(name: str, prop: dict[str, Any], description: Any) -> bool:
+    """Is an argument called `code` an identifier rather than source code: bounded to a short
+    length, or described as a project, country, currency ... code?"""
+    if _normalize(name) not in _CODE_NAMES:
+        return False
+    limit = prop.get("maxLength")
+    if type(limit) is int and limit <= _IDENTIFIER_LENGTH:
+        return True
+    return type(description) is str and _IDENTIFIER_CODE.search(
+        description[:_DESCRIPTION_WINDOW]) is not None
+
+
 def _is_textual(prop: dict[str, Any]) -> bool:
     """Could this argument hold free text (a string without an enum)?"""
     if "enum" in prop or "const" in prop:
@@ -331,6 +353,8 @@ def inspect_schema(schema: Any, nested: bool = False) -> SchemaFacts:
                 if kinds:
                     steps = (name, kinds)
             if flags & (_SHELL | _DESC_SHELL) and _is_textual(prop):
+                if not (flags & _DESC_SHELL) and _names_a_code(name, prop, description):
+                    continue  # "code: Project code (2-10 uppercase letters)" is an identifier
                 code.append((name, "shell"))
             elif flags & (_SQL | _DESC_SQL) and _is_textual(prop):
                 code.append((name, "sql"))

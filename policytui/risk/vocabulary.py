@@ -39,7 +39,7 @@ VERBS: dict[str, str] = _table(
         suggest print display locate discover explore grep visualize visualise lint audit
         measure detect identify extract match filter rank score classify predict diagnose
         trace ls stat whoami observe investigate sample aggregate screenshot fetchall
-        lookup retrieveall return enumerate scrape crawl wait
+        lookup retrieveall return enumerate scrape crawl wait geocode geolocate plan
         """,
     write="""
         create add append insert new make post put write save store upload import send publish
@@ -87,7 +87,7 @@ AMBIGUOUS: frozenset[str] = frozenset(
     check view return like rate review sample match filter sort rank score trace stat tail cat
     set mark queue link share book snapshot backup release scale order bill invoice fund wire
     issue charge trade capture request deposit purchase refund payout transfer tip type open
-    test go end focus answer record process transition
+    test go end focus answer record process transition place archive plan
     """.split()
 )
 
@@ -131,13 +131,36 @@ def reads_its_object(verb: str, objects: list[str]) -> bool | None:
 
 
 # What a description may say it generates and hands back, changing nothing: "Generate a preview
-# URL", "Generates an Alloy snippet", "Generate style JSON". Not links, keys, tokens, reports,
-# images or anything about money: generating those often creates something on the server (a
-# share or payment link, a credential, a stored report).
+# URL", "Generates an Alloy snippet", "Generate style JSON", and renderings of data given to it:
+# "Generate a bar chart", "Generate a route map" (drawing a chart is what `render` and
+# `visualize` do). Not links, keys, tokens, reports, images on their own or anything about
+# money: generating those often creates something on the server (a share or payment link, a
+# credential, a stored report, a stored picture). See NOT_RETURNED.
 RETURNED_ARTIFACTS: frozenset[str] = frozenset(
     """
     url urls uri uris snippet snippets json yaml yml xml html markdown svg diagram diagrams
     code sql regex expression expressions summary explanation example examples
+    """.split()
+) | frozenset(
+    """
+    chart charts plot plots map maps diagram diagrams visualization visualizations
+    visualisation visualisations
+    """.split()
+)
+# Renderings of data the tool is handed: what a tool whose name says "generate" may still only
+# draw and hand back ("generate_bar_chart": "Generate a bar chart ...").
+RENDERINGS: frozenset[str] = frozenset(
+    """
+    chart charts plot plots map maps diagram diagrams visualization visualizations
+    visualisation visualisations
+    """.split()
+)
+# What makes a generated thing more than text handed back, even next to an artifact word: a
+# link or key that works once made ("deeplink URLs", "an API key map"), a stored report.
+NOT_RETURNED: frozenset[str] = frozenset(
+    """
+    link links deeplink deeplinks permalink permalinks shortlink key keys apikey token tokens
+    credential credentials password passwords secret secrets report reports invite invites
     """.split()
 )
 

@@ -1,0 +1,219 @@
+"""Readers named the way map, chart, search and test-management servers name them are Read, and
+each rule that lets a tool through as a reader still lets nothing through that says it changes,
+sends, deletes, pays or runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from policytui.risk import classify
+from policytui.toolinfo import ToolInfo
+
+
+def tool(name: str, description: str = "", properties: dict | None = None) -> ToolInfo:
+    return ToolInfo(name=name, description=description,
+                    input_schema={"type": "object", "properties": properties or {}},
+                    annotations={})
+
+
+# ----- a word more often a noun, after another word, yields to a reading description -------
+
+
+@pytest.mark.parametrize("name,description", [
+    ("maps_place_details", "Get comprehensive details for a specific place using its place_id."),
+    ("weather_archive", "Get historical weather data for specific coordinates and date range."),
+    ("product_tag_details", "Get the details of a product tag."),
+])
+def test_a_noun_like_verb_after_another_word_yields_to_a_reading_description(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+    assert any("more often a noun" in line for line in c.evidence)
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # First in the name, the word is the verb: the description agrees or the riskier wins.
+    ("place_order", "Place a trading order.", "Financial"),
+    ("archive_issue", "Get the issue and archive it.", "Write"),
+    ("archive_project", "Archive a project.", "Write"),
+    # After another word but with a description that changes something: not a reader.
+    ("maps_place_marker", "Place a marker on the shared map.", "Write"),
+    ("repo_archive", "Archive a repository so that it becomes read-only.", "Write"),
+    # An HTTP method after "api" is never a noun.
+    ("service_api_post", "List what the service offers; sends a POST request.", "Write"),
+    # A reading verb found only deep in the text is no lead.
+    ("notes_archive", "This tool helps to find notes and archive them.", "Write"),
+])
+def test_a_noun_like_verb_still_acts_when_nothing_says_it_only_reads(name, description,
+                                                                      category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence
+
+
+def test_a_cjk_verb_is_no_lead_that_outvotes_a_name():
+    c = classify(tool("freee_api_post", "freee API POST - service: accounting (詳細はガイドを参照)",
+                      {"path": {"type": "string"}, "body": {"type": "object"}}))
+    assert c.category != "Read", c.evidence
+
+
+# ----- the name starts with the description's reading verb ----------------------------------
+
+
+@pytest.mark.parametrize("name,description", [
+    ("check_import_status", "Checks the status of a TMX import job started by import_tmx."),
+    ("check_glossary_import_status", "Checks the status of a glossary import job."),
+    ("view_upload_history", "View the history of past uploads."),
+])
+def test_a_name_that_starts_with_the_descriptions_reading_verb_reads(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # The description's verb is not the name's first word.
+    ("check_import_status", "Imports the file, then returns its status.", "Write"),
+    # The name ends with a verb of its own: the riskier reading wins, as for get_job_run.
+    ("check_and_delete", "Checks whether a file exists.", "Destructive"),
+    ("get_job_run", "Get the details of one job run.", "Execute"),
+    # The description offers another verb: it counts.
+    ("check_import_status", "Check the import status, or cancel the import.", "Destructive"),
+])
+def test_a_name_starting_with_a_reading_verb_keeps_its_riskier_verbs_otherwise(
+        name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence
+
+
+# ----- generating a rendering of the data handed over ---------------------------------------
+
+
+CHART_DATA = {"data": {"type": "array", "items": {"type": "object"}},
+              "width": {"type": "number"}, "title": {"type": "string"}}
+
+
+@pytest.mark.parametrize("name,description", [
+    ("generate_bar_chart", "Generate a horizontal bar chart to show data for comparisons."),
+    ("generate_district_map", "Generates regional distribution maps of a dataset."),
+    ("generate_fishbone_diagram", "Generate a fishbone diagram chart to show causes."),
+    ("generate_network_graph", "Generate a network graph chart to show relationships."),
+    ("maps_static_map", "Generate a map image with markers, paths, or routes."),
+    ("generate_radar_chart", "Generate a radar chart, such as, evaluate phones by five scores."),
+])
+def test_generating_a_chart_map_or_diagram_of_given_data_reads(name, description):
+    c = classify(tool(name, description, CHART_DATA))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description,properties,category", [
+    # Code, links, keys and reports are not renderings: a "generate" name keeps Write.
+    ("generate_data_access_layer", "Generate Python code for a data access layer.",
+     {"schema_path": {"type": "string"}}, "Write"),
+    ("generate_deeplink", "Generate deeplink URLs for dashboards.", {}, "Write"),
+    ("generate_share_link", "Generate a map link to share with others.", {}, "Write"),
+    ("generate_report_chart", "Generate a chart for the monthly report.", {}, "Write"),
+    ("generate_api_key", "Generate an API key.", {}, "Write"),
+    ("generate_spreadsheet", "Generate a spreadsheet for displaying tabular data.",
+     CHART_DATA, "Write"),
+    # A rendering that is stored, sent or paid for says so.
+    ("generate_chart", "Generate a chart and save it to the dashboard.", CHART_DATA, "Write"),
+    ("generate_chart", "Generate a chart, then email it to the team.", CHART_DATA, "Write"),
+    ("generate_invoice_chart", "Generate a chart of invoices and pay the oldest.", {},
+     "Financial"),
+    # Told where to write the file, it writes.
+    ("generate_chart", "Generate a line chart.", {"outputPath": {"type": "string"}}, "Write"),
+])
+def test_generating_anything_else_or_keeping_it_is_no_read(name, description, properties,
+                                                            category):
+    c = classify(tool(name, description, properties))
+    assert c.category == category, c.evidence
+
+
+# ----- map and route verbs ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name,description", [
+    ("maps_batch_geocode", "Geocode multiple addresses in one call."),
+    ("geocode", "Turn an address into coordinates."),
+    ("maps_plan_route", "Plan an optimized multi-stop route in one call."),
+])
+def test_geocoding_and_planning_a_route_read(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    ("plan", "", "Other"),  # one weak word is not enough
+    ("plan_posts", "Schedule posts for the week.", "Write"),
+    ("update_plan", "Update the subscription plan.", "Destructive"),
+    ("create_plan", "Create a plan.", "Write"),
+])
+def test_plan_reads_only_with_a_clear_sign_and_nothing_riskier(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence
+
+
+# ----- an argument called `code` that holds an identifier -----------------------------------
+
+
+PROJECT_CODE = {"type": "string", "minLength": 2, "maxLength": 10, "pattern": "^[A-Z0-9_]+$",
+                "description": "Project code (2-10 uppercase letters, numbers, or underscores)"}
+
+
+@pytest.mark.parametrize("prop", [
+    PROJECT_CODE,
+    {"type": "string", "description": "The ISO country code, e.g. DE"},
+    {"type": "string", "description": "Currency code of the price list"},
+    {"type": "string", "maxLength": 32},
+])
+def test_a_code_argument_that_names_something_takes_no_code(prop):
+    c = classify(tool("qase_get", "Fetch one known record by type and ID.",
+                      {"code": prop, "id": {"type": "integer"}}))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("prop,category", [
+    ({"type": "string", "description": "Python code to run"}, "Execute"),
+    ({"type": "string"}, "Execute"),
+    ({"type": "string", "maxLength": 100000, "description": "The source code"}, "Execute"),
+    # The length bound applies to `code` only: a short command is still a command.
+    ({"type": "string", "maxLength": 20}, "Execute"),
+])
+def test_a_code_argument_that_may_hold_code_still_runs_it(prop, category):
+    name = "command" if prop.get("maxLength") == 20 else "code"
+    c = classify(tool("get_result", "Get the result of the snippet.", {name: prop}))
+    assert c.category == category, c.evidence
+
+
+# ----- hyphenated verbs and second steps ----------------------------------------------------
+
+
+@pytest.mark.parametrize("name,description,category", [
+    ("pubmed_spell_check", "Spell-check a query and get the suggested correction.", "Read"),
+    ("helper", "Soft-delete a record.", "Destructive"),
+    ("helper", "Re-run the failed job.", "Execute"),
+    ("helper", "Non-destructive listing of files.", "Other"),
+])
+def test_the_verb_of_a_hyphenated_compound_leads(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("description,category", [
+    ("Generate a chart, then email it to the team.", "Write"),
+    ("Generate a chart and also delete it afterwards.", "Destructive"),
+])
+def test_a_second_step_after_then_or_also_counts(description, category):
+    c = classify(tool("generate_chart", description, CHART_DATA))
+    assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A noun-like verb that moves money keeps its reading even after another word.
+    ("customer_refund", "Get the refund status.", "Financial"),
+    # A second step with its own object counts after a reading lead.
+    ("repo_tag", "Look up the commit and tag it.", "Write"),
+    ("wallet_charge", "Check the balance and charge the card.", "Financial"),
+    ("account_transfer", "Get the balance, then transfer the funds.", "Financial"),
+])
+def test_a_noun_like_verb_never_hides_money_or_a_second_step(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence
