@@ -132,23 +132,29 @@ def _allowed_outright(policy: Any, tool: str, args: dict[str, Any]) -> bool:
     return not (rule is not None and rule.limits) and not (policy.all_tools and policy.all_tools.limits)
 
 
+def _high_or_critical(server: Any, preset: str) -> Any:
+    """(policy, tool name, action, arguments, risk, classification) for every way to call a
+    tool or action of `server` that the classifier rates High or Critical."""
+    classes = classify_all(server.listing.tools)
+    policy = build_policy(server.listing, preset, classes)
+    for tool in server.listing.tools:
+        c = classes[tool.name]
+        for action, args in _calls(c):
+            risk = c if action is None else c.actions[action]
+            if risk.severity in ("High", "Critical"):
+                yield policy, tool.name, action, args, risk, c
+
+
 @pytest.mark.parametrize("server", SERVERS, ids=lambda s: s.name)
 def test_recommended_never_allows_outright_a_high_or_critical_tool(server):
     """A security product fails closed: a tool the classifier rates High or Critical is held for
     a human, rate-limited, hidden or denied by `recommended`, never simply allowed; and a High or
     Critical read (secrets, credentials, the environment) is never allowed without a human."""
-    classes = classify_all(server.listing.tools)
-    policy = build_policy(server.listing, "recommended", classes)
-    for tool in server.listing.tools:
-        c = classes[tool.name]
-        for action, args in _calls(c):
-            risk = c if action is None else c.actions[action]
-            if risk.severity not in ("High", "Critical"):
-                continue
-            assert not _allowed_outright(policy, tool.name, args), (tool.name, action, risk.category)
-            if risk.category == "Read":
-                got = decide(policy, tool.name, args, now=0.0)
-                assert got.outcome is not Outcome.ALLOWED, (tool.name, action, c.evidence)
+    for policy, name, action, args, risk, c in _high_or_critical(server, "recommended"):
+        assert not _allowed_outright(policy, name, args), (name, action, risk.category)
+        if risk.category == "Read":
+            got = decide(policy, name, args, now=0.0)
+            assert got.outcome is not Outcome.ALLOWED, (name, action, c.evidence)
 
 
 @pytest.mark.parametrize("server", SERVERS, ids=lambda s: s.name)
@@ -170,12 +176,7 @@ def test_every_preset_output_validates_without_warnings(server):
 def test_read_only_never_allows_a_read_of_secrets_without_a_human(server):
     """`read-only` lets an agent look, not take the keys: a read the classifier rates High or
     Critical (secrets, credentials, the environment) waits for a human, tool or action."""
-    classes = classify_all(server.listing.tools)
-    policy = build_policy(server.listing, "read-only", classes)
-    for tool in server.listing.tools:
-        c = classes[tool.name]
-        for action, args in _calls(c):
-            risk = c if action is None else c.actions[action]
-            if risk.category == "Read" and risk.severity in ("High", "Critical"):
-                got = decide(policy, tool.name, args, now=0.0)
-                assert got.outcome is not Outcome.ALLOWED, (tool.name, action, c.evidence)
+    for policy, name, action, args, risk, c in _high_or_critical(server, "read-only"):
+        if risk.category == "Read":
+            got = decide(policy, name, args, now=0.0)
+            assert got.outcome is not Outcome.ALLOWED, (name, action, c.evidence)
