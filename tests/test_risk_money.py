@@ -207,3 +207,86 @@ def test_a_generic_document_without_a_money_example_is_not():
     assert category("create_document", "Create a new document.") != "Financial"
     assert category("update_document", "Update a document (e.g. a note or a page).") != \
         "Financial"
+
+
+# ----- issue 15, round 3: parts of a whole, holds, claims, splits, entries that are not money --
+
+@pytest.mark.parametrize("name,description", [
+    ("update_purchase_order_line_item", "Update a single line item on an approved purchase order."),
+    ("delete_invoice_line_item", "Remove one line item from an invoice."),
+    ("add_line_items_to_purchase_order", "Add one or more line items to an existing purchase order."),
+    ("remove_items_from_order", "Remove items from an order."),
+])
+def test_the_lines_of_a_money_document_are_that_document(name, description):
+    assert category(name, description) == "Financial"
+
+
+def test_lines_of_something_else_are_not_money():
+    assert category("add_line_items_to_report", "Add line items to a report.") != "Financial"
+    assert category("delete_playlist_item", "Remove an item from a playlist.") != "Financial"
+
+
+def test_a_checkout_url_is_a_payment_link():
+    assert category("hold_init", "Build a checkout URL for two-step pre-auth. Funds are "
+                    "reserved on the card.", AMOUNT) == "Financial"
+    assert category("create_payment_page", "Create a payment page.") == "Financial"
+    assert category("create_preview_url", "Create a preview URL for a branch.") != "Financial"
+
+
+def test_a_hold_on_funds_is_money_and_a_legal_hold_is_not():
+    assert category("hold_cancel", "Release a hold without capturing the reserved funds.") == \
+        "Financial"
+    assert category("create_legal_hold", "Place a legal hold on a mailbox.") != "Financial"
+
+
+def test_a_reimbursement_is_money_owed():
+    assert category("create_mileage_reimbursement",
+                    "Create a mileage reimbursement request for an employee.") == "Financial"
+
+
+def test_claiming_money_moves_it_and_claiming_a_task_does_not():
+    assert category("claim_fees", "Claim accrued fee-share fees to the wallet.") == "Financial"
+    assert category("claim_funds", "Claim the escrowed funds.") == "Financial"
+    assert category("claim_task", "Claim a task from the queue.") not in ("Financial", "Other")
+
+
+def test_splitting_a_money_transaction_is_money():
+    assert category("split_transaction", "Split an existing transaction into child "
+                    "transactions. The sum of child amounts must equal the parent's amount.") == \
+        "Financial"
+    c = classify(tool("unsplit_transaction", "Unsplit a previously split transaction by "
+                      "deleting its children and restoring the parent."))
+    assert c.category in ("Financial", "Destructive") and c.severity == "Critical"
+    assert category("split_pdf", "Split a PDF into pages.") != "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("edit_hours", "Edit an existing time entry. Entries on a paid invoice are blocked."),
+    ("delete_time_entry", "Delete a time entry from the invoice's project."),
+    ("create_item_receipt", "Create an item receipt for goods received from a vendor against a "
+     "purchase order."),
+])
+def test_time_entries_and_goods_receipts_are_not_money(name, description):
+    assert category(name, description) != "Financial"
+
+
+def test_a_ledger_entry_and_a_sales_receipt_still_are():
+    assert category("delete_journal_entry", "Delete a journal entry.") == "Financial"
+    assert category("create_sales_receipt", "Create a sales receipt.", AMOUNT) == "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("track_invoice", "Start tracking an invoice for payment."),
+    ("untrack_invoice", "Stop tracking an invoice by its number."),
+])
+def test_watching_a_money_document_changes_nothing_owed(name, description):
+    assert category(name, description, AMOUNT) != "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("upload_receipt", "Upload a receipt image and link it to a transaction."),
+    ("upload_receipt_for_reimbursement", "Upload a receipt image for reimbursement processing."),
+    ("attach_invoice_pdf", "Attach an invoice PDF to a bill."),
+])
+def test_uploading_or_attaching_a_file_moves_no_money(name, description):
+    assert category(name, description, AMOUNT) != "Financial"

@@ -126,6 +126,10 @@ def financial(kind: str | None, verb: str | None, words: list[str],
         return True
     if verb is None or kind is None or kind == v.READ:
         return False
+    if not WATCHING.isdisjoint(words):
+        return False  # "track_invoice": watches whether it is paid, changes nothing owed
+    if verb in _FILING:
+        return False  # "upload_receipt", "attach_invoice_pdf": hands over a file
     head = object_head(words, verb)
     after = object_head(words, verb, after_only=True) if verb in v.MONEY_IF_CONTEXT else ""
     if verb in v.MONEY_IF_CONTEXT and (after is None or after in v.MONEY_NOUNS
@@ -253,8 +257,11 @@ FILLER = frozenset(
 # Parts of a money document: an "invoice item" is still money, and so is an "order status"
 # ("update_order_status" cancels or refunds the order).
 _PARTS = frozenset(
-    "item items line lines intent intents link links request requests status statuses "
-    "state".split())
+    "item items line lines intent intents link links url urls page pages request requests "
+    "status statuses state".split())
+# Prepositions after a phrase made only of parts that lead to the whole: the "line items to a
+# purchase order" are the order's.
+_PART_OF = frozenset("to of on from in into".split())
 # A session is money only as a checkout or payment session; a "trade session" is a login.
 _SESSIONS = frozenset("session sessions".split())
 _SESSIONED = frozenset("checkout checkouts payment payments".split())
@@ -264,6 +271,19 @@ _NOTED = frozenset("credit credits debit debits".split())
 # Words that make the phrase a record of the past, not money: a "balance history entry",
 # "historical balance entries", a "payment log".
 _RECORDS = frozenset("history histories historical log logs audit audits".split())
+# Entries and receipts that are no money: a "time entry" is worked hours (billed, if ever, by
+# an invoice made from them), an "item receipt" or "goods receipt" records what was delivered.
+_NOT_MONEY_QUALIFIERS = {
+    "entry": frozenset("time timesheet hours hour work worklog".split()),
+    "receipt": frozenset("item items goods delivery".split()),
+}
+_NOT_MONEY_QUALIFIERS["entries"] = _NOT_MONEY_QUALIFIERS["entry"]
+_NOT_MONEY_QUALIFIERS["receipts"] = _NOT_MONEY_QUALIFIERS["receipt"]
+# Verbs that hand over a file: uploading a receipt or attaching an invoice PDF moves no money.
+_FILING = frozenset("upload attach".split())
+# Words that make the act one of watching a money document, not changing it: "Start tracking
+# an invoice for payment", "untrack_invoice".
+WATCHING = frozenset("track tracking tracked untrack untracking".split())
 
 
 # Qualifiers that make a subscription (or an order of events) a notification, not money.
@@ -281,8 +301,14 @@ def object_head(words: list[str], verb: str, after_only: bool = False) -> str | 
     except ValueError:
         at = -1
     phrase: list[str] = []
-    for word in words[at + 1:]:
+    rest = words[at + 1:]
+    for i, word in enumerate(rest):
         if word in _OBJECT_ENDS or word in CONNECTORS:
+            if phrase and word in _PART_OF and all(w in _PARTS for w in phrase):
+                # "add_line_items_to_purchase_order": the parts belong to what follows.
+                whole = object_head(rest[i + 1:], "", after_only=True)
+                if whole is not None:
+                    return whole
             break
         if word not in FILLER and not word.isdigit():
             phrase.append(word)
@@ -293,10 +319,13 @@ def object_head(words: list[str], verb: str, after_only: bool = False) -> str | 
     if not _RECORDS.isdisjoint(phrase):
         return None
     head = phrase[-1]
-    if len(phrase) > 1 and (head in _PARTS or (head in _NOTES and phrase[-2] in _NOTED)
-                            or (head in _SESSIONS and phrase[-2] in _SESSIONED)):
-        phrase = phrase[:-1]
+    while len(phrase) > 1 and (head in _PARTS or (head in _NOTES and phrase[-2] in _NOTED)
+                               or (head in _SESSIONS and phrase[-2] in _SESSIONED)):
+        phrase = phrase[:-1]  # an "order line item" is the order's
         head = phrase[-1]
     if len(phrase) > 1 and phrase[-2] in _NOTIFYING:
         return None  # an "alert subscription" or "webhook subscription" is no money
+    qualifiers = _NOT_MONEY_QUALIFIERS.get(head)
+    if qualifiers is not None and len(phrase) > 1 and phrase[-2] in qualifiers:
+        return None  # a "time entry", an "item receipt"
     return head

@@ -54,13 +54,14 @@ VERBS: dict[str, str] = _table(
         issue place finalize withdraw deposit redeem renew record click fill hover drag press
         scroll navigate goto go tap swipe focus type login logout signin signout
         authenticate authorize authorise finalise acknowledge ack respond answer end finish open
+        claim split
         """,
     modify="""
         update edit modify patch set change move rename replace upsert apply configure
         reconfigure reorder restore migrate upgrade downgrade merge rebase squash cancel revert
         rollback undo reassign resize scale shutdown mv chmod chown transfer detach unassign
         disassociate createorupdate addorupdate revise amend adjust manage transition rotate sort
-        extend repair fix autofix recover customize customise
+        extend repair fix autofix recover customize customise unsplit
         """,
     remove="""
         delete del remove rm drop destroy purge erase wipe truncate clear reset kill terminate
@@ -87,7 +88,7 @@ AMBIGUOUS: frozenset[str] = frozenset(
     check view return like rate review sample match filter sort rank score trace stat tail cat
     set mark queue link share book snapshot backup release scale order bill invoice fund wire
     issue charge trade capture request deposit purchase refund payout transfer tip type open
-    test go end focus answer record process transition
+    test go end focus answer record process transition claim split
     """.split()
 )
 
@@ -150,7 +151,7 @@ LAUNCHERS: frozenset[str] = frozenset("start begin initiate perform do".split())
 MONEY_IF_CONTEXT: frozenset[str] = frozenset(
     """
     send transfer charge trade order bill invoice capture fund wire settle issue withdraw
-    deposit redeem renew
+    deposit redeem renew claim
     """.split()
 )
 
@@ -162,7 +163,7 @@ MONEY_OBJECTS: frozenset[str] = frozenset(
     chargeback chargebacks expense expenses subscription subscriptions purchase purchases
     deposit deposits withdrawal withdrawals remittance remittances payroll salary salaries
     money funds cash wire trade trades ledger renewal renewals order orders credit credits
-    journal journals checkout checkouts
+    journal journals checkout checkouts reimbursement reimbursements
     """.split()
 )
 # Objects that are money only with money in sight: a "transfer" of funds but not of a
@@ -171,7 +172,7 @@ MONEY_OBJECTS_IF_CONTEXT: frozenset[str] = frozenset(
     """
     transaction transactions transfer transfers adjustment
     adjustments receipt receipts fund entry entries position positions margin stop stops
-    spending allowance allowances
+    spending allowance allowances hold holds
     """.split()
 )
 MONEY_MOVEMENT_NOUNS: frozenset[str] = MONEY_OBJECTS | MONEY_OBJECTS_IF_CONTEXT
