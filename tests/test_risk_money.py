@@ -290,3 +290,52 @@ def test_watching_a_money_document_changes_nothing_owed(name, description):
 ])
 def test_uploading_or_attaching_a_file_moves_no_money(name, description):
     assert category(name, description, AMOUNT) != "Financial"
+
+
+# ----- multi-action tools whose own text says an action pays ----------------------------------
+
+def test_an_action_described_as_paying_is_financial():
+    schema = {"type": "object", "properties": {"action": {
+        "type": "string", "enum": ["discover", "request", "settle", "publish"],
+        "description": "discover: search listings. request: ask for a service. settle: PAY an "
+                       "agreement's endpoint. publish: list your service."}}}
+    c = classify(ToolInfo(name="agent_services", description="Agent service agreements.",
+                          input_schema=schema, annotations={}))
+    assert c.category == "Financial"
+    assert c.actions["settle"].category == "Financial"
+    assert c.actions["discover"].category == "Read"
+
+
+def test_actions_described_without_paying_stay_as_they_are():
+    schema = {"type": "object", "properties": {"action": {
+        "type": "string", "enum": ["deploy", "status", "logs"],
+        "description": "deploy: Deploy a new bot. status: Get status. logs: Read logs."}}}
+    c = classify(ToolInfo(name="manage_bots", description="Manage bots.", input_schema=schema,
+                          annotations={}))
+    assert c.category != "Financial"
+
+
+# ----- a money act named by its noun, whose state is read -------------------------------------
+
+@pytest.mark.parametrize("name,description", [
+    ("refund_status", "Check the current state of a previously-created refund request."),
+    ("payout_details", "Get the details of a payout."),
+])
+def test_reading_the_state_of_a_money_act_reads(name, description):
+    assert category(name, description) == "Read"
+
+
+def test_the_money_act_itself_still_moves_money():
+    assert category("refund", "Check the payment, then refund it.") == "Financial"
+    assert category("refund_payment", "Refund a payment.") == "Financial"
+    # The name's reading is no noun here: no facet follows the verb.
+    assert category("refund_order", "Check the order and refund it.") == "Financial"
+
+
+# ----- dates are details -------------------------------------------------------------------------
+
+def test_changing_only_an_invoices_dates_and_notes_is_not_money():
+    assert category("update_invoice", "Update safe invoice fields (due date, payment date, "
+                    "notes).") != "Financial"
+    assert category("update_invoice", "Update an invoice's line items and amounts.") == \
+        "Financial"

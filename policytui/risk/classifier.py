@@ -71,6 +71,8 @@ from policytui.risk.money import (
     details_only,
     financial,
     money_context,
+    money_noun_read,
+    paying_actions,
     paying_word,
     quoted_word,
     raw_api_call,
@@ -223,7 +225,12 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
     clear = False  # a clear sign (not only a weak one) for the reading
     disagree = False
     desc_kind = desc.kind
-    if name.kind is not None and name.verb is not None:
+    if name.kind is not None and name.verb is not None and money_noun_read(name, desc):
+        # "refund_status", described as "Check the current state of a refund request".
+        evidence.append(f"name word {quoted_word(name.verb)} names a money act whose state is "
+                        f"read, and the description starts with '{desc.lead}'")
+        kind, confidence, clear = v.READ, 70, True
+    elif name.kind is not None and name.verb is not None:
         kind, confidence, clear = _name_reading(name, desc, evidence, against)
         disagree = name.last is not None
         if desc_kind is not None:
@@ -620,6 +627,17 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
         subject = (nouns[-1],) if nouns else ()  # its head noun is all that matters
         verdict, actions = _multi(choice, money, subject, single)
         action_path = choice.path
+        if verdict.category != FINANCIAL:
+            # "settle: PAY an agreement's endpoint": the tool's own text says an action pays.
+            for value, verb in paying_actions(schema, choice.name, choice.values,
+                                              desc_text).items():
+                actions[value] = ActionRisk(FINANCIAL, CRITICAL, actions[value].evidence + [
+                    f"the tool's text says action {quote(value)} does "
+                    f"{quoted_word(verb)}: it moves money"])
+                if verdict.category != FINANCIAL:
+                    verdict.evidence.append(f"action enum includes {quote(value)} (Financial): "
+                                            f"described as {quoted_word(verb)}")
+                    verdict.category, verdict.severity = FINANCIAL, CRITICAL
     elif facts.action is None or verdict is None:
         verdict = _single(name, desc, facts if facts.action is None else facts._replace(action=None), schema)
     hints = hint_facts(annotations)

@@ -212,7 +212,7 @@ def converted_into(words: list[str]) -> str | None:
 _DETAILS = frozenset(
     "information info address addresses note notes contact contacts metadata email emails "
     "phone name names description title tag tags label labels comment comments attachment "
-    "attachments memo".split())
+    "attachments memo date dates".split())
 _CONJUNCTIONS = frozenset((",", "or", "and"))
 
 
@@ -329,3 +329,61 @@ def object_head(words: list[str], verb: str, after_only: bool = False) -> str | 
     if qualifiers is not None and len(phrase) > 1 and phrase[-2] in qualifiers:
         return None  # a "time entry", an "item receipt"
     return head
+
+
+# What follows an action's name where a text explains it: "settle: PAY ...", "- buy - Purchase".
+_SAID_AS = r"[\"'`*]*\s*[:=\u2013\u2014-]+\s*([A-Za-z]+)"
+
+
+def paying_actions(schema: Any, argument: str, values: tuple[str, ...],
+                   description: str = "") -> dict[str, str]:
+    """Actions of a multi-action tool that its own text says pay: "settle: PAY an agreement's
+    endpoint" in the action argument's description, or "- buy: Purchase ..." in the tool's.
+    {action value: the paying verb}; empty for most tools (a substring test first)."""
+    props = schema.get("properties") if type(schema) is dict else None
+    prop = props.get(argument) if type(props) is dict else None
+    texts = [prop.get("description")] if type(prop) is dict else []
+    texts.append(description)
+    out: dict[str, str] = {}
+    for text in texts:
+        if type(text) is not str or not text:
+            continue
+        text = text[:4000]
+        lowered = text.lower()
+        for value in values[:50]:
+            if type(value) is not str or not value or value in out:
+                continue
+            key = value.lower()
+            if key not in lowered:
+                continue
+            said = r"(?<![\w-])" + re.escape(key) + _SAID_AS
+            for found in re.finditer(said, lowered):
+                word = found.group(1)
+                verb = word if word in v.VERBS else base_verb(word) or word
+                if verb in v.PAYING_VERBS or v.VERBS.get(verb) == v.MONEY:
+                    out[value] = verb
+                    break
+    return out
+
+
+# What one reads about a money act named by its noun: a "refund status", "payment details".
+_FACETS = frozenset(
+    "status statuses state states detail details info information result results history "
+    "progress".split())
+
+
+def money_noun_read(name: NameVerbs, desc: DescriptionVerbs) -> bool:
+    """Is the name's money verb a noun whose state is read ("refund_status", "Check the
+    current state of a refund request")? Only a word that may be a noun, followed in the name
+    by what is read of it, with a description that plainly leads with reading."""
+    if name.kind != v.MONEY or not name.ambiguous or name.verb is None:
+        return False
+    if desc.kind != v.READ or desc.indirect:
+        return False
+    words = name.words
+    try:
+        at = words.index(name.verb)
+    except ValueError:
+        return False
+    rest = [w for w in words[at + 1:] if w not in FILLER]
+    return bool(rest) and rest[-1] in _FACETS
