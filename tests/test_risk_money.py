@@ -339,3 +339,42 @@ def test_changing_only_an_invoices_dates_and_notes_is_not_money():
                     "notes).") != "Financial"
     assert category("update_invoice", "Update an invoice's line items and amounts.") == \
         "Financial"
+
+
+# ----- money as the server's business -----------------------------------------------------------
+
+def _budget_server(extra: list[ToolInfo]) -> list[ToolInfo]:
+    return [tool("get_budget_summary", "Read the budget."), tool("list_payees", "List payees."),
+            tool("update_budget", "Update a budget."), tool("get_balances", "Read balances."),
+            tool("list_categories", "List categories."), *extra]
+
+
+def test_on_a_money_server_a_bare_transaction_is_money():
+    from policytui.risk import classify_all
+    found = classify_all(_budget_server([
+        tool("delete_transaction", "Delete a single transaction. Irreversible."),
+        tool("delete_category", "Delete a category."),
+        tool("delete_time_entry", "Delete a time entry.")]), use_annotations=False)
+    assert found["delete_transaction"].category == "Financial"
+    assert found["delete_category"].category != "Financial"
+    assert found["delete_time_entry"].category != "Financial"
+
+
+def test_elsewhere_a_transaction_needs_money_in_sight():
+    from policytui.risk import classify_all
+    tools = [tool("delete_transaction", "Delete a single transaction."),
+             tool("begin_transaction", "Begin a database transaction."),
+             tool("list_tables", "List tables."), tool("run_query", "Run a query.")]
+    found = classify_all(tools, use_annotations=False)
+    assert found["delete_transaction"].category != "Financial"
+    assert found["begin_transaction"].category != "Financial"
+
+
+def test_the_editor_classifies_a_tool_alone_as_with_its_server():
+    from policytui.editor.classes import Classifications
+    tools = _budget_server([tool("delete_transaction", "Delete a single transaction.")])
+    found = Classifications(lambda name: next((t for t in tools if t.name == name), None),
+                            lambda name: None)
+    found.classify(tools[-1:], server_tools=tools)
+    assert found.brief("delete_transaction")[0] == "Financial"
+    assert found["delete_transaction"].category == "Financial"

@@ -76,6 +76,7 @@ from policytui.risk.money import (
     paying_word,
     quoted_word,
     raw_api_call,
+    server_handles_money,
 )
 from policytui.risk.names import NameVerbs, name_verbs, server_namespaces
 from policytui.risk.schema import ActionArgument, SchemaFacts, inspect_schema, normalize
@@ -213,7 +214,7 @@ def _name_reading(name: NameVerbs, desc: DescriptionVerbs, evidence: list[str],
 
 
 def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
-            schema: Any = None) -> Verdict:
+            schema: Any = None, money_server: bool = False) -> Verdict:
     """Classify a tool that does one thing, from its name, description and schema (`facts`
     and, for the rare checks that need more, the input schema itself)."""
     evidence: list[str] = []
@@ -300,7 +301,7 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
 
         def money() -> bool:
             if not seen:
-                seen.append(money_context(name, desc, facts, schema=schema))
+                seen.append(money_server or money_context(name, desc, facts, schema=schema))
             return seen[0]
 
         words = name.words[1:] if name.namespace else name.words
@@ -564,7 +565,8 @@ def _text(value: Any) -> str:
 
 
 def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bool = True,
-             namespaces: frozenset[str] = frozenset()) -> Classification:
+             namespaces: frozenset[str] = frozenset(), money_server: bool = False
+             ) -> Classification:
     """Classify one tool. Never raises on odd tool data; an unknown override is ignored (and
     said so in the evidence). `use_annotations=False` classifies from words and schema alone
     (used to measure the classifier against servers' own annotations). `namespaces` are the
@@ -610,7 +612,8 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
         if all(kind is None for kind in kinds):
             choice = None  # "mode": standard | custom is a setting, not a choice of action
         else:
-            single = _single(name, desc, facts if facts.action is None else facts._replace(action=None), schema)
+            single = _single(name, desc, facts if facts.action is None else facts._replace(action=None), schema,
+                             money_server)
             if (single.category == READ and DISAGREE not in single.flags and not name.ambiguous
                     and name.kind == v.READ and not _GRAVE_ACTIONS.intersection(kinds)):
                 # "list_adjustments" with action: refund | credit: a reader's filter.
@@ -639,7 +642,8 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
                                             f"described as {quoted_word(verb)}")
                     verdict.category, verdict.severity = FINANCIAL, CRITICAL
     elif facts.action is None or verdict is None:
-        verdict = _single(name, desc, facts if facts.action is None else facts._replace(action=None), schema)
+        verdict = _single(name, desc, facts if facts.action is None else facts._replace(action=None), schema,
+                             money_server)
     hints = hint_facts(annotations)
     apply_annotations(verdict, actions, hints)
 
@@ -666,7 +670,8 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
 def classify_all(tools: Iterable[ToolInfo], overrides: Mapping[str, Any] | None = None,
                  *, use_annotations: bool = True,
                  server_tools: Iterable[ToolInfo] | None = None,
-                 namespaces: frozenset[str] | None = None) -> dict[str, Classification]:
+                 namespaces: frozenset[str] | None = None,
+                 money_server: bool | None = None) -> dict[str, Classification]:
     """Classify every tool, applying `overrides` ({tool name: category}) where given. The
     server's namespace words are `namespaces` when the caller found them already, else found
     from `server_tools` (all of the server's tools, when only some are classified) or else from
@@ -676,6 +681,9 @@ def classify_all(tools: Iterable[ToolInfo], overrides: Mapping[str, Any] | None 
     if namespaces is None:
         context = tools if server_tools is None else list(server_tools)
         namespaces = server_namespaces(getattr(t, "name", "") for t in context)
+    if money_server is None:
+        context = tools if server_tools is None else list(server_tools)
+        money_server = server_handles_money(getattr(t, "name", "") for t in context)
     out: dict[str, Classification] = {}
     # Thousands of small objects and no reference cycles: the cycle collector would only
     # rescan them again and again (about a sixth of the time on 10,000 tools).
@@ -686,7 +694,8 @@ def classify_all(tools: Iterable[ToolInfo], overrides: Mapping[str, Any] | None 
             name = _text(getattr(tool, "name", ""))
             override = overrides.get(name)
             out[name] = classify(tool, override if isinstance(override, str) else None,
-                                 use_annotations=use_annotations, namespaces=namespaces)
+                                 use_annotations=use_annotations, namespaces=namespaces,
+                                 money_server=money_server)
     finally:
         if collecting:
             gc.enable()

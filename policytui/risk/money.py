@@ -4,7 +4,7 @@ owed: money verbs, verbs that need money in sight, and the head noun of what a v
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from policytui.risk import vocabulary as v
@@ -12,7 +12,7 @@ from policytui.risk.descriptions import DescriptionVerbs
 from policytui.risk.kinds import CONNECTORS
 from policytui.risk.names import NameVerbs
 from policytui.risk.schema import SchemaFacts, normalize
-from policytui.risk.words import SEPARATORS, base_verb
+from policytui.risk.words import SEPARATORS, base_verb, name_words
 
 
 def quoted_word(text: str) -> str:
@@ -387,3 +387,15 @@ def money_noun_read(name: NameVerbs, desc: DescriptionVerbs) -> bool:
         return False
     rest = [w for w in words[at + 1:] if w not in FILLER]
     return bool(rest) and rest[-1] in _FACETS
+
+
+def server_handles_money(names: Iterable[str]) -> bool:
+    """Is money the server's business: at least 3 of its tools, and a fifth of them, have a
+    money noun in their names (a budgeting app's "delete_transaction" is then money even where
+    its own text names none)?"""
+    total = with_money = 0
+    for text in names:
+        total += 1
+        if type(text) is str and not v.MONEY_NOUNS.isdisjoint(name_words(text)):
+            with_money += 1
+    return with_money >= 3 and with_money * 5 >= total
