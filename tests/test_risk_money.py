@@ -378,3 +378,9 @@ def test_the_editor_classifies_a_tool_alone_as_with_its_server():
     found.classify(tools[-1:], server_tools=tools)
     assert found.brief("delete_transaction")[0] == "Financial"
     assert found["delete_transaction"].category == "Financial"
+
+
+def test_bulk_or_batch_acts_on_what_it_names():
+    assert category("delete_payments_bulk", "") == "Financial"
+    assert category("refunds_batch_create", "") == "Financial"
+    assert category("delete_files_bulk", "") != "Financial"

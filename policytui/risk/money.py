@@ -253,7 +253,7 @@ def details_only(desc: DescriptionVerbs) -> bool:
 # and states ("mark_invoice_paid" acts on the invoice).
 FILLER = frozenset(
     "id ids uuid v tool tools api apis manager service helper paid unpaid sent done complete "
-    "completed closed active inactive archived".split())
+    "completed closed active inactive archived bulk batch batched".split())
 # Parts of a money document: an "invoice item" is still money, and so is an "order status"
 # ("update_order_status" cancels or refunds the order).
 _PARTS = frozenset(
