@@ -384,3 +384,28 @@ def test_bulk_or_batch_acts_on_what_it_names():
     assert category("delete_payments_bulk", "") == "Financial"
     assert category("refunds_batch_create", "") == "Financial"
     assert category("delete_files_bulk", "") != "Financial"
+
+
+# ----- more money words: bridging, top-ups, liquidity, withdrawals named as nouns, bets --------
+
+@pytest.mark.parametrize("name,description,properties", [
+    ("bridge_tokens", "Bridge tokens from Ethereum to Base.", {}),
+    ("topup_account", "Top up the account balance.", AMOUNT),
+    ("add_liquidity", "Add liquidity to a pool.", AMOUNT),
+    ("remove_liquidity", "Remove liquidity from a pool.", {}),
+    ("spot_create_withdraw", "The endpoint creates a withdraw request.", AMOUNT),
+    ("place_bet", "Place a bet on a market.", {}),
+    ("send_usdc", "Send USDC to an address.", {"to": {"type": "string"}}),
+    ("redeem_voucher", "Redeem a voucher to the balance.", {}),
+])
+def test_more_ways_of_moving_money(name, description, properties):
+    assert category(name, description, properties) == "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("bridge_networks", "Bridge two docker networks."),
+    ("get_liquidity", "Get a pool's liquidity."),
+    ("create_voucher_template", "Create a voucher design template."),
+])
+def test_the_same_words_without_money_moving(name, description):
+    assert category(name, description) != "Financial"

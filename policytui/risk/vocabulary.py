@@ -54,7 +54,7 @@ VERBS: dict[str, str] = _table(
         issue place finalize withdraw deposit redeem renew record click fill hover drag press
         scroll navigate goto go tap swipe focus type login logout signin signout
         authenticate authorize authorise finalise acknowledge ack respond answer end finish open
-        claim split
+        claim split bridge topup
         """,
     modify="""
         update edit modify patch set change move rename replace upsert apply configure
@@ -151,7 +151,7 @@ LAUNCHERS: frozenset[str] = frozenset("start begin initiate perform do".split())
 MONEY_IF_CONTEXT: frozenset[str] = frozenset(
     """
     send transfer charge trade order bill invoice capture fund wire settle issue withdraw
-    deposit redeem renew claim
+    deposit redeem renew claim bridge topup
     """.split()
 )
 
@@ -163,7 +163,8 @@ MONEY_OBJECTS: frozenset[str] = frozenset(
     chargeback chargebacks expense expenses subscription subscriptions purchase purchases
     deposit deposits withdrawal withdrawals remittance remittances payroll salary salaries
     money funds cash wire trade trades ledger renewal renewals order orders credit credits
-    journal journals checkout checkouts reimbursement reimbursements
+    journal journals checkout checkouts reimbursement reimbursements liquidity withdraw
+    withdraws bet bets wager wagers
     """.split()
 )
 # Objects that are money only with money in sight: a "transfer" of funds but not of a
@@ -183,7 +184,8 @@ MONEY_NOUNS: frozenset[str] = MONEY_OBJECTS | frozenset(
     amount amounts price prices cost costs fee fees balance balances wallet wallets currency
     usd eur gbp jpy btc eth crypto coin coins dollar dollars euro euros debit debits card cards
     bank iban billing budget tokens stablecoin sale sales tax taxes vendor payee accounting
-    profit margin leverage nft nfts onchain ach sepa
+    profit margin leverage nft nfts onchain ach sepa usdc usdt dai sats satoshi satoshis
+    lamports wei gwei voucher vouchers
     """.split()
 )
 # Money verbs that, inside a description's first sentence and followed by what is paid ("...,
