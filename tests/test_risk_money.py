@@ -409,3 +409,16 @@ def test_more_ways_of_moving_money(name, description, properties):
 ])
 def test_the_same_words_without_money_moving(name, description):
     assert category(name, description) != "Financial"
+
+
+def test_on_a_money_server_a_multi_action_tool_on_transactions_is_money():
+    from policytui.risk import classify_all
+    schema = {"type": "object", "properties": {"action": {
+        "type": "string", "enum": ["list", "create", "delete"]}}}
+    manage = ToolInfo(name="manage_transactions", description="Manage transactions.",
+                      input_schema=schema, annotations={})
+    found = classify_all(_budget_server([manage]), use_annotations=False)
+    assert found["manage_transactions"].category == "Financial"
+    alone = classify_all([manage, tool("list_tables", "List tables."),
+                          tool("run_query", "Run a query.")], use_annotations=False)
+    assert alone["manage_transactions"].category != "Financial"

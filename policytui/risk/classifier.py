@@ -623,7 +623,7 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
                 choice = None
     if choice is not None:
         # The actions decide; the name and description only say whether money is in sight.
-        money = money_context(name, desc, facts, schema=schema)
+        money = money_server or money_context(name, desc, facts, schema=schema)
         # What the tool is about: its name's words other than verbs and its namespace.
         nouns = [w for w in name.words[1 if name.namespace else 0:]
                  if w not in v.VERBS and w not in FILLER and not w.isdigit()]
