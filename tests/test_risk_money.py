@@ -422,3 +422,27 @@ def test_on_a_money_server_a_multi_action_tool_on_transactions_is_money():
     alone = classify_all([manage, tool("list_tables", "List tables."),
                           tool("run_query", "Run a query.")], use_annotations=False)
     assert alone["manage_transactions"].category != "Financial"
+
+
+# ----- starting a payment, funding, savings, debits and credit memos ---------------------------
+
+@pytest.mark.parametrize("name,description,properties", [
+    ("initiate_payment", "Initiate a SEPA payment.", AMOUNT),
+    ("begin_checkout", "Begin a checkout session.", {}),
+    ("fund_pie", "Fund an investment pie.", AMOUNT),
+    ("redeem_savings", "Redeem a flexible savings product.", AMOUNT),
+    ("create_direct_debit", "Create a direct debit.", {}),
+    ("create_credit_memo", "Create a credit memo for a customer.", {}),
+])
+def test_starting_funding_and_money_documents(name, description, properties):
+    assert category(name, description, properties) == "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("start_workflow", "Start a payment workflow."),
+    ("start_tracking", "Start tracking an invoice for payment."),
+    ("list_funds", "List funds."),
+    ("create_memo_for_transaction", "Create and attach a memo to a transaction."),
+])
+def test_starting_something_else_or_noting_money_is_not_money(name, description):
+    assert category(name, description) != "Financial"

@@ -70,6 +70,7 @@ from policytui.risk.money import (
     description_object,
     details_only,
     financial,
+    launched_money,
     money_context,
     money_noun_read,
     paying_actions,
@@ -327,11 +328,14 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
             category, severity = FINANCIAL, CRITICAL
 
     if category != FINANCIAL:
-        made = converted_into(name.words[1:] if name.namespace else name.words)
+        words = name.words[1:] if name.namespace else name.words
+        made = converted_into(words) or launched_money(words) or (
+            launched_money(desc.words) if category != READ else None)
         paying = None if made else paying_word(desc, reads=category == READ)
         if made is not None:
-            # "convert_estimate_to_invoice": whatever the verb, what comes out is money owed.
-            evidence.append(f"name says it makes {quoted_word(made)}: it creates what someone "
+            # "convert_estimate_to_invoice", "initiate_payment": whatever the verb, what comes
+            # out (or is started) is money owed or moving.
+            evidence.append(f"it makes or starts {quoted_word(made)}: it creates what someone "
                             "pays or is owed")
         elif paying is not None:
             evidence.append(f"description says {quoted_word(paying)} on the way: it spends "

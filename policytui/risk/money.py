@@ -207,6 +207,17 @@ def converted_into(words: list[str]) -> str | None:
     return None
 
 
+def launched_money(words: list[str]) -> str | None:
+    """The money object a launcher verb starts ("initiate_payment", "Begin a transfer of
+    funds" -> payment, transfer): starting a payment is making it. None otherwise."""
+    if len(words) < 2 or words[0] not in v.LAUNCHERS or not WATCHING.isdisjoint(words[:8]):
+        return None
+    if words[1].endswith("ing") or base_verb(words[1]) is not None:
+        return None  # "Start tracking ...", "initiate refund_check": another act is started
+    head = object_head(words[:8], words[0], after_only=True)
+    return head if head in v.MONEY_OBJECTS else None
+
+
 # What a change touches when it leaves the amounts alone: an order's addresses, a
 # transaction's customer information, an invoice's note.
 _DETAILS = frozenset(
@@ -266,7 +277,7 @@ _PART_OF = frozenset("to of on from in into".split())
 _SESSIONS = frozenset("session sessions".split())
 _SESSIONED = frozenset("checkout checkouts payment payments".split())
 # A note is money only as a credit or debit note; an "order note" is a note.
-_NOTES = frozenset("note notes".split())
+_NOTES = frozenset("note notes memo memos".split())
 _NOTED = frozenset("credit credits debit debits".split())
 # Words that make the phrase a record of the past, not money: a "balance history entry",
 # "historical balance entries", a "payment log".

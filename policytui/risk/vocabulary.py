@@ -50,7 +50,7 @@ VERBS: dict[str, str] = _table(
         bookmark like react vote checkout switch init initialize setup provision allocate
         reserve enqueue queue increment bump confirm accept reject dismiss decline complete
         sync refresh reload release promote snapshot backup leave deactivate mute unmute disable
-        rate review upvote downvote charge trade order bill invoice capture fund wire settle
+        rate review upvote downvote charge trade order bill invoice capture wire settle
         issue place finalize withdraw deposit redeem renew record click fill hover drag press
         scroll navigate goto go tap swipe focus type login logout signin signout
         authenticate authorize authorise finalise acknowledge ack respond answer end finish open
@@ -76,7 +76,7 @@ VERBS: dict[str, str] = _table(
         """,
     money="""
         pay refund purchase buy sell payout tip donate swap stake unstake borrow lend repay
-        liquidate recharge
+        liquidate recharge fund
         """,
 )
 
@@ -150,7 +150,7 @@ LAUNCHERS: frozenset[str] = frozenset("start begin initiate perform do".split())
 # "transfer_funds" but not "transfer_repository". Without money context they keep their kind.
 MONEY_IF_CONTEXT: frozenset[str] = frozenset(
     """
-    send transfer charge trade order bill invoice capture fund wire settle issue withdraw
+    send transfer charge trade order bill invoice capture wire settle issue withdraw
     deposit redeem renew claim bridge topup
     """.split()
 )
@@ -163,7 +163,8 @@ MONEY_OBJECTS: frozenset[str] = frozenset(
     chargeback chargebacks expense expenses subscription subscriptions purchase purchases
     deposit deposits withdrawal withdrawals remittance remittances payroll salary salaries
     money funds cash wire trade trades ledger renewal renewals order orders credit credits
-    journal journals checkout checkouts reimbursement reimbursements liquidity withdraw
+    journal journals checkout checkouts reimbursement reimbursements liquidity withdraw debit
+    debits
     withdraws bet bets wager wagers
     """.split()
 )
@@ -185,7 +186,7 @@ MONEY_NOUNS: frozenset[str] = MONEY_OBJECTS | frozenset(
     usd eur gbp jpy btc eth crypto coin coins dollar dollars euro euros debit debits card cards
     bank iban billing budget tokens stablecoin sale sales tax taxes vendor payee accounting
     profit margin leverage nft nfts onchain ach sepa usdc usdt dai sats satoshi satoshis
-    lamports wei gwei voucher vouchers
+    lamports wei gwei voucher vouchers savings
     """.split()
 )
 # Money verbs that, inside a description's first sentence and followed by what is paid ("...,
