@@ -315,7 +315,8 @@ def test_resolve_follow_and_watch_only_read_what_is_looked_up_or_streamed(name, 
     # Links, keys and money: generating them often creates something on the server.
     ("share_tool", "Generate a share link for the file.", "Write"),
     ("key_tool", "Generate an API key.", "Write"),
-    ("get_checkout_url", "Generate a payment URL for the order.", "Write"),
+    # (a payment URL is a payment link: money, as in the corpus labels)
+    ("get_checkout_url", "Generate a payment URL for the order.", "Financial"),
     # A riskier alternative still counts.
     ("style_tool", "Generate a style JSON or delete the style.", "Destructive"),
 ])

@@ -207,3 +207,242 @@ def test_a_generic_document_without_a_money_example_is_not():
     assert category("create_document", "Create a new document.") != "Financial"
     assert category("update_document", "Update a document (e.g. a note or a page).") != \
         "Financial"
+
+
+# ----- issue 15, round 3: parts of a whole, holds, claims, splits, entries that are not money --
+
+@pytest.mark.parametrize("name,description", [
+    ("update_purchase_order_line_item", "Update a single line item on an approved purchase order."),
+    ("delete_invoice_line_item", "Remove one line item from an invoice."),
+    ("add_line_items_to_purchase_order", "Add one or more line items to an existing purchase order."),
+    ("remove_items_from_order", "Remove items from an order."),
+])
+def test_the_lines_of_a_money_document_are_that_document(name, description):
+    assert category(name, description) == "Financial"
+
+
+def test_lines_of_something_else_are_not_money():
+    assert category("add_line_items_to_report", "Add line items to a report.") != "Financial"
+    assert category("delete_playlist_item", "Remove an item from a playlist.") != "Financial"
+
+
+def test_a_checkout_url_is_a_payment_link():
+    assert category("hold_init", "Build a checkout URL for two-step pre-auth. Funds are "
+                    "reserved on the card.", AMOUNT) == "Financial"
+    assert category("create_payment_page", "Create a payment page.") == "Financial"
+    assert category("create_preview_url", "Create a preview URL for a branch.") != "Financial"
+
+
+def test_a_hold_on_funds_is_money_and_a_legal_hold_is_not():
+    assert category("hold_cancel", "Release a hold without capturing the reserved funds.") == \
+        "Financial"
+    assert category("create_legal_hold", "Place a legal hold on a mailbox.") != "Financial"
+
+
+def test_a_reimbursement_is_money_owed():
+    assert category("create_mileage_reimbursement",
+                    "Create a mileage reimbursement request for an employee.") == "Financial"
+
+
+def test_claiming_money_moves_it_and_claiming_a_task_does_not():
+    assert category("claim_fees", "Claim accrued fee-share fees to the wallet.") == "Financial"
+    assert category("claim_funds", "Claim the escrowed funds.") == "Financial"
+    assert category("claim_task", "Claim a task from the queue.") not in ("Financial", "Other")
+
+
+def test_splitting_a_money_transaction_is_money():
+    assert category("split_transaction", "Split an existing transaction into child "
+                    "transactions. The sum of child amounts must equal the parent's amount.") == \
+        "Financial"
+    c = classify(tool("unsplit_transaction", "Unsplit a previously split transaction by "
+                      "deleting its children and restoring the parent."))
+    assert c.category in ("Financial", "Destructive") and c.severity == "Critical"
+    assert category("split_pdf", "Split a PDF into pages.") != "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("edit_hours", "Edit an existing time entry. Entries on a paid invoice are blocked."),
+    ("delete_time_entry", "Delete a time entry from the invoice's project."),
+    ("create_item_receipt", "Create an item receipt for goods received from a vendor against a "
+     "purchase order."),
+])
+def test_time_entries_and_goods_receipts_are_not_money(name, description):
+    assert category(name, description) != "Financial"
+
+
+def test_a_ledger_entry_and_a_sales_receipt_still_are():
+    assert category("delete_journal_entry", "Delete a journal entry.") == "Financial"
+    assert category("create_sales_receipt", "Create a sales receipt.", AMOUNT) == "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("track_invoice", "Start tracking an invoice for payment."),
+    ("untrack_invoice", "Stop tracking an invoice by its number."),
+])
+def test_watching_a_money_document_changes_nothing_owed(name, description):
+    assert category(name, description, AMOUNT) != "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("upload_receipt", "Upload a receipt image and link it to a transaction."),
+    ("upload_receipt_for_reimbursement", "Upload a receipt image for reimbursement processing."),
+    ("attach_invoice_pdf", "Attach an invoice PDF to a bill."),
+])
+def test_uploading_or_attaching_a_file_moves_no_money(name, description):
+    assert category(name, description, AMOUNT) != "Financial"
+
+
+# ----- multi-action tools whose own text says an action pays ----------------------------------
+
+def test_an_action_described_as_paying_is_financial():
+    schema = {"type": "object", "properties": {"action": {
+        "type": "string", "enum": ["discover", "request", "settle", "publish"],
+        "description": "discover: search listings. request: ask for a service. settle: PAY an "
+                       "agreement's endpoint. publish: list your service."}}}
+    c = classify(ToolInfo(name="agent_services", description="Agent service agreements.",
+                          input_schema=schema, annotations={}))
+    assert c.category == "Financial"
+    assert c.actions["settle"].category == "Financial"
+    assert c.actions["discover"].category == "Read"
+
+
+def test_actions_described_without_paying_stay_as_they_are():
+    schema = {"type": "object", "properties": {"action": {
+        "type": "string", "enum": ["deploy", "status", "logs"],
+        "description": "deploy: Deploy a new bot. status: Get status. logs: Read logs."}}}
+    c = classify(ToolInfo(name="manage_bots", description="Manage bots.", input_schema=schema,
+                          annotations={}))
+    assert c.category != "Financial"
+
+
+# ----- a money act named by its noun, whose state is read -------------------------------------
+
+@pytest.mark.parametrize("name,description", [
+    ("refund_status", "Check the current state of a previously-created refund request."),
+    ("payout_details", "Get the details of a payout."),
+])
+def test_reading_the_state_of_a_money_act_reads(name, description):
+    assert category(name, description) == "Read"
+
+
+def test_the_money_act_itself_still_moves_money():
+    assert category("refund", "Check the payment, then refund it.") == "Financial"
+    assert category("refund_payment", "Refund a payment.") == "Financial"
+    # The name's reading is no noun here: no facet follows the verb.
+    assert category("refund_order", "Check the order and refund it.") == "Financial"
+
+
+# ----- dates are details -------------------------------------------------------------------------
+
+def test_changing_only_an_invoices_dates_and_notes_is_not_money():
+    assert category("update_invoice", "Update safe invoice fields (due date, payment date, "
+                    "notes).") != "Financial"
+    assert category("update_invoice", "Update an invoice's line items and amounts.") == \
+        "Financial"
+
+
+# ----- money as the server's business -----------------------------------------------------------
+
+def _budget_server(extra: list[ToolInfo]) -> list[ToolInfo]:
+    return [tool("get_budget_summary", "Read the budget."), tool("list_payees", "List payees."),
+            tool("update_budget", "Update a budget."), tool("get_balances", "Read balances."),
+            tool("list_categories", "List categories."), *extra]
+
+
+def test_on_a_money_server_a_bare_transaction_is_money():
+    from policytui.risk import classify_all
+    found = classify_all(_budget_server([
+        tool("delete_transaction", "Delete a single transaction. Irreversible."),
+        tool("delete_category", "Delete a category."),
+        tool("delete_time_entry", "Delete a time entry.")]), use_annotations=False)
+    assert found["delete_transaction"].category == "Financial"
+    assert found["delete_category"].category != "Financial"
+    assert found["delete_time_entry"].category != "Financial"
+
+
+def test_elsewhere_a_transaction_needs_money_in_sight():
+    from policytui.risk import classify_all
+    tools = [tool("delete_transaction", "Delete a single transaction."),
+             tool("begin_transaction", "Begin a database transaction."),
+             tool("list_tables", "List tables."), tool("run_query", "Run a query.")]
+    found = classify_all(tools, use_annotations=False)
+    assert found["delete_transaction"].category != "Financial"
+    assert found["begin_transaction"].category != "Financial"
+
+
+def test_the_editor_classifies_a_tool_alone_as_with_its_server():
+    from policytui.editor.classes import Classifications
+    tools = _budget_server([tool("delete_transaction", "Delete a single transaction.")])
+    found = Classifications(lambda name: next((t for t in tools if t.name == name), None),
+                            lambda name: None)
+    found.classify(tools[-1:], server_tools=tools)
+    assert found.brief("delete_transaction")[0] == "Financial"
+    assert found["delete_transaction"].category == "Financial"
+
+
+def test_bulk_or_batch_acts_on_what_it_names():
+    assert category("delete_payments_bulk", "") == "Financial"
+    assert category("refunds_batch_create", "") == "Financial"
+    assert category("delete_files_bulk", "") != "Financial"
+
+
+# ----- more money words: bridging, top-ups, liquidity, withdrawals named as nouns, bets --------
+
+@pytest.mark.parametrize("name,description,properties", [
+    ("bridge_tokens", "Bridge tokens from Ethereum to Base.", {}),
+    ("topup_account", "Top up the account balance.", AMOUNT),
+    ("add_liquidity", "Add liquidity to a pool.", AMOUNT),
+    ("remove_liquidity", "Remove liquidity from a pool.", {}),
+    ("spot_create_withdraw", "The endpoint creates a withdraw request.", AMOUNT),
+    ("place_bet", "Place a bet on a market.", {}),
+    ("send_usdc", "Send USDC to an address.", {"to": {"type": "string"}}),
+    ("redeem_voucher", "Redeem a voucher to the balance.", {}),
+])
+def test_more_ways_of_moving_money(name, description, properties):
+    assert category(name, description, properties) == "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("bridge_networks", "Bridge two docker networks."),
+    ("get_liquidity", "Get a pool's liquidity."),
+    ("create_voucher_template", "Create a voucher design template."),
+])
+def test_the_same_words_without_money_moving(name, description):
+    assert category(name, description) != "Financial"
+
+
+def test_on_a_money_server_a_multi_action_tool_on_transactions_is_money():
+    from policytui.risk import classify_all
+    schema = {"type": "object", "properties": {"action": {
+        "type": "string", "enum": ["list", "create", "delete"]}}}
+    manage = ToolInfo(name="manage_transactions", description="Manage transactions.",
+                      input_schema=schema, annotations={})
+    found = classify_all(_budget_server([manage]), use_annotations=False)
+    assert found["manage_transactions"].category == "Financial"
+    alone = classify_all([manage, tool("list_tables", "List tables."),
+                          tool("run_query", "Run a query.")], use_annotations=False)
+    assert alone["manage_transactions"].category != "Financial"
+
+
+# ----- starting a payment, funding, savings, debits and credit memos ---------------------------
+
+@pytest.mark.parametrize("name,description,properties", [
+    ("initiate_payment", "Initiate a SEPA payment.", AMOUNT),
+    ("begin_checkout", "Begin a checkout session.", {}),
+    ("fund_pie", "Fund an investment pie.", AMOUNT),
+    ("redeem_savings", "Redeem a flexible savings product.", AMOUNT),
+    ("create_direct_debit", "Create a direct debit.", {}),
+    ("create_credit_memo", "Create a credit memo for a customer.", {}),
+])
+def test_starting_funding_and_money_documents(name, description, properties):
+    assert category(name, description, properties) == "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("start_workflow", "Start a payment workflow."),
+    ("start_tracking", "Start tracking an invoice for payment."),
+    ("list_funds", "List funds."),
+    ("create_memo_for_transaction", "Create and attach a memo to a transaction."),
+])
+def test_starting_something_else_or_noting_money_is_not_money(name, description):
+    assert category(name, description) != "Financial"

@@ -33,21 +33,26 @@ class Classifications(Mapping[str, Any]):
         # The server's namespace words (`compute_` in `compute_vm_delete`), found from all of its
         # tools: a tool classified alone, or in a chunk, must read its name as `tools` does.
         self._namespaces: frozenset[str] | None = None
+        # Whether money is the server's business, also found from all of its tools.
+        self._money_server = False
 
     def classify(self, tools: Iterable[Any], server_tools: Iterable[Any] | None = None) -> None:
         """(Re)classify `tools`, chunk by chunk; `server_tools` is the server's whole list when
         `tools` is only part of it (its namespace words are read from the whole list)."""
         from policytui.risk.classifier import classify_all
+        from policytui.risk.money import server_handles_money
         from policytui.risk.names import server_namespaces
 
         tools = list(tools)
         if server_tools is not None or self._namespaces is None:
-            context = tools if server_tools is None else server_tools
+            context = tools if server_tools is None else list(server_tools)
             self._namespaces = server_namespaces(getattr(t, "name", "") for t in context)
+            self._money_server = server_handles_money(getattr(t, "name", "") for t in context)
         namespaces = self._namespaces
         for start in range(0, len(tools), CHUNK):
             chunk = tools[start:start + CHUNK]
-            self._take(classify_all(chunk, self._overrides(chunk), namespaces=namespaces))
+            self._take(classify_all(chunk, self._overrides(chunk), namespaces=namespaces,
+                                    money_server=self._money_server))
 
     def _overrides(self, tools: list[Any]) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -81,7 +86,8 @@ class Classifications(Mapping[str, Any]):
             raise KeyError(name)
         from policytui.risk import classify
 
-        full = classify(tool, self._override(name), namespaces=self._namespaces or frozenset())
+        full = classify(tool, self._override(name), namespaces=self._namespaces or frozenset(),
+                        money_server=self._money_server)
         self._full[name] = full
         if len(self._full) > KEPT:
             self._full.popitem(last=False)

@@ -75,10 +75,14 @@ from policytui.risk.money import (
     description_object,
     details_only,
     financial,
+    launched_money,
     money_context,
+    money_noun_read,
+    paying_actions,
     paying_word,
     quoted_word,
     raw_api_call,
+    server_handles_money,
 )
 from policytui.risk.names import NameVerbs, name_verbs, server_namespaces
 from policytui.risk.schema import ActionArgument, SchemaFacts, inspect_schema, normalize
@@ -256,7 +260,7 @@ def _leading_words(tokens: list[str]) -> set[str | None]:
 
 
 def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
-            schema: Any = None) -> Verdict:
+            schema: Any = None, money_server: bool = False) -> Verdict:
     """Classify a tool that does one thing, from its name, description and schema (`facts`
     and, for the rare checks that need more, the input schema itself)."""
     evidence: list[str] = []
@@ -269,7 +273,12 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
     disagree = False
     rendered = False  # drawn from the data it is handed: a payload is what it draws
     desc_kind = desc.kind
-    if name.kind is not None and name.verb is not None:
+    if name.kind is not None and name.verb is not None and money_noun_read(name, desc):
+        # "refund_status", described as "Check the current state of a refund request".
+        evidence.append(f"name word {quoted_word(name.verb)} names a money act whose state is "
+                        f"read, and the description starts with '{desc.lead}'")
+        kind, confidence, clear = v.READ, 70, True
+    elif name.kind is not None and name.verb is not None:
         kind, confidence, clear = _name_reading(name, desc, evidence, against)
         disagree = name.last is not None
         if desc_kind is not None:
@@ -348,7 +357,7 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
 
         def money() -> bool:
             if not seen:
-                seen.append(money_context(name, desc, facts, schema=schema))
+                seen.append(money_server or money_context(name, desc, facts, schema=schema))
             return seen[0]
 
         words = name.words[1:] if name.namespace else name.words
@@ -376,11 +385,14 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
             category, severity = FINANCIAL, CRITICAL
 
     if category != FINANCIAL:
-        made = converted_into(name.words[1:] if name.namespace else name.words)
+        words = name.words[1:] if name.namespace else name.words
+        made = converted_into(words) or launched_money(words) or (
+            launched_money(desc.words) if category != READ else None)
         paying = None if made else paying_word(desc, reads=category == READ)
         if made is not None:
-            # "convert_estimate_to_invoice": whatever the verb, what comes out is money owed.
-            evidence.append(f"name says it makes {quoted_word(made)}: it creates what someone "
+            # "convert_estimate_to_invoice", "initiate_payment": whatever the verb, what comes
+            # out (or is started) is money owed or moving.
+            evidence.append(f"it makes or starts {quoted_word(made)}: it creates what someone "
                             "pays or is owed")
         elif paying is not None:
             evidence.append(f"description says {quoted_word(paying)} on the way: it spends "
@@ -614,7 +626,8 @@ def _text(value: Any) -> str:
 
 
 def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bool = True,
-             namespaces: frozenset[str] = frozenset()) -> Classification:
+             namespaces: frozenset[str] = frozenset(), money_server: bool = False
+             ) -> Classification:
     """Classify one tool. Never raises on odd tool data; an unknown override is ignored (and
     said so in the evidence). `use_annotations=False` classifies from words and schema alone
     (used to measure the classifier against servers' own annotations). `namespaces` are the
@@ -660,7 +673,8 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
         if all(kind is None for kind in kinds):
             choice = None  # "mode": standard | custom is a setting, not a choice of action
         else:
-            single = _single(name, desc, facts if facts.action is None else facts._replace(action=None), schema)
+            single = _single(name, desc, facts if facts.action is None else facts._replace(action=None), schema,
+                             money_server)
             if (single.category == READ and DISAGREE not in single.flags and not name.ambiguous
                     and name.kind == v.READ and not _GRAVE_ACTIONS.intersection(kinds)):
                 # "list_adjustments" with action: refund | credit: a reader's filter.
@@ -670,15 +684,27 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
                 choice = None
     if choice is not None:
         # The actions decide; the name and description only say whether money is in sight.
-        money = money_context(name, desc, facts, schema=schema)
+        money = money_server or money_context(name, desc, facts, schema=schema)
         # What the tool is about: its name's words other than verbs and its namespace.
         nouns = [w for w in name.words[1 if name.namespace else 0:]
                  if w not in v.VERBS and w not in FILLER and not w.isdigit()]
         subject = (nouns[-1],) if nouns else ()  # its head noun is all that matters
         verdict, actions = _multi(choice, money, subject, single)
         action_path = choice.path
+        if verdict.category != FINANCIAL:
+            # "settle: PAY an agreement's endpoint": the tool's own text says an action pays.
+            for value, verb in paying_actions(schema, choice.name, choice.values,
+                                              desc_text).items():
+                actions[value] = ActionRisk(FINANCIAL, CRITICAL, actions[value].evidence + [
+                    f"the tool's text says action {quote(value)} does "
+                    f"{quoted_word(verb)}: it moves money"])
+                if verdict.category != FINANCIAL:
+                    verdict.evidence.append(f"action enum includes {quote(value)} (Financial): "
+                                            f"described as {quoted_word(verb)}")
+                    verdict.category, verdict.severity = FINANCIAL, CRITICAL
     elif facts.action is None or verdict is None:
-        verdict = _single(name, desc, facts if facts.action is None else facts._replace(action=None), schema)
+        verdict = _single(name, desc, facts if facts.action is None else facts._replace(action=None), schema,
+                             money_server)
     hints = hint_facts(annotations)
     apply_annotations(verdict, actions, hints)
 
@@ -705,7 +731,8 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
 def classify_all(tools: Iterable[ToolInfo], overrides: Mapping[str, Any] | None = None,
                  *, use_annotations: bool = True,
                  server_tools: Iterable[ToolInfo] | None = None,
-                 namespaces: frozenset[str] | None = None) -> dict[str, Classification]:
+                 namespaces: frozenset[str] | None = None,
+                 money_server: bool | None = None) -> dict[str, Classification]:
     """Classify every tool, applying `overrides` ({tool name: category}) where given. The
     server's namespace words are `namespaces` when the caller found them already, else found
     from `server_tools` (all of the server's tools, when only some are classified) or else from
@@ -715,6 +742,9 @@ def classify_all(tools: Iterable[ToolInfo], overrides: Mapping[str, Any] | None 
     if namespaces is None:
         context = tools if server_tools is None else list(server_tools)
         namespaces = server_namespaces(getattr(t, "name", "") for t in context)
+    if money_server is None:
+        context = tools if server_tools is None else list(server_tools)
+        money_server = server_handles_money(getattr(t, "name", "") for t in context)
     out: dict[str, Classification] = {}
     # Thousands of small objects and no reference cycles: the cycle collector would only
     # rescan them again and again (about a sixth of the time on 10,000 tools).
@@ -725,7 +755,8 @@ def classify_all(tools: Iterable[ToolInfo], overrides: Mapping[str, Any] | None 
             name = _text(getattr(tool, "name", ""))
             override = overrides.get(name)
             out[name] = classify(tool, override if isinstance(override, str) else None,
-                                 use_annotations=use_annotations, namespaces=namespaces)
+                                 use_annotations=use_annotations, namespaces=namespaces,
+                                 money_server=money_server)
     finally:
         if collecting:
             gc.enable()

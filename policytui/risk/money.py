@@ -4,7 +4,7 @@ owed: money verbs, verbs that need money in sight, and the head noun of what a v
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from policytui.risk import vocabulary as v
@@ -12,7 +12,7 @@ from policytui.risk.descriptions import DescriptionVerbs
 from policytui.risk.kinds import CONNECTORS
 from policytui.risk.names import NameVerbs
 from policytui.risk.schema import SchemaFacts, normalize
-from policytui.risk.words import SEPARATORS, base_verb
+from policytui.risk.words import SEPARATORS, base_verb, name_words
 
 
 def quoted_word(text: str) -> str:
@@ -126,6 +126,10 @@ def financial(kind: str | None, verb: str | None, words: list[str],
         return True
     if verb is None or kind is None or kind == v.READ:
         return False
+    if not WATCHING.isdisjoint(words):
+        return False  # "track_invoice": watches whether it is paid, changes nothing owed
+    if verb in _FILING:
+        return False  # "upload_receipt", "attach_invoice_pdf": hands over a file
     head = object_head(words, verb)
     after = object_head(words, verb, after_only=True) if verb in v.MONEY_IF_CONTEXT else ""
     if verb in v.MONEY_IF_CONTEXT and (after is None or after in v.MONEY_NOUNS
@@ -203,12 +207,23 @@ def converted_into(words: list[str]) -> str | None:
     return None
 
 
+def launched_money(words: list[str]) -> str | None:
+    """The money object a launcher verb starts ("initiate_payment", "Begin a transfer of
+    funds" -> payment, transfer): starting a payment is making it. None otherwise."""
+    if len(words) < 2 or words[0] not in v.LAUNCHERS or not WATCHING.isdisjoint(words[:8]):
+        return None
+    if words[1].endswith("ing") or base_verb(words[1]) is not None:
+        return None  # "Start tracking ...", "initiate refund_check": another act is started
+    head = object_head(words[:8], words[0], after_only=True)
+    return head if head in v.MONEY_OBJECTS else None
+
+
 # What a change touches when it leaves the amounts alone: an order's addresses, a
 # transaction's customer information, an invoice's note.
 _DETAILS = frozenset(
     "information info address addresses note notes contact contacts metadata email emails "
     "phone name names description title tag tags label labels comment comments attachment "
-    "attachments memo".split())
+    "attachments memo date dates".split())
 _CONJUNCTIONS = frozenset((",", "or", "and"))
 
 
@@ -249,21 +264,37 @@ def details_only(desc: DescriptionVerbs) -> bool:
 # and states ("mark_invoice_paid" acts on the invoice).
 FILLER = frozenset(
     "id ids uuid v tool tools api apis manager service helper paid unpaid sent done complete "
-    "completed closed active inactive archived".split())
+    "completed closed active inactive archived bulk batch batched".split())
 # Parts of a money document: an "invoice item" is still money, and so is an "order status"
 # ("update_order_status" cancels or refunds the order).
 _PARTS = frozenset(
-    "item items line lines intent intents link links request requests status statuses "
-    "state".split())
+    "item items line lines intent intents link links url urls page pages request requests "
+    "status statuses state".split())
+# Prepositions after a phrase made only of parts that lead to the whole: the "line items to a
+# purchase order" are the order's.
+_PART_OF = frozenset("to of on from in into".split())
 # A session is money only as a checkout or payment session; a "trade session" is a login.
 _SESSIONS = frozenset("session sessions".split())
 _SESSIONED = frozenset("checkout checkouts payment payments".split())
 # A note is money only as a credit or debit note; an "order note" is a note.
-_NOTES = frozenset("note notes".split())
+_NOTES = frozenset("note notes memo memos".split())
 _NOTED = frozenset("credit credits debit debits".split())
 # Words that make the phrase a record of the past, not money: a "balance history entry",
 # "historical balance entries", a "payment log".
 _RECORDS = frozenset("history histories historical log logs audit audits".split())
+# Entries and receipts that are no money: a "time entry" is worked hours (billed, if ever, by
+# an invoice made from them), an "item receipt" or "goods receipt" records what was delivered.
+_NOT_MONEY_QUALIFIERS = {
+    "entry": frozenset("time timesheet hours hour work worklog".split()),
+    "receipt": frozenset("item items goods delivery".split()),
+}
+_NOT_MONEY_QUALIFIERS["entries"] = _NOT_MONEY_QUALIFIERS["entry"]
+_NOT_MONEY_QUALIFIERS["receipts"] = _NOT_MONEY_QUALIFIERS["receipt"]
+# Verbs that hand over a file: uploading a receipt or attaching an invoice PDF moves no money.
+_FILING = frozenset("upload attach".split())
+# Words that make the act one of watching a money document, not changing it: "Start tracking
+# an invoice for payment", "untrack_invoice".
+WATCHING = frozenset("track tracking tracked untrack untracking".split())
 
 
 # Qualifiers that make a subscription (or an order of events) a notification, not money.
@@ -281,8 +312,14 @@ def object_head(words: list[str], verb: str, after_only: bool = False) -> str | 
     except ValueError:
         at = -1
     phrase: list[str] = []
-    for word in words[at + 1:]:
+    rest = words[at + 1:]
+    for i, word in enumerate(rest):
         if word in _OBJECT_ENDS or word in CONNECTORS:
+            if phrase and word in _PART_OF and all(w in _PARTS for w in phrase):
+                # "add_line_items_to_purchase_order": the parts belong to what follows.
+                whole = object_head(rest[i + 1:], "", after_only=True)
+                if whole is not None:
+                    return whole
             break
         if word not in FILLER and not word.isdigit():
             phrase.append(word)
@@ -293,10 +330,83 @@ def object_head(words: list[str], verb: str, after_only: bool = False) -> str | 
     if not _RECORDS.isdisjoint(phrase):
         return None
     head = phrase[-1]
-    if len(phrase) > 1 and (head in _PARTS or (head in _NOTES and phrase[-2] in _NOTED)
-                            or (head in _SESSIONS and phrase[-2] in _SESSIONED)):
-        phrase = phrase[:-1]
+    while len(phrase) > 1 and (head in _PARTS or (head in _NOTES and phrase[-2] in _NOTED)
+                               or (head in _SESSIONS and phrase[-2] in _SESSIONED)):
+        phrase = phrase[:-1]  # an "order line item" is the order's
         head = phrase[-1]
     if len(phrase) > 1 and phrase[-2] in _NOTIFYING:
         return None  # an "alert subscription" or "webhook subscription" is no money
+    qualifiers = _NOT_MONEY_QUALIFIERS.get(head)
+    if qualifiers is not None and len(phrase) > 1 and phrase[-2] in qualifiers:
+        return None  # a "time entry", an "item receipt"
     return head
+
+
+# What follows an action's name where a text explains it: "settle: PAY ...", "- buy - Purchase".
+_SAID_AS = r"[\"'`*]*\s*[:=\u2013\u2014-]+\s*([A-Za-z]+)"
+
+
+def paying_actions(schema: Any, argument: str, values: tuple[str, ...],
+                   description: str = "") -> dict[str, str]:
+    """Actions of a multi-action tool that its own text says pay: "settle: PAY an agreement's
+    endpoint" in the action argument's description, or "- buy: Purchase ..." in the tool's.
+    {action value: the paying verb}; empty for most tools (a substring test first)."""
+    props = schema.get("properties") if type(schema) is dict else None
+    prop = props.get(argument) if type(props) is dict else None
+    texts = [prop.get("description")] if type(prop) is dict else []
+    texts.append(description)
+    out: dict[str, str] = {}
+    for text in texts:
+        if type(text) is not str or not text:
+            continue
+        text = text[:4000]
+        lowered = text.lower()
+        for value in values[:50]:
+            if type(value) is not str or not value or value in out:
+                continue
+            key = value.lower()
+            if key not in lowered:
+                continue
+            said = r"(?<![\w-])" + re.escape(key) + _SAID_AS
+            for found in re.finditer(said, lowered):
+                word = found.group(1)
+                verb = word if word in v.VERBS else base_verb(word) or word
+                if verb in v.PAYING_VERBS or v.VERBS.get(verb) == v.MONEY:
+                    out[value] = verb
+                    break
+    return out
+
+
+# What one reads about a money act named by its noun: a "refund status", "payment details".
+_FACETS = frozenset(
+    "status statuses state states detail details info information result results history "
+    "progress".split())
+
+
+def money_noun_read(name: NameVerbs, desc: DescriptionVerbs) -> bool:
+    """Is the name's money verb a noun whose state is read ("refund_status", "Check the
+    current state of a refund request")? Only a word that may be a noun, followed in the name
+    by what is read of it, with a description that plainly leads with reading."""
+    if name.kind != v.MONEY or not name.ambiguous or name.verb is None:
+        return False
+    if desc.kind != v.READ or desc.indirect:
+        return False
+    words = name.words
+    try:
+        at = words.index(name.verb)
+    except ValueError:
+        return False
+    rest = [w for w in words[at + 1:] if w not in FILLER]
+    return bool(rest) and rest[-1] in _FACETS
+
+
+def server_handles_money(names: Iterable[str]) -> bool:
+    """Is money the server's business: at least 3 of its tools, and a fifth of them, have a
+    money noun in their names (a budgeting app's "delete_transaction" is then money even where
+    its own text names none)?"""
+    total = with_money = 0
+    for text in names:
+        total += 1
+        if type(text) is str and not v.MONEY_NOUNS.isdisjoint(name_words(text)):
+            with_money += 1
+    return with_money >= 3 and with_money * 5 >= total

@@ -50,17 +50,18 @@ VERBS: dict[str, str] = _table(
         bookmark like react vote checkout switch init initialize setup provision allocate
         reserve enqueue queue increment bump confirm accept reject dismiss decline complete
         sync refresh reload release promote snapshot backup leave deactivate mute unmute disable
-        rate review upvote downvote charge trade order bill invoice capture fund wire settle
+        rate review upvote downvote charge trade order bill invoice capture wire settle
         issue place finalize withdraw deposit redeem renew record click fill hover drag press
         scroll navigate goto go tap swipe focus type login logout signin signout
         authenticate authorize authorise finalise acknowledge ack respond answer end finish open
+        claim split bridge topup
         """,
     modify="""
         update edit modify patch set change move rename replace upsert apply configure
         reconfigure reorder restore migrate upgrade downgrade merge rebase squash cancel revert
         rollback undo reassign resize scale shutdown mv chmod chown transfer detach unassign
         disassociate createorupdate addorupdate revise amend adjust manage transition rotate sort
-        extend repair fix autofix recover customize customise
+        extend repair fix autofix recover customize customise unsplit
         """,
     remove="""
         delete del remove rm drop destroy purge erase wipe truncate clear reset kill terminate
@@ -75,7 +76,7 @@ VERBS: dict[str, str] = _table(
         """,
     money="""
         pay refund purchase buy sell payout tip donate swap stake unstake borrow lend repay
-        liquidate recharge
+        liquidate recharge fund
         """,
 )
 
@@ -87,7 +88,7 @@ AMBIGUOUS: frozenset[str] = frozenset(
     check view return like rate review sample match filter sort rank score trace stat tail cat
     set mark queue link share book snapshot backup release scale order bill invoice fund wire
     issue charge trade capture request deposit purchase refund payout transfer tip type open
-    test go end focus answer record process transition place archive plan
+    test go end focus answer record process transition place archive plan claim split
     """.split()
 )
 
@@ -172,8 +173,8 @@ LAUNCHERS: frozenset[str] = frozenset("start begin initiate perform do".split())
 # "transfer_funds" but not "transfer_repository". Without money context they keep their kind.
 MONEY_IF_CONTEXT: frozenset[str] = frozenset(
     """
-    send transfer charge trade order bill invoice capture fund wire settle issue withdraw
-    deposit redeem renew
+    send transfer charge trade order bill invoice capture wire settle issue withdraw
+    deposit redeem renew claim bridge topup
     """.split()
 )
 
@@ -185,7 +186,9 @@ MONEY_OBJECTS: frozenset[str] = frozenset(
     chargeback chargebacks expense expenses subscription subscriptions purchase purchases
     deposit deposits withdrawal withdrawals remittance remittances payroll salary salaries
     money funds cash wire trade trades ledger renewal renewals order orders credit credits
-    journal journals checkout checkouts
+    journal journals checkout checkouts reimbursement reimbursements liquidity withdraw debit
+    debits
+    withdraws bet bets wager wagers
     """.split()
 )
 # Objects that are money only with money in sight: a "transfer" of funds but not of a
@@ -194,7 +197,7 @@ MONEY_OBJECTS_IF_CONTEXT: frozenset[str] = frozenset(
     """
     transaction transactions transfer transfers adjustment
     adjustments receipt receipts fund entry entries position positions margin stop stops
-    spending allowance allowances
+    spending allowance allowances hold holds
     """.split()
 )
 MONEY_MOVEMENT_NOUNS: frozenset[str] = MONEY_OBJECTS | MONEY_OBJECTS_IF_CONTEXT
@@ -205,7 +208,8 @@ MONEY_NOUNS: frozenset[str] = MONEY_OBJECTS | frozenset(
     amount amounts price prices cost costs fee fees balance balances wallet wallets currency
     usd eur gbp jpy btc eth crypto coin coins dollar dollars euro euros debit debits card cards
     bank iban billing budget tokens stablecoin sale sales tax taxes vendor payee accounting
-    profit margin leverage nft nfts onchain ach sepa
+    profit margin leverage nft nfts onchain ach sepa usdc usdt dai sats satoshi satoshis
+    lamports wei gwei voucher vouchers savings
     """.split()
 )
 # Money verbs that, inside a description's first sentence and followed by what is paid ("...,
