@@ -91,20 +91,20 @@ def test_declared_read_only_never_makes_a_tool_safer_than_its_words(server):
             words.category == "Other" and got.category == "Read"), tool.name
 
 
-# Floors for the test half, a little below the figures docs/risk.md quotes, so that a change
-# that makes the classifier worse on unseen servers fails here. Not all of them reach the
-# issue's targets (bench/scoreboard.py prints those): see docs/risk.md. The read-only floor
-# went down when six unseen annotated servers joined the test half (the classifier calls 42 of
-# their 56 read-only tools Read), not because the classifier changed on the servers before.
-# The unsafe bound went up when five more unseen servers joined (the classifier calls 6 of their
-# 10 tools declared not read-only Read); on the 41 servers before them it is still 5/434.
+# Floors for the test half, just beside the figures docs/risk.md quotes (a floor never above
+# its figure, a maximum never below), so that a change that makes the classifier worse on unseen
+# servers fails here. Not all of them reach the targets (bench/scoreboard.py prints
+# those): see docs/risk.md. The read-only floor went down as unseen annotated servers joined the
+# test half (the classifier calls 139 of the 153 read-only tools of the five that joined last
+# Read), not because the classifier changed on the servers before; the unsafe figure is 10/451
+# on the 57 servers before those five and 1/167 on the five.
 FLOORS: dict[str, tuple[str, float]] = {
-    "not read-only -> Read": ("max", 0.026),
-    "read-only -> Read": ("min", 0.95),
-    "removal -> D/Crit": ("min", 0.97),
-    "destructive -> Read/Other": ("max", 0.05),
-    "Financial recall": ("min", 0.80),
-    "Financial precision": ("min", 0.92),
+    "not read-only -> Read": ("max", 0.018),  # 11/618 (1.8%)
+    "read-only -> Read": ("min", 0.94),  # 662/702 (94.3%)
+    "removal -> D/Crit": ("min", 0.99),  # 130/130
+    "destructive -> Read/Other": ("max", 0.005),  # 1/335 (0.3%)
+    "Financial recall": ("min", 0.81),  # 66/81 (81.5%)
+    "Financial precision": ("min", 0.94),  # 66/70 (94.3%)
 }
 
 
