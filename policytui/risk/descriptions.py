@@ -106,6 +106,8 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     # Verbs chained right after the lead ("List, create or delete ...") always count, even
     # when only the lead was asked for: a reader's name with "Get or create a user" creates.
     i = start + 1
+    if not alternatives and (i >= count or tokens[i] not in SEPARATORS):
+        return found  # the common reader: "List issues", no verb chained to the lead
     joined = False  # a separator since the last verb
     while i < count:
         token = tokens[i]
