@@ -91,21 +91,20 @@ def test_declared_read_only_never_makes_a_tool_safer_than_its_words(server):
             words.category == "Other" and got.category == "Read"), tool.name
 
 
-# Floors for the test half, a little below the figures docs/risk.md quotes, so that a change
-# that makes the classifier worse on unseen servers fails here. Not all of them reach the
-# issue's targets (bench/scoreboard.py prints those): see docs/risk.md. The read-only floor
-# went down when six unseen annotated servers joined the test half (the classifier calls 42 of
-# their 56 read-only tools Read), not because the classifier changed on the servers before; it
-# went down again when nine more money servers joined the test half, before any rule was changed
-# for them. The unsafe bound went up when five more unseen servers joined (the classifier calls
-# 6 of their 10 tools declared not read-only Read); on the 41 servers before them it is 5/434.
+# Floors for the test half, just beside the figures docs/risk.md quotes (a floor never above
+# its figure, a maximum never below), so that a change that makes the classifier worse on unseen
+# servers fails here. Not all of them reach the targets (bench/scoreboard.py prints
+# those): see docs/risk.md. The read-only floor went down as unseen annotated servers joined the
+# test half (the classifier calls 139 of the 153 read-only tools of the five annotated servers
+# that joined last Read; money servers joined too), not because the classifier changed on the
+# servers before.
 FLOORS: dict[str, tuple[str, float]] = {
-    "not read-only -> Read": ("max", 0.026),
-    "read-only -> Read": ("min", 0.92),
-    "removal -> D/Crit": ("min", 0.97),
-    "destructive -> Read/Other": ("max", 0.05),
-    "Financial recall": ("min", 0.82),
-    "Financial precision": ("min", 0.92),
+    "not read-only -> Read": ("max", 0.018),  # 12/673 (1.8%)
+    "read-only -> Read": ("min", 0.93),  # 788/843 (93.5%)
+    "removal -> D/Crit": ("min", 0.99),  # 132/132
+    "destructive -> Read/Other": ("max", 0.005),  # 1/356 (0.3%)
+    "Financial recall": ("min", 0.82),  # 97/118 (82.2%)
+    "Financial precision": ("min", 0.94),  # 97/103 (94.2%)
 }
 
 

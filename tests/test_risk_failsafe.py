@@ -454,3 +454,88 @@ def test_a_bare_action_verb_acts_on_what_the_tool_is_about():
     assert c.actions["create"].category == "Financial"
     assert c.category == "Financial"
     assert classify(tool("mark_invoice_paid", "Mark an invoice as paid.")).category == "Financial"
+
+
+# ----- a reader that also offers something else ---------------------------------------------
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # Verbs chained straight after a reading lead are alternatives the tool offers, even under
+    # a reader's name (the description is not otherwise searched for later steps there).
+    ("list_webhooks", "List, create or delete webhooks.", "Destructive"),
+    ("get_settings", "View or update the notification settings.", "Destructive"),
+    ("get_user", "Get or create a user by email.", "Write"),
+    ("list_labels", "List and manage labels.", "Destructive"),
+    ("search_docs", "Search and delete documents.", "Destructive"),
+])
+def test_verbs_chained_after_a_reading_lead_count_under_a_reading_name(name, description,
+                                                                       category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence
+    assert any("description also offers" in line for line in c.evidence)
+
+
+@pytest.mark.parametrize("name,description", [
+    ("view_budget", "View or tighten this session's spending limits."),
+    ("budget", "View or tighten this session's spending limits."),
+    ("search_index", "Search or index documents."),
+    ("list_reminders", "List or snooze the reminders of a channel."),
+])
+def test_an_unknown_verb_offered_next_to_a_reading_lead_is_not_read(name, description):
+    # Right after "View or" there is no object yet: the next word is a second verb, and one
+    # the table does not know is no reason to let the tool through as a reader.
+    c = classify(tool(name, description))
+    assert c.category != "Read", c.evidence
+    assert any("an unknown verb" in line for line in c.evidence)
+
+
+@pytest.mark.parametrize("name,description", [
+    ("list_users", "List or search users."),
+    ("list_all", "List or all."),
+    ("count_events", "Search, group and count RUM events by a dimension."),
+    ("get_issue", "Get an issue and its comments."),
+    ("get_prompts", "Retrieve a prompt by ID and execute it."),  # a later step: a design choice
+    ("list_files", "Lists files and directories in a path."),
+])
+def test_readers_with_nouns_or_known_readings_after_the_lead_stay_read(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+def test_an_action_argument_with_no_known_verb_is_not_enough_for_read():
+    # "budget" with action: status | tighten picks what the tool does; neither value is a
+    # known verb, so a reading description alone does not make it a reader.
+    c = classify(tool("budget", "Show this session's spending limits.",
+                      {"action": {"type": "string", "enum": ["status", "tighten"]},
+                       "per_request": {"type": "integer"}}))
+    assert c.category == "Other", c.evidence
+    assert any("none of them a known verb" in line for line in c.evidence)
+    # A "mode" of travel is a setting, not a choice of action: the reader stays a reader.
+    c = classify(tool("maps_directions", "Get directions between two places.",
+                      {"mode": {"type": "string", "enum": ["driving", "walking", "transit"]}}))
+    assert c.category == "Read", c.evidence
+
+
+# ----- query languages that can write ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("properties", [
+    {"query": {"type": "string", "description": "The GraphQL query or mutation to run"}},
+    {"query": {"type": "string", "description": "A GraphQL document"}},
+    {"mutation": {"type": "string"}},
+    {"graphql": {"type": "string"}},
+])
+def test_a_graphql_argument_can_mutate_so_the_tool_is_no_reader(properties):
+    c = classify(tool("graphql_query", "Query the API.", properties))
+    assert c.category == "Execute", c.evidence
+    assert any("GraphQL, which may be a mutation" in line for line in c.evidence)
+
+
+def test_a_graphql_word_elsewhere_is_no_code_argument():
+    # Only a query-like argument holds a GraphQL document; an ID of a GraphQL API is a name.
+    c = classify(tool("get_graphql_api", "Get a GraphQL API.",
+                      {"apiId": {"type": "string", "description": "The GraphQL API ID"}}))
+    assert c.category == "Read", c.evidence
+    c = classify(tool("query_metrics", "Query metrics.",
+                      {"query": {"type": "string", "description": "PromQL expression"}}))
+    assert c.category == "Read", c.evidence

@@ -331,7 +331,16 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
             if removal is not None:
                 kind = v.REMOVE
                 evidence.append(f"description also says '{removal}', which removes or destroys")
-    if kind == v.READ and not clear:
+    unknown = desc.unknown_alternative if desc.kind == v.READ else None
+    if kind == v.READ and unknown is not None:
+        # "View or tighten the limits": the other thing it offers is no verb in the table, and
+        # an unknown step is no reason to let it through as a reader.
+        against.append("reads, but the description offers something else it does too")
+        evidence.append(f"description also offers {quoted_word(unknown)}, an unknown verb: "
+                        "not enough to call it Read")
+        kind = None
+        category, severity = OTHER, LOW
+    elif kind == v.READ and not clear:
         # One weak sign (an ambiguous word, a verb found deep in the description) is not
         # enough to let a tool through as a reader.
         against.append("reads, but only on a weak sign: not enough to call it Read")
@@ -416,7 +425,9 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
     if facts.code_arguments and category in (READ, OTHER, WRITE, EXECUTE):
         shell = next((n for n, k in facts.code_arguments if k == "shell"), None)
         arg, what = (shell, "shell commands or code") if shell else (
-            facts.code_arguments[0][0], "SQL")
+            facts.code_arguments[0][0],
+            "GraphQL, which may be a mutation" if facts.code_arguments[0][1] == "graphql"
+            else "SQL")
         evidence.append(f"argument {quote(arg)} takes {what}" if shell else
                         f"argument {quote(arg)} takes code ({what})")
         if category == READ:
@@ -608,6 +619,10 @@ def _multi(action: ActionArgument, money: bool, subject: tuple[str, ...],
     return verdict, actions
 
 
+# Argument names that always pick what a tool does (a "mode" or "method" may be a setting).
+_CHOOSERS = frozenset("action actions operation op command cmd subcommand actiontype "
+                      "operationtype".split())
+
 # Action values that keep a reader's enum an action selector rather than a filter.
 _GRAVE_ACTIONS = frozenset((v.MODIFY, v.REMOVE, v.EXECUTE))
 
@@ -704,7 +719,18 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
                     verdict.category, verdict.severity = FINANCIAL, CRITICAL
     elif facts.action is None or verdict is None:
         verdict = _single(name, desc, facts if facts.action is None else facts._replace(action=None), schema,
-                             money_server)
+                          money_server)
+        unnamed = facts.action
+        if (unnamed is not None and verdict.category == READ
+                and normalize(unnamed.name) in _CHOOSERS):
+            # "budget" with action: status | tighten. A "mode" of driving or walking is a
+            # setting, but an argument called "action" picks what the tool does, and no value
+            # of it is a verb the table knows: not enough to call it a reader.
+            verdict.evidence.append(
+                f"argument {quote(unnamed.name)} picks one of {len(unnamed.values)} actions, none "
+                "of them a known verb: not enough to call it Read")
+            verdict.against.append("the name and description alone would say it reads")
+            verdict.category, verdict.severity = OTHER, LOW
     hints = hint_facts(annotations)
     apply_annotations(verdict, actions, hints)
 

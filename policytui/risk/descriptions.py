@@ -20,7 +20,8 @@ INDIRECT = frozenset(("to", "helps", "help", "can", "will", "lets"))
 class DescriptionVerbs:
     """What the first sentence of a description says (see `NameVerbs`)."""
 
-    __slots__ = ("sentence", "words", "lead", "kind", "indirect", "alternatives", "text")
+    __slots__ = ("sentence", "words", "lead", "kind", "indirect", "alternatives", "text",
+                 "unknown_alternative")
 
     def __init__(self, sentence: str, words: list[str], text: str = "") -> None:
         self.sentence = sentence
@@ -30,6 +31,9 @@ class DescriptionVerbs:
         self.kind: str | None = None
         self.indirect = False  # found after "to"/"helps", not as the first word
         self.alternatives: list[tuple[str, str]] = []
+        # A word joined straight to a reading lead that is no verb the table knows ("View or
+        # tighten the limits"): the tool does something else too, and what is not known.
+        self.unknown_alternative: str | None = None
 
     def rest(self) -> list[str]:
         """The words of the description's opening, past the first sentence."""
@@ -97,12 +101,13 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         # (SQL) still make the tool Execute.
         found.kind = v.READ
         return found
-    if not alternatives:
-        return found
     third_person = tokens[start] != lead  # "Creates" rather than "Create"
     chain = {lead}
-    # Verbs chained right after the lead ("List, create or delete ...") always count.
+    # Verbs chained right after the lead ("List, create or delete ...") always count, even
+    # when only the lead was asked for: a reader's name with "Get or create a user" creates.
     i = start + 1
+    if not alternatives and (i >= count or tokens[i] not in SEPARATORS):
+        return found  # the common reader: "List issues", no verb chained to the lead
     joined = False  # a separator since the last verb
     while i < count:
         token = tokens[i]
@@ -111,6 +116,11 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
             joined = True
             continue
         verb = base_verb(token)
+        if (verb is None and joined and i == start + 3 and found.kind == v.READ
+                and token.isalpha() and token not in _NOT_VERBS):
+            # "View or tighten ...": straight after the lead and its separator there is no
+            # object yet, so the word is a second verb, one the table does not know.
+            found.unknown_alternative = token
         if (verb is None or verb in chain or (token != verb) != third_person
                 or not joined and (verb in v.AMBIGUOUS or found.kind == v.READ)):
             # "List issues", "Query order book": a noun after a verb, not a second verb. After
@@ -120,6 +130,8 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         joined = False
         chain.add(verb)
         found.alternatives.append((verb, v.VERBS[verb]))
+    if not alternatives:
+        return found
     # Any verb offered as an alternative later on ("Create a file or completely overwrite
     # it"), inflected like the lead verb. A read sentence names things ("branches or
     # commits"), so there a later verb counts only with its own object ("Retrieve a prompt by
@@ -147,6 +159,13 @@ _QUERIES = frozenset("query queries search searches lookup lookups report report
 # Words that open the object of a verb: "... and execute it", "... or delete the file".
 _OBJECTS = frozenset("it them this that these those the a an its their all".split())
 _ARTICLES = frozenset("a an the one".split())
+# Words that may stand right after "List or"/"Get and" without being a verb the table lacks
+# ("List or all").
+_NOT_VERBS = frozenset(
+    "a an the one it them this that these those its their all any each every some more many "
+    "other others multiple several single specific"
+    # Ways of arranging what is read that the verb table leaves out ("Search, group and count")
+    " group aggregate paginate".split())
 # Words that put a second step after the first: "Get the file, then delete it".
 _SEQUENCE = frozenset("then also afterwards optionally".split())
 

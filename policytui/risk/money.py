@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 
 from policytui.risk import vocabulary as v
@@ -346,6 +347,13 @@ def object_head(words: list[str], verb: str, after_only: bool = False) -> str | 
 _SAID_AS = r"[\"'`*]*\s*[:=\u2013\u2014-]+\s*([A-Za-z]+)"
 
 
+@lru_cache(maxsize=4096)
+def _said_as(key: str) -> re.Pattern[str]:
+    """The pattern of an action's name followed by what it does (compiled once per name: the
+    `re` module's own cache holds far fewer than a large server's action names)."""
+    return re.compile(r"(?<![\w-])" + re.escape(key) + _SAID_AS)
+
+
 def paying_actions(schema: Any, argument: str, values: tuple[str, ...],
                    description: str = "") -> dict[str, str]:
     """Actions of a multi-action tool that its own text says pay: "settle: PAY an agreement's
@@ -367,8 +375,7 @@ def paying_actions(schema: Any, argument: str, values: tuple[str, ...],
             key = value.lower()
             if key not in lowered:
                 continue
-            said = r"(?<![\w-])" + re.escape(key) + _SAID_AS
-            for found in re.finditer(said, lowered):
+            for found in _said_as(key).finditer(lowered):
                 word = found.group(1)
                 verb = word if word in v.VERBS else base_verb(word) or word
                 if verb in v.PAYING_VERBS or v.VERBS.get(verb) == v.MONEY:

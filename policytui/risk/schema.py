@@ -33,6 +33,9 @@ _DESCRIPTION_WINDOW = 200
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _SQL_TEXT = re.compile(r"\b(?:sql|cypher|sparql)\b", re.IGNORECASE)
+# A GraphQL document may be a mutation: "query: The GraphQL query or mutation to run".
+_GRAPHQL_TEXT = re.compile(r"\bgraphql\b|\bmutations?\b", re.IGNORECASE)
+_GRAPHQL_NAMES = frozenset(("graphql", "graphqlquery", "gql", "mutation", "graphqlmutation"))
 _SHELL_TEXT = re.compile(
     r"\b(?:shell|bash|zsh|powershell|terminal|cli) command"
     r"|\bcommands? to (?:run|execute)"
@@ -70,7 +73,7 @@ class SchemaFacts(NamedTuple):
     """What the schema says. A NamedTuple: one is built per tool, and it must be cheap."""
 
     action: ActionArgument | None
-    # (argument name, "shell" | "sql") for arguments that take code.
+    # (argument name, "shell" | "sql" | "graphql") for arguments that take code.
     code_arguments: tuple[tuple[str, str], ...]
     money_arguments: tuple[str, ...]
     force_arguments: tuple[str, ...]
@@ -179,7 +182,7 @@ def _union_action(schema: dict[str, Any]) -> ActionArgument | None:
 
 # Bit flags for what an argument's name alone says; computed once per distinct name.
 _ACTION, _FORCE, _MONEY, _SHELL, _SQL, _QUERYISH, _URL, _OUTPUT = 1, 2, 4, 8, 16, 32, 256, 512
-_REMOVAL, _STEPS = 1024, 2048
+_REMOVAL, _STEPS, _GRAPHQL = 1024, 2048, 1 << 15
 _SHELL_OR_SQL = _SHELL | _SQL
 
 
@@ -197,6 +200,8 @@ def _traits_of(name: str) -> int:
         traits |= _SHELL
     elif key in SQL_ARGUMENTS:
         traits |= _SQL
+    elif key in _GRAPHQL_NAMES:
+        traits |= _GRAPHQL
     if _QUERY_NAME.search(key):
         traits |= _QUERYISH
     if key in URL_ARGUMENTS or key.endswith("url"):
@@ -230,6 +235,8 @@ def _property_flags(name: str, description: str) -> int:
         elif flags & _QUERYISH and _SQL_TEXT.search(description):
             # "query: SELECT SQL query to execute"; a "database: the SQL database" is no code.
             flags |= _DESC_SQL
+        elif flags & _QUERYISH and _GRAPHQL_TEXT.search(description):
+            flags |= _GRAPHQL
     if description and ("upload" in description or "install" in description
                         or "Upload" in description or "Install" in description):
         sent = _SENT_TEXT.search(description)
@@ -239,7 +246,7 @@ def _property_flags(name: str, description: str) -> int:
 
 
 _INTERESTING = (_ACTION | _FORCE | _MONEY | _SHELL | _SQL | _DESC_SHELL | _DESC_SQL | _URL
-                | _OUTPUT | _REMOVAL | _STEPS | _DESC_UPLOAD | _DESC_INSTALL)
+                | _OUTPUT | _REMOVAL | _STEPS | _DESC_UPLOAD | _DESC_INSTALL | _GRAPHQL)
 
 
 def _step_kinds(prop: dict[str, Any]) -> tuple[str, ...]:
@@ -358,6 +365,8 @@ def inspect_schema(schema: Any, nested: bool = False) -> SchemaFacts:
                 code.append((name, "shell"))
             elif flags & (_SQL | _DESC_SQL) and _is_textual(prop):
                 code.append((name, "sql"))
+            elif flags & _GRAPHQL and _is_textual(prop):
+                code.append((name, "graphql"))
     if action_best is not None:
         action: ActionArgument | None = ActionArgument(action_best[1], action_best[2])
     else:
