@@ -519,6 +519,16 @@ _SECRET_TEXT = re.compile(
     r"|environment variables?|env vars?)\b", re.I)
 
 
+# Words one of which every match of _SECRET_TEXT contains: most sentences have none, and a
+# substring test is far cheaper than the case-blind pattern.
+_SECRET_HINTS = ("secret", "credential", "password", "key", "token", "environment", "env var")
+
+
+def _mentions_secrets(sentence: str) -> bool:
+    lowered = sentence.lower()
+    return any(hint in lowered for hint in _SECRET_HINTS) and _SECRET_TEXT.search(sentence) is not None
+
+
 def _exposure(verdict: Verdict, name: NameVerbs, desc: DescriptionVerbs,
               facts: SchemaFacts) -> None:
     """What a call can expose or reach, beyond what it changes: secrets (severity at least
@@ -527,7 +537,7 @@ def _exposure(verdict: Verdict, name: NameVerbs, desc: DescriptionVerbs,
     secret = next(w for w in name.words if w in hits) if hits else None
     if secret is not None:
         verdict.evidence.append(f"name word '{secret}': a call can expose secrets")
-    elif _SECRET_TEXT.search(desc.sentence):
+    elif _mentions_secrets(desc.sentence):
         secret = "description"
         verdict.evidence.append("description mentions secrets, credentials or the environment: "
                                 "a call can expose them")

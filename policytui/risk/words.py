@@ -8,6 +8,7 @@ be megabytes long: only their first few hundred characters are ever looked at.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from policytui.risk.vocabulary import LEAD_IN_WORDS, VERBS
 
@@ -30,10 +31,16 @@ _MAX_LEAD_IN = 8
 
 def name_words(name: str) -> list[str]:
     """The words of a tool (or action) name, lower case, in order."""
-    name = name[:NAME_WINDOW]
+    # A fresh list each time (callers may change it), from a cache: one classification reads
+    # every name of the server three times (namespaces, money server, the tool itself).
+    return list(_name_words(name[:NAME_WINDOW]))
+
+
+@lru_cache(maxsize=32768)
+def _name_words(name: str) -> tuple[str, ...]:
     if name.isascii() and name.islower():
-        return _LOWER_PARTS.findall(name)  # snake_case, kebab-case: the common, cheap case
-    return [part.lower() for part in _NAME_PARTS.findall(name)]
+        return tuple(_LOWER_PARTS.findall(name))  # snake_case, kebab-case: the common case
+    return tuple(part.lower() for part in _NAME_PARTS.findall(name))
 
 
 def first_sentence(description: str) -> str:
