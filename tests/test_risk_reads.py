@@ -163,6 +163,11 @@ PROJECT_CODE = {"type": "string", "minLength": 2, "maxLength": 10, "pattern": "^
     {"type": "string", "description": "The ISO country code, e.g. DE"},
     {"type": "string", "description": "Currency code of the price list"},
     {"type": "string", "maxLength": 32},
+    # A filter on a code value is an identifier too.
+    {"type": "string", "description": "Filter results to vendors matching this code."},
+    {"type": "string", "description": "Filter results by the code identifier of the options."},
+    {"type": "string", "description": "Only items matching this code value exactly."},
+    {"type": "string", "description": "The tax code to look for."},
 ])
 def test_a_code_argument_that_names_something_takes_no_code(prop):
     c = classify(tool("qase_get", "Fetch one known record by type and ID.",
@@ -176,6 +181,9 @@ def test_a_code_argument_that_names_something_takes_no_code(prop):
     ({"type": "string", "maxLength": 100000, "description": "The source code"}, "Execute"),
     # The length bound applies to `code` only: a short command is still a command.
     ({"type": "string", "maxLength": 20}, "Execute"),
+    # A filter written as code is still code.
+    ({"type": "string", "description": "Filter results with this Python expression"}, "Execute"),
+    ({"type": "string", "description": "JavaScript code that filters the results"}, "Execute"),
 ])
 def test_a_code_argument_that_may_hold_code_still_runs_it(prop, category):
     name = "command" if prop.get("maxLength") == 20 else "code"

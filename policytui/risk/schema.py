@@ -270,8 +270,12 @@ def _step_kinds(prop: dict[str, Any]) -> tuple[str, ...]:
 _IDENTIFIER_CODE = re.compile(
     r"\b(?:project|country|language|currency|postal|zip|region|airport|error|status|promo"
     r"|discount|coupon|product|item|colou?r|locale|iso|state|station|workspace|organi[sz]ation"
-    r"|team|account|company|site|store|warehouse|location|short|unique|reference|ticker)"
-    r"[ -]codes?\b|\bcodes? (?:of|for|identifying) (?:the|a|an) ", re.IGNORECASE)
+    r"|team|account|company|site|store|warehouse|location|short|unique|reference|ticker"
+    r"|tax|vendor|customer|field)"
+    r"[ -]codes?\b|\bcodes? (?:of|for|identifying) (?:the|a|an) "
+    # a filter on a code: "Filter results to vendors matching this code", "the code value"
+    r"|^\s*filter (?:results|by|to|on|the|items)\b|\bmatching (?:this|the|a|that) code\b"
+    r"|\bcode (?:identifier|value)s?\b", re.IGNORECASE)
 _CODE_NAMES = frozenset(("code",))
 _IDENTIFIER_LENGTH = 64
 
@@ -284,8 +288,11 @@ def _names_a_code(name: str, prop: dict[str, Any], description: Any) -> bool:
     limit = prop.get("maxLength")
     if type(limit) is int and limit <= _IDENTIFIER_LENGTH:
         return True
-    return type(description) is str and _IDENTIFIER_CODE.search(
-        description[:_DESCRIPTION_WINDOW]) is not None
+    if type(description) is not str:
+        return False
+    window = description[:_DESCRIPTION_WINDOW]
+    # "Filter results with this Python expression" is code whatever else it says.
+    return _IDENTIFIER_CODE.search(window) is not None and _SHELL_TEXT.search(window) is None
 
 
 def _is_textual(prop: dict[str, Any]) -> bool:
