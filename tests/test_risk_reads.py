@@ -225,3 +225,35 @@ def test_a_second_step_after_then_or_also_counts(description, category):
 def test_a_noun_like_verb_never_hides_money_or_a_second_step(name, description, category):
     c = classify(tool(name, description))
     assert c.category == category, c.evidence
+
+
+# ----- a name's last verb that the description names as the thing read ---------------------
+
+
+@pytest.mark.parametrize("name,description", [
+    ("get_email", "Get the full content of a specific email by ID."),
+    ("get_reminder_copy", "Show the user's custom reminder email copy and schedule."),
+    ("fetch_draft", "Fetch the latest draft of the letter."),
+])
+def test_a_last_verb_named_as_what_is_read_is_a_noun(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A second step, or the word used as a verb with its own object, still acts.
+    ("get_user_email", "Get a user and email them the report.", "Write"),
+    ("get_email", "Get the address, then email the team.", "Write"),
+    ("get_email", "Get the template to email.", "Write"),
+    ("get_email", "Get it and email it to the team.", "Write"),
+    # Running, changing, removing and money keep the riskier reading (fail-safe tests).
+    ("get_job_run", "Get the details of one job run.", "Execute"),
+    ("get_user_delete", "Get the pending user delete.", "Destructive"),
+    # A preview of an action is that action, as servers often declare it.
+    ("preview_subscription_update", "Preview an update for a subscription.", "Destructive"),
+    # Nothing but the name: the riskier reading stands.
+    ("get_email", "", "Write"),
+])
+def test_a_last_verb_used_as_a_verb_keeps_its_reading(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence

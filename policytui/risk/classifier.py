@@ -232,8 +232,10 @@ def _reading_named(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
     - the name says 'generate' and the description says it generates a rendering or text to
       hand back ("generate_bar_chart": "Generate a bar chart ..."), with no link, key, token
       or report named in the name."""
-    if name.last is not None or name.alternatives or name.agent or name.launched:
+    if name.alternatives or name.agent or name.launched:
         return None
+    if name.last is not None:
+        return _last_named_as_object(name, desc)
     verb = name.verb
     words = name.words
     if (verb == "generate" and generates_rendering(desc)
@@ -253,6 +255,54 @@ def _reading_named(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
 
 
 _RENDERED = "it draws a rendering of what it is handed and hands it back"
+# Words after which the name's last verb is still a verb: "to run", "and email", "will run".
+_VERB_BEFORE = frozenset((
+    "to", "and", "or", "then", "also", "nor", "but", "will", "can", "may", "must", "should",
+    "could", "would", "you", "we", "i", "they", "it", "not", "never", "please"))
+# Words after which it is still a verb with its own object: "email them", "run the tests".
+_OBJECT_AFTER = frozenset((
+    "it", "them", "him", "her", "us", "me", "the", "a", "an", "this", "that", "these",
+    "those", "its", "their", "your", "my", "our", "all", "each", "every"))
+# The object of a reading lead is looked for this far.
+_OBJECT_WINDOW = 12
+# Verbs that look at an action before it is done: what they read is the action itself ("preview
+# an update for a subscription"), which servers often carry out to show it.
+_TRIES_AN_ACTION = frozenset((
+    "preview", "simulate", "estimate", "quote", "calculate", "validate", "verify", "test",
+    "plan", "dry", "try"))
+
+
+def _last_named_as_object(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
+    """A name with a reading verb and a verb that adds something at its end ("get_email",
+    "get_reminder_copy") reads when the description leads with a reading verb and names that
+    last word as the thing read, inside the lead's object ("Get the full content of a specific
+    email", "Show the user's reminder email copy"). Only for a last verb that adds or changes
+    state: one that runs, changes existing data, removes or moves money keeps the riskier
+    reading ("get_job_run" stays Execute, as the fail-safe tests require), and so does an HTTP
+    method. Never when a connector or "to" comes first ("Get a user and email them"), and never
+    for a preview or simulation of an action ("Preview an update ...")."""
+    last = name.last
+    if (name.kind != v.READ or last is None or name.last_kind != v.WRITE
+            or last in v.HTTP_WRITES or CONNECTORS.intersection(name.words)
+            or name.verb in _TRIES_AN_ACTION or desc.lead in _TRIES_AN_ACTION):
+        return None
+    tokens = desc.words
+    lead = desc.lead
+    start = next((i for i, token in enumerate(tokens[:3]) if base_verb(token) == lead), None)
+    if start is None:
+        return None
+    end = min(len(tokens), start + 1 + _OBJECT_WINDOW)
+    for i in range(start + 1, end):
+        token = tokens[i]
+        if token in _VERB_BEFORE:
+            return None  # a second clause or step starts before the word is named
+        if token == last or token == last + "s":
+            after = tokens[i + 1] if i + 1 < len(tokens) else None
+            if after in _OBJECT_AFTER:
+                return None
+            return (f"'{last}' is what it reads: the description reads "
+                    f"{quoted_word(' '.join(tokens[max(start + 1, i - 3):i + 1]))}")
+    return None
 
 
 def _leading_words(tokens: list[str]) -> set[str | None]:
