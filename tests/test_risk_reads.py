@@ -257,3 +257,34 @@ def test_a_last_verb_named_as_what_is_read_is_a_noun(name, description):
 def test_a_last_verb_used_as_a_verb_keeps_its_reading(name, description, category):
     c = classify(tool(name, description))
     assert c.category == category, c.evidence
+
+
+# ----- capturing what is on a screen ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name,description", [
+    ("screenshot", "Capture screenshot."),
+    ("snapshot_ui", "Capture a semantic rs/1 runtime UI snapshot with elementRef targets."),
+    ("capture_screen", "Capture the screen of the device."),
+    ("helper", "Capture a screenshot of the current window."),
+])
+def test_capturing_a_screen_reads(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    ("capture_payment", "Capture a payment.", "Financial"),
+    ("capture_payment", "Capture the screen of the payment.", "Write"),
+    ("snapshot_volume", "Snapshot a volume.", "Write"),
+    ("create_snapshot", "Capture a snapshot of the database.", "Write"),
+    ("capture_page", "Capture a page to the archive.", "Write"),
+    ("snapshot_ui", "", "Write"),
+    # A second step still counts.
+    ("capture_screen", "Capture the screen and delete the recording.", "Destructive"),
+    ("capture_window", "Capture the window, then send it to the team.", "Write"),
+    ("helper", "Capture a screenshot, then email it.", "Write"),
+])
+def test_capturing_anything_else_or_doing_more_is_no_read(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence

@@ -247,6 +247,11 @@ def _reading_named(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
         # "api_post" is the HTTP method, never a noun; a verb that moves money
         # ("customer_refund") keeps its reading, the costliest to get wrong.
         return f"'{verb}' is more often a noun, and here it follows '{name.prefix[-1]}'"
+    if verb in v.CAPTURES and desc.kind == v.READ and desc.lead in v.CAPTURES:
+        # "snapshot_ui": "Capture a UI snapshot"; "capture_screen": "Capture the screen".
+        after = words[words.index(verb) + 1:] if verb in words else []
+        if v.captures_a_screen(after) or not after:  # not "capture_payment"
+            return _SCREEN_CAPTURE
     start = 1 if name.namespace else 0
     if (name.prefix and start < len(words) and words[start] == desc.lead
             and v.VERBS.get(words[start]) == v.READ and not CONNECTORS.intersection(name.prefix)):
@@ -255,6 +260,7 @@ def _reading_named(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
 
 
 _RENDERED = "it draws a rendering of what it is handed and hands it back"
+_SCREEN_CAPTURE = "what it captures is a picture of a screen, handed back"
 # Words after which the name's last verb is still a verb: "to run", "and email", "will run".
 _VERB_BEFORE = frozenset((
     "to", "and", "or", "then", "also", "nor", "but", "will", "can", "may", "must", "should",

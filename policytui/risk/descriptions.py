@@ -92,6 +92,8 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     found.lead, found.kind = lead, v.VERBS[lead]
     if lead in v.OBJECT_READS and v.reads_its_object(lead, _object(tokens, start + 1)) is False:
         found.kind = v.WRITE  # "Resolve a comment thread", "Follow a user"
+    elif lead in v.CAPTURES and v.captures_a_screen(_captured(tokens, start + 1)):
+        found.kind = v.READ  # "Capture screenshot", "Capture a UI snapshot"
     elif lead == "generate" and _returns_artifact(_object(tokens, start + 1)):
         # "Generate a preview URL for a style": computed and handed back. A name that says
         # "generate" still says Write, and the riskier reading wins there.
@@ -182,6 +184,17 @@ def _object(tokens: list[str], at: int) -> list[str]:
             break
         if token not in _ARTICLES:
             out.append(token)
+    return out
+
+
+def _captured(tokens: list[str], at: int) -> list[str]:
+    """What a "capture" takes: the words up to a preposition, "and"/"or" or a comma, at most
+    eight; a slash joins the words of one name ("rs/1 runtime UI snapshot")."""
+    out: list[str] = []
+    for token in tokens[at:at + 8]:
+        if token in _PREPOSITIONS or (token in SEPARATORS and token != "/"):
+            break
+        out.append(token)
     return out
 
 

@@ -117,6 +117,23 @@ OBJECT_READS: dict[str, frozenset[str]] = {
     "resolve": _LOOKUPS, "follow": _STREAMS, "watch": _STREAMS,
 }
 
+# What is on a screen: capturing or snapshotting it takes a picture to hand back ("Capture
+# screenshot", "snapshot_ui"), where capturing a payment or snapshotting a volume makes
+# something. A page is left out: "capture a page" may archive it.
+SCREENS: frozenset[str] = frozenset(
+    """
+    screenshot screenshots screen screens screencap screencapture ui window windows viewport
+    viewports display displays
+    """.split()
+)
+# Verbs that add something unless their object is what is on a screen.
+CAPTURES: frozenset[str] = frozenset(("capture", "snapshot"))
+
+
+def captures_a_screen(objects: list[str]) -> bool:
+    """Does a "capture"/"snapshot" take a picture of a screen (`objects` names one)?"""
+    return any(word in SCREENS for word in objects)
+
 
 def reads_its_object(verb: str, objects: list[str]) -> bool | None:
     """For a verb of OBJECT_READS: does it only look at these objects? None when no object
