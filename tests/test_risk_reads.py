@@ -288,3 +288,24 @@ def test_capturing_a_screen_reads(name, description):
 def test_capturing_anything_else_or_doing_more_is_no_read(name, description, category):
     c = classify(tool(name, description))
     assert c.category == category, c.evidence
+
+
+# ----- "setup", one word, is more often the noun --------------------------------------------
+
+
+@pytest.mark.parametrize("name,description,category", [
+    ("check_notification_setup",
+     "Diagnose desktop notification support on this platform. Checks if OS tools are there.",
+     "Read"),
+    ("get_setup", "Show the current setup of the workspace.", "Read"),
+    # As a verb, or with nothing that reads, it still sets something up.
+    ("setup_project", "", "Write"),
+    ("project_setup", "", "Write"),
+    ("setup_project", "Set up a new project.", "Destructive"),
+    ("setupBrowserStackTests", "Set up and run automated tests.", "Destructive"),
+    # One weak sign is not enough.
+    ("check_setup", "", "Other"),
+])
+def test_setup_after_a_reading_verb_is_what_is_looked_at(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence

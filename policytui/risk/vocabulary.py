@@ -88,7 +88,7 @@ AMBIGUOUS: frozenset[str] = frozenset(
     check view return like rate review sample match filter sort rank score trace stat tail cat
     set mark queue link share book snapshot backup release scale order bill invoice fund wire
     issue charge trade capture request deposit purchase refund payout transfer tip type open
-    test go end focus answer record process transition place archive plan claim split
+    test go end focus answer record process transition place archive plan claim split setup
     """.split()
 )
 
