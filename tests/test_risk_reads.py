@@ -309,3 +309,30 @@ def test_capturing_anything_else_or_doing_more_is_no_read(name, description, cat
 def test_setup_after_a_reading_verb_is_what_is_looked_at(name, description, category):
     c = classify(tool(name, description))
     assert c.category == category, c.evidence
+
+
+# ----- running a status or health check -------------------------------------------------------
+
+
+@pytest.mark.parametrize("name,description", [
+    ("check_instrumentation_status",
+     "Run a consolidated READY/ACTIVE/ERROR status check over a time window."),
+    ("check_health", "Run a health check on the service."),
+    ("helper", "Run a status check."),
+])
+def test_running_a_status_or_health_check_reads(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    ("run_checks", "Run the CI checks on the pull request.", "Execute"),
+    ("helper", "Run the checks.", "Execute"),
+    ("run_health_check", "Run a health check.", "Execute"),  # the name runs it
+    ("check_health", "Run a health check and restart the service if it fails.", "Execute"),
+    ("helper", "Run status checks, then deploy.", "Execute"),
+    ("helper", "Run a health check, then delete stale pods.", "Destructive"),
+])
+def test_running_other_checks_or_doing_more_still_runs(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence

@@ -98,7 +98,8 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         # "Generate a preview URL for a style": computed and handed back. A name that says
         # "generate" still says Write, and the riskier reading wins there.
         found.kind = v.READ
-    if found.kind == v.EXECUTE and _runs_a_query(tokens, start + 1):
+    if found.kind == v.EXECUTE and (_runs_a_query(tokens, start + 1)
+                                    or _runs_a_status_check(tokens, start + 1)):
         # "Executes a log query", "Run a search": what is run is a reading. Code arguments
         # (SQL) still make the tool Execute.
         found.kind = v.READ
@@ -227,6 +228,33 @@ def _runs_a_query(tokens: list[str], at: int) -> bool:
         if token in _QUERIES:
             return True
         if token in SEPARATORS or (token not in _ARTICLES and base_verb(token) is not None):
+            return False
+    return False
+
+
+# What a check looks at when running it only reads: "a health check", "a status check"; "the
+# CI checks" or "the checks" run a pipeline.
+_LOOKED_AT = frozenset(
+    "status health readiness liveness connectivity availability uptime reachability".split())
+
+
+def _runs_a_status_check(tokens: list[str], at: int) -> bool:
+    """Is the object of the verb at `at - 1` a status or health check ("a consolidated
+    READY/ACTIVE/ERROR status check")? Up to a preposition or "and"/"or", at most ten words;
+    and no verb that does more than read anywhere after it in the sentence ("Run a health check
+    and restart the service" restarts)."""
+    end = min(len(tokens), at + 10)
+    for i in range(at, end):
+        token = tokens[i]
+        if token in ("check", "checks"):
+            if i == at or tokens[i - 1] not in _LOOKED_AT:
+                return False
+            for word in tokens[i + 1:]:
+                verb = base_verb(word)
+                if verb is not None and v.VERBS[verb] != v.READ:
+                    return False
+            return True
+        if token in _PREPOSITIONS or (token in SEPARATORS and token != "/"):
             return False
     return False
 
