@@ -336,3 +336,42 @@ def test_running_a_status_or_health_check_reads(name, description):
 def test_running_other_checks_or_doing_more_still_runs(name, description, category):
     c = classify(tool(name, description))
     assert c.category == category, c.evidence
+
+
+# ----- a query in a language that can only read -----------------------------------------------
+
+
+@pytest.mark.parametrize("name,description", [
+    ("run_query", "Run a Beancount Query Language (BQL) query and return CSV-style rows."),
+    ("execute_promql_query", "Execute a PromQL query against the workspace."),
+    ("run_query", "Runs a JQL query and returns the matching tickets."),
+])
+def test_running_a_query_in_a_read_only_language_reads(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description,properties,category", [
+    ("run_query", "Run a query.", None, "Execute"),
+    ("run_query", "Run a SQL query.", None, "Execute"),
+    ("run_query", "Run a Cypher query.", None, "Execute"),
+    ("run_query", "Run a PromQL query and delete the series.", None, "Destructive"),
+    ("execute_query", "Execute a JQL query, then delete the matching issues.", None,
+     "Destructive"),
+    ("run_query", "Run a PromQL query.", {"sql": {"type": "string"}}, "Execute"),
+    ("run_query", "", None, "Execute"),
+])
+def test_running_any_other_query_still_runs(name, description, properties, category):
+    c = classify(tool(name, description, properties))
+    assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("description,category", [
+    # A reading object of "run" does not hide a second step.
+    ("Run a search over the logs, then delete them.", "Destructive"),
+    ("Run a search over the logs and delete the matches.", "Destructive"),
+    ("Run a status check, then restart the service.", "Execute"),
+])
+def test_running_a_search_keeps_its_second_step(description, category):
+    c = classify(tool("helper", description))
+    assert c.category == category, c.evidence

@@ -247,6 +247,13 @@ def _reading_named(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
         # "api_post" is the HTTP method, never a noun; a verb that moves money
         # ("customer_refund") keeps its reading, the costliest to get wrong.
         return f"'{verb}' is more often a noun, and here it follows '{name.prefix[-1]}'"
+    if (verb in _RUNS and desc.lead in _RUNS and words[-1] in _QUERY_WORDS
+            and not name.prefix and len(words) <= 3
+            and any(word in v.READ_ONLY_QUERY_LANGUAGES for word in desc.words[:12])
+            and _only_reads_after(desc.words)):
+        # "run_query": "Run a Beancount Query Language (BQL) query" (arguments that take SQL
+        # or other code still make it Execute).
+        return _READ_ONLY_QUERY
     if verb in v.CAPTURES and desc.kind == v.READ and desc.lead in v.CAPTURES:
         # "snapshot_ui": "Capture a UI snapshot"; "capture_screen": "Capture the screen".
         after = words[words.index(verb) + 1:] if verb in words else []
@@ -261,6 +268,20 @@ def _reading_named(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
 
 _RENDERED = "it draws a rendering of what it is handed and hands it back"
 _SCREEN_CAPTURE = "what it captures is a picture of a screen, handed back"
+_READ_ONLY_QUERY = "what it runs is a query in a language that can only read"
+_RUNS = frozenset(("run", "execute", "exec"))
+
+
+def _only_reads_after(tokens: list[str]) -> bool:
+    """Does no word after the sentence's first one say it does more than read ("Run a PromQL
+    query and delete the series")?"""
+    for token in tokens[1:]:
+        verb = base_verb(token)
+        if verb is not None and v.VERBS[verb] != v.READ:
+            return False
+    return True
+
+_QUERY_WORDS = frozenset(("query", "queries"))
 # Words after which the name's last verb is still a verb: "to run", "and email", "will run".
 _VERB_BEFORE = frozenset((
     "to", "and", "or", "then", "also", "nor", "but", "will", "can", "may", "must", "should",

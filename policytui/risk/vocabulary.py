@@ -126,6 +126,13 @@ SCREENS: frozenset[str] = frozenset(
     viewports display displays
     """.split()
 )
+# Query languages that can only read: running a query in one of them looks something up
+# ("Run a PromQL query"). Not SQL, Cypher, CQL, KQL or SPL, which may also write or delete.
+READ_ONLY_QUERY_LANGUAGES: frozenset[str] = frozenset(
+    """
+    promql logql metricsql traceql bql jql nrql soql sosl gaql jmespath jsonpath xpath
+    """.split()
+)
 # Verbs that add something unless their object is what is on a screen.
 CAPTURES: frozenset[str] = frozenset(("capture", "snapshot"))
 
