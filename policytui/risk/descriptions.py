@@ -103,7 +103,6 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         # "Executes a log query", "Run a search": what is run is a reading. Code arguments
         # (SQL) still make the tool Execute.
         found.kind = v.READ
-        return found
     third_person = tokens[start] != lead  # "Creates" rather than "Create"
     chain = {lead}
     # Verbs chained right after the lead ("List, create or delete ...") always count, even
