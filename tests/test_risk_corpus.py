@@ -100,7 +100,7 @@ def test_declared_read_only_never_makes_a_tool_safer_than_its_words(server):
 # servers before.
 FLOORS: dict[str, tuple[str, float]] = {
     "not read-only -> Read": ("max", 0.018),  # 12/673 (1.8%)
-    "read-only -> Read": ("min", 0.93),  # 788/843 (93.5%)
+    "read-only -> Read": ("min", 0.935),  # 789/843 (93.6%)
     "removal -> D/Crit": ("min", 0.99),  # 132/132
     "destructive -> Read/Other": ("max", 0.005),  # 1/356 (0.3%)
     "Financial recall": ("min", 0.82),  # 97/118 (82.2%)
