@@ -270,3 +270,27 @@ def test_a_budget_of_zero_never_charges(store: StateStore, pair: bool) -> None:
     budgets = (_budget("none", 0),) + ((_budget("wide", 100),) if pair else ())
     assert store.reserve(budgets).denied == 0
     assert {u.counter for u in store.usage()} == set()
+
+
+def test_the_write_ahead_log_is_checkpointed_off_the_charging_path(tmp_path: Path) -> None:
+    """A commit never pays for a checkpoint (an fsync that stalls the call and every call queued
+    behind it on the event loop): the store's own thread moves the log into the database file
+    in the background, and SQLite's own checkpoints are only a safety net far away."""
+    from policytui.gateway.store import sqlite as sqlite_store
+
+    store = SQLiteStore(tmp_path / "state.sqlite", policy="p")
+    try:
+        pages = store._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        assert pages == sqlite_store.SAFETY_NET_PAGES > 1_000  # SQLite's default is 1,000
+        budget = _budget("c", 1_000_000)
+        for _ in range(1_500):  # more pages than SQLite's default would let pass
+            assert store.reserve((budget,)).allowed
+        deadline = time.monotonic() + 10 * sqlite_store.CHECKPOINT_SECONDS
+        while store._checkpointer.done == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert store._checkpointer.done >= 1, "the background checkpoint never ran"
+        assert store.reserve((budget,)).allowed  # charging goes on meanwhile and after
+        assert {u.counter: u.used for u in store.usage()} == {"c": 1_501}
+    finally:
+        store.close()
+    assert not store._checkpointer.is_alive()  # close() ends the thread

@@ -35,6 +35,14 @@ from policytui.policy.model import WINDOW_SECONDS
 # How long a writer waits for another process's transaction before the store counts as
 # unavailable (a transaction holds the lock for microseconds; this only covers a stuck one).
 BUSY_TIMEOUT_MS = 5000
+# The write-ahead log is moved into the database file by a thread of the store's own, this
+# often. SQLite would otherwise do it inside whichever commit crosses 1,000 pages, with an
+# fsync that stalls that call, and every call queued behind it, for milliseconds. Should the
+# thread fail, SQLite still checkpoints by itself at SAFETY_NET_PAGES.
+CHECKPOINT_SECONDS = 1.0
+SAFETY_NET_PAGES = 10_000
+# After a checkpoint the log file is cut back to this size.
+WAL_SIZE_LIMIT = 4 * 1024 * 1024
 # Ended windows and long-dead held calls are deleted at most this often.
 SWEEP_SECONDS = 60.0
 # A held call's record is kept this long after it expired (its gateway is gone or late).
@@ -78,6 +86,8 @@ class SQLiteStore(StateStore):
         self._lock = threading.Lock()
         self._swept_at = 0.0
         self._db = self._open()
+        self._checkpointer = _Checkpointer(self.path)
+        self._checkpointer.start()
 
     def _open(self) -> sqlite3.Connection:
         try:
@@ -92,6 +102,8 @@ class SQLiteStore(StateStore):
             db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(f"PRAGMA wal_autocheckpoint={SAFETY_NET_PAGES}")
+            db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
             db.executescript(SCHEMA)
             return db
         except (OSError, sqlite3.Error) as exc:
@@ -243,5 +255,42 @@ class SQLiteStore(StateStore):
         self._run(lambda db: db.execute("DELETE FROM approvals WHERE id = ?", (approval_id,)), write=True)
 
     def close(self) -> None:
+        self._checkpointer.stop()
         with self._lock:
             self._db.close()
+
+
+class _Checkpointer(threading.Thread):
+    """Moves the write-ahead log into the database file every CHECKPOINT_SECONDS, on a
+    connection of its own, off the event loop. PASSIVE: it never waits for, nor blocks, the
+    processes that charge counters meanwhile."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(name="policytui-state-checkpoint", daemon=True)
+        self.path = path
+        self.done = 0  # checkpoints that moved something (for tests and diagnostics)
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        try:
+            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                 check_same_thread=False)
+        except sqlite3.Error:
+            return  # SQLite's own checkpoints at SAFETY_NET_PAGES take over
+        try:
+            db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
+            while not self._stop_event.wait(CHECKPOINT_SECONDS):
+                try:
+                    _busy, logged, moved = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                except sqlite3.Error:
+                    continue  # the file is busy or gone: try again next round
+                if logged > 0 and moved > 0:
+                    self.done += 1
+        finally:
+            db.close()
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        if self.is_alive() and self is not threading.current_thread():
+            self.join(timeout=5)
+
