@@ -21,7 +21,8 @@ def test_core_never_imports_textual() -> None:
 def test_core_modules_import_without_textual() -> None:
     """Importing every core package in a fresh interpreter must not pull Textual in."""
     code = (
-        "import sys, policytui.policy.model, policytui.decision, policytui.toolinfo; "
+        "import sys, policytui.policy.model, policytui.decision, policytui.toolinfo, "
+        "policytui.serve.server; "
         "assert 'textual' not in sys.modules, 'textual imported by the core'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
