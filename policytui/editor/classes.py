@@ -39,15 +39,12 @@ class Classifications(Mapping[str, Any]):
     def classify(self, tools: Iterable[Any], server_tools: Iterable[Any] | None = None) -> None:
         """(Re)classify `tools`, chunk by chunk; `server_tools` is the server's whole list when
         `tools` is only part of it (its namespace words are read from the whole list)."""
-        from policytui.risk.classifier import classify_all
-        from policytui.risk.money import server_handles_money
-        from policytui.risk.names import server_namespaces
+        from policytui.risk.classifier import classify_all, server_context
 
         tools = list(tools)
         if server_tools is not None or self._namespaces is None:
-            context = tools if server_tools is None else list(server_tools)
-            self._namespaces = server_namespaces(getattr(t, "name", "") for t in context)
-            self._money_server = server_handles_money(getattr(t, "name", "") for t in context)
+            self._namespaces, self._money_server = server_context(
+                tools if server_tools is None else server_tools)
         namespaces = self._namespaces
         for start in range(0, len(tools), CHUNK):
             chunk = tools[start:start + CHUNK]

@@ -841,6 +841,13 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
                           verdict.flags, hints)
 
 
+def server_context(tools: Iterable[Any]) -> tuple[frozenset[str], bool]:
+    """What classifying any one tool needs from its whole server: the namespace words
+    (`compute_` in `compute_vm_delete`) and whether money is the server's business."""
+    names = [getattr(t, "name", "") for t in tools]
+    return server_namespaces(names), server_handles_money(names)
+
+
 def classify_all(tools: Iterable[ToolInfo], overrides: Mapping[str, Any] | None = None,
                  *, use_annotations: bool = True,
                  server_tools: Iterable[ToolInfo] | None = None,
@@ -852,12 +859,10 @@ def classify_all(tools: Iterable[ToolInfo], overrides: Mapping[str, Any] | None 
     `tools`."""
     tools = list(tools)
     overrides = overrides if isinstance(overrides, Mapping) else {}
-    if namespaces is None:
-        context = tools if server_tools is None else list(server_tools)
-        namespaces = server_namespaces(getattr(t, "name", "") for t in context)
-    if money_server is None:
-        context = tools if server_tools is None else list(server_tools)
-        money_server = server_handles_money(getattr(t, "name", "") for t in context)
+    if namespaces is None or money_server is None:
+        found_namespaces, found_money = server_context(tools if server_tools is None else server_tools)
+        namespaces = found_namespaces if namespaces is None else namespaces
+        money_server = found_money if money_server is None else money_server
     out: dict[str, Classification] = {}
     # Thousands of small objects and no reference cycles: the cycle collector would only
     # rescan them again and again (about a sixth of the time on 10,000 tools).
