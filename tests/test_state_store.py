@@ -272,12 +272,13 @@ def test_a_budget_of_zero_never_charges(store: StateStore, pair: bool) -> None:
     assert {u.counter for u in store.usage()} == set()
 
 
-def test_the_write_ahead_log_is_checkpointed_off_the_charging_path(tmp_path: Path) -> None:
+def test_the_write_ahead_log_is_checkpointed_off_the_charging_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A commit never pays for a checkpoint (an fsync that stalls the call and every call queued
     behind it on the event loop): the store's own thread moves the log into the database file
     in the background, and SQLite's own checkpoints are only a safety net far away."""
     from policytui.gateway.store import sqlite as sqlite_store
 
+    monkeypatch.setattr(sqlite_store, "LEASE_UNITS", 0)  # every charge a commit of its own
     store = SQLiteStore(tmp_path / "state.sqlite", policy="p")
     try:
         pages = store._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
@@ -294,3 +295,80 @@ def test_the_write_ahead_log_is_checkpointed_off_the_charging_path(tmp_path: Pat
     finally:
         store.close()
     assert not store._checkpointer.is_alive()  # close() ends the thread
+
+
+def _used_in_file(path: Path, counter: str) -> int:
+    reader = SQLiteStore(path, policy="p")
+    try:
+        return {u.counter: u.used for u in reader.usage()}.get(counter, 0)
+    finally:
+        reader.close()
+
+
+def test_two_gateways_leasing_one_counter_allow_exactly_its_limit(tmp_path: Path) -> None:
+    """Leases hand out calls charged ahead of time: never past the limit, and a counter used to
+    its end by both allows every call of it."""
+    path = tmp_path / "state.sqlite"
+    first, second = SQLiteStore(path, policy="p"), SQLiteStore(path, policy="p")
+    budget = _budget("c", 5_000)
+    try:
+        allowed = [(first if i % 2 else second).reserve((budget,)).allowed for i in range(6_000)]
+    finally:
+        first.close()
+        second.close()
+    assert sum(allowed) == 5_000
+    assert not any(allowed[5_200:])  # nothing past the limit, whichever gateway asks
+    assert _used_in_file(path, "c") == 5_000
+
+
+def test_a_counter_with_room_is_written_once_per_lease_and_unused_calls_go_back(tmp_path: Path) -> None:
+    from policytui.gateway.store import sqlite as sqlite_store
+
+    path = tmp_path / "state.sqlite"
+    store = SQLiteStore(path, policy="p")
+    writes: list[str] = []
+    store._db.set_trace_callback(lambda sql: writes.append(sql) if sql.lstrip().startswith(("INSERT", "UPDATE")) else None)
+    budget = _budget("c", 10_000_000)
+    assert all(store.reserve((budget,)).allowed for _ in range(3_000))
+    calls_per_visit = sqlite_store.LEASE_UNITS + 1
+    assert len(writes) <= 2 * (3_000 // calls_per_visit + 2)  # a charge and a lease per visit
+    # The file counts leased calls as used, up to one lease ahead of the calls made.
+    assert 3_000 <= _used_in_file(path, "c") <= 3_000 + sqlite_store.LEASE_UNITS
+    refund = store.reserve((budget,))
+    store.refund(refund)  # into the lease: no write
+    store.close()  # gives back what the lease did not hand out
+    assert _used_in_file(path, "c") == 3_000
+
+
+def test_a_counter_near_its_limit_is_charged_call_by_call(tmp_path: Path) -> None:
+    from policytui.gateway.store import sqlite as sqlite_store
+
+    path = tmp_path / "state.sqlite"
+    store = SQLiteStore(path, policy="p")
+    budget = _budget("c", sqlite_store.LEASE_HEADROOM)
+    try:
+        for made in range(1, 11):
+            assert store.reserve((budget,)).allowed
+            assert _used_in_file(path, "c") == made  # no lease: the file holds the calls made
+    finally:
+        store.close()
+
+
+def test_a_lease_ends_with_its_window(tmp_path: Path) -> None:
+    from policytui.gateway.store import sqlite as sqlite_store
+
+    now = [1_700_000_000.0]
+    path = tmp_path / "state.sqlite"
+    store = SQLiteStore(path, policy="p", clock=lambda: now[0])
+    budget = _budget("c", 10_000_000, window="minute")
+    try:
+        assert store.reserve((budget,)).allowed and store.reserve((budget,)).allowed
+        assert store._db.execute("SELECT used FROM counters").fetchall() == [(2 + sqlite_store.LEASE_UNITS,)]
+        now[0] += 60
+        # The old window's lease is not spent in the new one: these are charged in the file.
+        new_window = int(now[0]) // 60 * 60
+        assert [store.reserve((budget,)).charged[0][1] for _ in range(3)] == [new_window] * 3
+        rows = store._db.execute("SELECT window_start, used FROM counters").fetchall()
+        assert rows == [(new_window, 2 + sqlite_store.LEASE_UNITS)]  # two charged, one from a new lease
+    finally:
+        store.close()

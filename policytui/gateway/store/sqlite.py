@@ -5,6 +5,17 @@ lock before reading, so a check and its charge can never interleave with another
 (WAL journal: readers never wait; `synchronous=NORMAL`: a commit does not wait for the disk,
 and a power cut can lose at most the last few charges, never corrupt the file). Windows follow
 this machine's clock, which every process on it shares.
+
+A counter with plenty of room is charged in leases: when a charge leaves more than
+LEASE_HEADROOM calls of room, the same process also takes up to LEASE_UNITS more calls' worth
+(never more than the room: the stored count never passes the limit) and hands them out itself,
+without touching the file, until they run out or the window ends. So a busy gateway writes the
+file once per LEASE_UNITS calls, not on every call. Nothing is ever allowed past a limit: a
+leased call was counted in the file before it was made. What a lease costs is the other way:
+calls leased by one gateway and not yet made are not available to the others, at most
+LEASE_UNITS per gateway, and only while more than LEASE_UNITS x LEASE_HEADROOM calls of room
+are left; near its limit every counter is charged exactly, call by call. `policytui counters`
+counts leased calls as used; a gateway that stops gives back what it did not use.
 """
 
 from __future__ import annotations
@@ -43,6 +54,9 @@ CHECKPOINT_SECONDS = 1.0
 SAFETY_NET_PAGES = 10_000
 # After a checkpoint the log file is cut back to this size.
 WAL_SIZE_LIMIT = 4 * 1024 * 1024
+# Leases (see above): up to this many calls at once, one per this many calls of room left.
+LEASE_UNITS = 64
+LEASE_HEADROOM = 1024
 # Ended windows and long-dead held calls are deleted at most this often.
 SWEEP_SECONDS = 60.0
 # A held call's record is kept this long after it expired (its gateway is gone or late).
@@ -76,6 +90,20 @@ ON CONFLICT(name) DO UPDATE SET
 WHERE (CASE WHEN counters.window_start >= excluded.window_start THEN counters.used ELSE 0 END) < ?4
 RETURNING window_start, used
 """
+# Take `units` more of a counter's room for a lease, only if they fit.
+_LEASE = "UPDATE counters SET used = used + ?1 WHERE name = ?2 AND window_start = ?3 AND used + ?1 <= ?4"
+# Give back units leased or charged and not used.
+_GIVE_BACK = "UPDATE counters SET used = MAX(0, used - ?) WHERE name = ? AND window_start = ?"
+
+
+class _Lease:
+    """Calls of one counter's window charged in the file ahead of time, handed out here."""
+
+    __slots__ = ("window_start", "left")
+
+    def __init__(self, window_start: int, left: int) -> None:
+        self.window_start = window_start
+        self.left = left
 
 
 class SQLiteStore(StateStore):
@@ -85,6 +113,8 @@ class SQLiteStore(StateStore):
         self.description = f"sqlite://{self.path}"
         self._lock = threading.Lock()
         self._swept_at = 0.0
+        # Counter name -> its lease (charged in the file, not yet handed out).
+        self._leases: dict[str, _Lease] = {}
         self._db = self._open()
         self._checkpointer = _Checkpointer(self.path)
         self._checkpointer.start()
@@ -174,28 +204,51 @@ class SQLiteStore(StateStore):
         if budget.max < 1:
             return Reservation(now=now, denied=0)
         with self._lock:
+            lease = self._leases.get(name)
+            if lease is not None:
+                # A lease of a newer window than this clock's (another process's clock ahead)
+                # still counts; one of an older window is over, its calls spent or lost.
+                if lease.window_start >= start and lease.left > 0:
+                    lease.left -= 1
+                    return Reservation(now=now, charged=((name, lease.window_start),))
+                del self._leases[name]
             try:
                 # fetchall() steps the statement to its end, which commits it.
                 rows = self._db.execute(
                     _CHARGE_ONE, (name, start, start + WINDOW_SECONDS[budget.key.window], budget.max)
                 ).fetchall()
+                if not rows:
+                    return Reservation(now=now, denied=0)
+                charged_start, used = int(rows[0][0]), int(rows[0][1])
+                units = min(LEASE_UNITS, (budget.max - used) // LEASE_HEADROOM)
+                if units > 0 and self._db.execute(_LEASE, (units, name, charged_start, budget.max)).rowcount == 1:
+                    self._leases[name] = _Lease(charged_start, units)
             except sqlite3.Error as exc:
                 raise StateUnavailable(f"the state file {self.path} cannot be used: {exc}") from None
-        if not rows:
-            return Reservation(now=now, denied=0)
-        return Reservation(now=now, charged=((name, int(rows[0][0])),))
+        return Reservation(now=now, charged=((name, charged_start),))
 
     def refund(self, reservation: Reservation) -> None:
         if not reservation.charged:
             return
+        charged = reservation.charged
+        if len(charged) == 1:
+            with self._lock:
+                lease = self._leases.get(charged[0][0])
+                if lease is not None and lease.window_start == charged[0][1]:
+                    lease.left += 1  # back into the lease: the file counts it as leased
+                    return
 
         def work(db: sqlite3.Connection) -> None:
-            db.executemany(
-                "UPDATE counters SET used = MAX(0, used - 1) WHERE name = ? AND window_start = ?",
-                reservation.charged,
-            )
+            db.executemany(_GIVE_BACK, [(1, name, start) for name, start in charged])
 
         self._run(work, write=True)
+
+    def _give_back_leases(self) -> None:
+        """Return what the leases of this process did not hand out (on close)."""
+        leases = [(lease.left, name, lease.window_start) for name, lease in self._leases.items() if lease.left > 0]
+        self._leases.clear()
+        if leases:
+            self._run(lambda db: db.executemany(_GIVE_BACK, leases), write=True)
 
     def usage(self) -> list[CounterUse]:
         now = self.clock()
@@ -256,6 +309,10 @@ class SQLiteStore(StateStore):
 
     def close(self) -> None:
         self._checkpointer.stop()
+        try:
+            self._give_back_leases()
+        except StateUnavailable:
+            pass  # the file is gone or locked: the leased calls stay counted until the window ends
         with self._lock:
             self._db.close()
 
