@@ -49,13 +49,18 @@ for raw in sys.stdin.buffer:
             result(mid, '{"tools": [{"name": "a", "inputSchema": {"type": "object"}, "x-tool": 1e5}, '
                         '{"name": "secret", "inputSchema": {"type": "object"}}, {"name": "denied", "inputSchema": {"type": "object"}}, '
                         '{"name": "echo", "inputSchema": {"type": "object"}}, {"name": "slow", "inputSchema": {"type": "object"}}, '
-                        '{"name": "die", "inputSchema": {"type": "object"}}], '
+                        '{"name": "die", "inputSchema": {"type": "object"}}, {"name": "err", "inputSchema": {"type": "object"}}, '
+                        '{"name": "bad", "inputSchema": {"type": "object"}}], '
                         '"nextCursor": "p2", "x-page": 1}')
     elif method == "tools/call" and params.get("name") == "slow":
         pass  # never answered
     elif method == "tools/call" and params.get("name") == "die":
         os._exit(3)
-    elif method == "tools/call" and params.get("name") not in ("a", "b", "secret", "denied", "echo", "slow", "die"):
+    elif method == "tools/call" and params.get("name") == "err":
+        out('{"error": {"message": "no such row", "code": -32602}, "id": %s, "jsonrpc": "2.0"}' % json.dumps(mid))
+    elif method == "tools/call" and params.get("name") == "bad":
+        result(mid, '5')
+    elif method == "tools/call" and params.get("name") not in ("a", "b", "secret", "denied", "echo", "slow", "die", "err", "bad"):
         result(mid, '{"content": [{"type": "text", "text": "Unknown tool: %s"}], "isError": true}' % params.get("name"))
     elif method == "tools/call":
         result(mid, '{"content": [{"type": "text", "text": "caf\\u00e9"}], "isError": false, "n": 1e5}')
@@ -194,7 +199,9 @@ async def test_tools_list_drops_hidden_tools_and_keeps_everything_else(tmp_path:
                       {"name": "denied", "inputSchema": {"type": "object"}},
                       {"name": "echo", "inputSchema": {"type": "object"}},
                       {"name": "slow", "inputSchema": {"type": "object"}},
-                      {"name": "die", "inputSchema": {"type": "object"}}],
+                      {"name": "die", "inputSchema": {"type": "object"}},
+                      {"name": "err", "inputSchema": {"type": "object"}},
+                      {"name": "bad", "inputSchema": {"type": "object"}}],
             "nextCursor": "p2",
             "x-page": 1,
         }
@@ -326,3 +333,42 @@ async def test_clients_that_probe_for_the_newest_protocol_are_served_in_it(
             assert (await client.call_tool("get-env", {})).is_error
             echoed = await client.call_tool("echo", {"message": "modern"})
             assert not echoed.is_error and "modern" in echoed.content[0].text
+
+
+async def test_a_call_the_server_refuses_or_answers_wrongly_is_refunded_and_audited_once(tmp_path: Path) -> None:
+    # One call a day each: a refunded call can be made again, a charged one cannot.
+    limited = {"limits": [{"counter": "c", "window": "day", "max": 1}]}
+    policy = {"version": "1", "default": "allow", "tools": {"err": limited, "bad": limited, "echo": limited}}
+    async with wire(tmp_path, policy=policy) as client:
+        for request_id in (1, 2):
+            await client.send(f'{{"jsonrpc":"2.0","id":{request_id},"method":"tools/call","params":{{"name":"err"}}}}')
+            # The server's own error, as it sent it.
+            assert await client.receive() == (
+                b'{"error": {"message": "no such row", "code": -32602}, "id": %d, "jsonrpc": "2.0"}' % request_id)
+        for request_id in (3, 4):
+            await client.send(f'{{"jsonrpc":"2.0","id":{request_id},"method":"tools/call","params":{{"name":"bad"}}}}')
+            error = json.loads(await client.receive())["error"]
+            assert error["code"] == -32603 and "invalid result" in error["message"]
+        for request_id, limited_now in ((5, False), (6, True)):
+            await client.send(f'{{"jsonrpc":"2.0","id":{request_id},"method":"tools/call","params":{{"name":"echo"}}}}')
+            answer = json.loads(await client.receive())
+            assert answer["id"] == request_id and answer["result"]["isError"] is limited_now
+        sent = [json.loads(line) for line in client.upstream_lines() if b'"tools/call"' in line]
+        names = [m["params"]["name"] for m in sent if not m["params"]["name"].startswith("policytui-probe")]
+        assert names == ["err", "err", "bad", "bad", "echo"]
+    assert [(line["tool"], line["decision"], line.get("upstream")) for line in _calls(client.audit)] == [
+        ("err", "allowed", "error"), ("err", "allowed", "error"), ("bad", "allowed", "error"),
+        ("bad", "allowed", "error"), ("echo", "allowed", "ok"), ("echo", "denied", None)]
+
+
+async def test_a_client_that_leaves_mid_call_has_the_call_audited_as_cancelled(tmp_path: Path) -> None:
+    async with wire(tmp_path) as client:
+        await client.send('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"slow","arguments":{}}}')
+        for _ in range(100):
+            if any(b'"slow"' in line for line in client.upstream_lines()):
+                break
+            await asyncio.sleep(0.05)
+        assert client.process.stdin is not None
+        client.process.stdin.close()
+        assert await asyncio.wait_for(client.process.wait(), 20) == 0
+    assert [(line["tool"], line.get("upstream")) for line in _calls(client.audit)] == [("slow", "cancelled")]

@@ -79,11 +79,22 @@ def denied_result(decision: Decision) -> dict[str, Any]:
 class _Record:
     tool: str
     caller: Caller
-    digest: str
     started: float
     # Set when the state store could not be reached for this call.
     state: str | None = None
-    args: Any = None  # kept for `gateway --record` only; the audit log never sees it
+    # The arguments: digested for the audit line (off the path to the server), and kept whole
+    # for `gateway --record` only.
+    args: Any = None
+    digest: str | None = None  # set once known; else computed when the audit line is written
+
+
+@dataclass
+class Started:
+    """A call the policy let through and charged, on its way to the server (`start_now`)."""
+
+    record: _Record
+    decision: Decision
+    reservation: Reservation
 
 
 class Enforcer:
@@ -138,11 +149,27 @@ class Enforcer:
         try:
             reservation = await run_in_store(self.store, self.store.reserve, decision.budgets)
         except StateUnavailable as exc:
-            record.state = "unavailable"
-            self._store_failed(exc)
-            if self.fail_open:
-                return NOTHING_RESERVED
-            return Decision(Outcome.DENIED, STATE_UNAVAILABLE, STATE_RULE)
+            return self._state_unavailable(record, exc)
+        return self._charged(decision, reservation)
+
+    def _reserve_now(self, record: _Record, decision: Decision) -> Reservation | Decision:
+        """`_reserve` for a store that answers in place (memory, SQLite)."""
+        if not decision.budgets:
+            return NOTHING_RESERVED
+        try:
+            reservation = self.store.reserve(decision.budgets)
+        except StateUnavailable as exc:
+            return self._state_unavailable(record, exc)
+        return self._charged(decision, reservation)
+
+    def _state_unavailable(self, record: _Record, exc: StateUnavailable) -> Reservation | Decision:
+        record.state = "unavailable"
+        self._store_failed(exc)
+        if self.fail_open:
+            return NOTHING_RESERVED
+        return Decision(Outcome.DENIED, STATE_UNAVAILABLE, STATE_RULE)
+
+    def _charged(self, decision: Decision, reservation: Reservation) -> Reservation | Decision:
         self._store_back()
         if reservation.denied is not None:
             budget = decision.budgets[reservation.denied]
@@ -150,8 +177,18 @@ class Enforcer:
         return reservation
 
     async def _refund(self, reservation: Reservation) -> None:
+        if reservation is NOTHING_RESERVED:
+            return
         try:
             await run_in_store(self.store, self.store.refund, reservation)
+        except StateUnavailable as exc:
+            self._store_failed(exc)
+
+    def _refund_now(self, reservation: Reservation) -> None:
+        if reservation is NOTHING_RESERVED:
+            return
+        try:
+            self.store.refund(reservation)
         except StateUnavailable as exc:
             self._store_failed(exc)
 
@@ -174,16 +211,14 @@ class Enforcer:
 
         Raises the upstream failure's error (for the client) when a forwarded call failed.
         """
-        record = _Record(tool, caller, args_digest(args), time.perf_counter(), args=args)
+        record = _Record(tool, caller, time.perf_counter(), args=args)
         if self.dry_run:
             return await self._dry_run(record, args, forward)
 
         if self.pins is not None:  # pinning: a tool rewritten since it was approved is denied
             drift = await self.pins.check(tool)
             if drift is not None:
-                denied = Decision(Outcome.DENIED, drift, PIN_RULE)
-                self._write(record, denied)
-                return denied_result(denied)
+                return self._drifted(record, drift)
         decision = self._decide(tool, args, caller)
         approval: tuple[Approval, str] | None = None
         if decision.outcome is Outcome.NEEDS_APPROVAL:
@@ -199,6 +234,51 @@ class Enforcer:
             self._write(record, reserved, approval=approval)
             return self.answer_blocked(tool, reserved)
         return await self._forward(record, decision, forward, reserved, approval=approval)
+
+    def start_now(self, tool: str, args: Any, caller: Caller) -> Started | dict[str, Any] | None:
+        """Decide and charge one call without waiting for anything: the `Started` call to
+        forward now, the answer for a blocked call (audited already), or None when the call
+        needs what only `handle_call` does (a dry run, listing the server's tools for pinning,
+        a human's approval, a store on the network).
+
+        This is `handle_call` for the common case, used by the stdio relay to serve a call
+        without a task of its own; both take the same decision, charge and audit line.
+        """
+        if self.dry_run or self.store.blocking or (self.pins is not None and not self.pins.ready()):
+            return None
+        record = _Record(tool, caller, time.perf_counter(), args=args)
+        if self.pins is not None:
+            drift = self.pins.drift(tool)
+            if drift is not None:
+                return self._drifted(record, drift)
+        decision = self._decide(tool, args, caller)
+        if decision.outcome is Outcome.NEEDS_APPROVAL:
+            return None
+        if not decision.allowed:
+            self._write(record, decision)
+            return self.answer_blocked(tool, decision)
+        reserved = self._reserve_now(record, decision)
+        if isinstance(reserved, Decision):
+            self._write(record, reserved)
+            return self.answer_blocked(tool, reserved)
+        return Started(record, decision, reserved)
+
+    def _drifted(self, record: _Record, drift: str) -> dict[str, Any]:
+        denied = Decision(Outcome.DENIED, drift, PIN_RULE)
+        self._write(record, denied)
+        return denied_result(denied)
+
+    def while_forwarded(self, started: Started) -> None:
+        """Work for the audit line done while the server works on the call, not after."""
+        started.record.digest = args_digest(started.record.args)
+
+    def finish_now(self, started: Started, upstream: str) -> None:
+        """Settle a call from `start_now` once its fate is known: the counters go back when it
+        never reached the tool (`upstream` in REFUND_ON), and its audit line is written.
+        `upstream` is "ok", "error_result", "error", "unavailable", "timeout" or "cancelled"."""
+        if upstream in REFUND_ON:
+            self._refund_now(started.reservation)
+        self._write(started.record, started.decision, upstream=upstream)
 
     async def _forward(
         self,
@@ -261,7 +341,7 @@ class Enforcer:
             "decision": decision.outcome.value,
             "rule": decision.rule,
             "reason": decision.reason,
-            "args_sha256": record.digest,
+            "args_sha256": record.digest or args_digest(record.args),
         }
         if decision.rule == PIN_RULE:
             entry["drift"] = True

@@ -164,6 +164,10 @@ class Pins:
             return frozenset()
         return frozenset(name for name in self.live if self.drift(name) is not None)
 
+    def ready(self) -> bool:
+        """Whether `drift` can answer now: pinning is off, or the live definitions are known."""
+        return self._listed or not self.enabled()
+
     async def check(self, name: str) -> str | None:
         """Before a call: make sure the live definitions are known, then `drift(name)`."""
         if not self.enabled():

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from policytui.decision import Caller, Decision
-from policytui.gateway import modern, wire
+from policytui.gateway import inline_call, modern, wire
 from policytui.gateway.enforcer import UpstreamFailure
 from policytui.gateway.upstream_stdio import StdioUpstream, result_of
 
@@ -92,11 +92,9 @@ FORWARDED = frozenset(
 )
 
 
-def _error(code: int, message: str, data: Any = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if data is not None:
-        error["data"] = data
-    return error
+_error = wire.error
+_error_of = wire.error_of
+_is_mcp_error = wire.is_mcp_error
 
 
 class ClientRequestError(Exception):
@@ -130,8 +128,9 @@ class StdioRelay:
         self._initialize = initialize
         self.caller = Caller(grant=gateway.identity.grant, session=gateway.identity.session)
         self.client_capabilities: dict[str, Any] = {}
-        # The client's request id -> the task handling it (for notifications/cancelled).
-        self._inflight: dict[Any, asyncio.Task[None]] = {}
+        # The client's request id -> the task or inline call serving it (for
+        # notifications/cancelled).
+        self._inflight: dict[Any, asyncio.Task[None] | inline_call.InlineCall] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         # The gateway's own requests to the client: id -> future of (result, error).
         self._outbound: dict[int, asyncio.Future[tuple[Any, Any]]] = {}
@@ -143,32 +142,45 @@ class StdioRelay:
     # Writing ----------------------------------------------------------------------------------
 
     async def _write(self, message: dict[str, Any]) -> None:
+        if self._send_now(message):
+            try:
+                await self.writer.drain()
+            except (ConnectionError, OSError):
+                self._closed = True  # the client is gone; reading ends too
+
+    def _send_now(self, message: dict[str, Any]) -> bool:
+        """Hand the client a message without waiting for the pipe to take it (whether
+        anything was handed over)."""
         if self._closed:
-            return
+            return False
         try:
             data = _dumps(message).encode("utf-8", "surrogatepass") + b"\n"
         except (TypeError, ValueError):
             log.exception("a message for the client could not be encoded")
-            if "id" in message and "method" not in message:
-                await self._write(
-                    {"jsonrpc": "2.0", "id": message["id"], "error": _error(INTERNAL_ERROR, "the result could not be encoded")}
-                )
-            return
-        self.writer.write(data)
+            if "id" not in message or "method" in message:
+                return False
+            data = _dumps(
+                {"jsonrpc": "2.0", "id": message["id"], "error": _error(INTERNAL_ERROR, "the result could not be encoded")}
+            ).encode("utf-8", "surrogatepass") + b"\n"
+        return self._send_line_now(data)
+
+    def _send_line_now(self, data: bytes) -> bool:
+        if self._closed:
+            return False
         try:
-            await self.writer.drain()
-        except (ConnectionError, OSError):
-            self._closed = True  # the client is gone; reading ends too
+            self.writer.write(data if data.endswith(b"\n") else data + b"\n")
+        except (ConnectionError, OSError, RuntimeError):
+            self._closed = True
+            return False
+        return True
 
     async def _write_line(self, data: bytes) -> None:
         """Send the client a line exactly as the server sent it."""
-        if self._closed:
-            return
-        self.writer.write(data if data.endswith(b"\n") else data + b"\n")
-        try:
-            await self.writer.drain()
-        except (ConnectionError, OSError):
-            self._closed = True
+        if self._send_line_now(data):
+            try:
+                await self.writer.drain()
+            except (ConnectionError, OSError):
+                self._closed = True
 
     async def _result(self, request_id: Any, result: Any) -> None:
         await self._write({"jsonrpc": "2.0", "id": request_id, "result": result})
@@ -218,6 +230,8 @@ class StdioRelay:
             for future in self._outbound.values():
                 if not future.done():
                     future.cancel()
+            for call in [c for c in self._inflight.values() if isinstance(c, inline_call.InlineCall)]:
+                call.cancel()
             tasks = list(self._tasks)
             for task in tasks:
                 task.cancel()
@@ -287,6 +301,12 @@ class StdioRelay:
                 wire.Refusal(INVALID_REQUEST, "Invalid Request: the id of a request still in progress", None), line
             )
         else:
+            if method == "tools/call" and version is None:
+                served = inline_call.start(self, request_id, message, params)
+                if isinstance(served, dict):
+                    await self._write({"jsonrpc": "2.0", "id": request_id, **served})
+                if served is not False:
+                    return None
             # A plain asyncio task per request: the cheapest way to serve requests concurrently.
             task = asyncio.get_running_loop().create_task(self._handle(request_id, method, params, message, version))
             self._tasks.add(task)
@@ -560,14 +580,3 @@ class _Refused(Exception):
     def __init__(self, error: dict[str, Any]) -> None:
         super().__init__(error.get("message"))
         self.error = error
-
-
-def _is_mcp_error(exc: BaseException) -> bool:
-    return hasattr(exc, "error") and hasattr(exc, "code") and hasattr(exc, "message")
-
-
-def _error_of(exc: BaseException) -> dict[str, Any]:
-    """The JSON-RPC error object for an MCPError (upstream's own, or the gateway's)."""
-    if _is_mcp_error(exc):
-        return _error(int(exc.code), str(exc.message), exc.data)  # type: ignore[attr-defined]
-    return _error(INTERNAL_ERROR, "internal error in the gateway")

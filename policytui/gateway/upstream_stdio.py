@@ -293,7 +293,7 @@ class StdioUpstream:
             request_id = message.get("id")
             future = self._pending.pop(request_id, None) if type(request_id) in (int, str) else None
             if future is not None and not future.done():
-                future.set_result((message, line))
+                future.set_result((message, line))  # a _Waiter passes None for a remapped id
             elif future is None and request_id in self._retired:
                 del self._retired[request_id]  # the late answer of a request given up on: dropped
             return
@@ -441,6 +441,13 @@ class StdioUpstream:
         id). Returns the response message; raises UpstreamFailure when no response came
         (unavailable, timeout); a JSON-RPC error response is returned.
         """
+        out, remapped, data = self._outgoing(message)
+        response, line = await self._roundtrip(out["id"], data, out["method"], timeout)
+        return response, (None if remapped else line)
+
+    def _outgoing(self, message: dict[str, Any]) -> tuple[dict[str, Any], bool, bytes]:
+        """A client's request as it goes upstream: (message, whether its id is the gateway's
+        own, encoded line). Raises UpstreamFailure when it cannot be encoded."""
         client_id = message.get("id")
         method = str(message.get("method"))
         out: dict[str, Any] = {"jsonrpc": "2.0", "id": client_id, "method": method}
@@ -458,8 +465,76 @@ class StdioUpstream:
             data = encode(out)
         except Refusal:
             raise UpstreamFailure("error", _mcp_error(INVALID_REQUEST, "the request could not be encoded")) from None
-        response, line = await self._roundtrip(out["id"], data, method, timeout)
-        return response, (None if remapped else line)
+        return out, remapped, data
+
+    # Relaying without waiting -----------------------------------------------------------------
+
+    def _stdin_writer(self) -> asyncio.StreamWriter | None:
+        process = self._process
+        writer = getattr(process.stdin, "_stream", None) if process is not None else None
+        return writer if isinstance(writer, asyncio.StreamWriter) else None
+
+    @property
+    def relays_now(self) -> bool:
+        """Whether `relay_now` can be used: the server is up and its input is an asyncio pipe."""
+        return self.alive and self._stdin_writer() is not None
+
+    def relay_now(self, message: dict[str, Any], on_answer: Callable[[Any], None]) -> Any:
+        """`relay` without a task waiting: the request is written upstream now, and
+        `on_answer` is called once, from this connection's reader, with (response, line or
+        None) as `relay` returns them, or with the UpstreamFailure that stands instead (the
+        connection closed, no answer in time). Returns the id the request travels under (for
+        `abandon`). Raises UpstreamFailure when it could not be sent at all.
+        """
+        if not self.alive:
+            raise UpstreamFailure("unavailable", unavailable_error(self.down_reason))
+        out, remapped, data = self._outgoing(message)
+        request_id = out["id"]
+        writer = self._stdin_writer()
+        if writer is None or writer.is_closing():
+            self.mark_down("the connection closed")
+            raise UpstreamFailure("unavailable", unavailable_error("the connection closed"))
+        waiter = _Waiter(on_answer, remapped)
+        self._pending[request_id] = waiter
+        try:
+            # No drain: the server reads its input as fast as it serves, and a request is small.
+            writer.write(data)
+        except (ConnectionError, OSError, RuntimeError) as exc:
+            del self._pending[request_id]
+            self.mark_down(type(exc).__name__)
+            raise UpstreamFailure("unavailable", unavailable_error("the connection closed")) from None
+        if self.call_timeout:
+            waiter.timer = asyncio.get_running_loop().call_later(
+                self.call_timeout, self._time_out, request_id, waiter, out["method"]
+            )
+        return request_id
+
+    def _time_out(self, request_id: Any, waiter: _Waiter, method: str) -> None:
+        if self._pending.get(request_id) is not waiter:
+            return
+        self._give_up(request_id, f"timed out after {self.call_timeout}s")
+        waiter.set_exception(
+            UpstreamFailure("timeout", _mcp_error(REQUEST_TIMEOUT, f"Request {method!r} timed out"))
+        )
+
+    def abandon(self, request_id: Any) -> bool:
+        """Stop waiting for a request sent by `relay_now` (its client cancelled it): the server
+        is told, and `on_answer` is never called. False when it was answered already."""
+        waiter = self._pending.get(request_id)
+        if not isinstance(waiter, _Waiter) or waiter.done():
+            return False
+        waiter.discard()
+        self._give_up(request_id, "caller cancelled")
+        return True
+
+    def _give_up(self, request_id: Any, reason: str) -> None:
+        """Forget a request nobody waits for; its id stays retired until the server answers."""
+        self._pending.pop(request_id, None)
+        self._retire(request_id)
+        if self.alive:
+            task = asyncio.get_running_loop().create_task(self._cancel(request_id, reason))
+            self._server_requests.add(task)
+            task.add_done_callback(self._server_requests.discard)
 
     async def _roundtrip(
         self, request_id: Any, data: bytes, method: str, timeout: float | None
@@ -533,6 +608,51 @@ def result_of(response: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(result, dict):
         raise UpstreamFailure("error", _mcp_error(INTERNAL_ERROR, "the upstream MCP server sent an invalid result"))
     return result
+
+
+class _Waiter:
+    """Stands in `_pending` for a request sent by `relay_now`: what the reader or a failure
+    sets on it goes straight to `on_answer`, with no task to wake."""
+
+    __slots__ = ("on_answer", "remapped", "timer", "finished")
+
+    def __init__(self, on_answer: Callable[[Any], None], remapped: bool) -> None:
+        self.on_answer = on_answer
+        self.remapped = remapped
+        self.timer: asyncio.TimerHandle | None = None
+        self.finished = False
+
+    def done(self) -> bool:
+        return self.finished
+
+    def cancelled(self) -> bool:
+        return False
+
+    def discard(self) -> None:
+        self._finish()
+
+    def set_result(self, value: tuple[dict[str, Any], bytes]) -> None:
+        if self._finish():
+            response, line = value
+            self._answer((response, None if self.remapped else line))
+
+    def set_exception(self, exc: BaseException) -> None:
+        if self._finish():
+            self._answer(exc)
+
+    def _finish(self) -> bool:
+        if self.finished:
+            return False
+        self.finished = True
+        if self.timer is not None:
+            self.timer.cancel()
+        return True
+
+    def _answer(self, outcome: Any) -> None:
+        try:
+            self.on_answer(outcome)
+        except Exception:  # noqa: BLE001 - the connection's reader must go on whatever happens
+            log.exception("answering a relayed request failed")
 
 
 def _expire(future: asyncio.Future[Any]) -> None:

@@ -47,6 +47,26 @@ RESPONSE_MEMBERS = frozenset({"jsonrpc", "id", "result", "error"})
 _encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode
 
 
+def error(code: int, message: str, data: Any = None) -> dict[str, Any]:
+    """A JSON-RPC error object."""
+    error: dict[str, Any] = {"code": code, "message": message}
+    if data is not None:
+        error["data"] = data
+    return error
+
+
+def is_mcp_error(exc: BaseException) -> bool:
+    return hasattr(exc, "error") and hasattr(exc, "code") and hasattr(exc, "message")
+
+
+def error_of(exc: BaseException) -> dict[str, Any]:
+    """The JSON-RPC error object for an MCPError (upstream's own, or the gateway's); any other
+    exception is the gateway's internal error, told without its details."""
+    if is_mcp_error(exc):
+        return error(int(exc.code), str(exc.message), exc.data)  # type: ignore[attr-defined]
+    return error(INTERNAL_ERROR, "internal error in the gateway")
+
+
 class Refusal(Exception):
     """A message the gateway will not act on: `error` is answered under `request_id`."""
 
