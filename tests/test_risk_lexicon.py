@@ -96,6 +96,7 @@ def test_a_cloud_api_write_verb_as_an_action_value_is_no_read():
     c = classify(tool("manage_zone", "Manage a zone.",
                       {"action": {"type": "string", "enum": ["list", "associate"]}}))
     assert c.actions["associate"].category == "Write", c.actions["associate"].evidence
+    assert any("cloud API" in line for line in c.actions["associate"].evidence)
     assert c.actions["list"].category == "Read"
 
 

@@ -672,7 +672,8 @@ def _action_risk_cached(value: str, money: bool, subject: tuple[str, ...]
         if KIND_ORDER[other] > KIND_ORDER[kind]:
             kind = other
     category, severity = KIND_RISK[kind]
-    evidence = [f"action {shown}: verb {quoted_word(verbs.verb)} {KIND_TEXT[verbs.kind]}"]
+    evidence = [f"action {shown}: verb {quoted_word(verbs.verb)} {KIND_TEXT[verbs.kind]}"
+                + (", as cloud APIs use it (public API lexicon)" if verbs.lexicon else "")]
     # A bare verb ("create") acts on what the tool's name is about ("manage_invoices").
     words = verbs.words if len(verbs.words) > 1 or not subject else verbs.words + list(subject)
     if category != FINANCIAL and financial(kind, verbs.verb, words, lambda: money,
