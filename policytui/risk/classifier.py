@@ -189,6 +189,9 @@ def _name_reading(name: NameVerbs, desc: DescriptionVerbs, evidence: list[str],
                         f"{texts[kind]}")
     elif name.launched:
         evidence.append(f"name verb '{name.launched}' starts a '{verb}', which {texts[kind]}")
+    elif name.lexicon:
+        evidence.append(f"name verb '{verb}' {texts[kind]}, as cloud APIs use it (public API "
+                        "lexicon)")
     elif name.namespace in v.VERBS:
         evidence.append(f"name verb '{verb}' {texts[kind]} (leading '{name.namespace}' is a "
                         "namespace many of the server's tools share)")
@@ -336,6 +339,12 @@ def _leading_words(tokens: list[str]) -> set[str | None]:
     return {base_verb(token) for token in tokens[:3]}
 
 
+def _how_said(desc: DescriptionVerbs) -> str:
+    if desc.lexicon:
+        return "description leads with the cloud API verb"  # public API lexicon
+    return "description says" if desc.indirect else "description starts with"
+
+
 def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
             schema: Any = None, money_server: bool = False) -> Verdict:
     """Classify a tool that does one thing, from its name, description and schema (`facts`
@@ -359,13 +368,15 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
         kind, confidence, clear = _name_reading(name, desc, evidence, against)
         disagree = name.last is not None
         if desc_kind is not None:
-            how = "description says" if desc.indirect else "description starts with"
+            how = _how_said(desc)
             if KIND_RISK[desc_kind][0] == KIND_RISK[kind][0]:
                 if order[desc_kind] > order[kind]:
                     kind = desc_kind  # same category, graver ("update" named, "delete" said)
                 confidence += 10
-                # A direct description verb is a clear sign; so are two weak ones agreeing.
-                clear = clear or not desc.indirect or name.ambiguous
+                # A direct description verb is a clear sign; so are two weak ones agreeing,
+                # but not the public API lexicon twice ("select" named, "Select" said).
+                clear = clear or not desc.indirect or (
+                    name.ambiguous and not (name.lexicon and desc.lexicon))
                 evidence.append(f"{how} '{desc.lead}', which agrees")
             elif desc_kind == v.READ and not desc.indirect and (
                     reason := _reading_named(name, desc)) is not None:
@@ -389,7 +400,7 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
     elif desc_kind is not None:
         kind = desc_kind
         rendered = kind == v.READ and generates_rendering(desc)
-        how = "description says" if desc.indirect else "description starts with"
+        how = _how_said(desc)
         evidence.append(f"{how} '{desc.lead}', which {texts[kind]}")
         confidence = 45 if desc.indirect else 55
         clear = not desc.indirect
@@ -651,12 +662,18 @@ def _action_risk_cached(value: str, money: bool, subject: tuple[str, ...]
     shown = quote(value)
     if verbs.kind is None or verbs.verb is None:
         return OTHER, LOW, (f"action {shown}: no known verb",)
+    if verbs.lexicon and verbs.kind == v.READ:
+        # A read only by the public API lexicon is a weak sign: the action takes what the
+        # tool's own name and description say, as one with no known verb does.
+        return OTHER, LOW, (f"action {shown}: verb {quoted_word(verbs.verb)} reads in cloud "
+                            "APIs, not enough alone",)
     kind = verbs.kind
     for _, other in verbs.alternatives:
         if KIND_ORDER[other] > KIND_ORDER[kind]:
             kind = other
     category, severity = KIND_RISK[kind]
-    evidence = [f"action {shown}: verb {quoted_word(verbs.verb)} {KIND_TEXT[verbs.kind]}"]
+    evidence = [f"action {shown}: verb {quoted_word(verbs.verb)} {KIND_TEXT[verbs.kind]}"
+                + (", as cloud APIs use it (public API lexicon)" if verbs.lexicon else "")]
     # A bare verb ("create") acts on what the tool's name is about ("manage_invoices").
     words = verbs.words if len(verbs.words) > 1 or not subject else verbs.words + list(subject)
     if category != FINANCIAL and financial(kind, verbs.verb, words, lambda: money,
@@ -764,8 +781,9 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
     # reading confirmed by a verb deeper in the description; two weak signs that agree count.
     # A reading name needs only the description's leading verb, from its first few words (a
     # reader's sentence names things: "Shows changes", "branches or commits"); the whole
-    # first sentence is read when that verb does not read too.
-    reader = name.kind == v.READ and name.last is None
+    # first sentence is read when that verb does not read too. A read only by the public API
+    # lexicon is too weak a sign to skip the rest.
+    reader = name.kind == v.READ and name.last is None and not name.lexicon
     desc = description_verbs(desc_text, not reader, name.kind is None or name.ambiguous)
     if reader and desc.kind is not None and desc.kind != v.READ:
         desc = description_verbs(desc_text, True, False)

@@ -10,6 +10,7 @@ from policytui.risk.words import (
     SEPARATORS,
     base_verb,
     first_sentence,
+    lexicon_verb,
     sentence_tokens,
 )
 
@@ -21,7 +22,7 @@ class DescriptionVerbs:
     """What the first sentence of a description says (see `NameVerbs`)."""
 
     __slots__ = ("sentence", "words", "lead", "kind", "indirect", "alternatives", "text",
-                 "unknown_alternative")
+                 "unknown_alternative", "lexicon")
 
     def __init__(self, sentence: str, words: list[str], text: str = "") -> None:
         self.sentence = sentence
@@ -34,6 +35,8 @@ class DescriptionVerbs:
         # A word joined straight to a reading lead that is no verb the table knows ("View or
         # tighten the limits"): the tool does something else too, and what is not known.
         self.unknown_alternative: str | None = None
+        # The lead is no verb of the table but one of the public API lexicon (lexicon.py).
+        self.lexicon = False
 
     def rest(self) -> list[str]:
         """The words of the description's opening, past the first sentence."""
@@ -71,25 +74,25 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
             after = description_verbs(rest, alternatives, indirect, False)
             if after.kind is not None:
                 return after
+    # "Associates an address with ...", "Obtain the token": a verb the table lacks but cloud
+    # APIs use, with an object after it (so no noun: "Log entries", "Report of ...").
+    known = lexicon_verb(tokens[start]) if (
+        lead is None and start + 1 < count and tokens[start + 1] in _DETERMINERS) else None
     if lead is None:
-        if not indirect:
+        if indirect:
+            _indirect_verb(description, sentence, found)
+        if known is None or (found.kind is not None
+                             and KIND_ORDER[found.kind] >= KIND_ORDER[known[1]]):
             return found
-        # "A detailed tool for ... This tool helps analyze ...": a verb after "to"/"helps"/
-        # "can", anywhere in the opening of the description.
-        opening = sentence_tokens(description[:DESCRIPTION_WINDOW])
-        for i in range(min(len(opening), 60) - 1):
-            word = opening[i]
-            following = opening[i + 1]
-            # "a tool for fetching profiles": "for" with a verb in -ing.
-            if word in INDIRECT or (word == "for" and following.endswith("ing")):
-                lead = base_verb(following)
-                if lead is not None:
-                    found.lead, found.kind, found.indirect = lead, v.VERBS[lead], True
-                    break
-        if found.kind is None and not sentence.isascii():
-            _cjk_verbs(description, found)
-        return found
-    found.lead, found.kind = lead, v.VERBS[lead]
+        # The lexicon's verb leads, unless a verb found further on says something riskier
+        # ("Disconnect a connection. ... will remove the link" removes).
+        lead, lead_kind = known
+        found.lexicon = True
+        # A lexicon read alone is a weak sign, as a verb found after "helps" is.
+        found.indirect = lead_kind == v.READ
+    else:
+        lead_kind = v.VERBS[lead]
+    found.lead, found.kind = lead, lead_kind
     if lead in v.OBJECT_READS and v.reads_its_object(lead, _object(tokens, start + 1)) is False:
         found.kind = v.WRITE  # "Resolve a comment thread", "Follow a user"
     elif lead in v.CAPTURES and v.captures_a_screen(_captured(tokens, start + 1)):
@@ -155,6 +158,27 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         chain.add(verb)
         found.alternatives.append((verb, v.VERBS[verb]))
     return found
+
+
+# Words that open the object right after a verb: "Associate an address", "Obtain the token".
+_DETERMINERS = frozenset(
+    "a an the this that these those its their all any each every some one your my our".split())
+def _indirect_verb(description: str, sentence: str, found: DescriptionVerbs) -> None:
+    """A verb introduced by "to"/"helps"/"can" anywhere in the opening of the description ("A
+    detailed tool for ... This tool helps analyze ..."), or the riskiest verb of a Japanese,
+    Chinese or Korean first sentence, as the description's (weak) lead."""
+    opening = sentence_tokens(description[:DESCRIPTION_WINDOW])
+    for i in range(min(len(opening), 60) - 1):
+        word = opening[i]
+        following = opening[i + 1]
+        # "a tool for fetching profiles": "for" with a verb in -ing.
+        if word in INDIRECT or (word == "for" and following.endswith("ing")):
+            lead = base_verb(following)
+            if lead is not None:
+                found.lead, found.kind, found.indirect = lead, v.VERBS[lead], True
+                break
+    if found.kind is None and not sentence.isascii():
+        _cjk_verbs(description, found)
 
 
 _QUERIES = frozenset("query queries search searches lookup lookups report reports".split())

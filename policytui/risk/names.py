@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from policytui.risk import vocabulary as v
 from policytui.risk.kinds import CONNECTORS, KIND_RISK
-from policytui.risk.words import name_words
+from policytui.risk.words import lexicon_verb, name_words
 
 
 @lru_cache(maxsize=8192)
@@ -60,7 +60,7 @@ class NameVerbs:
     cheap to build."""
 
     __slots__ = ("words", "verb", "kind", "ambiguous", "alternatives", "prefix", "launched",
-                 "forced", "namespace", "last", "last_kind", "agent")
+                 "forced", "namespace", "last", "last_kind", "agent", "lexicon")
 
     def __init__(self, words: list[str]) -> None:
         self.words = words
@@ -75,6 +75,8 @@ class NameVerbs:
         self.last: str | None = None  # a verb ending the name, of another category than `verb`
         self.last_kind: str | None = None
         self.agent: str | None = None  # "reader" ending "services_reader"
+        # The verb is no word of the table but one of the public API lexicon (lexicon.py).
+        self.lexicon = False
 
 
 def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs:
@@ -111,6 +113,8 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs
         found.ambiguous = index >= 0
     found.forced = "force" in words
     if index < 0:
+        if start < len(words):
+            _lexicon_verb(found, words, start)
         return found
     verb = words[index]
     # "start_search": starting a read is a read.
@@ -140,6 +144,20 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs
         if last_kind is not None and KIND_RISK[last_kind][0] != KIND_RISK[kind][0]:
             found.last, found.last_kind = last, last_kind
     return found
+
+
+def _lexicon_verb(found: NameVerbs, words: list[str], start: int) -> None:
+    """A name with no verb of the table may lead with one of the public API lexicon
+    (`associate_address`, `untag_resource`), where cloud APIs put their verbs. It is a weak
+    sign, like a word more often a noun: a lexicon write makes the tool no reader, but a
+    lexicon read alone does not make it Read."""
+    word = words[start]
+    known = lexicon_verb(word)
+    if known is None or known[0] != word:
+        return  # only the verb itself: "logs", "reports" or "signals" name things
+    found.verb, found.kind = known
+    found.lexicon = found.ambiguous = True
+    found.prefix = words[:start]
 
 
 def server_namespaces(names: Iterable[str]) -> frozenset[str]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from policytui.risk.vocabulary import LEAD_IN_WORDS, VERBS
+from policytui.risk.lexicon import READ_VERBS, WRITE_VERBS
+from policytui.risk.vocabulary import LEAD_IN_WORDS, READ, VERBS, WRITE
 
 # Longest stretch of a description that is read. The leading verb and its alternatives sit in
 # the first sentence; nothing past this limit changes a classification, which keeps huge
@@ -83,6 +84,34 @@ def base_verb(word: str) -> str | None:
         for candidate in (stem, stem + "e", stem[:-1]):
             if candidate in VERBS:
                 return candidate
+    return None
+
+
+# What the public API lexicon says a verb does (see lexicon.py), for verbs the table lacks. The
+# table always wins: it knows more kinds (remove, execute, money) and tells nouns from verbs.
+_LEXICON: dict[str, str] = {
+    **{word: WRITE for word in WRITE_VERBS if word not in VERBS},
+    **{word: READ for word in READ_VERBS if word not in VERBS},
+}
+
+
+def lexicon_verb(word: str) -> tuple[str, str] | None:
+    """(verb, READ or WRITE) for a word the verb table lacks but the public API lexicon knows,
+    inflected or not ("Associates" -> associate, WRITE), else None."""
+    lexicon = _LEXICON
+    if word in lexicon:
+        return word, lexicon[word]
+    candidates: tuple[str, ...] = ()
+    if len(word) > 5 and word.endswith("ing"):
+        stem = word[:-3]
+        candidates = (stem, stem + "e", stem[:-1])
+    elif len(word) > 3 and word.endswith("ies"):
+        candidates = (word[:-3] + "y",)
+    elif len(word) > 3 and word.endswith("s"):
+        candidates = (word[:-1], word[:-2])
+    for candidate in candidates:
+        if candidate in lexicon:
+            return candidate, lexicon[candidate]
     return None
 
 
