@@ -187,3 +187,9 @@ def test_income_and_spending_count_as_money_words_of_a_server():
              "account_balances", "get_budgets", "set_budget"]
     assert server_handles_money(names)
     assert not server_handles_money(["get_accounts", "get_tags", "list_users", "spending"])
+
+
+def test_two_word_money_verbs_and_autopay():
+    assert category("cash_out", "Cash out the balance to a bank account.", AMOUNT) == "Financial"
+    assert category("cashout", "Move the balance to the bank.", AMOUNT) == "Financial"
+    assert category("set_autopay", "Turn autopay on for a bill.") == "Financial"

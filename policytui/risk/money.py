@@ -21,7 +21,7 @@ from policytui.risk.words import SEPARATORS, base_verb, name_words, sentence_tok
 EXTRA_MONEY_OBJECTS = frozenset(
     """
     tip tips gratuity gratuities donation donations loan loans repayment repayments
-    installment installments instalment instalments escrow escrows
+    installment installments instalment instalments escrow escrows autopay
     """.split())
 # ... and those that are money only with money in sight: a direct-debit "mandate" or a card
 # "authorization" (a hold of funds), but not a legal mandate or an OAuth authorization.
@@ -43,6 +43,9 @@ _EXERCISED = frozenset("option options warrant warrants contract contracts".spli
 # ... and these act on what they name, which must be money: "log_expense",
 # "reverse_transaction", "accrue_interest".
 _MONEY_ACTS = frozenset("log reverse accrue".split())
+# Two-word money verbs, as names split them and as they are joined.
+_TWO_WORD_VERBS = frozenset((("top", "up"), ("cash", "out"), ("pay", "out")))
+_TWO_WORD_VERBS_JOINED = frozenset("cashout".split())
 # A position is money when it is opened, closed or cut, with or without an amount in sight.
 _POSITION_ACTS = frozenset("open close flatten reduce increase liquidate".split())
 _POSITIONS = frozenset("position positions".split())
@@ -60,8 +63,11 @@ def money_act(words: list[str], lead: str | None, money: Callable[[], bool]
     if not words or pretended(words) is not None:
         return None
     first = words[0]
-    if first == "top" and len(words) > 1 and words[1] == "up" and money():
-        return "top up"  # "top_up_wallet": "topup" written as two words
+    if len(words) > 1 and (first, words[1]) in _TWO_WORD_VERBS and money():
+        # "top_up_wallet", "cash_out_balance": "topup" and "cashout" written as two words.
+        return f"{first} {words[1]}"
+    if first in _TWO_WORD_VERBS_JOINED and money():
+        return first
     for verb in (first, words[-1] if len(words) <= 3 else None, _bare(lead)):
         if verb is None:
             continue
