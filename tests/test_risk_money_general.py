@@ -193,3 +193,18 @@ def test_two_word_money_verbs_and_autopay():
     assert category("cash_out", "Cash out the balance to a bank account.", AMOUNT) == "Financial"
     assert category("cashout", "Move the balance to the bank.", AMOUNT) == "Financial"
     assert category("set_autopay", "Turn autopay on for a bill.") == "Financial"
+
+
+def test_granting_an_allowance_is_financial():
+    spender = {"spender": {"type": "string"}, "amount": {"type": "string"}}
+    assert category("approve_token", "Approve a spender to spend ERC20 tokens.", spender) == \
+        "Financial"
+    assert category("get_allowance", "Get the allowance of a spender.", spender) == "Read"
+
+
+def test_moving_to_another_paid_plan_is_financial():
+    assert category("upgrade_plan", "Upgrade the account to a paid plan.") == "Financial"
+    assert category("downgrade_subscription_tier", "Downgrade the subscription tier.") == \
+        "Financial"
+    assert category("upgrade_package", "Upgrade an npm package.") != "Financial"
+    assert category("update_plan", "Update the project plan.") != "Financial"

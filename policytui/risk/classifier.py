@@ -80,6 +80,7 @@ from policytui.risk.money import (
     money_act,
     money_context,
     money_noun_read,
+    narrower_object,
     on_cart,
     paying_actions,
     paying_word,
@@ -87,6 +88,7 @@ from policytui.risk.money import (
     quoted_word,
     raw_api_call,
     server_handles_money,
+    spender_argument,
 )
 from policytui.risk.names import NameVerbs, name_verbs, server_namespaces
 from policytui.risk.schema import ActionArgument, SchemaFacts, inspect_schema, normalize
@@ -345,6 +347,8 @@ def _narrow_financial(kind: str, acting: str | None, desc: DescriptionVerbs,
     """The description's narrower object ("every open order", cut before "across all
     markets") moves money. Asked only when it differs from the wider one, and never with an
     empty object, which would read as the bare verb."""
+    if not narrower_object(desc):
+        return False
     narrow = description_object(desc, narrow=True)
     return bool(narrow) and narrow != description_object(desc) and financial(
         kind, acting, narrow, money, found, "description")
@@ -515,6 +519,10 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
                                                                     schema=schema))
             if acted is not None:
                 evidence.append(f"verb {quoted_word(acted)} moves money")
+            elif category != READ and (spender := spender_argument(schema)) is not None:
+                acted = spender
+                evidence.append(f"argument {quote(spender)} names who may spend the funds: "
+                                "it grants an allowance")
         if made is not None or paying is not None or acted is not None:
             if category == READ:
                 against.append("the verb alone would say it reads")

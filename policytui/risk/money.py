@@ -43,6 +43,13 @@ _EXERCISED = frozenset("option options warrant warrants contract contracts".spli
 # ... and these act on what they name, which must be money: "log_expense",
 # "reverse_transaction", "accrue_interest".
 _MONEY_ACTS = frozenset("log reverse accrue".split())
+# Moving to another plan or tier of a paid service changes what is paid ("upgrade_plan"; a
+# plan changed some other way, "update_plan", may be a route or a project plan).
+_PLAN_CHANGES = frozenset("upgrade downgrade".split())
+_PLANS = frozenset("plan plans tier tiers".split())
+# Arguments naming who is allowed to spend: an allowance (ERC-20 `approve`) lets a third
+# party take funds.
+SPENDER_ARGUMENTS = frozenset("spender spenderaddress".split())
 # Two-word money verbs, as names split them and as they are joined.
 _TWO_WORD_VERBS = frozenset((("top", "up"), ("cash", "out"), ("pay", "out")))
 _TWO_WORD_VERBS_JOINED = frozenset("cashout".split())
@@ -101,24 +108,43 @@ def confirms_a_check(name: NameVerbs, desc: DescriptionVerbs) -> bool:
             and name.last is None)
 
 
+def spender_argument(schema: Any) -> str | None:
+    """An argument naming who may spend (`spender`): the tool grants or changes an
+    allowance over the caller's funds. Its name, or None."""
+    props = schema.get("properties") if type(schema) is dict else None
+    if type(props) is not dict:
+        return None
+    # A substring test first: normalising every argument name of every tool costs more.
+    return next((arg for arg in list(props)[:50] if type(arg) is str and "pender" in arg
+                 and normalize(arg[:40]) in SPENDER_ARGUMENTS), None)
+
+
+# The shared lists and these together, joined once: the tests below run for every tool.
+ALL_MONEY_NOUNS = v.MONEY_NOUNS | EXTRA_MONEY_NOUNS
+ALL_MONEY_OBJECTS = v.MONEY_OBJECTS | EXTRA_MONEY_OBJECTS
+ALL_MONEY_OBJECTS_IF_CONTEXT = v.MONEY_OBJECTS_IF_CONTEXT | EXTRA_MONEY_OBJECTS_IF_CONTEXT
+
+
 def money_noun(word: str) -> bool:
     """Does this word put money in sight?"""
-    return word in v.MONEY_NOUNS or word in EXTRA_MONEY_NOUNS
+    return word in ALL_MONEY_NOUNS
 
 
 def money_object(word: str | None) -> bool:
     """Is this the head of something paid or owed, whatever is around it?"""
-    return word is not None and (word in v.MONEY_OBJECTS or word in EXTRA_MONEY_OBJECTS)
+    return word in ALL_MONEY_OBJECTS
 
 
 def money_object_if_context(word: str | None) -> bool:
     """Is this the head of something paid or owed when money is in sight?"""
-    return word is not None and (word in v.MONEY_OBJECTS_IF_CONTEXT
-                                 or word in EXTRA_MONEY_OBJECTS_IF_CONTEXT)
+    return word in ALL_MONEY_OBJECTS_IF_CONTEXT
 
 
 def pretended(words: Iterable[str]) -> str | None:
     """The word that makes the act a pretence ("paper", "mock"), or None."""
+    words = list(words)
+    if PRETEND.isdisjoint(words):
+        return None  # nearly every tool: one set operation
     return next((w for w in words if w in PRETEND), None)
 
 
@@ -170,14 +196,15 @@ def money_context(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
     context)?"""
     if facts.money_arguments:
         return True
+    nouns = ALL_MONEY_NOUNS
     skip = {name.verb, besides}
-    if any(money_noun(w) and w not in skip for w in name.words):
+    if any(w in nouns and w not in skip for w in name.words):
         return True
     skip = {desc.lead, besides}
-    if any(money_noun(w) and w not in skip for w in desc.words[1:40]):
+    if any(w in nouns and w not in skip for w in desc.words[1:40]):
         return True
     # Past the first sentence too ("Delete a transaction. Supports bills, invoices, ...").
-    if any(money_noun(w) and w not in skip for w in desc.rest()[:60]):
+    if any(w in nouns and w not in skip for w in desc.rest()[:60]):
         return True
     return schema is not None and nested_money_argument(schema) is not None
 
@@ -186,6 +213,13 @@ _OBJECT_ENDS = frozenset("for of from to in into with by on at via using when if
 # Words that may end the phrase too, tried as a second, narrower reading of the object (see
 # `description_object`): "Cancel every open order across all markets".
 _CLAUSE_ENDS = frozenset("across within between per after before through".split())
+
+
+def narrower_object(desc: DescriptionVerbs) -> bool:
+    """May `description_object(desc, narrow=True)` differ from the usual reading? (A cheap
+    test, so that most tools never work out a second object.)"""
+    return not (_CLAUSE_ENDS.isdisjoint(desc.words[:12])
+                and _ASIDE_MARK.search(desc.sentence[:300]) is None)
 
 
 def description_object(desc: DescriptionVerbs, narrow: bool = False) -> list[str]:
@@ -270,6 +304,10 @@ def financial(kind: str | None, verb: str | None, words: list[str],
         # "send_money", "transfer_funds", "charge_customer", a bare "withdraw" with an
         # amount; not "send_message" or "withdraw_offer".
         evidence.append(f"verb {quoted_word(verb)} with money in sight moves money")
+        return True
+    if head in _PLANS and verb in _PLAN_CHANGES:
+        # "upgrade_plan": moving to another paid plan changes what is paid.
+        evidence.append(f"{where} noun {quoted_word(head)}: '{verb}' changes what is paid")
         return True
     if head in _POSITIONS and verb in _POSITION_ACTS:
         # "close_position": closing or opening a position trades, whatever is in sight.
@@ -377,7 +415,7 @@ def converted_into(words: list[str]) -> str | None:
 def launched_money(words: list[str]) -> str | None:
     """The money object a launcher verb starts ("initiate_payment", "Begin a transfer of
     funds" -> payment, transfer): starting a payment is making it. None otherwise."""
-    if len(words) < 2 or not WATCHING.isdisjoint(words[:8]):
+    if len(words) < 2:
         return None
     first = words[0]
     if first not in v.LAUNCHERS:
@@ -385,6 +423,8 @@ def launched_money(words: list[str]) -> str | None:
         first = first[:-1] if first.endswith("s") else first
         if first not in v.LAUNCHERS:
             return None
+    if not WATCHING.isdisjoint(words[:8]):
+        return None
     if words[1].endswith("ing") or base_verb(words[1]) is not None:
         return None  # "Start tracking ...", "initiate refund_check": another act is started
     head = object_head(words[:8], words[0], after_only=True)
@@ -615,6 +655,7 @@ def server_handles_money(names: Iterable[str]) -> bool:
     total = with_money = 0
     for text in names:
         total += 1
-        if type(text) is str and any(money_noun(w) for w in name_words(text)):
+        words = name_words(text) if type(text) is str else ()
+        if not ALL_MONEY_NOUNS.isdisjoint(words):
             with_money += 1
     return with_money >= 3 and with_money * 5 >= total
