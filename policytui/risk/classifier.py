@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -71,18 +71,24 @@ from policytui.risk.findings import (
 from policytui.risk.kinds import CONNECTORS, KIND_ORDER, KIND_RISK, KIND_TEXT
 from policytui.risk.money import (
     FILLER,
+    confirms_a_check,
     converted_into,
     description_object,
     details_only,
     financial,
     launched_money,
+    money_act,
     money_context,
     money_noun_read,
+    narrower_object,
+    on_cart,
     paying_actions,
     paying_word,
+    pretended,
     quoted_word,
     raw_api_call,
     server_handles_money,
+    spender_argument,
 )
 from policytui.risk.names import NameVerbs, name_verbs, server_namespaces
 from policytui.risk.schema import ActionArgument, SchemaFacts, inspect_schema, normalize
@@ -345,6 +351,18 @@ def _how_said(desc: DescriptionVerbs) -> str:
     return "description says" if desc.indirect else "description starts with"
 
 
+def _narrow_financial(kind: str, acting: str | None, desc: DescriptionVerbs,
+                      money: Callable[[], bool], found: list[str]) -> bool:
+    """The description's narrower object ("every open order", cut before "across all
+    markets") moves money. Asked only when it differs from the wider one, and never with an
+    empty object, which would read as the bare verb."""
+    if not narrower_object(desc):
+        return False
+    narrow = description_object(desc, narrow=True)
+    return bool(narrow) and narrow != description_object(desc) and financial(
+        kind, acting, narrow, money, found, "description")
+
+
 def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
             schema: Any = None, money_server: bool = False) -> Verdict:
     """Classify a tool that does one thing, from its name, description and schema (`facts`
@@ -435,6 +453,12 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
         evidence.append("only a weak sign of reading, so not Read")
         kind = None
         category, severity = OTHER, LOW
+    elif kind == v.MONEY and (pretence := pretended(name.words)) is not None:
+        # "paper_buy", "mock_payment": paying in pretence changes the pretend account only.
+        against.append("the money verb alone would say it moves money")
+        evidence.append(f"name word {quoted_word(pretence)}: a pretence, no money moves")
+        kind = v.WRITE
+        category, severity = KIND_RISK[kind]
     elif kind is not None:
         category, severity = KIND_RISK[kind]
     else:
@@ -468,10 +492,15 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
         # What the description's verb acts on counts too; a description without a verb says
         # nothing (its empty object would read as a bare "deposit" with money in sight). And a
         # change that touches only details ("Update an order's addresses") leaves the money.
-        if not noun_verb and (financial(kind, acting, words, money, found) or (
-                desc.lead is not None and financial(kind, acting, description_object(desc),
-                                                    money, found, "description"))
-                              ) and not details_only(desc):
+        # A "confirm" that only checks ("verify_payment": "Confirm a payment settled") and a
+        # change made on a shopping cart ("Set the tip on the cart") move no money either.
+        if not noun_verb and not confirms_a_check(name, desc) and (
+                financial(kind, acting, words, money, found) or (
+                    desc.lead is not None and (
+                        financial(kind, acting, description_object(desc), money, found,
+                                  "description")
+                        or _narrow_financial(kind, acting, desc, money, found)))
+                ) and not details_only(desc) and not on_cart(desc):
             evidence.extend(found)
             category, severity = FINANCIAL, CRITICAL
             confidence = max(confidence, 70)
@@ -494,14 +523,25 @@ def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
         elif paying is not None:
             evidence.append(f"description says {quoted_word(paying)} on the way: it spends "
                             "money")
-        if made is not None or paying is not None:
+        acted = None
+        if made is None and paying is None and not (category == READ and desc.kind == v.READ):
+            acted = money_act(words, desc.words[0] if desc.words else None,
+                              lambda: money_server or money_context(name, desc, facts,
+                                                                    schema=schema))
+            if acted is not None:
+                evidence.append(f"verb {quoted_word(acted)} moves money")
+            elif category != READ and (spender := spender_argument(schema)) is not None:
+                acted = spender
+                evidence.append(f"argument {quote(spender)} names who may spend the funds: "
+                                "it grants an allowance")
+        if made is not None or paying is not None or acted is not None:
             if category == READ:
                 against.append("the verb alone would say it reads")
             category, severity = FINANCIAL, CRITICAL
             confidence = max(confidence, 70)
 
     shape = argument_shape(schema)
-    if shape.transfer and category not in (READ, FINANCIAL):
+    if shape.transfer and category not in (READ, FINANCIAL) and pretended(name.words) is None:
         # The arguments' shape carries across servers where money words do not: an amount
         # with a payee, a destination account or a trade side moves money, whatever the verb.
         evidence.append(f"arguments {quote(shape.amounts[0])} and {quote(shape.counterparts[0])}"

@@ -13,7 +13,139 @@ from policytui.risk.descriptions import DescriptionVerbs
 from policytui.risk.kinds import CONNECTORS
 from policytui.risk.names import NameVerbs
 from policytui.risk.schema import SchemaFacts, normalize
-from policytui.risk.words import SEPARATORS, base_verb, name_words
+from policytui.risk.words import SEPARATORS, base_verb, name_words, sentence_tokens
+
+# Money words the shared vocabulary does not hold, kept here so that only the money rules
+# use them. Things paid or owed beyond those of `vocabulary.MONEY_OBJECTS`: a tip or a
+# donation is a payment, a loan or an instalment is owed, escrow is money held for someone.
+EXTRA_MONEY_OBJECTS = frozenset(
+    """
+    tip tips gratuity gratuities donation donations loan loans repayment repayments
+    installment installments instalment instalments escrow escrows autopay
+    """.split())
+# ... and those that are money only with money in sight: a direct-debit "mandate" or a card
+# "authorization" (a hold of funds), but not a legal mandate or an OAuth authorization.
+EXTRA_MONEY_OBJECTS_IF_CONTEXT = frozenset(
+    "mandate mandates authorization authorizations authorisation authorisations".split())
+# Words that put money in sight besides `vocabulary.MONEY_NOUNS`: what a budgeting app
+# names ("income", "spending") says as much as "expense" does.
+EXTRA_MONEY_NOUNS = EXTRA_MONEY_OBJECTS | frozenset(
+    "income incomes spending revenue revenues earnings budgets reward rewards".split())
+# Words that make an act a pretence: a paper trade, a mock payment or a demo order moves no
+# money, wherever the word stands in the name ("lighter_paper_market_order").
+PRETEND = frozenset("paper mock mocked demo fake simulated".split())
+# Money verbs the shared table does not know. These move money whatever they act on:
+_MONEY_VERBS = frozenset("rebalance".split())
+# ... these only with money in sight ("mint_nft", "burn_tokens", "wrap_eth", "short_stock";
+# not "burn_subtitles" or "wrap_text"), or, for "exercise", an option or warrant:
+_MONEY_VERBS_IF_CONTEXT = frozenset("mint burn wrap unwrap short exercise flatten".split())
+_EXERCISED = frozenset("option options warrant warrants contract contracts".split())
+# ... and these act on what they name, which must be money: "log_expense",
+# "reverse_transaction", "accrue_interest".
+_MONEY_ACTS = frozenset("log reverse accrue".split())
+# Moving to another plan or tier of a paid service changes what is paid ("upgrade_plan"; a
+# plan changed some other way, "update_plan", may be a route or a project plan).
+_PLAN_CHANGES = frozenset("upgrade downgrade".split())
+_PLANS = frozenset("plan plans tier tiers".split())
+# Arguments naming who is allowed to spend: an allowance (ERC-20 `approve`) lets a third
+# party take funds.
+SPENDER_ARGUMENTS = frozenset("spender spenderaddress".split())
+# Two-word money verbs, as names split them and as they are joined.
+_TWO_WORD_VERBS = frozenset((("top", "up"), ("cash", "out"), ("pay", "out")))
+_TWO_WORD_VERBS_JOINED = frozenset("cashout".split())
+# A position is money when it is opened, closed or cut, with or without an amount in sight.
+_POSITION_ACTS = frozenset("open close flatten reduce increase liquidate".split())
+_POSITIONS = frozenset("position positions".split())
+# What one gets of a money act without doing it: "swap_quote", "stake_quote",
+# "refund_estimate" read what the act would be.
+_WHAT_IFS = frozenset(
+    "quote quotes estimate estimates preview previews simulation simulations".split())
+
+
+def money_act(words: list[str], lead: str | None, money: Callable[[], bool]
+              ) -> str | None:
+    """A money act the shared verb table does not name: `words` are the name's (its
+    namespace left out), `lead` the description's first word. The verb that does it, or
+    None."""
+    if not words or pretended(words) is not None:
+        return None
+    first = words[0]
+    if len(words) > 1 and (first, words[1]) in _TWO_WORD_VERBS and money():
+        # "top_up_wallet", "cash_out_balance": "topup" and "cashout" written as two words.
+        return f"{first} {words[1]}"
+    if first in _TWO_WORD_VERBS_JOINED and money():
+        return first
+    for verb in (first, words[-1] if len(words) <= 3 else None, _bare(lead)):
+        if verb is None:
+            continue
+        if verb in _MONEY_VERBS:
+            return verb
+        if verb in _MONEY_VERBS_IF_CONTEXT and (
+                money() or (verb == "exercise" and not _EXERCISED.isdisjoint(words))):
+            return verb
+    if first in _MONEY_ACTS:
+        head = object_head(words, first)
+        if money_object(head) or (money_object_if_context(head) and money()):
+            return first
+    return None
+
+
+def _bare(word: str | None) -> str | None:
+    """A description's first word without its third-person "s" ("Mints an NFT")."""
+    if word is None or word in _MONEY_VERBS or word in _MONEY_VERBS_IF_CONTEXT:
+        return word
+    return word[:-1] if word.endswith("s") else word
+
+
+_CHECKERS = frozenset("verify check validate".split())
+
+
+def confirms_a_check(name: NameVerbs, desc: DescriptionVerbs) -> bool:
+    """Does "confirm" in the description mean the check the name says ("verify_payment":
+    "Confirm an on-chain payment, returns {verified: true}")? Then it confirms nothing of
+    the payment: it checks it."""
+    return (desc.lead == "confirm" and name.kind == v.READ and name.verb in _CHECKERS
+            and name.last is None)
+
+
+def spender_argument(schema: Any) -> str | None:
+    """An argument naming who may spend (`spender`): the tool grants or changes an
+    allowance over the caller's funds. Its name, or None."""
+    props = schema.get("properties") if type(schema) is dict else None
+    if type(props) is not dict:
+        return None
+    # A substring test first: normalising every argument name of every tool costs more.
+    return next((arg for arg in list(props)[:50] if type(arg) is str and "pender" in arg
+                 and normalize(arg[:40]) in SPENDER_ARGUMENTS), None)
+
+
+# The shared lists and these together, joined once: the tests below run for every tool.
+ALL_MONEY_NOUNS = v.MONEY_NOUNS | EXTRA_MONEY_NOUNS
+ALL_MONEY_OBJECTS = v.MONEY_OBJECTS | EXTRA_MONEY_OBJECTS
+ALL_MONEY_OBJECTS_IF_CONTEXT = v.MONEY_OBJECTS_IF_CONTEXT | EXTRA_MONEY_OBJECTS_IF_CONTEXT
+
+
+def money_noun(word: str) -> bool:
+    """Does this word put money in sight?"""
+    return word in ALL_MONEY_NOUNS
+
+
+def money_object(word: str | None) -> bool:
+    """Is this the head of something paid or owed, whatever is around it?"""
+    return word in ALL_MONEY_OBJECTS
+
+
+def money_object_if_context(word: str | None) -> bool:
+    """Is this the head of something paid or owed when money is in sight?"""
+    return word in ALL_MONEY_OBJECTS_IF_CONTEXT
+
+
+def pretended(words: Iterable[str]) -> str | None:
+    """The word that makes the act a pretence ("paper", "mock"), or None."""
+    words = list(words)
+    if PRETEND.isdisjoint(words):
+        return None  # nearly every tool: one set operation
+    return next((w for w in words if w in PRETEND), None)
 
 
 def quoted_word(text: str) -> str:
@@ -64,24 +196,38 @@ def money_context(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
     context)?"""
     if facts.money_arguments:
         return True
+    nouns = ALL_MONEY_NOUNS
     skip = {name.verb, besides}
-    if any(w in v.MONEY_NOUNS and w not in skip for w in name.words):
+    if any(w in nouns and w not in skip for w in name.words):
         return True
     skip = {desc.lead, besides}
-    if any(w in v.MONEY_NOUNS and w not in skip for w in desc.words[1:40]):
+    if any(w in nouns and w not in skip for w in desc.words[1:40]):
         return True
     # Past the first sentence too ("Delete a transaction. Supports bills, invoices, ...").
-    if any(w in v.MONEY_NOUNS and w not in skip for w in desc.rest()[:60]):
+    if any(w in nouns and w not in skip for w in desc.rest()[:60]):
         return True
     return schema is not None and nested_money_argument(schema) is not None
 
 
 _OBJECT_ENDS = frozenset("for of from to in into with by on at via using when if".split())
+# Words that may end the phrase too, tried as a second, narrower reading of the object (see
+# `description_object`): "Cancel every open order across all markets".
+_CLAUSE_ENDS = frozenset("across within between per after before through".split())
 
 
-def description_object(desc: DescriptionVerbs) -> list[str]:
+def narrower_object(desc: DescriptionVerbs) -> bool:
+    """May `description_object(desc, narrow=True)` differ from the usual reading? (A cheap
+    test, so that most tools never work out a second object.)"""
+    return not (_CLAUSE_ENDS.isdisjoint(desc.words[:12])
+                and _ASIDE_MARK.search(desc.sentence[:300]) is None)
+
+
+def description_object(desc: DescriptionVerbs, narrow: bool = False) -> list[str]:
     """The words naming what the description's leading verb acts on ("delete a QuickBooks
-    transaction" -> a, quickbooks, transaction), up to a preposition or separator."""
+    transaction" -> a, quickbooks, transaction), up to a preposition or separator. `narrow`
+    also ends the phrase at a dash, a bracket or a few more prepositions ("across", "per"):
+    a second reading that is only ever added to the first, never put in its place, so that it
+    can find money the first misses but never lose what the first finds."""
     if desc.lead in v.HYPOTHETICAL:
         return []  # "Preview a transaction": nothing is done to it
     words = desc.words
@@ -91,8 +237,19 @@ def description_object(desc: DescriptionVerbs) -> list[str]:
         at = next((i + 1 for i, w in enumerate(words[:4]) if base_verb(w) == desc.lead),
                   len(words))
     out = []
-    for word in words[at:at + 6]:
+    # A dash or a bracket ends the phrase too: "Modify a recurring payment mandate status —
+    # suspend, terminate, or restart" acts on the status, and what follows explains it.
+    end = at + 6
+    if narrow and _CLAUSE_ENDS.isdisjoint(words[at:end]) and not _ASIDE_MARK.search(
+            desc.sentence[:300]):
+        return []  # nothing narrower than the first reading
+    aside = _ASIDE.search(desc.sentence[:300]) if narrow else None
+    if aside is not None:
+        end = min(end, len(sentence_tokens(desc.sentence[:aside.start()])))
+    for word in words[at:end]:
         if word in _OBJECT_ENDS or word in SEPARATORS or word == "e":  # "e.g."
+            break
+        if narrow and word in _CLAUSE_ENDS:
             break
         out.append(word)
     if out and out[-1] in _GENERIC and desc.text:
@@ -101,10 +258,14 @@ def description_object(desc: DescriptionVerbs) -> list[str]:
         example = _EXAMPLE.search(desc.text[:300])
         if example is not None:
             named = example.group(1).lower().split()
-            money = next((w for w in named if w in v.MONEY_OBJECTS), None)
+            money = next((w for w in named if money_object(w)), None)
             if money is not None:
                 out.append(money)
     return out
+
+
+_ASIDE = re.compile(r"\s[\u2013\u2014-]+\s|\s?\(")
+_ASIDE_MARK = re.compile(r"[\u2013\u2014(]|\s-")
 
 
 # Heads that say nothing of what the thing is ("a document", "a record"), and the example
@@ -122,6 +283,8 @@ def financial(kind: str | None, verb: str | None, words: list[str],
     is owed? `money()` says whether money is in sight around them (asked only if needed)."""
     if verb is not None and hypothetical(words, verb):
         return False  # "preview_subscription_update": works out what it would do, does nothing
+    if pretended(words) is not None:
+        return False  # "paper_market_order", "mock_payment": a pretence moves no money
     if kind == v.MONEY:
         evidence.append(f"verb {quoted_word(verb or '')} moves money")
         return True
@@ -132,20 +295,34 @@ def financial(kind: str | None, verb: str | None, words: list[str],
     if verb in _FILING:
         return False  # "upload_receipt", "attach_invoice_pdf": hands over a file
     head = object_head(words, verb)
+    if verb in _STATES and head is not None and head.endswith("s") and verb not in words[:1]:
+        return False  # "orders_open", "Open paper positions": which ones are open, a state
     after = object_head(words, verb, after_only=True) if verb in v.MONEY_IF_CONTEXT else ""
-    if verb in v.MONEY_IF_CONTEXT and (after is None or after in v.MONEY_NOUNS
+    if verb in v.MONEY_IF_CONTEXT and (after is None or money_noun(after)
                                        or after in v.MONEY_MOVEMENT_NOUNS
                                        or after in v.PAYERS) and money():
         # "send_money", "transfer_funds", "charge_customer", a bare "withdraw" with an
         # amount; not "send_message" or "withdraw_offer".
         evidence.append(f"verb {quoted_word(verb)} with money in sight moves money")
         return True
-    if head is not None and (head in v.MONEY_OBJECTS or (head in v.MONEY_OBJECTS_IF_CONTEXT
-                                                         and money())):
+    if head in _PLANS and verb in _PLAN_CHANGES:
+        # "upgrade_plan": moving to another paid plan changes what is paid.
+        evidence.append(f"{where} noun {quoted_word(head)}: '{verb}' changes what is paid")
+        return True
+    if head in _POSITIONS and verb in _POSITION_ACTS:
+        # "close_position": closing or opening a position trades, whatever is in sight.
+        evidence.append(f"{where} noun {quoted_word(head)}: '{verb}' trades")
+        return True
+    if head is not None and (money_object(head) or (money_object_if_context(head)
+                                                    and money())):
         evidence.append(f"{where} noun {quoted_word(head)}: '{verb}' changes what someone pays or "
                         "is owed")
         return True
     return False
+
+
+# Verbs that are also the state of what they name: "open orders" are orders that are open.
+_STATES = frozenset(("open",))
 
 
 def hypothetical(words: list[str], verb: str) -> bool:
@@ -169,6 +346,12 @@ def paying_word(desc: DescriptionVerbs, reads: bool = False) -> str | None:
     (`reads`) only the tool's own doing counts ("paying ...", "pays ..."), not a purpose
     ("the methods a customer can use to pay an invoice")."""
     words = desc.words[:40]
+    # Past the first sentence too, but only where the word is there at all: tokenising the
+    # rest of every description would cost more than the whole rule is worth.
+    automatic = _automatic_paying(words) or (
+        _automatic_paying(desc.rest()[:60]) if "automatic" in desc.text[:600] else None)
+    if automatic is not None:
+        return automatic
     if _PAYING_FORMS.isdisjoint(words):
         return None  # most tools: one set operation
     for at, word in enumerate(words[:-1]):
@@ -177,7 +360,7 @@ def paying_word(desc: DescriptionVerbs, reads: bool = False) -> str | None:
         verb = word if word in v.PAYING_VERBS else base_verb(word)
         if verb not in v.PAYING_VERBS or words[at - 1] in _NEGATIONS:
             continue
-        if word == verb and (reads or not any(w in v.MONEY_NOUNS for w in words[at + 2:at + 6])):
+        if word == verb and (reads or not any(money_noun(w) for w in words[at + 2:at + 6])):
             # The bare verb may be anyone's ("where buyers pay the merchant"): only paying
             # for money ("pay a 100-sat activation fee") counts, and never in a reader's.
             continue
@@ -185,6 +368,27 @@ def paying_word(desc: DescriptionVerbs, reads: bool = False) -> str | None:
             continue  # "Returns what the customer pays the merchant": a reader's fact
         return word
     return None
+
+
+def _automatic_paying(words: list[str]) -> str | None:
+    """A paying form right after "automatically" ("this tool will automatically pay the 402
+    challenge", "automatically paying using nanopayments"): the tool itself pays, whatever
+    follows and whether or not it is a reader."""
+    if _PAYING_FORMS.isdisjoint(words):
+        return None
+    for at, word in enumerate(words[1:], 1):
+        if word not in _PAYING_FORMS:
+            continue
+        before = words[max(0, at - 4):at]
+        # "automatically pay", "automatically negotiate and pay the invoice"
+        if before[-1] in _AUTOMATIC or (before[-1] in CONNECTORS and not _AUTOMATIC.isdisjoint(
+                before[:-1])):
+            if _NEGATIONS.isdisjoint(before):
+                return word
+    return None
+
+
+_AUTOMATIC = frozenset("automatically auto autonomously".split())
 
 
 # The money verbs as they appear in a sentence: "pay", "pays", "paying", "purchasing".
@@ -203,7 +407,7 @@ def converted_into(words: list[str]) -> str | None:
     if not words or words[0] not in v.CONVERTERS:
         return None
     for at, word in enumerate(words[1:-1], 1):
-        if word in ("to", "into") and words[at + 1] in v.MONEY_OBJECTS:
+        if word in ("to", "into") and money_object(words[at + 1]):
             return words[at + 1]
     return None
 
@@ -211,12 +415,20 @@ def converted_into(words: list[str]) -> str | None:
 def launched_money(words: list[str]) -> str | None:
     """The money object a launcher verb starts ("initiate_payment", "Begin a transfer of
     funds" -> payment, transfer): starting a payment is making it. None otherwise."""
-    if len(words) < 2 or words[0] not in v.LAUNCHERS or not WATCHING.isdisjoint(words[:8]):
+    if len(words) < 2:
+        return None
+    first = words[0]
+    if first not in v.LAUNCHERS:
+        # A description's verb is inflected: "Initiates a payment", "Starts a transfer".
+        first = first[:-1] if first.endswith("s") else first
+        if first not in v.LAUNCHERS:
+            return None
+    if not WATCHING.isdisjoint(words[:8]):
         return None
     if words[1].endswith("ing") or base_verb(words[1]) is not None:
         return None  # "Start tracking ...", "initiate refund_check": another act is started
     head = object_head(words[:8], words[0], after_only=True)
-    return head if head in v.MONEY_OBJECTS else None
+    return head if money_object(head) else None
 
 
 # What a change touches when it leaves the amounts alone: an order's addresses, a
@@ -226,6 +438,27 @@ _DETAILS = frozenset(
     "phone name names description title tag tags label labels comment comments attachment "
     "attachments memo date dates".split())
 _CONJUNCTIONS = frozenset((",", "or", "and"))
+
+
+_CARTS = frozenset("cart carts basket baskets bag".split())
+_ARTICLES = frozenset("a an the your their this its".split())
+
+
+def on_cart(desc: DescriptionVerbs) -> bool:
+    """Does the first sentence put what it changes on a shopping cart ("Set the tip amount on
+    the cart", "Apply a gift card to a cart")? A cart is not yet an order: nothing is paid
+    until the order is placed ("Place an order from a cart" is not one of these)."""
+    words = desc.words[:30]
+    if _CARTS.isdisjoint(words):
+        return False
+    for at, word in enumerate(words[:-1]):
+        if word in ("on", "to", "in", "into"):
+            after = words[at + 1]
+            if after in _ARTICLES and at + 2 < len(words):
+                after = words[at + 2]
+            if after in _CARTS:
+                return True
+    return False
 
 
 def details_only(desc: DescriptionVerbs) -> bool:
@@ -270,7 +503,7 @@ FILLER = frozenset(
 # ("update_order_status" cancels or refunds the order).
 _PARTS = frozenset(
     "item items line lines intent intents link links url urls page pages request requests "
-    "status statuses state".split())
+    "status statuses state content contents".split())
 # Prepositions after a phrase made only of parts that lead to the whole: the "line items to a
 # purchase order" are the order's.
 _PART_OF = frozenset("to of on from in into".split())
@@ -304,6 +537,9 @@ _NOTIFYING = frozenset(
     "notifications email emails push feed rss channel channels".split())
 
 
+_SUBSCRIPTIONS = frozenset("subscription subscriptions".split())
+
+
 def object_head(words: list[str], verb: str, after_only: bool = False) -> str | None:
     """The head noun of what `verb` acts on in a name: the last word of the phrase after the
     verb (up to a preposition), or of the words before a verb that stands last. In
@@ -335,8 +571,9 @@ def object_head(words: list[str], verb: str, after_only: bool = False) -> str | 
                                or (head in _SESSIONS and phrase[-2] in _SESSIONED)):
         phrase = phrase[:-1]  # an "order line item" is the order's
         head = phrase[-1]
-    if len(phrase) > 1 and phrase[-2] in _NOTIFYING:
-        return None  # an "alert subscription" or "webhook subscription" is no money
+    if len(phrase) > 1 and phrase[-2] in _NOTIFYING and head in _SUBSCRIPTIONS:
+        return None  # an "alert subscription" or "webhook subscription" is no money; a
+        # "push payment" is a payment
     qualifiers = _NOT_MONEY_QUALIFIERS.get(head)
     if qualifiers is not None and len(phrase) > 1 and phrase[-2] in qualifiers:
         return None  # a "time entry", an "item receipt"
@@ -394,7 +631,7 @@ def money_noun_read(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     """Is the name's money verb a noun whose state is read ("refund_status", "Check the
     current state of a refund request")? Only a word that may be a noun, followed in the name
     by what is read of it, with a description that plainly leads with reading."""
-    if name.kind != v.MONEY or not name.ambiguous or name.verb is None:
+    if name.kind != v.MONEY or name.verb is None:
         return False
     if desc.kind != v.READ or desc.indirect:
         return False
@@ -404,7 +641,11 @@ def money_noun_read(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     except ValueError:
         return False
     rest = [w for w in words[at + 1:] if w not in FILLER]
-    return bool(rest) and rest[-1] in _FACETS
+    if not rest:
+        return False
+    # A quote or an estimate of the act ("swap_quote": "Retrieve a swap quote") reads what it
+    # would be, whatever the verb; a state is read only of a word that may be a noun.
+    return rest[-1] in _WHAT_IFS or (name.ambiguous and rest[-1] in _FACETS)
 
 
 def server_handles_money(names: Iterable[str]) -> bool:
@@ -414,6 +655,7 @@ def server_handles_money(names: Iterable[str]) -> bool:
     total = with_money = 0
     for text in names:
         total += 1
-        if type(text) is str and not v.MONEY_NOUNS.isdisjoint(name_words(text)):
+        words = name_words(text) if type(text) is str else ()
+        if not ALL_MONEY_NOUNS.isdisjoint(words):
             with_money += 1
     return with_money >= 3 and with_money * 5 >= total

@@ -1,0 +1,210 @@
+"""General money knowledge added to policytui/risk/money.py: money acts the shared verb table
+does not name (mint, burn, exercise, rebalance, top up, log an expense), what payment APIs
+call money (tips, loans, escrow, mandates, card authorizations, positions), paying
+automatically on the way, and what stays no money (quotes, paper trades, carts, checks,
+"open orders")."""
+
+from __future__ import annotations
+
+import pytest
+
+from policytui.risk import classify, classify_all
+from policytui.risk.descriptions import description_verbs
+from policytui.risk.money import description_object, server_handles_money
+from policytui.toolinfo import ToolInfo
+
+AMOUNT = {"amount": {"type": "number"}}
+
+
+def tool(name: str, description: str = "", properties: dict | None = None) -> ToolInfo:
+    return ToolInfo(name=name, description=description,
+                    input_schema={"type": "object", "properties": properties or {}},
+                    annotations={})
+
+
+def category(name: str, description: str = "", properties: dict | None = None) -> str:
+    return classify(tool(name, description, properties)).category
+
+
+# ----- what payment APIs name, as they name it -------------------------------------------------
+
+@pytest.mark.parametrize("name,description,properties", [
+    ("capture_payment_intent", "Capture a previously authorized PaymentIntent.", {}),
+    ("finalize_invoice", "Finalize a draft invoice so it can be paid.", {}),
+    ("void_invoice", "Void an open invoice.", {}),
+    ("create_payout", "Send funds to a connected bank account.", AMOUNT),
+    ("cancel_subscription", "Cancel a customer's subscription.", {}),
+    ("create_checkout_session", "Create a Checkout Session.", {}),
+    ("create_payment_link", "Create a payment link.", {}),
+    ("swap_tokens", "Swap one token for another on a DEX.", AMOUNT),
+    ("bridge_tokens", "Bridge tokens to another chain.", AMOUNT),
+    ("send_eth", "Send ETH to an address.", {"to": {"type": "string"}}),
+])
+def test_payment_api_acts_are_financial(name, description, properties):
+    assert category(name, description, properties) == "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("list_invoices", "List invoices."),
+    ("get_balance", "Get the account balance."),
+    ("search_payments", "Search payments."),
+    ("get_payout", "Retrieve a payout."),
+    ("list_subscriptions", "List subscriptions."),
+])
+def test_reading_money_stays_read(name, description):
+    assert category(name, description) == "Read"
+
+
+# ----- money acts the shared verb table does not name --------------------------------------------
+
+@pytest.mark.parametrize("name,description,properties", [
+    ("mint_nft", "Mint an NFT to a wallet.", {"to": {"type": "string"}}),
+    ("mint_tokens", "Mint new tokens.", AMOUNT),
+    ("create_nft", "Mints an NFT for the collection.", AMOUNT),
+    ("burn_tokens", "Burn tokens from the treasury.", AMOUNT),
+    ("wrap_eth", "Wrap ETH into WETH.", AMOUNT),
+    ("exercise_option", "Exercise an options contract.", {}),
+    ("rebalance_portfolio", "Rebalance the portfolio to its targets.", {}),
+    ("top_up_wallet", "Top up the wallet balance.", AMOUNT),
+    ("log_expense", "Log an expense.", AMOUNT),
+    ("close_position", "Close an open position.", {"symbol": {"type": "string"}}),
+    ("claim_rewards", "Claim staking rewards.", {}),
+])
+def test_money_acts_the_verb_table_does_not_name(name, description, properties):
+    assert category(name, description, properties) == "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("burn_subtitles", "Burn subtitles into a video."),
+    ("wrap_text", "Wrap text at 80 columns."),
+    ("exercise_log", "Record a workout exercise."),
+    ("log_event", "Log an event."),
+    ("short_url", "Shorten a URL."),
+    ("top_up", "Scroll to the top."),
+])
+def test_the_same_verbs_without_money_are_not_money(name, description):
+    assert category(name, description) != "Financial"
+
+
+def test_a_tip_a_loan_and_escrow_are_money():
+    assert category("post_delivery_tip", "Add or update the tip after delivery.",
+                    {"tip_amount": {"type": "number"}}) == "Financial"
+    assert category("create_loan", "Create a loan.") == "Financial"
+    assert category("release_escrow", "Release the escrow to the seller.") == "Financial"
+
+
+def test_a_mandate_or_card_authorization_is_money_with_money_in_sight():
+    assert category("alter_period_status",
+                    "Modify a recurring payment mandate status — suspend, terminate, or "
+                    "restart.") == "Financial"
+    assert category("cancel_authorization",
+                    "Cancel a credit card authorization that has not been closed yet.",
+                    AMOUNT) == "Financial"
+    assert category("revoke_authorization", "Revoke an OAuth authorization.") != "Financial"
+
+
+def test_the_narrow_object_is_only_ever_added():
+    wide = description_verbs("Cancel every open order across all markets.")
+    assert description_object(wide) == ["every", "open", "order", "across", "all", "markets"]
+    assert description_object(wide, narrow=True) == ["every", "open", "order"]
+    dashed = description_verbs("Modify a mandate content — amount, billing cycle.")
+    assert description_object(dashed, narrow=True) == ["a", "mandate", "content"]
+
+
+# ----- paying on the way, started payments --------------------------------------------------------
+
+def test_paying_automatically_on_the_way_is_financial():
+    assert category("nanopay", "Fetch an x402-protected resource and automatically pay using "
+                    "Circle Gateway nanopayments.", {"url": {"type": "string"}}) == "Financial"
+    assert category("smart_fetch", "Fetch an external resource via HTTP. If it answers 402, "
+                    "this tool will automatically negotiate and pay the invoice.",
+                    {"url": {"type": "string"}}) == "Financial"
+    assert category("fetch_url", "Fetch a URL. It never automatically pays anything.",
+                    {"url": {"type": "string"}}) != "Financial"
+
+
+def test_an_inflected_launcher_starts_a_payment():
+    assert category("stk_push", "Initiates M-Pesa Express (STK Push) payment on behalf of a "
+                    "customer.", AMOUNT) == "Financial"
+    assert category("send_push", "Send a push notification to a device.") != "Financial"
+
+
+# ----- what stays no money ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,description", [
+    ("swap_quote", "Retrieve a swap quote."),
+    ("stake_quote", "Retrieve a stake quote."),
+    ("refund_estimate", "Get an estimate of a refund."),
+])
+def test_a_quote_of_a_money_act_reads(name, description):
+    assert category(name, description) == "Read"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("paper_market_order", "Place a paper market order."),
+    ("paper_buy", "Buy shares in the paper account."),
+    ("mock_payment", "Create a mock payment in the sandbox."),
+    ("demo_order", "Place a demo order."),
+])
+def test_a_pretence_moves_no_money(name, description):
+    assert category(name, description, {"qty": {"type": "number"},
+                                        "side": {"type": "string"}}) != "Financial"
+
+
+def test_live_orders_next_to_paper_ones_stay_financial():
+    assert category("live_market_order", "Place a live market order.",
+                    {"qty": {"type": "number"}, "side": {"type": "string"}}) == "Financial"
+
+
+def test_open_orders_are_a_state_not_an_act():
+    tools = [tool("orders_open", "Authenticated: live open orders."),
+             tool("open_position", "Open a long position.", AMOUNT),
+             tool("place_order", "Place an order.", AMOUNT)]
+    found = classify_all(tools, use_annotations=False)
+    assert found["orders_open"].category != "Financial"
+    assert found["open_position"].category == "Financial"
+
+
+def test_changes_on_a_cart_are_not_money_but_placing_the_order_is():
+    assert category("set_tip", "Set the tip amount on the cart.",
+                    {"tip_amount": {"type": "number"}}) != "Financial"
+    assert category("place_order", "Place an order from a cart.",
+                    {"cart_id": {"type": "string"}, "tip_amount": {"type": "number"}}) == \
+        "Financial"
+
+
+def test_a_confirm_that_only_checks_is_not_money():
+    assert category("verify_payment", "Confirm an on-chain payment — returns {verified: true} "
+                    "if it paid the amount.") != "Financial"
+    assert category("confirm_payment", "Confirm a pending payment.") == "Financial"
+
+
+# ----- money as the server's business -------------------------------------------------------------
+
+def test_income_and_spending_count_as_money_words_of_a_server():
+    names = ["get_accounts", "get_tags", "get_transactions", "add_transaction",
+             "delete_transaction", "spending_by_category", "income_vs_expense",
+             "account_balances", "get_budgets", "set_budget"]
+    assert server_handles_money(names)
+    assert not server_handles_money(["get_accounts", "get_tags", "list_users", "spending"])
+
+
+def test_two_word_money_verbs_and_autopay():
+    assert category("cash_out", "Cash out the balance to a bank account.", AMOUNT) == "Financial"
+    assert category("cashout", "Move the balance to the bank.", AMOUNT) == "Financial"
+    assert category("set_autopay", "Turn autopay on for a bill.") == "Financial"
+
+
+def test_granting_an_allowance_is_financial():
+    spender = {"spender": {"type": "string"}, "amount": {"type": "string"}}
+    assert category("approve_token", "Approve a spender to spend ERC20 tokens.", spender) == \
+        "Financial"
+    assert category("get_allowance", "Get the allowance of a spender.", spender) == "Read"
+
+
+def test_moving_to_another_paid_plan_is_financial():
+    assert category("upgrade_plan", "Upgrade the account to a paid plan.") == "Financial"
+    assert category("downgrade_subscription_tier", "Downgrade the subscription tier.") == \
+        "Financial"
+    assert category("upgrade_package", "Upgrade an npm package.") != "Financial"
+    assert category("update_plan", "Update the project plan.") != "Financial"
