@@ -94,17 +94,17 @@ def test_declared_read_only_never_makes_a_tool_safer_than_its_words(server):
 # Floors for the test half, just beside the figures docs/risk.md quotes (a floor never above
 # its figure, a maximum never below), so that a change that makes the classifier worse on unseen
 # servers fails here. Not all of them reach the targets (bench/scoreboard.py prints
-# those): see docs/risk.md. The read-only floor went down as unseen annotated servers joined the
-# test half (the classifier calls 139 of the 153 read-only tools of the five annotated servers
-# that joined last Read; money servers joined too), not because the classifier changed on the
-# servers before.
+# those): see docs/risk.md. Floors went down only as unseen servers joined the test half, never
+# because the classifier changed on the servers before: the read-only floor when five annotated
+# servers joined (139 of their 153 read-only tools are called Read), the Financial ones when 15
+# money servers joined (recall 27/36, precision 27/33 on them; unchanged on the 71 before).
 FLOORS: dict[str, tuple[str, float]] = {
-    "not read-only -> Read": ("max", 0.018),  # 12/673 (1.8%)
-    "read-only -> Read": ("min", 0.935),  # 789/843 (93.6%)
-    "removal -> D/Crit": ("min", 0.99),  # 132/132
-    "destructive -> Read/Other": ("max", 0.005),  # 1/356 (0.3%)
-    "Financial recall": ("min", 0.82),  # 97/118 (82.2%)
-    "Financial precision": ("min", 0.94),  # 97/103 (94.2%)
+    "not read-only -> Read": ("max", 0.017),  # 12/713 (1.7%)
+    "read-only -> Read": ("min", 0.936),  # 842/899 (93.7%)
+    "removal -> D/Crit": ("min", 0.99),  # 140/140
+    "destructive -> Read/Other": ("max", 0.005),  # 1/366 (0.3%)
+    "Financial recall": ("min", 0.80),  # 124/154 (80.5%)
+    "Financial precision": ("min", 0.91),  # 124/136 (91.2%)
 }
 
 

@@ -27,7 +27,9 @@ the client answers.
 
 This replaces per-message pydantic models, a task and memory streams per request and the
 middleware chain of the SDK's server with one dictionary lookup; it is what brings the
-gateway's added latency under a millisecond (see docs/gateway.md, Performance).
+gateway's added latency under a millisecond (see docs/gateway.md, Performance). A stdio
+`tools/call` that is decided at once does not even get a task of its own: it is served inline
+(`policytui.gateway.inline_call`), with the same decision, charge and audit line.
 """
 
 from __future__ import annotations
