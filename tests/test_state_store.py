@@ -372,3 +372,21 @@ def test_a_lease_ends_with_its_window(tmp_path: Path) -> None:
         assert rows == [(new_window, 2 + sqlite_store.LEASE_UNITS)]  # two charged, one from a new lease
     finally:
         store.close()
+
+
+def test_a_lease_serves_only_the_limit_it_was_taken_under(tmp_path: Path) -> None:
+    """Two limits on one counter ("danger only while c is under 3"), or one limit changed by a
+    reload: calls leased under the wide maximum go back before a charge under another one."""
+    path = tmp_path / "state.sqlite"
+    store = SQLiteStore(path, policy="p")
+    wide, tight = _budget("c", 1_000_000), _budget("c", 3)
+    try:
+        assert store.reserve((wide,)).allowed and store.reserve((wide,)).allowed  # a lease taken
+        assert store.reserve((tight,)).allowed  # the third call of c: under 3
+        assert not store.reserve((tight,)).allowed
+        assert _used_in_file(path, "c") == 3
+        assert store.reserve((wide,)).allowed and store.reserve((wide,)).allowed
+        assert not store.reserve((tight,)).allowed
+    finally:
+        store.close()
+    assert _used_in_file(path, "c") == 5

@@ -166,8 +166,15 @@ class StdioRelay:
             ).encode("utf-8", "surrogatepass") + b"\n"
         return self._send_line_now(data)
 
+    def _client_gone(self) -> bool:
+        """Whether the client's end of our output is gone (then reading stops too). A pipe
+        transport notices its reader closing on its own, without raising on a write."""
+        if not self._closed and self.writer is not None and self.writer.is_closing():
+            self._closed = True
+        return self._closed
+
     def _send_line_now(self, data: bytes) -> bool:
-        if self._closed:
+        if self._client_gone():
             return False
         try:
             self.writer.write(data if data.endswith(b"\n") else data + b"\n")
@@ -217,6 +224,8 @@ class StdioRelay:
         try:
             try:
                 async for line in wire.lines(self.reader):
+                    if self._client_gone():
+                        break  # nobody reads the answers: nothing more is forwarded or charged
                     if line.strip(b" \t\r"):
                         await self._receive(line)
                     if self._closed:

@@ -14,8 +14,11 @@ file once per LEASE_UNITS calls, not on every call. Nothing is ever allowed past
 leased call was counted in the file before it was made. What a lease costs is the other way:
 calls leased by one gateway and not yet made are not available to the others, at most
 LEASE_UNITS per gateway, and only while more than LEASE_UNITS x LEASE_HEADROOM calls of room
-are left; near its limit every counter is charged exactly, call by call. `policytui counters`
-counts leased calls as used; a gateway that stops gives back what it did not use.
+are left; near its limit every counter is charged exactly, call by call. A lease serves only
+the limit it was taken under: a charge under another maximum for the same counter (another
+tool's limit on it, or the same limit after a reload) first gives the lease back, so within one
+gateway shared counters count exactly the calls made. `policytui counters` counts leased calls
+as used; a gateway that stops gives back what it did not use.
 """
 
 from __future__ import annotations
@@ -97,13 +100,16 @@ _GIVE_BACK = "UPDATE counters SET used = MAX(0, used - ?) WHERE name = ? AND win
 
 
 class _Lease:
-    """Calls of one counter's window charged in the file ahead of time, handed out here."""
+    """Calls of one counter's window charged in the file ahead of time, handed out here, for
+    the limit (`max`) they were taken under only: a counter can be shared by limits with other
+    maxima, and a reload can change a limit."""
 
-    __slots__ = ("window_start", "left")
+    __slots__ = ("window_start", "left", "max")
 
-    def __init__(self, window_start: int, left: int) -> None:
+    def __init__(self, window_start: int, left: int, maximum: int) -> None:
         self.window_start = window_start
         self.left = left
+        self.max = maximum
 
 
 class SQLiteStore(StateStore):
@@ -208,10 +214,15 @@ class SQLiteStore(StateStore):
             if lease is not None:
                 # A lease of a newer window than this clock's (another process's clock ahead)
                 # still counts; one of an older window is over, its calls spent or lost.
-                if lease.window_start >= start and lease.left > 0:
+                if lease.window_start >= start and lease.left > 0 and lease.max == budget.max:
                     lease.left -= 1
                     return Reservation(now=now, charged=((name, lease.window_start),))
                 del self._leases[name]
+                if lease.max != budget.max and lease.window_start >= start and lease.left > 0:
+                    # Another limit on the same counter (or this one, reloaded): the calls
+                    # leased under the old maximum go back first, so this charge counts the
+                    # calls made, exactly as without a lease.
+                    self._give_back(name, lease)
             try:
                 # fetchall() steps the statement to its end, which commits it.
                 rows = self._db.execute(
@@ -222,7 +233,7 @@ class SQLiteStore(StateStore):
                 charged_start, used = int(rows[0][0]), int(rows[0][1])
                 units = min(LEASE_UNITS, (budget.max - used) // LEASE_HEADROOM)
                 if units > 0 and self._db.execute(_LEASE, (units, name, charged_start, budget.max)).rowcount == 1:
-                    self._leases[name] = _Lease(charged_start, units)
+                    self._leases[name] = _Lease(charged_start, units, budget.max)
             except sqlite3.Error as exc:
                 raise StateUnavailable(f"the state file {self.path} cannot be used: {exc}") from None
         return Reservation(now=now, charged=((name, charged_start),))
@@ -242,6 +253,13 @@ class SQLiteStore(StateStore):
             db.executemany(_GIVE_BACK, [(1, name, start) for name, start in charged])
 
         self._run(work, write=True)
+
+    def _give_back(self, name: str, lease: _Lease) -> None:
+        """Return a lease's unused calls to the file (the caller holds the lock)."""
+        try:
+            self._db.execute(_GIVE_BACK, (lease.left, name, lease.window_start))
+        except sqlite3.Error as exc:
+            raise StateUnavailable(f"the state file {self.path} cannot be used: {exc}") from None
 
     def _give_back_leases(self) -> None:
         """Return what the leases of this process did not hand out (on close)."""
