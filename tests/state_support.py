@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gateway_support import http_gateway
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
@@ -158,33 +158,12 @@ def http_replica(
     """A `policytui gateway --listen 127.0.0.1:0` process; yields its /mcp URL."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "tokens.json").write_text(json.dumps(tokens), encoding="utf-8")
-    log = folder / "gateway.log"
-    process = subprocess.Popen(
-        [
-            str(POLICYTUI), "gateway", "--policy", str(policy), "--listen", "127.0.0.1:0",
-            "--tokens", str(folder / "tokens.json"), "--state-dir", str(folder / "state"),
-            "--audit", str(folder / "audit.jsonl"), "--log", str(log), *extra, "--", str(everything), "stdio",
-        ],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            text = log.read_text(encoding="utf-8") if log.exists() else ""
-            found = re.search(r"at (http://127\.0\.0\.1:\d+/mcp)", text)
-            if found:
-                break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"the HTTP gateway did not start: {text[-2000:]}")
-            time.sleep(0.05)
-        yield found.group(1)
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+    options = [
+        "--policy", str(policy), "--tokens", str(folder / "tokens.json"), "--state-dir", str(folder / "state"),
+        "--audit", str(folder / "audit.jsonl"), *extra,
+    ]
+    with http_gateway(options, [str(everything), "stdio"], folder / "gateway.log", command=[str(POLICYTUI)]) as gateway:
+        yield gateway.url
 
 
 @asynccontextmanager

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from typing import Any
 
 import httpx2
 import pytest
+from gateway_support import start_http_gateway, stop
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
@@ -53,35 +53,14 @@ class Served:
 def _start(tmp: Path, everything: Path) -> Served:
     (tmp / "policy.json").write_text(json.dumps(POLICY), encoding="utf-8")
     (tmp / "tokens.json").write_text(json.dumps({ALICE: "alice", BOB: "bob"}), encoding="utf-8")
-    log = tmp / "gateway.log"
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "policytui", "gateway", "--policy", str(tmp / "policy.json"),
-            "--listen", "127.0.0.1:0", "--tokens", str(tmp / "tokens.json"), "--state-dir", str(tmp / "state"),
-            "--audit", str(tmp / "audit.jsonl"), "--log", str(log), "--", str(everything), "stdio",
-        ],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        text = log.read_text(encoding="utf-8") if log.exists() else ""
-        found = re.search(r"at (http://127\.0\.0\.1:\d+/mcp)", text)
-        if found:
-            return Served(process, found.group(1), tmp)
-        if process.poll() is not None:
-            raise AssertionError(f"the gateway exited: {process.stderr.read().decode() if process.stderr else ''}")
-        time.sleep(0.05)
-    process.kill()
-    raise AssertionError("the gateway did not start listening within 60 s")
+    options = ["--policy", str(tmp / "policy.json"), "--tokens", str(tmp / "tokens.json"),
+               "--state-dir", str(tmp / "state"), "--audit", str(tmp / "audit.jsonl")]
+    listening = start_http_gateway(options, [str(everything), "stdio"], tmp / "gateway.log")
+    return Served(listening.process, listening.url, tmp)
 
 
 def _stop(served: Served) -> int:
-    served.process.send_signal(signal.SIGINT)
-    try:
-        return served.process.wait(timeout=20)
-    finally:
-        if served.process.poll() is None:
-            served.process.kill()
+    return stop(served.process)
 
 
 @pytest.fixture(scope="module")

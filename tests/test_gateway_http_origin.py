@@ -8,9 +8,7 @@ headers a browser would send. What counts is what the server ran.
 from __future__ import annotations
 
 import json
-import re
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -20,6 +18,7 @@ from typing import Any
 
 import httpx2
 import pytest
+from gateway_support import http_gateway
 
 pytestmark = pytest.mark.servers
 
@@ -36,29 +35,11 @@ def gateway(tmp: Path, *, tokens: bool) -> Iterator[str]:
     if tokens:
         (tmp / "tokens.json").write_text(json.dumps({TOKEN: "alice"}), encoding="utf-8")
         options = ["--tokens", str(tmp / "tokens.json")]
-    log = tmp / "gateway.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "policytui", "gateway", "--policy", str(tmp / "policy.json"),
-         "--listen", "127.0.0.1:0", *options, "--state-dir", str(tmp / "state"), "--audit", str(tmp / "audit.jsonl"),
-         "--log", str(log), "--", sys.executable, str(RECORDING / "flows_server.py"), str(tmp / "executed.jsonl")],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            found = re.search(r"at (http://127\.0\.0\.1:\d+/mcp)", log.read_text(encoding="utf-8") if log.exists() else "")
-            if found:
-                break
-            assert process.poll() is None and time.monotonic() < deadline, "the gateway did not start listening"
-            time.sleep(0.05)
-        yield found.group(1)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    options = ["--policy", str(tmp / "policy.json"), *options, "--state-dir", str(tmp / "state"),
+               "--audit", str(tmp / "audit.jsonl")]
+    upstream = [sys.executable, str(RECORDING / "flows_server.py"), str(tmp / "executed.jsonl")]
+    with http_gateway(options, upstream, tmp / "gateway.log", how=signal.SIGTERM) as gateway:
+        yield gateway.url
 
 
 def _executed(tmp: Path) -> list[str]:

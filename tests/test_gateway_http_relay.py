@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -21,6 +20,7 @@ import anyio
 import httpx2
 import mcp_types as types
 import pytest
+from gateway_support import http_gateway
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
@@ -51,35 +51,15 @@ class Served:
 
 @pytest.fixture
 def served(tmp_path: Path, everything: Path) -> Iterator[Served]:
-    import re
-
     (tmp_path / "policy.json").write_text(json.dumps(POLICY), encoding="utf-8")
     (tmp_path / "tokens.json").write_text(json.dumps({ALICE: "alice", BOB: "bob"}), encoding="utf-8")
-    log = tmp_path / "gateway.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "policytui", "gateway", "--policy", str(tmp_path / "policy.json"),
-         "--listen", "127.0.0.1:0", "--tokens", str(tmp_path / "tokens.json"), "--state-dir", str(tmp_path / "state"),
-         "--audit", str(tmp_path / "audit.jsonl"), "--log", str(log), "--log-level", "debug",
-         "--reload-interval", "0.1", "--approval-timeout", "30", "--", str(everything), "stdio"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            text = log.read_text(encoding="utf-8") if log.exists() else ""
-            found = re.search(r"at (http://127\.0\.0\.1:\d+/mcp)", text)
-            if found:
-                break
-            assert process.poll() is None and time.monotonic() < deadline, "the gateway did not start listening"
-            time.sleep(0.05)
-        yield Served(process, found.group(1), tmp_path)
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    options = [
+        "--policy", str(tmp_path / "policy.json"), "--tokens", str(tmp_path / "tokens.json"),
+        "--state-dir", str(tmp_path / "state"), "--audit", str(tmp_path / "audit.jsonl"), "--log-level", "debug",
+        "--reload-interval", "0.1", "--approval-timeout", "30",
+    ]
+    with http_gateway(options, [str(everything), "stdio"], tmp_path / "gateway.log") as gateway:
+        yield Served(gateway.process, gateway.url, tmp_path)
 
 
 @asynccontextmanager

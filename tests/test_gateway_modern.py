@@ -14,6 +14,7 @@ from typing import Any
 
 import mcp_types as types
 import pytest
+from gateway_support import http_gateway
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
@@ -89,30 +90,11 @@ async def test_approval_by_input_required_round_trip(tmp_path: Path, everything:
 
 @pytest.fixture
 def listening(tmp_path: Path, everything: Path) -> Any:
-    import re
-    import signal
-    import subprocess
-    import time
-
     (tmp_path / "policy.json").write_text(json.dumps(POLICY), encoding="utf-8")
-    log = tmp_path / "gateway.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "policytui", "gateway", "--policy", str(tmp_path / "policy.json"), "--listen",
-         "127.0.0.1:0", "--state-dir", str(tmp_path / "state"), "--audit", str(tmp_path / "audit.jsonl"),
-         "--log", str(log), "--approval-timeout", "20", "--", str(everything), "stdio"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while not (found := re.search(r"at (http://127\.0\.0\.1:\d+/mcp)", log.read_text() if log.exists() else "")):
-            assert process.poll() is None and time.monotonic() < deadline, "the gateway did not start listening"
-            time.sleep(0.05)
-        yield found.group(1)
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    options = ["--policy", str(tmp_path / "policy.json"), "--state-dir", str(tmp_path / "state"),
+               "--audit", str(tmp_path / "audit.jsonl"), "--approval-timeout", "20"]
+    with http_gateway(options, [str(everything), "stdio"], tmp_path / "gateway.log") as gateway:
+        yield gateway.url
 
 
 async def test_modern_client_over_http(listening: str, tmp_path: Path) -> None:

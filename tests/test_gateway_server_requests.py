@@ -8,10 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,6 +18,7 @@ import anyio
 import httpx2
 import mcp_types as types
 import pytest
+from gateway_support import http_gateway
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
@@ -47,24 +45,11 @@ async def connected(transport: str, tmp: Path, everything: Path, **callbacks: An
                               **callbacks) as client:
                 yield client
         return
-    log = tmp / "gateway.log"
-    process = subprocess.Popen([*gateway, "--listen", "127.0.0.1:0", "--log", str(log), *upstream],
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while not (found := re.search(r"at (http://127\.0\.0\.1:\d+/mcp)", log.read_text() if log.exists() else "")):
-            assert process.poll() is None and time.monotonic() < deadline, "the gateway did not start listening"
-            await anyio.sleep(0.05)
+    with http_gateway(gateway[4:], upstream[1:], tmp / "gateway.log") as listening:
         http = httpx2.AsyncClient(timeout=httpx2.Timeout(60))
-        async with http, Client(streamable_http_client(found.group(1), http_client=http), mode="legacy",
+        async with http, Client(streamable_http_client(listening.url, http_client=http), mode="legacy",
                                 read_timeout_seconds=60, **callbacks) as client:
             yield client
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.mark.parametrize("transport", ["stdio", "http"])
