@@ -390,3 +390,18 @@ def test_a_lease_serves_only_the_limit_it_was_taken_under(tmp_path: Path) -> Non
     finally:
         store.close()
     assert _used_in_file(path, "c") == 5
+
+
+def test_a_call_with_several_limits_counts_the_calls_made_not_the_calls_leased(tmp_path: Path) -> None:
+    """A tool's own limit and an all-tools one are charged together; a lease this gateway holds
+    on one of their counters goes back first, so the tighter limit sees the calls made."""
+    path = tmp_path / "state.sqlite"
+    store = SQLiteStore(path, policy="p")
+    wide, tight, other = _budget("c", 1_000_000), _budget("c", 3), _budget("d", 100)
+    try:
+        assert store.reserve((wide,)).allowed and store.reserve((wide,)).allowed  # a lease taken
+        assert store.reserve((tight, other)).allowed  # the third call of c: under 3
+        assert store.reserve((tight, other)).denied == 0
+    finally:
+        store.close()
+    assert _used_in_file(path, "c") == 3

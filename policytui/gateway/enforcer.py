@@ -144,8 +144,8 @@ class Enforcer:
 
     async def _reserve(self, record: _Record, decision: Decision) -> Reservation | Decision:
         """Charge the call's budgets: the reservation, or the denial that stands instead."""
-        if not decision.budgets:
-            return NOTHING_RESERVED
+        if not decision.budgets or not self.store.blocking:
+            return self._reserve_now(record, decision)
         try:
             reservation = await run_in_store(self.store, self.store.reserve, decision.budgets)
         except StateUnavailable as exc:
@@ -177,7 +177,8 @@ class Enforcer:
         return reservation
 
     async def _refund(self, reservation: Reservation) -> None:
-        if reservation is NOTHING_RESERVED:
+        if reservation is NOTHING_RESERVED or not self.store.blocking:
+            self._refund_now(reservation)
             return
         try:
             await run_in_store(self.store, self.store.refund, reservation)
@@ -227,12 +228,10 @@ class Enforcer:
             # the wait applies, and the limits are checked at the moment of charging.
             decision = self._decide(tool, args, caller, approval[0])
         if not decision.allowed:
-            self._write(record, decision, approval=approval)
-            return self.answer_blocked(tool, decision)
+            return self._blocked(record, decision, approval)
         reserved = await self._reserve(record, decision)
         if isinstance(reserved, Decision):
-            self._write(record, reserved, approval=approval)
-            return self.answer_blocked(tool, reserved)
+            return self._blocked(record, reserved, approval)
         return await self._forward(record, decision, forward, reserved, approval=approval)
 
     def start_now(self, tool: str, args: Any, caller: Caller) -> Started | dict[str, Any] | None:
@@ -255,13 +254,18 @@ class Enforcer:
         if decision.outcome is Outcome.NEEDS_APPROVAL:
             return None
         if not decision.allowed:
-            self._write(record, decision)
-            return self.answer_blocked(tool, decision)
+            return self._blocked(record, decision)
         reserved = self._reserve_now(record, decision)
         if isinstance(reserved, Decision):
-            self._write(record, reserved)
-            return self.answer_blocked(tool, reserved)
+            return self._blocked(record, reserved)
         return Started(record, decision, reserved)
+
+    def _blocked(
+        self, record: _Record, decision: Decision, approval: tuple[Approval, str] | None = None
+    ) -> dict[str, Any]:
+        """Audit a call that does not go on, and the answer its agent gets."""
+        self._write(record, decision, approval=approval)
+        return self.answer_blocked(record.tool, decision)
 
     def _drifted(self, record: _Record, drift: str) -> dict[str, Any]:
         denied = Decision(Outcome.DENIED, drift, PIN_RULE)

@@ -365,8 +365,8 @@ class StdioUpstream:
         process = self._process
         if process is None or process.stdin is None:
             raise anyio.BrokenResourceError
-        writer = getattr(process.stdin, "_stream", None)
-        if isinstance(writer, asyncio.StreamWriter):
+        writer = self._stdin_writer()
+        if writer is not None:
             # Straight to the asyncio transport; drain waits only when its buffer is full.
             if writer.is_closing():
                 raise anyio.BrokenResourceError
@@ -470,6 +470,8 @@ class StdioUpstream:
     # Relaying without waiting -----------------------------------------------------------------
 
     def _stdin_writer(self) -> asyncio.StreamWriter | None:
+        """The asyncio writer under anyio's stream for the server's input: written directly,
+        it saves a wrapper and a checkpoint per message."""
         process = self._process
         writer = getattr(process.stdin, "_stream", None) if process is not None else None
         return writer if isinstance(writer, asyncio.StreamWriter) else None

@@ -174,6 +174,11 @@ class SQLiteStore(StateStore):
             plan: list[tuple[str, int, int, int]] = []
             for index, budget in enumerate(budgets):
                 name = counter_name(self.policy, budget)
+                lease = self._leases.pop(name, None)
+                if lease is not None and lease.left > 0:
+                    # Checked against each of its limits below, a counter counts the calls
+                    # made: this process's unused lease of it goes back first.
+                    db.execute(_GIVE_BACK, (lease.left, name, lease.window_start))
                 start = window_start(budget.key.window, now)
                 row = db.execute("SELECT window_start, used FROM counters WHERE name = ?", (name,)).fetchone()
                 if row is not None and row[0] > start:
