@@ -7,6 +7,7 @@ it with a signal, as a service manager would.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import signal
 import subprocess
@@ -72,3 +73,17 @@ def http_gateway(
         yield listening
     finally:
         stop(listening.process, how)
+
+
+async def close_stdin_and_wait(process: asyncio.subprocess.Process, seconds: float = 20) -> None:
+    """End a stdio gateway as its client does, by closing its input (killed if it has not
+    exited within `seconds`)."""
+    if process.returncode is not None:
+        return
+    assert process.stdin is not None
+    process.stdin.close()
+    try:
+        await asyncio.wait_for(process.wait(), seconds)
+    except TimeoutError:
+        process.kill()
+        await process.wait()

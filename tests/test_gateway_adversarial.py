@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gateway_support import close_stdin_and_wait
 
 from policytui.gateway import wire
 from policytui.gateway.audit import args_digest
@@ -403,14 +404,7 @@ async def gateway(tmp: Path, t: Target, transport: str = "stdio") -> AsyncIterat
         if isinstance(client, HttpClient):
             await client.http.aclose()
             process.send_signal(2)
-        if process.returncode is None:
-            assert process.stdin is not None
-            process.stdin.close()
-            try:
-                await asyncio.wait_for(process.wait(), 30)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        await close_stdin_and_wait(process, 30)
 
 
 def _text(answer: dict[str, Any]) -> str:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gateway_support import close_stdin_and_wait
 
 from policytui.gateway.audit import args_digest
 
@@ -193,14 +194,7 @@ async def gateway(
         await client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
         yield client
     finally:
-        if process.returncode is None:
-            assert process.stdin is not None
-            process.stdin.close()
-            try:
-                await asyncio.wait_for(process.wait(), 20)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        await close_stdin_and_wait(process)
 
 
 def call(request_id: Any, name: str, **args: Any) -> str:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gateway_support import close_stdin_and_wait
 
 pytestmark = pytest.mark.servers
 
@@ -218,14 +219,7 @@ async def stdio_gateway(
         await gateway.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
         yield gateway
     finally:
-        if process.returncode is None:
-            assert process.stdin is not None
-            process.stdin.close()
-            try:
-                await asyncio.wait_for(process.wait(), 30)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        await close_stdin_and_wait(process, 30)
         gateway._reader.cancel()
 
 

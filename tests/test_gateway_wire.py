@@ -20,6 +20,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from gateway_support import close_stdin_and_wait
+
 SERVER = r'''
 import json, os, sys, threading, time
 log = open(sys.argv[1], "ab", buffering=0)
@@ -134,14 +136,7 @@ async def wire(tmp: Path, *extra: str, policy: dict[str, Any] = POLICY) -> Async
         await client.send('{"jsonrpc":"2.0","method":"notifications/initialized"}')
         yield client
     finally:
-        if process.returncode is None:
-            assert process.stdin is not None
-            process.stdin.close()
-            try:
-                await asyncio.wait_for(process.wait(), 20)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        await close_stdin_and_wait(process)
 
 
 def _exact(lines: list[bytes], needle: bytes) -> bool:
