@@ -1,5 +1,6 @@
 """What a classification is made of while it is worked out: the per-action risks, the
-annotation hints with their provenance, the flags, and the running verdict."""
+annotation hints with their provenance, the flags, the reading of a single-action tool as each
+stage weighs it, and the verdict it ends in."""
 
 from __future__ import annotations
 
@@ -55,6 +56,29 @@ class HintFact:
         return out
 
 
+@dataclass(slots=True)
+class Reading:
+    """A single-action tool's classification while its stages weigh it: what its words say
+    (`wording`), whether it moves money (`money_reading`), what its arguments say
+    (`argument_rules`). A later stage may only make the reading riskier, and writes why."""
+
+    category: str
+    severity: str
+    confidence: int  # hundredths, so sums stay exact
+    evidence: list[str]
+    against: list[str]
+    kind: str | None  # the riskiest kind of verb the words gave, None without one
+    disagree: bool = False  # the riskier of two readings was taken
+    rendered: bool = False  # it draws what it is handed: a payload is what it draws
+
+    def verdict(self) -> Verdict:
+        verdict = Verdict(self.category, self.severity, min(self.confidence, 95) / 100,
+                          self.evidence, self.kind, self.against)
+        if self.disagree:
+            verdict.flags.append(DISAGREE)
+        return verdict
+
+
 class Verdict:
     __slots__ = ("category", "severity", "confidence", "evidence", "kind", "against", "flags",
                  "outward")
@@ -69,7 +93,6 @@ class Verdict:
         self.against = against if against is not None else []
         self.flags: list[str] = []
         self.outward = False  # the words send something outward
-
 
 
 def quote(text: str) -> str:

@@ -1,0 +1,139 @@
+"""What a tool's arguments say it does, whatever its name and description say: arguments that
+take code make it Execute; one that says where to write a file, a payload to write, steps to
+perform, a file to upload or an app to install make a reader more than a reader; a removal
+switch or a `force` makes a writer a destroyer. These only ever make a reading riskier.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from policytui.risk import vocabulary as v
+from policytui.risk.actions import action_kind
+from policytui.risk.arguments import ArgumentShape
+from policytui.risk.categories import (
+    CRITICAL,
+    DEFAULT_SEVERITY,
+    DESTRUCTIVE,
+    EXECUTE,
+    HIGH,
+    OTHER,
+    READ,
+    WRITE,
+)
+from policytui.risk.descriptions import DescriptionVerbs
+from policytui.risk.findings import Reading, quote
+from policytui.risk.kinds import KIND_ORDER, KIND_RISK, KIND_TEXT
+from policytui.risk.names import NameVerbs
+from policytui.risk.schema import SchemaFacts, normalize
+
+_TERMINAL_TEXT = re.compile(r"\b(?:terminal|shell|repl|command line|console|bash)\b", re.I)
+
+
+def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
+                    schema: Any, shape: ArgumentShape) -> None:
+    """Make the reading as risky as its arguments say, saying why (and what lost)."""
+    # Arguments that take code make it Execute whatever the name says ("read_query" runs SQL).
+    if facts.code_arguments and r.category in (READ, OTHER, WRITE, EXECUTE):
+        shell = next((n for n, k in facts.code_arguments if k == "shell"), None)
+        arg, what = (shell, "shell commands or code") if shell else (
+            facts.code_arguments[0][0],
+            "GraphQL, which may be a mutation" if facts.code_arguments[0][1] == "graphql"
+            else "SQL")
+        r.evidence.append(f"argument {quote(arg)} takes {what}" if shell else
+                          f"argument {quote(arg)} takes code ({what})")
+        if r.category == READ:
+            r.against.append("the name and description alone would say it reads")
+        r.category, r.severity = EXECUTE, CRITICAL if shell else HIGH
+        r.confidence = max(r.confidence, 80)
+    elif r.category == EXECUTE and _TERMINAL_TEXT.search(desc.sentence):
+        r.evidence.append("description says it runs in a terminal, shell or REPL")
+        r.severity = CRITICAL
+
+    # A reader told where to save its result writes files ("download_report", outputDir;
+    # "export_csv" with a csv_path).
+    output = facts.output_arguments[0] if facts.output_arguments else None
+    if output is None and r.category == READ and (name.verb in v.FILE_PRODUCERS
+                                                   or desc.lead in v.FILE_PRODUCERS):
+        output = _path_argument(schema)
+    if r.category in (READ, OTHER) and output is not None:
+        r.evidence.append(f"argument {quote(output)} says where it writes a file")
+        if r.category == READ:
+            r.against.append("the name and description alone would say it reads")
+        r.category, r.severity = WRITE, DEFAULT_SEVERITY[WRITE]
+
+    # A tool handed something to write (`body`, `content`, `yaml`) is no reader, whatever its
+    # name says ("sync_config" with a `yaml`, "preview_post" with a `body`).
+    if r.category == READ and shape.payloads and not r.rendered:
+        r.evidence.append(f"argument {quote(shape.payloads[0])} holds something to write")
+        r.against.append("the name and description alone would say it reads")
+        r.category, r.severity = WRITE, DEFAULT_SEVERITY[WRITE]
+        r.disagree = True
+
+    # A tool told what steps to perform ("actions": click, write, executeJavascript) does
+    # whatever its riskiest step does, whatever its name says ("scrape" a page after typing).
+    if facts.steps is not None and r.category in (READ, OTHER):
+        step_arg, values = facts.steps
+        riskiest = None
+        for value in values:
+            step_kind = action_kind(value)
+            if step_kind is not None and step_kind != v.READ and (
+                    riskiest is None or KIND_ORDER[step_kind] > KIND_ORDER[riskiest[1]]):
+                riskiest = (value, step_kind)
+        if riskiest is not None:
+            r.evidence.append(f"argument {quote(step_arg)} lists steps to perform, among them "
+                              f"{quote(riskiest[0])}, which {KIND_TEXT[riskiest[1]]}")
+            if r.category == READ:
+                r.against.append("the name and description alone would say it reads")
+            r.category, r.severity = KIND_RISK[riskiest[1]]
+            r.disagree = True
+
+    # A reader handed a file to upload or an app to install ("take_screenshot" of an app it
+    # installs first) sends or installs something.
+    if facts.sent_arguments and r.category in (READ, OTHER):
+        sent_arg, how = facts.sent_arguments[0]
+        r.evidence.append(f"argument {quote(sent_arg)} is something to {how}")
+        if r.category == READ:
+            r.against.append("the name and description alone would say it reads")
+        r.category, r.severity = KIND_RISK[v.VERBS[how]]
+        r.disagree = True
+
+    # A switch named by a removal verb ("prune" on a fetch): set, the tool removes things.
+    if facts.removal_switches and r.category in (READ, OTHER):
+        r.evidence.append(f"argument {quote(facts.removal_switches[0])} switches on removing "
+                          "things")
+        if r.category == READ:
+            r.against.append("the name and description alone would say it reads")
+        r.category, r.severity = DESTRUCTIVE, HIGH
+        r.disagree = True
+
+    # A writer that can be told to overwrite, force or remove is a destroyer.
+    if r.category in (WRITE, DESTRUCTIVE) and r.severity != CRITICAL:
+        if facts.removal_switches:
+            r.evidence.append(f"argument {quote(facts.removal_switches[0])} switches on "
+                              "removing things")
+            r.category, r.severity = DESTRUCTIVE, CRITICAL
+        elif facts.force_arguments:
+            r.evidence.append(f"argument {quote(facts.force_arguments[0])} can force or overwrite")
+            r.category, r.severity = DESTRUCTIVE, CRITICAL
+        elif name.forced:
+            r.evidence.append("name says 'force'")
+            r.category, r.severity = DESTRUCTIVE, CRITICAL
+
+
+_PATH_ENDINGS = ("path", "file", "dir", "directory", "filename", "folder")
+
+
+def _path_argument(schema: Any) -> str | None:
+    """The first argument whose name says it is the path of a particular file or folder
+    ("csv_path", "target_dir"); a bare `path` is usually what is read."""
+    props = schema.get("properties") if type(schema) is dict else None
+    if type(props) is not dict:
+        return None
+    for arg in list(props)[:50]:
+        if type(arg) is str:
+            key = normalize(arg)
+            if key.endswith(_PATH_ENDINGS) and key not in _PATH_ENDINGS:
+                return arg
+    return None

@@ -1,0 +1,58 @@
+"""What a call can expose or reach, beyond what it changes: a read of secrets, credentials or
+the environment is at least High, and a tool that reaches arbitrary addresses or sends
+messages outward is flagged open-world."""
+
+from __future__ import annotations
+
+import re
+
+from policytui.risk import vocabulary as v
+from policytui.risk.categories import HIGH, LOW, MEDIUM, READ, SEVERITY_RANK
+from policytui.risk.descriptions import DescriptionVerbs
+from policytui.risk.findings import OPEN_WORLD, SECRETS, Verdict, quote
+from policytui.risk.names import NameVerbs
+from policytui.risk.schema import SchemaFacts
+
+_SECRET_TEXT = re.compile(
+    r"\b(?:secrets?|credentials?|passwords?|api[ _-]?keys?|access[ _-]?tokens?|private[ _-]?keys?"
+    r"|environment variables?|env vars?)\b", re.I)
+
+
+# Words one of which every match of _SECRET_TEXT contains: most sentences have none, and a
+# substring test is far cheaper than the case-blind pattern.
+_SECRET_HINTS = ("secret", "credential", "password", "key", "token", "environment", "env var")
+
+
+def _mentions_secrets(sentence: str) -> bool:
+    lowered = sentence.lower()
+    return any(hint in lowered for hint in _SECRET_HINTS) and _SECRET_TEXT.search(sentence) is not None
+
+
+def mark_exposure(verdict: Verdict, name: NameVerbs, desc: DescriptionVerbs,
+              facts: SchemaFacts) -> None:
+    """What a call can expose or reach, beyond what it changes: secrets (severity at least
+    High) and the open world (arbitrary URLs, messages sent outward)."""
+    hits = v.SECRET_WORDS.intersection(name.words)
+    secret = next(w for w in name.words if w in hits) if hits else None
+    if secret is not None:
+        verdict.evidence.append(f"name word '{secret}': a call can expose secrets")
+    elif _mentions_secrets(desc.sentence):
+        secret = "description"
+        verdict.evidence.append("description mentions secrets, credentials or the environment: "
+                                "a call can expose them")
+    if secret is not None:
+        verdict.flags.append(SECRETS)
+        if SEVERITY_RANK[verdict.severity] < SEVERITY_RANK[HIGH]:
+            verdict.severity = HIGH
+    outward = name.verb if name.verb in v.OUTWARD_VERBS else (
+        desc.lead if desc.lead in v.OUTWARD_VERBS else None)
+    if outward is not None and verdict.category != READ:
+        verdict.outward = True
+        verdict.flags.append(OPEN_WORLD)
+        verdict.evidence.append(f"verb '{outward}' sends something outward (open-world)")
+    elif facts.url_arguments:
+        verdict.flags.append(OPEN_WORLD)
+        verdict.evidence.append(f"argument {quote(facts.url_arguments[0])} takes an address "
+                                "anywhere on the network (open-world)")
+        if verdict.category == READ and verdict.severity == LOW:
+            verdict.severity = MEDIUM

@@ -1,0 +1,138 @@
+"""Whether a tool that does one thing moves money: its verb acting on something paid or owed
+(by name or by the description's object), what it makes or starts (an invoice, a payment),
+money spent on the way, a free request to an API that handles money, an allowance granted, or
+arguments shaped like a transfer (an amount with a payee, a destination or a trade side).
+
+The word lists and rules are in `money`; this stage weighs them for one reading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from policytui.risk import vocabulary as v
+from policytui.risk.arguments import ArgumentShape
+from policytui.risk.categories import CRITICAL, FINANCIAL, READ
+from policytui.risk.descriptions import DescriptionVerbs
+from policytui.risk.findings import Reading, quote
+from policytui.risk.money import (
+    confirms_a_check,
+    converted_into,
+    description_object,
+    details_only,
+    financial,
+    launched_money,
+    money_act,
+    money_context,
+    narrower_object,
+    on_cart,
+    paying_word,
+    pretended,
+    quoted_word,
+    raw_api_call,
+    spender_argument,
+)
+from policytui.risk.names import NameVerbs
+from policytui.risk.schema import SchemaFacts
+
+
+def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
+                schema: Any, shape: ArgumentShape, money_server: bool) -> None:
+    """Make the reading Financial (Critical) when the tool moves money, saying why. A reader
+    becomes Financial only on money it makes, spends or moves; `money_server` says money is
+    the whole server's business, which lets verbs that need money in sight count."""
+    if r.kind is not None and r.kind not in (v.READ, v.MONEY):
+        # The verb the reading rests on, so that it is not taken for its own object.
+        acting: str | None
+        if name.last is not None and name.last_kind == r.kind:
+            acting = name.last
+        elif name.verb is not None and name.kind == r.kind:
+            acting = name.verb
+        else:
+            acting = desc.lead if desc.kind == r.kind else name.verb or desc.lead
+        seen: list[bool] = []
+
+        def money() -> bool:
+            if not seen:
+                seen.append(money_server or money_context(name, desc, facts, schema=schema))
+            return seen[0]
+
+        words = name.words[1:] if name.namespace else name.words
+        # "skill_trade_review", described as "Analyzes closed trades": the name's only verb
+        # is a noun there, and the description reads. Unless the description does it too, as
+        # a later step ("Get the balance, then transfer the funds").
+        noun_verb = (name.ambiguous and desc.kind == v.READ and not desc.indirect
+                     and acting == name.verb and acting in v.MONEY_IF_CONTEXT
+                     and all(verb != acting for verb, _ in desc.alternatives))
+        found: list[str] = []
+        # What the description's verb acts on counts too; a description without a verb says
+        # nothing (its empty object would read as a bare "deposit" with money in sight). And a
+        # change that touches only details ("Update an order's addresses") leaves the money.
+        # A "confirm" that only checks ("verify_payment": "Confirm a payment settled") and a
+        # change made on a shopping cart ("Set the tip on the cart") move no money either.
+        if not noun_verb and not confirms_a_check(name, desc) and (
+                financial(r.kind, acting, words, money, found) or (
+                      desc.lead is not None and (
+                          financial(r.kind, acting, description_object(desc), money, found,
+                                    "description")
+                          or _narrow_financial(r.kind, acting, desc, money, found)))
+                ) and not details_only(desc) and not on_cart(desc):
+            r.evidence.extend(found)
+            r.category, r.severity = FINANCIAL, CRITICAL
+            r.confidence = max(r.confidence, 70)
+        elif name.verb in v.HTTP_WRITES and raw_api_call(schema) and money():
+            # "api_post" with a free `path`: it can call anything the API offers, and this
+            # API handles money.
+            r.evidence.append(f"sends any {name.verb} request to an API that handles money")
+            r.category, r.severity = FINANCIAL, CRITICAL
+
+    if r.category != FINANCIAL:
+        words = name.words[1:] if name.namespace else name.words
+        made = converted_into(words) or launched_money(words) or (
+            launched_money(desc.words) if r.category != READ else None)
+        paying = None if made else paying_word(desc, reads=r.category == READ)
+        if made is not None:
+            # "convert_estimate_to_invoice", "initiate_payment": whatever the verb, what comes
+            # out (or is started) is money owed or moving.
+            r.evidence.append(f"it makes or starts {quoted_word(made)}: it creates what someone "
+                              "pays or is owed")
+        elif paying is not None:
+            r.evidence.append(f"description says {quoted_word(paying)} on the way: it spends "
+                              "money")
+        acted = None
+        if made is None and paying is None and not (r.category == READ and desc.kind == v.READ):
+            acted = money_act(words, desc.words[0] if desc.words else None,
+                              lambda: money_server or money_context(name, desc, facts,
+                                                                    schema=schema))
+            if acted is not None:
+                r.evidence.append(f"verb {quoted_word(acted)} moves money")
+            elif r.category != READ and (spender := spender_argument(schema)) is not None:
+                acted = spender
+                r.evidence.append(f"argument {quote(spender)} names who may spend the funds: "
+                                  "it grants an allowance")
+        if made is not None or paying is not None or acted is not None:
+            if r.category == READ:
+                r.against.append("the verb alone would say it reads")
+            r.category, r.severity = FINANCIAL, CRITICAL
+            r.confidence = max(r.confidence, 70)
+
+    if shape.transfer and r.category not in (READ, FINANCIAL) and pretended(name.words) is None:
+        # The arguments' shape carries across servers where money words do not: an amount
+        # with a payee, a destination account or a trade side moves money, whatever the verb.
+        r.evidence.append(f"arguments {quote(shape.amounts[0])} and {quote(shape.counterparts[0])}"
+                          " give an amount and where it goes: it moves money")
+        r.category, r.severity = FINANCIAL, CRITICAL
+        r.confidence = max(r.confidence, 70)
+
+
+def _narrow_financial(kind: str, acting: str | None, desc: DescriptionVerbs,
+                      money: Callable[[], bool], found: list[str]) -> bool:
+    """The description's narrower object ("every open order", cut before "across all
+    markets") moves money. Asked only when it differs from the wider one, and never with an
+    empty object, which would read as the bare verb."""
+    if not narrower_object(desc):
+        return False
+    narrow = description_object(desc, narrow=True)
+    return bool(narrow) and narrow != description_object(desc) and financial(
+        kind, acting, narrow, money, found, "description")

@@ -1,0 +1,292 @@
+"""What a tool's words say it does: the verb of its name against the leading verb of its
+description's first sentence, and how sure that reading is.
+
+When the two disagree the riskier reading wins and the evidence says which lost (`against`),
+with a few narrow exceptions where the name's riskier verb is no verb at all (a noun, the
+thing read) and the description's own lead says what the tool does. A tool is Read only on a
+clear sign of reading; one weak sign alone leaves it Other.
+"""
+
+from __future__ import annotations
+
+from policytui.risk import vocabulary as v
+from policytui.risk.categories import LOW, OTHER
+from policytui.risk.descriptions import DescriptionVerbs, generates_rendering, removal_word
+from policytui.risk.findings import Reading
+from policytui.risk.kinds import CONNECTORS, KIND_ORDER, KIND_RISK, KIND_TEXT
+from policytui.risk.money import money_noun_read, pretended, quoted_word
+from policytui.risk.names import NameVerbs
+from policytui.risk.words import base_verb
+
+
+def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
+    """The reading of a tool that does one thing, from its name and its description's first
+    sentence alone."""
+    evidence: list[str] = []
+    against: list[str] = []
+    order = KIND_ORDER
+    texts = KIND_TEXT
+    kind: str | None = None  # the riskiest reading so far
+    confidence = 20  # hundredths, so sums stay exact
+    clear = False  # a clear sign (not only a weak one) for the reading
+    disagree = False
+    rendered = False  # drawn from the data it is handed: a payload is what it draws
+    desc_kind = desc.kind
+    if name.kind is not None and name.verb is not None and money_noun_read(name, desc):
+        # "refund_status", described as "Check the current state of a refund request".
+        evidence.append(f"name word {quoted_word(name.verb)} names a money act whose state is "
+                        f"read, and the description starts with '{desc.lead}'")
+        kind, confidence, clear = v.READ, 70, True
+    elif name.kind is not None and name.verb is not None:
+        kind, confidence, clear = _name_reading(name, desc, evidence, against)
+        disagree = name.last is not None
+        if desc_kind is not None:
+            how = _how_said(desc)
+            if KIND_RISK[desc_kind][0] == KIND_RISK[kind][0]:
+                if order[desc_kind] > order[kind]:
+                    kind = desc_kind  # same category, graver ("update" named, "delete" said)
+                confidence += 10
+                # A direct description verb is a clear sign; so are two weak ones agreeing,
+                # but not the public API lexicon twice ("select" named, "Select" said).
+                clear = clear or not desc.indirect or (
+                    name.ambiguous and not (name.lexicon and desc.lexicon))
+                evidence.append(f"{how} '{desc.lead}', which agrees")
+            elif desc_kind == v.READ and not desc.indirect and (
+                    reason := _reading_named(name, desc)) is not None:
+                # The name's riskier verb is no verb here: the description's own leading
+                # verb says what the tool does ("maps_place_details": "Get details ...").
+                against.append(f"the name alone would say it {texts[kind]}")
+                evidence.append(f"description starts with '{desc.lead}', which reads: {reason}")
+                kind, confidence, clear = v.READ, 65, True
+                rendered = reason is _RENDERED
+            elif order[desc_kind] > order[kind]:
+                # The description is riskier than the name: it wins ("compute_vm" + "Delete").
+                against.append(f"the name alone would say it {texts[kind]}")
+                evidence.append(f"{how} '{desc.lead}', which {texts[desc_kind]}: the riskier "
+                                "reading wins over the name")
+                kind, confidence, clear, disagree = desc_kind, 50, True, True
+            else:
+                confidence -= 10
+                against.append(f"{how} '{desc.lead}', which {texts[desc_kind]}; the name's "
+                               "riskier reading wins")
+                disagree = True
+    elif desc_kind is not None:
+        kind = desc_kind
+        rendered = kind == v.READ and generates_rendering(desc)
+        how = _how_said(desc)
+        evidence.append(f"{how} '{desc.lead}', which {texts[kind]}")
+        confidence = 45 if desc.indirect else 55
+        clear = not desc.indirect
+    if kind is not None:
+        # "Read or replace the clipboard": offered alternatives count whatever the lead.
+        for verb, other in desc.alternatives:
+            if order[other] > order[kind]:
+                kind = other
+                clear = True
+                evidence.append(f"description also offers '{verb}', which {texts[other]}")
+    if kind is not None and kind != v.READ:
+        if order[kind] < order[v.REMOVE]:
+            # A tool that changes something and whose first sentence also removes something
+            # ("Disable a user, removing their access") may destroy.
+            removal = removal_word(desc.words)
+            if removal is not None:
+                kind = v.REMOVE
+                evidence.append(f"description also says '{removal}', which removes or destroys")
+    unknown = desc.unknown_alternative if desc.kind == v.READ else None
+    if kind == v.READ and unknown is not None:
+        # "View or tighten the limits": the other thing it offers is no verb in the table, and
+        # an unknown step is no reason to let it through as a reader.
+        against.append("reads, but the description offers something else it does too")
+        evidence.append(f"description also offers {quoted_word(unknown)}, an unknown verb: "
+                        "not enough to call it Read")
+        kind = None
+        category, severity = OTHER, LOW
+    elif kind == v.READ and not clear:
+        # One weak sign (an ambiguous word, a verb found deep in the description) is not
+        # enough to let a tool through as a reader.
+        against.append("reads, but only on a weak sign: not enough to call it Read")
+        evidence.append("only a weak sign of reading, so not Read")
+        kind = None
+        category, severity = OTHER, LOW
+    elif kind == v.MONEY and (pretence := pretended(name.words)) is not None:
+        # "paper_buy", "mock_payment": paying in pretence changes the pretend account only.
+        against.append("the money verb alone would say it moves money")
+        evidence.append(f"name word {quoted_word(pretence)}: a pretence, no money moves")
+        kind = v.WRITE
+        category, severity = KIND_RISK[kind]
+    elif kind is not None:
+        category, severity = KIND_RISK[kind]
+    else:
+        category, severity = OTHER, LOW
+        evidence.append("no verb found in the name or the description's first sentence")
+
+    return Reading(category, severity, confidence, evidence, against, kind, disagree, rendered)
+
+
+def _name_reading(name: NameVerbs, desc: DescriptionVerbs, evidence: list[str],
+                  against: list[str]) -> tuple[str, int, bool]:
+    """(kind, confidence in hundredths, a clear sign?) from the name; a disagreement inside
+    the name (first verb vs last verb) goes to the riskier verb."""
+    texts = KIND_TEXT
+    kind = name.kind
+    verb = name.verb
+    assert kind is not None and verb is not None
+    if name.agent:
+        evidence.append(f"name ends with '{name.agent}', one who does '{verb}', which "
+                        f"{texts[kind]}")
+    elif name.launched:
+        evidence.append(f"name verb '{name.launched}' starts a '{verb}', which {texts[kind]}")
+    elif name.lexicon:
+        evidence.append(f"name verb '{verb}' {texts[kind]}, as cloud APIs use it (public API "
+                        "lexicon)")
+    elif name.namespace in v.VERBS:
+        evidence.append(f"name verb '{verb}' {texts[kind]} (leading '{name.namespace}' is a "
+                        "namespace many of the server's tools share)")
+    elif name.prefix:
+        evidence.append(f"name verb '{verb}' (after prefix '{'_'.join(name.prefix)}') "
+                        f"{texts[kind]}")
+    else:
+        evidence.append(f"name verb '{verb}' {texts[kind]}")
+    confidence = 65 if name.ambiguous else 75
+    clear = not name.ambiguous
+    if name.last is not None and name.last_kind is not None:
+        # Two verbs ("compute_vm_delete", "get_job_run"): one may be a namespace or a noun,
+        # but which cannot be told for sure, so the riskier reading wins.
+        last, last_kind = name.last, name.last_kind
+        riskier = last_kind if KIND_ORDER[last_kind] > KIND_ORDER[kind] else kind
+        loser, lost = (verb, kind) if riskier == last_kind else (last, last_kind)
+        winner = last if riskier == last_kind else verb
+        said = desc.kind is not None and KIND_RISK[desc.kind][0] == KIND_RISK[riskier][0]
+        evidence.append(f"name verbs '{verb}' and '{last}' disagree: the riskier '{winner}' "
+                        "wins" + (", and the description agrees" if said else ""))
+        against.append(f"'{loser}' alone would say it {texts[lost]}")
+        kind, clear = riskier, True
+        confidence = 70 if said else 50
+    for alt, other in name.alternatives:
+        evidence.append(f"name also says '{alt}', which {texts[other]}")
+        if KIND_ORDER[other] > KIND_ORDER[kind]:
+            kind = other
+    return kind, confidence, clear
+
+
+def _reading_named(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
+    """Why a name whose verb adds or changes something still reads, when its description
+    starts directly with a verb that reads; None when the name's riskier reading must stand.
+    Three shapes, each with nothing else in the name that acts (no second verb at its end,
+    no alternatives):
+    - the name's verb is a word more often a noun and stands after another word
+      ("maps_place_details", "weather_archive": the place, the archive);
+    - the name starts with the very verb the description leads with, and what the name calls
+      its verb comes later, as part of the object ("check_import_status": "Checks the status
+      of an import job");
+    - the name says 'generate' and the description says it generates a rendering or text to
+      hand back ("generate_bar_chart": "Generate a bar chart ..."), with no link, key, token
+      or report named in the name."""
+    if name.alternatives or name.agent or name.launched:
+        return None
+    if name.last is not None:
+        return _last_named_as_object(name, desc)
+    verb = name.verb
+    words = name.words
+    if (verb == "generate" and generates_rendering(desc)
+            and not v.NOT_RETURNED.intersection(words)):
+        return _RENDERED
+    if desc.lead not in _leading_words(desc.words):
+        return None  # a verb found elsewhere (a CJK sentence): not the sentence's own lead
+    if name.ambiguous and name.prefix and verb not in v.HTTP_WRITES and name.kind != v.MONEY:
+        # "api_post" is the HTTP method, never a noun; a verb that moves money
+        # ("customer_refund") keeps its reading, the costliest to get wrong.
+        return f"'{verb}' is more often a noun, and here it follows '{name.prefix[-1]}'"
+    if (verb in _RUNS and desc.lead in _RUNS and words[-1] in _QUERY_WORDS
+            and not name.prefix and len(words) <= 3
+            and any(word in v.READ_ONLY_QUERY_LANGUAGES for word in desc.words[:12])
+            and _only_reads_after(desc.words)):
+        # "run_query": "Run a Beancount Query Language (BQL) query" (arguments that take SQL
+        # or other code still make it Execute).
+        return _READ_ONLY_QUERY
+    if verb in v.CAPTURES and desc.kind == v.READ and desc.lead in v.CAPTURES:
+        # "snapshot_ui": "Capture a UI snapshot"; "capture_screen": "Capture the screen".
+        after = words[words.index(verb) + 1:] if verb in words else []
+        if v.captures_a_screen(after) or not after:  # not "capture_payment"
+            return _SCREEN_CAPTURE
+    start = 1 if name.namespace else 0
+    if (name.prefix and start < len(words) and words[start] == desc.lead
+            and v.VERBS.get(words[start]) == v.READ and not CONNECTORS.intersection(name.prefix)):
+        return f"the name starts with '{desc.lead}' too; '{verb}' names what it looks at"
+    return None
+
+
+_RENDERED = "it draws a rendering of what it is handed and hands it back"
+_SCREEN_CAPTURE = "what it captures is a picture of a screen, handed back"
+_READ_ONLY_QUERY = "what it runs is a query in a language that can only read"
+_RUNS = frozenset(("run", "execute", "exec"))
+
+
+def _only_reads_after(tokens: list[str]) -> bool:
+    """Does no word after the sentence's first one say it does more than read ("Run a PromQL
+    query and delete the series")?"""
+    for token in tokens[1:]:
+        verb = base_verb(token)
+        if verb is not None and v.VERBS[verb] != v.READ:
+            return False
+    return True
+
+_QUERY_WORDS = frozenset(("query", "queries"))
+# Words after which the name's last verb is still a verb: "to run", "and email", "will run".
+_VERB_BEFORE = frozenset((
+    "to", "and", "or", "then", "also", "nor", "but", "will", "can", "may", "must", "should",
+    "could", "would", "you", "we", "i", "they", "it", "not", "never", "please"))
+# Words after which it is still a verb with its own object: "email them", "run the tests".
+_OBJECT_AFTER = frozenset((
+    "it", "them", "him", "her", "us", "me", "the", "a", "an", "this", "that", "these",
+    "those", "its", "their", "your", "my", "our", "all", "each", "every"))
+# The object of a reading lead is looked for this far.
+_OBJECT_WINDOW = 12
+# Verbs that look at an action before it is done: what they read is the action itself ("preview
+# an update for a subscription"), which servers often carry out to show it.
+_TRIES_AN_ACTION = frozenset((
+    "preview", "simulate", "estimate", "quote", "calculate", "validate", "verify", "test",
+    "plan", "dry", "try"))
+
+
+def _last_named_as_object(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
+    """A name with a reading verb and a verb that adds something at its end ("get_email",
+    "get_reminder_copy") reads when the description leads with a reading verb and names that
+    last word as the thing read, inside the lead's object ("Get the full content of a specific
+    email", "Show the user's reminder email copy"). Only for a last verb that adds or changes
+    state: one that runs, changes existing data, removes or moves money keeps the riskier
+    reading ("get_job_run" stays Execute, as the fail-safe tests require), and so does an HTTP
+    method. Never when a connector or "to" comes first ("Get a user and email them"), and never
+    for a preview or simulation of an action ("Preview an update ...")."""
+    last = name.last
+    if (name.kind != v.READ or last is None or name.last_kind != v.WRITE
+            or last in v.HTTP_WRITES or CONNECTORS.intersection(name.words)
+            or name.verb in _TRIES_AN_ACTION or desc.lead in _TRIES_AN_ACTION):
+        return None
+    tokens = desc.words
+    lead = desc.lead
+    start = next((i for i, token in enumerate(tokens[:3]) if base_verb(token) == lead), None)
+    if start is None:
+        return None
+    end = min(len(tokens), start + 1 + _OBJECT_WINDOW)
+    for i in range(start + 1, end):
+        token = tokens[i]
+        if token in _VERB_BEFORE:
+            return None  # a second clause or step starts before the word is named
+        if token == last or token == last + "s":
+            after = tokens[i + 1] if i + 1 < len(tokens) else None
+            if after in _OBJECT_AFTER:
+                return None
+            return (f"'{last}' is what it reads: the description reads "
+                    f"{quoted_word(' '.join(tokens[max(start + 1, i - 3):i + 1]))}")
+    return None
+
+
+def _leading_words(tokens: list[str]) -> set[str | None]:
+    return {base_verb(token) for token in tokens[:3]}
+
+
+def _how_said(desc: DescriptionVerbs) -> str:
+    if desc.lexicon:
+        return "description leads with the cloud API verb"  # public API lexicon
+    return "description says" if desc.indirect else "description starts with"
