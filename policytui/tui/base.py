@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import App
@@ -111,34 +112,59 @@ class EditorBase(App[int]):
             self._set_status(status)
             return
         listing = state.listing
-        status.append(" ")
-        status.append(one_line(listing.server_name or "server", 40), style="bold")
-        if listing.server_version:
-            status.append(" " + one_line(listing.server_version, 20))
-        status.append(f" · {listing.transport} · {len(listing.tools)} tools")
-        shown = len(self.main.query_one(ToolTable).view)
-        if self.row_filter.active:
-            status.append(f" ({shown} shown)", style="bold")
-        marked = len(self.main.query_one(ToolTable).marked)
-        if marked:
-            status.append(f" ({marked} marked)", style="bold")
-        status.append(" │ ")
-        status.append(visible(self.policy_path.name))
+        table = self.main.query_one(ToolTable)
+        shown = len(table.view)
+        marked = len(table.marked)
+
+        # What the policy is (file, unsaved edits, default, validity) matters most: it is
+        # built first, and the server's part gives way on a narrow terminal (version, then
+        # transport, then the end of the server's name), so 80 columns still show it whole.
+        policy = Text()
+        policy.append(" │ ")
+        policy.append(visible(self.policy_path.name))
         if state.dirty:
-            status.append(" ● unsaved", style="bold")
+            policy.append(" ● unsaved", style="bold")
         elif state.saved_text is None:
-            status.append(" (new)", style="dim")
-        status.append(" │ default ")
-        status.append(state.policy.default, style="bold reverse")
+            policy.append(" (new)", style="dim")
+        policy.append(" │ default ")
+        policy.append(state.policy.default, style="bold reverse")
         report = self.report
         if report is not None:
             if report.errors:
-                status.append(f" │ ✗ {len(report.errors)} errors", style="bold")
+                policy.append(f" │ ✗ {len(report.errors)} errors", style="bold")
             elif report.warnings:
                 count = len(report.warnings)
-                status.append(f" │ ! {count} warning{'' if count == 1 else 's'}")
+                policy.append(f" │ ! {count} warning{'' if count == 1 else 's'}")
             else:
-                status.append(" │ ✓ valid")
+                policy.append(" │ ✓ valid")
+
+        counts = Text()
+        if self.row_filter.active:
+            counts.append(f" ({shown} shown)", style="bold")
+        if marked:
+            counts.append(f" ({marked} marked)", style="bold")
+        name = one_line(listing.server_name or "server", 40)
+        version = " " + one_line(listing.server_version, 20) if listing.server_version else ""
+        transport = f" · {listing.transport}"
+        tools = f" · {len(listing.tools)} tools"
+        room = self.size.width - status.cell_len - policy.cell_len - counts.cell_len - 1
+        for drop in ("", "version", "transport"):
+            if drop == "version":
+                version = ""
+            elif drop == "transport":
+                transport = ""
+            if cell_len(name + version + transport + tools) <= room:
+                break
+        else:
+            server = Text(name)
+            server.truncate(max(room - cell_len(tools), 8), overflow="ellipsis")
+            name = server.plain
+        status.append(" ")
+        status.append(name, style="bold")
+        status.append(version)
+        status.append(transport + tools)
+        status.append_text(counts)
+        status.append_text(policy)
         self._set_status(status)
 
     def _set_status(self, status: Text) -> None:

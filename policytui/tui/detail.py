@@ -24,28 +24,47 @@ if TYPE_CHECKING:
 DESCRIPTION_LIMIT = 4000
 SUMMARY_LIMIT = 300
 ARG_LIMIT = 60
+# Evidence is the classifier's own sentences (quoting the tool's words): shown whole, wrapped;
+# the limits only keep a hostile tool name from filling the pane.
+EVIDENCE_LIMIT = 40
+LINE_LIMIT = 1000
 
 
 def _heading(text: str) -> Text:
     return Text(text, style="bold underline")
 
 
-def _actions(classification: Any) -> list[tuple[str, str, str]]:
-    """(action, category, evidence) rows from a classification's per-action breakdown."""
-    out: list[tuple[str, str, str]] = []
+def _actions(classification: Any) -> list[tuple[str, str, str, list[str]]]:
+    """(action, category, severity, evidence lines) from a classification's per-action breakdown."""
+    out: list[tuple[str, str, str, list[str]]] = []
     actions = getattr(classification, "actions", None) or {}
     items = actions.items() if isinstance(actions, dict) else enumerate(actions)
     for action, value in items:
+        severity = ""
         if isinstance(value, tuple):
             category = str(value[0]) if value else ""
             evidence = value[1] if len(value) > 1 else ""
         else:
             category = str(getattr(value, "category", ""))
+            severity = str(getattr(value, "severity", "") or "")
             evidence = getattr(value, "evidence", "")
         if isinstance(evidence, (list, tuple)):
-            evidence = "; ".join(str(e) for e in evidence)
-        out.append((str(action), category, str(evidence)))
+            lines = [str(e) for e in evidence]
+        else:
+            lines = [str(evidence)] if evidence else []
+        out.append((str(action), category, severity, lines))
     return out
+
+
+def _hanging(rows: list[tuple[str, Text]]) -> Table:
+    """Lines that wrap under their own text, not under the marker before it (a bullet, an
+    indent): one grid, the marker column as wide as its widest marker."""
+    grid = Table.grid(padding=0)
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for marker, text in rows:
+        grid.add_row(Text(marker), text)
+    return grid
 
 
 def render_detail(state: EditorState, name: str | None) -> RenderableType:
@@ -90,10 +109,13 @@ def render_detail(state: EditorState, name: str | None) -> RenderableType:
     if classification is not None:
         parts.append(Text())
         parts.append(_heading("Why this category"))
-        for line in list(getattr(classification, "evidence", []) or [])[:20]:
-            parts.append(Text(f"• {one_line(str(line), 200)}"))
-        for line in list(getattr(classification, "against", []) or [])[:10]:
-            parts.append(Text(f"✗ against: {one_line(str(line), 200)}", style="dim"))
+        why: list[tuple[str, Text]] = []
+        for line in list(getattr(classification, "evidence", []) or [])[:EVIDENCE_LIMIT]:
+            why.append(("• ", Text(one_line(str(line), LINE_LIMIT))))
+        for line in list(getattr(classification, "against", []) or [])[:EVIDENCE_LIMIT]:
+            why.append(("✗ ", Text(f"against: {one_line(str(line), LINE_LIMIT)}", style="dim")))
+        if why:
+            parts.append(_hanging(why))
         flags = list(getattr(classification, "flags", []) or [])
         if flags:
             parts.append(Text("Flags: " + ", ".join(str(f) for f in flags), style="bold"))
@@ -101,21 +123,29 @@ def render_detail(state: EditorState, name: str | None) -> RenderableType:
         provenance = getattr(classification, "provenance_lines", None)
         if callable(provenance) and any(f.source == "declared" for f in hints.values()):
             parts.append(Text("Annotations:"))
-            for line in provenance():
-                parts.append(Text(f"  {one_line(str(line), 200)}"))
+            parts.append(_hanging([("  ", Text(one_line(str(line), LINE_LIMIT)))
+                                   for line in provenance()]))
         elif hints:
             parts.append(Text("Annotations: none declared; the spec's defaults apply",
                               style="dim"))
+            if callable(provenance):
+                parts.append(_hanging([("  ", Text(one_line(str(line), LINE_LIMIT), style="dim"))
+                                       for line in provenance()]))
         actions = _actions(classification)
         if actions:
             path = getattr(classification, "action_path", "") or "action"
             parts.append(Text(f"Per action ({visible(str(path))}):"))
-            for action, category, evidence in actions[:40]:
-                line = Text(f"  {one_line(action, 40)}: ")
-                line.append(category, style="bold")
+            for action, category, severity, evidence in actions[:40]:
+                head = Text(f"{one_line(action, 40)}: ")
+                head.append(category, style="bold")
+                if severity:
+                    head.append(f" · {severity}")
+                parts.append(_hanging([("  ", head)]))
                 if evidence:
-                    line.append(f"  {one_line(evidence, 100)}", style="dim")
-                parts.append(line)
+                    parts.append(_hanging([("    ", Text(one_line(line, LINE_LIMIT), style="dim"))
+                                           for line in evidence[:EVIDENCE_LIMIT]]))
+            if len(actions) > 40:
+                parts.append(Text(f"… {len(actions) - 40} more actions", style="dim"))
     if tool is not None:
         args = schema_args(tool.input_schema)
         parts.append(Text())
