@@ -36,6 +36,7 @@ def test_a_leading_namespace_verb_does_not_outvote_a_deleting_description():
     ("storagesync_registeredserver_unregister", "Destructive"),
     ("cluster_deprovision", "Destructive"),
     ("records_upsert", "Destructive"),
+    ("post_unpublish", "Destructive"),
 ])
 def test_verbs_last_and_compound_verbs_without_any_description(name, category):
     c = classify(tool(name))
@@ -128,6 +129,35 @@ def test_declared_not_read_only_raises_a_reader_and_records_the_contradiction():
     assert c.hints["readOnlyHint"].contradicted
 
 
+def test_a_declared_read_only_tool_that_runs_something_is_flagged_as_disagreeing():
+    # Not grave enough to be suspicious (it neither removes, sends nor pays), but a script that
+    # filters on flags must still find the contradicted claim.
+    c = classify(tool("trigger-long-running-operation",
+                      "Demonstrates a long running operation with progress updates",
+                      annotations={"readOnlyHint": True}))
+    assert c.category == "Execute" and not c.suspicious
+    assert "signals-disagree" in c.flags
+    assert c.hints["readOnlyHint"].contradicted
+
+
+def test_a_declaration_that_decides_for_unclear_words_says_so_first():
+    c = classify(tool("sequentialthinking", "A detailed tool for dynamic and reflective "
+                      "problem-solving through thoughts.", annotations={"readOnlyHint": True}))
+    assert c.category == "Read"
+    assert c.evidence[0].startswith("annotation readOnlyHint=true (declared): the words alone "
+                                    "were not clear enough")
+
+
+def test_spec_defaults_that_apply_only_to_writers_say_so_for_a_declared_reader():
+    reader = classify(tool("read_file", "Read a file.", annotations={"readOnlyHint": True}))
+    lines = reader.provenance_lines()
+    assert ("destructiveHint=true (spec default): the spec counts it only for a tool that is "
+            "not read-only") in lines
+    assert "openWorldHint=true (spec default)" in lines
+    writer = classify(tool("write_file", "Write a file."))
+    assert "destructiveHint=true (spec default)" in writer.provenance_lines()
+
+
 def test_a_declared_read_only_multi_action_tool_keeps_its_deleting_action():
     c = classify(tool("records", "", {"action": {"enum": ["get", "delete"]}},
                       annotations={"readOnlyHint": True}))
@@ -143,6 +173,9 @@ def test_a_declared_read_only_multi_action_tool_keeps_its_deleting_action():
                 "configuration"),
     ("get_secret", "Get the value of a secret."),
     ("list_credentials", "List stored credentials."),
+    ("printenv", "Print the process environment."),
+    ("getenv", "Returns the value of a variable."),
+    ("show_config", "Show the server's environment, as the program sees it."),
 ])
 def test_reads_of_secrets_are_read_high(name, description):
     c = classify(tool(name, description))

@@ -78,7 +78,12 @@ def apply_annotations(verdict: Verdict, actions: dict[str, ActionRisk],
     if read_only.source == DECLARED and read_only.value:
         risky_actions = [a for a, r in actions.items() if r.category != READ]
         if words_said in (READ, OTHER) and not risky_actions:
-            verdict.evidence.insert(0, "annotation readOnlyHint=true (declared)")
+            # The words said nothing clear (Other): the declaration is all there is to go on,
+            # and the evidence says so, above the words' own "not Read".
+            verdict.evidence.insert(0, "annotation readOnlyHint=true (declared)" + (
+                "" if words_said == READ else
+                ": the words alone were not clear enough to say Read, so the server's "
+                "declaration decides"))
             verdict.category = READ
             if verdict.severity not in (LOW, MEDIUM, HIGH):
                 verdict.severity = LOW
@@ -96,6 +101,7 @@ def apply_annotations(verdict: Verdict, actions: dict[str, ActionRisk],
             verdict.evidence.insert(0, f"declared readOnlyHint=true is suspicious: {what}; the "
                                        "riskier reading wins")
         else:
+            verdict.flags.append(DISAGREE)
             verdict.evidence.insert(0, f"declared readOnlyHint=true disagrees: {what}; the "
                                        "riskier reading wins")
         verdict.against.insert(0, "annotation readOnlyHint=true (declared) would say Read")

@@ -51,7 +51,9 @@ from policytui.risk.descriptions import DescriptionVerbs, description_verbs
 from policytui.risk.exposure import mark_exposure
 from policytui.risk.findings import (
     DISAGREE,
+    ONLY_IF_NOT_READ_ONLY,
     OPEN_WORLD,
+    SPEC_DEFAULT,
     SUSPICIOUS,
     ActionRisk,
     HintFact,
@@ -113,8 +115,12 @@ class Classification:
     def provenance_lines(self) -> list[str]:
         """One line per annotation hint: its value, where it came from, any contradiction."""
         lines = []
+        read_only = self.hints.get("readOnlyHint")
         for key, fact in self.hints.items():
             line = f"{key}={str(fact.value).lower()} ({fact.source})"
+            if (fact.source == SPEC_DEFAULT and key in ONLY_IF_NOT_READ_ONLY
+                    and read_only is not None and read_only.value):
+                line += ": the spec counts it only for a tool that is not read-only"
             if fact.contradicted:
                 line += f": contradicted, {fact.contradicted}"
             lines.append(line)

@@ -15,7 +15,10 @@ from policytui.risk.schema import SchemaFacts
 
 _SECRET_TEXT = re.compile(
     r"\b(?:secrets?|credentials?|passwords?|api[ _-]?keys?|access[ _-]?tokens?|private[ _-]?keys?"
-    r"|environment variables?|env vars?)\b", re.I)
+    r"|environment variables?|env vars?"
+    # The environment a program runs in holds its keys: "Print the process environment".
+    r"|(?:process|shell|system|runtime|server|container)(?:'s)? environment"
+    r"|environment of the (?:process|shell|server|container))\b", re.I)
 
 
 # Words one of which every match of _SECRET_TEXT contains: most sentences have none, and a

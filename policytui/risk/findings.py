@@ -32,6 +32,8 @@ SPEC_DEFAULTS: dict[str, bool] = {
 }
 DECLARED = "declared"
 SPEC_DEFAULT = "spec default"
+# Hints the spec gives meaning only when readOnlyHint is false.
+ONLY_IF_NOT_READ_ONLY = frozenset(("destructiveHint", "idempotentHint"))
 
 # Flags a classification can carry, for people and for filters.
 SUSPICIOUS = "suspicious-annotation"  # declared read-only, but the words delete, send or pay

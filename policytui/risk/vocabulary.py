@@ -61,7 +61,7 @@ VERBS: dict[str, str] = _table(
         reconfigure reorder restore migrate upgrade downgrade merge rebase squash cancel revert
         rollback undo reassign resize scale shutdown mv chmod chown transfer detach unassign
         disassociate createorupdate addorupdate revise amend adjust manage transition rotate sort
-        extend repair fix autofix recover customize customise unsplit
+        extend repair fix autofix recover customize customise unsplit unpublish
         """,
     remove="""
         delete del remove rm drop destroy purge erase wipe truncate clear reset kill terminate
@@ -298,7 +298,7 @@ LEAD_IN_WORDS: frozenset[str] = frozenset(
 SECRET_WORDS: frozenset[str] = frozenset(
     """
     secret secrets credential credentials password passwords passwd apikey apikeys env dotenv
-    environ privatekey privatekeys keychain keystore vault
+    environ privatekey privatekeys keychain keystore vault printenv getenv showenv dumpenv
     """.split()
 )
 
