@@ -8,7 +8,8 @@ shown as symbols) and `clip()` (a 1 MB description is cut for display), and is w
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -17,6 +18,7 @@ from rich.text import Text
 from policytui.editor.arguments import schema_args
 from policytui.editor.rows import decision_of
 from policytui.editor.text import clip, one_line, visible
+from policytui.textsafe import without_secrets
 
 if TYPE_CHECKING:
     from policytui.editor.state import EditorState
@@ -53,6 +55,17 @@ def render_detail(state: EditorState, name: str | None) -> RenderableType:
     if name is None:
         return Text("No tool selected.", style="dim")
     tool = state.tools_by_name.get(name)
+    secrets = state.listing.secrets
+    if tool is not None and secrets:
+        # A server may quote a credential it was given (its token in a description or a
+        # default): the pane shows *** instead (a browser may be watching, `policytui serve`).
+        tool = replace(
+            tool,
+            description=str(without_secrets(tool.description, secrets)),
+            title=None if tool.title is None else str(without_secrets(tool.title, secrets)),
+            input_schema=cast(dict[str, Any], without_secrets(tool.input_schema, secrets)),
+            annotations=cast(dict[str, Any], without_secrets(tool.annotations, secrets)),
+        )
     parts: list[RenderableType] = []
 
     title = Text(visible(name), style="bold")
@@ -91,9 +104,10 @@ def render_detail(state: EditorState, name: str | None) -> RenderableType:
         parts.append(Text())
         parts.append(_heading("Why this category"))
         for line in list(getattr(classification, "evidence", []) or [])[:20]:
-            parts.append(Text(f"• {one_line(str(line), 200)}"))
+            parts.append(Text(f"• {one_line(str(without_secrets(str(line), secrets)), 200)}"))
         for line in list(getattr(classification, "against", []) or [])[:10]:
-            parts.append(Text(f"✗ against: {one_line(str(line), 200)}", style="dim"))
+            shown = one_line(str(without_secrets(str(line), secrets)), 200)
+            parts.append(Text(f"✗ against: {shown}", style="dim"))
         flags = list(getattr(classification, "flags", []) or [])
         if flags:
             parts.append(Text("Flags: " + ", ".join(str(f) for f in flags), style="bold"))
