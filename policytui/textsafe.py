@@ -63,3 +63,23 @@ def one_line(text: str, limit: int = 200, *, pictures: bool = False) -> str:
     """A single display line: the first non-blank line of `text`, clipped, made visible."""
     head = text.lstrip()[: limit * 2 if limit else None].split("\n", 1)[0].rstrip()
     return visible(clip(head, limit) if limit else head, pictures=pictures)
+
+
+def without_secrets(value: object, secrets: tuple[str, ...] | list[str]) -> object:
+    """`value` (text, or JSON-like data) with every one of `secrets` replaced by ***.
+
+    For what a server sent back that may quote a credential it was given (a tool description
+    or schema default that repeats its token): such text is shown and saved only this way.
+    """
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret in value:
+                value = value.replace(secret, "***")
+        return value
+    if isinstance(value, dict):
+        return {without_secrets(k, secrets): without_secrets(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_secrets(item, secrets) for item in value]
+    return value

@@ -119,6 +119,9 @@ class ServerListing:
     broken_tools: list[BrokenTool] = field(default_factory=list)
     # Set when this is an offline snapshot standing in for a live server, and why.
     offline_reason: str | None = None
+    # The credentials the server was given (secret env values, header values), longest first:
+    # a server may quote one in its own metadata, and what is shown or saved leaves them out.
+    secrets: tuple[str, ...] = field(default=(), repr=False)
 
     @classmethod
     def from_tool_dicts(cls, entries: list[Any], **kwargs: Any) -> ServerListing:

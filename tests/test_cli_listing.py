@@ -343,3 +343,18 @@ def test_a_terminated_listing_leaves_no_server_behind(tmp_path: Path, signal_nam
     assert process.returncode == 128 + getattr(signal, signal_name)
     assert "Traceback" not in err
     assert_all_gone(pids_in(pidfile))
+
+
+def test_a_server_whose_last_stderr_line_is_huge_still_shows_its_end(tmp_path: Path) -> None:
+    """One huge line last on stderr (longer than the tail kept) is shown cut, not dropped."""
+    crash = tmp_path / "crash.py"
+    crash.write_text(
+        "import sys\nsys.stderr.write('fatal: bad config\\n' + 'A' * 100000 + ' the end\\n')\nsys.exit(4)\n",
+        encoding="utf-8",
+    )
+    result = run("tools", "--", PYTHON, str(crash), cwd=tmp_path)
+    assert result.returncode == 1
+    assert one_sentence(result, "tools").endswith("exited with code 4 before answering initialize.")
+    assert "Last lines the server wrote to stderr:" in result.stderr
+    (shown,) = result.stderr.strip().splitlines()[2:]
+    assert shown.startswith("  …A") and shown.endswith("AAA the end") and len(shown) < 320

@@ -196,3 +196,19 @@ def test_subprocess_never_shows_a_traceback(tmp_path: Path) -> None:
     assert result.stderr == ""
     assert len(result.stdout.splitlines()) >= len(files)
     assert f"{tmp_path}: error: {tmp_path} is a folder, not a policy file" in result.stdout
+
+
+def test_a_policy_cut_short_is_called_so_not_a_trailing_comma(tmp_path: Path) -> None:
+    """A file that stops mid-document (a crash while writing) is named as such."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cut = tmp_path / "cut.json"
+    cut.write_text('{"version": "1", "default": "deny",\n', encoding="utf-8")
+    comma = tmp_path / "comma.json"
+    comma.write_text('{"version": "1", "default": "deny",}\n', encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "policytui", "validate", str(cut), str(comma)],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 1
+    cut_line, comma_line = result.stdout.splitlines()
+    assert "the file ends too early: it was cut short" in cut_line
+    assert "trailing comma" not in cut_line
+    assert "trailing comma before a closing bracket" in comma_line

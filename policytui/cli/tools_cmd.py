@@ -24,6 +24,7 @@ def run(args: argparse.Namespace) -> int:
     lister = start_listing_from_args(args)
     from policytui.discovery.errors import DiscoveryError
     from policytui.risk import classify_all
+    from policytui.textsafe import without_secrets
 
     try:
         listing = lister()
@@ -32,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     classifications = classify_all(listing.tools, {})
     if args.json:
-        document = listing_document(listing, classifications)
+        document = without_secrets(listing_document(listing, classifications), listing.secrets)
         # ASCII-only JSON: no byte a server sent can reach the terminal unescaped.
         sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=True) + "\n")
     else:
@@ -98,15 +99,15 @@ def print_table(listing: Any, classifications: dict[str, Any]) -> None:
     """
     import shutil
 
-    from policytui.textsafe import visible
+    from policytui.textsafe import visible, without_secrets
 
     out, err = sys.stdout, sys.stderr
     colour = out.isatty() and "NO_COLOR" not in os.environ
     width = shutil.get_terminal_size((100, 24)).columns if out.isatty() else _pipe_width()
 
-    header = visible(listing.server_name or "server")
+    header = visible(str(without_secrets(listing.server_name or "server", listing.secrets)))
     if listing.server_version:
-        header += " " + visible(listing.server_version)
+        header += " " + visible(str(without_secrets(listing.server_version, listing.secrets)))
     header += f" - {len(listing.tools)} tools via {listing.transport}: {visible(listing.source)}"
     if listing.offline_reason is not None:
         err.write(
@@ -122,7 +123,9 @@ def print_table(listing: Any, classifications: dict[str, Any]) -> None:
         if found and found.actions:
             category += f" ({len(found.actions)} actions)"
         severity = found.severity if found else "?"
-        rows.append((visible(tool.name), category, severity, tool.description))
+        # A server may quote a credential it was given; it is shown as *** (before cutting).
+        description = str(without_secrets(tool.description, listing.secrets))
+        rows.append((visible(str(without_secrets(tool.name, listing.secrets))), category, severity, description))
 
     tool_w = max([len(_HEADINGS[0])] + [len(r[0]) for r in rows])
     cat_w = max([len(_HEADINGS[1])] + [len(r[1]) for r in rows])

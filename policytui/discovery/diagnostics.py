@@ -101,8 +101,12 @@ class Diagnostics:
         data = os.pread(fd, size - start, start)
         text = self.spec.redact(data.decode("utf-8", "replace"))
         lines = [visible(line.rstrip()) for line in text.splitlines() if line.strip()]
-        if start > 0 and lines:
-            lines = lines[1:]  # the first line is probably cut
+        if start > 0 and lines and os.pread(fd, 1, start - 1) != b"\n":
+            # The first line is cut. Left out, unless it is all there is (one huge last line):
+            # then its end is shown, marked as cut, rather than nothing at all. Only the end of
+            # a long line: its cut-off start might hold part of a secret the redaction missed.
+            huge_line = len(lines) == 1 and len(lines[0]) >= 1000
+            lines = ["…" + lines[0][-299:]] if huge_line else lines[1:]
         lines = lines[-max_lines:]
         return "\n".join(line[:300] for line in lines)
 

@@ -22,6 +22,7 @@ def build_listing(
         instructions=instructions if isinstance(instructions, str) else "",
         transport=transport,
         source=spec.describe(),
+        secrets=tuple(spec.secrets()),
     )
     mark_duplicates(listing)
     return listing

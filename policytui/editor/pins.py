@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from policytui.gateway.pins import FINGERPRINTS, PIN_SETTING, pinning_on
+from policytui.textsafe import without_secrets
 from policytui.toolinfo import ToolInfo
 
 if TYPE_CHECKING:
@@ -26,13 +27,21 @@ DEFINITIONS = "definitions"
 __all__ = ["PinChange", "changes", "definition", "pinned_meta", "pinning_on", "reapprove", "set_pinning"]
 
 
-def definition(tool: ToolInfo) -> dict[str, Any]:
-    """What an approval covers, in wire form (the parts the fingerprint hashes)."""
+def definition(tool: ToolInfo, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
+    """What an approval covers, in wire form (the parts the fingerprint hashes).
+
+    A credential the server was given and quotes back (a description or a schema default that
+    repeats its token) is shown as *** here, so it never reaches the policy file; the
+    fingerprint is still of the definition as the server sent it."""
     out: dict[str, Any] = {"description": tool.description, "inputSchema": tool.input_schema}
     if tool.output_schema is not None:
         out["outputSchema"] = tool.output_schema
     if tool.annotations:
         out["annotations"] = tool.annotations
+    if secrets:
+        scrubbed = without_secrets(out, secrets)
+        assert isinstance(scrubbed, dict)
+        return scrubbed
     return out
 
 
@@ -72,7 +81,7 @@ def changes(state: EditorState) -> list[PinChange]:
         if fp == live:
             continue
         old = definitions.get(name)
-        out.append(PinChange(name, fp if isinstance(fp, str) else None, live, old if isinstance(old, dict) else None, definition(tool)))
+        out.append(PinChange(name, fp if isinstance(fp, str) else None, live, old if isinstance(old, dict) else None, definition(tool, state.listing.secrets)))
     return out
 
 
@@ -101,7 +110,7 @@ def reapprove(state: EditorState, name: str) -> None:
         fingerprints[name] = state.fingerprints[name]
         meta[FINGERPRINTS] = fingerprints
         definitions = dict(meta.get(DEFINITIONS) or {})
-        definitions[name] = definition(tool)
+        definitions[name] = definition(tool, state.listing.secrets)
         meta[DEFINITIONS] = definitions
 
 
@@ -117,6 +126,6 @@ def pinned_meta(meta: dict[str, Any], state: EditorState) -> dict[str, Any]:
     definitions: dict[str, Any] = dict(kept) if isinstance(kept, dict) else {}
     for name, tool in state.tools_by_name.items():
         if fingerprints.get(name) == state.fingerprints.get(name):
-            definitions[name] = definition(tool)
+            definitions[name] = definition(tool, state.listing.secrets)
     meta[DEFINITIONS] = definitions
     return meta

@@ -360,7 +360,11 @@ _JSON_MESSAGES = {
 def _friendly_json_error(exc: json.JSONDecodeError, text: str) -> str:
     message = _JSON_MESSAGES.get(exc.msg, exc.msg)
     before = text[: exc.pos].rstrip()
-    if exc.msg.startswith("Expecting") and before.endswith(","):
+    after = text[exc.pos :].lstrip()
+    if exc.msg.startswith(("Expecting", "Unterminated")) and not after and before:
+        # The text stops mid-document: a file cut short (a crash or a full disk while writing).
+        message += " (the file ends too early: it was cut short, or a closing bracket is missing)"
+    elif exc.msg.startswith("Expecting") and before.endswith(",") and after[:1] in ("}", "]"):
         message += " (a trailing comma before a closing bracket is not allowed in JSON)"
     elif text[exc.pos : exc.pos + 1] == "'":
         message += " (JSON strings use double quotes)"

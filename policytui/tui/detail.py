@@ -8,7 +8,8 @@ shown as symbols) and `clip()` (a 1 MB description is cut for display), and is w
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -17,6 +18,7 @@ from rich.text import Text
 from policytui.editor.arguments import schema_args
 from policytui.editor.rows import decision_of
 from policytui.editor.text import clip, one_line, visible
+from policytui.textsafe import without_secrets
 
 if TYPE_CHECKING:
     from policytui.editor.state import EditorState
@@ -72,6 +74,22 @@ def render_detail(state: EditorState, name: str | None) -> RenderableType:
     if name is None:
         return Text("No tool selected.", style="dim")
     tool = state.tools_by_name.get(name)
+    secrets = state.listing.secrets
+
+    def said(line: object) -> str:
+        """A line of the classifier's evidence (it quotes the tool's words), on one line."""
+        return one_line(str(without_secrets(str(line), secrets)), LINE_LIMIT)
+
+    if tool is not None and secrets:
+        # A server may quote a credential it was given (its token in a description or a
+        # default): the pane shows *** instead (a browser may be watching, `policytui serve`).
+        tool = replace(
+            tool,
+            description=str(without_secrets(tool.description, secrets)),
+            title=None if tool.title is None else str(without_secrets(tool.title, secrets)),
+            input_schema=cast(dict[str, Any], without_secrets(tool.input_schema, secrets)),
+            annotations=cast(dict[str, Any], without_secrets(tool.annotations, secrets)),
+        )
     parts: list[RenderableType] = []
 
     title = Text(visible(name), style="bold")
@@ -111,9 +129,9 @@ def render_detail(state: EditorState, name: str | None) -> RenderableType:
         parts.append(_heading("Why this category"))
         why: list[tuple[str, Text]] = []
         for line in list(getattr(classification, "evidence", []) or [])[:EVIDENCE_LIMIT]:
-            why.append(("• ", Text(one_line(str(line), LINE_LIMIT))))
+            why.append(("• ", Text(said(line))))
         for line in list(getattr(classification, "against", []) or [])[:EVIDENCE_LIMIT]:
-            why.append(("✗ ", Text(f"against: {one_line(str(line), LINE_LIMIT)}", style="dim")))
+            why.append(("✗ ", Text(f"against: {said(line)}", style="dim")))
         if why:
             parts.append(_hanging(why))
         flags = list(getattr(classification, "flags", []) or [])
@@ -123,13 +141,12 @@ def render_detail(state: EditorState, name: str | None) -> RenderableType:
         provenance = getattr(classification, "provenance_lines", None)
         if callable(provenance) and any(f.source == "declared" for f in hints.values()):
             parts.append(Text("Annotations:"))
-            parts.append(_hanging([("  ", Text(one_line(str(line), LINE_LIMIT)))
-                                   for line in provenance()]))
+            parts.append(_hanging([("  ", Text(said(line))) for line in provenance()]))
         elif hints:
             parts.append(Text("Annotations: none declared; the spec's defaults apply",
                               style="dim"))
             if callable(provenance):
-                parts.append(_hanging([("  ", Text(one_line(str(line), LINE_LIMIT), style="dim"))
+                parts.append(_hanging([("  ", Text(said(line), style="dim"))
                                        for line in provenance()]))
         actions = _actions(classification)
         if actions:
@@ -142,7 +159,7 @@ def render_detail(state: EditorState, name: str | None) -> RenderableType:
                     head.append(f" · {severity}")
                 parts.append(_hanging([("  ", head)]))
                 if evidence:
-                    parts.append(_hanging([("    ", Text(one_line(line, LINE_LIMIT), style="dim"))
+                    parts.append(_hanging([("    ", Text(said(line), style="dim"))
                                            for line in evidence[:EVIDENCE_LIMIT]]))
             if len(actions) > 40:
                 parts.append(Text(f"… {len(actions) - 40} more actions", style="dim"))

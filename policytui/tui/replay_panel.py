@@ -34,17 +34,30 @@ if TYPE_CHECKING:
 REPLAY_TAB = "tab-replay"
 
 
-def render_replay(report: ReplayReport, elapsed_ms: float, source: str) -> RenderableType:
+def render_replay(
+    report: ReplayReport, elapsed_ms: float, source: str, *, cut_short: bool = False
+) -> RenderableType:
     """The replay summary as the panel shows it."""
     from policytui.replay.engine import CHANGE_TITLES
     from policytui.replay.text import example_text, summary_line
 
+    cut_note = Text(
+        f"The last line of {one_line(source, 60)} was cut short and is left out.", style="dim"
+    )
+    if report.total == 0:
+        # As `policytui replay` says (exit 2): a gate that tested nothing does not pass.
+        head = Text()
+        head.append(" NO CALLS ", style="bold reverse")
+        head.append(f"  the recording {one_line(source, 60)} holds no calls, so nothing can be tested")
+        return Group(head, cut_note) if cut_short else head
     head = Text()
     verdict = "PASS" if report.passed else "FAIL"
     head.append(f" {verdict} ", style="bold reverse")
     head.append(f"  {report.total:,} recorded calls from {one_line(source, 60)}, against the {report.against}")
     head.append(f"  ({elapsed_ms:.0f} ms)", style="dim")
     lines: list[RenderableType] = [head, Text(visible(summary_line(report)))]
+    if cut_short:
+        lines.append(cut_note)
     if not report.with_arguments:
         lines.append(Text("Arguments were not recorded: decisions that need them are unknown.", style="dim"))
     if report.changes:
@@ -124,7 +137,8 @@ class ReplayPins(EditorBase):
         self.replay_ms = (time.perf_counter() - started) * 1000
         self.replay_report = report
         source = self.replay_path.name if self.replay_path else ""
-        self.main.query_one("#replay", Static).update(render_replay(report, self.replay_ms, source))
+        panel = render_replay(report, self.replay_ms, source, cut_short=self.replay.calls.skipped_last_line)
+        self.main.query_one("#replay", Static).update(panel)
 
     # Pins ---------------------------------------------------------------------------------
 
