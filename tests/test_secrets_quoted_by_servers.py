@@ -72,10 +72,17 @@ async def test_a_pinned_policy_keeps_no_quoted_token(configured: Path) -> None:
     app = make_app(policy_path=path, load_listing=load, target_label=spec.describe())
     async with app.run_test(size=(120, 34)) as pilot:
         await app.loaded.wait()
-        await pilot.pause()
-        pane = "\n".join(
-            "".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()
-        )
+
+        def screen_text() -> str:
+            strips = app.screen._compositor.render_strips()
+            return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+        # The detail pane fills in after the table selects its first row: wait for it.
+        for _ in range(100):
+            await pilot.pause(0.05)
+            pane = screen_text()
+            if "Looks things up" in pane:
+                break
         assert "Looks things up with key ***" in pane and SECRET not in pane
         # The Pins dialog: turn pinning on (approves what is shown), close, save.
         await pilot.press("P")
