@@ -51,8 +51,9 @@ def start_http_gateway(
         time.sleep(0.05)
 
 
-def stop(process: subprocess.Popen[bytes], how: int = signal.SIGINT) -> int:
-    """Stop a gateway with a signal (killed if it has not exited within 20 s): its exit code."""
+def stop(process: subprocess.Popen[bytes], how: int = signal.SIGTERM) -> int:
+    """Stop a gateway with a signal, SIGTERM unless told (killed if it has not exited within
+    20 s): its exit code."""
     if process.poll() is None:
         process.send_signal(how)
     try:
@@ -65,7 +66,7 @@ def stop(process: subprocess.Popen[bytes], how: int = signal.SIGINT) -> int:
 @contextmanager
 def http_gateway(
     options: Sequence[str], upstream: Sequence[str], log: Path, *,
-    command: Sequence[str] = POLICYTUI_MODULE, how: int = signal.SIGINT,
+    command: Sequence[str] = POLICYTUI_MODULE, how: int = signal.SIGTERM,
 ) -> Iterator[Listening]:
     """`start_http_gateway`, stopped with `how` when the block ends."""
     listening = start_http_gateway(options, upstream, log, command=command)

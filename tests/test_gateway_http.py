@@ -163,11 +163,13 @@ def _children(pid: int) -> list[int]:
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc to find the server process")
-def test_stopping_the_gateway_stops_its_server(tmp_path: Path, everything: Path) -> None:
+@pytest.mark.parametrize("how,code", [(signal.SIGTERM, 0), (signal.SIGINT, 130)])
+def test_stopping_the_gateway_stops_its_server(tmp_path: Path, everything: Path, how: int, code: int) -> None:
+    """A service manager's SIGTERM is a normal stop (0); ctrl+c exits 130, as every command."""
     served = _start(tmp_path, everything)
     children = _children(served.process.pid)
     assert children, "the gateway started no server process"
-    assert _stop(served) == 0
+    assert stop(served.process, how) == code
     time.sleep(0.2)
     for child in children:
         assert not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]

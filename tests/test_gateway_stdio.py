@@ -399,8 +399,11 @@ def test_a_server_that_fails_at_start_is_reported_in_one_sentence(tmp_path: Path
     assert "Future exception" not in log.read_text(encoding="utf-8") and "Traceback" not in log.read_text(encoding="utf-8")
 
 
-def test_sigterm_while_the_server_starts_stops_the_gateway_and_the_server(tmp_path: Path, everything: Path) -> None:
-    """A signal before the gateway serves (the server still starting) stops both, exit 0."""
+@pytest.mark.parametrize("how,code", [(signal.SIGTERM, 0), (signal.SIGINT, 130)])
+def test_a_signal_while_the_server_starts_stops_the_gateway_and_the_server(
+        tmp_path: Path, everything: Path, how: int, code: int) -> None:
+    """A signal before the gateway serves (the server still starting) stops both: exit 0 for a
+    service manager's SIGTERM, 130 for ctrl+c, as every command exits on it."""
     policy = _write_policy(tmp_path / "policy.json", BASE)
     pid_file = tmp_path / "upstream.pid"
     process = subprocess.Popen(
@@ -415,8 +418,8 @@ def test_sigterm_while_the_server_starts_stops_the_gateway_and_the_server(tmp_pa
             assert time.monotonic() < deadline and process.poll() is None, "the server was never started"
             time.sleep(0.02)
         upstream = int(pid_file.read_text().strip())
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=20) == 0
+        process.send_signal(how)
+        assert process.wait(timeout=20) == code
     finally:
         if process.poll() is None:
             process.kill()

@@ -292,7 +292,7 @@ def _serve(config: GatewayConfig, spec: ServerSpec, watcher: PolicyWatcher, time
             return StdioUpstream(spec, timeout=timeout, call_timeout=config.call_timeout)
 
     try:
-        anyio.run(lambda: run_gateway(config, connect, watcher=watcher, make_upstream=make_upstream))
+        return anyio.run(lambda: run_gateway(config, connect, watcher=watcher, make_upstream=make_upstream))
     except KeyboardInterrupt:
         return 130
     except BaseException as exc:
@@ -307,7 +307,6 @@ def _serve(config: GatewayConfig, spec: ServerSpec, watcher: PolicyWatcher, time
 
         logging.getLogger("policytui.gateway").exception("the gateway stopped on an unexpected error")
         return _fail(f"the gateway stopped on an unexpected error: {type(exc).__name__}: {exc}")
-    return 0
 
 
 def _first(exc: BaseException, kind: type) -> BaseException | None:

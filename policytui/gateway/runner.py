@@ -65,8 +65,9 @@ async def run_gateway(
     watcher: PolicyWatcher | None = None,
     on_listening: Callable[[str], None] | None = None,
     make_upstream: Callable[[], Any] | None = None,
-) -> None:
-    """Serve until the client leaves (stdio) or the process is stopped (HTTP).
+) -> int:
+    """Serve until the client leaves (stdio) or the process is stopped (HTTP); the exit code:
+    130 when stopped by SIGINT (ctrl+c, as every command), else 0.
 
     `connect(message_handler)` opens the upstream connection (an async context manager). The
     policy must already be valid: pass a `watcher` built before anything slow happens, so a bad
@@ -151,6 +152,7 @@ async def run_gateway(
         store.close()
         if enforcer.recorder is not None:
             enforcer.recorder.close()
+    return _exit_code(stop.signum)
 
 
 async def _watch(watcher: PolicyWatcher, gateway: Gateway, interval: float) -> None:
@@ -175,12 +177,19 @@ class _Stopper:
     def __init__(self) -> None:
         self.scope: anyio.CancelScope | None = None
         self.http_server: Any = None
+        self.signum: int | None = None  # the signal that stopped serving, if one did
 
     def __call__(self) -> None:
         if self.http_server is not None:
             self.http_server.should_exit = True
         elif self.scope is not None:
             self.scope.cancel()
+
+
+def _exit_code(signum: int | None) -> int:
+    """ctrl+c (SIGINT) ends the gateway as it ends every command, with 130; SIGTERM and SIGHUP,
+    which service managers send, are a normal stop (0)."""
+    return 130 if signum == signal.SIGINT else 0
 
 
 async def _on_signals(
@@ -195,6 +204,7 @@ async def _on_signals(
             started = True
             async for signum in signals:
                 log.info("stopping on signal %s", signal.Signals(signum).name)
+                stop.signum = signum
                 stop()
                 if stop.http_server is None:
                     # Over stdio (or before HTTP serving began) the SDK may read standard input
@@ -205,7 +215,7 @@ async def _on_signals(
                         with anyio.move_on_after(10):
                             await upstream.stopped.wait()
                         logging.shutdown()
-                        os._exit(0)
+                        os._exit(_exit_code(signum))
     except (NotImplementedError, ValueError, RuntimeError):  # not the main thread, or no signals here
         if not started:
             task_status.started()
