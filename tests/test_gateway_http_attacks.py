@@ -346,22 +346,44 @@ def test_modern_batches_and_duplicate_keys_never_reach_the_server(gateway: Gatew
 
 
 def test_deep_nesting_is_refused_or_decided_never_a_crash(gateway: Gateway) -> None:
-    """Arguments nested near and past what the parser takes: each is refused (-32700) or decided
-    (the denied tool: denied and audited), and the gateway goes on serving."""
+    """Arguments nested near and past what the parsers take: each is refused (-32700, under the
+    call's id when it can be read) or decided (the denied tool: denied and audited), and the
+    gateway goes on serving."""
     template = call(1, "delete_flow", {**DENIED, "note": "NOTE"})
-    for depth in (100, 900, 940, 960, 970, 980, 990, 5000, 100_000):
+    for depth in (100, 124, 126, 200, 900, 960, 970, 980, 990, 5000, 100_000):
         body = template.replace(b'"NOTE"', b"[" * depth + b'"x"' + b"]" * depth)
         answer = gateway.post(modern_headers(ALICE, "tools/call", "delete_flow"), body)
-        assert answer.status in (200, 400), (depth, answer.status)
-        if answer.status == 200:
-            assert answer.json()["result"]["isError"] is True
+        if depth + 3 <= wire.MAX_DEPTH:  # the envelope, params and arguments are three levels
+            assert answer.status == 200 and answer.json()["result"]["isError"] is True, depth
         else:
-            assert answer.json()["error"]["code"] == wire.PARSE_ERROR
+            assert answer.status == 400 and answer.json()["error"]["code"] == wire.PARSE_ERROR, depth
     for n in range(2):  # still serving
         answer = gateway.post(modern_headers(ALICE, "tools/call", "list_flows"), call(n, "list_flows", {"namespace": "after"}))
         assert answer.status == 200
     gateway.check_server_side()
-    assert all(a["tool"] == "delete_flow" and a["decision"] == "denied" for a in gateway.audit()[:-2])
+    assert [(a["tool"], a["decision"]) for a in gateway.audit()] == [("delete_flow", "denied")] * 2 + [("list_flows", "allowed")] * 2
+
+
+@pytest.mark.parametrize("modern", [True, False], ids=["modern", "session"])
+def test_an_allowed_call_nested_past_what_the_server_reads_is_refused_not_left_hanging(
+        gateway: Gateway, modern: bool) -> None:
+    """The Python SDK's server drops a message nested past 200 levels without an answer. The
+    gateway parses deeper than that; forwarding such a call left the client waiting for ever, its
+    charge kept and its id pending in the gateway. Refused at once instead, never forwarded."""
+    session = None if modern else gateway.initialize(ALICE)
+    note = json.loads("[" * 120 + '"x"' + "]" * 120)
+    headers = modern_headers(ALICE, "tools/call", "list_flows") if modern else legacy_headers(ALICE, session)
+    answer = gateway.post(headers, call(1, "list_flows", {"namespace": "deep-ok", "note": note}, modern=modern))
+    assert answer.status == 200 and answer.json()["result"]["isError"] is False
+    body = call(2, "list_flows", {"namespace": "deep", "note": "NOTE"}, modern=modern).replace(
+        b'"NOTE"', b"[" * 250 + b'"x"' + b"]" * 250)
+    try:
+        answer = gateway.post(headers, body, timeout=15)
+    except TimeoutError:
+        pytest.fail("a call the server cannot read was forwarded and never answered")
+    assert answer.status == 400 and answer.json()["error"]["code"] == wire.PARSE_ERROR
+    assert answer.json()["id"] == 2
+    assert gateway.check_server_side() == [("list_flows", {"namespace": "deep-ok", "note": note})]
 
 
 def test_a_body_over_the_limit_or_shorter_than_announced(gateway: Gateway) -> None:
