@@ -228,6 +228,9 @@ def _wait_for(predicate: Any, seconds: float = 10) -> None:
         # Latin-1 bytes: "list_flows\xc3\xa9" is "list_flowsé" in UTF-8 to a router, "list_flowsÃ©" here.
         ("Mcp-Name raw non-ASCII", [], "list_flows\u00c3\u00a9", "list_flows\u00c3\u00a9"),
         ("Mcp-Name with a control character", [], "list_flows\x7f", "list_flows\x7f"),
+        # CGI-style readers (WSGI, some proxies) read Mcp_Name as Mcp-Name.
+        ("Mcp_Name beside Mcp-Name", [("Mcp_Name", "delete_flow")], "list_flows", "list_flows"),
+        ("Mcp_Method beside Mcp-Method", [("Mcp_Method", "tools/list")], "list_flows", "list_flows"),
     ],
 )
 def test_ambiguous_mcp_headers_are_a_header_mismatch(gateway: Gateway, label: str, extra: list[tuple[str, str]],
@@ -398,6 +401,28 @@ def test_a_body_over_the_limit_or_shorter_than_announced(gateway: Gateway) -> No
     body = call(2, "list_flows", {"namespace": "short"})
     headers = modern_headers(ALICE, "tools/call", "list_flows") + [("Content-Length", str(len(body) - 3))]
     assert gateway.post(headers, body).status == 400  # the body ends where Content-Length says
+    assert gateway.check_server_side() == []
+
+
+def test_a_body_length_given_two_ways_is_refused_and_the_connection_closed(gateway: Gateway) -> None:
+    """Content-Length beside Transfer-Encoding: a proxy in front that ends the body where
+    Content-Length says reads the rest as a request of its own (request smuggling). Refused,
+    and the connection closed, so nothing after it on the connection is read either."""
+    body = call(1, "list_flows", {"namespace": "smuggled"})
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    after = call(2, "list_flows", {"namespace": "after-smuggled"})
+    lines = "".join(f"{k}: {v}\r\n" for k, v in modern_headers(ALICE, "tools/call", "list_flows"))
+    request = (f"POST {gateway.path} HTTP/1.1\r\nHost: 127.0.0.1:{gateway.port}\r\n{lines}"
+               f"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n").encode() + chunked
+    second = (f"POST {gateway.path} HTTP/1.1\r\nHost: 127.0.0.1:{gateway.port}\r\n{lines}"
+              f"Content-Length: {len(after)}\r\n\r\n").encode() + after
+    with socket.create_connection((gateway.host, gateway.port), timeout=15) as sock:
+        sock.sendall(request + second)
+        seen = b""
+        while chunk := sock.recv(65536):
+            seen += chunk
+    assert seen.startswith(b"HTTP/1.1 400"), seen[:200]
+    assert seen.count(b"HTTP/1.1 ") == 1, seen
     assert gateway.check_server_side() == []
 
 
@@ -595,3 +620,37 @@ def test_a_client_that_leaves_mid_stream_costs_one_audit_line(gateway: Gateway) 
     assert answer.json()["result"]["isError"] is False
     assert gateway.check_server_side() == [("list_flows", {"namespace": "after"})]
     assert [a["tool"] for a in gateway.audit()] == ["list_flows", "list_flows"]
+
+
+def test_a_modern_approval_state_is_the_grants_the_calls_and_single_use(gateway: Gateway) -> None:
+    """The `requestState` of an `input_required` approval is signed and bound to the tool, the
+    arguments and the grant: another grant, other arguments, a tampered or a replayed state is a
+    rejection, and only the approved call reaches the server, once."""
+    capable = {**META, "io.modelcontextprotocol/clientCapabilities": {"elicitation": {"form": {}}}}
+    args = {"namespace": "approve-this"}
+
+    def ask(token: str, arguments: dict[str, Any], state: str | None = None) -> dict[str, Any]:
+        message = json.loads(call(1, "list_flows", arguments))
+        message["params"]["_meta"] = capable
+        if state is not None:
+            message["params"]["inputResponses"] = {"policytui-approval": {"action": "accept", "content": {"approve": True}}}
+            message["params"]["requestState"] = state
+        return gateway.post(modern_headers(token, "tools/call", "list_flows"), _dump(message)).json()["result"]
+
+    first = ask(ALICE, args)
+    assert first["resultType"] == "input_required"
+    state = first["requestState"]
+    payload, mac = state.split(".")
+    tampered = payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1] + "." + mac
+    for token, arguments, given in (
+        (BOB, args, state),  # another grant
+        (ALICE, {"namespace": "approve-that"}, state),  # other arguments
+        (ALICE, args, tampered),
+        (ALICE, args, state + "x"),
+    ):
+        refused = ask(token, arguments, given)
+        assert refused["isError"] is True and "rejected" in json.dumps(refused), (token, arguments, given)
+    assert ask(ALICE, args, state)["isError"] is False  # the genuine answer, once
+    assert ask(ALICE, args, state)["isError"] is True  # replayed
+    assert gateway.check_server_side() == [("list_flows", args)]
+    assert [a.get("approval") for a in gateway.audit()].count("approved") == 1

@@ -159,7 +159,8 @@ def _header_problem(scope: dict[str, Any], name: bytes) -> str | None:
     """Why a header that must match the body is ambiguous: given twice, or not printable ASCII
     (a router reading it as UTF-8 sees another name than the gateway reading it as Latin-1;
     other values travel in the `=?base64?...?=` form)."""
-    values = [value for key, value in scope.get("headers", []) if key == name]
+    # Mcp_Name counts as Mcp-Name too: CGI-style readers (WSGI, some proxies) map both to one name.
+    values = [value for key, value in scope.get("headers", []) if key.replace(b"_", b"-") == name]
     shown = name.decode().title().replace("Mcp-Protocol", "MCP-Protocol")
     if len(values) > 1:
         return f"{shown} is given {len(values)} times"
@@ -253,6 +254,19 @@ class HttpRelayApp:
         return session
 
     async def _post(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        framing = [key for key, _ in scope.get("headers", []) if key in (b"content-length", b"transfer-encoding")]
+        if len(framing) > 1:
+            # Content-Length and Transfer-Encoding together (or either twice): a proxy in front may
+            # take the body's end from the other one and read the rest as a request of its own
+            # (request smuggling). Refused, and the connection closed.
+            log.debug("refused an HTTP request with %s", b", ".join(framing).decode())
+            body = _json_dumps({"jsonrpc": "2.0", "id": None, "error": wire.error(
+                wire.INVALID_REQUEST, "Bad Request: the body's length is given more than once")}).encode()
+            await send({"type": "http.response.start", "status": 400, "headers": [
+                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close")]})
+            await send({"type": "http.response.body", "body": body})
+            return
         if not _json_content_type(_header(scope, b"content-type")):
             await _rpc_error(send, 415, None, wire.INVALID_REQUEST,
                              "Unsupported Media Type: use application/json (UTF-8)")
