@@ -654,3 +654,23 @@ def test_a_modern_approval_state_is_the_grants_the_calls_and_single_use(gateway:
     assert ask(ALICE, args, state)["isError"] is True  # replayed
     assert gateway.check_server_side() == [("list_flows", args)]
     assert [a.get("approval") for a in gateway.audit()].count("approved") == 1
+
+
+def test_deleting_a_session_while_its_call_waits_for_approval(gateway: Gateway) -> None:
+    """DELETE while a call waits for its approval: the call ends with one audit line, never
+    reaches the server, and the session is gone for every token."""
+    alice = gateway.initialize(ALICE, {"elicitation": {"form": {}}})
+    sock, _ = _stream_until(gateway, legacy_headers(ALICE, alice),
+                            call("held", "list_flows", {"namespace": "approve-then-delete"}, modern=False),
+                            b"elicitation/create")
+    try:
+        assert gateway.post(legacy_headers(ALICE, alice), b"", method="DELETE").status == 200
+        _wait_for(lambda: len(gateway.audit()) == 1)
+        answer = gateway.post(legacy_headers(ALICE, alice), call("late", "list_flows", {"namespace": "late"}, modern=False))
+        assert answer.status == 404
+    finally:
+        sock.close()
+    time.sleep(0.5)
+    assert gateway.check_server_side() == []
+    assert [(a["tool"], a["decision"], a["reason"]) for a in gateway.audit()] == [
+        ("list_flows", "denied", "cancelled while waiting for approval")]
