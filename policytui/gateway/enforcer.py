@@ -19,6 +19,7 @@ forwarded, and the audit line still says what the policy would have decided.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -63,6 +64,8 @@ REFUND_ON = frozenset({"error", "unavailable"})
 # The reason an agent reads when its call needs counters the store cannot reach.
 STATE_UNAVAILABLE = "rate-limit state unavailable; retry shortly"
 STATE_RULE = "state"
+# The reason in the audit line of a call cancelled while it waited for a human's approval.
+CANCELLED_IN_APPROVAL = "cancelled while waiting for approval"
 # The rule named in the audit log for calls denied because the policy file cannot be enforced.
 POLICY_FILE_RULE = "policy_file"
 
@@ -223,7 +226,14 @@ class Enforcer:
         decision = self._decide(tool, args, caller)
         approval: tuple[Approval, str] | None = None
         if decision.outcome is Outcome.NEEDS_APPROVAL:
-            approval = await ask(decision)
+            try:
+                approval = await ask(decision)
+            except asyncio.CancelledError:
+                # Cancelled (or the client left) while a human was being asked: the call goes no
+                # further, but it was made and put a question to a human, so it has its audit
+                # line like every other call; without it a client could ask and vanish unseen.
+                self._write(record, Decision(Outcome.DENIED, CANCELLED_IN_APPROVAL, decision.rule))
+                raise
             # Decide again with the answer, against the policy in force now: a reload during
             # the wait applies, and the limits are checked at the moment of charging.
             decision = self._decide(tool, args, caller, approval[0])

@@ -8,6 +8,7 @@ compared in constant time and never logged.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
@@ -17,6 +18,8 @@ from typing import Any
 log = logging.getLogger("policytui.gateway")
 
 GRANT_SCOPE_KEY = "policytui.grant"
+# Which token a request came with (its SHA-256, never the token): a session is bound to it.
+TOKEN_SCOPE_KEY = "policytui.token"
 
 
 class TokensError(Exception):
@@ -71,8 +74,10 @@ class TokenGate:
         if scope.get("type") != "http":
             await self.app(scope, receive, send)
             return
-        header = next((v for k, v in scope.get("headers", []) if k == b"authorization"), None)
-        grant = self.grant_for(header)
+        # Exactly one Authorization header: with two, which one a proxy in front checked and
+        # which one this gate reads could differ.
+        given = [v for k, v in scope.get("headers", []) if k == b"authorization"]
+        grant = self.grant_for(given[0] if len(given) == 1 else None)
         if grant is None:
             body = json.dumps(
                 {
@@ -95,6 +100,8 @@ class TokenGate:
             return
         scope = dict(scope)
         scope[GRANT_SCOPE_KEY] = grant
+        if self.required:
+            scope[TOKEN_SCOPE_KEY] = hashlib.sha256(given[0].partition(b" ")[2].strip()).hexdigest()
         await self.app(scope, receive, send)
 
 

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from policytui.decision import Caller
 from policytui.gateway import modern, wire
-from policytui.gateway.http import GRANT_SCOPE_KEY
+from policytui.gateway.http import GRANT_SCOPE_KEY, TOKEN_SCOPE_KEY
 from policytui.gateway.relay import StdioRelay
 
 if TYPE_CHECKING:
@@ -45,6 +45,11 @@ _sink: contextvars.ContextVar[_Exchange | None] = contextvars.ContextVar("policy
 _DONE = object()
 # A session with no request, call or stream for this long is ended when the next one opens.
 SESSION_IDLE_SECONDS = 3600.0
+# The sessions one grant may hold open. A client that opens sessions without end (never a DELETE)
+# would otherwise fill the gateway's memory within the idle hour, and every `initialize` looked at
+# every session; at the cap, opening one ends the grant's least recently used idle session
+# (503 when all are busy), so one grant never ends another's.
+MAX_SESSIONS_PER_GRANT = 1000
 
 
 class _Exchange:
@@ -71,6 +76,7 @@ class HttpSession(StdioRelay):
         self.stream: asyncio.Queue[Any] | None = None  # the GET stream, when open
         self.open_exchanges: set[_Exchange] = set()  # POSTs whose request is in progress
         self.last_used = time.monotonic()
+        self.token: str | None = None  # the SHA-256 of the bearer token that opened it (with --tokens)
 
     async def _write(self, message: dict[str, Any]) -> None:
         if self._closed:
@@ -143,9 +149,23 @@ async def _body(receive: Any) -> bytes | None:
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key == name:
-            return value.decode("latin-1")  # type: ignore[no-any-return]
+    """A request header's value; None when it is absent or given more than once (which of two
+    values counts is up to each reader: ambiguous, so neither does)."""
+    values = [value for key, value in scope.get("headers", []) if key == name]
+    return values[0].decode("latin-1") if len(values) == 1 else None  # type: ignore[no-any-return]
+
+
+def _header_problem(scope: dict[str, Any], name: bytes) -> str | None:
+    """Why a header that must match the body is ambiguous: given twice, or not printable ASCII
+    (a router reading it as UTF-8 sees another name than the gateway reading it as Latin-1;
+    other values travel in the `=?base64?...?=` form)."""
+    # Mcp_Name counts as Mcp-Name too: CGI-style readers (WSGI, some proxies) map both to one name.
+    values = [value for key, value in scope.get("headers", []) if key.replace(b"_", b"-") == name]
+    shown = name.decode().title().replace("Mcp-Protocol", "MCP-Protocol")
+    if len(values) > 1:
+        return f"{shown} is given {len(values)} times"
+    if values and not all(0x20 <= byte <= 0x7E for byte in values[0]):
+        return f"{shown} is not printable ASCII"
     return None
 
 
@@ -156,8 +176,9 @@ class HttpRelayApp:
         self.gateway = gateway
         self.initialize = initialize
         self.path = path
-        self.sessions: dict[str, HttpSession] = {}
-        self.stateless: dict[str, HttpSession] = {}  # 2026-07-28 requests, by grant
+        self.sessions: dict[str, HttpSession] = {}  # in order of last use, the least recent first
+        self.per_grant: dict[str, int] = {}  # open sessions by grant
+        self._server_info: dict[str, Any] | None = None  # for 2026-07-28 results, once known
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -185,35 +206,70 @@ class HttpRelayApp:
             if ending is None:
                 await _rpc_error(send, 404, None, wire.INVALID_REQUEST, "Session not found")
                 return
-            ending.close()
-            self.sessions.pop(ending.session_id, None)
+            self._end(ending)
             await _plain(send, 200, b"")
         else:
             await _plain(send, 405, b"Method Not Allowed", [(b"allow", b"GET, POST, DELETE")])
 
+    def _end(self, session: HttpSession) -> None:
+        session.close()
+        if self.sessions.pop(session.session_id, None) is not None:
+            self.per_grant[session.grant] -= 1
+            if not self.per_grant[session.grant]:
+                del self.per_grant[session.grant]
+
     def _expire_idle(self) -> None:
-        """End sessions nobody used for SESSION_IDLE_SECONDS (clients that never said DELETE),
-        so that opening sessions cannot fill the gateway's memory."""
+        """End sessions nobody used for SESSION_IDLE_SECONDS (clients that never said DELETE).
+        `sessions` is kept in order of last use, so only the expired ones are looked at."""
         now = time.monotonic()
-        for session_id, session in list(self.sessions.items()):
-            if now - session.last_used > SESSION_IDLE_SECONDS and not session.busy() and session.stream is None:
-                session.close()
-                del self.sessions[session_id]
+        for session in list(self.sessions.values()):
+            if now - session.last_used <= SESSION_IDLE_SECONDS:
+                break
+            if not session.busy() and session.stream is None:
+                self._end(session)
+
+    def _make_room(self, grant: str) -> bool:
+        """Whether `grant` may open one more session, ending its least recently used idle one
+        when it is at MAX_SESSIONS_PER_GRANT."""
+        if self.per_grant.get(grant, 0) < MAX_SESSIONS_PER_GRANT:
+            return True
+        for session in self.sessions.values():
+            if session.grant == grant and not session.busy() and session.stream is None:
+                log.debug("ended an idle session of grant %r: it holds %d sessions", grant, MAX_SESSIONS_PER_GRANT)
+                self._end(session)
+                return True
+        return False
 
     def _session(self, scope: dict[str, Any]) -> HttpSession | None:
         session_id = _header(scope, b"mcp-session-id")
         session = self.sessions.get(session_id) if session_id else None
-        if session is not None:
-            session.last_used = time.monotonic()
-        # A session belongs to the grant that opened it: another token cannot use it.
-        if session is not None and session.grant != scope.get(GRANT_SCOPE_KEY, session.grant):
+        # A session belongs to the token that opened it: another token cannot use it, not even
+        # one of the same grant (it could answer the session's approvals, cancel its calls,
+        # read its stream or end it).
+        if session is None or session.grant != scope.get(GRANT_SCOPE_KEY, session.grant) or (
+                session.token != scope.get(TOKEN_SCOPE_KEY)):
             return None
+        session.last_used = time.monotonic()
+        self.sessions[session.session_id] = self.sessions.pop(session.session_id)  # the most recently used last
         return session
 
     async def _post(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        content_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
-        if content_type != "application/json":
-            await _rpc_error(send, 415, None, wire.INVALID_REQUEST, "Unsupported Media Type: use application/json")
+        framing = [key for key, _ in scope.get("headers", []) if key in (b"content-length", b"transfer-encoding")]
+        if len(framing) > 1:
+            # Content-Length and Transfer-Encoding together (or either twice): a proxy in front may
+            # take the body's end from the other one and read the rest as a request of its own
+            # (request smuggling). Refused, and the connection closed.
+            log.debug("refused an HTTP request with %s", b", ".join(framing).decode())
+            body = _json_dumps({"jsonrpc": "2.0", "id": None, "error": wire.error(
+                wire.INVALID_REQUEST, "Bad Request: the body's length is given more than once")}).encode()
+            await send({"type": "http.response.start", "status": 400, "headers": [
+                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        if not _json_content_type(_header(scope, b"content-type")):
+            await _rpc_error(send, 415, None, wire.INVALID_REQUEST,
+                             "Unsupported Media Type: use application/json (UTF-8)")
             return
         body = await _body(receive)
         if body is None:
@@ -242,27 +298,47 @@ class HttpRelayApp:
             return
         if _is_modern(scope, message):
             # 2026-07-28: no session; every request stands alone under the token's grant.
-            grant = str(scope.get(GRANT_SCOPE_KEY) or self.gateway.identity.grant)
-            stateless = self.stateless.get(grant)
-            if stateless is None:
-                stateless = self.stateless[grant] = HttpSession(self.gateway, self.initialize, "", grant)
-                stateless.caller = Caller(grant=grant, session=f"grant:{grant}")
-                stateless.modern_only = True
-                # Counted among the clients with calls in progress, so that a request of the
-                # server's during its call is never routed to another client.
-                self.gateway.attach(stateless)
+            method = message.get("method")
+            if method is not None and "id" not in message and not method.startswith("notifications/"):
+                # A request in notification form: refused as on every other path, never dropped
+                # with a 202 that tells the client it was taken.
+                log.debug("refused a client message (%r needs an id)", method)
+                await _rpc_error(send, 400, None, wire.INVALID_REQUEST, f"Invalid Request: {method!r} needs an id")
+                return
             if "method" not in message or "id" not in message:
                 await _plain(send, 202, b"")  # notifications have no use without a session
                 return
-            await self._serve_request(stateless, message, body, receive, send, modern_status=True)
+            grant = str(scope.get(GRANT_SCOPE_KEY) or self.gateway.identity.grant)
+            # A relay of its own for each request: its ids, cancellations and calls in progress
+            # are nobody else's. One relay per grant would make every client of the grant share
+            # one table of ids in progress, so a request of one client (two agents on one token,
+            # or two tokens of one grant) was refused for an id another client had in progress.
+            stateless = HttpSession(self.gateway, self.initialize, "", grant)
+            stateless.caller = Caller(grant=grant, session=f"grant:{grant}")
+            stateless.modern_only = True
+            stateless._server_info_cache = self._server_info
+            # Counted among the clients with calls in progress, so that a request of the
+            # server's during its call is never routed to another client.
+            self.gateway.attach(stateless)
+            try:
+                await self._serve_request(stateless, message, body, receive, send, modern_status=True)
+            finally:
+                self._server_info = stateless._server_info_cache
+                stateless.close()
             return
         if message.get("method") == "initialize" and "id" in message:
             self._expire_idle()
             grant = str(scope.get(GRANT_SCOPE_KEY) or self.gateway.identity.grant)
+            if not self._make_room(grant):
+                await _rpc_error(send, 503, message.get("id"), wire.INTERNAL_ERROR,
+                                 "Service Unavailable: this grant has too many sessions in use")
+                return
             session_id = secrets.token_hex(16)
             session = HttpSession(self.gateway, self.initialize, session_id, grant)
+            session.token = scope.get(TOKEN_SCOPE_KEY)
             self.gateway.attach(session)
             self.sessions[session_id] = session
+            self.per_grant[grant] = self.per_grant.get(grant, 0) + 1
         else:
             found = self._session(scope)
             if found is None:
@@ -403,6 +479,10 @@ def _header_mismatch(scope: dict[str, Any], message: dict[str, Any]) -> str | No
     method = message.get("method")
     if method is None:
         return None
+    for name in (b"mcp-protocol-version", b"mcp-method", b"mcp-name"):
+        problem = _header_problem(scope, name)
+        if problem is not None:
+            return problem
     raw = message.get("params")
     params: dict[str, Any] = raw if isinstance(raw, dict) else {}
     version = modern.requested_version(params)
@@ -424,6 +504,22 @@ def _header_mismatch(scope: dict[str, Any], message: dict[str, Any]) -> str | No
     if _decoded(sent_name) != params.get(name_field):
         return f"Mcp-Name does not match params.{name_field}"
     return None
+
+
+def _json_content_type(value: str | None) -> bool:
+    """`application/json`, with no charset or `charset=utf-8`. The body is read as UTF-8 whatever
+    it says; a body declared Latin-1 or UTF-16 would be another message to a reader that
+    honours the declaration, so it is refused rather than read one way of two."""
+    if value is None:
+        return False
+    media, *parameters = (part.strip().lower() for part in value.split(";"))
+    if media != "application/json":
+        return False
+    for parameter in parameters:
+        key, _, given = parameter.partition("=")
+        if key.strip() == "charset" and given.strip().strip('"') not in ("utf-8", "utf8"):
+            return False
+    return True
 
 
 def _is_modern(scope: dict[str, Any], message: dict[str, Any]) -> bool:

@@ -8,7 +8,8 @@ other one of two duplicate keys, or read `NaN` where the gateway saw nothing. So
 - messages are framed on the `\\n` byte alone, and a line longer than `MAX_MESSAGE_BYTES` is
   refused without being parsed;
 - a line is strict UTF-8 holding one standard JSON value (no byte-order mark, no `NaN` or
-  `Infinity`, no number that overflows to infinity, no escaped unpaired surrogate) that is one JSON-RPC 2.0 object: only the
+  `Infinity`, no number that overflows to infinity, no escaped unpaired surrogate, nothing nested
+  deeper than `MAX_DEPTH`) that is one JSON-RPC 2.0 object: only the
   members JSON-RPC defines, `"jsonrpc": "2.0"`, a string `method`, an object `params`, an id that
   is a string or an integer a JavaScript server reads exactly;
 - an object anywhere in the message with the same key twice is refused as ambiguous;
@@ -40,6 +41,11 @@ INTERNAL_ERROR = -32603
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024
 # Ids beyond this lose precision in a JavaScript server: two ids could become one.
 MAX_SAFE_ID = 2**53 - 1
+# Objects and arrays nested deeper than this are refused. The MCP Python SDK's parser
+# (pydantic-core) drops a message nested past 200 levels without a word: a call forwarded so
+# would never be answered, keep its charge and leave its id pending in the gateway for good.
+# No MCP request comes near it.
+MAX_DEPTH = 128
 
 REQUEST_MEMBERS = frozenset({"jsonrpc", "id", "method", "params"})
 RESPONSE_MEMBERS = frozenset({"jsonrpc", "id", "result", "error"})
@@ -133,6 +139,20 @@ def _has_lone_surrogate(value: Any) -> bool:
     return False
 
 
+def _too_deep(value: Any) -> bool:
+    """Whether objects and arrays nest deeper than MAX_DEPTH in `value` (without recursion)."""
+    if not isinstance(value, (dict, list)):
+        return False
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if depth > MAX_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
 def _decode(line: bytes) -> Any:
     try:
         text = line.decode("utf-8")
@@ -146,6 +166,10 @@ def _decode(line: bytes) -> Any:
         if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
             request_id = value.get("id") if isinstance(value, dict) else None
             raise Refusal(PARSE_ERROR, "Parse error: the message holds an unpaired surrogate escape",
+                          request_id if valid_id(request_id) else None)
+        if text.count("[") + text.count("{") > MAX_DEPTH and _too_deep(value):
+            request_id = value.get("id") if isinstance(value, dict) else None
+            raise Refusal(PARSE_ERROR, "Parse error: the message is nested too deeply",
                           request_id if valid_id(request_id) else None)
         return value
     except _Duplicate:

@@ -1,0 +1,676 @@
+"""A hostile client against the HTTP listener (`--listen`), legacy sessions and MCP 2026-07-28,
+checked from the server's side.
+
+The server is the Python-SDK flows server (`tests/servers/recording/flows_server.py`, which
+records every call it runs) behind `tests/servers/recording/tee_stdin.py` (which copies every
+byte the server reads to a file). The requests are written byte by byte with `http.client`, so
+headers can be given twice, in Latin-1 or in any order. After each attack the suite proves, from
+what the server read: every byte is printable ASCII (the gateway's re-encoding, never the
+client's bytes), the denied and the hidden tool never arrived, and every call that arrived has
+exactly one audit line naming that tool with those arguments (and no allowed call is audited
+that did not arrive).
+
+Tokens: ALICE and ALICE2 hold the grant "alice", BOB the grant "bob". Policy: `list_flows`
+allowed (at most `LIMIT` calls a day per grant, approval asked when the namespace starts with
+"approve"), `delete_flow` denied, `read_secret` hidden, everything else denied.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from gateway_support import Listening, start_http_gateway, stop
+
+from policytui.gateway import http_relay, wire
+from policytui.gateway.audit import args_digest
+
+pytestmark = pytest.mark.servers
+
+RECORDING = Path(__file__).resolve().parent / "servers" / "recording"
+ALICE = "alice-token-0123456789abcdef"
+ALICE2 = "alice2-token-0123456789abcdef"
+BOB = "bob-token-0123456789abcdef00"
+LIMIT = 3
+POLICY = {
+    "version": "1",
+    "default": "deny",
+    "hide": ["read_secret"],
+    "tools": {
+        "list_flows": {
+            "limits": [{"counter": "flows", "window": "day", "max": LIMIT}],
+            "require_approval_if": [{"path": "args.namespace", "op": "regex", "value": "^approve"}],
+        },
+        "delete_flow": {"action": "deny", "reason": "destructive"},
+    },
+}
+DENIED = {"namespace": "prod", "flow_id": "billing"}
+MODERN = "2026-07-28"
+META = {"io.modelcontextprotocol/protocolVersion": MODERN, "io.modelcontextprotocol/clientCapabilities": {}}
+HEADER_MISMATCH = -32020
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def events(self) -> list[dict[str, Any]]:
+        """The messages of an answer, JSON or event stream."""
+        if self.headers.get("content-type", "").startswith("text/event-stream"):
+            return [json.loads(line[5:]) for line in self.body.decode().splitlines() if line.startswith("data:")]
+        return [self.json()] if self.body else []
+
+
+class Gateway:
+    def __init__(self, listening: Listening, tmp: Path) -> None:
+        self.listening, self.tmp = listening, tmp
+        parts = urlsplit(listening.url)
+        self.host, self.port, self.path = parts.hostname or "127.0.0.1", parts.port or 80, parts.path
+
+    def post(self, headers: list[tuple[str, str]], body: bytes, *, method: str = "POST", timeout: float = 30,
+             length: bool = True) -> Answer:
+        """One request with exactly these headers (repeats and raw bytes kept)."""
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            conn.putrequest(method, self.path, skip_accept_encoding=True)
+            for name, value in headers:
+                conn.putheader(name, value)
+            if length and not any(name.lower() in ("content-length", "transfer-encoding") for name, _ in headers):
+                conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body)
+            response = conn.getresponse()
+            return Answer(response.status, response.headers, response.read())
+        finally:
+            conn.close()
+
+    def initialize(self, token: str, capabilities: dict[str, Any] | None = None) -> str:
+        answer = self.post(legacy_headers(token), _dump({
+            "jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+                "protocolVersion": "2025-06-18", "capabilities": capabilities or {},
+                "clientInfo": {"name": "hostile", "version": "1"}}}))
+        assert answer.status == 200, answer
+        session = answer.headers["mcp-session-id"]
+        self.post(legacy_headers(token, session), b'{"jsonrpc":"2.0","method":"notifications/initialized"}')
+        return session
+
+    # What the server read, and the audit log -------------------------------------------------
+
+    def received(self) -> list[dict[str, Any]]:
+        path = self.tmp / "received.bin"
+        raw = path.read_bytes() if path.exists() else b""
+        bad = sorted({byte for byte in raw if not (0x20 <= byte <= 0x7E or byte == 0x0A)})
+        assert not bad, f"bytes outside printable ASCII reached the server (not the gateway's encoding): {bad[:10]}"
+        return [wire.parse(line) for line in raw.split(b"\n") if line]
+
+    def calls(self) -> list[tuple[str, dict[str, Any]]]:
+        """The tool calls the server received (the gateway's probe left out)."""
+        return [(m["params"]["name"], m["params"].get("arguments") or {}) for m in self.received()
+                if m.get("method") == "tools/call" and not str(m["params"]["name"]).startswith("policytui-probe-")]
+
+    def executed(self) -> list[dict[str, Any]]:
+        path = self.tmp / "executed.jsonl"
+        return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+    def audit(self) -> list[dict[str, Any]]:
+        path = self.tmp / "audit.jsonl"
+        lines = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+        return [line for line in lines if line["decision"] != "probe"]
+
+    def settle(self, seconds: float = 10) -> None:
+        """Wait until every call the server received has its audit line (the line is written
+        as the answer comes back)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if len([a for a in self.audit() if a.get("upstream")]) >= len(self.calls()):
+                return
+            time.sleep(0.05)
+
+    def check_server_side(self) -> list[tuple[str, dict[str, Any]]]:
+        """The invariants every attack must leave standing; returns the calls the server got."""
+        self.settle()
+        calls = self.calls()
+        assert all(name == "list_flows" for name, _ in calls), f"a denied or hidden tool reached the server: {calls}"
+        assert all(e["tool"] == "list_flows" for e in self.executed())
+        forwarded = sorted((a["tool"], a["args_sha256"]) for a in self.audit() if a.get("upstream"))
+        assert forwarded == sorted((name, args_digest(args)) for name, args in calls), (
+            "the calls the server received are not exactly the forwarded calls in the audit log")
+        log = (self.tmp / "gateway.log").read_text(encoding="utf-8")
+        assert "Traceback" not in log and self.listening.process.poll() is None
+        return calls
+
+
+def _dump(message: Any) -> bytes:
+    return json.dumps(message).encode()
+
+
+def legacy_headers(token: str, session: str | None = None) -> list[tuple[str, str]]:
+    headers = [("Authorization", f"Bearer {token}"), ("Content-Type", "application/json"),
+               ("Accept", "application/json, text/event-stream")]
+    if session:
+        headers += [("Mcp-Session-Id", session), ("MCP-Protocol-Version", "2025-06-18")]
+    return headers
+
+
+def modern_headers(token: str, method: str, name: str | None = None) -> list[tuple[str, str]]:
+    headers = [("Authorization", f"Bearer {token}"), ("Content-Type", "application/json"),
+               ("Accept", "application/json, text/event-stream"), ("MCP-Protocol-Version", MODERN),
+               ("Mcp-Method", method)]
+    return headers + ([("Mcp-Name", name)] if name is not None else [])
+
+
+def call(request_id: Any, name: str, args: dict[str, Any], *, modern: bool = True) -> bytes:
+    params: dict[str, Any] = {"name": name, "arguments": args}
+    if modern:
+        params["_meta"] = META
+    return _dump({"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params})
+
+
+@pytest.fixture
+def gateway(tmp_path: Path) -> Iterator[Gateway]:
+    (tmp_path / "policy.json").write_text(json.dumps(POLICY), encoding="utf-8")
+    (tmp_path / "tokens.json").write_text(json.dumps({ALICE: "alice", ALICE2: "alice", BOB: "bob"}), encoding="utf-8")
+    options = ["--policy", str(tmp_path / "policy.json"), "--tokens", str(tmp_path / "tokens.json"),
+               "--state-dir", str(tmp_path / "state"), "--audit", str(tmp_path / "audit.jsonl"),
+               "--log-level", "debug", "--approval-timeout", "4"]
+    upstream = [sys.executable, str(RECORDING / "tee_stdin.py"), str(tmp_path / "received.bin"), "--",
+                sys.executable, str(RECORDING / "flows_server.py"), str(tmp_path / "executed.jsonl")]
+    listening = start_http_gateway(options, upstream, tmp_path / "gateway.log")
+    try:
+        yield Gateway(listening, tmp_path)
+    finally:
+        stop(listening.process)
+
+
+def _in_thread(work: Any) -> tuple[threading.Thread, dict[str, Any]]:
+    out: dict[str, Any] = {}
+
+    def run() -> None:
+        out["answer"] = work()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, out
+
+
+def _wait_for(predicate: Any, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+# Headers --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("label", "extra", "name", "body_name"),
+    [
+        # The first copy matches the body, a second (what a router reading the last one sees) does not.
+        ("Mcp-Name twice", [("Mcp-Name", "list_flows")], "delete_flow", "delete_flow"),
+        ("Mcp-Name twice, the body in the second", [("Mcp-Name", "delete_flow")], "list_flows", "delete_flow"),
+        ("Mcp-Method twice", [("Mcp-Method", "tools/list")], "list_flows", "list_flows"),
+        ("MCP-Protocol-Version twice", [("MCP-Protocol-Version", "2025-06-18")], "list_flows", "list_flows"),
+        # Latin-1 bytes: "list_flows\xc3\xa9" is "list_flowsé" in UTF-8 to a router, "list_flowsÃ©" here.
+        ("Mcp-Name raw non-ASCII", [], "list_flows\u00c3\u00a9", "list_flows\u00c3\u00a9"),
+        ("Mcp-Name with a control character", [], "list_flows\x7f", "list_flows\x7f"),
+        # CGI-style readers (WSGI, some proxies) read Mcp_Name as Mcp-Name.
+        ("Mcp_Name beside Mcp-Name", [("Mcp_Name", "delete_flow")], "list_flows", "list_flows"),
+        ("Mcp_Method beside Mcp-Method", [("Mcp_Method", "tools/list")], "list_flows", "list_flows"),
+    ],
+)
+def test_ambiguous_mcp_headers_are_a_header_mismatch(gateway: Gateway, label: str, extra: list[tuple[str, str]],
+                                                     name: str, body_name: str) -> None:
+    """The Mcp-* headers exist so that a router can act on a request without its body; a header
+    given twice, or in bytes that read differently as Latin-1 and UTF-8, lets the router and the
+    gateway see two calls. Refused as a mismatch (-32020), whichever copy matches the body."""
+    answer = gateway.post(modern_headers(ALICE, "tools/call", name) + extra,
+                          call(1, body_name, {"namespace": f"hdr-{label}"} if body_name == "list_flows" else DENIED))
+    assert answer.status == 400, (label, answer)
+    assert answer.json()["error"]["code"] == HEADER_MISMATCH, (label, answer.json())
+    assert gateway.check_server_side() == []
+    assert gateway.audit() == []
+
+
+def test_whitespace_around_header_values_is_not_part_of_them(gateway: Gateway) -> None:
+    """HTTP drops the spaces around a field value: " list_flows " is list_flows to every reader."""
+    answer = gateway.post(modern_headers(ALICE, " tools/call ", " list_flows "), call(1, "list_flows", {"namespace": "ws"}))
+    assert answer.status == 200 and answer.json()["result"]["isError"] is False
+    answer = gateway.post(modern_headers(ALICE, "tools/call", "list_flows"), call(2, "delete_flow", DENIED))
+    assert answer.json()["error"]["code"] == HEADER_MISMATCH
+    assert gateway.check_server_side() == [("list_flows", {"namespace": "ws"})]
+
+
+@pytest.mark.parametrize(
+    ("content_type", "status"),
+    [
+        ("application/json; charset=latin-1", 415),
+        ("application/json; charset=utf-16", 415),
+        ("application/json;charset=ISO-8859-1", 415),
+        ("text/plain", 415),
+        ("application/json; charset=utf-8", 200),
+        ('application/json; charset="UTF-8"', 200),
+        ("Application/JSON", 200),
+    ],
+)
+def test_a_body_declared_in_another_charset_is_refused(gateway: Gateway, content_type: str, status: int) -> None:
+    """The gateway reads every body as UTF-8; "é" sent as UTF-8 under charset=latin-1 is "Ã©"
+    to a reader that honours the declaration. Refused (415) rather than read one way of two."""
+    headers = [(k, content_type if k == "Content-Type" else v) for k, v in modern_headers(ALICE, "tools/call", "list_flows")]
+    answer = gateway.post(headers, call(1, "list_flows", {"namespace": "caf\u00e9"}))
+    assert answer.status == status, answer
+    calls = gateway.check_server_side()
+    assert calls == ([("list_flows", {"namespace": "caf\u00e9"})] if status == 200 else [])
+
+
+def test_content_type_given_twice_is_refused(gateway: Gateway) -> None:
+    headers = modern_headers(ALICE, "tools/call", "list_flows") + [("Content-Type", "text/plain")]
+    assert gateway.post(headers, call(1, "list_flows", {"namespace": "two-types"})).status == 415
+    assert gateway.check_server_side() == []
+
+
+@pytest.mark.parametrize("second", [BOB, ALICE, "not-a-token-0123456789"])
+def test_two_authorization_headers_are_unauthorized(gateway: Gateway, second: str) -> None:
+    """A proxy in front may check the last Authorization header and this gate read the first: with
+    two, no grant is taken from either."""
+    headers = modern_headers(ALICE, "tools/call", "list_flows") + [("Authorization", f"Bearer {second}")]
+    assert gateway.post(headers, call(1, "list_flows", {"namespace": "two-tokens"})).status == 401
+    assert gateway.check_server_side() == [] and gateway.audit() == []
+
+
+@pytest.mark.parametrize("accept", [None, "text/html", "application/json", "text/event-stream"])
+def test_any_accept_header_gets_the_same_decisions(gateway: Gateway, accept: str | None) -> None:
+    headers = [(k, v) for k, v in modern_headers(ALICE, "tools/call", "delete_flow") if k != "Accept"]
+    if accept is not None:
+        headers.append(("Accept", accept))
+    answer = gateway.post(headers, call(1, "delete_flow", DENIED))
+    assert answer.json()["result"]["isError"] is True
+    assert gateway.check_server_side() == []
+    assert [(a["tool"], a["decision"]) for a in gateway.audit()] == [("delete_flow", "denied")]
+
+
+# Bodies ---------------------------------------------------------------------------------------
+
+
+def test_a_modern_request_in_notification_form_is_refused_not_dropped(gateway: Gateway) -> None:
+    """A tools/call without an id gets no answer and leaves no trace: on every path it is refused
+    (400), never a 202 that tells the client it was taken."""
+    for name, args in (("delete_flow", DENIED), ("list_flows", {"namespace": "no-id"})):
+        body = _dump({"jsonrpc": "2.0", "method": "tools/call", "params": {"name": name, "arguments": args, "_meta": META}})
+        answer = gateway.post(modern_headers(ALICE, "tools/call", name), body)
+        assert answer.status == 400 and answer.json()["error"]["code"] == wire.INVALID_REQUEST, answer
+    assert gateway.check_server_side() == [] and gateway.audit() == []
+
+
+@pytest.mark.parametrize(
+    "request_id",
+    [None, 1.5, True, [1], {"a": 1}, 2**53, -(2**53), 1e400],
+    ids=["null", "fraction", "bool", "array", "object", "2^53", "-2^53", "overflow"],
+)
+def test_modern_ids_of_other_types_are_refused(gateway: Gateway, request_id: Any) -> None:
+    body = call(request_id, "list_flows", {"namespace": "odd-id"}) if request_id != 1e400 else (
+        call(7, "list_flows", {"namespace": "odd-id"}).replace(b'"id": 7', b'"id": 1e400'))
+    answer = gateway.post(modern_headers(ALICE, "tools/call", "list_flows"), body)
+    assert answer.status == 400, answer
+    assert gateway.check_server_side() == []
+
+
+def test_modern_batches_and_duplicate_keys_never_reach_the_server(gateway: Gateway) -> None:
+    denied = json.loads(call(1, "delete_flow", DENIED))
+    bodies = [
+        _dump([denied, json.loads(call(2, "list_flows", {"namespace": "batch"}))]),
+        # _meta twice: which version is asked for is up to the parser
+        call(3, "list_flows", {"namespace": "m"}).replace(
+            b'"_meta": {', b'"_meta": {"io.modelcontextprotocol/protocolVersion": "2025-06-18", ', 1),
+        call(4, "list_flows", {"namespace": "m"}).replace(b'"_meta": ', b'"_meta": {}, "_meta": ', 1),
+        call(5, "list_flows", {"namespace": "m"}).replace(b'"name": "list_flows"', b'"name": "list_flows", "name": "delete_flow"'),
+        b"\xef\xbb\xbf" + call(6, "list_flows", {"namespace": "bom"}),
+        call(7, "list_flows", {"namespace": "nan"}).replace(b'"nan"}', b'"nan", "note": NaN}'),
+        call(8, "list_flows", {"namespace": "lone \\ud800"}).replace(b"\\\\ud800", b"\\ud800"),
+    ]
+    for body in bodies:
+        answer = gateway.post(modern_headers(ALICE, "tools/call", "list_flows"), body)
+        assert answer.status == 400, body
+    assert gateway.check_server_side() == [] and gateway.audit() == []
+
+
+def test_deep_nesting_is_refused_or_decided_never_a_crash(gateway: Gateway) -> None:
+    """Arguments nested near and past what the parsers take: each is refused (-32700, under the
+    call's id when it can be read) or decided (the denied tool: denied and audited), and the
+    gateway goes on serving."""
+    template = call(1, "delete_flow", {**DENIED, "note": "NOTE"})
+    for depth in (100, 124, 126, 200, 900, 960, 970, 980, 990, 5000, 100_000):
+        body = template.replace(b'"NOTE"', b"[" * depth + b'"x"' + b"]" * depth)
+        answer = gateway.post(modern_headers(ALICE, "tools/call", "delete_flow"), body)
+        if depth + 3 <= wire.MAX_DEPTH:  # the envelope, params and arguments are three levels
+            assert answer.status == 200 and answer.json()["result"]["isError"] is True, depth
+        else:
+            assert answer.status == 400 and answer.json()["error"]["code"] == wire.PARSE_ERROR, depth
+    for n in range(2):  # still serving
+        answer = gateway.post(modern_headers(ALICE, "tools/call", "list_flows"), call(n, "list_flows", {"namespace": "after"}))
+        assert answer.status == 200
+    gateway.check_server_side()
+    assert [(a["tool"], a["decision"]) for a in gateway.audit()] == [("delete_flow", "denied")] * 2 + [("list_flows", "allowed")] * 2
+
+
+@pytest.mark.parametrize("modern", [True, False], ids=["modern", "session"])
+def test_an_allowed_call_nested_past_what_the_server_reads_is_refused_not_left_hanging(
+        gateway: Gateway, modern: bool) -> None:
+    """The Python SDK's server drops a message nested past 200 levels without an answer. The
+    gateway parses deeper than that; forwarding such a call left the client waiting for ever, its
+    charge kept and its id pending in the gateway. Refused at once instead, never forwarded."""
+    session = None if modern else gateway.initialize(ALICE)
+    note = json.loads("[" * 120 + '"x"' + "]" * 120)
+    headers = modern_headers(ALICE, "tools/call", "list_flows") if modern else legacy_headers(ALICE, session)
+    answer = gateway.post(headers, call(1, "list_flows", {"namespace": "deep-ok", "note": note}, modern=modern))
+    assert answer.status == 200 and answer.json()["result"]["isError"] is False
+    body = call(2, "list_flows", {"namespace": "deep", "note": "NOTE"}, modern=modern).replace(
+        b'"NOTE"', b"[" * 250 + b'"x"' + b"]" * 250)
+    try:
+        answer = gateway.post(headers, body, timeout=15)
+    except TimeoutError:
+        pytest.fail("a call the server cannot read was forwarded and never answered")
+    assert answer.status == 400 and answer.json()["error"]["code"] == wire.PARSE_ERROR
+    assert answer.json()["id"] == 2
+    assert gateway.check_server_side() == [("list_flows", {"namespace": "deep-ok", "note": note})]
+
+
+def test_a_body_over_the_limit_or_shorter_than_announced(gateway: Gateway) -> None:
+    big = call(1, "list_flows", {"namespace": "big", "note": "x" * (wire.MAX_MESSAGE_BYTES + 10)})
+    answer = gateway.post(modern_headers(ALICE, "tools/call", "list_flows"), big)
+    assert answer.status == 413
+    # Chunked, the limit counted as the chunks arrive.
+    chunk = b"x" * (1 << 20)
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(10)) + b"0\r\n\r\n"
+    headers = modern_headers(ALICE, "tools/call", "list_flows") + [("Transfer-Encoding", "chunked")]
+    assert gateway.post(headers, chunked).status == 413
+    body = call(2, "list_flows", {"namespace": "short"})
+    headers = modern_headers(ALICE, "tools/call", "list_flows") + [("Content-Length", str(len(body) - 3))]
+    assert gateway.post(headers, body).status == 400  # the body ends where Content-Length says
+    assert gateway.check_server_side() == []
+
+
+def test_a_body_length_given_two_ways_is_refused_and_the_connection_closed(gateway: Gateway) -> None:
+    """Content-Length beside Transfer-Encoding: a proxy in front that ends the body where
+    Content-Length says reads the rest as a request of its own (request smuggling). Refused,
+    and the connection closed, so nothing after it on the connection is read either."""
+    body = call(1, "list_flows", {"namespace": "smuggled"})
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    after = call(2, "list_flows", {"namespace": "after-smuggled"})
+    lines = "".join(f"{k}: {v}\r\n" for k, v in modern_headers(ALICE, "tools/call", "list_flows"))
+    request = (f"POST {gateway.path} HTTP/1.1\r\nHost: 127.0.0.1:{gateway.port}\r\n{lines}"
+               f"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n").encode() + chunked
+    second = (f"POST {gateway.path} HTTP/1.1\r\nHost: 127.0.0.1:{gateway.port}\r\n{lines}"
+              f"Content-Length: {len(after)}\r\n\r\n").encode() + after
+    with socket.create_connection((gateway.host, gateway.port), timeout=15) as sock:
+        sock.sendall(request + second)
+        seen = b""
+        while chunk := sock.recv(65536):
+            seen += chunk
+    assert seen.startswith(b"HTTP/1.1 400"), seen[:200]
+    assert seen.count(b"HTTP/1.1 ") == 1, seen
+    assert gateway.check_server_side() == []
+
+
+# Sessions, grants, ids ------------------------------------------------------------------------
+
+
+def test_modern_requests_of_one_grant_do_not_share_ids_in_progress(gateway: Gateway) -> None:
+    """Without a session, every 2026-07-28 request stands alone: a request of one client (another
+    agent on the same token, or another token of the grant) is never refused because another
+    client has a request with the same id in progress."""
+    waiting, out = _in_thread(lambda: gateway.post(modern_headers(ALICE, "tools/call", "list_flows"),
+                                                   call(1, "list_flows", {"namespace": "approve-me"})))
+    _wait_for(lambda: "approval" in (gateway.tmp / "gateway.log").read_text().lower() or not waiting.is_alive(), 10)
+    time.sleep(0.3)
+    for token, marker in ((ALICE2, "other-token"), (ALICE, "same-token"), (BOB, "other-grant")):
+        answer = gateway.post(modern_headers(token, "tools/call", "list_flows"), call(1, "list_flows", {"namespace": marker}))
+        assert answer.status == 200 and answer.headers["content-type"] == "application/json", (marker, answer)
+        assert answer.json()["id"] == 1 and answer.json()["result"]["isError"] is False, (marker, answer.json())
+    waiting.join(20)
+    assert "no human answered" in json.dumps(out["answer"].json())
+    calls = gateway.check_server_side()
+    assert sorted(args["namespace"] for _, args in calls) == ["other-grant", "other-token", "same-token"]
+
+
+def test_the_sessions_of_a_grant_are_capped(gateway: Gateway) -> None:
+    """Opening sessions without end (never a DELETE) must not fill the gateway's memory: past
+    MAX_SESSIONS_PER_GRANT the grant's least recently used idle session is ended; another
+    grant's sessions are untouched."""
+    bob = gateway.initialize(BOB)
+    first = gateway.initialize(ALICE)
+    body = _dump({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "flood", "version": "1"}}})
+    opened = []
+    sock_headers = "".join(f"{k}: {v}\r\n" for k, v in legacy_headers(ALICE))
+    request = (f"POST {gateway.path} HTTP/1.1\r\nHost: 127.0.0.1:{gateway.port}\r\n{sock_headers}"
+               f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    with socket.create_connection((gateway.host, gateway.port), timeout=30) as sock:  # keep-alive: quick
+        reader = sock.makefile("rb")
+        for _ in range(http_relay.MAX_SESSIONS_PER_GRANT + 5):
+            sock.sendall(request)
+            status = reader.readline()
+            length = 0
+            while (line := reader.readline()) not in (b"\r\n", b""):
+                key, _, value = line.decode().partition(":")
+                if key.lower() == "content-length":
+                    length = int(value)
+                if key.lower() == "mcp-session-id":
+                    opened.append(value.strip())
+            reader.read(length)
+            assert b" 200 " in status, status
+    list_body = b'{"jsonrpc":"2.0","id":9,"method":"tools/list"}'
+    assert gateway.post(legacy_headers(ALICE, first), list_body).status == 404  # the least recently used: ended
+    assert gateway.post(legacy_headers(ALICE, opened[-1]), list_body).status == 200
+    assert gateway.post(legacy_headers(BOB, bob), list_body).status == 200
+    gateway.check_server_side()
+
+
+def test_a_session_is_its_tokens_alone_and_ends_for_good(gateway: Gateway) -> None:
+    alice = gateway.initialize(ALICE)
+    body = call(2, "list_flows", {"namespace": "stolen"}, modern=False)
+    for token in (BOB, ALICE2):  # another grant, and another token of the same grant
+        assert gateway.post(legacy_headers(token, alice), body).status == 404
+        assert gateway.post(legacy_headers(token, alice), b"", method="DELETE").status == 404
+        assert gateway.post(legacy_headers(token, alice), b"", method="GET", length=False).status == 404
+    assert gateway.post(legacy_headers(ALICE, alice), call(3, "list_flows", {"namespace": "mine"}, modern=False)).status == 200
+    # Two session ids: which one counts is up to the reader; neither does.
+    assert gateway.post(legacy_headers(ALICE, alice) + [("Mcp-Session-Id", alice)], body).status == 400
+    assert gateway.post(legacy_headers(ALICE, alice), b"", method="DELETE").status == 200
+    assert gateway.post(legacy_headers(ALICE, alice), body).status == 404
+    assert gateway.post(legacy_headers(ALICE, alice), b"", method="DELETE").status == 404
+    assert gateway.check_server_side() == [("list_flows", {"namespace": "mine"})]
+
+
+def test_a_modern_meta_inside_a_legacy_session(gateway: Gateway) -> None:
+    """A session's request that names another protocol version in its `_meta` is refused or
+    served as a modern request, never forwarded unchecked; the session id is no way around the
+    header rules."""
+    session = gateway.initialize(ALICE)
+    other = json.loads(call(2, "delete_flow", DENIED))
+    other["params"]["_meta"] = {"io.modelcontextprotocol/protocolVersion": "2025-06-18",
+                                "io.modelcontextprotocol/clientCapabilities": {}}
+    answer = gateway.post(legacy_headers(ALICE, session), _dump(other))
+    assert answer.json()["error"]["code"] == -32022
+    # A modern _meta without the modern headers: a mismatch.
+    answer = gateway.post(legacy_headers(ALICE, session), call(3, "list_flows", {"namespace": "modern-in-session"}))
+    assert answer.status == 400 and answer.json()["error"]["code"] == HEADER_MISMATCH
+    # With them, a modern request (the session id ignored), decided the same.
+    headers = modern_headers(ALICE, "tools/call", "delete_flow") + [("Mcp-Session-Id", session)]
+    assert gateway.post(headers, call(4, "delete_flow", DENIED)).json()["result"]["isError"] is True
+    # initialize under a modern _meta: removed in 2026-07-28.
+    init = _dump({"jsonrpc": "2.0", "id": 5, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "x", "version": "1"}, "_meta": META}})
+    assert gateway.post(modern_headers(ALICE, "initialize"), init).json()["error"]["code"] == wire.METHOD_NOT_FOUND
+    assert gateway.check_server_side() == []
+    assert [(a["tool"], a["decision"]) for a in gateway.audit()] == [("delete_flow", "denied")]
+
+
+def test_a_modern_client_asking_for_the_hidden_tool_by_name(gateway: Gateway) -> None:
+    hidden = gateway.post(modern_headers(ALICE, "tools/call", "read_secret"), call(1, "read_secret", {}))
+    missing = gateway.post(modern_headers(ALICE, "tools/call", "no_such_tool"), call(1, "no_such_tool", {}))
+    assert hidden.status == missing.status == 200
+    assert hidden.body == missing.body.replace(b"no_such_tool", b"read_secret")
+    listed = gateway.post(modern_headers(ALICE, "tools/list"),
+                          _dump({"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {"_meta": META}})).json()
+    assert "read_secret" not in [tool["name"] for tool in listed["result"]["tools"]]
+    assert listed["result"]["cacheScope"] == "private" and listed["result"]["ttlMs"] == 0
+    assert gateway.check_server_side() == []
+
+
+def test_the_limit_holds_across_tokens_sessions_and_protocols_at_once(gateway: Gateway) -> None:
+    """Twenty calls at once from two tokens of one grant, half of them in a legacy session and
+    half modern, all with the same id: exactly LIMIT reach the server."""
+    session = gateway.initialize(ALICE)
+    work = []
+    for n in range(20):
+        if n % 2:
+            work.append(lambda n=n: gateway.post(modern_headers(ALICE2, "tools/call", "list_flows"),
+                                                 call(1, "list_flows", {"namespace": f"race-{n}"})))
+        else:
+            work.append(lambda n=n: gateway.post(legacy_headers(ALICE, session),
+                                                 call(f"r{n}", "list_flows", {"namespace": f"race-{n}"}, modern=False)))
+    threads = [_in_thread(each) for each in work]
+    for thread, _ in threads:
+        thread.join(60)
+    answers = [out["answer"].json() for _, out in threads]
+    passed = [a for a in answers if "result" in a and not a["result"]["isError"]]
+    assert len(passed) == LIMIT, answers
+    assert len(gateway.check_server_side()) == LIMIT
+    assert sorted(a["decision"] for a in gateway.audit()) == ["allowed"] * LIMIT + ["denied"] * (20 - LIMIT)
+
+
+# Approvals and cancellation across sessions ---------------------------------------------------
+
+
+def _stream_until(gateway: Gateway, headers: list[tuple[str, str]], body: bytes, marker: bytes) -> tuple[socket.socket, bytes]:
+    """POST and read the event stream until `marker` arrives; the socket stays open."""
+    sock = socket.create_connection((gateway.host, gateway.port), timeout=30)
+    lines = "".join(f"{k}: {v}\r\n" for k, v in headers)
+    sock.sendall((f"POST {gateway.path} HTTP/1.1\r\nHost: 127.0.0.1:{gateway.port}\r\n{lines}"
+                  f"Content-Length: {len(body)}\r\n\r\n").encode() + body)
+    seen = b""
+    while marker not in seen:
+        chunk = sock.recv(65536)
+        assert chunk, seen
+        seen += chunk
+    return sock, seen
+
+
+def test_another_session_cannot_answer_or_cancel_an_approval(gateway: Gateway) -> None:
+    """Alice's call waits for her approval by elicitation. Bob's session, and a second session of
+    Alice's own grant, answer the gateway's elicitation id with "approve" and cancel her request:
+    neither approves nor cancels it. Her call times out unapproved and never reaches the server."""
+    alice = gateway.initialize(ALICE, {"elicitation": {"form": {}}})
+    sock, seen = _stream_until(gateway, legacy_headers(ALICE, alice),
+                               call("waiting", "list_flows", {"namespace": "approve-please"}, modern=False),
+                               b"elicitation/create")
+    try:
+        event = next(json.loads(line[5:]) for line in seen.decode().splitlines() if line.startswith("data:"))
+        forged = _dump({"jsonrpc": "2.0", "id": event["id"], "result": {"action": "accept", "content": {"approve": True}}})
+        cancel = _dump({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": "waiting"}})
+        for token in (BOB, ALICE2):
+            other = gateway.initialize(token, {"elicitation": {"form": {}}})
+            assert gateway.post(legacy_headers(token, other), forged).status == 202
+            assert gateway.post(legacy_headers(token, other), cancel).status == 202
+            assert gateway.post(legacy_headers(token, alice), forged).status == 404  # her session, not theirs
+            # And as a modern "answer": the requestState is missing, so no approval.
+            retry = json.loads(call(9, "list_flows", {"namespace": "approve-please"}))
+            retry["params"]["inputResponses"] = {"policytui-approval": {"action": "accept", "content": {"approve": True}}}
+            retry["params"]["requestState"] = "e30." + "A" * 43
+            answer = gateway.post(modern_headers(token, "tools/call", "list_flows"), _dump(retry))
+            assert answer.json()["result"]["isError"] is True
+        while b'"id":"waiting"' not in seen:
+            chunk = sock.recv(65536)
+            assert chunk, seen
+            seen += chunk
+    finally:
+        sock.close()
+    assert b"rejected" in seen or b"no human answered" in seen or b"POLICY DENIED" in seen, seen[-400:]
+    assert gateway.check_server_side() == []
+    decisions = [(a["tool"], a["decision"], a.get("upstream")) for a in gateway.audit()]
+    assert decisions.count(("list_flows", "denied", None)) == 3, decisions
+    assert not [a for a in gateway.audit() if a.get("approval") == "approved"]
+
+
+def test_a_client_that_leaves_mid_stream_costs_one_audit_line(gateway: Gateway) -> None:
+    """A POST closed while its call waits for approval: the call is cancelled, audited once, never
+    forwarded, and the gateway goes on serving the session."""
+    alice = gateway.initialize(ALICE, {"elicitation": {"form": {}}})
+    sock, _ = _stream_until(gateway, legacy_headers(ALICE, alice),
+                            call("leaving", "list_flows", {"namespace": "approve-then-leave"}, modern=False),
+                            b"elicitation/create")
+    sock.close()
+    _wait_for(lambda: len(gateway.audit()) == 1)
+    answer = gateway.post(legacy_headers(ALICE, alice), call("after", "list_flows", {"namespace": "after"}, modern=False))
+    assert answer.json()["result"]["isError"] is False
+    assert gateway.check_server_side() == [("list_flows", {"namespace": "after"})]
+    assert [a["tool"] for a in gateway.audit()] == ["list_flows", "list_flows"]
+
+
+def test_a_modern_approval_state_is_the_grants_the_calls_and_single_use(gateway: Gateway) -> None:
+    """The `requestState` of an `input_required` approval is signed and bound to the tool, the
+    arguments and the grant: another grant, other arguments, a tampered or a replayed state is a
+    rejection, and only the approved call reaches the server, once."""
+    capable = {**META, "io.modelcontextprotocol/clientCapabilities": {"elicitation": {"form": {}}}}
+    args = {"namespace": "approve-this"}
+
+    def ask(token: str, arguments: dict[str, Any], state: str | None = None) -> dict[str, Any]:
+        message = json.loads(call(1, "list_flows", arguments))
+        message["params"]["_meta"] = capable
+        if state is not None:
+            message["params"]["inputResponses"] = {"policytui-approval": {"action": "accept", "content": {"approve": True}}}
+            message["params"]["requestState"] = state
+        return gateway.post(modern_headers(token, "tools/call", "list_flows"), _dump(message)).json()["result"]
+
+    first = ask(ALICE, args)
+    assert first["resultType"] == "input_required"
+    state = first["requestState"]
+    payload, mac = state.split(".")
+    tampered = payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1] + "." + mac
+    for token, arguments, given in (
+        (BOB, args, state),  # another grant
+        (ALICE, {"namespace": "approve-that"}, state),  # other arguments
+        (ALICE, args, tampered),
+        (ALICE, args, state + "x"),
+    ):
+        refused = ask(token, arguments, given)
+        assert refused["isError"] is True and "rejected" in json.dumps(refused), (token, arguments, given)
+    assert ask(ALICE, args, state)["isError"] is False  # the genuine answer, once
+    assert ask(ALICE, args, state)["isError"] is True  # replayed
+    assert gateway.check_server_side() == [("list_flows", args)]
+    assert [a.get("approval") for a in gateway.audit()].count("approved") == 1
+
+
+def test_deleting_a_session_while_its_call_waits_for_approval(gateway: Gateway) -> None:
+    """DELETE while a call waits for its approval: the call ends with one audit line, never
+    reaches the server, and the session is gone for every token."""
+    alice = gateway.initialize(ALICE, {"elicitation": {"form": {}}})
+    sock, _ = _stream_until(gateway, legacy_headers(ALICE, alice),
+                            call("held", "list_flows", {"namespace": "approve-then-delete"}, modern=False),
+                            b"elicitation/create")
+    try:
+        assert gateway.post(legacy_headers(ALICE, alice), b"", method="DELETE").status == 200
+        _wait_for(lambda: len(gateway.audit()) == 1)
+        answer = gateway.post(legacy_headers(ALICE, alice), call("late", "list_flows", {"namespace": "late"}, modern=False))
+        assert answer.status == 404
+    finally:
+        sock.close()
+    time.sleep(0.5)
+    assert gateway.check_server_side() == []
+    assert [(a["tool"], a["decision"], a["reason"]) for a in gateway.audit()] == [
+        ("list_flows", "denied", "cancelled while waiting for approval")]
