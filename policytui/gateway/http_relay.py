@@ -260,12 +260,12 @@ class HttpRelayApp:
             # take the body's end from the other one and read the rest as a request of its own
             # (request smuggling). Refused, and the connection closed.
             log.debug("refused an HTTP request with %s", b", ".join(framing).decode())
-            refusal = _json_dumps({"jsonrpc": "2.0", "id": None, "error": wire.error(
+            answer = _json_dumps({"jsonrpc": "2.0", "id": None, "error": wire.error(
                 wire.INVALID_REQUEST, "Bad Request: the body's length is given more than once")}).encode()
             await send({"type": "http.response.start", "status": 400, "headers": [
-                (b"content-type", b"application/json"), (b"content-length", str(len(refusal)).encode()),
+                (b"content-type", b"application/json"), (b"content-length", str(len(answer)).encode()),
                 (b"connection", b"close")]})
-            await send({"type": "http.response.body", "body": refusal})
+            await send({"type": "http.response.body", "body": answer})
             return
         if not _json_content_type(_header(scope, b"content-type")):
             await _rpc_error(send, 415, None, wire.INVALID_REQUEST,
