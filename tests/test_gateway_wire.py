@@ -57,6 +57,8 @@ for raw in sys.stdin.buffer:
     elif method == "tools/call" and params.get("name") == "slow":
         pass  # never answered
     elif method == "tools/call" and params.get("name") == "die":
+        sys.stderr.write("fatal: the tool died on purpose\n")
+        sys.stderr.flush()
         os._exit(3)
     elif method == "tools/call" and params.get("name") == "err":
         out('{"error": {"message": "no such row", "code": -32602}, "id": %s, "jsonrpc": "2.0"}' % json.dumps(mid))
@@ -303,6 +305,15 @@ async def test_a_dying_server_fails_pending_and_new_calls(tmp_path: Path) -> Non
         # The policy still answers what it denies.
         await client.send('{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"denied"}}')
         assert json.loads(await client.receive())["result"]["isError"] is True
+        # The log says why: the exit code and what the server last wrote on stderr.
+        log = tmp_path / "gateway.log"
+        for _ in range(100):
+            if "exited with code 3 while serving" in log.read_text(encoding="utf-8"):
+                break
+            await asyncio.sleep(0.05)
+        text = log.read_text(encoding="utf-8")
+        assert "the upstream server exited with code 3 while serving" in text, text
+        assert "fatal: the tool died on purpose" in text
     assert sorted(line.get("upstream", "") for line in _calls(client.audit)) == ["", "unavailable", "unavailable"]
 
 

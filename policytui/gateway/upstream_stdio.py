@@ -278,6 +278,12 @@ class StdioUpstream:
         diag.returncode = process.returncode
         await anyio.sleep(0.2)
         self.mark_down(f"the server exited with code {process.returncode}")
+        if self._connected and not self._stop.is_set():
+            # The reader may have marked it down first ("the connection closed"): the exit
+            # code and what the server last wrote are what tell a person why.
+            tail = diag.stderr_tail()
+            log.error("the upstream server exited with code %s while serving%s", process.returncode,
+                      f"; the last lines it wrote to stderr:\n{tail}" if tail else " (nothing on stderr)")
 
     async def _receive(self, line: bytes, diag: Any) -> None:
         try:
