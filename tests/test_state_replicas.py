@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import time
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -329,3 +330,30 @@ async def test_a_call_held_by_one_replica_is_answered_through_another(
         assert "a human rejected the call" in text_of(results["other"])
     assert [line.get("approval") for line in run.audit_lines() if line["tool"] == "echo"] == ["approved"]
     assert json.loads(cli("approvals", "list", "--json", "--state", redis_server.url).stdout) == []
+
+
+async def test_a_held_call_whose_record_the_store_lost_is_denied_at_once(
+    tmp_path: Path, everything: Path, redis_server: RedisServer
+) -> None:
+    """Redis restarted without persistence while a call waits for a human: nobody can answer it
+    any more, so it is denied at once (not at the end of its 60 s) and the log says why."""
+    doc = {"version": "1", "default": "allow", "tools": {"echo": {"action": "require_approval"}}}
+    policy = write_policy(tmp_path / "policy.json", doc)
+    extra = ["--state", redis_server.url, "--approvals", "queue", "--approval-timeout", "60"]
+    async with replica(tmp_path / "r", policy, tmp_path / "state", everything, *extra) as (client, run):
+        results: dict[str, Any] = {}
+        async with anyio.create_task_group() as tg:
+
+            async def call() -> None:
+                results["held"] = await client.call_tool("echo", {"message": "lost"})
+                results["at"] = time.monotonic()
+
+            tg.start_soon(call)
+            await _pending(redis_server.url)
+            redis_server.stop()
+            redis_server.restart_same_port()
+            restarted = time.monotonic()
+        assert results["at"] - restarted < 20, "the held call waited out its time-out"
+        assert "no human answered in time" in text_of(results["held"])
+    assert "is no longer in" in run.log.read_text(encoding="utf-8")
+    assert [line.get("approval") for line in run.audit_lines() if line["tool"] == "echo"] == ["timed_out"]

@@ -30,6 +30,9 @@ APPROVED = "approved"
 REJECTED = "rejected"
 TIMED_OUT = "timed_out"
 OUTCOMES = (APPROVED, REJECTED, TIMED_OUT)
+# Who "decided" a held call whose record is no longer in the store (a Redis restarted without
+# persistence, a state file replaced): nobody can answer it any more, so it ends at once.
+RECORD_GONE = "gateway: the held call's record is gone from the state store"
 
 # Which machine a held call's gateway runs on: only there can its process be checked.
 _HOST = socket.gethostname()
@@ -113,9 +116,12 @@ class ApprovalQueue:
             request.id = ""  # taken: draw another
 
     def decision(self, approval_id: str) -> Decision | None:
-        """The decision for a held call, or None while it waits."""
+        """The decision for a held call, or None while it waits. A call whose record is gone
+        can never be answered: it is timed out at once (`by` is RECORD_GONE)."""
         stored = self.store.get_approval(approval_id)
-        if stored is None or stored.decision is None:
+        if stored is None:
+            return Decision(TIMED_OUT, time.time(), RECORD_GONE)
+        if stored.decision is None:
             return None
         data = stored.decision
         outcome = data.get("outcome")

@@ -160,6 +160,9 @@ class Approver:
                         log.error("the approvals queue is unavailable (%s); the held call times out", exc)
                         return Approval.TIMED_OUT
                     answer = None
+                if answer is not None and answer.by == queue_mod.RECORD_GONE:
+                    log.error("the held call %s to %r is no longer in %s (the store lost it); it is "
+                              "denied, as nobody can answer it", request.id, tool, self.queue.where)
                 if answer is not None:
                     return {
                         queue_mod.APPROVED: Approval.APPROVED,
