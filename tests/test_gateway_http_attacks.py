@@ -674,3 +674,83 @@ def test_deleting_a_session_while_its_call_waits_for_approval(gateway: Gateway) 
     assert gateway.check_server_side() == []
     assert [(a["tool"], a["decision"], a["reason"]) for a in gateway.audit()] == [
         ("list_flows", "denied", "cancelled while waiting for approval")]
+
+
+# ----- clients that hold the gateway's resources -------------------------------------------------
+
+
+def test_a_body_that_never_arrives_is_refused_in_time(gateway: Gateway) -> None:
+    """A client announces 100 bytes and sends 10: refused with 408 once BODY_SECONDS pass, the
+    connection closed, and nothing reaches the server."""
+    started = time.monotonic()
+    with socket.create_connection((gateway.host, gateway.port), timeout=http_relay.BODY_SECONDS + 20) as sock:
+        sock.sendall(f"POST {gateway.path} HTTP/1.1\r\nHost: {gateway.host}\r\nAuthorization: Bearer {ALICE}\r\n"
+                     "Content-Type: application/json\r\nAccept: application/json\r\nContent-Length: 100\r\n\r\n"
+                     '{"jsonrpc"'.encode())
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    waited = time.monotonic() - started
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert http_relay.BODY_SECONDS - 1 < waited < http_relay.BODY_SECONDS + 15
+    assert gateway.check_server_side() == []
+
+
+FLOODING_SERVER = r'''
+import json, sys
+def out(message):
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+for line in sys.stdin:
+    message = json.loads(line)
+    method, mid = message.get("method"), message.get("id")
+    if mid is None:
+        continue
+    if method == "initialize":
+        out({"jsonrpc": "2.0", "id": mid, "result": {"protocolVersion": "2025-06-18",
+             "capabilities": {"tools": {}, "logging": {}}, "serverInfo": {"name": "flood", "version": "1"}}})
+    elif method == "tools/list":
+        out({"jsonrpc": "2.0", "id": mid, "result": {"tools": [{"name": "flood", "inputSchema": {"type": "object"}}]}})
+    elif method == "tools/call" and message["params"]["name"] == "flood":
+        out({"jsonrpc": "2.0", "id": mid, "result": {"content": [{"type": "text", "text": "flooding"}]}})
+        for n in range(int(sys.argv[1])):  # after the answer: these go to the session's GET stream
+            out({"jsonrpc": "2.0", "method": "notifications/message",
+                 "params": {"level": "info", "data": f"{n} " + "x" * 4000}})
+    else:
+        out({"jsonrpc": "2.0", "id": mid, "error": {"code": -32602, "message": "Unknown tool"}})
+'''
+
+
+def test_a_stream_its_client_does_not_read_is_ended_not_held_without_bound(tmp_path: Path) -> None:
+    """A client keeps its GET stream open and never reads it while the server sends 3,000
+    notifications of 4 KB: the gateway ends that stream once STREAM_BACKLOG messages wait, says
+    so in its log, and serves the session's calls as before."""
+    script = tmp_path / "flood.py"
+    script.write_text(FLOODING_SERVER, encoding="utf-8")
+    (tmp_path / "policy.json").write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    (tmp_path / "tokens.json").write_text(json.dumps({ALICE: "alice"}), encoding="utf-8")
+    options = ["--policy", str(tmp_path / "policy.json"), "--tokens", str(tmp_path / "tokens.json"),
+               "--state-dir", str(tmp_path / "state"), "--audit", str(tmp_path / "audit.jsonl")]
+    listening = start_http_gateway(options, [sys.executable, str(script), "3000"], tmp_path / "gateway.log")
+    try:
+        gateway = Gateway(listening, tmp_path)
+        session = gateway.initialize(ALICE)
+        with socket.create_connection((gateway.host, gateway.port)) as stream:
+            stream.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            stream.sendall(f"GET {gateway.path} HTTP/1.1\r\nHost: {gateway.host}\r\nAuthorization: Bearer {ALICE}\r\n"
+                           f"Accept: text/event-stream\r\nMcp-Session-Id: {session}\r\n\r\n".encode())
+            assert stream.recv(1024).startswith(b"HTTP/1.1 200")  # then never read again
+            flood = _dump({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "flood", "arguments": {}}})
+            assert gateway.post(legacy_headers(ALICE, session), flood).status == 200
+            log = tmp_path / "gateway.log"
+            deadline = time.monotonic() + 60
+            while "does not read them" not in log.read_text(encoding="utf-8"):
+                assert time.monotonic() < deadline, "the unread stream was never ended"
+                time.sleep(0.1)
+            # The session still serves its calls.
+            again = gateway.post(legacy_headers(ALICE, session), _dump(
+                {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}))
+            assert again.status == 200 and again.events()[0]["result"]["tools"][0]["name"] == "flood"
+        assert listening.process.poll() is None
+    finally:
+        stop(listening.process)

@@ -50,6 +50,13 @@ SESSION_IDLE_SECONDS = 3600.0
 # every session; at the cap, opening one ends the grant's least recently used idle session
 # (503 when all are busy), so one grant never ends another's.
 MAX_SESSIONS_PER_GRANT = 1000
+# A request body that has not all arrived in this long is refused (408): a client that announces
+# a body and sends it a byte at a time, or never, would otherwise hold a connection for good.
+BODY_SECONDS = 10.0
+# Messages waiting for a session's GET stream. A client that keeps the stream open but does not
+# read it would otherwise make the gateway hold every notification for it without bound; past
+# this, its stream is ended (it may open another) and what it did not read is dropped.
+STREAM_BACKLOG = 1000
 
 
 class _Exchange:
@@ -85,8 +92,17 @@ class HttpSession(StdioRelay):
         if sink is not None and not sink.closed:
             sink.queue.put_nowait(message)
         elif self.stream is not None:
-            self.stream.put_nowait(message)
+            self._to_stream(self.stream, message)
         # Otherwise nobody listens: a notification outside a request without a GET stream.
+
+    def _to_stream(self, stream: asyncio.Queue[Any], message: dict[str, Any]) -> None:
+        if stream.qsize() < STREAM_BACKLOG:
+            stream.put_nowait(message)
+            return
+        log.warning("ended the event stream of session %s: %d messages wait and its client does not "
+                    "read them", self.session_id[:8], STREAM_BACKLOG)
+        self.stream = None
+        stream.put_nowait(_DONE)  # the stream ends where the client stopped reading
 
     async def _write_line(self, data: bytes) -> None:
         await self._write(json.loads(data))
@@ -260,18 +276,18 @@ class HttpRelayApp:
             # take the body's end from the other one and read the rest as a request of its own
             # (request smuggling). Refused, and the connection closed.
             log.debug("refused an HTTP request with %s", b", ".join(framing).decode())
-            answer = _json_dumps({"jsonrpc": "2.0", "id": None, "error": wire.error(
-                wire.INVALID_REQUEST, "Bad Request: the body's length is given more than once")}).encode()
-            await send({"type": "http.response.start", "status": 400, "headers": [
-                (b"content-type", b"application/json"), (b"content-length", str(len(answer)).encode()),
-                (b"connection", b"close")]})
-            await send({"type": "http.response.body", "body": answer})
+            await _refuse_and_close(send, 400, "Bad Request: the body's length is given more than once")
             return
         if not _json_content_type(_header(scope, b"content-type")):
             await _rpc_error(send, 415, None, wire.INVALID_REQUEST,
                              "Unsupported Media Type: use application/json (UTF-8)")
             return
-        body = await _body(receive)
+        try:
+            body = await asyncio.wait_for(_body(receive), BODY_SECONDS)
+        except TimeoutError:
+            log.debug("refused an HTTP request: its body did not arrive within %s s", BODY_SECONDS)
+            await _refuse_and_close(send, 408, "Request Timeout: the body did not arrive in time")
+            return
         if body is None:
             log.debug("refused a client message (Invalid Request: the message is too large)")
             await _rpc_error(send, 413, None, wire.INVALID_REQUEST, "Invalid Request: the message is too large")
@@ -504,6 +520,16 @@ def _header_mismatch(scope: dict[str, Any], message: dict[str, Any]) -> str | No
     if _decoded(sent_name) != params.get(name_field):
         return f"Mcp-Name does not match params.{name_field}"
     return None
+
+
+async def _refuse_and_close(send: Any, status: int, message: str) -> None:
+    """A JSON-RPC error answer that also closes the connection: what follows on it cannot be
+    read as a request of its own."""
+    answer = _json_dumps({"jsonrpc": "2.0", "id": None, "error": wire.error(wire.INVALID_REQUEST, message)}).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(answer)).encode()),
+        (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": answer})
 
 
 def _json_content_type(value: str | None) -> bool:
