@@ -67,6 +67,8 @@ for raw in sys.stdin.buffer:
     elif method == "tools/call" and params.get("name") not in ("a", "b", "secret", "denied", "echo", "slow", "die", "err", "bad"):
         result(mid, '{"content": [{"type": "text", "text": "Unknown tool: %s"}], "isError": true}' % params.get("name"))
     elif method == "tools/call":
+        if params.get("name") == "echo":
+            out("working on it (not JSON-RPC)")  # stray text on stdout, as some servers print
         result(mid, '{"content": [{"type": "text", "text": "caf\\u00e9"}], "isError": false, "n": 1e5}')
     elif method == "x/custom":
         delay = float(params.get("delay", 0))
@@ -175,6 +177,14 @@ async def test_requests_reach_the_server_re_encoded_and_answers_come_back_as_sen
             b'{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"echo","arguments":{"x":100000.0}}}',
         )
         assert not any(b"\r" in line or b" " in line for line in client.upstream_lines())
+
+
+async def test_stray_text_from_the_server_while_serving_is_skipped_and_logged(tmp_path: Path) -> None:
+    async with wire(tmp_path, "--log-level", "debug") as client:
+        await client.send('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{}}}')
+        assert json.loads(await client.receive())["result"]["isError"] is False
+    assert ("skipped a line from the server that is not a JSON-RPC message: working on it (not JSON-RPC)"
+            in (tmp_path / "gateway.log").read_text(encoding="utf-8"))
 
 
 async def test_methods_outside_mcp_are_not_found_and_never_reach_the_server(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ import anyio.abc
 from policytui.gateway.enforcer import UpstreamFailure
 from policytui.gateway.upstream import MessageHandler, Progress, hop_params, unavailable_error
 from policytui.gateway.wire import Refusal, encode, valid_id
+from policytui.textsafe import visible
 
 log = logging.getLogger("policytui.gateway")
 
@@ -107,7 +108,6 @@ class StdioUpstream:
             not_found_message,
             stop_process,
         )
-        from policytui.textsafe import visible
 
         spec = self.spec
         diag = Diagnostics(spec)
@@ -289,10 +289,10 @@ class StdioUpstream:
         try:
             message = json.loads(line)
         except (ValueError, RecursionError):  # RecursionError: nested thousands deep
-            diag.note_garbage(line)  # banners and log lines on stdout: skipped, remembered
+            self._skip(line, diag)  # banners and log lines on stdout: skipped, remembered
             return
         if not isinstance(message, dict):
-            diag.note_garbage(line)
+            self._skip(line, diag)
             return
         method = message.get("method")
         if method is None:
@@ -328,6 +328,13 @@ class StdioUpstream:
                 await self.on_notification(message)
             except Exception:
                 log.exception("relaying an upstream notification failed")
+
+    def _skip(self, line: bytes, diag: Any) -> None:
+        diag.note_garbage(line)
+        if self._connected:
+            # Said at start-up when the server fails; while serving, only the debug log tells.
+            shown = visible(diag.spec.redact(line[:400].decode("utf-8", "replace")))
+            log.debug("skipped a line from the server that is not a JSON-RPC message: %s", shown[:160])
 
     async def _answer_server_request(self, request_id: Any, method: str, params: Any) -> None:
         if method == "ping":
