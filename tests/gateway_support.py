@@ -8,15 +8,17 @@ it with a signal, as a service manager would.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # How the tests run the program: the interpreter of this virtualenv, the package as a module.
 POLICYTUI_MODULE = (sys.executable, "-m", "policytui")
@@ -88,3 +90,40 @@ async def close_stdin_and_wait(process: asyncio.subprocess.Process, seconds: flo
     except TimeoutError:
         process.kill()
         await process.wait()
+
+
+@asynccontextmanager
+async def sdk_client(
+    transport: str, mode: str, options: Sequence[str], upstream: Sequence[str], log: Path, *,
+    token: str | None = None, **client_options: Any,
+) -> AsyncIterator[Any]:
+    """The mcp SDK's `Client` in `mode` ("legacy", "2026-07-28", "auto") talking to `policytui
+    gateway OPTIONS -- UPSTREAM` as an agent's client does: over "stdio" the client starts the
+    gateway (logging to LOG); over "http" the gateway listens (`start_http_gateway`) and the
+    client reaches it over streamable HTTP, with `token` as its bearer token when given.
+    `client_options` go to `Client` (callbacks, `message_handler`)."""
+    import httpx2
+    from mcp import Client, StdioServerParameters
+    from mcp.client.stdio import stdio_client
+    from mcp.client.streamable_http import streamable_http_client
+
+    if transport == "stdio":
+        params = StdioServerParameters(command=POLICYTUI_MODULE[0], args=[
+            *POLICYTUI_MODULE[1:], "gateway", *options, "--log", str(log), "--", *upstream])
+        with open(os.devnull, "w") as errlog:  # noqa: ASYNC230 - opened once, never blocks
+            async with Client(stdio_client(params, errlog=errlog), mode=mode, read_timeout_seconds=60,
+                              **client_options) as client:
+                yield client
+        return
+    assert transport == "http", transport
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    with http_gateway(options, upstream, log) as listening:
+        http = httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(60))
+        async with http, Client(streamable_http_client(listening.url, http_client=http), mode=mode,
+                                read_timeout_seconds=60, **client_options) as client:
+            yield client
+
+
+def call_text(result: Any) -> str:
+    """The text of a tool result, its text parts joined."""
+    return "".join(getattr(c, "text", "") for c in result.content)

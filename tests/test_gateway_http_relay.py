@@ -135,7 +135,9 @@ async def test_sdk_client_allowed_denied_hidden_progress(served: Served) -> None
         assert denied.is_error and _text(denied) == "[POLICY DENIED] no files"
         hidden = await client.call_tool("get-env", {})
         missing = await client.call_tool("no-such-tool", {})
-        assert _text(hidden) == _text(missing).replace("no-such-tool", "get-env")
+        assert hidden.is_error and _text(hidden) == _text(missing).replace("no-such-tool", "get-env")
+        assert hidden.model_dump_json(exclude_none=True) == missing.model_dump_json(exclude_none=True).replace(
+            "no-such-tool", "get-env")
         long = await client.call_tool("trigger-long-running-operation", {"duration": 0.6, "steps": 3},
                                       progress_callback=progress)
         assert not long.is_error

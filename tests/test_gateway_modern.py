@@ -36,6 +36,10 @@ def _text(result: Any) -> str:
     return "".join(getattr(c, "text", "") for c in result.content)
 
 
+def _wire(result: Any) -> dict[str, Any]:
+    return result.model_dump(by_alias=True, mode="json", exclude_none=True)
+
+
 def _audit(tmp: Path) -> list[dict[str, Any]]:
     lines = [json.loads(line) for line in (tmp / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
     return [line for line in lines if line["decision"] != "probe"]
@@ -64,6 +68,7 @@ async def test_modern_client_allowed_denied_hidden_limited(tmp_path: Path, every
         hidden = await client.call_tool("get-env", {})
         missing = await client.call_tool("no-such-tool", {})
         assert hidden.is_error and _text(hidden) == _text(missing).replace("no-such-tool", "get-env")
+        assert _wire(hidden) == json.loads(json.dumps(_wire(missing)).replace("no-such-tool", "get-env"))
         sums = [await client.call_tool("get-sum", {"a": 1, "b": 2}) for _ in range(3)]
         assert [r.is_error for r in sums] == [False, False, True]
         assert "rate limit" in _text(sums[2])
@@ -115,8 +120,17 @@ async def test_modern_client_over_http(listening: str, tmp_path: Path) -> None:
         assert _text(await client.call_tool("gzip-file-as-resource", {})) == "[POLICY DENIED] no files"
         hidden = await client.call_tool("get-env", {})
         assert hidden.is_error and "policy" not in _text(hidden).lower()
+        # Indistinguishable from a tool the server does not have, to the last byte the client reads.
+        missing = await client.call_tool("no-such-tool", {})
+        assert _wire(hidden) == json.loads(json.dumps(_wire(missing)).replace("no-such-tool", "get-env"))
+        sums = [await client.call_tool("get-sum", {"a": 1, "b": 2}) for _ in range(3)]
+        assert [r.is_error for r in sums] == [False, False, True]
+        assert _text(sums[2]).startswith("[POLICY DENIED] rate limit 2 per day reached; retry in ")
         assert _text(await client.call_tool("echo", {"message": "approve it"})) == "Echo: approve it"
     assert [line.get("approval_via") for line in _audit(tmp_path) if "approval" in line] == ["input_required"]
+    decisions = [(line["tool"], line["decision"]) for line in _audit(tmp_path)]
+    assert ("get-env", "hidden") in decisions and decisions.count(("get-sum", "allowed")) == 2
+    assert ("get-sum", "denied") in decisions
 
 
 def _modern_call(name: str, args: dict[str, Any]) -> dict[str, Any]:

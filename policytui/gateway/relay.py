@@ -299,6 +299,10 @@ class StdioRelay:
                 log.debug("refused a client message (%s): %s", problem[1], method)
                 await self._fail(request_id, _error(*problem))
                 return None
+            # A client sending 2026-07-28 requests takes no requests from the server (they would
+            # have to become input_required round trips): a server asking during its call must be
+            # told that, not "the client does not support sampling" when its `_meta` says it does.
+            self.modern_only = True
         if method == "ping":
             await self._result(request_id, {})
         elif method == "initialize":

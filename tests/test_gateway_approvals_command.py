@@ -1,0 +1,86 @@
+"""Approval through the approvals queue, answered the way a person answers it: by running the
+`policytui approvals approve ID` command the gateway logs, in another process.
+
+Every transport (stdio, `--listen`) and every client mode (handshake-era "legacy", 2026-07-28)
+with the mcp SDK's `Client` in front of `python -m policytui gateway --approvals queue` and the
+real server-everything. The client could answer an approval form (it has an elicitation
+callback that approves everything): under `--approvals queue` it is never asked.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import anyio
+import mcp_types as types
+import pytest
+from gateway_support import POLICYTUI_MODULE, call_text, sdk_client
+
+pytestmark = pytest.mark.servers
+
+POLICY = {
+    "version": "1",
+    "default": "allow",
+    "tools": {"echo": {"require_approval_if": [{"path": "args.message", "op": "regex", "value": "^approve"}]}},
+}
+WAITS = re.compile(r"waits for approval: (policytui approvals approve .+)$", re.MULTILINE)
+
+
+async def _logged_command(log: Path, count: int) -> list[str]:
+    """The `count`-th command the gateway logged for a held call, as argv (waits up to 20 s)."""
+    with anyio.fail_after(20):
+        while True:
+            found = WAITS.findall(log.read_text(encoding="utf-8")) if log.exists() else []
+            if len(found) >= count:
+                return shlex.split(found[count - 1])
+            await anyio.sleep(0.05)
+
+
+def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    assert argv[0] == "policytui"
+    return subprocess.run([*POLICYTUI_MODULE, *argv[1:]], capture_output=True, text=True, timeout=60, check=False)
+
+
+@pytest.mark.parametrize("mode", ["legacy", "2026-07-28"])
+@pytest.mark.parametrize("transport", ["stdio", "http"])
+async def test_a_held_call_is_answered_by_the_logged_approvals_command(
+    transport: str, mode: str, tmp_path: Path, everything: Path
+) -> None:
+    asked: list[str] = []
+
+    async def elicit(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+        asked.append(params.message)  # a client that would approve its own calls
+        return types.ElicitResult(action="accept", content={"approve": True})
+
+    (tmp_path / "policy.json").write_text(json.dumps(POLICY), encoding="utf-8")
+    options = ["--policy", str(tmp_path / "policy.json"), "--state-dir", str(tmp_path / "state"),
+               "--audit", str(tmp_path / "audit.jsonl"), "--approvals", "queue", "--approval-timeout", "30"]
+    log = tmp_path / "gateway.log"
+    results: list[Any] = []
+    async with sdk_client(transport, mode, options, [str(everything), "stdio"], log,
+                          elicitation_callback=elicit) as client:
+
+        async def call(message: str) -> None:
+            results.append(await client.call_tool("echo", {"message": message}))
+
+        for count, (message, answer) in enumerate([("approve me", "approve"), ("approve this too", "reject")], 1):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(call, message)
+                command = await _logged_command(log, count)
+                assert command[:3] == ["policytui", "approvals", "approve"]
+                # The logged command names the gateway's store: run as logged, from anywhere.
+                assert "--state" in command
+                answered = await anyio.to_thread.run_sync(_run, [*command[:2], answer, *command[3:]])
+                assert answered.returncode == 0, answered.stderr
+            assert len(results) == count
+    assert call_text(results[0]) == "Echo: approve me" and not results[0].is_error
+    assert results[1].is_error and "a human rejected the call" in call_text(results[1])
+    assert asked == []
+    audit = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
+    held = [(line["decision"], line.get("approval"), line.get("approval_via")) for line in audit if line["tool"] == "echo"]
+    assert held == [("allowed", "approved", "queue"), ("denied", "rejected", "queue")]
