@@ -37,7 +37,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -45,6 +45,7 @@ import anyio
 from policytui.decision import Caller, Decision
 from policytui.gateway import inline_call, modern, wire
 from policytui.gateway.enforcer import UpstreamFailure
+from policytui.gateway.server_asks import ForeignState, InputRequired
 from policytui.gateway.upstream_stdio import StdioUpstream, result_of
 
 if TYPE_CHECKING:
@@ -374,7 +375,7 @@ class StdioRelay:
                 if version is not None and isinstance(result, dict):
                     result = modern.to_modern(method, version, result, self._server_info())
                 answer: dict[str, Any] = {"result": result}
-            except _InputRequired as needed:
+            except InputRequired as needed:
                 answer = {"result": needed.result}
             except UpstreamFailure as failure:
                 if exchange.verbatim is not None and "error" in exchange.response:
@@ -450,7 +451,19 @@ class StdioRelay:
                 return await self._ask_modern(decision, name, args, params)
             return await self.gateway.approver.ask(decision, name, args, self.caller, self._elicitor())
 
-        return await self.gateway.enforcer.handle_call(name, args, self.caller, forward, ask)
+        def handle() -> Coroutine[Any, Any, Any]:
+            return self.gateway.enforcer.handle_call(name, args, self.caller, forward, ask)
+
+        if exchange.modern is None:
+            return await handle()
+        # A 2026-07-28 client's call runs as a task of its own: the server's requests during it
+        # become input_required round trips (policytui.gateway.server_asks).
+        from policytui.gateway.audit import args_digest
+
+        try:
+            return await self.gateway.modern_calls.serve(name, args_digest(args), self.caller.grant, params, handle)
+        except ForeignState:
+            raise _Refused(_error(INVALID_PARAMS, "Invalid params: requestState belongs to another call", "")) from None
 
     async def _ask_modern(self, decision: Decision, name: str, args: dict[str, Any], params: dict[str, Any]) -> Any:
         """Approval for a 2026-07-28 client: an `input_required` round trip when the client can
@@ -476,7 +489,7 @@ class StdioRelay:
         approver = self.gateway.approver
         if approver.mode == "auto" and isinstance(modern.client_capabilities(params).get("elicitation"), dict):
             message = approval_message(name, args, decision, approver.server_name)
-            raise _InputRequired({
+            raise InputRequired({
                 "resultType": "input_required",
                 "inputRequests": {modern.APPROVAL_KEY: {
                     "method": "elicitation/create",
@@ -581,14 +594,6 @@ class _Exchange:
         self.modern = modern  # the 2026-07-28 protocol version the request names, if any
         self.response: dict[str, Any] = {}
         self.verbatim: bytes | None = None
-
-
-class _InputRequired(Exception):
-    """The call waits for input the client must gather (2026-07-28): answered with `result`."""
-
-    def __init__(self, result: dict[str, Any]) -> None:
-        super().__init__("input required")
-        self.result = result
 
 
 class _Refused(Exception):

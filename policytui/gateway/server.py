@@ -121,8 +121,11 @@ class Gateway:
         self._relays: set[Any] = set()
         # Signs the requestState of approvals asked of 2026-07-28 clients (input_required).
         from policytui.gateway.modern import ApprovalStates
+        from policytui.gateway.server_asks import ModernCalls
 
         self.approval_states = ApprovalStates()
+        # 2026-07-28 calls in progress: the server's requests during them are round trips.
+        self.modern_calls = ModernCalls()
         # The server's answer for unknown tools and the names it lists (set by the runner).
         self.unknown_tools: Any = None
         self._background: set[Any] = set()
@@ -301,14 +304,22 @@ class Gateway:
         from policytui.gateway.relay import ClientRequestError
 
         relays = list(self._relays)
-        busy = [relay for relay in relays if relay.busy()]
-        chosen = busy if busy else relays
-        if len(chosen) != 1:
-            why = "no client is connected" if not chosen else "the gateway cannot tell which client it is for"
+        # Who may be asked: handshake-era clients with requests in progress, and 2026-07-28
+        # calls in progress (parked ones too: their client's request has been answered, but the
+        # server's call goes on). The one there is, else the only handshake-era client.
+        modern_calls = list(self.modern_calls.running)
+        busy: list[Any] = [relay for relay in relays if relay.busy() and not getattr(relay, "modern_only", False)]
+        if not busy and not modern_calls:
+            busy = [relay for relay in relays if not getattr(relay, "modern_only", False)]
+        if len(busy) + len(modern_calls) != 1:
+            none = not busy and not modern_calls and not any(relay.busy() for relay in relays)
+            why = "no client is connected" if none and not relays else "the gateway cannot tell which client it is for"
+            if not busy and not modern_calls and relays:
+                why = "the client of MCP 2026-07-28 has no call in progress"
             return {"error": {"code": INVALID_REQUEST, "message": f"{method} cannot be relayed: {why}"}}
-        relay = chosen[0]
-        if getattr(relay, "modern_only", False):
-            return {"error": {"code": INVALID_REQUEST, "message": f"{method} cannot be relayed to a client of MCP 2026-07-28"}}
+        if modern_calls:
+            return await modern_calls[0].ask(method, params)
+        relay = busy[0]
         capability = _CAPABILITY_OF[method]
         if not isinstance(relay.client_capabilities.get(capability), dict):
             return {"error": {"code": INVALID_REQUEST, "message": f"the client does not support {capability}"}}
