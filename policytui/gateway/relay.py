@@ -138,6 +138,8 @@ class StdioRelay:
         self._outbound: dict[int, asyncio.Future[tuple[Any, Any]]] = {}
         self._next_id = 0
         self._subscribed: set[str] = set()
+        # The tasks serving 2026-07-28 requests (see `modern_busy`).
+        self._modern: set[asyncio.Task[None]] = set()
         self._closed = False
         self._server_info_cache: dict[str, Any] | None = None
 
@@ -210,6 +212,13 @@ class StdioRelay:
     def busy(self) -> bool:
         """Whether a request of this client's is in progress."""
         return bool(self._inflight)
+
+    def modern_busy(self) -> bool:
+        """Whether a 2026-07-28 request of this client's is in progress. The server's requests
+        (sampling, elicitation, roots) are then not relayed to this client, whatever an
+        `initialize` on the same connection announced: the gateway cannot tell which request
+        the server asks for, and a 2026-07-28 request has no way to carry them."""
+        return bool(self._modern)
 
     # Reading ----------------------------------------------------------------------------------
 
@@ -291,7 +300,10 @@ class StdioRelay:
             return None
         request_id = message["id"]
         version = modern.requested_version(params)
-        if version is not None and method != "server/discover":
+        if method == "server/discover" and version is None and modern.names_version(params):
+            await self._fail(request_id, _error(*modern.check_request(params) or (INVALID_PARAMS, "Invalid params")))
+            return None
+        if (version is not None or modern.names_version(params)) and method != "server/discover":
             problem = modern.check_request(params)
             if problem is None and method in modern.REMOVED_METHODS:
                 problem = (METHOD_NOT_FOUND, "Method not found", None)
@@ -322,9 +334,21 @@ class StdioRelay:
             task = asyncio.get_running_loop().create_task(self._handle(request_id, method, params, message, version))
             self._tasks.add(task)
             self._inflight[request_id] = task
+            if version is not None:
+                self._modern.add(task)
+                task.add_done_callback(self._modern.discard)
             task.add_done_callback(self._tasks.discard)
+            # A task cancelled before its first step (a `notifications/cancelled` read in the same
+            # chunk as its request) never runs `_handle`'s `finally`: its id would stay "in
+            # progress" for good, refusing every later request under it, and each such pair
+            # would leave an entry behind.
+            task.add_done_callback(lambda done: self._forget(request_id, done))
             return task
         return None
+
+    def _forget(self, request_id: Any, task: asyncio.Task[None]) -> None:
+        if self._inflight.get(request_id) is task:
+            del self._inflight[request_id]
 
     async def _answer_from_client(self, message: dict[str, Any]) -> None:
         request_id = message.get("id")

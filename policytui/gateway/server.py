@@ -307,7 +307,7 @@ class Gateway:
             why = "no client is connected" if not chosen else "the gateway cannot tell which client it is for"
             return {"error": {"code": INVALID_REQUEST, "message": f"{method} cannot be relayed: {why}"}}
         relay = chosen[0]
-        if getattr(relay, "modern_only", False):
+        if getattr(relay, "modern_only", False) or relay.modern_busy():
             return {"error": {"code": INVALID_REQUEST, "message": f"{method} cannot be relayed to a client of MCP 2026-07-28"}}
         capability = _CAPABILITY_OF[method]
         if not isinstance(relay.client_capabilities.get(capability), dict):
