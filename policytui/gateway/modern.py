@@ -47,6 +47,16 @@ def requested_version(params: Any) -> str | None:
     return version if isinstance(version, str) else None
 
 
+def names_version(params: Any) -> bool:
+    """Whether a request's `_meta` holds the protocol version key at all, whatever its type.
+
+    A version of another type (a number, a list, null) names no version the gateway serves,
+    yet says the request is not of the handshake era: it is refused like an unsupported
+    version, never served as a handshake-era request (fail closed on the ambiguous)."""
+    meta = params.get("_meta") if isinstance(params, dict) else None
+    return isinstance(meta, dict) and VERSION_KEY in meta
+
+
 def client_capabilities(params: Any) -> dict[str, Any]:
     meta = params.get("_meta") if isinstance(params, dict) else None
     capabilities = meta.get(CAPABILITIES_KEY) if isinstance(meta, dict) else None
@@ -57,8 +67,9 @@ def check_request(params: Any) -> tuple[int, str, Any] | None:
     """An error (code, message, data) for a modern request that is not well formed, else None."""
     version = requested_version(params)
     if version not in MODERN_VERSIONS:
+        meta = params.get("_meta") if isinstance(params, dict) else None
         return UNSUPPORTED_VERSION, "Unsupported protocol version", {
-            "supported": list(MODERN_VERSIONS), "requested": version}
+            "supported": list(MODERN_VERSIONS), "requested": meta.get(VERSION_KEY) if isinstance(meta, dict) else None}
     meta = params["_meta"]
     if not isinstance(meta.get(CAPABILITIES_KEY), dict):
         return -32602, f"Invalid params: _meta is missing {CAPABILITIES_KEY}", None

@@ -292,7 +292,10 @@ class StdioRelay:
             return None
         request_id = message["id"]
         version = modern.requested_version(params)
-        if version is not None and method != "server/discover":
+        if method == "server/discover" and version is None and modern.names_version(params):
+            await self._fail(request_id, _error(*modern.check_request(params) or (INVALID_PARAMS, "Invalid params")))
+            return None
+        if (version is not None or modern.names_version(params)) and method != "server/discover":
             problem = modern.check_request(params)
             if problem is None and method in modern.REMOVED_METHODS:
                 problem = (METHOD_NOT_FOUND, "Method not found", None)
@@ -328,8 +331,17 @@ class StdioRelay:
             self._tasks.add(task)
             self._inflight[request_id] = task
             task.add_done_callback(self._tasks.discard)
+            # A task cancelled before its first step (a `notifications/cancelled` read in the same
+            # chunk as its request) never runs `_handle`'s `finally`: its id would stay "in
+            # progress" for good, refusing every later request under it, and each such pair
+            # would leave an entry behind.
+            task.add_done_callback(lambda done: self._forget(request_id, done))
             return task
         return None
+
+    def _forget(self, request_id: Any, task: asyncio.Task[None]) -> None:
+        if self._inflight.get(request_id) is task:
+            del self._inflight[request_id]
 
     async def _answer_from_client(self, message: dict[str, Any]) -> None:
         request_id = message.get("id")
