@@ -305,23 +305,37 @@ async def test_versions_per_request_and_discover_initialize_in_either_order(tmp_
         ("timed_out", "queue"), ("rejected", "elicitation")]
 
 
-async def test_the_server_cannot_ask_through_a_modern_call(tmp_path: Path) -> None:
+async def test_the_servers_request_in_a_modern_call_goes_to_that_call_only(tmp_path: Path) -> None:
     """The server asks for an elicitation in the middle of a 2026-07-28 call on a connection
-    whose `initialize` announced elicitation: the modern request cannot carry it, so the server
-    gets an error and nothing reaches the client (before the fix it was relayed). In a
-    handshake-era call it is relayed as before."""
+    whose `initialize` announced elicitation too: the question comes back in that call's own
+    `input_required` (never as a request on the connection), a retry with another call's
+    arguments is refused, and the retry with the answer gets the server's result. In a
+    handshake-era call it is relayed as a request, as before."""
     async with gateway(tmp_path) as client:
         await client.send(initialize("i", {"elicitation": {}}))
         await client.answers(1)
         await client.send(call(1, "ask", {}, meta=CAPABLE))
         answer = await client.line()
         assert answer["id"] == 1, answer
-        assert "cannot be relayed to a client of MCP 2026-07-28" in answer["result"]["content"][0]["text"]
-        await client.send(call(2, "ask", {}, meta=None))
-        asked = await client.line()
+        needed = answer["result"]
+        assert needed["resultType"] == "input_required"
+        ((key, asked),) = needed["inputRequests"].items()
         assert asked["method"] == "elicitation/create"
-        await client.send({"jsonrpc": "2.0", "id": asked["id"], "result": {"action": "decline"}})
+        state = needed["requestState"]
+        await client.send(call(2, "ask", {"other": 1}, meta=CAPABLE, requestState=state,
+                               inputResponses={key: {"action": "accept"}}))
+        assert (await client.line())["error"]["code"] == wire.INVALID_PARAMS
+        await client.send(call(3, "ask", {}, meta=CAPABLE, requestState=state,
+                               inputResponses={key: {"action": "decline"}}))
+        resumed = await client.line()
+        assert resumed["id"] == 3 and '"action": "decline"' in resumed["result"]["content"][0]["text"]
+        await client.send(call(4, "ask", {}, meta=None))
+        asked_legacy = await client.line()
+        assert asked_legacy["method"] == "elicitation/create"
+        await client.send({"jsonrpc": "2.0", "id": asked_legacy["id"], "result": {"action": "decline"}})
         assert '"action": "decline"' in (await client.line())["result"]["content"][0]["text"]
+    # Two calls reached the server (the first, resumed; the handshake-era one), each audited once.
+    assert [a.get("upstream") for a in client.audit() if a["tool"] == "ask"] == ["ok", "ok"]
 
 
 # 3. Approval round trips over stdio ------------------------------------------------------------

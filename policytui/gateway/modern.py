@@ -15,7 +15,9 @@ requests next to handshake-era ones, in front of handshake-era servers:
 - a call that needs a human's approval is answered `input_required` with an elicitation form;
   the client retries the call with the answer and the gateway's `requestState`, an HMAC-signed,
   single-use, short-lived token bound to the tool, the arguments and the caller, so a client
-  cannot forge or replay an approval.
+  cannot forge or replay an approval;
+- the server's requests during a call (sampling, elicitation, roots) reach the client in that
+  call's own `input_required` round trip (`policytui.gateway.server_asks`).
 """
 
 from __future__ import annotations

@@ -139,6 +139,8 @@ class StdioRelay:
         self._outbound: dict[int, asyncio.Future[tuple[Any, Any]]] = {}
         self._next_id = 0
         self._subscribed: set[str] = set()
+        # The tasks serving 2026-07-28 requests: not what `busy` means.
+        self._modern: set[Any] = set()
         self._closed = False
         self._server_info_cache: dict[str, Any] | None = None
 
@@ -209,8 +211,8 @@ class StdioRelay:
         return uri in self._subscribed
 
     def busy(self) -> bool:
-        """Whether a request of this client's is in progress."""
-        return bool(self._inflight)
+        """Whether a handshake-era request of this client's is in progress."""
+        return any(task not in self._modern for task in self._inflight.values())
 
     # Reading ----------------------------------------------------------------------------------
 
@@ -303,10 +305,6 @@ class StdioRelay:
                 log.debug("refused a client message (%s): %s", problem[1], method)
                 await self._fail(request_id, _error(*problem))
                 return None
-            # A client sending 2026-07-28 requests takes no requests from the server (they would
-            # have to become input_required round trips): a server asking during its call must be
-            # told that, not "the client does not support sampling" when its `_meta` says it does.
-            self.modern_only = True
         if method == "ping":
             await self._result(request_id, {})
         elif method == "initialize":
@@ -331,6 +329,11 @@ class StdioRelay:
             self._tasks.add(task)
             self._inflight[request_id] = task
             task.add_done_callback(self._tasks.discard)
+            if version is not None:
+                # The server's requests during a 2026-07-28 call go to that call (server_asks),
+                # never to this connection's handshake-era side.
+                self._modern.add(task)
+                task.add_done_callback(self._modern.discard)
             # A task cancelled before its first step (a `notifications/cancelled` read in the same
             # chunk as its request) never runs `_handle`'s `finally`: its id would stay "in
             # progress" for good, refusing every later request under it, and each such pair
