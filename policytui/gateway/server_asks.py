@@ -164,10 +164,6 @@ class ModernCalls:
                         "it is cancelled", call.tool, PARK_SECONDS)
             call.give_up("the client did not answer in time")
 
-    def close(self) -> None:
-        for token in list(self.parked):
-            self._expire(token)
-
 
 def _capabilities(params: dict[str, Any]) -> dict[str, Any]:
     from policytui.gateway import modern
