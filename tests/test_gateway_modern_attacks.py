@@ -69,6 +69,9 @@ for raw in sys.stdin.buffer:
         out({"jsonrpc": "2.0", "id": mid, "error": {"code": -32601, "message": "Method not found"}})
     elif params.get("name") == "slow":
         pass  # never answered
+    elif params.get("name") == "odd_meta":
+        out({"jsonrpc": "2.0", "id": mid, "result": {
+            "content": [{"type": "text", "text": "odd"}], "isError": False, "_meta": "not an object"}})
     elif params.get("name") == "ask":
         out({"jsonrpc": "2.0", "id": "ask:" + json.dumps(mid), "method": "elicitation/create",
              "params": {"message": "sure?", "requestedSchema": {"type": "object", "properties": {}}}})
@@ -80,7 +83,7 @@ for raw in sys.stdin.buffer:
             "content": [{"type": "text", "text": "Unknown tool: %s" % params.get("name")}], "isError": True}})
 '''
 
-TOOLS = "echo,slow,ask,held,denied,secret"
+TOOLS = "echo,slow,ask,held,denied,secret,odd_meta"
 POLICY: dict[str, Any] = {
     "version": "1", "default": "allow", "hide": ["secret"],
     "tools": {"denied": {"action": "deny", "reason": "no"}, "held": {"action": "require_approval"}},
@@ -487,3 +490,27 @@ async def test_real_servers_hidden_denied_and_missing_for_modern_clients(
         [(hidden, "hidden"), ("no-such-tool", "denied"), (denied, "denied"), (denied, "denied")])
     if upstream == "python-sdk":
         assert [json.loads(line)["tool"] for line in executed.read_text().splitlines()] == [allowed, allowed]
+
+
+async def test_a_server_result_whose_meta_is_no_object_still_reaches_a_modern_client(tmp_path: Path) -> None:
+    """The server's result carries `_meta: "not an object"`: the 2026-07-28 client gets the
+    result (with the gateway's own `_meta`), not an internal error, as the audit line says ok."""
+    async with gateway(tmp_path) as client:
+        await client.send(call(1, "odd_meta", {}))
+        answer = await client.line()
+    result = answer["result"]
+    assert result["content"][0]["text"] == "odd" and isinstance(result["_meta"], dict), answer
+    assert [a.get("upstream") for a in client.audit() if a["tool"] == "odd_meta"] == ["ok"]
+
+
+async def test_a_modern_clients_notification_reaches_the_server_without_this_hops_envelope(tmp_path: Path) -> None:
+    """`notifications/roots/list_changed` with the 2026-07-28 `_meta` keys and one of the
+    client's own: the server gets the client's key only, as with requests."""
+    async with gateway(tmp_path) as client:
+        await client.send({"jsonrpc": "2.0", "method": "notifications/roots/list_changed",
+                           "params": {"_meta": {**META, "trace": "t1"}}})
+        await client.send(call(1, "echo", {}))  # answered after the notification was passed on
+        await client.line()
+    sent = [json.loads(line) for line in client.upstream_log.read_bytes().splitlines()
+            if b"roots/list_changed" in line]
+    assert [m.get("params") for m in sent] == [{"_meta": {"trace": "t1"}}], sent

@@ -108,7 +108,9 @@ def to_modern(method: str, version: str, result: dict[str, Any], server_info: di
     if method in CACHEABLE:
         shaped["ttlMs"] = 0
         shaped["cacheScope"] = "private"
-    meta = dict(shaped.get("_meta") or {})
+    # A server's `_meta` that is not an object is no metadata the client could read: replaced.
+    raw_meta = shaped.get("_meta")
+    meta = dict(raw_meta) if isinstance(raw_meta, dict) else {}
     meta.setdefault(SERVER_INFO_KEY, server_info)
     shaped["_meta"] = meta
     return shaped

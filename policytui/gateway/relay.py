@@ -46,6 +46,7 @@ from policytui.decision import Caller, Decision
 from policytui.gateway import inline_call, modern, wire
 from policytui.gateway.enforcer import UpstreamFailure
 from policytui.gateway.server_asks import ForeignState, InputRequired
+from policytui.gateway.upstream import hop_params
 from policytui.gateway.upstream_stdio import StdioUpstream, result_of
 
 if TYPE_CHECKING:
@@ -363,7 +364,9 @@ class StdioRelay:
             return
         if method in _LOCAL_NOTIFICATIONS:
             return
-        await self.gateway.upstream.notify(method, params)
+        # As requests are: this hop's protocol envelope (`io.modelcontextprotocol/` keys of
+        # `_meta`) is not the server's to read.
+        await self.gateway.upstream.notify(method, hop_params(params) if isinstance(params, dict) else params)
 
     async def _answer_initialize(self, request_id: Any, params: Any) -> None:
         try:

@@ -20,6 +20,7 @@ server sent them (raw dicts) instead of being rebuilt from typed models. What is
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 import warnings
@@ -54,6 +55,10 @@ RESOURCE_UPDATED = "notifications/resources/updated"
 # Requests a server may make of its client, relayed, and the client capability each needs.
 _CAPABILITY_OF = {"sampling/createMessage": "sampling", "elicitation/create": "elicitation", "roots/list": "roots"}
 INVALID_REQUEST = -32600
+# How long the server's request relayed to a handshake-era client may wait for the answer: a
+# client that never answers must not hold it, and the relay's task, for good. (Approval forms
+# have their own time-out, --approval-timeout; 2026-07-28 calls, server_asks.PARK_SECONDS.)
+CLIENT_ANSWER_SECONDS = 600.0
 INTERNAL_ERROR = -32603
 
 APPROVAL_SCHEMA: dict[str, Any] = {
@@ -324,7 +329,10 @@ class Gateway:
         if not isinstance(relay.client_capabilities.get(capability), dict):
             return {"error": {"code": INVALID_REQUEST, "message": f"the client does not support {capability}"}}
         try:
-            return {"result": await relay.request(method, params)}
+            async with asyncio.timeout(CLIENT_ANSWER_SECONDS):
+                return {"result": await relay.request(method, params)}
+        except TimeoutError:
+            return {"error": {"code": INTERNAL_ERROR, "message": f"the client did not answer {method} in time"}}
         except ClientRequestError as exc:
             return {"error": exc.error or {"code": INTERNAL_ERROR, "message": str(exc)}}
 
