@@ -514,3 +514,28 @@ async def test_a_modern_clients_notification_reaches_the_server_without_this_hop
     sent = [json.loads(line) for line in client.upstream_log.read_bytes().splitlines()
             if b"roots/list_changed" in line]
     assert [m.get("params") for m in sent] == [{"_meta": {"trace": "t1"}}], sent
+
+
+async def test_a_replayed_or_forged_request_state_is_a_new_call_decided_and_charged_anew(tmp_path: Path) -> None:
+    """The server asks during a 2026-07-28 call; the retry resumes it. The same retry sent
+    again (its requestState used up), or one with a made-up state, is no resumption: it is a new
+    call, decided and charged like any other, so with a limit of 2 a day the server runs the
+    tool at most twice and the third attempt is denied by the limit."""
+    policy = {**POLICY, "tools": {**POLICY["tools"],
+                                  "ask": {"limits": [{"counter": "ask", "window": "day", "max": 2}]}}}
+    async with gateway(tmp_path, policy=policy) as client:
+        await client.send(call(1, "ask", {}, meta=CAPABLE))
+        needed = (await client.line())["result"]
+        ((key, _),) = needed["inputRequests"].items()
+        retry = {"requestState": needed["requestState"], "inputResponses": {key: {"action": "decline"}}}
+        await client.send(call(2, "ask", {}, meta=CAPABLE, **retry))
+        assert '"action": "decline"' in (await client.line())["result"]["content"][0]["text"]
+        await client.send(call(3, "ask", {}, meta=CAPABLE, **retry))  # replayed: a new call
+        again = (await client.line())["result"]
+        assert again["resultType"] == "input_required" and again["requestState"] != needed["requestState"]
+        await client.send(call(4, "ask", {}, meta=CAPABLE, requestState="made-up", inputResponses={}))
+        denied = (await client.line())["result"]
+        assert denied["isError"] is True and "rate limit" in denied["content"][0]["text"], denied
+    asked = [json.loads(line) for line in client.upstream_log.read_bytes().splitlines() if b'"ask"' in line]
+    assert len(asked) == 2, asked  # the first call and the replay's new call; never the third
+    assert all("requestState" not in m["params"] and "inputResponses" not in m["params"] for m in asked)
