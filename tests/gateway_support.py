@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,3 +127,12 @@ async def sdk_client(
 def call_text(result: Any) -> str:
     """The text of a tool result, its text parts joined."""
     return "".join(getattr(c, "text", "") for c in result.content)
+
+
+async def until(check: Callable[[], object], seconds: float = 10) -> None:
+    """Wait until `check()` is true (AssertionError after `seconds`)."""
+    for _ in range(int(seconds / 0.02)):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("timed out waiting")

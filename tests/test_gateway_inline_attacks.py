@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gateway_support import close_stdin_and_wait
+from gateway_support import close_stdin_and_wait, until
 
 from policytui.gateway.audit import args_digest
 
@@ -211,14 +211,6 @@ def reencoded(request_id: Any, name: str, **args: Any) -> dict[str, Any]:
 
 def cancel(request_id: Any) -> str:
     return json.dumps({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": request_id}})
-
-
-async def until(check: Any, seconds: float = 10) -> None:
-    for _ in range(int(seconds / 0.02)):
-        if check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("timed out waiting")
 
 
 def counters(state: Path) -> dict[str, int]:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gateway_support import close_stdin_and_wait
+from gateway_support import close_stdin_and_wait, until
 
 from policytui.gateway import wire
 from policytui.gateway.audit import args_digest
@@ -193,14 +193,6 @@ def cancel(request_id: Any) -> dict[str, Any]:
 def initialize(request_id: Any = "init", capabilities: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": request_id, "method": "initialize", "params": {
         "protocolVersion": "2025-06-18", "capabilities": capabilities or {}, "clientInfo": {"name": "x", "version": "1"}}}
-
-
-async def until(check: Any, seconds: float = 10) -> None:
-    for _ in range(int(seconds / 0.02)):
-        if check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("timed out waiting")
 
 
 # 1. Cancelled in the same chunk ----------------------------------------------------------------

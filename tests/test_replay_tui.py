@@ -158,34 +158,32 @@ def test_connect_refuses_a_missing_recording(tmp_path: Path) -> None:
     assert "--replay" in done.stderr and "Traceback" not in done.stderr
 
 
-async def test_replay_tab_does_not_pass_a_recording_without_calls(tmp_path: Path) -> None:
-    """As `policytui replay` (exit 2): an empty or cut-short recording tested nothing."""
+async def _replay_tab_text(tmp_path: Path, recording: Path) -> str:
+    """The screen after pressing 6 (the Replay tab) in an editor opened with `recording`."""
     policy = tmp_path / "policy.json"
     policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
-    recording = tmp_path / "rec.jsonl"
-    recording.write_text('{"time": "2026-12-01T10:00:00.000Z", "tool": "search_a', encoding="utf-8")
     app = make_app(policy_path=policy, listing=kestra(), replay_path=recording)
     async with app.run_test(size=SIZE) as pilot:
         await _ready(pilot)
         await pilot.press("6")
         await pilot.pause()
-        text = screen_text(app)
-        assert "PASS" not in text
-        assert "NO CALLS" in text and "holds no calls, so nothing can be tested" in text
-        assert "was cut short and is left out" in text
+        return screen_text(app)
+
+
+async def test_replay_tab_does_not_pass_a_recording_without_calls(tmp_path: Path) -> None:
+    """As `policytui replay` (exit 2): an empty or cut-short recording tested nothing."""
+    recording = tmp_path / "rec.jsonl"
+    recording.write_text('{"time": "2026-12-01T10:00:00.000Z", "tool": "search_a', encoding="utf-8")
+    text = await _replay_tab_text(tmp_path, recording)
+    assert "PASS" not in text
+    assert "NO CALLS" in text and "holds no calls, so nothing can be tested" in text
+    assert "was cut short and is left out" in text
 
 
 async def test_replay_tab_says_when_the_last_line_was_cut_short(tmp_path: Path) -> None:
-    policy = tmp_path / "policy.json"
-    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
     recording = write_recording(tmp_path / "rec.jsonl", 3)
     with recording.open("a", encoding="utf-8") as out:
         out.write('{"time": "2026-12-01T10:00:09.000Z", "tool": "inv')
-    app = make_app(policy_path=policy, listing=kestra(), replay_path=recording)
-    async with app.run_test(size=SIZE) as pilot:
-        await _ready(pilot)
-        await pilot.press("6")
-        await pilot.pause()
-        text = screen_text(app)
-        assert "3 recorded calls" in text
-        assert "was cut short and is left out" in text
+    text = await _replay_tab_text(tmp_path, recording)
+    assert "3 recorded calls" in text
+    assert "was cut short and is left out" in text

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
+from policytui.textsafe import without_secrets
+
 Transport = Literal["stdio", "http", "sse", "snapshot"]
 
 # Flags whose next argument is usually a credential (`--token abc`, `--api-key=abc`).
@@ -118,9 +120,7 @@ class ServerSpec:
 
     def redact(self, text: str) -> str:
         """`text` with every secret of this spec replaced by ***."""
-        for secret in self.secrets():
-            text = text.replace(secret, "***")
-        return text
+        return str(without_secrets(text, self.secrets()))
 
 
 def mask_arguments(args: list[str]) -> list[str]:

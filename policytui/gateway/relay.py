@@ -44,6 +44,7 @@ import anyio
 
 from policytui.decision import Caller, Decision
 from policytui.gateway import inline_call, modern, wire
+from policytui.gateway.audit import args_digest
 from policytui.gateway.enforcer import UpstreamFailure
 from policytui.gateway.server_asks import ForeignState, InputRequired
 from policytui.gateway.upstream import hop_params
@@ -476,8 +477,6 @@ class StdioRelay:
             return await handle()
         # A 2026-07-28 client's call runs as a task of its own: the server's requests during it
         # become input_required round trips (policytui.gateway.server_asks).
-        from policytui.gateway.audit import args_digest
-
         try:
             return await self.gateway.modern_calls.serve(name, args_digest(args), self.caller.grant, params, handle)
         except ForeignState:
@@ -488,7 +487,6 @@ class StdioRelay:
         show a form, else the approvals queue."""
         from policytui.decision import Approval
         from policytui.gateway.approver import approval_message
-        from policytui.gateway.audit import args_digest
         from policytui.gateway.server import APPROVAL_SCHEMA
 
         states = self.gateway.approval_states

@@ -52,14 +52,12 @@ BROADCAST = frozenset(
     }
 )
 RESOURCE_UPDATED = "notifications/resources/updated"
-# Requests a server may make of its client, relayed, and the client capability each needs.
-_CAPABILITY_OF = {"sampling/createMessage": "sampling", "elicitation/create": "elicitation", "roots/list": "roots"}
 INVALID_REQUEST = -32600
+INTERNAL_ERROR = -32603
 # How long the server's request relayed to a handshake-era client may wait for the answer: a
 # client that never answers must not hold it, and the relay's task, for good. (Approval forms
 # have their own time-out, --approval-timeout; 2026-07-28 calls, server_asks.PARK_SECONDS.)
 CLIENT_ANSWER_SECONDS = 600.0
-INTERNAL_ERROR = -32603
 
 APPROVAL_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -307,25 +305,25 @@ class Gateway:
         client that did not ask for it.
         """
         from policytui.gateway.relay import ClientRequestError
+        from policytui.gateway.server_asks import CAPABILITY_OF
 
-        relays = list(self._relays)
         # Who may be asked: handshake-era clients with requests in progress, and 2026-07-28
         # calls in progress (parked ones too: their client's request has been answered, but the
         # server's call goes on). The one there is, else the only handshake-era client.
+        handshake = [relay for relay in self._relays if not getattr(relay, "modern_only", False)]
         modern_calls = list(self.modern_calls.running)
-        busy: list[Any] = [relay for relay in relays if relay.busy() and not getattr(relay, "modern_only", False)]
-        if not busy and not modern_calls:
-            busy = [relay for relay in relays if not getattr(relay, "modern_only", False)]
-        if len(busy) + len(modern_calls) != 1:
-            none = not busy and not modern_calls and not any(relay.busy() for relay in relays)
-            why = "no client is connected" if none and not relays else "the gateway cannot tell which client it is for"
-            if not busy and not modern_calls and relays:
-                why = "the client of MCP 2026-07-28 has no call in progress"
+        candidates: list[Any] = [relay for relay in handshake if relay.busy()] + modern_calls
+        if not candidates:
+            candidates = handshake
+        if len(candidates) != 1:
+            why = ("the gateway cannot tell which client it is for" if candidates
+                   else "no client is connected" if not self._relays
+                   else "the client of MCP 2026-07-28 has no call in progress")
             return {"error": {"code": INVALID_REQUEST, "message": f"{method} cannot be relayed: {why}"}}
         if modern_calls:
             return await modern_calls[0].ask(method, params)
-        relay = busy[0]
-        capability = _CAPABILITY_OF[method]
+        relay = candidates[0]
+        capability = CAPABILITY_OF[method]
         if not isinstance(relay.client_capabilities.get(capability), dict):
             return {"error": {"code": INVALID_REQUEST, "message": f"the client does not support {capability}"}}
         try:

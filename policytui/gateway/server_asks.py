@@ -24,12 +24,15 @@ import secrets
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from policytui.gateway import modern
+from policytui.gateway.wire import INVALID_REQUEST
+
 log = logging.getLogger("policytui.gateway")
 
 # How long a parked call waits for the client's retry before it is cancelled.
 PARK_SECONDS = 300.0
+# The requests a server may make of its client, and the client capability each needs.
 CAPABILITY_OF = {"sampling/createMessage": "sampling", "elicitation/create": "elicitation", "roots/list": "roots"}
-INVALID_REQUEST = -32600
 
 
 class InputRequired(Exception):
@@ -120,8 +123,7 @@ class ModernCalls:
             del self.parked[state]
             call.answer(params.get("inputResponses"))
         else:
-            capabilities = _capabilities(params)
-            call = ModernCall(grant, tool, digest, capabilities)
+            call = ModernCall(grant, tool, digest, modern.client_capabilities(params))
             call.task = asyncio.get_running_loop().create_task(start())
             self.running.add(call)
             call.task.add_done_callback(lambda task: self._ended(call, task))
@@ -164,8 +166,3 @@ class ModernCalls:
                         "it is cancelled", call.tool, PARK_SECONDS)
             call.give_up("the client did not answer in time")
 
-
-def _capabilities(params: dict[str, Any]) -> dict[str, Any]:
-    from policytui.gateway import modern
-
-    return modern.client_capabilities(params)
