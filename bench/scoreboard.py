@@ -14,7 +14,7 @@ annotations hidden and measured against what its server declares:
 - Financial precision and recall on the hand-labelled money tools (money-labels.json) of the
   corpus's payment and trading servers.
 
-Run: .venv/bin/python bench/scoreboard.py [--split dev|test|both] [--verbose]
+Run: .venv/bin/python bench/scoreboard.py [--split dev|test|both] [--verbose] [--servers A,B]
 --verbose lists the development half's misses only: the test half is never looked into.
 """
 
@@ -195,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="which half to score: dev while changing the rules, test once "
                              "they are done (default both)")
     parser.add_argument("--dev-only", action="store_true", help="the same as --split dev")
+    parser.add_argument("--servers", default="",
+                        help="comma-separated server names: score only these (e.g. servers "
+                             "added since the rules were last tuned, as unseen data)")
     args = parser.parse_args(argv)
     halves = ("dev",) if args.dev_only else ("dev", "test") if args.split == "both" else (
         args.split,)
@@ -203,6 +206,13 @@ def main(argv: list[str] | None = None) -> int:
     split = load_split()
     money = load_money_labels()
     unsplit = sorted(set(servers) - set(split["dev"]) - set(split["test"]))
+    if args.servers:
+        only = {name.strip() for name in args.servers.split(",") if name.strip()}
+        unknown = sorted(only - set(servers))
+        if unknown:
+            parser.error(f"no corpus server named {', '.join(unknown)}")
+        split = {half: [name for name in names if name in only] for half, names in split.items()}
+        unsplit = []
     results = {}
     for half in ("dev", "test"):
         if half not in halves:
