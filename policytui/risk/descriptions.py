@@ -3,6 +3,8 @@ its alternatives, and a removal said anywhere in the sentence."""
 
 from __future__ import annotations
 
+import re
+
 from policytui.risk import vocabulary as v
 from policytui.risk.kinds import KIND_ORDER
 from policytui.risk.words import (
@@ -57,6 +59,8 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     while start < 2 and start < count and _is_adverb(tokens[start]):
         start += 1  # "Recursively search ..."
     lead = base_verb(tokens[start]) if start < count else None
+    if lead in v.AMBIGUOUS and _names_a_thing(sentence, tokens, start):
+        lead = None  # "Invoice-reconstruction attempts ...", "Order status of ...": a noun
     if lead is None and start + 1 < count and _hyphenated(sentence, tokens[start]):
         # "Spell-check a query", "Auto-generate a summary", "Soft-delete a record": the verb
         # is the last part of a hyphenated compound.
@@ -351,6 +355,49 @@ def _hyphenated(sentence: str, first: str) -> bool:
     return at >= 0 and (at == 0 or not sentence[at - 1].isalnum())
 
 
+# What a word more often a noun is followed by when it is a noun naming what a sentence is about
+# ("Order status for a symbol", "Invoice total and the sum of its payments"), not a verb with
+# its object ("Order a pizza", "Invoice the customer").
+_ATTRIBUTES = frozenset(
+    """
+    total totals amount amounts balance balances number numbers id ids status statuses date
+    dates detail details book history summary count type types info
+    """.split())
+
+
+def _names_a_thing(sentence: str, tokens: list[str], at: int) -> bool:
+    """Is the word at `at`, one more often a noun (v.AMBIGUOUS), a noun here: joined by a
+    hyphen to the next word ("Invoice-reconstruction attempts", "Order-level discounts") or
+    followed by what it has ("Order status", "Invoice total")?"""
+    word = tokens[at]
+    if at + 1 < len(tokens) and tokens[at + 1] in _ATTRIBUTES:
+        return True
+    low = sentence[:200].lower()
+    where = low.find(word)
+    end = where + len(word)
+    return (where >= 0 and (where == 0 or not low[where - 1].isalnum()) and end + 1 < len(low)
+            and low[end] == "-" and low[end + 1].isalpha())
+
+
 def _is_adverb(token: str) -> bool:
     # "Recursively", "Quickly"; but "Apply" and "Reply" are verbs.
     return len(token) > 4 and token.endswith("ly") and token not in v.VERBS
+
+
+# A description that says of the tool itself that it only reads: "(read-only)", "Read-only:",
+# "Read-only, safe to call.", "This tool is read-only". Not "read-only mode" (a server setting
+# that write tools mention) nor "is not read-only".
+_SELF_READ_ONLY = re.compile(
+    r"\(read[- ]?only[;,)]"
+    r"|(?:^|[.!;]\s+)read[- ]?only(?:\s*[:,.;\u2013\u2014]|\s+-\s)"
+    r"|\b(?:this tool|this|it) is (?:strictly |fully |entirely |purely )?read[- ]?only\b(?! mode)",
+    re.IGNORECASE)
+_SELF_READ_ONLY_WINDOW = 400
+
+
+def says_read_only(description: str) -> str | None:
+    """The words in which the description's opening says the tool is read-only, or None."""
+    if "ead" not in description[:_SELF_READ_ONLY_WINDOW]:
+        return None  # the common case, without a regex
+    found = _SELF_READ_ONLY.search(description[:_SELF_READ_ONLY_WINDOW])
+    return found.group(0).strip(" .;:,(") if found is not None else None

@@ -294,6 +294,8 @@ def financial(kind: str | None, verb: str | None, words: list[str],
         return False  # "track_invoice": watches whether it is paid, changes nothing owed
     if verb in _FILING:
         return False  # "upload_receipt", "attach_invoice_pdf": hands over a file
+    if verb in _REPORTING and not _REPORTS.isdisjoint(words):
+        return False  # "generate_expense_report": a report about money moves none
     head = object_head(words, verb)
     if verb in _STATES and head is not None and head.endswith("s") and verb not in words[:1]:
         return False  # "orders_open", "Open paper positions": which ones are open, a state
@@ -516,6 +518,11 @@ _NOTED = frozenset("credit credits debit debits".split())
 # Words that make the phrase a record of the past, not money: a "balance history entry",
 # "historical balance entries", a "payment log".
 _RECORDS = frozenset("history histories historical log logs audit audits".split())
+# Verbs that make a report, and what they make: "generate_expense_report", "Export a payment
+# report": a report about money moves none (submitting an expense report may ask for money,
+# so only these verbs).
+_REPORTING = frozenset("generate export compile produce render".split())
+_REPORTS = frozenset("report reports".split())
 # Entries and receipts that are no money: a "time entry" is worked hours (billed, if ever, by
 # an invoice made from them), an "item receipt" or "goods receipt" records what was delivered.
 _NOT_MONEY_QUALIFIERS = {

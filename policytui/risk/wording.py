@@ -11,7 +11,12 @@ from __future__ import annotations
 
 from policytui.risk import vocabulary as v
 from policytui.risk.categories import LOW, OTHER
-from policytui.risk.descriptions import DescriptionVerbs, generates_rendering, removal_word
+from policytui.risk.descriptions import (
+    DescriptionVerbs,
+    generates_rendering,
+    removal_word,
+    says_read_only,
+)
 from policytui.risk.findings import Reading
 from policytui.risk.kinds import CONNECTORS, KIND_ORDER, KIND_RISK, KIND_TEXT
 from policytui.risk.money import money_noun_read, pretended, quoted_word
@@ -101,6 +106,11 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
                         "not enough to call it Read")
         kind = None
         category, severity = OTHER, LOW
+    elif kind == v.READ and not clear and (said := says_read_only(desc.text)) is not None:
+        # A weak sign of reading, and the description says in so many words that the tool
+        # only reads: two signs that agree.
+        evidence.append(f"the description says the tool is {quoted_word(said)}, which agrees")
+        category, severity = KIND_RISK[kind]
     elif kind == v.READ and not clear:
         # One weak sign (an ambiguous word, a verb found deep in the description) is not
         # enough to let a tool through as a reader.
@@ -116,6 +126,14 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         category, severity = KIND_RISK[kind]
     elif kind is not None:
         category, severity = KIND_RISK[kind]
+    elif name.kind is None and (said := says_read_only(desc.text)) is not None:
+        # "trial_balance": "Raw trial-balance rows (read-only)". No verb anywhere in the name
+        # or the first sentence, and the description says in so many words that the tool only
+        # reads. Later stages (money, arguments) may still make it riskier.
+        kind = v.READ
+        category, severity = KIND_RISK[kind]
+        evidence.append(f"no verb in the name or the description's first sentence, but the "
+                        f"description says the tool is {quoted_word(said)}")
     else:
         category, severity = OTHER, LOW
         evidence.append("no verb found in the name or the description's first sentence")
