@@ -208,3 +208,19 @@ def test_moving_to_another_paid_plan_is_financial():
         "Financial"
     assert category("upgrade_package", "Upgrade an npm package.") != "Financial"
     assert category("update_plan", "Update the project plan.") != "Financial"
+
+
+def test_generating_a_report_about_money_moves_none():
+    from policytui.risk import classify
+    from policytui.toolinfo import ToolInfo
+
+    t = ToolInfo(name="generate_expense_report",
+                 description='Generate a detailed expense report ({"expenses": [...]}) for a date '
+                             "range.",
+                 input_schema={"type": "object", "properties": {"date_range_start": {
+                     "type": "string"}}}, annotations={})
+    assert classify(t, money_server=True).category != "Financial"
+    t = ToolInfo(name="refund_expense", description="Refund an expense to the employee.",
+                 input_schema={"type": "object", "properties": {"amount": {"type": "number"}}},
+                 annotations={})
+    assert classify(t, money_server=True).category == "Financial"

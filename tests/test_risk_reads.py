@@ -375,3 +375,70 @@ def test_running_any_other_query_still_runs(name, description, properties, categ
 def test_running_a_search_keeps_its_second_step(description, category):
     c = classify(tool("helper", description))
     assert c.category == category, c.evidence
+
+
+# ----- a description that says the tool is read-only; names made of a view of data ----------
+
+
+@pytest.mark.parametrize("name,description", [
+    ("trial_balance", "Raw /trial-balance-transactions rows (read-only). No account per row."),
+    ("aged_payables", "CURRENT supplier balances only (read-only; rejects dates)."),
+    ("pizza_menu", "The menu of the configured store. Read-only."),
+    ("index_facts", "Facts about the index. This tool is read-only."),
+])
+def test_a_description_saying_read_only_makes_a_verbless_name_read(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+    assert any("read-only" in line.lower() for line in c.evidence)
+
+
+@pytest.mark.parametrize("name,description", [
+    ("index_facts", "Disabled when the server runs in read-only mode."),
+    ("index_facts", "This tool is not read-only: it rewrites the index."),
+    ("purge_index", "Purge the index (read-only callers are refused)."),
+    ("wallet_withdrawal", "Wallet withdrawal to an address (read-only)."),
+])
+def test_read_only_said_of_something_else_or_next_to_a_riskier_word_is_not_read(name,
+                                                                                 description):
+    c = classify(tool(name, description))
+    assert c.category != "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    ("account_balances", "Account balances converted to the user currency, with a grand total."),
+    ("general_ledger_summary", "Single-pass general-ledger consistency check over all lines."),
+    ("lighter_market_stats", "Market overview: prices, 24h volumes, funding."),
+])
+def test_a_verbless_name_ending_with_a_view_of_data_reads(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    ("wallet_withdrawal", "Wallet withdrawal to an external address."),
+    ("account_status", "Suspend the account and revoke its sessions."),
+    ("ledger_summary", "Post a journal entry and return the ledger summary."),
+])
+def test_a_view_noun_at_the_end_of_the_name_does_not_outweigh_a_verb_or_another_head(
+        name, description):
+    assert classify(tool(name, description)).category != "Read"
+
+
+def test_a_word_more_often_a_noun_followed_by_what_it_has_leads_no_description():
+    c = classify(tool("verify_invoice_balance", "Self-computed invoice balance: invoice total "
+                      "(its own lines) vs. the sum of every payment line allocated to it."))
+    assert c.category == "Read", c.evidence
+    c = classify(tool("list_incomplete_reconstructions",
+                      "Invoice-reconstruction attempts that started but have not completed."))
+    assert c.category == "Read", c.evidence
+    # A verb with its object still leads: invoicing a customer bills them.
+    assert classify(tool("invoice_customer", "Invoice the customer for the order.",
+                         {"amount": {"type": "number"}})).category == "Financial"
+
+
+def test_screening_reads_but_starting_a_screen_recording_does_not():
+    c = classify(tool("screen_stocks", "Screen stocks based on fundamental and technical "
+                      "criteria. Returns stocks matching the specified filters."))
+    assert c.category == "Read", c.evidence
+    assert classify(tool("start_screen_recording")).category != "Read"
+    assert classify(tool("screen_share", "Share the screen with the meeting.")).category != "Read"

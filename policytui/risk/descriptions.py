@@ -400,4 +400,4 @@ def says_read_only(description: str) -> str | None:
     if "ead" not in description[:_SELF_READ_ONLY_WINDOW]:
         return None  # the common case, without a regex
     found = _SELF_READ_ONLY.search(description[:_SELF_READ_ONLY_WINDOW])
-    return found.group(0).strip(" .;:,(") if found is not None else None
+    return found.group(0).strip(" .;:,()\u2013\u2014-") if found is not None else None

@@ -117,8 +117,10 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs
             _lexicon_verb(found, words, start)
         return found
     verb = words[index]
-    # "start_search": starting a read is a read.
-    if verb in v.LAUNCHERS and index + 1 < len(words) and verbs.get(words[index + 1]) == v.READ:
+    # "start_search": starting a read is a read; but in "start_screen_recording" the word more
+    # often a noun is what is started.
+    if (verb in v.LAUNCHERS and index + 1 < len(words) and verbs.get(words[index + 1]) == v.READ
+            and words[index + 1] not in v.AMBIGUOUS):
         found.launched = verb
         index += 1
         verb = words[index]

@@ -39,7 +39,7 @@ VERBS: dict[str, str] = _table(
         suggest print display locate discover explore grep visualize visualise lint audit
         measure detect identify extract match filter rank score classify predict diagnose
         trace ls stat whoami observe investigate sample aggregate screenshot fetchall
-        lookup retrieveall return enumerate scrape crawl wait geocode geolocate plan
+        lookup retrieveall return enumerate scrape crawl wait geocode geolocate plan screen
         """,
     write="""
         create add append insert new make post put write save store upload import send publish
@@ -89,6 +89,7 @@ AMBIGUOUS: frozenset[str] = frozenset(
     set mark queue link share book snapshot backup release scale order bill invoice fund wire
     issue charge trade capture request deposit purchase refund payout transfer tip type open
     test go end focus answer record process transition place archive plan claim split setup
+    screen
     """.split()
 )
 
@@ -333,4 +334,13 @@ FILE_PRODUCERS: frozenset[str] = frozenset("export download dump save".split())
 PAYERS: frozenset[str] = frozenset(
     "customer customers client clients card cards account accounts buyer buyers wallet "
     "wallets member members subscriber subscribers".split()
+)
+
+# Nouns that name a view of data, as the last word of a name with no verb at all
+# ("account_balances", "market_stats", "general_ledger_summary"): a tool named for what it shows.
+VIEW_NOUNS: frozenset[str] = frozenset(
+    """
+    summary summaries overview balance balances ledger stats statistics info details history
+    status health metrics analytics performance candles klines ticker tickers orderbook depth
+    """.split()
 )

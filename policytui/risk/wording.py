@@ -126,14 +126,25 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         category, severity = KIND_RISK[kind]
     elif kind is not None:
         category, severity = KIND_RISK[kind]
-    elif name.kind is None and (said := says_read_only(desc.text)) is not None:
+    elif (name.kind is None and v.MONEY_MOVEMENT_NOUNS.isdisjoint(name.words)
+          and (said := says_read_only(desc.text)) is not None):
         # "trial_balance": "Raw trial-balance rows (read-only)". No verb anywhere in the name
         # or the first sentence, and the description says in so many words that the tool only
-        # reads. Later stages (money, arguments) may still make it riskier.
+        # reads; not when the name names money that moves ("wallet_withdrawal"). Later stages
+        # (money, arguments) may still make it riskier.
         kind = v.READ
         category, severity = KIND_RISK[kind]
         evidence.append(f"no verb in the name or the description's first sentence, but the "
                         f"description says the tool is {quoted_word(said)}")
+    elif (name.kind is None and desc.kind is None and len(name.words) > 1
+          and name.words[-1] in v.VIEW_NOUNS):
+        # "account_balances": "Account balances converted to the user currency". No verb in
+        # the name or the first sentence, and the name ends with a view of data: the tool
+        # shows it. Later stages (money, arguments) may still make it riskier.
+        kind = v.READ
+        category, severity = KIND_RISK[kind]
+        evidence.append(f"no verb in the name or the description's first sentence, and the name "
+                        f"ends with {quoted_word(name.words[-1])}, a view of data")
     else:
         category, severity = OTHER, LOW
         evidence.append("no verb found in the name or the description's first sentence")
