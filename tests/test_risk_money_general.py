@@ -224,3 +224,24 @@ def test_generating_a_report_about_money_moves_none():
                  input_schema={"type": "object", "properties": {"amount": {"type": "number"}}},
                  annotations={})
     assert classify(t, money_server=True).category == "Financial"
+
+
+def test_a_generic_record_listed_as_money_documents_and_hyphenated_modifiers_are_money():
+    from policytui.risk import classify
+    from policytui.toolinfo import ToolInfo
+
+    def tool(name: str, description: str) -> ToolInfo:
+        return ToolInfo(name=name, description=description,
+                        input_schema={"type": "object", "properties": {"data": {"type": "object"}}},
+                        annotations={})
+
+    created = classify(tool("qbo_create", "Create a record: a customer, vendor, account, item, "
+                                          "invoice, bill, payment, journal entry, and so on."),
+                       money_server=True)
+    assert created.category == "Financial", created.evidence
+    # A generic record listed as things that are no money stays what its verb says.
+    assert classify(tool("crm_create", "Create a record: a contact, company or deal note."),
+                    money_server=True).category == "Write"
+    cancelled = classify(tool("noop", "Cancel in-flight transactions using the same nonce."),
+                         money_server=True)
+    assert cancelled.category == "Financial", cancelled.evidence

@@ -246,7 +246,15 @@ def description_object(desc: DescriptionVerbs, narrow: bool = False) -> list[str
     aside = _ASIDE.search(desc.sentence[:300]) if narrow else None
     if aside is not None:
         end = min(end, len(sentence_tokens(desc.sentence[:aside.start()])))
-    for word in words[at:end]:
+    low = ""
+    for i in range(at, min(end, len(words))):
+        word = words[i]
+        if word in _OBJECT_ENDS and i + 1 < len(words):
+            # "Cancel in-flight transactions", "Send on-chain payments": a preposition joined
+            # by a hyphen to the next word is part of a modifier, not the end of the object.
+            low = low or desc.sentence[:300].lower()
+            if f"{word}-{words[i + 1]}" in low:
+                continue
         if word in _OBJECT_ENDS or word in SEPARATORS or word == "e":  # "e.g."
             break
         if narrow and word in _CLAUSE_ENDS:
@@ -258,6 +266,15 @@ def description_object(desc: DescriptionVerbs, narrow: bool = False) -> list[str
         example = _EXAMPLE.search(desc.text[:300])
         if example is not None:
             named = example.group(1).lower().split()
+            money = next((w for w in named if money_object(w)), None)
+            if money is not None:
+                out.append(money)
+    elif not narrow and _GENERIC.intersection(out) and desc.text:
+        # "Create a record: a customer, vendor, invoice, bill, payment, ...": a generic record
+        # followed by the list of what it may be; a money document in the list is acted on.
+        listed = _GENERIC_LIST.search(desc.sentence[:300])
+        if listed is not None:
+            named = _LIST_WORDS.findall(listed.group(1).lower())
             money = next((w for w in named if money_object(w)), None)
             if money is not None:
                 out.append(money)
@@ -273,6 +290,10 @@ _ASIDE_MARK = re.compile(r"[\u2013\u2014(]|\s-")
 _GENERIC = frozenset(
     "document documents doc docs record records entity entities object objects resource "
     "resources".split())
+_GENERIC_LIST = re.compile(
+    r"\b(?:document|documents|record|records|entity|entities|object|objects|resource|resources)"
+    r"\s*:\s*([^.;\n]{0,160})", re.IGNORECASE)
+_LIST_WORDS = re.compile(r"[a-z]+")
 _EXAMPLE = re.compile(r"\b(?:e\.g\.|such as|for example|for instance|like)[\s:,]*"
                       r"((?:[A-Za-z]+\s+){0,2}[A-Za-z]+)")
 
