@@ -442,3 +442,16 @@ def test_screening_reads_but_starting_a_screen_recording_does_not():
     assert c.category == "Read", c.evidence
     assert classify(tool("start_screen_recording")).category != "Read"
     assert classify(tool("screen_share", "Share the screen with the meeting.")).category != "Read"
+
+
+def test_paging_joined_by_a_slash_is_browsing_but_paging_someone_is_not_known():
+    assert classify(tool("list_records", "Search/page a curated collection.")).category == "Read"
+    assert classify(tool("list_oncall", "View or page the on-call engineer.")).category != "Read"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("reconstructed_aged_receivables", "RECONSTRUCTED aged receivables as at a date."),
+    ("account_limits", "Authenticated: current trading tier and limits."),
+])
+def test_more_views_of_data_at_the_end_of_a_verbless_name(name, description):
+    assert classify(tool(name, description)).category == "Read"

@@ -126,7 +126,8 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
             continue
         verb = base_verb(token)
         if (verb is None and joined and i == start + 3 and found.kind == v.READ
-                and token.isalpha() and token not in _NOT_VERBS):
+                and token.isalpha() and token not in _NOT_VERBS
+                and not (token in _BROWSING and tokens[i - 2] == "/")):
             # "View or tighten ...": straight after the lead and its separator there is no
             # object yet, so the word is a second verb, one the table does not know.
             found.unknown_alternative = token
@@ -196,6 +197,9 @@ _NOT_VERBS = frozenset(
     "other others multiple several single specific"
     # Ways of arranging what is read that the verb table leaves out ("Search, group and count")
     " group aggregate paginate".split())
+# Ways of moving through what is read, counted as no verb only when a slash joins them to the
+# lead ("Search/page a collection"): "or page the on-call engineer" notifies someone.
+_BROWSING = frozenset(("page",))
 # Words that put a second step after the first: "Get the file, then delete it".
 _SEQUENCE = frozenset("then also afterwards optionally".split())
 

@@ -342,5 +342,7 @@ VIEW_NOUNS: frozenset[str] = frozenset(
     """
     summary summaries overview balance balances ledger stats statistics info details history
     status health metrics analytics performance candles klines ticker tickers orderbook depth
+    receivables payables usage quota quotas limits fees rates prices holdings forecast trends
+    insights news activity catalog catalogue
     """.split()
 )
