@@ -137,10 +137,11 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         evidence.append(f"no verb in the name or the description's first sentence, but the "
                         f"description says the tool is {quoted_word(said)}")
     elif (name.kind is None and desc.kind is None and len(name.words) > 1
-          and name.words[-1] in v.VIEW_NOUNS):
+          and name.words[-1] in v.VIEW_NOUNS and desc.words):
         # "account_balances": "Account balances converted to the user currency". No verb in
-        # the name or the first sentence, and the name ends with a view of data: the tool
-        # shows it. Later stages (money, arguments) may still make it riskier.
+        # the name or the first sentence (which names things), and the name ends with a view
+        # of data: the tool shows it. A name alone is one sign, not enough. Later stages
+        # (money, arguments) may still make it riskier.
         kind = v.READ
         category, severity = KIND_RISK[kind]
         evidence.append(f"no verb in the name or the description's first sentence, and the name "
