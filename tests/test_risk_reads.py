@@ -455,3 +455,13 @@ def test_paging_joined_by_a_slash_is_browsing_but_paging_someone_is_not_known():
 ])
 def test_more_views_of_data_at_the_end_of_a_verbless_name(name, description):
     assert classify(tool(name, description)).category == "Read"
+
+
+def test_a_weak_read_agreed_by_a_verbless_name_ending_with_a_view_reads():
+    c = classify(tool("bank_activity", "Money in and out of one account, assembled from "
+                      "receipts; there is no separate entity to read directly."))
+    assert c.category == "Read", c.evidence
+    # Without the view noun the weak sign alone is not enough.
+    assert classify(tool("bank_thing", "Money in and out of one account, assembled from "
+                         "receipts; there is no separate entity to read directly.")
+                    ).category == "Other"
