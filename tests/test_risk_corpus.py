@@ -97,14 +97,17 @@ def test_declared_read_only_never_makes_a_tool_safer_than_its_words(server):
 # those): see docs/risk.md. Floors went down only as unseen servers joined the test half, never
 # because the classifier changed on the servers before: the read-only floor when five annotated
 # servers joined (139 of their 153 read-only tools are called Read), the Financial ones when 15
-# money servers joined (recall 27/36, precision 27/33 on them; unchanged on the 71 before).
+# money servers joined (recall 27/36, precision 27/33 on them; unchanged on the 71 before), and
+# read-only, destructive as Read/Other and precision when nine more servers joined (50/85
+# read-only, 1/13 destructive as Read/Other, recall 21/27, precision 21/31 on them, with the
+# rules of before; the rules changed with them left every test-half total as it was).
 FLOORS: dict[str, tuple[str, float]] = {
-    "not read-only -> Read": ("max", 0.017),  # 12/713 (1.7%)
-    "read-only -> Read": ("min", 0.936),  # 842/899 (93.7%)
-    "removal -> D/Crit": ("min", 0.99),  # 140/140
-    "destructive -> Read/Other": ("max", 0.005),  # 1/366 (0.3%)
-    "Financial recall": ("min", 0.80),  # 124/154 (80.5%)
-    "Financial precision": ("min", 0.91),  # 124/136 (91.2%)
+    "not read-only -> Read": ("max", 0.017),  # 12/732 (1.6%)
+    "read-only -> Read": ("min", 0.906),  # 892/984 (90.7%)
+    "removal -> D/Crit": ("min", 0.99),  # 142/142
+    "destructive -> Read/Other": ("max", 0.0053),  # 2/379 (0.5%)
+    "Financial recall": ("min", 0.80),  # 145/181 (80.1%)
+    "Financial precision": ("min", 0.868),  # 145/167 (86.8%)
 }
 
 
