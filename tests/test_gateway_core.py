@@ -183,6 +183,28 @@ def test_audit_lines_carry_a_digest_never_the_values(tmp_path: Path) -> None:
     assert oct(os.stat(audit_path).st_mode & 0o777) == oct(0o600)
 
 
+def test_audit_times_are_utc_with_milliseconds_across_second_boundaries(tmp_path: Path) -> None:
+    """The time of an audit line is formatted from a cached second: each line still names
+    the moment it was written, in UTC, as datetime would (checked over a few seconds)."""
+    from datetime import UTC, datetime
+
+    audit_path = tmp_path / "audit.jsonl"
+    enforcer = Enforcer(lambda: _policy(LIMITED), audit=AuditLog(audit_path))
+    spans = []
+    ends = time.time() + 2.2
+    while time.time() < ends:
+        before = datetime.now(UTC)
+        anyio.run(enforcer.handle_call, "write", {}, ALICE, _ok(), _never_asked)
+        spans.append((before, datetime.now(UTC)))
+        time.sleep(0.05)
+    lines = [json.loads(line) for line in audit_path.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == len(spans) > 30
+    for line, (before, after) in zip(lines, spans, strict=True):
+        assert len(line["time"]) == 24 and line["time"].endswith("Z"), line["time"]
+        written = datetime.fromisoformat(line["time"].replace("Z", "+00:00"))
+        assert before.replace(microsecond=before.microsecond // 1000 * 1000) <= written <= after
+
+
 # Approvals queue ----------------------------------------------------------------------------
 
 

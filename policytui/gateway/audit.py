@@ -16,7 +16,7 @@ import json
 import os
 import sys
 import threading
-from datetime import UTC, datetime
+import time
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +42,20 @@ def args_digest(arguments: Any) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# The second last formatted, and its text: formatting a date is most of what this costs,
+# and every audit line of the same second shares it (one tuple, swapped whole: thread-safe).
+_last_second: tuple[int, str] = (-1, "")
+
+
 def utc_now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """Now in UTC as ISO 8601 with milliseconds, e.g. 2026-12-03T01:00:35.123Z."""
+    global _last_second
+    now = time.time()
+    second = int(now)
+    cached = _last_second
+    if cached[0] != second:
+        cached = _last_second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+    return f"{cached[1]}.{int((now - second) * 1000):03d}Z"
 
 
 class AuditLog:
