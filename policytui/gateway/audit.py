@@ -12,7 +12,7 @@ Upstream error messages are not logged: they often quote the arguments.
 from __future__ import annotations
 
 import hashlib
-import json
+import importlib
 import os
 import sys
 import threading
@@ -20,12 +20,26 @@ import time
 from pathlib import Path
 from typing import Any
 
+from policytui.gateway.jsonenc import encoder
+
 # Encoders built once: `json.dumps` with options builds a new encoder on every call, and
 # these run for every tool call the gateway sees.
-_canonical = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=str
-).encode
-_record_line = json.JSONEncoder(ensure_ascii=True, separators=(", ", ": ")).encode
+_canonical = encoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=str)
+_record_line = encoder(ensure_ascii=True, separators=(", ", ": "))
+
+
+def _own_sha256() -> Any:
+    """CPython's own SHA-256 when it has one: the same digest as OpenSSL's, and much quicker
+    to set up for the few bytes of one call's arguments (microseconds per call otherwise)."""
+    for module in ("_sha256", "_sha2"):  # 3.11; 3.12 and later
+        try:
+            return importlib.import_module(module).sha256
+        except (ImportError, AttributeError):
+            continue
+    return hashlib.sha256
+
+
+_sha256 = _own_sha256()
 
 
 def canonical_arguments(arguments: Any) -> bytes:
@@ -39,7 +53,7 @@ def args_digest(arguments: Any) -> str:
         data = canonical_arguments(arguments)
     except ValueError:  # NaN or infinity cannot come from JSON; be safe anyway
         data = repr(arguments).encode("utf-8", "surrogatepass")
-    return hashlib.sha256(data).hexdigest()
+    return _sha256(data).hexdigest()
 
 
 # The second last formatted, and its text: formatting a date is most of what this costs,

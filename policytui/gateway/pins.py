@@ -79,9 +79,17 @@ class Pins:
         # The approved fingerprints of the policy in force, read once per policy object (a
         # reload makes a new one): a call must not rebuild a 10,000-entry map.
         self._approved_for: tuple[Policy | None, dict[str, str]] = (None, {})
+        self._enabled_for: tuple[Policy | None, bool] = (None, False)
 
     def enabled(self) -> bool:
-        return self.forced or pinning_on(self._policy())
+        if self.forced:
+            return True
+        policy = self._policy()
+        cached_policy, on = self._enabled_for
+        if cached_policy is not policy:  # read once per policy object, like `_approved`
+            on = pinning_on(policy)
+            self._enabled_for = (policy, on)
+        return on
 
     def _approved(self) -> dict[str, str]:
         policy = self._policy()

@@ -35,7 +35,6 @@ gateway's added latency under a millisecond (see docs/gateway.md, Performance). 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
@@ -46,6 +45,8 @@ from policytui.decision import Caller, Decision
 from policytui.gateway import inline_call, modern, wire
 from policytui.gateway.audit import args_digest
 from policytui.gateway.enforcer import UpstreamFailure
+from policytui.gateway.jsonenc import encoder
+from policytui.gateway.linefeed import LineFeed
 from policytui.gateway.server_asks import ForeignState, InputRequired
 from policytui.gateway.upstream import hop_params
 from policytui.gateway.upstream_stdio import StdioUpstream, result_of
@@ -62,7 +63,7 @@ METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_dumps = encoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 # Client notifications that concern this hop only and are not forwarded upstream: the
 # upstream connection was initialized by the gateway, cancellations name the client's own
@@ -96,6 +97,10 @@ FORWARDED = frozenset(
     }
 )
 
+
+# Bytes waiting to be taken by the client beyond which its lines are served the ordinary way,
+# which waits for the client to read before answering more.
+_WRITE_BACKLOG = 1 << 16
 
 _error = wire.error
 _error_of = wire.error_of
@@ -226,9 +231,12 @@ class StdioRelay:
         # as raw lines; the SDK-backed upstream reports it through `request(progress=...)`.
         if isinstance(upstream, StdioUpstream):
             upstream.on_progress_line = self._write_line
+        feed = self.reader if isinstance(self.reader, LineFeed) else None
+        if feed is not None:
+            feed.on_line = self._serve_now
         try:
             try:
-                async for line in wire.lines(self.reader):
+                async for line in feed.lines() if feed is not None else wire.lines(self.reader):
                     if self._client_gone():
                         break  # nobody reads the answers: nothing more is forwarded or charged
                     if line.strip(b" \t\r"):
@@ -240,6 +248,8 @@ class StdioRelay:
         finally:
             # The client left (or the gateway stops): nobody is waiting for answers.
             self._closed = True
+            if feed is not None:
+                feed.on_line = None
             self.gateway.detach(self)
             if isinstance(upstream, StdioUpstream) and upstream.on_progress_line == self._write_line:
                 upstream.on_progress_line = None
@@ -254,6 +264,36 @@ class StdioRelay:
             if tasks:
                 with anyio.CancelScope(shield=True), anyio.move_on_after(10):
                     await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _serve_now(self, line: bytes) -> bool:
+        """Serve a client's line in the callback that read it when that settles it: a
+        `tools/call` of a handshake-era client served inline (`policytui.gateway.inline_call`),
+        answered at once or forwarded. Anything else, and everything while the client's output
+        is backed up, is left to `serve` (False), which takes it the ordinary way."""
+        if line is wire.OVERLONG or self._client_gone():
+            return False
+        if not line.strip(b" \t\r"):
+            return True
+        if self.writer.transport.get_write_buffer_size() > _WRITE_BACKLOG:
+            return False  # the ordinary way waits for the client to read
+        try:
+            message = wire.parse(line)
+        except wire.Refusal:
+            return False
+        if message.get("method") != "tools/call" or "id" not in message:
+            return False
+        params = message.get("params")
+        request_id = message["id"]
+        if modern.requested_version(params) is not None or modern.names_version(params) or request_id in self._inflight:
+            return False
+        served = inline_call.start(self, request_id, message, params)
+        if served is False:
+            return False
+        if isinstance(served, dict):
+            self._send_now({"jsonrpc": "2.0", "id": request_id, **served})
+        if self._closed and isinstance(self.reader, LineFeed):
+            self.reader.stop()  # nobody reads the answers: serving ends, as in `serve`
+        return True
 
     async def _refuse(self, refusal: wire.Refusal, line: bytes) -> None:
         """Answer a message the gateway will not act on, and say so in the debug log."""

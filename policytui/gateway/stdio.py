@@ -7,8 +7,9 @@ are when an MCP client starts the gateway, this transport reads and writes them 
 loop instead. For anything else (a terminal, a file) it falls back to the SDK's transport, so
 a terminal's file flags are never changed.
 
-`stdio_pipes` gives the raw reader and writer; the relay in `policytui.gateway.relay` frames
-and parses the lines itself (`policytui.gateway.wire`).
+`stdio_pipes` gives a reader that frames the client's lines (`policytui.gateway.linefeed`) and
+the raw writer; the relay in `policytui.gateway.relay` parses the lines itself
+(`policytui.gateway.wire`).
 
 Like the SDK, it moves the protocol to private copies of descriptors 0 and 1 and points 0 at
 /dev/null and 1 at standard error while serving, so nothing a library or child prints can
@@ -24,8 +25,8 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-# The relay reads in chunks and enforces its own message limit (policytui.gateway.wire).
-READ_BUFFER_LIMIT = 1 << 20
+from policytui.gateway import wire
+from policytui.gateway.linefeed import LineFeed
 
 
 def _pipe_like(fd: int) -> bool:
@@ -58,7 +59,8 @@ async def stdio_pipes() -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.Str
     os.dup2(2, 1)
 
     loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader(limit=READ_BUFFER_LIMIT)
+    # Lines are framed and, when they can be, served in the callback that read them.
+    reader = LineFeed(limit=wire.MAX_MESSAGE_BYTES, overlong=wire.OVERLONG)
     read_transport, _ = await loop.connect_read_pipe(
         lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(wire_in, "rb", buffering=0)
     )

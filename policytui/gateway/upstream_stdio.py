@@ -24,8 +24,9 @@ import anyio
 import anyio.abc
 
 from policytui.gateway.enforcer import UpstreamFailure
+from policytui.gateway.linefeed import tap_stdout
 from policytui.gateway.upstream import MessageHandler, Progress, hop_params, unavailable_error
-from policytui.gateway.wire import Refusal, encode, valid_id
+from policytui.gateway.wire import Refusal, decoder, encode, valid_id
 from policytui.textsafe import visible
 
 log = logging.getLogger("policytui.gateway")
@@ -40,6 +41,7 @@ _NOT_SUPPORTED = {
 # What the gateway tells the server its client can do: requests for these are relayed.
 RELAYED_CAPABILITIES: dict[str, Any] = {"sampling": {}, "elicitation": {"form": {}}, "roots": {"listChanged": True}}
 MAX_RETIRED = 100_000
+_loads = decoder(json.JSONDecoder())
 INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INTERNAL_ERROR = -32603
@@ -87,6 +89,11 @@ class StdioUpstream:
         # Ids of requests given up on that the server has not answered yet (insertion order).
         self._retired: dict[Any, None] = {}
         self._progress: dict[Any, Progress] = {}
+        # Requests sent by `relay_now` that wait under a time limit, oldest first (one limit for
+        # all, so also soonest due first), and the one timer for the soonest: a timer per call
+        # would cost more than the rest of the waiting.
+        self._due: dict[Any, _Waiter] = {}
+        self._sweeper: asyncio.TimerHandle | None = None
         self._next_id = 0
         self._stop = anyio.Event()
         self.stopped = anyio.Event()
@@ -234,42 +241,50 @@ class StdioUpstream:
 
     async def _read(self, process: anyio.abc.Process, diag: Any) -> None:
         assert process.stdout is not None
-        # anyio's stream wraps an asyncio StreamReader; reading it directly saves a wrapper and
-        # a checkpoint per chunk. Lines may be far longer than a chunk (whole files as base64).
-        reader = getattr(process.stdout, "_stream", None)
-        receive = reader.read if isinstance(reader, asyncio.StreamReader) else None
-        parts: list[bytes] = []
+        # Answers to waiting requests are settled in the callback that read them
+        # (policytui.gateway.linefeed); the rest (the server's requests and notifications) are
+        # handled here, in order.
+        feed = tap_stdout(process)
         try:
-            while True:
-                if receive is not None:
-                    chunk = await receive(1 << 18)
-                else:
-                    try:
-                        chunk = await process.stdout.receive(1 << 18)
-                    except anyio.EndOfStream:
-                        chunk = b""
-                if not chunk:
-                    break
-                if b"\n" not in chunk:
-                    parts.append(chunk)
-                    continue
-                if parts:
-                    parts.append(chunk)
-                    chunk = b"".join(parts)
-                    parts = []
-                *lines, rest = chunk.split(b"\n")
-                if rest:
-                    parts.append(rest)
-                for line in lines:
+            if feed is not None:
+                feed.on_line = lambda line: self._answer_now(line, diag)
+                async for line in feed.lines():
                     if line.strip():
                         await self._receive(line, diag)
-            if parts and b"".join(parts).strip():
-                await self._receive(b"".join(parts), diag)
+            else:
+                await self._read_stream(process, diag)
         except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream, OSError):
             pass
         finally:
             diag.stdout_closed = True
             self.mark_down("the connection closed")
+
+    async def _read_stream(self, process: anyio.abc.Process, diag: Any) -> None:
+        """Read the server's lines through anyio's stream (a process `tap_stdout` cannot tap)."""
+        assert process.stdout is not None
+        parts: list[bytes] = []
+        while True:
+            try:
+                chunk = await process.stdout.receive(1 << 18)
+            except anyio.EndOfStream:
+                chunk = b""
+            if not chunk:
+                break
+            if b"\n" not in chunk:
+                parts.append(chunk)
+                continue
+            if parts:
+                parts.append(chunk)
+                chunk = b"".join(parts)
+                parts = []
+            *lines, rest = chunk.split(b"\n")
+            if rest:
+                parts.append(rest)
+            for line in lines:
+                if line.strip():
+                    await self._receive(line, diag)
+        if parts and b"".join(parts).strip():
+            await self._receive(b"".join(parts), diag)
 
     async def _watch_exit(self, process: anyio.abc.Process, diag: Any) -> None:
         """A server that exited while something it started holds its stdout open: give the
@@ -296,12 +311,7 @@ class StdioUpstream:
             return
         method = message.get("method")
         if method is None:
-            request_id = message.get("id")
-            future = self._pending.pop(request_id, None) if type(request_id) in (int, str) else None
-            if future is not None and not future.done():
-                future.set_result((message, line))  # a _Waiter passes None for a remapped id
-            elif future is None and request_id in self._retired:
-                del self._retired[request_id]  # the late answer of a request given up on: dropped
+            self._settle(message, line)
             return
         if "id" in message:
             await self._answer_server_request(message["id"], method, message.get("params"))
@@ -328,6 +338,29 @@ class StdioUpstream:
                 await self.on_notification(message)
             except Exception:
                 log.exception("relaying an upstream notification failed")
+
+    def _answer_now(self, line: bytes, diag: Any) -> bool:
+        """Settle the server's answer to a waiting request in the callback that read it (True);
+        anything else is left for `_receive` (False)."""
+        if not line.strip():
+            return True
+        try:
+            message = _loads(line.decode("utf-8"))
+        except (ValueError, RecursionError):
+            return False  # `_receive` reads it as json.loads does, or skips it
+        if not isinstance(message, dict) or "method" in message:
+            return False
+        self._settle(message, line)
+        return True
+
+    def _settle(self, message: dict[str, Any], line: bytes) -> None:
+        """Route a response to the request waiting under its id."""
+        request_id = message.get("id")
+        future = self._pending.pop(request_id, None) if type(request_id) in (int, str) else None
+        if future is not None and not future.done():
+            future.set_result((message, line))  # a _Waiter passes None for a remapped id
+        elif future is None and request_id in self._retired:
+            del self._retired[request_id]  # the late answer of a request given up on: dropped
 
     def _skip(self, line: bytes, diag: Any) -> None:
         diag.note_garbage(line)
@@ -509,7 +542,7 @@ class StdioUpstream:
         if writer is None or writer.is_closing():
             self.mark_down("the connection closed")
             raise UpstreamFailure("unavailable", unavailable_error("the connection closed"))
-        waiter = _Waiter(on_answer, remapped)
+        waiter = _Waiter(on_answer, remapped, out["method"])
         self._pending[request_id] = waiter
         try:
             # No drain: the server reads its input as fast as it serves, and a request is small.
@@ -519,10 +552,26 @@ class StdioUpstream:
             self.mark_down(type(exc).__name__)
             raise UpstreamFailure("unavailable", unavailable_error("the connection closed")) from None
         if self.call_timeout:
-            waiter.timer = asyncio.get_running_loop().call_later(
-                self.call_timeout, self._time_out, request_id, waiter, out["method"]
-            )
+            loop = asyncio.get_running_loop()
+            waiter.due = loop.time() + self.call_timeout
+            waiter.timed = (self._due, request_id)
+            self._due[request_id] = waiter
+            if self._sweeper is None:
+                self._sweeper = loop.call_at(waiter.due, self._sweep)
         return request_id
+
+    def _sweep(self) -> None:
+        """Time out the requests now due, and set the timer for the next one."""
+        self._sweeper = None
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        while self._due:
+            request_id, waiter = next(iter(self._due.items()))
+            if waiter.due > now:
+                self._sweeper = loop.call_at(waiter.due, self._sweep)
+                return
+            del self._due[request_id]
+            self._time_out(request_id, waiter, waiter.method)
 
     def _time_out(self, request_id: Any, waiter: _Waiter, method: str) -> None:
         if self._pending.get(request_id) is not waiter:
@@ -629,12 +678,14 @@ class _Waiter:
     """Stands in `_pending` for a request sent by `relay_now`: what the reader or a failure
     sets on it goes straight to `on_answer`, with no task to wake."""
 
-    __slots__ = ("on_answer", "remapped", "timer", "finished")
+    __slots__ = ("on_answer", "remapped", "method", "due", "timed", "finished")
 
-    def __init__(self, on_answer: Callable[[Any], None], remapped: bool) -> None:
+    def __init__(self, on_answer: Callable[[Any], None], remapped: bool, method: str) -> None:
         self.on_answer = on_answer
         self.remapped = remapped
-        self.timer: asyncio.TimerHandle | None = None
+        self.method = method
+        self.due = 0.0  # when it times out (the event loop's clock), if it is in `timed`
+        self.timed: tuple[dict[Any, _Waiter], Any] | None = None  # (the upstream's `_due`, id)
         self.finished = False
 
     def done(self) -> bool:
@@ -659,8 +710,10 @@ class _Waiter:
         if self.finished:
             return False
         self.finished = True
-        if self.timer is not None:
-            self.timer.cancel()
+        if self.timed is not None:
+            due, request_id = self.timed
+            if due.get(request_id) is self:
+                del due[request_id]
         return True
 
     def _answer(self, outcome: Any) -> None:

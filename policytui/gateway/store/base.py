@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from policytui.decision.counters import Budget
+from policytui.gateway.jsonenc import encoder
 from policytui.policy.model import WINDOW_SECONDS
 
 T = TypeVar("T")
@@ -129,7 +130,7 @@ def counter_name(policy: str, budget: Budget) -> str:
 
 
 # Built once (json.dumps with an option builds an encoder per call; this runs per call).
-_name_encoder = json.JSONEncoder(ensure_ascii=False).encode
+_name_encoder = encoder(ensure_ascii=False)
 
 
 def split_counter_name(name: str) -> tuple[str, list[Any]] | None:
