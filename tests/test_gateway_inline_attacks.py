@@ -36,7 +36,8 @@ SERVER = r'''
 import json, os, sys, threading, time
 log = open(sys.argv[1], "ab", buffering=0)
 lock = threading.Lock()
-TOOLS = ["echo", "danger", "slow", "err", "die", "twice", "steal", "flip", "ghost", "huge", "late", "secret", "denied", "bad"]
+TOOLS = ["echo", "danger", "slow", "err", "die", "twice", "steal", "flip", "ghost", "huge", "late", "secret", "denied", "bad",
+         "progress"]
 
 def out(text):
     with lock:
@@ -89,6 +90,10 @@ for raw in sys.stdin.buffer:
         threading.Timer(float(args["delay"]), text, (mid, "late")).start()
     elif name == "bad":
         result(mid, "5")
+    elif name == "progress":  # a notification and the answer in one write
+        token = json.dumps((params.get("_meta") or {}).get("progressToken"))
+        out('{"jsonrpc": "2.0", "method": "notifications/progress", "params": {"progressToken": %s, "progress": 1}}\n'
+            '{"result": {"content": []}, "id": %s, "jsonrpc": "2.0"}' % (token, json.dumps(mid)))
     elif name in TOOLS:
         text(mid, json.dumps(args, sort_keys=True))
     else:
@@ -675,3 +680,55 @@ async def test_a_lowered_limit_applies_at_once_even_with_calls_leased(tmp_path: 
         allowed = 2 + sum(not g["result"]["isError"] for g in got.values())
     assert len(client.received_calls()) == allowed
     assert allowed == 10
+
+
+async def test_a_pipelined_burst_mixing_inline_calls_and_other_requests_reaches_the_server_in_order(
+    tmp_path: Path,
+) -> None:
+    """Calls decided at once are served in the callback that read them; a line that goes the
+    ordinary way holds every later line back until the relay has taken it, so the calls reach
+    the server in the client's order, the request between them too, each once, and each call
+    is answered and audited once."""
+    async with gateway(tmp_path) as client:
+        burst = [
+            call(1, "echo", n=1),
+            json.dumps({"jsonrpc": "2.0", "id": 2, "method": "resources/read", "params": {"uri": "x:/never"}}),
+            call(3, "echo", n=3),
+            call(4, "denied"),
+            json.dumps({"jsonrpc": "2.0", "id": 5, "method": "ping"}),
+            call(6, "echo", n=6),
+            call(7, "echo", n=7),
+        ]
+        await client.write("".join(line + "\n" for line in burst).encode())
+        answers = await client.answers([1, 3, 4, 5, 6, 7])
+        await client.settle()
+        await until(lambda: any(m.get("method") == "resources/read" for m in client.received()))
+        assert [(m["id"], m["params"]["arguments"]) for m in client.received_calls()] == [
+            (1, {"n": 1}), (3, {"n": 3}), (6, {"n": 6}), (7, {"n": 7})]
+        reads = [m for m in client.received() if m.get("method") == "resources/read"]
+        assert [(m["id"], m["params"]) for m in reads] == [(2, {"uri": "x:/never"})]
+        # The read the server never answers is still in progress: the client gives it up.
+        await client.send({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 2}})
+        await client.settle()
+    assert answers[_key(4)]["result"]["isError"] is True
+    assert answers[_key(5)]["result"] == {}
+    assert [json.loads(a["result"]["content"][0]["text"]) for k, a in answers.items() if k[1] in (1, 3, 6, 7)] == [
+        {"n": 1}, {"n": 3}, {"n": 6}, {"n": 7}]
+    assert sorted((c["tool"], c["decision"], c.get("upstream")) for c in client.calls()) == sorted(
+        [("echo", "allowed", "ok")] * 4 + [("denied", "denied", None)])
+    assert client.seen[_key(2)] == 0  # cancelled: no answer
+
+
+async def test_a_notification_and_the_answer_in_one_write_reach_the_client_in_that_order(tmp_path: Path) -> None:
+    """An answer is settled in the callback that read it, but never ahead of a notification the
+    server wrote before it: the progress arrives first, then the answer, each once."""
+    async with gateway(tmp_path) as client:
+        for n in range(3):
+            await client.send({"jsonrpc": "2.0", "id": f"p{n}", "method": "tools/call",
+                               "params": {"name": "progress", "arguments": {}, "_meta": {"progressToken": f"t{n}"}}})
+            first, second = await client.line(), await client.line()
+            assert first == {"jsonrpc": "2.0", "method": "notifications/progress",
+                             "params": {"progressToken": f"t{n}", "progress": 1}}
+            assert second["id"] == f"p{n}" and second["result"] == {"content": []}
+        await client.settle()
+    assert [c["tool"] for c in client.calls()] == ["progress"] * 3

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from policytui.policy.rules import WINDOW_SECONDS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CounterKey:
     """One budget: a counter name in one scope (grant, session or global) and one window."""
 
@@ -29,7 +29,7 @@ class CounterKey:
         return f"{self.counter} per {self.window} for {who}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Budget:
     """A counter a call charges, with the most it may reach and the rule that set it.
 

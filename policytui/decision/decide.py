@@ -39,7 +39,7 @@ class Approval(str, enum.Enum):
     TIMED_OUT = "timed_out"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Caller:
     """Who is calling: `grant` is the client credential, `session` one connection."""
 
@@ -47,7 +47,7 @@ class Caller:
     session: str = "default"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     outcome: Outcome
     # The text the agent sees after "[POLICY DENIED] " (empty when allowed).
@@ -97,7 +97,14 @@ def _satisfied(condition: Condition, args: Any) -> bool:
 
 def _key(limit: Limit, caller: Caller, now: float) -> CounterKey:
     scope = limit.effective_scope
-    scope_id = {"grant": caller.grant, "session": caller.session, "global": "*"}[scope]
+    if scope == "grant":
+        scope_id = caller.grant
+    elif scope == "session":
+        scope_id = caller.session
+    elif scope == "global":
+        scope_id = "*"
+    else:
+        raise KeyError(scope)
     return CounterKey(limit.counter, scope, scope_id, limit.window, window_start(limit.window, now))
 
 
@@ -153,10 +160,8 @@ def decide(
     if policy.is_hidden(tool):
         return Decision(Outcome.HIDDEN, f"Tool {name} is hidden by policy", "hide")
 
-    global_limits = [
-        (f"all_tools.limits[{i}]", limit)
-        for i, limit in enumerate((policy.all_tools.limits or []) if policy.all_tools else [])
-    ]
+    shared = policy.all_tools.limits if policy.all_tools else None
+    global_limits = [(f"all_tools.limits[{i}]", limit) for i, limit in enumerate(shared)] if shared else []
     rule = policy.rule(tool)
 
     # 2. Unlisted tools: the default decides.

@@ -26,9 +26,10 @@ from typing import Any
 
 log = logging.getLogger("policytui.gateway")
 
-# Lines waiting for the reading task beyond this: the pipe is not read until it catches up,
-# so a peer that writes faster than it is served cannot fill the gateway's memory.
+# Lines (or bytes) waiting for the reading task beyond these: the pipe is not read until it
+# catches up, so a peer that writes faster than it is served cannot fill the gateway's memory.
 MAX_WAITING = 64
+MAX_WAITING_BYTES = 1 << 20
 
 
 class LineFeed(asyncio.StreamReader):
@@ -48,6 +49,7 @@ class LineFeed(asyncio.StreamReader):
         self._size = 0
         self._skipping = False
         self._waiting: deque[bytes] = deque()
+        self._waiting_bytes = 0
         self._busy = False  # the reading task holds a line
         self._ended = False
         self._failure: BaseException | None = None
@@ -113,6 +115,7 @@ class LineFeed(asyncio.StreamReader):
         """End `lines()` at once: its reader is done (the other end of the relay is gone)."""
         self._ended = True
         self._waiting.clear()
+        self._waiting_bytes = 0
         self._wake()
 
     def _line(self, line: bytes) -> None:
@@ -124,8 +127,11 @@ class LineFeed(asyncio.StreamReader):
                 log.exception("handling a line failed")
                 return
         self._waiting.append(line)
+        self._waiting_bytes += len(line)
         self._wake()
-        if len(self._waiting) >= MAX_WAITING and not self._held and self._pipe is not None:
+        if not self._held and self._pipe is not None and (
+            len(self._waiting) >= MAX_WAITING or self._waiting_bytes > MAX_WAITING_BYTES
+        ):
             self._held = True
             self._pipe.pause_reading()
 
@@ -142,7 +148,10 @@ class LineFeed(asyncio.StreamReader):
         while True:
             if self._waiting:
                 line = self._waiting.popleft()
-                if self._held and len(self._waiting) <= MAX_WAITING // 2 and self._pipe is not None:
+                self._waiting_bytes -= len(line)
+                if self._held and self._pipe is not None and (
+                    len(self._waiting) <= MAX_WAITING // 2 and self._waiting_bytes <= MAX_WAITING_BYTES // 2
+                ):
                     self._held = False
                     self._pipe.resume_reading()
                 self._busy = True
@@ -190,11 +199,11 @@ class _StdoutTap(asyncio.Protocol):
         self.original.resume_writing()
 
 
-def tap_stdout(process: Any) -> LineFeed | None:
-    """A LineFeed fed directly by the stdout pipe of a child started by anyio on asyncio, in
-    place of the StreamReader asyncio gave it; None when the process is not one (then read
-    its stdout the ordinary way). Whatever the old reader holds or is yet handed goes to the
-    feed first, in order."""
+def tap_stdout(process: Any, on_line: Callable[[bytes], bool]) -> LineFeed | None:
+    """A LineFeed offering lines to `on_line`, fed directly by the stdout pipe of a child
+    started by anyio on asyncio, in place of the StreamReader asyncio gave it; None when the
+    process is not one (then read its stdout the ordinary way). Whatever the old reader holds
+    or is yet handed goes to the feed first, in order."""
     inner = getattr(process, "_process", None)  # anyio's wrapper of asyncio's Process
     transport = getattr(inner, "_transport", None)
     protocol = getattr(inner, "_protocol", None)
@@ -209,6 +218,7 @@ def tap_stdout(process: Any) -> LineFeed | None:
     if not isinstance(buffer, bytearray):
         return None
     feed = LineFeed()
+    feed.on_line = on_line
     feed.set_transport(pipe)
     buffered = bytes(buffer)  # read before the tap: passed on first
     buffer.clear()

@@ -244,10 +244,9 @@ class StdioUpstream:
         # Answers to waiting requests are settled in the callback that read them
         # (policytui.gateway.linefeed); the rest (the server's requests and notifications) are
         # handled here, in order.
-        feed = tap_stdout(process)
+        feed = tap_stdout(process, lambda line: self._answer_now(line, diag))
         try:
             if feed is not None:
-                feed.on_line = lambda line: self._answer_now(line, diag)
                 async for line in feed.lines():
                     if line.strip():
                         await self._receive(line, diag)
