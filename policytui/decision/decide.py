@@ -123,6 +123,12 @@ def _check_limits(
     limits: list[tuple[str, Limit]], caller: Caller, counters: CounterStore | None, now: float
 ) -> Decision | tuple[Budget, ...]:
     """Either the denial of the first limit that is full, or the budgets to charge."""
+    if len(limits) == 1:  # the common case, without the merging below
+        rule_path, limit = limits[0]
+        key = _key(limit, caller, now)
+        if (counters.count(key) if counters is not None else 0) + 1 > limit.max:
+            return rate_limit_denial(limit.max, limit.window, rule_path, now)
+        return (Budget(key, limit.max, rule_path),)
     budgets: dict[CounterKey, Budget] = {}
     for rule_path, limit in limits:
         key = _key(limit, caller, now)
@@ -236,7 +242,7 @@ def decide(
 
 
 def _allowed(rule: str, budgets: tuple[Budget, ...]) -> Decision:
-    return Decision(Outcome.ALLOWED, "", rule, charges=tuple(b.key for b in budgets), budgets=budgets)
+    return Decision(Outcome.ALLOWED, "", rule, charges=tuple([b.key for b in budgets]), budgets=budgets)
 
 
 def _answer(approval: Any) -> Approval | None:

@@ -352,7 +352,7 @@ class Enforcer:
             "grant": record.caller.grant,
             "session": record.caller.session,
             "tool": record.tool,
-            "decision": decision.outcome.value,
+            "decision": decision.outcome._value_,  # the plain attribute: `.value` is a Python-level property
             "rule": decision.rule,
             "reason": decision.reason,
             "args_sha256": record.digest or args_digest(record.args),
