@@ -29,7 +29,9 @@ This replaces per-message pydantic models, a task and memory streams per request
 middleware chain of the SDK's server with one dictionary lookup; it is what brings the
 gateway's added latency under a millisecond (see docs/gateway.md, Performance). A stdio
 `tools/call` that is decided at once does not even get a task of its own: it is served inline
-(`policytui.gateway.inline_call`), with the same decision, charge and audit line.
+(`policytui.gateway.inline_call`), with the same decision, charge and audit line, in the
+callback that read its line (`policytui.gateway.linefeed`); the lines before and after it keep
+their order.
 """
 
 from __future__ import annotations

@@ -41,12 +41,15 @@ _NOT_SUPPORTED = {
 # What the gateway tells the server its client can do: requests for these are relayed.
 RELAYED_CAPABILITIES: dict[str, Any] = {"sampling": {}, "elicitation": {"form": {}}, "roots": {"listChanged": True}}
 MAX_RETIRED = 100_000
-_loads = decoder(json.JSONDecoder())
 INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INTERNAL_ERROR = -32603
 CONNECTION_CLOSED = -32000
 REQUEST_TIMEOUT = -32001
+
+
+# The server's answers are read with the C scanner called directly (see `wire.decoder`).
+_loads = decoder(json.JSONDecoder())
 
 
 def _mcp_error(code: int, message: str, data: Any = None) -> Exception:
