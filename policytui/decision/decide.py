@@ -160,11 +160,10 @@ def decide(
         now = time.time()
     if args is None:
         args = {}
-    name = _quote(tool)
 
     # 1. Hidden tools do not exist for the agent.
     if policy.is_hidden(tool):
-        return Decision(Outcome.HIDDEN, f"Tool {name} is hidden by policy", "hide")
+        return Decision(Outcome.HIDDEN, f"Tool {_quote(tool)} is hidden by policy", "hide")
 
     shared = policy.all_tools.limits if policy.all_tools else None
     global_limits = [(f"all_tools.limits[{i}]", limit) for i, limit in enumerate(shared)] if shared else []
@@ -174,7 +173,7 @@ def decide(
     if rule is None:
         if policy.default == "deny":
             return Decision(
-                Outcome.DENIED, f"Tool {name} is not allowed by policy (default deny)", "default"
+                Outcome.DENIED, f"Tool {_quote(tool)} is not allowed by policy (default deny)", "default"
             )
         outcome = _check_limits(global_limits, caller, counters, now)
         if isinstance(outcome, Decision):
@@ -186,7 +185,7 @@ def decide(
     # 3. A denied tool.
     if rule.effective_action == "deny":
         return Decision(
-            Outcome.DENIED, rule.reason or f"Tool {name} is denied by policy", f"{base}.action"
+            Outcome.DENIED, rule.reason or f"Tool {_quote(tool)} is denied by policy", f"{base}.action"
         )
 
     # 4. Argument conditions.
@@ -207,7 +206,7 @@ def decide(
     approval_rule: str | None = None
     approval_text = ""
     if rule.effective_action == "require_approval":
-        approval_rule, approval_text = f"{base}.action", f"Tool {name} requires approval"
+        approval_rule, approval_text = f"{base}.action", f"Tool {_quote(tool)} requires approval"
     else:
         for i, condition in enumerate(rule.require_approval_if or []):
             if _holds(condition, args):

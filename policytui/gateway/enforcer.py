@@ -78,7 +78,7 @@ def denied_result(decision: Decision) -> dict[str, Any]:
     return {"content": [{"type": "text", "text": decision.agent_text()}], "isError": True}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Record:
     tool: str
     caller: Caller
@@ -91,7 +91,7 @@ class _Record:
     digest: str | None = None  # set once known; else computed when the audit line is written
 
 
-@dataclass
+@dataclass(slots=True)
 class Started:
     """A call the policy let through and charged, on its way to the server (`start_now`)."""
 

@@ -136,6 +136,8 @@ class StdioRelay:
         self.gateway = gateway
         self.reader = reader
         self.writer = writer
+        # The transport under `writer`, written directly on the per-call path.
+        self._out: asyncio.WriteTransport | None = writer.transport if writer is not None else None  # type: ignore[assignment]
         # Builds the `initialize` result for the client's params (raises ValueError if invalid).
         self._initialize = initialize
         self.caller = Caller(grant=gateway.identity.grant, session=gateway.identity.session)
@@ -181,7 +183,7 @@ class StdioRelay:
     def _client_gone(self) -> bool:
         """Whether the client's end of our output is gone (then reading stops too). A pipe
         transport notices its reader closing on its own, without raising on a write."""
-        if not self._closed and self.writer is not None and self.writer.is_closing():
+        if not self._closed and self._out is not None and self._out.is_closing():
             self._closed = True
         return self._closed
 
@@ -189,7 +191,7 @@ class StdioRelay:
         if self._client_gone():
             return False
         try:
-            self.writer.write(data if data.endswith(b"\n") else data + b"\n")
+            self._out.write(data if data.endswith(b"\n") else data + b"\n")  # type: ignore[union-attr]
         except (ConnectionError, OSError, RuntimeError):
             self._closed = True
             return False
@@ -276,7 +278,7 @@ class StdioRelay:
             return False
         if not line.strip(b" \t\r"):
             return True
-        if self.writer.transport.get_write_buffer_size() > _WRITE_BACKLOG:
+        if self._out is None or self._out.get_write_buffer_size() > _WRITE_BACKLOG:
             return False  # the ordinary way waits for the client to read
         try:
             message = wire.parse(line)

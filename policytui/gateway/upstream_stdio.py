@@ -88,6 +88,7 @@ class StdioUpstream:
         self.initialize_result: dict[str, Any] = {}
         self._init_model: Any = None
         self._process: anyio.abc.Process | None = None
+        self._stdin: tuple[anyio.abc.Process | None, asyncio.StreamWriter | None] = (None, None)
         self._pending: dict[Any, Any] = {}  # request id -> future of (response message, line)
         # Ids of requests given up on that the server has not answered yet (insertion order).
         self._retired: dict[Any, None] = {}
@@ -519,10 +520,14 @@ class StdioUpstream:
 
     def _stdin_writer(self) -> asyncio.StreamWriter | None:
         """The asyncio writer under anyio's stream for the server's input: written directly,
-        it saves a wrapper and a checkpoint per message."""
+        it saves a wrapper and a checkpoint per message (found once per process)."""
         process = self._process
-        writer = getattr(process.stdin, "_stream", None) if process is not None else None
-        return writer if isinstance(writer, asyncio.StreamWriter) else None
+        known_process, writer = self._stdin
+        if known_process is not process:
+            found = getattr(process.stdin, "_stream", None) if process is not None else None
+            writer = found if isinstance(found, asyncio.StreamWriter) else None
+            self._stdin = (process, writer)
+        return writer
 
     @property
     def relays_now(self) -> bool:
@@ -548,7 +553,7 @@ class StdioUpstream:
         self._pending[request_id] = waiter
         try:
             # No drain: the server reads its input as fast as it serves, and a request is small.
-            writer.write(data)
+            writer.transport.write(data)
         except (ConnectionError, OSError, RuntimeError) as exc:
             del self._pending[request_id]
             self.mark_down(type(exc).__name__)
