@@ -732,3 +732,43 @@ async def test_a_notification_and_the_answer_in_one_write_reach_the_client_in_th
             assert second["id"] == f"p{n}" and second["result"] == {"content": []}
         await client.settle()
     assert [c["tool"] for c in client.calls()] == ["progress"] * 3
+
+
+async def test_each_relayed_call_times_out_after_its_own_limit_with_answers_in_between(tmp_path: Path) -> None:
+    """All relayed calls share one timer, set for the soonest due: a call sent later must time
+    out a full limit after it was sent, not with the first; calls answered in between must not
+    move or cancel anybody's limit."""
+    async with gateway(tmp_path, "--call-timeout", "1") as client:
+        loop = asyncio.get_running_loop()
+        arrived: dict[Any, tuple[float, dict[str, Any]]] = {}
+
+        async def read() -> None:
+            while True:
+                message = await client.line(60)
+                if "method" not in message:
+                    arrived[message["id"]] = (loop.time(), message)
+
+        reader = asyncio.ensure_future(read())
+        try:
+            sent: dict[str, float] = {}
+            for name in ("a", "b", "c"):
+                sent[name] = loop.time()
+                await client.send(call(name, "slow"))
+                for i in range(5):  # calls answered in between
+                    await client.send(call(f"{name}{i}", "echo", i=i))
+                echoes = [f"{name}{i}" for i in range(5)]
+                await until(lambda echoes=echoes: all(e in arrived for e in echoes))
+                await asyncio.sleep(0.4 - (loop.time() - sent[name]))
+            await until(lambda: all(name in arrived for name in sent), seconds=30)
+        finally:
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
+        await client.settle()
+    for name in ("a", "b", "c"):
+        assert arrived[name][1]["error"]["code"] == -32001
+        assert arrived[name][0] - sent[name] >= 0.95, (name, arrived[name][0] - sent[name])
+        assert all(arrived[f"{name}{i}"][1]["result"]["isError"] is False for i in range(5))
+    # Sent 0.4 s apart, so timed out about 0.4 s apart: not together with the first.
+    assert arrived["b"][0] - arrived["a"][0] >= 0.3 and arrived["c"][0] - arrived["b"][0] >= 0.3
+    assert Counter((c["tool"], c.get("upstream")) for c in client.calls()) == Counter(
+        {("slow", "timeout"): 3, ("echo", "ok"): 15})
