@@ -183,7 +183,8 @@ def decide(
     base = f"tools.{tool}"
 
     # 3. A denied tool.
-    if rule.effective_action == "deny":
+    action = rule.effective_action
+    if action == "deny":
         return Decision(
             Outcome.DENIED, rule.reason or f"Tool {_quote(tool)} is denied by policy", f"{base}.action"
         )
@@ -205,7 +206,7 @@ def decide(
     # 5. Human approval.
     approval_rule: str | None = None
     approval_text = ""
-    if rule.effective_action == "require_approval":
+    if action == "require_approval":
         approval_rule, approval_text = f"{base}.action", f"Tool {_quote(tool)} requires approval"
     else:
         for i, condition in enumerate(rule.require_approval_if or []):

@@ -173,7 +173,8 @@ class Enforcer:
         return Decision(Outcome.DENIED, STATE_UNAVAILABLE, STATE_RULE)
 
     def _charged(self, decision: Decision, reservation: Reservation) -> Reservation | Decision:
-        self._store_back()
+        if self._store_down:
+            self._store_back()
         if reservation.denied is not None:
             budget = decision.budgets[reservation.denied]
             return rate_limit_denial(budget.max, budget.key.window, budget.rule, reservation.now)
@@ -253,11 +254,12 @@ class Enforcer:
         This is `handle_call` for the common case, used by the stdio relay to serve a call
         without a task of its own; both take the same decision, charge and audit line.
         """
-        if self.dry_run or self.store.blocking or (self.pins is not None and not self.pins.ready()):
+        pins = self.pins if self.pins is not None and self.pins.enabled() else None
+        if self.dry_run or self.store.blocking or (pins is not None and not pins.ready()):
             return None
         record = _Record(tool, caller, time.perf_counter(), args=args)
-        if self.pins is not None:
-            drift = self.pins.drift(tool)
+        if pins is not None:
+            drift = pins.drift(tool)
             if drift is not None:
                 return self._drifted(record, drift)
         decision = self._decide(tool, args, caller)

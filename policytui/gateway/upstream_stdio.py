@@ -248,7 +248,7 @@ class StdioUpstream:
         # Answers to waiting requests are settled in the callback that read them
         # (policytui.gateway.linefeed); the rest (the server's requests and notifications) are
         # handled here, in order.
-        feed = tap_stdout(process, lambda line: self._answer_now(line, diag))
+        feed = tap_stdout(process, self._answer_now)
         try:
             if feed is not None:
                 async for line in feed.lines():
@@ -342,7 +342,7 @@ class StdioUpstream:
             except Exception:
                 log.exception("relaying an upstream notification failed")
 
-    def _answer_now(self, line: bytes, diag: Any) -> bool:
+    def _answer_now(self, line: bytes) -> bool:
         """Settle the server's answer to a waiting request in the callback that read it (True);
         anything else is left for `_receive` (False)."""
         if not line.strip():
@@ -705,9 +705,11 @@ class _Waiter:
         self._finish()
 
     def set_result(self, value: tuple[dict[str, Any], bytes]) -> None:
-        if self._finish():
-            response, line = value
-            self._answer((response, None if self.remapped else line))
+        if self.finished:
+            return
+        self._finish()
+        response, line = value
+        self._answer((response, None if self.remapped else line))
 
     def set_exception(self, exc: BaseException) -> None:
         if self._finish():

@@ -164,8 +164,10 @@ class SQLiteStore(StateStore):
     # Counters -----------------------------------------------------------------------------
 
     def reserve(self, budgets: Sequence[Budget]) -> Reservation:
-        if len(budgets) == 1 and not self._sweep_due():
-            return self._reserve_one(budgets[0])
+        if len(budgets) == 1:
+            now = self.clock()
+            if now - self._swept_at < SWEEP_SECONDS:  # no sweep due: the one-statement path
+                return self._reserve_one(budgets[0], now)
 
         def work(db: sqlite3.Connection) -> Reservation:
             # The clock is read under the write lock: a reading taken before waiting for the
@@ -202,14 +204,10 @@ class SQLiteStore(StateStore):
         result: Reservation = self._run(work, write=True)
         return result
 
-    def _sweep_due(self) -> bool:
-        return self.clock() - self._swept_at >= SWEEP_SECONDS
-
-    def _reserve_one(self, budget: Budget) -> Reservation:
+    def _reserve_one(self, budget: Budget, now: float) -> Reservation:
         """The common case, one budget, as one statement (its own transaction): check and
         charge in a single upsert, a quarter of the statements of the general path. The
         window logic is the same: a stored window newer than this clock's is counted in."""
-        now = self.clock()
         name = counter_name(self.policy, budget)
         start = window_start(budget.key.window, now)
         if budget.max < 1:
