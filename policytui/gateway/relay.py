@@ -288,7 +288,9 @@ class StdioRelay:
             return False
         params = message.get("params")
         request_id = message["id"]
-        if modern.requested_version(params) is not None or modern.names_version(params) or request_id in self._inflight:
+        # A request naming a protocol version at all (2026-07-28, or a version of no known
+        # kind) is checked and served the ordinary way.
+        if modern.names_version(params) or request_id in self._inflight:
             return False
         served = inline_call.start(self, request_id, message, params)
         if served is False:
