@@ -164,6 +164,32 @@ async def test_tap_stdout_reads_a_real_child_whatever_it_wrote_before_the_tap(ea
     assert offered == [b"one", b"two", b"x" * 300000, b"last"] and rest == [b"one"]
 
 
+async def test_a_server_the_tap_cannot_reach_is_read_through_anyios_stream(everything: Any, monkeypatch: Any) -> None:
+    """Should asyncio's internals ever move, `tap_stdout` finds nothing to tap: the server's
+    output then reaches the same feed through anyio's stream, answers and all."""
+    from policytui.discovery.spec import ServerSpec
+    from policytui.gateway import upstream_stdio
+
+    monkeypatch.setattr(upstream_stdio, "tap_stdout", lambda process, on_line: None)
+    upstream = upstream_stdio.StdioUpstream(
+        ServerSpec(name="everything", transport="stdio", command=str(everything), args=["stdio"]), call_timeout=30
+    )
+    answers: list[Any] = []
+    async with anyio.create_task_group() as tg:
+        await upstream.start(tg)
+        result = await upstream.request("tools/call", {"name": "echo", "arguments": {"message": "through"}})
+        upstream.relay_now({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+                            "params": {"name": "echo", "arguments": {"message": "inline"}}}, answers.append)
+        with anyio.fail_after(20):
+            while not answers:
+                await asyncio.sleep(0.01)
+        upstream.stop()
+    assert result["content"][0]["text"] == "Echo: through"
+    response, line = answers[0]
+    assert response["id"] == 7 and response["result"]["content"][0]["text"] == "Echo: inline"
+    assert json.loads(line) == response
+
+
 # JSON built once ---------------------------------------------------------------------------
 
 _json = st.recursive(

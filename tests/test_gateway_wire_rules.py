@@ -12,6 +12,7 @@ import json
 import pytest
 
 from policytui.gateway import wire
+from policytui.gateway.linefeed import LineFeed
 
 CALL = b'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","arguments":{"x":1}}}'
 
@@ -89,10 +90,11 @@ def test_what_is_sent_is_compact_ascii_on_one_line() -> None:
 
 def test_framing_splits_on_newline_bytes_only_and_skips_overlong_lines() -> None:
     async def read(data: bytes, limit: int) -> list[bytes]:
-        reader = asyncio.StreamReader()
-        reader.feed_data(data)
-        reader.feed_eof()
-        return [line async for line in wire.lines(reader, limit)]
+        feed = LineFeed(limit=limit, overlong=wire.OVERLONG)
+        for start in range(0, len(data), 700):  # in chunks, as a pipe delivers them
+            feed.feed_data(data[start:start + 700])
+        feed.feed_eof()
+        return [line async for line in feed.lines()]
 
     assert asyncio.run(read(b"a\rb\nc\r\n\nlast", 100)) == [b"a\rb", b"c\r", b"", b"last"]
     huge = b"x" * 5000

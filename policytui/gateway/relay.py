@@ -129,7 +129,7 @@ class StdioRelay:
     def __init__(
         self,
         gateway: Gateway,
-        reader: asyncio.StreamReader,
+        reader: LineFeed,
         writer: asyncio.StreamWriter,
         initialize: Callable[[dict[str, Any]], dict[str, Any]],
     ) -> None:
@@ -235,12 +235,11 @@ class StdioRelay:
         # as raw lines; the SDK-backed upstream reports it through `request(progress=...)`.
         if isinstance(upstream, StdioUpstream):
             upstream.on_progress_line = self._write_line
-        feed = self.reader if isinstance(self.reader, LineFeed) else None
-        if feed is not None:
-            feed.on_line = self._serve_now
+        feed = self.reader
+        feed.on_line = self._serve_now
         try:
             try:
-                async for line in feed.lines() if feed is not None else wire.lines(self.reader):
+                async for line in feed.lines():
                     if self._client_gone():
                         break  # nobody reads the answers: nothing more is forwarded or charged
                     if line.strip(b" \t\r"):
@@ -252,8 +251,7 @@ class StdioRelay:
         finally:
             # The client left (or the gateway stops): nobody is waiting for answers.
             self._closed = True
-            if feed is not None:
-                feed.on_line = None
+            feed.on_line = None
             self.gateway.detach(self)
             if isinstance(upstream, StdioUpstream) and upstream.on_progress_line == self._write_line:
                 upstream.on_progress_line = None
@@ -297,7 +295,7 @@ class StdioRelay:
             return False
         if isinstance(served, dict):
             self._send_now({"jsonrpc": "2.0", "id": request_id, **served})
-        if self._closed and isinstance(self.reader, LineFeed):
+        if self._closed:
             self.reader.stop()  # nobody reads the answers: serving ends, as in `serve`
         return True
 

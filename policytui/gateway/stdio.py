@@ -44,7 +44,7 @@ def _private_copy(fd: int) -> int:
 
 
 @asynccontextmanager
-async def stdio_pipes() -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.StreamWriter] | None]:
+async def stdio_pipes() -> AsyncIterator[tuple[LineFeed, asyncio.StreamWriter] | None]:
     """(reader, writer) on the event loop for the protocol on stdin/stdout, or None when the
     standard streams are not pipes or sockets (a terminal, a file: use the SDK's transport)."""
     if sys.platform == "win32" or not (_pipe_like(0) and _pipe_like(1)):

@@ -24,7 +24,7 @@ import anyio
 import anyio.abc
 
 from policytui.gateway.enforcer import UpstreamFailure
-from policytui.gateway.linefeed import tap_stdout
+from policytui.gateway.linefeed import LineFeed, tap_stdout
 from policytui.gateway.upstream import MessageHandler, Progress, hop_params, unavailable_error
 from policytui.gateway.wire import Refusal, decoder, encode, valid_id
 from policytui.textsafe import visible
@@ -250,44 +250,19 @@ class StdioUpstream:
         # handled here, in order.
         feed = tap_stdout(process, self._answer_now)
         try:
-            if feed is not None:
+            async with anyio.create_task_group() as tg:
+                if feed is None:  # a process the tap cannot reach: fed from anyio's stream
+                    feed = LineFeed()
+                    feed.on_line = self._answer_now
+                    tg.start_soon(_pump, process, feed)
                 async for line in feed.lines():
                     if line.strip():
                         await self._receive(line, diag)
-            else:
-                await self._read_stream(process, diag)
         except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream, OSError):
             pass
         finally:
             diag.stdout_closed = True
             self.mark_down("the connection closed")
-
-    async def _read_stream(self, process: anyio.abc.Process, diag: Any) -> None:
-        """Read the server's lines through anyio's stream (a process `tap_stdout` cannot tap)."""
-        assert process.stdout is not None
-        parts: list[bytes] = []
-        while True:
-            try:
-                chunk = await process.stdout.receive(1 << 18)
-            except anyio.EndOfStream:
-                chunk = b""
-            if not chunk:
-                break
-            if b"\n" not in chunk:
-                parts.append(chunk)
-                continue
-            if parts:
-                parts.append(chunk)
-                chunk = b"".join(parts)
-                parts = []
-            *lines, rest = chunk.split(b"\n")
-            if rest:
-                parts.append(rest)
-            for line in lines:
-                if line.strip():
-                    await self._receive(line, diag)
-        if parts and b"".join(parts).strip():
-            await self._receive(b"".join(parts), diag)
 
     async def _watch_exit(self, process: anyio.abc.Process, diag: Any) -> None:
         """A server that exited while something it started holds its stdout open: give the
@@ -735,6 +710,18 @@ class _Waiter:
 def _expire(future: asyncio.Future[Any]) -> None:
     if not future.done():
         future.set_exception(TimeoutError())
+
+
+async def _pump(process: anyio.abc.Process, feed: LineFeed) -> None:
+    """Feed a server's stdout, read through anyio's stream, to `feed`."""
+    assert process.stdout is not None
+    try:
+        async for chunk in process.stdout:
+            feed.feed_data(chunk)
+    except (anyio.ClosedResourceError, anyio.BrokenResourceError, OSError) as exc:
+        feed.set_exception(exc)
+        return
+    feed.feed_eof()
 
 
 async def _wait_briefly(process: anyio.abc.Process) -> None:

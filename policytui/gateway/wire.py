@@ -22,12 +22,11 @@ answer under when the message has one that can be read without doubt.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import json.scanner
 import math
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 from policytui.gateway.jsonenc import encoder
@@ -288,45 +287,6 @@ def encode(message: dict[str, Any]) -> bytes:
 
 # Framing ---------------------------------------------------------------------------------------
 
-OVERLONG = b"\x00overlong"  # what `lines` yields for a line over the limit (never valid JSON)
-
-
-async def lines(reader: asyncio.StreamReader, limit: int = MAX_MESSAGE_BYTES) -> AsyncIterator[bytes]:
-    """The client's lines, split on the `\\n` byte alone (a `\\r` stays inside its line).
-
-    A line longer than `limit` is skipped up to its end and reported once as `OVERLONG`, so one
-    huge line costs no more than `limit` bytes of memory and serving goes on.
-    """
-    buffer = bytearray()
-    skipping = False
-    while True:
-        chunk = await reader.read(1 << 18)
-        if not chunk:
-            if buffer and not skipping:
-                yield bytes(buffer)
-            return
-        start = 0
-        while True:
-            end = chunk.find(b"\n", start)
-            if end < 0:
-                if not skipping:
-                    buffer += chunk[start:]
-                    if len(buffer) > limit:
-                        buffer.clear()
-                        skipping = True
-                        yield OVERLONG
-                break
-            if skipping:
-                skipping = False
-            else:
-                if buffer:
-                    buffer += chunk[start:end]
-                    line = bytes(buffer)
-                    buffer.clear()
-                else:
-                    line = chunk[start:end]
-                if len(line) > limit:
-                    yield OVERLONG
-                else:
-                    yield line
-            start = end + 1
+# What a line over the limit stands as (never valid JSON): lines are framed on the `\n` byte
+# alone by `policytui.gateway.linefeed.LineFeed`, which skips such a line to its end.
+OVERLONG = b"\x00overlong"
