@@ -465,3 +465,62 @@ def test_a_weak_read_agreed_by_a_verbless_name_ending_with_a_view_reads():
     assert classify(tool("bank_thing", "Money in and out of one account, assembled from "
                          "receipts; there is no separate entity to read directly.")
                     ).category == "Other"
+
+
+# ----- names of nouns alone: a noun compound before a view, a collection shown -----------
+
+
+@pytest.mark.parametrize("name,description", [
+    ("order_status", "Status of an order and its shipment."),
+    ("trade_history", "Trade history for an account, newest first."),
+    ("invoice_summary", "Totals and due dates of open invoices."),
+    ("place_details", "Address, phone number and rating of a place."),
+    ("order_status", "Get the status of an order."),
+])
+def test_a_noun_like_word_before_a_view_of_data_is_a_noun(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A verb that acts on the view, even one more often a noun.
+    ("set_status", "Status of the deployment.", "Destructive"),
+    ("mark_history", "History of the task.", "Write"),
+    ("lock_status", "", "Write"),
+    # The description says what is done to it: the riskier reading wins.
+    ("order_status", "Update the status of an order.", "Financial"),
+    ("invoice_details", "Update invoice details.", "Destructive"),
+    ("trade_history", "Delete the trade history of an account.", "Destructive"),
+    # A name alone is one sign, not enough.
+    ("order_status", "", "Other"),
+])
+def test_a_noun_like_word_before_a_view_still_acts_when_anything_says_so(name, description,
+                                                                          category):
+    assert classify(tool(name, description)).category == category
+
+
+@pytest.mark.parametrize("name,description", [
+    ("recent_commits", "Recent commits on a branch."),
+    ("calendar_events", "Events in a date range."),
+    ("pod_logs", "Logs of a pod, newest last."),
+    ("table_schema", "Schema of a table: columns and their types."),
+    ("user_profile", "Profile of a user."),
+])
+def test_a_name_of_nouns_for_a_collection_or_view_with_a_noun_phrase_reads(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # The first word takes an object: a verb the table lacks.
+    ("clawnx_retweets", "Retweets a tweet by its ID.", "Other"),
+    ("block_users", "Block the users given.", "Other"),
+    # The name's first word leads the sentence with another object: a verb too.
+    ("log_hours", "Log worked hours for a client in the timesheet.", "Other"),
+    # Things that move money are weighed by the money stage, never read here.
+    ("pending_transfers", "Transfers waiting for approval.", "Destructive"),
+    # A plural alone, with no sentence, is one sign.
+    ("recent_commits", "", "Other"),
+])
+def test_a_name_of_nouns_is_no_reader_when_its_first_word_acts(name, description, category):
+    assert classify(tool(name, description)).category == category

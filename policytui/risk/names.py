@@ -60,7 +60,7 @@ class NameVerbs:
     cheap to build."""
 
     __slots__ = ("words", "verb", "kind", "ambiguous", "alternatives", "prefix", "launched",
-                 "forced", "namespace", "last", "last_kind", "agent", "lexicon")
+                 "forced", "namespace", "last", "last_kind", "agent", "lexicon", "noun")
 
     def __init__(self, words: list[str]) -> None:
         self.words = words
@@ -77,6 +77,8 @@ class NameVerbs:
         self.agent: str | None = None  # "reader" ending "services_reader"
         # The verb is no word of the table but one of the public API lexicon (lexicon.py).
         self.lexicon = False
+        # A word more often a noun, read as one: "order" in "order_status" (see name_verbs).
+        self.noun: str | None = None
 
 
 def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs:
@@ -111,6 +113,13 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs
     if index < 0:
         index = first_ambiguous
         found.ambiguous = index >= 0
+        if index >= 0 and _names_a_view(words, index):
+            # "order_status", "trade_history", "invoice_summary": the only verb is a word more
+            # often a noun, and the name ends with a view of data. The words are a noun
+            # compound naming what is shown; the description decides what the tool does.
+            found.noun = words[index]
+            found.ambiguous = False
+            index = -1
     found.forced = "force" in words
     if index < 0:
         if start < len(words):
@@ -146,6 +155,24 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs
         if last_kind is not None and KIND_RISK[last_kind][0] != KIND_RISK[kind][0]:
             found.last, found.last_kind = last, last_kind
     return found
+
+
+# Words more often nouns that still act when they lead a name before a view of data:
+# "set_status", "mark_history", "sort_summary", "close_details" do something to it.
+_ACTS_BEFORE_A_VIEW = frozenset(
+    """
+    set mark sort close open go end focus type tail cat split claim answer return like follow
+    watch share link star pin lock filter match rank score sample scale
+    """.split())
+
+
+def _names_a_view(words: list[str], index: int) -> bool:
+    """Is the word more often a noun at `index` part of a noun compound naming a view of data:
+    the name's last word is a view noun, no verb, and nothing after the word is a verb?"""
+    last = words[-1]
+    if index >= len(words) - 1 or last not in v.VIEW_NOUNS or words[index] in _ACTS_BEFORE_A_VIEW:
+        return False
+    return not any(word in v.VERBS for word in words[index + 1:])
 
 
 def _lexicon_verb(found: NameVerbs, words: list[str], start: int) -> None:

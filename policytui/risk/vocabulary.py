@@ -40,6 +40,7 @@ VERBS: dict[str, str] = _table(
         measure detect identify extract match filter rank score classify predict diagnose
         trace ls stat whoami observe investigate sample aggregate screenshot fetchall
         lookup retrieveall return enumerate scrape crawl wait geocode geolocate plan screen
+        think research
         """,
     write="""
         create add append insert new make post put write save store upload import send publish
@@ -343,6 +344,7 @@ VIEW_NOUNS: frozenset[str] = frozenset(
     summary summaries overview balance balances ledger stats statistics info details history
     status health metrics analytics performance candles klines ticker tickers orderbook depth
     receivables payables usage quota quotas limits fees rates prices holdings forecast trends
-    insights news activity catalog catalogue
+    insights news activity catalog catalogue version versions schema schemas tree profile
+    metadata timeline feed lineage topology
     """.split()
 )

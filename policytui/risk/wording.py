@@ -79,6 +79,10 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         kind = desc_kind
         rendered = kind == v.READ and generates_rendering(desc)
         how = _how_said(desc)
+        if name.noun is not None:
+            evidence.append(f"name word {quoted_word(name.noun)} is more often a noun, and here "
+                            f"it names the view {quoted_word(name.words[-1])}: the description "
+                            "says what the tool does")
         evidence.append(f"{how} '{desc.lead}', which {texts[kind]}")
         confidence = 45 if desc.indirect else 55
         clear = not desc.indirect
@@ -143,21 +147,58 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         category, severity = KIND_RISK[kind]
         evidence.append(f"no verb in the name or the description's first sentence, but the "
                         f"description says the tool is {quoted_word(said)}")
-    elif (name.kind is None and desc.kind is None and len(name.words) > 1
-          and name.words[-1] in v.VIEW_NOUNS and desc.words):
+    elif (name.kind is None and desc.kind is None and len(name.words) > 1 and desc.words
+          and (name.words[-1] in v.VIEW_NOUNS or _names_a_collection(name, desc))):
         # "account_balances": "Account balances converted to the user currency". No verb in
         # the name or the first sentence (which names things), and the name ends with a view
         # of data: the tool shows it. A name alone is one sign, not enough. Later stages
         # (money, arguments) may still make it riskier.
         kind = v.READ
         category, severity = KIND_RISK[kind]
+        last = name.words[-1]
+        shown = "a view of data" if last in v.VIEW_NOUNS else "a collection it shows"
+        noun = (f"; {quoted_word(name.noun)} is a noun here, naming what is shown"
+                if name.noun is not None else "")
         evidence.append(f"no verb in the name or the description's first sentence, and the name "
-                        f"ends with {quoted_word(name.words[-1])}, a view of data")
+                        f"ends with {quoted_word(last)}, {shown}{noun}")
     else:
         category, severity = OTHER, LOW
         evidence.append("no verb found in the name or the description's first sentence")
 
     return Reading(category, severity, confidence, evidence, against, kind, disagree, rendered)
+
+
+# Words that open the object after a verb ("Retweet a tweet", "Block the user"): a sentence
+# whose first word is followed by one of these leads with a verb, known or not.
+_NAMED_WITHIN = 6
+_OBJECT_OPENERS = frozenset(
+    "a an the this that these those its their all any each every some your my our".split())
+
+
+def _names_a_collection(name: NameVerbs, desc: DescriptionVerbs) -> bool:
+    """A name of nouns alone ending in a plural ("recent_commits", "pod_logs") whose
+    description's first sentence is a noun phrase too ("Recent commits on a branch"): the tool
+    shows that collection. Not when the sentence's first word takes an object, as a verb the
+    table lacks would ("Retweets a tweet"), nor for things that move money
+    ("pending_transfers"), which a later stage weighs."""
+    last = name.words[-1]
+    if (len(last) < 4 or not last.endswith("s") or last.endswith(("ss", "us", "is"))
+            or last in v.MONEY_MOVEMENT_NOUNS or name.noun is not None):
+        return False
+    words = desc.words
+    if len(words) > 1 and words[1] in _OBJECT_OPENERS:
+        return False
+    # The sentence names the collection near its start ("Logs of a pod", "Recent commits on
+    # a branch"); one about something else ("Disabled when ...") says nothing of what is done.
+    if last not in words[:_NAMED_WITHIN] and last[:-1] not in words[:_NAMED_WITHIN]:
+        return False
+    # "log_hours": "Log worked hours ...": the name's first word leads the sentence too, with
+    # an object that is not the rest of the name, so it is a verb the table lacks. "Recent
+    # commits on a branch" restates the name.
+    start = 1 if name.namespace else 0
+    first = name.words[start]
+    return first != words[0] or (len(words) > 1 and len(name.words) > start + 1
+                                 and words[1] == name.words[start + 1])
 
 
 def _name_reading(name: NameVerbs, desc: DescriptionVerbs, evidence: list[str],
