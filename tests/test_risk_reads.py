@@ -524,3 +524,25 @@ def test_a_name_of_nouns_for_a_collection_or_view_with_a_noun_phrase_reads(name,
 ])
 def test_a_name_of_nouns_is_no_reader_when_its_first_word_acts(name, description, category):
     assert classify(tool(name, description)).category == category
+
+
+@pytest.mark.parametrize("name,description", [
+    ("open_orders", "Open orders for a symbol."),
+    ("open_positions", "Open positions of the account, with their margin."),
+    ("open_tickets", "Open tickets assigned to me."),
+])
+def test_open_before_a_plural_says_which_are_shown(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+    assert any("adjective" in line for line in c.evidence)
+
+
+@pytest.mark.parametrize("name,description,category", [
+    ("open_ticket", "Open a support ticket.", "Write"),
+    ("open_position", "Open a leveraged position.", "Financial"),
+    ("open_orders", "Open an order for each item of the basket.", "Financial"),
+    ("open_pull_request", "Open a pull request.", "Write"),
+    ("open_orders", "", "Other"),
+])
+def test_opening_one_thing_or_saying_so_still_acts(name, description, category):
+    assert classify(tool(name, description)).category == category

@@ -10,6 +10,7 @@ from policytui.risk.kinds import KIND_ORDER
 from policytui.risk.words import (
     DESCRIPTION_WINDOW,
     SEPARATORS,
+    adjective_here,
     base_verb,
     first_sentence,
     lexicon_verb,
@@ -59,6 +60,8 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     while start < 2 and start < count and _is_adverb(tokens[start]):
         start += 1  # "Recursively search ..."
     lead = base_verb(tokens[start]) if start < count else None
+    if lead is not None and adjective_here(tokens, start):
+        lead = None  # "Open orders for a symbol": which orders, not opening them
     if lead in v.AMBIGUOUS and _names_a_thing(sentence, tokens, start):
         lead = None  # "Invoice-reconstruction attempts ...", "Order status of ...": a noun
     if lead is None and start + 1 < count and _hyphenated(sentence, tokens[start]):

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from policytui.risk import vocabulary as v
 from policytui.risk.kinds import CONNECTORS, KIND_RISK
-from policytui.risk.words import lexicon_verb, name_words
+from policytui.risk.words import adjective_here, lexicon_verb, name_words
 
 
 @lru_cache(maxsize=8192)
@@ -77,7 +77,8 @@ class NameVerbs:
         self.agent: str | None = None  # "reader" ending "services_reader"
         # The verb is no word of the table but one of the public API lexicon (lexicon.py).
         self.lexicon = False
-        # A word more often a noun, read as one: "order" in "order_status" (see name_verbs).
+        # A word more often a noun, read as one ("order" in "order_status"), or an adjective
+        # ("open" in "open_orders"): no verb here (see name_verbs).
         self.noun: str | None = None
 
 
@@ -102,8 +103,12 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs
         start = 1
     first_ambiguous = -1
     index = -1
+    adjective: str | None = None
     for i in range(start, len(words)):
         word = words[i]
+        if word in verbs and adjective_here(words, i):
+            adjective = word  # "open_orders": which orders are shown
+            continue
         if word in verbs:
             if word not in v.AMBIGUOUS:
                 index = i
@@ -121,6 +126,8 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs
             found.ambiguous = False
             index = -1
     found.forced = "force" in words
+    if index < 0 and adjective is not None:
+        found.noun = adjective
     if index < 0:
         if start < len(words):
             _lexicon_verb(found, words, start)

@@ -21,7 +21,7 @@ from policytui.risk.findings import Reading
 from policytui.risk.kinds import CONNECTORS, KIND_ORDER, KIND_RISK, KIND_TEXT
 from policytui.risk.money import money_noun_read, pretended, quoted_word
 from policytui.risk.names import NameVerbs
-from policytui.risk.words import base_verb
+from policytui.risk.words import ADJECTIVES_BEFORE_PLURALS, base_verb, plural_noun
 
 
 def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
@@ -80,9 +80,8 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         rendered = kind == v.READ and generates_rendering(desc)
         how = _how_said(desc)
         if name.noun is not None:
-            evidence.append(f"name word {quoted_word(name.noun)} is more often a noun, and here "
-                            f"it names the view {quoted_word(name.words[-1])}: the description "
-                            "says what the tool does")
+            evidence.append(f"name word {quoted_word(name.noun)} {_no_verb(name)}: the "
+                            "description says what the tool does")
         evidence.append(f"{how} '{desc.lead}', which {texts[kind]}")
         confidence = 45 if desc.indirect else 55
         clear = not desc.indirect
@@ -157,8 +156,7 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         category, severity = KIND_RISK[kind]
         last = name.words[-1]
         shown = "a view of data" if last in v.VIEW_NOUNS else "a collection it shows"
-        noun = (f"; {quoted_word(name.noun)} is a noun here, naming what is shown"
-                if name.noun is not None else "")
+        noun = f"; {quoted_word(name.noun)} {_no_verb(name)}" if name.noun is not None else ""
         evidence.append(f"no verb in the name or the description's first sentence, and the name "
                         f"ends with {quoted_word(last)}, {shown}{noun}")
     else:
@@ -180,10 +178,12 @@ def _names_a_collection(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     description's first sentence is a noun phrase too ("Recent commits on a branch"): the tool
     shows that collection. Not when the sentence's first word takes an object, as a verb the
     table lacks would ("Retweets a tweet"), nor for things that move money
-    ("pending_transfers"), which a later stage weighs."""
+    ("pending_transfers"), which a later stage weighs, unless the name says which of them are
+    shown ("open_orders")."""
     last = name.words[-1]
-    if (len(last) < 4 or not last.endswith("s") or last.endswith(("ss", "us", "is"))
-            or last in v.MONEY_MOVEMENT_NOUNS or name.noun is not None):
+    described = name.noun in ADJECTIVES_BEFORE_PLURALS  # "open_orders": which, not what to do
+    if (not plural_noun(last) or (last in v.MONEY_MOVEMENT_NOUNS and not described)
+            or (name.noun is not None and not described)):
         return False
     words = desc.words
     if len(words) > 1 and words[1] in _OBJECT_OPENERS:
@@ -199,6 +199,13 @@ def _names_a_collection(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     first = name.words[start]
     return first != words[0] or (len(words) > 1 and len(name.words) > start + 1
                                  and words[1] == name.words[start + 1])
+
+
+def _no_verb(name: NameVerbs) -> str:
+    """Why the name's word `name.noun`, a verb in the table, is none here."""
+    if name.noun in ADJECTIVES_BEFORE_PLURALS:
+        return "describes what is shown, as an adjective, and does nothing"
+    return f"is more often a noun, and here it names the view {quoted_word(name.words[-1])}"
 
 
 def _name_reading(name: NameVerbs, desc: DescriptionVerbs, evidence: list[str],

@@ -87,6 +87,27 @@ def base_verb(word: str) -> str | None:
     return None
 
 
+# Words that are verbs in the table but adjectives before a plural ("open_orders", "Open
+# positions of the account") or after one ending a name ("orders_open"): what is shown, not
+# what is done. Opening one thing ("open_ticket", "Open a file") stays a verb.
+ADJECTIVES_BEFORE_PLURALS = frozenset(("open",))
+
+
+def plural_noun(word: str) -> bool:
+    """Does the word look like a plural noun ("orders", "positions"; not "status", "bus")?"""
+    return len(word) > 3 and word[-1] == "s" and not word.endswith(("ss", "us", "is"))
+
+
+def adjective_here(words: list[str], at: int) -> bool:
+    """Is the word at `at` one of ADJECTIVES_BEFORE_PLURALS used as an adjective: right before
+    a plural noun, or ending a run of words right after one?"""
+    if words[at] not in ADJECTIVES_BEFORE_PLURALS:
+        return False
+    if at + 1 < len(words):
+        return plural_noun(words[at + 1])
+    return at > 0 and plural_noun(words[at - 1])
+
+
 # What the public API lexicon says a verb does (see lexicon.py), for verbs the table lacks. The
 # table always wins: it knows more kinds (remove, execute, money) and tells nouns from verbs.
 _LEXICON: dict[str, str] = {
