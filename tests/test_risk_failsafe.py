@@ -512,7 +512,7 @@ def test_verbs_chained_after_a_reading_lead_count_under_a_reading_name(name, des
     ("view_budget", "View or tighten this session's spending limits."),
     ("budget", "View or tighten this session's spending limits."),
     ("search_index", "Search or index documents."),
-    ("list_reminders", "List or snooze the reminders of a channel."),
+    ("list_reminders", "List or defer the reminders of a channel."),
 ])
 def test_an_unknown_verb_offered_next_to_a_reading_lead_is_not_read(name, description):
     # Right after "View or" there is no object yet: the next word is a second verb, and one

@@ -546,3 +546,94 @@ def test_open_before_a_plural_says_which_are_shown(name, description):
 ])
 def test_opening_one_thing_or_saying_so_still_acts(name, description, category):
     assert classify(tool(name, description)).category == category
+
+
+# ----- phrasing met on the servers added in the seventh round -----------------------------
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # Latin words inside a Chinese sentence are names, never its verb.
+    ("gitea_get_issue", "获取单个 Issue 的完整信息，包含正文、标签。", "Read"),
+    # A Chinese sentence leads with its verb; a verb marked as a state is no act.
+    ("vela_system_info", "查看平台系统信息：版本、已启用插件等。", "Read"),
+    ("my_orders", "分页列出当前用户提交的工单。", "Read"),
+    ("velaql", "执行 VelaQL 查询（Pod 列表、容器日志）。", "Read"),
+    # Verbs joined to the lead are offered beside it; a verb not at the start still counts.
+    ("files", "获取并删除文件", "Destructive"),
+    ("cleanup", "用于删除文件", "Destructive"),
+    ("run_script", "执行脚本", "Execute"),
+    ("audit_order", "审核工单：同意或驳回。", "Write"),
+    # Japanese puts its verb last: the riskiest verb anywhere still decides.
+    ("remove_file", "ファイルを削除します", "Destructive"),
+])
+def test_cjk_sentences_are_read_by_their_own_verbs(name, description, category):
+    assert classify(tool(name, description)).category == category
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # An article opens a noun phrase: "The set of", "A new issue" lead with no verb.
+    ("list-drive-item-permissions", "The set of permissions for the item.", "Read"),
+    ("get-excel-table", "Represents a collection of tables in the workbook.", "Read"),
+    ("cluster_overview", "Snapshot of cluster health: nodes and addons.", "Read"),
+    # The same words as verbs still act.
+    ("update_permissions", "Set the permissions of the item.", "Destructive"),
+    ("volume_backup", "Snapshot the volume before the upgrade.", "Write"),
+    ("issue_tool", "The tool deletes the issue.", "Destructive"),
+])
+def test_a_noun_phrase_lead_is_no_verb(name, description, category):
+    assert classify(tool(name, description)).category == category
+
+
+@pytest.mark.parametrize("name,description,category", [
+    ("test_connection", "Test the connection to the database.", "Read"),
+    ("slack_auth_test", "Test authentication and return the team.", "Read"),
+    ("check_health", "Test the API connectivity and auth status.", "Read"),
+    # Testing anything else, or doing more, runs something.
+    ("test_webhook", "Test a webhook by sending a sample event.", "Execute"),
+    ("run_tests", "Run the test suite.", "Execute"),
+    ("test_connection", "Test the connection and restart the service.", "Execute"),
+])
+def test_testing_a_connection_only_looks(name, description, category):
+    assert classify(tool(name, description)).category == category
+
+
+@pytest.mark.parametrize("name,description,category", [
+    ("follow_requests", "Get pending follow requests for the account.", "Read"),
+    ("post_comments", "List post comments of a blog.", "Read"),
+    # Another clause before the name, or a name that changes data in place: no.
+    ("follow_user", "Get a user and follow user updates.", "Write"),
+    ("create_issue", "Get an issue template to create issue reports.", "Write"),
+    ("update_requests", "Get pending update requests.", "Destructive"),
+])
+def test_a_name_restated_as_what_is_read_reads(name, description, category):
+    assert classify(tool(name, description)).category == category
+
+
+@pytest.mark.parametrize("name,description,category", [
+    ("gitea_mark_notifications_read", "", "Write"),
+    ("mark_as_read", "Mark messages as read.", "Write"),
+    ("read_bookmarks", "Read bookmarks.", "Read"),
+    ("unmerge_range", "Unmerge the cells of a range.", "Destructive"),
+    ("snooze_reminder", "Snooze an event reminder.", "Write"),
+    ("forward_message", "Forward a mail message.", "Write"),
+    ("account_unfollow", "Unfollow an account.", "Write"),
+])
+def test_verbs_that_set_a_state_or_undo_one_act(name, description, category):
+    assert classify(tool(name, description)).category == category
+
+
+def test_forwarding_reaches_outward():
+    assert classify(tool("forward_message", "Forward a mail message.")).open_world
+
+
+@pytest.mark.parametrize("switch,category", [
+    ({"apply": {"type": "boolean"}}, "Write"),
+    ({"fix": {"type": "boolean", "default": False}}, "Write"),
+    ({"send": {"type": "boolean"}}, "Write"),
+    # A formality that is always true is no choice; a text named so is no switch.
+    ({"confirm": {"type": "boolean", "const": True}}, "Read"),
+    ({"apply": {"type": "string", "description": "filter"}}, "Read"),
+])
+def test_a_switch_that_carries_it_out_makes_a_reader_act(switch, category):
+    got = classify(tool("suggest_reschedule", "Suggest better times for a meeting.", switch))
+    assert got.category == category, got.evidence

@@ -99,6 +99,15 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
         r.category, r.severity = KIND_RISK[v.VERBS[how]]
         r.disagree = True
 
+    # A reader with a switch named by a verb that acts ("suggest_reschedule" with `apply`,
+    # a lint with `fix`): set, the tool does what it otherwise only shows.
+    if facts.act_switches and r.category == READ:
+        switch = facts.act_switches[0]
+        r.evidence.append(f"argument {quote(switch)} switches on carrying it out")
+        r.against.append("the name and description alone would say it reads")
+        r.category, r.severity = WRITE, DEFAULT_SEVERITY[WRITE]
+        r.disagree = True
+
     # A switch named by a removal verb ("prune" on a fetch): set, the tool removes things.
     if facts.removal_switches and r.category in (READ, OTHER):
         r.evidence.append(f"argument {quote(facts.removal_switches[0])} switches on removing "

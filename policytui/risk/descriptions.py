@@ -55,6 +55,11 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     sentence = first_sentence(description if alternatives else description[:LEAD_WINDOW])
     tokens = sentence_tokens(sentence)
     found = DescriptionVerbs(sentence, tokens, description)
+    if sentence and _CJK_FIRST <= sentence[0] and _cjk_script(sentence[0]):
+        # "获取单个 Issue 的完整信息": the Latin words inside a Japanese, Chinese or Korean
+        # sentence are names and nouns, never its verb.
+        _cjk_verbs(description, found)
+        return found
     count = len(tokens)
     start = 0
     while start < 2 and start < count and _is_adverb(tokens[start]):
@@ -100,7 +105,9 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     else:
         lead_kind = v.VERBS[lead]
     found.lead, found.kind = lead, lead_kind
-    if lead in v.OBJECT_READS and v.reads_its_object(lead, _object(tokens, start + 1)) is False:
+    if lead == "check" and start + 1 < count and tokens[start + 1] in ("in", "out"):
+        found.kind = v.WRITE  # "Check in a guest": a phrasal verb that registers something
+    elif lead in v.OBJECT_READS and v.reads_its_object(lead, _object(tokens, start + 1)) is False:
         found.kind = v.WRITE  # "Resolve a comment thread", "Follow a user"
     elif lead in v.CAPTURES and v.captures_a_screen(_captured(tokens, start + 1)):
         found.kind = v.READ  # "Capture screenshot", "Capture a UI snapshot"
@@ -109,7 +116,8 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         # "generate" still says Write, and the riskier reading wins there.
         found.kind = v.READ
     if found.kind == v.EXECUTE and (_runs_a_query(tokens, start + 1)
-                                    or _runs_a_status_check(tokens, start + 1)):
+                                    or _runs_a_status_check(tokens, start + 1)
+                                    or _tests_connectivity(lead, tokens, start + 1)):
         # "Executes a log query", "Run a search": what is run is a reading. Code arguments
         # (SQL) still make the tool Execute.
         found.kind = v.READ
@@ -293,6 +301,18 @@ def _runs_a_status_check(tokens: list[str], at: int) -> bool:
     return False
 
 
+def _tests_connectivity(lead: str | None, tokens: list[str], at: int) -> bool:
+    """Does a leading "test" test a connection or credentials ("Test Zuul API connectivity and
+    auth status"), with no verb after it that does more than read?"""
+    if lead != "test" or v.CONNECTIVITY.isdisjoint(_object(tokens, at)):
+        return False
+    for word in tokens[at:]:
+        verb = base_verb(word)
+        if verb is not None and v.VERBS[verb] != v.READ:
+            return False
+    return True
+
+
 # Verbs that remove whatever they are said of; "clear" or "clean" in a sentence is as often an
 # adjective, so only these count when they are not the leading verb.
 _REMOVALS = frozenset(
@@ -325,7 +345,7 @@ _TITLE_WORDS = 4
 _CJK_VERBS: dict[str, tuple[str, ...]] = {
     v.READ: tuple("取得 一覧 検索 確認 表示 参照 照会 閲覧 読み込 获取 查询 查看 列出 搜索 检索 读取 显示 "
                   "조회 목록 검색 확인 가져오 읽기".split()),
-    v.WRITE: tuple("作成 追加 登録 送信 保存 新規 発行 投稿 招待 無効 有効化 アップロード 创建 新建 添加 "
+    v.WRITE: tuple("作成 追加 登録 送信 保存 新規 発行 投稿 招待 無効 有効化 アップロード 创建 新建 添加 审核 审批 "
                    "注册 发送 发布 上传 提交 禁用 启用 생성 추가 등록 전송 발송 저장 업로드 작성 게시 초대"
                    .split()),
     v.MODIFY: tuple("更新 変更 編集 修正 を設定 移動 置換 キャンセル 取り消 取消 修改 编辑 更改 替换 移动 撤销 "
@@ -338,18 +358,86 @@ _CJK_VERBS: dict[str, tuple[str, ...]] = {
 _CJK_STOPS = ("。", "\n", "！", "？")
 
 
+_CJK_FIRST = "\u3040"
+
+
+def _cjk_script(char: str) -> bool:
+    """Is the character kana, a CJK ideograph or hangul?"""
+    return ("\u3040" <= char <= "\u30ff" or "\u3400" <= char <= "\u9fff"
+            or "\uac00" <= char <= "\ud7af")
+
+
+# Marks of a state rather than an act around a Chinese verb: "已启用插件" (plugins already
+# enabled), "被删除" (was deleted), "启用的插件" (the enabled plugins).
+_CJK_STATE_BEFORE = ("已", "被")
+_CJK_STATE_AFTER = "的"
+
+
+def _acts_at(sentence: str, word: str) -> bool:
+    """Does `word` occur in the sentence at least once as an act, not as a state?"""
+    at = sentence.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if not (at > 0 and sentence[at - 1] in _CJK_STATE_BEFORE) and not (
+                end < len(sentence) and sentence[end] == _CJK_STATE_AFTER):
+            return True
+        at = sentence.find(word, at + 1)
+    return False
+
+
+# A Chinese sentence leads with its verb ("列出仓库的分支", list a repository's branches), maybe
+# after a word or two of manner ("分页列出", list page by page); Japanese and Korean put theirs
+# last. Verbs joined to the lead by these are offered beside it ("获取并删除", get and delete).
+_ZH_LEAD_WITHIN = 4
+_ZH_JOINS = ("并", "或", "及", "和", "与")
+_ZH_QUERY = "查询"
+_ZH_QUERY_WITHIN = 12
+
+
+def _kana_or_hangul(sentence: str) -> bool:
+    return any("\u3040" <= c <= "\u30ff" or "\uac00" <= c <= "\ud7af" for c in sentence)
+
+
+def _zh_lead(sentence: str, found: DescriptionVerbs) -> bool:
+    """A Chinese sentence's leading verb and the verbs joined to it, riskiest first; False
+    when no verb of the table stands at its start."""
+    lead: tuple[int, str, str] | None = None
+    for kind, words in _CJK_VERBS.items():
+        for word in words:
+            at = sentence.find(word, 0, _ZH_LEAD_WITHIN + len(word))
+            if 0 <= at <= _ZH_LEAD_WITHIN and (lead is None or at < lead[0]):
+                lead = (at, word, kind)
+    if lead is None:
+        return False
+    at, word, kind = lead
+    if kind == v.EXECUTE and _ZH_QUERY in sentence[at:at + len(word) + _ZH_QUERY_WITHIN]:
+        kind = v.READ  # "执行 VelaQL 查询": what is run is a query (SQL arguments still run)
+    found.lead, found.kind = word, kind
+    for other_kind, words in _CJK_VERBS.items():
+        for other in words:
+            joined = any(sentence.find(join + other) >= 0 for join in _ZH_JOINS)
+            if joined and KIND_ORDER[other_kind] > KIND_ORDER[found.kind]:
+                found.lead, found.kind = other, other_kind
+    return True
+
+
 def _cjk_verbs(description: str, found: DescriptionVerbs) -> None:
-    """The riskiest verb of a Japanese or Chinese first sentence, as the description's lead;
-    a sentence that only reads reads."""
+    """The verb of a Japanese, Chinese or Korean first sentence, as the description's lead: a
+    Chinese sentence's leading verb, else the riskiest verb anywhere in it; a sentence that only
+    reads reads. A verb marked as a state ("已启用") is no act."""
     sentence = description[:DESCRIPTION_WINDOW]
     for stop in _CJK_STOPS:
         at = sentence.find(stop)
         if at > 0:
             sentence = sentence[:at]
+    sentence = sentence.strip()
+    if not _kana_or_hangul(sentence) and _zh_lead(sentence, found):
+        return
     best: tuple[str, str] | None = None
     for kind, words in _CJK_VERBS.items():
         for word in words:
-            if word in sentence and (best is None or KIND_ORDER[kind] > KIND_ORDER[best[1]]):
+            if (word in sentence and (best is None or KIND_ORDER[kind] > KIND_ORDER[best[1]])
+                    and _acts_at(sentence, word)):
                 best = (word, kind)
                 break
     if best is not None:
@@ -374,11 +462,11 @@ _ATTRIBUTES = frozenset(
 
 def _names_a_thing(sentence: str, tokens: list[str], at: int) -> bool:
     """Is the word at `at`, one more often a noun (v.AMBIGUOUS), a noun here: joined by a
-    hyphen to the next word ("Invoice-reconstruction attempts", "Order-level discounts") or
-    followed by what it has ("Order status", "Invoice total")?"""
+    hyphen to the next word ("Invoice-reconstruction attempts", "Order-level discounts"),
+    followed by what it has ("Order status", "Invoice total") or by "of" ("Snapshot of")?"""
     word = tokens[at]
-    if at + 1 < len(tokens) and tokens[at + 1] in _ATTRIBUTES:
-        return True
+    if at + 1 < len(tokens) and (tokens[at + 1] in _ATTRIBUTES or tokens[at + 1] == "of"):
+        return True  # "Order status ...", "Snapshot of cluster health": a verb takes no "of"
     low = sentence[:200].lower()
     where = low.find(word)
     end = where + len(word)

@@ -60,7 +60,7 @@ class NameVerbs:
     cheap to build."""
 
     __slots__ = ("words", "verb", "kind", "ambiguous", "alternatives", "prefix", "launched",
-                 "forced", "namespace", "last", "last_kind", "agent", "lexicon", "noun")
+                 "forced", "namespace", "last", "last_kind", "agent", "lexicon", "noun", "leads")
 
     def __init__(self, words: list[str]) -> None:
         self.words = words
@@ -80,6 +80,8 @@ class NameVerbs:
         # A word more often a noun, read as one ("order" in "order_status"), or an adjective
         # ("open" in "open_orders"): no verb here (see name_verbs).
         self.noun: str | None = None
+        # A reading word more often a noun leads the name, followed by what it looks at.
+        self.leads = False
 
 
 def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs:
@@ -109,6 +111,8 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs
         if word in verbs and adjective_here(words, i):
             adjective = word  # "open_orders": which orders are shown
             continue
+        if word == "read" and "mark" in words[start:i]:
+            continue  # "mark_notifications_read": a state it sets, the verb is "mark"
         if word in verbs:
             if word not in v.AMBIGUOUS:
                 index = i
@@ -125,6 +129,11 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs
             found.noun = words[index]
             found.ambiguous = False
             index = -1
+        elif (index == start and index + 1 < len(words) and words[index] in _LEADING_READS
+              and words[index + 1] not in _PARTICLES):
+            # "check_availability", "query_incident", "view_logs": leading the name and
+            # followed by what it looks at, the word is likely the verb (see wording).
+            found.leads = True
     found.forced = "force" in words
     if index < 0 and adjective is not None:
         found.noun = adjective
@@ -133,6 +142,11 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs
             _lexicon_verb(found, words, start)
         return found
     verb = words[index]
+    if verb == "check" and index + 1 < len(words) and words[index + 1] in ("in", "out"):
+        # "check_in", "guest_check_out": registering an arrival or departure acts.
+        found.verb, found.kind = verb, v.WRITE
+        found.prefix = words[:index]
+        return found
     # "start_search": starting a read is a read; but in "start_screen_recording" the word more
     # often a noun is what is started.
     if (verb in v.LAUNCHERS and index + 1 < len(words) and verbs.get(words[index + 1]) == v.READ
@@ -142,7 +156,11 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs
         verb = words[index]
     found.verb = verb
     kind = found.kind = verbs[verb]
-    if verb in v.OBJECT_READS:
+    if verb == "test" and not v.CONNECTIVITY.isdisjoint(words[start:]) and not any(
+            words[i] in verbs for i in range(start, len(words)) if i != index):
+        # "test_connection", "slack_auth_test": what is tested is only looked at.
+        kind = found.kind = v.READ
+    elif verb in v.OBJECT_READS:
         # "resolve_comment" closes a thread, "resolve_library_id" looks an ID up.
         after = [w for w in words[index + 1:] if w not in verbs or w in v.AMBIGUOUS]
         objects = after or [w for w in words[start:index] if w not in verbs or w in v.AMBIGUOUS]
@@ -164,6 +182,12 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs
     return found
 
 
+# Reading verbs that are often nouns ("health_check", "search_query") but are verbs when they
+# lead a name; not "return" ("return_order" sends goods back) nor "plan".
+_LEADING_READS = frozenset("check view query trace filter rank score match".split())
+# Particles that make a phrasal verb of one: "check_in", "check_out" act.
+_PARTICLES = frozenset("in out off up".split())
+
 # Words more often nouns that still act when they lead a name before a view of data:
 # "set_status", "mark_history", "sort_summary", "close_details" do something to it.
 _ACTS_BEFORE_A_VIEW = frozenset(
@@ -177,7 +201,9 @@ def _names_a_view(words: list[str], index: int) -> bool:
     """Is the word more often a noun at `index` part of a noun compound naming a view of data:
     the name's last word is a view noun, no verb, and nothing after the word is a verb?"""
     last = words[-1]
-    if index >= len(words) - 1 or last not in v.VIEW_NOUNS or words[index] in _ACTS_BEFORE_A_VIEW:
+    word = words[index]
+    if (index >= len(words) - 1 or last not in v.VIEW_NOUNS or word in _ACTS_BEFORE_A_VIEW
+            or v.VERBS[word] == v.READ):  # "check_status", "view_history" read anyway
         return False
     return not any(word in v.VERBS for word in words[index + 1:])
 

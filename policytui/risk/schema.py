@@ -14,6 +14,7 @@ from itertools import islice
 from typing import Any, NamedTuple
 
 from policytui.risk.vocabulary import (
+    ACT_SWITCHES,
     ACTION_ARGUMENTS,
     FORCE_ARGUMENTS,
     MONEY_ARGUMENTS,
@@ -89,6 +90,8 @@ class SchemaFacts(NamedTuple):
     # (argument, "upload" | "install") for arguments described as something the tool sends
     # away or installs: whatever its name says, the tool does more than read.
     sent_arguments: tuple[tuple[str, str], ...] = ()
+    # Boolean switches named by a verb that acts (`apply`, `send`): set, the tool does it.
+    act_switches: tuple[str, ...] = ()
 
 
 _EMPTY = SchemaFacts(None, (), (), ())
@@ -183,6 +186,7 @@ def _union_action(schema: dict[str, Any]) -> ActionArgument | None:
 # Bit flags for what an argument's name alone says; computed once per distinct name.
 _ACTION, _FORCE, _MONEY, _SHELL, _SQL, _QUERYISH, _URL, _OUTPUT = 1, 2, 4, 8, 16, 32, 256, 512
 _REMOVAL, _STEPS, _GRAPHQL = 1024, 2048, 1 << 15
+_ACTS = 1 << 16
 _SHELL_OR_SQL = _SHELL | _SQL
 
 
@@ -210,6 +214,8 @@ def _traits_of(name: str) -> int:
         traits |= _OUTPUT
     if key in REMOVAL_SWITCHES:
         traits |= _REMOVAL
+    elif key in ACT_SWITCHES:
+        traits |= _ACTS
     if key in STEP_ARGUMENTS:
         traits |= _STEPS
     return traits
@@ -246,7 +252,7 @@ def _property_flags(name: str, description: str) -> int:
 
 
 _INTERESTING = (_ACTION | _FORCE | _MONEY | _SHELL | _SQL | _DESC_SHELL | _DESC_SQL | _URL
-                | _OUTPUT | _REMOVAL | _STEPS | _DESC_UPLOAD | _DESC_INSTALL | _GRAPHQL)
+                | _OUTPUT | _REMOVAL | _STEPS | _DESC_UPLOAD | _DESC_INSTALL | _GRAPHQL | _ACTS)
 
 
 def _step_kinds(prop: dict[str, Any]) -> tuple[str, ...]:
@@ -310,6 +316,25 @@ def _is_textual(prop: dict[str, Any]) -> bool:
     return kind == "string"
 
 
+def _enumerated(prop: dict[str, Any]) -> bool:
+    """Does the argument only pick among fixed values (an enum, or options that are each an
+    enum, a list of one, or null)? Such a choice ("install_types: python | yaml") carries no
+    file to upload or package to install, whatever its description says of the values."""
+    if "enum" in prop or "const" in prop:
+        return True
+    options = prop.get("anyOf") or prop.get("oneOf")
+    if not isinstance(options, list) or not options:
+        return False
+    for option in options[:10]:
+        if not isinstance(option, dict):
+            return False
+        items = option.get("items")
+        if not ("enum" in option or "const" in option or option.get("type") == "null"
+                or (isinstance(items, dict) and ("enum" in items or "const" in items))):
+            return False
+    return True
+
+
 def inspect_schema(schema: Any, nested: bool = False) -> SchemaFacts:
     """Everything the classifier wants from an input schema, in one pass over its properties.
     Arguments wrapped in a single object (`{"params": {...}}`) are looked at too, except for
@@ -324,6 +349,7 @@ def inspect_schema(schema: Any, nested: bool = False) -> SchemaFacts:
     urls: list[str] = []
     output: list[str] = []
     removal: list[str] = []
+    acts: list[str] = []
     sent: list[tuple[str, str]] = []
     steps: tuple[str, tuple[str, ...]] | None = None
     if isinstance(props, dict):
@@ -360,7 +386,9 @@ def inspect_schema(schema: Any, nested: bool = False) -> SchemaFacts:
                 output.append(name)
             if flags & _REMOVAL and prop.get("type") == "boolean":
                 removal.append(name)
-            if flags & (_DESC_UPLOAD | _DESC_INSTALL):
+            elif flags & _ACTS and prop.get("type") == "boolean" and "const" not in prop:
+                acts.append(name)  # `confirm: const true` is a formality, not a choice
+            if flags & (_DESC_UPLOAD | _DESC_INSTALL) and not _enumerated(prop):
                 sent.append((name, "install" if flags & _DESC_INSTALL else "upload"))
             if flags & _STEPS and steps is None:
                 kinds = _step_kinds(prop)
@@ -394,10 +422,12 @@ def inspect_schema(schema: Any, nested: bool = False) -> SchemaFacts:
             urls += [shown + n for n in found.url_arguments]
             output += [shown + n for n in found.output_arguments]
             removal += [shown + n for n in found.removal_switches]
+            acts += [shown + n for n in found.act_switches]
             sent += [(shown + n, k) for n, k in found.sent_arguments]
             if steps is None and found.steps is not None:
                 steps = (shown + found.steps[0], found.steps[1])
-    if not (code or money or force or action or urls or output or removal or steps or sent):
+    if not (code or money or force or action or urls or output or removal or steps or sent
+            or acts):
         return _EMPTY
     return SchemaFacts(action, tuple(code), tuple(money), tuple(force), tuple(urls),
-                       tuple(output), tuple(removal), steps, tuple(sent))
+                       tuple(output), tuple(removal), steps, tuple(sent), tuple(acts))

@@ -55,13 +55,15 @@ VERBS: dict[str, str] = _table(
         scroll navigate goto go tap swipe focus type login logout signin signout
         authenticate authorize authorise finalise acknowledge ack respond answer end finish open
         claim split bridge topup
+        snooze forward reauthorize reauthenticate unfollow unstar unwatch unshare unhide
+        unblock hide
         """,
     modify="""
         update edit modify patch set change move rename replace upsert apply configure
         reconfigure reorder restore migrate upgrade downgrade merge rebase squash cancel revert
         rollback undo reassign resize scale shutdown mv chmod chown transfer detach unassign
         disassociate createorupdate addorupdate revise amend adjust manage transition rotate sort
-        extend repair fix autofix recover customize customise unsplit unpublish
+        extend repair fix autofix recover customize customise unsplit unpublish unmerge
         """,
     remove="""
         delete del remove rm drop destroy purge erase wipe truncate clear reset kill terminate
@@ -191,6 +193,16 @@ NOT_RETURNED: frozenset[str] = frozenset(
 )
 
 
+# What testing only looks at: "test_connection", "slack_auth_test", "Test the API connectivity".
+# Testing anything else (a webhook, an email, a pipeline) sends or runs something.
+CONNECTIVITY: frozenset[str] = frozenset(
+    """
+    connection connections connectivity auth authentication credential credentials
+    reachability
+    """.split()
+)
+
+
 # Verbs that only start something; "start_search" is a search, "begin_scan" a scan.
 LAUNCHERS: frozenset[str] = frozenset("start begin initiate perform do".split())
 
@@ -279,6 +291,11 @@ FORCE_ARGUMENTS: frozenset[str] = frozenset(
 # references). Only the bare verb: `removeComments` on a reader trims what it returns.
 REMOVAL_SWITCHES: frozenset[str] = frozenset("prune delete remove purge wipe".split())
 
+# Switch names (normalised) that make a tool carry out what it otherwise only shows or proposes
+# ("suggest_reschedule" with `apply`, a lint with `fix`, a preview with `send`).
+ACT_SWITCHES: frozenset[str] = frozenset(
+    "apply commit execute confirm submit send publish autofix fix persist".split())
+
 # Argument names (normalised) holding a list of steps the tool performs ("actions" of a page
 # scrape: click, write, executeJavascript); what the steps may be is an enum in each item.
 STEP_ARGUMENTS: frozenset[str] = frozenset("actions steps operations interactions".split())
@@ -305,7 +322,8 @@ SECRET_WORDS: frozenset[str] = frozenset(
 
 # Verbs that carry something outside the system the tool lives in (open-world).
 OUTWARD_VERBS: frozenset[str] = frozenset(
-    "send email notify publish post tweet reply broadcast invite share message sms".split()
+    "send email notify publish post tweet reply broadcast invite share message sms forward"
+    .split()
 )
 
 # Argument names (normalised) that take an address anywhere on the network.

@@ -121,6 +121,14 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         evidence.append(f"the name ends with {quoted_word(name.words[-1])}, a view of data, "
                         "which agrees")
         category, severity = KIND_RISK[kind]
+    elif (kind == v.READ and not clear and name.leads and name.kind == v.READ
+          and desc.words and desc.kind is None):
+        # "check_availability": "Free/busy slots of the attendees". The name leads with a
+        # reading word that is often a noun, followed by what it looks at, and the first
+        # sentence names things with no verb to contradict it: two signs that agree.
+        evidence.append(f"'{name.verb}' leads the name, where it is a verb, and the "
+                        "description names what it looks at")
+        category, severity = KIND_RISK[kind]
     elif kind == v.READ and not clear:
         # One weak sign (an ambiguous word, a verb found deep in the description) is not
         # enough to let a tool through as a reader.
@@ -232,6 +240,8 @@ def _name_reading(name: NameVerbs, desc: DescriptionVerbs, evidence: list[str],
                         f"{texts[kind]}")
     else:
         evidence.append(f"name verb '{verb}' {texts[kind]}")
+    if verb == "test" and kind == v.READ:
+        evidence.append("what it tests is a connection or credentials, only looked at")
     confidence = 65 if name.ambiguous else 75
     clear = not name.ambiguous
     if name.last is not None and name.last_kind is not None:
@@ -276,8 +286,8 @@ def _reading_named(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
     if (verb == "generate" and generates_rendering(desc)
             and not v.NOT_RETURNED.intersection(words)):
         return _RENDERED
-    if desc.lead not in _leading_words(desc.words):
-        return None  # a verb found elsewhere (a CJK sentence): not the sentence's own lead
+    if desc.lead not in _leading_words(desc.words) and not _cjk_lead(desc):
+        return None  # a verb found elsewhere: not the sentence's own lead
     if name.ambiguous and name.prefix and verb not in v.HTTP_WRITES and name.kind != v.MONEY:
         # "api_post" is the HTTP method, never a noun; a verb that moves money
         # ("customer_refund") keeps its reading, the costliest to get wrong.
@@ -298,6 +308,31 @@ def _reading_named(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
     if (name.prefix and start < len(words) and words[start] == desc.lead
             and v.VERBS.get(words[start]) == v.READ and not CONNECTORS.intersection(name.prefix)):
         return f"the name starts with '{desc.lead}' too; '{verb}' names what it looks at"
+    return _name_is_the_object(name, desc)
+
+
+def _name_is_the_object(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
+    """A name that adds or changes something by its words alone, restated whole as the object
+    of the description's reading lead ("follow_requests": "Get pending follow requests"): the
+    name names what is read. Only for names of two words or more whose verb adds something
+    (one that changes data in place, removes, runs or pays keeps its reading), and never past
+    a word that starts another clause ("Get the user and follow requests ...")."""
+    words = name.words[1 if name.namespace else 0:]
+    if name.kind != v.WRITE or len(words) < 2 or name.last is not None:
+        return None
+    tokens = desc.words
+    lead = desc.lead
+    start = next((i for i, token in enumerate(tokens[:3]) if base_verb(token) == lead), None)
+    if start is None:
+        return None
+    end = min(len(tokens), start + 1 + _OBJECT_WINDOW)
+    size = len(words)
+    for i in range(start + 1, end - size + 1):
+        if tokens[i] in _VERB_BEFORE or tokens[i] in CONNECTORS:
+            return None
+        if tokens[i:i + size] == words:
+            return (f"the description reads {quoted_word(' '.join(words))}: the name is what "
+                    "it reads")
     return None
 
 
@@ -365,6 +400,16 @@ def _last_named_as_object(name: NameVerbs, desc: DescriptionVerbs) -> str | None
             return (f"'{last}' is what it reads: the description reads "
                     f"{quoted_word(' '.join(tokens[max(start + 1, i - 3):i + 1]))}")
     return None
+
+
+def _cjk_lead(desc: DescriptionVerbs) -> bool:
+    """Does a Chinese, Japanese or Korean sentence start with its lead verb ("查看工单详情")?"""
+    lead = desc.lead
+    return (lead is not None and not lead.isascii()
+            and 0 <= desc.sentence.find(lead, 0, _CJK_LEAD_WITHIN + len(lead)) <= _CJK_LEAD_WITHIN)
+
+
+_CJK_LEAD_WITHIN = 4
 
 
 def _leading_words(tokens: list[str]) -> set[str | None]:

@@ -64,7 +64,14 @@ def sentence_tokens(sentence: str) -> list[str]:
     limit = min(len(tokens), _MAX_LEAD_IN)
     while skip < limit and tokens[skip] in LEAD_IN_WORDS:
         skip += 1
+    if skip and tokens[skip - 1] in _ARTICLES:
+        # "The set of permissions", "A new issue": an article opens a noun phrase, never an
+        # order, so it stays and what follows is no leading verb.
+        skip -= 1
     return tokens[skip:] if skip else tokens
+
+
+_ARTICLES = frozenset(("the", "a", "an"))
 
 
 def base_verb(word: str) -> str | None:
@@ -110,8 +117,12 @@ def adjective_here(words: list[str], at: int) -> bool:
 
 # What the public API lexicon says a verb does (see lexicon.py), for verbs the table lacks. The
 # table always wins: it knows more kinds (remove, execute, money) and tells nouns from verbs.
+# Verbs of the lexicon that, leading a tool's description, describe a thing rather than act on
+# it: "Represents a collection of tables", "Specifies the fields returned". API actions use
+# them for writes (RepresentX, SpecifyX); a description uses them to say what something is.
+_DESCRIBING = frozenset(("represent", "specify"))
 _LEXICON: dict[str, str] = {
-    **{word: WRITE for word in WRITE_VERBS if word not in VERBS},
+    **{word: WRITE for word in WRITE_VERBS if word not in VERBS and word not in _DESCRIBING},
     **{word: READ for word in READ_VERBS if word not in VERBS},
 }
 
