@@ -637,3 +637,22 @@ def test_forwarding_reaches_outward():
 def test_a_switch_that_carries_it_out_makes_a_reader_act(switch, category):
     got = classify(tool("suggest_reschedule", "Suggest better times for a meeting.", switch))
     assert got.category == category, got.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    ("lineage", "Column-level lineage: which upstream columns this one depends on.", "Read"),
+    ("status", "Status of the service and its workers.", "Read"),
+    ("status", "", "Other"),
+    ("lineage", "Rebuild the lineage graph.", "Execute"),
+])
+def test_a_name_that_is_one_view_reads_when_the_sentence_names_it(name, description, category):
+    assert classify(tool(name, description)).category == category
+
+
+def test_a_profile_argument_is_no_file_to_write():
+    got = classify(tool("db2_export_table", "Export a table's rows as CSV text.",
+                        {"zosmf_profile": {"type": "string"}}))
+    assert got.category == "Read", got.evidence
+    written = classify(tool("db2_export_table", "Export a table's rows as CSV text.",
+                            {"output_file": {"type": "string"}}))
+    assert written.category == "Write"

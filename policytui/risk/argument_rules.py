@@ -143,6 +143,11 @@ def _path_argument(schema: Any) -> str | None:
     for arg in list(props)[:50]:
         if type(arg) is str:
             key = normalize(arg)
-            if key.endswith(_PATH_ENDINGS) and key not in _PATH_ENDINGS:
+            if (key.endswith(_PATH_ENDINGS) and key not in _PATH_ENDINGS
+                    and not key.endswith(_NOT_PATHS)):
                 return arg
     return None
+
+
+# Words that end like a path but name something else: a `zosmf_profile` is a set of settings.
+_NOT_PATHS = ("profile", "profiles")

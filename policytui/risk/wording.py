@@ -154,8 +154,10 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         category, severity = KIND_RISK[kind]
         evidence.append(f"no verb in the name or the description's first sentence, but the "
                         f"description says the tool is {quoted_word(said)}")
-    elif (name.kind is None and desc.kind is None and len(name.words) > 1 and desc.words
-          and (name.words[-1] in v.VIEW_NOUNS or _names_a_collection(name, desc))):
+    elif (name.kind is None and desc.kind is None and desc.words and (
+            len(name.words) > 1 and (name.words[-1] in v.VIEW_NOUNS
+                                     or _names_a_collection(name, desc))
+            or _a_view_named_alone(name, desc))):
         # "account_balances": "Account balances converted to the user currency". No verb in
         # the name or the first sentence (which names things), and the name ends with a view
         # of data: the tool shows it. A name alone is one sign, not enough. Later stages
@@ -179,6 +181,13 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
 _NAMED_WITHIN = 6
 _OBJECT_OPENERS = frozenset(
     "a an the this that these those its their all any each every some your my our".split())
+
+
+def _a_view_named_alone(name: NameVerbs, desc: DescriptionVerbs) -> bool:
+    """A name that is one view of data ("lineage", "status") whose first sentence names it near
+    its start ("Column-level lineage: which upstream models ...")."""
+    return (len(name.words) == 1 and name.words[0] in v.VIEW_NOUNS
+            and name.words[0] in desc.words[:_NAMED_WITHIN])
 
 
 def _names_a_collection(name: NameVerbs, desc: DescriptionVerbs) -> bool:
