@@ -656,3 +656,15 @@ def test_a_profile_argument_is_no_file_to_write():
     written = classify(tool("db2_export_table", "Export a table's rows as CSV text.",
                             {"output_file": {"type": "string"}}))
     assert written.category == "Write"
+
+
+@pytest.mark.parametrize("name,description,category", [
+    ("inspect_secret", "List the key names in a secret.\n\nSo this tool\nstarts a short-lived "
+     "container to read them.", "Execute"),
+    ("get_report", "Get the report. The tool will save it to disk.", "Write"),
+    # What the tool does that only reads, or the tool as something to use, changes nothing.
+    ("preview_prices", "Preview prices. This tool will preview price calculations.", "Read"),
+    ("find_users", "Find users. Use the tool to search by name.", "Read"),
+])
+def test_what_the_description_says_the_tool_itself_does_counts(name, description, category):
+    assert classify(tool(name, description)).category == category

@@ -320,6 +320,28 @@ _REMOVALS = frozenset(
     "deprovision decommission expunge discard kill".split())
 
 
+_SELF = re.compile(r"\b(?:this|the)\s+tool\s+(?:(?:also|then|first|actually)\s+)?"
+                   r"(?:(will|may|can|might|could)\s+)?([a-z]+)", re.IGNORECASE)
+
+
+def self_described_act(description: str) -> tuple[str, str] | None:
+    """A verb by which the description's opening says what the tool itself does beyond reading
+    ("... So this tool starts a short-lived container"), as (word, kind), or None. Only a
+    verb that says what the tool does ("starts", "will write") is taken: "the tool to use"
+    says nothing."""
+    opening = description[:DESCRIPTION_WINDOW]
+    if "tool" not in opening:
+        return None  # the common case, without a regex
+    for found in _SELF.finditer(opening):
+        word = found.group(2).lower()
+        verb = base_verb(word)
+        # "starts", or "will start": a verb that says what the tool does, not "the tool to use".
+        said = found.group(1) is not None or (word != verb and word.endswith("s"))
+        if verb is not None and said and v.VERBS[verb] != v.READ:
+            return word, v.VERBS[verb]
+    return None
+
+
 def removal_word(tokens: list[str]) -> str | None:
     """A word of a sentence that removes something ("deletes", "removing")."""
     for token in tokens:

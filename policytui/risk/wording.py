@@ -16,6 +16,7 @@ from policytui.risk.descriptions import (
     generates_rendering,
     removal_word,
     says_read_only,
+    self_described_act,
 )
 from policytui.risk.findings import Reading
 from policytui.risk.kinds import CONNECTORS, KIND_ORDER, KIND_RISK, KIND_TEXT
@@ -100,6 +101,14 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
             if removal is not None:
                 kind = v.REMOVE
                 evidence.append(f"description also says '{removal}', which removes or destroys")
+    if kind == v.READ and (act := self_described_act(desc.text)) is not None:
+        # "List the key names in a secret. ... So this tool starts a short-lived container":
+        # what the description says the tool itself does counts, wherever it says it.
+        word, act_kind = act
+        against.append(f"the name and first sentence alone would say it {texts[kind]}")
+        evidence.append(f"the description says the tool {quoted_word(word)}, which "
+                        f"{texts[act_kind]}")
+        kind, clear, disagree = act_kind, True, True
     unknown = desc.unknown_alternative if desc.kind == v.READ else None
     if kind == v.READ and unknown is not None:
         # "View or tighten the limits": the other thing it offers is no verb in the table, and
