@@ -668,3 +668,26 @@ def test_a_profile_argument_is_no_file_to_write():
 ])
 def test_what_the_description_says_the_tool_itself_does_counts(name, description, category):
     assert classify(tool(name, description)).category == category
+
+
+@pytest.mark.parametrize("description,category", [
+    ("Run a read-only SQL query and return a page of rows.", "Read"),
+    ("Execute a SELECT query and export the rows. Only SELECT queries are allowed.", "Read"),
+    ("Run a read-only GraphQL query, to fetch nested data in one call.", "Read"),
+    # What it is for is no restriction; a shell argument is never restricted by words.
+    ("Execute a SELECT query to read data from the database.", "Execute"),
+    ("Run a SQL query.", "Execute"),
+    ("Run a query. The server runs in read-only mode when configured.", "Execute"),
+])
+def test_a_query_argument_restricted_to_reads_by_the_text_reads(description, category):
+    got = classify(tool("read_query", description, {"query": {"type": "string",
+                                                               "description": "SQL to run"}}))
+    assert got.category == category, got.evidence
+    if category == "Read":
+        assert got.severity == "Medium"
+
+
+def test_a_read_only_claim_never_restricts_a_shell_command():
+    got = classify(tool("host_read_exec", "Run a single read-only command on the host.",
+                        {"command": {"type": "string"}}))
+    assert got.category == "Execute"

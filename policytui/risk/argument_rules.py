@@ -18,6 +18,7 @@ from policytui.risk.categories import (
     DESTRUCTIVE,
     EXECUTE,
     HIGH,
+    MEDIUM,
     OTHER,
     READ,
     WRITE,
@@ -27,15 +28,33 @@ from policytui.risk.findings import Reading, quote
 from policytui.risk.kinds import KIND_ORDER, KIND_RISK, KIND_TEXT
 from policytui.risk.names import NameVerbs
 from policytui.risk.schema import SchemaFacts, normalize
+from policytui.risk.words import DESCRIPTION_WINDOW
 
+# A description that limits the queries a tool runs to reads: "a read-only SQL query", "Only
+# SELECT queries are allowed", "SELECT statements only", "只读 SELECT 查询". Not "read-only
+# mode" (a server setting) and not a bare "Execute a SELECT query", which says what it is for,
+# not what it refuses.
+_READ_ONLY_QUERIES = re.compile(
+    r"\bread[- ]only (?:sql |graphql |cypher |select )?(?:query|queries|statement|statements)\b"
+    r"|\bonly (?:a single |one )?select\b|\bselect (?:queries |statements )?only\b"
+    r"|只读\s*(?:SELECT|select)?\s*查询|仅(?:允许|支持|执行)\s*SELECT", re.IGNORECASE)
 _TERMINAL_TEXT = re.compile(r"\b(?:terminal|shell|repl|command line|console|bash)\b", re.I)
 
 
 def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
                     schema: Any, shape: ArgumentShape) -> None:
     """Make the reading as risky as its arguments say, saying why (and what lost)."""
-    # Arguments that take code make it Execute whatever the name says ("read_query" runs SQL).
-    if facts.code_arguments and r.category in (READ, OTHER, WRITE, EXECUTE):
+    # Arguments that take code make it Execute whatever the name says ("read_query" runs SQL),
+    # unless a reader's own text restricts its queries to reads ("Run a read-only SQL query",
+    # "Only SELECT queries are allowed"): the server's word, like a hint, but a specific one.
+    restricted = (r.category == READ and facts.code_arguments
+                  and all(kind != "shell" for _, kind in facts.code_arguments)
+                  and _READ_ONLY_QUERIES.search(desc.text[:DESCRIPTION_WINDOW]))
+    if restricted:
+        r.evidence.append(f"argument {quote(facts.code_arguments[0][0])} takes a query, and the "
+                          f"description restricts it to reads ({quote(restricted.group(0))})")
+        r.severity = HIGH if r.severity == CRITICAL else MEDIUM
+    elif facts.code_arguments and r.category in (READ, OTHER, WRITE, EXECUTE):
         shell = next((n for n, k in facts.code_arguments if k == "shell"), None)
         arg, what = (shell, "shell commands or code") if shell else (
             facts.code_arguments[0][0],

@@ -264,11 +264,15 @@ def generates_rendering(desc: DescriptionVerbs) -> bool:
 
 def _runs_a_query(tokens: list[str], at: int) -> bool:
     """Is the object of the verb at `at - 1` a query or search ("a log query")?"""
-    end = min(len(tokens), at + 4)
+    end = min(len(tokens), at + 5)
     for i in range(at, end):
         token = tokens[i]
         if token in _QUERIES:
             return True
+        if token == "read" and i + 1 < end and tokens[i + 1] == "only":
+            continue  # "a read-only SQL query": an adjective
+        if token == "only" and i > at and tokens[i - 1] == "read":
+            continue
         if token in SEPARATORS or (token not in _ARTICLES and base_verb(token) is not None):
             return False
     return False
