@@ -691,3 +691,18 @@ def test_a_read_only_claim_never_restricts_a_shell_command():
     got = classify(tool("host_read_exec", "Run a single read-only command on the host.",
                         {"command": {"type": "string"}}))
     assert got.category == "Execute"
+
+
+@pytest.mark.parametrize("name,description,category", [
+    ("health", "Run a lightweight health probe that echoes deployment metadata.", "Read"),
+    ("test_connection", "Probe the connectivity and return diagnostics.", "Read"),
+    ("webview_dom_snapshot", "Get a structured DOM snapshot of the webview.", "Read"),
+    ("get_mail_tips", "Pre-send check for recipients: out-of-office, delivery limits.", "Read"),
+    ("sql_precheck", "提交前对 SQL 做检测，返回逐条检查结果", "Other"),  # no act, no reading verb
+    # The same words where they act.
+    ("rerun", "Re-run the job.", "Execute"),
+    ("volume_snapshot", "Snapshot the volume.", "Write"),
+    ("submit_sql", "提交 SQL 工单", "Write"),
+])
+def test_probes_dom_snapshots_and_word_prefixes(name, description, category):
+    assert classify(tool(name, description)).category == category

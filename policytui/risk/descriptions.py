@@ -69,7 +69,8 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         lead = None  # "Open orders for a symbol": which orders, not opening them
     if lead in v.AMBIGUOUS and _names_a_thing(sentence, tokens, start):
         lead = None  # "Invoice-reconstruction attempts ...", "Order status of ...": a noun
-    if lead is None and start + 1 < count and _hyphenated(sentence, tokens[start]):
+    if (lead is None and start + 1 < count and tokens[start] not in _WORD_PREFIXES
+            and _hyphenated(sentence, tokens[start])):
         # "Spell-check a query", "Auto-generate a summary", "Soft-delete a record": the verb
         # is the last part of a hyphenated compound.
         lead = base_verb(tokens[start + 1])
@@ -292,7 +293,7 @@ def _runs_a_status_check(tokens: list[str], at: int) -> bool:
     end = min(len(tokens), at + 10)
     for i in range(at, end):
         token = tokens[i]
-        if token in ("check", "checks"):
+        if token in ("check", "checks", "probe", "probes"):
             if i == at or tokens[i - 1] not in _LOOKED_AT:
                 return False
             for word in tokens[i + 1:]:
@@ -361,6 +362,10 @@ def removal_word(tokens: list[str]) -> str | None:
     return None
 
 
+# Prefixes written with a hyphen that make a noun or adjective of a verb: "Pre-send check",
+# "Non-blocking", "Multi-select list". "Re-run" and "Soft-delete" still lead with their verb.
+_WORD_PREFIXES = frozenset("pre non anti multi semi inter intra".split())
+
 _TITLE_WINDOW = 40
 _TITLE_WORDS = 4
 
@@ -396,7 +401,8 @@ def _cjk_script(char: str) -> bool:
 # Marks of a state rather than an act around a Chinese verb: "已启用插件" (plugins already
 # enabled), "被删除" (was deleted), "启用的插件" (the enabled plugins).
 _CJK_STATE_BEFORE = ("已", "被")
-_CJK_STATE_AFTER = "的"
+# ...or a time around it: "提交前" (before submitting), "创建后" (after creating).
+_CJK_STATE_AFTER = ("的", "前", "后", "後")
 
 
 def _acts_at(sentence: str, word: str) -> bool:
@@ -405,7 +411,7 @@ def _acts_at(sentence: str, word: str) -> bool:
     while at >= 0:
         end = at + len(word)
         if not (at > 0 and sentence[at - 1] in _CJK_STATE_BEFORE) and not (
-                end < len(sentence) and sentence[end] == _CJK_STATE_AFTER):
+                end < len(sentence) and sentence[end] in _CJK_STATE_AFTER):
             return True
         at = sentence.find(word, at + 1)
     return False
@@ -431,7 +437,8 @@ def _zh_lead(sentence: str, found: DescriptionVerbs) -> bool:
     for kind, words in _CJK_VERBS.items():
         for word in words:
             at = sentence.find(word, 0, _ZH_LEAD_WITHIN + len(word))
-            if 0 <= at <= _ZH_LEAD_WITHIN and (lead is None or at < lead[0]):
+            if (0 <= at <= _ZH_LEAD_WITHIN and (lead is None or at < lead[0])
+                    and _acts_at(sentence[:at + len(word) + 1], word)):
                 lead = (at, word, kind)
     if lead is None:
         return False

@@ -40,6 +40,7 @@ VERBS: dict[str, str] = _table(
         measure detect identify extract match filter rank score classify predict diagnose
         trace ls stat whoami observe investigate sample aggregate screenshot fetchall
         lookup retrieveall return enumerate scrape crawl wait geocode geolocate plan screen
+        probe
         """,
     write="""
         create add append insert new make post put write save store upload import send publish
@@ -126,7 +127,7 @@ OBJECT_READS: dict[str, frozenset[str]] = {
 SCREENS: frozenset[str] = frozenset(
     """
     screenshot screenshots screen screens screencap screencapture ui window windows viewport
-    viewports display displays
+    viewports display displays dom accessibility
     """.split()
 )
 # Query languages that can only read: running a query in one of them looks something up
