@@ -706,3 +706,13 @@ def test_a_read_only_claim_never_restricts_a_shell_command():
 ])
 def test_probes_dom_snapshots_and_word_prefixes(name, description, category):
     assert classify(tool(name, description)).category == category
+
+
+@pytest.mark.parametrize("description,category", [
+    ("Resolve a short-lived, pre-authenticated download URL for binary content.", "Read"),
+    ("Resolve a comment thread, marking it done.", "Write"),
+    ("Resolve the incident and notify the team.", "Write"),
+])
+def test_what_resolve_looks_up_is_read_through_the_adjectives(description, category):
+    assert classify(tool("get_link", description)).category in (
+        (category,) if category == "Read" else ("Write", "Destructive"))

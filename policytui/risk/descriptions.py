@@ -108,7 +108,8 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     found.lead, found.kind = lead, lead_kind
     if lead == "check" and start + 1 < count and tokens[start + 1] in ("in", "out"):
         found.kind = v.WRITE  # "Check in a guest": a phrasal verb that registers something
-    elif lead in v.OBJECT_READS and v.reads_its_object(lead, _object(tokens, start + 1)) is False:
+    elif (lead in v.OBJECT_READS
+          and v.reads_its_object(lead, _noun_phrase(tokens, start + 1)) is False):
         found.kind = v.WRITE  # "Resolve a comment thread", "Follow a user"
     elif lead in v.CAPTURES and v.captures_a_screen(_captured(tokens, start + 1)):
         found.kind = v.READ  # "Capture screenshot", "Capture a UI snapshot"
@@ -228,6 +229,21 @@ def _object(tokens: list[str], at: int) -> list[str]:
             break
         if token not in _ARTICLES:
             out.append(token)
+    return out
+
+
+def _noun_phrase(tokens: list[str], at: int) -> list[str]:
+    """The object starting at `at` read through the commas between its adjectives ("a
+    short-lived, pre-authenticated download URL"): up to a preposition, "and" or "or", at most
+    eight words."""
+    out: list[str] = []
+    for token in tokens[at:at + 10]:
+        if token in _PREPOSITIONS or token in ("and", "or"):
+            break
+        if token not in _ARTICLES and token not in (",", "/"):
+            out.append(token)
+        if len(out) == 8:
+            break
     return out
 
 
