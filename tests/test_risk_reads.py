@@ -716,3 +716,32 @@ def test_probes_dom_snapshots_and_word_prefixes(name, description, category):
 def test_what_resolve_looks_up_is_read_through_the_adjectives(description, category):
     assert classify(tool("get_link", description)).category in (
         (category,) if category == "Read" else ("Write", "Destructive"))
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # Russian is read by its verb stems: a leading infinitive or verbal noun decides.
+    ("confirm_otp", "Отправить SMS-код.", "Write"),
+    ("transfer", "Перевод (РЕАЛЬНЫЕ ДЕНЬГИ). Подтверждение — кнопка.", "Financial"),
+    ("grocery_search", "Поиск товара по названию.", "Read"),
+    ("ticket_cancel", "Отменить заказ билета.", "Destructive"),
+    ("remove_it", "Удалить файл.", "Destructive"),
+    ("session_status", "Проверить жива ли сессия.", "Read"),
+    # A sentence that names things shows them: verbless names read with it.
+    ("card_operations", "Операции по карте, новые сверху.", "Read"),
+    ("insurance_policies", "Действующие страховые полисы с суммами и сроками.", "Read"),
+    ("travel_payment_options", "Чем платить за поездку и сколько это стоит.", "Read"),
+    # A verb the table lacks, or a verbless name alone: not Read.
+    ("card_block", "Заблокировать карту.", "Write"),
+    ("card_tool", "Перевыпустить карту.", "Other"),
+    ("card_operations", "", "Other"),
+    # Nouns that end like verbs are nouns: стоимость, бюджет.
+    ("trip_costs", "Стоимость поездки и бюджет.", "Read"),
+])
+def test_russian_descriptions_are_read_by_their_verbs(name, description, category):
+    assert classify(tool(name, description)).category == category
+
+
+def test_a_save_to_argument_is_a_file_written():
+    got = classify(tool("payment_receipt", "Скачать PDF-чек по платежу.",
+                        {"save_to": {"type": "string"}}))
+    assert got.category == "Write", got.evidence

@@ -7,6 +7,7 @@ import re
 
 from policytui.risk import vocabulary as v
 from policytui.risk.kinds import KIND_ORDER
+from policytui.risk.russian import cyrillic_start, russian_verbs
 from policytui.risk.words import (
     DESCRIPTION_WINDOW,
     SEPARATORS,
@@ -25,7 +26,7 @@ class DescriptionVerbs:
     """What the first sentence of a description says (see `NameVerbs`)."""
 
     __slots__ = ("sentence", "words", "lead", "kind", "indirect", "alternatives", "text",
-                 "unknown_alternative", "lexicon")
+                 "unknown_alternative", "lexicon", "phrase")
 
     def __init__(self, sentence: str, words: list[str], text: str = "") -> None:
         self.sentence = sentence
@@ -40,6 +41,9 @@ class DescriptionVerbs:
         self.unknown_alternative: str | None = None
         # The lead is no verb of the table but one of the public API lexicon (lexicon.py).
         self.lexicon = False
+        # A sentence in a script the Latin tokenizer does not read, known to hold no verb
+        # ("Счета, балансы и карты"): it names what is shown, as a Latin noun phrase would.
+        self.phrase = False
 
     def rest(self) -> list[str]:
         """The words of the description's opening, past the first sentence."""
@@ -55,6 +59,10 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     sentence = first_sentence(description if alternatives else description[:LEAD_WINDOW])
     tokens = sentence_tokens(sentence)
     found = DescriptionVerbs(sentence, tokens, description)
+    if cyrillic_start(sentence):
+        # "Получить список счетов", "Счета, балансы и карты": read by Russian verb stems.
+        found.lead, found.kind, found.phrase = russian_verbs(description)
+        return found
     if sentence and _CJK_FIRST <= sentence[0] and _cjk_script(sentence[0]):
         # "获取单个 Issue 的完整信息": the Latin words inside a Japanese, Chinese or Korean
         # sentence are names and nouns, never its verb.

@@ -337,7 +337,7 @@ OUTPUT_ARGUMENTS: frozenset[str] = frozenset(
     """
     outputdir outputdirectory outputpath outputfile outputfilename savepath savedir savefile
     savetofile destinationpath destinationdir destinationfile destpath destdir targetdir
-    downloaddir downloadpath downloaddirectory outdir outfile
+    downloaddir downloadpath downloaddirectory outdir outfile saveto saveas
     """.split()
 )
 

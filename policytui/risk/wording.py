@@ -131,7 +131,7 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
                         "which agrees")
         category, severity = KIND_RISK[kind]
     elif (kind == v.READ and not clear and name.leads and name.kind == v.READ
-          and desc.words and desc.kind is None):
+          and (desc.words or desc.phrase) and desc.kind is None):
         # "check_availability": "Free/busy slots of the attendees". The name leads with a
         # reading word that is often a noun, followed by what it looks at, and the first
         # sentence names things with no verb to contradict it: two signs that agree.
@@ -163,7 +163,7 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         category, severity = KIND_RISK[kind]
         evidence.append(f"no verb in the name or the description's first sentence, but the "
                         f"description says the tool is {quoted_word(said)}")
-    elif (name.kind is None and desc.kind is None and desc.words and (
+    elif (name.kind is None and desc.kind is None and (desc.words or desc.phrase) and (
             len(name.words) > 1 and (name.words[-1] in v.VIEW_NOUNS
                                      or _names_a_collection(name, desc))
             or _a_view_named_alone(name, desc))):
@@ -196,7 +196,7 @@ def _a_view_named_alone(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     """A name that is one view of data ("lineage", "status") whose first sentence names it near
     its start ("Column-level lineage: which upstream models ...")."""
     return (len(name.words) == 1 and name.words[0] in v.VIEW_NOUNS
-            and name.words[0] in desc.words[:_NAMED_WITHIN])
+            and (desc.phrase or name.words[0] in desc.words[:_NAMED_WITHIN]))
 
 
 def _names_a_collection(name: NameVerbs, desc: DescriptionVerbs) -> bool:
@@ -211,6 +211,8 @@ def _names_a_collection(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     if (not plural_noun(last) or (last in v.MONEY_MOVEMENT_NOUNS and not described)
             or (name.noun is not None and not described)):
         return False
+    if desc.phrase:
+        return True  # a sentence in another script that holds no verb: what is shown
     words = desc.words
     if len(words) > 1 and words[1] in _OBJECT_OPENERS:
         return False
