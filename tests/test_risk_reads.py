@@ -723,7 +723,7 @@ def test_what_resolve_looks_up_is_read_through_the_adjectives(description, categ
     ("confirm_otp", "Отправить SMS-код.", "Write"),
     ("transfer", "Перевод (РЕАЛЬНЫЕ ДЕНЬГИ). Подтверждение — кнопка.", "Financial"),
     ("grocery_search", "Поиск товара по названию.", "Read"),
-    ("ticket_cancel", "Отменить заказ билета.", "Destructive"),
+    ("ticket_cancel", "Отменить бронь билета.", "Destructive"),
     ("remove_it", "Удалить файл.", "Destructive"),
     ("session_status", "Проверить жива ли сессия.", "Read"),
     # A sentence that names things shows them: verbless names read with it.
@@ -745,3 +745,33 @@ def test_a_save_to_argument_is_a_file_written():
     got = classify(tool("payment_receipt", "Скачать PDF-чек по платежу.",
                         {"save_to": {"type": "string"}}))
     assert got.category == "Write", got.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    ("train_search", "Search trains between two stations.", "Read"),
+    ("train_model", "Train a model on the dataset.", "Execute"),
+    ("cinema_schedule", "Showtimes of films on a date.", "Read"),
+    ("payment_schedule", "Schedule a payment for a date.", "Financial"),
+    ("set_schedule", "", "Destructive"),
+    ("trips", "Trips: flights, trains and hotels in one feed.", "Read"),
+    ("orders", "Orders of the client.", "Other"),  # money: weighed, never read on nouns alone
+    ("messages", "", "Other"),
+    # A Russian sentence with no verb under a name of nouns shows what it names.
+    ("flight_offer", "Тарифы, багаж и правила возврата по выбранному рейсу.", "Read"),
+    ("payment_qr", "Платёжный QR со счёта.", "Other"),  # a money noun in the name: no
+    # A Russian sentence that changes an order, a payment or a subscription moves money.
+    ("ticket_cancel", "Отменить заказ билета.", "Financial"),
+    ("seat_hold", "ЗАБРОНИРОВАТЬ места в поезде.", "Write"),
+])
+def test_names_and_russian_sentences_of_the_money_servers_of_this_round(name, description,
+                                                                          category):
+    assert classify(tool(name, description)).category == category
+
+
+@pytest.mark.parametrize("description,category", [
+    ("Cancel a market data subscription.", "Destructive"),
+    ("Open a WebSocket subscription to quotes.", "Write"),
+    ("Cancel the customer's subscription.", "Financial"),
+])
+def test_a_data_stream_subscription_is_no_money(description, category):
+    assert classify(tool("market_data_tool", description)).category == category

@@ -559,10 +559,13 @@ _FILING = frozenset("upload attach".split())
 WATCHING = frozenset("track tracking tracked untrack untracking".split())
 
 
-# Qualifiers that make a subscription (or an order of events) a notification, not money.
+# Qualifiers that make a subscription (or an order of events) a notification or a data
+# stream, not money: an "alert subscription", a "market data subscription", a "WebSocket
+# subscription".
 _NOTIFYING = frozenset(
     "alert alerts anomaly event events webhook webhooks topic topics notification "
-    "notifications email emails push feed rss channel channels".split())
+    "notifications email emails push feed rss channel channels data stream streams websocket "
+    "ws quote quotes ticker tickers tick bar bars depth orderbook news".split())
 
 
 _SUBSCRIPTIONS = frozenset("subscription subscriptions".split())

@@ -122,7 +122,7 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs
     if index < 0:
         index = first_ambiguous
         found.ambiguous = index >= 0
-        if index >= 0 and _names_a_view(words, index):
+        if index >= 0 and _names_a_view(words, index, start):
             # "order_status", "trade_history", "invoice_summary": the only verb is a word more
             # often a noun, and the name ends with a view of data. The words are a noun
             # compound naming what is shown; the description decides what the tool does.
@@ -197,11 +197,14 @@ _ACTS_BEFORE_A_VIEW = frozenset(
     """.split())
 
 
-def _names_a_view(words: list[str], index: int) -> bool:
+def _names_a_view(words: list[str], index: int, start: int = 0) -> bool:
     """Is the word more often a noun at `index` part of a noun compound naming a view of data:
-    the name's last word is a view noun, no verb, and nothing after the word is a verb?"""
+    the name's last word is a view noun, no verb, and nothing after the word is a verb? Or is
+    it itself such a view, ending the name after a noun ("cinema_schedule")?"""
     last = words[-1]
     word = words[index]
+    if index == len(words) - 1 and index > start and word in v.VIEW_NOUNS:
+        return v.VERBS.get(words[index - 1]) is None  # not "set_schedule"
     if (index >= len(words) - 1 or last not in v.VIEW_NOUNS or word in _ACTS_BEFORE_A_VIEW
             or v.VERBS[word] == v.READ):  # "check_status", "view_history" read anyway
         return False

@@ -112,4 +112,13 @@ def russian_verbs(description: str) -> tuple[str | None, str | None, bool]:
             continue
         if lead_kind is None or KIND_ORDER[kind] > KIND_ORDER[lead_kind]:
             lead, lead_kind = word, kind
+    if lead_kind in _CHANGES and any(word.startswith(_MONEY_OBJECTS) for word in words):
+        # "Отменить заказ билета": cancelling, changing or making an order, a payment or a
+        # subscription changes what someone pays.
+        lead_kind = v.MONEY
     return lead, lead_kind, lead is None
+
+
+_CHANGES = frozenset((v.WRITE, v.MODIFY, v.REMOVE))
+# What someone pays or is owed: an order, a payment, a subscription, money itself.
+_MONEY_OBJECTS = ("заказ", "платеж", "платёж", "подписк", "деньг", "денег", "денеж")

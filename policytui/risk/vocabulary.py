@@ -92,7 +92,7 @@ AMBIGUOUS: frozenset[str] = frozenset(
     set mark queue link share book snapshot backup release scale order bill invoice fund wire
     issue charge trade capture request deposit purchase refund payout transfer tip type open
     test go end focus answer record process transition place archive plan claim split setup
-    screen
+    screen train
     """.split()
 )
 
@@ -363,6 +363,6 @@ VIEW_NOUNS: frozenset[str] = frozenset(
     status health metrics analytics performance candles klines ticker tickers orderbook depth
     receivables payables usage quota quotas limits fees rates prices holdings forecast trends
     insights news activity catalog catalogue version versions schema schemas tree profile
-    metadata timeline feed lineage topology
+    metadata timeline feed lineage topology schedule schedules calendar
     """.split()
 )

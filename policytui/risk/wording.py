@@ -166,7 +166,8 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
     elif (name.kind is None and desc.kind is None and (desc.words or desc.phrase) and (
             len(name.words) > 1 and (name.words[-1] in v.VIEW_NOUNS
                                      or _names_a_collection(name, desc))
-            or _a_view_named_alone(name, desc))):
+            or _a_view_named_alone(name, desc)
+            or (desc.phrase and v.MONEY_MOVEMENT_NOUNS.isdisjoint(name.words)))):
         # "account_balances": "Account balances converted to the user currency". No verb in
         # the name or the first sentence (which names things), and the name ends with a view
         # of data: the tool shows it. A name alone is one sign, not enough. Later stages
@@ -174,7 +175,9 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         kind = v.READ
         category, severity = KIND_RISK[kind]
         last = name.words[-1]
-        shown = "a view of data" if last in v.VIEW_NOUNS else "a collection it shows"
+        shown = ("a view of data" if last in v.VIEW_NOUNS else "a collection it shows"
+                 if plural_noun(last) else "a name of nouns under a sentence that names what "
+                 "is shown")
         noun = f"; {quoted_word(name.noun)} {_no_verb(name)}" if name.noun is not None else ""
         evidence.append(f"no verb in the name or the description's first sentence, and the name "
                         f"ends with {quoted_word(last)}, {shown}{noun}")
@@ -193,10 +196,15 @@ _OBJECT_OPENERS = frozenset(
 
 
 def _a_view_named_alone(name: NameVerbs, desc: DescriptionVerbs) -> bool:
-    """A name that is one view of data ("lineage", "status") whose first sentence names it near
-    its start ("Column-level lineage: which upstream models ...")."""
-    return (len(name.words) == 1 and name.words[0] in v.VIEW_NOUNS
-            and (desc.phrase or name.words[0] in desc.words[:_NAMED_WITHIN]))
+    """A name that is one view of data or one plural ("lineage", "status", "trips") whose first
+    sentence names it near its start ("Column-level lineage: which upstream models ...")."""
+    if len(name.words) != 1:
+        return False
+    word = name.words[0]
+    if word not in v.VIEW_NOUNS and not (plural_noun(word)
+                                          and word not in v.MONEY_MOVEMENT_NOUNS):
+        return False
+    return desc.phrase or word in desc.words[:_NAMED_WITHIN]
 
 
 def _names_a_collection(name: NameVerbs, desc: DescriptionVerbs) -> bool:
