@@ -775,3 +775,11 @@ def test_names_and_russian_sentences_of_the_money_servers_of_this_round(name, de
 ])
 def test_a_data_stream_subscription_is_no_money(description, category):
     assert classify(tool("market_data_tool", description)).category == category
+
+
+@pytest.mark.parametrize("description,category", [
+    ("[Tauri Apps Only] Get a structured DOM snapshot of the webview.", "Read"),
+    ("[Beta] Delete a file from the workspace.", "Destructive"),
+])
+def test_a_bracketed_tag_before_the_sentence_is_skipped(description, category):
+    assert classify(tool("webview_tool", description)).category == category

@@ -55,6 +55,8 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     """The description's leading verb and, if `alternatives`, the verbs offered next to it.
     With `indirect`, a description that does not start with a verb is searched for one
     introduced by "to"/"helps"/"can"."""
+    # "[Tauri Apps Only] Get a DOM snapshot", "[Beta] List ...": a tag before the sentence.
+    description = _without_tag(description)
     # Without alternatives only the first words matter: read less of the description.
     sentence = first_sentence(description if alternatives else description[:LEAD_WINDOW])
     tokens = sentence_tokens(sentence)
@@ -189,6 +191,19 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
 # Words that open the object right after a verb: "Associate an address", "Obtain the token".
 _DETERMINERS = frozenset(
     "a an the this that these those its their all any each every some one your my our".split())
+_TAG_WINDOW = 60
+
+
+def _without_tag(description: str) -> str:
+    """The description without a short bracketed tag at its start ("[Beta] ", "[Tauri Apps
+    Only] ")."""
+    text = description.lstrip()
+    if text[:1] != "[":
+        return description
+    end = text.find("]", 1, _TAG_WINDOW)
+    return text[end + 1:] if end > 0 else description
+
+
 def _indirect_verb(description: str, sentence: str, found: DescriptionVerbs) -> None:
     """A verb introduced by "to"/"helps"/"can" anywhere in the opening of the description ("A
     detailed tool for ... This tool helps analyze ..."), or the riskiest verb of a Japanese,
