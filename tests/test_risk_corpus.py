@@ -100,14 +100,19 @@ def test_declared_read_only_never_makes_a_tool_safer_than_its_words(server):
 # money servers joined (recall 27/36, precision 27/33 on them; unchanged on the 71 before), and
 # read-only, destructive as Read/Other and precision when nine more servers joined (50/85
 # read-only, 1/13 destructive as Read/Other, recall 21/27, precision 21/31 on them, with the
-# rules of before; the rules changed with them left every test-half total as it was).
+# rules of before; the rules changed with them left every test-half total as it was). The
+# unsafe maximum, the destructive maximum and the Financial floors moved when 49 annotated and
+# 7 money servers joined (26/795 unsafe, 10/322 destructive as Read/Other, recall 23/24 and
+# precision 23/24 on them, unchanged by the rules made from the development half's new servers);
+# on the 95 servers before, no figure got worse (read-only 892 -> 895, precision 145/167 ->
+# 145/166).
 FLOORS: dict[str, tuple[str, float]] = {
-    "not read-only -> Read": ("max", 0.017),  # 12/732 (1.6%)
-    "read-only -> Read": ("min", 0.906),  # 892/984 (90.7%)
-    "removal -> D/Crit": ("min", 0.99),  # 142/142
-    "destructive -> Read/Other": ("max", 0.0053),  # 2/379 (0.5%)
-    "Financial recall": ("min", 0.80),  # 145/181 (80.1%)
-    "Financial precision": ("min", 0.868),  # 145/167 (86.8%)
+    "not read-only -> Read": ("max", 0.025),  # 38/1550 (2.5%)
+    "read-only -> Read": ("min", 0.92),  # 1778/1932 (92.0%)
+    "removal -> D/Crit": ("min", 0.99),  # 273/274 (99.6%)
+    "destructive -> Read/Other": ("max", 0.017),  # 12/719 (1.7%)
+    "Financial recall": ("min", 0.819),  # 168/205 (82.0%)
+    "Financial precision": ("min", 0.884),  # 168/190 (88.4%)
 }
 
 
