@@ -9,6 +9,7 @@ from policytui.risk import vocabulary as v
 from policytui.risk.kinds import KIND_ORDER
 from policytui.risk.russian import cyrillic_start, russian_verbs
 from policytui.risk.words import (
+    ADJECTIVES_BEFORE_PLURALS,
     DESCRIPTION_WINDOW,
     SEPARATORS,
     adjective_here,
@@ -75,7 +76,7 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     while start < 2 and start < count and _is_adverb(tokens[start]):
         start += 1  # "Recursively search ..."
     lead = base_verb(tokens[start]) if start < count else None
-    if lead is not None and adjective_here(tokens, start):
+    if lead in ADJECTIVES_BEFORE_PLURALS and adjective_here(tokens, start):
         lead = None  # "Open orders for a symbol": which orders, not opening them
     if lead in v.AMBIGUOUS and _names_a_thing(sentence, tokens, start):
         lead = None  # "Invoice-reconstruction attempts ...", "Order status of ...": a noun
@@ -197,6 +198,8 @@ _TAG_WINDOW = 60
 def _without_tag(description: str) -> str:
     """The description without a short bracketed tag at its start ("[Beta] ", "[Tauri Apps
     Only] ")."""
+    if "[" not in description[:8]:
+        return description  # the common case, without copying the description
     text = description.lstrip()
     if text[:1] != "[":
         return description

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from policytui.risk import vocabulary as v
 from policytui.risk.kinds import CONNECTORS, KIND_RISK
-from policytui.risk.words import adjective_here, lexicon_verb, name_words
+from policytui.risk.words import ADJECTIVES_BEFORE_PLURALS, adjective_here, lexicon_verb, name_words
 
 
 @lru_cache(maxsize=8192)
@@ -108,7 +108,7 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs
     adjective: str | None = None
     for i in range(start, len(words)):
         word = words[i]
-        if word in verbs and adjective_here(words, i):
+        if word in ADJECTIVES_BEFORE_PLURALS and adjective_here(words, i):
             adjective = word  # "open_orders": which orders are shown
             continue
         if word == "read" and "mark" in words[start:i]:
