@@ -349,11 +349,10 @@ def _name_is_the_object(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
     if name.kind != v.WRITE or len(words) < 2 or name.last is not None:
         return None
     tokens = desc.words
-    lead = desc.lead
-    start = next((i for i, token in enumerate(tokens[:3]) if base_verb(token) == lead), None)
-    if start is None:
+    window = _lead_object_window(desc)
+    if window is None:
         return None
-    end = min(len(tokens), start + 1 + _OBJECT_WINDOW)
+    start, end = window
     size = len(words)
     for i in range(start + 1, end - size + 1):
         if tokens[i] in _VERB_BEFORE or tokens[i] in CONNECTORS:
@@ -412,11 +411,10 @@ def _last_named_as_object(name: NameVerbs, desc: DescriptionVerbs) -> str | None
             or name.verb in _TRIES_AN_ACTION or desc.lead in _TRIES_AN_ACTION):
         return None
     tokens = desc.words
-    lead = desc.lead
-    start = next((i for i, token in enumerate(tokens[:3]) if base_verb(token) == lead), None)
-    if start is None:
+    window = _lead_object_window(desc)
+    if window is None:
         return None
-    end = min(len(tokens), start + 1 + _OBJECT_WINDOW)
+    start, end = window
     for i in range(start + 1, end):
         token = tokens[i]
         if token in _VERB_BEFORE:
@@ -438,6 +436,17 @@ def _cjk_lead(desc: DescriptionVerbs) -> bool:
 
 
 _CJK_LEAD_WITHIN = 4
+
+
+def _lead_object_window(desc: DescriptionVerbs) -> tuple[int, int] | None:
+    """(where the description's lead verb stands among its first three words, where the
+    search for its object ends), or None when the lead is not among them."""
+    tokens = desc.words
+    lead = desc.lead
+    start = next((i for i, token in enumerate(tokens[:3]) if base_verb(token) == lead), None)
+    if start is None:
+        return None
+    return start, min(len(tokens), start + 1 + _OBJECT_WINDOW)
 
 
 def _leading_words(tokens: list[str]) -> set[str | None]:
