@@ -7,7 +7,7 @@ import re
 
 from policytui.risk import vocabulary as v
 from policytui.risk.kinds import KIND_ORDER
-from policytui.risk.russian import cyrillic_start, russian_verbs
+from policytui.risk.russian import russian_verbs
 from policytui.risk.words import (
     ADJECTIVES_BEFORE_PLURALS,
     DESCRIPTION_WINDOW,
@@ -62,7 +62,7 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     sentence = first_sentence(description if alternatives else description[:LEAD_WINDOW])
     tokens = sentence_tokens(sentence)
     found = DescriptionVerbs(sentence, tokens, description)
-    if cyrillic_start(sentence):
+    if sentence and "\u0400" <= sentence[0] <= "\u04ff":  # Cyrillic
         # "Получить список счетов", "Счета, балансы и карты": read by Russian verb stems.
         found.lead, found.kind, found.phrase = russian_verbs(description)
         return found
@@ -376,9 +376,9 @@ def self_described_act(description: str) -> tuple[str, str] | None:
     ("... So this tool starts a short-lived container"), as (word, kind), or None. Only a
     verb that says what the tool does ("starts", "will write") is taken: "the tool to use"
     says nothing."""
+    if description.find("tool", 0, DESCRIPTION_WINDOW) < 0:
+        return None  # the common case, without a copy or a regex
     opening = description[:DESCRIPTION_WINDOW]
-    if "tool" not in opening:
-        return None  # the common case, without a regex
     for found in _SELF.finditer(opening):
         word = found.group(2).lower()
         verb = base_verb(word)

@@ -54,11 +54,6 @@ _WORD = re.compile(r"[а-яё]+", re.IGNORECASE)
 _STOPS = (". ", ".\n", "! ", "? ", "\n\n", ":\n")
 
 
-def cyrillic_start(sentence: str) -> bool:
-    """Does the sentence start with a Cyrillic letter?"""
-    return bool(sentence) and "\u0400" <= sentence[0] <= "\u04ff"
-
-
 def _stem_kind(word: str) -> str | None:
     for stem, kind in _BY_STEM:
         if word.startswith(stem):
