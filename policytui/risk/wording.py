@@ -348,11 +348,10 @@ def _name_is_the_object(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
     words = name.words[1 if name.namespace else 0:]
     if name.kind != v.WRITE or len(words) < 2 or name.last is not None:
         return None
-    tokens = desc.words
     window = _lead_object_window(desc)
     if window is None:
         return None
-    start, end = window
+    tokens, start, end = window
     size = len(words)
     for i in range(start + 1, end - size + 1):
         if tokens[i] in _VERB_BEFORE or tokens[i] in CONNECTORS:
@@ -410,11 +409,10 @@ def _last_named_as_object(name: NameVerbs, desc: DescriptionVerbs) -> str | None
             or last in v.HTTP_WRITES or CONNECTORS.intersection(name.words)
             or name.verb in _TRIES_AN_ACTION or desc.lead in _TRIES_AN_ACTION):
         return None
-    tokens = desc.words
     window = _lead_object_window(desc)
     if window is None:
         return None
-    start, end = window
+    tokens, start, end = window
     for i in range(start + 1, end):
         token = tokens[i]
         if token in _VERB_BEFORE:
@@ -438,15 +436,15 @@ def _cjk_lead(desc: DescriptionVerbs) -> bool:
 _CJK_LEAD_WITHIN = 4
 
 
-def _lead_object_window(desc: DescriptionVerbs) -> tuple[int, int] | None:
-    """(where the description's lead verb stands among its first three words, where the
+def _lead_object_window(desc: DescriptionVerbs) -> tuple[list[str], int, int] | None:
+    """(the sentence's words, where its lead verb stands among the first three, where the
     search for its object ends), or None when the lead is not among them."""
     tokens = desc.words
     lead = desc.lead
     start = next((i for i, token in enumerate(tokens[:3]) if base_verb(token) == lead), None)
     if start is None:
         return None
-    return start, min(len(tokens), start + 1 + _OBJECT_WINDOW)
+    return tokens, start, min(len(tokens), start + 1 + _OBJECT_WINDOW)
 
 
 def _leading_words(tokens: list[str]) -> set[str | None]:
