@@ -512,11 +512,11 @@ def test_a_name_of_nouns_for_a_collection_or_view_with_a_noun_phrase_reads(name,
 
 
 @pytest.mark.parametrize("name,description,category", [
-    # The first word takes an object: a verb the table lacks.
-    ("clawnx_retweets", "Retweets a tweet by its ID.", "Other"),
-    ("block_users", "Block the users given.", "Other"),
+    # The first word takes an object: a verb the table lacks, and an unknown act is a write.
+    ("clawnx_retweets", "Retweets a tweet by its ID.", "Write"),
+    ("block_users", "Block the users given.", "Write"),
     # The name's first word leads the sentence with another object: a verb too.
-    ("log_hours", "Log worked hours for a client in the timesheet.", "Other"),
+    ("log_hours", "Log worked hours for a client in the timesheet.", "Write"),
     # Things that move money are weighed by the money stage, never read here.
     ("pending_transfers", "Transfers waiting for approval.", "Destructive"),
     # A plural alone, with no sentence, is one sign.
@@ -783,3 +783,61 @@ def test_a_data_stream_subscription_is_no_money(description, category):
 ])
 def test_a_bracketed_tag_before_the_sentence_is_skipped(description, category):
     assert classify(tool("webview_tool", description)).category == category
+
+
+# ----- verbless names and sentences: a command of an unknown verb, or a view named --------
+
+@pytest.mark.parametrize("name,description", [
+    # The first word takes an object: "a", "the", "up to" open it.
+    ("graph_batch", "Combine up to 20 Graph requests into a single HTTP call."),
+    ("format_excel_range", "Format an Excel range with the given properties."),
+    ("account_block", "Block an account."),
+    # An adverb may come first.
+    ("position_size", "Deterministically size a position from a risk budget."),
+    # The name's own word leads the sentence before an object that is not the rest of it.
+    ("boot_sim", "Boot iOS simulator for manual flows."),
+    ("git_pull", "Pull changes from a remote repository."),
+])
+def test_a_verb_the_tables_lack_leading_a_command_is_taken_to_write(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Write", c.evidence
+    assert c.severity == "Medium"
+    assert any("a verb the tables lack" in line for line in c.evidence)
+
+
+@pytest.mark.parametrize("name,description", [
+    ("top", "CPU/memory usage for nodes or pods. Requires the metrics-server addon."),
+    ("leaderboard", "Cross-firm leaderboard for trade volume or liquidity quality."),
+    ("market_funding", "Current and recent funding rate for one perpetual market."),
+    ("income_vs_expense", "Income vs expense dynamics grouped by month or ISO week."),
+    # "Paper trade history" restates "paper_trades": a noun phrase, no command.
+    ("paper_trades", "Paper trade history (most recent first)."),
+    # An acronym leading the sentence names a thing; a verb is never written in capitals.
+    ("fspd_system", "FSPD operational state + server time in one call."),
+    # A word more often a noun ending the name, after another word, under such a sentence.
+    ("rfq_snapshot", "Full state of an RFQ in one call: quotes and book."),
+    # A collection of things that move money, named by a noun phrase, is shown.
+    ("desk_positions", "Desk positions across venues."),
+])
+def test_a_noun_phrase_naming_a_view_of_data_reads(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # A tool or an agent named does what it does not say.
+    ("chat_completion", "Primary chat tool for text, images, and multi-turn generation."),
+    ("skill_agent", "Supervised trading agent for the exchange. Runs one cycle."),
+    # "Snapshot of a volume" may make one: no view is named.
+    ("volume_snapshot", "Snapshot of a volume."),
+    # A money act named by a noun stays money.
+    ("payout", "Payout to a bank account."),
+])
+def test_verbless_sentences_that_name_no_view_are_not_read(name, description):
+    assert classify(tool(name, description)).category != "Read"
+
+
+def test_a_noun_phrase_view_with_a_payload_to_write_is_not_read():
+    c = classify(tool("account_settings", "Current settings of an account.",
+                      {"body": {"type": "object", "description": "The settings to write."}}))
+    assert c.category != "Read", c.evidence

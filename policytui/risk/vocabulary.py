@@ -40,7 +40,7 @@ VERBS: dict[str, str] = _table(
         measure detect identify extract match filter rank score classify predict diagnose
         trace ls stat whoami observe investigate sample aggregate screenshot fetchall
         lookup retrieveall return enumerate scrape crawl wait geocode geolocate plan screen
-        probe
+        probe calc
         """,
     write="""
         create add append insert new make post put write save store upload import send publish

@@ -22,6 +22,7 @@ from policytui.risk.findings import Reading
 from policytui.risk.kinds import CONNECTORS, KIND_ORDER, KIND_RISK, KIND_TEXT
 from policytui.risk.money import money_noun_read, pretended, quoted_word
 from policytui.risk.names import NameVerbs
+from policytui.risk.verbless import OBJECT_OPENERS, names_a_view, unknown_command
 from policytui.risk.words import ADJECTIVES_BEFORE_PLURALS, base_verb, plural_noun
 
 
@@ -46,6 +47,15 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
     elif name.kind is not None and name.verb is not None:
         kind, confidence, clear = _name_reading(name, desc, evidence, against)
         disagree = name.last is not None
+        if desc_kind is None and (view := _view_under_a_noun(name, desc)) is not None:
+            # "rfq_snapshot": "Full state of a DRFQv2 RFQ in one call". The name's only verb
+            # is a word more often a noun, after another word, and the first sentence is a
+            # noun phrase naming a view of data: the name names that view too.
+            against.append(f"the name alone would say it {texts[kind]}")
+            evidence.append(f"'{name.verb}' is more often a noun, here after "
+                            f"'{name.prefix[-1]}', and the description is a noun phrase naming "
+                            f"{quoted_word(view)}, a view of data")
+            kind, confidence, clear = v.READ, 45, True
         if desc_kind is not None:
             how = _how_said(desc)
             if KIND_RISK[desc_kind][0] == KIND_RISK[kind][0]:
@@ -181,6 +191,27 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         noun = f"; {quoted_word(name.noun)} {_no_verb(name)}" if name.noun is not None else ""
         evidence.append(f"no verb in the name or the description's first sentence, and the name "
                         f"ends with {quoted_word(last)}, {shown}{noun}")
+    elif (name.kind is None and desc.kind is None
+          and (view := names_a_view(name, desc)) is not None):
+        # "top": "CPU/memory usage for nodes or pods". No verb anywhere, and the first sentence
+        # is a noun phrase whose head is a view of data: the tool shows it. Later stages
+        # (money, arguments) may still make it riskier.
+        kind = v.READ
+        category, severity = KIND_RISK[kind]
+        confidence = 35
+        evidence.append("no verb in the name or the description's first sentence, which is a "
+                        f"noun phrase naming {quoted_word(view)}, a view of data")
+    elif (name.kind is None and desc.kind is None
+          and (command := unknown_command(name, desc)) is not None):
+        # "Retweet a tweet", "Log worked hours": a verb the tables lack. Fail closed: an
+        # unknown action changes something until its words show otherwise.
+        word, why = command
+        kind = v.WRITE
+        category, severity = KIND_RISK[kind]
+        confidence = 30
+        against.append("no verb the tables know in the name or the first sentence")
+        evidence.append(f"description leads with {quoted_word(word)}, a verb the tables lack "
+                        f"({why}): an unknown action is taken to change something")
     else:
         category, severity = OTHER, LOW
         evidence.append("no verb found in the name or the description's first sentence")
@@ -188,11 +219,7 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
     return Reading(category, severity, confidence, evidence, against, kind, disagree, rendered)
 
 
-# Words that open the object after a verb ("Retweet a tweet", "Block the user"): a sentence
-# whose first word is followed by one of these leads with a verb, known or not.
 _NAMED_WITHIN = 6
-_OBJECT_OPENERS = frozenset(
-    "a an the this that these those its their all any each every some your my our".split())
 
 
 def _a_view_named_alone(name: NameVerbs, desc: DescriptionVerbs) -> bool:
@@ -216,13 +243,13 @@ def _names_a_collection(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     shown ("open_orders")."""
     last = name.words[-1]
     described = name.noun in ADJECTIVES_BEFORE_PLURALS  # "open_orders": which, not what to do
-    if (not plural_noun(last) or (last in v.MONEY_MOVEMENT_NOUNS and not described)
+    if (not plural_noun(last)
             or (name.noun is not None and not described)):
         return False
     if desc.phrase:
         return True  # a sentence in another script that holds no verb: what is shown
     words = desc.words
-    if len(words) > 1 and words[1] in _OBJECT_OPENERS:
+    if len(words) > 1 and words[1] in OBJECT_OPENERS:
         return False
     # The sentence names the collection near its start ("Logs of a pod", "Recent commits on
     # a branch"); one about something else ("Disabled when ...") says nothing of what is done.
@@ -235,6 +262,16 @@ def _names_a_collection(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     first = name.words[start]
     return first != words[0] or (len(words) > 1 and len(name.words) > start + 1
                                  and words[1] == name.words[start + 1])
+
+
+def _view_under_a_noun(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
+    """The view a verbless first sentence names, when the name's only verb is a word more
+    often a noun standing after another word (never an HTTP method or a money verb, the
+    costliest to get wrong), or None."""
+    if (not name.ambiguous or not name.prefix or name.last is not None or name.alternatives
+            or name.verb in v.HTTP_WRITES or name.kind == v.MONEY):
+        return None
+    return names_a_view(name, desc)
 
 
 def _no_verb(name: NameVerbs) -> str:

@@ -1,0 +1,126 @@
+"""What a tool is when neither its name nor its description's first sentence holds a verb the
+tables know. Two shapes of the first sentence tell:
+
+- a command with a verb the tables lack ("Retweet a tweet", "Format an Excel range", "Log
+  worked hours for a client"): its first word takes an object, so it is a verb, and an unknown
+  action is taken to change something (Write), never left as a harmless Other/Low;
+- a noun phrase whose head names a view of data ("CPU/memory usage for nodes or pods",
+  "Cross-firm leaderboard for trade volume"): the tool shows that view (Read), when no word
+  of the phrase names a tool or agent that does something unsaid.
+
+Everything else stays Other: no sign either way.
+"""
+
+from __future__ import annotations
+
+from policytui.risk import vocabulary as v
+from policytui.risk.descriptions import DescriptionVerbs
+from policytui.risk.names import NameVerbs
+from policytui.risk.words import plural_noun
+
+# Words that open the object after a verb ("Retweet a tweet", "Block the user", "Combine up to
+# 20 requests"): a first word followed by one of these is a verb, known or not.
+OBJECT_OPENERS = frozenset(
+    "a an the this that these those its their all any each every some your my our".split())
+
+# First words that are never commands: pronouns, quantifiers, prepositions and the like
+# ("One structured digest", "All orders of the client", "Current and recent funding rate").
+_NEVER_COMMANDS = frozenset(
+    """
+    a an the this that these those its their all any each every some your my our one two
+    both either neither no none only just also here there it they we you he she i
+    of for in on at by with from to into onto over under about after before between per via
+    vs versus and or but if when while where which who whose what how why not
+    current currently recent latest new old public private live real
+    """.split())
+
+# Words after the first that keep a sentence a noun phrase: "Income vs expense dynamics",
+# "Orders of the client", "Usage for nodes": a verb is not followed by a preposition.
+_NOUN_PHRASE_JOINS = frozenset(
+    "of for vs versus and or per by in on at across with from over to , /".split())
+
+# Where a noun phrase's head words end: the first preposition (or separator) after them.
+_PHRASE_ENDS = frozenset(
+    "of for per by in on at across with from over to within between grouped sorted since "
+    "including , ( )".split())
+_PHRASE_WORDS = 6
+
+# Views of data named in the singular, which VIEW_NOUNS (names' last words) leaves out for
+# fear of verbs: in a verbless noun phrase they name what is shown ("funding rate",
+# "liquidation price", "operational state", "Outcome totals per category").
+_VIEW_HEADS = v.VIEW_NOUNS | frozenset(
+    """
+    rate price state total totals leaderboard ranking rankings digest dynamics breakdown
+    data information contents content list count counts number url urls address metadata
+    configuration config settings documentation docs guide rules results result logs events
+    weather time date values value properties attributes fields score scores reference
+    definition definitions description overview
+    """.split())
+
+# A phrase naming a tool, an agent or a session does something it does not say ("Primary chat
+# tool for text", "Supervised trading agent"): no view of data.
+_DOERS = frozenset(
+    """
+    tool tools agent agents assistant assistants bot bots helper wrapper endpoint utility
+    interface session sessions completion completions generation chat workflow
+    """.split())
+
+
+def unknown_command(name: NameVerbs, desc: DescriptionVerbs) -> tuple[str, str] | None:
+    """(the verb, what shows it is one) when the first sentence is a command whose verb the
+    tables lack, or None."""
+    words = desc.words
+    at = 0
+    while at < len(words) - 1 and _adverb(words[at]):
+        at += 1  # "Deterministically size a position"
+    if at + 1 >= len(words):
+        return None
+    first, after = words[at], words[at + 1]
+    if (not first.isalpha() or len(first) < 3 or first in _NEVER_COMMANDS
+            or first in v.VIEW_NOUNS or _acronym(desc.sentence, first)):
+        return None
+    if after in OBJECT_OPENERS or (after == "up" and words[at + 2:at + 3] == ["to"]):
+        return first, f"followed by {after!r}, which opens its object"
+    own = name.words[1 if name.namespace else 0:]
+    if first in own and after not in _NOUN_PHRASE_JOINS and not _restates(after, own):
+        # "log_hours": "Log worked hours"; "boot_sim": "Boot iOS simulator". The name's own
+        # word leads, followed by an object that is not the rest of the name ("Paper trade
+        # history" restates "paper_trades").
+        return first, "the name's own word, leading the sentence before its object"
+    return None
+
+
+def names_a_view(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
+    """The view of data a noun-phrase first sentence names ("CPU/memory usage for nodes"), or
+    None. Only when the name holds no verb and the sentence none either (the caller checks)."""
+    words = desc.words
+    if not words or not words[0].isalpha() or unknown_command(name, desc) is not None:
+        return None
+    head: list[str] = []
+    for word in words[:_PHRASE_WORDS]:
+        if word in _PHRASE_ENDS and head:
+            break
+        if word != "/":
+            head.append(word)
+    if not head or not _DOERS.isdisjoint(words[:_PHRASE_WORDS * 2]):
+        return None
+    for word in reversed(head):
+        if word in _VIEW_HEADS:
+            return word
+    return None
+
+
+def _acronym(sentence: str, word: str) -> bool:
+    """Is the word written in capitals where the sentence first has it ("FSPD operational
+    state")? An acronym names a thing; a command's verb is never one."""
+    at = sentence.lower().find(word)
+    return at >= 0 and sentence[at:at + len(word)].isupper()
+
+
+def _restates(word: str, own: list[str]) -> bool:
+    return any(word == w or (plural_noun(w) and word == w[:-1]) or (plural_noun(word)
+               and word[:-1] == w) for w in own)
+
+
+def _adverb(token: str) -> bool:
+    return len(token) > 4 and token.endswith("ly") and token not in v.VERBS
