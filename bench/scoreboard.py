@@ -25,6 +25,7 @@ import dataclasses
 import json
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,8 @@ from policytui.toolinfo import ServerListing  # noqa: E402
 CORPUS = ROOT / "tests" / "fixtures" / "servers" / "corpus"
 SPLIT_FILE = CORPUS / "split.json"
 MONEY_FILE = CORPUS / "money-labels.json"
-NOT_CORPUS = {SPLIT_FILE.name, MONEY_FILE.name}
+AUDIT_FILE = CORPUS / "label-audit.json"
+NOT_CORPUS = {SPLIT_FILE.name, MONEY_FILE.name, AUDIT_FILE.name}
 
 # The figures the test half must reach: (row, "max" or "min", bound).
 TARGETS: dict[str, tuple[str, float]] = {
@@ -179,6 +181,50 @@ def score(servers: Iterable[Server], money: dict[str, set[str]]
     return rows, misses
 
 
+def load_audit(root: Path = CORPUS) -> dict[str, dict[str, str]]:
+    """{server: {tool: "reads" | "acts" | "unclear"}}: a blind labeller's judgement of each
+    audited tool from its own words (bench/label_audit.py), or {} without an audit."""
+    path = root / AUDIT_FILE.name
+    if not path.exists():
+        return {}
+    return dict(json.loads(path.read_text(encoding="utf-8")).get("servers", {}))
+
+
+def audited(servers: Iterable[Server], judged: dict[str, dict[str, str]]) -> list[str]:
+    """Lines saying how the blind judgements weigh on the read-only rows: how many unsafe
+    errors a blind reader says only read (server label noise), and both rows again without
+    the tools whose server label the blind reader contradicts. A miss never judged counts as
+    a real one."""
+    unsafe = Counter()
+    ro_total = ro_read = nro_total = 0
+    for server in servers:
+        classes = classify_all(server.listing.tools, use_annotations=False)
+        said = judged.get(server.name, {})
+        for tool in server.listing.tools:
+            read_only, destructive = declared(tool)
+            called_read = classes[tool.name].category == READ
+            judgement = said.get(tool.name, "not judged")
+            if read_only is True:
+                if judgement == "acts":
+                    continue  # the server calls it read-only; its words say it acts
+                ro_total += 1
+                ro_read += called_read
+            elif read_only is False or destructive is True:
+                if called_read:
+                    unsafe[judgement] += 1
+                if judgement != "reads" or not called_read:
+                    nro_total += 1
+    if not unsafe and not ro_total:
+        return []
+    real = sum(n for j, n in unsafe.items() if j != "reads")
+    parts = ", ".join(f"{j} {n}" for j, n in sorted(unsafe.items()))
+    return [f"unsafe errors by a blind reader's judgement: {parts}",
+            f"{'not read-only -> Read':28} {real}/{nro_total} ({100 * real / max(nro_total, 1):.1f}%)"
+            "  leaving out tools whose words only read",
+            f"{'read-only -> Read':28} {ro_read}/{ro_total} ({100 * ro_read / max(ro_total, 1):.1f}%)"
+            "  leaving out tools whose words act"]
+
+
 def meets(row: str, tally: Tally) -> bool | None:
     rate = tally.rate
     if rate is None:
@@ -234,6 +280,14 @@ def main(argv: list[str] | None = None) -> int:
         sign = "<=" if how == "max" else ">="
         print(f"{row:28} {results['dev'][1][row].cell():>22} {results['test'][1][row].cell():>22}"
               f"  {sign} {bound:.0%}: {mark}")
+    judged = load_audit()
+    if judged and "test" in halves:
+        lines = audited(results["test"][0], judged)
+        if lines:
+            print("\ntest half against a blind second labeller (label-audit.json, "
+                  "docs/risk.md); the targets are judged on the rows above:")
+            for line in lines:
+                print("  " + line)
     if unsplit:
         print(f"\nnot in the split (not scored): {', '.join(unsplit)}")
     if "dev" not in halves:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "servers" / "corpus"
-NOT_SERVERS = {"split.json", "money-labels.json"}
+NOT_SERVERS = {"split.json", "money-labels.json", "label-audit.json"}
 RESERVED = {
     "@azure/mcp", "@azure-devops/mcp", "chrome-devtools-mcp", "mcp-atlassian", "@zereight/mcp-gitlab",
     "mongodb-mcp-server", "@notionhq/notion-mcp-server", "@playwright/mcp", "@stripe/mcp", "square-mcp",
@@ -121,3 +121,15 @@ def test_money_labels_cover_every_tool_of_their_servers() -> None:
             assert isinstance(label["reason"], str) and label["reason"].strip(), f"{server}.{name}"
     financial = sum(label["financial"] for tools in labels.values() for label in tools.values())
     assert financial >= 20, "too few money tools to measure recall on"
+
+
+def test_the_blind_label_audit_names_only_corpus_tools_with_a_judgement() -> None:
+    audit = load(CORPUS / "label-audit.json")
+    assert audit["rule"].strip()
+    split = load(CORPUS / "split.json")
+    for server, tools in audit["servers"].items():
+        assert server in SERVERS, f"label-audit.json names {server}, which is not in the corpus"
+        assert server in split["test"] or server in split["dev"]
+        names = {tool["name"] for tool in SERVERS[server]["tools"]}
+        assert set(tools) <= names, f"{server}: judged tools it does not have: {set(tools) - names}"
+        assert set(tools.values()) <= {"reads", "acts", "unclear"}, server

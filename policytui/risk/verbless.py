@@ -51,10 +51,6 @@ _PHRASE_WORDS = 6
 _VIEW_HEADS = v.VIEW_NOUNS | frozenset(
     """
     rate price state total totals leaderboard ranking rankings digest dynamics breakdown
-    data information contents content list count counts number url urls address metadata
-    configuration config settings documentation docs guide rules results result logs events
-    weather time date values value properties attributes fields score scores reference
-    definition definitions description overview
     """.split())
 
 # A phrase naming a tool, an agent or a session does something it does not say ("Primary chat
