@@ -841,3 +841,19 @@ def test_a_noun_phrase_view_with_a_payload_to_write_is_not_read():
     c = classify(tool("account_settings", "Current settings of an account.",
                       {"body": {"type": "object", "description": "The settings to write."}}))
     assert c.category != "Read", c.evidence
+
+
+def test_a_sentence_opening_with_what_it_is_given_is_read_after_its_comma():
+    c = classify(tool("price_legs", "Given strategy bid/ask, return per-leg prices."))
+    assert c.category == "Read", c.evidence
+    # What follows the comma decides, riskier or not.
+    c = classify(tool("legs", "Given a strategy, delete every leg of it."))
+    assert c.category == "Destructive", c.evidence
+
+
+def test_the_endpoint_as_the_subject_is_a_lead_in():
+    # "The endpoint retrieves ...": the verb after it leads, as after "This tool".
+    c = classify(tool("public_fee", "The endpoint retrieves the fee schedule for every asset."))
+    assert c.category == "Read", c.evidence
+    c = classify(tool("get_kyc_url", "The endpoint generates a temporary verification link."))
+    assert c.category != "Read", c.evidence

@@ -98,6 +98,15 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
             after = description_verbs(rest, alternatives, indirect, False)
             if after.kind is not None:
                 return after
+    if lead is None and tokens[start:start + 1] == ["given"] and titled:
+        # "Given strategy bid/ask, return per-leg prices": what it is handed, then what it
+        # does, after the comma.
+        comma = sentence.find(", ", 0, _CLAUSE_WINDOW)
+        if comma > 0:
+            rest = description[:2 * DESCRIPTION_WINDOW].lstrip()[comma + 2:]
+            after = description_verbs(rest, alternatives, indirect, False)
+            if after.kind is not None:
+                return after
     # "Associates an address with ...", "Obtain the token": a verb the table lacks but cloud
     # APIs use, with an object after it (so no noun: "Log entries", "Report of ...").
     known = lexicon_verb(tokens[start]) if (
@@ -193,6 +202,8 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
 _DETERMINERS = frozenset(
     "a an the this that these those its their all any each every some one your my our".split())
 _TAG_WINDOW = 60
+# How far into a sentence opening with "Given ..." its comma is looked for.
+_CLAUSE_WINDOW = 120
 
 
 def _without_tag(description: str) -> str:

@@ -78,7 +78,8 @@ def unknown_command(name: NameVerbs, desc: DescriptionVerbs) -> tuple[str, str] 
     if after in OBJECT_OPENERS or (after == "up" and words[at + 2:at + 3] == ["to"]):
         return first, f"followed by {after!r}, which opens its object"
     own = name.words[1 if name.namespace else 0:]
-    if first in own and after not in _NOUN_PHRASE_JOINS and not _restates(after, own):
+    if (_inflected_in(first, own) and after not in _NOUN_PHRASE_JOINS
+            and not _restates(after, own)):
         # "log_hours": "Log worked hours"; "boot_sim": "Boot iOS simulator". The name's own
         # word leads, followed by an object that is not the rest of the name ("Paper trade
         # history" restates "paper_trades").
@@ -111,6 +112,12 @@ def _acronym(sentence: str, word: str) -> bool:
     state")? An acronym names a thing; a command's verb is never one."""
     at = sentence.lower().find(word)
     return at >= 0 and sentence[at:at + len(word)].isupper()
+
+
+def _inflected_in(word: str, own: list[str]) -> bool:
+    """Is the word one of the name's, maybe with a third-person "s" ("Optimizes" for
+    "optimize_style")?"""
+    return word in own or (word.endswith("s") and (word[:-1] in own or word[:-2] in own))
 
 
 def _restates(word: str, own: list[str]) -> bool:

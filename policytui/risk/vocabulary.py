@@ -308,7 +308,7 @@ STEP_FIELDS: tuple[str, ...] = ("type", "action", "op", "operation", "kind", "co
 LEAD_IN_WORDS: frozenset[str] = frozenset(
     """
     this the a an mcp tool will can lets let you allows allow to is used helps help that which
-    for use it user users agent agents be please simply
+    for use it user users agent agents be please simply endpoint
     """.split()
 )
 
