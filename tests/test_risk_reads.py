@@ -857,3 +857,45 @@ def test_the_endpoint_as_the_subject_is_a_lead_in():
     assert c.category == "Read", c.evidence
     c = classify(tool("get_kyc_url", "The endpoint generates a temporary verification link."))
     assert c.category != "Read", c.evidence
+
+
+# ----- descriptions in French, Spanish, Portuguese, Italian, German and Dutch --------------
+
+@pytest.mark.parametrize("name,description,category", [
+    ("companies_information", "Récupère les informations générales d'une société, par son ID.",
+     "Read"),
+    ("unpaid_invoices", "Liste les factures impayées, regroupées par société.", "Read"),
+    ("clientes", "Obtiene la lista de clientes activos.", "Read"),
+    ("relatorio", "Consulta o saldo de uma conta.", "Read"),
+    ("fatture", "Elenca le fatture emesse nel mese.", "Read"),
+    ("rechnungen", "Listet alle offenen Rechnungen auf.", "Read"),
+    # A German verb split from its particle counts only with it.
+    ("rechnungen_abrufen", "Ruft die Rechnungen des Kunden ab.", "Read"),
+    ("facturen", "Haalt de facturen van een klant op.", "Read"),
+    ("nouveau_client", "Crée un nouveau client dans le CRM.", "Write"),
+    ("supprimer_client", "Supprime définitivement un client.", "Destructive"),
+    ("borrar_cliente", "Elimina un cliente y sus datos.", "Destructive"),
+    ("kunde", "Löscht einen Kunden.", "Destructive"),
+    ("lancer", "Exécute un script sur le serveur.", "Execute"),
+    ("pagamento", "Paga una fattura al fornitore.", "Financial"),
+    # An alternative joined by "ou"/"oder" counts, the riskier wins.
+    ("client", "Récupère ou supprime un client.", "Destructive"),
+    ("kunde_pflegen", "Erstellt oder aktualisiert einen Kunden.", "Destructive"),
+])
+def test_descriptions_in_other_european_languages_lead_with_their_verb(
+        name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description,word", [
+    # An English noun phrase that opens with a word of those languages ("active" is French
+    # for "activates") is read as English: a collection shown.
+    ("active_sessions", "Active sessions for a user.", "active"),
+    # A German verb without its particle is no verb.
+    ("kunden_rechnungen", "Ruft die Rechnungen des Kunden.", "ruft"),
+])
+def test_an_english_sentence_is_never_read_as_another_language(name, description, word):
+    c = classify(tool(name, description))
+    assert c.category in ("Read", "Other"), c.evidence
+    assert not any(f"'{word}'" in line for line in c.evidence), c.evidence

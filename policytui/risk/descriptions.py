@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from policytui.risk import vocabulary as v
+from policytui.risk.european import european_verbs
 from policytui.risk.kinds import KIND_ORDER
 from policytui.risk.russian import russian_verbs
 from policytui.risk.words import (
@@ -89,6 +90,11 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
             start += 1
     if lead in v.LAUNCHERS and start + 1 < count and tokens[start + 1] == "here":
         lead = None  # "Start here: ..." points the reader, it starts nothing
+    if lead is None and (european := european_verbs(sentence)) is not None:
+        # "Récupère les factures d'une société", "Elimina un cliente", "Erstellt eine
+        # Rechnung": a description in French, Spanish, Portuguese, Italian, German or Dutch.
+        found.lead, found.kind, found.alternatives = european
+        return found
     if lead is None and titled:
         # "Goal Seek: change the constant ...": a short title, then the sentence that acts.
         colon = sentence.find(": ", 0, _TITLE_WINDOW)

@@ -1,0 +1,134 @@
+"""The leading verb of a description written in French, Spanish, Portuguese, Italian, German or
+Dutch, which the English tables do not know ("Récupère les factures d'une société", "Elimina
+un cliente", "Erstellt eine Rechnung").
+
+A description leads with an imperative, an infinitive or a third person ("Liste", "Lister",
+"Listet"); the forms below are those, written without accents (a word is matched with its
+accents taken off). German and Dutch split some verbs, leaving a particle at the end of the
+sentence ("Ruft die Rechnungen ab", "Haalt de facturen op"): those words count only with their
+particle. A word in several languages means the same in each, or it is left out ("para", "cuenta"
+and "compte" name things as often as they act; "zahlt" is "zählt", counts, without its accent).
+Only the first word of the first sentence is taken as its lead, with the verbs of the table
+joined to it by "or"/"and" as alternatives, and only when the English reading found no lead:
+an English noun phrase that opens with one of these words ("Active sessions") is left out of
+the lists.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from policytui.risk import vocabulary as v
+from policytui.risk.kinds import KIND_ORDER
+
+_FORMS: dict[str, str] = {
+    v.READ: """
+        recupere recuperer recuperez liste lister listez obtient obtenir obtenez affiche
+        afficher affichez recherche rechercher recherchez cherche chercher consulte consulter
+        verifie verifier calcule calculer telecharge telecharger exporte exporter renvoie
+        renvoyer retourne retourner fournit decrit trouve trouver parcourt interroge extrait
+        analyse visualise previsualise estime simule
+        obtiene obtener obten lista listar busca buscar consulta consultar muestra mostrar lee leer
+        descarga descargar devuelve devolver retorna verifica verificar comprueba recupera
+        recuperar encuentra analiza exporta proporciona calcula calcular
+        obtem obter mostra pesquisa pesquisar encontra analisa baixa baixar devolve ler
+        ottiene ottieni ottenere elenca elencare cerca cercare legge leggi leggere scarica
+        scaricare restituisce recuperare calcola visualizza trova analizza esporta
+        listet zeigt zeige anzeigen sucht suche suchen liest lese lesen holt hole holen
+        liefert berechnet prueft pruft prufe ermittelt exportiert abrufen auflisten durchsucht
+        findet analysiert vergleicht
+        toont zoekt leest berekent controleert vindt
+        """,
+    v.WRITE: """
+        cree creer creez ajoute ajouter ajoutez enregistre enregistrer importe importer publie
+        publier assigne attribue ouvre ferme connecte invite marque planifie valide valider
+        approuve rejette envoie envoyer envoyez partage copie duplique restaure genere
+        inscrit arrete arreter
+        crea crear agrega agregar anade envia enviar guarda guardar sube subir publica asigna
+        aprueba rechaza registra detiene
+        cria criar adiciona adicionar salva salvar atribui aprova rejeita
+        creare aggiunge aggiungi aggiungere invia inviare salvare pubblica assegna approva
+        rifiuta ferma
+        erstellt erstelle erstellen hinzufugen sendet sende senden schickt versendet speichert
+        speichere veroffentlicht genehmigt stoppt stoppe beendet
+        maakt voegt verstuurt stuurt stopt
+        """,
+    v.MODIFY: """
+        modifie modifier modifiez edite editer remplace renomme deplace change annule annuler
+        actualiza actualizar modifica modificar edita mueve renombra cancela cancelar
+        atualiza atualizar renomeia
+        aggiorna aggiornare sposta rinomina annulla annullare
+        aktualisiert aktualisiere andert aendert bearbeitet verschiebt storniert
+        storniere
+        wijzigt annuleert
+        """,
+    v.REMOVE: """
+        supprime supprimer supprimez efface effacer retire detruit revoque
+        elimina eliminar borra borrar
+        exclui excluir remove remover apaga apagar
+        eliminare cancella cancellare rimuove rimuovi
+        loscht loescht losche loschen entfernt entferne entfernen
+        verwijdert
+        """,
+    v.EXECUTE: """
+        execute executer executez lance lancer demarre demarrer redemarre
+        ejecuta ejecutar inicia iniciar
+        executa executar
+        esegue esegui eseguire avvia avviare
+        startet starte ausfuhren
+        """,
+    v.MONEY: """
+        paye payer paie payez rembourse transfere vire achete vend
+        paga pagar transfiere transferir reembolsa compra comprar vende vender
+        transfere transferir
+        pagare trasferisce rimborsa acquista
+        bezahlt uberweist
+        betaalt
+        """,
+}
+_KIND: dict[str, str] = {
+    word: kind for kind, words in _FORMS.items() for word in words.split()
+}
+# German and Dutch words that are these verbs only with the particle the sentence ends with:
+# "Ruft ... ab" retrieves, "Gibt ... zurück" returns, "Fügt ... hinzu" adds, "Führt ... aus"
+# runs, "Legt ... an" creates, "Haalt ... op" fetches, "Geeft ... terug" returns, "Werkt ...
+# bij" updates, "Voert ... uit" runs.
+_SPLIT: dict[str, tuple[str, str]] = {
+    "ruft": ("ab", v.READ), "gibt": ("zuruck", v.READ), "fugt": ("hinzu", v.WRITE),
+    "fuhrt": ("aus", v.EXECUTE), "legt": ("an", v.WRITE), "haalt": ("op", v.READ),
+    "geeft": ("terug", v.READ), "werkt": ("bij", v.MODIFY), "voert": ("uit", v.EXECUTE),
+}
+# Words joining alternatives: "Crée ou modifie", "Erstellt oder aktualisiert".
+_JOINS = frozenset("ou o e y et und oder of en".split())
+_WORD = re.compile(r"[^\W\d_]+")
+_ALTERNATIVES_WITHIN = 12
+
+
+def plain(word: str) -> str:
+    """The word lower-cased and without accents ("Récupère" -> "recupere")."""
+    decomposed = unicodedata.normalize("NFD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def european_verbs(sentence: str) -> tuple[str, str, list[tuple[str, str]]] | None:
+    """(lead, its kind, alternatives) when the sentence starts with a verb of the table, else
+    None (and the English reading goes on)."""
+    words = _WORD.findall(sentence[:300])
+    if not words:
+        return None
+    first = plain(words[0])
+    kind = _KIND.get(first)
+    if kind is None and first in _SPLIT:
+        particle, split_kind = _SPLIT[first]
+        if particle in (plain(w) for w in words[1:30]):
+            kind = split_kind
+    if kind is None:
+        return None
+    alternatives: list[tuple[str, str]] = []
+    for i in range(1, min(len(words) - 1, _ALTERNATIVES_WITHIN)):
+        if plain(words[i]) in _JOINS:
+            other = _KIND.get(plain(words[i + 1]))
+            if other is not None and KIND_ORDER[other] != KIND_ORDER[kind]:
+                alternatives.append((words[i + 1].lower(), other))
+    return words[0].lower(), kind, alternatives
