@@ -899,3 +899,35 @@ def test_an_english_sentence_is_never_read_as_another_language(name, description
     c = classify(tool(name, description))
     assert c.category in ("Read", "Other"), c.evidence
     assert not any(f"'{word}'" in line for line in c.evidence), c.evidence
+
+
+# ----- checks, counts, restated objects and tracking ----------------------------------------
+
+@pytest.mark.parametrize("name,description,category", [
+    # "confirm" before a clause checks it; before an object it acts on that object.
+    ("connectivity_check", "Confirm the hub can reach and authenticate to this device.", "Read"),
+    ("service_status", "Report readiness of each service. Call it to confirm the stack is up.",
+     "Read"),
+    ("confirm_booking", "Confirm that the booking exists.", "Write"),
+    ("booking", "Confirm a booking for the guest.", "Write"),
+    # A count before a hyphen makes an adjective: "One-call" is no call.
+    ("analyze_game", "One-call brief on a game: price, reviews and players now.", "Read"),
+    # The sentence opens with what the name's reading verb reads, as a plural noun.
+    ("soar_list_comments", "Comments on a container, oldest first.", "Read"),
+    ("list_tags", "Tags for a repository.", "Read"),
+    # The same word taking an object is the verb.
+    ("get_posts", "Posts a message to the channel.", "Write"),
+    # Tracking a shipment, an order or progress looks up where they stand.
+    ("track_shipment", "Track a shipment and get its current status.", "Read"),
+    ("get_allocation_status", "Track the progress of a pending allocation.", "Read"),
+    # Tracking an event, time, or with nothing named, records something.
+    ("mixpanel_track", "Track an event.", "Write"),
+    ("track", "", "Write"),
+    ("track_time_off", "Track employee time-off requests and balances.", "Write"),
+    # A narrower object named by the description's same verb decides.
+    ("resolve_user", "Resolve display name to email with fuzzy matching.", "Read"),
+    ("resolve_comment", "Resolve a comment thread.", "Write"),
+])
+def test_checks_counts_restated_objects_and_tracking(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence

@@ -82,7 +82,7 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     if lead in v.AMBIGUOUS and _names_a_thing(sentence, tokens, start):
         lead = None  # "Invoice-reconstruction attempts ...", "Order status of ...": a noun
     if (lead is None and start + 1 < count and tokens[start] not in _WORD_PREFIXES
-            and _hyphenated(sentence, tokens[start])):
+            and tokens[start] not in _COUNTS and _hyphenated(sentence, tokens[start])):
         # "Spell-check a query", "Auto-generate a summary", "Soft-delete a record": the verb
         # is the last part of a hyphenated compound.
         lead = base_verb(tokens[start + 1])
@@ -143,6 +143,8 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         # "Generate a preview URL for a style": computed and handed back. A name that says
         # "generate" still says Write, and the riskier reading wins there.
         found.kind = v.READ
+    elif lead == "confirm" and checks_a_clause(tokens, start + 1):
+        found.kind = v.READ  # "Confirm the hub can reach this device": a check
     if found.kind == v.EXECUTE and (_runs_a_query(tokens, start + 1)
                                     or _runs_a_status_check(tokens, start + 1)
                                     or _tests_connectivity(lead, tokens, start + 1)):
@@ -237,6 +239,8 @@ def _indirect_verb(description: str, sentence: str, found: DescriptionVerbs) -> 
             lead = base_verb(following)
             if lead is not None:
                 found.lead, found.kind, found.indirect = lead, v.VERBS[lead], True
+                if lead == "confirm" and checks_a_clause(opening, i + 2):
+                    found.kind = v.READ  # "... to confirm the whole stack is up"
                 break
     if found.kind is None and not sentence.isascii():
         _cjk_verbs(description, found)
@@ -365,6 +369,27 @@ def _runs_a_status_check(tokens: list[str], at: int) -> bool:
     return False
 
 
+# What makes "confirm" a check: a clause follows it ("Confirm that the payment arrived",
+# "Confirm the hub can reach this device", "to confirm the stack is up"), where confirming
+# an order or a booking acts on it.
+_CLAUSE_OPENERS = frozenset("that whether if".split())
+_CLAUSE_VERBS = frozenset(
+    "can could is are was were has have works exists responds answers".split())
+_CLAUSE_WITHIN = 5
+
+
+def checks_a_clause(tokens: list[str], at: int) -> bool:
+    """Is what follows a verb at `at` a clause it checks, not an object it acts on?"""
+    if at < len(tokens) and tokens[at] in _CLAUSE_OPENERS:
+        return True
+    for token in tokens[at:at + _CLAUSE_WITHIN]:
+        if token in _CLAUSE_VERBS:
+            return True
+        if token in _PREPOSITIONS or token in (",", "/", "and", "or"):
+            return False
+    return False
+
+
 def _tests_connectivity(lead: str | None, tokens: list[str], at: int) -> bool:
     """Does a leading "test" test a connection or credentials ("Test Zuul API connectivity and
     auth status"), with no verb after it that does more than read?"""
@@ -424,6 +449,8 @@ def removal_word(tokens: list[str]) -> str | None:
 # Prefixes written with a hyphen that make a noun or adjective of a verb: "Pre-send check",
 # "Non-blocking", "Multi-select list". "Re-run" and "Soft-delete" still lead with their verb.
 _WORD_PREFIXES = frozenset("pre non anti multi semi inter intra".split())
+# Counts before a hyphen make an adjective, not a verb: "One-call brief", "Two-step login".
+_COUNTS = frozenset("one two three four five single double first last".split())
 
 _TITLE_WINDOW = 40
 _TITLE_WORDS = 4

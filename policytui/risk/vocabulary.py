@@ -40,7 +40,7 @@ VERBS: dict[str, str] = _table(
         measure detect identify extract match filter rank score classify predict diagnose
         trace ls stat whoami observe investigate sample aggregate screenshot fetchall
         lookup retrieveall return enumerate scrape crawl wait geocode geolocate plan screen
-        probe calc
+        probe calc track
         """,
     write="""
         create add append insert new make post put write save store upload import send publish
@@ -117,9 +117,21 @@ _STREAMS = frozenset(
     operations resource resources pod pods container containers
     """.split()
 )
+# "track" a shipment, an order, progress or changes looks up where they stand; tracking time,
+# an event or an invoice records or watches something ("track_time", "mixpanel_track", "Start
+# tracking an invoice").
+_TRACKED = frozenset(
+    """
+    shipment shipments package packages parcel parcels delivery deliveries order orders flight
+    flights consignment consignments vessel vessels progress status changes change ranking
+    rankings rank position positions location locations price prices performance usage
+    """.split()
+)
 OBJECT_READS: dict[str, frozenset[str]] = {
-    "resolve": _LOOKUPS, "follow": _STREAMS, "watch": _STREAMS,
+    "resolve": _LOOKUPS, "follow": _STREAMS, "watch": _STREAMS, "track": _TRACKED,
 }
+# Of those, the verbs that need their object named to read: a bare "track" records.
+_NEEDS_AN_OBJECT = frozenset(("track",))
 
 # What is on a screen: capturing or snapshotting it takes a picture to hand back ("Capture
 # screenshot", "snapshot_ui"), where capturing a payment or snapshotting a volume makes
@@ -150,7 +162,7 @@ def reads_its_object(verb: str, objects: list[str]) -> bool | None:
     """For a verb of OBJECT_READS: does it only look at these objects? None when no object
     is named (the verb keeps its table kind)."""
     if not objects:
-        return None
+        return False if verb in _NEEDS_AN_OBJECT else None
     looks = OBJECT_READS[verb]
     lookup = looks is _LOOKUPS
     for word in objects:

@@ -75,6 +75,11 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
                 evidence.append(f"description starts with '{desc.lead}', which reads: {reason}")
                 kind, confidence, clear = v.READ, 65, True
                 rendered = reason is _RENDERED
+            elif order[desc_kind] > order[kind] and _restates_the_object(name, desc):
+                # "list_comments": "Comments on a container, oldest first". The sentence opens
+                # with what the name's reading verb reads, a noun before a preposition.
+                evidence.append(f"description opens with {quoted_word(desc.words[0])}, what "
+                                f"'{name.verb}' reads, as a noun")
             elif order[desc_kind] > order[kind]:
                 # The description is riskier than the name: it wins ("compute_vm" + "Delete").
                 against.append(f"the name alone would say it {texts[kind]}")
@@ -264,6 +269,23 @@ def _names_a_collection(name: NameVerbs, desc: DescriptionVerbs) -> bool:
                                  and words[1] == name.words[start + 1])
 
 
+# What follows a plural noun opening a sentence ("Comments on a container", "Posts by a
+# user"), where a verb in the third person takes an object ("Posts a message") or "to".
+_AFTER_A_NOUN = frozenset("on of for in from by with about per , (".split())
+
+
+def _restates_the_object(name: NameVerbs, desc: DescriptionVerbs) -> bool:
+    """Does the first sentence open with the word the name's reading verb acts on, inflected
+    as a plural noun and followed by a preposition ("list_comments": "Comments on ...")? Then
+    it is that noun, not the verb it also spells."""
+    words = desc.words
+    if (name.kind != v.READ or name.verb is None or name.last is not None or len(words) < 2
+            or desc.lead is None or words[0] == desc.lead or words[1] not in _AFTER_A_NOUN):
+        return False
+    at = name.words.index(name.verb) if name.verb in name.words else -1
+    return at >= 0 and words[0] in name.words[at + 1:]
+
+
 def _view_under_a_noun(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
     """The view a verbless first sentence names, when the name's only verb is a word more
     often a noun standing after another word (never an HTTP method or a money verb, the
@@ -348,6 +370,11 @@ def _reading_named(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
         return _last_named_as_object(name, desc)
     verb = name.verb
     words = name.words
+    if verb in v.OBJECT_READS and desc.lead == verb and v.VERBS[verb] == v.READ:
+        # "resolve_user": "Resolve display name to email". The name's object made its verb
+        # act; the description leads with the same verb and names a narrower object that is
+        # only looked up (it would have made the sentence act otherwise).
+        return f"what '{verb}' acts on, as the description names it, is only looked at"
     if (verb == "generate" and generates_rendering(desc)
             and not v.NOT_RETURNED.intersection(words)):
         return _RENDERED
