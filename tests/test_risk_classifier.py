@@ -223,9 +223,12 @@ def test_description_alternatives_raise_a_writer():
     assert "description also offers 'overwrite', which removes or destroys" in c.evidence
 
 
-def test_a_read_name_beats_a_scary_description():
+def test_a_read_name_does_not_beat_a_description_that_goes_on_to_act():
+    # The sentence's second verb has its own object: the tool runs what it retrieves, and the
+    # riskier reading wins over the name.
     c = classify(tool("get_prompts", "Retrieve a prompt by ID and execute it."))
-    assert c.category == "Read"
+    assert c.category == "Execute"
+    assert "description also offers 'execute', which runs something" in c.evidence
 
 
 def test_lead_in_phrases_are_skipped():

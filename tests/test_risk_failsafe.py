@@ -527,7 +527,6 @@ def test_an_unknown_verb_offered_next_to_a_reading_lead_is_not_read(name, descri
     ("list_all", "List or all."),
     ("count_events", "Search, group and count RUM events by a dimension."),
     ("get_issue", "Get an issue and its comments."),
-    ("get_prompts", "Retrieve a prompt by ID and execute it."),  # a later step: a design choice
     ("list_files", "Lists files and directories in a path."),
 ])
 def test_readers_with_nouns_or_known_readings_after_the_lead_stay_read(name, description):

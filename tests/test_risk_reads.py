@@ -931,3 +931,15 @@ def test_an_english_sentence_is_never_read_as_another_language(name, description
 def test_checks_counts_restated_objects_and_tracking(name, description, category):
     c = classify(tool(name, description))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A reader's sentence that goes on to act with its own object acts.
+    ("validate_address", "Validate a shipping address and save it to the address book.",
+     "Write"),
+    ("get_prompt", "Retrieve a prompt by ID and execute it.", "Execute"),
+    # A reader's sentence that names things stays a read.
+    ("list_files", "List files and folders in a directory.", "Read"),
+])
+def test_a_readers_first_sentence_is_read_whole(name, description, category):
+    assert classify(tool(name, description)).category == category

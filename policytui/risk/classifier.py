@@ -195,14 +195,9 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
     # Only a name without a verb needs the slower search for a verb deeper in the text.
     # A name whose only verb is a word more often a noun ("query_pyroscope") may have its
     # reading confirmed by a verb deeper in the description; two weak signs that agree count.
-    # A reading name needs only the description's leading verb, from its first few words (a
-    # reader's sentence names things: "Shows changes", "branches or commits"); the whole
-    # first sentence is read when that verb does not read too. A read only by the public API
-    # lexicon is too weak a sign to skip the rest.
-    reader = name.kind == v.READ and name.last is None and not name.lexicon
-    desc = description_verbs(desc_text, not reader, name.kind is None or name.ambiguous)
-    if reader and desc.kind is not None and desc.kind != v.READ:
-        desc = description_verbs(desc_text, True, False)
+    # The whole first sentence is read for every tool, a reader's too: "Validate a shipping
+    # address and save it to the address book" saves what it validates.
+    desc = description_verbs(desc_text, True, name.kind is None or name.ambiguous)
     choice = facts.action
     if choice is not None:
         kinds = action_kinds(choice.values)
