@@ -943,3 +943,15 @@ def test_checks_counts_restated_objects_and_tracking(name, description, category
 ])
 def test_a_readers_first_sentence_is_read_whole(name, description, category):
     assert classify(tool(name, description)).category == category
+
+
+def test_a_gerund_leading_a_verbless_sentence_is_a_noun_not_a_command():
+    c = classify(tool("reporting_companies", "Reporting of companies: revenue and margin."))
+    assert c.category != "Write", c.evidence
+    assert not any("a verb the tables lack" in line for line in c.evidence)
+
+
+def test_a_relative_clause_ends_what_a_verb_acts_on():
+    # "a pending payment that was escalated": the payment is approved, not "escalated".
+    c = classify(tool("approve_pending", "Approve a pending payment that was escalated."))
+    assert c.category == "Financial", c.evidence

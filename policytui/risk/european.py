@@ -28,16 +28,17 @@ _FORMS: dict[str, str] = {
         afficher affichez recherche rechercher recherchez cherche chercher consulte consulter
         verifie verifier calcule calculer telecharge telecharger exporte exporter renvoie
         renvoyer retourne retourner fournit decrit trouve trouver parcourt interroge extrait
-        analyse visualise previsualise estime simule
+        analyse visualise previsualise estime simule identifie identifier detecte evalue
         obtiene obtener obten lista listar busca buscar consulta consultar muestra mostrar lee leer
         descarga descargar devuelve devolver retorna verifica verificar comprueba recupera
-        recuperar encuentra analiza exporta proporciona calcula calcular
+        recuperar encuentra analiza exporta proporciona calcula calcular identifica
+        identificar
         obtem obter mostra pesquisa pesquisar encontra analisa baixa baixar devolve ler
         ottiene ottieni ottenere elenca elencare cerca cercare legge leggi leggere scarica
         scaricare restituisce recuperare calcola visualizza trova analizza esporta
         listet zeigt zeige anzeigen sucht suche suchen liest lese lesen holt hole holen
         liefert berechnet prueft pruft prufe ermittelt exportiert abrufen auflisten durchsucht
-        findet analysiert vergleicht
+        findet analysiert vergleicht identifiziert
         toont zoekt leest berekent controleert vindt
         """,
     v.WRITE: """

@@ -209,7 +209,8 @@ def money_context(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
     return schema is not None and nested_money_argument(schema) is not None
 
 
-_OBJECT_ENDS = frozenset("for of from to in into with by on at via using when if".split())
+_OBJECT_ENDS = frozenset(
+    "for of from to in into with by on at via using when if that which who whose where".split())
 # Words that may end the phrase too, tried as a second, narrower reading of the object (see
 # `description_object`): "Cancel every open order across all markets".
 _CLAUSE_ENDS = frozenset("across within between per after before through".split())

@@ -73,7 +73,8 @@ def unknown_command(name: NameVerbs, desc: DescriptionVerbs) -> tuple[str, str] 
         return None
     first, after = words[at], words[at + 1]
     if (not first.isalpha() or len(first) < 3 or first in _NEVER_COMMANDS
-            or first in v.VIEW_NOUNS or _acronym(desc.sentence, first)):
+            or first in v.VIEW_NOUNS or _acronym(desc.sentence, first)
+            or (len(first) > 5 and first.endswith("ing"))):  # "Reporting of ...": a noun
         return None
     if after in OBJECT_OPENERS or (after == "up" and words[at + 2:at + 3] == ["to"]):
         return first, f"followed by {after!r}, which opens its object"
