@@ -105,14 +105,18 @@ def test_declared_read_only_never_makes_a_tool_safer_than_its_words(server):
 # 7 money servers joined (26/795 unsafe, 10/322 destructive as Read/Other, recall 23/24 and
 # precision 23/24 on them, unchanged by the rules made from the development half's new servers);
 # on the 95 servers before, no figure got worse (read-only 892 -> 895, precision 145/167 ->
-# 145/166).
+# 145/166). Then 28 servers joined (3/152 unsafe, 518/561 read-only, 2/108 destructive as
+# Read/Other, recall 39/42, precision 39/43 on them), and the rules made from the new
+# development servers traded on the 151 before: 38 -> 34 unsafe, 1783 -> 1779 read-only (on the
+# development half, reading a reader's whole first sentence, "Validate an address and save it",
+# is the change that trades that way).
 FLOORS: dict[str, tuple[str, float]] = {
-    "not read-only -> Read": ("max", 0.025),  # 38/1550 (2.5%)
-    "read-only -> Read": ("min", 0.92),  # 1778/1932 (92.0%)
-    "removal -> D/Crit": ("min", 0.99),  # 273/274 (99.6%)
-    "destructive -> Read/Other": ("max", 0.017),  # 12/719 (1.7%)
-    "Financial recall": ("min", 0.819),  # 168/205 (82.0%)
-    "Financial precision": ("min", 0.884),  # 168/190 (88.4%)
+    "not read-only -> Read": ("max", 0.022),  # 37/1702 (2.2%)
+    "read-only -> Read": ("min", 0.92),  # 2297/2493 (92.1%)
+    "removal -> D/Crit": ("min", 0.99),  # 317/318 (99.7%)
+    "destructive -> Read/Other": ("max", 0.013),  # 10/827 (1.2%)
+    "Financial recall": ("min", 0.838),  # 207/247 (83.8%)
+    "Financial precision": ("min", 0.888),  # 207/233 (88.8%)
 }
 
 
