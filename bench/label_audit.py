@@ -22,6 +22,9 @@ does on nearly all of them, its judgement of the misses is worth as much.
     .venv/bin/python bench/label_audit.py build --split test --out /tmp/audit
     (labellers write /tmp/audit/answers1.json, answers2.json from part1.json, part2.json)
     .venv/bin/python bench/label_audit.py score --out /tmp/audit --store
+
+A later round judges only what is new: `build --only-unjudged` leaves out every tool the file
+already judges, and `score --store` adds the new judgements to it.
 """
 
 from __future__ import annotations
@@ -88,8 +91,15 @@ def groups_of(half: str) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def build(half: str, out: Path, decoys: int, seed: int, parts: int) -> None:
+def build(half: str, out: Path, decoys: int, seed: int, parts: int,
+          only_unjudged: bool = False) -> None:
     found = groups_of(half)
+    if only_unjudged:
+        # A later round: only tools no labeller has judged yet (new servers, new misses).
+        judged = sb.load_audit()
+        found = {group: [item for item in items
+                         if item["tool"] not in judged.get(item["server"], {})]
+                 for group, items in found.items()}
     rng = random.Random(seed)
     chosen = {
         "unsafe": found["unsafe"], "ro-miss": found["ro-miss"],
@@ -159,12 +169,14 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--decoys", type=int, default=50, help="correct tools of each kind")
     b.add_argument("--seed", type=int, default=20261203)
     b.add_argument("--parts", type=int, default=2)
+    b.add_argument("--only-unjudged", action="store_true",
+                   help="leave out tools label-audit.json already judges")
     s = sub.add_parser("score", help="count the judgements by group (and store them)")
     s.add_argument("--out", type=Path, required=True)
     s.add_argument("--store", action="store_true")
     args = parser.parse_args(argv)
     if args.command == "build":
-        build(args.split, args.out, args.decoys, args.seed, args.parts)
+        build(args.split, args.out, args.decoys, args.seed, args.parts, args.only_unjudged)
         return 0
     return score(args.out, args.store)
 
