@@ -927,6 +927,8 @@ def test_an_english_sentence_is_never_read_as_another_language(name, description
     # A narrower object named by the description's same verb decides.
     ("resolve_user", "Resolve display name to email with fuzzy matching.", "Read"),
     ("resolve_comment", "Resolve a comment thread.", "Write"),
+    # A sentence that names no object decides nothing: the name's object stands.
+    ("resolve_comment", "Resolve.", "Write"),
 ])
 def test_checks_counts_restated_objects_and_tracking(name, description, category):
     c = classify(tool(name, description))

@@ -279,6 +279,17 @@ def _object(tokens: list[str], at: int) -> list[str]:
     return out
 
 
+def lead_object_is_looked_up(desc: DescriptionVerbs) -> bool:
+    """For a lead of v.OBJECT_READS ("Resolve display name to email"): does the sentence name
+    its object, and is that object only looked at? False when no object is named."""
+    if desc.lead not in v.OBJECT_READS:
+        return False
+    at = next((i for i, token in enumerate(desc.words[:3]) if base_verb(token) == desc.lead),
+              None)
+    return at is not None and v.reads_its_object(
+        desc.lead, _noun_phrase(desc.words, at + 1)) is True
+
+
 def _noun_phrase(tokens: list[str], at: int) -> list[str]:
     """The object starting at `at` read through the commas between its adjectives ("a
     short-lived, pre-authenticated download URL"): up to a preposition, "and" or "or", at most

@@ -14,6 +14,7 @@ from policytui.risk.categories import LOW, OTHER
 from policytui.risk.descriptions import (
     DescriptionVerbs,
     generates_rendering,
+    lead_object_is_looked_up,
     removal_word,
     says_read_only,
     self_described_act,
@@ -78,6 +79,7 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
             elif order[desc_kind] > order[kind] and _restates_the_object(name, desc):
                 # "list_comments": "Comments on a container, oldest first". The sentence opens
                 # with what the name's reading verb reads, a noun before a preposition.
+                against.append(f"'{desc.lead}' as a verb would say it {texts[desc_kind]}")
                 evidence.append(f"description opens with {quoted_word(desc.words[0])}, what "
                                 f"'{name.verb}' reads, as a noun")
             elif order[desc_kind] > order[kind]:
@@ -242,10 +244,11 @@ def _a_view_named_alone(name: NameVerbs, desc: DescriptionVerbs) -> bool:
 def _names_a_collection(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     """A name of nouns alone ending in a plural ("recent_commits", "pod_logs") whose
     description's first sentence is a noun phrase too ("Recent commits on a branch"): the tool
-    shows that collection. Not when the sentence's first word takes an object, as a verb the
-    table lacks would ("Retweets a tweet"), nor for things that move money
-    ("pending_transfers"), which a later stage weighs, unless the name says which of them are
-    shown ("open_orders")."""
+    shows that collection, things that move money too ("desk_positions": "Desk positions
+    across venues"; later stages weigh money and arguments). Not when the sentence's first
+    word takes an object, as a verb the table lacks would ("Retweets a tweet"), and not when
+    the sentence leads with a verb ("pending_transfers": "Transfers waiting for approval"
+    leads with "transfer", and never reaches here)."""
     last = name.words[-1]
     described = name.noun in ADJECTIVES_BEFORE_PLURALS  # "open_orders": which, not what to do
     if (not plural_noun(last)
@@ -370,10 +373,11 @@ def _reading_named(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
         return _last_named_as_object(name, desc)
     verb = name.verb
     words = name.words
-    if verb in v.OBJECT_READS and desc.lead == verb and v.VERBS[verb] == v.READ:
+    if (verb in v.OBJECT_READS and desc.lead == verb and v.VERBS[verb] == v.READ
+            and lead_object_is_looked_up(desc)):
         # "resolve_user": "Resolve display name to email". The name's object made its verb
-        # act; the description leads with the same verb and names a narrower object that is
-        # only looked up (it would have made the sentence act otherwise).
+        # act; the description leads with the same verb and names a narrower object, one
+        # that is only looked up. A sentence that names no object decides nothing.
         return f"what '{verb}' acts on, as the description names it, is only looked at"
     if (verb == "generate" and generates_rendering(desc)
             and not v.NOT_RETURNED.intersection(words)):
