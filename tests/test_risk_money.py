@@ -446,3 +446,19 @@ def test_starting_funding_and_money_documents(name, description, properties):
 ])
 def test_starting_something_else_or_noting_money_is_not_money(name, description):
     assert category(name, description) != "Financial"
+
+
+# ----- a trading desk's switches and orders cancelled later ---------------------------------
+
+def test_a_kill_switch_with_money_in_sight_cancels_live_orders():
+    assert category("set_kill_switch", "Enable the kill switch for the account.",
+                    AMOUNT) == "Financial"
+    # Without money in sight a kill switch is some other switch.
+    assert category("set_kill_switch", "Enable the kill switch of the feature flag.") \
+        != "Financial"
+
+
+def test_a_verb_acts_on_the_words_before_after_or_before():
+    # "cancel_all_orders_after": the orders are cancelled, "after" a timeout.
+    assert category("cancel_all_orders_after",
+                    "Schedule a bulk cancel after a timeout.", AMOUNT) == "Financial"

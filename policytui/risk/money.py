@@ -50,6 +50,8 @@ _PLANS = frozenset("plan plans tier tiers".split())
 # Arguments naming who is allowed to spend: an allowance (ERC-20 `approve`) lets a third
 # party take funds.
 SPENDER_ARGUMENTS = frozenset("spender spenderaddress".split())
+# A trading desk's switches that cancel every live order: a kill switch, a dead man's switch.
+_SWITCHES = frozenset((("kill", "switch"), ("killswitch", "switch"), ("man", "switch")))
 # Two-word money verbs, as names split them and as they are joined.
 _TWO_WORD_VERBS = frozenset((("top", "up"), ("cash", "out"), ("pay", "out")))
 _TWO_WORD_VERBS_JOINED = frozenset("cashout".split())
@@ -75,6 +77,11 @@ def money_act(words: list[str], lead: str | None, money: Callable[[], bool]
         return f"{first} {words[1]}"
     if first in _TWO_WORD_VERBS_JOINED and money():
         return first
+    for i in range(len(words) - 1):
+        if (words[i], words[i + 1]) in _SWITCHES and money():
+            # "paradigm_kill_switch", "set_kill_switch": on a trading desk a kill switch
+            # cancels every live order at once.
+            return f"{words[i]} {words[i + 1]}"
     for verb in (first, words[-1] if len(words) <= 3 else None, _bare(lead)):
         if verb is None:
             continue
@@ -210,7 +217,8 @@ def money_context(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
 
 
 _OBJECT_ENDS = frozenset(
-    "for of from to in into with by on at via using when if that which who whose where".split())
+    "for of from to in into with by on at via using when if that which who whose where after "
+    "before".split())
 # Words that may end the phrase too, tried as a second, narrower reading of the object (see
 # `description_object`): "Cancel every open order across all markets".
 _CLAUSE_ENDS = frozenset("across within between per after before through".split())
