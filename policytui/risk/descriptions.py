@@ -12,6 +12,7 @@ from policytui.risk.russian import russian_verbs
 from policytui.risk.words import (
     ADJECTIVES_BEFORE_PLURALS,
     DESCRIPTION_WINDOW,
+    OBJECT_OPENERS,
     SEPARATORS,
     adjective_here,
     base_verb,
@@ -206,9 +207,9 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     return found
 
 
-# Words that open the object right after a verb: "Associate an address", "Obtain the token".
-_DETERMINERS = frozenset(
-    "a an the this that these those its their all any each every some one your my our".split())
+# Words that open the object right after a verb: "Associate an address", "Obtain the token",
+# "Obtain one token".
+_DETERMINERS = OBJECT_OPENERS | {"one"}
 _TAG_WINDOW = 60
 # How far into a sentence opening with "Given ..." its comma is looked for.
 _CLAUSE_WINDOW = 120

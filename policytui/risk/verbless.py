@@ -16,12 +16,7 @@ from __future__ import annotations
 from policytui.risk import vocabulary as v
 from policytui.risk.descriptions import DescriptionVerbs
 from policytui.risk.names import NameVerbs
-from policytui.risk.words import plural_noun
-
-# Words that open the object after a verb ("Retweet a tweet", "Block the user", "Combine up to
-# 20 requests"): a first word followed by one of these is a verb, known or not.
-OBJECT_OPENERS = frozenset(
-    "a an the this that these those its their all any each every some your my our".split())
+from policytui.risk.words import OBJECT_OPENERS, plural_noun
 
 # First words that are never commands: pronouns, quantifiers, prepositions and the like
 # ("One structured digest", "All orders of the client", "Current and recent funding rate").

@@ -23,8 +23,13 @@ from policytui.risk.findings import Reading
 from policytui.risk.kinds import CONNECTORS, KIND_ORDER, KIND_RISK, KIND_TEXT
 from policytui.risk.money import money_noun_read, pretended, quoted_word
 from policytui.risk.names import NameVerbs
-from policytui.risk.verbless import OBJECT_OPENERS, names_a_view, unknown_command
-from policytui.risk.words import ADJECTIVES_BEFORE_PLURALS, base_verb, plural_noun
+from policytui.risk.verbless import names_a_view, unknown_command
+from policytui.risk.words import (
+    ADJECTIVES_BEFORE_PLURALS,
+    OBJECT_OPENERS,
+    base_verb,
+    plural_noun,
+)
 
 
 def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:

@@ -73,6 +73,11 @@ def sentence_tokens(sentence: str) -> list[str]:
 
 _ARTICLES = frozenset(("the", "a", "an"))
 
+# Words that open the object after a verb ("Retweet a tweet", "Block the user", "Obtain the
+# token"): a sentence's first word followed by one of these is a verb, known or not.
+OBJECT_OPENERS = frozenset(
+    "a an the this that these those its their all any each every some your my our".split())
+
 
 def base_verb(word: str) -> str | None:
     """The table verb behind an inflected word ("Retrieves" -> "retrieve"), or None."""
