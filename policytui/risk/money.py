@@ -132,6 +132,11 @@ ALL_MONEY_OBJECTS = v.MONEY_OBJECTS | EXTRA_MONEY_OBJECTS
 ALL_MONEY_OBJECTS_IF_CONTEXT = v.MONEY_OBJECTS_IF_CONTEXT | EXTRA_MONEY_OBJECTS_IF_CONTEXT
 
 
+# Every head that lets `financial` say a verb moves money, but for the money verbs that
+# need only money in sight.
+_PAID_HEADS = ALL_MONEY_OBJECTS | ALL_MONEY_OBJECTS_IF_CONTEXT | _PLANS | _POSITIONS
+
+
 def money_noun(word: str) -> bool:
     """Does this word put money in sight?"""
     return word in ALL_MONEY_NOUNS
@@ -319,6 +324,10 @@ def financial(kind: str | None, verb: str | None, words: list[str],
         evidence.append(f"verb {quoted_word(verb or '')} moves money")
         return True
     if verb is None or kind is None or kind == v.READ:
+        return False
+    if verb not in v.MONEY_IF_CONTEXT and _PAID_HEADS.isdisjoint(words):
+        # Nearly every tool: no word the verb could act on is paid or owed (what it acts on
+        # is always one of these words), so nothing below could say it moves money.
         return False
     if not WATCHING.isdisjoint(words):
         return False  # "track_invoice": watches whether it is paid, changes nothing owed
