@@ -75,7 +75,7 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         return found
     count = len(tokens)
     start = 0
-    while start < 2 and start < count and _is_adverb(tokens[start]):
+    while start < 2 and start < count and is_adverb(tokens[start]):
         start += 1  # "Recursively search ..."
     lead = base_verb(tokens[start]) if start < count else None
     if lead in ADJECTIVES_BEFORE_PLURALS and adjective_here(tokens, start):
@@ -193,7 +193,7 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         j = i + 1
         if i <= start or j >= count:
             continue
-        if (_is_adverb(tokens[j]) or tokens[j] in _SEQUENCE) and j + 1 < count:
+        if (is_adverb(tokens[j]) or tokens[j] in _SEQUENCE) and j + 1 < count:
             j += 1  # "..., then delete it", "and also archive it"
         token = tokens[j]
         verb = base_verb(token)
@@ -605,7 +605,7 @@ def _names_a_thing(sentence: str, tokens: list[str], at: int) -> bool:
             and low[end] == "-" and low[end + 1].isalpha())
 
 
-def _is_adverb(token: str) -> bool:
+def is_adverb(token: str) -> bool:
     # "Recursively", "Quickly"; but "Apply" and "Reply" are verbs.
     return len(token) > 4 and token.endswith("ly") and token not in v.VERBS
 

@@ -14,7 +14,7 @@ Everything else stays Other: no sign either way.
 from __future__ import annotations
 
 from policytui.risk import vocabulary as v
-from policytui.risk.descriptions import DescriptionVerbs
+from policytui.risk.descriptions import DescriptionVerbs, is_adverb
 from policytui.risk.names import NameVerbs
 from policytui.risk.words import OBJECT_OPENERS, plural_noun
 
@@ -62,7 +62,7 @@ def unknown_command(name: NameVerbs, desc: DescriptionVerbs) -> tuple[str, str] 
     tables lack, or None."""
     words = desc.words
     at = 0
-    while at < len(words) - 1 and _adverb(words[at]):
+    while at < len(words) - 1 and is_adverb(words[at]):
         at += 1  # "Deterministically size a position"
     if at + 1 >= len(words):
         return None
@@ -119,7 +119,3 @@ def _inflected_in(word: str, own: list[str]) -> bool:
 def _restates(word: str, own: list[str]) -> bool:
     return any(word == w or (plural_noun(w) and word == w[:-1]) or (plural_noun(word)
                and word[:-1] == w) for w in own)
-
-
-def _adverb(token: str) -> bool:
-    return len(token) > 4 and token.endswith("ly") and token not in v.VERBS
