@@ -61,7 +61,8 @@ LABELLER_RULES = (
     "open the key, the corpus or the classifier; judge by reading the text.")
 
 
-def _item(server: str, tool: Any) -> dict[str, Any]:
+def blinded(server: str, tool: Any) -> dict[str, Any]:
+    """What a labeller sees of a tool: its own words, never a hint or a verdict."""
     props = (tool.input_schema or {}).get("properties") or {}
     return {
         "server": server, "tool": tool.name, "title": tool.title or "",
@@ -85,9 +86,9 @@ def groups_of(half: str) -> dict[str, list[dict[str, Any]]]:
             read_only, destructive = sb.declared(tool)
             called_read = classes[tool.name].category == READ
             if read_only is True:
-                out["ro-ok" if called_read else "ro-miss"].append(_item(name, tool))
+                out["ro-ok" if called_read else "ro-miss"].append(blinded(name, tool))
             elif read_only is False or destructive is True:
-                out["unsafe" if called_read else "nro-ok"].append(_item(name, tool))
+                out["unsafe" if called_read else "nro-ok"].append(blinded(name, tool))
     return out
 
 

@@ -11,8 +11,9 @@ annotations hidden and measured against what its server declares:
 - removal -> D/Crit: destructive-declared tools whose name or first sentence removes something
   (delete, remove, destroy, ...) that come out Destructive or with Critical severity.
 - destructive -> Read/Other: destructive-declared tools that come out Read or Other.
-- Financial precision and recall on the hand-labelled money tools (money-labels.json) of the
-  corpus's payment and trading servers.
+- Financial precision and recall on the hand-labelled money tools of the corpus's payment and
+  trading servers: a tool is money when most of its blind votes say so (money-labels.json, the
+  first labeller's, and money-votes.json, two more from bench/money_vote.py).
 
 Run: .venv/bin/python bench/scoreboard.py [--split dev|test|both] [--verbose] [--servers A,B]
 --verbose lists the development half's misses only: the test half is never looked into.
@@ -40,8 +41,9 @@ from policytui.toolinfo import ServerListing  # noqa: E402
 CORPUS = ROOT / "tests" / "fixtures" / "servers" / "corpus"
 SPLIT_FILE = CORPUS / "split.json"
 MONEY_FILE = CORPUS / "money-labels.json"
+VOTES_FILE = CORPUS / "money-votes.json"
 AUDIT_FILE = CORPUS / "label-audit.json"
-NOT_CORPUS = {SPLIT_FILE.name, MONEY_FILE.name, AUDIT_FILE.name}
+NOT_CORPUS = {SPLIT_FILE.name, MONEY_FILE.name, VOTES_FILE.name, AUDIT_FILE.name}
 
 # The figures the test half must reach: (row, "max" or "min", bound).
 TARGETS: dict[str, tuple[str, float]] = {
@@ -106,17 +108,33 @@ def load_split(root: Path = CORPUS) -> dict[str, list[str]]:
     return {"dev": list(data["dev"]), "test": list(data["test"])}
 
 
-def load_money_labels(root: Path = CORPUS) -> dict[str, set[str]]:
-    """{server: names of its tools that move money} for every labelled server; the file is
-    {"servers": {server: {tool: {"financial": true | false, "reason": ...}}}}."""
+def load_money_labels(root: Path = CORPUS, first_only: bool = False) -> dict[str, set[str]]:
+    """{server: names of its tools that move money} for every labelled server.
+
+    money-labels.json is the first labeller's ({"servers": {server: {tool: {"financial": true
+    | false, "reason": ...}}}}); money-votes.json, when present, holds later blind votes
+    ({"servers": {server: {tool: [vote, ...]}}}, bench/money_vote.py). A tool is money when
+    most of its votes, the first labeller's among them, say so; a tie keeps the first label.
+    `first_only` ignores the later votes."""
     path = root / MONEY_FILE.name
     if not path.exists():
         return {}
     data = json.loads(path.read_text(encoding="utf-8"))
+    votes_path = root / VOTES_FILE.name
+    later: dict[str, dict[str, list[bool]]] = {}
+    if votes_path.exists() and not first_only:
+        later = json.loads(votes_path.read_text(encoding="utf-8")).get("servers", {})
     out: dict[str, set[str]] = {}
     for server, tools in data.get("servers", {}).items():
-        out[server] = {name for name, label in tools.items()
-                       if isinstance(label, dict) and label.get("financial") is True}
+        out[server] = set()
+        for name, label in tools.items():
+            if not isinstance(label, dict):
+                continue
+            first = label.get("financial") is True
+            ballot = [first, *later.get(server, {}).get(name, [])]
+            yes = sum(ballot)
+            if yes * 2 > len(ballot) or (yes * 2 == len(ballot) and first):
+                out[server].add(name)
     return out
 
 
@@ -288,6 +306,16 @@ def main(argv: list[str] | None = None) -> int:
                   "docs/risk.md); the targets are judged on the rows above:")
             for line in lines:
                 print("  " + line)
+    first_money = load_money_labels(first_only=True)
+    if first_money != money:
+        print("\nFinancial rows by the first labeller alone (money-labels.json); the rows above "
+              "count a tool as money when most of its blind votes say so (money-votes.json):")
+        for row in ("Financial recall", "Financial precision"):
+            cells = []
+            for half in ("dev", "test"):
+                labelled = [s for s in results[half][0] if s.name in first_money]
+                cells.append(score(labelled, first_money)[0][row].cell() if labelled else "-")
+            print(f"  {row:26} {cells[0]:>22} {cells[1]:>22}")
     if unsplit:
         print(f"\nnot in the split (not scored): {', '.join(unsplit)}")
     if "dev" not in halves:

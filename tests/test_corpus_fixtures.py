@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "servers" / "corpus"
-NOT_SERVERS = {"split.json", "money-labels.json", "label-audit.json"}
+NOT_SERVERS = {"split.json", "money-labels.json", "money-votes.json", "label-audit.json"}
 RESERVED = {
     "@azure/mcp", "@azure-devops/mcp", "chrome-devtools-mcp", "mcp-atlassian", "@zereight/mcp-gitlab",
     "mongodb-mcp-server", "@notionhq/notion-mcp-server", "@playwright/mcp", "@stripe/mcp", "square-mcp",
@@ -121,6 +121,21 @@ def test_money_labels_cover_every_tool_of_their_servers() -> None:
             assert isinstance(label["reason"], str) and label["reason"].strip(), f"{server}.{name}"
     financial = sum(label["financial"] for tools in labels.values() for label in tools.values())
     assert financial >= 20, "too few money tools to measure recall on"
+
+
+def test_the_blind_money_votes_cover_every_labelled_tool_and_settle_each_disagreement() -> None:
+    """Every tool the first labeller judged has a second vote; where the two differ a third
+    settles it, so no tool's label is a tie."""
+    votes = load(CORPUS / "money-votes.json")
+    assert votes["rule"] == load(CORPUS / "money-labels.json")["rule"]
+    first = load(CORPUS / "money-labels.json")["servers"]
+    assert set(votes["servers"]) == set(first)
+    for server, tools in votes["servers"].items():
+        assert set(tools) == set(first[server]), f"{server}: votes and labels differ"
+        for name, ballot in tools.items():
+            assert all(isinstance(vote, bool) for vote in ballot), f"{server}.{name}"
+            disagree = ballot[0] != first[server][name]["financial"]
+            assert len(ballot) == (2 if disagree else 1), f"{server}.{name}: {ballot}"
 
 
 def test_the_blind_label_audit_names_only_corpus_tools_with_a_judgement() -> None:

@@ -109,14 +109,16 @@ def test_declared_read_only_never_makes_a_tool_safer_than_its_words(server):
 # Read/Other, recall 39/42, precision 39/43 on them), and the rules made from the new
 # development servers traded on the 151 before: 38 -> 34 unsafe, 1783 -> 1779 read-only (on the
 # development half, reading a reader's whole first sentence, "Validate an address and save it",
-# is the change that trades that way).
+# is the change that trades that way). The Financial floors moved when the money labels became
+# the majority of three blind votes (money-votes.json): the same classifier scores 207/247 and
+# 207/233 on the first labeller's labels, 203/252 and 203/233 on the majority's.
 FLOORS: dict[str, tuple[str, float]] = {
     "not read-only -> Read": ("max", 0.022),  # 37/1702 (2.2%)
     "read-only -> Read": ("min", 0.92),  # 2297/2493 (92.1%)
     "removal -> D/Crit": ("min", 0.99),  # 317/318 (99.7%)
     "destructive -> Read/Other": ("max", 0.013),  # 10/827 (1.2%)
-    "Financial recall": ("min", 0.838),  # 207/247 (83.8%)
-    "Financial precision": ("min", 0.888),  # 207/233 (88.8%)
+    "Financial recall": ("min", 0.805),  # 203/252 (80.6%)
+    "Financial precision": ("min", 0.871),  # 203/233 (87.1%)
 }
 
 

@@ -571,3 +571,38 @@ def test_a_graphql_word_elsewhere_is_no_code_argument():
     c = classify(tool("query_metrics", "Query metrics.",
                       {"query": {"type": "string", "description": "PromQL expression"}}))
     assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A query or search that only names what is run, started or restarted reads nothing.
+    ("run_search_job", "Run the search job.", "Execute"),
+    ("restart_query_engine", "Restart the query engine.", "Execute"),
+    ("start_search_indexer", "", "Execute"),
+    ("indexer_control", "Start the search indexer for a collection.", "Execute"),
+    # The query or search is what is run: a read.
+    ("fulltext", "Run a search across all documents.", "Read"),
+    ("warehouse", "Execute a SQL query against the warehouse.", "Read"),
+    ("start_search", "", "Read"),
+])
+def test_a_query_word_reads_only_as_the_head_of_what_is_run(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # Cluster and host operations a server names with the operators' own verbs.
+    ("node_maintenance", "Cordon, uncordon or drain a node.", "Destructive"),
+    ("drain_node", "", "Destructive"),
+    ("k8s_taint", "Taint a node so that pods without a toleration leave it.", "Destructive"),
+    ("quarantine_host", "Quarantine a host from the network.", "Destructive"),
+    ("vm_poweroff", "", "Destructive"),
+    ("escalate_incident", "Escalate an incident to the next level.", "Write"),
+    ("reindex_collection", "Rebuild the search index.", "Execute"),
+    ("failover_cluster", "", "Execute"),
+    # As nouns they name what is read.
+    ("get_silence", "Get a silence by ID.", "Read"),
+    ("list_node_taints", "List the taints of a node.", "Read"),
+])
+def test_operators_verbs_act_and_their_nouns_are_read(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence

@@ -339,12 +339,17 @@ def generates_rendering(desc: DescriptionVerbs) -> bool:
 
 
 def _runs_a_query(tokens: list[str], at: int) -> bool:
-    """Is the object of the verb at `at - 1` a query or search ("a log query")?"""
+    """Is the object of the verb at `at - 1` a query or search ("a log query")? Only when the
+    query is the object's head: "Run the search job" and "Restart the query engine" run a job
+    and an engine."""
     end = min(len(tokens), at + 5)
     for i in range(at, end):
         token = tokens[i]
         if token in _QUERIES:
-            return True
+            head = i
+            while head + 1 < len(tokens) and tokens[head + 1] in _QUERIES:
+                head += 1  # "a search query"
+            return head + 1 >= len(tokens) or tokens[head + 1] not in v.RUNNING_THINGS
         if token == "read" and i + 1 < end and tokens[i + 1] == "only":
             continue  # "a read-only SQL query": an adjective
         if token == "only" and i > at and tokens[i - 1] == "read":

@@ -150,7 +150,8 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs
     # "start_search": starting a read is a read; but in "start_screen_recording" the word more
     # often a noun is what is started.
     if (verb in v.LAUNCHERS and index + 1 < len(words) and verbs.get(words[index + 1]) == v.READ
-            and words[index + 1] not in v.AMBIGUOUS):
+            and words[index + 1] not in v.AMBIGUOUS
+            and (index + 2 >= len(words) or words[index + 2] not in v.RUNNING_THINGS)):
         found.launched = verb
         index += 1
         verb = words[index]

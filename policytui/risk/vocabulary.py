@@ -57,7 +57,7 @@ VERBS: dict[str, str] = _table(
         authenticate authorize authorise finalise acknowledge ack respond answer end finish open
         claim split bridge topup
         snooze forward reauthorize reauthenticate unfollow unstar unwatch unshare unhide
-        unblock hide
+        unblock hide silence escalate
         """,
     modify="""
         update edit modify patch set change move rename replace upsert apply configure
@@ -65,17 +65,18 @@ VERBS: dict[str, str] = _table(
         rollback undo reassign resize scale shutdown mv chmod chown transfer detach unassign
         disassociate createorupdate addorupdate revise amend adjust manage transition rotate sort
         extend repair fix autofix recover customize customise unsplit unpublish unmerge
+        cordon uncordon taint untaint hibernate quarantine isolate poweroff demote
         """,
     remove="""
         delete del remove rm drop destroy purge erase wipe truncate clear reset kill terminate
         abort revoke uninstall unlink overwrite rewrite evict flush prune clean cleanup shred
         expunge nuke ban discard rmdir unset unregister deregister deprovision decommission
-        void recreate reinstall reimage reprovision
+        void recreate reinstall reimage reprovision drain
         """,
     execute="""
         execute exec run eval evaluate invoke call launch start trigger spawn dispatch backfill
         replay restart rerun retry resume deploy build compile install reboot interact test
-        rebuild process train ingest
+        rebuild process train ingest reindex vacuum failover
         """,
     money="""
         pay refund purchase buy sell payout tip donate swap stake unstake borrow lend repay
@@ -92,7 +93,7 @@ AMBIGUOUS: frozenset[str] = frozenset(
     set mark queue link share book snapshot backup release scale order bill invoice fund wire
     issue charge trade capture request deposit purchase refund payout transfer tip type open
     test go end focus answer record process transition place archive plan claim split setup
-    screen train
+    screen train silence quarantine taint
     """.split()
 )
 
@@ -216,6 +217,16 @@ CONNECTIVITY: frozenset[str] = frozenset(
 )
 
 
+# What a query or search word can only modify, not head: "Run the search job", "Restart the
+# query engine", "start_search_indexer" run or start the job, the engine, the indexer.
+RUNNING_THINGS: frozenset[str] = frozenset(
+    """
+    job jobs engine engines service services indexer indexers index indexes indices server
+    servers worker workers pipeline pipelines task tasks process processes cluster clusters
+    node nodes crawler crawlers daemon daemons container containers instance instances agent
+    agents migration migrations sync update updates build builds workflow workflows script
+    scripts scheduler schedulers backfill rebuild reindex deployment deployments
+    """.split())
 # Verbs that only start something; "start_search" is a search, "begin_scan" a scan.
 LAUNCHERS: frozenset[str] = frozenset("start begin initiate perform do".split())
 
