@@ -111,14 +111,17 @@ def test_declared_read_only_never_makes_a_tool_safer_than_its_words(server):
 # development half, reading a reader's whole first sentence, "Validate an address and save it",
 # is the change that trades that way). The Financial floors moved when the money labels became
 # the majority of three blind votes (money-votes.json): the same classifier scores 207/247 and
-# 207/233 on the first labeller's labels, 203/252 and 203/233 on the majority's.
+# 207/233 on the first labeller's labels, 203/252 and 203/233 on the majority's. Then rules
+# written against phrasings that red-team helpers made up to get acting tools called Read (no
+# corpus tool in view) moved the test half from 37 to 32 unsafe, 2297 to 2293 read-only, and
+# Financial from 203/252 and 203/233 to 206/252 and 206/239.
 FLOORS: dict[str, tuple[str, float]] = {
-    "not read-only -> Read": ("max", 0.022),  # 37/1702 (2.2%)
-    "read-only -> Read": ("min", 0.92),  # 2297/2493 (92.1%)
+    "not read-only -> Read": ("max", 0.019),  # 32/1702 (1.9%)
+    "read-only -> Read": ("min", 0.919),  # 2293/2493 (92.0%)
     "removal -> D/Crit": ("min", 0.99),  # 317/318 (99.7%)
     "destructive -> Read/Other": ("max", 0.013),  # 10/827 (1.2%)
-    "Financial recall": ("min", 0.805),  # 203/252 (80.6%)
-    "Financial precision": ("min", 0.871),  # 203/233 (87.1%)
+    "Financial recall": ("min", 0.817),  # 206/252 (81.7%)
+    "Financial precision": ("min", 0.861),  # 206/239 (86.2%)
 }
 
 

@@ -606,3 +606,84 @@ def test_a_query_word_reads_only_as_the_head_of_what_is_run(name, description, c
 def test_operators_verbs_act_and_their_nouns_are_read(name, description, category):
     c = classify(tool(name, description))
     assert c.category == category, c.evidence
+
+
+# ----- phrasings found by trying to get acting tools called Read ----------------------------
+
+_AMOUNT_TO = {"to": {"type": "string"}, "amount": {"type": "number"}}
+
+
+@pytest.mark.parametrize("name,description,properties,category", [
+    # The name's first word leads the sentence in the third person: a verb the tables lack.
+    ("collect_payments", "Collects payments from customers.", None, "Financial"),
+    ("foo_things", "Foos things.", None, "Write"),
+    ("recent_commits", "Recent commits on a branch.", None, "Read"),
+    # A later step under a reader's lead, in the third person or after a modal or "before".
+    ("sql_maintenance", "Queries the database and deletes matching rows.", None, "Destructive"),
+    ("invoices", "Fetches invoices and pays outstanding invoices.", None, "Financial"),
+    ("receive_message", "Retrieves the next message before deleting it.", None, "Destructive"),
+    ("pull_message", "Gets the message and can delete it.", None, "Destructive"),
+    ("consume_message", "Read & delete a message.", None, "Destructive"),
+    ("logs", "Lists log files; deletes old ones.", None, "Destructive"),
+    ("list_plugins", "List plugins with their status and update availability.", None, "Read"),
+    ("list_jobs", "Lists jobs and runs for a pipeline.", None, "Read"),
+    # What a later sentence says "it" does to what it names.
+    ("files", "Lists all files. It then deletes them.", None, "Destructive"),
+    ("key_info", "Shows a key's scope. It stops being active once it expires.", None, "Read"),
+    # Words that only say how a command is done; a noun naming the act.
+    ("stuck_pods", "Force delete pods stuck in Terminating.", None, "Destructive"),
+    ("gdpr_users", "Permanent deletion of users.", None, "Destructive"),
+    ("hotel_terms", "Cancellation policy for a hotel.", None, "Other"),
+    # A short title, then the sentence that acts; a markdown heading.
+    ("sql", "Query Runner: executes arbitrary SQL.", None, "Execute"),
+    ("directory", "User Lookup - removes the user from the directory.", None, "Destructive"),
+    ("sqlx", "## Query\nExecutes arbitrary SQL against the database.", None, "Execute"),
+    ("discover", "Discover games by criteria - tags, max price, platform.", None, "Read"),
+    # Two-word verbs.
+    ("env", "Tears down the staging environment.", None, "Destructive"),
+    ("power_off_vm", "", None, "Destructive"),
+    ("ledger", "Zeroes out the account balance.", None, "Financial"),
+    # An object pronoun before a Romance second verb; Russian forms.
+    ("mensajes", "Obtiene los mensajes y los elimina.", None, "Destructive"),
+    ("facturas", "Consulta la factura y la paga.", None, "Financial"),
+    ("sozdat_platezh", "Создаёт платёж.", None, "Financial"),
+    ("vyvod", "Выводит средства на банковскую карту.", None, "Financial"),
+    ("spisanie", "Списывает деньги с карты клиента.", None, "Financial"),
+    # An acting verb right before an agent noun acts on it; "set" and "mark" lead as commands.
+    ("StopCrawler", "If the specified crawler is running, stops the crawl.", None, "Write"),
+    ("delete_tracker", "", None, "Destructive"),
+    ("services_reader", "", None, "Read"),
+    ("set_audit_policy", "Audit policy configuration.", None, "Destructive"),
+    ("scan_then_quarantine", "", None, "Destructive"),
+    ("empty_trash", "", None, "Destructive"),
+    ("list_empty_folders", "", None, "Read"),
+    # Arguments: a query in a language that writes; a switch that marks or deletes.
+    ("mysql_query", "Execute a MySQL query.", {"query": {"type": "string"}}, "Execute"),
+    ("read_email", "Read email.", {"id": {"type": "string"}, "mark_read": {"type": "boolean"}},
+     "Write"),
+    ("get_messages", "Get messages.", {"delete_after_read": {"type": "boolean"}}, "Destructive"),
+    ("get_order", "Get order.", {"action": {"type": "string", "enum": ["get", "refund"]}},
+     "Financial"),
+    # Money: amounts with a recipient, bids, charging a payer, verbs the tables lacked.
+    ("mass_payouts", "Mass payouts to a list of recipients.",
+     {"recipient": {"type": "string"}, "amount": {"type": "number"}}, "Financial"),
+    ("send_sol", "Sends SOL to a wallet address.", _AMOUNT_TO, "Financial"),
+    ("estimate_gas", "Estimates gas for a transfer.", _AMOUNT_TO, "Read"),
+    ("place_bid", "Places a bid on an auction listing.",
+     {"listing_id": {"type": "string"}, "bid_amount": {"type": "number"}}, "Financial"),
+    ("charge_customer", "Charges the customer.", None, "Financial"),
+    ("reimburse_employee", "Reimburses an employee.", None, "Financial"),
+    ("place_order", "Places an order for the items in the cart.", None, "Financial"),
+    ("set_tip", "Set the tip amount on the cart.", None, "Destructive"),
+])
+def test_phrasings_made_up_to_get_an_acting_tool_called_read(name, description, properties,
+                                                              category):
+    c = classify(tool(name, description, properties))
+    assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name", ["get_api_key", "get_access_token", "get_seed_phrase",
+                                  "get_kubeconfig", "get_connection_string"])
+def test_reads_of_secrets_named_in_two_words_are_high(name):
+    c = classify(tool(name))
+    assert (c.category, c.severity) == ("Read", "High"), c.evidence

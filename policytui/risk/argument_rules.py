@@ -41,12 +41,43 @@ _READ_ONLY_QUERIES = re.compile(
 _TERMINAL_TEXT = re.compile(r"\b(?:terminal|shell|repl|command line|console|bash)\b", re.I)
 
 
+# Query languages that can change data, named in a tool's name or first sentence.
+_WRITING_LANGUAGE = re.compile(
+    r"\b(?:sql|mysql|postgres|postgresql|psql|sqlite|mariadb|mssql|t-?sql|duckdb|clickhouse|"
+    r"snowflake|oracle|cypher|graphql)\b", re.IGNORECASE)
+_QUERY_ARGUMENTS = frozenset("query querystring statement stmt".split())
+
+
+def _query_in_a_writing_language(name: NameVerbs, desc: DescriptionVerbs, schema: Any
+                                 ) -> tuple[str, str] | None:
+    """(argument, "sql" | "graphql") when a text argument named like a query takes a language
+    that the tool's name or first sentence names and that can write, else None."""
+    said = _WRITING_LANGUAGE.search(desc.sentence) or _WRITING_LANGUAGE.search(
+        " ".join(name.words))
+    if said is None:
+        return None
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(props, dict):
+        return None
+    for arg, spec in props.items():
+        if (isinstance(arg, str) and normalize(arg) in _QUERY_ARGUMENTS and isinstance(spec, dict)
+                and spec.get("type") in (None, "string") and "enum" not in spec):
+            return arg, "graphql" if said.group(0).lower() == "graphql" else "sql"
+    return None
+
+
 def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
                     schema: Any, shape: ArgumentShape) -> None:
     """Make the reading as risky as its arguments say, saying why (and what lost)."""
     # Arguments that take code make it Execute whatever the name says ("read_query" runs SQL),
     # unless a reader's own text restricts its queries to reads ("Run a read-only SQL query",
     # "Only SELECT queries are allowed"): the server's word, like a hint, but a specific one.
+    if not facts.code_arguments and r.category == READ:
+        # "mysql_query": "Execute a MySQL query" with a `query`: the tool's own words say the
+        # argument is a language that can write, though the argument's description does not.
+        found = _query_in_a_writing_language(name, desc, schema)
+        if found is not None:
+            facts = facts._replace(code_arguments=(found,))
     restricted = (r.category == READ and facts.code_arguments
                   and all(kind != "shell" for _, kind in facts.code_arguments)
                   and _READ_ONLY_QUERIES.search(desc.text[:DESCRIPTION_WINDOW]))
@@ -136,7 +167,12 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
         r.category, r.severity = DESTRUCTIVE, HIGH
         r.disagree = True
 
-    # A writer that can be told to overwrite, force or remove is a destroyer.
+    # A writer that can be told to overwrite, force or remove is a destroyer; so is a runner
+    # told to remove ("StackGitRedeploy" with `Prune`).
+    if r.category == EXECUTE and facts.removal_switches:
+        r.evidence.append(f"argument {quote(facts.removal_switches[0])} switches on removing "
+                          "things")
+        r.category, r.severity = DESTRUCTIVE, CRITICAL
     if r.category in (WRITE, DESTRUCTIVE) and r.severity != CRITICAL:
         if facts.removal_switches:
             r.evidence.append(f"argument {quote(facts.removal_switches[0])} switches on "

@@ -44,7 +44,8 @@ _COUNTERPARTS = frozenset(
     beneficiaryid destination destinationaccount destinationaddress toaccount fromaccount
     toaccountid fromaccountid toaccounttype fromaccounttype sourceaccount sourceaccountid
     deposittoaccount paytoaccount towallet fromwallet toaddress withdrawaddress creditor debtor
-    counterparty
+    counterparty to receiver receiveraddress recipientaddress iban toiban payto
+    destinationwallet
     """.split()
 )
 # Arguments holding what a tool writes.

@@ -206,9 +206,13 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
         else:
             single = _single(name, desc, facts if facts.action is None else facts._replace(action=None), schema,
                              money_server)
+            chooses = v.READ in kinds and any(kind not in (None, v.READ) for kind in kinds)
             if (single.category == READ and DISAGREE not in single.flags and not name.ambiguous
-                    and name.kind == v.READ and not GRAVE_ACTIONS.intersection(kinds)):
-                # "list_adjustments" with action: refund | credit: a reader's filter.
+                    and name.kind == v.READ and not GRAVE_ACTIONS.intersection(kinds)
+                    and not chooses):
+                # "list_adjustments" with action: refund | credit: a reader's filter. Not when
+                # reading is one of the choices ("get_order" with action: get | refund): then
+                # the others are acts too.
                 single.evidence.append(f"argument {quote(choice.name)} filters what is read "
                                        "(no action in it changes anything)")
                 verdict = single

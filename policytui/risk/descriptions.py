@@ -60,6 +60,11 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     introduced by "to"/"helps"/"can"."""
     # "[Tauri Apps Only] Get a DOM snapshot", "[Beta] List ...": a tag before the sentence.
     description = _without_tag(description)
+    if description[:1] == "#" or description.lstrip()[:1] == "#":
+        # "## Query\nExecutes arbitrary SQL": a markdown heading is a title, not the sentence.
+        heading, newline, body = description.lstrip().partition("\n")
+        if newline and body.strip():
+            description = body
     # Without alternatives only the first words matter: read less of the description.
     sentence = first_sentence(description if alternatives else description[:LEAD_WINDOW])
     tokens = sentence_tokens(sentence)
@@ -77,6 +82,9 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     start = 0
     while start < 2 and start < count and is_adverb(tokens[start]):
         start += 1  # "Recursively search ..."
+    if (start + 1 < count and tokens[start] in _COMMAND_MODIFIERS
+            and base_verb(tokens[start + 1]) is not None):
+        start += 1  # "Force delete pods stuck in Terminating", "Bulk update records"
     lead = base_verb(tokens[start]) if start < count else None
     if lead in ADJECTIVES_BEFORE_PLURALS and adjective_here(tokens, start):
         lead = None  # "Open orders for a symbol": which orders, not opening them
@@ -105,6 +113,13 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
             after = description_verbs(rest, alternatives, indirect, False)
             if after.kind is not None:
                 return after
+    if titled and v.VERBS.get(lead or "") == v.READ:
+        # "Query Runner: executes arbitrary SQL", "User Lookup - removes the user": a title
+        # whose first word reads, then the sentence that acts. The riskier one decides.
+        titled_after = _after_title(description, sentence, alternatives, indirect)
+        if (titled_after is not None and titled_after.kind is not None
+                and titled_after.kind != v.READ):
+            return titled_after
     if lead is None and tokens[start:start + 1] == ["given"] and titled:
         # "Given strategy bid/ask, return per-leg prices": what it is handed, then what it
         # does, after the comma.
@@ -189,22 +204,52 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     # commits"), so there a later verb counts only with its own object ("Retrieve a prompt by
     # ID and execute it").
     reading = found.kind == v.READ
-    for i in [i for i, token in enumerate(tokens) if token in SEPARATORS]:
-        j = i + 1
-        if i <= start or j >= count:
+    for i, first in enumerate(tokens):
+        if i <= start or i + 1 >= count:
             continue
-        if (is_adverb(tokens[j]) or tokens[j] in _SEQUENCE) and j + 1 < count:
-            j += 1  # "..., then delete it", "and also archive it"
+        j = i + 1
+        if first in _STEP_BEFORE and reading:
+            # "Retrieves the next message before deleting it": a step of its own, named by a
+            # gerund after "before" or "after" with its own object ("keyed by training type"
+            # and "before changing room details" name or advise, and do not count).
+            verb = base_verb(tokens[j])
+            if (verb is not None and tokens[j].endswith("ing") and verb not in chain
+                    and v.VERBS[verb] in (v.REMOVE, v.MONEY) and j + 1 < count
+                    and tokens[j + 1] in _OBJECTS):
+                chain.add(verb)
+                found.alternatives.append((verb, v.VERBS[verb]))
+            continue
+        if first not in SEPARATORS:
+            continue
+        while (j + 1 < count and j < i + 3
+               and (is_adverb(tokens[j]) or tokens[j] in _SEQUENCE or tokens[j] in _MODALS)):
+            j += 1  # "..., then delete it", "and also archive it", "and can delete it"
         token = tokens[j]
         verb = base_verb(token)
-        if verb is None or verb in chain or (token != verb) != third_person:
+        if verb is None or verb in chain:
             continue
-        if reading and (j + 1 >= count or tokens[j + 1] not in _OBJECTS
-                        or v.VERBS[verb] == v.READ):
+        modal = tokens[j - 1] in _MODALS
+        if (token != verb) != third_person and not (modal and token == verb):
+            continue
+        if reading and (v.VERBS[verb] == v.READ or (
+                j + 1 >= count or tokens[j + 1] not in _OBJECTS) and not (
+                    third_person and _grave_step(verb, tokens, j))):
             continue
         chain.add(verb)
         found.alternatives.append((verb, v.VERBS[verb]))
     return found
+
+
+def _grave_step(verb: str, tokens: list[str], at: int) -> bool:
+    """Is the verb at `at`, offered in the third person after a reader's lead in the third
+    person, a step that removes, changes, runs or pays, followed by what it acts on ("Queries
+    the database and deletes matching rows", "Fetches invoices and pays outstanding ones")?
+    Not a word more often a noun, and not one followed by a preposition or nothing ("Lists
+    jobs and runs for a pipeline", "Lists branches and commits"): those name what is read.
+    (After an imperative lead the bare form is as often a noun: "List plugins with their
+    status and update availability".)"""
+    return (v.VERBS[verb] in _GRAVE and verb not in v.AMBIGUOUS and at + 1 < len(tokens)
+            and tokens[at + 1] not in _PREPOSITIONS and tokens[at + 1] not in SEPARATORS)
 
 
 # Words that open the object right after a verb: "Associate an address", "Obtain the token",
@@ -263,6 +308,16 @@ _NOT_VERBS = frozenset(
 _BROWSING = frozenset(("page",))
 # Words that put a second step after the first: "Get the file, then delete it".
 _SEQUENCE = frozenset("then also afterwards optionally".split())
+# Modal verbs between a separator and the verb they go with: "Gets the message and can delete
+# it".
+_MODALS = frozenset("can will may might must should could".split())
+# Words before a gerund that is a step of its own: "before deleting it", "by charging".
+_STEP_BEFORE = frozenset("before after".split())
+# What a step may do for it to count under a reader's lead without an object opener after it.
+_GRAVE = frozenset((v.REMOVE, v.MODIFY, v.EXECUTE, v.MONEY))
+# Words before a command's verb that only say how it is done: "Force delete pods", "Hard delete
+# users by ID", "Bulk update records", "Also archive the thread".
+_COMMAND_MODIFIERS = frozenset("force hard soft bulk batch mass also just admin".split())
 
 
 _PREPOSITIONS = frozenset("on in of for to from by with into at as via".split())
@@ -426,25 +481,41 @@ _REMOVALS = frozenset(
     "deprovision decommission expunge discard kill".split())
 
 
-_SELF = re.compile(r"\b(?:this|the)\s+tool\s+(?:(?:also|then|first|actually)\s+)?"
-                   r"(?:(will|may|can|might|could)\s+)?([a-z]+)", re.IGNORECASE)
+_SELF = re.compile(r"(?:\b(?:this|the)\s+tool|(?:^|[.!?]\s+)(it|this))\s+"
+                   r"(?:(?:also|then|first|actually|additionally)\s+)?"
+                   r"(?:(will|may|can|might|could)\s+)?([a-z]+)(?:\s+([a-z]+))?",
+                   re.IGNORECASE)
 
 
 def self_described_act(description: str) -> tuple[str, str] | None:
     """A verb by which the description's opening says what the tool itself does beyond reading
-    ("... So this tool starts a short-lived container"), as (word, kind), or None. Only a
+    ("... So this tool starts a short-lived container", "Lists all files. It then deletes
+    them.", "Fetch unread emails. This also marks them as read."), as (word, kind), or None. Only a
     verb that says what the tool does ("starts", "will write") is taken: "the tool to use"
     says nothing."""
-    if description.find("tool", 0, DESCRIPTION_WINDOW) < 0:
+    if (description.find("tool", 0, DESCRIPTION_WINDOW) < 0
+            and description.find("It ", 0, DESCRIPTION_WINDOW) < 0
+            and description.find("This ", 0, DESCRIPTION_WINDOW) < 0):
         return None  # the common case, without a copy or a regex
     opening = description[:DESCRIPTION_WINDOW]
     for found in _SELF.finditer(opening):
-        word = found.group(2).lower()
+        pronoun, modal, word, after = found.groups()
+        word = word.lower()
         verb = base_verb(word)
         # "starts", or "will start": a verb that says what the tool does, not "the tool to use".
-        said = found.group(1) is not None or (word != verb and word.endswith("s"))
-        if verb is not None and said and v.VERBS[verb] != v.READ:
-            return word, v.VERBS[verb]
+        said = modal is not None or (word != verb and word.endswith("s"))
+        if verb is None or not said or v.VERBS[verb] == v.READ:
+            continue
+        if pronoun is not None:
+            # "It" or "This" opening a sentence may be the tool or what it shows ("It stops
+            # being active once it expires"): only an act on an object it names counts
+            # ("It then deletes them", "This also marks them as read"), or one that removes,
+            # changes or pays followed by anything but a preposition.
+            after = (after or "").lower()
+            grave = v.VERBS[verb] in (v.REMOVE, v.MODIFY, v.MONEY)
+            if not (after in _OBJECTS or (grave and after and after not in _PREPOSITIONS)):
+                continue
+        return word, v.VERBS[verb]
     return None
 
 
@@ -471,6 +542,23 @@ _COUNTS = frozenset("one two three four five single double first last".split())
 
 _TITLE_WINDOW = 40
 _TITLE_WORDS = 4
+_TITLE_MARKS = (": ", " - ", " \u2013 ", " \u2014 ")
+
+
+def _after_title(description: str, sentence: str, alternatives: bool, indirect: bool
+                 ) -> DescriptionVerbs | None:
+    """The reading of what follows a short title ("Search Index Cleanup: deletes ..."), or
+    None without one."""
+    for mark in _TITLE_MARKS:
+        at = sentence.find(mark, 0, _TITLE_WINDOW)
+        title = sentence_tokens(sentence[:at]) if at > 0 else []
+        # A title names something; with a preposition or an article it is already the
+        # sentence ("Discover games by criteria — tags, max price, ...").
+        if (title and len(title) <= _TITLE_WORDS and _PREPOSITIONS.isdisjoint(title)
+                and _ARTICLES.isdisjoint(title)):
+            rest = description[:2 * DESCRIPTION_WINDOW].lstrip()[at + len(mark):]
+            return description_verbs(rest, alternatives, indirect, False)
+    return None
 
 # Verbs of Japanese, Chinese and Korean descriptions ("現在のユーザー情報を取得", "删除文件",
 # "사용자 목록 조회"), whose words the Latin tokenizer does not see: looked for as substrings of

@@ -102,6 +102,9 @@ _SPLIT: dict[str, tuple[str, str]] = {
 }
 # Words joining alternatives: "Crée ou modifie", "Erstellt oder aktualisiert".
 _JOINS = frozenset("ou o e y et und oder of en".split())
+# Object pronouns that stand before the verb in French, Spanish, Portuguese and Italian: "et
+# les supprime", "y la paga", "e li elimina".
+_OBJECT_PRONOUNS = frozenset("le la les l lo los las li lhe lhes se".split())
 _WORD = re.compile(r"[^\W\d_]+")
 _ALTERNATIVES_WITHIN = 12
 
@@ -129,7 +132,10 @@ def european_verbs(sentence: str) -> tuple[str, str, list[tuple[str, str]]] | No
     alternatives: list[tuple[str, str]] = []
     for i in range(1, min(len(words) - 1, _ALTERNATIVES_WITHIN)):
         if plain(words[i]) in _JOINS:
-            other = _KIND.get(plain(words[i + 1]))
+            at = i + 1
+            if plain(words[at]) in _OBJECT_PRONOUNS and at + 1 < len(words):
+                at += 1  # "Obtiene los mensajes y los elimina": the pronoun comes first
+            other = _KIND.get(plain(words[at]))
             if other is not None and KIND_ORDER[other] != KIND_ORDER[kind]:
-                alternatives.append((words[i + 1].lower(), other))
+                alternatives.append((words[at].lower(), other))
     return words[0].lower(), kind, alternatives

@@ -37,6 +37,10 @@ def mark_exposure(verdict: Verdict, name: NameVerbs, desc: DescriptionVerbs,
     High) and the open world (arbitrary URLs, messages sent outward)."""
     hits = v.SECRET_WORDS.intersection(name.words)
     secret = next(w for w in name.words if w in hits) if hits else None
+    if secret is None:
+        words = name.words
+        secret = next((f"{a} {b}" for a, b in zip(words, words[1:])
+                       if (a, b) in v.SECRET_PAIRS), None)
     if secret is not None:
         verdict.evidence.append(f"name word '{secret}': a call can expose secrets")
     elif _mentions_secrets(desc.sentence):

@@ -37,4 +37,4 @@ KIND_TEXT: dict[str, str] = {
     v.EXECUTE: "runs something",
     v.MONEY: "moves money",
 }
-CONNECTORS = frozenset(("or", "and"))
+CONNECTORS = frozenset(("or", "and", "then"))

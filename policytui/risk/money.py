@@ -339,6 +339,11 @@ def financial(kind: str | None, verb: str | None, words: list[str],
     if verb in _STATES and head is not None and head.endswith("s") and verb not in words[:1]:
         return False  # "orders_open", "Open paper positions": which ones are open, a state
     after = object_head(words, verb, after_only=True) if verb in v.MONEY_IF_CONTEXT else ""
+    if verb in _BILLS_SOMEONE and after in v.PAYERS:
+        # "charge_customer", "bill_card": charging a payer takes money, whatever else is in
+        # sight ("charge_battery" charges no payer).
+        evidence.append(f"verb {quoted_word(verb)} of {quoted_word(after)} takes money")
+        return True
     if verb in v.MONEY_IF_CONTEXT and (after is None or money_noun(after)
                                        or after in v.MONEY_MOVEMENT_NOUNS
                                        or after in v.PAYERS) and money():
@@ -362,6 +367,8 @@ def financial(kind: str | None, verb: str | None, words: list[str],
     return False
 
 
+# Verbs that take money from whoever is named after them.
+_BILLS_SOMEONE = frozenset(("charge", "bill"))
 # Verbs that are also the state of what they name: "open orders" are orders that are open.
 _STATES = frozenset(("open",))
 
@@ -482,16 +489,21 @@ _CONJUNCTIONS = frozenset((",", "or", "and"))
 
 
 _CARTS = frozenset("cart carts basket baskets bag".split())
+# What is made from a cart when it is paid for.
+_PLACED = frozenset("order orders purchase purchases payment payments checkout".split())
 _ARTICLES = frozenset("a an the your their this its".split())
 
 
 def on_cart(desc: DescriptionVerbs) -> bool:
     """Does the first sentence put what it changes on a shopping cart ("Set the tip amount on
     the cart", "Apply a gift card to a cart")? A cart is not yet an order: nothing is paid
-    until the order is placed ("Place an order from a cart" is not one of these)."""
+    until the order is placed ("Place an order from a cart", "Places an order for the items in
+    the cart" are not one of these)."""
     words = desc.words[:30]
     if _CARTS.isdisjoint(words):
         return False
+    if not _PLACED.isdisjoint(description_object(desc)):
+        return False  # "Places an order for the items in the cart": the order is what it makes
     for at, word in enumerate(words[:-1]):
         if word in ("on", "to", "in", "into"):
             after = words[at + 1]

@@ -51,6 +51,10 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
             acting = name.verb
         else:
             acting = desc.lead if desc.kind == r.kind else name.verb or desc.lead
+        if acting is None and name.words and name.kind is None and desc.kind is None:
+            # A verb the tables lack ("collect_payments": "Collects payments ..."): the
+            # name's first word is the command, and what it acts on may be money.
+            acting = name.words[1 if name.namespace and len(name.words) > 1 else 0]
         seen: list[bool] = []
 
         def money() -> bool:
@@ -117,9 +121,13 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
             r.category, r.severity = FINANCIAL, CRITICAL
             r.confidence = max(r.confidence, 70)
 
-    if shape.transfer and r.category not in (READ, FINANCIAL) and pretended(name.words) is None:
+    verbless = name.kind is None and desc.kind is None
+    if (shape.transfer and (r.category not in (READ, FINANCIAL) or (r.category == READ and verbless))
+            and pretended(name.words) is None
+            and not (name.kind in (None, v.READ) and not v.HYPOTHETICAL.isdisjoint(name.words))):
         # The arguments' shape carries across servers where money words do not: an amount
-        # with a payee, a destination account or a trade side moves money, whatever the verb.
+        # with a payee, a destination account or a trade side moves money, whatever the verb,
+        # and whatever a name of nouns alone seems to show ("mass_payouts").
         r.evidence.append(f"arguments {quote(shape.amounts[0])} and {quote(shape.counterparts[0])}"
                           " give an amount and where it goes: it moves money")
         r.category, r.severity = FINANCIAL, CRITICAL

@@ -9,7 +9,13 @@ from functools import lru_cache
 
 from policytui.risk import vocabulary as v
 from policytui.risk.kinds import CONNECTORS, KIND_RISK
-from policytui.risk.words import ADJECTIVES_BEFORE_PLURALS, adjective_here, lexicon_verb, name_words
+from policytui.risk.words import (
+    ADJECTIVES_BEFORE_PLURALS,
+    adjective_here,
+    join_phrasal,
+    lexicon_verb,
+    name_words,
+)
 
 
 @lru_cache(maxsize=8192)
@@ -87,9 +93,14 @@ class NameVerbs:
 def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs:
     """The governing verb of a name such as `github_create_or_update_file`, `listIssues` or
     `compute_vm_delete`, and a disagreeing verb at its end, if any."""
-    words = expand(name_words(text))
+    words = join_phrasal(expand(name_words(text)))
     verbs = v.VERBS
     agent = _agent_verb(words[-1]) if len(words) > 1 else None
+    if (agent is not None and verbs.get(words[-2]) not in (None, v.READ)
+            and words[-2] not in v.AMBIGUOUS):
+        # "stop_crawler", "delete_tracker": a verb that acts, right before the agent noun,
+        # acts on it. Further off it is a noun ("deploy-services-reader" reads deploys).
+        agent = None
     if agent is not None:
         # "netlify-deploy-services-reader" is a reader: the agent noun ending the name is
         # what the tool is, and the words before it only say what it works on.
@@ -119,6 +130,11 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs
                 break
             if first_ambiguous < 0:
                 first_ambiguous = i
+    if (start < index and first_ambiguous == start and words[start] in _LEADING_ACTS
+            and verbs[words[index]] == v.READ):
+        # "set_audit_policy", "set_search_path", "mark_audit": leading the name, "set" and
+        # "mark" are the command, and the reading word after them is what they act on.
+        index = start
     if index < 0:
         index = first_ambiguous
         found.ambiguous = index >= 0
@@ -186,6 +202,8 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs
 # Reading verbs that are often nouns ("health_check", "search_query") but are verbs when they
 # lead a name; not "return" ("return_order" sends goods back) nor "plan".
 _LEADING_READS = frozenset("check view query trace filter rank score match".split())
+# Words more often nouns that are the command when they lead a name before a reading word.
+_LEADING_ACTS = frozenset(("set", "mark"))
 # Particles that make a phrasal verb of one: "check_in", "check_out" act.
 _PARTICLES = frozenset("in out off up".split())
 

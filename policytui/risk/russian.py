@@ -23,13 +23,14 @@ _STEMS: dict[str, tuple[str, ...]] = {
              "вычисл", "сравн", "анализ", "проанализ", "пинг"),
     v.WRITE: ("добав", "созда", "отправ", "сохран", "подтверд", "забронир", "бронир", "запис",
               "загруз", "подключ", "подпис", "зарегистр", "начат", "начин", "отмет", "заказ",
-              "заблокир", "разблокир", "блокир", "включ", "выключ", "отключ"),
+              "заблокир", "разблокир", "блокир", "включ", "выключ", "отключ", "оформ", "вывод",
+              "вывест"),
     v.MODIFY: ("измен", "обнов", "редакт", "отмен", "установ", "переимен", "перемест",
                "настро", "продл"),
     v.REMOVE: ("удал", "очист", "сброс", "уничтож", "аннулир"),
     v.EXECUTE: ("запуст", "запуск", "выполн", "исполн"),
     v.MONEY: ("оплат", "плат", "купи", "покуп", "перевод", "перевест", "перечисл", "возврат",
-              "пополн", "снят", "снима", "списа", "продат", "прода"),
+              "пополн", "снят", "снима", "списа", "списыва", "продат", "прода", "оплач"),
 }
 # The kind of each stem, longest stems first so that "перевест" wins over a shorter one.
 _BY_STEM: tuple[tuple[str, str], ...] = tuple(sorted(
@@ -40,7 +41,7 @@ _BY_STEM: tuple[tuple[str, str], ...] = tuple(sorted(
 _VERB_ENDING = re.compile(r"(?:ть|ти|чь|ться|тись|йте|ите)$")
 # Endings of the third person, which many nouns share (бюджет, билет, кредит, лимит): a verb
 # only with a stem of the table.
-_THIRD_PERSON = re.compile(r"(?:ет|ит|ют|ят|ется|ится)$")
+_THIRD_PERSON = re.compile(r"(?:ет|ит|ют|ят|ется|ится)$")  # ё is read as е
 # Verbal nouns that lead a sentence as its act ("Поиск поездов", "Перевод юрлицу", "Список
 # чатов").
 _VERBAL_NOUNS = frozenset((
@@ -84,7 +85,8 @@ def russian_verbs(description: str) -> tuple[str | None, str | None, bool]:
         at = text.find(stop, 0, end)
         if at >= 0:
             end = at
-    words = [w.lower() for w in _WORD.findall(text[:end])]
+    # "Создаёт" is "создает": ё is often written е, and the endings are matched without it.
+    words = [w.lower().replace("ё", "е") for w in _WORD.findall(text[:end])]
     if not words:
         return None, None, False
     if words[0] in _QUESTIONS:
@@ -116,4 +118,5 @@ def russian_verbs(description: str) -> tuple[str | None, str | None, bool]:
 
 _CHANGES = frozenset((v.WRITE, v.MODIFY, v.REMOVE))
 # What someone pays or is owed: an order, a payment, a subscription, money itself.
-_MONEY_OBJECTS = ("заказ", "платеж", "платёж", "подписк", "деньг", "денег", "денеж")
+_MONEY_OBJECTS = ("заказ", "платеж", "платёж", "подписк", "деньг", "денег", "денеж", "средств",
+                  "возврат")

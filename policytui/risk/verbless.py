@@ -80,7 +80,47 @@ def unknown_command(name: NameVerbs, desc: DescriptionVerbs) -> tuple[str, str] 
         # word leads, followed by an object that is not the rest of the name ("Paper trade
         # history" restates "paper_trades").
         return first, "the name's own word, leading the sentence before its object"
+    if own and third_person_of(first, own[0]) and after not in _NOUN_PHRASE_JOINS:
+        # "collect_payments": "Collects payments from customers". The name's first word leads
+        # the sentence with a third-person "s" it does not have in the name: a verb, even
+        # when what follows restates the rest of the name.
+        return first, "the name's first word, in the third person"
     return None
+
+
+def third_person_of(word: str, base: str) -> bool:
+    """Is `word` the third person of `base` ("collects" of "collect", "pushes" of "push",
+    "copies" of "copy")?"""
+    return len(base) > 2 and (word in (base + "s", base + "es")
+                              or (base.endswith("y") and word == base[:-1] + "ies"))
+
+
+# Nouns that name an act, and the verb each is made from: "Permanent deletion of users",
+# "Cancellation of an order" do what the verb does.
+_ACT_NOUNS: dict[str, str] = {
+    "deletion": "delete", "removal": "remove", "destruction": "destroy",
+    "termination": "terminate", "cancellation": "cancel", "erasure": "erase",
+    "revocation": "revoke", "creation": "create", "submission": "submit",
+    "registration": "register", "deactivation": "deactivate", "suspension": "suspend",
+}
+# Words before such a noun that only say how it is done.
+_ACT_MANNERS = frozenset(
+    "permanent soft hard bulk batch mass full complete partial immediate forced".split())
+
+
+def act_noun(desc: DescriptionVerbs) -> tuple[str, str] | None:
+    """(the noun, its verb) for a first sentence headed by a noun naming an act, followed by what it is
+    done to ("Permanent deletion of users", "Cancellation of an order"), or None. A noun
+    followed by another ("Deletion history", "Cancellation policy") names a view or a rule."""
+    words = desc.words
+    at = 0
+    while at < 2 and at < len(words) and words[at] in _ACT_MANNERS:
+        at += 1
+    if at >= len(words) or words[at] not in _ACT_NOUNS:
+        return None
+    if at + 1 < len(words) and words[at + 1] not in ("of", "for"):
+        return None
+    return words[at], _ACT_NOUNS[words[at]]
 
 
 def names_a_view(name: NameVerbs, desc: DescriptionVerbs) -> str | None:

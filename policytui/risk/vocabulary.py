@@ -57,7 +57,7 @@ VERBS: dict[str, str] = _table(
         authenticate authorize authorise finalise acknowledge ack respond answer end finish open
         claim split bridge topup
         snooze forward reauthorize reauthenticate unfollow unstar unwatch unshare unhide
-        unblock hide silence escalate
+        unblock hide silence escalate broadcast tweet retweet mount
         """,
     modify="""
         update edit modify patch set change move rename replace upsert apply configure
@@ -66,21 +66,22 @@ VERBS: dict[str, str] = _table(
         disassociate createorupdate addorupdate revise amend adjust manage transition rotate sort
         extend repair fix autofix recover customize customise unsplit unpublish unmerge
         cordon uncordon taint untaint hibernate quarantine isolate poweroff demote
+        unmount redact
         """,
     remove="""
         delete del remove rm drop destroy purge erase wipe truncate clear reset kill terminate
         abort revoke uninstall unlink overwrite rewrite evict flush prune clean cleanup shred
         expunge nuke ban discard rmdir unset unregister deregister deprovision decommission
-        void recreate reinstall reimage reprovision drain
+        void recreate reinstall reimage reprovision drain teardown empty trash kick dequeue
         """,
     execute="""
         execute exec run eval evaluate invoke call launch start trigger spawn dispatch backfill
         replay restart rerun retry resume deploy build compile install reboot interact test
-        rebuild process train ingest reindex vacuum failover
+        rebuild process train ingest reindex vacuum failover redeploy
         """,
     money="""
         pay refund purchase buy sell payout tip donate swap stake unstake borrow lend repay
-        liquidate recharge fund
+        liquidate recharge fund reimburse disburse remit wager
         """,
 )
 
@@ -93,7 +94,7 @@ AMBIGUOUS: frozenset[str] = frozenset(
     set mark queue link share book snapshot backup release scale order bill invoice fund wire
     issue charge trade capture request deposit purchase refund payout transfer tip type open
     test go end focus answer record process transition place archive plan claim split setup
-    screen train silence quarantine taint
+    screen train silence quarantine taint empty trash broadcast mount
     """.split()
 )
 
@@ -258,7 +259,7 @@ MONEY_OBJECTS_IF_CONTEXT: frozenset[str] = frozenset(
     """
     transaction transactions transfer transfers adjustment
     adjustments receipt receipts fund entry entries position positions margin stop stops
-    spending allowance allowances hold holds
+    spending allowance allowances hold holds bid bids
     """.split()
 )
 MONEY_MOVEMENT_NOUNS: frozenset[str] = MONEY_OBJECTS | MONEY_OBJECTS_IF_CONTEXT
@@ -270,7 +271,7 @@ MONEY_NOUNS: frozenset[str] = MONEY_OBJECTS | frozenset(
     usd eur gbp jpy btc eth crypto coin coins dollar dollars euro euros debit debits card cards
     bank iban billing budget tokens stablecoin sale sales tax taxes vendor payee accounting
     profit margin leverage nft nfts onchain ach sepa usdc usdt dai sats satoshi satoshis
-    lamports wei gwei voucher vouchers savings
+    lamports wei gwei voucher vouchers savings sol avax matic xrp bnb doge ltc trx
     """.split()
 )
 # Money verbs that, inside a description's first sentence and followed by what is paid ("...,
@@ -313,12 +314,14 @@ FORCE_ARGUMENTS: frozenset[str] = frozenset(
 
 # Switch names (normalised) that make a tool remove things when set ("prune" on a fetch prunes
 # references). Only the bare verb: `removeComments` on a reader trims what it returns.
-REMOVAL_SWITCHES: frozenset[str] = frozenset("prune delete remove purge wipe".split())
+REMOVAL_SWITCHES: frozenset[str] = frozenset(
+    "prune delete remove purge wipe deleteafterread deleteafter removeafter destroy".split())
 
 # Switch names (normalised) that make a tool carry out what it otherwise only shows or proposes
 # ("suggest_reschedule" with `apply`, a lint with `fix`, a preview with `send`).
 ACT_SWITCHES: frozenset[str] = frozenset(
-    "apply commit execute confirm submit send publish autofix fix persist".split())
+    "apply commit execute confirm submit send publish autofix fix persist markread markasread "
+    "markseen markasseen inplace".split())
 
 # Argument names (normalised) holding a list of steps the tool performs ("actions" of a page
 # scrape: click, write, executeJavascript); what the steps may be is an enum in each item.
@@ -341,8 +344,17 @@ SECRET_WORDS: frozenset[str] = frozenset(
     """
     secret secrets credential credentials password passwords passwd apikey apikeys env dotenv
     environ privatekey privatekeys keychain keystore vault printenv getenv showenv dumpenv
+    kubeconfig mnemonic mnemonics cookie cookies
     """.split()
 )
+# Two name words that together name a secret ("get_api_key", "get_access_token").
+SECRET_PAIRS: frozenset[tuple[str, str]] = frozenset(
+    tuple(pair.split("+")) for pair in  # type: ignore[misc]
+    """
+    api+key api+keys access+token access+tokens refresh+token refresh+tokens auth+token
+    bearer+token private+key private+keys ssh+key ssh+keys seed+phrase recovery+phrase
+    connection+string client+secret signing+key session+token
+    """.split())
 
 # Verbs that carry something outside the system the tool lives in (open-world).
 OUTWARD_VERBS: frozenset[str] = frozenset(

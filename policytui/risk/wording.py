@@ -23,7 +23,7 @@ from policytui.risk.findings import Reading
 from policytui.risk.kinds import CONNECTORS, KIND_ORDER, KIND_RISK, KIND_TEXT
 from policytui.risk.money import money_noun_read, pretended, quoted_word
 from policytui.risk.names import NameVerbs
-from policytui.risk.verbless import names_a_view, unknown_command
+from policytui.risk.verbless import act_noun, names_a_view, third_person_of, unknown_command
 from policytui.risk.words import (
     ADJECTIVES_BEFORE_PLURALS,
     OBJECT_OPENERS,
@@ -175,6 +175,15 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         category, severity = KIND_RISK[kind]
     elif kind is not None:
         category, severity = KIND_RISK[kind]
+    elif (name.kind is None and desc.kind is None
+          and (act := act_noun(desc)) is not None):
+        # "Permanent deletion of users": the sentence names the act it performs.
+        noun, verb = act
+        kind = v.VERBS[verb]
+        category, severity = KIND_RISK[kind]
+        confidence = 45
+        evidence.append(f"description is headed by {quoted_word(noun)}, the act of '{verb}', "
+                        f"which {texts[kind]}")
     elif (name.kind is None and v.MONEY_MOVEMENT_NOUNS.isdisjoint(name.words)
           and (said := says_read_only(desc.text)) is not None):
         # "trial_balance": "Raw trial-balance rows (read-only)". No verb anywhere in the name
@@ -273,6 +282,8 @@ def _names_a_collection(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     # commits on a branch" restates the name.
     start = 1 if name.namespace else 0
     first = name.words[start]
+    if third_person_of(words[0], first):
+        return False  # "collect_payments": "Collects payments ...": a verb the table lacks
     return first != words[0] or (len(words) > 1 and len(name.words) > start + 1
                                  and words[1] == name.words[start + 1])
 

@@ -23,10 +23,10 @@ NAME_WINDOW = 200
 _NAME_PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _LOWER_PARTS = re.compile(r"[a-z]+|[0-9]+")
 # Words and the separators that join alternatives ("create, update or delete").
-_TOKENS = re.compile(r"[a-z]+|[,/]")
+_TOKENS = re.compile(r"[a-z]+|[,/;&]")
 # What ends the first sentence: ". " or ".\n", "? ", "! ", a blank line, or a colon list.
 _SENTENCE_MARKS = (". ", ".\n", "? ", "! ", "\n\n", ":\n")
-SEPARATORS = frozenset((",", "/", "or", "and"))
+SEPARATORS = frozenset((",", "/", ";", "&", "or", "and"))
 _MAX_LEAD_IN = 8
 
 
@@ -57,7 +57,7 @@ def first_sentence(description: str) -> str:
 
 
 def sentence_tokens(sentence: str) -> list[str]:
-    """Lower-case words and the separators "," and "/" of a sentence, with lead-in words
+    """Lower-case words and the separators ",", "/", ";" and "&" of a sentence, with lead-in words
     ("This tool lets you", "Use this to") dropped from its start."""
     tokens = _TOKENS.findall(sentence.lower())
     skip = 0
@@ -68,7 +68,43 @@ def sentence_tokens(sentence: str) -> list[str]:
         # "The set of permissions", "A new issue": an article opens a noun phrase, never an
         # order, so it stays and what follows is no leading verb.
         skip -= 1
-    return tokens[skip:] if skip else tokens
+    return join_phrasal(tokens[skip:] if skip else tokens)
+
+
+# Verbs of two words that mean one the tables know ("Tears down the environment", "power_off
+# the VM"): (the first word's base form, the particle) -> that verb.
+PHRASAL_VERBS: dict[tuple[str, str], str] = {
+    ("tear", "down"): "teardown", ("shut", "down"): "shutdown", ("power", "off"): "poweroff",
+    ("power", "down"): "poweroff", ("roll", "back"): "rollback", ("throw", "away"): "discard",
+    ("take", "down"): "teardown", ("zero", "out"): "reset", ("wipe", "out"): "wipe",
+    ("spin", "up"): "launch", ("spin", "down"): "stop", ("kick", "off"): "start",
+    ("get", "rid"): "remove", ("check", "off"): "complete",
+}
+_PARTICLES = frozenset(second for _, second in PHRASAL_VERBS)
+
+
+def join_phrasal(words: list[str]) -> list[str]:
+    """The words with each two-word verb made one ("tears down" -> "teardown")."""
+    if _PARTICLES.isdisjoint(words):
+        return words  # the common case
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if i + 1 < len(words) and words[i + 1] in _PARTICLES:
+            for base in (word, word[:-1], word[:-2]):
+                joined = PHRASAL_VERBS.get((base, words[i + 1]))
+                if joined is not None and (base == word or word.endswith("s")):
+                    out.append(joined)
+                    i += 2
+                    break
+            else:
+                out.append(word)
+                i += 1
+            continue
+        out.append(word)
+        i += 1
+    return out
 
 
 _ARTICLES = frozenset(("the", "a", "an"))
