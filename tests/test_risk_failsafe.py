@@ -675,6 +675,46 @@ _AMOUNT_TO = {"to": {"type": "string"}, "amount": {"type": "number"}}
     ("reimburse_employee", "Reimburses an employee.", None, "Financial"),
     ("place_order", "Places an order for the items in the cart.", None, "Financial"),
     ("set_tip", "Set the tip amount on the cart.", None, "Destructive"),
+    # Later sentences: a bare third-person verb, the passive, side effects, "this tool".
+    ("get_messages", "Retrieves unread messages. Deletes them from the server afterwards.",
+     None, "Destructive"),
+    ("pop_message", "Returns the next message. The message is removed from the queue.", None,
+     "Destructive"),
+    ("get_issue", "Get a Jira issue by key.\n\nSide effects:\n- Assigns it to the caller",
+     None, "Write"),
+    ("get_user", "Gets a user. Side effects: none.", None, "Read"),
+    ("list_updates", "Lists updates. Updates are returned newest first.", None, "Read"),
+    ("order_status", "Order status. Cancels the order if it has not shipped.", None,
+     "Destructive"),
+    ("list_files", "List files in a folder. This tool also deletes files older than 30 days.",
+     None, "Destructive"),
+    ("check_disk", "Check disk usage. If it is above 90%, this tool automatically deletes old "
+     "logs.", None, "Destructive"),
+    ("maps_route", "Plans a route. Replaces the manual chain of geocode and directions.", None,
+     "Read"),
+    # A second third-person step with a bare object, and who pays after a noun-like verb.
+    ("report_tickets", "Gets the report and creates tickets.", None, "Write"),
+    ("report_billing", "Gets the report and charges customers.", None, "Write"),
+    ("list_builds", "Lists builds and deploys across environments.", None, "Read"),
+    # A verb the tables lack, in the third person before its object, under a reading name.
+    ("get_help", "Pages the on-call engineer.", None, "Write"),
+    ("get_tables", "Represents a collection of tables in the workbook.", None, "Read"),
+    # More languages: sequence words, Polish, Indonesian.
+    ("mensajes", "Obtiene los mensajes y luego los elimina.", None, "Destructive"),
+    ("fetch_mail", "Pobiera nowe wiadomości i usuwa je z serwera.", None, "Destructive"),
+    ("berkas", "Menghapus berkas yang dipilih.", None, "Destructive"),
+    # Reading verbs whose object makes them act; a noun-headed act; a switch.
+    ("browser_check", "Check a checkbox.", None, "Write"),
+    ("extract_archive", "Extract a zip archive into a directory.", None, "Write"),
+    ("extract_text", "Extract text from a PDF.", None, "Read"),
+    ("account_deletion", "Account deletion.", None, "Destructive"),
+    ("fetch_emails", "Fetch emails from the inbox.", {"delete_after_fetch": {"type": "boolean"}},
+     "Destructive"),
+    # Reading verbs the tables lacked, and views named after an act.
+    ("decode_base64", "Decodes a base64 string.", None, "Read"),
+    ("trace_route", "Run a traceroute to a host.", None, "Read"),
+    ("merge_status", "Get the merge status of a pull request.", None, "Read"),
+    ("current_weather", "Current weather conditions for a location.", None, "Read"),
 ])
 def test_phrasings_made_up_to_get_an_acting_tool_called_read(name, description, properties,
                                                               category):

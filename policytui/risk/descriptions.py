@@ -153,6 +153,9 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     elif (lead in v.OBJECT_READS
           and v.reads_its_object(lead, _noun_phrase(tokens, start + 1)) is False):
         found.kind = v.WRITE  # "Resolve a comment thread", "Follow a user"
+    elif lead in v.OBJECT_ACTS and not v.OBJECT_ACTS[lead].isdisjoint(
+            _noun_phrase(tokens, start + 1)):
+        found.kind = v.WRITE  # "Check the checkbox", "Extract a zip archive into a directory"
     elif lead in v.CAPTURES and v.captures_a_screen(_captured(tokens, start + 1)):
         found.kind = v.READ  # "Capture screenshot", "Capture a UI snapshot"
     elif lead == "generate" and _returns_artifact(_object(tokens, start + 1)):
@@ -233,7 +236,7 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
             continue
         if reading and (v.VERBS[verb] == v.READ or (
                 j + 1 >= count or tokens[j + 1] not in _OBJECTS) and not (
-                    third_person and _grave_step(verb, tokens, j))):
+                    third_person and token.endswith("s") and _grave_step(verb, tokens, j))):
             continue
         chain.add(verb)
         found.alternatives.append((verb, v.VERBS[verb]))
@@ -242,14 +245,21 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
 
 def _grave_step(verb: str, tokens: list[str], at: int) -> bool:
     """Is the verb at `at`, offered in the third person after a reader's lead in the third
-    person, a step that removes, changes, runs or pays, followed by what it acts on ("Queries
-    the database and deletes matching rows", "Fetches invoices and pays outstanding ones")?
+    person, a step that acts, followed by what it acts on ("Queries the database and deletes
+    matching rows", "Fetches invoices and pays outstanding ones", "Gets the report and creates
+    tickets")?
     Not a word more often a noun, and not one followed by a preposition or nothing ("Lists
     jobs and runs for a pipeline", "Lists branches and commits"): those name what is read.
     (After an imperative lead the bare form is as often a noun: "List plugins with their
     status and update availability".)"""
-    return (v.VERBS[verb] in _GRAVE and verb not in v.AMBIGUOUS and at + 1 < len(tokens)
-            and tokens[at + 1] not in _PREPOSITIONS and tokens[at + 1] not in SEPARATORS)
+    if (at + 1 >= len(tokens) or tokens[at + 1] in _PREPOSITIONS
+            or tokens[at + 1] in _MORE_PREPOSITIONS or tokens[at + 1] in SEPARATORS):
+        return False
+    if verb in v.AMBIGUOUS:
+        # "Gets the report and charges customers": a word more often a noun is a verb when
+        # what follows is who pays.
+        return tokens[at + 1] in v.PAYERS or tokens[at + 1].rstrip("s") in v.PAYERS
+    return v.VERBS[verb] != v.READ
 
 
 # Words that open the object right after a verb: "Associate an address", "Obtain the token",
@@ -292,7 +302,8 @@ def _indirect_verb(description: str, sentence: str, found: DescriptionVerbs) -> 
         _cjk_verbs(description, found)
 
 
-_QUERIES = frozenset("query queries search searches lookup lookups report reports".split())
+_QUERIES = frozenset("query queries search searches lookup lookups report reports traceroute "
+                     "ping".split())
 # Words that open the object of a verb: "... and execute it", "... or delete the file".
 _OBJECTS = frozenset("it them this that these those the a an its their all".split())
 _ARTICLES = frozenset("a an the one".split())
@@ -321,6 +332,9 @@ _COMMAND_MODIFIERS = frozenset("force hard soft bulk batch mass also just admin"
 
 
 _PREPOSITIONS = frozenset("on in of for to from by with into at as via".split())
+_MORE_PREPOSITIONS = frozenset(
+    "across over under between per within through since until after before during about "
+    "against among without".split())
 
 
 def _object(tokens: list[str], at: int) -> list[str]:
@@ -481,10 +495,67 @@ _REMOVALS = frozenset(
     "deprovision decommission expunge discard kill".split())
 
 
-_SELF = re.compile(r"(?:\b(?:this|the)\s+tool|(?:^|[.!?]\s+)(it|this))\s+"
-                   r"(?:(?:also|then|first|actually|additionally)\s+)?"
+_SELF = re.compile(r"(?:\b(?:this|the)\s+tool|(?:^|[.!?]\s+)(it|this)(?!\s+tool\b))\s+"
+                   r"(?:(?:also|then|first|actually|additionally|[a-z]+ly)\s+)?"
                    r"(?:(will|may|can|might|could)\s+)?([a-z]+)(?:\s+([a-z]+))?",
                    re.IGNORECASE)
+
+
+# A later sentence or bullet that opens with a verb in the third person, its subject (the tool)
+# left out: "Retrieves unread messages. Deletes them from the server afterwards.", "Side
+# effects:\n- Transitions the issue to In Progress".
+_LATER_VERB = re.compile(r"(?:[.!?]\s+|\n\s*(?:[-*\u2022]\s*)?)([A-Z][a-z]+s)\s+([a-z]+)")
+# A later sentence saying in the passive that something is removed or paid for: "The message is
+# removed from the queue", "If the stack is stuck, it will be deleted".
+_PASSIVE_ACT = re.compile(
+    r"(?:(?:^|[.!?]\s+)(?:the|this|that|its|each|every|any|all|these|those|your)\s+"
+    r"(?:[a-z]+\s+){0,3}(?:is|are|will\s+be|gets|get)|\bit\s+will\s+be)\s+(?:[a-z]+ly\s+)?"
+    r"(deleted|removed|purged|destroyed|erased|wiped|revoked|terminated|charged|debited)\b",
+    re.IGNORECASE)
+# "Side effects: ..." names what a call changes; "Side effects: none" names nothing.
+_SIDE_EFFECTS = re.compile(r"\bside[- ]effects?\s*:(?!\s*(?:none|no|n/a|nothing)\b)",
+                           re.IGNORECASE)
+# Words after a later sentence's verb that show it is no verb of an action ("Updates are
+# returned in order", "Charges apply").
+_NOT_AN_OBJECT = frozenset("are is were was can cannot may must should will would".split())
+_PASSIVE_KINDS = {"charged": v.MONEY, "debited": v.MONEY}
+_PASSIVE_WORDS = ("deleted", "removed", "purged", "destroyed", "erased", "wiped", "revoked",
+                  "terminated", "charged", "debited")
+# What a verb that adds or changes acts on when it is the thing just read: "Deletes them",
+# "Assigns it to the caller". Any other object may be the description talking about itself
+# ("Replaces the manual chain of ...", "Accepts a single string").
+_PRONOUNS = frozenset(("it", "them"))
+# Verbs that describe how a tool is called rather than what it does.
+_DOCUMENTING = frozenset("accept answer build replace".split())
+
+
+def later_act(description: str) -> tuple[str, str] | None:
+    """(word, kind) of an act that a later sentence or a bullet of the description says the
+    tool performs, without naming the tool: a sentence opening with a third-person verb that
+    removes or pays, that changes what it names ("Cancels the order if it has not shipped"),
+    or that acts on "it" or "them", what was just read ("Deletes them from the server
+    afterwards", "- Assigns it to the caller"), a passive removal or payment ("The
+    message is removed from the queue"), or a list of side effects. None when there is none."""
+    opening = description[:DESCRIPTION_WINDOW * 2]
+    for found in _LATER_VERB.finditer(opening):
+        word, after = found.group(1).lower(), found.group(2)
+        verb = base_verb(word)
+        if verb is None or verb == word or v.VERBS[verb] == v.READ or after in _NOT_AN_OBJECT:
+            continue
+        if verb in _DOCUMENTING:
+            continue
+        if v.VERBS[verb] in (v.REMOVE, v.MONEY) and verb not in v.AMBIGUOUS or (
+                after in _PRONOUNS or (v.VERBS[verb] == v.MODIFY and after in _OBJECTS)):
+            return word, v.VERBS[verb]
+    # Substring tests first: most descriptions have no such participle and no side effects.
+    if any(word in opening for word in _PASSIVE_WORDS):
+        passive = _PASSIVE_ACT.search(opening)
+        if passive is not None:
+            said = passive.group(1).lower()
+            return said, _PASSIVE_KINDS.get(said, v.REMOVE)
+    if ("ide effect" in opening or "ide-effect" in opening) and _SIDE_EFFECTS.search(opening):
+        return "side effects", v.WRITE
+    return None
 
 
 def self_described_act(description: str) -> tuple[str, str] | None:

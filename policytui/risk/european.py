@@ -1,5 +1,5 @@
-"""The leading verb of a description written in French, Spanish, Portuguese, Italian, German or
-Dutch, which the English tables do not know ("Récupère les factures d'une société", "Elimina
+"""The leading verb of a description written in French, Spanish, Portuguese, Italian, German,
+Dutch, Polish or Indonesian, which the English tables do not know ("Récupère les factures d'une société", "Elimina
 un cliente", "Erstellt eine Rechnung").
 
 A description leads with an imperative, an infinitive or a third person ("Liste", "Lister",
@@ -40,6 +40,8 @@ _FORMS: dict[str, str] = {
         liefert berechnet prueft pruft prufe ermittelt exportiert abrufen auflisten durchsucht
         findet analysiert vergleicht identifiziert
         toont zoekt leest berekent controleert vindt
+        pobiera pobierz zwraca wyswietla wyszukuje znajduje sprawdza
+        mengambil ambil mendapatkan dapatkan menampilkan tampilkan mencari memeriksa
         """,
     v.WRITE: """
         cree creer creez ajoute ajouter ajoutez enregistre enregistrer importe importer publie
@@ -54,6 +56,8 @@ _FORMS: dict[str, str] = {
         erstellt erstelle erstellen hinzufugen sendet sende senden schickt versendet speichert
         speichere veroffentlicht genehmigt stoppt stoppe beendet
         maakt voegt verstuurt stuurt stopt
+        tworzy utworz dodaje dodaj wysyla wyslij zapisuje zapisz
+        membuat menambahkan tambahkan mengirim kirim menyimpan simpan
         """,
     v.MODIFY: """
         modifie modifier modifiez edite editer remplace renomme deplace change annule annuler
@@ -63,6 +67,8 @@ _FORMS: dict[str, str] = {
         aktualisiert aktualisiere andert aendert bearbeitet verschiebt storniert
         storniere
         wijzigt annuleert
+        aktualizuje zaktualizuj zmienia zmien anuluje anuluj
+        memperbarui perbarui mengubah ubah membatalkan batalkan
         """,
     v.REMOVE: """
         supprime supprimer supprimez efface effacer retire detruit revoque
@@ -71,6 +77,8 @@ _FORMS: dict[str, str] = {
         eliminare cancella cancellare rimuove rimuovi
         loscht loescht losche loschen entfernt entferne entfernen
         verwijdert
+        usuwa usun kasuje
+        menghapus hapus
         """,
     v.EXECUTE: """
         execute executer executez lance lancer demarre demarrer redemarre
@@ -78,6 +86,8 @@ _FORMS: dict[str, str] = {
         executa executar
         esegue esegui eseguire avvia avviare
         startet starte ausfuhren
+        uruchamia uruchom wykonuje wykonaj
+        menjalankan jalankan mengeksekusi
         """,
     v.MONEY: """
         paye payer paie payez rembourse transfere vire achete vend
@@ -86,6 +96,8 @@ _FORMS: dict[str, str] = {
         pagare trasferisce rimborsa acquista
         bezahlt uberweist
         betaalt
+        placi zaplac przelewa
+        membayar bayar mentransfer
         """,
 }
 _KIND: dict[str, str] = {
@@ -101,10 +113,14 @@ _SPLIT: dict[str, tuple[str, str]] = {
     "geeft": ("terug", v.READ), "werkt": ("bij", v.MODIFY), "voert": ("uit", v.EXECUTE),
 }
 # Words joining alternatives: "Crée ou modifie", "Erstellt oder aktualisiert".
-_JOINS = frozenset("ou o e y et und oder of en".split())
+_JOINS = frozenset("ou o e y et und oder of en puis i lub oraz dan atau".split())
+# Words of sequence between a join and the next verb: "y luego los elimina", "e poi li
+# elimina", "e depois as exclui", "und dann löscht", "en daarna verwijdert", "et ensuite".
+_SEQUENCE = frozenset("luego despues poi depois dann danach daarna ensuite apres nastepnie lalu "
+                      "kemudian".split())
 # Object pronouns that stand before the verb in French, Spanish, Portuguese and Italian: "et
 # les supprime", "y la paga", "e li elimina".
-_OBJECT_PRONOUNS = frozenset("le la les l lo los las li lhe lhes se".split())
+_OBJECT_PRONOUNS = frozenset("le la les l lo los las li lhe lhes se os as je".split())
 _WORD = re.compile(r"[^\W\d_]+")
 _ALTERNATIVES_WITHIN = 12
 
@@ -133,6 +149,8 @@ def european_verbs(sentence: str) -> tuple[str, str, list[tuple[str, str]]] | No
     for i in range(1, min(len(words) - 1, _ALTERNATIVES_WITHIN)):
         if plain(words[i]) in _JOINS:
             at = i + 1
+            if plain(words[at]) in _SEQUENCE and at + 1 < len(words):
+                at += 1  # "y luego ...", "und dann ..."
             if plain(words[at]) in _OBJECT_PRONOUNS and at + 1 < len(words):
                 at += 1  # "Obtiene los mensajes y los elimina": the pronoun comes first
             other = _KIND.get(plain(words[at]))

@@ -177,6 +177,8 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs
             words[i] in verbs for i in range(start, len(words)) if i != index):
         # "test_connection", "slack_auth_test": what is tested is only looked at.
         kind = found.kind = v.READ
+    elif verb in v.OBJECT_ACTS and not v.OBJECT_ACTS[verb].isdisjoint(words[index + 1:]):
+        kind = found.kind = v.WRITE  # "check_checkbox", "extract_archive", "print_label"
     elif verb in v.OBJECT_READS:
         # "resolve_comment" closes a thread, "resolve_library_id" looks an ID up.
         after = [w for w in words[index + 1:] if w not in verbs or w in v.AMBIGUOUS]

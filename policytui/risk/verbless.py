@@ -88,6 +88,19 @@ def unknown_command(name: NameVerbs, desc: DescriptionVerbs) -> tuple[str, str] 
     return None
 
 
+def third_person_verb(word: str) -> bool:
+    """Could the word be a verb in the third person ("Pages", "Hails", "Acquires")?"""
+    return (len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
+            and word not in _NOT_THIRD_PERSON)
+
+
+_NOT_THIRD_PERSON = frozenset(
+    "has was does its his hers this thus plus minus yes less unless versus always perhaps "
+    "details settings results news series species"
+    # Verbs that say what something is, not what the tool does ("Represents a collection").
+    " represents contains describes provides includes holds denotes defines means".split())
+
+
 def third_person_of(word: str, base: str) -> bool:
     """Is `word` the third person of `base` ("collects" of "collect", "pushes" of "push",
     "copies" of "copy")?"""
@@ -109,13 +122,17 @@ _ACT_MANNERS = frozenset(
 
 
 def act_noun(desc: DescriptionVerbs) -> tuple[str, str] | None:
-    """(the noun, its verb) for a first sentence headed by a noun naming an act, followed by what it is
-    done to ("Permanent deletion of users", "Cancellation of an order"), or None. A noun
-    followed by another ("Deletion history", "Cancellation policy") names a view or a rule."""
+    """(the noun, its verb) for a first sentence headed by a noun naming an act and followed
+    by what it is done to, or by nothing ("Permanent deletion of users", "Cancellation of an
+    order", "Account deletion."), else None. A noun followed by another ("Deletion history",
+    "Cancellation policy") names a view or a rule."""
     words = desc.words
     at = 0
     while at < 2 and at < len(words) and words[at] in _ACT_MANNERS:
         at += 1
+    if at < len(words) and words[at] not in _ACT_NOUNS and at + 1 < len(words) and (
+            words[at + 1] in _ACT_NOUNS and words[at] not in _NEVER_COMMANDS):
+        at += 1  # "Account deletion.", "Data erasure for a user": what it is done to, first
     if at >= len(words) or words[at] not in _ACT_NOUNS:
         return None
     if at + 1 < len(words) and words[at + 1] not in ("of", "for"):

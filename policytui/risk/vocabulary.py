@@ -40,7 +40,8 @@ VERBS: dict[str, str] = _table(
         measure detect identify extract match filter rank score classify predict diagnose
         trace ls stat whoami observe investigate sample aggregate screenshot fetchall
         lookup retrieveall return enumerate scrape crawl wait geocode geolocate plan screen
-        probe calc track
+        probe calc track decode encode tokenize transcribe autocomplete solve forecast think
+        brainstorm critique proofread traceroute
         """,
     write="""
         create add append insert new make post put write save store upload import send publish
@@ -131,6 +132,13 @@ _TRACKED = frozenset(
 )
 OBJECT_READS: dict[str, frozenset[str]] = {
     "resolve": _LOOKUPS, "follow": _STREAMS, "watch": _STREAMS, "track": _TRACKED,
+}
+# Reading verbs that act on these objects: checking a checkbox ticks it, extracting an
+# archive writes its files, printing a label or a receipt puts it on paper.
+OBJECT_ACTS: dict[str, frozenset[str]] = {
+    "check": frozenset("checkbox checkboxes box boxes".split()),
+    "extract": frozenset("archive archives zip zips tarball tarballs tar rar".split()),
+    "print": frozenset("label labels receipt receipts cheque cheques".split()),
 }
 # Of those, the verbs that need their object named to read: a bare "track" records.
 _NEEDS_AN_OBJECT = frozenset(("track",))
@@ -315,13 +323,14 @@ FORCE_ARGUMENTS: frozenset[str] = frozenset(
 # Switch names (normalised) that make a tool remove things when set ("prune" on a fetch prunes
 # references). Only the bare verb: `removeComments` on a reader trims what it returns.
 REMOVAL_SWITCHES: frozenset[str] = frozenset(
-    "prune delete remove purge wipe deleteafterread deleteafter removeafter destroy".split())
+    "prune delete remove purge wipe deleteafterread deleteafter removeafter destroy "
+    "deleteafterfetch deleteafterdownload expunge".split())
 
 # Switch names (normalised) that make a tool carry out what it otherwise only shows or proposes
 # ("suggest_reschedule" with `apply`, a lint with `fix`, a preview with `send`).
 ACT_SWITCHES: frozenset[str] = frozenset(
     "apply commit execute confirm submit send publish autofix fix persist markread markasread "
-    "markseen markasseen inplace".split())
+    "markseen markasseen inplace write applyfixes autoapply".split())
 
 # Argument names (normalised) holding a list of steps the tool performs ("actions" of a page
 # scrape: click, write, executeJavascript); what the steps may be is an enum in each item.
@@ -398,6 +407,7 @@ VIEW_NOUNS: frozenset[str] = frozenset(
     status health metrics analytics performance candles klines ticker tickers orderbook depth
     receivables payables usage quota quotas limits fees rates prices holdings forecast trends
     insights news activity catalog catalogue version versions schema schemas tree profile
-    metadata timeline feed lineage topology schedule schedules calendar
+    metadata timeline feed lineage topology schedule schedules calendar weather conditions
+    timezone
     """.split()
 )

@@ -14,6 +14,7 @@ from policytui.risk.categories import LOW, OTHER
 from policytui.risk.descriptions import (
     DescriptionVerbs,
     generates_rendering,
+    later_act,
     lead_object_is_looked_up,
     removal_word,
     says_read_only,
@@ -23,7 +24,13 @@ from policytui.risk.findings import Reading
 from policytui.risk.kinds import CONNECTORS, KIND_ORDER, KIND_RISK, KIND_TEXT
 from policytui.risk.money import money_noun_read, pretended, quoted_word
 from policytui.risk.names import NameVerbs
-from policytui.risk.verbless import act_noun, names_a_view, third_person_of, unknown_command
+from policytui.risk.verbless import (
+    act_noun,
+    names_a_view,
+    third_person_of,
+    third_person_verb,
+    unknown_command,
+)
 from policytui.risk.words import (
     ADJECTIVES_BEFORE_PLURALS,
     OBJECT_OPENERS,
@@ -62,6 +69,17 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
                             f"'{name.prefix[-1]}', and the description is a noun phrase naming "
                             f"{quoted_word(view)}, a view of data")
             kind, confidence, clear = v.READ, 45, True
+        if (desc_kind is None and kind == v.READ
+                and (command := unknown_command(name, desc)) is not None
+                and third_person_verb(command[0]) and command[0] not in name.words
+                and command[1].startswith("followed by")):
+            # "get_help": "Pages the on-call engineer". The description leads with a verb the
+            # tables lack, in the third person and before its object: an unknown act, which
+            # outweighs the name's reading.
+            against.append(f"the name alone would say it {texts[kind]}")
+            evidence.append(f"description leads with {quoted_word(command[0])}, a verb the "
+                            f"tables lack ({command[1]}): the riskier reading wins")
+            kind, confidence, clear, disagree = v.WRITE, 40, True, True
         if desc_kind is not None:
             how = _how_said(desc)
             if KIND_RISK[desc_kind][0] == KIND_RISK[kind][0]:
@@ -123,7 +141,8 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
             if removal is not None:
                 kind = v.REMOVE
                 evidence.append(f"description also says '{removal}', which removes or destroys")
-    if kind == v.READ and (act := self_described_act(desc.text)) is not None:
+    if kind == v.READ and ((act := self_described_act(desc.text)) is not None
+                           or (act := later_act(desc.text)) is not None):
         # "List the key names in a secret. ... So this tool starts a short-lived container":
         # what the description says the tool itself does counts, wherever it says it.
         word, act_kind = act
@@ -237,6 +256,16 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         category, severity = OTHER, LOW
         evidence.append("no verb found in the name or the description's first sentence")
 
+    if kind == v.READ and name.kind is None and desc.kind is None and (
+            act := later_act(desc.text)) is not None:
+        # "order_status": "Order status. Cancels the order if it has not shipped." A name and
+        # a sentence of nouns show something; what a later sentence says the tool does counts.
+        word, act_kind = act
+        against.append(f"the name and first sentence alone would say it {texts[kind]}")
+        evidence.append(f"the description says the tool {quoted_word(word)}, which "
+                        f"{texts[act_kind]}")
+        kind, disagree = act_kind, True
+        category, severity = KIND_RISK[kind]
     return Reading(category, severity, confidence, evidence, against, kind, disagree, rendered)
 
 
@@ -426,11 +455,13 @@ def _reading_named(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
 def _name_is_the_object(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
     """A name that adds or changes something by its words alone, restated whole as the object
     of the description's reading lead ("follow_requests": "Get pending follow requests"): the
-    name names what is read. Only for names of two words or more whose verb adds something
-    (one that changes data in place, removes, runs or pays keeps its reading), and never past
-    a word that starts another clause ("Get the user and follow requests ...")."""
+    name names what is read. Only for names of two words or more whose verb adds something,
+    or changes or runs something before a view of data ("merge_status": "Get the merge status
+    of a pull request"); one that removes or pays keeps its reading. Never past a word that
+    starts another clause ("Get the user and follow requests ...")."""
     words = name.words[1 if name.namespace else 0:]
-    if name.kind != v.WRITE or len(words) < 2 or name.last is not None:
+    viewed = name.kind in (v.MODIFY, v.EXECUTE) and words[-1] in v.VIEW_NOUNS
+    if (name.kind != v.WRITE and not viewed) or len(words) < 2 or name.last is not None:
         return None
     window = _lead_object_window(desc)
     if window is None:
