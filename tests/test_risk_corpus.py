@@ -116,14 +116,17 @@ def test_declared_read_only_never_makes_a_tool_safer_than_its_words(server):
 # corpus tool in view) moved the test half from 37 to 32 unsafe, 2297 to 2293 read-only, and
 # Financial from 203/252 and 203/233 to 206/252 and 206/239; a second round (later sentences,
 # unknown third-person verbs under a reader's name, Polish and Indonesian, and a few reading
-# verbs the tables lacked) moved read-only to 2289 and nothing else.
+# verbs the tables lacked) moved read-only to 2289 and nothing else; a third (domains' own
+# phrasings: "Old jobs are deleted", "Seed users into ...", switches described as deleting)
+# moved unsafe to 31, destructive as Read/Other to 9, read-only to 2285 and precision to
+# 206/240.
 FLOORS: dict[str, tuple[str, float]] = {
-    "not read-only -> Read": ("max", 0.019),  # 32/1702 (1.9%)
-    "read-only -> Read": ("min", 0.918),  # 2289/2493 (91.8%)
+    "not read-only -> Read": ("max", 0.0183),  # 31/1702 (1.8%)
+    "read-only -> Read": ("min", 0.916),  # 2285/2493 (91.7%)
     "removal -> D/Crit": ("min", 0.99),  # 317/318 (99.7%)
-    "destructive -> Read/Other": ("max", 0.013),  # 10/827 (1.2%)
+    "destructive -> Read/Other": ("max", 0.011),  # 9/827 (1.1%)
     "Financial recall": ("min", 0.817),  # 206/252 (81.7%)
-    "Financial precision": ("min", 0.861),  # 206/239 (86.2%)
+    "Financial precision": ("min", 0.858),  # 206/240 (85.8%)
 }
 
 

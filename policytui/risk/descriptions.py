@@ -211,17 +211,20 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         if i <= start or i + 1 >= count:
             continue
         j = i + 1
-        if first in _STEP_BEFORE and reading:
-            # "Retrieves the next message before deleting it": a step of its own, named by a
-            # gerund after "before" or "after" with its own object ("keyed by training type"
-            # and "before changing room details" name or advise, and do not count).
+        if (first in _STEP_BEFORE or first == ",") and reading:
+            # "Retrieves the next message before deleting it", "Verify a backup by restoring
+            # it", "Read entries, deleting the last-delivered ID": a step of its own, named by
+            # a gerund with its own object ("keyed by training type" and "before changing room
+            # details" name or advise, and do not count).
             verb = base_verb(tokens[j])
             if (verb is not None and tokens[j].endswith("ing") and verb not in chain
-                    and v.VERBS[verb] in (v.REMOVE, v.MONEY) and j + 1 < count
+                    and v.VERBS[verb] in (v.REMOVE, v.MONEY, v.MODIFY) and j + 1 < count
                     and tokens[j + 1] in _OBJECTS):
                 chain.add(verb)
                 found.alternatives.append((verb, v.VERBS[verb]))
-            continue
+                continue
+            if first != ",":
+                continue
         if first not in SEPARATORS:
             continue
         while (j + 1 < count and j < i + 3
@@ -236,11 +239,23 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
             continue
         if reading and (v.VERBS[verb] == v.READ or (
                 j + 1 >= count or tokens[j + 1] not in _OBJECTS) and not (
-                    third_person and token.endswith("s") and _grave_step(verb, tokens, j))):
+                    third_person and token.endswith("s") and _grave_step(verb, tokens, j))
+                and not (not third_person and _grave_command(verb, tokens, j))):
             continue
         chain.add(verb)
         found.alternatives.append((verb, v.VERBS[verb]))
     return found
+
+
+def _grave_command(verb: str, tokens: list[str], at: int) -> bool:
+    """Is the verb at `at`, offered bare after a reader's imperative lead, one that removes,
+    followed by what it acts on ("Get items and delete old rows", "List stale branches and
+    delete merged branches")? Not before a preposition, and not "delete markers", which S3
+    lists. (A bare money verb is as often a noun: "buy and sell orders", "buy decisions".)"""
+    return (v.VERBS[verb] == v.REMOVE and verb not in v.AMBIGUOUS
+            and at + 1 < len(tokens) and tokens[at + 1] not in _PREPOSITIONS
+            and tokens[at + 1] not in _MORE_PREPOSITIONS and tokens[at + 1] not in SEPARATORS
+            and tokens[at + 1] not in ("marker", "markers"))
 
 
 def _grave_step(verb: str, tokens: list[str], at: int) -> bool:
@@ -323,7 +338,7 @@ _SEQUENCE = frozenset("then also afterwards optionally".split())
 # it".
 _MODALS = frozenset("can will may might must should could".split())
 # Words before a gerund that is a step of its own: "before deleting it", "by charging".
-_STEP_BEFORE = frozenset("before after".split())
+_STEP_BEFORE = frozenset("before after by while".split())
 # What a step may do for it to count under a reader's lead without an object opener after it.
 _GRAVE = frozenset((v.REMOVE, v.MODIFY, v.EXECUTE, v.MONEY))
 # Words before a command's verb that only say how it is done: "Force delete pods", "Hard delete
@@ -504,23 +519,38 @@ _SELF = re.compile(r"(?:\b(?:this|the)\s+tool|(?:^|[.!?]\s+)(it|this)(?!\s+tool\
 # A later sentence or bullet that opens with a verb in the third person, its subject (the tool)
 # left out: "Retrieves unread messages. Deletes them from the server afterwards.", "Side
 # effects:\n- Transitions the issue to In Progress".
-_LATER_VERB = re.compile(r"(?:[.!?]\s+|\n\s*(?:[-*\u2022]\s*)?)([A-Z][a-z]+s)\s+([a-z]+)")
+_LATER_VERB = re.compile(
+    r"(?:[.!?]\s+|\n\s*(?:[-*\u2022]\s*)?)"
+    r"(?:(?:Also|Then|Additionally|Finally|Automatically|Afterwards),?\s+([a-z]+s)|([A-Z][a-z]+s))"
+    r"\s+([a-z]+)")
 # A later sentence saying in the passive that something is removed or paid for: "The message is
 # removed from the queue", "If the stack is stuck, it will be deleted".
 _PASSIVE_ACT = re.compile(
-    r"(?:(?:^|[.!?]\s+)(?:the|this|that|its|each|every|any|all|these|those|your)\s+"
-    r"(?:[a-z]+\s+){0,3}(?:is|are|will\s+be|gets|get)|\bit\s+will\s+be)\s+(?:[a-z]+ly\s+)?"
-    r"(deleted|removed|purged|destroyed|erased|wiped|revoked|terminated|charged|debited)\b",
+    # Any subject for the participles that only ever act ("Old jobs are deleted", "Offsets
+    # are committed automatically")...
+    r"(?:(?:^|[.!?]\s+)(?:[\w-]+\s+){1,4}(?:is|are|will\s+be|gets|get)|\bit\s+will\s+be)"
+    r"\s+(?:[a-z]+ly\s+)?"
+    r"(deleted|purged|destroyed|erased|wiped|revoked|terminated|charged|debited"
+    r"|restarted|committed|archived|marked\s+as\s+(?:read|seen|done|complete))\b"
+    # ... and a determiner before the subject of "removed", which is as often said of what a
+    # reply leaves out ("Whitespace between XML tags is removed").
+    r"|(?:^|[.!?]\s+)(?:the|this|that|its|each|every|any|all|these|those|your)\s+"
+    r"(?:[\w-]+\s+){0,3}(?:is|are|will\s+be|gets|get)\s+(?:[a-z]+ly\s+)?(removed)\b",
     re.IGNORECASE)
+# How much of a description is looked through for what a later sentence says the tool does:
+# long docstrings put it after a preamble.
+_LATER_WINDOW = 1200
 # "Side effects: ..." names what a call changes; "Side effects: none" names nothing.
 _SIDE_EFFECTS = re.compile(r"\bside[- ]effects?\s*:(?!\s*(?:none|no|n/a|nothing)\b)",
                            re.IGNORECASE)
 # Words after a later sentence's verb that show it is no verb of an action ("Updates are
 # returned in order", "Charges apply").
 _NOT_AN_OBJECT = frozenset("are is were was can cannot may must should will would".split())
-_PASSIVE_KINDS = {"charged": v.MONEY, "debited": v.MONEY}
+_PASSIVE_KINDS = {"charged": v.MONEY, "debited": v.MONEY, "restarted": v.EXECUTE,
+                  "committed": v.WRITE, "archived": v.WRITE}
 _PASSIVE_WORDS = ("deleted", "removed", "purged", "destroyed", "erased", "wiped", "revoked",
-                  "terminated", "charged", "debited")
+                  "terminated", "charged", "debited", "restarted", "committed", "archived",
+                  "marked as")
 # What a verb that adds or changes acts on when it is the thing just read: "Deletes them",
 # "Assigns it to the caller". Any other object may be the description talking about itself
 # ("Replaces the manual chain of ...", "Accepts a single string").
@@ -536,23 +566,25 @@ def later_act(description: str) -> tuple[str, str] | None:
     or that acts on "it" or "them", what was just read ("Deletes them from the server
     afterwards", "- Assigns it to the caller"), a passive removal or payment ("The
     message is removed from the queue"), or a list of side effects. None when there is none."""
-    opening = description[:DESCRIPTION_WINDOW * 2]
+    opening = description[:_LATER_WINDOW]
     for found in _LATER_VERB.finditer(opening):
-        word, after = found.group(1).lower(), found.group(2)
+        word, after = (found.group(1) or found.group(2)).lower(), found.group(3)
         verb = base_verb(word)
         if verb is None or verb == word or v.VERBS[verb] == v.READ or after in _NOT_AN_OBJECT:
             continue
         if verb in _DOCUMENTING:
             continue
         if v.VERBS[verb] in (v.REMOVE, v.MONEY) and verb not in v.AMBIGUOUS or (
-                after in _PRONOUNS or (v.VERBS[verb] == v.MODIFY and after in _OBJECTS)):
+                after in _PRONOUNS or (v.VERBS[verb] == v.MODIFY and after in _OBJECTS)
+                or (verb in v.OUTWARD_VERBS and after in _OBJECTS)):
             return word, v.VERBS[verb]
     # Substring tests first: most descriptions have no such participle and no side effects.
     if any(word in opening for word in _PASSIVE_WORDS):
         passive = _PASSIVE_ACT.search(opening)
         if passive is not None:
-            said = passive.group(1).lower()
-            return said, _PASSIVE_KINDS.get(said, v.REMOVE)
+            said = (passive.group(1) or passive.group(2)).lower()
+            return said, _PASSIVE_KINDS.get(said, v.WRITE if said.startswith("marked")
+                                             else v.REMOVE)
     if ("ide effect" in opening or "ide-effect" in opening) and _SIDE_EFFECTS.search(opening):
         return "side effects", v.WRITE
     return None

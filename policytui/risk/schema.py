@@ -230,6 +230,23 @@ _SENT_TEXT = re.compile(
     r"|\bfor (?:[a-z]+ )?installation\b", re.IGNORECASE)
 
 
+# An argument described as turning on removal: "If true, deletes the originals", "Removes
+# fetched messages from the queue". Not "deleted items are included" (a filter) nor "remove
+# whitespace" said of what is returned (the caller only takes booleans, and only on readers
+# the removal makes Destructive).
+_REMOVING_TEXT = re.compile(
+    r"^(?:if (?:true|set|enabled),?\s+)?(?:also\s+)?(?:deletes?|removes?|purges?)\s+"
+    r"(?!whitespace|spaces|duplicates|html|markup|tags|comments|empty|null)",
+    re.IGNORECASE)
+
+
+# Removal from what the tool hands back trims its reply ("Remove all script tags from the
+# HTML", "Remove all HTML comments", "Removes blank lines from the output").
+_TRIMS_OUTPUT = re.compile(
+    r"\bfrom (?:the |its )?(?:html|output|response|result|results|text|markdown|content|page|"
+    r"reply|snapshot|dom)\b|\b(?:html|markdown|whitespace|tags|output)\b", re.IGNORECASE)
+
+
 @lru_cache(maxsize=16384)
 def _property_flags(name: str, description: str) -> int:
     """What an argument's name and description say, as bit flags. Cached on the pair: servers
@@ -243,6 +260,12 @@ def _property_flags(name: str, description: str) -> int:
             flags |= _DESC_SQL
         elif flags & _QUERYISH and _GRAPHQL_TEXT.search(description):
             flags |= _GRAPHQL
+    if (description and not flags & _REMOVAL and ("elete" in description or "emove" in description
+                                                  or "urge" in description)
+            and _REMOVING_TEXT.search(description) and not _TRIMS_OUTPUT.search(description)):
+        # "compact: If true, deletes the originals": a switch (the caller checks it is a
+        # boolean) that turns on removing things, whatever its name.
+        flags |= _REMOVAL
     if description and ("upload" in description or "install" in description
                         or "Upload" in description or "Install" in description):
         sent = _SENT_TEXT.search(description)

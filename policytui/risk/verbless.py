@@ -29,6 +29,9 @@ _NEVER_COMMANDS = frozenset(
     current currently recent latest new old public private live real
     """.split())
 
+# Prepositions that send what a verb acts on somewhere ("into the database", "to teams").
+WHERE_TO = frozenset(("into", "onto", "to"))
+
 # Words after the first that keep a sentence a noun phrase: "Income vs expense dynamics",
 # "Orders of the client", "Usage for nodes": a verb is not followed by a preposition.
 _NOUN_PHRASE_JOINS = frozenset(
@@ -74,6 +77,11 @@ def unknown_command(name: NameVerbs, desc: DescriptionVerbs) -> tuple[str, str] 
     if after in OBJECT_OPENERS or (after == "up" and words[at + 2:at + 3] == ["to"]):
         return first, f"followed by {after!r}, which opens its object"
     own = name.words[1 if name.namespace else 0:]
+    if (own and first == own[0] and _restates(after, own) and at + 2 < len(words)
+            and words[at + 2] in WHERE_TO):
+        # "seed_users": "Seed users into the dev database"; "route_tickets": "Route tickets to
+        # teams". The name restated, then where it goes: the first word is the command.
+        return first, "the name's own word, sending what follows somewhere"
     if (_inflected_in(first, own) and after not in _NOUN_PHRASE_JOINS
             and not _restates(after, own)):
         # "log_hours": "Log worked hours"; "boot_sim": "Boot iOS simulator". The name's own

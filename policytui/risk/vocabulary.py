@@ -138,7 +138,11 @@ OBJECT_READS: dict[str, frozenset[str]] = {
 OBJECT_ACTS: dict[str, frozenset[str]] = {
     "check": frozenset("checkbox checkboxes box boxes".split()),
     "extract": frozenset("archive archives zip zips tarball tarballs tar rar".split()),
-    "print": frozenset("label labels receipt receipts cheque cheques".split()),
+    "print": frozenset("label labels receipt receipts cheque cheques document documents".split()),
+    # Converting a CRM record makes others of it ("convertLead": "Converts a Lead into an
+    # Account"); a pull request to a draft changes it.
+    "convert": frozenset("lead leads trial trials prospect prospects opportunity "
+                         "opportunities draft".split()),
 }
 # Of those, the verbs that need their object named to read: a bare "track" records.
 _NEEDS_AN_OBJECT = frozenset(("track",))
@@ -330,7 +334,7 @@ REMOVAL_SWITCHES: frozenset[str] = frozenset(
 # ("suggest_reschedule" with `apply`, a lint with `fix`, a preview with `send`).
 ACT_SWITCHES: frozenset[str] = frozenset(
     "apply commit execute confirm submit send publish autofix fix persist markread markasread "
-    "markseen markasseen inplace write applyfixes autoapply".split())
+    "markseen markasseen inplace write applyfixes autoapply dryrun".split())
 
 # Argument names (normalised) holding a list of steps the tool performs ("actions" of a page
 # scrape: click, write, executeJavascript); what the steps may be is an enum in each item.

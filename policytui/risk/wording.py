@@ -25,6 +25,7 @@ from policytui.risk.kinds import CONNECTORS, KIND_ORDER, KIND_RISK, KIND_TEXT
 from policytui.risk.money import money_noun_read, pretended, quoted_word
 from policytui.risk.names import NameVerbs
 from policytui.risk.verbless import (
+    WHERE_TO,
     act_noun,
     names_a_view,
     third_person_of,
@@ -313,6 +314,8 @@ def _names_a_collection(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     first = name.words[start]
     if third_person_of(words[0], first):
         return False  # "collect_payments": "Collects payments ...": a verb the table lacks
+    if first == words[0] and len(words) > 2 and words[2] in WHERE_TO:
+        return False  # "seed_users": "Seed users into the dev database": sent somewhere
     return first != words[0] or (len(words) > 1 and len(name.words) > start + 1
                                  and words[1] == name.words[start + 1])
 
