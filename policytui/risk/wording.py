@@ -142,15 +142,11 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
             if removal is not None:
                 kind = v.REMOVE
                 evidence.append(f"description also says '{removal}', which removes or destroys")
-    if kind == v.READ and ((act := self_described_act(desc.text)) is not None
-                           or (act := later_act(desc.text)) is not None):
+    if kind == v.READ and (act := _said_later(desc)) is not None:
         # "List the key names in a secret. ... So this tool starts a short-lived container":
         # what the description says the tool itself does counts, wherever it says it.
-        word, act_kind = act
-        against.append(f"the name and first sentence alone would say it {texts[kind]}")
-        evidence.append(f"the description says the tool {quoted_word(word)}, which "
-                        f"{texts[act_kind]}")
-        kind, clear, disagree = act_kind, True, True
+        kind = _take_later_act(act, kind, evidence, against)
+        clear, disagree = True, True
     unknown = desc.unknown_alternative if desc.kind == v.READ else None
     if kind == v.READ and unknown is not None:
         # "View or tighten the limits": the other thing it offers is no verb in the table, and
@@ -258,16 +254,29 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         evidence.append("no verb found in the name or the description's first sentence")
 
     if kind == v.READ and name.kind is None and desc.kind is None and (
-            act := later_act(desc.text)) is not None:
+            act := _said_later(desc)) is not None:
         # "order_status": "Order status. Cancels the order if it has not shipped." A name and
         # a sentence of nouns show something; what a later sentence says the tool does counts.
-        word, act_kind = act
-        against.append(f"the name and first sentence alone would say it {texts[kind]}")
-        evidence.append(f"the description says the tool {quoted_word(word)}, which "
-                        f"{texts[act_kind]}")
-        kind, disagree = act_kind, True
+        kind = _take_later_act(act, kind, evidence, against)
+        disagree = True
         category, severity = KIND_RISK[kind]
     return Reading(category, severity, confidence, evidence, against, kind, disagree, rendered)
+
+
+def _said_later(desc: DescriptionVerbs) -> tuple[str, str] | None:
+    """(word, kind) of what the description says past its first sentence that the tool does,
+    or None."""
+    return self_described_act(desc.text) or later_act(desc.text)
+
+
+def _take_later_act(act: tuple[str, str], kind: str, evidence: list[str],
+                    against: list[str]) -> str:
+    """Record that a later act outweighs a reading of `kind`, and return the act's kind."""
+    word, act_kind = act
+    against.append(f"the name and first sentence alone would say it {KIND_TEXT[kind]}")
+    evidence.append(f"the description says the tool {quoted_word(word)}, which "
+                    f"{KIND_TEXT[act_kind]}")
+    return act_kind
 
 
 _NAMED_WITHIN = 6
