@@ -52,16 +52,17 @@ def _query_in_a_writing_language(name: NameVerbs, desc: DescriptionVerbs, schema
                                  ) -> tuple[str, str] | None:
     """(argument, "sql" | "graphql") when a text argument named like a query takes a language
     that the tool's name or first sentence names and that can write, else None."""
-    said = _WRITING_LANGUAGE.search(desc.sentence) or _WRITING_LANGUAGE.search(
-        " ".join(name.words))
-    if said is None:
-        return None
     props = schema.get("properties") if isinstance(schema, dict) else None
     if not isinstance(props, dict):
         return None
     for arg, spec in props.items():
         if (isinstance(arg, str) and normalize(arg) in _QUERY_ARGUMENTS and isinstance(spec, dict)
                 and spec.get("type") in (None, "string") and "enum" not in spec):
+            # The argument first: few tools have one, and the text is searched only then.
+            said = _WRITING_LANGUAGE.search(desc.sentence) or _WRITING_LANGUAGE.search(
+                " ".join(name.words))
+            if said is None:
+                return None
             return arg, "graphql" if said.group(0).lower() == "graphql" else "sql"
     return None
 

@@ -13,10 +13,12 @@ from policytui.risk.words import (
     ADJECTIVES_BEFORE_PLURALS,
     DESCRIPTION_WINDOW,
     OBJECT_OPENERS,
+    PARTICLES,
     SEPARATORS,
     adjective_here,
     base_verb,
     first_sentence,
+    join_phrasal,
     lexicon_verb,
     sentence_tokens,
 )
@@ -60,7 +62,7 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     introduced by "to"/"helps"/"can"."""
     # "[Tauri Apps Only] Get a DOM snapshot", "[Beta] List ...": a tag before the sentence.
     description = _without_tag(description)
-    if description[:1] == "#" or description.lstrip()[:1] == "#":
+    if description.find("#", 0, 8) >= 0 and description[:8].lstrip()[:1] == "#":
         # "## Query\nExecutes arbitrary SQL": a markdown heading is a title, not the sentence.
         heading, newline, body = description.lstrip().partition("\n")
         if newline and body.strip():
@@ -79,6 +81,11 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         _cjk_verbs(description, found)
         return found
     count = len(tokens)
+    if count > 1 and (tokens[1] in PARTICLES or count > 2 and tokens[2] in PARTICLES):
+        # "Tears down the staging environment": a two-word verb leads (joined only here, at
+        # the lead, where it matters; most sentences have no particle there).
+        tokens = found.words = join_phrasal(tokens)
+        count = len(tokens)
     start = 0
     while start < 2 and start < count and is_adverb(tokens[start]):
         start += 1  # "Recursively search ..."
@@ -113,7 +120,11 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
             after = description_verbs(rest, alternatives, indirect, False)
             if after.kind is not None:
                 return after
-    if titled and v.VERBS.get(lead or "") == v.READ:
+    if (titled and lead is not None and v.VERBS[lead] == v.READ
+            and (sentence.find(":", 0, _TITLE_WINDOW) >= 0
+                 or sentence.find("-", 0, _TITLE_WINDOW) >= 0
+                 or sentence.find("\u2013", 0, _TITLE_WINDOW) >= 0
+                 or sentence.find("\u2014", 0, _TITLE_WINDOW) >= 0)):
         # "Query Runner: executes arbitrary SQL", "User Lookup - removes the user": a title
         # whose first word reads, then the sentence that acts. The riskier one decides.
         titled_after = _after_title(description, sentence, alternatives, indirect)
@@ -207,7 +218,9 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     # commits"), so there a later verb counts only with its own object ("Retrieve a prompt by
     # ID and execute it").
     reading = found.kind == v.READ
-    for i, first in enumerate(tokens):
+    marks = _STEP_MARKS if reading else SEPARATORS
+    for i in [i for i, token in enumerate(tokens) if token in marks]:
+        first = tokens[i]
         if i <= start or i + 1 >= count:
             continue
         j = i + 1
@@ -339,6 +352,8 @@ _SEQUENCE = frozenset("then also afterwards optionally".split())
 _MODALS = frozenset("can will may might must should could".split())
 # Words before a gerund that is a step of its own: "before deleting it", "by charging".
 _STEP_BEFORE = frozenset("before after by while".split())
+# Where a later step may start: a separator or one of those words.
+_STEP_MARKS = SEPARATORS | _STEP_BEFORE
 # What a step may do for it to count under a reader's lead without an object opener after it.
 _GRAVE = frozenset((v.REMOVE, v.MODIFY, v.EXECUTE, v.MONEY))
 # Words before a command's verb that only say how it is done: "Force delete pods", "Hard delete

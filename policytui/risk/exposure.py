@@ -26,6 +26,10 @@ _SECRET_TEXT = re.compile(
 _SECRET_HINTS = ("secret", "credential", "password", "key", "token", "environment", "env var")
 
 
+# Every word that may start a secret's name, alone or as the first of two.
+_SECRET_NAME_WORDS = v.SECRET_WORDS | v.SECRET_PAIR_FIRSTS
+
+
 def _mentions_secrets(sentence: str) -> bool:
     lowered = sentence.lower()
     return any(hint in lowered for hint in _SECRET_HINTS) and _SECRET_TEXT.search(sentence) is not None
@@ -35,12 +39,11 @@ def mark_exposure(verdict: Verdict, name: NameVerbs, desc: DescriptionVerbs,
               facts: SchemaFacts) -> None:
     """What a call can expose or reach, beyond what it changes: secrets (severity at least
     High) and the open world (arbitrary URLs, messages sent outward)."""
-    hits = v.SECRET_WORDS.intersection(name.words)
-    secret = next(w for w in name.words if w in hits) if hits else None
-    if secret is None:
+    secret: str | None = None
+    if not _SECRET_NAME_WORDS.isdisjoint(name.words):  # most names have none
         words = name.words
-        secret = next((f"{a} {b}" for a, b in zip(words, words[1:])
-                       if (a, b) in v.SECRET_PAIRS), None)
+        secret = next((w for w in words if w in v.SECRET_WORDS), None) or next(
+            (f"{a} {b}" for a, b in zip(words, words[1:]) if (a, b) in v.SECRET_PAIRS), None)
     if secret is not None:
         verdict.evidence.append(f"name word '{secret}': a call can expose secrets")
     elif _mentions_secrets(desc.sentence):

@@ -368,6 +368,8 @@ SECRET_PAIRS: frozenset[tuple[str, str]] = frozenset(
     bearer+token private+key private+keys ssh+key ssh+keys seed+phrase recovery+phrase
     connection+string client+secret signing+key session+token
     """.split())
+# Their first words: most names have none, and then no pair is looked for.
+SECRET_PAIR_FIRSTS: frozenset[str] = frozenset(first for first, _ in SECRET_PAIRS)
 
 # Verbs that carry something outside the system the tool lives in (open-world).
 OUTWARD_VERBS: frozenset[str] = frozenset(

@@ -58,7 +58,8 @@ def first_sentence(description: str) -> str:
 
 def sentence_tokens(sentence: str) -> list[str]:
     """Lower-case words and the separators ",", "/", ";" and "&" of a sentence, with lead-in words
-    ("This tool lets you", "Use this to") dropped from its start."""
+    ("This tool lets you", "Use this to") dropped from its start. Two-word verbs are joined
+    where a sentence's lead is read (join_phrasal)."""
     tokens = _TOKENS.findall(sentence.lower())
     skip = 0
     limit = min(len(tokens), _MAX_LEAD_IN)
@@ -68,7 +69,7 @@ def sentence_tokens(sentence: str) -> list[str]:
         # "The set of permissions", "A new issue": an article opens a noun phrase, never an
         # order, so it stays and what follows is no leading verb.
         skip -= 1
-    return join_phrasal(tokens[skip:] if skip else tokens)
+    return tokens[skip:] if skip else tokens
 
 
 # Verbs of two words that mean one the tables know ("Tears down the environment", "power_off
@@ -80,13 +81,23 @@ PHRASAL_VERBS: dict[tuple[str, str], str] = {
     ("spin", "up"): "launch", ("spin", "down"): "stop", ("kick", "off"): "start",
     ("get", "rid"): "remove", ("check", "off"): "complete",
 }
-_PARTICLES = frozenset(second for _, second in PHRASAL_VERBS)
+_PARTICLES = PARTICLES = frozenset(second for _, second in PHRASAL_VERBS)
+_PHRASAL_FIRSTS = frozenset(first for first, _ in PHRASAL_VERBS)
+
+
+def _phrasal_at(words: list[str], at: int) -> bool:
+    """Does the particle at `at` end a two-word verb with the word before it?"""
+    word = words[at - 1]
+    return word in _PHRASAL_FIRSTS or word[:-1] in _PHRASAL_FIRSTS or word[:-2] in _PHRASAL_FIRSTS
 
 
 def join_phrasal(words: list[str]) -> list[str]:
     """The words with each two-word verb made one ("tears down" -> "teardown")."""
     if _PARTICLES.isdisjoint(words):
         return words  # the common case
+    if not any(_phrasal_at(words, i) for i, word in enumerate(words)
+               if i and word in _PARTICLES):
+        return words  # "up to 100", "out of stock": a particle, but no two-word verb
     out: list[str] = []
     i = 0
     while i < len(words):
@@ -115,8 +126,10 @@ OBJECT_OPENERS = frozenset(
     "a an the this that these those its their all any each every some your my our".split())
 
 
+@lru_cache(maxsize=16384)
 def base_verb(word: str) -> str | None:
-    """The table verb behind an inflected word ("Retrieves" -> "retrieve"), or None."""
+    """The table verb behind an inflected word ("Retrieves" -> "retrieve"), or None. Cached:
+    the same words recur across a server's descriptions, and most are no verb at all."""
     if word in VERBS:
         return word
     if len(word) > 3 and word.endswith("ies"):
