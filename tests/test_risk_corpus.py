@@ -89,6 +89,8 @@ def test_declared_read_only_never_makes_a_tool_safer_than_its_words(server):
         got, words = with_hints[tool.name], words_only[tool.name]
         assert CATEGORY_RANK[got.category] >= CATEGORY_RANK[words.category] or (
             words.category == "Other" and got.category == "Read"), tool.name
+        # What `tools --json` and the detail pane show: each flag once.
+        assert len(set(got.flags)) == len(got.flags), (tool.name, got.flags)
 
 
 # Floors for the test half, just beside the figures docs/risk.md quotes (a floor never above

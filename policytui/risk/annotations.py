@@ -101,7 +101,8 @@ def apply_annotations(verdict: Verdict, actions: dict[str, ActionRisk],
             verdict.evidence.insert(0, f"declared readOnlyHint=true is suspicious: {what}; the "
                                        "riskier reading wins")
         else:
-            verdict.flags.append(DISAGREE)
+            if DISAGREE not in verdict.flags:  # the words may have disagreed already
+                verdict.flags.append(DISAGREE)
             verdict.evidence.insert(0, f"declared readOnlyHint=true disagrees: {what}; the "
                                        "riskier reading wins")
         verdict.against.insert(0, "annotation readOnlyHint=true (declared) would say Read")
