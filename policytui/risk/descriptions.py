@@ -354,8 +354,6 @@ _MODALS = frozenset("can will may might must should could".split())
 _STEP_BEFORE = frozenset("before after by while".split())
 # Where a later step may start: a separator or one of those words.
 _STEP_MARKS = SEPARATORS | _STEP_BEFORE
-# What a step may do for it to count under a reader's lead without an object opener after it.
-_GRAVE = frozenset((v.REMOVE, v.MODIFY, v.EXECUTE, v.MONEY))
 # Words before a command's verb that only say how it is done: "Force delete pods", "Hard delete
 # users by ID", "Bulk update records", "Also archive the thread".
 _COMMAND_MODIFIERS = frozenset("force hard soft bulk batch mass also just admin".split())

@@ -11,7 +11,7 @@ from policytui.risk import vocabulary as v
 from policytui.risk.kinds import CONNECTORS, KIND_RISK
 from policytui.risk.words import (
     ADJECTIVES_BEFORE_PLURALS,
-    PHRASAL_VERBS,
+    PARTICLES,
     adjective_here,
     join_phrasal,
     lexicon_verb,
@@ -95,7 +95,7 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs
     """The governing verb of a name such as `github_create_or_update_file`, `listIssues` or
     `compute_vm_delete`, and a disagreeing verb at its end, if any."""
     words = expand(name_words(text))
-    if not _NAME_PARTICLES.isdisjoint(words):
+    if not PARTICLES.isdisjoint(words):
         words = join_phrasal(words)  # "power_off_vm", "tear_down_stack"
     verbs = v.VERBS
     agent = _agent_verb(words[-1]) if len(words) > 1 else None
@@ -207,7 +207,6 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs
 # Reading verbs that are often nouns ("health_check", "search_query") but are verbs when they
 # lead a name; not "return" ("return_order" sends goods back) nor "plan".
 _LEADING_READS = frozenset("check view query trace filter rank score match".split())
-_NAME_PARTICLES = frozenset(second for _, second in PHRASAL_VERBS)
 # Words more often nouns that are the command when they lead a name before a reading word.
 _LEADING_ACTS = frozenset(("set", "mark"))
 # Particles that make a phrasal verb of one: "check_in", "check_out" act.

@@ -236,7 +236,7 @@ _SENT_TEXT = re.compile(
 # the removal makes Destructive).
 _REMOVING_TEXT = re.compile(
     r"^(?:if (?:true|set|enabled),?\s+)?(?:also\s+)?(?:deletes?|removes?|purges?)\s+"
-    r"(?!whitespace|spaces|duplicates|html|markup|tags|comments|empty|null)",
+    r"(?!spaces|duplicates|markup|comments|empty|null)",  # more in _TRIMS_OUTPUT
     re.IGNORECASE)
 
 

@@ -81,28 +81,18 @@ PHRASAL_VERBS: dict[tuple[str, str], str] = {
     ("spin", "up"): "launch", ("spin", "down"): "stop", ("kick", "off"): "start",
     ("get", "rid"): "remove", ("check", "off"): "complete",
 }
-_PARTICLES = PARTICLES = frozenset(second for _, second in PHRASAL_VERBS)
-_PHRASAL_FIRSTS = frozenset(first for first, _ in PHRASAL_VERBS)
-
-
-def _phrasal_at(words: list[str], at: int) -> bool:
-    """Does the particle at `at` end a two-word verb with the word before it?"""
-    word = words[at - 1]
-    return word in _PHRASAL_FIRSTS or word[:-1] in _PHRASAL_FIRSTS or word[:-2] in _PHRASAL_FIRSTS
+PARTICLES = frozenset(second for _, second in PHRASAL_VERBS)
 
 
 def join_phrasal(words: list[str]) -> list[str]:
     """The words with each two-word verb made one ("tears down" -> "teardown")."""
-    if _PARTICLES.isdisjoint(words):
+    if PARTICLES.isdisjoint(words):
         return words  # the common case
-    if not any(_phrasal_at(words, i) for i, word in enumerate(words)
-               if i and word in _PARTICLES):
-        return words  # "up to 100", "out of stock": a particle, but no two-word verb
     out: list[str] = []
     i = 0
     while i < len(words):
         word = words[i]
-        if i + 1 < len(words) and words[i + 1] in _PARTICLES:
+        if i + 1 < len(words) and words[i + 1] in PARTICLES:
             for base in (word, word[:-1], word[:-2]):
                 joined = PHRASAL_VERBS.get((base, words[i + 1]))
                 if joined is not None and (base == word or word.endswith("s")):
