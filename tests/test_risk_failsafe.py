@@ -8,7 +8,7 @@ import json
 import pytest
 
 from policytui.risk import classify, classify_all
-from policytui.risk.names import server_namespaces
+from policytui.risk.names import server_namespaces, server_nouns
 from policytui.toolinfo import ToolInfo
 
 
@@ -88,6 +88,45 @@ def test_classify_all_uses_the_namespace_and_says_so():
     assert classes["compute_vm_delete"].category == "Destructive"
     assert classes["compute_vm_restart"].category == "Execute"
     assert any("namespace" in line for line in classes["compute_vm_delete"].evidence)
+
+
+def test_verbs_a_server_lists_in_the_plural_are_its_nouns():
+    assert server_nouns(["list_builds", "get_build", "listPipelineRuns", "pushes_since"]) == {
+        "build", "run"}
+    # Only verbs that add or run something: removals, changes and money keep their reading,
+    # and so does a word already weighed as a noun ("order"); a first word is no plural.
+    assert server_nouns(["list_deletes", "list_refunds", "list_updates", "list_orders",
+                         "runs_create"]) == set()
+
+
+def test_a_ci_server_that_lists_builds_reads_one_build():
+    names = {"list_builds": "List builds of a project.", "get_build": "Get build details.",
+             "tail_build_log": "Get the last N lines of a build log.",
+             "get_simulation_run": "", "list_simulation_runs": "",
+             "build_project": "", "pipeline_run": "",
+             "get_build_and_rerun": "Fetch a build and rerun it.",
+             "get_artifact": "Builds the project and returns the artifact."}
+    classes = classify_all([tool(n, d) for n, d in names.items()])
+    for reader in ("get_build", "tail_build_log", "get_simulation_run"):
+        assert classes[reader].category == "Read", classes[reader].evidence
+    assert any("noun here" in line for line in classes["get_build"].evidence)
+    # The verb leading a name, standing last, or said by the description still acts.
+    assert classes["build_project"].category == "Execute"
+    assert classes["pipeline_run"].category == "Execute"
+    assert classes["get_build_and_rerun"].category != "Read"
+    assert classes["get_artifact"].category != "Read"
+    # Alone, with no list of runs beside it, "get_job_run" keeps the riskier reading.
+    assert classify(tool("get_simulation_run")).category == "Execute"
+
+
+def test_the_editor_reads_a_tool_alone_with_its_servers_nouns():
+    from policytui.editor.classes import Classifications
+    tools = [tool("list_builds", "List builds."), tool("get_build", "")]
+    found = Classifications(lambda name: next((t for t in tools if t.name == name), None),
+                            lambda name: None)
+    found.classify(tools[-1:], server_tools=tools)
+    assert found.brief("get_build")[0] == "Read"
+    assert found["get_build"].category == "Read"  # the detail pane's full classification
 
 
 @pytest.mark.parametrize("name", ["deleteVm", "vm-delete", "vm.delete", "VmDelete",
@@ -653,6 +692,11 @@ _AMOUNT_TO = {"to": {"type": "string"}, "amount": {"type": "number"}}
     ("StopCrawler", "If the specified crawler is running, stops the crawl.", None, "Write"),
     ("delete_tracker", "", None, "Destructive"),
     ("services_reader", "", None, "Read"),
+    # After a verb that reads, an agent noun is what is read.
+    ("get_queue_subscriber", "", None, "Read"),
+    ("crm_find_team_manager", "Find a user's team manager.", None, "Read"),
+    ("get_and_run_executor", "", None, "Execute"),
+    ("check_updater", "", None, "Destructive"),
     ("set_audit_policy", "Audit policy configuration.", None, "Destructive"),
     ("scan_then_quarantine", "", None, "Destructive"),
     ("empty_trash", "", None, "Destructive"),
@@ -668,6 +712,56 @@ _AMOUNT_TO = {"to": {"type": "string"}, "amount": {"type": "number"}}
     ("mass_payouts", "Mass payouts to a list of recipients.",
      {"recipient": {"type": "string"}, "amount": {"type": "number"}}, "Financial"),
     ("send_sol", "Sends SOL to a wallet address.", _AMOUNT_TO, "Financial"),
+    # A second command bare after "and" under a reader's imperative; noun compounds and lists
+    # of what is read stay reads.
+    ("analyze_logs", "Analyze logs and create alerts for anomalies.", None, "Write"),
+    ("check_stock", "Check stock levels and reorder items below threshold.", None,
+     "Destructive"),
+    ("find_duplicates", "Find duplicate contacts and merge records automatically.", None,
+     "Destructive"),
+    ("get_prs", "Get pull requests and close stale ones.", None, "Write"),
+    ("fetch_feed", "Fetch the feed and mark items as read.", None, "Write"),
+    ("list_mrs", "List pull requests and merge requests.", None, "Read"),
+    ("get_runs", "Get workflow runs and build artifacts.", None, "Read"),
+    ("list_plugins", "List plugins with their status, version, and update availability.", None,
+     "Read"),
+    ("search_cancelled", "Search cancelled orders with refund amounts and cancel reasons.", None,
+     "Read"),
+    ("get_system_status", "Get system status: versions, plugins, and store diagnostics.", None,
+     "Read"),
+    ("list_files", "List open files and close dates.", None, "Read"),
+    # A gerund subject that removes or changes: what doing something with the tool does.
+    ("get_otp", "Get a one-time code; requesting a new code invalidates previous codes.", None,
+     "Destructive"),
+    ("get_token", "Get an access token. Exchanging the refresh token invalidates the old one.",
+     None, "Destructive"),
+    ("list_items", "List items. Filtering by status returns only matching items.", None,
+     "Read"),
+    ("get_report", "Get a report, including totals that change daily.", None, "Read"),
+    ("check_settings", "Check the settings and persist the defaults.", None, "Write"),
+    ("inspect_volume", "Inspect a volume; unused snapshots of it are reclaimed.", None,
+     "Destructive"),
+    ("get_balance", "Return the account balance; overdue fees are charged to the card first.",
+     None, "Financial"),
+    ("read_config", "Read the config file. The cached copy is overwritten.", None,
+     "Destructive"),
+    # Working in place changes what the tool is given; a state "in place" changes nothing.
+    ("convert_file", "Convert the file to UTF-8 in place.", None, "Destructive"),
+    ("decode_file", "Decode a base64 file in-place.", None, "Destructive"),
+    ("get_config", "Get config. Values not given are left in place.", None, "Read"),
+    ("get_rules", "Get rules. Which rules are in place for the account.", None, "Read"),
+    ("lookup_word", "Look up a word in place of the user.", None, "Read"),
+    ("get_hits", "Get hits, with an error string in place\n  of the list.", None, "Read"),
+    # A later sentence that starts a movement of money.
+    ("fiat_offramp", "Convert USDC to fiat currency. Initiates a withdrawal from the balance "
+     "to a bank account.", None, "Financial"),
+    ("fiat_onramp", "Convert fiat currency to USDC. Initiates a bank transfer to fund the "
+     "agent.", None, "Financial"),
+    ("get_payment", "Get one payment. Returns a payment object with its refunds.", None,
+     "Read"),
+    ("get_sync", "Get the sync state. Starts a file transfer when files are missing.", None,
+     "Execute"),
+    ("list_orders", "List orders. Creates a page token for the next call.", None, "Read"),
     ("estimate_gas", "Estimates gas for a transfer.", _AMOUNT_TO, "Read"),
     ("place_bid", "Places a bid on an auction listing.",
      {"listing_id": {"type": "string"}, "bid_amount": {"type": "number"}}, "Financial"),
@@ -742,6 +836,51 @@ _AMOUNT_TO = {"to": {"type": "string"}, "amount": {"type": "number"}}
 ])
 def test_phrasings_made_up_to_get_an_acting_tool_called_read(name, description, properties,
                                                               category):
+    c = classify(tool(name, description, properties))
+    assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description,properties,category", [
+    # A noun spelled like a verb that adds or runs opens a reader's first sentence.
+    ("ci_get_queue", "Builds in the queue, with the reason each one is blocked.", None, "Read"),
+    ("get_call_graph", "Call graph of a function.", None, "Read"),
+    ("get_tests", "Tests of the default branch, slowest first.", None, "Read"),
+    ("get_build", "Builds the project.", None, "Execute"),
+    ("get_queue", "Deletes in batches of 100.", None, "Destructive"),
+    ("get_ticket", "Update status of a ticket.", None, "Destructive"),
+    # A verb before the view it is of, under a sentence of nouns naming that view.
+    ("ha_vacuum_status", "Status of the robot vacuum: cleaning, docked, battery.", None, "Read"),
+    ("ha_vacuum_status", "Status of the robot vacuum. Deletes the map afterwards.", None,
+     "Destructive"),
+    # The question the tool answers; not "how to".
+    ("ha_who_is_home", "Who is home, based on phone presence.", None, "Read"),
+    ("git_blame", "Who last changed each line of a file.", None, "Read"),
+    ("wiki_help", "How to delete a page in the wiki.", None, "Destructive"),
+    # A German command phrase puts its infinitive last.
+    ("kb_outline", "Inhaltsverzeichnis eines Handbuchs abrufen.", None, "Read"),
+    ("rechnung", "Rechnung löschen.", None, "Destructive"),
+    ("kontostand", "Kontostand des Kontos anzeigen", None, "Read"),
+    # A noun compound that opens a sentence is no gerund subject.
+    ("breaking_changes", "Breaking changes introduced in a release.", None, "Read"),
+    # Running a status or health check only looks.
+    ("run_health_check", "Run the configured health checks of a service.", None, "Read"),
+    ("run_health_check", "Run a health check and restart the service if it fails.", None,
+     "Execute"),
+    # A bare `code` the tool's own words call a coupon, postal or one-time code is no program.
+    ("validateCoupon", "Validate a coupon and return its discount.",
+     {"code": {"type": "string"}}, "Read"),
+    ("lookup_postal_code", "Look up a postal code.", {"code": {"type": "string"}}, "Read"),
+    ("verify_login_otp", "Verify a one-time passcode and complete login.",
+     {"code": {"type": "string"}}, "Write"),
+    ("validate_coupon", "Validate a coupon.",
+     {"code": {"type": "string", "description": "JavaScript to run"}}, "Execute"),
+    ("run_snippet", "Run a snippet.", {"code": {"type": "string"}}, "Execute"),
+    # A noun phrase in another language is no unknown command.
+    ("kontostand", "Kontostand des Girokontos.", None, "Other"),
+    ("informe_ventas", "Informe de ventas del mes.", None, "Other"),
+])
+def test_reading_tools_a_red_team_found_called_riskier(name, description, properties,
+                                                        category):
     c = classify(tool(name, description, properties))
     assert c.category == category, c.evidence
 

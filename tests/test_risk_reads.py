@@ -319,6 +319,8 @@ def test_setup_after_a_reading_verb_is_what_is_looked_at(name, description, cate
      "Run a consolidated READY/ACTIVE/ERROR status check over a time window."),
     ("check_health", "Run a health check on the service."),
     ("helper", "Run a status check."),
+    # A name of "run" and the check alone runs only the check.
+    ("run_health_check", "Run a health check."),
 ])
 def test_running_a_status_or_health_check_reads(name, description):
     c = classify(tool(name, description))
@@ -328,7 +330,7 @@ def test_running_a_status_or_health_check_reads(name, description):
 @pytest.mark.parametrize("name,description,category", [
     ("run_checks", "Run the CI checks on the pull request.", "Execute"),
     ("helper", "Run the checks.", "Execute"),
-    ("run_health_check", "Run a health check.", "Execute"),  # the name runs it
+    ("run_health_check_and_fix", "Run a health check.", "Destructive"),  # the name does more
     ("check_health", "Run a health check and restart the service if it fails.", "Execute"),
     ("helper", "Run status checks, then deploy.", "Execute"),
     ("helper", "Run a health check, then delete stale pods.", "Destructive"),

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the classifier is imported only when first needed (startup speed)
+    from policytui.risk.classifier import ServerContext
 
 # Tools classified at once while building the brief table: the full objects of one chunk are
 # dropped before the next, so the peak never holds them all.
@@ -30,11 +33,10 @@ class Classifications(Mapping[str, Any]):
         self._override = override
         self._brief: dict[str, Brief] = {}
         self._full: OrderedDict[str, Any] = OrderedDict()
-        # The server's namespace words (`compute_` in `compute_vm_delete`), found from all of its
-        # tools: a tool classified alone, or in a chunk, must read its name as `tools` does.
-        self._namespaces: frozenset[str] | None = None
-        # Whether money is the server's business, also found from all of its tools.
-        self._money_server = False
+        # The server's namespace words (`compute_` in `compute_vm_delete`), whether money is
+        # its business and the verbs its names use as nouns, found from all of its tools: a
+        # tool classified alone, or in a chunk, must read its name as `tools` does.
+        self._context: ServerContext | None = None
 
     def classify(self, tools: Iterable[Any], server_tools: Iterable[Any] | None = None) -> None:
         """(Re)classify `tools`, chunk by chunk; `server_tools` is the server's whole list when
@@ -42,14 +44,13 @@ class Classifications(Mapping[str, Any]):
         from policytui.risk.classifier import classify_all, server_context
 
         tools = list(tools)
-        if server_tools is not None or self._namespaces is None:
-            self._namespaces, self._money_server = server_context(
-                tools if server_tools is None else server_tools)
-        namespaces = self._namespaces
+        if server_tools is not None or self._context is None:
+            self._context = server_context(tools if server_tools is None else server_tools)
+        context = self._context
         for start in range(0, len(tools), CHUNK):
             chunk = tools[start:start + CHUNK]
-            self._take(classify_all(chunk, self._overrides(chunk), namespaces=namespaces,
-                                    money_server=self._money_server))
+            self._take(classify_all(chunk, self._overrides(chunk), namespaces=context.namespaces,
+                                    money_server=context.money_server, nouns=context.nouns))
 
     def _overrides(self, tools: list[Any]) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -83,8 +84,12 @@ class Classifications(Mapping[str, Any]):
             raise KeyError(name)
         from policytui.risk import classify
 
-        full = classify(tool, self._override(name), namespaces=self._namespaces or frozenset(),
-                        money_server=self._money_server)
+        context = self._context
+        if context is None:
+            full = classify(tool, self._override(name))
+        else:
+            full = classify(tool, self._override(name), namespaces=context.namespaces,
+                            money_server=context.money_server, nouns=context.nouns)
         self._full[name] = full
         if len(self._full) > KEPT:
             self._full.popitem(last=False)

@@ -67,6 +67,32 @@ def _query_in_a_writing_language(name: NameVerbs, desc: DescriptionVerbs, schema
     return None
 
 
+# What a tool's own words may say its `code` argument is: an identifier, not a program.
+_CODE_KINDS = frozenset(
+    """
+    coupon coupons promo promotion discount voucher vouchers otp totp mfa verification
+    postal zip postcode country currency airport gift referral invite invitation language
+    locale
+    """.split())
+
+
+def _an_identifier_code(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
+                        schema: Any) -> str | None:
+    """The kind of identifier ("coupon") an undescribed argument called `code` holds, when
+    the tool's name or first sentence says so, else None. An argument that describes itself
+    is judged by its own words."""
+    if not any(arg == "code" for arg, _ in facts.code_arguments):
+        return None
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    spec = props.get("code") if isinstance(props, dict) else None
+    if not isinstance(spec, dict) or spec.get("description"):
+        return None
+    for word in (*name.words, *desc.words[:12]):
+        if word in _CODE_KINDS:
+            return word
+    return None
+
+
 def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
                     schema: Any, shape: ArgumentShape) -> None:
     """Make the reading as risky as its arguments say, saying why (and what lost)."""
@@ -79,6 +105,14 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
         found = _query_in_a_writing_language(name, desc, schema)
         if found is not None:
             facts = facts._replace(code_arguments=(found,))
+    if facts.code_arguments and (code := _an_identifier_code(name, desc, facts,
+                                                             schema)) is not None:
+        # "validateCoupon", "verify_otp", "lookup_postal_code" with a bare `code`: the tool's
+        # own words say which code it is, an identifier, not a program.
+        facts = facts._replace(code_arguments=tuple(
+            found for found in facts.code_arguments if found[0] != "code"))
+        r.evidence.append(f"argument 'code' is an identifier ({quote(code)} code, as the "
+                          "tool's own words say), not a program")
     restricted = (r.category == READ and facts.code_arguments
                   and all(kind != "shell" for _, kind in facts.code_arguments)
                   and _READ_ONLY_QUERIES.search(desc.text[:DESCRIPTION_WINDOW]))

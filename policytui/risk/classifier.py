@@ -31,7 +31,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from policytui.risk import vocabulary as v
 from policytui.risk.actions import CHOOSERS, GRAVE_ACTIONS, action_kinds, multi_action_verdict
@@ -48,6 +48,7 @@ from policytui.risk.categories import (
     normalize_category,
 )
 from policytui.risk.descriptions import DescriptionVerbs, description_verbs
+from policytui.risk.docstring_args import with_docstring_args
 from policytui.risk.exposure import mark_exposure
 from policytui.risk.findings import (
     DISAGREE,
@@ -68,7 +69,7 @@ from policytui.risk.money import (
     server_handles_money,
 )
 from policytui.risk.money_reading import weigh_money
-from policytui.risk.names import NameVerbs, name_verbs, server_namespaces
+from policytui.risk.names import NameVerbs, name_verbs, server_namespaces, server_nouns
 from policytui.risk.schema import SchemaFacts, inspect_schema, normalize
 from policytui.risk.wording import read_words
 from policytui.toolinfo import ToolInfo
@@ -161,12 +162,13 @@ def _text(value: Any) -> str:
 
 
 def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bool = True,
-             namespaces: frozenset[str] = frozenset(), money_server: bool = False
-             ) -> Classification:
+             namespaces: frozenset[str] = frozenset(), money_server: bool = False,
+             nouns: frozenset[str] = frozenset()) -> Classification:
     """Classify one tool. Never raises on odd tool data; an unknown override is ignored (and
     said so in the evidence). `use_annotations=False` classifies from words and schema alone
     (used to measure the classifier against servers' own annotations). `namespaces` are the
-    server's namespace words (see `server_namespaces`; `classify_all` finds them)."""
+    server's namespace words (see `server_namespaces`; `classify_all` finds them), `nouns` the
+    verbs its names use as nouns (see `server_nouns`)."""
     # Not only ToolInfo reaches here: these may hold anything and are checked before use.
     schema: Any
     annotations: Any
@@ -187,11 +189,13 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
     if not use_annotations:
         annotations = {}
 
+    # Arguments a docstring documents and the schema does not are read from the docstring.
+    schema = with_docstring_args(schema, desc_text)
     facts = inspect_schema(schema)
     actions: dict[str, ActionRisk] = {}
     action_path: str | None = None
     verdict: Verdict | None = None
-    name = name_verbs(name_text, namespaces)
+    name = name_verbs(name_text, namespaces, nouns)
     # Only a name without a verb needs the slower search for a verb deeper in the text.
     # A name whose only verb is a word more often a noun ("query_pyroscope") may have its
     # reading confirmed by a verb deeper in the description; two weak signs that agree count.
@@ -221,9 +225,9 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
         # The actions decide; the name and description only say whether money is in sight.
         money = money_server or money_context(name, desc, facts, schema=schema)
         # What the tool is about: its name's words other than verbs and its namespace.
-        nouns = [w for w in name.words[1 if name.namespace else 0:]
+        head_words = [w for w in name.words[1 if name.namespace else 0:]
                  if w not in v.VERBS and w not in FILLER and not w.isdigit()]
-        subject = (nouns[-1],) if nouns else ()  # its head noun is all that matters
+        subject = (head_words[-1],) if head_words else ()  # its head noun is all that matters
         verdict, actions = multi_action_verdict(choice, money, subject, single)
         action_path = choice.path
         if verdict.category != FINANCIAL:
@@ -274,28 +278,38 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
                           verdict.flags, hints)
 
 
-def server_context(tools: Iterable[Any]) -> tuple[frozenset[str], bool]:
-    """What classifying any one tool needs from its whole server: the namespace words
-    (`compute_` in `compute_vm_delete`) and whether money is the server's business."""
+class ServerContext(NamedTuple):
+    """What classifying any one tool needs from its whole server."""
+
+    namespaces: frozenset[str]  # `compute_` in `compute_vm_delete`
+    money_server: bool  # money is the server's business
+    nouns: frozenset[str]  # verbs its names use as nouns ("build" beside "list_builds")
+
+
+def server_context(tools: Iterable[Any]) -> ServerContext:
+    """The server-wide facts (`ServerContext`) read from all of a server's tool names."""
     names = [getattr(t, "name", "") for t in tools]
-    return server_namespaces(names), server_handles_money(names)
+    return ServerContext(server_namespaces(names), server_handles_money(names),
+                         server_nouns(names))
 
 
 def classify_all(tools: Iterable[ToolInfo], overrides: Mapping[str, Any] | None = None,
                  *, use_annotations: bool = True,
                  server_tools: Iterable[ToolInfo] | None = None,
                  namespaces: frozenset[str] | None = None,
-                 money_server: bool | None = None) -> dict[str, Classification]:
+                 money_server: bool | None = None,
+                 nouns: frozenset[str] | None = None) -> dict[str, Classification]:
     """Classify every tool, applying `overrides` ({tool name: category}) where given. The
     server's namespace words are `namespaces` when the caller found them already, else found
     from `server_tools` (all of the server's tools, when only some are classified) or else from
     `tools`."""
     tools = list(tools)
     overrides = overrides if isinstance(overrides, Mapping) else {}
-    if namespaces is None or money_server is None:
-        found_namespaces, found_money = server_context(tools if server_tools is None else server_tools)
-        namespaces = found_namespaces if namespaces is None else namespaces
-        money_server = found_money if money_server is None else money_server
+    if namespaces is None or money_server is None or nouns is None:
+        found = server_context(tools if server_tools is None else server_tools)
+        namespaces = found.namespaces if namespaces is None else namespaces
+        money_server = found.money_server if money_server is None else money_server
+        nouns = found.nouns if nouns is None else nouns
     out: dict[str, Classification] = {}
     # Thousands of small objects and no reference cycles: the cycle collector would only
     # rescan them again and again (about a sixth of the time on 10,000 tools).
@@ -307,7 +321,7 @@ def classify_all(tools: Iterable[ToolInfo], overrides: Mapping[str, Any] | None 
             override = overrides.get(name)
             out[name] = classify(tool, override if isinstance(override, str) else None,
                                  use_annotations=use_annotations, namespaces=namespaces,
-                                 money_server=money_server)
+                                 money_server=money_server, nouns=nouns)
     finally:
         if collecting:
             gc.enable()

@@ -253,7 +253,9 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         if reading and (v.VERBS[verb] == v.READ or (
                 j + 1 >= count or tokens[j + 1] not in _OBJECTS) and not (
                     third_person and token.endswith("s") and _grave_step(verb, tokens, j))
-                and not (not third_person and _grave_command(verb, tokens, j))):
+                and not (not third_person and _grave_command(verb, tokens, j))
+                and not (not third_person and first == "and"
+                         and _and_command(verb, tokens, start, i, j))):
             continue
         chain.add(verb)
         found.alternatives.append((verb, v.VERBS[verb]))
@@ -269,6 +271,44 @@ def _grave_command(verb: str, tokens: list[str], at: int) -> bool:
             and at + 1 < len(tokens) and tokens[at + 1] not in _PREPOSITIONS
             and tokens[at + 1] not in _MORE_PREPOSITIONS and tokens[at + 1] not in SEPARATORS
             and tokens[at + 1] not in ("marker", "markers"))
+
+
+def _and_command(verb: str, tokens: list[str], lead: int, joint: int, at: int) -> bool:
+    """Is the verb at `at`, bare after "and" under a reader's imperative lead, a second command
+    with its own object ("Analyze logs and create alerts for anomalies", "Check stock levels
+    and reorder items below threshold", "Find duplicate contacts and merge records")? Only a
+    verb that is no word more often a noun, before a word that is neither a preposition nor
+    the head of a noun compound ("build name", "update availability"), and
+    only when the "and" ends no list: nothing between the lead and the "and" is a comma or a
+    word that lists what is read ("with their status, version, and update availability",
+    "including ... and cancel reasons")."""
+    if v.VERBS[verb] in (v.READ, v.MONEY) or at + 1 >= len(tokens):
+        return False  # a bare money verb is as often a noun: "buy and sell orders"
+    after = tokens[at + 1]
+    if verb in v.AMBIGUOUS:
+        # A word more often a noun is a command only before what plainly is its object:
+        # "and close stale ones", "and mark items as read".
+        if "ones" not in tokens[at + 1:at + 3] and not (
+                verb == "mark" and "as" in tokens[at + 2:at + 4]):
+            return False
+    if (not after.isalpha() or after in _PREPOSITIONS or after in _MORE_PREPOSITIONS
+            or after in SEPARATORS or after in _COMPOUND_HEADS):
+        return False
+    return not any(token == "," or token in _LISTING for token in tokens[lead + 1:joint])
+
+
+# Nouns a verb-like word often modifies: "build name", "update availability", "stop loss".
+_COMPOUND_HEADS = frozenset(
+    """
+    name names id ids status date dates time times history log logs number count mode type
+    settings details info information fields progress availability reason reasons loss
+    recovery diagnostics request requests artifact artifacts key keys note notes
+    configuration configurations config configs instructions event events result results
+    summary summaries stats statistics metrics url urls link links script scripts window
+    windows option options target targets marker markers
+    """.split())
+# Words after which a sentence lists what is read rather than steps: "with", "including".
+_LISTING = frozenset("with including includes plus like such".split())
 
 
 def _grave_step(verb: str, tokens: list[str], at: int) -> bool:
@@ -541,10 +581,11 @@ _LATER_VERB = re.compile(
 _PASSIVE_ACT = re.compile(
     # Any subject for the participles that only ever act ("Old jobs are deleted", "Offsets
     # are committed automatically")...
-    r"(?:(?:^|[.!?]\s+)(?:[\w-]+\s+){1,4}(?:is|are|will\s+be|gets|get)|\bit\s+will\s+be)"
+    r"(?:(?:^|[.!?;]\s+)(?:[\w-]+\s+){1,4}(?:is|are|will\s+be|gets|get)|\bit\s+will\s+be)"
     r"\s+(?:[a-z]+ly\s+)?"
     r"(deleted|purged|destroyed|erased|wiped|revoked|terminated|charged|debited"
-    r"|restarted|committed|archived|marked\s+as\s+(?:read|seen|done|complete))\b"
+    r"|restarted|committed|archived|marked\s+as\s+(?:read|seen|done|complete)"
+    r"|overwritten|invalidated|expunged|evicted|reclaimed)\b"
     # ... and a determiner before the subject of "removed", which is as often said of what a
     # reply leaves out ("Whitespace between XML tags is removed").
     r"|(?:^|[.!?]\s+)(?:the|this|that|its|each|every|any|all|these|those|your)\s+"
@@ -560,14 +601,43 @@ _SIDE_EFFECTS = re.compile(r"\bside[- ]effects?\s*:(?!\s*(?:none|no|n/a|nothing)
 # returned in order", "Charges apply").
 _NOT_AN_OBJECT = frozenset("are is were was can cannot may must should will would".split())
 _PASSIVE_KINDS = {"charged": v.MONEY, "debited": v.MONEY, "restarted": v.EXECUTE,
-                  "committed": v.WRITE, "archived": v.WRITE}
+                  "committed": v.WRITE, "archived": v.WRITE, "invalidated": v.MODIFY}
 _PASSIVE_WORDS = ("deleted", "removed", "purged", "destroyed", "erased", "wiped", "revoked",
                   "terminated", "charged", "debited", "restarted", "committed", "archived",
-                  "marked as")
+                  "marked as", "overwritten", "invalidated", "expunged", "evicted", "reclaimed")
 # What a verb that adds or changes acts on when it is the thing just read: "Deletes them",
 # "Assigns it to the caller". Any other object may be the description talking about itself
 # ("Replaces the manual chain of ...", "Accepts a single string").
 _PRONOUNS = frozenset(("it", "them"))
+# A gerund opening a sentence or clause with its object, the subject of a verb in the third
+# person a few words on: "Requesting a new code invalidates previous codes", "; deleting the
+# active one also clears the default" (not "Breaking changes introduced in a release").
+_GERUND_SUBJECT = re.compile(
+    r"(?:^|[.;!?,]\s+)([A-Za-z]+ing)\s+(?:[\w'-]+\s+){1,6}?(?:also\s+)?([a-z]+s)\s+(\w+)")
+# Words in -ing that are no gerund subject: prepositions, nouns.
+_NOT_GERUNDS = frozenset(
+    """
+    during including regarding according concerning excluding pending following string
+    strings thing things nothing something anything everything morning evening setting
+    settings listing listings heading headings warning warnings
+    """.split())
+_IN_PLACE = re.compile(r"(?:\b([a-z]+)\s+)?\b(in[- ]place)\b(?!\s+of\b)", re.IGNORECASE)
+_BE = frozenset("is are was were be been being".split())  # "the rules in place": a state
+_LEFT_AS_IS = re.compile(r"\b(?:leaves?|left|stays?|remains?|keeps?|kept|already)\b",
+                         re.IGNORECASE)
+# Verbs by which a later sentence says the tool starts something: "Starts a file transfer
+# when files are missing", "Triggers a rebuild of the index".
+_LATER_STARTS = frozenset("start launch trigger spawn".split())
+# A later sentence whose verb starts one of these money movements moves money: "Initiates a
+# withdrawal ...", "Places a purchase ...". Only movements of money themselves, not what
+# they are about (an order, an invoice) nor what needs context (a transfer of files).
+_STARTS_A_MONEY_ACT = frozenset(
+    "initiate create place submit execute make send start trigger issue process".split())
+_MOVED_MONEY = frozenset(
+    """
+    payment payments payout payouts refund refunds withdrawal withdrawals purchase purchases
+    remittance remittances deposit deposits
+    """.split())
 # Verbs that describe how a tool is called rather than what it does.
 _DOCUMENTING = frozenset("accept answer build replace".split())
 
@@ -582,6 +652,12 @@ def later_act(description: str) -> tuple[str, str] | None:
     opening = description[:_LATER_WINDOW]
     for found in _LATER_VERB.finditer(opening):
         word, after = (found.group(1) or found.group(2)).lower(), found.group(3)
+        if ((word[:-1] in _STARTS_A_MONEY_ACT or word[:-2] in _STARTS_A_MONEY_ACT)
+                and (after in _MOVED_MONEY or (after in _OBJECTS and _moves_money(
+                    opening[found.end():found.end() + 40].lower().split()[:3])))):
+            # "Initiates a withdrawal from the agent's balance to a bank account", "Initiates
+            # a bank transfer".
+            return word, v.MONEY
         verb = base_verb(word)
         if verb is None or verb == word or v.VERBS[verb] == v.READ or after in _NOT_AN_OBJECT:
             continue
@@ -589,7 +665,18 @@ def later_act(description: str) -> tuple[str, str] | None:
             continue
         if v.VERBS[verb] in (v.REMOVE, v.MONEY) and verb not in v.AMBIGUOUS or (
                 after in _PRONOUNS or (v.VERBS[verb] == v.MODIFY and after in _OBJECTS)
-                or (verb in v.OUTWARD_VERBS and after in _OBJECTS)):
+                or (verb in v.OUTWARD_VERBS and after in _OBJECTS)
+                or (verb in _LATER_STARTS and after in _OBJECTS)):
+            return word, v.VERBS[verb]
+    for found in _GERUND_SUBJECT.finditer(opening):
+        gerund, word, after = found.group(1).lower(), found.group(2), found.group(3).lower()
+        verb = base_verb(word)
+        if (gerund not in _NOT_GERUNDS and verb is not None and verb != word
+                and v.VERBS[verb] in (v.REMOVE, v.MODIFY, v.MONEY) and verb not in v.AMBIGUOUS
+                and after not in _PREPOSITIONS and after not in _MORE_PREPOSITIONS
+                and after not in _NOT_AN_OBJECT and not after.endswith("ed")):
+            # "Requesting a new code invalidates previous codes", "supplying a previous ID
+            # cancels the request": what doing something with the tool removes or changes.
             return word, v.VERBS[verb]
     # Substring tests first: most descriptions have no such participle and no side effects.
     if any(word in opening for word in _PASSIVE_WORDS):
@@ -600,7 +687,24 @@ def later_act(description: str) -> tuple[str, str] | None:
                                              else v.REMOVE)
     if ("ide effect" in opening or "ide-effect" in opening) and _SIDE_EFFECTS.search(opening):
         return "side effects", v.WRITE
+    if " place" in opening or "-place" in opening:
+        for found in _IN_PLACE.finditer(opening):
+            # "Sorts the imports in place": the file it is given is changed. Not what is
+            # "left in place", "kept in place" or "is in place", nor "in place of" something.
+            at = found.start(2)
+            if ((found.group(1) or "").lower() not in _BE
+                    and _LEFT_AS_IS.search(opening, max(0, at - 40), at) is None):
+                return "in place", v.MODIFY
     return None
+
+
+def _moves_money(words: list[str]) -> bool:
+    """Do the first words of an object name a movement of money ("a withdrawal", "a bank
+    transfer"; a transfer only with money named beside it, not "a file transfer")?"""
+    if not _MOVED_MONEY.isdisjoint(words):
+        return True
+    return (("transfer" in words or "transfers" in words)
+            and not v.MONEY_NOUNS.isdisjoint(words))
 
 
 def self_described_act(description: str) -> tuple[str, str] | None:

@@ -38,7 +38,8 @@ _FORMS: dict[str, str] = {
         scaricare restituisce recuperare calcola visualizza trova analizza esporta
         listet zeigt zeige anzeigen sucht suche suchen liest lese lesen holt hole holen
         liefert berechnet prueft pruft prufe ermittelt exportiert abrufen auflisten durchsucht
-        findet analysiert vergleicht identifiziert
+        findet analysiert vergleicht identifiziert abfragen herunterladen exportieren
+        berechnen ermitteln finden vergleichen
         toont zoekt leest berekent controleert vindt
         pobiera pobierz zwraca wyswietla wyszukuje znajduje sprawdza
         mengambil ambil mendapatkan dapatkan menampilkan tampilkan mencari memeriksa
@@ -54,7 +55,7 @@ _FORMS: dict[str, str] = {
         creare aggiunge aggiungi aggiungere invia inviare salvare pubblica assegna approva
         rifiuta ferma
         erstellt erstelle erstellen hinzufugen sendet sende senden schickt versendet speichert
-        speichere veroffentlicht genehmigt stoppt stoppe beendet
+        speichere veroffentlicht genehmigt stoppt stoppe beendet speichern
         maakt voegt verstuurt stuurt stopt
         tworzy utworz dodaje dodaj wysyla wyslij zapisuje zapisz
         membuat menambahkan tambahkan mengirim kirim menyimpan simpan
@@ -65,7 +66,7 @@ _FORMS: dict[str, str] = {
         atualiza atualizar renomeia
         aggiorna aggiornare sposta rinomina annulla annullare
         aktualisiert aktualisiere andert aendert bearbeitet verschiebt storniert
-        storniere
+        storniere aktualisieren bearbeiten andern stornieren
         wijzigt annuleert
         aktualizuje zaktualizuj zmienia zmien anuluje anuluj
         memperbarui perbarui mengubah ubah membatalkan batalkan
@@ -85,7 +86,7 @@ _FORMS: dict[str, str] = {
         ejecuta ejecutar inicia iniciar
         executa executar
         esegue esegui eseguire avvia avviare
-        startet starte ausfuhren
+        startet starte ausfuhren starten
         uruchamia uruchom wykonuje wykonaj
         menjalankan jalankan mengeksekusi
         """,
@@ -94,7 +95,7 @@ _FORMS: dict[str, str] = {
         paga pagar transfiere transferir reembolsa compra comprar vende vender
         transfere transferir
         pagare trasferisce rimborsa acquista
-        bezahlt uberweist
+        bezahlt uberweist bezahlen uberweisen
         betaalt
         placi zaplac przelewa
         membayar bayar mentransfer
@@ -112,6 +113,18 @@ _SPLIT: dict[str, tuple[str, str]] = {
     "fuhrt": ("aus", v.EXECUTE), "legt": ("an", v.WRITE), "haalt": ("op", v.READ),
     "geeft": ("terug", v.READ), "werkt": ("bij", v.MODIFY), "voert": ("uit", v.EXECUTE),
 }
+# German infinitives that end a short command phrase ("Rechnung löschen"), and how many words
+# such a phrase may have. Only infinitives of the table: a sentence that ends with any other
+# word is no such phrase.
+_SHORT_COMMAND = 12
+_FINAL_INFINITIVES = frozenset(
+    word for word in _KIND if word in set(
+        """
+        anzeigen suchen lesen holen abrufen auflisten erstellen hinzufugen senden loschen
+        entfernen ausfuhren abfragen herunterladen exportieren berechnen ermitteln finden
+        vergleichen speichern aktualisieren bearbeiten andern stornieren starten bezahlen
+        uberweisen
+        """.split()))
 # Words joining alternatives: "Crée ou modifie", "Erstellt oder aktualisiert".
 _JOINS = frozenset("ou o e y et und oder of en puis i lub oraz dan atau".split())
 # Words of sequence between a join and the next verb: "y luego los elimina", "e poi li
@@ -143,6 +156,12 @@ def european_verbs(sentence: str) -> tuple[str, str, list[tuple[str, str]]] | No
         particle, split_kind = _SPLIT[first]
         if particle in (plain(w) for w in words[1:30]):
             kind = split_kind
+    if kind is None and 1 < len(words) <= _SHORT_COMMAND:
+        # "Rechnung löschen", "Inhaltsverzeichnis eines Handbuchs abrufen": a German command
+        # written as a phrase puts its infinitive last.
+        last = plain(words[-1])
+        if last in _FINAL_INFINITIVES:
+            return words[-1].lower(), _KIND[last], []
     if kind is None:
         return None
     alternatives: list[tuple[str, str]] = []

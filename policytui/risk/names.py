@@ -62,12 +62,28 @@ def _agent_verb(word: str) -> str | None:
     return None
 
 
+def _reads_first(words: list[str]) -> bool:
+    """Is the name's first verb one that reads ("get", not "check"), with no verb that acts
+    between it and the name's last word?"""
+    verbs = v.VERBS
+    for i, word in enumerate(words[:-1]):
+        kind = verbs.get(word)
+        if kind is None:
+            continue
+        if kind != v.READ or word in v.AMBIGUOUS:
+            return False
+        return not any(verbs.get(w, v.READ) != v.READ and w not in v.AMBIGUOUS
+                       for w in words[i + 1:-1])
+    return False
+
+
 class NameVerbs:
     """What the words of a name say. A plain slotted class: one is made per tool, so it stays
     cheap to build."""
 
     __slots__ = ("words", "verb", "kind", "ambiguous", "alternatives", "prefix", "launched",
-                 "forced", "namespace", "last", "last_kind", "agent", "lexicon", "noun", "leads")
+                 "forced", "namespace", "last", "last_kind", "agent", "lexicon", "noun", "leads",
+                 "server_noun")
 
     def __init__(self, words: list[str]) -> None:
         self.words = words
@@ -89,11 +105,15 @@ class NameVerbs:
         self.noun: str | None = None
         # A reading word more often a noun leads the name, followed by what it looks at.
         self.leads = False
+        # A verb the server's own names use as a noun, read as one here (see server_nouns).
+        self.server_noun: str | None = None
 
 
-def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs:
+def name_verbs(text: str, namespaces: frozenset[str] = frozenset(),
+               nouns: frozenset[str] = frozenset()) -> NameVerbs:
     """The governing verb of a name such as `github_create_or_update_file`, `listIssues` or
-    `compute_vm_delete`, and a disagreeing verb at its end, if any."""
+    `compute_vm_delete`, and a disagreeing verb at its end, if any. `nouns` are verbs the
+    server's own names use as nouns (see `server_nouns`)."""
     words = expand(name_words(text))
     if not PARTICLES.isdisjoint(words):
         words = join_phrasal(words)  # "power_off_vm", "tear_down_stack"
@@ -103,6 +123,10 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs
             and words[-2] not in v.AMBIGUOUS):
         # "stop_crawler", "delete_tracker": a verb that acts, right before the agent noun,
         # acts on it. Further off it is a noun ("deploy-services-reader" reads deploys).
+        agent = None
+    if agent is not None and _reads_first(words):
+        # "get_queue_subscriber", "ashby_find_team_manager": after a verb that reads, the
+        # agent noun is the person or thing read, not what the tool is.
         agent = None
     if agent is not None:
         # "netlify-deploy-services-reader" is a reader: the agent noun ending the name is
@@ -128,6 +152,9 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs
         if word == "read" and "mark" in words[start:i]:
             continue  # "mark_notifications_read": a state it sets, the verb is "mark"
         if word in verbs:
+            if nouns and start < i < len(words) - 1 and word in nouns:
+                found.server_noun = word  # "tail_build_log" beside "list_builds": a build's log
+                continue
             if word not in v.AMBIGUOUS:
                 index = i
                 break
@@ -197,6 +224,9 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset()) -> NameVerbs
     # The verb may stand last ("vm_delete"); then the first verb may be a namespace word
     # ("compute_vm_delete") or the last a noun ("get_job_run"). The caller decides which.
     last = words[-1]
+    if kind == v.READ and last in nouns:
+        found.server_noun = last  # "get_build" beside "list_builds": the build is what is read
+        return found
     if index < len(words) - 1 and last not in named and last not in v.AMBIGUOUS:
         last_kind = verbs.get(last)
         if last_kind is not None and KIND_RISK[last_kind][0] != KIND_RISK[kind][0]:
@@ -214,7 +244,7 @@ _PARTICLES = frozenset("in out off up".split())
 
 # Words more often nouns that still act when they lead a name before a view of data:
 # "set_status", "mark_history", "sort_summary", "close_details" do something to it.
-_ACTS_BEFORE_A_VIEW = frozenset(
+ACTS_BEFORE_A_VIEW = frozenset(
     """
     set mark sort close open go end focus type tail cat split claim answer return like follow
     watch share link star pin lock filter match rank score sample scale
@@ -229,7 +259,7 @@ def _names_a_view(words: list[str], index: int, start: int = 0) -> bool:
     word = words[index]
     if index == len(words) - 1 and index > start and word in v.VIEW_NOUNS:
         return v.VERBS.get(words[index - 1]) is None  # not "set_schedule"
-    if (index >= len(words) - 1 or last not in v.VIEW_NOUNS or word in _ACTS_BEFORE_A_VIEW
+    if (index >= len(words) - 1 or last not in v.VIEW_NOUNS or word in ACTS_BEFORE_A_VIEW
             or v.VERBS[word] == v.READ):  # "check_status", "view_history" read anyway
         return False
     return not any(word in v.VERBS for word in words[index + 1:])
@@ -283,4 +313,31 @@ def server_namespaces(names: Iterable[str]) -> frozenset[str]:
     # so a money word there says nothing about what one tool does.
     found.update(head for head, count in heads.items()
                  if head not in verbs and count >= 3 and count * 2 >= total)
+    return frozenset(found)
+
+
+# What a server's plural nouns may turn into a noun elsewhere in its names: verbs that add
+# something or run it. Words that remove, change or pay keep their verb reading everywhere.
+_NOUN_KINDS = frozenset((v.WRITE, v.EXECUTE))
+
+
+def server_nouns(names: Iterable[str]) -> frozenset[str]:
+    """Verbs a server's own names use as nouns: the server that lists `list_builds`,
+    `listPipelineRuns` or `list_simulation_runs` names builds and runs, so its `get_build`,
+    `tail_build_log` and `get_simulation_run` read one. Only a plural past a name's first word
+    counts ("runs" leading "runs_create" is no plural), and only verbs that add or run
+    something (see `_NOUN_KINDS`) and are not already weighed as nouns elsewhere ("order")."""
+    verbs = v.VERBS
+    found: set[str] = set()
+    for name in names:
+        if type(name) is not str:
+            continue
+        for word in name_words(name)[1:]:
+            if len(word) < 4 or word[-1] != "s" or word in verbs:
+                continue
+            stem = word[:-1]
+            if stem not in verbs and word.endswith("es"):
+                stem = word[:-2]  # "pushes", "searches"
+            if verbs.get(stem) in _NOUN_KINDS and stem not in v.AMBIGUOUS:
+                found.add(stem)  # (a word more often a noun is weighed as one already)
     return frozenset(found)

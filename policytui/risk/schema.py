@@ -240,6 +240,16 @@ _REMOVING_TEXT = re.compile(
     re.IGNORECASE)
 
 
+# The same anywhere in the text, as a verb of the switch or in the passive: "acknowledge after
+# reading (removes them from the queue)", "the originals are discarded", "would be deleted".
+_REMOVED_LATER = re.compile(
+    r"\b(?:deletes|removes|purges|discards|erases|wipes|destroys)\s+"
+    r"(?!spaces|duplicates|markup|comments|empty|null)"
+    r"|\b(?:is|are|will be|would be|gets?|be)\s+(?:permanently\s+)?"
+    r"(?:deleted|removed|discarded|purged|erased|wiped|destroyed)\b", re.IGNORECASE)
+_REMOVING_STEMS = ("elete", "emove", "urge", "iscard", "rase", "ipe", "estroy")
+
+
 # Removal from what the tool hands back trims its reply ("Remove all script tags from the
 # HTML", "Remove all HTML comments", "Removes blank lines from the output").
 _TRIMS_OUTPUT = re.compile(
@@ -260,11 +270,13 @@ def _property_flags(name: str, description: str) -> int:
             flags |= _DESC_SQL
         elif flags & _QUERYISH and _GRAPHQL_TEXT.search(description):
             flags |= _GRAPHQL
-    if (description and not flags & _REMOVAL and ("elete" in description or "emove" in description
-                                                  or "urge" in description)
-            and _REMOVING_TEXT.search(description) and not _TRIMS_OUTPUT.search(description)):
-        # "compact: If true, deletes the originals": a switch (the caller checks it is a
-        # boolean) that turns on removing things, whatever its name.
+    if (description and not flags & _REMOVAL
+            and any(stem in description for stem in _REMOVING_STEMS)
+            and (_REMOVING_TEXT.search(description) or _REMOVED_LATER.search(description))
+            and not _TRIMS_OUTPUT.search(description)):
+        # "compact: If true, deletes the originals", "ack: acknowledge messages (removes them
+        # from the queue)", "the originals are discarded": a switch (the caller checks it is
+        # a boolean) that turns on removing things, whatever its name.
         flags |= _REMOVAL
     if description and ("upload" in description or "install" in description
                         or "Upload" in description or "Install" in description):

@@ -23,7 +23,7 @@ from policytui.risk.descriptions import (
 from policytui.risk.findings import Reading
 from policytui.risk.kinds import CONNECTORS, KIND_ORDER, KIND_RISK, KIND_TEXT
 from policytui.risk.money import money_noun_read, pretended, quoted_word
-from policytui.risk.names import NameVerbs
+from policytui.risk.names import ACTS_BEFORE_A_VIEW, NameVerbs
 from policytui.risk.verbless import (
     WHERE_TO,
     act_noun,
@@ -53,6 +53,9 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
     disagree = False
     rendered = False  # drawn from the data it is handed: a payload is what it draws
     desc_kind = desc.kind
+    if name.server_noun is not None:
+        evidence.append(f"name word '{name.server_noun}' is a noun here: the server's other "
+                        "names list them in the plural")
     if name.kind is not None and name.verb is not None and money_noun_read(name, desc):
         # "refund_status", described as "Check the current state of a refund request".
         evidence.append(f"name word {quoted_word(name.verb)} names a money act whose state is "
@@ -66,9 +69,13 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
             # is a word more often a noun, after another word, and the first sentence is a
             # noun phrase naming a view of data: the name names that view too.
             against.append(f"the name alone would say it {texts[kind]}")
-            evidence.append(f"'{name.verb}' is more often a noun, here after "
-                            f"'{name.prefix[-1]}', and the description is a noun phrase naming "
-                            f"{quoted_word(view)}, a view of data")
+            if name.ambiguous and name.prefix:
+                evidence.append(f"'{name.verb}' is more often a noun, here after "
+                                f"'{name.prefix[-1]}', and the description is a noun phrase "
+                                f"naming {quoted_word(view)}, a view of data")
+            else:
+                evidence.append(f"'{name.verb}' names what the view {quoted_word(view)} is "
+                                "of, and the description is a noun phrase naming that view")
             kind, confidence, clear = v.READ, 45, True
         if (desc_kind is None and kind == v.READ
                 and (command := unknown_command(name, desc)) is not None
@@ -106,6 +113,11 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
                 against.append(f"'{desc.lead}' as a verb would say it {texts[desc_kind]}")
                 evidence.append(f"description opens with {quoted_word(desc.words[0])}, what "
                                 f"'{name.verb}' reads, as a noun")
+            elif order[desc_kind] > order[kind] and _opens_with_a_noun(name, desc):
+                # "ci_get_queue": "Builds in the queue"; "get_call_graph": "Call graph of ...".
+                against.append(f"'{desc.lead}' as a verb would say it {texts[desc_kind]}")
+                evidence.append(f"description opens with {quoted_word(desc.words[0])} as a "
+                                f"noun, before {quoted_word(desc.words[1])}")
             elif order[desc_kind] > order[kind]:
                 # The description is riskier than the name: it wins ("compute_vm" + "Delete").
                 against.append(f"the name alone would say it {texts[kind]}")
@@ -249,6 +261,14 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         against.append("no verb the tables know in the name or the first sentence")
         evidence.append(f"description leads with {quoted_word(word)}, a verb the tables lack "
                         f"({why}): an unknown action is taken to change something")
+    elif name.kind is None and desc.kind is None and _asks(desc):
+        # "ha_who_is_home": "Who is home, based on phone presence"; "git_blame": "Who last
+        # changed each line of a file". The sentence is the question the tool answers.
+        kind = v.READ
+        category, severity = KIND_RISK[kind]
+        confidence = 35
+        evidence.append(f"no verb in the name, and the description opens with the question "
+                        f"the tool answers ({quoted_word(desc.words[0])} ...)")
     else:
         category, severity = OTHER, LOW
         evidence.append("no verb found in the name or the description's first sentence")
@@ -274,9 +294,14 @@ def _take_later_act(act: tuple[str, str], kind: str, evidence: list[str],
     """Record that a later act outweighs a reading of `kind`, and return the act's kind."""
     word, act_kind = act
     against.append(f"the name and first sentence alone would say it {KIND_TEXT[kind]}")
-    evidence.append(f"the description says the tool {quoted_word(word)}, which "
-                    f"{KIND_TEXT[act_kind]}")
+    said = _PHRASES_SAID.get(word) or f"says the tool {quoted_word(word)}"
+    evidence.append(f"the description {said}, which {KIND_TEXT[act_kind]}")
     return act_kind
+
+
+# How the acts `later_act` finds as phrases, not verbs, are told in the evidence.
+_PHRASES_SAID = {"side effects": "lists side effects",
+                 "in place": "says the tool works in place, on what it is given"}
 
 
 _NAMED_WITHIN = 6
@@ -346,14 +371,66 @@ def _restates_the_object(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     return at >= 0 and words[0] in name.words[at + 1:]
 
 
+# After a plural that opens a sentence, words that show it is a noun, not a verb with its
+# object left out: "Builds in the queue", "Transfers between your own accounts". Not "to",
+# "for", "from", "by" or "with", which a verb without an object takes too ("Pays for").
+_PLURAL_NOUN_AFTER = frozenset("of between in on since during per within across among over "
+                               "about".split())
+# Views and rules a word spelled like a verb names, right before them: "Call graph of a
+# function", "Build queue", "Deploy history".
+_NAMED_BY_A_VERB = v.VIEW_NOUNS | frozenset(
+    "graph graphs queue queues policy policies rules log logs sessions hours notes".split())
+
+
+# Words that open a question a tool answers: "Who is home", "Which pods restarted today".
+_QUESTIONS = frozenset("who what which when where whose how".split())
+
+
+def _asks(desc: DescriptionVerbs) -> bool:
+    """Does the first sentence open with a question word, as a question and not a "how to"
+    ("How to delete a page")?"""
+    words = desc.words
+    return (len(words) > 2 and words[0] in _QUESTIONS and words[1] != "to"
+            and desc.text[:1].isupper())
+
+
+def _opens_with_a_noun(name: NameVerbs, desc: DescriptionVerbs) -> bool:
+    """Under a name that only reads, does the first sentence open with a noun spelled like a
+    verb that adds, changes or runs something: a plural before a preposition that follows
+    nouns ("ci_get_queue": "Builds in the queue, oldest first"), or the bare word, one that
+    adds or runs, before a view or rule it names ("get_call_graph": "Call graph of a
+    function")? A word that removes or pays keeps its verb reading, the costliest to get
+    wrong."""
+    words = desc.words
+    if (name.kind != v.READ or name.ambiguous or name.last is not None or name.alternatives
+            or len(words) < 2 or desc.lead is None or desc.kind in (v.REMOVE, v.MONEY)
+            or desc.alternatives):
+        return False
+    if words[0] == desc.lead:
+        # Not a word that changes what it names: "Update status of a ticket" is a command.
+        return desc.kind != v.MODIFY and words[1] in _NAMED_BY_A_VERB
+    return words[0][-1:] == "s" and words[1] in _PLURAL_NOUN_AFTER
+
+
 def _view_under_a_noun(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
     """The view a verbless first sentence names, when the name's only verb is a word more
     often a noun standing after another word (never an HTTP method or a money verb, the
     costliest to get wrong), or None."""
-    if (not name.ambiguous or not name.prefix or name.last is not None or name.alternatives
-            or name.verb in v.HTTP_WRITES or name.kind == v.MONEY):
+    if (name.last is not None or name.alternatives or name.verb in v.HTTP_WRITES
+            or name.kind in (v.MONEY, v.REMOVE)):
         return None
-    return names_a_view(name, desc)
+    if name.ambiguous and name.prefix:
+        return names_a_view(name, desc)
+    # "ha_vacuum_status": "Status of the robot vacuum". A verb after another word, right
+    # before the view of data that ends the name, under a sentence naming that same view:
+    # the view is of the thing the verb spells. Not a verb that leads the name ("set_status"
+    # sets it) nor one that acts on a view wherever it stands (ACTS_BEFORE_A_VIEW).
+    words = name.words
+    at = words.index(name.verb) + 1 if name.verb in words else 0
+    if (name.prefix and at == len(words) - 1 and words[-1] in v.VIEW_NOUNS
+            and name.verb not in ACTS_BEFORE_A_VIEW and names_a_view(name, desc) == words[-1]):
+        return words[-1]
+    return None
 
 
 def _no_verb(name: NameVerbs) -> str:
@@ -445,6 +522,11 @@ def _reading_named(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
         # "api_post" is the HTTP method, never a noun; a verb that moves money
         # ("customer_refund") keeps its reading, the costliest to get wrong.
         return f"'{verb}' is more often a noun, and here it follows '{name.prefix[-1]}'"
+    if (verb in _RUNS and desc.lead in _RUNS and verb in words
+            and _CHECKS.issuperset(words[words.index(verb) + 1:]) and words[-1] in _CHECKS):
+        # "run_health_check": "Run the configured health checks of a service" (the sentence
+        # was read as a check only when nothing after it acts).
+        return "what it runs is a status or health check, only looked at"
     if (verb in _RUNS and desc.lead in _RUNS and words[-1] in _QUERY_WORDS
             and not name.prefix and len(words) <= 3
             and any(word in v.READ_ONLY_QUERY_LANGUAGES for word in desc.words[:12])
@@ -493,6 +575,9 @@ _RENDERED = "it draws a rendering of what it is handed and hands it back"
 _SCREEN_CAPTURE = "what it captures is a picture of a screen, handed back"
 _READ_ONLY_QUERY = "what it runs is a query in a language that can only read"
 _RUNS = frozenset(("run", "execute", "exec"))
+# A name's words after "run" that name only a status or health check.
+_CHECKS = frozenset("health status readiness liveness connectivity check checks probe "
+                    "probes".split())
 
 
 def _only_reads_after(tokens: list[str]) -> bool:

@@ -1,0 +1,79 @@
+"""Argument descriptions that a server wrote only in its tool's docstring.
+
+Servers built with FastMCP and similar frameworks take the tool description from the function's
+docstring and the input schema from its type hints. What each argument does is then written
+only in the docstring's "Args:" section ("ack: acknowledge messages after reading (removes
+them from the queue)"), and the schema's property carries no description. The classifier reads
+switches and arguments from property descriptions, so those words would be missed. This module
+hands them over: a property without a description of its own gets the docstring's line.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# The header of a Google- or NumPy-style argument section, alone on its line.
+_SECTION = re.compile(r"^[ \t]*(?:Args|Arguments|Parameters|Params)[ \t]*:?[ \t]*$",
+                      re.MULTILINE)
+# One argument's entry: "name: text", "name (bool): text" or NumPy's "name : bool" whose text
+# is on the next, deeper-indented line.
+_ENTRY = re.compile(r"^([ \t]*)([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?:\([^)\n]*\))?[ \t]*:[ \t]*(.*)$")
+# Headers that end the argument section.
+_ENDS = frozenset("returns return raises raise yields example examples notes note see".split())
+# Enough for any real docstring; hostile text beyond it is not parsed.
+_WINDOW = 4000
+_MAX_TEXT = 300
+
+
+def docstring_args(description: str) -> dict[str, str]:
+    """{argument name: its text} from the description's "Args:" section, or {}."""
+    found = _SECTION.search(description, 0, _WINDOW)
+    if found is None:
+        return {}
+    out: dict[str, str] = {}
+    current: str | None = None
+    indent = -1
+    for line in description[found.end():_WINDOW].splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.rstrip(":").lower() in _ENDS or set(stripped) == {"-"}:
+            if set(stripped) == {"-"} and not out:
+                continue  # NumPy's underline of the header itself
+            break
+        depth = len(line) - len(line.lstrip())
+        entry = _ENTRY.match(line)
+        if entry is not None and (indent < 0 or depth <= indent):
+            indent = depth
+            current = entry.group(2)
+            out[current] = entry.group(3).strip()[:_MAX_TEXT]
+        elif current is not None and depth > indent:
+            # A continuation line, or NumPy's text under "name : type".
+            out[current] = (out[current] + " " + stripped).strip()[:_MAX_TEXT]
+        else:
+            break  # back at the section's own depth with no entry: the section is over
+    return out
+
+
+def with_docstring_args(schema: Any, description: str) -> Any:
+    """`schema` with each property that has no description given the docstring's text for it;
+    the schema itself when there is nothing to add. Never changes the schema it is given."""
+    if type(schema) is not dict or "rgs" not in description and "aram" not in description:
+        return schema
+    props = schema.get("properties")
+    if type(props) is not dict or not props:
+        return schema
+    texts = docstring_args(description)
+    if not texts:
+        return schema
+    merged: dict[str, Any] = {}
+    added = False
+    for name, prop in props.items():
+        text = texts.get(name) if type(prop) is dict and not prop.get("description") else None
+        if text:
+            merged[name] = {**prop, "description": text}
+            added = True
+        else:
+            merged[name] = prop
+    return {**schema, "properties": merged} if added else schema
