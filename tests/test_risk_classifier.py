@@ -450,5 +450,5 @@ def test_words_alone_agree_with_real_servers_annotations():
     assert read[1] >= 100 and destructive[1] >= 40
     # Not higher: some servers declare read-only tools whose words set up, run or generate
     # things, and the words win over an untrusted hint.
-    assert read[0] / read[1] >= 0.94  # 2670/2826 (94.5%), 181 servers
+    assert read[0] / read[1] >= 0.944  # 2680/2826 (94.8%), 181 servers
     assert destructive[0] / destructive[1] >= 0.95

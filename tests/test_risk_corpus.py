@@ -121,14 +121,18 @@ def test_declared_read_only_never_makes_a_tool_safer_than_its_words(server):
 # verbs the tables lacked) moved read-only to 2289 and nothing else; a third (domains' own
 # phrasings: "Old jobs are deleted", "Seed users into ...", switches described as deleting)
 # moved unsafe to 31, destructive as Read/Other to 9, read-only to 2285 and precision to
-# 206/240.
+# 206/240. A tenth round took rules from two kinds of helper: one made up reading tools the
+# classifier called riskier, two attacked the rules written for them and the leaks they left.
+# It moved read-only to 2281 and Financial to 207/252 and 207/241, and left unsafe at 31 (on
+# the tools the helpers made up, bench/redteam.py: acting tools called Read 198 -> 113 of
+# 1075, reading tools called riskier 211 -> 189 of 618).
 FLOORS: dict[str, tuple[str, float]] = {
     "not read-only -> Read": ("max", 0.0183),  # 31/1702 (1.8%)
-    "read-only -> Read": ("min", 0.916),  # 2285/2493 (91.7%)
+    "read-only -> Read": ("min", 0.914),  # 2281/2493 (91.5%)
     "removal -> D/Crit": ("min", 0.99),  # 317/318 (99.7%)
     "destructive -> Read/Other": ("max", 0.011),  # 9/827 (1.1%)
-    "Financial recall": ("min", 0.817),  # 206/252 (81.7%)
-    "Financial precision": ("min", 0.858),  # 206/240 (85.8%)
+    "Financial recall": ("min", 0.821),  # 207/252 (82.1%)
+    "Financial precision": ("min", 0.858),  # 207/241 (85.9%)
 }
 
 

@@ -105,7 +105,10 @@ def test_a_ci_server_that_lists_builds_reads_one_build():
              "get_simulation_run": "", "list_simulation_runs": "",
              "build_project": "", "pipeline_run": "",
              "get_build_and_rerun": "Fetch a build and rerun it.",
-             "get_artifact": "Builds the project and returns the artifact."}
+             "get_artifact": "Builds the project and returns the artifact.",
+             "app_build_preview": "Preview deploy of the app, published at a unique URL.",
+             "wait_build": "Wait for the output of a new build of the app.",
+             "git_build_changes": "Staged changes, built with the given flags."}
     classes = classify_all([tool(n, d) for n, d in names.items()])
     for reader in ("get_build", "tail_build_log", "get_simulation_run"):
         assert classes[reader].category == "Read", classes[reader].evidence
@@ -115,6 +118,9 @@ def test_a_ci_server_that_lists_builds_reads_one_build():
     assert classes["pipeline_run"].category == "Execute"
     assert classes["get_build_and_rerun"].category != "Read"
     assert classes["get_artifact"].category != "Read"
+    # A server noun only after a verb that looks, and never the name's only verb.
+    for actor in ("app_build_preview", "wait_build", "git_build_changes"):
+        assert classes[actor].category != "Read", (actor, classes[actor].evidence)
     # Alone, with no list of runs beside it, "get_job_run" keeps the riskier reading.
     assert classify(tool("get_simulation_run")).category == "Execute"
 
@@ -841,10 +847,14 @@ def test_phrasings_made_up_to_get_an_acting_tool_called_read(name, description, 
 
 
 @pytest.mark.parametrize("name,description,properties,category", [
-    # A noun spelled like a verb that adds or runs opens a reader's first sentence.
-    ("ci_get_queue", "Builds in the queue, with the reason each one is blocked.", None, "Read"),
-    ("get_call_graph", "Call graph of a function.", None, "Read"),
-    ("get_tests", "Tests of the default branch, slowest first.", None, "Read"),
+    # A reader's first sentence that opens with a word spelled like a verb that acts is read
+    # as that verb: a red team showed commands and nouns look alike here ("Push metrics to
+    # the gateway", "Runs on a five-minute schedule, alerting the team").
+    ("export_metrics", "Push metrics to the Prometheus Pushgateway.", None, "Write"),
+    ("monitor_url", "Runs on a five-minute schedule, alerting the team when it is down.", None,
+     "Execute"),
+    ("ci_get_queue", "Builds in the queue, with the reason each one is blocked.", None,
+     "Execute"),
     ("get_build", "Builds the project.", None, "Execute"),
     ("get_queue", "Deletes in batches of 100.", None, "Destructive"),
     ("get_ticket", "Update status of a ticket.", None, "Destructive"),
@@ -871,16 +881,73 @@ def test_phrasings_made_up_to_get_an_acting_tool_called_read(name, description, 
      {"code": {"type": "string"}}, "Read"),
     ("lookup_postal_code", "Look up a postal code.", {"code": {"type": "string"}}, "Read"),
     ("verify_login_otp", "Verify a one-time passcode and complete login.",
-     {"code": {"type": "string"}}, "Write"),
+     {"code": {"type": "string"}}, "Execute"),  # a code that proves something confirms it
+    ("inspect_country", "Inspect how the site renders for a country: evaluates the code.",
+     {"code": {"type": "string"}}, "Execute"),
+    ("compute", "Compute a result from a snippet in a sandbox.",
+     {"code": {"type": "string"}, "language": {"type": "string"}}, "Execute"),
     ("validate_coupon", "Validate a coupon.",
      {"code": {"type": "string", "description": "JavaScript to run"}}, "Execute"),
     ("run_snippet", "Run a snippet.", {"code": {"type": "string"}}, "Execute"),
-    # A noun phrase in another language is no unknown command.
-    ("kontostand", "Kontostand des Girokontos.", None, "Other"),
-    ("informe_ventas", "Informe de ventas del mes.", None, "Other"),
+    # Red-team leaks of these rules, closed: a look-up's agent noun only, German phrases with
+    # an unknown verb before a join, questions about what a call sets, a view of something
+    # sent on, a server noun only after a look.
+    ("ping_approver", "Nudge the approver on Slack about a pending request.", None, "Write"),
+    ("kunde_anlegen", "Neuen Kunden anlegen und Kundennummer abrufen.", None, "Write"),
+    ("alte_backups", "Alte Backups bereinigen und verbleibende auflisten.", None, "Write"),
+    # A name in another language is read for its verb as a description is.
+    ("eliminar_cliente", "", None, "Destructive"),
+    ("benutzer_sperren", "", None, "Destructive"),
+    ("listar_facturas", "", None, "Read"),
+    ("setze_status", "Status des Auftrags.", None, "Destructive"),
+    # A later sentence or clause that says where what is shown goes.
+    ("export_rows", "Rows in the date range, written to rows.csv in the workspace.", None,
+     "Write"),
+    ("poll_inbox", "Poll the inbox; new mail is moved to the Processed folder.", None,
+     "Destructive"),
+    ("list_packages", "Packages, installed in the environment.", None, "Read"),
+    ("list_articles", "Articles, published on the site.", None, "Read"),
+    ("cherche_doublons", "Recherche les contacts en double et les fusionne.", None,
+     "Destructive"),
+    ("track_parcel", "Track a parcel and reroute it to a pickup point if delivery fails.", None,
+     "Destructive"),
+    # The second attack: names with two foreign verbs, reading forms that act, purposes and
+    # attached pronouns, more of what a reader's later words may say it does.
+    ("consultar_y_eliminar_facturas", "", None, "Destructive"),
+    ("ottieni_e_paga_bollette", "Get utility bills due this month.", None, "Financial"),
+    ("rechnung_erstellen_und_anzeigen", "", None, "Write"),
+    ("recuperar_archivo", "", None, "Write"),
+    ("contacts", "Busca contactos duplicados para eliminarlos.", None, "Destructive"),
+    ("logs", "Liste les anciens journaux avant de les purger.", None, "Destructive"),
+    ("factura", "Obtiene la factura pendiente y la cobra al cliente.", None, "Financial"),
+    ("clientes", "Busca clientes por nombre para mostrar sus datos.", None, "Read"),
+    ("stock_levels", "How many items are left in stock, reordering those below threshold.",
+     None, "Other"),
+    ("ha_vacuum_status", "Status of the robot vacuum; starts a cleaning run if idle.", None,
+     "Execute"),
+    ("run_health_check", "Run the health checks of a service and remediate failed ones.", None,
+     "Execute"),
+    ("get_otp", "Get a one-time code. Requesting a code sends an SMS to the user.", None,
+     "Write"),
+    ("get_next_task", "Get the next task. Fetching a task assigns it to the calling agent.",
+     None, "Write"),
+    ("get_cart_total", "Get the cart total. Places a buy order for the items.", None,
+     "Financial"),
+    ("get_payroll", "Get payroll. Initiates salary payments on the last day.", None,
+     "Financial"),
+    ("daily_digest", "Daily digest of incidents, sent to the team Slack channel.", None,
+     "Write"),
+    ("rechnung_erstellen", "Rechnung erstellen und als PDF anzeigen.", None, "Write"),
+    ("thermostat_target", "How warm the living room should be, in degrees Celsius.", None,
+     "Other"),
+    ("ci_build_summary", "Summary of last night's build, emailed to the committers.", None,
+     "Write"),
+    ("lookup_sender", "Sender of a message, blocked from writing to you again.", None,
+     "Write"),
 ])
-def test_reading_tools_a_red_team_found_called_riskier(name, description, properties,
-                                                        category):
+def test_phrasings_of_the_tenth_round_red_teams(name, description, properties, category):
+    # Readers a helper found called riskier, and what two attackers then slipped past the
+    # rules that read them: both directions, in one table.
     c = classify(tool(name, description, properties))
     assert c.category == category, c.evidence
 

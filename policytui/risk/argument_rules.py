@@ -70,26 +70,42 @@ def _query_in_a_writing_language(name: NameVerbs, desc: DescriptionVerbs, schema
 # What a tool's own words may say its `code` argument is: an identifier, not a program.
 _CODE_KINDS = frozenset(
     """
-    coupon coupons promo promotion discount voucher vouchers otp totp mfa verification
-    postal zip postcode country currency airport gift referral invite invitation language
-    locale
+    coupon coupons promo promotion discount voucher vouchers postal zip postcode country
+    currency airport gift referral invite invitation
     """.split())
+# Arguments beside a `code` that make it a program whatever the tool calls it.
+_PROGRAM_ARGUMENTS = frozenset("language lang runtime interpreter engine kernel".split())
 
 
 def _an_identifier_code(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
                         schema: Any) -> str | None:
     """The kind of identifier ("coupon") an undescribed argument called `code` holds, when
-    the tool's name or first sentence says so, else None. An argument that describes itself
-    is judged by its own words."""
+    the tool's first sentence names that kind of code ("a promo code") or its name says so
+    and the sentence speaks of no other code, else None. An argument that describes itself
+    is judged by its own words, and one beside a `language` or `runtime` argument is a
+    program. Codes that prove something (one-time, verification) are left out: checking one
+    confirms a login, a device or an address."""
     if not any(arg == "code" for arg, _ in facts.code_arguments):
         return None
     props = schema.get("properties") if isinstance(schema, dict) else None
-    spec = props.get("code") if isinstance(props, dict) else None
-    if not isinstance(spec, dict) or spec.get("description"):
+    if not isinstance(props, dict):
         return None
-    for word in (*name.words, *desc.words[:12]):
+    spec = props.get("code")
+    if (not isinstance(spec, dict) or spec.get("description")
+            or not _PROGRAM_ARGUMENTS.isdisjoint(props)):
+        return None
+    said = desc.words[:24]
+    kind = None
+    for i, word in enumerate(said):
+        if word in ("code", "codes"):
+            if i == 0 or said[i - 1] not in _CODE_KINDS:
+                return None  # "evaluates the code in a headless browser": a program
+            kind = said[i - 1]  # "Check a promo code"
+    if kind is not None:
+        return kind
+    for word in name.words:
         if word in _CODE_KINDS:
-            return word
+            return word  # "validateCoupon", "lookup_postal_code"
     return None
 
 

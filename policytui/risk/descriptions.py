@@ -4,6 +4,7 @@ its alternatives, and a removal said anywhere in the sentence."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from policytui.risk import vocabulary as v
 from policytui.risk.european import european_verbs
@@ -581,11 +582,11 @@ _LATER_VERB = re.compile(
 _PASSIVE_ACT = re.compile(
     # Any subject for the participles that only ever act ("Old jobs are deleted", "Offsets
     # are committed automatically")...
-    r"(?:(?:^|[.!?;]\s+)(?:[\w-]+\s+){1,4}(?:is|are|will\s+be|gets|get)|\bit\s+will\s+be)"
+    r"(?:(?:^|[.!?;]\s+)(?:[\w-]+\s+){1,6}(?:is|are|will\s+be|gets|get)|\bit\s+will\s+be)"
     r"\s+(?:[a-z]+ly\s+)?"
     r"(deleted|purged|destroyed|erased|wiped|revoked|terminated|charged|debited"
     r"|restarted|committed|archived|marked\s+as\s+(?:read|seen|done|complete)"
-    r"|overwritten|invalidated|expunged|evicted|reclaimed)\b"
+    r"|overwritten|invalidated|expunged|evicted|reclaimed|moved)\b"
     # ... and a determiner before the subject of "removed", which is as often said of what a
     # reply leaves out ("Whitespace between XML tags is removed").
     r"|(?:^|[.!?]\s+)(?:the|this|that|its|each|every|any|all|these|those|your)\s+"
@@ -601,10 +602,12 @@ _SIDE_EFFECTS = re.compile(r"\bside[- ]effects?\s*:(?!\s*(?:none|no|n/a|nothing)
 # returned in order", "Charges apply").
 _NOT_AN_OBJECT = frozenset("are is were was can cannot may must should will would".split())
 _PASSIVE_KINDS = {"charged": v.MONEY, "debited": v.MONEY, "restarted": v.EXECUTE,
-                  "committed": v.WRITE, "archived": v.WRITE, "invalidated": v.MODIFY}
+                  "committed": v.WRITE, "archived": v.WRITE, "invalidated": v.MODIFY,
+                  "moved": v.MODIFY}
 _PASSIVE_WORDS = ("deleted", "removed", "purged", "destroyed", "erased", "wiped", "revoked",
                   "terminated", "charged", "debited", "restarted", "committed", "archived",
-                  "marked as", "overwritten", "invalidated", "expunged", "evicted", "reclaimed")
+                  "marked as", "overwritten", "invalidated", "expunged", "evicted", "reclaimed",
+                  "moved")
 # What a verb that adds or changes acts on when it is the thing just read: "Deletes them",
 # "Assigns it to the caller". Any other object may be the description talking about itself
 # ("Replaces the manual chain of ...", "Accepts a single string").
@@ -613,7 +616,13 @@ _PRONOUNS = frozenset(("it", "them"))
 # person a few words on: "Requesting a new code invalidates previous codes", "; deleting the
 # active one also clears the default" (not "Breaking changes introduced in a release").
 _GERUND_SUBJECT = re.compile(
-    r"(?:^|[.;!?,]\s+)([A-Za-z]+ing)\s+(?:[\w'-]+\s+){1,6}?(?:also\s+)?([a-z]+s)\s+(\w+)")
+    r"([A-Za-z]+ing)\s+(?:[\w'-]+\s+){1,6}?(?:also\s+)?([a-z]+s)\s+(\w+)")
+# The same after a mark that ends a sentence or clause (a pattern of its own: one that may
+# also match at the start is much slower to search for).
+_GERUND_SUBJECT_LATER = re.compile(r"[.;!?,]\s+" + _GERUND_SUBJECT.pattern)
+# What a gerund subject's verb that adds or runs must act on to count: "... sends an SMS",
+# "... assigns it to the caller" (not "Paging through results gives the next page").
+_NEW_OBJECTS = frozenset("a an it them".split())
 # Words in -ing that are no gerund subject: prepositions, nouns.
 _NOT_GERUNDS = frozenset(
     """
@@ -621,6 +630,14 @@ _NOT_GERUNDS = frozenset(
     strings thing things nothing something anything everything morning evening setting
     settings listing listings heading headings warning warnings
     """.split())
+# A participle after a comma that says where what was just named is sent or put: "...,
+# emailed to the committers", "Orders in the range, written to orders.csv", "Sender of a
+# message, blocked from writing to you". Only "to" (and "blocked from"): "Packages, installed
+# in the environment" and "Articles, published on the site" say what they are.
+_SENT_AFTER_A_NOUN = re.compile(
+    r",\s+(emailed|posted|forwarded|delivered|written|saved|uploaded|moved|sent|published"
+    r"|pushed|exported|committed|appended)\s+to\b"
+    r"|,\s+(blocked)\s+from\b|,\s+(filed)\s+as\b|,\s+(shared)\s+with\b", re.IGNORECASE)
 _IN_PLACE = re.compile(r"(?:\b([a-z]+)\s+)?\b(in[- ]place)\b(?!\s+of\b)", re.IGNORECASE)
 _BE = frozenset("is are was were be been being".split())  # "the rules in place": a state
 _LEFT_AS_IS = re.compile(r"\b(?:leaves?|left|stays?|remains?|keeps?|kept|already)\b",
@@ -653,8 +670,8 @@ def later_act(description: str) -> tuple[str, str] | None:
     for found in _LATER_VERB.finditer(opening):
         word, after = (found.group(1) or found.group(2)).lower(), found.group(3)
         if ((word[:-1] in _STARTS_A_MONEY_ACT or word[:-2] in _STARTS_A_MONEY_ACT)
-                and (after in _MOVED_MONEY or (after in _OBJECTS and _moves_money(
-                    opening[found.end():found.end() + 40].lower().split()[:3])))):
+                and _moves_money([after.lower(), *opening[found.end():found.end() + 40]
+                                  .lower().split()[:3]])):
             # "Initiates a withdrawal from the agent's balance to a bank account", "Initiates
             # a bank transfer".
             return word, v.MONEY
@@ -668,16 +685,20 @@ def later_act(description: str) -> tuple[str, str] | None:
                 or (verb in v.OUTWARD_VERBS and after in _OBJECTS)
                 or (verb in _LATER_STARTS and after in _OBJECTS)):
             return word, v.VERBS[verb]
-    for found in _GERUND_SUBJECT.finditer(opening):
+    for found in _gerund_subjects(opening):
         gerund, word, after = found.group(1).lower(), found.group(2), found.group(3).lower()
         verb = base_verb(word)
-        if (gerund not in _NOT_GERUNDS and verb is not None and verb != word
-                and v.VERBS[verb] in (v.REMOVE, v.MODIFY, v.MONEY) and verb not in v.AMBIGUOUS
-                and after not in _PREPOSITIONS and after not in _MORE_PREPOSITIONS
-                and after not in _NOT_AN_OBJECT and not after.endswith("ed")):
+        if gerund in _NOT_GERUNDS or verb is None or verb == word or verb in v.AMBIGUOUS:
+            continue
+        kind = v.VERBS[verb]
+        if ((kind in (v.REMOVE, v.MODIFY, v.MONEY)
+             and after not in _PREPOSITIONS and after not in _MORE_PREPOSITIONS
+             and after not in _NOT_AN_OBJECT and not after.endswith("ed"))
+                or (kind in (v.WRITE, v.EXECUTE) and after in _NEW_OBJECTS)):
             # "Requesting a new code invalidates previous codes", "supplying a previous ID
-            # cancels the request": what doing something with the tool removes or changes.
-            return word, v.VERBS[verb]
+            # cancels the request", "Fetching a task assigns it to the caller", "Calling it
+            # starts a new export job": what doing something with the tool does.
+            return word, kind
     # Substring tests first: most descriptions have no such participle and no side effects.
     if any(word in opening for word in _PASSIVE_WORDS):
         passive = _PASSIVE_ACT.search(opening)
@@ -687,6 +708,13 @@ def later_act(description: str) -> tuple[str, str] | None:
                                              else v.REMOVE)
     if ("ide effect" in opening or "ide-effect" in opening) and _SIDE_EFFECTS.search(opening):
         return "side effects", v.WRITE
+    if ", " in opening:
+        sent = _SENT_AFTER_A_NOUN.search(opening)
+        if sent is not None:
+            # "Summary of last night's build, emailed to the committers": what is shown is
+            # also sent somewhere or blocked.
+            said = next(group for group in sent.groups() if group)
+            return said.lower(), v.WRITE
     if " place" in opening or "-place" in opening:
         for found in _IN_PLACE.finditer(opening):
             # "Sorts the imports in place": the file it is given is changed. Not what is
@@ -698,11 +726,21 @@ def later_act(description: str) -> tuple[str, str] | None:
     return None
 
 
+def _gerund_subjects(opening: str) -> Iterator[re.Match[str]]:
+    """Each gerund subject with its verb: at the start, then after each mark."""
+    first = _GERUND_SUBJECT.match(opening)
+    if first is not None:
+        yield first
+    yield from _GERUND_SUBJECT_LATER.finditer(opening)
+
+
 def _moves_money(words: list[str]) -> bool:
     """Do the first words of an object name a movement of money ("a withdrawal", "a bank
     transfer"; a transfer only with money named beside it, not "a file transfer")?"""
     if not _MOVED_MONEY.isdisjoint(words):
         return True
+    if ("order" in words or "orders" in words) and ("buy" in words or "sell" in words):
+        return True  # "Places a buy order"
     return (("transfer" in words or "transfers" in words)
             and not v.MONEY_NOUNS.isdisjoint(words))
 

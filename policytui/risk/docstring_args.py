@@ -59,10 +59,20 @@ def docstring_args(description: str) -> dict[str, str]:
 def with_docstring_args(schema: Any, description: str) -> Any:
     """`schema` with each property that has no description given the docstring's text for it;
     the schema itself when there is nothing to add. Never changes the schema it is given."""
-    if type(schema) is not dict or "rgs" not in description and "aram" not in description:
+    # Cheapest first: a section starts on a line of its own (a search for a newline is much
+    # cheaper than for a word), most properties describe themselves, and most descriptions
+    # have no argument section.
+    if type(schema) is not dict or "\n" not in description:
         return schema
     props = schema.get("properties")
     if type(props) is not dict or not props:
+        return schema
+    for prop in props.values():
+        if type(prop) is dict and not prop.get("description"):
+            break
+    else:
+        return schema
+    if "rgs" not in description and "aram" not in description:
         return schema
     texts = docstring_args(description)
     if not texts:

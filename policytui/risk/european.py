@@ -59,6 +59,9 @@ _FORMS: dict[str, str] = {
         maakt voegt verstuurt stuurt stopt
         tworzy utworz dodaje dodaj wysyla wyslij zapisuje zapisz
         membuat menambahkan tambahkan mengirim kirim menyimpan simpan
+        archiva archivar archive archiver activa activar activer desactiva desactivar
+        desactive desactiver reserva reservar reserve reserver spedisce spedisci spedire
+        prenota prenotare buchen bucht buche boeken boekt cierra cerrar
         """,
     v.MODIFY: """
         modifie modifier modifiez edite editer remplace renomme deplace change annule annuler
@@ -66,7 +69,10 @@ _FORMS: dict[str, str] = {
         atualiza atualizar renomeia
         aggiorna aggiornare sposta rinomina annulla annullare
         aktualisiert aktualisiere andert aendert bearbeitet verschiebt storniert
-        storniere aktualisieren bearbeiten andern stornieren
+        storniere aktualisieren bearbeiten andern stornieren kundigen kundigt setze setzen
+        setzt sperre sperren sperrt changer cambiar cambia fusionne fusionner fusiona fusionar
+        funde fondere reemplaza reemplazar remplacer ersetzen ersetzt ersetze aplica aplicar
+        applique appliquer bloquea bloquear bloque bloquer repor repoe
         wijzigt annuleert
         aktualizuje zaktualizuj zmienia zmien anuluje anuluj
         memperbarui perbarui mengubah ubah membatalkan batalkan
@@ -80,13 +86,15 @@ _FORMS: dict[str, str] = {
         verwijdert
         usuwa usun kasuje
         menghapus hapus
+        purge purger purga purgar limpia limpiar nettoie nettoyer vide vider vacia vaciar
+        opruimen ruimt
         """,
     v.EXECUTE: """
         execute executer executez lance lancer demarre demarrer redemarre
         ejecuta ejecutar inicia iniciar
         executa executar
         esegue esegui eseguire avvia avviare
-        startet starte ausfuhren starten
+        startet starte ausfuhren starten neustarten reinicia reiniciar redemarrer
         uruchamia uruchom wykonuje wykonaj
         menjalankan jalankan mengeksekusi
         """,
@@ -99,6 +107,8 @@ _FORMS: dict[str, str] = {
         betaalt
         placi zaplac przelewa
         membayar bayar mentransfer
+        cobra cobrar cobre encaisse encaisser recarga recargar recharge recharger ricarica
+        ricaricare reembolsar rembourse rembourser
         """,
 }
 _KIND: dict[str, str] = {
@@ -123,10 +133,16 @@ _FINAL_INFINITIVES = frozenset(
         anzeigen suchen lesen holen abrufen auflisten erstellen hinzufugen senden loschen
         entfernen ausfuhren abfragen herunterladen exportieren berechnen ermitteln finden
         vergleichen speichern aktualisieren bearbeiten andern stornieren starten bezahlen
-        uberweisen
+        uberweisen kundigen setzen sperren neustarten
         """.split()))
+# Words that join two German command phrases: "... anlegen und ... abrufen".
+_GERMAN_JOINS = frozenset("und oder sowie dann danach anschliessend bzw".split())
 # Words joining alternatives: "Crée ou modifie", "Erstellt oder aktualisiert".
-_JOINS = frozenset("ou o e y et und oder of en puis i lub oraz dan atau".split())
+_JOINS = frozenset("ou o e y et und oder of en puis i lub oraz dan atau bzw".split())
+# Words before a verb that the tool does for a purpose, a step of its own: "Busca contactos
+# duplicados para eliminarlos", "... pour les supprimer", "... per cancellarli" ("avant de"
+# and "antes de" too).
+_PURPOSES = frozenset("para pour per".split())
 # Words of sequence between a join and the next verb: "y luego los elimina", "e poi li
 # elimina", "e depois as exclui", "und dann löscht", "en daarna verwijdert", "et ensuite".
 _SEQUENCE = frozenset("luego despues poi depois dann danach daarna ensuite apres nastepnie lalu "
@@ -138,10 +154,70 @@ _WORD = re.compile(r"[^\W\d_]+")
 _ALTERNATIVES_WITHIN = 12
 
 
+# Object pronouns a Spanish or Italian infinitive takes at its end: "eliminarlos" (delete
+# them), "cobrarla", "cancellarli".
+_ATTACHED = ("los", "las", "les", "lo", "la", "le", "li", "ne")
+
+
+def kind_of(word: str) -> str | None:
+    """The kind of a form of the table, also with an object pronoun attached to it."""
+    kind = _KIND.get(word)
+    if kind is None and len(word) > 6:
+        for ending in _ATTACHED:
+            if word.endswith(ending) and word[:-len(ending)].endswith(("ar", "er", "ir", "re")):
+                return _KIND.get(word[:-len(ending)])
+    return kind
+
+
 def plain(word: str) -> str:
     """The word lower-cased and without accents ("Récupère" -> "recupere")."""
     decomposed = unicodedata.normalize("NFD", word.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def name_verb(words: list[str], start: int) -> tuple[int, str] | None:
+    """(index, kind) of the riskiest verb of these languages in a tool name past `start`: the
+    one it leads with ("eliminar_cliente", "crear_factura"), one after a join
+    ("consultar_y_eliminar_facturas"), or, in German, an infinitive anywhere after the first
+    word ("benutzer_sperren", "rechnung_erstellen_und_anzeigen"); None when there is none.
+    Only for names with no English verb. A reading form that also acts ("recuperar"
+    recovers, "devolver" refunds, "renvoyer" resends) is no reading verb in a name."""
+    found: list[tuple[int, str]] = []
+    for i in range(start, len(words)):
+        word = plain(words[i])
+        kind = kind_of(word)
+        if kind is None or len(word) <= 3:
+            continue
+        if i == start or plain(words[i - 1]) in _JOINS or (
+                i > start and word in _FINAL_INFINITIVES):
+            if kind == v.READ and word in _READS_OR_ACTS:
+                kind = v.WRITE  # an unknown act until its words say more
+            found.append((i, kind))
+    if not found:
+        return None
+    return max(found, key=lambda pair: KIND_ORDER[pair[1]])
+
+
+# Reading forms of the table that also act on what they name: recover or restore (recupera),
+# give back or refund (devuelve, restituisce), send again (renvoie), charge (pobiera).
+_READS_OR_ACTS = frozenset(
+    """
+    recupere recuperer recuperez recupera recuperar recuperare renvoie renvoyer retourne
+    retourner devuelve devolver devolve retorna restituisce pobiera pobierz
+    """.split())
+
+
+def _unknown_infinitive(words: list[str], plains: list[str]) -> str | None:
+    """A lower-case word ending in -en that the table lacks, right before a join ("Neuen
+    Kunden anlegen und Kundennummer abrufen"), or None: a verb the table does not know, so
+    the phrase is not read from its known last verb alone."""
+    for i in range(1, len(plains)):
+        if plains[i] in _GERMAN_JOINS:
+            before = words[i - 1]
+            if (before.islower() and plains[i - 1].endswith(("en", "ern", "eln"))
+                    and plains[i - 1] not in _FINAL_INFINITIVES):
+                return before.lower()
+    return None
 
 
 def european_verbs(sentence: str) -> tuple[str, str, list[tuple[str, str]]] | None:
@@ -151,28 +227,39 @@ def european_verbs(sentence: str) -> tuple[str, str, list[tuple[str, str]]] | No
     if not words:
         return None
     first = plain(words[0])
-    kind = _KIND.get(first)
+    kind = kind_of(first)
     if kind is None and first in _SPLIT:
         particle, split_kind = _SPLIT[first]
         if particle in (plain(w) for w in words[1:30]):
             kind = split_kind
+    if kind is None and 1 < len(words) <= _SHORT_COMMAND and (
+            unknown := _unknown_infinitive(words, [plain(word) for word in words])) is not None:
+        # "Alte Backups bereinigen und verbleibende auflisten": a verb the table lacks. Fail
+        # closed: an unknown action is taken to change something.
+        return unknown, v.WRITE, []
     if kind is None and 1 < len(words) <= _SHORT_COMMAND:
         # "Rechnung löschen", "Inhaltsverzeichnis eines Handbuchs abrufen": a German command
-        # written as a phrase puts its infinitive last.
-        last = plain(words[-1])
-        if last in _FINAL_INFINITIVES:
-            return words[-1].lower(), _KIND[last], []
+        # written as a phrase puts its infinitive last. Phrases joined ("Rechnung erstellen
+        # und als PDF anzeigen") each do: the riskiest infinitive leads, the others beside it.
+        plains = [plain(word) for word in words]
+        if plains[-1] in _FINAL_INFINITIVES:
+            said = [(words[i].lower(), _KIND[word]) for i, word in enumerate(plains)
+                    if word in _FINAL_INFINITIVES]
+            lead = max(said, key=lambda pair: KIND_ORDER[pair[1]])
+            return lead[0], lead[1], [pair for pair in said if pair != lead]
     if kind is None:
         return None
     alternatives: list[tuple[str, str]] = []
     for i in range(1, min(len(words) - 1, _ALTERNATIVES_WITHIN)):
-        if plain(words[i]) in _JOINS:
+        joint = plain(words[i])
+        if joint in _JOINS or joint in _PURPOSES or (
+                joint == "de" and plain(words[i - 1]) in ("avant", "antes")):
             at = i + 1
             if plain(words[at]) in _SEQUENCE and at + 1 < len(words):
                 at += 1  # "y luego ...", "und dann ..."
             if plain(words[at]) in _OBJECT_PRONOUNS and at + 1 < len(words):
                 at += 1  # "Obtiene los mensajes y los elimina": the pronoun comes first
-            other = _KIND.get(plain(words[at]))
+            other = kind_of(plain(words[at]))
             if other is not None and KIND_ORDER[other] != KIND_ORDER[kind]:
                 alternatives.append((words[at].lower(), other))
     return words[0].lower(), kind, alternatives

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from policytui.risk import vocabulary as v
+from policytui.risk.european import name_verb as european_name_verb
 from policytui.risk.kinds import CONNECTORS, KIND_RISK
 from policytui.risk.words import (
     ADJECTIVES_BEFORE_PLURALS,
@@ -62,15 +63,33 @@ def _agent_verb(word: str) -> str | None:
     return None
 
 
+# Verbs that only look something up: after them a noun is what is looked up. Not every verb
+# that reads: "ping_approver" nudges a person and "wait_run" waits on a new run.
+LOOK_UPS = frozenset(
+    "get list fetch find search lookup retrieve describe show view read inspect tail diagnose "
+    "analyze analyse".split())
+
+
+def _after_a_look(words: list[str], start: int, at: int) -> bool:
+    """Does a word that looks (a look-up, or a reading word more often a noun such as "tail"
+    or "stream") stand before `at`, with no other verb between? "tail_build_log" reads a
+    build's log; "app_build_preview" and "job_run_and_wait" build and run."""
+    for word in reversed(words[start:at]):
+        kind = v.VERBS.get(word)
+        if kind is not None or word in CONNECTORS:
+            return word in LOOK_UPS or (kind == v.READ and word in v.AMBIGUOUS)
+    return False
+
+
 def _reads_first(words: list[str]) -> bool:
-    """Is the name's first verb one that reads ("get", not "check"), with no verb that acts
+    """Is the name's first verb one that looks up ("get", not "ping"), with no verb that acts
     between it and the name's last word?"""
     verbs = v.VERBS
     for i, word in enumerate(words[:-1]):
         kind = verbs.get(word)
         if kind is None:
             continue
-        if kind != v.READ or word in v.AMBIGUOUS:
+        if word not in LOOK_UPS:
             return False
         return not any(verbs.get(w, v.READ) != v.READ and w not in v.AMBIGUOUS
                        for w in words[i + 1:-1])
@@ -152,7 +171,8 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset(),
         if word == "read" and "mark" in words[start:i]:
             continue  # "mark_notifications_read": a state it sets, the verb is "mark"
         if word in verbs:
-            if nouns and start < i < len(words) - 1 and word in nouns:
+            if (nouns and start < i < len(words) - 1 and word in nouns
+                    and _after_a_look(words, start, i)):
                 found.server_noun = word  # "tail_build_log" beside "list_builds": a build's log
                 continue
             if word not in v.AMBIGUOUS:
@@ -165,6 +185,10 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset(),
         # "set_audit_policy", "set_search_path", "mark_audit": leading the name, "set" and
         # "mark" are the command, and the reading word after them is what they act on.
         index = start
+    if index < 0 and found.server_noun is not None and first_ambiguous < 0:
+        # The server's noun was the name's only verb ("git_commit_changes" beside
+        # "list_commits"): a name is not left with no verb by it.
+        return name_verbs(text, namespaces)
     if index < 0:
         index = first_ambiguous
         found.ambiguous = index >= 0
@@ -184,7 +208,7 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset(),
     if index < 0 and adjective is not None:
         found.noun = adjective
     if index < 0:
-        if start < len(words):
+        if start < len(words) and not _european_verb(found, words, start):
             _lexicon_verb(found, words, start)
         return found
     verb = words[index]
@@ -224,7 +248,7 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset(),
     # The verb may stand last ("vm_delete"); then the first verb may be a namespace word
     # ("compute_vm_delete") or the last a noun ("get_job_run"). The caller decides which.
     last = words[-1]
-    if kind == v.READ and last in nouns:
+    if verb in LOOK_UPS and last in nouns:
         found.server_noun = last  # "get_build" beside "list_builds": the build is what is read
         return found
     if index < len(words) - 1 and last not in named and last not in v.AMBIGUOUS:
@@ -263,6 +287,19 @@ def _names_a_view(words: list[str], index: int, start: int = 0) -> bool:
             or v.VERBS[word] == v.READ):  # "check_status", "view_history" read anyway
         return False
     return not any(word in v.VERBS for word in words[index + 1:])
+
+
+def _european_verb(found: NameVerbs, words: list[str], start: int) -> bool:
+    """A name with no English verb may be written in French, Spanish, Portuguese, Italian,
+    German or Dutch ("eliminar_cliente", "benutzer_sperren"): its verb is read from the same
+    table as a description's (european.py). Found, the verb is recorded on `found`."""
+    known = european_name_verb(words, start)
+    if known is None:
+        return False
+    at, kind = known
+    found.verb, found.kind = words[at], kind
+    found.prefix = words[:at]
+    return True
 
 
 def _lexicon_verb(found: NameVerbs, words: list[str], start: int) -> None:
@@ -326,18 +363,27 @@ def server_nouns(names: Iterable[str]) -> frozenset[str]:
     `listPipelineRuns` or `list_simulation_runs` names builds and runs, so its `get_build`,
     `tail_build_log` and `get_simulation_run` read one. Only a plural past a name's first word
     counts ("runs" leading "runs_create" is no plural), and only verbs that add or run
-    something (see `_NOUN_KINDS`) and are not already weighed as nouns elsewhere ("order")."""
-    verbs = v.VERBS
+    something (see `_NOUN_KINDS`) and are not already weighed as nouns elsewhere ("order").
+    `name_verbs` reads such a word as a noun last only after a verb that looks up (not
+    "preview_deploy" or "wait_run"), and inside a name only when another verb is left."""
     found: set[str] = set()
     for name in names:
-        if type(name) is not str:
-            continue
-        for word in name_words(name)[1:]:
-            if len(word) < 4 or word[-1] != "s" or word in verbs:
-                continue
-            stem = word[:-1]
-            if stem not in verbs and word.endswith("es"):
-                stem = word[:-2]  # "pushes", "searches"
-            if verbs.get(stem) in _NOUN_KINDS and stem not in v.AMBIGUOUS:
-                found.add(stem)  # (a word more often a noun is weighed as one already)
+        if type(name) is str and "s" in name:
+            found.update(_plural_stems(name))
     return frozenset(found)
+
+
+@lru_cache(maxsize=16384)
+def _plural_stems(name: str) -> tuple[str, ...]:
+    """The verbs (see `server_nouns`) a name holds in the plural past its first word."""
+    verbs = v.VERBS
+    stems = []
+    for word in name_words(name)[1:]:
+        if len(word) < 4 or word[-1] != "s" or word in verbs:
+            continue
+        stem = word[:-1]
+        if stem not in verbs and word.endswith("es"):
+            stem = word[:-2]  # "pushes", "searches"
+        if verbs.get(stem) in _NOUN_KINDS and stem not in v.AMBIGUOUS:
+            stems.append(stem)  # (a word more often a noun is weighed as one already)
+    return tuple(stems)

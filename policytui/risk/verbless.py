@@ -35,13 +35,7 @@ WHERE_TO = frozenset(("into", "onto", "to"))
 # Words after the first that keep a sentence a noun phrase: "Income vs expense dynamics",
 # "Orders of the client", "Usage for nodes": a verb is not followed by a preposition.
 _NOUN_PHRASE_JOINS = frozenset(
-    "of for vs versus and or per by in on at across with from over to , /".split()
-    # ... and their like in German, French, Spanish, Italian and Portuguese: "Kontostand des
-    # Kontos", "Historique des commandes", "Informe de ventas" name things.
-    + """
-    des der dem den von vom im am fur für pro du de d la le les par pour del las los el por
-    para di della dei degli delle do da dos das
-    """.split())
+    "of for vs versus and or per by in on at across with from over to , /".split())
 
 # Where a noun phrase's head words end: the first preposition (or separator) after them.
 _PHRASE_ENDS = frozenset(

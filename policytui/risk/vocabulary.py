@@ -56,7 +56,7 @@ VERBS: dict[str, str] = _table(
         issue place finalize withdraw deposit redeem renew record click fill hover drag press
         scroll navigate goto go tap swipe focus type login logout signin signout
         authenticate authorize authorise finalise acknowledge ack respond answer end finish open
-        claim split bridge topup persist
+        claim split bridge topup persist resubscribe
         snooze forward reauthorize reauthenticate unfollow unstar unwatch unshare unhide
         unblock hide silence escalate broadcast tweet retweet mount
         """,
@@ -67,7 +67,7 @@ VERBS: dict[str, str] = _table(
         disassociate createorupdate addorupdate revise amend adjust manage transition rotate sort
         extend repair fix autofix recover customize customise unsplit unpublish unmerge
         cordon uncordon taint untaint hibernate quarantine isolate poweroff demote
-        unmount redact invalidate
+        unmount redact invalidate reroute
         """,
     remove="""
         delete del remove rm drop destroy purge erase wipe truncate clear reset kill terminate

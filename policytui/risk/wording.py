@@ -113,11 +113,6 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
                 against.append(f"'{desc.lead}' as a verb would say it {texts[desc_kind]}")
                 evidence.append(f"description opens with {quoted_word(desc.words[0])}, what "
                                 f"'{name.verb}' reads, as a noun")
-            elif order[desc_kind] > order[kind] and _opens_with_a_noun(name, desc):
-                # "ci_get_queue": "Builds in the queue"; "get_call_graph": "Call graph of ...".
-                against.append(f"'{desc.lead}' as a verb would say it {texts[desc_kind]}")
-                evidence.append(f"description opens with {quoted_word(desc.words[0])} as a "
-                                f"noun, before {quoted_word(desc.words[1])}")
             elif order[desc_kind] > order[kind]:
                 # The description is riskier than the name: it wins ("compute_vm" + "Delete").
                 against.append(f"the name alone would say it {texts[kind]}")
@@ -371,45 +366,38 @@ def _restates_the_object(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     return at >= 0 and words[0] in name.words[at + 1:]
 
 
-# After a plural that opens a sentence, words that show it is a noun, not a verb with its
-# object left out: "Builds in the queue", "Transfers between your own accounts". Not "to",
-# "for", "from", "by" or "with", which a verb without an object takes too ("Pays for").
-_PLURAL_NOUN_AFTER = frozenset("of between in on since during per within across among over "
-                               "about".split())
-# Views and rules a word spelled like a verb names, right before them: "Call graph of a
-# function", "Build queue", "Deploy history".
-_NAMED_BY_A_VERB = v.VIEW_NOUNS | frozenset(
-    "graph graphs queue queues policy policies rules log logs sessions hours notes".split())
-
-
 # Words that open a question a tool answers: "Who is home", "Which pods restarted today".
 _QUESTIONS = frozenset("who what which when where whose how".split())
+# What follows the question word in a question about a present or past fact: "Who is home",
+# "Who last changed each line", "How many pods restarted". Not "How warm the room should be"
+# or "Who owns the ticket from now on", which say what a call sets.
+_ASKED_FACTS = frozenset("is are was were has have had did does do last many much".split())
+_NOT_ASKED = frozenset("should shall will would must".split())
 
 
 def _asks(desc: DescriptionVerbs) -> bool:
     """Does the first sentence open with a question word, as a question and not a "how to"
     ("How to delete a page")?"""
     words = desc.words
-    return (len(words) > 2 and words[0] in _QUESTIONS and words[1] != "to"
-            and desc.text[:1].isupper())
+    return (len(words) > 2 and words[0] in _QUESTIONS and words[1] in _ASKED_FACTS
+            and desc.text[:1].isupper() and _NOT_ASKED.isdisjoint(words)
+            and _nothing_done_after(desc))
 
 
-def _opens_with_a_noun(name: NameVerbs, desc: DescriptionVerbs) -> bool:
-    """Under a name that only reads, does the first sentence open with a noun spelled like a
-    verb that adds, changes or runs something: a plural before a preposition that follows
-    nouns ("ci_get_queue": "Builds in the queue, oldest first"), or the bare word, one that
-    adds or runs, before a view or rule it names ("get_call_graph": "Call graph of a
-    function")? A word that removes or pays keeps its verb reading, the costliest to get
-    wrong."""
-    words = desc.words
-    if (name.kind != v.READ or name.ambiguous or name.last is not None or name.alternatives
-            or len(words) < 2 or desc.lead is None or desc.kind in (v.REMOVE, v.MONEY)
-            or desc.alternatives):
+def _nothing_done_after(desc: DescriptionVerbs) -> bool:
+    """Is the first sentence one clause that names or asks, with no ";" and no verb that acts
+    after a comma ("How many items are left in stock, reordering those below threshold";
+    "Status of the vacuum; starts a cleaning run if idle")?"""
+    if ";" in desc.text.split(".", 1)[0]:
         return False
-    if words[0] == desc.lead:
-        # Not a word that changes what it names: "Update status of a ticket" is a command.
-        return desc.kind != v.MODIFY and words[1] in _NAMED_BY_A_VERB
-    return words[0][-1:] == "s" and words[1] in _PLURAL_NOUN_AFTER
+    words = desc.words
+    if "," not in words:
+        return True
+    for word in words[words.index(","):]:
+        verb = base_verb(word)
+        if verb is not None and v.VERBS[verb] != v.READ:
+            return False
+    return True
 
 
 def _view_under_a_noun(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
@@ -421,16 +409,30 @@ def _view_under_a_noun(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
         return None
     if name.ambiguous and name.prefix:
         return names_a_view(name, desc)
-    # "ha_vacuum_status": "Status of the robot vacuum". A verb after another word, right
-    # before the view of data that ends the name, under a sentence naming that same view:
-    # the view is of the thing the verb spells. Not a verb that leads the name ("set_status"
-    # sets it) nor one that acts on a view wherever it stands (ACTS_BEFORE_A_VIEW).
+    # "ha_vacuum_status": "Status of the robot vacuum". A verb that adds or runs, after
+    # another word and right before the view of data that ends the name, under a sentence
+    # naming that same view as being of that word: the view is of the thing the verb spells.
+    # Not a verb that leads the name ("set_status" sets it), one that changes what it names
+    # ("svc_update_profile": "User profile update") nor one that acts on a view wherever it
+    # stands (ACTS_BEFORE_A_VIEW).
     words = name.words
-    at = words.index(name.verb) + 1 if name.verb in words else 0
-    if (name.prefix and at == len(words) - 1 and words[-1] in v.VIEW_NOUNS
-            and name.verb not in ACTS_BEFORE_A_VIEW and names_a_view(name, desc) == words[-1]):
+    verb = name.verb
+    at = words.index(verb) + 1 if verb is not None and verb in words else 0
+    if (verb is not None and name.prefix and at == len(words) - 1 and words[-1] in v.VIEW_NOUNS
+            and name.kind in (v.WRITE, v.EXECUTE) and verb not in ACTS_BEFORE_A_VIEW
+            and _named_after_of(verb, desc.words) and _nothing_done_after(desc)
+            and names_a_view(name, desc) == words[-1]):
         return words[-1]
     return None
+
+
+def _named_after_of(word: str, words: list[str]) -> bool:
+    """Does the sentence name the word as what something is of, within a few words after "of"
+    ("Status of the robot vacuum")?"""
+    for i, token in enumerate(words[:_NAMED_WITHIN * 2]):
+        if token == "of":
+            return word in words[i + 1:i + 5]
+    return False
 
 
 def _no_verb(name: NameVerbs) -> str:
@@ -522,10 +524,13 @@ def _reading_named(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
         # "api_post" is the HTTP method, never a noun; a verb that moves money
         # ("customer_refund") keeps its reading, the costliest to get wrong.
         return f"'{verb}' is more often a noun, and here it follows '{name.prefix[-1]}'"
-    if (verb in _RUNS and desc.lead in _RUNS and verb in words
-            and _CHECKS.issuperset(words[words.index(verb) + 1:]) and words[-1] in _CHECKS):
+    if (verb == "run" and desc.lead == "run" and verb in words
+            and _CHECKS.issuperset(words[words.index(verb) + 1:]) and words[-1] in _CHECKS
+            and _nothing_done_after(desc) and _UNKNOWN_NEXT.isdisjoint(desc.words)
+            and later_act(desc.text) is None):
         # "run_health_check": "Run the configured health checks of a service" (the sentence
-        # was read as a check only when nothing after it acts).
+        # was read as a check only when nothing after it acts, and a clause after ";" may say
+        # what follows: "; unhealthy hosts are drained").
         return "what it runs is a status or health check, only looked at"
     if (verb in _RUNS and desc.lead in _RUNS and words[-1] in _QUERY_WORDS
             and not name.prefix and len(words) <= 3
@@ -575,6 +580,9 @@ _RENDERED = "it draws a rendering of what it is handed and hands it back"
 _SCREEN_CAPTURE = "what it captures is a picture of a screen, handed back"
 _READ_ONLY_QUERY = "what it runs is a query in a language that can only read"
 _RUNS = frozenset(("run", "execute", "exec"))
+# Words after which a check's sentence goes on to do something the tables may not know:
+# "Run the health checks and remediate failed ones".
+_UNKNOWN_NEXT = frozenset("and then".split())
 # A name's words after "run" that name only a status or health check.
 _CHECKS = frozenset("health status readiness liveness connectivity check checks probe "
                     "probes".split())

@@ -1,0 +1,87 @@
+"""The classifier on tools that red-team helpers made up, as a ratchet.
+
+Helpers wrote servers the way real ones are written, to get acting tools called Read (the
+unsafe error) and reading tools called something riskier (false alarms). They never saw the
+corpus. `tests/fixtures/redteam/made-up-servers.json` keeps every tool they wrote, labelled
+by whether a successful call acts, with the leaks and false alarms the classifier still had
+when they were stored. tests/test_risk_redteam.py fails when a tool leaks that did not
+before, or when false alarms grow: a rule that opens an old hole is caught even where no
+corpus tool shows it.
+
+    .venv/bin/python bench/redteam.py            # counts, and what changed since stored
+    .venv/bin/python bench/redteam.py --store    # record today's leaks and false alarms
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from policytui.risk import classify_all  # noqa: E402
+from policytui.risk.categories import READ  # noqa: E402
+from policytui.toolinfo import ToolInfo  # noqa: E402
+
+FIXTURE = ROOT / "tests" / "fixtures" / "redteam" / "made-up-servers.json"
+
+
+def load(path: Path = FIXTURE) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def outcomes(data: dict[str, Any]) -> tuple[list[str], list[str], int, int]:
+    """(acting tools called Read, reading tools called anything else, acting count, reading
+    count); a tool is named "<server index>/<tool name>"."""
+    leaks: list[str] = []
+    alarms: list[str] = []
+    acting = reading = 0
+    for index, server in enumerate(data["servers"]):
+        tools = [ToolInfo.from_wire({"name": t["name"], "description": t.get("description", ""),
+                                     "inputSchema": t.get("inputSchema")
+                                     or {"type": "object", "properties": {}}})
+                 for t in server["tools"]]
+        found = classify_all(tools, use_annotations=False)
+        for spec in server["tools"]:
+            said = found[spec["name"]].category
+            key = f"{index}/{spec['name']}"
+            if spec["acts"]:
+                acting += 1
+                if said == READ:
+                    leaks.append(key)
+            else:
+                reading += 1
+                if said != READ:
+                    alarms.append(key)
+    return leaks, alarms, acting, reading
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", action="store_true",
+                        help="record today's leaks and false alarms in the fixture")
+    args = parser.parse_args(argv)
+    data = load()
+    leaks, alarms, acting, reading = outcomes(data)
+    known = data.get("known", {})
+    print(f"acting tools called Read: {len(leaks)}/{acting}; reading tools called riskier: "
+          f"{len(alarms)}/{reading}")
+    new = sorted(set(leaks) - set(known.get("leaks", [])))
+    closed = sorted(set(known.get("leaks", [])) - set(leaks))
+    print(f"since stored: {len(new)} new leak(s) {new[:10]}, {len(closed)} closed; "
+          f"false alarms {known.get('false_alarms')} -> {len(alarms)}")
+    if args.store:
+        data["known"] = {"leaks": sorted(leaks), "false_alarms": len(alarms)}
+        FIXTURE.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n",
+                           encoding="utf-8")
+        print(f"stored in {FIXTURE.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

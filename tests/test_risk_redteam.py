@@ -1,0 +1,29 @@
+"""The classifier against the tools red-team helpers made up (bench/redteam.py): no acting
+tool that was closed leaks again, and false alarms do not grow."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+
+import redteam  # noqa: E402
+
+
+def test_made_up_tools_leak_no_more_than_when_stored():
+    data = redteam.load()
+    leaks, alarms, acting, reading = redteam.outcomes(data)
+    assert acting > 800 and reading > 500  # the fixture is all there
+    new = sorted(set(leaks) - set(data["known"]["leaks"]))
+    assert not new, f"acting tools now called Read: {new}"
+    assert len(alarms) <= data["known"]["false_alarms"], (
+        f"reading tools called riskier: {len(alarms)}, stored {data['known']['false_alarms']}")
+
+
+def test_every_made_up_tool_says_whether_it_acts():
+    for server in redteam.load()["servers"]:
+        names = [tool["name"] for tool in server["tools"]]
+        assert len(names) == len(set(names))  # one classification per name
+        for tool in server["tools"]:
+            assert isinstance(tool["acts"], bool) and tool["name"]
