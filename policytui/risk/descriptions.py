@@ -278,13 +278,14 @@ def _and_command(verb: str, tokens: list[str], lead: int, joint: int, at: int) -
     """Is the verb at `at`, bare after "and" under a reader's imperative lead, a second command
     with its own object ("Analyze logs and create alerts for anomalies", "Check stock levels
     and reorder items below threshold", "Find duplicate contacts and merge records")? Only a
-    verb that is no word more often a noun, before a word that is neither a preposition nor
-    the head of a noun compound ("build name", "update availability"), and
-    only when the "and" ends no list: nothing between the lead and the "and" is a comma or a
-    word that lists what is read ("with their status, version, and update availability",
-    "including ... and cancel reasons")."""
+    verb that is no word more often a noun (unless before "ones", or "mark ... as"), before a
+    word that is neither a preposition nor the head of a noun compound ("build name", "update
+    availability"), and only when the "and" ends no list: nothing between the lead and the
+    "and" is a comma or a word that lists what is read ("with their status, version, and
+    update availability", "including ... and cancel reasons"). A bare money verb is as often
+    a noun ("buy and sell orders")."""
     if v.VERBS[verb] in (v.READ, v.MONEY) or at + 1 >= len(tokens):
-        return False  # a bare money verb is as often a noun: "buy and sell orders"
+        return False
     after = tokens[at + 1]
     if verb in v.AMBIGUOUS:
         # A word more often a noun is a command only before what plainly is its object:
@@ -632,8 +633,9 @@ _NOT_GERUNDS = frozenset(
     """.split())
 # A participle after a comma that says where what was just named is sent or put: "...,
 # emailed to the committers", "Orders in the range, written to orders.csv", "Sender of a
-# message, blocked from writing to you". Only "to" (and "blocked from"): "Packages, installed
-# in the environment" and "Articles, published on the site" say what they are.
+# message, blocked from writing to you", "filed as issues", "shared with the team". Only
+# before those words: "Packages, installed in the environment" and "Articles, published on
+# the site" say what they are.
 _SENT_AFTER_A_NOUN = re.compile(
     r",\s+(emailed|posted|forwarded|delivered|written|saved|uploaded|moved|sent|published"
     r"|pushed|exported|committed|appended)\s+to\b"

@@ -144,8 +144,8 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset(),
         # acts on it. Further off it is a noun ("deploy-services-reader" reads deploys).
         agent = None
     if agent is not None and _reads_first(words):
-        # "get_queue_subscriber", "ashby_find_team_manager": after a verb that reads, the
-        # agent noun is the person or thing read, not what the tool is.
+        # "get_queue_subscriber", "ashby_find_team_manager": after a verb that looks up, the
+        # agent noun is the person or thing looked up, not what the tool is.
         agent = None
     if agent is not None:
         # "netlify-deploy-services-reader" is a reader: the agent noun ending the name is

@@ -376,8 +376,9 @@ _NOT_ASKED = frozenset("should shall will would must".split())
 
 
 def _asks(desc: DescriptionVerbs) -> bool:
-    """Does the first sentence open with a question word, as a question and not a "how to"
-    ("How to delete a page")?"""
+    """Does the first sentence open with a question about a present or past fact ("Who is
+    home", "Who last changed each line"), not a "how to" ("How to delete a page") nor what a
+    call sets ("How warm the room should be"), with nothing done after it?"""
     words = desc.words
     return (len(words) > 2 and words[0] in _QUESTIONS and words[1] in _ASKED_FACTS
             and desc.text[:1].isupper() and _NOT_ASKED.isdisjoint(words)
@@ -402,8 +403,9 @@ def _nothing_done_after(desc: DescriptionVerbs) -> bool:
 
 def _view_under_a_noun(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
     """The view a verbless first sentence names, when the name's only verb is a word more
-    often a noun standing after another word (never an HTTP method or a money verb, the
-    costliest to get wrong), or None."""
+    often a noun standing after another word, or a verb that adds or runs right before the
+    view ending the name and named in the sentence as what the view is of (never an HTTP
+    method, a removal or a money verb, the costliest to get wrong), or None."""
     if (name.last is not None or name.alternatives or name.verb in v.HTTP_WRITES
             or name.kind in (v.MONEY, v.REMOVE)):
         return None
