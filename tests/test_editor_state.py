@@ -590,3 +590,29 @@ def test_copied_rules_equal_validated_ones_and_share_nothing_mutable() -> None:
     assert copy.limits is not None and source.limits is not None
     copy.limits.append(copy.limits[0])
     assert source.to_document() == RICH_POLICY["tools"]["manage_flow"]
+
+
+def test_the_detail_pane_reads_a_tool_as_the_first_rows_did(tmp_path: Path) -> None:
+    # The editor draws its first rows before the policy model loads (preview_rows), then
+    # takes those briefs; the detail pane's full classification must use the same
+    # server-wide context (a namespace, the server's own nouns), or the two disagree.
+    from policytui.editor.rows import preview_rows
+
+    tools = [{"name": "list_builds", "description": "List builds of a project.",
+              "inputSchema": {"type": "object", "properties": {}}},
+             {"name": "get_build", "description": "Get build details.",
+              "inputSchema": {"type": "object", "properties": {}}},
+             {"name": "compute_vm_delete", "description": "",
+              "inputSchema": {"type": "object", "properties": {}}},
+             {"name": "compute_vm_create", "description": "",
+              "inputSchema": {"type": "object", "properties": {}}},
+             {"name": "compute_vm_list", "description": "",
+              "inputSchema": {"type": "object", "properties": {}}}]
+    listing = ServerListing.from_tool_dicts(tools, server_name="ci", transport="stdio")
+    _rows, classified = preview_rows(listing)
+    state = EditorState.open(listing, tmp_path / "policy.json", classified=classified)
+    for name in ("get_build", "compute_vm_list", "compute_vm_delete"):
+        brief = state.classifications.brief(name)
+        full = state.classifications[name]
+        assert brief is not None and (full.category, full.severity) == brief, name
+    assert state.classifications["get_build"].category == "Read"

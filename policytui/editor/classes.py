@@ -83,13 +83,16 @@ class Classifications(Mapping[str, Any]):
         if tool is None:
             raise KeyError(name)
         from policytui.risk import classify
+        from policytui.risk.classifier import server_context
 
         context = self._context
         if context is None:
-            full = classify(tool, self._override(name))
-        else:
-            full = classify(tool, self._override(name), namespaces=context.namespaces,
-                            money_server=context.money_server, nouns=context.nouns)
+            # Briefs taken from the first rows (`take_briefs`) came with no context: read it
+            # from every tool once, so the detail pane says what the table says.
+            known = (self._tool(other) for other in self._brief)
+            context = self._context = server_context(t for t in known if t is not None)
+        full = classify(tool, self._override(name), namespaces=context.namespaces,
+                        money_server=context.money_server, nouns=context.nouns)
         self._full[name] = full
         if len(self._full) > KEPT:
             self._full.popitem(last=False)
