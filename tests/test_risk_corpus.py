@@ -124,7 +124,7 @@ def test_declared_read_only_never_makes_a_tool_safer_than_its_words(server):
 # 206/240. A tenth round took rules from two kinds of helper: one made up reading tools the
 # classifier called riskier, two attacked the rules written for them and the leaks they left.
 # It moved read-only to 2281 and Financial to 207/252 and 207/241, and left unsafe at 31 (on
-# the tools the helpers made up, bench/redteam.py: acting tools called Read 198 -> 113 of
+# the tools the helpers made up, bench/redteam.py: acting tools called Read 198 -> 111 of
 # 1075, reading tools called riskier 211 -> 189 of 618).
 FLOORS: dict[str, tuple[str, float]] = {
     "not read-only -> Read": ("max", 0.0183),  # 31/1702 (1.8%)

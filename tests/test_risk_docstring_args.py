@@ -41,6 +41,16 @@ def test_numpy_style_entries():
     assert args["purge_read"].endswith("Read messages are deleted from the server.")
 
 
+def test_sphinx_param_lines():
+    doc = "Fetch messages.\n\n:param queue: Queue name.\n:param bool ack: Acknowledge after " \
+          "reading (removes them from the queue).\n:returns: The messages.\n"
+    assert docstring_args(doc) == {
+        "queue": "Queue name.", "ack": "Acknowledge after reading (removes them from the queue)."}
+    c = classify(tool(doc, {"queue": {"type": "string"}, "ack": {"type": "boolean"}}),
+                 use_annotations=False)
+    assert c.category == "Destructive", c.evidence
+
+
 def test_no_section_and_prose_with_a_colon_give_nothing():
     assert docstring_args("Get a user. Note: cached for a minute.") == {}
     assert docstring_args("") == {}

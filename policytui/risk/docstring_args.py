@@ -19,6 +19,9 @@ _SECTION = re.compile(r"^[ \t]*(?:Args|Arguments|Parameters|Params)[ \t]*:?[ \t]
 # One argument's entry: "name: text", "name (bool): text" or NumPy's "name : bool" whose text
 # is on the next, deeper-indented line.
 _ENTRY = re.compile(r"^([ \t]*)([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?:\([^)\n]*\))?[ \t]*:[ \t]*(.*)$")
+# Sphinx's field list: ":param ack: acknowledge after reading", ":param bool ack: ...".
+_SPHINX = re.compile(r"^[ \t]*:param(?:[ \t]+[\w.\[\], ]+?)?[ \t]+([A-Za-z_]\w*)[ \t]*:[ \t]*(.*)$",
+                     re.MULTILINE)
 # Headers that end the argument section.
 _ENDS = frozenset("returns return raises raise yields example examples notes note see".split())
 # Enough for any real docstring; hostile text beyond it is not parsed.
@@ -27,10 +30,12 @@ _MAX_TEXT = 300
 
 
 def docstring_args(description: str) -> dict[str, str]:
-    """{argument name: its text} from the description's "Args:" section, or {}."""
+    """{argument name: its text} from the description's "Args:" section, or from Sphinx's
+    ":param name: text" lines, or {}."""
     found = _SECTION.search(description, 0, _WINDOW)
     if found is None:
-        return {}
+        return {name: text.strip()[:_MAX_TEXT]
+                for name, text in _SPHINX.findall(description[:_WINDOW])}
     out: dict[str, str] = {}
     current: str | None = None
     indent = -1
@@ -72,7 +77,7 @@ def with_docstring_args(schema: Any, description: str) -> Any:
             break
     else:
         return schema
-    if "rgs" not in description and "aram" not in description:
+    if "rgs" not in description and "aram" not in description:  # "Args", "Parameters", ":param"
         return schema
     texts = docstring_args(description)
     if not texts:

@@ -143,6 +143,10 @@ OBJECT_ACTS: dict[str, frozenset[str]] = {
     # Account"); a pull request to a draft changes it.
     "convert": frozenset("lead leads trial trials prospect prospects opportunity "
                          "opportunities draft".split()),
+    # Showing one notification, toast or dialog puts it on a screen ("show_notification":
+    # "Show a notification on the user's phone"); "show_notifications" lists them.
+    "show": frozenset("notification toast banner popup dialog".split()),
+    "display": frozenset("notification toast banner popup dialog".split()),
 }
 # Of those, the verbs that need their object named to read: a bare "track" records.
 _NEEDS_AN_OBJECT = frozenset(("track",))
