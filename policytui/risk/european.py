@@ -232,17 +232,17 @@ def european_verbs(sentence: str) -> tuple[str, str, list[tuple[str, str]]] | No
         particle, split_kind = _SPLIT[first]
         if particle in (plain(w) for w in words[1:30]):
             kind = split_kind
-    if kind is None and 1 < len(words) <= _SHORT_COMMAND and (
-            unknown := _unknown_infinitive(words, [plain(word) for word in words])) is not None:
-        # "Alte Backups bereinigen und verbleibende auflisten": a verb the table lacks. Fail
-        # closed: an unknown action is taken to change something.
-        return unknown, v.WRITE, []
     if kind is None and 1 < len(words) <= _SHORT_COMMAND:
-        # "Rechnung löschen", "Inhaltsverzeichnis eines Handbuchs abrufen": a German command
-        # written as a phrase puts its infinitive last. Phrases joined ("Rechnung erstellen
-        # und als PDF anzeigen") each do: the riskiest infinitive leads, the others beside it.
         plains = [plain(word) for word in words]
+        unknown = _unknown_infinitive(words, plains)
+        if unknown is not None:
+            # "Alte Backups bereinigen und verbleibende auflisten": a verb the table lacks.
+            # Fail closed: an unknown action is taken to change something.
+            return unknown, v.WRITE, []
         if plains[-1] in _FINAL_INFINITIVES:
+            # "Rechnung löschen", "Inhaltsverzeichnis eines Handbuchs abrufen": a German
+            # command written as a phrase puts its infinitive last. Phrases joined ("Rechnung
+            # erstellen und als PDF anzeigen") each do: the riskiest leads, the others beside.
             said = [(words[i].lower(), _KIND[word]) for i, word in enumerate(plains)
                     if word in _FINAL_INFINITIVES]
             lead = max(said, key=lambda pair: KIND_ORDER[pair[1]])
