@@ -575,7 +575,9 @@ _SELF = re.compile(r"(?:\b(?:this|the)\s+tool|(?:^|[.!?]\s+)(it|this)(?!\s+tool\
 # left out: "Retrieves unread messages. Deletes them from the server afterwards.", "Side
 # effects:\n- Transitions the issue to In Progress".
 _LATER_VERB = re.compile(
-    r"(?:[.!?]\s+|\n\s*(?:[-*\u2022]\s*)?)"
+    # One character class first ("[.!?]" then space, or a newline then maybe a bullet), so
+    # that the engine skips ahead to those characters instead of trying every position.
+    r"[.!?\n](?:(?<=\n)\s*(?:[-*\u2022]\s*)?|(?<!\n)\s+)"
     r"(?:(?:Also|Then|Additionally|Finally|Automatically|Afterwards),?\s+([a-z]+s)|([A-Z][a-z]+s))"
     r"\s+([a-z]+)")
 # A later sentence saying in the passive that something is removed or paid for: "The message is

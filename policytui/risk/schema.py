@@ -247,7 +247,6 @@ _REMOVED_LATER = re.compile(
     r"(?!spaces|duplicates|markup|comments|empty|null)"
     r"|\b(?:is|are|will be|would be|gets?|be)\s+(?:permanently\s+)?"
     r"(?:deleted|removed|discarded|purged|erased|wiped|destroyed)\b", re.IGNORECASE)
-_REMOVING_STEMS = ("elete", "emove", "urge", "iscard", "rase", "ipe", "estroy")
 
 
 # Removal from what the tool hands back trims its reply ("Remove all script tags from the
@@ -257,13 +256,25 @@ _TRIMS_OUTPUT = re.compile(
     r"reply|snapshot|dom)\b|\b(?:html|markdown|whitespace|tags|output)\b", re.IGNORECASE)
 
 
+def _may_name_code(description: str) -> bool:
+    """Could `_SHELL_TEXT` match? Each of its matches holds one of these words; substring
+    tests on the lowered text cost a twentieth of the case-blind pattern's search, and most
+    argument descriptions hold none of them. Text beyond ASCII goes to the pattern: its
+    case-blind match also takes "ſ" and "ı" for "s" and "i"."""
+    if not description.isascii():
+        return True
+    low = description.lower()
+    return ("command" in low or "code" in low or "script" in low or "program" in low
+            or "expression" in low or "snippet" in low)
+
+
 @lru_cache(maxsize=16384)
 def _property_flags(name: str, description: str) -> int:
     """What an argument's name and description say, as bit flags. Cached on the pair: servers
     repeat the same arguments ("namespace", "The namespace of the flow") across their tools."""
     flags = _traits_of(name)
     if description and not flags & _SHELL_OR_SQL:
-        if _SHELL_TEXT.search(description):
+        if _may_name_code(description) and _SHELL_TEXT.search(description):
             flags |= _DESC_SHELL
         elif flags & _QUERYISH and _SQL_TEXT.search(description):
             # "query: SELECT SQL query to execute"; a "database: the SQL database" is no code.
@@ -271,7 +282,10 @@ def _property_flags(name: str, description: str) -> int:
         elif flags & _QUERYISH and _GRAPHQL_TEXT.search(description):
             flags |= _GRAPHQL
     if (description and not flags & _REMOVAL
-            and any(stem in description for stem in _REMOVING_STEMS)
+            # Written out rather than any(...) over a tuple: this runs for every argument.
+            and ("elete" in description or "emove" in description or "urge" in description
+                 or "iscard" in description or "rase" in description or "ipe" in description
+                 or "estroy" in description)
             and (_REMOVING_TEXT.search(description) or _REMOVED_LATER.search(description))
             and not _TRIMS_OUTPUT.search(description)):
         # "compact: If true, deletes the originals", "ack: acknowledge messages (removes them
@@ -370,6 +384,22 @@ def _enumerated(prop: dict[str, Any]) -> bool:
     return True
 
 
+def _any_interesting(props: dict[Any, Any]) -> bool:
+    """Does any argument's name or description say something `inspect_schema` collects?"""
+    items = props.items() if len(props) <= MAX_PROPERTIES else islice(props.items(),
+                                                                       MAX_PROPERTIES)
+    for name, prop in items:
+        if type(prop) is not dict or type(name) is not str:
+            continue
+        description = prop.get("description")
+        if _property_flags(
+                name[:100],
+                description[:_DESCRIPTION_WINDOW] if type(description) is str else "",
+        ) & _INTERESTING:
+            return True
+    return False
+
+
 def inspect_schema(schema: Any, nested: bool = False) -> SchemaFacts:
     """Everything the classifier wants from an input schema, in one pass over its properties.
     Arguments wrapped in a single object (`{"params": {...}}`) are looked at too, except for
@@ -377,6 +407,9 @@ def inspect_schema(schema: Any, nested: bool = False) -> SchemaFacts:
     if not isinstance(schema, dict):
         return _EMPTY
     props = schema.get("properties")
+    if (isinstance(props, dict) and "oneOf" not in schema and "anyOf" not in schema
+            and (nested or len(props) != 1) and not _any_interesting(props)):
+        return _EMPTY  # most tools: no argument says anything, and nothing to allocate
     action_best: tuple[int, str, tuple[str, ...]] | None = None
     code: list[tuple[str, str]] = []
     money: list[str] = []
