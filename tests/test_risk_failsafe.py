@@ -959,3 +959,89 @@ def test_phrasings_of_the_tenth_round_red_teams(name, description, properties, c
 def test_reads_of_secrets_named_in_two_words_are_high(name):
     c = classify(tool(name))
     assert (c.category, c.severity) == ("Read", "High"), c.evidence
+
+
+_QUEUE = {"queue": {"type": "string"}, "ack": {"type": "boolean"}}
+
+
+@pytest.mark.parametrize("name,description,properties,category", [
+    # Docstring argument sections: "Keyword Args:", bullets, a "Note:" about the argument
+    # above, a longer text, and removal from a named place next to the word "output".
+    ("fetch_messages", "Fetch messages from a queue.\n\nKeyword Args:\n    ack (bool): If true, "
+     "the fetched messages are deleted from the queue.\n", _QUEUE, "Destructive"),
+    ("fetch_messages", "Fetch messages from a queue.\n\nArgs:\n    - queue: Name of the queue."
+     "\n    - ack: If true, the messages are deleted from the queue after reading.\n", _QUEUE,
+     "Destructive"),
+    ("fetch_messages", "Fetch messages from a queue.\n\nArgs:\n    queue: Name of the queue.\n"
+     "    ack: If true, acknowledge messages after reading.\n    Note: acknowledged messages "
+     "are deleted from the broker.\n", _QUEUE, "Destructive"),
+    ("fetch_messages", "Fetch messages from a queue.\n\nArgs:\n    ack (bool): If true, "
+     "messages are removed from the queue once returned in the output.\n", _QUEUE,
+     "Destructive"),
+    ("fetch_messages", "Fetch messages from a queue.\n\nKeyword Args:\n    headers (bool): If "
+     "true, include message headers in the output.\n", {"headers": {"type": "boolean"}}, "Read"),
+    ("get_page", "Get a page.\n\nArgs:\n    clean (bool): If true, whitespace is removed from "
+     "the output.\n", {"clean": {"type": "boolean"}}, "Read"),
+    # A switch described by what setting it does, whatever it is called.
+    ("list_emails", "List emails in a folder.", {"archive_them": {
+        "type": "boolean", "description": "If true, move the listed emails to the Archive "
+        "folder."}}, "Write"),
+    ("get_quote", "Get a shipping quote.", {"book": {
+        "type": "boolean", "description": "If true, book the shipment at the quoted price."}},
+     "Write"),
+    ("check_domain", "Check whether a domain is available.", {"register": {
+        "type": "boolean", "description": "If true and available, register the domain."}},
+     "Write"),
+    ("get_snapshot", "Get a camera snapshot.", {"highQuality": {
+        "type": "boolean", "description": "If true, request a high-quality snapshot"}}, "Read"),
+    ("get_builder_info", "Get builder info.", {"debug": {
+        "type": "boolean", "description": "When true, bypass the detection cache."}}, "Read"),
+    ("list_rows", "List rows of a table.", {"include_all": {
+        "type": "boolean", "description": "When enabled, includes all referenced rows."}},
+     "Read"),
+    # A switch named by a bare verb that adds, changes or pays; not one that runs or a noun.
+    ("get_insurance_quote", "Get an insurance quote.", {"accept": {"type": "boolean"}}, "Write"),
+    ("list_slos", "List SLOs.", {"evaluate": {"type": "boolean"}}, "Read"),
+    ("git_log", "View commit history.", {"patch": {"type": "boolean"}}, "Read"),
+    # A gerund step after a comma.
+    ("get_tickets", "Get unassigned tickets, assigning each to the on-call engineer.", None,
+     "Write"),
+    ("check_links", "Check the links of a page, replacing broken links with archived copies.",
+     None, "Destructive"),
+    ("run_connectivity_check", "Run the connectivity checks of the VPN tunnel, "
+     "re-establishing it when down.", None, "Other"),
+    ("list_tasks", "List tasks, adding the project name to each.", None, "Read"),
+    ("get_account_summary", "Return an account's balances: cash, buying power, margin.", None,
+     "Read"),
+    ("get_room_info", "Read the room name and topic before changing room details.", None,
+     "Read"),
+    ("read_contract", "Read data from a smart contract by calling a view function.", None,
+     "Read"),
+    # A word the table lacks, bare after "and" and before what opens its object.
+    ("crawl_site", "Crawl a website and index every page into the knowledge base.", None,
+     "Other"),
+    ("estimate_fare", "Estimate a ride fare and book it.", None, "Other"),
+    ("bug_dependencies", "Get the dependency graph for a bug and which bugs it blocks.", None,
+     "Read"),
+    ("detect_drift", "Detect configuration drift of a host and report the differences.", None,
+     "Read"),
+    # Showing on a device whose job is showing; a file rendered into a folder.
+    ("display_text", "Display text on the LED matrix in the lobby.", None, "Write"),
+    ("show_apps", "Show apps installed on the phone.", None, "Read"),
+    ("render_video", "Render the timeline to an MP4 in the project's exports folder.", None,
+     "Write"),
+    ("render_chart", "Render a chart of the data as PNG.", None, "Read"),
+    # A Romance infinitive the table lacks; German phrases joined by "&" or a comma, or title
+    # cased.
+    ("resetear_quota", "Resetear la quota del proyecto a cero.", None, "Write"),
+    ("calendar_events", "Calendar events of the week.", None, "Read"),
+    ("rechnung_erzeugen_anzeigen", "Rechnung erzeugen & anzeigen", None, "Write"),
+    ("kunde_anlegen", "Kunden anlegen, Kundennummer anzeigen", None, "Write"),
+    ("rechnung_erzeugen", "Rechnung Erzeugen und Anzeigen", None, "Write"),
+    ("rechnung_anzeigen", "Rechnung anzeigen", None, "Read"),
+])
+def test_phrasings_of_the_eleventh_round_red_teams(name, description, properties, category):
+    # Leaks the tenth round's attack left open, each with a reader beside it that must stay
+    # Read.
+    c = classify(tool(name, description, properties))
+    assert c.category == category, c.evidence

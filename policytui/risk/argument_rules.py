@@ -226,8 +226,9 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
         r.category, r.severity = DESTRUCTIVE, CRITICAL
     if r.category in (WRITE, DESTRUCTIVE) and r.severity != CRITICAL:
         if facts.removal_switches:
-            r.evidence.append(f"argument {quote(facts.removal_switches[0])} switches on "
-                              "removing things")
+            said = f"argument {quote(facts.removal_switches[0])} switches on removing things"
+            if said not in r.evidence:  # a reader's switch was named just above
+                r.evidence.append(said)
             r.category, r.severity = DESTRUCTIVE, CRITICAL
         elif facts.force_arguments:
             r.evidence.append(f"argument {quote(facts.force_arguments[0])} can force or overwrite")

@@ -168,6 +168,10 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     elif lead in v.OBJECT_ACTS and not v.OBJECT_ACTS[lead].isdisjoint(
             _noun_phrase(tokens, start + 1)):
         found.kind = v.WRITE  # "Check the checkbox", "Extract a zip archive into a directory"
+    elif lead in _SHOWERS and _shown_on_a_device(tokens, start + 1):
+        found.kind = v.WRITE  # "Display text on the LED matrix in the lobby"
+    elif lead in _PRODUCERS and _put_in_a_folder(tokens, start + 1):
+        found.kind = v.WRITE  # "Render the timeline to an MP4 in the exports folder"
     elif lead in v.CAPTURES and v.captures_a_screen(_captured(tokens, start + 1)):
         found.kind = v.READ  # "Capture screenshot", "Capture a UI snapshot"
     elif lead == "generate" and _returns_artifact(_object(tokens, start + 1)):
@@ -230,12 +234,21 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
             # it", "Read entries, deleting the last-delivered ID": a step of its own, named by
             # a gerund with its own object ("keyed by training type" and "before changing room
             # details" name or advise, and do not count).
+            again = tokens[j] == "re" and j + 2 < count
+            if again:
+                j += 1  # "re-establishing it": the gerund after a hyphenated "re-"
             verb = base_verb(tokens[j])
             if (verb is not None and tokens[j].endswith("ing") and verb not in chain
-                    and v.VERBS[verb] in (v.REMOVE, v.MONEY, v.MODIFY) and j + 1 < count
-                    and tokens[j + 1] in _OBJECTS):
+                    and j + 1 < count and _gerund_step(verb, tokens[j + 1], again, first == ",")):
                 chain.add(verb)
                 found.alternatives.append((verb, v.VERBS[verb]))
+                continue
+            if (again and verb is None and tokens[j].endswith("ing")
+                    and tokens[j + 1] in _OBJECTS and found.unknown_alternative is None
+                    and (known := lexicon_verb(tokens[j])) is not None and known[1] != v.READ):
+                # "..., re-establishing it when down": doing again to what was just named an
+                # act the public API lexicon knows (and the table lacks) is a step of its own.
+                found.unknown_alternative = tokens[j - 1] + "-" + tokens[j]
                 continue
             if first != ",":
                 continue
@@ -246,6 +259,14 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
             j += 1  # "..., then delete it", "and also archive it", "and can delete it"
         token = tokens[j]
         verb = base_verb(token)
+        if (verb is None and reading and not third_person and first == "and"
+                and found.unknown_alternative is None and j + 1 < count
+                and tokens[j + 1] in _COMMAND_OBJECTS and _unknown_command(token, tokens, start, i)):
+            # "Crawl a website and index every page", "Estimate a fare and book it": a word
+            # the table lacks, bare after "and" and right before what it acts on, is a second
+            # command; an unknown step is no reason to let the tool through as a reader.
+            found.unknown_alternative = token
+            continue
         if verb is None or verb in chain:
             continue
         modal = tokens[j - 1] in _MODALS
@@ -297,6 +318,108 @@ def _and_command(verb: str, tokens: list[str], lead: int, joint: int, at: int) -
             or after in SEPARATORS or after in _COMPOUND_HEADS):
         return False
     return not any(token == "," or token in _LISTING for token in tokens[lead + 1:joint])
+
+
+# Reading verbs that put what they show somewhere when the sentence names a screen or a device
+# that shows it: "Display text on the LED matrix in the lobby", "Show a message on the TV".
+# Showing something of a device ("Show apps on the phone", "Display what is on the screen")
+# names what is read, so only devices whose job is showing count, and only right after the
+# object, with no question word before.
+_SHOWERS = frozenset("show display print flash project".split())
+_SHOWING_DEVICES = frozenset(
+    """
+    matrix led leds lcd oled tv television projector billboard signage sign kiosk eink
+    ticker marquee hud
+    """.split())
+_ON = frozenset(("on", "onto"))
+_WINDOW_AFTER_LEAD = 10
+
+
+def _shown_on_a_device(tokens: list[str], at: int) -> bool:
+    end = min(len(tokens), at + _WINDOW_AFTER_LEAD)
+    for i in range(at, end):
+        token = tokens[i]
+        if token in _QUESTION_WORDS or token in SEPARATORS:
+            return False
+        if token in _ON:
+            return any(word in _SHOWING_DEVICES for word in tokens[i + 1:i + 5])
+    return False
+
+
+# Reading verbs that hand back a file, and that write it instead when the sentence names the
+# folder it goes to: "Render the timeline to an MP4 in the project's exports folder", "Export
+# the report into the shared directory". "Render a chart as PNG" hands it back.
+_PRODUCERS = frozenset("render export convert download dump screenshot".split())
+_FOLDERS = frozenset("folder folders directory directories dir desktop".split())
+_INTO = frozenset(("to", "into"))
+
+
+def _put_in_a_folder(tokens: list[str], at: int) -> bool:
+    end = min(len(tokens), at + _WINDOW_AFTER_LEAD)
+    for i in range(at, end):
+        if tokens[i] in _INTO:
+            return any(word in _FOLDERS for word in tokens[i + 1:i + 10])
+        if tokens[i] in SEPARATORS:
+            return False
+    return False
+
+
+# What opens the object of a command whose verb the table lacks: "and index every page", "and
+# book it", "and credit the referrer". Not "and groups the user belongs to": see below.
+_COMMAND_OBJECTS = frozenset("it them every each the its their all any".split())
+
+
+_QUESTION_WORDS = frozenset("which what whether who whom whose where when why how if then report output "
+                            "than".split())
+
+
+def _unknown_command(token: str, tokens: list[str], lead: int, joint: int) -> bool:
+    """Is `token`, a word the table lacks bare after "and" under a reader's imperative lead and
+    before what opens an object, a command? Only an imperative's bare form (no plural "s", no
+    "-ed" or "-ly"), no word of the public API lexicon that reads, and only when the "and"
+    ends no list ("with their name and title the ..." lists what is read)."""
+    if (not token.isalpha() or len(token) < 3 or token in _NOT_VERBS or token in _QUESTION_WORDS
+            or token in _PREPOSITIONS
+            or token in _MORE_PREPOSITIONS or token.endswith(("s", "ed", "ly", "ing"))):
+        return False
+    known = lexicon_verb(token)
+    if known is not None and known[1] == v.READ:
+        return False
+    return not any(t == "," or t in _LISTING for t in tokens[lead + 1:joint])
+
+
+# Gerunds that add to or arrange what is handed back: "List tasks, adding the project name to
+# each", "Get rows, sorting them by date".
+_SHAPING_GERUNDS = frozenset("add append insert attach include sort group merge join combine "
+                             "split format wrap order filter".split())
+# What opens the object of a step named by a gerund: "..., assigning each to the on-call
+# engineer", "..., approving those under $100".
+_STEP_OBJECTS = frozenset("it them this that these those the a an its their all each every any".split())
+
+
+def _gerund_step(verb: str, after: str, again: bool, comma: bool) -> bool:
+    """Is a gerund of `verb` after a reader's lead and a comma (or "before", "by"...), with
+    `after` the next word, a step of its own? One that removes, pays or changes, before a word
+    that opens what it acts on ("before deleting it"). After a comma, where it is no advice
+    ("before changing room details") nor a means ("by calling a view function"), also one
+    that adds, sends or runs before such a word ("assigning each", "notifying the sales
+    rep"), and one that removes or changes before a bare noun ("replacing broken links",
+    "fixing problems"), as a "re-" gerund that acts does ("re-sending messages"). A money
+    gerund before a bare noun is no step ("cash, buying power, margin")."""
+    kind = v.VERBS[verb]
+    if kind == v.READ or verb in _SHAPING_GERUNDS:
+        return False
+    if after in _OBJECTS:
+        return kind in (v.REMOVE, v.MONEY, v.MODIFY) or (comma or again)
+    if not comma:
+        return False
+    if after in _STEP_OBJECTS:
+        return True
+    if kind in (v.REMOVE, v.MODIFY) or (again and kind != v.MONEY):
+        return (after.isalpha() and after not in _PREPOSITIONS and after not in _MORE_PREPOSITIONS
+                and after not in SEPARATORS and after not in _COMPOUND_HEADS
+                and after not in _NOT_VERBS and verb not in v.AMBIGUOUS)
+    return False
 
 
 # Nouns a verb-like word often modifies: "build name", "update availability", "stop loss".

@@ -13,12 +13,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
-# The header of a Google- or NumPy-style argument section, alone on its line.
-_SECTION = re.compile(r"^[ \t]*(?:Args|Arguments|Parameters|Params)[ \t]*:?[ \t]*$",
-                      re.MULTILINE)
+# The header of a Google- or NumPy-style argument section, alone on its line. Google's style
+# also documents keyword arguments under "Keyword Args:" and NumPy's under "Other Parameters":
+# a switch there ("ack (bool): If true, the messages are deleted") is as much an argument.
+_SECTION = re.compile(r"^[ \t]*(?:Args|Arguments|Parameters|Params|Keyword[ \t]+Arg(?:ument)?s"
+                      r"|Kwargs|Other[ \t]+Parameters)[ \t]*:?[ \t]*$",
+                      re.MULTILINE | re.IGNORECASE)
 # One argument's entry: "name: text", "name (bool): text" or NumPy's "name : bool" whose text
-# is on the next, deeper-indented line.
-_ENTRY = re.compile(r"^([ \t]*)([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?:\([^)\n]*\))?[ \t]*:[ \t]*(.*)$")
+# is on the next, deeper-indented line; maybe as a bullet ("- ack: If true, ...").
+_ENTRY = re.compile(r"^([ \t]*)(?:[-*][ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?:\([^)\n]*\))?"
+                    r"[ \t]*:[ \t]*(.*)$")
+# A remark inside the section at an argument's depth ("Note: acknowledged messages are deleted
+# from the broker") is about the argument above it, not an argument of its own.
+_REMARKS = frozenset("note notes warning warnings caution important nb".split())
 # Sphinx's field list: ":param ack: acknowledge after reading", ":param bool ack: ...".
 _SPHINX = re.compile(r"^[ \t]*:param(?:[ \t]+[\w.\[\], ]+?)?[ \t]+([A-Za-z_]\w*)[ \t]*:[ \t]*(.*)$",
                      re.MULTILINE)
@@ -49,7 +56,10 @@ def docstring_args(description: str) -> dict[str, str]:
             break
         depth = len(line) - len(line.lstrip())
         entry = _ENTRY.match(line)
-        if entry is not None and (indent < 0 or depth <= indent):
+        if (entry is not None and current is not None and depth <= indent
+                and entry.group(2).lower() in _REMARKS):
+            out[current] = (out[current] + " " + stripped).strip()[:_MAX_TEXT]
+        elif entry is not None and (indent < 0 or depth <= indent):
             indent = depth
             current = entry.group(2)
             out[current] = entry.group(3).strip()[:_MAX_TEXT]
@@ -77,7 +87,8 @@ def with_docstring_args(schema: Any, description: str) -> Any:
             break
     else:
         return schema
-    if "rgs" not in description and "aram" not in description:  # "Args", "Parameters", ":param"
+    if ("rgs" not in description and "aram" not in description  # "Args", "Parameters", ":param"
+            and "RGS" not in description and "ARAM" not in description):
         return schema
     texts = docstring_args(description)
     if not texts:

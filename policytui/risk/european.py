@@ -214,10 +214,27 @@ def _unknown_infinitive(words: list[str], plains: list[str]) -> str | None:
     for i in range(1, len(plains)):
         if plains[i] in _GERMAN_JOINS:
             before = words[i - 1]
-            if (before.islower() and plains[i - 1].endswith(("en", "ern", "eln"))
+            # A title-cased phrase capitalises its infinitives too ("Rechnung Erzeugen und
+            # Anzeigen"): there a capitalised word counts when the one after the join is an
+            # infinitive of the table written the same way.
+            titled = (i + 1 < len(words) and before[:1].isupper()
+                      and words[i + 1][:1].isupper() and plains[i + 1] in _FINAL_INFINITIVES)
+            if ((before.islower() or titled) and plains[i - 1].endswith(("en", "ern", "eln"))
                     and plains[i - 1] not in _FINAL_INFINITIVES):
                 return before.lower()
     return None
+
+
+# "&" and a comma join two German command phrases as "und" does: "Rechnung erzeugen &
+# anzeigen", "Kunden anlegen, Kundennummer anzeigen".
+_PHRASE_JOINS = re.compile(r"\s*(?:&|,)\s+")
+# Articles of Spanish, Portuguese, Italian and French right after a sentence's first word:
+# "Agendar el schedule de la semana", "Resetear la quota del proyecto". A first word the
+# table lacks, with an infinitive's ending, before one of these is a verb the table does not
+# know; English sentences put no such word there.
+_ROMANCE_ARTICLES = frozenset("el la los las un una unos unas il lo gli le les des du del "
+                              "della os as uma".split())
+_INFINITIVE_ENDINGS = ("ar", "er", "ir")
 
 
 def european_verbs(sentence: str) -> tuple[str, str, list[tuple[str, str]]] | None:
@@ -232,7 +249,14 @@ def european_verbs(sentence: str) -> tuple[str, str, list[tuple[str, str]]] | No
         particle, split_kind = _SPLIT[first]
         if particle in (plain(w) for w in words[1:30]):
             kind = split_kind
+    if (kind is None and len(words) > 1 and len(first) > 5 and first.endswith(_INFINITIVE_ENDINGS)
+            and plain(words[1]) in _ROMANCE_ARTICLES and words[1].islower()):
+        # "Resetear la quota del proyecto a cero": fail closed, an unknown action is taken to
+        # change something.
+        return words[0].lower(), v.WRITE, []
     if kind is None and 1 < len(words) <= _SHORT_COMMAND:
+        if ("&" in sentence or "," in sentence) and not sentence[:1].islower():
+            words = _WORD.findall(_PHRASE_JOINS.sub(" und ", sentence[:300]))
         plains = [plain(word) for word in words]
         unknown = _unknown_infinitive(words, plains)
         if unknown is not None:

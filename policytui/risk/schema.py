@@ -16,21 +16,26 @@ from typing import Any, NamedTuple
 from policytui.risk.vocabulary import (
     ACT_SWITCHES,
     ACTION_ARGUMENTS,
+    EXECUTE,
     FORCE_ARGUMENTS,
     MONEY_ARGUMENTS,
     OUTPUT_ARGUMENTS,
+    READ,
     REMOVAL_SWITCHES,
+    REMOVE,
     SHELL_ARGUMENTS,
     SQL_ARGUMENTS,
     STEP_ARGUMENTS,
     STEP_FIELDS,
     URL_ARGUMENTS,
+    VERBS,
 )
+from policytui.risk.words import OBJECT_OPENERS, base_verb
 
 MAX_PROPERTIES = 200
 MAX_ENUM_VALUES = 100
 MAX_VARIANTS = 50
-_DESCRIPTION_WINDOW = 200
+_DESCRIPTION_WINDOW = 300
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _SQL_TEXT = re.compile(r"\b(?:sql|cypher|sparql)\b", re.IGNORECASE)
@@ -190,6 +195,12 @@ _ACTS = 1 << 16
 _SHELL_OR_SQL = _SHELL | _SQL
 
 
+# Switches named by a word that is a verb in the table but a noun here: "patch: Include the full
+# diff patch for each commit", "tag", "comment", "label".
+_NOUN_SWITCHES = frozenset("patch diff tag tags comment comments label labels note notes "
+                           "snapshot record order bill invoice charge trade".split())
+
+
 @lru_cache(maxsize=8192)
 def _traits_of(name: str) -> int:
     key = _normalize(name)
@@ -216,6 +227,14 @@ def _traits_of(name: str) -> int:
         traits |= _REMOVAL
     elif key in ACT_SWITCHES:
         traits |= _ACTS
+    elif (key in VERBS and not traits & _FORCE and VERBS[key] not in (READ, EXECUTE)
+          and key not in _SHAPES_THE_REPLY
+          and key not in _NOUN_SWITCHES):
+        # A switch named by a bare verb that adds, changes, removes or pays ("archive",
+        # "register", "accept" on a reader): set, the tool does it. Not one that runs: an
+        # "evaluate" switch on a list of SLOs computes what is shown. The caller only takes
+        # booleans, and only on readers.
+        traits |= _REMOVAL if VERBS[key] == REMOVE else _ACTS
     if key in STEP_ARGUMENTS:
         traits |= _STEPS
     return traits
@@ -268,6 +287,64 @@ def _may_name_code(description: str) -> bool:
             or "expression" in low or "snippet" in low)
 
 
+# A switch described by what setting it does: "archive: If true, move the listed emails to the
+# Archive folder", "book: If true, book the shipment at the quoted price", "mark_processed: If
+# true, mark returned orders as processed". Whatever the switch is called, the verb after "If
+# true," is what a call then does. The caller only takes booleans, and only on readers, so this
+# matters only where the name and description alone would say the tool reads.
+_IF_OPENINGS = frozenset(("If", "if", "IF", "Wh", "wh"))
+_SWITCHED_ON = re.compile(
+    r"^(?:if|when)\s+(?:true|set|enabled|yes|on)\b(?:\s+and\s+[a-z ]{1,30}?)?,?\s+"
+    r"(?:also\s+|then\s+|automatically\s+|immediately\s+)?([a-z]+)\s+([a-z]+)", re.IGNORECASE)
+# Verbs that, after "If true,", shape or add to what is handed back rather than act on the
+# service ("If true, sort by date", "If true, truncate long values", "If true, add line
+# numbers"), or are no verb of the tool's own ("If true, only ..."); a word the table lacks
+# counts only before an object ("If true, book the shipment"), and these never.
+_SHAPES_THE_REPLY = frozenset(
+    """sort truncate clean cleanup request compress zip gzip refresh reload merge split group add
+    append insert generate include exclude return omit skip ignore use only show hide
+    expand collapse flatten strip trim escape wrap format pretty paginate follow recurse
+    treat allow prefer wait retry force open enable disable stream cache dedupe
+    deduplicate normalize convert decode encode resolve render preserve keep load limit""".split())
+
+
+def _switched_on(key: str, description: str) -> int:
+    """_REMOVAL or _ACTS when a switch's description says setting it removes or acts on
+    something ("If true, move the listed emails to the Archive folder"), else 0."""
+    found = _SWITCHED_ON.match(description)
+    if found is None:
+        return 0
+    word, after = found.group(1).lower(), found.group(2).lower()
+    verb = base_verb(word)
+    if (word in _SHAPES_THE_REPLY or verb in _SHAPES_THE_REPLY or word.rstrip("s") in
+            _SHAPES_THE_REPLY or _TRIMS_OUTPUT.search(description)):
+        return 0
+    kind = VERBS.get(verb) if verb is not None else None
+    if kind is None:
+        # A word the table lacks is a verb when the switch is named by it and an object
+        # follows ("book: If true, book the shipment"); "debug: If true, bypass the cache" is
+        # no act the switch names.
+        return _ACTS if after in OBJECT_OPENERS and key.startswith(word) else 0
+    if kind == READ:
+        return 0
+    return _REMOVAL if kind == REMOVE else _ACTS
+
+
+# Removal from a named place that is not the reply ("messages are removed from the queue once
+# returned in the output") is no trimming of the reply, whatever else the text mentions.
+_REMOVED_FROM = re.compile(
+    r"\b(?:deleted|removed|purged|discarded|erased|wiped|deletes|removes|purges|discards)\s+"
+    r"from\s+(?:the\s+|its\s+|their\s+|this\s+|that\s+)?([a-z]+)", re.IGNORECASE)
+_REPLY_WORDS = frozenset(
+    "html output response result results text markdown content page reply snapshot dom string "
+    "list answer body".split())
+
+
+def _taken_from_a_store(description: str) -> bool:
+    found = _REMOVED_FROM.search(description)
+    return found is not None and found.group(1).lower() not in _REPLY_WORDS
+
+
 @lru_cache(maxsize=16384)
 def _property_flags(name: str, description: str) -> int:
     """What an argument's name and description say, as bit flags. Cached on the pair: servers
@@ -287,11 +364,13 @@ def _property_flags(name: str, description: str) -> int:
                  or "iscard" in description or "rase" in description or "ipe" in description
                  or "estroy" in description)
             and (_REMOVING_TEXT.search(description) or _REMOVED_LATER.search(description))
-            and not _TRIMS_OUTPUT.search(description)):
+            and (not _TRIMS_OUTPUT.search(description) or _taken_from_a_store(description))):
         # "compact: If true, deletes the originals", "ack: acknowledge messages (removes them
         # from the queue)", "the originals are discarded": a switch (the caller checks it is
         # a boolean) that turns on removing things, whatever its name.
         flags |= _REMOVAL
+    if (description and not flags & (_REMOVAL | _ACTS) and description[:2] in _IF_OPENINGS):
+        flags |= _switched_on(_normalize(name), description)
     if description and ("upload" in description or "install" in description
                         or "Upload" in description or "Install" in description):
         sent = _SENT_TEXT.search(description)
