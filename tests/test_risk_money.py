@@ -462,3 +462,52 @@ def test_a_verb_acts_on_the_words_before_after_or_before():
     # "cancel_all_orders_after": the orders are cancelled, "after" a timeout.
     assert category("cancel_all_orders_after",
                     "Schedule a bulk cancel after a timeout.", AMOUNT) == "Financial"
+
+
+# ----- renting, and a verb in brackets after the lead ----------------------------------------
+
+@pytest.mark.parametrize("name,description", [
+    ("create_volume", "Rent a new persistent volume. The volume is billed separately."),
+    ("create_instance", "Create (rent) a new instance on a machine offer."),
+    ("rent_gpu", "Rents a GPU by the hour."),
+])
+def test_renting_something_is_paying_for_it(name, description):
+    assert category(name, description) == "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("get_rent_roll", "Get the rent roll of a property."),
+    ("list_rentals", "List rented instances."),
+    ("create_volume", "Create (mount) a new volume."),
+])
+def test_rent_as_a_noun_or_a_bracketed_non_money_verb_is_not_money(name, description):
+    assert category(name, description) != "Financial"
+
+
+def test_a_bracketed_verb_after_the_lead_is_its_riskier_alternative():
+    # "Create (trigger) a pipeline" runs something; "Delete (archive)" stays a removal.
+    assert category("create_pipeline", "Create (trigger) a new CI/CD pipeline.") == "Execute"
+    assert category("delete_client", "Delete (archive) a client.") == "Destructive"
+
+
+# ----- subscriptions to data are not paid subscriptions --------------------------------------
+
+@pytest.mark.parametrize("name,description", [
+    ("create_subscription", "Subscribes a listener application to receive change "
+     "notifications when the requested resource changes."),
+    ("delete_event_subscription", "Deletes a webhook event subscription by id."),
+    ("unsubscribe", "Cancel one subscription, or all of them, and free their market data "
+     "lines. Quotes and ticks stop streaming."),
+])
+def test_cancelling_or_making_a_subscription_to_data_is_no_money(name, description):
+    assert category(name, description) != "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("cancel_subscription", "Cancel a customer's subscription."),
+    ("cancel_subscription", "Cancel the subscription to live quotes; its monthly fee stops "
+     "at the next billing date."),
+    ("create_subscription", "Create a recurring payment subscription for the events plan."),
+])
+def test_a_paid_subscription_stays_money_even_beside_data_words(name, description):
+    assert category(name, description) == "Financial"

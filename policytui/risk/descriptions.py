@@ -25,6 +25,7 @@ from policytui.risk.words import (
 )
 
 LEAD_WINDOW = 80
+_SYNONYM_WINDOW = 40  # where "Verb (synonym)" can stand
 INDIRECT = frozenset(("to", "helps", "help", "can", "will", "lets"))
 
 
@@ -188,6 +189,14 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         found.kind = v.READ
     third_person = tokens[start] != lead  # "Creates" rather than "Create"
     chain = {lead}
+    if start + 1 < count and sentence.find("(", 0, _SYNONYM_WINDOW) >= 0:
+        # "Create (rent) a new instance", "Create (trigger) a pipeline": a verb in brackets
+        # right after the lead says what the lead does here; the riskier of the two counts.
+        other = base_verb(tokens[start + 1])
+        if (other is not None and other not in chain
+                and f"({tokens[start + 1]})" in sentence[:_SYNONYM_WINDOW].lower()):
+            chain.add(other)
+            found.alternatives.append((other, v.VERBS[other]))
     # Verbs chained right after the lead ("List, create or delete ...") always count, even
     # when only the lead was asked for: a reader's name with "Get or create a user" creates.
     i = start + 1

@@ -312,10 +312,40 @@ _EXAMPLE = re.compile(r"\b(?:e\.g\.|such as|for example|for instance|like)[\s:,]
                       r"((?:[A-Za-z]+\s+){0,2}[A-Za-z]+)")
 
 
+# A subscription to data, not to a paid service, said by the words around it rather than
+# by a qualifier before it (`_NOTIFYING`): "Subscribes a listener application to receive change
+# notifications", "Cancel one subscription and free its market data lines". Narrower than
+# `_NOTIFYING`: "data" or "email" alone beside a subscription says nothing of what it is.
+_DATA_FEEDS = frozenset(
+    """
+    webhook webhooks websocket websockets notification notifications listener listeners stream
+    streams streaming streamed feed feeds topic topics channel channels event events quote
+    quotes tick ticks bar bars candle candles kline klines orderbook depth bulletins headlines
+    pubsub mqtt
+    """.split())
+# What a paid subscription is described by; any of these leaves it money.
+_BILLING = frozenset(
+    """
+    plan plans billing billed bill bills price prices pricing charge charges charged recurring
+    renewal renewals invoice invoices payment payments trial tier tiers seat seats license
+    licenses fee fees cost costs
+    """.split())
+
+
+def data_subscription(name_words: list[str], desc: DescriptionVerbs) -> bool:
+    """Do the tool's name and description show that its subscriptions are to data (events,
+    topics, streams, quotes) rather than to something paid for? Only asked about a tool whose
+    money would be a subscription."""
+    seen = [*name_words, *desc.words[:40], *desc.rest()[:60]]
+    return not _DATA_FEEDS.isdisjoint(seen) and _BILLING.isdisjoint(seen)
+
+
 def financial(kind: str | None, verb: str | None, words: list[str],
-               money: Callable[[], bool], evidence: list[str], where: str = "name") -> bool:
+              money: Callable[[], bool], evidence: list[str], where: str = "name",
+              unpaid: Callable[[str], bool] | None = None) -> bool:
     """Does acting with this verb on these words move money or change what someone pays or
-    is owed? `money()` says whether money is in sight around them (asked only if needed)."""
+    is owed? `money()` says whether money is in sight around them (asked only if needed);
+    `unpaid(head)`, when given, says a head that is usually paid for is not paid for here."""
     if verb is not None and hypothetical(words, verb):
         return False  # "preview_subscription_update": works out what it would do, does nothing
     if pretended(words) is not None:
@@ -344,6 +374,9 @@ def financial(kind: str | None, verb: str | None, words: list[str],
         # sight ("charge_battery" charges no payer).
         evidence.append(f"verb {quoted_word(verb)} of {quoted_word(after)} takes money")
         return True
+    if unpaid is not None and (head in _SUBSCRIPTIONS or after in _SUBSCRIPTIONS) and unpaid(
+            head if head in _SUBSCRIPTIONS else after or ""):
+        return False  # "delete_subscription" of a webhook, "renew" one to change events
     if verb in v.MONEY_IF_CONTEXT and (after is None or money_noun(after)
                                        or after in v.MONEY_MOVEMENT_NOUNS
                                        or after in v.PAYERS) and money():

@@ -19,6 +19,7 @@ from policytui.risk.findings import Reading, quote
 from policytui.risk.money import (
     confirms_a_check,
     converted_into,
+    data_subscription,
     description_object,
     details_only,
     financial,
@@ -70,17 +71,24 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
                      and acting == name.verb and acting in v.MONEY_IF_CONTEXT
                      and all(verb != acting for verb, _ in desc.alternatives))
         found: list[str] = []
+        answers: dict[str, bool] = {}
+
+        def unpaid(head: str) -> bool:
+            if head not in answers:
+                answers[head] = data_subscription(words, desc)
+            return answers[head]
+
         # What the description's verb acts on counts too; a description without a verb says
         # nothing (its empty object would read as a bare "deposit" with money in sight). And a
         # change that touches only details ("Update an order's addresses") leaves the money.
         # A "confirm" that only checks ("verify_payment": "Confirm a payment settled") and a
         # change made on a shopping cart ("Set the tip on the cart") move no money either.
         if not noun_verb and not confirms_a_check(name, desc) and (
-                financial(r.kind, acting, words, money, found) or (
+                financial(r.kind, acting, words, money, found, unpaid=unpaid) or (
                       desc.lead is not None and (
                           financial(r.kind, acting, description_object(desc), money, found,
-                                    "description")
-                          or _narrow_financial(r.kind, acting, desc, money, found)))
+                                    "description", unpaid)
+                          or _narrow_financial(r.kind, acting, desc, money, found, unpaid)))
                 ) and not details_only(desc) and not on_cart(desc):
             r.evidence.extend(found)
             r.category, r.severity = FINANCIAL, CRITICAL
@@ -135,7 +143,8 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
 
 
 def _narrow_financial(kind: str, acting: str | None, desc: DescriptionVerbs,
-                      money: Callable[[], bool], found: list[str]) -> bool:
+                      money: Callable[[], bool], found: list[str],
+                      unpaid: Callable[[str], bool]) -> bool:
     """The description's narrower object ("every open order", cut before "across all
     markets") moves money. Asked only when it differs from the wider one, and never with an
     empty object, which would read as the bare verb."""
@@ -143,4 +152,4 @@ def _narrow_financial(kind: str, acting: str | None, desc: DescriptionVerbs,
         return False
     narrow = description_object(desc, narrow=True)
     return bool(narrow) and narrow != description_object(desc) and financial(
-        kind, acting, narrow, money, found, "description")
+        kind, acting, narrow, money, found, "description", unpaid)

@@ -82,7 +82,7 @@ VERBS: dict[str, str] = _table(
         """,
     money="""
         pay refund purchase buy sell payout tip donate swap stake unstake borrow lend repay
-        liquidate recharge fund reimburse disburse remit wager
+        liquidate recharge fund reimburse disburse remit wager rent
         """,
 )
 
@@ -92,7 +92,7 @@ AMBIGUOUS: frozenset[str] = frozenset(
     """
     comment post tag label stage schedule star pin lock close open watch follow stream query
     check view return like rate review sample match filter sort rank score trace stat tail cat
-    set mark queue link share book snapshot backup release scale order bill invoice fund wire
+    set mark queue link share book snapshot backup release scale order bill invoice fund wire rent
     issue charge trade capture request deposit purchase refund payout transfer tip type open
     test go end focus answer record process transition place archive plan claim split setup
     screen train silence quarantine taint empty trash broadcast mount
