@@ -1045,3 +1045,72 @@ def test_phrasings_of_the_eleventh_round_red_teams(name, description, properties
     # Read.
     c = classify(tool(name, description, properties))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A word more often a noun, bare after "and", before a word that picks which of the things
+    # read it acts on, before who pays, or before the noun the reader's lead named; "set".
+    ("triage_issues", "Read new issues and label issues by component.", "Write"),
+    ("analyze_alerts", "Analyze alerts and silence noisy monitors.", "Write"),
+    ("find_spam", "Find spam comments and trash spam comments.", "Destructive"),
+    ("find_overdue_invoices", "Find overdue invoices and charge customers' saved cards.",
+     "Financial"),
+    ("identify_user", "Identify a user and set traits.", "Destructive"),
+    ("list_prs", "List pull requests and merge requests.", "Read"),
+    ("list_repos", "List active and archived repositories.", "Read"),
+    ("get_runs", "Get workflow runs and build artifacts.", "Read"),
+    # A word the table lacks before such a word; a two-word verb in a later step.
+    ("inspect_image", "Inspect a container image and pull missing layers to the local cache.",
+     "Other"),
+    ("find_idle_vms", "Find idle VMs and shut down unused instances.", "Destructive"),
+    # A later step whose object opens with "any", "each" or "every".
+    ("scan_repo", "Scan a repository for leaked secrets, and rotate any that are found.",
+     "Destructive"),
+    ("list_keys", "List keys, and any that are expired.", "Read"),
+    # A step the table knows after a command of a verb it lacks.
+    ("take_screenshot", "Take a screenshot and save it to the Desktop.", "Write"),
+    ("take_screenshot", "Take a screenshot and return it as PNG.", "Read"),
+    # Passive participles that only ever act, and a second one after "and".
+    ("list_jobs", "List jobs in the queue. Jobs older than 7 days are pruned on every call.",
+     "Destructive"),
+    ("list_invoices", "List invoices. Draft invoices past their due date are finalized and "
+     "sent.", "Financial"),
+    ("get_config", "Reads the config. Missing keys are filled with defaults and written back.",
+     "Write"),
+    ("fetch_emails", "Fetch recent emails. Fetched emails are flagged as \\Seen on the server.",
+     "Write"),
+    ("receive_message", "Retrieves messages from the queue. Received messages are hidden from "
+     "other consumers and deleted on acknowledgement.", "Destructive"),
+    ("describe_instance", "Describe an instance. Stopped instances are started automatically.",
+     "Execute"),
+    ("get_vulnerability_paths", "Show dependency paths. Vulnerable paths are flagged.", "Read"),
+    ("list_jobs", "List jobs. Jobs are started by the scheduler.", "Read"),
+    # A later sentence's verb done to a money document, or a money verb the table lacks.
+    ("get_subscription", "Get the customer's subscription. Renews the subscription if it "
+     "lapsed.", "Financial"),
+    ("get_bill", "Get the utility bill. Debits the bill amount from the linked account.",
+     "Financial"),
+    ("check_balance", "Check the wallet balance. Tops up the wallet from the linked card when "
+     "low.", "Financial"),
+    ("list_invoices", "List invoices. Returns the invoice number and total.", "Read"),
+    # A gerund subject whose verb is a word more often a noun, before "it" or who pays.
+    ("read_notification", "Read a notification. Opening a notification marks it as seen for "
+     "all devices.", "Write"),
+    ("get_invoice", "Get an invoice. Fetching an overdue invoice charges the customer's saved "
+     "card.", "Financial"),
+    ("get_feed", "Get the feed. Opening a story shows it in full.", "Read"),
+    # Done again or flipped, after a comma or "which is".
+    ("printer_print_status", "Status of the print job, resubmitted if it failed.", "Write"),
+    ("repo_sync_status", "Status of the repository sync, which is re-triggered when stale.",
+     "Execute"),
+    ("user_lock_status", "Lock status of a user account, toggled on each call.", "Destructive"),
+    ("list_orders", "List orders, refunded ones included.", "Read"),
+    # A Spanish name with a second verb, approving.
+    ("obtener_y_aprobar_gastos", "Get pending expense reports.", "Write"),
+    ("obtener_gastos", "Get pending expense reports.", "Read"),
+])
+def test_phrasings_of_the_eleventh_round_second_pass(name, description, category):
+    # Leaks the eleventh round's rules left open, each with a reader beside it that must stay
+    # Read.
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence

@@ -149,6 +149,12 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     if lead is None:
         if indirect:
             _indirect_verb(description, sentence, found)
+        if (alternatives and known is None and start + 1 < count
+                and tokens[start + 1] in _DETERMINERS and "and" in tokens):
+            # "Take a screenshot and save it to the Desktop": a command of a verb the tables
+            # lack, then a step they know with its own object, which counts as under a known
+            # lead.
+            _step_after_an_unknown_command(tokens, start + 2, found)
         if known is None or (found.kind is not None
                              and KIND_ORDER[found.kind] >= KIND_ORDER[known[1]]):
             return found
@@ -268,9 +274,19 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
             j += 1  # "..., then delete it", "and also archive it", "and can delete it"
         token = tokens[j]
         verb = base_verb(token)
+        if verb is None and j + 2 < count and tokens[j + 1] in PARTICLES:
+            # "... and shut down unused instances": a two-word verb in a later step (joined
+            # here only, where a particle follows a word the table lacks).
+            phrasal = join_phrasal(tokens[j:j + 2])
+            if len(phrasal) == 1 and (joined_verb := base_verb(phrasal[0])) is not None:
+                # Inflected as the word it was made of, for the check on the lead's person.
+                verb = joined_verb
+                token = verb + "s" if third_person else verb
+                j += 1
         if (verb is None and reading and not third_person and first == "and"
                 and found.unknown_alternative is None and j + 1 < count
-                and tokens[j + 1] in _COMMAND_OBJECTS and _unknown_command(token, tokens, start, i)):
+                and (tokens[j + 1] in _COMMAND_OBJECTS or tokens[j + 1] in _SELECTING)
+                and _unknown_command(token, tokens, start, i)):
             # "Crawl a website and index every page", "Estimate a fare and book it": a word
             # the table lacks, bare after "and" and right before what it acts on, is a second
             # command; an unknown step is no reason to let the tool through as a reader.
@@ -282,7 +298,7 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         if (token != verb) != third_person and not (modal and token == verb):
             continue
         if reading and (v.VERBS[verb] == v.READ or (
-                j + 1 >= count or tokens[j + 1] not in _OBJECTS) and not (
+                j + 1 >= count or tokens[j + 1] not in _STEP_OBJECTS_AFTER) and not (
                     third_person and token.endswith("s") and _grave_step(verb, tokens, j))
                 and not (not third_person and _grave_command(verb, tokens, j))
                 and not (not third_person and first == "and"
@@ -291,6 +307,27 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         chain.add(verb)
         found.alternatives.append((verb, v.VERBS[verb]))
     return found
+
+
+def _step_after_an_unknown_command(tokens: list[str], at: int, found: DescriptionVerbs
+                                   ) -> None:
+    """Offer the verb of a bare command after "and" (maybe "then"), before what opens its
+    object ("and save it", "and then delete the rest"), that adds, changes, removes, runs or
+    pays."""
+    count = len(tokens)
+    for i in range(at, count - 2):
+        if tokens[i] != "and":
+            continue
+        j = i + 1
+        if tokens[j] in _SEQUENCE:
+            j += 1
+        if j + 1 >= count:
+            return
+        verb = base_verb(tokens[j])
+        if (verb is not None and verb == tokens[j] and v.VERBS[verb] != v.READ
+                and (tokens[j + 1] in _OBJECTS or tokens[j + 1] in _COMMAND_OBJECTS)):
+            found.alternatives.append((verb, v.VERBS[verb]))
+            return
 
 
 def _grave_command(verb: str, tokens: list[str], at: int) -> bool:
@@ -319,9 +356,16 @@ def _and_command(verb: str, tokens: list[str], lead: int, joint: int, at: int) -
     after = tokens[at + 1]
     if verb in v.AMBIGUOUS:
         # A word more often a noun is a command only before what plainly is its object:
-        # "and close stale ones", "and mark items as read".
-        if "ones" not in tokens[at + 1:at + 3] and not (
-                verb == "mark" and "as" in tokens[at + 2:at + 4]):
+        # "and close stale ones", "and mark items as read", a word that picks which of them
+        # ("and archive old threads", "and silence noisy monitors"; a noun compound's head is
+        # no such word), who pays ("and charge customers' saved cards"), or the very noun the
+        # reader's lead named ("Read new issues and label issues": a list names two things).
+        # "set" bare after "and" is the command too ("and set traits"): as a noun it takes an
+        # article or a word before it ("a set of", "the result set").
+        if verb != "set" and "ones" not in tokens[at + 1:at + 3] and not (
+                verb == "mark" and "as" in tokens[at + 2:at + 4]) and not (
+                after in _SELECTING or after.rstrip("s") in v.PAYERS
+                or _names_the_read_noun(tokens, lead, joint, at + 1)):
             return False
     if (not after.isalpha() or after in _PREPOSITIONS or after in _MORE_PREPOSITIONS
             or after in SEPARATORS or after in _COMPOUND_HEADS):
@@ -431,6 +475,32 @@ def _gerund_step(verb: str, after: str, again: bool, comma: bool) -> bool:
     return False
 
 
+# Words that pick which of the things named a command acts on, so that the word before them
+# is that command, not the first noun of a compound: "and archive old threads", "and silence
+# noisy monitors", "and pull missing layers", "and quarantine flaky tests".
+_SELECTING = frozenset(
+    """
+    old older stale noisy idle unused flaky large incoming missing expired inactive duplicate
+    duplicated unread overdue failed failing orphaned abandoned unhealthy outdated obsolete
+    spam unwanted leaked broken dead
+    """.split())
+
+
+def _names_the_read_noun(tokens: list[str], lead: int, joint: int, at: int) -> bool:
+    """Does the plural at `at`, ending the sentence or before a preposition, repeat a noun
+    named between the reader's lead and the "and" ("Read new issues and label issues by
+    component", "Find spam comments and trash spam comments")? Then the word before it is
+    a command done to what was read, not a second thing listed."""
+    while at < len(tokens) and tokens[at] in _SELECTING:
+        at += 1
+    if at >= len(tokens) or not tokens[at].endswith("s") or tokens[at] in _COMPOUND_HEADS:
+        return False
+    if at + 1 < len(tokens) and not (tokens[at + 1] in _PREPOSITIONS
+                                     or tokens[at + 1] in SEPARATORS):
+        return False
+    return tokens[at] in tokens[lead + 1:joint]
+
+
 # Nouns a verb-like word often modifies: "build name", "update availability", "stop loss".
 _COMPOUND_HEADS = frozenset(
     """
@@ -509,6 +579,9 @@ _QUERIES = frozenset("query queries search searches lookup lookups report report
 # Words that open the object of a verb: "... and execute it", "... or delete the file".
 _OBJECTS = frozenset("it them this that these those the a an its their all".split())
 _ARTICLES = frozenset("a an the one".split())
+# What opens the object of a later step a reader's sentence offers: those, and a word that
+# picks from what was read ("..., and rotate any that are found", "and close each").
+_STEP_OBJECTS_AFTER = _OBJECTS | frozenset(("any", "each", "every"))
 # Words that may stand right after "List or"/"Get and" without being a verb the table lacks
 # ("List or all").
 _NOT_VERBS = frozenset(
@@ -721,7 +794,22 @@ _PASSIVE_ACT = re.compile(
     r"\s+(?:[a-z]+ly\s+)?"
     r"(deleted|purged|destroyed|erased|wiped|revoked|terminated|charged|debited"
     r"|restarted|committed|archived|marked\s+as\s+(?:read|seen|done|complete)"
-    r"|overwritten|invalidated|expunged|evicted|reclaimed|moved)\b"
+    r"|overwritten|invalidated|expunged|evicted|reclaimed|moved"
+    # Participles that only ever say a call acted on what it found: "Stopped instances are
+    # started automatically" (plain "started" often says what a listed job was), "Jobs
+    # older than 7 days are pruned", "Draft invoices are
+    # finalized", "Fetched emails are flagged as seen", "retrieved orders are acknowledged",
+    # "the card on file is topped up", "Missing keys are ... written back".
+    # ("flagged" alone often marks what the reply shows: "vulnerable paths are flagged").
+    r"|started\s+automatically|pruned|finalized|finalised|acknowledged|topped\s+up|renewed"
+    r"|flagged\s+as\s+\\?(?:seen|read|processed|done)"
+    r"|written\s+back)\b"
+    # A second participle joined to the first: "Received messages are hidden from other
+    # consumers and deleted on acknowledgement", "Missing keys are filled with defaults and
+    # written back".
+    r"|(?:^|[.!?;]\s+)(?:[\w-]+\s+){1,6}(?:is|are)\s+[a-z]+(?:ed|en)\b[^.;]{0,60}?\band\s+"
+    r"(deleted|purged|destroyed|erased|wiped|revoked|terminated|charged|debited|archived"
+    r"|pruned|written\s+back)\b"
     # ... and a determiner before the subject of "removed", which is as often said of what a
     # reply leaves out ("Whitespace between XML tags is removed").
     r"|(?:^|[.!?]\s+)(?:the|this|that|its|each|every|any|all|these|those|your)\s+"
@@ -738,11 +826,14 @@ _SIDE_EFFECTS = re.compile(r"\bside[- ]effects?\s*:(?!\s*(?:none|no|n/a|nothing)
 _NOT_AN_OBJECT = frozenset("are is were was can cannot may must should will would".split())
 _PASSIVE_KINDS = {"charged": v.MONEY, "debited": v.MONEY, "restarted": v.EXECUTE,
                   "committed": v.WRITE, "archived": v.WRITE, "invalidated": v.MODIFY,
-                  "moved": v.MODIFY}
+                  "moved": v.MODIFY, "started automatically": v.EXECUTE,
+                  "finalized": v.MODIFY, "finalised": v.MODIFY, "acknowledged": v.WRITE,
+                  "topped up": v.MONEY, "renewed": v.MONEY, "written back": v.WRITE}
 _PASSIVE_WORDS = ("deleted", "removed", "purged", "destroyed", "erased", "wiped", "revoked",
                   "terminated", "charged", "debited", "restarted", "committed", "archived",
                   "marked as", "overwritten", "invalidated", "expunged", "evicted", "reclaimed",
-                  "moved")
+                  "moved", "started automatically", "pruned", "finalized", "finalised",
+                  "acknowledged", "flagged as", "topped up", "renewed", "written back")
 # What a verb that adds or changes acts on when it is the thing just read: "Deletes them",
 # "Assigns it to the caller". Any other object may be the description talking about itself
 # ("Replaces the manual chain of ...", "Accepts a single string").
@@ -774,6 +865,13 @@ _SENT_AFTER_A_NOUN = re.compile(
     r",\s+(emailed|posted|forwarded|delivered|written|saved|uploaded|moved|sent|published"
     r"|pushed|exported|committed|appended)\s+to\b"
     r"|,\s+(blocked)\s+from\b|,\s+(filed)\s+as\b|,\s+(shared)\s+with\b", re.IGNORECASE)
+# A participle after a comma or "which is" that says what was just named is done again or
+# flipped, by the call itself: "Status of the print job, resubmitted if it failed", "Status of
+# the repository sync, which is re-triggered when stale", "Lock status of a user account,
+# toggled on each call". Only "re-" before a verb of the table that acts ("retried" is not
+# one: "Fetch a URL, retried on failure" says how it reads).
+_REDONE_AFTER_A_NOUN = re.compile(
+    r"(?:,\s+|\bwhich\s+(?:is|are|gets)\s+)(?:(re)-?([a-z]+ed)|(toggled))\b", re.IGNORECASE)
 _IN_PLACE = re.compile(r"(?:\b([a-z]+)\s+)?\b(in[- ]place)\b(?!\s+of\b)", re.IGNORECASE)
 _BE = frozenset("is are was were be been being".split())  # "the rules in place": a state
 _LEFT_AS_IS = re.compile(r"\b(?:leaves?|left|stays?|remains?|keeps?|kept|already)\b",
@@ -791,6 +889,8 @@ _MOVED_MONEY = frozenset(
     payment payments payout payouts refund refunds withdrawal withdrawals purchase purchases
     remittance remittances deposit deposits
     """.split())
+# Third-person money verbs the verb table lacks or keeps as nouns, opening a later sentence.
+_LATER_MONEY_WORDS = frozenset(("debits", "tops"))
 # Verbs that describe how a tool is called rather than what it does.
 _DOCUMENTING = frozenset("accept answer build replace".split())
 
@@ -811,6 +911,10 @@ def later_act(description: str) -> tuple[str, str] | None:
             # "Initiates a withdrawal from the agent's balance to a bank account", "Initiates
             # a bank transfer".
             return word, v.MONEY
+        if word in _LATER_MONEY_WORDS and (word != "tops" or after == "up"):
+            # "Debits the bill amount from the linked account", "Tops up the wallet": money
+            # verbs the table keeps as nouns or does not know.
+            return word, v.MONEY
         verb = base_verb(word)
         if verb is None or verb == word or v.VERBS[verb] == v.READ or after in _NOT_AN_OBJECT:
             continue
@@ -821,12 +925,25 @@ def later_act(description: str) -> tuple[str, str] | None:
                 or (verb in v.OUTWARD_VERBS and after in _OBJECTS)
                 or (verb in _LATER_STARTS and after in _OBJECTS)):
             return word, v.VERBS[verb]
+        if not v.MONEY_OBJECTS.isdisjoint(
+                [after.lower(), *opening[found.end():found.end() + 24].lower().split()[:2]]):
+            # "Renews the subscription if it lapsed", "Settles invoices that are due today",
+            # "Submits the trade to the exchange": any other act done to a money document.
+            return word, v.MONEY
     for found in _gerund_subjects(opening):
         gerund, word, after = found.group(1).lower(), found.group(2), found.group(3).lower()
         verb = base_verb(word)
-        if gerund in _NOT_GERUNDS or verb is None or verb == word or verb in v.AMBIGUOUS:
+        if gerund in _NOT_GERUNDS or verb is None or verb == word:
             continue
         kind = v.VERBS[verb]
+        if verb in v.AMBIGUOUS:
+            # A word more often a noun is the verb only before what it is done to: "it" or
+            # "them" ("Opening a notification marks it as seen", "Viewing a lead claims it"),
+            # or who pays ("Fetching an overdue invoice charges the customer's saved card").
+            if after in _PRONOUNS or (
+                    kind != v.READ and _pays_who(after, opening[found.end():found.end() + 20])):
+                return word, v.MONEY if verb in v.PAYING_VERBS else kind
+            continue
         if ((kind in (v.REMOVE, v.MODIFY, v.MONEY)
              and after not in _PREPOSITIONS and after not in _MORE_PREPOSITIONS
              and after not in _NOT_AN_OBJECT and not after.endswith("ed"))
@@ -839,9 +956,10 @@ def later_act(description: str) -> tuple[str, str] | None:
     if any(word in opening for word in _PASSIVE_WORDS):
         passive = _PASSIVE_ACT.search(opening)
         if passive is not None:
-            said = (passive.group(1) or passive.group(2)).lower()
-            return said, _PASSIVE_KINDS.get(said, v.WRITE if said.startswith("marked")
-                                             else v.REMOVE)
+            said = next(group for group in passive.groups() if group).lower()
+            said = " ".join(said.split())  # "topped  up"
+            return said, _PASSIVE_KINDS.get(
+                said, v.WRITE if said.startswith(("marked", "flagged")) else v.REMOVE)
     if ("ide effect" in opening or "ide-effect" in opening) and _SIDE_EFFECTS.search(opening):
         return "side effects", v.WRITE
     if ", " in opening:
@@ -851,6 +969,18 @@ def later_act(description: str) -> tuple[str, str] | None:
             # also sent somewhere or blocked.
             said = next(group for group in sent.groups() if group)
             return said.lower(), v.WRITE
+    if ", re" in opening or ", toggled" in opening or "which " in opening:
+        for found in _REDONE_AFTER_A_NOUN.finditer(opening):
+            if found.group(3):
+                return found.group(3).lower(), v.MODIFY
+            participle = found.group(2).lower()
+            whole = found.group(1).lower() + participle
+            if any(base_verb(whole[:-k]) is not None for k in (1, 2, 3)):
+                continue  # "removed", "refunded", "released": a verb of its own, no "re-"
+            for base in (participle[:-1], participle[:-2], participle[:-3]):
+                verb = base_verb(base)
+                if verb is not None and v.VERBS[verb] != v.READ:
+                    return found.group(0).split()[-1].lower(), v.VERBS[verb]
     if " place" in opening or "-place" in opening:
         for found in _IN_PLACE.finditer(opening):
             # "Sorts the imports in place": the file it is given is changed. Not what is
@@ -860,6 +990,17 @@ def later_act(description: str) -> tuple[str, str] | None:
                     and _LEFT_AS_IS.search(opening, max(0, at - 40), at) is None):
                 return "in place", v.MODIFY
     return None
+
+
+def _pays_who(after: str, rest: str) -> bool:
+    """Is the object that starts with `after` (then `rest`) someone who pays ("customers",
+    "the customer's saved card")?"""
+    if after.rstrip("s") in v.PAYERS:
+        return True
+    if after not in _ARTICLES:
+        return False
+    words = rest.lower().split()[:1]
+    return bool(words) and words[0].replace("'s", "").rstrip("'s") in v.PAYERS
 
 
 def _gerund_subjects(opening: str) -> Iterator[re.Match[str]]:

@@ -50,7 +50,8 @@ _FORMS: dict[str, str] = {
         approuve rejette envoie envoyer envoyez partage copie duplique restaure genere
         inscrit arrete arreter
         crea crear agrega agregar anade envia enviar guarda guardar sube subir publica asigna
-        aprueba rechaza registra detiene
+        aprueba rechaza registra detiene aprobar rechazar approuver rejeter aprovar rejeitar
+        approvare rifiutare genehmigen
         cria criar adiciona adicionar salva salvar atribui aprova rejeita
         creare aggiunge aggiungi aggiungere invia inviare salvare pubblica assegna approva
         rifiuta ferma
