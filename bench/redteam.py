@@ -9,6 +9,7 @@ before, or when false alarms grow: a rule that opens an old hole is caught even 
 corpus tool shows it.
 
     .venv/bin/python bench/redteam.py            # counts, and what changed since stored
+    .venv/bin/python bench/redteam.py --rounds   # the same counts for each round of helpers
     .venv/bin/python bench/redteam.py --store    # record today's leaks and false alarms
 """
 
@@ -61,13 +62,38 @@ def outcomes(data: dict[str, Any]) -> tuple[list[str], list[str], int, int]:
     return leaks, alarms, acting, reading
 
 
+def by_round(data: dict[str, Any], leaks: list[str], alarms: list[str]
+             ) -> dict[str, list[int]]:
+    """{round: [leaks, acting, false alarms, reading]} from `outcomes`' keys."""
+    leaked, alarmed = set(leaks), set(alarms)
+    counts: dict[str, list[int]] = {}
+    for index, server in enumerate(data["servers"]):
+        row = counts.setdefault(str(server.get("round", "?")), [0, 0, 0, 0])
+        for spec in server["tools"]:
+            key = f"{index}/{spec['name']}"
+            if spec["acts"]:
+                row[0] += key in leaked
+                row[1] += 1
+            else:
+                row[2] += key in alarmed
+                row[3] += 1
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", action="store_true",
                         help="record today's leaks and false alarms in the fixture")
+    parser.add_argument("--rounds", action="store_true",
+                        help="also count each round of helpers on its own (a round written "
+                             "blind to the rules measures how they generalise)")
     args = parser.parse_args(argv)
     data = load()
     leaks, alarms, acting, reading = outcomes(data)
+    if args.rounds:
+        for round_name, counts in sorted(by_round(data, leaks, alarms).items()):
+            print(f"round {round_name:20} acting called Read {counts[0]}/{counts[1]}; "
+                  f"reading called riskier {counts[2]}/{counts[3]}")
     known = data.get("known", {})
     print(f"acting tools called Read: {len(leaks)}/{acting}; reading tools called riskier: "
           f"{len(alarms)}/{reading}")
