@@ -1114,3 +1114,40 @@ def test_phrasings_of_the_eleventh_round_second_pass(name, description, category
     # Read.
     c = classify(tool(name, description))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description,properties,category", [
+    # An argument that, when passed, has something changed: the tool acts.
+    ("chapters", "Chapters for an episode. Given `chapters`, they are saved and embedded into "
+     "the MP3's ID3 tags; otherwise the existing chapters are returned.", None, "Write"),
+    ("nameservers", "Nameservers for a domain at the registry. If `hosts` is given the "
+     "delegation is changed at the registry to those hosts.", None, "Destructive"),
+    # ... but not when what changes is the reply.
+    ("list_records", "List records. If `verbose` is set, the output is changed to include "
+     "every field.", None, "Read"),
+    # An export whose bare `path` is where the file goes writes it; a `path` that is read
+    # does not.
+    ("export_adif", "Export the log as an ADIF file at the given path on disk.",
+     {"path": {"type": "string", "description": "Destination .adi path"}}, "Write"),
+    ("export_adif", "Export the log as ADIF text.",
+     {"path": {"type": "string", "description": "Log book to read"}}, "Read"),
+    # A yes/no question about a fact asks; its words are no command.
+    ("isSeatAvailable", "Is this seat still available for the performance?", None, "Read"),
+    ("seat_guest", "Seat the guest at a table.", None, "Write"),
+])
+def test_phrasings_of_the_eleventh_round_blind_sets(name, description, properties, category):
+    # Mechanisms found by helpers who wrote servers blind to the rules (round "11-fresh" of
+    # the made-up tools), each with a nearby tool that must stay as it is.
+    c = classify(tool(name, description, properties))
+    assert c.category == category, c.evidence
+
+
+def test_a_foreign_of_after_the_names_word_is_a_noun_phrase_not_a_command():
+    # "Historique des mouvements d'un objet" names what is shown: not an unknown command
+    # (Write). It stays short of Read (no verb at all), but an infinitive before "del" acts.
+    assert classify(tool("historique_mouvements", "Historique des mouvements d'un objet."
+                         )).category == "Other"
+    assert classify(tool("impostare_profilo", "Impostare del profile utente: nome, foto e bio."
+                         )).category != "Read"
+    assert classify(tool("timesheets_pending", "Timesheets awaiting approval.")).category \
+        == "Other"

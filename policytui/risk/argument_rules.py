@@ -243,17 +243,30 @@ _PATH_ENDINGS = ("path", "file", "dir", "directory", "filename", "folder")
 
 def _path_argument(schema: Any) -> str | None:
     """The first argument whose name says it is the path of a particular file or folder
-    ("csv_path", "target_dir"); a bare `path` is usually what is read."""
+    ("csv_path", "target_dir"); a bare `path` is usually what is read, unless its
+    description says it is where the file goes ("Destination .adi path")."""
     props = schema.get("properties") if type(schema) is dict else None
     if type(props) is not dict:
         return None
     for arg in list(props)[:50]:
         if type(arg) is str:
             key = normalize(arg)
-            if (key.endswith(_PATH_ENDINGS) and key not in _PATH_ENDINGS
-                    and not key.endswith(_NOT_PATHS)):
+            if not key.endswith(_PATH_ENDINGS) or key.endswith(_NOT_PATHS):
+                continue
+            if key not in _PATH_ENDINGS:
+                return arg
+            spec = props[arg]
+            about = spec.get("description") if type(spec) is dict else None
+            if type(about) is str and _DESTINATION.search(about[:200]) is not None:
                 return arg
     return None
+
+
+# A bare path described as where the produced file goes: "Destination .adi path", "Output
+# file", "Where to save the export", "Path to write the CSV to".
+_DESTINATION = re.compile(
+    r"\b(?:destination|output)\b|\bwhere to (?:save|write|store|put)\b"
+    r"|\bto (?:save|write|store) (?:it|the|to)\b|\bsaved? (?:to|as|at|in)\b", re.IGNORECASE)
 
 
 # Words that end like a path but name something else: a `zosmf_profile` is a set of settings.

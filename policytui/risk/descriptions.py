@@ -872,6 +872,17 @@ _SENT_AFTER_A_NOUN = re.compile(
 # one: "Fetch a URL, retried on failure" says how it reads).
 _REDONE_AFTER_A_NOUN = re.compile(
     r"(?:,\s+|\bwhich\s+(?:is|are|gets)\s+)(?:(re)-?([a-z]+ed)|(toggled))\b", re.IGNORECASE)
+# An argument that, when passed, has something changed: "Given `chapters`, they are saved",
+# "If `hosts` is given the delegation is changed". The argument is named in backticks or
+# said to be given; what is changed is not the reply ("the output is changed to ...").
+_GIVEN_THEN_CHANGED = re.compile(
+    r"\b(?:if|when|given)\s+(?:`[\w.-]+`(?:\s+(?:is|are)\s+(?:given|set|provided|passed))?"
+    r"|[\w.-]+\s+(?:is|are)\s+(?:given|provided|passed))\s*,?\s+"
+    r"(?!(?:[\w'`-]+\s+){0,8}?(?:output|result|results|response|reply|format)\b)"
+    r"(?:[\w'`-]+\s+){0,8}?(?:is|are|will\s+be|gets?)\s+"
+    r"(changed|saved|updated|replaced|written|stored|applied|embedded|modified)\b",
+    re.IGNORECASE)
+_CHANGED_WHEN_GIVEN = frozenset("changed updated replaced modified".split())
 _IN_PLACE = re.compile(r"(?:\b([a-z]+)\s+)?\b(in[- ]place)\b(?!\s+of\b)", re.IGNORECASE)
 _BE = frozenset("is are was were be been being".split())  # "the rules in place": a state
 _LEFT_AS_IS = re.compile(r"\b(?:leaves?|left|stays?|remains?|keeps?|kept|already)\b",
@@ -981,6 +992,14 @@ def later_act(description: str) -> tuple[str, str] | None:
                 verb = base_verb(base)
                 if verb is not None and v.VERBS[verb] != v.READ:
                     return found.group(0).split()[-1].lower(), v.VERBS[verb]
+    if "`" in opening or "iven " in opening:
+        given = _GIVEN_THEN_CHANGED.search(opening)
+        if given is not None:
+            # "Given `chapters`, they are saved and embedded", "If `hosts` is given the
+            # delegation is changed": an argument that, when passed, makes the call change
+            # what the tool otherwise only shows.
+            done = given.group(1).lower()
+            return "given: " + done, (v.MODIFY if done in _CHANGED_WHEN_GIVEN else v.WRITE)
     if " place" in opening or "-place" in opening:
         for found in _IN_PLACE.finditer(opening):
             # "Sorts the imports in place": the file it is given is changed. Not what is

@@ -36,6 +36,18 @@ WHERE_TO = frozenset(("into", "onto", "to"))
 # "Orders of the client", "Usage for nodes": a verb is not followed by a preposition.
 _NOUN_PHRASE_JOINS = frozenset(
     "of for vs versus and or per by in on at across with from over to , /".split())
+# "of" in French, Spanish, Italian, Portuguese and Dutch: "Historique des mouvements", "Ficha
+# del alumno", "Overzicht van betaalde contributie" name what is shown. Not after a word
+# shaped like an infinitive ("Impostare del profilo"), and a verb these languages' tables
+# know ("Elimina del ...") is read before this rule is asked.
+_FOREIGN_OF = frozenset("de des du d del della delle dei degli dello do da dos van".split())
+_INFINITIVE_ENDINGS = ("ar", "er", "ir", "re")
+
+
+def _joins_a_noun_phrase(first: str, after: str) -> bool:
+    """Does `after` join `first` to more of a noun phrase rather than open its object?"""
+    return after in _NOUN_PHRASE_JOINS or (after in _FOREIGN_OF
+                                           and not first.endswith(_INFINITIVE_ENDINGS))
 
 # Where a noun phrase's head words end: the first preposition (or separator) after them.
 _PHRASE_ENDS = frozenset(
@@ -60,9 +72,28 @@ _DOERS = frozenset(
     """.split())
 
 
+# What opens a yes/no question about a present or past fact: "Is this seat still available
+# for the performance?", "Does the user have MFA enabled?". Not "Can"/"Will"/"Would", which
+# also open requests ("Can you restart the server?").
+_YES_NO_OPENERS = frozenset("is are was were does do did has have".split())
+
+
+def yes_no_question(desc: DescriptionVerbs) -> bool:
+    """Is the first sentence a yes/no question about a fact, ending in "?"? Its words after
+    the opener are what is asked about, never a command."""
+    text = desc.text.lstrip()
+    opener = text[:6].split(" ", 1)[0]
+    if opener.lower() not in _YES_NO_OPENERS or not opener[:1].isupper():
+        return False
+    end = len(desc.sentence) + 2
+    return "?" in text[:end]
+
+
 def unknown_command(name: NameVerbs, desc: DescriptionVerbs) -> tuple[str, str] | None:
     """(the verb, what shows it is one) when the first sentence is a command whose verb the
     tables lack, or None."""
+    if desc.text[:1].isupper() and yes_no_question(desc):
+        return None  # "Is this seat still available?" asks; "seat" is no command
     words = desc.words
     at = 0
     while at < len(words) - 1 and is_adverb(words[at]):
@@ -82,8 +113,12 @@ def unknown_command(name: NameVerbs, desc: DescriptionVerbs) -> tuple[str, str] 
         # "seed_users": "Seed users into the dev database"; "route_tickets": "Route tickets to
         # teams". The name restated, then where it goes: the first word is the command.
         return first, "the name's own word, sending what follows somewhere"
-    if (_inflected_in(first, own) and after not in _NOUN_PHRASE_JOINS
-            and not _restates(after, own)):
+    if (_inflected_in(first, own) and not _joins_a_noun_phrase(first, after)
+            and not _restates(after, own)
+            and not (first in own and plural_noun(first) and len(after) > 5
+                     and after.endswith("ing"))):
+        # (Not a plural the name holds as it is, before a participle: "timesheets_pending":
+        # "Timesheets awaiting approval" names which ones are shown.)
         # "log_hours": "Log worked hours"; "boot_sim": "Boot iOS simulator". The name's own
         # word leads, followed by an object that is not the rest of the name ("Paper trade
         # history" restates "paper_trades").

@@ -31,6 +31,7 @@ from policytui.risk.verbless import (
     third_person_of,
     third_person_verb,
     unknown_command,
+    yes_no_question,
 )
 from policytui.risk.words import (
     ADJECTIVES_BEFORE_PLURALS,
@@ -262,8 +263,12 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         kind = v.READ
         category, severity = KIND_RISK[kind]
         confidence = 35
+        # A wh-word token, or else the yes/no opener `yes_no_question` found among its own
+        # words (plain letters either way, nothing of the server's to escape).
+        opener = (desc.words[0] if desc.words and desc.words[0] in _QUESTIONS
+                  else desc.text.lstrip()[:6].split(" ", 1)[0])
         evidence.append(f"no verb in the name, and the description opens with the question "
-                        f"the tool answers ({quoted_word(desc.words[0])} ...)")
+                        f"the tool answers ({quoted_word(opener.lower())} ...)")
     else:
         category, severity = OTHER, LOW
         evidence.append("no verb found in the name or the description's first sentence")
@@ -289,7 +294,9 @@ def _take_later_act(act: tuple[str, str], kind: str, evidence: list[str],
     """Record that a later act outweighs a reading of `kind`, and return the act's kind."""
     word, act_kind = act
     against.append(f"the name and first sentence alone would say it {KIND_TEXT[kind]}")
-    said = _PHRASES_SAID.get(word) or f"says the tool {quoted_word(word)}"
+    said = _PHRASES_SAID.get(word) or (
+        f"says that, when an argument is passed, something is {word[len('given: '):]}"
+        if word.startswith("given: ") else f"says the tool {quoted_word(word)}")
     evidence.append(f"the description {said}, which {KIND_TEXT[act_kind]}")
     return act_kind
 
@@ -380,7 +387,8 @@ def _asks(desc: DescriptionVerbs) -> bool:
     home", "Who last changed each line"), not a "how to" ("How to delete a page") nor what a
     call sets ("How warm the room should be"), with nothing done after it?"""
     words = desc.words
-    return (len(words) > 2 and words[0] in _QUESTIONS and words[1] in _ASKED_FACTS
+    return (((len(words) > 2 and words[0] in _QUESTIONS and words[1] in _ASKED_FACTS)
+             or yes_no_question(desc))
             and desc.text[:1].isupper() and _NOT_ASKED.isdisjoint(words)
             and _nothing_done_after(desc))
 
