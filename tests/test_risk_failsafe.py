@@ -784,8 +784,10 @@ _AMOUNT_TO = {"to": {"type": "string"}, "amount": {"type": "number"}}
      None, "Write"),
     ("get_user", "Gets a user. Side effects: none.", None, "Read"),
     ("list_updates", "Lists updates. Updates are returned newest first.", None, "Read"),
+    # A title restating the name, then what the tool does: cancelling an order, as
+    # `cancel_order` does, changes what is owed.
     ("order_status", "Order status. Cancels the order if it has not shipped.", None,
-     "Destructive"),
+     "Financial"),
     ("list_files", "List files in a folder. This tool also deletes files older than 30 days.",
      None, "Destructive"),
     ("check_disk", "Check disk usage. If it is above 90%, this tool automatically deletes old "
@@ -1151,3 +1153,29 @@ def test_a_foreign_of_after_the_names_word_is_a_noun_phrase_not_a_command():
                          )).category != "Read"
     assert classify(tool("timesheets_pending", "Timesheets awaiting approval.")).category \
         == "Other"
+
+
+@pytest.mark.parametrize("name,description,properties,category", [
+    # A first sentence that only restates the name is a title: the sentence after it says
+    # what the tool does, when that is riskier.
+    ("previewTest", "Preview test. Delivers a proof of the campaign to the listed addresses.",
+     None, "Write"),
+    ("shopping-list", "Shopping list.\n\nBuilds a grocery list and, when add_to_cart is true, "
+     "places the items into the cart.", {"add_to_cart": {"type": "boolean"}}, "Execute"),
+    ("previewTest", "Preview test. Returns the rendered HTML of the campaign.", None, "Read"),
+    # A label opening the next paragraph is no verb: "TIP" is not tipping anyone.
+    ("add-excel-table-rows", "Add Excel table rows.\n\n💡 TIP: Adds rows to a table.", None,
+     "Write"),
+    # An undescribed `program` is a programme the tool is about when its words say so.
+    ("reports_list", "List vulnerability reports for a program.",
+     {"program": {"type": "string"}}, "Read"),
+    ("program_stats", "Response metrics: time to first response and to bounty.",
+     {"program": {"type": "string"}}, "Read"),
+    ("run_program", "Run a program in the sandbox.", {"program": {"type": "string"}},
+     "Execute"),
+    ("analyze", "Analyze the program to run.", {"program": {"type": "string"}}, "Execute"),
+])
+def test_titles_labels_and_programmes_of_the_second_blind_set(name, description, properties,
+                                                             category):
+    c = classify(tool(name, description, properties))
+    assert c.category == category, c.evidence

@@ -109,6 +109,36 @@ def _an_identifier_code(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFa
     return None
 
 
+# Words before "program" that make it a thing the tool is about ("reports for a program",
+# "each program's scope"), as a bug-bounty or loyalty programme is, not code to run.
+_ENTITY_BEFORE = frozenset("a an the each every per this that your".split())
+
+
+def _an_entity_program(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
+                       schema: Any) -> bool:
+    """Is an undescribed argument called `program` the name of something the tool is about
+    (a bug-bounty or loyalty programme), because the tool's words treat a program as a thing
+    ("In-scope assets for a program", `program.stats`) and nothing in them runs one? Beside a
+    `language` or `runtime` argument it is code."""
+    if not any(arg == "program" for arg, _ in facts.code_arguments):
+        return False
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(props, dict):
+        return False
+    spec = props.get("program")
+    if (not isinstance(spec, dict) or spec.get("description")
+            or not _PROGRAM_ARGUMENTS.isdisjoint(props)
+            or name.kind == v.EXECUTE or desc.kind == v.EXECUTE):
+        return False
+    said = desc.words[:24]
+    for i, word in enumerate(said):
+        if word in ("program", "programs"):
+            if i == 0 or said[i - 1] not in _ENTITY_BEFORE or said[i + 1:i + 2] == ["to"]:
+                return False  # "the program to run": code
+            return True  # "vulnerability reports for a program"
+    return "program" in name.words  # `program.scope`, `program_stats`
+
+
 def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
                     schema: Any, shape: ArgumentShape) -> None:
     """Make the reading as risky as its arguments say, saying why (and what lost)."""
@@ -129,6 +159,11 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
             found for found in facts.code_arguments if found[0] != "code"))
         r.evidence.append(f"argument 'code' is an identifier ({quote(code)} code, as the "
                           "tool's own words say), not a program")
+    if facts.code_arguments and _an_entity_program(name, desc, facts, schema):
+        facts = facts._replace(code_arguments=tuple(
+            found for found in facts.code_arguments if found[0] != "program"))
+        r.evidence.append("argument 'program' names a programme the tool is about (as its own "
+                          "words say), not code to run")
     restricted = (r.category == READ and facts.code_arguments
                   and all(kind != "shell" for _, kind in facts.code_arguments)
                   and _READ_ONLY_QUERIES.search(desc.text[:DESCRIPTION_WINDOW]))

@@ -57,6 +57,44 @@ class DescriptionVerbs:
         return sentence_tokens(self.text[len(self.sentence):DESCRIPTION_WINDOW])
 
 
+_BETWEEN_SENTENCES = ". !?:\n\t"  # what stands between a title and the sentence after it
+# A one-word label opening a paragraph, maybe after a symbol: "💡 TIP:", "Note:", "WARNING -".
+_LABEL = re.compile(r"[^\w\s]*\s*[A-Za-z]+\s*(?::|\s-)\s+")
+_NAME_TITLE_WORDS = 5
+
+
+def after_a_name_title(name_words: list[str], desc: DescriptionVerbs) -> DescriptionVerbs | None:
+    """The reading of the sentence after a first sentence, with no verb, that only restates
+    the tool's name ("shopping-list": "Shopping list.\n\nBuilds a grocery list ..."), when
+    that sentence acts; else None. The title names the tool; what it does is said next. Only
+    ever makes a reading riskier."""
+    words = desc.words
+    if not words or len(words) > _NAME_TITLE_WORDS or desc.kind is not None:
+        return None  # a title has no verb of its own ("List orders." is a sentence)
+    own = set(name_words)
+    if not all(w in own or w + "s" in own or (w.endswith("s") and w[:-1] in own)
+               for w in words):
+        return None
+    at = desc.text.find(desc.sentence)
+    if at < 0 or not desc.sentence:
+        return None
+    rest = desc.text[at + len(desc.sentence):2 * DESCRIPTION_WINDOW].lstrip(_BETWEEN_SENTENCES)
+    label = _LABEL.match(rest)
+    if label is not None:
+        rest = rest[label.end():]  # "💡 TIP: Adds rows to a table": the label is no verb
+    if not rest:
+        return None
+    after = description_verbs(rest, True, False, False)
+    if after.kind is None or KIND_ORDER[after.kind] <= KIND_ORDER[v.READ]:
+        return None
+    # Only a sentence that says what the tool does, leading with its verb in the third person
+    # ("Delivers a proof ..."): "Use create_issue to create one" advises, it does nothing.
+    first = after.words[0] if after.words else ""
+    if after.indirect or first == after.lead or base_verb(first) != after.lead:
+        return None
+    return after
+
+
 def description_verbs(description: str, alternatives: bool = True, indirect: bool = True,
                       titled: bool = True) -> DescriptionVerbs:
     """The description's leading verb and, if `alternatives`, the verbs offered next to it.

@@ -56,7 +56,7 @@ VERBS: dict[str, str] = _table(
         issue place finalize withdraw deposit redeem renew record click fill hover drag press
         scroll navigate goto go tap swipe focus type login logout signin signout
         authenticate authorize authorise finalise acknowledge ack respond answer end finish open
-        claim split bridge topup persist resubscribe
+        claim split bridge topup persist resubscribe deliver
         snooze forward reauthorize reauthenticate unfollow unstar unwatch unshare unhide
         unblock hide silence escalate broadcast tweet retweet mount
         """,
@@ -378,7 +378,7 @@ SECRET_PAIR_FIRSTS: frozenset[str] = frozenset(first for first, _ in SECRET_PAIR
 # Verbs that carry something outside the system the tool lives in (open-world).
 OUTWARD_VERBS: frozenset[str] = frozenset(
     "send email notify publish post tweet reply broadcast invite share message sms forward"
-    .split()
+    " deliver".split()
 )
 
 # Argument names (normalised) that take an address anywhere on the network.
