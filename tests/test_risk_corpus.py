@@ -125,9 +125,12 @@ def test_declared_read_only_never_makes_a_tool_safer_than_its_words(server):
 # classifier called riskier, two attacked the rules written for them and the leaks they left.
 # It moved read-only to 2281 and Financial to 207/252 and 207/241, and left unsafe at 31 (on
 # the tools the helpers made up, bench/redteam.py: acting tools called Read 198 -> 111 of
-# 1075, reading tools called riskier 211 -> 189 of 618).
+# 1075, reading tools called riskier 211 -> 189 of 618). An eleventh round closed more of the
+# attacks' leaks and took rules from made-up servers written blind to the rules (an argument
+# that, passed, has something changed; an export's destination path; titles): unsafe 31 -> 30,
+# nothing else moved.
 FLOORS: dict[str, tuple[str, float]] = {
-    "not read-only -> Read": ("max", 0.0183),  # 31/1702 (1.8%)
+    "not read-only -> Read": ("max", 0.0177),  # 30/1702 (1.8%)
     "read-only -> Read": ("min", 0.914),  # 2281/2493 (91.5%)
     "removal -> D/Crit": ("min", 0.99),  # 317/318 (99.7%)
     "destructive -> Read/Other": ("max", 0.011),  # 9/827 (1.1%)
