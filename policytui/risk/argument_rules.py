@@ -77,6 +77,19 @@ _CODE_KINDS = frozenset(
 _PROGRAM_ARGUMENTS = frozenset("language lang runtime interpreter engine kernel".split())
 
 
+def _bare_code_argument(arg: str, facts: SchemaFacts, schema: Any) -> bool:
+    """Is `arg` taken as code only by its name: undescribed, and with no `language` or
+    `runtime` argument beside it (which would make it a program whatever the tool says)?"""
+    if not any(found == arg for found, _ in facts.code_arguments):
+        return False
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(props, dict):
+        return False
+    spec = props.get(arg)
+    return (isinstance(spec, dict) and not spec.get("description")
+            and _PROGRAM_ARGUMENTS.isdisjoint(props))
+
+
 def _an_identifier_code(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
                         schema: Any) -> str | None:
     """The kind of identifier ("coupon") an undescribed argument called `code` holds, when
@@ -85,14 +98,7 @@ def _an_identifier_code(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFa
     is judged by its own words, and one beside a `language` or `runtime` argument is a
     program. Codes that prove something (one-time, verification) are left out: checking one
     confirms a login, a device or an address."""
-    if not any(arg == "code" for arg, _ in facts.code_arguments):
-        return None
-    props = schema.get("properties") if isinstance(schema, dict) else None
-    if not isinstance(props, dict):
-        return None
-    spec = props.get("code")
-    if (not isinstance(spec, dict) or spec.get("description")
-            or not _PROGRAM_ARGUMENTS.isdisjoint(props)):
+    if not _bare_code_argument("code", facts, schema):
         return None
     said = desc.words[:24]
     kind = None
@@ -120,14 +126,7 @@ def _an_entity_program(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFac
     (a bug-bounty or loyalty programme), because the tool's words treat a program as a thing
     ("In-scope assets for a program", `program.stats`) and nothing in them runs one? Beside a
     `language` or `runtime` argument it is code."""
-    if not any(arg == "program" for arg, _ in facts.code_arguments):
-        return False
-    props = schema.get("properties") if isinstance(schema, dict) else None
-    if not isinstance(props, dict):
-        return False
-    spec = props.get("program")
-    if (not isinstance(spec, dict) or spec.get("description")
-            or not _PROGRAM_ARGUMENTS.isdisjoint(props)
+    if (not _bare_code_argument("program", facts, schema)
             or name.kind == v.EXECUTE or desc.kind == v.EXECUTE):
         return False
     said = desc.words[:24]

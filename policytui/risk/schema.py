@@ -468,15 +468,19 @@ def _any_interesting(props: dict[Any, Any]) -> bool:
     items = props.items() if len(props) <= MAX_PROPERTIES else islice(props.items(),
                                                                        MAX_PROPERTIES)
     for name, prop in items:
-        if type(prop) is not dict or type(name) is not str:
-            continue
-        description = prop.get("description")
-        if _property_flags(
-                name[:100],
-                description[:_DESCRIPTION_WINDOW] if type(description) is str else "",
-        ) & _INTERESTING:
+        if type(prop) is dict and type(name) is str and _flags_of(name, prop):
             return True
     return False
+
+
+def _flags_of(name: str, prop: dict[str, Any]) -> int:
+    """The flags `inspect_schema` collects for one argument (0 for most)."""
+    description = prop.get("description")
+    # Slicing a short string returns it as is, so this allocates only for long ones (and
+    # keeps huge hostile strings out of the cache).
+    return _property_flags(
+        name[:100], description[:_DESCRIPTION_WINDOW] if type(description) is str else "",
+    ) & _INTERESTING
 
 
 def inspect_schema(schema: Any, nested: bool = False) -> SchemaFacts:
@@ -505,15 +509,10 @@ def inspect_schema(schema: Any, nested: bool = False) -> SchemaFacts:
         for name, prop in items:
             if type(prop) is not dict or type(name) is not str:
                 continue
-            description = prop.get("description")
-            # Slicing a short string returns it as is, so this allocates only for long ones
-            # (and keeps huge hostile strings out of the cache).
-            flags = _property_flags(
-                name[:100],
-                description[:_DESCRIPTION_WINDOW] if type(description) is str else "",
-            ) & _INTERESTING
+            flags = _flags_of(name, prop)
             if not flags:
                 continue
+            description = prop.get("description")
             # A name with a dot cannot be addressed by a condition path (args.a.b is nested).
             if flags & _ACTION and "." not in name and not nested:
                 values = _enum_values(prop)
