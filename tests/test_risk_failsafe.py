@@ -1179,3 +1179,22 @@ def test_titles_labels_and_programmes_of_the_second_blind_set(name, description,
                                                              category):
     c = classify(tool(name, description, properties))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description,properties,category", [
+    # A producer whose sentence puts its result in a file writes it where its bare `path`
+    # says; one that hands the result back reads.
+    ("scada_export_csv", "Export readings for a set of turbines to a CSV file at the given "
+     "path on the engineering share.", {"path": {"type": "string"}}, "Write"),
+    ("scada_export_csv", "Export readings for a set of turbines as CSV.",
+     {"path": {"type": "string"}}, "Read"),
+    # "del" between two words of a Spanish name is "of the", not delete; in an English name
+    # it deletes.
+    ("caja_del_dia", "Resumen de caja del día: cobros por artista, propinas y métodos de pago.",
+     None, "Other"),
+    ("kv_del_key", "Delete a key from the store.", None, "Destructive"),
+    ("cache_del_entry", "Remove the entry for a key.", None, "Destructive"),
+])
+def test_phrasings_of_the_third_blind_set(name, description, properties, category):
+    c = classify(tool(name, description, properties))
+    assert c.category == category, c.evidence

@@ -191,7 +191,7 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
     output = facts.output_arguments[0] if facts.output_arguments else None
     if output is None and r.category == READ and (name.verb in v.FILE_PRODUCERS
                                                    or desc.lead in v.FILE_PRODUCERS):
-        output = _path_argument(schema)
+        output = _path_argument(schema, _TO_A_FILE.search(desc.sentence) is not None)
     if r.category in (READ, OTHER) and output is not None:
         r.evidence.append(f"argument {quote(output)} says where it writes a file")
         if r.category == READ:
@@ -275,10 +275,18 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
 _PATH_ENDINGS = ("path", "file", "dir", "directory", "filename", "folder")
 
 
-def _path_argument(schema: Any) -> str | None:
+# A producer's sentence that puts its result in a file: "Export readings to a CSV file at the
+# given path", "Dump the table into the file". ("Export the log as CSV" hands it back.)
+_TO_A_FILE = re.compile(
+    r"\b(?:to|into|at)\s+(?:a|an|the)\s+(?:[\w.-]+\s+){0,2}?(?:file|path|folder|directory)\b",
+    re.IGNORECASE)
+
+
+def _path_argument(schema: Any, to_a_file: bool = False) -> str | None:
     """The first argument whose name says it is the path of a particular file or folder
     ("csv_path", "target_dir"); a bare `path` is usually what is read, unless its
-    description says it is where the file goes ("Destination .adi path")."""
+    description says it is where the file goes ("Destination .adi path") or the tool's
+    sentence puts its result in a file (`to_a_file`)."""
     props = schema.get("properties") if type(schema) is dict else None
     if type(props) is not dict:
         return None
@@ -288,6 +296,8 @@ def _path_argument(schema: Any) -> str | None:
             if not key.endswith(_PATH_ENDINGS) or key.endswith(_NOT_PATHS):
                 continue
             if key not in _PATH_ENDINGS:
+                return arg
+            if to_a_file:
                 return arg
             spec = props[arg]
             about = spec.get("description") if type(spec) is dict else None

@@ -49,6 +49,7 @@ from policytui.risk.categories import (
 )
 from policytui.risk.descriptions import DescriptionVerbs, after_a_name_title, description_verbs
 from policytui.risk.docstring_args import with_docstring_args
+from policytui.risk.european import romance_of_the
 from policytui.risk.exposure import mark_exposure
 from policytui.risk.findings import (
     DISAGREE,
@@ -202,6 +203,10 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
     # The whole first sentence is read for every tool, a reader's too: "Validate a shipping
     # address and save it to the address book" saves what it validates.
     desc = description_verbs(desc_text, True, name.kind is None or name.ambiguous)
+    if name.verb == "del" and romance_of_the(name.words, desc.words):
+        # "caja_del_dia": "Resumen de caja del día ...": "del" is "of the", not delete.
+        name = name_verbs("_".join(w for w in name.words if w != "del"), namespaces, nouns)
+        desc = description_verbs(desc_text, True, name.kind is None or name.ambiguous)
     # "Shopping list. Builds a grocery list and places the extras into the cart": a title
     # restating the name, then the sentence that says what the tool does.
     desc = after_a_name_title(name.words, desc) or desc

@@ -288,3 +288,21 @@ def european_verbs(sentence: str) -> tuple[str, str, list[tuple[str, str]]] | No
             if other is not None and KIND_ORDER[other] != KIND_ORDER[kind]:
                 alternatives.append((words[at].lower(), other))
     return words[0].lower(), kind, alternatives
+
+
+# Small words of Spanish, Italian and Portuguese sentences that English ones do not use.
+_ROMANCE_SMALL_WORDS = frozenset(
+    "de del la el los las para por un una y con su sus al di il della per da do dos um uma"
+    .split())
+
+
+def romance_of_the(name_words: list[str], description_words: list[str]) -> bool:
+    """Is the name's "del" the Spanish or Italian "of the" ("caja_del_dia", "asistencia del
+    dia"), not the verb (`kv_del_key`)? Only between two words, and only when the description
+    is written in such a language (two of its small words in its opening)."""
+    if "del" not in name_words:
+        return False
+    at = name_words.index("del")
+    if at == 0 or at == len(name_words) - 1:
+        return False
+    return sum(word in _ROMANCE_SMALL_WORDS for word in description_words[:20]) >= 2
