@@ -463,26 +463,6 @@ def _enumerated(prop: dict[str, Any]) -> bool:
     return True
 
 
-def _any_interesting(props: dict[Any, Any]) -> bool:
-    """Does any argument's name or description say something `inspect_schema` collects?"""
-    items = props.items() if len(props) <= MAX_PROPERTIES else islice(props.items(),
-                                                                       MAX_PROPERTIES)
-    for name, prop in items:
-        if type(prop) is dict and type(name) is str and _flags_of(name, prop):
-            return True
-    return False
-
-
-def _flags_of(name: str, prop: dict[str, Any]) -> int:
-    """The flags `inspect_schema` collects for one argument (0 for most)."""
-    description = prop.get("description")
-    # Slicing a short string returns it as is, so this allocates only for long ones (and
-    # keeps huge hostile strings out of the cache).
-    return _property_flags(
-        name[:100], description[:_DESCRIPTION_WINDOW] if type(description) is str else "",
-    ) & _INTERESTING
-
-
 def inspect_schema(schema: Any, nested: bool = False) -> SchemaFacts:
     """Everything the classifier wants from an input schema, in one pass over its properties.
     Arguments wrapped in a single object (`{"params": {...}}`) are looked at too, except for
@@ -490,9 +470,27 @@ def inspect_schema(schema: Any, nested: bool = False) -> SchemaFacts:
     if not isinstance(schema, dict):
         return _EMPTY
     props = schema.get("properties")
-    if (isinstance(props, dict) and "oneOf" not in schema and "anyOf" not in schema
-            and (nested or len(props) != 1) and not _any_interesting(props)):
-        return _EMPTY  # most tools: no argument says anything, and nothing to allocate
+    # The arguments that say anything, with what they say: most tools have none, and then
+    # nothing below is allocated.
+    said: list[tuple[str, dict[str, Any], int]] = []
+    if isinstance(props, dict):
+        items = props.items() if len(props) <= MAX_PROPERTIES else islice(props.items(),
+                                                                           MAX_PROPERTIES)
+        for name, prop in items:
+            if type(prop) is not dict or type(name) is not str:
+                continue
+            description = prop.get("description")
+            # Slicing a short string returns it as is, so this allocates only for long ones
+            # (and keeps huge hostile strings out of the cache).
+            flags = _property_flags(
+                name[:100],
+                description[:_DESCRIPTION_WINDOW] if type(description) is str else "",
+            ) & _INTERESTING
+            if flags:
+                said.append((name, prop, flags))
+        if (not said and "oneOf" not in schema and "anyOf" not in schema
+                and (nested or len(props) != 1)):
+            return _EMPTY
     action_best: tuple[int, str, tuple[str, ...]] | None = None
     code: list[tuple[str, str]] = []
     money: list[str] = []
@@ -503,51 +501,43 @@ def inspect_schema(schema: Any, nested: bool = False) -> SchemaFacts:
     acts: list[str] = []
     sent: list[tuple[str, str]] = []
     steps: tuple[str, tuple[str, ...]] | None = None
-    if isinstance(props, dict):
-        items = props.items() if len(props) <= MAX_PROPERTIES else islice(props.items(),
-                                                                           MAX_PROPERTIES)
-        for name, prop in items:
-            if type(prop) is not dict or type(name) is not str:
-                continue
-            flags = _flags_of(name, prop)
-            if not flags:
-                continue
-            description = prop.get("description")
-            # A name with a dot cannot be addressed by a condition path (args.a.b is nested).
-            if flags & _ACTION and "." not in name and not nested:
-                values = _enum_values(prop)
-                if values:
-                    values_t = _dedupe(values)
-                    pref = _preference(normalize(name))
-                    if len(values_t) >= 2 and (action_best is None or pref < action_best[0]):
-                        action_best = (pref, name, values_t)
-                    continue  # an argument with a choice of values is no free text
-            if flags & _FORCE:
-                force.append(name)
-            if flags & _MONEY:
-                money.append(name)
-            if flags & _URL and "enum" not in prop and "const" not in prop:
-                urls.append(name)
-            if flags & _OUTPUT:
-                output.append(name)
-            if flags & _REMOVAL and prop.get("type") == "boolean":
-                removal.append(name)
-            elif flags & _ACTS and prop.get("type") == "boolean" and "const" not in prop:
-                acts.append(name)  # `confirm: const true` is a formality, not a choice
-            if flags & (_DESC_UPLOAD | _DESC_INSTALL) and not _enumerated(prop):
-                sent.append((name, "install" if flags & _DESC_INSTALL else "upload"))
-            if flags & _STEPS and steps is None:
-                kinds = _step_kinds(prop)
-                if kinds:
-                    steps = (name, kinds)
-            if flags & (_SHELL | _DESC_SHELL) and _is_textual(prop):
-                if not (flags & _DESC_SHELL) and _names_a_code(name, prop, description):
-                    continue  # "code: Project code (2-10 uppercase letters)" is an identifier
-                code.append((name, "shell"))
-            elif flags & (_SQL | _DESC_SQL) and _is_textual(prop):
-                code.append((name, "sql"))
-            elif flags & _GRAPHQL and _is_textual(prop):
-                code.append((name, "graphql"))
+    for name, prop, flags in said:
+        description = prop.get("description")
+        # A name with a dot cannot be addressed by a condition path (args.a.b is nested).
+        if flags & _ACTION and "." not in name and not nested:
+            values = _enum_values(prop)
+            if values:
+                values_t = _dedupe(values)
+                pref = _preference(normalize(name))
+                if len(values_t) >= 2 and (action_best is None or pref < action_best[0]):
+                    action_best = (pref, name, values_t)
+                continue  # an argument with a choice of values is no free text
+        if flags & _FORCE:
+            force.append(name)
+        if flags & _MONEY:
+            money.append(name)
+        if flags & _URL and "enum" not in prop and "const" not in prop:
+            urls.append(name)
+        if flags & _OUTPUT:
+            output.append(name)
+        if flags & _REMOVAL and prop.get("type") == "boolean":
+            removal.append(name)
+        elif flags & _ACTS and prop.get("type") == "boolean" and "const" not in prop:
+            acts.append(name)  # `confirm: const true` is a formality, not a choice
+        if flags & (_DESC_UPLOAD | _DESC_INSTALL) and not _enumerated(prop):
+            sent.append((name, "install" if flags & _DESC_INSTALL else "upload"))
+        if flags & _STEPS and steps is None:
+            kinds = _step_kinds(prop)
+            if kinds:
+                steps = (name, kinds)
+        if flags & (_SHELL | _DESC_SHELL) and _is_textual(prop):
+            if not (flags & _DESC_SHELL) and _names_a_code(name, prop, description):
+                continue  # "code: Project code (2-10 uppercase letters)" is an identifier
+            code.append((name, "shell"))
+        elif flags & (_SQL | _DESC_SQL) and _is_textual(prop):
+            code.append((name, "sql"))
+        elif flags & _GRAPHQL and _is_textual(prop):
+            code.append((name, "graphql"))
     if action_best is not None:
         action: ActionArgument | None = ActionArgument(action_best[1], action_best[2])
     else:
