@@ -336,7 +336,7 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         if (token != verb) != third_person and not (modal and token == verb):
             continue
         if reading and (v.VERBS[verb] == v.READ or (
-                j + 1 >= count or tokens[j + 1] not in _STEP_OBJECTS_AFTER) and not (
+                j + 1 >= count or tokens[j + 1] not in _STEP_OBJECTS) and not (
                     third_person and token.endswith("s") and _grave_step(verb, tokens, j))
                 and not (not third_person and _grave_command(verb, tokens, j))
                 and not (not third_person and first == "and"
@@ -483,9 +483,6 @@ def _unknown_command(token: str, tokens: list[str], lead: int, joint: int) -> bo
 # each", "Get rows, sorting them by date".
 _SHAPING_GERUNDS = frozenset("add append insert attach include sort group merge join combine "
                              "split format wrap order filter".split())
-# What opens the object of a step named by a gerund: "..., assigning each to the on-call
-# engineer", "..., approving those under $100".
-_STEP_OBJECTS = frozenset("it them this that these those the a an its their all each every any".split())
 
 
 def _gerund_step(verb: str, after: str, again: bool, comma: bool) -> bool:
@@ -504,7 +501,7 @@ def _gerund_step(verb: str, after: str, again: bool, comma: bool) -> bool:
         return kind in (v.REMOVE, v.MONEY, v.MODIFY) or (comma or again)
     if not comma:
         return False
-    if after in _STEP_OBJECTS:
+    if after in _STEP_OBJECTS:  # "..., assigning each to the on-call engineer"
         return True
     if kind in (v.REMOVE, v.MODIFY) or (again and kind != v.MONEY):
         return (after.isalpha() and after not in _PREPOSITIONS and after not in _MORE_PREPOSITIONS
@@ -617,9 +614,10 @@ _QUERIES = frozenset("query queries search searches lookup lookups report report
 # Words that open the object of a verb: "... and execute it", "... or delete the file".
 _OBJECTS = frozenset("it them this that these those the a an its their all".split())
 _ARTICLES = frozenset("a an the one".split())
-# What opens the object of a later step a reader's sentence offers: those, and a word that
-# picks from what was read ("..., and rotate any that are found", "and close each").
-_STEP_OBJECTS_AFTER = _OBJECTS | frozenset(("any", "each", "every"))
+# What opens the object of a later step a reader's sentence offers, or of a step named by a
+# gerund: those, and a word that picks from what was read ("..., and rotate any that are
+# found", "and close each", "..., assigning each to the on-call engineer").
+_STEP_OBJECTS = _OBJECTS | frozenset(("any", "each", "every"))
 # Words that may stand right after "List or"/"Get and" without being a verb the table lacks
 # ("List or all").
 _NOT_VERBS = frozenset(
@@ -834,10 +832,10 @@ _PASSIVE_ACT = re.compile(
     r"|restarted|committed|archived|marked\s+as\s+(?:read|seen|done|complete)"
     r"|overwritten|invalidated|expunged|evicted|reclaimed|moved"
     # Participles that only ever say a call acted on what it found: "Stopped instances are
-    # started automatically" (plain "started" often says what a listed job was), "Jobs
-    # older than 7 days are pruned", "Draft invoices are
-    # finalized", "Fetched emails are flagged as seen", "retrieved orders are acknowledged",
-    # "the card on file is topped up", "Missing keys are ... written back".
+    # started automatically" (plain "started" often says what a listed job was), "Jobs older
+    # than 7 days are pruned", "Draft invoices are finalized", "Fetched emails are flagged as
+    # seen", "retrieved orders are acknowledged", "the card on file is topped up", "Missing
+    # keys are ... written back".
     # ("flagged" alone often marks what the reply shows: "vulnerable paths are flagged").
     r"|started\s+automatically|pruned|finalized|finalised|acknowledged|topped\s+up|renewed"
     r"|flagged\s+as\s+\\?(?:seen|read|processed|done)"
@@ -1057,7 +1055,7 @@ def _pays_who(after: str, rest: str) -> bool:
     if after not in _ARTICLES:
         return False
     words = rest.lower().split()[:1]
-    return bool(words) and words[0].replace("'s", "").rstrip("'s") in v.PAYERS
+    return bool(words) and words[0].rstrip("'s") in v.PAYERS  # "customer's", "customers'"
 
 
 def _gerund_subjects(opening: str) -> Iterator[re.Match[str]]:

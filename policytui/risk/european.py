@@ -235,7 +235,9 @@ _PHRASE_JOINS = re.compile(r"\s*(?:&|,)\s+")
 # know; English sentences put no such word there.
 _ROMANCE_ARTICLES = frozenset("el la los las un una unos unas il lo gli le les des du del "
                               "della os as uma".split())
-_INFINITIVE_ENDINGS = ("ar", "er", "ir")
+# Spanish and Portuguese infinitives (and French -er, -ir); Italian and French -re is the
+# wider shape `verbless` also takes.
+INFINITIVE_ENDINGS = ("ar", "er", "ir")
 
 
 def european_verbs(sentence: str) -> tuple[str, str, list[tuple[str, str]]] | None:
@@ -250,7 +252,7 @@ def european_verbs(sentence: str) -> tuple[str, str, list[tuple[str, str]]] | No
         particle, split_kind = _SPLIT[first]
         if particle in (plain(w) for w in words[1:30]):
             kind = split_kind
-    if (kind is None and len(words) > 1 and len(first) > 5 and first.endswith(_INFINITIVE_ENDINGS)
+    if (kind is None and len(words) > 1 and len(first) > 5 and first.endswith(INFINITIVE_ENDINGS)
             and plain(words[1]) in _ROMANCE_ARTICLES and words[1].islower()):
         # "Resetear la quota del proyecto a cero": fail closed, an unknown action is taken to
         # change something.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from policytui.risk import vocabulary as v
 from policytui.risk.descriptions import DescriptionVerbs, is_adverb
+from policytui.risk.european import INFINITIVE_ENDINGS
 from policytui.risk.names import NameVerbs
 from policytui.risk.words import OBJECT_OPENERS, plural_noun
 
@@ -41,7 +42,7 @@ _NOUN_PHRASE_JOINS = frozenset(
 # shaped like an infinitive ("Impostare del profilo"), and a verb these languages' tables
 # know ("Elimina del ...") is read before this rule is asked.
 _FOREIGN_OF = frozenset("de des du d del della delle dei degli dello do da dos van".split())
-_INFINITIVE_ENDINGS = ("ar", "er", "ir", "re")
+_INFINITIVE_ENDINGS = (*INFINITIVE_ENDINGS, "re")  # "impostare", "prendre" too
 
 
 def _joins_a_noun_phrase(first: str, after: str) -> bool:
