@@ -340,7 +340,9 @@ def test_a_terminated_listing_leaves_no_server_behind(tmp_path: Path, signal_nam
         time.sleep(0.05)
     process.send_signal(getattr(signal, signal_name))
     _, err = process.communicate(timeout=10)
-    assert process.returncode == 128 + getattr(signal, signal_name)
+    # stderr in the message: once in many CI runs this ended with 1, and what it said is the
+    # only clue to why.
+    assert process.returncode == 128 + getattr(signal, signal_name), err
     assert "Traceback" not in err
     assert_all_gone(pids_in(pidfile))
 
