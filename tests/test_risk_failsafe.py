@@ -1198,3 +1198,47 @@ def test_titles_labels_and_programmes_of_the_second_blind_set(name, description,
 def test_phrasings_of_the_third_blind_set(name, description, properties, category):
     c = classify(tool(name, description, properties))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description,properties,category", [
+    # A plural noun before "are"/"were" is the subject of a sentence, never a verb in the
+    # third person; the riskier reading a verb would give is gone, nothing else.
+    ("overdue_bills", "Which bills are overdue, and by how many days?", None, "Read"),
+    ("refunded_orders", "Orders were refunded in the last week: ids and amounts.", None,
+     "Read"),
+    ("order_refund", "Refunds the order to the card it was paid with.", None, "Financial"),
+    # "Which ..." asks about what follows it, also when "which" is left out of the words.
+    ("berth_availability", "Which berths are free tomorrow?", None, "Read"),
+    ("pods_restarted", "Which pods restarted today?", None, "Read"),
+    ("berth_availability", "Which berths are free tomorrow, and hold the first one?", None,
+     "not Read"),
+    ("berth_availability", "Which berths are free tomorrow and hold them?", None, "not Read"),
+    # The name's object before its reading verb, restated in the plural with a participle.
+    ("bill_list", "Bills issued to a tenant or a company.", {"tenant_id": {"type": "string"}},
+     "Read"),
+    ("bill_list", "Bills the tenant for the month.", {"tenant_id": {"type": "string"}},
+     "not Read"),
+    # "available to <verb>" says what can be done with the things shown.
+    ("parts_catalog", "Spare parts available to order from the depot.", None, "Read"),
+    ("parts_order", "Order spare parts from the depot to the workshop.", None, "Write"),
+    # An English sentence with a word in -ern before a comma is no German command phrase.
+    ("hive_checks", "Check history for a hive (brood pattern, queen seen, mite count).", None,
+     "Read"),
+    ("backups_pflege", "Alte Backups bereinigen, verbleibende auflisten", None, "Write"),
+    # A side effect said of "it" after a condition.
+    ("getBillPdf", "Returns the bill PDF. If the bill is still a draft it is finalised and "
+     "numbered first.", None, "Destructive"),
+    ("getBillPdf", "Returns the bill PDF. If the bill is still a draft it is shown with a "
+     "watermark.", None, "Read"),
+    # A Spanish infinitive the table lacked leads the name.
+    ("anadir_puntos", "Puntos a la tarjeta de un socio.", {"puntos": {"type": "integer"}},
+     "Write"),
+])
+def test_phrasings_of_the_fourth_blind_set(name, description, properties, category):
+    # Mechanisms found in a set of servers written blind to the rules (round "12-blind-4" of
+    # the made-up tools), each beside a phrasing that acts and must not become Read.
+    c = classify(tool(name, description, properties))
+    if category == "not Read":
+        assert c.category != "Read", c.evidence
+    else:
+        assert c.category == category, c.evidence

@@ -25,6 +25,7 @@ from policytui.risk.words import (
 )
 
 LEAD_WINDOW = 80
+_PLURAL_BE = frozenset(("are", "were"))
 _SYNONYM_WINDOW = 40  # where "Verb (synonym)" can stand
 INDIRECT = frozenset(("to", "helps", "help", "can", "will", "lets"))
 
@@ -137,6 +138,11 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         lead = None  # "Open orders for a symbol": which orders, not opening them
     if lead in v.AMBIGUOUS and _names_a_thing(sentence, tokens, start):
         lead = None  # "Invoice-reconstruction attempts ...", "Order status of ...": a noun
+    if (lead is not None and start + 1 < count and tokens[start + 1] in _PLURAL_BE
+            and tokens[start] != lead and tokens[start].endswith("s")):
+        # "Invoices are overdue", "(Which) orders were refunded": a plural noun before the
+        # verb it agrees with, which no verb in the third person ever is followed by.
+        lead = None
     if (lead is None and start + 1 < count and tokens[start] not in _WORD_PREFIXES
             and tokens[start] not in _COUNTS and _hyphenated(sentence, tokens[start])):
         # "Spell-check a query", "Auto-generate a summary", "Soft-delete a record": the verb
@@ -599,6 +605,8 @@ def _indirect_verb(description: str, sentence: str, found: DescriptionVerbs) -> 
         following = opening[i + 1]
         # "a tool for fetching profiles": "for" with a verb in -ing.
         if word in INDIRECT or (word == "for" and following.endswith("ing")):
+            if word == "to" and i and opening[i - 1] in _OFFERED:
+                continue  # "Laptops available to order": what can be done with what is shown
             lead = base_verb(following)
             if lead is not None:
                 found.lead, found.kind, found.indirect = lead, v.VERBS[lead], True
@@ -609,6 +617,9 @@ def _indirect_verb(description: str, sentence: str, found: DescriptionVerbs) -> 
         _cjk_verbs(description, found)
 
 
+# Adjectives before "to" that say what the things shown are open to ("Laptops available to
+# order", "Slots free to book", "Parcels ready to ship"), not what the tool does.
+_OFFERED = frozenset("available free ready eligible".split())
 _QUERIES = frozenset("query queries search searches lookup lookups report reports traceroute "
                      "ping".split())
 # Words that open the object of a verb: "... and execute it", "... or delete the file".
@@ -826,7 +837,9 @@ _LATER_VERB = re.compile(
 _PASSIVE_ACT = re.compile(
     # Any subject for the participles that only ever act ("Old jobs are deleted", "Offsets
     # are committed automatically")...
-    r"(?:(?:^|[.!?;]\s+)(?:[\w-]+\s+){1,6}(?:is|are|will\s+be|gets|get)|\bit\s+will\s+be)"
+    # ... or "it"/"they" anywhere: "If the invoice is still a draft it is finalised first".
+    r"(?:(?:^|[.!?;]\s+)(?:[\w-]+\s+){1,6}(?:is|are|will\s+be|gets|get)|\bit\s+will\s+be"
+    r"|\b(?:it|they)\s+(?:is|are))"
     r"\s+(?:[a-z]+ly\s+)?"
     r"(deleted|purged|destroyed|erased|wiped|revoked|terminated|charged|debited"
     r"|restarted|committed|archived|marked\s+as\s+(?:read|seen|done|complete)"

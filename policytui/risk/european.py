@@ -49,7 +49,8 @@ _FORMS: dict[str, str] = {
         publier assigne attribue ouvre ferme connecte invite marque planifie valide valider
         approuve rejette envoie envoyer envoyez partage copie duplique restaure genere
         inscrit arrete arreter
-        crea crear agrega agregar anade envia enviar guarda guardar sube subir publica asigna
+        crea crear agrega agregar anade anadir sumar envia enviar guarda guardar sube subir
+        publica asigna
         aprueba rechaza registra detiene aprobar rechazar approuver rejeter aprovar rejeitar
         approvare rifiutare genehmigen
         cria criar adiciona adicionar salva salvar atribui aprova rejeita
@@ -138,6 +139,10 @@ _FINAL_INFINITIVES = frozenset(
         """.split()))
 # Words that join two German command phrases: "... anlegen und ... abrufen".
 _GERMAN_JOINS = frozenset("und oder sowie dann danach anschliessend bzw".split())
+# Small words of English that German never writes: a sentence holding one is no German
+# command phrase, whatever word ends in -en or -ern before a comma ("Inspection history for
+# a hive (brood pattern, queen seen)": "pattern" is no infinitive).
+_ENGLISH_SMALL_WORDS = frozenset("the a of for with from and or by to is are this that".split())
 # Words joining alternatives: "Crée ou modifie", "Erstellt oder aktualisiert".
 _JOINS = frozenset("ou o e y et und oder of en puis i lub oraz dan atau bzw".split())
 # Words before a verb that the tool does for a purpose, a step of its own: "Busca contactos
@@ -257,7 +262,8 @@ def european_verbs(sentence: str) -> tuple[str, str, list[tuple[str, str]]] | No
         # "Resetear la quota del proyecto a cero": fail closed, an unknown action is taken to
         # change something.
         return words[0].lower(), v.WRITE, []
-    if kind is None and 1 < len(words) <= _SHORT_COMMAND:
+    if (kind is None and 1 < len(words) <= _SHORT_COMMAND
+            and _ENGLISH_SMALL_WORDS.isdisjoint(plain(word) for word in words)):
         if ("&" in sentence or "," in sentence) and not sentence[:1].islower():
             words = _WORD.findall(_PHRASE_JOINS.sub(" und ", sentence[:300]))
         plains = [plain(word) for word in words]

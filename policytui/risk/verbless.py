@@ -36,7 +36,9 @@ WHERE_TO = frozenset(("into", "onto", "to"))
 # Words after the first that keep a sentence a noun phrase: "Income vs expense dynamics",
 # "Orders of the client", "Usage for nodes": a verb is not followed by a preposition.
 _NOUN_PHRASE_JOINS = frozenset(
-    "of for vs versus and or per by in on at across with from over to , /".split())
+    "of for vs versus and or per by in on at across with from over to , /"
+    # A verb is not followed by "are" either: "Chapels are free on Saturday" names them.
+    " are were".split())
 # "of" in French, Spanish, Italian, Portuguese and Dutch: "Historique des mouvements", "Ficha
 # del alumno", "Overzicht van betaalde contributie" name what is shown. Not after a word
 # shaped like an infinitive ("Impostare del profilo"), and a verb these languages' tables
@@ -90,10 +92,19 @@ def yes_no_question(desc: DescriptionVerbs) -> bool:
     return "?" in text[:end]
 
 
+def which_question(desc: DescriptionVerbs) -> bool:
+    """Is the first sentence a question opening with "Which", ending in "?" ("Which chapels
+    are free on Saturday?")? The sentence's words leave out "which", a lead-in word ("Tool
+    which lists ..."), so its first word is what is asked about, never a command."""
+    text = desc.text.lstrip()
+    return (text[:6] == "Which " and (not desc.words or desc.words[0] != "which")
+            and "?" in text[:len(desc.sentence) + 2])
+
+
 def unknown_command(name: NameVerbs, desc: DescriptionVerbs) -> tuple[str, str] | None:
     """(the verb, what shows it is one) when the first sentence is a command whose verb the
     tables lack, or None."""
-    if desc.text[:1].isupper() and yes_no_question(desc):
+    if desc.text[:1].isupper() and (yes_no_question(desc) or which_question(desc)):
         return None  # "Is this seat still available?" asks; "seat" is no command
     words = desc.words
     at = 0

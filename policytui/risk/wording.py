@@ -31,6 +31,7 @@ from policytui.risk.verbless import (
     third_person_of,
     third_person_verb,
     unknown_command,
+    which_question,
     yes_no_question,
 )
 from policytui.risk.words import (
@@ -363,14 +364,24 @@ _AFTER_A_NOUN = frozenset("on of for in from by with about per , (".split())
 
 def _restates_the_object(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     """Does the first sentence open with the word the name's reading verb acts on, inflected
-    as a plural noun and followed by a preposition ("list_comments": "Comments on ...")? Then
-    it is that noun, not the verb it also spells."""
+    as a plural noun and followed by a preposition ("list_comments": "Comments on ...",
+    "invoice_list": "Invoices for a member") or, where the verb ends the name, by a participle
+    ("Invoices issued to students")? Then it is that noun, not the verb it also spells."""
     words = desc.words
     if (name.kind != v.READ or name.verb is None or name.last is not None or len(words) < 2
-            or desc.lead is None or words[0] == desc.lead or words[1] not in _AFTER_A_NOUN):
+            or desc.lead is None or words[0] == desc.lead):
         return False
     at = name.words.index(name.verb) if name.verb in name.words else -1
-    return at >= 0 and words[0] in name.words[at + 1:]
+    if at < 0:
+        return False
+    # "invoice_list": the reading verb last, after what it reads.
+    before = 0 < at == len(name.words) - 1 and words[0] in (name.words[at - 1],
+                                                            name.words[at - 1] + "s")
+    if words[1] in _AFTER_A_NOUN:
+        return before or words[0] in name.words[at + 1:]
+    # "invoice_list": "Invoices issued to students": what the name reads, then a participle
+    # saying which ones.
+    return before and len(words[1]) > 4 and words[1].endswith("ed")
 
 
 # Words that open a question a tool answers: "Who is home", "Which pods restarted today".
@@ -388,7 +399,13 @@ def _asks(desc: DescriptionVerbs) -> bool:
     call sets ("How warm the room should be"), with nothing done after it?"""
     words = desc.words
     return (((len(words) > 2 and words[0] in _QUESTIONS and words[1] in _ASKED_FACTS)
-             or yes_no_question(desc))
+             or yes_no_question(desc)
+             # "Which chapels are free", "Which pods restarted today": "which" is left out
+             # of the words, and the thing asked about comes first. One clause only: a
+             # step joined on may be a verb the tables lack ("..., and hold the first one").
+             or (len(words) > 1 and which_question(desc)
+                 and (words[1] in _ASKED_FACTS or words[1].endswith("ed"))
+                 and "," not in words and "and" not in words))
             and desc.text[:1].isupper() and _NOT_ASKED.isdisjoint(words)
             and _nothing_done_after(desc))
 
