@@ -511,3 +511,101 @@ def test_cancelling_or_making_a_subscription_to_data_is_no_money(name, descripti
 ])
 def test_a_paid_subscription_stays_money_even_beside_data_words(name, description):
     assert category(name, description) == "Financial"
+
+
+# ----- acts the verb tables cannot see ---------------------------------------------------------
+
+@pytest.mark.parametrize("name,description", [
+    ("order_mark_paid", ""),
+    ("invoice_mark_paid", "Record that the customer settled this invoice by bank transfer."),
+    ("set_bill_unpaid", "Reopen a bill the accountant settled by mistake."),
+])
+def test_marking_a_money_document_paid_is_money(name, description):
+    assert category(name, description, {"invoice_id": {"type": "string"}}) == "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("send_unpaid_invoice_reminder", "Email the client a reminder about an overdue invoice."),
+    ("list_paid_invoices", "List invoices that were paid this month."),
+])
+def test_paid_without_a_marking_verb_is_not_money(name, description):
+    assert category(name, description, {"invoice_id": {"type": "string"}}) != "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("book_flight", "Book the chosen fare for the travellers on the itinerary."),
+    ("rail_book", "Hold two seats on the overnight service for the passengers named."),
+    ("reserve_hotel", "Reserve a double room for three nights."),
+    ("plan_trip", "Book tickets for the evening concert at the arena."),
+])
+def test_booking_travel_or_a_show_buys_it(name, description):
+    assert category(name, description, {"offer_id": {"type": "string"}}) == "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("book_appointment", "Book a slot with the dentist on the given day."),
+    ("reserve_meeting_room", "Reserve a meeting room for the team stand-up."),
+    ("get_flight_booking", "Get the details of a flight booking."),
+])
+def test_booking_what_is_free_or_reading_a_booking_is_not_money(name, description):
+    assert category(name, description, {"slot_id": {"type": "string"}}) != "Financial"
+
+
+def test_checking_out_a_shopping_cart_pays():
+    assert category("checkout_basket", "Place the order for everything in the basket.",
+                    {"basket_id": {"type": "string"}}) == "Financial"
+    assert category("shop_checkout", "Complete the purchase.", {}) == "Financial"
+
+
+@pytest.mark.parametrize("name,description,arg", [
+    ("git_checkout", "Switch the working tree to another branch.", "branch"),
+    ("checkout", "Check out the given revision of the repository.", "ref"),
+    ("checkout_preview", "Show the basket total, delivery fee and arrival time.", "basket_id"),
+])
+def test_other_checkouts_are_not_money(name, description, arg):
+    assert category(name, description, {arg: {"type": "string"}}) != "Financial"
+
+
+def test_accepting_a_price_quote_makes_the_trade():
+    assert category("fx_accept", "Accepts the quote returned earlier and swaps the currency.",
+                    {"quote_id": {"type": "string"}, **AMOUNT}) == "Financial"
+    assert category("execute_swap_quote", "Carry out the swap at the quoted rate.",
+                    AMOUNT) == "Financial"
+
+
+def test_getting_a_quote_still_reads():
+    assert category("get_swap_quote", "Get a quote for swapping one coin for another.",
+                    AMOUNT) == "Read"
+
+
+def test_putting_funds_into_a_yield_product_is_money():
+    assert category("allocate_earn", "Move the given sum into the chosen strategy.",
+                    AMOUNT) == "Financial"
+    assert category("allocate_device", "Reserve a test phone from the shared pool.",
+                    {"device_id": {"type": "string"}}) != "Financial"
+
+
+def test_a_recurring_authority_or_billing_agreement_is_money_with_money_in_sight():
+    assert category("pause_authority", "Stop the monthly pulls on the customer's standing "
+                    "payment authority.", {"authority_id": {"type": "string"}}) == "Financial"
+    assert category("create_agreement", "Create a managed service contract for a client.",
+                    {"company_id": {"type": "string"}, "bill_amount": {"type": "number"}}
+                    ) == "Financial"
+    assert category("accept_license_agreement", "Accept the licence agreement of the plan "
+                    "before billing starts.", {"plan_id": {"type": "string"}}) != "Financial"
+
+
+@pytest.mark.parametrize("name,description,arg", [
+    ("launch_coin", "Launch a meme coin with an optional first buy by the creator.",
+     "creator_buy_amount"),
+    ("open_vault", "Open a vault for one provider, locking funds in it.", "deposit_amount"),
+])
+def test_an_amount_named_for_spending_moves_money(name, description, arg):
+    assert category(name, description, {arg: {"type": "number"}}) == "Financial"
+
+
+def test_an_amount_to_spend_set_on_a_cart_or_estimated_is_not_money():
+    assert category("set_tip", "Set the tip amount on the cart.",
+                    {"tip_amount": {"type": "number"}}) != "Financial"
+    assert category("simulate_vault_open", "Open a vault in the sandbox to see what it locks.",
+                    {"deposit_amount": {"type": "number"}}) != "Financial"

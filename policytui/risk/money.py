@@ -24,9 +24,15 @@ EXTRA_MONEY_OBJECTS = frozenset(
     installment installments instalment instalments escrow escrows autopay
     """.split())
 # ... and those that are money only with money in sight: a direct-debit "mandate" or a card
-# "authorization" (a hold of funds), but not a legal mandate or an OAuth authorization.
+# "authorization" (a hold of funds), but not a legal mandate or an OAuth authorization; a
+# standing "authority" to pull recurring payments, but not a certificate authority; a billing
+# "agreement" (a service contract billed each period), but not a licence agreement (see
+# `_NOT_MONEY_QUALIFIERS`).
 EXTRA_MONEY_OBJECTS_IF_CONTEXT = frozenset(
-    "mandate mandates authorization authorizations authorisation authorisations".split())
+    """
+    mandate mandates authorization authorizations authorisation authorisations authority
+    authorities agreement agreements
+    """.split())
 # Words that put money in sight besides `vocabulary.MONEY_NOUNS`: what a budgeting app
 # names ("income", "spending") says as much as "expense" does.
 EXTRA_MONEY_NOUNS = EXTRA_MONEY_OBJECTS | frozenset(
@@ -613,6 +619,13 @@ _NOT_MONEY_QUALIFIERS = {
     "entry": frozenset("time timesheet hours hour work worklog".split()),
     "receipt": frozenset("item items goods delivery".split()),
 }
+# A tax or certificate authority is an office, a licence or user agreement a text to accept.
+_NOT_MONEY_QUALIFIERS["authority"] = frozenset(
+    "tax certificate cert ca signing root issuing intermediate".split())
+_NOT_MONEY_QUALIFIERS["agreement"] = frozenset(
+    "license licence user eula terms privacy data processing nda confidentiality".split())
+_NOT_MONEY_QUALIFIERS["authorities"] = _NOT_MONEY_QUALIFIERS["authority"]
+_NOT_MONEY_QUALIFIERS["agreements"] = _NOT_MONEY_QUALIFIERS["agreement"]
 _NOT_MONEY_QUALIFIERS["entries"] = _NOT_MONEY_QUALIFIERS["entry"]
 _NOT_MONEY_QUALIFIERS["receipts"] = _NOT_MONEY_QUALIFIERS["receipt"]
 # Verbs that hand over a file: uploading a receipt or attaching an invoice PDF moves no money.
@@ -753,3 +766,114 @@ def server_handles_money(names: Iterable[str]) -> bool:
         if not ALL_MONEY_NOUNS.isdisjoint(words):
             with_money += 1
     return with_money >= 3 and with_money * 5 >= total
+
+
+# Marking a money document paid records that it was paid: "mark_invoice_paid",
+# "invoice_mark_paid" (whose first word a name of nouns may take for its verb), "set_bill_paid".
+# A marking verb must be there: "send_unpaid_invoice_reminder" marks nothing.
+_PAID_STATES = frozenset("paid unpaid".split())
+_MARKING = frozenset("mark set flag record".split())
+
+
+def marked_paid(words: list[str]) -> str | None:
+    """The money document a name marks paid or unpaid ("invoice_mark_paid" -> invoice), or
+    None."""
+    if _PAID_STATES.isdisjoint(words) or _MARKING.isdisjoint(words):
+        return None
+    return next((w for w in words if money_object(w)), None)
+
+
+# Booking travel or a seat at a show is buying it: "book_flight", "train_book",
+# "reserve_hotel", "cancel_flight_booking". Only what is sold by the seat or the night counts:
+# booking an appointment, a meeting room or a table is free.
+_BOOKING = frozenset("book books reserve reserves booking bookings reservation reservations"
+                     .split())
+_SOLD_BY_THE_SEAT = frozenset(
+    """
+    flight flights airfare airfares fare fares hotel hotels train trains rail ticket tickets
+    cinema movie concert concerts theatre theater cruise cruises trip trips tour tours
+    """.split())
+
+
+def booked_travel(words: list[str]) -> str | None:
+    """What a booking in these words buys ("book_flight" -> flight, "train_book" -> train),
+    or None. `words` are a name's, or a description's first words (its lead must book)."""
+    if _BOOKING.isdisjoint(words):
+        return None
+    return next((w for w in words if w in _SOLD_BY_THE_SEAT), None)
+
+
+def description_books(desc: DescriptionVerbs) -> str | None:
+    """What a description leading with booking buys ("Book a flight for the passenger"), or
+    None. Only its first words: "Search flights; the user may then book one" books nothing."""
+    words = desc.words[:6]
+    if not words or words[0] not in _BOOKING:
+        return None
+    return booked_travel(words)
+
+
+# Accepting a price quote makes the trade or order it prices: "convert_confirm" ("Confirms an
+# estimated quote"), "accept_quote", "execute_swap_quote". Getting or making a quote reads.
+_ACCEPTING = frozenset("accept accepts confirm confirms execute executes".split())
+_QUOTES = frozenset("quote quotes".split())
+
+
+def accepted_quote(words: list[str]) -> str | None:
+    """The accepting verb when `words` accept a quote after it ("accept_quote", "confirm an
+    estimated quote"), or None."""
+    for at, word in enumerate(words[:8]):
+        if word in _ACCEPTING:
+            return word if not _QUOTES.isdisjoint(words[at + 1:at + 5]) else None
+    return None
+
+
+# Putting funds into a yield product, or taking them out, moves money: "allocate_earn",
+# "subscribe_savings_product", "deallocate_staking". Allocating a device or a port does not.
+_FUNDING = frozenset("allocate deallocate subscribe".split())
+_YIELD_PRODUCTS = frozenset("earn savings staking vault vaults".split())
+
+
+def funded_product(words: list[str]) -> str | None:
+    """The yield product a name puts funds into or takes them from ("allocate_earn" -> earn),
+    or None."""
+    if not words or words[0] not in _FUNDING:
+        return None
+    return next((w for w in words[1:4] if w in _YIELD_PRODUCTS), None)
+
+
+# Checking out a shopping cart pays for what was picked: "grocery_checkout", "checkout_cart".
+# What is checked out must be a cart or shopping: a bare "checkout" may be a library loan, a
+# version control checkout or an order left waiting for payment, money in sight or not. Not
+# with a what-if in the name ("checkout_preview" shows the total).
+_CHECKOUTS = frozenset("checkout checkouts".split())
+_SHOPPING = _CARTS | frozenset("grocery groceries shopping shop".split())
+
+
+def checks_out(words: list[str]) -> bool:
+    """Does a name check out a shopping cart? "checkout" must be the name's command, first or
+    closing a two-word name: "update_checkout_settings" changes settings of a checkout page."""
+    if not words or not (words[0] in _CHECKOUTS or (len(words) <= 2 and words[-1] in _CHECKOUTS)):
+        return False
+    if not v.HYPOTHETICAL.isdisjoint(words) or not _WHAT_IFS.isdisjoint(words):
+        return False
+    return not _SHOPPING.isdisjoint(words)
+
+
+# An amount argument named for what is done with it says the tool does it: "dev_buy_amount"
+# (a token launch that buys on the way), "deposit_amount" (a channel opened with funds in
+# it), "stake_amount". An amount on its own may be a filter or a price to show.
+_SPENT_AMOUNT = re.compile(
+    r"^(?:[a-z]*?)(buy|pay|purchase|deposit|stake|spend|swap|bet|wager|fund|topup|withdraw|"
+    r"withdrawal|transfer|send|charge)(?:ing)?(?:amount|amt|sum)(?:cents|sats|lamports|wei|"
+    r"minor|usd)?$")
+
+
+def spending_argument(schema: Any) -> str | None:
+    """An argument naming an amount to buy, pay, deposit or stake with ("dev_buy_amount",
+    "depositAmount"). Its name, or None."""
+    props = schema.get("properties") if type(schema) is dict else None
+    if type(props) is not dict:
+        return None
+    # A substring test first: normalising every argument name of every tool costs more.
+    return next((arg for arg in list(props)[:50] if type(arg) is str and "m" in arg
+                 and _SPENT_AMOUNT.match(normalize(arg[:60])) is not None), None)

@@ -17,13 +17,19 @@ from policytui.risk.categories import CRITICAL, FINANCIAL, READ
 from policytui.risk.descriptions import DescriptionVerbs
 from policytui.risk.findings import Reading, quote
 from policytui.risk.money import (
+    accepted_quote,
+    booked_travel,
+    checks_out,
     confirms_a_check,
     converted_into,
     data_subscription,
+    description_books,
     description_object,
     details_only,
     financial,
+    funded_product,
     launched_money,
+    marked_paid,
     money_act,
     money_context,
     narrower_object,
@@ -33,6 +39,7 @@ from policytui.risk.money import (
     quoted_word,
     raw_api_call,
     spender_argument,
+    spending_argument,
 )
 from policytui.risk.names import NameVerbs
 from policytui.risk.schema import SchemaFacts
@@ -112,8 +119,16 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
         elif paying is not None:
             r.evidence.append(f"description says {quoted_word(paying)} on the way: it spends "
                               "money")
+        settled = None
+        if made is None and paying is None and r.category != READ:
+            settled = _settled_in_other_words(
+                words, desc, lambda: money_server or money_context(name, desc, facts,
+                                                                   schema=schema))
+            if settled is not None:
+                r.evidence.append(settled)
         acted = None
-        if made is None and paying is None and not (r.category == READ and desc.kind == v.READ):
+        if made is None and paying is None and settled is None and not (
+                r.category == READ and desc.kind == v.READ):
             acted = money_act(words, desc.words[0] if desc.words else None,
                               lambda: money_server or money_context(name, desc, facts,
                                                                     schema=schema))
@@ -123,7 +138,11 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
                 acted = spender
                 r.evidence.append(f"argument {quote(spender)} names who may spend the funds: "
                                   "it grants an allowance")
-        if made is not None or paying is not None or acted is not None:
+            elif r.category != READ and (spent := _spent_amount(words, desc, schema)) is not None:
+                acted = spent
+                r.evidence.append(f"argument {quote(spent)} is an amount to spend or put in: "
+                                  "it moves money")
+        if made is not None or paying is not None or settled is not None or acted is not None:
             if r.category == READ:
                 r.against.append("the verb alone would say it reads")
             r.category, r.severity = FINANCIAL, CRITICAL
@@ -153,3 +172,49 @@ def _narrow_financial(kind: str, acting: str | None, desc: DescriptionVerbs,
     narrow = description_object(desc, narrow=True)
     return bool(narrow) and narrow != description_object(desc) and financial(
         kind, acting, narrow, money, found, "description", unpaid)
+
+
+# Leads of a description that accepts what follows ("The endpoint confirms an estimated quote").
+_ACCEPTING_LEADS = frozenset("accept confirm execute".split())
+
+
+def _settled_in_other_words(words: list[str], desc: DescriptionVerbs,
+                            money: Callable[[], bool]) -> str | None:
+    """Money moved by an act the verb tables cannot see, said for the user: a document marked
+    paid, travel or a show booked, a price quote accepted, funds put into a yield product, or
+    None. Asked only of a tool that does not read (a reader's "paid" or "booking" is a filter
+    or a record). `money()` says money is in sight."""
+    if (paid := marked_paid(words)) is not None:
+        # "invoice_mark_paid": recording a payment settles what is owed, as "record_payment"
+        # does.
+        return f"it marks {quoted_word(paid)} paid: it records what someone paid or owes"
+    if checks_out(words):
+        # "grocery_checkout": checking out places the order and pays for it.
+        return "it checks out: checking out pays for the order"
+    booked = booked_travel(words) or description_books(desc)
+    if booked is not None and pretended(words) is None:
+        # "book_flight", "train_book": a seat or a night is sold when it is booked.
+        return f"it books {quoted_word(booked)}: booking travel or a seat buys it"
+    accepted = accepted_quote(words) or (
+        accepted_quote(desc.words[:10]) if desc.lead in _ACCEPTING_LEADS else None)
+    if accepted is not None and money():
+        # "convert_confirm": "Confirms an estimated quote" makes the conversion it prices.
+        return (f"verb {quoted_word(accepted)} of a quote with money in sight: accepting a "
+                "price quote makes the trade or order")
+    funded = funded_product(words)
+    if funded is not None and money():
+        # "allocate_earn" with an amount: the funds leave the account for the product.
+        return f"it puts funds into or takes them from {quoted_word(funded)}, a yield product"
+    return None
+
+
+def _spent_amount(words: list[str], desc: DescriptionVerbs, schema: Any) -> str | None:
+    """An argument giving an amount to buy, pay or deposit with ("dev_buy_amount"), unless
+    the act is a what-if ("estimate_swap"), a pretence or a change to a shopping cart ("Set the
+    tip amount on the cart": nothing is paid until the order is placed)."""
+    if not v.HYPOTHETICAL.isdisjoint(words) or pretended(words) is not None:
+        return None
+    if desc.lead in v.HYPOTHETICAL:
+        return None
+    spent = spending_argument(schema)
+    return None if spent is None or on_cart(desc) else spent
