@@ -609,3 +609,47 @@ def test_an_amount_to_spend_set_on_a_cart_or_estimated_is_not_money():
                     {"tip_amount": {"type": "number"}}) != "Financial"
     assert category("simulate_vault_open", "Open a vault in the sandbox to see what it locks.",
                     {"deposit_amount": {"type": "number"}}) != "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    # An act whose description says, after it, that money changes hands when it is called.
+    ("reserve_mooring", "Reserve a mooring for a boat. The nightly fee is charged to the card "
+     "the owner gave."),
+    ("open_support_ticket", "Open an on-site support ticket. Billed to the client at $80 per "
+     "hour."),
+    ("cancel_stay", "Cancel a stay. The deposit is refunded if cancelled a week before."),
+    ("submit_pay_run", "Submits the pay run. Salaries are paid on the pay date by bank "
+     "transfer."),
+    ("order_toner", "Order toner for a printer, charged to the team's cost centre."),
+    ("change_membership", "Upgrade or downgrade a membership; the difference is prorated on "
+     "the next bill."),
+])
+def test_money_said_to_change_hands_after_an_act_is_money(name, description):
+    assert category(name, description) == "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    # Denied, said of someone else, or with no where, when or how much.
+    ("reserve_mooring", "Reserve a mooring for a boat. Nothing is charged until arrival."),
+    ("create_tenant", "Create a tenant. Tenants are billed monthly."),
+    ("add_note", "Add a note to a booking; notes are never billed."),
+    # A reader's "charged to" is what it shows.
+    ("list_charges", "List the fees charged to a card in a month."),
+])
+def test_money_words_after_an_act_that_move_nothing_are_not_money(name, description):
+    assert category(name, description) != "Financial"
+
+
+def test_a_swap_moves_money_only_with_money_in_sight():
+    assert category("swap_shifts", "Swap two nurses on the rota and notify both.") == "Destructive"
+    assert category("swap_tokens", "Swap one token for another at the best price.",
+                    {"amount": {"type": "number"}}) == "Financial"
+    # What a swap or a transfer would cost is read.
+    assert category("swap_quote", "Retrieve a swap quote.") == "Read"
+    assert category("transfer_quote", "Retrieve a transfer quote for the amount.") == "Read"
+
+
+def test_a_reading_verb_that_only_writes_its_output_to_a_folder_moves_no_money():
+    assert category("export_ledger", "Exports the ledger for the period as CSV into the "
+                    "finance folder.") == "Write"
+    assert category("update_ledger", "Updates the ledger for the period.") == "Financial"

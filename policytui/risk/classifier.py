@@ -47,7 +47,12 @@ from policytui.risk.categories import (
     READ,
     normalize_category,
 )
-from policytui.risk.descriptions import DescriptionVerbs, after_a_name_title, description_verbs
+from policytui.risk.descriptions import (
+    DescriptionVerbs,
+    after_a_name_title,
+    description_verbs,
+    the_names_plural,
+)
 from policytui.risk.docstring_args import with_docstring_args
 from policytui.risk.european import romance_of_the
 from policytui.risk.exposure import mark_exposure
@@ -210,6 +215,8 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
     # "Shopping list. Builds a grocery list and places the extras into the cart": a title
     # restating the name, then the sentence that says what the tool does.
     desc = after_a_name_title(name.words, desc) or desc
+    if name.kind is None:
+        desc = the_names_plural(name.words, desc) or desc
     choice = facts.action
     if choice is not None:
         kinds = action_kinds(choice.values)

@@ -64,6 +64,23 @@ _LABEL = re.compile(r"[^\w\s]*\s*[A-Za-z]+\s*(?::|\s-)\s+")
 _NAME_TITLE_WORDS = 5
 
 
+# What follows a plural noun that opens a noun phrase ("Invoices for a berth holder").
+_AFTER_A_PLURAL = frozenset("for of on in from by with per".split())
+
+
+def the_names_plural(name_words: list[str], desc: DescriptionVerbs) -> DescriptionVerbs | None:
+    """The sentence read as verbless when its first word is a plural the name of no verb holds
+    as it is, before a preposition ("marina_invoices": "Invoices for a berth holder, with
+    paid/unpaid status"): that is the name's noun, not a verb in the third person. Else None.
+    Not before an object ("Invoices the customer") nor "to" ("Refunds to the card")."""
+    words = desc.words
+    if (desc.lead is None or len(words) < 2 or words[0] == desc.lead or words[0] not in name_words
+            or words[1] not in _AFTER_A_PLURAL):
+        return None
+    verbless = DescriptionVerbs(desc.sentence, words, desc.text)
+    return verbless
+
+
 def after_a_name_title(name_words: list[str], desc: DescriptionVerbs) -> DescriptionVerbs | None:
     """The reading of the sentence after a first sentence, with no verb, that only restates
     the tool's name ("shopping-list": "Shopping list.\n\nBuilds a grocery list ..."), when

@@ -737,8 +737,9 @@ _FACETS = frozenset(
 def money_noun_read(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     """Is the name's money verb a noun whose state is read ("refund_status", "Check the
     current state of a refund request")? Only a word that may be a noun, followed in the name
-    by what is read of it, with a description that plainly leads with reading."""
-    if name.kind != v.MONEY or name.verb is None:
+    by what is read of it, with a description that plainly leads with reading. A verb that
+    moves money only with money in sight counts too ("transfer_quote", "swap_quote")."""
+    if name.verb is None or (name.kind != v.MONEY and name.verb not in v.MONEY_IF_CONTEXT):
         return False
     if desc.kind != v.READ or desc.indirect:
         return False
@@ -877,3 +878,36 @@ def spending_argument(schema: Any) -> str | None:
     # A substring test first: normalising every argument name of every tool costs more.
     return next((arg for arg in list(props)[:50] if type(arg) is str and "m" in arg
                  and _SPENT_AMOUNT.match(normalize(arg[:60])) is not None), None)
+
+
+# A tool that acts and whose description says money changes hands when it is called: "The
+# nightly fee is charged to the card supplied by the skipper", "Billed to the customer at $95
+# per 30 minutes", "The deposit is refunded if cancelled more than 48h before", "Net salaries
+# are paid on the pay date by bank transfer", "the difference is prorated on the next bill".
+# A passive must say where, when or how much ("Customers are billed monthly" describes the
+# customer), and nothing may deny it ("Nothing is charged", "no fee is billed").
+_CHARGED_ON_THE_WAY = re.compile(
+    r"(?:\b(?:is|are|will\s+be|gets|get)\s+(?:[a-z]+ly\s+)?"
+    r"(charged|billed|debited|refunded|prorated|invoiced|deducted|paid)"
+    r"|(?:^|[.;:]\s+|\b)(charged|billed|debited|deducted|invoiced)(?=\s+(?:to|from|against)\b))"
+    r"(?=\s+(?:to|from|on|against|at|by|via|if|when|in|within|immediately|automatically"
+    r"|upfront|per)\b|\s*[€$£¥0-9])",
+    re.IGNORECASE)
+# Substrings one of those participles holds: most descriptions have none, and skip the pattern.
+_CHARGE_STEMS = ("harged", "illed", "ebited", "efunded", "rorated", "nvoiced", "educted",
+                 " paid")
+_DENIALS = frozenset("not no nothing never free without".split())
+_CHARGE_WINDOW = 800
+
+
+def charged_on_the_way(text: str) -> str | None:
+    """The participle with which a description says money changes hands when the tool is
+    called ("... is charged to the card" -> charged), or None."""
+    opening = text[:_CHARGE_WINDOW]
+    if not any(stem in opening for stem in _CHARGE_STEMS):
+        return None
+    for found in _CHARGED_ON_THE_WAY.finditer(opening):
+        before = opening[max(0, found.start() - 30):found.start()].lower().split()[-3:]
+        if _DENIALS.isdisjoint(before):
+            return (found.group(1) or found.group(2)).lower()
+    return None

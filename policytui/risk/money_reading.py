@@ -19,6 +19,7 @@ from policytui.risk.findings import Reading, quote
 from policytui.risk.money import (
     accepted_quote,
     booked_travel,
+    charged_on_the_way,
     checks_out,
     confirms_a_check,
     converted_into,
@@ -90,7 +91,11 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
         # change that touches only details ("Update an order's addresses") leaves the money.
         # A "confirm" that only checks ("verify_payment": "Confirm a payment settled") and a
         # change made on a shopping cart ("Set the tip on the cart") move no money either.
-        if not noun_verb and not confirms_a_check(name, desc) and (
+        # "Exports the accounting journal ... into the finance folder": a reading verb made
+        # a writer by where its output goes writes a file, and moves no money.
+        file_only = (acting is not None and acting == desc.lead and desc.kind == v.WRITE
+                     and v.VERBS.get(acting) == v.READ)
+        if not noun_verb and not file_only and not confirms_a_check(name, desc) and (
                 financial(r.kind, acting, words, money, found, unpaid=unpaid) or (
                       desc.lead is not None and (
                           financial(r.kind, acting, description_object(desc), money, found,
@@ -205,6 +210,12 @@ def _settled_in_other_words(words: list[str], desc: DescriptionVerbs,
     if funded is not None and money():
         # "allocate_earn" with an amount: the funds leave the account for the product.
         return f"it puts funds into or takes them from {quoted_word(funded)}, a yield product"
+    charged = charged_on_the_way(desc.text)
+    if charged is not None:
+        # "reserve_berth": "Reserve a visitor berth. The nightly fee is charged to the card
+        # supplied by the skipper": the act is the name's, the money is said after it.
+        return (f"the description says money is {quoted_word(charged)} when it is called: it "
+                "moves money")
     return None
 
 

@@ -67,7 +67,7 @@ VERBS: dict[str, str] = _table(
         disassociate createorupdate addorupdate revise amend adjust manage transition rotate sort
         extend repair fix autofix recover customize customise unsplit unpublish unmerge
         cordon uncordon taint untaint hibernate quarantine isolate poweroff demote
-        unmount redact invalidate reroute
+        unmount redact invalidate reroute swap
         """,
     remove="""
         delete del remove rm drop destroy purge erase wipe truncate clear reset kill terminate
@@ -81,7 +81,7 @@ VERBS: dict[str, str] = _table(
         rebuild process train ingest reindex vacuum failover redeploy
         """,
     money="""
-        pay refund purchase buy sell payout tip donate swap stake unstake borrow lend repay
+        pay refund purchase buy sell payout tip donate stake unstake borrow lend repay
         liquidate recharge fund reimburse disburse remit wager rent
         """,
 )
@@ -252,7 +252,7 @@ LAUNCHERS: frozenset[str] = frozenset("start begin initiate perform do".split())
 MONEY_IF_CONTEXT: frozenset[str] = frozenset(
     """
     send transfer charge trade order bill invoice capture wire settle issue withdraw
-    deposit redeem renew claim bridge topup
+    deposit redeem renew claim bridge topup swap
     """.split()
 )
 
