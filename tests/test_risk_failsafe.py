@@ -1230,6 +1230,9 @@ def test_phrasings_of_the_third_blind_set(name, description, properties, categor
      "numbered first.", None, "Destructive"),
     ("getBillPdf", "Returns the bill PDF. If the bill is still a draft it is shown with a "
      "watermark.", None, "Read"),
+    # A plural the verbless name holds, before a preposition, is the name's noun.
+    ("berth_bills", "Bills for a berth holder, with paid and unpaid status.", None, "Read"),
+    ("berth_bills", "Bills the berth holder for the month.", None, "not Read"),
     # A Spanish infinitive the table lacked leads the name.
     ("anadir_puntos", "Puntos a la tarjeta de un socio.", {"puntos": {"type": "integer"}},
      "Write"),
