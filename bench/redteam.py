@@ -4,9 +4,11 @@ Helpers wrote servers the way real ones are written, to get acting tools called 
 unsafe error) and reading tools called something riskier (false alarms). They never saw the
 corpus. `tests/fixtures/redteam/made-up-servers.json` keeps every tool they wrote, labelled
 by whether a successful call acts, with the leaks and false alarms the classifier still had
-when they were stored. tests/test_risk_redteam.py fails when a tool leaks that did not
-before, or when false alarms grow: a rule that opens an old hole is caught even where no
-corpus tool shows it.
+when they were stored. Later rounds also say whether each tool moves money, and what the
+money tools missed and the tools wrongly called Financial were when stored.
+tests/test_risk_redteam.py fails when a tool leaks that did not before, when false alarms
+grow, when a money tool stops being Financial or when wrong Financials grow: a rule that
+opens an old hole is caught even where no corpus tool shows it.
 
     .venv/bin/python bench/redteam.py            # counts, and what changed since stored
     .venv/bin/python bench/redteam.py --rounds   # the same counts for each round of helpers
@@ -25,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from policytui.risk import classify_all  # noqa: E402
-from policytui.risk.categories import READ  # noqa: E402
+from policytui.risk.categories import FINANCIAL, READ  # noqa: E402
 from policytui.toolinfo import ToolInfo  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "redteam" / "made-up-servers.json"
@@ -36,12 +38,9 @@ def load(path: Path = FIXTURE) -> dict[str, Any]:
     return data
 
 
-def outcomes(data: dict[str, Any]) -> tuple[list[str], list[str], int, int]:
-    """(acting tools called Read, reading tools called anything else, acting count, reading
-    count); a tool is named "<server index>/<tool name>"."""
-    leaks: list[str] = []
-    alarms: list[str] = []
-    acting = reading = 0
+def classified(data: dict[str, Any]) -> dict[str, str]:
+    """{"<server index>/<tool name>": category} for every made-up tool, annotations unused."""
+    out: dict[str, str] = {}
     for index, server in enumerate(data["servers"]):
         tools = [ToolInfo.from_wire({"name": t["name"], "description": t.get("description", ""),
                                      "inputSchema": t.get("inputSchema")
@@ -49,8 +48,22 @@ def outcomes(data: dict[str, Any]) -> tuple[list[str], list[str], int, int]:
                  for t in server["tools"]]
         found = classify_all(tools, use_annotations=False)
         for spec in server["tools"]:
-            said = found[spec["name"]].category
+            out[f"{index}/{spec['name']}"] = found[spec["name"]].category
+    return out
+
+
+def outcomes(data: dict[str, Any], found: dict[str, str] | None = None
+             ) -> tuple[list[str], list[str], int, int]:
+    """(acting tools called Read, reading tools called anything else, acting count, reading
+    count); a tool is named "<server index>/<tool name>"."""
+    found = classified(data) if found is None else found
+    leaks: list[str] = []
+    alarms: list[str] = []
+    acting = reading = 0
+    for index, server in enumerate(data["servers"]):
+        for spec in server["tools"]:
             key = f"{index}/{spec['name']}"
+            said = found[key]
             if spec["acts"]:
                 acting += 1
                 if said == READ:
@@ -60,6 +73,28 @@ def outcomes(data: dict[str, Any]) -> tuple[list[str], list[str], int, int]:
                 if said != READ:
                     alarms.append(key)
     return leaks, alarms, acting, reading
+
+
+def money_outcomes(data: dict[str, Any], found: dict[str, str] | None = None
+                   ) -> tuple[list[str], list[str], int]:
+    """Over the tools labelled for money (a "money" key; later rounds have one): (money tools
+    not called Financial, tools called Financial that move no money, money tools)."""
+    found = classified(data) if found is None else found
+    missed: list[str] = []
+    wrongly: list[str] = []
+    money = 0
+    for index, server in enumerate(data["servers"]):
+        for spec in server["tools"]:
+            if "money" not in spec:
+                continue
+            key = f"{index}/{spec['name']}"
+            said = found[key] == FINANCIAL
+            money += spec["money"]
+            if spec["money"] and not said:
+                missed.append(key)
+            elif said and not spec["money"]:
+                wrongly.append(key)
+    return missed, wrongly, money
 
 
 def by_round(data: dict[str, Any], leaks: list[str], alarms: list[str]
@@ -89,7 +124,9 @@ def main(argv: list[str] | None = None) -> int:
                              "blind to the rules measures how they generalise)")
     args = parser.parse_args(argv)
     data = load()
-    leaks, alarms, acting, reading = outcomes(data)
+    found = classified(data)
+    leaks, alarms, acting, reading = outcomes(data, found)
+    missed, wrongly, money = money_outcomes(data, found)
     if args.rounds:
         for round_name, counts in sorted(by_round(data, leaks, alarms).items()):
             print(f"round {round_name:20} acting called Read {counts[0]}/{counts[1]}; "
@@ -101,8 +138,16 @@ def main(argv: list[str] | None = None) -> int:
     closed = sorted(set(known.get("leaks", [])) - set(leaks))
     print(f"since stored: {len(new)} new leak(s) {new[:10]}, {len(closed)} closed; "
           f"false alarms {known.get('false_alarms')} -> {len(alarms)}")
+    if money:
+        hits = money - len(missed)
+        print(f"money-labelled rounds: Financial recall {hits}/{money}; precision "
+              f"{hits}/{hits + len(wrongly)}")
+        lost = sorted(set(missed) - set(known.get("money_missed", [])))
+        print(f"since stored: {len(lost)} money tool(s) no longer Financial {lost[:10]}; "
+              f"wrongly Financial {known.get('wrongly_financial')} -> {len(wrongly)}")
     if args.store:
-        data["known"] = {"leaks": sorted(leaks), "false_alarms": len(alarms)}
+        data["known"] = {"leaks": sorted(leaks), "false_alarms": len(alarms),
+                         "money_missed": sorted(missed), "wrongly_financial": len(wrongly)}
         FIXTURE.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n",
                            encoding="utf-8")
         print(f"stored in {FIXTURE.relative_to(ROOT)}")
