@@ -623,6 +623,14 @@ def test_an_amount_to_spend_set_on_a_cart_or_estimated_is_not_money():
     ("order_toner", "Order toner for a printer, charged to the team's cost centre."),
     ("change_membership", "Upgrade or downgrade a membership; the difference is prorated on "
      "the next bill."),
+    ("rent_van", "Rent a van. A hold for the deposit is placed on the renter's card."),
+    ("applyLateFee", "Late fee of €15 added to the tenant's next statement."),
+    ("inscrire_cours", "Inscrit un adhérent à un cours. Les frais sont débités immédiatement."),
+    ("pedido_mayorista", "Pedido de harina al mayorista; se factura a 60 días."),
+    # Acting on a fee, a fine or a bonus, or waiving one, changes what someone pays.
+    ("waive_fee", "Waive the overdue fee on a member's account."),
+    ("issue_fine", "Issue a parking fine to a plate; the amount is set by the zone."),
+    ("bonus_add", "One-off bonus for an employee's next salary payment."),
 ])
 def test_money_said_to_change_hands_after_an_act_is_money(name, description):
     assert category(name, description) == "Financial"
@@ -633,6 +641,9 @@ def test_money_said_to_change_hands_after_an_act_is_money(name, description):
     ("reserve_mooring", "Reserve a mooring for a boat. Nothing is charged until arrival."),
     ("create_tenant", "Create a tenant. Tenants are billed monthly."),
     ("add_note", "Add a note to a booking; notes are never billed."),
+    ("add_to_cart", "Add an item to the cart. Items added to the cart are kept for a day."),
+    ("add_member", "Add a member to a list; members are added to the list at once."),
+    ("waive_rule", "Waive a lint rule for one file."),
     # A reader's "charged to" is what it shows.
     ("list_charges", "List the fees charged to a card in a month."),
 ])

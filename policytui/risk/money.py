@@ -891,11 +891,25 @@ _CHARGED_ON_THE_WAY = re.compile(
     r"(charged|billed|debited|refunded|prorated|invoiced|deducted|paid)"
     r"|(?:^|[.;:]\s+|\b)(charged|billed|debited|deducted|invoiced)(?=\s+(?:to|from|against)\b))"
     r"(?=\s+(?:to|from|on|against|at|by|via|if|when|in|within|immediately|automatically"
-    r"|upfront|per)\b|\s*[€$£¥0-9])",
+    r"|upfront|per)\b|\s*[€$£¥0-9])"
+    # Funds held or taken on a card or an account: "A pre-authorisation for the deposit is
+    # placed on the customer's card", "the deposit is taken from the card".
+    r"|\b(?:is|are)\s+(?:[a-z]+ly\s+)?(placed|taken|held|captured|collected|blocked)\s+"
+    r"(?:on|from)\s+(?:the\s+|a\s+|their\s+|its\s+|your\s+)?(?:[\w'’-]+\s+){0,2}"
+    r"(?:card|account|wallet)\b"
+    # Put on what someone will pay: "No-show fee of €20 added to the client's next bill".
+    r"|\b(added)\s+to\s+(?:the\s+|a\s+|their\s+|its\s+)?(?:[\w'-]+\s+){0,2}"
+    r"(?:bill|invoice|tab|statement)\b"
+    # The same said in French, Spanish, Portuguese, Italian and German: "Les frais sont
+    # débités immédiatement", "se cobra al confirmar", "addebitato sul conto".
+    r"|\b(d[ée]bit[ée]e?s?|factur[ée]e?s?|pr[ée]lev[ée]e?s?|cobrad[oa]s?|se\s+cobra"
+    r"|se\s+factura|addebitat[oaie]|addebito\s+sul|abgebucht)\b",
     re.IGNORECASE)
 # Substrings one of those participles holds: most descriptions have none, and skip the pattern.
 _CHARGE_STEMS = ("harged", "illed", "ebited", "efunded", "rorated", "nvoiced", "educted",
-                 " paid")
+                 " paid", "laced on", "aken from", "eld on", "aptured", "ollected", "locked",
+                 "added to", "ébit", "actur", "rélev", "relev", "obra", "ddebit",
+                 "abgebucht")
 _DENIALS = frozenset("not no nothing never free without".split())
 _CHARGE_WINDOW = 800
 
@@ -909,5 +923,5 @@ def charged_on_the_way(text: str) -> str | None:
     for found in _CHARGED_ON_THE_WAY.finditer(opening):
         before = opening[max(0, found.start() - 30):found.start()].lower().split()[-3:]
         if _DENIALS.isdisjoint(before):
-            return (found.group(1) or found.group(2)).lower()
+            return next(group for group in found.groups() if group).lower()
     return None

@@ -67,7 +67,7 @@ VERBS: dict[str, str] = _table(
         disassociate createorupdate addorupdate revise amend adjust manage transition rotate sort
         extend repair fix autofix recover customize customise unsplit unpublish unmerge
         cordon uncordon taint untaint hibernate quarantine isolate poweroff demote
-        unmount redact invalidate reroute swap
+        unmount redact invalidate reroute swap waive
         """,
     remove="""
         delete del remove rm drop destroy purge erase wipe truncate clear reset kill terminate
@@ -252,7 +252,7 @@ LAUNCHERS: frozenset[str] = frozenset("start begin initiate perform do".split())
 MONEY_IF_CONTEXT: frozenset[str] = frozenset(
     """
     send transfer charge trade order bill invoice capture wire settle issue withdraw
-    deposit redeem renew claim bridge topup swap
+    deposit redeem renew claim bridge topup swap waive
     """.split()
 )
 
@@ -276,6 +276,7 @@ MONEY_OBJECTS_IF_CONTEXT: frozenset[str] = frozenset(
     transaction transactions transfer transfers adjustment
     adjustments receipt receipts fund entry entries position positions margin stop stops
     spending allowance allowances hold holds bid bids
+    fee fees surcharge surcharges penalty penalties fine fines bonus bonuses
     """.split()
 )
 MONEY_MOVEMENT_NOUNS: frozenset[str] = MONEY_OBJECTS | MONEY_OBJECTS_IF_CONTEXT
