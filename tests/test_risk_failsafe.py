@@ -1022,7 +1022,8 @@ _QUEUE = {"queue": {"type": "string"}, "ack": {"type": "boolean"}}
     # A word the table lacks, bare after "and" and before what opens its object.
     ("crawl_site", "Crawl a website and index every page into the knowledge base.", None,
      "Other"),
-    ("estimate_fare", "Estimate a ride fare and book it.", None, "Other"),
+    ("estimate_fare", "Estimate a ride fare and prebook it.", None, "Other"),
+    ("estimate_fare", "Estimate a ride fare and book it.", None, "Write"),
     ("bug_dependencies", "Get the dependency graph for a bug and which bugs it blocks.", None,
      "Read"),
     ("detect_drift", "Detect configuration drift of a host and report the differences.", None,
@@ -1243,5 +1244,40 @@ def test_phrasings_of_the_fourth_blind_set(name, description, properties, catego
     c = classify(tool(name, description, properties))
     if category == "not Read":
         assert c.category != "Read", c.evidence
+    else:
+        assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description,properties,category", [
+    # "book" is a verb leading a name or a sentence; after another word it is the thing.
+    ("book_guided_tours", "Book guided-tour tickets for a date.\n\nPayment is taken at "
+     "booking.", {"date": {"type": "string"}}, "Financial"),
+    ("book_lesson", "Book a driving lesson with an instructor.", None, "Write"),
+    ("exchange_market_book", "Top-of-book snapshot (bids/asks) for one market.", None,
+     "not Write"),
+    ("guestBookEntries", "Entries in the online guest book.", None, "Read"),
+    # A Dutch infinitive ends the name, as a German one does.
+    ("ophaling_inplannen", "Plan een ophaling van grof vuil bij de klant.", None, "Write"),
+    # A later sentence that writes a file puts it somewhere.
+    ("export_members_csv", "Export members to CSV.\n\nWrites the file to /exports and returns "
+     "its path.", None, "Write"),
+    ("export_members_csv", "Export members to CSV.\n\nReturns the file's rows as text.", None,
+     "Read"),
+    # An adverb before the plural the name holds.
+    ("tenant.invoices", "Monthly invoices for a tenant account.", None, "Read"),
+    # A passive act in a first sentence no verb leads.
+    ("survey_slot", "Survey slot gets booked for the flat and the surveyor's calendar is "
+     "updated.", None, "Write"),
+    ("guest_reminder", "A reminder is sent to the guest on the morning of arrival.", None,
+     "Write"),
+    ("rack_contents", "What is stored at a rack location?", None, "Read"),
+    ("shipped_orders", "Orders that are shipped to a region today.", None, "not Write"),
+])
+def test_phrasings_of_the_fifth_blind_set(name, description, properties, category):
+    # Mechanisms found in a set of servers written blind to the rules (round "12-blind-5"),
+    # each beside a phrasing that must stay as it is.
+    c = classify(tool(name, description, properties))
+    if category.startswith("not "):
+        assert c.category != category[4:], c.evidence
     else:
         assert c.category == category, c.evidence

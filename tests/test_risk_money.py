@@ -627,6 +627,15 @@ def test_an_amount_to_spend_set_on_a_cart_or_estimated_is_not_money():
     ("applyLateFee", "Late fee of €15 added to the tenant's next statement."),
     ("inscrire_cours", "Inscrit un adhérent à un cours. Les frais sont débités immédiatement."),
     ("pedido_mayorista", "Pedido de harina al mayorista; se factura a 60 días."),
+    # Said of the money itself, however it goes on.
+    ("hold_court", "Hold a tennis court for an hour. A booking fee of EUR 3 is charged."),
+    ("close_job", "Closes a repair job. The card on file is charged for parts and labour."),
+    ("start_charge", "Start a charging session. The driver's payment method is "
+     "pre-authorized for $30."),
+    ("join_club", "Sign a member up for the club. First month is billed today."),
+    ("restock_parts", "Reorder parts from the wholesaler; paid on the company card."),
+    ("reservar_pista", "Reserva una pista. Se cobra el importe a la tarjeta del socio."),
+    ("bestall_hamtning", "Beställ hämtning av grovsopor. Avgiften faktureras kunden."),
     # Acting on a fee, a fine or a bonus, or waiving one, changes what someone pays.
     ("waive_fee", "Waive the overdue fee on a member's account."),
     ("issue_fine", "Issue a parking fine to a plate; the amount is set by the zone."),
@@ -642,6 +651,8 @@ def test_money_said_to_change_hands_after_an_act_is_money(name, description):
     ("create_tenant", "Create a tenant. Tenants are billed monthly."),
     ("add_note", "Add a note to a booking; notes are never billed."),
     ("add_to_cart", "Add an item to the cart. Items added to the cart are kept for a day."),
+    ("update_address", "Update the delivery address. The card is not charged again."),
+    ("create_quote", "Create a quote for a job. Nothing is charged until it is accepted."),
     ("add_member", "Add a member to a list; members are added to the list at once."),
     ("waive_rule", "Waive a lint rule for one file."),
     # A reader's "charged to" is what it shows.

@@ -74,8 +74,11 @@ def the_names_plural(name_words: list[str], desc: DescriptionVerbs) -> Descripti
     paid/unpaid status"): that is the name's noun, not a verb in the third person. Else None.
     Not before an object ("Invoices the customer") nor "to" ("Refunds to the card")."""
     words = desc.words
-    if (desc.lead is None or len(words) < 2 or words[0] == desc.lead or words[0] not in name_words
-            or words[1] not in _AFTER_A_PLURAL):
+    at = 0
+    while at < 2 and at < len(words) and is_adverb(words[at]):
+        at += 1  # "Monthly invoices for a driver account"
+    if (desc.lead is None or len(words) < at + 2 or words[at] == desc.lead
+            or words[at] not in name_words or words[at + 1] not in _AFTER_A_PLURAL):
         return None
     verbless = DescriptionVerbs(desc.sentence, words, desc.text)
     return verbless
@@ -210,6 +213,10 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     if lead is None:
         if indirect:
             _indirect_verb(description, sentence, found)
+        if found.kind is None and known is None:
+            # "Inspection slot gets booked for the site": no verb leads, and the sentence
+            # says in the passive what a call does.
+            _passive_lead(tokens, start, found)
         if (alternatives and known is None and start + 1 < count
                 and tokens[start + 1] in _DETERMINERS and "and" in tokens):
             # "Take a screenshot and save it to the Desktop": a command of a verb the tables
@@ -612,6 +619,56 @@ def _without_tag(description: str) -> str:
     return text[end + 1:] if end > 0 else description
 
 
+# What makes a first sentence's passive say what a call does: "gets booked", "is sent". Not
+# "were" (a past state) nor after "that"/"which" ("Orders that are shipped today" names which).
+_PASSIVE_BE = frozenset("is are gets get".split())
+_RELATIVE = frozenset("that which who whose".split())
+_PASSIVE_WITHIN = 8
+_PASSIVE_TARGETS = frozenset("to for by on into onto".split())
+
+
+def _passive_lead(tokens: list[str], start: int, found: DescriptionVerbs) -> None:
+    """A sentence with no leading verb whose first clause puts an act the table knows in the
+    passive ("Inspection slot gets booked for the permit site", "A reminder is sent to the
+    guest"): that act, as a weak lead. Only acts: a passive reading ("are listed") adds
+    nothing to a reading the name gives."""
+    for i in range(start + 1, min(len(tokens) - 1, start + _PASSIVE_WITHIN)):
+        token = tokens[i]
+        if token in SEPARATORS or token in _RELATIVE:
+            return  # past the first clause, or a clause naming which ones
+        if token not in _PASSIVE_BE:
+            continue
+        verb = _participle_of(tokens[i + 1])
+        then = tokens[i + 2] if i + 2 < len(tokens) else ""
+        # "gets" always tells of an act; "is"/"are" only before where it goes or for whom
+        # ("is sent to the guest"): "What is stored at a rack location" names a state.
+        if (verb is not None and v.VERBS[verb] != v.READ
+                and (token in ("gets", "get") or then in _PASSIVE_TARGETS)):
+            found.lead, found.kind, found.indirect = verb, v.VERBS[verb], True
+        return
+
+
+# Participles not made with -ed, of verbs in the table.
+_IRREGULAR_PARTICIPLES = {"sent": "send", "paid": "pay", "built": "build", "run": "run",
+                          "written": "write", "taken": "take", "bought": "buy", "sold": "sell",
+                          "set": "set", "put": "put", "rebuilt": "rebuild", "reset": "reset"}
+
+
+def _participle_of(word: str) -> str | None:
+    """The table verb a past participle is made of ("booked" -> book, "closed" -> close,
+    "stopped" -> stop, "sent" -> send), or None."""
+    irregular = _IRREGULAR_PARTICIPLES.get(word)
+    if irregular is not None:
+        return irregular if irregular in v.VERBS else None
+    if len(word) < 5 or not word.endswith("ed"):
+        return None
+    stem = word[:-2]
+    for candidate in (stem, word[:-1], stem[:-1], stem[:-1] + "y" if stem.endswith("i") else ""):
+        if candidate in v.VERBS:
+            return candidate
+    return None
+
+
 def _indirect_verb(description: str, sentence: str, found: DescriptionVerbs) -> None:
     """A verb introduced by "to"/"helps"/"can" anywhere in the opening of the description ("A
     detailed tool for ... This tool helps analyze ..."), or the riskiest verb of a Japanese,
@@ -956,6 +1013,9 @@ _LEFT_AS_IS = re.compile(r"\b(?:leaves?|left|stays?|remains?|keeps?|kept|already
 # Verbs by which a later sentence says the tool starts something: "Starts a file transfer
 # when files are missing", "Triggers a rebuild of the index".
 _LATER_STARTS = frozenset("start launch trigger spawn".split())
+# Verbs that save, and what they save when a later sentence says a file is written.
+_SAVES = frozenset("write save store".split())
+_FILES = frozenset("file files csv pdf spreadsheet export report document output".split())
 # A later sentence whose verb starts one of these money movements moves money: "Initiates a
 # withdrawal ...", "Places a purchase ...". Only movements of money themselves, not what
 # they are about (an order, an invoice) nor what needs context (a transfer of files).
@@ -1000,7 +1060,11 @@ def later_act(description: str) -> tuple[str, str] | None:
         if v.VERBS[verb] in (v.REMOVE, v.MONEY) and verb not in v.AMBIGUOUS or (
                 after in _PRONOUNS or (v.VERBS[verb] == v.MODIFY and after in _OBJECTS)
                 or (verb in v.OUTWARD_VERBS and after in _OBJECTS)
-                or (verb in _LATER_STARTS and after in _OBJECTS)):
+                or (verb in _LATER_STARTS and after in _OBJECTS)
+                or (verb in _SAVES and after in _OBJECTS and not _FILES.isdisjoint(
+                    opening[found.end():found.end() + 30].lower().split()[:3]))):
+            # ("Writes the file to /exports and returns its path": a later sentence that
+            # saves a file puts it somewhere.)
             return word, v.VERBS[verb]
         if not v.MONEY_OBJECTS.isdisjoint(
                 [after.lower(), *opening[found.end():found.end() + 24].lower().split()[:2]]):

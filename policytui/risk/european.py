@@ -58,7 +58,7 @@ _FORMS: dict[str, str] = {
         rifiuta ferma
         erstellt erstelle erstellen hinzufugen sendet sende senden schickt versendet speichert
         speichere veroffentlicht genehmigt stoppt stoppe beendet speichern
-        maakt voegt verstuurt stuurt stopt
+        maakt voegt verstuurt stuurt stopt inplannen plannen ingepland
         tworzy utworz dodaje dodaj wysyla wyslij zapisuje zapisz
         membuat menambahkan tambahkan mengirim kirim menyimpan simpan
         archiva archivar archive archiver activa activar activer desactiva desactivar
@@ -125,9 +125,9 @@ _SPLIT: dict[str, tuple[str, str]] = {
     "fuhrt": ("aus", v.EXECUTE), "legt": ("an", v.WRITE), "haalt": ("op", v.READ),
     "geeft": ("terug", v.READ), "werkt": ("bij", v.MODIFY), "voert": ("uit", v.EXECUTE),
 }
-# German infinitives that end a short command phrase ("Rechnung löschen"), and how many words
-# such a phrase may have. Only infinitives of the table: a sentence that ends with any other
-# word is no such phrase.
+# German (and Dutch) infinitives that end a short command phrase ("Rechnung löschen",
+# "ophaalafspraak inplannen"), and how many words such a phrase may have. Only infinitives of
+# the table: a sentence that ends with any other word is no such phrase.
 _SHORT_COMMAND = 12
 _FINAL_INFINITIVES = frozenset(
     word for word in _KIND if word in set(
@@ -135,7 +135,7 @@ _FINAL_INFINITIVES = frozenset(
         anzeigen suchen lesen holen abrufen auflisten erstellen hinzufugen senden loschen
         entfernen ausfuhren abfragen herunterladen exportieren berechnen ermitteln finden
         vergleichen speichern aktualisieren bearbeiten andern stornieren starten bezahlen
-        uberweisen kundigen setzen sperren neustarten
+        uberweisen kundigen setzen sperren neustarten inplannen plannen
         """.split()))
 # Words that join two German command phrases: "... anlegen und ... abrufen".
 _GERMAN_JOINS = frozenset("und oder sowie dann danach anschliessend bzw".split())

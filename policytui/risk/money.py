@@ -897,19 +897,30 @@ _CHARGED_ON_THE_WAY = re.compile(
     r"|\b(?:is|are)\s+(?:[a-z]+ly\s+)?(placed|taken|held|captured|collected|blocked)\s+"
     r"(?:on|from)\s+(?:the\s+|a\s+|their\s+|its\s+|your\s+)?(?:[\w'’-]+\s+){0,2}"
     r"(?:card|account|wallet)\b"
+    # Said of the money itself, however it goes on: "A reservation fee of EUR 2 is charged.",
+    # "Payment is taken at booking", "The card on the tab is charged and the receipt printed",
+    # "principal plus interest is collected", "The driver's payment method is pre-authorized".
+    r"|\b(?:fee|fees|price|payment|amount|deposit|card|total|cost|fare|principal|interest"
+    r"|month|subscription)\b(?:\s+[\w'’$€£.-]+){0,4}?\s+(?:is|are|gets|will\s+be)\s+"
+    r"(?:[a-z]+ly\s+)?(charged|billed|debited|collected|captured|taken|paid|added"
+    r"|pre-?authori[sz]ed|authori[sz]ed|refunded)\b"
+    r"|\b(paid)\s+(?:on|with|by|from)\s+(?:the\s+|a\s+|their\s+)?(?:[\w'’-]+\s+){0,2}"
+    r"(?:card|account|wallet)\b"
     # Put on what someone will pay: "No-show fee of €20 added to the client's next bill".
     r"|\b(added)\s+to\s+(?:the\s+|a\s+|their\s+|its\s+)?(?:[\w'-]+\s+){0,2}"
     r"(?:bill|invoice|tab|statement)\b"
-    # The same said in French, Spanish, Portuguese, Italian and German: "Les frais sont
-    # débités immédiatement", "se cobra al confirmar", "addebitato sul conto".
-    r"|\b(d[ée]bit[ée]e?s?|factur[ée]e?s?|pr[ée]lev[ée]e?s?|cobrad[oa]s?|se\s+cobra"
-    r"|se\s+factura|addebitat[oaie]|addebito\s+sul|abgebucht)\b",
+    # The same said in French, Spanish, Portuguese, Italian, German, Swedish and Indonesian:
+    # "Les frais sont débités immédiatement", "se cobra al confirmar", "addebitato sul conto".
+    r"|\b(d[ée]bit[ée]e?s?|debitad[oa]s?|factur[ée]e?s?|pr[ée]lev[ée]e?s?|cobrad[oa]s?"
+    r"|se\s+cobra|se\s+factura|se\s+reembolsa|addebitat[oaie]|addebito\s+sul|abgebucht"
+    r"|eingezogen|faktureras|debiteras|ditagih)\b",
     re.IGNORECASE)
 # Substrings one of those participles holds: most descriptions have none, and skip the pattern.
 _CHARGE_STEMS = ("harged", "illed", "ebited", "efunded", "rorated", "nvoiced", "educted",
                  " paid", "laced on", "aken from", "eld on", "aptured", "ollected", "locked",
-                 "added to", "ébit", "actur", "rélev", "relev", "obra", "ddebit",
-                 "abgebucht")
+                 "added", "ébit", "ebitad", "actur", "ktur", "rélev", "relev", "obra", "ddebit",
+                 "abgebucht", "uthori", "aken", "aid ", "eembolsa", "ingezogen", "ebiteras",
+                 "itagih")
 _DENIALS = frozenset("not no nothing never free without".split())
 _CHARGE_WINDOW = 800
 

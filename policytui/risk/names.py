@@ -199,6 +199,12 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset(),
             found.noun = words[index]
             found.ambiguous = False
             index = -1
+        elif index > start and words[index] in _VERBS_ONLY_LEADING:
+            # "market_book", "condolence_book_entries": after another word, "book" is the
+            # thing ("order book", "address book"); leading the name ("book_flight") it acts.
+            # A name of nouns, then, as if the word were no verb at all.
+            found.ambiguous = False
+            index = -1
         elif (index == start and index + 1 < len(words) and words[index] in _LEADING_READS
               and words[index + 1] not in _PARTICLES):
             # "check_availability", "query_incident", "view_logs": leading the name and
@@ -263,6 +269,8 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset(),
 _LEADING_READS = frozenset("check view query trace filter rank score match".split())
 # Words more often nouns that are the command when they lead a name before a reading word.
 _LEADING_ACTS = frozenset(("set", "mark"))
+# Words more often nouns that are the name's verb only when they lead it.
+_VERBS_ONLY_LEADING = frozenset(("book",))
 # Particles that make a phrasal verb of one: "check_in", "check_out" act.
 _PARTICLES = frozenset("in out off up".split())
 

@@ -50,7 +50,7 @@ VERBS: dict[str, str] = _table(
         request copy clone duplicate generate compress gzip zip archive unarchive lock unlock
         pin unpin close reopen link attach connect join share grant notify email annotate
         bookmark like react vote checkout switch init initialize setup provision allocate
-        reserve enqueue queue increment bump confirm accept reject dismiss decline complete
+        reserve book enqueue queue increment bump confirm accept reject dismiss decline complete
         sync refresh reload release promote snapshot backup leave deactivate mute unmute disable
         rate review upvote downvote charge trade order bill invoice capture wire settle
         issue place finalize withdraw deposit redeem renew record click fill hover drag press
