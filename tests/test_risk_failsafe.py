@@ -870,7 +870,8 @@ def test_phrasings_made_up_to_get_an_acting_tool_called_read(name, description, 
     ("wiki_help", "How to delete a page in the wiki.", None, "Destructive"),
     # A German command phrase puts its infinitive last.
     ("kb_outline", "Inhaltsverzeichnis eines Handbuchs abrufen.", None, "Read"),
-    ("rechnung", "Rechnung löschen.", None, "Destructive"),
+    # (An invoice named in German or Spanish is money, as in English: Financial.)
+    ("rechnung", "Rechnung löschen.", None, "Financial"),
     ("kontostand", "Kontostand des Kontos anzeigen", None, "Read"),
     # A noun compound that opens a sentence is no gerund subject.
     ("breaking_changes", "Breaking changes introduced in a release.", None, "Read"),
@@ -915,7 +916,7 @@ def test_phrasings_made_up_to_get_an_acting_tool_called_read(name, description, 
      "Destructive"),
     # The second attack: names with two foreign verbs, reading forms that act, purposes and
     # attached pronouns, more of what a reader's later words may say it does.
-    ("consultar_y_eliminar_facturas", "", None, "Destructive"),
+    ("consultar_y_eliminar_facturas", "", None, "Financial"),
     ("ottieni_e_paga_bollette", "Get utility bills due this month.", None, "Financial"),
     ("rechnung_erstellen_und_anzeigen", "", None, "Write"),
     ("recuperar_archivo", "", None, "Write"),
@@ -941,7 +942,7 @@ def test_phrasings_made_up_to_get_an_acting_tool_called_read(name, description, 
      "Write"),
     ("show_notification", "Show a notification on the user's phone.", None, "Write"),
     ("show_notifications", "Show recent notifications.", None, "Read"),
-    ("rechnung_erstellen", "Rechnung erstellen und als PDF anzeigen.", None, "Write"),
+    ("rechnung_erstellen", "Rechnung erstellen und als PDF anzeigen.", None, "Financial"),
     ("thermostat_target", "How warm the living room should be, in degrees Celsius.", None,
      "Other"),
     ("ci_build_summary", "Summary of last night's build, emailed to the committers.", None,
@@ -1040,7 +1041,7 @@ _QUEUE = {"queue": {"type": "string"}, "ack": {"type": "boolean"}}
     ("calendar_events", "Calendar events of the week.", None, "Read"),
     ("rechnung_erzeugen_anzeigen", "Rechnung erzeugen & anzeigen", None, "Write"),
     ("kunde_anlegen", "Kunden anlegen, Kundennummer anzeigen", None, "Write"),
-    ("rechnung_erzeugen", "Rechnung Erzeugen und Anzeigen", None, "Write"),
+    ("rechnung_erzeugen", "Rechnung Erzeugen und Anzeigen", None, "Financial"),
     ("rechnung_anzeigen", "Rechnung anzeigen", None, "Read"),
 ])
 def test_phrasings_of_the_eleventh_round_red_teams(name, description, properties, category):
@@ -1277,6 +1278,30 @@ def test_phrasings_of_the_fifth_blind_set(name, description, properties, categor
     # Mechanisms found in a set of servers written blind to the rules (round "12-blind-5"),
     # each beside a phrasing that must stay as it is.
     c = classify(tool(name, description, properties))
+    if category.startswith("not "):
+        assert c.category != category[4:], c.evidence
+    else:
+        assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # Verbs of more languages: Danish and Norwegian, Swedish, Czech, Romanian, Malay, Turkish,
+    # more Polish; a name or a first word in one of them is read as its verb.
+    ("slet_booking", "Slet en booking fra kalenderen.", "Destructive"),
+    ("hent_bookinger", "Henter alle bookinger for en dag.", "Read"),
+    ("skicka_pamminnelse", "Skickar en påminnelse till kunden.", "Write"),
+    ("visar_schema", "Visar veckans schema för en avdelning.", "Read"),
+    ("smazat_zakaznika", "Smazat zákazníka z databáze.", "Destructive"),
+    ("anuleaza_comanda", "Anulează o comandă a clientului.", "Destructive"),
+    ("kemaskini_status", "Kemaskini status tempahan pelanggan.", "Destructive"),
+    ("kayit_guncelle", "Müşteri kaydını günceller.", "not Read"),
+    # "baixar" downloads, and also takes stock out: in a name it is no reader.
+    ("baixarEstoque", "Dá baixa no estoque de um produto.", "not Read"),
+    # "out of order" says a thing is broken; nothing is ordered.
+    ("flag_out_of_order", "Machine is marked broken; a ticket is opened.", "not Financial"),
+])
+def test_verbs_of_more_languages(name, description, category):
+    c = classify(tool(name, description, None))
     if category.startswith("not "):
         assert c.category != category[4:], c.evidence
     else:

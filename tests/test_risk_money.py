@@ -636,6 +636,16 @@ def test_an_amount_to_spend_set_on_a_cart_or_estimated_is_not_money():
     ("restock_parts", "Reorder parts from the wholesaler; paid on the company card."),
     ("reservar_pista", "Reserva una pista. Se cobra el importe a la tarjeta del socio."),
     ("bestall_hamtning", "Beställ hämtning av grovsopor. Avgiften faktureras kunden."),
+    ("drop_pupil", "Drop a pupil from a course. If it is a week before the start, a refund "
+     "is issued."),
+    ("cancel_tour", "Cancels a whole tour. Everyone booked is refunded and notified."),
+    ("complete_visit", "Mark a visit as complete. The invoice for the visit is then issued and "
+     "emailed."),
+    ("begin_plan", "Start a monthly plan. Sets up recurring billing on the given card."),
+    # Invoices and payments named in other languages.
+    ("vystavit_fakturu", "Vystavit fakturu zákazníkovi."),
+    ("devolver_pago", "Devuelve el pago al cliente en su tarjeta original."),
+    ("estornarPagamento", "Estorna um pagamento feito por Pix."),
     # Acting on a fee, a fine or a bonus, or waiving one, changes what someone pays.
     ("waive_fee", "Waive the overdue fee on a member's account."),
     ("issue_fine", "Issue a parking fine to a plate; the amount is set by the zone."),
@@ -652,6 +662,8 @@ def test_money_said_to_change_hands_after_an_act_is_money(name, description):
     ("add_note", "Add a note to a booking; notes are never billed."),
     ("add_to_cart", "Add an item to the cart. Items added to the cart are kept for a day."),
     ("update_address", "Update the delivery address. The card is not charged again."),
+    ("reserve_fabric", "Fabric gets reserved for an order; the metres are deducted from "
+     "available stock."),
     ("create_quote", "Create a quote for a job. Nothing is charged until it is accepted."),
     ("add_member", "Add a member to a list; members are added to the list at once."),
     ("waive_rule", "Waive a lint rule for one file."),

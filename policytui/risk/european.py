@@ -1,6 +1,7 @@
 """The leading verb of a description written in French, Spanish, Portuguese, Italian, German,
-Dutch, Polish or Indonesian, which the English tables do not know ("Récupère les factures d'une société", "Elimina
-un cliente", "Erstellt eine Rechnung").
+Dutch, Polish, Indonesian and Malay, Danish and Norwegian, Swedish, Czech, Romanian or Turkish,
+which the English tables do not know ("Récupère les factures d'une société", "Elimina un
+cliente", "Erstellt eine Rechnung", "Smazat fakturu").
 
 A description leads with an imperative, an infinitive or a third person ("Liste", "Lister",
 "Listet"); the forms below are those, written without accents (a word is matched with its
@@ -43,6 +44,12 @@ _FORMS: dict[str, str] = {
         toont zoekt leest berekent controleert vindt
         pobiera pobierz zwraca wyswietla wyszukuje znajduje sprawdza
         mengambil ambil mendapatkan dapatkan menampilkan tampilkan mencari memeriksa
+        hent hente henter vis viser finn finne finner sog soge soker
+        hamta hamtar visar lista listar
+        zobrazit zobrazi ziskat ziska vyhledat vyhleda najit najde vypsat vypise
+        afiseaza cauta obtine returneaza listeaza
+        senaraikan papar paparkan semak
+        getir listele goster
         """,
     v.WRITE: """
         cree creer creez ajoute ajouter ajoutez enregistre enregistrer importe importer publie
@@ -64,6 +71,13 @@ _FORMS: dict[str, str] = {
         archiva archivar archive archiver activa activar activer desactiva desactivar
         desactive desactiver reserva reservar reserve reserver spedisce spedisci spedire
         prenota prenotare buchen bucht buche boeken boekt cierra cerrar
+        opret oprette opretter opprett opprette oppretter tilfoj tilfoje tilfojer sende gemme lagre lagrer bestil bestille bestiller booke tildel tildele
+        skapa skapar spara sparar skicka skickar bestall bestaller boka bokar tilldela
+        vytvorit vytvori pridat prida odeslat odesle ulozit ulozi objednat objedna vystavit vystavi rezervovat zarezervovat prijmout
+        creeaza adauga trimite salveaza inregistreaza programeaza
+        cipta tambah hantar tempah
+        olustur ekle gonder kaydet yukle
+        zarezerwuj rezerwuje wystaw wystawia wypozycz wypozycza
         """,
     v.MODIFY: """
         modifie modifier modifiez edite editer remplace renomme deplace change annule annuler
@@ -78,6 +92,13 @@ _FORMS: dict[str, str] = {
         wijzigt annuleert
         aktualizuje zaktualizuj zmienia zmien anuluje anuluj
         memperbarui perbarui mengubah ubah membatalkan batalkan
+        opdater opdatere opdaterer oppdater oppdatere oppdaterer rediger redigere endre endrer annuller annullere annullerer afbestil avbestill aflys
+        uppdatera uppdaterar avboka avbokar
+        upravit upravi aktualizovat aktualizuje zmenit zmeni zrusit zrusi
+        actualizeaza anuleaza schimba
+        kemaskini kemaskinikan batal
+        guncelle degistir
+        wypisz wypisuje
         """,
     v.REMOVE: """
         supprime supprimer supprimez efface effacer retire detruit revoque
@@ -90,6 +111,11 @@ _FORMS: dict[str, str] = {
         menghapus hapus
         purge purger purga purgar limpia limpiar nettoie nettoyer vide vider vacia vaciar
         opruimen ruimt
+        slet slette sletter fjern fjerne fjerner
+        radera raderar
+        smazat smaze odstranit odstrani
+        sterge
+        padam buang
         """,
     v.EXECUTE: """
         execute executer executez lance lancer demarre demarrer redemarre
@@ -99,6 +125,9 @@ _FORMS: dict[str, str] = {
         startet starte ausfuhren starten neustarten reinicia reiniciar redemarrer
         uruchamia uruchom wykonuje wykonaj
         menjalankan jalankan mengeksekusi
+        starte startar starta
+        spustit spusti
+        porneste ruleaza
         """,
     v.MONEY: """
         paye payer paie payez rembourse transfere vire achete vend
@@ -111,6 +140,10 @@ _FORMS: dict[str, str] = {
         membayar bayar mentransfer
         cobra cobrar cobre encaisse encaisser recarga recargar recharge recharger ricarica
         ricaricare reembolsar rembourse rembourser
+        betal betale betaler refunder refundere
+        betala betalar aterbetala
+        zaplatit zaplati
+        plateste inchiriaza ramburseaza estorna estornar
         """,
 }
 _KIND: dict[str, str] = {
@@ -205,11 +238,12 @@ def name_verb(words: list[str], start: int) -> tuple[int, str] | None:
 
 
 # Reading forms of the table that also act on what they name: recover or restore (recupera),
-# give back or refund (devuelve, restituisce), send again (renvoie), charge (pobiera).
+# give back or refund (devuelve, restituisce), send again (renvoie), charge (pobiera), lower
+# or write down as well as download (baixar: "baixar estoque" takes stock out).
 _READS_OR_ACTS = frozenset(
     """
     recupere recuperer recuperez recupera recuperar recuperare renvoie renvoyer retourne
-    retourner devuelve devolver devolve retorna restituisce pobiera pobierz
+    retourner devuelve devolver devolve retorna restituisce pobiera pobierz baixa baixar
     """.split())
 
 

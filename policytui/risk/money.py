@@ -22,6 +22,10 @@ EXTRA_MONEY_OBJECTS = frozenset(
     """
     tip tips gratuity gratuities donation donations loan loans repayment repayments
     installment installments instalment instalments escrow escrows autopay
+    factura facturas fatura faturas facture factures fattura fatture rechnung rechnungen
+    factuur facturen faktura faktury fakturu fakture fakturor pago pagos pagamento pagamentos
+    paiement paiements zahlung zahlungen betaling betalingen platnosc platnosci platba platbu
+    platby plata reembolso reembolsos remboursement rimborso erstattung terugbetaling
     """.split())
 # ... and those that are money only with money in sight: a direct-debit "mandate" or a card
 # "authorization" (a hold of funds), but not a legal mandate or an OAuth authorization; a
@@ -888,8 +892,8 @@ def spending_argument(schema: Any) -> str | None:
 # customer), and nothing may deny it ("Nothing is charged", "no fee is billed").
 _CHARGED_ON_THE_WAY = re.compile(
     r"(?:\b(?:is|are|will\s+be|gets|get)\s+(?:[a-z]+ly\s+)?"
-    r"(charged|billed|debited|refunded|prorated|invoiced|deducted|paid)"
-    r"|(?:^|[.;:]\s+|\b)(charged|billed|debited|deducted|invoiced)(?=\s+(?:to|from|against)\b))"
+    r"(charged|billed|debited|refunded|prorated|invoiced|paid)"
+    r"|(?:^|[.;:]\s+|\b)(charged|billed|debited|invoiced)(?=\s+(?:to|from|against)\b))"
     r"(?=\s+(?:to|from|on|against|at|by|via|if|when|in|within|immediately|automatically"
     r"|upfront|per)\b|\s*[€$£¥0-9])"
     # Funds held or taken on a card or an account: "A pre-authorisation for the deposit is
@@ -901,9 +905,15 @@ _CHARGED_ON_THE_WAY = re.compile(
     # "Payment is taken at booking", "The card on the tab is charged and the receipt printed",
     # "principal plus interest is collected", "The driver's payment method is pre-authorized".
     r"|\b(?:fee|fees|price|payment|amount|deposit|card|total|cost|fare|principal|interest"
-    r"|month|subscription)\b(?:\s+[\w'’$€£.-]+){0,4}?\s+(?:is|are|gets|will\s+be)\s+"
-    r"(?:[a-z]+ly\s+)?(charged|billed|debited|collected|captured|taken|paid|added"
-    r"|pre-?authori[sz]ed|authori[sz]ed|refunded)\b"
+    r"|month|subscription|invoice|refund)\b(?:\s+[\w'’$€£.%-]+){0,4}?\s+"
+    r"(?:is|are|gets|will\s+be)\s+(?:(?:[a-z]+ly|then|also|now|first)\s+)?"
+    r"(charged|billed|debited|deducted|collected"
+    r"|captured|taken|paid|added|pre-?authori[sz]ed|authori[sz]ed|refunded|issued|raised)\b"
+    # A refund needs no more said: "Everyone booked is refunded and notified".
+    r"|\b(?:is|are|will\s+be|gets|get)\s+(?:[a-z]+ly\s+)?(refunded|reimbursed)\b"
+    # Billing set up on a card: "Sets up recurring monthly billing on the given card".
+    r"|\b(billing|charges?)\s+(?:on|to)\s+(?:the\s+|a\s+|their\s+)?(?:[\w'’-]+\s+){0,2}"
+    r"(?:card|account)\b"
     r"|\b(paid)\s+(?:on|with|by|from)\s+(?:the\s+|a\s+|their\s+)?(?:[\w'’-]+\s+){0,2}"
     r"(?:card|account|wallet)\b"
     # Put on what someone will pay: "No-show fee of €20 added to the client's next bill".
@@ -920,7 +930,7 @@ _CHARGE_STEMS = ("harged", "illed", "ebited", "efunded", "rorated", "nvoiced", "
                  " paid", "laced on", "aken from", "eld on", "aptured", "ollected", "locked",
                  "added", "ébit", "ebitad", "actur", "ktur", "rélev", "relev", "obra", "ddebit",
                  "abgebucht", "uthori", "aken", "aid ", "eembolsa", "ingezogen", "ebiteras",
-                 "itagih")
+                 "itagih", "ssued", "aised", "eimbursed", "illing on", "harges on")
 _DENIALS = frozenset("not no nothing never free without".split())
 _CHARGE_WINDOW = 800
 

@@ -170,6 +170,8 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset(),
             continue
         if word == "read" and "mark" in words[start:i]:
             continue  # "mark_notifications_read": a state it sets, the verb is "mark"
+        if word == "order" and words[max(start, i - 2):i] == ["out", "of"]:
+            continue  # "flag_out_of_order": broken, nothing is ordered
         if word in verbs:
             if (nouns and start < i < len(words) - 1 and word in nouns
                     and _after_a_look(words, start, i)):
