@@ -115,6 +115,23 @@ def by_round(data: dict[str, Any], leaks: list[str], alarms: list[str]
     return counts
 
 
+def money_by_round(data: dict[str, Any], found: dict[str, str]
+                   ) -> dict[str, tuple[int, int, int]]:
+    """{round: (money tools called Financial, money tools, tools called Financial)} for the
+    rounds labelled for money."""
+    rows: dict[str, list[int]] = {}
+    for index, server in enumerate(data["servers"]):
+        for spec in server["tools"]:
+            if "money" not in spec:
+                continue
+            row = rows.setdefault(str(server.get("round", "?")), [0, 0, 0])
+            said = found[f"{index}/{spec['name']}"] == FINANCIAL
+            row[0] += said and spec["money"]
+            row[1] += spec["money"]
+            row[2] += said
+    return {name: (row[0], row[1], row[2]) for name, row in rows.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", action="store_true",
@@ -128,9 +145,13 @@ def main(argv: list[str] | None = None) -> int:
     leaks, alarms, acting, reading = outcomes(data, found)
     missed, wrongly, money = money_outcomes(data, found)
     if args.rounds:
+        money_rows = money_by_round(data, found)
         for round_name, counts in sorted(by_round(data, leaks, alarms).items()):
+            hits, labelled, said = money_rows.get(round_name, (0, 0, 0))
+            money_cell = (f"; Financial recall {hits}/{labelled}, precision {hits}/{said}"
+                          if labelled else "")
             print(f"round {round_name:20} acting called Read {counts[0]}/{counts[1]}; "
-                  f"reading called riskier {counts[2]}/{counts[3]}")
+                  f"reading called riskier {counts[2]}/{counts[3]}{money_cell}")
     known = data.get("known", {})
     print(f"acting tools called Read: {len(leaks)}/{acting}; reading tools called riskier: "
           f"{len(alarms)}/{reading}")

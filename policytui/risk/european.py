@@ -74,7 +74,7 @@ _FORMS: dict[str, str] = {
         opret oprette opretter opprett opprette oppretter tilfoj tilfoje tilfojer sende gemme lagre lagrer bestil bestille bestiller booke tildel tildele
         skapa skapar spara sparar skicka skickar bestall bestaller boka bokar tilldela
         vytvorit vytvori pridat prida odeslat odesle ulozit ulozi objednat objedna vystavit vystavi rezervovat zarezervovat prijmout
-        creeaza adauga trimite salveaza inregistreaza programeaza
+        creeaza adauga trimite salveaza inregistreaza programeaza genereaza
         cipta tambah hantar tempah
         olustur ekle gonder kaydet yukle
         zarezerwuj rezerwuje wystaw wystawia wypozycz wypozycza
