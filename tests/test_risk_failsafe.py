@@ -1306,3 +1306,14 @@ def test_verbs_of_more_languages(name, description, category):
         assert c.category != category[4:], c.evidence
     else:
         assert c.category == category, c.evidence
+
+
+def test_a_later_mark_as_is_an_act_and_money_only_when_paid():
+    # "Marks the order as collected" sets a state on what was read: the reader acts.
+    assert classify(tool("get_ticket", "Returns the ticket. Marks the ticket as "
+                         "collected.")).category not in ("Read", "Financial")
+    assert classify(tool("get_receipt", "Returns the receipt. Marks the invoice as "
+                         "paid.")).category == "Financial"
+    # A money word before a verb it is the object of still leads: "Transfers pending funds".
+    assert classify(tool("get_transfers", "Transfers pending funds to the linked bank "
+                         "account.")).category != "Read"

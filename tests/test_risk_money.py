@@ -642,6 +642,20 @@ def test_an_amount_to_spend_set_on_a_cart_or_estimated_is_not_money():
     ("complete_visit", "Mark a visit as complete. The invoice for the visit is then issued and "
      "emailed."),
     ("begin_plan", "Start a monthly plan. Sets up recurring billing on the given card."),
+    # An act of money in the third person later on, an invoice or a subscription made, a
+    # fee that goes on an account, a deposit taken, an invoice written off.
+    ("release_dog", "Check a dog out at the end of its stay. Produces the final bill and "
+     "charges the remaining balance to the card on file."),
+    ("enroll_swimmer", "Enroll a swimmer in a course. Sets up a monthly subscription for the "
+     "course fee."),
+    ("job_signoff", "Sign-off of a finished job by the foreman. Triggers the final invoice to "
+     "the customer."),
+    ("book_coaching", "Book a coaching session. The session fee goes on the member's account."),
+    ("take_deposit", "Take a 20% deposit on an accepted quote using the customer's card."),
+    ("waive_arrears", "Waive the arrears on a tenancy. The open invoice is written off."),
+    ("move_package", "Move a rider to another package. Their monthly direct debit is updated "
+     "to the new price."),
+    ("facturer_client", "Facture au client les produits livrés."),
     # Invoices and payments named in other languages.
     ("vystavit_fakturu", "Vystavit fakturu zákazníkovi."),
     ("devolver_pago", "Devuelve el pago al cliente en su tarjeta original."),
@@ -664,6 +678,11 @@ def test_money_said_to_change_hands_after_an_act_is_money(name, description):
     ("update_address", "Update the delivery address. The card is not charged again."),
     ("reserve_fabric", "Fabric gets reserved for an order; the metres are deducted from "
      "available stock."),
+    ("collect_order", "Returns the receipt. Marks the order as collected."),
+    ("factures_famille", "Factures d'une famille sur l'année scolaire."),
+    ("rentStatus", "Rent paid and owing for each tenant at a site."),
+    ("donation_receipts", "Donations received this month, with gift-aid status."),
+    ("mudar_box", "Transfere o cliente para outro box do mesmo tamanho."),
     ("create_quote", "Create a quote for a job. Nothing is charged until it is accepted."),
     ("add_member", "Add a member to a list; members are added to the list at once."),
     ("waive_rule", "Waive a lint rule for one file."),

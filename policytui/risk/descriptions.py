@@ -1013,6 +1013,8 @@ _LEFT_AS_IS = re.compile(r"\b(?:leaves?|left|stays?|remains?|keeps?|kept|already
 # Verbs by which a later sentence says the tool starts something: "Starts a file transfer
 # when files are missing", "Triggers a rebuild of the index".
 _LATER_STARTS = frozenset("start launch trigger spawn".split())
+# Verbs that set a state on what they name: money only when they set it paid.
+_MARKS = frozenset("mark flag set".split())
 # Verbs that save, and what they save when a later sentence says a file is written.
 _SAVES = frozenset("write save store".split())
 _FILES = frozenset("file files csv pdf spreadsheet export report document output".split())
@@ -1066,8 +1068,13 @@ def later_act(description: str) -> tuple[str, str] | None:
             # ("Writes the file to /exports and returns its path": a later sentence that
             # saves a file puts it somewhere.)
             return word, v.VERBS[verb]
-        if not v.MONEY_OBJECTS.isdisjoint(
-                [after.lower(), *opening[found.end():found.end() + 24].lower().split()[:2]]):
+        following = opening[found.end():found.end() + 24].lower().split()[:2]
+        if verb in _MARKS and after in _OBJECTS and " as " in opening[found.end():found.end() + 40]:
+            # "Marks the order as collected": a state set on what was read, money only when
+            # it is set paid.
+            paid = "paid" in opening[found.end():found.end() + 40].lower()
+            return word, v.MONEY if paid else v.WRITE
+        if not v.MONEY_OBJECTS.isdisjoint([after.lower(), *following]):
             # "Renews the subscription if it lapsed", "Settles invoices that are due today",
             # "Submits the trade to the exchange": any other act done to a money document.
             return word, v.MONEY
@@ -1366,6 +1373,10 @@ def _hyphenated(sentence: str, first: str) -> bool:
 # What a word more often a noun is followed by when it is a noun naming what a sentence is about
 # ("Order status for a symbol", "Invoice total and the sum of its payments"), not a verb with
 # its object ("Order a pizza", "Invoice the customer").
+# Words after a money word that say where it stands: it is a noun then.
+# Not words that may describe the object of a verb: "Transfers pending funds", "Refunds
+# outstanding balances".
+_STATES_OF_MONEY = frozenset("paid owed owing due received collected".split())
 _ATTRIBUTES = frozenset(
     """
     total totals amount amounts balance balances number numbers id ids status statuses date
@@ -1380,6 +1391,8 @@ def _names_a_thing(sentence: str, tokens: list[str], at: int) -> bool:
     word = tokens[at]
     if at + 1 < len(tokens) and (tokens[at + 1] in _ATTRIBUTES or tokens[at + 1] == "of"):
         return True  # "Order status ...", "Snapshot of cluster health": a verb takes no "of"
+    if at + 1 < len(tokens) and tokens[at + 1] in _STATES_OF_MONEY:
+        return True  # "Rent paid and owing for each tenant": what is paid, not paying it
     low = sentence[:200].lower()
     where = low.find(word)
     end = where + len(word)

@@ -83,6 +83,7 @@ _FORMS: dict[str, str] = {
         modifie modifier modifiez edite editer remplace renomme deplace change annule annuler
         actualiza actualizar modifica modificar edita mueve renombra cancela cancelar
         atualiza atualizar renomeia
+        transfiere transferir transfere trasferisce
         aggiorna aggiornare sposta rinomina annulla annullare
         aktualisiert aktualisiere andert aendert bearbeitet verschiebt storniert
         storniere aktualisieren bearbeiten andern stornieren kundigen kundigt setze setzen
@@ -130,10 +131,9 @@ _FORMS: dict[str, str] = {
         porneste ruleaza
         """,
     v.MONEY: """
-        paye payer paie payez rembourse transfere vire achete vend
-        paga pagar transfiere transferir reembolsa compra comprar vende vender
-        transfere transferir
-        pagare trasferisce rimborsa acquista
+        paye payer paie payez rembourse vire achete vend
+        paga pagar reembolsa compra comprar vende vender
+        pagare rimborsa acquista
         bezahlt uberweist bezahlen uberweisen
         betaalt
         placi zaplac przelewa

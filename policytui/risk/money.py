@@ -905,10 +905,25 @@ _CHARGED_ON_THE_WAY = re.compile(
     # "Payment is taken at booking", "The card on the tab is charged and the receipt printed",
     # "principal plus interest is collected", "The driver's payment method is pre-authorized".
     r"|\b(?:fee|fees|price|payment|amount|deposit|card|total|cost|fare|principal|interest"
-    r"|month|subscription|invoice|refund)\b(?:\s+[\w'’$€£.%-]+){0,4}?\s+"
+    r"|month|subscription|invoice|refund|debit)\b(?:\s+[\w'’$€£.%-]+){0,4}?\s+"
     r"(?:is|are|gets|will\s+be)\s+(?:(?:[a-z]+ly|then|also|now|first)\s+)?"
-    r"(charged|billed|debited|deducted|collected"
+    r"(charged|billed|debited|deducted|collected|prepaid|updated|written\s+off"
     r"|captured|taken|paid|added|pre-?authori[sz]ed|authori[sz]ed|refunded|issued|raised)\b"
+    # ... or goes on an account: "The lesson fee goes on the member's account".
+    r"|\b(?:fee|fees|charge|charges|cost|costs|price)\b(?:\s+[\w'’-]+){0,3}?\s+"
+    r"(goes\s+(?:on|onto|to))\b"
+    # An act of money in the third person, before what it acts on: "Produces the final bill
+    # and charges the remaining balance to the card on file", "... and charges the fee".
+    r"|\b(charges|bills|refunds|debits)\s+(?:the|a|an|their|its|his|her|each|every|any"
+    r"|all)\b"
+    # An invoice or a subscription made on the way: "Triggers the final invoice to the
+    # customer", "Sets up a monthly subscription for the course fee", "Take a 25% deposit".
+    r"|\b((?:triggers|issues|raises|generates)\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,2}"
+    r"(?:invoice|bill)"
+    r"|(?:sets\s+up|starts)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}"
+    r"(?:subscription|direct\s+debit|standing\s+order|payment\s+plan)"
+    r"|(?:take|takes|collect|collects)\s+(?:a|an|the)\s+(?:[\w%$€£.-]+\s+){0,2}"
+    r"(?:deposit|payment|fee))\b"
     # A refund needs no more said: "Everyone booked is refunded and notified".
     r"|\b(?:is|are|will\s+be|gets|get)\s+(?:[a-z]+ly\s+)?(refunded|reimbursed)\b"
     # Billing set up on a card: "Sets up recurring monthly billing on the given card".
@@ -921,8 +936,9 @@ _CHARGED_ON_THE_WAY = re.compile(
     r"(?:bill|invoice|tab|statement)\b"
     # The same said in French, Spanish, Portuguese, Italian, German, Swedish and Indonesian:
     # "Les frais sont débités immédiatement", "se cobra al confirmar", "addebitato sul conto".
-    r"|\b(d[ée]bit[ée]e?s?|debitad[oa]s?|factur[ée]e?s?|pr[ée]lev[ée]e?s?|cobrad[oa]s?"
+    r"|\b(d[ée]bit[ée]e?s?|debitad[oa]s?|factur(?:é|ée|és|ées)|pr[ée]lev[ée]e?s?|cobrad[oa]s?"
     r"|se\s+cobra|se\s+factura|se\s+reembolsa|addebitat[oaie]|addebito\s+sul|abgebucht"
+    r"|facture\s+(?:à|au|aux)"
     r"|eingezogen|faktureras|debiteras|ditagih)\b",
     re.IGNORECASE)
 # Substrings one of those participles holds: most descriptions have none, and skip the pattern.
@@ -930,19 +946,24 @@ _CHARGE_STEMS = ("harged", "illed", "ebited", "efunded", "rorated", "nvoiced", "
                  " paid", "laced on", "aken from", "eld on", "aptured", "ollected", "locked",
                  "added", "ébit", "ebitad", "actur", "ktur", "rélev", "relev", "obra", "ddebit",
                  "abgebucht", "uthori", "aken", "aid ", "eembolsa", "ingezogen", "ebiteras",
-                 "itagih", "ssued", "aised", "eimbursed", "illing on", "harges on")
+                 "itagih", "ssued", "aised", "eimbursed", "illing on", "harges on", "prepaid",
+                 "pdated", "ritten off", "goes ", "harges ", "ills ", "efunds ", "ebits ",
+                 "riggers", "ssues", "aises", "enerates", "ets up", "tarts", "ake",
+                 "ollect")
 _DENIALS = frozenset("not no nothing never free without".split())
 _CHARGE_WINDOW = 800
 
 
 def charged_on_the_way(text: str) -> str | None:
-    """The participle with which a description says money changes hands when the tool is
-    called ("... is charged to the card" -> charged), or None."""
+    """The words with which a description says money changes hands when the tool is called
+    ("... is charged to the card" -> charged, "Sets up a monthly subscription" -> those words),
+    or None. They are the server's: quote them with `findings.quote`."""
     opening = text[:_CHARGE_WINDOW]
     if not any(stem in opening for stem in _CHARGE_STEMS):
         return None
     for found in _CHARGED_ON_THE_WAY.finditer(opening):
         before = opening[max(0, found.start() - 30):found.start()].lower().split()[-3:]
         if _DENIALS.isdisjoint(before):
-            return next(group for group in found.groups() if group).lower()
+            # The server's own words, spaces made single: quoted with `findings.quote`.
+            return " ".join(next(group for group in found.groups() if group).lower().split())
     return None

@@ -214,8 +214,8 @@ def _settled_in_other_words(words: list[str], desc: DescriptionVerbs,
     if charged is not None:
         # "reserve_berth": "Reserve a visitor berth. The nightly fee is charged to the card
         # supplied by the skipper": the act is the name's, the money is said after it.
-        return (f"the description says money is {quoted_word(charged)} when it is called: it "
-                "moves money")
+        return (f"the description's words {quote(charged)} say money changes hands when it "
+                "is called")
     return None
 
 

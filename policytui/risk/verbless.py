@@ -127,20 +127,33 @@ def unknown_command(name: NameVerbs, desc: DescriptionVerbs) -> tuple[str, str] 
         return first, "the name's own word, sending what follows somewhere"
     if (_inflected_in(first, own) and not _joins_a_noun_phrase(first, after)
             and not _restates(after, own)
-            and not (first in own and plural_noun(first) and len(after) > 5
-                     and after.endswith("ing"))):
+            and not ((first in own or first[:-1] in own) and plural_noun(first)
+                     and _participle(after))):
         # (Not a plural the name holds as it is, before a participle: "timesheets_pending":
-        # "Timesheets awaiting approval" names which ones are shown.)
+        # "Timesheets awaiting approval", "donation_receipts": "Donations received this
+        # month" name which ones are shown.)
         # "log_hours": "Log worked hours"; "boot_sim": "Boot iOS simulator". The name's own
         # word leads, followed by an object that is not the rest of the name ("Paper trade
         # history" restates "paper_trades").
         return first, "the name's own word, leading the sentence before its object"
-    if own and third_person_of(first, own[0]) and after not in _NOUN_PHRASE_JOINS:
+    if (own and third_person_of(first, own[0]) and after not in _NOUN_PHRASE_JOINS
+            and not _participle(after)):
         # "collect_payments": "Collects payments from customers". The name's first word leads
         # the sentence with a third-person "s" it does not have in the name: a verb, even
-        # when what follows restates the rest of the name.
+        # when what follows restates the rest of the name. Not before a participle:
+        # "donation_receipts": "Donations received this month" names them.
         return first, "the name's first word, in the third person"
     return None
+
+
+_THINGS = frozenset("everything nothing something anything thing things string strings".split())
+
+
+def _participle(word: str) -> bool:
+    """Is the word shaped like a participle that says which ones ("awaiting", "received"),
+    rather than an object ("everything")?"""
+    return ((len(word) > 5 and word.endswith("ing") and word not in _THINGS)
+            or (len(word) > 4 and word.endswith("ed")))
 
 
 def third_person_verb(word: str) -> bool:
