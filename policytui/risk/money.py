@@ -884,72 +884,85 @@ def spending_argument(schema: Any) -> str | None:
                  and _SPENT_AMOUNT.match(normalize(arg[:60])) is not None), None)
 
 
-# A tool that acts and whose description says money changes hands when it is called: "The
-# nightly fee is charged to the card supplied by the skipper", "Billed to the customer at $95
-# per 30 minutes", "The deposit is refunded if cancelled more than 48h before", "Net salaries
-# are paid on the pay date by bank transfer", "the difference is prorated on the next bill".
-# A passive must say where, when or how much ("Customers are billed monthly" describes the
-# customer), and nothing may deny it ("Nothing is charged", "no fee is billed").
-_CHARGED_ON_THE_WAY = re.compile(
-    r"(?:\b(?:is|are|will\s+be|gets|get)\s+(?:[a-z]+ly\s+)?"
-    r"(charged|billed|debited|refunded|prorated|invoiced|paid)"
-    r"|(?:^|[.;:]\s+|\b)(charged|billed|debited|invoiced)(?=\s+(?:to|from|against)\b))"
-    r"(?=\s+(?:to|from|on|against|at|by|via|if|when|in|within|immediately|automatically"
-    r"|upfront|per)\b|\s*[€$£¥0-9])"
-    # Funds held or taken on a card or an account: "A pre-authorisation for the deposit is
-    # placed on the customer's card", "the deposit is taken from the card".
-    r"|\b(?:is|are)\s+(?:[a-z]+ly\s+)?(placed|taken|held|captured|collected|blocked)\s+"
-    r"(?:on|from)\s+(?:the\s+|a\s+|their\s+|its\s+|your\s+)?(?:[\w'’-]+\s+){0,2}"
-    r"(?:card|account|wallet)\b"
-    # Said of the money itself, however it goes on: "A reservation fee of EUR 2 is charged.",
-    # "Payment is taken at booking", "The card on the tab is charged and the receipt printed",
-    # "principal plus interest is collected", "The driver's payment method is pre-authorized".
-    r"|\b(?:fee|fees|price|payment|amount|deposit|card|total|cost|fare|principal|interest"
-    r"|month|subscription|invoice|refund|debit)\b(?:\s+[\w'’$€£.%-]+){0,4}?\s+"
-    r"(?:is|are|gets|will\s+be)\s+(?:(?:[a-z]+ly|then|also|now|first)\s+)?"
-    r"(charged|billed|debited|deducted|collected|prepaid|updated|written\s+off"
-    r"|captured|taken|paid|added|pre-?authori[sz]ed|authori[sz]ed|refunded|issued|raised)\b"
-    # ... or goes on an account: "The lesson fee goes on the member's account".
-    r"|\b(?:fee|fees|charge|charges|cost|costs|price)\b(?:\s+[\w'’-]+){0,3}?\s+"
-    r"(goes\s+(?:on|onto|to))\b"
-    # An act of money in the third person, before what it acts on: "Produces the final bill
-    # and charges the remaining balance to the card on file", "... and charges the fee".
-    r"|\b(charges|bills|refunds|debits)\s+(?:the|a|an|their|its|his|her|each|every|any"
-    r"|all)\b"
-    # An invoice or a subscription made on the way: "Triggers the final invoice to the
-    # customer", "Sets up a monthly subscription for the course fee", "Take a 25% deposit".
-    r"|\b((?:triggers|issues|raises|generates)\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,2}"
-    r"(?:invoice|bill)"
-    r"|(?:sets\s+up|starts)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}"
-    r"(?:subscription|direct\s+debit|standing\s+order|payment\s+plan)"
-    r"|(?:take|takes|collect|collects)\s+(?:a|an|the)\s+(?:[\w%$€£.-]+\s+){0,2}"
-    r"(?:deposit|payment|fee))\b"
-    # A refund needs no more said: "Everyone booked is refunded and notified".
-    r"|\b(?:is|are|will\s+be|gets|get)\s+(?:[a-z]+ly\s+)?(refunded|reimbursed)\b"
-    # Billing set up on a card: "Sets up recurring monthly billing on the given card".
-    r"|\b(billing|charges?)\s+(?:on|to)\s+(?:the\s+|a\s+|their\s+)?(?:[\w'’-]+\s+){0,2}"
-    r"(?:card|account)\b"
-    r"|\b(paid)\s+(?:on|with|by|from)\s+(?:the\s+|a\s+|their\s+)?(?:[\w'’-]+\s+){0,2}"
-    r"(?:card|account|wallet)\b"
-    # Put on what someone will pay: "No-show fee of €20 added to the client's next bill".
-    r"|\b(added)\s+to\s+(?:the\s+|a\s+|their\s+|its\s+)?(?:[\w'-]+\s+){0,2}"
-    r"(?:bill|invoice|tab|statement)\b"
-    # The same said in French, Spanish, Portuguese, Italian, German, Swedish and Indonesian:
-    # "Les frais sont débités immédiatement", "se cobra al confirmar", "addebitato sul conto".
-    r"|\b(d[ée]bit[ée]e?s?|debitad[oa]s?|factur(?:é|ée|és|ées)|pr[ée]lev[ée]e?s?|cobrad[oa]s?"
-    r"|se\s+cobra|se\s+factura|se\s+reembolsa|addebitat[oaie]|addebito\s+sul|abgebucht"
-    r"|facture\s+(?:à|au|aux)"
-    r"|eingezogen|faktureras|debiteras|ditagih)\b",
-    re.IGNORECASE)
-# Substrings one of those participles holds: most descriptions have none, and skip the pattern.
-_CHARGE_STEMS = ("harged", "illed", "ebited", "efunded", "rorated", "nvoiced", "educted",
-                 " paid", "laced on", "aken from", "eld on", "aptured", "ollected", "locked",
-                 "added", "ébit", "ebitad", "actur", "ktur", "rélev", "relev", "obra", "ddebit",
-                 "abgebucht", "uthori", "aken", "aid ", "eembolsa", "ingezogen", "ebiteras",
-                 "itagih", "ssued", "aised", "eimbursed", "illing on", "harges on", "prepaid",
-                 "pdated", "ritten off", "goes ", "harges ", "ills ", "efunds ", "ebits ",
-                 "riggers", "ssues", "aises", "enerates", "ets up", "tarts", "ake",
-                 "ollect")
+# A tool that acts and whose description says money changes hands when it is called. Each
+# way of saying so is a pattern on the lower-cased opening, asked only when a word it needs is
+# there: most descriptions hold none, and one pattern of every way scanned at each position
+# cost more than the rest of the money stage.
+_MONEY_SAID: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = tuple(
+    (keys, re.compile(pattern)) for keys, pattern in (
+        # A passive money participle with where, when or how much: "The nightly fee is
+        # charged to the card supplied by the skipper", "Billed to the customer at $95 per
+        # 30 minutes", "The deposit is refunded if cancelled more than 48h before", "the
+        # difference is prorated on the next bill". "Customers are billed monthly" describes
+        # the customer.
+        (("charged", "billed", "debited", "refunded", "prorated", "invoiced", "paid"),
+         r"(?:\b(?:is|are|will\s+be|gets|get)\s+(?:[a-z]+ly\s+)?"
+         r"(charged|billed|debited|refunded|prorated|invoiced|paid)"
+         r"|(?:^|[.;:]\s+|\b)(charged|billed|debited|invoiced)(?=\s+(?:to|from|against)\b))"
+         r"(?=\s+(?:to|from|on|against|at|by|via|if|when|in|within|immediately|automatically"
+         r"|upfront|per)\b|\s*[€$£¥0-9])"),
+        # Funds held or taken on a card or an account: "A pre-authorisation for the deposit is
+        # placed on the customer's card", "the deposit is taken from the card".
+        (("card", "account", "wallet"),
+         r"\b(?:is|are)\s+(?:[a-z]+ly\s+)?(placed|taken|held|captured|collected|blocked)\s+"
+         r"(?:on|from)\s+(?:the\s+|a\s+|their\s+|its\s+|your\s+)?(?:[\w'’-]+\s+){0,2}"
+         r"(?:card|account|wallet)\b"),
+        # Said of the money itself, however it goes on: "A reservation fee of EUR 2 is
+        # charged.", "Payment is taken at booking", "The card on the tab is charged and the
+        # receipt printed", "principal plus interest is collected", "The invoice ... is then
+        # issued", "Their monthly direct debit is updated to the new price".
+        (("charged", "billed", "debited", "deducted", "collected", "prepaid", "updated",
+          "written off", "captured", "taken", "paid", "added", "authori", "refunded", "issued",
+          "raised"),
+         r"\b(?:fee|fees|price|payment|amount|deposit|card|total|cost|fare|principal|interest"
+         r"|month|subscription|invoice|refund|debit)\b(?:\s+[\w'’$€£.%-]+){0,4}?\s+"
+         r"(?:is|are|gets|will\s+be)\s+(?:(?:[a-z]+ly|then|also|now|first)\s+)?"
+         r"(charged|billed|debited|deducted|collected|prepaid|updated|written\s+off"
+         r"|captured|taken|paid|added|pre-?authori[sz]ed|authori[sz]ed|refunded|issued|raised)\b"),
+        # ... or goes on an account: "The lesson fee goes on the member's account".
+        (("goes",),
+         r"\b(?:fee|fees|charge|charges|cost|costs|price)\b(?:\s+[\w'’-]+){0,3}?\s+"
+         r"(goes\s+(?:on|onto|to))\b"),
+        # A refund needs no more said: "Everyone booked is refunded and notified".
+        (("refunded", "reimbursed"),
+         r"\b(?:is|are|will\s+be|gets|get)\s+(?:[a-z]+ly\s+)?(refunded|reimbursed)\b"),
+        # Billing set up on a card: "Sets up recurring monthly billing on the given card".
+        (("billing", "charge"),
+         r"\b(billing|charges?)\s+(?:on|to)\s+(?:the\s+|a\s+|their\s+)?(?:[\w'’-]+\s+){0,2}"
+         r"(?:card|account)\b"),
+        # Paid on a card: "Reorder parts from the wholesaler; paid on the company card".
+        (("paid",),
+         r"\b(paid)\s+(?:on|with|by|from)\s+(?:the\s+|a\s+|their\s+)?(?:[\w'’-]+\s+){0,2}"
+         r"(?:card|account|wallet)\b"),
+        # An act of money in the third person, before what it acts on: "Produces the final
+        # bill and charges the remaining balance to the card on file".
+        (("charges", "bills", "refunds", "debits"),
+         r"\b(charges|bills|refunds|debits)\s+(?:the|a|an|their|its|his|her|each|every|any"
+         r"|all)\b"),
+        # An invoice or a subscription made on the way: "Triggers the final invoice to the
+        # customer", "Sets up a monthly subscription for the course fee", "Take a 25%
+        # deposit on an accepted quote".
+        (("invoice", "bill", "subscription", "direct debit", "standing order", "payment plan",
+          "deposit", "payment", "fee"),
+         r"\b((?:triggers|issues|raises|generates)\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,2}"
+         r"(?:invoice|bill)"
+         r"|(?:sets\s+up|starts)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}"
+         r"(?:subscription|direct\s+debit|standing\s+order|payment\s+plan)"
+         r"|(?:take|takes|collect|collects)\s+(?:a|an|the)\s+(?:[\w%$€£.-]+\s+){0,2}"
+         r"(?:deposit|payment|fee))\b"),
+        # Put on what someone will pay: "No-show fee of €20 added to the client's next bill".
+        (("added",),
+         r"\b(added)\s+to\s+(?:the\s+|a\s+|their\s+|its\s+)?(?:[\w'-]+\s+){0,2}"
+         r"(?:bill|invoice|tab|statement)\b"),
+        # The same said in French, Spanish, Portuguese, Italian, German, Swedish and
+        # Indonesian: "Les frais sont débités immédiatement", "se cobra al confirmar",
+        # "addebitato sul conto", "Facture au client ...".
+        (("débit", "debit", "factur", "rélev", "relev", "cobra", "reembolsa", "addebit",
+          "abgebucht", "eingezogen", "faktureras", "debiteras", "ditagih"),
+         r"\b(d[ée]bit[ée]e?s?|debitad[oa]s?|factur(?:é|ée|és|ées)|pr[ée]lev[ée]e?s?"
+         r"|cobrad[oa]s?|se\s+cobra|se\s+factura|se\s+reembolsa|addebitat[oaie]|addebito\s+sul"
+         r"|abgebucht|facture\s+(?:à|au|aux)|eingezogen|faktureras|debiteras|ditagih)\b"),
+    ))
 _DENIALS = frozenset("not no nothing never free without".split())
 _CHARGE_WINDOW = 800
 
@@ -957,13 +970,19 @@ _CHARGE_WINDOW = 800
 def charged_on_the_way(text: str) -> str | None:
     """The words with which a description says money changes hands when the tool is called
     ("... is charged to the card" -> charged, "Sets up a monthly subscription" -> those words),
-    or None. They are the server's: quote them with `findings.quote`."""
-    opening = text[:_CHARGE_WINDOW]
-    if not any(stem in opening for stem in _CHARGE_STEMS):
-        return None
-    for found in _CHARGED_ON_THE_WAY.finditer(opening):
-        before = opening[max(0, found.start() - 30):found.start()].lower().split()[-3:]
-        if _DENIALS.isdisjoint(before):
-            # The server's own words, spaces made single: quoted with `findings.quote`.
-            return " ".join(next(group for group in found.groups() if group).lower().split())
-    return None
+    or None: the first such words in the text that nothing denies ("Nothing is charged").
+    They are the server's: quote them with `findings.quote`."""
+    low = text[:_CHARGE_WINDOW].lower()
+    first: tuple[int, str] | None = None
+    for keys, pattern in _MONEY_SAID:
+        if not any(key in low for key in keys):
+            continue
+        for found in pattern.finditer(low):
+            if first is not None and found.start() >= first[0]:
+                break
+            if _DENIALS.isdisjoint(low[max(0, found.start() - 30):found.start()].split()[-3:]):
+                # The server's own words, spaces made single.
+                words = next(group for group in found.groups() if group)
+                first = (found.start(), " ".join(words.split()))
+                break
+    return None if first is None else first[1]
