@@ -1317,3 +1317,42 @@ def test_a_later_mark_as_is_an_act_and_money_only_when_paid():
     # A money word before a verb it is the object of still leads: "Transfers pending funds".
     assert classify(tool("get_transfers", "Transfers pending funds to the linked bank "
                          "account.")).category != "Read"
+
+
+@pytest.mark.parametrize("name,description,properties,category", [
+    # A producer whose name says where its output goes writes there.
+    ("export_to_bucket", "Export logs for a period.", None, "Write"),
+    ("export_logs", "Export logs for a period.", None, "Read"),
+    # An output path named in another language is where the file goes.
+    ("export-answers", "Exporta las respuestas a un archivo CSV.",
+     {"form_id": {"type": "string"}, "ruta_salida": {"type": "string"}}, "Write"),
+    # What is kept as a new thing is written.
+    ("docs.translate", "Machine-translate a page. The translation is stored as a new language "
+     "version of the page.", None, "Write"),
+    # German "erzeugt" generates, and "speichert" after "und" saves.
+    ("bericht_export", "Erzeugt einen Bericht als PDF und speichert ihn lokal.", None, "Write"),
+    # A bracketed list of states holds no German command.
+    ("rechnungen", "Rechnungen mit Status (Entwurf, offen, bezahlt).", None, "not Write"),
+    # A quote for buying something costs nothing.
+    ("panel.quote", "Price quote for buying responses from the panel. No order is placed.",
+     None, "Read"),
+    ("panel.buy", "Buy responses from the panel for the given sample size.", None, "Financial"),
+    # "pay" before stub, slip, period, schedule ... is a noun compound.
+    ("pay_stub", "Pay stub of an employee for a payroll run.", None, "not Financial"),
+    ("pay_schedule", "Pay dates for the year.", None, "Read"),
+    ("pay_invoice", "Pay an open invoice from the company account.", None, "Financial"),
+    # A money word after one saying which one is that thing.
+    ("upcoming_invoice", "The invoice that will be generated at the next renewal.", None,
+     "not Financial"),
+    # Pricing said of each unit is no charge made by the call.
+    ("scale_nodes", "Change the number of nodes of a cluster. Each node is billed per hour.",
+     None, "not Financial"),
+])
+def test_phrasings_of_the_eighth_blind_set(name, description, properties, category):
+    # Mechanisms found in a set of SaaS-like servers written blind to the rules (round
+    # "12-blind-8"), each beside a phrasing that must stay as it is.
+    c = classify(tool(name, description, properties))
+    if category.startswith("not "):
+        assert c.category != category[4:], c.evidence
+    else:
+        assert c.category == category, c.evidence

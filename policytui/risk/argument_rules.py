@@ -192,6 +192,12 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
     if output is None and r.category == READ and (name.verb in v.FILE_PRODUCERS
                                                    or desc.lead in v.FILE_PRODUCERS):
         output = _path_argument(schema, _TO_A_FILE.search(desc.sentence) is not None)
+    sent_to = _named_destination(name) if output is None and r.category == READ else None
+    if sent_to is not None:
+        # "export_to_s3", "dump_to_bucket": the name says where the output goes.
+        r.evidence.append(f"the name sends its output to {quote(sent_to)}: it writes there")
+        r.against.append("the name's verb alone would say it reads")
+        r.category, r.severity = WRITE, DEFAULT_SEVERITY[WRITE]
     if r.category in (READ, OTHER) and output is not None:
         r.evidence.append(f"argument {quote(output)} says where it writes a file")
         if r.category == READ:
@@ -272,7 +278,11 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
             r.category, r.severity = DESTRUCTIVE, CRITICAL
 
 
-_PATH_ENDINGS = ("path", "file", "dir", "directory", "filename", "folder")
+_PATH_ENDINGS = ("path", "file", "dir", "directory", "filename", "folder",
+                 # ... and in Spanish, Portuguese, French, German and Italian: "ruta_salida",
+                 # "caminho_arquivo", "chemin_fichier", "ausgabe_datei".
+                 "ruta", "archivo", "fichero", "salida", "caminho", "arquivo", "saida",
+                 "chemin", "fichier", "sortie", "pfad", "datei", "ausgabe", "percorso")
 
 
 # A producer's sentence that puts its result in a file: "Export readings to a CSV file at the
@@ -280,6 +290,16 @@ _PATH_ENDINGS = ("path", "file", "dir", "directory", "filename", "folder")
 _TO_A_FILE = re.compile(
     r"\b(?:to|into|at)\s+(?:a|an|the)\s+(?:[\w.-]+\s+){0,2}?(?:file|path|folder|directory)\b",
     re.IGNORECASE)
+
+
+def _named_destination(name: NameVerbs) -> str | None:
+    """Where a producer's name sends its output ("export_to_s3" -> s3), or None."""
+    if name.verb not in v.FILE_PRODUCERS or name.verb not in name.words:
+        return None
+    after = name.words[name.words.index(name.verb) + 1:]
+    if "to" in after[:-1]:
+        return after[after.index("to") + 1]
+    return None
 
 
 def _path_argument(schema: Any, to_a_file: bool = False) -> str | None:

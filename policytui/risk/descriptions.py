@@ -156,6 +156,8 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     lead = base_verb(tokens[start]) if start < count else None
     if lead in ADJECTIVES_BEFORE_PLURALS and adjective_here(tokens, start):
         lead = None  # "Open orders for a symbol": which orders, not opening them
+    if lead == "pay" and start + 1 < count and tokens[start + 1] in v.PAY_NOUNS:
+        lead = None  # "Pay stub of an employee": a noun compound
     if lead in v.AMBIGUOUS and _names_a_thing(sentence, tokens, start):
         lead = None  # "Invoice-reconstruction attempts ...", "Order status of ...": a noun
     if (lead is not None and start + 1 < count and tokens[start + 1] in _PLURAL_BE
@@ -681,6 +683,8 @@ def _indirect_verb(description: str, sentence: str, found: DescriptionVerbs) -> 
         if word in INDIRECT or (word == "for" and following.endswith("ing")):
             if word == "to" and i and opening[i - 1] in _OFFERED:
                 continue  # "Laptops available to order": what can be done with what is shown
+            if word == "for" and i and opening[i - 1] in v.HYPOTHETICAL:
+                continue  # "Price quote for buying responses": what it would cost
             lead = base_verb(following)
             if lead is not None:
                 found.lead, found.kind, found.indirect = lead, v.VERBS[lead], True
@@ -926,7 +930,9 @@ _PASSIVE_ACT = re.compile(
     # ("flagged" alone often marks what the reply shows: "vulnerable paths are flagged").
     r"|started\s+automatically|pruned|finalized|finalised|acknowledged|topped\s+up|renewed"
     r"|flagged\s+as\s+\\?(?:seen|read|processed|done)"
-    r"|written\s+back)\b"
+    r"|written\s+back"
+    # What is kept as a new thing: "The translation is stored as a new language version".
+    r"|(?:stored|saved|kept)\s+as\s+(?:a\s+)?new)\b"
     # A second participle joined to the first: "Received messages are hidden from other
     # consumers and deleted on acknowledgement", "Missing keys are filled with defaults and
     # written back".
@@ -956,7 +962,8 @@ _PASSIVE_WORDS = ("deleted", "removed", "purged", "destroyed", "erased", "wiped"
                   "terminated", "charged", "debited", "restarted", "committed", "archived",
                   "marked as", "overwritten", "invalidated", "expunged", "evicted", "reclaimed",
                   "moved", "started automatically", "pruned", "finalized", "finalised",
-                  "acknowledged", "flagged as", "topped up", "renewed", "written back")
+                  "acknowledged", "flagged as", "topped up", "renewed", "written back",
+                  " as new", " as a new")
 # What a verb that adds or changes acts on when it is the thing just read: "Deletes them",
 # "Assigns it to the caller". Any other object may be the description talking about itself
 # ("Replaces the manual chain of ...", "Accepts a single string").
@@ -1107,7 +1114,8 @@ def later_act(description: str) -> tuple[str, str] | None:
             said = next(group for group in passive.groups() if group).lower()
             said = " ".join(said.split())  # "topped  up"
             return said, _PASSIVE_KINDS.get(
-                said, v.WRITE if said.startswith(("marked", "flagged")) else v.REMOVE)
+                said, v.WRITE if said.startswith(("marked", "flagged", "stored", "saved", "kept"))
+                else v.REMOVE)
     if ("ide effect" in opening or "ide-effect" in opening) and _SIDE_EFFECTS.search(opening):
         return "side effects", v.WRITE
     if ", " in opening:

@@ -64,7 +64,7 @@ _FORMS: dict[str, str] = {
         creare aggiunge aggiungi aggiungere invia inviare salvare pubblica assegna approva
         rifiuta ferma
         erstellt erstelle erstellen hinzufugen sendet sende senden schickt versendet speichert
-        speichere veroffentlicht genehmigt stoppt stoppe beendet speichern
+        speichere veroffentlicht genehmigt stoppt stoppe beendet speichern erzeugt erzeuge
         maakt voegt verstuurt stuurt stopt inplannen plannen ingepland
         tworzy utworz dodaje dodaj wysyla wyslij zapisuje zapisz
         membuat menambahkan tambahkan mengirim kirim menyimpan simpan
@@ -135,7 +135,7 @@ _FORMS: dict[str, str] = {
         paga pagar reembolsa compra comprar vende vender
         pagare rimborsa acquista
         bezahlt uberweist bezahlen uberweisen
-        betaalt
+        betaalt vergoedt vergoeden
         placi zaplac przelewa
         membayar bayar mentransfer
         cobra cobrar cobre encaisse encaisser recarga recargar recharge recharger ricarica
@@ -265,6 +265,7 @@ def _unknown_infinitive(words: list[str], plains: list[str]) -> str | None:
     return None
 
 
+_BRACKETED = re.compile(r"\([^()]*\)")
 # "&" and a comma join two German command phrases as "und" does: "Rechnung erzeugen &
 # anzeigen", "Kunden anlegen, Kundennummer anzeigen".
 _PHRASE_JOINS = re.compile(r"\s*(?:&|,)\s+")
@@ -299,7 +300,9 @@ def european_verbs(sentence: str) -> tuple[str, str, list[tuple[str, str]]] | No
     if (kind is None and 1 < len(words) <= _SHORT_COMMAND
             and _ENGLISH_SMALL_WORDS.isdisjoint(plain(word) for word in words)):
         if ("&" in sentence or "," in sentence) and not sentence[:1].islower():
-            words = _WORD.findall(_PHRASE_JOINS.sub(" und ", sentence[:300]))
+            # Not inside brackets: "Rechnungen mit Status (Entwurf, offen, bezahlt)" lists
+            # states, no commands.
+            words = _WORD.findall(_PHRASE_JOINS.sub(" und ", _BRACKETED.sub(" ", sentence[:300])))
         plains = [plain(word) for word in words]
         unknown = _unknown_infinitive(words, plains)
         if unknown is not None:

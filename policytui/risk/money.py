@@ -26,6 +26,7 @@ EXTRA_MONEY_OBJECTS = frozenset(
     factuur facturen faktura faktury fakturu fakture fakturor pago pagos pagamento pagamentos
     paiement paiements zahlung zahlungen betaling betalingen platnosc platnosci platba platbu
     platby plata reembolso reembolsos remboursement rimborso erstattung terugbetaling
+    overboeking
     """.split())
 # ... and those that are money only with money in sight: a direct-debit "mandate" or a card
 # "authorization" (a hold of funds), but not a legal mandate or an OAuth authorization; a
@@ -900,7 +901,7 @@ _MONEY_SAID: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = tuple(
          r"(charged|billed|debited|refunded|prorated|invoiced|paid)"
          r"|(?:^|[.;:]\s+|\b)(charged|billed|debited|invoiced)(?=\s+(?:to|from|against)\b))"
          r"(?=\s+(?:to|from|on|against|at|by|via|if|when|in|within|immediately|automatically"
-         r"|upfront|per)\b|\s*[€$£¥0-9])"),
+         r"|upfront)\b|\s*[€$£¥0-9])"),
         # Funds held or taken on a card or an account: "A pre-authorisation for the deposit is
         # placed on the customer's card", "the deposit is taken from the card".
         (("card", "account", "wallet"),

@@ -115,7 +115,10 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
         words = name.words[1:] if name.namespace else name.words
         made = converted_into(words) or launched_money(words) or (
             launched_money(desc.words) if r.category != READ else None)
-        paying = None if made else paying_word(desc, reads=r.category == READ)
+        # "panel.quote": "Price quote for buying responses": what buying would cost.
+        what_if = not v.HYPOTHETICAL.isdisjoint(words) or not v.HYPOTHETICAL.isdisjoint(
+            desc.words[:2])
+        paying = None if made or what_if else paying_word(desc, reads=r.category == READ)
         if made is not None:
             # "convert_estimate_to_invoice", "initiate_payment": whatever the verb, what comes
             # out (or is started) is money owed or moving.

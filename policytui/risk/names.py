@@ -163,8 +163,11 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset(),
     first_ambiguous = -1
     index = -1
     adjective: str | None = None
+    compound = -1  # the second word of a "pay" compound ("pay_schedule"), no verb either
     for i in range(start, len(words)):
         word = words[i]
+        if i == compound:
+            continue
         if word in ADJECTIVES_BEFORE_PLURALS and adjective_here(words, i):
             adjective = word  # "open_orders": which orders are shown
             continue
@@ -172,6 +175,9 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset(),
             continue  # "mark_notifications_read": a state it sets, the verb is "mark"
         if word == "order" and words[max(start, i - 2):i] == ["out", "of"]:
             continue  # "flag_out_of_order": broken, nothing is ordered
+        if word == "pay" and i + 1 < len(words) and words[i + 1] in v.PAY_NOUNS:
+            compound = i + 1
+            continue  # "pay_stub", "pay_schedule": what is paid, no paying
         if word in verbs:
             if (nouns and start < i < len(words) - 1 and word in nouns
                     and _after_a_look(words, start, i)):
@@ -199,6 +205,11 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset(),
             # often a noun, and the name ends with a view of data. The words are a noun
             # compound naming what is shown; the description decides what the tool does.
             found.noun = words[index]
+            found.ambiguous = False
+            index = -1
+        elif index > start and words[index - 1] in _WHICH_ONE:
+            # "upcoming_invoice", "last_order", "next_payout": a word more often a noun, after
+            # one saying which, is that thing.
             found.ambiguous = False
             index = -1
         elif index > start and words[index] in _VERBS_ONLY_LEADING:
@@ -271,6 +282,8 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset(),
 _LEADING_READS = frozenset("check view query trace filter rank score match".split())
 # Words more often nouns that are the command when they lead a name before a reading word.
 _LEADING_ACTS = frozenset(("set", "mark"))
+# Words that say which one of a thing is meant ("upcoming_invoice").
+_WHICH_ONE = frozenset("upcoming next last previous latest recent current pending draft".split())
 # Words more often nouns that are the name's verb only when they lead it.
 _VERBS_ONLY_LEADING = frozenset(("book",))
 # Particles that make a phrasal verb of one: "check_in", "check_out" act.

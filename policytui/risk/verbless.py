@@ -38,7 +38,10 @@ WHERE_TO = frozenset(("into", "onto", "to"))
 _NOUN_PHRASE_JOINS = frozenset(
     "of for vs versus and or per by in on at across with from over to , /"
     # A verb is not followed by "are" either: "Chapels are free on Saturday" names them.
-    " are were".split())
+    " are were"
+    # Nor, in German and Dutch, whose commands put the verb last, by a preposition:
+    # "Rechnungen mit Status", "Facturen van een klant".
+    " mit von im zum zur aus nach met voor bij".split())
 # "of" in French, Spanish, Italian, Portuguese and Dutch: "Historique des mouvements", "Ficha
 # del alumno", "Overzicht van betaalde contributie" name what is shown. Not after a word
 # shaped like an infinitive ("Impostare del profilo"), and a verb these languages' tables

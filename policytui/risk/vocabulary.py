@@ -294,6 +294,10 @@ MONEY_NOUNS: frozenset[str] = MONEY_OBJECTS | frozenset(
 # Money verbs that, inside a description's first sentence and followed by what is paid ("...,
 # automatically paying any challenge"), say the tool spends money whatever its lead verb.
 PAYING_VERBS: frozenset[str] = frozenset("pay buy purchase donate tip charge".split())
+# Nouns "pay" makes a compound with, where it is no verb: "pay_stub", "Pay period of ...".
+PAY_NOUNS: frozenset[str] = frozenset(
+    "stub stubs slip slips period periods rate rates date dates grade grades scale scales cycle "
+    "cycles schedule schedules statement statements".split())
 # Words before a verb that make the act a what-if: "preview_transaction_create".
 HYPOTHETICAL: frozenset[str] = frozenset(
     "preview previews simulate simulation dryrun dry estimate quote".split())
