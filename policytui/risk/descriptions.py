@@ -25,6 +25,7 @@ from policytui.risk.words import (
 )
 
 LEAD_WINDOW = 80
+# What follows a plural subject, never a verb in the third person: "Invoices are overdue".
 _PLURAL_BE = frozenset(("are", "were"))
 _SYNONYM_WINDOW = 40  # where "Verb (synonym)" can stand
 INDIRECT = frozenset(("to", "helps", "help", "can", "will", "lets"))
@@ -80,8 +81,7 @@ def the_names_plural(name_words: list[str], desc: DescriptionVerbs) -> Descripti
     if (desc.lead is None or len(words) < at + 2 or words[at] == desc.lead
             or words[at] not in name_words or words[at + 1] not in _AFTER_A_PLURAL):
         return None
-    verbless = DescriptionVerbs(desc.sentence, words, desc.text)
-    return verbless
+    return DescriptionVerbs(desc.sentence, words, desc.text)
 
 
 def after_a_name_title(name_words: list[str], desc: DescriptionVerbs) -> DescriptionVerbs | None:
@@ -1378,13 +1378,12 @@ def _hyphenated(sentence: str, first: str) -> bool:
     return at >= 0 and (at == 0 or not sentence[at - 1].isalnum())
 
 
+# Words after a money word that say where it stands: it is a noun then. Not words that may
+# describe the object of a verb: "Transfers pending funds", "Refunds outstanding balances".
+_STATES_OF_MONEY = frozenset("paid owed owing due received collected".split())
 # What a word more often a noun is followed by when it is a noun naming what a sentence is about
 # ("Order status for a symbol", "Invoice total and the sum of its payments"), not a verb with
 # its object ("Order a pizza", "Invoice the customer").
-# Words after a money word that say where it stands: it is a noun then.
-# Not words that may describe the object of a verb: "Transfers pending funds", "Refunds
-# outstanding balances".
-_STATES_OF_MONEY = frozenset("paid owed owing due received collected".split())
 _ATTRIBUTES = frozenset(
     """
     total totals amount amounts balance balances number numbers id ids status statuses date

@@ -18,7 +18,9 @@ from policytui.risk.words import SEPARATORS, base_verb, name_words, sentence_tok
 
 # Money words the shared vocabulary does not hold, kept here so that only the money rules
 # use them. Things paid or owed beyond those of `vocabulary.MONEY_OBJECTS`: a tip or a
-# donation is a payment, a loan or an instalment is owed, escrow is money held for someone.
+# donation is a payment, a loan or an instalment is owed, escrow is money held for someone;
+# and invoices, payments and refunds named in other languages (factura, Rechnung, platba ...),
+# which the other languages' verbs act on.
 EXTRA_MONEY_OBJECTS = frozenset(
     """
     tip tips gratuity gratuities donation donations loan loans repayment repayments

@@ -189,8 +189,8 @@ _ACCEPTING_LEADS = frozenset("accept confirm execute".split())
 def _settled_in_other_words(words: list[str], desc: DescriptionVerbs,
                             money: Callable[[], bool]) -> str | None:
     """Money moved by an act the verb tables cannot see, said for the user: a document marked
-    paid, travel or a show booked, a price quote accepted, funds put into a yield product, or
-    None. Asked only of a tool that does not read (a reader's "paid" or "booking" is a filter
+    paid, travel or a show booked, a price quote accepted, funds put into a yield product,
+    money the description says changes hands when the tool is called, or None. Asked only of a tool that does not read (a reader's "paid" or "booking" is a filter
     or a record). `money()` says money is in sight."""
     if (paid := marked_paid(words)) is not None:
         # "invoice_mark_paid": recording a payment settles what is owed, as "record_payment"
