@@ -128,14 +128,16 @@ def test_declared_read_only_never_makes_a_tool_safer_than_its_words(server):
 # 1075, reading tools called riskier 211 -> 189 of 618). An eleventh round closed more of the
 # attacks' leaks and took rules from made-up servers written blind to the rules (an argument
 # that, passed, has something changed; an export's destination path; titles): unsafe 31 -> 30,
-# nothing else moved.
+# nothing else moved. A twelfth round (money from development misses, and money said after
+# the act, in other words and in other languages, from blind sets) moved Financial to 210/252
+# and 210/241.
 FLOORS: dict[str, tuple[str, float]] = {
     "not read-only -> Read": ("max", 0.0177),  # 30/1702 (1.8%)
     "read-only -> Read": ("min", 0.914),  # 2281/2493 (91.5%)
     "removal -> D/Crit": ("min", 0.99),  # 317/318 (99.7%)
     "destructive -> Read/Other": ("max", 0.011),  # 9/827 (1.1%)
-    "Financial recall": ("min", 0.821),  # 207/252 (82.1%)
-    "Financial precision": ("min", 0.858),  # 207/241 (85.9%)
+    "Financial recall": ("min", 0.833),  # 210/252 (83.3%)
+    "Financial precision": ("min", 0.871),  # 210/241 (87.1%)
 }
 
 
