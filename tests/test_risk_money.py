@@ -656,6 +656,15 @@ def test_an_amount_to_spend_set_on_a_cart_or_estimated_is_not_money():
     ("move_package", "Move a rider to another package. Their monthly direct debit is updated "
      "to the new price."),
     ("facturer_client", "Facture au client les produits livrés."),
+    # SaaS billing said after the act: an adverb before where it is billed, "right away",
+    # money pulled from an account, a price returned to a card, a refund switch.
+    ("order_static_ip", "Static IP for a zone. Billed monthly to the account starting today."),
+    ("add_seats", "Increase the seat count. The prorated cost for the rest of the cycle is "
+     "charged right away."),
+    ("refill_balance", "Refill the prepaid balance. The amount is pulled from the account's "
+     "linked bank account."),
+    ("cancel_attendance", "Cancel an attendance. For paid events this returns the ticket price "
+     "to the attendee's card."),
     # Invoices and payments named in other languages.
     ("vystavit_fakturu", "Vystavit fakturu zákazníkovi."),
     ("devolver_pago", "Devuelve el pago al cliente en su tarjeta original."),
@@ -675,6 +684,8 @@ def test_money_said_to_change_hands_after_an_act_is_money(name, description):
     ("create_tenant", "Create a tenant. Tenants are billed monthly."),
     ("add_note", "Add a note to a booking; notes are never billed."),
     ("add_to_cart", "Add an item to the cart. Items added to the cart are kept for a day."),
+    ("refill_ink", "Refill the ink cartridge status after a swap."),
+    ("list_returns", "Returns the amount to pay for each open order."),
     ("update_address", "Update the delivery address. The card is not charged again."),
     ("reserve_fabric", "Fabric gets reserved for an order; the metres are deducted from "
      "available stock."),
@@ -706,3 +717,13 @@ def test_a_reading_verb_that_only_writes_its_output_to_a_folder_moves_no_money()
     assert category("export_ledger", "Exports the ledger for the period as CSV into the "
                     "finance folder.") == "Write"
     assert category("update_ledger", "Updates the ledger for the period.") == "Financial"
+
+
+def test_a_switch_that_refunds_makes_an_act_money():
+    assert category("cancel_booking", "Cancel a booking.",
+                    {"booking_id": {"type": "string"}, "refund": {"type": "boolean"}}
+                    ) == "Financial"
+    # A refund described as a thing to filter by is no switch.
+    assert category("cancel_booking", "Cancel a booking.",
+                    {"booking_id": {"type": "string"}, "refund_id": {"type": "string"}}
+                    ) != "Financial"

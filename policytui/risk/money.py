@@ -877,6 +877,27 @@ _SPENT_AMOUNT = re.compile(
     r"minor|usd)?$")
 
 
+# Switches that, set, give money back or bill the difference: "refund", "issue_refund",
+# "prorate" on a cancel or a change.
+_REFUND_SWITCHES = frozenset("refund issuerefund refundpayment withrefund prorate".split())
+
+
+def refund_switch(schema: Any) -> str | None:
+    """A boolean argument of an acting tool that refunds or prorates when set ("refund"), or
+    None."""
+    props = schema.get("properties") if type(schema) is dict else None
+    if type(props) is not dict:
+        return None
+    for arg in list(props)[:50]:
+        if type(arg) is not str or ("efund" not in arg and "rorate" not in arg):
+            continue  # a substring test first, on the spelling switches use
+        spec = props[arg]
+        if (type(spec) is dict and spec.get("type") == "boolean"
+                and normalize(arg) in _REFUND_SWITCHES):
+            return arg
+    return None
+
+
 def spending_argument(schema: Any) -> str | None:
     """An argument naming an amount to buy, pay, deposit or stake with ("dev_buy_amount",
     "depositAmount"). Its name, or None."""
@@ -915,15 +936,18 @@ _MONEY_SAID: tuple[tuple[tuple[frozenset[str], ...], re.Pattern[str]], ...] = tu
         (_words("charged billed debited refunded prorated invoiced paid"),
          r"(?:\b(?:is|are|will\s+be|gets|get)\s+(?:[a-z]+ly\s+)?"
          r"(charged|billed|debited|refunded|prorated|invoiced|paid)"
-         r"|(?:^|[.;:]\s+|\b)(charged|billed|debited|invoiced)(?=\s+(?:to|from|against)\b))"
-         r"(?=\s+(?:to|from|on|against|at|by|via|if|when|in|within|immediately|automatically"
-         r"|upfront)\b|\s*[€$£¥0-9])"),
+         r"|(?:^|[.;:]\s+|\b)(charged|billed|debited|invoiced)"
+         r"(?=\s+(?:[a-z]+ly\s+)?(?:to|from|against)\b))"
+         # (An adverb may stand first: "billed monthly to the account starting today".)
+         r"(?=\s+(?:[a-z]+ly\s+)?(?:to|from|on|against|at|by|via|if|when|in|within"
+         r"|immediately|automatically|upfront|right|now|today|straight)\b|\s*[€$£¥0-9])"),
         # Funds held or taken on a card or an account: "A pre-authorisation for the deposit is
         # placed on the customer's card", "the deposit is taken from the card".
-        (_words("placed taken held captured collected blocked", "card account wallet"),
-         r"\b(?:is|are)\s+(?:[a-z]+ly\s+)?(placed|taken|held|captured|collected|blocked)\s+"
-         r"(?:on|from)\s+(?:the\s+|a\s+|their\s+|its\s+|your\s+)?(?:[\w'’-]+\s+){0,2}"
-         r"(?:card|account|wallet)\b"),
+        (_words("placed taken held captured collected blocked pulled drawn",
+                "card account wallet"),
+         r"\b(?:is|are)\s+(?:[a-z]+ly\s+)?(placed|taken|held|captured|collected|blocked"
+         r"|pulled|drawn)\s+(?:on|from)\s+(?:the\s+|a\s+|their\s+|its\s+|your\s+)?"
+         r"(?:[\w'’-]+\s+){0,3}(?:card|account|wallet)\b"),
         # Said of the money itself, however it goes on: "A reservation fee of EUR 2 is
         # charged.", "Payment is taken at booking", "The card on the tab is charged and the
         # receipt printed", "principal plus interest is collected", "The invoice ... is then
@@ -958,6 +982,10 @@ _MONEY_SAID: tuple[tuple[tuple[frozenset[str], ...], re.Pattern[str]], ...] = tu
         (_words("charges bills refunds debits"),
          r"\b(charges|bills|refunds|debits)\s+(?:the|a|an|their|its|his|her|each|every|any"
          r"|all)\b"),
+        # Money given back: "returns the ticket price to the attendee's card".
+        (_words("returns return", "price amount fee fees deposit payment funds money"),
+         r"\b(returns?\s+(?:the\s+|a\s+|their\s+|its\s+)?(?:[\w-]+\s+){0,2}"
+         r"(?:price|amount|fee|fees|deposit|payment|funds|money)\s+to)\b"),
         # An invoice or a subscription made on the way: "Triggers the final invoice to the
         # customer", "Sets up a monthly subscription for the course fee", "Take a 25%
         # deposit on an accepted quote".

@@ -39,6 +39,7 @@ from policytui.risk.money import (
     pretended,
     quoted_word,
     raw_api_call,
+    refund_switch,
     spender_argument,
     spending_argument,
 )
@@ -131,7 +132,7 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
         if made is None and paying is None and r.category != READ:
             settled = _settled_in_other_words(
                 words, desc, lambda: money_server or money_context(name, desc, facts,
-                                                                   schema=schema))
+                                                                   schema=schema), schema)
             if settled is not None:
                 r.evidence.append(settled)
         acted = None
@@ -187,10 +188,11 @@ _ACCEPTING_LEADS = frozenset("accept confirm execute".split())
 
 
 def _settled_in_other_words(words: list[str], desc: DescriptionVerbs,
-                            money: Callable[[], bool]) -> str | None:
+                            money: Callable[[], bool], schema: Any) -> str | None:
     """Money moved by an act the verb tables cannot see, said for the user: a document marked
     paid, travel or a show booked, a price quote accepted, funds put into a yield product,
-    money the description says changes hands when the tool is called, or None. Asked only of a tool that does not read (a reader's "paid" or "booking" is a filter
+    a switch that refunds, money the description says changes hands when the tool is called,
+    or None. Asked only of a tool that does not read (a reader's "paid" or "booking" is a filter
     or a record). `money()` says money is in sight."""
     if (paid := marked_paid(words)) is not None:
         # "invoice_mark_paid": recording a payment settles what is owed, as "record_payment"
@@ -213,6 +215,10 @@ def _settled_in_other_words(words: list[str], desc: DescriptionVerbs,
     if funded is not None and money():
         # "allocate_earn" with an amount: the funds leave the account for the product.
         return f"it puts funds into or takes them from {quoted_word(funded)}, a yield product"
+    switch = refund_switch(schema)
+    if switch is not None:
+        # "cancelRegistration" with `refund`: cancelling can give the money back.
+        return f"argument {quote(switch)} refunds when set: it moves money"
     charged = charged_on_the_way(desc.text)
     if charged is not None:
         # "reserve_berth": "Reserve a visitor berth. The nightly fee is charged to the card

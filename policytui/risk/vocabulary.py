@@ -51,6 +51,7 @@ VERBS: dict[str, str] = _table(
         pin unpin close reopen link attach connect join share grant notify email annotate
         bookmark like react vote checkout switch init initialize setup provision allocate
         reserve book enqueue queue increment bump confirm accept reject dismiss decline complete
+        refill
         sync refresh reload release promote snapshot backup leave deactivate mute unmute disable
         rate review upvote downvote charge trade order bill invoice capture wire settle
         issue place finalize withdraw deposit redeem renew record click fill hover drag press
@@ -252,7 +253,7 @@ LAUNCHERS: frozenset[str] = frozenset("start begin initiate perform do".split())
 MONEY_IF_CONTEXT: frozenset[str] = frozenset(
     """
     send transfer charge trade order bill invoice capture wire settle issue withdraw
-    deposit redeem renew claim bridge topup swap waive
+    deposit redeem renew claim bridge topup swap waive refill
     """.split()
 )
 
