@@ -1356,3 +1356,28 @@ def test_phrasings_of_the_eighth_blind_set(name, description, properties, catego
         assert c.category != category[4:], c.evidence
     else:
         assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description,properties,category", [
+    # A new thing made on the way, said in the passive in a later sentence.
+    ("wallet.deposit_address", "Returns the deposit address for an asset. If the account has "
+     "none yet, a new one is generated and bound to the account.", None, "not Read"),
+    ("wallet.deposit_address", "Returns the deposit address for an asset.", None, "Read"),
+    # A switch that leads with a verb that sends makes a reader send when set.
+    ("abandoned_carts", "Recent abandoned carts.",
+     {"send_reminder": {"type": "boolean"}}, "not Read"),
+    ("abandoned_carts", "Recent abandoned carts.", {"since": {"type": "string"}}, "Read"),
+    # A producer whose bare `dest` the sentence sends the file to writes it.
+    ("object_download", "Download an object to a local file path.",
+     {"key": {"type": "string"}, "dest": {"type": "string"}}, "Write"),
+    ("object_download", "Download an object and return its bytes.",
+     {"key": {"type": "string"}}, "Read"),
+])
+def test_phrasings_of_the_ninth_blind_set(name, description, properties, category):
+    # Leaks in a set of payment, fintech and SaaS-like servers written blind to the rules
+    # (round "12-blind-9"), each beside a phrasing that reads.
+    c = classify(tool(name, description, properties))
+    if category.startswith("not "):
+        assert c.category != category[4:], c.evidence
+    else:
+        assert c.category == category, c.evidence

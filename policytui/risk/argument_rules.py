@@ -282,7 +282,9 @@ _PATH_ENDINGS = ("path", "file", "dir", "directory", "filename", "folder",
                  # ... and in Spanish, Portuguese, French, German and Italian: "ruta_salida",
                  # "caminho_arquivo", "chemin_fichier", "ausgabe_datei".
                  "ruta", "archivo", "fichero", "salida", "caminho", "arquivo", "saida",
-                 "chemin", "fichier", "sortie", "pfad", "datei", "ausgabe", "percorso")
+                 "chemin", "fichier", "sortie", "pfad", "datei", "ausgabe", "percorso",
+                 # ... and a bare "dest": "Download an object to a local file path".
+                 "dest", "destination")
 
 
 # A producer's sentence that puts its result in a file: "Export readings to a CSV file at the

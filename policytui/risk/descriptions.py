@@ -933,6 +933,10 @@ _PASSIVE_ACT = re.compile(
     r"|written\s+back"
     # What is kept as a new thing: "The translation is stored as a new language version".
     r"|(?:stored|saved|kept)\s+as\s+(?:a\s+)?new)\b"
+    # A new thing made on the way: "If the account has no address yet, a new one is generated
+    # and bound to the account".
+    r"|\bnew\s+(?:[\w-]+\s+){0,2}?(?:is|are|gets|get)\s+(?:[a-z]+ly\s+)?"
+    r"(generated|created|issued|opened|added)\b"
     # A second participle joined to the first: "Received messages are hidden from other
     # consumers and deleted on acknowledgement", "Missing keys are filled with defaults and
     # written back".
@@ -957,13 +961,15 @@ _PASSIVE_KINDS = {"charged": v.MONEY, "debited": v.MONEY, "restarted": v.EXECUTE
                   "committed": v.WRITE, "archived": v.WRITE, "invalidated": v.MODIFY,
                   "moved": v.MODIFY, "started automatically": v.EXECUTE,
                   "finalized": v.MODIFY, "finalised": v.MODIFY, "acknowledged": v.WRITE,
-                  "topped up": v.MONEY, "renewed": v.MONEY, "written back": v.WRITE}
+                  "topped up": v.MONEY, "renewed": v.MONEY, "written back": v.WRITE,
+                  "generated": v.WRITE, "created": v.WRITE, "issued": v.WRITE,
+                  "opened": v.WRITE, "added": v.WRITE}
 _PASSIVE_WORDS = ("deleted", "removed", "purged", "destroyed", "erased", "wiped", "revoked",
                   "terminated", "charged", "debited", "restarted", "committed", "archived",
                   "marked as", "overwritten", "invalidated", "expunged", "evicted", "reclaimed",
                   "moved", "started automatically", "pruned", "finalized", "finalised",
                   "acknowledged", "flagged as", "topped up", "renewed", "written back",
-                  " as new", " as a new")
+                  " as new", " as a new", "new ")
 # What a verb that adds or changes acts on when it is the thing just read: "Deletes them",
 # "Assigns it to the caller". Any other object may be the description talking about itself
 # ("Replaces the manual chain of ...", "Accepts a single string").

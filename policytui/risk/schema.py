@@ -195,6 +195,8 @@ _ACTS = 1 << 16
 _SHELL_OR_SQL = _SHELL | _SQL
 
 
+# Switches whose name leads with a verb that sends: "send_recovery", "notify_customer".
+_OUTWARD_SWITCHES = ("send", "notify")
 # Switches named by a word that is a verb in the table but a noun here: "patch: Include the full
 # diff patch for each commit", "tag", "comment", "label".
 _NOUN_SWITCHES = frozenset("patch diff tag tags comment comments label labels note notes "
@@ -225,7 +227,8 @@ def _traits_of(name: str) -> int:
         traits |= _OUTPUT
     if key in REMOVAL_SWITCHES:
         traits |= _REMOVAL
-    elif key in ACT_SWITCHES:
+    elif key in ACT_SWITCHES or (key.startswith(_OUTWARD_SWITCHES) and len(key) > 8):
+        # ("send_recovery", "notify_customer": set, the tool sends.)
         traits |= _ACTS
     elif (key in VERBS and not traits & _FORCE and VERBS[key] not in (READ, EXECUTE)
           and key not in _SHAPES_THE_REPLY
