@@ -933,10 +933,6 @@ _PASSIVE_ACT = re.compile(
     r"|written\s+back"
     # What is kept as a new thing: "The translation is stored as a new language version".
     r"|(?:stored|saved|kept)\s+as\s+(?:a\s+)?new)\b"
-    # A new thing made on the way: "If the account has no address yet, a new one is generated
-    # and bound to the account".
-    r"|\bnew\s+(?:[\w-]+\s+){0,2}?(?:is|are|gets|get)\s+(?:[a-z]+ly\s+)?"
-    r"(generated|created|issued|opened|added)\b"
     # A second participle joined to the first: "Received messages are hidden from other
     # consumers and deleted on acknowledgement", "Missing keys are filled with defaults and
     # written back".
@@ -961,15 +957,18 @@ _PASSIVE_KINDS = {"charged": v.MONEY, "debited": v.MONEY, "restarted": v.EXECUTE
                   "committed": v.WRITE, "archived": v.WRITE, "invalidated": v.MODIFY,
                   "moved": v.MODIFY, "started automatically": v.EXECUTE,
                   "finalized": v.MODIFY, "finalised": v.MODIFY, "acknowledged": v.WRITE,
-                  "topped up": v.MONEY, "renewed": v.MONEY, "written back": v.WRITE,
-                  "generated": v.WRITE, "created": v.WRITE, "issued": v.WRITE,
-                  "opened": v.WRITE, "added": v.WRITE}
+                  "topped up": v.MONEY, "renewed": v.MONEY, "written back": v.WRITE}
 _PASSIVE_WORDS = ("deleted", "removed", "purged", "destroyed", "erased", "wiped", "revoked",
                   "terminated", "charged", "debited", "restarted", "committed", "archived",
                   "marked as", "overwritten", "invalidated", "expunged", "evicted", "reclaimed",
                   "moved", "started automatically", "pruned", "finalized", "finalised",
                   "acknowledged", "flagged as", "topped up", "renewed", "written back",
-                  " as new", " as a new", "new ")
+                  " as new", " as a new")
+# A new thing made on the way: "If the account has no address yet, a new one is generated and
+# bound to the account". Asked only when "new " and one of the participles are both there.
+_MADE_NEW = re.compile(r"\bnew\s+(?:[\w-]+\s+){0,2}?(?:is|are|gets|get)\s+(?:[a-z]+ly\s+)?"
+                       r"(generated|created|issued|opened|added)\b", re.IGNORECASE)
+_MADE_NEW_WORDS = ("generated", "created", "issued", "opened", "added")
 # What a verb that adds or changes acts on when it is the thing just read: "Deletes them",
 # "Assigns it to the caller". Any other object may be the description talking about itself
 # ("Replaces the manual chain of ...", "Accepts a single string").
@@ -1122,6 +1121,10 @@ def later_act(description: str) -> tuple[str, str] | None:
             return said, _PASSIVE_KINDS.get(
                 said, v.WRITE if said.startswith(("marked", "flagged", "stored", "saved", "kept"))
                 else v.REMOVE)
+    if "new " in opening and any(word in opening for word in _MADE_NEW_WORDS):
+        made = _MADE_NEW.search(opening)
+        if made is not None:
+            return made.group(1).lower(), v.WRITE
     if ("ide effect" in opening or "ide-effect" in opening) and _SIDE_EFFECTS.search(opening):
         return "side effects", v.WRITE
     if ", " in opening:
