@@ -983,7 +983,7 @@ _MONEY_SAID: tuple[tuple[tuple[frozenset[str], ...], re.Pattern[str]], ...] = tu
          r"\b(charges|bills|refunds|debits)\s+(?:the|a|an|their|its|his|her|each|every|any"
          r"|all)\b"),
         # Money given back: "returns the ticket price to the attendee's card".
-        (_words("returns return", "price amount fee fees deposit payment funds money"),
+        (_words("price amount fee fees deposit payment funds money", "returns return"),
          r"\b(returns?\s+(?:the\s+|a\s+|their\s+|its\s+)?(?:[\w-]+\s+){0,2}"
          r"(?:price|amount|fee|fees|deposit|payment|funds|money)\s+to)\b"),
         # An invoice or a subscription made on the way: "Triggers the final invoice to the
@@ -1015,7 +1015,8 @@ _MONEY_SAID: tuple[tuple[tuple[frozenset[str], ...], re.Pattern[str]], ...] = tu
          r"|cobrad[oa]s?|se\s+cobra|se\s+factura|se\s+reembolsa|addebitat[oaie]|addebito\s+sul"
          r"|abgebucht|facture\s+(?:à|au|aux)|eingezogen|faktureras|debiteras|ditagih)\b"),
     ))
-# Every word one of the patterns needs first.
+# Every word one of the patterns needs first (each pattern names its rarer words first: "returns"
+# is in most readers' descriptions).
 _ANY_MONEY_SAID = frozenset().union(*(needs[0] for needs, _ in _MONEY_SAID))
 _DENIALS = frozenset("not no nothing never free without".split())
 _CHARGE_WINDOW = 800
