@@ -890,7 +890,7 @@ def refund_switch(schema: Any) -> str | None:
         return None
     for arg in list(props)[:50]:
         if type(arg) is not str or ("efund" not in arg and "rorate" not in arg):
-            continue  # a substring test first, on the spelling switches use
+            continue  # substring tests first: most arguments are no such switch
         spec = props[arg]
         if (type(spec) is dict and spec.get("type") == "boolean"
                 and normalize(arg) in _REFUND_SWITCHES):
