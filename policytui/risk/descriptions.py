@@ -652,8 +652,8 @@ def _passive_lead(tokens: list[str], start: int, found: DescriptionVerbs) -> Non
 
 # Participles not made with -ed, of verbs in the table.
 _IRREGULAR_PARTICIPLES = {"sent": "send", "paid": "pay", "built": "build", "run": "run",
-                          "written": "write", "taken": "take", "bought": "buy", "sold": "sell",
-                          "set": "set", "put": "put", "rebuilt": "rebuild", "reset": "reset"}
+                          "written": "write", "bought": "buy", "sold": "sell", "set": "set",
+                          "put": "put", "rebuilt": "rebuild", "reset": "reset"}
 
 
 def _participle_of(word: str) -> str | None:
@@ -661,7 +661,7 @@ def _participle_of(word: str) -> str | None:
     "stopped" -> stop, "sent" -> send), or None."""
     irregular = _IRREGULAR_PARTICIPLES.get(word)
     if irregular is not None:
-        return irregular if irregular in v.VERBS else None
+        return irregular
     if len(word) < 5 or not word.endswith("ed"):
         return None
     stem = word[:-2]
