@@ -19,7 +19,6 @@ from policytui.risk.findings import Reading, quote
 from policytui.risk.money import (
     accepted_quote,
     booked_travel,
-    charged_on_the_way,
     checks_out,
     confirms_a_check,
     converted_into,
@@ -43,6 +42,7 @@ from policytui.risk.money import (
     spender_argument,
     spending_argument,
 )
+from policytui.risk.money_said import charged_on_the_way
 from policytui.risk.names import NameVerbs
 from policytui.risk.schema import SchemaFacts
 
