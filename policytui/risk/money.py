@@ -249,6 +249,15 @@ def narrower_object(desc: DescriptionVerbs) -> bool:
                 and _ASIDE_MARK.search(desc.sentence[:300]) is None)
 
 
+def object_may_be_paid(verb: str | None, desc: DescriptionVerbs) -> bool:
+    """Could `financial` find money in what the description's verb acts on? Not when the verb
+    needs a paid or owed head and no word of the sentence is one, nor a generic "record" whose
+    example might be: the object is made of the sentence's words. A cheap test, so that most
+    acting tools never work out the object."""
+    return (verb in v.MONEY_IF_CONTEXT or not _PAID_HEADS.isdisjoint(desc.words)
+            or not _GENERIC.isdisjoint(desc.words))
+
+
 def description_object(desc: DescriptionVerbs, narrow: bool = False) -> list[str]:
     """The words naming what the description's leading verb acts on ("delete a QuickBooks
     transaction" -> a, quickbooks, transaction), up to a preposition or separator. `narrow`

@@ -33,6 +33,7 @@ from policytui.risk.money import (
     money_act,
     money_context,
     narrower_object,
+    object_may_be_paid,
     on_cart,
     paying_word,
     pretended,
@@ -98,7 +99,7 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
                      and v.VERBS.get(acting) == v.READ)
         if not noun_verb and not file_only and not confirms_a_check(name, desc) and (
                 financial(r.kind, acting, words, money, found, unpaid=unpaid) or (
-                      desc.lead is not None and (
+                      desc.lead is not None and object_may_be_paid(acting, desc) and (
                           financial(r.kind, acting, description_object(desc), money, found,
                                     "description", unpaid)
                           or _narrow_financial(r.kind, acting, desc, money, found, unpaid)))
