@@ -1148,9 +1148,10 @@ def test_phrasings_of_the_eleventh_round_blind_sets(name, description, propertie
 
 def test_a_foreign_of_after_the_names_word_is_a_noun_phrase_not_a_command():
     # "Historique des mouvements d'un objet" names what is shown: not an unknown command
-    # (Write). It stays short of Read (no verb at all), but an infinitive before "del" acts.
+    # (Write). "Historique", a view of data named in French, makes it Read (see
+    # `names_what_is_shown`), but an infinitive before "del" acts.
     assert classify(tool("historique_mouvements", "Historique des mouvements d'un objet."
-                         )).category == "Other"
+                         )).category == "Read"
     assert classify(tool("impostare_profilo", "Impostare del profile utente: nome, foto e bio."
                          )).category != "Read"
     assert classify(tool("timesheets_pending", "Timesheets awaiting approval.")).category \
@@ -1191,9 +1192,9 @@ def test_titles_labels_and_programmes_of_the_second_blind_set(name, description,
     ("scada_export_csv", "Export readings for a set of turbines as CSV.",
      {"path": {"type": "string"}}, "Read"),
     # "del" between two words of a Spanish name is "of the", not delete; in an English name
-    # it deletes.
+    # it deletes. ("Resumen", a view named in Spanish, then makes it Read.)
     ("caja_del_dia", "Resumen de caja del día: cobros por artista, propinas y métodos de pago.",
-     None, "Other"),
+     None, "Read"),
     ("kv_del_key", "Delete a key from the store.", None, "Destructive"),
     ("cache_del_entry", "Remove the entry for a key.", None, "Destructive"),
 ])

@@ -959,3 +959,64 @@ def test_a_relative_clause_ends_what_a_verb_acts_on():
     # "a pending payment that was escalated": the payment is approved, not "escalated".
     c = classify(tool("approve_pending", "Approve a pending payment that was escalated."))
     assert c.category == "Financial", c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A question in another language, ending in "?", under a name and a sentence with no
+    # verb: the question the tool answers.
+    ("disponibilidad_tutor", "¿Qué huecos libres tiene el tutor esta semana?", "Read"),
+    ("welche_tiere_in_quarantaene", "Welche Tiere sind derzeit in Quarantäne?", "Read"),
+    ("wolne_miejsca", "Ile wolnych miejsc zostało na kursie?", "Read"),
+    # An English question that asks its fact one word later, or in a contraction.
+    ("occupancy_now", "How busy is the gym right now?", "Read"),
+    ("rsvp_pending", "Who hasn't replied yet?", "Read"),
+    # Not one that goes on after ";", nor a request put as a question.
+    ("slot_frei", "Welcher Slot ist frei; der erste wird reserviert?", "Other"),
+    ("buchung", "Kannst du die Buchung stornieren?", "Destructive"),
+])
+def test_questions_in_other_languages_read(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A name whose reading word is often a noun ("check"), under the question it answers.
+    ("voucher_check", "Is the voucher still valid, and how much value is left?", "Read"),
+    ("warranty_check", "Is a boiler still under manufacturer warranty?", "Read"),
+    # What a later sentence does still counts.
+    ("voucher_check", "Is the voucher still valid? It is deleted once checked.", "Destructive"),
+])
+def test_a_weak_reading_name_and_the_question_it_answers_agree(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # "On call" is a duty: nobody is called.
+    ("plumber_on_call", "Who's on call tonight for a postcode area?", "Read"),
+    ("listSchedules", "On-call schedules.", "Read"),
+    # Calling someone, or paging the one on call, still acts.
+    ("call_plumber", "Call the plumber on duty.", "Execute"),
+    ("page_on_call", "Page the on-call engineer.", "Write"),
+])
+def test_on_call_is_a_duty_not_a_call(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A verbless sentence that opens with what is there now, or with a view of data named in
+    # another language, shows it.
+    ("marina_tide_table", "Current tide table for the harbour.", "Read"),
+    ("ferry_deck_space", "Remaining car-deck lanes per sailing.", "Read"),
+    ("proyector_estado", "Estado del proyector de una sala (lámpara, horas, errores).", "Read"),
+    ("seznam_zakazek", "Seznam zakázek na daný den.", "Read"),
+    ("stok_alat_ganti", "Stok alat ganti.", "Read"),
+    # Not before an article, where the word is a verb ("Stock the van"), nor when the
+    # sentence goes on after ";".
+    ("stock_van", "Stock the van with parts for tomorrow.", "Write"),
+    ("estado_pedido", "Estado del pedido; se cancela si no se envió.", "Other"),
+])
+def test_a_verbless_sentence_of_the_present_or_a_foreign_view_reads(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence

@@ -166,7 +166,8 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         # verb it agrees with, which no verb in the third person ever is followed by.
         lead = None
     if (lead is None and start + 1 < count and tokens[start] not in _WORD_PREFIXES
-            and tokens[start] not in _COUNTS and _hyphenated(sentence, tokens[start])):
+            and tokens[start] not in _COUNTS and _hyphenated(sentence, tokens[start])
+            and tokens[start:start + 2] != ["on", "call"]):  # "On-call schedules": a duty
         # "Spell-check a query", "Auto-generate a summary", "Soft-delete a record": the verb
         # is the last part of a hyphenated compound.
         lead = base_verb(tokens[start + 1])

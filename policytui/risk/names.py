@@ -175,6 +175,8 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset(),
             continue  # "mark_notifications_read": a state it sets, the verb is "mark"
         if word == "order" and words[max(start, i - 2):i] == ["out", "of"]:
             continue  # "flag_out_of_order": broken, nothing is ordered
+        if word == "call" and i > start and words[i - 1] == "on":
+            continue  # "plumber_on_call", "on_call_hours": a duty rota, nobody is called
         if word == "pay" and i + 1 < len(words) and words[i + 1] in v.PAY_NOUNS:
             compound = i + 1
             continue  # "pay_stub", "pay_schedule": what is paid, no paying

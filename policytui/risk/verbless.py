@@ -104,6 +104,44 @@ def which_question(desc: DescriptionVerbs) -> bool:
             and "?" in text[:len(desc.sentence) + 2])
 
 
+# Words that open a question in the languages servers write in besides English: "¿Qué huecos
+# libres tiene el tutor?", "Welche Tiere sind in Quarantäne?", "Ile wolnych miejsc zostało?",
+# "Hány vendég van most?", and yes/no openers that are no command ("Har sjåføren ...?", "Czy
+# egzemplarz jest ...?"). Tools are not commanded by questions: on every made-up and
+# development tool opening with one of these and ending the sentence with "?", the tool read.
+# No word that asks for something to be done ("¿Puedes ...?", "Kannst du ...?") is here.
+_FOREIGN_QUESTIONS = frozenset(
+    """
+    qué que cuál cuáles cuándo dónde quién quiénes cuánto cuánta cuántos cuántas cómo hay
+    quais qual quando onde quem quanto quanta quantos quantas como há
+    quels quelles quel quelle combien qui où quand comment est-ce
+    quali quale quanti quante chi dove come
+    welche welcher welches welchen wer wie wann wo wieviel wieviele
+    welke welk wat wanneer waar hoeveel hoe
+    vilken vilka vilket hvilke hvilken hvilket hvem vem hvad hva vad när når hur hvor hvordan
+    który która które którzy ile kto kiedy gdzie czy jakie jaki
+    který která které kteří kolik kdo kdy kde jaký jaké
+    ce care cât câte câți cine unde când
+    mitkä mikä kuka ketkä missä milloin montako kuinka paljonko onko
+    hány hányan mely melyik melyek mikor hol mennyi
+    aling alin sino ano kailan saan ilan magkano
+    apa siapa berapa kapan bila
+    hangi kaç nerede
+    kaun kya kitne kitna kab kahan
+    har är
+    """.split())
+
+
+def foreign_question(desc: DescriptionVerbs) -> str | None:
+    """The opening question word when the first sentence is a question in another language,
+    ending in "?" ("¿Qué citas hay hoy?", "Combien d'élèves sont inscrits ?"), else None."""
+    text = desc.text.lstrip().lstrip("¿¡")
+    opener = text[:14].split(" ", 1)[0].lower()
+    if opener not in _FOREIGN_QUESTIONS:
+        return None
+    return opener if "?" in text[:len(desc.sentence) + 2] else None
+
+
 def unknown_command(name: NameVerbs, desc: DescriptionVerbs) -> tuple[str, str] | None:
     """(the verb, what shows it is one) when the first sentence is a command whose verb the
     tables lack, or None."""
@@ -229,6 +267,55 @@ def names_a_view(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
         if word in _VIEW_HEADS:
             return word
     return None
+
+
+# Words that, opening a sentence with no verb, say it names what is there now or soon: "Current
+# tide table for the harbour", "Latest readings from hives", "Remaining car-deck lanes per
+# sailing", "Aktuelle Temperatur im Gehege". A time of the data, never of an act: not "next"
+# (the next track is skipped to), "daily" or "weekly" (a weekly digest is sent).
+_NOW = frozenset(
+    """
+    current latest remaining recent upcoming live
+    aktuelle aktueller aktuelles aktuell aktuális actual actuales actuel actuelle attuale
+    atual laatste huidige aktualne nykyinen nuvarande nåværende nuværende
+    """.split())
+# Nouns of other languages that head a noun phrase naming a view of data: "Estado del
+# proyector", "Historial de pagos", "Seznam zakázek", "Stok alat ganti", "Solde du compte".
+# The English ones are VIEW_NOUNS; these are the same views, as servers in French, Spanish,
+# Portuguese, Italian, German, Dutch, the Nordic and Slavic languages, Indonesian and Malay
+# name them (no word that is also a command in its language: "agenda", "stand", "plan").
+_FOREIGN_VIEWS = frozenset(
+    """
+    estado état stato stav status historial histórico historique storico historie historia
+    sejarah saldo solde sold soldul stock stok estoque voorraad lager inventario inventaire
+    lista listado liste listino seznam senarai daftar elenco detalle detalhe détail dettaglio
+    detail detaliile scheda ficha dossier resumen resumo résumé riepilogo overzicht übersicht
+    oversigt översikt informe relatório rapport raport bericht verslag cartelera horario
+    horarios horaires orario rooster calendario calendrier kalender temperatura temperatur
+    température nivel niveau livello estadísticas statistik statistiques statistiche suivi
+    resultado resultados risultato risultati résultat résultats ergebnis ergebnisse
+    """.split())
+# What opens a verb's object in the languages above: "Programma una nuova sessione" schedules
+# one, where "Programma delle prove" is the schedule of rehearsals.
+_ARTICLES = OBJECT_OPENERS | frozenset(
+    "un una uno le la il lo los las el les os as o um uma einen eine ein einem den die das "
+    "der dem een het".split())
+
+
+def names_what_is_shown(desc: DescriptionVerbs) -> str | None:
+    """The word that opens a first sentence with no verb as a view of data: a word of the
+    present ("Current tide table ...") or, in another language, a noun naming a view
+    ("Estado del proyector de una sala"), not followed by an article, as a verb's object
+    would be. None otherwise."""
+    tokens = desc.text.lstrip().lstrip("¿¡")[:60].split(None, 2)
+    if len(tokens) < 2:
+        return None
+    first = tokens[0].lower().rstrip(",.:;")
+    if first not in _NOW and first not in _FOREIGN_VIEWS:
+        return None
+    if tokens[1].lower() in _ARTICLES or not _DOERS.isdisjoint(desc.words[:_PHRASE_WORDS * 2]):
+        return None
+    return first
 
 
 def _acronym(sentence: str, word: str) -> bool:

@@ -27,7 +27,9 @@ from policytui.risk.names import ACTS_BEFORE_A_VIEW, NameVerbs
 from policytui.risk.verbless import (
     WHERE_TO,
     act_noun,
+    foreign_question,
     names_a_view,
+    names_what_is_shown,
     third_person_of,
     third_person_verb,
     unknown_command,
@@ -185,6 +187,14 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         evidence.append(f"'{name.verb}' leads the name, where it is a verb, and the "
                         "description names what it looks at")
         category, severity = KIND_RISK[kind]
+    elif (kind == v.READ and not clear and name.kind == v.READ and name.last is None
+          and desc.kind is None and _asks(desc)):
+        # "voucher_check": "Is the voucher still valid, and how much value is left?". The
+        # name's reading word is often a noun, but the first sentence is the question the
+        # tool answers, with no verb to contradict it: two signs that agree.
+        evidence.append("the description opens with the question the tool answers, which "
+                        "agrees")
+        category, severity = KIND_RISK[kind]
     elif kind == v.READ and not clear:
         # One weak sign (an ambiguous word, a verb found deep in the description) is not
         # enough to let a tool through as a reader.
@@ -248,6 +258,18 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         evidence.append("no verb in the name or the description's first sentence, which is a "
                         f"noun phrase naming {quoted_word(view)}, a view of data")
     elif (name.kind is None and desc.kind is None
+          and (view_word := names_what_is_shown(desc)) is not None
+          and _nothing_done_after(desc)):
+        # "marina_tide_table": "Current tide table for the harbour"; "proyector_estado":
+        # "Estado del proyector de una sala". No verb anywhere, and the sentence opens with
+        # what is there now, or with a view named in another language: the tool shows it.
+        # Later stages (money, arguments, what later sentences say) may still make it riskier.
+        kind = v.READ
+        category, severity = KIND_RISK[kind]
+        confidence = 35
+        evidence.append("no verb in the name or the description's first sentence, which opens "
+                        f"with {quoted_word(view_word)}, naming what is shown")
+    elif (name.kind is None and desc.kind is None
           and (command := unknown_command(name, desc)) is not None):
         # "Retweet a tweet", "Log worked hours": a verb the tables lack. Fail closed: an
         # unknown action changes something until its words show otherwise.
@@ -267,7 +289,7 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         # A wh-word token, or else the yes/no opener `yes_no_question` found among its own
         # words (plain letters either way, nothing of the server's to escape).
         opener = (desc.words[0] if desc.words and desc.words[0] in _QUESTIONS
-                  else desc.text.lstrip()[:6].split(" ", 1)[0])
+                  else foreign_question(desc) or desc.text.lstrip()[:6].split(" ", 1)[0])
         evidence.append(f"no verb in the name, and the description opens with the question "
                         f"the tool answers ({quoted_word(opener.lower())} ...)")
     else:
@@ -398,16 +420,38 @@ def _asks(desc: DescriptionVerbs) -> bool:
     home", "Who last changed each line"), not a "how to" ("How to delete a page") nor what a
     call sets ("How warm the room should be"), with nothing done after it?"""
     words = desc.words
-    return (((len(words) > 2 and words[0] in _QUESTIONS and words[1] in _ASKED_FACTS)
-             or yes_no_question(desc)
-             # "Which chapels are free", "Which pods restarted today": "which" is left out
-             # of the words, and the thing asked about comes first. One clause only: a
-             # step joined on may be a verb the tables lack ("..., and hold the first one").
-             or (len(words) > 1 and which_question(desc)
-                 and (words[1] in _ASKED_FACTS or words[1].endswith("ed"))
-                 and "," not in words and "and" not in words))
-            and desc.text[:1].isupper() and _NOT_ASKED.isdisjoint(words)
-            and _nothing_done_after(desc))
+    return (((((len(words) > 2 and words[0] in _QUESTIONS
+                and (words[1] in _ASKED_FACTS or _asked_after_a_word(desc, 1)))
+               or yes_no_question(desc)
+               # "Which chapels are free", "Which pods restarted today": "which" is left out
+               # of the words, and the thing asked about comes first. One clause only: a
+               # step joined on may be a verb the tables lack ("..., and hold the first one").
+               or (len(words) > 1 and which_question(desc)
+                   and (words[1] in _ASKED_FACTS or words[1].endswith("ed")
+                        or _asked_after_a_word(desc, 0))
+                   and "," not in words and "and" not in words))
+              and desc.text[:1].isupper())
+             or foreign_question(desc) is not None)
+            and _NOT_ASKED.isdisjoint(words) and _nothing_done_after(desc))
+
+
+# Contracted forms of a fact asked after the question word: "Who's on call", "Who hasn't
+# replied yet?" ("who", "s"; "who", "hasn", "t").
+_CONTRACTED_FACTS = frozenset("s hasn haven isn aren wasn weren didn doesn".split())
+
+
+def _asked_after_a_word(desc: DescriptionVerbs, at: int) -> bool:
+    """Does a question ending in "?" ask a fact one word later than usual: "How busy is the
+    gym?", "What documents are we missing?", "Which delivery slots are left?" (`at` is where
+    the word after the question word stands), or in a contraction ("Who's on call?")? The
+    word between is no verb the table knows ("How do I reset it?" is another matter)."""
+    words = desc.words
+    if "?" not in desc.text[:len(desc.sentence) + 2]:
+        return False
+    if at == 1 and words[1] in _CONTRACTED_FACTS:
+        return True
+    return (len(words) > at + 2 and words[at + 1] in _ASKED_FACTS
+            and base_verb(words[at]) is None and words[at] not in _NOT_ASKED)
 
 
 def _nothing_done_after(desc: DescriptionVerbs) -> bool:
