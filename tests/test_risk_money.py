@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from policytui.risk import classify
+from policytui.risk import classify, classify_all
 from policytui.toolinfo import ToolInfo
 
 AMOUNT = {"amount": {"type": "number"}, "currency": {"type": "string"}}
@@ -727,3 +727,123 @@ def test_a_switch_that_refunds_makes_an_act_money():
     assert category("cancel_booking", "Cancel a booking.",
                     {"booking_id": {"type": "string"}, "refund_id": {"type": "string"}}
                     ) != "Financial"
+
+
+# ----- money said in other languages, named without a verb, set as a limit -------------------
+
+def server_categories(*tools: tuple[str, str]) -> dict[str, str]:
+    found = classify_all([tool(name, description) for name, description in tools],
+                         use_annotations=False)
+    return {name: c.category for name, c in found.items()}
+
+
+def test_a_namespace_is_what_a_verb_standing_alone_acts_on():
+    found = server_categories(("factura_crear", "Crea una factura."),
+                              ("factura_cancelar", "Solicita la cancelación ante el SAT."),
+                              ("factura_listar", "Lista las facturas."))
+    assert found["factura_cancelar"] == "Financial"
+    found = server_categories(("ticket_create", "Create a ticket."),
+                              ("ticket_cancel", "Cancel a ticket."),
+                              ("ticket_list", "List tickets."))
+    assert found["ticket_cancel"] != "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("varaa_vuoro", "Varaa saunavuoron. Maksu veloitetaan kortilta varauksen yhteydessä."),
+    ("bestil_reservedele", "Bestiller reservedele hos grossisten; beløbet trækkes på "
+     "firmakortet."),
+    ("zapisz_na_kurs", "Zapisuje kursanta na kurs. Opłata za kurs jest pobierana od razu."),
+    ("rechnung_stellen", "Stellt dem Kunden die Rechnung für einen Auftrag."),
+    ("garn_bestellen", "Bestellt Garn beim Lieferanten und wird per Lastschrift bezahlt."),
+    ("contrato_criar", "Cria o contrato e gera a cobrança recorrente no cartão do cliente."),
+    ("dat_xe", "Đặt xe cho khách. Cước phí ước tính được tạm giữ trên thẻ của khách."),
+    ("order_pagkain", "Mag-order ng pagkain. Idinadagdag ito sa bill ng room."),
+    ("pix_agendar", "Agenda um Pix. O débito ocorre automaticamente na data."),
+    ("repasse_semanal", "Executa o repasse semanal às diaristas via Pix."),
+    ("futter_bestellen", "Futter beim Lieferanten bestellen; die Lieferung erfolgt auf "
+     "Rechnung."),
+])
+def test_money_said_in_other_languages_is_money(name, description):
+    assert category(name, description) == "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    # Denied: "no bill is made yet".
+    ("buat_penawaran", "Membuat penawaran harga untuk klien. Belum ada tagihan yang dibuat."),
+    # "pobierany" of a file is downloaded, not charged.
+    ("zapisz_plik", "Zapisuje plik. Plik jest pobierany z serwera."),
+    # A payment rail named, but not as the way the act is done.
+    ("sync_settings", "Sync the shop's settings; Pix and MobilePay stay enabled."),
+])
+def test_the_same_words_denied_or_about_no_money_stay_as_they_are(name, description):
+    assert category(name, description) != "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("payroll_offcycle_payment", "Off-cycle payment (e.g. final pay or correction) sent "
+     "immediately."),
+    ("reembolso", "Reembolso parcial ou total de um atendimento."),
+    ("credit_note_for_returns", "Credit note for returned loaves."),
+])
+def test_a_description_naming_a_money_act_without_a_verb_is_money(name, description):
+    assert category(name, description) == "Financial"
+
+
+def test_a_money_act_named_with_what_is_read_of_it_is_not():
+    assert category("payment_status", "Payment status of an order.") != "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("seats_set", "Seat count set on a subscription. Added seats are prorated and charged "
+     "right away."),
+    ("card_cancel", "Cancel a card. Any remaining balance is credited back to the funding "
+     "balance."),
+    ("invoice_job", "Raise an invoice for a completed job and email it to the customer."),
+    ("license_issue", "Issues a sync license to a licensee and invoices them for the fee."),
+    ("filing_submit", "Submit a prepared tax return. Tax due is remitted by debiting the "
+     "linked bank account."),
+    ("party_package_book", "Party package for up to 10 kids. Full price paid at booking."),
+])
+def test_money_said_after_an_act_in_english(name, description):
+    assert category(name, description) == "Financial"
+
+
+def test_credit_given_to_a_person_is_no_money():
+    assert category("update_film", "Update a film. The author is credited in the titles.") \
+        != "Financial"
+
+
+def test_a_coupon_applied_to_what_is_billed_changes_what_is_paid():
+    assert category("cb_apply_coupon", "Coupon applied to an active subscription; the "
+                    "discount affects the next invoices.") == "Financial"
+    assert category("apply_coupon", "Apply a coupon to the cart.") != "Financial"
+
+
+def test_setting_a_spend_limit_is_money_and_a_rate_limit_is_not():
+    assert category("set-spend-limit", "Set a card's spend limit.") == "Financial"
+    assert category("cartao_limite_ajustar", "Ajusta o limite do cartão.") == "Financial"
+    assert category("set_rate_limit", "Set the API rate limit.") != "Financial"
+    # Made, renamed or given to other users, the limit's amount is left as it is.
+    assert category("create_spend_limit", "Create a spend limit.") != "Financial"
+
+
+def test_a_pix_sent_is_money_and_a_message_is_not():
+    assert category("pix_enviar", "Envia um Pix.") == "Financial"
+    assert category("enviar_pix", "Envia um Pix para uma chave.") == "Financial"
+    assert category("mensagem_enviar", "Envia uma mensagem para um contato.") != "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("payflo_charge", "Charge details by ID: amount, outcome, card brand and last4."),
+    ("fills_history", "Trade fills with price, quantity, fee and fee asset."),
+    ("invoice_upcoming", "Upcoming invoice for a customer: the total that will be billed at "
+     "the next renewal."),
+])
+def test_a_money_verb_used_as_a_noun_or_what_is_billed_later_is_not_money(name, description):
+    assert category(name, description) != "Financial"
+
+
+def test_the_money_verb_used_as_one_is_still_money():
+    assert category("charge_card", "Charge the card for the amount.", AMOUNT) == "Financial"
+    assert category("renew_subscription", "Renew the subscription; the total will be billed "
+                    "to the card on file.") == "Financial"

@@ -19,7 +19,8 @@ from policytui.risk.words import SEPARATORS, base_verb, name_words, sentence_tok
 # use them. Things paid or owed beyond those of `vocabulary.MONEY_OBJECTS`: a tip or a
 # donation is a payment, a loan or an instalment is owed, escrow is money held for someone;
 # and invoices, payments and refunds named in other languages (factura, Rechnung, platba ...),
-# which the other languages' verbs act on.
+# which the other languages' verbs act on; and Brazil's instant payment (Pix) and payment
+# slip (boleto), sent, scheduled or paid.
 EXTRA_MONEY_OBJECTS = frozenset(
     """
     tip tips gratuity gratuities donation donations loan loans repayment repayments
@@ -28,17 +29,17 @@ EXTRA_MONEY_OBJECTS = frozenset(
     factuur facturen faktura faktury fakturu fakture fakturor pago pagos pagamento pagamentos
     paiement paiements zahlung zahlungen betaling betalingen platnosc platnosci platba platbu
     platby plata reembolso reembolsos remboursement rimborso erstattung terugbetaling
-    overboeking
+    overboeking pix boleto boletos
     """.split())
 # ... and those that are money only with money in sight: a direct-debit "mandate" or a card
 # "authorization" (a hold of funds), but not a legal mandate or an OAuth authorization; a
 # standing "authority" to pull recurring payments, but not a certificate authority; a billing
 # "agreement" (a service contract billed each period), but not a licence agreement (see
-# `_NOT_MONEY_QUALIFIERS`).
+# `_NOT_MONEY_QUALIFIERS`); German "Autorisierung" as the English.
 EXTRA_MONEY_OBJECTS_IF_CONTEXT = frozenset(
     """
     mandate mandates authorization authorizations authorisation authorisations authority
-    authorities agreement agreements
+    authorities agreement agreements autorisierung autorisierungen
     """.split())
 # Words that put money in sight besides `vocabulary.MONEY_NOUNS`: what a budgeting app
 # names ("income", "spending") says as much as "expense" does.
@@ -569,6 +570,45 @@ def on_cart(desc: DescriptionVerbs) -> bool:
     return False
 
 
+# Nouns of a money act, English and other languages, that a description without a verb may
+# open with to say what the tool does: "Off-cycle payment sent immediately", "Reembolso parcial
+# ou total de um atendimento", "Terugbetaling van een bestelling", "Verkauf einer Jahreskarte".
+# Only acts: an "invoice" or an "order" named first may be what a reader returns.
+_MONEY_ACT_NOUNS_ABROAD = frozenset(
+    """
+    reembolso rimborso remboursement erstattung terugbetaling pagamento pago zahlung betaling
+    platba verkauf venta venda vendita
+    """.split())
+_MONEY_ACT_NOUNS = _MONEY_ACT_NOUNS_ABROAD | frozenset(
+    "payment refund reimbursement payout remittance withdrawal purchase sale".split())
+# Words that end the opening phrase besides English prepositions: "of", "for" and articles
+# in other languages ("Reembolso de ...", "Terugbetaling van ...", "Verkauf einer ...").
+_PHRASE_ENDS_ABROAD = frozenset(
+    "de di del da do dos das della van voor von fur einer eines einem eine des der dem den "
+    "du des au pour para per".split())
+_OPENING = 5
+
+
+def named_money_act(desc: DescriptionVerbs) -> str | None:
+    """The money act a description without a leading verb names first ("Off-cycle bonus
+    payment to an employee, paid by direct deposit", "Credit note for returned loaves"), or
+    None. Only its opening phrase's head counts: "Payment status of an order" is a status."""
+    words = desc.words[:_OPENING]
+    if _MONEY_ACT_NOUNS.isdisjoint(words) and not ("credit" in words and "note" in words):
+        return None  # nearly every tool: one set operation
+    if words[0] in _MONEY_ACT_NOUNS_ABROAD:
+        return words[0]  # these languages put the head first: "Reembolso parcial ou total"
+    phrase: list[str] = []
+    for word in words:
+        if (word in _OBJECT_ENDS or word in _PHRASE_ENDS_ABROAD or word in SEPARATORS
+                or word == "e"):  # "e.g."
+            break
+        phrase.append(word)
+    if len(phrase) >= 2 and phrase[-1] in _NOTES and phrase[-2] in _NOTED:
+        return " ".join(phrase[-2:])  # a credit note lowers what is owed
+    return phrase[-1] if phrase and phrase[-1] in _MONEY_ACT_NOUNS else None
+
+
 def details_only(desc: DescriptionVerbs) -> bool:
     """Does the description's leading verb, one that changes existing data, act only on details that leave the
     amounts alone ("Update an order's billing/shipping addresses or customer note", "revise
@@ -745,7 +785,7 @@ def paying_actions(schema: Any, argument: str, values: tuple[str, ...],
 
 
 # What one reads about a money act named by its noun: a "refund status", "payment details".
-_FACETS = frozenset(
+FACETS = frozenset(
     "status statuses state states detail details info information result results history "
     "progress".split())
 
@@ -769,7 +809,7 @@ def money_noun_read(name: NameVerbs, desc: DescriptionVerbs) -> bool:
         return False
     # A quote or an estimate of the act ("swap_quote": "Retrieve a swap quote") reads what it
     # would be, whatever the verb; a state is read only of a word that may be a noun.
-    return rest[-1] in _WHAT_IFS or (name.ambiguous and rest[-1] in _FACETS)
+    return rest[-1] in _WHAT_IFS or (name.ambiguous and rest[-1] in FACETS)
 
 
 def server_handles_money(names: Iterable[str]) -> bool:
@@ -841,6 +881,58 @@ def accepted_quote(words: list[str]) -> str | None:
     for at, word in enumerate(words[:8]):
         if word in _ACCEPTING:
             return word if not _QUOTES.isdisjoint(words[at + 1:at + 5]) else None
+    return None
+
+
+# A coupon or discount put on (or taken off) what is billed changes what is paid:
+# "apply_coupon" to a subscription, "redeem_promo" on an invoice. Not on a cart (`on_cart`:
+# nothing is paid until the order is placed), and not a coupon made or listed.
+_DISCOUNTS = frozenset("coupon coupons discount discounts promo promotion promocode".split())
+_APPLYING = frozenset("apply redeem attach detach remove".split())
+_BILLED = frozenset(
+    "subscription subscriptions invoice invoices order orders customer customers".split())
+
+
+def applied_discount(words: list[str], desc: DescriptionVerbs) -> str | None:
+    """The discount a name applies to or takes off a subscription, an invoice, an order or a
+    customer ("cb_apply_coupon": "Coupon applied to an active subscription"), or None."""
+    if _DISCOUNTS.isdisjoint(words) or _APPLYING.isdisjoint(words):
+        return None  # nearly every tool: two set operations
+    seen = desc.words[:20]
+    if _BILLED.isdisjoint(words) and _BILLED.isdisjoint(seen):
+        return None
+    if not _CARTS.isdisjoint(words) or not _CARTS.isdisjoint(seen):
+        return None
+    return next(w for w in words if w in _DISCOUNTS)
+
+
+# A limit on what may be spent, set to an amount, is money's own setting: "set_spend_limit",
+# "raise_card_limit", "cartao_limite_ajustar". A rate limit or a memory limit is not; nor is
+# a spend limit made, suspended or updated ("update_spend_limit" may rename it or change who
+# may use it): only the verbs that set how much.
+_LIMITS = frozenset("limit limits limite limites".split())
+_SPENDING = frozenset(
+    "spend spending card cards credit purchase purchases withdrawal payment payments transfer "
+    "transaction cartao tarjeta credito".split())
+
+
+_SETTING_AMOUNTS = frozenset(
+    "set sets raise raises lower lowers increase increases decrease decreases adjust adjusts "
+    "ajustar ajusta ajuste aumentar reduzir".split())
+
+
+def spend_limit(words: list[str]) -> str | None:
+    """The words naming a spending limit a verb of `words` sets ("spend limit", "cartao
+    limite"), or None. The qualifier may stand on either side: "card_limit_set",
+    "limite_credito_ajustar"."""
+    if _LIMITS.isdisjoint(words) or _SETTING_AMOUNTS.isdisjoint(words):
+        return None
+    for at, word in enumerate(words):
+        if word in _LIMITS:
+            near = words[max(0, at - 1):at] + words[at + 1:at + 2]
+            spent = next((w for w in near if w in _SPENDING), None)
+            if spent is not None:
+                return f"{spent} {word}"
     return None
 
 

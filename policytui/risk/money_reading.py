@@ -17,7 +17,10 @@ from policytui.risk.categories import CRITICAL, FINANCIAL, READ
 from policytui.risk.descriptions import DescriptionVerbs
 from policytui.risk.findings import Reading, quote
 from policytui.risk.money import (
+    FACETS,
+    FILLER,
     accepted_quote,
+    applied_discount,
     booked_travel,
     checks_out,
     confirms_a_check,
@@ -32,6 +35,7 @@ from policytui.risk.money import (
     marked_paid,
     money_act,
     money_context,
+    named_money_act,
     narrower_object,
     object_may_be_paid,
     on_cart,
@@ -40,6 +44,7 @@ from policytui.risk.money import (
     quoted_word,
     raw_api_call,
     refund_switch,
+    spend_limit,
     spender_argument,
     spending_argument,
 )
@@ -73,13 +78,14 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
                 seen.append(money_server or money_context(name, desc, facts, schema=schema))
             return seen[0]
 
-        words = name.words[1:] if name.namespace else name.words
+        words = _acted_on_words(name, acting)
         # "skill_trade_review", described as "Analyzes closed trades": the name's only verb
         # is a noun there, and the description reads. Unless the description does it too, as
         # a later step ("Get the balance, then transfer the funds").
         noun_verb = (name.ambiguous and desc.kind == v.READ and not desc.indirect
                      and acting == name.verb and acting in v.MONEY_IF_CONTEXT
                      and all(verb != acting for verb, _ in desc.alternatives))
+        noun_verb = noun_verb or (acting in v.MONEY_IF_CONTEXT and money_verb_named(name, desc))
         found: list[str] = []
         answers: dict[str, bool] = {}
 
@@ -130,7 +136,16 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
             r.evidence.append(f"description says {quoted_word(paying)} on the way: it spends "
                               "money")
         settled = None
-        if made is None and paying is None and r.category != READ:
+        if made is None and paying is None and r.category != READ and (
+                named := named_money_act(desc)) is not None and (
+                desc.kind is None or desc.lead == named):
+            # "Off-cycle payment (e.g. final pay) sent immediately": no verb (or the act's
+            # noun taken for an unknown one: "Reembolso parcial ..."), but the act the
+            # description names first is a payment, and the tool does not read.
+            settled = (f"the description names {quoted_word(named)} as what it does: it moves "
+                       "money")
+            r.evidence.append(settled)
+        if settled is None and made is None and paying is None and r.category != READ:
             settled = _settled_in_other_words(
                 words, desc, lambda: money_server or money_context(name, desc, facts,
                                                                    schema=schema), schema)
@@ -169,6 +184,39 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
                           " give an amount and where it goes: it moves money")
         r.category, r.severity = FINANCIAL, CRITICAL
         r.confidence = max(r.confidence, 70)
+
+
+# What a name of nouns shows, ending it: "fills_history", "roast_statement",
+# "funding_balance".
+_SHOWN = frozenset(
+    "history histories log logs statement statements balance balances summary summaries report "
+    "reports".split())
+
+
+def money_verb_named(name: NameVerbs, desc: DescriptionVerbs) -> bool:
+    """Is the verb that needs money in sight only a noun here? A description with no verb
+    that opens with it and what one reads of it ("payflo_charge": "Charge details by ID: amount,
+    outcome ..."), or one that leads with it under a name of nouns ending with what it shows
+    ("fills.history": "Trade fills with price, quantity, fee")."""
+    words = desc.words
+    if len(words) < 2:
+        return False
+    if desc.kind is None and words[0] == name.verb and words[1] in FACETS:
+        return True
+    return name.kind is None and words[0] == desc.lead and bool(name.words) and (
+        name.words[-1] in _SHOWN)
+
+
+def _acted_on_words(name: NameVerbs, acting: str | None) -> list[str]:
+    """The name's words a verb may act on: its words past the namespace, or all of them when
+    the verb stands there alone ("factura_cancelar", "invoice_void" on a server whose every
+    tool starts with "factura" or "invoice"): the namespace is then what the verb acts on."""
+    if not name.namespace:
+        return name.words
+    words = name.words[1:]
+    if acting is not None and words and all(w == acting or w in FILLER for w in words):
+        return name.words
+    return words
 
 
 def _narrow_financial(kind: str, acting: str | None, desc: DescriptionVerbs,
@@ -212,6 +260,14 @@ def _settled_in_other_words(words: list[str], desc: DescriptionVerbs,
         # "convert_confirm": "Confirms an estimated quote" makes the conversion it prices.
         return (f"verb {quoted_word(accepted)} of a quote with money in sight: accepting a "
                 "price quote makes the trade or order")
+    discount = applied_discount(words, desc)
+    if discount is not None:
+        # "cb_apply_coupon": the discount lowers what the subscription bills from now on.
+        return f"it applies or removes {quoted_word(discount)}: it changes what is paid"
+    limit = spend_limit(words) or spend_limit(desc.words[:12])
+    if limit is not None:
+        # "set-spend-limit": how much may be spent is set, a card's or an account's.
+        return f"it sets {quoted_word(limit)}: it changes how much may be spent"
     funded = funded_product(words)
     if funded is not None and money():
         # "allocate_earn" with an amount: the funds leave the account for the product.
@@ -220,7 +276,9 @@ def _settled_in_other_words(words: list[str], desc: DescriptionVerbs,
     if switch is not None:
         # "cancelRegistration" with `refund`: cancelling can give the money back.
         return f"argument {quote(switch)} refunds when set: it moves money"
-    charged = charged_on_the_way(desc.text)
+    # "invoice_upcoming": "... the total that will be billed at the next renewal": what is
+    # charged later is shown now.
+    charged = None if "upcoming" in words else charged_on_the_way(desc.text)
     if charged is not None:
         # "reserve_berth": "Reserve a visitor berth. The nightly fee is charged to the card
         # supplied by the skipper": the act is the name's, the money is said after it.

@@ -37,9 +37,20 @@ _MONEY_SAID: tuple[tuple[tuple[frozenset[str], ...], re.Pattern[str]], ...] = tu
          r"(charged|billed|debited|refunded|prorated|invoiced|paid)"
          r"|(?:^|[.;:]\s+|\b)(charged|billed|debited|invoiced)"
          r"(?=\s+(?:[a-z]+ly\s+)?(?:to|from|against)\b))"
+         # (A second participle may follow: "Added seats are prorated and charged right away".)
+         r"(?:\s+and\s+(?:charged|billed|debited|refunded|invoiced|paid))?"
          # (An adverb may stand first: "billed monthly to the account starting today".)
          r"(?=\s+(?:[a-z]+ly\s+)?(?:to|from|on|against|at|by|via|if|when|in|within"
          r"|immediately|automatically|upfront|right|now|today|straight)\b|\s*[€$£¥0-9])"),
+        # Money credited back to a card, an account or a balance: "Any remaining balance is
+        # credited back to the funding balance" ("The author is credited in the film" is not).
+        (_words("credited", "balance card account wallet"),
+         r"\b(?:is|are|will\s+be|gets|get)\s+(?:[a-z]+ly\s+)?(credited)\s+(?:back\s+)?"
+         r"(?:to|onto)\s+(?:the\s+|a\s+|an\s+|their\s+|its\s+|your\s+)?(?:[\w'’-]+\s+){0,2}"
+         r"(?:balance|card|account|wallet)\b"),
+        # A price paid when the act is done: "Full price paid at booking".
+        (_words("paid", "price fee amount deposit total"),
+         r"\b(?:price|fee|amount|deposit|total)\s+(paid)\s+(?:at|on|upfront|in\s+advance)\b"),
         # Funds held or taken on a card or an account: "A pre-authorisation for the deposit is
         # placed on the customer's card", "the deposit is taken from the card".
         (_words("placed taken held captured collected blocked pulled drawn",
@@ -80,7 +91,12 @@ _MONEY_SAID: tuple[tuple[tuple[frozenset[str], ...], re.Pattern[str]], ...] = tu
         # bill and charges the remaining balance to the card on file".
         (_words("charges bills refunds debits"),
          r"\b(charges|bills|refunds|debits)\s+(?:the|a|an|their|its|his|her|each|every|any"
-         r"|all)\b"),
+         r"|all|them)\b"),
+        # ... the same said otherwise: "... and invoices them for the agreed fee", "Tax due is
+        # remitted by debiting the account" ("invoices" alone is most often the noun).
+        (_words("debiting charging", "by"),
+         r"\bby\s+(debiting|charging)\s+(?:the|a|an|their|its|his|her|each|every|any|all)\b"),
+        (_words("them", "invoices"), r"\b(invoices)\s+them\b"),
         # Money given back: "returns the ticket price to the attendee's card".
         (_words("price amount fee fees deposit payment funds money", "returns return"),
          r"\b(returns?\s+(?:the\s+|a\s+|their\s+|its\s+)?(?:[\w-]+\s+){0,2}"
@@ -89,7 +105,8 @@ _MONEY_SAID: tuple[tuple[tuple[frozenset[str], ...], re.Pattern[str]], ...] = tu
         # customer", "Sets up a monthly subscription for the course fee", "Take a 25%
         # deposit on an accepted quote".
         (_words("invoice bill subscription debit standing plan deposit payment fee"),
-         r"\b((?:triggers|issues|raises|generates)\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,2}"
+         r"\b((?:triggers|issues|raises|generates|raise|issue)\s+(?:the\s+|a\s+|an\s+)?"
+         r"(?:[\w-]+\s+){0,2}"
          r"(?:invoice|bill)"
          r"|(?:sets\s+up|starts)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}"
          r"(?:subscription|direct\s+debit|standing\s+order|payment\s+plan)"
@@ -114,10 +131,101 @@ _MONEY_SAID: tuple[tuple[tuple[frozenset[str], ...], re.Pattern[str]], ...] = tu
          r"|cobrad[oa]s?|se\s+cobra|se\s+factura|se\s+reembolsa|addebitat[oaie]|addebito\s+sul"
          r"|abgebucht|facture\s+(?:à|au|aux)|eingezogen|faktureras|debiteras|ditagih)\b"),
     ))
+# The same said in the languages the tables above lack, or in the ways they say it: money
+# charged, refunded or held (Finnish "veloitetaan", Dutch "afgeschreven", Danish "trækkes på
+# firmakortet", Polish "pobierana z karty", Vietnamese "tạm giữ trên thẻ", Filipino
+# "sisingilin"), and an invoice made (German "stellt ... die Rechnung"). Each needs the
+# language's own money word: none of these words is common in English text.
+_MONEY_SAID_ABROAD: tuple[tuple[tuple[frozenset[str], ...], re.Pattern[str]], ...] = tuple(
+    (keys, re.compile(pattern)) for keys, pattern in (
+        # Finnish and Hungarian verbs that are money whatever is around them: charge, credit
+        # back, refund, purchase.
+        (_words("veloitetaan veloittaa veloitus hyvitetään hyvittää visszatérítés "
+                "visszatérítése vásárlás vásárlása"),
+         r"\b(veloitetaan|veloittaa|veloitus|hyvitetään|hyvittää|visszatérítése?"
+         r"|vásárlása?)\b"),
+        # Dutch and German participles of money taken or given back: "de jaarhuur wordt via
+        # automatische incasso afgeschreven", "Die Gebühr wird dem Händler belastet"; and a
+        # delivery "auf Rechnung" (billed on account).
+        (_words("afgeschreven geïncasseerd terugbetaald teruggestort belastet erstattet "
+                "bezahlt lastschrift incasso rechnung"),
+         r"\b(afgeschreven|geïncasseerd|terugbetaald|teruggestort|in\s+rekening\s+gebracht"
+         r"|per\s+lastschrift|automatische\s+incasso|auf\s+rechnung"
+         r"|(?:wird|werden)\s+(?:[\w-]+\s+){0,3}?(?:belastet|erstattet|bezahlt))\b"),
+        # German "Rechnung stellen" is to invoice: "Stellt dem Kunden die Rechnung".
+        (_words("stellt stelle stellen", "rechnung rechnungen"),
+         r"\b((?:stellt|stelle|stellen)\s+(?:[\w-]+\s+){0,4}?rechnung(?:en)?)\b"),
+        # Danish, Norwegian and Swedish: an amount or fee drawn or put on someone: "beløbet
+        # trækkes på firmakortet", "Avgiften 450 kr läggs på nästa faktura", "gebyr legges på
+        # kunden", "Betalingen gennemføres via MobilePay".
+        (_words("trækkes trekkes dras debiteres debiteras legges lægges läggs faktureres "
+                "belastes gennemføres gjennomføres genomförs"),
+         r"\b\w*(?:beløb\w*|beløp\w*|belopp\w*|gebyr\w*|avgift\w*|betaling\w*"
+         r"|summen)\b(?:\s+[\w.’'-]+){0,4}?\s+(trækkes|trekkes|dras|debiteres|debiteras"
+         r"|(?:legges|lægges|läggs)\s+på|faktureres|belastes|gennemføres|gjennomføres"
+         r"|genomförs)\b"),
+        # Polish: a fee, deposit or advance taken or given back: "zaliczka 50 zł pobierana jest
+        # z karty", "80% opłaty wraca na konto kursanta".
+        (_words("pobierana pobierany pobierane pobrana pobrane zwracana zwracane zwrócona "
+                "wraca", "opłata opłaty opłatę kaucja kaucji zaliczka zaliczki kwota kwoty"),
+         r"\b(?:opłat[aey]|kaucj[ai]|zaliczk[ai]|kwot[ay])\b(?:\s+[\w.%-]+){0,4}?\s+"
+         r"(?:jest\s+|są\s+|zostanie\s+)?(pobiera(?:na|ny|ne)|pobran[aey]|zwracan[ae]"
+         r"|zwrócona|wraca)\b"),
+        # Spanish and Portuguese: a charge taken, a deposit given back, a premium added to
+        # the monthly fee, money leaving the balance: "cobra o valor total no cartão", "gera
+        # a cobrança recorrente" (made, not cancelled), "el depósito se devuelve", "é somado
+        # à mensalidade".
+        (_words("cobra cobram cobrança cobranca cobranza devuelve devolvido devuelto "
+                "reembolsado somado somada sumado sumada saldo boleto"),
+         r"\b((?:cobra|cobram)\s+(?:o|a|os|as|el|la|los|las)\s+(?:[\w-]+\s+){0,2}?"
+         r"(?:valor|importe|monto|total|taxa|tarifa|mensalidade|cuota|multa)"
+         r"|(?:gera|gerar|cria|criar|genera|generar|crea|crear|inicia|ativa|activa)\s+(?:a|uma"
+         r"|la|una)\s+cobran(?:ça|ca|za)"
+         r"|(?:se\s+devuelve|é\s+devolvido|es\s+devuelto|é\s+reembolsado|es\s+reembolsado)"
+         r"|(?:somad|sumad)[oa]s?\s+(?:à|a|al|na|no)\s+(?:[\w-]+\s+){0,2}?"
+         r"(?:mensalidade|mensualidad|fatura|factura|cuota|conta|cuenta)"
+         r"|(?:sai|sale)\s+(?:do|del)\s+saldo"
+         r"|(?:emite|emitir|gera|gerar|genera|generar)\s+(?:o\s+|el\s+|um\s+|un\s+)?boletos?)"),
+        # ... or the debit itself happening: "O débito ocorre automaticamente na data".
+        (_words("débito debito cobrança cobranca pagamento cobro cargo",
+                "ocorre realizado efetuado realiza efectúa efectua"),
+         r"\b(?:débito|debito|cobrança|cobranca|pagamento|cobro|cargo)\s+(ocorre|é\s+realizado"
+         r"|é\s+efetuado|se\s+realiza|se\s+efect[uú]a)\b"),
+        # A payment rail named as how the act is done: "Executa o repasse semanal às diaristas
+        # via Pix", "betaling via MobilePay". Each is nothing but a way to pay.
+        (_words("pix mobilepay duitnow fpx gcash przelewy24 blik swish vipps bizum twint "
+                "paynow promptpay"),
+         r"\b(?:via|por|pelo|pela|through|with|using|by|per|przez|melalui|qua|sa|com|mit|met"
+         r"|med)\s+(pix|mobilepay|duitnow|fpx|gcash|przelewy24|blik|swish|vipps|bizum|twint"
+         r"|paynow|promptpay)\b"),
+        # Romanian, Malay and Indonesian: "Plata se face online, cu cardul", "Bayaran dibuat
+        # melalui FPX", "Terima bayaran servis", "tagihan baru dibuat".
+        (_words("plata plată bayaran pembayaran tagihan"),
+         r"\b((?:plata|plată)\s+se\s+(?:face|încasează|percepe)"
+         r"|(?:bayaran|pembayaran|tagihan)\s+(?:[\w-]+\s+){0,2}?(?:dibuat|dikenakan|dipotong"
+         r"|didebit|diterbitkan)"
+         r"|(?:terima|menerima)\s+(?:bayaran|pembayaran))\b"),
+        # Vietnamese and Filipino: a fee charged or held, money refunded or moved: "bị tính
+        # phí hủy", "được tạm giữ trên thẻ", "sisingilin sa GCash", "dagdag na bayad".
+        (_words("phí giữ tiền nhập sisingilin siningil singilin sinisingil bayad idinadagdag"),
+         r"((?:tính|thu)\s+phí|tạm\s+giữ|(?:trừ|hoàn|chuyển)\s+tiền|chuyển\s+thu\s+nhập"
+         r"|\bsisingilin\b|\bsiningil\b|\bsingilin\b|\bsinisingil\b"
+         r"|\bdagdag\s+na\s+bayad\b|\bidinadagdag\s+(?:ito\s+)?sa\s+bill\b)"),
+    ))
+_MONEY_SAID = _MONEY_SAID + _MONEY_SAID_ABROAD
 # Every word one of the patterns needs first (each pattern names its rarer words first: "returns"
 # is in most readers' descriptions).
 _ANY_MONEY_SAID = frozenset().union(*(needs[0] for needs, _ in _MONEY_SAID))
-_DENIALS = frozenset("not no nothing never free without".split())
+# Which patterns (by their place in `_MONEY_SAID`) each of those words may open, so that a
+# description tries only the few its words can match, not every language's.
+_PATTERNS_OF: dict[str, tuple[int, ...]] = {
+    word: tuple(at for at, (needs, _) in enumerate(_MONEY_SAID) if word in needs[0])
+    for word in _ANY_MONEY_SAID}
+# Words that deny what follows, in English and in the languages of `_MONEY_SAID_ABROAD`:
+# "Nothing is charged", "Belum ada tagihan yang dibuat" (no bill is made yet).
+_DENIALS = frozenset(
+    "not no nothing never free without não nao sem sin nicht kein keine keinen niet geen "
+    "ikke inte nie belum tidak tanpa nu ei không hindi".split())
 _CHARGE_WINDOW = 800
 
 
@@ -131,9 +239,12 @@ def charged_on_the_way(text: str) -> str | None:
     if _ANY_MONEY_SAID.isdisjoint(split):
         return None  # nearly every description: one set operation
     words = set(split)
+    tried = sorted({at for word in words.intersection(_ANY_MONEY_SAID)
+                    for at in _PATTERNS_OF[word]})
     first: tuple[int, str] | None = None
-    for needs, pattern in _MONEY_SAID:
-        if any(need.isdisjoint(words) for need in needs):
+    for at in tried:
+        needs, pattern = _MONEY_SAID[at]
+        if any(need.isdisjoint(words) for need in needs[1:]):
             continue
         for found in pattern.finditer(low):
             if first is not None and found.start() >= first[0]:
