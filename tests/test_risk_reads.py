@@ -1016,6 +1016,9 @@ def test_on_call_is_a_duty_not_a_call(name, description, category):
     # sentence goes on after ";".
     ("stock_van", "Stock the van with parts for tomorrow.", "Write"),
     ("estado_pedido", "Estado del pedido; se cancela si no se envió.", "Other"),
+    # Nor when a later sentence says what the tool itself does (the eleventh blind set).
+    ("ctx", "Current kube context. If `use` is given, switches to it.", "Other"),
+    ("tide_now", "Current tide table. Returns heights in metres.", "Read"),
 ])
 def test_a_verbless_sentence_of_the_present_or_a_foreign_view_reads(name, description, category):
     c = classify(tool(name, description))

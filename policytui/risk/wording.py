@@ -259,7 +259,7 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
                         f"noun phrase naming {quoted_word(view)}, a view of data")
     elif (name.kind is None and desc.kind is None
           and (view_word := names_what_is_shown(desc)) is not None
-          and _nothing_done_after(desc)):
+          and _nothing_done_after(desc) and _nothing_done_later(desc)):
         # "marina_tide_table": "Current tide table for the harbour"; "proyector_estado":
         # "Estado del proyector de una sala". No verb anywhere, and the sentence opens with
         # what is there now, or with a view named in another language: the tool shows it.
@@ -452,6 +452,18 @@ def _asked_after_a_word(desc: DescriptionVerbs, at: int) -> bool:
         return True
     return (len(words) > at + 2 and words[at + 1] in _ASKED_FACTS
             and base_verb(words[at]) is None and words[at] not in _NOT_ASKED)
+
+
+def _nothing_done_later(desc: DescriptionVerbs) -> bool:
+    """Do the sentences after the first say nothing the tool itself does, in the third person
+    ("Current kube context. If `use` is given, switches to it")? Asked where a sentence of
+    nouns alone would let the tool through as a reader: there any act said later wins."""
+    for word in desc.rest()[:60]:
+        if third_person_verb(word):
+            verb = base_verb(word)
+            if verb is not None and word != verb and v.VERBS[verb] != v.READ:
+                return False
+    return True
 
 
 def _nothing_done_after(desc: DescriptionVerbs) -> bool:
