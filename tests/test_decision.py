@@ -128,6 +128,20 @@ def test_approved_call_continues_to_limits() -> None:
         ("contains", "x", {"a": 5}),
         ("contains", "x", {"a": {"x": 1}}),
         ("eq", 1, {"a": None}),
+        # At any depth, a value a validator may coerce into the compared one is the wrong type.
+        ("eq", [True], {"a": [1]}),
+        ("eq", {"n": 5}, {"a": {"n": "5"}}),
+        ("contains", 1, {"a": [True]}),
+        ("contains", 1, {"a": ["1"]}),
+        ("contains", 1, {"a": [" 1.0 "]}),
+        ("in", [5, "x"], {"a": "5"}),
+        # JSON text the MCP Python SDK turns into a list or object before its tool sees it.
+        ("contains", "/etc/shadow", {"a": ' [ "\\/etc\\/shadow" ] '}),
+        ("regex", "force", {"a": '{"\\u0066orce": true}'}),
+        # Integers a JavaScript server rounds to a double it would judge otherwise.
+        ("eq", 9007199254740992, {"a": 9007199254740993}),
+        ("in", [18014398509481984], {"a": 18014398509481985}),
+        ("gte", 9007199254740996, {"a": 9007199254740995}),
     ],
 )
 def test_missing_or_wrong_type_fails_require_and_holds_in_deny_and_approval(
@@ -138,6 +152,17 @@ def test_missing_or_wrong_type_fails_require_and_holds_in_deny_and_approval(
     assert decide(one_tool({"deny_if": [condition]}), "t", args).outcome is Outcome.DENIED
     held = decide(one_tool({"require_approval_if": [condition]}), "t", args)
     assert held.outcome is Outcome.NEEDS_APPROVAL
+
+
+def test_a_field_inside_json_text_is_looked_for_as_the_server_will_see_it() -> None:
+    # The MCP Python SDK parses `"opts": "{\"force\": true}"` into an object for a parameter
+    # not typed as text: `args.opts.force` exists for its tool, though not in the text.
+    present = {"path": "args.opts.force", "op": "exists", "value": True}
+    sent = {"opts": '{"force": true}'}
+    assert not decide(one_tool({"deny_if": [present]}), "t", sent).allowed
+    assert not decide(one_tool({"require": [{**present, "value": False}]}), "t", sent).allowed
+    # Text that is no JSON list, object or null stays text, as the SDK leaves it.
+    assert decide(one_tool({"deny_if": [present]}), "t", {"opts": '"force"'}).allowed
 
 
 def test_exists_is_the_one_op_that_looks_at_absence() -> None:
@@ -154,7 +179,12 @@ def test_exists_is_the_one_op_that_looks_at_absence() -> None:
     [
         ("eq", 1, 1.0, True),
         ("eq", [1, {"a": True}], [1, {"a": True}], True),
-        ("eq", [True], [1], False),  # JSON types, all the way down
+        ("eq", [True], [False], False),  # JSON types, all the way down
+        ("eq", [True], ["x"], False),  # no validator makes "x" true
+        ("contains", 1, ["x", 2], False),
+        ("contains", 1, ["x", 1], True),
+        ("eq", 9007199254740993, 9007199254740993, True),  # exact, and as doubles too
+        ("contains", "/etc/shadow", "[\"/etc/passwd\"]", False),  # no reading has it
         ("neq", "a", "b", True),
         ("in", ["get", "list"], "get", True),
         ("not_in", ["delete"], "get", True),
@@ -166,7 +196,6 @@ def test_exists_is_the_one_op_that_looks_at_absence() -> None:
         ("regex", "prod", "my-prod-x", True),  # search, not full match
         ("contains", "prod", "my-prod-x", True),
         ("contains", "b", ["a", "b"], True),
-        ("contains", 1, [True], False),
     ],
 )
 def test_condition_semantics(op: str, value: Any, actual: Any, holds: bool) -> None:

@@ -238,7 +238,7 @@ def test_call_with_typed_arguments_matches_decide_exactly() -> None:
                 "deny_if": [
                     {"path": "args.database", "op": "eq", "value": "prod"},
                     {"path": "args.dry", "op": "eq", "value": False},
-                    {"path": "args.mode", "op": "not_in", "value": ["read", 2]},
+                    {"path": "args.mode", "op": "not_in", "value": ["read", "list"]},
                 ],
             }
         },
@@ -255,11 +255,38 @@ def test_call_with_typed_arguments_matches_decide_exactly() -> None:
     ]
     policy = Policy.from_document(doc)
     result, plan = export_cedar(policy)
-    assert plan.exact == {"run_sql"} and not plan.denied and not plan.stricter
+    # Stricter only in denying text that begins like JSON (a server may read it as a list).
+    assert plan.stricter == {"run_sql"} and not plan.denied and not plan.exact
     policies = _policies(result.text)
     got = [toolhive_allows(policies, t, a) for t, a in calls]
     assert got == [True, False, False, False, False, False, False, False]
     assert got == [decide(policy, t, a).allowed for t, a in calls]
+
+
+def test_text_that_begins_like_json_is_denied_where_a_condition_reads_the_argument() -> None:
+    doc = {"version": "1", "default": "allow", "tools": {"ls": {"deny_if": [
+        {"path": "args.paths", "op": "contains", "value": "/etc/shadow"}]}}}
+    policy = Policy.from_document(doc)
+    result, plan = export_cedar(policy)
+    policies = _policies(result.text)
+    # The MCP Python SDK turns this text into ["/etc/shadow"] for a list parameter.
+    sent = {"paths": '["\\/etc\\/shadow"]'}
+    assert not decide(policy, "ls", sent).allowed
+    assert not toolhive_allows(policies, "ls", sent)
+    for text in (' ["x"]', '{"a": 1}', "null", "[WIP] notes"):
+        assert not toolhive_allows(policies, "ls", {"paths": text}), text
+    assert toolhive_allows(policies, "ls", {"paths": "/home/me"})
+    assert any("begins like JSON" in w.message for w in result.warnings)
+
+
+def test_a_list_mixing_kinds_is_not_written_as_a_validator_may_coerce_one_into_another() -> None:
+    doc = {"version": "1", "default": "allow", "tools": {"t": {"deny_if": [
+        {"path": "args.n", "op": "in", "value": [5, "prod"]}]}}}
+    policy = Policy.from_document(doc)
+    result, plan = export_cedar(policy)
+    assert plan.denied == {"t"}
+    assert not decide(policy, "t", {"n": "5"}).allowed  # "5" may reach the server as 5
+    assert not toolhive_allows(_policies(result.text), "t", {"n": "dev"})
 
 
 def test_numbers_are_compared_as_decimals() -> None:

@@ -372,3 +372,22 @@ def test_an_invalid_file_still_gets_every_message_with_line_and_column(tmp_path:
     assert result.returncode == 3
     assert "unknown key \"limts\"" in result.stdout
     assert "cannot decide calls against an invalid policy" in result.stdout
+
+
+def test_a_pattern_a_caller_could_make_take_exponential_time_is_refused(tmp_path: Path) -> None:
+    """`([a-z0-9]+/?)+` backtracks exponentially on "aaaa...!": one call's argument would hold
+    the gateway. validate says so, and no front end loads the policy; a possessive inner repeat
+    is the way out the message names."""
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps({"version": "1", "default": "deny", "tools": {"read_file": {
+        "deny_if": [{"path": "args.path", "op": "regex", "value": "^([a-z0-9]+/?)+$"}]}}}))
+    result = _run("validate", str(path))
+    assert result.returncode == 1
+    assert "repeats a group that holds a repeat of its own" in result.stdout
+    assert "'[a-z]++'" in result.stdout
+    gateway = _run("gateway", "--policy", str(path), "--", sys.executable, "-c", "pass")
+    assert gateway.returncode != 0 and "is not a valid policy" in gateway.stderr
+    assert "Traceback" not in gateway.stderr
+    path.write_text(path.read_text().replace("+/?)+", "++/?)+"))
+    assert _run("validate", str(path)).returncode == 0
+

@@ -265,3 +265,23 @@ def test_on_demand_locator_agrees_with_the_full_scan(document: object, compact: 
         assert locator.of(location, key=True) == position
     # A location that is not there falls back to its nearest parent: here, the root.
     assert locator.of(("\x00not-a-key",)) == full.values[()]
+
+
+@pytest.mark.parametrize("pattern,refused", [
+    ("^([a-z0-9]+/?)+$", True),
+    ("(a*)*", True),
+    ("(\\w+\\.)+\\w+", True),
+    ("(?:\\s*,\\s*)*", True),
+    ("(\\w++\\.)+\\w+", False),  # possessive: gives nothing back
+    ("(?>[a-z]+/?)+", False),  # atomic
+    ("^([a-z0-9]++/?)+$", False),  # "/?" splits no text two ways
+    ("(\\d{3}-)+", False),  # a fixed count is no choice
+    ("^/srv/[a-z]+$", False),
+    ("^(prod|staging)-\\d+$", False),
+])
+def test_a_repeat_inside_a_repeat_is_an_error(pattern: str, refused: bool) -> None:
+    text = json.dumps({"version": "1", "default": "deny", "tools": {"t": {"deny_if": [
+        {"path": "args.a", "op": "regex", "value": pattern}]}}})
+    found = [m for m in messages(text) if "exponential time" in m]
+    assert bool(found) is refused, (pattern, found)
+

@@ -1,14 +1,27 @@
 """Evaluating argument conditions, fail-closed.
 
 `evaluate` answers True, False, or None when the argument is missing or of the wrong type for
-the op. The caller turns None against the agent: a `require` fails, a `deny_if` or
-`require_approval_if` holds. Only `exists` can never be None.
+the op, or when the server may read the call otherwise than the gateway does. The caller turns
+None against the agent: a `require` fails, a `deny_if` or `require_approval_if` holds. Only
+`exists` never counts a missing argument against the caller.
+
+What the server does with the arguments is not what the gateway sees in every case, and a
+condition must hold for every reading a server may make:
+- the MCP Python SDK turns a top-level text argument holding a JSON list, object or null
+  (`"paths": "[\"/etc/shadow\"]"`) into that value before its tool sees it;
+- a JavaScript server reads every number as a double, so integers past 2**53 round
+  (9007199254740993 arrives as 9007199254740992);
+- validators coerce ("1" or true where an integer is expected arrive as 1): a value of another
+  JSON type than the one compared with, at any depth, is the wrong type.
+When the readings disagree, the answer is None.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -62,26 +75,152 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-def _same(a: Any, b: Any) -> bool:
-    """JSON equality, all the way down: 1 == 1.0, but true is not 1, nor [true] [1]."""
+def _same(a: Any, b: Any) -> bool | None:
+    """JSON equality, all the way down: 1 == 1.0, but true is not 1, nor [true] [1]. None
+    when somewhere the two differ in JSON type but a validator may coerce one into the other
+    ("5" against 5, [true] against [1]): the wrong type."""
     kind = _json_kind(a)
     if kind != _json_kind(b):
-        return False
+        return None if _coercible(a, b) or _coercible(b, a) else False
     if kind == "array":
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+        if len(a) != len(b):
+            return False
+        return _all_of(_same(x, y) for x, y in zip(a, b, strict=True))
     if kind == "object":
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+        if a.keys() != b.keys():
+            return False
+        return _all_of(_same(a[k], b[k]) for k in a)
     return bool(a == b)
 
 
-def evaluate(condition: Condition, args: Any) -> bool | None:
-    """Does the condition hold for these call arguments? None = missing or wrong type."""
+_TRUE_TEXTS = frozenset(("true", "1", "yes", "on", "t", "y"))
+_FALSE_TEXTS = frozenset(("false", "0", "no", "off", "f", "n"))
+
+
+def _coercible(a: Any, b: Any) -> bool:
+    """May a validator in lax mode (pydantic's, the MCP Python SDK's) turn `a` into `b`: a
+    number's text into the number, a boolean into 1 or 0, a boolean's text into it?"""
+    if isinstance(b, bool):
+        if isinstance(a, str):
+            return a.strip().lower() in (_TRUE_TEXTS if b else _FALSE_TEXTS)
+        return _is_number(a) and a == b
+    if _is_number(b):
+        if isinstance(a, bool):
+            return a == b
+        if isinstance(a, str):
+            try:
+                return float(a.strip()) == b
+            except (ValueError, OverflowError):
+                return False
+    return False
+
+
+def _all_of(answers: Iterable[bool | None]) -> bool | None:
+    """False if any is False, else None if any is None, else True."""
+    unsure = False
+    for answer in answers:
+        if answer is False:
+            return False
+        unsure = unsure or answer is None
+    return None if unsure else True
+
+
+def _any_of(answers: Iterable[bool | None]) -> bool | None:
+    """True if any is True, else None if any is None, else False."""
+    unsure = False
+    for answer in answers:
+        if answer is True:
+            return True
+        unsure = unsure or answer is None
+    return None if unsure else False
+
+
+def evaluate(condition: Condition, args: Any, readings: list[Any] | None = None) -> bool | None:
+    """Does the condition hold for these call arguments? None = missing, wrong type, or read
+    otherwise by the server (see the module's docstring). `readings` are
+    `server_readings(args)`, when the caller has them already (one call, several conditions)."""
     try:
-        return _evaluate(condition, args)
+        result = _evaluate(condition, args)
+        for reading in server_readings(args) if readings is None else readings:
+            if _evaluate(condition, reading) != result:
+                return None  # the server may act on what the gateway did not judge
+        return result
     except Exception:  # noqa: BLE001
         # A condition edited in memory past validation (a pattern that does not compile, a
         # text where a number belongs) must not crash a gateway; it counts against the caller.
         return None
+
+
+# Past this, a double (a JavaScript server's only number) no longer holds every integer.
+_EXACT_IN_A_DOUBLE = 2**53
+
+
+def server_readings(args: Any) -> list[Any]:
+    """The arguments as a server may read them besides as sent: with JSON text turned into
+    its value, and with integers rounded to doubles (each only when it changes something)."""
+    readings: list[Any] = []
+    parsed = _json_text_parsed(args)
+    if parsed is not args:
+        readings.append(parsed)
+    for each in (args, parsed) if parsed is not args else (args,):
+        if _has_a_big_integer(each):
+            readings.append(_as_doubles(each))
+    return readings
+
+
+_JSON_WHITESPACE = " \t\r\n"
+
+
+def _json_text_parsed(args: Any) -> Any:
+    """`args` with each top-level text value that JSON-parses to a list, an object or null
+    replaced by that value, as the MCP Python SDK does for parameters not typed as text
+    (`pre_parse_json`); `args` itself when there is none."""
+    if not isinstance(args, dict):
+        return args
+    out: dict[str, Any] | None = None
+    for key, value in args.items():
+        if not isinstance(value, str) or value.lstrip(_JSON_WHITESPACE)[:1] not in ("[", "{", "n"):
+            continue  # a cheap test first: most text is no JSON list, object or null
+        try:
+            parsed = json.loads(value)
+        except (ValueError, RecursionError):
+            continue  # the SDK leaves such text as it is
+        if isinstance(parsed, (str, int, float)):
+            continue  # so does it for JSON text, numbers and booleans
+        if out is None:
+            out = dict(args)
+        out[key] = parsed
+    return args if out is None else out
+
+
+def _has_a_big_integer(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, int) and not isinstance(node, bool):
+            if abs(node) > _EXACT_IN_A_DOUBLE:
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
+def _as_doubles(value: Any) -> Any:
+    """`value` with every integer past 2**53 as the double a JavaScript server reads."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) <= _EXACT_IN_A_DOUBLE:
+            return value
+        try:
+            return float(value)
+        except OverflowError:
+            return math.copysign(math.inf, value)
+    if isinstance(value, dict):
+        return {key: _as_doubles(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_doubles(item) for item in value]
+    return value
 
 
 def _evaluate(condition: Condition, args: Any) -> bool | None:
@@ -95,7 +234,7 @@ def _evaluate(condition: Condition, args: Any) -> bool | None:
         if _json_kind(actual) != _json_kind(expected):
             return None
         equal = _same(actual, expected)
-        return equal if op == "eq" else not equal
+        return equal if op == "eq" or equal is None else not equal
     if op in ("in", "not_in"):
         if isinstance(actual, (dict, list)):
             return None
@@ -103,8 +242,8 @@ def _evaluate(condition: Condition, args: Any) -> bool | None:
         # is the wrong type, not simply "not in the list".
         if expected and all(_json_kind(item) != _json_kind(actual) for item in expected):
             return None
-        found = any(_same(actual, item) for item in expected)
-        return found if op == "in" else not found
+        found = _any_of(_same(actual, item) for item in expected)
+        return found if op == "in" or found is None else not found
     if op in ("lt", "lte", "gt", "gte"):
         if not _is_number(actual):
             return None
@@ -123,6 +262,8 @@ def _evaluate(condition: Condition, args: Any) -> bool | None:
         if isinstance(actual, str):
             return (expected in actual) if isinstance(expected, str) else None
         if isinstance(actual, list):
-            return any(_same(item, expected) for item in actual)
+            # An item of another type than the value ("1" or true against 1) is the wrong
+            # type, unless another item is the value.
+            return _any_of(_same(item, expected) for item in actual)
         return None
     return None  # an op the model does not know never allows anything

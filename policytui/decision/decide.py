@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from policytui.decision.conditions import evaluate
+from policytui.decision.conditions import evaluate, server_readings
 from policytui.decision.counters import Budget, CounterKey, CounterStore, seconds_left, window_start
 
 if TYPE_CHECKING:
@@ -84,15 +84,15 @@ def _quote(name: str) -> str:
     return json.dumps(name, ensure_ascii=False)
 
 
-def _holds(condition: Condition, args: Any) -> bool:
+def _holds(condition: Condition, args: Any, readings: list[Any]) -> bool:
     """For deny_if / require_approval_if: missing or wrong-typed arguments count as holding."""
-    result = evaluate(condition, args)
+    result = evaluate(condition, args, readings)
     return True if result is None else result
 
 
-def _satisfied(condition: Condition, args: Any) -> bool:
+def _satisfied(condition: Condition, args: Any, readings: list[Any]) -> bool:
     """For require: missing or wrong-typed arguments count as failing."""
-    return evaluate(condition, args) is True
+    return evaluate(condition, args, readings) is True
 
 
 def _key(limit: Limit, caller: Caller, now: float) -> CounterKey:
@@ -189,15 +189,18 @@ def decide(
             Outcome.DENIED, rule.reason or f"Tool {_quote(tool)} is denied by policy", f"{base}.action"
         )
 
-    # 4. Argument conditions.
+    # 4. Argument conditions, on every reading a server may make of the arguments (worked out
+    # once per call, and only for a tool with conditions).
+    readings = (server_readings(args) if rule.require or rule.deny_if or rule.require_approval_if
+                else [])
     for i, condition in enumerate(rule.require or []):
-        if not _satisfied(condition, args):
+        if not _satisfied(condition, args, readings):
             text = f"required condition not met: {condition.describe()}"
             return Decision(
                 Outcome.DENIED, _with_reason(rule.reason, text), f"{base}.require[{i}]"
             )
     for i, condition in enumerate(rule.deny_if or []):
-        if _holds(condition, args):
+        if _holds(condition, args, readings):
             text = f"denied because {condition.describe()}"
             return Decision(
                 Outcome.DENIED, _with_reason(rule.reason, text), f"{base}.deny_if[{i}]"
@@ -210,7 +213,7 @@ def decide(
         approval_rule, approval_text = f"{base}.action", f"Tool {_quote(tool)} requires approval"
     else:
         for i, condition in enumerate(rule.require_approval_if or []):
-            if _holds(condition, args):
+            if _holds(condition, args, readings):
                 approval_rule = f"{base}.require_approval_if[{i}]"
                 approval_text = f"approval required because {condition.describe()}"
                 break

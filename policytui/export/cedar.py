@@ -175,6 +175,32 @@ def _argument(condition: Condition) -> str:
     return name
 
 
+# A text argument that begins like JSON: "[" or "{", blank space, or "null". The MCP Python
+# SDK turns such text into a list, an object or null for a parameter not typed as text, and
+# `decide` judges it both ways (a condition that disagrees counts against the caller). Cedar
+# cannot parse JSON, so these are all denied where a condition reads the argument as text: a
+# little more than `decide` denies ("[WIP] fix", " hello"), never less.
+_JSON_OPENINGS = ("[", "{", " ", "\t", "\n", "\r", "null")
+
+
+def _begins_like_json(text: str) -> bool:
+    return text.startswith(_JSON_OPENINGS)
+
+
+def _not_json_text(v: str) -> str:
+    """True for a text argument that does not begin like JSON (false for one that does; an
+    error, which ToolHive denies, for any other type)."""
+    likes = " || ".join(f'{v} like "{cedar_string(opening)[1:-1]}*"' for opening in _JSON_OPENINGS)
+    return f"!({likes})"
+
+
+def _json_literal(value: Any) -> None:
+    """A listed or compared text that itself begins like JSON cannot be matched as `decide`
+    does (it may read the argument as a list or object)."""
+    if isinstance(value, str) and _begins_like_json(value):
+        raise _Unwritable("a compared text that begins like JSON may reach the server as a list or object")
+
+
 def _condition(condition: Condition, want: bool) -> tuple[str, bool]:
     """A Cedar expression true exactly when `evaluate(condition)` is `want` (not None).
 
@@ -193,6 +219,7 @@ def _condition(condition: Condition, want: bool) -> tuple[str, bool]:
             raise _Unwritable("ToolHive cannot tell an absent argument from a null one")
         return has, False
     if op in ("eq", "neq"):
+        _json_literal(value)
         literal = _literal(value)
         equal = (op == "eq") == want
         if equal:
@@ -200,10 +227,13 @@ def _condition(condition: Condition, want: bool) -> tuple[str, bool]:
         if isinstance(value, bool):
             return f"({has} && {v} == {'false' if value else 'true'})", True
         if isinstance(value, str):
-            return f"({has} && {_IS_STRING.format(v=v)} && {v} != {literal})", True
+            return (f"({has} && {_IS_STRING.format(v=v)} && {v} != {literal} && "
+                    f"{_not_json_text(v)})"), False
         return f"({has} && ({v}.lessThan({literal}) || {v}.greaterThan({literal})))", True
     if op in ("in", "not_in"):
         items = list(value)
+        for item in items:
+            _json_literal(item)
         literals = [_literal(item) for item in items]
         found = "(" + " || ".join(f"{v} == {lit}" for lit in literals) + ")" if literals else "false"
         member = (op == "in") == want
@@ -212,7 +242,16 @@ def _condition(condition: Condition, want: bool) -> tuple[str, bool]:
         if not items:
             # decide answers "not in []" for a null argument too; Cedar never sees null.
             return has, False
-        check = _kind_check({_kind(item) for item in items}, v)
+        kinds = {_kind(item) for item in items}
+        if len(kinds) > 1:
+            # decide counts "5" against [5, "prod"], or "yes" against [true, "x"], as the wrong
+            # type (a validator may coerce it into a listed value); Cedar cannot tell which
+            # texts a validator would coerce.
+            raise _Unwritable("a list mixing numbers, texts and booleans cannot be matched as a "
+                              "validator coerces one into another")
+        check = _kind_check(kinds, v)
+        if kinds == {"string"}:
+            return f"({has} && {check} && !{found} && {_not_json_text(v)})", False
         return f"({has} && {check} && !{found})", True
     if op in _COMPARE:
         literal = _literal(value)
@@ -225,10 +264,11 @@ def _condition(condition: Condition, want: bool) -> tuple[str, bool]:
             # decide looks into arrays, which ToolHive shows to Cedar only as "present".
             return "false", False
         pattern = _like_pattern(value)
-        # Array arguments (decide looks into them) are not visible: those calls are denied.
+        # Array arguments (decide looks into them) are not visible: those calls are denied, and
+        # so is text that begins like JSON (a server may read it as an array).
         if want:
-            return f"({has} && {v} like {pattern})", False
-        return f"({has} && !({v} like {pattern}))", False
+            return f"({has} && {v} like {pattern} && {_not_json_text(v)})", False
+        return f"({has} && !({v} like {pattern}) && {_not_json_text(v)})", False
     if op == "regex":
         patterns = _regex_as_like(value)
         if patterns is None:
@@ -236,8 +276,8 @@ def _condition(condition: Condition, want: bool) -> tuple[str, bool]:
         # `like` errors on a non-string, which ToolHive denies, as decide does for a regex.
         matched = "(" + " || ".join(f"{v} like {p}" for p in patterns) + ")"
         if want:
-            return f"({has} && {matched})", True
-        return f"({has} && !{matched})", True
+            return f"({has} && {matched} && {_not_json_text(v)})", False
+        return f"({has} && !{matched} && {_not_json_text(v)})", False
     raise _Unwritable(f"Cedar has no {op!r} operator")
 
 
@@ -325,7 +365,7 @@ class _Exporter:
                     return
                 if not is_exact:
                     exact = False
-                    self.warn(path, _STRICTER.get(condition.op, _STRICTER["exists"]))
+                    self.warn(path, _stricter(condition))
                 terms.append(term)
         if rule.require_approval_if:
             self.warn(
@@ -417,6 +457,23 @@ _STRICTER = {
     "not_in": "ToolHive never shows a null argument, so such calls are denied here",
     "contains": "ToolHive shows array arguments only as present, so such calls are denied here",
 }
+
+
+_JSON_TEXT = ("text that begins like JSON ('[', '{', blank space or 'null') is denied here, "
+              "as a server may read it as a list, an object or null")
+_ARRAYS_AND_JSON_TEXT = ("ToolHive shows array arguments only as present, and a server may read "
+                         "text that begins like JSON ('[', '{', blank space or 'null') as an "
+                         "array: such calls are denied here")
+
+
+def _stricter(condition: Condition) -> str:
+    """Why Cedar denies more than `decide` for this condition."""
+    op = condition.op
+    if op == "contains":
+        return _ARRAYS_AND_JSON_TEXT
+    if op in ("regex", "eq", "neq") or (op in ("in", "not_in") and condition.value):
+        return _JSON_TEXT
+    return _STRICTER.get(op, _STRICTER["exists"])
 
 
 def export_cedar(policy: Policy) -> tuple[ExportResult, CedarPlan]:

@@ -26,7 +26,8 @@ PATH_RE = re.compile(PATH_PATTERN)
 
 
 def regex_problem(pattern: str) -> str | None:
-    """Why `pattern` does not compile as a Python regular expression, or None."""
+    """Why `pattern` does not compile as a Python regular expression, or may take exponential
+    time on an argument a caller chooses; None when it is fine."""
     try:
         re.compile(pattern)
     except re.error as exc:
@@ -34,7 +35,58 @@ def regex_problem(pattern: str) -> str | None:
     except (OverflowError, RecursionError, ValueError) as exc:
         # re.compile raises these for absurd repeat counts and nesting; still "does not compile".
         return f"does not compile: {exc}"
+    if _repeat_in_a_repeat(pattern):
+        return ("repeats a group that holds a repeat of its own, which can take exponential "
+                "time on an argument a caller crafts (make the inner repeat possessive, as in "
+                "'[a-z]++', or the group atomic, as in '(?>...)')")
     return None
+
+
+def _repeat_in_a_repeat(pattern: str) -> bool:
+    """Does the pattern repeat, a varying number of times, something that itself holds a
+    varying repeat ("([a-z0-9]+/?)+", "(a*)*")? Python's matcher then tries exponentially many
+    ways to split a nearly matching text, and one call's argument holds the gateway (which
+    matches on its event loop) for minutes. A possessive repeat ("[a-z]++") or an atomic
+    group ("(?>...)") gives nothing back, so nothing in one counts. Alternatives that overlap
+    ("(a|ab)+") are not found."""
+    try:
+        # The parser `re` itself compiles with (private, so typeshed does not list it).
+        from re import _constants as sre  # type: ignore[attr-defined]
+        from re import _parser as parser  # type: ignore[attr-defined]
+        tree = parser.parse(pattern)
+    except Exception:  # noqa: BLE001 - the pattern compiled: a parser we cannot read is no finding
+        return False
+    varying = (sre.MAX_REPEAT, sre.MIN_REPEAT)
+
+    def walk(items: Any, inside: bool) -> bool:
+        for op, arg in items:
+            if op in varying:
+                low, high, body = arg
+                # A repeat of one thing at most ("/?") splits no text two ways.
+                varies = low != high and high > 1
+                if varies and inside:
+                    return True
+                if walk(body, inside or varies):
+                    return True
+            elif op in (sre.POSSESSIVE_REPEAT, sre.ATOMIC_GROUP):
+                body = arg[2] if op == sre.POSSESSIVE_REPEAT else arg
+                if walk(body, False):  # gives nothing back, but may blow up inside
+                    return True
+            elif op == sre.SUBPATTERN:
+                if walk(arg[3], inside):
+                    return True
+            elif op == sre.BRANCH:
+                if any(walk(branch, inside) for branch in arg[1]):
+                    return True
+            elif op in (sre.ASSERT, sre.ASSERT_NOT):
+                if walk(arg[1], inside):
+                    return True
+            elif op == sre.GROUPREF_EXISTS:
+                if any(branch is not None and walk(branch, inside) for branch in arg[1:]):
+                    return True
+        return False
+
+    return walk(tree, False)
 
 
 def value_problem(op: str, value: Any) -> str | None:

@@ -48,5 +48,26 @@ def read_secret(name: str = "") -> str:
     return "s3cr3t"
 
 
+@server.tool()
+def list_paths(paths: list[str]) -> str:
+    """List the given paths (a list parameter: the SDK parses JSON text into it)."""
+    _record("list_paths", {"paths": paths})
+    return f"listed {len(paths)} path(s)"
+
+
+@server.tool()
+def purge_ids(ids: list[int]) -> str:
+    """Purge records by id (integers: the validator coerces "1" and true into 1)."""
+    _record("purge_ids", {"ids": ids})
+    return f"purged {ids}"
+
+
+@server.tool()
+def copy_with(source: str, opts: dict[str, Any] | None = None) -> str:
+    """Copy a file with options (an object parameter: the SDK parses JSON text into it)."""
+    _record("copy_with", {"source": source, "opts": opts})
+    return f"copied {source}"
+
+
 if __name__ == "__main__":
     server.run("stdio")

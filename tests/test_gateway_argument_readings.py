@@ -1,0 +1,101 @@
+"""Argument conditions hold for every reading a server may make of a call, checked from the
+server's side.
+
+A condition judges the arguments as the gateway sees them; the server may see them otherwise:
+
+- the MCP Python SDK turns a top-level text argument holding JSON (`"paths":
+  "[\\"\\\\/etc\\\\/shadow\\"]"`) into a list or object for a parameter not typed as text;
+- its validator coerces `"1"` and `true` into the integer 1;
+- a JavaScript server reads 9007199254740993 as 9007199254740992.
+
+Each call below carries a value the policy refuses, phrased so that only the server's reading
+shows it. The gateway must deny it: the SDK server's own record of what ran
+(`tests/servers/recording/flows_server.py`) must not have it, and the audit log must say it was
+denied. The same calls phrased plainly, and harmless ones, show the policy is live.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gateway_support import sdk_client
+
+pytestmark = pytest.mark.servers
+
+RECORDING = Path(__file__).resolve().parent / "servers" / "recording"
+
+POLICY = {
+    "version": "1",
+    "default": "deny",
+    "tools": {
+        "list_paths": {"deny_if": [{"path": "args.paths", "op": "contains", "value": "/etc/shadow"}]},
+        "purge_ids": {"deny_if": [{"path": "args.ids", "op": "contains", "value": 1}]},
+        "copy_with": {"deny_if": [{"path": "args.opts.force", "op": "exists", "value": True}]},
+    },
+}
+
+# (tool, arguments, allowed?) in the order sent.
+CALLS: list[tuple[str, dict[str, Any], bool]] = [
+    ("list_paths", {"paths": ["/home/me"]}, True),
+    ("list_paths", {"paths": ["/etc/shadow"]}, False),
+    ("list_paths", {"paths": '["\\/etc\\/shadow"]'}, False),  # JSON text with escaped slashes
+    ("list_paths", {"paths": ' [ "\\u002fetc\\u002fshadow" ] '}, False),  # blank space, \u escapes
+    ("list_paths", {"paths": '["/home/me"]'}, True),  # JSON text, harmless either way
+    ("purge_ids", {"ids": [2, 3]}, True),
+    ("purge_ids", {"ids": [1]}, False),
+    ("purge_ids", {"ids": ["1"]}, False),  # the validator makes it 1
+    ("purge_ids", {"ids": [True]}, False),  # and this too
+    ("copy_with", {"source": "a.txt"}, True),
+    ("copy_with", {"source": "a.txt", "opts": {"force": True}}, False),
+    ("copy_with", {"source": "a.txt", "opts": '{"\\u0066orce": true}'}, False),
+]
+
+
+def _text(result: Any) -> str:
+    return " ".join(getattr(part, "text", "") for part in result.content)
+
+
+async def test_a_refused_value_the_server_would_read_is_denied_and_never_runs(tmp_path: Path) -> None:
+    policy, audit, executed = tmp_path / "policy.json", tmp_path / "audit.jsonl", tmp_path / "executed.jsonl"
+    policy.write_text(json.dumps(POLICY), encoding="utf-8")
+    options = ["--policy", str(policy), "--state-dir", str(tmp_path / "state"), "--audit", str(audit)]
+    upstream = [sys.executable, str(RECORDING / "flows_server.py"), str(executed)]
+    answers = []
+    async with sdk_client("stdio", "legacy", options, upstream, tmp_path / "gateway.log") as client:
+        for tool, arguments, _ in CALLS:
+            answers.append(await client.call_tool(tool, arguments))
+
+    for (tool, arguments, allowed), result in zip(CALLS, answers, strict=True):
+        assert result.is_error is (not allowed), (tool, arguments, _text(result))
+    ran = [json.loads(line) for line in executed.read_text(encoding="utf-8").splitlines()]
+    assert [entry["tool"] for entry in ran] == [tool for tool, _, allowed in CALLS if allowed]
+    # What ran is what the policy allows, as the server read it.
+    assert {"tool": "list_paths", "arguments": {"paths": ["/home/me"]}} in ran
+    assert all("/etc/shadow" not in json.dumps(entry) for entry in ran)
+    assert all(1 not in (entry["arguments"].get("ids") or []) for entry in ran)
+    # Every call is in the audit log, denied or allowed as it was answered.
+    lines = [json.loads(line) for line in audit.read_text(encoding="utf-8").splitlines()]
+    calls = [line for line in lines if line.get("tool") in POLICY["tools"]]
+    assert [line["decision"] for line in calls] == ["allowed" if allowed else "denied" for *_, allowed in CALLS]
+
+
+async def test_an_integer_a_javascript_server_rounds_into_a_refused_one_is_denied(
+    tmp_path: Path, everything: Path
+) -> None:
+    policy, audit = tmp_path / "policy.json", tmp_path / "audit.jsonl"
+    policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {"get-sum": {"deny_if": [
+        {"path": "args.a", "op": "eq", "value": 9007199254740992}]}}}), encoding="utf-8")
+    options = ["--policy", str(policy), "--state-dir", str(tmp_path / "state"), "--audit", str(audit)]
+    async with sdk_client("stdio", "legacy", options, [str(everything), "stdio"], tmp_path / "gateway.log") as client:
+        plain = await client.call_tool("get-sum", {"a": 9007199254740992, "b": 0})
+        rounded = await client.call_tool("get-sum", {"a": 9007199254740993, "b": 0})
+        other = await client.call_tool("get-sum", {"a": 2, "b": 3})
+    assert plain.is_error and rounded.is_error, (_text(plain), _text(rounded))
+    assert not other.is_error and "5" in _text(other)
+    decisions = [json.loads(line)["decision"] for line in audit.read_text(encoding="utf-8").splitlines()
+                 if json.loads(line).get("tool") == "get-sum"]
+    assert decisions == ["denied", "denied", "allowed"]
