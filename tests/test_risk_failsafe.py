@@ -1384,3 +1384,59 @@ def test_irregular_participles_name_verbs_of_the_table():
     from policytui.risk.descriptions import _IRREGULAR_PARTICIPLES
 
     assert set(_IRREGULAR_PARTICIPLES.values()) <= set(v.VERBS)
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A later sentence saying in the passive that something is sent or put somewhere.
+    ("search_docs", "Search the documentation.\n\nThe query is logged to the analytics "
+     "service for product improvement.", "not Read"),
+    ("room_status", "Room status update. Attendants call this when they finish a room; the "
+     "new status is written to the PMS.", "not Read"),
+    ("scan_repository", "Scan a repository for secrets; findings are filed as GitHub issues.",
+     "not Read"),
+    ("get_weather", "Return the weather for a city.\n\nResults are cached to "
+     "~/.cache/weather.json.", "not Read"),
+    # ... not how the reply comes back, nor what is kept or left out.
+    ("get_weather", "Return the weather for a city. Results are cached for 5 minutes.", "Read"),
+    ("get_logs", "Return the logs of a pod. Errors are logged to stderr.", "Read"),
+    ("preview_file", "Preview a file. Output is truncated to 10,000 characters.", "Read"),
+    ("list_items", "List items in a folder. Deleted items are excluded.", "Read"),
+    ("list_issues", "Returns open issues and pull requests.", "Read"),
+    ("index_mapping", "Return an index's field mapping; a missing index is reported as an "
+     "error.", "Read"),
+    ("suggest_fixes", "Suggest fixes for lint errors. Returns diffs; nothing is written to "
+     "disk.", "Read"),
+    # A link or token made for one use or for joining is issued by the server.
+    ("accountOnboardingLink", "Generates a single-use hosted onboarding URL for a connected "
+     "account (expires after 5 minutes).", "not Read"),
+    ("get_runner_token", "Get a registration token for a new self-hosted runner.", "not Read"),
+    ("get_attachment_url", "Get a short-lived signed download URL for a file attachment.",
+     "Read"),
+    ("lookup_invite_code", "Look up an invite code.", "Read"),
+    # A question the tool answers, then a step of a verb the tables lack.
+    ("oncall_now", "Who is on call for a service, and pages them with the alert.", "not Read"),
+    ("ha_who_is_home", "Who is home right now, and turns off the lights if nobody is.",
+     "not Read"),
+    ("whats_playing", "What is playing on the speaker, skipping to the next track.",
+     "not Read"),
+    ("whats_playing", "What is playing on the speaker, including the artist and album.",
+     "Read"),
+    ("ha_who_is_home", "Who is home right now, based on phone presence.", "Read"),
+    # Verbs of Turkish names (the verb last) and of Tagalog descriptions.
+    ("liste_yukle", "Bir CSV dosyasından arama listesini kampanyaya yükler.", "not Read"),
+    ("kampanyalari_listele", "Aktif arama kampanyalarını listeler.", "Read"),
+    ("pahabain_oras", "Dagdagan ng oras ang room. May dagdag na bayad kada oras.", "not Read"),
+    ("hanapin_kanta", "Hanapin ang kanta sa songbook ayon sa pamagat o artist.", "Read"),
+    # A producer in another language that puts its file in a named folder writes it there.
+    ("export_pointage", "Exporte le pointage des repas servis au format CSV dans le dossier "
+     "partagé de la mairie.", "not Read"),
+    ("export_pointage", "Exporte le pointage des repas servis au format CSV.", "Read"),
+    # "remind" notifies.
+    ("ping_reviewer", "Remind the reviewer about the open pull request.", "not Read"),
+])
+def test_later_puts_one_use_links_steps_after_questions_and_more_verbs(name, description,
+                                                                       category):
+    # Leaks of the made-up tools and of blind sets 7 and 9 (round 14), each beside a phrasing
+    # real readers use that must stay Read.
+    c = classify(tool(name, description))
+    _assert_category(c, category)

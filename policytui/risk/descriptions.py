@@ -252,6 +252,11 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         found.kind = v.WRITE  # "Render the timeline to an MP4 in the exports folder"
     elif lead in v.CAPTURES and v.captures_a_screen(_captured(tokens, start + 1)):
         found.kind = v.READ  # "Capture screenshot", "Capture a UI snapshot"
+    elif (lead in _ISSUERS and not _ISSUED.isdisjoint(tokens[start + 1:start + 11])
+          and _made_for_one_use(_noun_phrase(tokens, start + 1))):
+        # "Generates a single-use hosted onboarding URL", "Get a registration token for a
+        # new runner": such a link or token is made on the server for this call.
+        found.kind = v.WRITE
     elif lead == "generate" and _returns_artifact(_object(tokens, start + 1)):
         # "Generate a preview URL for a style": computed and handed back. A name that says
         # "generate" still says Write, and the riskier reading wins there.
@@ -796,6 +801,31 @@ def _returns_artifact(objects: list[str]) -> bool:
                    or word in v.NOT_RETURNED for word in objects)
 
 
+# Leads that hand back a link or a token, and what makes one a thing made for that call: a
+# link or token for one use, for signing up or joining, or for resetting a password is
+# issued by the server, never only read ("a short-lived signed download URL" is a view of a
+# file and reads).
+_ISSUERS = frozenset("get generate create issue mint fetch obtain request return".split())
+_ONE_USE = frozenset(
+    """
+    single one registration invite invitation onboarding enrollment enrolment magic signup
+    activation join reset
+    """.split())
+_ISSUED = frozenset("link links url urls token tokens".split())
+
+
+def _made_for_one_use(objects: list[str]) -> bool:
+    """Is the object a link or token made for one use or one person's joining ("a single-use
+    hosted onboarding URL", "a registration token"; "one" only as "one-time"/"single-use")?"""
+    if not any(word in _ISSUED for word in objects):
+        return False
+    for i, word in enumerate(objects[:-1]):
+        if word in _ONE_USE and (word not in ("single", "one")
+                                 or objects[i + 1] in ("use", "time")):
+            return True
+    return False
+
+
 def generates_rendering(desc: DescriptionVerbs) -> bool:
     """Does the sentence lead with "generate" and name a rendering as its object ("Generate a
     bar chart", "Generates regional distribution maps"), with no link, key or money in it?"""
@@ -1018,6 +1048,18 @@ _GIVEN_THEN_CHANGED = re.compile(
     r"(?:[\w'`-]+\s+){0,8}?(?:is|are|will\s+be|gets?)\s+"
     r"(changed|saved|updated|replaced|written|stored|applied|embedded|modified)\b",
     re.IGNORECASE)
+# A later sentence or clause saying in the passive that something is sent or put somewhere,
+# as the participle after a comma does (_SENT_AFTER_A_NOUN): "Stories viewed are reported to
+# the poster", "Results are cached to ~/.cache/weather.json". "Cached" and "reported" only
+# before "to": "Results are cached for 5 minutes" and "a missing index is reported as an
+# error" say how the reply comes. Not when nothing is sent: "nothing is written to disk".
+_PUT_SOMEWHERE = re.compile(
+    r"(?:^|[.!?;]\s+)(?!(?:nothing|no|none)\b)(?:[\w-]+\s+){1,6}(?:is|are|will\s+be|gets?)\s+"
+    r"(?:[a-z]+ly\s+)?((?:written|logged|uploaded|posted|published|sent|emailed|mailed|forwarded"
+    r"|pushed|exported|reported|cached|saved|synced|copied)\s+to|filed\s+as)\s+(?:the\s+)?"
+    r"([\w~/.-]*)", re.IGNORECASE)
+# Where a reply goes on its way back, which is no act: "Errors are logged to stderr".
+_NOWHERE = frozenset("stdout stderr console output response reply caller client".split())
 _CHANGED_WHEN_GIVEN = frozenset("changed updated replaced modified".split())
 _IN_PLACE = re.compile(r"(?:\b([a-z]+)\s+)?\b(in[- ]place)\b(?!\s+of\b)", re.IGNORECASE)
 _BE = frozenset("is are was were be been being".split())  # "the rules in place": a state
@@ -1147,6 +1189,14 @@ def later_act(description: str) -> tuple[str, str] | None:
                 verb = base_verb(base)
                 if verb is not None and v.VERBS[verb] != v.READ:
                     return found.group(0).split()[-1].lower(), v.VERBS[verb]
+    if ("ed to " in opening or "en to " in opening or "sent to " in opening
+            or "filed as " in opening):
+        # (Substring tests first: every participle of _PUT_SOMEWHERE ends so before "to".)
+        put = _PUT_SOMEWHERE.search(opening)
+        if put is not None and put.group(2).lower().rstrip(".,") not in _NOWHERE:
+            # "The query is logged to the analytics service", "findings are filed as GitHub
+            # issues", "the new status is written to the PMS".
+            return put.group(1).lower(), v.WRITE
     if "`" in opening or "iven " in opening:
         given = _GIVEN_THEN_CHANGED.search(opening)
         if given is not None:

@@ -1,6 +1,6 @@
 """The leading verb of a description written in French, Spanish, Portuguese, Italian, German,
-Dutch, Polish, Indonesian and Malay, Danish and Norwegian, Swedish, Czech, Romanian or Turkish,
-which the English tables do not know ("Récupère les factures d'une société", "Elimina un
+Dutch, Polish, Indonesian and Malay, Danish and Norwegian, Swedish, Czech, Romanian, Turkish or
+Tagalog, which the English tables do not know ("Récupère les factures d'une société", "Elimina un
 cliente", "Erstellt eine Rechnung", "Smazat fakturu").
 
 A description leads with an imperative, an infinitive or a third person ("Liste", "Lister",
@@ -50,6 +50,7 @@ _FORMS: dict[str, str] = {
         afiseaza cauta obtine returneaza listeaza
         senaraikan papar paparkan semak
         getir listele goster
+        hanapin tingnan ipakita kunin ilista alamin suriin
         """,
     v.WRITE: """
         cree creer creez ajoute ajouter ajoutez enregistre enregistrer importe importer publie
@@ -77,6 +78,8 @@ _FORMS: dict[str, str] = {
         creeaza adauga trimite salveaza inregistreaza programeaza genereaza
         cipta tambah hantar tempah
         olustur ekle gonder kaydet yukle
+        idagdag dagdagan magdagdag gumawa lumikha likhain ipadala magpadala magpareserba
+        ireserba itala
         zarezerwuj rezerwuje wystaw wystawia wypozycz wypozycza
         """,
     v.MODIFY: """
@@ -99,6 +102,7 @@ _FORMS: dict[str, str] = {
         actualizeaza anuleaza schimba
         kemaskini kemaskinikan batal
         guncelle degistir
+        baguhin palitan pahabain kanselahin ilipat
         wypisz wypisuje
         """,
     v.REMOVE: """
@@ -117,6 +121,7 @@ _FORMS: dict[str, str] = {
         smazat smaze odstranit odstrani
         sterge
         padam buang
+        tanggalin burahin alisin
         """,
     v.EXECUTE: """
         execute executer executez lance lancer demarre demarrer redemarre
@@ -129,6 +134,7 @@ _FORMS: dict[str, str] = {
         starte startar starta
         spustit spusti
         porneste ruleaza
+        patakbuhin simulan
         """,
     v.MONEY: """
         paye payer paie payez rembourse vire achete vend
@@ -144,6 +150,7 @@ _FORMS: dict[str, str] = {
         betala betalar aterbetala
         zaplatit zaplati
         plateste inchiriaza ramburseaza estorna estornar
+        bayaran magbayad singilin
         """,
 }
 _KIND: dict[str, str] = {
@@ -170,6 +177,13 @@ _FINAL_INFINITIVES = frozenset(
         vergleichen speichern aktualisieren bearbeiten andern stornieren starten bezahlen
         uberweisen kundigen setzen sperren neustarten inplannen plannen
         """.split()))
+# Turkish puts its verb last, in a name too: "liste_yukle" uploads a list, "kampanya_baslat"
+# starts a campaign. Imperatives of the table, and a few it lacks (baslat starts, durdur and
+# duraklat stop or pause, planla schedules); none is a word of another language.
+_TURKISH_FINAL = frozenset(
+    "getir listele goster olustur ekle gonder kaydet yukle guncelle degistir baslat durdur "
+    "duraklat planla".split())
+_TURKISH_KIND = {"baslat": v.EXECUTE, "durdur": v.WRITE, "duraklat": v.WRITE, "planla": v.WRITE}
 # Words that join two German command phrases: "... anlegen und ... abrufen".
 _GERMAN_JOINS = frozenset("und oder sowie dann danach anschliessend bzw".split())
 # Small words of English that German never writes: a sentence holding one is no German
@@ -218,13 +232,18 @@ def name_verb(words: list[str], start: int) -> tuple[int, str] | None:
     """(index, kind) of the riskiest verb of these languages in a tool name past `start`: the
     one it leads with ("eliminar_cliente", "crear_factura"), one after a join
     ("consultar_y_eliminar_facturas"), or, in German, an infinitive anywhere after the first
-    word ("benutzer_sperren", "rechnung_erstellen_und_anzeigen"); None when there is none.
+    word ("benutzer_sperren", "rechnung_erstellen_und_anzeigen"), in Turkish an imperative
+    there ("liste_yukle"); None when there is none.
     Only for names with no English verb. A reading form that also acts ("recuperar"
     recovers, "devolver" refunds, "renvoyer" resends) is no reading verb in a name."""
     found: list[tuple[int, str]] = []
     for i in range(start, len(words)):
         word = plain(words[i])
         kind = kind_of(word)
+        if i > start and word in _TURKISH_FINAL:
+            # "liste_yukle": the verb ends a Turkish name, after what it acts on.
+            found.append((i, _TURKISH_KIND.get(word) or kind or v.WRITE))
+            continue
         if kind is None or len(word) <= 3:
             continue
         if i == start or plain(words[i - 1]) in _JOINS or (
@@ -319,6 +338,10 @@ def european_verbs(sentence: str) -> tuple[str, str, list[tuple[str, str]]] | No
             return lead[0], lead[1], [pair for pair in said if pair != lead]
     if kind is None:
         return None
+    if first in _PRODUCERS and _put_in_a_folder([plain(word) for word in words[1:40]]):
+        # "Exporte le pointage ... au format CSV dans le dossier partagé de la mairie": the
+        # file is written to that folder, as "Export ... into the shared directory" is.
+        return words[0].lower(), v.WRITE, []
     alternatives: list[tuple[str, str]] = []
     for i in range(1, min(len(words) - 1, _ALTERNATIVES_WITHIN)):
         joint = plain(words[i])
@@ -333,6 +356,28 @@ def european_verbs(sentence: str) -> tuple[str, str, list[tuple[str, str]]] | No
             if other is not None and KIND_ORDER[other] != KIND_ORDER[kind]:
                 alternatives.append((words[at].lower(), other))
     return words[0].lower(), kind, alternatives
+
+
+# Reading forms that hand back a file, and the words by which a sentence puts it in a folder
+# instead (dans/en/in/na/nella ... le dossier, la carpeta, a pasta, la cartella, den Ordner,
+# de map).
+_PRODUCERS = frozenset(
+    """
+    exporte exporter exporta exportar esporta esportare exportiert exportieren exporteert
+    telecharge telecharger descarga descargar scarica scaricare baixa baixar herunterladen
+    """.split())
+_INTO_FOLDER = frozenset("dans en in na nella nel nei im ins naar au no".split())
+_FOLDERS = frozenset(
+    "dossier repertoire carpeta directorio pasta cartella ordner verzeichnis map folder".split())
+
+
+def _put_in_a_folder(plains: list[str]) -> bool:
+    """Do the words name a folder right after a word saying "in" or "into" ("dans le dossier
+    partagé", "en la carpeta compartida", "im Ordner")?"""
+    for i, word in enumerate(plains[:-1]):
+        if word in _INTO_FOLDER and any(w in _FOLDERS for w in plains[i + 1:i + 4]):
+            return True
+    return False
 
 
 # Small words of Spanish, Italian and Portuguese sentences that English ones do not use.

@@ -51,7 +51,7 @@ VERBS: dict[str, str] = _table(
         pin unpin close reopen link attach connect join share grant notify email annotate
         bookmark like react vote checkout switch init initialize setup provision allocate
         reserve book enqueue queue increment bump confirm accept reject dismiss decline complete
-        refill
+        refill remind
         sync refresh reload release promote snapshot backup leave deactivate mute unmute disable
         rate review upvote downvote charge trade order bill invoice capture wire settle
         issue place finalize withdraw deposit redeem renew record click fill hover drag press

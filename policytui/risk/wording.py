@@ -432,7 +432,7 @@ def _asks(desc: DescriptionVerbs) -> bool:
                    and "," not in words and "and" not in words))
               and desc.text[:1].isupper())
              or foreign_question(desc) is not None)
-            and _NOT_ASKED.isdisjoint(words) and _nothing_done_after(desc))
+            and _NOT_ASKED.isdisjoint(words) and _nothing_done_after(desc, asked=True))
 
 
 # Contracted forms of a fact asked after the question word: "Who's on call", "Who hasn't
@@ -466,20 +466,43 @@ def _nothing_done_later(desc: DescriptionVerbs) -> bool:
     return True
 
 
-def _nothing_done_after(desc: DescriptionVerbs) -> bool:
+def _nothing_done_after(desc: DescriptionVerbs, asked: bool = False) -> bool:
     """Is the first sentence one clause that names or asks, with no ";" and no verb that acts
     after a comma ("How many items are left in stock, reordering those below threshold";
-    "Status of the vacuum; starts a cleaning run if idle")?"""
+    "Status of the vacuum; starts a cleaning run if idle")? After a question (`asked`), also
+    no verb the tables lack doing a step of its own ("Who is on call, and pages them")."""
     if ";" in desc.text.split(".", 1)[0]:
         return False
     words = desc.words
     if "," not in words:
         return True
-    for word in words[words.index(","):]:
+    at = words.index(",")
+    for i, word in enumerate(words[at:], at):
         verb = base_verb(word)
         if verb is not None and v.VERBS[verb] != v.READ:
             return False
+        if asked and verb is None and _step_of_its_own(word, words[i + 1:i + 2]):
+            return False
     return True
+
+
+# What opens the object of a step the tables do not know, after the question's comma: "...,
+# and pages them with the alert", "..., and turns off the lights", "..., skipping to the next
+# track". Words that list what is shown are no step ("..., including the artist").
+_STEP_OBJECTS = frozenset("it them the his her their each every all any off on up to".split())
+_NOT_STEPS = frozenset(
+    """
+    including excluding showing using returning listing containing matching covering
+    according following starting ending giving sorting grouping ordering counting
+    """.split())
+
+
+def _step_of_its_own(word: str, after: list[str]) -> bool:
+    """Is `word`, after a question's comma, a verb the tables lack in the third person or as
+    a gerund, before what it acts on ("pages them", "turns off the lights", "skipping to
+    the next track")?"""
+    return (len(word) > 4 and word.endswith(("s", "ing")) and not word.endswith("ss")
+            and word not in _NOT_STEPS and bool(after) and after[0] in _STEP_OBJECTS)
 
 
 def _view_under_a_noun(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
