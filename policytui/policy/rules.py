@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 WINDOWS: tuple[str, ...] = ("minute", "hour", "day")
@@ -25,6 +26,7 @@ PATH_PATTERN = r"^args(\.[^.]+)+$"
 PATH_RE = re.compile(PATH_PATTERN)
 
 
+@lru_cache(maxsize=1024)
 def regex_problem(pattern: str) -> str | None:
     """Why `pattern` does not compile as a Python regular expression, or may take exponential
     time on an argument a caller chooses; None when it is fine."""
