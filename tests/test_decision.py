@@ -134,6 +134,13 @@ def test_approved_call_continues_to_limits() -> None:
         ("contains", 1, {"a": [True]}),
         ("contains", 1, {"a": ["1"]}),
         ("contains", 1, {"a": [" 1.0 "]}),
+        # ... exactly, past what a float holds, and as JavaScript's Number() reads text.
+        ("contains", 1234567890123456789, {"a": ["1234567890123456789"]}),
+        ("contains", 1234567890123456789, {"a": [" 1_234_567_890_123_456_789 "]}),
+        ("eq", {"ids": [1234567890123456789]}, {"a": {"ids": ["1234567890123456789.0"]}}),
+        ("contains", 16, {"a": ["0x10"]}),
+        ("contains", 16, {"a": [[16]]}),
+        ("contains", True, {"a": ["false"]}),  # Boolean("false") is true
         ("in", [5, "x"], {"a": "5"}),
         # JSON text the MCP Python SDK turns into a list or object before its tool sees it.
         ("contains", "/etc/shadow", {"a": ' [ "\\/etc\\/shadow" ] '}),
@@ -152,6 +159,23 @@ def test_missing_or_wrong_type_fails_require_and_holds_in_deny_and_approval(
     assert decide(one_tool({"deny_if": [condition]}), "t", args).outcome is Outcome.DENIED
     held = decide(one_tool({"require_approval_if": [condition]}), "t", args)
     assert held.outcome is Outcome.NEEDS_APPROVAL
+
+
+@pytest.mark.parametrize("op,value,text", [
+    ("regex", "-----BEGIN [A-Z ]*PRIVATE KEY-----", '{"name": "app", "version": "1.0.0"}'),
+    ("contains", "password", '{"q": 1}'),
+    ("regex", "^[^$]*$", '{"status": "open"}'),
+    ("regex", "secret", "null"),
+    ("contains", "x", "[\n]"),
+])
+def test_json_text_under_a_text_condition_is_judged_as_text_written_plainly(
+    op: str, value: Any, text: str
+) -> None:
+    # A `content` or `body` typed as text stays text for the server: JSON in it that says
+    # nothing the condition looks for is not denied for being JSON.
+    condition = {"path": "args.a", "op": op, "value": value}
+    kind = "require" if value == "^[^$]*$" else "deny_if"
+    assert decide(one_tool({kind: [condition]}), "t", {"a": text}).allowed
 
 
 def test_a_field_inside_json_text_is_looked_for_as_the_server_will_see_it() -> None:
@@ -180,7 +204,7 @@ def test_exists_is_the_one_op_that_looks_at_absence() -> None:
         ("eq", 1, 1.0, True),
         ("eq", [1, {"a": True}], [1, {"a": True}], True),
         ("eq", [True], [False], False),  # JSON types, all the way down
-        ("eq", [True], ["x"], False),  # no validator makes "x" true
+        ("eq", [True], [0], False),  # no validator makes 0 true
         ("contains", 1, ["x", 2], False),
         ("contains", 1, ["x", 1], True),
         ("eq", 9007199254740993, 9007199254740993, True),  # exact, and as doubles too

@@ -99,3 +99,22 @@ async def test_an_integer_a_javascript_server_rounds_into_a_refused_one_is_denie
     decisions = [json.loads(line)["decision"] for line in audit.read_text(encoding="utf-8").splitlines()
                  if json.loads(line).get("tool") == "get-sum"]
     assert decisions == ["denied", "denied", "allowed"]
+
+
+async def test_a_pattern_that_backtracks_without_end_is_cut_short_and_the_gateway_serves_on(
+    tmp_path: Path,
+) -> None:
+    # "^(a|a)*$" passes the load-time check (its alternatives overlap, which that check does
+    # not look for) and takes about 2**40 steps on "a" * 40 + "!". The search is cut short,
+    # the call denied, and the next call answered.
+    policy, audit, executed = tmp_path / "policy.json", tmp_path / "audit.jsonl", tmp_path / "executed.jsonl"
+    policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {"list_flows": {
+        "deny_if": [{"path": "args.namespace", "op": "regex", "value": "^(a|a)*$"}]}}}), encoding="utf-8")
+    options = ["--policy", str(policy), "--state-dir", str(tmp_path / "state"), "--audit", str(audit)]
+    upstream = [sys.executable, str(RECORDING / "flows_server.py"), str(executed)]
+    async with sdk_client("stdio", "legacy", options, upstream, tmp_path / "gateway.log") as client:
+        crafted = await client.call_tool("list_flows", {"namespace": "a" * 40 + "!"})
+        plain = await client.call_tool("list_flows", {"namespace": "prod"})
+    assert crafted.is_error and not plain.is_error, (_text(crafted), _text(plain))
+    ran = [json.loads(line) for line in executed.read_text(encoding="utf-8").splitlines()]
+    assert [entry["arguments"]["namespace"] for entry in ran] == ["prod"]

@@ -21,7 +21,10 @@ from __future__ import annotations
 import json
 import math
 import re
+import signal
+import threading
 from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -75,6 +78,56 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+# How long one pattern may search one argument. Python's matcher can take exponential time on
+# an argument a caller crafts ("(a|a)*$" against "aaa...!") or quadratic time on a long one
+# ("\s+$" against 100,000 spaces), and the gateway matches on its event loop: every client
+# would wait. A search that runs out of time answers None, against the caller.
+_REGEX_SECONDS = 0.1
+
+
+class _SearchTooLong(Exception):
+    pass
+
+
+_searching = False
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    if _searching:
+        raise _SearchTooLong
+
+
+def _can_time_a_search() -> bool:
+    """A timer can bound the search: in the main thread (where signals arrive), with SIGALRM
+    free (not another program's, such as a test runner's timeout) and no timer running."""
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    handler = signal.getsignal(signal.SIGALRM)
+    if handler is signal.SIG_DFL:
+        signal.signal(signal.SIGALRM, _on_alarm)
+    elif handler is not _on_alarm:
+        return False
+    return signal.getitimer(signal.ITIMER_REAL)[0] == 0
+
+
+def _search(pattern: str, text: str) -> bool | None:
+    """Does `pattern` occur in `text`? None when the search ran out of time. Outside the main
+    thread (the editor's and replay's workers) the search is not bounded."""
+    global _searching
+    compiled = _compiled(pattern)
+    if not hasattr(signal, "setitimer") or not _can_time_a_search():
+        return compiled.search(text) is not None
+    _searching = True
+    signal.setitimer(signal.ITIMER_REAL, _REGEX_SECONDS)
+    try:
+        return compiled.search(text) is not None
+    except _SearchTooLong:
+        return None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        _searching = False
+
+
 def _same(a: Any, b: Any) -> bool | None:
     """JSON equality, all the way down: 1 == 1.0, but true is not 1, nor [true] [1]. None
     when somewhere the two differ in JSON type but a validator may coerce one into the other
@@ -98,20 +151,48 @@ _FALSE_TEXTS = frozenset(("false", "0", "no", "off", "f", "n"))
 
 
 def _coercible(a: Any, b: Any) -> bool:
-    """May a validator in lax mode (pydantic's, the MCP Python SDK's) turn `a` into `b`: a
-    number's text into the number, a boolean into 1 or 0, a boolean's text into it?"""
+    """May a server's validator turn `a` into `b`: pydantic in lax mode (a number's text, a
+    boolean into 1 or 0, "yes" into true) or JavaScript's `Number()` and `Boolean()` (as
+    `z.coerce` calls them: "0x10" is 16, [16] is 16, any non-empty text is true)?"""
     if isinstance(b, bool):
         if isinstance(a, str):
-            return a.strip().lower() in (_TRUE_TEXTS if b else _FALSE_TEXTS)
-        return _is_number(a) and a == b
+            return a.strip().lower() in (_TRUE_TEXTS if b else _FALSE_TEXTS) or bool(a) == b
+        return _is_number(a) and bool(a) == b
     if _is_number(b):
         if isinstance(a, bool):
             return a == b
         if isinstance(a, str):
-            try:
-                return float(a.strip()) == b
-            except (ValueError, OverflowError):
-                return False
+            return _text_may_be(a, b)
+        if isinstance(a, list) and len(a) == 1:
+            return _same(a[0], b) is not False  # Number([16]) is 16
+    return False
+
+
+def _text_may_be(text: str, number: int | float) -> bool:
+    """Could a parser read this text as `number`? Compared exactly (a float would round
+    "1234567890123456789"), and as doubles too, as JavaScript compares."""
+    body = text.strip()
+    readings: list[Decimal] = []
+    if body == "":
+        readings.append(Decimal(0))  # Number("") is 0
+    for cleaned in (body, body.replace("_", "")):
+        try:
+            readings.append(Decimal(cleaned))
+        except (InvalidOperation, ValueError):
+            pass
+        try:
+            readings.append(Decimal(int(cleaned, 0)))  # "0x10", "0b10000", "0o20"
+        except ValueError:
+            pass
+    wanted = Decimal(number)
+    for value in readings:
+        if value == wanted:
+            return True
+        try:
+            if value.is_finite() and float(value) == float(number):
+                return True
+        except OverflowError:
+            continue
     return False
 
 
@@ -135,14 +216,16 @@ def _any_of(answers: Iterable[bool | None]) -> bool | None:
     return None if unsure else False
 
 
-def evaluate(condition: Condition, args: Any, readings: list[Any] | None = None) -> bool | None:
+def evaluate(condition: Condition, args: Any,
+             readings: list[tuple[Any, bool]] | None = None) -> bool | None:
     """Does the condition hold for these call arguments? None = missing, wrong type, or read
     otherwise by the server (see the module's docstring). `readings` are
     `server_readings(args)`, when the caller has them already (one call, several conditions)."""
     try:
         result = _evaluate(condition, args)
-        for reading in server_readings(args) if readings is None else readings:
-            if _evaluate(condition, reading) != result:
+        for reading, sure in server_readings(args) if readings is None else readings:
+            other = _evaluate(condition, reading)
+            if other != result and (sure or other is not None):
                 return None  # the server may act on what the gateway did not judge
         return result
     except Exception:  # noqa: BLE001
@@ -155,29 +238,40 @@ def evaluate(condition: Condition, args: Any, readings: list[Any] | None = None)
 _EXACT_IN_A_DOUBLE = 2**53
 
 
-def server_readings(args: Any) -> list[Any]:
-    """The arguments as a server may read them besides as sent: with JSON text turned into
-    its value, and with integers rounded to doubles (each only when it changes something)."""
-    readings: list[Any] = []
-    parsed = _json_text_parsed(args)
+def server_readings(args: Any) -> list[tuple[Any, bool]]:
+    """The arguments as a server may read them besides as sent, each with whether a condition
+    must agree on it even where it answers "wrong type":
+    - JSON text turned into its value, as the MCP Python SDK does for a parameter not typed as
+      text. Only a definite answer counts there: the same text sent to a parameter typed as
+      text stays text (a file's JSON content under a `regex` must not be denied for it);
+    - JSON text written out again plainly (escapes resolved), which every condition on text
+      must agree with: `"[\"\\/etc\\/shadow\"]"` holds "/etc/shadow" for the tool;
+    - integers rounded to doubles, as a JavaScript server reads them.
+    Each only when it changes something."""
+    readings: list[tuple[Any, bool]] = []
+    parsed, plain = _json_text_parsed(args)
     if parsed is not args:
-        readings.append(parsed)
-    for each in (args, parsed) if parsed is not args else (args,):
-        if _has_a_big_integer(each):
-            readings.append(_as_doubles(each))
+        readings.append((parsed, False))
+        readings.append((plain, True))
+    if _has_a_big_integer(args):
+        readings.append((_as_doubles(args), True))
+    if parsed is not args and _has_a_big_integer(parsed):
+        readings.append((_as_doubles(parsed), False))
     return readings
 
 
 _JSON_WHITESPACE = " \t\r\n"
 
 
-def _json_text_parsed(args: Any) -> Any:
+def _json_text_parsed(args: Any) -> tuple[Any, Any]:
     """`args` with each top-level text value that JSON-parses to a list, an object or null
     replaced by that value, as the MCP Python SDK does for parameters not typed as text
-    (`pre_parse_json`); `args` itself when there is none."""
+    (`pre_parse_json`), and `args` with that value written out again as plain JSON text;
+    `args` itself twice when there is none."""
     if not isinstance(args, dict):
-        return args
+        return args, args
     out: dict[str, Any] | None = None
+    plain: dict[str, Any] = {}
     for key, value in args.items():
         if not isinstance(value, str) or value.lstrip(_JSON_WHITESPACE)[:1] not in ("[", "{", "n"):
             continue  # a cheap test first: most text is no JSON list, object or null
@@ -189,8 +283,13 @@ def _json_text_parsed(args: Any) -> Any:
             continue  # so does it for JSON text, numbers and booleans
         if out is None:
             out = dict(args)
+            plain = dict(args)
         out[key] = parsed
-    return args if out is None else out
+        try:
+            plain[key] = json.dumps(parsed, ensure_ascii=False)
+        except ValueError:  # NaN and the like: no plain form, and the server reads it oddly
+            plain[key] = None
+    return (args, args) if out is None else (out, plain)
 
 
 def _has_a_big_integer(value: Any) -> bool:
@@ -257,7 +356,7 @@ def _evaluate(condition: Condition, args: Any) -> bool | None:
     if op == "regex":
         if not isinstance(actual, str):
             return None
-        return _compiled(expected).search(actual) is not None
+        return _search(expected, actual)
     if op == "contains":
         if isinstance(actual, str):
             return (expected in actual) if isinstance(expected, str) else None

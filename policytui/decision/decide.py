@@ -84,13 +84,13 @@ def _quote(name: str) -> str:
     return json.dumps(name, ensure_ascii=False)
 
 
-def _holds(condition: Condition, args: Any, readings: list[Any]) -> bool:
+def _holds(condition: Condition, args: Any, readings: list[tuple[Any, bool]]) -> bool:
     """For deny_if / require_approval_if: missing or wrong-typed arguments count as holding."""
     result = evaluate(condition, args, readings)
     return True if result is None else result
 
 
-def _satisfied(condition: Condition, args: Any, readings: list[Any]) -> bool:
+def _satisfied(condition: Condition, args: Any, readings: list[tuple[Any, bool]]) -> bool:
     """For require: missing or wrong-typed arguments count as failing."""
     return evaluate(condition, args, readings) is True
 
