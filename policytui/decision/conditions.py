@@ -196,24 +196,24 @@ def _text_may_be(text: str, number: int | float) -> bool:
     return False
 
 
-def _all_of(answers: Iterable[bool | None]) -> bool | None:
-    """False if any is False, else None if any is None, else True."""
+def _settled_by(answers: Iterable[bool | None], decisive: bool) -> bool | None:
+    """`decisive` if any answer is it, else None if any is None, else its opposite."""
     unsure = False
     for answer in answers:
-        if answer is False:
-            return False
+        if answer is decisive:
+            return decisive
         unsure = unsure or answer is None
-    return None if unsure else True
+    return None if unsure else not decisive
+
+
+def _all_of(answers: Iterable[bool | None]) -> bool | None:
+    """False if any is False, else None if any is None, else True."""
+    return _settled_by(answers, False)
 
 
 def _any_of(answers: Iterable[bool | None]) -> bool | None:
     """True if any is True, else None if any is None, else False."""
-    unsure = False
-    for answer in answers:
-        if answer is True:
-            return True
-        unsure = unsure or answer is None
-    return None if unsure else False
+    return _settled_by(answers, True)
 
 
 def evaluate(condition: Condition, args: Any,
