@@ -501,7 +501,7 @@ def _step_of_its_own(word: str, after: list[str]) -> bool:
     """Is `word`, after a question's comma, a verb the tables lack in the third person or as
     a gerund, before what it acts on ("pages them", "turns off the lights", "skipping to
     the next track")?"""
-    return (len(word) > 4 and word.endswith(("s", "ing")) and not word.endswith("ss")
+    return (len(word) > 4 and (third_person_verb(word) or word.endswith("ing"))
             and word not in _NOT_STEPS and bool(after) and after[0] in _STEP_OBJECTS)
 
 
