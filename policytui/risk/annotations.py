@@ -66,6 +66,9 @@ def apply_annotations(verdict: Verdict, actions: dict[str, ActionRisk],
     read_only = hints["readOnlyHint"]
     destructive = hints["destructiveHint"]
     open_world = hints["openWorldHint"]
+    if (read_only.source != DECLARED and destructive.source != DECLARED
+            and open_world.source != DECLARED):
+        return  # nothing declared (most tools): the spec's defaults change nothing here
     words_said = verdict.category
     said = f"the name and description say {words_said}"
     disagreed = False

@@ -18,6 +18,7 @@ from policytui.risk.words import (
     SEPARATORS,
     adjective_here,
     base_verb,
+    contains_any,
     first_sentence,
     join_phrasal,
     lexicon_verb,
@@ -1156,7 +1157,7 @@ def later_act(description: str) -> tuple[str, str] | None:
             # starts a new export job": what doing something with the tool does.
             return word, kind
     # Substring tests first: most descriptions have no such participle and no side effects.
-    if any(word in opening for word in _PASSIVE_WORDS):
+    if contains_any(opening, _PASSIVE_WORDS):
         passive = _PASSIVE_ACT.search(opening)
         if passive is not None:
             said = next(group for group in passive.groups() if group).lower()
@@ -1164,7 +1165,7 @@ def later_act(description: str) -> tuple[str, str] | None:
             return said, _PASSIVE_KINDS.get(
                 said, v.WRITE if said.startswith(("marked", "flagged", "stored", "saved", "kept"))
                 else v.REMOVE)
-    if "new " in opening and any(word in opening for word in _MADE_NEW_WORDS):
+    if "new " in opening and contains_any(opening, _MADE_NEW_WORDS):
         made = _MADE_NEW.search(opening)
         if made is not None:
             return made.group(1).lower(), v.WRITE

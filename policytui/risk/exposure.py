@@ -12,6 +12,7 @@ from policytui.risk.descriptions import DescriptionVerbs
 from policytui.risk.findings import OPEN_WORLD, SECRETS, Verdict, quote
 from policytui.risk.names import NameVerbs
 from policytui.risk.schema import SchemaFacts
+from policytui.risk.words import contains_any
 
 _SECRET_TEXT = re.compile(
     r"\b(?:secrets?|credentials?|passwords?|api[ _-]?keys?|access[ _-]?tokens?|private[ _-]?keys?"
@@ -24,15 +25,24 @@ _SECRET_TEXT = re.compile(
 # Words one of which every match of _SECRET_TEXT contains: most sentences have none, and a
 # substring test is far cheaper than the case-blind pattern.
 _SECRET_HINTS = ("secret", "credential", "password", "key", "token", "environment", "env var")
+# The sentence's words (lower case, split at anything but a letter) one of which every match
+# of _SECRET_TEXT holds: a set test on words the description stage found already, before
+# the text is looked at again.
+_SECRET_TOKENS = frozenset(
+    "secret secrets credential credentials password passwords api apikey apikeys access "
+    "accesstoken accesstokens private privatekey privatekeys environment env".split())
 
 
 # Every word that may start a secret's name, alone or as the first of two.
 _SECRET_NAME_WORDS = v.SECRET_WORDS | v.SECRET_PAIR_FIRSTS
 
 
-def _mentions_secrets(sentence: str) -> bool:
+def _mentions_secrets(desc: DescriptionVerbs) -> bool:
+    if _SECRET_TOKENS.isdisjoint(desc.words):
+        return False
+    sentence = desc.sentence
     lowered = sentence.lower()
-    return any(hint in lowered for hint in _SECRET_HINTS) and _SECRET_TEXT.search(sentence) is not None
+    return contains_any(lowered, _SECRET_HINTS) and _SECRET_TEXT.search(sentence) is not None
 
 
 def mark_exposure(verdict: Verdict, name: NameVerbs, desc: DescriptionVerbs,
@@ -46,7 +56,7 @@ def mark_exposure(verdict: Verdict, name: NameVerbs, desc: DescriptionVerbs,
             (f"{a} {b}" for a, b in zip(words, words[1:]) if (a, b) in v.SECRET_PAIRS), None)
     if secret is not None:
         verdict.evidence.append(f"name word '{secret}': a call can expose secrets")
-    elif _mentions_secrets(desc.sentence):
+    elif _mentions_secrets(desc):
         secret = "description"
         verdict.evidence.append("description mentions secrets, credentials or the environment: "
                                 "a call can expose them")

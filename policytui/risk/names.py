@@ -137,7 +137,9 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset(),
     if not PARTICLES.isdisjoint(words):
         words = join_phrasal(words)  # "power_off_vm", "tear_down_stack"
     verbs = v.VERBS
-    agent = _agent_verb(words[-1]) if len(words) > 1 else None
+    # (Only a word ending "er" or "or" can be an agent noun: tested here, before the cache.)
+    agent = (_agent_verb(words[-1]) if len(words) > 1 and words[-1][-2:] in ("er", "or")
+             else None)
     if (agent is not None and verbs.get(words[-2]) not in (None, v.READ)
             and words[-2] not in v.AMBIGUOUS):
         # "stop_crawler", "delete_tracker": a verb that acts, right before the agent noun,

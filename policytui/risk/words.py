@@ -44,6 +44,15 @@ def _name_words(name: str) -> tuple[str, ...]:
     return tuple(part.lower() for part in _NAME_PARTS.findall(name))
 
 
+def contains_any(text: str, needles: tuple[str, ...]) -> bool:
+    """Does `text` hold any of `needles` (substrings)? A plain loop: the pre-test of many rules,
+    run for nearly every tool, and cheaper than `any()` over a generator."""
+    for needle in needles:
+        if needle in text:
+            return True
+    return False
+
+
 def first_sentence(description: str) -> str:
     """The description's first sentence (at most DESCRIPTION_WINDOW characters), stripped."""
     text = description[:DESCRIPTION_WINDOW].strip()
