@@ -213,11 +213,14 @@ async def test_tools_list_drops_hidden_tools_and_keeps_everything_else(tmp_path:
             "x-page": 1,
         }
         await client.send('{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"cursor":"p2"}}')
-        # Nothing hidden on this page: the server's own bytes.
-        assert await client.receive() == (
-            b'{"result": {"tools": [{"name": "b", "inputSchema": {"type": "object"}}], "x-page": 2}, '
-            b'"id": 2, "jsonrpc": "2.0"}'
-        )
+        # Nothing hidden on this page: every field as sent, re-encoded from what was filtered
+        # (never the server's own line, which could hold a key twice).
+        line = await client.receive()
+        assert json.loads(line) == {
+            "jsonrpc": "2.0", "id": 2,
+            "result": {"tools": [{"name": "b", "inputSchema": {"type": "object"}}], "x-page": 2},
+        }
+        assert line.startswith(b'{"jsonrpc":"2.0","id":2,')
         # A hidden tool answers as a tool the server does not have (the server's own words).
         await client.send('{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"secret"}}')
         hidden = json.loads(await client.receive())

@@ -11,6 +11,7 @@ Upstream error messages are not logged: they often quote the arguments.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import importlib
 import os
@@ -87,16 +88,30 @@ class AuditLog:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         self._owned = target is not None and str(target) != "-"
+        # Whether the last write failed (OSError): the gateway denies calls while it does.
+        self.failing = False
+        self._torn = False  # the last write left part of a line
 
     def write(self, record: dict[str, Any]) -> None:
-        """Append one record as a single line (one write call, so lines never interleave)."""
+        """Append one record as a single line (one write call, so lines never interleave).
+        Raises OSError when it cannot, and `failing` says so until a write succeeds."""
         if self._fd is None:
             return
         # ASCII with escapes: a name holding U+2028 or an unpaired surrogate cannot split a
         # record for any reader or make the file invalid UTF-8.
         data = (_record_line(record) + "\n").encode("ascii")
         with self._lock:
-            os.write(self._fd, data)
+            if self._torn:  # end the part of a line a failed write left, so this one reads whole
+                data = b"\n" + data
+            try:
+                written = os.write(self._fd, data)
+            except OSError:
+                self.failing = True
+                raise
+            if written != len(data):  # a full disk can take part of a line
+                self.failing = self._torn = True
+                raise OSError(errno.ENOSPC, "the audit line was written in part")
+            self.failing = self._torn = False
 
     def close(self) -> None:
         if self._owned and self._fd is not None:

@@ -68,6 +68,10 @@ STATE_RULE = "state"
 CANCELLED_IN_APPROVAL = "cancelled while waiting for approval"
 # The rule named in the audit log for calls denied because the policy file cannot be enforced.
 POLICY_FILE_RULE = "policy_file"
+# Calls denied because the last audit line could not be written (a full disk, say): no call
+# goes to the server while its audit line may be lost. The denial's own line is the next try.
+AUDIT_RULE = "audit"
+AUDIT_UNAVAILABLE = "the audit log cannot be written; every call is denied until it can be"
 
 Forward = Callable[[], Awaitable[dict[str, Any]]]
 Ask = Callable[[Decision], Awaitable[tuple[Approval, str]]]
@@ -143,6 +147,9 @@ class Enforcer:
         if problem is not None and decision.outcome is not Outcome.HIDDEN:
             # Fail closed. A tool the last valid policy hid stays answered as hidden.
             return Decision(Outcome.DENIED, problem, POLICY_FILE_RULE)
+        if self.audit.failing and decision.outcome is not Outcome.HIDDEN:
+            # Fail closed: a call must not reach the server while its audit line may be lost.
+            return Decision(Outcome.DENIED, AUDIT_UNAVAILABLE, AUDIT_RULE)
         return decision
 
     async def _reserve(self, record: _Record, decision: Decision) -> Reservation | Decision:
@@ -371,10 +378,15 @@ class Enforcer:
         if upstream is not None:
             entry["upstream"] = upstream
         entry["ms"] = round((time.perf_counter() - record.started) * 1000, 3)
+        was_failing = self.audit.failing
         try:
             self.audit.write(entry)
         except OSError as exc:
-            log.error("cannot write the audit log: %s", exc)
+            if not was_failing:  # said once per outage, not once per call
+                log.error("cannot write the audit log (%s); every call is denied until it can be written", exc)
+        else:
+            if was_failing:
+                log.warning("the audit log can be written again; calls are decided by the policy again")
         if self.recorder is not None:  # gateway --record: the same entry plus the arguments
             try:
                 self.recorder.write(entry, record.args)

@@ -184,7 +184,9 @@ class Pins:
             try:
                 await self._list_all()
             except Exception as exc:  # noqa: BLE001 - the server may be down: fail closed
-                log.warning("pinning: cannot list the server's tools: %s", exc)
+                # The type only: the server's error message is its own text (and may quote
+                # arguments), never written into the log.
+                log.warning("pinning: cannot list the server's tools: %s", type(exc).__name__)
                 self.live.pop(name, None)
             await self.announce_changes()
         return self.drift(name)

@@ -1,7 +1,11 @@
 """The gateway's current policy, reloaded when its file changes.
 
 Checking is cheap: one `stat` per interval; the file is read and hashed only when its size,
-modification time or inode changed, and parsed only when its content hash changed.
+modification time, change time or inode changed (or it changed so recently that a second write
+within the same clock tick would not show in them), and parsed only when its content hash
+changed. The change time is there because the modification time can be set back (`cp -p`,
+`install -p`, `rsync --inplace`, `touch -r`): a same-size rewrite in place would otherwise go
+unseen and the older policy stay in force.
 
 A security gateway fails closed: while the file on disk does not validate, cannot be read, or
 has been missing for longer than `MISSING_GRACE_SECONDS` (an editor that saves by renaming
@@ -33,11 +37,29 @@ class PolicyStartError(Exception):
     """The policy cannot be used at start; `str()` is one sentence."""
 
 
+# A file changed less than this long before it was looked at is read again at the next check:
+# file times have the resolution of the kernel's clock tick, so a second write within the same
+# tick, of the same size, leaves the same times.
+RECENT_NS = 2_000_000_000
+
+
 @dataclass(frozen=True)
 class _Seen:
     size: int
     mtime_ns: int
+    ctime_ns: int
     inode: int
+    device: int
+    recent: bool = False  # changed just before it was looked at: never taken as unchanged
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _Seen) or self.recent or other.recent:
+            return False
+        return (self.size, self.mtime_ns, self.ctime_ns, self.inode, self.device) == (
+            other.size, other.mtime_ns, other.ctime_ns, other.inode, other.device)
+
+    def __hash__(self) -> int:
+        return hash((self.size, self.mtime_ns, self.ctime_ns, self.inode, self.device))
 
 
 def _seen(path: Path) -> _Seen | None:
@@ -45,7 +67,8 @@ def _seen(path: Path) -> _Seen | None:
         st = os.stat(path)
     except OSError:
         return None
-    return _Seen(st.st_size, st.st_mtime_ns, st.st_ino)
+    recent = time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < RECENT_NS
+    return _Seen(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev, recent)
 
 
 class PolicyWatcher:

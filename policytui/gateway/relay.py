@@ -432,7 +432,8 @@ class StdioRelay:
         try:
             try:
                 result = await self._dispatch(method, params, exchange)
-                if exchange.verbatim is not None and result is exchange.response.get("result"):
+                if (exchange.verbatim is not None and result is exchange.response.get("result")
+                        and method not in _DECIDED_RESULTS):
                     await self._write_line(exchange.verbatim)  # the server's answer, as sent
                     return
                 if version is not None and isinstance(result, dict):
@@ -641,6 +642,13 @@ class StdioRelay:
                 str(message or "the client answered with an error"), error if isinstance(error, dict) else None
             )
         return result
+
+
+# Results the gateway filters (hidden and drifted tools) reach the client re-encoded from the
+# object it filtered, never as the server's line: a line with a key given twice (`"tools"`, a
+# tool's `"name"` or `"description"`) reads as one thing here and may read as another to a
+# client whose parser keeps the first copy.
+_DECIDED_RESULTS = frozenset({"tools/list"})
 
 
 class _Exchange:

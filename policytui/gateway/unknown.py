@@ -29,6 +29,8 @@ log = logging.getLogger("policytui.gateway")
 INVALID_PARAMS = -32602
 PROBE_SECONDS = 10.0
 MAX_LIST_PAGES = 1000
+# How often the gateway asks for the tool list at start before giving up.
+LIST_TRIES = 2
 
 
 def _substitute(value: Any, old: str, new: str) -> Any:
@@ -53,8 +55,20 @@ class UnknownTools:
         self.listed: frozenset[str] | None = None
 
     async def learn(self, upstream: Any, audit: AuditLog, server_name: str = "") -> None:
-        """Ask the server how it answers an unknown tool, and which tools it lists."""
-        await self.relist(upstream)
+        """Ask the server how it answers an unknown tool, and which tools it lists.
+
+        A server whose tools cannot be listed here stops the gateway (DiscoveryError): without
+        the list, a call for a name the server does not list could not be told from one it does.
+        """
+        for _ in range(LIST_TRIES):
+            await self.relist(upstream)
+            if self.listed is not None:
+                break
+        if self.listed is None:
+            from policytui.discovery import DiscoveryError
+
+            who = f"Server {server_name!r}" if server_name else "The server"
+            raise DiscoveryError(f"{who} started but failed to list its tools when the gateway asked again")
         name = f"policytui-probe-{secrets.token_hex(8)}"
         arguments: dict[str, Any] = {}
         record = {
@@ -112,8 +126,9 @@ class UnknownTools:
         self.listed = frozenset(names)
 
     def lists(self, tool: str) -> bool:
-        """Whether the server lists `tool` (True when its listing is not known)."""
-        return self.listed is None or tool in self.listed
+        """Whether the server lists `tool` (False while its listing is not known: a name the
+        gateway cannot check is not forwarded)."""
+        return self.listed is not None and tool in self.listed
 
     def audit_unlisted(self, enforcer: Any, tool: str, args: Any, caller: Any) -> None:
         """The audit record of a call for a tool the server does not list (answered by the

@@ -274,7 +274,9 @@ class StdioUpstream:
         if self._connected and not self._stop.is_set():
             # The reader may have marked it down first ("the connection closed"): the exit
             # code and what the server last wrote are what tell a person why.
-            tail = diag.stderr_tail()
+            # Each of the server's lines is marked as its own: with the log and `--audit -` both on
+            # standard error, a line the server wrote must never read as a record of the gateway.
+            tail = "\n".join(f"  | {line}" for line in diag.stderr_tail().splitlines())
             log.error("the upstream server exited with code %s while serving%s", process.returncode,
                       f"; the last lines it wrote to stderr:\n{tail}" if tail else " (nothing on stderr)")
 

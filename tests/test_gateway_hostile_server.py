@@ -1,0 +1,275 @@
+"""The gateway in front of a server that is hostile (or broken) about its tools, over stdio.
+
+Each test starts `python -m policytui gateway` as an MCP client would, in front of
+`tests/servers/misbehaving/hostile_tools.py`, which writes down every `tools/call` it receives:
+what reached the server, what the client read and what the audit log says are checked
+together. Also here: the audit log that cannot be written and the policy file rewritten in
+place, which the gateway must not miss.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from policytui.decision import Approval, Caller, Decision
+from policytui.gateway.audit import AuditLog
+from policytui.gateway.enforcer import AUDIT_RULE, Enforcer
+from policytui.gateway.policy_watch import PolicyWatcher
+from policytui.policy.model import Policy
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER = ROOT / "tests" / "servers" / "misbehaving" / "hostile_tools.py"
+DENY_DELETE = {"version": "1", "default": "allow", "tools": {"delete_x": {"action": "deny"}}}
+
+
+class RawClient:
+    """One gateway process and its standard input and output, read line by line."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+        self.lines: queue.Queue[bytes] = queue.Queue()
+        self._next = 100
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line)
+
+    def send(self, message: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write((json.dumps(message) + "\n").encode())
+        self.process.stdin.flush()
+
+    def receive_raw(self, request_id: Any, seconds: float = 30) -> bytes:
+        """The line answering `request_id`, as the gateway wrote it."""
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no answer to {request_id!r} within {seconds} s") from None
+            if json.loads(line).get("id") == request_id:
+                return line
+
+    def request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        self._next += 1
+        self.send({"jsonrpc": "2.0", "id": self._next, "method": method, "params": params})
+        answer: dict[str, Any] = json.loads(self.receive_raw(self._next))
+        return answer
+
+    def call(self, name: str) -> str:
+        """The text of the tool result (or the error message) a call gets."""
+        answer = self.request("tools/call", {"name": name, "arguments": {}})
+        if "error" in answer:
+            return str(answer["error"]["message"])
+        return " ".join(item.get("text", "") for item in answer["result"]["content"])
+
+
+def _gateway_command(tmp: Path, policy: dict[str, Any], *options: str) -> list[str]:
+    policy_path = tmp / "policy.json"
+    if not policy_path.exists():
+        policy_path.write_text(json.dumps(policy), encoding="utf-8")
+    return [sys.executable, "-m", "policytui", "gateway", "--policy", str(policy_path),
+            "--state", "memory://", *options, "--", sys.executable, str(SERVER)]
+
+
+@contextmanager
+def gateway(tmp: Path, policy: dict[str, Any], *options: str, **env: str) -> Iterator[RawClient]:
+    """The gateway in front of hostile_tools.py, initialized; stopped when the block ends."""
+    environment = {**os.environ, "HOSTILE_RECORD": str(tmp / "received.txt"), **env}
+    with open(tmp / "stderr.txt", "wb") as stderr:
+        process = subprocess.Popen(
+            _gateway_command(tmp, policy, *options), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=stderr, env=environment,
+        )
+    client = RawClient(process)
+    try:
+        opened = client.request("initialize", {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}})
+        assert "result" in opened, opened
+        client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        yield client
+    finally:
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def _received(tmp: Path) -> list[str]:
+    """The tool names the server was called with, the gateway's start-up probe left out."""
+    path = tmp / "received.txt"
+    names = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+    return [name for name in names if not name.startswith("policytui-probe-")]
+
+
+def _audit(path: Path) -> list[dict[str, Any]]:
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return [line for line in lines if line["decision"] != "probe"]
+
+
+def test_a_listing_that_fails_after_start_is_asked_again_and_unlisted_names_stay_out(tmp_path: Path) -> None:
+    """The server's second listing (the gateway's own, right after start) fails once. Without a
+    list the gateway must not forward names the server does not list: a lenient server would
+    run `delete_x`, which the policy denies, for `Delete_X`."""
+    audit = tmp_path / "audit.jsonl"
+    with gateway(tmp_path, DENY_DELETE, "--audit", str(audit), LIST_FAILS_AFTER_FIRST="1") as client:
+        assert "[POLICY DENIED]" in client.call("delete_x")
+        assert client.call("Delete_X") == "Unknown tool: Delete_X"
+        assert client.call("delete-x") == "Unknown tool: delete-x"
+        assert client.call("echo") == "ran echo"
+    assert _received(tmp_path) == ["echo"]
+    records = {line["tool"]: line for line in _audit(audit)}
+    for name in ("Delete_X", "delete-x"):
+        assert (records[name]["decision"], records[name]["rule"]) == ("denied", "server.tools")
+    assert records["delete_x"]["rule"] == "tools.delete_x.action"
+
+
+def test_a_server_that_cannot_list_its_tools_again_stops_the_gateway(tmp_path: Path) -> None:
+    environment = {**os.environ, "HOSTILE_RECORD": str(tmp_path / "received.txt"), "LIST_FAILS_AFTER_FIRST": "5"}
+    finished = subprocess.run(
+        _gateway_command(tmp_path, DENY_DELETE, "--audit", str(tmp_path / "audit.jsonl")),
+        stdin=subprocess.PIPE, capture_output=True, env=environment, timeout=60, check=False,
+    )
+    assert finished.returncode == 1
+    assert b"failed to list its tools" in finished.stderr
+    assert finished.stdout == b""
+    assert _received(tmp_path) == []
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full to make writes fail")
+def test_calls_are_denied_while_the_audit_log_cannot_be_written(tmp_path: Path) -> None:
+    """/dev/full refuses every write as a full disk does: no call may reach the server
+    unaudited."""
+    with gateway(tmp_path, DENY_DELETE, "--audit", "/dev/full") as client:
+        for _ in range(3):
+            assert client.call("echo") == (
+                "[POLICY DENIED] the audit log cannot be written; every call is denied until it can be")
+    assert _received(tmp_path) == []
+    log = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
+    assert log.count("every call is denied until it can be written") <= 1
+
+
+async def test_calls_go_on_once_the_audit_log_can_be_written_again(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    audit = AuditLog(path)
+    enforcer = Enforcer(lambda: Policy.from_document({"version": "1", "default": "allow"}), audit=audit)
+    forwarded: list[str] = []
+
+    async def forward() -> dict[str, Any]:
+        forwarded.append("call")
+        await anyio.sleep(0)
+        return {"content": []}
+
+    async def never(decision: Decision) -> tuple[Approval, str]:
+        raise AssertionError("no approval expected")
+
+    async def call() -> dict[str, Any]:
+        return await enforcer.handle_call("echo", {}, Caller(), forward, never)
+
+    working = audit._fd
+    assert working is not None
+    full = os.open("/dev/full", os.O_WRONLY) if os.path.exists("/dev/full") else None
+    if full is None:
+        pytest.skip("needs /dev/full to make writes fail")
+    try:
+        audit._fd = full
+        await call()  # forwarded: its line is written after the answer, and that fails
+        assert audit.failing and len(forwarded) == 1
+        denied = await call()
+        assert denied["isError"] is True and len(forwarded) == 1
+        audit._fd = working
+        again = await call()  # denied, and its own line is written: the log works again
+        assert again["isError"] is True and not audit.failing
+        assert (await call()).get("isError") is not True
+        assert len(forwarded) == 2
+    finally:
+        audit._fd = working
+        os.close(full)
+        audit.close()
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert [(r["decision"], r["rule"]) for r in records] == [("denied", AUDIT_RULE), ("allowed", "default")]
+
+
+def test_a_line_the_server_writes_to_stderr_never_reads_as_an_audit_record(tmp_path: Path) -> None:
+    """With `--audit -` the records share standard error with the log, which quotes the
+    server's last stderr lines when it dies: those must not read as records."""
+    with gateway(tmp_path, DENY_DELETE, "--audit", "-") as client:
+        client.call("die")
+        deadline = time.monotonic() + 30
+        while "while serving" not in (tmp_path / "stderr.txt").read_text(encoding="utf-8"):
+            assert time.monotonic() < deadline, "the gateway never logged the server's exit"
+            time.sleep(0.05)
+    text = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
+    assert "forged by the server" in text  # quoted in the log, for a person to read
+    records = []
+    for line in text.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        records.append(record)
+    assert records and all(record.get("session") != "forged" for record in records), records
+
+
+def test_a_tools_list_answer_with_a_key_twice_reaches_the_client_as_filtered(tmp_path: Path) -> None:
+    """The server gives `tools` twice, the first copy holding the hidden tool: the client must
+    get the list the gateway filtered, not a line a first-key parser reads another way."""
+    policy = {"version": "1", "default": "allow", "hide": ["secret"]}
+    with gateway(tmp_path, policy, "--no-audit", DUPLICATE_TOOLS="1") as client:
+        client.send({"jsonrpc": "2.0", "id": 7, "method": "tools/list", "params": {}})
+        raw = client.receive_raw(7)
+    assert b"secret" not in raw
+    assert [tool["name"] for tool in json.loads(raw)["result"]["tools"]] == ["echo", "delete_x", "die"]
+
+
+def test_a_policy_rewritten_in_place_with_its_old_times_is_reloaded(tmp_path: Path) -> None:
+    """`cp -p`, `install -p` and `rsync --inplace` rewrite a file in place and set its
+    modification time back: same size, same time, same inode."""
+    allow = '{"version": "1", "default": "allow", "tools": {"echo": {"action": "allow"}}}\n'
+    deny = '{"version": "1", "default": "allow", "tools": {"echo": {"action": "deny" }}}\n'
+    assert len(allow) == len(deny)
+    policy = tmp_path / "policy.json"
+    policy.write_text(allow, encoding="utf-8")
+    os.utime(policy, ns=(1_577_836_800_000_000_000, 1_577_836_800_000_000_000))  # 2020-01-01
+    with gateway(tmp_path, {}, "--no-audit", "--reload-interval", "0.1") as client:
+        assert client.call("echo") == "ran echo"
+        before = os.stat(policy)
+        with open(policy, "r+", encoding="utf-8") as rewrite:
+            rewrite.write(deny)
+        os.utime(policy, ns=(before.st_atime_ns, before.st_mtime_ns))
+        after = os.stat(policy)
+        assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+        deadline = time.monotonic() + 15
+        while "[POLICY DENIED]" not in client.call("echo"):
+            assert time.monotonic() < deadline, "the rewritten policy was never enforced"
+            time.sleep(0.05)
+
+
+def test_the_watcher_sees_a_same_size_rewrite_in_the_same_clock_tick(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"version": "1", "default": "allow"}', encoding="utf-8")
+    watcher = PolicyWatcher(policy)
+    seen = os.stat(policy)
+    with open(policy, "r+", encoding="utf-8") as rewrite:
+        rewrite.write('{"version": "1", "default": "deny" }')
+    os.utime(policy, ns=(seen.st_atime_ns, seen.st_mtime_ns))  # what a coarse clock shows
+    assert watcher.check() is True
+    assert watcher.policy.default == "deny"
