@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Any
+from itertools import islice
+from typing import Any, NamedTuple
 
 from policytui.risk import vocabulary as v
 from policytui.risk.descriptions import DescriptionVerbs
@@ -53,6 +54,7 @@ _MONEY_VERBS = frozenset("rebalance".split())
 # ... these only with money in sight ("mint_nft", "burn_tokens", "wrap_eth", "short_stock";
 # not "burn_subtitles" or "wrap_text"), or, for "exercise", an option or warrant:
 _MONEY_VERBS_IF_CONTEXT = frozenset("mint burn wrap unwrap short exercise flatten".split())
+_ANY_MONEY_VERBS = _MONEY_VERBS | _MONEY_VERBS_IF_CONTEXT
 _EXERCISED = frozenset("option options warrant warrants contract contracts".split())
 # ... and these act on what they name, which must be money: "log_expense",
 # "reverse_transaction", "accrue_interest".
@@ -68,6 +70,7 @@ SPENDER_ARGUMENTS = frozenset("spender spenderaddress".split())
 _SWITCHES = frozenset((("kill", "switch"), ("killswitch", "switch"), ("man", "switch")))
 # Two-word money verbs, as names split them and as they are joined.
 _TWO_WORD_VERBS = frozenset((("top", "up"), ("cash", "out"), ("pay", "out")))
+_TWO_WORD_SECONDS = frozenset(second for _, second in _TWO_WORD_VERBS)
 _TWO_WORD_VERBS_JOINED = frozenset("cashout".split())
 # A position is money when it is opened, closed or cut, with or without an amount in sight.
 _POSITION_ACTS = frozenset("open close flatten reduce increase liquidate".split())
@@ -83,27 +86,31 @@ def money_act(words: list[str], lead: str | None, money: Callable[[], bool]
     """A money act the shared verb table does not name: `words` are the name's (its
     namespace left out), `lead` the description's first word. The verb that does it, or
     None."""
-    if not words or pretended(words) is not None:
-        return None
+    if not words or not PRETEND.isdisjoint(words):
+        return None  # none, or a pretence (`pretended`)
     first = words[0]
-    if len(words) > 1 and (first, words[1]) in _TWO_WORD_VERBS and money():
+    if (len(words) > 1 and words[1] in _TWO_WORD_SECONDS and (first, words[1]) in _TWO_WORD_VERBS
+            and money()):
         # "top_up_wallet", "cash_out_balance": "topup" and "cashout" written as two words.
         return f"{first} {words[1]}"
     if first in _TWO_WORD_VERBS_JOINED and money():
         return first
-    for i in range(len(words) - 1):
-        if (words[i], words[i + 1]) in _SWITCHES and money():
-            # "paradigm_kill_switch", "set_kill_switch": on a trading desk a kill switch
-            # cancels every live order at once.
-            return f"{words[i]} {words[i + 1]}"
-    for verb in (first, words[-1] if len(words) <= 3 else None, _bare(lead)):
-        if verb is None:
-            continue
-        if verb in _MONEY_VERBS:
-            return verb
-        if verb in _MONEY_VERBS_IF_CONTEXT and (
-                money() or (verb == "exercise" and not _EXERCISED.isdisjoint(words))):
-            return verb
+    if "switch" in words:  # the second word of every one of `_SWITCHES`
+        for i in range(len(words) - 1):
+            if (words[i], words[i + 1]) in _SWITCHES and money():
+                # "paradigm_kill_switch", "set_kill_switch": on a trading desk a kill switch
+                # cancels every live order at once.
+                return f"{words[i]} {words[i + 1]}"
+    last = words[-1] if len(words) <= 3 else None
+    bare = _bare(lead)
+    if first in _ANY_MONEY_VERBS or last in _ANY_MONEY_VERBS or bare in _ANY_MONEY_VERBS:
+        for verb in (first, last, bare):
+            if verb not in _ANY_MONEY_VERBS:
+                continue  # (and None)
+            if verb in _MONEY_VERBS:
+                return verb
+            if money() or (verb == "exercise" and not _EXERCISED.isdisjoint(words)):
+                return verb
     if first in _MONEY_ACTS:
         head = object_head(words, first)
         if money_object(head) or (money_object_if_context(head) and money()):
@@ -132,12 +139,7 @@ def confirms_a_check(name: NameVerbs, desc: DescriptionVerbs) -> bool:
 def spender_argument(schema: Any) -> str | None:
     """An argument naming who may spend (`spender`): the tool grants or changes an
     allowance over the caller's funds. Its name, or None."""
-    props = schema.get("properties") if type(schema) is dict else None
-    if type(props) is not dict:
-        return None
-    # A substring test first: normalising every argument name of every tool costs more.
-    return next((arg for arg in list(props)[:50] if type(arg) is str and "pender" in arg
-                 and normalize(arg[:40]) in SPENDER_ARGUMENTS), None)
+    return money_arguments(schema).spender
 
 
 # The shared lists and these together, joined once: the tests below run for every tool.
@@ -148,7 +150,7 @@ ALL_MONEY_OBJECTS_IF_CONTEXT = v.MONEY_OBJECTS_IF_CONTEXT | EXTRA_MONEY_OBJECTS_
 
 # Every head that lets `financial` say a verb moves money, but for the money verbs that
 # need only money in sight.
-_PAID_HEADS = ALL_MONEY_OBJECTS | ALL_MONEY_OBJECTS_IF_CONTEXT | _PLANS | _POSITIONS
+PAID_HEADS = ALL_MONEY_OBJECTS | ALL_MONEY_OBJECTS_IF_CONTEXT | _PLANS | _POSITIONS
 
 
 def money_noun(word: str) -> bool:
@@ -255,8 +257,7 @@ def object_may_be_paid(verb: str | None, desc: DescriptionVerbs) -> bool:
     needs a paid or owed head and no word of the sentence is one, nor a generic "record" whose
     example might be: the object is made of the sentence's words. A cheap test, so that most
     acting tools never work out the object."""
-    return (verb in v.MONEY_IF_CONTEXT or not _PAID_HEADS.isdisjoint(desc.words)
-            or not _GENERIC.isdisjoint(desc.words))
+    return verb in v.MONEY_IF_CONTEXT or not _PAID_OR_GENERIC.isdisjoint(desc.words)
 
 
 def description_object(desc: DescriptionVerbs, narrow: bool = False) -> list[str]:
@@ -330,6 +331,8 @@ _GENERIC = frozenset(
 _GENERIC_LIST = re.compile(
     r"\b(?:document|documents|record|records|entity|entities|object|objects|resource|resources)"
     r"\s*:\s*([^.;\n]{0,160})", re.IGNORECASE)
+# Either kind of head, asked of a sentence at once.
+_PAID_OR_GENERIC = PAID_HEADS | _GENERIC
 _LIST_WORDS = re.compile(r"[a-z]+")
 _EXAMPLE = re.compile(r"\b(?:e\.g\.|such as|for example|for instance|like)[\s:,]*"
                       r"((?:[A-Za-z]+\s+){0,2}[A-Za-z]+)")
@@ -369,16 +372,16 @@ def financial(kind: str | None, verb: str | None, words: list[str],
     """Does acting with this verb on these words move money or change what someone pays or
     is owed? `money()` says whether money is in sight around them (asked only if needed);
     `unpaid(head)`, when given, says a head that is usually paid for is not paid for here."""
-    if verb is not None and hypothetical(words, verb):
+    if verb is not None and not v.HYPOTHETICAL.isdisjoint(words) and hypothetical(words, verb):
         return False  # "preview_subscription_update": works out what it would do, does nothing
-    if pretended(words) is not None:
+    if not PRETEND.isdisjoint(words):
         return False  # "paper_market_order", "mock_payment": a pretence moves no money
     if kind == v.MONEY:
         evidence.append(f"verb {quoted_word(verb or '')} moves money")
         return True
     if verb is None or kind is None or kind == v.READ:
         return False
-    if verb not in v.MONEY_IF_CONTEXT and _PAID_HEADS.isdisjoint(words):
+    if verb not in v.MONEY_IF_CONTEXT and PAID_HEADS.isdisjoint(words):
         # Nearly every tool: no word the verb could act on is paid or owed (what it acts on
         # is always one of these words), so nothing below could say it moves money.
         return False
@@ -449,15 +452,17 @@ def paying_word(desc: DescriptionVerbs, reads: bool = False) -> str | None:
     quantifier), and not be negated ("without paying", "never pays"). In a reader's sentence
     (`reads`) only the tool's own doing counts ("paying ...", "pays ..."), not a purpose
     ("the methods a customer can use to pay an invoice")."""
-    words = desc.words[:40]
+    words = desc.words if len(desc.words) <= 40 else desc.words[:40]  # read, never changed
+    forms = not _PAYING_FORMS.isdisjoint(words)  # most tools: none
     # Past the first sentence too, but only where the word is there at all: tokenising the
     # rest of every description would cost more than the whole rule is worth.
-    automatic = _automatic_paying(words) or (
-        _automatic_paying(desc.rest()[:60]) if "automatic" in desc.text[:600] else None)
+    automatic = (_automatic_paying(words) if forms else None) or (
+        _automatic_paying(desc.rest()[:60]) if desc.text.find("automatic", 0, 600) >= 0
+        else None)
     if automatic is not None:
         return automatic
-    if _PAYING_FORMS.isdisjoint(words):
-        return None  # most tools: one set operation
+    if not forms:
+        return None
     for at, word in enumerate(words[:-1]):
         if at == 0 or word not in _PAYING_FORMS or words[at + 1] not in _PAID_OBJECTS:
             continue
@@ -968,6 +973,13 @@ def checks_out(words: list[str]) -> bool:
     return not _SHOPPING.isdisjoint(words)
 
 
+# The words of a name one of `marked_paid`, `checks_out`, `booked_travel`, `accepted_quote`,
+# `applied_discount`, `spend_limit` and `funded_product` needs: a name with none of them is none
+# of those acts (nearly every name, told by one set operation).
+NAME_SETTLING_WORDS = (_PAID_STATES | _CHECKOUTS | _BOOKING | _ACCEPTING | _DISCOUNTS | _LIMITS
+                       | _FUNDING)
+
+
 # An amount argument named for what is done with it says the tool does it: "dev_buy_amount"
 # (a token launch that buys on the way), "deposit_amount" (a channel opened with funds in
 # it), "stake_amount". An amount on its own may be a filter or a price to show.
@@ -985,25 +997,83 @@ _REFUND_SWITCHES = frozenset("refund issuerefund refundpayment withrefund prorat
 def refund_switch(schema: Any) -> str | None:
     """A boolean argument of an acting tool that refunds or prorates when set ("refund"), or
     None."""
-    props = schema.get("properties") if type(schema) is dict else None
-    if type(props) is not dict:
-        return None
-    for arg in list(props)[:50]:
-        if type(arg) is not str or ("efund" not in arg and "rorate" not in arg):
-            continue  # substring tests first: most arguments are no such switch
-        spec = props[arg]
-        if (type(spec) is dict and spec.get("type") == "boolean"
-                and normalize(arg) in _REFUND_SWITCHES):
-            return arg
-    return None
+    return money_arguments(schema).refund_switch
 
 
 def spending_argument(schema: Any) -> str | None:
     """An argument naming an amount to buy, pay, deposit or stake with ("dev_buy_amount",
     "depositAmount"). Its name, or None."""
+    return money_arguments(schema).spending
+
+
+# What an argument's name alone says it may be, as bits: who may spend (`spender_argument`),
+# an amount to spend (`spending_argument`), a refund switch (`refund_switch`, which also asks
+# that the argument be a boolean).
+_SPENDER_NAME, _SPENDING_NAME, _REFUND_NAME = 1, 2, 4
+
+
+def _argument_name_marks(arg: str) -> int:
+    """The bits of what the argument named `arg` may be. The substring tests come first: most
+    names are none of these, and normalising costs more."""
+    marks = 0
+    if "pender" in arg and normalize(arg[:40]) in SPENDER_ARGUMENTS:
+        marks |= _SPENDER_NAME
+    if "m" in arg and _SPENT_AMOUNT.match(normalize(arg[:60])) is not None:
+        marks |= _SPENDING_NAME
+    if ("efund" in arg or "rorate" in arg) and normalize(arg) in _REFUND_SWITCHES:
+        marks |= _REFUND_NAME
+    return marks
+
+
+class _ArgumentNameMarks(dict[str, int]):
+    """`_argument_name_marks` of each argument name looked up (servers reuse the same few
+    argument names across all their tools), emptied when it grows past a bound."""
+
+    def __missing__(self, arg: str) -> int:
+        marks = _argument_name_marks(arg)
+        if len(self) >= 8192:
+            self.clear()
+        self[arg] = marks
+        return marks
+
+
+_ARGUMENT_NAME_MARKS = _ArgumentNameMarks()
+
+
+class MoneyArguments(NamedTuple):
+    """The arguments that move money by what they are named: each the first of its kind
+    among the first 50, as `refund_switch`, `spender_argument` and `spending_argument` find
+    it, or None."""
+
+    refund_switch: str | None
+    spender: str | None
+    spending: str | None
+
+
+_NO_MONEY_ARGUMENTS = MoneyArguments(None, None, None)
+
+
+def money_arguments(schema: Any) -> MoneyArguments:
+    """`refund_switch`, `spender_argument` and `spending_argument` of one schema, found in one
+    pass over its arguments."""
     props = schema.get("properties") if type(schema) is dict else None
     if type(props) is not dict:
-        return None
-    # A substring test first: normalising every argument name of every tool costs more.
-    return next((arg for arg in list(props)[:50] if type(arg) is str and "m" in arg
-                 and _SPENT_AMOUNT.match(normalize(arg[:60])) is not None), None)
+        return _NO_MONEY_ARGUMENTS
+    switch = spender = spending = None
+    for arg in props if len(props) <= 50 else islice(props, 50):
+        if type(arg) is not str:
+            continue
+        marks = _ARGUMENT_NAME_MARKS[arg]
+        if not marks:
+            continue  # nearly every argument
+        if marks & _REFUND_NAME and switch is None:
+            spec = props[arg]
+            if type(spec) is dict and spec.get("type") == "boolean":
+                switch = arg
+        if marks & _SPENDER_NAME and spender is None:
+            spender = arg
+        if marks & _SPENDING_NAME and spending is None:
+            spending = arg
+    if switch is None and spender is None and spending is None:
+        return _NO_MONEY_ARGUMENTS
+    return MoneyArguments(switch, spender, spending)

@@ -19,6 +19,8 @@ from policytui.risk.findings import Reading, quote
 from policytui.risk.money import (
     FACETS,
     FILLER,
+    NAME_SETTLING_WORDS,
+    PAID_HEADS,
     accepted_quote,
     applied_discount,
     booked_travel,
@@ -34,6 +36,7 @@ from policytui.risk.money import (
     launched_money,
     marked_paid,
     money_act,
+    money_arguments,
     money_context,
     named_money_act,
     narrower_object,
@@ -43,10 +46,7 @@ from policytui.risk.money import (
     pretended,
     quoted_word,
     raw_api_call,
-    refund_switch,
     spend_limit,
-    spender_argument,
-    spending_argument,
 )
 from policytui.risk.money_said import charged_on_the_way
 from policytui.risk.names import NameVerbs
@@ -71,62 +71,37 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
             # A verb the tables lack ("collect_payments": "Collects payments ..."): the
             # name's first word is the command, and what it acts on may be money.
             acting = name.words[1 if name.namespace and len(name.words) > 1 else 0]
-        seen: list[bool] = []
-
-        def money() -> bool:
-            if not seen:
-                seen.append(money_server or money_context(name, desc, facts, schema=schema))
-            return seen[0]
-
         words = _acted_on_words(name, acting)
-        # "skill_trade_review", described as "Analyzes closed trades": the name's only verb
-        # is a noun there, and the description reads. Unless the description does it too, as
-        # a later step ("Get the balance, then transfer the funds").
-        noun_verb = (name.ambiguous and desc.kind == v.READ and not desc.indirect
-                     and acting == name.verb and acting in v.MONEY_IF_CONTEXT
-                     and all(verb != acting for verb, _ in desc.alternatives))
-        noun_verb = noun_verb or (acting in v.MONEY_IF_CONTEXT and money_verb_named(name, desc))
-        found: list[str] = []
-        answers: dict[str, bool] = {}
-
-        def unpaid(head: str) -> bool:
-            if head not in answers:
-                answers[head] = data_subscription(words, desc)
-            return answers[head]
-
-        # What the description's verb acts on counts too; a description without a verb says
-        # nothing (its empty object would read as a bare "deposit" with money in sight). And a
-        # change that touches only details ("Update an order's addresses") leaves the money.
-        # A "confirm" that only checks ("verify_payment": "Confirm a payment settled") and a
-        # change made on a shopping cart ("Set the tip on the cart") move no money either.
-        # "Exports the accounting journal ... into the finance folder": a reading verb made
-        # a writer by where its output goes writes a file, and moves no money.
-        file_only = (acting is not None and acting == desc.lead and desc.kind == v.WRITE
-                     and v.VERBS.get(acting) == v.READ)
-        if not noun_verb and not file_only and not confirms_a_check(name, desc) and (
-                financial(r.kind, acting, words, money, found, unpaid=unpaid) or (
-                      desc.lead is not None and object_may_be_paid(acting, desc) and (
-                          financial(r.kind, acting, description_object(desc), money, found,
-                                    "description", unpaid)
-                          or _narrow_financial(r.kind, acting, desc, money, found, unpaid)))
-                ) and not details_only(desc) and not on_cart(desc):
+        # Money is found in what the verb acts on only when the verb is one that needs money
+        # in sight, or the name or the description's sentence holds something that may be
+        # paid (see `financial` and `object_may_be_paid`); most tools hold none.
+        if (acting in v.MONEY_IF_CONTEXT or not PAID_HEADS.isdisjoint(words)
+                or (desc.lead is not None and object_may_be_paid(acting, desc))) and (
+                (found := _acts_on_money(r.kind, name, desc, acting, words, lambda: (
+                    money_server or money_context(name, desc, facts, schema=schema))))
+                is not None):
             r.evidence.extend(found)
             r.category, r.severity = FINANCIAL, CRITICAL
             r.confidence = max(r.confidence, 70)
-        elif name.verb in v.HTTP_WRITES and raw_api_call(schema) and money():
+        elif name.verb in v.HTTP_WRITES and raw_api_call(schema) and (
+                money_server or money_context(name, desc, facts, schema=schema)):
             # "api_post" with a free `path`: it can call anything the API offers, and this
             # API handles money.
             r.evidence.append(f"sends any {name.verb} request to an API that handles money")
             r.category, r.severity = FINANCIAL, CRITICAL
 
     if r.category != FINANCIAL:
+        reads = r.category == READ
         words = name.words[1:] if name.namespace else name.words
-        made = converted_into(words) or launched_money(words) or (
-            launched_money(desc.words) if r.category != READ else None)
+        # A conversion or a launch needs its verb first: most names and sentences have none.
+        made = ((converted_into(words) or launched_money(words))
+                if words and words[0] in _MAKING_FIRST else None) or (
+            launched_money(desc.words)
+            if not reads and desc.words and desc.words[0] in _LAUNCHING_FIRST else None)
         # "panel.quote": "Price quote for buying responses": what buying would cost.
         what_if = not v.HYPOTHETICAL.isdisjoint(words) or not v.HYPOTHETICAL.isdisjoint(
             desc.words[:2])
-        paying = None if made or what_if else paying_word(desc, reads=r.category == READ)
+        paying = None if made or what_if else paying_word(desc, reads=reads)
         if made is not None:
             # "convert_estimate_to_invoice", "initiate_payment": whatever the verb, what comes
             # out (or is started) is money owed or moving.
@@ -135,46 +110,50 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
         elif paying is not None:
             r.evidence.append(f"description says {quoted_word(paying)} on the way: it spends "
                               "money")
-        settled = None
-        if made is None and paying is None and r.category != READ and (
-                named := named_money_act(desc)) is not None and (
-                desc.kind is None or desc.lead == named):
-            # "Off-cycle payment (e.g. final pay) sent immediately": no verb (or the act's
-            # noun taken for an unknown one: "Reembolso parcial ..."), but the act the
-            # description names first is a payment, and the tool does not read.
-            settled = (f"the description names {quoted_word(named)} as what it does: it moves "
-                       "money")
-            r.evidence.append(settled)
-        if settled is None and made is None and paying is None and r.category != READ:
-            settled = _settled_in_other_words(
-                words, desc, lambda: money_server or money_context(name, desc, facts,
-                                                                   schema=schema), schema)
-            if settled is not None:
-                r.evidence.append(settled)
-        acted = None
-        if made is None and paying is None and settled is None and not (
-                r.category == READ and desc.kind == v.READ):
-            acted = money_act(words, desc.words[0] if desc.words else None,
-                              lambda: money_server or money_context(name, desc, facts,
-                                                                    schema=schema))
-            if acted is not None:
-                r.evidence.append(f"verb {quoted_word(acted)} moves money")
-            elif r.category != READ and (spender := spender_argument(schema)) is not None:
-                acted = spender
-                r.evidence.append(f"argument {quote(spender)} names who may spend the funds: "
-                                  "it grants an allowance")
-            elif r.category != READ and (spent := _spent_amount(words, desc, schema)) is not None:
-                acted = spent
-                r.evidence.append(f"argument {quote(spent)} is an amount to spend or put in: "
-                                  "it moves money")
+        settled = acted = None
+        if made is None and paying is None and not (reads and desc.kind == v.READ):
+            def in_sight() -> bool:
+                return money_server or money_context(name, desc, facts, schema=schema)
+
+            # The arguments named for money (a refund switch, a spender, an amount to spend):
+            # only a tool that does not read is weighed by them, and by what follows.
+            arguments = None if reads else money_arguments(schema)
+            if arguments is not None:
+                if (named := named_money_act(desc)) is not None and (
+                        desc.kind is None or desc.lead == named):
+                    # "Off-cycle payment (e.g. final pay) sent immediately": no verb (or the
+                    # act's noun taken for an unknown one: "Reembolso parcial ..."), but the
+                    # act the description names first is a payment, and the tool does not
+                    # read.
+                    settled = (f"the description names {quoted_word(named)} as what it does: "
+                               "it moves money")
+                    r.evidence.append(settled)
+                else:
+                    settled = _settled_in_other_words(words, desc, in_sight,
+                                                      arguments.refund_switch)
+                    if settled is not None:
+                        r.evidence.append(settled)
+            if settled is None:
+                acted = money_act(words, desc.words[0] if desc.words else None, in_sight)
+                if acted is not None:
+                    r.evidence.append(f"verb {quoted_word(acted)} moves money")
+                elif arguments is not None and (spender := arguments.spender) is not None:
+                    acted = spender
+                    r.evidence.append(f"argument {quote(spender)} names who may spend the "
+                                      "funds: it grants an allowance")
+                elif arguments is not None and (
+                        spent := _spent_amount(words, desc, arguments.spending)) is not None:
+                    acted = spent
+                    r.evidence.append(f"argument {quote(spent)} is an amount to spend or put "
+                                      "in: it moves money")
         if made is not None or paying is not None or settled is not None or acted is not None:
             if r.category == READ:
                 r.against.append("the verb alone would say it reads")
             r.category, r.severity = FINANCIAL, CRITICAL
             r.confidence = max(r.confidence, 70)
 
-    verbless = name.kind is None and desc.kind is None
-    if (shape.transfer and (r.category not in (READ, FINANCIAL) or (r.category == READ and verbless))
+    if (shape.transfer and (r.category not in (READ, FINANCIAL) or (
+            r.category == READ and name.kind is None and desc.kind is None))
             and pretended(name.words) is None
             and not (name.kind in (None, v.READ) and not v.HYPOTHETICAL.isdisjoint(name.words))):
         # The arguments' shape carries across servers where money words do not: an amount
@@ -184,6 +163,60 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
                           " give an amount and where it goes: it moves money")
         r.category, r.severity = FINANCIAL, CRITICAL
         r.confidence = max(r.confidence, 70)
+
+
+def _acts_on_money(kind: str, name: NameVerbs, desc: DescriptionVerbs, acting: str | None,
+                   words: list[str], in_sight: Callable[[], bool]) -> list[str] | None:
+    """Why the verb the reading rests on (`acting`, of `kind`) moves money by what it acts on,
+    in the name (`words`) or in the description, or None. `in_sight()` says money is in
+    sight (asked at most once). Asked only when the verb needs money in sight or something
+    that may be paid is named."""
+    seen: list[bool] = []
+
+    def money() -> bool:
+        if not seen:
+            seen.append(in_sight())
+        return seen[0]
+
+    # "skill_trade_review", described as "Analyzes closed trades": the name's only verb
+    # is a noun there, and the description reads. Unless the description does it too, as
+    # a later step ("Get the balance, then transfer the funds").
+    noun_verb = (name.ambiguous and desc.kind == v.READ and not desc.indirect
+                 and acting == name.verb and acting in v.MONEY_IF_CONTEXT
+                 and all(verb != acting for verb, _ in desc.alternatives))
+    noun_verb = noun_verb or (acting in v.MONEY_IF_CONTEXT and money_verb_named(name, desc))
+    found: list[str] = []
+    answers: dict[str, bool] = {}
+
+    def unpaid(head: str) -> bool:
+        if head not in answers:
+            answers[head] = data_subscription(words, desc)
+        return answers[head]
+
+    # What the description's verb acts on counts too; a description without a verb says
+    # nothing (its empty object would read as a bare "deposit" with money in sight). And a
+    # change that touches only details ("Update an order's addresses") leaves the money.
+    # A "confirm" that only checks ("verify_payment": "Confirm a payment settled") and a
+    # change made on a shopping cart ("Set the tip on the cart") move no money either.
+    # "Exports the accounting journal ... into the finance folder": a reading verb made
+    # a writer by where its output goes writes a file, and moves no money.
+    file_only = (acting is not None and acting == desc.lead and desc.kind == v.WRITE
+                 and v.VERBS.get(acting) == v.READ)
+    if not noun_verb and not file_only and not confirms_a_check(name, desc) and (
+            financial(kind, acting, words, money, found, unpaid=unpaid) or (
+                  desc.lead is not None and object_may_be_paid(acting, desc) and (
+                      financial(kind, acting, description_object(desc), money, found,
+                                "description", unpaid)
+                      or _narrow_financial(kind, acting, desc, money, found, unpaid)))
+            ) and not details_only(desc) and not on_cart(desc):
+        return found
+    return None
+
+
+# The first words of a name that `converted_into` or `launched_money` may find money made by,
+# and of a sentence that `launched_money` may: its launchers, maybe in the third person.
+_LAUNCHING_FIRST = v.LAUNCHERS | frozenset(verb + "s" for verb in v.LAUNCHERS)
+_MAKING_FIRST = v.CONVERTERS | _LAUNCHING_FIRST
 
 
 # What a name of nouns shows, ending it: "fills_history", "roast_statement",
@@ -237,42 +270,43 @@ _ACCEPTING_LEADS = frozenset("accept confirm execute".split())
 
 
 def _settled_in_other_words(words: list[str], desc: DescriptionVerbs,
-                            money: Callable[[], bool], schema: Any) -> str | None:
+                            money: Callable[[], bool], switch: str | None) -> str | None:
     """Money moved by an act the verb tables cannot see, said for the user: a document marked
     paid, travel or a show booked, a price quote accepted, funds put into a yield product,
     a switch that refunds, money the description says changes hands when the tool is called,
     or None. Asked only of a tool that does not read (a reader's "paid" or "booking" is a filter
-    or a record). `money()` says money is in sight."""
-    if (paid := marked_paid(words)) is not None:
+    or a record). `money()` says money is in sight; `switch` is the schema's `refund_switch`."""
+    # The rules on the name's words, asked only of a name with a word one of them needs.
+    named = not NAME_SETTLING_WORDS.isdisjoint(words)
+    if named and (paid := marked_paid(words)) is not None:
         # "invoice_mark_paid": recording a payment settles what is owed, as "record_payment"
         # does.
         return f"it marks {quoted_word(paid)} paid: it records what someone paid or owes"
-    if checks_out(words):
+    if named and checks_out(words):
         # "grocery_checkout": checking out places the order and pays for it.
         return "it checks out: checking out pays for the order"
-    booked = booked_travel(words) or description_books(desc)
+    booked = (booked_travel(words) if named else None) or description_books(desc)
     if booked is not None and pretended(words) is None:
         # "book_flight", "train_book": a seat or a night is sold when it is booked.
         return f"it books {quoted_word(booked)}: booking travel or a seat buys it"
-    accepted = accepted_quote(words) or (
+    accepted = (accepted_quote(words) if named else None) or (
         accepted_quote(desc.words[:10]) if desc.lead in _ACCEPTING_LEADS else None)
     if accepted is not None and money():
         # "convert_confirm": "Confirms an estimated quote" makes the conversion it prices.
         return (f"verb {quoted_word(accepted)} of a quote with money in sight: accepting a "
                 "price quote makes the trade or order")
-    discount = applied_discount(words, desc)
+    discount = applied_discount(words, desc) if named else None
     if discount is not None:
         # "cb_apply_coupon": the discount lowers what the subscription bills from now on.
         return f"it applies or removes {quoted_word(discount)}: it changes what is paid"
-    limit = spend_limit(words) or spend_limit(desc.words[:12])
+    limit = (spend_limit(words) if named else None) or spend_limit(desc.words[:12])
     if limit is not None:
         # "set-spend-limit": how much may be spent is set, a card's or an account's.
         return f"it sets {quoted_word(limit)}: it changes how much may be spent"
-    funded = funded_product(words)
+    funded = funded_product(words) if named else None
     if funded is not None and money():
         # "allocate_earn" with an amount: the funds leave the account for the product.
         return f"it puts funds into or takes them from {quoted_word(funded)}, a yield product"
-    switch = refund_switch(schema)
     if switch is not None:
         # "cancelRegistration" with `refund`: cancelling can give the money back.
         return f"argument {quote(switch)} refunds when set: it moves money"
@@ -287,13 +321,15 @@ def _settled_in_other_words(words: list[str], desc: DescriptionVerbs,
     return None
 
 
-def _spent_amount(words: list[str], desc: DescriptionVerbs, schema: Any) -> str | None:
-    """An argument giving an amount to buy, pay or deposit with ("dev_buy_amount"), unless
-    the act is a what-if ("estimate_swap"), a pretence or a change to a shopping cart ("Set the
-    tip amount on the cart": nothing is paid until the order is placed)."""
+def _spent_amount(words: list[str], desc: DescriptionVerbs, spent: str | None) -> str | None:
+    """The argument giving an amount to buy, pay or deposit with ("dev_buy_amount"; `spent`,
+    the schema's `spending_argument`), unless the act is a what-if ("estimate_swap"), a
+    pretence or a change to a shopping cart ("Set the tip amount on the cart": nothing is paid
+    until the order is placed)."""
+    if spent is None:
+        return None
     if not v.HYPOTHETICAL.isdisjoint(words) or pretended(words) is not None:
         return None
     if desc.lead in v.HYPOTHETICAL:
         return None
-    spent = spending_argument(schema)
-    return None if spent is None or on_cart(desc) else spent
+    return None if on_cart(desc) else spent
