@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from audit_support import outcome_lines
 from gateway_support import http_gateway
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
@@ -128,7 +129,7 @@ class Replica:
     def audit_lines(self) -> list[dict[str, Any]]:
         if not self.audit.exists():
             return []
-        return [json.loads(line) for line in self.audit.read_text(encoding="utf-8").splitlines()]
+        return outcome_lines(self.audit)
 
 
 @asynccontextmanager

@@ -139,6 +139,20 @@ def test_replay_names_files_that_are_not_recordings(tmp_path: Path) -> None:
         assert result.stdout == ""
 
 
+def test_gateway_help_offers_no_option_the_gateway_refuses(tmp_path: Path) -> None:
+    shown = run(tmp_path, "gateway", "--help").stdout
+    assert "--header" in shown and "--offline" not in shown and "--from" not in shown
+    policy = _policy(tmp_path, {"version": "1", "default": "allow"})
+    _one_sentence(run(tmp_path, "gateway", "--policy", str(policy), "--offline", "kestra"), 2,
+                  "--offline does not apply: the gateway needs the live server")
+
+
+def test_a_binary_file_given_as_a_snapshot_is_named_as_not_text(tmp_path: Path) -> None:
+    (tmp_path / "bin.json").write_bytes(bytes(range(128, 256)) * 4)
+    _one_sentence(run(tmp_path, "tools", "--from", "bin.json"), 1,
+                  "The snapshot file bin.json is not text (UTF-8)")
+
+
 def test_replay_help_tells_the_exit_codes(tmp_path: Path) -> None:
     shown = " ".join(run(tmp_path, "replay", "--help").stdout.split())
     assert "exit codes: 0 when no call that was allowed would be denied, 1 when one would be" in shown

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from audit_support import outcome_lines, sent_lines
 from gateway_support import close_stdin_and_wait
 
 from policytui.gateway import wire
@@ -474,7 +475,7 @@ async def test_only_decided_calls_reach_the_server_each_once_each_audited(
 
     messages = _received_messages(received.read_bytes())
     calls = [m for m in messages if m.get("method") == "tools/call"]
-    records = [json.loads(line) for line in audit.read_text(encoding="utf-8").splitlines()]
+    records = outcome_lines(audit)
     probes = [r for r in records if r["decision"] == "probe"]
     forwarded = [r for r in records if "upstream" in r and r["decision"] != "probe"]
 
@@ -492,6 +493,8 @@ async def test_only_decided_calls_reach_the_server_each_once_each_audited(
                             for m in calls if m["params"]["name"] != probes[0]["tool"])
     audited_calls = Counter((r["tool"], r["args_sha256"]) for r in forwarded)
     assert arrived_calls == audited_calls
+    # ... and each had its line written before it went out.
+    assert Counter((r["tool"], r["args_sha256"]) for r in sent_lines(audit)) == arrived_calls
     assert sum(arrived_calls.values()) == sum(case.forwards for case in cases)
     if t.executed is not None:
         ran = [json.loads(line)["tool"] for line in t.executed.read_text(encoding="utf-8").splitlines()]

@@ -19,6 +19,7 @@ from typing import Any
 import anyio
 import mcp_types as types
 import pytest
+from audit_support import outcome_lines
 from gateway_support import POLICYTUI_MODULE, call_text, sdk_client
 
 pytestmark = pytest.mark.servers
@@ -81,6 +82,6 @@ async def test_a_held_call_is_answered_by_the_logged_approvals_command(
     assert call_text(results[0]) == "Echo: approve me" and not results[0].is_error
     assert results[1].is_error and "a human rejected the call" in call_text(results[1])
     assert asked == []
-    audit = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
+    audit = outcome_lines(tmp_path / "audit.jsonl")
     held = [(line["decision"], line.get("approval"), line.get("approval_via")) for line in audit if line["tool"] == "echo"]
     assert held == [("allowed", "approved", "queue"), ("denied", "rejected", "queue")]

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from audit_support import outcome_lines
 from gateway_support import sdk_client
 
 pytestmark = pytest.mark.servers
@@ -78,7 +79,7 @@ async def test_a_refused_value_the_server_would_read_is_denied_and_never_runs(tm
     assert all("/etc/shadow" not in json.dumps(entry) for entry in ran)
     assert all(1 not in (entry["arguments"].get("ids") or []) for entry in ran)
     # Every call is in the audit log, denied or allowed as it was answered.
-    lines = [json.loads(line) for line in audit.read_text(encoding="utf-8").splitlines()]
+    lines = outcome_lines(audit)
     calls = [line for line in lines if line.get("tool") in POLICY["tools"]]
     assert [line["decision"] for line in calls] == ["allowed" if allowed else "denied" for *_, allowed in CALLS]
 
@@ -96,8 +97,7 @@ async def test_an_integer_a_javascript_server_rounds_into_a_refused_one_is_denie
         other = await client.call_tool("get-sum", {"a": 2, "b": 3})
     assert plain.is_error and rounded.is_error, (_text(plain), _text(rounded))
     assert not other.is_error and "5" in _text(other)
-    decisions = [json.loads(line)["decision"] for line in audit.read_text(encoding="utf-8").splitlines()
-                 if json.loads(line).get("tool") == "get-sum"]
+    decisions = [line["decision"] for line in outcome_lines(audit) if line.get("tool") == "get-sum"]
     assert decisions == ["denied", "denied", "allowed"]
 
 

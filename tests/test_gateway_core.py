@@ -12,6 +12,7 @@ from typing import Any
 
 import anyio
 import pytest
+from audit_support import outcome_lines
 
 from policytui.decision import Approval, Caller, Decision, Outcome
 from policytui.gateway.approvals import ApprovalError, ApprovalQueue
@@ -31,7 +32,7 @@ def _policy(doc: dict[str, Any]) -> Policy:
 
 
 def _audit_lines(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return outcome_lines(path)
 
 
 async def _never_asked(decision: Decision) -> tuple[Approval, str]:
@@ -177,7 +178,8 @@ def test_audit_lines_carry_a_digest_never_the_values(tmp_path: Path) -> None:
     anyio.run(enforcer.handle_call, "write", args, ALICE, _ok(), _never_asked)
     text = audit_path.read_text(encoding="utf-8")
     assert "hunter2" not in text and "nested" not in text
-    line = json.loads(text)
+    sent, line = (json.loads(record) for record in text.splitlines())
+    assert sent["upstream"] == "sent" and sent["args_sha256"] == line["args_sha256"]
     canonical = json.dumps(args, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     assert line["args_sha256"] == hashlib.sha256(canonical).hexdigest() == args_digest(args)
     assert oct(os.stat(audit_path).st_mode & 0o777) == oct(0o600)
@@ -197,7 +199,7 @@ def test_audit_times_are_utc_with_milliseconds_across_second_boundaries(tmp_path
         anyio.run(enforcer.handle_call, "write", {}, ALICE, _ok(), _never_asked)
         spans.append((before, datetime.now(UTC)))
         time.sleep(0.05)
-    lines = [json.loads(line) for line in audit_path.read_text(encoding="utf-8").splitlines()]
+    lines = outcome_lines(audit_path)
     assert len(lines) == len(spans) > 30
     for line, (before, after) in zip(lines, spans, strict=True):
         assert len(line["time"]) == 24 and line["time"].endswith("Z"), line["time"]

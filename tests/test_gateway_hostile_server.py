@@ -9,9 +9,11 @@ place, which the gateway must not miss.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -23,6 +25,7 @@ from typing import Any
 
 import anyio
 import pytest
+from audit_support import outcome_lines
 
 from policytui.decision import Approval, Caller, Decision
 from policytui.gateway.audit import AuditLog
@@ -121,7 +124,7 @@ def _received(tmp: Path) -> list[str]:
 
 
 def _audit(path: Path) -> list[dict[str, Any]]:
-    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    lines = outcome_lines(path)
     return [line for line in lines if line["decision"] != "probe"]
 
 
@@ -191,20 +194,20 @@ async def test_calls_go_on_once_the_audit_log_can_be_written_again(tmp_path: Pat
         pytest.skip("needs /dev/full to make writes fail")
     try:
         audit._fd = full
-        await call()  # forwarded: its line is written after the answer, and that fails
-        assert audit.failing and len(forwarded) == 1
+        first = await call()  # its line before sending cannot be written: never forwarded
+        assert first["isError"] is True and audit.failing and forwarded == []
         denied = await call()
-        assert denied["isError"] is True and len(forwarded) == 1
+        assert denied["isError"] is True and forwarded == []
         audit._fd = working
         again = await call()  # denied, and its own line is written: the log works again
         assert again["isError"] is True and not audit.failing
         assert (await call()).get("isError") is not True
-        assert len(forwarded) == 2
+        assert len(forwarded) == 1
     finally:
         audit._fd = working
         os.close(full)
         audit.close()
-    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    records = outcome_lines(path)
     assert [(r["decision"], r["rule"]) for r in records] == [("denied", AUDIT_RULE), ("allowed", "default")]
 
 
@@ -237,7 +240,7 @@ def test_a_tools_list_answer_with_a_key_twice_reaches_the_client_as_filtered(tmp
         client.send({"jsonrpc": "2.0", "id": 7, "method": "tools/list", "params": {}})
         raw = client.receive_raw(7)
     assert b"secret" not in raw
-    assert [tool["name"] for tool in json.loads(raw)["result"]["tools"]] == ["echo", "delete_x", "die"]
+    assert [tool["name"] for tool in json.loads(raw)["result"]["tools"]] == ["echo", "delete_x", "die", "hang"]
 
 
 def test_a_policy_rewritten_in_place_with_its_old_times_is_reloaded(tmp_path: Path) -> None:
@@ -273,3 +276,92 @@ def test_the_watcher_sees_a_same_size_rewrite_in_the_same_clock_tick(tmp_path: P
     os.utime(policy, ns=(seen.st_atime_ns, seen.st_mtime_ns))  # what a coarse clock shows
     assert watcher.check() is True
     assert watcher.policy.default == "deny"
+
+
+def _records(path: Path) -> list[dict[str, Any]]:
+    """Every whole record of an audit log (a line a full file cut short is left out)."""
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            continue
+    return records
+
+
+def test_a_gateway_killed_while_the_server_works_leaves_the_calls_line(tmp_path: Path) -> None:
+    """`kill -9` while a call is with the server: the call's line was written before it went."""
+    audit = tmp_path / "audit.jsonl"
+    environment = {**os.environ, "HOSTILE_RECORD": str(tmp_path / "received.txt"),
+                   "MISBEHAVING_PIDFILE": str(tmp_path / "pids.txt")}
+    process = subprocess.Popen(
+        _gateway_command(tmp_path, DENY_DELETE, "--audit", str(audit)), stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=environment)
+    client = RawClient(process)
+    try:
+        client.request("initialize", {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}})
+        client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        client.send({"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": "hang", "arguments": {}}})
+        deadline = time.monotonic() + 30
+        while "hang" not in _received(tmp_path):  # the server has the call
+            assert time.monotonic() < deadline, "the server never got the call"
+            time.sleep(0.02)
+        process.kill()
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        for pid in (tmp_path / "pids.txt").read_text().split() if (tmp_path / "pids.txt").exists() else ():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGKILL)
+    hang = [record for record in _records(audit) if record.get("tool") == "hang"]
+    assert [(r["decision"], r["upstream"]) for r in hang] == [("allowed", "sent")]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a file size limit (RLIMIT_FSIZE)")
+def test_a_burst_while_the_audit_log_fills_reaches_the_server_only_with_lines(tmp_path: Path) -> None:
+    """The audit file may grow to about ten lines (a file size limit on the gateway, as a full
+    disk would do); thirty calls are sent in one burst. Each call the server received has its
+    line; the others are denied by the audit rule."""
+    import resource
+
+    audit = tmp_path / "audit.jsonl"
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4000, 4000))
+
+    environment = {**os.environ, "HOSTILE_RECORD": str(tmp_path / "received.txt")}
+    process = subprocess.Popen(
+        _gateway_command(tmp_path, DENY_DELETE, "--audit", str(audit), "--log", os.devnull),
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=environment,
+        preexec_fn=small_files)
+    client = RawClient(process)
+    try:
+        client.request("initialize", {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}})
+        client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        ids = list(range(1000, 1030))
+        for request_id in ids:
+            client.send({"jsonrpc": "2.0", "id": request_id, "method": "tools/call",
+                         "params": {"name": "echo", "arguments": {"n": request_id}}})
+        # Denials are answered at once, calls that ran when the server answers: in any order.
+        got: dict[Any, dict[str, Any]] = {}
+        deadline = time.monotonic() + 60
+        while len(got) < len(ids):
+            line = client.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            message = json.loads(line)
+            if message.get("id") in ids:
+                got[message["id"]] = message
+        answers = [got[request_id] for request_id in ids]
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()
+        process.wait(timeout=20)
+    texts = [" ".join(item.get("text", "") for item in a["result"]["content"]) for a in answers]
+    ran = [text for text in texts if text == "ran echo"]
+    denied = [text for text in texts if "the audit log cannot be written" in text]
+    assert ran and denied and len(ran) + len(denied) == len(ids)
+    received = [name for name in _received(tmp_path) if name == "echo"]
+    sent = [r for r in _records(audit) if r.get("tool") == "echo" and r.get("upstream") == "sent"]
+    assert len(received) == len(ran) == len(sent)

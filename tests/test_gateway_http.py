@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx2
 import pytest
+from audit_support import outcome_lines
 from gateway_support import start_http_gateway, stop
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
@@ -46,8 +47,7 @@ class Served:
         self.tmp = tmp
 
     def audit_lines(self) -> list[dict[str, Any]]:
-        text = (self.tmp / "audit.jsonl").read_text(encoding="utf-8")
-        return [json.loads(line) for line in text.splitlines()]
+        return outcome_lines(self.tmp / "audit.jsonl")
 
 
 def _start(tmp: Path, everything: Path) -> Served:

@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from audit_support import outcome_lines
 from gateway_support import Listening, start_http_gateway, stop
 
 from policytui.gateway import http_relay, wire
@@ -128,7 +129,7 @@ class Gateway:
 
     def audit(self) -> list[dict[str, Any]]:
         path = self.tmp / "audit.jsonl"
-        lines = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+        lines = outcome_lines(path)
         return [line for line in lines if line["decision"] != "probe"]
 
     def settle(self, seconds: float = 10) -> None:

@@ -20,6 +20,7 @@ import anyio
 import httpx2
 import mcp_types as types
 import pytest
+from audit_support import outcome_lines
 from gateway_support import http_gateway
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
@@ -45,7 +46,7 @@ class Served:
         self.process, self.url, self.tmp = process, url, tmp
 
     def audit(self) -> list[dict[str, Any]]:
-        lines = [json.loads(line) for line in (self.tmp / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
+        lines = outcome_lines(self.tmp / "audit.jsonl")
         return [line for line in lines if line["decision"] != "probe"]
 
 

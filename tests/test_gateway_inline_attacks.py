@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from audit_support import outcome_lines
 from gateway_support import close_stdin_and_wait, until
 
 from policytui.gateway.audit import args_digest
@@ -168,7 +169,7 @@ class Client:
                 and not str(m["params"]["name"]).startswith("policytui-probe")]
 
     def calls(self) -> list[dict[str, Any]]:
-        lines = [json.loads(line) for line in self.audit.read_text(encoding="utf-8").splitlines()]
+        lines = outcome_lines(self.audit)
         return [line for line in lines if line["decision"] != "probe"]
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import mcp_types as types
 import pytest
+from audit_support import outcome_lines
 from gateway_support import http_gateway
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
@@ -41,7 +42,7 @@ def _wire(result: Any) -> dict[str, Any]:
 
 
 def _audit(tmp: Path) -> list[dict[str, Any]]:
-    lines = [json.loads(line) for line in (tmp / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
+    lines = outcome_lines(tmp / "audit.jsonl")
     return [line for line in lines if line["decision"] != "probe"]
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from audit_support import outcome_lines
 from gateway_support import close_stdin_and_wait, until
 
 from policytui.gateway import wire
@@ -154,7 +155,7 @@ class Client:
 
     def audit(self) -> list[dict[str, Any]]:
         path = self.tmp / "audit.jsonl"
-        lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+        lines = outcome_lines(path)
         return [line for line in lines if line["decision"] != "probe"]
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from audit_support import outcomes
 from gateway_support import close_stdin_and_wait
 
 pytestmark = pytest.mark.servers
@@ -118,7 +119,8 @@ class Gateway:
         return _json_lines(self.tmp / "executed.jsonl")
 
     def audit(self) -> list[dict[str, Any]]:
-        return _json_lines(self.tmp / "audit.jsonl")
+        """One record per call (the lines written just before a call was sent left out)."""
+        return outcomes(_json_lines(self.tmp / "audit.jsonl"))
 
     def audited_calls(self) -> list[dict[str, Any]]:
         return [a for a in self.audit() if a.get("decision") != "probe"]

@@ -22,6 +22,7 @@ from typing import Any
 import anyio
 import mcp_types as types
 import pytest
+from audit_support import outcome_lines
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.shared.exceptions import MCPError
@@ -49,7 +50,7 @@ class Run:
     def audit_lines(self) -> list[dict[str, Any]]:
         if not self.audit.exists():
             return []
-        lines = [json.loads(line) for line in self.audit.read_text(encoding="utf-8").splitlines()]
+        lines = outcome_lines(self.audit)
         # Without the gateway's start-up probe (how the server answers a tool it does not have).
         return [line for line in lines if line["decision"] != "probe"]
 

@@ -20,6 +20,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from audit_support import outcome_lines
 from gateway_support import close_stdin_and_wait
 
 SERVER = r'''
@@ -149,7 +150,7 @@ def _exact(lines: list[bytes], needle: bytes) -> bool:
 
 def _calls(audit: Path) -> list[dict[str, Any]]:
     """The audit records of the agent's calls (without the gateway's start-up probe)."""
-    lines = [json.loads(line) for line in audit.read_text(encoding="utf-8").splitlines()]
+    lines = outcome_lines(audit)
     return [line for line in lines if line["decision"] != "probe"]
 
 

@@ -293,3 +293,21 @@ def test_pinning_over_http(tmp_path: Path) -> None:
             if process.poll() is None:
                 process.kill()
     assert any(line.get("drift") for line in _audit(tmp_path))
+
+
+def test_pin_with_no_approved_definition_says_so_once_and_how_to_approve(tmp_path: Path) -> None:
+    # A policy written by `init` or by hand: no tool definition approved yet.
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+
+    async def run() -> None:
+        async with gateway(tmp_path, policy, {}, "--pin") as client:
+            assert (await client.list_tools()).tools == []
+            denied = await client.call_tool("get_time", {})
+            assert denied.is_error is True
+            assert "has no approved definition" in denied.content[0].text
+
+    anyio.run(run)
+    log = (tmp_path / "gateway.log").read_text(encoding="utf-8")
+    assert log.count("no tool has an approved definition, so every tool is hidden and denied") == 1
+    assert "key P" in log and "not the approved one" not in log

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from policytui.gateway.enforcer import CANCELLED_IN_APPROVAL
 from policytui.gateway.recorder import REDACTED, is_redacted, redact_arguments
 from policytui.policy.model import Policy
 from policytui.replay import parse_calls, replay
@@ -148,3 +149,21 @@ def test_the_report_never_sends_a_tool_names_escapes_to_the_terminal() -> None:
     text = render(report, "draft\x1b[31m.json")
     assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
     assert "newly denied" in text and "Failed: 1 call that was allowed would be denied." in text
+
+
+def test_a_held_call_its_client_cancelled_was_held_under_the_same_policy() -> None:
+    line = json.loads(_line("h", "2026-12-01T10:00:01.000Z", decision="denied", rule="tools.h.action"))
+    line["reason"] = CANCELLED_IN_APPROVAL  # the gateway's own words for it
+    same = _policy({"default": "allow", "tools": {"h": {"action": "require_approval"}}})
+    assert replay(parse_calls(json.dumps(line)), same).changes == []
+
+
+def test_an_audit_logs_call_is_read_once_from_its_two_lines_or_once_from_the_first() -> None:
+    sent = _line("a", "2026-12-01T10:00:01.000Z", upstream="sent")
+    done = _line("a", "2026-12-01T10:00:02.000Z", upstream="ok")
+    other = _line("b", "2026-12-01T10:00:03.000Z", upstream="sent")  # the gateway stopped here
+    calls = parse_calls("\n".join([sent, done, other]) + "\n").calls
+    assert [(c.tool, c.upstream, c.line) for c in calls] == [("a", "ok", 2), ("b", "sent", 3)]
+    deny_all = _policy({"default": "deny"})
+    assert sorted((c.tool, c.kind) for c in replay(parse_calls("\n".join([sent, done, other])), deny_all).changes) == [
+        ("a", "newly_denied"), ("b", "newly_denied")]

@@ -8,13 +8,13 @@ charge past a budget.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from audit_support import outcome_lines
 from state_support import RedisServer, free_port
 
 from policytui.decision import Budget, Caller, CounterKey
@@ -240,7 +240,7 @@ async def test_the_enforcer_fails_closed_when_the_store_is_gone(tmp_path: Path) 
     assert denied == {"content": [{"type": "text", "text": "[POLICY DENIED] rate-limit state unavailable; retry shortly"}], "isError": True}
     assert (await closed.handle_call("free", {}, caller, ok, never))["content"][0]["text"] == "ran"
     assert (await opened.handle_call("t", {}, caller, ok, never))["content"][0]["text"] == "ran"
-    lines = [json.loads(line) for line in audit_path.read_text(encoding="utf-8").splitlines()]
+    lines = outcome_lines(audit_path)
     assert [(line["tool"], line["decision"], line.get("state")) for line in lines] == [
         ("t", "denied", "unavailable"), ("free", "allowed", None), ("t", "allowed", "unavailable"),
     ]

@@ -100,7 +100,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="give up on an upstream request after this long (default: 300; 0 for never)",
     )
-    add_target_arguments(parser)
+    add_target_arguments(parser, live_only=True)
 
 
 def _listen(text: str) -> tuple[str, int]:
@@ -216,6 +216,7 @@ def run(args: argparse.Namespace) -> int:
         record=record,
         pin=args.pin,
         record_secrets=tuple(_recording_secrets(spec)) if record is not None else (),
+        server_secrets=tuple(spec.credentials()),
     )
     return _serve(config, spec, watcher, getattr(args, "timeout", None) or 30.0)
 

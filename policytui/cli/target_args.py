@@ -27,20 +27,22 @@ TARGET_EPILOG = (
 )
 
 
-def add_target_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add TARGET, --from, --offline, --timeout, --header, --sse and `-- COMMAND ARGS`."""
+def add_target_arguments(parser: argparse.ArgumentParser, *, live_only: bool = False) -> None:
+    """Add TARGET, --from, --offline, --timeout, --header, --sse and `-- COMMAND ARGS`. With
+    `live_only` (a command that needs the running server) --from and --offline are left out of
+    the help; they are still read, so that using one gets a sentence saying why it cannot."""
     group = parser.add_argument_group("server")
     group.add_argument("target", nargs="?", metavar="TARGET", help="server name or http(s) URL")
     group.add_argument(
         "--from",
         dest="from_file",
         metavar="FILE",
-        help="read tools from a snapshot or fixture file",
+        help=argparse.SUPPRESS if live_only else "read tools from a snapshot or fixture file",
     )
     group.add_argument(
         "--offline",
         action="store_true",
-        help="use the built-in snapshot instead of starting the server",
+        help=argparse.SUPPRESS if live_only else "use the built-in snapshot instead of starting the server",
     )
     group.add_argument(
         "--timeout",

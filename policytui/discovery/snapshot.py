@@ -32,10 +32,13 @@ def read_snapshot_document(path: Path) -> dict[str, Any]:
         raise DiscoveryError(f"The snapshot file {shown} does not exist.") from None
     except IsADirectoryError:
         raise DiscoveryError(f"{shown} is a folder, not a snapshot file.") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:
         raise DiscoveryError(
-            f"The snapshot file {shown} cannot be read ({type(exc).__name__})."
+            f"The snapshot file {shown} is not text (UTF-8); give a file written by `policytui snapshot`."
         ) from None
+    except OSError as exc:
+        reason = exc.strerror.lower() if exc.strerror else type(exc).__name__
+        raise DiscoveryError(f"The snapshot file {shown} cannot be read ({reason}).") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

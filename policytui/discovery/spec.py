@@ -118,6 +118,14 @@ class ServerSpec:
                 values.add(value)
         return sorted((v for v in values if len(v) >= _MIN_SECRET_LEN), key=len, reverse=True)
 
+    def credentials(self) -> list[str]:
+        """The secrets given for this server as credentials: `secrets` less settings that are
+        only long (an env value whose name does not say secret). What the gateway keeps from
+        its clients when the server repeats it: a long ordinary setting may be a tool's text."""
+        named = {value for key, value in self.env.items() if _SECRET_NAME.search(key)}
+        unnamed = {value for key, value in self.env.items() if not _SECRET_NAME.search(key)}
+        return [value for value in self.secrets() if value in named or value not in unnamed]
+
     def redact(self, text: str) -> str:
         """`text` with every secret of this spec replaced by ***."""
         return str(without_secrets(text, self.secrets()))

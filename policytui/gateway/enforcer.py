@@ -8,9 +8,10 @@ For every `tools/call` the gateway asks `Enforcer.handle_call`, which
    (`StateStore.reserve`), so no call of this or any other gateway sharing the store can slip
    in between; when the store cannot be reached the call is denied ("rate-limit state
    unavailable") unless the gateway was started with `--state-fail-mode open`,
-4. forwards the call (the `forward` callback) and refunds the counters if it never reached the
-   tool, and
-5. writes one audit line.
+4. writes the call's first audit line (`upstream: sent`) and only then forwards it (the
+   `forward` callback); a call whose line cannot be written is denied instead,
+5. refunds the counters if the call never reached the tool, and
+6. writes the call's audit line with its outcome (the only line of a call that is not sent).
 
 A denied call is answered as a tool result with `isError: true` and the text
 `[POLICY DENIED] <reason>`; the upstream server never sees it. In dry-run mode every call is
@@ -72,6 +73,11 @@ POLICY_FILE_RULE = "policy_file"
 # goes to the server while its audit line may be lost. The denial's own line is the next try.
 AUDIT_RULE = "audit"
 AUDIT_UNAVAILABLE = "the audit log cannot be written; every call is denied until it can be"
+_AUDIT_DENIED = Decision(Outcome.DENIED, AUDIT_UNAVAILABLE, AUDIT_RULE)
+# The `upstream` of the line written just before a call goes to the server. Its outcome comes
+# in a second line when the answer arrives; a gateway killed in between leaves this one, so
+# every call that reached a server is in the log.
+SENT = "sent"
 
 Forward = Callable[[], Awaitable[dict[str, Any]]]
 Ask = Callable[[Decision], Awaitable[tuple[Approval, str]]]
@@ -89,8 +95,8 @@ class _Record:
     started: float
     # Set when the state store could not be reached for this call.
     state: str | None = None
-    # The arguments: digested for the audit line (off the path to the server), and kept whole
-    # for `gateway --record` only.
+    # The arguments: digested for the audit line (before a call is sent: its first line is
+    # written then), and kept whole for `gateway --record` only.
     args: Any = None
     digest: str | None = None  # set once known; else computed when the audit line is written
 
@@ -149,7 +155,7 @@ class Enforcer:
             return Decision(Outcome.DENIED, problem, POLICY_FILE_RULE)
         if self.audit.failing and decision.outcome is not Outcome.HIDDEN:
             # Fail closed: a call must not reach the server while its audit line may be lost.
-            return Decision(Outcome.DENIED, AUDIT_UNAVAILABLE, AUDIT_RULE)
+            return _AUDIT_DENIED
         return decision
 
     async def _reserve(self, record: _Record, decision: Decision) -> Reservation | Decision:
@@ -277,6 +283,9 @@ class Enforcer:
         reserved = self._reserve_now(record, decision)
         if isinstance(reserved, Decision):
             return self._blocked(record, reserved)
+        if not self._sent(record, decision):
+            self._refund_now(reserved)
+            return self._blocked(record, _AUDIT_DENIED)
         return Started(record, decision, reserved)
 
     def _blocked(
@@ -290,10 +299,6 @@ class Enforcer:
         denied = Decision(Outcome.DENIED, drift, PIN_RULE)
         self._write(record, denied)
         return denied_result(denied)
-
-    def while_forwarded(self, started: Started) -> None:
-        """Work for the audit line done while the server works on the call, not after."""
-        started.record.digest = args_digest(started.record.args)
 
     def finish_now(self, started: Started, upstream: str) -> None:
         """Settle a call from `start_now` once its fate is known: the counters go back when it
@@ -313,6 +318,9 @@ class Enforcer:
         approval: tuple[Approval, str] | None = None,
         would: Decision | None = None,
     ) -> dict[str, Any]:
+        if not self._sent(record, would or decision, approval) and not self.dry_run:
+            await self._refund(reservation)
+            return self._blocked(record, _AUDIT_DENIED, approval)
         try:
             result = await forward()
         except UpstreamFailure as failure:
@@ -354,7 +362,9 @@ class Enforcer:
         *,
         approval: tuple[Approval, str] | None = None,
         upstream: str | None = None,
-    ) -> None:
+    ) -> bool:
+        """Write the call's audit line (and its recording, `--record`, except for the line
+        before it is sent); whether the audit line was written."""
         entry: dict[str, Any] = {
             "time": utc_now_iso(),
             "server": self.server_name,
@@ -379,19 +389,32 @@ class Enforcer:
             entry["upstream"] = upstream
         entry["ms"] = round((time.perf_counter() - record.started) * 1000, 3)
         was_failing = self.audit.failing
+        written = True
         try:
             self.audit.write(entry)
         except OSError as exc:
+            written = False
             if not was_failing:  # said once per outage, not once per call
                 log.error("cannot write the audit log (%s); every call is denied until it can be written", exc)
         else:
             if was_failing:
                 log.warning("the audit log can be written again; calls are decided by the policy again")
-        if self.recorder is not None:  # gateway --record: the same entry plus the arguments
+        # gateway --record: the same entry plus the arguments, once per call (the outcome line).
+        if self.recorder is not None and upstream != SENT:
             try:
                 self.recorder.write(entry, record.args)
             except OSError as exc:
                 log.error("cannot write the recording: %s", exc)
+        return written
+
+    def _sent(self, record: _Record, decision: Decision,
+              approval: tuple[Approval, str] | None = None) -> bool:
+        """The audit line of a call about to go to the server, written before it goes: a
+        gateway killed while the server works leaves it, and a call whose line cannot be
+        written is not sent. Whether it was written."""
+        if record.digest is None:
+            record.digest = args_digest(record.args)
+        return self._write(record, decision, approval=approval, upstream=SENT)
 
 
 _NO_CHARGE = Decision(Outcome.DENIED, "", "")

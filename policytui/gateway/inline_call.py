@@ -114,5 +114,4 @@ def start(relay: StdioRelay, request_id: Any, message: dict[str, Any], params: A
         call.answered(failure)
         return True
     relay._inflight[request_id] = call
-    gateway.enforcer.while_forwarded(started)
     return True

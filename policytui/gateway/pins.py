@@ -197,8 +197,18 @@ class Pins:
         if now != self._announced:
             new = sorted(now - self._announced)
             if new:  # for the operator: which tools are now hidden, and why
-                shown = ", ".join(visible(_quote(name)) for name in new[:20]) + (" ..." if len(new) > 20 else "")
-                log.warning("pinning: hidden and denied, definition not the approved one: %s", shown)
+                approved = self._approved()
+                unapproved = [name for name in new if name not in approved]
+                changed = [name for name in new if name in approved]
+                if unapproved and not approved:
+                    log.warning("pinning: no tool has an approved definition, so every tool is hidden and "
+                                "denied; approve them in `policytui connect` (key P) and save")
+                elif unapproved:
+                    log.warning("pinning: hidden and denied, no approved definition (approve them in "
+                                "`policytui connect`, key P): %s", _names(unapproved))
+                if changed:
+                    log.warning("pinning: hidden and denied, changed since they were approved: %s",
+                                _names(changed))
             self._announced = now
             if self.announce is not None:
                 await self.announce()
@@ -225,3 +235,8 @@ class Pins:
         out = dict(result)
         out["tools"] = shown
         return out
+
+
+def _names(names: list[str]) -> str:
+    """Tool names for the log: quoted, made visible, at most 20 of them."""
+    return ", ".join(visible(_quote(name)) for name in names[:20]) + (" ..." if len(names) > 20 else "")

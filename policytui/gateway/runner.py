@@ -52,6 +52,10 @@ class GatewayConfig:
     record: Path | None = None  # gateway --record: calls with arguments, for `policytui replay`
     record_secrets: tuple[str, ...] = field(default=(), repr=False)  # values redacted from it
     pin: bool = False  # gateway --pin: enforce approved tool definitions whatever the policy says
+    # The credentials the gateway holds for the server (its tokens, headers, secret settings):
+    # where the server repeats one to its clients (instructions, a tool's description), *** is
+    # shown instead. The gateway holds them so that agents do not.
+    server_secrets: tuple[str, ...] = field(default=(), repr=False)
 
 
 def _hidden(policy: Policy) -> frozenset[str]:
@@ -108,6 +112,7 @@ async def run_gateway(
         identity=Identity(grant=config.grant),
         http=config.listen is not None,
     )
+    gateway.secrets = config.server_secrets
     upstream.on_notification = gateway.relay_notification
     if hasattr(upstream, "on_request"):
         upstream.on_request = gateway.server_request

@@ -38,6 +38,7 @@ from policytui.gateway.enforcer import Enforcer, UpstreamFailure
 from policytui.gateway.upstream import Upstream
 from policytui.gateway.upstream_stdio import StdioUpstream
 from policytui.policy.model import Policy
+from policytui.textsafe import without_secrets
 
 log = logging.getLogger("policytui.gateway")
 
@@ -131,6 +132,9 @@ class Gateway:
         self.modern_calls = ModernCalls()
         # The server's answer for unknown tools and the names it lists (set by the runner).
         self.unknown_tools: Any = None
+        # Credentials the gateway holds for the server, shown to clients as *** (see
+        # GatewayConfig.server_secrets).
+        self.secrets: tuple[str, ...] = ()
         self._background: set[Any] = set()
 
     def attach(self, relay: Any) -> None:
@@ -194,19 +198,25 @@ class Gateway:
         return self.visible_tools(await self._forward(ctx, "tools/list"))
 
     def visible_tools(self, result: Any) -> Any:
-        """A `tools/list` result without the hidden tools; everything else as the server sent it."""
-        if self.dry_run:
-            return result
-        if self.enforcer.pins is not None:  # pinning: drifted tools are left out
-            result = self.enforcer.pins.visible(result)
-        policy: Policy = self._policy()
-        tools = result.get("tools") if isinstance(result, dict) else None
-        if isinstance(tools, list) and policy.hide:
-            shown = [tool for tool in tools if not (isinstance(tool, dict) and policy.is_hidden(str(tool.get("name"))))]
-            if len(shown) != len(tools):  # unchanged results stay the very object (sent verbatim)
-                result = dict(result)
-                result["tools"] = shown
+        """A `tools/list` result without the hidden tools, and without the credentials the
+        gateway holds for the server; everything else as the server sent it."""
+        if not self.dry_run:
+            if self.enforcer.pins is not None:  # pinning: drifted tools are left out
+                result = self.enforcer.pins.visible(result)  # (on the server's own definitions)
+            policy: Policy = self._policy()
+            tools = result.get("tools") if isinstance(result, dict) else None
+            if isinstance(tools, list) and policy.hide:
+                shown = [tool for tool in tools if not (isinstance(tool, dict) and policy.is_hidden(str(tool.get("name"))))]
+                if len(shown) != len(tools):  # unchanged results stay the very object (sent verbatim)
+                    result = dict(result)
+                    result["tools"] = shown
+        if self.secrets and _holds_any(result, self.secrets):
+            result = without_secrets(result, self.secrets)
         return result
+
+    def _without_secrets(self, text: Any) -> Any:
+        """`text` with the credentials the gateway holds for the server shown as ***."""
+        return without_secrets(text, self.secrets) if isinstance(text, str) else text
 
     async def call_tool(self, ctx: Any, params: types.CallToolRequestParams) -> dict[str, Any]:
         self._remember(ctx)
@@ -406,11 +416,12 @@ class Gateway:
             warnings.simplefilter("ignore")
             if caps is not None and caps.logging is not None:
                 handlers["on_set_logging_level"] = self._forwarder("logging/setLevel")
+            hide = self._without_secrets
             server = _GatewayServer(
-                getattr(info, "name", None) or "policytui-gateway",
-                version=getattr(info, "version", None) or "",
-                title=getattr(info, "title", None),
-                instructions=self.upstream.instructions,
+                hide(getattr(info, "name", None)) or "policytui-gateway",
+                version=hide(getattr(info, "version", None)) or "",
+                title=hide(getattr(info, "title", None)),
+                instructions=hide(self.upstream.instructions),
                 **handlers,
             )
         # The SDK wraps every request in an OpenTelemetry span; with no exporter configured it
@@ -424,3 +435,15 @@ class Gateway:
             ),
         )
         return server
+
+
+def _holds_any(value: Any, secrets: tuple[str, ...]) -> bool:
+    """Does any text in `value` (JSON-like data) hold one of `secrets`? Most tool lists hold
+    none, and are then passed on as they are."""
+    if isinstance(value, str):
+        return any(secret in value for secret in secrets)
+    if isinstance(value, dict):
+        return any(_holds_any(k, secrets) or _holds_any(v, secrets) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_any(item, secrets) for item in value)
+    return False

@@ -4,6 +4,10 @@ Both are JSON lines written by the gateway. A line with `arguments` is a recordi
 with only `args_sha256` comes from an audit log, and its argument values are unknown. A last
 line cut short (the gateway was killed mid-write) is skipped and counted; any other line that
 is not a recorded call stops the reading with one sentence naming the line.
+
+An audit log has two lines for a forwarded call: one written just before it was sent
+(`"upstream": "sent"`) and one when its answer came. The call is read once, from the second;
+a first line with no second (the gateway stopped while the server worked) is the call itself.
 """
 
 from __future__ import annotations
@@ -88,6 +92,13 @@ def _caller(grant: str, session: str) -> Caller:
     return Caller(grant=grant, session=session)
 
 
+# The reason the gateway records for a held call its client cancelled while a human was asked
+# (`policytui.gateway.enforcer.CANCELLED_IN_APPROVAL`).
+_CANCELLED_IN_APPROVAL = "cancelled while waiting for approval"
+
+# The `upstream` of an audit line written just before a call was sent (see the module's doc).
+SENT = "sent"
+
 # Lines the gateway writes about itself, not about an agent's call (e.g. "probe": learning how
 # the server answers a tool it does not have). They are skipped.
 _OWN_LINES = frozenset({"probe"})
@@ -119,6 +130,9 @@ def _call(record: Any, line: int) -> RecordedCall | None:
     grant = record.get("grant")
     session = record.get("session")
     approval = record.get("approval")
+    if approval is None and decision == "denied" and record.get("reason") == _CANCELLED_IN_APPROVAL:
+        # Held for a human, then cancelled by its client (or the client left): a held call.
+        approval = "cancelled"
     upstream = record.get("upstream")
     return RecordedCall(
         line=line,
@@ -144,6 +158,9 @@ def parse_calls(text: str) -> Calls:
     """The calls in a recording or audit log's text, in file order."""
     lines = text.split("\n")
     calls: list[RecordedCall] = []
+    # Calls on their way to the server, by who called what with which arguments, until the
+    # line with their outcome comes (calls alike are alike for a replay: first in, first out).
+    sent: dict[tuple[Any, ...], list[RecordedCall]] = {}
     skipped = False
     last = max((i for i, raw in enumerate(lines) if raw.strip()), default=-1)
     for index, raw in enumerate(lines):
@@ -159,8 +176,19 @@ def parse_calls(text: str) -> Calls:
                 raise NotARecording(EXPECTED) from None  # not even the first line: another file
             raise RecordingError(f"line {index + 1} is not JSON") from None
         call = _call(record, index + 1)
-        if call is not None:
-            calls.append(call)
+        if call is None:
+            continue
+        key = (call.tool, call.caller, record.get("args_sha256"), call.decision)
+        if call.upstream == SENT:
+            sent.setdefault(key, []).append(call)
+            continue
+        waiting = sent.get(key)
+        if waiting and call.upstream is not None:
+            waiting.pop(0)
+        calls.append(call)
+    unfinished = [call for waiting in sent.values() for call in waiting]
+    if unfinished:
+        calls = sorted(calls + unfinished, key=lambda call: call.line)
     with_arguments = bool(calls) and all(c.arguments is not None for c in calls)
     return Calls(calls, with_arguments, skipped)
 

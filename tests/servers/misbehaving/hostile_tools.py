@@ -7,15 +7,17 @@ it does not list can still reach a listed tool.
 - `DUPLICATE_TOOLS=1`: every listing after the first two is sent with the key `tools` twice,
   the first copy holding `secret` (`json` keeps the second, which does not).
 - the tool `die` writes a line shaped like an audit record to stderr and exits with code 1.
+- the tool `hang` is recorded and then answered only after 60 seconds (a call in progress).
 """
 
 import json
 import os
 import sys
+import time
 
 from _rpc import RpcError, initialize_result, record_pid, send
 
-TOOLS = ["echo", "delete_x", "secret", "die"]
+TOOLS = ["echo", "delete_x", "secret", "die", "hang"]
 FAILS = int(os.environ.get("LIST_FAILS_AFTER_FIRST", "0"))
 DUPLICATE = os.environ.get("DUPLICATE_TOOLS") == "1"
 RECORD = os.environ.get("HOSTILE_RECORD")
@@ -52,6 +54,8 @@ def handle(method, params):
             sys.stderr.write(json.dumps(FORGED) + "\n")
             sys.stderr.flush()
             sys.exit(1)
+        if found == "hang":
+            time.sleep(60)
         if found not in TOOLS:
             return {"content": [{"type": "text", "text": f"Unknown tool: {name}"}], "isError": True}
         return {"content": [{"type": "text", "text": f"ran {found}"}]}

@@ -1,7 +1,8 @@
 """A minimal Streamable HTTP MCP server (JSON responses) that wants `Authorization: Bearer
 $EXPECTED_TOKEN`. Prints its port on stdout once listening. Standard library only.
 
-With ECHO_TOKEN=1 it repeats the token in its instructions, to prove clients keep it out of files.
+With ECHO_TOKEN=1 it repeats the token in its instructions and a tool's description, to prove
+clients keep it out of files and the gateway keeps it from its own clients.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ class Handler(BaseHTTPRequestHandler):
                 "tools": [
                     {
                         "name": "whoami",
-                        "description": "Who you are.",
+                        "description": f"Who you are (as {TOKEN})."
+                        if os.environ.get("ECHO_TOKEN") else "Who you are.",
                         "inputSchema": {"type": "object"},
                     }
                 ]
