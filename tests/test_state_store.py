@@ -405,3 +405,28 @@ def test_a_call_with_several_limits_counts_the_calls_made_not_the_calls_leased(t
     finally:
         store.close()
     assert _used_in_file(path, "c") == 3
+
+
+@pytest.mark.parametrize("how", ["removed", "replaced"])
+def test_a_state_file_removed_or_replaced_in_use_fails_limited_calls_closed(how: str, tmp_path: Path) -> None:
+    """A gateway whose file was deleted (and maybe made again by another gateway) would go on
+    counting alone in the deleted one, each process allowing a whole limit: it refuses instead."""
+    from policytui.gateway.store import StateUnavailable
+
+    path = tmp_path / "state.sqlite"
+    first = SQLiteStore(path, policy="p")
+    budget = _budget("c", 5)
+    try:
+        assert first.reserve((budget,)).allowed
+        path.unlink()
+        if how == "replaced":
+            second = SQLiteStore(path, policy="p")  # another gateway starting after it
+            assert second.reserve((budget,)).allowed
+            second.close()
+        for _ in range(2):  # the one-budget path and the general one both refuse
+            with pytest.raises(StateUnavailable, match="was removed or replaced while in use"):
+                first.reserve((budget,))
+        with pytest.raises(StateUnavailable):
+            first.reserve((budget, _budget("d", 5)))
+    finally:
+        first.close()

@@ -122,6 +122,7 @@ class SQLiteStore(StateStore):
         # Counter name -> its lease (charged in the file, not yet handed out).
         self._leases: dict[str, _Lease] = {}
         self._db = self._open()
+        self._identity = self._file_identity()
         self._checkpointer = _Checkpointer(self.path)
         self._checkpointer.start()
 
@@ -146,7 +147,25 @@ class SQLiteStore(StateStore):
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise StateConfigError(f"cannot open the state file {self.path}: {reason}") from None
 
+    def _file_identity(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return (st.st_dev, st.st_ino)
+
+    def _same_file(self) -> None:
+        """Raise StateUnavailable when the file was removed or replaced since it was opened.
+        The open connection would go on counting in a file no other gateway opens: counters
+        would no longer be shared (each process allowing a full limit), so limited calls fail
+        closed instead, until the gateway is restarted and opens the file on disk."""
+        if self._file_identity() != self._identity:
+            raise StateUnavailable(
+                f"the state file {self.path} was removed or replaced while in use; restart the "
+                "gateway to share counters through the file on disk again")
+
     def _run(self, work: Callable[[sqlite3.Connection], Any], *, write: bool) -> Any:
+        self._same_file()
         with self._lock:
             db = self._db
             try:
@@ -212,6 +231,7 @@ class SQLiteStore(StateStore):
         start = window_start(budget.key.window, now)
         if budget.max < 1:
             return Reservation(now=now, denied=0)
+        self._same_file()
         with self._lock:
             lease = self._leases.get(name)
             if lease is not None:
