@@ -170,3 +170,17 @@ async def test_ten_thousand_tools(tmp_path: Path) -> None:
         written = json.loads(path.read_text())
         assert len(written["tools"]) == 1429
         assert len(written["x-policytui"]["fingerprints"]) == 10_000
+
+
+def test_an_unreadable_tool_is_numbered_as_the_cli_numbers_it(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from policytui.editor.state import EditorState
+    from policytui.tui.panels import render_problems
+
+    listing = ServerListing.from_tool_dicts([{"name": "fine", "inputSchema": {"type": "object"}}, 42])
+    assert [b.index for b in listing.broken_tools] == [1]
+    state = EditorState.open(listing, tmp_path / "policy.json")
+    console = Console(width=200, record=True)
+    console.print(render_problems(state, None))
+    assert "could not be read (#2)" in console.export_text()  # `policytui tools` says "Broken tool #2"

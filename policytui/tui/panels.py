@@ -58,7 +58,7 @@ def render_problems(state: EditorState, report: Any) -> RenderableType:
     for problem in getattr(report, "warnings", None) or []:
         lines.append(Text("! " + visible(problem.format())))
     for broken in state.listing.broken_tools[:100]:
-        name = one_line(broken.name or f"#{broken.index}", 60)
+        name = one_line(broken.name or f"#{broken.index + 1}", 60)  # counted from 1, as the CLI does
         lines.append(
             Text(f"! the server sent a tool that could not be read ({name}): {one_line(broken.problem, 120)}")
         )
