@@ -5,3 +5,6 @@ Each browser connection runs the same program as `policytui connect`, as a child
 an access token on every request (`access`), one editing session per policy file (`lock`),
 and its own page and server (`server`).
 """
+
+# The environment variable that names, to each editor process, the server that started it.
+SERVER_PID_VARIABLE = "POLICYTUI_SERVE_PID"

@@ -12,12 +12,16 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import secrets
+import shlex
 import signal
 import socket
 import time
+from asyncio.subprocess import Process
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp_jinja2
 import jinja2
@@ -26,6 +30,7 @@ from aiohttp.web_runner import GracefulExit
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
+from policytui.serve import SERVER_PID_VARIABLE
 from policytui.serve.access import SECURITY_HEADERS, page, token_middleware
 from policytui.serve.lock import EditLock
 
@@ -35,7 +40,10 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 CLAIM_SECONDS = 30.0  # a loaded page has this long to open its websocket
 # A reload closes the old websocket just before the new one opens: wait for that session to end.
 TAKEOVER_WAIT_SECONDS = 5.0
-EDITOR_STOP_SECONDS = 5.0
+# How long an editor asked to quit has before SIGTERM, and then before SIGKILL, reach its group.
+# (The editor ends itself within 3 seconds of being asked: policytui.serve.driver.)
+EDITOR_QUIT_SECONDS = 5.0
+EDITOR_TERM_SECONDS = 3.0
 BROWSER_COOKIE = "policytui_browser_{port}"
 BUSY_MESSAGE = "is already being edited in another browser window"
 
@@ -44,6 +52,101 @@ BUSY_MESSAGE = "is already being edited in another browser window"
 class Claim:
     browser: str
     expires: float
+
+
+class EditorService(AppService):
+    """textual-serve's editor process, started so that it can always be stopped.
+
+    The editor runs without a shell, as the leader of its own process group; `shut_down` asks
+    it to quit, then signals the whole group (SIGTERM, then SIGKILL) until it has ended. The
+    editor's standard input and output are its only link to the browser: ending the process,
+    not only the reading of its output, is what frees the policy file and the CPU.
+    """
+
+    def __init__(self, command: str, **kwargs: Any) -> None:
+        super().__init__(command, **kwargs)
+        self._stopping: asyncio.Future[None] | None = None
+
+    async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
+        environment = self._build_environment(width=width, height=height)
+        environment[SERVER_PID_VARIABLE] = str(os.getpid())
+        self._process = process = await asyncio.create_subprocess_exec(
+            *shlex.split(self.command),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=environment,
+            start_new_session=True,  # its own group: signals reach its children too
+        )
+        assert process.stdin is not None
+        self._stdin = process.stdin
+        return process
+
+    def running(self) -> bool:
+        return self._process is not None and self._process.returncode is None
+
+    async def shut_down(self) -> None:
+        """Stop the editor and wait until its process has ended (one stop at a time)."""
+        if self._stopping is None:
+            self._stopping = asyncio.ensure_future(self._shut_down())
+        await asyncio.shield(self._stopping)
+
+    async def _shut_down(self) -> None:
+        process = self._process
+        with contextlib.suppress(Exception):
+            await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
+        drain: asyncio.Future[None] | None = None
+        if process is not None and process.stdout is not None and (
+            self._task is None or self._task.done()
+        ):
+            # Its output no longer reaches a page: read and drop it, so that the editor is
+            # never stuck writing to a full pipe while it quits.
+            drain = asyncio.ensure_future(_discard(process.stdout))
+        if process is not None:
+            if process.returncode is None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self.send_meta({"type": "quit"}), EDITOR_QUIT_SECONDS)
+                await _wait_for_exit(process, EDITOR_QUIT_SECONDS)
+            if process.returncode is None:
+                log.warning("the editor process did not quit; stopping it")
+                self.signal_group(signal.SIGTERM)
+                await _wait_for_exit(process, EDITOR_TERM_SECONDS)
+            if process.returncode is None:
+                log.warning("the editor process did not stop; killing it")
+                self.signal_group(signal.SIGKILL)
+                await process.wait()
+            # Whatever the editor started in its group and left behind is asked to end too.
+            self.signal_group(signal.SIGTERM)
+        reader, self._task = self._task, None
+        for task in (reader, drain):
+            if task is None:
+                continue
+            # Its output ends with the process; a child still holding the pipe must not keep
+            # this waiting.
+            done, _pending = await asyncio.wait({task}, timeout=1.0)
+            if not done:
+                task.cancel()
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await task  # its outcome is retrieved, so nothing reports it as lost
+
+    def signal_group(self, number: int) -> None:
+        """Send `number` to the editor's process group (its pid names the group)."""
+        process = self._process
+        if process is None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, number)
+
+
+async def _discard(stream: asyncio.StreamReader) -> None:
+    with contextlib.suppress(Exception):
+        while await stream.read(65536):
+            pass
+
+
+async def _wait_for_exit(process: Process, seconds: float) -> None:
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(process.wait(), seconds)
 
 
 class EditorServer(Server):
@@ -60,6 +163,7 @@ class EditorServer(Server):
         self.claims: dict[str, Claim] = {}
         self.active_browser: str | None = None
         self.websockets: set[web.WebSocketResponse] = set()
+        self.editors: set[EditorService] = set()  # started and not yet seen to have ended
 
     # -- the aiohttp application -------------------------------------------------------------
 
@@ -77,12 +181,24 @@ class EditorServer(Server):
         return app
 
     async def _close_websockets(self, app: web.Application) -> None:
-        # Each closed websocket ends its handler, which stops that browser's editor process.
-        for websocket in list(self.websockets):
-            await websocket.close(code=WSCloseCode.GOING_AWAY, message=b"policytui serve stopped")
+        """On the way out: stop every editor process (all at once, each until it has ended),
+        and close every browser's connection, without waiting on a browser that is gone."""
+
+        async def close(websocket: web.WebSocketResponse) -> None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(
+                    websocket.close(code=WSCloseCode.GOING_AWAY, message=b"policytui serve stopped"),
+                    timeout=2,
+                )
+
+        await asyncio.gather(
+            *(editor.shut_down() for editor in list(self.editors)),
+            *(close(websocket) for websocket in list(self.websockets)),
+            return_exceptions=True,
+        )
 
     def run(self) -> None:
-        """Serve until ctrl+c or SIGTERM."""
+        """Serve until ctrl+c or SIGTERM; no editor process outlives this."""
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         loop.add_signal_handler(signal.SIGINT, self.request_exit)
@@ -95,6 +211,11 @@ class EditorServer(Server):
             )
         except GracefulExit:
             pass
+        finally:
+            # Only if the orderly stop above could not finish (its time ran out).
+            for editor in list(self.editors):
+                if editor.running():
+                    editor.signal_group(signal.SIGKILL)
 
     # -- the page ----------------------------------------------------------------------------
 
@@ -169,13 +290,13 @@ class EditorServer(Server):
         self.websockets.add(websocket)
         width = _to_int(request.query.get("width", "80"), 80, low=20, high=1000)
         height = _to_int(request.query.get("height", "24"), 24, low=5, high=500)
-        app_service: AppService | None = None
+        app_service: EditorService | None = None
 
         async def close() -> None:
             await websocket.close()
 
         try:
-            app_service = AppService(
+            app_service = EditorService(
                 self.command,
                 write_bytes=websocket.send_bytes,
                 write_str=websocket.send_str,
@@ -183,18 +304,26 @@ class EditorServer(Server):
                 download_manager=self.download_manager,
                 debug=False,
             )
+            self.editors.add(app_service)
             await app_service.start(width, height)
             await self._relay_until_either_ends(websocket, app_service)
         except asyncio.CancelledError:
-            await websocket.close()
+            with contextlib.suppress(Exception):
+                await websocket.close()
         except Exception as error:  # one broken connection must not stop the server
             log.warning("the editor connection ended: %s", type(error).__name__)
         finally:
-            if app_service is not None:
-                await _stop_editor(app_service)
-            self.websockets.discard(websocket)
-            self.active_browser = None
-            self.lock.release(session)
+            try:
+                if app_service is not None:
+                    # The file stays taken until the editor process has ended, so a second
+                    # editor never runs beside one that is still stopping.
+                    await _shut_down_even_if_cancelled(app_service)
+            finally:
+                if app_service is not None and not app_service.running():
+                    self.editors.discard(app_service)
+                self.websockets.discard(websocket)
+                self.active_browser = None
+                self.lock.release(session)
         return websocket
 
     async def _relay_until_either_ends(
@@ -212,7 +341,10 @@ class EditorServer(Server):
         try:
             await asyncio.wait({relay, editor}, return_when=asyncio.FIRST_COMPLETED)
             if not relay.done():
-                log.warning("the editor process ended by itself; closing its page")
+                if isinstance(app_service, EditorService) and app_service.running():
+                    log.warning("the page no longer receives the editor; closing it")
+                else:
+                    log.warning("the editor process ended by itself; closing its page")
                 await websocket.close(code=WSCloseCode.GOING_AWAY, message=b"the editor ended")
         finally:
             if not relay.done():
@@ -250,17 +382,15 @@ class EditorServer(Server):
                 await app_service.focus()
 
 
-async def _stop_editor(app_service: AppService) -> None:
-    """Ask the editor process to quit; kill it if it has not ended in a few seconds, so neither
-    the policy file's lock nor the server's shutdown waits on a stuck child."""
-    stopping = asyncio.ensure_future(app_service.stop())
-    done, _pending = await asyncio.wait({stopping}, timeout=EDITOR_STOP_SECONDS)
-    if not done:
-        process = app_service._process
-        if process is not None and process.returncode is None:
-            log.warning("the editor process did not quit; stopping it")
-            process.kill()
-        await stopping
+async def _shut_down_even_if_cancelled(editor: EditorService) -> None:
+    """`editor.shut_down()`, carried to its end when the waiting task is cancelled (the
+    server stopping cancels its handlers), then the cancellation passed on."""
+    try:
+        await editor.shut_down()
+    except asyncio.CancelledError:
+        with contextlib.suppress(asyncio.CancelledError):
+            await editor.shut_down()
+        raise
 
 
 def _to_int(text: str, default: int, *, low: int, high: int) -> int:

@@ -11,9 +11,15 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 
+from policytui.serve import SERVER_PID_VARIABLE
+
 ARGUMENTS_VARIABLE = "POLICYTUI_SERVE_CONNECT_ARGUMENTS"
+WEB_DRIVER = "textual.drivers.web_driver:WebDriver"  # what textual-serve names
+SESSION_DRIVER = "policytui.serve.driver:SessionDriver"
+_PR_SET_PDEATHSIG = 1
 
 
 def main() -> int:
@@ -23,6 +29,14 @@ def main() -> int:
               file=sys.stderr)
         return 2
     arguments = json.loads(encoded)
+    server_pid = os.environ.pop(SERVER_PID_VARIABLE, "")
+    if os.environ.get("TEXTUAL_DRIVER") == WEB_DRIVER:
+        # Textual's web driver with a deadline on quitting (see policytui.serve.driver);
+        # set before Textual is imported, which reads the variable once.
+        os.environ["TEXTUAL_DRIVER"] = SESSION_DRIVER
+    _end_with_parent()
+    if server_pid.isdigit() and os.getppid() != int(server_pid):
+        return 1  # the server ended before this process could ask to follow it
     from policytui.cli import main as cli_main
     from policytui.tui import app as editor_app
 
@@ -32,6 +46,22 @@ def main() -> int:
     editor_app.terminal_problem = _browser_is_the_terminal
 
     return cli_main(["connect", *arguments])
+
+
+def _end_with_parent() -> None:
+    """Have the kernel send SIGTERM to this process when its parent (the server) ends.
+
+    Linux only; elsewhere the end of standard input tells the editor the same, later.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+    except (OSError, AttributeError):
+        return
 
 
 def _browser_is_the_terminal() -> str | None:

@@ -1,0 +1,107 @@
+"""The editor process's side of the browser connection: Textual's web driver, made to end.
+
+`policytui serve` talks to each editor process over its standard input and output. The editor
+must end when it is asked to (textual-serve's "quit" message, SIGTERM, SIGINT) and when the
+server is gone (standard input at its end, or the parent process dead), whatever state the app
+is in. Textual ends the app through its event loop, so an app whose main thread never yields
+to that loop would otherwise keep running, and using a CPU, for ever: Textual 8 does that when
+it is asked to quit while it starts, after a resize (a browser window closed as soon as it
+opened, or a headless browser taking a screenshot). Here each of those
+requests also arms a timer: if the app has not stopped its driver within `STOP_GRACE_SECONDS`,
+the process ends at once. Nothing is saved on the way out in either case; unsaved changes are
+lost as with a terminal that is killed.
+
+This module is loaded only in the editor process (`policytui.serve.session`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+from typing import Any
+
+from textual import messages
+from textual.drivers.web_driver import WebDriver
+
+STOP_GRACE_SECONDS = 3.0
+EXIT_STUCK = 70  # the process status when the timer had to end it
+
+
+class SessionDriver(WebDriver):
+    """Textual's web driver, plus a deadline on every request to stop."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline: threading.Timer | None = None
+        self._deadline_lock = threading.Lock()
+        self._stopped = False
+
+    def start_application_mode(self) -> None:
+        super().start_application_mode()
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGTERM, signal.SIGINT):
+            # In place of Textual's handler, which asks the app to exit: the same, with the
+            # deadline. The loop looks its handler up when it reads the signal, so a signal
+            # that came while Textual was starting its driver is handled here too.
+            loop.add_signal_handler(number, self._on_stop_request, number)
+            # The loop's handlers run only when it next polls; this Python-level one runs in
+            # the main thread between any two bytecodes. The loop still learns of the signal
+            # (through its wakeup descriptor).
+            signal.signal(number, self._on_stop_signal)
+
+    def stop_application_mode(self) -> None:
+        # The app has left its message loop: from here it ends as usual (its own cleanup
+        # included), so the deadline is no longer needed.
+        with self._deadline_lock:
+            self._stopped = True
+            if self._deadline is not None:
+                self._deadline.cancel()
+        try:
+            super().stop_application_mode()
+        except OSError:
+            pass  # the server has gone: nobody reads the final "exit" message
+
+    def on_meta(self, packet_type: str, payload: dict[str, object]) -> None:
+        if packet_type == "quit":
+            self.arm_deadline("asked to quit")
+        super().on_meta(packet_type, payload)
+
+    def run_input_thread(self) -> None:
+        super().run_input_thread()
+        if not self.exit_event.is_set():
+            # Standard input ended without the app stopping: the server has gone.
+            self.arm_deadline("its server has gone")
+            self._app.post_message(messages.ExitApp())
+
+    def _on_stop_request(self, number: int) -> None:
+        self.arm_deadline(f"asked to stop ({signal.Signals(number).name})")
+        self._app.post_message(messages.ExitApp())
+
+    def _on_stop_signal(self, number: int, frame: FrameType | None) -> None:
+        self.arm_deadline(f"asked to stop ({signal.Signals(number).name})")
+
+    def arm_deadline(self, reason: str) -> None:
+        """End the process in `STOP_GRACE_SECONDS` unless the app has stopped by then."""
+        with self._deadline_lock:
+            if self._stopped or self._deadline is not None:
+                return
+            self._deadline = threading.Timer(STOP_GRACE_SECONDS, _end_now, args=(reason,))
+            self._deadline.daemon = True
+            self._deadline.start()
+
+
+def _end_now(reason: str) -> None:
+    try:
+        os.write(
+            sys.__stderr__.fileno() if sys.__stderr__ else 2,
+            f"policytui serve: the editor was {reason} and had not stopped after "
+            f"{STOP_GRACE_SECONDS:g} seconds; ending it\n".encode(),
+        )
+    except OSError:
+        pass
+    os._exit(EXIT_STUCK)
+

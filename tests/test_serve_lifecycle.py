@@ -1,0 +1,342 @@
+"""No editor process outlives its browser or its `policytui serve`.
+
+Each browser connection runs one editor process (`python -m policytui.serve.session`). These
+tests start the installed `policytui serve`, connect Debian's Chromium (or a websocket client
+that drops its connection), take the client away abruptly, or stop the server with SIGINT or
+SIGTERM, and then watch the machine's process table: every editor process that server started
+must be gone within a few seconds, and must not have saved anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from serve_support import CHROMIUM, CHROMIUM_FLAGS, Served, require_chromium
+
+SESSION_MODULE = "policytui.serve.session"
+GONE_WITHIN = 12.0  # seconds; an editor asked to quit ends itself in 3, the server's kill follows
+WINDOW = "--window-size=1280,800"
+
+
+# -- the process table -------------------------------------------------------------------------
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2:].split()  # fields from the state on
+
+
+def _is_session(pid: int) -> bool:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return SESSION_MODULE.encode() in command
+
+
+def editors_of(server_pid: int) -> set[int]:
+    """The editor processes `server_pid` started (its descendants) that still run; zombies
+    do not count."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))) and fields[0] != "Z":
+            parents[int(entry.name)] = int(fields[1])
+
+    def descends(pid: int) -> bool:
+        for _ in range(8):
+            pid = parents.get(pid, 0)
+            if pid == server_pid:
+                return True
+            if pid <= 1:
+                return False
+        return False
+
+    return {pid for pid in parents if descends(pid) and _is_session(pid)}
+
+
+def alive(pids: set[int]) -> set[int]:
+    """Those of `pids` still running as editor processes (a pid reused by another program
+    does not count)."""
+    return {pid for pid in pids if (fields := _stat(pid)) and fields[0] != "Z" and _is_session(pid)}
+
+
+def wait_for(what: str, condition: Callable[[], bool], timeout: float) -> float:
+    """Poll `condition` until it holds; the seconds it took. Fails after `timeout`."""
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > timeout:
+            pytest.fail(f"waited {timeout:g}s for {what}")
+        time.sleep(0.02)
+    return time.monotonic() - start
+
+
+def bytes_written(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+            if line.startswith("wchar:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def kill_all(pids: set[int]) -> None:
+    for pid in alive(pids):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+# -- fixtures ------------------------------------------------------------------------------------
+
+
+class Server:
+    """`policytui serve kestra --offline` on a free loopback port, and the editors it started."""
+
+    def __init__(self, folder: Path) -> None:
+        self.policy = folder / "orphan.json"
+        self.served = Served(
+            ["kestra", "--offline", "--policy", str(self.policy), "--no-open"],
+            cwd=folder, env={"HOME": str(folder)},
+        )
+        self.pid = self.served.process.pid
+        self.seen: set[int] = set()
+
+    def editors(self) -> set[int]:
+        current = editors_of(self.pid)
+        self.seen |= current
+        return current
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    running = Server(tmp_path)
+    try:
+        yield running
+    finally:
+        running.served.stop()
+        kill_all(running.seen)
+
+
+@pytest.fixture
+def browsers() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Chromium processes started by a test; each is killed (its whole group) at the end."""
+    require_chromium()
+    started: list[subprocess.Popen[bytes]] = []  # filled by `chromium()` below
+    try:
+        yield started
+    finally:
+        for browser in started:
+            if browser.poll() is None:
+                os.killpg(browser.pid, signal.SIGKILL)
+            browser.wait()
+
+
+def chromium(
+    started: list[subprocess.Popen[bytes]], url: str, *flags: str, folder: Path
+) -> subprocess.Popen[bytes]:
+    """Debian's Chromium, headless, with a profile of its own, in a process group of its own."""
+    profile = folder / f"profile-{len(started)}"
+    browser = subprocess.Popen(
+        [CHROMIUM, "--headless", *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *flags, url],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    started.append(browser)
+    return browser
+
+
+def assert_nothing_saved(server: Server) -> None:
+    assert not server.policy.exists(), "an editor whose browser left saved the policy"
+
+
+# -- the browser goes away -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("window", [[WINDOW], []], ids=["window-size", "no-window-size"])
+def test_a_screenshot_in_chromium_leaves_no_editor_running(
+    server: Server, browsers: list[subprocess.Popen[bytes]], tmp_path: Path, window: list[str]
+) -> None:
+    """Chromium loads the page, takes its screenshot and exits while the editor is starting:
+    the editor it started ends too, and the next browser may edit the file."""
+    shot = tmp_path / "page.png"
+    browser = chromium(
+        browsers, server.served.url, *window, "--virtual-time-budget=15000",
+        f"--screenshot={shot}", folder=tmp_path,
+    )
+    wait_for("Chromium to open the editor", lambda: bool(server.editors()), 60)
+    started = set(server.seen)
+    browser.wait(timeout=60)
+    server.editors()
+    took = wait_for(
+        f"the editors {sorted(server.seen)} to end after Chromium exited",
+        lambda: not alive(server.seen), GONE_WITHIN,
+    )
+    assert started and took < GONE_WITHIN
+    assert shot.exists()
+    assert server.served.process.poll() is None, "".join(server.served.stderr)
+    assert_nothing_saved(server)
+    assert server.served.stop() == 0, "".join(server.served.stderr)
+
+
+def test_a_killed_chromium_ends_its_editor(
+    server: Server, browsers: list[subprocess.Popen[bytes]], tmp_path: Path
+) -> None:
+    """Chromium is killed (SIGKILL, no goodbye on the websocket) while its editor shows the
+    policy: the editor process ends within seconds."""
+    browser = chromium(browsers, server.served.url, WINDOW, folder=tmp_path)
+    wait_for("Chromium to open the editor", lambda: bool(server.editors()), 60)
+    (editor,) = server.editors()
+    # The editor has drawn its screen once it has written a few frames to the page.
+    wait_for("the editor to draw", lambda: bytes_written(editor) > 20_000, 60)
+    os.killpg(browser.pid, signal.SIGKILL)
+    browser.wait()
+    wait_for(f"editor {editor} to end after Chromium was killed", lambda: not alive({editor}),
+             GONE_WITHIN)
+    assert server.served.process.poll() is None
+    assert_nothing_saved(server)
+
+
+def test_a_websocket_dropped_while_the_editor_starts_ends_it(server: Server) -> None:
+    """The connection is cut right after the page's first messages, as a browser that closes
+    at once does: the editor, asked to quit mid-start, ends instead of running on."""
+    import aiohttp
+
+    async def connect_and_drop() -> None:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+            async with session.get(server.served.url) as page:
+                html = await page.text()
+            address = re.search(r'data-session-websocket-url="([^"]+)"', html)
+            assert address is not None, html
+            websocket = await session.ws_connect(address.group(1) + "?width=142&height=33")
+            await websocket.send_str(json.dumps(["resize", {"width": 142, "height": 38}]))
+            await websocket.send_str(json.dumps(["blur"]))
+            await websocket.receive(timeout=30)
+            transport = websocket._response.connection.transport  # the raw TCP connection
+            assert transport is not None
+            transport.abort()
+
+    asyncio.run(connect_and_drop())
+    wait_for("the editor to start", lambda: bool(server.seen or server.editors()), 30)
+    wait_for(f"the editors {sorted(server.seen)} to end", lambda: not alive(server.seen),
+             GONE_WITHIN)
+    assert_nothing_saved(server)
+
+
+# -- the server stops ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_stopping_serve_ends_every_editor(
+    server: Server, browsers: list[subprocess.Popen[bytes]], tmp_path: Path, stop: signal.Signals
+) -> None:
+    """A browser is open on the editor when `serve` gets ctrl+c or SIGTERM: serve exits 0 and
+    no editor process is left, neither running nor spinning without a parent."""
+    chromium(browsers, server.served.url, WINDOW, folder=tmp_path)
+    wait_for("Chromium to open the editor", lambda: bool(server.editors()), 60)
+    (editor,) = server.editors()
+    wait_for("the editor to draw", lambda: bytes_written(editor) > 20_000, 60)
+    server.served.process.send_signal(stop)
+    assert server.served.process.wait(timeout=30) == 0, "".join(server.served.stderr)
+    wait_for(f"editor {editor} to end with serve", lambda: not alive({editor}), GONE_WITHIN)
+    assert_nothing_saved(server)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_stopping_serve_right_after_a_screenshot_leaves_no_editor(
+    server: Server, browsers: list[subprocess.Popen[bytes]], tmp_path: Path, stop: signal.Signals
+) -> None:
+    """Chromium takes its screenshot and exits, and `serve` is stopped at once, while the
+    editor that page started is still being stopped: serve exits 0 and takes it along."""
+    browser = chromium(
+        browsers, server.served.url, WINDOW, "--virtual-time-budget=15000",
+        f"--screenshot={tmp_path / 'page.png'}", folder=tmp_path,
+    )
+    wait_for("Chromium to open the editor", lambda: bool(server.editors()), 60)
+    browser.wait(timeout=60)
+    server.editors()
+    server.served.process.send_signal(stop)
+    assert server.served.process.wait(timeout=30) == 0, "".join(server.served.stderr)
+    wait_for(f"the editors {sorted(server.seen)} to end with serve",
+             lambda: not alive(server.seen), GONE_WITHIN)
+    assert_nothing_saved(server)
+
+
+def test_an_editor_whose_server_was_killed_ends(
+    server: Server, browsers: list[subprocess.Popen[bytes]], tmp_path: Path
+) -> None:
+    """Even `kill -9` of serve, which can clean nothing up, leaves no editor behind."""
+    chromium(browsers, server.served.url, WINDOW, folder=tmp_path)
+    wait_for("Chromium to open the editor", lambda: bool(server.editors()), 60)
+    (editor,) = server.editors()
+    wait_for("the editor to draw", lambda: bytes_written(editor) > 20_000, 60)
+    server.served.process.kill()
+    server.served.process.wait()
+    wait_for(f"editor {editor} to end after serve was killed", lambda: not alive({editor}),
+             GONE_WITHIN)
+    assert_nothing_saved(server)
+
+
+# -- the editor process on its own ---------------------------------------------------------------
+
+
+def _packet(kind: bytes, meta: dict[str, object]) -> bytes:
+    payload = json.dumps(meta).encode()
+    return kind + len(payload).to_bytes(4, "big") + payload
+
+
+@pytest.mark.parametrize("ask", ["quit", "SIGTERM"])
+def test_an_editor_asked_to_stop_while_starting_ends(tmp_path: Path, ask: str) -> None:
+    """The editor process as textual-serve runs it: a resize and then a request to stop arrive
+    while it starts. Textual alone can keep such an app running (and spinning) for ever; the
+    editor ends within its few seconds' grace."""
+    policy = tmp_path / "policy.json"
+    environment = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "TEXTUAL_DRIVER": "textual.drivers.web_driver:WebDriver",
+        "COLUMNS": "142",
+        "ROWS": "33",
+        "POLICYTUI_SERVE_CONNECT_ARGUMENTS": json.dumps(["kestra", "--offline", "--policy",
+                                                          str(policy)]),
+    }
+    editor = subprocess.Popen(
+        [sys.executable, "-m", SESSION_MODULE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, env=environment, start_new_session=True,
+    )
+    assert editor.stdin is not None and editor.stdout is not None
+    try:
+        # Read its output all along, as the server does.
+        import threading
+
+        threading.Thread(target=lambda: editor.stdout.read(), daemon=True).start()
+        editor.stdin.write(_packet(b"M", {"type": "resize", "width": 142, "height": 38}))
+        editor.stdin.flush()
+        wait_for("the editor's first frame", lambda: bytes_written(editor.pid) > 0, 60)
+        if ask == "quit":
+            editor.stdin.write(_packet(b"M", {"type": "quit"}))
+            editor.stdin.flush()
+        else:
+            # Textual's own signal handlers are in place once it has written anything.
+            editor.send_signal(signal.SIGTERM)
+        start = time.monotonic()
+        editor.wait(timeout=GONE_WITHIN)
+        assert time.monotonic() - start < GONE_WITHIN
+    finally:
+        if editor.poll() is None:
+            os.killpg(editor.pid, signal.SIGKILL)
+            editor.wait()
+    assert not policy.exists()
