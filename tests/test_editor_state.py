@@ -117,13 +117,41 @@ def test_undo_restores_key_order_exactly(tmp_path: Path) -> None:
 
 def test_approval_condition_from_schema_enum(state: EditorState) -> None:
     condition = make_condition("args.action", "eq", "delete")
-    state.add_condition("manage_flow", "require_approval_if", condition)
+    state.add_condition("manage_flow", "require_approval_if", condition, allow=True)
     assert doc(state)["tools"]["manage_flow"] == {
         "require_approval_if": [{"path": "args.action", "op": "eq", "value": "delete"}]
     }
     row = state.rows[state.row_indexes["manage_flow"][0]]
     assert row.approval == 'if args.action eq "delete"'
     assert state.try_call("manage_flow", {"action": "delete"}).outcome.value == "needs_approval"
+    assert state.try_call("manage_flow", {"action": "enable"}).outcome.value == "allowed"
+
+
+def test_conditions_never_open_a_denied_tool(state: EditorState) -> None:
+    """Conditions apply only to calls a rule allows: under default deny, an unlisted tool given
+    conditions (or a reason) stays denied unless the edit says to allow it."""
+    assert state.denies("manage_flow")
+    condition = make_condition("args.action", "eq", "delete")
+    state.add_condition("manage_flow", "require_approval_if", condition)
+    assert doc(state)["tools"]["manage_flow"] == {
+        "action": "deny",
+        "require_approval_if": [{"path": "args.action", "op": "eq", "value": "delete"}],
+    }
+    assert state.try_call("manage_flow", {"action": "enable"}).outcome.value == "denied"
+    state.set_reason("search_flows", "not yet")
+    assert doc(state)["tools"]["search_flows"] == {"action": "deny", "reason": "not yet"}
+    assert state.try_call("search_flows", {}).outcome.value == "denied"
+    # An explicit deny is kept, and dropped only when the edit allows the tool.
+    state.add_condition("manage_flow", "deny_if", make_condition("args.namespace", "eq", "prod"))
+    assert doc(state)["tools"]["manage_flow"]["action"] == "deny"
+    state.edit_rule(
+        "manage_flow", reason=None, allow=True,
+        conditions={"require_approval_if": [condition], "deny_if": [], "require": []},
+    )
+    assert doc(state)["tools"]["manage_flow"] == {
+        "require_approval_if": [{"path": "args.action", "op": "eq", "value": "delete"}]
+    }
+    assert not state.denies("manage_flow")
     assert state.try_call("manage_flow", {"action": "enable"}).outcome.value == "allowed"
 
 

@@ -158,8 +158,11 @@ async def test_approval_only_when_action_is_delete_in_a_few_keys(policy_path: Pa
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await select(pilot, "manage_flow")
-        # c, open the value list, type "del", pick it, Tab to Add, Enter, ctrl+s to apply.
+        # c, open the value list, type "del", pick it, Tab to Add, Enter, ctrl+s to apply;
+        # the tool is denied by default, so the editor asks: `a` allows its other calls.
         await pilot.press("c", "enter", "d", "e", "l", "enter", "tab", "enter", "ctrl+s")
+        await until(lambda: app.screen.id == "confirm-conditions-open", "the keep-denied question")
+        await pilot.press("a")
         await pilot.pause()
         assert document(app)["tools"] == {
             "manage_flow": {
@@ -196,6 +199,8 @@ async def test_reason_and_deny_if_from_the_conditions_editor(policy_path: Path) 
         await pilot.press(*"set, delete", "enter")
         screen.query_one("#rule-reason").focus()
         await pilot.press(*"read only", "enter")
+        await until(lambda: app.screen.id == "confirm-conditions-open", "the keep-denied question")
+        await pilot.press("a")  # allow the calls the deny_if does not stop
         await pilot.pause()
         assert document(app)["tools"]["manage_kv_store"] == {
             "reason": "read only",
@@ -527,6 +532,8 @@ async def test_a_condition_can_be_taken_back_and_changed(policy_path: Path) -> N
         app.screen.query_one("#cond-add").press()
         await pilot.pause()
         await pilot.press("ctrl+s")
+        await until(lambda: app.screen.id == "confirm-conditions-open", "the keep-denied question")
+        await pilot.press("a")
         await pilot.pause()
         assert document(app)["tools"]["manage_flow"] == {
             "deny_if": [{"path": "args.action", "op": "eq", "value": "delete"}]
@@ -567,6 +574,8 @@ async def test_a_condition_is_edited_in_place_and_esc_keeps_it(policy_path: Path
         screen.query_one("#cond-add").press()
         await pilot.pause()
         await pilot.press("ctrl+s")
+        await until(lambda: app.screen.id == "confirm-conditions-open", "the keep-denied question")
+        await pilot.press("a")
         await pilot.pause()
         assert document(app)["tools"]["manage_flow"] == {
             "require_approval_if": [

@@ -108,7 +108,7 @@ async def test_require_conditions_show_in_the_table_and_nothing_is_cut_when_ther
         app.state.edit_rule("execute_flow", reason=None, conditions={
             "require": [make_condition("args.namespace", "eq", "dev")],
             "require_approval_if": [make_condition("args.wait", "eq", True)],
-        })
+        }, allow=True)
         app._changed(full=True)
         await pilot.pause()
         text = screen_text(app)

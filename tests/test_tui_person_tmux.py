@@ -246,10 +246,17 @@ def test_conditions_dialog_by_keyboard_with_the_focus_always_visible(
     terminal.wait("the condition listed", lambda s: 'approval if: args.action eq "delete"' in s)
     terminal.keys("C-s")
     terminal.wait("the dialog closed", lambda s: "Conditions for" not in s)
+    # The tool is denied by default: the editor asks, and Enter keeps it denied.
+    terminal.wait("the keep-denied question", lambda s: "manage_flow is denied" in s)
+    terminal.keys("Enter")
+    terminal.wait("the question answered", lambda s: "manage_flow is denied" not in s)
     terminal.keys("C-s")
     terminal.wait("saved", lambda s: policy.exists() and "unsaved" not in s)
     rule = json.loads(policy.read_text(encoding="utf-8"))["tools"]["manage_flow"]
-    assert rule == {"require_approval_if": [{"path": "args.action", "op": "eq", "value": "delete"}]}
+    assert rule == {
+        "action": "deny",
+        "require_approval_if": [{"path": "args.action", "op": "eq", "value": "delete"}],
+    }
 
 
 def test_filter_dialog_ticks_read_without_colour(terminal: Terminal, tmp_path: Path) -> None:

@@ -218,6 +218,7 @@ async def with_rules(pilot: Pilot) -> None:
             "deny_if": [make_condition("args.flow_id", "regex", "^prod-")],
             "require_approval_if": [make_condition("args.wait", "eq", True)],
         },
+        allow=True,
     )
     app._changed(full=True)
     await until(lambda: app.report is not None, "validation")

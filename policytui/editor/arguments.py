@@ -101,3 +101,35 @@ def schema_args(input_schema: dict[str, Any]) -> list[ArgInfo]:
 
     walk(input_schema, "args", 1)
     return found
+
+
+GENERIC_ARGUMENTS_HINT = 'arguments as a JSON object: {"name": "value"}'
+
+
+def sample_arguments(args: list[ArgInfo]) -> dict[str, Any]:
+    """A call's arguments to start from: each top-level argument that lists its allowed values
+    gets the last of them (`delete` rather than `enable`, often the one a rule is about), and
+    each other required one an empty text."""
+    sample: dict[str, Any] = {}
+    for arg in args:
+        if "." in arg.name:
+            continue
+        if arg.choices:
+            sample[arg.name] = arg.choices[-1]
+        elif arg.required:
+            sample[arg.name] = ""
+    return sample
+
+
+def arguments_hint(input_schema: dict[str, Any] | None) -> str:
+    """The Try panel's placeholder for a tool: its own arguments, or a generic hint."""
+    if input_schema is None:
+        return GENERIC_ARGUMENTS_HINT
+    import json
+
+    args = schema_args(input_schema)
+    top = [a for a in args if "." not in a.name]
+    if not top:
+        return "{}  (the tool takes no arguments)"
+    sample = sample_arguments(args) or {top[0].name: ""}
+    return json.dumps(sample, ensure_ascii=False)

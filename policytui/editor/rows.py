@@ -101,6 +101,8 @@ def approval_summary(rule: ToolRule | None) -> str:
     """`always`, `if args.x eq "y"`, or `if ... +N`; empty when no call waits for a human."""
     if rule is None or (rule.action != "require_approval" and not rule.require_approval_if):
         return ""  # the common case, cheap for a bulk edit of 10,000 rules
+    if rule.action == "deny":
+        return ""  # every call is denied: its approval conditions wait until it is allowed
     if rule.action == "require_approval":
         return "always"
     first = rule.require_approval_if[0].describe() if rule.require_approval_if else ""

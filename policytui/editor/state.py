@@ -35,6 +35,7 @@ from policytui.editor.rows import (
     approval_summary,
     conditions_summary,
     decision_for,
+    decision_of,
     filter_rows,
     hidden_test,
     limits_summary,
@@ -609,11 +610,16 @@ class EditorState:
         *,
         reason: str | None,
         conditions: dict[str, list[Condition]],
+        allow: bool = False,
     ) -> None:
         """Set a tool's reason and condition lists in one undo step (the rule editor's result).
 
-        Under default deny, giving an unlisted tool conditions also lists it, which allows it
-        subject to those conditions: that is what the user is describing.
+        A denied tool stays denied unless `allow` is set. Conditions apply only to the calls a
+        rule allows, and a rule without an action allows every call its conditions let
+        through, so an unlisted tool under default deny that is given conditions or a reason
+        gets `"action": "deny"` with them: it stays denied, and the conditions take effect
+        once the tool is allowed. With `allow`, a denied tool's other calls are allowed
+        instead (its `deny` is dropped, or it is listed under default deny).
         """
         for kind in conditions:
             if kind not in CONDITION_KINDS:
@@ -625,13 +631,25 @@ class EditorState:
                 return
             values: dict[str, Any] = {"reason": reason or None}
             values.update((kind, list(items) or None) for kind, items in conditions.items())
+            if allow:
+                if rule is not None and rule.action == "deny":
+                    values["action"] = None
+            elif rule is None and self.policy.default == "deny":
+                values["action"] = "deny"
             self._set_rule(tool, values)
 
-    def add_condition(self, tool: str, kind: str, condition: Condition) -> None:
+    def denies(self, tool: str) -> bool:
+        """Whether every call of `tool` is denied now: by its own `deny` or by default deny.
+
+        A hidden tool is not counted: `hide` wins over any rule, so no rule edit opens it.
+        """
+        return decision_of(self.policy, tool)[0] == "deny"
+
+    def add_condition(self, tool: str, kind: str, condition: Condition, *, allow: bool = False) -> None:
         rule = self.policy.rule(tool)
         current = {k: self.conditions_of(tool, k) for k in CONDITION_KINDS}
         current[kind] = [*current.get(kind, []), condition]
-        self.edit_rule(tool, reason=rule.reason if rule else None, conditions=current)
+        self.edit_rule(tool, reason=rule.reason if rule else None, conditions=current, allow=allow)
 
     def set_reason(self, tool: str, reason: str | None) -> None:
         current = {k: self.conditions_of(tool, k) for k in CONDITION_KINDS}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -233,14 +234,62 @@ class EditActions(EditorBase):
         rule = state.policy.rule(name)
         conditions = {k: state.conditions_of(name, k) for k in CONDITION_KINDS}
 
+        def apply(result: RuleResult, allow: bool) -> None:
+            self._edit(
+                lambda: state.edit_rule(
+                    name, reason=result.reason, conditions=result.conditions, allow=allow
+                ),
+                names=[name],
+            )
+
         def done(result: RuleResult | None) -> None:
-            if result is not None:
-                self._edit(
-                    lambda: state.edit_rule(name, reason=result.reason, conditions=result.conditions),
-                    names=[name],
-                )
+            if result is None:
+                return
+            if result.conditions == conditions and result.reason == (rule.reason if rule else None):
+                return  # nothing changed: no question, no step
+            if not state.denies(name) or not any(result.conditions.values()):
+                apply(result, allow=False)
+                return
+            self._ask_keep_denied(name, lambda allow: apply(result, allow))
 
         self.push_screen(ConditionsScreen(name, args, conditions, rule.reason if rule else None), done)
+
+    def _ask_keep_denied(self, name: str, then: Callable[[bool], None]) -> None:
+        """Conditions given to a denied tool: keep it denied (the default) or allow its other calls.
+
+        Conditions apply only to calls a rule allows, so on a denied tool they change nothing
+        until it is allowed; allowing it lets through every call that no condition stops.
+        """
+        from policytui.tui.screens.dialogs import Choice, ChoiceScreen
+
+        shown = one_line(name, 60)
+
+        def answered(answer: str | None) -> None:
+            if answer == "keep":
+                then(False)
+                self.notify(
+                    f"{shown} stays denied. Its conditions are kept and take effect once you "
+                    "allow it (a).",
+                    markup=False,
+                )
+            elif answer == "allow":
+                then(True)
+
+        self.push_screen(
+            ChoiceScreen(
+                f"{shown} is denied",
+                "Conditions apply only to calls the tool's rule allows, so while it is denied "
+                "they have no effect. Allow its other calls? Every call no condition stops "
+                "would then go through.",
+                [
+                    Choice("keep", "Keep denied", "n", "primary"),
+                    Choice("allow", "Allow other calls", "a", "error"),
+                    Choice("cancel", "Cancel", "escape"),
+                ],
+                id="confirm-conditions-open",
+            ),
+            answered,
+        )
 
     # ----- actions: history ---------------------------------------------------------------
 

@@ -9,8 +9,9 @@ from rich.text import Text
 from textual import on
 from textual.widgets import Input, Static
 
-from policytui.editor.arguments import schema_args
+from policytui.editor.arguments import arguments_hint, sample_arguments, schema_args
 from policytui.editor.rows import SORT_KEYS, RowFilter
+from policytui.editor.text import one_line
 from policytui.tui.base import EditorBase
 from policytui.tui.panels import render_decision
 from policytui.tui.table import ToolTable
@@ -132,16 +133,18 @@ class ViewActions(EditorBase):
         args_box = self.main.query_one("#try-args", Input)
         if not args_box.value:
             tool = state.tools_by_name.get(name)
-            sample = {}
-            for arg in schema_args(tool.input_schema if tool else {}):
-                if "." in arg.name:
-                    continue
-                if arg.choices:
-                    sample[arg.name] = arg.choices[-1]
-                elif arg.required:
-                    sample[arg.name] = ""
+            sample = sample_arguments(schema_args(tool.input_schema if tool else {}))
             args_box.value = json.dumps(sample, ensure_ascii=False)
         args_box.focus()
+
+    @on(Input.Changed, "#try-tool")
+    def _try_tool_changed(self, event: Input.Changed) -> None:
+        """The arguments' placeholder follows the tool named: its own arguments, never another
+        tool's."""
+        state = self.state
+        tool = state.tools_by_name.get(event.value.strip()) if state is not None else None
+        hint = arguments_hint(tool.input_schema if tool else None)
+        self.main.query_one("#try-args", Input).placeholder = one_line(hint, 200)
 
     @on(Input.Submitted, "#try-tool")
     @on(Input.Submitted, "#try-args")

@@ -136,9 +136,11 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands,
         from textual.containers import Horizontal, VerticalScroll
         from textual.widgets import Label, TabbedContent, TabPane
 
+        from policytui.editor.arguments import GENERIC_ARGUMENTS_HINT
+
         try_pane = Vertical(
             Horizontal(Label("tool "), Input(placeholder="tool name", id="try-tool"), classes="try-row"),
-            Horizontal(Label("args "), Input(placeholder='{"action": "delete"}', id="try-args"), classes="try-row"),
+            Horizontal(Label("args "), Input(placeholder=GENERIC_ARGUMENTS_HINT, id="try-args"), classes="try-row"),
             Static(Text("Enter arguments as JSON and press Enter.", style="dim"), id="try-result"),
             id="try",
         )

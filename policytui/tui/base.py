@@ -116,27 +116,35 @@ class EditorBase(App[int]):
         shown = len(table.view)
         marked = len(table.marked)
 
-        # What the policy is (file, unsaved edits, default, validity) matters most: it is
-        # built first, and the server's part gives way on a narrow terminal (version, then
-        # transport, then the end of the server's name), so 80 columns still show it whole.
-        policy = Text()
-        policy.append(" │ ")
-        policy.append(visible(self.policy_path.name))
-        if state.dirty:
-            policy.append(" ● unsaved", style="bold")
-        elif state.saved_text is None:
-            policy.append(" (new)", style="dim")
-        policy.append(" │ default ")
-        policy.append(state.policy.default, style="bold reverse")
-        report = self.report
-        if report is not None:
-            if report.errors:
-                policy.append(f" │ ✗ {len(report.errors)} errors", style="bold")
-            elif report.warnings:
-                count = len(report.warnings)
-                policy.append(f" │ ! {count} warning{'' if count == 1 else 's'}")
-            else:
-                policy.append(" │ ✓ valid")
+        # What the policy is (file, unsaved edits, default, validity) matters most: the
+        # server's part gives way first on a narrow terminal (its version, the transport, the
+        # end of its name, the tool count, then the name), so the policy's part stays whole.
+        # Only when it cannot fit even alone is it shortened: the file name first, then the
+        # words after the marks (`●`, `✓`, `!`, `✗`).
+        def policy_part(short: bool, name_room: int | None = None) -> Text:
+            part = Text()
+            file_name = Text(visible(self.policy_path.name))
+            if name_room is not None and file_name.cell_len > name_room:
+                file_name.truncate(max(name_room, 4), overflow="ellipsis")
+            part.append_text(file_name)
+            if state.dirty:
+                part.append(" ●" if short else " ● unsaved", style="bold")
+            elif state.saved_text is None:
+                part.append(" (new)", style="dim")
+            part.append(" │ default ")
+            part.append(state.policy.default, style="bold reverse")
+            report = self.report
+            if report is not None:
+                if report.errors:
+                    words = "" if short else " errors"
+                    part.append(f" │ ✗ {len(report.errors)}{words}", style="bold")
+                elif report.warnings:
+                    count = len(report.warnings)
+                    words = "" if short else f" warning{'' if count == 1 else 's'}"
+                    part.append(f" │ ! {count}{words}")
+                else:
+                    part.append(" │ ✓" if short else " │ ✓ valid")
+            return part
 
         counts = Text()
         if self.row_filter.active:
@@ -147,23 +155,42 @@ class EditorBase(App[int]):
         version = " " + one_line(listing.server_version, 20) if listing.server_version else ""
         transport = f" · {listing.transport}"
         tools = f" · {len(listing.tools)} tools"
-        room = self.size.width - status.cell_len - policy.cell_len - counts.cell_len - 1
+        policy = policy_part(short=False)
+        width = self.size.width - status.cell_len
+        separator = " │ "
+        room = width - 1 - cell_len(separator) - policy.cell_len  # for the server's part
+        server: Text | None = None
         for drop in ("", "version", "transport"):
             if drop == "version":
                 version = ""
             elif drop == "transport":
                 transport = ""
-            if cell_len(name + version + transport + tools) <= room:
+            if cell_len(name + version + transport + tools) + counts.cell_len <= room:
+                server = Text.assemble((name, "bold"), version, transport + tools, counts)
                 break
         else:
-            server = Text(name)
-            server.truncate(max(room - cell_len(tools), 8), overflow="ellipsis")
-            name = server.plain
+            smallest_name = min(cell_len(name), 6)  # `kest…`: the name cut shorter says nothing
+            if cell_len(tools) + counts.cell_len + smallest_name <= room:
+                cut = Text(name, style="bold")
+                cut.truncate(room - cell_len(tools) - counts.cell_len, overflow="ellipsis")
+                server = Text.assemble(cut, tools, counts)
+            elif cell_len(name + tools) <= room:
+                server = Text.assemble((name, "bold"), tools)
+            elif smallest_name <= room:
+                server = Text(name, style="bold")
+                server.truncate(room, overflow="ellipsis")
         status.append(" ")
-        status.append(name, style="bold")
-        status.append(version)
-        status.append(transport + tools)
-        status.append_text(counts)
+        if server is not None:
+            status.append_text(server)
+            status.append(separator)
+        else:
+            # Not even the policy's part fits alone: cut its file name, then its words.
+            file_cells = cell_len(visible(self.policy_path.name))
+            for short in (False, True):
+                fixed = policy_part(short=short).cell_len - file_cells  # all but the file name
+                policy = policy_part(short=short, name_room=width - 1 - fixed)
+                if policy.cell_len <= width - 1:
+                    break
         status.append_text(policy)
         self._set_status(status)
 

@@ -44,7 +44,10 @@ class PaletteCommands(EditorBase):
         yield from (c for c in super().get_system_commands(screen) if c.title != "Quit")
         # `screen` is the one the palette was opened over (while it is open, `self.screen` is
         # the palette itself): the editor's commands apply to the editor's own screen only.
-        if screen is not self.main or self.state is None:
+        if self.state is None:
+            return
+        if screen is not self.main:
+            yield from self._dialog_commands(screen)
             return
         for key, action, description, _id, _show, help_text in ACTIONS:
             key_text = self.get_key_display(self._binding_for(action) or Binding(key, action))
@@ -61,6 +64,25 @@ class PaletteCommands(EditorBase):
                             partial(self._filter_drift), discover=False)
         yield SystemCommand("Limits for all tools", "Edit the shared all_tools limits",
                             self._shared_limits)
+
+    def _dialog_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Over a dialog: the dialog's own keys, and a Save that says how to get to it (the
+        dialog's changes are not in the policy until it is applied)."""
+        for binding in screen.BINDINGS:
+            if not isinstance(binding, Binding) or not binding.description:
+                continue
+            key_text = self.get_key_display(binding)
+            yield SystemCommand(
+                binding.description, f"key {key_text} (this dialog)",
+                partial(screen.run_action, binding.action),
+            )
+        how = "close this dialog first (Esc cancels it), then ctrl+s saves"
+        if any(isinstance(b, Binding) and b.action == "apply" for b in screen.BINDINGS):
+            how = "apply this dialog first (ctrl+s), then ctrl+s saves"
+        yield SystemCommand(
+            "Save", f"Write {self.policy_path.name}: {how}",
+            partial(self.notify, f"To save, {how}.", markup=False),
+        )
 
     def _binding_for(self, action: str) -> Binding | None:
         """The live binding of `action` (a user keymap may have moved it to another key)."""

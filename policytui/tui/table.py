@@ -98,6 +98,32 @@ def fit_widths(natural: list[int], minimum: list[int], flexible: list[bool], roo
     return widths
 
 
+# Columns that give up cells (cut with "…") when even the Decision column would not fit.
+_SQUEEZED = (("category", 4), ("severity", 4), ("name", 6))
+
+
+def keep_decision_whole(widths: list[int], keys: list[str], width: int) -> list[int]:
+    """Narrow Category, Severity, then Tool so the Decision column ends inside `width`.
+
+    The columns after it may still fall off the right edge, but a decision is always read
+    whole, `*` (decided by the default) included.
+    """
+    if "decision" not in keys:
+        return widths
+    last = keys.index("decision")
+    over = 1 + sum(widths[: last + 1]) + _GAP * last - width
+    widths = list(widths)
+    for key, smallest in _SQUEEZED:
+        if over <= 0:
+            break
+        if key in keys[:last]:
+            i = keys.index(key)
+            give = min(over, max(widths[i] - smallest, 0))
+            widths[i] -= give
+            over -= give
+    return widths
+
+
 class ToolTable(ScrollView, can_focus=True):
     """Rows of tools; the first line is a fixed header. Click a header to sort by it."""
 
@@ -363,7 +389,8 @@ class ToolTable(ScrollView, can_focus=True):
         natural = self._natural()
         self._check_natural_width()
         room = max(width - 1 - _GAP * len(columns), 0)  # the mark cell and the gaps
-        return fit_widths(natural, [c.minimum for c in columns], [c.flexible for c in columns], room)
+        widths = fit_widths(natural, [c.minimum for c in columns], [c.flexible for c in columns], room)
+        return keep_decision_whole(widths, [c.key for c in columns], width)
 
     def _column_at(self, x: int) -> str | None:
         left = 1

@@ -174,9 +174,10 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
                     raise EditError("pick a value first")
                 value: Any = arg.choices[int(choice.value)]  # type: ignore[union-attr, arg-type]
             else:
-                value = parse_condition_value(
-                    self.query_one("#cond-value", Input).value, op, arg.type if arg else ""
-                )
+                typed = self.query_one("#cond-value", Input).value
+                if not typed.strip() and op != "exists":
+                    raise EditError("type a value first")
+                value = parse_condition_value(typed, op, arg.type if arg else "")
             condition = make_condition(path, op, value)
         except EditError as exc:
             error.update(Text(str(exc)))
@@ -244,9 +245,19 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
                 self._refill(self._position_of(kind, old_index))
                 return
             del self.conditions[old_kind][old_index]
-        if condition not in self.conditions[kind]:
-            self.conditions[kind].append(condition)
+        if condition in self.conditions[kind]:
+            self._refill()
+            self.query_one("#cond-error", Static).update(Text("that condition is already listed"))
+            return
+        self.conditions[kind].append(condition)
+        self._clear_value()
         self._refill()
+
+    def _clear_value(self) -> None:
+        """Empty the value field after Add, so Enter again never repeats the condition."""
+        self.query_one("#cond-value", Input).value = ""
+        self.query_one("#cond-choice", Select).clear()
+        self._op_changed()  # `exists` takes `true` again
 
     @on(Button.Pressed, "#cond-remove")
     def action_remove(self) -> None:

@@ -35,6 +35,9 @@ class DialogScreen(ModalScreen[ResultType]):
     """
 
     CSS_PATH = "dialogs.tcss"
+    # Under 60 columns the forms stack their fields; under 20 rows a dialog scrolls.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (60, "-roomy")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]
 
 
 class ChoiceScreen(DialogScreen[str]):
@@ -85,8 +88,12 @@ class ChoiceScreen(DialogScreen[str]):
         compact_all(self)
         if self.detail_at_end:
             # A server's stderr tail: the last line is usually the reason it died.
+            # Anchored, it stays at the end once the wrapped lines are laid out, until the
+            # user scrolls it (a scroll to the end at mount would use the height from before
+            # the layout and stop in the middle).
             for scroll in self.query("#dialog-detail"):
-                scroll.scroll_end(animate=False, immediate=True)
+                scroll.anchor()
+                scroll.call_after_refresh(scroll.scroll_end, animate=False)
         buttons = self.query(Button)
         if buttons:
             buttons.first().focus()

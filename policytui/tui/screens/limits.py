@@ -62,7 +62,8 @@ class LimitEditor(Vertical):
                     id=f"{self.prefix}-window",
                 )
             with Vertical(classes="field counter"):
-                yield Label("counter (shared by name)")
+                yield Label("counter (shared by name)", classes="wide-only")
+                yield Label("counter", classes="narrow-only")
                 yield Input(value=self.default_counter, id=f"{self.prefix}-counter")
             with Vertical(classes="field"):
                 yield Label("scope")

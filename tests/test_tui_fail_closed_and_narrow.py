@@ -1,0 +1,331 @@
+"""The conditions editor fails closed, refuses empty values, and the editor works at 40x12.
+
+Driven through the keys a user presses (Textual's pilot), at the sizes a user's terminal has.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import load_server_fixture
+from test_tui_app import document, kestra, ready, screen_text, select, until
+
+from policytui.discovery.errors import DiscoveryError
+from policytui.toolinfo import ServerListing
+from policytui.tui import make_app
+from policytui.tui.table import ToolTable
+
+RECIPE = ("c", "enter", "d", "e", "l", "enter", "tab", "enter", "ctrl+s")
+DELETE_NEEDS_APPROVAL = [{"path": "args.action", "op": "eq", "value": "delete"}]
+
+
+@pytest.fixture
+def policy_path(tmp_path: Path) -> Path:
+    return tmp_path / "policy.json"
+
+
+def decision(app, tool: str, **args: object) -> str:  # type: ignore[no-untyped-def]
+    assert app.state is not None
+    return str(app.state.try_call(tool, dict(args)).outcome.value)
+
+
+# ----- an approval condition never opens a denied tool --------------------------------------
+
+
+async def test_approval_condition_on_a_default_denied_tool_keeps_it_denied(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press(*RECIPE)
+        await until(lambda: app.screen.id == "confirm-conditions-open", "the keep-denied question")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "manage_flow is denied" in text
+        assert "apply only to calls the tool's rule allows" in text
+        assert "Keep denied [n]" in text and "Allow other calls [a]" in text
+        await pilot.press("enter")  # the focused answer: keep denied
+        await pilot.pause()
+        assert document(app)["tools"] == {
+            "manage_flow": {"action": "deny", "require_approval_if": DELETE_NEEDS_APPROVAL}
+        }
+        row = app.query_one(ToolTable).current_row
+        assert row is not None and row.decision_label == "deny" and row.approval == ""
+        assert decision(app, "manage_flow", action="enable", namespace="a", flow_id="b") == "denied"
+        assert decision(app, "manage_flow", action="delete", namespace="a", flow_id="b") == "denied"
+        # Allowing the tool later brings the condition into force.
+        await pilot.press("a")
+        await pilot.pause()
+        assert decision(app, "manage_flow", action="delete", namespace="a", flow_id="b") == "needs_approval"
+
+
+async def test_allow_other_calls_is_an_explicit_answer(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press(*RECIPE)
+        await until(lambda: app.screen.id == "confirm-conditions-open", "the keep-denied question")
+        await pilot.press("a")
+        await pilot.pause()
+        assert document(app)["tools"] == {"manage_flow": {"require_approval_if": DELETE_NEEDS_APPROVAL}}
+        assert decision(app, "manage_flow", action="enable", namespace="a", flow_id="b") == "allowed"
+        assert decision(app, "manage_flow", action="delete", namespace="a", flow_id="b") == "needs_approval"
+
+
+async def test_escape_on_the_question_changes_nothing(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press(*RECIPE)
+        await until(lambda: app.screen.id == "confirm-conditions-open", "the keep-denied question")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert document(app) == {"version": "1", "default": "deny"}
+        assert app.state is not None and not app.state.dirty
+
+
+async def test_an_explicitly_denied_tool_stays_denied_too(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press("d", *RECIPE)
+        await until(lambda: app.screen.id == "confirm-conditions-open", "the keep-denied question")
+        await pilot.press("n")
+        await pilot.pause()
+        assert document(app)["tools"]["manage_flow"]["action"] == "deny"
+        assert decision(app, "manage_flow", action="enable", namespace="a", flow_id="b") == "denied"
+
+
+async def test_no_question_where_the_tool_is_allowed_already(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press("a", *RECIPE)
+        await pilot.pause()
+        assert app.screen is app.main
+        assert document(app)["tools"] == {"manage_flow": {"require_approval_if": DELETE_NEEDS_APPROVAL}}
+
+
+# ----- the value field: no empty values, cleared after Add, no repeats ----------------------
+
+
+async def test_empty_value_is_refused_and_the_field_is_cleared_after_add(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await select(pilot, "backfill_executions")
+        await pilot.press("c")
+        await pilot.pause()
+        screen = app.screen
+        value = screen.query_one("#cond-value")
+        assert value.has_focus  # namespace: a text argument, typed
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "type a value first" in screen_text(app)
+        assert screen.conditions["require_approval_if"] == []
+        await pilot.press(*"dev", "enter")
+        await pilot.pause()
+        assert [c.value for c in screen.conditions["require_approval_if"]] == ["dev"]
+        assert value.value == ""
+        await pilot.press("enter")  # again: the field is empty, nothing is added
+        await pilot.pause()
+        assert len(screen.conditions["require_approval_if"]) == 1
+        assert "type a value first" in screen_text(app)
+        await pilot.press(*"dev", "enter")  # the same condition typed again
+        await pilot.pause()
+        assert len(screen.conditions["require_approval_if"]) == 1
+        assert "already listed" in screen_text(app)
+
+
+async def test_exists_needs_no_value(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await select(pilot, "backfill_executions")
+        await pilot.press("c")
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#cond-op").value = "exists"
+        await pilot.pause()
+        screen.query_one("#cond-value").value = ""
+        screen.query_one("#cond-value").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [(c.op, c.value) for c in screen.conditions["require_approval_if"]] == [("exists", True)]
+
+
+# ----- a server that dies at start: the end of its stderr is what shows ---------------------
+
+
+async def test_the_failure_dialog_shows_the_last_line_of_stderr(policy_path: Path) -> None:
+    frames = "".join(
+        f'  File "/usr/lib/python3.11/site-packages/pkg/module{i}.py", line {i}, in run\n'
+        f"    return runner.run(main)  # a long source line that wraps in the dialog's box\n"
+        for i in range(30)
+    )
+
+    def failing() -> ServerListing:
+        raise DiscoveryError(
+            "Server 'x' exited with code 1 before answering initialize.",
+            stderr_tail="Traceback (most recent call last):\n" + frames
+            + "AttributeError: 'Server' object has no attribute 'list_resources'",
+        )
+
+    app = make_app(policy_path=policy_path, load_listing=failing, target_label="x")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await until(lambda: app.screen.id == "failure", "the failure dialog")
+        await pilot.pause()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "'list_resources'" in text, text
+
+
+# ----- narrow terminals -----------------------------------------------------------------------
+
+
+async def test_header_keeps_the_policy_part_whole_when_narrow(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("slash", *"manage", "enter")
+        await pilot.pause()
+        header = screen_text(app).splitlines()[0]
+        assert header.startswith(" kestra · 39 tools (8 shown) │ policy.json (new) │ default deny │ ✓ valid")
+        await pilot.resize_terminal(50, 12)
+        await pilot.pause()
+        header = screen_text(app).splitlines()[0]
+        assert "policy.json (new) │ default deny │ ✓ valid" in header, header
+        await pilot.resize_terminal(40, 12)
+        await pilot.pause()
+        header = screen_text(app).splitlines()[0]
+        # Only the file name is cut; what the policy is stays whole.
+        assert header.rstrip().endswith("(new) │ default deny │ ✓ valid"), header
+        assert header.startswith(" policy."), header
+        await pilot.press("a")  # unsaved edits
+        await pilot.pause()
+        header = screen_text(app).splitlines()[0]
+        assert "● unsaved │ default deny │ ✓ valid" in header, header
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        header = screen_text(app).splitlines()[0]
+        assert "kestra · 39 tools (8 shown) │ policy.json ● unsaved │ default deny │ ✓ valid" in header
+
+
+async def test_decision_column_keeps_its_star_at_40_columns(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=(40, 12)) as pilot:
+        await ready(pilot)
+        lines = screen_text(app).splitlines()
+        row = next(line for line in lines if "backfill" in line)
+        assert "deny*" in row, lines
+        assert any("Decision" in line for line in lines), lines
+        await pilot.press("d")
+        await pilot.pause()
+        row = next(line for line in screen_text(app).splitlines() if "backfill" in line)
+        assert "deny " in row and "deny*" not in row
+
+
+async def test_the_80_column_table_is_unchanged(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        lines = screen_text(app).splitlines()
+        assert lines[1].startswith(" Tool                        Category    Severity Decision Limits Approval")
+        assert lines[2].startswith(" backfill_executions         Execute     High     deny*")
+
+
+async def test_limits_and_conditions_dialogs_are_usable_at_40x12(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=(40, 12)) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press("l")
+        await pilot.pause()
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        assert any("max calls" in line and "30" in line for line in lines), lines
+        assert any(line.startswith("│ per") and "minute" in line for line in lines), lines
+        assert not any(line.rstrip(" │").endswith("minu") for line in lines), lines
+        await pilot.press("1", "0", "enter", "ctrl+s")
+        await pilot.pause()
+        assert document(app)["tools"]["manage_flow"]["limits"][0]["max"] == 10
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        assert any("when" in line and "needs approval if" in line for line in lines), lines
+        assert any("argument" in line and "action (6 values)" in line for line in lines), lines
+        # The recipe's keys work at this size too, down to the Add button below the fold.
+        await pilot.press("enter", "d", "e", "l", "enter", "tab")
+        await pilot.pause()
+        assert app.focused is not None and app.focused.id == "cond-add"
+        assert "Add [enter]" in screen_text(app)
+        await pilot.press("enter", "ctrl+s")
+        await pilot.pause()
+        assert document(app)["tools"]["manage_flow"]["require_approval_if"] == DELETE_NEEDS_APPROVAL
+
+
+# ----- the Try panel's hint comes from the tool ------------------------------------------------
+
+
+async def test_try_hint_comes_from_the_tools_own_schema(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press("5")
+        await pilot.pause()
+        args_box = app.query_one("#try-args")
+        assert "action" not in args_box.placeholder
+        app.query_one("#try-tool").focus()
+        await pilot.press(*"backfill_executions")
+        await pilot.pause()
+        assert "action" not in args_box.placeholder
+        assert '"namespace"' in args_box.placeholder and '"flow_id"' in args_box.placeholder
+        app.query_one("#try-tool").value = "manage_flow"
+        await pilot.pause()
+        assert '"action": "delete"' in args_box.placeholder
+
+
+def test_try_hint_for_a_tool_without_arguments() -> None:
+    from policytui.editor.arguments import GENERIC_ARGUMENTS_HINT, arguments_hint
+
+    assert arguments_hint({"type": "object", "properties": {}}).startswith("{}")
+    assert arguments_hint(None) == GENERIC_ARGUMENTS_HINT
+    data = load_server_fixture("kestra-head-14fe3a3")
+    schema = next(t["inputSchema"] for t in data["tools"] if t["name"] == "search_apps")
+    assert "action" not in arguments_hint(schema)
+
+
+# ----- the palette over a dialog ----------------------------------------------------------------
+
+
+async def test_palette_over_a_dialog_finds_save(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"save")
+        await pilot.pause(0.5)
+        text = screen_text(app)
+        assert "Save" in text and "apply this dialog first" in text, text
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.screen.id == "conditions-screen"
+        assert any("apply this dialog first" in n.message for n in app._notifications)
+        # The dialog's own commands are there too: Apply closes it.
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"apply")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.screen is app.main
