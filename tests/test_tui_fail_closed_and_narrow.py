@@ -30,16 +30,22 @@ def decision(app, tool: str, **args: object) -> str:  # type: ignore[no-untyped-
     return str(app.state.try_call(tool, dict(args)).outcome.value)
 
 
+async def follow_the_recipe(pilot, app, *before: str) -> None:  # type: ignore[no-untyped-def]
+    """Select manage_flow, press `before` and then the docs' approval recipe, and wait for the
+    question it asks about a denied tool."""
+    await ready(pilot)
+    await select(pilot, "manage_flow")
+    await pilot.press(*before, *RECIPE)
+    await until(lambda: app.screen.id == "confirm-conditions-open", "the keep-denied question")
+
+
 # ----- an approval condition never opens a denied tool --------------------------------------
 
 
 async def test_approval_condition_on_a_default_denied_tool_keeps_it_denied(policy_path: Path) -> None:
     app = make_app(policy_path=policy_path, listing=kestra())
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
-        await select(pilot, "manage_flow")
-        await pilot.press(*RECIPE)
-        await until(lambda: app.screen.id == "confirm-conditions-open", "the keep-denied question")
+        await follow_the_recipe(pilot, app)
         await pilot.pause()
         text = screen_text(app)
         assert "manage_flow is denied" in text
@@ -63,10 +69,7 @@ async def test_approval_condition_on_a_default_denied_tool_keeps_it_denied(polic
 async def test_allow_other_calls_is_an_explicit_answer(policy_path: Path) -> None:
     app = make_app(policy_path=policy_path, listing=kestra())
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
-        await select(pilot, "manage_flow")
-        await pilot.press(*RECIPE)
-        await until(lambda: app.screen.id == "confirm-conditions-open", "the keep-denied question")
+        await follow_the_recipe(pilot, app)
         await pilot.press("a")
         await pilot.pause()
         assert document(app)["tools"] == {"manage_flow": {"require_approval_if": DELETE_NEEDS_APPROVAL}}
@@ -77,10 +80,7 @@ async def test_allow_other_calls_is_an_explicit_answer(policy_path: Path) -> Non
 async def test_escape_on_the_question_changes_nothing(policy_path: Path) -> None:
     app = make_app(policy_path=policy_path, listing=kestra())
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
-        await select(pilot, "manage_flow")
-        await pilot.press(*RECIPE)
-        await until(lambda: app.screen.id == "confirm-conditions-open", "the keep-denied question")
+        await follow_the_recipe(pilot, app)
         await pilot.press("escape")
         await pilot.pause()
         assert document(app) == {"version": "1", "default": "deny"}
@@ -90,10 +90,7 @@ async def test_escape_on_the_question_changes_nothing(policy_path: Path) -> None
 async def test_an_explicitly_denied_tool_stays_denied_too(policy_path: Path) -> None:
     app = make_app(policy_path=policy_path, listing=kestra())
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
-        await select(pilot, "manage_flow")
-        await pilot.press("d", *RECIPE)
-        await until(lambda: app.screen.id == "confirm-conditions-open", "the keep-denied question")
+        await follow_the_recipe(pilot, app, "d")
         await pilot.press("n")
         await pilot.pause()
         assert document(app)["tools"]["manage_flow"]["action"] == "deny"
