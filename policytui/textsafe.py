@@ -83,3 +83,15 @@ def without_secrets(value: object, secrets: tuple[str, ...] | list[str]) -> obje
     if isinstance(value, list):
         return [without_secrets(item, secrets) for item in value]
     return value
+
+
+def holds_secrets(value: object, secrets: tuple[str, ...] | list[str]) -> bool:
+    """Does any text in `value` (text, or JSON-like data, keys included) hold one of `secrets`?
+    Asked before `without_secrets`, which copies: most data holds none and is kept as it is."""
+    if isinstance(value, str):
+        return any(secret in value for secret in secrets)
+    if isinstance(value, dict):
+        return any(holds_secrets(k, secrets) or holds_secrets(v, secrets) for k, v in value.items())
+    if isinstance(value, list):
+        return any(holds_secrets(item, secrets) for item in value)
+    return False

@@ -7,6 +7,7 @@ values (`enum`, `const`, booleans), offers those values as choices: that is what
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,8 +126,6 @@ def arguments_hint(input_schema: dict[str, Any] | None) -> str:
     """The Try panel's placeholder for a tool: its own arguments, or a generic hint."""
     if input_schema is None:
         return GENERIC_ARGUMENTS_HINT
-    import json
-
     args = schema_args(input_schema)
     top = [a for a in args if "." not in a.name]
     if not top:

@@ -38,7 +38,7 @@ from policytui.gateway.enforcer import Enforcer, UpstreamFailure
 from policytui.gateway.upstream import Upstream
 from policytui.gateway.upstream_stdio import StdioUpstream
 from policytui.policy.model import Policy
-from policytui.textsafe import without_secrets
+from policytui.textsafe import holds_secrets, without_secrets
 
 log = logging.getLogger("policytui.gateway")
 
@@ -210,7 +210,7 @@ class Gateway:
                 if len(shown) != len(tools):  # unchanged results stay the very object (sent verbatim)
                     result = dict(result)
                     result["tools"] = shown
-        if self.secrets and _holds_any(result, self.secrets):
+        if self.secrets and holds_secrets(result, self.secrets):
             result = without_secrets(result, self.secrets)
         return result
 
@@ -435,15 +435,3 @@ class Gateway:
             ),
         )
         return server
-
-
-def _holds_any(value: Any, secrets: tuple[str, ...]) -> bool:
-    """Does any text in `value` (JSON-like data) hold one of `secrets`? Most tool lists hold
-    none, and are then passed on as they are."""
-    if isinstance(value, str):
-        return any(secret in value for secret in secrets)
-    if isinstance(value, dict):
-        return any(_holds_any(k, secrets) or _holds_any(v, secrets) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_holds_any(item, secrets) for item in value)
-    return False

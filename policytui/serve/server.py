@@ -41,7 +41,7 @@ CLAIM_SECONDS = 30.0  # a loaded page has this long to open its websocket
 # A reload closes the old websocket just before the new one opens: wait for that session to end.
 TAKEOVER_WAIT_SECONDS = 5.0
 # How long an editor asked to quit has before SIGTERM, and then before SIGKILL, reach its group.
-# (The editor ends itself within 3 seconds of being asked: policytui.serve.driver.)
+# (The editor ends itself within 3 seconds of being asked: policytui.tui.web_driver.)
 EDITOR_QUIT_SECONDS = 5.0
 EDITOR_TERM_SECONDS = 3.0
 BROWSER_COOKIE = "policytui_browser_{port}"

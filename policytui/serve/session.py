@@ -18,7 +18,7 @@ from policytui.serve import SERVER_PID_VARIABLE
 
 ARGUMENTS_VARIABLE = "POLICYTUI_SERVE_CONNECT_ARGUMENTS"
 WEB_DRIVER = "textual.drivers.web_driver:WebDriver"  # what textual-serve names
-SESSION_DRIVER = "policytui.serve.driver:SessionDriver"
+SESSION_DRIVER = "policytui.tui.web_driver:SessionDriver"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -31,7 +31,7 @@ def main() -> int:
     arguments = json.loads(encoded)
     server_pid = os.environ.pop(SERVER_PID_VARIABLE, "")
     if os.environ.get("TEXTUAL_DRIVER") == WEB_DRIVER:
-        # Textual's web driver with a deadline on quitting (see policytui.serve.driver);
+        # Textual's web driver with a deadline on quitting (see policytui.tui.web_driver);
         # set before Textual is imported, which reads the variable once.
         os.environ["TEXTUAL_DRIVER"] = SESSION_DRIVER
     _end_with_parent()

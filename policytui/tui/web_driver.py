@@ -11,7 +11,8 @@ requests also arms a timer: if the app has not stopped its driver within `STOP_G
 the process ends at once. Nothing is saved on the way out in either case; unsaved changes are
 lost as with a terminal that is killed.
 
-This module is loaded only in the editor process (`policytui.serve.session`).
+It lives with the rest of the terminal editor (Textual is imported only under `policytui.tui`)
+and is loaded only in the editor process that `policytui serve` starts (`policytui.serve.session`).
 """
 
 from __future__ import annotations
