@@ -368,6 +368,37 @@ def test_deep_nesting_is_refused_or_decided_never_a_crash(gateway: Gateway) -> N
     assert [(a["tool"], a["decision"]) for a in gateway.audit()] == [("delete_flow", "denied")] * 2 + [("list_flows", "allowed")] * 2
 
 
+def _peak_mib(pid: int) -> float:
+    """A process's peak resident memory (VmHWM), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM")
+
+
+def test_millions_of_tiny_arrays_are_refused_before_they_are_parsed(gateway: Gateway) -> None:
+    """An array or object costs the gateway about 70 bytes however briefly it is written: a
+    message of 8 MiB of `[],` parsed into some 200 MB (and 400 MB at the peak). Past
+    MAX_CONTAINERS the message is refused unparsed; brackets inside strings do not count."""
+    def body(request_id: int, filler: bytes, count: int) -> bytes:
+        template = call(request_id, "list_flows", {"namespace": "many", "note": "NOTE"})
+        return template.replace(b'"NOTE"', b"[" + b",".join([filler] * count) + b"]")
+
+    headers = modern_headers(ALICE, "tools/call", "list_flows")
+    pid = gateway.listening.process.pid
+    before = _peak_mib(pid)
+    most = (wire.MAX_MESSAGE_BYTES - 1000) // 3
+    for filler in (b"[]", b"{}"):
+        answer = gateway.post(headers, body(1, filler, most))
+        assert answer.status == 400 and answer.json()["error"]["code"] == wire.PARSE_ERROR
+        assert "arrays and objects" in answer.json()["error"]["message"]
+    assert _peak_mib(pid) - before < 60
+    # Brackets in strings are text, and a message just under the limit is decided as usual.
+    assert gateway.post(headers, body(2, b'"[{"', most // 2)).status == 200
+    assert gateway.post(headers, body(3, b"[]", wire.MAX_CONTAINERS - 10)).status == 200
+    assert [args["namespace"] for _, args in gateway.check_server_side()] == ["many", "many"]
+
+
 @pytest.mark.parametrize("modern", [True, False], ids=["modern", "session"])
 def test_an_allowed_call_nested_past_what_the_server_reads_is_refused_not_left_hanging(
         gateway: Gateway, modern: bool) -> None:

@@ -9,7 +9,8 @@ other one of two duplicate keys, or read `NaN` where the gateway saw nothing. So
   refused without being parsed;
 - a line is strict UTF-8 holding one standard JSON value (no byte-order mark, no `NaN` or
   `Infinity`, no number that overflows to infinity, no escaped unpaired surrogate, nothing nested
-  deeper than `MAX_DEPTH`) that is one JSON-RPC 2.0 object: only the
+  deeper than `MAX_DEPTH`, no more than `MAX_CONTAINERS` arrays and objects) that is one
+  JSON-RPC 2.0 object: only the
   members JSON-RPC defines, `"jsonrpc": "2.0"`, a string `method`, an object `params`, an id that
   is a string or an integer a JavaScript server reads exactly;
 - an object anywhere in the message with the same key twice is refused as ambiguous;
@@ -48,6 +49,11 @@ MAX_SAFE_ID = 2**53 - 1
 # would never be answered, keep its charge and leave its id pending in the gateway for good.
 # No MCP request comes near it.
 MAX_DEPTH = 128
+# Arrays and objects in one message. Each costs Python about 70 bytes however small it is
+# written, so 8 MiB of `[],` would parse into some 200 MB and hold the event loop meanwhile;
+# a million still leaves every realistic call (a bulk insert of rows averages far more than
+# eight bytes a row) and bounds the cost near 70 MB.
+MAX_CONTAINERS = 1_000_000
 
 REQUEST_MEMBERS = frozenset({"jsonrpc", "id", "method", "params"})
 RESPONSE_MEMBERS = frozenset({"jsonrpc", "id", "result", "error"})
@@ -116,6 +122,8 @@ def _finite(text: str) -> float:
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# A JSON string, escapes included (a valid message's strings; an invalid one fails to parse anyway).
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 _JSON_SPACE = " \t\n\r"
 
 
@@ -169,17 +177,32 @@ def _has_lone_surrogate(value: Any) -> bool:
 
 
 def _too_deep(value: Any) -> bool:
-    """Whether objects and arrays nest deeper than MAX_DEPTH in `value` (without recursion)."""
+    """Whether objects and arrays nest deeper than MAX_DEPTH in `value` (without recursion).
+
+    The walk keeps one iterator per level, not every pending child: a message of millions of
+    empty arrays side by side would otherwise cost hundreds of megabytes here alone."""
     if not isinstance(value, (dict, list)):
         return False
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item
-        if depth > MAX_DEPTH:
-            return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    levels = [iter(value.values() if isinstance(value, dict) else value)]
+    while levels:
+        for child in levels[-1]:
+            if isinstance(child, (dict, list)):
+                if len(levels) >= MAX_DEPTH:
+                    return True
+                levels.append(iter(child.values() if isinstance(child, dict) else child))
+                break
+        else:
+            levels.pop()
     return False
+
+
+def _containers(text: str) -> int:
+    """How many arrays and objects `text` opens, brackets inside strings not counted."""
+    return _count_brackets(_JSON_STRING.sub("", text))
+
+
+def _count_brackets(text: str) -> int:
+    return text.count("[") + text.count("{")
 
 
 def _decode(line: bytes) -> Any:
@@ -187,6 +210,11 @@ def _decode(line: bytes) -> Any:
         text = line.decode("utf-8")
     except UnicodeDecodeError:
         raise Refusal(PARSE_ERROR, "Parse error: the message is not UTF-8") from None
+    brackets = _count_brackets(text)
+    # Counted before parsing, since parsing is the cost; no id is read from such a message
+    # for the same reason (as for a line over the size limit).
+    if brackets > MAX_CONTAINERS and _containers(text) > MAX_CONTAINERS:
+        raise Refusal(PARSE_ERROR, f"Parse error: the message holds more than {MAX_CONTAINERS:,} arrays and objects")
     try:
         value = _strict(text)
         # An escaped lone surrogate ("\ud800") is JSON to Python and not to other parsers
@@ -196,7 +224,7 @@ def _decode(line: bytes) -> Any:
             request_id = value.get("id") if isinstance(value, dict) else None
             raise Refusal(PARSE_ERROR, "Parse error: the message holds an unpaired surrogate escape",
                           request_id if valid_id(request_id) else None)
-        if text.count("[") + text.count("{") > MAX_DEPTH and _too_deep(value):
+        if brackets > MAX_DEPTH and _too_deep(value):
             request_id = value.get("id") if isinstance(value, dict) else None
             raise Refusal(PARSE_ERROR, "Parse error: the message is nested too deeply",
                           request_id if valid_id(request_id) else None)
