@@ -189,6 +189,46 @@ def test_a_field_inside_json_text_is_looked_for_as_the_server_will_see_it() -> N
     assert decide(one_tool({"deny_if": [present]}), "t", {"opts": '"force"'}).allowed
 
 
+@pytest.mark.parametrize("sent, allowed", [
+    ("/srv/data/report.txt", True),
+    ("/srv//data/./report.txt", True),  # resolves under /srv too
+    ("/srv/data/..", True),  # /srv/ itself
+    ("/srv/data/../..", False),
+    ("/srv/../etc/passwd", False),
+    ("https://files.example/srv/a", False),  # not a path under /srv, either way
+])
+def test_an_allow_list_pattern_holds_for_the_path_the_server_opens(sent: str, allowed: bool) -> None:
+    # A server opening `/srv/../etc/passwd` opens /etc/passwd: a pattern the text matches only
+    # as written does not let it through.
+    require = {"path": "args.path", "op": "regex", "value": "^/srv/"}
+    assert decide(one_tool({"require": [require]}), "t", {"path": sent}).allowed is allowed
+
+
+@pytest.mark.parametrize("sent", ["/etc/passwd", "/tmp/../etc/passwd", "//etc/passwd", "/./etc/passwd",
+                                  "tmp/../../etc/shadow"])
+def test_a_deny_pattern_finds_the_path_however_it_is_written(sent: str) -> None:
+    deny = {"path": "args.path", "op": "regex", "value": "^/etc/|^\\.\\./etc/"}
+    assert not decide(one_tool({"deny_if": [deny]}), "t", {"path": sent}).allowed
+    assert decide(one_tool({"deny_if": [deny]}), "t", {"path": "/tmp/etc/passwd"}).allowed
+
+
+@pytest.mark.parametrize("text", [
+    "https://api.example/v1/items/", "https://api.example", "s3://bucket/key/", "/tmp/", "a.txt",
+    "see ../docs for more", "1/2 cup", "C:\\temp\\..\\x",
+])
+def test_text_that_resolves_to_itself_is_judged_as_sent(text: str) -> None:
+    # URLs keep their "//", folders their trailing slash: nothing to disagree about.
+    same = {"path": "args.a", "op": "eq", "value": text}
+    assert decide(one_tool({"require": [same]}), "t", {"a": text}).allowed
+
+
+def test_a_url_is_resolved_in_its_path_alone() -> None:
+    allowed = {"path": "args.url", "op": "regex", "value": "^https://api\\.example/public/"}
+    rule = one_tool({"require": [allowed]})
+    assert decide(rule, "t", {"url": "https://api.example/public/a?next=../admin"}).allowed
+    assert not decide(rule, "t", {"url": "https://api.example/public/../admin"}).allowed
+
+
 def test_exists_is_the_one_op_that_looks_at_absence() -> None:
     present = {"path": "args.force", "op": "exists", "value": True}
     absent = {"path": "args.force", "op": "exists", "value": False}

@@ -39,6 +39,10 @@ ARGS = ["db", "n", "flag", "tags", "x_present", "weird-name"]
 # Arguments numbers: at most four decimals (what Cedar's decimal holds; see the export's table).
 NUMBERS = [0, 1, -1, 5, 5.5, 2.25, 10, 1000, 3.0001, -7.125, 10**16]
 STRINGS = ["", "prod", "dev", "a*b", "Prod", "x\"y", "\\", "5", "true", "*", "ä"]
+# Texts a server may resolve as paths or URLs, which `decide` also judges as resolved.
+PATHS = ["/srv/a", "/srv/../etc", "//srv", "/srv/./a", "/srv/", "/srv/a/..", "https://h/srv",
+         "https://h//srv", "https://h/srv/../x", "see a/../b", "docs/../srv", "1://srv", "~/../srv"]
+STRINGS += PATHS
 VALUE_KINDS = ("string", "number", "bool", "null", "object", "array")
 
 
@@ -70,9 +74,9 @@ def _condition(rng: random.Random) -> dict[str, Any]:
         kinds = rng.choice([["string", "number"], ["string", "bool"], ["number", "bool"], ["string"], ["number"], ["null", "string"]])
         value = [_value(rng, rng.choice(kinds)) for _ in range(rng.randint(0, 3))]
     elif op == "regex":
-        value = rng.choice(["^p", "d.v"])
+        value = rng.choice(["^p", "d.v", "^/srv", "srv$"])
     elif op == "contains":
-        value = rng.choice(["ro", "*", "a*", 5, "x\"y"])
+        value = rng.choice(["ro", "*", "a*", 5, "x\"y", "/srv", "//"])
     else:
         value = _value(rng, rng.choice(["string", "number", "bool", "string", "null", "object"]))
     return {"path": path, "op": op, "value": value}

@@ -6,7 +6,8 @@ A condition judges the arguments as the gateway sees them; the server may see th
 - the MCP Python SDK turns a top-level text argument holding JSON (`"paths":
   "[\\"\\\\/etc\\\\/shadow\\"]"`) into a list or object for a parameter not typed as text;
 - its validator coerces `"1"` and `true` into the integer 1;
-- a JavaScript server reads 9007199254740993 as 9007199254740992.
+- a JavaScript server reads 9007199254740993 as 9007199254740992;
+- a server opening a path resolves it: `/srv/../etc/passwd` and `//etc/shadow` are files in /etc.
 
 Each call below carries a value the policy refuses, phrased so that only the server's reading
 shows it. The gateway must deny it: the SDK server's own record of what ran
@@ -35,7 +36,8 @@ POLICY = {
     "tools": {
         "list_paths": {"deny_if": [{"path": "args.paths", "op": "contains", "value": "/etc/shadow"}]},
         "purge_ids": {"deny_if": [{"path": "args.ids", "op": "contains", "value": 1}]},
-        "copy_with": {"deny_if": [{"path": "args.opts.force", "op": "exists", "value": True}]},
+        "copy_with": {"deny_if": [{"path": "args.opts.force", "op": "exists", "value": True}],
+                      "require": [{"path": "args.source", "op": "regex", "value": r"^(a\.txt|/srv/.*)$"}]},
     },
 }
 
@@ -53,6 +55,12 @@ CALLS: list[tuple[str, dict[str, Any], bool]] = [
     ("copy_with", {"source": "a.txt"}, True),
     ("copy_with", {"source": "a.txt", "opts": {"force": True}}, False),
     ("copy_with", {"source": "a.txt", "opts": '{"\\u0066orce": true}'}, False),
+    ("list_paths", {"paths": ["/home/me/../../etc/shadow"]}, False),  # dot segments
+    ("list_paths", {"paths": ["//etc//shadow"]}, False),  # repeated slashes
+    ("list_paths", {"paths": ["/etc/./shadow"]}, False),
+    ("copy_with", {"source": "/srv//data/./report.txt"}, True),  # resolved, still under /srv
+    ("copy_with", {"source": "/srv/../etc/passwd"}, False),  # matches the pattern as written only
+    ("copy_with", {"source": "/srv/data/.."}, True),  # /srv/ itself
 ]
 
 

@@ -12,7 +12,9 @@ condition must hold for every reading a server may make:
 - a JavaScript server reads every number as a double, so integers past 2**53 round
   (9007199254740993 arrives as 9007199254740992);
 - validators coerce ("1" or true where an integer is expected arrive as 1): a value of another
-  JSON type than the one compared with, at any depth, is the wrong type.
+  JSON type than the one compared with, at any depth, is the wrong type;
+- a server that opens a path or fetches a URL resolves its dot segments and repeated slashes:
+  `/srv/../etc/passwd` and `//etc/passwd` are `/etc/passwd` to it.
 When the readings disagree, the answer is None.
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import posixpath
 import re
 import signal
 import threading
@@ -246,13 +249,18 @@ def server_readings(args: Any) -> list[tuple[Any, bool]]:
       text stays text (a file's JSON content under a `regex` must not be denied for it);
     - JSON text written out again plainly (escapes resolved), which every condition on text
       must agree with: `"[\"\\/etc\\/shadow\"]"` holds "/etc/shadow" for the tool;
-    - integers rounded to doubles, as a JavaScript server reads them.
+    - integers rounded to doubles, as a JavaScript server reads them;
+    - every text with its path resolved (dot segments, repeated slashes), as a server that
+      opens it as a file or fetches it as a URL reads it; every condition must agree with it.
     Each only when it changes something."""
     readings: list[tuple[Any, bool]] = []
     parsed, plain = _json_text_parsed(args)
     if parsed is not args:
         readings.append((parsed, False))
         readings.append((plain, True))
+    resolved = _paths_resolved(args)
+    if resolved is not args:
+        readings.append((resolved, True))
     if _has_a_big_integer(args):
         readings.append((_as_doubles(args), True))
     if parsed is not args and _has_a_big_integer(parsed):
@@ -290,6 +298,65 @@ def _json_text_parsed(args: Any) -> tuple[Any, Any]:
         except ValueError:  # NaN and the like: no plain form, and the server reads it oddly
             plain[key] = None
     return (args, args) if out is None else (out, plain)
+
+
+# Where a URL's path begins: after "scheme://authority".
+_URL_START = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
+_PATH_OPENINGS = ("/", ".", "~")
+_BLANK = re.compile(r"\s")
+
+
+def resolve_path(text: str) -> str:
+    """`text` as a server opening it as a path (or fetching it as a URL) reads it: `.` and `..`
+    segments resolved and repeated slashes made one, in the path part alone for a URL. A trailing
+    slash is kept (`/tmp/` is the folder). Text with blank space in it is prose, not a path,
+    unless it begins like one (`/`, `.` or `~`); it comes back unchanged, as does text with
+    nothing to resolve."""
+    if "/" not in text or ("/." not in text and "//" not in text and text[:1] != "."):
+        return text  # a cheap test first: most text has nothing to resolve
+    if not text.startswith(_PATH_OPENINGS) and _BLANK.search(text):
+        return text
+    url = _URL_START.match(text)
+    head, rest = ("", text) if url is None else (url.group(), text[url.end():])
+    if url is not None:
+        cut = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+        rest, tail = rest[:cut], rest[cut:]
+    else:
+        tail = ""
+    if not rest:
+        return text
+    # posixpath keeps a leading "//" (POSIX leaves its meaning open; Linux reads it as "/").
+    resolved = posixpath.normpath(re.sub(r"/{2,}", "/", rest))
+    if rest.endswith(("/", "/.", "/..")) and not resolved.endswith("/"):
+        resolved += "/"
+    if url is not None and resolved == ".":
+        resolved = ""
+    out = head + resolved + tail
+    return text if out == text else out
+
+
+def _paths_resolved(value: Any) -> Any:
+    """`value` with every text in it resolved as a path (`resolve_path`); `value` itself when
+    that changes nothing (nothing is copied then)."""
+    if isinstance(value, str):
+        return resolve_path(value)
+    if isinstance(value, dict):
+        out: dict[Any, Any] | None = None
+        for key, item in value.items():
+            new = _paths_resolved(item)
+            if new is not item:
+                out = dict(value) if out is None else out
+                out[key] = new
+        return value if out is None else out
+    if isinstance(value, list):
+        entries: list[Any] | None = None
+        for index, item in enumerate(value):
+            new = _paths_resolved(item)
+            if new is not item:
+                entries = list(value) if entries is None else entries
+                entries[index] = new
+        return value if entries is None else entries
+    return value
 
 
 def _has_a_big_integer(value: Any) -> bool:

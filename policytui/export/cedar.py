@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from policytui.decision.conditions import resolve_path
 from policytui.export.common import extension_warnings
 from policytui.export.result import ExportResult, ExportWarning
 from policytui.policy.model import Condition, Policy, ToolRule
@@ -163,6 +164,10 @@ _COMPARE = {
     "gte": "greaterThanOrEqual",
 }
 _OPPOSITE = {"lt": "gte", "lte": "gt", "gt": "lte", "gte": "lt"}
+# An argument number past the range of Cedar's decimal is left out of ToolHive's context, so a
+# condition that such a number satisfies in `decide` (`gte 5`, `neq 5`) is false there: written
+# with `has`, it denies those calls, which is stricter, not exact.
+_NUMBERS_EXACT = False
 
 
 def _argument(condition: Condition) -> str:
@@ -187,18 +192,43 @@ def _begins_like_json(text: str) -> bool:
     return text.startswith(_JSON_OPENINGS)
 
 
+# A text argument a server may resolve as a path or URL (`/srv/../etc/passwd`, `//etc/passwd`):
+# `decide` judges it also as resolved (`resolve_path`), which Cedar cannot do, so where a
+# condition reads the argument as text, every text `resolve_path` may change is denied. Cedar's
+# `like` cannot say all of what `resolve_path` looks at, so it denies a little more: any dot
+# segment or repeated slash, except prose (blank space in it, not beginning like a path) and a
+# URL of a common scheme with no other "//".
+_DOT_SEGMENTS = ("*/./*", "*/../*", "*/.", "*/..", "./*", "../*")
+_PATH_OPENINGS = ("/*", ".*", "~*")
+_URL_SCHEMES = ("http", "https", "ftp", "ftps", "sftp", "ws", "wss", "s3", "gs", "file", "git", "ssh")
+
+
+def _may_resolve(v: str) -> str:
+    """True for a text argument `resolve_path` may read otherwise than as written."""
+    dots = " || ".join(f'{v} like "{pattern}"' for pattern in _DOT_SEGMENTS)
+    url = " || ".join(f'{v} like "{scheme}://*"' for scheme in _URL_SCHEMES)
+    slashes = f'({v} like "*//*" && !(({url}) && !({v} like "*//*//*")))'
+    opening = " || ".join(f'{v} like "{pattern}"' for pattern in _PATH_OPENINGS)
+    prose = f'({v} like "* *" && !({opening}))'
+    return f"(!{prose} && ({dots} || {slashes}))"
+
+
 def _not_json_text(v: str) -> str:
-    """True for a text argument that does not begin like JSON (false for one that does; an
-    error, which ToolHive denies, for any other type)."""
+    """True for a text argument read the same way by `decide` and by Cedar: it does not begin
+    like JSON, nor has it a path `resolve_path` may change (false otherwise; an error, which
+    ToolHive denies, for any other type)."""
     likes = " || ".join(f'{v} like "{cedar_string(opening)[1:-1]}*"' for opening in _JSON_OPENINGS)
-    return f"!({likes})"
+    return f"!({likes}) && !{_may_resolve(v)}"
 
 
 def _json_literal(value: Any) -> None:
     """A listed or compared text that itself begins like JSON cannot be matched as `decide`
-    does (it may read the argument as a list or object)."""
+    does (it may read the argument as a list or object); nor can one that resolves as a path
+    to another text (`decide` never finds an argument equal to it)."""
     if isinstance(value, str) and _begins_like_json(value):
         raise _Unwritable("a compared text that begins like JSON may reach the server as a list or object")
+    if isinstance(value, str) and resolve_path(value) != value:
+        raise _Unwritable("a compared text that a server resolves as a path to another text cannot be matched")
 
 
 def _condition(condition: Condition, want: bool) -> tuple[str, bool]:
@@ -229,7 +259,7 @@ def _condition(condition: Condition, want: bool) -> tuple[str, bool]:
         if isinstance(value, str):
             return (f"({has} && {_IS_STRING.format(v=v)} && {v} != {literal} && "
                     f"{_not_json_text(v)})"), False
-        return f"({has} && ({v}.lessThan({literal}) || {v}.greaterThan({literal})))", True
+        return f"({has} && ({v}.lessThan({literal}) || {v}.greaterThan({literal})))", _NUMBERS_EXACT
     if op in ("in", "not_in"):
         items = list(value)
         for item in items:
@@ -252,13 +282,13 @@ def _condition(condition: Condition, want: bool) -> tuple[str, bool]:
         check = _kind_check(kinds, v)
         if kinds == {"string"}:
             return f"({has} && {check} && !{found} && {_not_json_text(v)})", False
-        return f"({has} && {check} && !{found})", True
+        return f"({has} && {check} && !{found})", kinds == {"bool"} or _NUMBERS_EXACT
     if op in _COMPARE:
         literal = _literal(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _Unwritable("a comparison needs a number")
         use = op if want else _OPPOSITE[op]
-        return f"({has} && {v}.{_COMPARE[use]}({literal}))", True
+        return f"({has} && {v}.{_COMPARE[use]}({literal}))", _NUMBERS_EXACT
     if op == "contains":
         if not isinstance(value, str):
             # decide looks into arrays, which ToolHive shows to Cedar only as "present".

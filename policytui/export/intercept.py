@@ -283,8 +283,9 @@ class _Exporter:
         if self.compared_values:
             self.warn(
                 "tools",
-                'Intercept compares loosely (the string "5" equals the number 5); policytui counts an '
-                "argument of the wrong type against the caller, so such calls may pass Intercept",
+                'Intercept compares loosely (the string "5" equals the number 5) and reads a path as '
+                "written; policytui counts an argument of the wrong type against the caller and judges "
+                "a path as the server resolves it (/srv/../etc is /etc), so such calls may pass Intercept",
             )
         tools: dict[str, Any] = {}
         for name, rules in self.rules.items():
