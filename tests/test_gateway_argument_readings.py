@@ -18,6 +18,7 @@ denied. The same calls phrased plainly, and harmless ones, show the policy is li
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -126,3 +127,40 @@ async def test_a_pattern_that_backtracks_without_end_is_cut_short_and_the_gatewa
     assert crafted.is_error and not plain.is_error, (_text(crafted), _text(plain))
     ran = [json.loads(line) for line in executed.read_text(encoding="utf-8").splitlines()]
     assert [entry["arguments"]["namespace"] for entry in ran] == ["prod"]
+
+
+async def test_the_real_filesystem_server_never_opens_a_path_outside_the_allow_list(
+        tmp_path: Path, test_servers: Path) -> None:
+    """The filesystem server serves everything under the folder it is given, and resolves `..`
+    and `//` itself. A policy narrows reading to `public/`: a path that matches that pattern
+    only as written must not reach the server, and one that resolves inside it still works."""
+    server = test_servers / "filesystem" / "node_modules" / ".bin" / "mcp-server-filesystem"
+    if not server.exists():
+        pytest.skip(f"server-filesystem is not installed at {server} (run tests/servers/install.sh)")
+    root = (tmp_path / "files").resolve()
+    (root / "public").mkdir(parents=True)
+    (root / "public" / "notes.txt").write_text("public notes", encoding="utf-8")
+    (root / "secret.txt").write_text("the secret", encoding="utf-8")
+    policy, audit = tmp_path / "policy.json", tmp_path / "audit.jsonl"
+    inside = {"path": "args.path", "op": "regex", "value": "^" + re.escape(f"{root}/public/")}
+    policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {
+        "read_text_file": {"require": [inside]}}}), encoding="utf-8")
+    options = ["--policy", str(policy), "--state-dir", str(tmp_path / "state"), "--audit", str(audit)]
+    attempts = [
+        (f"{root}/public/notes.txt", True),
+        (f"{root}/public//notes.txt", True),
+        (f"{root}/public/./sub/../notes.txt", True),
+        (f"{root}/public/../secret.txt", False),
+        (f"{root}/public/..//secret.txt", False),
+        (f"{root}/public/sub/../../secret.txt", False),
+    ]
+    answers = []
+    async with sdk_client("stdio", "legacy", options, [str(server), str(root)], tmp_path / "gateway.log") as client:
+        for path, _ in attempts:
+            answers.append(_text(await client.call_tool("read_text_file", {"path": path})))
+    for (path, allowed), text in zip(attempts, answers, strict=True):
+        assert ("public notes" in text) is allowed, (path, text)
+        assert "the secret" not in text
+    outcomes = [(line["tool"], line["decision"]) for line in outcome_lines(audit)
+                if line["decision"] != "probe"]
+    assert outcomes == [("read_text_file", "allowed" if allowed else "denied") for _, allowed in attempts]
