@@ -75,6 +75,45 @@ def test_export_to_a_folder_is_refused_before_the_loss_table(tmp_path: Path) -> 
     assert json.loads((tmp_path / "x.json").read_text(encoding="utf-8"))
 
 
+# --- an output file (-o): one rule and one wording for every command that writes one -------
+
+WRITERS = {  # each command that writes `-o FILE`, ready to run without a network
+    "init": ["init", "kestra", "--offline", "-q"],
+    "snapshot": ["snapshot", "kestra", "--offline"],
+    "export": ["export", "policy.json", "--format", "cedar"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(WRITERS))
+def test_an_existing_output_file_is_refused_alike_without_force(tmp_path: Path, command: str) -> None:
+    _policy(tmp_path, {"version": "1", "default": "deny"})
+    existing = tmp_path / "out.json"
+    existing.write_text("keep me", encoding="utf-8")
+    refused = run(tmp_path, *WRITERS[command], "-o", str(existing))
+    _one_sentence(refused, 2, f"{existing} already exists; use --force to replace it")
+    assert existing.read_text(encoding="utf-8") == "keep me"
+
+    replaced = run(tmp_path, *WRITERS[command], "-o", str(existing), "--force")
+    assert replaced.returncode == 0, replaced.stderr
+    assert json.loads(existing.read_text(encoding="utf-8"))
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("command", sorted(WRITERS))
+@pytest.mark.parametrize("where", ["under-a-file", "name-too-long"])
+def test_a_failed_write_is_worded_alike(tmp_path: Path, command: str, where: str) -> None:
+    _policy(tmp_path, {"version": "1", "default": "deny"})
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    target, reason = {
+        "under-a-file": (tmp_path / "a-file" / "out.json", f"{tmp_path / 'a-file'} is not a folder"),
+        "name-too-long": (tmp_path / ("x" * 300 + ".json"), "file name too long"),
+    }[where]
+    failed = run(tmp_path, *WRITERS[command], "-o", str(target))
+    assert failed.returncode == 1, failed.stderr
+    said = [line for line in failed.stderr.splitlines() if not line.startswith("Offline snapshot")]
+    assert said == [f"policytui {command}: cannot write {target}: {reason}"], failed.stderr
+
+
 @pytest.mark.parametrize("flag", ["--policy", "--log", "--audit", "--record"])
 def test_gateway_refuses_a_folder_for_a_file(tmp_path: Path, flag: str) -> None:
     policy = _policy(tmp_path, {"version": "1", "default": "deny"})

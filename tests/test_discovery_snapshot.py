@@ -14,6 +14,7 @@ from policytui.cli import main
 from policytui.discovery import DiscoveryError, load_snapshot, resolve_target
 from policytui.discovery.catalogue import CATALOGUE, snapshot_path
 from policytui.discovery.snapshot import write_snapshot
+from policytui.output_file import OutputFileExists
 
 
 def test_shipped_kestra_snapshot_is_the_recorded_tool_list() -> None:
@@ -70,17 +71,17 @@ def test_bad_snapshot_files_get_one_sentence(
         load_snapshot(path)
 
 
-def test_write_is_atomic_and_refuses_to_replace_other_files(tmp_path: Path) -> None:
+def test_write_is_atomic_and_replaces_a_file_only_with_force(tmp_path: Path) -> None:
     policy = tmp_path / "policy.json"
     policy.write_text('{"version": 1}', encoding="utf-8")
-    with pytest.raises(
-        DiscoveryError, match="is not a policytui snapshot; choose another name or pass --force"
-    ):
+    with pytest.raises(OutputFileExists, match="already exists; use --force to replace it"):
         write_snapshot(policy, '{"policytuiSnapshot": 1, "tools": []}\n')
     assert policy.read_text(encoding="utf-8") == '{"version": 1}'
     target = tmp_path / "snap.json"
     write_snapshot(target, '{"policytuiSnapshot": 1, "tools": []}\n')
-    write_snapshot(target, '{"policytuiSnapshot": 1, "tools": [1]}\n')  # a snapshot may be replaced
+    with pytest.raises(OutputFileExists):  # a snapshot too: only --force replaces a file
+        write_snapshot(target, '{"policytuiSnapshot": 1, "tools": [1]}\n')
+    write_snapshot(target, '{"policytuiSnapshot": 1, "tools": [1]}\n', force=True)
     assert json.loads(target.read_text())["tools"] == [1]
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "policy.json",

@@ -43,7 +43,10 @@ def test_export_writes_the_output_file_atomically(tmp_path: Path, capsys: pytest
     target.parent.mkdir()
     target.write_text("old", encoding="utf-8")
     os.chmod(target, 0o640)
-    assert main(["export", str(source), "-f", "policylayer", "-o", str(target)]) == 0
+    assert main(["export", str(source), "-f", "policylayer", "-o", str(target)]) == 2
+    assert "already exists; use --force" in capsys.readouterr().err
+    assert target.read_text(encoding="utf-8") == "old"
+    assert main(["export", str(source), "-f", "policylayer", "-o", str(target), "--force"]) == 0
     out, err = capsys.readouterr()
     assert out == ""
     assert json.loads(target.read_text(encoding="utf-8"))["tools"]["rm"] == {"action": "deny", "reason": "a human decides"}
@@ -55,7 +58,7 @@ def test_export_writes_the_output_file_atomically(tmp_path: Path, capsys: pytest
 def test_an_invalid_policy_is_not_exported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = _file(tmp_path, '{"version": "1", "default": "deny", "tools": {"a": {"limts": []}}}')
     target = _file(tmp_path, "keep me", "out.yaml")
-    assert main(["export", str(source), "-f", "intercept", "-o", str(target)]) == 1
+    assert main(["export", str(source), "-f", "intercept", "-o", str(target), "--force"]) == 1
     err = capsys.readouterr().err
     assert "is not a valid policy" in err and "limts" in err
     assert target.read_text(encoding="utf-8") == "keep me"

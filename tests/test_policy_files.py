@@ -190,7 +190,7 @@ def test_failed_save_leaves_the_old_file_and_no_temp_files(tmp_path: Path) -> No
     path = write(tmp_path / "p.json", AUTHORED)
     os.chmod(tmp_path, 0o500)
     try:
-        with pytest.raises(PolicyFileError, match="cannot save"):
+        with pytest.raises(PolicyFileError, match="cannot write"):
             save_policy(path, Policy.new())
     finally:
         os.chmod(tmp_path, 0o700)

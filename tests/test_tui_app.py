@@ -314,6 +314,28 @@ async def test_invalid_policy_file_is_shown_and_kept_until_the_user_says(policy_
     assert policy_path.with_name("policy.json.bak").read_text() == text
 
 
+@pytest.mark.parametrize("text", [
+    '{"version": "1", "default": "deny", "tools": {',  # not JSON
+    '{"version": "1", "default": "deny", "tools": {"manage_flow": {"limts": []}}}\n',  # not a policy
+], ids=["malformed-json", "invalid-policy"])
+async def test_header_behind_the_load_dialog_does_not_call_the_file_valid(
+    policy_path: Path, text: str
+) -> None:
+    policy_path.write_text(text)
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert app.screen.id == "load-problems"
+        header = screen_text(app).splitlines()[0]
+        assert "valid" not in header and "✓" not in header, header
+        assert "policy.json ✗ not loaded, new policy" in header, header
+        await pilot.press("n", "a", "ctrl+s", "y")  # start a new policy, save it over the file
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        header = screen_text(app).splitlines()[0]
+        assert "not loaded" not in header and "✓ valid" in header, header
+
+
 async def test_file_changed_on_disk_asks_before_overwriting(policy_path: Path) -> None:
     policy_path.write_text('{"version": "1", "default": "deny"}\n')
     app = make_app(policy_path=policy_path, listing=kestra())
@@ -432,6 +454,26 @@ async def test_export_writes_a_gateway_format(policy_path: Path) -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert json.loads(Path(target).read_text())["tools"] == {"backfill_executions": {}}
+
+
+async def test_export_replaces_an_existing_file_only_when_asked_twice(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("a", "E")
+        await pilot.pause()
+        target = Path(app.screen.query_one("#export-path").value)
+        target.write_text("an earlier file\n", encoding="utf-8")
+        app.screen.query_one("#export-path").focus()
+        await pilot.press("enter")  # the path's Enter writes, as the button does
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert target.read_text(encoding="utf-8") == "an earlier file\n"
+        assert any("already exists" in str(n.message) for n in app._notifications)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert json.loads(target.read_text())["tools"] == {"backfill_executions": {}}
 
 
 async def test_mouse_selects_rows_and_sorts(policy_path: Path) -> None:

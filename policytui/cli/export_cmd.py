@@ -27,7 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "-o",
         "--output",
         metavar="OUT",
-        help="write the result to OUT (replaced atomically) instead of standard output",
+        help="write the result to OUT instead of standard output",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace OUT if it exists (atomically: readers see the old file or the new one)",
     )
 
 
@@ -40,8 +45,15 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     from policytui.cli import UsageError
+    from policytui.cli.policy_common import refuse_output_file
     from policytui.export import export_policy
-    from policytui.export.output import write_atomic
+    from policytui.output_file import (
+        OutputFileError,
+        OutputFileExists,
+        missing_folder_reason,
+        write_failure,
+        write_text_atomic,
+    )
     from policytui.policy.display import visible
     from policytui.policy.files import PolicyFileError, load_policy
 
@@ -49,12 +61,12 @@ def run(args: argparse.Namespace) -> int:
     # Every command-line mistake is reported before any work, alone, with exit 2.
     if source.is_dir():
         raise UsageError(f"{visible(args.file)} is a folder; give the policy file, such as policy.json")
-    if args.output and os.path.isdir(args.output):
-        raise UsageError(f"-o {visible(args.output)} is a folder; give a file name for the result")
     if args.output and _same_file(source, Path(args.output)):
         raise UsageError("the output file is the policy file itself; choose another name with -o")
-    if args.output and not Path(args.output).parent.is_dir():
-        print(f"policytui export: cannot write {visible(args.output)}: its folder does not exist.", file=sys.stderr)
+    refuse_output_file(args.output, "the result", force=args.force)
+    missing_folder = missing_folder_reason(args.output) if args.output else None
+    if missing_folder is not None:
+        print(f"policytui export: {visible(write_failure(args.output, missing_folder))}", file=sys.stderr)
         return 1
     try:
         loaded = load_policy(source)
@@ -75,10 +87,11 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         # Written first: when the file cannot be written, that one sentence is all there is.
         try:
-            write_atomic(Path(args.output), result.text)
-        except OSError as exc:
-            reason = exc.strerror or str(exc)
-            print(f"policytui export: cannot write {visible(args.output)}: {reason}.", file=sys.stderr)
+            write_text_atomic(args.output, result.text, replace=args.force)
+        except OutputFileExists as exc:  # created while the policy was converted
+            raise UsageError(visible(str(exc))) from None
+        except OutputFileError as exc:
+            print(f"policytui export: {visible(str(exc))}", file=sys.stderr)
             return 1
     # Tool names come from servers: the table shows escapes, never sends them to the terminal.
     sys.stderr.write(lost_table(result.warnings, TARGETS[args.format]))

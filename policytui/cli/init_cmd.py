@@ -9,7 +9,6 @@ change a tool's category before the preset is applied and are stored in the poli
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 from typing import TYPE_CHECKING
@@ -137,7 +136,7 @@ def _summary(listing: ServerListing, policy: Policy, classes: dict[str, Classifi
 @never_traceback("init")
 def run(args: argparse.Namespace) -> int:
     from policytui.cli import UsageError
-    from policytui.cli.policy_common import out
+    from policytui.cli.policy_common import out, refuse_output_file
     from policytui.cli.target_args import start_listing_from_args
     from policytui.discovery.errors import DiscoveryError
     from policytui.policy.files import (
@@ -154,11 +153,7 @@ def run(args: argparse.Namespace) -> int:
 
     overrides = parse_overrides(args.override)
     output = args.output
-    if output and os.path.isdir(output):
-        raise UsageError(f"{visible(output)} is a folder; give a file name for the policy")
-    if output and not args.force and os.path.lexists(output):
-        raise UsageError(f"{visible(output)} already exists; use --force to replace it "
-                         "(the old file is kept as a .bak)")
+    refuse_output_file(output, "the policy", force=args.force)
 
     lister = start_listing_from_args(args)
     try:

@@ -1,4 +1,4 @@
-"""Pieces shared by the policy commands (validate, fmt, check, schema).
+"""Pieces shared by the policy commands (validate, fmt, check, schema, and the writers of -o).
 
 Everything printed here may come from a policy file or a server, so it goes through
 `display.visible` and is written as plain text, never as Rich markup.
@@ -57,6 +57,22 @@ def never_traceback(name: str) -> Callable[[Callable[[argparse.Namespace], int]]
         return guarded
 
     return wrap
+
+
+def refuse_output_file(path: str | None, what: str, *, force: bool) -> None:
+    """The rule every `-o FILE` follows, checked before any work: a folder is refused, and so
+    is an existing file unless `--force` was given; both are a wrong command line (exit 2)."""
+    import os
+
+    from policytui.output_file import already_exists
+    from policytui.policy.display import visible
+
+    if not path:
+        return
+    if os.path.isdir(path):
+        raise UsageError(f"{visible(path)} is a folder; give a file name for {what}")
+    if not force and os.path.lexists(path):
+        raise UsageError(visible(already_exists(path)))
 
 
 def read_tools_file(path: str) -> list[ToolInfo]:

@@ -7,7 +7,6 @@ credentials and with header keys only.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -20,22 +19,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "-o", "--output", required=True, metavar="FILE", help="where to write the snapshot"
     )
     parser.add_argument(
-        "--force", action="store_true", help="replace FILE even if it is not a snapshot"
+        "--force", action="store_true", help="replace FILE if it exists"
     )
 
 
 def run(args: argparse.Namespace) -> int:
+    from policytui.cli.policy_common import refuse_output_file
     from policytui.cli.target_args import require_target, start_listing_from_args
     from policytui.discovery.errors import DiscoveryError
     from policytui.discovery.snapshot import dump_snapshot, snapshot_document, write_snapshot
+    from policytui.output_file import OutputFileError, OutputFileExists
     from policytui.textsafe import visible
 
     require_target(args)
-    if os.path.isdir(args.output):
-        # Before the server starts: a wrong command line is told at once, not after the listing.
-        from policytui.cli import UsageError
-
-        raise UsageError(f"{visible(args.output)} is a folder; give a file name for the snapshot")
+    # Before the server starts: a wrong command line is told at once, not after the listing.
+    refuse_output_file(args.output, "the snapshot", force=args.force)
     lister = start_listing_from_args(args)
     spec = lister.spec
     try:
@@ -52,6 +50,13 @@ def run(args: argparse.Namespace) -> int:
         write_snapshot(Path(args.output), dump_snapshot(document, spec), force=args.force)
     except DiscoveryError as error:
         print(f"policytui snapshot: {error.report()}", file=sys.stderr)
+        return 1
+    except OutputFileExists as error:  # created while the server was listed
+        from policytui.cli import UsageError
+
+        raise UsageError(visible(str(error))) from None
+    except OutputFileError as error:
+        print(f"policytui snapshot: {visible(str(error))}", file=sys.stderr)
         return 1
     count = len(recording.raw_tools)
     if recording.offline_reason is not None and not args.offline:

@@ -7,8 +7,6 @@ hand: a `tools/list` result, a JSON-RPC response carrying one, a bare list of to
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -136,41 +134,14 @@ def dump_snapshot(document: dict[str, Any], spec: ServerSpec) -> str:
 
 
 def write_snapshot(path: Path, text: str, *, force: bool = False) -> None:
-    """Write atomically (temp file + rename). Refuses to replace a file that is not a snapshot."""
-    shown = visible(str(path))
-    if path.is_dir():
-        raise DiscoveryError(f"{shown} is a folder; give a file name for the snapshot.")
-    if path.exists() and not force and not _is_snapshot(path):
-        raise DiscoveryError(
-            f"{shown} exists and is not a policytui snapshot; choose another name or pass --force to replace it."
-        )
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise DiscoveryError(
-            f"Cannot write the snapshot in {visible(str(folder))}: {exc.strerror or exc}."
-        ) from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp_name, path)
-    except OSError as exc:
-        try:
-            os.unlink(temp_name)
-        except OSError:
-            pass
-        raise DiscoveryError(f"Cannot write the snapshot {shown}: {exc.strerror or exc}.") from None
+    """Write atomically; an existing file is replaced only with `force`.
 
+    Raises OutputFileExists (a subclass of OutputFileError) when `path` exists and `force` is
+    false, OutputFileError when the file cannot be written; either way no file is changed.
+    """
+    from policytui.output_file import write_text_atomic
 
-def _is_snapshot(path: Path) -> bool:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        return False
-    return isinstance(data, dict) and SNAPSHOT_KEY in data
+    write_text_atomic(path, text, replace=force)
 
 
 def offline_listing(

@@ -18,6 +18,7 @@ import os
 import stat
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from policytui.output_file import missing_folder_reason, os_reason, write_failure
 from policytui.policy.validate import Problem, Report, validate_text
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ def _target(path: str | os.PathLike[str]) -> Path:
 
 
 def _why(exc: OSError) -> str:
-    return (exc.strerror or str(exc)).rstrip(".").lower()
+    return os_reason(exc)
 
 
 def read_policy_bytes(path: str | os.PathLike[str]) -> tuple[bytes, FileStamp]:
@@ -240,13 +241,14 @@ def save_document(
     try:
         data = dumps_document(document).encode("utf-8")
     except (UnicodeEncodeError, ValueError, TypeError) as exc:
-        raise PolicyFileError(f"cannot save {shown}: the policy holds data that is not "
-                              f"valid JSON text ({exc})") from None
+        raise PolicyFileError(write_failure(shown, "the policy holds data that is not "
+                                            f"valid JSON text ({exc})")) from None
     folder = target.parent if str(target.parent) else type(target)(".")
-    if target.is_dir():
+    if os.path.isdir(target):  # False, not an error, for a name too long to look up
         raise PolicyFileError(f"{shown} is a folder, not a policy file")
-    if not folder.is_dir():
-        raise PolicyFileError(f"cannot save {shown}: the folder {folder} does not exist")
+    missing_folder = missing_folder_reason(target)
+    if missing_folder is not None:
+        raise PolicyFileError(write_failure(shown, missing_folder))
 
     old_mode: int | None = None
     old_owner: tuple[int, int] | None = None
@@ -257,7 +259,7 @@ def save_document(
     except FileNotFoundError:
         pass
     except OSError as exc:
-        raise PolicyFileError(f"cannot save {shown}: {_why(exc)}") from None
+        raise PolicyFileError(write_failure(shown, _why(exc))) from None
 
     if expected_stamp is not None:
         now = current_stamp(target)
@@ -290,7 +292,7 @@ def save_document(
         _fsync_folder(folder)
         st = os.stat(target)
     except OSError as exc:
-        raise PolicyFileError(f"cannot save {shown}: {_why(exc)}") from None
+        raise PolicyFileError(write_failure(shown, _why(exc))) from None
     finally:
         if tmp_name is not None:
             try:
@@ -330,8 +332,8 @@ def _keep_backup(target: Path, shown: str) -> None:
             tmp.unlink()
         except OSError:
             pass
-        raise PolicyFileError(f"cannot save {shown}: keeping the previous version as "
-                              f"{backup.name} failed: {_why(exc)}") from None
+        raise PolicyFileError(write_failure(shown, f"keeping the previous version as "
+                                            f"{backup.name} failed: {_why(exc)}")) from None
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -115,6 +115,15 @@ class FileActions(EditorBase):
         self.copy_to_clipboard(self.state.preview_text())
         self.notify("Copied the policy JSON to the clipboard.", timeout=2)
 
+    async def action_interrupt(self) -> None:
+        """ctrl+c: in a terminal, quit as ctrl+q does (asking when there are unsaved changes).
+        In a browser ctrl+c means copy, so it never ends the editor there: Textual's hint on
+        how to quit stands, as it does when nothing is selected to copy."""
+        if self.is_web:
+            self.action_help_quit()
+            return
+        await self.action_quit()
+
     async def action_quit(self) -> None:
         from policytui.tui.screens.dialogs import Choice, ChoiceScreen
 

@@ -127,9 +127,14 @@ class EditorBase(App[int]):
             if name_room is not None and file_name.cell_len > name_room:
                 file_name.truncate(max(name_room, 4), overflow="ellipsis")
             part.append_text(file_name)
+            # A file that could not be read or is not a valid policy was not loaded: what is
+            # edited is a new policy, and a ✓ here would vouch for the file on disk.
+            not_loaded = bool(state.load_problems)
+            if not_loaded:
+                part.append(" ✗ not loaded" if short else " ✗ not loaded, new policy", style="bold")
             if state.dirty:
                 part.append(" ●" if short else " ● unsaved", style="bold")
-            elif state.saved_text is None:
+            elif state.saved_text is None and not not_loaded:
                 part.append(" (new)", style="dim")
             part.append(" │ default ")
             part.append(state.policy.default, style="bold reverse")
@@ -142,7 +147,7 @@ class EditorBase(App[int]):
                     count = len(report.warnings)
                     words = "" if short else f" warning{'' if count == 1 else 's'}"
                     part.append(f" │ ! {count}{words}")
-                else:
+                elif not not_loaded:
                     part.append(" │ ✓" if short else " │ ✓ valid")
             return part
 

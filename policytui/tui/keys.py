@@ -63,7 +63,7 @@ def help_line(text: str, policy_name: str) -> str:
 
 def editor_bindings() -> list[BindingType]:
     """The app's bindings. ctrl+q has priority so quitting works from inside any input."""
-    return [
+    bindings: list[BindingType] = [
         Binding(
             key,
             action,
@@ -78,3 +78,11 @@ def editor_bindings() -> list[BindingType]:
         )
         for key, action, description, binding_id, show, help_text in ACTIONS
     ]
+    bindings.append(
+        # In place of Textual's own ctrl+c, which only says how to quit: ctrl+c quits as
+        # ctrl+q does. Not a priority binding, so an input or a screen with selected text
+        # still copies it (they pass the key on when nothing is selected).
+        Binding("ctrl+c", "interrupt", show=False, id="policytui.interrupt",
+                tooltip="Quit, as ctrl+q (in a browser: copy)"),
+    )
+    return bindings

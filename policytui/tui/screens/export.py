@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
 from policytui.editor import visible
+from policytui.output_file import OutputFileError, write_text_atomic
 from policytui.policy.model import Policy
 from policytui.tui.screens.dialogs import DialogScreen, compact_all
 
@@ -26,6 +27,7 @@ class ExportScreen(DialogScreen[None]):
         super().__init__(id="export-screen")
         self.policy = policy
         self.policy_path = policy_path
+        self._replace_confirmed: Path | None = None
 
     def compose(self) -> ComposeResult:
         from policytui.export import FORMATS
@@ -96,10 +98,18 @@ class ExportScreen(DialogScreen[None]):
         if path.resolve() == self.policy_path.resolve():
             self.notify("That is the policy file itself; choose another name.", severity="error")
             return
+        # An existing file is replaced only when asked twice for the same path: the name is
+        # filled in for the user, who may not have seen that something is there already.
+        replace = self._replace_confirmed == path
+        if not replace and path.exists():
+            self._replace_confirmed = path
+            self.notify(f"{visible(str(path))} already exists; write again to replace it.",
+                        severity="warning", markup=False)
+            return
         try:
-            await asyncio.to_thread(_write_atomic, path, result.text)
-        except OSError as exc:
-            self.notify(f"Not written: {visible(str(exc.strerror or exc))}", severity="error", markup=False)
+            await asyncio.to_thread(write_text_atomic, path, result.text, replace=replace)
+        except OutputFileError as exc:
+            self.notify(f"Not exported: {visible(str(exc))}", severity="error", markup=False)
             return
         self._show(result, written=str(path))
 
@@ -112,8 +122,3 @@ class ExportScreen(DialogScreen[None]):
     def action_close(self) -> None:
         self.dismiss(None)
 
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)

@@ -1,0 +1,117 @@
+"""Writing a file a command was asked to write: one rule, one way of saying it failed.
+
+Every writer of an output file (`init -o`, `snapshot -o`, `export -o`, the editor's save and
+export) follows the same rule and words a failure the same way:
+
+- an existing file is replaced only when the caller says so (`--force` on the command line);
+  otherwise it is refused and left as it is, also when it appears while the text is written;
+- the text goes to a temporary file in the same folder, is flushed and fsync'ed, and is then
+  renamed over the target, so a reader sees the old file or the new one, never part of one;
+- a failure is one sentence, `cannot write PATH: REASON`, and leaves no temporary file behind.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+# pathlib and tempfile are imported where a file is written: `validate` and `check` load this
+# module with the policy files and never write.
+
+
+class OutputFileError(Exception):
+    """The file could not be written. `str(exc)` is one sentence for the user."""
+
+
+class OutputFileExists(OutputFileError):
+    """The file exists and the caller did not ask to replace it."""
+
+
+def write_failure(path: str | os.PathLike[str], reason: str) -> str:
+    """The one sentence for a failed write: `cannot write PATH: REASON`."""
+    return f"cannot write {os.fspath(path)}: {reason}"
+
+
+def os_reason(exc: OSError) -> str:
+    """An OSError's reason as the end of that sentence ("permission denied")."""
+    return (exc.strerror or str(exc)).rstrip(".").lower()
+
+
+def already_exists(path: str | os.PathLike[str]) -> str:
+    """The one sentence for an existing file the caller may not replace."""
+    return f"{os.fspath(path)} already exists; use --force to replace it"
+
+
+def missing_folder_reason(path: str | os.PathLike[str]) -> str | None:
+    """Why `path` cannot be written because of its folder, or None when the folder is there."""
+    from pathlib import Path
+
+    folder = Path(path).parent
+    if folder.is_dir():
+        return None
+    return "its folder does not exist" if not folder.exists() else f"{folder} is not a folder"
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str, *, replace: bool) -> None:
+    """Write `text` (UTF-8, `\\n` line ends) to `path` atomically; see the module's rules.
+
+    An existing file keeps its permission bits; a new one gets 0o666 less the umask. Raises
+    OutputFileExists when `path` exists and `replace` is false, OutputFileError otherwise.
+    """
+    import tempfile
+    from pathlib import Path
+
+    target = Path(path)
+    if not replace and os.path.lexists(target):
+        raise OutputFileExists(already_exists(path))
+    why = missing_folder_reason(target)
+    if why is not None:
+        raise OutputFileError(write_failure(path, why))
+    folder = target.parent
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise OutputFileError(write_failure(path, os_reason(exc))) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, _mode_for(target))
+        if replace:
+            os.replace(tmp_name, target)
+        else:
+            _link_new(tmp_name, target, path)
+    except OSError as exc:
+        raise OutputFileError(write_failure(path, os_reason(exc))) from None
+    finally:
+        try:
+            os.unlink(tmp_name)
+        except FileNotFoundError:
+            pass  # renamed into place
+
+
+def _link_new(tmp_name: str, target: Path, shown: str | os.PathLike[str]) -> None:
+    """Put the written file at `target` only if nothing is there: a hard link fails on an
+    existing name, where a rename would silently replace a file created meanwhile."""
+    try:
+        os.link(tmp_name, target)
+    except FileExistsError:
+        raise OutputFileExists(already_exists(shown)) from None
+    except OSError:
+        # A file system without hard links: the check before writing is all there is.
+        if os.path.lexists(target):
+            raise OutputFileExists(already_exists(shown)) from None
+        os.replace(tmp_name, target)
+
+
+def _mode_for(target: Path) -> int:
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

@@ -1,0 +1,71 @@
+"""ctrl+c in the editor: it quits as ctrl+q does (asking about unsaved changes), still copies
+selected text in an input, and in a browser, where ctrl+c means copy, never ends the editor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_tui_app import SIZE, kestra, ready
+from textual.widgets import Input
+
+from policytui.tui import PolicyApp, make_app
+
+
+@pytest.fixture
+def policy_path(tmp_path: Path) -> Path:
+    return tmp_path / "policy.json"
+
+
+async def test_ctrl_c_quits_at_once_when_nothing_is_unsaved(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert not app.is_running
+    assert app.return_code == 0 and not policy_path.exists()
+
+
+async def test_ctrl_c_asks_about_unsaved_changes_as_ctrl_q_does(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("a", "ctrl+c")
+        await pilot.pause()
+        assert app.screen.id == "confirm-quit"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.is_running and app.state is not None and app.state.dirty
+        await pilot.press("ctrl+c", "q")  # "Quit without saving"
+        await pilot.pause()
+    assert app.return_code == 0 and not policy_path.exists()
+
+
+async def test_ctrl_c_copies_text_selected_in_an_input(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("slash", *"manage")
+        await pilot.pause()
+        field = app.focused
+        assert isinstance(field, Input) and field.value == "manage"
+        field.select_all()
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.is_running and app.screen.id != "confirm-quit"
+        assert app.clipboard == "manage"
+
+
+async def test_ctrl_c_in_a_browser_does_not_end_the_editor(
+    policy_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(PolicyApp, "is_web", property(lambda self: True))
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.is_running
+        hints = [note.message for note in app._notifications]
+        assert any("ctrl+q" in hint for hint in hints), hints  # Textual's hint: how to quit
