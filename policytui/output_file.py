@@ -7,6 +7,9 @@ export) follows the same rule and words a failure the same way:
   otherwise it is refused and left as it is, also when it appears while the text is written;
 - the text goes to a temporary file in the same folder, is flushed and fsync'ed, and is then
   renamed over the target, so a reader sees the old file or the new one, never part of one;
+- a symlink is followed: its target gets the new content and the link stays; an existing
+  device or pipe (`/dev/stdout`, `/dev/null`, a named pipe) is written into, never replaced by
+  a regular file (root could otherwise put a file where `/dev/stdout` was);
 - a failure is one sentence, `cannot write PATH: REASON`, and leaves no temporary file behind.
 """
 
@@ -62,11 +65,17 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, replace: bool)
     OutputFileExists when `path` exists and `replace` is false, OutputFileError otherwise.
     """
     import tempfile
-    from pathlib import Path
 
-    target = Path(path)
-    if not replace and os.path.lexists(target):
+    if not replace and os.path.lexists(path):
         raise OutputFileExists(already_exists(path))
+    target, stream = output_target(path)
+    if stream:
+        try:
+            with open(target, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise OutputFileError(write_failure(path, os_reason(exc))) from None
+        return
     why = missing_folder_reason(target)
     if why is not None:
         raise OutputFileError(write_failure(path, why))
@@ -92,6 +101,29 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, replace: bool)
             os.unlink(tmp_name)
         except FileNotFoundError:
             pass  # renamed into place
+
+
+def output_target(path: str | os.PathLike[str]) -> tuple[Path, bool]:
+    """Where to write output meant for `path`, and whether to write straight into it.
+
+    A symlink is followed, so the link stays and its target gets the new content (as policy
+    files are saved). An existing device or pipe is written into as it is (True). Otherwise
+    (False) the caller replaces the returned path atomically.
+    """
+    import stat
+    from pathlib import Path
+
+    try:
+        mode = os.stat(path).st_mode  # follows links, /proc's "magic" ones too
+    except OSError:
+        mode = None
+    if mode is not None and (stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode)
+                             or stat.S_ISSOCK(mode)):
+        return Path(path), True
+    target = Path(path)
+    if os.path.islink(target):  # False, not an error, for a name too long to look up
+        target = Path(os.path.realpath(target))
+    return target, False
 
 
 def _link_new(tmp_name: str, target: Path, shown: str | os.PathLike[str]) -> None:

@@ -46,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
         call_args = json.loads(args.args)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise UsageError(f"--args is not valid JSON: {exc}") from None
+    except ValueError:  # an integer of thousands of digits, which Python refuses to convert
+        raise UsageError("--args holds a number too long to read") from None
     if not isinstance(call_args, dict):
         raise UsageError("--args must be a JSON object, e.g. '{\"action\": \"get\"}'")
     shown = visible(args.file)

@@ -11,6 +11,8 @@ import os
 import sys
 from pathlib import Path
 
+from policytui.cli.policy_common import never_traceback
+
 FORMAT_CHOICES = ("policylayer", "intercept", "cedar")
 
 
@@ -43,6 +45,7 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+@never_traceback("export")
 def run(args: argparse.Namespace) -> int:
     from policytui.cli import UsageError
     from policytui.cli.policy_common import refuse_output_file

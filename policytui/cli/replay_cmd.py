@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from policytui.cli.policy_common import never_traceback
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("recording", metavar="RECORDING", help="a file written by `gateway --record`, or an audit log")
@@ -50,6 +52,7 @@ def _policy(path: str, what: str) -> tuple[Any, str | None]:
     return loaded.policy, None
 
 
+@never_traceback("replay")
 def run(args: argparse.Namespace) -> int:
     from policytui.policy.display import visible
     from policytui.replay import RecordingError, load_calls
@@ -92,7 +95,9 @@ def run(args: argparse.Namespace) -> int:
         )
     report = Replay(calls, against, args.against or "").run(draft)
     if args.json:
-        sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")
+        # ASCII, as every --json output: a recorded tool name or argument may hold a bidi
+        # override or line separator that would reach the terminal raw.
+        sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=True, indent=2) + "\n")
     else:
         sys.stdout.write(render(report, args.policy))
     sys.stdout.flush()

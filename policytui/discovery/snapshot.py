@@ -16,6 +16,7 @@ from policytui.discovery.listing import mark_duplicates
 from policytui.discovery.spec import ServerSpec
 from policytui.textsafe import visible
 from policytui.toolinfo import ServerListing
+from policytui.userfiles import read_user_file
 
 SNAPSHOT_FORMAT = 1
 SNAPSHOT_KEY = "policytuiSnapshot"
@@ -25,7 +26,7 @@ def read_snapshot_document(path: Path) -> dict[str, Any]:
     """The file's content normalised to a dict with a `tools` list. Raises DiscoveryError."""
     shown = visible(str(path))
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_user_file(path).decode("utf-8")
     except FileNotFoundError:
         raise DiscoveryError(f"The snapshot file {shown} does not exist.") from None
     except IsADirectoryError:
@@ -45,6 +46,8 @@ def read_snapshot_document(path: Path) -> dict[str, Any]:
         ) from None
     except RecursionError:  # json.loads gives up on arrays or objects nested thousands deep
         raise DiscoveryError(f"The snapshot file {shown} is nested too deeply to read.") from None
+    except ValueError:  # an integer of thousands of digits, which Python refuses to convert
+        raise DiscoveryError(f"The snapshot file {shown} holds a number too long to read.") from None
     if isinstance(data, list):
         data = {"tools": data}
     if isinstance(data, dict) and isinstance(data.get("result"), dict) and "tools" not in data:

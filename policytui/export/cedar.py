@@ -26,13 +26,12 @@ Prompts and resources are permitted, because policytui's own gateway does not go
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from policytui.decision.conditions import resolve_path
-from policytui.export.common import extension_warnings
+from policytui.export.common import extension_warnings, json_text
 from policytui.export.result import ExportResult, ExportWarning
 from policytui.policy.model import Condition, Policy, ToolRule
 
@@ -464,7 +463,7 @@ class _Exporter:
             "type": "cedarv1",
             "cedar": {"policies": self.policies, "entities_json": "[]"},
         }
-        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        text = json_text(doc)
         return ExportResult(text, self.warnings)
 
 

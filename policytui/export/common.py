@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -52,3 +53,16 @@ def extension_warnings(policy: Policy, target: str) -> list[ExportWarning]:
 def plain(value: Any) -> Any:
     """A JSON value copied, so the export never shares lists with the policy."""
     return json.loads(json.dumps(value))
+
+
+# Characters that reorder or hide text on screen (bidi overrides, zero-width and invisible
+# marks, line separators): a tool name holding one can read as another name in a terminal or a
+# code review. Written as \u escapes, the reader sees what the engine reads.
+HIDDEN_CHARACTERS = re.compile("[\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
+
+
+def json_text(document: dict[str, Any]) -> str:
+    """An exported JSON document: indent 2, UTF-8 as is except hidden characters, final newline."""
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    # Outside strings JSON text is ASCII, so every match is inside a string, where \u is valid.
+    return HIDDEN_CHARACTERS.sub(lambda match: f"\\u{ord(match.group()):04x}", text)

@@ -3,6 +3,8 @@
 How each part maps (Intercept denies a call when any rule's conditions do not all hold):
 
 - `hide`, `default`: the same fields.
+- a tool named `"*"`, which Intercept reads as every tool: left out when its rule allows every
+  call; under `default: "allow"` a rule that limits it becomes a deny of every call.
 - `action: "deny"`: a rule with `action: "deny"` and `on_deny` from `reason`.
 - `require`: one rule per condition, the condition as written.
 - `deny_if`: one rule per condition holding the condition's negation (`eq` <-> `neq`, `in` <->
@@ -272,6 +274,20 @@ class _Exporter:
         if policy.hide:
             doc["hide"] = list(policy.hide)
         for name, rule in (policy.tools or {}).items():
+            if name == WILDCARD and policy.default == "allow" and _restricts(rule):
+                # Left out, the tool would fall to the default and be allowed: the one rule
+                # Intercept can hold for it denies every tool (stricter, never looser).
+                self.warn(
+                    f"tools.{name}",
+                    'a tool named "*" cannot be written: Intercept reads that name as every tool; '
+                    "its rule limits calls, so every call is denied",
+                )
+                self.rules.setdefault(WILDCARD, []).insert(0, self._deny_rule(
+                    'rule of the tool named "*" (exported as deny of every call)',
+                    'denied because the policy limits the tool named "*", which this gateway '
+                    "cannot tell from every tool",
+                ))
+                continue
             if name == WILDCARD:
                 self.warn(
                     f"tools.{name}",
@@ -293,6 +309,13 @@ class _Exporter:
         doc["tools"] = tools
         self.warnings.extend(extension_warnings(policy, TARGET))
         return ExportResult(dump(doc), self.warnings)
+
+
+def _restricts(rule: ToolRule) -> bool:
+    """Does the rule deny or hold any call (its limits aside, which are exported as shared)?"""
+    return rule.effective_action != "allow" or bool(
+        rule.require or rule.deny_if or rule.require_approval_if
+    )
 
 
 def export_intercept(policy: Policy) -> ExportResult:

@@ -11,10 +11,9 @@ conditions join `deny_if`. Each such change is reported as a warning.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from policytui.export.common import extension_warnings, plain, quoted
+from policytui.export.common import extension_warnings, json_text, plain, quoted
 from policytui.export.result import ExportResult, ExportWarning
 from policytui.policy.model import Condition, Limit, Policy, ToolRule
 
@@ -86,5 +85,5 @@ def export_policylayer(policy: Policy) -> ExportResult:
     if policy.tools is not None:
         doc["tools"] = {name: _tool(name, rule, warnings) for name, rule in policy.tools.items()}
     warnings.extend(extension_warnings(policy, TARGET))
-    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    text = json_text(doc)
     return ExportResult(text, warnings)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from policytui.export.common import HIDDEN_CHARACTERS
+
 _ESCAPES = {
     "\\": "\\\\",
     '"': '\\"',
@@ -37,8 +39,9 @@ class Flow:
 
 def _printable(code: int) -> bool:
     # YAML 1.1/1.2 printable set, minus the characters YAML treats as line breaks (U+0085,
-    # U+2028, U+2029) and the byte order mark, which a parser would not keep as written.
-    if code in (0x85, 0x2028, 0x2029, 0xFEFF):
+    # U+2028, U+2029) and the byte order mark, which a parser would not keep as written, and
+    # minus bidi overrides and invisible marks, which make a name read as another on screen.
+    if code == 0x85 or HIDDEN_CHARACTERS.match(chr(code)):
         return False
     return (
         0x20 <= code <= 0x7E

@@ -94,8 +94,11 @@ def dumps_policy(policy: Policy) -> str:
 
 
 def dumps_document(document: dict[str, Any]) -> str:
-    """The canonical text of a policy already turned into plain data (`Policy.to_document()`)."""
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    """The canonical text of a policy already turned into plain data (`Policy.to_document()`).
+
+    Raises ValueError for NaN or infinity: `NaN`/`Infinity` are not JSON, and a file holding
+    them could not be read back (by policytui or any other gateway)."""
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def _target(path: str | os.PathLike[str]) -> Path:
@@ -109,6 +112,15 @@ def _target(path: str | os.PathLike[str]) -> Path:
     except OSError:
         pass
     return target
+
+
+def _is_special(path: str | os.PathLike[str]) -> bool:
+    """Does `path` (through any symlink) exist as something other than a file or folder?"""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def _why(exc: OSError) -> str:
@@ -246,6 +258,10 @@ def save_document(
     folder = target.parent if str(target.parent) else type(target)(".")
     if os.path.isdir(target):  # False, not an error, for a name too long to look up
         raise PolicyFileError(f"{shown} is a folder, not a policy file")
+    if _is_special(path):
+        # Renaming a new file over a device or pipe (`/dev/stdout`, a terminal) would put a
+        # regular file where the device was, which root may do.
+        raise PolicyFileError(write_failure(shown, "it is a device or a pipe, not a file that can be replaced"))
     missing_folder = missing_folder_reason(target)
     if missing_folder is not None:
         raise PolicyFileError(write_failure(shown, missing_folder))

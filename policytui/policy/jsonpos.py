@@ -10,7 +10,9 @@ JSON does not (NaN, Infinity) and strings that cannot be written back as UTF-8.
 from __future__ import annotations
 
 import bisect
+import math
 import re
+import sys
 from json.decoder import JSONDecoder, scanstring  # type: ignore[attr-defined]
 from typing import NamedTuple
 
@@ -24,6 +26,28 @@ _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _LITERALS = ("true", "false", "null")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def number_problem(literal: str) -> str | None:
+    """Why a JSON number cannot be read back as written, or None.
+
+    Python reads `1e400` as infinity and `1e-400` as 0 (saving would then write `Infinity`,
+    which is not JSON, or change the rule), and refuses integers of more digits than
+    `sys.get_int_max_str_digits()`.
+    """
+    shown = literal if len(literal) <= 24 else literal[:20] + "..."
+    if any(char in literal for char in ".eE"):
+        value = float(literal)
+        if math.isinf(value):
+            return f"the number {shown} is too large to be read (it would become infinity)"
+        if value == 0 and any(char in "123456789" for char in literal.split("e")[0].split("E")[0]):
+            return f"the number {shown} is too small to be read (it would become 0)"
+        return None
+    limit = sys.get_int_max_str_digits()
+    digits = len(literal.lstrip("-"))
+    if limit and digits > limit:
+        return f"the number {shown} has {digits} digits, more than the {limit} that can be read"
+    return None
 
 
 class JSONPositionError(ValueError):
@@ -131,6 +155,9 @@ class _Scanner:
             return self._string(i)[1]
         match = _NUMBER.match(text, i)
         if match and match.end() > i:
+            problem = number_problem(match.group())
+            if problem:
+                self._fail(problem, i)
             return match.end()
         for literal in _LITERALS:
             if text.startswith(literal, i):

@@ -7,6 +7,7 @@ the same rules; importing this never loads pydantic.
 from __future__ import annotations
 
 import json
+import math
 import re
 from functools import lru_cache
 from typing import Any
@@ -93,6 +94,10 @@ def _repeat_in_a_repeat(pattern: str) -> bool:
 
 def value_problem(op: str, value: Any) -> str | None:
     """Why `value` does not suit `op`, or None. Shared by the model and the validator's messages."""
+    if _holds_non_finite(value):
+        # Written out it would be `NaN` or `Infinity`, which is not JSON: no gateway could
+        # read the saved file back.
+        return "the value holds NaN or infinity, which JSON cannot hold"
     if op in LIST_OPS:
         if not isinstance(value, list):
             return f"op {op!r} needs a list value"
@@ -112,6 +117,22 @@ def value_problem(op: str, value: Any) -> str | None:
         if isinstance(value, (dict, list)):
             return "op 'contains' needs a single value, not a list or object"
     return None
+
+
+def _holds_non_finite(value: Any) -> bool:
+    if type(value) is float:
+        return not math.isfinite(value)
+    if not isinstance(value, (list, dict)):
+        return False
+    pending = [value]  # a loop, not recursion: an edited value may nest deeply
+    while pending:
+        item = pending.pop()
+        for inner in item.values() if isinstance(item, dict) else item:
+            if type(inner) is float and not math.isfinite(inner):
+                return True
+            if isinstance(inner, (list, dict)):
+                pending.append(inner)
+    return False
 
 
 def describe_condition(path: str, op: str, value: Any) -> str:

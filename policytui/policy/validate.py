@@ -24,6 +24,7 @@ from policytui.policy.jsonpos import (
     Location,
     Locator,
     Positions,
+    number_problem,
     scan,
 )
 from policytui.policy.legacy import upgrade_document
@@ -238,7 +239,8 @@ def _validate_plain(
     count, so such a text takes the full path.
     """
     try:
-        document = json.loads(text, parse_constant=_reject_constant)
+        document = json.loads(text, parse_constant=_reject_constant,
+                              parse_float=_readable_float)
     except (ValueError, RecursionError):
         return None
     if _may_hold_surrogates(text):
@@ -276,6 +278,13 @@ def _reject_constant(name: str) -> Any:
     raise _NonStandardNumber(name)
 
 
+def _readable_float(literal: str) -> float:
+    # 1e400 would become infinity and 1e-400 zero: the scanner then says where and why.
+    if number_problem(literal):
+        raise _NonStandardNumber(literal)
+    return float(literal)
+
+
 def parse_json(text: str) -> Any:
     """json.loads that refuses NaN and Infinity, which are not JSON."""
     return json.loads(text, parse_constant=_reject_constant)
@@ -308,14 +317,16 @@ def _parse(text: str) -> tuple[Any, Positions | None] | Problem:
     document: Any = None
     try:
         document = json.loads(text, parse_constant=_reject_constant,
-                              object_pairs_hook=pairs_hook)
+                              parse_float=_readable_float, object_pairs_hook=pairs_hook)
     except json.JSONDecodeError as exc:
         return Problem("", f"invalid JSON: {_friendly_json_error(exc, text)}", exc.lineno,
                        exc.colno)
     except RecursionError:
         return Problem("", "invalid JSON: the document is nested too deeply", 1, 1)
-    except _NonStandardNumber:
-        needs_scan = True  # the scanner says where
+    except ValueError:
+        # NaN, a number that cannot be read as written, or an integer too long for Python to
+        # convert: the scanner says where.
+        needs_scan = True
     if (needs_scan or duplicates or _may_hold_surrogates(text)
             or _deeper_than(text, MAX_DEPTH)):
         try:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from policytui.decision import Caller
+from policytui.userfiles import read_user_file
 
 
 class RecordingError(Exception):
@@ -168,7 +169,7 @@ def parse_calls(text: str) -> Calls:
             continue
         try:
             record = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested thousands deep
             if index == last and not text.endswith("\n"):
                 skipped = True  # cut short while being written
                 continue
@@ -197,7 +198,9 @@ def load_calls(path: Path | str) -> Calls:
     """The calls recorded in `path`. Raises RecordingError (one sentence) or OSError."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # Not read_text: a device (/dev/zero) never ends and a named pipe nobody writes to
+        # would wait forever.
+        text = read_user_file(path).decode("utf-8")
     except UnicodeDecodeError:
         raise RecordingError(f"{path} is not a text file") from None
     if _one_json_document(text):
@@ -222,6 +225,6 @@ def _one_json_document(text: str) -> bool:
         return False
     try:
         whole = json.loads(stripped)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False  # several lines of JSON, or not JSON at all: parse_calls says which
     return not isinstance(whole, dict) or "\n" in stripped
