@@ -359,4 +359,4 @@ def test_a_server_whose_last_stderr_line_is_huge_still_shows_its_end(tmp_path: P
     assert one_sentence(result, "tools").endswith("exited with code 4 before answering initialize.")
     assert "Last lines the server wrote to stderr:" in result.stderr
     (shown,) = result.stderr.strip().splitlines()[2:]
-    assert shown.startswith("  …A") and shown.endswith("AAA the end") and len(shown) < 320
+    assert shown.startswith("  | …A") and shown.endswith("AAA the end") and len(shown) < 320

@@ -232,6 +232,69 @@ def test_a_line_the_server_writes_to_stderr_never_reads_as_an_audit_record(tmp_p
     assert records and all(record.get("session") != "forged" for record in records), records
 
 
+def _peak_memory(pid: int) -> int:
+    """The most memory (resident, in bytes) the process has held so far: VmHWM."""
+    for line in Path(f"/proc/{pid}/status").read_text(encoding="utf-8").splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmHWM")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads the peak memory from /proc")
+def test_a_reply_over_the_limit_fails_closed_with_bounded_memory(tmp_path: Path) -> None:
+    """The server answers a call with one line of 256 MiB: the gateway must not hold it. The
+    call is answered with an error at once and audited, the server is stopped as if it had
+    died, and the next call is refused instead of waiting for an answer that never comes."""
+    limit = 64 << 20  # policytui.discovery.limits.MAX_SERVER_MESSAGE_BYTES
+    audit = tmp_path / "audit.jsonl"
+    with gateway(tmp_path, DENY_DELETE, "--audit", str(audit), HUGE_REPLY_MB="256") as client:
+        before = _peak_memory(client.process.pid)
+        started = time.monotonic()
+        answer = client.request("tools/call", {"name": "huge", "arguments": {}})
+        assert time.monotonic() - started < 10
+        grown = _peak_memory(client.process.pid) - before
+        assert grown < limit + (32 << 20), f"the gateway grew by {grown >> 20} MiB"
+        assert answer["error"]["message"] == (
+            "the upstream MCP server is unavailable (it sent a message larger than 64 MiB and was stopped)")
+        assert "unavailable" in client.call("echo")
+    records = [r for r in _records(audit) if r.get("tool") == "huge"]
+    assert [(r["decision"], r["upstream"]) for r in records] == [("allowed", "sent"), ("allowed", "unavailable")]
+    log = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
+    assert log.count("larger than 64 MiB") == 1, log
+
+
+def test_a_tool_list_over_the_limit_at_start_is_a_start_failure(tmp_path: Path) -> None:
+    environment = {**os.environ, "HUGE_LISTING": "1", "HUGE_REPLY_MB": "100"}
+    finished = subprocess.run(
+        _gateway_command(tmp_path, DENY_DELETE, "--no-audit"),
+        stdin=subprocess.PIPE, capture_output=True, env=environment, timeout=60, check=False,
+    )
+    assert finished.returncode == 1
+    assert finished.stdout == b""
+    assert finished.stderr.decode().strip().splitlines()[-1] == (
+        "policytui gateway: Server 'hostile_tools.py' sent a message larger than 64 MiB (the limit) "
+        "while answering tools/list; it was stopped.")
+
+
+def test_a_start_failure_marks_each_line_the_server_wrote(tmp_path: Path) -> None:
+    """The report of a server that failed to start shares standard error with the log and
+    `--audit -`: the server's lines are marked as its own, as the log marks them."""
+    server = ROOT / "tests" / "servers" / "misbehaving" / "exits_at_start.py"
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps(DENY_DELETE), encoding="utf-8")
+    finished = subprocess.run(
+        [sys.executable, "-m", "policytui", "gateway", "--policy", str(policy), "--state", "memory://",
+         "--audit", "-", "--log", os.devnull, "--", sys.executable, str(server)],
+        stdin=subprocess.PIPE, capture_output=True, timeout=60, check=False,
+    )
+    assert finished.returncode == 1
+    report = finished.stderr.decode().splitlines()
+    assert report[0] == "policytui gateway: Server 'exits_at_start.py' exited with code 3 before answering initialize."
+    assert report[1] == "Last lines the server wrote to stderr:"
+    assert report[2:] and all(line.startswith("  | ") for line in report[2:]), report
+    assert "  | fatal: KESTRA_BASE_URL is not set; cannot start" in report
+
+
 def test_a_tools_list_answer_with_a_key_twice_reaches_the_client_as_filtered(tmp_path: Path) -> None:
     """The server gives `tools` twice, the first copy holding the hidden tool: the client must
     get the list the gateway filtered, not a line a first-key parser reads another way."""
@@ -240,7 +303,7 @@ def test_a_tools_list_answer_with_a_key_twice_reaches_the_client_as_filtered(tmp
         client.send({"jsonrpc": "2.0", "id": 7, "method": "tools/list", "params": {}})
         raw = client.receive_raw(7)
     assert b"secret" not in raw
-    assert [tool["name"] for tool in json.loads(raw)["result"]["tools"]] == ["echo", "delete_x", "die", "hang"]
+    assert [tool["name"] for tool in json.loads(raw)["result"]["tools"]] == ["echo", "delete_x", "die", "hang", "huge"]
 
 
 def test_a_policy_rewritten_in_place_with_its_old_times_is_reloaded(tmp_path: Path) -> None:

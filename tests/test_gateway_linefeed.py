@@ -170,7 +170,7 @@ async def test_a_server_the_tap_cannot_reach_is_read_through_anyios_stream(every
     from policytui.discovery.spec import ServerSpec
     from policytui.gateway import upstream_stdio
 
-    monkeypatch.setattr(upstream_stdio, "tap_stdout", lambda process, on_line: None)
+    monkeypatch.setattr(upstream_stdio, "tap_stdout", lambda process, on_line, **limits: None)
     upstream = upstream_stdio.StdioUpstream(
         ServerSpec(name="everything", transport="stdio", command=str(everything), args=["stdio"]), call_timeout=30
     )

@@ -20,10 +20,15 @@ class DiscoveryError(Exception):
         return self.message
 
     def report(self) -> str:
-        """The sentence followed by the server's last stderr lines, indented, if any."""
+        """The sentence followed by the server's last stderr lines, if any, each marked `  | `.
+
+        The gateway writes this to standard error, where its log and `--audit -` records go
+        too: marked as the server's, no line the server wrote can pass for one of them (the
+        gateway's log quotes a server that dies while serving the same way). Every command
+        reports a failed start in this one form."""
         if not self.stderr_tail:
             return self.message
-        lines = "\n".join("  " + line for line in self.stderr_tail.splitlines())
+        lines = "\n".join("  | " + line for line in self.stderr_tail.splitlines())
         return f"{self.message}\nLast lines the server wrote to stderr:\n{lines}"
 
 

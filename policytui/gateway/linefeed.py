@@ -199,11 +199,14 @@ class _StdoutTap(asyncio.Protocol):
         self.original.resume_writing()
 
 
-def tap_stdout(process: Any, on_line: Callable[[bytes], bool]) -> LineFeed | None:
+def tap_stdout(
+    process: Any, on_line: Callable[[bytes], bool], *, limit: int | None = None, overlong: bytes = b""
+) -> LineFeed | None:
     """A LineFeed offering lines to `on_line`, fed directly by the stdout pipe of a child
     started by anyio on asyncio, in place of the StreamReader asyncio gave it; None when the
     process is not one (then read its stdout the ordinary way). Whatever the old reader holds
-    or is yet handed goes to the feed first, in order."""
+    or is yet handed goes to the feed first, in order. `limit` and `overlong` are the
+    LineFeed's."""
     inner = getattr(process, "_process", None)  # anyio's wrapper of asyncio's Process
     transport = getattr(inner, "_transport", None)
     protocol = getattr(inner, "_protocol", None)
@@ -217,7 +220,7 @@ def tap_stdout(process: Any, on_line: Callable[[bytes], bool]) -> LineFeed | Non
     buffer = getattr(old, "_buffer", None)
     if not isinstance(buffer, bytearray):
         return None
-    feed = LineFeed()
+    feed = LineFeed(limit=limit, overlong=overlong)
     feed.on_line = on_line
     feed.set_transport(pipe)
     buffered = bytes(buffer)  # read before the tap: passed on first

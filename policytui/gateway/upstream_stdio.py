@@ -23,10 +23,11 @@ from typing import Any
 import anyio
 import anyio.abc
 
+from policytui.discovery.limits import MAX_SERVER_MESSAGE_BYTES, described
 from policytui.gateway.enforcer import UpstreamFailure
 from policytui.gateway.linefeed import LineFeed, tap_stdout
 from policytui.gateway.upstream import MessageHandler, Progress, hop_params, unavailable_error
-from policytui.gateway.wire import Refusal, decoder, encode, valid_id
+from policytui.gateway.wire import OVERLONG, Refusal, decoder, encode, valid_id
 from policytui.textsafe import visible
 
 log = logging.getLogger("policytui.gateway")
@@ -69,8 +70,12 @@ class StdioUpstream:
         call_timeout: float | None = None,
         on_notification: MessageHandler | None = None,
         close_grace: float = 2.0,
+        max_message: int = MAX_SERVER_MESSAGE_BYTES,
     ) -> None:
         self.spec = spec
+        # A line from the server longer than this breaks the connection off (`_refuse_overlong`).
+        self.max_message = max_message
+        self.broken_off = ""  # why the gateway stopped the server itself, when it did
         self.timeout = timeout
         self.call_timeout = call_timeout
         self.close_grace = close_grace
@@ -155,6 +160,11 @@ class StdioUpstream:
                 except TimeoutError:
                     raise explain(TimeoutError(), diag, self.timeout) from None
                 except UpstreamFailure as failure:
+                    if self.broken_off:
+                        raise explain(DiscoveryError(
+                            f"Server {visible(spec.name)!r} sent a message larger than "
+                            f"{described(self.max_message)} (the limit) while answering {diag.stage}; it was stopped."
+                        ), diag, self.timeout) from None
                     if process.returncode is None:
                         await _wait_briefly(process)
                     diag.returncode = process.returncode
@@ -173,7 +183,8 @@ class StdioUpstream:
             self._fail_pending("the connection closed")
             with anyio.CancelScope(shield=True):
                 if process is not None:
-                    await stop_process(process, graceful=self._stop.is_set(), grace=self.close_grace)
+                    graceful = self._stop.is_set() and not self.broken_off
+                    await stop_process(process, graceful=graceful, grace=self.close_grace)
             diag.close()
             self.stopped.set()
 
@@ -248,15 +259,18 @@ class StdioUpstream:
         # Answers to waiting requests are settled in the callback that read them
         # (policytui.gateway.linefeed); the rest (the server's requests and notifications) are
         # handled here, in order.
-        feed = tap_stdout(process, self._answer_now)
+        # A line over the limit is dropped as it is read and stands as OVERLONG, once.
+        feed = tap_stdout(process, self._answer_now, limit=self.max_message, overlong=OVERLONG)
         try:
             async with anyio.create_task_group() as tg:
                 if feed is None:  # a process the tap cannot reach: fed from anyio's stream
-                    feed = LineFeed()
+                    feed = LineFeed(limit=self.max_message, overlong=OVERLONG)
                     feed.on_line = self._answer_now
                     tg.start_soon(_pump, process, feed)
                 async for line in feed.lines():
-                    if line.strip():
+                    if line is OVERLONG:
+                        self._refuse_overlong()
+                    elif line.strip():
                         await self._receive(line, diag)
         except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream, OSError):
             pass
@@ -322,6 +336,9 @@ class StdioUpstream:
     def _answer_now(self, line: bytes) -> bool:
         """Settle the server's answer to a waiting request in the callback that read it (True);
         anything else is left for `_receive` (False)."""
+        if line is OVERLONG:
+            self._refuse_overlong()
+            return True
         if not line.strip():
             return True
         try:
@@ -341,6 +358,24 @@ class StdioUpstream:
             future.set_result((message, line))  # a _Waiter passes None for a remapped id
         elif future is None and request_id in self._retired:
             del self._retired[request_id]  # the late answer of a request given up on: dropped
+
+    def _refuse_overlong(self) -> None:
+        """A message from the server over the limit: the gateway breaks the connection off, as
+        if the server had died.
+
+        The message cannot be tied to a request safely: its id may come anywhere in the object,
+        beyond the part that was read (the line is dropped, unparsed, as soon as it passes the
+        limit), and a server that sends more than the limit is broken or hostile, so nothing
+        more it says is trusted. Every waiting request gets the error of an unavailable server
+        (each call audited `unavailable`), the server is stopped, the log says so once, and later
+        requests are refused as after a server's death: nothing waits for an answer that will
+        never come, and the gateway never holds more than the limit of the line.
+        """
+        if self.broken_off:
+            return
+        self.broken_off = f"it sent a message larger than {described(self.max_message)} and was stopped"
+        self.mark_down(self.broken_off)
+        self._stop.set()
 
     def _skip(self, line: bytes, diag: Any) -> None:
         diag.note_garbage(line)

@@ -39,8 +39,8 @@ METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
 
-# No MCP client request comes near this; tool results (which can be whole files) travel the
-# other way and are not limited.
+# No MCP client request comes near this. Tool results (which can be whole files) travel the
+# other way, under the larger `policytui.discovery.limits.MAX_SERVER_MESSAGE_BYTES`.
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024
 # Ids beyond this lose precision in a JavaScript server: two ids could become one.
 MAX_SAFE_ID = 2**53 - 1

@@ -8,6 +8,9 @@ it does not list can still reach a listed tool.
   the first copy holding `secret` (`json` keeps the second, which does not).
 - the tool `die` writes a line shaped like an audit record to stderr and exits with code 1.
 - the tool `hang` is recorded and then answered only after 60 seconds (a call in progress).
+- the tool `huge` is answered with one line of `HUGE_REPLY_MB` megabytes (default 200), written
+  a megabyte at a time so that the server itself stays small; `HUGE_LISTING=1` sends such
+  a line as the answer to every `tools/list` instead (the gateway's listing at start-up).
 """
 
 import json
@@ -17,10 +20,12 @@ import time
 
 from _rpc import RpcError, initialize_result, record_pid, send
 
-TOOLS = ["echo", "delete_x", "secret", "die", "hang"]
+TOOLS = ["echo", "delete_x", "secret", "die", "hang", "huge"]
 FAILS = int(os.environ.get("LIST_FAILS_AFTER_FIRST", "0"))
 DUPLICATE = os.environ.get("DUPLICATE_TOOLS") == "1"
 RECORD = os.environ.get("HOSTILE_RECORD")
+HUGE_MB = int(os.environ.get("HUGE_REPLY_MB", "200"))
+HUGE_LISTING = os.environ.get("HUGE_LISTING") == "1"
 FORGED = {
     "time": "2026-01-01T00:00:00.000Z", "server": "hostile_tools.py", "grant": "default",
     "session": "forged", "tool": "delete_x", "decision": "denied", "rule": "tools.delete_x.action",
@@ -38,6 +43,8 @@ def handle(method, params):
     if method == "initialize":
         return initialize_result("hostile-tools")
     if method == "tools/list":
+        if HUGE_LISTING:
+            return HUGE
         listings += 1
         if 1 < listings <= 1 + FAILS:
             raise RpcError(-32603, "busy, try again")
@@ -56,6 +63,8 @@ def handle(method, params):
             sys.exit(1)
         if found == "hang":
             time.sleep(60)
+        if found == "huge":
+            return HUGE
         if found not in TOOLS:
             return {"content": [{"type": "text", "text": f"Unknown tool: {name}"}], "isError": True}
         return {"content": [{"type": "text", "text": f"ran {found}"}]}
@@ -63,6 +72,19 @@ def handle(method, params):
 
 
 DUPLICATED = object()
+HUGE = object()
+
+
+def send_huge(request_id):
+    # Well-formed JSON-RPC, only too long: a tool result with one text of HUGE_MB megabytes.
+    head = f'{{"jsonrpc":"2.0","id":{json.dumps(request_id)},"result":{{"content":[{{"type":"text","text":"'
+    out = sys.stdout.buffer
+    out.write(head.encode())
+    megabyte = b"A" * (1 << 20)
+    for _ in range(HUGE_MB):
+        out.write(megabyte)
+    out.write(b'"}]}}\n')
+    out.flush()
 
 
 def send_duplicated(request_id):
@@ -85,6 +107,12 @@ def main():
             result = handle(message["method"], message.get("params") or {})
         except RpcError as exc:
             send({"jsonrpc": "2.0", "id": message["id"], "error": {"code": exc.code, "message": exc.message}})
+            continue
+        if result is HUGE:
+            try:
+                send_huge(message["id"])
+            except BrokenPipeError:  # the gateway stopped reading: what it should do
+                return
             continue
         if result is DUPLICATED:
             send_duplicated(message["id"])
