@@ -489,15 +489,23 @@ _STRICTER = {
 
 
 _JSON_TEXT = ("text that begins like JSON ('[', '{', blank space or 'null') is denied here, "
-              "as a server may read it as a list, an object or null")
+              "as a server may read it as a list, an object or null, and so is a path a "
+              "server may resolve to another ('/srv/../etc', '//etc')")
 _ARRAYS_AND_JSON_TEXT = ("ToolHive shows array arguments only as present, and a server may read "
                          "text that begins like JSON ('[', '{', blank space or 'null') as an "
-                         "array: such calls are denied here")
+                         "array or resolve a path ('/srv/../etc') to another: such calls are denied here")
+_NUMBERS = ("ToolHive leaves out an argument number past its decimal range (about 9.2e14), so "
+            "such calls are denied here; it also rounds numbers to four decimal places, so an "
+            "argument less than 0.0001 past the bound is compared rounded and may pass")
 
 
 def _stricter(condition: Condition) -> str:
     """Why Cedar denies more than `decide` for this condition."""
-    op = condition.op
+    op, value = condition.op, condition.value
+    values = value if isinstance(value, list) else [value]
+    numbers = any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    if op in _COMPARE or (op in ("eq", "neq", "in", "not_in") and numbers):
+        return _NUMBERS
     if op == "contains":
         return _ARRAYS_AND_JSON_TEXT
     if op in ("regex", "eq", "neq") or (op in ("in", "not_in") and condition.value):
