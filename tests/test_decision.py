@@ -195,6 +195,9 @@ def test_a_field_inside_json_text_is_looked_for_as_the_server_will_see_it() -> N
     ("/srv/data/..", True),  # /srv/ itself
     ("/srv/data/../..", False),
     ("/srv/../etc/passwd", False),
+    ("/srv/%2e%2e/etc/passwd", False),  # a server decoding the text first
+    ("/srv/%2E%2E%2Fetc/passwd", False),
+    ("/srv/100%/a", True),
     ("https://files.example/srv/a", False),  # not a path under /srv, either way
 ])
 def test_an_allow_list_pattern_holds_for_the_path_the_server_opens(sent: str, allowed: bool) -> None:
@@ -227,6 +230,8 @@ def test_a_url_is_resolved_in_its_path_alone() -> None:
     rule = one_tool({"require": [allowed]})
     assert decide(rule, "t", {"url": "https://api.example/public/a?next=../admin"}).allowed
     assert not decide(rule, "t", {"url": "https://api.example/public/../admin"}).allowed
+    assert not decide(rule, "t", {"url": "https://api.example/public/%2e%2e/admin"}).allowed
+    assert decide(rule, "t", {"url": "https://api.example/public/a?next=%2e%2e%2fadmin"}).allowed
 
 
 def test_exists_is_the_one_op_that_looks_at_absence() -> None:

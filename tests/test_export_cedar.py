@@ -41,7 +41,8 @@ NUMBERS = [0, 1, -1, 5, 5.5, 2.25, 10, 1000, 3.0001, -7.125, 10**16]
 STRINGS = ["", "prod", "dev", "a*b", "Prod", "x\"y", "\\", "5", "true", "*", "ä"]
 # Texts a server may resolve as paths or URLs, which `decide` also judges as resolved.
 PATHS = ["/srv/a", "/srv/../etc", "//srv", "/srv/./a", "/srv/", "/srv/a/..", "https://h/srv",
-         "https://h//srv", "https://h/srv/../x", "see a/../b", "docs/../srv", "1://srv", "~/../srv"]
+         "https://h//srv", "https://h/srv/../x", "see a/../b", "docs/../srv", "1://srv", "~/../srv",
+         "/srv/%2e%2e/etc", "%2E%2E%2Fsrv", "https://h/srv/%2e%2e/x", "https://h/srv?q=%2e%2e"]
 STRINGS += PATHS
 VALUE_KINDS = ("string", "number", "bool", "null", "object", "array")
 
@@ -212,6 +213,19 @@ def _kind(plan: CedarPlan, tool: str) -> str:
     if tool in plan.stricter:
         return "stricter"
     return "exact"
+
+
+@pytest.mark.parametrize("kind", ["require", "deny_if"])
+def test_every_path_a_server_may_resolve_is_denied_where_decide_denies_it(kind: str) -> None:
+    """Each text of PATHS under each text condition, both ways: Cedar allows no call that
+    `decide` denies (`decide` judges the text also as the path a server resolves)."""
+    shapes = [("regex", "^/srv"), ("regex", "srv$"), ("regex", "^/etc"), ("contains", "/srv"),
+              ("contains", "etc"), ("eq", "/srv/a"), ("neq", "/srv/a"), ("in", ["/srv/a", "/etc"]),
+              ("not_in", ["/etc", "x"])]
+    for op, value in shapes:
+        doc = {"version": "1", "default": "deny",
+               "tools": {"read": {kind: [{"path": "args.db", "op": op, "value": value}]}}}
+        _check(doc, [("read", {"db": text}) for text in PATHS])
 
 
 def test_generated_policies_agree_with_cedar() -> None:

@@ -303,19 +303,43 @@ def _json_text_parsed(args: Any) -> tuple[Any, Any]:
 # Where a URL's path begins: after "scheme://authority".
 _URL_START = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
 _PATH_OPENINGS = ("/", ".", "~")
+_PERCENT_PATH = re.compile("%2[eEfF]")
 _BLANK = re.compile(r"\s")
 
 
 def resolve_path(text: str) -> str:
-    """`text` as a server opening it as a path (or fetching it as a URL) reads it: `.` and `..`
-    segments resolved and repeated slashes made one, in the path part alone for a URL. A trailing
-    slash is kept (`/tmp/` is the folder). Text with blank space in it is prose, not a path,
+    """`text` as a server opening it as a path (or fetching it as a URL) reads it: `%2e` and
+    `%2f` decoded, `.` and `..` segments resolved and repeated slashes made one, in the path part
+    alone for a URL. A trailing slash is kept (`/tmp/` is the folder). Text with blank space in it is prose, not a path,
     unless it begins like one (`/`, `.` or `~`); it comes back unchanged, as does text with
     nothing to resolve."""
+    if "%" in text:
+        return _resolve_decoded(text)
     if "/" not in text or ("/." not in text and "//" not in text and text[:1] != "."):
         return text  # a cheap test first: most text has nothing to resolve
+    return _resolve(text, text)
+
+
+def _resolve_decoded(text: str) -> str:
+    """`resolve_path` for text holding a percent sign: `%2e` and `%2f` (any case) are read as
+    the `.` and `/` that a server decoding the text before opening it sees (in a URL, in its
+    path part only)."""
+    url = _URL_START.match(text)
+    if url is None:
+        return _resolve(_PERCENT_PATH.sub(_decoded, text), text)
+    rest = text[url.end():]
+    cut = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    decoded = url.group() + _PERCENT_PATH.sub(_decoded, rest[:cut]) + rest[cut:]
+    return _resolve(decoded, text)
+
+
+def _decoded(match: re.Match[str]) -> str:
+    return "." if match.group()[2] in "eE" else "/"
+
+
+def _resolve(text: str, original: str) -> str:
     if not text.startswith(_PATH_OPENINGS) and _BLANK.search(text):
-        return text
+        return original
     url = _URL_START.match(text)
     head, rest = ("", text) if url is None else (url.group(), text[url.end():])
     if url is not None:
@@ -324,7 +348,7 @@ def resolve_path(text: str) -> str:
     else:
         tail = ""
     if not rest:
-        return text
+        return original if text == original else text
     # posixpath keeps a leading "//" (POSIX leaves its meaning open; Linux reads it as "/").
     resolved = posixpath.normpath(re.sub(r"/{2,}", "/", rest))
     if rest.endswith(("/", "/.", "/..")) and not resolved.endswith("/"):
@@ -332,7 +356,7 @@ def resolve_path(text: str) -> str:
     if url is not None and resolved == ".":
         resolved = ""
     out = head + resolved + tail
-    return text if out == text else out
+    return original if out == original else out
 
 
 def _paths_resolved(value: Any) -> Any:

@@ -195,9 +195,9 @@ def _begins_like_json(text: str) -> bool:
 # `decide` judges it also as resolved (`resolve_path`), which Cedar cannot do, so where a
 # condition reads the argument as text, every text `resolve_path` may change is denied. Cedar's
 # `like` cannot say all of what `resolve_path` looks at, so it denies a little more: any dot
-# segment or repeated slash, except prose (blank space in it, not beginning like a path) and a
+# segment, repeated slash or `%2e`/`%2f`, except prose (blank space in it, not beginning like a path) and a
 # URL of a common scheme with no other "//".
-_DOT_SEGMENTS = ("*/./*", "*/../*", "*/.", "*/..", "./*", "../*")
+_DOT_SEGMENTS = ("*/./*", "*/../*", "*/.", "*/..", "./*", "../*", "*%2e*", "*%2E*", "*%2f*", "*%2F*")
 _PATH_OPENINGS = ("/*", ".*", "~*")
 _URL_SCHEMES = ("http", "https", "ftp", "ftps", "sftp", "ws", "wss", "s3", "gs", "file", "git", "ssh")
 
