@@ -41,6 +41,10 @@ class Diagnostics:
     # tools/list pages answered so far, and the tools on them (a server may die while paging)
     pages: int = 0
     tools_listed: int = 0
+    # What the server sent that was refused unread ("sent a message larger than 64 MiB (the
+    # limit)"), when it did; its stage is the one it was refused in.
+    too_large: str = ""
+    too_large_stage: str = ""
 
     def open_stderr_file(self) -> IO[bytes]:
         """A real, already-unlinked file for the server's stderr (a pipe could block it)."""
@@ -58,6 +62,10 @@ class Diagnostics:
         if len(self.garbage) < 3:
             text = line.decode("utf-8", "replace").strip()
             self.garbage.append(text[:160] + ("…" if len(text) > 160 else ""))
+
+    def note_too_large(self, words: str) -> None:
+        if not self.too_large:
+            self.too_large, self.too_large_stage = words, self.stage
 
     def note_http(self, answer: HttpAnswer) -> None:
         if len(self.http_errors) < 10:

@@ -9,6 +9,7 @@ from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
 
 from policytui.discovery.diagnostics import Diagnostics, HttpAnswer
 from policytui.discovery.errors import DiscoveryError
+from policytui.discovery.limits import refused_sentence
 from policytui.textsafe import visible
 
 _STAGE = {
@@ -60,6 +61,12 @@ def _sentence(leaves: list[BaseException], diag: Diagnostics, timeout: float) ->
     known = _pick(leaves, DiscoveryError)
     if known is not None:
         return known.message
+
+    if diag.too_large:
+        # Whatever the refusal became on its way (an error answer, a closed stream), it is why.
+        stage_then = _STAGE.get(diag.too_large_stage, diag.too_large_stage)
+        then = "it was stopped" if spec.transport == "stdio" else "the connection was closed"
+        return refused_sentence(who, diag.too_large, stage_then, then)
 
     http_answer = _first_http_error(diag)
     if spec.transport in ("http", "sse") and http_answer is not None:

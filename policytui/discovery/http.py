@@ -2,6 +2,7 @@
 
 The SDK turns a 401 or 404 into a generic JSON-RPC error; the response hook below keeps the
 status so the failure can be explained ("refused with HTTP 401: check the Authorization header").
+A second hook bounds each message the server sends (`http_limit`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
 
 from policytui.discovery.diagnostics import Diagnostics, HttpAnswer
+from policytui.discovery.http_limit import UNCOMPRESSED, bound_bodies
 
 # A long-lived connection (the gateway's upstream) may sit idle: keep the event stream open.
 STREAM_READ_SECONDS = 3600.0
@@ -48,17 +50,34 @@ def _recorder(diag: Diagnostics) -> Any:
     return on_response
 
 
+def _hooks(diag: Diagnostics) -> dict[str, list[Any]]:
+    return {"response": [_recorder(diag), bound_bodies(on_refused=diag.note_too_large)]}
+
+
+def _headers(headers: Any) -> httpx2.Headers:
+    """The headers of every request: the given ones, answers asked for uncompressed (so the
+    size counted is the size held), whatever they say."""
+    out = httpx2.Headers(headers)
+    out.update(UNCOMPRESSED)
+    return out
+
+
 @asynccontextmanager
 async def http_transport(diag: Diagnostics, timeout: float) -> AsyncIterator[Any]:
     spec = diag.spec
     assert spec.url is not None
     client = httpx2.AsyncClient(
-        headers=spec.headers,
+        headers=_headers(spec.headers),
         timeout=httpx2.Timeout(timeout, read=STREAM_READ_SECONDS),
-        event_hooks={"response": [_recorder(diag)]},
+        event_hooks=_hooks(diag),
         verify=_tls_context(),
     )
-    async with client, streamable_http_client(spec.url, http_client=client) as streams:
+    # Events are bounded by the hook, at the size of any other message (tool results up to the
+    # limit pass as they do over stdio), and refused with its words: the SDK's own bound (1 MiB,
+    # and counted on the text, where a byte that is not UTF-8 counts three) is left off.
+    async with client, streamable_http_client(
+        spec.url, http_client=client, max_sse_event_size=None
+    ) as streams:
         yield streams
 
 
@@ -66,7 +85,7 @@ async def http_transport(diag: Diagnostics, timeout: float) -> AsyncIterator[Any
 async def sse_transport(diag: Diagnostics, timeout: float) -> AsyncIterator[Any]:
     spec = diag.spec
     assert spec.url is not None
-    hook = _recorder(diag)
+    hooks = _hooks(diag)
 
     def factory(
         headers: dict[str, str] | None = None,
@@ -74,9 +93,9 @@ async def sse_transport(diag: Diagnostics, timeout: float) -> AsyncIterator[Any]
         auth: httpx2.Auth | None = None,
     ) -> httpx2.AsyncClient:
         kwargs: dict[str, Any] = {
-            "headers": headers,
+            "headers": _headers(headers),
             "timeout": timeout,
-            "event_hooks": {"response": [hook]},
+            "event_hooks": hooks,
             "verify": _tls_context(),
         }
         if auth is not None:

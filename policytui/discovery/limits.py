@@ -9,11 +9,37 @@ and well below what a workstation or a small container can spare.
 from __future__ import annotations
 
 MEBIBYTE = 1 << 20
-# One JSON-RPC message from a server, as the gateway reads a server started as a command (one
-# line of its standard output). Over HTTP the MCP SDK's client reads the server instead.
+# One JSON-RPC message from a server: one line of the standard output of a server started as
+# a command, one body of an HTTP answer, one event of an event stream.
 MAX_SERVER_MESSAGE_BYTES = 64 * MEBIBYTE
 
 
 def described(size: int) -> str:
     """A size in the words the limit is documented in ("64 MiB")."""
     return f"{size // MEBIBYTE} MiB" if size % MEBIBYTE == 0 else f"{size} bytes"
+
+
+def refused_sentence(who: str, words: str, stage: str, then: str) -> str:
+    """The one sentence for a connection given up on at a message over the limit:
+    "Server 'x' sent a message larger than 64 MiB (the limit) while answering tools/list; it
+    was stopped." `words` say what was sent, `then` what became of the server."""
+    return f"{who} {words} while answering {stage}; {then}."
+
+
+def too_large_words(limit: int = MAX_SERVER_MESSAGE_BYTES) -> str:
+    """What a message over the limit is called in every sentence about it."""
+    return f"sent a message larger than {described(limit)} (the limit)"
+
+
+# A compressed HTTP body is refused too: its size unpacked cannot be known before it is held.
+COMPRESSED_WORDS = "sent a compressed message, which is not read (its size cannot be bounded)"
+
+
+def refusal_in(text: str, limit: int = MAX_SERVER_MESSAGE_BYTES) -> str:
+    """The words of a refused HTTP body ("sent a message larger than 64 MiB (the limit)")
+    found in an error message, or "". The refusal reaches the request it answered as an error
+    of the MCP SDK's, with these words in its message."""
+    for words in (too_large_words(limit), COMPRESSED_WORDS):
+        if f"the server {words}" in text:
+            return words
+    return ""

@@ -20,6 +20,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from mcp.shared.message import SessionMessage
 
 from policytui.discovery.diagnostics import Diagnostics
+from policytui.discovery.limits import MAX_SERVER_MESSAGE_BYTES, too_large_words
 from policytui.discovery.spawn import (
     check_can_spawn,
     child_environment,
@@ -42,9 +43,13 @@ Streams = tuple[
 
 @asynccontextmanager
 async def stdio_transport(
-    diag: Diagnostics, *, close_grace: float = GRACEFUL_EXIT_SECONDS
+    diag: Diagnostics,
+    *,
+    close_grace: float = GRACEFUL_EXIT_SECONDS,
+    max_message: int = MAX_SERVER_MESSAGE_BYTES,
 ) -> AsyncIterator[Streams]:
-    """Spawn the server in its own process group; yield the message streams; stop it fully."""
+    """Spawn the server in its own process group; yield the message streams; stop it fully.
+    A line longer than `max_message` ends the reads (noted in `diag`) and the server with them."""
     spec = diag.spec
     assert spec.command is not None
     env = child_environment(spec.env)
@@ -80,15 +85,28 @@ async def stdio_transport(
     async def read_stdout() -> None:
         assert process.stdout is not None
         pending: list[bytes] = []
+        size = 0  # of the line under way, in `pending`
         try:
             async with read_writer:
                 async for chunk in process.stdout:
-                    if b"\n" not in chunk:
+                    end = chunk.find(b"\n")
+                    if size + (end if end >= 0 else len(chunk)) > max_message:
+                        # The session's reads end here, and the failure is explained from the
+                        # note (`explain`). What follows is read and dropped until the server
+                        # is stopped, so that its pipe ends as it would otherwise.
+                        diag.note_too_large(too_large_words(max_message))
+                        await read_writer.aclose()
+                        async for _ in process.stdout:
+                            pass
+                        return
+                    if end < 0:
                         pending.append(chunk)
+                        size += len(chunk)
                         continue
                     pending.append(chunk)
                     *lines, rest = b"".join(pending).split(b"\n")
                     pending = [rest] if rest else []
+                    size = len(rest)
                     for line in lines:
                         await deliver(line)
                 if pending:

@@ -22,6 +22,7 @@ from typing import Any
 
 from policytui.discovery.diagnostics import Diagnostics
 from policytui.discovery.errors import DiscoveryError, ListingCancelled
+from policytui.discovery.limits import MAX_SERVER_MESSAGE_BYTES, refused_sentence, too_large_words
 from policytui.discovery.listing import build_listing
 from policytui.discovery.spawn import (
     check_can_spawn,
@@ -54,6 +55,10 @@ class _Closed(Exception):
     """The server closed its stdout (it exited, or was killed)."""
 
 
+class _TooLarge(Exception):
+    """The server's line passed the limit: it is not read further."""
+
+
 class _ErrorAnswer(Exception):
     def __init__(self, code: Any, message: str) -> None:
         super().__init__(message)
@@ -68,10 +73,19 @@ class _NotMcp(Exception):
 class StdioListing:
     """One attempt at listing a stdio server: `start()` spawns it, `result()` waits for the list."""
 
-    def __init__(self, spec: ServerSpec, *, timeout: float, client_version: str) -> None:
+    def __init__(
+        self,
+        spec: ServerSpec,
+        *,
+        timeout: float,
+        client_version: str,
+        max_message: int = MAX_SERVER_MESSAGE_BYTES,
+    ) -> None:
         assert spec.command is not None
         self.spec = spec
         self.timeout = timeout
+        # A line from the server longer than this ends the listing (the server is stopped).
+        self.max_message = max_message
         self.client_version = client_version
         self.diag = Diagnostics(spec)
         self.diag.stage = "initialize"
@@ -150,6 +164,11 @@ class StdioListing:
             )
         except _Closed:
             raise self._fail(self._closed_sentence()) from None
+        except _TooLarge:
+            raise self._fail(refused_sentence(
+                self._who(), too_large_words(self.max_message),
+                self.diag.stage, "it was stopped",
+            )) from None
         except TimeoutError:
             raise self._fail(self._timeout_sentence()) from None
         finally:
@@ -297,8 +316,10 @@ class StdioListing:
             line, _, self._buffer = self._buffer.partition(b"\n")
             return line
         # A page of thousands of tools is one line of megabytes: gather its chunks and join
-        # once, looking for the end of the line only in what just arrived.
+        # once, looking for the end of the line only in what just arrived. A line past the
+        # limit is given up on as it is read, so it never costs more than the limit.
         chunks = [self._buffer]
+        size = len(self._buffer)
         with selectors.DefaultSelector() as selector:
             selector.register(fd, selectors.EVENT_READ)
             while True:
@@ -319,8 +340,12 @@ class StdioListing:
                         if rest:
                             return rest
                         raise _Closed()
+                    end = chunk.find(b"\n")
+                    if size + (end if end >= 0 else len(chunk)) > self.max_message:
+                        raise _TooLarge()
+                    size += len(chunk)
                     chunks.append(chunk)
-                    if b"\n" in chunk:
+                    if end >= 0:
                         line, _, self._buffer = b"".join(chunks).partition(b"\n")
                         return line
 

@@ -7,6 +7,10 @@ what the agent receives is what the server sent (the SDK still checks each resul
 protocol). The connection lives in its own task, because anyio cancel scopes belong to the
 task that entered them; `start` returns once it is up. When the server dies, every request
 fails with a clear error and none is sent anywhere else: the gateway fails closed.
+
+An answer over the size limit (`policytui.discovery.http_limit`) fails its own request only:
+over HTTP each answer is a body of its own, so the refusal is tied to the request it answers,
+and the server's other answers are read as before.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import mcp_types as types
 from mcp.shared.exceptions import MCPError
 from pydantic import TypeAdapter, ValidationError
 
+from policytui.discovery.limits import refusal_in
 from policytui.gateway.enforcer import UpstreamFailure
 
 log = logging.getLogger("policytui.gateway")
@@ -181,6 +186,14 @@ class Upstream:
         try:
             return await self._send(session, method, hop_params(params), progress, timeout)
         except MCPError as exc:
+            refused = refusal_in(exc.message)
+            if refused:
+                # Whichever error the SDK made of the refusal (a JSON body, an event stream),
+                # the request gets the one sentence, and the connection stays up. A server that
+                # writes these words in an error of its own only gets its call counted as run.
+                log.warning("the upstream server %s answering %s; the request failed", refused, method)
+                error = MCPError(code=types.INTERNAL_ERROR, message=f"the upstream MCP server {refused}")
+                raise UpstreamFailure("too_large", error) from None
             if exc.code == CONNECTION_CLOSED:
                 self.mark_down("the connection closed")
                 raise UpstreamFailure("unavailable", unavailable_error("the connection closed")) from None

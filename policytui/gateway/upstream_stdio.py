@@ -23,7 +23,12 @@ from typing import Any
 import anyio
 import anyio.abc
 
-from policytui.discovery.limits import MAX_SERVER_MESSAGE_BYTES, described
+from policytui.discovery.limits import (
+    MAX_SERVER_MESSAGE_BYTES,
+    described,
+    refused_sentence,
+    too_large_words,
+)
 from policytui.gateway.enforcer import UpstreamFailure
 from policytui.gateway.linefeed import LineFeed, tap_stdout
 from policytui.gateway.upstream import MessageHandler, Progress, hop_params, unavailable_error
@@ -161,10 +166,10 @@ class StdioUpstream:
                     raise explain(TimeoutError(), diag, self.timeout) from None
                 except UpstreamFailure as failure:
                     if self.broken_off:
-                        raise explain(DiscoveryError(
-                            f"Server {visible(spec.name)!r} sent a message larger than "
-                            f"{described(self.max_message)} (the limit) while answering {diag.stage}; it was stopped."
-                        ), diag, self.timeout) from None
+                        raise explain(DiscoveryError(refused_sentence(
+                            f"Server {visible(spec.name)!r}", too_large_words(self.max_message), diag.stage,
+                            "it was stopped",
+                        )), diag, self.timeout) from None
                     if process.returncode is None:
                         await _wait_briefly(process)
                     diag.returncode = process.returncode
