@@ -234,6 +234,55 @@ def test_a_url_is_resolved_in_its_path_alone() -> None:
     assert decide(rule, "t", {"url": "https://api.example/public/a?next=%2e%2e%2fadmin"}).allowed
 
 
+@pytest.mark.parametrize("sent", [
+    "https://h/admin/users",
+    "https://h/public/..;/admin",  # a path parameter: Tomcat and Jetty drop it
+    "https://h/%61dmin",  # an escaped unreserved letter: the same URL to every web server
+    "https://h/public/%252e%252e/admin",  # escaped twice, for a server that decodes twice
+    "https://h/public/..\\admin",  # a backslash: a slash to a WHATWG parser (Node's fetch)
+    "https:\\\\h\\admin",
+    "https://h/ad\tmin",  # tabs and line breaks dropped by that parser
+    " https://h/admin\n",  # and blank space around the URL trimmed
+])
+def test_a_deny_pattern_finds_a_url_path_however_a_server_reads_it(sent: str) -> None:
+    deny = {"path": "args.url", "op": "regex", "value": "^https://h/admin"}
+    assert not decide(one_tool({"deny_if": [deny]}), "t", {"url": sent}).allowed
+    assert decide(one_tool({"deny_if": [deny]}), "t", {"url": "https://h/public/a;v=1"}).allowed
+
+
+def test_a_home_folder_is_read_as_the_home_a_started_server_shares(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", "/home/me")
+    deny = {"path": "args.path", "op": "regex", "value": "^/home/me/\\.ssh/"}
+    assert not decide(one_tool({"deny_if": [deny]}), "t", {"path": "~/.ssh/id_rsa"}).allowed
+    assert decide(one_tool({"deny_if": [deny]}), "t", {"path": "~/notes.txt"}).allowed
+
+
+def test_a_character_nfc_makes_ascii_is_read_as_that_letter() -> None:
+    # server-filesystem opens `Keys` for `\u212aeys` (a Kelvin sign) when no such name exists.
+    deny = {"path": "args.path", "op": "regex", "value": "/Keys/"}
+    assert not decide(one_tool({"deny_if": [deny]}), "t", {"path": "/srv/\u212aeys/id"}).allowed
+    assert decide(one_tool({"deny_if": [deny]}), "t", {"path": "/srv/k\u00e9ys/id"}).allowed
+
+
+def test_a_path_inside_json_text_is_resolved_as_the_tool_gets_it() -> None:
+    # With blank space in it, the JSON text is prose as written; the SDK hands the tool a list.
+    deny = {"path": "args.paths", "op": "contains", "value": "/etc/shadow"}
+    rule = one_tool({"deny_if": [deny]})
+    assert not decide(rule, "t", {"paths": ' [ "/etc/./shadow" ] '}).allowed
+    assert not decide(rule, "t", {"paths": '[ "/srv/../etc//shadow" ]'}).allowed
+    assert decide(rule, "t", {"paths": ' [ "/srv/./a" ] '}).allowed
+
+
+@pytest.mark.parametrize("text", [
+    "https://h/a%20b/c?q=%2e%2e", "https://en.wikipedia.org/wiki/C%2B%2B", "http://localhost:8080/",
+    "s3://bucket/key/part-0001.parquet", "io.kestra.tests", "0 */5 * * *", "^[a-z]+\\d{2}$",
+    "See [the guide](https://h/docs/../guide) for more.", "mailto:a@b.example", "a;b",
+])
+def test_realistic_arguments_are_read_as_sent(text: str) -> None:
+    same = {"path": "args.a", "op": "eq", "value": text}
+    assert decide(one_tool({"require": [same]}), "t", {"a": text}).allowed
+
+
 def test_exists_is_the_one_op_that_looks_at_absence() -> None:
     present = {"path": "args.force", "op": "exists", "value": True}
     absent = {"path": "args.force", "op": "exists", "value": False}

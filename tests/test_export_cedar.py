@@ -42,7 +42,12 @@ STRINGS = ["", "prod", "dev", "a*b", "Prod", "x\"y", "\\", "5", "true", "*", "ä
 # Texts a server may resolve as paths or URLs, which `decide` also judges as resolved.
 PATHS = ["/srv/a", "/srv/../etc", "//srv", "/srv/./a", "/srv/", "/srv/a/..", "https://h/srv",
          "https://h//srv", "https://h/srv/../x", "see a/../b", "docs/../srv", "1://srv", "~/../srv",
-         "/srv/%2e%2e/etc", "%2E%2E%2Fsrv", "https://h/srv/%2e%2e/x", "https://h/srv?q=%2e%2e"]
+         "/srv/%2e%2e/etc", "%2E%2E%2Fsrv", "https://h/srv/%2e%2e/x", "https://h/srv?q=%2e%2e",
+         "/srv/%252e%252e/etc", "/srv/%2E%2e/etc", "/%73rv", "https://h/%65tc", "https://h/srv/..;/etc",
+         "https://h/etc;x", "https://h/srv/..\\etc", "https:\\\\h\\etc", "https://h/e\ttc",
+         "https://h/srv/.\n./etc", " https://h/etc", "https://h/etc\x00", "~/srv", "~root/../srv",
+         "/srv/\u212a", "/\u212ae\u037e", "see https://h/srv/../etc", "s3://b/srv/../etc",
+         "HTTPS://h/srv/../etc", "https://h/a b/../../etc", "C:\\srv\\..\\etc", "/srv/a\x00/../../etc"]
 STRINGS += PATHS
 VALUE_KINDS = ("string", "number", "bool", "null", "object", "array")
 
@@ -221,7 +226,8 @@ def test_every_path_a_server_may_resolve_is_denied_where_decide_denies_it(kind: 
     `decide` denies (`decide` judges the text also as the path a server resolves)."""
     shapes = [("regex", "^/srv"), ("regex", "srv$"), ("regex", "^/etc"), ("contains", "/srv"),
               ("contains", "etc"), ("eq", "/srv/a"), ("neq", "/srv/a"), ("in", ["/srv/a", "/etc"]),
-              ("not_in", ["/etc", "x"])]
+              ("not_in", ["/etc", "x"]), ("regex", "^https://h/etc"), ("regex", "^https://h/srv"),
+              ("contains", "K"), ("contains", ";"), ("regex", "^~")]
     for op, value in shapes:
         doc = {"version": "1", "default": "deny",
                "tools": {"read": {kind: [{"path": "args.db", "op": op, "value": value}]}}}

@@ -62,6 +62,10 @@ CALLS: list[tuple[str, dict[str, Any], bool]] = [
     ("copy_with", {"source": "/srv//data/./report.txt"}, True),  # resolved, still under /srv
     ("copy_with", {"source": "/srv/../etc/passwd"}, False),  # matches the pattern as written only
     ("copy_with", {"source": "/srv/data/.."}, True),  # /srv/ itself
+    ("list_paths", {"paths": ' [ "/etc/./shadow" ] '}, False),  # a path inside JSON text
+    ("list_paths", {"paths": ' [ "/home/./me" ] '}, True),  # harmless once resolved
+    ("copy_with", {"source": "/srv/%252e%252e/etc/passwd"}, False),  # escaped twice
+    ("copy_with", {"source": "/srv/%2E%2e/etc/passwd"}, False),
 ]
 
 
@@ -164,3 +168,31 @@ async def test_the_real_filesystem_server_never_opens_a_path_outside_the_allow_l
     outcomes = [(line["tool"], line["decision"]) for line in outcome_lines(audit)
                 if line["decision"] != "probe"]
     assert outcomes == [("read_text_file", "allowed" if allowed else "denied") for _, allowed in attempts]
+
+
+async def test_the_real_filesystem_server_never_opens_a_name_a_deny_pattern_refuses(
+        tmp_path: Path, test_servers: Path) -> None:
+    """server-filesystem, asked for a name it does not find as written, opens the one with the
+    same Unicode normal form (NFC): `\u212aeys` (a Kelvin sign) opens `Keys`. A `deny_if` on
+    `/Keys/` must refuse that spelling too."""
+    server = test_servers / "filesystem" / "node_modules" / ".bin" / "mcp-server-filesystem"
+    if not server.exists():
+        pytest.skip(f"server-filesystem is not installed at {server} (run tests/servers/install.sh)")
+    root = (tmp_path / "files").resolve()
+    (root / "Keys").mkdir(parents=True)
+    (root / "Keys" / "id.txt").write_text("the secret", encoding="utf-8")
+    (root / "notes.txt").write_text("public notes", encoding="utf-8")
+    policy, audit = tmp_path / "policy.json", tmp_path / "audit.jsonl"
+    policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {"read_text_file": {
+        "deny_if": [{"path": "args.path", "op": "regex", "value": "/Keys/"}]}}}), encoding="utf-8")
+    options = ["--policy", str(policy), "--state-dir", str(tmp_path / "state"), "--audit", str(audit)]
+    attempts = [(f"{root}/notes.txt", True), (f"{root}/Keys/id.txt", False), (f"{root}/\u212aeys/id.txt", False)]
+    answers = []
+    async with sdk_client("stdio", "legacy", options, [str(server), str(root)], tmp_path / "gateway.log") as client:
+        for path, _ in attempts:
+            answers.append(_text(await client.call_tool("read_text_file", {"path": path})))
+    for (path, allowed), text in zip(attempts, answers, strict=True):
+        assert ("public notes" in text) is allowed, (path, text)
+        assert "the secret" not in text, path
+    outcomes = [line["decision"] for line in outcome_lines(audit) if line["decision"] != "probe"]
+    assert outcomes == ["allowed" if allowed else "denied" for _, allowed in attempts]

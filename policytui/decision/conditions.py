@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import posixpath
 import re
 import signal
@@ -250,14 +251,19 @@ def server_readings(args: Any) -> list[tuple[Any, bool]]:
     - JSON text written out again plainly (escapes resolved), which every condition on text
       must agree with: `"[\"\\/etc\\/shadow\"]"` holds "/etc/shadow" for the tool;
     - integers rounded to doubles, as a JavaScript server reads them;
-    - every text with its path resolved (dot segments, repeated slashes), as a server that
-      opens it as a file or fetches it as a URL reads it; every condition must agree with it.
+    - every text with its path resolved (`resolve_path`), as a server that opens it as a file
+      or fetches it as a URL reads it; every condition must agree with it. Texts inside JSON
+      text too, once parsed (only a definite answer counts there, as for the parsed reading).
     Each only when it changes something."""
     readings: list[tuple[Any, bool]] = []
     parsed, plain = _json_text_parsed(args)
     if parsed is not args:
         readings.append((parsed, False))
         readings.append((plain, True))
+        # A path inside the JSON text reaches the tool inside the list or object.
+        parsed_resolved = _paths_resolved(parsed)
+        if parsed_resolved is not parsed:
+            readings.append((parsed_resolved, False))
     resolved = _paths_resolved(args)
     if resolved is not args:
         readings.append((resolved, True))
@@ -302,61 +308,110 @@ def _json_text_parsed(args: Any) -> tuple[Any, Any]:
 
 # Where a URL's path begins: after "scheme://authority".
 _URL_START = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
+# A scheme and two slashes as a WHATWG URL parser (Node's `fetch` and `new URL`) finds them:
+# it drops tabs and line breaks anywhere, and reads a backslash as a slash in these schemes.
+_URL_OPENING = re.compile(r"[A-Za-z][A-Za-z0-9+.\-\t\n\r]{0,40}:[\t\n\r]*[/\\][\t\n\r]*[/\\]")
+_BACKSLASH_SCHEMES = frozenset(("http", "https", "ws", "wss", "ftp", "file"))
+_URL_DROPPED = re.compile("[\t\n\r]")
+# WHATWG also trims C0 controls and spaces around a URL.
+_URL_TRIMMED = "".join(chr(code) for code in range(0x21))
 _PATH_OPENINGS = ("/", ".", "~")
-_PERCENT_PATH = re.compile("%2[eEfF]")
+# Percent escapes a server may decode before it opens a path or serves a URL: `%2f` (a slash to
+# a server that decodes the whole path) and the unreserved characters (`%61dmin` is `admin` to
+# every web server, RFC 3986 6.2.2.2), each also escaped again (`%252e`: a server that decodes
+# twice). Others (`%20`, `%3f`) change what the text means and are left as written.
+_ESCAPE = re.compile(r"%(?:25)*(2[dDeEfF]|3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|5[fF]|7[eE])")
+# The only characters Unicode normalization (NFC) turns into ASCII. server-filesystem, asked for
+# a name it does not find as written, opens the one with the same normal form: `/srv/\u212aeys`
+# (a Kelvin sign) opens `/srv/Keys`.
+_NFC_ASCII = {"\u212a": "K", "\u1fef": "`", "\u037e": ";"}
+_NFC_TO_ASCII = re.compile("[\u212a\u1fef\u037e]")
+# A URL path parameter, which Java servers (Tomcat, Jetty) drop: `/public/..;/admin` is /admin.
+_PATH_PARAMETER = re.compile(r";[^/]*")
 _BLANK = re.compile(r"\s")
+_SLASHES = re.compile(r"/{2,}")
 
 
 def resolve_path(text: str) -> str:
-    """`text` as a server opening it as a path (or fetching it as a URL) reads it: `%2e` and
-    `%2f` decoded, `.` and `..` segments resolved and repeated slashes made one, in the path part
-    alone for a URL. A trailing slash is kept (`/tmp/` is the folder). Text with blank space in it is prose, not a path,
-    unless it begins like one (`/`, `.` or `~`); it comes back unchanged, as does text with
-    nothing to resolve."""
+    """`text` as a server opening it as a path (or fetching it as a URL) reads it: percent
+    escapes of `.`, `/` and the unreserved characters decoded, `.` and `..` segments resolved
+    and repeated slashes made one, a leading `~` as the gateway's home (a server it starts
+    shares it), characters NFC makes ASCII made so. A URL is read as a WHATWG parser reads it
+    (tabs and line breaks dropped, a backslash a slash in http, https, ws, wss, ftp and file),
+    its path alone resolved, `;` path parameters dropped. A trailing slash is kept (`/tmp/` is
+    the folder). Text with blank space in it is prose, not a path, unless it begins like one
+    (`/`, `.`, `~` or a URL); it comes back unchanged, as does text with nothing to resolve."""
+    if text.isascii():
+        if "/" not in text and "\\" not in text and "%" not in text and text[:1] != "~":
+            return text  # a cheap test first: nothing here can name another path
+        read = text
+    else:
+        read = _NFC_TO_ASCII.sub(_ascii_form, text)
+    url = _as_url(read) if ":" in read else None
+    resolved = _resolve_url(url) if url is not None else _resolve_file_path(read)
+    return text if resolved == text else resolved
+
+
+def _ascii_form(match: re.Match[str]) -> str:
+    return _NFC_ASCII[match.group()]
+
+
+def _as_url(text: str) -> str | None:
+    """`text` as a URL parser reads it, or None when it is no `scheme://` URL."""
+    trimmed = text.lstrip(_URL_TRIMMED)
+    if _URL_OPENING.match(trimmed) is None:
+        return None  # a cheap test first: the parts below copy the text
+    url = trimmed.rstrip(_URL_TRIMMED)
+    if "\t" in url or "\n" in url or "\r" in url:
+        url = _URL_DROPPED.sub("", url)
+    if url[:url.index(":")].lower() in _BACKSLASH_SCHEMES and "\\" in url:
+        cut = _query_start(url)
+        url = url[:cut].replace("\\", "/") + url[cut:]
+    return url if _URL_START.match(url) else None
+
+
+def _query_start(url: str) -> int:
+    return min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
+
+
+def _resolve_url(url: str) -> str:
+    """The URL with its path resolved; its query and fragment are left alone."""
+    head = _URL_START.match(url)
+    assert head is not None
+    rest = url[head.end():]
+    cut = _query_start(rest)
+    path, tail = rest[:cut], rest[cut:]
+    if "%" in path:
+        path = _ESCAPE.sub(_decoded, path)
+    if ";" in path:
+        path = _PATH_PARAMETER.sub("", path)
+    return head.group() + _normalized(path) + tail
+
+
+def _resolve_file_path(text: str) -> str:
+    if not text.startswith(_PATH_OPENINGS) and _BLANK.search(text):
+        return text  # prose
+    if text[:1] == "~":
+        text = os.path.expanduser(text)  # `~` and `~user`, as a shell or Python server reads them
     if "%" in text:
-        return _resolve_decoded(text)
-    if "/" not in text or ("/." not in text and "//" not in text and text[:1] != "."):
-        return text  # a cheap test first: most text has nothing to resolve
-    return _resolve(text, text)
-
-
-def _resolve_decoded(text: str) -> str:
-    """`resolve_path` for text holding a percent sign: `%2e` and `%2f` (any case) are read as
-    the `.` and `/` that a server decoding the text before opening it sees (in a URL, in its
-    path part only)."""
-    url = _URL_START.match(text)
-    if url is None:
-        return _resolve(_PERCENT_PATH.sub(_decoded, text), text)
-    rest = text[url.end():]
-    cut = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
-    decoded = url.group() + _PERCENT_PATH.sub(_decoded, rest[:cut]) + rest[cut:]
-    return _resolve(decoded, text)
+        text = _ESCAPE.sub(_decoded, text)
+    return _normalized(text)
 
 
 def _decoded(match: re.Match[str]) -> str:
-    return "." if match.group()[2] in "eE" else "/"
+    return chr(int(match.group(1), 16))
 
 
-def _resolve(text: str, original: str) -> str:
-    if not text.startswith(_PATH_OPENINGS) and _BLANK.search(text):
-        return original
-    url = _URL_START.match(text)
-    head, rest = ("", text) if url is None else (url.group(), text[url.end():])
-    if url is not None:
-        cut = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
-        rest, tail = rest[:cut], rest[cut:]
-    else:
-        tail = ""
-    if not rest:
-        return original if text == original else text
+def _normalized(path: str) -> str:
+    """`path` with `.` and `..` segments resolved and repeated slashes made one; a trailing
+    slash kept."""
+    if "/" not in path or ("/." not in path and "//" not in path and path[:1] != "."):
+        return path  # a cheap test first: most text has nothing to resolve
     # posixpath keeps a leading "//" (POSIX leaves its meaning open; Linux reads it as "/").
-    resolved = posixpath.normpath(re.sub(r"/{2,}", "/", rest))
-    if rest.endswith(("/", "/.", "/..")) and not resolved.endswith("/"):
+    resolved = posixpath.normpath(_SLASHES.sub("/", path))
+    if path.endswith(("/", "/.", "/..")) and not resolved.endswith("/"):
         resolved += "/"
-    if url is not None and resolved == ".":
-        resolved = ""
-    out = head + resolved + tail
-    return original if out == original else out
+    return resolved
 
 
 def _paths_resolved(value: Any) -> Any:

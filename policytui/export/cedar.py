@@ -195,21 +195,42 @@ def _begins_like_json(text: str) -> bool:
 # `decide` judges it also as resolved (`resolve_path`), which Cedar cannot do, so where a
 # condition reads the argument as text, every text `resolve_path` may change is denied. Cedar's
 # `like` cannot say all of what `resolve_path` looks at, so it denies a little more: any dot
-# segment, repeated slash or `%2e`/`%2f`, except prose (blank space in it, not beginning like a path) and a
-# URL of a common scheme with no other "//".
-_DOT_SEGMENTS = ("*/./*", "*/../*", "*/.", "*/..", "./*", "../*", "*%2e*", "*%2E*", "*%2f*", "*%2F*")
+# segment, repeated slash, percent escape it may decode or leading `~`, except in prose (blank
+# space in it, not beginning like a path, no colon before a slash) and a URL of a common scheme
+# with no other "//"; in a text with a colon before a slash (it may be a URL), a backslash, a
+# `;`, a tab or line break, or a control character or space at either end; anywhere, a
+# character NFC turns into ASCII.
+_DOT_SEGMENTS = ("*/./*", "*/../*", "*/.", "*/..", "./*", "../*", "*%2e*", "*%2E*", "*%2f*", "*%2F*",
+                 "*%25*", "*%2d*", "*%2D*", "*%3*", "*%4*", "*%5*", "*%6*", "*%7*", "~*")
 _PATH_OPENINGS = ("/*", ".*", "~*")
 _URL_SCHEMES = ("http", "https", "ftp", "ftps", "sftp", "ws", "wss", "s3", "gs", "file", "git", "ssh")
 
 
+def _like_texts(*patterns: str) -> tuple[str, ...]:
+    """`like` patterns written as Cedar string bodies (`*` stays the wildcard)."""
+    return tuple(cedar_string(pattern)[1:-1] for pattern in patterns)
+
+
+_MAY_BE_A_URL = _like_texts("*:*/*", "*:*\\*")
+_URL_ODDITIES = _like_texts("*\\*", "*;*", "*\t*", "*\n*", "*\r*",
+                            *(chr(code) + "*" for code in range(0x21)),
+                            *("*" + chr(code) for code in range(0x21)))
+_NFC_TO_ASCII = _like_texts("*\u212a*", "*\u1fef*", "*\u037e*")
+
+
+def _like_any(v: str, patterns: tuple[str, ...]) -> str:
+    return "(" + " || ".join(f'{v} like "{pattern}"' for pattern in patterns) + ")"
+
+
 def _may_resolve(v: str) -> str:
     """True for a text argument `resolve_path` may read otherwise than as written."""
-    dots = " || ".join(f'{v} like "{pattern}"' for pattern in _DOT_SEGMENTS)
-    url = " || ".join(f'{v} like "{scheme}://*"' for scheme in _URL_SCHEMES)
-    slashes = f'({v} like "*//*" && !(({url}) && !({v} like "*//*//*")))'
-    opening = " || ".join(f'{v} like "{pattern}"' for pattern in _PATH_OPENINGS)
-    prose = f'({v} like "* *" && !({opening}))'
-    return f"(!{prose} && ({dots} || {slashes}))"
+    dots = _like_any(v, _DOT_SEGMENTS)
+    url = _like_any(v, tuple(f"{scheme}://*" for scheme in _URL_SCHEMES))
+    slashes = f'({v} like "*//*" && !({url} && !({v} like "*//*//*")))'
+    may_be_a_url = _like_any(v, _MAY_BE_A_URL)
+    prose = f'({v} like "* *" && !{_like_any(v, _PATH_OPENINGS)} && !{may_be_a_url})'
+    odd_url = f"({may_be_a_url} && {_like_any(v, _URL_ODDITIES)})"
+    return f"({_like_any(v, _NFC_TO_ASCII)} || (!{prose} && ({dots} || {slashes} || {odd_url})))"
 
 
 def _not_json_text(v: str) -> str:
