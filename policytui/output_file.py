@@ -1,7 +1,9 @@
 """Writing a file a command was asked to write: one rule, one way of saying it failed.
 
-Every writer of an output file (`init -o`, `snapshot -o`, `export -o`, the editor's save and
-export) follows the same rule and words a failure the same way:
+Every writer of an output file (`snapshot -o`, `export -o`, the editor's export) follows the
+same rule, and words a failure the same way as the policy writer (`init -o`, the editor's
+save: `policytui.policy.files.save_document`, which also keeps a `.bak` and so refuses a
+device or pipe, having nothing to keep a copy of):
 
 - an existing file is replaced only when the caller says so (`--force` on the command line);
   otherwise it is refused and left as it is, also when it appears while the text is written;

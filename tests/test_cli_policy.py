@@ -212,3 +212,30 @@ def test_a_policy_cut_short_is_called_so_not_a_trailing_comma(tmp_path: Path) ->
     assert "the file ends too early: it was cut short" in cut_line
     assert "trailing comma" not in cut_line
     assert "trailing comma before a closing bracket" in comma_line
+
+
+def test_check_says_a_path_was_judged_resolved_when_that_denied_it(tmp_path: Path) -> None:
+    # "/srv/../etc/passwd" begins with "/srv/": without a word on resolving, the denial
+    # "required condition not met: args.path regex "^/srv/"" reads as wrong.
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {
+        "read": {"require": [{"path": "args.path", "op": "regex", "value": "^/srv/"}]},
+        "write": {"deny_if": [{"path": "args.path", "op": "regex", "value": "^/etc/"}]},
+    }}), encoding="utf-8")
+    policytui = str(Path(sys.executable).with_name("policytui"))
+
+    def check(tool: str, path: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([policytui, "check", str(policy), tool, "--args",
+                               json.dumps({"path": path})],
+                              capture_output=True, text=True, timeout=60)
+
+    for tool, path in (("read", "/srv/../etc/passwd"), ("write", "/srv/../etc/passwd")):
+        result = check(tool, path)
+        assert result.returncode == 1, result.stderr
+        assert "with its path resolved" in result.stdout, result.stdout
+        assert "passwd" not in result.stdout.split("\n")[0]  # no argument value in the reason
+    for tool, path in (("read", "/etc/passwd"), ("write", "/etc/passwd")):
+        result = check(tool, path)
+        assert result.returncode == 1
+        assert "as a server opens it" not in result.stdout, result.stdout
+    assert check("read", "/srv/a.txt").returncode == 0

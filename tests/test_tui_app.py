@@ -476,6 +476,32 @@ async def test_export_replaces_an_existing_file_only_when_asked_twice(policy_pat
         assert json.loads(target.read_text())["tools"] == {"backfill_executions": {}}
 
 
+async def test_export_to_a_link_whose_target_is_missing_asks_then_writes_the_target(
+    policy_path: Path,
+) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("a", "E")
+        await pilot.pause()
+        link = policy_path.parent / "out.json"
+        link.symlink_to("missing.json")
+        app.screen.query_one("#export-path").value = str(link)
+        app.screen.query_one("#export-path").focus()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        messages = [str(n.message) for n in app._notifications]
+        assert any("write again to replace it" in m for m in messages), messages
+        assert not any("--force" in m for m in messages), messages  # no such thing here
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert link.is_symlink()
+        target = policy_path.parent / "missing.json"
+        assert json.loads(target.read_text())["tools"] == {"backfill_executions": {}}
+
+
 async def test_mouse_selects_rows_and_sorts(policy_path: Path) -> None:
     app = make_app(policy_path=policy_path, listing=kestra())
     async with app.run_test(size=SIZE) as pilot:

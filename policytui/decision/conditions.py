@@ -238,6 +238,22 @@ def evaluate(condition: Condition, args: Any,
         return None
 
 
+def resolved_path_decides(condition: Condition, args: Any) -> bool:
+    """Whether `condition` answers otherwise on `args` than on `args` with every text resolved
+    as a path: the words a denial adds then say why a path that looks right was refused."""
+    try:
+        resolved = _paths_resolved(args)
+        return resolved is not args and _evaluate(condition, resolved) != _evaluate(condition, args)
+    except Exception:  # noqa: BLE001  # only the wording of a decision already made hangs on it
+        return False
+
+
+# The words added to a denial that resolving a path decided; no argument value is in them, as
+# an audit log keeps none.
+RESOLVED_PATH_NOTE = ("judged on the value as a server opens it, with its path resolved "
+                      "(. and .. segments, repeated slashes, escapes)")
+
+
 # Past this, a double (a JavaScript server's only number) no longer holds every integer.
 _EXACT_IN_A_DOUBLE = 2**53
 

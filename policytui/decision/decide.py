@@ -15,7 +15,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from policytui.decision.conditions import evaluate, server_readings
+from policytui.decision.conditions import (
+    RESOLVED_PATH_NOTE,
+    evaluate,
+    resolved_path_decides,
+    server_readings,
+)
 from policytui.decision.counters import Budget, CounterKey, CounterStore, seconds_left, window_start
 
 if TYPE_CHECKING:
@@ -196,12 +201,16 @@ def decide(
     for i, condition in enumerate(rule.require or []):
         if not _satisfied(condition, args, readings):
             text = f"required condition not met: {condition.describe()}"
+            if resolved_path_decides(condition, args):
+                text += f", {RESOLVED_PATH_NOTE}"
             return Decision(
                 Outcome.DENIED, _with_reason(rule.reason, text), f"{base}.require[{i}]"
             )
     for i, condition in enumerate(rule.deny_if or []):
         if _holds(condition, args, readings):
             text = f"denied because {condition.describe()}"
+            if resolved_path_decides(condition, args):
+                text += f", {RESOLVED_PATH_NOTE}"
             return Decision(
                 Outcome.DENIED, _with_reason(rule.reason, text), f"{base}.deny_if[{i}]"
             )
@@ -216,6 +225,8 @@ def decide(
             if _holds(condition, args, readings):
                 approval_rule = f"{base}.require_approval_if[{i}]"
                 approval_text = f"approval required because {condition.describe()}"
+                if resolved_path_decides(condition, args):
+                    approval_text += f", {RESOLVED_PATH_NOTE}"
                 break
     if approval_rule is not None:
         if approval is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 from rich.text import Text
@@ -101,7 +102,8 @@ class ExportScreen(DialogScreen[None]):
         # An existing file is replaced only when asked twice for the same path: the name is
         # filled in for the user, who may not have seen that something is there already.
         replace = self._replace_confirmed == path
-        if not replace and path.exists():
+        # lexists: a link whose target is missing is there too (writing follows it).
+        if not replace and os.path.lexists(path):
             self._replace_confirmed = path
             self.notify(f"{visible(str(path))} already exists; write again to replace it.",
                         severity="warning", markup=False)
