@@ -6,7 +6,8 @@ save: `policytui.policy.files.save_document`, which also keeps a `.bak` and so r
 device or pipe, having nothing to keep a copy of):
 
 - an existing file is replaced only when the caller says so (`--force` on the command line);
-  otherwise it is refused and left as it is, also when it appears while the text is written;
+  otherwise it is refused and left as it is, also when it appears while the text is written
+  (a device or pipe is not replaced, so `-o /dev/stdout` needs no `--force`);
 - the text goes to a temporary file in the same folder, is flushed and fsync'ed, and is then
   renamed over the target, so a reader sees the old file or the new one, never part of one;
 - a symlink is followed: its target gets the new content and the link stays; an existing
@@ -68,9 +69,9 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, replace: bool)
     """
     import tempfile
 
-    if not replace and os.path.lexists(path):
-        raise OutputFileExists(already_exists(path))
     target, stream = output_target(path)
+    if not replace and not stream and os.path.lexists(path):
+        raise OutputFileExists(already_exists(path))
     if stream:
         try:
             with open(target, "w", encoding="utf-8", newline="\n") as handle:
@@ -103,6 +104,12 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, replace: bool)
             os.unlink(tmp_name)
         except FileNotFoundError:
             pass  # renamed into place
+
+
+def is_stream(path: str | os.PathLike[str]) -> bool:
+    """Whether `path` is (or links to) a device, a pipe or a socket: written into, not replaced,
+    so writing to it needs no `--force`."""
+    return output_target(path)[1]
 
 
 def output_target(path: str | os.PathLike[str]) -> tuple[Path, bool]:

@@ -114,6 +114,26 @@ def test_a_failed_write_is_worded_alike(tmp_path: Path, command: str, where: str
     assert said == [f"policytui {command}: cannot write {target}: {reason}"], failed.stderr
 
 
+@pytest.mark.parametrize("command", sorted(WRITERS))
+def test_standard_output_as_the_output_file_needs_no_force(tmp_path: Path, command: str) -> None:
+    # `-o /dev/stdout` writes into the pipe the caller reads: nothing is replaced. The policy
+    # writer keeps a .bak of what it replaces, so it refuses a pipe (exit 1, one sentence).
+    _policy(tmp_path, {"version": "1", "default": "deny"})
+    result = run(tmp_path, *WRITERS[command], "-o", "/dev/stdout")
+    if command == "init":
+        _one_sentence(result, 1, "cannot write /dev/stdout", "device or a pipe")
+        return
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)
+    assert Path("/dev/stdout").is_symlink() or Path("/dev/stdout").is_char_device()
+
+
+def test_init_says_a_missing_folder_before_it_lists_the_server(tmp_path: Path) -> None:
+    target = tmp_path / "no-such-folder" / "policy.json"
+    result = run(tmp_path, *WRITERS["init"], "-o", str(target))
+    _one_sentence(result, 1, f"cannot write {target}: its folder does not exist")  # no listing said
+
+
 @pytest.mark.parametrize("flag", ["--policy", "--log", "--audit", "--record"])
 def test_gateway_refuses_a_folder_for_a_file(tmp_path: Path, flag: str) -> None:
     policy = _policy(tmp_path, {"version": "1", "default": "deny"})

@@ -139,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
     from policytui.cli.policy_common import out, refuse_output_file
     from policytui.cli.target_args import start_listing_from_args
     from policytui.discovery.errors import DiscoveryError
+    from policytui.output_file import is_stream, missing_folder_reason, write_failure
     from policytui.policy.files import (
         FileStamp,
         PolicyFileError,
@@ -154,6 +155,14 @@ def run(args: argparse.Namespace) -> int:
     overrides = parse_overrides(args.override)
     output = args.output
     refuse_output_file(output, "the policy", force=args.force)
+    # Told before the server is started and listed. A policy replaces its file, keeping the old
+    # one as a .bak, so a device or pipe (`/dev/stdout`) is refused as the editor's save does.
+    why = missing_folder_reason(output) if output else None
+    if output and why is None and is_stream(output):
+        why = "it is a device or a pipe, not a file that can be replaced"
+    if why is not None:
+        out(f"policytui init: {visible(write_failure(output, why))}", err=True)
+        return 1
 
     lister = start_listing_from_args(args)
     try:

@@ -61,17 +61,18 @@ def never_traceback(name: str) -> Callable[[Callable[[argparse.Namespace], int]]
 
 def refuse_output_file(path: str | None, what: str, *, force: bool) -> None:
     """The rule every `-o FILE` follows, checked before any work: a folder is refused, and so
-    is an existing file unless `--force` was given; both are a wrong command line (exit 2)."""
+    is an existing file unless `--force` was given (a device or pipe such as `/dev/stdout` is
+    written into, not replaced); both are a wrong command line (exit 2)."""
     import os
 
-    from policytui.output_file import already_exists
+    from policytui.output_file import already_exists, is_stream
     from policytui.policy.display import visible
 
     if not path:
         return
     if os.path.isdir(path):
         raise UsageError(f"{visible(path)} is a folder; give a file name for {what}")
-    if not force and os.path.lexists(path):
+    if not force and os.path.lexists(path) and not is_stream(path):
         raise UsageError(visible(already_exists(path)))
 
 
