@@ -133,14 +133,20 @@ async def test_a_pattern_that_backtracks_without_end_is_cut_short_and_the_gatewa
     assert [entry["arguments"]["namespace"] for entry in ran] == ["prod"]
 
 
-async def test_the_real_filesystem_server_never_opens_a_path_outside_the_allow_list(
-        tmp_path: Path, test_servers: Path) -> None:
-    """The filesystem server serves everything under the folder it is given, and resolves `..`
-    and `//` itself. A policy narrows reading to `public/`: a path that matches that pattern
-    only as written must not reach the server, and one that resolves inside it still works."""
+@pytest.fixture
+def filesystem_server(test_servers: Path) -> Path:
+    """The real server-filesystem (npm), started over stdio by the tests that need it."""
     server = test_servers / "filesystem" / "node_modules" / ".bin" / "mcp-server-filesystem"
     if not server.exists():
         pytest.skip(f"server-filesystem is not installed at {server} (run tests/servers/install.sh)")
+    return server
+
+
+async def test_the_real_filesystem_server_never_opens_a_path_outside_the_allow_list(
+        tmp_path: Path, filesystem_server: Path) -> None:
+    """The filesystem server serves everything under the folder it is given, and resolves `..`
+    and `//` itself. A policy narrows reading to `public/`: a path that matches that pattern
+    only as written must not reach the server, and one that resolves inside it still works."""
     root = (tmp_path / "files").resolve()
     (root / "public").mkdir(parents=True)
     (root / "public" / "notes.txt").write_text("public notes", encoding="utf-8")
@@ -159,7 +165,7 @@ async def test_the_real_filesystem_server_never_opens_a_path_outside_the_allow_l
         (f"{root}/public/sub/../../secret.txt", False),
     ]
     answers = []
-    async with sdk_client("stdio", "legacy", options, [str(server), str(root)], tmp_path / "gateway.log") as client:
+    async with sdk_client("stdio", "legacy", options, [str(filesystem_server), str(root)], tmp_path / "gateway.log") as client:
         for path, _ in attempts:
             answers.append(_text(await client.call_tool("read_text_file", {"path": path})))
     for (path, allowed), text in zip(attempts, answers, strict=True):
@@ -171,13 +177,10 @@ async def test_the_real_filesystem_server_never_opens_a_path_outside_the_allow_l
 
 
 async def test_the_real_filesystem_server_never_opens_a_name_a_deny_pattern_refuses(
-        tmp_path: Path, test_servers: Path) -> None:
+        tmp_path: Path, filesystem_server: Path) -> None:
     """server-filesystem, asked for a name it does not find as written, opens the one with the
     same Unicode normal form (NFC): `\u212aeys` (a Kelvin sign) opens `Keys`. A `deny_if` on
     `/Keys/` must refuse that spelling too."""
-    server = test_servers / "filesystem" / "node_modules" / ".bin" / "mcp-server-filesystem"
-    if not server.exists():
-        pytest.skip(f"server-filesystem is not installed at {server} (run tests/servers/install.sh)")
     root = (tmp_path / "files").resolve()
     (root / "Keys").mkdir(parents=True)
     (root / "Keys" / "id.txt").write_text("the secret", encoding="utf-8")
@@ -188,7 +191,7 @@ async def test_the_real_filesystem_server_never_opens_a_name_a_deny_pattern_refu
     options = ["--policy", str(policy), "--state-dir", str(tmp_path / "state"), "--audit", str(audit)]
     attempts = [(f"{root}/notes.txt", True), (f"{root}/Keys/id.txt", False), (f"{root}/\u212aeys/id.txt", False)]
     answers = []
-    async with sdk_client("stdio", "legacy", options, [str(server), str(root)], tmp_path / "gateway.log") as client:
+    async with sdk_client("stdio", "legacy", options, [str(filesystem_server), str(root)], tmp_path / "gateway.log") as client:
         for path, _ in attempts:
             answers.append(_text(await client.call_tool("read_text_file", {"path": path})))
     for (path, allowed), text in zip(attempts, answers, strict=True):

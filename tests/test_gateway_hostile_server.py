@@ -91,14 +91,12 @@ def _gateway_command(tmp: Path, policy: dict[str, Any], *options: str) -> list[s
 
 
 @contextmanager
-def gateway(tmp: Path, policy: dict[str, Any], *options: str, **env: str) -> Iterator[RawClient]:
-    """The gateway in front of hostile_tools.py, initialized; stopped when the block ends."""
-    environment = {**os.environ, "HOSTILE_RECORD": str(tmp / "received.txt"), **env}
+def running_gateway(tmp: Path, command: list[str], env: dict[str, str] | None = None) -> Iterator[RawClient]:
+    """The gateway `command` starts, initialized over stdio (its stderr in tmp/stderr.txt);
+    stopped when the block ends."""
     with open(tmp / "stderr.txt", "wb") as stderr:
-        process = subprocess.Popen(
-            _gateway_command(tmp, policy, *options), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=stderr, env=environment,
-        )
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=stderr, env=env)
     client = RawClient(process)
     try:
         opened = client.request("initialize", {
@@ -114,6 +112,14 @@ def gateway(tmp: Path, policy: dict[str, Any], *options: str, **env: str) -> Ite
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@contextmanager
+def gateway(tmp: Path, policy: dict[str, Any], *options: str, **env: str) -> Iterator[RawClient]:
+    """The gateway in front of hostile_tools.py, initialized; stopped when the block ends."""
+    environment = {**os.environ, "HOSTILE_RECORD": str(tmp / "received.txt"), **env}
+    with running_gateway(tmp, _gateway_command(tmp, policy, *options), environment) as client:
+        yield client
 
 
 def _received(tmp: Path) -> list[str]:

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from audit_support import parse_records
-from test_gateway_hostile_server import RawClient
+from test_gateway_hostile_server import RawClient, running_gateway
 
 SERVER = Path(__file__).resolve().parent / "servers" / "misbehaving" / "huge_http.py"
 LIMIT = 64 << 20  # policytui.discovery.limits.MAX_SERVER_MESSAGE_BYTES
@@ -56,24 +56,8 @@ def _command(tmp: Path, url: str, *options: str) -> list[str]:
 @contextmanager
 def gateway(tmp: Path, url: str, *options: str) -> Iterator[RawClient]:
     """The gateway over stdio in front of `url`, initialized; stopped when the block ends."""
-    with open(tmp / "stderr.txt", "wb") as stderr:
-        process = subprocess.Popen(
-            _command(tmp, url, *options), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr)
-    client = RawClient(process)
-    try:
-        opened = client.request("initialize", {
-            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}})
-        assert "result" in opened, opened
-        client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    with running_gateway(tmp, _command(tmp, url, *options)) as client:
         yield client
-    finally:
-        if process.stdin is not None:
-            process.stdin.close()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def peak_memory(pid: int) -> int:
