@@ -243,11 +243,23 @@ def test_a_url_is_resolved_in_its_path_alone() -> None:
     "https:\\\\h\\admin",
     "https://h/ad\tmin",  # tabs and line breaks dropped by that parser
     " https://h/admin\n",  # and blank space around the URL trimmed
+    "https:/h/admin",  # any run of slashes after the scheme: the two before the host
+    "https:h/admin",
+    "https:///h/admin",
+    "https://\\h/admin",
 ])
 def test_a_deny_pattern_finds_a_url_path_however_a_server_reads_it(sent: str) -> None:
     deny = {"path": "args.url", "op": "regex", "value": "^https://h/admin"}
     assert not decide(one_tool({"deny_if": [deny]}), "t", {"url": sent}).allowed
     assert decide(one_tool({"deny_if": [deny]}), "t", {"url": "https://h/public/a;v=1"}).allowed
+
+
+@pytest.mark.parametrize("sent", ["file:/etc/passwd", "file:etc/passwd", "file:////etc/passwd",
+                                  "file:\\etc\\passwd"])
+def test_a_file_url_without_a_host_is_read_as_the_local_path(sent: str) -> None:
+    deny = {"path": "args.url", "op": "regex", "value": "^file:///etc/"}
+    assert not decide(one_tool({"deny_if": [deny]}), "t", {"url": sent}).allowed
+    assert decide(one_tool({"deny_if": [deny]}), "t", {"url": "file://etc/passwd"}).allowed  # host etc
 
 
 def test_a_home_folder_is_read_as_the_home_a_started_server_shares(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -277,6 +289,7 @@ def test_a_path_inside_json_text_is_resolved_as_the_tool_gets_it() -> None:
     "https://h/a%20b/c?q=%2e%2e", "https://en.wikipedia.org/wiki/C%2B%2B", "http://localhost:8080/",
     "s3://bucket/key/part-0001.parquet", "io.kestra.tests", "0 */5 * * *", "^[a-z]+\\d{2}$",
     "See [the guide](https://h/docs/../guide) for more.", "mailto:a@b.example", "a;b",
+    "https: is required", "note: see a/b", "12:30/45",
 ])
 def test_realistic_arguments_are_read_as_sent(text: str) -> None:
     same = {"path": "args.a", "op": "eq", "value": text}

@@ -47,7 +47,10 @@ PATHS = ["/srv/a", "/srv/../etc", "//srv", "/srv/./a", "/srv/", "/srv/a/..", "ht
          "https://h/etc;x", "https://h/srv/..\\etc", "https:\\\\h\\etc", "https://h/e\ttc",
          "https://h/srv/.\n./etc", " https://h/etc", "https://h/etc\x00", "~/srv", "~root/../srv",
          "/srv/\u212a", "/\u212ae\u037e", "see https://h/srv/../etc", "s3://b/srv/../etc",
-         "HTTPS://h/srv/../etc", "https://h/a b/../../etc", "C:\\srv\\..\\etc", "/srv/a\x00/../../etc"]
+         "HTTPS://h/srv/../etc", "https://h/a b/../../etc", "C:\\srv\\..\\etc", "/srv/a\x00/../../etc",
+         "https:/h/etc", "https:h/etc", "https:///h/etc", "HTTPS:/h/etc", "ws:h/srv/../etc",
+         "https:\\h/etc", "file:/etc", "file:etc", "file:////etc", "https:/h/srv", "Https:h/etc",
+         " https:h/etc", "ht\ttps:h/etc", "hTtPs:h/etc", "https:h?u=http://h/etc", "FILE:/etc"]
 STRINGS += PATHS
 VALUE_KINDS = ("string", "number", "bool", "null", "object", "array")
 

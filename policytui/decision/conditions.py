@@ -328,6 +328,13 @@ _URL_START = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
 # it drops tabs and line breaks anywhere, and reads a backslash as a slash in these schemes.
 _URL_OPENING = re.compile(r"[A-Za-z][A-Za-z0-9+.\-\t\n\r]{0,40}:[\t\n\r]*[/\\][\t\n\r]*[/\\]")
 _BACKSLASH_SCHEMES = frozenset(("http", "https", "ws", "wss", "ftp", "file"))
+# The same parser reads any run of slashes and backslashes after the colon of these schemes,
+# none or one or three alike, as the two before the host: `https:/h/a`, `https:h/a` and
+# `https:///h/a` all fetch h. `file:` followed by anything but two slashes is a local path
+# (`file:/etc/passwd` is `file:///etc/passwd`). This pattern is only a cheap first test.
+_SPECIAL_OPENING = re.compile(r"(?i)(?:[\t\n\r]*[a-z]){2,5}[\t\n\r]*:")
+_HOST_SCHEMES = frozenset(("http", "https", "ws", "wss", "ftp"))
+_SLASHES_AT_START = re.compile(r"[/\\]*")
 _URL_DROPPED = re.compile("[\t\n\r]")
 # WHATWG also trims C0 controls and spaces around a URL.
 _URL_TRIMMED = "".join(chr(code) for code in range(0x21))
@@ -375,15 +382,41 @@ def _ascii_form(match: re.Match[str]) -> str:
 def _as_url(text: str) -> str | None:
     """`text` as a URL parser reads it, or None when it is no `scheme://` URL."""
     trimmed = text.lstrip(_URL_TRIMMED)
-    if _URL_OPENING.match(trimmed) is None:
+    two_slashes = _URL_OPENING.match(trimmed) is not None
+    if not two_slashes and _SPECIAL_OPENING.match(trimmed) is None:
         return None  # a cheap test first: the parts below copy the text
     url = trimmed.rstrip(_URL_TRIMMED)
     if "\t" in url or "\n" in url or "\r" in url:
         url = _URL_DROPPED.sub("", url)
-    if url[:url.index(":")].lower() in _BACKSLASH_SCHEMES and "\\" in url:
+    colon = url.index(":")
+    scheme = url[:colon].lower()
+    if scheme in _HOST_SCHEMES or scheme == "file":
+        read = _with_two_slashes(url, colon, scheme)
+        if read is None:
+            return None
+        url = read
+    elif not two_slashes:
+        return None
+    if scheme in _BACKSLASH_SCHEMES and "\\" in url:
         cut = _query_start(url)
         url = url[:cut].replace("\\", "/") + url[cut:]
     return url if _URL_START.match(url) else None
+
+
+def _with_two_slashes(url: str, colon: int, scheme: str) -> str | None:
+    """`url` of a scheme WHATWG treats specially with the slashes after its colon as that
+    parser reads them: two before a host, three before a local path; None when no host
+    follows (a parser refuses `https:` alone or `https: x`, so no server fetches it)."""
+    slashes = _SLASHES_AT_START.match(url, colon + 1)
+    assert slashes is not None
+    rest = url[slashes.end():]
+    if scheme == "file":
+        if slashes.end() - colon == 3 and rest[:1] not in ("/", "\\"):
+            return url  # `file://host/path`
+        return url[:colon] + ":///" + rest
+    if not rest or rest[0] in _URL_TRIMMED or rest[0] in "?#":
+        return None
+    return url[:colon] + "://" + rest
 
 
 def _query_start(url: str) -> int:

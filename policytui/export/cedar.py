@@ -26,6 +26,7 @@ Prompts and resources are permitted, because policytui's own gateway does not go
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -216,6 +217,18 @@ _URL_ODDITIES = _like_texts("*\\*", "*;*", "*\t*", "*\n*", "*\r*",
                             *(chr(code) + "*" for code in range(0x21)),
                             *("*" + chr(code) for code in range(0x21)))
 _NFC_TO_ASCII = _like_texts("*\u212a*", "*\u1fef*", "*\u037e*")
+# A scheme a WHATWG parser reads with any slashes after its colon (`https:h/a` is
+# `https://h/a`), spelled in any case: Cedar's `like` has no case-insensitive match, so every
+# spelling is listed, and only the lowercase ones followed by two slashes and a host (or a
+# `file://` URL) are read as written.
+_SPECIAL_SCHEMES = ("http", "https", "ws", "wss", "ftp", "file")
+_SPECIAL_SPELLINGS = _like_texts(*sorted(
+    "".join(letters) + ":*"
+    for scheme in _SPECIAL_SCHEMES
+    for letters in itertools.product(*((c, c.upper()) for c in scheme))))
+_TWO_SLASHES_AND_A_HOST = _like_texts(*(f"{scheme}://*" for scheme in _SPECIAL_SCHEMES))
+_MORE_SLASHES = _like_texts(*(f"{scheme}:///*" for scheme in _SPECIAL_SCHEMES[:-1]), "file:////*")
+_TRIMMED_OR_DROPPED = _like_texts("*\t*", "*\n*", "*\r*", *(chr(code) + "*" for code in range(0x21)))
 
 
 def _like_any(v: str, patterns: tuple[str, ...]) -> str:
@@ -228,9 +241,16 @@ def _may_resolve(v: str) -> str:
     url = _like_any(v, tuple(f"{scheme}://*" for scheme in _URL_SCHEMES))
     slashes = f'({v} like "*//*" && !({url} && !({v} like "*//*//*")))'
     may_be_a_url = _like_any(v, _MAY_BE_A_URL)
-    prose = f'({v} like "* *" && !{_like_any(v, _PATH_OPENINGS)} && !{may_be_a_url})'
+    # A colon with a tab or line break in the text or blank space before it may be a URL too:
+    # a parser drops the one and trims the other (` https:h` fetches h).
+    hidden_scheme = f'({v} like "*:*" && {_like_any(v, _TRIMMED_OR_DROPPED)})'
+    prose = (f'({v} like "* *" && !{_like_any(v, _PATH_OPENINGS)} && !{may_be_a_url}'
+             f' && !{hidden_scheme})')
     odd_url = f"({may_be_a_url} && {_like_any(v, _URL_ODDITIES)})"
-    return f"({_like_any(v, _NFC_TO_ASCII)} || (!{prose} && ({dots} || {slashes} || {odd_url})))"
+    odd_scheme = (f"({_like_any(v, _SPECIAL_SPELLINGS)} && !({_like_any(v, _TWO_SLASHES_AND_A_HOST)}"
+                  f" && !{_like_any(v, _MORE_SLASHES)}))")
+    changed = f"{dots} || {slashes} || {odd_url} || {odd_scheme} || {hidden_scheme}"
+    return f"({_like_any(v, _NFC_TO_ASCII)} || (!{prose} && ({changed})))"
 
 
 def _not_json_text(v: str) -> str:
