@@ -192,7 +192,8 @@ def test_a_field_inside_json_text_is_looked_for_as_the_server_will_see_it() -> N
 @pytest.mark.parametrize("sent, allowed", [
     ("/srv/data/report.txt", True),
     ("/srv//data/./report.txt", True),  # resolves under /srv too
-    ("/srv/data/..", True),  # /srv/ itself
+    ("/srv/data/..", False),  # /srv itself: `^/srv(/|$)` allows the folder too
+    ("/srv/data/", True),
     ("/srv/data/../..", False),
     ("/srv/../etc/passwd", False),
     ("/srv/%2e%2e/etc/passwd", False),  # a server decoding the text first
@@ -216,11 +217,12 @@ def test_a_deny_pattern_finds_the_path_however_it_is_written(sent: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
-    "https://api.example/v1/items/", "https://api.example", "s3://bucket/key/", "/tmp/", "a.txt",
-    "see ../docs for more", "1/2 cup", "C:\\temp\\..\\x",
+    "https://api.example/v1/items/", "https://api.example", "s3://bucket/key/", "/tmp", "a.txt",
+    "see ../docs for more", "1/2 cup", "C:\\temp\\..\\x", "/", "https://h/a?next=b#top",
+    "what is it? #q",
 ])
 def test_text_that_resolves_to_itself_is_judged_as_sent(text: str) -> None:
-    # URLs keep their "//", folders their trailing slash: nothing to disagree about.
+    # URLs keep their "//" and trailing slash: nothing to disagree about.
     same = {"path": "args.a", "op": "eq", "value": text}
     assert decide(one_tool({"require": [same]}), "t", {"a": text}).allowed
 
@@ -260,6 +262,27 @@ def test_a_file_url_without_a_host_is_read_as_the_local_path(sent: str) -> None:
     deny = {"path": "args.url", "op": "regex", "value": "^file:///etc/"}
     assert not decide(one_tool({"deny_if": [deny]}), "t", {"url": sent}).allowed
     assert decide(one_tool({"deny_if": [deny]}), "t", {"url": "file://etc/passwd"}).allowed  # host etc
+
+
+@pytest.mark.parametrize("sent", ["R/private", "R/private/", "R/private/.", "R/x/../private//"])
+def test_a_folder_is_the_same_folder_with_a_trailing_slash(sent: str) -> None:
+    # server-filesystem's path.resolve drops the slash: `R/private/` lists R/private.
+    for deny in ({"path": "args.path", "op": "eq", "value": "R/private"},
+                 {"path": "args.path", "op": "regex", "value": "/private$"}):
+        assert not decide(one_tool({"deny_if": [deny]}), "t", {"path": sent}).allowed, deny
+    same = {"path": "args.path", "op": "eq", "value": "R/private"}
+    assert decide(one_tool({"deny_if": [same]}), "t", {"path": "R/private/a"}).allowed
+
+
+@pytest.mark.parametrize("sent", ["db_password#", "db_password?x", "db_password#/../x", "db_password/.?",
+                                  "db_password# x"])
+def test_a_value_pasted_into_a_url_is_judged_up_to_its_query(sent: str) -> None:
+    # Kestra's server builds `/namespaces/{namespace}/kv/{key}`: its HTTP client ends the
+    # path at `#` or `?`, so `db_password#` reaches the key `db_password`.
+    deny = {"path": "args.key", "op": "eq", "value": "db_password"}
+    assert not decide(one_tool({"deny_if": [deny]}), "t", {"key": sent}).allowed
+    # With blank space before the cut the name is another (the space is escaped into the URL).
+    assert decide(one_tool({"deny_if": [deny]}), "t", {"key": "db password#"}).allowed
 
 
 def test_a_home_folder_is_read_as_the_home_a_started_server_shares(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -50,7 +50,9 @@ PATHS = ["/srv/a", "/srv/../etc", "//srv", "/srv/./a", "/srv/", "/srv/a/..", "ht
          "HTTPS://h/srv/../etc", "https://h/a b/../../etc", "C:\\srv\\..\\etc", "/srv/a\x00/../../etc",
          "https:/h/etc", "https:h/etc", "https:///h/etc", "HTTPS:/h/etc", "ws:h/srv/../etc",
          "https:\\h/etc", "file:/etc", "file:etc", "file:////etc", "https:/h/srv", "Https:h/etc",
-         " https:h/etc", "ht\ttps:h/etc", "hTtPs:h/etc", "https:h?u=http://h/etc", "FILE:/etc"]
+         " https:h/etc", "ht\ttps:h/etc", "hTtPs:h/etc", "https:h?u=http://h/etc", "FILE:/etc",
+         "/srv/a/", "srv/.", "/etc/", "/", "etc#", "etc?x", "/srv/a#/../../etc", "e tc#x", "etc# x",
+         "see /etc? no", "https://h/etc?x", "https://h/srv?x#y", "/etc/?x", "etc#?", "a b?c?d"]
 STRINGS += PATHS
 VALUE_KINDS = ("string", "number", "bool", "null", "object", "array")
 

@@ -61,7 +61,7 @@ CALLS: list[tuple[str, dict[str, Any], bool]] = [
     ("list_paths", {"paths": ["/etc/./shadow"]}, False),
     ("copy_with", {"source": "/srv//data/./report.txt"}, True),  # resolved, still under /srv
     ("copy_with", {"source": "/srv/../etc/passwd"}, False),  # matches the pattern as written only
-    ("copy_with", {"source": "/srv/data/.."}, True),  # /srv/ itself
+    ("copy_with", {"source": "/srv/data/.."}, False),  # /srv itself, outside `^/srv/.*`
     ("list_paths", {"paths": ' [ "/etc/./shadow" ] '}, False),  # a path inside JSON text
     ("list_paths", {"paths": ' [ "/home/./me" ] '}, True),  # harmless once resolved
     ("copy_with", {"source": "/srv/%252e%252e/etc/passwd"}, False),  # escaped twice
@@ -199,3 +199,31 @@ async def test_the_real_filesystem_server_never_opens_a_name_a_deny_pattern_refu
         assert "the secret" not in text, path
     outcomes = [line["decision"] for line in outcome_lines(audit) if line["decision"] != "probe"]
     assert outcomes == ["allowed" if allowed else "denied" for _, allowed in attempts]
+
+
+async def test_the_real_filesystem_server_never_lists_a_refused_folder_written_with_a_trailing_slash(
+        tmp_path: Path, filesystem_server: Path) -> None:
+    """server-filesystem resolves `private/` and `private/.` to `private` (path.resolve drops
+    the slash): an `eq` or `$`-anchored `deny_if` on the folder refuses every spelling."""
+    root = (tmp_path / "files").resolve()
+    (root / "private").mkdir(parents=True)
+    (root / "private" / "salaries.csv").write_text("the secret", encoding="utf-8")
+    (root / "public").mkdir()
+    (root / "public" / "notes.txt").write_text("public notes", encoding="utf-8")
+    policy, audit = tmp_path / "policy.json", tmp_path / "audit.jsonl"
+    policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {
+        "list_directory": {"deny_if": [{"path": "args.path", "op": "eq", "value": f"{root}/private"}]},
+        "directory_tree": {"deny_if": [{"path": "args.path", "op": "regex", "value": "/private$"}]},
+    }}), encoding="utf-8")
+    options = ["--policy", str(policy), "--state-dir", str(tmp_path / "state"), "--audit", str(audit)]
+    attempts = [(tool, f"{root}/{where}") for tool in ("list_directory", "directory_tree")
+                for where in ("private", "private/", "private/.", "public/")]
+    answers = []
+    async with sdk_client("stdio", "legacy", options, [str(filesystem_server), str(root)], tmp_path / "gateway.log") as client:
+        for tool, path in attempts:
+            answers.append(_text(await client.call_tool(tool, {"path": path})))
+    for (tool, path), text in zip(attempts, answers, strict=True):
+        assert "salaries" not in text, (tool, path, text)
+        assert ("notes.txt" in text) is path.endswith("public/"), (tool, path, text)
+    outcomes = [line["decision"] for line in outcome_lines(audit) if line["decision"] != "probe"]
+    assert outcomes == ["denied", "denied", "denied", "allowed"] * 2

@@ -345,6 +345,38 @@ async def test_hole_late_answer_to_a_cancelled_call_refunds_a_reused_id_past_the
     )
 
 
+async def test_a_refused_name_pasted_into_a_url_with_a_query_never_reaches_the_api(
+    tmp_path: Path, test_servers: Path
+) -> None:
+    """The Kestra server pastes `namespace` and `key` into `/namespaces/{namespace}/kv/{key}`,
+    and its HTTP client ends the path at a `?` or `#`: `db_password#` reached the key
+    `db_password` past a `deny_if` on it, `prod/.` the namespace `prod`. Each spelling is
+    denied and audited; the API receives only the call the policy allows."""
+    api = FakeKestraAPI()
+    refused = [{"path": "args.namespace", "op": "eq", "value": "prod"},
+               {"path": "args.key", "op": "in", "value": ["db_password", "api_token"]}]
+    policy = {"version": "1", "default": "deny", "tools": {"manage_kv_store": {"deny_if": refused}}}
+    attempts = [
+        {"namespace": "dev", "action": "get", "key": "db_password#"},
+        {"namespace": "dev", "action": "delete", "key": "api_token?x"},
+        {"namespace": "dev", "action": "get", "key": "db_password/.?"},
+        {"namespace": "prod/.", "action": "set", "key": "x", "value": "1"},
+        {"namespace": "prod?", "action": "list"},
+        {"namespace": "dev", "action": "get", "key": "feature_flag"},
+    ]
+    async with (
+        api as base_url,
+        stdio_gateway(tmp_path, policy, kestra_server(test_servers),
+                      env={"KESTRA_BASE_URL": base_url, "KESTRA_API_TOKEN": "kestra-token-never-printed"}) as gw,
+    ):
+        for request_id, arguments in enumerate(attempts, start=1):
+            await gw.send(call(request_id, "manage_kv_store", arguments))
+            assert await gw.answer(request_id, 60) is not None, arguments
+        audited = [(a["decision"], a.get("rule")) for a in gw.audited_calls() if a["tool"] == "manage_kv_store"]
+    assert [line.split(" ")[:2] for line in api.served] == [["GET", "/api/v1/namespaces/dev/kv/feature_flag"]]
+    assert [decision for decision, _ in audited] == ["denied"] * 5 + ["allowed"]
+
+
 async def test_hole_hidden_tool_answer_differs_from_a_missing_one_under_default_allow(
     tmp_path: Path, test_servers: Path
 ) -> None:

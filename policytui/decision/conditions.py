@@ -27,7 +27,7 @@ import posixpath
 import re
 import signal
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -242,8 +242,11 @@ def resolved_path_decides(condition: Condition, args: Any) -> bool:
     """Whether `condition` answers otherwise on `args` than on `args` with every text resolved
     as a path: the words a denial adds then say why a path that looks right was refused."""
     try:
-        resolved = _paths_resolved(args)
-        return resolved is not args and _evaluate(condition, resolved) != _evaluate(condition, args)
+        as_sent = _evaluate(condition, args)
+        for read in (_paths_resolved(args), _texts_pasted(args)):
+            if read is not args and _evaluate(condition, read) != as_sent:
+                return True
+        return False
     except Exception:  # noqa: BLE001  # only the wording of a decision already made hangs on it
         return False
 
@@ -251,7 +254,8 @@ def resolved_path_decides(condition: Condition, args: Any) -> bool:
 # The words added to a denial that resolving a path decided; no argument value is in them, as
 # an audit log keeps none.
 RESOLVED_PATH_NOTE = ("judged on the value as a server opens it, with its path resolved "
-                      "(. and .. segments, repeated slashes, escapes)")
+                      "(. and .. segments, repeated slashes, escapes, a trailing slash; "
+                      "cut where a URL's query begins)")
 
 
 # Past this, a double (a JavaScript server's only number) no longer holds every integer.
@@ -269,7 +273,9 @@ def server_readings(args: Any) -> list[tuple[Any, bool]]:
     - integers rounded to doubles, as a JavaScript server reads them;
     - every text with its path resolved (`resolve_path`), as a server that opens it as a file
       or fetches it as a URL reads it; every condition must agree with it. Texts inside JSON
-      text too, once parsed (only a definite answer counts there, as for the parsed reading).
+      text too, once parsed (only a definite answer counts there, as for the parsed reading);
+    - every text cut where a URL's query or fragment would begin (`pasted_into_a_url`), as a
+      server that pastes it into a URL it calls reads it; every condition must agree with it.
     Each only when it changes something."""
     readings: list[tuple[Any, bool]] = []
     parsed, plain = _json_text_parsed(args)
@@ -283,6 +289,9 @@ def server_readings(args: Any) -> list[tuple[Any, bool]]:
     resolved = _paths_resolved(args)
     if resolved is not args:
         readings.append((resolved, True))
+    pasted = _texts_pasted(args)
+    if pasted is not args:
+        readings.append((pasted, True))
     if _has_a_big_integer(args):
         readings.append((_as_doubles(args), True))
     if parsed is not args and _has_a_big_integer(parsed):
@@ -440,25 +449,31 @@ def _resolve_url(url: str) -> str:
 def _resolve_file_path(text: str) -> str:
     if not text.startswith(_PATH_OPENINGS) and _BLANK.search(text):
         return text  # prose
-    if text[:1] == "~":
-        text = os.path.expanduser(text)  # `~` and `~user`, as a shell or Python server reads them
+    if text[:1] == "~" and "\x00" not in text:
+        # `~` and `~user`, as a shell or Python server reads them. A NUL cannot name a user
+        # (looking one up raises); servers refuse such a path, so it is left as written.
+        text = os.path.expanduser(text)
     if "%" in text:
         text = _ESCAPE.sub(_decoded, text)
-    return _normalized(text)
+    return _normalized(text, keep_trailing_slash=False)
 
 
 def _decoded(match: re.Match[str]) -> str:
     return chr(int(match.group(1), 16))
 
 
-def _normalized(path: str) -> str:
-    """`path` with `.` and `..` segments resolved and repeated slashes made one; a trailing
-    slash kept."""
+def _normalized(path: str, keep_trailing_slash: bool = True) -> str:
+    """`path` with `.` and `..` segments resolved and repeated slashes made one. A trailing
+    slash is kept in a URL's path (`/items/` and `/items` are two addresses to a web server)
+    and dropped from a file's (`R/private/` and `R/private/.` open `R/private`)."""
     if "/" not in path or ("/." not in path and "//" not in path and path[:1] != "."):
-        return path  # a cheap test first: most text has nothing to resolve
+        # A cheap test first: most text has nothing to resolve.
+        if keep_trailing_slash or len(path) < 2 or path[-1] != "/":
+            return path
+        return path[:-1]
     # posixpath keeps a leading "//" (POSIX leaves its meaning open; Linux reads it as "/").
     resolved = posixpath.normpath(_SLASHES.sub("/", path))
-    if path.endswith(("/", "/.", "/..")) and not resolved.endswith("/"):
+    if (keep_trailing_slash and path.endswith(("/", "/.", "/..")) and not resolved.endswith("/")):
         resolved += "/"
     return resolved
 
@@ -466,12 +481,23 @@ def _normalized(path: str) -> str:
 def _paths_resolved(value: Any) -> Any:
     """`value` with every text in it resolved as a path (`resolve_path`); `value` itself when
     that changes nothing (nothing is copied then)."""
+    return _each_text(value, resolve_path)
+
+
+def _texts_pasted(value: Any) -> Any:
+    """`value` with every text in it read as pasted into a URL (`pasted_into_a_url`)."""
+    return _each_text(value, pasted_into_a_url)
+
+
+def _each_text(value: Any, read: Callable[[str], str]) -> Any:
+    """`value` with `read` applied to every text in it; `value` itself when that changes
+    nothing (nothing is copied then)."""
     if isinstance(value, str):
-        return resolve_path(value)
+        return read(value)
     if isinstance(value, dict):
         out: dict[Any, Any] | None = None
         for key, item in value.items():
-            new = _paths_resolved(item)
+            new = _each_text(item, read)
             if new is not item:
                 out = dict(value) if out is None else out
                 out[key] = new
@@ -479,12 +505,31 @@ def _paths_resolved(value: Any) -> Any:
     if isinstance(value, list):
         entries: list[Any] | None = None
         for index, item in enumerate(value):
-            new = _paths_resolved(item)
+            new = _each_text(item, read)
             if new is not item:
                 entries = list(value) if entries is None else entries
                 entries[index] = new
         return value if entries is None else entries
     return value
+
+
+_QUERY_OR_FRAGMENT = re.compile(r"[?#]")
+
+
+def pasted_into_a_url(text: str) -> str:
+    """`text` as a server that pastes it into a URL it calls reads it (Kestra's server builds
+    `/namespaces/{namespace}/kv/{key}`): cut at its first `?` or `#`, where the URL's query or
+    fragment begins, and resolved as a path (`prod/.#` is namespace `prod`). Left as written
+    when blank space comes before the cut (a value with a space in it is escaped into the URL,
+    so no longer the same name) and for a URL itself, whose query is its own."""
+    if "?" not in text and "#" not in text:
+        return text  # a cheap test first
+    cut = _QUERY_OR_FRAGMENT.search(text)
+    assert cut is not None
+    head = text[:cut.start()]
+    if _BLANK.search(head) or (":" in head and _as_url(text) is not None):
+        return text
+    return resolve_path(head)
 
 
 def _has_a_big_integer(value: Any) -> bool:

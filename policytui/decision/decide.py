@@ -89,13 +89,13 @@ def _quote(name: str) -> str:
     return json.dumps(name, ensure_ascii=False)
 
 
-def _holds(condition: Condition, args: Any, readings: list[tuple[Any, bool]]) -> bool:
+def _holds(condition: Condition, args: Any, readings: list[tuple[Any, bool]] | None) -> bool:
     """For deny_if / require_approval_if: missing or wrong-typed arguments count as holding."""
     result = evaluate(condition, args, readings)
     return True if result is None else result
 
 
-def _satisfied(condition: Condition, args: Any, readings: list[tuple[Any, bool]]) -> bool:
+def _satisfied(condition: Condition, args: Any, readings: list[tuple[Any, bool]] | None) -> bool:
     """For require: missing or wrong-typed arguments count as failing."""
     return evaluate(condition, args, readings) is True
 
@@ -196,8 +196,15 @@ def decide(
 
     # 4. Argument conditions, on every reading a server may make of the arguments (worked out
     # once per call, and only for a tool with conditions).
-    readings = (server_readings(args) if rule.require or rule.deny_if or rule.require_approval_if
-                else [])
+    readings: list[tuple[Any, bool]] | None
+    try:
+        readings = (server_readings(args) if rule.require or rule.deny_if or rule.require_approval_if
+                    else [])
+    except Exception:  # noqa: BLE001
+        # An argument no reading can be made of ("~\x00", a home folder's name with a NUL):
+        # left to `evaluate`, which reads it again, fails the same way and counts it against
+        # the caller. The call is decided, audited and never forwarded, rather than crash.
+        readings = None
     for i, condition in enumerate(rule.require or []):
         if not _satisfied(condition, args, readings):
             text = f"required condition not met: {condition.describe()}"

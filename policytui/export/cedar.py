@@ -249,8 +249,16 @@ def _may_resolve(v: str) -> str:
     odd_url = f"({may_be_a_url} && {_like_any(v, _URL_ODDITIES)})"
     odd_scheme = (f"({_like_any(v, _SPECIAL_SPELLINGS)} && !({_like_any(v, _TWO_SLASHES_AND_A_HOST)}"
                   f" && !{_like_any(v, _MORE_SLASHES)}))")
-    changed = f"{dots} || {slashes} || {odd_url} || {odd_scheme} || {hidden_scheme}"
-    return f"({_like_any(v, _NFC_TO_ASCII)} || (!{prose} && ({changed})))"
+    # A file path's trailing slash is dropped (a URL's kept, and `/` is itself).
+    plain_url = f'({url} && !({v} like "*//*//*"))'
+    trailing = f'({v} like "*/" && !({v} == "/") && !{plain_url})'
+    changed = f"{dots} || {slashes} || {odd_url} || {odd_scheme} || {hidden_scheme} || {trailing}"
+    # Cut at a `?` or `#` (a value pasted into a URL), prose or not: left as written only with
+    # blank space before the cut, which Cedar can tell only where there is one `?` or `#`.
+    one_after_a_space = (f'(({v} like "* *?*" && !({v} like "*?*?*") && !({v} like "*#*"))'
+                         f' || ({v} like "* *#*" && !({v} like "*#*#*") && !({v} like "*?*")))')
+    cut = f'(({v} like "*?*" || {v} like "*#*") && !{plain_url} && !{one_after_a_space})'
+    return f"({_like_any(v, _NFC_TO_ASCII)} || {cut} || (!{prose} && ({changed})))"
 
 
 def _not_json_text(v: str) -> str:

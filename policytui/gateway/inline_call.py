@@ -92,7 +92,7 @@ def start(relay: StdioRelay, request_id: Any, message: dict[str, Any], params: A
         return False
     name = params.get("name")
     args = params.get("arguments")
-    if not isinstance(name, str) or not (args is None or isinstance(args, dict)):
+    if not isinstance(name, str) or not (args is None or isinstance(args, dict)) or "task" in params:
         return False  # refused the general way, with the same error
     unknown = gateway.unknown_tools
     if unknown is not None and not gateway.dry_run and not unknown.lists(name):

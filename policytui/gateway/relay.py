@@ -17,7 +17,7 @@ line, and serving goes on); the gateway then looks only at what it polices:
   handshake-era server answers it, so 2026-07-28 clients in "auto" mode fall back to
   `initialize`.
 
-The other MCP requests (resources, prompts, completions, logging, tasks: `FORWARDED`) go
+The other MCP requests (resources, prompts, completions, logging: `FORWARDED`) go
 upstream and their result or error is returned under the client's own id; any other method
 is "Method not found" and never reaches the server. Client notifications other than
 `initialized`, `cancelled` and `progress` go upstream. What goes upstream is always re-encoded
@@ -92,12 +92,15 @@ FORWARDED = frozenset(
         "prompts/get",
         "completion/complete",
         "logging/setLevel",
-        "tasks/get",
-        "tasks/result",
-        "tasks/list",
-        "tasks/cancel",
     }
 )
+# The gateway offers no `tasks` capability (docs/gateway.md): every client shares the one
+# server behind it, whose tasks belong to whoever created them and which the gateway cannot
+# scope to a client (`tasks/list` and `tasks/result` would show one grant's results to
+# another). A `tools/call` asking for a task is refused as well: a server with tasks runs an
+# ordinary tool and then answers its result with a JSON-RPC error ("Invalid task creation
+# result"), which reads as "the tool did not run" and would refund the call's charge.
+TASK_PARAM = "task"
 
 
 # Bytes waiting to be taken by the client beyond which its lines are served the ordinary way,
@@ -494,6 +497,8 @@ class StdioRelay:
         args = params.get("arguments")
         if not isinstance(name, str) or not (args is None or isinstance(args, dict)):
             raise _Refused(_error(INVALID_PARAMS, "Invalid request parameters", ""))
+        if TASK_PARAM in params:
+            raise _Refused(_error(INVALID_PARAMS, "Invalid params: the gateway does not offer tasks", ""))
         args = args if args is not None else {}
         unknown = self.gateway.unknown_tools
         if unknown is not None and not self.gateway.dry_run and not unknown.lists(name):

@@ -31,6 +31,7 @@ from typing import Any
 import mcp_types as types
 from mcp.server.lowlevel import Server
 from mcp.server.lowlevel.server import NotificationOptions
+from mcp.shared.exceptions import MCPError
 
 from policytui.decision import Caller, Decision
 from policytui.gateway.approver import Approver, Elicit
@@ -220,6 +221,9 @@ class Gateway:
 
     async def call_tool(self, ctx: Any, params: types.CallToolRequestParams) -> dict[str, Any]:
         self._remember(ctx)
+        if isinstance(ctx.params, dict) and "task" in ctx.params:
+            # No tasks are offered (see policytui.gateway.relay.TASK_PARAM): refused, never forwarded.
+            raise MCPError(code=-32602, message="Invalid params: the gateway does not offer tasks")
         name = params.name
         raw_args = (ctx.params or {}).get("arguments") if isinstance(ctx.params, dict) else None
         args = raw_args if raw_args is not None else {}
