@@ -1,9 +1,10 @@
 """Writing a file a command was asked to write: one rule, one way of saying it failed.
 
-Every writer of an output file (`snapshot -o`, `export -o`, the editor's export) follows the
-same rule, and words a failure the same way as the policy writer (`init -o`, the editor's
-save: `policytui.policy.files.save_document`, which also keeps a `.bak` and so refuses a
-device or pipe, having nothing to keep a copy of):
+Every writer of an output file (`snapshot -o`, `export -o`, `init -o` into a device or pipe,
+the editor's export) follows the same rule, and words a failure the same way as the policy
+writer (`init -o` into a file, the editor's save: `policytui.policy.files.save_document`, which
+also keeps a `.bak` and so refuses a device or pipe, having nothing to keep a copy of). Each
+command ends with the same line once it has written, `wrote PATH (DETAILS)` (`wrote`):
 
 - an existing file is replaced only when the caller says so (`--force` on the command line);
   otherwise it is refused and left as it is, also when it appears while the text is written
@@ -13,12 +14,18 @@ device or pipe, having nothing to keep a copy of):
 - a symlink is followed: its target gets the new content and the link stays; an existing
   device or pipe (`/dev/stdout`, `/dev/null`, a named pipe) is written into, never replaced by
   a regular file (root could otherwise put a file where `/dev/stdout` was);
+- a name for one of the process's open descriptors (`/dev/stdout`, `/dev/fd/N`,
+  `/proc/self/fd/N`) is written into that descriptor as the shell opened it, whatever it points
+  to: with `-o /dev/stdout > out` the text goes into `out` through standard output (appended
+  after `>>`), and `out` is neither replaced nor backed up;
 - a failure is one sentence, `cannot write PATH: REASON`, and leaves no temporary file behind.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -46,9 +53,19 @@ def os_reason(exc: OSError) -> str:
     return (exc.strerror or str(exc)).rstrip(".").lower()
 
 
-def already_exists(path: str | os.PathLike[str]) -> str:
-    """The one sentence for an existing file the caller may not replace."""
-    return f"{os.fspath(path)} already exists; use --force to replace it"
+def already_exists(path: str | os.PathLike[str], *, backup: str | None = None) -> str:
+    """The one sentence for an existing file the caller may not replace; `backup` names the
+    copy a policy writer keeps of the old file, so the user knows --force loses nothing."""
+    kept = f" (the old one is kept as {backup})" if backup else ""
+    return f"{os.fspath(path)} already exists; use --force to replace it{kept}"
+
+
+def wrote(path: str | os.PathLike[str], details: str) -> str:
+    """The one success line of every command that writes a file: `wrote PATH (DETAILS)`.
+
+    Printed on standard error, since standard output may be the file itself (`-o /dev/stdout`).
+    """
+    return f"wrote {os.fspath(path)} ({details})"
 
 
 def missing_folder_reason(path: str | os.PathLike[str]) -> str | None:
@@ -73,6 +90,10 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, replace: bool)
     if not replace and not stream and os.path.lexists(path):
         raise OutputFileExists(already_exists(path))
     if stream:
+        descriptor = open_descriptor(path)
+        if descriptor is not None:
+            _write_descriptor(descriptor, text, path)
+            return
         try:
             with open(target, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
@@ -107,9 +128,52 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, replace: bool)
 
 
 def is_stream(path: str | os.PathLike[str]) -> bool:
-    """Whether `path` is (or links to) a device, a pipe or a socket: written into, not replaced,
-    so writing to it needs no `--force`."""
+    """Whether `path` is (or links to) a device, a pipe, a socket or an open descriptor of this
+    process: written into, not replaced, so writing to it needs no `--force` and keeps no backup."""
     return output_target(path)[1]
+
+
+def open_descriptor(path: str | os.PathLike[str]) -> int | None:
+    """The descriptor number `path` names (`/dev/stdout` -> 1, `/dev/fd/3`, `/proc/self/fd/2`,
+    or a symlink to one of them) when it is open in this process, else None.
+
+    Such a name is a link to whatever the descriptor points to: for `> out` that is the file
+    `out`, and following the link would replace that file (and keep a backup of it) instead of
+    writing where the shell sent the output.
+    """
+    pattern = re.compile(rf"^/(?:dev/fd|proc/(?:self|thread-self|{os.getpid()})/fd)/(\d+)$")
+    name = os.path.abspath(os.fspath(path))
+    for _ in range(40):  # the kernel's own limit on links followed
+        match = pattern.match(name)
+        if match:
+            number = int(match.group(1))
+            try:
+                os.fstat(number)
+            except (OSError, OverflowError):
+                return None
+            return number
+        try:
+            link = os.readlink(name)
+        except OSError:  # not a link (or not there): no descriptor behind it
+            return None
+        name = os.path.normpath(os.path.join(os.path.dirname(name), link))
+    return None
+
+
+def _write_descriptor(descriptor: int, text: str, shown: str | os.PathLike[str]) -> None:
+    """Write into an open descriptor as it is (its offset, its append mode), never closing it."""
+    for stream in (sys.stdout, sys.stderr):
+        try:  # what the program printed there already comes first
+            if stream is not None and stream.fileno() == descriptor:
+                stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+    data = memoryview(text.encode("utf-8"))
+    try:
+        while data:
+            data = data[os.write(descriptor, data):]
+    except OSError as exc:
+        raise OutputFileError(write_failure(shown, os_reason(exc))) from None
 
 
 def output_target(path: str | os.PathLike[str]) -> tuple[Path, bool]:
@@ -122,6 +186,8 @@ def output_target(path: str | os.PathLike[str]) -> tuple[Path, bool]:
     import stat
     from pathlib import Path
 
+    if open_descriptor(path) is not None:
+        return Path(path), True
     try:
         mode = os.stat(path).st_mode  # follows links, /proc's "magic" ones too
     except OSError:

@@ -125,7 +125,7 @@ def test_snapshot_of_kestra_without_docker_falls_back_and_mentions_offline(tmp_p
     assert result.returncode == 0, result.stderr
     assert "Docker is not running here" in result.stderr
     assert "--offline" in result.stderr
-    assert "Recorded 39 tools of kestra to k.json." in result.stderr
+    assert "wrote k.json (39 tools of kestra)" in result.stderr
     document = json.loads((tmp_path / "k.json").read_text(encoding="utf-8"))
     assert len(document["tools"]) == 39
     # The file says it is the built-in snapshot standing in, and why.

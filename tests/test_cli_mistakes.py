@@ -92,6 +92,9 @@ def test_an_existing_output_file_is_refused_alike_without_force(tmp_path: Path, 
     refused = run(tmp_path, *WRITERS[command], "-o", str(existing))
     _one_sentence(refused, 2, f"{existing} already exists; use --force to replace it")
     assert existing.read_text(encoding="utf-8") == "keep me"
+    # The policy writer keeps the old file: the sentence says --force loses nothing.
+    kept = "(the old one is kept as out.json.bak)"
+    assert (kept in refused.stderr) == (command == "init"), refused.stderr
 
     replaced = run(tmp_path, *WRITERS[command], "-o", str(existing), "--force")
     assert replaced.returncode == 0, replaced.stderr
@@ -116,16 +119,56 @@ def test_a_failed_write_is_worded_alike(tmp_path: Path, command: str, where: str
 
 @pytest.mark.parametrize("command", sorted(WRITERS))
 def test_standard_output_as_the_output_file_needs_no_force(tmp_path: Path, command: str) -> None:
-    # `-o /dev/stdout` writes into the pipe the caller reads: nothing is replaced. The policy
-    # writer keeps a .bak of what it replaces, so it refuses a pipe (exit 1, one sentence).
+    # `-o /dev/stdout` writes into the pipe the caller reads: nothing is replaced, nothing is
+    # backed up, and the one line saying so goes to standard error.
     _policy(tmp_path, {"version": "1", "default": "deny"})
     result = run(tmp_path, *WRITERS[command], "-o", "/dev/stdout")
-    if command == "init":
-        _one_sentence(result, 1, "cannot write /dev/stdout", "device or a pipe")
-        return
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)
+    assert result.stderr.splitlines()[-1].startswith("wrote /dev/stdout (")
     assert Path("/dev/stdout").is_symlink() or Path("/dev/stdout").is_char_device()
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]])
+@pytest.mark.parametrize("command", sorted(WRITERS))
+def test_standard_output_redirected_to_a_file_is_written_into_not_backed_up(
+        tmp_path: Path, command: str, force: list[str]) -> None:
+    # `policytui init ... -o /dev/stdout --force > out`: /dev/stdout leads to the file `out`,
+    # which must get the output through standard output, not be replaced and kept as out.bak.
+    _policy(tmp_path, {"version": "1", "default": "deny"})
+    out = tmp_path / "out"
+    out.write_text("the shell empties this\n", encoding="utf-8")
+    with open(out, "w", encoding="utf-8") as stdout:
+        result = subprocess.run([POLICYTUI, *WRITERS[command], "-o", "/dev/stdout", *force],
+                                stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=120,
+                                check=False, cwd=tmp_path, env=_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith((".bak", ".tmp"))]
+
+    # After `>>` the output is appended: what the file held stays.
+    out.write_text("kept\n", encoding="utf-8")
+    with open(out, "a", encoding="utf-8") as stdout:
+        appended = subprocess.run([POLICYTUI, *WRITERS[command], "-o", "/dev/stdout", *force],
+                                  stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=120,
+                                  check=False, cwd=tmp_path, env=_env(tmp_path))
+    assert appended.returncode == 0, appended.stderr
+    kept, _, written = out.read_text(encoding="utf-8").partition("\n")
+    assert kept == "kept" and json.loads(written)
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith((".bak", ".tmp"))]
+
+
+@pytest.mark.parametrize("command", [*sorted(WRITERS), "fmt"])
+def test_every_command_that_writes_a_file_says_so_in_one_shape(tmp_path: Path, command: str) -> None:
+    policy = _policy(tmp_path, {"default": "deny", "version": "1"})  # fmt has work to do
+    argv = ["fmt", str(policy)] if command == "fmt" else [*WRITERS[command], "-o", "out.json"]
+    result = run(tmp_path, *argv)
+    assert result.returncode == 0, result.stderr
+    written = "policy.json" if command == "fmt" else "out.json"
+    assert re.fullmatch(rf"wrote {re.escape(str(policy) if command == 'fmt' else written)} "
+                        r"\([^()]+\)", result.stderr.splitlines()[-1]), result.stderr
+    assert "wrote" not in result.stdout
+    assert (tmp_path / written).exists()
 
 
 def test_init_says_a_missing_folder_before_it_lists_the_server(tmp_path: Path) -> None:
@@ -284,3 +327,40 @@ def test_the_logged_approval_hint_answers_the_call(tmp_path: Path, everything: P
     hint, echoed = anyio.run(_held_call_hint, tmp_path, everything, state)
     assert "--state" in hint
     assert not echoed.is_error and echoed.content[0].text == "Echo: held", echoed
+
+
+# --- a policy made from a preset: each denial names the rule that decided it ----------------
+
+def _check(tmp: Path, policy: Path, tool: str, *extra: str) -> str:
+    result = run(tmp, "check", str(policy), tool, "--json", *extra)
+    assert result.returncode == 1, result.stderr
+    decision = json.loads(result.stdout)
+    assert decision["outcome"] == "denied", decision
+    return str(decision["reason"])
+
+
+def test_a_presets_reason_never_begins_a_denial_another_rule_decided(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.json"
+    made = run(tmp_path, "init", "kestra", "--offline", "-q", "-o", str(policy))
+    assert made.returncode == 0, made.stderr
+    document = json.loads(policy.read_text(encoding="utf-8"))
+    # What a user adds afterwards: a condition of their own, and a tool denied outright.
+    document["tools"]["manage_kv_store"]["deny_if"] = [
+        {"path": "args.key", "op": "eq", "value": "secret"}]
+    document["tools"]["add_execution_labels"]["action"] = "deny"
+    policy.write_text(json.dumps(document, indent=2), encoding="utf-8")
+
+    own = _check(tmp_path, policy, "manage_kv_store", "--args", '{"action": "get", "key": "secret"}')
+    assert own == 'denied because args.key eq "secret"'
+    refused = _check(tmp_path, policy, "manage_kv_store", "--args",
+                     '{"action": "delete", "key": "k"}', "--approval", "rejected")
+    assert refused.startswith("approval required because args.action in ["), refused
+    unknown = _check(tmp_path, policy, "manage_kv_store", "--args", '{"action": "nuke"}')
+    assert unknown.startswith('required condition not met: args.action in ["get", '), unknown
+    # The reason a preset gives a tool says what the tool does, true whatever decided the call:
+    # never that a human approves it, when it is denied outright.
+    denied = _check(tmp_path, policy, "add_execution_labels")
+    assert "approv" not in denied and "allowed" not in denied, denied
+    labelled = _check(tmp_path, policy, "change_taskrun_state", "--approval", "rejected")
+    assert labelled.startswith("this tool changes or removes existing data ("), labelled
+

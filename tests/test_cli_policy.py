@@ -115,8 +115,9 @@ def test_fmt_rewrites_canonically_and_keeps_a_backup(capsys: pytest.CaptureFixtu
     code, out, _ = cli(capsys, "fmt", "--check", str(path))
     assert code == 1 and "would be reformatted" in out
     assert path.read_text() == original
-    code, out, _ = cli(capsys, "fmt", str(path))
-    assert code == 0 and "formatted" in out
+    code, out, err = cli(capsys, "fmt", str(path))
+    assert code == 0 and "wrote" not in out
+    assert err == f"wrote {path} (canonical form, previous version kept as p.json.bak)\n"
     assert (tmp_path / "p.json.bak").read_text() == original
     assert json.loads(path.read_text())["tools"]["t"] == {
         "limits": [{"counter": "t_rate", "window": "minute", "max": 5}]}

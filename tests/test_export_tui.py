@@ -33,3 +33,35 @@ async def test_export_dialog_lists_what_the_format_loses(tmp_path: Path) -> None
         text = screen_text(app)
         assert "What PolicyLayer cannot hold as written (1)" in text
         assert "tools.invite_user.action" in text and "what PolicyLayer does instead" in text
+
+
+async def test_export_dialog_at_60x20_shows_whole_messages_and_its_buttons(tmp_path: Path) -> None:
+    """At 60x20 the rules and what the target does instead were squeezed side by side into one
+    cut-off word a line; now each rule has a line of its own, the list scrolls from the
+    keyboard, and the buttons stay on screen."""
+    data = load_server_fixture("kestra-head-14fe3a3")
+    listing = ServerListing.from_tool_dicts(data["tools"], server_name="kestra")
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {
+        name: {"action": "require_approval"}
+        for name in ("invite_user", "execute_flow", "manage_flow", "change_taskrun_state")}}),
+        encoding="utf-8")
+    app = make_app(policy_path=policy, listing=listing)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await app.loaded.wait()
+        await pilot.pause()
+        await pilot.press("E")
+        await pilot.pause(0.3)
+        text = screen_text(app)
+        lines = text.splitlines()
+        assert any(line.strip(" │").strip() == "tools.invite_user.action" for line in lines), text
+        # What the target does instead reads as whole lines of words under its rule.
+        assert any(line.strip(" │").strip() == "needs human approval, which PolicyLayer's format"
+                   for line in lines), text
+        for label in ("Write file", "Copy to clipboard", "Close [esc]"):
+            assert label in text, text
+        # The list scrolls: Tab from the format and the file name reaches it, End shows the last.
+        await pilot.press("tab", "tab", "end")
+        await pilot.pause(0.3)
+        assert "tools.change_taskrun_state.action" in screen_text(app)
+        assert "Close [esc]" in screen_text(app)

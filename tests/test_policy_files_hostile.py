@@ -236,14 +236,18 @@ def test_snapshot_to_a_symlink_writes_its_target_and_keeps_the_link(tmp_path: Pa
     assert json.loads(target.read_text(encoding="utf-8"))["tools"][0]["name"] == "read"
 
 
-def test_init_never_replaces_a_named_pipe_with_a_policy(tmp_path: Path) -> None:
+def test_init_writes_into_a_named_pipe_instead_of_replacing_it(tmp_path: Path) -> None:
+    # As snapshot and export do: a pipe is written into, so there is nothing to back up.
     tools = tmp_path / "tools.json"
     tools.write_text('[{"name": "read", "inputSchema": {"type": "object"}}]', encoding="utf-8")
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
+    got: list[str] = []
+    reader = _read_fifo(fifo, got)
     result = run("init", "--from", tools, "--preset", "lockdown", "-o", fifo, "--force")
-    assert result.returncode == 1
-    assert "device or a pipe" in one_sentence(result)
+    reader.join(TIMEOUT)
+    assert result.returncode == 0, one_sentence(result)
+    assert json.loads(got[0])["default"] == "deny"
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
     assert not (tmp_path / "pipe.bak").exists()
 

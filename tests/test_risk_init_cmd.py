@@ -29,9 +29,9 @@ def test_init_writes_a_valid_recommended_policy(tmp_path, capsys):
     assert decide(policy, "list_namespaces", {}).outcome is Outcome.ALLOWED
     assert decide(policy, "delete_flow_logs", {}).outcome is Outcome.HIDDEN
     assert decide(policy, "manage_flow", {"action": "delete"}).outcome is Outcome.NEEDS_APPROVAL
-    printed = capsys.readouterr().out
-    assert "manage_flow" in printed and "approval for delete" in printed
-    assert f"wrote {out}: 39 tools, preset recommended" in printed
+    printed = capsys.readouterr()
+    assert "manage_flow" in printed.out and "approval for delete" in printed.out
+    assert printed.err.splitlines()[-1] == f"wrote {out} (39 tools, preset recommended)"
     assert out.read_text(encoding="utf-8").endswith("}\n")
 
 

@@ -129,8 +129,9 @@ def test_recommended_approval_then_human_answer(policies):
 def test_recommended_unknown_action_names_the_allowed_ones(policies):
     decision = decide(policies["recommended"], "manage_flow", {"action": "nuke"}, now=NOW)
     assert decision.outcome is DENIED
-    assert decision.agent_text().startswith("[POLICY DENIED] actions allowed by this policy: "
-                                            "enable, disable, list_revisions")
+    assert decision.agent_text().startswith(
+        '[POLICY DENIED] required condition not met: args.action in ["enable", "disable", '
+        '"list_revisions"')
 
 
 READ_ONLY_CASES = [

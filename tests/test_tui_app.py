@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from pathlib import Path
 
@@ -426,8 +427,11 @@ async def test_every_action_is_in_the_command_palette(policy_path: Path) -> None
         } <= titles
         # Each action is found by its footer word.
         for _key, _action, name, *_rest in ACTIONS:
-            assert any(title.lower().startswith(name.lower()) for title in titles), name
-        assert "Filter: Destructive" in titles
+            assert any(title.lower().startswith(name.lower().rstrip("…")) for title in titles), name
+        assert "Filter: show only Destructive tools" in titles
+        # One shape for every entry, Textual's own too: "Name: what it does".
+        for title in titles:
+            assert re.fullmatch(r"[A-Z][A-Za-z ]*: [a-z0-9'].*", title), title
         binding_ids = {b.id for b in app.BINDINGS}
         assert {"policytui.allow", "policytui.save", "policytui.quit"} <= binding_ids
 

@@ -302,6 +302,36 @@ def test_try_hint_for_a_tool_without_arguments() -> None:
 # ----- the palette over a dialog ----------------------------------------------------------------
 
 
+async def test_palette_titles_are_worded_alike(policy_path: Path) -> None:
+    """ctrl+p and a word: every entry found reads "Name: what it does", the editor's actions,
+    its filters and Textual's own commands alike."""
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        for typed, expected in [
+            ("allow", ["Allow: allow the selected tool", "Filter: show only tools decided allow"]),
+            ("filter", ["Filter: filter tools by name", "Filter by: filter by category"]),
+            ("save", [f"Save: write {policy_path.name}"]),
+            ("theme", ["Theme: change the current theme"]),
+            ("destructive", ["Filter: show only Destructive tools"]),
+            ("shared", ["Shared limits: edit the all_tools limits"]),
+        ]:
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*typed)
+            await pilot.pause(0.5)
+            text = screen_text(app)
+            for title in expected:
+                assert title in text, (typed, text)
+            # The editor's own entry comes first: Enter runs it, not a Textual command that
+            # has the word further on ("Screenshot: save an SVG ...").
+            found = [line.strip() for line in text.splitlines() if ": " in line]
+            assert found and found[0].startswith(expected[0]), (typed, found)
+            await pilot.press("escape")
+            await pilot.pause()
+        assert app.screen is app.main
+
+
 async def test_palette_over_a_dialog_finds_save(policy_path: Path) -> None:
     app = make_app(policy_path=policy_path, listing=kestra())
     async with app.run_test(size=(80, 24)) as pilot:

@@ -113,21 +113,21 @@ def printed_after_exit(terminal: Terminal, *needles: str) -> str:
 def test_palette_finds_and_runs_the_editors_actions_by_name(terminal: Terminal, tmp_path: Path) -> None:
     policy = open_kestra(terminal, tmp_path)
 
-    palette_run(terminal, "allow", "Allow the selected tool")
+    palette_run(terminal, "allow", "Allow: allow the selected tool")
     terminal.wait("backfill_executions allowed",
                   lambda s: re.search(r"\sallow(\s|$)", table_row(s, "backfill_executions")) is not None)
 
-    palette_run(terminal, "limits", "Limits: Edit rate limits")
+    palette_run(terminal, "limits", "Limits: edit rate limits")
     terminal.wait("the limits editor", lambda s: "max calls" in s)
     terminal.keys("Escape")
     terminal.wait("the editor again", lambda s: "max calls" not in s)
 
-    palette_run(terminal, "preset", "Preset: Replace the rules")
+    palette_run(terminal, "preset", "Preset: replace the rules")
     terminal.wait("the preset dialog", lambda s: "Apply a preset" in s)
     terminal.keys("Escape")
     terminal.wait("the editor again", lambda s: "Apply a preset" not in s)
 
-    palette_run(terminal, "save", "Save: Write policy.json")
+    palette_run(terminal, "save", "Save: write policy.json")
     terminal.wait("the policy saved", lambda s: policy.exists() and "unsaved" not in s)
     assert json.loads(policy.read_text(encoding="utf-8"))["tools"] == {"backfill_executions": {}}
 

@@ -35,7 +35,7 @@ async def test_help_and_palette_name_the_file_being_edited(tmp_path: Path) -> No
         await pilot.press(*"save")
         await pilot.pause(0.5)
         text = screen_text(app)
-        assert "Save: Write ev3.json" in text and "policy.json" not in text
+        assert "Save: write ev3.json" in text and "policy.json" not in text
 
 
 async def test_the_conditions_dialog_shows_remove_only_with_something_to_remove(tmp_path: Path) -> None:

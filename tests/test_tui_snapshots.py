@@ -197,6 +197,27 @@ def test_export_dialog(snap_compare) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
+def test_export_dialog_at_60x20(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """A small terminal: each rule the format cannot hold gets a line of its own with what the
+    target does instead under it (side by side left that a dozen columns, cut off), the list
+    scrolls, and the buttons stay in view."""
+    Path("policy.json").write_text(json.dumps({"version": "1", "default": "deny", "tools": {
+        "manage_flow": {"require": [{"path": "args.action", "op": "in", "value": ["get", "delete"]}],
+                        "require_approval_if": [{"path": "args.action", "op": "eq", "value": "delete"}]},
+        "change_taskrun_state": {"action": "require_approval"},
+    }}), encoding="utf-8")
+    app = make_app(policy_path="policy.json", listing=kestra_listing())
+
+    async def run_before(pilot: Pilot) -> None:
+        await loaded(pilot)
+        await pilot.press("E")
+        await until(lambda: pilot.app.screen.id == "export-screen", "the export dialog")
+        steady_cursors(pilot.app)  # type: ignore[arg-type]
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=(60, 20), run_before=run_before)
+
+
 # ----- the main screen and dialogs in a dark, a light and an ANSI theme -----------------------
 
 THEMES = ["textual-dark", "textual-light", "ansi-dark"]

@@ -56,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         missing_folder_reason,
         write_failure,
         write_text_atomic,
+        wrote,
     )
     from policytui.policy.display import visible
     from policytui.policy.files import PolicyFileError, load_policy
@@ -99,7 +100,9 @@ def run(args: argparse.Namespace) -> int:
     # Tool names come from servers: the table shows escapes, never sends them to the terminal.
     sys.stderr.write(lost_table(result.warnings, TARGETS[args.format]))
     sys.stderr.flush()
-    if not args.output:
+    if args.output:
+        print(visible(wrote(args.output, f"{args.format} format")), file=sys.stderr)
+    else:
         sys.stdout.write(result.text)
         sys.stdout.flush()
     return 0

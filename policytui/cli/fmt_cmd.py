@@ -21,6 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 @never_traceback("fmt")
 def run(args: argparse.Namespace) -> int:
+    from policytui.output_file import wrote
     from policytui.policy.display import visible
     from policytui.policy.files import (
         PolicyFileError,
@@ -56,5 +57,7 @@ def run(args: argparse.Namespace) -> int:
     except PolicyFileError as exc:
         out(f"{shown}: error: {visible(str(exc))}")
         return 1
-    out(f"{shown}: formatted (previous version kept as {visible(backup_path(args.file).name)})")
+    # The line every command that writes a file prints, on standard error as theirs is.
+    out(visible(wrote(args.file, f"canonical form, previous version kept as "
+                                 f"{backup_path(args.file).name}")), err=True)
     return 0

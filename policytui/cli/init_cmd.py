@@ -9,6 +9,7 @@ change a tool's category before the preset is applied and are stored in the poli
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from typing import TYPE_CHECKING
@@ -43,7 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force",
         action="store_true",
-        help="replace FILE if it exists (the old one is kept as FILE.bak)",
+        help="replace FILE if it exists (the old one is kept as FILE.bak); a device or pipe "
+        "such as /dev/stdout is written into and needs none",
     )
     parser.add_argument(
         "--override",
@@ -139,10 +141,18 @@ def run(args: argparse.Namespace) -> int:
     from policytui.cli.policy_common import out, refuse_output_file
     from policytui.cli.target_args import start_listing_from_args
     from policytui.discovery.errors import DiscoveryError
-    from policytui.output_file import is_stream, missing_folder_reason, write_failure
+    from policytui.output_file import (
+        OutputFileError,
+        is_stream,
+        missing_folder_reason,
+        write_failure,
+        write_text_atomic,
+        wrote,
+    )
     from policytui.policy.files import (
         FileStamp,
         PolicyFileError,
+        backup_path,
         dumps_policy,
         save_policy,
     )
@@ -154,12 +164,13 @@ def run(args: argparse.Namespace) -> int:
 
     overrides = parse_overrides(args.override)
     output = args.output
-    refuse_output_file(output, "the policy", force=args.force)
-    # Told before the server is started and listed. A policy replaces its file, keeping the old
-    # one as a .bak, so a device or pipe (`/dev/stdout`) is refused as the editor's save does.
-    why = missing_folder_reason(output) if output else None
-    if output and why is None and is_stream(output):
-        why = "it is a device or a pipe, not a file that can be replaced"
+    refuse_output_file(output, "the policy", force=args.force, backup=True)
+    # A policy file is replaced, keeping the old one as a .bak. A device or pipe (`/dev/stdout`,
+    # even when the shell points it at a file) is written into as `snapshot` and `export` do:
+    # nothing is replaced there, so there is nothing to back up and --force changes nothing.
+    stream = bool(output) and is_stream(output)
+    # Told before the server is started and listed.
+    why = missing_folder_reason(output) if output and not stream else None
     if why is not None:
         out(f"policytui init: {visible(write_failure(output, why))}", err=True)
         return 1
@@ -196,23 +207,35 @@ def run(args: argparse.Namespace) -> int:
             f"({visible(first)}); this is a bug in policytui", err=True)
         return 1
 
-    summary_to_stderr = not output
-    if output:
+    # Standard output may be the policy itself (`-o /dev/stdout`): the summary goes there only
+    # when the policy went to a file.
+    summary_to_stderr = not output or stream
+    kept = ""
+    if output and stream:
+        try:
+            write_text_atomic(output, dumps_policy(policy), replace=True)
+        except OutputFileError as exc:
+            out(f"policytui init: {visible(str(exc))}", err=True)
+            return 1
+    elif output:
+        existed = os.path.lexists(output)
         try:
             save_policy(output, policy,
                         expected_stamp=None if args.force else FileStamp.missing())
         except PolicyFileError as exc:
             out(f"policytui init: {visible(str(exc))}", err=True)
             return 1
+        if existed:
+            kept = f", previous version kept as {backup_path(output).name}"
     else:
         sys.stdout.write(dumps_policy(policy))
         sys.stdout.flush()
     if not args.quiet:
-        stream = sys.stderr if summary_to_stderr else sys.stdout
-        columns = shutil.get_terminal_size().columns if stream.isatty() else None
+        summary = sys.stderr if summary_to_stderr else sys.stdout
+        columns = shutil.get_terminal_size().columns if summary.isatty() else None
         for line in _summary(listing, policy, classes, args.preset, columns):
             out(line, err=summary_to_stderr)
-        if output:
-            out(f"wrote {visible(output)}: {len(listing.tools)} tools, preset {args.preset}",
-                err=summary_to_stderr)
+    if output:  # -q leaves out the summary, not the line every writer ends with
+        out(visible(wrote(output, f"{len(listing.tools)} tools, preset {args.preset}{kept}")),
+            err=True)
     return 0

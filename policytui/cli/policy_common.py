@@ -59,21 +59,25 @@ def never_traceback(name: str) -> Callable[[Callable[[argparse.Namespace], int]]
     return wrap
 
 
-def refuse_output_file(path: str | None, what: str, *, force: bool) -> None:
+def refuse_output_file(path: str | None, what: str, *, force: bool,
+                       backup: bool = False) -> None:
     """The rule every `-o FILE` follows, checked before any work: a folder is refused, and so
     is an existing file unless `--force` was given (a device or pipe such as `/dev/stdout` is
-    written into, not replaced); both are a wrong command line (exit 2)."""
+    written into, not replaced); both are a wrong command line (exit 2). `backup`: the writer
+    keeps the old file as FILE.bak, and the refusal says so."""
     import os
 
     from policytui.output_file import already_exists, is_stream
     from policytui.policy.display import visible
+    from policytui.policy.files import backup_path
 
     if not path:
         return
     if os.path.isdir(path):
         raise UsageError(f"{visible(path)} is a folder; give a file name for {what}")
     if not force and os.path.lexists(path) and not is_stream(path):
-        raise UsageError(visible(already_exists(path)))
+        kept = backup_path(path).name if backup else None
+        raise UsageError(visible(already_exists(path, backup=kept)))
 
 
 def read_tools_file(path: str) -> list[ToolInfo]:

@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from policytui.cli.target_args import require_target, start_listing_from_args
     from policytui.discovery.errors import DiscoveryError
     from policytui.discovery.snapshot import dump_snapshot, snapshot_document, write_snapshot
-    from policytui.output_file import OutputFileError, OutputFileExists
+    from policytui.output_file import OutputFileError, OutputFileExists, wrote
     from policytui.textsafe import visible
 
     require_target(args)
@@ -67,5 +67,5 @@ def run(args: argparse.Namespace) -> int:
             f"instead; pass --offline to record it without trying the live server.",
             file=sys.stderr,
         )
-    print(f"Recorded {count} tools of {visible(spec.name)} to {visible(args.output)}.", file=sys.stderr)
+    print(visible(wrote(args.output, f"{count} tools of {spec.name}")), file=sys.stderr)
     return 0

@@ -275,6 +275,8 @@ def _answer(approval: Any) -> Approval | None:
 
 
 def _with_reason(reason: str | None, text: str) -> str:
+    """A condition's or an approval's denial: the rule's reason (about the whole tool), then, in
+    parentheses, the part of the rule that decided this call."""
     return f"{reason} ({text})" if reason else text
 
 

@@ -18,7 +18,12 @@ import os
 import stat
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from policytui.output_file import missing_folder_reason, os_reason, write_failure
+from policytui.output_file import (
+    missing_folder_reason,
+    open_descriptor,
+    os_reason,
+    write_failure,
+)
 from policytui.policy.validate import Problem, Report, validate_text
 
 if TYPE_CHECKING:
@@ -115,7 +120,13 @@ def _target(path: str | os.PathLike[str]) -> Path:
 
 
 def _is_special(path: str | os.PathLike[str]) -> bool:
-    """Does `path` (through any symlink) exist as something other than a file or folder?"""
+    """Does `path` (through any symlink) exist as something other than a file or folder?
+
+    A name for an open descriptor (`/dev/stdout`) counts too, whatever it points to: with
+    `> out` it leads to the file `out`, which must not be replaced and backed up through it.
+    """
+    if open_descriptor(path) is not None:
+        return True
     try:
         mode = os.stat(path).st_mode
     except OSError:

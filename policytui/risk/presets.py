@@ -119,12 +119,15 @@ _RULES = {
     PERMISSIVE_WITH_APPROVAL: (_permissive, "allow"),
 }
 
+# The reason a tool needing approval gets. A rule's reason begins the text of every denial of
+# the tool, whatever decided it (a rejected approval, or a deny or condition the author adds
+# later), so it says what the tool does, which stays true, not what the preset decided.
 _APPROVAL_REASON = {
-    READ: "this tool reads secrets, credentials or the environment, so a human approves each call",
-    DESTRUCTIVE: "this tool changes or removes existing data, so a human approves each call",
-    FINANCIAL: "this tool moves money, so a human approves each call",
-    OTHER: "nothing tells what this tool does, so a human approves each call",
-    EXECUTE: "this tool runs commands or code, so a human approves each call",
+    READ: "this tool reads secrets, credentials or the environment",
+    DESTRUCTIVE: "this tool changes or removes existing data",
+    FINANCIAL: "this tool moves money",
+    OTHER: "nothing tells what this tool does",
+    EXECUTE: "this tool runs commands or code",
 }
 
 
@@ -164,7 +167,8 @@ def _single_rule(preset: str, tool: str, c: Classification) -> tuple[dict[str, A
     rule: dict[str, Any] = {}
     if decision.verdict == "approve":
         rule["action"] = "require_approval"
-        rule["reason"] = _APPROVAL_REASON.get(c.category, "a human approves each call")
+        if c.category in _APPROVAL_REASON:
+            rule["reason"] = _APPROVAL_REASON[c.category]
     if decision.per_minute is not None:
         rule["limits"] = [_limit(tool, decision.per_minute)]
     return rule, False
@@ -201,8 +205,10 @@ def _multi_rule(preset: str, tool: str, c: Classification) -> tuple[dict[str, An
         return None, False
     if default == "allow" and not approval:
         return None, False  # nothing to restrict: the default already allows it
+    # No reason: the `require` names the permitted actions when it denies, and a reason naming
+    # them would begin every other denial of the tool too (an approval refused for one of
+    # them, a condition the author adds later), saying the call was allowed.
     rule: dict[str, Any] = {
-        "reason": "actions allowed by this policy: " + ", ".join(permitted),
         "require": [{"path": path, "op": "in", "value": permitted}],
     }
     if approval:

@@ -18,14 +18,20 @@ if TYPE_CHECKING:
     from policytui.tui.screens.limits import LimitsResult
 
 
-def palette_title(name: str, help_text: str) -> str:
-    """A palette entry's title: the footer's word first, so typing it finds the command.
+def palette_title(name: str, what: str) -> str:
+    """Every palette entry's title, in one shape: `Name: what it does`.
 
-    ("Save: Write policy.json"; "Allow the selected tool" already starts with its word.)
+    The name (the footer's word, a dialog key's name, Textual's own command) comes first, so
+    typing it finds the command; what it does follows in lower case, so typing a word of that
+    finds it too (Textual's palette matches titles only). ("Save: write policy.json",
+    "Allow: allow the selected tool", "Filter: show only Destructive tools".)
     """
-    if help_text.lower().startswith(name.lower()):
-        return help_text
-    return f"{name}: {help_text}"
+    name = name.rstrip("…. ")
+    what = what.strip()
+    # "SVG ..." or "JSON ..." keeps its capitals; "Write ..." becomes "write ...".
+    if what[:1].isupper() and not what[1:2].isupper():
+        what = what[0].lower() + what[1:]
+    return f"{name}: {what}" if what else name
 
 
 class PaletteCommands(EditorBase):
@@ -40,8 +46,16 @@ class PaletteCommands(EditorBase):
     # ----- command palette ----------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        # Textual's own Quit is replaced by the editor's, which asks about unsaved changes.
-        yield from (c for c in super().get_system_commands(screen) if c.title != "Quit")
+        yield from self._editor_commands(screen)
+        # Textual's own commands come last, worded as the editor's are: the palette keeps this
+        # order between equal matches, so "save" runs Save, not "Screenshot: save an SVG ...".
+        # Its Quit is replaced by the editor's, which asks about unsaved changes.
+        for command in super().get_system_commands(screen):
+            if command.title != "Quit":
+                yield SystemCommand(palette_title(command.title, command.help), "",
+                                    command.callback, command.discover)
+
+    def _editor_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # `screen` is the one the palette was opened over (while it is open, `self.screen` is
         # the palette itself): the editor's commands apply to the editor's own screen only.
         if self.state is None:
@@ -55,15 +69,15 @@ class PaletteCommands(EditorBase):
                 palette_title(description, help_line(help_text, self.policy_path.name)), f"key {key_text}", partial(self.run_action, action)
             )
         for category in sorted({r.category for r in self.state.rows}):
-            yield SystemCommand(f"Filter: {category}", f"Show only {category} tools",
+            yield SystemCommand(palette_title("Filter", f"show only {category} tools"), "",
                                 partial(self.filter_by, categories=[category]), discover=False)
         for decision in ("allow", "deny", "hide", "approve"):
-            yield SystemCommand(f"Filter: decision {decision}", f"Show only tools decided {decision}",
+            yield SystemCommand(palette_title("Filter", f"show only tools decided {decision}"), "",
                                 partial(self.filter_by, decisions=[decision]), discover=False)
-        yield SystemCommand("Filter: drift", "Show only new, changed and missing tools",
+        yield SystemCommand(palette_title("Filter", "show only new, changed and missing tools"), "",
                             partial(self._filter_drift), discover=False)
-        yield SystemCommand("Limits for all tools", "Edit the shared all_tools limits",
-                            self._shared_limits)
+        yield SystemCommand(palette_title("Shared limits", "edit the all_tools limits every tool counts against"),
+                            "", self._shared_limits)
 
     def _dialog_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Over a dialog: the dialog's own keys, and a Save that says how to get to it (the
@@ -73,14 +87,15 @@ class PaletteCommands(EditorBase):
                 continue
             key_text = self.get_key_display(binding)
             yield SystemCommand(
-                binding.description, f"key {key_text} (this dialog)",
+                palette_title(binding.description, binding.tooltip), f"key {key_text} (this dialog)",
                 partial(screen.run_action, binding.action),
             )
-        how = "close this dialog first (Esc cancels it), then ctrl+s saves"
+        name = self.policy_path.name
+        how = f"close this dialog first (Esc cancels it), then ctrl+s writes {name}"
         if any(isinstance(b, Binding) and b.action == "apply" for b in screen.BINDINGS):
-            how = "apply this dialog first (ctrl+s), then ctrl+s saves"
+            how = f"apply this dialog first (ctrl+s), then ctrl+s writes {name}"
         yield SystemCommand(
-            "Save", f"Write {self.policy_path.name}: {how}",
+            palette_title("Save", how), "",
             partial(self.notify, f"To save, {how}.", markup=False),
         )
 

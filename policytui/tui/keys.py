@@ -18,7 +18,7 @@ ACTIONS: list[tuple[str, str, str, str, bool, str]] = [
     ("a", "decide('allow')", "Allow", "allow", True, "Allow the selected tool"),
     ("d", "decide('deny')", "Deny", "deny", True, "Deny the selected tool"),
     ("h", "decide('hide')", "Hide", "hide", True, "Hide the selected tool from tools/list"),
-    ("r", "decide('approve')", "Approve", "approve", True, "Require approval: every call of the selected tool waits for a human"),
+    ("r", "decide('approve')", "Approve", "approve", True, "Require approval, so every call of the selected tool waits for a human"),
     ("l", "limits", "Limits", "limits", True, "Edit rate limits of the selected tool and all tools"),
     ("c", "conditions", "Conds", "conditions", True, "Edit argument conditions and the reason"),
     ("D", "toggle_default", "Default", "toggle_default", True, "Switch the default between deny and allow"),

@@ -50,10 +50,14 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
     """Edit one tool's conditions and reason; returns them all, applied as one undo step."""
 
     BINDINGS = [
-        Binding("ctrl+s", "apply", "Apply", id="conditions.apply", priority=True),
-        Binding("escape", "cancel", "Cancel", id="conditions.cancel"),
-        Binding("delete", "remove", "Remove condition", id="conditions.remove"),
-        Binding("ctrl+e", "to_list", "Edit a listed condition", id="conditions.to_list", priority=True),
+        Binding("ctrl+s", "apply", "Apply", id="conditions.apply", priority=True,
+                tooltip="Give the tool these conditions and this reason"),
+        Binding("escape", "cancel", "Cancel", id="conditions.cancel",
+                tooltip="Close the dialog, the tool unchanged"),
+        Binding("delete", "remove", "Remove condition", id="conditions.remove",
+                tooltip="Remove the selected condition"),
+        Binding("ctrl+e", "to_list", "Edit a listed condition", id="conditions.to_list",
+                priority=True, tooltip="Go to the list to pick a condition to change"),
     ]
 
     def __init__(

@@ -43,7 +43,8 @@ class DialogScreen(ModalScreen[ResultType]):
 class ChoiceScreen(DialogScreen[str]):
     """A question, an optional detail (never parsed as markup), and buttons. Escape = `cancel`."""
 
-    BINDINGS = [Binding("escape", "answer('cancel')", "Cancel", id="dialog.cancel")]
+    BINDINGS = [Binding("escape", "answer('cancel')", "Cancel", id="dialog.cancel",
+                        tooltip="Close the dialog without an answer")]
 
     def __init__(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -14,21 +15,28 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
 from policytui.editor import visible
-from policytui.output_file import OutputFileError, write_text_atomic
+from policytui.output_file import OutputFileError, write_text_atomic, wrote
 from policytui.policy.model import Policy
 from policytui.tui.screens.dialogs import DialogScreen, compact_all
+
+# Columns the result area needs to show the rule and what the target does instead side by
+# side (the rule column alone takes up to 40).
+SIDE_BY_SIDE = 80
 
 
 class ExportScreen(DialogScreen[None]):
     """Pick a format; the warnings say what the format could not express (exported fail-closed)."""
 
-    BINDINGS = [Binding("escape", "close", "Close", id="export.close")]
+    BINDINGS = [Binding("escape", "close", "Close", id="export.close",
+                        tooltip="Close the export dialog")]
 
     def __init__(self, policy: Policy, policy_path: Path) -> None:
         super().__init__(id="export-screen")
         self.policy = policy
         self.policy_path = policy_path
         self._replace_confirmed: Path | None = None
+        # What the result area shows, kept so a resize can lay it out again for the new width.
+        self._shown: tuple[Any, str | None] | None = None
 
     def compose(self) -> ComposeResult:
         from policytui.export import FORMATS
@@ -68,14 +76,17 @@ class ExportScreen(DialogScreen[None]):
 
     def _show(self, result, written: str | None = None) -> None:  # type: ignore[no-untyped-def]
         from rich.console import Group
+        from rich.padding import Padding
         from rich.table import Table
 
         from policytui.export import TARGETS
         from policytui.export.lost import INSTEAD_HEADER, RULE_HEADER, lost_rows
 
+        self._shown = (result, written)
         text = Text()
         if written:
-            text.append(f"Wrote {visible(written)}\n", style="bold")
+            fmt = str(self.query_one("#export-format", Select).value)
+            text.append(visible(wrote(written, f"{fmt} format")) + "\n", style="bold")
         if not result.warnings:
             text.append("Everything carries over exactly.")
             self.query_one("#export-result", Static).update(text)
@@ -83,12 +94,32 @@ class ExportScreen(DialogScreen[None]):
         # The same table `policytui export` prints: the rule, and what the target does instead.
         target = TARGETS.get(str(self.query_one("#export-format", Select).value), "the target")
         text.append(f"What {target} cannot hold as written ({len(result.warnings)}), exported fail-closed:")
+        rows = lost_rows(result.warnings[:50])
+        if self._room() < SIDE_BY_SIDE:
+            # Too narrow for two columns: the rule names alone take 40 columns, which left the
+            # other a dozen, one word a line and cut off. Each rule gets a line of its own
+            # instead, what the target does in its place indented under it; the area scrolls.
+            items: list[Text | Padding] = [text]
+            for rule, instead in rows:
+                items.append(Text(rule, style="bold", overflow="fold"))
+                items.append(Padding(Text(instead), (0, 0, 0, 2)))
+            self.query_one("#export-result", Static).update(Group(*items))
+            return
         table = Table(box=None, pad_edge=False, show_edge=False)
         table.add_column(RULE_HEADER, no_wrap=True, max_width=40)
         table.add_column(INSTEAD_HEADER.format(target=target))
-        for rule, instead in lost_rows(result.warnings[:50]):
+        for rule, instead in rows:
             table.add_row(Text(rule), Text(instead))
         self.query_one("#export-result", Static).update(Group(text, table))
+
+    def _room(self) -> int:
+        """Columns the result area has (before the first layout: the screen's, less the frame)."""
+        width = self.query_one("#export-warnings").content_size.width
+        return width if width > 0 else self.app.size.width - 6
+
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self.call_after_refresh(lambda: self._show(*self._shown))
 
     @on(Button.Pressed, "#export-write")
     @on(Input.Submitted, "#export-path")

@@ -19,8 +19,10 @@ class FilterScreen(DialogScreen[RowFilter | None]):
     """Tick what to show; nothing ticked in a list means "any"."""
 
     BINDINGS = [
-        Binding("ctrl+s", "apply", "Apply", id="filters.apply", priority=True),
-        Binding("escape", "cancel", "Cancel", id="filters.cancel"),
+        Binding("ctrl+s", "apply", "Apply", id="filters.apply", priority=True,
+                tooltip="Show only the tools the ticks describe"),
+        Binding("escape", "cancel", "Cancel", id="filters.cancel",
+                tooltip="Close the dialog, the filter unchanged"),
     ]
 
     def __init__(self, current: RowFilter, categories: list[str]) -> None:

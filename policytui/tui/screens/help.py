@@ -26,7 +26,8 @@ INTRO = (
 
 class HelpScreen(DialogScreen[None]):
     BINDINGS = [
-        Binding("escape,question_mark,q", "close", "Close", id="help.close"),
+        Binding("escape,question_mark,q", "close", "Close", id="help.close",
+                tooltip="Close the help"),
     ]
 
     def __init__(self, app: App, policy_name: str = "policy.json", notice: Text | None = None) -> None:

@@ -41,7 +41,8 @@ class LimitsResult:
 class LimitEditor(Vertical):
     """A list of limits plus a form to add, change or remove one."""
 
-    BINDINGS = [Binding("delete", "remove", "Remove limit", id="limits.remove")]
+    BINDINGS = [Binding("delete", "remove", "Remove limit", id="limits.remove",
+                        tooltip="Remove the selected limit")]
 
     def __init__(self, limits: list[Limit], default_counter: str, *, prefix: str) -> None:
         super().__init__(id=f"{prefix}-editor", classes="limit-editor")
@@ -163,8 +164,10 @@ class LimitsScreen(DialogScreen[LimitsResult | None]):
     """Edit one tool's limits and the shared all_tools limits together."""
 
     BINDINGS = [
-        Binding("ctrl+s", "apply", "Apply", id="limits.apply", priority=True),
-        Binding("escape", "cancel", "Cancel", id="limits.cancel"),
+        Binding("ctrl+s", "apply", "Apply", id="limits.apply", priority=True,
+                tooltip="Give the tools these limits"),
+        Binding("escape", "cancel", "Cancel", id="limits.cancel",
+                tooltip="Close the dialog, the limits unchanged"),
     ]
 
     def __init__(

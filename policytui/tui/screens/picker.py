@@ -26,7 +26,8 @@ class ServerChoice:
 
 
 class ServerPickerScreen(DialogScreen[str | None]):
-    BINDINGS = [Binding("escape", "cancel", "Quit", id="picker.cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Quit", id="picker.cancel",
+                        tooltip="Leave without opening a server")]
 
     def __init__(self, servers: list[ServerChoice]) -> None:
         super().__init__(id="picker")
