@@ -83,7 +83,10 @@ def filesystem_recording(tmp_path: Path, test_servers: Path) -> Path:
     _wait_for_day_window()
 
     async def traffic() -> None:
-        async with recording_gateway(tmp_path, policy, [str(server), str(root)]) as client:
+        # Started from the folder it serves, as a shell does it: PWD and OLDPWD hold that folder
+        # ("PWD" reads like a password's name; the paths under it must still be recorded).
+        shell = {"PWD": str(tmp_path), "OLDPWD": str(root)}
+        async with recording_gateway(tmp_path, policy, [str(server), str(root)], env=shell) as client:
             for _ in range(2):
                 await client.call_tool("list_directory", {"path": str(root)})
             for name in ("a.txt", "b.txt", "a.txt"):
@@ -103,6 +106,8 @@ def test_recording_has_arguments_and_the_audit_log_does_not(filesystem_recording
         "write_file", "write_file", "move_file",
     ]
     assert lines[5]["arguments"]["content"] == "gamma"
+    # A path under the folder the gateway was started from is recorded as sent.
+    assert lines[2]["arguments"] == {"path": str(filesystem_recording.parent / "files" / "a.txt")}
     assert [line["decision"] for line in lines][-1] == "hidden"
     audit = (filesystem_recording.parent / "audit.jsonl").read_text(encoding="utf-8")
     assert "gamma" not in audit and "arguments" not in audit
@@ -201,7 +206,7 @@ def test_an_audit_log_replays_with_unknowns_where_values_matter(filesystem_recor
     assert "arguments" not in report["changes"][1]["first"]
     assert done.returncode == 1  # allowed calls that cannot be decided fail closed
     text = replay(str(audit), "--policy", str(draft)).stdout
-    assert "unknown: arguments not recorded" in text
+    assert "unknown: arguments not recorded or redacted" in text
     # The recording has the values: exactly one write is denied.
     full = json.loads(replay(str(filesystem_recording), "--policy", str(draft), "--json").stdout)
     assert {(c["tool"], c["change"]): c["calls"] for c in full["changes"]} == {

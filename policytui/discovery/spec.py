@@ -21,6 +21,16 @@ _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 _SECRET_NAME = re.compile(
     r"(token|secret|passw|pwd|key|auth|credential|cookie|session|pat$)", re.IGNORECASE
 )
+# The shell's working folders: "PWD" reads as a password's name, but these hold a folder every
+# shell sets, and counting them would hide every path under it (recordings, messages).
+_WORKING_FOLDER_NAMES = frozenset(("PWD", "OLDPWD"))
+
+
+def env_name_says_secret(name: str) -> bool:
+    """Whether an environment variable's name says its value is a secret (TOKEN, PASSWORD...)."""
+    return name not in _WORKING_FOLDER_NAMES and _SECRET_NAME.search(name) is not None
+
+
 # An env value this long is treated as a possible credential whatever its name.
 _LONG_VALUE = 8
 # Values shorter than this are not treated as secrets when scrubbing text: redacting "1" or
@@ -100,7 +110,7 @@ class ServerSpec:
         values = {
             value
             for key, value in self.env.items()
-            if _SECRET_NAME.search(key) or len(value) >= _LONG_VALUE
+            if env_name_says_secret(key) or len(value) >= _LONG_VALUE
         }
         values |= {value for value in self.extra_secrets if len(value) >= _LONG_VALUE}
         for value in self.headers.values():
@@ -122,8 +132,8 @@ class ServerSpec:
         """The secrets given for this server as credentials: `secrets` less settings that are
         only long (an env value whose name does not say secret). What the gateway keeps from
         its clients when the server repeats it: a long ordinary setting may be a tool's text."""
-        named = {value for key, value in self.env.items() if _SECRET_NAME.search(key)}
-        unnamed = {value for key, value in self.env.items() if not _SECRET_NAME.search(key)}
+        named = {value for key, value in self.env.items() if env_name_says_secret(key)}
+        unnamed = {value for key, value in self.env.items() if not env_name_says_secret(key)}
         return [value for value in self.secrets() if value in named or value not in unnamed]
 
     def redact(self, text: str) -> str:

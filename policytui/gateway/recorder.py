@@ -18,7 +18,10 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from policytui.discovery.spec import _SECRET_NAME  # the one rule for secret-looking names
+from policytui.discovery.spec import (  # the one rule for secret-looking names
+    _SECRET_NAME,
+    env_name_says_secret,
+)
 from policytui.gateway.audit import AuditLog
 
 if TYPE_CHECKING:
@@ -43,9 +46,10 @@ def recording_secrets(spec: ServerSpec) -> list[str]:
     plain = {
         value
         for key, value in spec.env.items()
-        if _PLAIN_ENV.match(key) and not _SECRET_NAME.search(key)
+        if _PLAIN_ENV.match(key) and not env_name_says_secret(key)
     }
-    keep = {value for key, value in spec.env.items() if not (_PLAIN_ENV.match(key) and not _SECRET_NAME.search(key))}
+    keep = {value for key, value in spec.env.items()
+            if not (_PLAIN_ENV.match(key) and not env_name_says_secret(key))}
     return [s for s in spec.secrets() if s not in plain or s in keep]
 
 

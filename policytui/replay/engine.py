@@ -30,7 +30,7 @@ CHANGE_TITLES = {
     "rate_limited": "rate-limited",
     "newly_held": "newly held for approval",
     "newly_allowed": "newly allowed",
-    "unknown": "unknown: arguments not recorded",
+    "unknown": "unknown: arguments not recorded or redacted",
 }
 # Upstream outcomes after which the gateway gives the charge back (enforcer.REFUND_ON).
 _REFUNDED = frozenset({"error", "unavailable"})
@@ -46,7 +46,7 @@ class Verdict:
     reason: str = ""
 
 
-UNKNOWN = Verdict("unknown", "", "arguments not recorded")
+UNKNOWN = Verdict("unknown", "", "arguments not recorded or redacted")
 
 
 @dataclass
