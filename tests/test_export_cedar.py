@@ -342,7 +342,9 @@ def test_what_cedar_cannot_hold_is_forbidden_and_listed() -> None:
     result, plan = export_cedar(Policy.from_document(doc))
     assert plan.denied == {"ask", "rate", "re", "deep"}
     paths = [w.path for w in result.warnings]
-    assert paths == ["tools.ask.action", "tools.rate.limits", "tools.re.deny_if[0]", "tools.deep.require[0]"]
+    assert paths == ["tools.ask.reason", "tools.ask.action", "tools.rate.limits", "tools.re.deny_if[0]",
+                     "tools.deep.require[0]"]
+    assert "carry no message" in result.warnings[0].message  # the agent is not told the reason
     policies = _policies(result.text)
     for tool in plan.denied:
         assert not toolhive_allows(policies, tool, {"q": "select", "a": {"b": 1}})
@@ -386,8 +388,8 @@ def test_cli_writes_the_config_and_prints_the_table(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert "What ToolHive (Cedar) cannot hold as written (1):" in done.stderr
-    assert "tools.rm.action" in done.stderr
+    assert "What ToolHive (Cedar) cannot hold as written (2):" in done.stderr
+    assert "tools.rm.action" in done.stderr and "tools.rm.reason" in done.stderr
     config = json.loads(out.read_text())
     policies = cedarpy.PolicySet.from_str("\n".join(config["cedar"]["policies"]))
     assert toolhive_allows(policies, "ls", {})

@@ -277,6 +277,20 @@ def test_grant_scoped_limits_are_reported_as_stricter() -> None:
     assert yaml.safe_load(result.text)["tools"]["manage_flow"]["rules"][0]["rate_limit"] == "30/minute"
 
 
+def test_every_limit_counted_over_all_callers_is_named() -> None:
+    """Each grant- or session-scoped limit is its own line of the table, a limit with no scope
+    (a grant's) too, and a global one is not."""
+    doc = {"version": "1", "default": "allow", "tools": {
+        "a": {"limits": [{"counter": "a", "window": "hour", "max": 5}]},
+        "b": {"limits": [{"counter": "b", "window": "hour", "max": 5, "scope": "grant"}]},
+        "g": {"limits": [{"counter": "g", "window": "hour", "max": 5, "scope": "global"}]},
+        "s": {"limits": [{"counter": "s", "window": "minute", "max": 2, "scope": "session"}]}},
+        "all_tools": {"limits": [{"counter": "all", "window": "day", "max": 100}]}}
+    result = export_policy(_policy(doc), "intercept")
+    named = [w.path for w in result.warnings if "per-client" in w.message]
+    assert named == ["tools.a.limits[0]", "tools.b.limits[0]", "tools.s.limits[0]", "all_tools.limits[0]"]
+
+
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.name)
 @pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "cedar"])  # cedar: test_export_cedar.py
 def test_sample_policies_export(sample: Path, fmt: str) -> None:

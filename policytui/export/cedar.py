@@ -406,6 +406,10 @@ class _Exporter:
 
     def tool(self, name: str, rule: ToolRule) -> None:
         base = f"tools.{name}"
+        if rule.reason:
+            # Listed, since the agent loses the words that tell it why (the decision is kept).
+            self.warn(f"{base}.reason", "Cedar policies carry no message: ToolHive denies with its "
+                      "own words, not this reason")
         action = rule.effective_action
         if action == "deny":
             self.forbid(name)

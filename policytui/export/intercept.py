@@ -179,8 +179,11 @@ class _Exporter:
 
     def limit_rules(self) -> None:
         budgets: dict[tuple[str, str], _Budget] = {}
+        per_caller: list[str] = []
 
         def add(owner: str, path: str, limit: Limit) -> None:
+            if limit.effective_scope != "global":
+                per_caller.append(path)
             budget = budgets.setdefault((limit.counter, limit.window), _Budget(limit.counter, limit.window))
             if owner not in budget.owners:
                 budget.owners.append(owner)
@@ -197,10 +200,9 @@ class _Exporter:
             for i, limit in enumerate(self.policy.all_tools.limits or []):
                 add(WILDCARD, f"all_tools.limits[{i}]", limit)
 
-        per_caller = [b for b in budgets.values() if b.scopes - {"global"}]
-        if per_caller:
+        for path in per_caller:  # each limit it changes, named (a scope left out is `grant`)
             self.warn(
-                per_caller[0].paths[0],
+                path,
                 "Intercept has no per-client counters: limits scoped to a grant or session are counted "
                 "over all callers together, which is stricter",
             )
