@@ -535,3 +535,19 @@ def test_exactly_max_calls_per_window(max_calls: int, window: str, offset: float
     assert [d.allowed for d in results] == [True] * max_calls + [False]
     assert results[-1].retry_after is not None and results[-1].retry_after >= 1
     assert run(p, store, 1, now=now + results[-1].retry_after)[0].allowed
+
+
+def test_a_denial_says_when_the_argument_was_missing_or_of_another_type() -> None:
+    """A missing argument counts against the caller; the reason must not claim it held the
+    refused value."""
+    deny = {"path": "args.force", "op": "eq", "value": True}
+    missing = decide(one_tool({"deny_if": [deny]}), "t", {"mode": "c"})
+    assert not missing.allowed
+    assert missing.reason == "denied because args.force eq true (args.force is missing, which counts against the caller)"
+    typed = decide(one_tool({"deny_if": [deny]}), "t", {"force": "yes"})
+    assert typed.reason.endswith("(args.force is of another type, which counts against the caller)")
+    sent = decide(one_tool({"deny_if": [deny]}), "t", {"force": True})
+    assert sent.reason == "denied because args.force eq true"
+    need = {"path": "args.n", "op": "lt", "value": 5}
+    assert decide(one_tool({"require": [need]}), "t", {}).reason == (
+        "required condition not met: args.n lt 5 (args.n is missing, which counts against the caller)")

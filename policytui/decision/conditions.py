@@ -251,6 +251,22 @@ def resolved_path_decides(condition: Condition, args: Any) -> bool:
         return False
 
 
+def undecided_because(condition: Condition, args: Any) -> str | None:
+    """Why `condition` could not be judged on the value sent, when that is so: the words a
+    denial adds, so that "denied because args.force eq true" does not claim a value nobody
+    sent. None when the value sent decided it."""
+    try:
+        if condition.op == "exists":
+            return None
+        if lookup(args, condition.path) is _MISSING:
+            return f"{condition.path} is missing, which counts against the caller"
+        if _evaluate(condition, args) is None:
+            return f"{condition.path} is of another type, which counts against the caller"
+        return None
+    except Exception:  # noqa: BLE001  # only the wording of a decision already made hangs on it
+        return None
+
+
 # The words added to a denial that resolving a path decided; no argument value is in them, as
 # an audit log keeps none.
 RESOLVED_PATH_NOTE = ("judged on the value as a server opens it, with its path resolved "

@@ -20,6 +20,7 @@ from policytui.decision.conditions import (
     evaluate,
     resolved_path_decides,
     server_readings,
+    undecided_because,
 )
 from policytui.decision.counters import Budget, CounterKey, CounterStore, seconds_left, window_start
 
@@ -208,16 +209,14 @@ def decide(
     for i, condition in enumerate(rule.require or []):
         if not _satisfied(condition, args, readings):
             text = f"required condition not met: {condition.describe()}"
-            if resolved_path_decides(condition, args):
-                text += f", {RESOLVED_PATH_NOTE}"
+            text += _why_undecided(condition, args)
             return Decision(
                 Outcome.DENIED, _with_reason(rule.reason, text), f"{base}.require[{i}]"
             )
     for i, condition in enumerate(rule.deny_if or []):
         if _holds(condition, args, readings):
             text = f"denied because {condition.describe()}"
-            if resolved_path_decides(condition, args):
-                text += f", {RESOLVED_PATH_NOTE}"
+            text += _why_undecided(condition, args)
             return Decision(
                 Outcome.DENIED, _with_reason(rule.reason, text), f"{base}.deny_if[{i}]"
             )
@@ -232,8 +231,7 @@ def decide(
             if _holds(condition, args, readings):
                 approval_rule = f"{base}.require_approval_if[{i}]"
                 approval_text = f"approval required because {condition.describe()}"
-                if resolved_path_decides(condition, args):
-                    approval_text += f", {RESOLVED_PATH_NOTE}"
+                approval_text += _why_undecided(condition, args)
                 break
     if approval_rule is not None:
         if approval is None:
@@ -272,6 +270,17 @@ def _answer(approval: Any) -> Approval | None:
         return Approval(approval)
     except ValueError:
         return None
+
+
+def _why_undecided(condition: Condition, args: Any) -> str:
+    """What a condition's denial adds when the value as sent did not decide it: the argument
+    was missing or of another type, or a server would read it otherwise (a path resolved)."""
+    missing = undecided_because(condition, args)
+    if missing is not None:
+        return f" ({missing})"
+    if resolved_path_decides(condition, args):
+        return f", {RESOLVED_PATH_NOTE}"
+    return ""
 
 
 def _with_reason(reason: str | None, text: str) -> str:
