@@ -102,6 +102,20 @@ def test_failed_upstream_calls_are_refunded_and_held_calls_use_the_recorded_answ
     assert report.exit_code == 0
 
 
+def test_a_held_call_that_ended_denied_is_not_newly_denied() -> None:
+    """A call held for a human and rejected or left to time out was denied in the end: a draft
+    denying the tool changes nothing for it, only for the calls that ran."""
+    lines = [
+        _line("w", "2026-12-01T10:00:01.000Z", {}, approval="timed_out", decision="denied"),
+        _line("w", "2026-12-01T10:00:02.000Z", {}, approval="rejected", decision="denied"),
+        _line("w", "2026-12-01T10:00:03.000Z", {}, approval="approved"),
+        _line("w", "2026-12-01T10:00:04.000Z", {}),
+    ]
+    report = replay(parse_calls("\n".join(lines)), _policy({"default": "allow", "tools": {"w": {"action": "deny"}}}))
+    assert [(c.kind, c.count, c.first.line) for c in report.changes] == [("newly_denied", 2, 3)]
+    assert report.allowed_now_denied == 1 and report.exit_code == 1
+
+
 def test_unknown_only_where_values_matter() -> None:
     lines = [
         _line("a", "2026-12-01T10:00:01.000Z", {"db": REDACTED, "n": 1}),

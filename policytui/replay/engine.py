@@ -35,6 +35,8 @@ CHANGE_TITLES = {
 # Upstream outcomes after which the gateway gives the charge back (enforcer.REFUND_ON).
 _REFUNDED = frozenset({"error", "unavailable"})
 _DENIALS = frozenset({"denied", "rate_limited"})
+# The recorded answers after which a held call was denied.
+_ENDED_IN_A_DENIAL = frozenset({"rejected", "timed_out"})
 
 
 @dataclass(frozen=True)
@@ -295,6 +297,9 @@ class Replay:
                 outcomes[after.outcome] += 1
                 if after.outcome == before.outcome:
                     continue
+            if (before.outcome == "held" and after.outcome in _DENIALS
+                    and call.approval in _ENDED_IN_A_DENIAL):
+                continue  # it was denied in the end then too: nothing new for the agent
             kind = _kind(before, after)
             if kind is None:
                 continue
