@@ -27,7 +27,8 @@ pytestmark = pytest.mark.servers
 POLICY = {
     "version": "1",
     "default": "allow",
-    "tools": {"echo": {"require_approval_if": [{"path": "args.message", "op": "regex", "value": "^approve"}]}},
+    "tools": {"echo": {"reason": "echoes go to the whole team",
+                       "require_approval_if": [{"path": "args.message", "op": "regex", "value": "^approve"}]}},
 }
 WAITS = re.compile(r"waits for approval: (policytui approvals approve .+)$", re.MULTILINE)
 
@@ -76,6 +77,9 @@ async def test_a_held_call_is_answered_by_the_logged_approvals_command(
                 assert command[:3] == ["policytui", "approvals", "approve"]
                 # The logged command names the gateway's store: run as logged, from anywhere.
                 assert "--state" in command
+                # The person deciding reads the author's reason, as the agent does when denied.
+                listed = await anyio.to_thread.run_sync(_run, ["policytui", "approvals", *command[4:]])
+                assert "echoes go to the whole team" in listed.stdout, listed.stdout + listed.stderr
                 answered = await anyio.to_thread.run_sync(_run, [*command[:2], answer, *command[3:]])
                 assert answered.returncode == 0, answered.stderr
             assert len(results) == count

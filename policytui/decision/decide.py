@@ -235,7 +235,8 @@ def decide(
                 break
     if approval_rule is not None:
         if approval is None:
-            return Decision(Outcome.NEEDS_APPROVAL, approval_text, approval_rule)
+            # The human asked reads the author's reason too, as the agent does when denied.
+            return Decision(Outcome.NEEDS_APPROVAL, _with_reason(rule.reason, approval_text), approval_rule)
         answer = _answer(approval)
         if answer is Approval.REJECTED:
             return Decision(
