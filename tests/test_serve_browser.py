@@ -81,6 +81,9 @@ def test_a_policy_edited_in_chromium_is_saved_checked_and_locked_to_one_browser(
 
         screen.wait("Kestra's snapshot in the table",
                     lambda s: "39 tools" in s and bool(table_row(s, "manage_apps")))
+        # The page has not been clicked, so the app has no focus: the footer shows the edit
+        # keys all the same, for a keyboard-only user.
+        screen.wait("the edit keys in the footer", lambda s: "a Allow" in s and "^s Save" in s)
         screen.click("manage_apps")
         screen.wait("manage_apps picked by the click",
                     lambda s: "confidence" in s and any(

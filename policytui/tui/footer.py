@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from textual import events
 from textual.app import ComposeResult
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -36,6 +37,14 @@ class FittingFooter(Footer):
 
     def on_resize(self, event: events.Resize) -> None:
         if event.size.width != self._composed_width and self._bindings_ready:
+            self.call_after_refresh(self.recompose)
+
+    def bindings_changed(self, screen: Screen) -> None:
+        # Textual's footer waits for the app to have the focus before it shows new keys. In a
+        # browser (`policytui serve`) the page has none until clicked, so the footer kept only
+        # Help and Quit once the tools loaded: the keys are shown whether focused or not.
+        self._bindings_ready = True
+        if self.is_attached and screen is self.screen:
             self.call_after_refresh(self.recompose)
 
 
