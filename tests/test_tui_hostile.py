@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,6 +64,19 @@ def test_markup_and_escapes_are_shown_literally_in_a_fresh_process() -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
 
 
+async def _shown_with(app: Any, pilot: Any, shown: str, expected: str) -> str:
+    """The screen once it shows `expected`: the detail pane follows the cursor a frame or more
+    later on a busy machine. Every frame is checked for escape bytes on the way."""
+    for _ in range(50):
+        if expected in shown:
+            return shown
+        await pilot.pause(0.05)
+        shown = screen_text(app)
+        assert_no_escape_bytes(shown)
+    assert expected in shown
+    return shown
+
+
 async def test_markup_and_escapes_are_shown_literally(tmp_path: Path) -> None:
     if not os.environ.get("POLICYTUI_HOSTILE_ISOLATED"):
         pytest.skip("runs in a process of its own (see the test above)")
@@ -91,12 +105,12 @@ async def test_markup_and_escapes_are_shown_literally(tmp_path: Path) -> None:
             assert_no_escape_bytes(shown)
             name = table.current_row.name
             if name == "esc\x1b[31mred\x1b[0m":
-                assert "clear ␛[2J␛]0;pwned␇ title" in shown
+                shown = await _shown_with(app, pilot, shown, "clear ␛[2J␛]0;pwned␇ title")
                 detail = detail_text(app, name)
                 assert_no_escape_bytes(detail)
                 assert '"[red]go[/]", "\\u001b[2J"' in detail  # enum values from the schema, literal
             if name.startswith("osc"):
-                assert "bidi \\u202eevil" in shown
+                shown = await _shown_with(app, pilot, shown, "bidi \\u202eevil")
             if name == "huge":
                 detail = detail_text(app, name)
                 assert "… (996,000 more characters not shown)" in detail
