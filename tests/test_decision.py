@@ -89,7 +89,14 @@ def test_require_deny_if_and_approval_name_the_condition() -> None:
     assert decide(p, "t", {"ns": "dev", "action": "get"}).allowed
 
 
-@pytest.mark.parametrize("answer", [Approval.REJECTED, Approval.TIMED_OUT, "rejected", "maybe",
+def test_an_approval_nobody_could_give_is_not_called_a_time_out() -> None:
+    d = decide(one_tool({"action": "require_approval"}), "t", {}, approval=Approval.UNAVAILABLE)
+    assert d.outcome is Outcome.DENIED
+    assert d.reason.endswith("the approvals queue could not keep the call, so no human could answer")
+    assert "in time" not in d.reason
+
+
+@pytest.mark.parametrize("answer", [Approval.REJECTED, Approval.TIMED_OUT, Approval.UNAVAILABLE, "rejected", "maybe",
                                     True, 1])
 def test_approval_other_than_approved_denies(answer: Any) -> None:
     p = one_tool({"action": "require_approval"})

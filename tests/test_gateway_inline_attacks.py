@@ -179,13 +179,16 @@ def _key(request_id: Any) -> Any:
 
 @asynccontextmanager
 async def gateway(
-    tmp: Path, *extra: str, policy: dict[str, Any] = POLICY, state: Path | None = None
+    tmp: Path, *extra: str, policy: dict[str, Any] = POLICY, state: Path | None = None, policy_file: Path | None = None
 ) -> AsyncIterator[Client]:
+    """A gateway process in `tmp`; `policy` is written to `policy_file` (default `tmp/policy.json`):
+    gateways sharing a state file share a policy's counters when they are given one file."""
     tmp.mkdir(parents=True, exist_ok=True)
     (tmp / "server.py").write_text(SERVER, encoding="utf-8")
-    (tmp / "policy.json").write_text(json.dumps(policy), encoding="utf-8")
+    policy_file = policy_file or tmp / "policy.json"
+    policy_file.write_text(json.dumps(policy), encoding="utf-8")
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "policytui", "gateway", "--policy", str(tmp / "policy.json"),
+        sys.executable, "-m", "policytui", "gateway", "--policy", str(policy_file),
         "--state-dir", str(state or tmp / "state"), "--audit", str(tmp / "audit.jsonl"),
         "--log", str(tmp / "gateway.log"), *extra, "--", sys.executable, str(tmp / "server.py"),
         str(tmp / "upstream.log"),
@@ -580,7 +583,7 @@ async def test_two_gateways_on_one_state_file_never_pass_a_limit_and_give_leases
     back at exit (the file would count calls never made)."""
     state = tmp_path / "shared"
     big = limited(1_000_000, "echo", "err")
-    async with gateway(tmp_path / "a", policy=big, state=state) as a, gateway(tmp_path / "b", policy=big, state=state) as b:
+    async with gateway(tmp_path / "a", policy=big, state=state, policy_file=tmp_path / "limits.json") as a, gateway(tmp_path / "b", policy=big, state=state, policy_file=tmp_path / "limits.json") as b:
         for round_ in range(3):
             for who, client in (("a", a), ("b", b)):
                 ids = [f"{who}{round_}-{i}" for i in range(100)]
@@ -591,8 +594,9 @@ async def test_two_gateways_on_one_state_file_never_pass_a_limit_and_give_leases
         assert 2 * 3 * 80 <= counters(state)["c"] <= 2 * 3 * 80 + 2 * 64
     assert counters(state) == {"c": 2 * 3 * 80}  # leases given back; the err calls refunded
 
+    # The same file with a lower limit: the calls counted above are part of its budget.
     exact = limited(1100, "echo", "err")
-    async with gateway(tmp_path / "c", policy=exact, state=state) as a, gateway(tmp_path / "d", policy=exact, state=state) as b:
+    async with gateway(tmp_path / "c", policy=exact, state=state, policy_file=tmp_path / "limits.json") as a, gateway(tmp_path / "d", policy=exact, state=state, policy_file=tmp_path / "limits.json") as b:
         allowed = {"c": 0, "d": 0}
         denied = {"c": False, "d": False}
 
@@ -620,7 +624,7 @@ async def test_two_gateways_charging_two_budgets_per_call_at_once_stay_exact(tmp
     state = tmp_path / "shared"
     policy = {**POLICY, "all_tools": {"limits": [{"counter": "all", "window": "hour", "max": 70}]},
               "tools": {**POLICY["tools"], "echo": {"limits": [{"counter": "e", "window": "day", "max": 45}]}}}
-    async with gateway(tmp_path / "a", policy=policy, state=state) as a, gateway(tmp_path / "b", policy=policy, state=state) as b:
+    async with gateway(tmp_path / "a", policy=policy, state=state, policy_file=tmp_path / "policy.json") as a, gateway(tmp_path / "b", policy=policy, state=state, policy_file=tmp_path / "policy.json") as b:
 
         async def burst(who: str, client: Client) -> int:
             ids = [f"{who}-{i}" for i in range(60)]

@@ -103,9 +103,98 @@ async def test_four_replicas_fifty_calls_each_allow_exactly_the_global_ten(
 
     shown = cli("counters", "--json", "--state-dir", str(tmp_path / "state"), *_state_args(store_url))
     assert shown.returncode == 0, shown.stderr
+    # SQLite keys a policy's counters by its file's path (every replica here reads that file),
+    # Redis by its file name (replicas on other machines may keep the file elsewhere).
+    key = "policy" if store_url else str(policy.resolve())
     assert [(u["policy"], u["counter"], u["scope"], u["window"], u["used"]) for u in json.loads(shown.stdout)] == [
-        ("policy", "echo", "global", "day", 10)
+        (key, "echo", "global", "day", 10)
     ]
+
+
+async def test_two_projects_with_their_own_policy_json_keep_their_own_budgets(tmp_path: Path, everything: Path) -> None:
+    """Two unrelated projects on one machine, each with its own `./policy.json` and the default
+    state settings (one state folder for both): one project's traffic never spends the other's
+    budget, though both files and both counters have the same names."""
+    state = tmp_path / "state"
+    project_a, project_b = tmp_path / "projA", tmp_path / "projB"
+    for folder, maximum in ((project_a, 3), (project_b, 100)):
+        folder.mkdir()
+        write_policy(folder / "policy.json", _echo_limited(maximum))
+    async with replica(project_b, Path("policy.json"), state, everything) as (client, _):
+        for i in range(3):
+            result = await client.call_tool("echo", {"message": f"b{i}"})
+            assert not result.is_error, text_of(result)
+    async with replica(project_a, Path("policy.json"), state, everything) as (client, _):
+        results = [await client.call_tool("echo", {"message": f"a{i}"}) for i in range(4)]
+    assert [r.is_error for r in results] == [False, False, False, True], [text_of(r) for r in results]
+    assert text_of(results[3]).startswith("[POLICY DENIED] rate limit 3 per day reached")
+
+    shown = cli("counters", "--json", "--state-dir", str(state))
+    assert shown.returncode == 0, shown.stderr
+    used = {(u["policy"], u["used"]) for u in json.loads(shown.stdout)}
+    assert used == {(str((project_a / "policy.json").resolve()), 3), (str((project_b / "policy.json").resolve()), 3)}
+    one = cli("counters", "--json", "--state-dir", str(state), "--policy", str(project_a / "policy.json"))
+    assert [u["used"] for u in json.loads(one.stdout)] == [3]
+    both = cli("counters", "--json", "--state-dir", str(state), "--policy", "policy")
+    assert len(json.loads(both.stdout)) == 2
+
+
+async def test_replicas_of_one_deployment_share_a_budget_however_each_names_the_file(
+    tmp_path: Path, everything: Path
+) -> None:
+    """Replicas on one machine given one policy file by different paths (relative, through a
+    symlink) count in one budget of the default state file."""
+    (tmp_path / "deploy").mkdir()
+    write_policy(tmp_path / "deploy" / "policy.json", _echo_limited(4))
+    (tmp_path / "link").symlink_to(tmp_path / "deploy")
+    paths = [Path("policy.json"), tmp_path / "link" / "policy.json"]
+    async with AsyncExitStack() as stack:
+        replicas = [
+            await stack.enter_async_context(
+                replica(tmp_path / "deploy" if i == 0 else tmp_path / f"r{i}", path, tmp_path / "state", everything)
+            )
+            for i, path in enumerate(paths)
+        ]
+        results = [await client.call_tool("echo", {"message": f"{i}.{j}"}) for i, (client, _) in enumerate(replicas) for j in range(3)]
+    assert [r.is_error for r in results] == [False, False, False, False, True, True]
+
+
+async def test_redis_replicas_share_a_budget_wherever_each_keeps_the_policy(
+    tmp_path: Path, everything: Path, redis_server: RedisServer
+) -> None:
+    """Replicas on several machines keep the same policy file under different paths; through
+    Redis they still count in one budget."""
+    policies = []
+    for machine in ("m1", "m2"):
+        (tmp_path / machine).mkdir()
+        policies.append(write_policy(tmp_path / machine / "policy.json", _echo_limited(4)))
+    async with AsyncExitStack() as stack:
+        replicas = [
+            await stack.enter_async_context(
+                replica(tmp_path / f"r{i}", path, tmp_path / f"state{i}", everything, "--state", redis_server.url)
+            )
+            for i, path in enumerate(policies)
+        ]
+        results = [await client.call_tool("echo", {"message": f"{i}.{j}"}) for i, (client, _) in enumerate(replicas) for j in range(3)]
+    assert [r.is_error for r in results] == [False, False, False, False, True, True]
+
+
+async def test_counters_kept_under_the_policy_name_count_on_after_the_upgrade(tmp_path: Path, everything: Path) -> None:
+    """A state file written when counters were keyed by the policy's file name: the budget in
+    its current window does not start over."""
+    from policytui.decision import Budget, CounterKey
+    from policytui.gateway.store.sqlite import SQLiteStore
+
+    (tmp_path / "proj").mkdir()
+    policy = write_policy(tmp_path / "proj" / "policy.json", _echo_limited(5))
+    old = SQLiteStore(tmp_path / "state" / "state.sqlite", policy="policy")
+    budget = Budget(CounterKey("echo", "global", "*", "day", 0), 5, "tools.echo.limits[0]")
+    for _ in range(4):
+        assert old.reserve((budget,)).allowed
+    old.close()
+    async with replica(tmp_path / "proj", policy, tmp_path / "state", everything) as (client, _):
+        results = [await client.call_tool("echo", {"message": str(i)}) for i in range(3)]
+    assert [r.is_error for r in results] == [False, True, True]
 
 
 SCOPED = {
@@ -224,8 +313,8 @@ async def test_a_hung_redis_stalls_only_the_calls_that_need_it(
     tmp_path: Path, everything: Path, redis_server: RedisServer
 ) -> None:
     """A Redis that accepts connections but never answers (stopped with SIGSTOP): the limited
-    call waits for the store's time-out and is denied; a call that needs no counter, sent after
-    it, is answered first."""
+    call waits for the store's time-out (1 s, not retried) and is denied; a call that needs no
+    counter, sent after it, is answered first."""
     policy = write_policy(tmp_path / "policy.json", _echo_limited(100))
     async with replica(tmp_path / "r", policy, tmp_path / "state", everything, "--state", redis_server.url) as (client, _):
         assert text_of(await client.call_tool("echo", {"message": "warm"})) == "Echo: warm"
@@ -234,8 +323,13 @@ async def test_a_hung_redis_stalls_only_the_calls_that_need_it(
         try:
             finished: list[str] = []
 
+            waited: list[float] = []
+
             async def limited() -> None:
-                result = await client.call_tool("echo", {"message": "stalled"})
+                for _ in range(2):  # each limited call of the outage waits one time-out only
+                    started = time.monotonic()
+                    result = await client.call_tool("echo", {"message": "stalled"})
+                    waited.append(time.monotonic() - started)
                 finished.append(text_of(result))
 
             async def free() -> None:
@@ -251,6 +345,7 @@ async def test_a_hung_redis_stalls_only_the_calls_that_need_it(
             "The sum of 1 and 1 is 2.",
             "[POLICY DENIED] rate-limit state unavailable; retry shortly",
         ]
+        assert all(0.9 < seconds < 1.7 for seconds in waited), waited
         assert text_of(await client.call_tool("echo", {"message": "back"})) == "Echo: back"
 
 
@@ -354,6 +449,32 @@ async def test_a_held_call_whose_record_the_store_lost_is_denied_at_once(
             redis_server.restart_same_port()
             restarted = time.monotonic()
         assert results["at"] - restarted < 20, "the held call waited out its time-out"
-        assert "no human answered in time" in text_of(results["held"])
+        # Not a human's silence: the agent and the audit say the queue lost the call.
+        assert "the approvals queue could not keep the call, so no human could answer" in text_of(results["held"])
+        assert "no human answered in time" not in text_of(results["held"])
     assert "is no longer in" in run.log.read_text(encoding="utf-8")
-    assert [line.get("approval") for line in run.audit_lines() if line["tool"] == "echo"] == ["timed_out"]
+    assert [line.get("approval") for line in run.audit_lines() if line["tool"] == "echo"] == ["unavailable"]
+
+
+async def test_a_call_the_down_store_cannot_hold_is_denied_as_unavailable_not_timed_out(
+    tmp_path: Path, everything: Path
+) -> None:
+    """The approvals store is down when a call needing approval arrives: the call is denied at
+    once, and the agent and the audit say nobody could be asked rather than "no human answered"."""
+    from state_support import free_port
+
+    doc = {"version": "1", "default": "allow", "tools": {"echo": {"action": "require_approval", "reason": "echo needs a human"}}}
+    policy = write_policy(tmp_path / "policy.json", doc)
+    extra = ["--state", f"redis://127.0.0.1:{free_port()}/0", "--approvals", "queue", "--approval-timeout", "60"]
+    async with replica(tmp_path / "r", policy, tmp_path / "state", everything, *extra) as (client, run):
+        started = time.monotonic()
+        result = await client.call_tool("echo", {"message": "x"})
+        assert time.monotonic() - started < 20
+    assert text_of(result) == (
+        '[POLICY DENIED] echo needs a human (Tool "echo" requires approval; '
+        "the approvals queue could not keep the call, so no human could answer)"
+    )
+    lines = [line for line in run.audit_lines() if line["tool"] == "echo"]
+    assert [(line["decision"], line.get("approval"), line.get("approval_via")) for line in lines] == [
+        ("denied", "unavailable", "queue")
+    ]

@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--args", metavar="JSON", default="{}",
                         help="the call's arguments as a JSON object, "
                         'e.g. \'{"action": "delete"}\'')
-    parser.add_argument("--approval", choices=("approved", "rejected", "timed_out"),
+    parser.add_argument("--approval", choices=("approved", "rejected", "timed_out", "unavailable"),
                         help="what a human answered, for a call that needs approval")
     parser.add_argument("--tools", metavar="TOOLS.json",
                         help="the server's tool list (a snapshot, or a JSON list of tools): say "

@@ -17,8 +17,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from policytui.cli.approvals_cmd import add_state_arguments
 
     add_state_arguments(parser)
-    parser.add_argument("--policy", metavar="NAME", help="only this policy's counters (its file name, with or without .json)")
+    parser.add_argument(
+        "--policy", metavar="FILE|NAME",
+        help="only this policy's counters: its file (as the gateway was given it), or its file name with or without .json",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def _chosen(key: str, wanted: str) -> bool:
+    """Whether counters kept under `key` belong to the policy `wanted` names.
+
+    A machine-local store keys counters by the policy file's absolute path, Redis by its file
+    name (see `policy_key`): a file given here matches its path, a bare name matches both.
+    """
+    name = Path(wanted).stem if wanted.endswith(".json") else wanted
+    if key == name or (Path(key).stem == name and "/" not in wanted):
+        return True
+    return key == str(Path(wanted).expanduser().resolve())
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,9 +53,7 @@ def run(args: argparse.Namespace) -> int:
         if store is not None:
             store.close()
     if args.policy:
-        # Counters are kept under the policy file's name; the file itself names it as well.
-        wanted = Path(args.policy).stem if args.policy.endswith(".json") else args.policy
-        uses = [u for u in uses if u.policy == wanted]
+        uses = [u for u in uses if _chosen(u.policy, args.policy)]
     uses.sort(key=lambda u: (u.policy, u.counter, u.scope, u.scope_id, u.window))
     if args.json:
         _out(json.dumps([u.to_json() for u in uses], ensure_ascii=False, indent=2))

@@ -250,16 +250,17 @@ def _open_state(args: argparse.Namespace, state_dir: Path, policy_path: Path) ->
         StateConfigError,
         StateUnavailable,
         StateURLError,
-        open_store,
-        policy_name,
+        open_policy_store,
     )
 
     log = logging.getLogger("policytui.gateway")
     try:
-        store = open_store(args.state, state_dir, policy=policy_name(policy_path))
+        store = open_policy_store(args.state, state_dir, policy_path)
     except StateURLError as exc:
         raise UsageError(str(exc)) from None
-    except StateConfigError as exc:
+    except (StateConfigError, StateUnavailable) as exc:
+        # StateUnavailable here: the state file could not carry over the counters kept under
+        # the policy's name; starting without them could restart budgets, so do not start.
         return _fail(str(exc))
     try:
         store.check()

@@ -43,6 +43,9 @@ class Approval(str, enum.Enum):
     APPROVED = "approved"
     REJECTED = "rejected"
     TIMED_OUT = "timed_out"
+    # Nobody could answer: the approvals queue could not hold the call, lost it, or could not
+    # be read until the deadline. Told apart from a time-out so no one reads it as a human's silence.
+    UNAVAILABLE = "unavailable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +245,12 @@ def decide(
             return Decision(
                 Outcome.DENIED,
                 _with_reason(rule.reason, f"{approval_text}; a human rejected the call"),
+                approval_rule,
+            )
+        if answer is Approval.UNAVAILABLE:
+            return Decision(
+                Outcome.DENIED,
+                _with_reason(rule.reason, f"{approval_text}; the approvals queue could not keep the call, so no human could answer"),
                 approval_rule,
             )
         if answer is not Approval.APPROVED:  # timed out, or anything we do not understand

@@ -145,7 +145,7 @@ class Approver:
             await run_in_store(self.queue.store, self.queue.submit, request)
         except StateUnavailable as exc:
             log.error("cannot hold the call in the approvals queue (%s); the call is denied", exc)
-            return Approval.TIMED_OUT
+            return Approval.UNAVAILABLE
         log.info("call to %r waits for approval: %s", tool, approve_command(request.id, self.queue.where))
         try:
             end = time.monotonic() + seconds
@@ -157,12 +157,13 @@ class Approver:
                 except StateUnavailable as exc:
                     # Keep waiting while the store is away; past the deadline it is a time-out.
                     if time.monotonic() >= end:
-                        log.error("the approvals queue is unavailable (%s); the held call times out", exc)
-                        return Approval.TIMED_OUT
+                        log.error("the approvals queue is unavailable (%s); the held call is denied", exc)
+                        return Approval.UNAVAILABLE
                     answer = None
                 if answer is not None and answer.by == queue_mod.RECORD_GONE:
                     log.error("the held call %s to %r is no longer in %s (the store lost it); it is "
                               "denied, as nobody can answer it", request.id, tool, self.queue.where)
+                    return Approval.UNAVAILABLE
                 if answer is not None:
                     return {
                         queue_mod.APPROVED: Approval.APPROVED,

@@ -3,7 +3,7 @@
 Each line has `time` (UTC, ISO 8601), `server`, `grant`, `session`, `tool`, `decision`
 (`allowed`, `denied` or `hidden`), `rule` (the policy path that decided), `reason` (what the
 agent was told), `args_sha256` (SHA-256 of the canonical arguments: JSON with sorted keys, no
-spaces, UTF-8) and, when they apply, `approval` (`approved`, `rejected`, `timed_out`, with
+spaces, UTF-8) and, when they apply, `approval` (`approved`, `rejected`, `timed_out`, `unavailable`, with
 `approval_via` `elicitation` or `queue`), `dry_run: true`, `upstream` (`ok`, `error_result`,
 `error`, `unavailable`, `timeout`, `cancelled`) and `ms` (time spent in the gateway and upstream).
 A call that goes to the server has one more line, written before it goes, with `upstream`

@@ -83,9 +83,9 @@ async def run_gateway(
     audit = AuditLog(config.audit)
     store = config.store
     if store is None:
-        from policytui.gateway.store import open_store, policy_name
+        from policytui.gateway.store import open_policy_store
 
-        store = open_store(None, config.state_dir, policy=policy_name(config.policy_path))
+        store = open_policy_store(None, config.state_dir, config.policy_path)
     queue = ApprovalQueue(store)
     enforcer = Enforcer(
         lambda: watcher.policy,

@@ -41,7 +41,7 @@ class RecordedCall:
     # What the gateway decided then: "allowed", "denied" or "hidden".
     decision: str
     rule: str
-    # The human's answer when the call was held ("approved", "rejected", "timed_out"), else None.
+    # The human's answer when the call was held ("approved", "rejected", "timed_out", "unavailable"), else None.
     approval: str | None
     # How the forwarded call ended ("ok", "error", ...), None when it was not forwarded.
     upstream: str | None

@@ -36,7 +36,7 @@ CHANGE_TITLES = {
 _REFUNDED = frozenset({"error", "unavailable"})
 _DENIALS = frozenset({"denied", "rate_limited"})
 # The recorded answers after which a held call was denied.
-_ENDED_IN_A_DENIAL = frozenset({"rejected", "timed_out"})
+_ENDED_IN_A_DENIAL = frozenset({"rejected", "timed_out", "unavailable"})
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ __all__ = [
     "StoredApproval",
     "describe_url",
     "open_store",
+    "open_policy_store",
     "policy_name",
     "run_in_store",
 ]
@@ -54,11 +55,42 @@ _PREFIX_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
 def policy_name(policy_path: Path) -> str:
-    """The name a policy's counters are kept under: its file name without the extension.
-
-    Replicas share budgets when their policy files have the same name, wherever each file is.
-    """
+    """A policy's file name without the extension: what its counters are kept under in a store
+    replicas on several machines share (Redis), where each machine may keep the file elsewhere."""
     return Path(policy_path).stem or "policy"
+
+
+def policy_key(policy_path: Path, store: StateStore) -> str:
+    """What `policy_path`'s counters are kept under in `store`.
+
+    A store only this machine's processes reach (SQLite, memory) keys them by the file's
+    absolute path, symlinks resolved: every replica on the machine reads that one file, and two
+    unrelated projects with a `policy.json` each (the default name) in the default state file
+    stay apart. A store replicas on several machines share (Redis) keys them by the file name,
+    because each machine may keep the file under another path; there `?prefix=NAME` separates
+    deployments.
+    """
+    if store.machine_local:
+        return str(Path(policy_path).expanduser().resolve())
+    return policy_name(policy_path)
+
+
+def open_policy_store(url: str | None, state_dir: Path, policy_path: Path) -> StateStore:
+    """The store a gateway enforcing `policy_path` counts in (see `open_store` and `policy_key`).
+
+    Counters kept under the file's name by earlier versions in a machine-local store count on
+    under the new key until their window ends: a budget never restarts because of the upgrade
+    (the old counter held every same-named policy's calls, so this only ever denies more).
+    """
+    store = open_store(url, state_dir)
+    store.for_policy(policy_key(policy_path, store))
+    if store.machine_local:
+        try:
+            store.carry_over(policy_name(policy_path))
+        except BaseException:
+            store.close()
+            raise
+    return store
 
 
 def describe_url(url: str) -> str:

@@ -133,6 +133,17 @@ def counter_name(policy: str, budget: Budget) -> str:
 _name_encoder = encoder(ensure_ascii=False)
 
 
+def counter_name_prefix(policy: str) -> str:
+    """How every stored counter name of `policy` begins (see `counter_name`)."""
+    return _name_encoder([policy])[:-1] + ","
+
+
+def renamed_counter(name: str, policy: str) -> str | None:
+    """A stored counter name with its policy replaced, or None if the name is foreign."""
+    parts = split_counter_name(name)
+    return None if parts is None else _name_encoder([policy, *parts[1]])
+
+
 def split_counter_name(name: str) -> tuple[str, list[Any]] | None:
     """(policy, [counter, scope, scope_id, window]) from a stored name, or None if foreign."""
     try:
@@ -167,6 +178,9 @@ class StateStore(ABC):
     #: worker thread, so a store that hangs cannot stall the calls that do not need it.
     #: Memory and SQLite operations take microseconds and run in place.
     blocking: bool = False
+    #: True when only processes on this machine can share the store (SQLite, memory): they all
+    #: see one policy file by one path, so counters can be kept under that path.
+    machine_local: bool = True
 
     def __init__(self, policy: str = "", clock: Callable[[], float] = time.time) -> None:
         # Counters are kept apart per policy; held calls are shared by all (they carry their server).
@@ -191,6 +205,12 @@ class StateStore(ABC):
     @abstractmethod
     def usage(self) -> list[CounterUse]:
         """Every counter with use in its current window, all policies."""
+
+    def carry_over(self, old_policy: str) -> None:
+        """Let counters kept under `old_policy` in their current window count on under this
+        store's policy (a counter already kept under it is left alone). Only a store that
+        outlives the gateway and changed how it keys counters has any to carry over."""
+        return None
 
     # Held calls -------------------------------------------------------------------------------
 

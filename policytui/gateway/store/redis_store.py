@@ -81,6 +81,7 @@ return 0
 
 class RedisStore(StateStore):
     blocking = True
+    machine_local = False  # replicas on several machines: counters keyed by the policy's name
 
     def __init__(
         self,
@@ -98,15 +99,18 @@ class RedisStore(StateStore):
         super().__init__(policy, clock)
         self.description = description
         self.namespace = namespace
-        # One immediate retry on a fresh connection, so the first call after a Redis restart
-        # (whose pooled connection is dead) is not denied; no back-off: a call waits at most
-        # two timeouts. A retried script whose first run did succeed charges twice, which only
-        # ever errs on the strict side.
+        # One immediate retry on a fresh connection after a connection error, so the first call
+        # after a Redis restart (whose pooled connection is dead) is not denied. A time-out is
+        # not retried: a Redis that did not answer in SOCKET_TIMEOUT is hung or overloaded, a
+        # second try would most likely hang as long, and every limited call of the outage
+        # would wait twice as long before the same denial. So a call waits at most one
+        # timeout. A retried script whose first run did succeed charges twice, which only ever
+        # errs on the strict side.
         self.client = redis.Redis.from_url(
             url,
             socket_timeout=SOCKET_TIMEOUT,
             socket_connect_timeout=SOCKET_TIMEOUT,
-            retry=Retry(NoBackoff(), 1),
+            retry=Retry(NoBackoff(), 1, supported_errors=(redis.exceptions.ConnectionError,)),
             decode_responses=True,
         )
         self._reserve = self.client.register_script(RESERVE)

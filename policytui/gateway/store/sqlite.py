@@ -41,6 +41,8 @@ from policytui.gateway.store.base import (
     StateUnavailable,
     StoredApproval,
     counter_name,
+    counter_name_prefix,
+    renamed_counter,
     split_counter_name,
     stored_approval,
 )
@@ -290,6 +292,25 @@ class SQLiteStore(StateStore):
         self._leases.clear()
         if leases:
             self._run(lambda db: db.executemany(_GIVE_BACK, leases), write=True)
+
+    def carry_over(self, old_policy: str) -> None:
+        if not old_policy or old_policy == self.policy:
+            return
+        prefix = counter_name_prefix(old_policy)
+        policy = self.policy
+
+        def work(db: sqlite3.Connection) -> None:
+            rows = db.execute(
+                "SELECT name, window_start, window_end, used FROM counters "
+                "WHERE substr(name, 1, ?) = ? AND used > 0 AND window_end > ?",
+                (len(prefix), prefix, int(self.clock())),
+            ).fetchall()
+            moved = [(new, start, end, used) for name, start, end, used in rows if (new := renamed_counter(name, policy))]
+            # OR IGNORE: a counter this policy already keeps (carried over by an earlier start)
+            # is the one that counts.
+            db.executemany("INSERT OR IGNORE INTO counters (name, window_start, window_end, used) VALUES (?, ?, ?, ?)", moved)
+
+        self._run(work, write=True)
 
     def usage(self) -> list[CounterUse]:
         now = self.clock()
