@@ -249,8 +249,9 @@ def _peak_memory(pid: int) -> int:
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads the peak memory from /proc")
 def test_a_reply_over_the_limit_fails_closed_with_bounded_memory(tmp_path: Path) -> None:
     """The server answers a call with one line of 256 MiB: the gateway must not hold it. The
-    call is answered with an error at once and audited, the server is stopped as if it had
-    died, and the next call is refused instead of waiting for an answer that never comes."""
+    call is answered with an error at once and audited `too_large`, the server is stopped as
+    if it had died, and the next call is refused instead of waiting for an answer that never
+    comes."""
     limit = 64 << 20  # policytui.discovery.limits.MAX_SERVER_MESSAGE_BYTES
     audit = tmp_path / "audit.jsonl"
     with gateway(tmp_path, DENY_DELETE, "--audit", str(audit), HUGE_REPLY_MB="256") as client:
@@ -264,7 +265,8 @@ def test_a_reply_over_the_limit_fails_closed_with_bounded_memory(tmp_path: Path)
             "the upstream MCP server is unavailable (it sent a message larger than 64 MiB and was stopped)")
         assert "unavailable" in client.call("echo")
     records = [r for r in _records(audit) if r.get("tool") == "huge"]
-    assert [(r["decision"], r["upstream"]) for r in records] == [("allowed", "sent"), ("allowed", "unavailable")]
+    # Audited `too_large`, as an answer over the limit is over HTTP: its charge is kept.
+    assert [(r["decision"], r["upstream"]) for r in records] == [("allowed", "sent"), ("allowed", "too_large")]
     log = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
     assert log.count("larger than 64 MiB") == 1, log
 

@@ -71,6 +71,14 @@ class Connection:
     def stderr_tail(self) -> str:
         return self.diagnostics.stderr_tail()
 
+    @property
+    def broken_off(self) -> str:
+        """The words of a message refused where it cannot be tied to a request, which ended
+        the connection ("sent a message larger than 64 MiB (the limit)"), or "". Over the
+        legacy SSE transport every answer comes on one event stream: a refusal there ends it
+        (over Streamable HTTP a refusal fails its own request only)."""
+        return self.diagnostics.too_large if self.spec.transport == "sse" else ""
+
     async def request(
         self, method: str, params: dict[str, Any] | None = None, *, timeout: float | None = None
     ) -> dict[str, Any]:

@@ -31,15 +31,25 @@ def too_large_words(limit: int = MAX_SERVER_MESSAGE_BYTES) -> str:
     return f"sent a message larger than {described(limit)} (the limit)"
 
 
-# A compressed HTTP body is refused too: its size unpacked cannot be known before it is held.
-COMPRESSED_WORDS = "sent a compressed message, which is not read (its size cannot be bounded)"
+# The encodings of an HTTP body that are decoded (and counted decoded); a body in any other is
+# refused unread, as its size unpacked could not be bounded.
+READ_ENCODINGS = ("gzip", "deflate")
+UNDECODABLE_WORDS = f"sent a compressed message that could not be decoded (only {' and '.join(READ_ENCODINGS)} are read)"
+
+
+def broken_off_reason(words: str, then: str, limit: int = MAX_SERVER_MESSAGE_BYTES) -> str:
+    """Why a server is taken for dead after a message refused where it cannot be tied to a
+    request, as the detail of an unavailable server: "it sent a message larger than 64 MiB
+    and was stopped". `words` say what was sent, `then` what became of the server."""
+    said = f"sent a message larger than {described(limit)}" if words == too_large_words(limit) else words
+    return f"it {said} and {then}"
 
 
 def refusal_in(text: str, limit: int = MAX_SERVER_MESSAGE_BYTES) -> str:
     """The words of a refused HTTP body ("sent a message larger than 64 MiB (the limit)")
     found in an error message, or "". The refusal reaches the request it answered as an error
     of the MCP SDK's, with these words in its message."""
-    for words in (too_large_words(limit), COMPRESSED_WORDS):
+    for words in (too_large_words(limit), UNDECODABLE_WORDS):
         if f"the server {words}" in text:
             return words
     return ""

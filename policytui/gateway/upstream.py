@@ -10,7 +10,10 @@ fails with a clear error and none is sent anywhere else: the gateway fails close
 
 An answer over the size limit (`policytui.discovery.http_limit`) fails its own request only:
 over HTTP each answer is a body of its own, so the refusal is tied to the request it answers,
-and the server's other answers are read as before.
+and the server's other answers are read as before. Over the legacy SSE transport every answer
+comes on one event stream, so a refusal there ends the connection (`Connection.broken_off`):
+each request waiting fails as too large (it was sent: its tool may have run), and the server
+is unavailable from then on, as a server started as a command is after such a message.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import mcp_types as types
 from mcp.shared.exceptions import MCPError
 from pydantic import TypeAdapter, ValidationError
 
-from policytui.discovery.limits import refusal_in
+from policytui.discovery.limits import broken_off_reason, refusal_in
 from policytui.gateway.enforcer import UpstreamFailure
 
 log = logging.getLogger("policytui.gateway")
@@ -102,6 +105,9 @@ class Upstream:
                 task_status.started()
                 await self._stop.wait()
         finally:
+            broken = self._broken_off()
+            if broken:
+                self.mark_down(broken)
             self.alive = False
             self.session = None
             self.stopped.set()
@@ -114,6 +120,11 @@ class Upstream:
             log.error("upstream server is unavailable: %s", reason)
         self.alive = False
         self.down_reason = reason
+
+    def _broken_off(self) -> str:
+        """Why the connection ended at a message refused unread, or "" (`Connection.broken_off`)."""
+        words = getattr(self.connection, "broken_off", "")
+        return broken_off_reason(words, "the connection was closed") if words else ""
 
     # Properties of the server ---------------------------------------------------------------
 
@@ -195,6 +206,12 @@ class Upstream:
                 error = MCPError(code=types.INTERNAL_ERROR, message=f"the upstream MCP server {refused}")
                 raise UpstreamFailure("too_large", error) from None
             if exc.code == CONNECTION_CLOSED:
+                broken = self._broken_off()
+                if broken:
+                    # Sent, and then the connection ended at a message over the limit, maybe
+                    # this request's answer: the tool may have run, so the charge stays.
+                    self.mark_down(broken)
+                    raise UpstreamFailure("too_large", unavailable_error(broken)) from None
                 self.mark_down("the connection closed")
                 raise UpstreamFailure("unavailable", unavailable_error("the connection closed")) from None
             if exc.code == REQUEST_TIMEOUT:

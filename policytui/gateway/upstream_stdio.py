@@ -25,7 +25,7 @@ import anyio.abc
 
 from policytui.discovery.limits import (
     MAX_SERVER_MESSAGE_BYTES,
-    described,
+    broken_off_reason,
     refused_sentence,
     too_large_words,
 )
@@ -237,10 +237,10 @@ class StdioUpstream:
         self.down_reason = reason
         self._fail_pending(reason)
 
-    def _fail_pending(self, reason: str) -> None:
+    def _fail_pending(self, reason: str, kind: str = "unavailable") -> None:
         for future in list(self._pending.values()):
             if not future.done():
-                future.set_exception(UpstreamFailure("unavailable", unavailable_error(reason)))
+                future.set_exception(UpstreamFailure(kind, unavailable_error(reason)))
         self._pending.clear()
 
     # Properties of the server -----------------------------------------------------------------
@@ -371,14 +371,17 @@ class StdioUpstream:
         The message cannot be tied to a request safely: its id may come anywhere in the object,
         beyond the part that was read (the line is dropped, unparsed, as soon as it passes the
         limit), and a server that sends more than the limit is broken or hostile, so nothing
-        more it says is trusted. Every waiting request gets the error of an unavailable server
-        (each call audited `unavailable`), the server is stopped, the log says so once, and later
-        requests are refused as after a server's death: nothing waits for an answer that will
-        never come, and the gateway never holds more than the limit of the line.
+        more it says is trusted. Every waiting request gets the error of an unavailable server,
+        each call audited `too_large`, as over HTTP: it was sent, and the message may be its
+        answer, so its tool may have run and its rate-limit charge stays. The server is
+        stopped, the log says so once, and later requests are refused as after a server's
+        death (never sent: refunded): nothing waits for an answer that will never come, and
+        the gateway never holds more than the limit of the line.
         """
         if self.broken_off:
             return
-        self.broken_off = f"it sent a message larger than {described(self.max_message)} and was stopped"
+        self.broken_off = broken_off_reason(too_large_words(self.max_message), "was stopped", self.max_message)
+        self._fail_pending(self.broken_off, "too_large")
         self.mark_down(self.broken_off)
         self._stop.set()
 
