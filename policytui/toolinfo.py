@@ -9,8 +9,30 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+_LEGACY_FINGERPRINT = re.compile(r"sha256:[0-9a-f]{16}")
+_FULL_FINGERPRINT = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+def fingerprint_matches(approved: object, live: object) -> bool:
+    """Whether a stored (approved) fingerprint is the one of this live definition.
+
+    Policies saved before fingerprints were the whole SHA-256 hold its first 16 hex digits;
+    those still match the same definition, so existing pins keep working (with the 64-bit
+    strength they had) until the editor's next save replaces them with the whole digest."""
+    # `live` is always a whole digest when it was computed from a definition; anything else
+    # (the gateway's marks for an unreadable or doubly listed tool) matches nothing, not even
+    # the same text written into a policy by hand.
+    if not isinstance(approved, str) or not isinstance(live, str) or _FULL_FINGERPRINT.fullmatch(live) is None:
+        return False
+    return approved == live or (_LEGACY_FINGERPRINT.fullmatch(approved) is not None and live.startswith(approved))
+
+
+def is_legacy_fingerprint(value: object) -> bool:
+    return isinstance(value, str) and _LEGACY_FINGERPRINT.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)
@@ -92,7 +114,11 @@ class ToolInfo:
             separators=(",", ":"),
             ensure_ascii=False,
         )
-        return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+        # The whole digest: the server's author writes both the approved and the rewritten
+        # definition, so a 64-bit prefix (what was stored before) is within reach of a birthday
+        # search for a colliding pair. Such stored prefixes are still read: see
+        # `fingerprint_matches`.
+        return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from policytui.editor import (
     make_limit,
     parse_condition_value,
 )
+from policytui.editor.pins import reapprove
 from policytui.policy.files import PolicyFileConflict
 from policytui.toolinfo import ServerListing
 
@@ -261,7 +262,20 @@ def test_drift_new_changed_missing(tmp_path: Path) -> None:
     saved = json.loads(path.read_text())
     assert saved["tools"]["gone_tool"] == {"action": "deny"}  # kept, not dropped
     assert saved["x-policytui"]["fingerprints"]["gone_tool"] == "sha256:0"
+    # A save approves a new tool, never a changed one: the changed tool keeps its approved
+    # fingerprint (and its Drift) until it is re-approved.
+    assert saved["x-policytui"]["fingerprints"]["manage_flow"] == first.tool("manage_flow").fingerprint()
+    assert saved["x-policytui"]["fingerprints"]["find_flow"] == "sha256:old"
+    assert {r.name: r.drift for r in again.rows if r.drift} == {"find_flow": "changed", "gone_tool": "missing"}
+    reapprove(again, "find_flow")
+    assert again.rows[again.row_indexes["find_flow"][0]].drift == ""
+    again.undo()
+    assert again.rows[again.row_indexes["find_flow"][0]].drift == "changed"
+    again.redo()
+    again.save()
+    saved = json.loads(path.read_text())
     assert saved["x-policytui"]["fingerprints"]["find_flow"] == first.tool("find_flow").fingerprint()
+    assert {r.name: r.drift for r in again.rows if r.drift} == {"gone_tool": "missing"}
 
 
 def test_filter_and_sort(state: EditorState) -> None:

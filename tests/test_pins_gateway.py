@@ -311,3 +311,129 @@ def test_pin_with_no_approved_definition_says_so_once_and_how_to_approve(tmp_pat
     log = (tmp_path / "gateway.log").read_text(encoding="utf-8")
     assert log.count("no tool has an approved definition, so every tool is hidden and denied") == 1
     assert "key P" in log and "not the approved one" not in log
+
+
+def _screen_text(app: Any) -> str:
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+async def _save_in_editor(pilot: Any, app: Any) -> None:
+    await pilot.press("ctrl+s")
+    await app.workers.wait_for_complete()
+    await pilot.pause(0.2)
+
+
+async def test_an_unrelated_save_never_approves_a_rewritten_tool_under_gateway_pin(tmp_path: Path) -> None:
+    """Pinning by `gateway --pin` alone (the policy's own pin setting off): the author edits
+    something else and saves while a tool is rewritten; the gateway must still refuse it, and
+    only the explicit re-approve lets it through (and clears the Drift column at once)."""
+    from policytui.tui import make_app
+    from policytui.tui.table import ToolTable
+
+    policy = tmp_path / "policy.json"
+    size = (120, 30)
+    env = {"RUG_PULL_DESCRIPTION": REWRITTEN}
+
+    def drift_column(app: Any) -> dict[str, str]:
+        return {row.name: row.drift for row in app.query_one(ToolTable).rows}
+
+    # The author approves the server's first definitions: allow both tools, save.
+    app = make_app(policy_path=policy, listing=await _listing({}))
+    async with app.run_test(size=size) as pilot:
+        await app.loaded.wait()
+        await pilot.pause()
+        await pilot.press("a", "j", "a")
+        await _save_in_editor(pilot, app)
+    saved = json.loads(policy.read_text(encoding="utf-8"))
+    assert "pin" not in saved["x-policytui"]
+    approved = saved["x-policytui"]["fingerprints"]["fetch_page"]
+
+    # The server rewrites fetch_page. The author opens the editor, denies get_time, saves.
+    app = make_app(policy_path=policy, listing=await _listing(env))
+    async with app.run_test(size=size) as pilot:
+        await app.loaded.wait()
+        await pilot.pause()
+        assert drift_column(app) == {"fetch_page": "changed", "get_time": ""}
+        await pilot.press("j", "d")
+        await _save_in_editor(pilot, app)
+        assert drift_column(app)["fetch_page"] == "changed"
+        notes = " ".join(str(n.message) for n in app._notifications)
+    saved = json.loads(policy.read_text(encoding="utf-8"))
+    assert saved["tools"]["get_time"] == {"action": "deny"}
+    assert saved["x-policytui"]["fingerprints"]["fetch_page"] == approved
+
+    calls_log = tmp_path / "server-calls.txt"
+    async with gateway(tmp_path, policy, {**env, "RUG_PULL_CALLS": str(calls_log)}, "--pin") as client:
+        assert [t.name for t in (await client.list_tools()).tools] == ["get_time"]  # denied, not hidden
+        denied = await client.call_tool("fetch_page", {"url": "https://example.org"})
+        assert denied.is_error is True
+        text = "".join(getattr(c, "text", "") for c in denied.content)
+        assert text.startswith('[POLICY DENIED] Tool "fetch_page" changed since it was approved')
+    assert not calls_log.exists() or "fetch_page" not in calls_log.read_text(encoding="utf-8")
+    # The save said it approved nothing changed, and what to do about it.
+    assert "Not approved, changed since approval: fetch_page (P to review and re-approve)" in notes
+
+    # Re-approving it in the Pins dialog is what approves it; the Drift column and the Tool
+    # panel say so before any restart.
+    app = make_app(policy_path=policy, listing=await _listing(env))
+    async with app.run_test(size=size) as pilot:
+        await app.loaded.wait()
+        await pilot.pause()
+        await pilot.press("P")
+        await pilot.pause(0.3)
+        assert app.screen.id == "pins"
+        await pilot.press("a")
+        await pilot.pause(0.3)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert drift_column(app)["fetch_page"] == ""
+        await _save_in_editor(pilot, app)
+        assert drift_column(app)["fetch_page"] == ""
+        assert "changed" not in _screen_text(app)
+    saved = json.loads(policy.read_text(encoding="utf-8"))
+    assert saved["x-policytui"]["fingerprints"]["fetch_page"] != approved
+
+    async with gateway(tmp_path, policy, env, "--pin") as client:
+        assert [t.name for t in (await client.list_tools()).tools] == ["fetch_page", "get_time"]
+        result = await client.call_tool("fetch_page", {"url": "https://example.org"})
+        assert result.is_error is not True
+
+
+def test_fingerprints_are_whole_sha256_and_64_bit_pins_of_older_saves_still_work(tmp_path: Path) -> None:
+    """A policy saved when fingerprints were 16 hex digits keeps working under `gateway --pin`;
+    a rewritten tool still fails against such a pin; the next save stores the whole digest."""
+    policy = _approve(tmp_path, pin_setting=False)
+    doc = json.loads(policy.read_text(encoding="utf-8"))
+    whole = doc["x-policytui"]["fingerprints"]
+    assert all(len(fp) == len("sha256:") + 64 for fp in whole.values())
+    # The same file as an older version wrote it.
+    doc["x-policytui"]["fingerprints"] = {name: fp[: len("sha256:") + 16] for name, fp in whole.items()}
+    policy.write_text(json.dumps(doc), encoding="utf-8")
+
+    async def served(env: dict[str, str]) -> list[str]:
+        async with gateway(tmp_path, policy, env, "--pin") as client:
+            names = [t.name for t in (await client.list_tools()).tools]
+            result = await client.call_tool("fetch_page", {"url": "https://example.org"})
+            assert result.is_error is ("fetch_page" not in names)
+            return names
+
+    assert anyio.run(served, {}) == ["fetch_page", "get_time"]
+    assert anyio.run(served, {"RUG_PULL_DESCRIPTION": REWRITTEN}) == ["get_time"]
+
+    # The editor reads the short pins the same way, and a save upgrades only the matching ones.
+    rewritten = EditorState.open(anyio.run(_listing, {"RUG_PULL_DESCRIPTION": REWRITTEN}), policy)
+    assert {r.name: r.drift for r in rewritten.rows} == {"fetch_page": "changed", "get_time": ""}
+    rewritten.save()
+    saved = json.loads(policy.read_text(encoding="utf-8"))["x-policytui"]["fingerprints"]
+    assert saved == {"fetch_page": whole["fetch_page"][: len("sha256:") + 16], "get_time": whole["get_time"]}
+    assert anyio.run(served, {}) == ["fetch_page", "get_time"]
+
+
+def test_a_hand_written_fingerprint_never_approves_an_unreadable_tool() -> None:
+    policy = Policy.from_document(
+        {"version": "1", "default": "allow", "x-policytui": {"pin": True, "fingerprints": {"c": "unreadable"}}}
+    )
+    pins = Pins(lambda: policy)
+    pins.observe([{"name": "c"}])
+    assert pins.drift("c") is not None

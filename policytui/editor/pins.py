@@ -1,22 +1,25 @@
 """Pinning in the editor: the policy setting, approved versus live definitions, re-approval.
 
-With pinning on (`x-policytui.pin`), the gateway denies a tool whose live definition differs
-from the fingerprint saved under `x-policytui.fingerprints`. So that a save cannot approve a
-rewritten tool by accident, a pinned policy's save keeps every approved fingerprint as it is
-and only adds those of tools it has none for; a changed tool is approved again only by the
-explicit re-approve action. The approved definitions themselves are kept beside the
-fingerprints (`x-policytui.definitions`) so the editor can show them next to the live ones.
+With pinning on (`x-policytui.pin`, or `gateway --pin` whatever the file says), the gateway
+denies a tool whose live definition differs from the fingerprint saved under
+`x-policytui.fingerprints`. So that a save cannot approve a rewritten tool by accident, every
+save (the file's pin setting cannot tell whether the gateway pins) keeps every approved
+fingerprint as it is and only adds those of tools it has none for; a changed tool is approved
+again only by the explicit re-approve action. A pinned policy also keeps the approved
+definitions beside the fingerprints (`x-policytui.definitions`) so the editor can show them
+next to the live ones.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from policytui.gateway.pins import FINGERPRINTS, PIN_SETTING, pinning_on
 from policytui.textsafe import without_secrets
-from policytui.toolinfo import ToolInfo
+from policytui.toolinfo import ToolInfo, fingerprint_matches, is_legacy_fingerprint
 
 if TYPE_CHECKING:
     from policytui.editor.state import EditorState
@@ -24,7 +27,7 @@ if TYPE_CHECKING:
 META_KEY = "x-policytui"
 DEFINITIONS = "definitions"
 
-__all__ = ["PinChange", "changes", "definition", "pinned_meta", "pinning_on", "reapprove", "set_pinning"]
+__all__ = ["PinChange", "changed_names", "changes", "definition", "kept_fingerprints", "pinned_meta", "pinning_on", "reapprove", "set_pinning", "side_by_side"]
 
 
 def definition(tool: ToolInfo, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -47,8 +50,29 @@ def definition(tool: ToolInfo, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
 
 def definition_text(data: dict[str, Any] | None) -> str:
     if data is None:
-        return "(the approved definition was not kept: it was saved before pinning was on)"
+        # e.g. pinning by `gateway --pin` only: definitions are kept while the policy pins.
+        return "(the approved definition was not kept: a policy keeps them only while pinning is on in it; p turns it on)"
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+def side_by_side(approved: dict[str, Any] | None, live: dict[str, Any]) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
+    """The lines of both definitions, each marked True where it is not in the other one.
+
+    A one-sentence injection in a long description, or one changed schema field, is easy to
+    miss in two plain columns; the dialog highlights the marked lines. With no approved
+    definition kept there is nothing to compare, and nothing is marked."""
+    old_lines = definition_text(approved).splitlines()
+    new_lines = definition_text(live).splitlines()
+    if approved is None:
+        return [(line, False) for line in old_lines], [(line, False) for line in new_lines]
+    old_marks = [True] * len(old_lines)
+    new_marks = [True] * len(new_lines)
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for block in matcher.get_matching_blocks():
+        for i in range(block.size):
+            old_marks[block.a + i] = False
+            new_marks[block.b + i] = False
+    return list(zip(old_lines, old_marks, strict=True)), list(zip(new_lines, new_marks, strict=True))
 
 
 @dataclass(frozen=True)
@@ -78,11 +102,19 @@ def changes(state: EditorState) -> list[PinChange]:
     for name, tool in state.tools_by_name.items():
         live = state.fingerprints.get(name, "")
         fp = approved.get(name)
-        if fp == live:
+        if fingerprint_matches(fp, live):
             continue
         old = definitions.get(name)
         out.append(PinChange(name, fp if isinstance(fp, str) else None, live, old if isinstance(old, dict) else None, definition(tool, state.listing.secrets)))
     return out
+
+
+def changed_names(state: EditorState) -> list[str]:
+    """Tools with an approved fingerprint that their live definition no longer matches."""
+    stored = _meta(state).get(FINGERPRINTS)
+    approved: dict[str, Any] = stored if isinstance(stored, dict) else {}
+    live = state.fingerprints
+    return [name for name, fp in approved.items() if name in live and not fingerprint_matches(fp, live[name])]
 
 
 def set_pinning(state: EditorState, on: bool) -> None:
@@ -118,9 +150,7 @@ def pinned_meta(meta: dict[str, Any], state: EditorState) -> dict[str, Any]:
     """x-policytui as a pinned policy's save writes it: approved fingerprints kept, new tools
     added, and the approved definition of every tool whose live one still matches."""
     meta = dict(meta)
-    stored = meta.get(FINGERPRINTS)
-    old: dict[str, Any] = stored if isinstance(stored, dict) else {}
-    fingerprints = {**state.fingerprints, **old}
+    fingerprints = kept_fingerprints(meta.get(FINGERPRINTS), state.fingerprints)
     meta[FINGERPRINTS] = fingerprints
     kept = meta.get(DEFINITIONS)
     definitions: dict[str, Any] = dict(kept) if isinstance(kept, dict) else {}
@@ -129,3 +159,16 @@ def pinned_meta(meta: dict[str, Any], state: EditorState) -> dict[str, Any]:
             definitions[name] = definition(tool, state.listing.secrets)
     meta[DEFINITIONS] = definitions
     return meta
+
+
+def kept_fingerprints(stored: Any, live: dict[str, str]) -> dict[str, Any]:
+    """The fingerprints a save writes: every approved one kept (so are those of tools the
+    server lost), the live one added for a tool that has none. A save approves no changed
+    definition; only `reapprove` does. A 64-bit fingerprint of an older save is replaced by
+    the whole digest of the same definition (nothing new is approved by that)."""
+    old: dict[str, Any] = stored if isinstance(stored, dict) else {}
+    out: dict[str, Any] = dict(live)
+    for name, fp in old.items():
+        now = live.get(name)
+        out[name] = now if now is not None and is_legacy_fingerprint(fp) and fingerprint_matches(fp, now) else fp
+    return out

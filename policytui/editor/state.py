@@ -11,7 +11,7 @@ import difflib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ from policytui.editor.rows import (
 from policytui.editor.text import visible
 from policytui.editor.values import EditError
 from policytui.policy.model import AllTools, Condition, Limit, Policy, ToolRule
-from policytui.toolinfo import ServerListing, ToolInfo
+from policytui.toolinfo import ServerListing, ToolInfo, fingerprint_matches
 
 SMALL_POLICY_RULES = 2000
 CONDITION_KINDS: tuple[str, ...] = ("require", "deny_if", "require_approval_if")
@@ -250,12 +250,19 @@ class EditorState:
         known = self._baseline["known"]
         if known is None:
             return ""
-        stored = self._baseline["fingerprints"].get(name)
-        if stored is not None and stored != self.fingerprints.get(name):
+        # Against the approved fingerprint in the document as edited, not as opened: a
+        # re-approve (or its undo) shows in the Drift column at once.
+        stored = self._approved_fingerprints().get(name)
+        if stored is not None and not fingerprint_matches(stored, self.fingerprints.get(name)):
             return "changed"
         if name not in known:
             return "new"
         return ""
+
+    def _approved_fingerprints(self) -> dict[str, Any]:
+        meta = self.policy.extensions.get(META_KEY)
+        stored = meta.get("fingerprints") if isinstance(meta, dict) else None
+        return stored if isinstance(stored, dict) else {}
 
     def _row_for(self, name: str, is_hidden: Callable[[str], bool]) -> Row:
         brief = self.classifications.brief(name)
@@ -359,6 +366,20 @@ class EditorState:
             )
             for i in indexes:
                 rows[i] = row
+
+    def _refresh_drift(self) -> list[str]:
+        """Recompute every row's Drift column (in place); the names whose drift changed."""
+        changed: list[str] = []
+        rows = self.rows
+        for name, indexes in self.row_indexes.items():
+            drift = self.drift_of(name)
+            if rows[indexes[0]].drift == drift:
+                continue
+            row = replace(rows[indexes[0]], drift=drift)
+            for i in indexes:
+                rows[i] = row
+            changed.append(name)
+        return changed
 
     def view(self, row_filter: RowFilter, sort_key: str | None = None, reverse: bool = False) -> list[int]:
         """Row indexes to show, filtered then sorted."""
@@ -703,6 +724,7 @@ class EditorState:
 
     def _restore(self, snapshot: Any, state_id: int) -> None:
         overrides = self.overrides()
+        approved = dict(self._approved_fingerprints())
         touched = changes_on_restore(self.policy, snapshot)
         self._apply(snapshot)
         self._state_id = state_id
@@ -710,6 +732,8 @@ class EditorState:
         if self.overrides() != overrides:
             self._classify()
             self._rebuild_rows()
+        elif self._approved_fingerprints() != approved:
+            self._refresh_drift()  # an undone re-approve: the Drift column changes back
         else:
             # Only the rows of tools whose rule or hide entry the step changed (all rows'
             # decision columns when it changed the default): undoing one toggle no longer
@@ -724,15 +748,15 @@ class EditorState:
         if not self.tools_by_name:
             return meta if isinstance(meta, dict) else None
         meta = dict(meta) if isinstance(meta, dict) else {}
-        stored = meta.get("fingerprints")
-        old: dict[str, Any] = stored if isinstance(stored, dict) else {}
-        from policytui.editor.pins import pinned_meta, pinning_on
+        from policytui.editor.pins import kept_fingerprints, pinned_meta, pinning_on
 
-        if pinning_on(self.policy):  # pinned: a save never approves a rewritten tool
+        if pinning_on(self.policy):
             return pinned_meta(meta, self)
-        # Keep fingerprints of tools the server lost while the policy still names them.
-        kept = {n: fp for n, fp in old.items() if n not in self.fingerprints}
-        meta["fingerprints"] = {**kept, **self.fingerprints}
+        # A save never approves a rewritten tool, pinned policy or not: `gateway --pin` enforces
+        # these fingerprints whatever the file says, so refreshing them here would let any
+        # unrelated save approve a rug pull. Re-approving a changed tool is the Pins dialog's
+        # explicit action.
+        meta["fingerprints"] = kept_fingerprints(meta.get("fingerprints"), self.fingerprints)
         return meta
 
     @contextmanager
@@ -830,6 +854,10 @@ class EditorState:
         meta = pending.document.get(META_KEY)
         if isinstance(meta, dict):
             self.policy.extensions[META_KEY] = json.loads(json.dumps(meta))
+        # The Drift column compares with what the file now holds, as it would after reopening
+        # it: tools the save added are no longer new.
+        self._baseline = self._drift_baseline(self.policy, file_existed=True)
+        self._refresh_drift()
         if self._state_id == pending.state_id:
             self._remember_saved()
         else:

@@ -25,7 +25,7 @@ from typing import Any
 
 from policytui.policy.model import Policy
 from policytui.textsafe import visible
-from policytui.toolinfo import ToolInfo
+from policytui.toolinfo import ToolInfo, fingerprint_matches
 
 log = logging.getLogger("policytui.gateway")
 
@@ -153,19 +153,17 @@ class Pins:
             return None
         approved = self._approved().get(name)
         live = self.live.get(name)
-        if approved is not None and live == approved:
+        if fingerprint_matches(approved, live):
             return None
         quoted = _quote(name)
         if approved is None:
             return f"Tool {quoted} has no approved definition and pinning is on; approve it in the policy editor"
         if live is None:
             return f"Tool {quoted} is not in the server's tool list, so its definition cannot be checked against the approved one"
-        if live != approved:
-            return (
-                f"Tool {quoted} changed since it was approved (its description, input schema or "
-                "annotations differ); re-approve it in the policy editor"
-            )
-        return None
+        return (
+            f"Tool {quoted} changed since it was approved (its description, input schema or "
+            "annotations differ); re-approve it in the policy editor"
+        )
 
     def drifted(self) -> frozenset[str]:
         if not self.enabled():
@@ -228,7 +226,7 @@ class Pins:
             for index, tool in enumerate(tools)
             if isinstance(tool, dict)
             and self.drift(str(tool.get("name"))) is None
-            and prints.get(index) == approved.get(str(tool.get("name")))
+            and fingerprint_matches(approved.get(str(tool.get("name"))), prints.get(index))
         ]
         if len(shown) == len(tools):
             return result

@@ -95,9 +95,23 @@ class FileActions(EditorBase):
         state.mark_saved(pending, result)
         if not self._alive:
             return
-        self._paint_status()
+        # The save may have changed the Drift column (tools it added are no longer new).
+        self._refresh_view()
+        self._show_current_detail()
         self._refresh_panels()
-        self.notify(f"Saved {one_line(str(self.policy_path), 120)}", markup=False, timeout=2)
+        from policytui.editor.pins import changed_names
+
+        unapproved = changed_names(state)
+        if unapproved:
+            # A save never approves a rewritten tool; say so, or the author may think it did.
+            shown = ", ".join(one_line(name, 40) for name in unapproved[:3]) + (" ..." if len(unapproved) > 3 else "")
+            self.notify(
+                f"Saved {one_line(str(self.policy_path), 120)}. Not approved, changed since approval: {shown} "
+                "(P to review and re-approve)",
+                severity="warning", markup=False, timeout=8,
+            )
+        else:
+            self.notify(f"Saved {one_line(str(self.policy_path), 120)}", markup=False, timeout=2)
         if then_quit:
             self.exit(0)
 

@@ -112,7 +112,8 @@ def render_detail(state: EditorState, name: str | None) -> RenderableType:
     elif drift == "new":
         facts.append("  new since the policy was saved", style="bold")
     elif drift == "changed":
-        facts.append("  changed: description or schema differ from when the policy was saved", style="bold")
+        # Saves never approve a changed tool (only re-approving does), so say where to do that.
+        facts.append("  changed: description or schema differ from the approved ones (P to review, re-approve)", style="bold")
     if name in state.duplicate_names:
         facts.append("  the server lists this name more than once", style="bold red")
     parts.append(facts)

@@ -213,18 +213,19 @@ class PinsScreen(DialogScreen[str]):
         self._show(event.option_index)
 
     def _show(self, index: int) -> None:
-        from policytui.editor.pins import definition_text
+        from policytui.editor.pins import side_by_side
 
         change = self.changes[index]
+        old_lines, new_lines = side_by_side(change.approved, change.live)
         approved = Text("approved", style="bold")
         approved.append(f"  {change.approved_fingerprint or '(none)'}\n", style="dim")
         if change.approved_fingerprint is None:
             approved.append("(never approved: the policy has no fingerprint for this tool)")
         else:
-            approved.append(visible(definition_text(change.approved), keep_newlines=True))
+            _append_lines(approved, old_lines, "-", "bold red")
         live = Text("live", style="bold")
         live.append(f"  {change.live_fingerprint}\n", style="dim")
-        live.append(visible(definition_text(change.live), keep_newlines=True))
+        _append_lines(live, new_lines, "+", "bold green")
         self.query_one("#pins-approved", Static).update(approved)
         self.query_one("#pins-live", Static).update(live)
 
@@ -244,3 +245,14 @@ class PinsScreen(DialogScreen[str]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def _append_lines(text: Text, lines: list[tuple[str, bool]], sign: str, style: str) -> None:
+    """Definition lines, those not on the other side marked with `sign` and highlighted (the
+    sign too, so the difference shows on a terminal without colour)."""
+    for line, differs in lines:
+        shown = visible(line, keep_newlines=True)
+        if differs:
+            text.append(f"{sign} {shown}\n", style=style)
+        else:
+            text.append(f"  {shown}\n")
