@@ -10,6 +10,7 @@ callback that approves everything): under `--approvals queue` it is never asked.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -89,3 +90,39 @@ async def test_a_held_call_is_answered_by_the_logged_approvals_command(
     audit = outcome_lines(tmp_path / "audit.jsonl")
     held = [(line["decision"], line.get("approval"), line.get("approval_via")) for line in audit if line["tool"] == "echo"]
     assert held == [("allowed", "approved", "queue"), ("denied", "rejected", "queue")]
+
+
+async def test_the_logged_command_finds_a_password_protected_redis_through_the_environment(
+    tmp_path: Path, everything: Path
+) -> None:
+    """The logged command names the Redis store without its password (nothing shows one); run
+    where `$POLICYTUI_STATE` holds the password, as docs/gateway.md advises, it must log in
+    rather than let its password-less `--state` override the environment's."""
+    from state_support import RedisServer
+
+    redis = RedisServer(tmp_path / "redis", "--requirepass", "right-password").start()
+    try:
+        secret_url = f"redis://:right-password@127.0.0.1:{redis.port}/0"
+        (tmp_path / "policy.json").write_text(json.dumps(POLICY), encoding="utf-8")
+        options = ["--policy", str(tmp_path / "policy.json"), "--state", secret_url,
+                   "--audit", str(tmp_path / "audit.jsonl"), "--approvals", "queue", "--approval-timeout", "30"]
+        log = tmp_path / "gateway.log"
+        results: list[Any] = []
+        async with sdk_client("stdio", "legacy", options, [str(everything), "stdio"], log) as client:
+
+            async def call() -> None:
+                results.append(await client.call_tool("echo", {"message": "approve me"}))
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(call)
+                command = await _logged_command(log, 1)
+                assert command[command.index("--state") + 1] == redis.url
+                env = {**os.environ, "POLICYTUI_STATE": secret_url}
+                answered = await anyio.to_thread.run_sync(
+                    lambda: subprocess.run([*POLICYTUI_MODULE, *command[1:]], capture_output=True, text=True,
+                                           timeout=60, check=False, env=env))
+                assert answered.returncode == 0, answered.stderr
+        assert call_text(results[0]) == "Echo: approve me"
+        assert "right-password" not in log.read_text(encoding="utf-8")
+    finally:
+        redis.stop()

@@ -72,7 +72,8 @@ def approve_command(request_id: str, where: str) -> str:
     """The command that answers a held call, naming the gateway's store unless it is the
     built-in default file: the person who runs it may be in another shell, folder or machine,
     with other environment variables. A Redis password is never shown (the URL is already
-    stripped of it), so a password-protected store needs the reader's own `--state`."""
+    stripped of it): the command takes it from the reader's `$POLICYTUI_STATE` when that names
+    the same Redis (`store.open_store`)."""
     import shlex
 
     from policytui.gateway.store import STATE_FILE

@@ -114,7 +114,8 @@ def describe_url(url: str) -> str:
 
 def open_store(url: str | None, state_dir: Path, *, policy: str = "") -> StateStore:
     """Open the store `url` names (None: `$POLICYTUI_STATE`, else SQLite in `state_dir`)."""
-    url = url if url else os.environ.get(STATE_ENV) or None
+    from_env = os.environ.get(STATE_ENV) or None
+    url = _with_password_of(url, from_env) if url else from_env
     if url is None:
         from policytui.gateway.store.sqlite import SQLiteStore
 
@@ -139,6 +140,30 @@ def open_store(url: str | None, state_dir: Path, *, policy: str = "") -> StateSt
     if scheme in ("redis", "rediss"):
         return _redis(url, policy)
     raise StateURLError(f"--state wants {URL_FORMS}, not a {scheme}:// URL")
+
+
+def _with_password_of(url: str, from_env: str | None) -> str:
+    """`url`, with the user name and password of `$POLICYTUI_STATE` when both name the same
+    Redis (scheme, host, port, database) and `url` carries none.
+
+    The approve command a gateway logs names its Redis store without the password (nothing
+    shows one); run where `$POLICYTUI_STATE` holds the password, that `--state` would otherwise
+    override it and fail to log in."""
+    if not from_env or "@" in url:
+        return url
+    try:
+        given, known = urlsplit(url), urlsplit(from_env)
+        same = (given.scheme.lower() in ("redis", "rediss")
+                and given.scheme.lower() == known.scheme.lower()
+                and (given.hostname or "") == (known.hostname or "")
+                and (given.port or 6379) == (known.port or 6379)
+                and (given.path.strip("/") or "0") == (known.path.strip("/") or "0"))
+    except ValueError:
+        return url
+    if not same or not (known.username or known.password):
+        return url
+    credentials = known.netloc.rpartition("@")[0]
+    return given._replace(netloc=f"{credentials}@{given.netloc}").geturl()
 
 
 def _redis(url: str, policy: str) -> StateStore:
