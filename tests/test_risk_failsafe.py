@@ -275,6 +275,11 @@ def test_a_reader_told_where_to_write_a_file_writes():
                             {"params": {"type": "object",
                                         "properties": {"outputDir": {"type": "string"}}}}))
     assert wrapped.category == "Write"
+    # A folder given by name is where a downloader puts what it fetches.
+    named = classify(tool("download_granules", "Search granules, then download them.",
+                          {"folder_name": {"type": "string"}, "count": {"type": "integer"}}))
+    assert named.category == "Write"
+    assert "argument 'folder_name' says where it writes a file" in named.evidence
 
 
 def test_a_changing_tool_whose_first_sentence_removes_is_destructive():

@@ -285,6 +285,9 @@ _PATH_ENDINGS = ("path", "file", "dir", "directory", "filename", "folder",
                  "chemin", "fichier", "sortie", "pfad", "datei", "ausgabe", "percorso",
                  # ... and a bare "dest": "Download an object to a local file path".
                  "dest", "destination")
+# A folder given by name ("folder_name", "dir_name"): where a downloader puts what it fetches.
+_NAMED_FOLDERS = ("foldername", "dirname", "directoryname")
+_FILE_OR_FOLDER = _PATH_ENDINGS + _NAMED_FOLDERS
 
 
 # A producer's sentence that puts its result in a file: "Export readings to a CSV file at the
@@ -315,7 +318,7 @@ def _path_argument(schema: Any, to_a_file: bool = False) -> str | None:
     for arg in list(props)[:50]:
         if type(arg) is str:
             key = normalize(arg)
-            if not key.endswith(_PATH_ENDINGS) or key.endswith(_NOT_PATHS):
+            if not key.endswith(_FILE_OR_FOLDER) or key.endswith(_NOT_PATHS):
                 continue
             if key not in _PATH_ENDINGS:
                 return arg
