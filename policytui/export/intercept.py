@@ -70,7 +70,6 @@ class _Budget:
     owners: list[str] = field(default_factory=list)  # tool names, or "*" for all_tools
     paths: list[str] = field(default_factory=list)
     maxes: list[int] = field(default_factory=list)
-    scopes: set[str] = field(default_factory=set)
 
 
 class _Exporter:
@@ -189,7 +188,6 @@ class _Exporter:
                 budget.owners.append(owner)
             budget.paths.append(path)
             budget.maxes.append(limit.max)
-            budget.scopes.add(limit.effective_scope)
 
         for name, rule in (self.policy.tools or {}).items():
             if name in self.denied:
