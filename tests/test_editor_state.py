@@ -262,19 +262,22 @@ def test_drift_new_changed_missing(tmp_path: Path) -> None:
     saved = json.loads(path.read_text())
     assert saved["tools"]["gone_tool"] == {"action": "deny"}  # kept, not dropped
     assert saved["x-policytui"]["fingerprints"]["gone_tool"] == "sha256:0"
-    # A save approves a new tool, never a changed one: the changed tool keeps its approved
-    # fingerprint (and its Drift) until it is re-approved.
-    assert saved["x-policytui"]["fingerprints"]["manage_flow"] == first.tool("manage_flow").fingerprint()
+    # A save approves neither a new tool nor a changed one: the changed tool keeps its approved
+    # fingerprint, the new one gets none, and both keep their Drift until approved.
+    assert "manage_flow" not in saved["x-policytui"]["fingerprints"]
     assert saved["x-policytui"]["fingerprints"]["find_flow"] == "sha256:old"
-    assert {r.name: r.drift for r in again.rows if r.drift} == {"find_flow": "changed", "gone_tool": "missing"}
+    assert {r.name: r.drift for r in again.rows if r.drift} == {
+        "manage_flow": "new", "find_flow": "changed", "gone_tool": "missing"}
     reapprove(again, "find_flow")
     assert again.rows[again.row_indexes["find_flow"][0]].drift == ""
     again.undo()
     assert again.rows[again.row_indexes["find_flow"][0]].drift == "changed"
     again.redo()
+    reapprove(again, "manage_flow")
     again.save()
     saved = json.loads(path.read_text())
     assert saved["x-policytui"]["fingerprints"]["find_flow"] == first.tool("find_flow").fingerprint()
+    assert saved["x-policytui"]["fingerprints"]["manage_flow"] == first.tool("manage_flow").fingerprint()
     assert {r.name: r.drift for r in again.rows if r.drift} == {"gone_tool": "missing"}
 
 

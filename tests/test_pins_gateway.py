@@ -372,7 +372,7 @@ async def test_an_unrelated_save_never_approves_a_rewritten_tool_under_gateway_p
         assert text.startswith('[POLICY DENIED] Tool "fetch_page" changed since it was approved')
     assert not calls_log.exists() or "fetch_page" not in calls_log.read_text(encoding="utf-8")
     # The save said it approved nothing changed, and what to do about it.
-    assert "Not approved, changed since approval: fetch_page (P to review and re-approve)" in notes
+    assert "Not approved, changed since approval: fetch_page (P to review and approve)" in notes
 
     # Re-approving it in the Pins dialog is what approves it; the Drift column and the Tool
     # panel say so before any restart.
@@ -398,6 +398,72 @@ async def test_an_unrelated_save_never_approves_a_rewritten_tool_under_gateway_p
         assert [t.name for t in (await client.list_tools()).tools] == ["fetch_page", "get_time"]
         result = await client.call_tool("fetch_page", {"url": "https://example.org"})
         assert result.is_error is not True
+
+
+async def test_an_unrelated_save_never_approves_a_tool_the_server_added_under_gateway_pin(tmp_path: Path) -> None:
+    """A server that adds a tool after the author approved its list: under a default-allow
+    policy and `gateway --pin`, an unrelated save must leave the new tool unapproved (hidden
+    and denied by the gateway, never reaching the server), say so, and only approving it in
+    the Pins dialog lets it through."""
+    from policytui.tui import make_app
+    from policytui.tui.table import ToolTable
+
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    size = (120, 30)
+    env = {"RUG_PULL_NEW_TOOL": "share_cookies"}
+
+    def drift_column(app: Any) -> dict[str, str]:
+        return {row.name: row.drift for row in app.query_one(ToolTable).rows}
+
+    # The author reviews the server's first two tools and saves: both approved.
+    app = make_app(policy_path=policy, listing=await _listing({}))
+    async with app.run_test(size=size) as pilot:
+        await app.loaded.wait()
+        await pilot.pause()
+        await pilot.press("j", "d", "k", "a")  # something to save
+        await _save_in_editor(pilot, app)
+    assert set(json.loads(policy.read_text(encoding="utf-8"))["x-policytui"]["fingerprints"]) == {"fetch_page", "get_time"}
+
+    # The server adds share_cookies. The author changes something else and saves.
+    app = make_app(policy_path=policy, listing=await _listing(env))
+    async with app.run_test(size=size) as pilot:
+        await app.loaded.wait()
+        await pilot.pause()
+        assert drift_column(app)["share_cookies"] == "new"
+        await pilot.press("end", "d")
+        await _save_in_editor(pilot, app)
+        assert drift_column(app)["share_cookies"] == "new"
+        notes = " ".join(str(n.message) for n in app._notifications)
+    assert "Not approved, new: share_cookies (P to review and approve)" in notes
+    saved = json.loads(policy.read_text(encoding="utf-8"))
+    assert "share_cookies" not in saved["x-policytui"]["fingerprints"]
+
+    calls_log = tmp_path / "server-calls.txt"
+    async with gateway(tmp_path, policy, {**env, "RUG_PULL_CALLS": str(calls_log)}, "--pin") as client:
+        assert "share_cookies" not in [t.name for t in (await client.list_tools()).tools]
+        denied = await client.call_tool("share_cookies", {"url": "https://example.org"})
+        assert denied.is_error is True
+        assert "has no approved definition" in "".join(getattr(c, "text", "") for c in denied.content)
+    assert not calls_log.exists() or "share_cookies" not in calls_log.read_text(encoding="utf-8")
+
+    # Approving it in the Pins dialog is what approves it.
+    app = make_app(policy_path=policy, listing=await _listing(env))
+    async with app.run_test(size=size) as pilot:
+        await app.loaded.wait()
+        await pilot.pause()
+        await pilot.press("P")
+        await pilot.pause(0.3)
+        assert app.screen.id == "pins"
+        assert "never approved" in _screen_text(app)
+        await pilot.press("a")
+        await pilot.pause(0.3)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert drift_column(app)["share_cookies"] == ""
+        await _save_in_editor(pilot, app)
+    async with gateway(tmp_path, policy, env, "--pin") as client:
+        assert "share_cookies" in [t.name for t in (await client.list_tools()).tools]
 
 
 def test_fingerprints_are_whole_sha256_and_64_bit_pins_of_older_saves_still_work(tmp_path: Path) -> None:

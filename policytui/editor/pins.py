@@ -2,10 +2,11 @@
 
 With pinning on (`x-policytui.pin`, or `gateway --pin` whatever the file says), the gateway
 denies a tool whose live definition differs from the fingerprint saved under
-`x-policytui.fingerprints`. So that a save cannot approve a rewritten tool by accident, every
-save (the file's pin setting cannot tell whether the gateway pins) keeps every approved
-fingerprint as it is and only adds those of tools it has none for; a changed tool is approved
-again only by the explicit re-approve action. A pinned policy also keeps the approved
+`x-policytui.fingerprints`, or that has none. So that a save cannot approve a rewritten or an
+added tool by accident, every save (the file's pin setting cannot tell whether the gateway
+pins) keeps every approved fingerprint as it is and adds none once any tool is approved (the
+first save approves every tool the author saw); a changed or new tool is approved only by the
+explicit re-approve action, or by turning pinning on. A pinned policy also keeps the approved
 definitions beside the fingerprints (`x-policytui.definitions`) so the editor can show them
 next to the live ones.
 """
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 META_KEY = "x-policytui"
 DEFINITIONS = "definitions"
 
-__all__ = ["PinChange", "changed_names", "changes", "definition", "kept_fingerprints", "pinned_meta", "pinning_on", "reapprove", "set_pinning", "side_by_side"]
+__all__ = ["PinChange", "changed_names", "changes", "definition", "kept_fingerprints", "pinned_meta", "pinning_on", "reapprove", "set_pinning", "side_by_side", "unapproved_new_names"]
 
 
 def definition(tool: ToolInfo, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -117,6 +118,15 @@ def changed_names(state: EditorState) -> list[str]:
     return [name for name, fp in approved.items() if name in live and not fingerprint_matches(fp, live[name])]
 
 
+def unapproved_new_names(state: EditorState) -> list[str]:
+    """Tools of the server the policy has no fingerprint for, while it approves others (a
+    save adds none of them; see `kept_fingerprints`)."""
+    stored = _meta(state).get(FINGERPRINTS)
+    if not isinstance(stored, dict) or not stored:
+        return []
+    return [name for name in state.tools_by_name if name not in stored]
+
+
 def set_pinning(state: EditorState, on: bool) -> None:
     """Turn pinning on or off (one undoable edit)."""
     with state._edit("pinning " + ("on" if on else "off"), None, meta=True):
@@ -124,7 +134,7 @@ def set_pinning(state: EditorState, on: bool) -> None:
         if on:
             meta[PIN_SETTING] = True
             # Approve what the author sees now, so turning pinning on never denies every tool.
-            meta.update(pinned_meta(meta, state))
+            meta.update(pinned_meta(meta, state, approve_new=True))
         else:
             meta.pop(PIN_SETTING, None)
             if not meta:
@@ -146,11 +156,12 @@ def reapprove(state: EditorState, name: str) -> None:
         meta[DEFINITIONS] = definitions
 
 
-def pinned_meta(meta: dict[str, Any], state: EditorState) -> dict[str, Any]:
-    """x-policytui as a pinned policy's save writes it: approved fingerprints kept, new tools
-    added, and the approved definition of every tool whose live one still matches."""
+def pinned_meta(meta: dict[str, Any], state: EditorState, *, approve_new: bool = False) -> dict[str, Any]:
+    """x-policytui as a pinned policy's save writes it: approved fingerprints kept (new tools
+    added only as `kept_fingerprints` says), and the approved definition of every tool whose
+    live one still matches."""
     meta = dict(meta)
-    fingerprints = kept_fingerprints(meta.get(FINGERPRINTS), state.fingerprints)
+    fingerprints = kept_fingerprints(meta.get(FINGERPRINTS), state.fingerprints, approve_new=approve_new)
     meta[FINGERPRINTS] = fingerprints
     kept = meta.get(DEFINITIONS)
     definitions: dict[str, Any] = dict(kept) if isinstance(kept, dict) else {}
@@ -161,13 +172,17 @@ def pinned_meta(meta: dict[str, Any], state: EditorState) -> dict[str, Any]:
     return meta
 
 
-def kept_fingerprints(stored: Any, live: dict[str, str]) -> dict[str, Any]:
+def kept_fingerprints(stored: Any, live: dict[str, str], *, approve_new: bool = False) -> dict[str, Any]:
     """The fingerprints a save writes: every approved one kept (so are those of tools the
-    server lost), the live one added for a tool that has none. A save approves no changed
-    definition; only `reapprove` does. A 64-bit fingerprint of an older save is replaced by
-    the whole digest of the same definition (nothing new is approved by that)."""
+    server lost). A save approves no changed definition and, once the policy approves any tool,
+    no new one either: a tool the server adds later is a rug pull as much as a rewritten one,
+    and an unrelated save must not let it through `gateway --pin`. Only `reapprove` approves
+    those. The first save of a policy that approves nothing yet approves every live tool (what
+    the author reviewed), and so does turning pinning on (`approve_new`). A 64-bit
+    fingerprint of an older save is replaced by the whole digest of the same definition
+    (nothing new is approved by that)."""
     old: dict[str, Any] = stored if isinstance(stored, dict) else {}
-    out: dict[str, Any] = dict(live)
+    out: dict[str, Any] = dict(live) if approve_new or not old else {}
     for name, fp in old.items():
         now = live.get(name)
         out[name] = now if now is not None and is_legacy_fingerprint(fp) and fingerprint_matches(fp, now) else fp

@@ -252,10 +252,12 @@ class EditorState:
             return ""
         # Against the approved fingerprint in the document as edited, not as opened: a
         # re-approve (or its undo) shows in the Drift column at once.
-        stored = self._approved_fingerprints().get(name)
-        if stored is not None and not fingerprint_matches(stored, self.fingerprints.get(name)):
-            return "changed"
-        if name not in known:
+        approved = self._approved_fingerprints()
+        stored = approved.get(name)
+        if stored is not None:
+            return "" if fingerprint_matches(stored, self.fingerprints.get(name)) else "changed"
+        if name not in known or approved:
+            # Not approved yet: saves add no fingerprint once the policy approves any tool.
             return "new"
         return ""
 
@@ -752,10 +754,10 @@ class EditorState:
 
         if pinning_on(self.policy):
             return pinned_meta(meta, self)
-        # A save never approves a rewritten tool, pinned policy or not: `gateway --pin` enforces
-        # these fingerprints whatever the file says, so refreshing them here would let any
-        # unrelated save approve a rug pull. Re-approving a changed tool is the Pins dialog's
-        # explicit action.
+        # A save never approves a rewritten or an added tool, pinned policy or not: `gateway
+        # --pin` enforces these fingerprints whatever the file says, so refreshing them here
+        # would let any unrelated save approve a rug pull. Approving a changed or new tool is
+        # the Pins dialog's explicit action.
         meta["fingerprints"] = kept_fingerprints(meta.get("fingerprints"), self.fingerprints)
         return meta
 

@@ -1,7 +1,8 @@
 """Pinned tool definitions: a tool rewritten after it was approved is hidden and denied.
 
-The editor keeps a fingerprint of every tool it showed under `x-policytui.fingerprints` (the
-definitions the author approved by saving). With pinning on (`"x-policytui": {"pin": true}`
+The editor keeps a fingerprint of every tool the author approved under
+`x-policytui.fingerprints` (by a policy's first save, by turning pinning on, or one by one in
+its Pins dialog). With pinning on (`"x-policytui": {"pin": true}`
 in the policy, or `gateway --pin`), the gateway compares each tool's live definition with its
 approved fingerprint:
 

@@ -99,15 +99,20 @@ class FileActions(EditorBase):
         self._refresh_view()
         self._show_current_detail()
         self._refresh_panels()
-        from policytui.editor.pins import changed_names
+        from policytui.editor.pins import changed_names, unapproved_new_names
 
-        unapproved = changed_names(state)
-        if unapproved:
-            # A save never approves a rewritten tool; say so, or the author may think it did.
-            shown = ", ".join(one_line(name, 40) for name in unapproved[:3]) + (" ..." if len(unapproved) > 3 else "")
+        changed, added = changed_names(state), unapproved_new_names(state)
+        if changed or added:
+            # A save never approves a rewritten or an added tool; say so, or the author may
+            # think it did.
+            parts = []
+            if changed:
+                parts.append(f"changed since approval: {_some(changed)}")
+            if added:
+                parts.append(f"new: {_some(added)}")
             self.notify(
-                f"Saved {one_line(str(self.policy_path), 120)}. Not approved, changed since approval: {shown} "
-                "(P to review and re-approve)",
+                f"Saved {one_line(str(self.policy_path), 120)}. Not approved, {'; '.join(parts)} "
+                "(P to review and approve)",
                 severity="warning", markup=False, timeout=8,
             )
         else:
@@ -165,3 +170,8 @@ class FileActions(EditorBase):
             ),
             answered,
         )
+
+
+def _some(names: list[str]) -> str:
+    """Up to three tool names, then "..." for the rest."""
+    return ", ".join(one_line(name, 40) for name in names[:3]) + (" ..." if len(names) > 3 else "")

@@ -110,7 +110,7 @@ def render_detail(state: EditorState, name: str | None) -> RenderableType:
     if drift == "missing":
         facts.append("  missing: the server no longer lists this tool", style="bold red")
     elif drift == "new":
-        facts.append("  new since the policy was saved", style="bold")
+        facts.append("  new since the policy was saved, not approved (P to review and approve)", style="bold")
     elif drift == "changed":
         # Saves never approve a changed tool (only re-approving does), so say where to do that.
         facts.append("  changed: description or schema differ from the approved ones (P to review, re-approve)", style="bold")
