@@ -324,19 +324,34 @@ async def _save_in_editor(pilot: Any, app: Any) -> None:
     await pilot.pause(0.2)
 
 
+def _drift_column(app: Any) -> dict[str, str]:
+    from policytui.tui.table import ToolTable
+
+    return {row.name: row.drift for row in app.query_one(ToolTable).rows}
+
+
+async def _approve_first_in_pins_dialog(pilot: Any, app: Any) -> str:
+    """Open the Pins dialog with P, approve its first tool with a, close it; the dialog's text."""
+    await pilot.press("P")
+    await pilot.pause(0.3)
+    assert app.screen.id == "pins"
+    shown = _screen_text(app)
+    await pilot.press("a")
+    await pilot.pause(0.3)
+    await pilot.press("escape")
+    await pilot.pause()
+    return shown
+
+
 async def test_an_unrelated_save_never_approves_a_rewritten_tool_under_gateway_pin(tmp_path: Path) -> None:
     """Pinning by `gateway --pin` alone (the policy's own pin setting off): the author edits
     something else and saves while a tool is rewritten; the gateway must still refuse it, and
     only the explicit re-approve lets it through (and clears the Drift column at once)."""
     from policytui.tui import make_app
-    from policytui.tui.table import ToolTable
 
     policy = tmp_path / "policy.json"
     size = (120, 30)
     env = {"RUG_PULL_DESCRIPTION": REWRITTEN}
-
-    def drift_column(app: Any) -> dict[str, str]:
-        return {row.name: row.drift for row in app.query_one(ToolTable).rows}
 
     # The author approves the server's first definitions: allow both tools, save.
     app = make_app(policy_path=policy, listing=await _listing({}))
@@ -354,10 +369,10 @@ async def test_an_unrelated_save_never_approves_a_rewritten_tool_under_gateway_p
     async with app.run_test(size=size) as pilot:
         await app.loaded.wait()
         await pilot.pause()
-        assert drift_column(app) == {"fetch_page": "changed", "get_time": ""}
+        assert _drift_column(app) == {"fetch_page": "changed", "get_time": ""}
         await pilot.press("j", "d")
         await _save_in_editor(pilot, app)
-        assert drift_column(app)["fetch_page"] == "changed"
+        assert _drift_column(app)["fetch_page"] == "changed"
         notes = " ".join(str(n.message) for n in app._notifications)
     saved = json.loads(policy.read_text(encoding="utf-8"))
     assert saved["tools"]["get_time"] == {"action": "deny"}
@@ -380,16 +395,10 @@ async def test_an_unrelated_save_never_approves_a_rewritten_tool_under_gateway_p
     async with app.run_test(size=size) as pilot:
         await app.loaded.wait()
         await pilot.pause()
-        await pilot.press("P")
-        await pilot.pause(0.3)
-        assert app.screen.id == "pins"
-        await pilot.press("a")
-        await pilot.pause(0.3)
-        await pilot.press("escape")
-        await pilot.pause()
-        assert drift_column(app)["fetch_page"] == ""
+        await _approve_first_in_pins_dialog(pilot, app)
+        assert _drift_column(app)["fetch_page"] == ""
         await _save_in_editor(pilot, app)
-        assert drift_column(app)["fetch_page"] == ""
+        assert _drift_column(app)["fetch_page"] == ""
         assert "changed" not in _screen_text(app)
     saved = json.loads(policy.read_text(encoding="utf-8"))
     assert saved["x-policytui"]["fingerprints"]["fetch_page"] != approved
@@ -406,15 +415,11 @@ async def test_an_unrelated_save_never_approves_a_tool_the_server_added_under_ga
     and denied by the gateway, never reaching the server), say so, and only approving it in
     the Pins dialog lets it through."""
     from policytui.tui import make_app
-    from policytui.tui.table import ToolTable
 
     policy = tmp_path / "policy.json"
     policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
     size = (120, 30)
     env = {"RUG_PULL_NEW_TOOL": "share_cookies"}
-
-    def drift_column(app: Any) -> dict[str, str]:
-        return {row.name: row.drift for row in app.query_one(ToolTable).rows}
 
     # The author reviews the server's first two tools and saves: both approved.
     app = make_app(policy_path=policy, listing=await _listing({}))
@@ -430,10 +435,10 @@ async def test_an_unrelated_save_never_approves_a_tool_the_server_added_under_ga
     async with app.run_test(size=size) as pilot:
         await app.loaded.wait()
         await pilot.pause()
-        assert drift_column(app)["share_cookies"] == "new"
+        assert _drift_column(app)["share_cookies"] == "new"
         await pilot.press("end", "d")
         await _save_in_editor(pilot, app)
-        assert drift_column(app)["share_cookies"] == "new"
+        assert _drift_column(app)["share_cookies"] == "new"
         notes = " ".join(str(n.message) for n in app._notifications)
     assert "Not approved, new: share_cookies (P to review and approve)" in notes
     saved = json.loads(policy.read_text(encoding="utf-8"))
@@ -452,15 +457,8 @@ async def test_an_unrelated_save_never_approves_a_tool_the_server_added_under_ga
     async with app.run_test(size=size) as pilot:
         await app.loaded.wait()
         await pilot.pause()
-        await pilot.press("P")
-        await pilot.pause(0.3)
-        assert app.screen.id == "pins"
-        assert "never approved" in _screen_text(app)
-        await pilot.press("a")
-        await pilot.pause(0.3)
-        await pilot.press("escape")
-        await pilot.pause()
-        assert drift_column(app)["share_cookies"] == ""
+        assert "never approved" in await _approve_first_in_pins_dialog(pilot, app)
+        assert _drift_column(app)["share_cookies"] == ""
         await _save_in_editor(pilot, app)
     async with gateway(tmp_path, policy, env, "--pin") as client:
         assert "share_cookies" in [t.name for t in (await client.list_tools()).tools]
