@@ -35,3 +35,10 @@ def everything(test_servers: Path) -> Path:
 def load_server_fixture(name: str) -> dict:
     """A real server's tool list as it was sent, from tests/fixtures/servers/NAME.json."""
     return json.loads((FIXTURES / "servers" / f"{name}.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test keeps what policytui caches (approved tool definitions) in a folder of its
+    own, never in the user's ~/.cache, and sees nothing another test cached."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))

@@ -395,7 +395,11 @@ async def test_an_unrelated_save_never_approves_a_rewritten_tool_under_gateway_p
     async with app.run_test(size=size) as pilot:
         await app.loaded.wait()
         await pilot.pause()
-        await _approve_first_in_pins_dialog(pilot, app)
+        shown = await _approve_first_in_pins_dialog(pilot, app)
+        # The policy keeps no definitions (pinning is off in it); the approved one shows from
+        # this machine's cache, beside the live one, the differing lines marked.
+        assert "(as kept on this machine when a save approved it)" in shown
+        assert "- " in shown and "+ " in shown and "Fetches a web page and returns its" in shown
         assert _drift_column(app)["fetch_page"] == ""
         await _save_in_editor(pilot, app)
         assert _drift_column(app)["fetch_page"] == ""

@@ -51,8 +51,10 @@ def definition(tool: ToolInfo, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
 
 def definition_text(data: dict[str, Any] | None) -> str:
     if data is None:
-        # e.g. pinning by `gateway --pin` only: definitions are kept while the policy pins.
-        return "(the approved definition was not kept: a policy keeps them only while pinning is on in it; p turns it on)"
+        # e.g. pinning by `gateway --pin` only, approved on another machine or before this
+        # machine kept approved definitions: a policy keeps them only while it pins.
+        return ("(the approved definition was not kept: a policy keeps them only while pinning is on in it, "
+                "and this machine only those its saves approved; p turns pinning on)")
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)
 
 
@@ -85,6 +87,9 @@ class PinChange:
     live_fingerprint: str
     approved: dict[str, Any] | None
     live: dict[str, Any]
+    # Where the approved definition shown comes from: the policy, or this machine's cache of
+    # definitions approved by earlier saves (see approved_definitions); None when neither has it.
+    approved_from: str | None = None
 
 
 def _meta(state: EditorState) -> dict[str, Any]:
@@ -106,7 +111,14 @@ def changes(state: EditorState) -> list[PinChange]:
         if fingerprint_matches(fp, live):
             continue
         old = definitions.get(name)
-        out.append(PinChange(name, fp if isinstance(fp, str) else None, live, old if isinstance(old, dict) else None, definition(tool, state.listing.secrets)))
+        source: str | None = "policy" if isinstance(old, dict) else None
+        if source is None and isinstance(fp, str):
+            from policytui.editor.approved_definitions import recall
+
+            old = recall(fp)
+            source = "this machine" if old is not None else None
+        out.append(PinChange(name, fp if isinstance(fp, str) else None, live, old if isinstance(old, dict) else None,
+                             definition(tool, state.listing.secrets), source))
     return out
 
 

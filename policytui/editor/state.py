@@ -58,6 +58,9 @@ class PendingSave:
     document: dict[str, Any]
     expected_stamp: Any
     state_id: int
+    # Tools whose live definition the saved document approves and that this session has not
+    # kept in the machine's cache of approved definitions yet (see approved_definitions).
+    approved: tuple[tuple[str, ToolInfo], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,8 @@ class EditorState:
         classified: Mapping[str, tuple[str, str]] | None = None,
     ) -> None:
         self.listing = listing
+        # Fingerprints whose definition this session kept in the machine's cache already.
+        self._kept_definitions: set[str] = set()
         self.path = path
         # What the file on disk held when we read or last wrote it (None: no file yet).
         self.saved_text = saved_text
@@ -826,7 +831,20 @@ class EditorState:
         """
         with self._as_saved() as policy:
             document = policy.to_document()
-        return PendingSave(document, self.saved_stamp, self._state_id)
+        return PendingSave(document, self.saved_stamp, self._state_id, self._newly_approved(document))
+
+    def _newly_approved(self, document: dict[str, Any]) -> tuple[tuple[str, ToolInfo], ...]:
+        """(fingerprint, tool) of each tool `document` approves as it is now, not kept yet."""
+        meta = document.get(META_KEY)
+        stored = meta.get("fingerprints") if isinstance(meta, dict) else None
+        if not isinstance(stored, dict):
+            return ()
+        out = []
+        for name, tool in self.tools_by_name.items():
+            live = self.fingerprints.get(name)
+            if live is not None and live not in self._kept_definitions and fingerprint_matches(stored.get(name), live):
+                out.append((live, tool))
+        return tuple(out)
 
     def write(self, pending: PendingSave, *, force: bool = False) -> SaveResult:
         """Write `pending` atomically (safe to call from a worker thread).
@@ -845,6 +863,12 @@ class EditorState:
         # 10,000 pydantic rules only to turn them straight back into the same data.
         expected = None if force else pending.expected_stamp
         stamp = save_document(self.path, pending.document, expected_stamp=expected)
+        if pending.approved:
+            from policytui.editor.approved_definitions import remember
+            from policytui.editor.pins import definition
+
+            secrets = self.listing.secrets
+            remember((fp, definition(tool, secrets)) for fp, tool in pending.approved)
         return SaveResult(stamp, dumps_document(pending.document))
 
     def mark_saved(self, pending: PendingSave, result: SaveResult) -> None:
@@ -852,6 +876,7 @@ class EditorState:
         self.saved_stamp = result.stamp
         self.saved_text = result.text
         self._saved_id = pending.state_id
+        self._kept_definitions.update(fp for fp, _ in pending.approved)
         self.load_problems = []
         meta = pending.document.get(META_KEY)
         if isinstance(meta, dict):

@@ -219,6 +219,8 @@ class PinsScreen(DialogScreen[str]):
         old_lines, new_lines = side_by_side(change.approved, change.live)
         approved = Text("approved", style="bold")
         approved.append(f"  {change.approved_fingerprint or '(none)'}\n", style="dim")
+        if change.approved_from == "this machine":
+            approved.append("(as kept on this machine when a save approved it)\n", style="dim")
         if change.approved_fingerprint is None:
             approved.append("(never approved: the policy has no fingerprint for this tool)")
         else:
