@@ -148,6 +148,7 @@ def _run(args: argparse.Namespace, store: Any) -> int:
 
 
 def _act(args: argparse.Namespace, queue: Any, approved: str) -> int:
+    from policytui.gateway.approvals import WITHDRAWN
     from policytui.textsafe import visible
 
     if args.action == "list":
@@ -183,7 +184,11 @@ def _act(args: argparse.Namespace, queue: Any, approved: str) -> int:
             _out(f"server: {visible(request.server)}")
             _out(f"grant: {visible(request.grant)}  session: {visible(request.session)}")
             _out(f"why: {visible(request.reason)}  (rule {visible(request.rule)})")
-            _out(f"time left: {int(request.seconds_left())} s")
+            decided = queue.decision(args.id)
+            if decided is not None and decided.outcome == WITHDRAWN:
+                _out("withdrawn by its client (it cancelled the call or went away): nothing to answer")
+            else:
+                _out(f"time left: {int(request.seconds_left())} s")
             pretty = json.dumps(request.arguments, ensure_ascii=False, indent=2, sort_keys=True)
             _out("arguments:")
             _out(visible(pretty, keep_newlines=True))
@@ -191,6 +196,13 @@ def _act(args: argparse.Namespace, queue: Any, approved: str) -> int:
     wanted = args.action == "approve"
     decision = queue.answer(args.id, wanted, by=_who())
     asked = approved if wanted else "rejected"
+    if decision.outcome == WITHDRAWN:
+        print(
+            f"policytui approvals: call {args.id} was withdrawn by its client (it cancelled the call "
+            "or went away) before anyone answered; it was never sent.",
+            file=sys.stderr,
+        )
+        return 1
     if decision.outcome != asked:
         print(
             f"policytui approvals: call {args.id} was already decided: {decision.outcome.replace('_', ' ')}.",

@@ -46,6 +46,9 @@ class Approval(str, enum.Enum):
     # Nobody could answer: the approvals queue could not hold the call, lost it, or could not
     # be read until the deadline. Told apart from a time-out so no one reads it as a human's silence.
     UNAVAILABLE = "unavailable"
+    # Nobody answered: the client cancelled the call (or left) while it waited, and it was
+    # withdrawn. Recorded in the audit log; a call never goes on with it (decided, it denies).
+    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True, slots=True)

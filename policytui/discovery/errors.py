@@ -1,6 +1,9 @@
-"""The one error type of discovery: a clear sentence, plus what the server last said."""
+"""The one error type of discovery (a clear sentence, plus what the server last said), and
+what a request whose message the server refused is answered with."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 
 class DiscoveryError(Exception):
@@ -37,3 +40,19 @@ class ListingCancelled(Exception):
 
     def __init__(self) -> None:
         super().__init__("Listing the server's tools was cancelled.")
+
+
+@dataclass(frozen=True)
+class RefusedPost:
+    """Why the legacy SSE transport could not deliver a request: the `data` of the error that
+    answers it (`policytui.discovery.http`). Only this process makes one (the data of a
+    server's own error is JSON), so no server can pass an error of its own for this.
+
+    `status` is the HTTP status the server refused the message with (it did not take it), or
+    None when the connection failed before the server answered (`detail` says how; the server
+    may have taken the message). `timed_out`: the server took the connection and did not
+    answer in time (it may be running the tool)."""
+
+    status: int | None
+    detail: str
+    timed_out: bool = False

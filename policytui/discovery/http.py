@@ -7,27 +7,47 @@ A second hook bounds each message the server sends (`http_limit`).
 The legacy SSE transport carries every answer on one event stream, so an event refused there
 cannot be tied to a request: the connection ends (the diagnostics' `too_large` says why), as a
 server started as a command is stopped at a line over the limit.
+
+Over the legacy SSE transport each client message is a POST of its own. The SDK's sender stops
+at the first POST that fails (an HTTP error status, a connection that closes without an answer):
+nothing more is sent, and the request waits for ever. Here a failed POST fails only its own
+message: a request is answered at once with an error whose `data` is a `RefusedPost` (which the
+gateway tells apart from any error of the server's), anything else is logged, and the next
+message is posted as usual. A POST is given the connection's time-out to be answered.
 """
 
 from __future__ import annotations
 
+import contextvars
+import http
+import logging
 import ssl
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import cache
 from typing import Any
 
 import anyio
+import anyio.abc
 import httpx2
 import mcp.client.sse
+import mcp_types as types
+from anyio.streams.memory import MemoryObjectSendStream
 from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared._httpx_utils import sse_within_origin
+from mcp.shared._context_streams import ContextReceiveStream
+from mcp.shared._httpx_utils import request_within_origin, sse_within_origin
+from mcp.shared.message import SessionMessage
 
 from policytui.discovery.diagnostics import Diagnostics, HttpAnswer
+from policytui.discovery.errors import RefusedPost
 from policytui.discovery.explain import flatten
 from policytui.discovery.http_limit import UNCOMPRESSED, MessageTooLarge, bound_bodies
+
+log = logging.getLogger("policytui.discovery")
+# Said in the gateway's log; never on a terminal that has no logging set up (the TUI).
+log.addHandler(logging.NullHandler())
 
 # A long-lived connection (the gateway's upstream) may sit idle: keep the event stream open.
 STREAM_READ_SECONDS = 3600.0
@@ -116,11 +136,120 @@ async def _event_source(
 mcp.client.sse.sse_within_origin = _event_source
 
 
+# The clients of `sse_transport`: what a failed POST of each one's becomes, and how long a
+# POST may take.
+_ON_FAILED_POST: weakref.WeakKeyDictionary[
+    httpx2.AsyncClient, tuple[Callable[[Any, RefusedPost], None], float]
+] = weakref.WeakKeyDictionary()
+
+
+def _dropped_detail(exc: BaseException) -> str:
+    if isinstance(exc, (httpx2.ConnectError, httpx2.ConnectTimeout)):
+        return "the connection to it failed"
+    if isinstance(exc, httpx2.TimeoutException):
+        return "it did not answer the request in time"
+    if isinstance(exc, httpx2.TransportError):
+        return "it closed the connection without answering the request"
+    return f"posting the request failed ({type(exc).__name__})"
+
+
+async def _post_message(
+    client: httpx2.AsyncClient, method: str, url: httpx2.URL | str, **kwargs: Any
+) -> httpx2.Response:
+    """The SDK's POST of one client message (`request_within_origin`). For a client of
+    `sse_transport` a POST that fails is handed to its connection (`_ON_FAILED_POST`) and
+    reported to the SDK as taken, so that its sender goes on with the next message."""
+    registered = _ON_FAILED_POST.get(client)
+    if registered is None:
+        return await request_within_origin(client, method, url, **kwargs)
+    on_failed, seconds = registered
+    kwargs.setdefault("timeout", httpx2.Timeout(seconds))
+    try:
+        response = await request_within_origin(client, method, url, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - any failure of one POST fails its message only
+        timed_out = isinstance(exc, httpx2.TimeoutException) and not isinstance(exc, httpx2.ConnectTimeout)
+        on_failed(kwargs.get("json"), RefusedPost(None, _dropped_detail(exc), timed_out))
+    else:
+        if response.is_success:
+            return response
+        try:
+            phrase = http.HTTPStatus(response.status_code).phrase  # not the server's own words
+        except ValueError:
+            phrase = ""
+        shown = f"HTTP {response.status_code}" + (f" ({phrase})" if phrase else "")
+        on_failed(kwargs.get("json"), RefusedPost(response.status_code, shown))
+    return httpx2.Response(202, request=httpx2.Request(method, url))
+
+
+# `sse_client` posts each message through this name of its module, looked up at each call.
+mcp.client.sse.request_within_origin = _post_message
+
+
+class _FailedPosts:
+    """Answers the requests whose POST failed, on the read stream the session reads: the SDK's
+    stream is passed on through `pass_on`, and each answer is put beside it."""
+
+    def __init__(self) -> None:
+        self._tg: anyio.abc.TaskGroup | None = None
+        self._send: MemoryObjectSendStream[Any] | None = None
+
+    def failed(self, message: Any, refused: RefusedPost) -> None:
+        request_id = message.get("id") if isinstance(message, dict) else None
+        method = message.get("method") if isinstance(message, dict) else None
+        if request_id is None or not isinstance(method, str):
+            what = method if isinstance(method, str) else "an answer to one of its requests"
+            if refused.status is not None:
+                log.warning("the upstream server refused %s with %s", what, refused.detail)
+            else:
+                log.warning("posting %s to the upstream server failed (%s)", what, refused.detail)
+            return
+        words = (f"the server refused the request with {refused.detail}" if refused.status is not None
+                 else f"posting the request failed: {refused.detail}")
+        code = types.INTERNAL_ERROR if refused.status is not None else types.CONNECTION_CLOSED
+        error = types.JSONRPCError(
+            jsonrpc="2.0", id=request_id, error=types.ErrorData(code=code, message=words, data=refused)
+        )
+        if self._tg is not None and self._send is not None:
+            self._tg.start_soon(self._answer, self._send, SessionMessage(error))
+
+    @staticmethod
+    async def _answer(send: MemoryObjectSendStream[Any], message: SessionMessage) -> None:
+        try:
+            async with send.clone() as sender:
+                await sender.send((contextvars.copy_context(), message))
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+            pass  # the connection is ending: its requests are answered "connection closed"
+
+    @asynccontextmanager
+    async def pass_on(self, read: Any) -> AsyncIterator[Any]:
+        send, receive = anyio.create_memory_object_stream[Any](0)
+
+        async def copy() -> None:
+            async with send:
+                try:
+                    async for item in read:
+                        context = getattr(read, "last_context", None) or contextvars.copy_context()
+                        await send.send((context, item))
+                except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream):
+                    pass
+
+        async with anyio.create_task_group() as tg:
+            self._tg, self._send = tg, send
+            tg.start_soon(copy)
+            try:
+                yield ContextReceiveStream(receive)
+            finally:
+                self._tg = self._send = None
+                tg.cancel_scope.cancel()
+
+
 @asynccontextmanager
 async def sse_transport(diag: Diagnostics, timeout: float) -> AsyncIterator[Any]:
     spec = diag.spec
     assert spec.url is not None
     hooks = _hooks(diag)
+    posts = _FailedPosts()
+    timeout_seconds = timeout
 
     def factory(
         headers: dict[str, str] | None = None,
@@ -137,6 +266,7 @@ async def sse_transport(diag: Diagnostics, timeout: float) -> AsyncIterator[Any]
             kwargs["auth"] = auth
         client = httpx2.AsyncClient(**kwargs)
         _BOUNDED_CLIENTS.add(client)
+        _ON_FAILED_POST[client] = (posts.failed, timeout_seconds)
         return client
 
     try:
@@ -146,8 +276,9 @@ async def sse_transport(diag: Diagnostics, timeout: float) -> AsyncIterator[Any]
             timeout=timeout,
             sse_read_timeout=STREAM_READ_SECONDS,
             httpx_client_factory=factory,
-        ) as streams:
-            yield streams
+        ) as (read, write):
+            async with posts.pass_on(read) as answered:
+                yield answered, write
     except BaseException as exc:
         # The SDK's reader of the event stream raises the refusal, which ends the connection
         # (its requests waiting are answered "connection closed"); once connected that is an

@@ -8,7 +8,9 @@ the first one written, so exactly one decision ever stands. The gateway reads th
 removes the records and writes the outcome to the audit log.
 
 The request holds the call's arguments, because a human cannot judge a call without them; the
-SQLite file is readable by its owner only, and the records disappear once decided.
+SQLite file is readable by its owner only, and the records disappear once decided. A call its
+client cancels while it waits is withdrawn (`withdraw`): it leaves the list at once, and its
+record stays, decided, until the store's clean-up, so that a late answer is told it was withdrawn.
 No Textual, no mcp: the CLI and the TUI use this module directly.
 """
 
@@ -29,7 +31,10 @@ __all__ = ["ApprovalError", "ApprovalQueue", "PendingApproval", "StateUnavailabl
 APPROVED = "approved"
 REJECTED = "rejected"
 TIMED_OUT = "timed_out"
-OUTCOMES = (APPROVED, REJECTED, TIMED_OUT)
+# The client cancelled the held call (or left) before anyone answered: it is never sent, and
+# an answer given afterwards is told so.
+WITHDRAWN = "withdrawn"
+OUTCOMES = (APPROVED, REJECTED, TIMED_OUT, WITHDRAWN)
 # Who "decided" a held call whose record is no longer in the store (a Redis restarted without
 # persistence, a state file replaced): nobody can answer it any more, so it ends at once.
 RECORD_GONE = "gateway: the held call's record is gone from the state store"
@@ -139,6 +144,13 @@ class ApprovalQueue:
         self.store.put_decision(approval_id, {"outcome": TIMED_OUT, "time": time.time(), "by": "gateway"})
         return self.decision(approval_id) or Decision(TIMED_OUT, time.time(), "gateway")
 
+    def withdraw(self, approval_id: str) -> Decision:
+        """Record that the call's client cancelled it, unless someone decided first; returns
+        the decision that stands. The record stays (no longer listed) until the store's own
+        clean-up, so that whoever answers it meanwhile learns it was withdrawn."""
+        self.store.put_decision(approval_id, {"outcome": WITHDRAWN, "time": time.time(), "by": "client"})
+        return self.decision(approval_id) or Decision(WITHDRAWN, time.time(), "client")
+
     def remove(self, approval_id: str) -> None:
         """Forget a held call once its decision has been used."""
         self.store.remove_approval(approval_id)
@@ -158,7 +170,8 @@ class ApprovalQueue:
 
     def answer(self, approval_id: str, approved: bool, *, by: str = "") -> Decision:
         """Approve or reject a held call. Returns the decision that stands, which is another one
-        if the gateway timed out or someone else answered first. ApprovalError if unknown."""
+        if the gateway timed out, the client withdrew the call or someone else answered first.
+        ApprovalError if unknown."""
         request = self.get(approval_id)
         outcome = APPROVED if approved else REJECTED
         if time.time() > request.expires and self.decision(approval_id) is None:

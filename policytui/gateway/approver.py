@@ -12,6 +12,7 @@ person). No answer within the timeout is a time-out, and the call is denied.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -19,7 +20,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 
@@ -30,6 +31,7 @@ from policytui.gateway.audit import args_digest
 from policytui.gateway.store import run_in_store
 
 log = logging.getLogger("policytui.gateway")
+T = TypeVar("T")
 
 # Elicit(message, seconds) -> True (approved), False (declined); raises if it cannot ask.
 Elicit = Callable[[str, float], Awaitable[bool]]
@@ -143,11 +145,15 @@ class Approver:
             host=socket.gethostname(),
         )
         try:
-            await run_in_store(self.queue.store, self.queue.submit, request)
+            await _to_the_end(self.queue.store, self.queue.submit, request)
         except StateUnavailable as exc:
             log.error("cannot hold the call in the approvals queue (%s); the call is denied", exc)
             return Approval.UNAVAILABLE
+        except asyncio.CancelledError:
+            await self._withdraw(request, tool)  # cancelled while the record was being written
+            raise
         log.info("call to %r waits for approval: %s", tool, approve_command(request.id, self.queue.where))
+        withdrawn = False
         try:
             end = time.monotonic() + seconds
             while True:
@@ -171,9 +177,48 @@ class Approver:
                         queue_mod.REJECTED: Approval.REJECTED,
                     }.get(answer.outcome, Approval.TIMED_OUT)
                 await anyio.sleep(min(self.poll_seconds, max(0.0, end - time.monotonic())))
+        except asyncio.CancelledError:
+            # The client cancelled the call, or left: nobody is to answer it any more.
+            withdrawn = await self._withdraw(request, tool)
+            raise
         finally:
-            try:
-                with anyio.CancelScope(shield=True):  # also when the client cancelled the call
-                    await run_in_store(self.queue.store, self.queue.remove, request.id)
-            except StateUnavailable as exc:
-                log.warning("could not remove the decided call %s from the queue (%s)", request.id, exc)
+            if not withdrawn:
+                try:
+                    await _to_the_end(self.queue.store, self.queue.remove, request.id)
+                except StateUnavailable as exc:
+                    log.warning("could not remove the decided call %s from the queue (%s)", request.id, exc)
+
+    async def _withdraw(self, request: PendingApproval, tool: str) -> bool:
+        """Take a held call out of the queue for good: its decision becomes "withdrawn" (unless
+        someone answered first), so it is listed no more and a late answer is told why. Whether
+        it was withdrawn (else its record is still to be removed)."""
+        try:
+            standing = await _to_the_end(self.queue.store, self.queue.withdraw, request.id)
+        except StateUnavailable as exc:
+            log.warning("could not withdraw the cancelled call %s from the queue (%s); it is listed "
+                        "until it expires, and never sent", request.id, exc)
+            return True  # nothing more can be done with it; it expires with its record
+        if standing.outcome != queue_mod.WITHDRAWN:
+            return False
+        log.info("the call %s to %r was withdrawn from the approvals queue: its client cancelled it", request.id, tool)
+        return True
+
+
+async def _to_the_end(store: Any, operation: Callable[..., T], *args: Any) -> T:
+    """`run_in_store(store, operation, *args)` carried through to its end even when the call is
+    cancelled meanwhile (the cancellation is raised after it): a held call's record must not be
+    written behind the back of a cancellation that has already been dealt with, nor left half
+    handled. A store on the network bounds each operation (`policytui.gateway.store`)."""
+    if not store.blocking:
+        return operation(*args)
+    work = asyncio.ensure_future(run_in_store(store, operation, *args))
+    cancelled = False
+    while not work.done():
+        try:
+            await asyncio.wait({work})
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        work.exception()  # retrieved: the cancellation is what the caller acts on
+        raise asyncio.CancelledError
+    return work.result()

@@ -245,9 +245,12 @@ class Enforcer:
                 approval = await ask(decision)
             except asyncio.CancelledError:
                 # Cancelled (or the client left) while a human was being asked: the call goes no
-                # further, but it was made and put a question to a human, so it has its audit
-                # line like every other call; without it a client could ask and vanish unseen.
-                self._write(record, Decision(Outcome.DENIED, CANCELLED_IN_APPROVAL, decision.rule))
+                # further (the approver withdrew it from the queue), but it was made and put a
+                # question to a human, so it has its audit line like every other call; without
+                # it a client could ask and vanish unseen. `approval: cancelled` tells it from a
+                # human's answer.
+                self._write(record, Decision(Outcome.DENIED, CANCELLED_IN_APPROVAL, decision.rule),
+                            approval=(Approval.CANCELLED, ""))
                 raise
             # Decide again with the answer, against the policy in force now: a reload during
             # the wait applies, and the limits are checked at the moment of charging.
@@ -382,7 +385,8 @@ class Enforcer:
             entry["drift"] = True
         if approval is not None:
             entry["approval"] = approval[0].value
-            entry["approval_via"] = approval[1]
+            if approval[1]:  # how the human was asked; not known for a call cancelled meanwhile
+                entry["approval_via"] = approval[1]
         if self.dry_run:
             entry["dry_run"] = True
         if record.state is not None:

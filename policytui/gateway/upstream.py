@@ -14,6 +14,13 @@ and the server's other answers are read as before. Over the legacy SSE transport
 comes on one event stream, so a refusal there ends the connection (`Connection.broken_off`):
 each request waiting fails as too large (it was sent: its tool may have run), and the server
 is unavailable from then on, as a server started as a command is after such a message.
+
+Over the legacy SSE transport each request is a POST of its own, answered on the event stream.
+A POST the server refuses with an HTTP error status fails its own request (`error`: the server
+did not take the message, the call is refunded, as Streamable HTTP's SDK client makes of the
+same refusal); one whose connection fails before the server answers fails it as `unavailable`
+(refunded, as a call whose connection is gone is on every transport). Neither ends the
+connection: the next request is posted as usual, and works if the server takes it.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import mcp_types as types
 from mcp.shared.exceptions import MCPError
 from pydantic import TypeAdapter, ValidationError
 
+from policytui.discovery.errors import RefusedPost
 from policytui.discovery.limits import broken_off_reason, refusal_in
 from policytui.gateway.enforcer import UpstreamFailure
 
@@ -197,6 +205,8 @@ class Upstream:
         try:
             return await self._send(session, method, hop_params(params), progress, timeout)
         except MCPError as exc:
+            if isinstance(exc.data, RefusedPost):
+                raise self._post_failed(exc.data, method) from None
             refused = refusal_in(exc.message)
             if refused:
                 # Whichever error the SDK made of the refusal (a JSON body, an event stream),
@@ -223,3 +233,18 @@ class Upstream:
         except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream, OSError) as exc:
             self.mark_down(type(exc).__name__)
             raise UpstreamFailure("unavailable", unavailable_error("the connection closed")) from None
+
+    def _post_failed(self, post: RefusedPost, method: str) -> UpstreamFailure:
+        """The failure of a request whose POST failed (legacy SSE). The connection stays up."""
+        if post.status is not None:
+            # The server answered and did not take the message: its tool did not run.
+            log.warning("the upstream server refused %s with %s; the request failed", method, post.detail)
+            message = f"the upstream MCP server refused the request with {post.detail}"
+            return UpstreamFailure("error", MCPError(code=types.INTERNAL_ERROR, message=message))
+        log.warning("posting %s to the upstream server failed (%s); the request failed", method, post.detail)
+        if post.timed_out:
+            # Taken and not answered in time, as a call that times out on any transport: the
+            # tool may be running, so the charge stays.
+            message = f"the upstream MCP server did not answer in time ({post.detail})"
+            return UpstreamFailure("timeout", MCPError(code=REQUEST_TIMEOUT, message=message))
+        return UpstreamFailure("unavailable", unavailable_error(post.detail))

@@ -1,0 +1,138 @@
+"""The gateway in front of a legacy HTTP+SSE server whose message endpoint refuses a POST:
+`python -m policytui gateway --sse URL` as an MCP client starts it, in front of
+`tests/servers/misbehaving/refusing_sse.py`, a real process that records every message posted
+to it and whether it took it.
+
+Over the legacy transport each client message is a POST of its own and every answer comes on
+the event stream. A POST refused with an HTTP error status (the server did not take the
+message), or whose connection closes without an answer, fails its own call at once, with one
+sentence for the client and one in the log, audited (`error`, or `unavailable` for the closed
+connection) and refunded; a POST taken and never answered fails as `timeout` after
+`--timeout`, its charge kept; the next call is posted as usual. The MCP SDK's sender used to stop
+at the first failed POST: that call, and every one after it, waited until the call time-out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from audit_support import outcome_lines
+from test_gateway_hostile_server import RawClient, running_gateway
+
+SERVER = Path(__file__).resolve().parent / "servers" / "misbehaving" / "refusing_sse.py"
+# A call at most 3 times an hour: a refunded call leaves room for one more.
+POLICY = {"version": "1", "default": "allow",
+          "tools": {"echo": {"limits": [{"counter": "echo", "window": "hour", "max": 3}]}}}
+REFUSED = {
+    "400": "the upstream MCP server refused the request with HTTP 400 (Bad Request)",
+    "413": "the upstream MCP server refused the request with HTTP 413 (Request Entity Too Large)",
+    "500": "the upstream MCP server refused the request with HTTP 500 (Internal Server Error)",
+    "drop": "the upstream MCP server is unavailable (it closed the connection without answering the request)",
+}
+# Failing a call takes one POST; waiting for an answer that never comes took the call time-out.
+FAST = 10.0
+
+
+@contextmanager
+def refusing_gateway(tmp: Path, *options: str, **env: str) -> Iterator[RawClient]:
+    """refusing_sse.py with `env` (REFUSE=..., REFUSE_FROM=...), and the gateway over stdio in
+    front of it, initialized; both stopped when the block ends."""
+    server = subprocess.Popen([sys.executable, str(SERVER)], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "SSE_RECORD": str(tmp / "received.jsonl"), **env})
+    assert server.stdout is not None
+    try:
+        url = f"http://127.0.0.1:{int(server.stdout.readline())}/sse"
+        (tmp / "policy.json").write_text(json.dumps(POLICY), encoding="utf-8")
+        command = [sys.executable, "-m", "policytui", "gateway", "--policy", str(tmp / "policy.json"),
+                   "--state", "memory://", "--audit", str(tmp / "audit.jsonl"), "--log", str(tmp / "gateway.log"),
+                   *options, "--sse", url]
+        with running_gateway(tmp, command) as client:
+            yield client
+    finally:
+        server.kill()
+        server.wait(timeout=10)
+
+
+def echo(client: RawClient, n: int) -> tuple[str, float]:
+    """The text (or error message) the call `echo n` gets, and how long it took."""
+    client._next += 1
+    client.send({"jsonrpc": "2.0", "id": client._next, "method": "tools/call",
+                 "params": {"name": "echo", "arguments": {"n": n}}})
+    started = time.monotonic()
+    answer: dict[str, Any] = json.loads(client.receive_raw(client._next, FAST))
+    took = time.monotonic() - started
+    if "error" in answer:
+        return str(answer["error"]["message"]), took
+    return " ".join(item.get("text", "") for item in answer["result"]["content"]), took
+
+
+def received(tmp: Path) -> list[tuple[int, bool]]:
+    """The echo calls the server received: (n, whether it took the message and ran the tool)."""
+    path = tmp / "received.jsonl"
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+    return [(line["message"]["params"]["arguments"]["n"], line["taken"]) for line in lines
+            if line["message"].get("method") == "tools/call" and line["message"]["params"]["name"] == "echo"]
+
+
+def audited(tmp: Path) -> list[tuple[str, Any]]:
+    return [(r["decision"], r.get("upstream")) for r in outcome_lines(tmp / "audit.jsonl") if r["tool"] == "echo"]
+
+
+@pytest.mark.parametrize("how", ["400", "413", "500", "drop"])
+def test_a_refused_post_fails_its_call_only_and_the_next_calls_are_served(tmp_path: Path, how: str) -> None:
+    with refusing_gateway(tmp_path, REFUSE=f"2={how}") as client:
+        assert echo(client, 1)[0] == "ran echo 1"
+        text, took = echo(client, 2)
+        assert text == REFUSED[how]
+        assert took < FAST
+        assert echo(client, 3)[0] == "ran echo 3"
+        assert echo(client, 4)[0] == "ran echo 4"  # the refused call was refunded: room for this one
+        assert echo(client, 5)[0].startswith("[POLICY DENIED] rate limit 3 per hour reached")
+        assert client.process.poll() is None
+    # The server's side: the refused message was not taken, every other one ran once.
+    assert received(tmp_path) == [(1, True), (2, False), (3, True), (4, True)]
+    outcome = "unavailable" if how == "drop" else "error"
+    assert audited(tmp_path) == [("allowed", "ok"), ("allowed", outcome), ("allowed", "ok"), ("allowed", "ok"),
+                                 ("denied", None)]
+    log = (tmp_path / "gateway.log").read_text(encoding="utf-8")
+    said = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line]
+    assert len(said) == 1 and "tools/call" in said[0], log
+    assert "Traceback" not in log + (tmp_path / "stderr.txt").read_text(encoding="utf-8")
+
+
+def test_a_server_that_refuses_every_post_from_then_on_fails_each_call_at_once(tmp_path: Path) -> None:
+    with refusing_gateway(tmp_path, REFUSE_FROM="2=503") as client:
+        assert echo(client, 1)[0] == "ran echo 1"
+        for n in (2, 3, 4, 5):
+            text, took = echo(client, n)
+            assert text == "the upstream MCP server refused the request with HTTP 503 (Service Unavailable)"
+            assert took < FAST
+        assert client.process.poll() is None
+    assert received(tmp_path) == [(1, True), (2, False), (3, False), (4, False), (5, False)]
+    # Each refused call refunded: none of them is a rate-limit denial.
+    assert audited(tmp_path) == [("allowed", "ok")] + [("allowed", "error")] * 4
+
+
+def test_a_post_taken_and_never_answered_times_out_and_keeps_its_charge(tmp_path: Path) -> None:
+    """The server takes the message and runs the tool, then answers neither the POST nor the
+    call: after `--timeout` the call fails as `timeout` and keeps its charge (the tool may be
+    running), as a call that times out does on every transport; the next call is served."""
+    with refusing_gateway(tmp_path, "--timeout", "2", REFUSE="2=hang") as client:
+        assert echo(client, 1)[0] == "ran echo 1"
+        text, took = echo(client, 2)
+        assert text.startswith("the upstream MCP server did not answer in time"), text
+        assert took < FAST
+        assert echo(client, 3)[0] == "ran echo 3"
+        # 1, 2 (kept) and 3 used the three calls of the hour.
+        assert echo(client, 4)[0].startswith("[POLICY DENIED] rate limit 3 per hour reached")
+    assert received(tmp_path) == [(1, True), (2, True), (3, True)]
+    assert audited(tmp_path) == [("allowed", "ok"), ("allowed", "timeout"), ("allowed", "ok"), ("denied", None)]
