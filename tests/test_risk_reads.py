@@ -1023,3 +1023,21 @@ def test_on_call_is_a_duty_not_a_call(name, description, category):
 def test_a_verbless_sentence_of_the_present_or_a_foreign_view_reads(name, description, category):
     c = classify(tool(name, description))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    ("pizza_status", "Liveness + configuration check: is it configured, and was an order already "
+                     "placed this session? Read-only, safe to call."),
+    ("server_health", "Uptime, version and load of the server, cheap to call repeatedly."),
+])
+def test_calling_the_tool_itself_is_no_act_of_the_tool(name, description):
+    # "safe to call", "cheap to call repeatedly": the description speaks of calling this tool.
+    assert classify(tool(name, description)).category == "Read"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("gateway", "A helper that is used to call the billing API."),
+    ("proxy", "Lets you invoke any endpoint of the service."),
+])
+def test_a_call_with_an_object_of_its_own_still_runs_something(name, description):
+    assert classify(tool(name, description)).category != "Read"

@@ -678,6 +678,20 @@ def _participle_of(word: str) -> str | None:
     return None
 
 
+# Verbs by which a description speaks of calling the tool itself ("safe to call", "cheap to
+# invoke often"), and what may follow them then: nothing, or words about the call, never an
+# object of its own ("to call any API endpoint" calls something).
+_INVOKING = frozenset(("call", "invoke"))
+_ABOUT_THE_CALL = frozenset(
+    "it this again first freely often repeatedly anytime any time directly before after "
+    "when whenever while as".split())
+
+
+def _invokes_this_tool(tokens: list[str], at: int) -> bool:
+    """Does the word after "to call" (at `at`) leave the call without an object of its own?"""
+    return at >= len(tokens) or tokens[at] in SEPARATORS or tokens[at] in _ABOUT_THE_CALL
+
+
 def _indirect_verb(description: str, sentence: str, found: DescriptionVerbs) -> None:
     """A verb introduced by "to"/"helps"/"can" anywhere in the opening of the description ("A
     detailed tool for ... This tool helps analyze ..."), or the riskiest verb of a Japanese,
@@ -693,6 +707,8 @@ def _indirect_verb(description: str, sentence: str, found: DescriptionVerbs) -> 
             if word == "for" and i and opening[i - 1] in v.HYPOTHETICAL:
                 continue  # "Price quote for buying responses": what it would cost
             lead = base_verb(following)
+            if lead in _INVOKING and _invokes_this_tool(opening, i + 2):
+                continue  # "Read-only, safe to call", "cheap to call repeatedly": this tool
             if lead is not None:
                 found.lead, found.kind, found.indirect = lead, v.VERBS[lead], True
                 if lead == "confirm" and checks_a_clause(opening, i + 2):
