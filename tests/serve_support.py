@@ -7,11 +7,13 @@ way the page does: every byte the browser's websocket receives is fed to a termi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -157,3 +159,47 @@ def table_row(text: str, tool: str) -> str:
         if line.startswith(f" {tool} ") and ("deny" in line or "allow" in line):
             return line
     return ""
+
+
+class RecordingListener:
+    """Another program listening on this machine (another user's server, say): it records every
+    request a browser sends it and answers each with `page(path)`, an HTML page."""
+
+    def __init__(self, family: int = socket.AF_INET, address: str = "127.0.0.1", port: int = 0,
+                 page: Callable[[str], str] = lambda path: "<html><body></body></html>") -> None:
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        if family == socket.AF_INET6:
+            self.sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        self.sock.bind((address, port))
+        self.sock.listen(16)
+        self.port: int = self.sock.getsockname()[1]
+        self.page = page
+        self.requests: list[str] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:
+                return
+            with connection:
+                connection.settimeout(5)
+                try:
+                    head = connection.recv(65536).decode("latin-1")
+                except OSError:
+                    continue
+                self.requests.append(head)
+                path = head.split(" ", 2)[1] if head.count(" ") >= 2 else "/"
+                body = self.page(path).encode("utf-8")
+                with contextlib.suppress(OSError):
+                    connection.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n"
+                        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+                    )
+
+    def paths(self) -> list[str]:
+        return [head.split(" ", 2)[1] for head in self.requests if head.count(" ") >= 2]
+
+    def close(self) -> None:
+        self.sock.close()

@@ -23,6 +23,7 @@ from serve_support import (
     CHROMIUM_FLAGS,
     POLICYTUI,
     BrowserScreen,
+    RecordingListener,
     Served,
     require_chromium,
 )
@@ -72,24 +73,31 @@ def test_every_route_refuses_a_request_without_the_token(served: Served) -> None
 def test_the_token_becomes_a_strict_cookie_and_leaves_the_address(served: Served) -> None:
     path = served.url.removeprefix(served.base)
     traded = request(served, path)
-    assert traded.status == 303 and traded.getheader("Location") == "/"
+    editor = traded.getheader("Location")
+    # The editor's own address: a secret path of its own, which the cookie is scoped to.
+    assert traded.status == 303 and re.fullmatch(r"/[A-Za-z0-9_-]{22}/", editor), editor
+    assert served.token not in editor
     cookie = traded.getheader("Set-Cookie")
-    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and f"Path={editor}" in cookie
     name_and_value = cookie.split(";")[0]
-    page = request(served, "/", {"Cookie": name_and_value})
+    page = request(served, editor, {"Cookie": name_and_value})
     assert page.status == 200
     assert served.token not in page.body, "the token is never written into the page"
     assert "googleapis" not in page.body and "https://" not in page.body, "nothing from other sites"
     assert page.getheader("X-Frame-Options") == "DENY"
+    assert "frame-ancestors 'none'" in page.getheader("Content-Security-Policy")
     assert page.getheader("Cache-Control") == "no-store"
-    assert request(served, "/static/js/textual.js", {"Cookie": name_and_value}).status == 200
+    assert f"Path={editor}" in page.getheader("Set-Cookie"), "the browser's cookie is scoped too"
+    assert request(served, f"{editor}static/js/textual.js", {"Cookie": name_and_value}).status == 200
+    # Outside the editor's path the cookie opens nothing (a browser would not even send it).
+    for outside in ("/", "/static/js/textual.js", "/busy", editor.rstrip("/"), editor.upper()):
+        assert request(served, outside, {"Cookie": name_and_value}).status == 403, outside
     # The redirect never leaves this server, whatever the path looks like.
     for sneaky in ("//evil.example/", "/\\evil.example/", "///evil.example"):
         bounced = request(served, f"{sneaky}?token={served.token}")
-        location = bounced.getheader("Location")
-        assert location.startswith("/") and not location.startswith(("//", "/\\")), location
+        assert bounced.getheader("Location") == editor
     # The browser's cookie does not open the websocket for another site's page.
-    foreign = request(served, "/ws/x", websocket_headers(
+    foreign = request(served, f"{editor}ws/x", websocket_headers(
         {"Cookie": name_and_value, "Origin": "http://evil.example"}))
     assert foreign.status == 403
 
@@ -243,22 +251,54 @@ async def test_two_servers_on_one_policy_file_let_one_browser_edit(tmp_path: Pat
         assert first.stop() == 0 and second.stop() == 0
 
 
-def test_the_printed_address_is_opened_in_the_desktop_browser(tmp_path: Path) -> None:
+def command_lines_holding(secret: str) -> list[str]:
+    """Every process's command line that holds `secret`, read as any local user can (ps)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            line = entry.read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue
+        if secret in line:
+            found.append(line)
+    return found
+
+
+def test_the_desktop_browser_is_opened_without_the_token_on_a_command_line(tmp_path: Path) -> None:
+    """Any local user reads every command line (`ps`, /proc): the browser `serve` starts is
+    given a page of the user's own that leads to the printed address, not the address."""
     opened = tmp_path / "opened.txt"
     browser = tmp_path / "browser.sh"
-    browser.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {opened}\n')
+    # A browser that takes a moment to start, as real ones do, while another user watches `ps`.
+    browser.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {opened}\nsleep 2\ntouch {opened}.done\n')
     browser.chmod(0o755)
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
     # Python's webbrowser runs $BROWSER where a desktop ($DISPLAY) is present.
     served = Served(["kestra", "--offline"], cwd=tmp_path,
-                    env={"HOME": str(tmp_path), "DISPLAY": ":99", "BROWSER": f"{browser} %s"})
+                    env={"HOME": str(tmp_path), "DISPLAY": ":99", "BROWSER": f"{browser} %s",
+                         "XDG_RUNTIME_DIR": str(runtime)})
+    seen: list[str] = []
     try:
         deadline = time.monotonic() + 10
-        while not opened.exists():
+        while not opened.exists() or not opened.read_text():
+            seen += command_lines_holding(served.token)
             assert time.monotonic() < deadline, "no browser was opened"
-            time.sleep(0.1)
-        assert opened.read_text() == served.url
+            time.sleep(0.01)
+        while not Path(f"{opened}.done").exists():  # serve waits for its browser command
+            seen += command_lines_holding(served.token)
+            assert time.monotonic() < deadline + 5, "the browser command did not end"
+            time.sleep(0.01)
+        assert not seen, f"the token is on a command line: {seen[0]}"
+        given = urlparse(opened.read_text())
+        assert given.scheme == "file", opened.read_text()
+        leads_to = Path(given.path)
+        assert leads_to.is_relative_to(runtime / f"policytui-{os.getuid()}")
+        assert leads_to.stat().st_mode & 0o077 == 0, "only its user may read the page"
+        assert f"url={served.url}'" in leads_to.read_text(), "the page leads to the printed URL"
     finally:
         assert served.stop() == 0
+    assert not leads_to.exists(), "the page holding the token is removed when serve ends"
     no_desktop = Served(["kestra", "--offline"], cwd=tmp_path,
                         env={"HOME": str(tmp_path), "DISPLAY": "", "WAYLAND_DISPLAY": "",
                              "BROWSER": f"{browser} %s"})
@@ -308,3 +348,191 @@ async def test_an_editor_that_cannot_start_closes_its_page_and_frees_the_file(tm
     finally:
         assert served.stop() == 0, "".join(served.stderr)
     assert "is a folder" in "".join(served.stdout + served.stderr)
+
+
+def test_the_cookie_reaches_no_other_program_listening_on_this_machine(served: Served) -> None:
+    """Browsers keep cookies per host, not per port: another user's server on 127.0.0.1, which
+    the browser visits (typed, or sent there by a hostile site), must not receive the token."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    def hostile(path: str) -> str:
+        if path.startswith("/start"):  # a site elsewhere sends the browser to the listener
+            return f"<script>location = 'http://127.0.0.1:{listener.port}/landed'</script>"
+        return "<img src='/pixel'><script>fetch('/fetched')</script>"
+
+    listener = RecordingListener(page=hostile)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            context = browser.new_context()
+            page = context.new_page()
+            screen = BrowserScreen(page)
+            page.goto(served.url)
+            screen.wait("the editor up", lambda s: "39 tools" in s)
+            other = context.new_page()
+            other.goto(f"http://localhost:{listener.port}/start")
+            other.wait_for_url("**/landed")
+            other.goto(f"http://127.0.0.1:{listener.port}/typed")
+            deadline = time.monotonic() + 10
+            while not {"/pixel", "/fetched"} <= set(listener.paths()):
+                assert time.monotonic() < deadline, listener.paths()
+                other.wait_for_timeout(100)
+            browser.close()
+    finally:
+        listener.close()
+    assert {"/start", "/landed", "/typed"} <= set(listener.paths())
+    for head in listener.requests:
+        assert served.token not in head, f"the token reached another program:\n{head}"
+        assert "policytui_" not in head, f"a cookie of serve's reached another program:\n{head}"
+
+
+def test_a_host_name_is_printed_as_the_address_it_listens_on(tmp_path: Path) -> None:
+    """`--host localhost` listens on one address of the name; a browser given the name may try
+    the other (::1), where any local user can listen on the same port and take the token."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    served = Served(["kestra", "--offline", "--host", "localhost", "--no-open"], cwd=tmp_path,
+                    env={"HOME": str(tmp_path)})
+    try:
+        listening = urlparse(served.url)
+        family = socket.AF_INET if ":" not in (listening.hostname or "") else socket.AF_INET6
+        other = ("::1", socket.AF_INET6) if family == socket.AF_INET else ("127.0.0.1", socket.AF_INET)
+        try:
+            squatter = RecordingListener(other[1], other[0], listening.port or 0)
+        except OSError:
+            pytest.skip(f"cannot listen on {other[0]} here")
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+                page = browser.new_page()
+                response = page.goto(served.url)
+                assert response is not None and response.status == 200
+                browser.close()
+        finally:
+            squatter.close()
+    finally:
+        assert served.stop() == 0, "".join(served.stderr)
+    assert not squatter.requests, f"the browser went to another listener:\n{squatter.requests[0]}"
+    assert ipaddress.ip_address(listening.hostname or "").is_loopback, served.url
+    assert "warning" not in "".join(served.stderr)
+
+
+def test_a_request_naming_another_host_is_refused(served: Served) -> None:
+    """DNS rebinding: a page on evil.example whose name is made to resolve to 127.0.0.1 sends
+    its own name in the Host header. Refused, even with the token or the cookie."""
+    port = int(served.base.rsplit(":", 1)[1])
+    path = served.url.removeprefix(served.base)
+    rebound = {"Host": f"evil.example:{port}"}
+    trade = request(served, path, rebound)
+    assert trade.status == 403 and trade.getheader("Set-Cookie") is None
+    traded = request(served, path)
+    editor = traded.getheader("Location")
+    cookie = traded.getheader("Set-Cookie").split(";")[0]
+    script = f"{editor}static/js/textual.js"  # a page without side effects
+    assert request(served, script, {"Cookie": cookie}).status == 200
+    for host in (f"evil.example:{port}", f"127.0.0.1.evil.example:{port}", "127.0.0.1",
+                 f"127.0.0.1:{port + 1}", f"localhost.evil.example:{port}", ""):
+        refused = request(served, script, {"Cookie": cookie, "Host": host})
+        assert refused.status == 403, host
+        assert served.token not in refused.body
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}"):
+        assert request(served, script, {"Cookie": cookie, "Host": host}).status == 200, host
+
+
+def test_a_malformed_request_holding_the_token_stays_out_of_the_log(tmp_path: Path) -> None:
+    served = Served(["kestra", "--offline", "--no-open"], cwd=tmp_path, env={"HOME": str(tmp_path)})
+    try:
+        port = int(served.base.rsplit(":", 1)[1])
+        token = served.token.encode()
+        for line in (b"GET /?token=" + token + b"\x00 HTTP/1.1\r\nHost: x\r\n\r\n",
+                     b"GET /?token=" + token + b" HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+                     b"GET /" + b"a" * 9000 + b"?token=" + token + b" HTTP/1.1\r\n\r\n"):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+                raw.sendall(line)
+                assert raw.recv(65536).startswith(b"HTTP/1.")
+        assert request(served, "/").status == 403, "the server is still up"
+    finally:
+        assert served.stop() == 0
+    output = "".join(served.stdout + served.stderr)
+    assert output.count(served.token) == 1, f"the token is logged:\n{output}"
+
+
+def test_a_file_the_editor_delivers_downloads_from_the_editors_own_path(served: Served) -> None:
+    """textual-serve's page fetches a delivered file from `/download/KEY`, outside the path the
+    cookie is scoped to: it is sent a key that leads back under that path."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        context = browser.new_context(viewport={"width": 1200, "height": 800})
+        page = context.new_page()
+        screen = BrowserScreen(page)
+        page.goto(served.url)
+        screen.wait("the editor up", lambda s: "39 tools" in s)
+        editor = urlparse(page.url).path
+        page.keyboard.press("Control+p")
+        screen.wait("the palette", lambda s: "🔎" in s)
+        page.keyboard.type("screenshot svg")
+        screen.wait("Textual's screenshot command", lambda s: "Screenshot" in s)
+        with context.expect_page(timeout=20_000) as opened:
+            page.keyboard.press("Enter")
+        download = opened.value
+        download.wait_for_load_state()
+        address, body = urlparse(download.url), download.content()
+        browser.close()
+    assert address.path.startswith(f"{editor}download/"), download.url
+    assert "<svg" in body and "rich-terminal" in body
+
+
+async def test_connections_that_never_show_the_token_do_not_lock_the_browser_out(
+    tmp_path: Path,
+) -> None:
+    """Another local user opens connections to the port and says nothing. The browser that
+    has the token still gets its page and its editor, and the server's descriptors stay few."""
+    import resource
+
+    import aiohttp
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 4096:
+        pytest.skip("needs 4096 descriptors for the attacker's connections")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard))  # a common desktop default
+    try:
+        served = Served(["kestra", "--offline", "--policy", str(tmp_path / "policy.json"),
+                         "--no-open"], cwd=tmp_path, env={"HOME": str(tmp_path)})
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    port = int(served.base.rsplit(":", 1)[1])
+    flood: list[socket.socket] = []
+
+    def silent_connections(count: int) -> None:
+        for _ in range(count):
+            try:
+                flood.append(socket.create_connection(("127.0.0.1", port), timeout=2))
+            except OSError:
+                return  # the server no longer accepts any: its descriptors have run out
+
+    try:
+        silent_connections(1500)
+        await asyncio.sleep(1)
+        descriptors = len(os.listdir(f"/proc/{served.process.pid}/fd"))
+        assert descriptors < 400, f"the server holds {descriptors} descriptors"
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
+                                         timeout=aiohttp.ClientTimeout(total=15)) as browser:
+            websocket = await open_editor(browser, served)
+            frame = await websocket.receive(timeout=30)
+            assert frame.type == aiohttp.WSMsgType.BINARY, frame
+            # More silent connections, while the browser edits: its connection stays.
+            silent_connections(500)
+            await websocket.send_str('["stdin", "j"]')
+            frame = await websocket.receive(timeout=30)
+            assert frame.type == aiohttp.WSMsgType.BINARY, frame
+            await websocket.close()
+    finally:
+        for connection in flood:
+            connection.close()
+        assert served.stop() == 0, "".join(served.stderr)
+    assert "Traceback" not in "".join(served.stderr)

@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"there is no theme {args.theme!r}; choose one of {names}")
 
     from policytui.serve.access import TOKEN_PARAMETER, new_token
-    from policytui.serve.lock import EditLock, LockFolderError
+    from policytui.serve.lock import EditLock, LockFolderError, lock_folder
     from policytui.serve.session import ARGUMENTS_VARIABLE
 
     try:
@@ -98,8 +98,10 @@ def run(args: argparse.Namespace) -> int:
     except (LockFolderError, OSError) as exc:
         raise UsageError(f"cannot keep the edit lock: {exc}") from None
     sock = _listen(args.host, args.port)
+    bound = str(sock.getsockname()[0])
+    url_host = _url_host(bound)
     token = new_token()
-    url = f"http://{_url_host(args.host)}:{sock.getsockname()[1]}/?{TOKEN_PARAMETER}={token}"
+    url = f"http://{url_host}:{sock.getsockname()[1]}/?{TOKEN_PARAMETER}={token}"
     # Read by each editor process (policytui.serve.session); never part of a page or URL.
     os.environ[ARGUMENTS_VARIABLE] = json.dumps(connect_arguments(args, policy))
     command = shlex.join([sys.executable, "-m", "policytui.serve.session"])
@@ -112,10 +114,13 @@ def run(args: argparse.Namespace) -> int:
         token=token,
         lock=lock,
         sock=sock,
+        # The names a browser's Host header may give besides an IP address and "localhost".
+        host_names=[name for name in (args.host, url_host) if not _is_address(name)],
     )
-    if not _is_loopback(args.host):
+    if not _is_loopback(bound):
+        where = f"{bound} (every address of this machine)" if _is_unspecified(bound) else bound
         print(
-            f"policytui serve: warning: listening on {args.host}, not only on this machine. "
+            f"policytui serve: warning: listening on {where}, not only on this machine. "
             "Anyone who can reach it and has the URL can edit the policy, and plain http lets "
             "the network read the token.",
             file=sys.stderr,
@@ -123,9 +128,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"Editing {policy}" + (f" for {label}" if label else ""))
     print(f"Open this address in a browser (it holds the access token):\n  {url}")
     print("Press ctrl+c to stop.", flush=True)
-    if not args.no_open:
-        _open_browser(url)
-    server.run()
+    opener = None if args.no_open else _open_browser(url, lock_folder())
+    try:
+        server.run()
+    finally:
+        if opener is not None:
+            opener.unlink(missing_ok=True)
     return 0
 
 
@@ -172,12 +180,33 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _url_host(host: str) -> str:
-    if host in ("0.0.0.0", "::", ""):
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+def _is_unspecified(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address.split("%", 1)[0]).is_unspecified
+    except ValueError:
+        return False
+
+
+def _url_host(bound: str) -> str:
+    """The host of the printed URL: the address the socket is bound to, as digits.
+
+    Never a name given to --host: "localhost" resolves to 127.0.0.1 and to ::1, and a browser
+    may try the one this server does not listen on, where any local user can be listening on
+    the same port to take the token out of the first request.
+    """
+    if _is_unspecified(bound):
         return _reachable_name()
-    if ":" in host:
-        return f"[{host}]"
-    return host
+    if ":" in bound:
+        return f"[{bound}]"
+    return bound
 
 
 def _reachable_name() -> str:
@@ -211,16 +240,41 @@ def _names_loopback(name: str) -> bool:
         return True
 
 
-def _open_browser(url: str) -> None:
+def _open_browser(url: str, folder: Path) -> Path | None:
+    """Open `url` in the desktop's browser, through a file of this user's that leads there.
+
+    The browser is started with a command line, and every local user can read command lines
+    (`ps`): the URL and its token never appear on one. The browser is given a page in `folder`
+    (this user's own, see policytui.serve.lock) that sends it on to the URL; the page is
+    removed when `serve` ends. Returns that file, or None when no browser was opened.
+    """
     # Without a desktop, Python's webbrowser would start a text browser in this terminal.
     desktop = sys.platform in ("darwin", "win32") or bool(
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
     )
     if not desktop:
-        return
+        return None
+    import html
     import webbrowser
 
+    target = html.escape(url, quote=True)
+    page = (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        "<meta name='referrer' content='no-referrer'>"
+        f"<meta http-equiv='refresh' content='0;url={target}'>"
+        "<title>policytui serve</title></head>"
+        f"<body><p><a href='{target}'>Open the policy editor</a></p></body></html>"
+    )
+    path = folder / f"open-{os.getpid()}.html"
     try:
-        webbrowser.open(url, new=2)
+        path.unlink(missing_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(page)
+    except OSError:
+        return None  # the printed URL still works
+    try:
+        webbrowser.open(path.as_uri(), new=2)
     except webbrowser.Error:
         pass
+    return path

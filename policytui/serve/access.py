@@ -1,17 +1,25 @@
 """The access token every request to `policytui serve` must carry.
 
 The printed URL carries the token once (`/?token=...`); the first request with it gets an
-HttpOnly, SameSite=Strict cookie and is sent on to the same page without the token, so it leaves
-the address bar and the browser history. Every later request (static files, the websocket,
-downloads) is checked against the cookie. Anything else is refused with 403 before any handler
-runs, so a route added later cannot forget the check.
+HttpOnly, SameSite=Strict cookie and is sent on, without the token, to the editor's own path:
+a random folder-like path (`/<secret>/`) made when the server starts. The cookie is scoped to
+that path. Browsers keep cookies per host, not per port: a cookie for 127.0.0.1 with the path
+`/` would be sent to every other program listening on 127.0.0.1 that the browser visits (another
+user's server, a page a hostile site sends the browser to), and so would give it the token. With
+its path scoped to a secret path, the browser sends the cookie only to addresses under that path.
+
+Every request is checked before any handler runs, so a route added later cannot forget the
+check: its Host header must name this server (an IP address, `localhost`, or the name it was
+started with; another name is a DNS rebinding page), and, but for the first request with the
+token, it must be under the secret path and carry the cookie. Anything else is refused with 403.
 """
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from html import escape
 
 from aiohttp import web
@@ -20,12 +28,16 @@ from yarl import URL
 TOKEN_PARAMETER = "token"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-# On every response: the page is never cached, framed by another site, or named in a Referer.
+# On every response: the page is never cached, framed by another site, named in a Referer, or
+# readable by another origin's page.
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
 }
 
 
@@ -34,8 +46,13 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def new_session_path() -> str:
+    """A fresh random path (128 bits) under which every page of the editor is served."""
+    return f"/{secrets.token_urlsafe(16)}/"
+
+
 def cookie_name(port: int) -> str:
-    # Browsers share cookies between ports of one host: the port keeps two servers apart.
+    # Two servers on one host keep their cookies apart by name (the port) and by path.
     return f"policytui_serve_{port}"
 
 
@@ -68,29 +85,52 @@ def refused() -> web.Response:
     )
 
 
-def token_middleware(token: str, port: Callable[[], int]) -> Callable[..., Awaitable[web.StreamResponse]]:
+def token_middleware(
+    token: str,
+    port: Callable[[], int],
+    *,
+    session_path: str,
+    host_names: Collection[str] = (),
+    proven: Callable[[web.Request], None] = lambda request: None,
+) -> Callable[..., Awaitable[web.StreamResponse]]:
     """aiohttp middleware: refuse every request without the token; trade a URL token for a cookie.
 
-    `port` gives the bound port (known only once the socket is open) for the cookie's name.
+    `port` gives the bound port (known only once the socket is open) for the cookie's name and
+    the Host check; `session_path` ("/<secret>/") is where the pages are and what the cookie is
+    scoped to; `host_names` are the names, besides IP addresses and "localhost", that a Host
+    header may give; `proven` is told of each request that showed the token or its cookie.
     """
+    names = {"localhost", *(name.lower().rstrip(".") for name in host_names)}
 
     @web.middleware
     async def require_token(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not host_is_ours(request, port(), names):
+            return page(
+                "Refused",
+                "This request names another host than the one `policytui serve` listens on "
+                "(a page elsewhere may be pointing its own name at this machine).",
+                status=403,
+            )
         name = cookie_name(port())
         from_url = request.query.get(TOKEN_PARAMETER)
         if from_url is not None:
             if not matches(from_url, token):
                 return refused()
-            # The same address without the token: it stays out of history and Referer headers.
-            # Always a path on this server: "//host/..." would send the browser to another site.
-            path = "/" + request.path.lstrip("/")
+            proven(request)
+            # The editor's own address, without the token: the address bar and Referer headers
+            # no longer show it, and the cookie's path is that address.
             query = {k: v for k, v in request.query.items() if k != TOKEN_PARAMETER}
-            clean = URL.build(path=path, query=query) if query else URL.build(path=path)
+            clean = URL.build(path=session_path, query=query)
             redirect = web.HTTPSeeOther(location=str(clean), headers=SECURITY_HEADERS)
-            redirect.set_cookie(name, token, httponly=True, samesite="Strict", path="/")
+            redirect.set_cookie(
+                name, token, httponly=True, samesite="Strict", path=session_path
+            )
             return redirect
+        if not request.rel_url.raw_path.startswith(session_path):
+            return refused()
         if not matches(request.cookies.get(name), token):
             return refused()
+        proven(request)
         if not same_origin(request):
             return page(
                 "Refused",
@@ -104,6 +144,29 @@ def token_middleware(token: str, port: Callable[[], int]) -> Callable[..., Await
         return response
 
     return require_token
+
+
+def host_is_ours(request: web.Request, port: int, names: Collection[str]) -> bool:
+    """True when the Host header names this server: its port, and an IP address, "localhost"
+    or one of `names`. A page on another name that resolves to this machine (DNS rebinding)
+    sends that name, and is refused; so is a request without a Host header."""
+    host = request.headers.get("Host")
+    if not host:
+        return False
+    try:
+        parsed = URL(f"http://{host}")
+    except ValueError:
+        return False
+    if parsed.host is None or parsed.port != port or parsed.raw_path not in ("", "/"):
+        return False
+    if parsed.user is not None or parsed.password is not None:
+        return False
+    hostname = parsed.host.lower().rstrip(".")
+    try:
+        ipaddress.ip_address(hostname.split("%", 1)[0])
+    except ValueError:
+        return hostname in names
+    return True
 
 
 def same_origin(request: web.Request) -> bool:

@@ -13,12 +13,14 @@ import contextlib
 import json
 import logging
 import os
+import resource
 import secrets
 import shlex
 import signal
 import socket
 import time
 from asyncio.subprocess import Process
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,12 +28,17 @@ from typing import Any
 import aiohttp_jinja2
 import jinja2
 from aiohttp import WSCloseCode, WSMsgType, web
-from aiohttp.web_runner import GracefulExit
+from aiohttp.http_exceptions import HttpProcessingError
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
 from policytui.serve import SERVER_PID_VARIABLE
-from policytui.serve.access import SECURITY_HEADERS, page, token_middleware
+from policytui.serve.access import (
+    SECURITY_HEADERS,
+    new_session_path,
+    page,
+    token_middleware,
+)
 from policytui.serve.lock import EditLock
 
 log = logging.getLogger("policytui.serve")
@@ -63,8 +70,13 @@ class EditorService(AppService):
     not only the reading of its output, is what frees the policy file and the CPU.
     """
 
-    def __init__(self, command: str, **kwargs: Any) -> None:
-        super().__init__(command, **kwargs)
+    def __init__(self, command: str, *, session_path: str, **kwargs: Any) -> None:
+        write_str = kwargs.pop("write_str")
+
+        async def write(text: str) -> None:
+            await write_str(_download_under(session_path, text))
+
+        super().__init__(command, write_str=write, **kwargs)
         self._stopping: asyncio.Future[None] | None = None
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
@@ -138,6 +150,96 @@ class EditorService(AppService):
             os.killpg(process.pid, number)
 
 
+class UnprovenConnections:
+    """The connections that have not yet shown the token (or its cookie), oldest first.
+
+    Anyone who can reach the port can open connections and keep them open without a word;
+    each costs the server a file descriptor, and once they run out neither the browser's next
+    request nor a new editor process can be served. Past `limit` such connections the oldest
+    is closed: a browser's connection shows the cookie with its first request, at once, and
+    from then on is never closed here.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.waiting: dict[object, asyncio.Transport] = {}
+
+    def watch(self, server: web.Server) -> None:
+        made, lost = server.connection_made, server.connection_lost
+
+        def connection_made(handler: Any, transport: asyncio.Transport) -> None:
+            made(handler, transport)
+            self.waiting[handler] = transport
+            while len(self.waiting) > self.limit:
+                oldest = next(iter(self.waiting))
+                self.waiting.pop(oldest).abort()
+
+        def connection_lost(handler: Any, exc: BaseException | None) -> None:
+            self.waiting.pop(handler, None)
+            lost(handler, exc)
+
+        server.connection_made = connection_made  # type: ignore[method-assign,assignment]
+        server.connection_lost = connection_lost  # type: ignore[method-assign,assignment]
+
+    def proven(self, request: web.Request) -> None:
+        self.waiting.pop(request.protocol, None)
+
+
+def _unproven_limit() -> int:
+    """How many connections may wait to show the token: a quarter of the descriptors this
+    process may open (raised to 4096 where the hard limit allows), at most 256."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 4096 if hard == resource.RLIM_INFINITY else min(hard, 4096)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+    if soft == resource.RLIM_INFINITY:
+        return 256
+    return max(8, min(256, soft // 4))
+
+
+def _finish(loop: asyncio.AbstractEventLoop) -> None:
+    """What run_app does once its server has stopped: end what is left, close the loop."""
+    try:
+        tasks = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+class _WithoutClientsRequests(logging.Filter):
+    """Drops aiohttp's report of a request it could not read: it quotes the request line, which
+    can hold the access token, and anyone who reaches the port could fill the terminal with
+    them. The client is told (400) all the same."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, HttpProcessingError)
+
+
+def _download_under(session_path: str, text: str) -> str:
+    """textual-serve's page fetches a file the editor delivers from `/download/KEY` of its
+    origin, outside the session path that holds the cookie: the key it is given climbs out of
+    `/download/` and into the session path (`/download/../<secret>/download/KEY`), which the
+    browser resolves before it asks."""
+    if not text.startswith('["deliver_file_start"'):
+        return text
+    try:
+        kind, key = json.loads(text)
+    except ValueError:
+        return text
+    if kind != "deliver_file_start" or not isinstance(key, str):
+        return text
+    return json.dumps([kind, f"..{session_path}download/{key}"])
+
+
 async def _discard(stream: asyncio.StreamReader) -> None:
     with contextlib.suppress(Exception):
         while await stream.read(65536):
@@ -153,11 +255,17 @@ class EditorServer(Server):
     """Serves `command` (the editor) for one policy file, to one browser at a time."""
 
     def __init__(
-        self, *, command: str, title: str, token: str, lock: EditLock, sock: socket.socket
+        self, *, command: str, title: str, token: str, lock: EditLock, sock: socket.socket,
+        host_names: Collection[str] = (),
     ) -> None:
         host, port = sock.getsockname()[:2]
         super().__init__(command, host=host, port=port, title=title, templates_path=TEMPLATES)
         self.token = token
+        # Every page is under this secret path, and so is the cookie that holds the token.
+        self.path = new_session_path()
+        self.host_names = tuple(host_names)
+        self.unproven = UnprovenConnections(_unproven_limit())
+        self._stop = asyncio.Event()
         self.lock = lock
         self.sock = sock
         self.claims: dict[str, Claim] = {}
@@ -168,14 +276,18 @@ class EditorServer(Server):
     # -- the aiohttp application -------------------------------------------------------------
 
     async def _make_app(self) -> web.Application:
-        app = web.Application(middlewares=[token_middleware(self.token, lambda: self.port)])
+        check = token_middleware(
+            self.token, lambda: self.port, session_path=self.path, host_names=self.host_names,
+            proven=self.unproven.proven,
+        )
+        app = web.Application(middlewares=[check])
         aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
         app.add_routes([
-            web.get("/", self.handle_index, name="index"),
-            web.get("/busy", self.handle_busy, name="busy"),
-            web.get("/ws/{claim}", self.handle_websocket, name="websocket"),
-            web.get("/download/{key}", self.handle_download, name="download"),
-            web.static("/static", self.statics_path, show_index=False, name="static"),
+            web.get(self.path, self.handle_index, name="index"),
+            web.get(f"{self.path}busy", self.handle_busy, name="busy"),
+            web.get(f"{self.path}ws/{{claim}}", self.handle_websocket, name="websocket"),
+            web.get(f"{self.path}download/{{key}}", self.handle_download, name="download"),
+            web.static(f"{self.path}static", self.statics_path, show_index=False, name="static"),
         ])
         app.on_shutdown.append(self._close_websockets)
         return app
@@ -197,21 +309,39 @@ class EditorServer(Server):
             return_exceptions=True,
         )
 
+    def request_exit(self) -> None:
+        self._stop.set()
+
+    async def _serve(self) -> None:
+        """aiohttp's run_app, with a bound on the connections that have not shown the token."""
+        runner = web.AppRunner(
+            await self._make_app(), handle_signals=False,
+            access_log=None,  # the access log would record the URL's token
+            shutdown_timeout=10,
+        )
+        await runner.setup()
+        assert runner.server is not None
+        self.unproven.watch(runner.server)
+        try:
+            await web.SockSite(runner, self.sock).start()
+            await self._stop.wait()
+        finally:
+            await runner.cleanup()
+
     def run(self) -> None:
         """Serve until ctrl+c or SIGTERM; no editor process outlives this."""
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
+        self._stop = asyncio.Event()
         loop.add_signal_handler(signal.SIGINT, self.request_exit)
         loop.add_signal_handler(signal.SIGTERM, self.request_exit)
+        quiet = _WithoutClientsRequests()
+        logging.getLogger("aiohttp.server").addFilter(quiet)
         try:
-            web.run_app(
-                self._make_app(), sock=self.sock, handle_signals=False, loop=loop,
-                print=None, access_log=None,  # the access log would record the URL's token
-                shutdown_timeout=10,
-            )
-        except GracefulExit:
-            pass
+            loop.run_until_complete(self._serve())
         finally:
+            logging.getLogger("aiohttp.server").removeFilter(quiet)
+            _finish(loop)
             # Only if the orderly stop above could not finish (its time ran out).
             for editor in list(self.editors):
                 if editor.running():
@@ -241,13 +371,15 @@ class EditorServer(Server):
             scheme = "wss" if request.secure else "ws"
             context = {
                 "font_size": _to_int(request.query.get("fontsize", "16"), 16, low=6, high=64),
-                "app_websocket_url": f"{scheme}://{request.host}/ws/{claim}",
-                "config": {"static": {"url": "/static/"}},
+                "app_websocket_url": f"{scheme}://{request.host}{self.path}ws/{claim}",
+                "config": {"static": {"url": f"{self.path}static/"}},
                 "application": {"name": self.title},
             }
             response = aiohttp_jinja2.render_template("editor.html", request, context)
             response.headers.update(SECURITY_HEADERS)
-        response.set_cookie(self._browser_cookie(), browser, httponly=True, samesite="Strict")
+        response.set_cookie(
+            self._browser_cookie(), browser, httponly=True, samesite="Strict", path=self.path
+        )
         return response
 
     def _busy_page(self) -> web.Response:
@@ -283,7 +415,9 @@ class EditorServer(Server):
         if not acquired:
             # Another window of this browser is editing: send this one to the explanation
             # (the page follows textual-serve's "open_url" message).
-            await websocket.send_str(json.dumps(["open_url", {"url": "/busy", "new_tab": False}]))
+            await websocket.send_str(
+                json.dumps(["open_url", {"url": f"{self.path}busy", "new_tab": False}])
+            )
             await websocket.close()
             return websocket
         self.active_browser = claim.browser
@@ -298,6 +432,7 @@ class EditorServer(Server):
         try:
             app_service = EditorService(
                 self.command,
+                session_path=self.path,
                 write_bytes=websocket.send_bytes,
                 write_str=websocket.send_str,
                 close=close,
