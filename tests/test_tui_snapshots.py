@@ -218,6 +218,27 @@ def test_export_dialog_at_60x20(snap_compare) -> None:  # type: ignore[no-untype
     assert snap_compare(app, terminal_size=(60, 20), run_before=run_before)
 
 
+def test_unsaved_changes_dialog_at_60x20(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """Three answers side by side need 60 columns, the box has 56: they stack, one per line,
+    each whole (the last was cut to "Cancel [e")."""
+    app = make_app(policy_path="policy.json", listing=kestra_listing())
+
+    async def run_before(pilot: Pilot) -> None:
+        await loaded(pilot)
+        await pilot.press("a", "ctrl+q")
+        await until(lambda: pilot.app.screen.id == "confirm-quit", "the unsaved-changes dialog")
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=(60, 20), run_before=run_before)
+
+
+def test_too_small_terminal_at_20x6(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """Under 40x12 one centred line says the terminal is too small, what it needs, and how
+    to quit."""
+    app = make_app(policy_path="policy.json", listing=kestra_listing())
+    assert snap_compare(app, terminal_size=(20, 6), run_before=loaded)
+
+
 # ----- the main screen and dialogs in a dark, a light and an ANSI theme -----------------------
 
 THEMES = ["textual-dark", "textual-light", "ansi-dark"]

@@ -11,6 +11,7 @@ from textual import work
 
 from policytui.editor.text import one_line, visible
 from policytui.tui.base import EditorBase
+from policytui.tui.too_small import TooSmallScreen
 
 if TYPE_CHECKING:
     from policytui.editor.state import PendingSave
@@ -157,6 +158,9 @@ class FileActions(EditorBase):
             elif answer == "discard":
                 self.exit(0)
 
+        if isinstance(self.screen, TooSmallScreen):  # no room for the dialog: the notice asks
+            self.screen.ask_unsaved(self.policy_path.name, answered)
+            return
         self.push_screen(
             ChoiceScreen(
                 "Unsaved changes",

@@ -39,6 +39,7 @@ from policytui.tui.keys import ACTIONS, editor_bindings
 from policytui.tui.replay_panel import ReplayPins
 from policytui.tui.startup import ListingLoader, Startup
 from policytui.tui.table import ToolTable
+from policytui.tui.too_small import TooSmallScreen, fit_terminal, notice_shown
 
 if TYPE_CHECKING:
     from textual.widgets import TabbedContent
@@ -194,6 +195,7 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands,
             self._pick_server()
         else:
             self.discover()
+        fit_terminal(self, self.size)  # started in a terminal too small to use
 
     def on_unmount(self) -> None:
         # `_install` froze the loaded objects for the collector; hand them back on the way out,
@@ -208,6 +210,21 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands,
         self.main.query_one("#body").set_class(event.size.width >= WIDE_LAYOUT_WIDTH, "-wide")
         self._fit_banner(event.size.width, event.size.height)
         self.call_later(self._paint_status)
+        fit_terminal(self, event.size)
+
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Open a screen; while the terminal is too small, beneath the notice that says so.
+
+        A dialog may open while the notice shows (the server failed to start, a save asks
+        first): on top of it, at 20x6, it showed a cut title and nothing else. It waits under
+        the notice instead, as what was already open does, until the terminal grows.
+        """
+        if not notice_shown(self) or isinstance(screen, TooSmallScreen):
+            return super().push_screen(screen, *args, **kwargs)
+        self.pop_screen()
+        opened = super().push_screen(screen, *args, **kwargs)
+        super().push_screen(TooSmallScreen())
+        return opened
 
     def run(self, *args: Any, **kwargs: Any) -> int | None:  # type: ignore[override]
         """Run in the terminal; refuse at once, with a sentence, when there is none.

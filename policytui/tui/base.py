@@ -26,6 +26,7 @@ from policytui.tui.detail import render_detail
 from policytui.tui.keys import APP_ACTIONS
 from policytui.tui.panels import render_diff, render_preview, render_problems
 from policytui.tui.table import ToolTable
+from policytui.tui.too_small import notice_shown
 
 if TYPE_CHECKING:  # the policy model loads in a worker after the first frame
     from policytui.editor.state import EditorState
@@ -361,6 +362,8 @@ class EditorBase(App[int]):
     # ----- helpers ------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if notice_shown(self):  # the terminal is too small: nothing runs unseen but quitting
+            return action in ("quit", "interrupt")
         if action in APP_ACTIONS and self.state is None and action not in ("quit", "help"):
             return False  # nothing to edit, filter or sort until the tools are there
         # While a dialog is open its own keys apply; the editor's keys wait (quit still works).

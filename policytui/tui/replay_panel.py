@@ -175,8 +175,10 @@ class PinsScreen(DialogScreen[str]):
     CSS_PATH = "screens/dialogs.tcss"  # the dialogs' stylesheet, resolved from this module
     DEFAULT_CSS = """
     PinsScreen #pins-list { height: auto; max-height: 6; }
-    PinsScreen #pins-sides { height: 1fr; }
+    PinsScreen #pins-sides { height: 1fr; min-height: 4; }
     PinsScreen .pins-side { width: 1fr; border: round $primary 50%; }
+    /* A short terminal: two names in view, the rest of the height for the definitions. */
+    PinsScreen.-short #pins-list { max-height: 4; }
     """
 
     def __init__(self, changes: list[PinChange], pinning: bool) -> None:
@@ -197,7 +199,8 @@ class PinsScreen(DialogScreen[str]):
                         yield Static(id="pins-approved")
                     with VerticalScroll(classes="pins-side"):
                         yield Static(id="pins-live")
-            yield Static(Text("a re-approve the selected tool · p pinning on/off · esc close", style="dim"))
+            yield Static(Text("a re-approve the selected tool · p pinning on/off · esc close", style="dim"),
+                         classes="dialog-foot")
 
     def on_mount(self) -> None:
         # Inline styles: the dialogs' stylesheet sizes every .dialog at 70 columns; the two

@@ -30,7 +30,7 @@ from policytui.editor import (
     parse_condition_value,
 )
 from policytui.policy.model import OPS, Condition
-from policytui.tui.screens.dialogs import DialogScreen, compact_all
+from policytui.tui.screens.dialogs import DialogButtons, DialogFrame, DialogScreen, compact_all
 
 KIND_LABELS = {
     "require_approval_if": "needs approval if",
@@ -80,7 +80,7 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
 
     def compose(self) -> ComposeResult:
         first = next((a for a in self.args if a.choices), self.args[0] if self.args else None)
-        with Vertical(id="dialog", classes="dialog wide"):
+        with DialogFrame(id="dialog", classes="dialog wide"):
             title = Text("Conditions for ", style="bold")
             title.append(one_line(self.tool, 48))
             title.append("   ctrl+e: edit a listed condition", style="dim")
@@ -118,7 +118,7 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
             yield Static("", id="cond-error", classes="form-error")
             yield Label("reason shown to the agent when this tool is denied (optional)")
             yield Input(value=self.reason, id="rule-reason", placeholder="e.g. deleting flows needs a ticket")
-            with Horizontal(id="dialog-buttons"):
+            with DialogButtons(id="dialog-buttons"):
                 yield Button(Text("Apply [ctrl+s]"), id="cond-apply", variant="primary")
                 yield Button(Text("Cancel [esc]"), id="cond-cancel")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -9,9 +10,13 @@ from rich.console import RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
+from textual.geometry import Size
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+# Rows of buttons that stack one per line when their buttons do not fit side by side.
+BUTTON_ROWS = "#dialog-buttons, .limit-buttons, .cond-buttons"
 
 
 @dataclass(frozen=True)
@@ -35,9 +40,66 @@ class DialogScreen(ModalScreen[ResultType]):
     """
 
     CSS_PATH = "dialogs.tcss"
-    # Under 60 columns the forms stack their fields; under 20 rows a dialog scrolls.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (60, "-roomy")]
+    # Under 80 columns the forms stack their fields (side by side at 60, the conditions form
+    # wrapped "needs approval if" over three lines and cut its value's hint); under 20 rows
+    # the lists and messages inside a dialog stop scrolling on their own and the whole
+    # dialog scrolls instead.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-roomy")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.fit_buttons)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.fit_buttons)
+
+    def fit_buttons(self) -> None:
+        """Stack a row's buttons one per line when they do not fit side by side.
+
+        Measured, not a breakpoint: whether "Save and quit [s]  Quit without saving [q]
+        Cancel [esc]" fits depends on the labels, and at 60 columns it did not (the last
+        button was cut to "Cancel [e"). A button's natural width never depends on the row's
+        layout, so stacking cannot undo itself.
+        """
+        for row in self.query(BUTTON_ROWS):
+            room = row.content_size.width
+            buttons = [child for child in row.children if isinstance(child, Button) and child.display]
+            if room <= 0 or not buttons or row.has_class("-stacked"):
+                continue
+            needed = sum(natural_width(button, self.size) for button in buttons)
+            needed -= buttons[-1].styles.margin.right  # the last one's margin may overhang
+            row.set_class(needed > room, "-wrapped")
+
+
+class DialogFrame(VerticalScroll, can_focus=False):
+    """A dialog's box: it scrolls when the terminal is too short for what it holds, while its
+    row of buttons, docked at its foot (dialogs.tcss), stays in view.
+
+    Not focusable itself: the focus stays on the dialog's fields, and the scroll keys (arrows,
+    Page Up/Down, Home/End) a field does not use reach it from there.
+    """
+
+
+class DialogButtons(Horizontal):
+    """A dialog's row of buttons, docked at its foot, and last in the Tab order.
+
+    Textual orders the focus by where widgets sit in their container's content, and a docked
+    row sits at the bottom of the view: in a dialog scrolled on a short terminal that is
+    above the fields further down, and Tab jumped from the value field to Apply, past Add.
+    """
+
+    @property
+    def _focus_sort_key(self) -> tuple[int, int]:
+        return (sys.maxsize, 0)
+
+
+def natural_width(button: Button, screen: Size) -> int:
+    """Columns a button takes side by side: its label and padding (or its minimum width)
+    plus its margins."""
+    width = button.get_content_width(screen, screen) + button.styles.gutter.width
+    if button.styles.min_width is not None:
+        width = max(width, int(button.styles.min_width.resolve(screen, screen)))
+    return width + button.styles.margin.width
 
 
 class ChoiceScreen(DialogScreen[str]):
@@ -66,15 +128,16 @@ class ChoiceScreen(DialogScreen[str]):
         self.detail_at_end = detail_at_end
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog", classes="dialog"):
+        with DialogFrame(id="dialog", classes="dialog"):
             yield Static(Text(self.title_text, style="bold"), id="dialog-title")
             yield Static(Text(self.message), id="dialog-message")
             if self.detail is not None:
                 with VerticalScroll(id="dialog-detail"):
                     yield Static(self.detail)
-            # Many answers stack one per line so none falls off an 80-column screen.
+            # Many answers stack one per line so none falls off an 80-column screen. They are
+            # the dialog's content then, and scroll with it; a few stay docked in view.
             stacked = len(self.choices) > 4
-            with Horizontal(id="dialog-buttons", classes="-stacked" if stacked else ""):
+            with DialogButtons(id="dialog-buttons", classes="-stacked" if stacked else ""):
                 for choice in self.choices:
                     key = "esc" if choice.key == "escape" else choice.key
                     if stacked:

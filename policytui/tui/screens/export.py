@@ -11,13 +11,13 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
 from policytui.editor import visible
 from policytui.output_file import OutputFileError, write_text_atomic, wrote
 from policytui.policy.model import Policy
-from policytui.tui.screens.dialogs import DialogScreen, compact_all
+from policytui.tui.screens.dialogs import DialogButtons, DialogFrame, DialogScreen, compact_all
 
 # Columns the result area needs to show the rule and what the target does instead side by
 # side (the rule column alone takes up to 40).
@@ -41,7 +41,7 @@ class ExportScreen(DialogScreen[None]):
     def compose(self) -> ComposeResult:
         from policytui.export import FORMATS
 
-        with Vertical(id="dialog", classes="dialog wide"):
+        with DialogFrame(id="dialog", classes="dialog wide"):
             yield Static(Text("Export to another gateway", style="bold"), id="dialog-title")
             with Horizontal(classes="export-row"):
                 yield Label("format")
@@ -51,7 +51,7 @@ class ExportScreen(DialogScreen[None]):
                 yield Input(id="export-path")
             with VerticalScroll(id="export-warnings"):
                 yield Static(Text(""), id="export-result")
-            with Horizontal(id="dialog-buttons"):
+            with DialogButtons(id="dialog-buttons"):
                 yield Button(Text("Write file"), id="export-write", variant="primary")
                 yield Button(Text("Copy to clipboard"), id="export-copy")
                 yield Button(Text("Close [esc]"), id="export-close")

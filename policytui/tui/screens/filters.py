@@ -11,7 +11,7 @@ from textual.widgets import Button, Label, Static
 
 from policytui.editor import DECISIONS, RowFilter, one_line
 from policytui.editor.rows import SEVERITY_ORDER
-from policytui.tui.screens.dialogs import DialogScreen, compact_all
+from policytui.tui.screens.dialogs import DialogButtons, DialogFrame, DialogScreen, compact_all
 from policytui.tui.screens.ticks import TickBox, TickList
 
 
@@ -31,7 +31,7 @@ class FilterScreen(DialogScreen[RowFilter | None]):
         self.categories = categories
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog", classes="dialog"):
+        with DialogFrame(id="dialog", classes="dialog"):
             yield Static("Filter tools  (space ticks, tab moves, ctrl+s applies)", id="dialog-title")
             with Horizontal(id="filter-lists"):
                 with Vertical():
@@ -53,7 +53,7 @@ class FilterScreen(DialogScreen[RowFilter | None]):
                         id="filter-decisions",
                     )
             yield TickBox("only new, changed or missing tools", self.current.drift_only, id="filter-drift")
-            with Horizontal(id="dialog-buttons"):
+            with DialogButtons(id="dialog-buttons"):
                 yield Button(Text("Apply [ctrl+s]"), id="filter-apply", variant="primary")
                 yield Button(Text("Clear"), id="filter-clear")
                 yield Button(Text("Cancel [esc]"), id="filter-cancel")

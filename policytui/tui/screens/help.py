@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from policytui.tui.keys import help_line
@@ -55,14 +55,20 @@ class HelpScreen(DialogScreen[None]):
             key = self.source_app.get_key_display(binding)
             text = help_line(binding.tooltip or binding.description, self.policy_name)
             table.add_row(Text(key), Text(text))
-        with Vertical(id="dialog", classes="dialog wide"):
+        # The whole help scrolls as one, and takes the focus so the arrows and Page Up/Down
+        # scroll it. (The keys had a scrolling box of their own, up to 30 lines tall, inside
+        # a dialog the terminal cut shorter: at 80x24 its last keys could not be scrolled to.)
+        with VerticalScroll(id="dialog", classes="dialog wide"):
             yield Static(Text("Keys", style="bold"), id="dialog-title")
             if self.notice is not None:
                 yield Static(self.notice, id="help-offline")
             yield Static(Text(INTRO), id="help-intro")
-            with VerticalScroll(id="help-keys"):
-                yield Static(table)
-            yield Static(Text("Esc closes this help.", style="dim"))
+            yield Static(table, id="help-keys")
+            yield Static(Text("Esc closes this help; arrows and Page Up/Down scroll it.", style="dim"),
+                         classes="dialog-foot")
+
+    def on_mount(self) -> None:
+        self.query_one("#dialog").focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

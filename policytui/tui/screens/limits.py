@@ -27,7 +27,7 @@ from textual.widgets.option_list import Option
 
 from policytui.editor import EditError, make_limit, one_line
 from policytui.policy.model import SCOPES, WINDOWS, Limit
-from policytui.tui.screens.dialogs import DialogScreen, compact_all
+from policytui.tui.screens.dialogs import DialogButtons, DialogFrame, DialogScreen, compact_all
 
 DEFAULT_MAX = "30"
 
@@ -180,7 +180,7 @@ class LimitsScreen(DialogScreen[LimitsResult | None]):
         self.shared_first = shared_first
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog", classes="dialog wide"):
+        with DialogFrame(id="dialog", classes="dialog wide"):
             title = Text("Limits for ", style="bold")
             title.append(one_line(self.tool, 80))
             yield Static(title, id="dialog-title")
@@ -189,7 +189,7 @@ class LimitsScreen(DialogScreen[LimitsResult | None]):
                     yield LimitEditor(self.tool_limits, _counter_name(self.tool), prefix="tool")
                 with TabPane("All tools (shared)", id="tab-shared"):
                     yield LimitEditor(self.shared_limits, "all_calls", prefix="shared")
-            with Horizontal(id="dialog-buttons"):
+            with DialogButtons(id="dialog-buttons"):
                 yield Button(Text("Apply [ctrl+s]"), id="limits-apply", variant="primary")
                 yield Button(Text("Cancel [esc]"), id="limits-cancel")
 

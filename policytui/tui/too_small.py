@@ -1,0 +1,114 @@
+"""Under the smallest terminal the editor can be used in, one centred line says so.
+
+40x12 is the smallest size at which every part of the editor was found usable: the table
+keeps its Decision column (with the `*`) and shows four tools, the status line keeps the
+policy's part, the limits and conditions forms have a line per field, and every dialog keeps
+its buttons in view while the rest scrolls. Below it nothing works: at 20x6 the status line
+was cut to ` pol… (new) │`, the OFFLINE banner took every other row and no tool showed; at
+15x5 only the footer's `? Help` was left, and a dialog showed its title and nothing else.
+
+Below the minimum a notice covers whatever is open, the editor or a dialog, until the
+terminal grows again; what was behind it (unsaved edits, a half-filled dialog, the focus)
+is untouched, since nothing there runs or takes keys meanwhile. Only quitting works
+(`ctrl+q`, `ctrl+c`); with unsaved changes the notice asks first, with the keys of the
+"Unsaved changes" dialog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual import events
+from textual.app import App, ComposeResult
+from textual.geometry import Size
+from textual.screen import Screen
+from textual.widgets import Static
+
+MIN_WIDTH = 40
+MIN_HEIGHT = 12
+
+# The unsaved-changes dialog's answers, with its keys; the notice gives the same choice.
+QUIT_ANSWERS = {"s": "save", "q": "discard", "escape": "cancel"}
+
+
+def too_small(size: Size) -> bool:
+    return size.width < MIN_WIDTH or size.height < MIN_HEIGHT
+
+
+def notice_text(size: Size) -> str:
+    """The longest wording that fits on one line; on the narrowest terminals the shortest,
+    wrapped."""
+    needed = f"{MIN_WIDTH}x{MIN_HEIGHT}"
+    return fit_line(size.width, [
+        f"Terminal too small ({size.width}x{size.height}): policytui needs {needed} · ctrl+q quits",
+        f"Terminal too small: needs {needed} · ctrl+q quits",
+        f"Too small: needs {needed} · ctrl+q quits",
+    ])
+
+
+def question_text(policy_name: str, width: int) -> str:
+    return fit_line(width, [
+        f"{policy_name} has unsaved changes: s save and quit · q quit without saving · esc back",
+        "Unsaved changes: s save and quit · q quit without saving · esc back",
+    ])
+
+
+def fit_line(width: int, wordings: list[str]) -> str:
+    return next((text for text in wordings if len(text) <= width), wordings[-1])
+
+
+class TooSmallScreen(Screen[None]):
+    """The notice: in place of the editor (a whole screen, not a dialog: the editor drawn
+    around it at 20x6 was a jumble), takes every key, and goes when there is room."""
+
+    DEFAULT_CSS = """
+    TooSmallScreen {
+        align: center middle;
+    }
+    TooSmallScreen #too-small {
+        width: 100%;
+        height: auto;
+        text-align: center;
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._answer: Callable[[str], None] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(notice_text(self.app.size)), id="too-small")
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._answer is None:
+            self.query_one("#too-small", Static).update(Text(notice_text(event.size)))
+
+    def ask_unsaved(self, policy_name: str, answer: Callable[[str], None]) -> None:
+        """Quit asked with unsaved changes: the question of the "Unsaved changes" dialog, on
+        one line, answered with the same keys."""
+        self._answer = answer
+        self.query_one("#too-small", Static).update(Text(question_text(policy_name, self.app.size.width)))
+
+    def on_key(self, event: events.Key) -> None:
+        answer = self._answer
+        if answer is None or event.key not in QUIT_ANSWERS:
+            return
+        event.stop()
+        self._answer = None
+        self.query_one("#too-small", Static).update(Text(notice_text(self.app.size)))
+        answer(QUIT_ANSWERS[event.key])
+
+
+def fit_terminal(app: App[Any], size: Size) -> None:
+    """Show the notice when `size` is under the minimum; take it away when it is not."""
+    notice = app.screen if isinstance(app.screen, TooSmallScreen) else None
+    if too_small(size) and notice is None:
+        app.push_screen(TooSmallScreen())
+    elif not too_small(size) and notice is not None:
+        app.pop_screen()
+
+
+def notice_shown(app: App[Any]) -> bool:
+    return isinstance(app.screen, TooSmallScreen)
