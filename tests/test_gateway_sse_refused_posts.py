@@ -43,23 +43,25 @@ FAST = 10.0
 
 
 @contextmanager
-def refusing_gateway(tmp: Path, *options: str, **env: str) -> Iterator[RawClient]:
-    """refusing_sse.py with `env` (REFUSE=..., REFUSE_FROM=...), and the gateway over stdio in
-    front of it, initialized; both stopped when the block ends."""
-    server = subprocess.Popen([sys.executable, str(SERVER)], stdout=subprocess.PIPE, text=True,
-                              env={**os.environ, "SSE_RECORD": str(tmp / "received.jsonl"), **env})
-    assert server.stdout is not None
+def refusing_gateway(tmp: Path, *options: str, server: Path = SERVER, **env: str) -> Iterator[RawClient]:
+    """`server` with `env` (REFUSE=..., REFUSE_FROM=...), and the gateway over stdio in front of
+    it, initialized; both stopped when the block ends. The server is refusing_sse.py (reached
+    with `--sse`) or refusing_http.py (Streamable HTTP)."""
+    process = subprocess.Popen([sys.executable, str(server)], stdout=subprocess.PIPE, text=True,
+                               env={**os.environ, "REFUSING_RECORD": str(tmp / "received.jsonl"), **env})
+    assert process.stdout is not None
     try:
-        url = f"http://127.0.0.1:{int(server.stdout.readline())}/sse"
+        port = int(process.stdout.readline())
+        target = ["--sse", f"http://127.0.0.1:{port}/sse"] if server == SERVER else [f"http://127.0.0.1:{port}/mcp"]
         (tmp / "policy.json").write_text(json.dumps(POLICY), encoding="utf-8")
         command = [sys.executable, "-m", "policytui", "gateway", "--policy", str(tmp / "policy.json"),
                    "--state", "memory://", "--audit", str(tmp / "audit.jsonl"), "--log", str(tmp / "gateway.log"),
-                   *options, "--sse", url]
+                   *options, *target]
         with running_gateway(tmp, command) as client:
             yield client
     finally:
-        server.kill()
-        server.wait(timeout=10)
+        process.kill()
+        process.wait(timeout=10)
 
 
 def echo(client: RawClient, n: int) -> tuple[str, float]:
@@ -80,7 +82,8 @@ def received(tmp: Path) -> list[tuple[int, bool]]:
     path = tmp / "received.jsonl"
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
     return [(line["message"]["params"]["arguments"]["n"], line["taken"]) for line in lines
-            if line["message"].get("method") == "tools/call" and line["message"]["params"]["name"] == "echo"]
+            if "message" in line and line["message"].get("method") == "tools/call"
+            and line["message"]["params"]["name"] == "echo"]
 
 
 def audited(tmp: Path) -> list[tuple[str, Any]]:

@@ -1,5 +1,5 @@
 """The one error type of discovery (a clear sentence, plus what the server last said), and
-what a request whose message the server refused is answered with."""
+what a request whose message the server refused (or did not answer) is answered with."""
 
 from __future__ import annotations
 
@@ -44,15 +44,19 @@ class ListingCancelled(Exception):
 
 @dataclass(frozen=True)
 class RefusedPost:
-    """Why the legacy SSE transport could not deliver a request: the `data` of the error that
-    answers it (`policytui.discovery.http`). Only this process makes one (the data of a
-    server's own error is JSON), so no server can pass an error of its own for this.
+    """Why an HTTP transport could not deliver a request, or get its answer: the `data` of the
+    error that answers it (`policytui.discovery.http`). Only this process makes one (the data
+    of a server's own error is JSON), so no server can pass an error of its own for this.
 
     `status` is the HTTP status the server refused the message with (it did not take it), or
     None when the connection failed before the server answered (`detail` says how; the server
     may have taken the message). `timed_out`: the server took the connection and did not
-    answer in time (it may be running the tool)."""
+    answer in time (it may be running the tool). `session_ended`: a Streamable HTTP server
+    answered 404 to a request of the session, which it no longer knows. `unreadable`: the
+    server took the request and answered something that is not a JSON-RPC message."""
 
     status: int | None
     detail: str
     timed_out: bool = False
+    session_ended: bool = False
+    unreadable: bool = False

@@ -14,6 +14,18 @@ nothing more is sent, and the request waits for ever. Here a failed POST fails o
 message: a request is answered at once with an error whose `data` is a `RefusedPost` (which the
 gateway tells apart from any error of the server's), anything else is logged, and the next
 message is posted as usual. A POST is given the connection's time-out to be answered.
+
+Over Streamable HTTP a request's answer is the body of its own POST. The SDK's transport runs
+each POST in a task of the connection's task group, so a POST whose connection fails (closed
+without an answer, or half-way through one) ends the whole connection with an exception that
+no caller catches; a failed notification's POST stops its sender. Once connected, here each
+POST fails only its own message (`_GuardedTransport`): a request is answered at once with an
+error whose `data` is a `RefusedPost`, as over SSE: for an HTTP error status (the SDK's stand-in
+named no status, and a 404 is the session ended), a connection that fails before the answer
+(an event stream that ends early included), and an answer that is not JSON-RPC. A request
+given up on (its time-out, or its client cancelled it) has its POST closed after the
+`notifications/cancelled` is posted, so no connection is held for an answer nobody waits for.
+Before the connection is up, failures stay as they are, for the start failure's sentence.
 """
 
 from __future__ import annotations
@@ -23,7 +35,7 @@ import http
 import logging
 import ssl
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from functools import cache
 from typing import Any
@@ -32,18 +44,28 @@ import anyio
 import anyio.abc
 import httpx2
 import mcp.client.sse
+import mcp.client.streamable_http
 import mcp_types as types
 from anyio.streams.memory import MemoryObjectSendStream
+from httpx2 import ServerSentEvent
 from mcp.client.sse import sse_client
-from mcp.client.streamable_http import streamable_http_client
+from mcp.client.streamable_http import (
+    RequestContext,
+    StreamableHTTPTransport,
+    StreamWriter,
+    streamable_http_client,
+)
 from mcp.shared._context_streams import ContextReceiveStream
-from mcp.shared._httpx_utils import request_within_origin, sse_within_origin
+from mcp.shared._httpx_utils import request_within_origin, sse_within_origin, stream_within_origin
+from mcp.shared.jsonrpc_dispatcher import cancelled_request_id_from_params
 from mcp.shared.message import SessionMessage
+from pydantic import ValidationError
 
 from policytui.discovery.diagnostics import Diagnostics, HttpAnswer
 from policytui.discovery.errors import RefusedPost
 from policytui.discovery.explain import flatten
 from policytui.discovery.http_limit import UNCOMPRESSED, MessageTooLarge, bound_bodies
+from policytui.discovery.limits import refusal_in
 
 log = logging.getLogger("policytui.discovery")
 # Said in the gateway's log; never on a terminal that has no logging set up (the TUI).
@@ -101,6 +123,7 @@ async def http_transport(diag: Diagnostics, timeout: float) -> AsyncIterator[Any
         event_hooks=_hooks(diag),
         verify=_tls_context(),
     )
+    _GUARDED_HTTP[client] = diag
     # Events are bounded by the hook, at the size of any other message (tool results up to the
     # limit pass as they do over stdio), and refused with its words: the SDK's own bound (1 MiB,
     # and counted on the text, where a byte that is not UTF-8 counts three) is left off.
@@ -108,6 +131,170 @@ async def http_transport(diag: Diagnostics, timeout: float) -> AsyncIterator[Any
         spec.url, http_client=client, max_sse_event_size=None
     ) as streams:
         yield streams
+
+
+# The clients of `http_transport`, with their connection's diagnostics: once it is connected,
+# a POST of theirs that fails fails its own message only (`_GuardedTransport`).
+_GUARDED_HTTP: weakref.WeakKeyDictionary[httpx2.AsyncClient, Diagnostics] = weakref.WeakKeyDictionary()
+
+
+class _Refused(Exception):
+    """A POST the server answered with an HTTP error status (raised before the SDK reads it)."""
+
+    def __init__(self, refused: RefusedPost) -> None:
+        super().__init__(refused.detail)
+        self.refused = refused
+
+
+def _guarding(client: httpx2.AsyncClient) -> bool:
+    diag = _GUARDED_HTTP.get(client)
+    return diag is not None and diag.stage == "connected"
+
+
+@asynccontextmanager
+async def _post_stream(
+    client: httpx2.AsyncClient, method: str, url: httpx2.URL | str, **kwargs: Any
+) -> AsyncIterator[httpx2.Response]:
+    """The SDK's POST of one message over Streamable HTTP (`stream_within_origin`). For a
+    connected client of `http_transport` an HTTP error status is `_Refused`, whatever the body
+    says: the server did not take the message. A 404 to a message of the session says that the
+    server no longer knows the session (the protocol's word for a session ended)."""
+    async with stream_within_origin(client, method, url, **kwargs) as response:
+        if response.status_code >= 400 and _guarding(client):
+            status = response.status_code
+            ended = status == 404 and "mcp-session-id" in httpx2.Headers(kwargs.get("headers") or {})
+            raise _Refused(RefusedPost(status, _status_words(status), session_ended=ended))
+        yield response
+
+
+# `StreamableHTTPTransport` posts each message through this name of its module, looked up at
+# each call.
+mcp.client.streamable_http.stream_within_origin = _post_stream
+
+
+class _GuardedTransport(StreamableHTTPTransport):
+    """The SDK's Streamable HTTP transport, where a POST of a connected client of
+    `http_transport` that fails fails its own message only (see the module's docstring). For
+    any other client it is the SDK's."""
+
+    _client: httpx2.AsyncClient | None = None
+
+    def _guarded(self) -> bool:
+        return self._client is not None and _guarding(self._client)
+
+    async def post_writer(self, client: httpx2.AsyncClient, *args: Any, **kwargs: Any) -> None:
+        self._client = client
+        await super().post_writer(client, *args, **kwargs)
+
+    @staticmethod
+    async def _answer(writer: StreamWriter, error: types.JSONRPCError) -> None:
+        try:
+            await writer.send(SessionMessage(error))
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+            pass  # the connection is ending: its requests are answered "connection closed"
+
+    async def _handle_post_request(self, ctx: RequestContext) -> None:
+        if not self._guarded():
+            await super()._handle_post_request(ctx)
+            return
+        try:
+            await super()._handle_post_request(ctx)
+        except _Refused as exc:
+            refused = exc.refused
+        except Exception as exc:  # noqa: BLE001 - any failure of one POST fails its message only
+            timed_out = isinstance(exc, httpx2.TimeoutException) and not isinstance(exc, httpx2.ConnectTimeout)
+            refused = RefusedPost(None, _dropped_detail(exc), timed_out)
+        else:
+            return
+        message = ctx.session_message.message
+        if isinstance(message, types.JSONRPCRequest):
+            await self._answer(ctx.read_stream_writer, _refusal_error(message.id, refused))
+        else:
+            method = getattr(message, "method", None)
+            _log_unanswered(method if isinstance(method, str) else "an answer to one of its requests", refused)
+
+    async def _handle_json_response(
+        self, response: httpx2.Response, read_stream_writer: StreamWriter, *, request_id: types.RequestId
+    ) -> None:
+        if not self._guarded():
+            await super()._handle_json_response(response, read_stream_writer, request_id=request_id)
+            return
+        # A connection that fails while the body is read raises (`_handle_post_request`).
+        try:
+            content = await response.aread()
+        except MessageTooLarge as exc:
+            # Refused at the limit: the words reach the request, where the gateway finds them.
+            error = types.ErrorData(code=types.INTERNAL_ERROR, message=str(exc))
+            await self._answer(read_stream_writer, types.JSONRPCError(jsonrpc="2.0", id=request_id, error=error))
+            return
+        try:
+            message = types.jsonrpc_message_adapter.validate_json(content, by_name=False)
+        except ValidationError:
+            refused = RefusedPost(None, "an answer that is not a JSON-RPC message", unreadable=True)
+            await self._answer(read_stream_writer, _refusal_error(request_id, refused))
+            return
+        try:
+            await read_stream_writer.send(SessionMessage(message))
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+            pass
+
+    async def _handle_sse_event(
+        self,
+        sse: ServerSentEvent,
+        read_stream_writer: StreamWriter,
+        original_request_id: types.RequestId | None = None,
+        resumption_callback: Callable[[str], Awaitable[None]] | None = None,
+    ) -> bool:
+        if not (self._guarded() and original_request_id is not None and sse.event == "message" and sse.data):
+            return await super()._handle_sse_event(sse, read_stream_writer, original_request_id, resumption_callback)
+        # An event of a request's answer stream, read as the SDK reads it, except that one that is
+        # not JSON-RPC answers the request with one sentence (the SDK's quoted the event).
+        try:
+            message = types.jsonrpc_message_adapter.validate_json(sse.data, by_name=False)
+        except ValidationError:
+            refused = RefusedPost(None, "an answer that is not a JSON-RPC message", unreadable=True)
+            await self._answer(read_stream_writer, _refusal_error(original_request_id, refused))
+            return True
+        answered = isinstance(message, (types.JSONRPCResponse, types.JSONRPCError))
+        if isinstance(message, (types.JSONRPCResponse, types.JSONRPCError)):
+            message.id = original_request_id
+        try:
+            await read_stream_writer.send(SessionMessage(message))
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+            return True  # the connection is ending
+        if sse.id and resumption_callback:
+            await resumption_callback(sse.id)
+        return answered
+
+    async def _resolve_abandoned_request(
+        self, read_stream_writer: StreamWriter, request_id: types.RequestId, message: str, *,
+        code: int = types.CONNECTION_CLOSED,
+    ) -> None:
+        if self._guarded() and code == types.CONNECTION_CLOSED and not refusal_in(message):
+            # The answer's event stream ended (or broke) before the answer: this request's
+            # connection went, not the server's (a refusal at the size limit keeps its words).
+            refused = RefusedPost(None, "it closed the connection without answering the request")
+            await self._answer(read_stream_writer, _refusal_error(request_id, refused))
+            return
+        await super()._resolve_abandoned_request(read_stream_writer, request_id, message, code=code)
+
+    def _consume_modern_cancellation(self, session_message: SessionMessage) -> bool:
+        consumed = super()._consume_modern_cancellation(session_message)
+        message = session_message.message
+        if not consumed and self._guarded() and isinstance(message, types.JSONRPCNotification) \
+                and message.method == "notifications/cancelled":
+            # A request given up on (timed out, cancelled): its `notifications/cancelled` is
+            # posted, and its POST closed, so that no connection waits for an answer nobody
+            # reads (and fails an hour later, at the stream's read time-out).
+            request_id = cancelled_request_id_from_params(message.params)
+            post = self._in_flight_posts.get(request_id) if request_id is not None else None
+            if post is not None:
+                post.scope.cancel()
+        return consumed
+
+
+# `streamable_http_client` makes its transport through this name of its module.
+mcp.client.streamable_http.StreamableHTTPTransport = _GuardedTransport  # type: ignore[misc]
 
 
 # The clients of `sse_transport`, whose response hook bounds every event.
@@ -153,6 +340,34 @@ def _dropped_detail(exc: BaseException) -> str:
     return f"posting the request failed ({type(exc).__name__})"
 
 
+def _status_words(status: int) -> str:
+    try:
+        phrase = http.HTTPStatus(status).phrase  # not the server's own words
+    except ValueError:
+        phrase = ""
+    return f"HTTP {status}" + (f" ({phrase})" if phrase else "")
+
+
+def _refusal_error(request_id: Any, refused: RefusedPost) -> types.JSONRPCError:
+    """The error that answers a request whose POST failed: its `data` says how."""
+    if refused.unreadable:
+        words = f"the server sent {refused.detail}"
+    elif refused.status is not None:
+        words = f"the server refused the request with {refused.detail}"
+    else:
+        words = f"posting the request failed: {refused.detail}"
+    code = types.INTERNAL_ERROR if refused.status is not None or refused.unreadable else types.CONNECTION_CLOSED
+    return types.JSONRPCError(jsonrpc="2.0", id=request_id, error=types.ErrorData(code=code, message=words, data=refused))
+
+
+def _log_unanswered(what: str, refused: RefusedPost) -> None:
+    """A message with nobody waiting on it (a notification, an answer to the server) failed."""
+    if refused.status is not None:
+        log.warning("the upstream server refused %s with %s", what, refused.detail)
+    else:
+        log.warning("posting %s to the upstream server failed (%s)", what, refused.detail)
+
+
 async def _post_message(
     client: httpx2.AsyncClient, method: str, url: httpx2.URL | str, **kwargs: Any
 ) -> httpx2.Response:
@@ -172,12 +387,7 @@ async def _post_message(
     else:
         if response.is_success:
             return response
-        try:
-            phrase = http.HTTPStatus(response.status_code).phrase  # not the server's own words
-        except ValueError:
-            phrase = ""
-        shown = f"HTTP {response.status_code}" + (f" ({phrase})" if phrase else "")
-        on_failed(kwargs.get("json"), RefusedPost(response.status_code, shown))
+        on_failed(kwargs.get("json"), RefusedPost(response.status_code, _status_words(response.status_code)))
     return httpx2.Response(202, request=httpx2.Request(method, url))
 
 
@@ -197,18 +407,9 @@ class _FailedPosts:
         request_id = message.get("id") if isinstance(message, dict) else None
         method = message.get("method") if isinstance(message, dict) else None
         if request_id is None or not isinstance(method, str):
-            what = method if isinstance(method, str) else "an answer to one of its requests"
-            if refused.status is not None:
-                log.warning("the upstream server refused %s with %s", what, refused.detail)
-            else:
-                log.warning("posting %s to the upstream server failed (%s)", what, refused.detail)
+            _log_unanswered(method if isinstance(method, str) else "an answer to one of its requests", refused)
             return
-        words = (f"the server refused the request with {refused.detail}" if refused.status is not None
-                 else f"posting the request failed: {refused.detail}")
-        code = types.INTERNAL_ERROR if refused.status is not None else types.CONNECTION_CLOSED
-        error = types.JSONRPCError(
-            jsonrpc="2.0", id=request_id, error=types.ErrorData(code=code, message=words, data=refused)
-        )
+        error = _refusal_error(request_id, refused)
         if self._tg is not None and self._send is not None:
             self._tg.start_soon(self._answer, self._send, SessionMessage(error))
 

@@ -20,7 +20,11 @@ A POST the server refuses with an HTTP error status fails its own request (`erro
 did not take the message, the call is refunded, as Streamable HTTP's SDK client makes of the
 same refusal); one whose connection fails before the server answers fails it as `unavailable`
 (refunded, as a call whose connection is gone is on every transport). Neither ends the
-connection: the next request is posted as usual, and works if the server takes it.
+connection: the next request is posted as usual, and works if the server takes it. The same
+holds over Streamable HTTP, where the answer is the POST's body: one whose connection or event
+stream ends before the answer is `unavailable`, one that is not JSON-RPC `error`. A 404 there
+is the server's end of the session: the gateway opens no new one, so the server is
+unavailable from then on (`RefusedPost.session_ended`).
 """
 
 from __future__ import annotations
@@ -235,7 +239,22 @@ class Upstream:
             raise UpstreamFailure("unavailable", unavailable_error("the connection closed")) from None
 
     def _post_failed(self, post: RefusedPost, method: str) -> UpstreamFailure:
-        """The failure of a request whose POST failed (legacy SSE). The connection stays up."""
+        """The failure of a request whose POST failed (legacy SSE, Streamable HTTP). The
+        connection stays up, unless the server ended the session."""
+        if post.session_ended:
+            # The server no longer knows the session: every later request would be refused the
+            # same way. The gateway does not open a new one (its tools, pins and probe were
+            # learnt on this one): later requests fail at once, unsent. One line in the log.
+            reason = f"ended the gateway's session, answering HTTP {post.status}; restart the gateway to open a new one"
+            self.mark_down(f"it {reason}")
+            message = f"the upstream MCP server {reason}"
+            return UpstreamFailure("error", MCPError(code=types.INTERNAL_ERROR, message=message))
+        if post.unreadable:
+            # Taken (the tool may have run) and answered with something that is not JSON-RPC:
+            # an invalid answer, as one that is not a valid result (`error`).
+            log.warning("the upstream server sent %s to %s; the request failed", post.detail, method)
+            message = f"the upstream MCP server sent {post.detail}"
+            return UpstreamFailure("error", MCPError(code=types.INTERNAL_ERROR, message=message))
         if post.status is not None:
             # The server answered and did not take the message: its tool did not run.
             log.warning("the upstream server refused %s with %s; the request failed", method, post.detail)

@@ -5,22 +5,16 @@ it. Prints its port on stdout once listening on 127.0.0.1. Standard library only
 client posts its messages); answers come on that stream, as the legacy transport has them.
 Its one tool, `echo`, answers `ran echo N` (N is its argument `n`).
 
-`REFUSE` says which POSTs of `echo` calls are refused, counted from 1 over the server's life, as
-`N=HOW` pairs separated by commas (`REFUSE=2=500,4=drop`); `REFUSE_FROM=N=HOW` refuses the Nth
-and every later one (a server that does not recover). HOW is an HTTP status (`400`, `413`,
-`500`: answered at once, the message not handled), `drop` (the connection closed without an
-answer, the message not handled) or `hang` (the message handled, the tool run, and neither
+Which POSTs of `echo` calls it refuses (`REFUSE`, `REFUSE_FROM`) and the record of every
+message posted (`REFUSING_RECORD`) are as `_refusing.py` says. HOW is an HTTP status (`400`,
+`413`, `500`: answered at once, the message not handled), `drop` (the connection closed without
+an answer, the message not handled) or `hang` (the message handled, the tool run, and neither
 the POST nor the call ever answered).
-
-`SSE_RECORD=FILE` gets one JSON line per message posted: `{"message": ..., "taken": true}` when
-the server handled it (a `tools/call` taken is a tool that ran), `"taken": false` when it was
-refused. What is in the file is what the server received and what it did with it.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import queue
 import threading
 import uuid
@@ -28,69 +22,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-RECORD = os.environ.get("SSE_RECORD", "")
+from _refusing import answer, record, refusal
 
-
-def _refusals() -> tuple[dict[int, str], tuple[int, str] | None]:
-    each: dict[int, str] = {}
-    for pair in filter(None, os.environ.get("REFUSE", "").split(",")):
-        number, how = pair.split("=", 1)
-        each[int(number)] = how
-    start = os.environ.get("REFUSE_FROM", "")
-    if start:
-        number, how = start.split("=", 1)
-        return each, (int(number), how)
-    return each, None
-
-
-REFUSE, REFUSE_FROM = _refusals()
 # The legacy transport's sessions: the messages each one's event stream has still to send.
 SESSIONS: dict[str, queue.Queue[dict[str, Any]]] = {}
-_lock = threading.Lock()
-_calls = 0
-
-
-def _record(message: Any, taken: bool) -> None:
-    if not RECORD:
-        return
-    with _lock, open(RECORD, "a", encoding="utf-8") as out:
-        out.write(json.dumps({"message": message, "taken": taken}) + "\n")
-
-
-def _refusal(message: Any) -> str | None:
-    """How this message is refused, or None when it is handled."""
-    global _calls
-    if not isinstance(message, dict) or message.get("method") != "tools/call":
-        return None
-    if (message.get("params") or {}).get("name") != "echo":
-        return None  # the gateway's start-up probe, say
-    with _lock:
-        _calls += 1
-        number = _calls
-    if number in REFUSE:
-        return REFUSE[number]
-    if REFUSE_FROM is not None and number >= REFUSE_FROM[0]:
-        return REFUSE_FROM[1]
-    return None
-
-
-def _answer(message: dict[str, Any]) -> dict[str, Any]:
-    method, params = message.get("method"), message.get("params") or {}
-    result: dict[str, Any]
-    if method == "initialize":
-        result = {"protocolVersion": "2025-06-18", "capabilities": {"tools": {}},
-                  "serverInfo": {"name": "refusing-sse", "version": "1.0"}}
-    elif method == "tools/list":
-        result = {"tools": [{"name": "echo", "inputSchema": {"type": "object"}}]}
-    elif method == "tools/call" and params.get("name") == "echo":
-        result = {"content": [{"type": "text", "text": f"ran echo {(params.get('arguments') or {}).get('n')}"}]}
-    elif method == "tools/call":
-        result = {"content": [{"type": "text", "text": f"Unknown tool: {params.get('name')}"}], "isError": True}
-    elif method == "ping":
-        result = {}
-    else:
-        return {"jsonrpc": "2.0", "id": message["id"], "error": {"code": -32601, "message": "Method not found"}}
-    return {"jsonrpc": "2.0", "id": message["id"], "result": result}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -136,24 +71,24 @@ class Handler(BaseHTTPRequestHandler):
             self._empty(404)
             return
         message = json.loads(body)
-        how = _refusal(message)
+        how = refusal(message)
         if how == "drop":
-            _record(message, False)
+            record(message, False)
             self.close_connection = True
             self.connection.shutdown(2)  # closed without an answer
             return
         if how == "hang":
-            _record(message, True)  # taken and run, then never answered
+            record(message, True)  # taken and run, then never answered
             threading.Event().wait()
             return
         if how is not None:
-            _record(message, False)
+            record(message, False)
             self._empty(int(how))
             return
-        _record(message, True)
+        record(message, True)
         self._empty(202)
         if isinstance(message, dict) and "id" in message and "method" in message:
-            answers.put(_answer(message))
+            answers.put(answer(message, "refusing-sse"))
 
 
 if __name__ == "__main__":

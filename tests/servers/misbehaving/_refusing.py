@@ -1,0 +1,92 @@
+"""What the refusing HTTP servers share (`refusing_sse.py`, `refusing_http.py`): which POSTs
+of `echo` calls to refuse, the record of every message posted, and the answers of a server
+whose one tool is `echo` (it answers `ran echo N`, N its argument `n`). Standard library only.
+
+`REFUSE` says which POSTs of `echo` calls are refused, counted from 1 over the server's life, as
+`N=HOW` pairs separated by commas (`REFUSE=2=500,4=drop`); `REFUSE_FROM=N=HOW` refuses the Nth
+and every later one (a server that does not recover). Each server says which HOWs it knows.
+
+`REFUSING_RECORD=FILE` gets one JSON line per message posted: `{"message": ..., "taken": true}`
+when the server handled it (a `tools/call` taken is a tool that ran), `"taken": false` when it
+was refused. What is in the file is what the server received and what it did with it. A
+server may add `{"closed": ID}` when the client closed the connection of a message it took and
+never answered.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from typing import Any
+
+RECORD = os.environ.get("REFUSING_RECORD", "")
+
+
+def _refusals() -> tuple[dict[int, str], tuple[int, str] | None]:
+    each: dict[int, str] = {}
+    for pair in filter(None, os.environ.get("REFUSE", "").split(",")):
+        number, how = pair.split("=", 1)
+        each[int(number)] = how
+    start = os.environ.get("REFUSE_FROM", "")
+    if start:
+        number, how = start.split("=", 1)
+        return each, (int(number), how)
+    return each, None
+
+
+REFUSE, REFUSE_FROM = _refusals()
+_lock = threading.Lock()
+_calls = 0
+
+
+def record(message: Any, taken: bool) -> None:
+    if not RECORD:
+        return
+    with _lock, open(RECORD, "a", encoding="utf-8") as out:
+        out.write(json.dumps({"message": message, "taken": taken}) + "\n")
+
+
+def record_closed(message: Any) -> None:
+    """The client closed the connection of a message taken and never answered (`hang`): one
+    line `{"closed": ID}`, ID the message's id."""
+    if RECORD:
+        with _lock, open(RECORD, "a", encoding="utf-8") as out:
+            out.write(json.dumps({"closed": message.get("id") if isinstance(message, dict) else None}) + "\n")
+
+
+def refusal(message: Any) -> str | None:
+    """How this message is refused (a HOW of `REFUSE`), or None when it is handled."""
+    global _calls
+    if not isinstance(message, dict) or message.get("method") != "tools/call":
+        return None
+    if (message.get("params") or {}).get("name") != "echo":
+        return None  # the gateway's start-up probe, say
+    with _lock:
+        _calls += 1
+        number = _calls
+    if number in REFUSE:
+        return REFUSE[number]
+    if REFUSE_FROM is not None and number >= REFUSE_FROM[0]:
+        return REFUSE_FROM[1]
+    return None
+
+
+def answer(message: dict[str, Any], server_name: str) -> dict[str, Any]:
+    """The answer to a request the server handles."""
+    method, params = message.get("method"), message.get("params") or {}
+    result: dict[str, Any]
+    if method == "initialize":
+        result = {"protocolVersion": "2025-06-18", "capabilities": {"tools": {}},
+                  "serverInfo": {"name": server_name, "version": "1.0"}}
+    elif method == "tools/list":
+        result = {"tools": [{"name": "echo", "inputSchema": {"type": "object"}}]}
+    elif method == "tools/call" and params.get("name") == "echo":
+        result = {"content": [{"type": "text", "text": f"ran echo {(params.get('arguments') or {}).get('n')}"}]}
+    elif method == "tools/call":
+        result = {"content": [{"type": "text", "text": f"Unknown tool: {params.get('name')}"}], "isError": True}
+    elif method == "ping":
+        result = {}
+    else:
+        return {"jsonrpc": "2.0", "id": message["id"], "error": {"code": -32601, "message": "Method not found"}}
+    return {"jsonrpc": "2.0", "id": message["id"], "result": result}
