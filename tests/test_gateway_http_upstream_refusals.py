@@ -6,9 +6,10 @@ posted to it and whether it took it.
 Over Streamable HTTP a request's answer is the body of its own POST. Whatever goes wrong with
 one POST fails that call only, at once, with one sentence for the client and one line in the
 log, audited and charged as over the legacy SSE transport (`test_gateway_sse_refused_posts`):
-an HTTP error status is `error` and refunded (the server did not take the message), a
-connection that fails before the answer is `unavailable` and refunded, a POST taken and not
-answered within the call time-out is `timeout` with its charge kept. The gateway stays up and
+a 4xx, 501 or 503 is `error` and refunded (the server did not take the message); a POST the
+server took, or may have (another 5xx, a connection closed once sent, an answer cut short, not
+JSON-RPC or absent), is `lost` with its charge kept; a POST taken and not answered within the
+call time-out is `timeout` with its charge kept. The gateway stays up and
 the next call is posted as usual. Before, a dropped connection ended the gateway with a
 traceback ("the gateway stopped on an unexpected error: ExceptionGroup ..."), an event stream
 that ended early made the server unavailable for good, and an HTTP error status or an answer
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from test_gateway_sse_refused_posts import FAST, REFUSED, audited, echo, received, refusing_gateway
+from test_gateway_sse_refused_posts import SERVER as SSE_SERVER
 
 SERVER = Path(__file__).resolve().parent / "servers" / "misbehaving" / "refusing_http.py"
 # What the client is told, beyond the refusals it shares with the legacy SSE transport.
@@ -31,11 +33,19 @@ SAID = {
     "cut": REFUSED["drop"],  # an event stream that ends before the answer
     "short": REFUSED["drop"],  # an answer whose connection closes half-way through it
     "invalid": "the upstream MCP server sent an answer that is not a JSON-RPC message",
+    "ran+500": REFUSED["500"],
+    "ran+502": "the upstream MCP server refused the request with HTTP 502 (Bad Gateway)",
+    "ran+202": "the upstream MCP server sent no answer to the request (HTTP 202 Accepted)",
+    "ran+drop": REFUSED["drop"],
+    "ran+text": "the upstream MCP server sent an answer that is not a JSON-RPC message",
 }
-# What the audit log says, and whether the server took (and ran) the call.
-OUTCOME = {"400": ("error", False), "413": ("error", False), "500": ("error", False),
-           "drop": ("unavailable", False), "cut": ("unavailable", True), "short": ("unavailable", True),
-           "invalid": ("error", True)}
+# What the audit log says, and whether the server took (and ran) the call. Only a refusal that
+# says the server did not take the message (a 4xx, 501, 503) is `error` and refunded; a POST
+# the server took, or may have, is `lost` and keeps its charge, since its tool may have run.
+OUTCOME = {"400": ("error", False), "413": ("error", False), "500": ("lost", False),
+           "drop": ("lost", False), "cut": ("lost", True), "short": ("lost", True),
+           "invalid": ("lost", True), "ran+500": ("lost", True), "ran+502": ("lost", True),
+           "ran+202": ("lost", True), "ran+drop": ("lost", True), "ran+text": ("lost", True)}
 
 
 def said_in_log(tmp: Path) -> list[str]:
@@ -53,43 +63,57 @@ def closed(tmp: Path) -> list[object]:
 
 @pytest.mark.parametrize("how", list(OUTCOME))
 def test_a_failed_post_fails_its_call_only_and_the_next_calls_are_served(tmp_path: Path, how: str) -> None:
+    """Before, every one of these was refunded, so a server (or a proxy in front of it) that
+    ran the tool and then failed the POST (`ran+...`, `cut`, `short`, `invalid`) ran 4 calls
+    under a limit of 3 an hour, and as many more as the agent asked."""
+    outcome, taken = OUTCOME[how]
+    refunded = outcome == "error"
     with refusing_gateway(tmp_path, server=SERVER, REFUSE=f"2={how}") as client:
         assert echo(client, 1)[0] == "ran echo 1"
         text, took = echo(client, 2)
         assert text == SAID[how]
         assert took < FAST
         assert echo(client, 3)[0] == "ran echo 3"
-        assert echo(client, 4)[0] == "ran echo 4"  # the failed call was refunded: room for this one
+        if refunded:
+            assert echo(client, 4)[0] == "ran echo 4"  # the failed call was refunded: room for this one
         assert echo(client, 5)[0].startswith("[POLICY DENIED] rate limit 3 per hour reached")
         assert client.process.poll() is None
-    outcome, taken = OUTCOME[how]
-    # The server's side: what it took ran once; the refused message was not taken.
-    assert received(tmp_path) == [(1, True), (2, taken), (3, True), (4, True)]
-    assert audited(tmp_path) == [("allowed", "ok"), ("allowed", outcome), ("allowed", "ok"), ("allowed", "ok"),
-                                 ("denied", None)]
+    # The server's side: what it took ran once; never more runs than the limit allows.
+    assert received(tmp_path) == [(1, True), (2, taken), (3, True)] + [(4, True)] * refunded
+    assert sum(took for _, took in received(tmp_path)) <= 3
+    assert audited(tmp_path) == [("allowed", "ok"), ("allowed", outcome), ("allowed", "ok")] + \
+        [("allowed", "ok")] * refunded + [("denied", None)]
     said = said_in_log(tmp_path)
     assert len(said) == 1 and "tools/call" in said[0], said
 
 
 @pytest.mark.parametrize("how", ["503", "drop"])
 def test_a_server_that_fails_every_post_from_then_on_fails_each_call_at_once(tmp_path: Path, how: str) -> None:
+    """A 503 says the server did not take the message: each call is refunded, none of them is
+    a rate-limit denial. A dropped connection may have come after the tool ran: each keeps its
+    charge, so once the limit is used the calls are denied without being posted."""
+    sent = 4 if how == "503" else 2
     with refusing_gateway(tmp_path, server=SERVER, REFUSE_FROM=f"2={how}") as client:
         assert echo(client, 1)[0] == "ran echo 1"
         for n in (2, 3, 4, 5):
             text, took = echo(client, n)
-            assert text == SAID.get(how, "the upstream MCP server refused the request with HTTP 503 (Service Unavailable)")
+            if n - 1 <= sent:
+                assert text == SAID.get(how, "the upstream MCP server refused the request with HTTP 503 (Service Unavailable)")
+            else:
+                assert text.startswith("[POLICY DENIED] rate limit 3 per hour reached")
             assert took < FAST
         assert client.process.poll() is None
-    assert received(tmp_path) == [(1, True), (2, False), (3, False), (4, False), (5, False)]
-    # Each failed call refunded: none of them is a rate-limit denial.
-    outcome = "unavailable" if how == "drop" else "error"
-    assert audited(tmp_path) == [("allowed", "ok")] + [("allowed", outcome)] * 4
-    assert len(said_in_log(tmp_path)) == 4
+    assert received(tmp_path) == [(1, True)] + [(n, False) for n in range(2, 2 + sent)]
+    outcome = "lost" if how == "drop" else "error"
+    assert audited(tmp_path) == [("allowed", "ok")] + [("allowed", outcome)] * sent + [("denied", None)] * (4 - sent)
+    assert len(said_in_log(tmp_path)) == sent
 
 
 def test_a_server_that_goes_away_fails_each_call_at_once(tmp_path: Path) -> None:
-    """The server exits while a POST waits: that call and every later one fail at once, as
-    `unavailable` (refunded), and the gateway stays up."""
+    """The server exits while a POST waits: that call and every later one fail at once, and the
+    gateway stays up. The call whose connection closed once sent is `lost` (its charge kept:
+    the server may have run it before going); the later ones find no server (`unavailable`,
+    refunded: never sent)."""
     with refusing_gateway(tmp_path, server=SERVER, REFUSE="2=exit") as client:
         assert echo(client, 1)[0] == "ran echo 1"
         assert echo(client, 2)[0] == REFUSED["drop"]
@@ -99,7 +123,7 @@ def test_a_server_that_goes_away_fails_each_call_at_once(tmp_path: Path) -> None
             assert took < FAST
         assert client.process.poll() is None
     assert received(tmp_path) == [(1, True), (2, False)]
-    assert audited(tmp_path) == [("allowed", "ok")] + [("allowed", "unavailable")] * 3
+    assert audited(tmp_path) == [("allowed", "ok"), ("allowed", "lost")] + [("allowed", "unavailable")] * 2
     assert len(said_in_log(tmp_path)) == 3
 
 
@@ -144,3 +168,23 @@ def test_a_session_the_server_no_longer_knows_fails_closed_with_one_sentence(tmp
     assert audited(tmp_path) == [("allowed", "ok"), ("allowed", "error")] + [("allowed", "unavailable")] * 3
     said = said_in_log(tmp_path)
     assert len(said) == 1 and "ERROR" in said[0] and ended in said[0], said
+
+
+@pytest.mark.parametrize("server", ["http", "sse"])
+def test_a_server_error_of_code_32000_fails_its_call_only(tmp_path: Path, server: str) -> None:
+    """A JSON-RPC error of code -32000 (the first implementation-defined server error, which
+    many servers send for any failure) is the server's answer to that call: refunded as the
+    server's errors are, and the server serves on. The SDK gives a closed connection the same
+    code, and the gateway took every such error for the end of the connection: the server was
+    unavailable for good after one failed tool call."""
+    with refusing_gateway(tmp_path, server=SERVER if server == "http" else SSE_SERVER, REFUSE="2=error") as client:
+        assert echo(client, 1)[0] == "ran echo 1"
+        assert echo(client, 2)[0] == "the tool failed"
+        assert echo(client, 3)[0] == "ran echo 3"
+        assert echo(client, 4)[0] == "ran echo 4"
+        assert echo(client, 5)[0].startswith("[POLICY DENIED] rate limit 3 per hour reached")
+        assert client.process.poll() is None
+    assert received(tmp_path) == [(1, True), (2, True), (3, True), (4, True)]
+    assert audited(tmp_path) == [("allowed", "ok"), ("allowed", "error"), ("allowed", "ok"), ("allowed", "ok"),
+                                 ("denied", None)]
+    assert said_in_log(tmp_path) == []

@@ -53,10 +53,15 @@ class RefusedPost:
     may have taken the message). `timed_out`: the server took the connection and did not
     answer in time (it may be running the tool). `session_ended`: a Streamable HTTP server
     answered 404 to a request of the session, which it no longer knows. `unreadable`: the
-    server took the request and answered something that is not a JSON-RPC message."""
+    server took the request and answered something that is not a JSON-RPC message (or no answer:
+    a 202, say). `maybe_taken`: the server took the message, or may have (a connection that
+    closed once the request was sent, an answer cut short, a 5xx status other than 501 and 503,
+    which a server or a proxy in front of it may give after the tool ran), so the tool may
+    have run: the call keeps its charge."""
 
     status: int | None
     detail: str
     timed_out: bool = False
     session_ended: bool = False
     unreadable: bool = False
+    maybe_taken: bool = False

@@ -160,10 +160,22 @@ async def _post_stream(
     says: the server did not take the message. A 404 to a message of the session says that the
     server no longer knows the session (the protocol's word for a session ended)."""
     async with stream_within_origin(client, method, url, **kwargs) as response:
-        if response.status_code >= 400 and _guarding(client):
+        if _guarding(client):
             status = response.status_code
-            ended = status == 404 and "mcp-session-id" in httpx2.Headers(kwargs.get("headers") or {})
-            raise _Refused(RefusedPost(status, _status_words(status), session_ended=ended))
+            if status >= 400:
+                ended = status == 404 and "mcp-session-id" in httpx2.Headers(kwargs.get("headers") or {})
+                raise _Refused(_refused_status(status, session_ended=ended))
+            posted = kwargs.get("json")
+            if 200 <= status < 300 and isinstance(posted, dict) and "id" in posted and "method" in posted:
+                # A request taken (2xx) and not answered: its tool may have run, so the call
+                # keeps its charge. The SDK made of these an error of its own (refunded).
+                kind = response.headers.get("content-type", "").lower()
+                if status == 202:
+                    raise _Refused(RefusedPost(status, "no answer to the request (HTTP 202 Accepted)",
+                                               unreadable=True, maybe_taken=True))
+                if not kind.startswith(("application/json", "text/event-stream")):
+                    raise _Refused(RefusedPost(status, "an answer that is not a JSON-RPC message",
+                                               unreadable=True, maybe_taken=True))
         yield response
 
 
@@ -202,8 +214,7 @@ class _GuardedTransport(StreamableHTTPTransport):
         except _Refused as exc:
             refused = exc.refused
         except Exception as exc:  # noqa: BLE001 - any failure of one POST fails its message only
-            timed_out = isinstance(exc, httpx2.TimeoutException) and not isinstance(exc, httpx2.ConnectTimeout)
-            refused = RefusedPost(None, _dropped_detail(exc), timed_out)
+            refused = _dropped(exc)
         else:
             return
         message = ctx.session_message.message
@@ -230,9 +241,17 @@ class _GuardedTransport(StreamableHTTPTransport):
         try:
             message = types.jsonrpc_message_adapter.validate_json(content, by_name=False)
         except ValidationError:
-            refused = RefusedPost(None, "an answer that is not a JSON-RPC message", unreadable=True)
+            message = None
+        if not isinstance(message, (types.JSONRPCResponse, types.JSONRPCError)):
+            # Not JSON-RPC, or not an answer (a request, a notification): the POST is over and
+            # its request unanswered. Taken: its tool may have run.
+            refused = RefusedPost(None, "an answer that is not a JSON-RPC message", unreadable=True, maybe_taken=True)
             await self._answer(read_stream_writer, _refusal_error(request_id, refused))
             return
+        # The body answers the request of its own POST, whatever id it names: another
+        # request's id would settle that request (refunding it, were it an error) while its
+        # own answer is still to come.
+        message.id = request_id
         try:
             await read_stream_writer.send(SessionMessage(message))
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):
@@ -252,7 +271,7 @@ class _GuardedTransport(StreamableHTTPTransport):
         try:
             message = types.jsonrpc_message_adapter.validate_json(sse.data, by_name=False)
         except ValidationError:
-            refused = RefusedPost(None, "an answer that is not a JSON-RPC message", unreadable=True)
+            refused = RefusedPost(None, "an answer that is not a JSON-RPC message", unreadable=True, maybe_taken=True)
             await self._answer(read_stream_writer, _refusal_error(original_request_id, refused))
             return True
         answered = isinstance(message, (types.JSONRPCResponse, types.JSONRPCError))
@@ -273,7 +292,8 @@ class _GuardedTransport(StreamableHTTPTransport):
         if self._guarded() and code == types.CONNECTION_CLOSED and not refusal_in(message):
             # The answer's event stream ended (or broke) before the answer: this request's
             # connection went, not the server's (a refusal at the size limit keeps its words).
-            refused = RefusedPost(None, "it closed the connection without answering the request")
+            # The server took the request (it had begun to answer): its tool may have run.
+            refused = RefusedPost(None, "it closed the connection without answering the request", maybe_taken=True)
             await self._answer(read_stream_writer, _refusal_error(request_id, refused))
             return
         await super()._resolve_abandoned_request(read_stream_writer, request_id, message, code=code)
@@ -340,6 +360,26 @@ def _dropped_detail(exc: BaseException) -> str:
     return f"posting the request failed ({type(exc).__name__})"
 
 
+def _dropped(exc: BaseException) -> RefusedPost:
+    """A POST whose connection failed before its answer. Unless it never connected, the server
+    may have taken the message (and run its tool), then closed: the call keeps its charge."""
+    never_sent = isinstance(exc, (httpx2.ConnectError, httpx2.ConnectTimeout))
+    timed_out = isinstance(exc, httpx2.TimeoutException) and not never_sent
+    return RefusedPost(None, _dropped_detail(exc), timed_out, maybe_taken=not never_sent)
+
+
+# The error statuses that say the server did not handle the message: every 4xx (the request
+# was refused), 501 Not Implemented and 503 Service Unavailable. Any other 5xx (500, 502,
+# 504, ...) may come after the tool ran: a server that fails while answering, a proxy whose
+# server went away or took too long.
+_NOT_HANDLED_5XX = frozenset({501, 503})
+
+
+def _refused_status(status: int, *, session_ended: bool = False) -> RefusedPost:
+    maybe_taken = status >= 500 and status not in _NOT_HANDLED_5XX
+    return RefusedPost(status, _status_words(status), session_ended=session_ended, maybe_taken=maybe_taken)
+
+
 def _status_words(status: int) -> str:
     try:
         phrase = http.HTTPStatus(status).phrase  # not the server's own words
@@ -382,12 +422,11 @@ async def _post_message(
     try:
         response = await request_within_origin(client, method, url, **kwargs)
     except Exception as exc:  # noqa: BLE001 - any failure of one POST fails its message only
-        timed_out = isinstance(exc, httpx2.TimeoutException) and not isinstance(exc, httpx2.ConnectTimeout)
-        on_failed(kwargs.get("json"), RefusedPost(None, _dropped_detail(exc), timed_out))
+        on_failed(kwargs.get("json"), _dropped(exc))
     else:
         if response.is_success:
             return response
-        on_failed(kwargs.get("json"), RefusedPost(response.status_code, _status_words(response.status_code)))
+        on_failed(kwargs.get("json"), _refused_status(response.status_code))
     return httpx2.Response(202, request=httpx2.Request(method, url))
 
 

@@ -49,7 +49,9 @@ class UpstreamFailure(Exception):
     `kind` says how it failed: "error" (the server answered with a JSON-RPC error: the tool did
     not run), "unavailable" (the connection is gone), "timeout" (no answer in time: the tool may
     still be running), "too_large" (the answer was over the size limit and refused unread: the
-    tool ran).
+    tool ran), "lost" (over HTTP or SSE, the server took the message, or may have, and its
+    answer did not come: a POST cut or dropped once sent, a 5xx status, an answer that is not
+    JSON-RPC; the tool may have run).
     """
 
     def __init__(self, kind: str, error: Exception) -> None:
@@ -60,7 +62,8 @@ class UpstreamFailure(Exception):
 
 # Counters are refunded when the call failed on the way: the server refused it with a
 # JSON-RPC error, or the connection was gone. A timed-out or cancelled call keeps its charge:
-# the tool may have run, and may still be running; so does one whose answer was too large.
+# the tool may have run, and may still be running; so does one whose answer was too large,
+# or was lost on its way back ("lost": the server took the message, or may have).
 REFUND_ON = frozenset({"error", "unavailable"})
 
 # The reason an agent reads when its call needs counters the store cannot reach.
@@ -307,8 +310,8 @@ class Enforcer:
     def finish_now(self, started: Started, upstream: str) -> None:
         """Settle a call from `start_now` once its fate is known: the counters go back when it
         never reached the tool (`upstream` in REFUND_ON), and its audit line is written.
-        `upstream` is "ok", "error_result", "error", "unavailable", "timeout", "too_large" or
-        "cancelled"."""
+        `upstream` is "ok", "error_result", "error", "unavailable", "timeout", "too_large",
+        "lost" or "cancelled"."""
         if upstream in REFUND_ON:
             self._refund_now(started.reservation)
         self._write(started.record, started.decision, upstream=upstream)

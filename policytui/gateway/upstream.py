@@ -16,13 +16,15 @@ each request waiting fails as too large (it was sent: its tool may have run), an
 is unavailable from then on, as a server started as a command is after such a message.
 
 Over the legacy SSE transport each request is a POST of its own, answered on the event stream.
-A POST the server refuses with an HTTP error status fails its own request (`error`: the server
-did not take the message, the call is refunded, as Streamable HTTP's SDK client makes of the
-same refusal); one whose connection fails before the server answers fails it as `unavailable`
-(refunded, as a call whose connection is gone is on every transport). Neither ends the
-connection: the next request is posted as usual, and works if the server takes it. The same
-holds over Streamable HTTP, where the answer is the POST's body: one whose connection or event
-stream ends before the answer is `unavailable`, one that is not JSON-RPC `error`. A 404 there
+A POST the server refuses with a 4xx, 501 or 503 fails its own request (`error`: the server did
+not take the message, the call is refunded); one it may have taken (another 5xx, a connection
+closed once the request was sent) fails it as `lost`, its charge kept: the tool may have run,
+and since the connection stays up, refunding it would let a server that runs the tool and then
+fails the POST take every call through a rate limit. One that could not connect is
+`unavailable` (refunded). None ends the connection: the next request is posted as usual. The
+same holds over Streamable HTTP, where the answer is the POST's body: one whose connection or
+event stream ends before the answer, or whose answer is not JSON-RPC (or none, a 202), is
+`lost`. A 404 there
 is the server's end of the session: the gateway opens no new one, so the server is
 unavailable from then on (`RefusedPost.session_ended`).
 """
@@ -219,7 +221,7 @@ class Upstream:
                 log.warning("the upstream server %s answering %s; the request failed", refused, method)
                 error = MCPError(code=types.INTERNAL_ERROR, message=f"the upstream MCP server {refused}")
                 raise UpstreamFailure("too_large", error) from None
-            if exc.code == CONNECTION_CLOSED:
+            if exc.code == CONNECTION_CLOSED and self._connection_closed():
                 broken = self._broken_off()
                 if broken:
                     # Sent, and then the connection ended at a message over the limit, maybe
@@ -238,6 +240,15 @@ class Upstream:
             self.mark_down(type(exc).__name__)
             raise UpstreamFailure("unavailable", unavailable_error("the connection closed")) from None
 
+    def _connection_closed(self) -> bool:
+        """Whether the connection is over (the SDK's dispatcher closed). A server's own error
+        may carry the code the SDK gives a closed connection (-32000, the first of JSON-RPC's
+        implementation-defined server errors, which many servers send for any failure): that
+        is the server's answer to one request, refunded as its other errors are, not the end
+        of the server."""
+        dispatcher = getattr(self.connection, "dispatcher", None)
+        return dispatcher is None or bool(getattr(dispatcher, "_closed", True))
+
     def _post_failed(self, post: RefusedPost, method: str) -> UpstreamFailure:
         """The failure of a request whose POST failed (legacy SSE, Streamable HTTP). The
         connection stays up, unless the server ended the session."""
@@ -249,21 +260,27 @@ class Upstream:
             self.mark_down(f"it {reason}")
             message = f"the upstream MCP server {reason}"
             return UpstreamFailure("error", MCPError(code=types.INTERNAL_ERROR, message=message))
+        # A message the server took, or may have (`maybe_taken`), is `lost`: its tool may have
+        # run, so the call keeps its charge (a server, or the proxy before it, that runs the tool
+        # and then fails the POST would otherwise let every call through a rate limit).
+        kind = "lost" if post.maybe_taken else "error"
         if post.unreadable:
-            # Taken (the tool may have run) and answered with something that is not JSON-RPC:
-            # an invalid answer, as one that is not a valid result (`error`).
+            # Taken (the tool may have run) and answered with something that is not JSON-RPC.
             log.warning("the upstream server sent %s to %s; the request failed", post.detail, method)
             message = f"the upstream MCP server sent {post.detail}"
-            return UpstreamFailure("error", MCPError(code=types.INTERNAL_ERROR, message=message))
+            return UpstreamFailure(kind, MCPError(code=types.INTERNAL_ERROR, message=message))
         if post.status is not None:
-            # The server answered and did not take the message: its tool did not run.
+            # The server answered with an error status: a 4xx, 501 or 503 says it did not take
+            # the message (refunded); another 5xx may come after the tool ran (`lost`).
             log.warning("the upstream server refused %s with %s; the request failed", method, post.detail)
             message = f"the upstream MCP server refused the request with {post.detail}"
-            return UpstreamFailure("error", MCPError(code=types.INTERNAL_ERROR, message=message))
+            return UpstreamFailure(kind, MCPError(code=types.INTERNAL_ERROR, message=message))
         log.warning("posting %s to the upstream server failed (%s); the request failed", method, post.detail)
         if post.timed_out:
             # Taken and not answered in time, as a call that times out on any transport: the
             # tool may be running, so the charge stays.
             message = f"the upstream MCP server did not answer in time ({post.detail})"
             return UpstreamFailure("timeout", MCPError(code=REQUEST_TIMEOUT, message=message))
-        return UpstreamFailure("unavailable", unavailable_error(post.detail))
+        # The connection failed before an answer: never opened (refunded), or closed once the
+        # message was sent (`lost`: the server may have run the tool and then gone).
+        return UpstreamFailure("lost" if post.maybe_taken else "unavailable", unavailable_error(post.detail))

@@ -72,6 +72,17 @@ def refusal(message: Any) -> str | None:
     return None
 
 
+# A server error of the implementation-defined kind many servers send (JSON-RPC reserves
+# -32000 to -32099 for them): the `error` HOW answers a call with it, after running the tool.
+SERVER_ERROR = {"code": -32000, "message": "the tool failed"}
+
+
+def ran_then(how: str | None) -> str | None:
+    """For a HOW `ran+X` (the message handled, the tool run, and then X done instead of the
+    answer): X. None for any other HOW."""
+    return how[len("ran+"):] if how is not None and how.startswith("ran+") else None
+
+
 def answer(message: dict[str, Any], server_name: str) -> dict[str, Any]:
     """The answer to a request the server handles."""
     method, params = message.get("method"), message.get("params") or {}

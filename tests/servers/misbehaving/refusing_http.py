@@ -20,6 +20,11 @@ message posted (`REFUSING_RECORD`) are as `_refusing.py` says. HOW is:
 - `short`: the message handled, answered with an `application/json` body that stops half-way
   (its `Content-Length` promises more, then the connection is closed);
 - `invalid`: the message handled, answered with a 200 `application/json` body that is not JSON;
+- `ran+X`: the message handled (the tool run), and then X instead of its answer: an HTTP
+  status (`ran+500`, `ran+502`, `ran+202`: the status with no answer), `ran+drop` (the
+  connection closed), `ran+text` (a 200 `text/plain` body);
+- `error`: the message handled, answered with a JSON-RPC error of code -32000 (the
+  implementation-defined server error many servers send);
 - `expire`: the session has expired: this message and every later one on the session are 404
   (not handled), as the protocol has a server answer a session it no longer knows; a new
   `initialize` opens a new session.
@@ -34,7 +39,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from _refusing import answer, record, record_closed, refusal
+from _refusing import SERVER_ERROR, answer, ran_then, record, record_closed, refusal
 
 SESSIONS: set[str] = set()
 _lock = threading.Lock()
@@ -97,6 +102,21 @@ class Handler(BaseHTTPRequestHandler):
                 SESSIONS.discard(session)
             record(message, False)
             self._send(404, b'{"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": "Session not found"}}',
+                       "application/json")
+            return
+        after = ran_then(how)
+        if after is not None:
+            record(message, True)
+            if after == "drop":
+                self._closed_without_answer()
+            elif after == "text":
+                self._send(200, b"ran it", "text/plain")
+            else:
+                self._send(int(after), b"refused after running", "text/plain")
+            return
+        if how == "error":
+            record(message, True)
+            self._send(200, json.dumps({"jsonrpc": "2.0", "id": message["id"], "error": SERVER_ERROR}).encode(),
                        "application/json")
             return
         if how in ("drop", "exit"):

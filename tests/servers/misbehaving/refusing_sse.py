@@ -9,7 +9,10 @@ Which POSTs of `echo` calls it refuses (`REFUSE`, `REFUSE_FROM`) and the record 
 message posted (`REFUSING_RECORD`) are as `_refusing.py` says. HOW is an HTTP status (`400`,
 `413`, `500`: answered at once, the message not handled), `drop` (the connection closed without
 an answer, the message not handled) or `hang` (the message handled, the tool run, and neither
-the POST nor the call ever answered).
+the POST nor the call ever answered). `ran+X`: the message handled, its answer sent on the
+event stream, and the POST then answered X (a status, `ran+500`; `ran+drop`: the connection
+closed). `error`: the message handled, answered on the stream with a JSON-RPC error of code
+-32000 (the implementation-defined server error many servers send).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from _refusing import answer, record, refusal
+from _refusing import SERVER_ERROR, answer, ran_then, record, refusal
 
 # The legacy transport's sessions: the messages each one's event stream has still to send.
 SESSIONS: dict[str, queue.Queue[dict[str, Any]]] = {}
@@ -76,6 +79,21 @@ class Handler(BaseHTTPRequestHandler):
             record(message, False)
             self.close_connection = True
             self.connection.shutdown(2)  # closed without an answer
+            return
+        after = ran_then(how)
+        if after is not None:
+            record(message, True)
+            answers.put(answer(message, "refusing-sse"))
+            if after == "drop":
+                self.close_connection = True
+                self.connection.shutdown(2)
+            else:
+                self._empty(int(after))
+            return
+        if how == "error":
+            record(message, True)
+            self._empty(202)
+            answers.put({"jsonrpc": "2.0", "id": message["id"], "error": SERVER_ERROR})
             return
         if how == "hang":
             record(message, True)  # taken and run, then never answered
