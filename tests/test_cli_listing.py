@@ -148,6 +148,16 @@ def test_check_says_when_a_tool_is_not_on_the_server(tmp_path: Path) -> None:
     # Without a tool list there is nothing to compare with, so no hint is made up.
     unknown = run("check", "policy.json", "list_flow", cwd=tmp_path)
     assert unknown.returncode == 1 and "hint:" not in unknown.stdout
+    # A policy the editor saved approves the tools its author reviewed: a name it neither
+    # approves nor names is said to be just that (a tool the server added since is on the
+    # server, unapproved), never "not on this server".
+    saved = json.loads((tmp_path / "policy.json").read_text(encoding="utf-8"))
+    saved["x-policytui"] = {"fingerprints": {"find_flow": "sha256:" + "0" * 64}}
+    (tmp_path / "policy.json").write_text(json.dumps(saved), encoding="utf-8")
+    approved = run("check", "policy.json", "list_flow", cwd=tmp_path)
+    assert approved.stdout.splitlines()[-1] == (
+        "hint: 'list_flow' is not a tool this policy approves or names; did you mean 'find_flow'?"
+    )
 
 
 def test_exit_codes_of_check_follow_the_table(tmp_path: Path) -> None:

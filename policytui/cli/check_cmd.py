@@ -85,8 +85,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def known_tools(policy: Any, tools_file: str | None) -> tuple[set[str] | None, str]:
-    """The server's tool names, if known, and where from: the --tools file, else the names the
-    editor recorded in the policy when it was saved (with the tools its rules name)."""
+    """The server's tool names, if known, and where from: the --tools file, else the tools the
+    policy approves (fingerprints the editor saved) or names in its rules ("" as the source)."""
     if tools_file:
         from policytui.cli.policy_common import read_tools_file
 
@@ -95,8 +95,10 @@ def known_tools(policy: Any, tools_file: str | None) -> tuple[set[str] | None, s
     recorded = meta.get("fingerprints") if isinstance(meta, dict) else None
     if not isinstance(recorded, dict):
         return None, ""
+    # The editor approves (fingerprints) only tools the author reviewed: one the server added
+    # since is on the server and not here, so the hint says "approves or names", not "on".
     names = set(recorded) | set(policy.tools or {}) | set(policy.hide or ())
-    return names, "the tools this policy was saved with"
+    return names, ""
 
 
 def unknown_tool_hint(tool: str, known: set[str] | None, source: str) -> str:
@@ -105,6 +107,7 @@ def unknown_tool_hint(tool: str, known: set[str] | None, source: str) -> str:
         return ""
     import difflib
 
-    hint = f"{tool!r} is not on this server ({source})"
+    hint = (f"{tool!r} is not on this server ({source})" if source
+            else f"{tool!r} is not a tool this policy approves or names")
     close = difflib.get_close_matches(tool, sorted(known), n=1)
     return hint + (f"; did you mean {close[0]!r}?" if close else "; check the name.")
