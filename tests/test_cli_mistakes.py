@@ -364,3 +364,18 @@ def test_a_presets_reason_never_begins_a_denial_another_rule_decided(tmp_path: P
     labelled = _check(tmp_path, policy, "change_taskrun_state", "--approval", "rejected")
     assert labelled.startswith("this tool changes or removes existing data ("), labelled
 
+
+
+# --- output piped into a reader that stopped (`| head -1`) ------------------------------------
+
+@pytest.mark.parametrize("argv", [["approvals"], ["counters"], ["--version"], ["tools", "kestra", "--offline"]])
+def test_a_closed_output_pipe_is_no_traceback(tmp_path: Path, argv: list[str]) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone before the first line is written
+    try:
+        done = subprocess.run([POLICYTUI, *argv], stdout=write_end, stderr=subprocess.PIPE, text=True,
+                              timeout=120, check=False, cwd=tmp_path, env=_env(tmp_path))
+    finally:
+        os.close(write_end)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr

@@ -468,6 +468,62 @@ async def test_an_unrelated_save_never_approves_a_tool_the_server_added_under_ga
         assert "share_cookies" in [t.name for t in (await client.list_tools()).tools]
 
 
+async def test_turning_pinning_on_never_approves_a_tool_the_server_added(tmp_path: Path) -> None:
+    """The author sees a new tool in the Pins dialog and turns pinning on there (p): the
+    stricter setting must not approve it on the way (it did, and the pinned gateway then
+    served it). It stays new until approved with a; and a re-approve while the policy does
+    not pin writes no definition into the file, only its fingerprint."""
+    from policytui.tui import make_app
+
+    policy = tmp_path / "policy.json"
+    size = (120, 30)
+    env = {"RUG_PULL_NEW_TOOL": "share_cookies", "RUG_PULL_DESCRIPTION": REWRITTEN}
+
+    app = make_app(policy_path=policy, listing=await _listing({}))
+    async with app.run_test(size=size) as pilot:
+        await app.loaded.wait()
+        await pilot.pause()
+        await pilot.press("a", "j", "a")
+        await _save_in_editor(pilot, app)
+
+    app = make_app(policy_path=policy, listing=await _listing(env))
+    async with app.run_test(size=size) as pilot:
+        await app.loaded.wait()
+        await pilot.pause()
+        await pilot.press("P")
+        await pilot.pause(0.3)
+        await pilot.press("p")
+        await pilot.pause(0.3)
+        shown = _screen_text(app)
+        assert "pinning ON" in shown and "share_cookies" in shown
+        await pilot.press("escape")
+        await pilot.pause()
+        assert _drift_column(app)["share_cookies"] == "new"
+        await _save_in_editor(pilot, app)
+    meta = json.loads(policy.read_text(encoding="utf-8"))["x-policytui"]
+    assert meta["pin"] is True and "share_cookies" not in meta["fingerprints"]
+    async with gateway(tmp_path, policy, env) as client:
+        assert "share_cookies" not in [t.name for t in (await client.list_tools()).tools]
+
+    # Pinning off again, fetch_page re-approved: the file keeps its fingerprint, and no
+    # definition the Pins dialog would later show as the approved one.
+    app = make_app(policy_path=policy, listing=await _listing(env))
+    async with app.run_test(size=size) as pilot:
+        await app.loaded.wait()
+        await pilot.pause()
+        await pilot.press("P")
+        await pilot.pause(0.3)
+        await pilot.press("p", "down", "a")
+        await pilot.pause(0.3)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert _drift_column(app) == {"share_cookies": "new", "fetch_page": "", "get_time": ""}
+        await _save_in_editor(pilot, app)
+    meta = json.loads(policy.read_text(encoding="utf-8"))["x-policytui"]
+    assert "pin" not in meta and "share_cookies" not in meta["fingerprints"]
+    assert "fetch_page" not in meta.get("definitions", {})
+
+
 def test_fingerprints_are_whole_sha256_and_64_bit_pins_of_older_saves_still_work(tmp_path: Path) -> None:
     """A policy saved when fingerprints were 16 hex digits keeps working under `gateway --pin`;
     a rewritten tool still fails against such a pin; the next save stores the whole digest."""

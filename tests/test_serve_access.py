@@ -251,6 +251,34 @@ async def test_two_servers_on_one_policy_file_let_one_browser_edit(tmp_path: Pat
         assert first.stop() == 0 and second.stop() == 0
 
 
+async def test_reloading_the_busy_page_after_the_editor_quits_opens_the_editor(served: Served) -> None:
+    """The busy page says to reload it once the other editor is gone: the reload must then
+    lead to the editor (it answered 409 for good, whoever held the file)."""
+    import aiohttp
+
+    jar = lambda: aiohttp.CookieJar(unsafe=True)  # noqa: E731  (IP hosts keep cookies there)
+    async with aiohttp.ClientSession(cookie_jar=jar()) as first, \
+            aiohttp.ClientSession(cookie_jar=jar()) as second:
+        websocket = await open_editor(first, served)
+        assert (await websocket.receive(timeout=30)).type == aiohttp.WSMsgType.BINARY
+        async with second.get(served.url) as refused:
+            assert refused.status == 409
+            busy = refused.url.with_path(refused.url.path.rstrip("/") + "/busy").with_query(None)
+        async with second.get(busy) as still:
+            assert still.status == 409, "the file is still being edited"
+        await websocket.close()
+        deadline = time.monotonic() + 15  # the editor process takes a moment to end
+        while True:
+            async with second.get(busy, allow_redirects=False) as reloaded:
+                if reloaded.status != 409:
+                    break
+            assert time.monotonic() < deadline, "the busy page stayed after the editor quit"
+            await asyncio.sleep(0.2)
+        assert reloaded.status == 303
+        async with second.get(busy) as followed:
+            assert followed.status == 200 and "data-session-websocket-url" in await followed.text()
+
+
 def command_lines_holding(secret: str) -> list[str]:
     """Every process's command line that holds `secret`, read as any local user can (ps)."""
     found = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 # name -> (module, one-line help). Order is the order `--help` lists them.
@@ -102,4 +103,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
-    sys.exit(main())
+    try:
+        code = main()
+    except BrokenPipeError:
+        # Output piped into a reader that stopped (`policytui approvals | head -1`): nothing
+        # is left to tell it, and a traceback is not an answer. Standard output goes to
+        # /dev/null so that the interpreter's own flush at exit does not fail again.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        code = 1
+    sys.exit(code)

@@ -6,7 +6,8 @@ denies a tool whose live definition differs from the fingerprint saved under
 added tool by accident, every save (the file's pin setting cannot tell whether the gateway
 pins) keeps every approved fingerprint as it is and adds none once any tool is approved (the
 first save approves every tool the author saw); a changed or new tool is approved only by the
-explicit re-approve action, or by turning pinning on. A pinned policy also keeps the approved
+explicit re-approve action (turning pinning on approves only in a policy that approves no
+tool yet, as its first save would). A pinned policy also keeps the approved
 definitions beside the fingerprints (`x-policytui.definitions`) so the editor can show them
 next to the live ones.
 """
@@ -145,8 +146,10 @@ def set_pinning(state: EditorState, on: bool) -> None:
         meta = state.policy.extensions.setdefault(META_KEY, {})
         if on:
             meta[PIN_SETTING] = True
-            # Approve what the author sees now, so turning pinning on never denies every tool.
-            meta.update(pinned_meta(meta, state, approve_new=True))
+            # A policy that approves nothing yet approves what the author sees now, so turning
+            # pinning on never denies every tool. One that approves some keeps a changed or
+            # added tool unapproved: a stricter setting must not let a rug pull through.
+            meta.update(pinned_meta(meta, state))
         else:
             meta.pop(PIN_SETTING, None)
             if not meta:
@@ -164,16 +167,25 @@ def reapprove(state: EditorState, name: str) -> None:
         fingerprints[name] = state.fingerprints[name]
         meta[FINGERPRINTS] = fingerprints
         definitions = dict(meta.get(DEFINITIONS) or {})
-        definitions[name] = definition(tool, state.listing.secrets)
-        meta[DEFINITIONS] = definitions
+        if pinning_on(state.policy):
+            definitions[name] = definition(tool, state.listing.secrets)
+        else:
+            # Unpinned, the policy keeps only fingerprints (the save puts the definition in
+            # this machine's cache); one kept from when it pinned is no longer the approved
+            # one, and the Pins dialog would show it as such.
+            definitions.pop(name, None)
+        if definitions:
+            meta[DEFINITIONS] = definitions
+        else:
+            meta.pop(DEFINITIONS, None)
 
 
-def pinned_meta(meta: dict[str, Any], state: EditorState, *, approve_new: bool = False) -> dict[str, Any]:
+def pinned_meta(meta: dict[str, Any], state: EditorState) -> dict[str, Any]:
     """x-policytui as a pinned policy's save writes it: approved fingerprints kept (new tools
     added only as `kept_fingerprints` says), and the approved definition of every tool whose
     live one still matches."""
     meta = dict(meta)
-    fingerprints = kept_fingerprints(meta.get(FINGERPRINTS), state.fingerprints, approve_new=approve_new)
+    fingerprints = kept_fingerprints(meta.get(FINGERPRINTS), state.fingerprints)
     meta[FINGERPRINTS] = fingerprints
     kept = meta.get(DEFINITIONS)
     definitions: dict[str, Any] = dict(kept) if isinstance(kept, dict) else {}
@@ -184,17 +196,17 @@ def pinned_meta(meta: dict[str, Any], state: EditorState, *, approve_new: bool =
     return meta
 
 
-def kept_fingerprints(stored: Any, live: dict[str, str], *, approve_new: bool = False) -> dict[str, Any]:
+def kept_fingerprints(stored: Any, live: dict[str, str]) -> dict[str, Any]:
     """The fingerprints a save writes: every approved one kept (so are those of tools the
     server lost). A save approves no changed definition and, once the policy approves any tool,
     no new one either: a tool the server adds later is a rug pull as much as a rewritten one,
     and an unrelated save must not let it through `gateway --pin`. Only `reapprove` approves
     those. The first save of a policy that approves nothing yet approves every live tool (what
-    the author reviewed), and so does turning pinning on (`approve_new`). A 64-bit
+    the author reviewed), and so does turning pinning on in such a policy. A 64-bit
     fingerprint of an older save is replaced by the whole digest of the same definition
     (nothing new is approved by that)."""
     old: dict[str, Any] = stored if isinstance(stored, dict) else {}
-    out: dict[str, Any] = dict(live) if approve_new or not old else {}
+    out: dict[str, Any] = {} if old else dict(live)
     for name, fp in old.items():
         now = live.get(name)
         out[name] = now if now is not None and is_legacy_fingerprint(fp) and fingerprint_matches(fp, now) else fp

@@ -200,7 +200,10 @@ class Approver:
             return True  # nothing more can be done with it; it expires with its record
         if standing.outcome != queue_mod.WITHDRAWN:
             return False
-        log.info("the call %s to %r was withdrawn from the approvals queue: its client cancelled it", request.id, tool)
+        # The gateway cannot tell a cancel from a client that went away (both cancel the wait),
+        # so the line names both, as `approvals approve` does afterwards.
+        log.info("the call %s to %r was withdrawn from the approvals queue: its client cancelled it "
+                 "or went away", request.id, tool)
         return True
 
 

@@ -392,6 +392,11 @@ class EditorServer(Server):
         )
 
     async def handle_busy(self, request: web.Request) -> web.StreamResponse:
+        # The page says "reload this page" once the other editor is gone: that reload must
+        # lead back to the editor, or the reader stays on this explanation for good.
+        browser = request.cookies.get(self._browser_cookie()) or ""
+        if self.lock.holder is None and not self._busy_for(browser):
+            return web.Response(status=303, headers={**SECURITY_HEADERS, "Location": self.path})
         return self._busy_page()
 
     # -- the websocket: one editor process per browser window --------------------------------

@@ -113,7 +113,7 @@ def render_detail(state: EditorState, name: str | None) -> RenderableType:
         facts.append("  new since the policy was saved, not approved (P to review and approve)", style="bold")
     elif drift == "changed":
         # Saves never approve a changed tool (only re-approving does), so say where to do that.
-        facts.append("  changed: description or schema differ from the approved ones (P to review, re-approve)", style="bold")
+        facts.append("  changed: description, schemas or annotations differ from the approved ones (P to review, re-approve)", style="bold")
     if name in state.duplicate_names:
         facts.append("  the server lists this name more than once", style="bold red")
     parts.append(facts)

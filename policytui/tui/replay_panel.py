@@ -154,7 +154,9 @@ class ReplayPins(EditorBase):
             if answer == "toggle":
                 on = not pins.pinning_on(self.state.policy)
                 self._edit(lambda: pins.set_pinning(state, on), full=True)
-                self.notify("Pinning is on: the gateway denies tools whose definition changed." if on else "Pinning is off.")
+                self.notify("Pinning is on: the gateway hides and denies a tool whose definition changed or "
+                            "that is new, until it is approved (a)." if on else
+                            "Pinning is off in the policy (gateway --pin still enforces approvals).")
             elif answer.startswith("approve:"):
                 name = answer.removeprefix("approve:")
                 self._edit(lambda: pins.reapprove(state, name), names=[name])
@@ -188,12 +190,17 @@ class PinsScreen(DialogScreen[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            state = "ON: a changed tool is hidden and denied by the gateway" if self.pinning else "OFF"
+            # "OFF" alone read as "approvals do not matter" to an author whose gateway pins
+            # with --pin, which the file cannot know about.
+            state = ("ON: a changed or new tool is hidden and denied by the gateway" if self.pinning
+                     else "OFF in the policy (gateway --pin still enforces approvals)")
             yield Static(Text(f"Pinned tool definitions · pinning {state}", style="bold"), id="dialog-title")
             if not self.changes:
                 yield Static(Text("Every tool's live definition is the approved one."), id="pins-empty")
             else:
-                yield OptionList(*[Text(one_line(c.name, 80)) for c in self.changes], id="pins-list")
+                yield OptionList(*[Text(one_line(c.name, 80)).append(
+                    "  new" if c.approved_fingerprint is None else "  changed", style="dim")
+                    for c in self.changes], id="pins-list")
                 with Horizontal(id="pins-sides"):
                     with VerticalScroll(classes="pins-side"):
                         yield Static(id="pins-approved")
