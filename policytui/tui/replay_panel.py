@@ -13,7 +13,7 @@ import asyncio
 import gc
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -240,6 +240,15 @@ class PinsScreen(DialogScreen[str]):
         _append_lines(live, new_lines, "+", "bold green")
         self.query_one("#pins-approved", Static).update(approved)
         self.query_one("#pins-live", Static).update(live)
+        # A one-line injection deep in a long schema would sit below a short pane's edge:
+        # each side opens at its first marked line.
+        self.call_after_refresh(self._scroll_to_first_difference, approved, live)
+
+    def _scroll_to_first_difference(self, *sides: Text) -> None:
+        panes = list(self.query(".pins-side"))
+        for pane, text in zip(panes, sides, strict=False):
+            top = _rows_before_mark(text, self.app.console, max(1, pane.scrollable_content_region.width))
+            pane.scroll_to(y=max(0, top - 1), animate=False)
 
     def _selected(self) -> PinChange | None:
         if not self.changes:
@@ -257,6 +266,17 @@ class PinsScreen(DialogScreen[str]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def _rows_before_mark(text: Text, console: Any, width: int) -> int:
+    """How many rows `text`, wrapped at `width`, takes before its first marked line ("- " or
+    "+ " at a line's start); 0 when no line is marked."""
+    rows = 0
+    for line in text.split("\n"):
+        if line.plain.startswith(("- ", "+ ")):
+            return rows
+        rows += max(1, len(line.wrap(console, width)))
+    return 0
 
 
 def _append_lines(text: Text, lines: list[tuple[str, bool]], sign: str, style: str) -> None:
