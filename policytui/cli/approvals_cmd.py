@@ -154,16 +154,16 @@ def _act(args: argparse.Namespace, queue: Any, approved: str) -> int:
     if args.action == "list":
         waiting = queue.pending()
         if args.json:
-            _out(json.dumps([_summary(r) for r in waiting], ensure_ascii=False, indent=2))
+            # ASCII only: a client's arguments may hold C1 controls (U+009B is a CSI) or bidi
+            # overrides, which JSON leaves raw and a terminal acts on.
+            _out(json.dumps([_summary(r) for r in waiting], ensure_ascii=True, indent=2))
             return 0
         if not waiting:
             _out("No calls are waiting for approval.")
             return 0
         now = time.time()
         for request in waiting:
-            args_text = json.dumps(request.arguments, ensure_ascii=False, sort_keys=True)
-            if len(args_text) > 120:
-                args_text = args_text[:119] + "…"
+            args_text = _arguments_line(request.arguments)
             _out(
                 f"{request.id}  {visible(request.tool)}  on {visible(request.server or '?')}  "
                 f"grant {visible(request.grant)}  {int(request.seconds_left(now))} s left"
@@ -177,7 +177,7 @@ def _act(args: argparse.Namespace, queue: Any, approved: str) -> int:
     if args.action == "show":
         request = queue.get(args.id)
         if args.json:
-            _out(json.dumps(request.to_json(), ensure_ascii=False, indent=2))
+            _out(json.dumps(request.to_json(), ensure_ascii=True, indent=2))
         else:
             _out(f"id: {request.id}")
             _out(f"tool: {visible(request.tool)}")
@@ -211,6 +211,23 @@ def _act(args: argparse.Namespace, queue: Any, approved: str) -> int:
         return 1
     _out(f"Call {args.id} {decision.outcome}.")
     return 0
+
+
+# How much of each argument's value `list` shows. Each is cut on its own: one long argument
+# (a padding key that sorts first) must not push the others out of sight; `show ID` has them all.
+LIST_VALUE_LIMIT = 60
+
+
+def _arguments_line(arguments: Any) -> str:
+    from policytui.textsafe import clip
+
+    if not isinstance(arguments, dict):
+        return clip(json.dumps(arguments, ensure_ascii=False, default=str), LIST_VALUE_LIMIT)
+    shown = []
+    for key in sorted(arguments, key=str):
+        value = json.dumps(arguments[key], ensure_ascii=False, sort_keys=True, default=str)
+        shown.append(f"{clip(json.dumps(str(key), ensure_ascii=False), LIST_VALUE_LIMIT)}: {clip(value, LIST_VALUE_LIMIT)}")
+    return "{" + ", ".join(shown) + "}"
 
 
 def _state_options(args: argparse.Namespace) -> str:

@@ -91,7 +91,7 @@ class Decision:
 
 
 def _check_id(approval_id: str) -> str:
-    if not _ID_RE.match(approval_id or ""):
+    if not _ID_RE.fullmatch(approval_id or ""):
         raise ApprovalError(f"{approval_id!r} is not an approval id (8 to 32 hex digits, as `policytui approvals list` shows)")
     return approval_id
 
@@ -190,7 +190,7 @@ class ApprovalQueue:
                 request = PendingApproval.from_json(stored.request)
             except (TypeError, ValueError):
                 continue
-            if not _ID_RE.match(str(request.id)) or stored.decision is not None:
+            if not _ID_RE.fullmatch(str(request.id)) or stored.decision is not None:
                 continue
             if now > request.expires:
                 # Only a gateway on this machine can be checked for life; others' records

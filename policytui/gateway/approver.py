@@ -41,6 +41,13 @@ POLL_SECONDS = 0.2
 # How much of each argument's value an elicitation message shows; the queue has them all.
 # Each argument is cut on its own: one long argument must not push the others out of sight.
 MESSAGE_VALUE_LIMIT = 300
+# The calls of one grant that may wait in the approvals queue at once (in one gateway process),
+# and the size of their arguments in all (as JSON). A client that sends held calls without end
+# would otherwise bury the one a human looks for under thousands, fill the state store with
+# arguments (8 MiB a message) and keep the gateway busy polling each; past either bound a
+# further held call is denied at once without asking anyone (`approval: "unavailable"`).
+MAX_HELD_PER_GRANT = 50
+MAX_HELD_BYTES_PER_GRANT = 32 << 20
 
 
 def _shown_arguments(args: Any) -> str:
@@ -109,6 +116,8 @@ class Approver:
         self.mode = mode
         self.server_name = server_name
         self.poll_seconds = poll_seconds
+        # Held calls waiting in the queue now, by grant: how many, and their arguments' size.
+        self._held: dict[str, tuple[int, int]] = {}
 
     async def ask(
         self, decision: Decision, tool: str, args: Any, caller: Caller, elicit: Elicit | None
@@ -128,6 +137,22 @@ class Approver:
         return await self._queue(decision, tool, args, caller, max(0.0, deadline - time.monotonic())), "queue"
 
     async def _queue(self, decision: Decision, tool: str, args: Any, caller: Caller, seconds: float) -> Approval:
+        size = len(json.dumps(args, ensure_ascii=False, default=str))
+        count, held = self._held.get(caller.grant, (0, 0))
+        if count >= MAX_HELD_PER_GRANT or held + size > MAX_HELD_BYTES_PER_GRANT:
+            log.warning("the call to %r is denied without asking: %d calls of grant %r already wait for approval "
+                        "(at most %d, with %d MiB of arguments in all)", tool, count, caller.grant,
+                        MAX_HELD_PER_GRANT, MAX_HELD_BYTES_PER_GRANT >> 20)
+            return Approval.UNAVAILABLE
+        self._held[caller.grant] = (count + 1, held + size)
+        try:
+            return await self._hold(decision, tool, args, caller, seconds)
+        finally:
+            count, held = self._held.pop(caller.grant)
+            if count > 1:
+                self._held[caller.grant] = (count - 1, held - size)
+
+    async def _hold(self, decision: Decision, tool: str, args: Any, caller: Caller, seconds: float) -> Approval:
         now = time.time()
         request = PendingApproval(
             id="",

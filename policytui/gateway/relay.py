@@ -406,7 +406,9 @@ class StdioRelay:
     async def _notification(self, method: str, params: Any) -> None:
         if method == "notifications/cancelled":
             request_id = params.get("requestId") if isinstance(params, dict) else None
-            task = self._inflight.get(request_id) if isinstance(request_id, (str, int)) else None
+            # Only an id a request may carry names one: `true` is not the request 1 (Python
+            # reads True == 1), nor 7.0 the request 7.
+            task = self._inflight.get(request_id) if wire.valid_id(request_id) else None
             if task is not None:
                 task.cancel()  # the enforcer records "cancelled"; no answer is sent
             return
