@@ -36,6 +36,10 @@ FINGERPRINTS = "fingerprints"
 # The `rule` of an audit line for a call denied because its tool drifted.
 PIN_RULE = "x-policytui.pin"
 _UNREADABLE = "unreadable"
+# The editor starts a server given after `--` with a few variables, the gateway with its whole
+# environment; a server that picks its tools from the environment lists others in each.
+_SAME_SERVER = (" (the editor must see the server as the gateway starts it: give `policytui connect` "
+                "the variables the server reads, see docs/servers.md)")
 _CONFLICTING = "conflicting"  # one name, two definitions in one listing
 
 
@@ -201,13 +205,13 @@ class Pins:
                 changed = [name for name in new if name in approved]
                 if unapproved and not approved:
                     log.warning("pinning: no tool has an approved definition, so every tool is hidden and "
-                                "denied; approve them in `policytui connect` (key P) and save")
+                                "denied; approve them in `policytui connect` (key P) and save%s", _SAME_SERVER)
                 elif unapproved:
                     log.warning("pinning: hidden and denied, no approved definition (approve them in "
-                                "`policytui connect`, key P): %s", _names(unapproved))
+                                "`policytui connect`, key P): %s%s", _names(unapproved), _SAME_SERVER)
                 if changed:
-                    log.warning("pinning: hidden and denied, changed since they were approved: %s",
-                                _names(changed))
+                    log.warning("pinning: hidden and denied, changed since they were approved: %s%s",
+                                _names(changed), _SAME_SERVER)
             self._announced = now
             if self.announce is not None:
                 await self.announce()
