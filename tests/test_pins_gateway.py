@@ -324,6 +324,18 @@ async def _save_in_editor(pilot: Any, app: Any) -> None:
     await pilot.pause(0.2)
 
 
+@asynccontextmanager
+async def _editor(policy: Path, env: dict[str, str]) -> AsyncIterator[tuple[Any, Any]]:
+    """The editor on `policy` with the rug-pull server's tools under `env`, loaded, at 120x30."""
+    from policytui.tui import make_app
+
+    app = make_app(policy_path=policy, listing=await _listing(env))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await app.loaded.wait()
+        await pilot.pause()
+        yield pilot, app
+
+
 def _drift_column(app: Any) -> dict[str, str]:
     from policytui.tui.table import ToolTable
 
@@ -347,17 +359,11 @@ async def test_an_unrelated_save_never_approves_a_rewritten_tool_under_gateway_p
     """Pinning by `gateway --pin` alone (the policy's own pin setting off): the author edits
     something else and saves while a tool is rewritten; the gateway must still refuse it, and
     only the explicit re-approve lets it through (and clears the Drift column at once)."""
-    from policytui.tui import make_app
-
     policy = tmp_path / "policy.json"
-    size = (120, 30)
     env = {"RUG_PULL_DESCRIPTION": REWRITTEN}
 
     # The author approves the server's first definitions: allow both tools, save.
-    app = make_app(policy_path=policy, listing=await _listing({}))
-    async with app.run_test(size=size) as pilot:
-        await app.loaded.wait()
-        await pilot.pause()
+    async with _editor(policy, {}) as (pilot, app):
         await pilot.press("a", "j", "a")
         await _save_in_editor(pilot, app)
     saved = json.loads(policy.read_text(encoding="utf-8"))
@@ -365,10 +371,7 @@ async def test_an_unrelated_save_never_approves_a_rewritten_tool_under_gateway_p
     approved = saved["x-policytui"]["fingerprints"]["fetch_page"]
 
     # The server rewrites fetch_page. The author opens the editor, denies get_time, saves.
-    app = make_app(policy_path=policy, listing=await _listing(env))
-    async with app.run_test(size=size) as pilot:
-        await app.loaded.wait()
-        await pilot.pause()
+    async with _editor(policy, env) as (pilot, app):
         assert _drift_column(app) == {"fetch_page": "changed", "get_time": ""}
         await pilot.press("j", "d")
         await _save_in_editor(pilot, app)
@@ -391,10 +394,7 @@ async def test_an_unrelated_save_never_approves_a_rewritten_tool_under_gateway_p
 
     # Re-approving it in the Pins dialog is what approves it; the Drift column and the Tool
     # panel say so before any restart.
-    app = make_app(policy_path=policy, listing=await _listing(env))
-    async with app.run_test(size=size) as pilot:
-        await app.loaded.wait()
-        await pilot.pause()
+    async with _editor(policy, env) as (pilot, app):
         shown = await _approve_first_in_pins_dialog(pilot, app)
         # The policy keeps no definitions (pinning is off in it); the approved one shows from
         # this machine's cache, beside the live one, the differing lines marked.
@@ -418,27 +418,18 @@ async def test_an_unrelated_save_never_approves_a_tool_the_server_added_under_ga
     policy and `gateway --pin`, an unrelated save must leave the new tool unapproved (hidden
     and denied by the gateway, never reaching the server), say so, and only approving it in
     the Pins dialog lets it through."""
-    from policytui.tui import make_app
-
     policy = tmp_path / "policy.json"
     policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
-    size = (120, 30)
     env = {"RUG_PULL_NEW_TOOL": "share_cookies"}
 
     # The author reviews the server's first two tools and saves: both approved.
-    app = make_app(policy_path=policy, listing=await _listing({}))
-    async with app.run_test(size=size) as pilot:
-        await app.loaded.wait()
-        await pilot.pause()
+    async with _editor(policy, {}) as (pilot, app):
         await pilot.press("j", "d", "k", "a")  # something to save
         await _save_in_editor(pilot, app)
     assert set(json.loads(policy.read_text(encoding="utf-8"))["x-policytui"]["fingerprints"]) == {"fetch_page", "get_time"}
 
     # The server adds share_cookies. The author changes something else and saves.
-    app = make_app(policy_path=policy, listing=await _listing(env))
-    async with app.run_test(size=size) as pilot:
-        await app.loaded.wait()
-        await pilot.pause()
+    async with _editor(policy, env) as (pilot, app):
         assert _drift_column(app)["share_cookies"] == "new"
         await pilot.press("end", "d")
         await _save_in_editor(pilot, app)
@@ -457,10 +448,7 @@ async def test_an_unrelated_save_never_approves_a_tool_the_server_added_under_ga
     assert not calls_log.exists() or "share_cookies" not in calls_log.read_text(encoding="utf-8")
 
     # Approving it in the Pins dialog is what approves it.
-    app = make_app(policy_path=policy, listing=await _listing(env))
-    async with app.run_test(size=size) as pilot:
-        await app.loaded.wait()
-        await pilot.pause()
+    async with _editor(policy, env) as (pilot, app):
         assert "never approved" in await _approve_first_in_pins_dialog(pilot, app)
         assert _drift_column(app)["share_cookies"] == ""
         await _save_in_editor(pilot, app)
@@ -473,23 +461,14 @@ async def test_turning_pinning_on_never_approves_a_tool_the_server_added(tmp_pat
     stricter setting must not approve it on the way (it did, and the pinned gateway then
     served it). It stays new until approved with a; and a re-approve while the policy does
     not pin writes no definition into the file, only its fingerprint."""
-    from policytui.tui import make_app
-
     policy = tmp_path / "policy.json"
-    size = (120, 30)
     env = {"RUG_PULL_NEW_TOOL": "share_cookies", "RUG_PULL_DESCRIPTION": REWRITTEN}
 
-    app = make_app(policy_path=policy, listing=await _listing({}))
-    async with app.run_test(size=size) as pilot:
-        await app.loaded.wait()
-        await pilot.pause()
+    async with _editor(policy, {}) as (pilot, app):
         await pilot.press("a", "j", "a")
         await _save_in_editor(pilot, app)
 
-    app = make_app(policy_path=policy, listing=await _listing(env))
-    async with app.run_test(size=size) as pilot:
-        await app.loaded.wait()
-        await pilot.pause()
+    async with _editor(policy, env) as (pilot, app):
         await pilot.press("P")
         await pilot.pause(0.3)
         await pilot.press("p")
@@ -507,10 +486,7 @@ async def test_turning_pinning_on_never_approves_a_tool_the_server_added(tmp_pat
 
     # Pinning off again, fetch_page re-approved: the file keeps its fingerprint, and no
     # definition the Pins dialog would later show as the approved one.
-    app = make_app(policy_path=policy, listing=await _listing(env))
-    async with app.run_test(size=size) as pilot:
-        await app.loaded.wait()
-        await pilot.pause()
+    async with _editor(policy, env) as (pilot, app):
         await pilot.press("P")
         await pilot.pause(0.3)
         await pilot.press("p", "down", "a")
