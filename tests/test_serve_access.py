@@ -9,6 +9,7 @@ import http.client
 import ipaddress
 import os
 import re
+import signal
 import socket
 import subprocess
 import time
@@ -27,6 +28,8 @@ from serve_support import (
     Served,
     require_chromium,
 )
+
+from policytui.serve.access import SECURITY_HEADERS
 
 SECRET = "s3cr3t-header-value-7f1c"
 
@@ -336,6 +339,51 @@ def test_the_desktop_browser_is_opened_without_the_token_on_a_command_line(tmp_p
     assert not opened.exists(), "without a desktop no browser (nor a text one here) is started"
 
 
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
+                         ids=["SIGINT", "SIGTERM", "SIGHUP"])
+def test_the_page_holding_the_token_goes_however_serve_ends(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    """The page that leads the desktop browser to the URL holds the token: serve stopped while
+    the browser command still runs (ctrl+c, SIGTERM, the terminal closed) removes it and exits
+    0, and a page a `kill -9`-ed serve left behind is removed by the next serve."""
+    started = tmp_path / "started"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f"#!/bin/sh\ntouch {started}\nsleep 30\n")  # a browser slow to start
+    browser.chmod(0o755)
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    folder = runtime / f"policytui-{os.getuid()}"
+    environment = {"HOME": str(tmp_path), "DISPLAY": ":99", "BROWSER": f"{browser} %s",
+                   "XDG_RUNTIME_DIR": str(runtime)}
+    served = Served(["kestra", "--offline"], cwd=tmp_path, env=environment)
+    try:
+        deadline = time.monotonic() + 10
+        while not started.exists():
+            assert time.monotonic() < deadline, "no browser was started"
+            time.sleep(0.05)
+        assert list(folder.glob("open-*.html")), "the page leading to the URL is written"
+        served.process.send_signal(stop)
+        assert served.process.wait(timeout=20) == 0, "".join(served.stderr)
+    finally:
+        served.stop()
+    assert "Traceback" not in "".join(served.stderr)
+    assert not list(folder.glob("open-*.html")), "the page holding the token was left behind"
+    # `kill -9` cannot be caught: the next serve removes the page of a serve that is gone.
+    killed = Served(["kestra", "--offline"], cwd=tmp_path, env=environment)
+    started.unlink()
+    while not started.exists():
+        time.sleep(0.05)
+    os.killpg(killed.process.pid, signal.SIGKILL)
+    killed.process.wait()
+    (left,) = folder.glob("open-*.html")
+    later = Served(["kestra", "--offline", "--no-open"], cwd=tmp_path, env=environment)
+    try:
+        assert not left.exists(), "a page with a dead serve's token stays in the folder"
+    finally:
+        assert later.stop() == 0
+
+
 def test_a_lock_folder_others_can_write_to_is_refused(tmp_path: Path) -> None:
     runtime = tmp_path / "runtime"
     (runtime / f"policytui-{os.getuid()}").mkdir(parents=True)
@@ -496,6 +544,9 @@ def test_a_file_the_editor_delivers_downloads_from_the_editors_own_path(served: 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         context = browser.new_context(viewport={"width": 1200, "height": 800})
+        delivered: list[dict[str, str]] = []
+        context.on("response", lambda response: delivered.append(response.all_headers())
+                   if "/download/" in response.url else None)
         page = context.new_page()
         screen = BrowserScreen(page)
         page.goto(served.url)
@@ -513,6 +564,11 @@ def test_a_file_the_editor_delivers_downloads_from_the_editors_own_path(served: 
         browser.close()
     assert address.path.startswith(f"{editor}download/"), download.url
     assert "<svg" in body and "rich-terminal" in body
+    # The file is streamed, not a finished response: it carries every page's headers all the
+    # same (never cached on disk, framed by another site, sniffed or read by another origin).
+    (headers,) = delivered
+    for name, value in SECURITY_HEADERS.items():
+        assert headers.get(name.lower()) == value, (name, headers)
 
 
 async def test_connections_that_never_show_the_token_do_not_lock_the_browser_out(

@@ -239,12 +239,14 @@ def test_a_websocket_dropped_while_the_editor_starts_ends_it(server: Server) -> 
 # -- the server stops ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
+                         ids=["SIGINT", "SIGTERM", "SIGHUP"])
 def test_stopping_serve_ends_every_editor(
     server: Server, browsers: list[subprocess.Popen[bytes]], tmp_path: Path, stop: signal.Signals
 ) -> None:
-    """A browser is open on the editor when `serve` gets ctrl+c or SIGTERM: serve exits 0 and
-    no editor process is left, neither running nor spinning without a parent."""
+    """A browser is open on the editor when `serve` gets ctrl+c, SIGTERM or SIGHUP (its
+    terminal closed): serve exits 0 and no editor process is left, neither running nor
+    spinning without a parent."""
     chromium(browsers, server.served.url, WINDOW, folder=tmp_path)
     wait_for("Chromium to open the editor", lambda: bool(server.editors()), 60)
     (editor,) = server.editors()

@@ -14,12 +14,14 @@ import ipaddress
 import json
 import os
 import shlex
+import signal
 import socket
 import sys
 from pathlib import Path
 
 from policytui.cli import UsageError, connect_cmd
 
+OPENER_PREFIX = "open-"  # the page that leads the desktop browser to the URL: open-<pid>.html
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
 
@@ -90,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"there is no theme {args.theme!r}; choose one of {names}")
 
     from policytui.serve.access import TOKEN_PARAMETER, new_token
-    from policytui.serve.lock import EditLock, LockFolderError, lock_folder
+    from policytui.serve.lock import EditLock, LockFolderError
     from policytui.serve.session import ARGUMENTS_VARIABLE
 
     try:
@@ -128,13 +130,50 @@ def run(args: argparse.Namespace) -> int:
     print(f"Editing {policy}" + (f" for {label}" if label else ""))
     print(f"Open this address in a browser (it holds the access token):\n  {url}")
     print("Press ctrl+c to stop.", flush=True)
-    opener = None if args.no_open else _open_browser(url, lock_folder())
+    folder = lock.lock_path.parent  # lock_folder(): checked to be this user's own
+    _remove_stale_pages(folder)
+    # The page that leads the browser to the URL (it holds the token) is named before the
+    # browser is started, so that it is removed however serve ends, even while the browser
+    # command still runs.
+    opener = folder / f"{OPENER_PREFIX}{os.getpid()}.html"
+    _stop_on_signals()
     try:
+        if not args.no_open:
+            _open_browser(url, opener)
         server.run()
+    except KeyboardInterrupt:
+        pass  # stopped before serving began: nothing was running yet
     finally:
-        if opener is not None:
-            opener.unlink(missing_ok=True)
+        opener.unlink(missing_ok=True)
     return 0
+
+
+def _stop_on_signals() -> None:
+    """SIGTERM, and SIGHUP (the terminal closed) unless it is ignored (`nohup`), stop serve the
+    way ctrl+c does, also before the server runs (while the browser command runs): never by
+    the default action, which ends the process at once and leaves the page holding the token
+    behind. The server takes these signals over while it runs (EditorServer.run)."""
+
+    def interrupt(number: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, interrupt)
+
+
+def _remove_stale_pages(folder: Path) -> None:
+    """Remove the pages a serve ended by SIGKILL (or a crash) left behind: its process is gone."""
+    for page in folder.glob(f"{OPENER_PREFIX}*.html"):
+        number = page.name.removeprefix(OPENER_PREFIX).removesuffix(".html")
+        if not number.isdigit():
+            continue
+        try:
+            os.kill(int(number), 0)
+        except ProcessLookupError:
+            page.unlink(missing_ok=True)
+        except OSError:
+            pass  # a process of that number exists (another user's): leave the page
 
 
 def _target_label(args: argparse.Namespace) -> str:
@@ -240,20 +279,20 @@ def _names_loopback(name: str) -> bool:
         return True
 
 
-def _open_browser(url: str, folder: Path) -> Path | None:
+def _open_browser(url: str, path: Path) -> None:
     """Open `url` in the desktop's browser, through a file of this user's that leads there.
 
     The browser is started with a command line, and every local user can read command lines
-    (`ps`): the URL and its token never appear on one. The browser is given a page in `folder`
-    (this user's own, see policytui.serve.lock) that sends it on to the URL; the page is
-    removed when `serve` ends. Returns that file, or None when no browser was opened.
+    (`ps`): the URL and its token never appear on one. The browser is given the page `path`, in
+    this user's own folder (see policytui.serve.lock), that sends it on to the URL; the caller
+    removes the page when `serve` ends.
     """
     # Without a desktop, Python's webbrowser would start a text browser in this terminal.
     desktop = sys.platform in ("darwin", "win32") or bool(
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
     )
     if not desktop:
-        return None
+        return
     import html
     import webbrowser
 
@@ -265,16 +304,14 @@ def _open_browser(url: str, folder: Path) -> Path | None:
         "<title>policytui serve</title></head>"
         f"<body><p><a href='{target}'>Open the policy editor</a></p></body></html>"
     )
-    path = folder / f"open-{os.getpid()}.html"
     try:
         path.unlink(missing_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(page)
     except OSError:
-        return None  # the printed URL still works
+        return  # the printed URL still works
     try:
         webbrowser.open(path.as_uri(), new=2)
     except webbrowser.Error:
         pass
-    return path

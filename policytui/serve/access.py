@@ -137,13 +137,16 @@ def token_middleware(
                 "This request came from another site's page and was refused.",
                 status=403,
             )
-        response = await handler(request)
-        if not response.prepared:
-            for key, value in SECURITY_HEADERS.items():
-                response.headers.setdefault(key, value)
-        return response
+        return await handler(request)
 
     return require_token
+
+
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """aiohttp's on_response_prepare signal: SECURITY_HEADERS on every response as it is sent,
+    the streamed ones (a file the editor delivers) and aiohttp's own errors (404) included."""
+    for key, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(key, value)
 
 
 def host_is_ours(request: web.Request, port: int, names: Collection[str]) -> bool:

@@ -37,6 +37,7 @@ from policytui.serve.access import (
     SECURITY_HEADERS,
     new_session_path,
     page,
+    security_headers,
     token_middleware,
 )
 from policytui.serve.lock import EditLock
@@ -281,6 +282,7 @@ class EditorServer(Server):
             proven=self.unproven.proven,
         )
         app = web.Application(middlewares=[check])
+        app.on_response_prepare.append(security_headers)
         aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
         app.add_routes([
             web.get(self.path, self.handle_index, name="index"),
@@ -335,6 +337,10 @@ class EditorServer(Server):
         self._stop = asyncio.Event()
         loop.add_signal_handler(signal.SIGINT, self.request_exit)
         loop.add_signal_handler(signal.SIGTERM, self.request_exit)
+        # A closed terminal (SIGHUP) stops the server in the same order, unless `nohup` asked
+        # for it to keep running; its default action would end serve at once, editors unasked.
+        if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
+            loop.add_signal_handler(signal.SIGHUP, self.request_exit)
         quiet = _WithoutClientsRequests()
         logging.getLogger("aiohttp.server").addFilter(quiet)
         try:
