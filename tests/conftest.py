@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,8 +39,17 @@ def load_server_fixture(name: str) -> dict:
     return json.loads((FIXTURES / "servers" / f"{name}.json").read_text(encoding="utf-8"))
 
 
+@pytest.fixture(scope="session")
+def _cache_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One folder per test under a folder made once (`mktemp` per test lists every folder made
+    before it: quadratic over thousands of tests)."""
+    root = tmp_path_factory.mktemp("caches")
+    return (root / str(number) for number in itertools.count())
+
+
 @pytest.fixture(autouse=True)
-def _own_cache_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _own_cache_folder(_cache_folders: Iterator[Path], monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test keeps what policytui caches (approved tool definitions) in a folder of its
-    own, never in the user's ~/.cache, and sees nothing another test cached."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    own, never in the user's ~/.cache, and sees nothing another test cached. The folder is
+    made only when something is cached there."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(next(_cache_folders)))
