@@ -355,6 +355,21 @@ async def _approve_first_in_pins_dialog(pilot: Any, app: Any) -> str:
     return shown
 
 
+async def test_the_pins_dialog_of_a_policy_that_approves_nothing_yet_lists_no_tool_as_new(tmp_path: Path) -> None:
+    """A policy not saved yet approves nothing: the Pins dialog said every tool was "new", as
+    if the server had added them. It says the first save approves them all, as listed now."""
+    policy = tmp_path / "policy.json"
+    async with _editor(policy, {}) as (pilot, app):
+        await pilot.press("P")
+        await pilot.pause(0.3)
+        assert app.screen.id == "pins"
+        shown = _screen_text(app)
+        await pilot.press("escape")
+    assert "No tool is approved yet: saving approves all 2" in shown
+    assert "fetch_page  not approved yet" in shown and "  new" not in shown
+    assert "(nothing approved yet:" in shown
+
+
 async def test_an_unrelated_save_never_approves_a_rewritten_tool_under_gateway_pin(tmp_path: Path) -> None:
     """Pinning by `gateway --pin` alone (the policy's own pin setting off): the author edits
     something else and saves while a tool is rewritten; the gateway must still refuse it, and

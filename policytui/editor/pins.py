@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 META_KEY = "x-policytui"
 DEFINITIONS = "definitions"
 
-__all__ = ["PinChange", "changed_names", "changes", "definition", "kept_fingerprints", "pinned_meta", "pinning_on", "reapprove", "set_pinning", "side_by_side", "unapproved_new_names"]
+__all__ = ["PinChange", "changed_names", "changes", "definition", "kept_fingerprints", "none_approved", "pinned_meta", "pinning_on", "reapprove", "set_pinning", "side_by_side", "unapproved_new_names"]
 
 
 def definition(tool: ToolInfo, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -129,6 +129,13 @@ def changed_names(state: EditorState) -> list[str]:
     approved: dict[str, Any] = stored if isinstance(stored, dict) else {}
     live = state.fingerprints
     return [name for name, fp in approved.items() if name in live and not fingerprint_matches(fp, live[name])]
+
+
+def none_approved(state: EditorState) -> bool:
+    """Whether the policy approves no tool yet: its first save (or turning pinning on)
+    approves every tool as the server lists it then, so none of them is "new"."""
+    stored = _meta(state).get(FINGERPRINTS)
+    return not isinstance(stored, dict) or not stored
 
 
 def unapproved_new_names(state: EditorState) -> list[str]:

@@ -163,7 +163,8 @@ class ReplayPins(EditorBase):
                 self.notify(f"Approved the live definition of {one_line(name, 60)}; save to keep it.", markup=False)
             self.call_after_refresh(self.action_pins)  # back to the dialog, updated
 
-        self.push_screen(PinsScreen(pins.changes(state), pins.pinning_on(state.policy)), done)
+        self.push_screen(PinsScreen(pins.changes(state), pins.pinning_on(state.policy),
+                                    first_approval=pins.none_approved(state)), done)
 
 
 class PinsScreen(DialogScreen[str]):
@@ -183,10 +184,12 @@ class PinsScreen(DialogScreen[str]):
     PinsScreen.-short #pins-list { max-height: 4; }
     """
 
-    def __init__(self, changes: list[PinChange], pinning: bool) -> None:
+    def __init__(self, changes: list[PinChange], pinning: bool, first_approval: bool = False) -> None:
         super().__init__(id="pins")
         self.changes = changes
         self.pinning = pinning
+        # Nothing approved yet: listing every tool as "new" read as a server that had changed.
+        self.first_approval = first_approval
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -198,8 +201,13 @@ class PinsScreen(DialogScreen[str]):
             if not self.changes:
                 yield Static(Text("Every tool's live definition is the approved one."), id="pins-empty")
             else:
+                if self.first_approval:
+                    yield Static(Text(f"No tool is approved yet: saving approves all {len(self.changes)} "
+                                      "as the server lists them now. Review them here first.", style="bold"),
+                                 id="pins-first")
                 yield OptionList(*[Text(one_line(c.name, 80)).append(
-                    "  new" if c.approved_fingerprint is None else "  changed", style="dim")
+                    "  not approved yet" if self.first_approval
+                    else "  new" if c.approved_fingerprint is None else "  changed", style="dim")
                     for c in self.changes], id="pins-list")
                 with Horizontal(id="pins-sides"):
                     with VerticalScroll(classes="pins-side"):
@@ -231,7 +239,9 @@ class PinsScreen(DialogScreen[str]):
         approved.append(f"  {change.approved_fingerprint or '(none)'}\n", style="dim")
         if change.approved_from == "this machine":
             approved.append("(as kept on this machine when a save approved it)\n", style="dim")
-        if change.approved_fingerprint is None:
+        if self.first_approval:
+            approved.append("(nothing approved yet: the first save approves the definition on the right)")
+        elif change.approved_fingerprint is None:
             approved.append("(never approved: the policy has no fingerprint for this tool)")
         else:
             _append_lines(approved, old_lines, "-", "bold red")
