@@ -18,7 +18,10 @@ command ends with the same line once it has written, `wrote PATH (DETAILS)` (`wr
   `/proc/self/fd/N`) is written into that descriptor as the shell opened it, whatever it points
   to: with `-o /dev/stdout > out` the text goes into `out` through standard output (appended
   after `>>`), and `out` is neither replaced nor backed up;
-- a failure is one sentence, `cannot write PATH: REASON`, and leaves no temporary file behind.
+- a failure is one sentence, `cannot write PATH: REASON`, and leaves no temporary file behind;
+- a command's `-o -` means standard output (`write_output`), as for most command-line tools:
+  written into descriptor 1 like `-o /dev/stdout`, and named `standard output` in the lines
+  above. Only the commands read `-` so; the editor's export takes it as a file name.
 """
 
 from __future__ import annotations
@@ -41,6 +44,33 @@ class OutputFileError(Exception):
 
 class OutputFileExists(OutputFileError):
     """The file exists and the caller did not ask to replace it."""
+
+
+# What a command's `-o` takes for standard output.
+STDOUT = "-"
+
+
+def names_stdout(path: str | os.PathLike[str] | None) -> bool:
+    """Whether a command's `-o PATH` means standard output (`-`)."""
+    return path is not None and os.fspath(path) == STDOUT
+
+
+def output_name(path: str | os.PathLike[str]) -> str:
+    """`path` as a command's messages name it: `-` is standard output, not a file."""
+    return "standard output" if names_stdout(path) else os.fspath(path)
+
+
+def write_output(path: str | os.PathLike[str], text: str, *, replace: bool) -> None:
+    """`write_text_atomic` for a command's `-o PATH`, where `-` is standard output. Before,
+    `-o -` wrote a file named `-` in the current folder."""
+    if not names_stdout(path):
+        write_text_atomic(path, text, replace=replace)
+        return
+    try:
+        os.fstat(1)
+    except OSError:
+        raise OutputFileError(write_failure("standard output", "it is closed")) from None
+    _write_descriptor(1, text, "standard output")
 
 
 def write_failure(path: str | os.PathLike[str], reason: str) -> str:

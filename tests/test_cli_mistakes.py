@@ -117,29 +117,54 @@ def test_a_failed_write_is_worded_alike(tmp_path: Path, command: str, where: str
     assert said == [f"policytui {command}: cannot write {target}: {reason}"], failed.stderr
 
 
+# Standard output as `-o`: by its device name, or `-` as most command-line tools take it.
+STDOUT_NAMES = {"/dev/stdout": "/dev/stdout", "-": "standard output"}
+
+
+@pytest.mark.parametrize("name", sorted(STDOUT_NAMES))
 @pytest.mark.parametrize("command", sorted(WRITERS))
-def test_standard_output_as_the_output_file_needs_no_force(tmp_path: Path, command: str) -> None:
-    # `-o /dev/stdout` writes into the pipe the caller reads: nothing is replaced, nothing is
-    # backed up, and the one line saying so goes to standard error.
+def test_standard_output_as_the_output_file_needs_no_force(tmp_path: Path, command: str, name: str) -> None:
+    # `-o /dev/stdout` (or `-o -`) writes into the pipe the caller reads: nothing is replaced,
+    # nothing is backed up, and the one line saying so goes to standard error.
     _policy(tmp_path, {"version": "1", "default": "deny"})
-    result = run(tmp_path, *WRITERS[command], "-o", "/dev/stdout")
+    result = run(tmp_path, *WRITERS[command], "-o", name)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)
-    assert result.stderr.splitlines()[-1].startswith("wrote /dev/stdout (")
+    assert result.stderr.splitlines()[-1].startswith(f"wrote {STDOUT_NAMES[name]} (")
     assert Path("/dev/stdout").is_symlink() or Path("/dev/stdout").is_char_device()
 
 
+@pytest.mark.parametrize("command", sorted(WRITERS))
+def test_a_dash_as_the_output_file_never_writes_a_file_named_dash(tmp_path: Path, command: str) -> None:
+    # `-o -` wrote a file named "-" in the current folder, and printed nothing. A file, or a
+    # folder, named "-" already there (made that way) is neither refused nor touched.
+    _policy(tmp_path, {"version": "1", "default": "deny"})
+    first = run(tmp_path, *WRITERS[command], "-o", "-")
+    assert first.returncode == 0 and json.loads(first.stdout), first.stderr
+    assert not (tmp_path / "-").exists()
+    (tmp_path / "-").write_text("made by hand\n", encoding="utf-8")
+    again = run(tmp_path, *WRITERS[command], "-o", "-")
+    assert again.returncode == 0 and json.loads(again.stdout), again.stderr
+    assert (tmp_path / "-").read_text(encoding="utf-8") == "made by hand\n"
+    (tmp_path / "-").unlink()
+    (tmp_path / "-").mkdir()
+    folder = run(tmp_path, *WRITERS[command], "-o", "-")
+    assert folder.returncode == 0 and json.loads(folder.stdout), folder.stderr
+    assert list((tmp_path / "-").iterdir()) == []
+
+
+@pytest.mark.parametrize("name", sorted(STDOUT_NAMES))
 @pytest.mark.parametrize("force", [[], ["--force"]])
 @pytest.mark.parametrize("command", sorted(WRITERS))
 def test_standard_output_redirected_to_a_file_is_written_into_not_backed_up(
-        tmp_path: Path, command: str, force: list[str]) -> None:
+        tmp_path: Path, command: str, force: list[str], name: str) -> None:
     # `policytui init ... -o /dev/stdout --force > out`: /dev/stdout leads to the file `out`,
     # which must get the output through standard output, not be replaced and kept as out.bak.
     _policy(tmp_path, {"version": "1", "default": "deny"})
     out = tmp_path / "out"
     out.write_text("the shell empties this\n", encoding="utf-8")
     with open(out, "w", encoding="utf-8") as stdout:
-        result = subprocess.run([POLICYTUI, *WRITERS[command], "-o", "/dev/stdout", *force],
+        result = subprocess.run([POLICYTUI, *WRITERS[command], "-o", name, *force],
                                 stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=120,
                                 check=False, cwd=tmp_path, env=_env(tmp_path))
     assert result.returncode == 0, result.stderr
@@ -149,7 +174,7 @@ def test_standard_output_redirected_to_a_file_is_written_into_not_backed_up(
     # After `>>` the output is appended: what the file held stays.
     out.write_text("kept\n", encoding="utf-8")
     with open(out, "a", encoding="utf-8") as stdout:
-        appended = subprocess.run([POLICYTUI, *WRITERS[command], "-o", "/dev/stdout", *force],
+        appended = subprocess.run([POLICYTUI, *WRITERS[command], "-o", name, *force],
                                   stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=120,
                                   check=False, cwd=tmp_path, env=_env(tmp_path))
     assert appended.returncode == 0, appended.stderr

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -30,10 +31,12 @@ POLICY = {"version": "1", "default": "allow", "tools": {"delete_flow": {"action"
 WITHDRAWN = "was withdrawn by its client"
 
 
-def approvals(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`policytui approvals ARGS` on the gateway's state folder, as a person runs it."""
+def approvals(tmp: Path, *args: str, user: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`policytui approvals ARGS` on the gateway's state folder, as a person runs it (as `user`,
+    the name an answer is recorded under, when given)."""
+    env = {**os.environ, "LOGNAME": user, "USER": user} if user else None
     return subprocess.run([sys.executable, "-m", "policytui", "approvals", *args, "--state-dir", str(tmp / "state")],
-                          capture_output=True, text=True, timeout=60, check=False)
+                          capture_output=True, text=True, timeout=60, check=False, env=env)
 
 
 async def waiting(tmp: Path) -> dict[str, str]:
@@ -55,8 +58,8 @@ async def until_waiting(tmp: Path, flows: set[str], seconds: float = 20) -> dict
         await asyncio.sleep(0.1)
 
 
-async def answer(tmp: Path, verb: str, approval_id: str) -> subprocess.CompletedProcess[str]:
-    return await asyncio.to_thread(approvals, tmp, verb, approval_id)
+async def answer(tmp: Path, verb: str, approval_id: str, user: str | None = None) -> subprocess.CompletedProcess[str]:
+    return await asyncio.to_thread(lambda: approvals(tmp, verb, approval_id, user=user))
 
 
 def cancelled(request_id: Any) -> dict[str, Any]:

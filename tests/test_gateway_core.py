@@ -247,7 +247,7 @@ def test_unknown_and_malformed_ids_are_refused(tmp_path: Path) -> None:
         queue.answer("../../etc/passwd", True)
 
 
-async def test_approver_queue_times_out_and_cleans_up(tmp_path: Path) -> None:
+async def test_approver_queue_times_out_and_drops_the_arguments(tmp_path: Path) -> None:
     queue = ApprovalQueue(SQLiteStore(tmp_path / "approvals" / "state.sqlite"))
     approver = Approver(queue, timeout=0.3, mode="queue", poll_seconds=0.02)
     decision = Decision(Outcome.NEEDS_APPROVAL, "needs a human", "tools.rm.action")
@@ -255,7 +255,10 @@ async def test_approver_queue_times_out_and_cleans_up(tmp_path: Path) -> None:
     answer = await approver.ask(decision, "rm", {"path": "/x"}, ALICE, None)
     assert answer == (Approval.TIMED_OUT, "queue")
     assert 0.25 < time.monotonic() - started < 3
-    assert queue.store.approvals() == []
+    # The decided record stays for a late answer to read, without the call's arguments.
+    assert queue.pending() == []
+    [kept] = queue.store.approvals()
+    assert kept.request["arguments"] is None and kept.result["outcome"] == "not_sent"
 
 
 async def test_approver_prefers_elicitation_and_falls_back_to_the_queue(tmp_path: Path) -> None:
@@ -282,6 +285,59 @@ async def test_approver_prefers_elicitation_and_falls_back_to_the_queue(tmp_path
     async with anyio.create_task_group() as tg:
         tg.start_soon(human)
         assert await approver.ask(decision, "rm", {}, ALICE, broken) == (Approval.REJECTED, "queue")
+
+
+class _SlowNetworkStore(SQLiteStore):
+    """A store on the network as the gateway sees it (each operation in a worker thread) whose
+    charge of a limit takes a while: the moment between a call's approval and its sending."""
+
+    blocking = True
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.charging = anyio.Event()
+
+    def reserve(self, budgets: Any) -> Any:
+        anyio.from_thread.run_sync(self.charging.set)
+        time.sleep(0.5)
+        return super().reserve(budgets)
+
+
+async def test_an_approved_call_cancelled_before_it_is_sent_is_recorded_as_never_sent(tmp_path: Path) -> None:
+    """The client cancels after the gateway read the approval, while the call's limit is
+    charged (a Redis round trip): the call is not sent, and its record says so for the one
+    who approved it, who would otherwise be told "approved"."""
+    from policytui.gateway import approvals as queue_mod
+
+    doc = {"version": "1", "default": "deny", "tools": {"rm": {
+        "action": "require_approval", "limits": [{"counter": "rm", "window": "day", "max": 5}]}}}
+    store = _SlowNetworkStore(tmp_path / "state.sqlite")
+    queue = ApprovalQueue(store)
+    approver = Approver(queue, timeout=30, mode="queue", poll_seconds=0.02)
+    enforcer = Enforcer(lambda: _policy(doc), audit=AuditLog(tmp_path / "audit.jsonl"), store=store)
+    sent: list[str] = []
+
+    async def forward() -> dict[str, Any]:
+        sent.append("rm")
+        return {"content": []}
+
+    async def ask(decision: Decision) -> tuple[Approval, str]:
+        return await approver.ask(decision, "rm", {"path": "/x"}, ALICE, None)
+
+    call = asyncio.ensure_future(enforcer.handle_call("rm", {"path": "/x"}, ALICE, forward, ask))
+    while not queue.pending():
+        await anyio.sleep(0.01)
+    approval_id = queue.pending()[0].id
+    assert queue.answer(approval_id, True, by="ann").outcome == "approved"
+    await store.charging.wait()
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    assert sent == []
+    result = await anyio.to_thread.run_sync(queue.wait_for_result, approval_id, 5.0)
+    assert result == queue_mod.Result(queue_mod.WITHDRAWN, "its client cancelled the call or went away")
+    assert store.get_approval(approval_id).request["arguments"] is None  # type: ignore[union-attr]
+    store.close()
 
 
 # Policy reload ---------------------------------------------------------------------------------

@@ -263,7 +263,10 @@ async def test_approvals_queue_grants_and_refuses(tmp_path: Path, everything: Pa
     assert approvals == [("approved", "allowed"), ("rejected", "denied")]
     from policytui.gateway.store import open_store
 
-    assert open_store(None, run.state).approvals() == []  # decided calls leave nothing behind
+    # Decided calls leave no arguments behind; their records say what became of them.
+    kept = open_store(None, run.state).approvals()
+    assert sorted((k.decision["outcome"], k.result["outcome"]) for k in kept) == [("approved", "sent"), ("rejected", "not_sent")]
+    assert all(k.request["arguments"] is None for k in kept)
 
 
 async def test_approval_by_elicitation(tmp_path: Path, everything: Path) -> None:

@@ -29,6 +29,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("id", nargs="?", metavar="ID", help="the call's id, as `list` shows it")
     add_state_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help=f"show: print every argument whole (by default each value is cut after "
+        f"{SHOW_VALUE_LIMIT:,} characters, and at most {SHOW_ARGUMENTS} arguments are shown)",
+    )
 
 
 def add_state_arguments(parser: argparse.ArgumentParser) -> None:
@@ -113,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("list takes no ID")
     if args.action != "list" and not args.id:
         raise UsageError(f"{args.action} needs the call's ID (see `policytui approvals list`)")
+    if args.full and args.action != "show":
+        raise UsageError("--full goes with show ID")
     if args.action != "list":
         from policytui.gateway.approvals import ApprovalError, _check_id
 
@@ -131,14 +139,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, store: Any) -> int:
-    from policytui.gateway.approvals import APPROVED, ApprovalError, ApprovalQueue
+    from policytui.gateway.approvals import ApprovalError, ApprovalQueue
     from policytui.gateway.store import StateUnavailable
     from policytui.gateway.store.memory import MemoryStore
 
     # No state folder yet: an empty queue, and nothing created by merely looking.
     queue = ApprovalQueue(store if store is not None else MemoryStore())
     try:
-        return _act(args, queue, APPROVED)
+        return _act(args, queue)
     except ApprovalError as exc:
         print(f"policytui approvals: {exc}.", file=sys.stderr)
         return 1
@@ -147,8 +155,7 @@ def _run(args: argparse.Namespace, store: Any) -> int:
         return 1
 
 
-def _act(args: argparse.Namespace, queue: Any, approved: str) -> int:
-    from policytui.gateway.approvals import WITHDRAWN
+def _act(args: argparse.Namespace, queue: Any) -> int:
     from policytui.textsafe import visible
 
     if args.action == "list":
@@ -175,42 +182,142 @@ def _act(args: argparse.Namespace, queue: Any, approved: str) -> int:
         return 0
 
     if args.action == "show":
-        request = queue.get(args.id)
-        if args.json:
-            _out(json.dumps(request.to_json(), ensure_ascii=True, indent=2))
-        else:
-            _out(f"id: {request.id}")
-            _out(f"tool: {visible(request.tool)}")
-            _out(f"server: {visible(request.server)}")
-            _out(f"grant: {visible(request.grant)}  session: {visible(request.session)}")
-            _out(f"why: {visible(request.reason)}  (rule {visible(request.rule)})")
-            decided = queue.decision(args.id)
-            if decided is not None and decided.outcome == WITHDRAWN:
-                _out("withdrawn by its client (it cancelled the call or went away): nothing to answer")
-            else:
-                _out(f"time left: {int(request.seconds_left())} s")
-            pretty = json.dumps(request.arguments, ensure_ascii=False, indent=2, sort_keys=True)
-            _out("arguments:")
-            _out(visible(pretty, keep_newlines=True))
+        return _show(args, queue)
+    return _answer(args, queue, args.action == "approve")
+
+
+def _show(args: argparse.Namespace, queue: Any) -> int:
+    from policytui.gateway.approvals import WITHDRAWN
+    from policytui.textsafe import visible
+
+    request = queue.get(args.id)
+    if args.json:
+        # Whole, whatever its size: JSON is for programs (ASCII only, as for `list`).
+        _out(json.dumps(request.to_json(), ensure_ascii=True, indent=2))
         return 0
-    wanted = args.action == "approve"
-    decision = queue.answer(args.id, wanted, by=_who())
-    asked = approved if wanted else "rejected"
-    if decision.outcome == WITHDRAWN:
-        print(
-            f"policytui approvals: call {args.id} was withdrawn by its client (it cancelled the call "
-            "or went away) before anyone answered; it was never sent.",
-            file=sys.stderr,
-        )
-        return 1
-    if decision.outcome != asked:
-        print(
-            f"policytui approvals: call {args.id} was already decided: {decision.outcome.replace('_', ' ')}.",
-            file=sys.stderr,
-        )
-        return 1
-    _out(f"Call {args.id} {decision.outcome}.")
+    _out(f"id: {request.id}")
+    _out(f"tool: {visible(request.tool)}")
+    _out(f"server: {visible(request.server)}")
+    _out(f"grant: {visible(request.grant)}  session: {visible(request.session)}")
+    _out(f"why: {visible(request.reason)}  (rule {visible(request.rule)})")
+    decided = queue.decision(args.id)
+    if decided is None:
+        _out(f"time left: {int(request.seconds_left())} s")
+    elif decided.outcome == WITHDRAWN:
+        _out("withdrawn by its client (it cancelled the call or went away): nothing to answer")
+    else:
+        _out(f"decided: {decided.outcome.replace('_', ' ')}" + (f" by {visible(decided.by)}" if decided.by else ""))
+    result = queue.result(args.id)
+    if result is not None and result.outcome in _RESULT_WORDS:
+        why = f": {visible(result.reason)}" if result.outcome == "not_sent" and result.reason else ""
+        _out(f"then: {_RESULT_WORDS[result.outcome]}{why}")
+    if result is not None and request.arguments is None:
+        _out("arguments: not kept once the call was decided (the audit log has their args_sha256)")
+        return 0
+    _out("arguments:")
+    if args.full:
+        pretty = json.dumps(request.arguments, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+        _out(visible(pretty, keep_newlines=True))
+    else:
+        for line in _argument_lines(request.arguments):
+            _out(visible(line))
     return 0
+
+
+# What `show` prints of a call's arguments unless told --full: each value (as compact JSON) cut
+# after SHOW_VALUE_LIMIT characters, and the first SHOW_ARGUMENTS arguments by name. A client
+# may send 8 MiB of arguments, which would scroll the rest of the call out of the terminal (or
+# take minutes to print); each value is cut on its own so one long value cannot hide the others.
+SHOW_VALUE_LIMIT = 2000
+SHOW_ARGUMENTS = 100
+FULL_HINT = "--full to print all"
+
+
+def _argument_lines(arguments: Any) -> list[str]:
+    """One line per argument, `"name": value`, each value cut on its own; what is left out is
+    counted, and named with the option that shows it."""
+    if not isinstance(arguments, dict):
+        return [f"  {_cut(json.dumps(arguments, ensure_ascii=False, sort_keys=True, default=str))}"]
+    if not arguments:
+        return ["  (none)"]
+    names = sorted(arguments, key=str)
+    lines = []
+    for name in names[:SHOW_ARGUMENTS]:
+        value = json.dumps(arguments[name], ensure_ascii=False, sort_keys=True, default=str)
+        lines.append(f"  {_cut(json.dumps(str(name), ensure_ascii=False))}: {_cut(value)}")
+    if len(names) > SHOW_ARGUMENTS:
+        lines.append(f"  … ({len(names) - SHOW_ARGUMENTS:,} more arguments; {FULL_HINT})")
+    return lines
+
+
+def _cut(text: str) -> str:
+    hidden = len(text) - SHOW_VALUE_LIMIT
+    if hidden <= 0:
+        return text
+    return f"{text[:SHOW_VALUE_LIMIT]}… ({hidden:,} more characters; {FULL_HINT})"
+
+
+# How `show` words what became of a decided call.
+_RESULT_WORDS = {
+    "sent": "sent to the server",
+    "not_sent": "not sent",
+    "withdrawn": "not sent: its client cancelled it or went away",
+}
+
+
+def _answer(args: argparse.Namespace, queue: Any, approve: bool) -> int:
+    """Approve or reject, and say what happened: for an approval, whether the call was then
+    sent (the gateway says so in the call's record; this waits for it). Exit 0 only when what
+    was asked for happened: the call was approved and sent, or was rejected."""
+    from policytui.gateway import approvals as queue_mod
+    from policytui.textsafe import visible
+
+    decision = queue.answer(args.id, approve, by=_who())
+    call = f"call {args.id}"
+    if decision.outcome == queue_mod.WITHDRAWN:
+        return _fail(f"{call} was withdrawn by its client (it cancelled the call or went away) before "
+                     "anyone answered; it was never sent")
+    if decision.outcome == queue_mod.TIMED_OUT:
+        return _fail(f"{call} timed out before anyone answered; it was never sent")
+    if decision.outcome not in (queue_mod.APPROVED, queue_mod.REJECTED):
+        return _fail(f"{call} was already decided: {visible(decision.outcome.replace('_', ' '))}")
+    # Someone else's answer came first: say whose, rather than that no call is waiting.
+    first = "" if decision.mine else f"was already {decision.outcome} by {visible(decision.by) or 'someone else'}"
+    if decision.outcome == queue_mod.REJECTED:
+        if decision.mine:
+            _out(f"Call {args.id} rejected; it will not be sent.")
+            return 0
+        if approve:
+            return _fail(f"{call} {first}; it was never sent")
+        _out(f"Call {args.id} {first}; it will not be sent.")
+        return 0
+    result = queue.wait_for_result(args.id)
+    approved = f"was approved{'' if decision.mine else ' by ' + (visible(decision.by) or 'someone else')}"
+    if result.sent:
+        if not approve:
+            return _fail(f"{call} {first} and sent to the server before your rejection")
+        _out(f"Call {args.id} approved and sent to the server." if decision.mine
+             else f"Call {args.id} {first} and sent to the server.")
+        return 0
+    if result.outcome == queue_mod.WITHDRAWN:
+        return _fail(f"{call} {approved}, but its client cancelled it or went away before it could be "
+                     "sent; it was never sent")
+    if result.outcome == queue_mod.NOT_SENT:
+        why = visible(result.reason).rstrip(".") or "no reason given"  # the sentence ends it
+        return _fail(f"{call} {approved}, but the gateway did not send it: {why}")
+    if result.outcome == queue_mod.GATEWAY_STOPPED:
+        return _fail(f"{call} {approved}, but its gateway (process {visible(result.reason)}) stopped before "
+                     "sending it; it was never sent")
+    if result.outcome == queue_mod.RECORD_LOST:
+        return _fail(f"{call} {approved}, but its record left the state store before its gateway said "
+                     "whether it sent it; see the gateway's audit log")
+    return _fail(f"{call} {approved}, but its gateway has not said within {queue_mod.RESULT_WAIT:g} s "
+                 "whether it sent it; see the gateway's audit log")
+
+
+def _fail(sentence: str) -> int:
+    print(f"policytui approvals: {sentence}.", file=sys.stderr)
+    return 1
 
 
 # How much of each argument's value `list` shows. Each is cut on its own: one long argument

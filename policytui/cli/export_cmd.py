@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "-o",
         "--output",
         metavar="OUT",
-        help="write the result to OUT instead of standard output",
+        help="write the result to OUT instead of standard output (- is standard output)",
     )
     parser.add_argument(
         "--force",
@@ -54,8 +54,10 @@ def run(args: argparse.Namespace) -> int:
         OutputFileError,
         OutputFileExists,
         missing_folder_reason,
+        names_stdout,
+        output_name,
         write_failure,
-        write_text_atomic,
+        write_output,
         wrote,
     )
     from policytui.policy.display import visible
@@ -65,10 +67,10 @@ def run(args: argparse.Namespace) -> int:
     # Every command-line mistake is reported before any work, alone, with exit 2.
     if source.is_dir():
         raise UsageError(f"{visible(args.file)} is a folder; give the policy file, such as policy.json")
-    if args.output and _same_file(source, Path(args.output)):
+    if args.output and not names_stdout(args.output) and _same_file(source, Path(args.output)):
         raise UsageError("the output file is the policy file itself; choose another name with -o")
     refuse_output_file(args.output, "the result", force=args.force)
-    missing_folder = missing_folder_reason(args.output) if args.output else None
+    missing_folder = missing_folder_reason(args.output) if args.output and not names_stdout(args.output) else None
     if missing_folder is not None:
         print(f"policytui export: {visible(write_failure(args.output, missing_folder))}", file=sys.stderr)
         return 1
@@ -91,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         # Written first: when the file cannot be written, that one sentence is all there is.
         try:
-            write_text_atomic(args.output, result.text, replace=args.force)
+            write_output(args.output, result.text, replace=args.force)
         except OutputFileExists as exc:  # created while the policy was converted
             raise UsageError(visible(str(exc))) from None
         except OutputFileError as exc:
@@ -101,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     sys.stderr.write(lost_table(result.warnings, TARGETS[args.format]))
     sys.stderr.flush()
     if args.output:
-        print(visible(wrote(args.output, f"{args.format} format")), file=sys.stderr)
+        print(visible(wrote(output_name(args.output), f"{args.format} format")), file=sys.stderr)
     else:
         sys.stdout.write(result.text)
         sys.stdout.flush()

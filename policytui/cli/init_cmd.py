@@ -39,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "-o",
         "--output",
         metavar="FILE",
-        help="write the policy to FILE (default: print it to standard output)",
+        help="write the policy to FILE (default, or -: print it to standard output)",
     )
     parser.add_argument(
         "--force",
@@ -145,8 +145,10 @@ def run(args: argparse.Namespace) -> int:
         OutputFileError,
         is_stream,
         missing_folder_reason,
+        names_stdout,
+        output_name,
         write_failure,
-        write_text_atomic,
+        write_output,
         wrote,
     )
     from policytui.policy.files import (
@@ -168,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
     # A policy file is replaced, keeping the old one as a .bak. A device or pipe (`/dev/stdout`,
     # even when the shell points it at a file) is written into as `snapshot` and `export` do:
     # nothing is replaced there, so there is nothing to back up and --force changes nothing.
-    stream = bool(output) and is_stream(output)
+    stream = bool(output) and (names_stdout(output) or is_stream(output))
     # Told before the server is started and listed.
     why = missing_folder_reason(output) if output and not stream else None
     if why is not None:
@@ -213,7 +215,7 @@ def run(args: argparse.Namespace) -> int:
     kept = ""
     if output and stream:
         try:
-            write_text_atomic(output, dumps_policy(policy), replace=True)
+            write_output(output, dumps_policy(policy), replace=True)
         except OutputFileError as exc:
             out(f"policytui init: {visible(str(exc))}", err=True)
             return 1
@@ -236,6 +238,6 @@ def run(args: argparse.Namespace) -> int:
         for line in _summary(listing, policy, classes, args.preset, columns):
             out(line, err=summary_to_stderr)
     if output:  # -q leaves out the summary, not the line every writer ends with
-        out(visible(wrote(output, f"{len(listing.tools)} tools, preset {args.preset}{kept}")),
+        out(visible(wrote(output_name(output), f"{len(listing.tools)} tools, preset {args.preset}{kept}")),
             err=True)
     return 0

@@ -62,16 +62,16 @@ def never_traceback(name: str) -> Callable[[Callable[[argparse.Namespace], int]]
 def refuse_output_file(path: str | None, what: str, *, force: bool,
                        backup: bool = False) -> None:
     """The rule every `-o FILE` follows, checked before any work: a folder is refused, and so
-    is an existing file unless `--force` was given (a device or pipe such as `/dev/stdout` is
-    written into, not replaced); both are a wrong command line (exit 2). `backup`: the writer
-    keeps the old file as FILE.bak, and the refusal says so."""
+    is an existing file unless `--force` was given (a device or pipe such as `/dev/stdout`, and
+    `-` for standard output, is written into, not replaced); both are a wrong command line
+    (exit 2). `backup`: the writer keeps the old file as FILE.bak, and the refusal says so."""
     import os
 
-    from policytui.output_file import already_exists, is_stream
+    from policytui.output_file import already_exists, is_stream, names_stdout
     from policytui.policy.display import visible
     from policytui.policy.files import backup_path
 
-    if not path:
+    if not path or names_stdout(path):  # `-o -`: standard output, however a file "-" is
         return
     if os.path.isdir(path):
         raise UsageError(f"{visible(path)} is a folder; give a file name for {what}")

@@ -1,4 +1,5 @@
-"""`policytui snapshot TARGET -o FILE`: record a server's identity and tools exactly as sent.
+"""`policytui snapshot TARGET -o FILE`: record a server's identity and tools exactly as sent
+(`-o -`: to standard output).
 
 The file holds no secrets: the command is recorded with env keys only, a URL without its
 credentials and with header keys only.
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from policytui.cli.target_args import add_target_arguments
 
@@ -16,7 +16,8 @@ from policytui.cli.target_args import add_target_arguments
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_target_arguments(parser)
     parser.add_argument(
-        "-o", "--output", required=True, metavar="FILE", help="where to write the snapshot"
+        "-o", "--output", required=True, metavar="FILE",
+        help="where to write the snapshot (- for standard output)"
     )
     parser.add_argument(
         "--force", action="store_true", help="replace FILE if it exists"
@@ -27,8 +28,14 @@ def run(args: argparse.Namespace) -> int:
     from policytui.cli.policy_common import refuse_output_file
     from policytui.cli.target_args import require_target, start_listing_from_args
     from policytui.discovery.errors import DiscoveryError
-    from policytui.discovery.snapshot import dump_snapshot, snapshot_document, write_snapshot
-    from policytui.output_file import OutputFileError, OutputFileExists, wrote
+    from policytui.discovery.snapshot import dump_snapshot, snapshot_document
+    from policytui.output_file import (
+        OutputFileError,
+        OutputFileExists,
+        output_name,
+        write_output,
+        wrote,
+    )
     from policytui.textsafe import visible
 
     require_target(args)
@@ -47,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
             recorded_from=recording.recorded_from,
             offline_reason=recording.offline_reason,
         )
-        write_snapshot(Path(args.output), dump_snapshot(document, spec), force=args.force)
+        write_output(args.output, dump_snapshot(document, spec), replace=args.force)
     except DiscoveryError as error:
         print(f"policytui snapshot: {error.report()}", file=sys.stderr)
         return 1
@@ -67,5 +74,5 @@ def run(args: argparse.Namespace) -> int:
             f"instead; pass --offline to record it without trying the live server.",
             file=sys.stderr,
         )
-    print(visible(wrote(args.output, f"{count} tools of {spec.name}")), file=sys.stderr)
+    print(visible(wrote(output_name(args.output), f"{count} tools of {spec.name}")), file=sys.stderr)
     return 0

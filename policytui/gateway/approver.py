@@ -13,6 +13,7 @@ person). No answer within the timeout is a time-out, and the call is denied.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 import os
@@ -178,7 +179,10 @@ class Approver:
             await self._withdraw(request, tool)  # cancelled while the record was being written
             raise
         log.info("call to %r waits for approval: %s", tool, approve_command(request.id, self.queue.where))
-        withdrawn = False
+        # Whether the record is settled (or left to the enforcer, for an approved call); else
+        # it is settled as not sent on the way out.
+        settled = False
+        why = "the gateway stopped waiting"
         try:
             end = time.monotonic() + seconds
             while True:
@@ -195,41 +199,109 @@ class Approver:
                 if answer is not None and answer.by == queue_mod.RECORD_GONE:
                     log.error("the held call %s to %r is no longer in %s (the store lost it); it is "
                               "denied, as nobody can answer it", request.id, tool, self.queue.where)
+                    settled = True  # there is no record left to settle
                     return Approval.UNAVAILABLE
                 if answer is not None:
-                    return {
-                        queue_mod.APPROVED: Approval.APPROVED,
-                        queue_mod.REJECTED: Approval.REJECTED,
-                    }.get(answer.outcome, Approval.TIMED_OUT)
+                    if answer.outcome == queue_mod.APPROVED:
+                        # Not sent yet: the enforcer settles the record once it has sent the call
+                        # or not, and the approver is told which (`approvals approve` waits).
+                        _approved.set(ApprovedCall(self.queue, request, tool))
+                        settled = True
+                        return Approval.APPROVED
+                    why = answer.outcome.replace("_", " ")
+                    return {queue_mod.REJECTED: Approval.REJECTED}.get(answer.outcome, Approval.TIMED_OUT)
                 await anyio.sleep(min(self.poll_seconds, max(0.0, end - time.monotonic())))
         except asyncio.CancelledError:
             # The client cancelled the call, or left: nobody is to answer it any more.
-            withdrawn = await self._withdraw(request, tool)
+            settled = True
+            await self._withdraw(request, tool)
             raise
         finally:
-            if not withdrawn:
+            if not settled:
                 try:
-                    await _to_the_end(self.queue.store, self.queue.remove, request.id)
+                    await _to_the_end(self.queue.store, self.queue.settle, request, queue_mod.NOT_SENT, why)
                 except StateUnavailable as exc:
-                    log.warning("could not remove the decided call %s from the queue (%s)", request.id, exc)
+                    log.warning("could not settle the decided call %s in the queue (%s)", request.id, exc)
 
-    async def _withdraw(self, request: PendingApproval, tool: str) -> bool:
+    async def _withdraw(self, request: PendingApproval, tool: str) -> None:
         """Take a held call out of the queue for good: its decision becomes "withdrawn" (unless
-        someone answered first), so it is listed no more and a late answer is told why. Whether
-        it was withdrawn (else its record is still to be removed)."""
+        someone answered first), so it is listed no more, and its record is settled as never
+        sent, so a late answer, or the approval that came just before, is told why."""
         try:
             standing = await _to_the_end(self.queue.store, self.queue.withdraw, request.id)
+            if standing.by == queue_mod.RECORD_GONE:
+                return
+            # An approval that came first changes nothing: the call is cancelled, and is not
+            # sent. The one who approved it is told so, not that it was approved.
+            await _to_the_end(self.queue.store, self.queue.settle, request, queue_mod.WITHDRAWN,
+                              "its client cancelled the call or went away")
         except StateUnavailable as exc:
             log.warning("could not withdraw the cancelled call %s from the queue (%s); it is listed "
                         "until it expires, and never sent", request.id, exc)
-            return True  # nothing more can be done with it; it expires with its record
-        if standing.outcome != queue_mod.WITHDRAWN:
-            return False
+            return
         # The gateway cannot tell a cancel from a client that went away (both cancel the wait),
         # so the line names both, as `approvals approve` does afterwards.
-        log.info("the call %s to %r was withdrawn from the approvals queue: its client cancelled it "
-                 "or went away", request.id, tool)
-        return True
+        if standing.outcome == queue_mod.APPROVED:
+            log.info("the call %s to %r was approved, but its client cancelled it or went away before "
+                     "it was sent; it was not sent", request.id, tool)
+        else:
+            log.info("the call %s to %r was withdrawn from the approvals queue: its client cancelled it "
+                     "or went away", request.id, tool)
+
+
+# The call the approvals queue approved in this task, for the enforcer to settle
+# (`take_approved_call`). A context variable: `ask` returns an answer only, and the approval and
+# the sending happen in one task (a tool call's), whichever transport serves it.
+_approved: contextvars.ContextVar[ApprovedCall | None] = contextvars.ContextVar("policytui_approved_call", default=None)
+# Settling writes in flight on a store on the network (kept, or the loop may drop them).
+_settling: set[asyncio.Task[Any]] = set()
+
+
+def take_approved_call() -> ApprovedCall | None:
+    """The call the approvals queue approved in this task, if any, now handed over."""
+    call = _approved.get()
+    if call is not None:
+        _approved.set(None)
+    return call
+
+
+class ApprovedCall:
+    """A call a human approved in the queue, until the gateway has sent it or not.
+
+    `settle` writes what became of it to its record, where `policytui approvals approve` waits
+    for it. It never waits itself: with a state file it writes in place, before the call is
+    sent; with a store on the network the write runs beside the sending, so a cancellation
+    that comes meanwhile cannot stop a call whose record says it was sent, nor the other way
+    round.
+    """
+
+    def __init__(self, queue: ApprovalQueue, request: PendingApproval, tool: str) -> None:
+        self.queue = queue
+        self.request = request
+        self.tool = tool
+        self.settled = False
+
+    def settle(self, outcome: str, reason: str = "") -> None:
+        if self.settled:
+            return
+        self.settled = True
+        if outcome == queue_mod.WITHDRAWN:
+            log.info("the call %s to %r was approved, but its client cancelled it or went away before "
+                     "it was sent; it was not sent", self.request.id, self.tool)
+        if not self.queue.store.blocking:
+            self._write(outcome, reason)
+            return
+        task = asyncio.get_running_loop().create_task(
+            run_in_store(self.queue.store, self._write, outcome, reason))
+        _settling.add(task)
+        task.add_done_callback(_settling.discard)
+
+    def _write(self, outcome: str, reason: str) -> None:
+        try:
+            self.queue.settle(self.request, outcome, reason)
+        except StateUnavailable as exc:
+            log.warning("could not record in the queue what became of the approved call %s (%s); "
+                        "`policytui approvals approve` is not told", self.request.id, exc)
 
 
 async def _to_the_end(store: Any, operation: Callable[..., T], *args: Any) -> T:

@@ -29,6 +29,8 @@ from typing import Any
 
 from policytui.decision import Approval, Caller, Decision, Outcome, decide
 from policytui.decision.decide import rate_limit_denial
+from policytui.gateway import approvals as queue_mod
+from policytui.gateway.approver import take_approved_call
 from policytui.gateway.audit import AuditLog, args_digest, utc_now_iso
 from policytui.gateway.pins import PIN_RULE
 from policytui.gateway.store import (
@@ -103,6 +105,9 @@ class _Record:
     # written then), and kept whole for `gateway --record` only.
     args: Any = None
     digest: str | None = None  # set once known; else computed when the audit line is written
+    # A call approved in the approvals queue (`approver.ApprovedCall`): told whether it was
+    # sent, for the person who approved it.
+    held: Any = None
 
 
 @dataclass(slots=True)
@@ -255,15 +260,26 @@ class Enforcer:
                 self._write(record, Decision(Outcome.DENIED, CANCELLED_IN_APPROVAL, decision.rule),
                             approval=(Approval.CANCELLED, ""))
                 raise
+            record.held = take_approved_call()
             # Decide again with the answer, against the policy in force now: a reload during
             # the wait applies, and the limits are checked at the moment of charging.
             decision = self._decide(tool, args, caller, approval[0])
-        if not decision.allowed:
-            return self._blocked(record, decision, approval)
-        reserved = await self._reserve(record, decision)
-        if isinstance(reserved, Decision):
-            return self._blocked(record, reserved, approval)
-        return await self._forward(record, decision, forward, reserved, approval=approval)
+        try:
+            if not decision.allowed:
+                return self._blocked(record, decision, approval)
+            reserved = await self._reserve(record, decision)
+            if isinstance(reserved, Decision):
+                return self._blocked(record, reserved, approval)
+            return await self._forward(record, decision, forward, reserved, approval=approval)
+        except BaseException as exc:
+            if record.held is not None:
+                # Approved, then cancelled (or the client left) before it was sent: it is not
+                # sent, and whoever approved it is told so. Settled already if it was sent.
+                cancelled = isinstance(exc, asyncio.CancelledError)
+                record.held.settle(queue_mod.WITHDRAWN if cancelled else queue_mod.NOT_SENT,
+                                   "its client cancelled the call or went away" if cancelled
+                                   else "the gateway failed before sending it")
+            raise
 
     def start_now(self, tool: str, args: Any, caller: Caller) -> Started | dict[str, Any] | None:
         """Decide and charge one call without waiting for anything: the `Started` call to
@@ -299,6 +315,8 @@ class Enforcer:
         self, record: _Record, decision: Decision, approval: tuple[Approval, str] | None = None
     ) -> dict[str, Any]:
         """Audit a call that does not go on, and the answer its agent gets."""
+        if record.held is not None:
+            record.held.settle(queue_mod.NOT_SENT, decision.reason)
         self._write(record, decision, approval=approval)
         return self.answer_blocked(record.tool, decision)
 
@@ -329,6 +347,10 @@ class Enforcer:
         if not self._sent(record, would or decision, approval) and not self.dry_run:
             await self._refund(reservation)
             return self._blocked(record, _AUDIT_DENIED, approval)
+        if record.held is not None:
+            # With the audit line that says it is sent, and before it is: nothing can come
+            # between this and the call going to the server.
+            record.held.settle(queue_mod.SENT)
         try:
             result = await forward()
         except UpstreamFailure as failure:

@@ -9,7 +9,10 @@ machine's clock for SQLite and memory), so replicas whose clocks drift still sha
 `refund` gives back a reservation when the call never reached the tool.
 
 Approvals: a held call is a request record; whoever decides it writes one decision record,
-and the first decision written is the one that stands (an atomic "insert if absent").
+and the first decision written is the one that stands (an atomic "insert if absent"). Once the
+gateway is done with a decided call it settles the record: it writes what became of the call
+(sent to the server or not, and why) and keeps the request without its arguments until the
+store's clean-up, so whoever answered, or answers late, learns what happened.
 
 A store that cannot be reached raises `StateUnavailable` from any operation; the caller
 decides what that means (the gateway denies the call unless told to fail open).
@@ -95,27 +98,32 @@ class CounterUse:
 
 @dataclass
 class StoredApproval:
-    """A held call as stored: its request, and its decision once someone decided."""
+    """A held call as stored: its request, its decision once someone decided, and what became
+    of the call once its gateway settled it (`StateStore.settle_approval`)."""
 
     request: dict[str, Any]
     decision: dict[str, Any] | None = field(default=None)
+    result: dict[str, Any] | None = field(default=None)
 
 
-def stored_approval(request_text: str, decision_text: str | None) -> StoredApproval:
-    """A held call from its stored JSON texts. A decision that cannot be read still counts as
-    decided (the reader then fails closed: `ApprovalQueue.decision` rejects it)."""
+def stored_approval(request_text: str, decision_text: str | None, result_text: str | None = None) -> StoredApproval:
+    """A held call from its stored JSON texts. A decision or result that cannot be read still
+    counts as written (the reader then fails closed: `ApprovalQueue.decision` rejects it)."""
     try:
         request = json.loads(request_text)
     except ValueError:
         request = {}
-    decision: dict[str, Any] | None = None
-    if decision_text is not None:
-        try:
-            loaded = json.loads(decision_text)
-        except ValueError:
-            loaded = None
-        decision = loaded if isinstance(loaded, dict) else {"outcome": "unreadable"}
-    return StoredApproval(request if isinstance(request, dict) else {}, decision)
+    return StoredApproval(request if isinstance(request, dict) else {}, _record(decision_text), _record(result_text))
+
+
+def _record(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        loaded = json.loads(text)
+    except ValueError:
+        loaded = None
+    return loaded if isinstance(loaded, dict) else {"outcome": "unreadable"}
 
 
 def counter_name(policy: str, budget: Budget) -> str:
@@ -225,6 +233,12 @@ class StateStore(ABC):
     @abstractmethod
     def put_decision(self, approval_id: str, decision: dict[str, Any]) -> bool:
         """Record a decision unless one stands already; False if one did."""
+
+    @abstractmethod
+    def settle_approval(self, approval_id: str, request: dict[str, Any], result: dict[str, Any]) -> bool:
+        """Record what became of a decided call and replace its request by `request` (the same
+        without its arguments), keeping the record until the store's clean-up; False if there
+        is no such call. Only the gateway that holds the call writes this, once."""
 
     @abstractmethod
     def approvals(self) -> list[StoredApproval]:

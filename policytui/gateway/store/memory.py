@@ -18,6 +18,9 @@ from policytui.gateway.store.base import (
 )
 from policytui.policy.model import WINDOW_SECONDS
 
+# A held call's record is kept this long after it expired, as the other stores keep it.
+KEEP_EXPIRED = 300.0
+
 
 class MemoryStore(StateStore):
     description = "memory://"
@@ -29,6 +32,7 @@ class MemoryStore(StateStore):
         # stored name -> (window start, used)
         self._counts: dict[str, tuple[int, int]] = {}
         self._approvals: dict[str, StoredApproval] = {}
+        self._expires: dict[str, float] = {}
         self._lock = threading.Lock()  # the approver may answer from a worker thread
         self._swept_at = 0.0
 
@@ -82,10 +86,17 @@ class MemoryStore(StateStore):
                 del self._counts[name]
 
     def put_request(self, approval_id: str, request: dict[str, Any], expires: float) -> bool:
+        import time
+
         with self._lock:
+            # Settled records stay for a late answer to read, until they are this old.
+            for old in [i for i, at in self._expires.items() if at < time.time() - KEEP_EXPIRED]:
+                self._approvals.pop(old, None)
+                del self._expires[old]
             if approval_id in self._approvals:
                 return False
             self._approvals[approval_id] = StoredApproval(copy.deepcopy(request))
+            self._expires[approval_id] = expires
             return True
 
     def get_approval(self, approval_id: str) -> StoredApproval | None:
@@ -101,6 +112,15 @@ class MemoryStore(StateStore):
             stored.decision = dict(decision)
             return True
 
+    def settle_approval(self, approval_id: str, request: dict[str, Any], result: dict[str, Any]) -> bool:
+        with self._lock:
+            stored = self._approvals.get(approval_id)
+            if stored is None:
+                return False
+            stored.request = copy.deepcopy(request)
+            stored.result = dict(result)
+            return True
+
     def approvals(self) -> list[StoredApproval]:
         with self._lock:
             return [copy.deepcopy(a) for a in self._approvals.values()]
@@ -108,3 +128,4 @@ class MemoryStore(StateStore):
     def remove_approval(self, approval_id: str) -> None:
         with self._lock:
             self._approvals.pop(approval_id, None)
+            self._expires.pop(approval_id, None)

@@ -8,7 +8,8 @@ the key expires one second after its window ends. Replicas with drifting clocks 
 share one window. A refund decrements only if the counter is still in the window charged.
 
 Held calls are plain keys: `<ns>a:<id>` (the request, JSON), `<ns>a:<id>:d` (the decision,
-written with SET NX so the first one stands) and a sorted set `<ns>approvals` of ids by expiry.
+written with SET NX so the first one stands), `<ns>a:<id>:r` (what became of the call, written
+by its gateway when it settles it) and a sorted set `<ns>approvals` of ids by expiry.
 Every key starts with the namespace (`policytui:` unless the URL says `?prefix=`); counters
 carry their policy's name after it, so policies never share a budget by accident.
 """
@@ -78,6 +79,17 @@ end
 return 0
 """
 
+# KEYS: the request, the result. ARGV: the request without its arguments, the result.
+# Both keep the request's time to live; nothing is written for a request that is gone.
+SETTLE = """
+local ttl = redis.call('TTL', KEYS[1])
+if ttl < 0 then return 0 end
+if ttl < 1 then ttl = 1 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl)
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ttl)
+return 1
+"""
+
 
 class RedisStore(StateStore):
     blocking = True
@@ -115,6 +127,7 @@ class RedisStore(StateStore):
         )
         self._reserve = self.client.register_script(RESERVE)
         self._refund = self.client.register_script(REFUND)
+        self._settle = self.client.register_script(SETTLE)
 
     def _key(self, name: str) -> str:
         return f"{self.namespace}c:{name}"
@@ -211,8 +224,8 @@ class RedisStore(StateStore):
 
     def get_approval(self, approval_id: str) -> StoredApproval | None:
         key = self._request_key(approval_id)
-        request, decision = self._call(lambda: self.client.mget(key, key + ":d"))
-        return stored_approval(request, decision) if request is not None else None
+        request, decision, result = self._call(lambda: self.client.mget(key, key + ":d", key + ":r"))
+        return stored_approval(request, decision, result) if request is not None else None
 
     def put_decision(self, approval_id: str, decision: dict[str, Any]) -> bool:
         key = self._request_key(approval_id)
@@ -225,6 +238,11 @@ class RedisStore(StateStore):
 
         return bool(self._call(work))
 
+    def settle_approval(self, approval_id: str, request: dict[str, Any], result: dict[str, Any]) -> bool:
+        key = self._request_key(approval_id)
+        texts = [json.dumps(request), json.dumps(result)]
+        return bool(self._call(lambda: self._settle(keys=[key, key + ":r"], args=texts)))
+
     def approvals(self) -> list[StoredApproval]:
         def work() -> list[StoredApproval]:
             index = f"{self.namespace}approvals"
@@ -233,16 +251,17 @@ class RedisStore(StateStore):
                 return []
             keys: list[str] = []
             for approval_id in ids:
-                keys += [self._request_key(approval_id), self._request_key(approval_id) + ":d"]
+                key = self._request_key(approval_id)
+                keys += [key, key + ":d", key + ":r"]
             values = self.client.mget(keys)
             found: list[StoredApproval] = []
             gone: list[str] = []
             for i, approval_id in enumerate(ids):
-                request, decision = _text(values[2 * i]), _text(values[2 * i + 1])
+                request, decision, result = (_text(v) for v in values[3 * i : 3 * i + 3])
                 if request is None:
                     gone.append(approval_id)  # expired with its keys: drop it from the index
                     continue
-                found.append(stored_approval(request, decision))
+                found.append(stored_approval(request, decision, result))
             if gone:
                 self.client.zrem(index, *gone)
             return found
@@ -255,7 +274,7 @@ class RedisStore(StateStore):
 
         def work() -> None:
             pipe = self.client.pipeline(transaction=True)
-            pipe.delete(key, key + ":d")
+            pipe.delete(key, key + ":d", key + ":r")
             pipe.zrem(f"{self.namespace}approvals", approval_id)
             pipe.execute()
 

@@ -78,7 +78,8 @@ CREATE TABLE IF NOT EXISTS approvals (
     id TEXT PRIMARY KEY,
     request TEXT NOT NULL,
     expires REAL NOT NULL,
-    decision TEXT
+    decision TEXT,
+    result TEXT
 );
 """
 
@@ -144,6 +145,7 @@ class SQLiteStore(StateStore):
             db.execute(f"PRAGMA wal_autocheckpoint={SAFETY_NET_PAGES}")
             db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
             db.executescript(SCHEMA)
+            _add_result_column(db)
             return db
         except (OSError, sqlite3.Error) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
@@ -336,6 +338,9 @@ class SQLiteStore(StateStore):
         text = json.dumps(request, ensure_ascii=False)
 
         def work(db: sqlite3.Connection) -> bool:
+            # Settled records stay for a late answer to read; without a sweep here a gateway
+            # whose policy has no rate limits (the other sweep's caller) would keep them all.
+            db.execute("DELETE FROM approvals WHERE expires < ?", (time.time() - KEEP_EXPIRED,))
             cursor = db.execute(
                 "INSERT OR IGNORE INTO approvals (id, request, expires) VALUES (?, ?, ?)",
                 (approval_id, text, expires),
@@ -346,7 +351,9 @@ class SQLiteStore(StateStore):
 
     def get_approval(self, approval_id: str) -> StoredApproval | None:
         row = self._run(
-            lambda db: db.execute("SELECT request, decision FROM approvals WHERE id = ?", (approval_id,)).fetchone(),
+            lambda db: db.execute(
+                "SELECT request, decision, result FROM approvals WHERE id = ?", (approval_id,)
+            ).fetchone(),
             write=False,
         )
         return stored_approval(*row) if row is not None else None
@@ -362,8 +369,16 @@ class SQLiteStore(StateStore):
 
         return bool(self._run(work, write=True))
 
+    def settle_approval(self, approval_id: str, request: dict[str, Any], result: dict[str, Any]) -> bool:
+        texts = (json.dumps(request, ensure_ascii=False), json.dumps(result, ensure_ascii=False), approval_id)
+
+        def work(db: sqlite3.Connection) -> bool:
+            return db.execute("UPDATE approvals SET request = ?, result = ? WHERE id = ?", texts).rowcount == 1
+
+        return bool(self._run(work, write=True))
+
     def approvals(self) -> list[StoredApproval]:
-        rows = self._run(lambda db: db.execute("SELECT request, decision FROM approvals").fetchall(), write=False)
+        rows = self._run(lambda db: db.execute("SELECT request, decision, result FROM approvals").fetchall(), write=False)
         return [stored_approval(*row) for row in rows]
 
     def remove_approval(self, approval_id: str) -> None:
@@ -377,6 +392,19 @@ class SQLiteStore(StateStore):
             pass  # the file is gone or locked: the leased calls stay counted until the window ends
         with self._lock:
             self._db.close()
+
+
+def _add_result_column(db: sqlite3.Connection) -> None:
+    """Give a state file made by an earlier version the column for what became of a held call.
+    Two processes may open the file at once: the second one's ALTER finds the column there."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(approvals)")}
+    if "result" in columns:
+        return
+    try:
+        db.execute("ALTER TABLE approvals ADD COLUMN result TEXT")
+    except sqlite3.OperationalError as exc:
+        if "duplicate column" not in str(exc):
+            raise
 
 
 class _Checkpointer(threading.Thread):
