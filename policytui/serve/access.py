@@ -39,6 +39,12 @@ SECURITY_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+# A file the editor delivers (a screenshot's SVG) opens in the browser as a document of its
+# own, on this origin: whatever text the editor put in it, it runs nothing, loads nothing and
+# is sandboxed (an SVG can hold a script as a page can). Its own inline style still applies.
+DOWNLOAD_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; "
+                   "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+DOWNLOAD_ROUTE = "download"
 
 
 def new_token() -> str:
@@ -147,6 +153,9 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     the streamed ones (a file the editor delivers) and aiohttp's own errors (404) included."""
     for key, value in SECURITY_HEADERS.items():
         response.headers.setdefault(key, value)
+    route = request.match_info.route
+    if route is not None and route.name == DOWNLOAD_ROUTE:
+        response.headers["Content-Security-Policy"] = DOWNLOAD_POLICY
 
 
 def host_is_ours(request: web.Request, port: int, names: Collection[str]) -> bool:

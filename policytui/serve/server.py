@@ -34,6 +34,7 @@ from textual_serve.server import Server
 
 from policytui.serve import SERVER_PID_VARIABLE
 from policytui.serve.access import (
+    DOWNLOAD_ROUTE,
     SECURITY_HEADERS,
     new_session_path,
     page,
@@ -288,7 +289,7 @@ class EditorServer(Server):
             web.get(self.path, self.handle_index, name="index"),
             web.get(f"{self.path}busy", self.handle_busy, name="busy"),
             web.get(f"{self.path}ws/{{claim}}", self.handle_websocket, name="websocket"),
-            web.get(f"{self.path}download/{{key}}", self.handle_download, name="download"),
+            web.get(f"{self.path}download/{{key}}", self.handle_download, name=DOWNLOAD_ROUTE),
             web.static(f"{self.path}static", self.statics_path, show_index=False, name="static"),
         ])
         app.on_shutdown.append(self._close_websockets)
