@@ -34,14 +34,13 @@ from policytui.risk.findings import (
     quote,
 )
 
-
-def _flag(annotations: Mapping[str, Any], key: str) -> bool | None:
-    value = annotations.get(key)
-    return value if isinstance(value, bool) else None
-
-
 _DEFAULT_HINTS: dict[str, HintFact] = {
     key: HintFact(default, SPEC_DEFAULT) for key, default in SPEC_DEFAULTS.items()}
+
+
+# A hint declared true or false: one shared fact each, as the defaults are (a HintFact is
+# frozen, and building one costs more than the rest of this stage).
+_DECLARED_HINTS = {True: HintFact(True, DECLARED), False: HintFact(False, DECLARED)}
 
 
 def hint_facts(annotations: Mapping[str, Any]) -> dict[str, HintFact]:
@@ -49,9 +48,11 @@ def hint_facts(annotations: Mapping[str, Any]) -> dict[str, HintFact]:
     if not annotations:
         return dict(_DEFAULT_HINTS)
     facts: dict[str, HintFact] = {}
+    declared = _DECLARED_HINTS
     for key, default in _DEFAULT_HINTS.items():
-        value = _flag(annotations, key)
-        facts[key] = default if value is None else HintFact(value, DECLARED)
+        value = annotations.get(key)
+        # (Only a real bool counts: 1 or "true" is no declared hint.)
+        facts[key] = declared[value] if type(value) is bool else default
     return facts
 
 

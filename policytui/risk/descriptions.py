@@ -17,12 +17,16 @@ from policytui.risk.words import (
     PARTICLES,
     SEPARATORS,
     adjective_here,
+    after_marks,
     base_verb,
+    blind_lower,
     contains_any,
     first_sentence,
     join_phrasal,
+    leftmost_matches,
     lexicon_verb,
     sentence_tokens,
+    substring_test,
 )
 
 LEAD_WINDOW = 80
@@ -316,7 +320,10 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     # ID and execute it").
     reading = found.kind == v.READ
     marks = _STEP_MARKS if reading else SEPARATORS
-    for i in [i for i, token in enumerate(tokens) if token in marks]:
+    # Where a later step may start (most sentences have no such mark: one set test then).
+    steps = [] if marks.isdisjoint(tokens) else [
+        i for i, token in enumerate(tokens) if token in marks]
+    for i in steps:
         first = tokens[i]
         if i <= start or i + 1 >= count:
             continue
@@ -943,21 +950,45 @@ _REMOVALS = frozenset(
     "deprovision decommission expunge discard kill".split())
 
 
-_SELF = re.compile(r"(?:\b(?:this|the)\s+tool|(?:^|[.!?]\s+)(it|this)(?!\s+tool\b))\s+"
-                   r"(?:(?:also|then|first|actually|additionally|[a-z]+ly)\s+)?"
-                   r"(?:(will|may|can|might|could)\s+)?([a-z]+)(?:\s+([a-z]+))?",
+# What follows the subject: maybe an adverb and a modal, then the verb and the word after it.
+_SELF_SAYS = (r"\s+(?:(?:also|then|first|actually|additionally|[a-z]+ly)\s+)?"
+              r"(?:(will|may|can|might|could)\s+)?([a-z]+)(?:\s+([a-z]+))?")
+_SELF = re.compile(r"(?:\b(?:this|the)\s+tool|(?:^|[.!?]\s+)(it|this)(?!\s+tool\b))" + _SELF_SAYS,
                    re.IGNORECASE)
+# The same for lower-cased ASCII text, split so that each pattern starts with what it must find
+# first ("th", or the end of a sentence) and the engine skips straight to such places; the
+# case-blind pattern, whose first step is a word boundary, is tried at every position. "It"
+# opening the text is matched there only (see `leftmost_matches`).
+_SELF_THE_TOOL = re.compile(r"th(?<!\wth)(?:is|e)\s+tool" + _SELF_SAYS)
+_SELF_IT = re.compile(r"[.!?]\s+(it|this)(?!\s+tool\b)" + _SELF_SAYS)
+_SELF_IT_FIRST = re.compile(r"(it|this)(?!\s+tool\b)" + _SELF_SAYS)
+
+
+def _self_statements(opening: str) -> Iterator[tuple[str | None, ...]]:
+    """(pronoun, modal, verb, word after) of each match of `_SELF` in the opening, in order."""
+    if not opening.isascii():  # (case-blind, "ſ" and "ı" match "s" and "i")
+        for found in _SELF.finditer(opening):
+            yield found.groups()
+        return
+    for found in leftmost_matches(opening.lower(), (_SELF_THE_TOOL, _SELF_IT), _SELF_IT_FIRST):
+        yield (None, *found.groups()) if found.re is _SELF_THE_TOOL else found.groups()
 
 
 # A later sentence or bullet that opens with a verb in the third person, its subject (the tool)
 # left out: "Retrieves unread messages. Deletes them from the server afterwards.", "Side
 # effects:\n- Transitions the issue to In Progress".
-_LATER_VERB = re.compile(
-    # One character class first ("[.!?]" then space, or a newline then maybe a bullet), so
-    # that the engine skips ahead to those characters instead of trying every position.
-    r"[.!?\n](?:(?<=\n)\s*(?:[-*\u2022]\s*)?|(?<!\n)\s+)"
+_LATER_VERB_SAYS = (
+    # (Whatever follows the mark starts with a capital: most marks are given up at once.)
+    r"(?=[A-Z])"
     r"(?:(?:Also|Then|Additionally|Finally|Automatically|Afterwards),?\s+([a-z]+s)|([A-Z][a-z]+s))"
     r"\s+([a-z]+)")
+_LATER_VERB = re.compile(
+    # "[.!?]" then space, or a newline then maybe a bullet.
+    r"[.!?\n](?:(?<=\n)\s*(?:[-*\u2022]\s*)?|(?<!\n)\s+)" + _LATER_VERB_SAYS)
+# The same as one pattern for each mark (see `after_marks`).
+_LATER_VERB_AFTER = {"\n": re.compile(r"\n\s*(?:[-*\u2022]\s*)?" + _LATER_VERB_SAYS),
+                     **{mark: re.compile(re.escape(mark) + r"\s+" + _LATER_VERB_SAYS)
+                        for mark in ".!?"}}
 # A later sentence saying in the passive that something is removed or paid for: "The message is
 # removed from the queue", "If the stack is stuck, it will be deleted".
 _PASSIVE_ACT = re.compile(
@@ -1012,6 +1043,7 @@ _PASSIVE_WORDS = ("deleted", "removed", "purged", "destroyed", "erased", "wiped"
                   "moved", "started automatically", "pruned", "finalized", "finalised",
                   "acknowledged", "flagged as", "topped up", "renewed", "written back",
                   " as new", " as a new")
+_HAS_PASSIVE_WORD = substring_test(_PASSIVE_WORDS, "ed")  # nearly all are participles in -ed
 # A new thing made on the way: "If the account has no address yet, a new one is generated and
 # bound to the account". Asked only when "new " and one of the participles are both there.
 _MADE_NEW = re.compile(r"\bnew\s+(?:[\w-]+\s+){0,2}?(?:is|are|gets|get)\s+(?:[a-z]+ly\s+)?"
@@ -1029,6 +1061,8 @@ _GERUND_SUBJECT = re.compile(
 # The same after a mark that ends a sentence or clause (a pattern of its own: one that may
 # also match at the start is much slower to search for).
 _GERUND_SUBJECT_LATER = re.compile(r"[.;!?,]\s+" + _GERUND_SUBJECT.pattern)
+_GERUND_SUBJECT_AFTER = {mark: re.compile(re.escape(mark) + r"\s+" + _GERUND_SUBJECT.pattern)
+                         for mark in ".;!?,"}  # (see `after_marks`)
 # What a gerund subject's verb that adds or runs must act on to count: "... sends an SMS",
 # "... assigns it to the caller" (not "Paging through results gives the next page").
 _NEW_OBJECTS = frozenset("a an it them".split())
@@ -1045,39 +1079,63 @@ _NOT_GERUNDS = frozenset(
 # before those words: "Packages, installed in the environment" and "Articles, published on
 # the site" say what they are.
 _SENT_AFTER_A_NOUN = re.compile(
-    r",\s+(emailed|posted|forwarded|delivered|written|saved|uploaded|moved|sent|published"
+    r",\s+(?:(emailed|posted|forwarded|delivered|written|saved|uploaded|moved|sent|published"
     r"|pushed|exported|committed|appended)\s+to\b"
-    r"|,\s+(blocked)\s+from\b|,\s+(filed)\s+as\b|,\s+(shared)\s+with\b", re.IGNORECASE)
+    r"|(blocked)\s+from\b|(filed)\s+as\b|(shared)\s+with\b)", re.IGNORECASE)
 # A participle after a comma or "which is" that says what was just named is done again or
 # flipped, by the call itself: "Status of the print job, resubmitted if it failed", "Status of
 # the repository sync, which is re-triggered when stale", "Lock status of a user account,
 # toggled on each call". Only "re-" before a verb of the table that acts ("retried" is not
 # one: "Fetch a URL, retried on failure" says how it reads).
-_REDONE_AFTER_A_NOUN = re.compile(
-    r"(?:,\s+|\bwhich\s+(?:is|are|gets)\s+)(?:(re)-?([a-z]+ed)|(toggled))\b", re.IGNORECASE)
+_REDONE = r"(?:(re)-?([a-z]+ed)|(toggled))\b"
+_REDONE_AFTER_A_NOUN = re.compile(r"(?:,\s+|\bwhich\s+(?:is|are|gets)\s+)" + _REDONE,
+                                  re.IGNORECASE)
+# The same for lower-cased ASCII text, one pattern for each opening (see `leftmost_matches`).
+_REDONE_AFTER_A_COMMA = re.compile(r",\s+" + _REDONE)
+_REDONE_WHICH_IS = re.compile(r"which(?<!\wwhich)\s+(?:is|are|gets)\s+" + _REDONE)
 # An argument that, when passed, has something changed: "Given `chapters`, they are saved",
 # "If `hosts` is given the delegation is changed". The argument is named in backticks or
 # said to be given; what is changed is not the reply ("the output is changed to ...").
-_GIVEN_THEN_CHANGED = re.compile(
-    r"\b(?:if|when|given)\s+(?:`[\w.-]+`(?:\s+(?:is|are)\s+(?:given|set|provided|passed))?"
+_GIVEN_THEN = (
+    r"\s+(?:`[\w.-]+`(?:\s+(?:is|are)\s+(?:given|set|provided|passed))?"
     r"|[\w.-]+\s+(?:is|are)\s+(?:given|provided|passed))\s*,?\s+"
     r"(?!(?:[\w'`-]+\s+){0,8}?(?:output|result|results|response|reply|format)\b)"
     r"(?:[\w'`-]+\s+){0,8}?(?:is|are|will\s+be|gets?)\s+"
-    r"(changed|saved|updated|replaced|written|stored|applied|embedded|modified)\b",
-    re.IGNORECASE)
+    r"(changed|saved|updated|replaced|written|stored|applied|embedded|modified)\b")
+_GIVEN_THEN_CHANGED = re.compile(r"\b(?:if|when|given)" + _GIVEN_THEN, re.IGNORECASE)
+# The same for lower-cased ASCII text, one pattern for each opening word (see
+# `leftmost_matches`).
+_GIVEN_OPENINGS = tuple(re.compile(f"{word}(?<!\\w{word})" + _GIVEN_THEN)
+                        for word in ("if", "when", "given"))
 # A later sentence or clause saying in the passive that something is sent or put somewhere,
 # as the participle after a comma does (_SENT_AFTER_A_NOUN): "Stories viewed are reported to
 # the poster", "Results are cached to ~/.cache/weather.json". "Cached" and "reported" only
 # before "to": "Results are cached for 5 minutes" and "a missing index is reported as an
 # error" say how the reply comes. Not when nothing is sent: "nothing is written to disk".
-_PUT_SOMEWHERE = re.compile(
-    r"(?:^|[.!?;]\s+)(?!(?:nothing|no|none)\b)(?:[\w-]+\s+){1,6}(?:is|are|will\s+be|gets?)\s+"
-    r"(?:[a-z]+ly\s+)?((?:written|logged|uploaded|posted|published|sent|emailed|mailed|forwarded"
-    r"|pushed|exported|reported|cached|saved|synced|copied)\s+to|filed\s+as)\s+(?:the\s+)?"
-    r"([\w~/.-]*)", re.IGNORECASE)
+_PUT = (r"(?!(?:nothing|no|none)\b)(?:[\w-]+\s+){1,6}(?:is|are|will\s+be|gets?)\s+"
+        r"(?:[a-z]+ly\s+)?((?:written|logged|uploaded|posted|published|sent|emailed|mailed"
+        r"|forwarded|pushed|exported|reported|cached|saved|synced|copied)\s+to|filed\s+as)\s+"
+        r"(?:the\s+)?([\w~/.-]*)")
+_PUT_SOMEWHERE = re.compile(r"(?:^|[.!?;]\s+)" + _PUT, re.IGNORECASE)
+# The same for lower-cased ASCII text: at the start, or after a mark the engine skips to.
+_PUT_FIRST = re.compile(_PUT)
+_PUT_LATER = re.compile(r"[.!?;]\s+" + _PUT)
 # Where a reply goes on its way back, which is no act: "Errors are logged to stderr".
 _NOWHERE = frozenset("stdout stderr console output response reply caller client".split())
 _CHANGED_WHEN_GIVEN = frozenset("changed updated replaced modified".split())
+# The participles one of which every match of _GIVEN_THEN_CHANGED ends with.
+_GIVEN_PARTICIPLES = ("changed", "saved", "updated", "replaced", "written", "stored", "applied",
+                      "embedded", "modified")
+
+
+def _given_and_changed(lowered: str) -> bool:
+    """Could _GIVEN_THEN_CHANGED match this text (lowered by `blind_lower`)? Every match names
+    the argument in backticks or says it is given, provided or passed, and ends with a
+    participle of _GIVEN_PARTICIPLES: substring tests first, a case-blind search is far slower."""
+    return ("`" in lowered or "given" in lowered or "provided" in lowered
+            or "passed" in lowered) and contains_any(lowered, _GIVEN_PARTICIPLES)
+
+
 _IN_PLACE = re.compile(r"(?:\b([a-z]+)\s+)?\b(in[- ]place)\b(?!\s+of\b)", re.IGNORECASE)
 _BE = frozenset("is are was were be been being".split())  # "the rules in place": a state
 _LEFT_AS_IS = re.compile(r"\b(?:leaves?|left|stays?|remains?|keeps?|kept|already)\b",
@@ -1114,7 +1172,7 @@ def later_act(description: str) -> tuple[str, str] | None:
     afterwards", "- Assigns it to the caller"), a passive removal or payment ("The
     message is removed from the queue"), or a list of side effects. None when there is none."""
     opening = description[:_LATER_WINDOW]
-    for found in _LATER_VERB.finditer(opening):
+    for found in after_marks(opening, _LATER_VERB_AFTER):  # as _LATER_VERB.finditer
         word, after = (found.group(1) or found.group(2)).lower(), found.group(3)
         if ((word[:-1] in _STARTS_A_MONEY_ACT or word[:-2] in _STARTS_A_MONEY_ACT)
                 and _moves_money([after.lower(), *opening[found.end():found.end() + 40]
@@ -1150,7 +1208,8 @@ def later_act(description: str) -> tuple[str, str] | None:
             # "Renews the subscription if it lapsed", "Settles invoices that are due today",
             # "Submits the trade to the exchange": any other act done to a money document.
             return word, v.MONEY
-    for found in _gerund_subjects(opening):
+    # (Every gerund subject holds "ing": most openings without one need no search for it.)
+    for found in _gerund_subjects(opening) if "ing" in opening else ():
         gerund, word, after = found.group(1).lower(), found.group(2), found.group(3).lower()
         verb = base_verb(word)
         if gerund in _NOT_GERUNDS or verb is None or verb == word:
@@ -1173,7 +1232,7 @@ def later_act(description: str) -> tuple[str, str] | None:
             # starts a new export job": what doing something with the tool does.
             return word, kind
     # Substring tests first: most descriptions have no such participle and no side effects.
-    if contains_any(opening, _PASSIVE_WORDS):
+    if _HAS_PASSIVE_WORD(opening):
         passive = _PASSIVE_ACT.search(opening)
         if passive is not None:
             said = next(group for group in passive.groups() if group).lower()
@@ -1195,7 +1254,8 @@ def later_act(description: str) -> tuple[str, str] | None:
             said = next(group for group in sent.groups() if group)
             return said.lower(), v.WRITE
     if ", re" in opening or ", toggled" in opening or "which " in opening:
-        for found in _REDONE_AFTER_A_NOUN.finditer(opening):
+        for found in (leftmost_matches(opening.lower(), (_REDONE_AFTER_A_COMMA, _REDONE_WHICH_IS))
+                      if opening.isascii() else _REDONE_AFTER_A_NOUN.finditer(opening)):
             if found.group(3):
                 return found.group(3).lower(), v.MODIFY
             participle = found.group(2).lower()
@@ -1209,20 +1269,26 @@ def later_act(description: str) -> tuple[str, str] | None:
     if ("ed to " in opening or "en to " in opening or "sent to " in opening
             or "filed as " in opening):
         # (Substring tests first: every participle of _PUT_SOMEWHERE ends so before "to".)
-        put = _PUT_SOMEWHERE.search(opening)
+        if opening.isascii():  # (see _PUT_FIRST)
+            text = opening.lower()
+            put = _PUT_FIRST.match(text) or _PUT_LATER.search(text)
+        else:
+            put = _PUT_SOMEWHERE.search(opening)
         if put is not None and put.group(2).lower().rstrip(".,") not in _NOWHERE:
             # "The query is logged to the analytics service", "findings are filed as GitHub
             # issues", "the new status is written to the PMS".
             return put.group(1).lower(), v.WRITE
-    if "`" in opening or "iven " in opening:
-        given = _GIVEN_THEN_CHANGED.search(opening)
+    if ("`" in opening or "iven " in opening) and _given_and_changed(blind_lower(opening)):
+        given = (next(leftmost_matches(opening.lower(), _GIVEN_OPENINGS), None)
+                 if opening.isascii() else _GIVEN_THEN_CHANGED.search(opening))
         if given is not None:
             # "Given `chapters`, they are saved and embedded", "If `hosts` is given the
             # delegation is changed": an argument that, when passed, makes the call change
             # what the tool otherwise only shows.
             done = given.group(1).lower()
             return "given: " + done, (v.MODIFY if done in _CHANGED_WHEN_GIVEN else v.WRITE)
-    if " place" in opening or "-place" in opening:
+    if (" place" in opening or "-place" in opening) and (
+            "in place" in (lowered := blind_lower(opening)) or "in-place" in lowered):
         for found in _IN_PLACE.finditer(opening):
             # "Sorts the imports in place": the file it is given is changed. Not what is
             # "left in place", "kept in place" or "is in place", nor "in place of" something.
@@ -1249,7 +1315,7 @@ def _gerund_subjects(opening: str) -> Iterator[re.Match[str]]:
     first = _GERUND_SUBJECT.match(opening)
     if first is not None:
         yield first
-    yield from _GERUND_SUBJECT_LATER.finditer(opening)
+    yield from after_marks(opening, _GERUND_SUBJECT_AFTER)  # as _GERUND_SUBJECT_LATER.finditer
 
 
 def _moves_money(words: list[str]) -> bool:
@@ -1273,9 +1339,8 @@ def self_described_act(description: str) -> tuple[str, str] | None:
             and description.find("It ", 0, DESCRIPTION_WINDOW) < 0
             and description.find("This ", 0, DESCRIPTION_WINDOW) < 0):
         return None  # the common case, without a copy or a regex
-    opening = description[:DESCRIPTION_WINDOW]
-    for found in _SELF.finditer(opening):
-        pronoun, modal, word, after = found.groups()
+    for pronoun, modal, word, after in _self_statements(description[:DESCRIPTION_WINDOW]):
+        assert word is not None  # (the pattern always finds one)
         word = word.lower()
         verb = base_verb(word)
         # "starts", or "will start": a verb that says what the tool does, not "the tool to use".
@@ -1393,8 +1458,14 @@ _ZH_QUERY = "查询"
 _ZH_QUERY_WITHIN = 12
 
 
+_KANA_OR_HANGUL = re.compile("[\u3040-\u30ff\uac00-\ud7af]")
+
+
 def _kana_or_hangul(sentence: str) -> bool:
-    return any("\u3040" <= c <= "\u30ff" or "\uac00" <= c <= "\ud7af" for c in sentence)
+    return _KANA_OR_HANGUL.search(sentence) is not None
+
+
+_CJK_VERB_SIZES = frozenset(len(word) for words in _CJK_VERBS.values() for word in words)
 
 
 def _zh_lead(sentence: str, found: DescriptionVerbs) -> bool:
@@ -1418,10 +1489,11 @@ def _zh_lead(sentence: str, found: DescriptionVerbs) -> bool:
     after_joins = [at + 1 for at, char in enumerate(sentence) if char in _ZH_JOINS]
     if not after_joins:
         return True
+    # What stands right after each join, in every length a verb of the table has.
+    after = {sentence[at:at + size] for at in after_joins for size in _CJK_VERB_SIZES}
     for other_kind, words in _CJK_VERBS.items():
         for other in words:
-            joined = any(sentence.startswith(other, at) for at in after_joins)
-            if joined and KIND_ORDER[other_kind] > KIND_ORDER[found.kind]:
+            if other in after and KIND_ORDER[other_kind] > KIND_ORDER[found.kind]:
                 found.lead, found.kind = other, other_kind
     return True
 

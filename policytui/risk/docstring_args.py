@@ -16,9 +16,12 @@ from typing import Any
 # The header of a Google- or NumPy-style argument section, alone on its line. Google's style
 # also documents keyword arguments under "Keyword Args:" and NumPy's under "Other Parameters":
 # a switch there ("ack (bool): If true, the messages are deleted") is as much an argument.
-_SECTION = re.compile(r"^[ \t]*(?:Args|Arguments|Parameters|Params|Keyword[ \t]+Arg(?:ument)?s"
-                      r"|Kwargs|Other[ \t]+Parameters)[ \t]*:?[ \t]*$",
-                      re.MULTILINE | re.IGNORECASE)
+_HEADER = (r"[ \t]*(?:Args|Arguments|Parameters|Params|Keyword[ \t]+Arg(?:ument)?s"
+           r"|Kwargs|Other[ \t]+Parameters)[ \t]*:?[ \t]*$")
+# The header on the first line, then on any line after a newline: a pattern that starts with
+# the newline is searched for by a fast scan, one that starts with "^" is tried everywhere.
+_SECTION_FIRST = re.compile(_HEADER, re.MULTILINE | re.IGNORECASE)
+_SECTION_LATER = re.compile("\n" + _HEADER, re.MULTILINE | re.IGNORECASE)
 # One argument's entry: "name: text", "name (bool): text" or NumPy's "name : bool" whose text
 # is on the next, deeper-indented line; maybe as a bullet ("- ack: If true, ...").
 _ENTRY = re.compile(r"^([ \t]*)(?:[-*][ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?:\([^)\n]*\))?"
@@ -39,10 +42,13 @@ _MAX_TEXT = 300
 def docstring_args(description: str) -> dict[str, str]:
     """{argument name: its text} from the description's "Args:" section, or from Sphinx's
     ":param name: text" lines, or {}."""
-    found = _SECTION.search(description, 0, _WINDOW)
+    found = (_SECTION_FIRST.match(description, 0, _WINDOW)
+             or _SECTION_LATER.search(description, 0, _WINDOW))
     if found is None:
-        return {name: text.strip()[:_MAX_TEXT]
-                for name, text in _SPHINX.findall(description[:_WINDOW])}
+        window = description[:_WINDOW]
+        if ":param" not in window:
+            return {}  # no Sphinx field either (most descriptions)
+        return {name: text.strip()[:_MAX_TEXT] for name, text in _SPHINX.findall(window)}
     out: dict[str, str] = {}
     current: str | None = None
     indent = -1
@@ -50,8 +56,9 @@ def docstring_args(description: str) -> dict[str, str]:
         stripped = line.strip()
         if not stripped:
             continue
-        if stripped.rstrip(":").lower() in _ENDS or set(stripped) == {"-"}:
-            if set(stripped) == {"-"} and not out:
+        underline = not stripped.strip("-")  # a line of dashes only
+        if underline or stripped.rstrip(":").lower() in _ENDS:
+            if underline and not out:
                 continue  # NumPy's underline of the header itself
             break
         depth = len(line) - len(line.lstrip())
@@ -77,7 +84,8 @@ def with_docstring_args(schema: Any, description: str) -> Any:
     # Cheapest first: a section starts on a line of its own (a search for a newline is much
     # cheaper than for a word), most properties describe themselves, and most descriptions
     # have no argument section.
-    if type(schema) is not dict or "\n" not in description:
+    # (Only the first _WINDOW characters are parsed: what comes later is never looked for.)
+    if type(schema) is not dict or description.find("\n", 0, _WINDOW) < 0:
         return schema
     props = schema.get("properties")
     if type(props) is not dict or not props:
@@ -87,8 +95,10 @@ def with_docstring_args(schema: Any, description: str) -> Any:
             break
     else:
         return schema
-    if ("rgs" not in description and "aram" not in description  # "Args", "Parameters", ":param"
-            and "RGS" not in description and "ARAM" not in description):
+    if (description.find("rgs", 0, _WINDOW) < 0  # "Args", "Parameters", ":param"
+            and description.find("aram", 0, _WINDOW) < 0
+            and description.find("RGS", 0, _WINDOW) < 0
+            and description.find("ARAM", 0, _WINDOW) < 0):
         return schema
     texts = docstring_args(description)
     if not texts:

@@ -224,6 +224,8 @@ def kind_of(word: str) -> str | None:
 
 def plain(word: str) -> str:
     """The word lower-cased and without accents ("Récupère" -> "recupere")."""
+    if word.isascii():
+        return word.lower()  # most words: nothing to decompose
     decomposed = unicodedata.normalize("NFD", word.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

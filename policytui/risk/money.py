@@ -756,7 +756,11 @@ _SAID_AS = r"[\"'`*]*\s*[:=\u2013\u2014-]+\s*([A-Za-z]+)"
 def _said_as(key: str) -> re.Pattern[str]:
     """The pattern of an action's name followed by what it does (compiled once per name: the
     `re` module's own cache holds far fewer than a large server's action names)."""
-    return re.compile(r"(?<![\w-])" + re.escape(key) + _SAID_AS)
+    # The name first and what must not stand before it after (a look-behind over the name and
+    # one more character): a pattern that starts with its literal text is searched for by a
+    # fast scan, one that starts with a look-behind is tried at every position.
+    name = re.escape(key)
+    return re.compile(name + r"(?<![\w-]" + name + ")" + _SAID_AS)
 
 
 def paying_actions(schema: Any, argument: str, values: tuple[str, ...],

@@ -3,7 +3,6 @@ compound verbs, agent nouns, and the namespaces a server puts in front of its to
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -349,10 +348,11 @@ def server_namespaces(names: Iterable[str]) -> frozenset[str]:
     of things (`compute_vm_delete`, `compute_vm_create`, `compute_vm_list`). A verb-first
     server's `get_` is followed by nouns and is no namespace."""
     verbs = v.VERBS
-    shared: Counter[str] = Counter()
-    heads: Counter[str] = Counter()
+    # Plain dicts rather than Counters: this runs over every name of every server.
+    shared: dict[str, int] = {}
+    heads: dict[str, int] = {}
     later: dict[str, set[str]] = {}
-    with_verb: Counter[str] = Counter()
+    with_verb: dict[str, int] = {}
     total = 0
     for name in names:
         if type(name) is not str:
@@ -362,17 +362,18 @@ def server_namespaces(names: Iterable[str]) -> frozenset[str]:
         if len(words) < 2:
             continue
         head = words[0]
-        heads[head] += 1
+        heads[head] = heads.get(head, 0) + 1
         if head not in verbs:
             continue
-        shared[head] += 1
+        shared[head] = shared.get(head, 0) + 1
         last = words[-1]
         if last in verbs and last not in v.AMBIGUOUS and words[-2] not in CONNECTORS:
-            with_verb[head] += 1
+            with_verb[head] = with_verb.get(head, 0) + 1
             later.setdefault(head, set()).add(verbs[last])
     # A verb: most of the head's tools end with their own verb, of more than one kind.
     found = {head for head, count in shared.items()
-             if count >= 3 and with_verb[head] * 3 >= count * 2 and len(later.get(head, ())) >= 2}
+             if count >= 3 and with_verb.get(head, 0) * 3 >= count * 2
+             and len(later.get(head, ())) >= 2}
     # Any other word that begins most of the server's names ("billing_", "API-"): a namespace,
     # so a money word there says nothing about what one tool does.
     found.update(head for head, count in heads.items()

@@ -30,7 +30,7 @@ from policytui.risk.vocabulary import (
     URL_ARGUMENTS,
     VERBS,
 )
-from policytui.risk.words import OBJECT_OPENERS, base_verb
+from policytui.risk.words import OBJECT_OPENERS, base_verb, blind_lower, contains_any
 
 MAX_PROPERTIES = 200
 MAX_ENUM_VALUES = 100
@@ -49,13 +49,18 @@ _SHELL_TEXT = re.compile(
     r"|\b(?:python|javascript|typescript|ruby|node|lua|perl) (?:code|script|expression|snippet)",
     re.IGNORECASE,
 )
-_MONEY_NAME = re.compile(r"amount|price|currency|cost")
-_QUERY_NAME = re.compile(r"query|statement|stmt|command|code|expr")
 
 
 @lru_cache(maxsize=8192)
 def _normalize(name: str) -> str:
-    return _NOT_ALNUM.sub("", name.lower())
+    lowered = name.lower()
+    if lowered.isascii():
+        # Nearly every name: snake_case or camelCase, where dropping "_" leaves letters and
+        # digits only (three times cheaper than the pattern).
+        joined = lowered.replace("_", "")
+        if joined.isalnum():
+            return joined
+    return _NOT_ALNUM.sub("", lowered)
 
 
 def normalize(name: str) -> str:
@@ -211,7 +216,9 @@ def _traits_of(name: str) -> int:
         traits |= _ACTION
     if key in FORCE_ARGUMENTS:
         traits |= _FORCE
-    if key in MONEY_ARGUMENTS or _MONEY_NAME.search(key):
+    # (Parts of the name as substrings: cheaper than a pattern search on such short keys.)
+    if (key in MONEY_ARGUMENTS or "amount" in key or "price" in key or "currency" in key
+            or "cost" in key):
         traits |= _MONEY
     if key in SHELL_ARGUMENTS:
         traits |= _SHELL
@@ -219,7 +226,8 @@ def _traits_of(name: str) -> int:
         traits |= _SQL
     elif key in _GRAPHQL_NAMES:
         traits |= _GRAPHQL
-    if _QUERY_NAME.search(key):
+    if ("query" in key or "statement" in key or "stmt" in key or "command" in key
+            or "code" in key or "expr" in key):
         traits |= _QUERYISH
     if key in URL_ARGUMENTS or key.endswith("url"):
         traits |= _URL
@@ -278,16 +286,19 @@ _TRIMS_OUTPUT = re.compile(
     r"reply|snapshot|dom)\b|\b(?:html|markdown|whitespace|tags|output)\b", re.IGNORECASE)
 
 
+# Each match of `_SHELL_TEXT` holds one of these (" command", " to run" ... after its word of
+# code, or the language the code is in).
+_SHELL_TEXT_PARTS = (" command", " to run", " to execute", " to evaluate", "python",
+                     "javascript", "typescript", "ruby", "node", "lua", "perl")
+
+
 def _may_name_code(description: str) -> bool:
-    """Could `_SHELL_TEXT` match? Each of its matches holds one of these words; substring
-    tests on the lowered text cost a twentieth of the case-blind pattern's search, and most
-    argument descriptions hold none of them. Text beyond ASCII goes to the pattern: its
-    case-blind match also takes "ſ" and "ı" for "s" and "i"."""
-    if not description.isascii():
-        return True
-    low = description.lower()
+    """Could `_SHELL_TEXT` match? Each of its matches holds one of these words, and one of
+    `_SHELL_TEXT_PARTS`; substring tests on the lowered text cost a twentieth of the
+    case-blind pattern's search, and most argument descriptions hold none of them."""
+    low = blind_lower(description)
     return ("command" in low or "code" in low or "script" in low or "program" in low
-            or "expression" in low or "snippet" in low)
+            or "expression" in low or "snippet" in low) and contains_any(low, _SHELL_TEXT_PARTS)
 
 
 # A switch described by what setting it does: "archive: If true, move the listed emails to the

@@ -1,0 +1,154 @@
+"""The classifier's faster ways of searching text find what the plain ways find.
+
+Several rules search text in a form chosen for speed: a case-blind pattern split into patterns
+that start with the literal text they need (searched on lower-cased ASCII text), substring tests
+that rule a pattern out before it runs, a byte table in place of a tokenising pattern. Each test
+here checks one such form against the plain form it stands for, on text made of the words the
+rules look for, in any case and with the characters beyond ASCII that case-blind patterns match.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from policytui.risk import descriptions as d
+from policytui.risk import docstring_args, money, schema
+from policytui.risk.words import (
+    after_marks,
+    blind_lower,
+    contains_any,
+    first_sentence,
+    leftmost_matches,
+    sentence_tokens,
+    substring_test,
+)
+
+# Phrases shaped like what the patterns look for, each a list of slots to fill.
+PHRASES = [
+    [["this", "the", "it", "This"], ["", " tool"], ["", " also", " quickly"], ["", " will"],
+     [" deletes", " starts", " tool", " them"], ["", " them", " the", " of"]],
+    [["", "x"], [", ", ",", "which is ", " which are ", "which gets "],
+     ["re-", "re", ""], ["triggered", "moved", "run", "toggled"], ["", " later", "x"]],
+    [["if ", "when ", "given ", "xif ", "If "], ["`x`", "x is given", "`a.b` are passed", "x"],
+     [", ", " ", ""], ["", "the output ", "the file "], ["is ", "are ", "will be ", "gets "],
+     ["saved", "changed", "written", "kept"], ["", " x"]],
+    [["", "nothing ", "the "], ["results ", "data x "], ["is ", "are ", "will be "],
+     ["", "quietly "], ["logged to", "written to", "filed as", "sent"], [" ", ""],
+     ["the ", ""], ["stdout", "queue", "s3://x"]],
+    [["shell ", "python ", "the ", ""], ["command", "code", "commands"],
+     ["", " to run", " to evaluate", " snippet"]],
+    [["sorts ", "is ", "left ", ""], ["in place", "in-place", "in  place"], ["", " of", "."]],
+    [["", "- ", "* "], ["Deletes", "Also", "Then", "Returns", "requesting", "Fetching"],
+     [" it", " them", " deletes", " a new code"], ["", " invalidates codes", " also clears it"]],
+]
+GLUE = ["", " ", "  ", ". ", "? ", "! ", "; ", ",", ":\n", "\n", "\n\n", "x", "-", "."]
+ODD = ["\u0131", "\u0130", "\u017f", "\u212a", "é", "—", "\u0307"]
+
+
+def _cased(word: str, how: int) -> str:
+    return (word, word.upper(), word.title(), word.swapcase(), word, word)[how % 6]
+
+
+phrase = st.sampled_from(PHRASES).flatmap(
+    lambda slots: st.tuples(*(st.tuples(st.sampled_from(slot), st.integers(0, 5))
+                              for slot in slots)).map(
+        lambda chosen: "".join(_cased(word, how) for word, how in chosen)))
+texts = st.lists(st.tuples(st.sampled_from(GLUE), phrase), max_size=4).map(
+    lambda parts: "".join(glue + text for glue, text in parts))
+odd_texts = st.tuples(texts, st.lists(st.tuples(st.integers(0, 80), st.sampled_from(ODD)),
+                                      max_size=3)).map(
+    lambda t: "".join(_with_odd(t[0], t[1])))
+
+
+def _with_odd(text: str, odd: list[tuple[int, str]]) -> str:
+    for at, char in odd:
+        text = text[:at] + char + text[at + 1:]
+    return text
+
+
+def _found(matches: Iterable[re.Match[str]]
+           ) -> list[tuple[tuple[int, int], tuple[str | None, ...]]]:
+    return [(m.span(), tuple(g.lower() if g else g for g in m.groups())) for m in matches]
+
+
+def _same_as_case_blind(text: str) -> None:
+    lowered = text.lower()
+    said = [tuple(g.lower() if g else g for g in m.groups()) for m in d._SELF.finditer(text)]
+    assert list(d._self_statements(text)) == said
+    assert _found(leftmost_matches(lowered, (d._REDONE_AFTER_A_COMMA, d._REDONE_WHICH_IS))) \
+        == _found(d._REDONE_AFTER_A_NOUN.finditer(text))
+    assert _found(leftmost_matches(lowered, d._GIVEN_OPENINGS))[:1] \
+        == _found(d._GIVEN_THEN_CHANGED.finditer(text))[:1]
+    assert _found(filter(None, [d._PUT_FIRST.match(lowered) or d._PUT_LATER.search(lowered)])) \
+        == _found(filter(None, [d._PUT_SOMEWHERE.search(text)]))
+    assert _found(after_marks(text, d._LATER_VERB_AFTER)) == _found(d._LATER_VERB.finditer(text))
+    assert _found(after_marks(text, d._GERUND_SUBJECT_AFTER)) \
+        == _found(d._GERUND_SUBJECT_LATER.finditer(text))
+
+
+@pytest.mark.parametrize("text", [
+    "It deletes them. This tool will start a job", "Done? it also deletes it", "xthe tool runs",
+    "x; results are logged to the queue", "Nothing is written to stdout! data is sent to s3",
+    "xwhich is retriggered", "Jobs, re-run daily, which are toggled", "swhen `x` is saved",
+    "If `a.b` are passed, the output is changed. when x is given it gets written",
+    "Lists jobs.\n- Deletes them! Also removes it? Then stops it",
+    "Gets a code; requesting a new code invalidates previous codes, fetching it assigns it",
+])
+def test_split_patterns_on_examples(text: str) -> None:
+    _same_as_case_blind(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts)
+def test_split_patterns_find_what_the_case_blind_pattern_finds(text: str) -> None:
+    _same_as_case_blind(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(odd_texts)
+def test_substring_tests_never_rule_out_a_match(text: str) -> None:
+    lowered = blind_lower(text)
+    if schema._SHELL_TEXT.search(text):
+        assert schema._may_name_code(text)
+    if d._GIVEN_THEN_CHANGED.search(text):
+        assert d._given_and_changed(lowered)
+    if d._IN_PLACE.search(text):
+        assert "in place" in lowered or "in-place" in lowered
+    assert d._HAS_PASSIVE_WORD(text) == contains_any(text, d._PASSIVE_WORDS)
+    assert substring_test(("ab", "xaby", "b"), "ab")(text) == contains_any(text, ("ab", "xaby", "b"))
+
+
+def test_a_blank_line_after_a_colon_ends_the_sentence_after_the_colon() -> None:
+    assert first_sentence("Usage:\n\nDeletes a file") == _first_sentence("Usage:\n\nDeletes a file")
+
+
+def _first_sentence(description: str) -> str:
+    text = description[:400].strip()
+    end = len(text)
+    for mark in (". ", ".\n", "? ", "! ", "\n\n", ":\n"):
+        at = text.find(mark, 0, end)
+        if at >= 0:
+            end = at
+    return text[:end]
+
+
+@settings(max_examples=300, deadline=None)
+@given(odd_texts)
+def test_sentences_and_words_are_cut_as_by_the_plain_search(text: str) -> None:
+    assert first_sentence(text) == _first_sentence(text)
+    tokens = re.findall(r"[a-z]+|[,/;&]", text.lower())
+    assert sentence_tokens(text) == tokens[len(tokens) - len(sentence_tokens(text)):]
+    old_said_as = re.compile(r"(?<![\w-])" + re.escape("it") + money._SAID_AS)
+    lowered = text.lower()
+    assert _found(money._said_as("it").finditer(lowered)) == _found(
+        old_said_as.finditer(lowered))
+    header = re.compile(r"^" + docstring_args._HEADER, re.MULTILINE | re.IGNORECASE)
+    found = (docstring_args._SECTION_FIRST.match(text, 0, 4000)
+             or docstring_args._SECTION_LATER.search(text, 0, 4000))
+    plain = header.search(text, 0, 4000)
+    assert (found and found.end()) == (plain and plain.end())
