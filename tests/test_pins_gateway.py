@@ -368,6 +368,7 @@ async def test_the_pins_dialog_of_a_policy_that_approves_nothing_yet_lists_no_to
     assert "No tool is approved yet: saving approves all 2" in shown
     assert "fetch_page  not approved yet" in shown and "  new" not in shown
     assert "(nothing approved yet:" in shown
+    assert "Approving one here (a)" in shown
 
 
 async def test_an_unrelated_save_never_approves_a_rewritten_tool_under_gateway_pin(tmp_path: Path) -> None:

@@ -202,8 +202,10 @@ class PinsScreen(DialogScreen[str]):
                 yield Static(Text("Every tool's live definition is the approved one."), id="pins-empty")
             else:
                 if self.first_approval:
+                    # `a` here starts approving one by one: the save then adds no other tool.
                     yield Static(Text(f"No tool is approved yet: saving approves all {len(self.changes)} "
-                                      "as the server lists them now. Review them here first.", style="bold"),
+                                      "as the server lists them now. Approving one here (a) approves "
+                                      "that one alone, and the save then approves no other.", style="bold"),
                                  id="pins-first")
                 yield OptionList(*[Text(one_line(c.name, 80)).append(
                     "  not approved yet" if self.first_approval
