@@ -43,6 +43,8 @@ class RawClient:
 
     def __init__(self, process: subprocess.Popen[bytes]) -> None:
         self.process = process
+        # The server behind the gateway, where a test started it itself (to see it exit).
+        self.upstream: subprocess.Popen[Any] | None = None
         self.lines: queue.Queue[bytes] = queue.Queue()
         self._next = 100
         threading.Thread(target=self._read, daemon=True).start()

@@ -117,6 +117,10 @@ def test_a_server_that_goes_away_fails_each_call_at_once(tmp_path: Path) -> None
     with refusing_gateway(tmp_path, server=SERVER, REFUSE="2=exit") as client:
         assert echo(client, 1)[0] == "ran echo 1"
         assert echo(client, 2)[0] == REFUSED["drop"]
+        # Gone for good: a call sent while the process is still ending may reach its closing
+        # socket, and fail as a dropped connection instead (a `lost` call, its charge kept).
+        assert client.upstream is not None
+        client.upstream.wait(timeout=10)
         for n in (3, 4):
             text, took = echo(client, n)
             assert text == "the upstream MCP server is unavailable (the connection to it failed)"

@@ -59,6 +59,7 @@ def refusing_gateway(tmp: Path, *options: str, server: Path = SERVER, **env: str
                    "--state", "memory://", "--audit", str(tmp / "audit.jsonl"), "--log", str(tmp / "gateway.log"),
                    *options, *target]
         with running_gateway(tmp, command) as client:
+            client.upstream = process
             yield client
     finally:
         process.kill()
