@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from policytui.decision import Approval, Caller, Decision, Outcome
 from policytui.gateway.approvals import ApprovalError, ApprovalQueue
 from policytui.gateway.approver import Approver
 from policytui.gateway.audit import AuditLog, args_digest
-from policytui.gateway.enforcer import Enforcer, UpstreamFailure
+from policytui.gateway.enforcer import CANCELLED_IN_CHARGE, Enforcer, UpstreamFailure
 from policytui.gateway.http import TokenGate, TokensError, load_tokens
 from policytui.gateway.policy_watch import MISSING_GRACE_SECONDS, PolicyStartError, PolicyWatcher
 from policytui.gateway.store.sqlite import SQLiteStore
@@ -337,6 +338,120 @@ async def test_an_approved_call_cancelled_before_it_is_sent_is_recorded_as_never
     result = await anyio.to_thread.run_sync(queue.wait_for_result, approval_id, 5.0)
     assert result == queue_mod.Result(queue_mod.WITHDRAWN, "its client cancelled the call or went away")
     assert store.get_approval(approval_id).request["arguments"] is None  # type: ignore[union-attr]
+    # Its one audit line says what became of it, with the human's answer; the charge went back.
+    lines = _audit_lines(tmp_path / "audit.jsonl")
+    assert [(line["decision"], line["reason"], line["approval"], line.get("upstream")) for line in lines] == [
+        ("denied", CANCELLED_IN_CHARGE, "approved", None)]
+    assert store.usage() == []
+    store.close()
+
+
+class _GatedNetworkStore(SQLiteStore):
+    """A store on the network as the gateway sees it (each operation in a worker thread) whose
+    charges and refunds, once begun (`entered`), wait until the test lets them go (`gate`)."""
+
+    blocking = True
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.entered = {"reserve": anyio.Event(), "refund": anyio.Event()}
+        self.gate = {"reserve": threading.Event(), "refund": threading.Event()}
+        self.refunds = 0
+
+    def _wait(self, operation: str) -> None:
+        anyio.from_thread.run_sync(self.entered[operation].set)
+        assert self.gate[operation].wait(30)
+
+    def reserve(self, budgets: Any) -> Any:
+        self._wait("reserve")
+        return super().reserve(budgets)
+
+    def refund(self, reservation: Any) -> None:
+        self._wait("refund")
+        super().refund(reservation)
+        self.refunds += 1
+
+
+async def test_a_call_cancelled_while_its_limits_are_charged_is_audited_and_refunded(tmp_path: Path) -> None:
+    """Cancelled while the store charges it, then again (its client leaving) while the charge
+    is given back: the charge and the refund are both waited for, the call is never sent, and
+    it has one audit line; the budget is whole."""
+    store = _GatedNetworkStore(tmp_path / "state.sqlite")
+    audit_path = tmp_path / "audit.jsonl"
+    enforcer = Enforcer(lambda: _policy(LIMITED), audit=AuditLog(audit_path), store=store)
+    sent: list[str] = []
+
+    async def forward() -> dict[str, Any]:
+        sent.append("read")
+        return {"content": []}
+
+    call = asyncio.ensure_future(enforcer.handle_call("read", {}, ALICE, forward, _never_asked))
+    await store.entered["reserve"].wait()
+    call.cancel()
+    await anyio.sleep(0.05)
+    assert not call.done()  # the charge under way is waited for
+    store.gate["reserve"].set()
+    await store.entered["refund"].wait()
+    call.cancel()
+    await anyio.sleep(0.05)
+    assert not call.done()  # and so is its refund, whatever the second cancellation
+    store.gate["refund"].set()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    assert sent == [] and store.refunds == 1 and store.usage() == []
+    lines = _audit_lines(audit_path)
+    assert [(line["decision"], line["rule"], line["reason"]) for line in lines] == [
+        ("denied", "tools.read", CANCELLED_IN_CHARGE)]
+    assert "upstream" not in lines[0] and "approval" not in lines[0]
+    results = [await enforcer.handle_call("read", {}, ALICE, _ok(), _never_asked) for _ in range(4)]
+    assert [bool(r.get("isError")) for r in results] == [False, False, False, True]
+    store.close()
+
+
+async def test_a_call_cancelled_while_the_store_finds_its_limit_full_is_audited_as_rate_limited(tmp_path: Path) -> None:
+    """The store answered that the limit is full: that is the call's decision, cancelled or
+    not, and its line says so (a replay then finds the same limit)."""
+    store = _GatedNetworkStore(tmp_path / "state.sqlite")
+    store.gate["reserve"].set()
+    audit_path = tmp_path / "audit.jsonl"
+    enforcer = Enforcer(lambda: _policy(LIMITED), audit=AuditLog(audit_path), store=store)
+    for _ in range(3):
+        assert not (await enforcer.handle_call("read", {}, ALICE, _ok(), _never_asked)).get("isError")
+    store.gate["reserve"].clear()
+    store.entered["reserve"] = anyio.Event()
+    call = asyncio.ensure_future(enforcer.handle_call("read", {}, ALICE, _ok(), _never_asked))
+    await store.entered["reserve"].wait()
+    call.cancel()
+    store.gate["reserve"].set()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    last = _audit_lines(audit_path)[-1]
+    assert (last["decision"], last["rule"]) == ("denied", "tools.read.limits[0]")
+    assert last["reason"].startswith("rate limit 3 per day reached") and store.refunds == 0
+    store.close()
+
+
+async def test_a_call_cancelled_while_a_refused_calls_charge_is_given_back_keeps_its_outcome(tmp_path: Path) -> None:
+    """The server refused the call (refunded: it never ran) and the client cancels while the
+    refund is made: the refund is made, and the call's outcome line written."""
+    store = _GatedNetworkStore(tmp_path / "state.sqlite")
+    store.gate["reserve"].set()
+    audit_path = tmp_path / "audit.jsonl"
+    enforcer = Enforcer(lambda: _policy(LIMITED), audit=AuditLog(audit_path), store=store)
+
+    async def refused() -> dict[str, Any]:
+        raise UpstreamFailure("error", RuntimeError("unknown tool"))
+
+    call = asyncio.ensure_future(enforcer.handle_call("read", {}, ALICE, refused, _never_asked))
+    await store.entered["refund"].wait()
+    call.cancel()
+    await anyio.sleep(0.05)
+    assert not call.done()
+    store.gate["refund"].set()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    assert store.refunds == 1 and store.usage() == []
+    assert [(line["decision"], line.get("upstream")) for line in _audit_lines(audit_path)] == [("allowed", "error")]
     store.close()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from policytui.gateway.enforcer import CANCELLED_IN_APPROVAL
+from policytui.gateway.enforcer import CANCELLED_IN_APPROVAL, CANCELLED_IN_CHARGE
 from policytui.gateway.recorder import REDACTED, is_redacted, redact_arguments
 from policytui.policy.model import Policy
 from policytui.replay import parse_calls, replay
@@ -170,6 +170,32 @@ def test_a_held_call_its_client_cancelled_was_held_under_the_same_policy() -> No
     line["reason"] = CANCELLED_IN_APPROVAL  # the gateway's own words for it
     same = _policy({"default": "allow", "tools": {"h": {"action": "require_approval"}}})
     assert replay(parse_calls(json.dumps(line)), same).changes == []
+
+
+def test_a_call_its_client_cancelled_while_it_was_charged_was_allowed_and_cost_nothing() -> None:
+    """Denied in the audit log with the gateway's reason for it, the call was the policy's
+    "allowed" (or a human's approval), never sent and refunded: under the same policy nothing
+    changes, and the call after it still fits the limit of one."""
+    limited = _policy({"default": "allow", "tools": {"t": {
+        "limits": [{"counter": "t", "window": "day", "max": 1, "scope": "global"}]}}})
+    plain = json.loads(_line("t", "2026-12-01T10:00:01.000Z", decision="denied", rule="tools.t"))
+    plain["reason"] = CANCELLED_IN_CHARGE  # the gateway's own words for it
+    after = _line("t", "2026-12-01T10:00:02.000Z", rule="tools.t", upstream="ok")
+    calls = parse_calls(json.dumps(plain) + "\n" + after)
+    assert [(c.recorded_outcome, c.refunded) for c in calls.calls] == [("allowed", True), ("allowed", False)]
+    report = replay(calls, limited)
+    assert report.changes == [] and report.passed and report.outcomes == {"allowed": 2}
+    # Under a draft that denies the tool it is an allowed call now denied, as a sent one is.
+    stricter = replay(calls, _policy({"default": "allow", "tools": {"t": {"action": "deny"}}}))
+    assert stricter.allowed_now_denied == 2
+
+    held = _policy({"default": "allow", "tools": {"t": {"action": "require_approval",
+                    "limits": [{"counter": "t", "window": "day", "max": 1, "scope": "global"}]}}})
+    approved = {**plain, "rule": "tools.t.action", "approval": "approved", "approval_via": "queue"}
+    then = _line("t", "2026-12-01T10:00:02.000Z", rule="tools.t.action", upstream="ok", approval="approved")
+    calls = parse_calls(json.dumps(approved) + "\n" + then)
+    assert [c.recorded_outcome for c in calls.calls] == ["held", "held"]
+    assert replay(calls, held).changes == []
 
 
 def test_an_audit_logs_call_is_read_once_from_its_two_lines_or_once_from_the_first() -> None:

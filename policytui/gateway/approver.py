@@ -29,7 +29,7 @@ from policytui.decision import Approval, Caller, Decision
 from policytui.gateway import approvals as queue_mod
 from policytui.gateway.approvals import ApprovalQueue, PendingApproval, StateUnavailable
 from policytui.gateway.audit import args_digest
-from policytui.gateway.store import run_in_store
+from policytui.gateway.store import run_in_store, run_to_the_end
 
 log = logging.getLogger("policytui.gateway")
 T = TypeVar("T")
@@ -311,13 +311,7 @@ async def _to_the_end(store: Any, operation: Callable[..., T], *args: Any) -> T:
     handled. A store on the network bounds each operation (`policytui.gateway.store`)."""
     if not store.blocking:
         return operation(*args)
-    work = asyncio.ensure_future(run_in_store(store, operation, *args))
-    cancelled = False
-    while not work.done():
-        try:
-            await asyncio.wait({work})
-        except asyncio.CancelledError:
-            cancelled = True
+    work, cancelled = await run_to_the_end(store, operation, *args)
     if cancelled:
         work.exception()  # retrieved: the cancellation is what the caller acts on
         raise asyncio.CancelledError

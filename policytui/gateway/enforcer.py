@@ -13,6 +13,11 @@ For every `tools/call` the gateway asks `Enforcer.handle_call`, which
 5. refunds the counters if the call never reached the tool, and
 6. writes the call's audit line with its outcome (the only line of a call that is not sent).
 
+A call cancelled by its client (or whose client went away) once it is decided still gets its
+audit line, whatever step it was at; a store operation under way then (a charge, a refund) is
+first carried through to its end and accounted for (a charge of a call never sent is given
+back), and the cancellation is raised after.
+
 A denied call is answered as a tool result with `isError: true` and the text
 `[POLICY DENIED] <reason>`; the upstream server never sees it. In dry-run mode every call is
 forwarded, and the audit line still says what the policy would have decided.
@@ -25,7 +30,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from policytui.decision import Approval, Caller, Decision, Outcome, decide
 from policytui.decision.decide import rate_limit_denial
@@ -38,7 +43,7 @@ from policytui.gateway.store import (
     Reservation,
     StateStore,
     StateUnavailable,
-    run_in_store,
+    run_to_the_end,
 )
 from policytui.policy.model import Policy
 
@@ -73,6 +78,10 @@ STATE_UNAVAILABLE = "rate-limit state unavailable; retry shortly"
 STATE_RULE = "state"
 # The reason in the audit line of a call cancelled while it waited for a human's approval.
 CANCELLED_IN_APPROVAL = "cancelled while waiting for approval"
+# The reason in the audit line of a call cancelled while a store on the network (Redis) charged
+# its rate limits: the policy (and a human, for a held call) had let it through, it was never
+# sent, and its charge was given back (`Enforcer._cancelled_in_charge`).
+CANCELLED_IN_CHARGE = "cancelled while its rate limits were being charged"
 # The rule named in the audit log for calls denied because the policy file cannot be enforced.
 POLICY_FILE_RULE = "policy_file"
 # Calls denied because the last audit line could not be written (a full disk, say): no call
@@ -167,15 +176,56 @@ class Enforcer:
             return _AUDIT_DENIED
         return decision
 
-    async def _reserve(self, record: _Record, decision: Decision) -> Reservation | Decision:
-        """Charge the call's budgets: the reservation, or the denial that stands instead."""
+    async def _reserve(
+        self, record: _Record, decision: Decision, approval: tuple[Approval, str] | None = None
+    ) -> Reservation | Decision:
+        """Charge the call's budgets: the reservation, or the denial that stands instead.
+
+        On a store on the network the charge is a round trip in a worker thread, which a
+        cancellation cannot stop; it is waited for to its end, and a call cancelled meanwhile
+        is settled by `_cancelled_in_charge`, which raises the cancellation.
+        """
         if not decision.budgets or not self.store.blocking:
             return self._reserve_now(record, decision)
+        work, cancelled = await run_to_the_end(self.store, self.store.reserve, decision.budgets)
         try:
-            reservation = await run_in_store(self.store, self.store.reserve, decision.budgets)
+            reserved = self._charged(decision, work.result())
         except StateUnavailable as exc:
-            return self._state_unavailable(record, exc)
-        return self._charged(decision, reservation)
+            reserved = self._state_unavailable(record, exc)
+        if cancelled:
+            await self._cancelled_in_charge(record, decision, reserved, approval)
+        return reserved
+
+    async def _cancelled_in_charge(
+        self, record: _Record, decision: Decision, reserved: Reservation | Decision,
+        approval: tuple[Approval, str] | None,
+    ) -> NoReturn:
+        """Settle a call cancelled (or whose client left) while its budgets were charged: it
+        goes no further, it gets its one audit line, and the cancellation is raised.
+
+        A charge that was made is given back. The call was never sent, so nothing ran that the
+        charge could stand for, as for a call the server refused (REFUND_ON); keeping it would
+        let the network's timing, not the tool's use, spend the budget. This does not open the
+        limit: the charge was checked and made atomically first, so every call meanwhile was
+        counted against it, and it goes back only now that this call can no longer reach the
+        tool. A refund the store does not take (down meanwhile) leaves the charge counted,
+        which only errs on the strict side. The refund too is carried through a further
+        cancellation (the client leaving after its cancel), and the line is written whatever
+        becomes of it.
+
+        When the store answered that a limit is full, or did not answer, that is the call's
+        decision and its line says so, as it would have without the cancellation.
+        """
+        if isinstance(reserved, Decision):
+            self._not_sent(record, reserved, approval)
+            raise asyncio.CancelledError
+        try:
+            await self._refund(reserved)
+        finally:
+            # Not settled for an approved call here: `handle_call` tells whoever approved it
+            # that its client cancelled it or went away.
+            self._write(record, Decision(Outcome.DENIED, CANCELLED_IN_CHARGE, decision.rule), approval=approval)
+        raise asyncio.CancelledError
 
     def _reserve_now(self, record: _Record, decision: Decision) -> Reservation | Decision:
         """`_reserve` for a store that answers in place (memory, SQLite)."""
@@ -203,13 +253,19 @@ class Enforcer:
         return reservation
 
     async def _refund(self, reservation: Reservation) -> None:
+        """Give a reservation back. On a store on the network the refund is carried through to
+        its end when the call is cancelled meanwhile, and the cancellation raised after it: a
+        refund is never cut off half-way, nor made behind the back of a caller that moved on."""
         if reservation is NOTHING_RESERVED or not self.store.blocking:
             self._refund_now(reservation)
             return
+        work, cancelled = await run_to_the_end(self.store, self.store.refund, reservation)
         try:
-            await run_in_store(self.store, self.store.refund, reservation)
+            work.result()
         except StateUnavailable as exc:
             self._store_failed(exc)
+        if cancelled:
+            raise asyncio.CancelledError
 
     def _refund_now(self, reservation: Reservation) -> None:
         if reservation is NOTHING_RESERVED:
@@ -267,7 +323,7 @@ class Enforcer:
         try:
             if not decision.allowed:
                 return self._blocked(record, decision, approval)
-            reserved = await self._reserve(record, decision)
+            reserved = await self._reserve(record, decision, approval)
             if isinstance(reserved, Decision):
                 return self._blocked(record, reserved, approval)
             return await self._forward(record, decision, forward, reserved, approval=approval)
@@ -315,10 +371,16 @@ class Enforcer:
         self, record: _Record, decision: Decision, approval: tuple[Approval, str] | None = None
     ) -> dict[str, Any]:
         """Audit a call that does not go on, and the answer its agent gets."""
+        self._not_sent(record, decision, approval)
+        return self.answer_blocked(record.tool, decision)
+
+    def _not_sent(
+        self, record: _Record, decision: Decision, approval: tuple[Approval, str] | None = None
+    ) -> None:
+        """Audit a call that does not go on (an approved one's record is told why)."""
         if record.held is not None:
             record.held.settle(queue_mod.NOT_SENT, decision.reason)
         self._write(record, decision, approval=approval)
-        return self.answer_blocked(record.tool, decision)
 
     def _drifted(self, record: _Record, drift: str) -> dict[str, Any]:
         denied = Decision(Outcome.DENIED, drift, PIN_RULE)
@@ -345,7 +407,13 @@ class Enforcer:
         would: Decision | None = None,
     ) -> dict[str, Any]:
         if not self._sent(record, would or decision, approval) and not self.dry_run:
-            await self._refund(reservation)
+            try:
+                await self._refund(reservation)
+            except asyncio.CancelledError:
+                # Cancelled while the refund was made (it was made all the same): the denial's
+                # line is still the next try at the audit log.
+                self._not_sent(record, _AUDIT_DENIED, approval)
+                raise
             return self._blocked(record, _AUDIT_DENIED, approval)
         if record.held is not None:
             # With the audit line that says it is sent, and before it is: nothing can come
@@ -354,9 +422,13 @@ class Enforcer:
         try:
             result = await forward()
         except UpstreamFailure as failure:
-            if failure.kind in REFUND_ON:
-                await self._refund(reservation)
-            self._write(record, would or decision, approval=approval, upstream=failure.kind)
+            try:
+                if failure.kind in REFUND_ON:
+                    await self._refund(reservation)
+            finally:
+                # Also when cancelled while the refund was made (it was made all the same, and
+                # the cancellation goes on after this line): the sent call has its outcome.
+                self._write(record, would or decision, approval=approval, upstream=failure.kind)
             raise failure.error from None
         except BaseException:
             # Cancelled by the client (or a bug): the tool may already be running, so the

@@ -48,6 +48,9 @@ class RecordedCall:
     # Denied because the tool's definition had drifted from the approved one (pinning).
     drift: bool = False
     outage: bool = False
+    # Its charge was given back though it was not forwarded: the client cancelled it while its
+    # rate limits were being charged (the gateway's reason `_CANCELLED_IN_CHARGE`).
+    refunded: bool = False
 
     @property
     def recorded_outcome(self) -> str:
@@ -96,6 +99,9 @@ def _caller(grant: str, session: str) -> Caller:
 # The reason the gateway records for a held call its client cancelled while a human was asked
 # (`policytui.gateway.enforcer.CANCELLED_IN_APPROVAL`).
 _CANCELLED_IN_APPROVAL = "cancelled while waiting for approval"
+# The reason it records for a call its client cancelled while the call's rate limits were being
+# charged (`policytui.gateway.enforcer.CANCELLED_IN_CHARGE`).
+_CANCELLED_IN_CHARGE = "cancelled while its rate limits were being charged"
 
 # The `upstream` of an audit line written just before a call was sent (see the module's doc).
 SENT = "sent"
@@ -134,6 +140,12 @@ def _call(record: Any, line: int) -> RecordedCall | None:
     if approval is None and decision == "denied" and record.get("reason") == _CANCELLED_IN_APPROVAL:
         # Held for a human, then cancelled by its client (or the client left): a held call.
         approval = "cancelled"
+    refunded = decision == "denied" and record.get("reason") == _CANCELLED_IN_CHARGE
+    if refunded:
+        # Let through by the policy (and approved, if it was held), then cancelled by its
+        # client (or the client left) before it was sent; its charge was given back. The
+        # denial is the client's doing, not the policy's: the call is compared as allowed.
+        decision = "allowed"
     upstream = record.get("upstream")
     return RecordedCall(
         line=line,
@@ -152,6 +164,7 @@ def _call(record: Any, line: int) -> RecordedCall | None:
         drift=record.get("drift") is True,
         # Denied because the gateway's rate-limit state store was down: no policy's doing.
         outage=decision == "denied" and record.get("rule") == "state",
+        refunded=refunded,
     )
 
 

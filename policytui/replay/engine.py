@@ -3,8 +3,9 @@
 Every call is decided by `policytui.decision.decide`, the function the gateway uses, in file
 order with its recorded caller and time, so rate limits count as they would have: a call that
 the draft allows is charged to the draft's own counters (unless the recorded upstream call
-failed in a way the gateway refunds), and a call the draft holds for a human is charged as the
-recorded answer says (approved when there was none), as a dry-run gateway does.
+failed in a way the gateway refunds, or its client cancelled it while it was being charged),
+and a call the draft holds for a human is charged as the recorded answer says (approved when
+there was none), as a dry-run gateway does.
 
 A decision that needs argument values the file does not have (an audit log, or a value
 redacted as a secret) is reported as unknown, never guessed; unknown calls charge nothing.
@@ -236,7 +237,7 @@ class _Decider:
                 if decision.allowed:  # a held call stays held: its limits came after the human
                     budget = charged.budgets[reservation.denied]
                     decision = rate_limit_denial(budget.max, budget.key.window, budget.rule, reservation.now)
-            elif call.upstream in _REFUNDED:
+            elif call.upstream in _REFUNDED or call.refunded:
                 self.store.refund(reservation)  # the call never reached the tool
         return decision
 

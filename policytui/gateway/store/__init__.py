@@ -28,6 +28,7 @@ from policytui.gateway.store.base import (
     StateURLError,
     StoredApproval,
     run_in_store,
+    run_to_the_end,
 )
 
 STATE_ENV = "POLICYTUI_STATE"
@@ -49,6 +50,7 @@ __all__ = [
     "open_policy_store",
     "policy_name",
     "run_in_store",
+    "run_to_the_end",
 ]
 
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")

@@ -20,6 +20,7 @@ decides what that means (the gateway denies the call unless told to fail open).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from abc import ABC, abstractmethod
@@ -175,6 +176,30 @@ async def run_in_store(store: StateStore, operation: Callable[..., T], *args: An
     import anyio
 
     return await anyio.to_thread.run_sync(operation, *args)
+
+
+async def run_to_the_end(
+    store: StateStore, operation: Callable[..., T], *args: Any
+) -> tuple[asyncio.Future[T], bool]:
+    """`run_in_store(store, operation, *args)` carried through to its end even when the caller
+    is cancelled meanwhile: (the ended operation, with its result or exception; whether the
+    caller was cancelled meanwhile, once or more).
+
+    A cancelled `run_in_store` returns at once while its worker thread goes on, so what the
+    store does then (a charge, a refund, a held call's record) would happen behind the back of
+    a caller that has already moved on. Here the caller learns what the store did, deals with
+    it (a refund, an audit line), then raises the cancellation itself. A store on the network
+    bounds each operation (`policytui.gateway.store.redis_store.SOCKET_TIMEOUT`), so the wait
+    is bounded too.
+    """
+    work = asyncio.ensure_future(run_in_store(store, operation, *args))
+    cancelled = False
+    while not work.done():
+        try:
+            await asyncio.wait({work})
+        except asyncio.CancelledError:
+            cancelled = True
+    return work, cancelled
 
 
 class StateStore(ABC):
