@@ -356,3 +356,48 @@ def test_an_unwritable_recording_stops_the_gateway_in_one_sentence(tmp_path: Pat
     last = done.stderr.strip().splitlines()[-1]  # (diagnostic log lines may come before it)
     assert last.startswith("policytui gateway: cannot open the recording") and last.endswith(".")
     assert "Traceback" not in done.stderr
+
+
+def test_a_call_for_a_tool_the_server_does_not_list_is_recorded_and_not_compared(
+    tmp_path: Path, test_servers: Path
+) -> None:
+    """The gateway answers a call for a tool its server does not list itself, under any policy:
+    the recording lists it as the audit log does, and a replay under the very policy that was
+    live changes nothing, counting it as not compared."""
+    import anyio
+    from mcp.shared.exceptions import MCPError
+
+    server = _server(test_servers, "filesystem")
+    root = tmp_path / "files"
+    root.mkdir()
+    policy = _write(tmp_path / "live.json", {"version": "1", "default": "allow"})
+    _wait_for_day_window()
+
+    async def traffic() -> None:
+        async with recording_gateway(tmp_path, policy, [str(server), str(root)]) as client:
+            await client.call_tool("list_directory", {"path": str(root)})
+            try:
+                await client.call_tool("no_such_tool", {"path": str(root)})
+            except MCPError:
+                pass  # answered as the server answers a tool it does not have
+            await client.call_tool("list_directory", {"path": str(root)})
+
+    anyio.run(traffic)
+    recording = tmp_path / "recording.jsonl"
+    recorded = [json.loads(line) for line in recording.read_text(encoding="utf-8").splitlines()]
+    audited = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
+    audited = [line for line in audited if line["decision"] != "probe" and line.get("upstream") != "sent"]
+    assert [(line["tool"], line["decision"], line["rule"]) for line in recorded] == [
+        (line["tool"], line["decision"], line["rule"]) for line in audited]
+    assert [line["tool"] for line in recorded] == ["list_directory", "no_such_tool", "list_directory"]
+    assert (recorded[1]["decision"], recorded[1]["rule"]) == ("denied", "server.tools")
+
+    for source in (recording, tmp_path / "audit.jsonl"):
+        done = replay(str(source), "--policy", str(policy), "--json")
+        assert done.returncode == 0, done.stdout + done.stderr
+        report = json.loads(done.stdout)
+        assert report["changes"] == [] and report["unlisted_not_compared"] == 1
+        assert report["outcomes"] == {"allowed": 2}
+        text = replay(str(source), "--policy", str(policy))
+        assert text.returncode == 0
+        assert "Not compared: 1 denied because the server does not list their tool." in text.stdout

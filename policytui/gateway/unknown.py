@@ -149,6 +149,13 @@ class UnknownTools:
             enforcer.audit.write(record)
         except OSError as exc:
             log.error("cannot write the audit log: %s", exc)
+        # gateway --record: recorded like every other call, so the recording and the audit log
+        # list the same calls (a replay counts it as not compared, whatever the draft).
+        if enforcer.recorder is not None:
+            try:
+                enforcer.recorder.write(record, args)
+            except OSError as exc:
+                log.error("cannot write the recording: %s", exc)
 
     def unknown(self, tool: str) -> dict[str, Any]:
         """The server's answer for `tool` as if it did not exist (raises MCPError when the

@@ -48,6 +48,9 @@ class RecordedCall:
     # Denied because the tool's definition had drifted from the approved one (pinning).
     drift: bool = False
     outage: bool = False
+    # Denied because the server does not list the tool (the gateway answers such a call itself,
+    # whatever the policy says: see `policytui.gateway.unknown`).
+    unlisted: bool = False
     # Its charge was given back though it was not forwarded: the client cancelled it while its
     # rate limits were being charged (the gateway's reason `_CANCELLED_IN_CHARGE`).
     refunded: bool = False
@@ -102,6 +105,10 @@ _CANCELLED_IN_APPROVAL = "cancelled while waiting for approval"
 # The reason it records for a call its client cancelled while the call's rate limits were being
 # charged (`policytui.gateway.enforcer.CANCELLED_IN_CHARGE`).
 _CANCELLED_IN_CHARGE = "cancelled while its rate limits were being charged"
+
+# The rule the gateway records for a call to a tool the server does not list
+# (`policytui.gateway.unknown`): no policy can let it through, so no draft changes it.
+_UNLISTED_RULE = "server.tools"
 
 # The `upstream` of an audit line written just before a call was sent (see the module's doc).
 SENT = "sent"
@@ -164,6 +171,7 @@ def _call(record: Any, line: int) -> RecordedCall | None:
         drift=record.get("drift") is True,
         # Denied because the gateway's rate-limit state store was down: no policy's doing.
         outage=decision == "denied" and record.get("rule") == "state",
+        unlisted=decision == "denied" and record.get("rule") == _UNLISTED_RULE,
         refunded=refunded,
     )
 

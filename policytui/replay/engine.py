@@ -95,6 +95,8 @@ class ReplayReport:
     drift: int = 0
     # Calls denied because the gateway's state store was down: not compared either.
     outage: int = 0
+    # Calls for a tool the server does not list, which the gateway denies under any policy.
+    unlisted: int = 0
 
     @property
     def passed(self) -> bool:
@@ -122,6 +124,7 @@ class ReplayReport:
             "allowed_now_unknown": self.allowed_now_unknown,
             "drift_not_compared": self.drift,
             "outage_not_compared": self.outage,
+            "unlisted_not_compared": self.unlisted,
             "passed": self.passed,
             "changes": [change.to_json() for change in self.changes],
         }
@@ -275,11 +278,13 @@ class Replay:
         outcomes: Counter[str] = Counter()
         allowed, held = Outcome.ALLOWED, Outcome.NEEDS_APPROVAL
         for call, before in zip(self.calls.calls, self.baseline):
-            if call.drift or call.outage:
+            if call.drift or call.outage or call.unlisted:
                 if call.drift:
                     report.drift += 1
-                else:
+                elif call.outage:
                     report.outage += 1
+                else:
+                    report.unlisted += 1
                 continue
             decision = decision_of(call)
             # The common cases without building a Verdict: the hot loop of the editor's panel.

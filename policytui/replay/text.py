@@ -51,6 +51,8 @@ def render(report: ReplayReport, draft_name: str) -> str:
         lines.append(f"Not compared: {report.drift} denied because their tool had changed since it was approved.")
     if report.outage:
         lines.append(f"Not compared: {report.outage} denied because the gateway's rate-limit state was unavailable.")
+    if report.unlisted:
+        lines.append(f"Not compared: {report.unlisted} denied because the server does not list their tool.")
     lines.append(f"Changes: {summary_line(report)}.")
     if report.changes:
         tool_width = min(max(len("tool"), *(len(visible(c.tool)) for c in report.changes)), 40)
