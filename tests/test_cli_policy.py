@@ -170,9 +170,9 @@ def test_check_prints_decision_reason_and_rule(capsys: pytest.CaptureFixture[str
 def test_check_errors(capsys: pytest.CaptureFixture[str]) -> None:
     example = str(SAMPLES / "example.json")
     code, _, err = cli(capsys, "check", example, "t", "--args", "{bad")
-    assert code == 2 and "--args is not valid JSON" in err
+    assert code == 2 and "--args: not valid JSON, expected a key in double quotes (column 2)" in err
     code, _, err = cli(capsys, "check", example, "t", "--args", "[1]")
-    assert code == 2 and "must be a JSON object" in err
+    assert code == 2 and "a JSON object is needed" in err
     code, out, _ = cli(capsys, "check", str(POLICIES / "bad" / "version-2.json"), "t")
     assert code == 3 and "cannot decide calls against an invalid policy" in out
 
@@ -240,3 +240,31 @@ def test_check_says_a_path_was_judged_resolved_when_that_denied_it(tmp_path: Pat
         assert result.returncode == 1
         assert "as a server opens it" not in result.stdout, result.stdout
     assert check("read", "/srv/a.txt").returncode == 0
+
+
+def test_check_reads_args_as_the_gateway_reads_a_call(tmp_path: Path) -> None:
+    """`check --args` refuses what the gateway refuses in a call's arguments (NaN, Infinity, a
+    number that overflows, a key twice) and says what is wrong with broken JSON in plain words,
+    in one line, from the installed command."""
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    policytui = str(Path(sys.executable).with_name("policytui"))
+    cases = {
+        '{"action": NaN}': "In --args, NaN is not JSON (the gateway refuses a message holding it)",
+        '{"a": -Infinity}': "In --args, -Infinity is not JSON",
+        '{"a": 1e400}': "In --args, the number 1e400 is too large to be read (it would become infinity)",
+        '{"a": 1, "a": 2}': 'In --args, the key "a" is twice in one object, which the gateway refuses as ambiguous',
+        '{"action": "delete", "id": "x"': "--args: not valid JSON, expected a comma or a closing bracket "
+                                          "(the text ends too early",
+        '{"a": 1,}': "a trailing comma before a closing bracket is not allowed in JSON",
+    }
+    for text, said in cases.items():
+        result = subprocess.run([policytui, "check", str(policy), "t", "--args", text],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2, (text, result.stdout, result.stderr)
+        assert said in result.stderr, (text, result.stderr)
+        assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+        assert result.stdout == ""
+    fine = subprocess.run([policytui, "check", str(policy), "t", "--args", '{"a": 1.5e3}'],
+                          capture_output=True, text=True, timeout=60)
+    assert fine.returncode == 0, fine.stderr

@@ -137,3 +137,31 @@ async def test_keys_typed_while_loading_never_reach_a_hidden_filter(policy_path:
         assert app.row_filter.text == "" and not app.query_one("#filter").display
         assert isinstance(app.focused, ToolTable)
         assert "39 tools" in screen_text(app) and "shown)" not in screen_text(app)
+
+
+async def test_the_try_panel_reads_arguments_as_the_gateway_does(policy_path: Path) -> None:
+    """Typed into the Try panel, arguments the gateway would refuse (NaN, a key twice) get one
+    sentence saying why, never a decision; broken JSON is explained in plain words."""
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press("t")
+        await pilot.pause()
+        args = app.query_one("#try-args")
+        assert app.focused is args
+        for typed, said in (
+            ('{"action": NaN}', "In the arguments, NaN is not JSON"),
+            ('{"action": "get", "action": "delete"}', 'the key "action" is twice in one object'),
+            ('{"action": "delete"', "the text ends too early"),
+        ):
+            args.value = ""
+            await pilot.press(*typed, "enter")
+            await pilot.pause()
+            text = " ".join(screen_text(app).split())
+            assert said in text, (typed, text)
+            assert "ALLOWED" not in text and "DENIED" not in text
+        args.value = ""
+        await pilot.press(*'{"action": "delete"}', "enter")
+        await pilot.pause()
+        assert "ALLOWED" in screen_text(app) or "DENIED" in screen_text(app)

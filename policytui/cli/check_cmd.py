@@ -39,17 +39,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 @never_traceback("check")
 def run(args: argparse.Namespace) -> int:
     from policytui.decision import Approval, Outcome, decide
+    from policytui.decision.call_arguments import ArgumentsError, read_arguments
     from policytui.policy.display import visible
     from policytui.policy.files import PolicyFileError, check_policy_file
 
     try:
-        call_args = json.loads(args.args)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise UsageError(f"--args is not valid JSON: {exc}") from None
-    except ValueError:  # an integer of thousands of digits, which Python refuses to convert
-        raise UsageError("--args holds a number too long to read") from None
-    if not isinstance(call_args, dict):
-        raise UsageError("--args must be a JSON object, e.g. '{\"action\": \"get\"}'")
+        # Read as the gateway reads a call: no NaN, no key twice (a decision on arguments the
+        # gateway refuses would say nothing true).
+        call_args = read_arguments(args.args, "--args")
+    except ArgumentsError as exc:
+        raise UsageError(str(exc).rstrip(".")) from None
     shown = visible(args.file)
     try:
         # Warnings are not shown here, and the decision needs no pydantic model.

@@ -319,7 +319,7 @@ def _parse(text: str) -> tuple[Any, Positions | None] | Problem:
         document = json.loads(text, parse_constant=_reject_constant,
                               parse_float=_readable_float, object_pairs_hook=pairs_hook)
     except json.JSONDecodeError as exc:
-        return Problem("", f"invalid JSON: {_friendly_json_error(exc, text)}", exc.lineno,
+        return Problem("", f"invalid JSON: {friendly_json_error(exc, text)}", exc.lineno,
                        exc.colno)
     except RecursionError:
         return Problem("", "invalid JSON: the document is nested too deeply", 1, 1)
@@ -368,13 +368,14 @@ _JSON_MESSAGES = {
 }
 
 
-def _friendly_json_error(exc: json.JSONDecodeError, text: str) -> str:
+def friendly_json_error(exc: json.JSONDecodeError, text: str, whole: str = "the file") -> str:
+    """What is wrong with `text` (`whole`: "the file", "the arguments"), in plain words."""
     message = _JSON_MESSAGES.get(exc.msg, exc.msg)
     before = text[: exc.pos].rstrip()
     after = text[exc.pos :].lstrip()
     if exc.msg.startswith(("Expecting", "Unterminated")) and not after and before:
         # The text stops mid-document: a file cut short (a crash or a full disk while writing).
-        message += " (the file ends too early: it was cut short, or a closing bracket is missing)"
+        message += f" ({whole} ends too early: it was cut short, or a closing bracket is missing)"
     elif exc.msg.startswith("Expecting") and before.endswith(",") and after[:1] in ("}", "]"):
         message += " (a trailing comma before a closing bracket is not allowed in JSON)"
     elif text[exc.pos : exc.pos + 1] == "'":

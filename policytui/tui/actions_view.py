@@ -155,15 +155,11 @@ class ViewActions(EditorBase):
         tool = self.main.query_one("#try-tool", Input).value
         raw = self.main.query_one("#try-args", Input).value.strip() or "{}"
         out = self.main.query_one("#try-result", Static)
+        from policytui.decision.call_arguments import ArgumentsError, read_arguments
+
         try:
-            args = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            out.update(Text(f"The arguments are not valid JSON: {exc.msg} (column {exc.colno}).", style="bold"))
-            return
-        except RecursionError:
-            out.update(Text("The arguments are nested too deeply.", style="bold"))
-            return
-        if not isinstance(args, dict):
-            out.update(Text("The arguments must be a JSON object.", style="bold"))
+            args = read_arguments(raw)  # as the gateway reads a call's arguments
+        except ArgumentsError as exc:
+            out.update(Text(str(exc), style="bold"))
             return
         out.update(render_decision(state.try_call(tool, args)))
