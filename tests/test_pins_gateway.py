@@ -553,3 +553,36 @@ def test_a_hand_written_fingerprint_never_approves_an_unreadable_tool() -> None:
     pins = Pins(lambda: policy)
     pins.observe([{"name": "c"}])
     assert pins.drift("c") is not None
+
+
+async def test_a_call_cancelled_while_the_gateway_lists_tools_for_pinning_has_its_audit_line(tmp_path: Path) -> None:
+    """With pinning on, the first call waits while the gateway lists the server's tools (a slow
+    server here). A client that cancels it meanwhile gets no answer, the server never sees the
+    call, and the call still has its one audit line, which a replay does not compare."""
+    from test_gateway_approvals_withdrawn import cancelled
+    from test_gateway_redteam import call, stdio_gateway
+
+    from policytui.gateway.enforcer import CANCELLED_IN_PINNING
+    from policytui.replay.calls import load_calls
+    from policytui.replay.engine import replay
+
+    slow = tmp_path / "slow"
+    document = {"version": "1", "default": "allow"}
+    async with stdio_gateway(tmp_path, document, script("rug_pull.py"), "--pin",
+                             env={"RUG_PULL_SLOW_LIST": str(slow)}) as gw:
+        slow.touch()  # from now on the server takes 5 s to list its tools
+        await gw.send(call(1, "get_time"))
+        await anyio.sleep(0.5)  # the gateway is listing the tools for the call's sake
+        await gw.send(cancelled(1))
+        with anyio.fail_after(4):  # well before the listing could have ended
+            while not gw.audited_calls():
+                await anyio.sleep(0.02)
+        lines = gw.audited_calls()
+        assert [(line["decision"], line["rule"], line["reason"]) for line in lines] == [
+            ("denied", PIN_RULE, CANCELLED_IN_PINNING)]
+        assert "drift" not in lines[0]
+        assert await gw.answer(1, timeout=0.5) is None
+    assert gw.received_calls() == []
+    report = replay(load_calls(tmp_path / "audit.jsonl"), Policy.from_document(document))
+    assert report.total == 1 and report.changes == [] and report.undecided == 1
+    assert report.to_json()["cancelled_not_compared"] == 1

@@ -78,6 +78,9 @@ STATE_UNAVAILABLE = "rate-limit state unavailable; retry shortly"
 STATE_RULE = "state"
 # The reason in the audit line of a call cancelled while it waited for a human's approval.
 CANCELLED_IN_APPROVAL = "cancelled while waiting for approval"
+# The reason in the audit line of a call cancelled before it was decided, while the gateway
+# listed the server's tools to check their definitions against the approved ones (pinning).
+CANCELLED_IN_PINNING = "cancelled while the server's tools were listed for pinning"
 # The reason in the audit line of a call cancelled while a store on the network (Redis) charged
 # its rate limits: the policy (and a human, for a held call) had let it through, it was never
 # sent, and its charge was given back (`Enforcer._cancelled_in_charge`).
@@ -299,7 +302,13 @@ class Enforcer:
             return await self._dry_run(record, args, forward)
 
         if self.pins is not None:  # pinning: a tool rewritten since it was approved is denied
-            drift = await self.pins.check(tool)
+            try:
+                drift = await self.pins.check(tool)
+            except asyncio.CancelledError:
+                # Cancelled (or the client left) before the call was decided: it goes no
+                # further, and has its audit line like every call a client makes.
+                self._write(record, Decision(Outcome.DENIED, CANCELLED_IN_PINNING, PIN_RULE))
+                raise
             if drift is not None:
                 return self._drifted(record, drift)
         decision = self._decide(tool, args, caller)
@@ -478,7 +487,7 @@ class Enforcer:
             "reason": decision.reason,
             "args_sha256": record.digest or args_digest(record.args),
         }
-        if decision.rule == PIN_RULE:
+        if decision.rule == PIN_RULE and decision.reason != CANCELLED_IN_PINNING:
             entry["drift"] = True
         if approval is not None:
             entry["approval"] = approval[0].value

@@ -51,6 +51,8 @@ class RecordedCall:
     # Denied because the server does not list the tool (the gateway answers such a call itself,
     # whatever the policy says: see `policytui.gateway.unknown`).
     unlisted: bool = False
+    # Cancelled by its client before the gateway decided it (`_CANCELLED_IN_PINNING`).
+    undecided: bool = False
     # Its charge was given back though it was not forwarded: the client cancelled it while its
     # rate limits were being charged (the gateway's reason `_CANCELLED_IN_CHARGE`).
     refunded: bool = False
@@ -109,6 +111,10 @@ _CANCELLED_IN_CHARGE = "cancelled while its rate limits were being charged"
 # The rule the gateway records for a call to a tool the server does not list
 # (`policytui.gateway.unknown`): no policy can let it through, so no draft changes it.
 _UNLISTED_RULE = "server.tools"
+
+# The reason it records for a call its client cancelled before it was decided, while the
+# server's tools were listed for pinning (`policytui.gateway.enforcer.CANCELLED_IN_PINNING`).
+_CANCELLED_IN_PINNING = "cancelled while the server's tools were listed for pinning"
 
 # The `upstream` of an audit line written just before a call was sent (see the module's doc).
 SENT = "sent"
@@ -172,6 +178,7 @@ def _call(record: Any, line: int) -> RecordedCall | None:
         # Denied because the gateway's rate-limit state store was down: no policy's doing.
         outage=decision == "denied" and record.get("rule") == "state",
         unlisted=decision == "denied" and record.get("rule") == _UNLISTED_RULE,
+        undecided=decision == "denied" and record.get("reason") == _CANCELLED_IN_PINNING,
         refunded=refunded,
     )
 

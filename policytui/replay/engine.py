@@ -97,6 +97,8 @@ class ReplayReport:
     outage: int = 0
     # Calls for a tool the server does not list, which the gateway denies under any policy.
     unlisted: int = 0
+    # Calls their client cancelled before the gateway decided them.
+    undecided: int = 0
 
     @property
     def passed(self) -> bool:
@@ -125,6 +127,7 @@ class ReplayReport:
             "drift_not_compared": self.drift,
             "outage_not_compared": self.outage,
             "unlisted_not_compared": self.unlisted,
+            "cancelled_not_compared": self.undecided,
             "passed": self.passed,
             "changes": [change.to_json() for change in self.changes],
         }
@@ -278,13 +281,15 @@ class Replay:
         outcomes: Counter[str] = Counter()
         allowed, held = Outcome.ALLOWED, Outcome.NEEDS_APPROVAL
         for call, before in zip(self.calls.calls, self.baseline):
-            if call.drift or call.outage or call.unlisted:
+            if call.drift or call.outage or call.unlisted or call.undecided:
                 if call.drift:
                     report.drift += 1
                 elif call.outage:
                     report.outage += 1
-                else:
+                elif call.unlisted:
                     report.unlisted += 1
+                else:
+                    report.undecided += 1
                 continue
             decision = decision_of(call)
             # The common cases without building a Verdict: the hot loop of the editor's panel.

@@ -51,6 +51,8 @@ def render(report: ReplayReport, draft_name: str) -> str:
         lines.append(f"Not compared: {report.drift} denied because their tool had changed since it was approved.")
     if report.outage:
         lines.append(f"Not compared: {report.outage} denied because the gateway's rate-limit state was unavailable.")
+    if report.undecided:
+        lines.append(f"Not compared: {report.undecided} cancelled by their client before they were decided.")
     if report.unlisted:
         lines.append(f"Not compared: {report.unlisted} denied because the server does not list their tool.")
     lines.append(f"Changes: {summary_line(report)}.")
