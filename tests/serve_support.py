@@ -70,6 +70,7 @@ class Served:
         self.token = parse_qs(parsed.query)["token"][0]
 
     def stop(self) -> int:
+        """Stop serve as its user does, by ctrl+c (SIGINT): its exit code, 130 when it stopped so."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             try:

@@ -238,3 +238,38 @@ def test_full_is_refused_with_anything_but_show(tmp_path: Path) -> None:
         done = approvals(tmp_path, *action, "--full")
         assert (done.returncode, done.stdout) == (2, ""), done
         assert done.stderr.strip() == "policytui approvals: --full goes with show ID", done.stderr
+
+
+async def test_json_says_what_was_decided_and_what_became_of_the_call(tmp_path: Path) -> None:
+    """`approve --json` prints one JSON object whatever happened (`done` as the exit code says,
+    the sentence as `message`), and `show --json` has the decision and what became of the call,
+    as the text forms do."""
+    policy: dict[str, Any] = {"version": "1", "default": "allow", "tools": {"delete_flow": {
+        "action": "require_approval",
+        "limits": [{"counter": "deletes", "max": 1, "window": "hour", "scope": "global"}]}}}
+    async with stdio_gateway(tmp_path, policy, flows_server(tmp_path), "--approvals", "queue") as gw:
+        await gw.send(delete(5, "a"))
+        await gw.send(delete(6, "b"))
+        held = await until_waiting(tmp_path, {"a", "b"})
+        before = json.loads((await asyncio.to_thread(approvals, tmp_path, "show", held["a"], "--json")).stdout)
+        assert before["decision"] is None and before["result"] is None and before["seconds_left"] > 0
+        first = await asyncio.to_thread(approvals, tmp_path, "approve", held["a"], "--json", user="alice")
+        second = await asyncio.to_thread(approvals, tmp_path, "approve", held["b"], "--json", user="alice")
+        assert await gw.answer(6) is not None
+    assert first.returncode == 0, first
+    sent = json.loads(first.stdout)
+    assert {k: sent[k] for k in ("id", "asked", "done", "decision", "by", "mine", "result")} == {
+        "id": held["a"], "asked": "approve", "done": True, "decision": "approved", "by": "alice", "mine": True,
+        "result": "sent"}
+    assert sent["message"] == f"Call {held['a']} approved and sent to the server."
+    assert second.returncode == 1, second
+    refused = json.loads(second.stdout)
+    assert (refused["done"], refused["decision"], refused["result"]) == (False, "approved", "not_sent")
+    assert refused["reason"].startswith("rate limit 1 per hour reached")
+    assert second.stderr.startswith(f"policytui approvals: call {held['b']} was approved, but the gateway did not send it")
+    shown = {flow: json.loads((await asyncio.to_thread(approvals, tmp_path, "show", held[flow], "--json")).stdout)
+             for flow in ("a", "b")}
+    assert shown["a"]["decision"] == {"outcome": "approved", "by": "alice"}
+    assert shown["a"]["result"] == {"outcome": "sent", "reason": None}
+    assert shown["b"]["result"]["outcome"] == "not_sent" and "rate limit" in shown["b"]["result"]["reason"]
+    assert "seconds_left" not in shown["a"]

@@ -41,7 +41,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
         cwd=tmp_path, env={"HOME": str(tmp_path)},
     )
     yield server
-    assert server.stop() == 0, "".join(server.stderr)
+    assert server.stop() == 130, "".join(server.stderr)
 
 
 def request(served: Served, path: str, headers: dict[str, str] | None = None) -> Any:
@@ -152,7 +152,7 @@ def test_a_servers_secret_reaches_neither_the_page_nor_a_command_line(tmp_path: 
             title = page.title()
             browser.close()
     finally:
-        assert served.stop() == 0
+        assert served.stop() == 130
         closed.close()
     for where, text in (("page", html), ("title", title), ("screen", shown),
                         ("terminal bytes", screen.received.decode("utf-8", "replace")),
@@ -195,7 +195,7 @@ def test_listening_beyond_this_machine_needs_host_and_warns(tmp_path: Path) -> N
     try:
         assert "/?token=" in served.url
     finally:
-        assert served.stop() == 0
+        assert served.stop() == 130
     warning = "".join(served.stderr)
     assert "warning: listening on 0.0.0.0" in warning and "token" in warning
     # The printed address is one for the other machines --host was given for, not this one's
@@ -209,7 +209,7 @@ def test_listening_beyond_this_machine_needs_host_and_warns(tmp_path: Path) -> N
     try:
         assert local.url.startswith("http://127.0.0.1:")
     finally:
-        assert local.stop() == 0
+        assert local.stop() == 130
     assert "warning" not in "".join(local.stderr)
 
 
@@ -251,7 +251,7 @@ async def test_two_servers_on_one_policy_file_let_one_browser_edit(tmp_path: Pat
                 assert time.monotonic() < deadline, "the lock outlived the first editor"
                 await asyncio.sleep(0.2)
     finally:
-        assert first.stop() == 0 and second.stop() == 0
+        assert first.stop() == 130 and second.stop() == 130
 
 
 async def test_reloading_the_busy_page_after_the_editor_quits_opens_the_editor(served: Served) -> None:
@@ -328,14 +328,14 @@ def test_the_desktop_browser_is_opened_without_the_token_on_a_command_line(tmp_p
         assert leads_to.stat().st_mode & 0o077 == 0, "only its user may read the page"
         assert f"url={served.url}'" in leads_to.read_text(), "the page leads to the printed URL"
     finally:
-        assert served.stop() == 0
+        assert served.stop() == 130
     assert not leads_to.exists(), "the page holding the token is removed when serve ends"
     no_desktop = Served(["kestra", "--offline"], cwd=tmp_path,
                         env={"HOME": str(tmp_path), "DISPLAY": "", "WAYLAND_DISPLAY": "",
                              "BROWSER": f"{browser} %s"})
     opened.unlink()
     time.sleep(1)
-    assert no_desktop.stop() == 0
+    assert no_desktop.stop() == 130
     assert not opened.exists(), "without a desktop no browser (nor a text one here) is started"
 
 
@@ -346,7 +346,7 @@ def test_the_page_holding_the_token_goes_however_serve_ends(
 ) -> None:
     """The page that leads the desktop browser to the URL holds the token: serve stopped while
     the browser command still runs (ctrl+c, SIGTERM, the terminal closed) removes it and exits
-    0, and a page a `kill -9`-ed serve left behind is removed by the next serve."""
+    (130 on ctrl+c, else 0), and a page a `kill -9`-ed serve left behind is removed by the next serve."""
     started = tmp_path / "started"
     browser = tmp_path / "browser.sh"
     browser.write_text(f"#!/bin/sh\ntouch {started}\nsleep 30\n")  # a browser slow to start
@@ -364,7 +364,8 @@ def test_the_page_holding_the_token_goes_however_serve_ends(
             time.sleep(0.05)
         assert list(folder.glob("open-*.html")), "the page leading to the URL is written"
         served.process.send_signal(stop)
-        assert served.process.wait(timeout=20) == 0, "".join(served.stderr)
+        expected = 130 if stop == signal.SIGINT else 0  # ctrl+c as every command; a service stop
+        assert served.process.wait(timeout=20) == expected, "".join(served.stderr)
     finally:
         served.stop()
     assert "Traceback" not in "".join(served.stderr)
@@ -381,7 +382,7 @@ def test_the_page_holding_the_token_goes_however_serve_ends(
     try:
         assert not left.exists(), "a page with a dead serve's token stays in the folder"
     finally:
-        assert later.stop() == 0
+        assert later.stop() == 130
 
 
 def test_a_lock_folder_others_can_write_to_is_refused(tmp_path: Path) -> None:
@@ -422,7 +423,7 @@ async def test_an_editor_that_cannot_start_closes_its_page_and_frees_the_file(tm
                 assert time.monotonic() < deadline, "the lock outlived the editor that ended"
                 await asyncio.sleep(0.2)
     finally:
-        assert served.stop() == 0, "".join(served.stderr)
+        assert served.stop() == 130, "".join(served.stderr)
     assert "is a folder" in "".join(served.stdout + served.stderr)
 
 
@@ -489,7 +490,7 @@ def test_a_host_name_is_printed_as_the_address_it_listens_on(tmp_path: Path) -> 
         finally:
             squatter.close()
     finally:
-        assert served.stop() == 0, "".join(served.stderr)
+        assert served.stop() == 130, "".join(served.stderr)
     assert not squatter.requests, f"the browser went to another listener:\n{squatter.requests[0]}"
     assert ipaddress.ip_address(listening.hostname or "").is_loopback, served.url
     assert "warning" not in "".join(served.stderr)
@@ -530,7 +531,7 @@ def test_a_malformed_request_holding_the_token_stays_out_of_the_log(tmp_path: Pa
                 assert raw.recv(65536).startswith(b"HTTP/1.")
         assert request(served, "/").status == 403, "the server is still up"
     finally:
-        assert served.stop() == 0
+        assert served.stop() == 130
     output = "".join(served.stdout + served.stderr)
     assert output.count(served.token) == 1, f"the token is logged:\n{output}"
 
@@ -622,5 +623,5 @@ async def test_connections_that_never_show_the_token_do_not_lock_the_browser_out
     finally:
         for connection in flood:
             connection.close()
-        assert served.stop() == 0, "".join(served.stderr)
+        assert served.stop() == 130, "".join(served.stderr)
     assert "Traceback" not in "".join(served.stderr)

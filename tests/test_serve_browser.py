@@ -146,7 +146,7 @@ def test_a_policy_edited_in_chromium_is_saved_checked_and_locked_to_one_browser(
         other_screen.wait("the second browser editing the saved policy",
                           lambda s: "default allow" in s and bool(table_row(s, "manage_apps")))
     finally:
-        assert served.stop() == 0, "".join(served.stderr)
+        assert served.stop() == 130, "".join(served.stderr)
 
     validated = policytui("validate", str(policy), cwd=tmp_path)
     assert validated.returncode == 0, validated.stdout + validated.stderr

@@ -189,7 +189,7 @@ def test_a_screenshot_in_chromium_leaves_no_editor_running(
     assert shot.exists()
     assert server.served.process.poll() is None, "".join(server.served.stderr)
     assert_nothing_saved(server)
-    assert server.served.stop() == 0, "".join(server.served.stderr)
+    assert server.served.stop() == 130, "".join(server.served.stderr)
 
 
 def test_a_killed_chromium_ends_its_editor(
@@ -245,14 +245,15 @@ def test_stopping_serve_ends_every_editor(
     server: Server, browsers: list[subprocess.Popen[bytes]], tmp_path: Path, stop: signal.Signals
 ) -> None:
     """A browser is open on the editor when `serve` gets ctrl+c, SIGTERM or SIGHUP (its
-    terminal closed): serve exits 0 and no editor process is left, neither running nor
-    spinning without a parent."""
+    terminal closed): serve exits 130 on ctrl+c and 0 on the others (as the gateway does), and
+    no editor process is left, neither running nor spinning without a parent."""
     chromium(browsers, server.served.url, WINDOW, folder=tmp_path)
     wait_for("Chromium to open the editor", lambda: bool(server.editors()), 60)
     (editor,) = server.editors()
     wait_for("the editor to draw", lambda: bytes_written(editor) > 20_000, 60)
     server.served.process.send_signal(stop)
-    assert server.served.process.wait(timeout=30) == 0, "".join(server.served.stderr)
+    expected = 130 if stop == signal.SIGINT else 0
+    assert server.served.process.wait(timeout=30) == expected, "".join(server.served.stderr)
     wait_for(f"editor {editor} to end with serve", lambda: not alive({editor}), GONE_WITHIN)
     assert_nothing_saved(server)
 
@@ -262,7 +263,8 @@ def test_stopping_serve_right_after_a_screenshot_leaves_no_editor(
     server: Server, browsers: list[subprocess.Popen[bytes]], tmp_path: Path, stop: signal.Signals
 ) -> None:
     """Chromium takes its screenshot and exits, and `serve` is stopped at once, while the
-    editor that page started is still being stopped: serve exits 0 and takes it along."""
+    editor that page started is still being stopped: serve exits (130 on ctrl+c, else 0) and
+    takes it along."""
     browser = chromium(
         browsers, server.served.url, WINDOW, "--virtual-time-budget=15000",
         f"--screenshot={tmp_path / 'page.png'}", folder=tmp_path,
@@ -271,7 +273,8 @@ def test_stopping_serve_right_after_a_screenshot_leaves_no_editor(
     browser.wait(timeout=60)
     server.editors()
     server.served.process.send_signal(stop)
-    assert server.served.process.wait(timeout=30) == 0, "".join(server.served.stderr)
+    expected = 130 if stop == signal.SIGINT else 0
+    assert server.served.process.wait(timeout=30) == expected, "".join(server.served.stderr)
     wait_for(f"the editors {sorted(server.seen)} to end with serve",
              lambda: not alive(server.seen), GONE_WITHIN)
     assert_nothing_saved(server)

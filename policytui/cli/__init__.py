@@ -32,6 +32,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+# The exit code of a command stopped by ctrl+c (SIGINT), as shells report it.
+EXIT_INTERRUPTED = 130
+
+
 class UsageError(Exception):
     """A problem with how the command was called (exit code 2)."""
 
@@ -99,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"policytui {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def entry() -> None:

@@ -192,8 +192,15 @@ def _show(args: argparse.Namespace, queue: Any) -> int:
 
     request = queue.get(args.id)
     if args.json:
-        # Whole, whatever its size: JSON is for programs (ASCII only, as for `list`).
-        _out(json.dumps(request.to_json(), ensure_ascii=True, indent=2))
+        # Whole, whatever its size: JSON is for programs (ASCII only, as for `list`). With what
+        # was decided and what became of the call, as the text says.
+        data = dict(request.to_json())
+        decided, result = queue.decision(args.id), queue.result(args.id)
+        data["decision"] = None if decided is None else {"outcome": decided.outcome, "by": decided.by or None}
+        data["result"] = None if result is None else {"outcome": result.outcome, "reason": result.reason or None}
+        if decided is None:
+            data["seconds_left"] = round(request.seconds_left(), 1)
+        _out(json.dumps(data, ensure_ascii=True, indent=2))
         return 0
     _out(f"id: {request.id}")
     _out(f"tool: {visible(request.tool)}")
@@ -268,51 +275,70 @@ _RESULT_WORDS = {
 def _answer(args: argparse.Namespace, queue: Any, approve: bool) -> int:
     """Approve or reject, and say what happened: for an approval, whether the call was then
     sent (the gateway says so in the call's record; this waits for it). Exit 0 only when what
-    was asked for happened: the call was approved and sent, or was rejected."""
+    was asked for happened: the call was approved and sent, or was rejected. With `--json`
+    the same is printed as one JSON object (`done` says whether it happened), and a failure's
+    sentence still goes to standard error."""
+    done, sentence, facts = _answered(args, queue, approve)
+    if args.json:
+        _out(json.dumps({"id": args.id, "asked": "approve" if approve else "reject", "done": done,
+                         **facts, "message": sentence}, ensure_ascii=True, indent=2))
+        if not done:
+            print(f"policytui approvals: {sentence[:1].lower() + sentence[1:]}", file=sys.stderr)
+        return 0 if done else 1
+    if done:
+        _out(sentence)
+        return 0
+    return _fail(sentence[:1].lower() + sentence[1:].rstrip("."))
+
+
+def _answered(args: argparse.Namespace, queue: Any, approve: bool) -> tuple[bool, str, dict[str, Any]]:
+    """(whether what was asked for happened, the sentence that says what did, the facts:
+    `decision`, `by`, `mine`, `result`, `reason`)."""
     from policytui.gateway import approvals as queue_mod
     from policytui.textsafe import visible
 
     decision = queue.answer(args.id, approve, by=_who())
-    call = f"call {args.id}"
+    facts: dict[str, Any] = {"decision": decision.outcome, "by": decision.by or None,
+                             "mine": bool(decision.mine), "result": None, "reason": None}
+    call = f"Call {args.id}"
     if decision.outcome == queue_mod.WITHDRAWN:
-        return _fail(f"{call} was withdrawn by its client (it cancelled the call or went away) before "
-                     "anyone answered; it was never sent")
+        return False, (f"{call} was withdrawn by its client (it cancelled the call or went away) "
+                       "before anyone answered; it was never sent."), facts
     if decision.outcome == queue_mod.TIMED_OUT:
-        return _fail(f"{call} timed out before anyone answered; it was never sent")
+        return False, f"{call} timed out before anyone answered; it was never sent.", facts
     if decision.outcome not in (queue_mod.APPROVED, queue_mod.REJECTED):
-        return _fail(f"{call} was already decided: {visible(decision.outcome.replace('_', ' '))}")
+        return False, f"{call} was already decided: {visible(decision.outcome.replace('_', ' '))}.", facts
     # Someone else's answer came first: say whose, rather than that no call is waiting.
     first = "" if decision.mine else f"was already {decision.outcome} by {visible(decision.by) or 'someone else'}"
     if decision.outcome == queue_mod.REJECTED:
         if decision.mine:
-            _out(f"Call {args.id} rejected; it will not be sent.")
-            return 0
+            return True, f"{call} rejected; it will not be sent.", facts
         if approve:
-            return _fail(f"{call} {first}; it was never sent")
-        _out(f"Call {args.id} {first}; it will not be sent.")
-        return 0
+            return False, f"{call} {first}; it was never sent.", facts
+        return True, f"{call} {first}; it will not be sent.", facts
     result = queue.wait_for_result(args.id)
+    facts["result"] = result.outcome
+    facts["reason"] = result.reason or None
     approved = f"was approved{'' if decision.mine else ' by ' + (visible(decision.by) or 'someone else')}"
     if result.sent:
         if not approve:
-            return _fail(f"{call} {first} and sent to the server before your rejection")
-        _out(f"Call {args.id} approved and sent to the server." if decision.mine
-             else f"Call {args.id} {first} and sent to the server.")
-        return 0
+            return False, f"{call} {first} and sent to the server before your rejection.", facts
+        return True, (f"{call} approved and sent to the server." if decision.mine
+                      else f"{call} {first} and sent to the server."), facts
     if result.outcome == queue_mod.WITHDRAWN:
-        return _fail(f"{call} {approved}, but its client cancelled it or went away before it could be "
-                     "sent; it was never sent")
+        return False, (f"{call} {approved}, but its client cancelled it or went away before it could "
+                       "be sent; it was never sent."), facts
     if result.outcome == queue_mod.NOT_SENT:
         why = visible(result.reason).rstrip(".") or "no reason given"  # the sentence ends it
-        return _fail(f"{call} {approved}, but the gateway did not send it: {why}")
+        return False, f"{call} {approved}, but the gateway did not send it: {why}.", facts
     if result.outcome == queue_mod.GATEWAY_STOPPED:
-        return _fail(f"{call} {approved}, but its gateway (process {visible(result.reason)}) stopped before "
-                     "sending it; it was never sent")
+        return False, (f"{call} {approved}, but its gateway (process {visible(result.reason)}) stopped "
+                       "before sending it; it was never sent."), facts
     if result.outcome == queue_mod.RECORD_LOST:
-        return _fail(f"{call} {approved}, but its record left the state store before its gateway said "
-                     "whether it sent it; see the gateway's audit log")
-    return _fail(f"{call} {approved}, but its gateway has not said within {queue_mod.RESULT_WAIT:g} s "
-                 "whether it sent it; see the gateway's audit log")
+        return False, (f"{call} {approved}, but its record left the state store before its gateway "
+                       "said whether it sent it; see the gateway's audit log."), facts
+    return False, (f"{call} {approved}, but its gateway has not said within "
+                   f"{queue_mod.RESULT_WAIT:g} s whether it sent it; see the gateway's audit log."), facts
 
 
 def _fail(sentence: str) -> int:

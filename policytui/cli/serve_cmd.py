@@ -19,7 +19,7 @@ import socket
 import sys
 from pathlib import Path
 
-from policytui.cli import UsageError, connect_cmd
+from policytui.cli import EXIT_INTERRUPTED, UsageError, connect_cmd
 
 OPENER_PREFIX = "open-"  # the page that leads the desktop browser to the URL: open-<pid>.html
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
@@ -141,11 +141,19 @@ def run(args: argparse.Namespace) -> int:
         if not args.no_open:
             _open_browser(url, opener)
         server.run()
+    except _Stopped:
+        return 0  # SIGTERM or SIGHUP before serving began: nothing was running yet
     except KeyboardInterrupt:
-        pass  # stopped before serving began: nothing was running yet
+        return EXIT_INTERRUPTED  # ctrl+c before serving began
     finally:
         opener.unlink(missing_ok=True)
-    return 0
+    # As the gateway: 130 on ctrl+c (SIGINT), as every command; 0 on SIGTERM or SIGHUP, a
+    # service manager's stop.
+    return EXIT_INTERRUPTED if server.stopped_by == signal.SIGINT else 0
+
+
+class _Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, before the server takes the signals over."""
 
 
 def _stop_on_signals() -> None:
@@ -155,7 +163,7 @@ def _stop_on_signals() -> None:
     behind. The server takes these signals over while it runs (EditorServer.run)."""
 
     def interrupt(number: int, frame: object) -> None:
-        raise KeyboardInterrupt
+        raise _Stopped
 
     signal.signal(signal.SIGTERM, interrupt)
     if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:

@@ -268,6 +268,8 @@ class EditorServer(Server):
         self.host_names = tuple(host_names)
         self.unproven = UnprovenConnections(_unproven_limit())
         self._stop = asyncio.Event()
+        # The signal that stopped serving (SIGINT: exit code 130, as every command), or None.
+        self.stopped_by: int | None = None
         self.lock = lock
         self.sock = sock
         self.claims: dict[str, Claim] = {}
@@ -312,7 +314,10 @@ class EditorServer(Server):
             return_exceptions=True,
         )
 
-    def request_exit(self) -> None:
+    def request_exit(self, number: int | None = None) -> None:
+        """Stop serving; `number` is the signal that asked (the exit code depends on it)."""
+        if self.stopped_by is None:
+            self.stopped_by = number
         self._stop.set()
 
     async def _serve(self) -> None:
@@ -336,12 +341,12 @@ class EditorServer(Server):
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         self._stop = asyncio.Event()
-        loop.add_signal_handler(signal.SIGINT, self.request_exit)
-        loop.add_signal_handler(signal.SIGTERM, self.request_exit)
+        loop.add_signal_handler(signal.SIGINT, self.request_exit, signal.SIGINT)
+        loop.add_signal_handler(signal.SIGTERM, self.request_exit, signal.SIGTERM)
         # A closed terminal (SIGHUP) stops the server in the same order, unless `nohup` asked
         # for it to keep running; its default action would end serve at once, editors unasked.
         if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
-            loop.add_signal_handler(signal.SIGHUP, self.request_exit)
+            loop.add_signal_handler(signal.SIGHUP, self.request_exit, signal.SIGHUP)
         quiet = _WithoutClientsRequests()
         logging.getLogger("aiohttp.server").addFilter(quiet)
         try:
