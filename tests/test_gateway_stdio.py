@@ -513,3 +513,25 @@ def test_unusable_files_are_refused_in_one_sentence(tmp_path: Path, flag: str, m
     assert message in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not marker.exists()
+
+
+def test_a_token_written_twice_is_refused_before_the_server_starts(tmp_path: Path) -> None:
+    """`{"T": "admin", "T": "intern"}`: which grant the token stands for would be a guess (a
+    JSON reader keeps the last). The gateway refuses the file in one sentence, naming the
+    token's place and never the token, and starts nothing."""
+    policy = _write_policy(tmp_path / "policy.json", BASE)
+    tokens = tmp_path / "tokens.json"
+    secret = "aaaaaaaaaaaaaaaaaaaa-token"
+    tokens.write_text(f'{{"{secret}": "admin-bot", "bbbbbbbbbbbbbbbbbbbb": "bob", "{secret}": "readonly-intern"}}',
+                      encoding="utf-8")
+    marker = tmp_path / "started"
+    result = subprocess.run(
+        [sys.executable, "-m", "policytui", "gateway", "--policy", str(policy), "--state-dir", str(tmp_path),
+         "--listen", "127.0.0.1:0", "--tokens", str(tokens), "--", "/bin/sh", "-c", f'touch "{marker}"'],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, check=False,
+    )
+    assert result.returncode in (1, 2), result
+    assert "token number 3 in" in result.stderr and "is written twice" in result.stderr, result.stderr
+    assert secret not in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not marker.exists()

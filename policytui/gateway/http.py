@@ -26,10 +26,30 @@ class TokensError(Exception):
     """The tokens file cannot be used; `str()` is one sentence."""
 
 
+class _TokenTwice(ValueError):
+    def __init__(self, number: int) -> None:
+        super().__init__(number)
+        self.number = number
+
+
+def _one_grant_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for number, (key, value) in enumerate(pairs, start=1):
+        if key in found:
+            raise _TokenTwice(number)
+        found[key] = value
+    return found
+
+
 def load_tokens(path: Path) -> dict[str, str]:
     """Read `{token: grant}`; TokensError (never quoting a token) if it is not that."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(Path(path).read_text(encoding="utf-8"), object_pairs_hook=_one_grant_each)
+    except _TokenTwice as exc:
+        # A token written twice with two grants: which one counts is a guess, and a wrong guess
+        # gives one client another's limits (or rights). The number, never the token.
+        raise TokensError(f"token number {exc.number} in {path} is written twice; "
+                          "give each token once, with its one grant name") from None
     except FileNotFoundError:
         raise TokensError(f"the tokens file {path} does not exist") from None
     except OSError as exc:
