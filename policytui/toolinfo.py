@@ -148,21 +148,26 @@ class ServerListing:
     # The credentials the server was given (secret env values, header values), longest first:
     # a server may quote one in its own metadata, and what is shown or saved leaves them out.
     secrets: tuple[str, ...] = field(default=(), repr=False)
+    # Where each of `tools` stood in the server's list (broken entries count): what a broken
+    # tool found later, such as a second tool of one name, is numbered by.
+    positions: list[int] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
     def from_tool_dicts(cls, entries: list[Any], **kwargs: Any) -> ServerListing:
         """Read wire-form tool entries, keeping the good ones and naming the broken ones."""
         tools: list[ToolInfo] = []
         broken: list[BrokenTool] = []
+        positions: list[int] = []
         for index, entry in enumerate(entries):
             try:
                 tools.append(ToolInfo.from_wire(entry))
+                positions.append(index)
             except ValueError as exc:
                 name = entry.get("name") if isinstance(entry, dict) else None
                 broken.append(
                     BrokenTool(index, name if isinstance(name, str) else None, str(exc))
                 )
-        return cls(tools=tools, broken_tools=broken, **kwargs)
+        return cls(tools=tools, broken_tools=broken, positions=positions, **kwargs)
 
     def tool(self, name: str) -> ToolInfo | None:
         for tool in self.tools:

@@ -370,3 +370,23 @@ def test_a_server_whose_last_stderr_line_is_huge_still_shows_its_end(tmp_path: P
     assert "Last lines the server wrote to stderr:" in result.stderr
     (shown,) = result.stderr.strip().splitlines()[2:]
     assert shown.startswith("  | …A") and shown.endswith("AAA the end") and len(shown) < 320
+
+
+def test_broken_tools_are_numbered_by_their_place_in_the_servers_list(tmp_path: Path) -> None:
+    """A tool without a schema is the 2nd entry and a second `a_tool` the 3rd: each is named by
+    the place it has in what the server sent, whatever was broken before it."""
+    listed = tmp_path / "bare.json"
+    listed.write_text(json.dumps([
+        {"name": "a_tool", "inputSchema": {"type": "object"}},
+        {"name": "broken"},
+        {"name": "a_tool", "inputSchema": {"type": "object"}},
+        {"name": "b_tool", "inputSchema": {"type": "object"}},
+        {"name": "b_tool", "inputSchema": {"type": "object"}},
+    ]), encoding="utf-8")
+    result = run("tools", "--from", str(listed), cwd=tmp_path)
+    said = [line for line in result.stderr.splitlines() + result.stdout.splitlines() if line.startswith("Broken tool #")]
+    assert said == [
+        "Broken tool #2 'broken': tool 'broken' has no inputSchema object",
+        "Broken tool #3 'a_tool': tool 'a_tool' is listed more than once",
+        "Broken tool #5 'b_tool': tool 'b_tool' is listed more than once",
+    ], result.stdout + result.stderr

@@ -32,15 +32,18 @@ def mark_duplicates(listing: ServerListing) -> None:
     """A second tool with a name already listed cannot be told apart by a policy: name it broken."""
     seen: set[str] = set()
     kept = []
-    index_of = {id(tool): i for i, tool in enumerate(listing.tools)}
-    for tool in listing.tools:
+    kept_positions = []
+    # Numbered by the place in the server's list, broken entries before it counted.
+    positions = listing.positions if len(listing.positions) == len(listing.tools) else range(len(listing.tools))
+    for tool, position in zip(listing.tools, positions):
         if tool.name in seen:
             listing.broken_tools.append(
-                BrokenTool(
-                    index_of[id(tool)], tool.name, f"tool {tool.name!r} is listed more than once"
-                )
+                BrokenTool(position, tool.name, f"tool {tool.name!r} is listed more than once")
             )
             continue
         seen.add(tool.name)
         kept.append(tool)
+        kept_positions.append(position)
     listing.tools = kept
+    listing.positions = kept_positions
+    listing.broken_tools.sort(key=lambda broken: broken.index)
