@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -13,9 +14,12 @@ from policytui.textsafe import without_secrets
 
 Transport = Literal["stdio", "http", "sse", "snapshot"]
 
-# Flags whose next argument is usually a credential (`--token abc`, `--api-key=abc`).
+# Flags whose next argument is usually a credential (`--token abc`, `--api-key=abc`). Their
+# values are hidden in the command shown and are secrets (`argument_secrets`). "pat" (a personal
+# access token: `--github-pat`) only as a word of its own: `--path`, `--pattern` hold no secret.
 _SECRET_FLAG = re.compile(
-    r"(token|secret|passw|api[-_]?key|apikey|auth|credential|bearer|pat)", re.IGNORECASE
+    r"(token|secret|passw|api[-_]?key|apikey|auth|credential|bearer|(?<![a-z])pat(?![a-z]))",
+    re.IGNORECASE,
 )
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 _SECRET_NAME = re.compile(
@@ -105,7 +109,9 @@ class ServerSpec:
         """Every value that must not leave for anywhere but the server, longest first.
 
         Env values count when their name says secret (TOKEN, PASSWORD, ...) or when they are
-        long enough to be a credential; short settings ("http", "debug") stay readable.
+        long enough to be a credential; short settings ("http", "debug") stay readable. The
+        command's credential arguments (`argument_secrets`: `--token abc`, `--api-key=abc`),
+        header values and the URL's password and query values count too.
         """
         values = {
             value
@@ -113,6 +119,8 @@ class ServerSpec:
             if env_name_says_secret(key) or len(value) >= _LONG_VALUE
         }
         values |= {value for value in self.extra_secrets if len(value) >= _LONG_VALUE}
+        # `--api-key abc`: what the command's description hides (`--api-key ***`) is a secret.
+        values |= set(argument_secrets(self.args))
         for value in self.headers.values():
             values.add(value)
             # "Bearer abc": the token alone must not leak either.
@@ -143,27 +151,40 @@ class ServerSpec:
 
 def mask_arguments(args: list[str]) -> list[str]:
     """Hide the values that follow credential-looking flags: `--token abc` -> `--token ***`."""
-    out: list[str] = []
+    return [shown for shown, _secret in _read_arguments(args)]
+
+
+def argument_secrets(args: list[str]) -> list[str]:
+    """The values `mask_arguments` hides (`--token abc`, `--api-key=abc`, `API_KEY=abc`): the
+    credentials given on a command line. One reading serves both, so a value the command's
+    description hides is always a secret, and a secret is always hidden there."""
+    return [secret for _shown, secret in _read_arguments(args) if secret is not None]
+
+
+def _read_arguments(args: list[str]) -> Iterator[tuple[str, str | None]]:
+    """Each argument as shown to people, with the credential it holds (None when it holds none).
+
+    A `${...}` reference is shown as written: it names where the value comes from, not the value.
+    """
     hide_next = False
     for arg in args:
         if hide_next and not arg.startswith("-"):
-            out.append("***" if "${" not in arg else arg)
             hide_next = False
+            yield (arg, None) if "${" in arg else ("***", arg)
             continue
         hide_next = False
         flag, eq, value = arg.partition("=")
         if eq and not arg.startswith("-") and _ASSIGNMENT.match(flag) and _SECRET_FLAG.search(flag):
-            out.append(arg if "${" in value else f"{flag}=***")  # `env API_KEY=... server`
+            yield (arg, None) if "${" in value else (f"{flag}=***", value)  # `env API_KEY=... server`
             continue
         if arg.startswith("-") and _SECRET_FLAG.search(flag):
             if eq:
-                out.append(arg if "${" in value else f"{flag}=***")
+                yield (arg, None) if "${" in value else (f"{flag}=***", value)
             else:
-                out.append(arg)
+                yield arg, None
                 hide_next = True
             continue
-        out.append(arg)
-    return out
+        yield arg, None
 
 
 def safe_url(url: str) -> str:

@@ -8,8 +8,9 @@ opt-in; the audit log itself stays free of argument values.
 Secrets never reach the file: a value under a secret-looking key (`token`, `password`,
 `api_key`, `authorization`, ... the same rule that decides which environment variables are
 secrets) is replaced by `REDACTED`, and so is any string that contains one of the server's
-secrets (its environment and header values, as `ServerSpec.secrets` lists them). Replay treats
-a redacted value as unknown, never as the text "[redacted]".
+secrets (its environment and header values and its command line's credential arguments, as
+`ServerSpec.secrets` lists them). Replay treats a redacted value as unknown, never as the text
+"[redacted]".
 """
 
 from __future__ import annotations

@@ -1,0 +1,267 @@
+"""A credential given on the server's command line (`--api-key abc`, `--api-key=abc`,
+`--password abc`) is a secret like one in its environment: what the server writes on stderr, puts
+in its own metadata or answers with reaches no message, snapshot, log or recording in clear.
+
+The installed `policytui` runs, as a person runs it, against small real servers written here:
+one that writes its key to stderr and exits, one that speaks MCP and repeats its key in its
+name, its instructions, a tool's description and, when asked to, on stderr before it dies.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from policytui.cli.connect_cmd import _loaders
+from policytui.discovery import resolve_target
+from policytui.tui import make_app
+
+POLICYTUI = str(Path(sys.executable).with_name("policytui"))
+MISBEHAVING = Path(__file__).parent / "servers" / "misbehaving"
+SECRET = "sk-argv-7f3a9c2e51b04d68"
+
+# The key is read from the command line in either form: `--api-key KEY` or `--api-key=KEY`.
+READ_KEY = r'''
+import sys
+def key():
+    for i, arg in enumerate(sys.argv):
+        flag, eq, value = arg.partition("=")
+        if flag in ("--api-key", "--password", "--token"):
+            return value if eq else sys.argv[i + 1]
+    raise SystemExit("no key given")
+'''
+
+FAILING = READ_KEY + r'''
+print("starting", file=sys.stderr)
+print("rejected key " + key() + " (401)", file=sys.stderr)
+sys.exit(3)
+'''
+
+ECHOING = READ_KEY + r'''
+sys.path.insert(0, sys.argv[1])
+from _rpc import initialize_result, serve
+
+KEY = key()
+print("connecting with key " + KEY, file=sys.stderr, flush=True)
+TOOLS = [
+    {"name": "lookup", "description": "Looks things up as " + KEY,
+     "inputSchema": {"type": "object", "properties": {"query": {"type": "string"}}}},
+    {"name": "crash", "description": "Stops the server.", "inputSchema": {"type": "object"}},
+]
+
+def handle(method, params):
+    if method == "initialize":
+        return initialize_result("echo " + KEY, "Signed in with " + KEY + ".")
+    if method == "tools/list":
+        return {"tools": TOOLS}
+    if method == "tools/call":
+        if params.get("name") == "crash":
+            print("dying, key " + KEY + " revoked", file=sys.stderr, flush=True)
+            sys.exit(4)
+        return {"content": [{"type": "text", "text": "found"}]}
+    return {}
+
+serve(handle)
+'''
+
+# The two ways a flag takes its value, and a second credential-looking flag.
+FORMS = {
+    "--api-key VALUE": ["--api-key", SECRET],
+    "--api-key=VALUE": [f"--api-key={SECRET}"],
+    "--password VALUE": ["--password", SECRET],
+}
+
+
+def script(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [POLICYTUI, *args], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        stdin=subprocess.DEVNULL, env={**os.environ, "POLICYTUI_CONFIG_DIR": str(tmp_path / "config")},
+    )
+
+
+def files_text(folder: Path) -> str:
+    return "".join(p.read_text(encoding="utf-8", errors="replace") for p in folder.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("given", FORMS.values(), ids=FORMS.keys())
+def test_tools_shows_the_stderr_of_a_failing_server_without_its_key(tmp_path: Path, given: list[str]) -> None:
+    failing = script(tmp_path, "failing.py", FAILING)
+    result = run(tmp_path, "tools", "--", sys.executable, str(failing), *given)
+    assert result.returncode != 0
+    assert SECRET not in result.stdout + result.stderr
+    assert "exited with code 3" in result.stderr
+    assert "| rejected key *** (401)" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("given", FORMS.values(), ids=FORMS.keys())
+def test_the_snapshot_keeps_no_key_the_server_repeats(tmp_path: Path, given: list[str]) -> None:
+    echoing = script(tmp_path, "echoing.py", ECHOING)
+    out = tmp_path / "snap.json"
+    result = run(tmp_path, "snapshot", "-o", str(out), "--", sys.executable, str(echoing), str(MISBEHAVING), *given)
+    assert result.returncode == 0, result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert SECRET not in text + result.stdout + result.stderr
+    document = json.loads(text)
+    assert document["serverInfo"]["name"] == "echo ***"
+    assert document["instructions"] == "Signed in with ***."
+    assert document["tools"][0]["description"] == "Looks things up as ***"
+    assert "***" in document["source"]["command"]
+
+
+def test_a_snapshot_on_standard_output_keeps_no_key(tmp_path: Path) -> None:
+    echoing = script(tmp_path, "echoing.py", ECHOING)
+    result = run(tmp_path, "snapshot", "-o", "-", "--", sys.executable, str(echoing), str(MISBEHAVING),
+                 "--api-key", SECRET)
+    assert result.returncode == 0, result.stderr
+    assert SECRET not in result.stdout + result.stderr
+    assert '"name": "echo ***"' in result.stdout
+
+
+@pytest.mark.parametrize("json_output", [False, True], ids=["table", "json"])
+def test_tools_lists_a_repeated_key_as_stars(tmp_path: Path, json_output: bool) -> None:
+    echoing = script(tmp_path, "echoing.py", ECHOING)
+    result = run(tmp_path, "tools", *(["--json"] if json_output else []),
+                 "--", sys.executable, str(echoing), str(MISBEHAVING), f"--api-key={SECRET}")
+    assert result.returncode == 0, result.stderr
+    assert SECRET not in result.stdout + result.stderr
+    assert "Looks things up as ***" in result.stdout
+    assert "echo ***" in result.stdout
+
+
+def test_only_the_values_of_credential_flags_are_secrets(tmp_path: Path) -> None:
+    """`--path` and `--pattern` hold no credential ("pat" is a personal access token only as a
+    word of its own, `--github-pat`): their values stay readable in the command and on stderr."""
+    printing = script(tmp_path, "printing.py", (
+        "import sys\nprint('args: ' + ' '.join(sys.argv[1:]), file=sys.stderr)\nsys.exit(3)\n"))
+    folder = str(tmp_path / "projects")
+    result = run(tmp_path, "tools", "--", sys.executable, str(printing), "--path", folder,
+                 "--pattern", "*.txt", "--github-pat", SECRET)
+    assert result.returncode != 0
+    assert SECRET not in result.stdout + result.stderr
+    assert f"| args: --path {folder} --pattern *.txt --github-pat ***" in result.stderr, result.stderr
+
+
+def test_a_short_argument_value_is_not_starred_everywhere(tmp_path: Path) -> None:
+    """The rule for short values is the one for every other secret: a value of fewer than four
+    characters is hidden in the command shown, but not starred wherever it appears."""
+    failing = script(tmp_path, "failing.py", FAILING)
+    result = run(tmp_path, "tools", "--", sys.executable, str(failing), "--token", "401")
+    assert "| rejected key 401 (401)" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("given", FORMS.values(), ids=FORMS.keys())
+def test_a_gateway_that_cannot_start_its_server_says_why_without_the_key(
+    tmp_path: Path, given: list[str]
+) -> None:
+    failing = script(tmp_path, "failing.py", FAILING)
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    log = tmp_path / "gateway.log"
+    result = run(tmp_path, "gateway", "--policy", str(policy), "--state-dir", str(tmp_path / "state"),
+                 "--log", str(log), "--", sys.executable, str(failing), *given)
+    assert result.returncode != 0
+    assert "| rejected key *** (401)" in result.stderr, result.stderr
+    assert SECRET not in result.stdout + result.stderr + log.read_text(encoding="utf-8")
+    assert SECRET not in files_text(tmp_path / "state")
+
+
+def _answer(process: subprocess.Popen[str], request_id: int) -> dict[str, Any]:
+    assert process.stdout is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        message = json.loads(line)
+        if message.get("id") == request_id:
+            assert isinstance(message, dict)
+            return message
+    raise AssertionError(f"no answer to request {request_id}")
+
+
+def test_the_gateway_keeps_the_key_from_clients_log_audit_and_recording(tmp_path: Path) -> None:
+    echoing = script(tmp_path, "echoing.py", ECHOING)
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    log, record, state = tmp_path / "gateway.log", tmp_path / "calls.jsonl", tmp_path / "state"
+    process = subprocess.Popen(
+        [POLICYTUI, "gateway", "--policy", str(policy), "--state-dir", str(state), "--log", str(log),
+         "--record", str(record), "--", sys.executable, str(echoing), str(MISBEHAVING), "--api-key", SECRET],
+        cwd=tmp_path, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+
+    def send(message: dict[str, Any]) -> None:
+        assert process.stdin is not None
+        process.stdin.write(json.dumps({"jsonrpc": "2.0", **message}) + "\n")
+        process.stdin.flush()
+
+    try:
+        send({"id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}})
+        init = _answer(process, 1)
+        send({"method": "notifications/initialized"})
+        send({"id": 2, "method": "tools/list"})
+        tools = _answer(process, 2)
+        # A client that learned the key somehow and passes it in a call's arguments.
+        send({"id": 3, "method": "tools/call", "params": {"name": "lookup", "arguments": {"query": "as " + SECRET}}})
+        found = _answer(process, 3)
+        send({"id": 4, "method": "tools/call", "params": {"name": "crash", "arguments": {}}})
+        deadline = time.monotonic() + 30
+        while "exited with code 4" not in (log.read_text(encoding="utf-8") if log.exists() else ""):
+            assert time.monotonic() < deadline, log.read_text(encoding="utf-8")
+            time.sleep(0.05)
+    finally:
+        process.stdin.close()
+        process.wait(timeout=30)
+        out, err = process.stdout.read(), process.stderr.read()
+        process.stdout.close()
+        process.stderr.close()
+
+    assert init["result"]["instructions"] == "Signed in with ***."
+    assert tools["result"]["tools"][0]["description"] == "Looks things up as ***"
+    assert found["result"]["content"][0]["text"] == "found"
+    logged = log.read_text(encoding="utf-8")
+    assert "| dying, key *** revoked" in logged, logged
+    lines = [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines()]
+    lookup = next(line for line in lines if line["tool"] == "lookup")
+    assert lookup["arguments"] == {"query": "[redacted]"}
+    for where, text in [("stdout", out), ("stderr", err), ("log", logged),
+                        ("recording", record.read_text(encoding="utf-8")), ("state", files_text(state))]:
+        assert SECRET not in text, where
+
+
+async def test_the_connect_dialog_shows_the_stderr_of_a_failing_server_without_its_key(tmp_path: Path) -> None:
+    failing = script(tmp_path, "failing.py", FAILING)
+    spec = resolve_target(command=[sys.executable, str(failing), f"--api-key={SECRET}"], cwd=tmp_path)
+    load, _offline = _loaders(spec, offline=False, timeout=60)
+    app = make_app(policy_path=tmp_path / "policy.json", load_listing=load, target_label=spec.describe())
+    async with app.run_test(size=(120, 34)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen.id == "failure"
+
+        def screen_text() -> str:
+            strips = app.screen._compositor.render_strips()
+            return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+        shown = screen_text()
+        assert "Could not list the server's tools" in shown
+        assert "rejected key *** (401)" in shown, shown
+        assert SECRET not in shown
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 1
