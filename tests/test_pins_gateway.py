@@ -586,3 +586,42 @@ async def test_a_call_cancelled_while_the_gateway_lists_tools_for_pinning_has_it
     report = replay(load_calls(tmp_path / "audit.jsonl"), Policy.from_document(document))
     assert report.total == 1 and report.changes == [] and report.undecided == 1
     assert report.to_json()["cancelled_not_compared"] == 1
+
+
+def test_a_rewrite_a_listing_shows_is_announced_at_once_both_ways(tmp_path: Path) -> None:
+    """A server rewrites a tool without a word (no list_changed). The first `tools/list` that
+    shows it makes the gateway log it and tell its clients at once, before any call; so does
+    the listing that shows the approved definition back."""
+    policy = _approve(tmp_path, pin_setting=True)
+    notified: list[str] = []
+
+    async def on_message(message: Any) -> None:
+        method = getattr(getattr(message, "root", message), "method", None)
+        if method:
+            notified.append(method)
+
+    rewritten = tmp_path / "description.txt"
+    changed = "notifications/tools/list_changed"
+
+    async def run() -> None:
+        env = {"RUG_PULL_DESCRIPTION_FILE": str(rewritten)}
+        async with gateway(tmp_path, policy, env, "--pin", on_message=on_message) as client:
+            assert [t.name for t in (await client.list_tools()).tools] == ["fetch_page", "get_time"]
+            assert changed not in notified
+            rewritten.write_text(REWRITTEN, encoding="utf-8")
+            assert [t.name for t in (await client.list_tools()).tools] == ["get_time"]
+            with anyio.fail_after(10):
+                while notified.count(changed) < 1:
+                    await anyio.sleep(0.05)
+            log = (tmp_path / "gateway.log").read_text(encoding="utf-8")
+            assert "pinning: hidden and denied, changed since they were approved: \"fetch_page\"" in log, log
+            rewritten.unlink()  # the approved definition is back
+            assert [t.name for t in (await client.list_tools()).tools] == ["fetch_page", "get_time"]
+            with anyio.fail_after(10):
+                while notified.count(changed) < 2:
+                    await anyio.sleep(0.05)
+            assert (await client.call_tool("fetch_page", {"url": "x"})).is_error is not True
+
+    anyio.run(run)
+    assert [line["tool"] for line in _audit(tmp_path) if line["decision"] != "probe"
+            and line.get("upstream") != "sent"] == ["fetch_page"]

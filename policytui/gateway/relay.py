@@ -487,7 +487,9 @@ class StdioRelay:
             return await self._call_tool(params or {}, exchange)
         result = await self._upstream(method, params, exchange)
         if method == "tools/list":
-            return self.gateway.visible_tools(result)
+            shown = self.gateway.visible_tools(result)
+            await self.gateway.announce_drift()
+            return shown
         if method == "resources/subscribe":
             self._subscribed.add(str(params.get("uri")) if params else "")
         elif method == "resources/unsubscribe":

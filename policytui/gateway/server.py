@@ -196,7 +196,15 @@ class Gateway:
         return relay
 
     async def list_tools(self, ctx: Any, params: Any) -> dict[str, Any]:
-        return self.visible_tools(await self._forward(ctx, "tools/list"))
+        shown = self.visible_tools(await self._forward(ctx, "tools/list"))
+        await self.announce_drift()
+        return shown
+
+    async def announce_drift(self) -> None:
+        """After a `tools/list` the gateway read: when what it showed changed the set of drifted
+        tools (pinning), say so in the log and to every client now, not at the next call."""
+        if not self.dry_run and self.enforcer.pins is not None and self.enforcer.pins.enabled():
+            await self.enforcer.pins.announce_changes()
 
     def visible_tools(self, result: Any) -> Any:
         """A `tools/list` result without the hidden tools, and without the credentials the
