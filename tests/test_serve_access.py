@@ -625,3 +625,27 @@ async def test_connections_that_never_show_the_token_do_not_lock_the_browser_out
             connection.close()
         assert served.stop() == 130, "".join(served.stderr)
     assert "Traceback" not in "".join(served.stderr)
+
+
+async def test_a_page_whose_editor_never_started_is_told_apart_from_an_editor_at_work(served: Served) -> None:
+    """A page fetched without opening its editor (a link preview, a prefetch) keeps the file
+    for a short while. Another browser is told that, and when to reload, not to quit an editor
+    that does not exist; the browser that fetched the page still gets its editor."""
+    import aiohttp
+
+    jar = lambda: aiohttp.CookieJar(unsafe=True)  # noqa: E731  (IP hosts keep cookies there)
+    async with aiohttp.ClientSession(cookie_jar=jar()) as preview, \
+            aiohttp.ClientSession(cookie_jar=jar()) as person:
+        async with preview.get(served.url) as fetched:
+            assert fetched.status == 200  # and no websocket is ever opened
+        async with person.get(served.url) as refused:
+            text = await refused.text()
+            assert refused.status == 409
+            assert "Already being opened" in text and "its editor has not started yet" in text, text
+            assert re.search(r"reload this page in \d+ s", text), text
+            assert "ctrl+q" not in text
+        websocket = await open_editor(preview, served)  # the one that fetched it opens it
+        assert (await websocket.receive(timeout=30)).type == aiohttp.WSMsgType.BINARY
+        async with person.get(served.url) as busy:
+            assert busy.status == 409 and "Already being edited" in await busy.text()
+        await websocket.close()

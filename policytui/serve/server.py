@@ -395,6 +395,18 @@ class EditorServer(Server):
         return response
 
     def _busy_page(self) -> web.Response:
+        if self.lock.holder is None and self.claims and not self.lock.taken_elsewhere():
+            # Only a page loaded moments ago stands in the way, whose editor has not started
+            # (a link preview, a prefetch, a fetch by another program, a window closed at
+            # once): there is no editor to quit, and its claim runs out by itself.
+            left = max(claim.expires for claim in self.claims.values()) - time.monotonic()
+            return page(
+                "Already being opened",
+                f"{self.lock.policy_path.name} was opened in another browser window moments ago, "
+                "and its editor has not started yet. Only one editor at a time may change a "
+                f"policy file. If that window is gone, reload this page in {max(1, round(left))} s.",
+                status=409,
+            )
         return page(
             "Already being edited",
             f"{self.lock.policy_path.name} {BUSY_MESSAGE}. Only one editor at a time may "
