@@ -206,3 +206,26 @@ def test_side_by_side_marks_only_the_lines_that_differ() -> None:
     # Nothing kept to compare with: nothing is marked.
     old, new = side_by_side(None, live)
     assert not any(differs for _line, differs in old + new)
+
+
+async def test_a_long_change_title_leaves_the_example_readable(tmp_path: Path) -> None:
+    """"unknown: arguments not recorded or redacted" is the longest change title: it wraps, and
+    the first example keeps room to be read, folded, not a column one letter wide."""
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow", "tools": {"search_apps": {
+        "require": [{"path": "args.namespace", "op": "eq", "value": "dev"}]}}}), encoding="utf-8")
+    recording = tmp_path / "rec.jsonl"
+    line = {"time": "2026-12-01T10:00:00.000Z", "server": "kestra", "grant": "default", "session": "s1",
+            "tool": "search_apps", "decision": "allowed", "rule": "default", "reason": "",
+            "args_sha256": "0" * 64, "upstream": "ok"}  # an audit line: no arguments
+    recording.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    app = make_app(policy_path=policy, listing=kestra(), replay_path=recording)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await _ready(pilot)
+        assert app.replay_report is not None
+        assert [c.kind for c in app.replay_report.changes] == ["unknown"]
+        await pilot.press("6")
+        await pilot.pause()
+        text = screen_text(app)
+        # The example is folded in a column wide enough to read, and nothing of it is cut off.
+        assert "line 1" in text and "2026-12-01T10:00:00" in text and ".000Z -> arguments" in text, text

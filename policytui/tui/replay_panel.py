@@ -62,8 +62,12 @@ def render_replay(
         lines.append(Text("Arguments were not recorded: decisions that need them are unknown.", style="dim"))
     if report.changes:
         table = Table(box=None, pad_edge=False, show_edge=False, expand=False)
-        for column in ("tool", "change", "calls", "first example"):
-            table.add_column(column, no_wrap=column != "first example", justify="right" if column == "calls" else "left")
+        # The change's title may be long ("unknown: arguments not recorded or redacted"): it
+        # wraps, and the example keeps room to be read, in a narrow panel too.
+        table.add_column("tool", no_wrap=True)
+        table.add_column("change", max_width=16)
+        table.add_column("calls", no_wrap=True, justify="right")
+        table.add_column("first example", min_width=16, overflow="fold")
         for change in report.changes[:200]:
             table.add_row(
                 Text(one_line(change.tool, 40)),
