@@ -56,7 +56,7 @@ def test_markup_and_escapes_are_shown_literally_in_a_fresh_process() -> None:
     # in one interpreter) this screen once came up with its rows blank, which no single
     # process shows; the check runs in a process of its own so it tests what a user sees.
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
          f"{__file__}::test_markup_and_escapes_are_shown_literally"],
         capture_output=True, text=True, timeout=240,
         env={**os.environ, "POLICYTUI_HOSTILE_ISOLATED": "1"},
@@ -84,8 +84,9 @@ async def test_markup_and_escapes_are_shown_literally(tmp_path: Path) -> None:
     app = make_app(policy_path=tmp_path / "policy.json", listing=listing)
     async with app.run_test(size=SIZE) as pilot:
         await app.loaded.wait()
-        # The rows are drawn a frame or more after loading; on a busy machine, several.
-        for _ in range(50):
+        # The rows are drawn a frame or more after loading; on a busy machine (the whole suite
+        # on every core), many: up to 20 s.
+        for _ in range(400):
             await pilot.pause(0.05)
             text = screen_text(app)
             if "dup ×2" in text:
