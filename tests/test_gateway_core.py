@@ -465,6 +465,88 @@ def _write(path: Path, text: str) -> None:
     os.utime(path, ns=(stamp, stamp))
 
 
+async def test_an_approved_call_the_gateway_stops_before_sending_is_not_sent_and_refunded(tmp_path: Path) -> None:
+    """The gateway is stopped (a signal) after a human approved a call, while its limit is
+    charged (a Redis round trip): the call is not sent, its charge goes back, its audit line and
+    its record (which `approvals approve` reads) say the gateway stopped, not its client."""
+    from policytui.gateway import approvals as queue_mod
+    from policytui.gateway.enforcer import STOPPED_BEFORE_SENDING
+
+    doc = {"version": "1", "default": "deny", "tools": {"rm": {
+        "action": "require_approval", "limits": [{"counter": "rm", "window": "day", "max": 5}]}}}
+    store = _GatedNetworkStore(tmp_path / "state.sqlite")
+    store.gate["refund"].set()
+    queue = ApprovalQueue(store)
+    approver = Approver(queue, timeout=30, mode="queue", poll_seconds=0.02)
+    enforcer = Enforcer(lambda: _policy(doc), audit=AuditLog(tmp_path / "audit.jsonl"), store=store)
+    sent: list[str] = []
+
+    async def forward() -> dict[str, Any]:
+        sent.append("rm")
+        return {"content": []}
+
+    async def ask(decision: Decision) -> tuple[Approval, str]:
+        return await approver.ask(decision, "rm", {"path": "/x"}, ALICE, None)
+
+    call = asyncio.ensure_future(enforcer.handle_call("rm", {"path": "/x"}, ALICE, forward, ask))
+    while not await anyio.to_thread.run_sync(queue.pending):
+        await anyio.sleep(0.01)
+    approval_id = (await anyio.to_thread.run_sync(queue.pending))[0].id
+    assert (await anyio.to_thread.run_sync(lambda: queue.answer(approval_id, True, by="ann"))).outcome == "approved"
+    await store.entered["reserve"].wait()
+    enforcer.stopping = True  # what Gateway.stop does on a signal
+    approver.stop()
+    store.gate["reserve"].set()
+    result = await call
+    assert result["isError"] and STOPPED_BEFORE_SENDING in result["content"][0]["text"]
+    assert sent == [] and store.refunds == 1 and store.usage() == []
+    settled = await anyio.to_thread.run_sync(queue.wait_for_result, approval_id, 5.0)
+    assert settled == queue_mod.Result(queue_mod.NOT_SENT, queue_mod.STOPPED_BEFORE_SENDING)
+    lines = _audit_lines(tmp_path / "audit.jsonl")
+    assert [(line["decision"], line["rule"], line["reason"], line["approval"], line.get("upstream"))
+            for line in lines] == [("denied", "tools.rm.action", STOPPED_BEFORE_SENDING, "approved", None)]
+    store.close()
+
+
+async def test_a_call_held_for_an_elicited_answer_is_withdrawn_when_the_gateway_stops(tmp_path: Path) -> None:
+    """A stop ends the wait for the client's approval form at once: the call is answered as not
+    sent, never forwarded, and no further call is held."""
+    from policytui.gateway.enforcer import STOPPED_IN_APPROVAL
+
+    doc = {"version": "1", "default": "allow", "tools": {"rm": {"action": "require_approval"}}}
+    store = SQLiteStore(tmp_path / "state.sqlite")
+    approver = Approver(ApprovalQueue(store), timeout=30, mode="auto")
+    enforcer = Enforcer(lambda: _policy(doc), audit=AuditLog(tmp_path / "audit.jsonl"), store=store)
+    asked = anyio.Event()
+
+    async def elicit(message: str, seconds: float) -> bool:
+        asked.set()
+        await anyio.sleep(60)
+        return True
+
+    async def ask(decision: Decision) -> tuple[Approval, str]:
+        return await approver.ask(decision, "rm", {}, ALICE, elicit)
+
+    call = asyncio.ensure_future(enforcer.handle_call("rm", {}, ALICE, _never_forwarded, ask))
+    await asked.wait()
+    enforcer.stopping = True
+    approver.stop()
+    with anyio.fail_after(2):
+        result = await call
+    assert result["isError"] and STOPPED_IN_APPROVAL in result["content"][0]["text"]
+    again = await enforcer.handle_call("rm", {}, ALICE, _never_forwarded, ask)
+    assert again["isError"] and STOPPED_IN_APPROVAL in again["content"][0]["text"]
+    lines = _audit_lines(tmp_path / "audit.jsonl")
+    assert [(line["decision"], line["reason"], line["approval"]) for line in lines] == [
+        ("denied", STOPPED_IN_APPROVAL, "cancelled")] * 2
+    assert store.approvals() == []  # nothing was put in the queue
+    store.close()
+
+
+async def _never_forwarded() -> dict[str, Any]:
+    raise AssertionError("the call must not be sent")
+
+
 def test_reload_swaps_good_files_and_fails_closed_on_bad_ones(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = tmp_path / "policy.json"
     _write(path, json.dumps({"version": "1", "default": "allow"}))

@@ -9,7 +9,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from policytui.gateway.enforcer import CANCELLED_IN_APPROVAL, CANCELLED_IN_CHARGE
+from policytui.gateway.enforcer import (
+    CANCELLED_IN_APPROVAL,
+    CANCELLED_IN_CHARGE,
+    STOPPED_BEFORE_SENDING,
+    STOPPED_IN_APPROVAL,
+)
 from policytui.gateway.recorder import REDACTED, is_redacted, redact_arguments
 from policytui.policy.model import Policy
 from policytui.replay import parse_calls, replay
@@ -196,6 +201,24 @@ def test_a_call_its_client_cancelled_while_it_was_charged_was_allowed_and_cost_n
     calls = parse_calls(json.dumps(approved) + "\n" + then)
     assert [c.recorded_outcome for c in calls.calls] == ["held", "held"]
     assert replay(calls, held).changes == []
+
+
+def test_calls_the_gateway_did_not_send_because_it_was_stopping_read_as_what_the_policy_decided() -> None:
+    """A held call withdrawn as the gateway stopped was held; a call let through but not sent
+    as it stopped was allowed, its charge given back: under the same policy nothing changes."""
+    held = json.loads(_line("h", "2026-12-01T10:00:01.000Z", decision="denied", rule="tools.h.action",
+                            approval="cancelled"))
+    held["reason"] = STOPPED_IN_APPROVAL  # the gateway's own words for it
+    unsent = json.loads(_line("t", "2026-12-01T10:00:02.000Z", decision="denied", rule="tools.t"))
+    unsent["reason"] = STOPPED_BEFORE_SENDING
+    after = _line("t", "2026-12-01T10:00:03.000Z", rule="tools.t", upstream="ok")
+    calls = parse_calls("\n".join([json.dumps(held), json.dumps(unsent), after]))
+    assert [(c.recorded_outcome, c.refunded) for c in calls.calls] == [
+        ("held", False), ("allowed", True), ("allowed", False)]
+    same = _policy({"default": "allow", "tools": {"h": {"action": "require_approval"}, "t": {
+        "limits": [{"counter": "t", "window": "day", "max": 1, "scope": "global"}]}}})
+    report = replay(calls, same)
+    assert report.changes == [] and report.passed
 
 
 def test_an_audit_logs_call_is_read_once_from_its_two_lines_or_once_from_the_first() -> None:

@@ -187,7 +187,7 @@ def _act(args: argparse.Namespace, queue: Any) -> int:
 
 
 def _show(args: argparse.Namespace, queue: Any) -> int:
-    from policytui.gateway.approvals import WITHDRAWN
+    from policytui.gateway.approvals import WITHDRAWN, WITHDRAWN_BY_STOP
     from policytui.textsafe import visible
 
     request = queue.get(args.id)
@@ -210,6 +210,8 @@ def _show(args: argparse.Namespace, queue: Any) -> int:
     decided = queue.decision(args.id)
     if decided is None:
         _out(f"time left: {int(request.seconds_left())} s")
+    elif decided.outcome == WITHDRAWN and decided.by == WITHDRAWN_BY_STOP:
+        _out("withdrawn: its gateway was stopped before anyone answered; nothing to answer")
     elif decided.outcome == WITHDRAWN:
         _out("withdrawn by its client (it cancelled the call or went away): nothing to answer")
     else:
@@ -301,6 +303,9 @@ def _answered(args: argparse.Namespace, queue: Any, approve: bool) -> tuple[bool
     facts: dict[str, Any] = {"decision": decision.outcome, "by": decision.by or None,
                              "mine": bool(decision.mine), "result": None, "reason": None}
     call = f"Call {args.id}"
+    if decision.outcome == queue_mod.WITHDRAWN and decision.by == queue_mod.WITHDRAWN_BY_STOP:
+        return False, (f"{call} was withdrawn: its gateway was stopped before anyone answered; "
+                       "it was never sent."), facts
     if decision.outcome == queue_mod.WITHDRAWN:
         return False, (f"{call} was withdrawn by its client (it cancelled the call or went away) "
                        "before anyone answered; it was never sent."), facts

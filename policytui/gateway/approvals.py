@@ -38,8 +38,8 @@ __all__ = ["ApprovalError", "ApprovalQueue", "PendingApproval", "StateUnavailabl
 APPROVED = "approved"
 REJECTED = "rejected"
 TIMED_OUT = "timed_out"
-# The client cancelled the held call (or left) before anyone answered: it is never sent, and
-# an answer given afterwards is told so.
+# The client cancelled the held call (or left), or its gateway was stopped, before anyone
+# answered: it is never sent, and an answer given afterwards is told so (and by whom).
 WITHDRAWN = "withdrawn"
 OUTCOMES = (APPROVED, REJECTED, TIMED_OUT, WITHDRAWN)
 # What became of a decided call (its record's result, written by its gateway): handed to the
@@ -59,6 +59,13 @@ RESULT_WAIT = 10.0
 # Who "decided" a held call whose record is no longer in the store (a Redis restarted without
 # persistence, a state file replaced): nobody can answer it any more, so it ends at once.
 RECORD_GONE = "gateway: the held call's record is gone from the state store"
+# Who withdrew a held call (the `by` of its WITHDRAWN decision; no human answer is ever
+# WITHDRAWN): its client, which cancelled the call or went away, or its gateway, which was
+# stopped (SIGINT, SIGTERM, SIGHUP) before anyone answered.
+WITHDRAWN_BY_CLIENT = "client"
+WITHDRAWN_BY_STOP = "gateway stopping"
+# Why a decided call was not sent when its gateway was stopped first (its record's result).
+STOPPED_BEFORE_SENDING = "the gateway was stopped before sending it"
 
 # Which machine a held call's gateway runs on: only there can its process be checked.
 _HOST = socket.gethostname()
@@ -203,12 +210,13 @@ class ApprovalQueue:
         self.store.put_decision(approval_id, {"outcome": TIMED_OUT, "time": time.time(), "by": "gateway"})
         return self.decision(approval_id) or Decision(TIMED_OUT, time.time(), "gateway")
 
-    def withdraw(self, approval_id: str) -> Decision:
-        """Record that the call's client cancelled it, unless someone decided first; returns
-        the decision that stands. The record stays (no longer listed) until the store's own
-        clean-up, so that whoever answers it meanwhile learns it was withdrawn."""
-        self.store.put_decision(approval_id, {"outcome": WITHDRAWN, "time": time.time(), "by": "client"})
-        return self.decision(approval_id) or Decision(WITHDRAWN, time.time(), "client")
+    def withdraw(self, approval_id: str, by: str = WITHDRAWN_BY_CLIENT) -> Decision:
+        """Record that the call's client cancelled it (or, `by` WITHDRAWN_BY_STOP, that its
+        gateway was stopped), unless someone decided first; returns the decision that stands.
+        The record stays (no longer listed) until the store's own clean-up, so that whoever
+        answers it meanwhile learns it was withdrawn, and by whom."""
+        self.store.put_decision(approval_id, {"outcome": WITHDRAWN, "time": time.time(), "by": by})
+        return self.decision(approval_id) or Decision(WITHDRAWN, time.time(), by)
 
     def remove(self, approval_id: str) -> None:
         """Forget a held call (one whose gateway is gone)."""

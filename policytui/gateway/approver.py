@@ -8,18 +8,23 @@ reaches the store) or the TUI answers it. The waiting gateway looks for the answ
 `POLL_SECONDS`, so an answer reaches it within that bound (plus one store round trip). With
 `mode="queue"` the queue is always used (for clients that answer elicitations without asking a
 person). No answer within the timeout is a time-out, and the call is denied.
+
+When the gateway is stopped (`stop`, on SIGINT, SIGTERM or SIGHUP), nothing is held any more:
+every wait ends at once, each held call is withdrawn from the queue (a later `approve` is told
+the gateway stopped; it was never sent) and `ask` raises `GatewayStopping`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import json
 import logging
 import os
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -49,6 +54,10 @@ MESSAGE_VALUE_LIMIT = 300
 # further held call is denied at once without asking anyone (`approval: "unavailable"`).
 MAX_HELD_PER_GRANT = 50
 MAX_HELD_BYTES_PER_GRANT = 32 << 20
+
+
+class GatewayStopping(Exception):
+    """The gateway is being stopped: the held call was withdrawn (or never held), and is not sent."""
 
 
 def _shown_arguments(args: Any) -> str:
@@ -119,18 +128,48 @@ class Approver:
         self.poll_seconds = poll_seconds
         # Held calls waiting in the queue now, by grant: how many, and their arguments' size.
         self._held: dict[str, tuple[int, int]] = {}
+        # Set by `stop`: the gateway is being stopped, and holds no call any more.
+        self.stopping = False
+        # The waits in progress (for a human's answer), which `stop` ends.
+        self._waits: set[anyio.CancelScope] = set()
+
+    def stop(self) -> None:
+        """The gateway is being stopped: every held call's wait ends now (the call is withdrawn
+        and not sent), and no call is held from now on."""
+        self.stopping = True
+        for wait in list(self._waits):
+            wait.cancel()
+
+    @contextlib.contextmanager
+    def _unless_stopped(self) -> Iterator[None]:
+        """Run the block, unless or until the gateway is stopped (GatewayStopping then)."""
+        if self.stopping:
+            raise GatewayStopping
+        with anyio.CancelScope() as wait:
+            self._waits.add(wait)
+            try:
+                yield
+            finally:
+                self._waits.discard(wait)
+        if wait.cancel_called:  # only `stop` cancels it
+            raise GatewayStopping
 
     async def ask(
         self, decision: Decision, tool: str, args: Any, caller: Caller, elicit: Elicit | None
     ) -> tuple[Approval, str]:
-        """(answer, how it was asked: "elicitation" or "queue")."""
+        """(answer, how it was asked: "elicitation" or "queue"). Raises GatewayStopping when
+        the gateway is stopped before the answer comes."""
+        if self.stopping:
+            raise GatewayStopping
         deadline = time.monotonic() + self.timeout
         if self.mode == "auto" and elicit is not None:
             message = approval_message(tool, args, decision, self.server_name)
             try:
-                with anyio.fail_after(self.timeout):
+                with anyio.fail_after(self.timeout), self._unless_stopped():
                     approved = await elicit(message, self.timeout)
                 return (Approval.APPROVED if approved else Approval.REJECTED), "elicitation"
+            except GatewayStopping:
+                raise
             except TimeoutError:
                 return Approval.TIMED_OUT, "elicitation"
             except Exception as exc:  # noqa: BLE001 - the client could not ask after all: use the queue
@@ -178,6 +217,9 @@ class Approver:
         except asyncio.CancelledError:
             await self._withdraw(request, tool)  # cancelled while the record was being written
             raise
+        if self.stopping:  # stopped while the record was being written
+            await self._withdraw(request, tool)
+            raise GatewayStopping
         log.info("call to %r waits for approval: %s", tool, approve_command(request.id, self.queue.where))
         # Whether the record is settled (or left to the enforcer, for an approved call); else
         # it is settled as not sent on the way out.
@@ -210,9 +252,11 @@ class Approver:
                         return Approval.APPROVED
                     why = answer.outcome.replace("_", " ")
                     return {queue_mod.REJECTED: Approval.REJECTED}.get(answer.outcome, Approval.TIMED_OUT)
-                await anyio.sleep(min(self.poll_seconds, max(0.0, end - time.monotonic())))
-        except asyncio.CancelledError:
-            # The client cancelled the call, or left: nobody is to answer it any more.
+                with self._unless_stopped():
+                    await anyio.sleep(min(self.poll_seconds, max(0.0, end - time.monotonic())))
+        except (asyncio.CancelledError, GatewayStopping):
+            # The client cancelled the call, or left, or the gateway is being stopped: nobody is
+            # to answer it any more.
             settled = True
             await self._withdraw(request, tool)
             raise
@@ -226,18 +270,34 @@ class Approver:
     async def _withdraw(self, request: PendingApproval, tool: str) -> None:
         """Take a held call out of the queue for good: its decision becomes "withdrawn" (unless
         someone answered first), so it is listed no more, and its record is settled as never
-        sent, so a late answer, or the approval that came just before, is told why."""
+        sent, so a late answer, or the approval that came just before, is told why: its client
+        cancelled it or went away, or (once `stop` was called) its gateway was stopped."""
+        stopping = self.stopping
         try:
-            standing = await _to_the_end(self.queue.store, self.queue.withdraw, request.id)
+            standing = await _to_the_end(
+                self.queue.store, self.queue.withdraw, request.id,
+                queue_mod.WITHDRAWN_BY_STOP if stopping else queue_mod.WITHDRAWN_BY_CLIENT)
             if standing.by == queue_mod.RECORD_GONE:
                 return
             # An approval that came first changes nothing: the call is cancelled, and is not
             # sent. The one who approved it is told so, not that it was approved.
-            await _to_the_end(self.queue.store, self.queue.settle, request, queue_mod.WITHDRAWN,
-                              "its client cancelled the call or went away")
+            if stopping:
+                await _to_the_end(self.queue.store, self.queue.settle, request, queue_mod.NOT_SENT,
+                                  queue_mod.STOPPED_BEFORE_SENDING)
+            else:
+                await _to_the_end(self.queue.store, self.queue.settle, request, queue_mod.WITHDRAWN,
+                                  "its client cancelled the call or went away")
         except StateUnavailable as exc:
-            log.warning("could not withdraw the cancelled call %s from the queue (%s); it is listed "
-                        "until it expires, and never sent", request.id, exc)
+            log.warning("could not withdraw the %s call %s from the queue (%s); it is listed "
+                        "until it expires, and never sent", "held" if stopping else "cancelled", request.id, exc)
+            return
+        if stopping and standing.outcome == queue_mod.APPROVED:
+            log.info("the call %s to %r was approved, but the gateway is being stopped; it was not sent",
+                     request.id, tool)
+            return
+        if stopping:
+            log.info("the call %s to %r was withdrawn from the approvals queue: the gateway is being "
+                     "stopped; it was not sent", request.id, tool)
             return
         # The gateway cannot tell a cancel from a client that went away (both cancel the wait),
         # so the line names both, as `approvals approve` does afterwards.

@@ -18,6 +18,10 @@ audit line, whatever step it was at; a store operation under way then (a charge,
 first carried through to its end and accounted for (a charge of a call never sent is given
 back), and the cancellation is raised after.
 
+Once the gateway is being stopped (`stopping`, set on SIGINT, SIGTERM or SIGHUP) no call is sent
+any more: a held call is withdrawn (`STOPPED_IN_APPROVAL`) and a call let through is denied just
+before it would have gone, its charge given back (`STOPPED_BEFORE_SENDING`).
+
 A denied call is answered as a tool result with `isError: true` and the text
 `[POLICY DENIED] <reason>`; the upstream server never sees it. In dry-run mode every call is
 forwarded, and the audit line still says what the policy would have decided.
@@ -35,7 +39,7 @@ from typing import Any, NoReturn
 from policytui.decision import Approval, Caller, Decision, Outcome, decide
 from policytui.decision.decide import rate_limit_denial
 from policytui.gateway import approvals as queue_mod
-from policytui.gateway.approver import take_approved_call
+from policytui.gateway.approver import GatewayStopping, take_approved_call
 from policytui.gateway.audit import AuditLog, args_digest, utc_now_iso
 from policytui.gateway.pins import PIN_RULE
 from policytui.gateway.store import (
@@ -85,6 +89,12 @@ CANCELLED_IN_PINNING = "cancelled while the server's tools were listed for pinni
 # its rate limits: the policy (and a human, for a held call) had let it through, it was never
 # sent, and its charge was given back (`Enforcer._cancelled_in_charge`).
 CANCELLED_IN_CHARGE = "cancelled while its rate limits were being charged"
+# The reason in the audit line (and the agent's answer) of a held call withdrawn because the
+# gateway was being stopped (a signal) before anyone answered: it was never sent.
+STOPPED_IN_APPROVAL = "the gateway is stopping: the call was withdrawn while it waited for approval, and not sent"
+# The reason for a call the policy (and a human, for a held one) let through but that had not
+# been sent when the gateway was being stopped: it is not sent, and its charge is given back.
+STOPPED_BEFORE_SENDING = "the gateway is stopping: the call was not sent"
 # The rule named in the audit log for calls denied because the policy file cannot be enforced.
 POLICY_FILE_RULE = "policy_file"
 # Calls denied because the last audit line could not be written (a full disk, say): no call
@@ -166,6 +176,8 @@ class Enforcer:
         # set by the runner to the policy watcher's `problem`. While it says why, every call
         # is denied with that reason.
         self.policy_problem: Callable[[], str | None] = lambda: None
+        # Set when the gateway is being stopped (a signal): no call is sent from then on.
+        self.stopping = False
 
     def _decide(self, tool: str, args: Any, caller: Caller, approval: Approval | None = None) -> Decision:
         # Counts are not read here: the store checks them atomically as it charges (_reserve).
@@ -316,13 +328,19 @@ class Enforcer:
         if decision.outcome is Outcome.NEEDS_APPROVAL:
             try:
                 approval = await ask(decision)
+            except GatewayStopping:
+                # The gateway is being stopped: the call was withdrawn (the approver took it out
+                # of the queue) and is not sent; its client is told so.
+                return self._blocked(record, Decision(Outcome.DENIED, STOPPED_IN_APPROVAL, decision.rule),
+                                     (Approval.CANCELLED, ""))
             except asyncio.CancelledError:
                 # Cancelled (or the client left) while a human was being asked: the call goes no
                 # further (the approver withdrew it from the queue), but it was made and put a
                 # question to a human, so it has its audit line like every other call; without
                 # it a client could ask and vanish unseen. `approval: cancelled` tells it from a
-                # human's answer.
-                self._write(record, Decision(Outcome.DENIED, CANCELLED_IN_APPROVAL, decision.rule),
+                # human's answer. When the gateway is being stopped, the stop is why.
+                reason = STOPPED_IN_APPROVAL if self.stopping else CANCELLED_IN_APPROVAL
+                self._write(record, Decision(Outcome.DENIED, reason, decision.rule),
                             approval=(Approval.CANCELLED, ""))
                 raise
             record.held = take_approved_call()
@@ -341,9 +359,12 @@ class Enforcer:
                 # Approved, then cancelled (or the client left) before it was sent: it is not
                 # sent, and whoever approved it is told so. Settled already if it was sent.
                 cancelled = isinstance(exc, asyncio.CancelledError)
-                record.held.settle(queue_mod.WITHDRAWN if cancelled else queue_mod.NOT_SENT,
-                                   "its client cancelled the call or went away" if cancelled
-                                   else "the gateway failed before sending it")
+                if cancelled and self.stopping:
+                    record.held.settle(queue_mod.NOT_SENT, queue_mod.STOPPED_BEFORE_SENDING)
+                else:
+                    record.held.settle(queue_mod.WITHDRAWN if cancelled else queue_mod.NOT_SENT,
+                                       "its client cancelled the call or went away" if cancelled
+                                       else "the gateway failed before sending it")
             raise
 
     def start_now(self, tool: str, args: Any, caller: Caller) -> Started | dict[str, Any] | None:
@@ -356,7 +377,7 @@ class Enforcer:
         without a task of its own; both take the same decision, charge and audit line.
         """
         pins = self.pins if self.pins is not None and self.pins.enabled() else None
-        if self.dry_run or self.store.blocking or (pins is not None and not pins.ready()):
+        if self.dry_run or self.store.blocking or self.stopping or (pins is not None and not pins.ready()):
             return None
         record = _Record(tool, caller, time.perf_counter(), args=args)
         if pins is not None:
@@ -415,6 +436,18 @@ class Enforcer:
         approval: tuple[Approval, str] | None = None,
         would: Decision | None = None,
     ) -> dict[str, Any]:
+        if self.stopping:
+            # The gateway is being stopped: nothing goes to the server any more. The call never
+            # reached the tool, so its charge goes back (carried through a cancellation).
+            stopped = Decision(Outcome.DENIED, STOPPED_BEFORE_SENDING, (would or decision).rule)
+            if record.held is not None:
+                record.held.settle(queue_mod.NOT_SENT, queue_mod.STOPPED_BEFORE_SENDING)
+            try:
+                await self._refund(reservation)
+            except asyncio.CancelledError:
+                self._not_sent(record, stopped, approval)
+                raise
+            return self._blocked(record, stopped, approval)
         if not self._sent(record, would or decision, approval) and not self.dry_run:
             try:
                 await self._refund(reservation)

@@ -15,6 +15,13 @@ session's stream for messages outside any request (list changes, resource update
 ends the session. Closing a POST while its call runs cancels the call, as
 `notifications/cancelled` does. The bearer token's grant (`TokenGate`) is bound to the session
 at `initialize`: a session id presented with another token is not found.
+
+Stopping (`stop`, on SIGINT, SIGTERM or SIGHUP) refuses every new request and GET at once (503,
+the connection closed) and ends every GET stream and every session with nothing in progress;
+notifications and the client's answers to the server's requests are still taken, for the
+requests in progress. Those get a short grace to finish (the runner's); then `cancel_calls`
+cancels them: each client gets a JSON-RPC error saying the gateway stopped, and each call's
+audit line says it was cancelled.
 """
 
 from __future__ import annotations
@@ -57,6 +64,10 @@ BODY_SECONDS = 10.0
 # read it would otherwise make the gateway hold every notification for it without bound; past
 # this, its stream is ended (it may open another) and what it did not read is dropped.
 STREAM_BACKLOG = 1000
+# What the client of a request refused, or of a call cancelled, because the gateway is stopping reads.
+STOPPING = "Service Unavailable: the gateway is stopping"
+CANCELLED_BY_STOP = ("the gateway stopped before the server answered: the call was cancelled "
+                     "(the server may have run it)")
 
 
 class _Exchange:
@@ -195,6 +206,45 @@ class HttpRelayApp:
         self.sessions: dict[str, HttpSession] = {}  # in order of last use, the least recent first
         self.per_grant: dict[str, int] = {}  # open sessions by grant
         self._server_info: dict[str, Any] | None = None  # for 2026-07-28 results, once known
+        # Set by `stop`: no request is taken any more.
+        self.stopping = False
+        # 2026-07-28 requests in progress (a relay of their own each, outside `sessions`).
+        self._stateless: set[HttpSession] = set()
+        # The tasks reading a POST's body now; `cancel_calls` cuts them off (`_cut`).
+        self._reading: set[asyncio.Task[Any]] = set()
+        self._cut: set[asyncio.Task[Any]] = set()
+
+    # Stopping ---------------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Take no request from now on: GET streams end, and sessions with nothing in progress.
+        Requests in progress go on (until `cancel_calls`), and so may the client's
+        notifications and answers to the server's requests, which they may need."""
+        self.stopping = True
+        for session in list(self.sessions.values()):
+            stream, session.stream = session.stream, None
+            if stream is not None:
+                stream.put_nowait(_DONE)  # its GET ends
+            if not session.busy():
+                self._end(session)
+
+    def in_progress(self) -> int:
+        """How many requests are in progress (calls above all), parked 2026-07-28 calls included."""
+        return (sum(len(session._inflight) for session in (*self.sessions.values(), *self._stateless))
+                + len(self.gateway.modern_calls.parked))
+
+    def cancel_calls(self) -> None:
+        """Cancel every request still in progress, and refuse every body still arriving (the
+        gateway stops now): each client gets a JSON-RPC error saying so, and each call's audit
+        line says `cancelled`."""
+        for session in list(self.sessions.values()):
+            self._end(session)
+        for session in list(self._stateless):
+            session.close()
+        self.gateway.modern_calls.stop("the gateway stopped")
+        for task in list(self._reading):
+            self._cut.add(task)
+            task.cancel()
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -282,12 +332,24 @@ class HttpRelayApp:
             await _rpc_error(send, 415, None, wire.INVALID_REQUEST,
                              "Unsupported Media Type: use application/json (UTF-8)")
             return
+        reading = asyncio.current_task()
+        assert reading is not None
+        self._reading.add(reading)
         try:
             body = await asyncio.wait_for(_body(receive), BODY_SECONDS)
         except TimeoutError:
             log.debug("refused an HTTP request: its body did not arrive within %s s", BODY_SECONDS)
             await _refuse_and_close(send, 408, "Request Timeout: the body did not arrive in time")
             return
+        except asyncio.CancelledError:
+            if reading not in self._cut:
+                raise
+            reading.uncancel()  # cut off by `cancel_calls`: the gateway stops now
+            await _refuse_and_close(send, 503, STOPPING, code=wire.INTERNAL_ERROR)
+            return
+        finally:
+            self._reading.discard(reading)
+            self._cut.discard(reading)
         if body is None:
             log.debug("refused a client message (Invalid Request: the message is too large)")
             await _rpc_error(send, 413, None, wire.INVALID_REQUEST, "Invalid Request: the message is too large")
@@ -306,6 +368,11 @@ class HttpRelayApp:
             await _rpc_error(send, 400, refusal.request_id, refusal.code, refusal.message)
             return
 
+        if self.stopping and "method" in message and "id" in message:
+            # A request: nothing new is taken. (Notifications and the client's answers to the
+            # server's requests still are: the calls in progress may need them.)
+            await _refuse_and_close(send, 503, STOPPING, message.get("id"), code=wire.INTERNAL_ERROR)
+            return
         mismatch = _header_mismatch(scope, message)
         if mismatch is not None:
             log.debug("refused a client message (%s)", mismatch)
@@ -336,9 +403,11 @@ class HttpRelayApp:
             # Counted among the clients with calls in progress, so that a request of the
             # server's during its call is never routed to another client.
             self.gateway.attach(stateless)
+            self._stateless.add(stateless)
             try:
                 await self._serve_request(stateless, message, body, receive, send, modern_status=True)
             finally:
+                self._stateless.discard(stateless)
                 self._server_info = stateless._server_info_cache
                 stateless.close()
             return
@@ -406,6 +475,10 @@ class HttpRelayApp:
                 if first is None and task is not None:
                     task.cancel()  # the client went away: cancel the call, as notifications/cancelled does
                 exchange.closed = True
+                if first is _DONE and self.stopping and session._closed:
+                    # Cancelled as the gateway stops: its client is told, not left waiting.
+                    await _rpc_error(send, 503, request_id, wire.INTERNAL_ERROR, CANCELLED_BY_STOP, headers)
+                    return
                 await _plain(send, 202, b"", headers)
                 return
             if _answers(first, request_id):
@@ -427,6 +500,10 @@ class HttpRelayApp:
                         task.cancel()
                     break
                 if item is _DONE:
+                    if self.stopping and session._closed:
+                        await send({"type": "http.response.body", "more_body": True, "body": _event(
+                            {"jsonrpc": "2.0", "id": request_id, "error": wire.error(wire.INTERNAL_ERROR,
+                                                                                      CANCELLED_BY_STOP)})})
                     break
             exchange.closed = True
             await send({"type": "http.response.body", "body": b"", "more_body": False})
@@ -436,6 +513,9 @@ class HttpRelayApp:
             disconnected.cancel()
 
     async def _get(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if self.stopping:
+            await _refuse_and_close(send, 503, STOPPING, code=wire.INTERNAL_ERROR)
+            return
         if _header(scope, b"mcp-protocol-version") in modern.MODERN_VERSIONS:
             await _plain(send, 405, b"Method Not Allowed", [(b"allow", b"POST")])  # no GET stream in 2026-07-28
             return
@@ -522,10 +602,11 @@ def _header_mismatch(scope: dict[str, Any], message: dict[str, Any]) -> str | No
     return None
 
 
-async def _refuse_and_close(send: Any, status: int, message: str) -> None:
+async def _refuse_and_close(send: Any, status: int, message: str, request_id: Any = None, *,
+                            code: int = wire.INVALID_REQUEST) -> None:
     """A JSON-RPC error answer that also closes the connection: what follows on it cannot be
     read as a request of its own."""
-    answer = _json_dumps({"jsonrpc": "2.0", "id": None, "error": wire.error(wire.INVALID_REQUEST, message)}).encode()
+    answer = _json_dumps({"jsonrpc": "2.0", "id": request_id, "error": wire.error(code, message)}).encode()
     await send({"type": "http.response.start", "status": status, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(answer)).encode()),
         (b"connection", b"close")]})
@@ -601,8 +682,10 @@ async def _json(send: Any, status: int, message: Any, headers: list[tuple[bytes,
     await send({"type": "http.response.body", "body": body})
 
 
-async def _rpc_error(send: Any, status: int, request_id: Any, code: int, message: str) -> None:
-    await _json(send, status, {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}})
+async def _rpc_error(send: Any, status: int, request_id: Any, code: int, message: str,
+                     headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    await _json(send, status, {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}},
+                headers)
 
 
 async def _plain(send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None) -> None:

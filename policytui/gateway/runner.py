@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import math
 import os
 import signal
 import sys
@@ -28,6 +30,14 @@ from policytui.gateway.upstream import Connect, Upstream
 from policytui.policy.model import Policy
 
 log = logging.getLogger("policytui.gateway")
+
+# How long calls in progress over HTTP may go on once the gateway is stopped (a signal), before
+# they are cancelled; a second signal ends the grace at once. Short: a service manager waits
+# only so long (Docker 10 s) before it kills, and the server behind must be stopped within that.
+STOP_GRACE_SECONDS = 3.0
+# How much longer the HTTP server waits for connections after the grace before it cancels what is
+# left (a client that does not read its answer): the stop is bounded whatever clients do.
+STOP_BACKSTOP_SECONDS = 2.0
 
 
 @dataclass
@@ -56,6 +66,8 @@ class GatewayConfig:
     # where the server repeats one to its clients (instructions, a tool's description), *** is
     # shown instead. The gateway holds them so that agents do not.
     server_secrets: tuple[str, ...] = field(default=(), repr=False)
+    # Over HTTP: how long calls in progress may go on once the gateway is stopped.
+    stop_grace: float = STOP_GRACE_SECONDS
 
 
 def _hidden(policy: Policy) -> frozenset[str]:
@@ -72,6 +84,10 @@ async def run_gateway(
 ) -> int:
     """Serve until the client leaves (stdio) or the process is stopped (HTTP); the exit code:
     130 when stopped by SIGINT (ctrl+c, as every command), else 0.
+
+    A signal stops the gateway at once: no call is sent to the server after it, and held calls
+    are withdrawn. Over HTTP, calls in progress then get `config.stop_grace` seconds to finish
+    (a second signal ends the grace) and are cancelled; over stdio they are cancelled at once.
 
     `connect(message_handler)` opens the upstream connection (an async context manager). The
     policy must already be valid: pass a `watcher` built before anything slow happens, so a bad
@@ -126,6 +142,7 @@ async def run_gateway(
         log.warning("dry run: every call is forwarded; the audit log shows what the policy would decide")
 
     stop = _Stopper()
+    stop.gateway = gateway
     try:
         async with anyio.create_task_group() as tg:
             # The signal handlers come first, before the server is started or anything is
@@ -177,16 +194,21 @@ async def _watch(watcher: PolicyWatcher, gateway: Gateway, interval: float) -> N
 
 
 class _Stopper:
-    """How a signal ends serving: HTTP shuts down gracefully, stdio just stops reading."""
+    """How a signal ends serving: no call goes to the server from then on (`Gateway.stop`);
+    HTTP then shuts down within a grace (`http`, called again for each further signal), stdio
+    just stops reading."""
 
     def __init__(self) -> None:
         self.scope: anyio.CancelScope | None = None
-        self.http_server: Any = None
+        self.gateway: Gateway | None = None
+        self.http: Callable[[], None] | None = None  # set while HTTP is served
         self.signum: int | None = None  # the signal that stopped serving, if one did
 
     def __call__(self) -> None:
-        if self.http_server is not None:
-            self.http_server.should_exit = True
+        if self.gateway is not None:
+            self.gateway.stop()  # first of all, before any task runs again
+        if self.http is not None:
+            self.http()
         elif self.scope is not None:
             self.scope.cancel()
 
@@ -209,9 +231,10 @@ async def _on_signals(
             started = True
             async for signum in signals:
                 log.info("stopping on signal %s", signal.Signals(signum).name)
-                stop.signum = signum
+                if stop.signum is None:
+                    stop.signum = signum  # the exit code is the first signal's
                 stop()
-                if stop.http_server is None:
+                if stop.http is None:
                     # Over stdio (or before HTTP serving began) the SDK may read standard input
                     # in a thread that no cancellation reaches; stop the server behind us, then
                     # leave. Shielded: serving ending meanwhile must not undo the handlers first.
@@ -220,7 +243,7 @@ async def _on_signals(
                         with anyio.move_on_after(10):
                             await upstream.stopped.wait()
                         logging.shutdown()
-                        os._exit(_exit_code(signum))
+                        os._exit(_exit_code(stop.signum))
     except (NotImplementedError, ValueError, RuntimeError):  # not the main thread, or no signals here
         if not started:
             task_status.started()
@@ -264,8 +287,12 @@ async def _serve_http(
     # Host and Origin are checked before the token: a rebound or cross-site page gets nowhere.
     gate = HostOriginGuard(TokenGate(app, config.tokens, default_grant=config.grant), host,
                            tokens=config.tokens is not None)
+    grace = max(0.0, config.stop_grace)
     uv_config = uvicorn.Config(
-        gate, host=host, port=port, log_level="warning", access_log=False, lifespan="on", log_config=None
+        gate, host=host, port=port, log_level="warning", access_log=False, lifespan="on", log_config=None,
+        # Once stopped, uvicorn waits for open connections: the grace, when `stopping` cancels
+        # what is left, then this much more before it cancels whatever still holds one.
+        timeout_graceful_shutdown=math.ceil(grace + STOP_BACKSTOP_SECONDS),
     )
 
     class _Server(uvicorn.Server):
@@ -276,7 +303,31 @@ async def _serve_http(
             yield
 
     uv_server = _Server(uv_config)
-    stop.http_server = uv_server
+    grace_ends: asyncio.TimerHandle | None = None
+
+    def end_grace() -> None:
+        left = app.in_progress()
+        if left:
+            log.info("cancelling %d request%s still in progress: the gateway stops", left, "" if left == 1 else "s")
+        app.cancel_calls()
+
+    def stopping() -> None:
+        """A signal: the first stops taking requests and gives those in progress the grace; a
+        further one ends the grace now."""
+        nonlocal grace_ends
+        if app.stopping:
+            if grace_ends is not None:
+                grace_ends.cancel()
+                grace_ends = None
+                end_grace()
+            return
+        app.stop()  # no new requests; GET streams and idle sessions end
+        uv_server.should_exit = True  # uvicorn stops listening and waits for the connections left
+        busy = app.in_progress()
+        if busy:
+            log.info("no new requests are taken; %d in progress may finish within %g s (a second "
+                     "signal cancels %s now)", busy, grace, "it" if busy == 1 else "them")
+        grace_ends = asyncio.get_running_loop().call_later(grace, end_grace)
 
     async def announce() -> None:
         while not uv_server.started:
@@ -292,10 +343,18 @@ async def _serve_http(
         if on_listening is not None:
             on_listening(url)
 
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(announce)
-        await uv_server.serve()
-        tg.cancel_scope.cancel()
+    stop.http = stopping
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(announce)
+            await uv_server.serve()
+            tg.cancel_scope.cancel()
+    finally:
+        # `stop.http` stays: a signal from here on finds nothing more to stop, and the gateway
+        # ends as it does now.
+        if grace_ends is not None:
+            grace_ends.cancel()
+        app.cancel_calls()  # nothing outlives serving (a parked 2026-07-28 call, say)
 
 
 def configure_logging(target: str | None, level: str = "info") -> None:

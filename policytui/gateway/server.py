@@ -138,6 +138,13 @@ class Gateway:
         self.secrets: tuple[str, ...] = ()
         self._background: set[Any] = set()
 
+    def stop(self) -> None:
+        """The gateway is being stopped (SIGINT, SIGTERM, SIGHUP): from now on no call is sent to
+        the server, and every call held for a human is withdrawn at once (answered as not sent).
+        Calls already sent are the transport's to end."""
+        self.enforcer.stopping = True
+        self.approver.stop()
+
     def attach(self, relay: Any) -> None:
         """A relay-served client joins: it gets upstream notifications and list changes."""
         self._relays.add(relay)

@@ -159,6 +159,12 @@ class ModernCalls:
         call.expiry = asyncio.get_running_loop().call_later(PARK_SECONDS, self._expire, token)
         raise InputRequired({"resultType": "input_required", "inputRequests": requests, "requestState": token})
 
+    def stop(self, why: str) -> None:
+        """Cancel every parked call (the gateway stops): the server's requests get `why` as
+        their error, and each call is audited as cancelled."""
+        for token in list(self.parked):
+            self.parked.pop(token).give_up(why)
+
     def _expire(self, token: str) -> None:
         call = self.parked.pop(token, None)
         if call is not None:

@@ -54,7 +54,8 @@ class RecordedCall:
     # Cancelled by its client before the gateway decided it (`_CANCELLED_IN_PINNING`).
     undecided: bool = False
     # Its charge was given back though it was not forwarded: the client cancelled it while its
-    # rate limits were being charged (the gateway's reason `_CANCELLED_IN_CHARGE`).
+    # rate limits were being charged (the gateway's reason `_CANCELLED_IN_CHARGE`), or the gateway
+    # was being stopped before it was sent (`_STOPPED_BEFORE_SENDING`).
     refunded: bool = False
 
     @property
@@ -108,6 +109,15 @@ _CANCELLED_IN_APPROVAL = "cancelled while waiting for approval"
 # charged (`policytui.gateway.enforcer.CANCELLED_IN_CHARGE`).
 _CANCELLED_IN_CHARGE = "cancelled while its rate limits were being charged"
 
+# The reason it records for a held call withdrawn because the gateway was being stopped (a signal)
+# before anyone answered (`policytui.gateway.enforcer.STOPPED_IN_APPROVAL`): held, as a call its
+# client cancelled, and never sent.
+_STOPPED_IN_APPROVAL = "the gateway is stopping: the call was withdrawn while it waited for approval, and not sent"
+# The reason it records for a call let through (and approved, if held) that had not been sent
+# when the gateway was being stopped (`policytui.gateway.enforcer.STOPPED_BEFORE_SENDING`): it
+# was not sent, and its charge was given back.
+_STOPPED_BEFORE_SENDING = "the gateway is stopping: the call was not sent"
+
 # The rule the gateway records for a call to a tool the server does not list
 # (`policytui.gateway.unknown`): no policy can let it through, so no draft changes it.
 _UNLISTED_RULE = "server.tools"
@@ -150,14 +160,17 @@ def _call(record: Any, line: int) -> RecordedCall | None:
     grant = record.get("grant")
     session = record.get("session")
     approval = record.get("approval")
-    if approval is None and decision == "denied" and record.get("reason") == _CANCELLED_IN_APPROVAL:
-        # Held for a human, then cancelled by its client (or the client left): a held call.
+    reason = record.get("reason")
+    if approval is None and decision == "denied" and reason in (_CANCELLED_IN_APPROVAL, _STOPPED_IN_APPROVAL):
+        # Held for a human, then cancelled by its client (or the client left), or withdrawn as
+        # the gateway stopped: a held call nobody answered.
         approval = "cancelled"
-    refunded = decision == "denied" and record.get("reason") == _CANCELLED_IN_CHARGE
+    refunded = decision == "denied" and reason in (_CANCELLED_IN_CHARGE, _STOPPED_BEFORE_SENDING)
     if refunded:
         # Let through by the policy (and approved, if it was held), then cancelled by its
-        # client (or the client left) before it was sent; its charge was given back. The
-        # denial is the client's doing, not the policy's: the call is compared as allowed.
+        # client (or the client left), or stopped by the gateway's own stop, before it was
+        # sent; its charge was given back. The denial is not the policy's doing: the call is
+        # compared as allowed.
         decision = "allowed"
     upstream = record.get("upstream")
     return RecordedCall(
@@ -178,7 +191,7 @@ def _call(record: Any, line: int) -> RecordedCall | None:
         # Denied because the gateway's rate-limit state store was down: no policy's doing.
         outage=decision == "denied" and record.get("rule") == "state",
         unlisted=decision == "denied" and record.get("rule") == _UNLISTED_RULE,
-        undecided=decision == "denied" and record.get("reason") == _CANCELLED_IN_PINNING,
+        undecided=decision == "denied" and reason == _CANCELLED_IN_PINNING,
         refunded=refunded,
     )
 
