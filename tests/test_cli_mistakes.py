@@ -202,6 +202,34 @@ def test_init_says_a_missing_folder_before_it_lists_the_server(tmp_path: Path) -
     _one_sentence(result, 1, f"cannot write {target}: its folder does not exist")  # no listing said
 
 
+@pytest.mark.parametrize("command", ["connect", "serve"])
+@pytest.mark.parametrize("where", ["a folder that does not exist", "a file"])
+def test_the_editor_refuses_a_policy_file_no_save_could_write_before_any_server_starts(
+    tmp_path: Path, command: str, where: str
+) -> None:
+    """`connect` and `serve` say at once, as `init` does of its output file, that the policy
+    file can never be saved: one sentence, exit status 1, no server started, nothing made."""
+    (tmp_path / "a-file").write_text("not a folder\n", encoding="utf-8")
+    if where == "a file":
+        target, reason = tmp_path / "a-file" / "policy.json", f"{tmp_path / 'a-file'} is not a folder"
+    else:
+        target, reason = tmp_path / "no-such-folder" / "sub" / "policy.json", "its folder does not exist"
+    started = tmp_path / "server-started"
+    server = ["--", "sh", "-c", f"touch {shlex.quote(str(started))}; sleep 30"]
+    before = sorted(tmp_path.rglob("*"))
+    extra = ["--no-open"] if command == "serve" else []
+    result = run(tmp_path, command, "--policy", str(target), *extra, *server)
+    _one_sentence(result, 1, f"policytui {command}: cannot write {target}: {reason}")
+    assert result.stdout == ""
+    time.sleep(0.3)  # a server started despite the refusal would have made its file by now
+    assert not started.exists(), "a server was started"
+    assert sorted(tmp_path.rglob("*")) == before  # no folder, no policy file, nothing else
+
+    # The same sentence and status as `init` gives for its output file.
+    init = run(tmp_path, *WRITERS["init"], "-o", str(target))
+    _one_sentence(init, 1, f"policytui init: cannot write {target}: {reason}")
+
+
 @pytest.mark.parametrize("flag", ["--policy", "--log", "--audit", "--record"])
 def test_gateway_refuses_a_folder_for_a_file(tmp_path: Path, flag: str) -> None:
     policy = _policy(tmp_path, {"version": "1", "default": "deny"})

@@ -413,6 +413,8 @@ async def test_help_lists_the_default_keys(policy_path: Path) -> None:
 
 
 async def test_every_action_is_in_the_command_palette(policy_path: Path) -> None:
+    from textual.binding import Binding
+
     from policytui.tui.app import ACTIONS
     from policytui.tui.commands import palette_title
     from policytui.tui.keys import help_line
@@ -428,6 +430,12 @@ async def test_every_action_is_in_the_command_palette(policy_path: Path) -> None
         # Each action is found by its footer word.
         for _key, _action, name, *_rest in ACTIONS:
             assert any(title.lower().startswith(name.lower().rstrip("…")) for title in titles), name
+        # The table's own keys too (space marks a tool), which the help lists after ACTIONS:
+        # going over ACTIONS alone missed them. (test_tui_palette goes over every key the
+        # footer, the help and docs/tui.md list, typed into the palette.)
+        for binding in ToolTable.BINDINGS:
+            assert isinstance(binding, Binding)
+            assert palette_title(binding.description, binding.tooltip or "") in titles, binding.description
         assert "Filter: show only Destructive tools" in titles
         # One shape for every entry, Textual's own too: "Name: what it does".
         for title in titles:

@@ -125,6 +125,12 @@ class Terminal:
             self.note(f"key {key}")
             self.tmux("send-keys", key)
 
+    def burst(self, *keys: str) -> None:
+        """tmux key names sent by one command: they reach the program together, in one read,
+        as keys typed faster than the program handles them do."""
+        self.note(f"burst {' '.join(keys)}")
+        self.tmux("send-keys", *keys)
+
     def type(self, text: str) -> None:
         self.note(f"type {text!r}")
         self.tmux("send-keys", "-l", text)

@@ -3,7 +3,8 @@ keys go in through tmux, the screen (with its colours) is read back from the pan
 
 Each test is something a person does: find an action in the command palette by typing its
 name, quit while a server is still starting, resize the window back and forth, work a dialog
-with the keyboard alone and see where the focus is, and read why the editor closed.
+with the keyboard alone and see where the focus is, read why the editor closed, and type a
+filter faster than the editor reads the keys.
 """
 
 from __future__ import annotations
@@ -116,6 +117,12 @@ def test_palette_finds_and_runs_the_editors_actions_by_name(terminal: Terminal, 
     palette_run(terminal, "allow", "Allow: allow the selected tool")
     terminal.wait("backfill_executions allowed",
                   lambda s: re.search(r"\sallow(\s|$)", table_row(s, "backfill_executions")) is not None)
+
+    # A key of the table's own (space), not only the editor's.
+    palette_run(terminal, "mark", "Mark: mark the tool for a bulk decision")
+    terminal.wait("backfill_executions marked", lambda s: "(1 marked)" in s.splitlines()[0])
+    terminal.keys("Escape")
+    terminal.wait("the mark dropped", lambda s: "marked" not in s.splitlines()[0])
 
     palette_run(terminal, "limits", "Limits: edit rate limits")
     terminal.wait("the limits editor", lambda s: "max calls" in s)
@@ -310,3 +317,43 @@ def test_connect_without_a_terminal_refuses_with_a_sentence(tmp_path: Path) -> N
     assert "needs a terminal" in result.stderr and result.stderr.count("\n") == 1, result.stderr
     assert "\x1b" not in result.stdout  # no screen drawn into the pipe
     assert time.monotonic() - started < 20
+
+
+# ----- 9. keys typed in one burst take effect in the order they were typed ------------------
+
+
+def test_a_filter_typed_in_one_burst_selects_the_tool_typed(terminal: Terminal, tmp_path: Path) -> None:
+    """`/`, ctrl+u, a tool's name and Enter reach the editor in one read: the filter is the name,
+    its tool is selected, and the keys typed behind Enter edit that tool."""
+    policy = open_kestra(terminal, tmp_path)
+    terminal.keys("G")
+    terminal.wait("the last tool selected", lambda s: detail_tool(s) == "force_run_execution")
+
+    terminal.burst("/", "C-u", *"search_logs", "Enter", "a")
+    terminal.wait("the filter holding search_logs, and search_logs allowed",
+                  lambda s: f"{KESTRA_TOOLS} tools (1 shown)" in s.splitlines()[0]
+                  and s.splitlines()[1].strip() == "search_logs"  # the filter line
+                  and re.search(r"\sallow(\s|$)", table_row(s, "search_logs")) is not None)
+
+    # The filter open and holding text: ctrl+u, another name, Enter and `c` in one read.
+    terminal.burst("/", *"manage")
+    terminal.wait("the filter holding 'manage'", lambda s: "manage" in s.splitlines()[1]
+                  and f"{KESTRA_TOOLS} tools (" in s.splitlines()[0]
+                  and "(1 shown)" not in s.splitlines()[0])
+    terminal.burst("C-u", *"manage_kv_store", "Enter", "c")
+    terminal.wait("the conditions of manage_kv_store", lambda s: "Conditions for manage_kv_store" in s)
+    terminal.keys("Escape")
+    terminal.wait("the editor again", lambda s: "Conditions for" not in s)
+
+    terminal.keys("C-s")
+    terminal.wait("the policy saved", lambda s: policy.exists() and "unsaved" not in s)
+    assert json.loads(policy.read_text(encoding="utf-8"))["tools"] == {"search_logs": {}}
+
+
+def detail_tool(screen: str) -> str:
+    """The tool the Tool panel shows: the first line under the panels' tab underline."""
+    lines = screen.splitlines()
+    for i, line in enumerate(lines[:-1]):
+        if line.lstrip().startswith("╸━") or line.lstrip().startswith("━"):
+            return lines[i + 1].strip()
+    return ""

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_tui_app import document, kestra, ready
+import pytest
+from test_tui_app import document, kestra, ready, screen_text, until
 from textual import events
 
 from policytui.tui import make_app
+from policytui.tui.table import ToolTable
 
 SIZE = (100, 30)
 
@@ -37,3 +39,134 @@ async def test_slash_inside_an_input_is_text(tmp_path: Path) -> None:
         await pilot.press("slash", "a", "slash", "b")
         await pilot.pause()
         assert app.main.query_one("#filter").value == "a/b"
+
+
+# ----- keys that edit, submit or leave a text input, in a burst -----------------------------
+
+# The character a terminal sends for each named key (what `burst` posts with it).
+CHARACTERS = {"slash": "/", "underscore": "_", "space": " ", "enter": "\r", "escape": "\x1b",
+              "tab": "\t", "backspace": "\x7f"}
+
+
+def named(keys: list[str]) -> list[tuple[str, str | None]]:
+    """Pilot-style key names (a letter, "slash", "ctrl+u", ...) with their characters."""
+    return [(key, key if len(key) == 1 else CHARACTERS.get(key)) for key in keys]
+
+
+def typed(text: str) -> list[str]:
+    return ["underscore" if c == "_" else c for c in text]
+
+
+def outcome(app) -> dict:  # type: ignore[no-untyped-def]
+    """What the person sees and what would be saved."""
+    table = app.main.query_one(ToolTable)
+    box = app.main.query_one("#filter")
+    focused = app.focused
+    return {
+        "filter": box.value if box.display else None,
+        "shown": len(table.view),
+        "selected": table.current_row.name if table.current_row else None,
+        "screen": app.screen.id,
+        "focused": focused.id if focused is not None else None,
+        "text": getattr(focused, "value", None),
+        "policy": document(app),
+    }
+
+
+async def run_keys(tmp_path: Path, before: list[str], keys: list[str], *, at_once: bool) -> dict:
+    """Open the editor, press `before` one by one, then `keys` one by one or in one burst."""
+    app = make_app(policy_path=tmp_path / f"policy-{at_once}.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await app.panels_ready.wait()
+        await pilot.pause()
+        if before:
+            await pilot.press(*before)
+            await pilot.pause()
+        if at_once:
+            await burst(app, named(keys))
+        else:
+            await pilot.press(*keys)
+        await pilot.pause(0.3)
+        await pilot.pause()
+        return outcome(app)
+
+
+SEQUENCES = {
+    # The report: with the filter's text cleared by ctrl+u, the name typed was lost and
+    # Enter left the first tool selected.
+    "ctrl+u then a name": (["G"], ["slash", "ctrl+u", *typed("search_logs"), "enter"]),
+    "ctrl+u in an open filter": (["slash", *typed("manage")],
+                                 ["ctrl+u", *typed("search_logs"), "enter"]),
+    "backspace": ([], ["slash", *typed("searx"), "backspace", *typed("ch_logs"), "enter"]),
+    "home and left": ([], ["slash", *typed("logs"), "home", *typed("search_"), "left", "right", "enter"]),
+    "the key after Enter": (["G"], ["slash", *typed("search_logs"), "enter", "a"]),
+    "the keys after Enter open the right tool's conditions": (
+        ["G"], ["slash", "ctrl+u", *typed("manage_kv_store"), "enter", "c"]),
+    "Esc, then a key": (["G"], ["slash", *typed("search_logs"), "escape", "a"]),
+    "a key before /": ([], ["j", "slash", *typed("ab")]),
+    "Enter matching nothing, then a": ([], ["slash", *typed("zzz"), "enter", "a"]),
+    "t, then the arguments": ([], ["t", "ctrl+u", *typed("ab")]),
+    "Try's Esc, then a key": ([], ["t", "escape", "d"]),
+    # A dialog's field: Tab to the counter (its text is selected on focus), then edit it.
+    "a dialog's field": (["l"], ["tab", "tab", "x", "backspace", "y", "z", "left", "ctrl+u"]),
+}
+
+
+@pytest.mark.parametrize("name", list(SEQUENCES))
+async def test_keys_in_a_burst_do_what_they_do_one_by_one(tmp_path: Path, name: str) -> None:
+    """However fast the keys come, the editor ends where it ends when they are typed slowly."""
+    before, keys = SEQUENCES[name]
+    slowly = await run_keys(tmp_path, before, keys, at_once=False)
+    at_once = await run_keys(tmp_path, before, keys, at_once=True)
+    assert at_once == slowly
+
+
+async def test_a_filter_typed_in_a_burst_selects_the_tool_typed(tmp_path: Path) -> None:
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("G")
+        await burst(app, named(["slash", "ctrl+u", *typed("search_logs"), "enter", "a"]))
+        await pilot.pause(0.3)
+        assert app.main.query_one("#filter").value == "search_logs"
+        assert "39 tools (1 shown)" in screen_text(app)
+        assert app.query_one(ToolTable).current_row.name == "search_logs"
+        assert document(app)["tools"] == {"search_logs": {}}
+
+        # The filter open with text in it: ctrl+u and a name in one burst.
+        await pilot.press("slash", *typed("manage"))
+        await burst(app, named(["ctrl+u", *typed("manage_kv_store"), "enter", "c"]))
+        await until(lambda: app.screen.id == "conditions-screen", "the conditions editor")
+        await pilot.pause()
+        assert "Conditions for manage_kv_store" in screen_text(app)
+
+
+async def test_enter_in_the_filter_never_leaves_a_tool_selected_that_does_not_match(tmp_path: Path) -> None:
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        before = document(app)
+        await burst(app, named(["slash", *typed("no_such_tool"), "enter", "a", "d", "h"]))
+        await pilot.pause(0.3)
+        table = app.query_one(ToolTable)
+        assert table.current_row is None and table.view == []
+        assert document(app) == before
+        # Every prefix of the text, as each key of a burst leaves it, selects a matching tool.
+        for text in ("s", "se", "search_l", "search_logs"):
+            await burst(app, named(["slash", "ctrl+u", *typed(text), "enter"]))
+            await pilot.pause(0.2)
+            assert text in table.current_row.name, text
+
+
+async def test_a_paste_lands_between_the_keys_around_it(tmp_path: Path) -> None:
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("slash", *typed("manage"))
+        await burst(app, named(["ctrl+u"]))
+        app.post_message(events.Paste("search_logs\nsecond line"))
+        await burst(app, named(["enter", "a"]))
+        await pilot.pause(0.3)
+        assert app.main.query_one("#filter").value == "search_logs"
+        assert document(app)["tools"] == {"search_logs": {}}

@@ -50,13 +50,21 @@ def _loaders(spec: ServerSpec, *, offline: bool, timeout: float) -> tuple[Lister
 
 
 def run(args: argparse.Namespace) -> int:
+    # Before any server is started or picked: a policy file that no save could write is said
+    # at once, as `init`, `export` and `snapshot` say it of their output file.
+    _check_app_arguments(args)
+    unwritable = policy_folder_problem(args.policy)
+    if unwritable is not None:
+        from policytui.cli.policy_common import out
+
+        out(f"policytui connect: {unwritable}", err=True)
+        return 1
     wants_picker = not (args.target or args.server_command or args.from_file)
     if wants_picker:
         return _run_with_picker(args)
 
     from policytui.cli.target_args import spec_or_usage_error
 
-    _check_app_arguments(args)
     spec = spec_or_usage_error(args)
     load_listing, load_offline = _loaders(spec, offline=args.offline, timeout=args.timeout)
     try:
@@ -104,6 +112,16 @@ def _run_with_picker(args: argparse.Namespace) -> int:
             lister.cancel()
 
 
+def policy_folder_problem(policy: str) -> str | None:
+    """The one sentence for a policy file whose folder is missing (or is a file), so that no
+    save could ever write it; None when the folder is there. (`connect` and `serve`.)"""
+    from policytui.output_file import missing_folder_reason, write_failure
+    from policytui.textsafe import visible
+
+    why = missing_folder_reason(policy)
+    return None if why is None else visible(write_failure(policy, why))
+
+
 def _check_app_arguments(args: argparse.Namespace) -> None:
     """Refuse a folder as --policy and an unknown theme before any server is started."""
     from pathlib import Path
@@ -126,7 +144,6 @@ def _run_app(args: argparse.Namespace, **kwargs: Any) -> int:
 
     from policytui.tui import make_app
 
-    _check_app_arguments(args)
     replay = getattr(args, "replay", None)
     app = make_app(policy_path=Path(args.policy), theme=args.theme, replay_path=replay, **kwargs)
     result = app.run()

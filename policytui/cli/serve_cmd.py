@@ -81,8 +81,6 @@ def run(args: argparse.Namespace) -> int:
     policy = Path(args.policy).resolve()
     if policy.is_dir():
         raise UsageError(f"--policy {args.policy} is a folder; give a file name such as policy.json")
-    if not policy.parent.is_dir():
-        raise UsageError(f"the folder for --policy {args.policy} does not exist")
     label = _target_label(args)
     if args.theme:
         from policytui.tui.app import theme_names
@@ -90,6 +88,12 @@ def run(args: argparse.Namespace) -> int:
         if args.theme not in theme_names():
             names = ", ".join(theme_names())
             raise UsageError(f"there is no theme {args.theme!r}; choose one of {names}")
+    # A policy file that no save could write is refused before anything listens, in the
+    # sentence and with the exit status of `connect` (and of `init`, `export`, `snapshot`).
+    unwritable = connect_cmd.policy_folder_problem(str(policy))
+    if unwritable is not None:
+        print(f"policytui serve: {unwritable}", file=sys.stderr)
+        return 1
 
     from policytui.serve.access import TOKEN_PARAMETER, new_token
     from policytui.serve.lock import EditLock, LockFolderError

@@ -6,13 +6,14 @@ import json
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.widgets import Input, Static
 
 from policytui.editor.arguments import arguments_hint, sample_arguments, schema_args
 from policytui.editor.rows import SORT_KEYS, RowFilter
 from policytui.editor.text import one_line
 from policytui.tui.base import EditorBase
+from policytui.tui.inputs import type_into_focused
 from policytui.tui.panels import render_decision
 from policytui.tui.table import ToolTable
 
@@ -25,38 +26,61 @@ class ViewActions(EditorBase):
     def action_filter(self) -> None:
         box = self.main.query_one("#filter", Input)
         box.display = True
-        # Focus now, not after the queued messages (what `focus()` does): keys typed right after
-        # `/` are already queued and must reach the filter, never the table's edit keys.
+        # Focus now, not after the queued messages (what `focus()` does): the keys typed right
+        # after `/` reach the app after it and must go into the filter, never to the table.
         self.main.set_focus(box)
 
-    @on(Input.Changed, "#filter")
-    def _filter_typed(self, event: Input.Changed) -> None:
-        self.row_filter.text = event.value
-        self._refresh_view()
+    def _follow_filter_box(self) -> None:
+        """The table follows the filter box's text as it changes, within the key that changed
+        it (an `Input.Changed` message would arrive after the keys behind that key: Esc or
+        Enter would then act on the rows of an earlier text)."""
+        self.watch(self.main.query_one("#filter", Input), "value", self._apply_filter_text, init=False)
 
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self, event: Input.Submitted) -> None:
+    def _apply_filter_text(self, text: str) -> None:
+        if self.row_filter.text != text:
+            self.row_filter.text = text
+            self._refresh_view()
+
+    def _close_filter(self, *, clear: bool) -> None:
+        """Enter (clear=False) or Esc (clear=True) in the filter box: back to the table at once.
+
+        The filter applied is the box's text at this key, so that the keys typed behind Enter
+        act on the first tool that matches exactly what was typed (or on none, when none
+        matches), never on a row of an earlier text.
+        """
+        box = self.main.query_one("#filter", Input)
         table = self.main.query_one(ToolTable)
-        if not event.value:
-            event.input.display = False
+        if clear:
+            box.value = ""
+        self._apply_filter_text(box.value)
+        if not box.value:
+            box.display = False
         self.main.set_focus(table)
-        table.cursor = 0
+        if not clear:
+            table.cursor = 0
 
     def on_key(self, event: Any) -> None:
-        if event.key != "escape" or self.screen is not self.main:
+        if type_into_focused(self, event):
+            return
+        if event.key not in ("escape", "enter") or self.screen is not self.main:
             return
         box = self.main.query_one("#filter", Input)
-        if box.has_focus:
+        if self.focused is box:
+            # Handled here, before the box's own Enter: the focus must be on the table before
+            # the next key, which is handled right after this one.
             event.stop()
-            box.value = ""
-            box.display = False
-            self.main.set_focus(self.main.query_one(ToolTable))
-        elif isinstance(self.focused, Input) and self.focused.id in ("try-tool", "try-args"):
+            event.prevent_default()
+            self._close_filter(clear=event.key == "escape")
+        elif (event.key == "escape" and isinstance(self.focused, Input)
+              and self.focused.id in ("try-tool", "try-args")):
             # Esc leaves the Try panel's input (keeping what was typed); the filter stays.
             # prevent_default: the app's Esc binding (clear the filter) must not run as well.
             event.stop()
             event.prevent_default()
             self.main.set_focus(self.main.query_one(ToolTable))
+
+    def on_paste(self, event: events.Paste) -> None:
+        type_into_focused(self, event)
 
     def action_clear_filter(self) -> None:
         table = self.main.query_one(ToolTable)
@@ -135,7 +159,9 @@ class ViewActions(EditorBase):
             tool = state.tools_by_name.get(name)
             sample = sample_arguments(schema_args(tool.input_schema if tool else {}))
             args_box.value = json.dumps(sample, ensure_ascii=False)
-        args_box.focus()
+        # Focus now, as `/` does: keys typed right after `t` go into the arguments, never to
+        # the table (where `a` would allow the tool).
+        self.main.set_focus(args_box)
 
     @on(Input.Changed, "#try-tool")
     def _try_tool_changed(self, event: Input.Changed) -> None:

@@ -25,7 +25,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.reactive import Reactive
 from textual.screen import Screen
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from policytui.editor import RowFilter
 from policytui.toolinfo import ServerListing
@@ -33,8 +33,9 @@ from policytui.tui.actions_edit import EditActions
 from policytui.tui.actions_file import FileActions
 from policytui.tui.actions_view import ViewActions
 from policytui.tui.background import stop_started_servers
-from policytui.tui.commands import PaletteCommands
+from policytui.tui.commands import EditorCommandsProvider, PaletteCommands
 from policytui.tui.footer import FittingFooter
+from policytui.tui.inputs import TextInput
 from policytui.tui.keys import ACTIONS, editor_bindings
 from policytui.tui.replay_panel import ReplayPins
 from policytui.tui.startup import ListingLoader, Startup
@@ -68,6 +69,7 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands,
     CSS_PATH = "policytui.tcss"
     TITLE = "policytui"
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = {EditorCommandsProvider}
     BINDINGS = editor_bindings()
     # The usual theme is the default, not set in __init__: setting a theme re-parses every
     # stylesheet once the app starts, which costs the first frame about 7 ms.
@@ -124,7 +126,7 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands,
     def compose(self) -> ComposeResult:
         yield Static(Text("policytui"), id="status")
         yield Static("", id="banner")
-        yield Input(placeholder="filter tools by name (Enter: back to the table, Esc: clear)", id="filter")
+        yield TextInput(placeholder="filter tools by name (Enter: back to the table, Esc: clear)", id="filter")
         with Vertical(id="body"):
             with Vertical(id="loading"):  # its spinner is mounted after the first frame
                 yield Static(Text("Starting…"), id="loading-text")
@@ -140,8 +142,8 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands,
         from policytui.editor.arguments import GENERIC_ARGUMENTS_HINT
 
         try_pane = Vertical(
-            Horizontal(Label("tool "), Input(placeholder="tool name", id="try-tool"), classes="try-row"),
-            Horizontal(Label("args "), Input(placeholder=GENERIC_ARGUMENTS_HINT, id="try-args"), classes="try-row"),
+            Horizontal(Label("tool "), TextInput(placeholder="tool name", id="try-tool"), classes="try-row"),
+            Horizontal(Label("args "), TextInput(placeholder=GENERIC_ARGUMENTS_HINT, id="try-args"), classes="try-row"),
             Static(Text("Enter arguments as JSON and press Enter.", style="dim"), id="try-result"),
             id="try",
         )
@@ -183,6 +185,7 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands,
 
     def on_mount(self) -> None:
         self.main.query_one("#filter").display = False
+        self._follow_filter_box()
         self.main.query_one("#banner").display = False
         self.main.query_one("#tools").display = False
         # The first frame shows the header and the loading line; the panels follow it. The

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
 from textual.binding import Binding
+from textual.command import Hit, Hits
 from textual.screen import Screen
+from textual.system_commands import SystemCommandsProvider
 
 from policytui.tui.base import EditorBase
 from policytui.tui.keys import ACTIONS, help_line
@@ -34,8 +36,31 @@ def palette_title(name: str, what: str) -> str:
     return f"{name}: {what}" if what else name
 
 
+class EditorCommandsProvider(SystemCommandsProvider):
+    """The palette's search over `get_system_commands`, where the name comes first.
+
+    Textual's matcher scores a word typed at the start of a title no higher than the same word
+    anywhere in it: typing `mark` listed "Bulk: apply a decision to the marked tools" before
+    "Mark: ...", and `tool` "Allow: allow the selected tool" before "Tool: ...", so that Enter
+    ran Bulk or Allow. An entry whose title starts with what was typed (its name, or the start
+    of it) has its score doubled, which puts it before every entry that has the words only in
+    what it does.
+    """
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        typed = query.strip().lower()
+        for title, help_text, callback, *_ in self.app.get_system_commands(self.screen):
+            score = matcher.match(title)
+            if score > 0:
+                if typed and title.lower().startswith(typed):
+                    score *= 2
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
 class PaletteCommands(EditorBase):
-    """The help screen and the palette's commands; the palette lists the same ACTIONS as the keys."""
+    """The help screen and the palette's commands; the palette lists the same keys as the help:
+    the editor's ACTIONS and the table's own keys."""
 
     def action_help(self) -> None:
         # Screens load on first use: none of them is needed for the first frame.
@@ -68,6 +93,14 @@ class PaletteCommands(EditorBase):
             yield SystemCommand(
                 palette_title(description, help_line(help_text, self.policy_path.name)), f"key {key_text}", partial(self.run_action, action)
             )
+        # The table's own keys (move, mark), which the help lists after the editor's.
+        table = self.main.query_one(ToolTable)
+        for binding in ToolTable.BINDINGS:
+            if isinstance(binding, Binding) and binding.description:
+                yield SystemCommand(
+                    palette_title(binding.description, binding.tooltip or ""),
+                    f"key {self.get_key_display(binding)}", partial(table.run_action, binding.action),
+                )
         for category in sorted({r.category for r in self.state.rows}):
             yield SystemCommand(palette_title("Filter", f"show only {category} tools"), "",
                                 partial(self.filter_by, categories=[category]), discover=False)

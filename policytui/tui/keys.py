@@ -70,10 +70,10 @@ def editor_bindings() -> list[BindingType]:
             description,
             show=show,
             id=f"policytui.{binding_id}",
-            # `/` is checked before the key reaches the table: as a normal binding it would run
-            # only after the keys typed right behind it had already been sent to the table,
-            # where `a` or `d` edit the policy. `check_action` lets it through to inputs.
-            priority=key in ("ctrl+q", "slash"),
+            # Every other key, `/` included, is handled in the order the keys were typed
+            # (policytui.tui.inputs): the keys typed right behind `/` reach the app after it,
+            # once the filter box has the focus, and are typed into it.
+            priority=key == "ctrl+q",
             tooltip=help_text,
         )
         for key, action, description, binding_id, show, help_text in ACTIONS

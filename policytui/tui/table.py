@@ -24,6 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from policytui.editor.rows import Row
+from policytui.tui.inputs import keys_through_screen
 
 
 @dataclass(frozen=True)
@@ -128,12 +129,15 @@ class ToolTable(ScrollView, can_focus=True):
     """Rows of tools; the first line is a fixed header. Click a header to sort by it."""
 
     BINDINGS = [
-        Binding("up,k", "cursor(-1)", "Up", show=False, id="table.up"),
-        Binding("down,j", "cursor(1)", "Down", show=False, id="table.down"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="table.page_up"),
-        Binding("pagedown", "page(1)", "Page down", show=False, id="table.page_down"),
-        Binding("home,g", "jump(0)", "First", show=False, id="table.first"),
-        Binding("end,G", "jump(-1)", "Last", show=False, id="table.last"),
+        # The tooltips are the help screen's lines and, after the name, the palette's entries
+        # ("Mark: mark the tool ..."): every key here is in the palette too.
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="table.up", tooltip="Move up one tool"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="table.down", tooltip="Move down one tool"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="table.page_up", tooltip="Move up one page"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="table.page_down",
+                tooltip="Move down one page"),
+        Binding("home,g", "jump(0)", "First", show=False, id="table.first", tooltip="Go to the first tool"),
+        Binding("end,G", "jump(-1)", "Last", show=False, id="table.last", tooltip="Go to the last tool"),
         Binding("space", "mark", "Mark", show=False, id="table.mark",
                 tooltip="Mark the tool for a bulk decision (b) and move down"),
     ]
@@ -202,6 +206,11 @@ class ToolTable(ScrollView, can_focus=True):
         # Widest cell of each column over every row, by column key (None: measure again).
         self._content_widths: dict[str, int] | None = None
         self._laid_out_width: int | None = None
+
+    def post_message(self, message: Message) -> bool:
+        # Its keys go up through the screen, as the filter box's do (policytui.tui.inputs): a
+        # key typed before `/` then reaches the app before the keys typed into the filter.
+        return keys_through_screen(self, message) or super().post_message(message)
 
     # ----- data ---------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from policytui.editor import (
     parse_condition_value,
 )
 from policytui.policy.model import OPS, Condition
+from policytui.tui.inputs import TextInput
 from policytui.tui.screens.dialogs import DialogButtons, DialogFrame, DialogScreen, compact_all
 
 KIND_LABELS = {
@@ -111,13 +112,13 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
                 with Vertical(classes="field"):
                     yield Label("value")
                     yield Select([], id="cond-choice", prompt="pick a value")
-                    yield Input(placeholder="value (JSON or text)", id="cond-value")
-            yield Input(placeholder="args.some.path", id="cond-custom-path")
+                    yield TextInput(placeholder="value (JSON or text)", id="cond-value")
+            yield TextInput(placeholder="args.some.path", id="cond-custom-path")
             with Horizontal(classes="cond-buttons"):
                 yield Button(Text("Add [enter]"), id="cond-add", variant="primary")
             yield Static("", id="cond-error", classes="form-error")
             yield Label("reason shown to the agent when this tool is denied (optional)")
-            yield Input(value=self.reason, id="rule-reason", placeholder="e.g. deleting flows needs a ticket")
+            yield TextInput(value=self.reason, id="rule-reason", placeholder="e.g. deleting flows needs a ticket")
             with DialogButtons(id="dialog-buttons"):
                 yield Button(Text("Apply [ctrl+s]"), id="cond-apply", variant="primary")
                 yield Button(Text("Cancel [esc]"), id="cond-cancel")

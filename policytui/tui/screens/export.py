@@ -17,6 +17,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from policytui.editor import visible
 from policytui.output_file import OutputFileError, write_text_atomic, wrote
 from policytui.policy.model import Policy
+from policytui.tui.inputs import TextInput
 from policytui.tui.screens.dialogs import DialogButtons, DialogFrame, DialogScreen, compact_all
 
 # Columns the result area needs to show the rule and what the target does instead side by
@@ -48,7 +49,7 @@ class ExportScreen(DialogScreen[None]):
                 yield Select([(f, f) for f in FORMATS], value=FORMATS[0], allow_blank=False, id="export-format")
             with Horizontal(classes="export-row"):
                 yield Label("file")
-                yield Input(id="export-path")
+                yield TextInput(id="export-path")
             with VerticalScroll(id="export-warnings"):
                 yield Static(Text(""), id="export-result")
             with DialogButtons(id="dialog-buttons"):

@@ -27,6 +27,7 @@ from textual.widgets.option_list import Option
 
 from policytui.editor import EditError, make_limit, one_line
 from policytui.policy.model import SCOPES, WINDOWS, Limit
+from policytui.tui.inputs import TextInput
 from policytui.tui.screens.dialogs import DialogButtons, DialogFrame, DialogScreen, compact_all
 
 DEFAULT_MAX = "30"
@@ -55,7 +56,7 @@ class LimitEditor(Vertical):
         with Horizontal(classes="limit-form"):
             with Vertical(classes="field"):
                 yield Label("max calls")
-                yield Input(placeholder=DEFAULT_MAX, id=f"{self.prefix}-max", type="integer", classes="max")
+                yield TextInput(placeholder=DEFAULT_MAX, id=f"{self.prefix}-max", type="integer", classes="max")
             with Vertical(classes="field"):
                 yield Label("per")
                 yield Select(
@@ -65,7 +66,7 @@ class LimitEditor(Vertical):
             with Vertical(classes="field counter"):
                 yield Label("counter (shared by name)", classes="wide-only")
                 yield Label("counter", classes="narrow-only")
-                yield Input(value=self.default_counter, id=f"{self.prefix}-counter")
+                yield TextInput(value=self.default_counter, id=f"{self.prefix}-counter")
             with Vertical(classes="field"):
                 yield Label("scope")
                 yield Select(

@@ -1,0 +1,190 @@
+"""Every key the editor lists, in its footer, its help screen (`?`) or docs/tui.md, is in the
+command palette: ctrl+p, its name typed, and the palette lists "Name: what it does" with the
+key under it, before any entry that has the name only in what it does (so Enter runs it).
+
+The list of keys is read where a person reads it (the footer and the help as drawn, the keys
+table of docs/tui.md), not from the table of actions that builds the palette: a key bound on
+the tool table (space, which marks a tool) was listed by the help and the docs but missing
+from the palette, and a test that went over that table of actions alone could not see it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from test_tui_app import kestra, ready, screen_text, until
+from textual.binding import Binding
+from textual.command import CommandPalette
+
+from policytui.tui import PolicyApp, make_app
+from policytui.tui.keys import help_line
+from policytui.tui.table import ToolTable
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "tui.md"
+# Tall enough for the whole help, wide enough for the whole footer.
+SIZE = (130, 90)
+
+# Listed, but not a command to look up: ctrl+p opens the palette itself.
+THE_PALETTE = "ctrl+p"
+# "ctrl+c: the same as ctrl+q" (docs/tui.md): the palette's Quit is its entry.
+SAME_AS = {"interrupt": "quit"}
+# How docs/tui.md writes a key, where it differs from the binding's key name.
+DOC_KEYS = {"Esc": "escape", "?": "question_mark", "/": "slash"}
+
+
+def bindings(app: PolicyApp) -> list[Binding]:
+    """Every binding of the editor's main screen: the app's, then the tool table's."""
+    found = [b for b in app.BINDINGS if isinstance(b, Binding)]
+    return found + [b for b in ToolTable.BINDINGS if isinstance(b, Binding)]
+
+
+def by_action(app: PolicyApp, action: str) -> Binding:
+    return next(b for b in bindings(app) if b.action == action)
+
+
+def footer_listed(app: PolicyApp) -> list[Binding]:
+    """The bindings the footer shows ("a Allow d Deny ..."); nothing else is in it."""
+    footer = screen_text(app).splitlines()[-1]
+    listed = []
+    for binding in bindings(app):
+        shown = f"{app.get_key_display(binding)} {binding.description}"
+        if binding.show and re.search(rf"(^|\s){re.escape(shown)}(\s|$)", footer):
+            listed.append(binding)
+            footer = footer.replace(shown, "", 1)
+    assert footer.replace("▏^p palette", "").strip() == "", f"footer entries not accounted for: {footer!r}"
+    assert len(listed) >= 10
+    return listed
+
+
+def help_rows(app: PolicyApp) -> list[tuple[str, str]]:
+    """(key, text) of every row of the help's keys, a wrapped row's lines joined."""
+    rows: list[tuple[str, str]] = []
+    for line in screen_text(app).splitlines():
+        if line.count("│") < 2:
+            continue
+        inside = line[line.index("│") + 1:line.rindex("│")]
+        row = re.fullmatch(r" {3}(\S+) {2,}(\S.*?)\s*", inside)
+        more = re.fullmatch(r" {4,}(\S.*?)\s*", inside)
+        if row:
+            rows.append((row.group(1), row.group(2)))
+        elif more and rows:
+            rows[-1] = (rows[-1][0], f"{rows[-1][1]} {more.group(1)}")
+    return rows
+
+
+def help_listed(app: PolicyApp, policy_name: str) -> list[Binding]:
+    """The binding of every row of the help, found by its key and its text."""
+    listed = []
+    for key, text in help_rows(app):
+        matches = [
+            b for b in bindings(app)
+            if app.get_key_display(b) == key and help_line(b.tooltip or b.description, policy_name) == text
+        ]
+        if not matches:
+            assert text == "Open the command palette", f"help row {key} {text!r} has no binding"
+            continue
+        listed.append(matches[0])
+    assert len(listed) >= 30
+    return listed
+
+
+def docs_keys() -> list[str]:
+    """The key names of the first column of docs/tui.md's table of keys ("`s` / `S`": s and S;
+    "`1`-`6`": 1 to 6)."""
+    text = DOCS.read_text(encoding="utf-8")
+    table = text[text.index("## Keys"):]
+    table = table[:table.index("\n\n", table.index("| key |"))]
+    keys: list[str] = []
+    for line in table.splitlines():
+        cells = line.split("|")
+        if len(cells) < 3 or not cells[1].strip().startswith("`"):
+            continue
+        cell = cells[1]
+        span = re.fullmatch(r"\s*`(\d)`-`(\d)`\s*", cell)
+        if span:
+            keys += [str(n) for n in range(int(span.group(1)), int(span.group(2)) + 1)]
+            continue
+        keys += [DOC_KEYS.get(k, k) for k in re.findall(r"`([^`]+)`", cell)]
+    assert len(keys) >= 30
+    return keys
+
+
+def docs_listed(app: PolicyApp) -> list[Binding]:
+    listed = []
+    for key in docs_keys():
+        if key == THE_PALETTE:
+            continue
+        matches = [b for b in bindings(app) if key in b.key.split(",")]
+        assert matches, f"docs/tui.md lists {key}, which nothing is bound to"
+        listed.append(matches[0])
+    return listed
+
+
+async def palette_lists(pilot, name: str, key: str) -> None:  # type: ignore[no-untyped-def]
+    """ctrl+p, `name` typed, and the palette lists "name: ..." with "key <key>" under it, after
+    no entry whose title does not start with the name typed."""
+    app = pilot.app
+    await pilot.press("ctrl+p")
+    await until(lambda: isinstance(app.screen, CommandPalette), "the command palette")
+    await pilot.press(*name.lower())
+    title = f"{name}: "
+
+    def listed() -> list[str] | None:
+        lines = [line.strip() for line in screen_text(app).splitlines()]
+        for i, line in enumerate(lines):
+            if line.startswith(title) and f"key {key}" in lines[i + 1:i + 2]:
+                return lines[:i]
+        return None
+
+    await until(lambda: listed() is not None, f"{title!r} (key {key}) listed for {name!r}")
+    # Whatever the palette lists before it also starts with the name typed (a longer name:
+    # "Try a call" before "Try").
+    search = next(i for i, line in enumerate(listed() or []) if line.startswith("🔎"))
+    before = [line for line in (listed() or [])[search + 1:] if line and not line.startswith("key ")]
+    assert all(line.lower().startswith(name.lower()) for line in before), (name, before)
+    await pilot.press("escape")
+    await until(lambda: app.screen is app.main, "the palette closed")
+
+
+async def test_every_key_the_editor_lists_is_found_in_the_palette_by_its_name(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.json"
+    app = make_app(policy_path=policy, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        # The footer shows the editing keys once the tools are there (quit and help before).
+        await until(lambda: "^s Save" in screen_text(app).splitlines()[-1], "the footer's keys")
+        listed = footer_listed(app) + docs_listed(app)
+        await pilot.press("question_mark")
+        await until(lambda: app.screen.id == "help", "the help screen")
+        await pilot.pause()
+        listed += help_listed(app, policy.name)
+        await pilot.press("escape")
+        await until(lambda: app.screen is app.main, "the editor")
+
+        keys = {b.key for b in listed}
+        assert {"space", "a", "slash", "question_mark", "ctrl+s", "escape", "1", "6"} <= keys
+        checked: set[str] = set()
+        for binding in listed:
+            binding = by_action(app, SAME_AS.get(binding.action, binding.action))
+            if binding.action in checked:
+                continue
+            checked.add(binding.action)
+            name = binding.description.rstrip("…. ")
+            await palette_lists(pilot, name, app.get_key_display(binding))
+        assert len(checked) >= 35
+
+
+async def test_mark_from_the_palette_marks_the_tool(tmp_path: Path) -> None:
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+p")
+        await until(lambda: isinstance(app.screen, CommandPalette), "the command palette")
+        await pilot.press(*"mark")
+        await until(lambda: "Mark: mark the tool" in screen_text(app), "Mark listed")
+        await pilot.press("enter")
+        await until(lambda: "(1 marked)" in screen_text(app), "one tool marked")
+        table = app.query_one(ToolTable)
+        assert table.marked == {"backfill_executions"}
+        assert table.current_row.name == "invite_user"  # and the cursor moved down
