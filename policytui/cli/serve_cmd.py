@@ -131,11 +131,12 @@ def run(args: argparse.Namespace) -> int:
             "the network read the token.",
             file=sys.stderr,
         )
+    folder = lock.lock_path.parent  # lock_folder(): checked to be this user's own
+    # Before the address is printed: whoever waits for it finds the stale pages gone.
+    _remove_stale_pages(folder)
     print(f"Editing {policy}" + (f" for {label}" if label else ""))
     print(f"Open this address in a browser (it holds the access token):\n  {url}")
     print("Press ctrl+c to stop.", flush=True)
-    folder = lock.lock_path.parent  # lock_folder(): checked to be this user's own
-    _remove_stale_pages(folder)
     # The page that leads the browser to the URL (it holds the token) is named before the
     # browser is started, so that it is removed however serve ends, even while the browser
     # command still runs.
