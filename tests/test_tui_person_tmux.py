@@ -317,6 +317,15 @@ def test_connect_without_a_terminal_refuses_with_a_sentence(tmp_path: Path) -> N
     assert "needs a terminal" in result.stderr and result.stderr.count("\n") == 1, result.stderr
     assert "\x1b" not in result.stdout  # no screen drawn into the pipe
     assert time.monotonic() - started < 20
+    # Refused before any server is started: a server command never runs.
+    marker = tmp_path / "server-started"
+    result = subprocess.run(
+        [*policytui(), "connect", "--policy", str(tmp_path / "p.json"), "--", "/bin/sh", "-c", f'touch "{marker}"'],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30, cwd=tmp_path,
+    )
+    assert result.returncode == 2 and "needs a terminal" in result.stderr, result.stderr
+    time.sleep(0.5)
+    assert not marker.exists(), "a server was started for an editor that cannot run"
 
 
 # ----- 9. keys typed in one burst take effect in the order they were typed ------------------

@@ -37,6 +37,7 @@ def main() -> int:
     _end_with_parent()
     if server_pid.isdigit() and os.getppid() != int(server_pid):
         return 1  # the server ended before this process could ask to follow it
+    from policytui import terminal
     from policytui.cli import main as cli_main
     from policytui.tui import app as editor_app
 
@@ -44,6 +45,7 @@ def main() -> int:
     # TEXTUAL_DRIVER) is the terminal: the browser answers the editor, so the "needs a
     # terminal" refusal meant for `connect < /dev/null` does not apply.
     editor_app.terminal_problem = _browser_is_the_terminal
+    terminal.terminal_problem = _browser_is_the_terminal  # (what `connect` asks first)
 
     return cli_main(["connect", *arguments])
 

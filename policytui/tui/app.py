@@ -28,6 +28,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from policytui.editor import RowFilter
+from policytui.terminal import terminal_problem
 from policytui.toolinfo import ServerListing
 from policytui.tui.actions_edit import EditActions
 from policytui.tui.actions_file import FileActions
@@ -247,26 +248,6 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands,
             if self.exit_error:
                 # Plain print, not Rich: one line the terminal wraps, whole when copied.
                 print(f"policytui connect: {self.exit_error}", file=sys.stderr)
-
-
-def terminal_problem() -> str | None:
-    """Why the editor cannot run here, or None when standard input and output are a terminal.
-
-    Under `policytui serve` Textual's web driver (named in TEXTUAL_DRIVER) is the terminal:
-    its pipes are how the browser talks to the editor.
-    """
-    import os
-
-    if os.environ.get("TEXTUAL_DRIVER"):
-        return None
-    if not sys.stdin.isatty():
-        return (
-            "the editor needs a terminal, and standard input is not one; run it in a terminal, "
-            "or use `policytui tools` or `policytui check` in scripts"
-        )
-    if not sys.stdout.isatty():
-        return "the editor needs a terminal, and standard output is not one; run it without redirecting its output"
-    return None
 
 
 def theme_names() -> list[str]:
