@@ -59,16 +59,6 @@ def run(args: argparse.Namespace) -> int:
 
         out(f"policytui connect: {unwritable}", err=True)
         return 1
-    from policytui import terminal
-
-    # Nor is a server started for an editor that cannot run (`connect < /dev/null`). Read
-    # through the module: `policytui serve`'s editor session answers it for the browser.
-    problem = terminal.terminal_problem()
-    if problem is not None:
-        from policytui.cli.policy_common import out
-
-        out(f"policytui connect: {problem}", err=True)
-        return 2
     wants_picker = not (args.target or args.server_command or args.from_file)
     if wants_picker:
         return _run_with_picker(args)
@@ -76,6 +66,18 @@ def run(args: argparse.Namespace) -> int:
     from policytui.cli.target_args import spec_or_usage_error
 
     spec = spec_or_usage_error(args)
+    from policytui import terminal
+
+    # Nor is a server started for an editor that cannot run (`connect < /dev/null`); a mistake
+    # in the arguments is still said first. Read through the module: `policytui serve`'s
+    # editor session answers it for the browser. (The picker starts a server only once the
+    # editor runs, which checks the same.)
+    problem = terminal.terminal_problem()
+    if problem is not None:
+        from policytui.cli.policy_common import out
+
+        out(f"policytui connect: {problem}", err=True)
+        return 2
     load_listing, load_offline = _loaders(spec, offline=args.offline, timeout=args.timeout)
     try:
         return _run_app(
