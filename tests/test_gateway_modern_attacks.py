@@ -532,3 +532,23 @@ async def test_a_replayed_or_forged_request_state_is_a_new_call_decided_and_char
     asked = [json.loads(line) for line in client.upstream_log.read_bytes().splitlines() if b'"ask"' in line]
     assert len(asked) == 2, asked  # the first call and the replay's new call; never the third
     assert all("requestState" not in m["params"] and "inputResponses" not in m["params"] for m in asked)
+
+
+
+async def test_a_parked_call_whose_client_leaves_keeps_its_charge(tmp_path: Path) -> None:
+    """A 2026-07-28 client's limited call is parked (the server asked for an elicitation in
+    the middle of it, and the client got `input_required`), then the client closes its input.
+    The server ran the call, so it is audited `cancelled` and keeps its charge, as a
+    handshake-era call in flight does. (It was audited `unavailable` and refunded: a client
+    that left each time, a new gateway process each time, ran a tool of `max: 1` without end.)"""
+    policy = {"version": "1", "default": "allow", "tools": {
+        "ask": {"limits": [{"counter": "asks", "window": "day", "max": 1, "scope": "grant"}]}}}
+    async with gateway(tmp_path, policy=policy) as first:
+        await first.send(call(1, "ask", {}, meta=CAPABLE))
+        assert (await first.line())["result"]["resultType"] == "input_required"
+    assert [a.get("upstream") for a in first.audit()] == ["cancelled"]
+    async with gateway(tmp_path, policy=policy) as second:  # the same policy file and state
+        await second.send(call(1, "ask", {}, meta=CAPABLE))
+        denied = (await second.line())["result"]
+        assert denied.get("isError") is True and "rate limit" in denied["content"][0]["text"], denied
+    assert [m["params"]["name"] for m in second.calls()] == ["ask"]  # once, by the first client

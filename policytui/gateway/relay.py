@@ -263,9 +263,18 @@ class StdioRelay:
                     future.cancel()
             for call in [c for c in self._inflight.values() if isinstance(c, inline_call.InlineCall)]:
                 call.cancel()
+            # 2026-07-28 calls parked for this client's answers to the server's requests have
+            # no request of the client's in progress (it was answered `input_required`), so no
+            # task above serves them: they are cancelled here, as calls in flight are (audited
+            # `cancelled`, their charge kept), before the server behind is stopped, which would
+            # fail them as `unavailable` and refund calls the server ran. Over stdio every
+            # parked call is this one client's.
+            parked = [call.task for call in self.gateway.modern_calls.parked.values() if call.task is not None]
+            self.gateway.modern_calls.stop("the client went away")
             tasks = list(self._tasks)
             for task in tasks:
                 task.cancel()
+            tasks += parked
             if tasks:
                 with anyio.CancelScope(shield=True), anyio.move_on_after(10):
                     await asyncio.gather(*tasks, return_exceptions=True)
