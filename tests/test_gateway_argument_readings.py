@@ -129,8 +129,13 @@ async def test_a_pattern_that_backtracks_without_end_is_cut_short_and_the_gatewa
         crafted = await client.call_tool("list_flows", {"namespace": "a" * 40 + "!"})
         plain = await client.call_tool("list_flows", {"namespace": "prod"})
     assert crafted.is_error and not plain.is_error, (_text(crafted), _text(plain))
+    # The denial says why: the search ran out of time (the value was text, of the right type).
+    assert "args.namespace for the pattern ran out of time after 0.1 s" in _text(crafted), _text(crafted)
+    assert "of another type" not in _text(crafted)
     ran = [json.loads(line) for line in executed.read_text(encoding="utf-8").splitlines()]
     assert [entry["arguments"]["namespace"] for entry in ran] == ["prod"]
+    reasons = [json.loads(line).get("reason", "") for line in audit.read_text(encoding="utf-8").splitlines()]
+    assert any("ran out of time" in reason for reason in reasons), reasons
 
 
 @pytest.fixture

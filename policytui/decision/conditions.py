@@ -261,6 +261,10 @@ def undecided_because(condition: Condition, args: Any) -> str | None:
         if lookup(args, condition.path) is _MISSING:
             return f"{condition.path} is missing, which counts against the caller"
         if _evaluate(condition, args) is None:
+            if condition.op == "regex" and isinstance(lookup(args, condition.path), str):
+                # Text, so the type was right: the search of it ran out of time.
+                return (f"the search of {condition.path} for the pattern ran out of time "
+                        f"after {_REGEX_SECONDS:g} s, which counts against the caller")
             return f"{condition.path} is of another type, which counts against the caller"
         return None
     except Exception:  # noqa: BLE001  # only the wording of a decision already made hangs on it
