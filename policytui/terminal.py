@@ -1,4 +1,4 @@
-"""Whether the editor can run here: a terminal on standard input and output.
+"""Whether the editor can run here: a terminal on standard input, output and error.
 
 Checked by `connect` before any server is started (a server started for an editor that cannot
 run would only be stopped again) and by the editor itself; without Textual, so the check costs
@@ -12,7 +12,8 @@ import sys
 
 
 def terminal_problem() -> str | None:
-    """Why the editor cannot run here, or None when standard input and output are a terminal.
+    """Why the editor cannot run here, or None when standard input, output and error are a
+    terminal.
 
     Under `policytui serve` Textual's web driver (named in TEXTUAL_DRIVER) is the terminal:
     its pipes are how the browser talks to the editor.
@@ -26,4 +27,9 @@ def terminal_problem() -> str | None:
         )
     if not sys.stdout.isatty():
         return "the editor needs a terminal, and standard output is not one; run it without redirecting its output"
+    if not sys.stderr.isatty():
+        # Textual draws the screen on standard error: redirected, the terminal stays blank
+        # and the file fills with escape codes.
+        return ("the editor draws on standard error, and it is not a terminal; run it without "
+                "redirecting standard error (2>)")
     return None
