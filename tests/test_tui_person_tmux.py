@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -328,6 +329,17 @@ def test_connect_without_a_terminal_refuses_with_a_sentence(tmp_path: Path) -> N
     assert not marker.exists(), "a server was started for an editor that cannot run"
 
 
+
+def test_connect_with_standard_error_redirected_refuses_with_a_sentence(terminal: Terminal, tmp_path: Path) -> None:
+    """`connect 2> log.txt` in a terminal: the editor draws on standard error, so it would draw
+    into the file and leave the terminal blank. It refuses in one sentence, into that file."""
+    log = tmp_path / "log.txt"
+    command = shlex.join([*policytui(), "connect", "--from", str(KESTRA), "--policy", str(tmp_path / "p.json")])
+    terminal.start(["sh", "-c", f"{command} 2> {shlex.quote(str(log))}"], cwd=tmp_path)
+    assert terminal.wait_exit(timeout=30) == 2
+    text = log.read_text(encoding="utf-8")
+    assert "draws on standard error" in text and text.count("\n") == 1 and "\x1b" not in text, text
+
 # ----- 9. keys typed in one burst take effect in the order they were typed ------------------
 
 
@@ -357,6 +369,36 @@ def test_a_filter_typed_in_one_burst_selects_the_tool_typed(terminal: Terminal, 
     terminal.keys("C-s")
     terminal.wait("the policy saved", lambda s: policy.exists() and "unsaved" not in s)
     assert json.loads(policy.read_text(encoding="utf-8"))["tools"] == {"search_logs": {}}
+
+
+def test_keys_typed_behind_the_key_that_opens_a_dialog_go_into_it(terminal: Terminal, tmp_path: Path) -> None:
+    """`l50` in one read: the limits dialog opens with 50 in its maximum, as when typed slowly;
+    Enter then adds the limit and ctrl+s applies it (the keys used to be lost while the dialog
+    took its focus)."""
+    policy = open_kestra(terminal, tmp_path)
+    terminal.wait("the policy loaded", lambda s: "✓ valid" in s.splitlines()[0])
+    terminal.keys("j")
+    terminal.wait("the second tool selected", lambda s: detail_tool(s) == "invite_user")
+    first = "invite_user"
+    terminal.burst("l", "5", "0", "Enter", "C-s")
+    terminal.wait("the limits dialog closed with the limit applied",
+                  lambda s: "Limits for" not in s and "50/minute" in table_row(s, first))
+    terminal.keys("C-s")
+    terminal.wait("the policy saved", lambda s: policy.exists() and "unsaved" not in s)
+    saved = json.loads(policy.read_text(encoding="utf-8"))
+    assert [limit["max"] for limit in saved["tools"][first]["limits"]] == [50], saved
+
+
+def test_a_tick_and_ctrl_s_in_one_burst_apply_the_tick(terminal: Terminal, tmp_path: Path) -> None:
+    """`f Down Down Space ctrl+s` in one read: the filter ticked (Read, the third category) is
+    the filter applied, as typed slowly; ctrl+s used to apply the dialog before the tick, and
+    a bulk edit typed next then reached every tool instead of the Read ones."""
+    open_kestra(terminal, tmp_path)
+    terminal.wait("the policy loaded", lambda s: "✓ valid" in s.splitlines()[0])
+    terminal.burst("f", "Down", "Down", "Space", "C-s")
+    screen = terminal.wait("the filter applied", lambda s: "shown)" in s.splitlines()[0] and "Filter tools" not in s)
+    rows = [line for line in screen.splitlines()[2:20] if re.match(r"^ [a-z_]+ +[A-Z][a-z]+ ", line)]
+    assert rows and all(line.split()[1] == "Read" for line in rows), rows
 
 
 def detail_tool(screen: str) -> str:

@@ -110,6 +110,18 @@ SEQUENCES = {
     "Try's Esc, then a key": ([], ["t", "escape", "d"]),
     # A dialog's field: Tab to the counter (its text is selected on focus), then edit it.
     "a dialog's field": (["l"], ["tab", "tab", "x", "backspace", "y", "z", "left", "ctrl+u"]),
+    # The keys behind the one that opens a dialog go into the dialog as it opens.
+    "l, then its maximum": ([], ["l", "5", "0"]),
+    "l, its maximum, Enter and ctrl+s": ([], ["l", "5", "0", "enter", "ctrl+s"]),
+    "a maximum and ctrl+s in an open dialog": (["l"], ["7", "enter", "ctrl+s"]),
+    "a tick and ctrl+s in the filter dialog": (["f"], ["down", "down", "space", "ctrl+s"]),
+    "f, a tick and ctrl+s": ([], ["f", "down", "down", "space", "ctrl+s"]),
+    "a digit and ctrl+s in an open dialog": (["l", "7", "enter"], ["backspace", "9", "ctrl+s"]),
+    "a reason and ctrl+s in an open dialog": (["c", "tab", "tab", "tab", "tab", "tab", "tab"], [*typed("why"), "ctrl+s"]),
+    "a value and ctrl+s in an open dialog": (["c"], ["tab", "tab", "tab", *typed("prod"), "enter", "ctrl+s"]),
+    "c, then a value": ([], ["c", "tab", "tab", "tab", *typed("prod")]),
+    "E, then a path": ([], ["E", "ctrl+u", *typed("out.json")]),
+    "o, then a category": ([], ["o", "down", "down"]),
 }
 
 

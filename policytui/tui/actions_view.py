@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.text import Text
 from textual import events, on
+from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from policytui.editor.arguments import arguments_hint, sample_arguments, schema_args
@@ -59,9 +60,22 @@ class ViewActions(EditorBase):
         if not clear:
             table.cursor = 0
 
+    async def on_event(self, event: events.Event) -> None:
+        # A key from the terminal while a dialog opens waits for the dialog (tui/opening.py).
+        if not self.keys_while_opening.take(event):
+            await super().on_event(event)
+
+    async def forward_key(self, event: events.Event) -> None:
+        """Handle a key as one just come from the terminal (Textual sends it to the focus)."""
+        await super().on_event(event)
+
     def on_key(self, event: Any) -> None:
-        if type_into_focused(self, event):
+        if self.keys_while_opening.take_back(event) or type_into_focused(self, event):
             return
+        if self.screen is not self.main and isinstance(self.screen, ModalScreen):
+            # In a dialog a key's binding often acts by a message (a button's Pressed): the
+            # keys behind it wait until that has been handled (tui/opening.py).
+            self.keys_while_opening.settle(self.focused or self.screen)
         if event.key not in ("escape", "enter") or self.screen is not self.main:
             return
         box = self.main.query_one("#filter", Input)
@@ -80,7 +94,8 @@ class ViewActions(EditorBase):
             self.main.set_focus(self.main.query_one(ToolTable))
 
     def on_paste(self, event: events.Paste) -> None:
-        type_into_focused(self, event)
+        if not self.keys_while_opening.take_back(event):
+            type_into_focused(self, event)
 
     def action_clear_filter(self) -> None:
         table = self.main.query_one(ToolTable)

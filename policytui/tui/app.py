@@ -24,7 +24,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.reactive import Reactive
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from policytui.editor import RowFilter
@@ -38,6 +38,7 @@ from policytui.tui.commands import EditorCommandsProvider, PaletteCommands
 from policytui.tui.footer import FittingFooter
 from policytui.tui.inputs import TextInput
 from policytui.tui.keys import ACTIONS, editor_bindings
+from policytui.tui.opening import KeysWhileOpening
 from policytui.tui.replay_panel import ReplayPins
 from policytui.tui.startup import ListingLoader, Startup
 from policytui.tui.table import ToolTable
@@ -107,6 +108,7 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands,
         self._panel_timer = None
         self._loading_timer = None
         self._exiting = False
+        self.keys_while_opening = KeysWhileOpening(self, self.forward_key)
         self._panels_started = False
         # Set once the tools are on screen; tests and scripts `await app.loaded.wait()`.
         self.loaded = asyncio.Event()
@@ -224,7 +226,11 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands,
         the notice instead, as what was already open does, until the terminal grows.
         """
         if not notice_shown(self) or isinstance(screen, TooSmallScreen):
-            return super().push_screen(screen, *args, **kwargs)
+            opened = super().push_screen(screen, *args, **kwargs)
+            if isinstance(screen, ModalScreen) and not isinstance(screen, TooSmallScreen):
+                # The keys typed behind the one that opened it go into it, not nowhere.
+                self.keys_while_opening.opening(screen)
+            return opened
         self.pop_screen()
         opened = super().push_screen(screen, *args, **kwargs)
         super().push_screen(TooSmallScreen())

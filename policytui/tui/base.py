@@ -24,6 +24,7 @@ from policytui.editor.rows import RowFilter
 from policytui.editor.text import one_line, visible
 from policytui.tui.detail import render_detail
 from policytui.tui.keys import APP_ACTIONS
+from policytui.tui.opening import KeysWhileOpening
 from policytui.tui.panels import render_diff, render_preview, render_problems
 from policytui.tui.table import ToolTable
 from policytui.tui.too_small import notice_shown
@@ -49,6 +50,7 @@ class EditorBase(App[int]):
     report: Any
     _panel_timer: Any
     _exiting: bool
+    keys_while_opening: KeysWhileOpening
     # True while a detail-pane refresh is queued after the next frame.
     _detail_pending: bool = False
     # What the status line shows now (plain text and styles), to skip repainting it unchanged.

@@ -51,7 +51,7 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
     """Edit one tool's conditions and reason; returns them all, applied as one undo step."""
 
     BINDINGS = [
-        Binding("ctrl+s", "apply", "Apply", id="conditions.apply", priority=True,
+        Binding("ctrl+s", "apply", "Apply", id="conditions.apply",
                 tooltip="Give the tool these conditions and this reason"),
         Binding("escape", "cancel", "Cancel", id="conditions.cancel",
                 tooltip="Close the dialog, the tool unchanged"),
@@ -310,6 +310,9 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
     @on(Input.Submitted, "#rule-reason")
     @on(Button.Pressed, "#cond-apply")
     def action_apply(self) -> None:
+        self.settle_then(self._apply)
+
+    def _apply(self) -> None:
         reason = self.query_one("#rule-reason", Input).value.strip() or None
         self.dismiss(RuleResult(reason, {k: list(v) for k, v in self.conditions.items()}))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -14,6 +15,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.geometry import Size
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+from policytui.tui.opening import bubble_path
 
 # Rows of buttons that stack one per line when their buttons do not fit side by side.
 BUTTON_ROWS = "#dialog-buttons, .limit-buttons, .cond-buttons"
@@ -49,6 +52,32 @@ class DialogScreen(ModalScreen[ResultType]):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.fit_buttons)
+
+    def settle_then(self, apply: Callable[[], None]) -> None:
+        """Run `apply` (ctrl+s, or the Apply button) once the keys typed before it have done all
+        they started, and hold the keys typed after it until the dialog is gone.
+
+        A tick by Space (a selection list toggles on a message it sends itself) or a limit
+        added by Enter (an input's Submitted message bubbles up to its form) takes effect a
+        message or more after its key: a ctrl+s typed right behind applied the dialog without
+        it. A callback queued on the focused widget, then on each of its parents up to this
+        screen, runs behind every message each of them had queued, so behind all that those
+        messages passed on up.
+        """
+        keys = getattr(self.app, "keys_while_opening", None)
+        if keys is not None:
+            keys.closing(self)
+        chain = list(bubble_path(self.focused or self))
+
+        def step(at: int) -> None:
+            if at < len(chain):
+                chain[at].call_later(step, at + 1)
+                return
+            apply()
+            if keys is not None and self.is_attached and self in self.app.screen_stack:
+                keys.stays_open(self)
+
+        step(0)
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.fit_buttons)

@@ -19,7 +19,7 @@ class FilterScreen(DialogScreen[RowFilter | None]):
     """Tick what to show; nothing ticked in a list means "any"."""
 
     BINDINGS = [
-        Binding("ctrl+s", "apply", "Apply", id="filters.apply", priority=True,
+        Binding("ctrl+s", "apply", "Apply", id="filters.apply",
                 tooltip="Show only the tools the ticks describe"),
         Binding("escape", "cancel", "Cancel", id="filters.cancel",
                 tooltip="Close the dialog, the filter unchanged"),
@@ -66,6 +66,9 @@ class FilterScreen(DialogScreen[RowFilter | None]):
 
     @on(Button.Pressed, "#filter-apply")
     def action_apply(self) -> None:
+        self.settle_then(self._apply)
+
+    def _apply(self) -> None:
         self.dismiss(
             RowFilter(
                 text=self.current.text,

@@ -165,7 +165,7 @@ class LimitsScreen(DialogScreen[LimitsResult | None]):
     """Edit one tool's limits and the shared all_tools limits together."""
 
     BINDINGS = [
-        Binding("ctrl+s", "apply", "Apply", id="limits.apply", priority=True,
+        Binding("ctrl+s", "apply", "Apply", id="limits.apply",
                 tooltip="Give the tools these limits"),
         Binding("escape", "cancel", "Cancel", id="limits.cancel",
                 tooltip="Close the dialog, the limits unchanged"),
@@ -201,6 +201,9 @@ class LimitsScreen(DialogScreen[LimitsResult | None]):
 
     @on(Button.Pressed, "#limits-apply")
     def action_apply(self) -> None:
+        self.settle_then(self._apply)
+
+    def _apply(self) -> None:
         self.dismiss(
             LimitsResult(
                 list(self.query_one("#tool-editor", LimitEditor).limits),

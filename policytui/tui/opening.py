@@ -1,0 +1,219 @@
+"""Keys typed while a dialog opens or closes wait for it, then go where they would have gone
+typed slowly.
+
+A dialog (`l` limits, `c` conditions, ...) is pushed by the key that opens it, but it composes,
+mounts and takes its focus in later turns of the event loop. The keys typed right behind that
+key reached the app in between, with no widget focused: `l50` lost the 5 and the 0, and
+`c Tab Tab Tab prod` lost everything. Closing is the same in reverse: ctrl+s applies a dialog
+once what the keys before it started is done (a tick by Space, a limit added by Enter: see
+`DialogScreen.settle_then`), and the keys behind ctrl+s belong to the editor beneath, not to
+the dialog on its way out. Typed slowly, all of them land where they are meant to.
+
+`KeysWhileOpening` holds every key and paste from the moment a dialog is pushed until it has
+its focus, or from the moment it starts closing until it is gone (at most `LONGEST_WAIT`, so
+that keys are never held for ever), then hands them to the app again in the order they were
+typed:
+
+- keys that arrive from the terminal meanwhile (`take`, called before the app forwards them);
+- keys that were forwarded before the dialog opened or started closing and come back to the
+  app unused (`take_back`): they were typed before any key of the first kind.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from textual import events
+from textual.app import App
+from textual.screen import Screen
+
+# The longest keys wait for one dialog before they go on regardless. A dialog's first opening
+# imports its module and parses the dialogs' stylesheet: on a busy machine that took more than
+# half a second. Only a dialog that never mounts (or never closes) is waited for this long.
+LONGEST_WAIT = 5.0
+# How often held keys check whether the dialog is ready.
+POLL_SECONDS = 0.005
+# The longest the keys behind one wait for the messages it sent (`settle`): they take a few
+# turns of the event loop; only a message to a widget that closed meanwhile is never handled.
+SETTLE_WAIT = 0.2
+
+
+def _again(event: events.Key | events.Paste) -> events.Key | events.Paste:
+    """A new event for a held one: a message is handled once, and this one was (or was sent on)."""
+    if isinstance(event, events.Key):
+        return events.Key(event.key, event.character)
+    return events.Paste(event.text)
+
+
+def bubble_path(widget: Any) -> Any:
+    """The widget, then each of its parents up to its screen: the way its messages bubble."""
+    node = widget
+    while node is not None:
+        yield node
+        if isinstance(node, Screen):
+            return
+        node = node.parent
+
+
+class KeysWhileOpening:
+    """The keys held while one dialog opens or closes, for the app `app`."""
+
+    def __init__(self, app: App[Any], forward: Any) -> None:
+        # `forward(event)`: the app's own handling of a key from the terminal (Textual's
+        # `App.on_event`), which sends it to the focused widget.
+        self.app = app
+        self.forward = forward
+        self.dialog: Screen[Any] | None = None
+        self.closing_dialog = False  # waiting for `dialog` to be gone, not to be mounted
+        self.deadline = 0.0
+        self.early: list[events.Key | events.Paste] = []
+        self.held: list[events.Key | events.Paste] = []
+        # A check of the dialog is pending (a timer or the release behind it).
+        self.waiting = False
+        # The held key handed on last, which comes back to the app as any key does.
+        self.released: events.Key | events.Paste | None = None
+        # Keys whose messages (`settle`) are still on their way up: a token each, with when it
+        # started. A message to a widget that closes meanwhile is dropped, its step with it:
+        # a token older than `SETTLE_WAIT` counts as done.
+        self.settling: dict[object, float] = {}
+
+    def opening(self, dialog: Screen[Any]) -> None:
+        """`dialog` was just pushed: hold the keys behind it until it has its focus."""
+        self._wait_for(dialog, closing=False)
+
+    def closing(self, dialog: Screen[Any]) -> None:
+        """`dialog` is about to close: hold the keys behind it until it is gone."""
+        self._wait_for(dialog, closing=True)
+
+    def settle(self, widget: Any) -> None:
+        """Hold the keys behind the one being handled until the messages it makes `widget` send
+        (a button's Pressed, an input's Submitted, a list's OptionSelected) have been handled
+        all the way up to its screen: Enter on a dialog's Apply closes it, and a ctrl+s typed
+        right behind must find the editor (which saves), not the dialog (which applied again).
+
+        The first step is queued on the app, so it runs once the key's binding has run and
+        sent its messages; each next one on the widget, then on each of its parents, behind
+        whatever each had queued."""
+        token = object()
+        self.settling[token] = time.monotonic()
+        # Ending on the app: a key sent on to `widget` comes back up to the app, where its
+        # binding runs.
+        chain = [self.app, *bubble_path(widget), self.app]
+
+        def step(at: int) -> None:
+            while at < len(chain):
+                target = chain[at]
+                # A widget of a dialog that has closed (Esc, Apply) handles nothing more: the
+                # step goes on past it, as its messages went nowhere.
+                if (target is self.app or self._still_shown(target)) and target.call_later(step, at + 1):
+                    return
+                at += 1
+            self.settling.pop(token, None)
+            self._arm()
+
+        step(0)
+
+    def _still_shown(self, widget: Any) -> bool:
+        try:
+            screen = widget if isinstance(widget, Screen) else widget.screen
+        except Exception:  # noqa: BLE001  # removed from its screen already
+            return False
+        return bool(widget.is_attached) and screen in self.app.screen_stack
+
+    def stays_open(self, dialog: Screen[Any]) -> None:
+        """`dialog` was to close but did not: the keys held for it go on now."""
+        if self.dialog is dialog and self.closing_dialog:
+            self.deadline = 0.0
+
+    def _wait_for(self, dialog: Screen[Any], *, closing: bool) -> None:
+        self.dialog = dialog
+        self.closing_dialog = closing
+        self.deadline = time.monotonic() + LONGEST_WAIT
+        self._arm()
+
+    def _arm(self) -> None:
+        """Make sure a check for releasing the held keys is on its way."""
+        if not self.waiting:
+            self.waiting = True
+            self.app.set_timer(POLL_SECONDS, self._release_when_ready)
+
+    def _still_settling(self) -> bool:
+        now = time.monotonic()
+        for token, started in list(self.settling.items()):
+            if now - started >= SETTLE_WAIT:
+                del self.settling[token]
+        return bool(self.settling)
+
+    def take(self, event: events.Event) -> bool:
+        """Hold a key or paste from the terminal while a dialog opens or closes, or while keys
+        typed before it are still held. True when held (the caller then does nothing more)."""
+        if not isinstance(event, (events.Key, events.Paste)) or event.is_forwarded:
+            return False
+        if self.dialog is None and not self._still_settling() and not self.held and not self.early:
+            return False
+        self.held.append(_again(event))
+        self._arm()
+        return True
+
+    def take_back(self, event: events.Key | events.Paste) -> bool:
+        """Hold a key that reached the app unused, after its trip to the widget it was sent to,
+        while a dialog opens or closes (it would find no field focused, or the wrong one)."""
+        if event is self.released:
+            self.released = None
+            return False  # on its way after being held: it goes on
+        if self.dialog is None and not self._still_settling():
+            return False
+        event.stop()
+        event.prevent_default()
+        self.early.append(_again(event))
+        self._arm()
+        return True
+
+    def _ready(self) -> bool:
+        dialog = self.dialog
+        if self._still_settling():
+            return False
+        if dialog is None or time.monotonic() >= self.deadline:
+            return True
+        if self.closing_dialog:
+            return dialog not in self.app.screen_stack
+        if self.app.screen is not dialog:
+            return True  # closed already, or something else (the too-small notice) is on top
+        # Mounted: its `on_mount` has run, and the focus it gave (Textual focuses later, by a
+        # callback on the app) is queued on the app. Focused alone says nothing: Textual first
+        # focuses the first widget it finds (a dialog's tabs), then the field the dialog names.
+        return dialog.is_mounted
+
+    async def _release_when_ready(self) -> None:
+        if not self._ready():
+            self.app.set_timer(POLL_SECONDS, self._release_when_ready)
+            return
+        # Behind whatever the app has queued by now: the focus the dialog gives (or, once it
+        # is gone, gives back to the editor) comes first.
+        self.app.call_later(self._release, self.dialog, self.closing_dialog)
+
+    async def _release(self, dialog: Screen[Any] | None, closing: bool) -> None:
+        if self.dialog is not dialog or self.closing_dialog != closing or self._still_settling():
+            # Another dialog opened (or this one started closing) meanwhile: wait for that.
+            self.app.set_timer(POLL_SECONDS, self._release_when_ready)
+            return
+        self.waiting = False
+        self.dialog = None
+        batch = self.early + self.held
+        self.early, self.held = [], []
+        if not batch:
+            return
+        # One key at a time: the next waits until this one has reached the app and done what
+        # it does (`settle`), as it would typed slowly. Handed on all at once, a priority key
+        # behind (ctrl+q) ran before the edit ahead of it had reached the table, and quit
+        # without asking about it.
+        first, rest = batch[0], batch[1:]
+        self.released = first
+        await self.forward(first)
+        if rest:
+            self.held[:0] = rest
+            if self.dialog is None:
+                self.settle(self.app.focused or self.app.screen)
+            else:  # it opened a dialog at once (ctrl+q asks first): the rest wait for that
+                self._arm()
