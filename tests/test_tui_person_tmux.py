@@ -143,6 +143,23 @@ def test_palette_finds_and_runs_the_editors_actions_by_name(terminal: Terminal, 
     assert terminal.wait_exit() == 0
 
 
+def test_a_dialogs_answers_are_in_the_palette(terminal: Terminal, tmp_path: Path) -> None:
+    """Over a question (unsaved changes, a bulk decision, a preset), ctrl+p finds each of its
+    answers by name and runs it, as its key does."""
+    policy = open_kestra(terminal, tmp_path)
+    terminal.wait("the policy loaded", lambda s: "✓ valid" in s.splitlines()[0])
+
+    terminal.keys("p")
+    terminal.wait("the preset dialog", lambda s: "Apply a preset" in s)
+    palette_run(terminal, "read-only", "read-only: ")
+    terminal.wait("the read-only preset applied", lambda s: "Apply a preset" not in s and "unsaved" in s.splitlines()[0])
+
+    terminal.keys("C-q")
+    terminal.wait("the question about unsaved changes", lambda s: "Unsaved changes" in s)
+    palette_run(terminal, "quit without", "Quit without saving")
+    assert terminal.wait_exit() == 0
+    assert not policy.exists()  # quit without saving: nothing written
+
 # ----- 2. quitting while a server starts takes effect at once -------------------------------
 
 

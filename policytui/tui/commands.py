@@ -12,6 +12,7 @@ from textual.command import Hit, Hits
 from textual.screen import Screen
 from textual.system_commands import SystemCommandsProvider
 
+from policytui.editor.text import one_line
 from policytui.tui.base import EditorBase
 from policytui.tui.keys import ACTIONS, help_line
 from policytui.tui.table import ToolTable
@@ -83,10 +84,12 @@ class PaletteCommands(EditorBase):
     def _editor_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # `screen` is the one the palette was opened over (while it is open, `self.screen` is
         # the palette itself): the editor's commands apply to the editor's own screen only.
-        if self.state is None:
-            return
         if screen is not self.main:
+            # Before the policy has loaded too: the dialog saying a server failed to start
+            # answers by its keys (Retry, Quit), which the palette lists.
             yield from self._dialog_commands(screen)
+            return
+        if self.state is None:
             return
         for key, action, description, _id, _show, help_text in ACTIONS:
             key_text = self.get_key_display(self._binding_for(action) or Binding(key, action))
@@ -123,6 +126,20 @@ class PaletteCommands(EditorBase):
                 palette_title(binding.description, binding.tooltip), f"key {key_text} (this dialog)",
                 partial(screen.run_action, binding.action),
             )
+        # A question's answers ("Save and quit [s]", "Allow [a]", a preset's number): each
+        # answers it as its key does.
+        choices = getattr(screen, "choices", None) or []
+        for choice in choices:
+            if choice.key in ("", "escape"):
+                continue  # Esc is the dialog's Cancel binding, listed above
+            name, _, what = choice.label.partition(": ")
+            question = one_line(getattr(screen, "title_text", ""), 60)
+            yield SystemCommand(
+                palette_title(name, what or f"answer “{question}”"), f"key {choice.key} (this dialog)",
+                partial(screen.dismiss, choice.value),
+            )
+        if any(choice.value == "save" for choice in choices):
+            return  # the dialog's own Save (and quit) is listed: no advice to close it first
         name = self.policy_path.name
         how = f"close this dialog first (Esc cancels it), then ctrl+s writes {name}"
         if any(isinstance(b, Binding) and b.action == "apply" for b in screen.BINDINGS):

@@ -175,9 +175,12 @@ class PinsScreen(DialogScreen[str]):
     """Approved and live definitions side by side; `a` re-approves, `p` toggles pinning."""
 
     BINDINGS = [
-        Binding("escape", "close", "Close", id="pins.close"),
-        Binding("a", "approve", "Re-approve", id="pins.approve"),
-        Binding("p", "toggle_pinning", "Pinning on/off", id="pins.toggle"),
+        Binding("escape", "close", "Close", id="pins.close",
+                tooltip="Close the pins dialog, the approvals as they stand"),
+        Binding("a", "approve", "Re-approve", id="pins.approve",
+                tooltip="Approve the selected tool as the server lists it now"),
+        Binding("p", "toggle_pinning", "Pinning on/off", id="pins.toggle",
+                tooltip="Turn pinning of tool definitions on or off"),
     ]
     CSS_PATH = "screens/dialogs.tcss"  # the dialogs' stylesheet, resolved from this module
     DEFAULT_CSS = """
