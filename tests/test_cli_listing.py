@@ -107,6 +107,24 @@ def test_an_unknown_server_name_exits_2_in_every_command(
     assert not (tmp_path / "out.json").exists()
 
 
+def test_a_policy_file_given_as_the_server_says_to_use_policy(tmp_path: Path) -> None:
+    """`policytui connect policy.json`: the file is a policy, not a server's tools, so the hint
+    is --policy with a server name (--from would only fail on it); a snapshot still gets --from."""
+    (tmp_path / "policy.json").write_text('{"version": "1", "default": "deny", "tools": {}}')
+    result = run("tools", "policy.json", cwd=tmp_path)
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert one_sentence(result, "tools") == (
+        "policytui tools: No server named 'policy.json' is configured; policy.json is a policy "
+        "file: name a server (run `policytui servers`) and give the policy with --policy policy.json."
+    )
+    (tmp_path / "tools.json").write_text('{"tools": [{"name": "a", "inputSchema": {"type": "object"}}]}')
+    result = run("tools", "tools.json", cwd=tmp_path)
+    assert "to read the file, use --from tools.json" in result.stderr, result.stderr
+    # The gateway takes no --from: it is not offered.
+    result = run("gateway", "--policy", "policy.json", cwd=tmp_path)
+    assert result.returncode == 2 and "--from" not in result.stderr, result.stderr
+
+
 def _stopped_docker(folder: Path) -> Path:
     """A `docker` that behaves like the real CLI without its daemon."""
     folder.mkdir()

@@ -35,13 +35,16 @@ def test_init_writes_a_valid_recommended_policy(tmp_path, capsys):
     assert out.read_text(encoding="utf-8").endswith("}\n")
 
 
-def test_init_prints_the_policy_when_no_file_is_given(capsys):
+def test_init_prints_the_policy_when_no_file_is_given(capfd):
+    # Written to standard output's descriptor, as `-o -` is (capfd reads it there).
     assert main(["init", "--from", KESTRA, "--preset", "read-only"]) == 0
-    captured = capsys.readouterr()
+    captured = capfd.readouterr()
     document = json.loads(captured.out)
     assert document["default"] == "deny"
     assert document["tools"]["manage_kv_store"]["require"][0]["value"] == ["get", "list"]
     assert "decision (read-only)" in captured.err  # the summary goes to stderr
+    # The closing line every writer ends with, as with `-o -`.
+    assert captured.err.rstrip().splitlines()[-1] == "wrote standard output (39 tools, preset read-only)"
 
 
 @pytest.mark.parametrize("preset", ["recommended", "read-only", "lockdown",

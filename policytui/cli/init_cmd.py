@@ -165,7 +165,8 @@ def run(args: argparse.Namespace) -> int:
     from policytui.textsafe import visible
 
     overrides = parse_overrides(args.override)
-    output = args.output
+    # No -o is -o -, as the help says: the policy on standard output, and the same closing line.
+    output = args.output or "-"
     refuse_output_file(output, "the policy", force=args.force, backup=True)
     # A policy file is replaced, keeping the old one as a .bak. A device or pipe (`/dev/stdout`,
     # even when the shell points it at a file) is written into as `snapshot` and `export` do:

@@ -32,6 +32,8 @@ def add_target_arguments(parser: argparse.ArgumentParser, *, live_only: bool = F
     `live_only` (a command that needs the running server) --from and --offline are left out of
     the help; they are still read, so that using one gets a sentence saying why it cannot."""
     group = parser.add_argument_group("server")
+    # Sentences about a missing target offer --from only where the help does.
+    parser.set_defaults(offers_from=not live_only)
     group.add_argument("target", nargs="?", metavar="TARGET", help="server name or http(s) URL")
     group.add_argument(
         "--from",
@@ -97,9 +99,11 @@ def require_target(args: argparse.Namespace) -> None:
     ):
         from policytui.cli import UsageError
 
+        # Only a command that reads a snapshot offers --from (the gateway needs a live server).
+        offers_from = getattr(args, "offers_from", True)
         raise UsageError(
             "give a TARGET: a server name (see `policytui servers`), an http(s) URL, "
-            "a command after --, or --from FILE"
+            + ("a command after --, or --from FILE" if offers_from else "or a command after --")
         )
     from_file = getattr(args, "from_file", None)
     if from_file and os.path.isdir(from_file):
@@ -138,6 +142,7 @@ def spec_from_args(args: argparse.Namespace, environ: Any = None) -> ServerSpec:
         sse=bool(getattr(args, "sse", False)),
         headers=headers or None,
         environ=environ,
+        offers_from=getattr(args, "offers_from", True),
     )
     spec.extra_secrets.extend(expansion.used.values())
     if getattr(args, "sse", False) and spec.transport not in ("http", "sse"):

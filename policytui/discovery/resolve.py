@@ -8,6 +8,7 @@ Claude Desktop, Claude Code, Cursor, VS Code and Windsurf, then the built-in cat
 from __future__ import annotations
 
 import difflib
+import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,11 +41,13 @@ def resolve_target(
     headers: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     environ: Mapping[str, str] | None = None,
+    offers_from: bool = True,
 ) -> ServerSpec:
     """Resolve one target. Raises DiscoveryError with a sentence saying what to do instead.
 
     Exactly one of `text` (a server name or an http(s) URL), `command` (program and arguments
-    for stdio) and `from_file` (a snapshot or fixture file) is expected.
+    for stdio) and `from_file` (a snapshot or fixture file) is expected. `offers_from`: the
+    command has --from, so the sentences may suggest it (the gateway's has not).
     """
     environ = os.environ if environ is None else environ
     cwd = Path.cwd() if cwd is None else cwd
@@ -56,7 +59,7 @@ def resolve_target(
     if not given:
         raise DiscoveryError(
             "No server given: name one (see `policytui servers`), give a URL, "
-            "a command after --, or --from FILE."
+            + ("a command after --, or --from FILE." if offers_from else "or a command after --.")
         )
     if from_file:
         path = Path(from_file).expanduser()
@@ -146,13 +149,35 @@ def _not_found_message(name: str, scan: ConfigScan) -> str:
     if close:
         message += f"; did you mean {visible(close[0])!r}?"
     elif Path(name).suffix == ".json" and Path(name).exists():
-        message += f"; to read the file, use --from {shown}."
+        if _is_a_policy(Path(name)):
+            message += (f"; {shown} is a policy file: name a server (run `policytui servers`) "
+                        f"and give the policy with --policy {shown}.")
+        else:
+            message += f"; to read the file, use --from {shown}."
     else:
         message += "; run `policytui servers` to see the names policytui found."
     if scan.unreadable:
         paths = ", ".join(str(p) for p, _ in scan.unreadable)
         message = message.rstrip(".") + f" (could not read: {paths})."
     return message
+
+
+def _is_a_policy(path: Path) -> bool:
+    """Does the file read as a policy (a "default", or rules by tool name) rather than a
+    snapshot (a list of tools)? Read only up to a size a policy has, never past it."""
+    try:
+        with path.open("rb") as file:
+            raw = file.read(_POLICY_SNIFF_BYTES + 1)
+        if len(raw) > _POLICY_SNIFF_BYTES:
+            return False
+        data = json.loads(raw)
+    except (OSError, ValueError, RecursionError):
+        return False
+    return isinstance(data, dict) and ("default" in data or isinstance(data.get("tools"), dict))
+
+
+# A file larger than this is not read whole to tell a policy from a snapshot.
+_POLICY_SNIFF_BYTES = 4 * 1024 * 1024
 
 
 def spec_from_entry(entry: ConfigEntry, cwd: Path, environ: Mapping[str, str]) -> ServerSpec:
