@@ -114,6 +114,9 @@ SEQUENCES = {
     "l, then its maximum": ([], ["l", "5", "0"]),
     "l, its maximum, Enter and ctrl+s": ([], ["l", "5", "0", "enter", "ctrl+s"]),
     "a maximum and ctrl+s in an open dialog": (["l"], ["7", "enter", "ctrl+s"]),
+    # ctrl+q has priority: it used to overtake the edit ahead of it and quit without asking.
+    "an edit, then ctrl+q": ([], ["a", "ctrl+q"]),
+    "an edit in a dialog, then ctrl+q": (["l"], ["7", "enter", "ctrl+s", "ctrl+q"]),
     "a tick and ctrl+s in the filter dialog": (["f"], ["down", "down", "space", "ctrl+s"]),
     "f, a tick and ctrl+s": ([], ["f", "down", "down", "space", "ctrl+s"]),
     "a digit and ctrl+s in an open dialog": (["l", "7", "enter"], ["backspace", "9", "ctrl+s"]),

@@ -145,9 +145,22 @@ class FileActions(EditorBase):
         await self.action_quit()
 
     async def action_quit(self) -> None:
+        if self.state is None:  # nothing to lose: at once, even while a server starts
+            self.exit(0)
+            return
+        # ctrl+q has priority, so it can overtake an edit typed just before it that is still on
+        # its way to the table (`a ctrl+q` in one burst), or a dialog's ctrl+s ahead of it:
+        # whether to ask about unsaved changes is decided once those have done what they do
+        # (tui/opening.py).
+        keys = self.keys_while_opening
+        keys.settle(self.focused or self.screen, lambda: keys.when_idle(self._quit_or_ask), hold=False)
+
+    def _quit_or_ask(self) -> None:
         from policytui.tui.screens.dialogs import Choice, ChoiceScreen
 
         state = self.state
+        if not self._alive:
+            return
         if state is None or not state.dirty:
             self.exit(0)
             return

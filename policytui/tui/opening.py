@@ -22,6 +22,7 @@ typed:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from textual import events
@@ -86,20 +87,35 @@ class KeysWhileOpening:
         """`dialog` is about to close: hold the keys behind it until it is gone."""
         self._wait_for(dialog, closing=True)
 
-    def settle(self, widget: Any) -> None:
+    def settle(self, widget: Any, then: Callable[[], Any] | None = None, *, hold: bool = True) -> None:
         """Hold the keys behind the one being handled until the messages it makes `widget` send
         (a button's Pressed, an input's Submitted, a list's OptionSelected) have been handled
-        all the way up to its screen: Enter on a dialog's Apply closes it, and a ctrl+s typed
-        right behind must find the editor (which saves), not the dialog (which applied again).
+        all the way up to its screen, then run `then` if given: Enter on a dialog's Apply
+        closes it, and a ctrl+s typed right behind must find the editor (which saves), not the
+        dialog (which applied again).
 
         The first step is queued on the app, so it runs once the key's binding has run and
         sent its messages; each next one on the widget, then on each of its parents, behind
-        whatever each had queued."""
+        whatever each had queued, and the last on the app again, where a key sent on to
+        `widget` comes back up and its binding runs. A step queued on a widget that closes
+        before handling it is lost: after `SETTLE_WAIT` the keys go on and `then` runs anyway.
+
+        Without `hold` only `then` waits: for a priority key (ctrl+q), handled as it arrives,
+        the keys coming back to the app meanwhile were typed before it and must go on.
+        """
         token = object()
-        self.settling[token] = time.monotonic()
-        # Ending on the app: a key sent on to `widget` comes back up to the app, where its
-        # binding runs.
+        started = {token: time.monotonic()}
+        if hold:
+            self.settling[token] = started[token]
         chain = [self.app, *bubble_path(widget), self.app]
+
+        def finish() -> None:
+            if started.pop(token, None) is None:
+                return  # finished already (the chain, or the backstop below)
+            self.settling.pop(token, None)
+            if then is not None:
+                then()
+            self._arm()
 
         def step(at: int) -> None:
             while at < len(chain):
@@ -109,10 +125,25 @@ class KeysWhileOpening:
                 if (target is self.app or self._still_shown(target)) and target.call_later(step, at + 1):
                     return
                 at += 1
-            self.settling.pop(token, None)
-            self._arm()
+            finish()
 
+        self.app.set_timer(SETTLE_WAIT, finish)
         step(0)
+
+    def when_idle(self, then: Callable[[], Any]) -> None:
+        """Run `then` once no key is held or on its way through a dialog (at most after
+        `LONGEST_WAIT`): quitting asks about unsaved changes only once the keys typed before
+        ctrl+q have done what they do (a limit applied by the ctrl+s ahead of it)."""
+        deadline = time.monotonic() + LONGEST_WAIT
+
+        def check() -> None:
+            busy = self.dialog is not None or self.held or self.early or self._still_settling()
+            if busy and time.monotonic() < deadline:
+                self.app.set_timer(POLL_SECONDS, check)
+                return
+            then()
+
+        check()
 
     def _still_shown(self, widget: Any) -> bool:
         try:
@@ -139,11 +170,10 @@ class KeysWhileOpening:
             self.app.set_timer(POLL_SECONDS, self._release_when_ready)
 
     def _still_settling(self) -> bool:
+        # A chain whose backstop has not fired yet, on an event loop too busy to run timers,
+        # still lets the keys go after SETTLE_WAIT.
         now = time.monotonic()
-        for token, started in list(self.settling.items()):
-            if now - started >= SETTLE_WAIT:
-                del self.settling[token]
-        return bool(self.settling)
+        return any(now - started < SETTLE_WAIT for started in self.settling.values())
 
     def take(self, event: events.Event) -> bool:
         """Hold a key or paste from the terminal while a dialog opens or closes, or while keys

@@ -16,8 +16,6 @@ from textual.geometry import Size
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from policytui.tui.opening import bubble_path
-
 # Rows of buttons that stack one per line when their buttons do not fit side by side.
 BUTTON_ROWS = "#dialog-buttons, .limit-buttons, .cond-buttons"
 
@@ -65,19 +63,17 @@ class DialogScreen(ModalScreen[ResultType]):
         messages passed on up.
         """
         keys = getattr(self.app, "keys_while_opening", None)
-        if keys is not None:
-            keys.closing(self)
-        chain = list(bubble_path(self.focused or self))
 
-        def step(at: int) -> None:
-            if at < len(chain):
-                chain[at].call_later(step, at + 1)
-                return
+        def then() -> None:
             apply()
             if keys is not None and self.is_attached and self in self.app.screen_stack:
-                keys.stays_open(self)
+                keys.stays_open(self)  # it did not close (nothing to apply): the keys go on
 
-        step(0)
+        if keys is None:
+            apply()
+            return
+        keys.closing(self)
+        keys.settle(self.focused or self, then)
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.fit_buttons)
