@@ -117,6 +117,10 @@ SEQUENCES = {
     # ctrl+q has priority: it used to overtake the edit ahead of it and quit without asking.
     "an edit, then ctrl+q": ([], ["a", "ctrl+q"]),
     "an edit in a dialog, then ctrl+q": (["l"], ["7", "enter", "ctrl+s", "ctrl+q"]),
+    "edits, then ctrl+q and its answer": (["a"], ["j", "h", "ctrl+q", "escape"]),
+    # ctrl+p has priority too: the keys before it are the editor's, those after it the search's.
+    "an edit, then ctrl+p": ([], ["a", "ctrl+p"]),
+    "a mark and bulk, then ctrl+p": ([], ["space", "b", "ctrl+p", *typed("allow")]),
     "a tick and ctrl+s in the filter dialog": (["f"], ["down", "down", "space", "ctrl+s"]),
     "f, a tick and ctrl+s": ([], ["f", "down", "down", "space", "ctrl+s"]),
     "a digit and ctrl+s in an open dialog": (["l", "7", "enter"], ["backspace", "9", "ctrl+s"]),

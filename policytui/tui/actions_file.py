@@ -152,8 +152,7 @@ class FileActions(EditorBase):
         # its way to the table (`a ctrl+q` in one burst), or a dialog's ctrl+s ahead of it:
         # whether to ask about unsaved changes is decided once those have done what they do
         # (tui/opening.py).
-        keys = self.keys_while_opening
-        keys.settle(self.focused or self.screen, lambda: keys.when_idle(self._quit_or_ask), hold=False)
+        self.keys_while_opening.after_keys_ahead(self._quit_or_ask)
 
     def _quit_or_ask(self) -> None:
         from policytui.tui.screens.dialogs import Choice, ChoiceScreen

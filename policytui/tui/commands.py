@@ -71,6 +71,11 @@ class PaletteCommands(EditorBase):
 
     # ----- command palette ----------------------------------------------------------------
 
+    def action_command_palette(self) -> None:
+        # ctrl+p has priority: the keys typed before it go to the editor first, and those
+        # typed after it into the palette's search once it is open (tui/opening.py).
+        self.keys_while_opening.after_keys_ahead(super().action_command_palette)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from self._editor_commands(screen)
         # Textual's own commands come last, worded as the editor's are: the palette keeps this
@@ -118,17 +123,24 @@ class PaletteCommands(EditorBase):
     def _dialog_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Over a dialog: the dialog's own keys, and a Save that says how to get to it (the
         dialog's changes are not in the policy until it is applied)."""
+        choices = getattr(screen, "choices", None) or []
         for binding in screen.BINDINGS:
             if not isinstance(binding, Binding) or not binding.description:
                 continue
             key_text = self.get_key_display(binding)
+            what = binding.tooltip or ""
+            # A question whose Esc answers something ("Quit" when a server failed to start)
+            # says so, not "close the dialog".
+            escape_answer = getattr(screen, "cancel", "cancel")
+            if binding.action == "answer('cancel')" and escape_answer != "cancel":
+                label = next((c.label for c in choices if c.value == escape_answer), escape_answer)
+                what = f"the same as {label}"
             yield SystemCommand(
-                palette_title(binding.description, binding.tooltip), f"key {key_text} (this dialog)",
+                palette_title(binding.description, what), f"key {key_text} (this dialog)",
                 partial(screen.run_action, binding.action),
             )
         # A question's answers ("Save and quit [s]", "Allow [a]", a preset's number): each
         # answers it as its key does.
-        choices = getattr(screen, "choices", None) or []
         for choice in choices:
             if choice.key in ("", "escape"):
                 continue  # Esc is the dialog's Cancel binding, listed above
@@ -138,10 +150,12 @@ class PaletteCommands(EditorBase):
                 palette_title(name, what or f"answer “{question}”"), f"key {choice.key} (this dialog)",
                 partial(screen.dismiss, choice.value),
             )
-        if any(choice.value == "save" for choice in choices):
-            return  # the dialog's own Save (and quit) is listed: no advice to close it first
+        if self.state is None or any(choice.value == "save" for choice in choices):
+            # No policy loaded yet (a server failed to start): nothing to save. Or the dialog's
+            # own Save (and quit) is listed: no advice to close it first.
+            return
         name = self.policy_path.name
-        how = f"close this dialog first (Esc cancels it), then ctrl+s writes {name}"
+        how = f"close this dialog first (Esc), then ctrl+s writes {name}"
         if any(isinstance(b, Binding) and b.action == "apply" for b in screen.BINDINGS):
             how = f"apply this dialog first (ctrl+s), then ctrl+s writes {name}"
         yield SystemCommand(

@@ -72,6 +72,9 @@ class KeysWhileOpening:
         self.held: list[events.Key | events.Paste] = []
         # A check of the dialog is pending (a timer or the release behind it).
         self.waiting = False
+        # Priority keys whose action waits for the keys typed before them (`after_keys_ahead`),
+        # a token each with when it started.
+        self.ahead: dict[object, float] = {}
         # The held key handed on last, which comes back to the app as any key does.
         self.released: events.Key | events.Paste | None = None
         # Keys whose messages (`settle`) are still on their way up: a token each, with when it
@@ -130,6 +133,31 @@ class KeysWhileOpening:
         self.app.set_timer(SETTLE_WAIT, finish)
         step(0)
 
+    def after_keys_ahead(self, action: Callable[[], Any]) -> None:
+        """Run a priority key's `action` (ctrl+q, ctrl+p) once the keys typed before it have
+        done what they do, and hold the keys typed after it until then.
+
+        A priority binding runs as its key arrives, ahead of the keys typed before it that are
+        still on their way to the table or a dialog: `a ctrl+q` quit without asking about the
+        `a`, and `a ctrl+p` typed the `a` into the palette's search.
+        """
+        token = object()
+        self.ahead[token] = time.monotonic()
+
+        def done() -> None:
+            if self.ahead.pop(token, None) is None:
+                return
+            try:
+                action()
+            finally:
+                self._arm()
+
+        self.settle(self.app.focused or self.app.screen, lambda: self.when_idle(done), hold=False)
+
+    def _waiting_ahead(self) -> bool:
+        now = time.monotonic()
+        return any(now - started < LONGEST_WAIT for started in self.ahead.values())
+
     def when_idle(self, then: Callable[[], Any]) -> None:
         """Run `then` once no key is held or on its way through a dialog (at most after
         `LONGEST_WAIT`): quitting asks about unsaved changes only once the keys typed before
@@ -137,7 +165,8 @@ class KeysWhileOpening:
         deadline = time.monotonic() + LONGEST_WAIT
 
         def check() -> None:
-            busy = self.dialog is not None or self.held or self.early or self._still_settling()
+            # Not the keys held from the terminal: they were typed after, and wait for `then`.
+            busy = self.dialog is not None or self.early or self._still_settling()
             if busy and time.monotonic() < deadline:
                 self.app.set_timer(POLL_SECONDS, check)
                 return
@@ -180,7 +209,8 @@ class KeysWhileOpening:
         typed before it are still held. True when held (the caller then does nothing more)."""
         if not isinstance(event, (events.Key, events.Paste)) or event.is_forwarded:
             return False
-        if self.dialog is None and not self._still_settling() and not self.held and not self.early:
+        if (self.dialog is None and not self._still_settling() and not self._waiting_ahead()
+                and not self.held and not self.early):
             return False
         self.held.append(_again(event))
         self._arm()
@@ -209,7 +239,9 @@ class KeysWhileOpening:
         if self.closing_dialog:
             return dialog not in self.app.screen_stack
         if self.app.screen is not dialog:
-            return True  # closed already, or something else (the too-small notice) is on top
+            # Closed already: the keys go on. Under the too-small notice (the terminal shrank
+            # as it opened), it waits to be shown again, as the keys for it do.
+            return dialog not in self.app.screen_stack
         # Mounted: its `on_mount` has run, and the focus it gave (Textual focuses later, by a
         # callback on the app) is queued on the app. Focused alone says nothing: Textual first
         # focuses the first widget it finds (a dialog's tabs), then the field the dialog names.
@@ -230,19 +262,20 @@ class KeysWhileOpening:
             return
         self.waiting = False
         self.dialog = None
-        batch = self.early + self.held
-        self.early, self.held = [], []
-        if not batch:
-            return
         # One key at a time: the next waits until this one has reached the app and done what
         # it does (`settle`), as it would typed slowly. Handed on all at once, a priority key
         # behind (ctrl+q) ran before the edit ahead of it had reached the table, and quit
-        # without asking about it.
-        first, rest = batch[0], batch[1:]
+        # without asking about it. The keys typed behind a priority key wait for its action
+        # (`after_keys_ahead`); those that came back from ahead of it go on.
+        if self.early:
+            first = self.early.pop(0)
+        elif self.held and not self._waiting_ahead():
+            first = self.held.pop(0)
+        else:
+            return
         self.released = first
         await self.forward(first)
-        if rest:
-            self.held[:0] = rest
+        if self.early or self.held:
             if self.dialog is None:
                 self.settle(self.app.focused or self.app.screen)
             else:  # it opened a dialog at once (ctrl+q asks first): the rest wait for that
