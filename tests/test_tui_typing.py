@@ -189,3 +189,23 @@ async def test_a_paste_lands_between_the_keys_around_it(tmp_path: Path) -> None:
         await pilot.pause(0.3)
         assert app.main.query_one("#filter").value == "search_logs"
         assert document(app)["tools"] == {"search_logs": {}}
+
+
+@pytest.mark.parametrize("before, letter", [(["l"], "d"), (["t"], "a"), (["c"], "x")])
+async def test_escape_and_a_letter_read_as_one_key_are_the_two_keys_typed(
+        tmp_path: Path, before: list[str], letter: str) -> None:
+    """A terminal sends Alt+letter as Esc then the letter, so Esc and a letter typed at once
+    arrive as one key, Alt+letter. The editor binds no Alt key: it does what Esc, then the
+    letter, typed slowly do (close the dialog and deny, leave the Try panel and allow)."""
+    slowly = await run_keys(tmp_path, before, ["escape", letter], at_once=False)
+    app = make_app(policy_path=tmp_path / "policy-alt.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await app.panels_ready.wait()
+        await pilot.pause()
+        await pilot.press(*before)
+        await pilot.pause()
+        await burst(app, [(f"alt+{letter}", letter)])
+        await pilot.pause(0.3)
+        await pilot.pause()
+        assert outcome(app) == slowly

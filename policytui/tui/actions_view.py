@@ -15,6 +15,7 @@ from policytui.editor.rows import SORT_KEYS, RowFilter
 from policytui.editor.text import one_line
 from policytui.tui.base import EditorBase
 from policytui.tui.inputs import type_into_focused
+from policytui.tui.opening import escape_then_key
 from policytui.tui.panels import render_decision
 from policytui.tui.table import ToolTable
 
@@ -61,8 +62,12 @@ class ViewActions(EditorBase):
             table.cursor = 0
 
     async def on_event(self, event: events.Event) -> None:
-        # A key from the terminal while a dialog opens waits for the dialog (tui/opening.py).
-        if not self.keys_while_opening.take(event):
+        # Esc and a letter in one read are two keys, not Alt+letter; a key from the terminal
+        # while a dialog opens waits for the dialog (tui/opening.py).
+        split = escape_then_key(event)
+        if split is not None:
+            self.keys_while_opening.take_all(split)
+        elif not self.keys_while_opening.take(event):
             await super().on_event(event)
 
     async def forward_key(self, event: events.Event) -> None:

@@ -57,6 +57,22 @@ def bubble_path(widget: Any) -> Any:
         node = node.parent
 
 
+def escape_then_key(event: events.Event) -> list[events.Key] | None:
+    """Esc and a character typed right after it, as two keys, when they came as one.
+
+    A terminal sends Alt+a as Esc then `a`, so Esc and `a` arriving in one read are taken for
+    Alt+a: `Escape a` typed fast (or sent by a script) left a dialog open and typed nothing, or
+    typed the `a` into the Try panel's input instead of leaving it. The editor binds no Alt key,
+    so such a key is read as what was typed: Esc, then the character. None for any other key.
+    """
+    if not isinstance(event, events.Key) or event.is_forwarded or not event.key.startswith("alt+"):
+        return None
+    character = event.character
+    if not character or len(character) != 1 or not character.isprintable():
+        return None
+    return [events.Key("escape", "\x1b"), events.Key(event.key.removeprefix("alt+"), character)]
+
+
 class KeysWhileOpening:
     """The keys held while one dialog opens or closes, for the app `app`."""
 
@@ -215,6 +231,11 @@ class KeysWhileOpening:
         self.held.append(_again(event))
         self._arm()
         return True
+
+    def take_all(self, keys: list[events.Key]) -> None:
+        """Handle `keys` as typed in this order, one at a time, behind any keys held now."""
+        self.held.extend(keys)
+        self._arm()
 
     def take_back(self, event: events.Key | events.Paste) -> bool:
         """Hold a key that reached the app unused, after its trip to the widget it was sent to,
