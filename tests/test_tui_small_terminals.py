@@ -162,6 +162,23 @@ async def test_quit_works_when_too_small_and_asks_about_unsaved_changes(tmp_path
     assert "backfill_executions" in json.loads((tmp_path / "policy.json").read_text())["tools"]
 
 
+async def test_the_quit_question_on_the_notice_stays_asked_when_the_terminal_grows(tmp_path: Path) -> None:
+    """Quit asked on a too-small terminal, then the terminal grows: the question goes on as the
+    dialog (it went away with the notice, and its answer key then sorted the table)."""
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("a")
+        await pilot.resize_terminal(30, 10)
+        await pilot.press("ctrl+q")
+        await until(lambda: "s save and quit" in " ".join(screen_text(app).split()), "the question on the notice")
+        await pilot.resize_terminal(80, 24)
+        await until(lambda: app.screen.id == "confirm-quit", "the question as the dialog")
+        await pilot.press("s")
+        await until(lambda: app.return_code == 0, "the editor to save and quit")
+    assert "backfill_executions" in json.loads((tmp_path / "policy.json").read_text())["tools"]
+
+
 async def test_the_pins_dialog_opens_each_side_at_its_first_difference_at_60x15(tmp_path: Path) -> None:
     """A one-line change deep in a long schema: on a short terminal each side of the Pins
     dialog scrolls to its first marked line, so the change is in view without scrolling."""

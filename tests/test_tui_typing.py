@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -118,6 +119,9 @@ SEQUENCES = {
     "an edit, then ctrl+q": ([], ["a", "ctrl+q"]),
     "an edit in a dialog, then ctrl+q": (["l"], ["7", "enter", "ctrl+s", "ctrl+q"]),
     "edits, then ctrl+q and its answer": (["a"], ["j", "h", "ctrl+q", "escape"]),
+    # A second ctrl+q while the question is open leaves that question (it tried to open a
+    # second one with the same id and the editor ended with a traceback).
+    "an edit, then ctrl+q twice": (["a"], ["ctrl+q", "ctrl+q"]),
     # ctrl+p has priority too: the keys before it are the editor's, those after it the search's.
     "an edit, then ctrl+p": ([], ["a", "ctrl+p"]),
     "a mark and bulk, then ctrl+p": ([], ["space", "b", "ctrl+p", *typed("allow")]),
@@ -209,3 +213,23 @@ async def test_escape_and_a_letter_read_as_one_key_are_the_two_keys_typed(
         await pilot.pause(0.3)
         await pilot.pause()
         assert outcome(app) == slowly
+
+
+async def test_ctrl_s_then_ctrl_q_at_once_quits_without_asking(tmp_path: Path) -> None:
+    """`a ctrl+s ctrl+q` in one burst: the save is written, then the quit finds nothing unsaved
+    and quits, as typed slowly (it asked about the changes it had just saved: the write runs in
+    a worker, and the quit did not wait for it)."""
+    policy = tmp_path / "policy.json"
+    app = make_app(policy_path=policy, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await app.panels_ready.wait()
+        await pilot.pause()
+        await burst(app, [("a", "a"), ("ctrl+s", None), ("ctrl+q", None)])
+        for _ in range(100):
+            if not app.is_running:
+                break
+            await pilot.pause(0.05)
+        assert not app.is_running, app.screen
+    assert app.return_code == 0
+    assert json.loads(policy.read_text(encoding="utf-8"))["tools"] == {"backfill_executions": {}}

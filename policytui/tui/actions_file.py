@@ -17,6 +17,12 @@ if TYPE_CHECKING:
     from policytui.editor.state import PendingSave
 
 
+# How long a quit waits for a save already under way before it asks about unsaved changes,
+# and how often it looks.
+SAVE_WAIT_ON_QUIT = 10.0
+SAVE_POLL = 0.02
+
+
 class FileActions(EditorBase):
     """Keys that write the policy somewhere or leave; nothing unsaved is lost without asking."""
 
@@ -65,9 +71,22 @@ class FileActions(EditorBase):
 
         return callback
 
+    def save(self, force: bool = False, then_quit: bool = False) -> None:
+        """Write atomically off the UI thread; a conflict or an I/O error asks or explains.
+
+        Counted from this call, not from when the worker starts: a quit asked right behind
+        (`ctrl+s ctrl+q`) waits for the write before deciding whether anything is unsaved."""
+        self.saves_in_flight += 1
+        self._save_worker(force, then_quit)
+
     @work(exclusive=True, group="save", exit_on_error=False)
-    async def save(self, force: bool = False, then_quit: bool = False) -> None:
-        """Write atomically off the UI thread; a conflict or an I/O error asks or explains."""
+    async def _save_worker(self, force: bool, then_quit: bool) -> None:
+        try:
+            await self._write_policy(force, then_quit)
+        finally:
+            self.saves_in_flight -= 1
+
+    async def _write_policy(self, force: bool, then_quit: bool) -> None:
         from policytui.tui.screens.dialogs import Choice, ChoiceScreen
 
         state = self.state
@@ -154,11 +173,18 @@ class FileActions(EditorBase):
         # (tui/opening.py).
         self.keys_while_opening.after_keys_ahead(self._quit_or_ask)
 
-    def _quit_or_ask(self) -> None:
+    def _quit_or_ask(self, waited_for_save: float = 0.0) -> None:
         from policytui.tui.screens.dialogs import Choice, ChoiceScreen
 
         state = self.state
         if not self._alive:
+            return
+        if any(screen.id == "confirm-quit" for screen in self.screen_stack):
+            return  # asked already (ctrl+q twice): that question stands
+        if self.saves_in_flight and waited_for_save < SAVE_WAIT_ON_QUIT:
+            # `ctrl+s ctrl+q`: the file is being written; whether anything is unsaved is known
+            # once it is (it asked about changes just saved).
+            self.set_timer(SAVE_POLL, lambda: self._quit_or_ask(waited_for_save + SAVE_POLL))
             return
         if state is None or not state.dirty:
             self.exit(0)

@@ -51,6 +51,8 @@ class EditorBase(App[int]):
     _panel_timer: Any
     _exiting: bool
     keys_while_opening: KeysWhileOpening
+    # Saves asked for and not finished (the write runs in a worker).
+    saves_in_flight: int = 0
     # True while a detail-pane refresh is queued after the next frame.
     _detail_pending: bool = False
     # What the status line shows now (plain text and styles), to skip repainting it unchanged.

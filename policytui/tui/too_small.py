@@ -85,6 +85,11 @@ class TooSmallScreen(Screen[None]):
         if self._answer is None:
             self.query_one("#too-small", Static).update(Text(notice_text(event.size)))
 
+    @property
+    def asking(self) -> bool:
+        """Whether it shows the unsaved-changes question (quit was asked)."""
+        return self._answer is not None
+
     def ask_unsaved(self, policy_name: str, answer: Callable[[str], None]) -> None:
         """Quit asked with unsaved changes: the question of the "Unsaved changes" dialog, on
         one line, answered with the same keys."""
@@ -107,7 +112,12 @@ def fit_terminal(app: App[Any], size: Size) -> None:
     if too_small(size) and notice is None:
         app.push_screen(TooSmallScreen())
     elif not too_small(size) and notice is not None:
+        asking = notice.asking
         app.pop_screen()
+        if asking:
+            # The quit question it showed goes on as the dialog, not away with the notice (the
+            # answer key would then reach the editor: `s` sorted the table).
+            app.call_later(app.run_action, "quit")
 
 
 def notice_shown(app: App[Any]) -> bool:
