@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -535,20 +536,28 @@ async def test_a_replayed_or_forged_request_state_is_a_new_call_decided_and_char
 
 
 
-async def test_a_parked_call_whose_client_leaves_keeps_its_charge(tmp_path: Path) -> None:
+@pytest.mark.parametrize("leaving", ["closes its input", "SIGTERM", "SIGINT"])
+async def test_a_parked_call_whose_client_leaves_keeps_its_charge(tmp_path: Path, leaving: str) -> None:
     """A 2026-07-28 client's limited call is parked (the server asked for an elicitation in
-    the middle of it, and the client got `input_required`), then the client closes its input.
-    The server ran the call, so it is audited `cancelled` and keeps its charge, as a
-    handshake-era call in flight does. (It was audited `unavailable` and refunded: a client
-    that left each time, a new gateway process each time, ran a tool of `max: 1` without end.)"""
+    the middle of it, and the client got `input_required`), then the client closes its input,
+    or the gateway is stopped by a signal. The server ran the call, so it is audited
+    `cancelled` and keeps its charge, as a handshake-era call in flight does. (It was audited
+    `unavailable` and refunded: a client that left each time, a new gateway process each
+    time, ran a tool of `max: 1` without end.)"""
     policy = {"version": "1", "default": "allow", "tools": {
         "ask": {"limits": [{"counter": "asks", "window": "day", "max": 1, "scope": "grant"}]}}}
     async with gateway(tmp_path, policy=policy) as first:
         await first.send(call(1, "ask", {}, meta=CAPABLE))
         assert (await first.line())["result"]["resultType"] == "input_required"
+        if leaving != "closes its input":
+            first.process.send_signal(getattr(signal, leaving))
+            await asyncio.wait_for(first.process.wait(), 20)
+    # What the server received: the call, once; and it is in the audit log.
+    assert [m["params"]["name"] for m in first.calls()] == ["ask"]
     assert [a.get("upstream") for a in first.audit()] == ["cancelled"]
     async with gateway(tmp_path, policy=policy) as second:  # the same policy file and state
         await second.send(call(1, "ask", {}, meta=CAPABLE))
         denied = (await second.line())["result"]
         assert denied.get("isError") is True and "rate limit" in denied["content"][0]["text"], denied
     assert [m["params"]["name"] for m in second.calls()] == ["ask"]  # once, by the first client
+    assert [a.get("decision") for a in second.audit()][-1] == "denied"
