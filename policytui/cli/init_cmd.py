@@ -171,9 +171,9 @@ def run(args: argparse.Namespace) -> int:
     # A policy file is replaced, keeping the old one as a .bak. A device or pipe (`/dev/stdout`,
     # even when the shell points it at a file) is written into as `snapshot` and `export` do:
     # nothing is replaced there, so there is nothing to back up and --force changes nothing.
-    stream = bool(output) and (names_stdout(output) or is_stream(output))
+    stream = names_stdout(output) or is_stream(output)
     # Told before the server is started and listed.
-    why = missing_folder_reason(output) if output and not stream else None
+    why = None if stream else missing_folder_reason(output)
     if why is not None:
         out(f"policytui init: {visible(write_failure(output, why))}", err=True)
         return 1
@@ -212,15 +212,15 @@ def run(args: argparse.Namespace) -> int:
 
     # Standard output may be the policy itself (`-o /dev/stdout`): the summary goes there only
     # when the policy went to a file.
-    summary_to_stderr = not output or stream
+    summary_to_stderr = stream
     kept = ""
-    if output and stream:
+    if stream:
         try:
             write_output(output, dumps_policy(policy), replace=True)
         except OutputFileError as exc:
             out(f"policytui init: {visible(str(exc))}", err=True)
             return 1
-    elif output:
+    else:
         existed = os.path.lexists(output)
         try:
             save_policy(output, policy,
@@ -230,15 +230,12 @@ def run(args: argparse.Namespace) -> int:
             return 1
         if existed:
             kept = f", previous version kept as {backup_path(output).name}"
-    else:
-        sys.stdout.write(dumps_policy(policy))
-        sys.stdout.flush()
     if not args.quiet:
         summary = sys.stderr if summary_to_stderr else sys.stdout
         columns = shutil.get_terminal_size().columns if summary.isatty() else None
         for line in _summary(listing, policy, classes, args.preset, columns):
             out(line, err=summary_to_stderr)
-    if output:  # -q leaves out the summary, not the line every writer ends with
-        out(visible(wrote(output_name(output), f"{len(listing.tools)} tools, preset {args.preset}{kept}")),
-            err=True)
+    # -q leaves out the summary, not the line every writer ends with.
+    out(visible(wrote(output_name(output), f"{len(listing.tools)} tools, preset {args.preset}{kept}")),
+        err=True)
     return 0
