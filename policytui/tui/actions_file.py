@@ -170,8 +170,8 @@ class FileActions(EditorBase):
         # ctrl+q has priority, so it can overtake an edit typed just before it that is still on
         # its way to the table (`a ctrl+q` in one burst), or a dialog's ctrl+s ahead of it:
         # whether to ask about unsaved changes is decided once those have done what they do
-        # (tui/opening.py).
-        self.keys_while_opening.after_keys_ahead(self._quit_or_ask)
+        # (tui/key_order.py).
+        self.key_order.after_keys_ahead(self._quit_or_ask)
 
     def _quit_or_ask(self, waited_for_save: float = 0.0) -> None:
         from policytui.tui.screens.dialogs import Choice, ChoiceScreen

@@ -15,7 +15,7 @@ from policytui.editor.rows import SORT_KEYS, RowFilter
 from policytui.editor.text import one_line
 from policytui.tui.base import EditorBase
 from policytui.tui.inputs import type_into_focused
-from policytui.tui.opening import escape_then_key
+from policytui.tui.key_order import escape_then_key
 from policytui.tui.panels import render_decision
 from policytui.tui.table import ToolTable
 
@@ -63,11 +63,11 @@ class ViewActions(EditorBase):
 
     async def on_event(self, event: events.Event) -> None:
         # Esc and a letter in one read are two keys, not Alt+letter; a key from the terminal
-        # while a dialog opens waits for the dialog (tui/opening.py).
+        # while a dialog opens waits for the dialog (tui/key_order.py).
         split = escape_then_key(event)
         if split is not None:
-            self.keys_while_opening.take_all(split)
-        elif not self.keys_while_opening.take(event):
+            self.key_order.take_all(split)
+        elif not self.key_order.take(event):
             await super().on_event(event)
 
     async def forward_key(self, event: events.Event) -> None:
@@ -75,12 +75,12 @@ class ViewActions(EditorBase):
         await super().on_event(event)
 
     def on_key(self, event: Any) -> None:
-        if self.keys_while_opening.take_back(event) or type_into_focused(self, event):
+        if self.key_order.take_back(event) or type_into_focused(self, event):
             return
         if self.screen is not self.main and isinstance(self.screen, ModalScreen):
             # In a dialog a key's binding often acts by a message (a button's Pressed): the
-            # keys behind it wait until that has been handled (tui/opening.py).
-            self.keys_while_opening.settle(self.focused or self.screen)
+            # keys behind it wait until that has been handled (tui/key_order.py).
+            self.key_order.settle(self.focused or self.screen)
         if event.key not in ("escape", "enter") or self.screen is not self.main:
             return
         box = self.main.query_one("#filter", Input)
@@ -99,7 +99,7 @@ class ViewActions(EditorBase):
             self.main.set_focus(self.main.query_one(ToolTable))
 
     def on_paste(self, event: events.Paste) -> None:
-        if not self.keys_while_opening.take_back(event):
+        if not self.key_order.take_back(event):
             type_into_focused(self, event)
 
     def action_clear_filter(self) -> None:

@@ -37,8 +37,8 @@ from policytui.tui.background import stop_started_servers
 from policytui.tui.commands import EditorCommandsProvider, PaletteCommands
 from policytui.tui.footer import FittingFooter
 from policytui.tui.inputs import TextInput
+from policytui.tui.key_order import KeyOrder
 from policytui.tui.keys import ACTIONS, editor_bindings
-from policytui.tui.opening import KeysWhileOpening
 from policytui.tui.replay_panel import ReplayPins
 from policytui.tui.startup import ListingLoader, Startup
 from policytui.tui.table import ToolTable
@@ -108,7 +108,7 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands,
         self._panel_timer = None
         self._loading_timer = None
         self._exiting = False
-        self.keys_while_opening = KeysWhileOpening(self, self.forward_key)
+        self.key_order = KeyOrder(self, self.forward_key)
         self._panels_started = False
         # Set once the tools are on screen; tests and scripts `await app.loaded.wait()`.
         self.loaded = asyncio.Event()
@@ -229,7 +229,7 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands,
             opened = super().push_screen(screen, *args, **kwargs)
             if isinstance(screen, ModalScreen) and not isinstance(screen, TooSmallScreen):
                 # The keys typed behind the one that opened it go into it, not nowhere.
-                self.keys_while_opening.opening(screen)
+                self.key_order.opening(screen)
             return opened
         self.pop_screen()
         opened = super().push_screen(screen, *args, **kwargs)

@@ -23,8 +23,8 @@ from textual.widgets import Input, Static
 from policytui.editor.rows import RowFilter
 from policytui.editor.text import one_line, visible
 from policytui.tui.detail import render_detail
+from policytui.tui.key_order import KeyOrder
 from policytui.tui.keys import APP_ACTIONS
-from policytui.tui.opening import KeysWhileOpening
 from policytui.tui.panels import render_diff, render_preview, render_problems
 from policytui.tui.table import ToolTable
 from policytui.tui.too_small import notice_shown
@@ -50,7 +50,7 @@ class EditorBase(App[int]):
     report: Any
     _panel_timer: Any
     _exiting: bool
-    keys_while_opening: KeysWhileOpening
+    key_order: KeyOrder
     # Saves asked for and not finished (the write runs in a worker).
     saves_in_flight: int = 0
     # True while a detail-pane refresh is queued after the next frame.

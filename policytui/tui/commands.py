@@ -73,8 +73,8 @@ class PaletteCommands(EditorBase):
 
     def action_command_palette(self) -> None:
         # ctrl+p has priority: the keys typed before it go to the editor first, and those
-        # typed after it into the palette's search once it is open (tui/opening.py).
-        self.keys_while_opening.after_keys_ahead(super().action_command_palette)
+        # typed after it into the palette's search once it is open (tui/key_order.py).
+        self.key_order.after_keys_ahead(super().action_command_palette)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from self._editor_commands(screen)

@@ -62,7 +62,7 @@ class DialogScreen(ModalScreen[ResultType]):
         screen, runs behind every message each of them had queued, so behind all that those
         messages passed on up.
         """
-        keys = getattr(self.app, "keys_while_opening", None)
+        keys = getattr(self.app, "key_order", None)
 
         def then() -> None:
             apply()

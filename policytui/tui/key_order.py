@@ -1,22 +1,22 @@
-"""Keys typed while a dialog opens or closes wait for it, then go where they would have gone
-typed slowly.
+"""Keys take effect in the order they were typed, however fast they come: `KeyOrder`.
 
-A dialog (`l` limits, `c` conditions, ...) is pushed by the key that opens it, but it composes,
-mounts and takes its focus in later turns of the event loop. The keys typed right behind that
-key reached the app in between, with no widget focused: `l50` lost the 5 and the 0, and
-`c Tab Tab Tab prod` lost everything. Closing is the same in reverse: ctrl+s applies a dialog
-once what the keys before it started is done (a tick by Space, a limit added by Enter: see
-`DialogScreen.settle_then`), and the keys behind ctrl+s belong to the editor beneath, not to
-the dialog on its way out. Typed slowly, all of them land where they are meant to.
+Textual hands a key to the focused widget and runs its binding when the key comes back up to
+the app; what a binding does often happens a message or more later. Keys typed in one burst
+therefore overtook one another wherever the focus or the screen changed in between:
 
-`KeysWhileOpening` holds every key and paste from the moment a dialog is pushed until it has
-its focus, or from the moment it starts closing until it is gone (at most `LONGEST_WAIT`, so
-that keys are never held for ever), then hands them to the app again in the order they were
-typed:
+- a dialog (`l` limits, `c` conditions, ...) composes, mounts and takes its focus in later turns
+  of the event loop: `l50` lost the 5 and the 0 (`opening`);
+- ctrl+s applied a dialog before a tick by Space or a limit added by Enter ahead of it had taken
+  effect, and the keys behind belong to the editor beneath, not to the dialog on its way out
+  (`closing`, `settle`; `DialogScreen.settle_then`);
+- ctrl+q and ctrl+p are priority bindings, run as they arrive, ahead of the keys typed before
+  them: `a ctrl+q` quit without asking about the `a` (`after_keys_ahead`);
+- Esc and a letter read together arrive as Alt+letter (`escape_then_key`).
 
-- keys that arrive from the terminal meanwhile (`take`, called before the app forwards them);
-- keys that were forwarded before the dialog opened or started closing and come back to the
-  app unused (`take_back`): they were typed before any key of the first kind.
+Held keys are handed to the app again one at a time, in the order they were typed: those that
+arrived from the terminal meanwhile (`take`, before the app forwards them), after those that had
+been forwarded earlier and came back to the app unused (`take_back`). No key is held longer than
+`LONGEST_WAIT`, so the editor never stops answering.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def _again(event: events.Key | events.Paste) -> events.Key | events.Paste:
     return events.Paste(event.text)
 
 
-def bubble_path(widget: Any) -> Any:
+def _bubble_path(widget: Any) -> Any:
     """The widget, then each of its parents up to its screen: the way its messages bubble."""
     node = widget
     while node is not None:
@@ -73,8 +73,8 @@ def escape_then_key(event: events.Event) -> list[events.Key] | None:
     return [events.Key("escape", "\x1b"), events.Key(event.key.removeprefix("alt+"), character)]
 
 
-class KeysWhileOpening:
-    """The keys held while one dialog opens or closes, for the app `app`."""
+class KeyOrder:
+    """The keys held for the app `app` until what was typed before them has taken effect."""
 
     def __init__(self, app: App[Any], forward: Any) -> None:
         # `forward(event)`: the app's own handling of a key from the terminal (Textual's
@@ -126,7 +126,7 @@ class KeysWhileOpening:
         started = {token: time.monotonic()}
         if hold:
             self.settling[token] = started[token]
-        chain = [self.app, *bubble_path(widget), self.app]
+        chain = [self.app, *_bubble_path(widget), self.app]
 
         def finish() -> None:
             if started.pop(token, None) is None:
@@ -277,8 +277,9 @@ class KeysWhileOpening:
         self.app.call_later(self._release, self.dialog, self.closing_dialog)
 
     async def _release(self, dialog: Screen[Any] | None, closing: bool) -> None:
-        if self.dialog is not dialog or self.closing_dialog != closing or self._still_settling():
-            # Another dialog opened (or this one started closing) meanwhile: wait for that.
+        if (self.dialog is not dialog or self.closing_dialog != closing or self._still_settling()):
+            # Another dialog opened (or this one started closing), or the too-small notice
+            # came over it, meanwhile: wait for that.
             self.app.set_timer(POLL_SECONDS, self._release_when_ready)
             return
         self.waiting = False
