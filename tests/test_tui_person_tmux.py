@@ -406,6 +406,21 @@ def test_keys_typed_behind_the_key_that_opens_a_dialog_go_into_it(terminal: Term
     assert [limit["max"] for limit in saved["tools"][first]["limits"]] == [50], saved
 
 
+def test_keys_for_a_dialog_survive_the_terminal_shrinking_as_it_opens(terminal: Terminal, tmp_path: Path) -> None:
+    """`l5`, and the terminal shrinks under the minimum while the dialog opens: once it grows
+    again the dialog holds the 5 (it went to the too-small notice and was lost)."""
+    open_kestra(terminal, tmp_path)
+    terminal.wait("the policy loaded", lambda s: "✓ valid" in s.splitlines()[0])
+    terminal.burst("l", "5")
+    time.sleep(0.05)
+    terminal.resize(30, 8)
+    terminal.wait("the too-small notice", lambda s: "needs 40x12" in " ".join(s.split()))
+    terminal.resize(100, 30)
+    terminal.wait("the limits dialog with 5 in its maximum",
+                  lambda s: any(line.lstrip("│ ").startswith("5 ") for line in s.splitlines()
+                                if "minute" in line))
+
+
 def test_a_tick_and_ctrl_s_in_one_burst_apply_the_tick(terminal: Terminal, tmp_path: Path) -> None:
     """`f Down Down Space ctrl+s` in one read: the filter ticked (Read, the third category) is
     the filter applied, as typed slowly; ctrl+s used to apply the dialog before the tick, and

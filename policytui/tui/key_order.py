@@ -277,7 +277,7 @@ class KeyOrder:
         self.app.call_later(self._release, self.dialog, self.closing_dialog)
 
     async def _release(self, dialog: Screen[Any] | None, closing: bool) -> None:
-        if (self.dialog is not dialog or self.closing_dialog != closing or self._still_settling()):
+        if (self.dialog is not dialog or self.closing_dialog != closing or not self._ready()):
             # Another dialog opened (or this one started closing), or the too-small notice
             # came over it, meanwhile: wait for that.
             self.app.set_timer(POLL_SECONDS, self._release_when_ready)
