@@ -440,3 +440,29 @@ def detail_tool(screen: str) -> str:
         if line.lstrip().startswith("╸━") or line.lstrip().startswith("━"):
             return lines[i + 1].strip()
     return ""
+
+
+def test_edit_keys_typed_as_the_rows_appear_wait_for_the_policy(terminal: Terminal, tmp_path: Path) -> None:
+    """The rows show before the policy is read (at 5,000 tools, for a good part of a second):
+    `Down a Down a` typed as soon as they appear allows the second and third tools once it is
+    read, as typed later (the `a`s did nothing and only the moves went through)."""
+    kestra = json.loads(KESTRA.read_text(encoding="utf-8"))
+    tools = kestra["tools"]
+    many = [{**tools[i % len(tools)], "name": f"{tools[i % len(tools)]['name']}_{i:05d}"}
+            for i in range(5000)]
+    snapshot = tmp_path / "many.json"
+    snapshot.write_text(json.dumps({"tools": many}), encoding="utf-8")
+    policy = tmp_path / "policy.json"
+    terminal.start([*policytui(), "connect", "--from", str(snapshot), "--policy", str(policy)],
+                   cwd=tmp_path, size=(100, 30))
+    screen = terminal.wait("the first rows", lambda s: bool(table_row(s, many[0]["name"])), timeout=30)
+    terminal.burst("Down", "a", "Down", "a")
+    terminal.note(f"rows seen with the policy {'read' if '✓ valid' in screen else 'not read yet'}")
+    second, third = many[1]["name"], many[2]["name"]
+    terminal.wait("the second and third tools allowed",
+                  lambda s: re.search(r"\sallow(\s|$)", table_row(s, second)) is not None
+                  and re.search(r"\sallow(\s|$)", table_row(s, third)) is not None)
+    terminal.keys("C-s")
+    terminal.wait("the policy saved", lambda s: policy.exists() and "unsaved" not in s)
+    rules = json.loads(policy.read_text(encoding="utf-8"))["tools"]
+    assert rules == {second: {}, third: {}}, rules  # listed: allowed (the default denies)

@@ -233,3 +233,118 @@ async def test_ctrl_s_then_ctrl_q_at_once_quits_without_asking(tmp_path: Path) -
         assert not app.is_running, app.screen
     assert app.return_code == 0
     assert json.loads(policy.read_text(encoding="utf-8"))["tools"] == {"backfill_executions": {}}
+
+
+# ----- keys typed while the policy is read ---------------------------------------------------
+
+
+def _policy_read_waits(monkeypatch: pytest.MonkeyPatch, *, fails: bool = False):  # type: ignore[no-untyped-def]
+    """Hold the reading of the policy (a worker thread) until the returned event is set, so that
+    the rows are on screen and the policy not yet read, as for the first fraction of a second
+    of every start; with `fails`, reading it then fails."""
+    import threading
+
+    from policytui.tui import startup
+
+    gate = threading.Event()
+    gate.reads = 0  # type: ignore[attr-defined]
+    read = startup.open_state
+
+    def slow_open_state(*args, **kwargs):  # type: ignore[no-untyped-def]
+        gate.reads += 1  # type: ignore[attr-defined]
+        gate.wait(10)
+        if fails:
+            raise OSError("the policy file could not be read")
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(startup, "open_state", slow_open_state)
+    return gate
+
+
+async def test_edit_keys_typed_before_the_policy_is_read_take_effect_after(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = _policy_read_waits(monkeypatch)
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.main.query_one(ToolTable)
+        await until(lambda: table.display and table.view, "the first rows")
+        assert app.state is None
+        # Down moves at once (the table works before the policy is read); `d` denies the tool
+        # it lands on and `down d` the next one, once there is a policy to edit.
+        await burst(app, [("down", None), ("d", "d"), ("down", None), ("d", "d")])
+        await pilot.pause(0.2)
+        assert table.cursor == 1  # the move went at once; the keys behind `d` wait for it
+        names = [table.rows[index].name for index in table.view]
+        gate.set()
+        await ready(pilot)
+        assert [table.rows[index].name for index in table.view] == names
+        first, second = names[1], names[2]
+        await until(lambda: table.cursor == 2, "the held keys")
+        await pilot.pause(0.2)
+        rules = document(app)["tools"]
+        assert rules[first] == rules[second] == {"action": "deny"}
+
+
+async def test_keys_typed_before_a_policy_that_fails_to_read_do_not_answer_the_failure(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = _policy_read_waits(monkeypatch, fails=True)
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.main.query_one(ToolTable)
+        await until(lambda: table.display and table.view, "the first rows")
+        # `r` opens the rate-limit dialog in the editor, and is Retry in the failure dialog.
+        await burst(app, [("r", "r"), ("q", "q")])
+        await pilot.pause(0.1)
+        gate.set()
+        await until(lambda: app.screen.id == "failure", "the failure dialog")
+        await pilot.pause(0.5)
+        assert app.screen.id == "failure"
+        assert "could not be read" in screen_text(app)
+        assert gate.reads == 1  # not retried by the `r`
+
+
+async def test_keys_typed_before_an_invalid_policy_is_read_do_not_answer_its_question(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = _policy_read_waits(monkeypatch)
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"version": 1, "tools": [')
+    app = make_app(policy_path=policy, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.main.query_one(ToolTable)
+        await until(lambda: table.display and table.view, "the first rows")
+        # `n` is "Start a new policy" in the question about the invalid file.
+        await burst(app, [("n", "n")])
+        await pilot.pause(0.1)
+        gate.set()
+        await until(lambda: app.screen.id == "load-problems", "the question about the file")
+        await pilot.pause(0.5)
+        assert app.screen.id == "load-problems"
+
+
+async def test_ctrl_q_behind_an_edit_typed_while_the_policy_is_read_asks_about_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = _policy_read_waits(monkeypatch)
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.main.query_one(ToolTable)
+        await until(lambda: table.display and table.view, "the first rows")
+        await burst(app, [("d", "d"), ("ctrl+q", None)])
+        await pilot.pause(0.2)
+        assert app.is_running  # ctrl+q waits behind the `d`, which waits for the policy
+        gate.set()
+        await until(lambda: app.screen.id == "confirm-quit", "the question about unsaved changes")
+        assert document(app)["tools"][table.rows[table.view[0]].name] == {"action": "deny"}
+
+
+async def test_ctrl_q_alone_while_the_policy_is_read_quits_at_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = _policy_read_waits(monkeypatch)
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    try:
+        async with app.run_test(size=SIZE):
+            table = app.main.query_one(ToolTable)
+            await until(lambda: table.display and table.view, "the first rows")
+            await burst(app, [("ctrl+q", None)])
+            await until(lambda: not app.is_running, "the editor to quit", timeout=1.0)
+    finally:
+        gate.set()

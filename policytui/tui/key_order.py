@@ -11,7 +11,9 @@ therefore overtook one another wherever the focus or the screen changed in betwe
   (`closing`, `settle`; `DialogScreen.settle_then`);
 - ctrl+q and ctrl+p are priority bindings, run as they arrive, ahead of the keys typed before
   them: `a ctrl+q` quit without asking about the `a` (`after_keys_ahead`);
-- Esc and a letter read together arrive as Alt+letter (`escape_then_key`).
+- Esc and a letter read together arrive as Alt+letter (`escape_then_key`);
+- the table shows its rows a fraction of a second before the policy is read (`waiting_for_policy`):
+  `a` typed then did nothing, and the keys behind it went on without it.
 
 Held keys are handed to the app again one at a time, in the order they were typed: those that
 arrived from the terminal meanwhile (`take`, before the app forwards them), after those that had
@@ -38,6 +40,11 @@ POLL_SECONDS = 0.005
 # The longest the keys behind one wait for the messages it sent (`settle`): they take a few
 # turns of the event loop; only a message to a widget that closed meanwhile is never handled.
 SETTLE_WAIT = 0.2
+# Keys that need no policy: moves in the table (which works before the policy is read) and
+# quitting. They go at once, unless a key typed before them is held (`a ctrl+q` asks about
+# the `a` once it has taken effect).
+NEED_NO_POLICY = frozenset(("up", "down", "left", "right", "pageup", "pagedown", "home", "end",
+                            "j", "k", "g", "G", "ctrl+q", "ctrl+c"))
 
 
 def _again(event: events.Key | events.Paste) -> events.Key | events.Paste:
@@ -97,6 +104,30 @@ class KeyOrder:
         # started. A message to a widget that closes meanwhile is dropped, its step with it:
         # a token older than `SETTLE_WAIT` counts as done.
         self.settling: dict[object, float] = {}
+        # The rows are on screen and the policy is being read (`waiting_for_policy`); keys
+        # held for it wait at most until `policy_deadline`.
+        self.policy_pending = False
+        self.policy_deadline = 0.0
+
+    def waiting_for_policy(self) -> None:
+        """The rows show before the policy is read: keys other than moves wait for it."""
+        self.policy_pending = True
+        self.policy_deadline = 0.0  # set by the first key held for it
+
+    def policy_read(self, *, keep_keys: bool) -> None:
+        """The policy is read (`keep_keys`) or could not be: keys typed for the editor go on,
+        or are dropped (a failure asks in a dialog, and an `r` typed for a rate limit must not
+        answer it)."""
+        if not self.policy_pending:
+            return
+        self.policy_pending = False
+        if not keep_keys:
+            self.held.clear()
+            self.early.clear()
+        self._arm()
+
+    def _waiting_for_policy(self) -> bool:
+        return self.policy_pending and time.monotonic() < self.policy_deadline
 
     def opening(self, dialog: Screen[Any]) -> None:
         """`dialog` was just pushed: hold the keys behind it until it has its focus."""
@@ -225,7 +256,11 @@ class KeyOrder:
         typed before it are still held. True when held (the caller then does nothing more)."""
         if not isinstance(event, (events.Key, events.Paste)) or event.is_forwarded:
             return False
-        if (self.dialog is None and not self._still_settling() and not self._waiting_ahead()
+        if (self.policy_pending and not self.held and not self.early
+                and not (isinstance(event, events.Key) and event.key in NEED_NO_POLICY)):
+            # The first key held for the policy starts the wait for it.
+            self.policy_deadline = time.monotonic() + LONGEST_WAIT
+        elif (self.dialog is None and not self._still_settling() and not self._waiting_ahead()
                 and not self.held and not self.early):
             return False
         self.held.append(_again(event))
@@ -253,7 +288,7 @@ class KeyOrder:
 
     def _ready(self) -> bool:
         dialog = self.dialog
-        if self._still_settling():
+        if self._still_settling() or self._waiting_for_policy():
             return False
         if dialog is None or time.monotonic() >= self.deadline:
             return True

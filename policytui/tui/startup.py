@@ -102,6 +102,8 @@ class Startup(EditorBase):
         except ListingCancelled:
             return  # the user quit while the server was starting; it is already killed
         except Exception as exc:  # every failure becomes a dialog, never a traceback
+            # Keys typed for the editor must not answer the dialog that says so.
+            self.key_order.policy_read(keep_keys=False)
             if self._alive:
                 self._discovery_failed(exc)
             return
@@ -189,6 +191,7 @@ class Startup(EditorBase):
         table.set_view(rows, list(range(len(rows))))
         table.display = True
         table.focus()  # arrow keys move in the rows at once; edit keys wait for the policy
+        self.key_order.waiting_for_policy()
         self.call_after_refresh(self._mount_panels)  # the rows first, then the panels
 
     def _install(self, state: EditorState) -> None:
@@ -220,6 +223,9 @@ class Startup(EditorBase):
         # table may have had the focus since the first rows, so focus alone changes nothing).
         self.refresh_bindings()
         self._changed(full=True)
+        # The keys typed while the policy was read go on now, one at a time. Not into the
+        # dialog that says the file is no valid policy: they were typed for the editor.
+        self.key_order.policy_read(keep_keys=not state.load_problems)
         if state.load_problems:
             self._show_load_problems()
         self.loaded.set()
