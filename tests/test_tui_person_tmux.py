@@ -466,3 +466,26 @@ def test_edit_keys_typed_as_the_rows_appear_wait_for_the_policy(terminal: Termin
     terminal.wait("the policy saved", lambda s: policy.exists() and "unsaved" not in s)
     rules = json.loads(policy.read_text(encoding="utf-8"))["tools"]
     assert rules == {second: {}, third: {}}, rules  # listed: allowed (the default denies)
+
+
+def test_escape_and_a_control_key_in_one_read_are_both_typed(terminal: Terminal, tmp_path: Path) -> None:
+    """Esc then Enter (or ctrl+s) reaching the editor in one read, as over a slow link: Esc
+    cancels the dialog and the key behind it goes to the editor. A terminal sends Alt+key as
+    Esc then the key, and the Esc was dropped: Enter added the limit typed in the dialog being
+    cancelled, and ctrl+s applied the dialog instead of saving the file."""
+    policy = open_kestra(terminal, tmp_path)
+    terminal.wait("the policy loaded", lambda s: "✓ valid" in s.splitlines()[0])
+    first = "backfill_executions"
+    for control in ("0d", "13"):  # Enter, ctrl+s
+        terminal.keys("l")
+        terminal.wait("the limits dialog", lambda s: "Limits for" in s)
+        terminal.keys("7")
+        terminal.wait("7 in the dialog's maximum", lambda s: any(
+            line.lstrip("│ ").startswith("7 ") for line in s.splitlines() if "minute" in line))
+        terminal.note(f"send-keys -H 1b {control}")
+        terminal.tmux("send-keys", "-H", "1b", control)  # one write: one read
+        terminal.wait("the dialog cancelled", lambda s: "Limits for" not in s)
+    terminal.wait("the policy saved by the ctrl+s", lambda s: policy.exists() and "(new)" not in s)
+    screen = terminal.screen()
+    assert "/minute" not in table_row(screen, first), screen
+    assert "limits" not in json.dumps(json.loads(policy.read_text(encoding="utf-8")).get("tools", {}))

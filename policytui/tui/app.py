@@ -37,7 +37,7 @@ from policytui.tui.background import stop_started_servers
 from policytui.tui.commands import EditorCommandsProvider, PaletteCommands
 from policytui.tui.footer import FittingFooter
 from policytui.tui.inputs import TextInput
-from policytui.tui.key_order import KeyOrder
+from policytui.tui.key_order import KeyOrder, read_escape_apart
 from policytui.tui.keys import ACTIONS, editor_bindings
 from policytui.tui.replay_panel import ReplayPins
 from policytui.tui.startup import ListingLoader, Startup
@@ -109,6 +109,7 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands,
         self._loading_timer = None
         self._exiting = False
         self.key_order = KeyOrder(self, self.forward_key)
+        read_escape_apart()  # before the driver starts reading the terminal
         self._panels_started = False
         # Set once the tools are on screen; tests and scripts `await app.loaded.wait()`.
         self.loaded = asyncio.Event()

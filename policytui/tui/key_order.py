@@ -11,7 +11,8 @@ therefore overtook one another wherever the focus or the screen changed in betwe
   (`closing`, `settle`; `DialogScreen.settle_then`);
 - ctrl+q and ctrl+p are priority bindings, run as they arrive, ahead of the keys typed before
   them: `a ctrl+q` quit without asking about the `a` (`after_keys_ahead`);
-- Esc and a letter read together arrive as Alt+letter (`escape_then_key`);
+- Esc and a letter read together arrive as Alt+letter (`escape_then_key`), and Esc and a control
+  key (Enter, ctrl+s) as that key alone (`read_escape_apart`);
 - the table shows its rows a fraction of a second before the policy is read (`waiting_for_policy`):
   `a` typed then did nothing, and the keys behind it went on without it.
 
@@ -78,6 +79,40 @@ def escape_then_key(event: events.Event) -> list[events.Key] | None:
     if not character or len(character) != 1 or not character.isprintable():
         return None
     return [events.Key("escape", "\x1b"), events.Key(event.key.removeprefix("alt+"), character)]
+
+
+# Control characters that Esc read together with them would lose: Textual takes Esc and a
+# character it cannot name with Alt (Enter, ctrl+s) as the character alone. Not Tab and
+# Backspace, which terminals send after Esc for shift+tab and Alt+Backspace (delete a word).
+_CONTROLS_AFTER_ESCAPE = frozenset(chr(code) for code in range(0x20)) - {"\x1b", "\x08", "\x09"}
+
+
+def read_escape_apart() -> None:
+    """Make Textual's terminal reader take Esc followed at once by a control key as the two keys.
+
+    A terminal sends Alt+key as Esc then the key, so Esc and the next key in one read (typed
+    fast, over a slow link, or by a script) are read as Alt+key, and Textual drops the Alt of a
+    key with no Alt name: `Escape Enter` in a dialog, meant to cancel it, added the limit typed
+    there and left the dialog open; `Escape ctrl+s` applied the dialog and saved nothing. The
+    editor binds no Alt key, so the Esc is kept as the key typed before. Textual's reader is
+    patched once per process (every app runs the same reader); the letters read as Alt+letter
+    are split by `escape_then_key`.
+    """
+    from textual._xterm_parser import XTermParser
+
+    if getattr(XTermParser, "_reads_escape_apart", False):
+        return
+    keys_of = XTermParser._sequence_to_key_events
+
+    def sequence_to_key_events(self: XTermParser, sequence: str, alt: bool = False) -> Any:
+        if alt and sequence in _CONTROLS_AFTER_ESCAPE:
+            yield events.Key("escape", "\x1b")
+            yield from keys_of(self, sequence)
+            return
+        yield from keys_of(self, sequence, alt)
+
+    XTermParser._sequence_to_key_events = sequence_to_key_events  # type: ignore[method-assign]
+    XTermParser._reads_escape_apart = True  # type: ignore[attr-defined]
 
 
 class KeyOrder:
