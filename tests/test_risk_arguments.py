@@ -71,6 +71,48 @@ def test_a_reader_handed_something_to_write_is_not_read(name, description, prope
     assert c.against
 
 
+@pytest.mark.parametrize("name,description,properties", [
+    # A verb that only examines, naming the payload as what it examines.
+    ("validate_security", "Validate content for security issues before saving.",
+     {"content": TEXT, "site_id": TEXT}),
+    ("decode_block", "Decode a base64 block payload copied out of the playbook editor.",
+     {"payload": TEXT}),
+    ("lint_yaml", "Lints it against the schema.", {"yaml": TEXT}),
+    ("check_json", "Checks the JSON data for syntax errors.", {"data": TEXT}),
+])
+def test_a_payload_an_examining_verb_names_as_its_object_is_what_it_reads(
+        name, description, properties):
+    c = classify(tool(name, description, properties))
+    assert c.category == "Read", c.evidence
+    assert any("examines" in line for line in c.evidence)
+
+
+@pytest.mark.parametrize("name,description,properties", [
+    # A preview of a post may post it; a payload the sentence does not name is written.
+    ("preview_post", "Preview a post before publishing.", {"body": TEXT}),
+    ("parse_statement", "Parse a bank statement into a proposal.", {"content": TEXT}),
+    ("check_status", "Check the status of the import.", {"content": TEXT}),
+    # The payload named after a preposition is not what is examined.
+    ("verify_signature", "Verify the signature of a payload.", {"payload": TEXT}),
+    # Another payload beside the examined one still counts.
+    ("validate_content", "Validate content for errors.", {"content": TEXT, "body": TEXT}),
+])
+def test_a_payload_no_examining_verb_names_is_still_something_to_write(
+        name, description, properties):
+    c = classify(tool(name, description, properties))
+    assert c.category == "Write", c.evidence
+    assert any("holds something to write" in line for line in c.evidence)
+
+
+@pytest.mark.parametrize("description", [
+    "Validate content and publish it.",
+    "Validate the content, then save it to the page.",
+])
+def test_an_examining_verb_with_a_second_step_is_not_read(description):
+    c = classify(tool("validate_content", description, {"content": TEXT}))
+    assert c.category != "Read", c.evidence
+
+
 def test_a_payload_named_argument_described_as_what_to_find_is_a_filter():
     c = classify(tool("find_records", "Find records.",
                       {"value": {"type": "string", "description": "The value to search for"}}))

@@ -28,7 +28,7 @@ from policytui.risk.findings import Reading, quote
 from policytui.risk.kinds import KIND_ORDER, KIND_RISK, KIND_TEXT
 from policytui.risk.names import NameVerbs
 from policytui.risk.schema import SchemaFacts, normalize
-from policytui.risk.words import DESCRIPTION_WINDOW
+from policytui.risk.words import DESCRIPTION_WINDOW, SEPARATORS, base_verb
 
 # A description that limits the queries a tool runs to reads: "a read-only SQL query", "Only
 # SELECT queries are allowed", "SELECT statements only", "只读 SELECT 查询". Not "read-only
@@ -138,6 +138,41 @@ def _an_entity_program(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFac
     return "program" in name.words  # `program.scope`, `program_stats`
 
 
+# Verbs that only examine what they are handed: a payload they name as their object ("Validate
+# content for security issues", "Decode a base64 block payload", "validate_yaml") is what they
+# look at, not something to write. Not "preview", "simulate" or "test" (previewing a post may
+# post it, a test runs something), nor "format" or "convert", which hand back a rewrite.
+_EXAMINERS = frozenset(
+    """
+    validate verify lint check parse decode analyze analyse inspect scan detect classify
+    tokenize count diff compare summarize summarise explain
+    """.split())
+# Where the object of an examining verb ends ("content for security issues").
+_OBJECT_ENDS = SEPARATORS | frozenset(
+    "for of in on to from by with into at as via before after against than".split())
+_OBJECT_WORDS = 8
+
+
+def _examiner_of(name: NameVerbs, desc: DescriptionVerbs, payload: str) -> str | None:
+    """The tool's own verb, one that only examines, when it names the payload argument as what
+    it examines: in the description's first sentence, right after its lead ("Validate content
+    ..." with `content`), or in the name after its verb ("decode_payload"); else None."""
+    key = normalize(payload)
+    if desc.lead in _EXAMINERS:
+        tokens = desc.words
+        at = next((i for i, token in enumerate(tokens[:3]) if base_verb(token) == desc.lead),
+                  None)
+        if at is not None:
+            for token in tokens[at + 1:at + 1 + _OBJECT_WORDS]:
+                if token in _OBJECT_ENDS:
+                    break
+                if token == key:
+                    return desc.lead
+    if name.verb in _EXAMINERS and key in name.words[name.words.index(name.verb) + 1:]:
+        return name.verb
+    return None
+
+
 def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
                     schema: Any, shape: ArgumentShape) -> None:
     """Make the reading as risky as its arguments say, saying why (and what lost)."""
@@ -206,8 +241,18 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
 
     # A tool handed something to write (`body`, `content`, `yaml`) is no reader, whatever its
     # name says ("sync_config" with a `yaml`, "preview_post" with a `body`).
-    if r.category == READ and shape.payloads and not r.rendered:
-        r.evidence.append(f"argument {quote(shape.payloads[0])} holds something to write")
+    payloads = shape.payloads
+    if r.category == READ and payloads and not r.rendered:
+        examined = {p: verb for p in payloads
+                    if (verb := _examiner_of(name, desc, p)) is not None}
+        for payload, verb in examined.items():
+            # "validate_content": "Validate content for security issues" with a `content`:
+            # what it validates, not what it writes. Any other payload still counts.
+            r.evidence.append(f"argument {quote(payload)} is what '{verb}' examines, as the "
+                              "tool's own words say")
+        payloads = tuple(p for p in payloads if p not in examined)
+    if r.category == READ and payloads and not r.rendered:
+        r.evidence.append(f"argument {quote(payloads[0])} holds something to write")
         r.against.append("the name and description alone would say it reads")
         r.category, r.severity = WRITE, DEFAULT_SEVERITY[WRITE]
         r.disagree = True
