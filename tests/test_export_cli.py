@@ -122,3 +122,42 @@ def test_an_export_that_loses_nothing_says_so(tmp_path: Path, capsys: pytest.Cap
     for fmt in ("policylayer", "cedar"):
         assert main(["export", str(source), "-f", fmt, "-o", str(tmp_path / f"out.{fmt}")]) == 0
         assert "nothing was lost" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("fmt", "target"),
+    [("policylayer", "PolicyLayer"), ("intercept", "Intercept"), ("cedar", "ToolHive (Cedar)")],
+)
+def test_pinning_that_the_target_cannot_enforce_is_named_not_called_lossless(
+    tmp_path: Path, fmt: str, target: str
+) -> None:
+    """With pinning on, policytui's gateway hides and denies a tool whose definition changed
+    since it was approved (or that was added later); no other format checks definitions, so the
+    export must say the protection is gone rather than "nothing was lost"."""
+    import subprocess
+    import sys
+
+    fingerprint = "sha256:" + "0" * 64
+    doc = {
+        "version": "1",
+        "default": "allow",
+        "x-policytui": {"pin": True, "fingerprints": {"fetch_page": fingerprint}},
+        "tools": {"fetch_page": {}},
+    }
+    source = _file(tmp_path, doc)
+    policytui = Path(sys.executable).parent / "policytui"
+    done = subprocess.run(
+        [str(policytui), "export", str(source), "-f", fmt], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "nothing was lost" not in done.stderr
+    assert f"What {target} cannot hold as written (1):" in done.stderr
+    assert "x-policytui.pin" in done.stderr
+    assert "x-policytui" not in done.stdout  # the fingerprints stay out of the export
+    # Pinning only in the fingerprints (turned on by `gateway --pin`, not the file): nothing to say.
+    doc["x-policytui"] = {"fingerprints": {"fetch_page": fingerprint}}
+    _file(tmp_path, doc)
+    done = subprocess.run(
+        [str(policytui), "export", str(source), "-f", fmt], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and "nothing was lost" in done.stderr, done.stderr

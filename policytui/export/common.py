@@ -38,8 +38,19 @@ def _nodes(policy: Policy) -> Iterator[tuple[str, Node]]:
 
 
 def extension_warnings(policy: Policy, target: str) -> list[ExportWarning]:
-    """One warning per object carrying extension data other than policytui's own."""
+    """One warning per object carrying extension data other than policytui's own, and one for
+    pinning turned on in policytui's own (`x-policytui.pin`), which no target can enforce."""
     warnings = []
+    own = policy.extensions.get(OWN_EXTENSION)
+    if isinstance(own, dict) and own.get("pin") is True:
+        warnings.append(
+            ExportWarning(
+                f"{OWN_EXTENSION}.pin",
+                f"{target} does not check tool definitions: a tool that changed since it was approved, "
+                "or was added after, is decided by the rules alone there, where policytui's gateway "
+                "hides and denies it",
+            )
+        )
     for path, node in _nodes(policy):
         foreign = [key for key in node.extensions if key != OWN_EXTENSION]
         if foreign:
