@@ -401,3 +401,54 @@ def test_a_call_for_a_tool_the_server_does_not_list_is_recorded_and_not_compared
         text = replay(str(source), "--policy", str(policy))
         assert text.returncode == 0
         assert "Not compared: 1 denied because the server does not list their tool." in text.stdout
+
+
+def test_an_audit_log_shared_by_two_gateways_is_replayed_one_server_at_a_time(
+    tmp_path: Path, test_servers: Path
+) -> None:
+    """Gateways sharing a state folder share its audit log (the default, STATE_DIR/audit.jsonl):
+    a draft for one server must not be judged on the other server's calls. Without --server the
+    replay says the log holds two servers; with it, only that server's calls are decided."""
+    import anyio
+
+    files = _server(test_servers, "filesystem")
+    memory = _server(test_servers, "memory")
+    root = tmp_path / "files"
+    root.mkdir()
+    files_policy = _write(tmp_path / "files.json", {
+        "version": "1", "default": "deny", "tools": {"list_directory": {}}})
+    memory_policy = _write(tmp_path / "memory.json", {"version": "1", "default": "allow"})
+    _wait_for_day_window()
+
+    async def traffic() -> None:
+        async with recording_gateway(tmp_path, files_policy, [str(files), str(root)]) as client:
+            await client.call_tool("list_directory", {"path": str(root)})
+        env = {"MEMORY_FILE_PATH": str(tmp_path / "memory.jsonl")}
+        async with recording_gateway(tmp_path, memory_policy, [str(memory)], env=env) as client:
+            await client.call_tool("read_graph", {})
+
+    anyio.run(traffic)
+    audit = tmp_path / "audit.jsonl"
+    servers = {json.loads(line)["server"] for line in audit.read_text(encoding="utf-8").splitlines()}
+    assert servers == {"mcp-server-filesystem", "mcp-server-memory"}
+
+    mixed = replay(str(audit), "--policy", str(files_policy))
+    assert "holds the calls of 2 servers (mcp-server-filesystem, mcp-server-memory)" in mixed.stderr
+    assert "give --server NAME" in mixed.stderr
+
+    done = replay(str(audit), "--policy", str(files_policy), "--server", "mcp-server-filesystem", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stderr == ""
+    report = json.loads(done.stdout)
+    assert report["calls"] == 1 and report["changes"] == []
+
+    other = replay(str(audit), "--policy", str(memory_policy), "--server", "mcp-server-memory", "--json")
+    assert other.returncode == 0, other.stdout + other.stderr
+    assert json.loads(other.stdout)["calls"] == 1
+
+    unknown = replay(str(audit), "--policy", str(files_policy), "--server", "github")
+    assert unknown.returncode == 2
+    assert unknown.stderr.strip() == (
+        f"policytui replay: the recording {audit} holds no calls of server github "
+        "(it holds calls of: mcp-server-filesystem, mcp-server-memory)."
+    )

@@ -25,6 +25,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="OLD",
         help="compare with the decisions of this policy instead of the recorded ones",
     )
+    parser.add_argument(
+        "--server",
+        metavar="NAME",
+        help="replay only the calls made through the gateway in front of this server (the audit "
+        "record's `server`): an audit log that several gateways share holds every server's calls",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON, for scripts")
     parser.epilog = (
         "exit codes: 0 when no call that was allowed would be denied, 1 when one would be "
@@ -56,6 +62,7 @@ def _policy(path: str, what: str) -> tuple[Any, str | None]:
 def run(args: argparse.Namespace) -> int:
     from policytui.policy.display import visible
     from policytui.replay import RecordingError, load_calls
+    from policytui.replay.calls import of_server, servers_of
     from policytui.replay.engine import Replay
     from policytui.replay.text import render
 
@@ -84,6 +91,24 @@ def run(args: argparse.Namespace) -> int:
         against, problem = _policy(args.against, "policy to compare with")
         if problem:
             return fail(problem)
+    servers = servers_of(calls)
+    if args.server is not None:
+        if calls.calls and args.server not in servers:
+            held = ", ".join(visible(name) for name in servers) or "none named"
+            return fail(
+                f"the recording {visible(args.recording)} holds no calls of server {visible(args.server)} "
+                f"(it holds calls of: {held})"
+            )
+        calls = of_server(calls, args.server)
+    elif len(servers) > 1:
+        # One draft is meant for one server: another server's calls would be decided under it
+        # too, and reported as changes that are not.
+        names = ", ".join(visible(name) for name in servers)
+        print(
+            f"policytui replay: {visible(args.recording)} holds the calls of {len(servers)} servers ({names}), "
+            f"all decided under {visible(args.policy)}; give --server NAME to replay one server's calls.",
+            file=sys.stderr,
+        )
     if not calls.calls:
         # A gate that tested nothing must not pass: an empty file usually means the recording
         # went somewhere else, or the gateway never saw a call.

@@ -57,6 +57,9 @@ class RecordedCall:
     # rate limits were being charged (the gateway's reason `_CANCELLED_IN_CHARGE`), or the gateway
     # was being stopped before it was sent (`_STOPPED_BEFORE_SENDING`).
     refunded: bool = False
+    # The server the gateway stood in front of (`server` in the audit record), "" when not said:
+    # an audit log a state folder's gateways share holds the calls of every server among them.
+    server: str = ""
 
     @property
     def recorded_outcome(self) -> str:
@@ -173,6 +176,7 @@ def _call(record: Any, line: int) -> RecordedCall | None:
         # compared as allowed.
         decision = "allowed"
     upstream = record.get("upstream")
+    server = record.get("server")
     return RecordedCall(
         line=line,
         time=str(time_text),
@@ -193,6 +197,7 @@ def _call(record: Any, line: int) -> RecordedCall | None:
         unlisted=decision == "denied" and record.get("rule") == _UNLISTED_RULE,
         undecided=decision == "denied" and reason == _CANCELLED_IN_PINNING,
         refunded=refunded,
+        server=server if isinstance(server, str) else "",
     )
 
 
@@ -233,6 +238,18 @@ def parse_calls(text: str) -> Calls:
         calls = sorted(calls + unfinished, key=lambda call: call.line)
     with_arguments = bool(calls) and all(c.arguments is not None for c in calls)
     return Calls(calls, with_arguments, skipped)
+
+
+def servers_of(calls: Calls) -> list[str]:
+    """The servers whose calls the recording holds, in order of first appearance."""
+    return list(dict.fromkeys(call.server for call in calls.calls if call.server))
+
+
+def of_server(calls: Calls, server: str) -> Calls:
+    """Only the calls made through the gateway in front of `server`."""
+    kept = [call for call in calls.calls if call.server == server]
+    with_arguments = bool(kept) and all(c.arguments is not None for c in kept)
+    return Calls(kept, with_arguments, calls.skipped_last_line)
 
 
 def load_calls(path: Path | str) -> Calls:
