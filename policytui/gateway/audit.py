@@ -79,9 +79,12 @@ def utc_now_iso() -> str:
 class AuditLog:
     """Appends audit records to a file (created owner-only) or to standard error (`-`)."""
 
-    def __init__(self, target: Path | str | None) -> None:
+    def __init__(self, target: Path | str | None, secrets: tuple[str, ...] | list[str] = ()) -> None:
         self._lock = threading.Lock()
         self.target = target
+        # The server's credentials, starred (***) wherever a record's text holds one: a policy
+        # condition's value in a denial's reason may be one (`deny_if args.token eq "ghp_..."`).
+        self._secrets = tuple(secrets)
         if target is None:
             self._fd: int | None = None
         elif str(target) == "-":
@@ -100,6 +103,8 @@ class AuditLog:
         Raises OSError when it cannot, and `failing` says so until a write succeeds."""
         if self._fd is None:
             return
+        if self._secrets:
+            record = self._starred(record)
         # ASCII with escapes: a name holding U+2028 or an unpaired surrogate cannot split a
         # record for any reader or make the file invalid UTF-8.
         data = (_record_line(record) + "\n").encode("ascii")
@@ -115,6 +120,19 @@ class AuditLog:
                 self.failing = self._torn = True
                 raise OSError(errno.ENOSPC, "the audit line was written in part")
             self.failing = self._torn = False
+
+    def _starred(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The record with each secret in its text fields replaced by *** (a copy, only when
+        one is there; `arguments`, which a recording redacts its own way, are left as they are)."""
+        starred: dict[str, Any] | None = None
+        for key, value in record.items():
+            if key != "arguments" and isinstance(value, str) and any(s in value for s in self._secrets):
+                if starred is None:
+                    starred = dict(record)
+                for secret in self._secrets:
+                    value = value.replace(secret, "***")
+                starred[key] = value
+        return record if starred is None else starred
 
     def close(self) -> None:
         if self._owned and self._fd is not None:

@@ -98,7 +98,9 @@ class Recorder:
     def __init__(self, path: Path | str, secrets: list[str] | tuple[str, ...] = ()) -> None:
         self.path = Path(path)
         self._secrets = tuple(secrets)
-        self._log = AuditLog(self.path)  # same append-only, one-write-per-line file
+        # The same append-only, one-write-per-line file, with the secrets starred in the
+        # record's text (a denial's reason may quote a condition's value).
+        self._log = AuditLog(self.path, self._secrets)
 
     def write(self, entry: dict[str, Any], arguments: Any) -> None:
         """Record the audit `entry` of one call together with its (redacted) arguments."""

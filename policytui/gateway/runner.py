@@ -96,7 +96,7 @@ async def run_gateway(
     command).
     """
     watcher = watcher or PolicyWatcher(config.policy_path)
-    audit = AuditLog(config.audit)
+    audit = AuditLog(config.audit, config.server_secrets)
     store = config.store
     if store is None:
         from policytui.gateway.store import open_policy_store
@@ -129,6 +129,7 @@ async def run_gateway(
         http=config.listen is not None,
     )
     gateway.secrets = config.server_secrets
+    enforcer.secrets = config.server_secrets
     upstream.on_notification = gateway.relay_notification
     if hasattr(upstream, "on_request"):
         upstream.on_request = gateway.server_request
