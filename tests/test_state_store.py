@@ -12,6 +12,7 @@ import multiprocessing
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from audit_support import outcome_lines
@@ -21,7 +22,7 @@ from policytui.decision import Budget, Caller, CounterKey
 from policytui.gateway.approvals import ApprovalQueue, PendingApproval
 from policytui.gateway.audit import AuditLog
 from policytui.gateway.enforcer import Enforcer, UpstreamFailure
-from policytui.gateway.store import StateStore, StateURLError, open_store
+from policytui.gateway.store import StateStore, StateUnavailable, StateURLError, open_store
 from policytui.gateway.store.memory import MemoryStore
 from policytui.gateway.store.sqlite import SQLiteStore
 from policytui.policy.model import Policy
@@ -430,3 +431,91 @@ def test_a_state_file_removed_or_replaced_in_use_fails_limited_calls_closed(how:
             first.reserve((budget, _budget("d", 5)))
     finally:
         first.close()
+
+
+class _ReplyCuttingProxy:
+    """A TCP proxy in front of Redis. Once `armed`, the next command holding `marker` reaches
+    Redis and runs there, and the connection is closed before Redis's reply is passed back: a
+    network that fails between a command and its answer."""
+
+    def __init__(self, target_port: int, marker: bytes) -> None:
+        import socket
+        import threading
+
+        self.target, self.marker, self.armed, self.cutting = target_port, marker, False, False
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+        import threading
+
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target))
+            threading.Thread(target=self._up, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self._down, args=(client, upstream), daemon=True).start()
+
+    def _up(self, client: Any, upstream: Any) -> None:
+        import socket
+
+        try:
+            while data := client.recv(65536):
+                cut = self.armed and self.marker in data
+                self.cutting = self.cutting or cut
+                upstream.sendall(data)
+                if cut:
+                    self.armed = False
+                    time.sleep(0.3)  # Redis runs the command and answers; the answer is dropped
+                    client.shutdown(socket.SHUT_RDWR)
+                    client.close()
+                    upstream.close()
+                    self.cutting = False
+                    return
+        except OSError:
+            pass
+
+    def _down(self, client: Any, upstream: Any) -> None:
+        try:
+            while data := upstream.recv(65536):
+                if not self.cutting:
+                    client.sendall(data)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_a_refund_whose_answer_is_lost_on_the_way_back_is_not_made_twice(tmp_path: Path) -> None:
+    """Redis runs a refund and the connection breaks before its answer arrives. Retrying it on a
+    fresh connection (as a charge is retried, which can only deny more) would give the call back
+    twice: one refused call would buy two more calls than the limit allows. A refund is made at
+    most once; one whose answer is lost may be lost with it, which only errs on the strict side."""
+    import hashlib
+
+    from policytui.gateway.store.redis_store import REFUND
+
+    server = RedisServer(tmp_path / "redis").start()
+    proxy = _ReplyCuttingProxy(server.port, hashlib.sha1(REFUND.encode()).hexdigest().encode())
+    store = open_store(f"redis://127.0.0.1:{proxy.port}/0", tmp_path, policy="p")
+    try:
+        store.check()
+        budget = _budget("c", 3)
+        charged = [store.reserve((budget,)) for _ in range(3)]
+        assert all(r.allowed for r in charged)
+        proxy.armed = True
+        try:
+            store.refund(charged[0])  # one call the server refused: it did not run
+        except StateUnavailable:
+            pass  # the answer was lost: so was word of the refund, which Redis made
+        assert {u.counter: u.used for u in store.usage()} == {"c": 2}
+        assert [store.reserve((budget,)).allowed for _ in range(3)] == [True, False, False]
+    finally:
+        store.close()
+        proxy.close()
+        server.stop()

@@ -116,8 +116,8 @@ class RedisStore(StateStore):
         # not retried: a Redis that did not answer in SOCKET_TIMEOUT is hung or overloaded, a
         # second try would most likely hang as long, and every limited call of the outage
         # would wait twice as long before the same denial. So a call waits at most one
-        # timeout. A retried script whose first run did succeed charges twice, which only ever
-        # errs on the strict side.
+        # timeout. A retried charge whose first run did succeed charges twice, which only ever
+        # errs on the strict side (refunds are never retried: see `_once`).
         self.client = redis.Redis.from_url(
             url,
             socket_timeout=SOCKET_TIMEOUT,
@@ -125,8 +125,21 @@ class RedisStore(StateStore):
             retry=Retry(NoBackoff(), 1, supported_errors=(redis.exceptions.ConnectionError,)),
             decode_responses=True,
         )
+        # Refunds alone go through a client that never retries. A refund whose answer was lost
+        # (the connection broke after Redis ran it) cannot be told from one that never arrived,
+        # and a second run would give the call back twice: a refused call would buy a call past
+        # the limit. Made at most once, a refund lost with its answer only errs on the strict
+        # side. (A pooled connection Redis closed, after a restart, is found and replaced before
+        # a command is sent, so the first refund after a restart is not lost.)
+        self._once = redis.Redis.from_url(
+            url,
+            socket_timeout=SOCKET_TIMEOUT,
+            socket_connect_timeout=SOCKET_TIMEOUT,
+            retry=Retry(NoBackoff(), 0),
+            decode_responses=True,
+        )
         self._reserve = self.client.register_script(RESERVE)
-        self._refund = self.client.register_script(REFUND)
+        self._refund = self._once.register_script(REFUND)
         self._settle = self.client.register_script(SETTLE)
 
     def _key(self, name: str) -> str:
@@ -281,10 +294,11 @@ class RedisStore(StateStore):
         self._call(work)
 
     def close(self) -> None:
-        try:
-            self.client.close()
-        except Exception:  # noqa: BLE001 - closing a dead connection is not worth a message
-            pass
+        for client in (self.client, self._once):
+            try:
+                client.close()
+            except Exception:  # noqa: BLE001 - closing a dead connection is not worth a message
+                pass
 
 
 def _text(value: Any) -> str | None:
