@@ -728,6 +728,45 @@ def test_a_body_that_never_arrives_is_refused_in_time(gateway: Gateway) -> None:
     assert gateway.check_server_side() == []
 
 
+
+def test_a_request_head_that_never_ends_is_cut_off_in_time(gateway: Gateway) -> None:
+    """Connections that send nothing, or a request line and headers that never end (slowloris),
+    before any token is checked: each is closed once HEAD_SECONDS pass, so nobody without a
+    token holds the gateway's connections (and file descriptors) for good, and a client with a
+    token is served meanwhile and after. A GET stream and a call answered later are not cut."""
+    from policytui.gateway import http as gateway_http
+
+    session = gateway.initialize(ALICE)
+    stream = socket.create_connection((gateway.host, gateway.port))
+    stream.sendall(f"GET {gateway.path} HTTP/1.1\r\nHost: {gateway.host}\r\nAuthorization: Bearer {ALICE}\r\n"
+                   f"Accept: text/event-stream\r\nMcp-Session-Id: {session}\r\n\r\n".encode())
+    assert stream.recv(1024).startswith(b"HTTP/1.1 200")
+    started = time.monotonic()
+    held = [socket.create_connection((gateway.host, gateway.port)) for _ in range(20)]
+    try:
+        for number, sock in enumerate(held):
+            if number % 2:  # the other half sends nothing at all
+                sock.sendall(f"POST {gateway.path} HTTP/1.1\r\nHost: {gateway.host}\r\nX-Slow: 1\r\n".encode())
+        answer = gateway.post(legacy_headers(ALICE, session), call(1, "list_flows", {"namespace": "meanwhile"},
+                                                                   modern=False))
+        assert answer.status == 200 and answer.events()[-1]["result"]["content"][0]["text"]
+        for sock in held:
+            sock.settimeout(gateway_http.HEAD_SECONDS + 15)
+            assert sock.recv(1024) == b"", "a connection without a whole request head was answered"
+        waited = time.monotonic() - started
+        assert gateway_http.HEAD_SECONDS - 1 < waited < gateway_http.HEAD_SECONDS + 15
+        # The session's GET stream, open all along, is still served (a keep-alive comment).
+        stream.settimeout(30)
+        assert b": keep-alive" in stream.recv(1024)
+    finally:
+        for sock in held:
+            sock.close()
+        stream.close()
+    again = gateway.post(legacy_headers(ALICE, session), call(2, "list_flows", {"namespace": "after"}, modern=False))
+    assert again.status == 200
+    assert gateway.check_server_side() == [("list_flows", {"namespace": "meanwhile"}), ("list_flows", {"namespace": "after"})]
+
+
 FLOODING_SERVER = r'''
 import json, sys
 def out(message):

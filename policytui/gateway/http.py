@@ -17,6 +17,12 @@ from typing import Any
 
 log = logging.getLogger("policytui.gateway")
 
+# A connection whose request line and headers have not all arrived within this long is closed
+# (as a body that has not arrived within BODY_SECONDS is refused): a client that sends nothing,
+# or a head a byte at a time, would otherwise hold a connection, and a file descriptor, for
+# good, before any token is checked.
+HEAD_SECONDS = 10.0
+
 GRANT_SCOPE_KEY = "policytui.grant"
 # Which token a request came with (its SHA-256, never the token): a session is bound to it.
 TOKEN_SCOPE_KEY = "policytui.token"
@@ -200,3 +206,54 @@ async def _refuse(send: Any, status: int, message: str) -> None:
     await send({"type": "http.response.start", "status": status, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+def head_timeout_protocol() -> type:
+    """uvicorn's HTTP/1.1 protocol, closing a connection whose request head (the request line
+    and the headers) has not all arrived HEAD_SECONDS after the connection opened, or after
+    the previous answer on it ended. uvicorn itself waits for a head for ever: its keep-alive
+    timer ends at the first byte received, and nothing times the first request. A request whose
+    head has arrived is not timed here (its body has BODY_SECONDS; a GET stream and a long call
+    are answered as long as they last)."""
+    import asyncio
+
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeadTimeoutProtocol(H11Protocol):
+        _head_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm_head_timer()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm_head_timer()
+            super().connection_lost(exc)
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            if self.conn.their_state is not h11.IDLE:  # a whole head arrived: its request runs
+                self._disarm_head_timer()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+                self._arm_head_timer()  # the next request's head has its own time
+
+        def _arm_head_timer(self) -> None:
+            self._disarm_head_timer()
+            self._head_timer = self.loop.call_later(HEAD_SECONDS, self._head_overdue)
+
+        def _disarm_head_timer(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
+        def _head_overdue(self) -> None:
+            self._head_timer = None
+            if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+                log.debug("closed an HTTP connection: no whole request head arrived within %s s", HEAD_SECONDS)
+                self.transport.close()
+
+    return HeadTimeoutProtocol

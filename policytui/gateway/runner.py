@@ -279,7 +279,7 @@ async def _serve_http(
 ) -> None:
     import uvicorn
 
-    from policytui.gateway.http import HostOriginGuard, TokenGate
+    from policytui.gateway.http import HostOriginGuard, TokenGate, head_timeout_protocol
     from policytui.gateway.http_relay import HttpRelayApp
 
     assert config.listen is not None
@@ -291,6 +291,7 @@ async def _serve_http(
     grace = max(0.0, config.stop_grace)
     uv_config = uvicorn.Config(
         gate, host=host, port=port, log_level="warning", access_log=False, lifespan="on", log_config=None,
+        http=head_timeout_protocol(),  # a request head that never ends does not hold a connection
         # Once stopped, uvicorn waits for open connections: the grace, when `stopping` cancels
         # what is left, then this much more before it cancels whatever still holds one.
         timeout_graceful_shutdown=math.ceil(grace + STOP_BACKSTOP_SECONDS),
