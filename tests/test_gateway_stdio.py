@@ -515,6 +515,41 @@ def test_unusable_files_are_refused_in_one_sentence(tmp_path: Path, flag: str, m
     assert not marker.exists()
 
 
+@pytest.mark.parametrize(
+    ("tokens_json", "grant", "words"),
+    [
+        ('{"aaaaaaaaaaaaaaaaaaaa-token": "al\\ud800ice"}', None, "token number 1 in"),
+        ('{"aaaa\\udc00aaaaaaaaaaaaaaaaaaa": "alice"}', None, "token number 1 in"),
+        (None, b"al\xffice", "--grant"),
+    ],
+    ids=["grant in the tokens file", "token", "--grant not UTF-8"],
+)
+def test_a_grant_or_token_that_is_not_text_is_refused_before_the_server_starts(
+    tmp_path: Path, tokens_json: str | None, grant: bytes | None, words: str
+) -> None:
+    """A grant name (or token) holding an unpaired surrogate (`"\\ud800"` in the tokens file, or
+    `--grant` given bytes that are not UTF-8) cannot be stored: every limited call of that grant
+    failed inside the gateway with a traceback, unaudited. Refused at start in one sentence."""
+    policy = _write_policy(tmp_path / "policy.json", BASE)
+    marker = tmp_path / "started"
+    options: list[str | bytes] = []
+    if tokens_json is not None:
+        (tmp_path / "tokens.json").write_text(tokens_json, encoding="utf-8")
+        options = ["--listen", "127.0.0.1:0", "--tokens", str(tmp_path / "tokens.json")]
+    if grant is not None:
+        options = ["--grant", grant]
+    result = subprocess.run(
+        [sys.executable, "-m", "policytui", "gateway", "--policy", str(policy), "--state-dir", str(tmp_path),
+         *options, "--", "/bin/sh", "-c", f'touch "{marker}"'],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, check=False, errors="replace",
+    )
+    assert result.returncode in (1, 2), result
+    assert words in result.stderr and "not valid text" in result.stderr, result.stderr
+    assert "aaaaaaaaaaaaaaaaaaa" not in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not marker.exists()
+
+
 def test_a_token_written_twice_is_refused_before_the_server_starts(tmp_path: Path) -> None:
     """`{"T": "admin", "T": "intern"}`: which grant the token stands for would be a guess (a
     JSON reader keeps the last). The gateway refuses the file in one sentence, naming the

@@ -118,7 +118,7 @@ def _positive(name: str, value: float) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policytui.gateway.http import TokensError, is_loopback, load_tokens
+    from policytui.gateway.http import TokensError, is_loopback, is_text, load_tokens
     from policytui.gateway.policy_watch import PolicyStartError, PolicyWatcher
     from policytui.gateway.runner import GatewayConfig, configure_logging
     from policytui.gateway.state import default_audit_path, default_state_dir, ensure_private_dir
@@ -161,6 +161,8 @@ def run(args: argparse.Namespace) -> int:
     except PolicyStartError as exc:
         return _fail(str(exc))
 
+    if not is_text(args.grant):
+        raise UsageError("the --grant name is not valid text (it holds bytes that are not UTF-8)")
     tokens = None
     if args.tokens:
         try:

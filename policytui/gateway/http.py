@@ -69,7 +69,24 @@ def load_tokens(path: Path) -> dict[str, str]:
             raise TokensError(f"token number {number} in {path} is shorter than 16 characters")
         if not isinstance(grant, str) or not grant:
             raise TokensError(f"token number {number} in {path} has no grant name")
+        # JSON lets a text hold half a surrogate pair (`"\\ud800"`), which no UTF-8 writer takes:
+        # the grant names every counter, held call and audit line of its calls, so each of its
+        # limited calls would fail inside the gateway, unaudited.
+        for what, text in (("the token", token), ("its grant name", grant)):
+            if not is_text(text):
+                raise TokensError(f"token number {number} in {path}: {what} is not valid text "
+                                  "(it holds an unpaired surrogate, such as \\ud800)")
     return dict(data)
+
+
+def is_text(value: str) -> bool:
+    """Whether `value` can be written as UTF-8 (no unpaired surrogate: JSON's `"\\ud800"`, or
+    bytes that were not UTF-8 in a command-line argument)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class TokenGate:
