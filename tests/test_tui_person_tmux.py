@@ -189,6 +189,19 @@ def test_ctrl_q_while_the_server_starts_exits_at_once_and_stops_it(terminal: Ter
     assert not stat.exists() or stat.read_text().split(")")[-1].split()[0] == "Z", "the server still runs"
 
 
+def test_ctrl_s_while_the_server_starts_says_there_is_nothing_to_save_yet(terminal: Terminal, tmp_path: Path) -> None:
+    """ctrl+s (or an edit key) while the server is still starting does nothing yet, and says
+    so: nothing used to show, and a save looked made."""
+    server = ["sh", "-c", "exec sleep 100"]  # a server that never answers
+    terminal.start([*policytui(), "connect", "--policy", str(tmp_path / "p.json"), "--", *server], cwd=tmp_path)
+    terminal.wait("the loading screen", lambda s: "listing its tools" in s, timeout=20)
+    terminal.keys("C-s")
+    terminal.wait("the notice", lambda s: "Nothing to edit or save yet" in " ".join(s.split()))
+    assert not (tmp_path / "p.json").exists()
+    terminal.keys("C-q")
+    assert terminal.wait_exit(timeout=10) == 0
+
+
 # ----- 3. the layout follows every resize ---------------------------------------------------
 
 

@@ -348,3 +348,29 @@ async def test_ctrl_q_alone_while_the_policy_is_read_quits_at_once(
             await until(lambda: not app.is_running, "the editor to quit", timeout=1.0)
     finally:
         gate.set()
+
+
+async def test_an_editing_key_while_the_server_starts_says_it_does_nothing_yet(tmp_path: Path) -> None:
+    import threading
+
+    started = threading.Event()
+
+    def starting_server():  # type: ignore[no-untyped-def]
+        started.wait(10)
+        return kestra()
+
+    app = make_app(policy_path=tmp_path / "policy.json", load_listing=starting_server, target_label="slow")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause(0.2)
+            await pilot.press("down")  # a move: no notice
+            await pilot.pause(0.1)
+            assert not list(app._notifications)
+            await pilot.press("ctrl+s")
+            await until(lambda: any("Nothing to edit or save yet" in str(note.message)
+                                    for note in app._notifications), "the notice")
+            assert not (tmp_path / "policy.json").exists()
+            started.set()
+            await ready(pilot)
+    finally:
+        started.set()

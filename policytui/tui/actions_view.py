@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from rich.text import Text
@@ -16,12 +17,18 @@ from policytui.editor.text import one_line
 from policytui.tui.base import EditorBase
 from policytui.tui.inputs import type_into_focused
 from policytui.tui.key_order import escape_then_key
+from policytui.tui.keys import APP_ACTIONS
 from policytui.tui.panels import render_decision
 from policytui.tui.table import ToolTable
+
+# How often, at most, a key pressed before the tools are listed is answered with a notice.
+KEYS_WAIT_NOTICE_SECONDS = 3.0
 
 
 class ViewActions(EditorBase):
     """Keys that change what is shown, never the policy."""
+
+    _told_keys_wait = float("-inf")  # when the notice last said that keys wait for the tools
 
     # ----- actions: filtering and sorting -------------------------------------------------
 
@@ -77,6 +84,8 @@ class ViewActions(EditorBase):
     def on_key(self, event: Any) -> None:
         if self.key_order.take_back(event) or type_into_focused(self, event):
             return
+        if self.state is None and self.screen is self.main:
+            self._say_keys_wait_for_tools(event.key)
         if self.screen is not self.main and isinstance(self.screen, ModalScreen):
             # In a dialog a key's binding often acts by a message (a button's Pressed): the
             # keys behind it wait until that has been handled (tui/key_order.py).
@@ -97,6 +106,24 @@ class ViewActions(EditorBase):
             event.stop()
             event.prevent_default()
             self.main.set_focus(self.main.query_one(ToolTable))
+
+    def _say_keys_wait_for_tools(self, key: str) -> None:
+        """A key of the editor's, pressed while the server starts (ctrl+s, `a`), does nothing
+        yet: say so once in a while, rather than let a save look made."""
+        # The app's own bindings, with the user's keymap applied: a binding `check_action`
+        # turns off is left out of the screen's active bindings.
+        bindings = self._bindings.key_to_bindings.get(key, [])
+        actions = {binding.action.split("(")[0] for binding in bindings}
+        if not actions & APP_ACTIONS or actions & {"quit", "help"}:
+            return
+        now = time.monotonic()
+        if now - self._told_keys_wait < KEYS_WAIT_NOTICE_SECONDS:
+            return
+        self._told_keys_wait = now
+        waiting = ("the server's tools could not be listed" if self.listing_failed
+                   else "the server's tools are still being listed")
+        self.notify(f"Nothing to edit or save yet: {waiting}.", severity="warning",
+                    timeout=KEYS_WAIT_NOTICE_SECONDS)
 
     def on_paste(self, event: events.Paste) -> None:
         if not self.key_order.take_back(event):
