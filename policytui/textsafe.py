@@ -9,6 +9,7 @@ the CLI, the TUI, discovery and the gateway all call it.
 
 from __future__ import annotations
 
+import json
 import re
 
 # C0 controls, DEL, C1 controls, zero-width and bidi formatting characters, the Unicode
@@ -94,4 +95,26 @@ def holds_secrets(value: object, secrets: tuple[str, ...] | list[str]) -> bool:
         return any(holds_secrets(k, secrets) or holds_secrets(v, secrets) for k, v in value.items())
     if isinstance(value, list):
         return any(holds_secrets(item, secrets) for item in value)
+    return False
+
+
+def encoded_secrets(secrets: tuple[str, ...] | list[str]) -> tuple[bytes, ...]:
+    """The ways each of `secrets` may stand in a line of JSON, longest first: as it is (UTF-8),
+    with JSON's escapes, with every character beyond ASCII escaped (`\\u00e9`, as Python's json
+    writes by default), and each of those with "/" escaped as "\\/" (as some writers do). A
+    line that holds none of them holds none of the secrets; a test for them is a byte search,
+    where `holds_secrets` walks every string of the parsed message."""
+    forms: set[bytes] = set()
+    for secret in secrets:
+        for text in (secret, json.dumps(secret, ensure_ascii=False)[1:-1], json.dumps(secret)[1:-1]):
+            for form in (text, text.replace("/", "\\/")):
+                forms.add(form.encode("utf-8", "surrogatepass"))
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+def line_holds_secrets(line: bytes, forms: tuple[bytes, ...]) -> bool:
+    """Does a line of JSON hold one of the secrets that `encoded_secrets` gave `forms` for?"""
+    for form in forms:
+        if form in line:
+            return True
     return False

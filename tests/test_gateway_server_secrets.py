@@ -134,3 +134,112 @@ def test_a_policy_condition_quoting_the_servers_credential_is_starred_in_what_th
         calls = [line for line in lines if line["tool"] == "echo"]
         assert calls and calls[-1]["reason"].endswith('args.token eq "***")'), calls
         assert secret not in written.read_text(encoding="utf-8")
+
+
+def _stdio_session(command: list[str], env: dict[str, str], messages: list[dict[str, Any]],
+                   last_id: int) -> list[str]:
+    """Speak raw JSON lines to the installed gateway: initialize, then `messages`; every line
+    read until the answer to `last_id` (and what the gateway's standard error held, last)."""
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=env)
+    assert process.stdin is not None
+    seen: list[str] = []
+    try:
+        def send(message: dict[str, Any]) -> None:
+            assert process.stdin is not None
+            process.stdin.write(json.dumps(message) + "\n")
+            process.stdin.flush()
+
+        send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "test", "version": "1"}}})
+        _answer(process, 1, seen)
+        send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        for message in messages:
+            send(message)
+        _answer(process, last_id, seen)
+    finally:
+        process.stdin.close()
+        process.wait(timeout=30)
+    assert process.stderr is not None
+    return [*seen, process.stderr.read()]
+
+
+def test_a_tool_result_quoting_the_servers_credential_reaches_the_agent_starred(
+        tmp_path: Path, everything: Path) -> None:
+    """server-everything's `get-env` answers with its whole environment, the GitHub token the
+    gateway started it with included. The agent gets the result with the token as ***; the
+    rest of the environment as the server sent it."""
+    secret = "ghp_resultquotedtoken0123456789"
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    seen = _stdio_session(
+        [str(Path(sys.executable).parent / "policytui"), "gateway", "--policy", str(policy),
+         "--state-dir", str(tmp_path / "state"), "--", str(everything)],
+        {**os.environ, "GITHUB_TOKEN": secret},
+        [{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "get-env", "arguments": {}}}], 2)
+    answer = next(json.loads(line) for line in seen[:-1] if json.loads(line).get("id") == 2)
+    environment = json.loads(answer["result"]["content"][0]["text"])
+    assert environment["GITHUB_TOKEN"] == "***"
+    assert environment["PATH"] == os.environ["PATH"]  # the rest as sent
+    assert all(secret not in line for line in seen)
+
+
+def test_a_servers_error_and_log_message_quoting_its_credential_reach_the_agent_starred(tmp_path: Path) -> None:
+    """The server logs "signing in with <token>" (a notification) and fails the call with an
+    error quoting the token: both reach the agent with *** in its place."""
+    secret = "ghp_errorquotedtoken0123456789"
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    seen = _stdio_session(
+        [str(Path(sys.executable).parent / "policytui"), "gateway", "--policy", str(policy),
+         "--state-dir", str(tmp_path / "state"), "--", sys.executable, str(MISBEHAVING / "hostile_tools.py")],
+        {**os.environ, "GITHUB_TOKEN": secret, "LEAK_TOOL": "1"},
+        [{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "leak", "arguments": {}}}], 2)
+    messages = [json.loads(line) for line in seen[:-1]]
+    logged = [m for m in messages if m.get("method") == "notifications/message"]
+    answer = next(m for m in messages if m.get("id") == 2)
+    assert [m["params"]["data"] for m in logged] == ["signing in with ***"]
+    assert answer["error"]["message"] == "the token *** was refused"
+    assert all(secret not in line for line in seen)
+
+
+def test_a_tool_result_quoting_the_servers_credential_reaches_an_http_client_starred(
+        tmp_path: Path, everything: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same over the HTTP listener (`--listen`): `get-env`'s answer holds *** for the token."""
+    from gateway_support import http_gateway
+
+    secret = "ghp_httpresulttoken0123456789"
+    monkeypatch.setenv("GITHUB_TOKEN", secret)
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    with http_gateway(["--policy", str(policy), "--state-dir", str(tmp_path / "state")],
+                      [str(everything)], tmp_path / "gateway.log") as listening:
+        import http.client
+        from urllib.parse import urlsplit
+
+        url = urlsplit(listening.url)
+        headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream",
+                   "MCP-Protocol-Version": "2025-06-18"}
+
+        def post(message: dict[str, Any], session: str | None = None) -> tuple[Any, bytes]:
+            conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+            try:
+                conn.request("POST", url.path, json.dumps(message),
+                             {**headers, **({"Mcp-Session-Id": session} if session else {})})
+                response = conn.getresponse()
+                return response, response.read()
+            finally:
+                conn.close()
+
+        response, _ = post({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}})
+        session = response.headers["mcp-session-id"]
+        post({"jsonrpc": "2.0", "method": "notifications/initialized"}, session)
+        _, body = post({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                        "params": {"name": "get-env", "arguments": {}}}, session)
+    text = body.decode()
+    data = [line[5:] for line in text.splitlines() if line.startswith("data:")] or [text]
+    answer = next(json.loads(d) for d in data if json.loads(d).get("id") == 2)
+    assert json.loads(answer["result"]["content"][0]["text"])["GITHUB_TOKEN"] == "***"
+    assert secret not in text

@@ -341,8 +341,10 @@ async def test_dry_run_forwards_and_records_the_would_be_decision(tmp_path: Path
     async with gateway(tmp_path, policy, [str(everything), "stdio"], "--dry-run", env=env) as (client, run):
         assert "get-env" in [t.name for t in (await client.list_tools()).tools]
         seen = await client.call_tool("get-env", {})
-        # The environment the client gave the gateway reaches the server it starts.
-        assert not seen.is_error and "tok-for-the-server-only" in _text(seen)
+        # The environment the client gave the gateway reaches the server it starts; the server's
+        # credential comes back to the client as *** (the gateway holds it so agents do not).
+        assert not seen.is_error and '"SERVER_API_TOKEN": "***"' in _text(seen)
+        assert "tok-for-the-server-only" not in _text(seen)
         assert _text(await client.call_tool("get-sum", {"a": 1000, "b": 1})) == "The sum of 1000 and 1 is 1001."
     lines = run.audit_lines()
     assert [(line["tool"], line["decision"], line["dry_run"], line["upstream"]) for line in lines] == [

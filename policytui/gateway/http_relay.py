@@ -99,6 +99,7 @@ class HttpSession(StdioRelay):
     async def _write(self, message: dict[str, Any]) -> None:
         if self._closed:
             return
+        message = self.gateway.starred(message)  # the server's credentials, as ***
         sink = _sink.get()
         if sink is not None and not sink.closed:
             sink.queue.put_nowait(message)

@@ -37,6 +37,7 @@ their order.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
@@ -52,6 +53,7 @@ from policytui.gateway.linefeed import LineFeed
 from policytui.gateway.server_asks import ForeignState, InputRequired
 from policytui.gateway.upstream import hop_params
 from policytui.gateway.upstream_stdio import StdioUpstream, result_of
+from policytui.textsafe import line_holds_secrets
 
 if TYPE_CHECKING:
     from policytui.gateway.server import Gateway
@@ -193,6 +195,9 @@ class StdioRelay:
     def _send_line_now(self, data: bytes) -> bool:
         if self._client_gone():
             return False
+        forms = self.gateway.secret_forms
+        if forms and line_holds_secrets(data, forms):
+            data = self._starred_line(data)
         try:
             self._out.write(data if data.endswith(b"\n") else data + b"\n")  # type: ignore[union-attr]
         except (ConnectionError, OSError, RuntimeError):
@@ -200,8 +205,20 @@ class StdioRelay:
             return False
         return True
 
+    def _starred_line(self, data: bytes) -> bytes:
+        """A line for the client that quotes one of the server's credentials (a result, an
+        error or a notification of the server's, passed on as sent), re-encoded with each shown
+        as ***. A line that is not JSON (never written here) has the secrets' bytes replaced."""
+        try:
+            message = json.loads(data)
+        except (ValueError, RecursionError):
+            for form in self.gateway.secret_forms:
+                data = data.replace(form, b"***")
+            return data
+        return _dumps(self.gateway.starred(message)).encode("utf-8", "surrogatepass") + b"\n"
+
     async def _write_line(self, data: bytes) -> None:
-        """Send the client a line exactly as the server sent it."""
+        """Send the client a line exactly as the server sent it (its credentials starred)."""
         if self._send_line_now(data):
             try:
                 await self.writer.drain()

@@ -39,7 +39,7 @@ from policytui.gateway.enforcer import Enforcer, UpstreamFailure
 from policytui.gateway.upstream import Upstream
 from policytui.gateway.upstream_stdio import StdioUpstream
 from policytui.policy.model import Policy
-from policytui.textsafe import holds_secrets, without_secrets
+from policytui.textsafe import encoded_secrets, holds_secrets, without_secrets
 
 log = logging.getLogger("policytui.gateway")
 
@@ -134,9 +134,36 @@ class Gateway:
         # The server's answer for unknown tools and the names it lists (set by the runner).
         self.unknown_tools: Any = None
         # Credentials the gateway holds for the server, shown to clients as *** (see
-        # GatewayConfig.server_secrets).
-        self.secrets: tuple[str, ...] = ()
+        # GatewayConfig.server_secrets), and how they may stand in a line of JSON.
+        self._secrets: tuple[str, ...] = ()
+        self.secret_forms: tuple[bytes, ...] = ()
         self._background: set[Any] = set()
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return self._secrets
+
+    @secrets.setter
+    def secrets(self, secrets: tuple[str, ...]) -> None:
+        self._secrets = tuple(secrets)
+        self.secret_forms = encoded_secrets(self._secrets)
+
+    def starred(self, value: Any) -> Any:
+        """`value` (a message, a result, params) with the server's credentials shown as ***:
+        whatever the server sends a client (a result, an error, a notification, a request of
+        its own) may quote the token it was given, and a client, an agent, must not learn it."""
+        if self._secrets and holds_secrets(value, self._secrets):
+            return without_secrets(value, self._secrets)
+        return value
+
+    def starred_error(self, error: Exception) -> Exception:
+        """An MCP error from the server with its credentials shown as *** in the message and
+        data; the error itself when they hold none."""
+        message, data = getattr(error, "message", None), getattr(error, "data", None)
+        if not self._secrets or not (holds_secrets(message, self._secrets) or holds_secrets(data, self._secrets)):
+            return error
+        return MCPError(code=getattr(error, "code", INTERNAL_ERROR), message=str(self.starred(message or "")),
+                        data=self.starred(data))
 
     def stop(self) -> None:
         """The gateway is being stopped (SIGINT, SIGTERM, SIGHUP): from now on no call is sent to
@@ -180,9 +207,9 @@ class Gateway:
     async def _forward(self, ctx: Any, method: str) -> dict[str, Any]:
         self._remember(ctx)
         try:
-            return await self.upstream.request(method, ctx.params, progress=self._progress_relay(ctx))
+            return self.starred(await self.upstream.request(method, ctx.params, progress=self._progress_relay(ctx)))
         except UpstreamFailure as failure:
-            raise failure.error from None
+            raise self.starred_error(failure.error) from None
 
     def _forwarder(self, method: str) -> Any:
         async def handler(ctx: Any, params: Any) -> dict[str, Any]:
@@ -251,7 +278,10 @@ class Gateway:
         async def ask(decision: Decision) -> Any:
             return await self.approver.ask(decision, name, args, caller, self._elicitor(ctx))
 
-        return await self.enforcer.handle_call(name, args, caller, forward, ask)
+        try:
+            return self.starred(await self.enforcer.handle_call(name, args, caller, forward, ask))
+        except MCPError as error:
+            raise self.starred_error(error) from None
 
     def _elicitor(self, ctx: Any) -> Elicit | None:
         """An elicitation function for this request's client, or None if it cannot be asked."""
@@ -303,6 +333,7 @@ class Gateway:
             )
         if method not in BROADCAST and method != RESOURCE_UPDATED:
             return
+        params = self.starred(params)  # a log message may quote the server's token
         if method == "notifications/tools/list_changed" and self.enforcer.pins is not None:
             self.enforcer.pins.stale()  # pinning: check the definitions again
         if method == "notifications/tools/list_changed" and self.unknown_tools is not None:
@@ -336,6 +367,7 @@ class Gateway:
         from policytui.gateway.relay import ClientRequestError
         from policytui.gateway.server_asks import CAPABILITY_OF
 
+        params = self.starred(params)  # a question for the client may quote the server's token
         # Who may be asked: handshake-era clients with requests in progress, and 2026-07-28
         # calls in progress (parked ones too: their client's request has been answered, but the
         # server's call goes on). The one there is, else the only handshake-era client.
