@@ -229,3 +229,34 @@ async def test_a_long_change_title_leaves_the_example_readable(tmp_path: Path) -
         text = screen_text(app)
         # The example is folded in a column wide enough to read, and nothing of it is cut off.
         assert "line 1" in text and "2026-12-01T10:00:00" in text and ".000Z -> arguments" in text, text
+
+
+async def test_a_recording_of_several_servers_replays_this_servers_calls(tmp_path: Path) -> None:
+    """Gateways sharing a state folder share one audit log: the Replay tab replays the calls of
+    the editor's own server and says so; another server's calls would be decided under this
+    policy and reported as its changes."""
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {t: {} for t in TOOLS}}),
+                      encoding="utf-8")
+    recording = write_recording(tmp_path / "rec.jsonl", 30)
+    with recording.open("a", encoding="utf-8") as out:
+        for i in range(7):  # another server's tools, which this policy does not allow
+            out.write(json.dumps({
+                "time": f"2026-12-01T11:00:{i:02d}.000Z", "server": "filesystem", "grant": "default",
+                "session": "s2", "tool": "write_file", "decision": "allowed", "rule": "default",
+                "reason": "", "args_sha256": "0" * 64, "upstream": "ok", "arguments": {"path": "/tmp/x"}}) + "\n")
+    app = make_app(policy_path=policy, listing=kestra(), replay_path=recording)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        assert app.replay_report is not None and app.replay_report.total == 30 and app.replay_report.passed
+        await pilot.press("6")
+        await pilot.pause()
+        shown = " ".join(screen_text(app).split())
+        assert "30 recorded calls" in shown and "Only the calls of kestra" in shown, shown
+    other = make_app(policy_path=policy, listing=kestra(), replay_path=recording, target_label="kestra-prod")
+    async with other.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        assert other.replay_report is not None and other.replay_report.total == 37
+        await pilot.press("6")
+        await pilot.pause()
+        assert "holds the calls of 2 servers" in " ".join(screen_text(other).split())

@@ -35,9 +35,9 @@ REPLAY_TAB = "tab-replay"
 
 
 def render_replay(
-    report: ReplayReport, elapsed_ms: float, source: str, *, cut_short: bool = False
+    report: ReplayReport, elapsed_ms: float, source: str, *, cut_short: bool = False, note: str | None = None
 ) -> RenderableType:
-    """The replay summary as the panel shows it."""
+    """The replay summary as the panel shows it; `note` says which calls were replayed."""
     from policytui.replay.engine import CHANGE_TITLES
     from policytui.replay.text import example_text, summary_line
 
@@ -56,6 +56,8 @@ def render_replay(
     head.append(f"  {report.total:,} recorded calls from {one_line(source, 60)}, against the {report.against}")
     head.append(f"  ({elapsed_ms:.0f} ms)", style="dim")
     lines: list[RenderableType] = [head, Text(visible(summary_line(report)))]
+    if note:
+        lines.append(Text(visible(note), style="dim"))
     if cut_short:
         lines.append(cut_note)
     if not report.with_arguments:
@@ -90,6 +92,7 @@ class ReplayPins(EditorBase):
     replay_report: ReplayReport | None = None
     replay_ms: float = 0.0
     replay_ready: asyncio.Event | None = None
+    replay_note: str | None = None  # which calls were replayed, when the recording holds several servers
     loaded: asyncio.Event  # set by PolicyApp once the tools are on screen
 
     async def _mount_replay(self) -> None:
@@ -109,6 +112,7 @@ class ReplayPins(EditorBase):
         assert self.replay_path is not None
         path = self.replay_path
         from policytui.replay import RecordingError, Replay, load_calls
+        from policytui.replay.calls import of_server, servers_of
 
         try:
             calls = await asyncio.to_thread(load_calls, path)
@@ -119,6 +123,19 @@ class ReplayPins(EditorBase):
             return
         finally:
             await self.loaded.wait()
+        self.replay_note = None
+        servers = servers_of(calls)
+        if len(servers) > 1:
+            # An audit log the gateways of one state folder share holds every server's calls:
+            # this editor's server's alone are replayed when it is among them.
+            shown = ", ".join(one_line(name, 40) for name in servers[:5]) + (", …" if len(servers) > 5 else "")
+            if self.target_label in servers:
+                calls = of_server(calls, self.target_label)
+                self.replay_note = (f"Only the calls of {one_line(self.target_label, 40)}: the recording holds "
+                                    f"the calls of {len(servers)} servers ({shown}).")
+            else:
+                self.replay_note = (f"The recording holds the calls of {len(servers)} servers ({shown}), all "
+                                    "decided under this policy; `policytui replay --server NAME` replays one.")
         self.replay = Replay(calls)
         self._refresh_replay()
         if self.replay_ready is not None:
@@ -141,7 +158,8 @@ class ReplayPins(EditorBase):
         self.replay_ms = (time.perf_counter() - started) * 1000
         self.replay_report = report
         source = self.replay_path.name if self.replay_path else ""
-        panel = render_replay(report, self.replay_ms, source, cut_short=self.replay.calls.skipped_last_line)
+        panel = render_replay(report, self.replay_ms, source, cut_short=self.replay.calls.skipped_last_line,
+                              note=self.replay_note)
         self.main.query_one("#replay", Static).update(panel)
 
     # Pins ---------------------------------------------------------------------------------
