@@ -52,90 +52,6 @@ def _answer(process: subprocess.Popen[str], request_id: int, seen: list[str]) ->
     raise AssertionError(f"no answer to request {request_id}; read: {seen}")
 
 
-def test_the_servers_echo_of_its_token_reaches_clients_as_stars(tmp_path: Path, token_server: str) -> None:
-    policy = tmp_path / "policy.json"
-    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "policytui", "gateway", "--policy", str(policy),
-         "--state-dir", str(tmp_path / "state"), token_server,
-         "--header", "Authorization: Bearer ${env:TOKEN}"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "TOKEN": TOKEN},
-    )
-    assert process.stdin is not None
-    seen: list[str] = []
-    try:
-        def send(message: dict[str, Any]) -> None:
-            assert process.stdin is not None
-            process.stdin.write(json.dumps(message) + "\n")
-            process.stdin.flush()
-
-        send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "protocolVersion": "2025-06-18", "capabilities": {},
-            "clientInfo": {"name": "test", "version": "1"}}})
-        init = _answer(process, 1, seen)
-        send({"jsonrpc": "2.0", "method": "notifications/initialized"})
-        send({"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
-        tools = _answer(process, 2, seen)
-    finally:
-        process.stdin.close()
-        process.wait(timeout=30)
-    assert init["result"]["instructions"] == "Authenticated with ***."
-    assert tools["result"]["tools"][0]["description"] == "Who you are (as ***)."
-    assert all(TOKEN not in line for line in seen)
-    assert process.stderr is not None and TOKEN not in process.stderr.read()
-
-
-def test_a_policy_condition_quoting_the_servers_credential_is_starred_in_what_the_gateway_writes(
-    tmp_path: Path,
-) -> None:
-    """A policy may name a credential the server is given (`require args.token eq "ghp_..."`),
-    and a denial's reason quotes the condition. The agent refused, the audit log, the recording
-    (whose documentation says secrets never reach it) and the log get *** in its place."""
-    secret = "ghp_policyquotedtoken0123456789"
-    policy = tmp_path / "policy.json"
-    policy.write_text(json.dumps({"version": "1", "default": "allow", "tools": {"echo": {
-        "reason": "only the deploy token", "require": [{"path": "args.token", "op": "eq", "value": secret}]}}}),
-        encoding="utf-8")
-    audit, recording = tmp_path / "audit.jsonl", tmp_path / "calls.jsonl"
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "policytui"), "gateway", "--policy", str(policy),
-         "--state-dir", str(tmp_path / "state"), "--audit", str(audit), "--record", str(recording),
-         "--", sys.executable, str(MISBEHAVING / "hostile_tools.py")],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "GITHUB_TOKEN": secret},
-    )
-    assert process.stdin is not None
-    seen: list[str] = []
-    try:
-        def send(message: dict[str, Any]) -> None:
-            assert process.stdin is not None
-            process.stdin.write(json.dumps(message) + "\n")
-            process.stdin.flush()
-
-        send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "protocolVersion": "2025-06-18", "capabilities": {},
-            "clientInfo": {"name": "test", "version": "1"}}})
-        _answer(process, 1, seen)
-        send({"jsonrpc": "2.0", "method": "notifications/initialized"})
-        send({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
-              "params": {"name": "echo", "arguments": {"token": "a guess"}}})
-        denied = _answer(process, 2, seen)
-    finally:
-        process.stdin.close()
-        process.wait(timeout=30)
-    text = denied["result"]["content"][0]["text"]
-    assert text == ('[POLICY DENIED] only the deploy token (required condition not met: '
-                    'args.token eq "***")'), text
-    assert all(secret not in line for line in seen)
-    assert process.stderr is not None and secret not in process.stderr.read()
-    for written in (audit, recording):
-        lines = [json.loads(line) for line in written.read_text(encoding="utf-8").splitlines()]
-        calls = [line for line in lines if line["tool"] == "echo"]
-        assert calls and calls[-1]["reason"].endswith('args.token eq "***")'), calls
-        assert secret not in written.read_text(encoding="utf-8")
-
-
 def _stdio_session(command: list[str], env: dict[str, str], messages: list[dict[str, Any]],
                    last_id: int) -> list[str]:
     """Speak raw JSON lines to the installed gateway: initialize, then `messages`; every line
@@ -163,6 +79,51 @@ def _stdio_session(command: list[str], env: dict[str, str], messages: list[dict[
         process.wait(timeout=30)
     assert process.stderr is not None
     return [*seen, process.stderr.read()]
+
+
+def test_the_servers_echo_of_its_token_reaches_clients_as_stars(tmp_path: Path, token_server: str) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    seen = _stdio_session(
+        [sys.executable, "-m", "policytui", "gateway", "--policy", str(policy),
+         "--state-dir", str(tmp_path / "state"), token_server,
+         "--header", "Authorization: Bearer ${env:TOKEN}"],
+        {**os.environ, "TOKEN": TOKEN},
+        [{"jsonrpc": "2.0", "id": 2, "method": "tools/list"}], 2)
+    answers = {m.get("id"): m for m in (json.loads(line) for line in seen[:-1])}
+    assert answers[1]["result"]["instructions"] == "Authenticated with ***."
+    assert answers[2]["result"]["tools"][0]["description"] == "Who you are (as ***)."
+    assert all(TOKEN not in line for line in seen)  # the gateway's standard error included
+
+def test_a_policy_condition_quoting_the_servers_credential_is_starred_in_what_the_gateway_writes(
+    tmp_path: Path,
+) -> None:
+    """A policy may name a credential the server is given (`require args.token eq "ghp_..."`),
+    and a denial's reason quotes the condition. The agent refused, the audit log, the recording
+    (whose documentation says secrets never reach it) and the log get *** in its place."""
+    secret = "ghp_policyquotedtoken0123456789"
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow", "tools": {"echo": {
+        "reason": "only the deploy token", "require": [{"path": "args.token", "op": "eq", "value": secret}]}}}),
+        encoding="utf-8")
+    audit, recording = tmp_path / "audit.jsonl", tmp_path / "calls.jsonl"
+    seen = _stdio_session(
+        [str(Path(sys.executable).parent / "policytui"), "gateway", "--policy", str(policy),
+         "--state-dir", str(tmp_path / "state"), "--audit", str(audit), "--record", str(recording),
+         "--", sys.executable, str(MISBEHAVING / "hostile_tools.py")],
+        {**os.environ, "GITHUB_TOKEN": secret},
+        [{"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+          "params": {"name": "echo", "arguments": {"token": "a guess"}}}], 2)
+    denied = next(json.loads(line) for line in seen[:-1] if json.loads(line).get("id") == 2)
+    text = denied["result"]["content"][0]["text"]
+    assert text == ('[POLICY DENIED] only the deploy token (required condition not met: '
+                    'args.token eq "***")'), text
+    assert all(secret not in line for line in seen)  # the gateway's standard error included
+    for written in (audit, recording):
+        lines = [json.loads(line) for line in written.read_text(encoding="utf-8").splitlines()]
+        calls = [line for line in lines if line["tool"] == "echo"]
+        assert calls and calls[-1]["reason"].endswith('args.token eq "***")'), calls
+        assert secret not in written.read_text(encoding="utf-8")
 
 
 def test_a_tool_result_quoting_the_servers_credential_reaches_the_agent_starred(

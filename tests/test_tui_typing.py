@@ -261,13 +261,19 @@ def _policy_read_waits(monkeypatch: pytest.MonkeyPatch, *, fails: bool = False):
     return gate
 
 
+async def first_rows(app) -> ToolTable:  # type: ignore[no-untyped-def]
+    """The table, once its first rows show (before the policy is read, with the gate shut)."""
+    table = app.main.query_one(ToolTable)
+    await until(lambda: table.display and table.view, "the first rows")
+    return table
+
+
 async def test_edit_keys_typed_before_the_policy_is_read_take_effect_after(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     gate = _policy_read_waits(monkeypatch)
     app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
     async with app.run_test(size=SIZE) as pilot:
-        table = app.main.query_one(ToolTable)
-        await until(lambda: table.display and table.view, "the first rows")
+        table = await first_rows(app)
         assert app.state is None
         # Down moves at once (the table works before the policy is read); `d` denies the tool
         # it lands on and `down d` the next one, once there is a policy to edit.
@@ -290,8 +296,7 @@ async def test_keys_typed_before_a_policy_that_fails_to_read_do_not_answer_the_f
     gate = _policy_read_waits(monkeypatch, fails=True)
     app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
     async with app.run_test(size=SIZE) as pilot:
-        table = app.main.query_one(ToolTable)
-        await until(lambda: table.display and table.view, "the first rows")
+        await first_rows(app)
         # `r` opens the rate-limit dialog in the editor, and is Retry in the failure dialog.
         await burst(app, [("r", "r"), ("q", "q")])
         await pilot.pause(0.1)
@@ -310,8 +315,7 @@ async def test_keys_typed_before_an_invalid_policy_is_read_do_not_answer_its_que
     policy.write_text('{"version": 1, "tools": [')
     app = make_app(policy_path=policy, listing=kestra())
     async with app.run_test(size=SIZE) as pilot:
-        table = app.main.query_one(ToolTable)
-        await until(lambda: table.display and table.view, "the first rows")
+        await first_rows(app)
         # `n` is "Start a new policy" in the question about the invalid file.
         await burst(app, [("n", "n")])
         await pilot.pause(0.1)
@@ -326,8 +330,7 @@ async def test_ctrl_q_behind_an_edit_typed_while_the_policy_is_read_asks_about_i
     gate = _policy_read_waits(monkeypatch)
     app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
     async with app.run_test(size=SIZE) as pilot:
-        table = app.main.query_one(ToolTable)
-        await until(lambda: table.display and table.view, "the first rows")
+        table = await first_rows(app)
         await burst(app, [("d", "d"), ("ctrl+q", None)])
         await pilot.pause(0.2)
         assert app.is_running  # ctrl+q waits behind the `d`, which waits for the policy
@@ -342,8 +345,7 @@ async def test_ctrl_q_alone_while_the_policy_is_read_quits_at_once(
     app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
     try:
         async with app.run_test(size=SIZE):
-            table = app.main.query_one(ToolTable)
-            await until(lambda: table.display and table.view, "the first rows")
+            await first_rows(app)
             await burst(app, [("ctrl+q", None)])
             await until(lambda: not app.is_running, "the editor to quit", timeout=1.0)
     finally:
