@@ -502,3 +502,21 @@ def test_escape_and_a_control_key_in_one_read_are_both_typed(terminal: Terminal,
     screen = terminal.screen()
     assert "/minute" not in table_row(screen, first), screen
     assert "limits" not in json.dumps(json.loads(policy.read_text(encoding="utf-8")).get("tools", {}))
+
+
+def test_escape_enter_escape_in_one_read_cancels_the_dialog(terminal: Terminal, tmp_path: Path) -> None:
+    """Esc, Enter and Esc in one read (a script, a slow link): the first Esc cancels the preset
+    dialog. Textual reads an Esc followed by another in the same read as `^`, so the Enter
+    applied the preset the Esc was to cancel and replaced every rule."""
+    open_kestra(terminal, tmp_path)
+    terminal.wait("the policy loaded", lambda s: "✓ valid" in s.splitlines()[0])
+    terminal.keys("p")
+    terminal.wait("the preset dialog", lambda s: "Apply a preset" in s)
+    terminal.note("send-keys -H 1b 0d 1b")
+    terminal.tmux("send-keys", "-H", "1b", "0d", "1b")  # one write: one read
+    terminal.wait("the dialog cancelled", lambda s: "Apply a preset" not in s)
+    time.sleep(0.5)
+    screen = terminal.screen()
+    assert "unsaved" not in screen.splitlines()[0], screen
+    assert "Applied preset" not in screen, screen
+    assert re.search(r"\sdeny\*", table_row(screen, "backfill_executions")), screen

@@ -215,6 +215,52 @@ async def test_escape_and_a_letter_read_as_one_key_are_the_two_keys_typed(
         assert outcome(app) == slowly
 
 
+async def test_escape_and_a_capital_letter_read_as_one_key_are_the_two_keys_typed(tmp_path: Path) -> None:
+    """Esc and `D` read together arrive as Alt+Shift+D: the `D` is the key typed, and toggles
+    the default as `D` alone does (it was passed on as shift+d, which no binding names, and
+    did nothing)."""
+    slowly = await run_keys(tmp_path, [], ["escape", "D"], at_once=False)
+    assert slowly["screen"] == "confirm-default"
+    app = make_app(policy_path=tmp_path / "policy-alt.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await app.panels_ready.wait()
+        await pilot.pause()
+        await burst(app, [("alt+shift+d", "D")])
+        await pilot.pause(0.3)
+        await pilot.pause()
+        assert outcome(app) == slowly
+
+
+@pytest.mark.parametrize("data, keys", [
+    # Another Esc in the same read: Textual reissued the first Esc as `^`.
+    ("\x1b\r\x1b", ["escape", "enter", "escape"]),
+    ("\x1b\x13\x1b", ["escape", "ctrl+s", "escape"]),
+    ("\x1ba\x1b", ["escape", "a", "escape"]),
+    # More than 32 characters in one read behind Esc Enter: the same.
+    ("\x1b\r" + "j" * 40, ["escape", "enter", *["j"] * 40]),
+    # What Esc keeps its meaning with, and a `^` typed, are as before.
+    ("\x1b\t", ["shift+tab"]),
+    ("\x1b\x7f", ["ctrl+w"]),
+    ("^a", ["circumflex_accent", "a"]),
+    ("\x1b[A", ["up"]),
+])
+async def test_escape_read_with_the_keys_behind_it_is_never_a_caret(
+        tmp_path: Path, data: str, keys: list[str]) -> None:
+    """The terminal reader the editor runs (patched as the app starts) reads Esc then a control
+    key or a letter as the two keys, however many keys follow in the same read."""
+    import time
+
+    from textual._xterm_parser import XTermParser
+
+    make_app(policy_path=tmp_path / "policy.json", listing=kestra())  # patches the reader
+    parser = XTermParser()
+    tokens = list(parser.feed(data))
+    time.sleep(0.2)  # past the wait for the rest of an escape sequence
+    tokens += list(parser.tick())
+    assert [token.key for token in tokens if isinstance(token, events.Key)] == keys
+
+
 async def test_ctrl_s_then_ctrl_q_at_once_quits_without_asking(tmp_path: Path) -> None:
     """`a ctrl+s ctrl+q` in one burst: the save is written, then the quit finds nothing unsaved
     and quits, as typed slowly (it asked about the changes it had just saved: the write runs in
@@ -289,6 +335,24 @@ async def test_edit_keys_typed_before_the_policy_is_read_take_effect_after(
         await pilot.pause(0.2)
         rules = document(app)["tools"]
         assert rules[first] == rules[second] == {"action": "deny"}
+
+
+async def test_escape_and_a_letter_in_one_read_before_the_policy_is_read_wait_for_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Esc and `a` read as Alt+a while the policy is read: the `a` waits for the policy and
+    allows the tool, as `a` typed alone does (it went on at once and did nothing)."""
+    gate = _policy_read_waits(monkeypatch)
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.main.query_one(ToolTable)
+        await until(lambda: table.display and table.view, "the first rows")
+        await burst(app, [("alt+a", "a")])
+        await pilot.pause(0.2)
+        first = table.rows[table.view[0]].name
+        gate.set()
+        await ready(pilot)
+        await until(lambda: first in document(app)["tools"], "the held `a`")
+        assert document(app)["tools"] == {first: {}}
 
 
 async def test_keys_typed_before_a_policy_that_fails_to_read_do_not_answer_the_failure(

@@ -78,7 +78,10 @@ def escape_then_key(event: events.Event) -> list[events.Key] | None:
     character = event.character
     if not character or len(character) != 1 or not character.isprintable():
         return None
-    return [events.Key("escape", "\x1b"), events.Key(event.key.removeprefix("alt+"), character)]
+    # The key the character is without Alt: Textual names Alt+D `alt+shift+d`, and `shift+d`
+    # is not the `D` a binding names (Esc D left the default as it was).
+    key = character if character.isalnum() else event.key.removeprefix("alt+")
+    return [events.Key("escape", "\x1b"), events.Key(key, character)]
 
 
 # Control characters that Esc read together with them would lose: Textual takes Esc and a
@@ -111,7 +114,40 @@ def read_escape_apart() -> None:
             return
         yield from keys_of(self, sequence, alt)
 
-    XTermParser._sequence_to_key_events = sequence_to_key_events  # type: ignore[method-assign]
+    # Esc and the keys behind it that make no sequence, when they are more than 32 characters
+    # or another Esc follows in the same read, Textual reissues as keys with the Esc as `^`
+    # (`Esc Enter Esc` applied the preset dialog it was to cancel, and `Esc Enter` with 31
+    # more keys added the limit typed in the dialog and left it open). Ahead of a key it would
+    # have split from the Esc (a control key, a letter or digit), the `^` is the Esc typed.
+    parse = XTermParser.parse
+
+    def parse_keeping_escape(self: XTermParser, token_callback: Any) -> Any:
+        caret: list[events.Key] = []  # a `^` that was an Esc, until the key behind it is seen
+
+        def on_token(token: Any) -> None:
+            if caret:
+                typed = caret.pop()
+                character = getattr(token, "character", None) if isinstance(token, events.Key) else None
+                if character and len(character) == 1 and (
+                        character in _CONTROLS_AFTER_ESCAPE or character.isalnum()):
+                    typed = events.Key("escape", "\x1b")
+                token_callback(typed)
+            if (getattr(self, "_escape_reissued", False) and isinstance(token, events.Key)
+                    and token.key == "circumflex_accent"):
+                self._escape_reissued = False  # type: ignore[attr-defined]
+                caret.append(token)
+                return
+            token_callback(token)
+
+        return parse(self, on_token)
+
+    def sequence_to_key_events_marked(self: XTermParser, sequence: str, alt: bool = False) -> Any:
+        # Esc alone reaches this only from that reissue, which turns it into `^` next.
+        self._escape_reissued = sequence == "\x1b" and not alt  # type: ignore[attr-defined]
+        yield from sequence_to_key_events(self, sequence, alt)
+
+    XTermParser._sequence_to_key_events = sequence_to_key_events_marked  # type: ignore[method-assign]
+    XTermParser.parse = parse_keeping_escape  # type: ignore[method-assign]
     XTermParser._reads_escape_apart = True  # type: ignore[attr-defined]
 
 
@@ -304,6 +340,10 @@ class KeyOrder:
 
     def take_all(self, keys: list[events.Key]) -> None:
         """Handle `keys` as typed in this order, one at a time, behind any keys held now."""
+        if self.policy_pending and not self.held and not self.early:
+            # Esc and a letter read as one key (`escape_then_key`) while the policy is read:
+            # the letter waits for it, as typed alone (the `a` of `Esc a` did nothing).
+            self.policy_deadline = time.monotonic() + LONGEST_WAIT
         self.held.extend(keys)
         self._arm()
 
