@@ -440,3 +440,22 @@ async def test_an_editing_key_while_the_server_starts_says_it_does_nothing_yet(t
             await ready(pilot)
     finally:
         started.set()
+
+
+async def test_a_key_held_past_the_longest_wait_for_the_policy_says_it_is_still_being_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keys wait for the policy at most LONGEST_WAIT (a huge file, a slow disk); then they go
+    on, do nothing, and the notice says why: the policy, not the server's tools."""
+    from policytui.tui import key_order
+
+    monkeypatch.setattr(key_order, "LONGEST_WAIT", 0.3)
+    gate = _policy_read_waits(monkeypatch)
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    try:
+        async with app.run_test(size=SIZE):
+            await first_rows(app)
+            await burst(app, [("a", "a")])
+            await until(lambda: any("policy.json is still being read" in str(note.message)
+                                    for note in app._notifications), "the notice")
+    finally:
+        gate.set()

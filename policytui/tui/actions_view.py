@@ -120,8 +120,12 @@ class ViewActions(EditorBase):
         if now - self._told_keys_wait < KEYS_WAIT_NOTICE_SECONDS:
             return
         self._told_keys_wait = now
-        waiting = ("the server's tools could not be listed" if self.listing_failed
-                   else "the server's tools are still being listed")
+        if self.listing_failed:
+            waiting = "the server's tools could not be listed"
+        elif self.main.query_one(ToolTable).display:  # the rows show before the policy is read
+            waiting = f"{one_line(self.policy_path.name, 60)} is still being read"
+        else:
+            waiting = "the server's tools are still being listed"
         self.notify(f"Nothing to edit or save yet: {waiting}.", severity="warning",
                     timeout=KEYS_WAIT_NOTICE_SECONDS)
 
