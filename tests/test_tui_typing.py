@@ -459,3 +459,42 @@ async def test_a_key_held_past_the_longest_wait_for_the_policy_says_it_is_still_
                                     for note in app._notifications), "the notice")
     finally:
         gate.set()
+
+
+async def test_keys_held_for_the_policy_wait_while_the_terminal_is_too_small(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`l50 Enter ctrl+s` typed as the rows show, and the window shrinks below the minimum
+    before the policy is read: once it grows, the limit is there (the keys were released
+    into the too-small notice, which dropped them). ctrl+q still quits from the notice."""
+    gate = _policy_read_waits(monkeypatch)
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        table = await first_rows(app)
+        first = table.rows[table.view[0]].name
+        await burst(app, [("l", "l"), ("5", "5"), ("0", "0"), ("enter", "\r"), ("ctrl+s", None)])
+        await pilot.resize_terminal(30, 8)
+        await pilot.pause(0.1)
+        gate.set()
+        await app.loaded.wait()
+        await pilot.pause(0.5)
+        assert "limits" not in document(app).get("tools", {}).get(first, {})  # still waiting
+        await pilot.resize_terminal(*SIZE)
+        await until(lambda: "limits" in document(app).get("tools", {}).get(first, {}), "the limit applied")
+        assert [limit["max"] for limit in document(app)["tools"][first]["limits"]] == [50]
+        await until(lambda: app.screen is app.main, "the dialog applied and closed")
+
+
+async def test_ctrl_q_on_the_too_small_notice_quits_ahead_of_keys_waiting_for_it_to_go(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = _policy_read_waits(monkeypatch)
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await first_rows(app)
+        await burst(app, [("l", "l"), ("5", "5")])
+        await pilot.resize_terminal(30, 8)
+        gate.set()
+        await app.loaded.wait()
+        await pilot.pause(0.3)
+        assert app.key_order.held  # `l5` waits for the notice to go
+        await burst(app, [("ctrl+q", None)])
+        await until(lambda: not app.is_running, "the editor to quit", timeout=3.0)

@@ -19,7 +19,9 @@ therefore overtook one another wherever the focus or the screen changed in betwe
 Held keys are handed to the app again one at a time, in the order they were typed: those that
 arrived from the terminal meanwhile (`take`, before the app forwards them), after those that had
 been forwarded earlier and came back to the app unused (`take_back`). No key is held longer than
-`LONGEST_WAIT`, so the editor never stops answering.
+`LONGEST_WAIT` while the editor shows, so it never stops answering; while the terminal is too
+small to use, held keys wait for the too-small notice to go (it would drop them), and ctrl+q
+quits from it at once.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from textual import events
 from textual.app import App
 from textual.screen import Screen
 
+from policytui.tui.too_small import notice_shown
+
 # The longest keys wait for one dialog before they go on regardless. A dialog's first opening
 # imports its module and parses the dialogs' stylesheet: on a busy machine that took more than
 # half a second. Only a dialog that never mounts (or never closes) is waited for this long.
@@ -41,6 +45,10 @@ POLL_SECONDS = 0.005
 # The longest the keys behind one wait for the messages it sent (`settle`): they take a few
 # turns of the event loop; only a message to a widget that closed meanwhile is never handled.
 SETTLE_WAIT = 0.2
+# How often held keys check whether the too-small notice has gone.
+NOTICE_POLL_SECONDS = 0.05
+# Keys that quit, which the too-small notice takes (the others wait for it to go).
+QUIT_KEYS = frozenset(("ctrl+q", "ctrl+c"))
 # Keys that need no policy: moves in the table (which works before the policy is read) and
 # quitting. They go at once, unless a key typed before them is held (`a ctrl+q` asks about
 # the `a` once it has taken effect).
@@ -327,6 +335,8 @@ class KeyOrder:
         typed before it are still held. True when held (the caller then does nothing more)."""
         if not isinstance(event, (events.Key, events.Paste)) or event.is_forwarded:
             return False
+        if isinstance(event, events.Key) and event.key in QUIT_KEYS and notice_shown(self.app):
+            return False  # quitting from the too-small notice, ahead of keys waiting for it to go
         if (self.policy_pending and not self.held and not self.early
                 and not (isinstance(event, events.Key) and event.key in NEED_NO_POLICY)):
             # The first key held for the policy starts the wait for it.
@@ -365,6 +375,11 @@ class KeyOrder:
         dialog = self.dialog
         if self._still_settling() or self._waiting_for_policy():
             return False
+        if notice_shown(self.app):
+            # The terminal is too small to use: held keys wait until the editor (or the dialog
+            # they are for) shows again; the notice would drop them (`l50` typed as the policy
+            # was read, with the window shrinking then, lost the dialog and its limit).
+            return False
         if dialog is None or time.monotonic() >= self.deadline:
             return True
         if self.closing_dialog:
@@ -380,7 +395,9 @@ class KeyOrder:
 
     async def _release_when_ready(self) -> None:
         if not self._ready():
-            self.app.set_timer(POLL_SECONDS, self._release_when_ready)
+            # Under the too-small notice, for as long as the terminal stays small: less often.
+            self.app.set_timer(NOTICE_POLL_SECONDS if notice_shown(self.app) else POLL_SECONDS,
+                               self._release_when_ready)
             return
         # Behind whatever the app has queued by now: the focus the dialog gives (or, once it
         # is gone, gives back to the editor) comes first.
