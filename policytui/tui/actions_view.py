@@ -15,8 +15,8 @@ from policytui.editor.arguments import arguments_hint, sample_arguments, schema_
 from policytui.editor.rows import SORT_KEYS, RowFilter
 from policytui.editor.text import one_line
 from policytui.tui.base import EditorBase
+from policytui.tui.escape_keys import escape_then_key
 from policytui.tui.inputs import type_into_focused
-from policytui.tui.key_order import escape_then_key
 from policytui.tui.keys import APP_ACTIONS
 from policytui.tui.panels import render_decision
 from policytui.tui.table import ToolTable

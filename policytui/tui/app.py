@@ -35,9 +35,10 @@ from policytui.tui.actions_file import FileActions
 from policytui.tui.actions_view import ViewActions
 from policytui.tui.background import stop_started_servers
 from policytui.tui.commands import EditorCommandsProvider, PaletteCommands
+from policytui.tui.escape_keys import read_escape_apart
 from policytui.tui.footer import FittingFooter
 from policytui.tui.inputs import TextInput
-from policytui.tui.key_order import KeyOrder, read_escape_apart
+from policytui.tui.key_order import KeyOrder
 from policytui.tui.keys import ACTIONS, editor_bindings
 from policytui.tui.replay_panel import ReplayPins
 from policytui.tui.startup import ListingLoader, Startup
