@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from audit_support import outcome_lines
 
 MISBEHAVING = Path(__file__).parent / "servers" / "misbehaving"
 TOKEN = "tok-held-by-the-gateway-5150"
@@ -134,16 +135,19 @@ def test_a_tool_result_quoting_the_servers_credential_reaches_the_agent_starred(
     secret = "ghp_resultquotedtoken0123456789"
     policy = tmp_path / "policy.json"
     policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    audit = tmp_path / "audit.jsonl"
     seen = _stdio_session(
         [str(Path(sys.executable).parent / "policytui"), "gateway", "--policy", str(policy),
-         "--state-dir", str(tmp_path / "state"), "--", str(everything)],
+         "--state-dir", str(tmp_path / "state"), "--audit", str(audit), "--", str(everything)],
         {**os.environ, "GITHUB_TOKEN": secret},
         [{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "get-env", "arguments": {}}}], 2)
     answer = next(json.loads(line) for line in seen[:-1] if json.loads(line).get("id") == 2)
     environment = json.loads(answer["result"]["content"][0]["text"])
-    assert environment["GITHUB_TOKEN"] == "***"
+    assert environment["GITHUB_TOKEN"] == "***"  # the server had it: the gateway starred it
     assert environment["PATH"] == os.environ["PATH"]  # the rest as sent
     assert all(secret not in line for line in seen)
+    calls = [(r["tool"], r["decision"], r["upstream"]) for r in outcome_lines(audit) if r["decision"] != "probe"]
+    assert calls[-1:] == [("get-env", "allowed", "ok")], calls
 
 
 def test_a_servers_error_and_log_message_quoting_its_credential_reach_the_agent_starred(tmp_path: Path) -> None:
@@ -152,10 +156,12 @@ def test_a_servers_error_and_log_message_quoting_its_credential_reach_the_agent_
     secret = "ghp_errorquotedtoken0123456789"
     policy = tmp_path / "policy.json"
     policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    audit, received = tmp_path / "audit.jsonl", tmp_path / "received.txt"
     seen = _stdio_session(
         [str(Path(sys.executable).parent / "policytui"), "gateway", "--policy", str(policy),
-         "--state-dir", str(tmp_path / "state"), "--", sys.executable, str(MISBEHAVING / "hostile_tools.py")],
-        {**os.environ, "GITHUB_TOKEN": secret, "LEAK_TOOL": "1"},
+         "--state-dir", str(tmp_path / "state"), "--audit", str(audit),
+         "--", sys.executable, str(MISBEHAVING / "hostile_tools.py")],
+        {**os.environ, "GITHUB_TOKEN": secret, "LEAK_TOOL": "1", "HOSTILE_RECORD": str(received)},
         [{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "leak", "arguments": {}}}], 2)
     messages = [json.loads(line) for line in seen[:-1]]
     logged = [m for m in messages if m.get("method") == "notifications/message"]
@@ -163,6 +169,13 @@ def test_a_servers_error_and_log_message_quoting_its_credential_reach_the_agent_
     assert [m["params"]["data"] for m in logged] == ["signing in with ***"]
     assert answer["error"]["message"] == "the token *** was refused"
     assert all(secret not in line for line in seen)
+    # The call reached the server once, and ran: it is in the audit log, with the error it got.
+    # (The gateway's own probe at start-up, of a tool no server has, left out.)
+    names = [json.loads(line) for line in received.read_text(encoding="utf-8").splitlines()]
+    assert [name for name in names if not name.startswith("policytui-probe-")] == ["leak"]
+    assert [(r["tool"], r["decision"], r["upstream"]) for r in outcome_lines(audit)
+            if r["decision"] != "probe"] == [("leak", "allowed", "error")]
+    assert secret not in audit.read_text(encoding="utf-8")
 
 
 def test_a_tool_result_quoting_the_servers_credential_reaches_an_http_client_starred(

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from policytui.gateway.jsonenc import encoder
+from policytui.textsafe import holds_secrets, without_secrets
 
 # Encoders built once: `json.dumps` with options builds a new encoder on every call, and
 # these run for every tool call the gateway sees.
@@ -124,15 +125,11 @@ class AuditLog:
     def _starred(self, record: dict[str, Any]) -> dict[str, Any]:
         """The record with each secret in its text fields replaced by *** (a copy, only when
         one is there; `arguments`, which a recording redacts its own way, are left as they are)."""
-        starred: dict[str, Any] | None = None
-        for key, value in record.items():
-            if key != "arguments" and isinstance(value, str) and any(s in value for s in self._secrets):
-                if starred is None:
-                    starred = dict(record)
-                for secret in self._secrets:
-                    value = value.replace(secret, "***")
-                starred[key] = value
-        return record if starred is None else starred
+        held = [key for key, value in record.items()
+                if key != "arguments" and isinstance(value, str) and holds_secrets(value, self._secrets)]
+        if not held:
+            return record
+        return {**record, **{key: without_secrets(record[key], self._secrets) for key in held}}
 
     def close(self) -> None:
         if self._owned and self._fd is not None:

@@ -50,7 +50,6 @@ from policytui.gateway.store import (
     run_to_the_end,
 )
 from policytui.policy.model import Policy
-from policytui.textsafe import holds_secrets, without_secrets
 
 log = logging.getLogger("policytui.gateway")
 
@@ -168,9 +167,6 @@ class Enforcer:
         self.answer_blocked: Callable[[str, Decision], dict[str, Any]] = lambda tool, decision: denied_result(decision)
         self.store: StateStore = store if store is not None else MemoryStore(clock=clock)
         self.fail_open = fail_open
-        # The credentials the gateway holds for its server, shown as *** in what a blocked
-        # call's agent is told (set by the runner, as `Gateway.secrets`).
-        self.secrets: tuple[str, ...] = ()
         self._store_down = False
         # `gateway --record FILE` (policytui.gateway.recorder): None when not recording.
         self.recorder: Any = None
@@ -406,15 +402,9 @@ class Enforcer:
     ) -> dict[str, Any]:
         """Audit a call that does not go on, and the answer its agent gets."""
         self._not_sent(record, decision, approval)
-        result = self.answer_blocked(record.tool, decision)
-        if self.secrets and holds_secrets(result, self.secrets):
-            # A denial's reason may quote a policy condition's value, and that value may be a
-            # credential the server is given (`require args.token eq "ghp_..."`): an agent must
-            # not learn it by being refused.
-            starred = without_secrets(result, self.secrets)
-            assert isinstance(starred, dict)  # a dict stays a dict
-            result = starred
-        return result
+        # (A denial's reason may quote a credential of the server's, `require args.token eq
+        # "ghp_..."`: the gateway stars it on the way to the client, as whatever the server says.)
+        return self.answer_blocked(record.tool, decision)
 
     def _not_sent(
         self, record: _Record, decision: Decision, approval: tuple[Approval, str] | None = None

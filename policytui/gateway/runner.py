@@ -129,7 +129,6 @@ async def run_gateway(
         http=config.listen is not None,
     )
     gateway.secrets = config.server_secrets
-    enforcer.secrets = config.server_secrets
     upstream.on_notification = gateway.relay_notification
     if hasattr(upstream, "on_request"):
         upstream.on_request = gateway.server_request

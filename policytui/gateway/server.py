@@ -367,7 +367,6 @@ class Gateway:
         from policytui.gateway.relay import ClientRequestError
         from policytui.gateway.server_asks import CAPABILITY_OF
 
-        params = self.starred(params)  # a question for the client may quote the server's token
         # Who may be asked: handshake-era clients with requests in progress, and 2026-07-28
         # calls in progress (parked ones too: their client's request has been answered, but the
         # server's call goes on). The one there is, else the only handshake-era client.
