@@ -209,6 +209,80 @@ def test_a_generic_document_without_a_money_example_is_not():
         "Financial"
 
 
+# ----- a bare generic record on a server whose words give money as one of its kinds ---------
+
+DOCTYPE = {"doctype": {"type": "string"}, "name": {"type": "string"}}
+
+
+def _erp(*tools: ToolInfo) -> dict:
+    # One tool says what the server's documents may be; the others name no kind.
+    return classify_all([tool("post_document", "Post a postable document (e.g. Purchase "
+                                               "Invoice) to the ledger.", DOCTYPE), *tools],
+                        use_annotations=False)
+
+
+@pytest.mark.parametrize("name,description", [
+    ("create_document", "Create a new document."),
+    ("amend_document", "Amend an existing document."),
+    ("remove_document", "Remove a document."),
+    ("annul_document", "Cancel a submitted document."),
+])
+def test_a_bare_document_on_a_server_of_money_documents_is_money(name, description):
+    found = _erp(tool(name, description, DOCTYPE))[name]
+    assert found.category == "Financial", found.evidence
+    assert any("a kind of 'document'" in line for line in found.evidence)
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # Reading one is still reading.
+    ("get_document", "Get a document by its name.", "Read"),
+    ("list_documents", "List documents of a doctype.", "Read"),
+    # A document of a kind the tool names is that kind, not the server's example.
+    ("create_document", "Create a new Word document.", "Write"),
+    ("delete_document", "Delete a project document (a note or a page).", "Destructive"),
+    ("attach_file", "Attach a file to a document.", "Write"),
+])
+def test_a_document_read_or_of_a_named_kind_stays_what_its_verb_says(name, description,
+                                                                      category):
+    found = _erp(tool(name, description, DOCTYPE))[name]
+    assert found.category == category, found.evidence
+
+
+def test_documents_are_no_money_where_no_tool_gives_money_as_their_kind():
+    found = classify_all([
+        tool("get_record", "Get a record (e.g. a contact or a company) by id."),
+        tool("update_record", "Update an existing record."),
+        tool("delete_record", "Delete a record."),
+        # A colon that opens something else after the list's line names no kind.
+        tool("create_customer", "Create a customer.\n\nCustomers have two sub-entities:\n- "
+                                "addresses: an address is needed to make a purchase"),
+    ], use_annotations=False)
+    assert found["update_record"].category == "Destructive"
+    assert found["delete_record"].category == "Destructive"
+
+
+def test_the_editor_reads_a_bare_document_with_its_server_as_classify_all_does():
+    from policytui.editor.classes import Classifications
+    tools = [tool("post_document", "Post a postable document (e.g. Purchase Invoice) to the "
+                                   "ledger.", DOCTYPE),
+             tool("amend_document", "Amend an existing document.", DOCTYPE)]
+    found = Classifications(lambda name: next((t for t in tools if t.name == name), None),
+                            lambda name: None)
+    found.classify(tools[-1:], server_tools=tools)
+    assert found.brief("amend_document")[0] == "Financial"
+    assert found["amend_document"].category == "Financial"
+
+
+def test_the_money_record_is_read_from_any_tool_of_the_server():
+    from policytui.risk.money import server_money_record
+    assert server_money_record(["List things.", "Create a record: a vendor, a bill, an item."]) \
+        == "bill"
+    assert server_money_record(["Create an entity such as an Invoice or a Customer."]) == \
+        "invoice"
+    assert server_money_record(["Create a record: a contact, a company or a deal."]) is None
+    assert server_money_record(["Create a document.", "", "Delete an object."]) is None
+
+
 # ----- issue 15, round 3: parts of a whole, holds, claims, splits, entries that are not money --
 
 @pytest.mark.parametrize("name,description", [

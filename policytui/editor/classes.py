@@ -34,8 +34,9 @@ class Classifications(Mapping[str, Any]):
         self._brief: dict[str, Brief] = {}
         self._full: OrderedDict[str, Any] = OrderedDict()
         # The server's namespace words (`compute_` in `compute_vm_delete`), whether money is
-        # its business and the verbs its names use as nouns, found from all of its tools: a
-        # tool classified alone, or in a chunk, must read its name as `tools` does.
+        # its business, the verbs its names use as nouns and the money document its generic
+        # records may be, found from all of its tools: a tool classified alone, or in a chunk,
+        # must read its name as `tools` does.
         self._context: ServerContext | None = None
 
     def classify(self, tools: Iterable[Any], server_tools: Iterable[Any] | None = None) -> None:
@@ -50,7 +51,8 @@ class Classifications(Mapping[str, Any]):
         for start in range(0, len(tools), CHUNK):
             chunk = tools[start:start + CHUNK]
             self._take(classify_all(chunk, self._overrides(chunk), namespaces=context.namespaces,
-                                    money_server=context.money_server, nouns=context.nouns))
+                                    money_server=context.money_server, nouns=context.nouns,
+                                    money_record=context.money_record))
 
     def _overrides(self, tools: list[Any]) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -92,7 +94,8 @@ class Classifications(Mapping[str, Any]):
             known = (self._tool(other) for other in self._brief)
             context = self._context = server_context(t for t in known if t is not None)
         full = classify(tool, self._override(name), namespaces=context.namespaces,
-                        money_server=context.money_server, nouns=context.nouns)
+                        money_server=context.money_server, nouns=context.nouns,
+                        money_record=context.money_record)
         self._full[name] = full
         if len(self._full) > KEPT:
             self._full.popitem(last=False)

@@ -69,6 +69,8 @@ from policytui.risk.findings import (
 )
 from policytui.risk.money import (
     FILLER,
+    MoneyRecord,
+    lazy_money_record,
     money_context,
     paying_actions,
     quoted_word,
@@ -150,13 +152,14 @@ class Classification:
 
 
 def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
-            schema: Any = None, money_server: bool = False) -> Verdict:
+            schema: Any = None, money_server: bool = False,
+            money_record: MoneyRecord | None = None) -> Verdict:
     """Classify a tool that does one thing, from its name, description and schema (`facts`
     and, for the rare checks that need more, the input schema itself). Each stage after the
     words may only make the reading riskier."""
     reading = read_words(name, desc)
     shape = argument_shape(schema)
-    weigh_money(reading, name, desc, facts, schema, shape, money_server)
+    weigh_money(reading, name, desc, facts, schema, shape, money_server, money_record)
     weigh_arguments(reading, name, desc, facts, schema, shape)
     verdict = reading.verdict()
     mark_exposure(verdict, name, desc, facts)
@@ -169,12 +172,14 @@ def _text(value: Any) -> str:
 
 def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bool = True,
              namespaces: frozenset[str] = frozenset(), money_server: bool = False,
-             nouns: frozenset[str] = frozenset()) -> Classification:
+             nouns: frozenset[str] = frozenset(),
+             money_record: MoneyRecord | None = None) -> Classification:
     """Classify one tool. Never raises on odd tool data; an unknown override is ignored (and
     said so in the evidence). `use_annotations=False` classifies from words and schema alone
     (used to measure the classifier against servers' own annotations). `namespaces` are the
     server's namespace words (see `server_namespaces`; `classify_all` finds them), `nouns` the
-    verbs its names use as nouns (see `server_nouns`)."""
+    verbs its names use as nouns (see `server_nouns`), `money_record()` the money document its
+    words give as one of its generic records (see `lazy_money_record`)."""
     # Not only ToolInfo reaches here: these may hold anything and are checked before use.
     schema: Any
     annotations: Any
@@ -224,7 +229,7 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
             choice = None  # "mode": standard | custom is a setting, not a choice of action
         else:
             single = _single(name, desc, facts if facts.action is None else facts._replace(action=None), schema,
-                             money_server)
+                             money_server, money_record)
             chooses = v.READ in kinds and any(kind not in (None, v.READ) for kind in kinds)
             if (single.category == READ and DISAGREE not in single.flags and not name.ambiguous
                     and name.kind == v.READ and not GRAVE_ACTIONS.intersection(kinds)
@@ -258,7 +263,7 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
                     verdict.category, verdict.severity = FINANCIAL, CRITICAL
     elif facts.action is None or verdict is None:
         verdict = _single(name, desc, facts if facts.action is None else facts._replace(action=None), schema,
-                          money_server)
+                          money_server, money_record)
         unnamed = facts.action
         if (unnamed is not None and verdict.category == READ
                 and normalize(unnamed.name) in CHOOSERS):
@@ -299,13 +304,18 @@ class ServerContext(NamedTuple):
     namespaces: frozenset[str]  # `compute_` in `compute_vm_delete`
     money_server: bool  # money is the server's business
     nouns: frozenset[str]  # verbs its names use as nouns ("build" beside "list_builds")
+    # The money document its words give as one of its generic records ("invoice" where a tool
+    # submits "a document (e.g. Sales Invoice)"), or None; read when first asked for.
+    money_record: MoneyRecord | None = None
 
 
 def server_context(tools: Iterable[Any]) -> ServerContext:
-    """The server-wide facts (`ServerContext`) read from all of a server's tool names."""
+    """The server-wide facts (`ServerContext`) read from all of a server's tool names, and
+    from their descriptions, when first asked for, the money record (`lazy_money_record`)."""
+    tools = list(tools)
     names = [getattr(t, "name", "") for t in tools]
     return ServerContext(server_namespaces(names), server_handles_money(names),
-                         server_nouns(names))
+                         server_nouns(names), lazy_money_record(tools))
 
 
 def classify_all(tools: Iterable[ToolInfo], overrides: Mapping[str, Any] | None = None,
@@ -313,18 +323,20 @@ def classify_all(tools: Iterable[ToolInfo], overrides: Mapping[str, Any] | None 
                  server_tools: Iterable[ToolInfo] | None = None,
                  namespaces: frozenset[str] | None = None,
                  money_server: bool | None = None,
-                 nouns: frozenset[str] | None = None) -> dict[str, Classification]:
+                 nouns: frozenset[str] | None = None,
+                 money_record: MoneyRecord | None = None) -> dict[str, Classification]:
     """Classify every tool, applying `overrides` ({tool name: category}) where given. The
     server's namespace words are `namespaces` when the caller found them already, else found
     from `server_tools` (all of the server's tools, when only some are classified) or else from
-    `tools`."""
+    `tools`; so are its other facts (`ServerContext`)."""
     tools = list(tools)
     overrides = overrides if isinstance(overrides, Mapping) else {}
-    if namespaces is None or money_server is None or nouns is None:
+    if namespaces is None or money_server is None or nouns is None or money_record is None:
         found = server_context(tools if server_tools is None else server_tools)
         namespaces = found.namespaces if namespaces is None else namespaces
         money_server = found.money_server if money_server is None else money_server
         nouns = found.nouns if nouns is None else nouns
+        money_record = found.money_record if money_record is None else money_record
     out: dict[str, Classification] = {}
     # Thousands of small objects and no reference cycles: the cycle collector would only
     # rescan them again and again (about a sixth of the time on 10,000 tools).
@@ -336,7 +348,8 @@ def classify_all(tools: Iterable[ToolInfo], overrides: Mapping[str, Any] | None 
             override = overrides.get(name)
             out[name] = classify(tool, override if isinstance(override, str) else None,
                                  use_annotations=use_annotations, namespaces=namespaces,
-                                 money_server=money_server, nouns=nouns)
+                                 money_server=money_server, nouns=nouns,
+                                 money_record=money_record)
     finally:
         if collecting:
             gc.enable()

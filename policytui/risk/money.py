@@ -338,6 +338,76 @@ _EXAMPLE = re.compile(r"\b(?:e\.g\.|such as|for example|for instance|like)[\s:,]
                       r"((?:[A-Za-z]+\s+){0,2}[A-Za-z]+)")
 
 
+# A generic head followed by what it may be, anywhere in a description's opening: "Submit a
+# submittable document (e.g. Sales Invoice)", "Create a record: a customer, vendor, invoice".
+# The examples end with the line, the sentence or the bracket: a colon further on opens
+# something else ("sub-entities:\n- addresses: customers require an address to make a
+# purchase" names no purchase record).
+_GENERIC_EXAMPLES = re.compile(
+    r"(?:document|record|entit(?:y|ie)|object|resource)s?[ \t]*(?:\([ \t]*)?"
+    r"(?:(?:e\.g\.|such as|for example|for instance|including|like)[ \t:,]*|:[ \t]*)"
+    r"([^.;:\n)]{1,160})")
+# The generic heads less their first letter, found in either case by a plain search.
+_GENERIC_TAILS = ("ocument", "ecord", "ntit", "bject", "esource")
+_EXAMPLES_WITHIN = 200
+# What may stand before a generic head that leaves it bare: "a document", "an existing
+# record", "a submitted document" say nothing of what kind it is; "a Word document" or "a
+# name-list record" do.
+_BARE = frozenset("a an the new existing given specific single one submitted draft".split())
+
+
+def server_money_record(descriptions: Iterable[str]) -> str | None:
+    """The money document a server's own words give as one of its generic records ("Submit a
+    submittable document (e.g. Sales Invoice)" -> invoice, "Create a record: a customer, vendor,
+    invoice, ..."), or None. On such a server (an ERP's documents, an accounting API's
+    entities) a tool that changes "a document" with no word of what kind may change that
+    one."""
+    # The openings as one text, one per line, searched for each head by a plain search:
+    # most of a server's descriptions hold none, and no example runs past its line.
+    text = "\n".join(d[:_EXAMPLES_WITHIN] for d in descriptions if type(d) is str)
+    for tail in _GENERIC_TAILS:
+        at = text.find(tail, 1)
+        while at > 0:
+            start = at - 1
+            if start == 0 or not text[start - 1].isalnum():  # a head, not "subrecord"
+                found = _GENERIC_EXAMPLES.match(text[start:start + 200].lower())
+                if found is not None:
+                    money = next((w for w in _LIST_WORDS.findall(found.group(1))
+                                  if money_object(w)), None)
+                    if money is not None:
+                        return money
+            at = text.find(tail, at + 1)
+    return None
+
+
+# The server's money record, asked for only when a tool needs it (`lazy_money_record`).
+MoneyRecord = Callable[[], "str | None"]
+
+
+def lazy_money_record(tools: list[Any]) -> MoneyRecord:
+    """`server_money_record` of these tools' descriptions, worked out on the first call and
+    kept: few tools act on a bare generic record, and reading every description of every
+    server up front would cost more than those few."""
+    kept: list[str | None] = []
+
+    def record() -> str | None:
+        if not kept:
+            kept.append(server_money_record(getattr(t, "description", "") for t in tools))
+        return kept[0]
+    return record
+
+
+def with_server_record(words: list[str], record: MoneyRecord | None) -> list[str]:
+    """What a verb acts on, with the server's money record (`server_money_record`) added when
+    it is a bare generic head ("a document", "an existing record"); else `words` as they
+    are."""
+    if (record is None or not words or words[-1] not in _GENERIC
+            or not _BARE.issuperset(words[:-1])):
+        return words
+    found = record()
+    return words if found is None else [*words, found]
+
+
 # A subscription to data, not to a paid service, said by the words around it rather than
 # by a qualifier before it (`_NOTIFYING`): "Subscribes a listener application to receive change
 # notifications", "Cancel one subscription and free its market data lines". Narrower than

@@ -21,6 +21,7 @@ from policytui.risk.money import (
     FILLER,
     NAME_SETTLING_WORDS,
     PAID_HEADS,
+    MoneyRecord,
     accepted_quote,
     applied_discount,
     booked_travel,
@@ -47,6 +48,7 @@ from policytui.risk.money import (
     quoted_word,
     raw_api_call,
     spend_limit,
+    with_server_record,
 )
 from policytui.risk.money_said import charged_on_the_way
 from policytui.risk.names import NameVerbs
@@ -54,10 +56,13 @@ from policytui.risk.schema import SchemaFacts
 
 
 def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
-                schema: Any, shape: ArgumentShape, money_server: bool) -> None:
+                schema: Any, shape: ArgumentShape, money_server: bool,
+                money_record: MoneyRecord | None = None) -> None:
     """Make the reading Financial (Critical) when the tool moves money, saying why. A reader
     becomes Financial only on money it makes, spends or moves; `money_server` says money is
-    the whole server's business, which lets verbs that need money in sight count."""
+    the whole server's business, which lets verbs that need money in sight count;
+    `money_record()` is the money document the server's words give as one of its generic
+    records (`server_money_record`)."""
     if r.kind is not None and r.kind not in (v.READ, v.MONEY):
         # The verb the reading rests on, so that it is not taken for its own object.
         acting: str | None
@@ -78,7 +83,8 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
         if (acting in v.MONEY_IF_CONTEXT or not PAID_HEADS.isdisjoint(words)
                 or (desc.lead is not None and object_may_be_paid(acting, desc))) and (
                 (found := _acts_on_money(r.kind, name, desc, acting, words, lambda: (
-                    money_server or money_context(name, desc, facts, schema=schema))))
+                    money_server or money_context(name, desc, facts, schema=schema)),
+                    money_record))
                 is not None):
             r.evidence.extend(found)
             r.category, r.severity = FINANCIAL, CRITICAL
@@ -166,11 +172,13 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
 
 
 def _acts_on_money(kind: str, name: NameVerbs, desc: DescriptionVerbs, acting: str | None,
-                   words: list[str], in_sight: Callable[[], bool]) -> list[str] | None:
+                   words: list[str], in_sight: Callable[[], bool],
+                   record: MoneyRecord | None = None) -> list[str] | None:
     """Why the verb the reading rests on (`acting`, of `kind`) moves money by what it acts on,
     in the name (`words`) or in the description, or None. `in_sight()` says money is in
-    sight (asked at most once). Asked only when the verb needs money in sight or something
-    that may be paid is named."""
+    sight (asked at most once). `record` is the server's money record, which a bare generic
+    object of the description may be. Asked only when the verb needs money in sight or
+    something that may be paid is named."""
     seen: list[bool] = []
 
     def money() -> bool:
@@ -205,12 +213,27 @@ def _acts_on_money(kind: str, name: NameVerbs, desc: DescriptionVerbs, acting: s
     if not noun_verb and not file_only and not confirms_a_check(name, desc) and (
             financial(kind, acting, words, money, found, unpaid=unpaid) or (
                   desc.lead is not None and object_may_be_paid(acting, desc) and (
-                      financial(kind, acting, description_object(desc), money, found,
-                                "description", unpaid)
+                      _object_financial(kind, acting, desc, money, found, unpaid, record)
                       or _narrow_financial(kind, acting, desc, money, found, unpaid)))
             ) and not details_only(desc) and not on_cart(desc):
         return found
     return None
+
+
+def _object_financial(kind: str, acting: str | None, desc: DescriptionVerbs,
+                      money: Callable[[], bool], found: list[str],
+                      unpaid: Callable[[str], bool], record: MoneyRecord | None) -> bool:
+    """Does the verb move money by what the description says it acts on? "Update an existing
+    document" on a server whose words give a sales invoice as one of its documents may update
+    an invoice: the bare generic object is read as that record."""
+    acted_on = description_object(desc)
+    widened = with_server_record(acted_on, record)
+    if not financial(kind, acting, widened, money, found, "description", unpaid):
+        return False
+    if widened is not acted_on:
+        found.insert(0, f"the server's tools give {quoted_word(widened[-1])} as a kind of "
+                        f"{quoted_word(acted_on[-1])}, and this one names no kind: it may be one")
+    return True
 
 
 # The first words of a name that `converted_into` or `launched_money` may find money made by,
