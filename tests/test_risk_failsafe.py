@@ -72,6 +72,33 @@ def test_one_weak_sign_is_not_enough_for_read():
 # ----- names as servers write them ----------------------------------------------------------
 
 
+@pytest.mark.parametrize("name,description,category", [
+    ("tax_forms", "W-2 forms for the tax year: generates them for every employee, files them "
+     "with the agency and emails copies.", "Write"),
+    ("nightly_backups", "Nightly backups of the production database: removes old ones and "
+     "uploads a new one.", "Destructive"),
+])
+def test_a_sentence_of_nouns_whose_clause_after_the_colon_acts_is_no_reader(name, description,
+                                                                            category):
+    # The name alone is a collection, which with a sentence of nouns would read as a reader;
+    # the clause after the colon, however long the words before it, says what the tool does.
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    ("node_stats", "Report each capture node's health: drops, disk, memory, queues."),
+    ("dependency_audit", "Orchestrates a full dependency audit of the project: scans its build "
+     "files and lists what has updates."),
+])
+def test_a_clause_after_the_colon_that_lists_nouns_or_reads_changes_nothing(name, description):
+    # "drops" in a list of nouns is no act; a clause that reads never makes a tool a reader.
+    before = classify(tool(name, description.split(":")[0] + "."))
+    c = classify(tool(name, description))
+    assert c.category == before.category, c.evidence
+    assert c.category != "Destructive"
+
+
 def test_server_namespace_words_are_found_from_the_whole_tool_list():
     names = ["compute_vm_delete", "compute_vm_create", "compute_vm_list", "compute_disk_get",
              "storage_account_list"]

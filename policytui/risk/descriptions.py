@@ -1401,6 +1401,25 @@ def _after_title(description: str, sentence: str, alternatives: bool, indirect: 
             return description_verbs(rest, alternatives, indirect, False)
     return None
 
+def act_after_a_colon(desc: DescriptionVerbs) -> tuple[str, str] | None:
+    """(word, kind) of a clause after a colon in the first sentence that says, in the third
+    person, what the tool does, however long the words before it ("W-2 forms for the tax
+    year: generates them and files them with the agency"), or None. Asked where a sentence of
+    nouns would let the tool through as a reader: an act said after its colon counts."""
+    sentence = desc.sentence
+    colon = sentence.find(": ", 0, _CLAUSE_WINDOW)
+    if colon <= 0:
+        return None
+    after = description_verbs(sentence[colon + 2:], False, False, False)
+    first = after.words[0] if after.words else ""
+    # Only a verb that leads in the third person, with its object ("removes old ones"): a
+    # list of nouns ("a node's health: drops, disk, memory") or a label says nothing done.
+    if (after.kind is None or after.kind == v.READ or first == after.lead
+            or base_verb(first) != after.lead or after.words[1:2] in ([], [","], ["and"], ["or"])):
+        return None
+    return first, after.kind
+
+
 # Verbs of Japanese, Chinese and Korean descriptions ("現在のユーザー情報を取得", "删除文件",
 # "사용자 목록 조회"), whose words the Latin tokenizer does not see: looked for as substrings of
 # the first sentence. Words that are as often nouns ("設定", settings) appear only in a form

@@ -13,6 +13,7 @@ from policytui.risk import vocabulary as v
 from policytui.risk.categories import LOW, OTHER
 from policytui.risk.descriptions import (
     DescriptionVerbs,
+    act_after_a_colon,
     generates_rendering,
     later_act,
     lead_object_is_looked_up,
@@ -297,9 +298,11 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         evidence.append("no verb found in the name or the description's first sentence")
 
     if kind == v.READ and name.kind is None and desc.kind is None and (
-            act := _said_later(desc)) is not None:
+            act := act_after_a_colon(desc) or _said_later(desc)) is not None:
         # "order_status": "Order status. Cancels the order if it has not shipped." A name and
-        # a sentence of nouns show something; what a later sentence says the tool does counts.
+        # a sentence of nouns show something; what the sentence says after a colon, or a later
+        # sentence, that the tool does counts ("tax_forms": "W-2 forms for the year: files
+        # them with the agency").
         kind = _take_later_act(act, kind, evidence, against)
         disagree = True
         category, severity = KIND_RISK[kind]
