@@ -194,6 +194,7 @@ class FileActions(EditorBase):
             if answer == "save":
                 self.action_save(then_quit=True)
             elif answer == "discard":
+                self.unsaved_discarded = True  # the one way out that drops them
                 self.exit(0)
 
         if isinstance(self.screen, TooSmallScreen):  # no room for the dialog: the notice asks

@@ -44,6 +44,7 @@ from policytui.tui.replay_panel import ReplayPins
 from policytui.tui.startup import ListingLoader, Startup
 from policytui.tui.table import ToolTable
 from policytui.tui.too_small import TooSmallScreen, fit_terminal, notice_shown
+from policytui.tui.unsaved import KeepUnsaved, keep_and_say
 
 if TYPE_CHECKING:
     from textual.widgets import TabbedContent
@@ -66,7 +67,9 @@ class MainScreen(Screen):
     AUTO_FOCUS = "#tools"
 
 
-class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands, ReplayPins):
+class PolicyApp(
+    Startup, EditActions, ViewActions, FileActions, PaletteCommands, ReplayPins, KeepUnsaved
+):
     """Read a server's tools, decide, and leave with a valid policy.json."""
 
     CSS_PATH = "policytui.tcss"
@@ -189,6 +192,7 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands,
             super().action_panel(tab)
 
     def on_mount(self) -> None:
+        self._end_on_stop_signals()
         self.main.query_one("#filter").display = False
         self._follow_filter_box()
         self.main.query_one("#banner").display = False
@@ -248,6 +252,7 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands,
         if problem:
             print(f"policytui connect: {problem}", file=sys.stderr)
             return 2
+        self.watch_stop_signals = True
         try:
             return super().run(*args, **kwargs)
         finally:
@@ -256,6 +261,8 @@ class PolicyApp(Startup, EditActions, ViewActions, FileActions, PaletteCommands,
             if self.exit_error:
                 # Plain print, not Rich: one line the terminal wraps, whole when copied.
                 print(f"policytui connect: {self.exit_error}", file=sys.stderr)
+            # Last: whatever ended the editor, no edit can come any more.
+            keep_and_say(self)
 
 
 def theme_names() -> list[str]:

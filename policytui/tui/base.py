@@ -53,6 +53,8 @@ class EditorBase(App[int]):
     key_order: KeyOrder
     # Saves asked for and not finished (the write runs in a worker).
     saves_in_flight: int = 0
+    # The user's own "Quit without saving": unsaved changes are not kept (tui/unsaved.py).
+    unsaved_discarded: bool = False
     # True while a detail-pane refresh is queued after the next frame.
     _detail_pending: bool = False
     # What the status line shows now (plain text and styles), to skip repainting it unchanged.

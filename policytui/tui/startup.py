@@ -62,6 +62,7 @@ class Startup(EditorBase):
     panels_ready: asyncio.Event
     first_frame: asyncio.Event
     _mount_panels: Callable[[], Any]
+    mention_kept_versions: Callable[[], Any]
 
     def _tick_loading(self) -> None:
         if not self._alive:
@@ -228,6 +229,7 @@ class Startup(EditorBase):
         self.key_order.policy_read(keep_keys=not state.load_problems)
         if state.load_problems:
             self._show_load_problems()
+        self.mention_kept_versions()  # unsaved changes an earlier editor was stopped with
         self.loaded.set()
 
     def _show_load_problems(self) -> None:

@@ -8,8 +8,8 @@ to that loop would otherwise keep running, and using a CPU, for ever: Textual 8 
 it is asked to quit while it starts, after a resize (a browser window closed as soon as it
 opened, or a headless browser taking a screenshot). Here each of those
 requests also arms a timer: if the app has not stopped its driver within `STOP_GRACE_SECONDS`,
-the process ends at once. Nothing is saved on the way out in either case; unsaved changes are
-lost as with a terminal that is killed.
+the process ends at once. Nothing is saved to the policy on the way out in either case; unsaved
+changes are kept in a recovery file (tui/unsaved.py), even when the timer has to end the app.
 
 It lives with the rest of the terminal editor (Textual is imported only under `policytui.tui`)
 and is loaded only in the editor process that `policytui serve` starts (`policytui.serve.session`).
@@ -90,18 +90,33 @@ class SessionDriver(WebDriver):
         with self._deadline_lock:
             if self._stopped or self._deadline is not None:
                 return
-            self._deadline = threading.Timer(STOP_GRACE_SECONDS, _end_now, args=(reason,))
+            self._deadline = threading.Timer(STOP_GRACE_SECONDS, self._end_now, args=(reason,))
             self._deadline.daemon = True
             self._deadline.start()
 
+    def _end_now(self, reason: str) -> None:
+        # The app's thread is stuck, not editing: what it holds unsaved can still be kept.
+        from policytui.tui.unsaved import KeepUnsaved
 
-def _end_now(reason: str) -> None:
+        kept = None
+        if isinstance(self._app, KeepUnsaved):
+            self._app.in_browser = True  # (its mount, which learns it, may not have come)
+            try:
+                kept = self._app.keep_unsaved_work()
+            except Exception:
+                kept = None
+        _end_now(reason, kept)
+
+
+def _end_now(reason: str, kept: str | None = None) -> None:
     try:
         os.write(
             sys.__stderr__.fileno() if sys.__stderr__ else 2,
             f"policytui serve: the editor was {reason} and had not stopped after "
             f"{STOP_GRACE_SECONDS:g} seconds; ending it\n".encode(),
         )
+        if kept:
+            os.write(sys.__stderr__.fileno() if sys.__stderr__ else 2, f"{kept}\n".encode())
     except OSError:
         pass
     os._exit(EXIT_STUCK)

@@ -1,0 +1,120 @@
+"""Unsaved changes are dropped only by the user's own "Quit without saving".
+
+Every other way the editor ends while it has unsaved changes (SIGTERM, SIGHUP or SIGINT in a
+terminal; in a browser, the window closed or `policytui serve` stopping; an error) keeps them
+in a recovery file beside the policy (`policytui.editor.recovery`) and says where in one line
+on standard error once the screen is restored. Under `serve` that is the editor process's
+standard error, which serve relays to its own, so whoever pressed ctrl+c there reads it.
+The next editor of the policy mentions the files kept for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import threading
+
+from textual import work
+
+from policytui.cli import EXIT_INTERRUPTED
+from policytui.editor.text import one_line
+from policytui.tui.background import in_daemon_thread
+from policytui.tui.base import EditorBase
+
+# What ends a terminal editor from outside; each is read in the event loop, between two
+# messages, so the edits stand as the last one left them.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+KEPT_NOTICE_SECONDS = 20
+# The way out and the session driver's timer thread (a stuck app) may both try to keep.
+_KEEPING = threading.Lock()
+
+
+class KeepUnsaved(EditorBase):
+    """Keeps unsaved changes on every way out but the user's own decision to drop them."""
+
+    # Known once the driver runs: the wording of the line, and who handles stop signals.
+    in_browser: bool = False
+    # Set by `PolicyApp.run` (the program, not a test's `run_test`) before the app starts.
+    watch_stop_signals: bool = False
+    _kept_once: bool = False
+
+    def _end_on_stop_signals(self) -> None:
+        """In a terminal, SIGTERM, SIGHUP (the terminal closed) and SIGINT end the editor the
+        way ctrl+q's "quit" does, so that `run` keeps what is unsaved; by default they would
+        end the process on the spot. A signal that is ignored (`nohup`) stays ignored. In a
+        browser the session driver takes SIGTERM and SIGINT (tui/web_driver.py)."""
+        self.in_browser = self.is_web
+        if self.in_browser or not self.watch_stop_signals:
+            return
+        loop = asyncio.get_running_loop()
+        for number in STOP_SIGNALS:
+            if signal.getsignal(number) is not signal.SIG_IGN:
+                loop.add_signal_handler(number, self._stopped_by, number)
+
+    def _stopped_by(self, number: int) -> None:
+        # 130 on SIGINT as every command; 0 on SIGTERM and SIGHUP, as the gateway and serve.
+        self.exit(return_code=EXIT_INTERRUPTED if number == signal.SIGINT else 0)
+
+    def keep_unsaved_work(self) -> str | None:
+        """Keep unsaved changes in a recovery file, once: the line that says where (or why
+        they could not be kept), None when nothing needed keeping.
+
+        Called on the way out, when no edit can come any more; also from the session driver's
+        timer thread when the app is stuck and about to be ended."""
+        with _KEEPING:
+            if self._kept_once:
+                return None
+            self._kept_once = True
+            state = self.state
+            if state is None or self.unsaved_discarded or not state.dirty:
+                return None
+            from policytui.editor.recovery import NotKept, keep_unsaved
+
+            command, who = ("serve", "the browser editor") if self.in_browser else ("connect", "the editor")
+            said = f"policytui {command}: {who} had unsaved changes to {one_line(self.policy_path.name, 200)}"
+            try:
+                path = keep_unsaved(state)
+            except NotKept as exc:
+                return f"{said}, and they could not be kept: {one_line(str(exc), 1000)}"
+            except Exception as exc:  # the way out must not end in a traceback
+                return f"{said}, and they could not be kept: {one_line(str(exc) or type(exc).__name__, 1000)}"
+            return f"{said}; they were kept in {one_line(str(path), 1000)}"
+
+    @work(group="kept-versions", exit_on_error=False)
+    async def mention_kept_versions(self) -> None:
+        """Once the policy is read: say which recovery files an earlier editor left for it."""
+        from policytui.editor.recovery import kept_versions
+
+        path = self.policy_path
+        found = await in_daemon_thread(lambda: kept_versions(path), "policytui-kept")
+        if not found or not self._alive:
+            return
+        older = f" (and {len(found) - 1} older)" if len(found) > 1 else ""
+        self.notify(
+            f"Unsaved changes to {one_line(path.name, 60)} were kept when an editor of it was "
+            f"stopped: {one_line(str(found[0]), 300)}{older}. Compare, then delete the file.",
+            severity="warning", timeout=KEPT_NOTICE_SECONDS, markup=False,
+        )
+
+
+def keep_and_say(app: KeepUnsaved) -> None:
+    """Keep what `app` left unsaved and say where. The app's signal handlers went with its
+    event loop: a second SIGTERM (or SIGHUP) now would end the process half-way, so they wait
+    until the line is out."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        line = app.keep_unsaved_work()
+        if line:
+            say(line)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+def say(line: str) -> None:
+    """`line` on standard error, whatever state it is in (a closed terminal, a gone server)."""
+    try:
+        os.write(sys.__stderr__.fileno() if sys.__stderr__ else 2, f"{line}\n".encode())
+    except (OSError, ValueError):
+        pass

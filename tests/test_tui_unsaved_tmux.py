@@ -1,0 +1,147 @@
+"""Unsaved changes outlive an editor made to quit: the installed `policytui connect` runs in
+tmux, an edit is made with a key, and then the editor gets SIGTERM, or its terminal is closed
+(SIGHUP). The edit is in a new recovery file beside the policy, the policy is as it was, and the
+terminal says where the edit went; the next editor of the policy mentions the file. Only the
+user's own "Quit without saving" drops an edit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import stat
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_tui_e2e_tmux import Terminal, table_row
+from test_tui_person_tmux import KESTRA, KESTRA_TOOLS, policytui, printed_after_exit
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+# A saved policy the edit must leave as it is.
+SAVED = '{\n  "version": "1",\n  "default": "deny",\n  "tools": {\n    "search_apps": {}\n  }\n}\n'
+FIRST_TOOL = "backfill_executions"  # the table's first row: the one `d` denies
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Terminal]:
+    home = tmp_path / "home"
+    (home / ".config").mkdir(parents=True)
+    term = Terminal(home)
+    try:
+        yield term
+    finally:
+        term.close()
+
+
+def edit_a_saved_policy(terminal: Terminal, folder: Path) -> Path:
+    """Open the editor on a saved policy for Kestra's recorded tools and deny the first tool
+    without saving; the policy's path."""
+    policy = folder / "policy.json"
+    policy.write_text(SAVED, encoding="utf-8")
+    terminal.start([*policytui(), "connect", "--from", str(KESTRA), "--policy", str(policy)],
+                   cwd=folder)
+    terminal.wait("the saved policy in the table",
+                  lambda s: f"{KESTRA_TOOLS} tools" in s and "✓ valid" in s.splitlines()[0]
+                  and " allow " in table_row(s, "search_apps") + " ", timeout=30)
+    terminal.keys("d")
+    terminal.wait(f"{FIRST_TOOL} denied and the policy unsaved",
+                  lambda s: "unsaved" in s.splitlines()[0]
+                  and " deny " in table_row(s, FIRST_TOOL) + " ")
+    return policy
+
+
+def editor_pid(terminal: Terminal) -> int:
+    """The editor's process: the child of the pane's shell."""
+    shell = int(terminal.fmt("#{pane_pid}"))
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(text[text.rindex(")") + 2:].split()[1]) == shell:
+            return int(entry.name)
+    pytest.fail("the editor process was not found under the pane's shell")
+
+
+def running(pid: int) -> bool:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return text[text.rindex(")") + 2:].split()[0] != "Z"
+
+
+def kept_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("policy.json.unsaved-*.json"))
+
+
+def wait_for_kept_file(folder: Path, timeout: float = 10) -> Path:
+    deadline = time.monotonic() + timeout
+    while not (found := kept_files(folder)):
+        assert time.monotonic() < deadline, f"no recovery file in {sorted(os.listdir(folder))}"
+        time.sleep(0.05)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def assert_holds_the_edit(kept: Path, policy: Path) -> None:
+    document = json.loads(kept.read_text(encoding="utf-8"))
+    assert document["tools"][FIRST_TOOL] == {"action": "deny"}
+    assert document["tools"]["search_apps"] == {}  # the rest of the policy as edited
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert policy.read_text(encoding="utf-8") == SAVED, "the policy file was changed"
+
+
+def test_sigterm_keeps_the_unsaved_edit_and_says_where(terminal: Terminal, tmp_path: Path) -> None:
+    policy = edit_a_saved_policy(terminal, tmp_path)
+    os.kill(editor_pid(terminal), signal.SIGTERM)
+    assert terminal.wait_exit() == 0
+    kept = wait_for_kept_file(tmp_path)
+    assert_holds_the_edit(kept, policy)
+    said = f"policytui connect: the editor had unsaved changes to policy.json; they were kept in {kept}"
+    shown = printed_after_exit(terminal, said)
+    assert said in shown.replace("\n", ""), shown
+    assert terminal.fmt("#{alternate_on}") == "0"  # the screen was restored first
+
+    # The next editor of the policy names the file its edit was kept in.
+    terminal.close()
+    again = Terminal(terminal.home)
+    try:
+        again.start([*policytui(), "connect", "--from", str(KESTRA), "--policy", str(policy)],
+                    cwd=tmp_path, size=(160, 30))
+        again.wait("the notice of the kept file",
+                   lambda s: "were kept when" in s and ".unsaved-" in s,
+                   timeout=30)
+        again.keys("C-q")
+        assert again.wait_exit() == 0
+    finally:
+        again.close()
+
+
+def test_a_closed_terminal_keeps_the_unsaved_edit(terminal: Terminal, tmp_path: Path) -> None:
+    policy = edit_a_saved_policy(terminal, tmp_path)
+    pid = editor_pid(terminal)
+    terminal.close()  # the terminal goes away: SIGHUP
+    kept = wait_for_kept_file(tmp_path)
+    deadline = time.monotonic() + 10
+    while running(pid):
+        assert time.monotonic() < deadline, "the editor still runs without its terminal"
+        time.sleep(0.05)
+    assert_holds_the_edit(kept, policy)
+
+
+def test_quit_without_saving_keeps_nothing(terminal: Terminal, tmp_path: Path) -> None:
+    policy = edit_a_saved_policy(terminal, tmp_path)
+    terminal.keys("C-q")
+    terminal.wait("the question about unsaved changes", lambda s: "Unsaved changes" in s)
+    terminal.keys("q")  # quit without saving: the user's own word
+    assert terminal.wait_exit() == 0
+    assert kept_files(tmp_path) == []
+    assert policy.read_text(encoding="utf-8") == SAVED
