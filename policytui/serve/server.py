@@ -41,6 +41,7 @@ from policytui.serve.access import (
     security_headers,
     token_middleware,
 )
+from policytui.serve.editor_output import ended_stream, relay_lines
 from policytui.serve.lock import EditLock
 
 log = logging.getLogger("policytui.serve")
@@ -80,6 +81,7 @@ class EditorService(AppService):
 
         super().__init__(command, write_str=write, **kwargs)
         self._stopping: asyncio.Future[None] | None = None
+        self._stderr_relay: asyncio.Future[None] | None = None
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
         environment = self._build_environment(width=width, height=height)
@@ -92,8 +94,12 @@ class EditorService(AppService):
             env=environment,
             start_new_session=True,  # its own group: signals reach its children too
         )
-        assert process.stdin is not None
+        assert process.stdin is not None and process.stderr is not None
         self._stdin = process.stdin
+        # Its standard error is for serve's user ("... unsaved changes ...; they were kept in
+        # ..."): relayed to serve's own as each line comes, not gathered by textual-serve.
+        self._stderr_relay = asyncio.ensure_future(relay_lines(process.stderr))
+        process.stderr = ended_stream()
         return process
 
     def running(self) -> bool:
@@ -132,7 +138,8 @@ class EditorService(AppService):
             # Whatever the editor started in its group and left behind is asked to end too.
             self.signal_group(signal.SIGTERM)
         reader, self._task = self._task, None
-        for task in (reader, drain):
+        # The editor's last lines (where it kept unsaved changes) are said before serve ends.
+        for task in (reader, drain, self._stderr_relay):
             if task is None:
                 continue
             # Its output ends with the process; a child still holding the pipe must not keep

@@ -1,0 +1,139 @@
+"""Unsaved changes in the browser editor outlive `policytui serve` and the browser window.
+
+The installed `policytui serve` runs; Debian's Chromium (Playwright) opens the editor, a click
+and a key deny a tool, and nothing is saved. Then serve is stopped (ctrl+c, SIGTERM), or the
+window is closed: the edit is in a new recovery file beside the policy (0600), the policy file is
+as it was, and serve's own standard error says where the edit went.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import stat
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from serve_support import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    BrowserScreen,
+    Served,
+    require_chromium,
+    table_row,
+)
+
+VIEWPORT = {"width": 1200, "height": 800}
+SAVED = '{\n  "version": "1",\n  "default": "deny",\n  "tools": {\n    "search_apps": {}\n  }\n}\n'
+
+
+@pytest.fixture
+def chromium() -> Iterator[Any]:
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    """serve on a saved policy for Kestra's recorded tools, nothing of the user's around."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (tmp_path / "policy.json").write_text(SAVED, encoding="utf-8")
+    running = Served(
+        ["kestra", "--offline", "--policy", str(tmp_path / "policy.json"), "--no-open"],
+        cwd=tmp_path, env={"HOME": str(home), "XDG_STATE_HOME": str(home / "state")},
+    )
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def deny_manage_apps_unsaved(chromium: Any, served: Served) -> Any:
+    """Open the editor in a new window and deny manage_apps without saving; the page."""
+    page = chromium.new_context(viewport=VIEWPORT).new_page()
+    screen = BrowserScreen(page)
+    page.goto(served.url)
+    screen.wait("the saved policy in the table",
+                lambda s: "39 tools" in s and " allow " in table_row(s, "search_apps") + " ")
+    screen.click("manage_apps")
+    screen.wait("manage_apps picked by the click",
+                lambda s: any(line.strip() == "manage_apps" for line in s.splitlines()))
+    page.keyboard.press("d")
+    screen.wait("manage_apps denied, unsaved",
+                lambda s: "unsaved" in s and "deny*" not in table_row(s, "manage_apps")
+                and " deny " in table_row(s, "manage_apps") + " ")
+    return page
+
+
+def kept_file(folder: Path, timeout: float = 15) -> Path:
+    deadline = time.monotonic() + timeout
+    while not (found := sorted(folder.glob("policy.json.unsaved-*.json"))):
+        assert time.monotonic() < deadline, "no recovery file beside the policy"
+        time.sleep(0.05)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def assert_kept(folder: Path, served: Served) -> None:
+    kept = kept_file(folder)
+    document = json.loads(kept.read_text(encoding="utf-8"))
+    assert document["tools"]["manage_apps"] == {"action": "deny"}
+    assert document["tools"]["search_apps"] == {}
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert (folder / "policy.json").read_text(encoding="utf-8") == SAVED, "the policy was changed"
+    said = ("policytui serve: the browser editor had unsaved changes to policy.json; "
+            f"they were kept in {kept}\n")
+    deadline = time.monotonic() + 10
+    while said not in served.stderr:
+        assert time.monotonic() < deadline, f"serve did not say where: {''.join(served.stderr)}"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl+c", "SIGTERM"])
+def test_stopping_serve_keeps_the_browser_editors_unsaved_edit(
+    chromium: Any, served: Served, tmp_path: Path, stop: signal.Signals
+) -> None:
+    deny_manage_apps_unsaved(chromium, served)
+    served.process.send_signal(stop)
+    expected = 130 if stop == signal.SIGINT else 0
+    assert served.process.wait(timeout=30) == expected, "".join(served.stderr)
+    assert_kept(tmp_path, served)
+
+
+def test_closing_the_window_keeps_the_unsaved_edit(
+    chromium: Any, served: Served, tmp_path: Path
+) -> None:
+    page = deny_manage_apps_unsaved(chromium, served)
+    page.context.close()
+    assert_kept(tmp_path, served)
+    assert served.process.poll() is None, "serve goes on after a window is closed"
+    assert served.stop() == 130
+
+
+async def test_the_editors_lines_reach_serves_terminal_harmless_and_bounded() -> None:
+    """What an editor writes on its standard error is relayed line by line, its control
+    characters made visible, at most MAX_LINES of it, all of it read."""
+    import asyncio
+
+    from policytui.serve.editor_output import MAX_LINES, relay_lines
+
+    stream = asyncio.StreamReader()
+    stream.feed_data(b"kept in /tmp/p\x1b]0;title\x07.json\n  indented\r\n")
+    stream.feed_data(b"".join(b"line %d\n" % n for n in range(MAX_LINES * 2)))
+    stream.feed_eof()
+    said: list[str] = []
+    await relay_lines(stream, said.append)
+    assert said[0] == "kept in /tmp/p\\x1b]0;title\\x07.json"
+    assert said[1] == "  indented"
+    assert len(said) == MAX_LINES and stream.at_eof()
