@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,14 @@ from policytui.decision import Budget, Caller, CounterKey
 from policytui.gateway.approvals import ApprovalQueue, PendingApproval
 from policytui.gateway.audit import AuditLog
 from policytui.gateway.enforcer import Enforcer, UpstreamFailure
-from policytui.gateway.store import StateStore, StateUnavailable, StateURLError, open_store
+from policytui.gateway.store import (
+    Reservation,
+    StateStore,
+    StateUnavailable,
+    StateURLError,
+    StoreBusy,
+    open_store,
+)
 from policytui.gateway.store.memory import MemoryStore
 from policytui.gateway.store.sqlite import SQLiteStore
 from policytui.policy.model import Policy
@@ -519,3 +527,182 @@ def test_a_refund_whose_answer_is_lost_on_the_way_back_is_not_made_twice(tmp_pat
         store.close()
         proxy.close()
         server.stop()
+
+
+# A state file locked by another program ---------------------------------------------------
+
+
+@contextmanager
+def _locked_by_another_program(path: Path) -> Iterator[None]:
+    """Another connection holding the file's write lock (as `sqlite3 FILE` with `BEGIN
+    EXCLUSIVE;` left open does) for the length of the block."""
+    import sqlite3
+
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def test_a_locked_file_is_waited_for_on_the_stores_own_thread_in_the_order_calls_came(tmp_path: Path) -> None:
+    """In place the store never waits: it says busy at once, having charged nothing. Handed
+    over, calls wait on the store's thread and are charged in the order they came, and while
+    one waits a later one is not tried in place past it (it would take the last call's room)."""
+    path = tmp_path / "state.sqlite"
+    store = SQLiteStore(path, policy="p")
+    last_one = _budget("c", 2)
+    try:
+        assert store.reserve((last_one,)).allowed
+        with _locked_by_another_program(path):
+            started = time.monotonic()
+            with pytest.raises(StoreBusy):
+                store.try_now(store.reserve, (last_one,))
+            assert time.monotonic() - started < 0.1
+            first = store.hand_over(store.reserve, (last_one,))
+            time.sleep(0.1)
+            assert not first.future.done()
+        # Released: the file is free, but the first call is still waiting (or just done) on the
+        # store's thread; the second goes behind it either way.
+        try:
+            second = store.try_now(store.reserve, (last_one,))
+        except StoreBusy:
+            second = store.hand_over(store.reserve, (last_one,)).future.result(timeout=5)
+        assert first.future.result(timeout=5).allowed
+        assert second.denied == 0
+        assert _used_in_file(path, "c") == 2
+    finally:
+        store.close()
+
+
+def test_a_locked_file_that_stays_locked_fails_the_call_after_the_busy_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import policytui.gateway.store.sqlite as sqlite_module
+
+    monkeypatch.setattr(sqlite_module, "BUSY_TIMEOUT_MS", 500)
+    path = tmp_path / "state.sqlite"
+    store = SQLiteStore(path, policy="p")
+    budget = _budget("c", 5)
+    try:
+        with _locked_by_another_program(path):
+            handed = store.hand_over(store.reserve, (budget,))
+            refund = store.hand_over(store.refund, Reservation(now=0.0, charged=(("x", 0),)))
+            with pytest.raises(StateUnavailable, match="stayed locked by another program"):
+                handed.future.result(timeout=5)
+            started = time.monotonic()
+            # Queued behind it, the refund waited as long in all, not as long again.
+            with pytest.raises(StateUnavailable):
+                refund.future.result(timeout=5)
+            assert time.monotonic() - started < 0.3
+        assert store.try_now(store.reserve, (budget,)).allowed  # nothing was charged meanwhile
+        assert _used_in_file(path, "c") == 1
+    finally:
+        store.close()
+
+
+def test_closing_the_store_ends_a_wait_for_a_locked_file_at_once(tmp_path: Path) -> None:
+    """A gateway stopped while a call waits for the file neither hangs nor charges it."""
+    path = tmp_path / "state.sqlite"
+    store = SQLiteStore(path, policy="p")
+    budget = _budget("c", 5)
+    with _locked_by_another_program(path):
+        waiting = store.hand_over(store.reserve, (budget,))
+        time.sleep(0.1)
+        started = time.monotonic()
+        store.close()
+        assert time.monotonic() - started < 1.0
+        with pytest.raises(StateUnavailable, match="the gateway is stopping"):
+            waiting.future.result(timeout=1)
+        late = store.hand_over(store.reserve, (budget,))
+        with pytest.raises(StateUnavailable, match="the gateway is stopping"):
+            late.future.result(timeout=1)
+    assert _used_in_file(path, "c") == 0
+
+
+async def test_a_call_cancelled_while_it_waits_for_a_locked_file_is_audited_and_charges_nothing(
+    tmp_path: Path,
+) -> None:
+    import asyncio
+
+    from policytui.gateway.enforcer import CANCELLED_IN_CHARGE
+
+    policy = Policy.from_document(
+        {"version": "1", "default": "allow", "tools": {"t": {"limits": [{"counter": "c", "window": "day", "max": 9}]}}}
+    )
+    path = tmp_path / "state.sqlite"
+    store = SQLiteStore(path, policy="p")
+    audit_path = tmp_path / "audit.jsonl"
+    enforcer = Enforcer(lambda: policy, audit=AuditLog(audit_path), store=store)
+    caller = Caller("alice", "s")
+
+    async def ok() -> dict[str, object]:
+        return {"content": []}
+
+    async def never(decision: object) -> object:
+        raise AssertionError
+
+    try:
+        with _locked_by_another_program(path):
+            call = asyncio.ensure_future(enforcer.handle_call("t", {}, caller, ok, never))
+            free = await asyncio.wait_for(enforcer.handle_call("free", {}, caller, ok, never), 0.5)
+            assert free == {"content": []}
+            assert not call.done()
+            started = time.monotonic()
+            call.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await call
+            assert time.monotonic() - started < 0.5
+        lines = outcome_lines(audit_path)
+        assert [(line["tool"], line["decision"], line["reason"]) for line in lines] == [
+            ("free", "allowed", ""), ("t", "denied", CANCELLED_IN_CHARGE),
+        ]
+        assert _used_in_file(path, "c") == 0
+    finally:
+        store.close()
+
+
+async def test_a_refund_that_finds_the_file_locked_is_made_behind_the_call_and_before_the_next_charge(
+    tmp_path: Path,
+) -> None:
+    """The server refuses a call while another program locks the file: the call's answer does
+    not wait for the refund, which is made once the file is free; a limited call made meanwhile
+    is charged after it (the last call of the limit is there for it)."""
+    import asyncio
+
+    policy = Policy.from_document(
+        {"version": "1", "default": "allow", "tools": {"t": {"limits": [{"counter": "c", "window": "day", "max": 1}]}}}
+    )
+    path = tmp_path / "state.sqlite"
+    store = SQLiteStore(path, policy="p")
+    enforcer = Enforcer(lambda: policy, audit=AuditLog(tmp_path / "audit.jsonl"), store=store)
+    caller = Caller("alice", "s")
+    lock = _locked_by_another_program(path)
+
+    async def refused_while_locked() -> dict[str, object]:
+        lock.__enter__()
+        raise UpstreamFailure("error", RuntimeError("the server refused the call"))
+
+    async def ok() -> dict[str, object]:
+        return {"content": []}
+
+    async def never(decision: object) -> object:
+        raise AssertionError
+
+    try:
+        started = time.monotonic()
+        with pytest.raises(RuntimeError):
+            await enforcer.handle_call("t", {}, caller, refused_while_locked, never)
+        assert time.monotonic() - started < 0.5
+        try:
+            after = asyncio.ensure_future(enforcer.handle_call("t", {}, caller, ok, never))
+            await asyncio.sleep(0.2)
+            assert not after.done()
+        finally:
+            lock.__exit__(None, None, None)
+        assert await asyncio.wait_for(after, 5) == {"content": []}
+        assert _used_in_file(path, "c") == 1
+    finally:
+        store.close()

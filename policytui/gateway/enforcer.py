@@ -7,7 +7,9 @@ For every `tools/call` the gateway asks `Enforcer.handle_call`, which
 3. checks and charges all the call's rate-limit counters in the state store in one atomic step
    (`StateStore.reserve`), so no call of this or any other gateway sharing the store can slip
    in between; when the store cannot be reached the call is denied ("rate-limit state
-   unavailable") unless the gateway was started with `--state-fail-mode open`,
+   unavailable") unless the gateway was started with `--state-fail-mode open`. The event loop
+   never waits for the store: a state file locked by another program makes only the calls
+   that need it wait, on the store's own thread (`StateStore.hand_over`),
 4. writes the call's first audit line (`upstream: sent`) and only then forwards it (the
    `forward` callback); a call whose line cannot be written is denied instead,
 5. refunds the counters if the call never reached the tool, and
@@ -47,6 +49,8 @@ from policytui.gateway.store import (
     Reservation,
     StateStore,
     StateUnavailable,
+    StoreBusy,
+    StoreGaveUp,
     run_to_the_end,
 )
 from policytui.policy.model import Policy
@@ -198,13 +202,23 @@ class Enforcer:
 
         On a store on the network the charge is a round trip in a worker thread, which a
         cancellation cannot stop; it is waited for to its end, and a call cancelled meanwhile
-        is settled by `_cancelled_in_charge`, which raises the cancellation.
+        is settled by `_cancelled_in_charge`, which raises the cancellation. So is a charge a
+        local store cannot make without waiting (a state file locked by another program): it
+        waits on the store's own thread, and a cancellation makes it give up.
         """
-        if not decision.budgets or not self.store.blocking:
-            return self._reserve_now(record, decision)
+        if not decision.budgets:
+            return NOTHING_RESERVED
+        if not self.store.blocking:
+            try:
+                return self._reserve_now(record, decision)
+            except StoreBusy:
+                pass  # the file is locked elsewhere: this call waits for it, the others go on
         work, cancelled = await run_to_the_end(self.store, self.store.reserve, decision.budgets)
         try:
             reserved = self._charged(decision, work.result())
+        except StoreGaveUp:
+            # Cancelled while the charge waited for the store: nothing was charged.
+            reserved = Decision(Outcome.DENIED, CANCELLED_IN_CHARGE, decision.rule)
         except StateUnavailable as exc:
             reserved = self._state_unavailable(record, exc)
         if cancelled:
@@ -243,11 +257,12 @@ class Enforcer:
         raise asyncio.CancelledError
 
     def _reserve_now(self, record: _Record, decision: Decision) -> Reservation | Decision:
-        """`_reserve` for a store that answers in place (memory, SQLite)."""
+        """`_reserve` for a store that answers in place (memory, SQLite); `StoreBusy`, with
+        nothing charged, when it cannot without waiting."""
         if not decision.budgets:
             return NOTHING_RESERVED
         try:
-            reservation = self.store.reserve(decision.budgets)
+            reservation = self.store.try_now(self.store.reserve, decision.budgets)
         except StateUnavailable as exc:
             return self._state_unavailable(record, exc)
         return self._charged(decision, reservation)
@@ -283,11 +298,22 @@ class Enforcer:
             raise asyncio.CancelledError
 
     def _refund_now(self, reservation: Reservation) -> None:
+        """Refund on a store that answers in place; one that would have to wait (a state file
+        locked elsewhere) makes the refund on its own thread, after the operations handed to it
+        before, and nothing waits for it."""
         if reservation is NOTHING_RESERVED:
             return
         try:
-            self.store.refund(reservation)
+            self.store.try_now(self.store.refund, reservation)
+        except StoreBusy:
+            self.store.hand_over(self.store.refund, reservation).future.add_done_callback(self._refunded)
         except StateUnavailable as exc:
+            self._store_failed(exc)
+
+    def _refunded(self, refund: Any) -> None:
+        """A refund made on the store's own thread has ended (called there)."""
+        exc = refund.exception()
+        if isinstance(exc, StateUnavailable):
             self._store_failed(exc)
 
     def _store_failed(self, exc: StateUnavailable) -> None:
@@ -371,7 +397,7 @@ class Enforcer:
         """Decide and charge one call without waiting for anything: the `Started` call to
         forward now, the answer for a blocked call (audited already), or None when the call
         needs what only `handle_call` does (a dry run, listing the server's tools for pinning,
-        a human's approval, a store on the network).
+        a human's approval, a store on the network, a state file locked by another program).
 
         This is `handle_call` for the common case, used by the stdio relay to serve a call
         without a task of its own; both take the same decision, charge and audit line.
@@ -389,7 +415,10 @@ class Enforcer:
             return None
         if not decision.allowed:
             return self._blocked(record, decision)
-        reserved = self._reserve_now(record, decision)
+        try:
+            reserved = self._reserve_now(record, decision)
+        except StoreBusy:
+            return None  # nothing charged nor audited: the call waits for the file in a task
         if isinstance(reserved, Decision):
             return self._blocked(record, reserved)
         if not self._sent(record, decision):

@@ -16,17 +16,25 @@ store's clean-up, so whoever answered, or answers late, learns what happened.
 
 A store that cannot be reached raises `StateUnavailable` from any operation; the caller
 decides what that means (the gateway denies the call unless told to fail open).
+
+The gateway's event loop never waits for a store. A store on the network (`blocking`) is
+always spoken to from a worker thread. A local one answers in place (`try_now`) unless it
+would have to wait (a state file locked by another program): it then raises `StoreBusy`,
+having done nothing, and the operation is handed to a thread of the store's own
+(`hand_over`), which waits for it there while the other calls go on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from policytui.decision.counters import Budget
 from policytui.gateway.jsonenc import encoder
@@ -45,6 +53,33 @@ class StateURLError(StateConfigError):
 
 class StateUnavailable(Exception):
     """The state store did not answer (down, unreachable, locked too long, disk full)."""
+
+
+class StoreGaveUp(StateUnavailable):
+    """An operation handed over (`StateStore.hand_over`) was abandoned while it waited for the
+    store (its caller was cancelled): nothing was done."""
+
+
+class StoreBusy(Exception):
+    """`StateStore.try_now` would have had to wait for the store (a lock another program
+    holds, or operations handed over before it still waiting): nothing was done."""
+
+
+class HandedOver(Generic[T]):
+    """An operation handed to a store's own thread (`StateStore.hand_over`): `future` ends
+    with its result or its exception, never cancelled; `abandon` makes it give up waiting."""
+
+    def __init__(self, seconds: float) -> None:
+        self.future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        # How long it may wait for the store, counted from when it was handed over: one queued
+        # behind others waits no longer in all than one tried at once.
+        self.deadline = time.monotonic() + seconds
+        self.given_up = threading.Event()
+
+    def abandon(self) -> None:
+        """Stop waiting for the store: unless it is already done, the operation ends with
+        `StoreGaveUp`, having done nothing."""
+        self.given_up.set()
 
 
 @dataclass(frozen=True)
@@ -191,14 +226,26 @@ async def run_to_the_end(
     it (a refund, an audit line), then raises the cancellation itself. A store on the network
     bounds each operation (`policytui.gateway.store.redis_store.SOCKET_TIMEOUT`), so the wait
     is bounded too.
+
+    A local store (not `blocking`) runs the operation on its own thread (`hand_over`), in order
+    after the operations handed to it before. A cancellation there makes an operation still
+    waiting for the store give up (`StoreGaveUp`, nothing done), so a cancelled call does not
+    wait out a lock another program holds.
     """
-    work = asyncio.ensure_future(run_in_store(store, operation, *args))
+    handed: HandedOver[T] | None = None
+    if store.blocking:
+        work: asyncio.Future[T] = asyncio.ensure_future(run_in_store(store, operation, *args))
+    else:
+        handed = store.hand_over(operation, *args)
+        work = asyncio.wrap_future(handed.future)
     cancelled = False
     while not work.done():
         try:
             await asyncio.wait({work})
         except asyncio.CancelledError:
             cancelled = True
+            if handed is not None:
+                handed.abandon()
     return work, cancelled
 
 
@@ -209,7 +256,8 @@ class StateStore(ABC):
     description: str = ""
     #: True when an operation waits on the network (Redis): the gateway then runs it in a
     #: worker thread, so a store that hangs cannot stall the calls that do not need it.
-    #: Memory and SQLite operations take microseconds and run in place.
+    #: Memory and SQLite operations take microseconds and run in place (`try_now`); a SQLite
+    #: one that would wait for a lock is handed to the store's own thread (`hand_over`).
     blocking: bool = False
     #: True when only processes on this machine can share the store (SQLite, memory): they all
     #: see one policy file by one path, so counters can be kept under that path.
@@ -272,6 +320,25 @@ class StateStore(ABC):
     @abstractmethod
     def remove_approval(self, approval_id: str) -> None:
         """Forget a held call and its decision."""
+
+    # Without waiting ----------------------------------------------------------------------
+
+    def try_now(self, operation: Callable[..., T], *args: Any) -> T:
+        """`operation(*args)` (one of this store's operations) in place, if the store can do it
+        without waiting; else `StoreBusy`, with nothing done, and the caller hands it over
+        (`hand_over`). The store's other failures are raised as they are."""
+        return operation(*args)
+
+    def hand_over(self, operation: Callable[..., T], *args: Any) -> HandedOver[T]:
+        """`operation(*args)` on a thread of the store's own, after every operation handed over
+        before it, waiting for the store as long as the store's time-out allows (counted from
+        now). A store that never waits runs it here."""
+        handed: HandedOver[T] = HandedOver(0.0)
+        try:
+            handed.future.set_result(operation(*args))
+        except Exception as exc:  # noqa: BLE001 - handed to whoever reads the future
+            handed.future.set_exception(exc)
+        return handed
 
     # Life -------------------------------------------------------------------------------------
 

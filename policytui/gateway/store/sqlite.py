@@ -19,27 +19,42 @@ the limit it was taken under: a charge under another maximum for the same counte
 tool's limit on it, or the same limit after a reload) first gives the lease back, so within one
 gateway shared counters count exactly the calls made. `policytui counters` counts leased calls
 as used; a gateway that stops gives back what it did not use.
+
+The gateway's event loop never waits for the file. SQLite's own busy timeout is 0: an
+operation tried in place (`try_now`) that finds the file locked by another program (`sqlite3`
+with a transaction open, a backup tool, a stuck process) raises `StoreBusy` at once, having
+done nothing, and the gateway hands it to the store's own thread (`hand_over`). There it is
+tried again and again, the lock released in between, for up to BUSY_TIMEOUT_MS from when it
+was handed over, then fails (`StateUnavailable`: a limited call is denied). Operations handed
+over run one at a time in the order they came, and while any is still waiting every new one
+goes behind it, so calls are charged in the order they were made and a refund never overtakes
+its charge. Other programs (`policytui counters`, `policytui approvals`, replay) call the
+operations directly, which wait in place the same way.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import queue
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from policytui.decision.counters import Budget, window_start
 from policytui.gateway.store.base import (
     CounterUse,
+    HandedOver,
     Reservation,
     StateConfigError,
     StateStore,
     StateUnavailable,
+    StoreBusy,
     StoredApproval,
+    StoreGaveUp,
     counter_name,
     counter_name_prefix,
     renamed_counter,
@@ -48,9 +63,21 @@ from policytui.gateway.store.base import (
 )
 from policytui.policy.model import WINDOW_SECONDS
 
+T = TypeVar("T")
+
 # How long a writer waits for another process's transaction before the store counts as
-# unavailable (a transaction holds the lock for microseconds; this only covers a stuck one).
+# unavailable (a transaction holds the lock for microseconds; this only covers a stuck one,
+# or another program holding the file). The gateway's calls wait on the store's own thread.
 BUSY_TIMEOUT_MS = 5000
+# While an operation waits for the file it is tried again after this long, doubling up to the
+# last (SQLite's own busy handler sleeps in about the same steps), with the lock released.
+FIRST_PAUSE = 0.001
+LAST_PAUSE = 0.05
+# A gateway that stops gives its unused leases back, waiting at most this long for the file:
+# a lock held elsewhere must not hold up the stop (the leased calls stay counted instead).
+CLOSING_PATIENCE = 1.0
+# SQLite's result codes for a lock held by another connection.
+_LOCKED_CODES = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED
 # The write-ahead log is moved into the database file by a thread of the store's own, this
 # often. SQLite would otherwise do it inside whichever commit crosses 1,000 pages, with an
 # fsync that stalls that call, and every call queued behind it, for milliseconds. Should the
@@ -115,12 +142,23 @@ class _Lease:
         self.max = maximum
 
 
+class _Locked(Exception):
+    """One try found the file locked by another connection; nothing was done."""
+
+
 class SQLiteStore(StateStore):
     def __init__(self, path: Path, policy: str = "", clock: Callable[[], float] = time.time) -> None:
         super().__init__(policy, clock)
         self.path = Path(path)
         self.description = f"sqlite://{self.path}"
+        # Held only for one try at the file, never while waiting for it: the event loop's
+        # tries and the store's own thread share one connection.
         self._lock = threading.Lock()
+        # Per thread: whether its operations may wait (`try_now` sets `now`), and the operation
+        # handed over that the store's own thread runs (`handed`).
+        self._mode = threading.local()
+        self._closing = threading.Event()
+        self._waiter = _Waiter(self)
         self._swept_at = 0.0
         # Counter name -> its lease (charged in the file, not yet handed out).
         self._leases: dict[str, _Lease] = {}
@@ -146,6 +184,9 @@ class SQLiteStore(StateStore):
             db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
             db.executescript(SCHEMA)
             _add_result_column(db)
+            # From here on SQLite never waits for a lock: `_patiently` does, without blocking
+            # the thread that only tries (`try_now`) and with the lock released in between.
+            db.execute("PRAGMA busy_timeout=0")
             return db
         except (OSError, sqlite3.Error) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
@@ -168,7 +209,18 @@ class SQLiteStore(StateStore):
                 f"the state file {self.path} was removed or replaced while in use; restart the "
                 "gateway to share counters through the file on disk again")
 
+    def _failure(self, exc: sqlite3.Error) -> Exception:
+        """What a SQLite error means here: the file locked by someone else (try again), or the
+        store unusable."""
+        code = getattr(exc, "sqlite_errorcode", None)
+        if (code is not None and code & 0xFF in _LOCKED_CODES) or (code is None and "locked" in str(exc)):
+            return _Locked()
+        return StateUnavailable(f"the state file {self.path} cannot be used: {exc}")
+
     def _run(self, work: Callable[[sqlite3.Connection], Any], *, write: bool) -> Any:
+        return self._patiently(lambda: self._transaction(work, write))
+
+    def _transaction(self, work: Callable[[sqlite3.Connection], Any], write: bool) -> Any:
         self._same_file()
         with self._lock:
             db = self._db
@@ -176,13 +228,88 @@ class SQLiteStore(StateStore):
                 db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 try:
                     result = work(db)
+                    db.execute("COMMIT")
                 except BaseException:
-                    db.execute("ROLLBACK")
+                    # Also when the commit itself found the file locked (a rollback journal
+                    # waits for readers there): the next try starts a transaction afresh.
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
                     raise
-                db.execute("COMMIT")
                 return result
             except sqlite3.Error as exc:
-                raise StateUnavailable(f"the state file {self.path} cannot be used: {exc}") from None
+                raise self._failure(exc) from None
+
+    # Waiting for the file ---------------------------------------------------------------
+
+    def _patiently(self, attempt: Callable[[], T]) -> T:
+        """`attempt()`, one try at the file that raises `_Locked` having done nothing, made
+        again until the file is free, for up to BUSY_TIMEOUT_MS; then `StateUnavailable`.
+        Under `try_now`, `StoreBusy` at the first lock instead: that thread must not wait."""
+        try:
+            return attempt()  # the file is free nearly always: nothing else is looked up first
+        except _Locked:
+            pass
+        return self._after_a_lock(attempt)
+
+    def _after_a_lock(self, attempt: Callable[[], T]) -> T:
+        """`_patiently` once the first try found the file locked."""
+        mode = self._mode
+        if getattr(mode, "now", False):
+            raise StoreBusy
+        handed: HandedOver[Any] | None = getattr(mode, "handed", None)
+        patience = getattr(mode, "patience", BUSY_TIMEOUT_MS / 1000)
+        deadline = handed.deadline if handed is not None else time.monotonic() + patience
+        pause = FIRST_PAUSE
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise StateUnavailable(
+                    f"the state file {self.path} stayed locked by another program for "
+                    f"{BUSY_TIMEOUT_MS / 1000:g} s")
+            self._pause(handed, min(pause, left))
+            pause = min(2 * pause, LAST_PAUSE)
+            try:
+                return attempt()
+            except _Locked:
+                pass
+
+    def _pause(self, handed: HandedOver[Any] | None, seconds: float) -> None:
+        """Wait between two tries; on the store's own thread, give up at once when the call
+        that handed the operation over was cancelled, or the store is being closed."""
+        if handed is None:
+            time.sleep(seconds)
+            return
+        if handed.given_up.wait(seconds):
+            raise StoreGaveUp(f"the wait for the state file {self.path} was given up")
+        if self._closing.is_set():
+            raise StateUnavailable(f"the gateway is stopping: the state file {self.path} was not waited for")
+
+    def try_now(self, operation: Callable[..., T], *args: Any) -> T:
+        if self._waiter.pending:
+            raise StoreBusy  # operations handed over before still wait: this one goes behind them
+        mode = self._mode
+        mode.now = True
+        try:
+            return operation(*args)
+        finally:
+            mode.now = False
+
+    def hand_over(self, operation: Callable[..., T], *args: Any) -> HandedOver[T]:
+        handed: HandedOver[T] = HandedOver(BUSY_TIMEOUT_MS / 1000)
+        self._waiter.put(handed, operation, args)
+        return handed
+
+    def _run_handed(self, handed: HandedOver[T], operation: Callable[..., T], args: tuple[Any, ...]) -> T:
+        """Run an operation handed over (on the store's own thread), waiting as it allows."""
+        if self._closing.is_set():
+            raise StateUnavailable(f"the gateway is stopping: the state file {self.path} was not waited for")
+        if handed.given_up.is_set():
+            raise StoreGaveUp(f"the wait for the state file {self.path} was given up")
+        self._mode.handed = handed
+        try:
+            return operation(*args)
+        finally:
+            self._mode.handed = None
 
     # Counters -----------------------------------------------------------------------------
 
@@ -231,10 +358,19 @@ class SQLiteStore(StateStore):
         """The common case, one budget, as one statement (its own transaction): check and
         charge in a single upsert, a quarter of the statements of the general path. The
         window logic is the same: a stored window newer than this clock's is counted in."""
-        name = counter_name(self.policy, budget)
-        start = window_start(budget.key.window, now)
         if budget.max < 1:
             return Reservation(now=now, denied=0)
+        try:
+            return self._charge_one(budget, now)
+        except _Locked:
+            pass
+        # A try after a wait reads the clock again: the wait may have crossed into a new window.
+        return self._after_a_lock(lambda: self._charge_one(budget, self.clock()))
+
+    def _charge_one(self, budget: Budget, now: float) -> Reservation:
+        """One try at `_reserve_one`: `_Locked` with nothing charged when the file is locked."""
+        name = counter_name(self.policy, budget)
+        start = window_start(budget.key.window, now)
         self._same_file()
         with self._lock:
             lease = self._leases.get(name)
@@ -244,26 +380,39 @@ class SQLiteStore(StateStore):
                 if lease.window_start >= start and lease.left > 0 and lease.max == budget.max:
                     lease.left -= 1
                     return Reservation(now=now, charged=((name, lease.window_start),))
-                del self._leases[name]
                 if lease.max != budget.max and lease.window_start >= start and lease.left > 0:
                     # Another limit on the same counter (or this one, reloaded): the calls
                     # leased under the old maximum go back first, so this charge counts the
-                    # calls made, exactly as without a lease.
+                    # calls made, exactly as without a lease. Found locked, the lease stays
+                    # for the next try.
                     self._give_back(name, lease)
+                del self._leases[name]
             try:
                 # fetchall() steps the statement to its end, which commits it.
                 rows = self._db.execute(
                     _CHARGE_ONE, (name, start, start + WINDOW_SECONDS[budget.key.window], budget.max)
                 ).fetchall()
-                if not rows:
-                    return Reservation(now=now, denied=0)
-                charged_start, used = int(rows[0][0]), int(rows[0][1])
-                units = min(LEASE_UNITS, (budget.max - used) // LEASE_HEADROOM)
-                if units > 0 and self._db.execute(_LEASE, (units, name, charged_start, budget.max)).rowcount == 1:
-                    self._leases[name] = _Lease(charged_start, units, budget.max)
             except sqlite3.Error as exc:
-                raise StateUnavailable(f"the state file {self.path} cannot be used: {exc}") from None
+                raise self._failure(exc) from None
+            if not rows:
+                return Reservation(now=now, denied=0)
+            charged_start, used = int(rows[0][0]), int(rows[0][1])
+            self._take_lease(name, charged_start, used, budget.max)
         return Reservation(now=now, charged=((name, charged_start),))
+
+    def _take_lease(self, name: str, charged_start: int, used: int, maximum: int) -> None:
+        """Lease more of a counter with plenty of room (the caller holds the lock). The charge
+        is made already: a lease the file does not give now (locked in between by another
+        process, or gone) is simply not taken, and the call stands charged once."""
+        units = min(LEASE_UNITS, (maximum - used) // LEASE_HEADROOM)
+        if units <= 0:
+            return
+        try:
+            taken = self._db.execute(_LEASE, (units, name, charged_start, maximum)).rowcount == 1
+        except sqlite3.Error:
+            return
+        if taken:
+            self._leases[name] = _Lease(charged_start, units, maximum)
 
     def refund(self, reservation: Reservation) -> None:
         if not reservation.charged:
@@ -286,7 +435,7 @@ class SQLiteStore(StateStore):
         try:
             self._db.execute(_GIVE_BACK, (lease.left, name, lease.window_start))
         except sqlite3.Error as exc:
-            raise StateUnavailable(f"the state file {self.path} cannot be used: {exc}") from None
+            raise self._failure(exc) from None
 
     def _give_back_leases(self) -> None:
         """Return what the leases of this process did not hand out (on close)."""
@@ -385,11 +534,17 @@ class SQLiteStore(StateStore):
         self._run(lambda db: db.execute("DELETE FROM approvals WHERE id = ?", (approval_id,)), write=True)
 
     def close(self) -> None:
+        # Whatever waits for the file on the store's own thread gives up now, denied.
+        self._closing.set()
+        self._waiter.stop()
         self._checkpointer.stop()
+        self._mode.patience = CLOSING_PATIENCE
         try:
             self._give_back_leases()
         except StateUnavailable:
             pass  # the file is gone or locked: the leased calls stay counted until the window ends
+        finally:
+            del self._mode.patience
         with self._lock:
             self._db.close()
 
@@ -405,6 +560,63 @@ def _add_result_column(db: sqlite3.Connection) -> None:
     except sqlite3.OperationalError as exc:
         if "duplicate column" not in str(exc):
             raise
+
+
+class _Waiter:
+    """The store's own thread for operations handed over (`SQLiteStore.hand_over`): one at a
+    time, in the order they came, each waiting for the file as long as it allows. Started with
+    the first one; a daemon, so a process that exits without closing the store is not held."""
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self._store = store
+        self._jobs: queue.SimpleQueue[tuple[HandedOver[Any], Callable[..., Any], tuple[Any, ...]] | None] = (
+            queue.SimpleQueue())
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+        # Operations handed over and not yet ended: while any is, new ones go behind it.
+        self.pending = 0
+
+    def put(self, handed: HandedOver[Any], operation: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        with self._lock:
+            if self._stopped:
+                handed.future.set_exception(StateUnavailable(
+                    f"the gateway is stopping: the state file {self._store.path} was not waited for"))
+                return
+            self.pending += 1
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="policytui-state-wait", daemon=True)
+                self._thread.start()
+        self._jobs.put((handed, operation, args))
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            handed, operation, args = job
+            try:
+                result = self._store._run_handed(handed, operation, args)
+            except Exception as exc:  # noqa: BLE001 - the caller reads it from the future
+                self._ended()
+                handed.future.set_exception(exc)
+            else:
+                self._ended()
+                handed.future.set_result(result)
+
+    def _ended(self) -> None:
+        # Counted down before the caller can hear of it, so its next operation goes in place.
+        with self._lock:
+            self.pending -= 1
+
+    def stop(self) -> None:
+        """End the thread once the operations handed over so far have ended (each gives up
+        at once when the store is closing)."""
+        with self._lock:
+            self._stopped = True
+            thread = self._thread
+        if thread is None:
+            return
+        self._jobs.put(None)
+        if thread is not threading.current_thread():
+            thread.join(timeout=BUSY_TIMEOUT_MS / 1000)
 
 
 class _Checkpointer(threading.Thread):
