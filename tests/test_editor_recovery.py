@@ -116,6 +116,22 @@ def test_kept_versions_are_listed_newest_first_and_only_this_policys(tmp_path: P
     assert kept_versions(policy) == [newer, older]
 
 
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user takes root")
+def test_a_file_another_user_planted_at_a_recovery_name_is_not_named(tmp_path: Path) -> None:
+    """In a folder others may write to, another user's file with a recovery name and a late
+    time is not the newest kept version: the notice would send the author to it."""
+    folder = tmp_path / "shared"
+    folder.mkdir(mode=0o1777)
+    folder.chmod(0o1777)
+    policy = folder / "policy.json"
+    ours = keep_document(policy, DOCUMENT, now=WHEN)
+    planted = folder / recovery_name("policy.json", datetime(2099, 12, 31))
+    planted.write_text('{"version": "1", "default": "allow"}\n', encoding="utf-8")
+    os.chown(planted, 65534, 65534)
+    os.utime(planted, (4_000_000_000, 4_000_000_000))
+    assert kept_versions(policy) == [ours]
+
 def quoting_listing() -> ServerListing:
     tool = ToolInfo.from_wire({"name": "lookup", "description": "Looks things up with key " + SECRET,
                                "inputSchema": {"type": "object"}})

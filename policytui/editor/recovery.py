@@ -75,14 +75,18 @@ def keep_document(policy: Path, document: dict[str, Any], *, now: datetime | Non
 
 
 def kept_versions(policy: Path) -> list[Path]:
-    """The recovery files kept for `policy`, newest first (none when a folder is unreadable)."""
+    """The recovery files kept for `policy`, newest first (none when a folder is unreadable).
+
+    Only this user's files: an editor writes them as its user, and in a folder others may
+    write to (a shared one, /tmp) another user could plant a file of theirs with that name
+    and a late time, for the notice to send the policy's author to it."""
     pattern = f"{glob.escape(policy.name)}{MARK}*.json"
     found: list[tuple[float, Path]] = []
     for folder in (_beside(policy), private_folder(policy)):
         for path in folder.glob(pattern):
             with contextlib.suppress(OSError):
                 status = path.lstat()
-                if stat.S_ISREG(status.st_mode):
+                if stat.S_ISREG(status.st_mode) and status.st_uid == os.getuid():
                     found.append((status.st_mtime, path))
     return [path for _mtime, path in sorted(found, reverse=True)]
 
