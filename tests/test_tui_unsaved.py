@@ -79,3 +79,29 @@ async def test_the_next_editor_names_the_kept_file(tmp_path: Path) -> None:
         await pilot.pause()
         notes = [note.message for note in second._notifications]
     assert any(str(path) in note and "were kept" in note for note in notes), notes
+
+
+async def test_a_name_with_a_newline_or_escapes_is_said_whole_and_harmless(tmp_path: Path) -> None:
+    """The line and the notice name the file that was written, not the part of its name before
+    a newline (here: the policy's own folder and `policy.json`, another file), and no escape
+    sequence in the name reaches the terminal."""
+    policy = tmp_path / "policy.json\n\x1b]0;pwned\x07x.json"
+    first = make_app(policy_path=policy, listing=kestra())
+    async with first.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("d")
+    line = first.keep_unsaved_work()
+    assert line is not None
+    (path,) = tmp_path.glob("policy.json*.unsaved-*.json")
+    shown = str(path).replace("\n", "\u240a").replace("\x1b", "\u241b").replace("\x07", "\u2407")
+    assert line.endswith(f"; they were kept in {shown}"), line
+    assert "unsaved changes to policy.json\u240a\u241b]0;pwned\u2407x.json;" in line
+    assert not any(character in line for character in "\n\x1b\x07")
+
+    second = make_app(policy_path=policy, listing=kestra())
+    async with second.run_test(size=(200, 40)) as pilot:
+        await ready(pilot)
+        await second.workers.wait_for_complete()
+        await pilot.pause()
+        notes = [note.message for note in second._notifications]
+    assert any(f"stopped: {shown}." in note for note in notes), notes

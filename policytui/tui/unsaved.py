@@ -19,7 +19,7 @@ import threading
 from textual import work
 
 from policytui.cli import EXIT_INTERRUPTED
-from policytui.editor.text import one_line
+from policytui.textsafe import clip, visible
 from policytui.tui.background import in_daemon_thread
 from policytui.tui.base import EditorBase
 
@@ -73,14 +73,14 @@ class KeepUnsaved(EditorBase):
             from policytui.editor.recovery import NotKept, keep_unsaved
 
             command, who = ("serve", "the browser editor") if self.in_browser else ("connect", "the editor")
-            said = f"policytui {command}: {who} had unsaved changes to {one_line(self.policy_path.name, 200)}"
+            said = f"policytui {command}: {who} had unsaved changes to {shown_name(self.policy_path.name, 200)}"
             try:
                 path = keep_unsaved(state)
             except NotKept as exc:
-                return f"{said}, and they could not be kept: {one_line(str(exc), 1000)}"
+                return f"{said}, and they could not be kept: {shown_name(str(exc), 1000)}"
             except Exception as exc:  # the way out must not end in a traceback
-                return f"{said}, and they could not be kept: {one_line(str(exc) or type(exc).__name__, 1000)}"
-            return f"{said}; they were kept in {one_line(str(path), 1000)}"
+                return f"{said}, and they could not be kept: {shown_name(str(exc) or type(exc).__name__, 1000)}"
+            return f"{said}; they were kept in {shown_name(str(path), 1000)}"
 
     @work(group="kept-versions", exit_on_error=False)
     async def mention_kept_versions(self) -> None:
@@ -93,10 +93,17 @@ class KeepUnsaved(EditorBase):
             return
         older = f" (and {len(found) - 1} older)" if len(found) > 1 else ""
         self.notify(
-            f"Unsaved changes to {one_line(path.name, 60)} were kept when an editor of it was "
-            f"stopped: {one_line(str(found[0]), 300)}{older}. Compare, then delete the file.",
+            f"Unsaved changes to {shown_name(path.name, 60)} were kept when an editor of it was "
+            f"stopped: {shown_name(str(found[0]), 300)}{older}. Compare, then delete the file.",
             severity="warning", timeout=KEPT_NOTICE_SECONDS, markup=False,
         )
+
+
+def shown_name(text: str, limit: int) -> str:
+    """A file's name or path (or a sentence naming some) on one line: whole, clipped to `limit`,
+    every control character drawn. Not `one_line`, which stops at the first newline: in a
+    name with one (`policy.json<newline>x`), that names another file, even the policy."""
+    return visible(clip(text, limit), pictures=True)
 
 
 def keep_and_say(app: KeepUnsaved) -> None:
