@@ -6,6 +6,9 @@ tests/test_tui_unsaved_tmux.py and tests/test_serve_unsaved.py."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -105,3 +108,52 @@ async def test_a_name_with_a_newline_or_escapes_is_said_whole_and_harmless(tmp_p
         await pilot.pause()
         notes = [note.message for note in second._notifications]
     assert any(f"stopped: {shown}." in note for note in notes), notes
+
+
+# The editor run as `policytui connect` runs it (PolicyApp.run, its signal handlers), with no
+# terminal: an edit, SIGTERM, and a second SIGTERM once the app's loop has closed but before
+# anything is kept, where a user's second `kill` (or serve's) can land.
+SECOND_SIGNAL = """
+import os, signal, sys
+from pathlib import Path
+
+import textual.app
+from test_tui_app import kestra, ready
+
+from policytui.tui import make_app
+
+textual_run = textual.app.App.run
+
+
+def run_then_signalled(self, *args, **kwargs):
+    try:
+        return textual_run(self, *args, **kwargs)
+    finally:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+async def edit_then_stop(pilot):
+    await ready(pilot)
+    await pilot.press("d")
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+textual.app.App.run = run_then_signalled
+app = make_app(policy_path=Path(sys.argv[1]), listing=kestra())
+sys.exit(app.run(headless=True, size=(100, 30), auto_pilot=edit_then_stop))
+"""
+
+
+def test_a_second_sigterm_on_the_way_out_neither_loses_the_edits_nor_the_line(
+    tmp_path: Path,
+) -> None:
+    policy = tmp_path / "policy.json"
+    environment = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"),
+                   "PYTHONPATH": str(Path(__file__).parent)}
+    done = subprocess.run([sys.executable, "-c", SECOND_SIGNAL, str(policy)], env=environment,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    (path,) = kept(tmp_path)
+    assert json.loads(path.read_text(encoding="utf-8"))["tools"]
+    said = f"policytui connect: the editor had unsaved changes to policy.json; they were kept in {path}\n"
+    assert said in done.stderr, done.stderr
+    assert done.returncode == 0, done.stderr

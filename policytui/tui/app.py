@@ -210,6 +210,7 @@ class PolicyApp(
         fit_terminal(self, self.size)  # started in a terminal too small to use
 
     def on_unmount(self) -> None:
+        self._hold_stop_signals()  # until unsaved changes are kept, a signal ends nothing
         # `_install` froze the loaded objects for the collector; hand them back on the way out,
         # so a process that runs the editor more than once (tests, scripts) can free them.
         gc.unfreeze()

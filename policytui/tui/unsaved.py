@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import threading
+from types import FrameType
 
 from textual import work
 
@@ -52,6 +53,20 @@ class KeepUnsaved(EditorBase):
         for number in STOP_SIGNALS:
             if signal.getsignal(number) is not signal.SIG_IGN:
                 loop.add_signal_handler(number, self._stopped_by, number)
+
+    def _hold_stop_signals(self) -> None:
+        """As the app unmounts, still in its loop: until `keep_and_say` has said where the
+        edits went, a stop signal is only noted. The loop's handlers (the session driver's in a
+        browser) go when it closes, and with them the way a signal is handled: by default, the
+        process ends on the spot. A second SIGTERM just then (serve's, a user's `kill` again)
+        ended the editor before it kept its edits, or before it said where."""
+        if not self.watch_stop_signals:
+            return
+        loop = asyncio.get_running_loop()
+        for number in STOP_SIGNALS:
+            if signal.getsignal(number) is not signal.SIG_IGN:  # `nohup`'s stays
+                loop.remove_signal_handler(number)
+                signal.signal(number, _noted)
 
     def _stopped_by(self, number: int) -> None:
         # 130 on SIGINT as every command; 0 on SIGTERM and SIGHUP, as the gateway and serve.
@@ -117,6 +132,15 @@ def keep_and_say(app: KeepUnsaved) -> None:
             say(line)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        # The line is out: a stop signal may end the process again, should its end hang.
+        for number in STOP_SIGNALS:
+            if signal.getsignal(number) is _noted:
+                signal.signal(number, signal.default_int_handler if number == signal.SIGINT
+                              else signal.SIG_DFL)
+
+
+def _noted(number: int, frame: FrameType | None) -> None:
+    """A stop signal while the editor is on its way out: it is ending already."""
 
 
 def say(line: str) -> None:
