@@ -123,10 +123,10 @@ def test_closing_the_window_keeps_the_unsaved_edit(
 
 async def test_the_editors_lines_reach_serves_terminal_harmless_and_bounded() -> None:
     """What an editor writes on its standard error is relayed line by line, its control
-    characters made visible, at most MAX_LINES of it, all of it read."""
+    characters made visible, its first MAX_LINES and its last LAST_LINES, all of it read."""
     import asyncio
 
-    from policytui.serve.editor_output import MAX_LINES, relay_lines
+    from policytui.serve.editor_output import LAST_LINES, MAX_LINES, relay_lines
 
     stream = asyncio.StreamReader()
     stream.feed_data(b"kept in /tmp/p\x1b]0;title\x07.json\n  indented\r\n")
@@ -136,4 +136,34 @@ async def test_the_editors_lines_reach_serves_terminal_harmless_and_bounded() ->
     await relay_lines(stream, said.append)
     assert said[0] == "kept in /tmp/p\\x1b]0;title\\x07.json"
     assert said[1] == "  indented"
-    assert len(said) == MAX_LINES and stream.at_eof()
+    assert len(said) == MAX_LINES + 1 + LAST_LINES and stream.at_eof()
+    assert said[MAX_LINES] == f"({MAX_LINES + 2 - LAST_LINES:,} more lines not shown)"
+    assert said[-1] == f"line {MAX_LINES * 2 - 1}"
+
+
+async def test_the_line_saying_where_edits_went_outlives_a_flood_before_it() -> None:
+    """An editor's last word comes last: after a long crash traceback (or whatever filled its
+    MAX_LINES), the line that says where its unsaved changes were kept is still relayed, also
+    when serve stops waiting for an output some other process holds open."""
+    import asyncio
+
+    from policytui.serve.editor_output import MAX_LINES, relay_lines
+
+    kept = ("policytui serve: the browser editor had unsaved changes to policy.json; "
+            "they were kept in /home/me/policy.json.unsaved-20250131-235959.json")
+    for ends in (True, False):
+        stream = asyncio.StreamReader()
+        stream.feed_data(b"".join(b"  File x.py, line %d\n" % n for n in range(MAX_LINES * 5)))
+        stream.feed_data(kept.encode() + b"\n")
+        said: list[str] = []
+        if ends:
+            stream.feed_eof()
+            await relay_lines(stream, said.append)
+        else:
+            relay = asyncio.ensure_future(relay_lines(stream, said.append))
+            await asyncio.sleep(0.05)
+            relay.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await relay
+        assert said[-1] == kept, said[-3:]
+        assert len(said) < MAX_LINES * 2

@@ -5,18 +5,22 @@ policy.json; they were kept in ...", why an editor had to be ended. textual-serv
 them and print them on serve's standard output only once the editor's output ends, losing any
 written after that; here each line is relayed as it comes. Control characters are made visible
 (a line may quote a server's words) and each line is cut at a bound, and past `MAX_LINES` the
-rest is read and dropped, so an editor never waits on a full pipe and never floods the terminal.
+rest is read and only its last `LAST_LINES` kept, so an editor never waits on a full pipe and
+never floods the terminal, and its last word (where its unsaved changes went, which it says
+last, after a crash's long traceback say) is still said when its output ends.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from collections import deque
 from collections.abc import Callable
 
 from policytui.textsafe import clip, visible
 
 MAX_LINES = 200
+LAST_LINES = 20  # past MAX_LINES, said once the output ends
 MAX_LINE = 2000  # characters of one line that are shown
 CHUNK = 4096
 
@@ -27,20 +31,37 @@ def _say(line: str) -> None:
 
 async def relay_lines(stream: asyncio.StreamReader, say: Callable[[str], None] = _say) -> None:
     """Relay `stream`'s lines through `say` until it ends."""
-    pending = b""
     said = 0
-    while chunk := await stream.read(CHUNK):
-        pending += chunk
-        *lines, pending = pending.split(b"\n")
-        if len(pending) > 4 * MAX_LINE:
-            lines.append(pending)  # a line with no end in sight: what came so far
-            pending = b""
-        for line in lines:
-            if said < MAX_LINES and line.strip():
-                said += 1
-                say(_shown(line))
-    if pending.strip() and said < MAX_LINES:
-        say(_shown(pending))
+    last: deque[bytes] = deque(maxlen=LAST_LINES)
+    dropped = 0
+
+    def take(line: bytes) -> None:
+        nonlocal said, dropped
+        if not line.strip():
+            return
+        if said < MAX_LINES:
+            said += 1
+            say(_shown(line))
+        else:
+            dropped += len(last) == LAST_LINES  # the oldest one held goes unsaid
+            last.append(line)
+
+    pending = b""
+    try:
+        while chunk := await stream.read(CHUNK):
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            if len(pending) > 4 * MAX_LINE:
+                lines.append(pending)  # a line with no end in sight: what came so far
+                pending = b""
+            for line in lines:
+                take(line)
+        take(pending)
+    finally:  # also when serve stops waiting for an output some other process holds open
+        if dropped:
+            say(f"({dropped:,} more lines not shown)")
+        for line in last:
+            say(_shown(line))
 
 
 def _shown(line: bytes) -> str:
