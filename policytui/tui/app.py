@@ -115,6 +115,7 @@ class PolicyApp(
         self.key_order = KeyOrder(self, self.forward_key)
         read_escape_apart()  # before the driver starts reading the terminal
         self._panels_started = False
+        self._exit_later: asyncio.Task[None] | None = None  # an exit waiting for the panels
         # Set once the tools are on screen; tests and scripts `await app.loaded.wait()`.
         self.loaded = asyncio.Event()
         # Set once the first frame is drawn: the loader's thread (classifying, or `import mcp`)
@@ -186,6 +187,20 @@ class PolicyApp(
                 await self._mount_replay()  # connect --replay: the Replay tab
         finally:  # never leave the loader waiting
             self.panels_ready.set()
+
+    def exit(self, result: int | None = None, return_code: int = 0, message: Any = None) -> None:
+        """End the editor; while the tab panes are being mounted, once they are up (tens of
+        milliseconds): Textual's tabs, ended in the middle of their own mount, raise on it
+        (`No Tab with id ...`), and the way out would end in that traceback."""
+        if self._panels_started and not self.panels_ready.is_set() and _in_event_loop():
+            self._exit_later = asyncio.get_running_loop().create_task(
+                self._exit_once_mounted(result, return_code, message))
+            return
+        super().exit(result, return_code, message)
+
+    async def _exit_once_mounted(self, result: int | None, return_code: int, message: Any) -> None:
+        await self.panels_ready.wait()
+        super().exit(result, return_code, message)
 
     def action_panel(self, tab: str) -> None:
         if self.panels_ready.is_set():  # a digit typed while loading: nothing to switch yet
@@ -264,6 +279,14 @@ class PolicyApp(
                 print(f"policytui connect: {self.exit_error}", file=sys.stderr)
             # Last: whatever ended the editor, no edit can come any more.
             keep_and_say(self)
+
+
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def theme_names() -> list[str]:
