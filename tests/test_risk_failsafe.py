@@ -99,6 +99,40 @@ def test_a_clause_after_the_colon_that_lists_nouns_or_reads_changes_nothing(name
     assert c.category != "Destructive"
 
 
+def _required(name: str, description: str, properties: dict, required: list[str]) -> ToolInfo:
+    return ToolInfo(name=name, description=description, input_schema={
+        "type": "object", "properties": properties, "required": required})
+
+
+@pytest.mark.parametrize("name,description,properties,required", [
+    ("k8s_replicas", "Replicas for a deployment.",
+     {"deployment": {"type": "string"}, "replicas": {"type": "integer"}},
+     ["deployment", "replicas"]),
+    ("speaker_volume", "Current volume of a speaker.",
+     {"speaker": {"type": "string"}, "volume": {"type": "number"}}, ["speaker", "volume"]),
+])
+def test_a_name_of_nouns_handed_a_value_of_what_it_names_sets_it(name, description, properties,
+                                                                 required):
+    c = classify(_required(name, description, properties, required))
+    assert c.category != "Read", c.evidence
+    assert any("the call sets it" in line for line in c.evidence)
+
+
+@pytest.mark.parametrize("name,description,properties,required", [
+    # Not required: a filter or a count of what to show.
+    ("k8s_replicas", "Replicas for a deployment.",
+     {"deployment": {"type": "string"}, "replicas": {"type": "integer"}}, ["deployment"]),
+    # A key one looks up by, not a value one sets.
+    ("ticket_status", "Status of a ticket.", {"ticket": {"type": "string"}}, ["ticket"]),
+    # A verb in the name says what is done with it.
+    ("get_volume", "Volume of a speaker.", {"volume": {"type": "integer"}}, ["volume"]),
+])
+def test_a_value_not_required_or_a_key_leaves_a_reader_alone(name, description, properties,
+                                                             required):
+    c = classify(_required(name, description, properties, required))
+    assert c.category == "Read", c.evidence
+
+
 def test_server_namespace_words_are_found_from_the_whole_tool_list():
     names = ["compute_vm_delete", "compute_vm_create", "compute_vm_list", "compute_disk_get",
              "storage_account_list"]

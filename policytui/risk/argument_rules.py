@@ -257,6 +257,17 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
         r.category, r.severity = WRITE, DEFAULT_SEVERITY[WRITE]
         r.disagree = True
 
+    # A name of nouns alone whose last word is a setting it must be handed a value of
+    # ("k8s_replicas" with a required integer `replicas`, "dnd" with a required `dnd`
+    # switch): what it shows is what it is told to become, so the call sets it.
+    if r.category == READ and name.kind is None and (
+            setting := _value_of_its_name(name, schema)) is not None:
+        r.evidence.append(f"argument {quote(setting)}, required, is a value of what the name "
+                          "names: the call sets it")
+        r.against.append("the name and description alone would say it reads")
+        r.category, r.severity = KIND_RISK[v.MODIFY]
+        r.disagree = True
+
     # A tool told what steps to perform ("actions": click, write, executeJavascript) does
     # whatever its riskiest step does, whatever its name says ("scrape" a page after typing).
     if facts.steps is not None and r.category in (READ, OTHER):
@@ -321,6 +332,27 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
         elif name.forced:
             r.evidence.append("name says 'force'")
             r.category, r.severity = DESTRUCTIVE, CRITICAL
+
+
+# The types of a value one sets, not of a key one looks up by: a count, a level, a switch.
+_SETTING_TYPES = frozenset(("integer", "number", "boolean"))
+
+
+def _value_of_its_name(name: NameVerbs, schema: Any) -> str | None:
+    """The required argument, a number or a switch, named as the name's last word (or its
+    singular or plural), or None."""
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    required = schema.get("required") if isinstance(schema, dict) else None
+    if not name.words or type(props) is not dict or type(required) is not list:
+        return None
+    last = name.words[-1]
+    named = {last, last[:-1] if last.endswith("s") else last + "s"}
+    for arg in required:
+        spec = props.get(arg) if isinstance(arg, str) else None
+        if (isinstance(spec, dict) and spec.get("type") in _SETTING_TYPES
+                and normalize(arg) in named):
+            return arg
+    return None
 
 
 _PATH_ENDINGS = ("path", "file", "dir", "directory", "filename", "folder",
