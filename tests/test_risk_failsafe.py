@@ -99,6 +99,45 @@ def test_a_clause_after_the_colon_that_lists_nouns_or_reads_changes_nothing(name
     assert c.category != "Destructive"
 
 
+@pytest.mark.parametrize("name,description,properties", [
+    ("audience-tags", "Tags on a subscriber; `tags` replaces them.",
+     {"subscriber": {"type": "string"}, "tags": {"type": "array"}}),
+    ("campaign-schedule", "When a campaign goes out. Setting `send_at` schedules it.",
+     {"campaign": {"type": "string"}, "send_at": {"type": "string"}}),
+    ("dns_records", "DNS records for a zone. Records given in `records` replace the existing "
+     "set.", {"zone": {"type": "string"}, "records": {"type": "array"}}),
+    ("workingHours", "Working hours per weekday; sent values replace the current ones.",
+     {"hours": {"type": "object"}}),
+    ("queries", "Running queries. Pass `terminate` with a pid to cancel one.",
+     {"terminate": {"type": "integer"}}),
+])
+def test_an_argument_said_to_make_the_call_act_makes_it_no_reader(name, description,
+                                                                  properties):
+    # A name and a sentence that show something, and an argument the description says
+    # replaces, schedules or cancels: passed, the call acts.
+    c = classify(tool(name, description, properties))
+    assert c.category != "Read", c.evidence
+    assert any("argument, when passed" in line for line in c.evidence)
+
+
+@pytest.mark.parametrize("name,description,properties", [
+    ("pod_logs", "Log lines for a pod. `tail` fetches the last N lines.",
+     {"pod": {"type": "string"}, "tail": {"type": "integer"}}),
+    ("search_results", "Search results for a query. `limit` sets the page size and `sort` "
+     "changes the order.", {"query": {"type": "string"}, "limit": {"type": "integer"},
+                            "sort": {"type": "string"}}),
+    ("list_scripts", "List the scripts loaded in the page. Use `reload_page` to reload the page "
+     "first.", {}),
+    ("open_orders", "Open orders. Filters given in `filters` narrow the list.",
+     {"filters": {"type": "object"}}),
+])
+def test_an_argument_that_tunes_what_is_read_or_another_tool_changes_nothing(name, description,
+                                                                             properties):
+    # What a reader's arguments do to its reply, or a tool it points to, is no act of its own.
+    c = classify(tool(name, description, properties))
+    assert c.category == "Read", c.evidence
+
+
 def _required(name: str, description: str, properties: dict, required: list[str]) -> ToolInfo:
     return ToolInfo(name=name, description=description, input_schema={
         "type": "object", "properties": properties, "required": required})

@@ -1299,6 +1299,63 @@ def later_act(description: str) -> tuple[str, str] | None:
     return None
 
 
+# An argument the description names as what makes a call act: the subject of a verb in the
+# third person ("`tags` replaces them", "Setting `send_at` schedules it"), what it is passed
+# for ("Pass `terminate` with a pid to cancel one"), or values handed over as the subject
+# ("Records given in `records` replace the existing set", "sent values replace the current
+# ones"). A reader's arguments are said to do what reading does ("`tail` fetches the last
+# lines", "`limit` caps the results"), and tools named in backticks are told to be used, not
+# passed ("Use `reload` to reload the page" points elsewhere).
+_ARGUMENT_DOES = re.compile(
+    r"`[^`\n]{1,40}`\s+(?:(?:also|then|instead)\s+)?([a-z]+s)\s+(\w+)")
+_PASSED_TO = re.compile(
+    r"\b(?:pass|give|supply|provide|set|add|include)\s+`[^`\n]{1,40}`\s+"
+    r"(?:[\w'`-]+\s+){0,4}?to\s+([a-z]+)\s+(\w+)", re.IGNORECASE)
+_VALUES_GIVEN = re.compile(
+    r"\b(?:(?:given|sent|passed|provided|supplied)\s+[a-z]+s|[a-z]+s\s+(?:given|sent|passed"
+    r"|provided|supplied)(?:\s+(?:in|as|via|through)\s+`[^`\n]{1,40}`)?)\s+([a-z]+)\s+(\w+)",
+    re.IGNORECASE)
+_HANDED_OVER = ("given", "sent", "passed", "provided", "supplied")
+# What a verb done by an argument acts on when it changes what was read: "it", "them", "one"
+# of them, or what is there already ("replace the existing set").
+_DONE_TO = frozenset("it them one ones each".split())
+_THERE_ALREADY = frozenset("existing current old previous stored saved".split())
+# Verbs by which an argument tunes the call itself ("`limit` sets the page size", "`format`
+# changes the output"): they act only on "it" or "them", what was read.
+_TUNES = frozenset("set change control override adjust limit restrict toggle switch".split())
+
+
+def argument_act(description: str) -> tuple[str, str] | None:
+    """(word, kind) of an act the description says an argument makes the call perform (see
+    `_ARGUMENT_DOES`), or None."""
+    opening = description[:_LATER_WINDOW]
+    ticked = "`" in opening
+    if not ticked and not contains_any(opening.lower(), _HANDED_OVER):
+        return None  # the common case, without a search
+    found_all = [*_ARGUMENT_DOES.finditer(opening), *_PASSED_TO.finditer(opening)] if ticked else []
+    found_all += _VALUES_GIVEN.finditer(opening)
+    for found in found_all:
+        word, after = found.group(1).lower(), found.group(2).lower()
+        verb = base_verb(word)
+        if (verb is None or (found.re is _ARGUMENT_DOES and verb == word)
+                or v.VERBS[verb] == v.READ or (verb in _DOCUMENTING and verb != "replace")):
+            continue
+        kind = v.VERBS[verb]
+        if after in _DONE_TO or (
+                verb not in _TUNES and verb not in v.AMBIGUOUS and (
+                    kind in (v.REMOVE, v.MONEY) or after in _OBJECTS and (
+                        after != "the" or _the_one_there(opening, found.end())))):
+            return "argument: " + word, kind
+    return None
+
+
+def _the_one_there(text: str, at: int) -> bool:
+    """Does "the" ending at `at` name what is there already ("the existing set"), or anything
+    but the reply ("the results")?"""
+    following = text[at:at + 20].lower().split()[:1]
+    return bool(following) and following[0] in _THERE_ALREADY
+
+
 def _pays_who(after: str, rest: str) -> bool:
     """Is the object that starts with `after` (then `rest`) someone who pays ("customers",
     "the customer's saved card")?"""

@@ -14,6 +14,7 @@ from policytui.risk.categories import LOW, OTHER
 from policytui.risk.descriptions import (
     DescriptionVerbs,
     act_after_a_colon,
+    argument_act,
     generates_rendering,
     later_act,
     lead_object_is_looked_up,
@@ -311,8 +312,8 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
 
 def _said_later(desc: DescriptionVerbs) -> tuple[str, str] | None:
     """(word, kind) of what the description says past its first sentence that the tool does,
-    or None."""
-    return self_described_act(desc.text) or later_act(desc.text)
+    or what it says an argument makes the call do, or None."""
+    return self_described_act(desc.text) or later_act(desc.text) or argument_act(desc.text)
 
 
 def _take_later_act(act: tuple[str, str], kind: str, evidence: list[str],
@@ -322,7 +323,9 @@ def _take_later_act(act: tuple[str, str], kind: str, evidence: list[str],
     against.append(f"the name and first sentence alone would say it {KIND_TEXT[kind]}")
     said = _PHRASES_SAID.get(word) or (
         f"says that, when an argument is passed, something is {word[len('given: '):]}"
-        if word.startswith("given: ") else f"says the tool {quoted_word(word)}")
+        if word.startswith("given: ")
+        else f"says what an argument, when passed, does ({quoted_word(word[len('argument: '):])})"
+        if word.startswith("argument: ") else f"says the tool {quoted_word(word)}")
     evidence.append(f"the description {said}, which {KIND_TEXT[act_kind]}")
     return act_kind
 
