@@ -172,6 +172,35 @@ def test_a_value_not_required_or_a_key_leaves_a_reader_alone(name, description, 
     assert c.category == "Read", c.evidence
 
 
+@pytest.mark.parametrize("name,description", [
+    ("erp.cycle_count", "Cycle count for a bin \u2014 records the counted quantity and adjusts "
+     "on-hand stock."),
+    ("validate_ticket", "Validate a parking ticket for a merchant: applies the merchant's "
+     "discount to the session so the driver pays less at exit."),
+])
+def test_a_reader_title_whose_clause_after_the_mark_acts_is_no_reader(name, description):
+    # The words before the colon or dash name a feature with a reading word; the clause after
+    # it says, in the third person, what the call changes.
+    c = classify(tool(name, description))
+    assert c.category != "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    ("explain_alert", "Explain why an alert fired: evaluates the rule's expression at the firing "
+     "time and returns the contributing series."),
+    ("get_gantt_chart", "Retrieve project timeline (Gantt) data: issues with dates, dependencies "
+     "and milestones."),
+    ("diff", "Shows what `apply` would change: submits the manifest as a server-side dry run and "
+     "diffs against the live objects."),
+    ("search_docs", "Search the docs: returns matching pages with their scores."),
+])
+def test_a_reader_title_whose_clause_reads_or_rehearses_stays_a_reader(name, description):
+    # Running what it reads, a noun after the colon, a dry run and a clause that reads act on
+    # nothing.
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
 def test_server_namespace_words_are_found_from_the_whole_tool_list():
     names = ["compute_vm_delete", "compute_vm_create", "compute_vm_list", "compute_disk_get",
              "storage_account_list"]

@@ -1477,6 +1477,39 @@ def act_after_a_colon(desc: DescriptionVerbs) -> tuple[str, str] | None:
     return first, after.kind
 
 
+# Marks after which a reader's title ("Cycle count for a bin", "Validate a parking ticket")
+# may say what the call does.
+_TITLE_ENDS = (": ", " \u2014 ", " \u2013 ")
+# A clause that says its act is only rehearsed changes nothing.
+_DRY_RUN = re.compile(r"\bdry[- ]?run\b", re.IGNORECASE)
+
+
+def act_after_a_title(desc: DescriptionVerbs) -> tuple[str, str] | None:
+    """(word, kind) of a clause after a colon or dash in the first sentence that says, in the
+    third person and before its object, that the tool changes, removes, writes or pays ("Cycle
+    count for a bin \u2014 records the counted quantity and adjusts on-hand stock"), or None.
+    Asked where the name or the sentence's own lead reads: the words before the mark name a
+    feature, and the clause says what it does. What a reader runs to read ("Explain why an
+    alert fired: evaluates the rule's expression") and a word more often a noun before anything
+    but its object ("Gantt data: issues with dates") say nothing done."""
+    sentence = desc.sentence
+    at = min((found for mark in _TITLE_ENDS
+              if (found := sentence.find(mark, 0, _CLAUSE_WINDOW)) > 0), default=-1)
+    if at <= 0:
+        return None
+    clause = sentence[at:].lstrip(":\u2014\u2013 ")
+    if "dry" in clause and _DRY_RUN.search(clause):
+        return None  # "Shows what `apply` would change: submits the manifest as a dry run"
+    after = description_verbs(clause, False, False, False)
+    first = after.words[0] if after.words else ""
+    following = after.words[1:2]
+    if (after.kind in (None, v.READ, v.EXECUTE) or first == after.lead
+            or base_verb(first) != after.lead or following in ([], [","], ["and"], ["or"])
+            or (after.lead in v.AMBIGUOUS and following[0] not in _OBJECTS)):
+        return None
+    return first, after.kind
+
+
 # Verbs of Japanese, Chinese and Korean descriptions ("現在のユーザー情報を取得", "删除文件",
 # "사용자 목록 조회"), whose words the Latin tokenizer does not see: looked for as substrings of
 # the first sentence. Words that are as often nouns ("設定", settings) appear only in a form

@@ -14,6 +14,7 @@ from policytui.risk.categories import LOW, OTHER
 from policytui.risk.descriptions import (
     DescriptionVerbs,
     act_after_a_colon,
+    act_after_a_title,
     argument_act,
     generates_rendering,
     later_act,
@@ -155,9 +156,11 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
             if removal is not None:
                 kind = v.REMOVE
                 evidence.append(f"description also says '{removal}', which removes or destroys")
-    if kind == v.READ and (act := _said_later(desc)) is not None:
+    if kind == v.READ and (act := act_after_a_title(desc) or _said_later(desc)) is not None:
         # "List the key names in a secret. ... So this tool starts a short-lived container":
-        # what the description says the tool itself does counts, wherever it says it.
+        # what the description says the tool itself does counts, wherever it says it; so does
+        # what the first sentence says after a title ("Validate a parking ticket: applies the
+        # merchant's discount to the session").
         kind = _take_later_act(act, kind, evidence, against)
         clear, disagree = True, True
     unknown = desc.unknown_alternative if desc.kind == v.READ else None
