@@ -130,10 +130,12 @@ def test_declared_read_only_never_makes_a_tool_safer_than_its_words(server):
 # that, passed, has something changed; an export's destination path; titles): unsafe 31 -> 30,
 # nothing else moved. A twelfth round (money from development misses, and money said after
 # the act, in other words and in other languages, from blind sets) moved Financial to 210/252
-# and 210/241.
+# and 210/241. A thirteenth round (a twelfth blind set: setters named as what they set, acts
+# said after a colon or by an argument) moved read-only to 2279, three readers the blind
+# labeller judges to read now called Write or Destructive, and nothing else.
 FLOORS: dict[str, tuple[str, float]] = {
     "not read-only -> Read": ("max", 0.0177),  # 30/1702 (1.8%)
-    "read-only -> Read": ("min", 0.914),  # 2281/2493 (91.5%)
+    "read-only -> Read": ("min", 0.914),  # 2279/2493 (91.4%)
     "removal -> D/Crit": ("min", 0.99),  # 317/318 (99.7%)
     "destructive -> Read/Other": ("max", 0.011),  # 9/827 (1.1%)
     "Financial recall": ("min", 0.833),  # 210/252 (83.3%)
