@@ -31,7 +31,7 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from policytui.gateway.store import StateStore, StateUnavailable, StoredApproval
+from policytui.gateway.store import StateStore, StateUnavailable, StoreBusy, StoredApproval
 
 __all__ = ["ApprovalError", "ApprovalQueue", "PendingApproval", "StateUnavailable"]
 
@@ -222,6 +222,15 @@ class ApprovalQueue:
         """Forget a held call (one whose gateway is gone)."""
         self.store.remove_approval(approval_id)
 
+    def _clean_up(self, approval_id: str) -> None:
+        """Forget a dead gateway's held call, unless that would have to wait (a state file
+        another program holds locked) or fails: listing reads a locked file at once, and the
+        record is left for the next listing or the store's own clean-up."""
+        try:
+            self.store.try_now(self.store.remove_approval, approval_id)
+        except (StoreBusy, StateUnavailable):
+            pass
+
     # The human's side -----------------------------------------------------------------------
 
     def get(self, approval_id: str) -> PendingApproval:
@@ -269,7 +278,7 @@ class ApprovalQueue:
                 # Only a gateway on this machine can be checked for life; others' records
                 # expire with the store's own clean-up.
                 if now > request.expires + STALE_AFTER and request.host == _HOST and not _alive(request.pid):
-                    self.remove(request.id)
+                    self._clean_up(request.id)
                 continue
             waiting.append(request)
         waiting.sort(key=lambda r: (r.created, r.id))

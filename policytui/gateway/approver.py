@@ -12,6 +12,17 @@ person). No answer within the timeout is a time-out, and the call is denied.
 When the gateway is stopped (`stop`, on SIGINT, SIGTERM or SIGHUP), nothing is held any more:
 every wait ends at once, each held call is withdrawn from the queue (a later `approve` is told
 the gateway stopped; it was never sent) and `ask` raises `GatewayStopping`.
+
+The event loop never waits for the queue's store. A store on the network is spoken to from a
+worker thread; a state file is written in place unless another program holds it locked
+(`StateStore.try_now` raises `StoreBusy`), and the operation then waits on the store's own
+thread (`StateStore.hand_over`), in order after those handed over before, while every other
+call goes on. What decides a held call waits there with it (holding it in the queue, reading
+and timing out its decision): held past 5 s, it is denied as a queue that could not keep the
+call. What only records what became of a call (withdrawing it, settling its record) is not
+waited for: the call's answer goes out at once, and a write the lock holds up past 5 s is
+handed over again, until it is made, the record is past the store's clean-up or the gateway
+stops (`_write_soon`).
 """
 
 from __future__ import annotations
@@ -34,7 +45,14 @@ from policytui.decision import Approval, Caller, Decision
 from policytui.gateway import approvals as queue_mod
 from policytui.gateway.approvals import ApprovalQueue, PendingApproval, StateUnavailable
 from policytui.gateway.audit import args_digest
-from policytui.gateway.store import run_in_store, run_to_the_end
+from policytui.gateway.store import (
+    StateStore,
+    StoreBusy,
+    StoreGaveUp,
+    StoreLocked,
+    run_in_store,
+    run_to_the_end,
+)
 
 log = logging.getLogger("policytui.gateway")
 T = TypeVar("T")
@@ -54,6 +72,11 @@ MESSAGE_VALUE_LIMIT = 300
 # further held call is denied at once without asking anyone (`approval: "unavailable"`).
 MAX_HELD_PER_GRANT = 50
 MAX_HELD_BYTES_PER_GRANT = 32 << 20
+# A record's write that nobody waits for (a withdrawal, what became of a call), held up past
+# the store's time-out by a state file locked elsewhere, is tried again for as long as the
+# store keeps the record after it expired (`store.sqlite.KEEP_EXPIRED`); past that nobody
+# can read it.
+RETRY_WRITES_AFTER_EXPIRY = 300.0
 
 
 class GatewayStopping(Exception):
@@ -214,6 +237,10 @@ class Approver:
         except StateUnavailable as exc:
             log.error("cannot hold the call in the approvals queue (%s); the call is denied", exc)
             return Approval.UNAVAILABLE
+        except _NotDone:
+            # Cancelled while the record waited for a locked state file: it was never written,
+            # so there is nothing to withdraw.
+            raise asyncio.CancelledError from None
         except asyncio.CancelledError:
             await self._withdraw(request, tool)  # cancelled while the record was being written
             raise
@@ -229,9 +256,9 @@ class Approver:
             end = time.monotonic() + seconds
             while True:
                 try:
-                    answer = await run_in_store(self.queue.store, self.queue.decision, request.id)
+                    answer = await _from_store(self.queue.store, self.queue.decision, request.id)
                     if answer is None and time.monotonic() >= end:
-                        answer = await run_in_store(self.queue.store, self.queue.expire, request.id)
+                        answer = await _from_store(self.queue.store, self.queue.expire, request.id)
                 except StateUnavailable as exc:
                     # Keep waiting while the store is away; past the deadline it is a time-out.
                     if time.monotonic() >= end:
@@ -254,42 +281,63 @@ class Approver:
                     return {queue_mod.REJECTED: Approval.REJECTED}.get(answer.outcome, Approval.TIMED_OUT)
                 with self._unless_stopped():
                     await anyio.sleep(min(self.poll_seconds, max(0.0, end - time.monotonic())))
-        except (asyncio.CancelledError, GatewayStopping):
+        except (asyncio.CancelledError, GatewayStopping) as exc:
             # The client cancelled the call, or left, or the gateway is being stopped: nobody is
             # to answer it any more.
             settled = True
             await self._withdraw(request, tool)
+            if isinstance(exc, _NotDone):
+                raise asyncio.CancelledError from None
             raise
         finally:
             if not settled:
-                try:
-                    await _to_the_end(self.queue.store, self.queue.settle, request, queue_mod.NOT_SENT, why)
-                except StateUnavailable as exc:
-                    log.warning("could not settle the decided call %s in the queue (%s)", request.id, exc)
+                await _settle(self.queue, request, queue_mod.NOT_SENT, why)
 
     async def _withdraw(self, request: PendingApproval, tool: str) -> None:
         """Take a held call out of the queue for good: its decision becomes "withdrawn" (unless
         someone answered first), so it is listed no more, and its record is settled as never
         sent, so a late answer, or the approval that came just before, is told why: its client
-        cancelled it or went away, or (once `stop` was called) its gateway was stopped."""
+        cancelled it or went away, or (once `stop` was called) its gateway was stopped.
+
+        With a state file another program holds locked, this is not waited for: the call ends
+        now, and its record is withdrawn once the file is free (see `_write_soon`)."""
         stopping = self.stopping
+        store = self.queue.store
+        if not store.blocking:
+            _write_soon(store, request, self._take_out, (request, stopping),
+                        done=lambda standing: self._withdrawn(request, tool, stopping, standing),
+                        failed=lambda exc: self._not_withdrawn(request, stopping, exc))
+            return
         try:
-            standing = await _to_the_end(
-                self.queue.store, self.queue.withdraw, request.id,
-                queue_mod.WITHDRAWN_BY_STOP if stopping else queue_mod.WITHDRAWN_BY_CLIENT)
-            if standing.by == queue_mod.RECORD_GONE:
-                return
-            # An approval that came first changes nothing: the call is cancelled, and is not
-            # sent. The one who approved it is told so, not that it was approved.
-            if stopping:
-                await _to_the_end(self.queue.store, self.queue.settle, request, queue_mod.NOT_SENT,
-                                  queue_mod.STOPPED_BEFORE_SENDING)
-            else:
-                await _to_the_end(self.queue.store, self.queue.settle, request, queue_mod.WITHDRAWN,
-                                  "its client cancelled the call or went away")
+            standing = await _to_the_end(store, self._take_out, request, stopping)
         except StateUnavailable as exc:
-            log.warning("could not withdraw the %s call %s from the queue (%s); it is listed "
-                        "until it expires, and never sent", "held" if stopping else "cancelled", request.id, exc)
+            self._not_withdrawn(request, stopping, exc)
+            return
+        self._withdrawn(request, tool, stopping, standing)
+
+    def _take_out(self, request: PendingApproval, stopping: bool) -> queue_mod.Decision:
+        """`_withdraw`'s writes, in the store: the decision that stands afterwards."""
+        standing = self.queue.withdraw(
+            request.id, queue_mod.WITHDRAWN_BY_STOP if stopping else queue_mod.WITHDRAWN_BY_CLIENT)
+        if standing.by == queue_mod.RECORD_GONE:
+            return standing
+        # An approval that came first changes nothing: the call is cancelled, and is not
+        # sent. The one who approved it is told so, not that it was approved.
+        if stopping:
+            self.queue.settle(request, queue_mod.NOT_SENT, queue_mod.STOPPED_BEFORE_SENDING)
+        else:
+            self.queue.settle(request, queue_mod.WITHDRAWN, "its client cancelled the call or went away")
+        return standing
+
+    @staticmethod
+    def _not_withdrawn(request: PendingApproval, stopping: bool, exc: BaseException) -> None:
+        log.warning("could not withdraw the %s call %s from the queue (%s); it is listed "
+                    "until it expires, and never sent", "held" if stopping else "cancelled", request.id, exc)
+
+    @staticmethod
+    def _withdrawn(request: PendingApproval, tool: str, stopping: bool, standing: queue_mod.Decision) -> None:
+        """Say what withdrawing the call did (maybe on the store's own thread)."""
+        if standing.by == queue_mod.RECORD_GONE:
             return
         if stopping and standing.outcome == queue_mod.APPROVED:
             log.info("the call %s to %r was approved, but the gateway is being stopped; it was not sent",
@@ -330,9 +378,10 @@ class ApprovedCall:
 
     `settle` writes what became of it to its record, where `policytui approvals approve` waits
     for it. It never waits itself: with a state file it writes in place, before the call is
-    sent; with a store on the network the write runs beside the sending, so a cancellation
-    that comes meanwhile cannot stop a call whose record says it was sent, nor the other way
-    round.
+    sent; with a store on the network, or a state file another program holds locked, the
+    write runs beside the sending (on a worker thread, or the store's own once the file is
+    free), so a cancellation that comes meanwhile cannot stop a call whose record says it was
+    sent, nor the other way round.
     """
 
     def __init__(self, queue: ApprovalQueue, request: PendingApproval, tool: str) -> None:
@@ -349,7 +398,8 @@ class ApprovedCall:
             log.info("the call %s to %r was approved, but its client cancelled it or went away before "
                      "it was sent; it was not sent", self.request.id, self.tool)
         if not self.queue.store.blocking:
-            self._write(outcome, reason)
+            _write_soon(self.queue.store, self.request, self.queue.settle, (self.request, outcome, reason),
+                        failed=self._unwritten)
             return
         task = asyncio.get_running_loop().create_task(
             run_in_store(self.queue.store, self._write, outcome, reason))
@@ -360,19 +410,112 @@ class ApprovedCall:
         try:
             self.queue.settle(self.request, outcome, reason)
         except StateUnavailable as exc:
-            log.warning("could not record in the queue what became of the approved call %s (%s); "
-                        "`policytui approvals approve` is not told", self.request.id, exc)
+            self._unwritten(exc)
+
+    def _unwritten(self, exc: BaseException) -> None:
+        log.warning("could not record in the queue what became of the approved call %s (%s); "
+                    "`policytui approvals approve` is not told", self.request.id, exc)
+
+
+class _NotDone(asyncio.CancelledError):
+    """Cancelled while the operation waited for a state file another program held locked: it
+    gave up, having done nothing (`_to_the_end`)."""
 
 
 async def _to_the_end(store: Any, operation: Callable[..., T], *args: Any) -> T:
-    """`run_in_store(store, operation, *args)` carried through to its end even when the call is
-    cancelled meanwhile (the cancellation is raised after it): a held call's record must not be
-    written behind the back of a cancellation that has already been dealt with, nor left half
-    handled. A store on the network bounds each operation (`policytui.gateway.store`)."""
+    """`operation(*args)` carried through to its end even when the call is cancelled meanwhile
+    (the cancellation is raised after it): a held call's record must not be written behind the
+    back of a cancellation that has already been dealt with, nor left half handled. A store on
+    the network bounds each operation (`policytui.gateway.store`). A state file is written in
+    place, unless another program holds it locked: the operation then waits on the store's own
+    thread (the event loop goes on), and a cancellation makes it give up (`_NotDone`, nothing
+    written) unless it is under way."""
     if not store.blocking:
-        return operation(*args)
+        try:
+            return store.try_now(operation, *args)  # type: ignore[no-any-return]
+        except StoreBusy:
+            pass  # locked elsewhere: this call waits for the file, the others go on
     work, cancelled = await run_to_the_end(store, operation, *args)
     if cancelled:
-        work.exception()  # retrieved: the cancellation is what the caller acts on
+        if isinstance(work.exception(), StoreGaveUp):
+            raise _NotDone
         raise asyncio.CancelledError
     return work.result()
+
+
+async def _from_store(store: Any, operation: Callable[..., T], *args: Any) -> T:
+    """A held call's wait for its decision (reading it, timing it out): `run_in_store` on a
+    store on the network; with a state file, as `_to_the_end`."""
+    if store.blocking:
+        return await run_in_store(store, operation, *args)
+    return await _to_the_end(store, operation, *args)
+
+
+async def _settle(queue: ApprovalQueue, request: PendingApproval, outcome: str, reason: str) -> None:
+    """Record what became of a held call that was not sent (nothing waits for it on a state
+    file another program holds locked)."""
+
+    def failed(exc: BaseException) -> None:
+        log.warning("could not settle the decided call %s in the queue (%s)", request.id, exc)
+
+    if not queue.store.blocking:
+        _write_soon(queue.store, request, queue.settle, (request, outcome, reason), failed=failed)
+        return
+    try:
+        await _to_the_end(queue.store, queue.settle, request, outcome, reason)
+    except StateUnavailable as exc:
+        failed(exc)
+
+
+def _write_soon(
+    store: StateStore,
+    request: PendingApproval,
+    operation: Callable[..., T],
+    args: tuple[Any, ...],
+    *,
+    done: Callable[[T], None] | None = None,
+    failed: Callable[[BaseException], None],
+) -> None:
+    """A held call's record write that nobody waits for, on a store that answers in place: made
+    now if the store can without waiting; else handed to the store's own thread, in order after
+    what was handed over before, and `done` or `failed` is called there when it ends. One that
+    the lock held up for the whole of the store's time-out (`StoreLocked`, nothing written) is
+    handed over again, behind what came meanwhile, for as long as the store keeps the record:
+    a state file locked for a while delays what the record says, and loses none of it. Every
+    write here can be made again (a decision stands once; a settled record is settled alike)."""
+    try:
+        result = store.try_now(operation, *args)
+    except StoreBusy:
+        pass
+    except StateUnavailable as exc:
+        failed(exc)
+        return
+    else:
+        if done is not None:
+            done(result)
+        return
+    until = request.expires + RETRY_WRITES_AFTER_EXPIRY
+    told = False
+
+    def hand_over() -> None:
+        store.hand_over(operation, *args).future.add_done_callback(ended)
+
+    def ended(future: Any) -> None:
+        nonlocal told
+        exc = future.exception()
+        if exc is None:
+            if done is not None:
+                done(future.result())
+            if told:
+                log.info("the held call %s's record was written once the state file was free", request.id)
+            return
+        if isinstance(exc, StoreLocked) and time.time() < until:
+            if not told:
+                told = True
+                log.warning("the held call %s's record is not written yet (%s); it is tried again "
+                            "until the file is free", request.id, exc)
+            hand_over()
+            return
+        failed(exc)
+
+    hand_over()

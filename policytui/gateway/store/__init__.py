@@ -29,6 +29,7 @@ from policytui.gateway.store.base import (
     StoreBusy,
     StoredApproval,
     StoreGaveUp,
+    StoreLocked,
     run_in_store,
     run_to_the_end,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "StoreBusy",
     "StoredApproval",
     "StoreGaveUp",
+    "StoreLocked",
     "describe_url",
     "open_store",
     "open_policy_store",

@@ -55,6 +55,12 @@ class StateUnavailable(Exception):
     """The state store did not answer (down, unreachable, locked too long, disk full)."""
 
 
+class StoreLocked(StateUnavailable):
+    """A local store stayed locked by another program for the whole time an operation could
+    wait for it (`SQLiteStore`: 5 s): nothing was done, and the same operation may well be
+    made once the lock is let go."""
+
+
 class StoreGaveUp(StateUnavailable):
     """An operation handed over (`StateStore.hand_over`) was abandoned while it waited for the
     store (its caller was cancelled): nothing was done."""

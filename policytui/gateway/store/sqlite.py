@@ -55,6 +55,7 @@ from policytui.gateway.store.base import (
     StoreBusy,
     StoredApproval,
     StoreGaveUp,
+    StoreLocked,
     counter_name,
     counter_name_prefix,
     renamed_counter,
@@ -263,7 +264,7 @@ class SQLiteStore(StateStore):
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise StateUnavailable(
+                raise StoreLocked(
                     f"the state file {self.path} stayed locked by another program for "
                     f"{BUSY_TIMEOUT_MS / 1000:g} s")
             self._pause(handed, min(pause, left))
