@@ -4,8 +4,7 @@ owed: money verbs, verbs that need money in sight, and the head noun of what a v
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from functools import lru_cache
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any, NamedTuple
 
@@ -822,15 +821,29 @@ def object_head(words: list[str], verb: str, after_only: bool = False) -> str | 
 _SAID_AS = r"[\"'`*]*\s*[:=\u2013\u2014-]+\s*([A-Za-z]+)"
 
 
-@lru_cache(maxsize=4096)
-def _said_as(key: str) -> re.Pattern[str]:
-    """The pattern of an action's name followed by what it does (compiled once per name: the
-    `re` module's own cache holds far fewer than a large server's action names)."""
-    # The name first and what must not stand before it after (a look-behind over the name and
-    # one more character): a pattern that starts with its literal text is searched for by a
-    # fast scan, one that starts with a look-behind is tried at every position.
-    name = re.escape(key)
-    return re.compile(name + r"(?<![\w-]" + name + ")" + _SAID_AS)
+_SAID_AS_AFTER = re.compile(_SAID_AS)
+# What may not stand right before an action's name for the text to explain it ("re-settle",
+# "unsettle" hold no "settle").
+_JOINED_BEFORE = re.compile(r"[\w-]")
+
+
+def _said_as(key: str, lowered: str) -> Iterator[str]:
+    """The word after each mention of the action `key` in `lowered` that explains it ("settle:
+    PAY ..." gives "pay"), as `re.finditer` would find them for `key` + `_SAID_AS` with nothing
+    of a word before `key`. A scan for the name and one precompiled pattern at each mention:
+    compiling a pattern per action name cost more than all the searches (servers rarely repeat
+    an action name, so a cache of them never paid)."""
+    at = lowered.find(key)
+    while at >= 0:
+        end = at + len(key)
+        found = None
+        if at == 0 or _JOINED_BEFORE.match(lowered, at - 1) is None:
+            found = _SAID_AS_AFTER.match(lowered, end)
+        if found is not None:
+            yield found.group(1)
+            at = lowered.find(key, found.end())
+        else:
+            at = lowered.find(key, at + 1)
 
 
 def paying_actions(schema: Any, argument: str, values: tuple[str, ...],
@@ -854,8 +867,7 @@ def paying_actions(schema: Any, argument: str, values: tuple[str, ...],
             key = value.lower()
             if key not in lowered:
                 continue
-            for found in _said_as(key).finditer(lowered):
-                word = found.group(1)
+            for word in _said_as(key, lowered):
                 verb = word if word in v.VERBS else base_verb(word) or word
                 if verb in v.PAYING_VERBS or v.VERBS.get(verb) == v.MONEY:
                     out[value] = verb
