@@ -45,6 +45,10 @@ PHRASES = [
     [["sorts ", "is ", "left ", ""], ["in place", "in-place", "in  place"], ["", " of", "."]],
     [["", "- ", "* "], ["Deletes", "Also", "Then", "Returns", "requesting", "Fetching"],
      [" it", " them", " deletes", " a new code"], ["", " invalidates codes", " also clears it"]],
+    [["pass ", "give ", "set ", "provide ", "xadd "], ["`x`", "`a.b`", "x"],
+     [" ", "  ", "\n", " with a pid ", ""], ["to ", ""], ["cancel ", "delete "], ["it", "one"]],
+    [["", "records ", "values ", "xs "], ["given ", "supplied ", "sent", "passed  "],
+     ["", "in `x` ", "values ", "records "], ["replace ", "cancel ", ""], ["it", "the set"]],
 ]
 GLUE = ["", " ", "  ", ". ", "? ", "! ", "; ", ",", ":\n", "\n", "\n\n", "x", "-", "."]
 ODD = ["\u0131", "\u0130", "\u017f", "\u212a", "é", "—", "\u0307"]
@@ -117,6 +121,10 @@ def test_substring_tests_never_rule_out_a_match(text: str) -> None:
         assert schema._may_name_code(text)
     if d._GIVEN_THEN_CHANGED.search(text):
         assert d._given_and_changed(lowered)
+    if d._PASSED_TO.search(text):
+        assert d._PASSED_TO_SAID.search(lowered)
+    if d._VALUES_GIVEN.search(text):
+        assert d._VALUES_GIVEN_SAID.search(lowered)
     if d._IN_PLACE.search(text):
         assert "in place" in lowered or "in-place" in lowered
     assert d._HAS_PASSIVE_WORD(text) == contains_any(text, d._PASSIVE_WORDS)

@@ -1316,6 +1316,12 @@ _VALUES_GIVEN = re.compile(
     r"|provided|supplied)(?:\s+(?:in|as|via|through)\s+`[^`\n]{1,40}`)?)\s+([a-z]+)\s+(\w+)",
     re.IGNORECASE)
 _HANDED_OVER = ("given", "sent", "passed", "provided", "supplied")
+# What every match of `_PASSED_TO` and of `_VALUES_GIVEN` holds, in text lowered by
+# `blind_lower`: a search of these skips to the few texts where the case-blind patterns, tried
+# at every character, can match (most texts that pass "`" or name a value "given" hold no such
+# phrase: "if provided, ...", "the given date").
+_PASSED_TO_SAID = re.compile(r"(?:pass|give|supply|provide|set|add|include)\s+`")
+_VALUES_GIVEN_SAID = re.compile(r"(?:given|sent|passed|provided|supplied)\s+[a-z]")
 # What a verb done by an argument acts on when it changes what was read: "it", "them", "one"
 # of them, or what is there already ("replace the existing set").
 _DONE_TO = frozenset("it them one ones each".split())
@@ -1330,10 +1336,17 @@ def argument_act(description: str) -> tuple[str, str] | None:
     `_ARGUMENT_DOES`), or None."""
     opening = description[:_LATER_WINDOW]
     ticked = "`" in opening
-    if not ticked and not contains_any(opening.lower(), _HANDED_OVER):
+    lowered = opening.lower()
+    if not ticked and not contains_any(lowered, _HANDED_OVER):
         return None  # the common case, without a search
-    found_all = [*_ARGUMENT_DOES.finditer(opening), *_PASSED_TO.finditer(opening)] if ticked else []
-    found_all += _VALUES_GIVEN.finditer(opening)
+    blind = lowered if lowered.isascii() else blind_lower(opening)
+    found_all: list[re.Match[str]] = []
+    if ticked:
+        found_all += _ARGUMENT_DOES.finditer(opening)
+        if _PASSED_TO_SAID.search(blind) is not None:
+            found_all += _PASSED_TO.finditer(opening)
+    if _VALUES_GIVEN_SAID.search(blind) is not None:
+        found_all += _VALUES_GIVEN.finditer(opening)
     for found in found_all:
         word, after = found.group(1).lower(), found.group(2).lower()
         verb = base_verb(word)
