@@ -89,3 +89,13 @@ def test_a_switch_the_docstring_documents_harmlessly_keeps_a_reader_read():
     c = classify(tool(doc, {"queue": {"type": "string"}, "peek": {"type": "boolean"}}),
                  use_annotations=False)
     assert c.category == "Read", c.evidence
+
+
+def test_a_section_headed_arguments_or_keyword_arguments_is_read_too():
+    # "Arguments:" and "Keyword Arguments:" hold neither "Args" nor "Param": the quick test
+    # for a section must not skip them.
+    for header in ("Arguments:", "Keyword Arguments:", "ARGUMENTS:"):
+        doc = GOOGLE.replace("Args:", header)
+        c = classify(tool(doc, {"queue": {"type": "string"}, "ack": {"type": "boolean"}}),
+                     use_annotations=False)
+        assert c.category == "Destructive", (header, c.evidence)

@@ -95,10 +95,12 @@ def with_docstring_args(schema: Any, description: str) -> Any:
             break
     else:
         return schema
-    if (description.find("rgs", 0, _WINDOW) < 0  # "Args", "Parameters", ":param"
+    if (description.find("rgs", 0, _WINDOW) < 0  # "Args", "Kwargs", "Parameters", ":param"
             and description.find("aram", 0, _WINDOW) < 0
+            and description.find("rgument", 0, _WINDOW) < 0  # "Arguments", "Keyword Arguments"
             and description.find("RGS", 0, _WINDOW) < 0
-            and description.find("ARAM", 0, _WINDOW) < 0):
+            and description.find("ARAM", 0, _WINDOW) < 0
+            and description.find("RGUMENT", 0, _WINDOW) < 0):
         return schema
     texts = docstring_args(description)
     if not texts:
