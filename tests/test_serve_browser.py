@@ -10,37 +10,19 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from serve_support import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_FLAGS,
     POLICYTUI,
     BrowserScreen,
     Served,
-    require_chromium,
     table_row,
 )
 
 VIEWPORT = {"width": 1200, "height": 800}
-
-
-@pytest.fixture
-def chromium() -> Iterator[Any]:
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        # Playwright gives each launch a fresh, empty profile folder of its own.
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture

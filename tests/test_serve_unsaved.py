@@ -18,29 +18,13 @@ from typing import Any
 
 import pytest
 from serve_support import (
-    CHROMIUM,
-    CHROMIUM_FLAGS,
     BrowserScreen,
     Served,
-    require_chromium,
     table_row,
 )
 
 VIEWPORT = {"width": 1200, "height": 800}
 SAVED = '{\n  "version": "1",\n  "default": "deny",\n  "tools": {\n    "search_apps": {}\n  }\n}\n'
-
-
-@pytest.fixture
-def chromium() -> Iterator[Any]:
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture

@@ -7,32 +7,14 @@ reaches the editor and allows the row, with no change to the editor)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from serve_support import (
-    CHROMIUM,
-    CHROMIUM_FLAGS,
     BrowserScreen,
     Served,
-    require_chromium,
     table_row,
 )
-
-
-@pytest.fixture
-def chromium() -> Iterator[Any]:
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def test_keys_act_on_the_table_before_any_click(chromium: Any, tmp_path: Path) -> None:
