@@ -275,3 +275,79 @@ async def test_a_gateway_stopped_while_a_limited_call_waits_for_a_locked_state_f
     assert [p["arguments"] for p in gw.calls_received() if p["name"] == "echo"] == [{"message": "warm"}]
     lines = [(line["tool"], line["decision"], line["reason"]) for line in calls_audited(gw)]
     assert lines == [("echo", "allowed", ""), ("echo", "denied", "cancelled while its rate limits were being charged")]
+
+
+REFUSING = Path(__file__).resolve().parent / "servers" / "misbehaving" / "refuses_later.py"
+# `work` and `refused` share one counter with plenty of room (no lease: each charge is made in
+# the file).
+SHARED = {"counter": "shared", "window": "day", "max": 100, "scope": "global"}
+REFUND_POLICY = {"version": "1", "default": "allow",
+                 "tools": {"work": {"limits": [SHARED]}, "refused": {"limits": [SHARED]}}}
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGINT", "the client leaves"])
+async def test_calls_waiting_behind_a_refund_for_a_locked_state_file_give_up_at_once_and_are_each_audited(
+    tmp_path: Path, how: str
+) -> None:
+    """A refund (a call the server refused while the file was locked) waits for the file ahead
+    of the limited calls made after it, and nothing cancels it. Those calls are cancelled when
+    the gateway is stopped, or their client leaves: each gives up at once, without waiting out
+    the refund, is never sent and has its audit line, and the gateway is gone at once (over
+    stdio a stop ends the process as soon as the server behind has stopped, audited or not)."""
+    policy = write_policy(tmp_path / "policy.json", REFUND_POLICY)
+    state, audit, received = tmp_path / "state" / "state.sqlite", tmp_path / "audit.jsonl", tmp_path / "received.jsonl"
+    process = await asyncio.create_subprocess_exec(
+        str(POLICYTUI), "gateway", "--policy", str(policy), "--state-dir", str(state.parent), "--audit", str(audit),
+        "--log", str(tmp_path / "gateway.log"), "--", sys.executable, str(REFUSING), str(received),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=str(tmp_path))
+    assert process.stdin is not None and process.stdout is not None
+    answers: dict[int, dict[str, Any]] = {}
+
+    def send(message: dict[str, Any]) -> None:
+        assert process.stdin is not None
+        process.stdin.write((json.dumps(message) + "\n").encode())
+
+    async def answer(request_id: int) -> dict[str, Any]:
+        assert process.stdout is not None
+        while request_id not in answers:
+            message = json.loads(await asyncio.wait_for(process.stdout.readline(), 30))
+            answers[message["id"]] = message
+        return answers[request_id]
+
+    def call(request_id: int, tool: str, arguments: dict[str, Any]) -> None:
+        send({"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": {"name": tool, "arguments": arguments}})
+
+    waiting = range(10, 60)
+    try:
+        send({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}})
+        await answer(0)
+        send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        call(1, "work", {"n": "warm"})
+        assert (await answer(1))["result"]["content"][0]["text"] == 'ran {"n": "warm"}'
+        call(2, "refused", {"delay": 1.0})  # charged now, refused once the file is locked
+        await anyio.sleep(0.3)
+        with locked(state):
+            assert "error" in await answer(2)  # its refund now waits for the file, 5 s at most
+            for request_id in waiting:
+                call(request_id, "work", {"n": request_id})
+            await anyio.sleep(0.5)
+            started = time.monotonic()
+            if how == "the client leaves":
+                process.stdin.close()
+            else:
+                process.send_signal(getattr(signal, how))
+            await asyncio.wait_for(process.wait(), 30)
+            stopped = time.monotonic() - started
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert stopped < BUSY_TIMEOUT - 2, f"the gateway took {stopped:.2f} s to end"
+    # Fail closed: the server read the warm-up and the refused call, nothing of those waiting.
+    sent = [json.loads(line)["name"] for line in received.read_text(encoding="utf-8").splitlines()]
+    assert [name for name in sent if name in ("work", "refused")] == ["work", "refused"]  # not the gateway's probe
+    lines = [(line["tool"], line["decision"], line.get("upstream"), line["reason"]) for line in outcome_lines(audit)
+             if line["tool"] in ("work", "refused")]
+    assert lines[:2] == [("work", "allowed", "ok", ""), ("refused", "allowed", "error", "")]
+    assert lines[2:] == [("work", "denied", None, "cancelled while its rate limits were being charged")] * len(waiting)

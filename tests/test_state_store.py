@@ -706,3 +706,30 @@ async def test_a_refund_that_finds_the_file_locked_is_made_behind_the_call_and_b
         assert _used_in_file(path, "c") == 1
     finally:
         store.close()
+
+
+def test_a_call_cancelled_behind_an_operation_waiting_for_a_locked_file_gives_up_at_once(tmp_path: Path) -> None:
+    """An operation nobody cancels (a refund) waits for the locked file ahead of a charge; the
+    charge's caller gives up: it ends at once, not when the refund does, having charged
+    nothing, and the refund behind which it was is made once the file is free."""
+    from policytui.gateway.store import StoreGaveUp
+
+    path = tmp_path / "state.sqlite"
+    store = SQLiteStore(path, policy="p")
+    budget = _budget("c", 5)
+    try:
+        charged = store.reserve((budget,))
+        with _locked_by_another_program(path):
+            refund = store.hand_over(store.refund, charged)
+            charge = store.hand_over(store.reserve, (budget,))
+            time.sleep(0.1)
+            started = time.monotonic()
+            charge.abandon()
+            with pytest.raises(StoreGaveUp):
+                charge.future.result(timeout=5)
+            assert time.monotonic() - started < 0.1
+            assert not refund.future.done()
+        refund.future.result(timeout=5)
+        assert _used_in_file(path, "c") == 0
+    finally:
+        store.close()

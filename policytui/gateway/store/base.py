@@ -81,11 +81,23 @@ class HandedOver(Generic[T]):
         # behind others waits no longer in all than one tried at once.
         self.deadline = time.monotonic() + seconds
         self.given_up = threading.Event()
+        # Taken once: by the store's thread as it starts the operation, or by `abandon` before
+        # that, which ends it there and then.
+        self._claimed = threading.Lock()
+
+    def start(self) -> bool:
+        """Whether the operation may be run now (it is, once): False when it was abandoned
+        before its turn came, and has ended already."""
+        return self._claimed.acquire(blocking=False)
 
     def abandon(self) -> None:
         """Stop waiting for the store: unless it is already done, the operation ends with
-        `StoreGaveUp`, having done nothing."""
+        `StoreGaveUp`, having done nothing. One not started yet ends now: a cancelled call does
+        not wait for the operations ahead of it (a refund, a held call's record, each waiting
+        for a locked file), nor does a gateway that stops for it."""
         self.given_up.set()
+        if self.start():
+            self.future.set_exception(StoreGaveUp("the wait for the state store was given up"))
 
 
 @dataclass(frozen=True)
@@ -236,7 +248,7 @@ async def run_to_the_end(
     A local store (not `blocking`) runs the operation on its own thread (`hand_over`), in order
     after the operations handed to it before. A cancellation there makes an operation still
     waiting for the store give up (`StoreGaveUp`, nothing done), so a cancelled call does not
-    wait out a lock another program holds.
+    wait out a lock another program holds, nor the operations ahead of it in the queue.
     """
     handed: HandedOver[T] | None = None
     if store.blocking:
@@ -340,6 +352,7 @@ class StateStore(ABC):
         before it, waiting for the store as long as the store's time-out allows (counted from
         now). A store that never waits runs it here."""
         handed: HandedOver[T] = HandedOver(0.0)
+        handed.start()
         try:
             handed.future.set_result(operation(*args))
         except Exception as exc:  # noqa: BLE001 - handed to whoever reads the future

@@ -581,6 +581,7 @@ class _Waiter:
     def put(self, handed: HandedOver[Any], operation: Callable[..., Any], args: tuple[Any, ...]) -> None:
         with self._lock:
             if self._stopped:
+                handed.start()
                 handed.future.set_exception(StateUnavailable(
                     f"the gateway is stopping: the state file {self._store.path} was not waited for"))
                 return
@@ -593,6 +594,9 @@ class _Waiter:
     def _run(self) -> None:
         while (job := self._jobs.get()) is not None:
             handed, operation, args = job
+            if not handed.start():
+                self._ended()  # abandoned before its turn: it ended then, having done nothing
+                continue
             try:
                 result = self._store._run_handed(handed, operation, args)
             except Exception as exc:  # noqa: BLE001 - the caller reads it from the future
