@@ -708,6 +708,34 @@ async def test_a_refund_that_finds_the_file_locked_is_made_behind_the_call_and_b
         store.close()
 
 
+def test_a_charge_whose_turn_comes_after_its_wait_is_over_fails_without_a_try(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store's thread may get to an operation only after its time is up (a flood of calls
+    while the file was locked: thousands queued, each tried at its turn). It then fails as one
+    that waited out the lock, even if the file is free by then: a call is never charged, nor
+    sent, later than the busy timeout after it was made, and a try past its time does not slow
+    down the queue behind it. (The thread is kept busy here by an operation that sleeps.)"""
+    import policytui.gateway.store.sqlite as sqlite_module
+    from policytui.gateway.store import StoreLocked
+
+    monkeypatch.setattr(sqlite_module, "BUSY_TIMEOUT_MS", 300)
+    path = tmp_path / "state.sqlite"
+    store = SQLiteStore(path, policy="p")
+    budget = _budget("c", 5)
+    try:
+        busy = store.hand_over(time.sleep, 0.6)
+        late = store.hand_over(store.reserve, (budget,))
+        with pytest.raises(StoreLocked, match="stayed locked by another program"):
+            late.future.result(timeout=5)
+        busy.future.result(timeout=5)
+        assert _used_in_file(path, "c") == 0
+        assert store.try_now(store.reserve, (budget,)).allowed  # in time, it is charged
+        assert _used_in_file(path, "c") == 1
+    finally:
+        store.close()
+
+
 def test_a_call_cancelled_behind_an_operation_waiting_for_a_locked_file_gives_up_at_once(tmp_path: Path) -> None:
     """An operation nobody cancels (a refund) waits for the locked file ahead of a charge; the
     charge's caller gives up: it ends at once, not when the refund does, having charged

@@ -264,15 +264,17 @@ class SQLiteStore(StateStore):
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise StoreLocked(
-                    f"the state file {self.path} stayed locked by another program for "
-                    f"{BUSY_TIMEOUT_MS / 1000:g} s")
+                raise self._locked_too_long()
             self._pause(handed, min(pause, left))
             pause = min(2 * pause, LAST_PAUSE)
             try:
                 return attempt()
             except _Locked:
                 pass
+
+    def _locked_too_long(self) -> StoreLocked:
+        return StoreLocked(
+            f"the state file {self.path} stayed locked by another program for {BUSY_TIMEOUT_MS / 1000:g} s")
 
     def _pause(self, handed: HandedOver[Any] | None, seconds: float) -> None:
         """Wait between two tries; on the store's own thread, give up at once when the call
@@ -306,6 +308,12 @@ class SQLiteStore(StateStore):
             raise StateUnavailable(f"the gateway is stopping: the state file {self.path} was not waited for")
         if handed.given_up.is_set():
             raise StoreGaveUp(f"the wait for the state file {self.path} was given up")
+        if time.monotonic() >= handed.deadline:
+            # Its whole wait was spent behind the operations ahead of it (a flood of calls while
+            # the file was locked): it fails as one that waited out the lock, without a try.
+            # Else a queue longer than this thread gets through in 5 s would charge, and send,
+            # calls made long before, and each try past its time would slow the others down.
+            raise self._locked_too_long()
         self._mode.handed = handed
         try:
             return operation(*args)
