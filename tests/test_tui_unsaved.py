@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_tui_app import SIZE, kestra, ready
+from test_tui_app import SIZE, kestra, ready, screen_text, until
 from textual import messages
 
 from policytui.tui import make_app
@@ -108,6 +108,36 @@ async def test_a_name_with_a_newline_or_escapes_is_said_whole_and_harmless(tmp_p
         await pilot.pause()
         notes = [note.message for note in second._notifications]
     assert any(f"stopped: {shown}." in note for note in notes), notes
+
+
+async def test_the_notice_waits_while_the_terminal_is_too_small(tmp_path: Path) -> None:
+    """Under 40x12 one line says so, and the quit question goes on that line: the notice about a
+    kept file (20 s from the moment the tools show) was drawn over both. It is back when the
+    terminal grows."""
+    policy = tmp_path / "policy.json"
+    first = make_app(policy_path=policy, listing=kestra())
+    async with first.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("d")
+    first.keep_unsaved_work()
+
+    def shown() -> list[str]:
+        return [line.strip() for line in screen_text(second).splitlines() if line.strip()]
+
+    second = make_app(policy_path=policy, listing=kestra())
+    async with second.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        await until(lambda: "unsaved-" in screen_text(second), "the notice")
+        await pilot.press("d")
+        await pilot.resize_terminal(30, 10)
+        await pilot.pause()
+        assert " ".join(shown()) == "Too small: needs 40x12 · ctrl+q quits", shown()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert " ".join(shown()) == "Unsaved changes: s save and quit · q quit without saving · esc back", shown()
+        await pilot.press("escape")
+        await pilot.resize_terminal(*SIZE)
+        await until(lambda: "unsaved-" in screen_text(second), "the notice back")
 
 
 # The editor run as `policytui connect` runs it (PolicyApp.run, its signal handlers), with no

@@ -24,6 +24,7 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.geometry import Size
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Static
 
 MIN_WIDTH = 40
@@ -80,6 +81,13 @@ class TooSmallScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(Text(notice_text(self.app.size)), id="too-small")
+
+    def _extend_compose(self, widgets: list[Widget]) -> None:
+        """Without Textual's rack of notices: drawn here, a notice (the file an earlier editor
+        kept, for 20 s) covered the line and the quit question on it. Notices wait for the
+        editor, which shows those not yet timed out when the terminal grows."""
+        super()._extend_compose(widgets)
+        widgets[:] = [widget for widget in widgets if widget.id != "textual-toastrack"]
 
     def on_resize(self, event: events.Resize) -> None:
         if self._answer is None:
