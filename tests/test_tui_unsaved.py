@@ -140,6 +140,29 @@ async def test_the_notice_waits_while_the_terminal_is_too_small(tmp_path: Path) 
         await until(lambda: "unsaved-" in screen_text(second), "the notice back")
 
 
+def test_ctrl_c_while_the_command_line_is_read_is_no_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """ctrl+c in the first moments of `policytui connect`, while its modules are imported and
+    its arguments read, ends it as ctrl+c later does: status 130, no traceback."""
+    import policytui.cli as cli
+
+    def interrupted(argv: list[str] | None = None) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_parser", interrupted)
+    monkeypatch.setattr(sys, "argv", ["policytui", "connect", "kestra"])
+    try:
+        cli.entry()
+    except KeyboardInterrupt:
+        pytest.fail("KeyboardInterrupt left entry(): the terminal shows its traceback")
+    except SystemExit as ended:
+        assert ended.code == cli.EXIT_INTERRUPTED
+    else:
+        pytest.fail("entry() returned")
+    assert "Traceback" not in capsys.readouterr().err
+
+
 # The editor run as `policytui connect` runs it (PolicyApp.run, its signal handlers), with no
 # terminal: an edit, SIGTERM, and a second SIGTERM once the app's loop has closed but before
 # anything is kept, where a user's second `kill` (or serve's) can land.

@@ -109,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
 def entry() -> None:
     try:
         code = main()
+    except KeyboardInterrupt:
+        # ctrl+c before a command runs (its modules imported, its arguments read, the first
+        # moments of `policytui connect`): stopped like the command itself, no traceback.
+        code = EXIT_INTERRUPTED
     except BrokenPipeError:
         # Output piped into a reader that stopped (`policytui approvals | head -1`): nothing
         # is left to tell it, and a traceback is not an answer. Standard output goes to
