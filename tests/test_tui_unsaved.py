@@ -210,3 +210,41 @@ def test_a_second_sigterm_on_the_way_out_neither_loses_the_edits_nor_the_line(
     said = f"policytui connect: the editor had unsaved changes to policy.json; they were kept in {path}\n"
     assert said in done.stderr, done.stderr
     assert done.returncode == 0, done.stderr
+
+
+# SIGTERM after Textual has taken the terminal (the alternate screen, mouse reports, the cursor
+# hidden) but before the app is mounted, where its own signal handlers are set up.
+SIGNAL_BEFORE_MOUNT = """
+import os, signal, sys
+from pathlib import Path
+
+from test_tui_app import kestra
+
+from policytui.tui import make_app
+from policytui.tui.app import PolicyApp
+
+mounted = PolicyApp.on_mount
+
+
+def signalled_then_mounted(self):
+    os.kill(os.getpid(), signal.SIGTERM)
+    mounted(self)
+
+
+PolicyApp.on_mount = signalled_then_mounted
+app = make_app(policy_path=Path(sys.argv[1]), listing=kestra())
+sys.exit(app.run(headless=True, size=(100, 30)))
+"""
+
+
+def test_a_sigterm_before_the_editor_is_mounted_ends_it_the_usual_way(tmp_path: Path) -> None:
+    """Killed on the spot there, the editor left the shell on the alternate screen with mouse
+    reports on; it ends as a SIGTERM later does, through Textual's restoring of the terminal."""
+    environment = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"),
+                   "PYTHONPATH": str(Path(__file__).parent)}
+    done = subprocess.run([sys.executable, "-c", SIGNAL_BEFORE_MOUNT, str(tmp_path / "policy.json")],
+                          env=environment, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, (done.returncode, done.stderr)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert kept(tmp_path) == []

@@ -269,9 +269,11 @@ class PolicyApp(
             print(f"policytui connect: {problem}", file=sys.stderr)
             return 2
         self.watch_stop_signals = True
+        self._note_early_stops()
         try:
             return super().run(*args, **kwargs)
         finally:
+            self._forget_early_stops()  # never mounted
             if self.listing_in_flight:
                 stop_started_servers()  # quit while the server was starting: end it too
             if self.exit_error:

@@ -40,6 +40,28 @@ class KeepUnsaved(EditorBase):
     # Set by `PolicyApp.run` (the program, not a test's `run_test`) before the app starts.
     watch_stop_signals: bool = False
     _kept_once: bool = False
+    # A stop signal that came before the app was mounted (`_note_early_stops`).
+    _early_stop: int | None = None
+
+    def _note_early_stops(self) -> None:
+        """From `run`, before the app starts: a stop signal is noted until `on_mount` takes
+        over, then ends the editor there. Textual takes the terminal (the alternate screen,
+        mouse reports, the cursor hidden) before the app is mounted; killed by SIGTERM just
+        then, the editor left the shell in that state."""
+        for number in STOP_SIGNALS:
+            if signal.getsignal(number) is not signal.SIG_IGN:  # `nohup`'s stays
+                signal.signal(number, self._note_early_stop)
+
+    def _note_early_stop(self, number: int, frame: FrameType | None) -> None:
+        if self._early_stop is None:
+            self._early_stop = number
+
+    def _forget_early_stops(self) -> None:
+        """Each stop signal still noted by `_note_early_stops` is handled as before it."""
+        for number in STOP_SIGNALS:
+            if signal.getsignal(number) == self._note_early_stop:
+                signal.signal(number, signal.default_int_handler if number == signal.SIGINT
+                              else signal.SIG_DFL)
 
     def _end_on_stop_signals(self) -> None:
         """In a terminal, SIGTERM, SIGHUP (the terminal closed) and SIGINT end the editor the
@@ -47,12 +69,16 @@ class KeepUnsaved(EditorBase):
         end the process on the spot. A signal that is ignored (`nohup`) stays ignored. In a
         browser the session driver takes SIGTERM and SIGINT (tui/web_driver.py)."""
         self.in_browser = self.is_web
-        if self.in_browser or not self.watch_stop_signals:
+        if not self.watch_stop_signals:
             return
-        loop = asyncio.get_running_loop()
-        for number in STOP_SIGNALS:
-            if signal.getsignal(number) is not signal.SIG_IGN:
-                loop.add_signal_handler(number, self._stopped_by, number)
+        self._forget_early_stops()
+        if not self.in_browser:
+            loop = asyncio.get_running_loop()
+            for number in STOP_SIGNALS:
+                if signal.getsignal(number) is not signal.SIG_IGN:
+                    loop.add_signal_handler(number, self._stopped_by, number)
+        if self._early_stop is not None:
+            self._stopped_by(self._early_stop)
 
     def _hold_stop_signals(self) -> None:
         """As the app unmounts, still in its loop: until `keep_and_say` has said where the
