@@ -26,8 +26,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +43,7 @@ from test_gateway_approvals_withdrawn import (
     waiting,
 )
 from test_gateway_redteam import Gateway, call, flows_server, http_gateway, stdio_gateway
-from test_state_locked_file import LOCKER, release
+from test_state_locked_file import locked, release, timed
 
 from policytui.gateway.store.sqlite import BUSY_TIMEOUT_MS
 
@@ -74,25 +72,6 @@ db.execute("ROLLBACK")
 
 def state_file(tmp: Path) -> Path:
     return tmp / "state" / "state.sqlite"
-
-
-@contextmanager
-def locked(path: Path, code: str = LOCKER, *args: str) -> Iterator[subprocess.Popen[str]]:
-    """Another process holding the state file's write lock until `release` or the block ends."""
-    locker = subprocess.Popen([sys.executable, "-c", code, str(path), *args], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        assert locker.stdout is not None and locker.stdout.readline().strip() == "locked"
-        yield locker
-    finally:
-        release(locker)
-        locker.wait(10)
-
-
-async def timed(work: Awaitable[Any]) -> tuple[Any, float]:
-    started = time.monotonic()
-    result = await work
-    return result, time.monotonic() - started
 
 
 async def answered_at_once(gw: Gateway, request_id: str, message: dict[str, Any]) -> dict[str, Any]:

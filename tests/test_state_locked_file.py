@@ -96,10 +96,10 @@ async def gateway(folder: Path, everything: Path) -> AsyncIterator[tuple[Client,
 
 
 @contextmanager
-def locked(path: Path) -> Iterator[subprocess.Popen[str]]:
-    """Another process holding the state file's write lock until it is told to let go (a line
-    on its input) or the block ends."""
-    locker = subprocess.Popen([sys.executable, "-c", LOCKER, str(path)], stdin=subprocess.PIPE,
+def locked(path: Path, code: str = LOCKER, *args: str) -> Iterator[subprocess.Popen[str]]:
+    """Another process holding the state file's write lock (by `code`, given the file and
+    `args`) until it is told to let go (a line on its input, `release`) or the block ends."""
+    locker = subprocess.Popen([sys.executable, "-c", code, str(path), *args], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
     try:
         assert locker.stdout is not None and locker.stdout.readline().strip() == "locked"
