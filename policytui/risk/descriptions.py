@@ -1480,14 +1480,21 @@ def act_after_a_colon(desc: DescriptionVerbs) -> tuple[str, str] | None:
     colon = sentence.find(": ", 0, _CLAUSE_WINDOW)
     if colon <= 0:
         return None
-    after = description_verbs(sentence[colon + 2:], False, False, False)
+    act = _third_person_act(sentence[colon + 2:])
+    return None if act is None else (act[0], act[1].kind or "")
+
+
+def _third_person_act(clause: str) -> tuple[str, DescriptionVerbs] | None:
+    """(its first word, its reading) of a clause that opens with a verb that acts, in the third
+    person, and its object ("removes old ones", "records the counted quantity"), or None. A
+    list of nouns ("a node's health: drops, disk, memory"), a label or a clause that reads says
+    nothing done."""
+    after = description_verbs(clause, False, False, False)
     first = after.words[0] if after.words else ""
-    # Only a verb that leads in the third person, with its object ("removes old ones"): a
-    # list of nouns ("a node's health: drops, disk, memory") or a label says nothing done.
     if (after.kind is None or after.kind == v.READ or first == after.lead
             or base_verb(first) != after.lead or after.words[1:2] in ([], [","], ["and"], ["or"])):
         return None
-    return first, after.kind
+    return first, after
 
 
 # Marks after which a reader's title ("Cycle count for a bin", "Validate a parking ticket")
@@ -1513,14 +1520,15 @@ def act_after_a_title(desc: DescriptionVerbs) -> tuple[str, str] | None:
     clause = sentence[at:].lstrip(":\u2014\u2013 ")
     if "dry" in clause and _DRY_RUN.search(clause):
         return None  # "Shows what `apply` would change: submits the manifest as a dry run"
-    after = description_verbs(clause, False, False, False)
-    first = after.words[0] if after.words else ""
-    following = after.words[1:2]
-    if (after.kind in (None, v.READ, v.EXECUTE) or first == after.lead
-            or base_verb(first) != after.lead or following in ([], [","], ["and"], ["or"])
-            or (after.lead in v.AMBIGUOUS and following[0] not in _OBJECTS)):
+    act = _third_person_act(clause)
+    if act is None:
         return None
-    return first, after.kind
+    first, after = act
+    # What a reader runs to read is no act here; nor a word more often a noun before anything
+    # but its object.
+    if after.kind == v.EXECUTE or (after.lead in v.AMBIGUOUS and after.words[1] not in _OBJECTS):
+        return None
+    return first, after.kind or ""
 
 
 # Verbs of Japanese, Chinese and Korean descriptions ("現在のユーザー情報を取得", "删除文件",
