@@ -145,3 +145,27 @@ def test_quit_without_saving_keeps_nothing(terminal: Terminal, tmp_path: Path) -
     assert terminal.wait_exit() == 0
     assert kept_files(tmp_path) == []
     assert policy.read_text(encoding="utf-8") == SAVED
+
+
+def test_edits_no_folder_would_take_end_the_editor_with_status_1(
+    terminal: Terminal, tmp_path: Path
+) -> None:
+    """A file-size limit of 0 (as a full disk) lets no recovery file be written, by root too:
+    the SIGTERM that ends the editor took its edits with it, and its status says so."""
+    policy = tmp_path / "policy.json"
+    policy.write_text(SAVED, encoding="utf-8")
+    limited = ["sh", "-c", 'ulimit -f 0 && exec "$@"', "sh"]
+    terminal.start([*limited, *policytui(), "connect", "--from", str(KESTRA), "--policy", str(policy)],
+                   cwd=tmp_path)
+    terminal.wait("the saved policy in the table",
+                  lambda s: f"{KESTRA_TOOLS} tools" in s and "✓ valid" in s.splitlines()[0],
+                  timeout=30)
+    terminal.keys("d")
+    terminal.wait("the policy unsaved", lambda s: "unsaved" in s.splitlines()[0])
+    os.kill(editor_pid(terminal), signal.SIGTERM)
+    assert terminal.wait_exit() == 1
+    said = "policytui connect: the editor had unsaved changes to policy.json, and they could not be kept"
+    shown = printed_after_exit(terminal, said)
+    assert said in shown.replace("\n", ""), shown
+    assert kept_files(tmp_path) == []
+    assert policy.read_text(encoding="utf-8") == SAVED

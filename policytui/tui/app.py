@@ -44,7 +44,7 @@ from policytui.tui.replay_panel import ReplayPins
 from policytui.tui.startup import ListingLoader, Startup
 from policytui.tui.table import ToolTable
 from policytui.tui.too_small import TooSmallScreen, fit_terminal, notice_shown
-from policytui.tui.unsaved import KeepUnsaved, keep_and_say
+from policytui.tui.unsaved import EXIT_UNSAVED_LOST, KeepUnsaved, keep_and_say
 
 if TYPE_CHECKING:
     from textual.widgets import TabbedContent
@@ -271,7 +271,7 @@ class PolicyApp(
         self.watch_stop_signals = True
         self._note_early_stops()
         try:
-            return super().run(*args, **kwargs)
+            status = super().run(*args, **kwargs)
         finally:
             self._forget_early_stops()  # never mounted
             if self.listing_in_flight:
@@ -281,6 +281,11 @@ class PolicyApp(
                 print(f"policytui connect: {self.exit_error}", file=sys.stderr)
             # Last: whatever ended the editor, no edit can come any more.
             keep_and_say(self)
+        # A SIGTERM or a closed terminal ends the editor with 0, as it does the gateway and
+        # serve: but not when it took unsaved changes with it, which a script must be told.
+        if self.unsaved_lost and not status:
+            return EXIT_UNSAVED_LOST
+        return status
 
 
 def _in_event_loop() -> bool:

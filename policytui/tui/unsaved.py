@@ -28,6 +28,8 @@ from policytui.tui.base import EditorBase
 # messages, so the edits stand as the last one left them.
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 KEPT_NOTICE_SECONDS = 20
+# The status of an editor ended from outside whose unsaved changes no folder would take.
+EXIT_UNSAVED_LOST = 1
 # The way out and the session driver's timer thread (a stuck app) may both try to keep.
 _KEEPING = threading.Lock()
 
@@ -40,6 +42,8 @@ class KeepUnsaved(EditorBase):
     # Set by `PolicyApp.run` (the program, not a test's `run_test`) before the app starts.
     watch_stop_signals: bool = False
     _kept_once: bool = False
+    # Unsaved changes that no folder would take: they are gone, and the exit status says so.
+    unsaved_lost: bool = False
     # A stop signal that came before the app was mounted (`_note_early_stops`).
     _early_stop: int | None = None
 
@@ -118,8 +122,10 @@ class KeepUnsaved(EditorBase):
             try:
                 path = keep_unsaved(state)
             except NotKept as exc:
+                self.unsaved_lost = True
                 return f"{said}, and they could not be kept: {shown_name(str(exc), 1000)}"
             except Exception as exc:  # the way out must not end in a traceback
+                self.unsaved_lost = True
                 return f"{said}, and they could not be kept: {shown_name(str(exc) or type(exc).__name__, 1000)}"
             return f"{said}; they were kept in {shown_name(str(path), 1000)}"
 
