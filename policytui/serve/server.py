@@ -532,7 +532,7 @@ class EditorServer(Server):
                 continue
             try:
                 envelope = json.loads(message.data)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested too deep to read
                 continue
             if not isinstance(envelope, list) or not envelope:
                 continue
