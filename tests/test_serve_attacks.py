@@ -3,9 +3,14 @@ a websocket client or a command line may send it, and what it must survive."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import re
 from collections.abc import Iterator
+from html import escape
 from pathlib import Path
+from typing import Any
 
 import pytest
 from serve_support import Served
@@ -51,3 +56,51 @@ async def test_malformed_websocket_messages_are_dropped_and_the_editor_stays(ser
                 break
         await websocket.close()
     assert "the editor connection ended" not in "".join(served.stderr)
+
+
+async def test_a_policy_path_with_odd_characters_is_shown_escaped_and_saved(tmp_path: Path) -> None:
+    """A file name may hold an escape sequence or a byte that is not UTF-8. serve says which file
+    it edits without sending the escape to the terminal, names it on the page and in its title,
+    and the browser's editor saves to exactly that file."""
+    import aiohttp
+
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    name = b"\x1b]0;owned\x07\x1b[31m\xff.json"
+    policy = os.fsdecode(folder).encode() + b"/" + name
+    served = Served(["kestra", "--offline", "--policy", os.fsdecode(policy), "--no-open"],
+                    cwd=tmp_path, env={"HOME": str(tmp_path)})
+    shown = "\\x1b]0;owned\\x07\\x1b[31m\\udcff.json"
+    try:
+        printed = "".join(served.stdout)
+        assert "\x1b" not in printed and "\udcff" not in printed, printed
+        assert f"Editing {folder}/{shown} for kestra" in printed, printed
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+            async with browser.get(served.url) as page:
+                html = await page.text()
+                assert page.status == 200, html
+            assert f"<title>{escape(shown)} · kestra · policytui</title>" in html, html
+            websocket = await open_editor_at(browser, html)
+            screen = b""
+            while b"39 tools" not in screen:
+                frame = await websocket.receive(timeout=30)
+                assert frame.type == aiohttp.WSMsgType.BINARY, (frame, "".join(served.stderr))
+                screen += frame.data
+            await websocket.send_str(json.dumps(["stdin", "\x13"]))  # ctrl+s
+            saved = folder / os.fsdecode(name)
+            for _ in range(300):
+                if saved.exists():
+                    break
+                await asyncio.sleep(0.1)
+            assert saved.exists(), f"nothing saved: {os.listdir(folder)}; {''.join(served.stderr)}"
+            assert json.loads(saved.read_bytes())["version"] == "1"
+            await websocket.close()
+    finally:
+        assert served.stop() == 130, "".join(served.stderr)
+    assert "Traceback" not in "".join(served.stderr)
+
+
+async def open_editor_at(session: Any, html: str) -> Any:
+    address = re.search(r'data-session-websocket-url="([^"]+)"', html)
+    assert address is not None, html
+    return await session.ws_connect(address.group(1) + "?width=100&height=30")

@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from policytui.cli import EXIT_INTERRUPTED, UsageError, connect_cmd
+from policytui.textsafe import visible
 
 OPENER_PREFIX = "open-"  # the page that leads the desktop browser to the URL: open-<pid>.html
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
@@ -80,8 +81,14 @@ def connect_arguments(args: argparse.Namespace, policy: Path) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     policy = Path(args.policy).resolve()
     if policy.is_dir():
-        raise UsageError(f"--policy {args.policy} is a folder; give a file name such as policy.json")
-    label = _target_label(args)
+        raise UsageError(
+            f"--policy {visible(args.policy)} is a folder; give a file name such as policy.json"
+        )
+    # The path and the target's name as they are shown (the terminal, the page's title): a
+    # control character in a file name is never sent to the terminal, and a byte that is not
+    # UTF-8 (kept by Python as a lone surrogate) could not be written out at all.
+    shown = visible(str(policy))
+    label = visible(_target_label(args))
     if args.theme:
         from policytui.tui.app import theme_names
 
@@ -116,7 +123,8 @@ def run(args: argparse.Namespace) -> int:
 
     server = EditorServer(
         command=command,
-        title=f"{policy.name} · {label} · policytui" if label else f"{policy.name} · policytui",
+        title=f"{visible(policy.name)} · {label} · policytui" if label
+        else f"{visible(policy.name)} · policytui",
         token=token,
         lock=lock,
         sock=sock,
@@ -134,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     folder = lock.lock_path.parent  # lock_folder(): checked to be this user's own
     # Before the address is printed: whoever waits for it finds the stale pages gone.
     _remove_stale_pages(folder)
-    print(f"Editing {policy}" + (f" for {label}" if label else ""))
+    print(f"Editing {shown}" + (f" for {label}" if label else ""))
     print(f"Open this address in a browser (it holds the access token):\n  {url}")
     print("Press ctrl+c to stop.", flush=True)
     # The page that leads the browser to the URL (it holds the token) is named before the

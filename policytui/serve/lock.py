@@ -38,7 +38,8 @@ class EditLock:
 
     def __init__(self, policy_path: Path) -> None:
         self.policy_path = policy_path.resolve()
-        digest = hashlib.sha256(str(self.policy_path).encode("utf-8")).hexdigest()[:32]
+        # The bytes of the path: a name that is not UTF-8 names a file all the same.
+        digest = hashlib.sha256(os.fsencode(self.policy_path)).hexdigest()[:32]
         self.lock_path = lock_folder() / f"edit-{digest}.lock"
         self.holder: str | None = None
         self._fd: int | None = None

@@ -43,6 +43,7 @@ from policytui.serve.access import (
 )
 from policytui.serve.editor_output import ended_stream, relay_lines
 from policytui.serve.lock import EditLock
+from policytui.textsafe import visible
 
 log = logging.getLogger("policytui.serve")
 
@@ -409,14 +410,14 @@ class EditorServer(Server):
             left = max(claim.expires for claim in self.claims.values()) - time.monotonic()
             return page(
                 "Already being opened",
-                f"{self.lock.policy_path.name} was opened in another browser window moments ago, "
+                f"{visible(self.lock.policy_path.name)} was opened in another browser window moments ago, "
                 "and its editor has not started yet. Only one editor at a time may change a "
                 f"policy file. If that window is gone, reload this page in {max(1, round(left))} s.",
                 status=409,
             )
         return page(
             "Already being edited",
-            f"{self.lock.policy_path.name} {BUSY_MESSAGE}. Only one editor at a time may "
+            f"{visible(self.lock.policy_path.name)} {BUSY_MESSAGE}. Only one editor at a time may "
             "change a policy file, so that neither overwrites the other. Quit the editor "
             "there (ctrl+q) or close that window, then reload this page.",
             status=409,
