@@ -107,6 +107,36 @@ def test_an_unknown_server_name_exits_2_in_every_command(
     assert not (tmp_path / "out.json").exists()
 
 
+@pytest.mark.parametrize(
+    ("command", "extra"),
+    [
+        ("tools", []),
+        ("snapshot", ["-o", "out.json"]),
+        ("init", ["-o", "out.json"]),
+        ("gateway", ["--policy", "policy.json", "--log", os.devnull]),
+    ],
+)
+def test_a_server_that_dies_at_start_is_quoted_by_every_command(
+    tmp_path: Path, command: str, extra: list[str]
+) -> None:
+    """The server's own last words are usually the real reason (a setting it lacks): each
+    command that starts a server ends its one sentence with them, in the same form."""
+    (tmp_path / "policy.json").write_text('{"version": "1", "default": "deny"}')
+    pidfile = tmp_path / "pids"
+    result = run(command, *extra, "--", "env", f"MISBEHAVING_PIDFILE={pidfile}", *script("exits_at_start.py"),
+                 cwd=tmp_path, env={"POLICYTUI_STATE_DIR": str(tmp_path / "state")})
+    assert result.returncode == 1, (result.returncode, result.stderr)
+    lines = one_sentence(result, command), *result.stderr.strip().splitlines()[1:]
+    assert lines[0].endswith("exited with code 3 before answering initialize."), lines
+    assert lines[-3:] == (
+        "Last lines the server wrote to stderr:",
+        "  | Loading configuration...",
+        "  | fatal: KESTRA_BASE_URL is not set; cannot start",
+    ), result.stderr
+    assert not (tmp_path / "out.json").exists()
+    assert_all_gone(pids_in(pidfile))
+
+
 def test_a_policy_file_given_as_the_server_says_to_use_policy(tmp_path: Path) -> None:
     """`policytui connect policy.json`: the file is a policy, not a server's tools, so the hint
     is --policy with a server name (--from would only fail on it); a snapshot still gets --from."""

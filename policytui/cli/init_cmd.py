@@ -182,7 +182,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         listing = lister()
     except DiscoveryError as exc:
-        out(f"policytui init: {visible(str(exc))}", err=True)
+        # With the server's last stderr lines, as every command that starts a server reports a
+        # failed start: they usually hold the real reason (a setting the server lacks).
+        out(f"policytui init: {visible(exc.report(), keep_newlines=True)}", err=True)
         return 1
     if listing.offline_reason is not None:
         out(f"Offline snapshot, not the live server: {visible(listing.offline_reason)}", err=True)
