@@ -268,3 +268,20 @@ def test_check_reads_args_as_the_gateway_reads_a_call(tmp_path: Path) -> None:
     fine = subprocess.run([policytui, "check", str(policy), "t", "--args", '{"a": 1.5e3}'],
                           capture_output=True, text=True, timeout=60)
     assert fine.returncode == 0, fine.stderr
+
+
+def test_a_tools_file_listing_no_tools_says_so(tmp_path: Path) -> None:
+    """A snapshot of a server that lists nothing (or a tools file with an empty list) leaves
+    every rule without its tool; the warning says the server has none, in a whole sentence."""
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"version": "1", "default": "deny", "tools": {"echo": {"action": "allow"}}}\n',
+                      encoding="utf-8")
+    empty = tmp_path / "tools.json"
+    empty.write_text('{"tools": []}\n', encoding="utf-8")
+    result = subprocess.run([str(Path(sys.executable).parent / "policytui"), "validate", "--tools", str(empty),
+                             str(policy)], capture_output=True, text=True, timeout=120, check=False)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.splitlines() == [
+        f'{policy}: warning: tools.echo: the server has no tool "echo" (it lists no tools) (line 1, col 47)',
+        f"{policy}: valid, 1 warning",
+    ]

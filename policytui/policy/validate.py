@@ -645,6 +645,7 @@ def _check_shadowed_rules(policy: PolicyLike, out: _Collector) -> None:
 def _check_against_server(policy: PolicyLike, tools: list[ToolInfo], out: _Collector) -> None:
     by_name = {t.name: t for t in tools}
     names = ", ".join(sorted(by_name)) if len(by_name) <= 8 else f"{len(by_name)} tools"
+    listed = f"it has {names}" if by_name else "it lists no tools"
     for i, name in enumerate(policy.hide or []):
         if name != "*" and name not in by_name:
             out.add(("hide", i), f'the server has no tool "{name}"{_suggest(name, by_name)}',
@@ -653,7 +654,7 @@ def _check_against_server(policy: PolicyLike, tools: list[ToolInfo], out: _Colle
         tool = by_name.get(name)
         if tool is None:
             out.add(("tools", name), f'the server has no tool "{name}"'
-                    f"{_suggest(name, by_name) or f' (it has {names})'}", warning=True)
+                    f"{_suggest(name, by_name) or f' ({listed})'}", warning=True)
             continue
         for key in ("require", "deny_if", "require_approval_if"):
             for i, condition in enumerate(getattr(rule, key) or []):
