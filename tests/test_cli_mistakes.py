@@ -313,6 +313,26 @@ def test_replay_help_tells_the_exit_codes(tmp_path: Path) -> None:
     assert "exit codes: 0 when no call that was allowed would be denied, 1 when one would be" in shown
 
 
+# --- usage lines and mistyped options ---------------------------------------------------------
+
+COMMANDS = ["connect", "serve", "validate", "fmt", "check", "schema", "servers", "tools", "snapshot",
+            "init", "export", "gateway", "replay", "approvals", "counters"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_usage_line_that_wraps_lines_up_under_its_first_option(tmp_path: Path, command: str) -> None:
+    """`usage: policytui tools [-h] ...`: the lines it wraps onto start under `[-h]`, as
+    argparse lays out every usage, also for the commands that take `-- COMMAND ARGS...`."""
+    env = {**_env(tmp_path), "COLUMNS": "80"}
+    shown = subprocess.run([POLICYTUI, command, "--help"], capture_output=True, text=True, timeout=120,
+                           check=False, cwd=tmp_path, env=env).stdout
+    usage = shown.split("\n\n")[0].splitlines()
+    prefix = f"usage: policytui {command} "
+    assert usage[0].startswith(prefix + "[-h]"), usage
+    for line in usage[1:]:
+        assert line.startswith(" " * len(prefix)) and line[len(prefix)] != " ", usage
+
+
 # --- the recommended preset on the reference server ------------------------------------------
 
 @pytest.mark.servers

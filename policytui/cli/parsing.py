@@ -22,9 +22,12 @@ class SubcommandParser(argparse.ArgumentParser):
     def _usage_with_command(self) -> None:
         # Built when first shown, so options added after the target arguments appear too.
         if self.takes_command and self.usage is None:
+            # Laid out after the `usage: ` argparse puts before it, so the lines it wraps onto
+            # start under the first option, as in every other command's usage.
+            prefix = "usage: "
             formatter = self._get_formatter()
-            formatter.add_usage(None, self._actions, self._mutually_exclusive_groups, prefix="")
-            self.usage = formatter.format_help().strip() + COMMAND_USAGE
+            formatter.add_usage(None, self._actions, self._mutually_exclusive_groups, prefix=prefix)
+            self.usage = formatter.format_help().strip()[len(prefix):] + COMMAND_USAGE
 
     def format_usage(self) -> str:
         self._usage_with_command()
