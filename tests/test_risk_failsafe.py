@@ -1574,3 +1574,42 @@ def test_later_puts_one_use_links_steps_after_questions_and_more_verbs(name, des
     # real readers use that must stay Read.
     c = classify(tool(name, description))
     _assert_category(c, category)
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A later passive of what the call leaves behind: a state marked, a thing resized,
+    # minted, replaced or saved.
+    ("validate_ticket", "Validate a ticket barcode at the door. A valid ticket is marked as "
+     "admitted so it cannot be used twice.", "not Read"),
+    ("peek_inbox", "Top unread emails. Each returned email is marked read and moved to "
+     "Archive.", "not Read"),
+    ("session_info", "Current session info. A fresh API token is minted on every call.",
+     "not Read"),
+    ("health_checks", "Run the configured health checks of a service. Unhealthy instances are "
+     "replaced automatically.", "not Read"),
+    ("cluster_scale_status", "Scale status of a node group; the group is resized to the desired "
+     "count.", "not Read"),
+    ("await_approval", "Wait for the user to approve the code.\n\n    Blocks until they "
+     "approve. On success the\n    connection is saved and every tool switches to it.",
+     "not Read"),
+    ("get_orders", "Retrieve new orders.\n\nNote: retrieved orders are acknowledged with the "
+     "marketplace and will not be returned again.", "not Read"),
+    # ... not a label of the reply, what fills a template, a noun after "saved", nor what
+    # is not done.
+    ("get_book_summary", "Get the book month by month. Every month is marked `complete` or "
+     "`partial`.", "Read"),
+    ("list_fields", "List the form's fields. Required fields are marked with an asterisk.",
+     "Read"),
+    ("render_template", "Render a template. Placeholders are replaced with the given values.",
+     "Read"),
+    ("list_queries", "List the saved queries. Custom queries are saved issue filters.",
+     "Read"),
+    ("preview_transactions", "Preview the import. Nothing is saved.", "Read"),
+    ("extract_w2", "Parse an uploaded W-2 and return the boxes. No data is saved.", "Read"),
+])
+def test_later_passives_of_what_a_call_leaves_behind(name, description, category):
+    # Leaks of the made-up tools and of a development tool, each beside a phrasing real
+    # readers use that must stay Read.
+    c = classify(tool(name, description))
+    _assert_category(c, category)
+

@@ -995,7 +995,9 @@ _PASSIVE_ACT = re.compile(
     # Any subject for the participles that only ever act ("Old jobs are deleted", "Offsets
     # are committed automatically")...
     # ... or "it"/"they" anywhere: "If the invoice is still a draft it is finalised first".
-    r"(?:(?:^|[.!?;]\s+)(?:[\w-]+\s+){1,6}(?:is|are|will\s+be|gets|get)|\bit\s+will\s+be"
+    # (A label may open the sentence: "Note: retrieved orders are acknowledged".)
+    r"(?:(?:^|[.!?;]\s+)(?:[A-Za-z]+:\s+)?(?:[\w-]+\s+){1,6}(?:is|are|will\s+be|gets|get)"
+    r"|\bit\s+will\s+be"
     r"|\b(?:it|they)\s+(?:is|are))"
     r"\s+(?:[a-z]+ly\s+)?"
     r"(deleted|purged|destroyed|erased|wiped|revoked|terminated|charged|debited"
@@ -1044,6 +1046,22 @@ _PASSIVE_WORDS = ("deleted", "removed", "purged", "destroyed", "erased", "wiped"
                   "acknowledged", "flagged as", "topped up", "renewed", "written back",
                   " as new", " as a new")
 _HAS_PASSIVE_WORD = substring_test(_PASSIVE_WORDS, "ed")  # nearly all are participles in -ed
+# More later passives that act, each only where it is said of what the call leaves behind:
+# any state a thing is "marked" (as) ("A valid ticket is marked as admitted", "Each returned
+# email is marked read"; not "marked with" or "by", nor a value in backticks, "Every month is
+# marked `complete`", which labels the reply), "resized" and "minted" ("A fresh API token is
+# minted on every call"), "replaced" ending its clause or done automatically ("Unhealthy
+# instances are replaced automatically"; not "placeholders are replaced with values") and
+# "saved" ending its clause or before "and" or "as" ("On success the connection is saved and
+# ..."; not "Custom queries are saved issue filters"). Never after "nothing" or "no": "Nothing
+# is saved" says the opposite.
+_PASSIVE_LEFT_BEHIND = re.compile(
+    r"(?:^|[.!?;]\s+)(?:[A-Za-z]+:\s+)?(?!(?:nothing|no|none|not)\b)(?:[\w-]+\s+){1,6}"
+    r"(?:is|are|will\s+be|gets?)\s+(?:[a-z]+ly\s+)?"
+    r"(marked(?=\s+(?:as\s+)?(?!(?:with|by|in|for|on|at|to)\b)[a-z]{3,})|resized|minted"
+    r"|replaced(?=\s*(?:[.;]|$|automatically\b))|saved(?=\s*(?:[.,;]|$|and\b|as\b)))",
+    re.IGNORECASE)
+_LEFT_BEHIND_WORDS = ("marked ", "resized", "minted", "replaced", "saved")
 # A new thing made on the way: "If the account has no address yet, a new one is generated and
 # bound to the account". Asked only when "new " and one of the participles are both there.
 _MADE_NEW = re.compile(r"\bnew\s+(?:[\w-]+\s+){0,2}?(?:is|are|gets|get)\s+(?:[a-z]+ly\s+)?"
@@ -1240,6 +1258,11 @@ def later_act(description: str) -> tuple[str, str] | None:
             return said, _PASSIVE_KINDS.get(
                 said, v.WRITE if said.startswith(("marked", "flagged", "stored", "saved", "kept"))
                 else v.REMOVE)
+    if contains_any(opening, _LEFT_BEHIND_WORDS):
+        passive = _PASSIVE_LEFT_BEHIND.search(opening)
+        if passive is not None:
+            said = passive.group(1).lower()
+            return said, v.WRITE if said in ("marked", "saved", "minted") else v.MODIFY
     if "new " in opening and contains_any(opening, _MADE_NEW_WORDS):
         made = _MADE_NEW.search(opening)
         if made is not None:
