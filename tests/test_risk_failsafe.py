@@ -1613,3 +1613,20 @@ def test_later_passives_of_what_a_call_leaves_behind(name, description, category
     c = classify(tool(name, description))
     _assert_category(c, category)
 
+@pytest.mark.parametrize("name,description,category", [
+    # Printing, reading or saying on a printer, a speaker or aloud acts on a device.
+    ("print", "Print a PDF on the default printer.", "not Read"),
+    ("show_printer", "Printer for the document: prints it on the default device.",
+     "not Read"),
+    ("speech", "Speech: reads `text` aloud through the speakers.", "not Read"),
+    ("say", "Say a sentence out loud on the kitchen speaker.", "not Read"),
+    # ... not printing to the screen or a reply, nor reading about printers or speakers.
+    ("print_tree", "Print the directory tree to stdout.", "Read"),
+    ("printer_status", "Temperatures, position and progress for one printer.", "Read"),
+    ("get_speaker", "Get full details for a specific speaker by ID.", "Read"),
+    ("read_file", "Read a file from the device's storage.", "Read"),
+])
+def test_printing_or_speaking_on_a_device_acts(name, description, category):
+    # Leaks of the made-up tools beside phrasings real readers use that must stay Read.
+    c = classify(tool(name, description))
+    _assert_category(c, category)

@@ -1062,6 +1062,16 @@ _PASSIVE_LEFT_BEHIND = re.compile(
     r"|replaced(?=\s*(?:[.;]|$|automatically\b))|saved(?=\s*(?:[.,;]|$|and\b|as\b)))",
     re.IGNORECASE)
 _LEFT_BEHIND_WORDS = ("marked ", "resized", "minted", "replaced", "saved")
+# Printing, reading and saying are reading words on a screen but acts on a device: "Print a PDF
+# on the default printer", "Printer for the document: prints it on the default device",
+# "Speech: reads `text` aloud through the speakers". Said of a printer or device, or aloud or
+# on a speaker; not "print" to the console or the reply ("Print the tree to stdout").
+_ON_A_DEVICE = re.compile(
+    r"\b(?:print(?:s|ing)?\b[^.;\n]{0,60}?\b(?:on|to|at|through|via)\s+(?:the|a|an|its|your|my)"
+    r"\s+(?:[\w-]+\s+){0,2}(printer|device)"
+    r"|(?:reads?|reading|says?|saying|speaks?|speaking|announces?|announcing)\b[^.;\n]{0,60}?"
+    r"(?:\b(aloud|out\s+loud)|\b(?:on|to|through|via|over)\s+(?:the|a|an|its|your|my)\s+"
+    r"(?:[\w-]+\s+){0,2}(speakers?)))\b", re.IGNORECASE)
 # A new thing made on the way: "If the account has no address yet, a new one is generated and
 # bound to the account". Asked only when "new " and one of the participles are both there.
 _MADE_NEW = re.compile(r"\bnew\s+(?:[\w-]+\s+){0,2}?(?:is|are|gets|get)\s+(?:[a-z]+ly\s+)?"
@@ -1263,6 +1273,10 @@ def later_act(description: str) -> tuple[str, str] | None:
         if passive is not None:
             said = passive.group(1).lower()
             return said, v.WRITE if said in ("marked", "saved", "minted") else v.MODIFY
+    if contains_any(opening, ("rint", "loud", "peaker")):
+        device = _ON_A_DEVICE.search(opening)
+        if device is not None:
+            return "on a device", v.EXECUTE
     if "new " in opening and contains_any(opening, _MADE_NEW_WORDS):
         made = _MADE_NEW.search(opening)
         if made is not None:

@@ -335,6 +335,7 @@ def _take_later_act(act: tuple[str, str], kind: str, evidence: list[str],
 
 # How the acts `later_act` finds as phrases, not verbs, are told in the evidence.
 _PHRASES_SAID = {"side effects": "lists side effects",
+                 "on a device": "prints or speaks on a printer, speaker or device",
                  "in place": "says the tool works in place, on what it is given"}
 
 
