@@ -1630,3 +1630,27 @@ def test_printing_or_speaking_on_a_device_acts(name, description, category):
     # Leaks of the made-up tools beside phrasings real readers use that must stay Read.
     c = classify(tool(name, description))
     _assert_category(c, category)
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A participle of an act after a comma, a bracket or "which is", then a condition: what
+    # the call does when it holds.
+    ("svc_restart_status", "Status of the service restart, issued when the service is "
+     "unhealthy.", "not Read"),
+    ("list_pending_posts", "Posts in the review queue, published once approved by you.",
+     "not Read"),
+    ("backup_run_status", "Status of the nightly backup run (kicked off on demand if "
+     "missing).", "not Read"),
+    ("label_status", "Status of the shipping label, which is created when none exists yet.",
+     "not Read"),
+    # ... not a participle of reading or of how the call is made, nor one without a condition.
+    ("get_coin_balance", "Get the coin balance of an account (required when querying a sub "
+     "account).", "Read"),
+    ("list_orders", "Orders of the shop, filtered when a status is given.", "Read"),
+    ("list_articles", "Articles of the blog, published on the site.", "Read"),
+    ("backup_status", "Status of the nightly backup run, started at 02:00.", "Read"),
+])
+def test_a_participle_of_an_act_under_a_condition(name, description, category):
+    # Leaks of the made-up tools beside phrasings real readers use that must stay Read.
+    c = classify(tool(name, description))
+    _assert_category(c, category)
