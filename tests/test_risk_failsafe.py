@@ -1654,3 +1654,22 @@ def test_a_participle_of_an_act_under_a_condition(name, description, category):
     # Leaks of the made-up tools beside phrasings real readers use that must stay Read.
     c = classify(tool(name, description))
     _assert_category(c, category)
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A gerund subject whose verb adds or runs, before what its sentence names again.
+    ("get_reservation_hold", "Get a seat hold for a flight. Requesting a hold reserves the "
+     "seat for 15 minutes.", "not Read"),
+    ("get_quote", "Get a price quote for the shipment. Accepting the quote books the "
+     "shipment.", "not Read"),
+    ("get_job", "Get a job by ID. Fetching a finished job starts every job that waits on it.",
+     "not Read"),
+    # ... not a verb that reads, nor one the table lacks.
+    ("list_results", "List results of a search. Paging through results gives the next page.",
+     "Read"),
+    ("get_report", "Get a report. Opening the menu lists the options.", "Read"),
+])
+def test_a_gerund_subject_that_adds_before_what_it_names(name, description, category):
+    # Leaks of the made-up tools beside phrasings real readers use that must stay Read.
+    c = classify(tool(name, description))
+    _assert_category(c, category)

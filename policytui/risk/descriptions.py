@@ -1105,6 +1105,8 @@ _GERUND_SUBJECT_AFTER = {mark: re.compile(re.escape(mark) + r"\s+" + _GERUND_SUB
 # What a gerund subject's verb that adds or runs must act on to count: "... sends an SMS",
 # "... assigns it to the caller" (not "Paging through results gives the next page").
 _NEW_OBJECTS = frozenset("a an it them".split())
+# ... or what the gerund's sentence already named: "Requesting a hold reserves the seat".
+_NAMED_AGAIN = frozenset("the all every any each its their this that these those".split())
 # Words in -ing that are no gerund subject: prepositions, nouns.
 _NOT_GERUNDS = frozenset(
     """
@@ -1261,11 +1263,16 @@ def later_act(description: str) -> tuple[str, str] | None:
             if after in _PRONOUNS or (
                     kind != v.READ and _pays_who(after, opening[found.end():found.end() + 20])):
                 return word, v.MONEY if verb in v.PAYING_VERBS else kind
+            if kind in (v.WRITE, v.EXECUTE) and after in _NAMED_AGAIN:
+                # ... or a determiner, where the gerund subject leaves it no room to be a
+                # noun: "Accepting the quote books the shipment".
+                return word, kind
             continue
         if ((kind in (v.REMOVE, v.MODIFY, v.MONEY)
              and after not in _PREPOSITIONS and after not in _MORE_PREPOSITIONS
              and after not in _NOT_AN_OBJECT and not after.endswith("ed"))
-                or (kind in (v.WRITE, v.EXECUTE) and after in _NEW_OBJECTS)):
+                or (kind in (v.WRITE, v.EXECUTE)
+                    and (after in _NEW_OBJECTS or after in _NAMED_AGAIN))):
             # "Requesting a new code invalidates previous codes", "supplying a previous ID
             # cancels the request", "Fetching a task assigns it to the caller", "Calling it
             # starts a new export job": what doing something with the tool does.
