@@ -1673,3 +1673,23 @@ def test_a_gerund_subject_that_adds_before_what_it_names(name, description, cate
     # Leaks of the made-up tools beside phrasings real readers use that must stay Read.
     c = classify(tool(name, description))
     _assert_category(c, category)
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A participle said to happen at the time of the call: the call does it.
+    ("get_snapshot", "Snapshot of the VM disk, taken now and stored in the project's "
+     "snapshot list.", "not Read"),
+    ("deposit_status", "Status of the deposit for a booking. Payment is taken now.",
+     "not Read"),
+    ("warehouse_info", "Details of a warehouse. Idle credits are consumed immediately.",
+     "not Read"),
+    # ... not a verb that only reads, nor a place ("immediately after the original").
+    ("get_balance_history", "Balance history, with an entry for the current month, which is "
+     "calculated on demand.", "Read"),
+    ("get_element", "Get an element of a page. Its copy is shown immediately after the "
+     "original.", "Read"),
+])
+def test_a_participle_done_at_the_time_of_the_call(name, description, category):
+    # A leak of the made-up tools beside phrasings real readers use that must stay Read.
+    c = classify(tool(name, description))
+    _assert_category(c, category)

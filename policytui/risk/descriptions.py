@@ -1073,6 +1073,18 @@ _DONE_WHEN = re.compile(
     r"|reset)(\s+off)?\s+(?:[a-z]+\s+){0,3}?(?:when|if|once|unless|whenever)\b",
     re.IGNORECASE)
 _CONDITIONS = (" when ", " if ", " once ", " unless ", " whenever ")
+# A participle said to happen at the time of the call: "Snapshot of the VM disk, taken now",
+# "Jobs older than 7 days are pruned on every call", "Payment is taken now", "the first
+# invoice is collected immediately". The call does it, whatever the verb, unless the verb
+# only reads ("the current month is calculated on demand"); not "inserted immediately after
+# the original", a place.
+_DONE_ON_THE_CALL = re.compile(
+    r"\b([a-z]{3,}ed|taken|made|done|sent|paid|built|written|sold)\s+(?:now|on\s+demand"
+    r"|on\s+call|on\s+(?:each|every)\s+call|per\s+call|at\s+call\s+time|right\s+away"
+    r"|immediately(?!\s+(?:after|before|below|above|following)\s+(?:the|a|an|its|this|each)\b))"
+    r"\b", re.IGNORECASE)
+_ON_THE_CALL_WORDS = ("now", "on demand", "on call", "ach call", "ery call", "per call",
+                      "call time", "right away", "immediately")
 # Printing, reading and saying are reading words on a screen but acts on a device: "Print a PDF
 # on the default printer", "Printer for the document: prints it on the default device",
 # "Speech: reads `text` aloud through the speakers". Said of a printer or device, or aloud or
@@ -1286,23 +1298,6 @@ def later_act(description: str) -> tuple[str, str] | None:
             return said, _PASSIVE_KINDS.get(
                 said, v.WRITE if said.startswith(("marked", "flagged", "stored", "saved", "kept"))
                 else v.REMOVE)
-    if contains_any(opening, _LEFT_BEHIND_WORDS):
-        passive = _PASSIVE_LEFT_BEHIND.search(opening)
-        if passive is not None:
-            said = passive.group(1).lower()
-            return said, v.WRITE if said in ("marked", "saved", "minted") else v.MODIFY
-    if contains_any(opening, _CONDITIONS):
-        for conditional in _DONE_WHEN.finditer(opening):
-            participle = conditional.group(1).lower()
-            if participle == "kicked" and conditional.group(2):
-                return "kicked off", v.EXECUTE  # started, not thrown out
-            verb = _participle_of(participle)
-            if verb is not None and v.VERBS[verb] != v.READ:
-                return participle, v.VERBS[verb]
-    if contains_any(opening, ("rint", "loud", "peaker")):
-        device = _ON_A_DEVICE.search(opening)
-        if device is not None:
-            return "on a device", v.EXECUTE
     if "new " in opening and contains_any(opening, _MADE_NEW_WORDS):
         made = _MADE_NEW.search(opening)
         if made is not None:
@@ -1359,6 +1354,31 @@ def later_act(description: str) -> tuple[str, str] | None:
             if ((found.group(1) or "").lower() not in _BE
                     and _LEFT_AS_IS.search(opening, max(0, at - 40), at) is None):
                 return "in place", v.MODIFY
+    if contains_any(opening, _LEFT_BEHIND_WORDS):
+        passive = _PASSIVE_LEFT_BEHIND.search(opening)
+        if passive is not None:
+            said = passive.group(1).lower()
+            return said, v.WRITE if said in ("marked", "saved", "minted") else v.MODIFY
+    if contains_any(opening, _CONDITIONS):
+        for conditional in _DONE_WHEN.finditer(opening):
+            participle = conditional.group(1).lower()
+            if participle == "kicked" and conditional.group(2):
+                return "kicked off", v.EXECUTE  # started, not thrown out
+            verb = _participle_of(participle)
+            if verb is not None and v.VERBS[verb] != v.READ:
+                return participle, v.VERBS[verb]
+    if contains_any(opening, _ON_THE_CALL_WORDS):
+        for on_the_call in _DONE_ON_THE_CALL.finditer(opening):
+            participle = on_the_call.group(1).lower()
+            verb = _participle_of(participle)
+            if verb is None:
+                return participle, v.WRITE  # an act the table lacks, done by the call
+            if v.VERBS[verb] != v.READ:
+                return participle, v.VERBS[verb]
+    if contains_any(opening, ("rint", "loud", "peaker")):
+        device = _ON_A_DEVICE.search(opening)
+        if device is not None:
+            return "on a device", v.EXECUTE
     return None
 
 
