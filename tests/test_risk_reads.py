@@ -1041,3 +1041,51 @@ def test_calling_the_tool_itself_is_no_act_of_the_tool(name, description):
 ])
 def test_a_call_with_an_object_of_its_own_still_runs_something(name, description):
     assert classify(tool(name, description)).category != "Read"
+
+
+@pytest.mark.parametrize("name,description", [
+    # Under a name that looks something up, a sentence that opens with what the name looks up
+    # names it: the plural before a preposition, a relative pronoun or a participle, or the
+    # name's own compound of nouns. The word is a noun there, not a verb in the third person.
+    ("list_failing_tests", "Tests that failed on the default branch in the last 10 runs."),
+    ("getOrderRefunds", "Refunds issued for an order."),
+    ("list_transfers", "Transfers between your own accounts in the last 90 days."),
+    ("get_call_graph", "Call graph of a function, N levels deep."),
+    ("get_process_tree", "Process tree for a detection."),
+    ("get_store_credit", "Store credit of a customer."),
+    ("get_forwarding_rules", "Forwarding rules of the mailbox."),
+])
+def test_a_readers_noun_opening_its_sentence_is_no_verb(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # The same words as a verb before its object: the tool acts.
+    ("get_transfers", "Transfers pending funds to the linked bank account.", "Financial"),
+    ("list_merges_ready", "Merges all approved pull requests into main.", "Destructive"),
+    ("list_tests", "Tests every endpoint by sending a request to it.", "Execute"),
+    ("get_charges_due", "Charges the saved card for every overdue invoice.", "Financial"),
+    # What the sentence goes on to say is done, after a comma, a colon, a dash, "and" or in a
+    # relative clause with a subject of its own.
+    ("fetch_changes", "Changes since the last sync, applied to the local mirror.", "Destructive"),
+    ("inspect_queue", "Queue log of pending jobs, flushed to disk.", "Write"),
+    ("get_deploy_queue", "Deploy queue for the environment, advanced by one step.", "Execute"),
+    ("get_deploy_queue", "Deploy queue for the environment \u2014 advances it by one step.",
+     "Execute"),
+    ("get_call_graph", "Call graph of a function \u2014 rewrites it.", "Execute"),
+    ("get_order_refunds", "Refunds issued for an order, credited to the saved card.",
+     "Financial"),
+    ("list_transfers", "Transfers between accounts and sends the receipts by email.",
+     "Destructive"),
+    ("list_changes", "Changes that it applies to the local mirror.", "Destructive"),
+    ("list_orders", "Orders that ship today; each is charged to the saved card.", "Financial"),
+    # A word the name does not look up stays the sentence's verb.
+    ("get_queue", "Deploys the queue to production.", "Execute"),
+    # A singular alone is a command ("Build from the Dockerfile"), as are "to" and "into".
+    ("get_build", "Build from the Dockerfile and return the image.", "Execute"),
+    ("get_transfers", "Transfers to the linked bank account.", "Financial"),
+])
+def test_a_readers_noun_stays_a_verb_where_the_sentence_acts(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence

@@ -25,6 +25,7 @@ from policytui.risk.words import (
     join_phrasal,
     leftmost_matches,
     lexicon_verb,
+    plural_noun,
     sentence_tokens,
     substring_test,
 )
@@ -87,6 +88,92 @@ def the_names_plural(name_words: list[str], desc: DescriptionVerbs) -> Descripti
             or words[at] not in name_words or words[at + 1] not in _AFTER_A_PLURAL):
         return None
     return DescriptionVerbs(desc.sentence, words, desc.text)
+
+
+# What may follow the plural that a reader's name looks up when the sentence opening with it
+# names what is read: a preposition or a relative pronoun ("Tests that failed on main"), or a
+# participle before one ("Refunds issued for an order").
+_AFTER_A_READ_PLURAL = _AFTER_A_PLURAL | frozenset(("since", "between", "that", "which"))
+_AFTER_A_PARTICIPLE = _AFTER_A_READ_PLURAL | frozenset(("to", "at", "during", "this", "last"))
+# A new subject after a relative pronoun ("Changes that it applies") or a modal ("that will
+# be applied"): the clause may say what the tool does.
+_NEW_SUBJECT = frozenset("this it we you the they will can may must would should".split())
+_JOINS = frozenset(("and", "then", "&", "also"))
+# Where a clause can begin in the first sentence; a dash is not a token, so the text is read.
+_CLAUSE_MARK = re.compile(r"[,;:()\u2014\u2013]|\s-\s")
+
+
+def _form_kind(word: str) -> str | None:
+    """The kind of the table verb `word` is a form of (base, third person, past participle or
+    gerund), or None. Cheap: only the table is asked."""
+    base = base_verb(word)
+    if base is None:
+        base = _participle_of(word)
+    if base is None and len(word) > 5 and word.endswith("ing"):
+        stem = word[:-3]
+        base = next((c for c in (stem, stem + "e", stem[:-1]) if c in v.VERBS), None)
+    return v.VERBS.get(base) if base is not None else None
+
+
+def _acts_or_unknown(word: str, then: str) -> bool:
+    """Could `word`, opening a clause before `then`, say what the tool does? A verb form of
+    the table that does not read, any word shaped like a participle or gerund the table lacks,
+    or one in the third person before its object ("advances it by one step")."""
+    kind = _form_kind(word)
+    if kind is not None:
+        return kind != v.READ
+    return word.endswith(("ed", "ing")) or (word.endswith("s") and then in _STEP_OBJECTS)
+
+
+def opens_with_the_looked_up_noun(name_words: list[str], verb: str | None,
+                                  desc: DescriptionVerbs) -> bool:
+    """Under a name whose verb looks something up, does the first sentence open with what the
+    name looks up and only name it: the name's plural before a
+    preposition, a relative pronoun or a participle ("list_failing_tests": "Tests that failed
+    on main", `getOrderRefunds`: "Refunds issued for an order"), or the name's own compound
+    of nouns (`get_call_graph`: "Call graph of a function")? The first word is then the noun
+    the name looks up, not a verb in the third person. Never when the sentence
+    goes on to say what is done: after a comma, colon or dash with a verb form that acts or a
+    participle or gerund the table lacks ("Changes since the last sync, applied to the
+    mirror"), after "and" or a modal ("... and applies them"), or before an object ("Transfers
+    pending funds to the bank", "Merges all approved pull requests")."""
+    words = desc.words
+    if len(words) < 2 or words[0] == verb:
+        return False
+    nouns = [w for w in name_words if w != verb]
+    first = words[0]
+    if first not in nouns:
+        return False
+    end = 1
+    while end < len(words) and words[end] in nouns and words[end] != first:
+        end += 1  # "Call graph": the name's compound of nouns, restated
+    after = words[end] if end < len(words) else None
+    if end >= 2:
+        if after is not None and after not in _AFTER_A_READ_PLURAL:
+            return False
+    elif not plural_noun(first) or first == desc.lead or after is None:
+        return False
+    elif after in ("that", "which"):
+        if end + 1 >= len(words):
+            return False
+        said = words[end + 1]
+        if said in _NEW_SUBJECT or _form_kind(said) not in (None, v.READ):
+            return False  # "Changes that it applies", "Orders that ship today"
+    elif after not in _AFTER_A_READ_PLURAL and not (
+            (len(after) > 4 and after.endswith("ed") or _participle_of(after) is not None)
+            and end + 1 < len(words) and words[end + 1] in _AFTER_A_PARTICIPLE):
+        return False  # "Refunds issued for an order"; not "Transfers pending funds to ..."
+    for i in range(end, len(words) - 1):
+        if (words[i] in _JOINS or words[i] in _MODALS) and _acts_or_unknown(
+                words[i + 1], words[i + 2] if i + 2 < len(words) else ""):
+            return False  # "... and applies them to the mirror"
+    for mark in _CLAUSE_MARK.finditer(desc.sentence):
+        clause = sentence_tokens(desc.sentence[mark.end():mark.end() + 40])
+        while clause and clause[0] in _JOINS:
+            clause = clause[1:]
+        if clause and _acts_or_unknown(clause[0], clause[1] if len(clause) > 1 else ""):
+            return False  # "..., applied to the local mirror", "...: pushes the file"
+    return True
 
 
 def after_a_name_title(name_words: list[str], desc: DescriptionVerbs) -> DescriptionVerbs | None:

@@ -19,6 +19,7 @@ from policytui.risk.descriptions import (
     generates_rendering,
     later_act,
     lead_object_is_looked_up,
+    opens_with_the_looked_up_noun,
     removal_word,
     says_read_only,
     self_described_act,
@@ -114,7 +115,12 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
                 evidence.append(f"description starts with '{desc.lead}', which reads: {reason}")
                 kind, confidence, clear = v.READ, 65, True
                 rendered = reason is _RENDERED
-            elif order[desc_kind] > order[kind] and _restates_the_object(name, desc):
+            elif order[desc_kind] > order[kind] and (
+                    _restates_the_object(name, desc) or (
+                        kind == v.READ == name.kind and desc_kind != v.REMOVE
+                        and not name.ambiguous and desc.words
+                        and desc.words[0] in name.words
+                        and opens_with_the_looked_up_noun(name.words, name.verb, desc))):
                 # "list_comments": "Comments on a container, oldest first". The sentence opens
                 # with what the name's reading verb reads, a noun before a preposition.
                 against.append(f"'{desc.lead}' as a verb would say it {texts[desc_kind]}")
