@@ -1089,3 +1089,36 @@ def test_a_readers_noun_opening_its_sentence_is_no_verb(name, description):
 def test_a_readers_noun_stays_a_verb_where_the_sentence_acts(name, description, category):
     c = classify(tool(name, description))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # A report, an audit or an analysis is run to be read: the name runs what the
+    # description's lead runs, and nothing after it acts.
+    ("run_report", "Run a saved report and return its rows."),
+    ("run_audit", "Run audits for a model (or all models if omitted)."),
+    ("run_analysis", "Run a static analysis of the repository and return the findings."),
+    ("registrar_degree_audit", "Run a degree audit for a student and return unmet requirements."),
+])
+def test_running_a_report_an_audit_or_an_analysis_reads(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # What the sentence goes on to do after running it still counts.
+    ("run_report", "Run a saved report and write the result to a CSV file.", "Execute"),
+    ("run_report", "Run a report and email it to the finance team.", "Execute"),
+    ("run_report", "Run a saved report; the results are posted to Slack.", "Execute"),
+    ("run_report", "Run a saved report. It then deletes the source rows.", "Execute"),
+    ("run_audit", "Runs npm audit and fixes vulnerabilities.", "Destructive"),
+    # What runs is a job or an engine, not the audit; scans and diagnostics act on a host.
+    ("run_audit", "Run the audit job for a model.", "Execute"),
+    ("run_scan", "Run an on-demand AV scan.", "Execute"),
+    ("run_diagnostics", "Runs vendor hardware diagnostics on a host and returns the results.",
+     "Execute"),
+    # The name does more than run it.
+    ("run_report_and_email", "Run a saved report and return its rows.", "Execute"),
+])
+def test_running_a_report_still_acts_where_something_else_is_done(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence

@@ -816,7 +816,7 @@ def _indirect_verb(description: str, sentence: str, found: DescriptionVerbs) -> 
 # order", "Slots free to book", "Parcels ready to ship"), not what the tool does.
 _OFFERED = frozenset("available free ready eligible".split())
 _QUERIES = frozenset("query queries search searches lookup lookups report reports traceroute "
-                     "ping".split())
+                     "ping audit audits analysis".split())
 # Words that open the object of a verb: "... and execute it", "... or delete the file".
 _OBJECTS = frozenset("it them this that these those the a an its their all".split())
 _ARTICLES = frozenset("a an the one".split())

@@ -624,9 +624,22 @@ def _reading_named(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
       of an import job");
     - the name says 'generate' and the description says it generates a rendering or text to
       hand back ("generate_bar_chart": "Generate a bar chart ..."), with no link, key, token
-      or report named in the name."""
+      or report named in the name;
+    - the name runs a report, an audit or an analysis and the description's lead runs the
+      same, reading ("run_report": "Run a saved report and return its rows"), with no verb
+      that acts anywhere after it in the sentence nor a later sentence that acts."""
     if name.alternatives or name.agent or name.launched:
         return None
+    own = name.words
+    if (name.verb in _RUNS and desc.kind == v.READ and desc.lead in _RUNS and name.verb in own
+            and own[-1] in _RUN_TO_READ and own.index(name.verb) < len(own) - 1
+            and _only_reads_after(desc.words) and _nothing_done_after(desc)
+            and _said_later(desc) is None):
+        # "run_report": "Run a saved report and return its rows"; "run_audit": "Run audits
+        # for a model" ("audit" ending the name is what is run, not a second verb). The
+        # sentence was read as running what only reads, the name runs the same, and nothing
+        # after it in the sentence acts ("... and write the result to a CSV file").
+        return "what it runs is a report, an audit or an analysis, only read"
     if name.last is not None:
         return _last_named_as_object(name, desc)
     verb = name.verb
@@ -720,6 +733,8 @@ def _only_reads_after(tokens: list[str]) -> bool:
     return True
 
 _QUERY_WORDS = frozenset(("query", "queries"))
+# What a name can run that only reads, when its description says it runs the same.
+_RUN_TO_READ = frozenset("report reports audit audits analysis".split())
 # Words after which the name's last verb is still a verb: "to run", "and email", "will run".
 _VERB_BEFORE = frozenset((
     "to", "and", "or", "then", "also", "nor", "but", "will", "can", "may", "must", "should",
