@@ -1633,30 +1633,6 @@ def test_printing_or_speaking_on_a_device_acts(name, description, category):
 
 
 @pytest.mark.parametrize("name,description,category", [
-    # A participle of an act after a comma, a bracket or "which is", then a condition: what
-    # the call does when it holds.
-    ("svc_restart_status", "Status of the service restart, issued when the service is "
-     "unhealthy.", "not Read"),
-    ("list_pending_posts", "Posts in the review queue, published once approved by you.",
-     "not Read"),
-    ("backup_run_status", "Status of the nightly backup run (kicked off on demand if "
-     "missing).", "not Read"),
-    ("label_status", "Status of the shipping label, which is created when none exists yet.",
-     "not Read"),
-    # ... not a participle of reading or of how the call is made, nor one without a condition.
-    ("get_coin_balance", "Get the coin balance of an account (required when querying a sub "
-     "account).", "Read"),
-    ("list_orders", "Orders of the shop, filtered when a status is given.", "Read"),
-    ("list_articles", "Articles of the blog, published on the site.", "Read"),
-    ("backup_status", "Status of the nightly backup run, started at 02:00.", "Read"),
-])
-def test_a_participle_of_an_act_under_a_condition(name, description, category):
-    # Leaks of the made-up tools beside phrasings real readers use that must stay Read.
-    c = classify(tool(name, description))
-    _assert_category(c, category)
-
-
-@pytest.mark.parametrize("name,description,category", [
     # A gerund subject whose verb adds or runs, before what its sentence names again.
     ("get_reservation_hold", "Get a seat hold for a flight. Requesting a hold reserves the "
      "seat for 15 minutes.", "not Read"),
@@ -1693,3 +1669,21 @@ def test_a_participle_done_at_the_time_of_the_call(name, description, category):
     # A leak of the made-up tools beside phrasings real readers use that must stay Read.
     c = classify(tool(name, description))
     _assert_category(c, category)
+
+
+@pytest.mark.parametrize("name,description", [
+    # A participle and a condition after a comma or a bracket say, in readers, what happens to
+    # what they return or what happens elsewhere at other times, not what the call does.
+    ("get_page_text", "Get the page text (truncated if longer than 10,000 characters)."),
+    ("search_logs", "Search logs. Results are cached, refreshed when older than a minute."),
+    ("get_document", "Get the document, removed from results if archived."),
+    ("list_items", "List items (deleted items excluded unless include_deleted is set)."),
+    ("get_build_log", "Returns the build log, compressed if larger than 1 MB."),
+    ("get_session", "Show the current session, created when you log in."),
+    ("read_config", "Read the config file, generated if missing by the installer."),
+    ("get_token_status", "Get the token status, revoked if expired."),
+    ("list_comments", "List the ticket's comments, deleted when the ticket closes."),
+])
+def test_a_participle_under_a_condition_in_a_reader_stays_read(name, description):
+    c = classify(tool(name, description))
+    _assert_category(c, "Read")

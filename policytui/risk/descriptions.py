@@ -1149,17 +1149,6 @@ _PASSIVE_LEFT_BEHIND = re.compile(
     r"|replaced(?=\s*(?:[.;]|$|automatically\b))|saved(?=\s*(?:[.,;]|$|and\b|as\b)))",
     re.IGNORECASE)
 _LEFT_BEHIND_WORDS = ("marked ", "resized", "minted", "replaced", "saved")
-# A participle after a comma, a bracket or "which is" that a condition follows says what the
-# call itself does when the condition holds: "Status of the service restart, issued when the
-# service is unhealthy", "Posts in the review queue, published once approved by you", "Status
-# of the nightly backup run (kicked off on demand if missing)", "(created if missing)". Only a
-# participle of a verb of the table that acts: "(required when querying a sub account)" and
-# "filtered if a status is given" say how the call is made or what it returns.
-_DONE_WHEN = re.compile(
-    r"(?:[,(]|\b(?:which|that)\s+(?:is|are|gets))\s*([a-z]{3,}ed|sent|paid|built|written|sold"
-    r"|reset)(\s+off)?\s+(?:[a-z]+\s+){0,3}?(?:when|if|once|unless|whenever)\b",
-    re.IGNORECASE)
-_CONDITIONS = (" when ", " if ", " once ", " unless ", " whenever ")
 # A participle said to happen at the time of the call: "Snapshot of the VM disk, taken now",
 # "Jobs older than 7 days are pruned on every call", "Payment is taken now", "the first
 # invoice is collected immediately". The call does it, whatever the verb, unless the verb
@@ -1446,14 +1435,6 @@ def later_act(description: str) -> tuple[str, str] | None:
         if passive is not None:
             said = passive.group(1).lower()
             return said, v.WRITE if said in ("marked", "saved", "minted") else v.MODIFY
-    if contains_any(opening, _CONDITIONS):
-        for conditional in _DONE_WHEN.finditer(opening):
-            participle = conditional.group(1).lower()
-            if participle == "kicked" and conditional.group(2):
-                return "kicked off", v.EXECUTE  # started, not thrown out
-            verb = _participle_of(participle)
-            if verb is not None and v.VERBS[verb] != v.READ:
-                return participle, v.VERBS[verb]
     if contains_any(opening, _ON_THE_CALL_WORDS):
         for on_the_call in _DONE_ON_THE_CALL.finditer(opening):
             participle = on_the_call.group(1).lower()
