@@ -154,7 +154,7 @@ class HttpSession(StdioRelay):
             if not future.done():
                 future.cancel()
         for task in list(self._tasks):
-            task.cancel()
+            self.cancel_request(task)
         if self.stream is not None:
             self.stream.put_nowait(_DONE)
 
@@ -474,7 +474,7 @@ class HttpRelayApp:
             first = await _next(exchange, disconnected)
             if first is None or first is _DONE:
                 if first is None and task is not None:
-                    task.cancel()  # the client went away: cancel the call, as notifications/cancelled does
+                    session.cancel_request(task)  # the client went away: cancel the call, as notifications/cancelled does
                 exchange.closed = True
                 if first is _DONE and self.stopping and session._closed:
                     # Cancelled as the gateway stops: its client is told, not left waiting.
@@ -498,7 +498,7 @@ class HttpRelayApp:
                 item = await _next(exchange, disconnected)
                 if item is None:
                     if task is not None:
-                        task.cancel()
+                        session.cancel_request(task)
                     break
                 if item is _DONE:
                     if self.stopping and session._closed:

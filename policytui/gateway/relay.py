@@ -151,6 +151,8 @@ class StdioRelay:
         # notifications/cancelled).
         self._inflight: dict[Any, asyncio.Task[None] | inline_call.InlineCall] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        # Tasks serving requests that have not taken their first step yet (see `cancel_request`).
+        self._unbegun: set[asyncio.Task[None]] = set()
         # The gateway's own requests to the client: id -> future of (result, error).
         self._outbound: dict[int, asyncio.Future[tuple[Any, Any]]] = {}
         self._next_id = 0
@@ -290,7 +292,7 @@ class StdioRelay:
             self.gateway.modern_calls.stop("the client went away")
             tasks = list(self._tasks)
             for task in tasks:
-                task.cancel()
+                self.cancel_request(task)
             tasks += parked
             if tasks:
                 with anyio.CancelScope(shield=True), anyio.move_on_after(10):
@@ -402,6 +404,8 @@ class StdioRelay:
             # A plain asyncio task per request: the cheapest way to serve requests concurrently.
             task = asyncio.get_running_loop().create_task(self._handle(request_id, method, params, message, version))
             self._tasks.add(task)
+            self._unbegun.add(task)
+            task.add_done_callback(self._unbegun.discard)
             self._inflight[request_id] = task
             task.add_done_callback(self._tasks.discard)
             if version is not None:
@@ -416,6 +420,19 @@ class StdioRelay:
             task.add_done_callback(lambda done: self._forget(request_id, done))
             return task
         return None
+
+    def cancel_request(self, task: asyncio.Task[None]) -> None:
+        """Cancel the task serving a request (its client cancelled it or left, or the gateway
+        stops). A task that has not begun yet (its cancellation came in the same read as its
+        request) is cancelled just after its first step: cancelled before it, its coroutine
+        would never run, and a call made by the client would end without its audit line. The
+        first step goes as far as the call's first wait (for a human, the state file, the
+        server), where the enforcer audits it as cancelled; a gateway that is stopping sends
+        nothing."""
+        if task in self._unbegun:
+            asyncio.get_running_loop().call_soon(task.cancel)
+        else:
+            task.cancel()
 
     def _forget(self, request_id: Any, task: asyncio.Task[None]) -> None:
         if self._inflight.get(request_id) is task:
@@ -435,8 +452,11 @@ class StdioRelay:
             # Only an id a request may carry names one: `true` is not the request 1 (Python
             # reads True == 1), nor 7.0 the request 7.
             task = self._inflight.get(request_id) if wire.valid_id(request_id) else None
-            if task is not None:
-                task.cancel()  # the enforcer records "cancelled"; no answer is sent
+            # The enforcer records "cancelled"; no answer is sent.
+            if isinstance(task, inline_call.InlineCall):
+                task.cancel()
+            elif task is not None:
+                self.cancel_request(task)
             return
         if method in _LOCAL_NOTIFICATIONS:
             return
@@ -459,6 +479,7 @@ class StdioRelay:
     async def _handle(
         self, request_id: Any, method: str, params: Any, message: dict[str, Any], version: str | None = None
     ) -> None:
+        self._unbegun.discard(asyncio.current_task())  # type: ignore[arg-type]
         exchange = _Exchange(message, version)
         try:
             try:

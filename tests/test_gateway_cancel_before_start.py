@@ -1,0 +1,89 @@
+"""A call cancelled, or left by its client, before the gateway has begun on it has its audit line.
+
+A real `python -m policytui gateway` over stdio in front of the recording flows server (behind
+`tee_stdin.py`: what the server read, byte for byte). A call that cannot be settled the moment
+its line is read (one held for a human, or a limited one while another program holds the state
+file's lock) is served in a task of its own; the client's `notifications/cancelled` for it, or
+the end of its input, can come in the same read as the request, before that task has taken a
+step. Each such call was made and must be in the audit log once, as not sent.
+
+Judged from the server's side (what it read and ran), the approvals command and the audit log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gateway_support import close_stdin_and_wait
+from test_gateway_approvals_withdrawn import cancelled, delete, waiting
+from test_gateway_redteam import call, flows_server, stdio_gateway
+from test_state_locked_file import locked
+
+from policytui.gateway.enforcer import CANCELLED_IN_APPROVAL, CANCELLED_IN_CHARGE
+
+pytestmark = pytest.mark.servers
+
+POLICY: dict[str, Any] = {
+    "version": "1",
+    "default": "allow",
+    "tools": {
+        "delete_flow": {"action": "require_approval"},
+        "list_flows": {"limits": [{"counter": "flows", "window": "day", "max": 100000, "scope": "global"}]},
+    },
+}
+
+
+def _lines(*messages: dict[str, Any]) -> bytes:
+    return b"".join(json.dumps(m).encode() + b"\n" for m in messages)
+
+
+def _ping(request_id: Any) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": request_id, "method": "ping"}
+
+
+async def test_a_held_call_cancelled_in_the_same_read_as_its_request_is_audited_and_never_held(
+        tmp_path: Path) -> None:
+    """Before, the call's task was cancelled before its first step: no audit line at all."""
+    async with stdio_gateway(tmp_path, POLICY, flows_server(tmp_path), "--approvals", "queue") as gw:
+        await gw.write(_lines(*(m for i in range(20) for m in (delete(i, f"f{i}"), cancelled(i))), _ping("p")))
+        assert await gw.answer("p") is not None
+        # Every cancelled call is over once its cancellation has been taken.
+        await asyncio.sleep(0.5)
+        assert await waiting(tmp_path) == {}
+        assert not [m for m in gw.messages() if "id" in m and m["id"] != "p" and m["id"] != "init"]  # none answered
+    assert gw.received_calls() == []
+    audit = [a for a in gw.audited_calls() if a["tool"] == "delete_flow"]
+    assert len(audit) == 20, audit
+    assert {(a["decision"], a.get("approval"), a.get("upstream"), a["reason"]) for a in audit} == {
+        ("denied", "cancelled", None, CANCELLED_IN_APPROVAL)}
+    assert len({a["args_sha256"] for a in audit}) == 20  # one line for each call, none twice
+
+
+async def test_limited_calls_cancelled_or_left_in_the_same_read_while_the_state_file_is_locked_are_audited(
+        tmp_path: Path) -> None:
+    """Before, of 100 calls made with their cancellations, none had an audit line. The client
+    then leaves right after 100 more: each of those has its line too."""
+    async with stdio_gateway(tmp_path, POLICY, flows_server(tmp_path)) as gw:
+        await gw.send(call("warm", "list_flows", {"namespace": "warm"}))
+        assert await gw.answer("warm") is not None  # the state file exists and is set up
+        with locked(tmp_path / "state" / "state.sqlite"):
+            await gw.write(_lines(*(m for i in range(100) for m in (
+                call(i, "list_flows", {"namespace": f"c{i}"}), cancelled(i))), _ping("p")))
+            assert await gw.answer("p") is not None
+            # The client leaves with its last calls in the same read as the end of its input.
+            assert gw.process.stdin is not None
+            gw.process.stdin.write(_lines(*(call(f"e{i}", "list_flows", {"namespace": f"e{i}"})
+                                            for i in range(100))))
+            await close_stdin_and_wait(gw.process, 20)
+            assert gw.process.returncode == 0
+    assert gw.received_calls() == ["list_flows"]  # the first one alone
+    audit = [a for a in gw.audited_calls() if a["tool"] == "list_flows"]
+    assert len(audit) == 201, len(audit)
+    assert len({a["args_sha256"] for a in audit}) == 201  # one line for each call, none twice
+    assert [a.get("upstream") for a in audit].count("ok") == 1
+    assert {(a["decision"], a["reason"]) for a in audit if a.get("upstream") != "ok"} == {
+        ("denied", CANCELLED_IN_CHARGE)}
