@@ -69,6 +69,23 @@ sys.stdin.readline()
 db.execute("ROLLBACK")
 """
 
+# Another program holds the file locked; told to (a line on its input), it writes a human's
+# approval of a held call and at once holds the file locked again.
+LOCK_THEN_DECIDE = """
+import json, sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+sys.stdin.readline()
+db.execute("UPDATE approvals SET decision = ? WHERE id = ? AND decision IS NULL",
+           (json.dumps({"outcome": "approved", "time": time.time(), "by": "alice"}), sys.argv[2]))
+db.execute("COMMIT")
+db.execute("BEGIN EXCLUSIVE")
+print("decided", flush=True)
+sys.stdin.readline()
+db.execute("ROLLBACK")
+"""
+
 
 def state_file(tmp: Path) -> Path:
     return tmp / "state" / "state.sqlite"
@@ -242,6 +259,32 @@ async def test_an_approved_call_is_sent_at_once_and_its_record_says_so_once_a_lo
     log = logged(tmp_path)
     assert f"the held call {held['a']}'s record is not written yet" in log
     assert f"the held call {held['a']}'s record was written once the state file was free" in log
+
+
+async def test_an_approval_reaches_its_held_call_at_once_while_another_calls_record_waits_for_the_file(
+    tmp_path: Path,
+) -> None:
+    """Two held calls; the client cancels one while the file is locked, so its withdrawal waits
+    for the file on the store's thread. The other is approved meanwhile (the approval is in the
+    file, which stays locked): it is sent within a poll, not after the withdrawal has waited out
+    the lock (before: 4.6 s later)."""
+    async with stdio_gateway(tmp_path, POLICY, flows_server(tmp_path), "--approvals", "queue") as gw:
+        await gw.send(delete(5, "a"))
+        await gw.send(delete(6, "b"))
+        held = await until_waiting(tmp_path, {"a", "b"})
+        with locked(state_file(tmp_path), LOCK_THEN_DECIDE, held["a"]) as locker:
+            await gw.send(cancelled(6))
+            await asyncio.sleep(0.3)  # b's withdrawal waits for the file by now
+            assert locker.stdin is not None and locker.stdout is not None
+            locker.stdin.write("\n")
+            locker.stdin.flush()
+            assert (await asyncio.to_thread(locker.stdout.readline)).strip() == "decided"
+            done, seconds = await timed(gw.answer(5, timeout=BUSY_TIMEOUT + 3))
+            assert done is not None and "deleted prod.a" in json.dumps(done), done
+            assert seconds < PROMPT + 0.3, f"the approval reached the held call {seconds:.2f} s late"
+        await until_waiting(tmp_path, set(), seconds=BUSY_TIMEOUT + 3)
+    assert ran(gw) == [("delete_flow", "prod", "a")]
+    assert audited(gw) == [("denied", "cancelled", None), ("allowed", "approved", "ok")]
 
 
 def test_approvals_command_lists_at_once_and_says_in_one_sentence_that_the_file_stayed_locked(

@@ -347,6 +347,12 @@ class StateStore(ABC):
         (`hand_over`). The store's other failures are raised as they are."""
         return operation(*args)
 
+    def read_now(self, operation: Callable[..., T], *args: Any) -> T:
+        """A read (`operation` writes nothing) in place, as `try_now`, but not held behind the
+        operations handed over before and still waiting: those write other records, and reading
+        needs no lock. `StoreBusy` when it cannot be read without waiting."""
+        return self.try_now(operation, *args)
+
     def hand_over(self, operation: Callable[..., T], *args: Any) -> HandedOver[T]:
         """`operation(*args)` on a thread of the store's own, after every operation handed over
         before it, waiting for the store as long as the store's time-out allows (counted from

@@ -28,7 +28,8 @@ tried again and again, the lock released in between, for up to BUSY_TIMEOUT_MS f
 was handed over, then fails (`StateUnavailable`: a limited call is denied). Operations handed
 over run one at a time in the order they came, and while any is still waiting every new one
 goes behind it, so calls are charged in the order they were made and a refund never overtakes
-its charge. Other programs (`policytui counters`, `policytui approvals`, replay) call the
+its charge; only a held call's look for its answer, a read, is made in place meanwhile
+(`read_now`). Other programs (`policytui counters`, `policytui approvals`, replay) call the
 operations directly, which wait in place the same way.
 """
 
@@ -290,6 +291,16 @@ class SQLiteStore(StateStore):
     def try_now(self, operation: Callable[..., T], *args: Any) -> T:
         if self._waiter.pending:
             raise StoreBusy  # operations handed over before still wait: this one goes behind them
+        mode = self._mode
+        mode.now = True
+        try:
+            return operation(*args)
+        finally:
+            mode.now = False
+
+    def read_now(self, operation: Callable[..., T], *args: Any) -> T:
+        # A WAL file is read while another program holds the write lock, so this seldom meets
+        # `StoreBusy`; it shares the connection with the store's thread one try at a time.
         mode = self._mode
         mode.now = True
         try:
