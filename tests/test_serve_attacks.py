@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from serve_support import Served
+from serve_support import RecordingListener, Served
 from test_serve_access import open_editor
 
 
@@ -104,3 +104,48 @@ async def open_editor_at(session: Any, html: str) -> Any:
     address = re.search(r'data-session-websocket-url="([^"]+)"', html)
     assert address is not None, html
     return await session.ws_connect(address.group(1) + "?width=100&height=30")
+
+
+async def test_the_servers_credential_reaches_the_editor_and_not_the_browser_serve_starts(
+    tmp_path: Path,
+) -> None:
+    """The browser serve opens may be a new one that runs long after serve, and starts programs
+    of its own: a `--header` credential is not in its environment. The editor still sends it."""
+    import aiohttp
+
+    secret = "Bearer s3cr3t-for-the-server-only-5d2e"
+    server = RecordingListener()  # the MCP server's address: it records what the editor sends
+    browser = tmp_path / "browser.sh"
+    environment = tmp_path / "browser-environment.txt"
+    browser.write_text(f"#!/bin/sh\nenv > {environment}.part && mv {environment}.part {environment}\n")
+    browser.chmod(0o755)
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    served = Served(
+        [f"http://127.0.0.1:{server.port}/mcp", "--header", f"Authorization: {secret}",
+         "--policy", str(tmp_path / "policy.json")],
+        cwd=tmp_path,
+        env={"HOME": str(tmp_path), "DISPLAY": ":99", "BROWSER": f"{browser} %s",
+             "XDG_RUNTIME_DIR": str(runtime)},
+    )
+    try:
+        for _ in range(100):
+            if environment.exists():
+                break
+            await asyncio.sleep(0.1)
+        assert environment.exists(), "no browser was started"
+        leaked = [line for line in environment.read_text().splitlines()
+                  if "s3cr3t" in line or line.startswith("POLICYTUI_SERVE_CONNECT_ARGUMENTS=")]
+        assert not leaked, leaked
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as page:
+            websocket = await open_editor(page, served)
+            for _ in range(300):
+                if server.requests:
+                    break
+                await asyncio.sleep(0.1)
+            await websocket.close()
+        assert server.requests, f"the editor reached no server: {''.join(served.stderr)}"
+        assert f"{secret}\r\n" in server.requests[0], server.requests[0]
+    finally:
+        server.close()
+        assert served.stop() == 130, "".join(served.stderr)

@@ -115,8 +115,6 @@ def run(args: argparse.Namespace) -> int:
     url_host = _url_host(bound)
     token = new_token()
     url = f"http://{url_host}:{sock.getsockname()[1]}/?{TOKEN_PARAMETER}={token}"
-    # Read by each editor process (policytui.serve.session); never part of a page or URL.
-    os.environ[ARGUMENTS_VARIABLE] = json.dumps(connect_arguments(args, policy))
     command = shlex.join([sys.executable, "-m", "policytui.serve.session"])
 
     from policytui.serve.server import EditorServer
@@ -128,6 +126,10 @@ def run(args: argparse.Namespace) -> int:
         token=token,
         lock=lock,
         sock=sock,
+        # Read by each editor process (policytui.serve.session); never part of a page or URL,
+        # and given to the editors alone: a browser serve starts would keep a `--header`
+        # credential in its environment, and hand it to what it starts, long after serve ends.
+        editor_environment={ARGUMENTS_VARIABLE: json.dumps(connect_arguments(args, policy))},
         # The names a browser's Host header may give besides an IP address and "localhost".
         host_names=[name for name in (args.host, url_host) if not _is_address(name)],
     )

@@ -74,18 +74,22 @@ class EditorService(AppService):
     not only the reading of its output, is what frees the policy file and the CPU.
     """
 
-    def __init__(self, command: str, *, session_path: str, **kwargs: Any) -> None:
+    def __init__(
+        self, command: str, *, session_path: str, environment: dict[str, str], **kwargs: Any
+    ) -> None:
         write_str = kwargs.pop("write_str")
 
         async def write(text: str) -> None:
             await write_str(_download_under(session_path, text))
 
         super().__init__(command, write_str=write, **kwargs)
+        self._environment = environment
         self._stopping: asyncio.Future[None] | None = None
         self._stderr_relay: asyncio.Future[None] | None = None
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
         environment = self._build_environment(width=width, height=height)
+        environment.update(self._environment)
         environment[SERVER_PID_VARIABLE] = str(os.getpid())
         self._process = process = await asyncio.create_subprocess_exec(
             *shlex.split(self.command),
@@ -266,7 +270,7 @@ class EditorServer(Server):
 
     def __init__(
         self, *, command: str, title: str, token: str, lock: EditLock, sock: socket.socket,
-        host_names: Collection[str] = (),
+        host_names: Collection[str] = (), editor_environment: dict[str, str] | None = None,
     ) -> None:
         host, port = sock.getsockname()[:2]
         super().__init__(command, host=host, port=port, title=title, templates_path=TEMPLATES)
@@ -274,6 +278,8 @@ class EditorServer(Server):
         # Every page is under this secret path, and so is the cookie that holds the token.
         self.path = new_session_path()
         self.host_names = tuple(host_names)
+        # Added to serve's own environment for each editor process, and for nothing else.
+        self.editor_environment = dict(editor_environment or {})
         self.unproven = UnprovenConnections(_unproven_limit())
         self._stop = asyncio.Event()
         # The signal that stopped serving (SIGINT: exit code 130, as every command), or None.
@@ -470,6 +476,7 @@ class EditorServer(Server):
             app_service = EditorService(
                 self.command,
                 session_path=self.path,
+                environment=self.editor_environment,
                 write_bytes=websocket.send_bytes,
                 write_str=websocket.send_str,
                 close=close,
