@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from serve_support import RecordingListener, Served
-from test_serve_access import open_editor
+from test_serve_access import descendants, open_editor
 
 
 @pytest.fixture
@@ -149,3 +149,66 @@ async def test_the_servers_credential_reaches_the_editor_and_not_the_browser_ser
     finally:
         server.close()
         assert served.stop() == 130, "".join(served.stderr)
+
+
+async def test_a_window_closed_right_after_ctrl_s_keeps_no_saved_edit_as_unsaved(
+    served: Served, tmp_path: Path,
+) -> None:
+    """ctrl+s, then the window closes at once: the edit is either saved, or (when the close
+    overtook the key) kept in a recovery file with a line saying so; never both, which told the
+    user of unsaved changes the file already held, and left a copy of it to compare by hand."""
+    import aiohttp
+
+    policy = tmp_path / "policy.json"
+    saved_rounds = 0
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+        for attempt in range(8):
+            for old in tmp_path.glob("policy.json*"):
+                old.unlink()
+            said_before = "".join(served.stderr).count("unsaved changes")
+            html = await page_when_free(browser, served)
+            websocket = await open_editor_at(browser, html)
+            screen = b""
+            while b"39 tools" not in screen:
+                frame = await websocket.receive(timeout=30)
+                assert frame.type == aiohttp.WSMsgType.BINARY, (frame, "".join(served.stderr))
+                screen += frame.data
+            await websocket.send_str(json.dumps(["stdin", "jjd"]))  # deny the third tool
+            await asyncio.sleep(0.5)
+            await websocket.send_str(json.dumps(["stdin", "\x13"]))  # ctrl+s
+            await websocket.close()
+            await editors_ended(served)
+            kept = sorted(tmp_path.glob("policy.json.unsaved-*"))
+            said = "".join(served.stderr).count("unsaved changes") - said_before
+            if policy.exists():
+                saved_rounds += 1
+                assert '"deny"' in policy.read_text(), policy.read_text()
+                assert not kept and not said, (
+                    f"round {attempt}: saved, and also kept as unsaved: {''.join(served.stderr)}"
+                )
+            else:
+                assert len(kept) == 1 and said == 1, (kept, "".join(served.stderr))
+                assert '"deny"' in kept[0].read_text()
+            if saved_rounds >= 2:
+                break
+    assert saved_rounds, "no round saved the file: the close always overtook ctrl+s"
+
+
+async def page_when_free(browser: Any, served: Served) -> str:
+    """The editor's page, once no editor holds the policy file (the last one has ended)."""
+    for _ in range(300):
+        async with browser.get(served.url) as page:
+            if page.status == 200:
+                return str(await page.text())
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the policy file stayed taken: {''.join(served.stderr)}")
+
+
+async def editors_ended(served: Served) -> None:
+    """Once serve has no editor process left (each one said what it had to on its way out)."""
+    for _ in range(300):
+        if not descendants(served.process.pid):
+            await asyncio.sleep(0.5)  # its last line, relayed by serve
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"an editor did not end: {''.join(served.stderr)}")

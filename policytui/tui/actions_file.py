@@ -14,7 +14,7 @@ from policytui.tui.base import EditorBase
 from policytui.tui.too_small import TooSmallScreen
 
 if TYPE_CHECKING:
-    from policytui.editor.state import PendingSave
+    from policytui.editor.state import PendingSave, SaveResult
 
 
 # How long a quit waits for a save already under way before it asks about unsaved changes,
@@ -95,8 +95,14 @@ class FileActions(EditorBase):
         from policytui.policy.files import PolicyFileConflict
 
         pending: PendingSave = state.prepare_save()
+
+        def write() -> SaveResult:
+            written = state.write(pending, force=force)
+            self.written_save = (pending, written)
+            return written
+
         try:
-            result = await asyncio.to_thread(state.write, pending, force=force)
+            result = await asyncio.to_thread(write)
         except PolicyFileConflict:
             self.push_screen(
                 ChoiceScreen(
@@ -113,6 +119,8 @@ class FileActions(EditorBase):
             self.notify(f"Not saved: {one_line(str(exc) or exc.__class__.__name__, 200)}", severity="error", markup=False)
             return
         state.mark_saved(pending, result)
+        if self.written_save is not None and self.written_save[0] is pending:
+            self.written_save = None  # recorded here: the way out has nothing to add
         if not self._alive:
             return
         # The save may have changed the Drift column (tools it added are no longer new).

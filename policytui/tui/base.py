@@ -30,7 +30,7 @@ from policytui.tui.table import ToolTable
 from policytui.tui.too_small import notice_shown
 
 if TYPE_CHECKING:  # the policy model loads in a worker after the first frame
-    from policytui.editor.state import EditorState
+    from policytui.editor.state import EditorState, PendingSave, SaveResult
 
 
 # From this terminal size (columns, lines) the OFFLINE banner is whole; below, one line.
@@ -53,6 +53,11 @@ class EditorBase(App[int]):
     key_order: KeyOrder
     # Saves asked for and not finished (the write runs in a worker).
     saves_in_flight: int = 0
+    # The last save whose file was written, noted by the writing thread itself: the editor
+    # may be quitting meanwhile (a browser window closed right after ctrl+s), and then the
+    # worker is cancelled before it records the save, while the thread writes the file all
+    # the same. The way out counts it (tui/unsaved.py) rather than keep what is on disk.
+    written_save: tuple[PendingSave, SaveResult] | None = None
     # The user's own "Quit without saving": unsaved changes are not kept (tui/unsaved.py).
     unsaved_discarded: bool = False
     # True while a detail-pane refresh is queued after the next frame.

@@ -113,6 +113,11 @@ class KeepUnsaved(EditorBase):
                 return None
             self._kept_once = True
             state = self.state
+            written = self.written_save
+            if state is not None and written is not None:
+                # A save that wrote the file while the editor was quitting, its worker
+                # cancelled before it could say so: that is saved, not unsaved.
+                state.mark_saved(*written)
             if state is None or self.unsaved_discarded or not state.dirty:
                 return None
             from policytui.editor.recovery import NotKept, keep_unsaved
