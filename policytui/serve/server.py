@@ -52,9 +52,12 @@ CLAIM_SECONDS = 30.0  # a loaded page has this long to open its websocket
 # A reload closes the old websocket just before the new one opens: wait for that session to end.
 TAKEOVER_WAIT_SECONDS = 5.0
 # How long an editor asked to quit has before SIGTERM, and then before SIGKILL, reach its group.
-# (The editor ends itself within 3 seconds of being asked: policytui.tui.web_driver.)
+# (The editor ends itself within 3 seconds of being asked: policytui.tui.web_driver.) An editor
+# that missed the request to quit (its input thread still reading a flood of keys) learns of the
+# SIGTERM at once, and from then has the same 3 seconds to keep its unsaved changes and end:
+# SIGKILL must not come first.
 EDITOR_QUIT_SECONDS = 5.0
-EDITOR_TERM_SECONDS = 3.0
+EDITOR_TERM_SECONDS = 5.0
 BROWSER_COOKIE = "policytui_browser_{port}"
 BUSY_MESSAGE = "is already being edited in another browser window"
 
