@@ -285,3 +285,25 @@ def test_a_tools_file_listing_no_tools_says_so(tmp_path: Path) -> None:
         f'{policy}: warning: tools.echo: the server has no tool "echo" (it lists no tools) (line 1, col 47)',
         f"{policy}: valid, 1 warning",
     ]
+
+
+def test_a_file_past_the_size_limit_is_never_said_to_be_within_it(tmp_path: Path) -> None:
+    """`/dev/zero` (read up to the limit, with no size of its own) and a file a few bytes over
+    10 MB are over the limit: saying they are '10.0 MB' reads as if they were within it."""
+    just_over = tmp_path / "big.json"
+    just_over.write_bytes(b" " * (10 * 1024 * 1024 + 1))
+    huge = tmp_path / "huge.json"
+    huge.write_bytes(b" " * (11 * 1024 * 1024))
+    policytui = str(Path(sys.executable).parent / "policytui")
+    result = subprocess.run([policytui, "validate", "/dev/zero", str(just_over), str(huge)],
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert (result.returncode, result.stderr) == (1, "")
+    limit = "policy files are limited to 10 MB, so this is probably not a policy file"
+    assert result.stdout.splitlines() == [
+        f"/dev/zero: error: /dev/zero holds more than 10 MB; {limit}",
+        f"{just_over}: error: {just_over} holds more than 10 MB; {limit}",
+        f"{huge}: error: {huge} is 11.0 MB; {limit}",
+    ]
+    exported = subprocess.run([policytui, "export", "/dev/zero", "--format", "cedar"],
+                              capture_output=True, text=True, timeout=120, check=False)
+    assert exported.stderr == f"policytui export: /dev/zero holds more than 10 MB; {limit}.\n"

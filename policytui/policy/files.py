@@ -173,8 +173,12 @@ def _read_bytes(path: str | os.PathLike[str]) -> tuple[bytes, os.stat_result]:
 
 
 def _too_big(shown: str, size: int) -> str:
-    return (f"{shown} is {size / 1024 / 1024:.1f} MB; policy files are limited to "
-            f"{MAX_POLICY_BYTES // 1024 // 1024} MB, so this is probably not a policy file")
+    limit = MAX_POLICY_BYTES // 1024 // 1024
+    # A read cut at the limit (a device, a pipe) or a file a few bytes over it rounds to the
+    # limit itself ("10.0 MB"), which reads as within it.
+    shown_size = f"{size / 1024 / 1024:.1f}"
+    over = f"holds more than {limit} MB" if float(shown_size) <= limit else f"is {shown_size} MB"
+    return f"{shown} {over}; policy files are limited to {limit} MB, so this is probably not a policy file"
 
 
 def decode_policy_bytes(data: bytes, shown: str) -> tuple[str, bool]:
