@@ -294,6 +294,15 @@ def test_replay_names_files_that_are_not_recordings(tmp_path: Path) -> None:
         assert result.stdout == ""
 
 
+@pytest.mark.parametrize("command", ["gateway", "approvals", "counters"])
+def test_the_default_state_folder_is_told_alike_by_every_command_that_uses_it(tmp_path: Path, command: str) -> None:
+    """The gateway writes where `approvals` and `counters` read: $XDG_STATE_HOME is one of the
+    places for all three, and each help says so."""
+    shown = " ".join(run(tmp_path, command, "--help").stdout.split())
+    assert ("(default: $POLICYTUI_STATE_DIR, else $XDG_STATE_HOME/policytui, else "
+            "~/.local/state/policytui)") in shown, shown
+
+
 def test_gateway_help_offers_no_option_the_gateway_refuses(tmp_path: Path) -> None:
     shown = run(tmp_path, "gateway", "--help").stdout
     assert "--header" in shown and "--offline" not in shown and "--from" not in shown

@@ -56,7 +56,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--state-dir",
         metavar="DIR",
-        help="approvals queue and audit log folder (default: $POLICYTUI_STATE_DIR or ~/.local/state/policytui)",
+        help="approvals queue and audit log folder (default: $POLICYTUI_STATE_DIR, else "
+        "$XDG_STATE_HOME/policytui, else ~/.local/state/policytui)",
     )
     parser.add_argument(
         "--state",
