@@ -223,3 +223,26 @@ async def test_an_http_server_behind_a_stdio_gateway(tmp_path: Path, everything_
             assert "get-env" not in [t.name for t in (await client.list_tools()).tools]
             assert _text(await client.call_tool("get-sum", {"a": 20, "b": 22})) == "The sum of 20 and 22 is 42."
             assert (await client.call_tool("gzip-file-as-resource", {})).is_error
+
+
+async def test_a_recording_never_holds_a_bearer_token_of_the_gateway(tmp_path: Path, everything: Path) -> None:
+    """The tokens in --tokens are credentials: whoever reads one calls tools as its grant. An
+    argument holding one (an agent pasting its own configuration) is recorded as redacted, as
+    one holding the server's secrets is; the call itself still reaches the server as sent."""
+    (tmp_path / "policy.json").write_text('{"version": "1", "default": "allow"}', encoding="utf-8")
+    (tmp_path / "tokens.json").write_text(json.dumps({ALICE: "alice"}), encoding="utf-8")
+    options = ["--policy", str(tmp_path / "policy.json"), "--tokens", str(tmp_path / "tokens.json"),
+               "--state-dir", str(tmp_path / "state"), "--record", str(tmp_path / "calls.jsonl")]
+    listening = start_http_gateway(options, [str(everything), "stdio"], tmp_path / "gateway.log")
+    try:
+        async with client_for(listening.url, ALICE) as client:
+            echoed = _text(await client.call_tool("echo", {"message": f"my token is {ALICE}"}))
+            assert echoed == f"Echo: my token is {ALICE}"
+            assert _text(await client.call_tool("echo", {"message": "plain"})) == "Echo: plain"
+    finally:
+        stop(listening.process)
+    recorded = (tmp_path / "calls.jsonl").read_text(encoding="utf-8")
+    assert ALICE not in recorded
+    assert [json.loads(line)["arguments"] for line in recorded.splitlines()] == [
+        {"message": "[redacted]"}, {"message": "plain"},
+    ]

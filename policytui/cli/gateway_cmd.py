@@ -218,7 +218,8 @@ def run(args: argparse.Namespace) -> int:
         state_fail_open=args.state_fail_mode == "open",
         record=record,
         pin=args.pin,
-        record_secrets=tuple(_recording_secrets(spec)) if record is not None else (),
+        # The clients' bearer tokens are credentials too: whoever reads one calls as its grant.
+        record_secrets=(*_recording_secrets(spec), *(tokens or {})) if record is not None else (),
         server_secrets=tuple(spec.credentials()),
     )
     return _serve(config, spec, watcher, getattr(args, "timeout", None) or 30.0)
