@@ -342,6 +342,18 @@ def test_a_usage_line_that_wraps_lines_up_under_its_first_option(tmp_path: Path,
         assert line.startswith(" " * len(prefix)) and line[len(prefix)] != " ", usage
 
 
+def test_dashes_end_the_options_of_a_command_that_takes_no_server_command(tmp_path: Path) -> None:
+    """`--` before a file name, as scripts write it (`validate -- "$file"`) and as a file whose
+    name begins with a dash needs: the file is read, not asked for again."""
+    policy = _policy(tmp_path, {"version": "1", "default": "deny"}, name="-dash.json")
+    done = run(tmp_path, "validate", "--", str(policy.name))
+    assert (done.returncode, done.stdout, done.stderr) == (0, "-dash.json: ok\n", "")
+    done = run(tmp_path, "check", "--json", "--", policy.name, "echo")
+    assert done.returncode == 1 and json.loads(done.stdout)["outcome"] == "denied", done.stderr
+    done = run(tmp_path, "fmt", "--", policy.name)
+    assert done.returncode == 0 and done.stderr == "wrote -dash.json (canonical form, previous version kept as -dash.json.bak)\n"
+
+
 # --- the recommended preset on the reference server ------------------------------------------
 
 @pytest.mark.servers

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from typing import Any
 
 COMMAND_USAGE = " [-- COMMAND ARGS...]"
 
@@ -51,13 +50,20 @@ class CommandLineParser(argparse.ArgumentParser):
             return super().parse_known_args(words, namespace)
         at = words.index("--")
         head, command = words[:at], words[at + 1 :]
-        parsed, extras = super().parse_known_args(head, namespace)
-        if not _takes_command(parsed):
-            # Not a server command: `--` keeps its usual meaning (the end of the options).
+        if not self._takes_command(head):
+            # Not a server command: `--` keeps its usual meaning (the end of the options). Told
+            # before parsing, since the words before it alone may lack what the command needs
+            # (`validate -- -x.json` has no FILE before the `--`).
             return super().parse_known_args(words, namespace)
+        parsed, extras = super().parse_known_args(head, namespace)
         parsed.server_command = command
         return parsed, extras
 
-
-def _takes_command(namespace: Any) -> bool:
-    return hasattr(namespace, "server_command")
+    def _takes_command(self, head: list[str]) -> bool:
+        """Whether the command named first in `head` takes `-- COMMAND ARGS` (the top level
+        has no option that takes a value, so its first other word is the command's name)."""
+        name = next((word for word in head if not word.startswith("-")), None)
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction) and name in action.choices:
+                return bool(getattr(action.choices[name], "takes_command", False))
+        return False
