@@ -342,6 +342,28 @@ def test_a_usage_line_that_wraps_lines_up_under_its_first_option(tmp_path: Path,
         assert line.startswith(" " * len(prefix)) and line[len(prefix)] != " ", usage
 
 
+@pytest.mark.parametrize(("argv", "unknown"), [
+    (["export", "policy.json", "--formt", "cedar"], "--formt cedar"),
+    (["replay", "calls.jsonl", "--polcy", "policy.json"], "--polcy policy.json"),
+    (["snapshot", "kestra", "--ouput", "out.json"], "--ouput out.json"),
+    (["gateway", "--policy", "policy.json", "--recrod", "calls.jsonl", "kestra"], "--recrod kestra"),
+    (["tools", "kestra", "--ofline"], "--ofline"),
+    (["schema", "--jsn"], "--jsn"),
+])
+def test_a_mistyped_option_is_named_by_the_command_it_was_given_to(
+    tmp_path: Path, argv: list[str], unknown: str
+) -> None:
+    """The option the user mistyped is the mistake to show, with that command's usage, also
+    when the command then lacks an option it requires (`--formt` for `--format`), never
+    'the following arguments are required: --format' nor the top-level usage alone."""
+    _policy(tmp_path, {"version": "1", "default": "deny"})
+    done = run(tmp_path, *argv)
+    assert done.returncode == 2 and done.stdout == "", done
+    assert done.stderr.startswith(f"usage: policytui {argv[0]} [-h]"), done.stderr
+    assert done.stderr.splitlines()[-1] == f"policytui {argv[0]}: error: unrecognized arguments: {unknown}"
+    assert not (tmp_path / "out.json").exists() and not (tmp_path / "calls.jsonl").exists()
+
+
 def test_dashes_end_the_options_of_a_command_that_takes_no_server_command(tmp_path: Path) -> None:
     """`--` before a file name, as scripts write it (`validate -- "$file"`) and as a file whose
     name begins with a dash needs: the file is read, not asked for again."""

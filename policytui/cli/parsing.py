@@ -9,14 +9,61 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from typing import NoReturn
 
 COMMAND_USAGE = " [-- COMMAND ARGS...]"
 
 
+class _Probe(Exception):
+    """A parse made only to find the words a command does not know failed otherwise."""
+
+
 class SubcommandParser(argparse.ArgumentParser):
-    """A subcommand's parser; `takes_command` adds `[-- COMMAND ARGS...]` to its usage line."""
+    """A subcommand's parser; `takes_command` adds `[-- COMMAND ARGS...]` to its usage line.
+
+    Words it does not know are its own mistake, told with its usage (argparse leaves them to
+    the top-level parser, whose usage is only `policytui COMMAND ...`), and come before a
+    missing option: `export p.json --formt cedar` is told `--formt cedar`, not that `--format`
+    is required.
+    """
 
     takes_command = False
+    _words: list[str] | None = None
+    _probing = False
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        self._words = None if args is None else list(args)
+        parsed, extras = super().parse_known_args(self._words, namespace)
+        if extras and not self._probing:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+    def error(self, message: str) -> NoReturn:
+        if self._probing:
+            raise _Probe(message)
+        if message.startswith("the following arguments are required") and self._words is not None:
+            unknown = self._unknown_words(self._words)
+            if unknown:
+                message = f"unrecognized arguments: {' '.join(unknown)}"
+        super().error(message)
+
+    def _unknown_words(self, words: list[str]) -> list[str]:
+        """The words left over when nothing is required: parsing failed only for what was
+        missing, so this parse reaches its end."""
+        required = [action for action in self._actions if action.required]
+        for action in required:
+            action.required = False
+        self._probing = True
+        try:
+            return self.parse_known_args(words)[1]
+        except _Probe:
+            return []
+        finally:
+            self._probing = False
+            for action in required:
+                action.required = True
 
     def _usage_with_command(self) -> None:
         # Built when first shown, so options added after the target arguments appear too.
