@@ -239,6 +239,24 @@ def test_gateway_refuses_a_folder_for_a_file(tmp_path: Path, flag: str) -> None:
     _one_sentence(run(tmp_path, *argv), 2, flag, "is a folder")
 
 
+@pytest.mark.parametrize("flag", ["--log", "--audit", "--record"])
+@pytest.mark.parametrize("name", ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"])
+def test_gateway_over_stdio_refuses_to_write_its_files_into_the_protocol(
+    tmp_path: Path, flag: str, name: str
+) -> None:
+    """Over stdio the gateway's standard output is the MCP stream its client reads: log lines,
+    audit records or recorded arguments written there would be read as messages. Refused in
+    one sentence before the server starts, as a client starts the gateway (stdout a pipe)."""
+    policy = _policy(tmp_path, {"version": "1", "default": "allow"})
+    marker = tmp_path / "started"
+    done = run(tmp_path, "gateway", "--policy", str(policy), flag, name, "--", "touch", str(marker))
+    _one_sentence(done, 2, f"{flag} {name} is the gateway's standard output")
+    assert done.stdout == "" and not marker.exists()
+    # Standard error stays available, and so does a file.
+    ok = run(tmp_path, "gateway", "--policy", str(policy), flag, str(tmp_path / "out.txt"), "--", "true")
+    assert "standard output" not in ok.stderr, ok.stderr
+
+
 def test_gateway_without_a_server_says_so_first_and_alone(tmp_path: Path) -> None:
     policy = _policy(tmp_path, WARNED)
     assert "warning" in run(tmp_path, "validate", str(policy)).stdout  # the policy does warn

@@ -118,6 +118,22 @@ def _positive(name: str, value: float) -> float:
     return value
 
 
+def _is_stdout(path: str) -> bool:
+    """Whether `path` names this process's standard output (`/dev/stdout`, `/dev/fd/1`, the
+    file or pipe it is). `/dev/null` and a terminal as standard output are not counted: lines
+    written there reach no client as messages."""
+    try:
+        target, out = os.stat(path), os.fstat(1)
+    except (OSError, ValueError):
+        return False
+    if not os.path.samestat(target, out) or os.isatty(1):
+        return False
+    try:
+        return not os.path.samestat(out, os.stat(os.devnull))
+    except OSError:
+        return True
+
+
 def run(args: argparse.Namespace) -> int:
     from policytui.gateway.http import TokensError, is_loopback, is_text, load_tokens
     from policytui.gateway.policy_watch import PolicyStartError, PolicyWatcher
@@ -140,6 +156,10 @@ def run(args: argparse.Namespace) -> int:
                         ("--record", args.record), ("--tokens", args.tokens)):
         if value and value != "-" and Path(value).is_dir():
             raise UsageError(f"{flag} {visible(value)} is a folder; give a file name")
+        if listen is None and value and flag in ("--log", "--audit", "--record") and _is_stdout(value):
+            raise UsageError(f"{flag} {visible(value)} is the gateway's standard output, which carries "
+                             "the MCP messages to its client over stdio; give a file, or - for "
+                             "standard error")
     # The server is part of the command line: naming none is a usage error, said first and
     # alone, before the policy is read (and its warnings logged).
     try:
