@@ -257,6 +257,24 @@ def test_gateway_over_stdio_refuses_to_write_its_files_into_the_protocol(
     assert "standard output" not in ok.stderr, ok.stderr
 
 
+@pytest.mark.parametrize("command", ["tools", "snapshot", "init", "gateway"])
+def test_a_header_for_a_server_that_is_not_http_is_refused_before_it_starts(tmp_path: Path, command: str) -> None:
+    """`--header` is sent to an HTTP server only: given with a command after `--` (or a
+    snapshot file) it would be dropped without a word, credentials the user meant to send
+    included. Refused as it is for a configured stdio server, before anything starts."""
+    policy = _policy(tmp_path, {"version": "1", "default": "allow"})
+    extra = {"snapshot": ["-o", "out.json"], "init": ["-o", "out.json"],
+             "gateway": ["--policy", str(policy)]}.get(command, [])
+    marker = tmp_path / "started"
+    done = run(tmp_path, command, *extra, "--header", "X-Api-Key: k123456789", "--", "touch", str(marker))
+    _one_sentence(done, 2, "--header only applies to HTTP servers")
+    assert "k123456789" not in done.stderr and not marker.exists() and not (tmp_path / "out.json").exists()
+    if command != "gateway":  # the gateway takes no --from
+        (tmp_path / "tools.json").write_text('{"tools": []}', encoding="utf-8")
+        _one_sentence(run(tmp_path, command, *extra, "--header", "X-Api-Key: k123456789", "--from", "tools.json"),
+                      2, "--header only applies to HTTP servers")
+
+
 def test_gateway_without_a_server_says_so_first_and_alone(tmp_path: Path) -> None:
     policy = _policy(tmp_path, WARNED)
     assert "warning" in run(tmp_path, "validate", str(policy)).stdout  # the policy does warn

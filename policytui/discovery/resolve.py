@@ -61,6 +61,11 @@ def resolve_target(
             "No server given: name one (see `policytui servers`), give a URL, "
             + ("a command after --, or --from FILE." if offers_from else "or a command after --.")
         )
+    if headers and not (text and text.startswith(("http://", "https://"))):
+        # Dropped without a word otherwise: a command or a snapshot file has nowhere to send them.
+        what = "a command after --" if command else "a snapshot file" if from_file else None
+        if what is not None:
+            raise DiscoveryError(f"--header only applies to HTTP servers, and {what} is not one.")
     if from_file:
         path = Path(from_file).expanduser()
         return ServerSpec(name=path.name, transport="snapshot", snapshot_path=path, origin="--from")
