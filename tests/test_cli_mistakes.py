@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shlex
+import socket
 import subprocess
 import sys
 import time
@@ -273,6 +274,36 @@ def test_a_header_for_a_server_that_is_not_http_is_refused_before_it_starts(tmp_
         (tmp_path / "tools.json").write_text('{"tools": []}', encoding="utf-8")
         _one_sentence(run(tmp_path, command, *extra, "--header", "X-Api-Key: k123456789", "--from", "tools.json"),
                       2, "--header only applies to HTTP servers")
+
+
+@pytest.mark.parametrize("command", ["tools", "snapshot", "gateway"])
+@pytest.mark.parametrize("token", ["s3cretTokenValue42\r", "s3cretTokenValue42\n", "s3crétTokenValue42"])
+def test_a_header_value_http_cannot_carry_is_refused_without_showing_it(
+    tmp_path: Path, command: str, token: str
+) -> None:
+    """A token read from a file with Windows line ends ends in a carriage return, which no HTTP
+    header can carry: the request would fail, and the HTTP library's error quotes the value
+    (`Illegal header value b'Bearer ...\\r'`), the credential escaped past the redaction. Said in
+    one sentence naming the header, never its value, before any connection, whether the header
+    is given with --header or in a servers file."""
+    with socket.socket() as sock:  # a port nothing listens on: nothing must be tried there
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/mcp"
+    policy = _policy(tmp_path, {"version": "1", "default": "allow"})
+    extra = {"snapshot": ["-o", "out.json"], "gateway": ["--policy", str(policy)]}.get(command, [])
+    env = {**_env(tmp_path), "TOKEN": token, "POLICYTUI_CONFIG_DIR": str(tmp_path / "config")}
+    done = subprocess.run([POLICYTUI, command, *extra, url, "--header", "Authorization: Bearer ${env:TOKEN}"],
+                          capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path, env=env)
+    _one_sentence(done, 2, "--header Authorization", "cannot carry")
+    assert "s3cr" not in done.stderr and not (tmp_path / "out.json").exists()
+
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "servers.json").write_text(json.dumps({"mcpServers": {"api": {
+        "url": url, "headers": {"X-Api-Key": "${env:TOKEN}"}}}}), encoding="utf-8")
+    done = subprocess.run([POLICYTUI, command, *extra, "api"],
+                          capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path, env=env)
+    _one_sentence(done, 2, "header X-Api-Key", "'api'", "cannot carry")
+    assert "s3cr" not in done.stderr
 
 
 def test_gateway_without_a_server_says_so_first_and_alone(tmp_path: Path) -> None:

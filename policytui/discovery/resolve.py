@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,15 +81,41 @@ def resolve_target(
         )
     assert text is not None
     if text.startswith(("http://", "https://")):
-        return _url_spec(text, text, sse=sse, headers=dict(headers or {}), origin="command line")
+        spec = _url_spec(text, text, sse=sse, headers=dict(headers or {}), origin="command line")
+        _check_headers(spec, headers or {})
+        return spec
     spec = _named_spec(text, cwd, environ)
     if headers:
         if spec.transport not in ("http", "sse"):
             raise DiscoveryError(f"--header only applies to HTTP servers, and {text!r} is not one.")
         spec.headers.update(headers)
+    _check_headers(spec, headers or {})
     if sse and spec.transport == "http":
         spec.transport = "sse"
     return spec
+
+
+# What an HTTP header can carry as sent: a token of the name characters, and printable ASCII
+# (and tabs) in the value.
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
+
+
+def _check_headers(spec: ServerSpec, given: Mapping[str, str]) -> None:
+    """A header HTTP cannot carry fails every request, and the HTTP library's error quotes the
+    value (escaped, so the redaction of secrets misses it): refused here, naming the header and
+    never its value. A token read from a file with Windows line ends ends in a carriage return."""
+    for name, value in spec.headers.items():
+        if _HEADER_NAME.fullmatch(name) and _HEADER_VALUE.fullmatch(value):
+            continue
+        where = (f"The --header {visible(name)}" if name in given
+                 else f"The header {visible(name)} of server {visible(spec.name)!r}")
+        part = "name" if not _HEADER_NAME.fullmatch(name) else "value"
+        raise DiscoveryError(
+            f"{where} has a {part} an HTTP header cannot carry (a line break or carriage return, "
+            "another control character, or a character outside ASCII, as a value read from a "
+            "file with Windows line ends has); fix it and try again."
+        )
 
 
 _LAUNCHERS = {
