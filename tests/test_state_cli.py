@@ -107,7 +107,20 @@ def test_a_redis_database_that_does_not_exist_stops_the_start(
 
 
 def test_looking_creates_nothing(tmp_path: Path) -> None:
+    # The default folder, where no gateway has run yet: nothing waits, nothing is created.
     for command in ("approvals", "counters"):
-        done = cli(command, "--state-dir", str(tmp_path / "never"))
+        done = cli(command, env={"XDG_STATE_HOME": str(tmp_path / "state")})
         assert done.returncode == 0, done.stderr
-    assert not (tmp_path / "never").exists()
+    assert not (tmp_path / "state").exists()
+
+
+def test_a_state_folder_named_that_is_not_there_is_said_not_shown_empty(tmp_path: Path) -> None:
+    # A mistyped --state-dir: "no calls are waiting" would hide the calls that are.
+    missing = tmp_path / "stat"
+    for command in ("approvals", "counters"):
+        done = cli(command, "--state-dir", str(missing))
+        assert done.returncode == 1, done.stdout
+        assert done.stdout == ""
+        assert done.stderr == (f"policytui {command}: the state folder {missing} does not exist; "
+                               "give the --state-dir the gateway was started with.\n")
+    assert not missing.exists()

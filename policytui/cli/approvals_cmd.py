@@ -70,6 +70,12 @@ def open_state(args: argparse.Namespace, command: str) -> Any:
     if args.state_dir and state_dir.exists() and not state_dir.is_dir():
         raise UsageError(f"--state-dir {visible(args.state_dir)} is a file; give the gateway's state folder")
     url = args.state or os.environ.get(STATE_ENV)
+    if not url and args.state_dir and not state_dir.exists():
+        # A folder named on purpose that is not there is a mistyped path more often than a
+        # gateway that never ran: "nothing is waiting" would hide the calls that are.
+        print(f"policytui {command}: the state folder {visible(str(state_dir))} does not exist; "
+              "give the --state-dir the gateway was started with.", file=sys.stderr)
+        return 1
     if not url and not state_dir.is_dir():
         return None  # no gateway has run with this folder: nothing to show, nothing created
     if url and url.lower().startswith("sqlite://"):
