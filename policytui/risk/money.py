@@ -80,11 +80,11 @@ _WHAT_IFS = frozenset(
     "quote quotes estimate estimates preview previews simulation simulations".split())
 
 
-def money_act(words: list[str], lead: str | None, money: Callable[[], bool]
-              ) -> str | None:
+def money_act(words: list[str], lead: str | None, money: Callable[[], bool],
+              timer: Callable[[], bool] | None = None) -> str | None:
     """A money act the shared verb table does not name: `words` are the name's (its
     namespace left out), `lead` the description's first word. The verb that does it, or
-    None."""
+    None. `timer()` says the description makes a switch a timer (`timed_switch`)."""
     if not words or not PRETEND.isdisjoint(words):
         return None  # none, or a pretence (`pretended`)
     first = words[0]
@@ -96,7 +96,8 @@ def money_act(words: list[str], lead: str | None, money: Callable[[], bool]
         return first
     if "switch" in words:  # the second word of every one of `_SWITCHES`
         for i in range(len(words) - 1):
-            if (words[i], words[i + 1]) in _SWITCHES and money():
+            if ((words[i], words[i + 1]) in _SWITCHES and money()
+                    and not (timer is not None and timer())):
                 # "paradigm_kill_switch", "set_kill_switch": on a trading desk a kill switch
                 # cancels every live order at once.
                 return f"{words[i]} {words[i + 1]}"
@@ -256,7 +257,8 @@ def object_may_be_paid(verb: str | None, desc: DescriptionVerbs) -> bool:
     needs a paid or owed head and no word of the sentence is one, nor a generic "record" whose
     example might be: the object is made of the sentence's words. A cheap test, so that most
     acting tools never work out the object."""
-    return verb in v.MONEY_IF_CONTEXT or not _PAID_OR_GENERIC.isdisjoint(desc.words)
+    return verb in v.MONEY_IF_CONTEXT or not _PAID_OR_GENERIC.isdisjoint(desc.words) or (
+        not MAKE_UP.isdisjoint(desc.words))
 
 
 def description_object(desc: DescriptionVerbs, narrow: bool = False) -> list[str]:
@@ -268,11 +270,11 @@ def description_object(desc: DescriptionVerbs, narrow: bool = False) -> list[str
     if desc.lead in v.HYPOTHETICAL:
         return []  # "Preview a transaction": nothing is done to it
     words = desc.words
-    try:
-        at = words.index(desc.lead) + 1 if desc.lead else len(words)
-    except ValueError:  # the lead was inflected ("Creates")
-        at = next((i + 1 for i, w in enumerate(words[:4]) if base_verb(w) == desc.lead),
-                  len(words))
+    at = _object_start(desc)
+    if at < len(words) and words[at] in _WATCHING_GERUNDS and desc.lead in _STARTERS:
+        # "Start recording every trade into a buffer": what is started is the recording; the
+        # trades are what it records.
+        return [words[at]]
     out = []
     # A dash or a bracket ends the phrase too: "Modify a recurring payment mandate status —
     # suspend, terminate, or restart" acts on the status, and what follows explains it.
@@ -316,6 +318,180 @@ def description_object(desc: DescriptionVerbs, narrow: bool = False) -> list[str
             if money is not None:
                 out.append(money)
     return out
+
+
+# What ends one item of a listed object: the object's own ends, a clause's, and a place.
+_ITEM_ENDS = _OBJECT_ENDS | _CLAUSE_ENDS | frozenset("inside onto over under".split())
+# Words that start a new clause rather than another item ("Create a customer, then bill").
+_NOT_AN_ITEM = frozenset("then also which that so".split())
+_LISTED_AT_MOST = 16
+
+
+def listed_objects(desc: DescriptionVerbs) -> list[list[str]]:
+    """The items listed after the first in what the description's verb acts on: "Cancel a
+    DRFQv2 RFQ, a single order, or a batch by filter" gives [a, single, order] and [a,
+    batch]; "Execute an instant, gas-free micro-payment inside a channel" gives [gas, free,
+    micro, payment]. `description_object` ends at the first comma, "or" or "and", so a money
+    document listed second is otherwise never read. Only ever added to the first reading.
+    None when the first item is a possessive: the rest are its parts ("a cart's totals,
+    currency or checkout URL"; `possessed_items` gives them)."""
+    words = desc.words
+    if desc.lead is None or desc.lead in v.HYPOTHETICAL or SEPARATORS.isdisjoint(words[:12]):
+        return []
+    at = _object_start(desc)
+    window = words[at:at + _LISTED_AT_MOST]
+    if SEPARATORS.isdisjoint(window[:8]):
+        return []  # nearly every sentence: one object, read by `description_object`
+    aside = _ASIDE.search(desc.sentence[:300])
+    if aside is not None:
+        # "Build a deal worksheet (price, taxes, fees, payment)": what the brackets list
+        # explains the object; it is not acted on.
+        window = window[:max(0, len(sentence_tokens(desc.sentence[:aside.start()])) - at)]
+    items: list[list[str]] = []
+    current: list[str] = []
+    first: list[str] = []
+    listing = False
+    for at_word, word in enumerate(window):
+        if not listing and word == "s" and at_word:
+            # "Update a member's profile fields or subscription status": what is listed
+            # belongs to the member, whose money is `description_object`'s to find.
+            return []
+        if word in _ITEM_ENDS or word == "e":  # "e.g."
+            break
+        if word in SEPARATORS:
+            if listing and current:
+                items.append(current)
+            listing, current = True, []
+            continue
+        if not listing:
+            first.append(word)
+        if listing:
+            if not current and (word in _NOT_AN_ITEM or (
+                    base_verb(word) is not None and word not in PAID_HEADS
+                    and word not in v.MONEY_IF_CONTEXT and word not in _BARE)):
+                break  # "..., then charge the card": a second act, not a second object
+            current.append(word)
+    if listing and current:
+        items.append(current)
+    # A listed item is another object when it has its own article ("a single order"), or when
+    # the first is only an article and a word before a comma, which the comma joins to what
+    # follows ("an instant, gas-free micro-payment"). A bare list ("Set hours, bonuses and
+    # reimbursements on a payroll") names what is set on the object after it.
+    adjectival = (len(first) == 2 and first[0] in _ARTICLES and len(window) > 2
+                  and window[2] == ",")
+    return [item for item in items if item[0] in _DETERMINERS or (adjectival and item is items[0])]
+
+
+_DETERMINERS = frozenset("a an the any every all each one its their your".split())
+
+
+def possessed_items(desc: DescriptionVerbs) -> list[list[str]]:
+    """The parts listed after a possessive object ("Modify an existing pie's settings,
+    instrument allocations, or target weights" gives [settings], [instrument, allocations],
+    [target, weights]), or nothing."""
+    words = desc.words
+    if desc.lead is None or desc.lead in v.HYPOTHETICAL:
+        return []
+    at = _object_start(desc)
+    window = words[at:at + _LISTED_AT_MOST]
+    if "s" not in window[:5]:
+        return []
+    items: list[list[str]] = []
+    current: list[str] = []
+    for word in window[window.index("s") + 1:]:
+        if word in _ITEM_ENDS or word == "e":
+            break
+        if word in SEPARATORS:
+            if current:
+                items.append(current)
+            current = []
+            continue
+        current.append(word)
+    if current:
+        items.append(current)
+    return items
+
+
+def _object_start(desc: DescriptionVerbs) -> int:
+    """Where what the description's lead acts on starts in its words."""
+    words = desc.words
+    try:
+        return words.index(desc.lead) + 1 if desc.lead else len(words)
+    except ValueError:  # the lead was inflected ("Creates")
+        return next((i + 1 for i, w in enumerate(words[:4]) if base_verb(w) == desc.lead),
+                    len(words))
+
+
+# Verbs that start or stop an activity, and the activities that only watch or keep what
+# passes ("Start streaming fills", "Stop recording trades"): they move nothing they name.
+_STARTERS = frozenset("start begin stop pause resume enable disable".split())
+_WATCHING_GERUNDS = frozenset(
+    "recording logging streaming monitoring tracking watching polling buffering collecting "
+    "listening mirroring".split())
+
+
+# Sending a money document that exists by e-mail delivers it; the money moves when the
+# payer pays, and it is owed from when the document was made (by another tool, or by this one
+# when its words also make or issue it: "Create and e-mail an invoice").
+_DELIVERING = frozenset("send resend email mail deliver forward share".split())
+_SENT_DOCUMENTS = frozenset(
+    "invoice invoices estimate estimates quote quotes receipt receipts statement statements "
+    "purchaseorder purchaseorders payslip payslips".split())
+_MAIL = frozenset("email emails mail emailed mailed".split())  # "e-mail" splits as e, mail
+_MADE_BEFORE_SENDING = frozenset(
+    "create creates make makes issue issues generate generates raise raises draft drafts "
+    "finalize finalizes finalise finalises new".split())
+_MONEY_SENT = frozenset("payment payments money funds fund transfer transfers".split())
+# Words that make the sending bill the payer: a link to pay, a draft finalised, a status.
+_BILLING_WHEN_SENT = frozenset(
+    "link links pay paid checkout finalized finalised finalize finalise draft status".split())
+# Arguments giving where a copy goes.
+_RECIPIENTS = frozenset(
+    "email emails emailto sendto to recipient recipients recipientemail cc emailcc bcc "
+    "address addresses".split())
+
+
+def mails_a_document(name: NameVerbs, desc: DescriptionVerbs, acting: str | None,
+                     schema: Any) -> bool:
+    """Does the tool only e-mail a copy of a money document that exists to an address it is
+    given ("send_invoice_by_email(invoice_id, email_to)", "qbo_send(entity, id, send_to)":
+    "Email an Invoice, Estimate or PurchaseOrder to the customer")? Not when it also makes,
+    issues or finalises it, asks for payment with it ("with a payment link") or changes its
+    status; not when it sends to the payer on file alone, which issues the bill; nor when what
+    is sent is a payment ("Send a payment by e-mail")."""
+    if acting not in _DELIVERING:
+        return False
+    first = desc.words[:30]
+    if _MAIL.isdisjoint(name.words) and _MAIL.isdisjoint(first):
+        return False
+    said = [*name.words, *first, *desc.rest()[:40]]
+    if not (_MADE_BEFORE_SENDING.isdisjoint(said) and _BILLING_WHEN_SENT.isdisjoint(said)):
+        return False
+    props = schema.get("properties") if type(schema) is dict else None
+    if type(props) is not dict or not any(
+            type(arg) is str and normalize(arg[:40]) in _RECIPIENTS for arg in list(props)[:30]):
+        return False
+    sent = [*name.words, *(description_object(desc) if desc.lead in _DELIVERING else [])]
+    listed = [w for item in listed_objects(desc) for w in item] if desc.lead else []
+    return (not _SENT_DOCUMENTS.isdisjoint(sent + listed)
+            and _MONEY_SENT.isdisjoint(sent + listed))
+
+
+# A portfolio's make-up: changing the allocations or target weights of its instruments buys
+# and sells them to match ("Modify a pie's instrument allocations or target weights").
+MAKE_UP = frozenset("allocation allocations weight weights weighting weightings".split())
+_HOLDINGS = frozenset(
+    "instrument instruments asset assets portfolio portfolios target holding holdings stock "
+    "stocks fund funds pie pies".split())
+
+
+def rebalanced(words: list[str]) -> str | None:
+    """The make-up of a portfolio in these words of an object ("instrument allocations",
+    "target weights"), or None."""
+    for before, word in zip(words, words[1:]):
+        if word in MAKE_UP and before in _HOLDINGS:
+            return f"{before} {word}"
+    return None
 
 
 _ASIDE = re.compile(r"\s[\u2013\u2014-]+\s|\s?\(")
@@ -458,9 +634,13 @@ def financial(kind: str | None, verb: str | None, words: list[str],
         return False  # "track_invoice": watches whether it is paid, changes nothing owed
     if verb in _FILING:
         return False  # "upload_receipt", "attach_invoice_pdf": hands over a file
+    if not _COPIES.isdisjoint(words):
+        return False  # "backup_ledger", "Save a copy of the books": a copy moves no money
     if verb in _REPORTING and not _REPORTS.isdisjoint(words):
         return False  # "generate_expense_report": a report about money moves none
     head = object_head(words, verb)
+    if verb in _RECOMPUTING and head in _BOOKS:
+        return False  # "recalculate_ledger": figures worked out again from what is recorded
     if verb in _STATES and head is not None and head.endswith("s") and verb not in words[:1]:
         return False  # "orders_open", "Open paper positions": which ones are open, a state
     after = object_head(words, verb, after_only=True) if verb in v.MONEY_IF_CONTEXT else ""
@@ -614,7 +794,7 @@ def launched_money(words: list[str]) -> str | None:
 _DETAILS = frozenset(
     "information info address addresses note notes contact contacts metadata email emails "
     "phone name names description title tag tags label labels comment comments attachment "
-    "attachments memo date dates".split())
+    "attachments memo date dates selection selections".split())
 _CONJUNCTIONS = frozenset((",", "or", "and"))
 
 
@@ -760,6 +940,99 @@ _NOT_MONEY_QUALIFIERS["entries"] = _NOT_MONEY_QUALIFIERS["entry"]
 _NOT_MONEY_QUALIFIERS["receipts"] = _NOT_MONEY_QUALIFIERS["receipt"]
 # Verbs that hand over a file: uploading a receipt or attaching an invoice PDF moves no money.
 _FILING = frozenset("upload attach".split())
+# Verbs that shelve a document without changing it: archiving, hiding or pinning an invoice
+# changes where it shows, not what is owed.
+_SHELVING = frozenset(
+    "archive unarchive hide unhide pin unpin star unstar favorite favourite unfavorite "
+    "bookmark".split())
+# What a description says of a shelved document that is only hidden ("hidden from default
+# views"); archiving that also cancels payments or takes the document out of its workflows
+# may stop what is owed.
+_HIDDEN = frozenset("hidden hide hides hiding invisible visible visibility views".split())
+_STOPPING = frozenset("cancel cancels cancelled canceled void voids terminate terminates".split())
+
+
+# A fiscal or tax receipt is the record a till sends the tax office for a sale already paid
+# ("Emit a final (second) 54-FZ fiscal receipt after a prepayment sale"): nothing is billed.
+_FISCAL = frozenset("fiscal tax".split())
+_RECEIPTS = frozenset("receipt receipts".split())
+
+
+def fiscal_receipt(words: list[str], verb: str | None, desc: DescriptionVerbs) -> bool:
+    """Is what the tool's verb makes or changes (the head of `words`, the name's, or of the
+    description's object) a fiscal or tax receipt, as the description's first sentence says?
+    Not a payment made "with a fiscal receipt"."""
+    if _RECEIPTS.isdisjoint(words) and _RECEIPTS.isdisjoint(desc.words[:12]):
+        return False
+    acted_on = description_object(desc)
+    if object_head(words, verb or "") not in _RECEIPTS and (
+            not acted_on or acted_on[-1] not in _RECEIPTS):
+        return False
+    first = desc.words[:20]
+    return any(a in _FISCAL and b in _RECEIPTS for a, b in zip(first, first[1:]))
+
+
+# What switches an automatic act on or off ("set_auto_add_margin": "Turn on/off
+# auto-add-margin"): the setting is changed now, the act is done later, if ever, by the
+# service.
+_AUTOMATIC_SETTING = frozenset("auto autoadd autotopup".split())
+_TURNING = frozenset("turn toggle switch".split())
+
+
+def automation_switched(name: NameVerbs, desc: DescriptionVerbs) -> bool:
+    """Does the tool only switch on or off an act the service then does by itself: "auto"
+    right before the name's verb, under a description that turns it on or off?"""
+    if "auto" not in name.prefix[-1:]:
+        return False
+    return desc.words[:1] == ["enable"] and "disable" in desc.words[:4] or (
+        bool(desc.words) and desc.words[0] in _TURNING)
+
+
+# Copying records into accounting software moves none of their money ("Push approved
+# transactions to the connected accounting system").
+_COPYING = frozenset("push pushes sync syncs export exports upload uploads mirror".split())
+_BOOKKEEPING = frozenset("accounting erp bookkeeping".split())
+
+
+def copied_to_books(verb: str | None, desc: DescriptionVerbs) -> bool:
+    """Does the description's copying verb send what it names to accounting software?"""
+    if verb not in _COPYING or _BOOKKEEPING.isdisjoint(desc.words[:24]):
+        return False
+    words = desc.words[:24]
+    at = next((i for i, w in enumerate(words) if w in ("to", "into")), None)
+    return at is not None and not _BOOKKEEPING.isdisjoint(words[at:at + 6])
+
+
+# A switch set as a timer ("creates, updates, or deletes a kill-switch timer"): it would
+# cancel the desk's orders when the time runs out; setting it cancels none now.
+_TIMERS = frozenset("timer timers countdown".split())
+
+
+def timed_switch(desc: DescriptionVerbs) -> bool:
+    """Does the description make the tool's switch a timer that fires later?"""
+    words = [*desc.words[:40], *desc.rest()[:40]]
+    return not _TIMERS.isdisjoint(words)
+
+
+def shelved_only(verb: str | None, desc: DescriptionVerbs) -> bool:
+    """Does an archiving (hiding, pinning) verb only hide what it shelves, as the description
+    says ("Archive an invoice (hidden from default views, kept for records)"), cancelling
+    nothing with it?"""
+    if verb not in _SHELVING:
+        return False
+    words = desc.words[:30]
+    return not _HIDDEN.isdisjoint(words) and _STOPPING.isdisjoint(words)
+
+
+# Words that make the object a copy of the money records ("backup_ledger", "snapshot_books");
+# "copy_invoice" makes a new invoice, so not "copy".
+_COPIES = frozenset("backup backups snapshot snapshots".split())
+# Verbs that work figures out again, and the whole books they may work on: recalculating a
+# ledger rebuilds its totals from the entries, which stay as they are (recalculating an
+# invoice changes what it bills, so only the books).
+_RECOMPUTING = frozenset(
+    "recalculate recompute rebuild reindex refresh resync recount rescan".split())
+_BOOKS = frozenset("ledger ledgers book books".split())
 # Words that make the act one of watching a money document, not changing it: "Start tracking
 # an invoice for payment", "untrack_invoice".
 WATCHING = frozenset("track tracking tracked untrack untracking".split())

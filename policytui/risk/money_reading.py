@@ -19,22 +19,28 @@ from policytui.risk.findings import Reading, quote
 from policytui.risk.money import (
     FACETS,
     FILLER,
+    MAKE_UP,
     NAME_SETTLING_WORDS,
     PAID_HEADS,
     MoneyRecord,
     accepted_quote,
     applied_discount,
+    automation_switched,
     booked_travel,
     checks_out,
     confirms_a_check,
     converted_into,
+    copied_to_books,
     data_subscription,
     description_books,
     description_object,
     details_only,
     financial,
+    fiscal_receipt,
     funded_product,
     launched_money,
+    listed_objects,
+    mails_a_document,
     marked_paid,
     money_act,
     money_arguments,
@@ -44,11 +50,23 @@ from policytui.risk.money import (
     object_may_be_paid,
     on_cart,
     paying_word,
+    possessed_items,
     pretended,
     quoted_word,
     raw_api_call,
+    rebalanced,
+    shelved_only,
     spend_limit,
+    timed_switch,
     with_server_record,
+)
+from policytui.risk.money_groups import (
+    billing_stopped,
+    contract_call,
+    may_be_grouped,
+    no_money_said,
+    trading_bot,
+    voucher_money,
 )
 from policytui.risk.money_said import charged_on_the_way
 from policytui.risk.names import NameVerbs
@@ -63,6 +81,7 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
     the whole server's business, which lets verbs that need money in sight count;
     `money_record()` is the money document the server's words give as one of its generic
     records (`server_money_record`)."""
+    was, first_said = (r.category, r.severity), len(r.evidence)
     if r.kind is not None and r.kind not in (v.READ, v.MONEY):
         # The verb the reading rests on, so that it is not taken for its own object.
         acting: str | None
@@ -82,6 +101,8 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
         # paid (see `financial` and `object_may_be_paid`); most tools hold none.
         if (acting in v.MONEY_IF_CONTEXT or not PAID_HEADS.isdisjoint(words)
                 or (desc.lead is not None and object_may_be_paid(acting, desc))) and (
+                # "send_invoice_by_email(invoice_id, email_to)": a copy is delivered.
+                not mails_a_document(name, desc, acting, schema)) and (
                 (found := _acts_on_money(r.kind, name, desc, acting, words, lambda: (
                     money_server or money_context(name, desc, facts, schema=schema)),
                     money_record))
@@ -140,7 +161,8 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
                     if settled is not None:
                         r.evidence.append(settled)
             if settled is None:
-                acted = money_act(words, desc.words[0] if desc.words else None, in_sight)
+                acted = money_act(words, desc.words[0] if desc.words else None, in_sight,
+                                  timer=lambda: timed_switch(desc))
                 if acted is not None:
                     r.evidence.append(f"verb {quoted_word(acted)} moves money")
                 elif arguments is not None and (spender := arguments.spender) is not None:
@@ -158,6 +180,12 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
             r.category, r.severity = FINANCIAL, CRITICAL
             r.confidence = max(r.confidence, 70)
 
+    if r.category not in (READ, FINANCIAL) and may_be_grouped(name, desc) and (
+            grouped := _said_by_money_servers(name, desc, schema, money_server)) is not None:
+        r.evidence.append(grouped)
+        r.category, r.severity = FINANCIAL, CRITICAL
+        r.confidence = max(r.confidence, 70)
+
     if (shape.transfer and (r.category not in (READ, FINANCIAL) or (
             r.category == READ and name.kind is None and desc.kind is None))
             and pretended(name.words) is None
@@ -169,6 +197,34 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
                           " give an amount and where it goes: it moves money")
         r.category, r.severity = FINANCIAL, CRITICAL
         r.confidence = max(r.confidence, 70)
+
+    if (r.category == FINANCIAL and was[0] not in (READ, FINANCIAL)
+            and (denied := no_money_said(desc.text, desc.sentence)) is not None):
+        # "Record a refund against an order, for reporting. This does not send money to the
+        # customer": the server says no money moves, and the words' own reading stands (a
+        # tool read as reading stays Financial: this never makes a tool Read).
+        r.against.extend(r.evidence[first_said:])
+        del r.evidence[first_said:]
+        r.evidence.append(f"the description's words {quote(denied)} say it moves no money")
+        r.category, r.severity = was
+
+
+def _said_by_money_servers(name: NameVerbs, desc: DescriptionVerbs, schema: Any,
+                           money_server: bool) -> str | None:
+    """Why a tool that acts moves money in a way payment, trading and accounting servers say
+    apart from the verb tables (`money_groups`), or None."""
+    if (bot := trading_bot(name, desc)) is not None:
+        return f"it sets a trading {quoted_word(bot)} to work: the bot places orders"
+    if (voucher := voucher_money(name, desc, schema, money_server)) is not None:
+        return (f"it makes or redeems a {quoted_word(voucher)} that holds funds: it takes them "
+                "from a balance or credits them")
+    if (stopped := billing_stopped(desc)) is not None:
+        return (f"the description's words {quote(stopped)} say it ends something billed: it "
+                "changes what is paid")
+    if (called := contract_call(name, desc, schema)) is not None:
+        return (f"it calls a smart contract's state-changing function ({quote(called)}): the "
+                "call is a transaction that can move tokens")
+    return None
 
 
 def _acts_on_money(kind: str, name: NameVerbs, desc: DescriptionVerbs, acting: str | None,
@@ -210,11 +266,19 @@ def _acts_on_money(kind: str, name: NameVerbs, desc: DescriptionVerbs, acting: s
     # a writer by where its output goes writes a file, and moves no money.
     file_only = (acting is not None and acting == desc.lead and desc.kind == v.WRITE
                  and v.VERBS.get(acting) == v.READ)
+    # "archive_invoice": "Archive an invoice (hidden from default views, kept for records)".
+    shelved = shelved_only(acting, desc)
+    if (shelved or automation_switched(name, desc) or fiscal_receipt(words, acting, desc)
+            or copied_to_books(desc.lead, desc)):
+        # A fiscal receipt for a sale already paid; "set_auto_add_margin": the act is switched
+        # on, not done; "Push approved transactions to the accounting system": a copy.
+        return None
     if not noun_verb and not file_only and not confirms_a_check(name, desc) and (
             financial(kind, acting, words, money, found, unpaid=unpaid) or (
                   desc.lead is not None and object_may_be_paid(acting, desc) and (
                       _object_financial(kind, acting, desc, money, found, unpaid, record)
-                      or _narrow_financial(kind, acting, desc, money, found, unpaid)))
+                      or _narrow_financial(kind, acting, desc, money, found, unpaid)
+                      or _listed_financial(kind, acting, desc, money, found, unpaid)))
             ) and not details_only(desc) and not on_cart(desc):
         return found
     return None
@@ -286,6 +350,31 @@ def _narrow_financial(kind: str, acting: str | None, desc: DescriptionVerbs,
     narrow = description_object(desc, narrow=True)
     return bool(narrow) and narrow != description_object(desc) and financial(
         kind, acting, narrow, money, found, "description", unpaid)
+
+
+def _listed_financial(kind: str, acting: str | None, desc: DescriptionVerbs,
+                      money: Callable[[], bool], found: list[str],
+                      unpaid: Callable[[str], bool]) -> bool:
+    """Does the verb move money by an item listed after the first in what it acts on ("Cancel
+    an RFQ, a single order, or a batch"; "Modify a pie's settings, instrument allocations, or
+    target weights")? The first item is `_object_financial`'s. Only a description whose verb
+    acts lists what is acted on: a reader's list is what it shows ("Show the basket total,
+    delivery fee and arrival time")."""
+    if desc.kind is None or desc.kind == v.READ:
+        return False
+    for item in listed_objects(desc):
+        if financial(kind, acting, item, money, found, "description", unpaid):
+            return True
+    if MAKE_UP.isdisjoint(desc.words[:24]):
+        return False  # nearly every tool
+    parts = possessed_items(desc) if "s" in desc.words[:8] else []
+    for item in [description_object(desc), *parts]:
+        if (make_up := rebalanced(item)) is not None and money():
+            # "instrument allocations": changing them buys and sells to match.
+            found.append(f"description noun {quoted_word(make_up)}: changing a portfolio's "
+                         "make-up trades to match it")
+            return True
+    return False
 
 
 # Leads of a description that accepts what follows ("The endpoint confirms an estimated quote").
