@@ -1370,9 +1370,9 @@ def _assert_category(c, category: str) -> None:
     ("hive_checks", "Check history for a hive (brood pattern, queen seen, mite count).", None,
      "Read"),
     ("backups_pflege", "Alte Backups bereinigen, verbleibende auflisten", None, "Write"),
-    # A side effect said of "it" after a condition.
+    # A side effect said of "it" after a condition: finalising a bill issues it.
     ("getBillPdf", "Returns the bill PDF. If the bill is still a draft it is finalised and "
-     "numbered first.", None, "Destructive"),
+     "numbered first.", None, "Financial"),
     ("getBillPdf", "Returns the bill PDF. If the bill is still a draft it is shown with a "
      "watermark.", None, "Read"),
     # A plural the verbless name holds, before a preposition, is the name's noun.

@@ -284,3 +284,67 @@ def test_the_rules_run_in_classify_all_as_in_classify():
              tool("withdraw", "Withdraw funds.", AMOUNT)]
     found = classify_all(tools, use_annotations=False)
     assert found["codes_apply_code"].category == "Financial", found["codes_apply_code"].evidence
+
+
+# ----- the lines of a money document, and money said later ---------------------------------
+
+def test_a_line_added_to_a_money_document_is_the_documents():
+    found = reading("add_line_item", "Add a line item to an invoice.", args("invoice_id"))
+    assert found.category == "Financial", found.evidence
+    assert reading("add_item", "Add an item to the purchase order.",
+                   args("po_id")).category == "Financial"
+    # A line of a report, an item of a shopping list: no money document.
+    assert reading("add_line", "Add a line to the report.", args("id")).category == "Write"
+    assert reading("add_list_item", "Add an item to the shopping list.",
+                   args("list_id")).category == "Write"
+
+
+@pytest.mark.parametrize("name,description,properties", [
+    ("return_boat", "Hand-over of the boat at the dock. Records fuel level and releases the "
+                    "deposit hold if no damage is reported.", args("rental_id")),
+    ("offboard_employee", "Offboard an employee: sets the termination date and schedules final "
+                          "pay.", args("employee_id")),
+    ("create_project", "Create a new project. A project on a paid plan adds $10/month to the "
+                       "organization's subscription.", args("name")),
+    ("get_invoice_pdf", "Returns the invoice PDF. If the invoice is still a draft it is "
+                        "finalised and given a number first.", args("invoice_id")),
+    ("record_usage", "Record usage for a subscription item. Reported quantities are aggregated "
+                     "and billed at the end of the period.", args("item_id", "quantity")),
+])
+def test_money_said_later_in_english_makes_an_acting_tool_financial(name, description,
+                                                                    properties):
+    found = reading(name, description, properties)
+    assert found.category == "Financial", found.evidence
+
+
+@pytest.mark.parametrize("name,description,expected", [
+    ("release_lock", "Release the lock on a file.", "Write"),
+    ("schedule_reminder", "Schedule a payment reminder e-mail for an invoice.", "Write"),
+    ("close_rental", "Close a rental. It never releases the deposit; staff do that.", "Write"),
+    ("get_invoice", "Get an invoice. Draft invoices are shown as they are.", "Read"),
+])
+def test_near_misses_of_money_said_later_stay(name, description, expected):
+    assert reading(name, description, args("id")).category == expected
+
+
+def test_a_closing_document_bills_as_an_invoice_does():
+    found = reading("delete_closing_document", "Delete a closing document (UPD/Act) by document "
+                                               "ID.", args("document_id"))
+    assert found.category == "Financial", found.evidence
+    assert reading("create_upd", "Create UPD (universal transfer document).",
+                   args("buyer_name", "total")).category == "Financial"
+    # E-mailed to an address it is a copy, as an invoice is; other documents are no money.
+    assert reading("send_closing_document_email", "Send closing document to specified email "
+                                                  "address.", args("document_id", "email"),
+                   True).category == "Write"
+    assert reading("delete_document", "Delete a document draft.",
+                   args("id")).category == "Destructive"
+    assert reading("close_document", "Close a document.", args("id")).category == "Write"
+
+
+def test_approving_the_proof_of_a_payment_settles_the_bill():
+    found = reading("payment_verification_approve", "Approve a payment verification: the bill "
+                                                    "becomes paid.", args("verification_id"))
+    assert found.category == "Financial", found.evidence
+    assert reading("approve_verification", "Approve an identity verification.",
+                   args("id")).category == "Write"

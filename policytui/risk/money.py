@@ -150,7 +150,8 @@ ALL_MONEY_OBJECTS_IF_CONTEXT = v.MONEY_OBJECTS_IF_CONTEXT | EXTRA_MONEY_OBJECTS_
 
 # Every head that lets `financial` say a verb moves money, but for the money verbs that
 # need only money in sight.
-PAID_HEADS = ALL_MONEY_OBJECTS | ALL_MONEY_OBJECTS_IF_CONTEXT | _PLANS | _POSITIONS
+PAID_HEADS = (ALL_MONEY_OBJECTS | ALL_MONEY_OBJECTS_IF_CONTEXT | _PLANS | _POSITIONS
+              | frozenset(("closing", "upd")))
 
 
 def money_noun(word: str) -> bool:
@@ -275,7 +276,7 @@ def description_object(desc: DescriptionVerbs, narrow: bool = False) -> list[str
         # "Start recording every trade into a buffer": what is started is the recording; the
         # trades are what it records.
         return [words[at]]
-    out = []
+    out: list[str] = []
     # A dash or a bracket ends the phrase too: "Modify a recurring payment mandate status —
     # suspend, terminate, or restart" acts on the status, and what follows explains it.
     end = at + 6
@@ -286,13 +287,20 @@ def description_object(desc: DescriptionVerbs, narrow: bool = False) -> list[str
     if aside is not None:
         end = min(end, len(sentence_tokens(desc.sentence[:aside.start()])))
     low = ""
-    for i in range(at, min(end, len(words))):
+    i = at
+    while i < min(end, len(words)):
         word = words[i]
-        if word in _OBJECT_ENDS and i + 1 < len(words):
+        i += 1
+        if (word in _PART_OF and out and out[-1] in _LINES and i < len(words)
+                and all(w in _LINES or w in _BARE for w in out)):
+            # "Add a line item to an invoice": the line belongs to what follows.
+            end += 4
+            continue
+        if word in _OBJECT_ENDS and i < len(words):
             # "Cancel in-flight transactions", "Send on-chain payments": a preposition joined
             # by a hyphen to the next word is part of a modifier, not the end of the object.
             low = low or desc.sentence[:300].lower()
-            if f"{word}-{words[i + 1]}" in low:
+            if f"{word}-{words[i]}" in low:
                 continue
         if word in _OBJECT_ENDS or word in SEPARATORS or word == "e":  # "e.g."
             break
@@ -382,6 +390,8 @@ def listed_objects(desc: DescriptionVerbs) -> list[list[str]]:
     return [item for item in items if item[0] in _DETERMINERS or (adjectival and item is items[0])]
 
 
+# The lines of a money document, which belong to the document a preposition names next.
+_LINES = frozenset("line lines item items lineitem lineitems".split())
 _DETERMINERS = frozenset("a an the any every all each one its their your".split())
 
 
@@ -436,7 +446,7 @@ _WATCHING_GERUNDS = frozenset(
 _DELIVERING = frozenset("send resend email mail deliver forward share".split())
 _SENT_DOCUMENTS = frozenset(
     "invoice invoices estimate estimates quote quotes receipt receipts statement statements "
-    "purchaseorder purchaseorders payslip payslips".split())
+    "purchaseorder purchaseorders payslip payslips upd closing".split())
 _MAIL = frozenset("email emails mail emailed mailed".split())  # "e-mail" splits as e, mail
 _MADE_BEFORE_SENDING = frozenset(
     "create creates make makes issue issues generate generates raise raises draft drafts "
@@ -667,12 +677,38 @@ def financial(kind: str | None, verb: str | None, words: list[str],
         # "close_position": closing or opening a position trades, whatever is in sight.
         evidence.append(f"{where} noun {quoted_word(head)}: '{verb}' trades")
         return True
+    if head in _BILLING_DOCUMENTS and (head == "upd" or _closing_document(words, head)):
+        # "Delete a closing document (UPD/Act)", "Create UPD (universal transfer document)":
+        # the act or UPD that closes a sale bills the buyer, as an invoice does.
+        evidence.append(f"{where} noun {quoted_word(head)}: a closing document bills the buyer")
+        return True
+    if (verb in _SETTLING and head in _PROOFS and _PAID_PROOF.intersection(words)):
+        # "lb_payment_verification_approve": approving the proof of a payment settles the bill.
+        evidence.append(f"{where} noun {quoted_word(head)}: '{verb}' of a payment's proof "
+                        "settles what is owed")
+        return True
     if head is not None and (money_object(head) or (money_object_if_context(head)
                                                     and money())):
         evidence.append(f"{where} noun {quoted_word(head)}: '{verb}' changes what someone pays or "
                         "is owed")
         return True
     return False
+
+
+# The documents that close a sale in the accounting of Russia and its neighbours (an act of
+# completed work, a UPD: an invoice and a waybill in one), as servers write them in English.
+_BILLING_DOCUMENTS = frozenset("document documents doc docs upd".split())
+
+
+def _closing_document(words: list[str], head: str) -> bool:
+    at = words.index(head)
+    return at > 0 and words[at - 1] == "closing"
+
+
+# Approving the proof that a payment was made settles the bill it pays.
+_SETTLING = frozenset("approve accept".split())
+_PROOFS = frozenset("verification verifications proof proofs".split())
+_PAID_PROOF = frozenset("payment payments transfer transfers".split())
 
 
 # Verbs that take money from whoever is named after them.

@@ -19,7 +19,8 @@ from policytui.risk.schema import normalize
 
 def may_be_grouped(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     """Could any of `trading_bot`, `voucher_money`, `billing_stopped` or `contract_call` find
-    money? Two set operations and a substring test: most tools stop here."""
+    money? Two set operations and a substring test: most tools stop here (`money_said_later`
+    has its own)."""
     return (not _GROUP_WORDS.isdisjoint(name.words) or not _GROUP_WORDS.isdisjoint(desc.words[:12])
             or "illing" in desc.text[:_BILLING_WINDOW]
             or "ILLING" in desc.text[:_BILLING_WINDOW])
@@ -165,6 +166,44 @@ def contract_call(name: NameVerbs, desc: DescriptionVerbs, schema: Any) -> str |
             if type(arg) is str and _SIGNING.search(normalize(arg[:60])) is not None:
                 return arg
     return None
+
+
+# --- Money said later in English, in ways `money_said` does not know ----------------------
+# "releases the deposit hold if no damage is reported": held funds go back to the payer;
+# "Reported quantities are aggregated and billed at the end of the period": a participle
+# before the billing one; "adds $10/month to the organization's subscription": a price added;
+# "schedules final pay", "schedules a refund": a payment set to go out; "If the invoice is a
+# draft it is finalised": the bill is issued.
+_SAID_LATER = re.compile(
+    r"\breleas(?:e|es|ing)\s+(?:the\s+|its\s+|any\s+)?(?:security\s+)?(?:deposit|escrow|held\s+funds"
+    r"|funds\s+held|pre-?authori[sz]ation)\b"
+    r"|\b(?:is|are)\s+[a-z]+ed\s+and\s+(?:billed|charged|invoiced)\s+(?:at|to|on|monthly|"
+    r"immediately|automatically)\b"
+    r"|\badds?\s+(?:[$\u20ac\u00a3\u00a5]\s?\d[\d.,]*(?:/[a-z]+)?|\d+(?:[.,]\d+)?\s?(?:usd|eur|gbp)\b)"
+    r"|\bschedul(?:e|es|ing)\s+(?:a\s+|an\s+|the\s+|its\s+|their\s+)?(?:final\s+|next\s+)?"
+    r"(?:pay|payment|payout|refund|transfer)\b(?!\s+(?:reminder|reminders|notification|"
+    r"notifications|email|emails|report|reports|review|date|dates|run|runs))"
+    r"|\b(?:invoice|bill)\b[^.]{0,60}\b(?:is|are|gets)\s+(?:then\s+)?finali[sz]ed\b")
+_SAID_LATER_HINTS = ("releas", "ed and ", "add", "schedul", "finali")
+_SAID_LATER_WINDOW = 600
+
+
+def money_said_later(text: str) -> str | None:
+    """The words with which a description of a tool that acts says money moves in one of the
+    ways above, or None. Not when denied ("never releases the deposit")."""
+    opening = text[:_SAID_LATER_WINDOW]
+    low = opening.lower()
+    if not any(hint in low for hint in _SAID_LATER_HINTS):
+        return None  # nearly every tool
+    for found in _SAID_LATER.finditer(low):
+        before = low[max(0, found.start() - 20):found.start()].split()[-2:]
+        if not _DENYING.isdisjoint(before):
+            continue
+        return " ".join(found.group(0).split())
+    return None
+
+
+_DENYING = frozenset("not never no without nothing".split())
 
 
 # --- Descriptions that say no money moves -------------------------------------------------

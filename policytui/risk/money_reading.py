@@ -64,6 +64,7 @@ from policytui.risk.money_groups import (
     billing_stopped,
     contract_call,
     may_be_grouped,
+    money_said_later,
     no_money_said,
     trading_bot,
     voucher_money,
@@ -180,8 +181,10 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
             r.category, r.severity = FINANCIAL, CRITICAL
             r.confidence = max(r.confidence, 70)
 
-    if r.category not in (READ, FINANCIAL) and may_be_grouped(name, desc) and (
-            grouped := _said_by_money_servers(name, desc, schema, money_server)) is not None:
+    if r.category not in (READ, FINANCIAL) and (
+            (grouped := _said_by_money_servers(name, desc, schema, money_server)
+             if may_be_grouped(name, desc) else None) is not None
+            or (grouped := _said_later(desc)) is not None):
         r.evidence.append(grouped)
         r.category, r.severity = FINANCIAL, CRITICAL
         r.confidence = max(r.confidence, 70)
@@ -207,6 +210,14 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
         del r.evidence[first_said:]
         r.evidence.append(f"the description's words {quote(denied)} say it moves no money")
         r.category, r.severity = was
+
+
+def _said_later(desc: DescriptionVerbs) -> str | None:
+    """Money a later sentence says moves ("releases the deposit hold"), as evidence."""
+    said = money_said_later(desc.text)
+    if said is None:
+        return None
+    return f"the description's words {quote(said)} say money moves when it is called"
 
 
 def _said_by_money_servers(name: NameVerbs, desc: DescriptionVerbs, schema: Any,
