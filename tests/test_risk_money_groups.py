@@ -348,3 +348,26 @@ def test_approving_the_proof_of_a_payment_settles_the_bill():
     assert found.category == "Financial", found.evidence
     assert reading("approve_verification", "Approve an identity verification.",
                    args("id")).category == "Write"
+
+
+def test_collecting_a_money_document_and_funding_a_product_named_first_move_money():
+    found = reading("dunning_retry", "Immediately retry collection of a past-due invoice.",
+                    args("invoice_id"))
+    assert found.category == "Financial", found.evidence
+    found = reading("earn_subscribe", "Subscribe to a staking product.", AMOUNT)
+    assert found.category == "Financial", found.evidence
+    # A collection of invoices is a set of them; a product named first without money in
+    # sight, or a newsletter subscribed to, moves nothing.
+    assert reading("create_collection", "Create a collection of invoices for the export.",
+                   args("name")).category == "Write"
+    assert reading("newsletter_subscribe", "Subscribe to the newsletter.",
+                   args("email")).category == "Write"
+
+
+def test_an_order_never_sent_is_no_money_but_one_never_sent_twice_is():
+    found = reading("test_order", "Test new order creation. Validates the order, but the order "
+                                  "is never sent to the matching engine.",
+                    {**args("symbol", "side"), **AMOUNT}, True)
+    assert found.category == "Execute", found.evidence
+    assert reading("place_order", "Place an order. The order is never sent twice.",
+                   {**args("symbol", "side"), **AMOUNT}, True).category == "Financial"

@@ -296,6 +296,11 @@ def description_object(desc: DescriptionVerbs, narrow: bool = False) -> list[str
             # "Add a line item to an invoice": the line belongs to what follows.
             end += 4
             continue
+        if (word == "of" and out and all(w in _COLLECTING for w in out) and i < len(words)):
+            # "Retry collection of a past-due invoice": collecting it, the act named without an
+            # article, is taking its payment ("a collection of invoices" is a set of them).
+            end += 5
+            continue
         if word in _OBJECT_ENDS and i < len(words):
             # "Cancel in-flight transactions", "Send on-chain payments": a preposition joined
             # by a hyphen to the next word is part of a modifier, not the end of the object.
@@ -390,6 +395,8 @@ def listed_objects(desc: DescriptionVerbs) -> list[list[str]]:
     return [item for item in items if item[0] in _DETERMINERS or (adjectival and item is items[0])]
 
 
+# The act of taking a money document's payment, named as a noun before it.
+_COLLECTING = frozenset("collection collections".split())
 # The lines of a money document, which belong to the document a preposition names next.
 _LINES = frozenset("line lines item items lineitem lineitems".split())
 _DETERMINERS = frozenset("a an the any every all each one its their your".split())
@@ -1345,6 +1352,8 @@ _YIELD_PRODUCTS = frozenset("earn savings staking vault vaults".split())
 def funded_product(words: list[str]) -> str | None:
     """The yield product a name puts funds into or takes them from ("allocate_earn" -> earn),
     or None."""
+    if words and len(words) <= 3 and words[-1] in _FUNDING and words[0] in _YIELD_PRODUCTS:
+        return words[0]  # "earn_subscribe": the verb after the product, as namespaces write it
     if not words or words[0] not in _FUNDING:
         return None
     return next((w for w in words[1:4] if w in _YIELD_PRODUCTS), None)

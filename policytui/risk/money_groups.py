@@ -220,6 +220,8 @@ _NO_MONEY = re.compile(
     r"|\bno\s+(?:money|funds)\s+(?:is\s+|are\s+)?(?:moved|moves|move|charged|collected|"
     r"transferred|changes\s+hands)\b"
     r"|\bmoves?\s+no\s+(?:money|funds)\b"
+    r"|\b(?:order|payment|trade|transfer)\s+(?:is|will\s+be)\s+never\s+(?:sent|placed|executed|"
+    r"submitted|charged|filled)\b"
     r"|денег\s+не\s+двига|не\s+двига\w*\s+денег|деньги\s+не\s+(?:списыва|переводит)")
 _LATER = re.compile(r"\s*(?:\w+\s+){0,3}?(?:until|unless|again|twice|extra|yet|before|"
                     r"beyond|more\s+than|over)\b")
