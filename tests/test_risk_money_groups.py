@@ -371,3 +371,20 @@ def test_an_order_never_sent_is_no_money_but_one_never_sent_twice_is():
     assert found.category == "Execute", found.evidence
     assert reading("place_order", "Place an order. The order is never sent twice.",
                    {**args("symbol", "side"), **AMOUNT}, True).category == "Financial"
+
+
+def test_transactions_written_into_the_books_and_a_token_launched_are_money():
+    found = reading("commit_proposal", "Write a proposal from propose_transactions into the "
+                                       "book, as one commit.", args("proposal_id"))
+    assert found.category == "Financial", found.evidence
+    found = reading("launch", "Launch a token on Robinhood Chain via the launch router.",
+                    args("name", "symbol"))
+    assert found.category == "Financial", found.evidence
+    # Accounts opened in the books, a book added to a list, a credential or a style deployed.
+    assert reading("open_accounts", "Add account open directives to the book.",
+                   args("text")).category == "Write"
+    assert reading("add_book", "Add a book to the reading list.", args("title")).category == "Write"
+    assert reading("deploy_token", "Deploy an API token to the server.",
+                   args("name")).category == "Execute"
+    assert reading("deploy_tokens", "Deploy design tokens to the theme.",
+                   args("theme")).category == "Execute"

@@ -168,6 +168,52 @@ def contract_call(name: NameVerbs, desc: DescriptionVerbs, schema: Any) -> str |
     return None
 
 
+# --- Ledgers written and tokens launched --------------------------------------------------
+# Writing transactions into the books records money moved ("Append one or more transactions
+# to the book", "Write a proposal from propose_transactions into the book"); opening an
+# account in them records none.
+_BOOKS = frozenset("book books ledger ledgers".split())
+_WRITING = frozenset(
+    "write writes append appends add adds commit commits post posts save saves record records "
+    "insert inserts import imports".split())
+_ENTRIES = frozenset("transaction transactions posting postings entry entries".split())
+_INTO = frozenset("into to in".split())
+_ENTRY_WINDOW = 40
+
+
+def ledger_write(desc: DescriptionVerbs) -> str | None:
+    """The books a description's writing verb writes transactions into ("... into the book"),
+    or None. Transactions must be named in the description's opening."""
+    words = desc.words[:24]
+    if _BOOKS.isdisjoint(words) or desc.lead not in _WRITING:
+        return None
+    at = next((i for i, w in enumerate(words) if w in _BOOKS), 0)
+    if not _INTO.intersection(words[max(0, at - 3):at]):
+        return None  # the books are not where it writes ("Add the book to a shelf")
+    said = [*desc.words[:_ENTRY_WINDOW], *desc.rest()[:_ENTRY_WINDOW]]
+    return words[at] if not _ENTRIES.isdisjoint(said) else None
+
+
+# Launching a token on a chain deploys it and pays for the launch; an API or access token is
+# a credential, a design token a style value.
+_LAUNCHING = frozenset("launch launches deploy deploys".split())
+_TOKENS = frozenset("token tokens coin coins memecoin memecoins".split())
+_CREDENTIALS = frozenset("api access auth bearer refresh session personal design".split())
+
+
+def launched_token(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
+    """The token a tool launches ("Launch a token on Robinhood Chain"), or None."""
+    if not _CREDENTIALS.isdisjoint(name.words) or not _CREDENTIALS.isdisjoint(desc.words[:8]):
+        return None  # "Deploy an API token to the server"
+    for verb, words in ((name.verb, name.words), (desc.lead, desc.words[:8])):
+        if verb not in _LAUNCHING:
+            continue
+        token = next((w for w in words if w in _TOKENS), None)
+        if token is not None:
+            return token
+    return None
+
+
 # --- Money said later in English, in ways `money_said` does not know ----------------------
 # "releases the deposit hold if no damage is reported": held funds go back to the payer;
 # "Reported quantities are aggregated and billed at the end of the period": a participle
@@ -257,4 +303,4 @@ def no_money_said(text: str, first_sentence: str) -> str | None:
 
 
 # Every word one of the tests above starts from.
-_GROUP_WORDS = _TRADERS | _VOUCHERS | _RENTED | _CONTRACTS
+_GROUP_WORDS = _TRADERS | _VOUCHERS | _RENTED | _CONTRACTS | _BOOKS | _TOKENS

@@ -63,6 +63,8 @@ from policytui.risk.money import (
 from policytui.risk.money_groups import (
     billing_stopped,
     contract_call,
+    launched_token,
+    ledger_write,
     may_be_grouped,
     money_said_later,
     no_money_said,
@@ -232,6 +234,11 @@ def _said_by_money_servers(name: NameVerbs, desc: DescriptionVerbs, schema: Any,
     if (stopped := billing_stopped(desc)) is not None:
         return (f"the description's words {quote(stopped)} say it ends something billed: it "
                 "changes what is paid")
+    if (books := ledger_write(desc)) is not None:
+        return (f"it writes transactions into the {quoted_word(books)}: it records money "
+                "moved")
+    if (token := launched_token(name, desc)) is not None:
+        return f"it launches a {quoted_word(token)} on a chain: the launch is paid for"
     if (called := contract_call(name, desc, schema)) is not None:
         return (f"it calls a smart contract's state-changing function ({quote(called)}): the "
                 "call is a transaction that can move tokens")
