@@ -4,6 +4,7 @@ a websocket client or a command line may send it, and what it must survive."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -240,3 +241,50 @@ async def test_an_editor_flooded_with_keys_keeps_its_unsaved_edit_when_its_windo
     assert '"deny"' in kept[0].read_text()
     assert "killing it" not in "".join(served.stderr)
     assert not (tmp_path / "policy.json").exists()
+
+
+def resident_megabytes(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    line = next(line for line in status.splitlines() if line.startswith("VmRSS:"))
+    return int(line.split()[1]) // 1024
+
+
+async def test_connections_that_never_show_the_token_cannot_fill_the_servers_memory(
+    served: Served,
+) -> None:
+    """Another local user opens connections and sends each the longest request head aiohttp
+    would read (127 header lines of 8 KB), never finishing it: 256 of them held 556 MB of the
+    server. Each is closed once it has sent more than a browser's first request could hold,
+    and the browser, which shows the token, still edits, and may send the editor more."""
+    import socket
+
+    import aiohttp
+
+    port = int(served.base.rsplit(":", 1)[1])
+    before = resident_megabytes(served.process.pid)
+    flood = []
+    try:
+        for _ in range(256):
+            connection = socket.create_connection(("127.0.0.1", port), timeout=5)
+            connection.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            flood.append(connection)
+        for number in range(127):
+            for connection in flood:
+                with contextlib.suppress(OSError):
+                    connection.sendall(b"X-%d: %s\r\n" % (number, b"a" * 8100))
+        await asyncio.sleep(1)
+        grown = resident_megabytes(served.process.pid) - before
+        assert grown < 50, f"the server grew by {grown} MB"
+    finally:
+        for connection in flood:
+            connection.close()
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+        websocket = await open_editor(browser, served)
+        assert (await websocket.receive(timeout=30)).type == aiohttp.WSMsgType.BINARY
+        await websocket.send_str(json.dumps(["ping", "x" * 200_000]))  # past the budget: shown
+        while True:
+            frame = await websocket.receive(timeout=30)
+            assert frame.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT), frame
+            if frame.type == aiohttp.WSMsgType.TEXT and json.loads(frame.data)[0] == "pong":
+                break
+        await websocket.close()

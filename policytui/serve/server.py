@@ -48,7 +48,9 @@ from policytui.textsafe import visible
 log = logging.getLogger("policytui.serve")
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-CLAIM_SECONDS = 30.0  # a loaded page has this long to open its websocket
+CLAIM_SECONDS = 30.0
+# What a connection may send before it has shown the token (see UnprovenConnections).
+UNPROVEN_BYTES = 64 * 1024  # a loaded page has this long to open its websocket
 # A reload closes the old websocket just before the new one opens: wait for that session to end.
 TAKEOVER_WAIT_SECONDS = 5.0
 # How long an editor asked to quit has before SIGTERM, and then before SIGKILL, reach its group.
@@ -175,10 +177,16 @@ class UnprovenConnections:
     request nor a new editor process can be served. Past `limit` such connections the oldest
     is closed: a browser's connection shows the cookie with its first request, at once, and
     from then on is never closed here.
+
+    Each may also make the server hold what it sends: a request's head grows to 128 header
+    lines of 8 KB before aiohttp refuses it, and 256 such connections held 556 MB. A connection
+    that sends more than `budget` bytes before it has shown the token is closed; a browser's
+    first request (its head, cookies and all) is a few kilobytes.
     """
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, budget: int = UNPROVEN_BYTES) -> None:
         self.limit = limit
+        self.budget = budget
         self.waiting: dict[object, asyncio.Transport] = {}
 
     def watch(self, server: web.Server) -> None:
@@ -187,6 +195,9 @@ class UnprovenConnections:
         def connection_made(handler: Any, transport: asyncio.Transport) -> None:
             made(handler, transport)
             self.waiting[handler] = transport
+            # aiohttp's handler keeps no attributes of ours (it has __slots__): what the
+            # connection sends reaches it through a counter in front of it.
+            transport.set_protocol(_Counted(handler, transport, self))
             while len(self.waiting) > self.limit:
                 oldest = next(iter(self.waiting))
                 self.waiting.pop(oldest).abort()
@@ -200,6 +211,40 @@ class UnprovenConnections:
 
     def proven(self, request: web.Request) -> None:
         self.waiting.pop(request.protocol, None)
+
+
+class _Counted(asyncio.Protocol):
+    """aiohttp's handler of one connection, behind a count of the bytes it is sent while the
+    connection has not shown the token: past the budget the connection is closed unread."""
+
+    def __init__(
+        self, handler: Any, transport: asyncio.Transport, connections: UnprovenConnections
+    ) -> None:
+        self.handler = handler
+        self.transport = transport
+        self.connections = connections
+        self.received = 0
+
+    def data_received(self, data: bytes) -> None:
+        if self.handler in self.connections.waiting:
+            self.received += len(data)
+            if self.received > self.connections.budget:
+                self.connections.waiting.pop(self.handler, None)
+                self.transport.abort()
+                return
+        self.handler.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self.handler.eof_received()  # type: ignore[no-any-return]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.handler.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        self.handler.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.handler.resume_writing()
 
 
 def _unproven_limit() -> int:
