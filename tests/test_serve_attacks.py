@@ -8,6 +8,8 @@ import contextlib
 import json
 import os
 import re
+import signal
+import time
 from collections.abc import Iterator
 from html import escape
 from pathlib import Path
@@ -288,3 +290,29 @@ async def test_connections_that_never_show_the_token_cannot_fill_the_servers_mem
             if frame.type == aiohttp.WSMsgType.TEXT and json.loads(frame.data)[0] == "pong":
                 break
         await websocket.close()
+
+
+def test_stopping_serve_right_after_a_reload_ends_it_at_once(
+    chromium: Any, tmp_path: Path,
+) -> None:
+    """A reloaded page's websocket waits for the editor before it to end. ctrl+c just then:
+    serve starts no editor for it, and so ends within a second or two, not after its own wait
+    for open connections (10 s) and a stop of the editor it started meanwhile (22 s)."""
+    served = Served(["kestra", "--offline", "--policy", str(tmp_path / "policy.json"),
+                     "--no-open"], cwd=tmp_path, env={"HOME": str(tmp_path)})
+    try:
+        context = chromium.new_context()
+        page = context.new_page()
+        assert page.goto(served.url).status == 200
+        editor = page.url
+        page.close()
+        again = context.new_page()
+        assert again.goto(editor).status == 200
+        started = time.monotonic()
+        served.process.send_signal(signal.SIGINT)
+        served.process.wait(timeout=30)
+        took = time.monotonic() - started
+        assert took < 6, f"serve took {took:.1f} s to stop: {''.join(served.stderr)}"
+        assert served.process.returncode == 130
+    finally:
+        served.stop()

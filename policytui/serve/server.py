@@ -490,7 +490,7 @@ class EditorServer(Server):
     async def _acquire(self, session: str) -> bool:
         deadline = time.monotonic() + TAKEOVER_WAIT_SECONDS
         while not self.lock.try_acquire(session):
-            if time.monotonic() >= deadline:
+            if time.monotonic() >= deadline or self._stop.is_set():
                 return False
             await asyncio.sleep(0.1)
         return True
@@ -502,6 +502,13 @@ class EditorServer(Server):
         session = secrets.token_urlsafe(16)
         websocket = web.WebSocketResponse(heartbeat=15)
         acquired = await self._acquire(session)
+        if self._stop.is_set():
+            # serve is stopping, and has already asked every editor it knew of to end: one
+            # started now (a reload's, which waited for the editor before it) would be found
+            # only once the server's wait for its connections had run out, seconds later.
+            if acquired:
+                self.lock.release(session)
+            return page("Stopped", "policytui serve is stopping.", status=503)
         await websocket.prepare(request)
         if not acquired:
             # Another window of this browser is editing: send this one to the explanation
