@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 from serve_support import RecordingListener, Served
@@ -316,3 +317,32 @@ def test_stopping_serve_right_after_a_reload_ends_it_at_once(
         assert served.process.returncode == 130
     finally:
         served.stop()
+
+
+def test_a_page_on_another_port_cannot_lock_the_browser_out_with_a_cookie_of_its_own(
+    chromium: Any, served: Served,
+) -> None:
+    """Cookies are kept per host, not per port: a page from another program on 127.0.0.1 (any
+    local user's) may set a cookie named as serve's, for the path `/`. The browser then sends
+    both, serve's first; the editor still opens, with the token's cookie."""
+    port = served.base.rsplit(":", 1)[1]
+    tossing = RecordingListener(page=lambda path: (
+        "<html><body><script>document.cookie = "
+        f"'policytui_serve_{port}=not-the-token; path=/; SameSite=Strict';</script></body></html>"
+    ))
+    try:
+        page = chromium.new_context().new_page()
+        assert page.goto(served.url).status == 200
+        editor = page.url
+        other = page.context.new_page()
+        other.goto(f"http://127.0.0.1:{tossing.port}/")
+        cookies = [c for c in page.context.cookies() if c["name"] == f"policytui_serve_{port}"]
+        assert {c["path"] for c in cookies} == {"/", urlparse(editor).path}, cookies
+        other.close()
+        page.close()
+        again = page.context.new_page()
+        reopened = again.goto(editor)
+        assert reopened is not None and reopened.status == 200, again.content()
+        assert again.title().endswith("policytui"), again.content()
+    finally:
+        tossing.close()

@@ -134,7 +134,7 @@ def token_middleware(
             return redirect
         if not request.rel_url.raw_path.startswith(session_path):
             return refused()
-        if not matches(request.cookies.get(name), token):
+        if not any(matches(value, token) for value in cookie_values(request, name)):
             return refused()
         proven(request)
         if not same_origin(request):
@@ -156,6 +156,22 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     route = request.match_info.route
     if route is not None and route.name == DOWNLOAD_ROUTE:
         response.headers["Content-Security-Policy"] = DOWNLOAD_POLICY
+
+
+def cookie_values(request: web.Request, name: str) -> list[str]:
+    """Every value the browser sent for the cookie `name`, not only the last one.
+
+    Any page served from this host, on any port (another local user's server), may set a
+    cookie of the same name with the path `/`; the browser sends it too, after ours, and
+    aiohttp's `request.cookies` keeps only the last: that page could lock the browser out.
+    """
+    values = []
+    for header in request.headers.getall("Cookie", []):
+        for pair in header.split(";"):
+            key, sign, value = pair.strip().partition("=")
+            if sign and key == name:
+                values.append(value.strip().strip('"'))
+    return values
 
 
 def host_is_ours(request: web.Request, port: int, names: Collection[str]) -> bool:
