@@ -51,7 +51,13 @@ _SHELL_TEXT = re.compile(
 )
 
 
-@lru_cache(maxsize=8192)
+# Argument names, one entry each: as many as the per-name memo of argument roles holds
+# (arguments.py). Fewer, and a large set of servers (the corpus has about 9,700 names) evicts
+# each name before its next tool asks for it again.
+_NAMES_KEPT = 16384
+
+
+@lru_cache(maxsize=_NAMES_KEPT)
 def _normalize(name: str) -> str:
     lowered = name.lower()
     if lowered.isascii():
@@ -208,7 +214,7 @@ _NOUN_SWITCHES = frozenset("patch diff tag tags comment comments label labels no
                            "snapshot record order bill invoice charge trade".split())
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=_NAMES_KEPT)
 def _traits_of(name: str) -> int:
     key = _normalize(name)
     traits = 0
