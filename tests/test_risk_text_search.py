@@ -160,3 +160,17 @@ def test_sentences_and_words_are_cut_as_by_the_plain_search(text: str) -> None:
              or docstring_args._SECTION_LATER.search(text, 0, 4000))
     plain = header.search(text, 0, 4000)
     assert (found and found.end()) == (plain and plain.end())
+
+
+# Patterns whose matches overlap and repeat, and one tried at the start only, for the search
+# that keeps each pattern's next match until the ones before it are used up.
+_OVERLAPPING = (re.compile("ab"), re.compile("b+c"), re.compile("(?<=a)c|ca"))
+_AT_START = re.compile("a+b?")
+_ALTERNATION = re.compile(r"ab|b+c|(?<=a)c|ca|\Aa+b?")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abcx", max_size=30))
+def test_leftmost_matches_finds_what_the_alternation_finds(text: str) -> None:
+    assert _found(leftmost_matches(text, _OVERLAPPING, _AT_START)) \
+        == _found(_ALTERNATION.finditer(text))

@@ -91,22 +91,38 @@ def leftmost_matches(text: str, patterns: tuple[re.Pattern[str], ...],
     two match at the same place, and each search starts where the last match ended. Split so,
     each pattern can start with the literal text it must find first, which the engine skips to,
     where an alternation (or a case-blind pattern) is tried at every position. No pattern may
-    match an empty string."""
-    at = 0
-    while True:
-        best: re.Match[str] | None = None
-        for pattern in patterns:
-            found = pattern.search(text, at)
-            if found is not None and (best is None or found.start() < best.start()):
-                best = found
-        if at == 0 and first is not None:
-            found = first.match(text)
-            if found is not None and (best is None or found.start() < best.start()):
-                best = found
-        if best is None:
-            return
+    match an empty string.
+
+    Each pattern's next match is kept until the matches before it are used up: whether a
+    pattern matches at a place does not depend on where the search started (lookbehinds and
+    word boundaries see the text before it), so a search from a later start would find that
+    same match again, and a pattern that found nothing finds nothing later either."""
+    pending: list[re.Match[str]] = []
+    at_start: re.Match[str] | None = None
+    for pattern in patterns:
+        found = pattern.search(text)
+        if found is not None:
+            pending.append(found)
+    if first is not None:
+        at_start = first.match(text)
+        if at_start is not None:
+            pending.append(at_start)  # (tried at the start only: never searched for again)
+    while pending:
+        best = pending[0]
+        for found in pending:
+            if found.start() < best.start():
+                best = found  # the earliest; of two at one place, the earlier listed
         yield best
         at = best.end()
+        # Matches that start before the end of the one just used are searched for again.
+        for i in range(len(pending) - 1, -1, -1):
+            found = pending[i]
+            if found.start() < at:
+                again = None if found is at_start else found.re.search(text, at)
+                if again is None:
+                    del pending[i]
+                else:
+                    pending[i] = again
 
 
 def after_marks(text: str, patterns: dict[str, re.Pattern[str]]) -> Iterator[re.Match[str]]:
