@@ -1161,6 +1161,8 @@ _DONE_ON_THE_CALL = re.compile(
     r"\b", re.IGNORECASE)
 _ON_THE_CALL_WORDS = ("now", "on demand", "on call", "ach call", "ery call", "per call",
                       "call time", "right away", "immediately")
+# (Most of them hold "call": one search for it and what stands around it, not one per word.)
+_SAYS_ON_THE_CALL = substring_test(_ON_THE_CALL_WORDS, "call")
 # Printing, reading and saying are reading words on a screen but acts on a device: "Print a PDF
 # on the default printer", "Printer for the document: prints it on the default device",
 # "Speech: reads `text` aloud through the speakers". Said of a printer or device, or aloud or
@@ -1435,7 +1437,7 @@ def later_act(description: str) -> tuple[str, str] | None:
         if passive is not None:
             said = passive.group(1).lower()
             return said, v.WRITE if said in ("marked", "saved", "minted") else v.MODIFY
-    if contains_any(opening, _ON_THE_CALL_WORDS):
+    if _SAYS_ON_THE_CALL(opening):
         for on_the_call in _DONE_ON_THE_CALL.finditer(opening):
             participle = on_the_call.group(1).lower()
             verb = _participle_of(participle)
@@ -1664,8 +1666,11 @@ def act_after_a_title(desc: DescriptionVerbs) -> tuple[str, str] | None:
     alert fired: evaluates the rule's expression") and a word more often a noun before anything
     but its object ("Gantt data: issues with dates") say nothing done."""
     sentence = desc.sentence
-    at = min((found for mark in _TITLE_ENDS
-              if (found := sentence.find(mark, 0, _CLAUSE_WINDOW)) > 0), default=-1)
+    at = -1  # the first of the marks (a plain loop: asked of every reader)
+    for mark in _TITLE_ENDS:
+        found = sentence.find(mark, 0, _CLAUSE_WINDOW)
+        if found > 0 and (at < 0 or found < at):
+            at = found
     if at <= 0:
         return None
     clause = sentence[at:].lstrip(":\u2014\u2013 ")
