@@ -391,8 +391,11 @@ def _property_flags(name: str, description: str) -> int:
         flags |= _REMOVAL
     if (description and not flags & (_REMOVAL | _ACTS) and description[:2] in _IF_OPENINGS):
         flags |= _switched_on(_normalize(name), description)
-    if description and ("upload" in description or "install" in description
-                        or "Upload" in description or "Install" in description):
+    # ("pload" and "nstall" first: one test each rules both spellings out, for most texts.)
+    if description and (("pload" in description
+                         and ("upload" in description or "Upload" in description))
+                        or ("nstall" in description
+                            and ("install" in description or "Install" in description))):
         sent = _SENT_TEXT.search(description)
         if sent is not None:
             flags |= _DESC_INSTALL if "nstall" in sent.group() else _DESC_UPLOAD
