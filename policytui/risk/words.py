@@ -8,7 +8,7 @@ be megabytes long: only their first few hundred characters are ever looked at.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 
 from policytui.risk.lexicon import READ_VERBS, WRITE_VERBS
@@ -84,7 +84,7 @@ def substring_test(needles: tuple[str, ...], anchor: str) -> Callable[[str], boo
     return test
 
 
-def leftmost_matches(text: str, patterns: tuple[re.Pattern[str], ...],
+def leftmost_matches(text: str, patterns: Sequence[re.Pattern[str]],
                      first: re.Pattern[str] | None = None) -> Iterator[re.Match[str]]:
     """The matches `re.finditer` finds for the alternation of `patterns` (and of `first`, tried
     at the start of the text only), each found by its own pattern: the earlier listed wins where
@@ -130,8 +130,11 @@ def after_marks(text: str, patterns: dict[str, re.Pattern[str]]) -> Iterator[re.
     ("[.!?]"), given as one pattern for each mark that starts with it (`patterns`): only the
     patterns of the marks in the text are searched, each by a fast scan for its mark, where
     the class is tested at every character (see `leftmost_matches`)."""
-    return leftmost_matches(text, tuple(
-        pattern for mark, pattern in patterns.items() if mark in text))
+    present: list[re.Pattern[str]] = []  # (a plain loop: asked of most descriptions)
+    for mark, pattern in patterns.items():
+        if mark in text:
+            present.append(pattern)
+    return leftmost_matches(text, present) if present else iter(())
 
 
 def blind_lower(text: str) -> str:
