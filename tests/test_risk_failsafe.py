@@ -971,6 +971,10 @@ _AMOUNT_TO = {"to": {"type": "string"}, "amount": {"type": "number"}}
     ("get_summary", "Get a summary.",
      {"compact": {"type": "boolean", "description": "If true, deletes the originals."}},
      "Destructive"),
+    # Only a switch is read for what setting it does: a string so described is a value.
+    ("get_summary", "Get a summary.",
+     {"compact": {"type": "string", "description": "If true, deletes the originals."}},
+     "Read"),
     ("get_html", "Get the page's HTML.",
      {"removeComments": {"type": "boolean", "description": "Remove all HTML comments"}},
      "Read"),

@@ -366,9 +366,10 @@ def _taken_from_a_store(description: str) -> bool:
 
 
 @lru_cache(maxsize=16384)
-def _property_flags(name: str, description: str) -> int:
-    """What an argument's name and description say, as bit flags. Cached on the pair: servers
-    repeat the same arguments ("namespace", "The namespace of the flow") across their tools."""
+def _property_flags(name: str, description: str, switch: bool) -> int:
+    """What an argument's name and description say, as bit flags. Cached on the pair (and
+    whether the argument is a boolean `switch`): servers repeat the same arguments
+    ("namespace", "The namespace of the flow") across their tools."""
     flags = _traits_of(name)
     if description and not flags & _SHELL_OR_SQL:
         if _may_name_code(description) and _SHELL_TEXT.search(description):
@@ -378,7 +379,10 @@ def _property_flags(name: str, description: str) -> int:
             flags |= _DESC_SQL
         elif flags & _QUERYISH and _GRAPHQL_TEXT.search(description):
             flags |= _GRAPHQL
-    if (description and not flags & _REMOVAL
+    # What a description says setting the argument does (_REMOVAL, _ACTS) is read only of a
+    # switch: `inspect_schema` takes those flags of booleans alone, so for any other argument
+    # (most of them) the tests below could only set flags it then ignores.
+    if (switch and description and not flags & _REMOVAL
             # Written out rather than any(...) over a tuple: this runs for every argument.
             and ("elete" in description or "emove" in description or "urge" in description
                  or "iscard" in description or "rase" in description or "ipe" in description
@@ -389,7 +393,8 @@ def _property_flags(name: str, description: str) -> int:
         # from the queue)", "the originals are discarded": a switch (the caller checks it is
         # a boolean) that turns on removing things, whatever its name.
         flags |= _REMOVAL
-    if (description and not flags & (_REMOVAL | _ACTS) and description[:2] in _IF_OPENINGS):
+    if (switch and description and not flags & (_REMOVAL | _ACTS)
+            and description[:2] in _IF_OPENINGS):
         flags |= _switched_on(_normalize(name), description)
     # ("pload" and "nstall" first: one test each rules both spellings out, for most texts.)
     if description and (("pload" in description
@@ -508,6 +513,7 @@ def inspect_schema(schema: Any, nested: bool = False) -> SchemaFacts:
             flags = _property_flags(
                 name[:100],
                 description[:_DESCRIPTION_WINDOW] if type(description) is str else "",
+                prop.get("type") == "boolean",
             ) & _INTERESTING
             if flags:
                 said.append((name, prop, flags))
