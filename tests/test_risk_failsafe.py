@@ -975,6 +975,11 @@ _AMOUNT_TO = {"to": {"type": "string"}, "amount": {"type": "number"}}
     ("get_summary", "Get a summary.",
      {"compact": {"type": "string", "description": "If true, deletes the originals."}},
      "Read"),
+    # Only an argument that may hold text is read for the code it is described to take.
+    ("get_summary", "Get a summary.",
+     {"expr": {"type": "string", "description": "Python code to run."}}, "Execute"),
+    ("get_summary", "Get a summary.",
+     {"expr": {"type": "integer", "description": "Python code to run."}}, "Read"),
     ("get_html", "Get the page's HTML.",
      {"removeComments": {"type": "boolean", "description": "Remove all HTML comments"}},
      "Read"),

@@ -366,12 +366,15 @@ def _taken_from_a_store(description: str) -> bool:
 
 
 @lru_cache(maxsize=16384)
-def _property_flags(name: str, description: str, switch: bool) -> int:
+def _property_flags(name: str, description: str, switch: bool, may_be_text: bool) -> int:
     """What an argument's name and description say, as bit flags. Cached on the pair (and
-    whether the argument is a boolean `switch`): servers repeat the same arguments
-    ("namespace", "The namespace of the flow") across their tools."""
+    whether the argument is a boolean `switch`, and whether its type allows free text):
+    servers repeat the same arguments ("namespace", "The namespace of the flow") across their
+    tools."""
     flags = _traits_of(name)
-    if description and not flags & _SHELL_OR_SQL:
+    # Code described (_DESC_SHELL, _DESC_SQL, _GRAPHQL) is taken only from an argument that
+    # may hold free text (`_is_textual`): a number, a switch or a list says none.
+    if may_be_text and description and not flags & _SHELL_OR_SQL:
         if _may_name_code(description) and _SHELL_TEXT.search(description):
             flags |= _DESC_SHELL
         elif flags & _QUERYISH and _SQL_TEXT.search(description):
@@ -508,12 +511,14 @@ def inspect_schema(schema: Any, nested: bool = False) -> SchemaFacts:
             if type(prop) is not dict or type(name) is not str:
                 continue
             description = prop.get("description")
+            kind = prop.get("type")
             # Slicing a short string returns it as is, so this allocates only for long ones
             # (and keeps huge hostile strings out of the cache).
             flags = _property_flags(
                 name[:100],
                 description[:_DESCRIPTION_WINDOW] if type(description) is str else "",
-                prop.get("type") == "boolean",
+                kind == "boolean",
+                kind is None or kind == "string" or isinstance(kind, list),  # see _is_textual
             ) & _INTERESTING
             if flags:
                 said.append((name, prop, flags))
