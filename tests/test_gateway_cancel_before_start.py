@@ -23,7 +23,7 @@ from test_gateway_approvals_withdrawn import cancelled, delete, waiting
 from test_gateway_redteam import call, flows_server, stdio_gateway
 from test_state_locked_file import locked
 
-from policytui.gateway.enforcer import CANCELLED_IN_APPROVAL, CANCELLED_IN_CHARGE
+from policytui.gateway.enforcer import CANCELLED_BEFORE_START, CANCELLED_IN_CHARGE
 
 pytestmark = pytest.mark.servers
 
@@ -47,19 +47,21 @@ def _ping(request_id: Any) -> dict[str, Any]:
 
 async def test_a_held_call_cancelled_in_the_same_read_as_its_request_is_audited_and_never_held(
         tmp_path: Path) -> None:
-    """Before, the call's task was cancelled before its first step: no audit line at all."""
+    """Before, each call's task took a step before it was cancelled: the call was put in the
+    approvals queue, a question to a human ('waits for approval' in the log), and withdrawn."""
     async with stdio_gateway(tmp_path, POLICY, flows_server(tmp_path), "--approvals", "queue") as gw:
         await gw.write(_lines(*(m for i in range(20) for m in (delete(i, f"f{i}"), cancelled(i))), _ping("p")))
         assert await gw.answer("p") is not None
-        # Every cancelled call is over once its cancellation has been taken.
+        # None was ever held: a human was never asked.
         await asyncio.sleep(0.5)
         assert await waiting(tmp_path) == {}
+        assert "waits for approval" not in (tmp_path / "gateway.log").read_text(encoding="utf-8")
         assert not [m for m in gw.messages() if "id" in m and m["id"] != "p" and m["id"] != "init"]  # none answered
     assert gw.received_calls() == []
     audit = [a for a in gw.audited_calls() if a["tool"] == "delete_flow"]
     assert len(audit) == 20, audit
-    assert {(a["decision"], a.get("approval"), a.get("upstream"), a["reason"]) for a in audit} == {
-        ("denied", "cancelled", None, CANCELLED_IN_APPROVAL)}
+    assert {(a["decision"], a.get("approval"), a.get("upstream"), a["rule"], a["reason"]) for a in audit} == {
+        ("denied", None, None, "tools.delete_flow.action", CANCELLED_BEFORE_START)}
     assert len({a["args_sha256"] for a in audit}) == 20  # one line for each call, none twice
 
 
@@ -85,5 +87,8 @@ async def test_limited_calls_cancelled_or_left_in_the_same_read_while_the_state_
     assert len(audit) == 201, len(audit)
     assert len({a["args_sha256"] for a in audit}) == 201  # one line for each call, none twice
     assert [a.get("upstream") for a in audit].count("ok") == 1
-    assert {(a["decision"], a["reason"]) for a in audit if a.get("upstream") != "ok"} == {
-        ("denied", CANCELLED_IN_CHARGE)}
+    cancelled_first = [a["reason"] for a in audit[1:101]]
+    assert cancelled_first == [CANCELLED_BEFORE_START] * 100
+    # Of the calls the client left, those read with the end of its input never began; the
+    # others gave up their wait for the file.
+    assert {a["reason"] for a in audit[101:]} <= {CANCELLED_BEFORE_START, CANCELLED_IN_CHARGE}

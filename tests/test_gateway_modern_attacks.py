@@ -35,6 +35,7 @@ from gateway_support import close_stdin_and_wait, until
 
 from policytui.gateway import wire
 from policytui.gateway.audit import args_digest
+from policytui.gateway.enforcer import CANCELLED_BEFORE_START
 
 ROOT = Path(__file__).resolve().parent
 RECORDING = ROOT / "servers" / "recording"
@@ -204,8 +205,8 @@ async def test_a_request_cancelled_in_the_same_chunk_frees_its_id(tmp_path: Path
     """A modern request and its cancellation in one pipe write (and the same for handshake-era
     requests that get a task: a list, a call held for approval). Before the fix the task was
     cancelled before it ever ran, its id stayed "in progress" for good and every later request
-    under it was refused; now the id is free again, nothing reached the server and the audit
-    has no line for calls that never started."""
+    under it was refused; now the id is free again, nothing reached the server and each call
+    that never started has its audit line, as cancelled before the gateway began on it."""
     async with gateway(tmp_path) as client:
         await client.send(initialize())
         await client.answers(1)
@@ -223,7 +224,11 @@ async def test_a_request_cancelled_in_the_same_chunk_frees_its_id(tmp_path: Path
         assert all(a["result"]["isError"] is False for a in answers.values()), answers
         ran = sorted(json.dumps(c["params"]["arguments"]) for c in client.calls())
         assert ran == sorted(json.dumps({"again": n}) for n in [*range(50), "list", "held"])
-        assert len(client.audit()) == 52 and {a["upstream"] for a in client.audit()} == {"ok"}
+        audit = client.audit()
+        assert [a["upstream"] for a in audit if "upstream" in a] == ["ok"] * 52
+        cancelled = [(a["tool"], a["decision"], a["reason"]) for a in audit if "upstream" not in a]
+        assert sorted(cancelled) == sorted([("echo", "denied", CANCELLED_BEFORE_START)] * 50
+                                           + [("held", "denied", CANCELLED_BEFORE_START)])
 
 
 async def test_cancelling_a_modern_call_in_progress(tmp_path: Path) -> None:

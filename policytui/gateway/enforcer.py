@@ -96,6 +96,9 @@ CANCELLED_IN_CHARGE = "cancelled while its rate limits were being charged"
 # The reason in the audit line (and the agent's answer) of a held call withdrawn because the
 # gateway was being stopped (a signal) before anyone answered: it was never sent.
 STOPPED_IN_APPROVAL = "the gateway is stopping: the call was withdrawn while it waited for approval, and not sent"
+# The reason in the audit line of a call its client cancelled (or left) before the gateway began
+# on it: its cancellation came in the same read as the request. Not decided, charged nor sent.
+CANCELLED_BEFORE_START = "cancelled before the gateway began on it"
 # The reason for a call the policy (and a human, for a held one) let through but that had not
 # been sent when the gateway was being stopped: it is not sent, and its charge is given back.
 STOPPED_BEFORE_SENDING = "the gateway is stopping: the call was not sent"
@@ -392,6 +395,19 @@ class Enforcer:
                                        "its client cancelled the call or went away" if cancelled
                                        else "the gateway failed before sending it")
             raise
+
+    def cancelled_before_start(self, tool: str, args: Any, caller: Caller) -> None:
+        """Audit a call cancelled before the gateway began on it (its client cancelled it or
+        left in the same read as the request, or the gateway was being stopped then): denied,
+        under the rule the policy decides it by now, and never charged nor sent."""
+        record = _Record(tool, caller, time.perf_counter(), args=args)
+        reason = STOPPED_BEFORE_SENDING if self.stopping else CANCELLED_BEFORE_START
+        try:
+            rule = self._decide(tool, args, caller).rule
+        except Exception:  # noqa: BLE001 - the call's line is written whatever deciding it does
+            log.debug("deciding a call cancelled before it began failed", exc_info=True)
+            rule = ""
+        self._write(record, Decision(Outcome.DENIED, reason, rule))
 
     def start_now(self, tool: str, args: Any, caller: Caller) -> Started | dict[str, Any] | None:
         """Decide and charge one call without waiting for anything: the `Started` call to

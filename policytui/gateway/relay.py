@@ -114,6 +114,19 @@ _error_of = wire.error_of
 _is_mcp_error = wire.is_mcp_error
 
 
+def _tool_call(method: str, params: Any) -> tuple[str, dict[str, Any]] | None:
+    """The tool and arguments of a `tools/call` that would be decided and audited as a call of
+    its own (one refused as malformed has no audit line), else None."""
+    if method != "tools/call" or not isinstance(params, dict) or TASK_PARAM in params:
+        return None
+    if "requestState" in params:
+        return None  # a 2026-07-28 call resumed: the parked call has its own line
+    name, args = params.get("name"), params.get("arguments")
+    if not isinstance(name, str) or not (args is None or isinstance(args, dict)):
+        return None
+    return name, args if args is not None else {}
+
+
 class ClientRequestError(Exception):
     """The client answered one of the gateway's requests with a JSON-RPC error (`error`), or
     could not be asked."""
@@ -151,8 +164,9 @@ class StdioRelay:
         # notifications/cancelled).
         self._inflight: dict[Any, asyncio.Task[None] | inline_call.InlineCall] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        # Tasks serving requests that have not taken their first step yet (see `cancel_request`).
-        self._unbegun: set[asyncio.Task[None]] = set()
+        # Tasks serving requests that have not taken their first step yet, with the tool and
+        # arguments of a `tools/call` (see `cancel_request`).
+        self._unbegun: dict[asyncio.Task[None], tuple[str, dict[str, Any]] | None] = {}
         # The gateway's own requests to the client: id -> future of (result, error).
         self._outbound: dict[int, asyncio.Future[tuple[Any, Any]]] = {}
         self._next_id = 0
@@ -404,8 +418,8 @@ class StdioRelay:
             # A plain asyncio task per request: the cheapest way to serve requests concurrently.
             task = asyncio.get_running_loop().create_task(self._handle(request_id, method, params, message, version))
             self._tasks.add(task)
-            self._unbegun.add(task)
-            task.add_done_callback(self._unbegun.discard)
+            self._unbegun[task] = _tool_call(method, params)
+            task.add_done_callback(lambda done: self._unbegun.pop(done, None))
             self._inflight[request_id] = task
             task.add_done_callback(self._tasks.discard)
             if version is not None:
@@ -424,15 +438,16 @@ class StdioRelay:
     def cancel_request(self, task: asyncio.Task[None]) -> None:
         """Cancel the task serving a request (its client cancelled it or left, or the gateway
         stops). A task that has not begun yet (its cancellation came in the same read as its
-        request) is cancelled just after its first step: cancelled before it, its coroutine
-        would never run, and a call made by the client would end without its audit line. The
-        first step goes as far as the call's first wait (for a human, the state file, the
-        server), where the enforcer audits it as cancelled; a gateway that is stopping sends
-        nothing."""
-        if task in self._unbegun:
-            asyncio.get_running_loop().call_soon(task.cancel)
-        else:
+        request) never runs, so nothing of it is sent: a call it served has its audit line here, as cancelled before the
+        gateway began on it (not decided, not charged, not sent), like every call a client
+        makes."""
+        if task not in self._unbegun:
             task.cancel()
+            return
+        made = self._unbegun.pop(task)
+        task.cancel()
+        if made is not None:
+            self.gateway.enforcer.cancelled_before_start(made[0], made[1], self.caller)
 
     def _forget(self, request_id: Any, task: asyncio.Task[None]) -> None:
         if self._inflight.get(request_id) is task:
@@ -479,7 +494,7 @@ class StdioRelay:
     async def _handle(
         self, request_id: Any, method: str, params: Any, message: dict[str, Any], version: str | None = None
     ) -> None:
-        self._unbegun.discard(asyncio.current_task())  # type: ignore[arg-type]
+        self._unbegun.pop(asyncio.current_task(), None)  # type: ignore[arg-type]
         exchange = _Exchange(message, version)
         try:
             try:
