@@ -8,6 +8,7 @@ import logging
 import math
 import os
 import signal
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractAsyncContextManager
@@ -219,6 +220,49 @@ def _exit_code(signum: int | None) -> int:
     return 130 if signum == signal.SIGINT else 0
 
 
+@contextlib.contextmanager
+def _signal_queue(signums: tuple[int, ...]) -> Iterator[asyncio.Queue[int]]:
+    """Each of these signals, once for each time it comes, in a queue on the running loop.
+
+    asyncio's own handlers (`loop.add_signal_handler`, which anyio uses) learn of a signal only
+    from a byte written to the loop's self-pipe, the pipe every result handed back from another
+    thread also writes a byte to; thousands of those at once (limited calls queued for a state
+    file another program held locked, answered together) fill it, the signal's byte is dropped,
+    and a SIGTERM never stops the gateway. Here the signal's Python handler hands it to the loop
+    itself, and a wakeup descriptor of its own, which nothing else writes to, wakes the loop.
+    Raises ValueError outside the main thread."""
+    loop = asyncio.get_running_loop()
+    signals: asyncio.Queue[int] = asyncio.Queue()
+
+    def handler(signum: int, _frame: Any) -> None:
+        loop.call_soon_threadsafe(signals.put_nowait, signum)
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):
+            while wake_in.recv(512):
+                pass
+
+    wake_in, wake_out = socket.socketpair()
+    wake_in.setblocking(False)
+    wake_out.setblocking(False)
+    previous: dict[int, Any] = {}
+    before = -1
+    try:
+        before = signal.set_wakeup_fd(wake_out.fileno(), warn_on_full_buffer=False)
+        loop.add_reader(wake_in.fileno(), drain)
+        for signum in signums:
+            previous[signum] = signal.signal(signum, handler)
+        yield signals
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+        with contextlib.suppress(ValueError):
+            signal.set_wakeup_fd(before)
+        loop.remove_reader(wake_in.fileno())
+        wake_in.close()
+        wake_out.close()
+
+
 async def _on_signals(
     stop: _Stopper, upstream: Any, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
 ) -> None:
@@ -226,10 +270,11 @@ async def _on_signals(
     # SIGTERM and SIGINT end serving normally, so the upstream server (in its own process
     # group) is always stopped too instead of being left behind.
     try:
-        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals:
+        with _signal_queue((signal.SIGINT, signal.SIGTERM, signal.SIGHUP)) as signals:
             task_status.started()
             started = True
-            async for signum in signals:
+            while True:
+                signum = await signals.get()
                 log.info("stopping on signal %s", signal.Signals(signum).name)
                 if stop.signum is None:
                     stop.signum = signum  # the exit code is the first signal's
