@@ -1122,3 +1122,31 @@ def test_running_a_report_an_audit_or_an_analysis_reads(name, description):
 def test_running_a_report_still_acts_where_something_else_is_done(name, description, category):
     c = classify(tool(name, description))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # Building a graph, a tree or a hierarchy of data that the tool hands back computes a view.
+    ("connections", "Build a source/destination connection graph of who talked to whom. "
+                    "Returns nodes and links."),
+    ("spi_hierarchy", "Build a nested top-N hierarchy across fields. Returns the hierarchy."),
+    ("dependency_tree", "Build the dependency tree of a package and return it as JSON."),
+])
+def test_building_a_graph_handed_back_reads(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # Kept somewhere, or acted on after, or not said to be handed back: building acts.
+    ("graph_index", "Build the knowledge graph index from the documents and store it. "
+                    "Returns its id.", "Execute"),
+    ("scaffold", "Build a directory tree under /tmp and return its path.", "Execute"),
+    ("sync_graph", "Build a dependency graph and push it to the registry. Returns the digest.",
+     "Execute"),
+    ("call_graph", "Build a call graph of a function.", "Execute"),
+    ("site", "Build the site and return the output path.", "Execute"),
+    ("mega_menu", "Build a complete mega menu in one call. Returns its id.", "Execute"),
+])
+def test_building_anything_else_still_runs_something(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence

@@ -353,6 +353,10 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         # "Generate a preview URL for a style": computed and handed back. A name that says
         # "generate" still says Write, and the riskier reading wins there.
         found.kind = v.READ
+    elif lead == "build" and _builds_a_view(tokens, start + 1, description):
+        # "Build a source/destination connection graph of who talked to whom. Returns nodes
+        # and links": a view of data computed and handed back, like a chart drawn.
+        found.kind = v.READ
     elif lead == "confirm" and checks_a_clause(tokens, start + 1):
         found.kind = v.READ  # "Confirm the hub can reach this device": a check
     if found.kind == v.EXECUTE and (_runs_a_query(tokens, start + 1)
@@ -935,6 +939,40 @@ def _made_for_one_use(objects: list[str]) -> bool:
                                  or objects[i + 1] in ("use", "time")):
             return True
     return False
+
+
+# What building computes and hands back when it is the head of the object: a graph, a tree, a
+# hierarchy of data ("a call graph", "a nested top-N hierarchy across fields").
+_BUILT_VIEWS = frozenset(
+    "graph graphs hierarchy hierarchies tree trees treemap treemaps".split())
+# Words in the sentence that make what is built a thing kept somewhere: "a directory tree under
+# /tmp", "the knowledge graph index ... and store it".
+_BUILT_PLACES = frozenset(
+    "directory directories folder folders dir dirs disk file files path index indexes indices "
+    "cache database".split())
+_RETURNS = re.compile(r"\breturn(?:s|ing)?\b", re.IGNORECASE)
+
+
+def _builds_a_view(tokens: list[str], at: int, description: str) -> bool:
+    """Is the object of "build" at `at` a graph, tree or hierarchy of data that the
+    description says is returned, with nothing in the sentence that keeps it anywhere and no
+    verb after it that does more than read ("Build a dependency tree of a package. Returns
+    it as JSON"; not "Build a directory tree under /tmp", "Build the graph index and store
+    it")?"""
+    head = None
+    for token in tokens[at:at + 8]:
+        if (token in _PREPOSITIONS or token in _MORE_PREPOSITIONS or token in _RELATIVE
+                or (token in SEPARATORS and token != "/")):
+            break
+        if token not in _ARTICLES and token != "/":
+            head = token
+    if head not in _BUILT_VIEWS or not _BUILT_PLACES.isdisjoint(tokens):
+        return False
+    for token in tokens[at:]:
+        verb = base_verb(token)
+        if verb is not None and v.VERBS[verb] != v.READ:
+            return False
+    return _RETURNS.search(description, 0, DESCRIPTION_WINDOW) is not None
 
 
 def generates_rendering(desc: DescriptionVerbs) -> bool:
