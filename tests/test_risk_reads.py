@@ -1150,3 +1150,44 @@ def test_building_a_graph_handed_back_reads(name, description):
 def test_building_anything_else_still_runs_something(name, description, category):
     c = classify(tool(name, description))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # A subscription or connection that lasts the call: what arrives in a bounded time is
+    # collected and handed back.
+    ("subscribe_ticker", "Subscribe to the live ticker of a symbol, collect the first N "
+                         "updates, then unsubscribe and return them."),
+    ("protect_subscribe_events", "Connect to the event WebSocket and collect messages for a "
+                                 "specified duration (1-30s). Returns {messages, duration}."),
+    ("pubsub_subscribe", "Subscribe to a Redis channel and collect messages for up to 30 s. "
+                         "Returns the messages received."),
+])
+def test_a_subscription_that_lasts_the_call_reads(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # Someone or something else is subscribed, the subscription outlives the call, no bound
+    # is said, or something else is done too.
+    ("subscribe", "Subscribe an endpoint to an SNS topic, collect the first 5 confirmations "
+                  "and return them."),
+    ("subscribe", "Subscribe to a Redis channel, collect messages for 10 seconds and return a "
+                  "handle to read more later."),
+    ("subscribe_topic", "Subscribe this server to an MQTT topic filter so that matching "
+                        "messages are kept."),
+    ("subscribe_alerts", "Subscribe to alerts by email and collect the first 5 updates. "
+                         "Returns them."),
+    ("listen", "Subscribe to a channel and collect messages for 10 seconds, then forward them "
+               "to Slack. Returns the count."),
+    ("subscribe_and_publish", "Subscribe to a topic, collect messages for 5 seconds and "
+                              "return them."),
+    ("subscribe_feed", "Subscribe to the feed, collect messages and return them."),
+    ("subscribe_ticker", "Subscribe to the ticker, collect the first N updates and return "
+                         "them. It then places a market order."),
+    ("subscribe_quotes", "Start streaming live quotes for one contract into a ring buffer for "
+                         "10 seconds and collect them. Returns a subscription handle."),
+])
+def test_a_subscription_that_outlives_the_call_or_does_more_is_not_read(name, description):
+    c = classify(tool(name, description))
+    assert c.category != "Read", c.evidence

@@ -975,6 +975,61 @@ def _builds_a_view(tokens: list[str], at: int, description: str) -> bool:
     return _RETURNS.search(description, 0, DESCRIPTION_WINDOW) is not None
 
 
+# Verbs that open a subscription or a connection to hear what arrives, which a tool may
+# close again before it returns.
+_LISTENING = frozenset("subscribe unsubscribe connect disconnect listen stream watch".split())
+# A bound on what is heard within one call: "for a specified duration (1-30s)", "for 10
+# seconds", "the first N updates", "up to 5 s".
+_FOR_A_WHILE = re.compile(
+    r"\b(?:for (?:a |the )?(?:specified |given |set |configurable |short )?"
+    r"(?:duration|time|period|timeout|window|\d+\s*(?:s|ms|sec|secs|seconds?|minutes?)\b|"
+    r"n\s+(?:s|sec|seconds?|minutes?)\b)"
+    r"|the first (?:n|\d+) (?:messages?|updates?|events?|ticks?|frames?|lines?)"
+    r"|up to (?:n|\d+)\s*(?:s|sec|seconds?|minutes?)\b)", re.IGNORECASE)
+_COLLECTS = re.compile(r"\b(?:collect|collects|gather|gathers|capture|captures)\b",
+                       re.IGNORECASE)
+# What says the subscription outlives the call, or that someone else is subscribed: a handle
+# to read later, a buffer kept, a webhook, a person or an address notified.
+_KEPT_SUBSCRIPTION = re.compile(
+    r"\b(?:handle|subscription[_ ]?id|webhook|callback|e-?mail|sms|phone|notif\w*|keeps?|kept|"
+    r"buffer\w*|persist\w*|background|until (?:unsubscribed|cancell?ed|stopped)|"
+    r"ring buffer)\b", re.IGNORECASE)
+
+
+_STEP_JOINS = frozenset(("and", "then", ",", "&", "also"))
+
+
+def listens_for_a_while(verb: str | None, last: str | None,
+                        alternatives: list[tuple[str, str]],
+                        desc: DescriptionVerbs) -> str | None:
+    """The verb that subscribes or connects, when that is all the tool does besides reading
+    and the first sentence says it collects what arrives within a bound and returns it
+    ("Connect to the event WebSocket and collect messages for a specified duration (1-30s).
+    Returns {messages, ...}"); else None. Never when the subscription outlives the call or
+    reaches someone (a handle, a buffer, a webhook, an email), nor when something is
+    subscribed ("Subscribe an endpoint to a topic"), nor after any other verb that acts."""
+    said = desc.lead
+    acts = [w for w in (verb, last, said) if w is not None and v.VERBS.get(w) != v.READ]
+    acts += [w for w, kind in alternatives + desc.alternatives if kind != v.READ]
+    if not acts or not _LISTENING.issuperset(acts):
+        return None
+    sentence = desc.sentence
+    if (_COLLECTS.search(sentence) is None or _FOR_A_WHILE.search(sentence) is None
+            or _KEPT_SUBSCRIPTION.search(desc.text, 0, DESCRIPTION_WINDOW) is not None
+            or _RETURNS.search(desc.text, 0, DESCRIPTION_WINDOW) is None):
+        return None
+    words = desc.words
+    for i, token in enumerate(words[:-1]):
+        if base_verb(token) in _LISTENING and words[i + 1] in _DETERMINERS:
+            return None  # "Subscribe an endpoint to the topic": someone is subscribed
+    for i in range(1, len(words)):
+        base = base_verb(words[i])
+        if (base is not None and base not in _LISTENING and v.VERBS[base] != v.READ
+                and words[i - 1] in _STEP_JOINS):
+            return None  # "..., then forward them to the channel"
+    return acts[0]
+
+
 def generates_rendering(desc: DescriptionVerbs) -> bool:
     """Does the sentence lead with "generate" and name a rendering as its object ("Generate a
     bar chart", "Generates regional distribution maps"), with no link, key or money in it?"""

@@ -19,6 +19,7 @@ from policytui.risk.descriptions import (
     generates_rendering,
     later_act,
     lead_object_is_looked_up,
+    listens_for_a_while,
     opens_with_the_looked_up_noun,
     removal_word,
     says_read_only,
@@ -154,6 +155,15 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
                 kind = other
                 clear = True
                 evidence.append(f"description also offers '{verb}', which {texts[other]}")
+    if kind == v.WRITE and (listened := listens_for_a_while(name.verb, name.last, name.alternatives,
+                                                       desc)) is not None:
+        # "subscribe_ticker": "Subscribe to the live ticker, collect the first N updates, then
+        # unsubscribe and return them": the subscription lasts the call, and what arrived is
+        # handed back. Later sentences that act still count below.
+        against.append(f"'{listened}' alone would say it {texts[kind]}")
+        evidence.append(f"'{listened}' lasts only the call: the description says what arrives "
+                        "in a bounded time is collected and returned")
+        kind, clear = v.READ, True
     if kind is not None and kind != v.READ:
         if order[kind] < order[v.REMOVE]:
             # A tool that changes something and whose first sentence also removes something
