@@ -1191,3 +1191,28 @@ def test_a_subscription_that_lasts_the_call_reads(name, description):
 def test_a_subscription_that_outlives_the_call_or_does_more_is_not_read(name, description):
     c = classify(tool(name, description))
     assert c.category != "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # A name of nouns ending in "report", under a sentence with no verb, names a report shown.
+    ("sales_report", "Sales report for a period."),
+    ("attendanceReport", "Attendance report: who joined, duration, engagement score."),
+    ("margin_report", "Gross margin per shipment and per customer for a date range."),
+])
+def test_a_verbless_report_name_under_a_verbless_sentence_reads(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A command the tables lack ("File a damage report"), what is done to it after a comma or
+    # in a later sentence, or a name of one word, is no report shown.
+    ("damage-report", "File a damage report with photos.", "Write"),
+    ("weekly-report", "The weekly KPI report, emailed to the leadership list.", "Other"),
+    ("weekly_report", "Weekly summary of open incidents, published to the status page.", "Write"),
+    ("incident_report", "Incident report for a site. The duty manager is paged.", "Other"),
+    ("report", "Report for a period.", "Other"),
+])
+def test_a_report_name_still_acts_where_its_words_say_so(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence

@@ -167,13 +167,21 @@ def opens_with_the_looked_up_noun(name_words: list[str], verb: str | None,
         if (words[i] in _JOINS or words[i] in _MODALS) and _acts_or_unknown(
                 words[i + 1], words[i + 2] if i + 2 < len(words) else ""):
             return False  # "... and applies them to the mirror"
-    for mark in _CLAUSE_MARK.finditer(desc.sentence):
-        clause = sentence_tokens(desc.sentence[mark.end():mark.end() + 40])
+    return not a_clause_says_what_is_done(desc.sentence)
+
+
+def a_clause_says_what_is_done(sentence: str) -> bool:
+    """Does a clause after a comma, colon, semicolon, bracket or dash of the sentence open
+    with a verb form that acts, a participle or gerund the table lacks, or a third person
+    before its object ("..., applied to the local mirror", "...: pushes the file", "...,
+    emailed to the leadership list")?"""
+    for mark in _CLAUSE_MARK.finditer(sentence):
+        clause = sentence_tokens(sentence[mark.end():mark.end() + 40])
         while clause and clause[0] in _JOINS:
             clause = clause[1:]
         if clause and _acts_or_unknown(clause[0], clause[1] if len(clause) > 1 else ""):
-            return False  # "..., applied to the local mirror", "...: pushes the file"
-    return True
+            return True
+    return False
 
 
 def after_a_name_title(name_words: list[str], desc: DescriptionVerbs) -> DescriptionVerbs | None:

@@ -13,6 +13,7 @@ from policytui.risk import vocabulary as v
 from policytui.risk.categories import LOW, OTHER
 from policytui.risk.descriptions import (
     DescriptionVerbs,
+    a_clause_says_what_is_done,
     act_after_a_colon,
     act_after_a_title,
     argument_act,
@@ -252,6 +253,8 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
                         f"description says the tool is {quoted_word(said)}")
     elif (name.kind is None and desc.kind is None and (desc.words or desc.phrase) and (
             len(name.words) > 1 and (name.words[-1] in v.VIEW_NOUNS
+                                     or (name.words[-1] in _SHOWN_REPORTS
+                                         and _only_a_report_shown(name, desc))
                                      or _names_a_collection(name, desc))
             or _a_view_named_alone(name, desc)
             or (desc.phrase and v.MONEY_MOVEMENT_NOUNS.isdisjoint(name.words)))):
@@ -262,7 +265,8 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         kind = v.READ
         category, severity = KIND_RISK[kind]
         last = name.words[-1]
-        shown = ("a view of data" if last in v.VIEW_NOUNS else "a collection it shows"
+        shown = ("a view of data" if last in v.VIEW_NOUNS else "a report it shows"
+                 if last in _SHOWN_REPORTS else "a collection it shows"
                  if plural_noun(last) else "a name of nouns under a sentence that names what "
                  "is shown")
         noun = f"; {quoted_word(name.noun)} {_no_verb(name)}" if name.noun is not None else ""
@@ -368,6 +372,31 @@ def _a_view_named_alone(name: NameVerbs, desc: DescriptionVerbs) -> bool:
                                           and word not in v.MONEY_MOVEMENT_NOUNS):
         return False
     return desc.phrase or word in desc.words[:_NAMED_WITHIN]
+
+
+# What a name of nouns alone may end with to name a report that is shown ("sales_report",
+# "attendanceReport"), under a first sentence with no verb; VIEW_NOUNS leaves reports out for
+# names with a verb ("generate_report" makes one, often stored).
+_SHOWN_REPORTS = frozenset(("report", "reports"))
+
+
+_PASSIVE_BE = frozenset("is are gets get be been".split())
+
+
+def _only_a_report_shown(name: NameVerbs, desc: DescriptionVerbs) -> bool:
+    """Does nothing in the description do something with the report a name of nouns names:
+    no command the tables lack ("File a damage report"), no act after a comma or ";", none
+    said later in the third person or the passive ("The duty manager is paged")?"""
+    if (unknown_command(name, desc) is not None or not _nothing_done_after(desc)
+            or a_clause_says_what_is_done(desc.sentence) or not _nothing_done_later(desc)):
+        return False
+    rest = desc.rest()[:60]
+    return not any(word in _PASSIVE_BE and (after.endswith("ed") or after in _SENT_FORMS)
+                   for word, after in zip(rest, rest[1:]))
+
+
+# Past participles not ending in "-ed" that say a report went somewhere.
+_SENT_FORMS = frozenset("sent written put run built".split())
 
 
 def _names_a_collection(name: NameVerbs, desc: DescriptionVerbs) -> bool:
