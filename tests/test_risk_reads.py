@@ -1216,3 +1216,28 @@ def test_a_verbless_report_name_under_a_verbless_sentence_reads(name, descriptio
 def test_a_report_name_still_acts_where_its_words_say_so(name, description, category):
     c = classify(tool(name, description))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # Building a block, a snippet or a query that the tool hands back, for use elsewhere.
+    ("soar_build_decision_block", "Build a decision block. An else branch is added "
+                                  "automatically. Returns a base64 payload."),
+    ("build_es_query", "Build an Elasticsearch query from filters and return it as JSON."),
+])
+def test_building_a_text_handed_back_reads(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    ("build_query", "Build an Elasticsearch query from filters and run it. Returns the hits."),
+    ("build_image", "Build a Docker image from the Dockerfile. Returns a JSON payload with the "
+                    "image id."),
+    ("build_block", "Build a decision block and save it to the playbook. Returns its id."),
+    ("build_block", "Build a decision block in the playbook."),
+    ("build_snippet", "Build a snippet and write it to a file. Returns the path."),
+    ("build_and_deploy_block", "Build a decision block. Returns a base64 payload."),
+])
+def test_building_a_text_that_is_kept_or_run_does_not_read(name, description):
+    c = classify(tool(name, description))
+    assert c.category != "Read", c.evidence

@@ -953,6 +953,11 @@ def _made_for_one_use(objects: list[str]) -> bool:
 # hierarchy of data ("a call graph", "a nested top-N hierarchy across fields").
 _BUILT_VIEWS = frozenset(
     "graph graphs hierarchy hierarchies tree trees treemap treemaps".split())
+# Text that building puts together for the caller to use elsewhere: "Build a decision block.
+# ... Returns a base64 payload", "Build an Elasticsearch query from filters and return it".
+_BUILT_TEXTS = frozenset(
+    "block blocks snippet snippets query queries payload payloads expression expressions "
+    "filter filters".split())
 # Words in the sentence that make what is built a thing kept somewhere: "a directory tree under
 # /tmp", "the knowledge graph index ... and store it".
 _BUILT_PLACES = frozenset(
@@ -974,7 +979,8 @@ def _builds_a_view(tokens: list[str], at: int, description: str) -> bool:
             break
         if token not in _ARTICLES and token != "/":
             head = token
-    if head not in _BUILT_VIEWS or not _BUILT_PLACES.isdisjoint(tokens):
+    if (head not in _BUILT_VIEWS and head not in _BUILT_TEXTS) or not _BUILT_PLACES.isdisjoint(
+            tokens):
         return False
     for token in tokens[at:]:
         verb = base_verb(token)
