@@ -1241,3 +1241,28 @@ def test_building_a_text_handed_back_reads(name, description):
 def test_building_a_text_that_is_kept_or_run_does_not_read(name, description):
     c = classify(tool(name, description))
     assert c.category != "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # The name's noun before a view of data ("Build duration trends") names that view.
+    ("get_build_times", "Build duration trends \u2014 compute avg/min/max to detect "
+                        "performance regressions."),
+    ("release_get", "Release metadata, tracklist and delivery status per store."),
+    ("recording.fetch", "Recording metadata and a temporary media URL; transcription if "
+                        "available."),
+])
+def test_a_readers_noun_before_a_view_of_data_is_no_verb(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    ("get_deploy", "Deploy metadata to the CDN for a release."),
+    ("get_build_status", "Build status, as a Slack message to the commit author."),
+    ("fetch_release", "Release metadata, then publish it to the store."),
+    ("get_run", "Run metadata and starts a new run if none exists."),
+    ("get_build_times", "Build duration trends \u2014 rebuilds the slowest job."),
+])
+def test_a_readers_noun_before_a_view_still_acts_where_the_sentence_does(name, description):
+    c = classify(tool(name, description))
+    assert c.category != "Read", c.evidence

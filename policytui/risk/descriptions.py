@@ -99,6 +99,7 @@ _AFTER_A_PARTICIPLE = _AFTER_A_READ_PLURAL | frozenset(("to", "at", "during", "t
 # be applied"): the clause may say what the tool does.
 _NEW_SUBJECT = frozenset("this it we you the they will can may must would should".split())
 _JOINS = frozenset(("and", "then", "&", "also"))
+_VIEW_LISTED = frozenset((",", "and"))
 # Where a clause can begin in the first sentence; a dash is not a token, so the text is read.
 _CLAUSE_MARK = re.compile(r"[,;:()\u2014\u2013]|\s-\s")
 
@@ -147,9 +148,21 @@ def opens_with_the_looked_up_noun(name_words: list[str], verb: str | None,
     end = 1
     while end < len(words) and words[end] in nouns and words[end] != first:
         end += 1  # "Call graph": the name's compound of nouns, restated
+    viewed = False
+    if end == 1 and not plural_noun(first):
+        # "get_build_times": "Build duration trends": the name's noun before a view of data,
+        # maybe after a noun or two of its own.
+        view = next((i for i in range(1, min(4, len(words)))
+                     if words[i] in v.VIEW_NOUNS), None)
+        if view is not None and all(base_verb(w) is None and w not in SEPARATORS
+                                    for w in words[1:view]):
+            end, viewed = view + 1, True
     after = words[end] if end < len(words) else None
     if end >= 2:
-        if after is not None and after not in _AFTER_A_READ_PLURAL:
+        # After a view of data, more of what is shown or how it is read may follow ("Release
+        # metadata, tracklist and ...", "Build duration trends — compute avg/min/max").
+        if after is not None and after not in _AFTER_A_READ_PLURAL and not (
+                viewed and (after in _VIEW_LISTED or _form_kind(after) == v.READ)):
             return False
     elif not plural_noun(first) or first == desc.lead or after is None:
         return False
