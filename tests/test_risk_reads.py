@@ -1266,3 +1266,30 @@ def test_a_readers_noun_before_a_view_of_data_is_no_verb(name, description):
 def test_a_readers_noun_before_a_view_still_acts_where_the_sentence_does(name, description):
     c = classify(tool(name, description))
     assert c.category != "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # Sending a GET request to a path of the API is how an HTTP API reads.
+    ("API-get-droplets", "To list all Droplets in your account, send a GET request to "
+                         "`/v2/droplets`."),
+    ("API-get-domains", "To retrieve a list of all of the domains in your account, send a GET "
+                        "request to `/v2/domains`."),
+])
+def test_sending_a_get_request_to_the_api_reads(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    ("API-post-droplet", "To create a new Droplet, send a POST request to `/v2/droplets`.",
+     "Write"),
+    ("API-delete-droplet", "To delete a Droplet, send a DELETE request to `/v2/droplets/$ID`.",
+     "Destructive"),
+    ("API-get-droplet", "To show a Droplet, send a GET request to `/v2/droplets/$ID` and send "
+                        "the result to the webhook.", "Write"),
+    ("list_hooks", "List webhooks and send a GET request to each webhook URL.", "Write"),
+    ("get_report", "Get the report and send it to the finance team.", "Write"),
+])
+def test_sending_anything_else_still_sends(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence

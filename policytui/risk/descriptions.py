@@ -1057,6 +1057,24 @@ def listens_for_a_while(verb: str | None, last: str | None,
     return acts[0]
 
 
+_SENDS = re.compile(r"\bsend(?:s|ing)?\b", re.IGNORECASE)
+# A request that only reads, by its HTTP method: "send a GET request to `/v2/droplets`".
+_READ_REQUEST = re.compile(r"\s+(?:a|an)\s+(?:GET|HEAD|OPTIONS)\s+requests?\s+to\s+`?/")
+
+
+def sends_only_a_read_request(sentence: str) -> bool:
+    """Is every "send" of the sentence the sending of a GET, HEAD or OPTIONS request to a path
+    of the API ("To list all Droplets in your account, send a GET request to `/v2/droplets`")?
+    An HTTP read sends nothing anyone keeps; a POST, PUT, PATCH or DELETE request does, and a
+    request to a URL named elsewhere (a webhook) may set off anything."""
+    found = False
+    for match in _SENDS.finditer(sentence):
+        if _READ_REQUEST.match(sentence, match.end()) is None:
+            return False
+        found = True
+    return found
+
+
 def generates_rendering(desc: DescriptionVerbs) -> bool:
     """Does the sentence lead with "generate" and name a rendering as its object ("Generate a
     bar chart", "Generates regional distribution maps"), with no link, key or money in it?"""

@@ -25,6 +25,7 @@ from policytui.risk.descriptions import (
     removal_word,
     says_read_only,
     self_described_act,
+    sends_only_a_read_request,
 )
 from policytui.risk.findings import Reading
 from policytui.risk.kinds import CONNECTORS, KIND_ORDER, KIND_RISK, KIND_TEXT
@@ -152,6 +153,8 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
     if kind is not None:
         # "Read or replace the clipboard": offered alternatives count whatever the lead.
         for verb, other in desc.alternatives:
+            if verb == "send" and sends_only_a_read_request(desc.sentence):
+                continue  # "To list all Droplets, send a GET request to `/v2/droplets`"
             if order[other] > order[kind]:
                 kind = other
                 clear = True
