@@ -1293,3 +1293,28 @@ def test_sending_a_get_request_to_the_api_reads(name, description):
 def test_sending_anything_else_still_sends(name, description, category):
     c = classify(tool(name, description))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # The name's only reading word is more often a noun, after another word, and a first
+    # sentence with no verb names that very thing.
+    ("seatingPlan", "Current seating plan by table."),
+    ("stow_plan", "Bay plan for a vessel visit (BAPLIE-derived)."),
+    ("tm_match", "Translation memory matches (fuzzy >= 75%) for a segment."),
+])
+def test_a_noun_like_reading_word_named_again_by_a_verbless_sentence_reads(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    ("crm_leadScore", "Lead score, recomputed from recent activity and stored on the contact."),
+    ("invoice_match", "Match the invoice to a payment."),
+    ("seating_plan", "Current seating plan by table. The plan is then published to the venue "
+                     "screens."),
+    ("seating_plan", "Seating plan for a table; guests are emailed their seats."),
+    ("lead_score", "Lead score for a contact: recalculates it from recent activity."),
+])
+def test_a_noun_like_reading_word_still_acts_where_the_words_say_so(name, description):
+    c = classify(tool(name, description))
+    assert c.category != "Read", c.evidence

@@ -220,6 +220,17 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         evidence.append("the description opens with the question the tool answers, which "
                         "agrees")
         category, severity = KIND_RISK[kind]
+    elif (kind == v.READ and not clear and name.kind == v.READ and name.ambiguous
+          and name.prefix and name.last is None and not name.alternatives
+          and desc.kind is None and _restates_the_noun(name, desc)
+          and _nothing_said_done(name, desc)):
+        # "seatingPlan": "Current seating plan by table"; "tm_match": "Translation memory
+        # matches for a segment". The name's only reading word is more often a noun, after
+        # another word, and the first sentence has no verb and names that very thing: two
+        # signs that agree.
+        evidence.append(f"the description names the {quoted_word(name.verb or '')} itself, "
+                        "with no verb, which agrees")
+        category, severity = KIND_RISK[kind]
     elif kind == v.READ and not clear:
         # One weak sign (an ambiguous word, a verb found deep in the description) is not
         # enough to let a tool through as a reader.
@@ -257,7 +268,7 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
     elif (name.kind is None and desc.kind is None and (desc.words or desc.phrase) and (
             len(name.words) > 1 and (name.words[-1] in v.VIEW_NOUNS
                                      or (name.words[-1] in _SHOWN_REPORTS
-                                         and _only_a_report_shown(name, desc))
+                                         and _nothing_said_done(name, desc))
                                      or _names_a_collection(name, desc))
             or _a_view_named_alone(name, desc)
             or (desc.phrase and v.MONEY_MOVEMENT_NOUNS.isdisjoint(name.words)))):
@@ -386,16 +397,34 @@ _SHOWN_REPORTS = frozenset(("report", "reports"))
 _PASSIVE_BE = frozenset("is are gets get be been".split())
 
 
-def _only_a_report_shown(name: NameVerbs, desc: DescriptionVerbs) -> bool:
-    """Does nothing in the description do something with the report a name of nouns names:
-    no command the tables lack ("File a damage report"), no act after a comma or ";", none
-    said later in the third person or the passive ("The duty manager is paged")?"""
+def _restates_the_noun(name: NameVerbs, desc: DescriptionVerbs) -> bool:
+    """Does the first sentence name the name's verb as a noun, among its first words ("Bay
+    plan for a vessel", "Translation memory matches for a segment"), and, as its first word,
+    only before "of" or "for" ("Trace of an automation's last run"; not "Match the invoice")?"""
+    verb = name.verb
+    if verb is None:
+        return False
+    forms = (verb, verb + "s", verb + "es")
+    words = desc.words
+    for i, word in enumerate(words[:_NAMED_WITHIN]):
+        if word in forms:
+            return i > 0 or (len(words) > 1 and words[1] in ("of", "for"))
+    return False
+
+
+def _nothing_said_done(name: NameVerbs, desc: DescriptionVerbs) -> bool:
+    """Does nothing in the description do something with what a sentence of nouns names: no
+    command the tables lack ("File a damage report"), no act after a comma, colon, dash or
+    ";", none said later in the third person or the passive ("The duty manager is paged")?"""
     if (unknown_command(name, desc) is not None or not _nothing_done_after(desc)
             or a_clause_says_what_is_done(desc.sentence) or not _nothing_done_later(desc)):
         return False
     rest = desc.rest()[:60]
-    return not any(word in _PASSIVE_BE and (after.endswith("ed") or after in _SENT_FORMS)
-                   for word, after in zip(rest, rest[1:]))
+    for i, word in enumerate(rest):
+        if word in _PASSIVE_BE and any(
+                after.endswith("ed") or after in _SENT_FORMS for after in rest[i + 1:i + 4]):
+            return False  # "The duty manager is paged", "The plan is then published"
+    return True
 
 
 # Past participles not ending in "-ed" that say a report went somewhere.
