@@ -1318,3 +1318,37 @@ def test_a_noun_like_reading_word_named_again_by_a_verbless_sentence_reads(name,
 def test_a_noun_like_reading_word_still_acts_where_the_words_say_so(name, description):
     c = classify(tool(name, description))
     assert c.category != "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # Evaluating a rule, a policy or a flag hands back what it decides.
+    ("evaluate_policy", "Evaluate an OPA/Rego policy against an input document and return the "
+                        "decision."),
+    ("flags.evaluate", "Evaluate a flag for a given user context and return the variation and "
+                       "the reason."),
+    ("check_flag", "Evaluate a feature flag for a user context and return the variant served."),
+])
+def test_evaluating_a_rule_policy_or_flag_reads(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # Code, scripts and expressions run; a rule applied acts; nothing said returned.
+    ("evaluate_js", "Evaluate JavaScript in the page and return the result.", "Execute"),
+    ("evaluate_expression", "Evaluate an expression in the paused debugger frame and return "
+                            "its value.", "Execute"),
+    ("evaluate_rule", "Evaluate the rule and apply its actions to matching tickets. Returns "
+                      "the count.", "Destructive"),
+    ("evaluate_policy", "Evaluate a policy against the cluster.", "Execute"),
+    ("evaluate_and_enforce_policy", "Evaluate a policy and return the decision.", "Execute"),
+])
+def test_evaluating_anything_else_still_runs_something(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence
+
+
+def test_evaluating_a_policy_then_a_step_the_table_lacks_is_not_read():
+    c = classify(tool("policy_gate", "Evaluate a policy and enforce it on the cluster. Returns "
+                                     "the decision."))
+    assert c.category != "Read", c.evidence

@@ -374,6 +374,10 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         # "Generate a preview URL for a style": computed and handed back. A name that says
         # "generate" still says Write, and the riskier reading wins there.
         found.kind = v.READ
+    elif lead == "evaluate" and _evaluates_a_rule(tokens, start + 1, description):
+        # "Evaluate a feature flag for a user context and return the variant served": what
+        # a rule, a policy or a flag decides for the input, handed back.
+        found.kind = v.READ
     elif lead == "build" and _builds_a_view(tokens, start + 1, description):
         # "Build a source/destination connection graph of who talked to whom. Returns nodes
         # and links": a view of data computed and handed back, like a chart drawn.
@@ -979,12 +983,26 @@ _BUILT_PLACES = frozenset(
 _RETURNS = re.compile(r"\breturn(?:s|ing)?\b", re.IGNORECASE)
 
 
-def _builds_a_view(tokens: list[str], at: int, description: str) -> bool:
-    """Is the object of "build" at `at` a graph, tree or hierarchy of data that the
-    description says is returned, with nothing in the sentence that keeps it anywhere and no
-    verb after it that does more than read ("Build a dependency tree of a package. Returns
-    it as JSON"; not "Build a directory tree under /tmp", "Build the graph index and store
-    it")?"""
+# What evaluating only decides on, handing the decision back: a rule, a policy, a flag, a
+# condition. Code, scripts and expressions run ("Evaluate JavaScript in the page").
+_DECIDERS = frozenset(
+    "rule rules policy policies flag flags condition conditions segment segments".split())
+
+
+def _evaluates_a_rule(tokens: list[str], at: int, description: str) -> bool:
+    """Is the object of "evaluate" at `at` a rule, a policy, a flag or a condition, whose
+    decision the description says is returned, with no verb after it in the sentence that
+    does more than read ("Evaluate an OPA policy against an input document and return the
+    decision"; not "Evaluate JavaScript in the page", "Evaluate the rule and apply it")?"""
+    head = _object_head(tokens, at)
+    if head not in _DECIDERS:
+        return False
+    return _reads_after(tokens, at) and _RETURNS.search(description, 0, DESCRIPTION_WINDOW) is not None
+
+
+def _object_head(tokens: list[str], at: int) -> str | None:
+    """The last word of the object starting at `at`, up to a preposition, a relative pronoun
+    or a separator other than "/" ("a source/destination connection graph of ..." -> graph)."""
     head = None
     for token in tokens[at:at + 8]:
         if (token in _PREPOSITIONS or token in _MORE_PREPOSITIONS or token in _RELATIVE
@@ -992,14 +1010,34 @@ def _builds_a_view(tokens: list[str], at: int, description: str) -> bool:
             break
         if token not in _ARTICLES and token != "/":
             head = token
+    return head
+
+
+def _reads_after(tokens: list[str], at: int) -> bool:
+    """Does no word from `at` on say it does more than read, and no step after "and" or
+    "then" use a word the table lacks ("Evaluate a policy and enforce it")?"""
+    for i in range(at, len(tokens)):
+        verb = base_verb(tokens[i])
+        if verb is not None and v.VERBS[verb] != v.READ:
+            return False
+        if (tokens[i] in ("and", "then") and i + 1 < len(tokens)
+                and tokens[i + 1] not in _OBJECTS and base_verb(tokens[i + 1]) is None
+                and i + 2 < len(tokens) and tokens[i + 2] in _STEP_OBJECTS):
+            return False
+    return True
+
+
+def _builds_a_view(tokens: list[str], at: int, description: str) -> bool:
+    """Is the object of "build" at `at` a graph, tree or hierarchy of data that the
+    description says is returned, with nothing in the sentence that keeps it anywhere and no
+    verb after it that does more than read ("Build a dependency tree of a package. Returns
+    it as JSON"; not "Build a directory tree under /tmp", "Build the graph index and store
+    it")?"""
+    head = _object_head(tokens, at)
     if (head not in _BUILT_VIEWS and head not in _BUILT_TEXTS) or not _BUILT_PLACES.isdisjoint(
             tokens):
         return False
-    for token in tokens[at:]:
-        verb = base_verb(token)
-        if verb is not None and v.VERBS[verb] != v.READ:
-            return False
-    return _RETURNS.search(description, 0, DESCRIPTION_WINDOW) is not None
+    return _reads_after(tokens, at) and _RETURNS.search(description, 0, DESCRIPTION_WINDOW) is not None
 
 
 # Verbs that open a subscription or a connection to hear what arrives, which a tool may

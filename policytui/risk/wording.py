@@ -724,10 +724,13 @@ def _reading_named(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
     if (verb == "generate" and generates_rendering(desc)
             and not v.NOT_RETURNED.intersection(words)):
         return _RENDERED
-    if verb == "build" and desc.lead == "build" and desc.kind == v.READ and not desc.indirect:
-        # "soar_build_decision_block": "Build a decision block. ... Returns a base64 payload":
-        # the description's own lead was read as building a view or a text handed back.
-        return "what it builds is a view or a text handed back, nothing kept"
+    if (verb in ("build", "evaluate") and desc.lead == verb and desc.kind == v.READ
+            and not desc.indirect and not CONNECTORS.intersection(words)):
+        # "soar_build_decision_block": "Build a decision block. ... Returns a base64 payload",
+        # "evaluate_policy": "Evaluate an OPA policy ... and return the decision": the
+        # description's own lead was read as building or deciding what is handed back.
+        return (f"what it {'builds' if verb == 'build' else 'evaluates'} is handed back, "
+                "nothing kept or run")
     if desc.lead not in _leading_words(desc.words) and not _cjk_lead(desc):
         return None  # a verb found elsewhere: not the sentence's own lead
     if name.ambiguous and name.prefix and verb not in v.HTTP_WRITES and name.kind != v.MONEY:
