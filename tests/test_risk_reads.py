@@ -1352,3 +1352,26 @@ def test_evaluating_a_policy_then_a_step_the_table_lacks_is_not_read():
     c = classify(tool("policy_gate", "Evaluate a policy and enforce it on the cluster. Returns "
                                      "the decision."))
     assert c.category != "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # Testing a pattern against text, or whether something holds, computes an answer.
+    ("test_regex", "Test a regular expression against sample strings."),
+    ("check_regex", "Test a regex against text and return the matches."),
+    ("test_dns_resolution", "Test whether a hostname resolves from each region."),
+])
+def test_testing_a_pattern_or_whether_something_holds_reads(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    ("test_webhook", "Test a webhook by sending a sample event to it."),
+    ("test_pipeline", "Test the pipeline against the staging cluster."),
+    ("test_regex", "Test a regex against the rules and apply the matches to the tickets."),
+    ("test_deploy", "Test whether the deploy works by deploying it to staging."),
+    ("test_pattern", "Test a pattern against the logs and quarantine every match."),
+])
+def test_testing_anything_else_still_runs_something(name, description):
+    c = classify(tool(name, description))
+    assert c.category != "Read", c.evidence

@@ -1194,16 +1194,24 @@ def checks_a_clause(tokens: list[str], at: int) -> bool:
     return False
 
 
+# What testing a pattern against text is about: "Test a regular expression against sample
+# strings" computes matches and runs nothing.
+_PATTERNS = frozenset("regex regexes regexp regexps pattern patterns glob globs".split())
+
+
 def _tests_connectivity(lead: str | None, tokens: list[str], at: int) -> bool:
     """Does a leading "test" test a connection or credentials ("Test Zuul API connectivity and
-    auth status"), with no verb after it that does more than read?"""
-    if lead != "test" or v.CONNECTIVITY.isdisjoint(_object(tokens, at)):
+    auth status"), a pattern against text ("Test a regular expression against sample
+    strings") or whether something holds ("Test whether a hostname resolves from each
+    region"), with no verb after it that does more than read nor a step the table lacks?"""
+    if lead != "test":
         return False
-    for word in tokens[at:]:
-        verb = base_verb(word)
-        if verb is not None and v.VERBS[verb] != v.READ:
-            return False
-    return True
+    objects = _object(tokens, at)
+    pattern = (not _PATTERNS.isdisjoint(objects)
+               or ("regular" in objects and ("expression" in objects or "expressions" in objects)))
+    if v.CONNECTIVITY.isdisjoint(objects) and not pattern and tokens[at:at + 1] != ["whether"]:
+        return False
+    return _reads_after(tokens, at)
 
 
 # Verbs that remove whatever they are said of; "clear" or "clean" in a sentence is as often an

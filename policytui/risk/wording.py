@@ -724,13 +724,12 @@ def _reading_named(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
     if (verb == "generate" and generates_rendering(desc)
             and not v.NOT_RETURNED.intersection(words)):
         return _RENDERED
-    if (verb in ("build", "evaluate") and desc.lead == verb and desc.kind == v.READ
+    if (verb in ("build", "evaluate", "test") and desc.lead == verb and desc.kind == v.READ
             and not desc.indirect and not CONNECTORS.intersection(words)):
         # "soar_build_decision_block": "Build a decision block. ... Returns a base64 payload",
         # "evaluate_policy": "Evaluate an OPA policy ... and return the decision": the
         # description's own lead was read as building or deciding what is handed back.
-        return (f"what it {'builds' if verb == 'build' else 'evaluates'} is handed back, "
-                "nothing kept or run")
+        return (f"what it {_DOES_TO_READ[verb]} is handed back, nothing kept or run")
     if desc.lead not in _leading_words(desc.words) and not _cjk_lead(desc):
         return None  # a verb found elsewhere: not the sentence's own lead
     if name.ambiguous and name.prefix and verb not in v.HTTP_WRITES and name.kind != v.MONEY:
@@ -789,6 +788,7 @@ def _name_is_the_object(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
     return None
 
 
+_DOES_TO_READ = {"build": "builds", "evaluate": "evaluates", "test": "tests"}
 _RENDERED = "it draws a rendering of what it is handed and hands it back"
 _SCREEN_CAPTURE = "what it captures is a picture of a screen, handed back"
 _READ_ONLY_QUERY = "what it runs is a query in a language that can only read"
