@@ -1375,3 +1375,29 @@ def test_testing_a_pattern_or_whether_something_holds_reads(name, description):
 def test_testing_anything_else_still_runs_something(name, description):
     c = classify(tool(name, description))
     assert c.category != "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # "Queue" ending a name after other words is the queue shown.
+    ("placement_queue", "Pending bed requests with wait times."),
+    ("application_queue", "Pending applications for an animal, oldest first."),
+    ("lims.instrument.queue", "What's in the queue for an instrument right now."),
+])
+def test_a_queue_ending_a_name_is_the_queue_shown(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    ("key.cut_queue", "Queue a key-cutting job on the shop's machine.", "Write"),
+    ("print_queue", "Print jobs waiting; the next one is sent to the printer.", "Write"),
+    ("deploy_queue", "Pending deploys for the environment, advanced by one step.", "Execute"),
+    ("email_queue", "Outgoing emails waiting. The oldest is sent on each call.", "Write"),
+    ("queue_job", "Job for the night run.", "Write"),
+    # A participle after a colon may say what the call does: not told apart, not Read.
+    ("mod.queue", "Items waiting for moderation: reported profiles and flagged photos.",
+     "Write"),
+])
+def test_a_queue_still_acts_where_the_words_say_so(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence

@@ -88,6 +88,16 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
                 evidence.append(f"'{name.verb}' names what the view {quoted_word(view)} is "
                                 "of, and the description is a noun phrase naming that view")
             kind, confidence, clear = v.READ, 45, True
+        elif (desc_kind is None and name.verb in _QUEUES and name.prefix
+              and name.words[-1] == name.verb and name.last is None and not name.alternatives
+              and desc.words and _nothing_said_done(name, desc)):
+            # "placement_queue": "Pending bed requests with wait times". "Queue" ends the
+            # name after other words, where it is the queue shown, not a command to queue
+            # something, and the first sentence has no verb to say otherwise.
+            against.append(f"the name alone would say it {texts[kind]}")
+            evidence.append(f"'{name.verb}' ends the name after '{name.prefix[-1]}', where it "
+                            "names the queue shown, and the description has no verb")
+            kind, confidence, clear = v.READ, 45, True
         if (desc_kind is None and kind == v.READ
                 and (command := unknown_command(name, desc)) is not None
                 and third_person_verb(command[0]) and command[0] not in name.words
@@ -788,6 +798,8 @@ def _name_is_the_object(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
     return None
 
 
+# A verb that, ending a name after other words, names a queue ("application_queue").
+_QUEUES = frozenset(("queue", "queues"))
 _DOES_TO_READ = {"build": "builds", "evaluate": "evaluates", "test": "tests"}
 _RENDERED = "it draws a rendering of what it is handed and hands it back"
 _SCREEN_CAPTURE = "what it captures is a picture of a screen, handed back"
