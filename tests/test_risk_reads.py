@@ -1401,3 +1401,31 @@ def test_a_queue_ending_a_name_is_the_queue_shown(name, description):
 def test_a_queue_still_acts_where_the_words_say_so(name, description, category):
     c = classify(tool(name, description))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # A review whose findings are handed back in the same sentence reads.
+    ("assess_book", "Review the book and return computed facts about it as JSON."),
+    ("review_pull_request", "Review a pull request's diff and return comments as a list. No "
+                            "review is posted to GitHub."),
+    ("mod.verification.review", "Review a selfie verification: returns the selfie, profile "
+                                "photos and a face-match score."),
+])
+def test_a_review_handed_back_reads(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # Submitted, approved, commented on, kept (its URL returned), or something else done.
+    ("review_pr", "Review a pull request and submit review comments. Returns them."),
+    ("review_expense", "Review an expense claim and approve or reject it. Returns the "
+                       "decision."),
+    ("review_pr", "Review a pull request and return the review URL."),
+    ("review_prs", "Review open pull requests and comment suggested fixes. Returns the count."),
+    ("review_doc", "Review the document, return findings and delete the draft."),
+    ("review_pr", "Review a pull request."),
+])
+def test_a_review_that_is_posted_or_kept_is_not_read(name, description):
+    c = classify(tool(name, description))
+    assert c.category != "Read", c.evidence

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from policytui.risk import vocabulary as v
 from policytui.risk.european import european_verbs
-from policytui.risk.kinds import KIND_ORDER
+from policytui.risk.kinds import CONNECTORS, KIND_ORDER
 from policytui.risk.russian import russian_verbs
 from policytui.risk.words import (
     ADJECTIVES_BEFORE_PLURALS,
@@ -373,6 +373,10 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     elif lead == "generate" and _returns_artifact(_object(tokens, start + 1)):
         # "Generate a preview URL for a style": computed and handed back. A name that says
         # "generate" still says Write, and the riskier reading wins there.
+        found.kind = v.READ
+    elif lead == "review" and _reviews_to_return(tokens, start + 1):
+        # "Review the book and return computed facts about it as JSON": what is found is
+        # handed back; a review posted, approved or commented on acts.
         found.kind = v.READ
     elif lead == "evaluate" and _evaluates_a_rule(tokens, start + 1, description):
         # "Evaluate a feature flag for a user context and return the variant served": what
@@ -1000,17 +1004,41 @@ def _evaluates_a_rule(tokens: list[str], at: int, description: str) -> bool:
     return _reads_after(tokens, at) and _RETURNS.search(description, 0, DESCRIPTION_WINDOW) is not None
 
 
+# What a review hands back that stays where it was made: a link to it, its id.
+_KEPT_REVIEW = v.NOT_RETURNED | frozenset("url urls id ids".split())
+
+
+def _reviews_to_return(tokens: list[str], at: int) -> bool:
+    """Does a leading "review" hand back what it finds, in the same sentence ("Review the book
+    and return computed facts about it", "Review a selfie verification: returns the selfie and
+    a match score"), with no verb after it that does more than read nor a step the table
+    lacks, and nothing returned that names a review kept (a URL, an id)?"""
+    returned = next((i for i in range(at, len(tokens)) if tokens[i] in ("return", "returns")),
+                    None)
+    if returned is None or not _KEPT_REVIEW.isdisjoint(tokens[returned:]):
+        return False
+    return _reads_after(tokens, _object_end(tokens, at))  # "a pull request's diff" is a noun
+
+
 def _object_head(tokens: list[str], at: int) -> str | None:
     """The last word of the object starting at `at`, up to a preposition, a relative pronoun
     or a separator other than "/" ("a source/destination connection graph of ..." -> graph)."""
     head = None
-    for token in tokens[at:at + 8]:
-        if (token in _PREPOSITIONS or token in _MORE_PREPOSITIONS or token in _RELATIVE
-                or (token in SEPARATORS and token != "/")):
-            break
+    for token in tokens[at:_object_end(tokens, at)]:
         if token not in _ARTICLES and token != "/":
             head = token
     return head
+
+
+def _object_end(tokens: list[str], at: int) -> int:
+    """Where the object starting at `at` ends: at a preposition, a relative pronoun, "and",
+    "or" or a separator other than "/", at most eight words on."""
+    for i in range(at, min(len(tokens), at + 8)):
+        token = tokens[i]
+        if (token in _PREPOSITIONS or token in _MORE_PREPOSITIONS or token in _RELATIVE
+                or token in CONNECTORS or (token in SEPARATORS and token != "/")):
+            return i
+    return min(len(tokens), at + 8)
 
 
 def _reads_after(tokens: list[str], at: int) -> bool:
@@ -1018,7 +1046,11 @@ def _reads_after(tokens: list[str], at: int) -> bool:
     "then" use a word the table lacks ("Evaluate a policy and enforce it")?"""
     for i in range(at, len(tokens)):
         verb = base_verb(tokens[i])
-        if verb is not None and v.VERBS[verb] != v.READ:
+        if (verb is not None and v.VERBS[verb] != v.READ
+                and (i == 0 or (tokens[i - 1] not in _OBJECTS
+                                and v.VERBS.get(base_verb(tokens[i - 1]) or "") != v.READ))):
+            # Not a noun after an article ("Review the book") or a reading verb ("return
+            # comments as a list").
             return False
         if (tokens[i] in ("and", "then") and i + 1 < len(tokens)
                 and tokens[i + 1] not in _OBJECTS and base_verb(tokens[i + 1]) is None

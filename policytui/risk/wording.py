@@ -734,7 +734,7 @@ def _reading_named(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
     if (verb == "generate" and generates_rendering(desc)
             and not v.NOT_RETURNED.intersection(words)):
         return _RENDERED
-    if (verb in ("build", "evaluate", "test") and desc.lead == verb and desc.kind == v.READ
+    if (verb in _DOES_TO_READ and desc.lead == verb and desc.kind == v.READ
             and not desc.indirect and not CONNECTORS.intersection(words)):
         # "soar_build_decision_block": "Build a decision block. ... Returns a base64 payload",
         # "evaluate_policy": "Evaluate an OPA policy ... and return the decision": the
@@ -800,7 +800,8 @@ def _name_is_the_object(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
 
 # A verb that, ending a name after other words, names a queue ("application_queue").
 _QUEUES = frozenset(("queue", "queues"))
-_DOES_TO_READ = {"build": "builds", "evaluate": "evaluates", "test": "tests"}
+_DOES_TO_READ = {"build": "builds", "evaluate": "evaluates", "test": "tests",
+                 "review": "reviews"}
 _RENDERED = "it draws a rendering of what it is handed and hands it back"
 _SCREEN_CAPTURE = "what it captures is a picture of a screen, handed back"
 _READ_ONLY_QUERY = "what it runs is a query in a language that can only read"
