@@ -1429,3 +1429,26 @@ def test_a_review_handed_back_reads(name, description):
 def test_a_review_that_is_posted_or_kept_is_not_read(name, description):
     c = classify(tool(name, description))
     assert c.category != "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # A word the tables lack beside a reading lead, shaped like a noun or an adjective, is
+    # more of what is shown, not a second command.
+    ("subscription-get", "Plan, servings, delivery day and next charge date for a customer."),
+    ("cb_get_subscription", "Subscription detail: plan, quantity, add-ons, next billing date."),
+    ("get_settings", "Ranking, searchable attributes, facets and other settings of an index."),
+    ("pollResults", "Poll and Q&A results of a past webinar."),
+])
+def test_a_noun_beside_a_reading_lead_is_no_second_command(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    ("view_limits", "View or tighten the spending limits."),
+    ("list_bins", "List and recycles the bins."),
+    ("crawl_site", "Crawl a website and index every page into the knowledge base."),
+])
+def test_a_command_beside_a_reading_lead_still_counts(name, description):
+    c = classify(tool(name, description))
+    assert c.category != "Read", c.evidence

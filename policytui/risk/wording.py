@@ -194,6 +194,8 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         kind = _take_later_act(act, kind, evidence, against)
         clear, disagree = True, True
     unknown = desc.unknown_alternative if desc.kind == v.READ else None
+    if unknown is not None and _noun_shaped(unknown, desc.words):
+        unknown = None  # "Plan, servings, delivery day ...": a list of what is shown
     if kind == v.READ and unknown is not None:
         # "View or tighten the limits": the other thing it offers is no verb in the table, and
         # an unknown step is no reason to let it through as a reader.
@@ -796,6 +798,21 @@ def _name_is_the_object(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
             return (f"the description reads {quoted_word(' '.join(words))}: the name is what "
                     "it reads")
     return None
+
+
+# Endings of nouns and adjectives, never of a command: "quantity", "searchable".
+_NOUN_ENDINGS = ("ity", "ness", "ment", "able", "ible")
+
+
+def _noun_shaped(word: str, words: list[str]) -> bool:
+    """Is a word the tables lack shaped like a noun or an adjective, not a command: a plural
+    ("servings"), a noun or adjective ending ("quantity", "searchable"), a letter ("Q&A"),
+    and not before what opens an object, as a verb in the third person would be ("List and
+    recycles the bins")?"""
+    at = words.index(word) if word in words else -1
+    if at < 0 or (at + 1 < len(words) and words[at + 1] in OBJECT_OPENERS):
+        return False
+    return len(word) <= 2 or plural_noun(word) or word.endswith(_NOUN_ENDINGS)
 
 
 # A verb that, ending a name after other words, names a queue ("application_queue").
