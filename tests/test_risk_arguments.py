@@ -124,3 +124,31 @@ def test_hostile_schemas_are_read_without_error():
     assert argument_shape({"properties": many}).amounts == ()  # past the window: not read
     for schema in (None, [], {"properties": []}, {"properties": {1: 2, "body": None}}):
         argument_shape(schema)
+
+
+_SQL = {"sql": {"type": "string", "description": "The SQL statement."}}
+
+
+@pytest.mark.parametrize("name,description", [
+    # A reader that says the one query it is handed is not run: the SQL is only looked at.
+    ("pg_explain", "Show the execution plan of a SQL query (EXPLAIN without ANALYZE: the query "
+                   "is not executed)."),
+    ("pg_estimate_cost", "Estimate the cost and row count of a query from the planner, without "
+                         "running it."),
+    ("validate_sql", "Parse SQL and report syntax errors. The statement is never executed."),
+])
+def test_sql_a_reader_says_it_does_not_run_is_only_read(name, description):
+    c = classify(tool(name, description, _SQL))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    ("explain_analyze", "Run EXPLAIN ANALYZE on a query: the query is executed and actual "
+                        "timings are returned."),
+    ("execute_sql", "Execute a SQL statement. DDL statements are not executed."),
+    ("validate_sql", "Validate SQL by running it in a rolled-back transaction."),
+    ("query_db", "Run a SQL query. Do not run DELETE unless asked."),
+])
+def test_sql_that_runs_still_executes(name, description):
+    c = classify(tool(name, description, _SQL))
+    assert c.category == "Execute", c.evidence

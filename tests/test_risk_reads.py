@@ -1452,3 +1452,4 @@ def test_a_noun_beside_a_reading_lead_is_no_second_command(name, description):
 def test_a_command_beside_a_reading_lead_still_counts(name, description):
     c = classify(tool(name, description))
     assert c.category != "Read", c.evidence
+

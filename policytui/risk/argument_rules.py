@@ -38,6 +38,13 @@ _READ_ONLY_QUERIES = re.compile(
     r"\bread[- ]only (?:sql |graphql |cypher |select )?(?:query|queries|statement|statements)\b"
     r"|\bonly (?:a single |one )?select\b|\bselect (?:queries |statements )?only\b"
     r"|只读\s*(?:SELECT|select)?\s*查询|仅(?:允许|支持|执行)\s*SELECT", re.IGNORECASE)
+# A description that says the query it is handed is not run: "(EXPLAIN without ANALYZE: the
+# query is not executed)", "The statement is never executed", "without running it". Only of
+# the one query or statement the call takes: "DDL statements are not executed" says what the
+# tool refuses among those it runs.
+_NOT_EXECUTED = re.compile(
+    r"\b(?:the|this) (?:sql )?(?:query|statement|sql)\s+is\s+(?:not|never)\s+(?:executed|run)\b"
+    r"|\bwithout (?:running|executing) (?:it|the (?:query|statement))\b", re.IGNORECASE)
 _TERMINAL_TEXT = re.compile(r"\b(?:terminal|shell|repl|command line|console|bash)\b", re.I)
 
 
@@ -200,7 +207,8 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
                           "words say), not code to run")
     restricted = (r.category == READ and facts.code_arguments
                   and all(kind != "shell" for _, kind in facts.code_arguments)
-                  and _READ_ONLY_QUERIES.search(desc.text[:DESCRIPTION_WINDOW]))
+                  and (_READ_ONLY_QUERIES.search(desc.text[:DESCRIPTION_WINDOW])
+                       or _NOT_EXECUTED.search(desc.text[:DESCRIPTION_WINDOW])))
     if restricted:
         r.evidence.append(f"argument {quote(facts.code_arguments[0][0])} takes a query, and the "
                           f"description restricts it to reads ({quote(restricted.group(0))})")
