@@ -1696,3 +1696,22 @@ def test_a_participle_done_at_the_time_of_the_call(name, description, category):
 def test_a_participle_under_a_condition_in_a_reader_stays_read(name, description):
     c = classify(tool(name, description))
     _assert_category(c, "Read")
+
+
+@pytest.mark.parametrize("description,category", [
+    # Korean and Japanese ways of saying what is read ("불러옵니다" loads, "보여줍니다" shows,
+    # "返します" returns), and a verb noun made into a state or a noun: "저장된" (saved),
+    # "更新者" (who updated), "更新日時" (when updated).
+    ("주문 내역을 불러옵니다.", "Read"),
+    ("저장된 장면(씬) 목록을 보여줍니다.", "Read"),
+    ("源泉徴収の年間集計を返します。", "Read"),
+    ("ファイルのメタデータ（サイズ、更新者、更新日時）を取得します。", "Read"),
+    # The acts themselves still count.
+    ("장면을 저장합니다.", "Write"),
+    ("ファイルを更新します。", "Destructive"),
+    ("주문 내역을 불러와 삭제합니다.", "Destructive"),
+    ("処理を繰り返し実行します。", "Execute"),
+])
+def test_more_korean_and_japanese_readers_and_states(description, category):
+    c = classify(tool("scene_tool", description))
+    assert c.category == category, c.evidence

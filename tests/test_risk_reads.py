@@ -700,7 +700,9 @@ def test_a_read_only_claim_never_restricts_a_shell_command():
     ("test_connection", "Probe the connectivity and return diagnostics.", "Read"),
     ("webview_dom_snapshot", "Get a structured DOM snapshot of the webview.", "Read"),
     ("get_mail_tips", "Pre-send check for recipients: out-of-office, delivery limits.", "Read"),
-    ("sql_precheck", "提交前对 SQL 做检测，返回逐条检查结果", "Other"),  # no act, no reading verb
+    # "提交前" (before submitting) is no act; "返回" (return) reads what is checked.
+    ("sql_precheck", "提交前对 SQL 做检测，返回逐条检查结果", "Read"),
+    ("sql_precheck", "提交前对 SQL 做检测", "Other"),  # no act, no reading verb
     # The same words where they act.
     ("rerun", "Re-run the job.", "Execute"),
     ("volume_snapshot", "Snapshot the volume.", "Write"),

@@ -1909,7 +1909,7 @@ def act_after_a_title(desc: DescriptionVerbs) -> tuple[str, str] | None:
 # that acts ("を設定").
 _CJK_VERBS: dict[str, tuple[str, ...]] = {
     v.READ: tuple("取得 一覧 検索 確認 表示 参照 照会 閲覧 読み込 获取 查询 查看 列出 搜索 检索 读取 显示 "
-                  "조회 목록 검색 확인 가져오 읽기".split()),
+                  "조회 목록 검색 확인 가져오 읽기 불러 보여 返します 返す 返回".split()),
     v.WRITE: tuple("作成 追加 登録 送信 保存 新規 発行 投稿 招待 無効 有効化 アップロード 创建 新建 添加 审核 审批 "
                    "注册 发送 发布 上传 提交 禁用 启用 생성 추가 등록 전송 발송 저장 업로드 작성 게시 초대"
                    .split()),
@@ -1935,8 +1935,9 @@ def _cjk_script(char: str) -> bool:
 # Marks of a state rather than an act around a Chinese verb: "已启用插件" (plugins already
 # enabled), "被删除" (was deleted), "启用的插件" (the enabled plugins).
 _CJK_STATE_BEFORE = ("已", "被")
-# ...or a time around it: "提交前" (before submitting), "创建后" (after creating).
-_CJK_STATE_AFTER = ("的", "前", "后", "後")
+# ...or a time around it: "提交前" (before submitting), "创建后" (after creating); or a noun
+# made of it: "更新者" (who updated), "更新日時" (when updated), Korean "저장된" (saved).
+_CJK_STATE_AFTER = ("的", "前", "后", "後", "者", "日", "된")
 
 
 def _acts_at(sentence: str, word: str) -> bool:
