@@ -1455,3 +1455,28 @@ def test_a_command_beside_a_reading_lead_still_counts(name, description):
     c = classify(tool(name, description))
     assert c.category != "Read", c.evidence
 
+
+
+@pytest.mark.parametrize("name,description", [
+    # A name of nouns ending with a measure or a document there to be looked at, under a
+    # sentence with no verb, names what is shown.
+    ("pg_replication_lag", "Replication lag of each replica in bytes and seconds."),
+    ("air_quality", "Air quality index and PM2.5 at a location."),
+    ("ferry_manifest", "Passenger and vehicle manifest for a sailing."),
+    ("churn_risk", "Churn risk of an account, with the signals behind it."),
+])
+def test_a_verbless_name_ending_with_a_measure_reads(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    ("seating_chart", "Seating chart for a concert; guests are emailed their seats."),
+    ("crew_roster", "Crew roster for a sailing, published to the crew app."),
+    ("stock_inventory", "Inventory of a warehouse. Counts are reset to zero after each call."),
+    ("meeting_transcript", "Transcript a meeting recording into text."),
+    ("roster", "Roster for a class."),
+])
+def test_a_measure_ending_a_name_still_acts_or_says_too_little(name, description):
+    c = classify(tool(name, description))
+    assert c.category != "Read", c.evidence

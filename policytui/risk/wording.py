@@ -279,7 +279,8 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
                         f"description says the tool is {quoted_word(said)}")
     elif (name.kind is None and desc.kind is None and (desc.words or desc.phrase) and (
             len(name.words) > 1 and (name.words[-1] in v.VIEW_NOUNS
-                                     or (name.words[-1] in _SHOWN_REPORTS
+                                     or ((name.words[-1] in _SHOWN_REPORTS
+                                          or name.words[-1] in _SHOWN_MEASURES)
                                          and _nothing_said_done(name, desc))
                                      or _names_a_collection(name, desc))
             or _a_view_named_alone(name, desc)
@@ -292,7 +293,8 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         category, severity = KIND_RISK[kind]
         last = name.words[-1]
         shown = ("a view of data" if last in v.VIEW_NOUNS else "a report it shows"
-                 if last in _SHOWN_REPORTS else "a collection it shows"
+                 if last in _SHOWN_REPORTS else "a measure or document it shows"
+                 if last in _SHOWN_MEASURES else "a collection it shows"
                  if plural_noun(last) else "a name of nouns under a sentence that names what "
                  "is shown")
         noun = f"; {quoted_word(name.noun)} {_no_verb(name)}" if name.noun is not None else ""
@@ -404,6 +406,14 @@ def _a_view_named_alone(name: NameVerbs, desc: DescriptionVerbs) -> bool:
 # "attendanceReport"), under a first sentence with no verb; VIEW_NOUNS leaves reports out for
 # names with a verb ("generate_report" makes one, often stored).
 _SHOWN_REPORTS = frozenset(("report", "reports"))
+# Measures and documents that are there to be looked at, and that no call sets: a name of
+# nouns ending with one ("pg_replication_lag", "org_chart", "ferry_manifest") names what is
+# shown, under the same conditions. Not what a call may set (a level, a mode, a target, a
+# boundary, availability).
+_SHOWN_MEASURES = frozenset((
+    "lag", "chart", "guide", "risk", "quality", "uptime", "census", "manifest", "roster",
+    "standings", "timetable", "transcript", "scorecard", "readings", "distance", "statement",
+    "inventory", "percentiles", "latency"))
 
 
 _PASSIVE_BE = frozenset("is are gets get be been".split())
@@ -439,8 +449,10 @@ def _nothing_said_done(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     return True
 
 
-# Past participles not ending in "-ed" that say a report went somewhere.
-_SENT_FORMS = frozenset("sent written put run built".split())
+# Past participles not ending in "-ed" that say what a call did ("Counts are reset").
+_SENT_FORMS = frozenset(
+    "sent written put run built reset set cut shut paid sold bought done made taken given "
+    "kept moved".split())
 
 
 def _names_a_collection(name: NameVerbs, desc: DescriptionVerbs) -> bool:
