@@ -1297,8 +1297,9 @@ def test_a_foreign_of_after_the_names_word_is_a_noun_phrase_not_a_command():
                          )).category == "Read"
     assert classify(tool("impostare_profilo", "Impostare del profile utente: nome, foto e bio."
                          )).category != "Read"
+    # Not an unknown command either: the plural the name ends with, then which of them.
     assert classify(tool("timesheets_pending", "Timesheets awaiting approval.")).category \
-        == "Other"
+        == "Read"
 
 
 @pytest.mark.parametrize("name,description,properties,category", [

@@ -1480,3 +1480,24 @@ def test_a_verbless_name_ending_with_a_measure_reads(name, description):
 def test_a_measure_ending_a_name_still_acts_or_says_too_little(name, description):
     c = classify(tool(name, description))
     assert c.category != "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # A plural then a word saying which of them, under a sentence naming that plural.
+    ("timesheets_pending", "Timesheets awaiting approval."),
+    ("vet_reminders_due", "Vaccination reminders that fall due in the next N days."),
+    ("bookings_today", "Bookings for today, by room."),
+])
+def test_a_collection_then_which_of_them_reads(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    ("reminders_due", "Reminders due today, sent to each patient by SMS."),
+    ("invoices_overdue", "Invoices overdue; each is charged to the saved card."),
+    ("payments_due", "Pay the payments due today."),
+])
+def test_a_collection_then_which_of_them_still_acts_where_the_words_say_so(name, description):
+    c = classify(tool(name, description))
+    assert c.category != "Read", c.evidence

@@ -280,7 +280,8 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
     elif (name.kind is None and desc.kind is None and (desc.words or desc.phrase) and (
             len(name.words) > 1 and (name.words[-1] in v.VIEW_NOUNS
                                      or ((name.words[-1] in _SHOWN_REPORTS
-                                          or name.words[-1] in _SHOWN_MEASURES)
+                                          or name.words[-1] in _SHOWN_MEASURES
+                                          or _a_collection_then_when(name, desc))
                                          and _nothing_said_done(name, desc))
                                      or _names_a_collection(name, desc))
             or _a_view_named_alone(name, desc)
@@ -292,6 +293,9 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         kind = v.READ
         category, severity = KIND_RISK[kind]
         last = name.words[-1]
+        ending = last
+        if _a_collection_then_when(name, desc):
+            last, ending = name.words[-2], " ".join(name.words[-2:])  # "timesheets pending"
         shown = ("a view of data" if last in v.VIEW_NOUNS else "a report it shows"
                  if last in _SHOWN_REPORTS else "a measure or document it shows"
                  if last in _SHOWN_MEASURES else "a collection it shows"
@@ -299,7 +303,7 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
                  "is shown")
         noun = f"; {quoted_word(name.noun)} {_no_verb(name)}" if name.noun is not None else ""
         evidence.append(f"no verb in the name or the description's first sentence, and the name "
-                        f"ends with {quoted_word(last)}, {shown}{noun}")
+                        f"ends with {quoted_word(ending)}, {shown}{noun}")
     elif (name.kind is None and desc.kind is None
           and (view := names_a_view(name, desc)) is not None):
         # "top": "CPU/memory usage for nodes or pods". No verb anywhere, and the first sentence
@@ -453,6 +457,27 @@ def _nothing_said_done(name: NameVerbs, desc: DescriptionVerbs) -> bool:
 _SENT_FORMS = frozenset(
     "sent written put run built reset set cut shut paid sold bought done made taken given "
     "kept moved".split())
+
+
+# Words that, ending a name after a plural, say which of them are shown: "reminders_due",
+# "timesheets_pending", "jobs_today", "changes_since".
+_WHICH_ONES = frozenset(
+    "due overdue pending today tomorrow upcoming since now active recent available".split())
+
+
+def _a_collection_then_when(name: NameVerbs, desc: DescriptionVerbs) -> bool:
+    """Does a name of nouns end with a plural and a word saying which of them ("vet_reminders_due",
+    "jobs_today"), and the first sentence name that plural near its start, not before what
+    opens an object ("Patients whose reminders fall due in the next N days")?"""
+    words = name.words
+    if (len(words) < 2 or words[-1] not in _WHICH_ONES or not plural_noun(words[-2])
+            or name.noun is not None):
+        return False
+    said = desc.words
+    if len(said) > 1 and said[1] in OBJECT_OPENERS:
+        return False
+    plural = words[-2]
+    return plural in said[:_NAMED_WITHIN] or plural[:-1] in said[:_NAMED_WITHIN]
 
 
 def _names_a_collection(name: NameVerbs, desc: DescriptionVerbs) -> bool:
