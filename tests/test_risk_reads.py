@@ -1464,6 +1464,8 @@ def test_a_command_beside_a_reading_lead_still_counts(name, description):
     ("air_quality", "Air quality index and PM2.5 at a location."),
     ("ferry_manifest", "Passenger and vehicle manifest for a sailing."),
     ("churn_risk", "Churn risk of an account, with the signals behind it."),
+    ("parts_stock", "Van and warehouse stock for a part number."),
+    ("disk_space", "Free and used disk space per mount point."),
 ])
 def test_a_verbless_name_ending_with_a_measure_reads(name, description):
     c = classify(tool(name, description))
@@ -1475,6 +1477,8 @@ def test_a_verbless_name_ending_with_a_measure_reads(name, description):
     ("crew_roster", "Crew roster for a sailing, published to the crew app."),
     ("stock_inventory", "Inventory of a warehouse. Counts are reset to zero after each call."),
     ("meeting_transcript", "Transcript a meeting recording into text."),
+    ("van_stock", "Stock the van with parts for tomorrow."),
+    ("parts_stock", "Stock of a part; parts below the threshold are reordered."),
     ("roster", "Roster for a class."),
 ])
 def test_a_measure_ending_a_name_still_acts_or_says_too_little(name, description):

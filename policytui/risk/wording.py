@@ -417,7 +417,7 @@ _SHOWN_REPORTS = frozenset(("report", "reports"))
 _SHOWN_MEASURES = frozenset((
     "lag", "chart", "guide", "risk", "quality", "uptime", "census", "manifest", "roster",
     "standings", "timetable", "transcript", "scorecard", "readings", "distance", "statement",
-    "inventory", "percentiles", "latency"))
+    "inventory", "percentiles", "latency", "stock", "space"))
 
 
 _PASSIVE_BE = frozenset("is are gets get be been".split())
