@@ -1716,3 +1716,20 @@ def test_a_participle_under_a_condition_in_a_reader_stays_read(name, description
 def test_more_korean_and_japanese_readers_and_states(description, category):
     c = classify(tool("scene_tool", description))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A means that removes, after "by", "before", "after" or "while", with what it removes:
+    # the call removes it, a bare noun or not.
+    ("get_disk_space", "Get disk space of a volume, freeing space by deleting old snapshots.",
+     "not Read"),
+    ("list_users", "List users by deleting inactive ones first.", "not Read"),
+    ("get_queue", "Get the queue's length after purging expired messages.", "not Read"),
+    # ... not a removal word used as a noun's modifier, nor a means that reads.
+    ("list_trash", "Get deleted items by deleting date.", "Read"),
+    ("list_messages", "List messages by sending date.", "Read"),
+    ("search_issues", "Search issues by keyword, returning matching titles.", "Read"),
+])
+def test_a_means_that_removes_what_it_names_acts(name, description, category):
+    c = classify(tool(name, description))
+    _assert_category(c, category)

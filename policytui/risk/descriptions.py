@@ -666,7 +666,11 @@ def _gerund_step(verb: str, after: str, again: bool, comma: bool) -> bool:
     if after in _OBJECTS:
         return kind in (v.REMOVE, v.MONEY, v.MODIFY) or (comma or again)
     if not comma:
-        return False
+        # "Get disk space, freeing space by deleting old snapshots": a means that removes
+        # what it names is done by the call, a bare noun or not.
+        return (kind == v.REMOVE and after.isalpha() and verb not in v.AMBIGUOUS
+                and after not in _PREPOSITIONS and after not in _MORE_PREPOSITIONS
+                and after not in _COMPOUND_HEADS and after not in _NOT_VERBS)
     if after in _STEP_OBJECTS:  # "..., assigning each to the on-call engineer"
         return True
     if kind in (v.REMOVE, v.MODIFY) or (again and kind != v.MONEY):
