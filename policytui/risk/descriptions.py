@@ -1361,28 +1361,36 @@ _HAS_PASSIVE_WORD = substring_test(_PASSIVE_WORDS, "ed")  # nearly all are parti
 # instances are replaced automatically"; not "placeholders are replaced with values") and
 # "saved" ending its clause or before "and" or "as" ("On success the connection is saved and
 # ..."; not "Custom queries are saved issue filters"). Never after "nothing" or "no": "Nothing
-# is saved" says the opposite.
-_PASSIVE_LEFT_BEHIND = re.compile(
-    r"(?:^|[.!?;]\s+)(?:[A-Za-z]+:\s+)?(?!(?:nothing|no|none|not)\b)(?:[\w-]+\s+){1,6}"
-    r"(?:is|are|will\s+be|gets?)\s+(?:[a-z]+ly\s+)?"
+# is saved" says the opposite. Matched where the participle starts (see `_said_of_the_call`).
+_LEFT_BEHIND = re.compile(
     r"(marked(?=\s+(?:as\s+)?(?!(?:with|by|in|for|on|at|to)\b)[a-z]{3,})|resized|minted"
     r"|replaced(?=\s*(?:[.;]|$|automatically\b))|saved(?=\s*(?:[.,;]|$|and\b|as\b)))",
     re.IGNORECASE)
-_LEFT_BEHIND_WORDS = ("marked ", "resized", "minted", "replaced", "saved")
+# What stands before such a participle: a subject of up to six words opening the text or a
+# sentence (maybe after a label, "Note:"), then "is", "are", "will be" or "gets".
+_LEFT_BEHIND_SUBJECT = re.compile(
+    r"(?:\A|[.!?;]\s+)(?:[a-z]+:\s+)?(?!(?:nothing|no|none|not)\b)(?:[\w-]+\s+){1,6}"
+    r"(?:is|are|will\s+be|gets?)\s+(?:[a-z]+ly\s+)?\Z", re.IGNORECASE)
 # A participle said to happen at the time of the call: "Snapshot of the VM disk, taken now",
 # "Jobs older than 7 days are pruned on every call", "Payment is taken now", "the first
 # invoice is collected immediately". The call does it, whatever the verb, unless the verb
 # only reads ("the current month is calculated on demand"); not "inserted immediately after
-# the original", a place.
+# the original", a place. Matched up to the end of the time.
 _DONE_ON_THE_CALL = re.compile(
     r"\b([a-z]{3,}ed|taken|made|done|sent|paid|built|written|sold)\s+(?:now|on\s+demand"
     r"|on\s+call|on\s+(?:each|every)\s+call|per\s+call|at\s+call\s+time|right\s+away"
-    r"|immediately(?!\s+(?:after|before|below|above|following)\s+(?:the|a|an|its|this|each)\b))"
-    r"\b", re.IGNORECASE)
-_ON_THE_CALL_WORDS = ("now", "on demand", "on call", "ach call", "ery call", "per call",
-                      "call time", "right away", "immediately")
-# (Most of them hold "call": one search for it and what stands around it, not one per word.)
-_SAYS_ON_THE_CALL = substring_test(_ON_THE_CALL_WORDS, "call")
+    r"|immediately)\Z", re.IGNORECASE)
+_A_PLACE_AFTER = re.compile(r"\s+(?:after|before|below|above|following)\s+(?:the|a|an|its|this"
+                            r"|each)\b", re.IGNORECASE)
+# Where nearly every phrase of the two patterns above shows itself, found by one pass that
+# jumps from one "ed" to the next in the text as written (prose writes these words in lower
+# case): a participle of `_LEFT_BEHIND` ("left"), or one in -ed before the time of the call.
+# The patterns, case-blind, are then tried only around it: opening with a subject or a word
+# boundary, they would be tried at every character.
+_ED_CLUE = re.compile(
+    r"ed(?:(?P<left>(?<=marked)|(?<=resized)|(?<=minted)|(?<=replaced)|(?<=saved))\b"
+    r"|\s+(?:now|on\s+demand|on\s+call|on\s+(?:each|every)\s+call|per\s+call"
+    r"|at\s+call\s+time|right\s+away|immediately)\b)")
 # Printing, reading and saying are reading words on a screen but acts on a device: "Print a PDF
 # on the default printer", "Printer for the document: prints it on the default device",
 # "Speech: reads `text` aloud through the speakers". Said of a printer or device, or aloud or
@@ -1393,6 +1401,70 @@ _ON_A_DEVICE = re.compile(
     r"|(?:reads?|reading|says?|saying|speaks?|speaking|announces?|announcing)\b[^.;\n]{0,60}?"
     r"(?:\b(aloud|out\s+loud)|\b(?:on|to|through|via|over)\s+(?:the|a|an|its|your|my)\s+"
     r"(?:[\w-]+\s+){0,2}(speakers?)))\b", re.IGNORECASE)
+# The times of the call looked for after a participle not in -ed ("taken now", "sent
+# immediately"), which `_ED_CLUE` does not see.
+_SOON = ("now", "immediately")
+_BACK = 100  # how far before its clue a phrase of `_said_of_the_call` may start
+# How much of a description is looked through for printing or speaking on a device: what a
+# tool is, said early ("Print a PDF on the default printer").
+_DEVICE_WINDOW = 240
+
+
+def _participle_start(text: str, end: int) -> int:
+    """Where the word whose letters run up to `end` starts ("marked" for the "ed" of it)."""
+    start = end
+    while start > 0 and text[start - 1].isalpha():
+        start -= 1
+    return start
+
+
+def _done_on_the_call(text: str, start: int, end: int) -> tuple[str, str] | None:
+    """(participle, kind) when `_DONE_ON_THE_CALL` matches text[start:end] up to its end."""
+    done = _DONE_ON_THE_CALL.search(text, start, end)
+    if done is None or (done.group(0).lower().endswith("immediately")
+                        and _A_PLACE_AFTER.match(text, end) is not None):
+        return None
+    participle = done.group(1).lower()
+    verb = _participle_of(participle)
+    if verb is None:
+        return participle, v.WRITE  # an act the table lacks, done by the call
+    if v.VERBS[verb] != v.READ:
+        return participle, v.VERBS[verb]
+    return None
+
+
+def _said_of_the_call(opening: str) -> tuple[str, str] | None:
+    """(word, kind) of an act this round's later rules find (`_LEFT_BEHIND`,
+    `_DONE_ON_THE_CALL`, `_ON_A_DEVICE`), or None."""
+    for clue in _ED_CLUE.finditer(opening):
+        start = _participle_start(opening, clue.start())
+        back = max(0, start - _BACK)
+        if clue.group("left") is not None:
+            found = _LEFT_BEHIND.match(opening, start)
+            if found is not None and _LEFT_BEHIND_SUBJECT.search(opening, back, start):
+                said = found.group(1).lower()
+                return said, v.WRITE if said in ("marked", "saved", "minted") else v.MODIFY
+        else:
+            done = _done_on_the_call(opening, back, clue.end())
+            if done is not None:
+                return done
+    for word in _SOON:  # after a participle not in -ed: "Payment is taken now"
+        at = opening.find(word)
+        while at != -1:
+            end = at + len(word)
+            if (at == 0 or not opening[at - 1].isalnum()) and (
+                    end == len(opening) or not opening[end].isalnum()):
+                done = _done_on_the_call(opening, max(0, at - _BACK), end)
+                if done is not None:
+                    return done
+            at = opening.find(word, end)
+    head = opening[:_DEVICE_WINDOW]
+    if ("print" in head or "loud" in head or "speaker" in head) and (
+            _ON_A_DEVICE.search(head) is not None):
+        return "on a device", v.EXECUTE
+    return None
+
+
 # A new thing made on the way: "If the account has no address yet, a new one is generated and
 # bound to the account". Asked only when "new " and one of the participles are both there.
 _MADE_NEW = re.compile(r"\bnew\s+(?:[\w-]+\s+){0,2}?(?:is|are|gets|get)\s+(?:[a-z]+ly\s+)?"
@@ -1652,24 +1724,7 @@ def later_act(description: str) -> tuple[str, str] | None:
             if ((found.group(1) or "").lower() not in _BE
                     and _LEFT_AS_IS.search(opening, max(0, at - 40), at) is None):
                 return "in place", v.MODIFY
-    if contains_any(opening, _LEFT_BEHIND_WORDS):
-        passive = _PASSIVE_LEFT_BEHIND.search(opening)
-        if passive is not None:
-            said = passive.group(1).lower()
-            return said, v.WRITE if said in ("marked", "saved", "minted") else v.MODIFY
-    if _SAYS_ON_THE_CALL(opening):
-        for on_the_call in _DONE_ON_THE_CALL.finditer(opening):
-            participle = on_the_call.group(1).lower()
-            verb = _participle_of(participle)
-            if verb is None:
-                return participle, v.WRITE  # an act the table lacks, done by the call
-            if v.VERBS[verb] != v.READ:
-                return participle, v.VERBS[verb]
-    if contains_any(opening, ("rint", "loud", "peaker")):
-        device = _ON_A_DEVICE.search(opening)
-        if device is not None:
-            return "on a device", v.EXECUTE
-    return None
+    return _said_of_the_call(opening)
 
 
 # An argument the description names as what makes a call act: the subject of a verb in the
