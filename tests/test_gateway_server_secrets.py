@@ -217,3 +217,68 @@ def test_a_tool_result_quoting_the_servers_credential_reaches_an_http_client_sta
     answer = next(json.loads(d) for d in data if json.loads(d).get("id") == 2)
     assert json.loads(answer["result"]["content"][0]["text"])["GITHUB_TOKEN"] == "***"
     assert secret not in text
+
+
+def test_a_held_call_quoting_the_servers_credential_waits_in_the_queue_starred(tmp_path: Path) -> None:
+    """An agent's call that quotes the server's token waits for approval: the queue (a file
+    any process of the user reads, or a Redis every replica reads) and `policytui approvals
+    list` hold it with *** in its place, as the audit log does. Approved, the call reaches the
+    server with its arguments as the agent sent them."""
+    secret = "ghp_heldcalltoken0123456789abcd"
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow", "tools": {"echo": {
+        "require_approval_if": [{"path": "args.message", "op": "regex", "value": "^approve"}]}}}),
+        encoding="utf-8")
+    state, audit, received = tmp_path / "state", tmp_path / "audit.jsonl", tmp_path / "received.txt"
+    policytui = str(Path(sys.executable).parent / "policytui")
+    arguments = {"message": f"approve {secret}", "note": "plain"}
+    gateway = subprocess.Popen(
+        [policytui, "gateway", "--policy", str(policy), "--state-dir", str(state), "--audit", str(audit),
+         "--approvals", "queue", "--", sys.executable, str(MISBEHAVING / "hostile_tools.py")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "GITHUB_TOKEN": secret, "HOSTILE_RECORD": str(received),
+             "HOSTILE_RECORD_ARGUMENTS": "1"})
+    assert gateway.stdin is not None
+    seen: list[str] = []
+    try:
+        def send(message: dict[str, Any]) -> None:
+            assert gateway.stdin is not None
+            gateway.stdin.write(json.dumps(message) + "\n")
+            gateway.stdin.flush()
+
+        send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}})
+        _answer(gateway, 1, seen)
+        send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        send({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "echo", "arguments": arguments}})
+
+        deadline = time.monotonic() + 30
+        while True:
+            listed = subprocess.run([policytui, "approvals", "list", "--json", "--state-dir", str(state)],
+                                    capture_output=True, text=True, timeout=60, check=False)
+            waiting = json.loads(listed.stdout) if listed.returncode == 0 and listed.stdout.strip() else []
+            if waiting:
+                break
+            assert time.monotonic() < deadline, (listed.stdout, listed.stderr)
+            time.sleep(0.1)
+        assert secret not in listed.stdout
+        assert [w["arguments"] for w in waiting] == [{"message": "approve ***", "note": "plain"}]
+        for stored in state.rglob("*"):
+            if stored.is_file():
+                assert secret.encode() not in stored.read_bytes(), stored
+
+        approved = subprocess.run(
+            [policytui, "approvals", "approve", waiting[0]["id"], "--state-dir", str(state)],
+            capture_output=True, text=True, timeout=60, check=False)
+        assert approved.returncode == 0, approved.stderr
+        assert secret not in approved.stdout + approved.stderr
+        answer = _answer(gateway, 2, seen)
+        assert answer["result"]["content"][0]["text"] == "ran echo"
+    finally:
+        gateway.stdin.close()
+        gateway.wait(timeout=30)
+    calls = [json.loads(line) for line in received.read_text(encoding="utf-8").splitlines()]
+    assert [c for c in calls if not c[0].startswith("policytui-probe-")] == [["echo", arguments]]
+    assert [(r["tool"], r["decision"], r["upstream"]) for r in outcome_lines(audit)
+            if r["decision"] != "probe"] == [("echo", "allowed", "ok")]
+    assert secret not in audit.read_text(encoding="utf-8")

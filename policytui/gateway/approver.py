@@ -53,6 +53,7 @@ from policytui.gateway.store import (
     run_in_store,
     run_to_the_end,
 )
+from policytui.textsafe import holds_secrets, without_secrets
 
 log = logging.getLogger("policytui.gateway")
 T = TypeVar("T")
@@ -141,6 +142,7 @@ class Approver:
         mode: str = "auto",
         server_name: str = "",
         poll_seconds: float = POLL_SECONDS,
+        secrets: tuple[str, ...] = (),
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"approval mode must be one of {', '.join(MODES)}")
@@ -149,6 +151,10 @@ class Approver:
         self.mode = mode
         self.server_name = server_name
         self.poll_seconds = poll_seconds
+        # The server's credentials: an argument quoting one is kept in the queue (a file, or a
+        # Redis any replica reads) and shown to the approver with *** in its place, as the audit
+        # log and a recording keep it. The call itself is sent with its arguments as they came.
+        self.secrets = secrets
         # Held calls waiting in the queue now, by grant: how many, and their arguments' size.
         self._held: dict[str, tuple[int, int]] = {}
         # Set by `stop`: the gateway is being stopped, and holds no call any more.
@@ -220,7 +226,7 @@ class Approver:
         request = PendingApproval(
             id="",
             tool=tool,
-            arguments=args,
+            arguments=without_secrets(args, self.secrets) if holds_secrets(args, self.secrets) else args,
             args_sha256=args_digest(args),
             reason=decision.reason,
             rule=decision.rule,

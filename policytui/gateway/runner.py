@@ -118,7 +118,8 @@ async def run_gateway(
 
         enforcer.recorder = Recorder(config.record, config.record_secrets)
     approver = Approver(
-        queue, timeout=config.approval_timeout, mode=config.approval_mode, server_name=config.server_name
+        queue, timeout=config.approval_timeout, mode=config.approval_mode, server_name=config.server_name,
+        secrets=tuple(config.server_secrets),
     )
     upstream: Any = make_upstream() if make_upstream is not None else Upstream(connect, call_timeout=config.call_timeout)
     gateway = Gateway(

@@ -3,6 +3,7 @@ the name of every `tools/call` it receives to `$HOSTILE_RECORD` (one per line), 
 call by a lenient lookup (case ignored, `-` read as `_`), as some frameworks do, so a name
 it does not list can still reach a listed tool.
 
+- `HOSTILE_RECORD_ARGUMENTS=1`: each line is `[name, arguments]`, what the call carried.
 - `LIST_FAILS_AFTER_FIRST=N`: the N listings after the first fail with a JSON-RPC error.
 - `DUPLICATE_TOOLS=1`: every listing after the first two is sent with the key `tools` twice,
   the first copy holding `secret` (`json` keeps the second, which does not).
@@ -57,7 +58,10 @@ def handle(method, params):
         name = str(params.get("name"))
         if RECORD:
             with open(RECORD, "a", encoding="utf-8") as out:
-                out.write(json.dumps(name) + "\n")
+                if os.environ.get("HOSTILE_RECORD_ARGUMENTS") == "1":  # what the call carried too
+                    out.write(json.dumps([name, params.get("arguments")]) + "\n")
+                else:
+                    out.write(json.dumps(name) + "\n")
         found = name.lower().replace("-", "_")
         if found == "die":
             sys.stderr.write(json.dumps(FORGED) + "\n")
