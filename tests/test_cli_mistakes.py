@@ -276,6 +276,13 @@ def test_a_header_for_a_server_that_is_not_http_is_refused_before_it_starts(tmp_
                       2, "--header only applies to HTTP servers")
 
 
+@pytest.mark.parametrize("written", ["${env:POLICYTUI_UNSET_TOKEN}", "${POLICYTUI_UNSET_TOKEN}"])
+def test_a_header_naming_an_unset_variable_quotes_it_as_written(tmp_path: Path, written: str) -> None:
+    done = run(tmp_path, "tools", "http://127.0.0.1:9/mcp", "--header", f"Authorization: Bearer {written}")
+    _one_sentence(done, 2, f"The --header Authorization uses {written}, but POLICYTUI_UNSET_TOKEN "
+                           "is not set in your environment.")
+
+
 @pytest.mark.parametrize("command", ["tools", "snapshot", "gateway"])
 @pytest.mark.parametrize("token", ["s3cretTokenValue42\r", "s3cretTokenValue42\n", "s3crétTokenValue42"])
 def test_a_header_value_http_cannot_carry_is_refused_without_showing_it(

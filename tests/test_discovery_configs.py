@@ -187,7 +187,7 @@ def test_missing_variable_is_named_and_no_value_is_shown(world: dict) -> None:
     message = str(info.value)
     assert message.startswith("Server 'api' from policytui (")
     assert (
-        "uses ${NOT_SET_ANYWHERE}, but NOT_SET_ANYWHERE is not set in your environment" in message
+        "uses ${env:NOT_SET_ANYWHERE}, but NOT_SET_ANYWHERE is not set in your environment" in message
     )
     assert "value-that-must-not-show" not in message
 

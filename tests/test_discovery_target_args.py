@@ -67,7 +67,7 @@ def test_url_with_headers_and_sse() -> None:
 
 def test_header_with_missing_variable_names_it() -> None:
     args = parse("tools", "https://h/mcp", "--header", "Authorization: Bearer ${env:NOPE_TOKEN}")
-    with pytest.raises(DiscoveryError, match=r"uses \$\{NOPE_TOKEN\}, but NOPE_TOKEN is not set"):
+    with pytest.raises(DiscoveryError, match=r"uses \$\{env:NOPE_TOKEN\}, but NOPE_TOKEN is not set"):
         spec_from_args(args, environ={})
 
 

@@ -117,6 +117,7 @@ def spec_from_args(args: argparse.Namespace, environ: Any = None) -> ServerSpec:
     """Resolve the target the arguments name. Raises DiscoveryError."""
     from policytui.discovery.envvars import Expansion, MissingVariable
     from policytui.discovery.resolve import resolve_target
+    from policytui.textsafe import visible
 
     environ = os.environ if environ is None else environ
     headers: dict[str, str] = {}
@@ -126,7 +127,7 @@ def spec_from_args(args: argparse.Namespace, environ: Any = None) -> ServerSpec:
             headers[name] = expansion.expand(value)
         except MissingVariable as missing:
             raise DiscoveryError(
-                f"The --header {name} uses ${{{missing.name}}}, but {missing.name} is not set in your environment."
+                f"The --header {name} uses {visible(missing.written)}, but {missing.name} is not set in your environment."
             ) from None
     command = getattr(args, "server_command", None) or None
     target = getattr(args, "target", None)

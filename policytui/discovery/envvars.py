@@ -17,10 +17,12 @@ _REFERENCE = re.compile(r"\$\{([^}]*)\}")
 class MissingVariable(Exception):
     """A `${...}` reference could not be filled in; `name` is the variable, never its value."""
 
-    def __init__(self, name: str, reason: str = "unset") -> None:
+    def __init__(self, name: str, reason: str = "unset", written: str = "") -> None:
         super().__init__(name)
         self.name = name
         self.reason = reason
+        # The reference as the user wrote it (`${env:NAME}`), so the message quotes their words.
+        self.written = written or f"${{{name}}}"
 
 
 @dataclass
@@ -55,7 +57,7 @@ class Expansion:
         if value is None or (value == "" and ":-" in body):
             if ":-" in body:
                 return default
-            raise MissingVariable(name)
+            raise MissingVariable(name, written=match.group(0))
         self.used[name] = value
         return value
 

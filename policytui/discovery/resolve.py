@@ -310,7 +310,7 @@ def _missing_message(label: str, missing: MissingVariable) -> str:
     if missing.reason == "invalid":
         return f"{label} has a reference ${{{visible(missing.name)}}} that is not a variable name."
     return (
-        f"{label} uses ${{{missing.name}}}, but {missing.name} is not set in your environment; "
+        f"{label} uses {visible(missing.written)}, but {missing.name} is not set in your environment; "
         f"set it (export {missing.name}=...) and try again."
     )
 
