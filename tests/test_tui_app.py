@@ -154,6 +154,51 @@ async def test_limits_editor_adds_a_tool_limit_and_a_shared_one(policy_path: Pat
         assert len(document(app)["tools"]["manage_flow"]["limits"]) == 1
 
 
+async def test_a_condition_typed_but_not_added_keeps_the_dialog_open_on_apply(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_kv_store")
+        await pilot.press("c")
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#cond-kind").value = "deny_if"
+        screen.query_one("#cond-op").value = "in"
+        await pilot.pause()
+        screen.query_one("#cond-value").focus()
+        # A deny_if typed and applied without Enter: dropped, it would leave the calls it was
+        # written to stop allowed.
+        await pilot.press(*"set, delete", "ctrl+s")
+        await pilot.pause()
+        assert app.screen is screen
+        assert "the condition in the form is not added yet" in screen_text(app)
+        assert "manage_kv_store" not in document(app).get("tools", {})
+        assert app.focused is screen.query_one("#cond-value")
+        await pilot.press("enter", "ctrl+s")
+        await until(lambda: app.screen.id == "confirm-conditions-open", "the keep-denied question")
+        await pilot.press("a")
+        await pilot.pause()
+        assert document(app)["tools"]["manage_kv_store"] == {
+            "deny_if": [{"path": "args.action", "op": "in", "value": ["set", "delete"]}],
+        }
+        # A listed condition changed in the form and not updated is waited for too.
+        await pilot.press("c")
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("ctrl+e", "enter")
+        await pilot.pause()
+        assert screen.editing == ("deny_if", 0)
+        screen.query_one("#cond-value").value = "delete"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is screen
+        assert "the change to the condition being edited is not saved yet" in screen_text(app)
+        await pilot.press("escape", "ctrl+s")  # stop editing: Apply keeps the listed condition
+        await pilot.pause()
+        assert app.screen is not screen
+        assert document(app)["tools"]["manage_kv_store"]["deny_if"][0]["value"] == ["set", "delete"]
+
+
 async def test_approval_only_when_action_is_delete_in_a_few_keys(policy_path: Path) -> None:
     app = make_app(policy_path=policy_path, listing=kestra())
     async with app.run_test(size=SIZE) as pilot:

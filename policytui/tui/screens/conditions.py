@@ -168,27 +168,56 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
 
     def _form_condition(self) -> tuple[str, Condition] | None:
         error = self.query_one("#cond-error", Static)
-        kind = str(self.query_one("#cond-kind", Select).value)
-        op = str(self.query_one("#cond-op", Select).value)
-        arg = self._current_arg()
-        path = arg.path if arg else self.query_one("#cond-custom-path", Input).value
         try:
-            choice = self.query_one("#cond-choice", Select)
-            if choice.display:
-                if choice.value is Select.NULL:
-                    raise EditError("pick a value first")
-                value: Any = arg.choices[int(choice.value)]  # type: ignore[union-attr, arg-type]
-            else:
-                typed = self.query_one("#cond-value", Input).value
-                if not typed.strip() and op != "exists":
-                    raise EditError("type a value first")
-                value = parse_condition_value(typed, op, arg.type if arg else "")
-            condition = make_condition(path, op, value)
+            made = self._read_form()
         except EditError as exc:
             error.update(Text(str(exc)))
             return None
         error.update("")
-        return kind, condition
+        return made
+
+    def _read_form(self) -> tuple[str, Condition]:
+        """The condition the form holds, with its kind; EditError says what is missing."""
+        kind = str(self.query_one("#cond-kind", Select).value)
+        op = str(self.query_one("#cond-op", Select).value)
+        arg = self._current_arg()
+        path = arg.path if arg else self.query_one("#cond-custom-path", Input).value
+        choice = self.query_one("#cond-choice", Select)
+        if choice.display:
+            if choice.value is Select.NULL:
+                raise EditError("pick a value first")
+            value: Any = arg.choices[int(choice.value)]  # type: ignore[union-attr, arg-type]
+        else:
+            typed = self.query_one("#cond-value", Input).value
+            if not typed.strip() and op != "exists":
+                raise EditError("type a value first")
+            value = parse_condition_value(typed, op, arg.type if arg else "")
+        return kind, make_condition(path, op, value)
+
+    def _unadded(self) -> str | None:
+        """Why Apply must wait: the form holds a condition (or a change to the one being
+        edited) that Add or Update has not put in the list. Applying without it would drop
+        it silently, and a `deny_if` the author believes is there would not be."""
+        choice = self.query_one("#cond-choice", Select)
+        op = str(self.query_one("#cond-op", Select).value)
+        if choice.display:
+            filled = choice.value is not Select.NULL
+        else:
+            filled = bool(self.query_one("#cond-value", Input).value.strip()) or op == "exists"
+        if self.editing is None and not filled:
+            return None
+        try:
+            kind, condition = self._read_form()
+        except EditError:
+            pass
+        else:
+            if condition in self.conditions[kind]:
+                return None
+        if self.editing is not None:
+            return "the change to the condition being edited is not saved yet: press Enter to update it, or Esc to stop editing"
+        if op == "exists" and not choice.display:
+            return "the exists condition in the form is not added yet: press Enter to add it, or pick another op to apply without it"
+        return "the condition in the form is not added yet: press Enter to add it, or empty its value to apply without it"
 
     def _refill(self, highlight: int | None = None) -> None:
         options = self.query_one("#cond-list", OptionList)
@@ -272,6 +301,7 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
             kind, i = found
             if self.editing is not None:
                 self._set_editing(None)  # the edited condition moved or went away
+                self._clear_value()  # the form held it: nothing in it is waiting to be added
             del self.conditions[kind][i]
             self._refill(index)
 
@@ -313,6 +343,12 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
         self.settle_then(self._apply)
 
     def _apply(self) -> None:
+        unadded = self._unadded()
+        if unadded is not None:
+            self.query_one("#cond-error", Static).update(Text(unadded))
+            choice = self.query_one("#cond-choice", Select)
+            (choice if choice.display else self.query_one("#cond-value", Input)).focus()
+            return
         reason = self.query_one("#rule-reason", Input).value.strip() or None
         self.dismiss(RuleResult(reason, {k: list(v) for k, v in self.conditions.items()}))
 
@@ -324,6 +360,7 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
         if self.editing is not None:  # first Esc stops editing, the next one closes
             position = self._position_of(*self.editing)
             self._set_editing(None)
+            self._clear_value()  # the abandoned change is not left in the form to be added
             self._refill(position)
             return
         self.dismiss(None)
