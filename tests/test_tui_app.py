@@ -154,6 +154,68 @@ async def test_limits_editor_adds_a_tool_limit_and_a_shared_one(policy_path: Pat
         assert len(document(app)["tools"]["manage_flow"]["limits"]) == 1
 
 
+async def test_a_limit_typed_but_not_added_keeps_the_dialog_open_on_apply(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        # `l 77 ctrl+s`, typed in one go: 77 was never added, so applying would drop it.
+        await pilot.press("l", "7", "7", "ctrl+s")
+        await pilot.pause()
+        assert app.screen.id == "limits-screen"
+        assert "the limit in the form (77/minute) is not added yet" in screen_text(app)
+        assert "manage_flow" not in document(app).get("tools", {})
+        assert app.focused is not None and app.focused.id == "tool-max"
+        await pilot.press("enter", "ctrl+s")
+        await pilot.pause()
+        assert app.screen.id != "limits-screen"
+        assert document(app)["tools"]["manage_flow"]["limits"] == [
+            {"counter": "manage_flow_rate", "window": "minute", "max": 77, "scope": "grant"}
+        ]
+        # A number typed on the shared tab is waited for too, and the dialog shows that tab.
+        await pilot.press("l")
+        await pilot.pause()
+        app.screen.query_one("TabbedContent").active = "tab-shared"
+        await pilot.pause()
+        app.screen.query_one("#shared-max").focus()
+        await pilot.press("5", "0", "0")
+        app.screen.query_one("TabbedContent").active = "tab-tool"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen.id == "limits-screen"
+        assert app.screen.query_one("TabbedContent").active == "tab-shared"
+        assert "(500/minute) is not added yet" in screen_text(app)
+        # Emptied, the field waits for nothing: Apply closes with the limits as listed.
+        await pilot.press("ctrl+u", "ctrl+s")
+        await pilot.pause()
+        assert app.screen.id != "limits-screen"
+        assert "all_tools" not in document(app)
+        assert document(app)["tools"]["manage_flow"]["limits"][0]["max"] == 77
+
+
+async def test_a_listed_limit_without_a_scope_or_a_removed_one_does_not_hold_apply(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {"manage_flow": {"limits": [
+        {"counter": "a", "window": "minute", "max": 5}, {"counter": "b", "window": "hour", "max": 9}]}}}))
+    app = make_app(policy_path=policy, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press("l")
+        await pilot.pause()
+        listed = app.screen.query_one("#tool-list")
+        listed.focus()
+        listed.highlighted = 0  # loads 5/minute into the form, as the file has it (no scope)
+        await pilot.pause()
+        assert app.screen.query_one("#tool-max").value == "5"
+        await pilot.press("delete", "delete")  # both removed: the form holds neither
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen.id != "limits-screen"
+        assert "limits" not in document(app)["tools"].get("manage_flow", {})
+
+
 async def test_a_condition_typed_but_not_added_keeps_the_dialog_open_on_apply(policy_path: Path) -> None:
     app = make_app(policy_path=policy_path, listing=kestra())
     async with app.run_test(size=SIZE) as pilot:

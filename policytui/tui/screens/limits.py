@@ -110,6 +110,34 @@ class LimitEditor(Vertical):
         error.update("")
         return limit
 
+    def unadded(self) -> str | None:
+        """Why Apply must wait: a number is in the form and the limit it makes is not in the
+        list (Enter, Add or Update was never pressed). The empty field only suggests 30."""
+        typed = self.query_one(f"#{self.prefix}-max", Input).value.strip()
+        if not typed:
+            return None
+        try:
+            limit = make_limit(
+                self.query_one(f"#{self.prefix}-counter", Input).value or self.default_counter,
+                str(self.query_one(f"#{self.prefix}-window", Select).value),
+                typed,
+                str(self.query_one(f"#{self.prefix}-scope", Select).value),
+            )
+        except EditError:
+            pass
+        else:
+            # Compared as the gateway reads them: a listed limit with no scope is `grant`.
+            listed = {(x.counter, x.window, x.max, x.effective_scope) for x in self.limits}
+            if (limit.counter, limit.window, limit.max, limit.effective_scope) in listed:
+                return None
+        shown = f"{one_line(typed, 20)}/{self.query_one(f'#{self.prefix}-window', Select).value}"
+        return (f"the limit in the form ({shown}) is not added yet: press Enter to add it, "
+                "or empty max calls to apply without it")
+
+    def show_unadded(self, message: str) -> None:
+        self.query_one(f"#{self.prefix}-error", Static).update(Text(message))
+        self.query_one(f"#{self.prefix}-max", Input).focus()
+
     def _selected(self) -> int | None:
         index = self.query_one(f"#{self.prefix}-list", OptionList).highlighted
         if index is None or not self.limits or index >= len(self.limits):
@@ -146,6 +174,9 @@ class LimitEditor(Vertical):
         index = self._selected()
         if index is not None:
             del self.limits[index]
+            # The form held the removed limit: emptied, it waits for nothing (the next limit,
+            # if any, is loaded into it as it is highlighted).
+            self.query_one(f"#{self.prefix}-max", Input).value = ""
             self._refill(index)
 
     @on(OptionList.OptionHighlighted)
@@ -204,6 +235,13 @@ class LimitsScreen(DialogScreen[LimitsResult | None]):
         self.settle_then(self._apply)
 
     def _apply(self) -> None:
+        for prefix, tab in (("tool", "tab-tool"), ("shared", "tab-shared")):
+            editor = self.query_one(f"#{prefix}-editor", LimitEditor)
+            unadded = editor.unadded()
+            if unadded is not None:
+                self.query_one(TabbedContent).active = tab
+                editor.show_unadded(unadded)
+                return
         self.dismiss(
             LimitsResult(
                 list(self.query_one("#tool-editor", LimitEditor).limits),
