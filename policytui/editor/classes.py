@@ -33,6 +33,11 @@ class Classifications(Mapping[str, Any]):
         self._override = override
         self._brief: dict[str, Brief] = {}
         self._full: OrderedDict[str, Any] = OrderedDict()
+        # What a preset reads beyond the brief (`PresetFacts`), for the tools that have more
+        # (actions, an override, a declared hint), and every tool whose facts are known: a
+        # preset then needs no tool classified again.
+        self._facts: dict[str, Any] = {}
+        self._facts_known: set[str] = set()
         # The server's namespace words (`compute_` in `compute_vm_delete`), whether money is
         # its business, the verbs its names use as nouns and the money document its generic
         # records may be, found from all of its tools: a tool classified alone, or in a chunk,
@@ -63,13 +68,41 @@ class Classifications(Mapping[str, Any]):
         return found
 
     def _take(self, found: Mapping[str, Any]) -> None:
+        from policytui.risk.preset_facts import preset_facts
+
         for name, classification in found.items():
             self._brief[name] = (classification.category, classification.severity)
             self._full.pop(name, None)
+            facts = preset_facts(classification)
+            if facts is None:
+                self._facts.pop(name, None)
+            else:
+                self._facts[name] = facts
+            self._facts_known.add(name)
 
     def take_briefs(self, briefs: Mapping[str, Brief]) -> None:
-        """Category and severity worked out already (the editor's first rows)."""
+        """Category and severity worked out already (the editor's first rows), with the facts
+        a preset reads when they come from `brief_classify`."""
         self._brief.update(briefs)
+        if isinstance(briefs, Briefs):
+            self._facts.update(briefs.facts)
+            self._facts_known.update(briefs)
+
+    def preset_view(self) -> dict[str, Any]:
+        """{tool name: what `build_policy` reads of its classification}: the facts kept, and a
+        full classification only for a tool whose facts are not known."""
+        from policytui.risk.preset_facts import PresetFacts
+
+        plain: dict[Brief, Any] = {}
+        view: dict[str, Any] = {}
+        for name, brief in self._brief.items():
+            facts = self._facts.get(name)
+            if facts is None and name in self._facts_known:
+                facts = plain.get(brief)
+                if facts is None:
+                    facts = plain[brief] = PresetFacts(*brief)
+            view[name] = facts if facts is not None else self[name]
+        return view
 
     def brief(self, name: str) -> Brief | None:
         return self._brief.get(name)
@@ -111,8 +144,16 @@ class Classifications(Mapping[str, Any]):
         return name in self._brief
 
 
-def brief_classify(tools: list[Any]) -> dict[str, Brief]:
+class Briefs(dict[str, Brief]):
+    """{tool name: (category, severity)}, with the `PresetFacts` of the tools that have more."""
+
+    def __init__(self, briefs: Mapping[str, Brief], facts: Mapping[str, Any]) -> None:
+        super().__init__(briefs)
+        self.facts = dict(facts)
+
+
+def brief_classify(tools: list[Any]) -> Briefs:
     """Category and severity of each tool with no overrides, classified chunk by chunk."""
     found = Classifications(lambda _name: None, lambda _name: None)
     found.classify(tools)
-    return dict(found._brief)
+    return Briefs(found._brief, found._facts)

@@ -704,11 +704,10 @@ class EditorState:
         The document's own metadata (`$schema`, `x-*` keys such as overrides and fingerprints)
         is kept, since a preset says nothing about them.
         """
-        from policytui.risk.presets import build_policy
+        from policytui.risk.presets import build_document
 
-        built = build_policy(self.listing, preset, dict(self.classifications))
+        document = build_document(self.listing, preset, self.classifications.preset_view())
         with self._edit(f"preset {preset}", None, whole=True):
-            document = built.to_document()
             for key, value in self.policy.to_document().items():
                 if key == "$schema" or key.startswith("x-"):
                     document.setdefault(key, value)
