@@ -129,7 +129,9 @@ async def test_limits_editor_adds_a_tool_limit_and_a_shared_one(policy_path: Pat
         await pilot.pause()
         assert document(app)["tools"] == {
             "manage_flow": {
-                "limits": [{"counter": "manage_flow_rate", "window": "minute", "max": 30, "scope": "grant"}]
+                # Unlisted under default deny: it stays denied (tests/test_tui_fail_closed_and_narrow.py).
+                "action": "deny",
+                "limits": [{"counter": "manage_flow_rate", "window": "minute", "max": 30, "scope": "grant"}],
             }
         }
         # The shared tab: all_tools limits, from the same editor.

@@ -66,6 +66,34 @@ async def test_approval_condition_on_a_default_denied_tool_keeps_it_denied(polic
         assert decision(app, "manage_flow", action="delete", namespace="a", flow_id="b") == "needs_approval"
 
 
+async def test_a_limit_on_a_default_denied_tool_keeps_it_denied(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        assert decision(app, "manage_flow", action="delete", namespace="a", flow_id="b") == "denied"
+        # The docs' "30 calls a minute" recipe on a tool the default denies: a rule with limits
+        # and no action would allow it, 30 calls a minute that were none before.
+        await pilot.press("l", "3", "0", "enter", "ctrl+s")
+        await pilot.pause()
+        limit = {"counter": "manage_flow_rate", "window": "minute", "max": 30, "scope": "grant"}
+        assert document(app)["tools"] == {"manage_flow": {"action": "deny", "limits": [limit]}}
+        assert decision(app, "manage_flow", action="delete", namespace="a", flow_id="b") == "denied"
+        row = app.query_one(ToolTable).current_row
+        assert row is not None and row.decision_label == "deny"
+        assert any("manage_flow stays denied. Its limits are kept" in str(n.message)
+                   for n in app._notifications)
+        # Allowing it brings the limit into force.
+        await pilot.press("a")
+        await pilot.pause()
+        assert document(app)["tools"] == {"manage_flow": {"limits": [limit]}}
+        assert decision(app, "manage_flow", action="delete", namespace="a", flow_id="b") == "allowed"
+        # A tool already allowed keeps its decision: only the limits change.
+        await pilot.press("l", "ctrl+u", "2", "0", "enter", "ctrl+s")
+        await pilot.pause()
+        assert document(app)["tools"]["manage_flow"].get("action") is None
+
+
 async def test_allow_other_calls_is_an_explicit_answer(policy_path: Path) -> None:
     app = make_app(policy_path=policy_path, listing=kestra())
     async with app.run_test(size=(80, 24)) as pilot:
@@ -264,6 +292,10 @@ async def test_limits_and_conditions_dialogs_are_usable_at_40x12(policy_path: Pa
         assert app.focused is not None and app.focused.id == "cond-add"
         assert "Add [enter]" in screen_text(app)
         await pilot.press("enter", "ctrl+s")
+        # The limit left manage_flow denied (default deny), so the editor asks about its other
+        # calls; Enter keeps it denied.
+        await until(lambda: app.screen.id == "confirm-conditions-open", "the keep-denied question")
+        await pilot.press("enter")
         await pilot.pause()
         assert document(app)["tools"]["manage_flow"]["require_approval_if"] == DELETE_NEEDS_APPROVAL
 

@@ -591,7 +591,13 @@ class EditorState:
         if tool is None:
             self._put_shared_limits(limits)
         elif limits:
-            self._set_rule(tool, {"limits": list(limits)})
+            values: dict[str, Any] = {"limits": list(limits)}
+            if self.policy.rule(tool) is None and self.policy.default == "deny":
+                # A rule without an action allows the tool: limits given to an unlisted tool
+                # under default deny would open it to that many calls. It stays denied, as with
+                # conditions; the limits take effect once it is allowed.
+                values["action"] = "deny"
+            self._set_rule(tool, values)
         elif self.policy.rule(tool) is not None:
             self._set_rule(tool, {"limits": None})
 

@@ -216,8 +216,16 @@ class EditActions(EditorBase):
         from policytui.tui.screens.limits import LimitsScreen
 
         def done(result: LimitsResult | None) -> None:
-            if result is not None:
-                self._edit(lambda: state.edit_limits(name, result.tool_limits, result.shared_limits), full=True)
+            if result is None:
+                return
+            unlisted = state.policy.rule(name) is None
+            self._edit(lambda: state.edit_limits(name, result.tool_limits, result.shared_limits), full=True)
+            if unlisted and result.tool_limits and state.denies(name):
+                self.notify(
+                    f"{one_line(name, 60)} stays denied. Its limits are kept and take effect once "
+                    "you allow it (a).",
+                    markup=False,
+                )
 
         self.push_screen(LimitsScreen(name, state.limits_of(name), state.limits_of(None)), done)
 
