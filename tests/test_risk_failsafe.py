@@ -1733,3 +1733,53 @@ def test_more_korean_and_japanese_readers_and_states(description, category):
 def test_a_means_that_removes_what_it_names_acts(name, description, category):
     c = classify(tool(name, description))
     _assert_category(c, category)
+
+
+# ----- a later passive of any acting verb, said of what the call leaves behind --------------
+
+
+@pytest.mark.parametrize("name,description", [
+    ("read_secret", "Read a secret from the vault. Secrets are rotated on read."),
+    ("list_pull_requests", "List open pull requests. PRs that pass all checks get merged."),
+    ("get_config", "Get a config value. If a default is provided and the key is unset, the "
+                   "default is stored."),
+    ("view_pipeline", "View a CI pipeline. Failed jobs in it are retried automatically."),
+    ("get_tasks", "Get tasks assigned to me. Overdue tasks are reassigned to the team lead."),
+    ("describe_table", "Describe a table's columns. If the table doesn't exist it is created "
+                       "with the columns given."),
+    ("find_slot", "Find a free slot for the attendees; the first free slot found is booked as "
+                  "a meeting on their calendars."),
+    ("show_env", "Show environment variables of an app. Variables passed in `set` are written "
+                 "first."),
+    ("schema_info", "Information about a collection's schema; missing indexes it recommends "
+                    "are built in the background."),
+    ("list_webhooks", "List webhooks. Webhooks that return errors are disabled."),
+])
+def test_a_later_passive_of_an_acting_verb_is_no_reader(name, description):
+    c = classify(tool(name, description))
+    assert c.category != "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # Someone else does it, or the text says when the tool works or what it shows.
+    ("list_credit_balances", "List credit balances. Credit balances are created automatically "
+                             "by the billing system when a customer is refunded."),
+    ("list_domains", "List sending domains. Use this to discover which domains are approved as "
+                     "the sender on campaigns."),
+    ("get_export", "Get an export. The chart must be created first using create_chart."),
+    ("get_events", "Get events. Each event can be acknowledged to show operators have seen it."),
+    ("list_subscriptions", "List subscriptions: when each was opened, and when it will be "
+                           "cancelled for being idle."),
+    ("list_templates", "List the layout templates, and where it is assigned."),
+    ("fetch_pcap", "Fetch the PCAP for a session; returns metadata only, and nothing is "
+                   "persisted to disk."),
+    # How the reply is shaped.
+    ("get_settings", "Get the system settings. Credential fields are redacted."),
+    ("get_snapshot", "Get one snapshot, raw snapshots larger than 10 KB are replaced with a "
+                     "compact summary."),
+    ("list_entries", "List recent activity. Each entry is tagged as either a trade or a "
+                     "transfer."),
+])
+def test_a_passive_of_someone_else_a_condition_or_the_reply_stays_read(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence

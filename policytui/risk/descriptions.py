@@ -1409,6 +1409,65 @@ _BACK = 100  # how far before its clue a phrase of `_said_of_the_call` may start
 # tool is, said early ("Print a PDF on the default printer").
 _DEVICE_WINDOW = 240
 
+# Any other later passive of a table verb that acts, said of what the call leaves behind: the
+# participle ends its clause ("Secrets are rotated on read", "PRs that pass all checks get
+# merged.", "the default is stored."), is done at once or in the background ("are retried
+# automatically", "are written first", "are built in the background") or is done to or from
+# something ("are reassigned to the team lead", "are unpaired from the hub", "is booked as a
+# meeting"). Its subject opens a sentence, or a clause after ";", ", and" or ", which", and
+# holds no condition ("if multiple are connected", "where extraction is enabled" say when the
+# tool works), nor "nothing" or "no" ("Nothing is stored"). Participles that say how a reply
+# is shaped are left out ("Credential fields are redacted", "expensive queries are rejected");
+# "removed" keeps the narrower rule of `_PASSIVE_ACT`. Found from each "is", "are", "get" or
+# "be" before a participle so placed (`_PASSIVE_THEN`), then read backwards to the subject.
+_PASSIVE_THEN = re.compile(
+    r" (?:is|are|gets?|be)\s+(?:(?:[a-z]+ly|also|then|first)\s+)?([a-z]{4,})"
+    # ... not by someone else: "Credit balances are created automatically by Paddle".
+    r"(?!(?:\s+[a-z]+ly)?\s+by\b)"
+    r"(?=\s*(?:[.;!?]|\Z)|,?\s+and\b|\s+(?:automatically|afterwards|first|immediately"
+    r"|in\s+the\s+background|as\s+it\s+goes|on\s+(?:read|access|each\s+call|every\s+call)"
+    r"|(?:from|to|with|as|for)\s+(?:the|a|an|its|their)\s+\w))")
+# How much of a description is looked through for such a passive: the rest of the window of
+# `later_act` costs a search over long docstrings' argument lists for little.
+_PASSIVE_WINDOW = 800
+# Words no such subject holds: a condition, a negation, a modal or "to" before "be" ("must be
+# created first", "can be acknowledged", "scheduled to be retried"), a question ("which
+# domains are approved") or a cause ("since resources are registered as templates").
+_NOT_IN_THE_SUBJECT = (
+    "if|when|where|whether|unless|once|until|only|or|but|and|while|whenever|confirm|nothing"
+    "|no|none|not|can|cannot|must|may|might|should|could|would|to|which|what|who|how|whose"
+    "|since|because|use")
+_PASSIVE_SUBJECT = re.compile(
+    r"(?:(?:[.!?;]\s+|,\s+(?:which\s+)?)(?:[a-z]+:\s+)?"
+    rf"(?:(?!(?:{_NOT_IN_THE_SUBJECT})\b)[\w'`-]+\s+){{1,6}}"
+    r"|(?<!\w)(?<!where\s)(?<!when\s)(?<!if\s)(?<!whether\s)(?:it|they)\s+)(?:will\s+)?\Z")
+_SHAPES_THE_REPLY = frozenset(
+    """
+    removed redacted masked omitted truncated dropped applied accepted rejected requested
+    connected enabled ordered sorted filtered grouped formatted cached paginated limited
+    replaced tagged labelled labeled marked flagged highlighted annotated prefixed escaped
+    encoded converted rounded normalized normalised expanded collapsed compiled added
+    """.split())
+
+
+def _acting_passive(lowered: str) -> tuple[str, str] | None:
+    """(participle, kind) of a later passive of `_PASSIVE_THEN` that acts, in text lowered by
+    `blind_lower`, or None."""
+    for found in _PASSIVE_THEN.finditer(lowered, 0, _PASSIVE_WINDOW):
+        participle = found.group(1)
+        if participle in _SHAPES_THE_REPLY or found.end() == _PASSIVE_WINDOW:
+            continue  # (a participle cut by the window's end seems to end its clause)
+        verb = _participle_of(participle)
+        if verb is None and participle.startswith("re"):
+            # "Unhealthy sensors are recalibrated first", "Overdue tasks are reassigned to the
+            # lead": done again, as the verb it is made of.
+            verb = _participle_of(participle[2:])
+        if verb is None or v.VERBS[verb] == v.READ:
+            continue
+        if _PASSIVE_SUBJECT.search(lowered, max(0, found.start() - _BACK), found.start() + 1):
+            return participle, v.VERBS[verb]
+    return None
+
 
 def _participle_start(text: str, end: int) -> int:
     """Where the word whose letters run up to `end` starts ("marked" for the "ed" of it)."""
@@ -1724,7 +1783,10 @@ def later_act(description: str) -> tuple[str, str] | None:
             if ((found.group(1) or "").lower() not in _BE
                     and _LEFT_AS_IS.search(opening, max(0, at - 40), at) is None):
                 return "in place", v.MODIFY
-    return _said_of_the_call(opening)
+    said = _said_of_the_call(opening)
+    if said is None:
+        said = _acting_passive(blind_lower(opening))
+    return said
 
 
 # An argument the description names as what makes a call act: the subject of a verb in the
