@@ -1783,3 +1783,31 @@ def test_a_later_passive_of_an_acting_verb_is_no_reader(name, description):
 def test_a_passive_of_someone_else_a_condition_or_the_reply_stays_read(name, description):
     c = classify(tool(name, description))
     assert c.category == "Read", c.evidence
+
+
+# ----- the call itself, or the reading it does, as the subject of an act ---------------------
+
+
+@pytest.mark.parametrize("name,description", [
+    ("get_coupon", "Get a coupon code for the customer. Each call issues a new single-use "
+                   "discount."),
+    ("view_report", "View a generated report. Viewing marks the report as read for the "
+                    "recipient and notifies the author."),
+    ("get_ticket_queue", "Show the support queue. Every invocation creates a triage ticket for "
+                         "the on-call engineer."),
+    ("get_alerts", "Get the unread alerts; fetching acknowledges them with the pager."),
+])
+def test_the_call_or_its_reading_as_the_subject_of_an_act_is_no_reader(name, description):
+    c = classify(tool(name, description))
+    assert c.category != "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    ("get_rows", "Get the rows of a table. Each call returns the next page of rows."),
+    ("get_quota", "Get the remaining quota. Each call counts against the quota."),
+    ("list_results", "List search results. Sorting changes the order of the results."),
+    ("list_events", "List events. Paging returns the next page of events."),
+])
+def test_the_call_that_only_reads_or_tunes_the_reply_stays_read(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence

@@ -1645,6 +1645,58 @@ _LATER_MONEY_WORDS = frozenset(("debits", "tops"))
 # Verbs that describe how a tool is called rather than what it does.
 _DOCUMENTING = frozenset("accept answer build replace".split())
 
+# The call itself, or the reading it does, as the subject of a sentence whose verb acts: "Each
+# call issues a new single-use discount", "Calling this tool registers the device", "Viewing
+# marks the report as read". A gerund stands alone before the verb only when it reads (what the
+# tool is named for): "Sorting changes the order" and "Paging returns the next page" are not
+# it; the call's verb must act on what it names ("a", "the", "it" ...), so "Each call counts
+# against the quota" and "Each call returns the rows" stay readers.
+_ACTED_ON = r"\s+(?:also\s+)?([a-z]+s)\s+(it|them|this|that|these|those|the|a|an|its|their|all)\b"
+# Each pattern starts with letters the engine skips straight to ("call", "invo", "ing"); what
+# opens the subject is then read backwards from there.
+_THE_CALL = (
+    re.compile(r"call(ing\s+(?:it|this\s+tool|the\s+tool)|(?:\s+(?:to|of)\s+(?:this|the)"
+               r"\s+tool)?)" + _ACTED_ON),
+    re.compile(r"invo(king\s+(?:it|this\s+tool|the\s+tool)|cation(?:\s+(?:to|of)\s+(?:this"
+               r"|the)\s+tool)?)" + _ACTED_ON))
+_READING_DOES = re.compile(r"ing" + _ACTED_ON)
+_THE_CALL_OPENS = re.compile(r"(?:\A|[.!?;]\s+)(?:each|every|any|a|the|this|one)\s+\Z")
+_OPENS = re.compile(r"(?:\A|[.!?;]\s+)\Z")
+
+
+def _acts(word: str) -> tuple[str, str] | None:
+    """(word, kind) when `word` is a verb in the third person that acts and does not tune the
+    reply ("sets", "limits"), else None."""
+    verb = base_verb(word)
+    if verb is None or verb == word or v.VERBS[verb] == v.READ or verb in _TUNES:
+        return None
+    return word, v.VERBS[verb]
+
+
+def _the_call_acts(lowered: str) -> tuple[str, str] | None:
+    """(verb, kind) of an act whose subject is the call itself or the reading it does, in
+    text lowered by `blind_lower`, or None."""
+    for pattern, said in zip(_THE_CALL, ("call", "invo")):
+        if said not in lowered:
+            continue
+        for found in pattern.finditer(lowered):
+            at = found.start()
+            if at and lowered[at - 1].isalpha():
+                continue  # "recall", "protocall"
+            opens = (_OPENS if found.group(1).startswith(("ing", "king")) else _THE_CALL_OPENS)
+            if opens.search(lowered, max(0, at - 12), at) and (acts := _acts(found.group(2))):
+                return acts
+    for found in _READING_DOES.finditer(lowered):
+        start = _participle_start(lowered, found.start())
+        gerund = lowered[start:found.start() + 3]
+        read = base_verb(gerund)
+        if (read is None or v.VERBS[read] != v.READ or gerund in _NOT_GERUNDS
+                or not _OPENS.search(lowered, max(0, start - 4), start)):
+            continue
+        acts = _acts(found.group(1))
+        if acts is not None:
+            return acts
+    return None
 
 def later_act(description: str) -> tuple[str, str] | None:
     """(word, kind) of an act that a later sentence or a bullet of the description says the
@@ -1718,6 +1770,10 @@ def later_act(description: str) -> tuple[str, str] | None:
             # cancels the request", "Fetching a task assigns it to the caller", "Calling it
             # starts a new export job": what doing something with the tool does.
             return word, kind
+    if "ing " in opening or "call" in opening or "nvocation" in opening:
+        acts = _the_call_acts(blind_lower(opening))
+        if acts is not None:
+            return acts
     # Substring tests first: most descriptions have no such participle and no side effects.
     if _HAS_PASSIVE_WORD(opening):
         passive = _PASSIVE_ACT.search(opening)
