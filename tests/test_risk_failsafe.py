@@ -1811,3 +1811,44 @@ def test_the_call_or_its_reading_as_the_subject_of_an_act_is_no_reader(name, des
 def test_the_call_that_only_reads_or_tunes_the_reply_stays_read(name, description):
     c = classify(tool(name, description))
     assert c.category == "Read", c.evidence
+
+
+# ----- a required argument described as the value something is to take ---------------------
+
+
+@pytest.mark.parametrize("name,description,properties", [
+    ("price_of_product", "Price of a product in the store.",
+     {"product_id": {"type": "string"},
+      "price": {"type": "number", "description": "New price in cents"}}),
+    ("get_replicas", "Get the replica count of a deployment.",
+     {"deployment": {"type": "string"},
+      "count": {"type": "integer", "description": "The desired replica count"}}),
+    ("show_channel_topic", "Show the topic of a channel.",
+     {"channel": {"type": "string"},
+      "topic": {"type": "string", "description": "Updated topic text"}}),
+])
+def test_a_required_new_value_makes_a_reader_set_it(name, description, properties):
+    t = ToolInfo(name=name, description=description,
+                 input_schema={"type": "object", "properties": properties,
+                               "required": list(properties)})
+    c = classify(t, use_annotations=False)
+    assert c.category != "Read", c.evidence
+
+
+@pytest.mark.parametrize("properties,required", [
+    # Two versions to compare, not a value to set.
+    ({"pageId": {"type": "string"}, "from": {"type": "integer", "description": "Old version."},
+      "to": {"type": "integer", "description": "New version."}}, ["pageId", "from", "to"]),
+    # A choice of what to look at.
+    ({"segment": {"type": "string", "description": "New or returning customers"}},
+     ["segment"]),
+    # Said of an argument no call needs.
+    ({"price": {"type": "number", "description": "New price to preview, in cents"}}, []),
+    ({"sort": {"type": "string", "description": "Newest first or oldest first"}}, ["sort"]),
+])
+def test_a_new_value_compared_chosen_or_optional_stays_read(properties, required):
+    t = ToolInfo(name="get_price_history", description="Get the price history of a product.",
+                 input_schema={"type": "object", "properties": properties,
+                               "required": required})
+    c = classify(t, use_annotations=False)
+    assert c.category == "Read", c.evidence

@@ -276,6 +276,16 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
         r.category, r.severity = KIND_RISK[v.MODIFY]
         r.disagree = True
 
+    # A required argument described as the value something is to take ("price": "New price
+    # in cents", "replicas": "Desired replica count", "body": "The updated text") is what the
+    # call writes, whatever the name and description say it shows ("price_of_product": "Price
+    # of a product in the store"). Readers describe what they are handed as what to look for.
+    if r.category == READ and (wanted := _a_new_value(schema)) is not None:
+        r.evidence.append(f"argument {quote(wanted)}, required, is a new value to set")
+        r.against.append("the name and description alone would say it reads")
+        r.category, r.severity = KIND_RISK[v.MODIFY]
+        r.disagree = True
+
     # A tool told what steps to perform ("actions": click, write, executeJavascript) does
     # whatever its riskiest step does, whatever its name says ("scrape" a page after typing).
     if facts.steps is not None and r.category in (READ, OTHER):
@@ -359,6 +369,45 @@ def _value_of_its_name(name: NameVerbs, schema: Any) -> str | None:
         spec = props.get(arg) if isinstance(arg, str) else None
         if (isinstance(spec, dict) and spec.get("type") in _SETTING_TYPES
                 and normalize(arg) in named):
+            return arg
+    return None
+
+
+# How the description of an argument opens when it is a value to set: "New price in cents",
+# "The desired replica count", "Updated comment content", "Replacement text".
+# Not "New or returning customers", a choice of what to look at.
+_NEW_VALUE = re.compile(r"\s*(?:the\s+)?(?:new|desired|updated|replacement)\s+(?!or\b)\w",
+                        re.IGNORECASE)
+
+
+_NEW_VALUE_LETTERS = frozenset("NnDdUuRrTt")
+# ... unless another argument is the old one it is compared with: "from": "Old version.",
+# "to": "New version." names two versions to diff.
+_OLD_VALUE = re.compile(r"\s*(?:the\s+)?(?:old|older|previous|original|base)\s+\w",
+                        re.IGNORECASE)
+
+
+def _a_new_value(schema: Any) -> str | None:
+    """The first required argument whose description opens as a value to set (`_NEW_VALUE`),
+    when no argument is described as the old value it is compared with, or None. (Asked of
+    every reader: plain type tests, and the pattern only on a description that opens with one
+    of its first letters.)"""
+    if type(schema) is not dict:
+        return None
+    required = schema.get("required")
+    if not required or type(required) is not list:
+        return None
+    props = schema.get("properties")
+    if type(props) is not dict:
+        return None
+    for arg in required:
+        spec = props.get(arg) if type(arg) is str else None
+        said = spec.get("description") if type(spec) is dict else None
+        if (type(said) is str and said.lstrip()[:1] in _NEW_VALUE_LETTERS
+                and _NEW_VALUE.match(said) is not None):
+            if any(type(other) is dict and type(was := other.get("description")) is str
+                   and _OLD_VALUE.match(was) is not None for other in props.values()):
+                return None
             return arg
     return None
 
