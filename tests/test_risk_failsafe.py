@@ -1852,3 +1852,27 @@ def test_a_new_value_compared_chosen_or_optional_stays_read(properties, required
                                "required": required})
     c = classify(t, use_annotations=False)
     assert c.category == "Read", c.evidence
+
+
+# ----- an argument written as it is set, said to make the call act --------------------------
+
+
+@pytest.mark.parametrize("name,description", [
+    ("describe_instance", "Describes an EC2 instance. Pass state='stopped' to stop it or "
+                          "state='running' to start it."),
+    ("get_thread", "Get a mail thread. Set archive=true to archive it."),
+    ("show_job", 'Show a batch job. Pass action="cancel" to cancel it.'),
+])
+def test_an_argument_set_to_a_value_that_makes_the_call_act_is_no_reader(name, description):
+    c = classify(tool(name, description))
+    assert c.category != "Read", c.evidence
+
+
+@pytest.mark.parametrize("description", [
+    "List messages in a folder. Pass concise=True to drop large fields.",
+    "List messages in a folder. Pass include_content=false to get only the headers.",
+    "List files under a path. Pass recursive=True to walk the whole tree.",
+])
+def test_an_argument_set_to_shape_the_reply_stays_read(description):
+    c = classify(tool("list_items", description))
+    assert c.category == "Read", c.evidence

@@ -1857,6 +1857,45 @@ _ARGUMENT_DOES = re.compile(
 _PASSED_TO = re.compile(
     r"\b(?:pass|give|supply|provide|set|add|include)\s+`[^`\n]{1,40}`\s+"
     r"(?:[\w'`-]+\s+){0,4}?to\s+([a-z]+)\s+(\w+)", re.IGNORECASE)
+# The same with the argument written as it is set, a value after "=", quoted or not: "Pass
+# state='stopped' to stop it", "set archive=true to archive the thread".
+_PASSED_AS_SET = re.compile(
+    r"\b(?:pass|give|supply|provide|set|add|include)\s+[a-z_][\w.-]{0,39}\s*=\s*"
+    r"(?:'[^'\n]{0,40}'|\"[^\"\n]{0,40}\"|[\w.-]{1,40})\s+(?:[\w'`-]+\s+){0,4}?to\s+([a-z]+)"
+    r"\s+(\w+)", re.IGNORECASE)
+_PASSING = ("pass ", "give ", "supply ", "provide ", "set ", "add ", "include ")
+# What follows the "=" of every match of `_PASSED_AS_SET`, searched from the "=" (which the
+# engine skips straight to): most "=" in a description are examples ("limit=10") with no
+# "to" and a verb after them.
+_SET_THEN_TO = re.compile(r"=\s*(?:'[^'\n]{0,40}'|\"[^\"\n]{0,40}\"|[\w.-]{1,40})\s+"
+                          r"(?:[\w'`-]+\s+){0,4}?to\s+[a-z]+\s+\w")
+_PASSING_VERBS = frozenset(word.strip() for word in _PASSING)
+
+
+def _word_before(text: str, end: int) -> int:
+    """Where the word (letters, digits, "_", ".", "-") that ends at `end`, after any spaces,
+    starts."""
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    while end > 0 and (text[end - 1].isalnum() or text[end - 1] in "_.-"):
+        end -= 1
+    return end
+
+
+def _passed_as_set(opening: str, blind: str) -> list[re.Match[str]]:
+    """The matches of `_PASSED_AS_SET` in the opening, each found from its "=" and read
+    backwards to the verb (`blind` is the opening lowered by `blind_lower`, of the same length
+    where it matters): the case-blind pattern would be tried at every character."""
+    found: list[re.Match[str]] = []
+    for then in _SET_THEN_TO.finditer(blind):
+        at = then.start()
+        name = _word_before(blind, at)
+        verb = _word_before(blind, name)
+        if verb < name and blind[verb:name].strip() in _PASSING_VERBS:
+            match = _PASSED_AS_SET.match(opening, verb)
+            if match is not None:
+                found.append(match)
+    return found
 _VALUES_GIVEN = re.compile(
     r"\b(?:(?:given|sent|passed|provided|supplied)\s+[a-z]+s|[a-z]+s\s+(?:given|sent|passed"
     r"|provided|supplied)(?:\s+(?:in|as|via|through)\s+`[^`\n]{1,40}`)?)\s+([a-z]+)\s+(\w+)",
@@ -1883,15 +1922,19 @@ def argument_act(description: str) -> tuple[str, str] | None:
     opening = description[:_LATER_WINDOW]
     ticked = "`" in opening
     lowered = opening.lower()
-    if not ticked and not contains_any(lowered, _HANDED_OVER):
+    handed = ticked or contains_any(lowered, _HANDED_OVER)
+    passing = "=" in opening and _SET_THEN_TO.search(lowered) is not None
+    if not handed and not passing:
         return None  # the common case, without a search
     blind = lowered if lowered.isascii() else blind_lower(opening)
     found_all: list[re.Match[str]] = []
+    if passing:
+        found_all += _passed_as_set(opening, blind)
     if ticked:
         found_all += _ARGUMENT_DOES.finditer(opening)
         if _PASSED_TO_SAID.search(blind) is not None:
             found_all += _PASSED_TO.finditer(opening)
-    if _VALUES_GIVEN_SAID.search(blind) is not None:
+    if handed and _VALUES_GIVEN_SAID.search(blind) is not None:
         found_all += _VALUES_GIVEN.finditer(opening)
     for found in found_all:
         word, after = found.group(1).lower(), found.group(2).lower()
@@ -1900,6 +1943,8 @@ def argument_act(description: str) -> tuple[str, str] | None:
                 or v.VERBS[verb] == v.READ or (verb in _DOCUMENTING and verb != "replace")):
             continue
         kind = v.VERBS[verb]
+        if found.re is _PASSED_AS_SET and after not in _DONE_TO and after not in _OBJECTS:
+            continue  # "Pass concise=True to drop large fields": what the reply leaves out
         if after in _DONE_TO or (
                 verb not in _TUNES and verb not in v.AMBIGUOUS and (
                     kind in (v.REMOVE, v.MONEY) or after in _OBJECTS and (
