@@ -1876,3 +1876,28 @@ def test_an_argument_set_to_a_value_that_makes_the_call_act_is_no_reader(name, d
 def test_an_argument_set_to_shape_the_reply_stays_read(description):
     c = classify(tool("list_items", description))
     assert c.category == "Read", c.evidence
+
+
+# ----- a later clause of a Romance language that acts ---------------------------------------
+
+
+@pytest.mark.parametrize("name,description", [
+    ("estado_pedido", "Consulta el estado del pedido. Si el pedido está retrasado, se cancela "
+                      "y se reembolsa al cliente."),
+    ("lire_commandes", "Lit les commandes du jour et les marque comme expédiées."),
+    ("stato_ordine", "Stato di un ordine. Se è scaduto, si cancella."),
+])
+def test_a_later_romance_clause_that_acts_is_no_reader(name, description):
+    c = classify(tool(name, description))
+    assert c.category != "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    ("estado_pedido", "Consulta el estado del pedido. Si el pedido está retrasado, se muestra "
+                      "un aviso."),
+    ("lista_pedidos", "Lista los pedidos del día y los muestra por fecha."),
+    ("order_status", "Status of an order. Whether a given order is per se late is not shown."),
+])
+def test_a_later_romance_clause_that_reads_stays_read(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence

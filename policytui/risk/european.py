@@ -398,3 +398,32 @@ def romance_of_the(name_words: list[str], description_words: list[str]) -> bool:
     if at == 0 or at == len(name_words) - 1:
         return False
     return sum(word in _ROMANCE_SMALL_WORDS for word in description_words[:20]) >= 2
+
+
+# A later clause of Spanish, Portuguese, Italian or French that says in the impersonal passive
+# ("se cancela", "si cancella": is cancelled) or with an object pronoun after "and" ("y los
+# elimina", "et les marque": and deletes them, and marks them) what the call does to what it
+# read: "Consulta el estado del pedido. Si el pedido está retrasado, se cancela y se reembolsa
+# al cliente". Only a form of the table that acts counts ("se muestra", shown, reads); "si"
+# before anything but such a form is "if".
+_LATER_ROMANCE = re.compile(
+    r"(?<![^\W\d_])(?:[Ss][ei]|(?:y|e|et|i)\s+(?:los|las|les|lo|la|le|li|gli))\s+([^\W\d_]+)")
+_LATER_ROMANCE_WINDOW = 1200
+# Small words of those languages, one of which a first sentence written in one nearly always
+# holds and an English one nearly never: `later_romance_act` is asked only then.
+ROMANCE_WORDS = frozenset(
+    "el los las del les des du il di della dei delle degli por para pour avec une uno una au "
+    "aux".split())
+
+
+def later_romance_act(description: str) -> tuple[str, str] | None:
+    """(word, kind) of an act a later clause in a Romance language says the call performs
+    (`_LATER_ROMANCE`), or None. Asked of descriptions whose first sentence holds one of
+    `ROMANCE_WORDS`."""
+    for found in _LATER_ROMANCE.finditer(description, 0, _LATER_ROMANCE_WINDOW):
+        word = found.group(1)
+        kind = kind_of(plain(word))
+        if kind is not None and kind != v.READ and len(word) > 3:
+            return word.lower(), kind
+    return None
+

@@ -27,6 +27,7 @@ from policytui.risk.descriptions import (
     self_described_act,
     sends_only_a_read_request,
 )
+from policytui.risk.european import ROMANCE_WORDS, later_romance_act
 from policytui.risk.findings import Reading
 from policytui.risk.kinds import CONNECTORS, KIND_ORDER, KIND_RISK, KIND_TEXT
 from policytui.risk.money import money_noun_read, pretended, quoted_word
@@ -368,7 +369,9 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
 def _said_later(desc: DescriptionVerbs) -> tuple[str, str] | None:
     """(word, kind) of what the description says past its first sentence that the tool does,
     or what it says an argument makes the call do, or None."""
-    return self_described_act(desc.text) or later_act(desc.text) or argument_act(desc.text)
+    return (self_described_act(desc.text) or later_act(desc.text) or argument_act(desc.text)
+            or (later_romance_act(desc.text) if not ROMANCE_WORDS.isdisjoint(desc.words)
+                else None))
 
 
 def _take_later_act(act: tuple[str, str], kind: str, evidence: list[str],
