@@ -1901,3 +1901,16 @@ def test_a_later_romance_clause_that_acts_is_no_reader(name, description):
 def test_a_later_romance_clause_that_reads_stays_read(name, description):
     c = classify(tool(name, description))
     assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("description,category", [
+    ("Poll a batch job for its status; a job that has finished is removed from the queue "
+     "together with its outputs.", "not Read"),
+    ("Poll a batch job for its status. Finished jobs are removed from the scheduler.",
+     "not Read"),
+    # What the reply leaves out.
+    ("Get the page as HTML. Script tags are removed from the output.", "Read"),
+    ("Get the XML feed. Whitespace between XML tags is removed.", "Read"),
+])
+def test_a_later_passive_removal_from_a_place_outside_the_reply(description, category):
+    _assert_category(classify(tool("poll_job", description)), category)

@@ -1418,7 +1418,9 @@ _DEVICE_WINDOW = 240
 # holds no condition ("if multiple are connected", "where extraction is enabled" say when the
 # tool works), nor "nothing" or "no" ("Nothing is stored"). Participles that say how a reply
 # is shaped are left out ("Credential fields are redacted", "expensive queries are rejected");
-# "removed" keeps the narrower rule of `_PASSIVE_ACT`. Found from each "is", "are", "get" or
+# "removed" counts here only from a place that is no part of the reply ("Finished jobs are
+# removed from the queue"), else it keeps the narrower rule of `_PASSIVE_ACT` (with "the",
+# "each" ... before its subject). Found from each "is", "are", "get" or
 # "be" before a participle so placed (`_PASSIVE_THEN`), then read backwards to the subject.
 _PASSIVE_THEN = re.compile(
     r" (?:is|are|gets?|be)\s+(?:(?:[a-z]+ly|also|then|first)\s+)?([a-z]{4,})"
@@ -1441,6 +1443,10 @@ _PASSIVE_SUBJECT = re.compile(
     r"(?:(?:[.!?;]\s+|,\s+(?:which\s+)?)(?:[a-z]+:\s+)?"
     rf"(?:(?!(?:{_NOT_IN_THE_SUBJECT})\b)[\w'`-]+\s+){{1,6}}"
     r"|(?<!\w)(?<!where\s)(?<!when\s)(?<!if\s)(?<!whether\s)(?:it|they)\s+)(?:will\s+)?\Z")
+_REMOVED_FROM = re.compile(r"\s+from\s+(?:the|its|their|this|that)\s+([a-z]+)")
+_THE_REPLY = frozenset(
+    "output response result results reply text string content html markdown body payload "
+    "list view page display".split())
 _SHAPES_THE_REPLY = frozenset(
     """
     removed redacted masked omitted truncated dropped applied accepted rejected requested
@@ -1455,7 +1461,14 @@ def _acting_passive(lowered: str) -> tuple[str, str] | None:
     `blind_lower`, or None."""
     for found in _PASSIVE_THEN.finditer(lowered, 0, _PASSIVE_WINDOW):
         participle = found.group(1)
-        if participle in _SHAPES_THE_REPLY or found.end() == _PASSIVE_WINDOW:
+        if participle == "removed":
+            # Removed from a place that is no part of the reply: "a job that has finished is
+            # removed from the queue"; not "Whitespace between XML tags is removed", nor
+            # "removed from the output".
+            place = _REMOVED_FROM.match(lowered, found.end())
+            if place is None or place.group(1) in _THE_REPLY:
+                continue
+        elif participle in _SHAPES_THE_REPLY or found.end() == _PASSIVE_WINDOW:
             continue  # (a participle cut by the window's end seems to end its clause)
         verb = _participle_of(participle)
         if verb is None and participle.startswith("re"):
