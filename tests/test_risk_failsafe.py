@@ -1914,3 +1914,14 @@ def test_a_later_romance_clause_that_reads_stays_read(name, description):
 ])
 def test_a_later_passive_removal_from_a_place_outside_the_reply(description, category):
     _assert_category(classify(tool("poll_job", description)), category)
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A verb joined to a Chinese lead after a word of manner or time acts as one right after
+    # the join does.
+    ("获取订单", "获取订单详情，并自动取消超过24小时未付款的订单。", "not Read"),
+    ("获取文件", "获取文件列表，然后删除过期文件。", "not Read"),
+    ("获取订单", "获取订单详情，并自动显示物流信息。", "Read"),
+])
+def test_a_chinese_verb_joined_after_a_word_of_manner(name, description, category):
+    _assert_category(classify(tool(name, description)), category)

@@ -2192,6 +2192,8 @@ def _acts_at(sentence: str, word: str) -> bool:
 # last. Verbs joined to the lead by these are offered beside it ("获取并删除", get and delete).
 _ZH_LEAD_WITHIN = 4
 _ZH_JOINS = frozenset("并或及和与")  # one character each
+_ZH_MANNER = frozenset(("自动", "同时", "然后", "随后", "立即", "一并", "直接", "再次"))
+_ZH_COMMAS = frozenset("，,；;")
 _ZH_QUERY = "查询"
 _ZH_QUERY_WITHIN = 12
 
@@ -2225,6 +2227,12 @@ def _zh_lead(sentence: str, found: DescriptionVerbs) -> bool:
     # Where a join stands (each is one character): a verb right after one is joined. Found
     # once, rather than searching the sentence for every join before every verb.
     after_joins = [at + 1 for at, char in enumerate(sentence) if char in _ZH_JOINS]
+    # A word of manner or time may stand between the join and its verb, or join the clause
+    # itself after a comma: "获取订单详情，并自动取消...的订单" (get the order, and automatically
+    # cancel ...), "获取文件列表，然后删除过期文件" (..., then delete the stale files).
+    after_joins += [at + 2 for at in after_joins if sentence[at:at + 2] in _ZH_MANNER]
+    after_joins += [at + 3 for at, char in enumerate(sentence)
+                    if char in _ZH_COMMAS and sentence[at + 1:at + 3] in _ZH_MANNER]
     if not after_joins:
         return True
     # What stands right after each join, in every length a verb of the table has.
