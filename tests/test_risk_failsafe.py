@@ -1925,3 +1925,19 @@ def test_a_later_passive_removal_from_a_place_outside_the_reply(description, cat
 ])
 def test_a_chinese_verb_joined_after_a_word_of_manner(name, description, category):
     _assert_category(classify(tool(name, description)), category)
+
+
+@pytest.mark.parametrize("properties,category", [
+    # An address to call back: the tool sends something there.
+    ({"query": {"type": "string"}, "webhook_url": {"type": "string"}}, "Write"),
+    ({"query": {"type": "string"}, "callbackUrl": {"type": "string"}}, "Write"),
+    ({"query": {"type": "string"}, "notify_url": {"type": "string"}}, "Write"),
+    # Which webhook to show, or an address fixed to one value.
+    ({"webhook_id": {"type": "string"}}, "Read"),
+    ({"query": {"type": "string"}, "url": {"type": "string"}}, "Read"),
+    ({"callback_url": {"type": "string", "enum": ["https://example.com/hook"]}}, "Read"),
+])
+def test_a_reader_handed_an_address_to_call_back_sends_there(properties, category):
+    c = classify(tool("search_logs", "Search logs for lines matching a query.", properties),
+                 use_annotations=False)
+    assert c.category == category, c.evidence

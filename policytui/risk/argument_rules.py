@@ -286,6 +286,15 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
         r.category, r.severity = KIND_RISK[v.MODIFY]
         r.disagree = True
 
+    # A reader handed an address to call back ("webhook_url", "callbackUrl", "notify_url")
+    # sends something there: a tool that only shows has no one to tell.
+    if r.category == READ and (callback := _callback_argument(facts)) is not None:
+        r.evidence.append(f"argument {quote(callback)} is an address the tool calls back: it "
+                          "sends something there")
+        r.against.append("the name and description alone would say it reads")
+        r.category, r.severity = WRITE, DEFAULT_SEVERITY[WRITE]
+        r.disagree = True
+
     # A tool told what steps to perform ("actions": click, write, executeJavascript) does
     # whatever its riskiest step does, whatever its name says ("scrape" a page after typing).
     if facts.steps is not None and r.category in (READ, OTHER):
@@ -408,6 +417,20 @@ def _a_new_value(schema: Any) -> str | None:
             if any(type(other) is dict and type(was := other.get("description")) is str
                    and _OLD_VALUE.match(was) is not None for other in props.values()):
                 return None
+            return arg
+    return None
+
+
+# Names of an address a call reports to, as `normalize` writes them.
+_CALLBACKS = frozenset(("webhookurl", "webhookuri", "callbackurl", "callbackuri", "notifyurl",
+                        "notificationurl", "webhook", "callback"))
+
+
+def _callback_argument(facts: SchemaFacts) -> str | None:
+    """The first argument taking a network address that is named as one to call back, or
+    None (the arguments that take an address are few, and found already)."""
+    for arg in facts.url_arguments:
+        if normalize(arg.rsplit(".", 1)[-1]) in _CALLBACKS:
             return arg
     return None
 
