@@ -1941,3 +1941,15 @@ def test_a_reader_handed_an_address_to_call_back_sends_there(properties, categor
     c = classify(tool("search_logs", "Search logs for lines matching a query.", properties),
                  use_annotations=False)
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("description,category", [
+    ("Summary of the week's timesheet, which is submitted for approval when the week has "
+     "ended.", "not Read"),
+    ("Open tickets of the queue, which are closed automatically.", "not Read"),
+    ("Status of the nightly report, which is updated by the scheduler.", "Read"),
+    ("Latest exchange rate, which is cached for five minutes.", "Read"),
+    ("Summary of the week's timesheet, which is configured for the team.", "Read"),
+])
+def test_a_passive_whose_subject_is_which_after_a_comma(description, category):
+    _assert_category(classify(tool("timesheet_summary", description)), category)

@@ -1428,7 +1428,10 @@ _PASSIVE_THEN = re.compile(
     r"(?!(?:\s+[a-z]+ly)?\s+by\b)"
     r"(?=\s*(?:[.;!?]|\Z)|,?\s+and\b|\s+(?:automatically|afterwards|first|immediately"
     r"|in\s+the\s+background|as\s+it\s+goes|on\s+(?:read|access|each\s+call|every\s+call)"
-    r"|(?:from|to|with|as|for)\s+(?:the|a|an|its|their)\s+\w))")
+    r"|(?:from|to|with|as|for)\s+(?:the|a|an|its|their)\s+\w"
+    # ... or for a step of a process that follows: "which is submitted for approval".
+    r"|for\s+(?:approval|review|deletion|removal|processing|payment|signature|execution"
+    r"|publication|delivery|collection)\b))")
 # How much of a description is looked through for such a passive: the rest of the window of
 # `later_act` costs a search over long docstrings' argument lists for little.
 _PASSIVE_WINDOW = 800
@@ -1442,6 +1445,9 @@ _NOT_IN_THE_SUBJECT = (
 _PASSIVE_SUBJECT = re.compile(
     r"(?:(?:[.!?;]\s+|,\s+(?:which\s+)?)(?:[a-z]+:\s+)?"
     rf"(?:(?!(?:{_NOT_IN_THE_SUBJECT})\b)[\w'`-]+\s+){{1,6}}"
+    # "which" after a comma as the subject itself: "Summary of the week's timesheet, which is
+    # submitted for approval".
+    r"|,\s+which\s+"
     r"|(?<!\w)(?<!where\s)(?<!when\s)(?<!if\s)(?<!whether\s)(?:it|they)\s+)(?:will\s+)?\Z")
 _REMOVED_FROM = re.compile(r"\s+from\s+(?:the|its|their|this|that)\s+([a-z]+)")
 _THE_REPLY = frozenset(
@@ -1450,9 +1456,9 @@ _THE_REPLY = frozenset(
 _SHAPES_THE_REPLY = frozenset(
     """
     removed redacted masked omitted truncated dropped applied accepted rejected requested
-    connected enabled ordered sorted filtered grouped formatted cached paginated limited
-    replaced tagged labelled labeled marked flagged highlighted annotated prefixed escaped
-    encoded converted rounded normalized normalised expanded collapsed compiled added
+    connected enabled configured ordered sorted filtered grouped formatted cached paginated
+    limited replaced tagged labelled labeled marked flagged highlighted annotated prefixed
+    escaped encoded converted rounded normalized normalised expanded collapsed compiled added
     """.split())
 
 
