@@ -1953,3 +1953,15 @@ def test_a_reader_handed_an_address_to_call_back_sends_there(properties, categor
 ])
 def test_a_passive_whose_subject_is_which_after_a_comma(description, category):
     _assert_category(classify(tool("timesheet_summary", description)), category)
+
+
+@pytest.mark.parametrize("description,category", [
+    # An irregular participle made "re-" after a comma: done again by the call.
+    ("Status of the search index, rebuilt from scratch when it is stale.", "not Read"),
+    ("Summary of the page, rewritten by the model when it is out of date.", "not Read"),
+    # An instruction to the reader, the same word as the verb's plain form.
+    ("Status of the search index. If the status is stale, rerun search to refresh it.",
+     "Read"),
+])
+def test_an_irregular_participle_done_again_after_a_comma(description, category):
+    _assert_category(classify(tool("index_status", description)), category)

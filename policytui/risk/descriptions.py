@@ -1588,7 +1588,7 @@ _SENT_AFTER_A_NOUN = re.compile(
 # the repository sync, which is re-triggered when stale", "Lock status of a user account,
 # toggled on each call". Only "re-" before a verb of the table that acts ("retried" is not
 # one: "Fetch a URL, retried on failure" says how it reads).
-_REDONE = r"(?:(re)-?([a-z]+ed)|(toggled))\b"
+_REDONE = r"(?:(re)-?([a-z]+ed|built|written|sent)|(toggled))\b"
 _REDONE_AFTER_A_NOUN = re.compile(r"(?:,\s+|\bwhich\s+(?:is|are|gets)\s+)" + _REDONE,
                                   re.IGNORECASE)
 # The same for lower-cased ASCII text, one pattern for each opening (see `leftmost_matches`).
@@ -1824,7 +1824,9 @@ def later_act(description: str) -> tuple[str, str] | None:
             whole = found.group(1).lower() + participle
             if any(base_verb(whole[:-k]) is not None for k in (1, 2, 3)):
                 continue  # "removed", "refunded", "released": a verb of its own, no "re-"
-            for base in (participle[:-1], participle[:-2], participle[:-3]):
+            # (An irregular participle first: "rebuilt from scratch when stale".)
+            for base in (_participle_of(participle) or "", participle[:-1], participle[:-2],
+                         participle[:-3]):
                 verb = base_verb(base)
                 if verb is not None and v.VERBS[verb] != v.READ:
                     return found.group(0).split()[-1].lower(), v.VERBS[verb]
