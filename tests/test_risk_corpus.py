@@ -132,14 +132,17 @@ def test_declared_read_only_never_makes_a_tool_safer_than_its_words(server):
 # the act, in other words and in other languages, from blind sets) moved Financial to 210/252
 # and 210/241. A thirteenth round (a twelfth blind set: setters named as what they set, acts
 # said after a colon or by an argument) moved read-only to 2279, three readers the blind
-# labeller judges to read now called Write or Destructive, and nothing else.
+# labeller judges to read now called Write or Destructive, and nothing else. A fourteenth
+# (later passives and steps from two attacks, readers and money from the development half)
+# moved unsafe to 29, read-only to 2272, Financial to 212/252 and 212/246: the fail-closed
+# rules cost readers and wrong Financials here that they did not on the development half.
 FLOORS: dict[str, tuple[str, float]] = {
-    "not read-only -> Read": ("max", 0.0177),  # 30/1702 (1.8%)
-    "read-only -> Read": ("min", 0.914),  # 2279/2493 (91.4%)
+    "not read-only -> Read": ("max", 0.0171),  # 29/1702 (1.7%)
+    "read-only -> Read": ("min", 0.911),  # 2272/2493 (91.1%)
     "removal -> D/Crit": ("min", 0.99),  # 317/318 (99.7%)
     "destructive -> Read/Other": ("max", 0.011),  # 9/827 (1.1%)
-    "Financial recall": ("min", 0.833),  # 210/252 (83.3%)
-    "Financial precision": ("min", 0.871),  # 210/241 (87.1%)
+    "Financial recall": ("min", 0.841),  # 212/252 (84.1%)
+    "Financial precision": ("min", 0.861),  # 212/246 (86.2%)
 }
 
 
