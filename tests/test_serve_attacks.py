@@ -85,11 +85,7 @@ async def test_a_policy_path_with_odd_characters_is_shown_escaped_and_saved(tmp_
                 assert page.status == 200, html
             assert f"<title>{escape(shown)} · kestra · policytui</title>" in html, html
             websocket = await open_editor_at(browser, html)
-            screen = b""
-            while b"39 tools" not in screen:
-                frame = await websocket.receive(timeout=30)
-                assert frame.type == aiohttp.WSMsgType.BINARY, (frame, "".join(served.stderr))
-                screen += frame.data
+            await tools_shown(websocket, served)
             await websocket.send_str(json.dumps(["stdin", "\x13"]))  # ctrl+s
             saved = folder / os.fsdecode(name)
             for _ in range(300):
@@ -172,11 +168,7 @@ async def test_a_window_closed_right_after_ctrl_s_keeps_no_saved_edit_as_unsaved
             said_before = "".join(served.stderr).count("unsaved changes")
             html = await page_when_free(browser, served)
             websocket = await open_editor_at(browser, html)
-            screen = b""
-            while b"39 tools" not in screen:
-                frame = await websocket.receive(timeout=30)
-                assert frame.type == aiohttp.WSMsgType.BINARY, (frame, "".join(served.stderr))
-                screen += frame.data
+            await tools_shown(websocket, served)
             await websocket.send_str(json.dumps(["stdin", "jjd"]))  # deny the third tool
             await asyncio.sleep(0.5)
             await websocket.send_str(json.dumps(["stdin", "\x13"]))  # ctrl+s
@@ -196,6 +188,17 @@ async def test_a_window_closed_right_after_ctrl_s_keeps_no_saved_edit_as_unsaved
             if saved_rounds >= 2:
                 break
     assert saved_rounds, "no round saved the file: the close always overtook ctrl+s"
+
+
+async def tools_shown(websocket: Any, served: Served) -> None:
+    """Read the editor's screen until it shows Kestra's 39 tools."""
+    import aiohttp
+
+    screen = b""
+    while b"39 tools" not in screen:
+        frame = await websocket.receive(timeout=30)
+        assert frame.type == aiohttp.WSMsgType.BINARY, (frame, "".join(served.stderr))
+        screen += frame.data
 
 
 async def page_when_free(browser: Any, served: Served) -> str:
@@ -228,11 +231,7 @@ async def test_an_editor_flooded_with_keys_keeps_its_unsaved_edit_when_its_windo
 
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
         websocket = await open_editor(browser, served)
-        screen = b""
-        while b"39 tools" not in screen:
-            frame = await websocket.receive(timeout=30)
-            assert frame.type == aiohttp.WSMsgType.BINARY, (frame, "".join(served.stderr))
-            screen += frame.data
+        await tools_shown(websocket, served)
         await websocket.send_str(json.dumps(["stdin", "jjd"]))  # deny the third tool
         await asyncio.sleep(1)
         await websocket.send_str(json.dumps(["stdin", "j" * 3_000_000]))

@@ -291,12 +291,7 @@ class SQLiteStore(StateStore):
     def try_now(self, operation: Callable[..., T], *args: Any) -> T:
         if self._waiter.pending:
             raise StoreBusy  # operations handed over before still wait: this one goes behind them
-        mode = self._mode
-        mode.now = True
-        try:
-            return operation(*args)
-        finally:
-            mode.now = False
+        return self.read_now(operation, *args)
 
     def read_now(self, operation: Callable[..., T], *args: Any) -> T:
         # A WAL file is read while another program holds the write lock, so this seldom meets
