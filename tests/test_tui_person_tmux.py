@@ -189,6 +189,57 @@ def test_ctrl_q_while_the_server_starts_exits_at_once_and_stops_it(terminal: Ter
     assert not stat.exists() or stat.read_text().split(")")[-1].split()[0] == "Z", "the server still runs"
 
 
+def terminal_modes(terminal: Terminal) -> set[str]:
+    """The pane's terminal settings as `stty -a` names them (`-ixon`, `icanon`, ...)."""
+    tty = terminal.fmt("#{pane_tty}")
+    result = subprocess.run(["stty", "-F", tty, "-a"], capture_output=True, text=True, timeout=5)
+    return set(result.stdout.replace(";", " ").split())
+
+
+def test_ctrl_q_typed_before_the_editor_has_loaded_quits(terminal: Terminal, tmp_path: Path) -> None:
+    """ctrl+q typed in the first moments, before Textual has taken the keyboard: the terminal
+    took it as XON (flow control) and it never reached the editor, which then stayed open; and
+    keys typed then were echoed onto the shell's screen. Now flow control and echo are off from
+    the start, the key waits for the editor and quits it, and the terminal's settings are as
+    they were once it has gone."""
+    before = terminal_modes_of_a_fresh_pane(terminal, tmp_path)
+    assert "ixon" in before and "echo" in before
+    policy = tmp_path / "policy.json"
+    left = tmp_path / "stty-after-exit.txt"  # the settings the shell gets back
+    command = [*policytui(), "connect", "--from", str(KESTRA), "--policy", str(policy)]
+    terminal.start(["sh", "-c", f'"$@"; status=$?; stty -a > {shlex.quote(str(left))}; exit $status',
+                    "sh", *command], cwd=tmp_path)
+    # The moment to type: flow control is off but the line discipline still collects whole
+    # lines (`icanon`), so the editor has not yet put the terminal in raw mode.
+    deadline = time.monotonic() + 20
+    modes: set[str] = set()
+    while time.monotonic() < deadline and not terminal.exited():
+        modes = terminal_modes(terminal)
+        if "-ixon" in modes and "icanon" in modes:
+            break
+        if "-icanon" in modes:
+            pytest.fail("the editor took the keyboard before flow control was turned off: a ctrl+q "
+                        "typed until then is taken by the terminal as XON")
+        time.sleep(0.005)
+    else:
+        pytest.fail(f"flow control was never turned off; the terminal's settings: {sorted(modes)}")
+    terminal.keys("C-q")
+    assert terminal.wait_exit(timeout=20) == 0
+    assert not policy.exists()
+    after = set(left.read_text().replace(";", " ").split())
+    assert {"ixon", "echo", "icanon"} <= after, f"the terminal was left as {sorted(after)}"
+    assert "^Q" not in printed_after_exit(terminal)
+
+
+def terminal_modes_of_a_fresh_pane(terminal: Terminal, tmp_path: Path) -> set[str]:
+    """A new pane's settings, as a person's shell would have them before running policytui."""
+    terminal.start(["sleep", "30"], cwd=tmp_path)
+    modes = terminal_modes(terminal)
+    terminal.close()
+    terminal.started = False
+    return modes
+
+
 def test_ctrl_s_while_the_server_starts_says_there_is_nothing_to_save_yet(terminal: Terminal, tmp_path: Path) -> None:
     """ctrl+s (or an edit key) while the server is still starting does nothing yet, and says
     so: nothing used to show, and a save looked made."""

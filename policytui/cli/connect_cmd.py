@@ -61,7 +61,10 @@ def run(args: argparse.Namespace) -> int:
         return 1
     wants_picker = not (args.target or args.server_command or args.from_file)
     if wants_picker:
-        return _run_with_picker(args)
+        from policytui import terminal
+
+        with terminal.keys_wait_for_the_editor():
+            return _run_with_picker(args)
 
     from policytui.cli.target_args import spec_or_usage_error
 
@@ -78,16 +81,17 @@ def run(args: argparse.Namespace) -> int:
 
         out(f"policytui connect: {problem}", err=True)
         return 2
-    load_listing, load_offline = _loaders(spec, offline=args.offline, timeout=args.timeout)
-    try:
-        return _run_app(
-            args,
-            load_listing=load_listing,
-            load_offline=load_offline,
-            target_label=spec.name or spec.describe(),
-        )
-    finally:
-        load_listing.cancel()  # whatever ended the app, the server does not outlive it
+    with terminal.keys_wait_for_the_editor():
+        load_listing, load_offline = _loaders(spec, offline=args.offline, timeout=args.timeout)
+        try:
+            return _run_app(
+                args,
+                load_listing=load_listing,
+                load_offline=load_offline,
+                target_label=spec.name or spec.describe(),
+            )
+        finally:
+            load_listing.cancel()  # whatever ended the app, the server does not outlive it
 
 
 def _run_with_picker(args: argparse.Namespace) -> int:
