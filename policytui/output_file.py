@@ -7,7 +7,8 @@ also keeps a `.bak` and so refuses a device or pipe, having nothing to keep a co
 command ends with the same line once it has written, `wrote PATH (DETAILS)` (`wrote`):
 
 - an existing file is replaced only when the caller says so (`--force` on the command line);
-  otherwise it is refused and left as it is, also when it appears while the text is written
+  otherwise it is refused and left as it is, also when it appears while the text is written;
+  a read-only file (no write bit, or not writable by this user) is refused even then
   (a device or pipe is not replaced, so `-o /dev/stdout` needs no `--force`);
 - the text goes to a temporary file in the same folder, is flushed and fsync'ed, and is then
   renamed over the target, so a reader sees the old file or the new one, never part of one;
@@ -108,6 +109,28 @@ def missing_folder_reason(path: str | os.PathLike[str]) -> str | None:
     return "its folder does not exist" if not folder.exists() else f"{folder} is not a folder"
 
 
+def read_only_reason(path: str | os.PathLike[str]) -> str | None:
+    """Why the existing file at `path` (through any symlink) may not be replaced, or None.
+
+    Replacing a file takes only a writable folder, so a file its owner made read-only (0444)
+    would otherwise be swapped for a new one. Its permission bits are read as well as this
+    user's access to it: root may write anything, yet a file nobody may write is one the user
+    means to keep.
+    """
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:  # not there (or not reachable): nothing to keep
+        return None
+    if not stat.S_ISREG(mode):
+        return None
+    writable = os.access(path, os.W_OK, effective_ids=os.access in os.supports_effective_ids)
+    if mode & 0o222 and writable:
+        return None
+    return f"it is read-only (make it writable with chmod u+w {os.fspath(path)} to replace it)"
+
+
 def write_text_atomic(path: str | os.PathLike[str], text: str, *, replace: bool) -> None:
     """Write `text` (UTF-8, `\\n` line ends) to `path` atomically; see the module's rules.
 
@@ -130,7 +153,7 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, replace: bool)
         except OSError as exc:
             raise OutputFileError(write_failure(path, os_reason(exc))) from None
         return
-    why = missing_folder_reason(target)
+    why = missing_folder_reason(target) or read_only_reason(path)
     if why is not None:
         raise OutputFileError(write_failure(path, why))
     folder = target.parent

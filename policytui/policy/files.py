@@ -8,7 +8,9 @@
 - The previous version is kept as `<name>.bak` (a hard link to the old file where possible, so
   keeping it costs no copy and no moment without a policy file).
 - A file that changed on disk since it was loaded is never overwritten (`PolicyFileConflict`).
-- The file's permission bits are kept. A symlinked policy is written through to its target.
+- The file's permission bits are kept, and a read-only file (no write bit, or not writable by
+  this user) is never replaced, though its folder would allow it. A symlinked policy is written
+  through to its target.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from policytui.output_file import (
     missing_folder_reason,
     open_descriptor,
     os_reason,
+    read_only_reason,
     write_failure,
 )
 from policytui.policy.validate import Problem, Report, validate_text
@@ -291,6 +294,9 @@ def save_document(
         pass
     except OSError as exc:
         raise PolicyFileError(write_failure(shown, _why(exc))) from None
+    read_only = read_only_reason(path) if old_mode is not None else None
+    if read_only is not None:
+        raise PolicyFileError(write_failure(shown, read_only))
 
     if expected_stamp is not None:
         now = current_stamp(target)

@@ -1,0 +1,121 @@
+"""Files the commands write, attacked as a careless user or a hostile neighbour would.
+
+Every case runs the installed `policytui` command in a subprocess and judges the files left on
+disk: a read-only file, a full disk, a symlink planted where a file is written. Nothing may be
+truncated, silently replaced or followed out of where the user pointed; every refusal is one
+sentence, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+POLICYTUI = Path(sys.executable).parent / "policytui"
+TIMEOUT = 60
+
+POLICY = '{"version": "1", "default": "deny", "tools": {"read": {}}}\n'
+# Valid, but not in canonical form: `fmt` would rewrite it.
+UNFORMATTED = '{"version":"1","default":"deny","tools":{"read":{}}}'
+TOOLS = '[{"name": "read", "inputSchema": {"type": "object"}}]'
+
+
+def run(*args: str | Path, cwd: Path | None = None, preexec: object = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(POLICYTUI), *map(str, args)],
+        capture_output=True, text=True, timeout=TIMEOUT, cwd=cwd,
+        preexec_fn=preexec,  # type: ignore[arg-type]
+    )
+
+
+def one_sentence(result: subprocess.CompletedProcess[str]) -> str:
+    text = (result.stdout + result.stderr).strip()
+    assert "Traceback" not in text, text
+    assert "bug in policytui" not in text, text
+    return text
+
+
+def snapshot_of(folder: Path) -> dict[str, tuple[bytes | str, int]]:
+    """Every name in `folder` with its content (a link's target) and permission bits."""
+    found: dict[str, tuple[bytes | str, int]] = {}
+    for entry in sorted(folder.iterdir()):
+        st = entry.lstat()
+        content: bytes | str = os.readlink(entry) if entry.is_symlink() else entry.read_bytes()
+        found[entry.name] = (content, stat.S_IMODE(st.st_mode))
+    return found
+
+
+def read_only(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o444)
+    return path
+
+
+# A read-only file in a writable folder ------------------------------------------------------
+
+
+def test_fmt_refuses_a_read_only_policy_and_leaves_it_and_its_folder_as_they_were(tmp_path: Path) -> None:
+    policy = read_only(tmp_path / "policy.json", UNFORMATTED)
+    before = snapshot_of(tmp_path)
+    result = run("fmt", policy)
+    text = one_sentence(result)
+    assert result.returncode == 1, text
+    assert text == f"{policy}: error: cannot write {policy}: it is read-only (make it writable with chmod u+w {policy} to replace it)"
+    assert snapshot_of(tmp_path) == before  # no .bak, no temporary file, not reformatted
+
+
+def test_fmt_refuses_a_read_only_policy_reached_through_a_symlink(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    read_only(real / "policy.json", UNFORMATTED)
+    link = tmp_path / "policy.json"
+    link.symlink_to(real / "policy.json")
+    before = snapshot_of(real)
+    result = run("fmt", link)
+    assert result.returncode == 1 and "it is read-only" in one_sentence(result)
+    assert snapshot_of(real) == before and link.is_symlink()
+
+
+def test_init_force_refuses_to_replace_a_read_only_policy(tmp_path: Path) -> None:
+    tools = tmp_path / "tools.json"
+    tools.write_text(TOOLS, encoding="utf-8")
+    policy = read_only(tmp_path / "policy.json", POLICY)
+    before = snapshot_of(tmp_path)
+    result = run("init", "--from", tools, "-o", policy, "--force", "-q")
+    text = one_sentence(result)
+    assert result.returncode == 1, text
+    assert text == f"policytui init: cannot write {policy}: it is read-only (make it writable with chmod u+w {policy} to replace it)"
+    assert snapshot_of(tmp_path) == before
+
+
+@pytest.mark.parametrize("command", ["export", "snapshot"])
+def test_export_and_snapshot_force_refuse_to_replace_a_read_only_file(tmp_path: Path, command: str) -> None:
+    source = tmp_path / "source.json"
+    source.write_text(POLICY if command == "export" else TOOLS, encoding="utf-8")
+    out = read_only(tmp_path / "out.json", "keep me\n")
+    before = snapshot_of(tmp_path)
+    args = [source, "--format", "cedar"] if command == "export" else ["--from", source]
+    result = run(command, *args, "-o", out, "--force")
+    text = one_sentence(result)
+    assert result.returncode == 1, text
+    assert text.endswith(f"cannot write {out}: it is read-only (make it writable with chmod u+w {out} to replace it)"), text
+    assert len(text.splitlines()) == 1, text
+    assert snapshot_of(tmp_path) == before
+
+
+def test_a_writable_policy_is_still_formatted_with_its_mode_kept(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text(UNFORMATTED, encoding="utf-8")
+    policy.chmod(0o640)
+    result = run("fmt", policy)
+    assert result.returncode == 0, one_sentence(result)
+    assert policy.read_text(encoding="utf-8") == POLICY.replace('{"version"', '{\n  "version"').replace(
+        ', "default": "deny", "tools": {"read": {}}}', ',\n  "default": "deny",\n  "tools": {\n    "read": {}\n  }\n}')
+    assert stat.S_IMODE(policy.stat().st_mode) == 0o640
+    assert (tmp_path / "policy.json.bak").read_text(encoding="utf-8") == UNFORMATTED
+

@@ -1,0 +1,64 @@
+"""The editor's save, attacked through its files: the installed `policytui connect` runs in
+tmux on a policy that is read-only, and ctrl+s is pressed. The save is refused in one sentence, and
+the policy, its `.bak` and its folder are left exactly as they were.
+"""
+
+from __future__ import annotations
+
+import shutil
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_tui_e2e_tmux import Terminal, table_row
+from test_tui_person_tmux import KESTRA, KESTRA_TOOLS, policytui
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+SAVED = '{\n  "version": "1",\n  "default": "deny",\n  "tools": {\n    "search_apps": {}\n  }\n}\n'
+FIRST_TOOL = "backfill_executions"  # the table's first row: the one `d` denies
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Terminal]:
+    home = tmp_path / "home"
+    (home / ".config").mkdir(parents=True)
+    term = Terminal(home)
+    try:
+        yield term
+    finally:
+        term.close()
+
+
+def files_in(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {entry.name: (entry.read_bytes(), stat.S_IMODE(entry.stat().st_mode))
+            for entry in sorted(folder.iterdir())}
+
+
+def edit_and_save(terminal: Terminal, policy: Path, *, prefix: list[str] | None = None) -> str:
+    """Open the editor on `policy`, deny the first tool, press ctrl+s; the screen once the
+    save has answered."""
+    terminal.start([*(prefix or []), *policytui(), "connect", "--from", str(KESTRA), "--policy", str(policy)],
+                   cwd=policy.parent, size=(160, 40))
+    terminal.wait("the saved policy in the table",
+                  lambda s: f"{KESTRA_TOOLS} tools" in s and "✓ valid" in s.splitlines()[0], timeout=30)
+    terminal.keys("d")
+    terminal.wait(f"{FIRST_TOOL} denied", lambda s: " deny " in table_row(s, FIRST_TOOL) + " ")
+    terminal.keys("C-s")
+    return terminal.wait("the save refused", lambda s: "Not saved" in s)
+
+
+def test_saving_a_read_only_policy_is_refused_and_leaves_it(terminal: Terminal, tmp_path: Path) -> None:
+    folder = tmp_path / "work"
+    folder.mkdir()
+    policy = folder / "policy.json"
+    policy.write_text(SAVED, encoding="utf-8")
+    policy.chmod(0o444)
+    before = files_in(folder)
+    screen = edit_and_save(terminal, policy)
+    flat = " ".join(" ".join(line.strip(" ▊▎▌│").split()) for line in screen.splitlines())
+    assert "it is read-only" in flat, screen
+    assert "unsaved" in screen.splitlines()[0]  # the edit is still there to save elsewhere
+    assert files_in(folder) == before  # no .bak, no temporary file, the policy as it was
+
