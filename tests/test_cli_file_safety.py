@@ -119,3 +119,53 @@ def test_a_writable_policy_is_still_formatted_with_its_mode_kept(tmp_path: Path)
     assert stat.S_IMODE(policy.stat().st_mode) == 0o640
     assert (tmp_path / "policy.json.bak").read_text(encoding="utf-8") == UNFORMATTED
 
+
+# A save that fails part way ---------------------------------------------------------------
+
+
+def _file_size_limit(limit: int) -> object:
+    """A preexec_fn for a child whose files may not grow past `limit` bytes (`ulimit -f`):
+    a full disk, for one process, without mounting anything. Python ignores SIGXFSZ, so the
+    write fails with EFBIG instead of killing the child."""
+    import resource
+
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def test_a_save_that_runs_out_of_space_leaves_the_policy_and_its_bak_as_they_were(tmp_path: Path) -> None:
+    tools = ",".join(f'"tool_{n:03d}":{{}}' for n in range(250))
+    compact = '{"version":"1","default":"deny","tools":{' + tools + "}}"
+    policy = tmp_path / "policy.json"
+    policy.write_text(compact, encoding="utf-8")
+    (tmp_path / "policy.json.bak").write_text("the version before\n", encoding="utf-8")
+    before = snapshot_of(tmp_path)
+    assert len(compact) < 4096 < len(compact) + 250 * 6  # the canonical text is longer
+    result = run("fmt", policy, preexec=_file_size_limit(4096))
+    text = one_sentence(result)
+    assert result.returncode == 1, text
+    assert text == f"{policy}: error: cannot write {policy}: file too large", text
+    assert snapshot_of(tmp_path) == before  # the .bak too, and no temporary file left
+
+    done = run("fmt", policy)  # with room, the same save goes through
+    assert done.returncode == 0, one_sentence(done)
+    assert (tmp_path / "policy.json.bak").read_text(encoding="utf-8") == compact
+
+
+def test_a_bak_that_is_a_symlink_elsewhere_is_replaced_as_a_name_not_written_through(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    victim = elsewhere / "passwd"
+    victim.write_text("root:x:0:0\n", encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    policy = work / "policy.json"
+    policy.write_text(UNFORMATTED, encoding="utf-8")
+    (work / "policy.json.bak").symlink_to(victim)
+    result = run("fmt", policy)
+    assert result.returncode == 0, one_sentence(result)
+    assert victim.read_text(encoding="utf-8") == "root:x:0:0\n"
+    assert not (work / "policy.json.bak").is_symlink()
+    assert (work / "policy.json.bak").read_text(encoding="utf-8") == UNFORMATTED

@@ -1,5 +1,6 @@
 """The editor's save, attacked through its files: the installed `policytui connect` runs in
-tmux on a policy that is read-only, and ctrl+s is pressed. The save is refused in one sentence, and
+tmux on a policy that is read-only, or in a process whose files may not grow (`ulimit -f`, a
+full disk for one process), and ctrl+s is pressed. The save is refused in one sentence, and
 the policy, its `.bak` and its folder are left exactly as they were.
 """
 
@@ -62,3 +63,17 @@ def test_saving_a_read_only_policy_is_refused_and_leaves_it(terminal: Terminal, 
     assert "unsaved" in screen.splitlines()[0]  # the edit is still there to save elsewhere
     assert files_in(folder) == before  # no .bak, no temporary file, the policy as it was
 
+
+def test_a_save_that_runs_out_of_space_leaves_the_policy_and_its_bak(terminal: Terminal, tmp_path: Path) -> None:
+    folder = tmp_path / "work"
+    folder.mkdir()
+    policy = folder / "policy.json"
+    policy.write_text(SAVED, encoding="utf-8")
+    (folder / "policy.json.bak").write_text("the version before\n", encoding="utf-8")
+    before = files_in(folder)
+    # Files of the editor may not grow past 1 KB: the saved policy (39 tools) is larger.
+    limit = ["sh", "-c", 'ulimit -f 2 && exec "$@"', "sh"]
+    screen = edit_and_save(terminal, policy, prefix=limit)
+    flat = " ".join(" ".join(line.strip(" ▊▎▌│").split()) for line in screen.splitlines())
+    assert "file too large" in flat, screen
+    assert files_in(folder) == before  # the .bak too, and no temporary file left

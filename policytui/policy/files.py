@@ -6,7 +6,9 @@
   fsync'ed, then `os.replace`s the old file, and the folder is fsync'ed. A crash at any moment
   leaves either the old file or the new one, never a truncated mix.
 - The previous version is kept as `<name>.bak` (a hard link to the old file where possible, so
-  keeping it costs no copy and no moment without a policy file).
+  keeping it costs no copy and no moment without a policy file). It becomes `.bak` only once
+  the new text is written and synced: a failed save leaves the policy and its `.bak` as they
+  were.
 - A file that changed on disk since it was loaded is never overwritten (`PolicyFileConflict`).
 - The file's permission bits are kept, and a read-only file (no write bit, or not writable by
   this user) is never replaced, though its folder would allow it. A symlinked policy is written
@@ -309,8 +311,10 @@ def save_document(
                 "so those changes are not lost"
             )
 
-    if old_mode is not None:
-        _keep_backup(target, shown)
+    # The old file is linked (or copied) to a hidden name first and only becomes `.bak` once
+    # the new text is written and synced: a save that fails (a full disk, a file-size limit)
+    # leaves both the policy and its `.bak` as they were.
+    staged_backup = _stage_backup(target, shown) if old_mode is not None else None
     tmp_name: Path | None = None
     try:
         # A new file gets 0o666 minus the umask, as any editor would create it; an existing
@@ -324,6 +328,9 @@ def save_document(
             if old_mode is not None:
                 os.fchmod(handle.fileno(), old_mode)
             os.fsync(handle.fileno())
+        if staged_backup is not None:
+            _put_backup(staged_backup, target, shown)
+            staged_backup = None
         os.replace(tmp_name, target)
         tmp_name = None
         _fsync_folder(folder)
@@ -331,11 +338,12 @@ def save_document(
     except OSError as exc:
         raise PolicyFileError(write_failure(shown, _why(exc))) from None
     finally:
-        if tmp_name is not None:
-            try:
-                os.unlink(tmp_name)
-            except OSError:
-                pass
+        for leftover in (tmp_name, staged_backup):
+            if leftover is not None:
+                try:
+                    os.unlink(leftover)
+                except OSError:
+                    pass
     return FileStamp.of_bytes(data, st)
 
 
@@ -345,11 +353,11 @@ def backup_path(path: str | os.PathLike[str]) -> Path:
     return target.with_name(target.name + BACKUP_SUFFIX)
 
 
-def _keep_backup(target: Path, shown: str) -> None:
-    """Make `<name>.bak` the current file, atomically, before the file is replaced."""
-    backup = target.with_name(target.name + BACKUP_SUFFIX)
+def _stage_backup(target: Path, shown: str) -> Path:
+    """The current file under a hidden temporary name beside it, `.bak` left as it is."""
     import secrets
 
+    backup = target.with_name(target.name + BACKUP_SUFFIX)
     folder = target.parent if str(target.parent) else type(target)(".")
     tmp = folder / f".{backup.name}.{secrets.token_hex(6)}.tmp"
     try:
@@ -363,12 +371,23 @@ def _keep_backup(target: Path, shown: str) -> None:
                 handle.flush()
                 os.fchmod(handle.fileno(), stat.S_IMODE(os.stat(target).st_mode))
                 os.fsync(handle.fileno())
-        os.replace(tmp, backup)
     except OSError as exc:
         try:
             tmp.unlink()
         except OSError:
             pass
+        raise PolicyFileError(write_failure(shown, f"keeping the previous version as "
+                                            f"{backup.name} failed: {_why(exc)}")) from None
+    return tmp
+
+
+def _put_backup(staged: Path, target: Path, shown: str) -> None:
+    """Make the staged copy `<name>.bak`, atomically. A `.bak` that is a symlink is replaced
+    as a name, never written through: the copy stays beside the policy."""
+    backup = target.with_name(target.name + BACKUP_SUFFIX)
+    try:
+        os.replace(staged, backup)
+    except OSError as exc:
         raise PolicyFileError(write_failure(shown, f"keeping the previous version as "
                                             f"{backup.name} failed: {_why(exc)}")) from None
 
