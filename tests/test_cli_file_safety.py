@@ -169,3 +169,29 @@ def test_a_bak_that_is_a_symlink_elsewhere_is_replaced_as_a_name_not_written_thr
     assert victim.read_text(encoding="utf-8") == "root:x:0:0\n"
     assert not (work / "policy.json.bak").is_symlink()
     assert (work / "policy.json.bak").read_text(encoding="utf-8") == UNFORMATTED
+
+
+# The gateway's own files ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("flag", "what"), [
+    ("--audit", "the audit log"), ("--record", "the recording"), ("--log", "the log file"),
+])
+def test_the_gateway_refuses_a_file_in_a_missing_folder_as_every_writer_does(
+    tmp_path: Path, flag: str, what: str
+) -> None:
+    """A mistyped folder is not created: the audit trail would go where nobody looks."""
+    policy = tmp_path / "policy.json"
+    policy.write_text(POLICY, encoding="utf-8")
+    marker = tmp_path / "server-started"
+    target = tmp_path / "no-such-folder" / "deeper" / "file.jsonl"
+    result = subprocess.run(
+        [str(POLICYTUI), "gateway", "--policy", str(policy), "--state-dir", str(tmp_path / "state"),
+         flag, str(target), "--", "/bin/sh", "-c", f'touch "{marker}"'],
+        capture_output=True, text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL,
+    )
+    text = one_sentence(result)
+    assert result.returncode == 1, text
+    assert text == f"policytui gateway: cannot open {what} {target}: its folder does not exist.", text
+    assert not (tmp_path / "no-such-folder").exists()
+    assert not marker.exists()

@@ -209,9 +209,6 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             return _fail(f"cannot open the audit log {audit}: {exc.strerror or exc}")
 
-    store = _open_state(args, state_dir, Path(args.policy))
-    if isinstance(store, int):
-        return store
     record = Path(args.record) if args.record else None
     if record is not None:
         from policytui.gateway.audit import AuditLog
@@ -221,6 +218,9 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             return _fail(f"cannot open the recording {record}: {exc.strerror or exc}")
 
+    store = _open_state(args, state_dir, Path(args.policy))
+    if isinstance(store, int):
+        return store
     config = GatewayConfig(
         policy_path=Path(args.policy),
         state_dir=state_dir,

@@ -77,6 +77,22 @@ def utc_now_iso() -> str:
     return f"{cached[1]}.{int((now - second) * 1000):03d}Z"
 
 
+def open_log_file(path: Path) -> int:
+    """A descriptor appending to `path`, created owner-only. OSError with a `strerror` fit for
+    one sentence when it cannot be opened.
+
+    A missing folder is refused, not created, as every other file policytui writes refuses
+    it: a mistyped `--audit /var/lgo/audit.jsonl` would otherwise start a gateway whose audit
+    trail goes where nobody looks. (The state folder, the default's home, is the gateway's
+    own and is created for it.)"""
+    from policytui.output_file import missing_folder_reason
+
+    why = missing_folder_reason(path)
+    if why is not None:
+        raise FileNotFoundError(errno.ENOENT, why, str(path))
+    return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+
+
 class AuditLog:
     """Appends audit records to a file (created owner-only) or to standard error (`-`)."""
 
@@ -91,9 +107,7 @@ class AuditLog:
         elif str(target) == "-":
             self._fd = sys.stderr.fileno()
         else:
-            path = Path(target)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            self._fd = open_log_file(Path(target))
         self._owned = target is not None and str(target) != "-"
         # Whether the last write failed (OSError): the gateway denies calls while it does.
         self.failing = False

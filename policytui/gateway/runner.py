@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import math
 import os
@@ -408,7 +409,11 @@ def configure_logging(target: str | None, level: str = "info") -> None:
     """Diagnostics go to a file or standard error; never to standard output (the protocol)."""
     handler: logging.Handler
     if target and target != "-":
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        from policytui.output_file import missing_folder_reason
+
+        why = missing_folder_reason(target)  # refused, not created, as for --audit and --record
+        if why is not None:
+            raise FileNotFoundError(errno.ENOENT, why, target)
         handler = logging.FileHandler(target, encoding="utf-8")
     else:
         handler = logging.StreamHandler(sys.stderr)
