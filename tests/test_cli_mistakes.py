@@ -67,7 +67,8 @@ def test_export_to_a_folder_is_refused_before_the_loss_table(tmp_path: Path) -> 
     _one_sentence(result, 2, "is a folder")
     assert result.stdout == "" and list(out.iterdir()) == []
 
-    _one_sentence(run(tmp_path, "export", str(tmp_path), "--format", "cedar"), 2, "is a folder")
+    # A policy that is a folder cannot be read, as a missing one: exit 1 (a wrong output is 2).
+    _one_sentence(run(tmp_path, "export", str(tmp_path), "--format", "cedar"), 1, "is a folder, not a policy file")
     gone = run(tmp_path, "export", str(policy), "--format", "cedar", "-o", str(tmp_path / "no" / "x.json"))
     _one_sentence(gone, 1, "cannot write", "does not exist")
 
@@ -236,7 +237,10 @@ def test_gateway_refuses_a_folder_for_a_file(tmp_path: Path, flag: str) -> None:
     policy = _policy(tmp_path, {"version": "1", "default": "deny"})
     argv = ["gateway", "--policy", str(policy), flag, str(tmp_path), "--", "true"]
     if flag == "--policy":
+        # A policy that cannot be read, as a missing or invalid one: exit 1.
         argv = ["gateway", "--policy", str(tmp_path), "--", "true"]
+        _one_sentence(run(tmp_path, *argv), 1, "is a folder, not a policy file")
+        return
     _one_sentence(run(tmp_path, *argv), 2, flag, "is a folder")
 
 
@@ -387,7 +391,7 @@ def test_gateway_help_offers_no_option_the_gateway_refuses(tmp_path: Path) -> No
 
 def test_a_binary_file_given_as_a_snapshot_is_named_as_not_text(tmp_path: Path) -> None:
     (tmp_path / "bin.json").write_bytes(bytes(range(128, 256)) * 4)
-    _one_sentence(run(tmp_path, "tools", "--from", "bin.json"), 1,
+    _one_sentence(run(tmp_path, "tools", "--from", "bin.json"), 2,
                   "The snapshot file bin.json is not text (UTF-8)")
 
 
@@ -569,3 +573,63 @@ def test_a_closed_output_pipe_is_no_traceback(tmp_path: Path, argv: list[str]) -
         os.close(write_end)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+
+
+# --- a bad input file: its status depends on what the command does with it, not how it fails --
+
+BAD_INPUTS = {
+    "missing": lambda tmp: tmp / "missing.json",
+    "a folder": lambda tmp: tmp / "folder",
+    "not a list of tools": lambda tmp: tmp / "empty.json",
+    "not UTF-8": lambda tmp: tmp / "binary.json",
+}
+
+
+def _bad_inputs(tmp: Path) -> None:
+    (tmp / "folder").mkdir()
+    (tmp / "empty.json").write_text("{}", encoding="utf-8")
+    (tmp / "binary.json").write_bytes(b"\xff\xfe\x00")
+
+
+@pytest.mark.parametrize("kind", list(BAD_INPUTS))
+@pytest.mark.parametrize("argv", [
+    ["tools", "--from", "{}"],
+    ["snapshot", "--from", "{}", "-o", "snap.json"],
+    ["init", "--from", "{}", "-o", "new.json", "-q"],
+    ["connect", "--from", "{}"],
+    ["validate", "policy.json", "--tools", "{}"],
+    ["gateway", "--policy", "policy.json", "--listen", "127.0.0.1:0", "--tokens", "{}", "--", "true"],
+], ids=lambda argv: " ".join(argv[:2]) if isinstance(argv, list) else argv)
+def test_a_file_named_to_read_besides_the_policy_is_exit_2_however_it_fails(
+    tmp_path: Path, argv: list[str], kind: str
+) -> None:
+    """`tools --from` a folder was 2 and a missing file 1; `init --from` a folder was 1."""
+    _bad_inputs(tmp_path)
+    _policy(tmp_path, {"version": "1", "default": "deny"})
+    bad = BAD_INPUTS[kind](tmp_path)
+    result = run(tmp_path, *[str(bad) if part == "{}" else part for part in argv])
+    _one_sentence(result, 2, f"policytui {argv[0]}: ")
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "snap.json").exists() and not (tmp_path / "new.json").exists()
+
+
+@pytest.mark.parametrize("kind", ["missing", "a folder", "not UTF-8"])
+@pytest.mark.parametrize("command", ["export", "gateway", "fmt", "validate"])
+def test_the_policy_a_command_works_on_is_exit_1_however_it_cannot_be_read(
+    tmp_path: Path, command: str, kind: str
+) -> None:
+    """`export` and `gateway` said 2 for a policy that is a folder, 1 for a missing one."""
+    _bad_inputs(tmp_path)
+    bad = str(BAD_INPUTS[kind](tmp_path))
+    argv = {"export": ["export", bad, "--format", "cedar"],
+            "gateway": ["gateway", "--policy", bad, "--", "true"]}.get(command, [command, bad])
+    result = run(tmp_path, *argv)
+    assert result.returncode == 1, (result.returncode, result.stderr + result.stdout)
+    text = (result.stderr + result.stdout).strip()
+    assert len(text.splitlines()) == 1 and "Traceback" not in text, text
+
+
+def test_help_says_what_each_exit_status_means(tmp_path: Path) -> None:
+    shown = " ".join(run(tmp_path, "--help").stdout.split())
+    assert "exit status: 0 done; 1 the answer is no or the work failed" in shown
+    assert "2 the command line is wrong, including a file it names to read besides the policy" in shown

@@ -100,7 +100,8 @@ def test_unreadable_source_is_one_sentence_and_no_file(tmp_path, capsys):
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
     out = tmp_path / "policy.json"
-    assert main(["init", "--from", str(bad), "-o", str(out)]) == 1
+    # exit 2: a --from file that cannot be used is a wrong command line, as a --tools file is
+    assert main(["init", "--from", str(bad), "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("policytui init: ") and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1

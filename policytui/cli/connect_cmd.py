@@ -66,9 +66,10 @@ def run(args: argparse.Namespace) -> int:
         with terminal.keys_wait_for_the_editor():
             return _run_with_picker(args)
 
-    from policytui.cli.target_args import spec_or_usage_error
+    from policytui.cli.target_args import check_snapshot_file, spec_or_usage_error
 
     spec = spec_or_usage_error(args)
+    check_snapshot_file(spec)
     from policytui import terminal
 
     # Nor is a server started for an editor that cannot run (`connect < /dev/null`); a mistake
@@ -151,6 +152,8 @@ def _check_app_arguments(args: argparse.Namespace) -> None:
             names = ", ".join(theme_names())
             raise UsageError(f"there is no theme {args.theme!r}; choose one of {names}")
     replay = getattr(args, "replay", None)
+    if replay is not None and Path(replay).is_dir():
+        raise UsageError(f"--replay {replay} is a folder; give a recording or an audit log")
     if replay is not None and not Path(replay).is_file():
         raise UsageError(f"--replay {replay}: there is no such file")
 

@@ -65,8 +65,6 @@ def run(args: argparse.Namespace) -> int:
 
     source = Path(args.file)
     # Every command-line mistake is reported before any work, alone, with exit 2.
-    if source.is_dir():
-        raise UsageError(f"{visible(args.file)} is a folder; give the policy file, such as policy.json")
     if args.output and not names_stdout(args.output) and _same_file(source, Path(args.output)):
         raise UsageError("the output file is the policy file itself; choose another name with -o")
     refuse_output_file(args.output, "the result", force=args.force)

@@ -152,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
     if args.call_timeout < 0:
         raise UsageError("--call-timeout must be 0 (never) or a positive number of seconds")
 
-    for flag, value in (("--policy", args.policy), ("--log", args.log), ("--audit", args.audit),
+    for flag, value in (("--log", args.log), ("--audit", args.audit),
                         ("--record", args.record), ("--tokens", args.tokens)):
         if value and value != "-" and Path(value).is_dir():
             raise UsageError(f"{flag} {visible(value)} is a folder; give a file name")
@@ -189,7 +189,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             tokens = load_tokens(Path(args.tokens))
         except TokensError as exc:
-            return _fail(str(exc))
+            # A file named on the command line that cannot be used: exit 2, as for --from.
+            raise UsageError(visible(str(exc))) from None
     if listen is not None and tokens is None and not is_loopback(listen[0]):
         raise UsageError("listening on a non-loopback address needs --tokens, so that strangers cannot call tools")
 

@@ -139,7 +139,7 @@ def _summary(listing: ServerListing, policy: Policy, classes: dict[str, Classifi
 def run(args: argparse.Namespace) -> int:
     from policytui.cli import UsageError
     from policytui.cli.policy_common import out, refuse_output_file
-    from policytui.cli.target_args import start_listing_from_args
+    from policytui.cli.target_args import refuse_unusable_snapshot, start_listing_from_args
     from policytui.discovery.errors import DiscoveryError
     from policytui.output_file import (
         OutputFileError,
@@ -182,6 +182,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         listing = lister()
     except DiscoveryError as exc:
+        refuse_unusable_snapshot(exc)
         # With the server's last stderr lines, as every command that starts a server reports a
         # failed start: they usually hold the real reason (a setting the server lacks).
         out(f"policytui init: {visible(exc.report(), keep_newlines=True)}", err=True)

@@ -203,13 +203,14 @@ def _target_label(args: argparse.Namespace) -> str:
     """The target's name for the page title, after checking it resolves (UsageError if not)."""
     if not (args.target or args.server_command or args.from_file):
         return ""  # the editor offers the known servers
-    from policytui.cli.target_args import spec_from_args
+    from policytui.cli.target_args import check_snapshot_file, spec_from_args
     from policytui.discovery.errors import DiscoveryError
 
     try:
         spec = spec_from_args(args)
     except DiscoveryError as exc:
         raise UsageError(str(exc)) from None
+    check_snapshot_file(spec)
     # Never the command line or URL: they can hold a credential, and the title is on the page.
     return spec.name or "a server"
 

@@ -26,7 +26,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from policytui.cli.policy_common import refuse_output_file
-    from policytui.cli.target_args import require_target, start_listing_from_args
+    from policytui.cli.target_args import (
+        refuse_unusable_snapshot,
+        require_target,
+        start_listing_from_args,
+    )
     from policytui.discovery.errors import DiscoveryError
     from policytui.discovery.snapshot import dump_snapshot, snapshot_document
     from policytui.output_file import (
@@ -56,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         )
         write_output(args.output, dump_snapshot(document, spec), replace=args.force)
     except DiscoveryError as error:
+        refuse_unusable_snapshot(error)
         print(f"policytui snapshot: {error.report()}", file=sys.stderr)
         return 1
     except OutputFileExists as error:  # created while the server was listed

@@ -113,6 +113,32 @@ def require_target(args: argparse.Namespace) -> None:
         raise UsageError(f"--from {visible(from_file)} is a folder; give a snapshot file written by `policytui snapshot`")
 
 
+def refuse_unusable_snapshot(error: DiscoveryError) -> None:
+    """Raise UsageError (exit 2) when `error` is about the `--from` file, not a server: a file
+    named on the command line that cannot be used is a wrong command line, as for `--tools`."""
+    from policytui.discovery.errors import SnapshotFileError
+
+    if isinstance(error, SnapshotFileError):
+        from policytui.cli import UsageError
+        from policytui.textsafe import visible
+
+        raise UsageError(visible(str(error))) from None
+
+
+def check_snapshot_file(spec: ServerSpec) -> None:
+    """For a `--from` target, read the file now and raise UsageError (exit 2) when it cannot be
+    used: `connect` and `serve` say so before the editor draws, as `tools` does."""
+    if spec.transport != "snapshot" or spec.snapshot_path is None:
+        return
+    from policytui.discovery.errors import SnapshotFileError
+    from policytui.discovery.snapshot import read_snapshot_document
+
+    try:
+        read_snapshot_document(spec.snapshot_path)
+    except DiscoveryError as error:
+        refuse_unusable_snapshot(SnapshotFileError(str(error)))
+
+
 def spec_from_args(args: argparse.Namespace, environ: Any = None) -> ServerSpec:
     """Resolve the target the arguments name. Raises DiscoveryError."""
     from policytui.discovery.envvars import Expansion, MissingVariable

@@ -17,7 +17,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policytui.cli.target_args import require_target, start_listing_from_args
+    from policytui.cli.target_args import (
+        refuse_unusable_snapshot,
+        require_target,
+        start_listing_from_args,
+    )
 
     require_target(args)
     # A stdio server starts now; the classifier and the rest load while it boots.
@@ -29,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         listing = lister()
     except DiscoveryError as error:
+        refuse_unusable_snapshot(error)
         print(f"policytui tools: {error.report()}", file=sys.stderr)
         return 1
     classifications = classify_all(listing.tools, {})

@@ -35,6 +35,13 @@ class DiscoveryError(Exception):
         return f"{self.message}\nLast lines the server wrote to stderr:\n{lines}"
 
 
+class SnapshotFileError(DiscoveryError):
+    """The `--from` file cannot be used (missing, a folder, unreadable, not a list of tools).
+
+    A file named on the command line that is not what it should be is a wrong command line
+    (exit 2), as a `--tools` file or a recording is, not a server that failed (exit 1)."""
+
+
 class ListingCancelled(Exception):
     """The listing was cancelled (the user quit); the server process has been killed."""
 

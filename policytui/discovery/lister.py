@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from policytui.discovery.errors import DiscoveryError, ListingCancelled
+from policytui.discovery.errors import DiscoveryError, ListingCancelled, SnapshotFileError
 from policytui.discovery.spec import ServerSpec
 
 if TYPE_CHECKING:
@@ -136,7 +136,10 @@ class Lister:
             from policytui.discovery.snapshot import read_snapshot_document, snapshot_listing
 
             assert spec.snapshot_path is not None
-            document = read_snapshot_document(spec.snapshot_path)
+            try:
+                document = read_snapshot_document(spec.snapshot_path)
+            except DiscoveryError as error:
+                raise SnapshotFileError(str(error)) from None
             self.recording = Recording.of_document(document, str(spec.snapshot_path))
             return snapshot_listing(document, spec.snapshot_path)
         if self.offline:
