@@ -9,6 +9,7 @@ charge past a budget.
 from __future__ import annotations
 
 import multiprocessing
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -417,11 +418,10 @@ def test_a_call_with_several_limits_counts_the_calls_made_not_the_calls_leased(t
 
 
 @pytest.mark.parametrize("how", ["removed", "replaced"])
-def test_a_state_file_removed_or_replaced_in_use_fails_limited_calls_closed(how: str, tmp_path: Path) -> None:
+def test_a_state_file_removed_or_replaced_in_use_is_opened_again_with_its_counts(how: str, tmp_path: Path) -> None:
     """A gateway whose file was deleted (and maybe made again by another gateway) would go on
-    counting alone in the deleted one, each process allowing a whole limit: it refuses instead."""
-    from policytui.gateway.store import StateUnavailable
-
+    counting alone in the deleted one, each process allowing a whole limit. It opens the file on
+    disk instead, and the calls it counted go with it: the budget neither splits nor starts over."""
     path = tmp_path / "state.sqlite"
     first = SQLiteStore(path, policy="p")
     budget = _budget("c", 5)
@@ -432,13 +432,37 @@ def test_a_state_file_removed_or_replaced_in_use_fails_limited_calls_closed(how:
             second = SQLiteStore(path, policy="p")  # another gateway starting after it
             assert second.reserve((budget,)).allowed
             second.close()
-        for _ in range(2):  # the one-budget path and the general one both refuse
-            with pytest.raises(StateUnavailable, match="was removed or replaced while in use"):
-                first.reserve((budget,))
-        with pytest.raises(StateUnavailable):
-            first.reserve((budget, _budget("d", 5)))
+        assert first.reserve((budget,)).allowed  # the one-budget path
+        assert first.reserve((budget, _budget("d", 5))).allowed  # the general one
+        assert _used_in_file(path, "c") == (4 if how == "replaced" else 3)
     finally:
         first.close()
+
+
+def test_a_state_file_that_cannot_be_opened_again_fails_limited_calls_closed(tmp_path: Path) -> None:
+    """The file's folder removed and made unusable in its place: limited calls are refused, with
+    one sentence saying why, until the file can be opened again."""
+    from policytui.gateway.store import StateUnavailable
+    from policytui.gateway.store import sqlite as sqlite_module
+
+    folder = tmp_path / "state"
+    path = folder / "state.sqlite"
+    store = SQLiteStore(path, policy="p")
+    budget = _budget("c", 5)
+    try:
+        assert store.reserve((budget,)).allowed
+        shutil.rmtree(folder)
+        folder.write_text("not a folder", encoding="utf-8")
+        with pytest.raises(StateUnavailable, match=r"^the state file .* was removed while in use, and cannot open"):
+            store.reserve((budget,))
+        with pytest.raises(StateUnavailable, match="was removed while in use"):
+            store.reserve((budget, _budget("d", 5)))  # tried again only after a pause
+        folder.unlink()
+        time.sleep(sqlite_module.REOPEN_PAUSE)
+        assert store.reserve((budget,)).allowed
+        assert _used_in_file(path, "c") == 2
+    finally:
+        store.close()
 
 
 class _ReplyCuttingProxy:

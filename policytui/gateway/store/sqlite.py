@@ -31,11 +31,18 @@ goes behind it, so calls are charged in the order they were made and a refund ne
 its charge; only a held call's look for its answer, a read, is made in place meanwhile
 (`read_now`). Other programs (`policytui counters`, `policytui approvals`, replay) call the
 operations directly, which wait in place the same way.
+
+Every operation first checks that the file, its write-ahead log and its index on disk are the
+ones the connection has open. One removed or replaced meanwhile would leave this process
+counting alone; the connection is given up, the files on disk are opened, and its counts are
+moved there (`_files`).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import logging
 import os
 import queue
 import sqlite3
@@ -66,6 +73,7 @@ from policytui.gateway.store.base import (
 from policytui.policy.model import WINDOW_SECONDS
 
 T = TypeVar("T")
+log = logging.getLogger("policytui.gateway")
 
 # How long a writer waits for another process's transaction before the store counts as
 # unavailable (a transaction holds the lock for microseconds; this only covers a stuck one,
@@ -91,6 +99,11 @@ WAL_SIZE_LIMIT = 4 * 1024 * 1024
 # Leases (see above): up to this many calls at once, one per this many calls of room left.
 LEASE_UNITS = 64
 LEASE_HEADROOM = 1024
+# A state file (or its write-ahead log or shared-memory index) found removed or replaced is
+# opened again on disk at most this often while opening it fails.
+REOPEN_PAUSE = 0.5
+# The files SQLite keeps beside the state file in WAL mode: the log and its index.
+SIDECARS = ("-wal", "-shm")
 # Ended windows and long-dead held calls are deleted at most this often.
 SWEEP_SECONDS = 60.0
 # A held call's record is kept this long after it expired (its gateway is gone or late).
@@ -124,6 +137,18 @@ ON CONFLICT(name) DO UPDATE SET
     window_start = MAX(counters.window_start, excluded.window_start)
 WHERE (CASE WHEN counters.window_start >= excluded.window_start THEN counters.used ELSE 0 END) < ?4
 RETURNING window_start, used
+"""
+# Add counts moved from state files given up (`SQLiteStore._files`): the same window counts
+# on, a newer stored window stays, an older one starts from what is moved.
+_ADD_COUNT = """
+INSERT INTO counters (name, window_start, window_end, used) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT(name) DO UPDATE SET
+    used = CASE WHEN counters.window_start = excluded.window_start THEN counters.used + excluded.used
+                WHEN counters.window_start < excluded.window_start THEN excluded.used
+                ELSE counters.used END,
+    window_end = CASE WHEN counters.window_start < excluded.window_start
+                      THEN excluded.window_end ELSE counters.window_end END,
+    window_start = MAX(counters.window_start, excluded.window_start)
 """
 # Take `units` more of a counter's room for a lease, only if they fit.
 _LEASE = "UPDATE counters SET used = used + ?1 WHERE name = ?2 AND window_start = ?3 AND used + ?1 <= ?4"
@@ -164,21 +189,34 @@ class SQLiteStore(StateStore):
         self._swept_at = 0.0
         # Counter name -> its lease (charged in the file, not yet handed out).
         self._leases: dict[str, _Lease] = {}
-        self._db = self._open()
-        self._identity = self._file_identity()
-        self._checkpointer = _Checkpointer(self.path)
+        self._db: sqlite3.Connection | None = self._open()
+        self._identity = _identity(self.path)
+        # Why the files on disk cannot be used now, and when to try them again (see `_files`).
+        self._unusable: str | None = None
+        self._retry_at = 0.0
+        # Counters and held calls taken out of files given up, until moved to the ones on disk.
+        self._stale: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]] = ([], [])
+        self._checkpointer = _Checkpointer(self.path, self._identity)
         self._checkpointer.start()
 
     def _open(self) -> sqlite3.Connection:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fresh = not self.path.exists()
-            if fresh:
-                # Held calls carry arguments: the file is the owner's alone from the start.
-                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-            db = sqlite3.connect(
-                self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
-            )
+            with _folder_lock(self.path.parent):
+                return self._open_locked()
+        except (OSError, sqlite3.Error) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise StateConfigError(f"cannot open the state file {self.path}: {reason}") from None
+
+    def _open_locked(self) -> sqlite3.Connection:
+        """Open the file (every process opening it holds the folder's lock meanwhile, so none
+        finds another's files half made)."""
+        _remove_stray_sidecars(self.path)
+        if not self.path.exists():
+            # Held calls carry arguments: the file is the owner's alone from the start.
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+        try:
             db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
@@ -189,27 +227,108 @@ class SQLiteStore(StateStore):
             # From here on SQLite never waits for a lock: `_patiently` does, without blocking
             # the thread that only tries (`try_now`) and with the lock released in between.
             db.execute("PRAGMA busy_timeout=0")
-            return db
-        except (OSError, sqlite3.Error) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise StateConfigError(f"cannot open the state file {self.path}: {reason}") from None
+        except BaseException:
+            db.close()
+            raise
+        return db
 
-    def _file_identity(self) -> tuple[int, int] | None:
+    def _files(self) -> sqlite3.Connection:
+        """The connection to use, once the files on disk are checked to be the ones it has open
+        (the caller holds `_lock`).
+
+        The state file, its write-ahead log and its shared-memory index each keep the device
+        and inode they had when opened. One removed or replaced (a clean-up of the folder, `rm
+        state.sqlite*`, a restore) leaves this connection counting in files no process that
+        opens the path sees: each side would allow a whole limit. So the connection is given up
+        and the files on disk are opened again; what it counted in this window is moved there
+        (`_move_counts`), so a file removed in use never starts its budgets over. Until they can
+        be opened, every operation fails (StateUnavailable: limited calls are denied), and they
+        are tried again at most every REOPEN_PAUSE."""
+        if self._db is not None and _identity(self.path) == self._identity:
+            return self._db
+        now = time.monotonic()
+        if self._db is None and now < self._retry_at:
+            raise StateUnavailable(self._unusable or f"the state file {self.path} cannot be used")
+        if self._db is not None:
+            self._unusable = _what_changed(self.path, self._identity)
+            log.warning("%s; opening it again", self._unusable)
+            self._give_up_connection()
+        self._retry_at = now + REOPEN_PAUSE
         try:
-            st = os.stat(self.path)
-        except OSError:
-            return None
-        return (st.st_dev, st.st_ino)
+            db = self._open()
+        except StateConfigError as exc:
+            self._unusable = f"{self._unusable or 'the state file was removed'}, and {exc}"
+            raise StateUnavailable(self._unusable) from None
+        self._db, self._identity = db, _identity(self.path)
+        self._move_counts(db)
+        self._checkpointer = _Checkpointer(self.path, self._identity)
+        self._checkpointer.start()
+        log.warning("the state file %s is open again", self.path)
+        self._unusable = None
+        return db
 
-    def _same_file(self) -> None:
-        """Raise StateUnavailable when the file was removed or replaced since it was opened.
-        The open connection would go on counting in a file no other gateway opens: counters
-        would no longer be shared (each process allowing a full limit), so limited calls fail
-        closed instead, until the gateway is restarted and opens the file on disk."""
-        if self._file_identity() != self._identity:
-            raise StateUnavailable(
-                f"the state file {self.path} was removed or replaced while in use; restart the "
-                "gateway to share counters through the file on disk again")
+    def _give_up_connection(self) -> None:
+        """Stop using the connection whose files are no longer the ones on disk. Its counts are
+        kept (`_stale`) until they are moved to the files on disk. It is closed before those are
+        opened: connections of one process to one file share SQLite's shared-memory index, so
+        a new one next to it would go on using the old index. Closing it does not delete nor
+        checkpoint into the files on disk: SQLite does that only for the last connection of
+        every process, and never for a file that was moved."""
+        stale, self._db = self._db, None
+        self._checkpointer.stop()
+        self._leases.clear()  # charged in the old files: moved with their counts, not handed out
+        assert stale is not None
+        self._stale = self._counts_of(stale)
+        try:
+            stale.close()
+        except sqlite3.Error:
+            pass
+
+    def _counts_of(self, stale: sqlite3.Connection) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """The counters (of windows not ended) and held calls the old files hold, taken out of
+        them in one transaction: another process still using those files moves only what was
+        counted after this (nothing is moved twice). Nothing when they cannot be read."""
+        for _ in range(50):
+            try:
+                stale.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                if self._failure(exc).__class__ is _Locked:
+                    time.sleep(0.01)
+                    continue
+                return [], []
+            try:
+                counters = stale.execute(
+                    "SELECT name, window_start, window_end, used FROM counters WHERE used > 0 AND window_end > ?",
+                    (int(self.clock()),)).fetchall()
+                held = stale.execute(
+                    "SELECT id, request, expires, decision, result FROM approvals WHERE expires >= ?",
+                    (time.time() - KEEP_EXPIRED,)).fetchall()
+                stale.execute("UPDATE counters SET used = 0 WHERE used > 0")
+                stale.execute("COMMIT")
+                return counters, held
+            except sqlite3.Error:
+                if stale.in_transaction:
+                    stale.execute("ROLLBACK")
+                return [], []
+        return [], []
+
+    def _move_counts(self, db: sqlite3.Connection) -> None:
+        """Add the counts taken from the old files to the files on disk (the same window
+        counts on; an older one's counts are over)."""
+        counters, held = self._stale
+        self._stale = ([], [])
+        if not counters and not held:
+            return
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany(_ADD_COUNT, counters)
+            db.executemany(
+                "INSERT OR IGNORE INTO approvals (id, request, expires, decision, result) VALUES (?, ?, ?, ?, ?)", held)
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            log.error("the counts of the old state file could not be moved to %s (%s)", self.path, exc)
 
     def _failure(self, exc: sqlite3.Error) -> Exception:
         """What a SQLite error means here: the file locked by someone else (try again), or the
@@ -223,9 +342,8 @@ class SQLiteStore(StateStore):
         return self._patiently(lambda: self._transaction(work, write))
 
     def _transaction(self, work: Callable[[sqlite3.Connection], Any], write: bool) -> Any:
-        self._same_file()
         with self._lock:
-            db = self._db
+            db = self._files()
             try:
                 db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 try:
@@ -386,8 +504,8 @@ class SQLiteStore(StateStore):
         """One try at `_reserve_one`: `_Locked` with nothing charged when the file is locked."""
         name = counter_name(self.policy, budget)
         start = window_start(budget.key.window, now)
-        self._same_file()
         with self._lock:
+            db = self._files()
             lease = self._leases.get(name)
             if lease is not None:
                 # A lease of a newer window than this clock's (another process's clock ahead)
@@ -400,11 +518,11 @@ class SQLiteStore(StateStore):
                     # leased under the old maximum go back first, so this charge counts the
                     # calls made, exactly as without a lease. Found locked, the lease stays
                     # for the next try.
-                    self._give_back(name, lease)
+                    self._give_back(db, name, lease)
                 del self._leases[name]
             try:
                 # fetchall() steps the statement to its end, which commits it.
-                rows = self._db.execute(
+                rows = db.execute(
                     _CHARGE_ONE, (name, start, start + WINDOW_SECONDS[budget.key.window], budget.max)
                 ).fetchall()
             except sqlite3.Error as exc:
@@ -412,10 +530,10 @@ class SQLiteStore(StateStore):
             if not rows:
                 return Reservation(now=now, denied=0)
             charged_start, used = int(rows[0][0]), int(rows[0][1])
-            self._take_lease(name, charged_start, used, budget.max)
+            self._take_lease(db, name, charged_start, used, budget.max)
         return Reservation(now=now, charged=((name, charged_start),))
 
-    def _take_lease(self, name: str, charged_start: int, used: int, maximum: int) -> None:
+    def _take_lease(self, db: sqlite3.Connection, name: str, charged_start: int, used: int, maximum: int) -> None:
         """Lease more of a counter with plenty of room (the caller holds the lock). The charge
         is made already: a lease the file does not give now (locked in between by another
         process, or gone) is simply not taken, and the call stands charged once."""
@@ -423,7 +541,7 @@ class SQLiteStore(StateStore):
         if units <= 0:
             return
         try:
-            taken = self._db.execute(_LEASE, (units, name, charged_start, maximum)).rowcount == 1
+            taken = db.execute(_LEASE, (units, name, charged_start, maximum)).rowcount == 1
         except sqlite3.Error:
             return
         if taken:
@@ -445,10 +563,10 @@ class SQLiteStore(StateStore):
 
         self._run(work, write=True)
 
-    def _give_back(self, name: str, lease: _Lease) -> None:
+    def _give_back(self, db: sqlite3.Connection, name: str, lease: _Lease) -> None:
         """Return a lease's unused calls to the file (the caller holds the lock)."""
         try:
-            self._db.execute(_GIVE_BACK, (lease.left, name, lease.window_start))
+            db.execute(_GIVE_BACK, (lease.left, name, lease.window_start))
         except sqlite3.Error as exc:
             raise self._failure(exc) from None
 
@@ -561,7 +679,71 @@ class SQLiteStore(StateStore):
         finally:
             del self._mode.patience
         with self._lock:
-            self._db.close()
+            if self._db is not None:
+                self._db.close()
+
+
+Identity = tuple[tuple[int, int] | None, ...]
+
+
+def _identity(path: Path) -> Identity:
+    """The device and inode of the state file, its log and its index (None: not there)."""
+    found: list[tuple[int, int] | None] = []
+    for name in (str(path), *(f"{path}{suffix}" for suffix in SIDECARS)):
+        try:
+            st = os.stat(name)
+        except OSError:
+            found.append(None)
+        else:
+            found.append((st.st_dev, st.st_ino))
+    return tuple(found)
+
+
+def _what_changed(path: Path, opened: Identity) -> str:
+    """One sentence's start: which of the files opened is no longer on disk as it was."""
+    now = _identity(path)
+    names = ("the state file", "its write-ahead log", "its shared-memory index")
+    for (name, suffix), was, is_now in zip(zip(names, ("", *SIDECARS)), opened, now):
+        if was != is_now:
+            how = "removed" if is_now is None else "replaced"
+            return f"{name} {path}{suffix} was {how} while in use"
+    return f"the state file {path} was replaced while in use"
+
+
+class _folder_lock:
+    """An exclusive lock on the state folder while a process opens the state file there."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.fd = -1
+
+    def __enter__(self) -> None:
+        self.fd = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *_: object) -> None:
+        os.close(self.fd)  # releases the lock
+
+
+def _remove_stray_sidecars(path: Path) -> None:
+    """Remove a log and index left of a state file that is gone, and an index whose log is
+    gone (the caller holds the folder's lock). SQLite would read them as the new file's, or
+    read frames of a log that is no longer there ("disk I/O error"). No process can be using
+    them rightly: SQLite makes the log before the index and deletes it after, and a gateway
+    whose files were removed gives them up at its next operation. A log alone is kept: SQLite
+    rebuilds the index from it, and its frames are counts made."""
+    wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+    if not path.exists():
+        gone = [wal, shm]
+    elif not wal.exists():
+        gone = [shm]
+    else:
+        return
+    for name in gone:
+        try:
+            name.unlink()
+        except FileNotFoundError:
+            pass
 
 
 def _add_result_column(db: sqlite3.Connection) -> None:
@@ -643,9 +825,13 @@ class _Checkpointer(threading.Thread):
     connection of its own, off the event loop. PASSIVE: it never waits for, nor blocks, the
     processes that charge counters meanwhile."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, identity: Identity) -> None:
         super().__init__(name="policytui-state-checkpoint", daemon=True)
         self.path = path
+        # The files the store opened: once they are no longer the ones on disk, a checkpoint
+        # would write the old log's pages into a file other processes use; the store opens the
+        # files on disk at its next operation and starts another checkpointer.
+        self.identity = identity
         self.done = 0  # checkpoints that moved something (for tests and diagnostics)
         self._stop_event = threading.Event()
 
@@ -658,6 +844,8 @@ class _Checkpointer(threading.Thread):
         try:
             db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
             while not self._stop_event.wait(CHECKPOINT_SECONDS):
+                if _identity(self.path) != self.identity:
+                    continue
                 try:
                     _busy, logged, moved = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                 except sqlite3.Error:

@@ -1,0 +1,104 @@
+"""A shared SQLite state file, its write-ahead log or its index removed while real gateways
+count in it (a clean-up of the folder, `rm state.sqlite*`, the folder removed).
+
+Each gateway is what an MCP client window starts: the SDK's client, `policytui gateway` over
+stdio and its own recording server (tests/servers/recording/flows_server.py, which writes
+every call it runs). Two gateways run when the files go; a third starts afterwards on the
+path. However the files went, the three together allow exactly the limit: none counts on alone
+in files the others no longer see, and none starts the budget over.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from audit_support import outcome_lines
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from state_support import POLICYTUI, cli, text_of, write_policy
+
+FLOWS = Path(__file__).parent / "servers" / "recording" / "flows_server.py"
+LIMIT = 12
+
+
+@asynccontextmanager
+async def _gateway(folder: Path, policy: Path, state: Path, executed: Path) -> AsyncIterator[Client]:
+    folder.mkdir(parents=True, exist_ok=True)
+    params = StdioServerParameters(
+        command=str(POLICYTUI),
+        args=[
+            "gateway", "--policy", str(policy), "--state", f"sqlite://{state}", "--audit", str(folder / "audit.jsonl"),
+            "--log", str(folder / "gateway.log"), "--", sys.executable, str(FLOWS), str(executed),
+        ],
+        cwd=str(folder),
+    )
+    with open(folder / "stderr.txt", "w", encoding="utf-8") as errlog:  # noqa: ASYNC230 - a local file, opened once
+        async with Client(stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=60) as client:
+            yield client
+
+
+async def _calls(client: Client, tag: str, count: int) -> list[str]:
+    results = [await client.call_tool("list_flows", {"namespace": f"{tag}{n}"}) for n in range(count)]
+    return ["allowed" if not r.is_error else text_of(r) for r in results]
+
+
+def _remove(how: str, state: Path) -> None:
+    wal, shm = Path(f"{state}-wal"), Path(f"{state}-shm")
+    assert state.exists() and wal.exists() and shm.exists()
+    if how == "log and index":
+        wal.unlink()
+        shm.unlink()
+    elif how == "index":
+        shm.unlink()
+    elif how == "log":
+        wal.unlink()
+    elif how == "file":
+        state.unlink()  # as `rm state.sqlite` does: its log and index stay
+    elif how == "folder":
+        shutil.rmtree(state.parent)
+
+
+@pytest.mark.parametrize("how", ["log and index", "index", "log", "file", "folder"])
+async def test_files_removed_under_running_gateways_still_allow_exactly_the_limit(
+    how: str, tmp_path: Path
+) -> None:
+    doc: dict[str, Any] = {
+        "version": "1", "default": "allow",
+        "tools": {"list_flows": {"limits": [{"counter": "flows", "window": "day", "max": LIMIT, "scope": "global"}]}},
+    }
+    policy = write_policy(tmp_path / "policy.json", doc)
+    state, executed = tmp_path / "shared" / "state.sqlite", tmp_path / "executed.jsonl"
+    folders = [tmp_path / name for name in ("a", "b", "c")]
+    answers: list[str] = []
+    async with AsyncExitStack() as stack:
+        a, b = [await stack.enter_async_context(_gateway(f, policy, state, executed)) for f in folders[:2]]
+        answers += await _calls(a, "a", 2) + await _calls(b, "b", 2)
+        _remove(how, state)
+        answers += await _calls(a, "a-after", 1) + await _calls(b, "b-after", 1)
+        # Another gateway starts on the path, and all three call until the limit is reached.
+        c = await stack.enter_async_context(_gateway(folders[2], policy, state, executed))
+        for client, tag in ((c, "c"), (a, "a-last"), (b, "b-last"), (c, "c-last")):
+            answers += await _calls(client, tag, LIMIT)
+
+    allowed = answers.count("allowed")
+    refused = [text for text in answers if text != "allowed"]
+    assert allowed == LIMIT, f"{allowed} calls allowed of a limit of {LIMIT}"
+    assert all(text.startswith(f"[POLICY DENIED] rate limit {LIMIT} per day reached") for text in refused), set(refused)
+    ran = executed.read_text(encoding="utf-8").splitlines()
+    assert len(ran) == LIMIT
+    audited = [line for f in folders for line in outcome_lines(f / "audit.jsonl") if line["tool"] == "list_flows"]
+    assert len(audited) == len(answers)
+    assert sum(line["decision"] == "allowed" for line in audited) == LIMIT
+    shown = cli("counters", "--json", "--state", f"sqlite://{state}")
+    assert shown.returncode == 0, shown.stderr
+    assert [u["used"] for u in json.loads(shown.stdout)] == [LIMIT]
+    # The gateways that had the files open say what happened, once.
+    logs = "".join((f / "gateway.log").read_text(encoding="utf-8") for f in folders[:2])
+    assert "while in use; opening it again" in logs
