@@ -245,3 +245,42 @@ def test_a_generic_record_listed_as_money_documents_and_hyphenated_modifiers_are
     cancelled = classify(tool("noop", "Cancel in-flight transactions using the same nonce."),
                          money_server=True)
     assert cancelled.category == "Financial", cancelled.evidence
+
+
+# ----- a money act named in another language as what the opening verb makes ----------------------
+
+@pytest.mark.parametrize("name,description", [
+    ("effectuer_virement", "Effectue un virement vers le compte bancaire d'un bénéficiaire."),
+    ("ueberweisung_ausfuehren",
+     "Führt eine Überweisung vom Geschäftskonto an den angegebenen Empfänger aus."),
+    ("bonus_anlegen", "Legt eine Bonuszahlung an, die mit dem nächsten Lohnlauf kommt."),
+    ("crear_cobro", "Crea un cobro a la tarjeta del cliente."),
+    ("realizar_pix", "Realiza um pagamento via Pix para a chave informada."),
+    ("overboeking_maken", "Maakt een SEPA-overboeking naar een begunstigde of IBAN."),
+    ("betaalverzoek_maken", "Maakt een betaalverzoek aan voor een vast bedrag."),
+    ("esegui_bonifico", "Esegue un bonifico verso l'IBAN indicato."),
+    ("perevod_sredstv", "Выполняет перевод средств на карту получателя."),
+    ("furikomi", "指定口座へ振込を実行します。"),
+    ("zhuanzhang", "向指定账户发起转账。"),
+])
+def test_a_money_act_opened_in_another_language_is_financial(name, description):
+    assert category(name, description, {"id": {"type": "string"}}) == "Financial"
+
+
+@pytest.mark.parametrize("name,description,expected", [
+    # a reader's verb before the act: it shows one
+    ("afficher_virement", "Affiche un virement.", "Read"),
+    ("consultar_cobro", "Consulta un cobro por su identificador.", "Read"),
+    # the act named without an article is a noun phrase of what is shown
+    ("historique_virements", "Historique des virements du compte.", None),
+    # "перевод" is a translation too; a window of payment is no payment
+    ("perevod_teksta", "Выполняет перевод текста на английский язык.", None),
+    ("ouvrir_fenetre", "Ouvre une fenêtre de paiement dans le navigateur.", None),
+    # a pretence moves no money
+    ("demo_virement", "Effectue un virement fictif (mode demo).", None),
+])
+def test_money_acts_abroad_that_stay_as_they_are(name, description, expected):
+    found = category(name, description, {"id": {"type": "string"}})
+    assert found != "Financial"
+    if expected is not None:
+        assert found == expected

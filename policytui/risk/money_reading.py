@@ -71,7 +71,7 @@ from policytui.risk.money_groups import (
     trading_bot,
     voucher_money,
 )
-from policytui.risk.money_said import charged_on_the_way
+from policytui.risk.money_said import charged_on_the_way, money_act_opened
 from policytui.risk.names import NameVerbs
 from policytui.risk.schema import SchemaFacts
 
@@ -127,7 +127,11 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
         made = ((converted_into(words) or launched_money(words))
                 if words and words[0] in _MAKING_FIRST else None) or (
             launched_money(desc.words)
-            if not reads and desc.words and desc.words[0] in _LAUNCHING_FIRST else None)
+            if not reads and desc.words and desc.words[0] in _LAUNCHING_FIRST else None) or (
+            # "Effectue un virement", "Выполняет перевод средств": the act named in another
+            # language as what the opening verb makes, when that verb does not read.
+            money_act_opened(desc.sentence, desc.words)
+            if not reads and desc.kind != v.READ and pretended(words) is None else None)
         # "panel.quote": "Price quote for buying responses": what buying would cost.
         what_if = not v.HYPOTHETICAL.isdisjoint(words) or not v.HYPOTHETICAL.isdisjoint(
             desc.words[:2])

@@ -298,3 +298,65 @@ def charged_on_the_way(text: str) -> str | None:
                 first = (found.start(), " ".join(said.split()))
                 break
     return None if first is None else first[1]
+
+
+# --- A money act named as the object of the opening verb, in another language --------------
+# "Effectue un virement vers le compte", "Führt eine Überweisung aus", "Crea un cobro a la
+# tarjeta", "Maakt een SEPA-overboeking", "Legt eine Bonuszahlung an", "Выполняет перевод
+# средств на карту", "振込を実行します": whatever the verb (one the tables lack, or one that
+# makes or runs), what it makes is a payment, a transfer or a charge. The noun must follow
+# the verb's article ("une", "eine", "un", "een"): a noun phrase that names such an act
+# without one ("Historique des virements", "Estado del cobro") is what a reader shows.
+# Words that may stand first before a money act in these languages; one of them next to the
+# first word is the cheap test every Latin description meets first (English has none of them
+# there: "a" and "as", Portuguese too, are left out for that).
+_ARTICLES_ABROAD = frozenset(
+    "un une le la les el los las um uma o os een het ein eine einen einem il lo uno una gli "
+    "jeden jedna jedno".split())
+_ACT_OPENED = re.compile(
+    r"\s*[^\W\d_]+\s+(?:un|une|le|la|les|el|los|las|um|uma|o|os|een|het|ein|eine|einen|einem"
+    r"|il|lo|uno|una|gli|jeden|jedna|jedno)\s+"
+    r"(?:(?:nouveau|nouvel|nouvelle|nuevo|nueva|novo|nova|nuovo|nuova|neue|neuen|neuer"
+    r"|nieuwe|[a-z]{2,5}-)\s*)?"
+    r"(virements?|pr[ée]l[èe]vements?|paiements?|remboursements?|acomptes?"
+    r"|[üu]e?berweisung(?:en)?|lastschrift(?:en)?|gutschrift(?:en)?|erstattung(?:en)?"
+    r"|\w*zahlung(?:en)?"
+    r"|overboekingen|overboeking|\w*betalingen|\w*betaling|betaalverzoek(?:en)?"
+    r"|cobros?|cobran[çc]as?|transfer[eê]ncias?|transferencias?|pagos?|pagamentos?"
+    r"|reembolsos?|estornos?|pix|boletos?|bonifici|bonifico|rimbors[oi]|addebit[oi]"
+    r"|przelewy?|p[łl]atno[śs][ćc]|platb[auy])\b")
+# The same in Russian, after a verb that does or makes: "перевод" alone is a translation too,
+# so only with what it moves or where it goes.
+_ACT_OPENED_RUSSIAN = re.compile(
+    r"\s*(?:выполня\w*|выполни\w*|осуществля\w*|осуществи\w*|соверша\w*|соверши\w*"
+    r"|производи\w*|произвести|произвед\w*|созда\w*|инициир\w*|отправля\w*|отправ\w*)\s+"
+    r"(?:\w+\s+)?(перевод\w*\s+(?:средств|денег|денежных|на\s+карту|на\s+сч[её]т)"
+    r"|плат[её]ж\w*|оплат[уы]|возврат\w*\s+(?:средств|денег|платеж\w*|оплат\w*))")
+# ... and in Japanese and Chinese, where the act's noun comes before the verb that does it
+# ("振込を実行します", "送金を行う") or after one that starts it ("发起转账", "执行付款").
+_ACT_OPENED_CJK = re.compile(
+    r"(振込|振り込み|送金|返金|決済|支払い?|出金|振替)(?:処理)?を(?:実行|行|作成|し|開始|依頼)"
+    r"|(?:发起|執行|执行|进行|進行|完成|创建|建立)(?:一笔|一筆)?"
+    r"(转账|轉帳|付款|退款|支付|汇款|匯款|提现|扣款)")
+_CJK_ACT_HINTS = ("振", "送金", "返金", "決済", "支払", "出金", "转账", "轉帳", "付款", "退款",
+                  "支付", "汇款", "匯款", "提现", "扣款")
+
+
+def money_act_opened(sentence: str, words: list[str]) -> str | None:
+    """The money act a description's first sentence opens with, named in another language
+    as what its first verb makes or does ("Effectue un virement" -> virement), or None.
+    `words` are the sentence's Latin tokens (empty for a sentence in another script)."""
+    if words:
+        if _ARTICLES_ABROAD.isdisjoint(words[1:3]):
+            return None  # nearly every description: one set operation
+        found = _ACT_OPENED.match(sentence[:160].lower())
+    elif sentence.isascii():
+        return None
+    else:
+        opening = sentence[:160].lower()
+        found = _ACT_OPENED_RUSSIAN.match(opening) or (
+            _ACT_OPENED_CJK.search(opening) if any(h in opening for h in _CJK_ACT_HINTS)
+            else None)
+    if found is None:
+        return None
+    return " ".join(next(group for group in found.groups() if group).split())
