@@ -284,3 +284,43 @@ def test_money_acts_abroad_that_stay_as_they_are(name, description, expected):
     assert found != "Financial"
     if expected is not None:
         assert found == expected
+
+
+# ----- money said on the way in the languages the tables lacked ----------------------------------
+
+@pytest.mark.parametrize("name,description", [
+    ("rezervasyon_olustur", "Rezervasyonu onaylar. İlk gecenin bedeli kayıtlı karttan tahsil "
+                            "edilir."),
+    ("rezervasyon_iptal", "Rezervasyonu iptal eder. Depozito iade edilir."),
+    ("masraf_ekle", "Misafirin folyosuna masraf ekler. Tutar check-out'ta faturalandırılır."),
+    ("annulla_ordine", "Annulla un ordine. Se già pagato, il pagamento viene rimborsato "
+                       "automaticamente."),
+    ("segna_spedito", "Segna l'ordine come spedito. Se il pagamento era solo autorizzato, "
+                      "viene catturato al momento della spedizione."),
+    ("antecipar_recebiveis", "Antecipa recebíveis. O valor líquido é creditado no saldo "
+                             "disponível."),
+    ("liquidar_tutor", "Liquida el saldo pendiente del tutor y lo transfiere a su cuenta "
+                       "bancaria."),
+    ("solicitar_saque", "Transfere saldo disponível para a conta bancária do titular."),
+    ("spaarpot_storten", "Zet geld van een betaalrekening over naar een spaarpot."),
+    ("egyenleg_feltoltes", "Egyenleg feltöltése a mentett bankkártyáról."),
+    ("tao_don_hang", "Tạo đơn giao hàng. Phí vận chuyển được trừ vào ví của shop."),
+    ("cancel_booking", "取消订单。已支付金额按退改规则原路退回。"),
+    ("xiadan", "为用户下单并从余额扣款。"),
+    ("change_plan", "契約プランを変更します。差額は日割りで登録カードに請求されます。"),
+])
+def test_money_said_on_the_way_abroad_is_financial(name, description):
+    assert category(name, description, {"id": {"type": "string"}}) == "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("rezervasyon_iptal", "Rezervasyonu iptal eder. Depozito iade edilmez."),
+    ("annulla_ordine", "Annulla un ordine. Il pagamento non viene rimborsato."),
+    ("aggiorna_file", "Aggiorna un file. Il file viene catturato dallo scanner."),
+    ("mover_archivo", "Transfiere el archivo a otra carpeta."),
+    ("change_plan", "契約プランを変更します。料金は請求されません。"),
+    ("deduct_points", "从会员账户扣除积分。"),
+    ("reject_form", "退回审批单。"),
+])
+def test_money_said_abroad_near_misses_stay_unpaid(name, description):
+    assert category(name, description, {"id": {"type": "string"}}) != "Financial"

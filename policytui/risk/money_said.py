@@ -225,7 +225,52 @@ _MONEY_SAID_ABROAD: tuple[tuple[tuple[frozenset[str], ...], re.Pattern[str]], ..
          r"|\bsisingilin\b|\bsiningil\b|\bsingilin\b|\bsinisingil\b"
          r"|\bdagdag\s+na\s+bayad\b|\bidinadagdag\s+(?:ito\s+)?sa\s+bill\b)"),
     ))
-_MONEY_SAID = _MONEY_SAID + _MONEY_SAID_ABROAD
+# ... and in Turkish, Italian, Portuguese and Spanish, Dutch, Hungarian and Vietnamese, ways
+# the tables above lack: "bedeli kayıtlı karttan tahsil edilir", "depozito iade edilir",
+# "Tutar check-out'ta faturalandırılır", "il pagamento viene rimborsato automaticamente",
+# "Se il pagamento era solo autorizzato, viene catturato", "o valor ... é creditado no saldo",
+# "lo transfiere a su cuenta bancaria", "Transfere saldo disponível", "Zet geld ... over",
+# "A terhelés azonnal megtörténik", "Phí vận chuyển được trừ vào ví", "Rút số dư ... về tài
+# khoản". Each needs the language's own words; a negation of its own ("tahsil edilmez", "non
+# viene rimborsato") does not match.
+_MONEY_SAID_MORE_ABROAD: tuple[tuple[tuple[frozenset[str], ...], re.Pattern[str]], ...] = tuple(
+    (keys, re.compile(pattern)) for keys, pattern in (
+        (_words("tahsil iade faturalandırılır faturalandırılacak ücretlendirilir "
+                "ücretlendirilecek", "edilir edilecek faturalandırılır faturalandırılacak "
+                "ücretlendirilir ücretlendirilecek"),
+         r"\b(tahsil\s+edil(?:ir|ecek)|iade\s+edil(?:ir|ecek)|faturaland[ıi]r[ıi]l(?:ır|acak)"
+         r"|ücretlendiril(?:ir|ecek))(?!\w)"),
+        (_words("rimborsato rimborsata rimborsati rimborsate accreditato accreditata accreditati "
+                "accreditate fatturato fatturata fatturati fatturate incassato incassata "
+                "incassati incassate", "viene vengono verrà verranno sarà saranno"),
+         r"(?<!\bnon\s)\b(?:viene|vengono|verrà|verranno|sarà|saranno)\s+(?:[a-z]+mente\s+)?"
+         r"(rimborsat[oaie]|accreditat[oaie]|fatturat[oaie]|incassat[oaie])\b"),
+        (_words("catturato catturata", "pagamento importo addebito"),
+         r"\b(?:pagamento|importo|addebito)\b[^.;]{0,50}?(?<!\bnon\s)\b(?:viene|verrà|sarà)\s+"
+         r"(catturat[oa])\b"),
+        (_words("creditado creditada creditados creditadas acreditado acreditada acreditados "
+                "acreditadas", "é são será serão es son serán"),
+         r"\b(?:é|são|será|serão|es|son|serán)\s+(?:[a-z]+mente\s+)?"
+         r"((?:a)?creditad[oa]s?)\s+(?:no|na|em|en|al|a)\b"),
+        (_words("transfere transfiere transfère transferir transfira transfiera",
+                "saldo valor dinero dinheiro fundos fondos importe monto montante solde montant "
+                "argent fonds bancaria bancária bancaire"),
+         r"\b((?:transfere|transfiere|transfère|transferir|transfira|transfiera)\s+(?:(?:o|a|el"
+         r"|la|le|l|lo|os|as|los|las|les|su|sua|seu|son|sa|ses|sus)\s+)?(?:[\w-]+\s+){0,2}?"
+         r"(?:saldo|valor|dinero|dinheiro|fundos|fondos|importe|monto|montante|solde|montant"
+         r"|argent|fonds)"
+         r"|(?:transfere|transfiere|transfère)\s+(?:a|à|para|vers|sur)\s+(?:(?:su|sua|seu|la|a"
+         r"|le|son|sa)\s+)?(?:cuenta|conta|compte)\s+banc\w*)\b"),
+        (_words("zet zetten", "geld bedrag saldo"),
+         r"\b((?:zet|zetten)\s+(?:(?:het|de|een)\s+)?(?:[\w-]+\s+){0,2}?(?:geld|bedrag|saldo))\b"),
+        (_words("terhelés megterheli terheli egyenleg egyenlegét"),
+         r"(terhelés\s+(?:\w+\s+)?megtörténik|\bmeg?terheli\b"
+         r"|\begyenleg\w*\s+feltölt\w*)"),
+        (_words("trừ hoàn rút", "ví khoản dư tiền"),
+         r"((?:trừ|hoàn\s+lại)\s+vào\s+(?:ví|tài\s+khoản|số\s+dư)"
+         r"|rút\s+(?:tiền|số\s+dư))"),
+    ))
+_MONEY_SAID = _MONEY_SAID + _MONEY_SAID_ABROAD + _MONEY_SAID_MORE_ABROAD
 # Every word one of the patterns needs first (each pattern names its rarer words first: "returns"
 # is in most readers' descriptions).
 _ANY_MONEY_SAID = frozenset().union(*(needs[0] for needs, _ in _MONEY_SAID))
@@ -264,6 +309,29 @@ def _patterns_to_try(words: list[_Word], opening: frozenset[_Word],
     return [at for at in tried if not any(need.isdisjoint(words) for need in needed[at][1:])]
 
 
+# Chinese and Japanese write no spaces, so the words above are never found whole there: money
+# taken or given back said in them, each asked only when one of its characters is there. "从余额
+# 扣款", "自动从原支付方式扣除" (taken from the balance or the way it was paid), "已支付金额按退改规则
+# 原路退回" (given back the way it came), "差額は日割りで登録カードに請求されます" (billed),
+# "返金されます" (refunded); a negation ("請求されません") and points taken off ("扣除积分") are not.
+_CJK_CHARGED = re.compile(
+    r"((?:从|從|自)[^。；，,]{0,12}(?:余额|餘額|账户|帳戶|卡|支付方式|钱包|錢包)[^。；]{0,4}"
+    r"(?:扣款|扣除|扣费|扣費|扣减|扣減)(?!积分|積分|点数|點數)"
+    r"|(?:金额|金額|款项|款項|费用|費用|余额|餘額|押金|订金|訂金)[^。；]{0,12}原路退(?:回|还|還)"
+    r"|原路退(?:回|还|還)"
+    r"|(?:請求|課金|返金|引き落とし|引落し?)され(?!ません|ない|ず))")
+_CJK_CHARGED_HINTS = ("扣", "退", "請求", "課金", "返金", "引き落", "引落")
+
+
+def _charged_in_cjk(opening: str) -> str | None:
+    """What a description in Chinese or Japanese says money is taken or given back by, or
+    None (see `_CJK_CHARGED`)."""
+    if not any(hint in opening for hint in _CJK_CHARGED_HINTS):
+        return None  # nearly every description outside Latin script
+    found = _CJK_CHARGED.search(opening)
+    return None if found is None else found.group(1)
+
+
 def charged_on_the_way(text: str) -> str | None:
     """The words with which a description says money changes hands when the tool is called
     ("... is charged to the card" -> charged, "Sets up a monthly subscription" -> those words),
@@ -278,6 +346,8 @@ def charged_on_the_way(text: str) -> str | None:
         tried = _patterns_to_try(split, _ANY_ASCII_MONEY_SAID.intersection(split),
                                  _ASCII_PATTERNS_OF, _ASCII_NEEDS)
     else:
+        if (charged := _charged_in_cjk(opening)) is not None:
+            return charged
         split_text = _MARKS_BEYOND_ASCII.sub(
             b" ", opening.lower().encode("utf-8", "surrogatepass").translate(
                 _ASCII_BETWEEN_WORDS)).decode("utf-8", "surrogatepass").split()
