@@ -324,3 +324,30 @@ def test_money_said_on_the_way_abroad_is_financial(name, description):
 ])
 def test_money_said_abroad_near_misses_stay_unpaid(name, description):
     assert category(name, description, {"id": {"type": "string"}}) != "Financial"
+
+
+# ----- what says no money moves ------------------------------------------------------------------
+
+TRADE = {"symbol": {"type": "string"}, "side": {"type": "string"}, "qty": {"type": "number"}}
+
+
+@pytest.mark.parametrize("name,description,properties,expected", [
+    # a later passive whose subject denies it says the act is not done
+    ("fees_preview", "Preview how an order amount is split into fees. Nothing is charged or "
+                     "transferred.", {"amount": {"type": "integer"}}, "Read"),
+    ("list_jobs", "List the jobs of a queue. No jobs are deleted.", {}, "Read"),
+])
+def test_what_says_no_money_moves_is_not_financial(name, description, properties, expected):
+    found = category(name, description, properties)
+    assert found != "Financial"
+    if expected is not None:
+        assert found == expected
+
+
+@pytest.mark.parametrize("name,description,properties,expected", [
+    ("list_jobs", "List the jobs of a queue. Finished jobs are deleted.", {}, "Destructive"),
+    ("fees_split", "Split an order amount into fees. The fee is charged to the card.",
+     {"amount": {"type": "integer"}}, "Financial"),
+])
+def test_near_misses_of_no_money_keep_their_act(name, description, properties, expected):
+    assert category(name, description, properties) == expected

@@ -1332,6 +1332,9 @@ _PASSIVE_ACT = re.compile(
     r"|(?:^|[.!?]\s+)(?:the|this|that|its|each|every|any|all|these|those|your)\s+"
     r"(?:[\w-]+\s+){0,3}(?:is|are|will\s+be|gets|get)\s+(?:[a-z]+ly\s+)?(removed)\b",
     re.IGNORECASE)
+# A subject that denies the passive after it: "Nothing is charged", "No files are deleted".
+_DENIED_SUBJECT = re.compile(r"[.!?;]?\s*(?:[A-Za-z]+:\s+)?(?:nothing|no|none|neither)\b",
+                             re.IGNORECASE)
 # How much of a description is looked through for what a later sentence says the tool does:
 # long docstrings put it after a preamble.
 _LATER_WINDOW = 1200
@@ -1795,7 +1798,10 @@ def later_act(description: str) -> tuple[str, str] | None:
             return acts
     # Substring tests first: most descriptions have no such participle and no side effects.
     if _HAS_PASSIVE_WORD(opening):
-        passive = _PASSIVE_ACT.search(opening)
+        # "Nothing is charged or transferred", "No file is deleted": a subject that denies
+        # says the act is not done.
+        passive = next((found for found in _PASSIVE_ACT.finditer(opening)
+                        if _DENIED_SUBJECT.match(opening, found.start()) is None), None)
         if passive is not None:
             said = next(group for group in passive.groups() if group).lower()
             said = " ".join(said.split())  # "topped  up"
