@@ -336,6 +336,14 @@ TRADE = {"symbol": {"type": "string"}, "side": {"type": "string"}, "qty": {"type
     ("fees_preview", "Preview how an order amount is split into fees. Nothing is charged or "
                      "transferred.", {"amount": {"type": "integer"}}, "Read"),
     ("list_jobs", "List the jobs of a queue. No jobs are deleted.", {}, "Read"),
+    # a name that opens with a what-if is no trade, whatever its arguments
+    ("simulate_order", "Simulate an order against the order book and return the expected "
+                       "fill price.", TRADE, None),
+    ("preview_order", "Preview the fill of an order against the book.", TRADE, None),
+    # "No order is placed", "Không tạo đơn": the server says no money moves
+    ("order_check", "Check an order against the risk limits. No order is placed.", TRADE, None),
+    ("tinh_phi_van_chuyen", "Tính phí vận chuyển dự kiến theo khối lượng. Không tạo đơn.",
+     {"khoi_luong_gram": {"type": "integer"}}, None),
 ])
 def test_what_says_no_money_moves_is_not_financial(name, description, properties, expected):
     found = category(name, description, properties)
@@ -348,6 +356,11 @@ def test_what_says_no_money_moves_is_not_financial(name, description, properties
     ("list_jobs", "List the jobs of a queue. Finished jobs are deleted.", {}, "Destructive"),
     ("fees_split", "Split an order amount into fees. The fee is charged to the card.",
      {"amount": {"type": "integer"}}, "Financial"),
+    ("place_order", "Place an order against the order book.", TRADE, "Financial"),
+    ("place_order", "Place an order. No order is placed if the price moved more than 1%.",
+     TRADE, "Financial"),
+    ("tao_don_hang", "Tạo đơn giao hàng. Phí vận chuyển được trừ vào ví của shop.",
+     {"khoi_luong_gram": {"type": "integer"}}, "Financial"),
 ])
 def test_near_misses_of_no_money_keep_their_act(name, description, properties, expected):
     assert category(name, description, properties) == expected

@@ -272,11 +272,16 @@ _NO_MONEY = re.compile(
     r"|\bmoves?\s+no\s+(?:money|funds)\b"
     r"|\b(?:order|payment|trade|transfer)\s+(?:is|will\s+be)\s+never\s+(?:sent|placed|executed|"
     r"submitted|charged|filled)\b"
+    r"|\bno\s+(?:order|payment|trade|transfer|charge|refund|payout)s?\s+(?:is|are|will\s+be|gets)\s+"
+    r"(?:placed|sent|made|executed|submitted|created|charged|issued|filled)\b"
+    r"|không\s+(?:tạo\s+đơn|trừ\s+tiền|thu\s+(?:phí|tiền))"
     r"|денег\s+не\s+двига|не\s+двига\w*\s+денег|деньги\s+не\s+(?:списыва|переводит)")
 _LATER = re.compile(r"\s*(?:\w+\s+){0,3}?(?:until|unless|again|twice|extra|yet|before|"
-                    r"beyond|more\s+than|over)\b")
+                    r"beyond|more\s+than|over)\b"
+                    # ... or a condition after it: "No order is placed if the price moved".
+                    r"|\s+(?:if|when|whenever)\b")
 _NO_MONEY_WINDOW = 600
-_NO_MONEY_HINTS = ("not", "n't", "nothing", "no ", "never", "не ")
+_NO_MONEY_HINTS = ("not", "n't", "nothing", "no ", "never", "не ", "không")
 
 
 # A first sentence that charges or pays outright ("Place the order and CHARGE the card"): a

@@ -198,7 +198,10 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
     if (shape.transfer and (r.category not in (READ, FINANCIAL) or (
             r.category == READ and name.kind is None and desc.kind is None))
             and pretended(name.words) is None
-            and not (name.kind in (None, v.READ) and not v.HYPOTHETICAL.isdisjoint(name.words))):
+            and not (name.kind in (None, v.READ) and not v.HYPOTHETICAL.isdisjoint(name.words))
+            # "simulate_order", "preview_transfer": the name opens with a what-if, whatever
+            # verb it then names.
+            and not (name.words and name.words[0] in v.HYPOTHETICAL)):
         # The arguments' shape carries across servers where money words do not: an amount
         # with a payee, a destination account or a trade side moves money, whatever the verb,
         # and whatever a name of nouns alone seems to show ("mass_payouts").
