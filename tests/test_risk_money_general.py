@@ -364,3 +364,18 @@ def test_what_says_no_money_moves_is_not_financial(name, description, properties
 ])
 def test_near_misses_of_no_money_keep_their_act(name, description, properties, expected):
     assert category(name, description, properties) == expected
+
+
+# ----- the particle a German or Dutch verb leaves at the end ---------------------------------------
+
+@pytest.mark.parametrize("name,description,expected", [
+    ("rechnung_anlegen", "Legt eine Rechnung an.", "Financial"),
+    ("factuur_maken", "Maakt de factuur aan.", "Financial"),
+    ("betaling_uitvoeren", "Voert de betaling uit.", "Financial"),
+    # a reader's verb, or no money, keeps its reading
+    ("rechnung_anzeigen", "Zeigt die Rechnung an.", "Read"),
+    ("factuur_ophalen", "Haalt de factuur op.", "Read"),
+    ("kunde_anlegen", "Legt einen Kunden an.", "Write"),
+])
+def test_a_verb_particle_ending_the_sentence_is_not_the_object(name, description, expected):
+    assert category(name, description, {"id": {"type": "string"}}) == expected

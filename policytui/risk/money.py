@@ -312,6 +312,10 @@ def description_object(desc: DescriptionVerbs, narrow: bool = False) -> list[str
         if narrow and word in _CLAUSE_ENDS:
             break
         out.append(word)
+    if len(out) > 1 and out[-1] in _PARTICLES_LAST:
+        # "Maakt de factuur aan", "Legt eine Rechnung an": the particle of a German or Dutch
+        # verb ends the sentence, after what the verb acts on.
+        out.pop()
     if out and out[-1] in _GENERIC and desc.text:
         # "Submit a submittable document (e.g. Sales Invoice)": a generic document whose
         # example is money is acted on as that money document.
@@ -331,6 +335,13 @@ def description_object(desc: DescriptionVerbs, narrow: bool = False) -> list[str
             if money is not None:
                 out.append(money)
     return out
+
+
+# The particles German and Dutch verbs leave at the end of a sentence ("Legt ... an", "Maakt
+# ... aan", "Stellt ... aus", "Voert ... uit"), none of them a word English ends a noun
+# phrase with.
+_PARTICLES_LAST = frozenset("an aan ab auf aus bij hinzu op uit zuruck zurueck terug weg mee "
+                            "af ein vor".split())
 
 
 # What ends one item of a listed object: the object's own ends, a clause's, and a place.
