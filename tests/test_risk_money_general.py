@@ -379,3 +379,20 @@ def test_near_misses_of_no_money_keep_their_act(name, description, properties, e
 ])
 def test_a_verb_particle_ending_the_sentence_is_not_the_object(name, description, expected):
     assert category(name, description, {"id": {"type": "string"}}) == expected
+
+
+# ----- paid with the card on file, or billed in part --------------------------------------------------
+
+@pytest.mark.parametrize("name,description,expected", [
+    ("renew_license", "Renew a software license for another year using the card on file.",
+     "Financial"),
+    ("book_class", "Book a seat in the class with the member's saved card.", "Financial"),
+    ("change_plan", "Upgrade or downgrade a customer's subscription plan, with proration.",
+     "Financial"),
+    # the card itself changed, or a change billed in no part, pays nothing
+    ("update_card", "Update the card on file.", "Destructive"),
+    ("change_plan", "Change the plan of a project, without proration.", "Destructive"),
+    ("get_card", "Show the card on file.", "Read"),
+])
+def test_paid_with_the_card_on_file_or_with_proration(name, description, expected):
+    assert category(name, description, {"id": {"type": "string"}}) == expected

@@ -129,6 +129,15 @@ _MONEY_SAID: tuple[tuple[tuple[frozenset[str], ...], re.Pattern[str]], ...] = tu
         (_words("added", "bill invoice tab statement"),
          r"\b(added)\s+to\s+(?:the\s+|a\s+|their\s+|its\s+)?(?:[\w'-]+\s+){0,2}"
          r"(?:bill|invoice|tab|statement)\b"),
+        # Paid with what the payer keeps on file: "Renew a license for another year using
+        # the card on file", "Book the class with the saved card". ("Update the card on file"
+        # changes the card, and pays nothing.)
+        (_words("file saved stored", "card"),
+         r"\b(?:using|with|via|from|through|to)\s+(?:the\s+|their\s+|your\s+|its\s+|his\s+"
+         r"|her\s+)?(?:[\w'’-]+\s+){0,2}?(card\s+on\s+file|saved\s+card|stored\s+card)\b"),
+        # A change billed in part: "Upgrade or downgrade a subscription plan, with proration".
+        (_words("proration prorating"),
+         r"\b(with\s+(?:immediate\s+)?(?:proration|prorating))\b"),
         # The same said in French, Spanish, Portuguese, Italian, German, Swedish and
         # Indonesian: "Les frais sont débités immédiatement", "se cobra al confirmar",
         # "addebitato sul conto", "Facture au client ...".
