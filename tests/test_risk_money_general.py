@@ -396,3 +396,20 @@ def test_a_verb_particle_ending_the_sentence_is_not_the_object(name, description
 ])
 def test_paid_with_the_card_on_file_or_with_proration(name, description, expected):
     assert category(name, description, {"id": {"type": "string"}}) == expected
+
+
+# ----- "payout" before what names its timing is a noun, as "pay" is ---------------------------------
+
+@pytest.mark.parametrize("name,description,expected", [
+    ("auszahlungskalender", "Payout schedule: cut-off dates and pay dates for the year.", "Read"),
+    ("naechste_termine", "Payout dates of the connected account for the next month.", None),
+    ("lohnzettel", "Pay stub of an employee for a period.", None),
+    # the verb itself, before what it pays or whom
+    ("auszahlung", "Payout the seller's balance to their bank account.", "Financial"),
+])
+def test_payout_before_its_timing_is_a_noun(name, description, expected):
+    found = category(name, description, {"year": {"type": "integer"}})
+    if expected is None:
+        assert found not in ("Financial", "Read")  # a noun phrase: no act, nor a reader
+    else:
+        assert found == expected

@@ -269,8 +269,8 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     lead = base_verb(tokens[start]) if start < count else None
     if lead in ADJECTIVES_BEFORE_PLURALS and adjective_here(tokens, start):
         lead = None  # "Open orders for a symbol": which orders, not opening them
-    if lead == "pay" and start + 1 < count and tokens[start + 1] in v.PAY_NOUNS:
-        lead = None  # "Pay stub of an employee": a noun compound
+    if lead in v.PAY_COMPOUNDS and start + 1 < count and tokens[start + 1] in v.PAY_NOUNS:
+        lead = None  # "Pay stub of an employee", "Payout schedule: ...": a noun compound
     if lead in v.AMBIGUOUS and _names_a_thing(sentence, tokens, start):
         lead = None  # "Invoice-reconstruction attempts ...", "Order status of ...": a noun
     if (lead is not None and start + 1 < count and tokens[start + 1] in _PLURAL_BE

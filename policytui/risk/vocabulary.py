@@ -299,6 +299,9 @@ PAYING_VERBS: frozenset[str] = frozenset("pay buy purchase donate tip charge".sp
 PAY_NOUNS: frozenset[str] = frozenset(
     "stub stubs slip slips period periods rate rates date dates grade grades scale scales cycle "
     "cycles schedule schedules statement statements".split())
+# The money verbs that make such a compound: "payout schedule", "payout dates" name when a
+# payout is made, as "pay period" does.
+PAY_COMPOUNDS: frozenset[str] = frozenset("pay payout".split())
 # Words before a verb that make the act a what-if: "preview_transaction_create".
 HYPOTHETICAL: frozenset[str] = frozenset(
     "preview previews simulate simulation dryrun dry estimate quote".split())
