@@ -413,3 +413,22 @@ def test_payout_before_its_timing_is_a_noun(name, description, expected):
         assert found not in ("Financial", "Read")  # a noun phrase: no act, nor a reader
     else:
         assert found == expected
+
+
+# ----- a card issued is no money moved, unless it holds funds ---------------------------------------
+
+HOLDER = {"holder_id": {"type": "string"}, "nickname": {"type": "string"}}
+
+
+@pytest.mark.parametrize("name,description,properties,expected", [
+    ("cowork_issue_keycard", "Issue an access card for a member.", HOLDER, "Write"),
+    ("issue_virtual_card", "Issue a new virtual card to an employee.", HOLDER, "Write"),
+    # a card that holds funds, or is given an amount to spend, moves money onto it
+    ("issue_gift_card", "Issue a gift card with an initial balance.", HOLDER, "Financial"),
+    ("issue_virtual_card", "Issue a new virtual card to an employee.",
+     {**HOLDER, "spend_limit": {"type": "integer"}, "currency": {"type": "string"}},
+     "Financial"),
+    ("charge_card", "Charge the customer's card.", HOLDER, "Financial"),
+])
+def test_a_card_issued_without_funds_moves_no_money(name, description, properties, expected):
+    assert category(name, description, properties) == expected

@@ -680,6 +680,8 @@ def financial(kind: str | None, verb: str | None, words: list[str],
     if unpaid is not None and (head in _SUBSCRIPTIONS or after in _SUBSCRIPTIONS) and unpaid(
             head if head in _SUBSCRIPTIONS else after or ""):
         return False  # "delete_subscription" of a webhook, "renew" one to change events
+    if verb in CARD_MAKING and after in CARDS and unpaid is not None and unpaid(after):
+        return False  # "Issue an access card", "order_card": a card is made, no money moves
     if verb in v.MONEY_IF_CONTEXT and (after is None or money_noun(after)
                                        or after in v.MONEY_MOVEMENT_NOUNS
                                        or after in v.PAYERS) and money():
@@ -711,6 +713,14 @@ def financial(kind: str | None, verb: str | None, words: list[str],
                         "is owed")
         return True
     return False
+
+
+# Issuing, ordering or sending a card makes the card (a payment card, a keycard); funds move
+# only onto one that holds them: a gift or prepaid card, or one given an amount ("Issue a gift
+# card with an initial balance", a virtual card with `spendLimit` and `currency`).
+CARD_MAKING = frozenset("issue order send".split())
+CARDS = frozenset("card cards keycard keycards".split())
+FUNDED_CARDS = frozenset("gift prepaid giftcard giftcards balance value".split())
 
 
 # The documents that close a sale in the accounting of Russia and its neighbours (an act of

@@ -17,8 +17,10 @@ from policytui.risk.categories import CRITICAL, FINANCIAL, READ
 from policytui.risk.descriptions import DescriptionVerbs
 from policytui.risk.findings import Reading, quote
 from policytui.risk.money import (
+    CARDS,
     FACETS,
     FILLER,
+    FUNDED_CARDS,
     MAKE_UP,
     NAME_SETTLING_WORDS,
     PAID_HEADS,
@@ -108,7 +110,7 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
                 not mails_a_document(name, desc, acting, schema)) and (
                 (found := _acts_on_money(r.kind, name, desc, acting, words, lambda: (
                     money_server or money_context(name, desc, facts, schema=schema)),
-                    money_record))
+                    money_record, bool(facts.money_arguments)))
                 is not None):
             r.evidence.extend(found)
             r.category, r.severity = FINANCIAL, CRITICAL
@@ -254,12 +256,12 @@ def _said_by_money_servers(name: NameVerbs, desc: DescriptionVerbs, schema: Any,
 
 def _acts_on_money(kind: str, name: NameVerbs, desc: DescriptionVerbs, acting: str | None,
                    words: list[str], in_sight: Callable[[], bool],
-                   record: MoneyRecord | None = None) -> list[str] | None:
+                   record: MoneyRecord | None = None, amounts: bool = True) -> list[str] | None:
     """Why the verb the reading rests on (`acting`, of `kind`) moves money by what it acts on,
     in the name (`words`) or in the description, or None. `in_sight()` says money is in
     sight (asked at most once). `record` is the server's money record, which a bare generic
     object of the description may be. Asked only when the verb needs money in sight or
-    something that may be paid is named."""
+    something that may be paid is named. `amounts` says the schema takes an amount."""
     seen: list[bool] = []
 
     def money() -> bool:
@@ -279,7 +281,11 @@ def _acts_on_money(kind: str, name: NameVerbs, desc: DescriptionVerbs, acting: s
 
     def unpaid(head: str) -> bool:
         if head not in answers:
-            answers[head] = data_subscription(words, desc)
+            answers[head] = (
+                # a card made without an amount, and not one that holds funds
+                not amounts and FUNDED_CARDS.isdisjoint(words)
+                and FUNDED_CARDS.isdisjoint(desc.words[:30])
+                if head in CARDS else data_subscription(words, desc))
         return answers[head]
 
     # What the description's verb acts on counts too; a description without a verb says
