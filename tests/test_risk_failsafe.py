@@ -172,6 +172,51 @@ def test_a_value_not_required_or_a_key_leaves_a_reader_alone(name, description, 
     assert c.category == "Read", c.evidence
 
 
+_LIST = {"type": "array", "items": {"type": "string"}}
+
+
+@pytest.mark.parametrize("name,description,properties,required,namer", [
+    # The whole list of what the name names, handed over under a sentence with no verb.
+    ("nameservers", "Nameservers for a domain.",
+     {"domain": {"type": "string"}, "nameservers": _LIST}, ["domain", "nameservers"], "name"),
+    ("negative_keywords", "Negative keywords for a campaign (replaces the list).",
+     {"campaign_id": {"type": "string"}, "keywords": _LIST}, ["campaign_id", "keywords"],
+     "name"),
+    # The noun heading the first sentence, before "for" or "of", is no command: handed a
+    # value of it, the call sets it.
+    ("grade_submission", "Score for a student's assignment submission.",
+     {"submission_id": {"type": "string"}, "score": {"type": "number"}},
+     ["submission_id", "score"], "first sentence"),
+])
+def test_a_list_or_the_sentence_s_own_noun_handed_as_a_value_sets_it(name, description,
+                                                                     properties, required,
+                                                                     namer):
+    c = classify(_required(name, description, properties, required))
+    assert c.category != "Read", c.evidence
+    assert any(f"is a value of what the {namer} names: the call sets it" in line
+               for line in c.evidence), c.evidence
+
+
+@pytest.mark.parametrize("name,description,properties,required", [
+    # The list is not required: a filter.
+    ("nameservers", "Nameservers for a domain.",
+     {"domain": {"type": "string"}, "nameservers": _LIST}, ["domain"]),
+    # A list handed to a sentence with a verb is what it works on.
+    ("price_legs", "Given a strategy bid, return per-leg prices.",
+     {"venue": {"type": "string"}, "legs": {"type": "array", "items": {"type": "object"}}},
+     ["venue", "legs"]),
+    # Handed only a key of the thing the sentence names.
+    ("grade_report", "Score for a student's assignment submission.",
+     {"submission_id": {"type": "string"}}, ["submission_id"]),
+    # Text named like the sentence's noun is a key to look up by, not a value to set.
+    ("currency_info", "Symbol for a currency.", {"symbol": {"type": "string"}}, ["symbol"]),
+])
+def test_a_list_or_a_key_that_sets_nothing_leaves_a_reader_alone(name, description,
+                                                                 properties, required):
+    c = classify(_required(name, description, properties, required))
+    assert c.category == "Read", c.evidence
+
+
 @pytest.mark.parametrize("name,description", [
     ("erp.cycle_count", "Cycle count for a bin \u2014 records the counted quantity and adjusts "
      "on-hand stock."),

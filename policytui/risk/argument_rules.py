@@ -269,9 +269,10 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
     # ("k8s_replicas" with a required integer `replicas`, "dnd" with a required `dnd`
     # switch): what it shows is what it is told to become, so the call sets it.
     if r.category == READ and name.kind is None and (
-            setting := _value_of_its_name(name, schema)) is not None:
-        r.evidence.append(f"argument {quote(setting)}, required, is a value of what the name "
-                          "names: the call sets it")
+            found := _value_of_its_name(name, desc, schema)) is not None:
+        setting, namer = found
+        r.evidence.append(f"argument {quote(setting)}, required, is a value of what the "
+                          f"{namer} names: the call sets it")
         r.against.append("the name and description alone would say it reads")
         r.category, r.severity = KIND_RISK[v.MODIFY]
         r.disagree = True
@@ -361,24 +362,39 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
             r.category, r.severity = DESTRUCTIVE, CRITICAL
 
 
-# The types of a value one sets, not of a key one looks up by: a count, a level, a switch.
-_SETTING_TYPES = frozenset(("integer", "number", "boolean"))
+# The types of a value one sets, not of a key one looks up by: a count, a level, a switch, or
+# the whole list of something ("nameservers", "keywords").
+_SETTING_TYPES = frozenset(("integer", "number", "boolean", "array"))
+# What follows a noun heading a first sentence: "Score for a submission", "Price of a product".
+_NOUN_HEAD_JOINS = frozenset(("for", "of"))
 
 
-def _value_of_its_name(name: NameVerbs, schema: Any) -> str | None:
-    """The required argument, a number or a switch, named as the name's last word (or its
-    singular or plural), or None."""
+def _value_of_its_name(name: NameVerbs, desc: DescriptionVerbs, schema: Any
+                       ) -> tuple[str, str] | None:
+    """(the required argument, "name" or "first sentence") for an argument, a number, a
+    switch or a list, named as the name's last word (or its singular or plural), or as the
+    noun heading the first sentence ("Score for a student's submission" with a required
+    `score`), or None."""
     props = schema.get("properties") if isinstance(schema, dict) else None
     required = schema.get("required") if isinstance(schema, dict) else None
     if not name.words or type(props) is not dict or type(required) is not list:
         return None
     last = name.words[-1]
     named = {last, last[:-1] if last.endswith("s") else last + "s"}
+    words = desc.words
+    if len(words) > 1 and words[1] in _NOUN_HEAD_JOINS:
+        # The sentence's first word, followed by "for" or "of", is a noun naming the thing,
+        # not a command: handed a value of it, the call sets it.
+        named.add(words[0])
     for arg in required:
         spec = props.get(arg) if isinstance(arg, str) else None
         if (isinstance(spec, dict) and spec.get("type") in _SETTING_TYPES
-                and normalize(arg) in named):
-            return arg
+                and normalize(arg) in named
+                # A list is also what a computation is handed ("price_legs": "Given a bid,
+                # return per-leg prices", with `legs`): only under a sentence with no verb.
+                and (spec["type"] != "array" or desc.kind is None)):
+            return arg, ("name" if normalize(arg) in (last, last[:-1], last + "s")
+                         else "first sentence")
     return None
 
 
