@@ -218,6 +218,29 @@ def test_a_list_or_a_key_that_sets_nothing_leaves_a_reader_alone(name, descripti
 
 
 @pytest.mark.parametrize("name,description", [
+    ("log_metrics", "Logs metrics to an experiment run."),
+    ("log_metrics", "Log training metrics into the run."),
+    ("journal_events", "Journals events to the audit store."),
+])
+def test_a_name_of_nouns_whose_first_word_sends_the_rest_somewhere_is_no_reader(name,
+                                                                               description):
+    # The name's first word leads the sentence, bare or in the third person, on what the rest
+    # of the name names, and sends it "to" or "into" a place: a command, not a view of data.
+    c = classify(tool(name, description))
+    assert c.category == "Write", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    ("usage_metrics", "Usage metrics to date for the account."),  # "to date": no place
+    ("job_metrics", "Job metrics for a run."),
+    ("log_metrics", "Log metrics of a run, newest first."),  # sent nowhere
+])
+def test_a_name_of_nouns_restated_as_a_noun_phrase_still_reads(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
     ("erp.cycle_count", "Cycle count for a bin \u2014 records the counted quantity and adjusts "
      "on-hand stock."),
     ("validate_ticket", "Validate a parking ticket for a merchant: applies the merchant's "

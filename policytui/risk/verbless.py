@@ -187,6 +187,26 @@ def unknown_command(name: NameVerbs, desc: DescriptionVerbs) -> tuple[str, str] 
     return None
 
 
+def sends_what_it_names(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
+    """The name's first word when it leads the first sentence as a command, bare or in the
+    third person, on what the rest of the name names, sent somewhere ("log_metrics": "Logs
+    metrics to an experiment run", "Log training metrics into the run"), else None. The
+    destination must open with an article or the like: "Usage metrics to date" names them."""
+    own = name.words[1 if name.namespace else 0:]
+    words = desc.words
+    if len(own) < 2 or len(words) < 4:
+        return None
+    first = words[0]
+    if first != own[0] and not third_person_of(first, own[0]):
+        return None
+    for at in range(1, min(len(words) - 2, 4)):
+        if _restates(words[at], own[-1:]):
+            if words[at + 1] in WHERE_TO and words[at + 2] in OBJECT_OPENERS:
+                return first
+            return None
+    return None
+
+
 _THINGS = frozenset("everything nothing something anything thing things string strings".split())
 
 

@@ -38,6 +38,7 @@ from policytui.risk.verbless import (
     foreign_question,
     names_a_view,
     names_what_is_shown,
+    sends_what_it_names,
     third_person_of,
     third_person_verb,
     unknown_command,
@@ -279,7 +280,8 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         evidence.append(f"no verb in the name or the description's first sentence, but the "
                         f"description says the tool is {quoted_word(said)}")
     elif (name.kind is None and desc.kind is None and (desc.words or desc.phrase) and (
-            len(name.words) > 1 and (name.words[-1] in v.VIEW_NOUNS
+            len(name.words) > 1 and ((name.words[-1] in v.VIEW_NOUNS
+                                      and sends_what_it_names(name, desc) is None)
                                      or ((name.words[-1] in _SHOWN_REPORTS
                                           or name.words[-1] in _SHOWN_MEASURES
                                           or _a_collection_then_when(name, desc))
