@@ -217,6 +217,37 @@ def test_a_list_or_a_key_that_sets_nothing_leaves_a_reader_alone(name, descripti
     assert c.category == "Read", c.evidence
 
 
+@pytest.mark.parametrize("name,description,properties,required", [
+    ("feature_flag", "Feature flag state for a project.",
+     {"flag": {"type": "string"},
+      "enabled": {"type": "boolean", "description": "Whether the flag is on"}},
+     ["flag", "enabled"]),
+    ("channel_notifications", "Notification settings of a channel.",
+     {"channel": {"type": "string"}, "is_muted": {"type": "boolean"}}, ["channel", "is_muted"]),
+])
+def test_a_reader_handed_a_required_state_switch_puts_something_in_that_state(
+        name, description, properties, required):
+    c = classify(_required(name, description, properties, required))
+    assert c.category == "Write", c.evidence
+    assert any("a required switch, is a state the call puts something in" in line
+               for line in c.evidence), c.evidence
+
+
+@pytest.mark.parametrize("name,description,properties,required", [
+    # Optional: a filter on what is shown.
+    ("feature_flags", "Feature flags of a project.",
+     {"project": {"type": "string"}, "enabled": {"type": "boolean"}}, ["project"]),
+    # Required, but a switch on what the reply holds, not a state.
+    ("audit_events", "Audit events of a project.",
+     {"project": {"type": "string"}, "include_archived": {"type": "boolean"}},
+     ["project", "include_archived"]),
+])
+def test_a_reader_s_optional_or_reply_switch_is_no_state_it_sets(name, description,
+                                                                properties, required):
+    c = classify(_required(name, description, properties, required))
+    assert c.category == "Read", c.evidence
+
+
 @pytest.mark.parametrize("name,description", [
     ("log_metrics", "Logs metrics to an experiment run."),
     ("log_metrics", "Log training metrics into the run."),

@@ -277,6 +277,15 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
         r.category, r.severity = KIND_RISK[v.MODIFY]
         r.disagree = True
 
+    # A required switch named as a state something is put in ("enabled", "muted", "is_locked")
+    # is the state the call puts it in: a reader is not told whether what it shows is on.
+    if r.category == READ and (state := _a_state_switch(schema)) is not None:
+        r.evidence.append(f"argument {quote(state)}, a required switch, is a state the call "
+                          "puts something in")
+        r.against.append("the name and description alone would say it reads")
+        r.category, r.severity = WRITE, DEFAULT_SEVERITY[WRITE]
+        r.disagree = True
+
     # A required argument described as the value something is to take ("price": "New price
     # in cents", "replicas": "Desired replica count", "body": "The updated text") is what the
     # call writes, whatever the name and description say it shows ("price_of_product": "Price
@@ -395,6 +404,32 @@ def _value_of_its_name(name: NameVerbs, desc: DescriptionVerbs, schema: Any
                 and (spec["type"] != "array" or desc.kind is None)):
             return arg, ("name" if normalize(arg) in (last, last[:-1], last + "s")
                          else "first sentence")
+    return None
+
+
+# States a switch puts something in, as arguments name them ("enabled", "is_muted").
+_STATES = frozenset(
+    """
+    enabled disabled enable disable active inactive on off muted locked unlocked visible hidden
+    paused archived pinned starred published public private subscribed favorite favorited
+    """.split())
+
+
+def _a_state_switch(schema: Any) -> str | None:
+    """The first required boolean argument named as a state ("enabled", "is_muted"), or
+    None. Asked of every reader: plain type tests before any name is looked at."""
+    if type(schema) is not dict:
+        return None
+    required = schema.get("required")
+    props = schema.get("properties")
+    if not required or type(required) is not list or type(props) is not dict:
+        return None
+    for arg in required:
+        spec = props.get(arg) if type(arg) is str else None
+        if type(spec) is dict and spec.get("type") == "boolean":
+            named = normalize(arg)
+            if named in _STATES or (named[:2] == "is" and named[2:] in _STATES):
+                return arg
     return None
 
 
