@@ -187,6 +187,14 @@ _LIST = {"type": "array", "items": {"type": "string"}}
     ("grade_submission", "Score for a student's assignment submission.",
      {"submission_id": {"type": "string"}, "score": {"type": "number"}},
      ["submission_id", "score"], "first sentence"),
+    # The phrase's head may follow a word that says which ("Target temperature of"), and the
+    # unit the sentence gives the value in names it too ("..., in GB"); a sentence and name
+    # with no verb at all (Other) are told what to set the same way.
+    ("heating_zone", "Target temperature of a zone, in degrees.",
+     {"zone": {"type": "string"}, "temperature": {"type": "number"}}, ["zone", "temperature"],
+     "first sentence"),
+    ("quota", "Storage quota of a user, in GB.",
+     {"user": {"type": "string"}, "gb": {"type": "number"}}, ["user", "gb"], "first sentence"),
 ])
 def test_a_list_or_the_sentence_s_own_noun_handed_as_a_value_sets_it(name, description,
                                                                      properties, required,
@@ -210,6 +218,11 @@ def test_a_list_or_the_sentence_s_own_noun_handed_as_a_value_sets_it(name, descr
      {"submission_id": {"type": "string"}}, ["submission_id"]),
     # Text named like the sentence's noun is a key to look up by, not a value to set.
     ("currency_info", "Symbol for a currency.", {"symbol": {"type": "string"}}, ["symbol"]),
+    # "in" with no comma before it says where, not a unit.
+    ("word_counts", "Counts of words in texts.", {"texts": _LIST}, ["texts"]),
+    # A page of the reply is how much to show.
+    ("query_results", "Page of results for a query.",
+     {"query": {"type": "string"}, "page": {"type": "integer"}}, ["query", "page"]),
 ])
 def test_a_list_or_a_key_that_sets_nothing_leaves_a_reader_alone(name, description,
                                                                  properties, required):

@@ -268,12 +268,14 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
     # A name of nouns alone whose last word is a setting it must be handed a value of
     # ("k8s_replicas" with a required integer `replicas`, "dnd" with a required `dnd`
     # switch): what it shows is what it is told to become, so the call sets it.
-    if r.category == READ and name.kind is None and (
+    # A name and sentence with no verb at all (Other) are told the same way what to set.
+    if r.category in (READ, OTHER) and name.kind is None and (
             found := _value_of_its_name(name, desc, schema)) is not None:
         setting, namer = found
         r.evidence.append(f"argument {quote(setting)}, required, is a value of what the "
                           f"{namer} names: the call sets it")
-        r.against.append("the name and description alone would say it reads")
+        if r.category == READ:
+            r.against.append("the name and description alone would say it reads")
         r.category, r.severity = KIND_RISK[v.MODIFY]
         r.disagree = True
 
@@ -376,6 +378,11 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
 _SETTING_TYPES = frozenset(("integer", "number", "boolean", "array"))
 # What follows a noun heading a first sentence: "Score for a submission", "Price of a product".
 _NOUN_HEAD_JOINS = frozenset(("for", "of"))
+# Heads of a phrase that name how much of the reply to show, not a thing to set ("Page of
+# results for a query" with a required `page`).
+_CALL_OPTIONS = frozenset("page pages limit offset size number top".split())
+# A unit the sentence ends by giving its value in: "Storage quota of a user, in GB".
+_GIVEN_IN = re.compile(r",\s*in\s+([A-Za-z]+)\W*$")
 
 
 def _value_of_its_name(name: NameVerbs, desc: DescriptionVerbs, schema: Any
@@ -391,10 +398,16 @@ def _value_of_its_name(name: NameVerbs, desc: DescriptionVerbs, schema: Any
     last = name.words[-1]
     named = {last, last[:-1] if last.endswith("s") else last + "s"}
     words = desc.words
-    if len(words) > 1 and words[1] in _NOUN_HEAD_JOINS:
-        # The sentence's first word, followed by "for" or "of", is a noun naming the thing,
-        # not a command: handed a value of it, the call sets it.
-        named.add(words[0])
+    for at in range(1, min(len(words), 4)):
+        if words[at] in _NOUN_HEAD_JOINS:
+            # The word before the first "for" or "of" heads a noun phrase naming the thing
+            # ("Score for a submission", "Storage quota of a user"), and a unit it is given in
+            # names its value ("..., in GB"): handed that value, the call sets it.
+            if words[at - 1] not in _CALL_OPTIONS:
+                named.add(words[at - 1])
+                if (given := _GIVEN_IN.search(desc.sentence)) is not None:
+                    named.add(given.group(1).lower())
+            break
     for arg in required:
         spec = props.get(arg) if isinstance(arg, str) else None
         if (isinstance(spec, dict) and spec.get("type") in _SETTING_TYPES
