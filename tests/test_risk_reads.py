@@ -1505,3 +1505,47 @@ def test_a_collection_then_which_of_them_reads(name, description):
 def test_a_collection_then_which_of_them_still_acts_where_the_words_say_so(name, description):
     c = classify(tool(name, description))
     assert c.category != "Read", c.evidence
+
+
+# ----- a verb that runs or adds, before a view kept about its acts ---------------------------
+
+
+@pytest.mark.parametrize("name,description", [
+    ("run_history", "Past runs of the pipeline with their outcomes."),
+    ("deploy_history", "Deployment history of a service."),
+    ("restart_count", "Number of container restarts per pod."),
+    ("install_stats", "Active installs per app version."),
+    ("reboot_history", "Reboots of a host in the last 30 days."),
+    ("deploy_log", "Log of deployments to an environment: who deployed what and when."),
+])
+def test_a_view_of_the_acts_a_name_verb_spells_reads(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+    assert any("names the acts the view" in line for line in c.evidence)
+
+
+@pytest.mark.parametrize("name,description", [
+    # The act named only as a participle may be what the call does.
+    ("push_metrics", "Metrics pushed to the gateway."),
+    # The head of the phrase is the act itself: a sync of statuses.
+    ("sync_status", "Status sync for all devices."),
+    # A view a call makes, not one kept about acts.
+    ("create_schedule", "Schedule for the week."),
+    ("send_report", "Weekly report of sends per campaign."),
+    # Something done in the sentence, after it, or later.
+    ("run_history", "Past runs of the pipeline; failed runs are retried."),
+    ("restart_count", "Number of restarts per pod, restarting any pod over the limit."),
+    ("deploy_status", "Status of the deploy. Triggers a new deploy if the last one failed."),
+    ("send_stats", "Stats of the campaign sends, emailed to the owner."),
+    # Verbs that change, remove or pay, or that act on such a view wherever they stand.
+    ("reset_count", "Count of resets."),
+    ("clear_history", "History of clears."),
+    ("refund_rate", "Share of orders refunded per month: refunds per order."),
+    ("set_status", "Status of the sets."),
+    # The verb after "to", or before what opens its object.
+    ("deploy_history", "History of services ready to deploy."),
+])
+def test_a_view_ending_an_acting_name_still_acts_unless_the_acts_are_named(name, description):
+    c = classify(tool(name, description))
+    assert c.category != "Read", c.evidence
+

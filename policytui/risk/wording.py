@@ -90,6 +90,15 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
                 evidence.append(f"'{name.verb}' names what the view {quoted_word(view)} is "
                                 "of, and the description is a noun phrase naming that view")
             kind, confidence, clear = v.READ, 45, True
+        elif (act_view := _view_of_the_act(name, desc)) is not None:
+            # "run_history": "Past runs of the pipeline"; "restart_count": "Number of
+            # container restarts per pod". The name's verb runs or adds something, but the view
+            # ending the name is one no call makes, and the sentence, with nothing done in it,
+            # names the verb's act as a noun: the view is of those acts.
+            against.append(f"the name alone would say it {texts[kind]}")
+            evidence.append(f"'{name.verb}' names the acts the view {quoted_word(act_view)} "
+                            "is of: the description names them as a noun and does nothing")
+            kind, confidence, clear, desc_kind = v.READ, 45, True, None
         elif (desc_kind is None and name.verb in _QUEUES and name.prefix
               and name.words[-1] == name.verb and name.last is None and not name.alternatives
               and desc.words and _nothing_said_done(name, desc)):
@@ -671,6 +680,94 @@ def _view_under_a_noun(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
             and names_a_view(name, desc) == words[-1]):
         return words[-1]
     return None
+
+
+# Views that are kept about acts and that no call runs, adds or sends: "run_history",
+# "restart_count", "deploy_log", "install_stats". Not what a call makes or sends (a report,
+# a summary, a schedule, a profile), nor what it may set (a level, a limit, a mode).
+_VIEWS_OF_ACTS = frozenset(
+    """
+    history status state stats statistics count counts rate rates ratio progress log logs
+    totals metrics trends timeline usage activity performance health
+    """.split())
+# Heads of a noun phrase that measure or count what follows: "Number of container restarts".
+_MEASURE_HEADS = _VIEWS_OF_ACTS | frozenset("number total amount".split())
+# Where the noun phrase that heads a sentence ends: a preposition, a join or a separator.
+_HEAD_ENDS = frozenset(
+    "of for per by in on at across with from over to within between since during , ( ) : - "
+    "and or".split())
+# What follows a plural leading the sentence, where a verb in the third person would take an
+# object: "Reboots of a host", "Restarts per pod". Not "to" or "into" ("Deploys to prod").
+_AFTER_A_PLURAL_ACT = frozenset("of per for in on since over across during by".split())
+_ACT_NOUN_WINDOW = 10
+
+
+def _act_nouns(verb: str) -> frozenset[str]:
+    """The forms in which a sentence names a verb's acts as nouns: "run", "runs", "deployment",
+    "installations", "creation". Never a participle or gerund, which may say what is done."""
+    stem = verb[:-1] if verb.endswith("e") else verb
+    forms = {verb, verb + "s", verb + "es", verb + "ment", verb + "ments", verb + "ion",
+             verb + "ions", stem + "ion", stem + "ions", verb + "ation", verb + "ations",
+             stem + "ation", stem + "ations"}
+    if verb.endswith("y"):
+        forms.add(verb[:-1] + "ies")
+    return frozenset(forms)
+
+
+def _view_of_the_act(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
+    """The view ending a name whose verb runs or adds something, when the view is one kept
+    about acts (`_VIEWS_OF_ACTS`) and the first sentence is a noun phrase headed by a view or
+    a measure that names the verb's acts as a noun ("run_history": "Past runs of the
+    pipeline", "deploy_history": "Deployment history of a service", "reboot_history":
+    "Reboots of a host"), with nothing done anywhere in the description; else None.
+    Never a verb that removes, changes or pays, nor one that acts on such a view wherever it
+    stands (`ACTS_BEFORE_A_VIEW`: "set_status"), nor an HTTP method; never when the sentence
+    names the act only as a participle or gerund ("Metrics pushed to the gateway"), nor with
+    its verb after "to" ("Rooms available to book")."""
+    verb = name.verb
+    words = name.words
+    if (words[-1] not in _VIEWS_OF_ACTS or verb is None or name.kind not in (v.WRITE, v.EXECUTE)
+            or name.alternatives
+            or name.agent or name.launched or name.lexicon or name.noun is not None
+            or verb in ACTS_BEFORE_A_VIEW or verb in v.HTTP_WRITES or verb not in words):
+        return None
+    at = words.index(verb)
+    if at == len(words) - 1 or any(
+            w in v.VERBS for w in words[at + 1:-1]) or (
+            words[-1] in v.VERBS and (name.last != words[-1] or name.last_kind != v.READ)):
+        return None  # another verb in the name: "run_and_log"; "count" ending it only reads
+    said = desc.words
+    if not said or not said[0].isalpha():
+        return None
+    forms = _act_nouns(verb)
+    if desc.kind is not None:
+        # "reboot_history": "Reboots of a host": the sentence was read as leading with the
+        # verb, but it is the acts' plural, before a preposition a verb would not take.
+        if not (desc.kind == name.kind and desc.lead == verb and said[0] != verb
+                and said[0] in forms and len(said) > 1 and said[1] in _AFTER_A_PLURAL_ACT):
+            return None
+        head = [said[0]]
+    else:
+        head = []
+        for word in said[:_PHRASE_HEAD_WORDS]:
+            if word in _HEAD_ENDS:
+                break
+            head.append(word)
+        if not head or (head[-1] not in _MEASURE_HEADS
+                        and not (head[-1] in forms and head[-1] != verb)):
+            return None  # "Status sync for all devices": the head is the act itself
+    named = False
+    for i, word in enumerate(said[:_ACT_NOUN_WINDOW]):
+        if word in forms and (i == 0 or said[i - 1] != "to") and not (
+                i + 1 < len(said) and said[i + 1] in OBJECT_OPENERS):
+            named = True
+            break
+    if not named or not _nothing_said_done(name, desc):
+        return None
+    return words[-1]
+
+
+_PHRASE_HEAD_WORDS = 6
 
 
 def _named_after_of(word: str, words: list[str]) -> bool:
