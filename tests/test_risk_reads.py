@@ -1549,3 +1549,39 @@ def test_a_view_ending_an_acting_name_still_acts_unless_the_acts_are_named(name,
     c = classify(tool(name, description))
     assert c.category != "Read", c.evidence
 
+
+# ----- a reading name's noun, leading its description ----------------------------------------
+
+
+@pytest.mark.parametrize("name,description", [
+    ("get_trading_hours", "Trading sessions and holidays of an exchange."),
+    ("get_share_settings", "Sharing settings for a file."),
+    ("calls.list", "Call logs with direction, status, duration and price."),
+    ("get_sell_through", "Sell-through rate per product."),
+    ("getRefundPolicy", "Refund and return policy of the store."),
+    ("track_shipment", "Tracking history of a package."),
+])
+def test_a_reading_names_noun_leading_its_description_is_no_verb(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # Before what opens an object, a bare object or a particle: a command.
+    ("get_refund", "Refund the payment."),
+    ("get_refund", "Refund payments for an order."),
+    ("get_refund", "Refund and close the ticket."),
+    ("list_changes", "Changes the order of the list."),
+    ("get_trading", "Trading shares for the user."),
+    ("get_sharing", "Sharing the file with a user."),
+    # A passive that acts, or a step or clause that does something.
+    ("get_trading_hours", "Trading sessions of an exchange are opened at nine."),
+    ("get_share_settings", "Sharing settings of a file and sends them to the owner."),
+    ("get_share_settings", "Sharing settings of a file, applied to every folder."),
+    # A word that removes, outside the name's own compound.
+    ("list_deletes", "Deletes to a table since a time."),
+])
+def test_a_reading_names_noun_leading_its_description_still_acts_as_a_command(name,
+                                                                             description):
+    c = classify(tool(name, description))
+    assert c.category != "Read", c.evidence

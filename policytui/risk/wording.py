@@ -140,7 +140,7 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
                 kind, confidence, clear = v.READ, 65, True
                 rendered = reason is _RENDERED
             elif order[desc_kind] > order[kind] and (
-                    _restates_the_object(name, desc) or (
+                    _restates_the_object(name, desc) or _lead_is_the_read_noun(name, desc) or (
                         kind == v.READ == name.kind and desc_kind != v.REMOVE
                         and not name.ambiguous and desc.words
                         and desc.words[0] in name.words
@@ -554,6 +554,99 @@ def _restates_the_object(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     # "invoice_list": "Invoices issued to students": what the name reads, then a participle
     # saying which ones.
     return before and len(words[1]) > 4 and words[1].endswith("ed")
+
+
+# Prepositions that end the head of a noun phrase opening a sentence ("Refund and return
+# policy of the store").
+_NOUN_HEAD_STOPS = frozenset(
+    "of for to into in on from by with since across between per over during within ( ,"
+    .split())
+# What a noun may be followed by, ending the head of a noun phrase, when a verb would take an
+# object: "Call logs", "Run metadata", "Sell-through rate".
+_HEADS_AFTER_A_NOUN = v.VIEW_NOUNS | frozenset(
+    """
+    logs log rate rates details detail record records settings status state data count totals
+    policy policies list
+    """.split())
+_PARTICLES_AFTER = frozenset("up down out off back over away it them".split())
+
+
+def _a_form_of(word: str, noun: str) -> str | None:
+    """How `word`, opening a sentence, is a form of the name's word `noun`: "same", "plural"
+    ("changes" of "changes" or of "change"; "rate" of "rates"), "gerund" ("trading",
+    "sharing" of "share"), or None."""
+    if len(word) > 5 and word.endswith("ing") and word == noun:
+        return "gerund"
+    if word == noun or (noun.endswith("s") and word == noun[:-1]):
+        return "plural" if plural_noun(word) else "same"
+    if word in (noun + "s", noun + "es"):
+        return "plural"
+    if len(word) > 5 and word.endswith("ing") and (
+            word == noun or word[:-3] in (noun, noun[:-1], noun + noun[-1:])):
+        return "gerund"  # "trading" of "trading" or "trade"
+    return None
+
+
+def _lead_is_the_read_noun(name: NameVerbs, desc: DescriptionVerbs) -> bool:
+    """Under a name whose only verb reads, does the first sentence lead with a word the name
+    holds as what it reads, shaped as a noun: a gerund before a noun ("get_trading_hours":
+    "Trading sessions and holidays"; "get_share_settings": "Sharing settings for a file"), or
+    the word itself before "of", a view of data or more of the name's own words
+    ("calls.list": "Call logs with direction", "get_sell_through": "Sell-through rate per
+    product", "getRefundPolicy": "Refund and return policy")? Then it is that noun, not the
+    verb it also spells. (A plural before a preposition is `opens_with_the_looked_up_noun`'s.)
+    Never before what opens an object, a particle or a bare object ("get_refund": "Refund the
+    payment", "Refund payments for an order"), never when the sentence goes on to do
+    something, and a word that removes or pays only as part of the name's own compound
+    ("Refund and return policy")."""
+    words = desc.words
+    verb = name.verb
+    if (name.kind != v.READ or verb is None or name.ambiguous or name.last is not None
+            or name.alternatives or name.agent or name.launched or name.lexicon
+            or len(words) < 2 or desc.lead is None or base_verb(words[0]) != desc.lead):
+        return False
+    first, after = words[0], words[1]
+    if after in OBJECT_OPENERS or after in _PARTICLES_AFTER:
+        return False
+    own = [w for w in name.words if w != verb and w not in CONNECTORS]
+    shapes = {_a_form_of(first, w) for w in own} - {None}
+    if _a_form_of(first, verb) == "gerund":
+        shapes.add("gerund")  # "track_shipment": "Tracking history of a package"
+    if not shapes:
+        return False
+    # The rest of the name's compound, restated before the phrase ends ("policy" in "Refund
+    # and return policy of the store", "through rate" in "Sell-through rate").
+    restated = False
+    for word in words[1:_PHRASE_HEAD_WORDS]:
+        if word in _NOUN_HEAD_STOPS and word not in ("in", "on"):
+            break
+        if word in OBJECT_OPENERS:
+            return False
+        if word != first and any(_a_form_of(word, w) for w in own):
+            restated = True
+    if desc.kind in (v.REMOVE, v.MONEY):
+        noun_shaped = restated
+    elif "gerund" in shapes:
+        noun_shaped = (after.isalpha() and (base_verb(after) is None or after in own))
+    else:
+        noun_shaped = (after == "of" or after in _HEADS_AFTER_A_NOUN or restated)
+    if not noun_shaped or not _nothing_done_after(desc) or a_clause_says_what_is_done(
+            desc.sentence):
+        return False
+    for i, word in enumerate(words[1:], 1):
+        if word in _QUANTIFIERS and words[i - 1] not in _NOUN_HEAD_STOPS:
+            return False  # "Merges into main every approved pull request": its object
+        if word in _PASSIVE_BE and any(w.endswith("ed") or w in _SENT_FORMS
+                                       for w in words[i + 1:i + 4]):
+            return False  # "Trading sessions are opened at nine"
+        if words[i - 1] in _STEP_JOINS and (step := base_verb(word)) is not None and (
+                word != step and v.VERBS[step] != v.READ):
+            return False  # "Sharing settings of a file and sends them to the owner"
+    return True
+
+
+_QUANTIFIERS = frozenset("every each all any".split())
+_STEP_JOINS = frozenset("and then or".split())
 
 
 # Words that open a question a tool answers: "Who is home", "Which pods restarted today".
