@@ -113,6 +113,28 @@ def test_an_examining_verb_with_a_second_step_is_not_read(description):
     assert c.category != "Read", c.evidence
 
 
+@pytest.mark.parametrize("prop", [
+    {"type": "string", "format": "date"},
+    {"type": "string", "description": "AAAA-MM-GG"},
+    {"type": "string", "description": "Data (DD/MM/YYYY)"},
+    {"type": "string", "pattern": "^\\d{4}-\\d{2}-\\d{2}$"},
+])
+def test_a_payload_named_argument_holding_a_date_is_no_payload(prop):
+    # "data" is a date in Portuguese, Spanish and Italian: "Lista os agendamentos do dia".
+    c = classify(tool("listar_agendamentos", "Lista os agendamentos do dia.", {"data": prop}))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("prop", [
+    {"type": "string"},
+    {"type": "string", "description": "Dados do agendamento (JSON)"},
+    {"type": "object", "format": "date"},
+])
+def test_a_payload_named_argument_that_is_no_date_is_still_written(prop):
+    c = classify(tool("listar_agendamentos", "Lista os agendamentos do dia.", {"data": prop}))
+    assert c.category == "Write", c.evidence
+
+
 def test_a_payload_named_argument_described_as_what_to_find_is_a_filter():
     c = classify(tool("find_records", "Find records.",
                       {"value": {"type": "string", "description": "The value to search for"}}))

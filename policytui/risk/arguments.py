@@ -84,13 +84,34 @@ def _role(name: str) -> int:
 
 
 _NO_CONTENT_TYPES = frozenset(("boolean", "integer", "number"))
+# Formats of a single value, never content: `data` is a date in Portuguese, Spanish and Italian
+# ("data": {"format": "date"}).
+_VALUE_FORMATS = frozenset(("date", "date-time", "time", "email", "uuid"))
+# A date written out as its pattern, in the languages whose word for date is "data": "AAAA-MM-GG",
+# "YYYY-MM-DD", "DD/MM/AAAA"; or a schema pattern of digits and dashes ("^\d{4}-\d{2}-\d{2}$").
+_DATE_PATTERN = re.compile(
+    r"\b(?:yyyy|aaaa|jjjj|rrrr)[-/.]mm[-/.](?:dd|gg|tt|jj)\b"
+    r"|\b(?:dd|gg|tt|jj)[-/.]mm[-/.](?:yyyy|aaaa|jjjj|rrrr)\b"
+    r"|^\^?\\d\{4\}-\\d\{2\}-\\d\{2\}", re.IGNORECASE)
 
 
 def _holds_no_content(prop: dict[str, Any]) -> bool:
-    """A switch or a count (`patch: boolean`, `data: integer`) or a choice among fixed values
+    """A switch or a count (`patch: boolean`, `data: integer`), a choice among fixed values or
+    a single date, time, address or id (`data` with format "date" or described "AAAA-MM-GG")
     carries nothing to write, whatever its name."""
     kind = prop.get("type")
-    return (type(kind) is str and kind in _NO_CONTENT_TYPES) or "enum" in prop or "const" in prop
+    if (type(kind) is str and kind in _NO_CONTENT_TYPES) or "enum" in prop or "const" in prop:
+        return True
+    if kind not in (None, "string"):
+        return False
+    shape = prop.get("format")
+    if type(shape) is str and shape in _VALUE_FORMATS:
+        return True
+    for key in ("description", "pattern"):
+        said = prop.get(key)
+        if type(said) is str and _DATE_PATTERN.search(said[:120]):
+            return True
+    return False
 
 
 def _properties(schema: Any) -> dict[str, Any] | None:
