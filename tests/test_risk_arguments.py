@@ -113,6 +113,47 @@ def test_an_examining_verb_with_a_second_step_is_not_read(description):
     assert c.category != "Read", c.evidence
 
 
+@pytest.mark.parametrize("name,description,properties", [
+    # A judging verb whose object is a text to look at, or that hands back what it found:
+    # what the tool is handed is that text.
+    ("ci_lint_config", "Validate a pipeline configuration (.gitlab-ci.yml) and return syntax "
+                       "errors and warnings.",
+     {"project": TEXT, "content": {"type": "string",
+                                   "description": "The YAML configuration to validate"}}),
+    ("validate_json", "Validate a JSON document against a schema.",
+     {"data": TEXT, "schema": TEXT}),
+    ("lint_dockerfile", "Lint a Dockerfile and return rule violations.", {"content": TEXT}),
+    ("sign_verify", "Verifies a detached signature against a public key and says whether it is "
+                    "valid.", {"payload": TEXT, "signature": TEXT, "public_key": TEXT}),
+    ("check_manifest", "Check a Kubernetes manifest for deprecated API versions.",
+     {"body": TEXT}),
+])
+def test_a_payload_a_judging_verb_looks_at_as_a_text_is_what_it_reads(name, description,
+                                                                     properties):
+    c = classify(tool(name, description, properties))
+    assert c.category == "Read", c.evidence
+    assert any("examines" in line for line in c.evidence)
+
+
+@pytest.mark.parametrize("name,description,properties", [
+    # A record of the business, which validating may post or confirm.
+    ("validate_invoice", "Validate an invoice.", {"data": TEXT}),
+    ("validate_invoice", "Validate an invoice and return the posted number.", {"data": TEXT}),
+    # The payload's own words say it is written.
+    ("validate_config", "Validate a config file and return errors.",
+     {"content": {"type": "string", "description": "New config to apply once valid"}}),
+    # Parsing makes something of what it is handed.
+    ("parse_statement", "Parse a bank statement (CSV or OFX) into a proposal.",
+     {"content": TEXT}),
+    # A step after the judgement acts.
+    ("check_config", "Check a config file and save it to the server.", {"content": TEXT}),
+])
+def test_a_payload_a_judging_verb_does_not_look_at_as_a_text_is_still_written(
+        name, description, properties):
+    c = classify(tool(name, description, properties))
+    assert c.category != "Read", c.evidence
+
+
 @pytest.mark.parametrize("prop", [
     {"type": "string", "format": "date"},
     {"type": "string", "description": "AAAA-MM-GG"},

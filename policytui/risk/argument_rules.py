@@ -97,6 +97,14 @@ def _bare_code_argument(arg: str, facts: SchemaFacts, schema: Any) -> bool:
             and _PROGRAM_ARGUMENTS.isdisjoint(props))
 
 
+def _argument_text(schema: Any, arg: str) -> str:
+    """An argument's own description (its first 200 characters), or "" when it has none."""
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    spec = props.get(arg) if isinstance(props, dict) else None
+    said = spec.get("description") if isinstance(spec, dict) else None
+    return said[:200] if isinstance(said, str) else ""
+
+
 def _an_identifier_code(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
                         schema: Any) -> str | None:
     """The kind of identifier ("coupon") an undescribed argument called `code` holds, when
@@ -160,10 +168,59 @@ _OBJECT_ENDS = SEPARATORS | frozenset(
 _OBJECT_WORDS = 8
 
 
-def _examiner_of(name: NameVerbs, desc: DescriptionVerbs, payload: str) -> str | None:
+# Verbs that only judge what they are handed, and hand back the judgement: parsing, decoding
+# or classifying makes something of it ("Parse a bank statement into a proposal").
+_JUDGES = frozenset("validate verify lint check analyze analyse".split())
+# What a judging verb judges when it is handed a text to look at: a document, a file of
+# settings or code ("Validate a YAML document", "Lint a Dockerfile"). Not a record of the
+# business (an invoice, an order), which validating may post or confirm, nor a signature,
+# whose payload may be anything ("Verify the signature of a payload").
+_TEXTS_EXAMINED = frozenset(
+    """
+    document documents file files config configuration configurations manifest manifests
+    yaml json xml html csv markdown dockerfile schema template spec specification definition
+    snippet source text expression jwt certificate
+    """.split())
+# What a sentence hands back that only an examination finds: "... and return errors",
+# "... and return rule violations", "... and says whether it is valid".
+_FINDINGS = frozenset(
+    "errors warnings issues violations findings problems diagnostics whether".split())
+_HANDS_BACK = frozenset("return returns report reports say says list lists".split())
+# A payload whose own words say it is kept or sent is written, whatever else is examined.
+_WRITTEN = re.compile(r"\bto (?:write|save|store|apply|upload|send|post|publish|create|update)\b",
+                      re.IGNORECASE)
+
+
+def _examines_a_text(desc: DescriptionVerbs) -> bool:
+    """Does the first sentence lead with a verb that only judges (`_JUDGES`), whose object is
+    a text to look at (`_TEXTS_EXAMINED`: "Validate a JSON document against a schema", "Lint a
+    Dockerfile") or that goes on to hand back what it found ("... and return syntax errors",
+    "... and says whether it is valid")? Then what the tool is handed is what it examines."""
+    if desc.lead not in _JUDGES or desc.indirect:
+        return False
+    tokens = desc.words
+    at = next((i for i, token in enumerate(tokens[:3]) if base_verb(token) == desc.lead), None)
+    if at is None:
+        return False
+    for token in tokens[at + 1:at + 1 + _OBJECT_WORDS]:
+        if token in _OBJECT_ENDS or token == "(":
+            break
+        if token in _TEXTS_EXAMINED:
+            return True
+    for i, token in enumerate(tokens[at + 1:], at + 1):
+        if token in _HANDS_BACK and tokens[i - 1] == "and" and not _FINDINGS.isdisjoint(
+                tokens[i + 1:i + 5]):
+            return True
+    return False
+
+
+def _examiner_of(name: NameVerbs, desc: DescriptionVerbs, payload: str,
+                 schema: Any = None) -> str | None:
     """The tool's own verb, one that only examines, when it names the payload argument as what
     it examines: in the description's first sentence, right after its lead ("Validate content
-    ..." with `content`), or in the name after its verb ("decode_payload"); else None."""
+    ..." with `content`), in the name after its verb ("decode_payload"), or, for a payload
+    whose own words do not say it is written, as a text it looks at (`_examines_a_text`:
+    "Lint a Dockerfile and return rule violations" with `content`); else None."""
     key = normalize(payload)
     if desc.lead in _EXAMINERS:
         tokens = desc.words
@@ -175,6 +232,8 @@ def _examiner_of(name: NameVerbs, desc: DescriptionVerbs, payload: str) -> str |
                     break
                 if token == key:
                     return desc.lead
+        if _examines_a_text(desc) and not _WRITTEN.search(_argument_text(schema, payload)):
+            return desc.lead
     if name.verb in _EXAMINERS and key in name.words[name.words.index(name.verb) + 1:]:
         return name.verb
     return None
@@ -252,7 +311,7 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
     payloads = shape.payloads
     if r.category == READ and payloads and not r.rendered:
         examined = {p: verb for p in payloads
-                    if (verb := _examiner_of(name, desc, p)) is not None}
+                    if (verb := _examiner_of(name, desc, p, schema)) is not None}
         for payload, verb in examined.items():
             # "validate_content": "Validate content for security issues" with a `content`:
             # what it validates, not what it writes. Any other payload still counts.
