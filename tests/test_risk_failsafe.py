@@ -205,6 +205,23 @@ def test_a_list_or_the_sentence_s_own_noun_handed_as_a_value_sets_it(name, descr
                for line in c.evidence), c.evidence
 
 
+@pytest.mark.parametrize("kind", [["number", "null"], ["null", "number"]])
+def test_a_nullable_type_list_is_read_as_its_type_not_looked_up(kind):
+    """Servers write a type as a list (`["integer", "null"]`); looked up as a word it stopped
+    the classifier with a TypeError, taking `tools` and the editor down with it."""
+    c = classify(_required("heating_zone", "Target temperature of a zone, in degrees.",
+                           {"zone": {"type": "string"}, "temperature": {"type": kind}},
+                           ["zone", "temperature"]))
+    assert c.category != "Read", c.evidence
+
+
+@pytest.mark.parametrize("kind", [["number", "string"], {"type": "number"}, 5])
+def test_a_type_of_any_other_shape_never_stops_the_classifier(kind):
+    classify(_required("heating_zone", "Target temperature of a zone, in degrees.",
+                       {"zone": {"type": "string"}, "temperature": {"type": kind}},
+                       ["zone", "temperature"]))
+
+
 @pytest.mark.parametrize("name,description,properties,required", [
     # The list is not required: a filter.
     ("nameservers", "Nameservers for a domain.",

@@ -444,6 +444,19 @@ _CALL_OPTIONS = frozenset("page pages limit offset size number top".split())
 _GIVEN_IN = re.compile(r",\s*in\s+([A-Za-z]+)\W*$")
 
 
+def _value_type(spec: Any) -> str | None:
+    """The JSON type an argument's schema gives, read through a nullable type list
+    (`["integer", "null"]` is an integer that may be left out); None for anything else,
+    however a server writes it (a type list is not a word to look up)."""
+    if not isinstance(spec, dict):
+        return None
+    kind = spec.get("type")
+    if isinstance(kind, list):
+        named = [item for item in kind if item != "null"]
+        kind = named[0] if len(named) == 1 else None
+    return kind if isinstance(kind, str) else None
+
+
 def _value_of_its_name(name: NameVerbs, desc: DescriptionVerbs, schema: Any
                        ) -> tuple[str, str] | None:
     """(the required argument, "name" or "first sentence") for an argument, a number, a
@@ -469,11 +482,12 @@ def _value_of_its_name(name: NameVerbs, desc: DescriptionVerbs, schema: Any
             break
     for arg in required:
         spec = props.get(arg) if isinstance(arg, str) else None
-        if (isinstance(spec, dict) and spec.get("type") in _SETTING_TYPES
+        kind = _value_type(spec)
+        if (kind in _SETTING_TYPES
                 and normalize(arg) in named
                 # A list is also what a computation is handed ("price_legs": "Given a bid,
                 # return per-leg prices", with `legs`): only under a sentence with no verb.
-                and (spec["type"] != "array" or desc.kind is None)):
+                and (kind != "array" or desc.kind is None)):
             return arg, ("name" if normalize(arg) in (last, last[:-1], last + "s")
                          else "first sentence")
     return None
