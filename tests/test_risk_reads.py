@@ -368,6 +368,39 @@ def test_running_any_other_query_still_runs(name, description, properties, categ
     assert c.category == category, c.evidence
 
 
+_SQL_ARGUMENT = {"sql": {"type": "string"}}
+
+
+@pytest.mark.parametrize("name,description", [
+    # The server says the one query the tool runs cannot write: the statement, a transaction.
+    ("discourse_run_query", "Execute a Data Explorer query with parameters. Returns columns, "
+                            "rows. Queries run in read-only transactions with 10-second timeout."),
+    ("pg_run_select", "Run a read-only SQL query. Only SELECT statements are allowed; the "
+                      "transaction is opened READ ONLY."),
+    ("run_query", "Run a query against the warehouse. Only SELECT statements are allowed."),
+    ("run_select_query", "Execute a read-only SELECT query on the reporting database."),
+])
+def test_running_a_query_its_description_restricts_to_reads_reads(name, description):
+    c = classify(tool(name, description, _SQL_ARGUMENT))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # Some queries among others, a server mode, a default, or a restriction lifted.
+    ("run_query", "Run a SQL query. Read-only queries are cached."),
+    ("run_query", "Run a SQL query against the database in read-only mode."),
+    ("run_query", "Run a query; it runs in a read-only transaction by default."),
+    ("run_query", "Run a query. Only SELECT statements are allowed unless allow_writes is set."),
+    # A second step that acts, or a name that runs more than a query.
+    ("run_query", "Run a SQL query and apply the result. Queries run in read-only transactions."),
+    ("run_query_and_export", "Run a query. Queries run in read-only transactions."),
+    ("run_export_query", "Run a query. Queries run in read-only transactions."),
+])
+def test_running_a_query_that_may_still_write_still_runs(name, description):
+    c = classify(tool(name, description, _SQL_ARGUMENT))
+    assert c.category != "Read", c.evidence
+
+
 @pytest.mark.parametrize("description,category", [
     # A reading object of "run" does not hide a second step.
     ("Run a search over the logs, then delete them.", "Destructive"),

@@ -37,7 +37,11 @@ from policytui.risk.words import DESCRIPTION_WINDOW, SEPARATORS, base_verb
 _READ_ONLY_QUERIES = re.compile(
     r"\bread[- ]only (?:sql |graphql |cypher |select )?(?:query|queries|statement|statements)\b"
     r"|\bonly (?:a single |one )?select\b|\bselect (?:queries |statements )?only\b"
-    r"|只读\s*(?:SELECT|select)?\s*查询|仅(?:允许|支持|执行)\s*SELECT", re.IGNORECASE)
+    r"|只读\s*(?:SELECT|select)?\s*查询|仅(?:允许|支持|执行)\s*SELECT"
+    # ... or to a transaction that cannot write: "Queries run in read-only transactions",
+    # "the transaction is opened READ ONLY".
+    r"|\b(?:in|inside|within)\s+(?:a\s+|an\s+)?read[- ]only\s+transactions?\b"
+    r"|\btransaction\s+is\s+(?:opened\s+|started\s+)?(?:as\s+)?read[- ]only\b", re.IGNORECASE)
 # A description that says the query it is handed is not run: "(EXPLAIN without ANALYZE: the
 # query is not executed)", "The statement is never executed", "without running it". Only of
 # the one query or statement the call takes: "DDL statements are not executed" says what the

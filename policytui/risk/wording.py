@@ -9,6 +9,8 @@ clear sign of reading; one weak sign alone leaves it Other.
 
 from __future__ import annotations
 
+import re
+
 from policytui.risk import vocabulary as v
 from policytui.risk.categories import LOW, OTHER
 from policytui.risk.descriptions import (
@@ -988,6 +990,15 @@ def _reading_named(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
         # was read as a check only when nothing after it acts, and a clause after ";" may say
         # what follows: "; unhealthy hosts are drained").
         return "what it runs is a status or health check, only looked at"
+    if (verb in _RUNS and desc.lead in _RUNS and words[-1] in _RUN_QUERIES and verb in words
+            and words.index(verb) < len(words) - 1
+            and _QUERY_KINDS.issuperset(words[words.index(verb) + 1:-1])
+            and _restricts_its_queries(desc.text) and _only_reads_after(desc.words)):
+        # "discourse_run_query": "Execute a Data Explorer query ... Queries run in read-only
+        # transactions"; "pg_run_select": "Run a read-only SQL query. Only SELECT statements
+        # are allowed": the server says the one query it runs cannot write (arguments that
+        # take SQL are weighed against the same words).
+        return _RESTRICTED_QUERY
     if (verb in _RUNS and desc.lead in _RUNS and words[-1] in _QUERY_WORDS
             and not name.prefix and len(words) <= 3
             and any(word in v.READ_ONLY_QUERY_LANGUAGES for word in desc.words[:12])
@@ -1073,6 +1084,36 @@ def _only_reads_after(tokens: list[str]) -> bool:
     return True
 
 _QUERY_WORDS = frozenset(("query", "queries"))
+# What a name that runs a query ends with: the query, or the one statement it may be.
+_RUN_QUERIES = _QUERY_WORDS | frozenset(("select", "selects"))
+_RESTRICTED_QUERY = "what it runs is a query its description restricts to reads"
+# Words between "run" and the query that say which query it is ("run_select_query").
+_QUERY_KINDS = frozenset("sql select readonly read only safe".split())
+# A description that restricts the query the tool runs to reads: "Run a read-only SQL query",
+# "Only SELECT statements are allowed", "Queries run in read-only transactions", "the
+# transaction is opened READ ONLY", "只读 SELECT 查询". Not "read-only queries are cached" (said
+# of some queries among others) nor "read-only mode" (a server setting).
+_QUERIES_ONLY_READ = re.compile(
+    r"\b(?:run|runs|execute|executes)\s+(?:a|an|the|one)\s+read[- ]only\s+(?:sql\s+|select\s+)?"
+    r"(?:query|statement)\b"
+    r"|\bonly\s+select\s+(?:statements\s+|queries\s+)?(?:are|is)\s+(?:allowed|permitted|accepted)"
+    r"|\b(?:in|inside|within)\s+(?:a\s+|an\s+)?read[- ]only\s+transactions?\b"
+    r"|\btransaction\s+is\s+(?:opened\s+|started\s+)?(?:as\s+)?read[- ]only\b"
+    r"|只读\s*(?:SELECT|select)?\s*查询", re.IGNORECASE)
+_RESTRICTION_WINDOW = 600
+# What lifts such a restriction in the same sentence: "Only SELECT statements are allowed
+# unless allow_writes is set".
+_LIFTED = re.compile(r"\b(?:unless|except|by default)\b", re.IGNORECASE)
+
+
+def _restricts_its_queries(text: str) -> bool:
+    """Does the description restrict the queries the tool runs to reads
+    (`_QUERIES_ONLY_READ`), with nothing in that sentence that lifts it?"""
+    found = _QUERIES_ONLY_READ.search(text, 0, _RESTRICTION_WINDOW)
+    if found is None:
+        return False
+    end = text.find(".", found.end())
+    return _LIFTED.search(text, found.start(), end if end >= 0 else len(text)) is None
 # What a name can run that only reads, when its description says it runs the same.
 _RUN_TO_READ = frozenset("report reports audit audits analysis".split())
 # Words after which the name's last verb is still a verb: "to run", "and email", "will run".
