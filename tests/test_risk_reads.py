@@ -1618,3 +1618,37 @@ def test_a_reading_names_noun_leading_its_description_still_acts_as_a_command(na
                                                                              description):
     c = classify(tool(name, description))
     assert c.category != "Read", c.evidence
+
+
+# ----- a name of nouns ending with a view, restated by its description -----------------------
+
+
+@pytest.mark.parametrize("name,description", [
+    ("commission-report", "Commission earned per sales rep for a quarter."),
+    ("payload_report", "Payload distribution per truck (overloads >110% flagged)."),
+    ("attendance_report", "Attendance rate per student for a course."),
+    ("royalty_report", "Royalties owed to a photographer for a quarter."),
+    ("fault_log", "Fault code history for a unit with decoded descriptions."),
+    ("latency_summary", "Latency percentiles per endpoint over the last day."),
+])
+def test_a_names_first_noun_leading_a_view_it_ends_with_is_no_command(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # No view ends the name: its first word is the command.
+    ("log_hours", "Log worked hours for a client."),
+    ("snooze_alerts", "Snooze alerts for an hour."),
+    # A view a command may set.
+    ("quote_price", "Quote wholesale price for a quantity."),
+    ("mute_quota", "Mute quota warnings for a team."),
+    # Before what opens its object, sent somewhere, or said done after a comma.
+    ("file_report", "File a damage report for a vehicle."),
+    ("seed_report", "Seed sample rows of the report into the dev database."),
+    ("log_report", "Logs report to the audit channel."),
+    ("digest_report", "Digest report of yesterday's alerts, sent to the channel."),
+])
+def test_a_names_first_word_leading_its_description_still_commands_otherwise(name, description):
+    c = classify(tool(name, description))
+    assert c.category != "Read", c.evidence

@@ -69,6 +69,16 @@ _VIEW_HEADS = v.VIEW_NOUNS | frozenset(
     rate price state total totals leaderboard ranking rankings digest dynamics breakdown
     """.split())
 
+# What ends a name that is a compound of nouns naming a view no call sets: a report, a log, a
+# history, a summary. Not a price, a rate, a state, a limit or a schedule, which a command the
+# tables lack may set ("boost_rate": "Boost rate for premium users").
+_VIEWS_ENDING_A_NAME = frozenset(
+    """
+    report reports log logs availability history summary summaries overview stats statistics
+    metrics analytics usage activity performance insights trends breakdown totals ledger
+    leaderboard ranking rankings digest timeline feed details info
+    """.split())
+
 # A phrase naming a tool, an agent or a session does something it does not say ("Primary chat
 # tool for text", "Supervised trading agent"): no view of data.
 _DOERS = frozenset(
@@ -161,6 +171,15 @@ def unknown_command(name: NameVerbs, desc: DescriptionVerbs) -> tuple[str, str] 
     if after in OBJECT_OPENERS or (after == "up" and words[at + 2:at + 3] == ["to"]):
         return first, f"followed by {after!r}, which opens its object"
     own = name.words[1 if name.namespace else 0:]
+    if (len(own) > 1 and own[-1] in _VIEWS_ENDING_A_NAME and first not in (own[-1], own[-1] + "s")
+            and "into" not in words and "onto" not in words
+            and sends_what_it_names(name, desc) is None):
+        # "commission_report": "Commission earned per sales rep"; "fault_log": "Fault code
+        # history". The name is a compound of nouns naming a view: its words leading the
+        # sentence name what the view is of, not a command ("log_hours": "Log worked hours"
+        # ends with no view; nor "Seed report rows into the dev database" or "Logs report to
+        # the audit channel", sent somewhere).
+        return None
     if (own and first == own[0] and _restates(after, own) and at + 2 < len(words)
             and words[at + 2] in WHERE_TO):
         # "seed_users": "Seed users into the dev database"; "route_tickets": "Route tickets to
