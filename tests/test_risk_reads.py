@@ -1652,3 +1652,32 @@ def test_a_names_first_noun_leading_a_view_it_ends_with_is_no_command(name, desc
 def test_a_names_first_word_leading_its_description_still_commands_otherwise(name, description):
     c = classify(tool(name, description))
     assert c.category != "Read", c.evidence
+
+
+# ----- "open" before the plural a reader's name reads ----------------------------------------
+
+
+@pytest.mark.parametrize("name,description", [
+    ("get_positions", "Open positions, optionally filtered to a single symbol."),
+    ("list_incidents", "Open and recent incidents."),
+    ("recall_lookup", "Open manufacturer recalls for a VIN."),
+    ("list_pull_requests", "Open pull requests assigned to me."),
+])
+def test_open_before_the_plural_a_reader_reads_is_an_adjective(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # Before what opens an object, a verb after "and", a quantifier, a step after "and".
+    ("get_tickets", "Open a ticket for the customer."),
+    ("list_tickets", "Open and close tickets for a project."),
+    ("get_tickets", "Open support tickets for each failing check."),
+    ("list_positions", "Open positions and closes the losing ones."),
+    # A plural the name does not hold, or a name of nouns, where either may be meant.
+    ("get_report", "Open maintenance tickets for the failing build."),
+    ("support_tickets", "Open support tickets for the failing build, one per check."),
+])
+def test_open_still_commands_where_the_words_allow_it(name, description):
+    c = classify(tool(name, description))
+    assert c.category != "Read", c.evidence

@@ -50,6 +50,7 @@ from policytui.risk.categories import (
 from policytui.risk.descriptions import (
     DescriptionVerbs,
     after_a_name_title,
+    an_adjective_lead,
     description_verbs,
     the_names_plural,
 )
@@ -222,6 +223,10 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
     desc = after_a_name_title(name.words, desc) or desc
     if name.kind is None:
         desc = the_names_plural(name.words, desc) or desc
+    if (name.kind == v.READ and not name.ambiguous and name.last is None
+            and not name.alternatives and desc.lead == "open"):
+        # "get_positions": "Open positions, optionally filtered": an adjective, not a command.
+        desc = an_adjective_lead(name.words, desc) or desc
     choice = facts.action
     if choice is not None:
         kinds = action_kinds(choice.values)

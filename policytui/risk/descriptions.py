@@ -90,6 +90,58 @@ def the_names_plural(name_words: list[str], desc: DescriptionVerbs) -> Descripti
     return DescriptionVerbs(desc.sentence, words, desc.text)
 
 
+# Words that make a bare plural after "open" an object to act on: "Open tickets for each failed
+# check" opens them.
+_QUANTIFIERS = frozenset("each every all any".split())
+_ADJECTIVE_REACH = 3  # how many words an adjective before plurals may stand from its plural
+
+
+def step_after_and(words: list[str]) -> str | None:
+    """The verb of the first step after "and" or "then" in the third person that does more
+    than read ("... and closes the losing ones"), or None."""
+    for before, word in zip(words, words[1:]):
+        step = base_verb(word) if before in ("and", "then") else None
+        if step is not None and step != word and v.VERBS[step] != v.READ:
+            return step
+    return None
+
+
+def an_adjective_lead(name_words: list[str], desc: DescriptionVerbs) -> DescriptionVerbs | None:
+    """The sentence read as verbless when it opens with an adjective that is also a verb
+    (`ADJECTIVES_BEFORE_PLURALS`: "open") before the plural the name holds, with no article
+    between ("get_positions": "Open positions, optionally filtered to a symbol",
+    "recall_lookup": "Open manufacturer recalls for a VIN", "list_incidents": "Open and
+    recent incidents"): which ones are shown, not a command. The caller asks only under a
+    name whose only verb reads: under a name of nouns ("support_tickets": "Open support
+    tickets for the failing build") either may be meant. Not before what opens an object ("Open a pull request",
+    "Open the files"), a verb after "and" ("Open and close tickets"), a quantifier anywhere
+    in the sentence ("Open tickets for each failed check"), a plural the name does not hold,
+    nor under a name that leads with the same word (`open_tickets`: either may command)."""
+    words = desc.words
+    if (desc.lead not in ADJECTIVES_BEFORE_PLURALS or len(words) < 2 or words[0] != desc.lead
+            or not name_words or name_words[0] == desc.lead or desc.alternatives
+            or not _QUANTIFIERS.isdisjoint(words) or a_clause_says_what_is_done(desc.sentence)):
+        return None
+    if step_after_and(words) is not None:
+        return None  # "Open orders and cancels the stale ones"
+    at = 1
+    if words[at] in ("and", "or"):
+        if len(words) < 4 or base_verb(words[2]) is not None:
+            return None  # "Open and close tickets": two commands
+        at = 3  # "Open and recent incidents"
+    elif words[at] == "(" and ")" in words:
+        at = words.index(")") + 1  # "Open (unfilled or partially filled) orders"
+    held = set(name_words)
+    for word in words[at:at + _ADJECTIVE_REACH]:
+        if word in OBJECT_OPENERS or not word.isalpha():
+            return None
+        if plural_noun(word) and (word in held or word[:-1] in held or word[:-2] in held):
+            return DescriptionVerbs(desc.sentence, words, desc.text)
+        if base_verb(word) is not None:
+            return None  # "Open work to do": a verb between, no phrase of nouns
+    return None
+
+
 # What may follow the plural that a reader's name looks up when the sentence opening with it
 # names what is read: a preposition or a relative pronoun ("Tests that failed on main"), or a
 # participle before one ("Refunds issued for an order").
@@ -268,7 +320,9 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         start += 1  # "Force delete pods stuck in Terminating", "Bulk update records"
     lead = base_verb(tokens[start]) if start < count else None
     if lead in ADJECTIVES_BEFORE_PLURALS and adjective_here(tokens, start):
-        lead = None  # "Open orders for a symbol": which orders, not opening them
+        # "Open orders for a symbol": which orders, not opening them; but a step after "and"
+        # in the third person is the command ("Open positions and closes the losing ones").
+        lead = step_after_and(tokens)
     if lead in v.PAY_COMPOUNDS and start + 1 < count and tokens[start + 1] in v.PAY_NOUNS:
         lead = None  # "Pay stub of an employee", "Payout schedule: ...": a noun compound
     if lead in v.AMBIGUOUS and _names_a_thing(sentence, tokens, start):
