@@ -118,8 +118,7 @@ def test_an_examining_verb_with_a_second_step_is_not_read(description):
     # what the tool is handed is that text.
     ("ci_lint_config", "Validate a pipeline configuration (.gitlab-ci.yml) and return syntax "
                        "errors and warnings.",
-     {"project": TEXT, "content": {"type": "string",
-                                   "description": "The YAML configuration to validate"}}),
+     {"project": TEXT, "content": {"type": "string", "description": "The YAML"}}),
     ("validate_json", "Validate a JSON document against a schema.",
      {"data": TEXT, "schema": TEXT}),
     ("lint_dockerfile", "Lint a Dockerfile and return rule violations.", {"content": TEXT}),
@@ -173,6 +172,30 @@ def test_a_payload_named_argument_holding_a_date_is_no_payload(prop):
 ])
 def test_a_payload_named_argument_that_is_no_date_is_still_written(prop):
     c = classify(tool("listar_agendamentos", "Lista os agendamentos do dia.", {"data": prop}))
+    assert c.category == "Write", c.evidence
+
+
+@pytest.mark.parametrize("description", [
+    "Selector, text content, or IPC event name to wait for",
+    "The YAML manifest to validate",
+    "Markdown to be linted",
+    "Response body to check against the schema",
+])
+def test_a_payload_described_as_what_the_call_only_looks_at_is_no_payload(description):
+    c = classify(tool("webview_wait_for", "Wait for elements, text, or IPC events in the app.",
+                      {"value": {"type": "string", "description": description}}))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("description", [
+    "JSON body to validate and save",
+    "Manifest to check, then apply to the cluster",
+    "New value to set",
+    "Content to post once checked",
+])
+def test_a_payload_also_kept_or_sent_is_still_written(description):
+    c = classify(tool("webview_wait_for", "Wait for elements, text, or IPC events in the app.",
+                      {"value": {"type": "string", "description": description}}))
     assert c.category == "Write", c.evidence
 
 

@@ -55,6 +55,19 @@ _LOOKUP = re.compile(r"\b(search|filter|match|matching|look ?up|find|compare|que
                      re.IGNORECASE)
 
 
+# A payload argument described as what the call only looks at: "Selector, text content or
+# event name to wait for", "The YAML to validate", "Markdown to be linted". Not one that is
+# also kept or sent ("JSON body to validate and save").
+_EXAMINED = re.compile(
+    r"\bto\s+(?:be\s+)?(?:wait(?:ed)?\s+for|watch(?:ed)?\s+for|look(?:ed)?\s+for|check(?:ed)?"
+    r"|validat(?:e|ed)|verif(?:y|ied)|lint(?:ed)?|pars(?:e|ed)|analy[sz](?:e|ed)"
+    r"|inspect(?:ed)?)\b", re.IGNORECASE)
+_KEPT_OR_SENT = re.compile(
+    r"\b(?:save|saved|saves|write|written|writes|store|stored|apply|applied|upload|uploaded"
+    r"|send|sent|post|posted|publish|published|create|created|update|updated|set|import)\b",
+    re.IGNORECASE)
+
+
 class ArgumentShape(NamedTuple):
     """The transfer and payload arguments of a tool (empty tuples when it has none)."""
 
@@ -151,7 +164,9 @@ def argument_shape(schema: Any) -> ArgumentShape:
             if type(prop) is dict and _holds_no_content(prop):
                 continue  # `patch: true` on a log asks to show the patch
             description = prop.get("description") if type(prop) is dict else None
-            if not (type(description) is str and _LOOKUP.search(description[:160])):
+            said = description[:160] if type(description) is str else ""
+            if not (_LOOKUP.search(said) or (
+                    _EXAMINED.search(said) and not _KEPT_OR_SENT.search(said))):
                 payloads.append(name)
     if not (amounts or counterparts or payloads):
         return _NONE
