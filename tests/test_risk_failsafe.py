@@ -2094,3 +2094,63 @@ def test_a_passive_whose_subject_is_which_after_a_comma(description, category):
 ])
 def test_an_irregular_participle_done_again_after_a_comma(description, category):
     _assert_category(classify(tool("index_status", description)), category)
+
+
+# ----- a verb the table lacks, where a known one would act --------------------------------
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A gerund after a comma, right before "it" or "them".
+    ("get_device", "Get a device, unpairing it from the hub.", "not Read"),
+    # ... after "and", whatever the lead's person.
+    ("render_invoice", "Renders the invoice PDF and files it with the tax authority.",
+     "not Read"),
+    # Verbs the table lacks that say how the tool treats what it names or arranges the reply.
+    ("get_device", "Get a device, requiring it to be online.", "Read"),
+    ("list_devices", "List devices that are offline, grouping them by site.", "Read"),
+    ("search_emails", "Search emails by sender, highlighting them where the query matches.",
+     "Read"),
+    ("get_token", "Get a token, allowing it to be used once.", "Read"),
+    # A plural noun after "and" is no verb: nothing of "it" or "them" follows it.
+    ("list_pools", "List pools and snapshots of a dataset.", "Read"),
+])
+def test_an_unknown_verb_done_to_what_was_named_is_an_unknown_act(name, description, category):
+    _assert_category(classify(tool(name, description), use_annotations=False), category)
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A passive of a verb the table lacks, undone from a place or done as a step of the call.
+    ("list_devices", "List smart home devices. Devices reported offline are unpaired from "
+     "the hub.", "not Read"),
+    ("read_sensor", "Read a sensor value; the sensor is recalibrated first.", "not Read"),
+    ("get_playlist", "Get a playlist. Unavailable tracks are delisted from the playlist "
+     "afterwards.", "not Read"),
+    ("get_reservation", "Get a reservation. Unconfirmed reservations are autoreleased after "
+     "the call.", "not Read"),
+    # Participles that say how things are, or where something comes from.
+    ("get_vulnerabilities", "Check dependencies. An upgrade is synthesized from the fixes.",
+     "Read"),
+    ("get_history", "Get the history of a release. The history is scoped to the namespaces "
+     "the user can access.", "Read"),
+    ("get_member", "Get a member. The subscriber hash is derived automatically.", "Read"),
+    ("get_rows", "Get rows of a table. Results are unordered.", "Read"),
+    ("get_history", "Get history. For older versions, changelog dates are used.", "Read"),
+])
+def test_an_unknown_participle_done_by_the_call(name, description, category):
+    _assert_category(classify(tool(name, description), use_annotations=False), category)
+
+
+@pytest.mark.parametrize("description,category", [
+    # A clause said to be done in passing, by a verb the table knows or lacks.
+    ("List newsletter subscribers, unsubscribing bounced addresses as it goes.", "not Read"),
+    ("List followers of the account, unfollowing bots along the way.", "not Read"),
+    ("List active sessions; sessions idle for a day are signed out as it goes.", "not Read"),
+    ("Get cache entries. Stale entries are evicted in passing.", "not Read"),
+    # Reading or arranging the reply in passing does nothing of its own.
+    ("List subscribers, sorting them by signup date as it goes.", "Read"),
+    ("List subscribers, looking up each one's country along the way.", "Read"),
+    ("List stops on the way between two cities.", "Read"),
+])
+def test_a_clause_done_in_passing(description, category):
+    _assert_category(classify(tool("list_things", description), use_annotations=False),
+                     category)

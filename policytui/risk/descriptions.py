@@ -523,6 +523,13 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
                 # act the public API lexicon knows (and the table lacks) is a step of its own.
                 found.unknown_alternative = tokens[j - 1] + "-" + tokens[j]
                 continue
+            if (verb is None and not again and tokens[j].endswith("ing") and len(tokens[j]) > 5
+                    and j + 1 < count and tokens[j + 1] in _PRONOUNS
+                    and found.unknown_alternative is None and not _treats(tokens[j])):
+                # "Get a device, unpairing it from the hub": a gerund the table lacks, done to
+                # what was just named, is a step the table does not know.
+                found.unknown_alternative = tokens[j]
+                continue
             if first != ",":
                 continue
         if first not in SEPARATORS:
@@ -548,6 +555,15 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
             # "Crawl a website and index every page", "Estimate a fare and book it": a word
             # the table lacks, bare after "and" and right before what it acts on, is a second
             # command; an unknown step is no reason to let the tool through as a reader.
+            found.unknown_alternative = token
+            continue
+        if (verb is None and reading and first == "and" and found.unknown_alternative is None
+                and j + 1 < count and tokens[j + 1] in _HELD and token.endswith("s")
+                and len(token) > 3 and not _treats(token)):
+            # "Renders the invoice PDF and files it with the tax authority", "List open alerts
+            # and snoozes them": a word in the third person the table lacks, right before
+            # "it", "them", "its" or "their", is a verb whatever the lead's person, and a
+            # step the table does not know.
             found.unknown_alternative = token
             continue
         if verb is None or verb in chain:
@@ -1485,6 +1501,7 @@ _PASSIVE_THEN = re.compile(
     r"(?!(?:\s+[a-z]+ly)?\s+by\b)"
     r"(?=\s*(?:[.;!?]|\Z)|,?\s+and\b|\s+(?:automatically|afterwards|first|immediately"
     r"|in\s+the\s+background|as\s+it\s+goes|on\s+(?:read|access|each\s+call|every\s+call)"
+    r"|after\s+(?:the|each|every)\s+call\b"
     r"|(?:from|to|with|as|for)\s+(?:the|a|an|its|their)\s+\w"
     # ... or for a step of a process that follows: "which is submitted for approval".
     r"|for\s+(?:approval|review|deletion|removal|processing|payment|signature|execution"
@@ -1507,6 +1524,16 @@ _PASSIVE_SUBJECT = re.compile(
     r"|,\s+which\s+"
     r"|(?<!\w)(?<!where\s)(?<!when\s)(?<!if\s)(?<!whether\s)(?:it|they)\s+)(?:will\s+)?\Z")
 _REMOVED_FROM = re.compile(r"\s+from\s+(?:the|its|their|this|that)\s+([a-z]+)")
+# How a participle the table lacks says it is done by the call: undone from a place that is
+# no part of the reply (see `_REMOVED_FROM`: "unpaired from the hub", "disenrolled from the
+# plan"; not "synthesized from the fixes", where it comes from), or as a step of the call,
+# maybe after where it is done ("first", "afterwards", "as it goes", "on read", "after the
+# call": "delisted from the playlist afterwards").
+_UNDOING = ("un", "dis")
+_DONE_AS_A_STEP = re.compile(
+    r"(?:\s+[a-z]+ly)?(?:\s+(?:from|to|in|on|at)\s+(?:the|its|their|this|that)\s+[a-z]+)?"
+    r"\s+(?:first\b|afterwards\b|as\s+it\s+goes\b|on\s+(?:read|access|each\s+call"
+    r"|every\s+call)\b|after\s+(?:the|each|every)\s+call\b)")
 _THE_REPLY = frozenset(
     "output response result results reply text string content html markdown body payload "
     "list view page display".split())
@@ -1538,7 +1565,23 @@ def _acting_passive(lowered: str) -> tuple[str, str] | None:
             # "Unhealthy sensors are recalibrated first", "Overdue tasks are reassigned to the
             # lead": done again, as the verb it is made of.
             verb = _participle_of(participle[2:])
-        if verb is None or v.VERBS[verb] == v.READ:
+        if verb is None:
+            # A participle the table lacks is an act the table does not know when it says
+            # the call undoes something from a place or does it as a step ("Devices reported
+            # offline are unpaired from the hub", "the sensor is recalibrated first"); "is
+            # derived automatically", "is scoped to the namespaces", "are used" and "is
+            # required" say how things are.
+            if not participle.endswith("ed"):
+                continue
+            place = _REMOVED_FROM.match(lowered, found.end())
+            if ((place is not None and participle.startswith(_UNDOING)
+                 and place.group(1) not in _THE_REPLY)
+                    or _DONE_AS_A_STEP.match(lowered, found.end()) is not None) and (
+                    _PASSIVE_SUBJECT.search(lowered, max(0, found.start() - _BACK),
+                                            found.start() + 1)):
+                return participle, v.WRITE
+            continue
+        if v.VERBS[verb] == v.READ:
             continue
         if _PASSIVE_SUBJECT.search(lowered, max(0, found.start() - _BACK), found.start() + 1):
             return participle, v.VERBS[verb]
@@ -1609,6 +1652,25 @@ _MADE_NEW_WORDS = ("generated", "created", "issued", "opened", "added")
 # "Assigns it to the caller". Any other object may be the description talking about itself
 # ("Replaces the manual chain of ...", "Accepts a single string").
 _PRONOUNS = frozenset(("it", "them"))
+# What was just named, as a later step's object: "and evicts it", "and cordons its node".
+_HELD = frozenset(("it", "them", "its", "their"))
+# Verbs the table lacks that say how the tool treats what it names, not what it does to it
+# ("allowing it to ...", "Requires them to be ...", "and hands it back"), or how it arranges
+# the reply ("grouping them by site", "highlighting them where the query matches"). Every
+# other word the table lacks, in the third person or a gerund right before "it" or "them", is
+# taken to act.
+_TREATS = _SHAPING_GERUNDS | frozenset(
+    "allow let make take keep leave prevent treat need require expect support hand pass "
+    "consider assume highlight rank number paginate dedupe deduplicate flatten collapse "
+    "expand indent colour color bold truncate abbreviate".split())
+
+
+def _treats(word: str) -> bool:
+    """Is `word` ("allows", "allowing", "taking") a form of a verb of `_TREATS`?"""
+    if word.endswith("ing"):
+        stem = word[:-3]
+        return stem in _TREATS or stem + "e" in _TREATS or stem[:-1] in _TREATS
+    return word[:-1] in _TREATS or word[:-2] in _TREATS
 # A gerund opening a sentence or clause with its object, the subject of a verb in the third
 # person a few words on: "Requesting a new code invalidates previous codes", "; deleting the
 # active one also clears the default" (not "Breaking changes introduced in a release").
@@ -1923,7 +1985,40 @@ def later_act(description: str) -> tuple[str, str] | None:
     said = _said_of_the_call(opening)
     if said is None:
         said = _acting_passive(blind_lower(opening))
+    if said is None and ("as it goes" in opening or "along the way" in opening
+                         or "in passing" in opening or "side effect" in opening
+                         or "in the process" in opening):
+        said = _done_in_passing(opening)
     return said
+
+
+# What says a clause is done by the call while it reads: "unsubscribing bounced addresses as
+# it goes", "unfollowing bots along the way", "Stale entries are evicted in passing".
+_IN_PASSING = re.compile(
+    r"\b(?:as\s+it\s+goes|along\s+the\s+way|in\s+passing|as\s+a\s+side[- ]effect"
+    r"|in\s+the\s+process)\b")
+_CLAUSE_START = re.compile(r"[,;:.!?()\n\u2014\u2013][^,;:.!?()\n\u2014\u2013]*\Z")
+_VERB_FORM = re.compile(r"\b([a-z]{3,}(?:ing|ed))\b")
+
+
+def _done_in_passing(opening: str) -> tuple[str, str] | None:
+    """(word, kind) of a gerund or participle in a clause that says it is done in passing
+    (`_IN_PASSING`), an act the table knows or does not know, or None. A form of a verb that
+    reads ("looking up ... as it goes") or arranges the reply ("sorting them as it goes") does
+    nothing of its own."""
+    for found in _IN_PASSING.finditer(opening):
+        start = _CLAUSE_START.search(opening, 0, found.start())
+        clause = opening[start.start() + 1 if start else 0:found.start()].lower()
+        for form in _VERB_FORM.finditer(clause):
+            word = form.group(1)
+            if _treats(word):
+                continue
+            verb = base_verb(word) or _participle_of(word)
+            if verb is None:
+                return word, v.WRITE
+            if v.VERBS[verb] != v.READ and verb not in _SHAPING_GERUNDS:
+                return word, v.VERBS[verb]
+    return None
 
 
 # An argument the description names as what makes a call act: the subject of a verb in the

@@ -1053,7 +1053,8 @@ def _noun_shaped(word: str, words: list[str]) -> bool:
     and not before what opens an object, as a verb in the third person would be ("List and
     recycles the bins")?"""
     at = words.index(word) if word in words else -1
-    if at < 0 or (at + 1 < len(words) and words[at + 1] in OBJECT_OPENERS):
+    if at < 0 or (at + 1 < len(words) and (words[at + 1] in OBJECT_OPENERS
+                                            or words[at + 1] in ("it", "them"))):
         return False
     return len(word) <= 2 or plural_noun(word) or word.endswith(_NOUN_ENDINGS)
 
