@@ -2141,6 +2141,24 @@ def test_an_unknown_participle_done_by_the_call(name, description, category):
 
 
 @pytest.mark.parametrize("description,category", [
+    # Writers mix persons: a verb in the third person after an imperative reading lead,
+    # before what was just named ("it", "them", "its", "their"), or after "then".
+    ("Get a tenant record, and evicts it when the lease has expired.", "not Read"),
+    ("Fetch new messages and quarantines them when they look like phishing.", "not Read"),
+    ("Inspect a pod, and cordons its node when the pod is crash-looping.", "not Read"),
+    ("Summarize a pull request, then posts the summary as a comment.", "not Read"),
+    ("List open alerts and snoozes them for one hour.", "not Read"),
+    # A plural noun after "and", before what it is of, names what is shown.
+    ("Get users and groups of the workspace.", "Read"),
+    ("Get orders and returns for a customer.", "Read"),
+    ("Get workflow runs and their durations.", "Read"),
+])
+def test_a_third_person_step_after_an_imperative_reading_lead(description, category):
+    _assert_category(classify(tool("get_record", description), use_annotations=False),
+                     category)
+
+
+@pytest.mark.parametrize("description,category", [
     # A clause said to be done in passing, by a verb the table knows or lacks.
     ("List newsletter subscribers, unsubscribing bounced addresses as it goes.", "not Read"),
     ("List followers of the account, unfollowing bots along the way.", "not Read"),

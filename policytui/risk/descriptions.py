@@ -568,6 +568,17 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
             continue
         if verb is None or verb in chain:
             continue
+        if (reading and not third_person and token != verb and token.endswith("s")
+                and j + 1 < count and v.VERBS[verb] != v.READ
+                and (tokens[j + 1] in _HELD
+                     or (tokens[j - 1] in _SEQUENCE and tokens[j + 1] in _STEP_OBJECTS))):
+            # "Get a tenant record, and evicts it", "Fetch new messages and quarantines
+            # them", "Summarize a pull request, then posts the summary": writers mix
+            # persons; a verb in the third person before what was just named, or after
+            # "then" before its object, is a step of its own after an imperative lead too.
+            chain.add(verb)
+            found.alternatives.append((verb, v.VERBS[verb]))
+            continue
         modal = tokens[j - 1] in _MODALS
         if (token != verb) != third_person and not (modal and token == verb):
             continue
