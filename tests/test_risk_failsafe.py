@@ -2159,6 +2159,22 @@ def test_a_third_person_step_after_an_imperative_reading_lead(description, categ
 
 
 @pytest.mark.parametrize("description,category", [
+    # A gerund subject whose act is a movement of money.
+    ("Status of an order. Setting status to 'refunded' issues a refund to the original "
+     "payment method.", "Financial"),
+    ("Look up an order. Setting `status` to cancelled issues a refund to the buyer.",
+     "Financial"),
+    ("Unpaid invoices. Passing `settle` triggers a payment for each one.", "Financial"),
+    # "Setting" as a noun, and a gerund subject that only shapes the reply.
+    ("Status of an order. Settings issues are reported in the reply.", "Read"),
+    ("Status of an order. Setting `verbose` to true returns the refund's events too.", "Read"),
+])
+def test_a_gerund_subject_that_moves_money(description, category):
+    _assert_category(classify(tool("order_status", description), use_annotations=False),
+                     category)
+
+
+@pytest.mark.parametrize("description,category", [
     # A clause said to be done in passing, by a verb the table knows or lacks.
     ("List newsletter subscribers, unsubscribing bounced addresses as it goes.", "not Read"),
     ("List followers of the account, unfollowing bots along the way.", "not Read"),

@@ -1686,7 +1686,7 @@ def _treats(word: str) -> bool:
 # person a few words on: "Requesting a new code invalidates previous codes", "; deleting the
 # active one also clears the default" (not "Breaking changes introduced in a release").
 _GERUND_SUBJECT = re.compile(
-    r"([A-Za-z]+ing)\s+(?:[\w'-]+\s+){1,6}?(?:also\s+)?([a-z]+s)\s+(\w+)")
+    r"([A-Za-z]+ing)\s+(?:[\w'`-]+\s+){1,6}?(?:also\s+)?([a-z]+s)\s+(\w+)")
 # The same after a mark that ends a sentence or clause (a pattern of its own: one that may
 # also match at the start is much slower to search for).
 _GERUND_SUBJECT_LATER = re.compile(r"[.;!?,]\s+" + _GERUND_SUBJECT.pattern)
@@ -1895,9 +1895,14 @@ def later_act(description: str) -> tuple[str, str] | None:
     for found in _gerund_subjects(opening) if "ing" in opening else ():
         gerund, word, after = found.group(1).lower(), found.group(2), found.group(3).lower()
         verb = base_verb(word)
-        if gerund in _NOT_GERUNDS or verb is None or verb == word:
+        if verb is None or verb == word or (gerund in _NOT_GERUNDS and not (
+                gerund == "setting" and _SETTING_TO.match(found.string, found.end(1)))):
             continue
         kind = v.VERBS[verb]
+        if kind != v.READ and _money_object(after, opening[found.end():found.end() + 30]):
+            # "Setting status to 'refunded' issues a refund", "Passing `confirm` triggers the
+            # payment": what doing something with the tool does is a movement of money.
+            return word, v.MONEY
         if verb in v.AMBIGUOUS:
             # A word more often a noun is the verb only before what it is done to: "it" or
             # "them" ("Opening a notification marks it as seen", "Viewing a lead claims it"),
@@ -2145,6 +2150,32 @@ def _the_one_there(text: str, at: int) -> bool:
     but the reply ("the results")?"""
     following = text[at:at + 20].lower().split()[:1]
     return bool(following) and following[0] in _THERE_ALREADY
+
+
+# "Setting" as a gerund, not a noun: setting an argument to a value ("Setting status to
+# 'refunded' ...", "Setting `state` to closed ...").
+_SETTING_TO = re.compile(r"\s+[\w`'\"-]+\s+to\s")
+
+
+def _money_object(after: str, rest: str) -> bool:
+    """Is the object that starts with `after` (then `rest`) a movement of money ("a refund",
+    "the payment", "a new charge")?"""
+    if after in v.MONEY_OBJECTS:
+        return True
+    if after not in _ARTICLES and after not in _OBJECTS:
+        return False
+    words = rest.lower().split()[:2]
+    return any(word.strip(".,;") in _MOVEMENTS for word in words)
+
+
+# Money objects that are movements of money, not documents a call may only touch ("an order",
+# "the invoice" are read, printed and sent as often as paid).
+_MOVEMENTS = frozenset(
+    """
+    refund refunds payment payments charge charges payout payouts withdrawal withdrawals
+    transfer transfers deposit deposits purchase purchases debit debits chargeback
+    remittance reimbursement
+    """.split())
 
 
 def _pays_who(after: str, rest: str) -> bool:
