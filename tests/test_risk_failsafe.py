@@ -2174,6 +2174,37 @@ def test_a_gerund_subject_that_moves_money(description, category):
                      category)
 
 
+def _state_tool(name: str, description: str, properties: dict, required: list[str]) -> ToolInfo:
+    return ToolInfo(name=name, description=description,
+                    input_schema={"type": "object", "properties": properties,
+                                  "required": required}, annotations={})
+
+
+@pytest.mark.parametrize("name,properties,required,category", [
+    # A required choice of states under a name of one thing: the state the call puts it in.
+    ("trunk_status", {"trunk": {"type": "string"},
+                      "state": {"type": "string", "enum": ["up", "down"]}},
+     ["trunk", "state"], "not Read"),
+    ("runner_state", {"runner": {"type": "string"},
+                      "status": {"type": "string", "enum": ["online", "paused"]}},
+     ["runner", "status"], "not Read"),
+    # Optional, a filter; a list's status picks which to show; free text is a key.
+    ("trunk_status", {"trunk": {"type": "string"},
+                      "state": {"type": "string", "enum": ["up", "down"]}},
+     ["trunk"], "Read"),
+    ("list_test_ids", {"build": {"type": "string"},
+                       "status": {"type": "string", "enum": ["passed", "failed"]}},
+     ["build", "status"], "Read"),
+    ("get_orders", {"status": {"type": "string", "enum": ["OPEN", "CLOSED"]}}, ["status"],
+     "Read"),
+    ("trunk_status", {"state": {"type": "string"}}, ["state"], "Read"),
+])
+def test_a_required_state_is_the_state_the_call_sets(name, properties, required, category):
+    c = classify(_state_tool(name, "State of a trunk.", properties, required),
+                 use_annotations=False)
+    _assert_category(c, category)
+
+
 @pytest.mark.parametrize("description,category", [
     # A clause said to be done in passing, by a verb the table knows or lacks.
     ("List newsletter subscribers, unsubscribing bounced addresses as it goes.", "not Read"),

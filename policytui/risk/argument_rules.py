@@ -351,6 +351,16 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
         r.category, r.severity = WRITE, DEFAULT_SEVERITY[WRITE]
         r.disagree = True
 
+    # A required choice among states ("trunk_status" with a required `state` of up | down):
+    # readers take filters, which are optional, so a state the call must be told is the state
+    # it sets. A list's required `status` picks which to show.
+    if r.category == READ and (state := _a_required_state(name, schema)) is not None:
+        r.evidence.append(f"argument {quote(state)}, required, is a state to put it in: the "
+                          "call sets it")
+        r.against.append("the name and description alone would say it reads")
+        r.category, r.severity = KIND_RISK[v.MODIFY]
+        r.disagree = True
+
     # A required argument described as the value something is to take ("price": "New price
     # in cents", "replicas": "Desired replica count", "body": "The updated text") is what the
     # call writes, whatever the name and description say it shows ("price_of_product": "Price
@@ -520,6 +530,34 @@ def _a_state_switch(schema: Any) -> str | None:
             named = normalize(arg)
             if named in _STATES or (named[:2] == "is" and named[2:] in _STATES):
                 return arg
+    return None
+
+
+# Names of a choice among states.
+_STATE_CHOICES = frozenset(("state", "status", "newstate", "newstatus", "targetstate"))
+
+
+def _many(word: str) -> bool:
+    """Is a name's last word a plural ("orders", "ids"; not "status")?"""
+    return word.endswith("s") and not word.endswith(("ss", "us", "is"))
+
+
+def _a_required_state(name: NameVerbs, schema: Any) -> str | None:
+    """The first required choice of values named `state` or `status` under a name that ends
+    with no plural (a list's `status` picks which to show), or None."""
+    if type(schema) is not dict:
+        return None
+    required = schema.get("required")
+    props = schema.get("properties")
+    if not required or type(required) is not list or type(props) is not dict:
+        return None
+    for arg in required[:20]:
+        spec = props.get(arg) if type(arg) is str else None
+        if type(spec) is not dict:
+            continue
+        if (normalize(arg) in _STATE_CHOICES and type(spec.get("enum")) is list
+                and name.words and not _many(name.words[-1])):
+            return arg
     return None
 
 
