@@ -2219,3 +2219,14 @@ def test_a_required_state_is_the_state_the_call_sets(name, properties, required,
 def test_a_clause_done_in_passing(description, category):
     _assert_category(classify(tool("list_things", description), use_annotations=False),
                      category)
+
+
+@pytest.mark.parametrize("description,category", [
+    # A later passive with a prefix joined by a hyphen.
+    ("Sessions of the user. Expired sessions are auto-archived from the store.", "not Read"),
+    ("Sessions of the user. Sessions idle for a day are auto-deleted.", "not Read"),
+    ("Sessions of the user. Each session is co-owned by the team.", "Read"),
+])
+def test_a_later_passive_with_a_hyphenated_prefix(description, category):
+    _assert_category(classify(tool("user_sessions", description), use_annotations=False),
+                     category)

@@ -1507,7 +1507,9 @@ _DEVICE_WINDOW = 240
 # "each" ... before its subject). Found from each "is", "are", "get" or
 # "be" before a participle so placed (`_PASSIVE_THEN`), then read backwards to the subject.
 _PASSIVE_THEN = re.compile(
-    r" (?:is|are|gets?|be)\s+(?:(?:[a-z]+ly|also|then|first)\s+)?([a-z]{4,})"
+    r" (?:is|are|gets?|be)\s+(?:(?:[a-z]+ly|also|then|first)\s+)?"
+    # ... maybe with a prefix joined by a hyphen: "is e-filed", "are auto-archived".
+    r"(?:(?:auto|e|re|co|pre|un|de)-)?([a-z]{4,})"
     # ... not by someone else: "Credit balances are created automatically by Paddle".
     r"(?!(?:\s+[a-z]+ly)?\s+by\b)"
     r"(?=\s*(?:[.;!?]|\Z)|,?\s+and\b|\s+(?:automatically|afterwards|first|immediately"
