@@ -2222,6 +2222,20 @@ def test_a_clause_done_in_passing(description, category):
 
 
 @pytest.mark.parametrize("description,category", [
+    # A gerund the description says the call itself does.
+    ("Verify a promo code. Redeeming it is done by this same call.", "not Read"),
+    ("Get an insurance quote. Accepting is done by this call when `bind` is set.", "not Read"),
+    ("Get a hold. Cancelling the hold is handled by this tool after an hour.", "not Read"),
+    # Reading or arranging the reply, and work done elsewhere.
+    ("Get a quote. Filtering is done by this call, not by the client.", "Read"),
+    ("Get a quote. Sorting them is done by this call.", "Read"),
+    ("Get a quote. Accepting it is done by the checkout tool.", "Read"),
+])
+def test_a_gerund_done_by_this_call(description, category):
+    _assert_category(classify(tool("get_quote", description), use_annotations=False), category)
+
+
+@pytest.mark.parametrize("description,category", [
     # A later passive with a prefix joined by a hyphen.
     ("Sessions of the user. Expired sessions are auto-archived from the store.", "not Read"),
     ("Sessions of the user. Sessions idle for a day are auto-deleted.", "not Read"),

@@ -2003,11 +2003,37 @@ def later_act(description: str) -> tuple[str, str] | None:
     said = _said_of_the_call(opening)
     if said is None:
         said = _acting_passive(blind_lower(opening))
+    if said is None and " by th" in opening:
+        said = _done_by_this_call(opening)
     if said is None and ("as it goes" in opening or "along the way" in opening
                          or "in passing" in opening or "side effect" in opening
                          or "in the process" in opening):
         said = _done_in_passing(opening)
     return said
+
+
+# A gerund said to be done by the call itself: "Redeeming it is done by this same call",
+# "Accepting is done by this call when `bind` is set", "Cancelling the hold is handled by
+# this tool".
+_BY_THIS_CALL = re.compile(
+    r"\b([A-Za-z]{3,}ing)\b(?:\s+[\w'`-]+){0,4}?\s+(?:is|are)\s+(?:also\s+)?(?:done|performed"
+    r"|handled|carried\s+out|triggered)\s+by\s+(?:this|the)\s+(?:same\s+)?(?:call|tool"
+    r"|request|endpoint)\b")
+
+
+def _done_by_this_call(opening: str) -> tuple[str, str] | None:
+    """(gerund, kind) of an act `_BY_THIS_CALL` says the call does, a verb the table knows or
+    lacks, or None; reading ("Filtering is done by this call") does nothing of its own."""
+    for found in _BY_THIS_CALL.finditer(opening):
+        gerund = found.group(1).lower()
+        if gerund in _NOT_GERUNDS or _treats(gerund):
+            continue
+        verb = base_verb(gerund)
+        if verb is None:
+            return gerund, v.WRITE
+        if v.VERBS[verb] != v.READ and verb not in _SHAPING_GERUNDS:
+            return gerund, v.VERBS[verb]
+    return None
 
 
 # What says a clause is done by the call while it reads: "unsubscribing bounced addresses as
