@@ -2244,3 +2244,15 @@ def test_a_gerund_done_by_this_call(description, category):
 def test_a_later_passive_with_a_hyphenated_prefix(description, category):
     _assert_category(classify(tool("user_sessions", description), use_annotations=False),
                      category)
+
+
+@pytest.mark.parametrize("description,category", [
+    # A word in the third person the tables lack, after "then" before its object.
+    ("Show the thermostat reading, then lowers the setpoint by one degree.", "not Read"),
+    # A plural noun after "then" names what is shown next.
+    ("Show the summary, then details of each item.", "Read"),
+    ("Show the summary, then totals.", "Read"),
+])
+def test_an_unknown_verb_after_then(description, category):
+    _assert_category(classify(tool("show_reading", description), use_annotations=False),
+                     category)

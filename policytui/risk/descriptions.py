@@ -557,13 +557,15 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
             # command; an unknown step is no reason to let the tool through as a reader.
             found.unknown_alternative = token
             continue
-        if (verb is None and reading and first == "and" and found.unknown_alternative is None
-                and j + 1 < count and tokens[j + 1] in _HELD and token.endswith("s")
-                and len(token) > 3 and not _treats(token)):
-            # "Renders the invoice PDF and files it with the tax authority", "List open alerts
-            # and snoozes them": a word in the third person the table lacks, right before
-            # "it", "them", "its" or "their", is a verb whatever the lead's person, and a
-            # step the table does not know.
+        if (verb is None and reading and found.unknown_alternative is None and j + 1 < count
+                and token.endswith("s") and len(token) > 3 and not _treats(token)
+                and ((first == "and" and tokens[j + 1] in _HELD)
+                     or (tokens[j - 1] in _SEQUENCE and tokens[j + 1] in _STEP_OBJECTS))):
+            # "Renders the invoice PDF and files it with the tax authority", "Show the
+            # reading, then lowers the setpoint": a word in the third person the table lacks,
+            # after "and" right before "it", "them", "its" or "their", or after "then" before
+            # its object, is a verb whatever the lead's person, and a step the table does not
+            # know.
             found.unknown_alternative = token
             continue
         if verb is None or verb in chain:
