@@ -2256,3 +2256,16 @@ def test_a_later_passive_with_a_hyphenated_prefix(description, category):
 def test_an_unknown_verb_after_then(description, category):
     _assert_category(classify(tool("show_reading", description), use_annotations=False),
                      category)
+
+
+@pytest.mark.parametrize("description,category", [
+    # A passive done by this call is the call's own act, a verb the tables know or lack.
+    ("Get a boarding pass; seats still unassigned are allocated by this call.", "not Read"),
+    ("Get a boarding pass. Pending upgrades are confirmed by this same call.", "not Read"),
+    # ... by someone else, it is not.
+    ("Get a boarding pass; seats are allocated by the airline.", "Read"),
+    ("Get a boarding pass. Upgrades are confirmed by the gate agent.", "Read"),
+])
+def test_a_passive_done_by_this_call(description, category):
+    _assert_category(classify(tool("get_boarding_pass", description), use_annotations=False),
+                     category)

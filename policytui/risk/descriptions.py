@@ -1513,10 +1513,10 @@ _PASSIVE_THEN = re.compile(
     # ... maybe with a prefix joined by a hyphen: "is e-filed", "are auto-archived".
     r"(?:(?:auto|e|re|co|pre|un|de)-)?([a-z]{4,})"
     # ... not by someone else: "Credit balances are created automatically by Paddle".
-    r"(?!(?:\s+[a-z]+ly)?\s+by\b)"
+    r"(?!(?:\s+[a-z]+ly)?\s+by\b(?!\s+this\s+(?:same\s+)?(?:call|tool|request)\b))"
     r"(?=\s*(?:[.;!?]|\Z)|,?\s+and\b|\s+(?:automatically|afterwards|first|immediately"
     r"|in\s+the\s+background|as\s+it\s+goes|on\s+(?:read|access|each\s+call|every\s+call)"
-    r"|after\s+(?:the|each|every)\s+call\b"
+    r"|after\s+(?:the|each|every)\s+call\b|by\s+this\s+(?:same\s+)?(?:call|tool|request)\b"
     r"|(?:from|to|with|as|for)\s+(?:the|a|an|its|their)\s+\w"
     # ... or for a step of a process that follows: "which is submitted for approval".
     r"|for\s+(?:approval|review|deletion|removal|processing|payment|signature|execution"
@@ -1548,7 +1548,8 @@ _UNDOING = ("un", "dis")
 _DONE_AS_A_STEP = re.compile(
     r"(?:\s+[a-z]+ly)?(?:\s+(?:from|to|in|on|at)\s+(?:the|its|their|this|that)\s+[a-z]+)?"
     r"\s+(?:first\b|afterwards\b|as\s+it\s+goes\b|on\s+(?:read|access|each\s+call"
-    r"|every\s+call)\b|after\s+(?:the|each|every)\s+call\b)")
+    r"|every\s+call)\b|after\s+(?:the|each|every)\s+call\b"
+    r"|by\s+this\s+(?:same\s+)?(?:call|tool|request)\b)")
 _THE_REPLY = frozenset(
     "output response result results reply text string content html markdown body payload "
     "list view page display".split())
