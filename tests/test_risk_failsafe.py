@@ -2215,6 +2215,9 @@ def test_a_required_state_is_the_state_the_call_sets(name, properties, required,
     ("List subscribers, sorting them by signup date as it goes.", "Read"),
     ("List subscribers, looking up each one's country along the way.", "Read"),
     ("List stops on the way between two cities.", "Read"),
+    ("Read entries, caching them as it goes.", "Read"),
+    ("Stream rows at full speed as it goes.", "Read"),
+    ("List settings, string values escaped as it goes.", "Read"),
 ])
 def test_a_clause_done_in_passing(description, category):
     _assert_category(classify(tool("list_things", description), use_annotations=False),

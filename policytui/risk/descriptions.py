@@ -1678,13 +1678,15 @@ _HELD = frozenset(("it", "them", "its", "their"))
 _TREATS = _SHAPING_GERUNDS | frozenset(
     "allow let make take keep leave prevent treat need require expect support hand pass "
     "consider assume highlight rank number paginate dedupe deduplicate flatten collapse "
-    "expand indent colour color bold truncate abbreviate".split())
+    "expand indent colour color bold truncate abbreviate trim strip escape sanitize cache "
+    "wrap".split())
 
 
 def _treats(word: str) -> bool:
-    """Is `word` ("allows", "allowing", "taking") a form of a verb of `_TREATS`?"""
-    if word.endswith("ing"):
-        stem = word[:-3]
+    """Is `word` ("allows", "allowing", "taking", "trimmed") a form of a verb of `_TREATS`?"""
+    if word.endswith(("ing", "ed")):
+        stem = word[:-3] if word.endswith("ing") else word[:-2]
+        # ("taking", "trimmed", "cached")
         return stem in _TREATS or stem + "e" in _TREATS or stem[:-1] in _TREATS
     return word[:-1] in _TREATS or word[:-2] in _TREATS
 # A gerund opening a sentence or clause with its object, the subject of a verb in the third
@@ -2058,8 +2060,8 @@ def _done_in_passing(opening: str) -> tuple[str, str] | None:
         clause = opening[start.start() + 1 if start else 0:found.start()].lower()
         for form in _VERB_FORM.finditer(clause):
             word = form.group(1)
-            if _treats(word):
-                continue
+            if _treats(word) or word in _NOT_GERUNDS or word.endswith("eed"):
+                continue  # ("string", "setting" and "speed" are no verbs here)
             verb = base_verb(word) or _participle_of(word)
             if verb is None:
                 return word, v.WRITE
