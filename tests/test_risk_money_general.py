@@ -432,3 +432,22 @@ HOLDER = {"holder_id": {"type": "string"}, "nickname": {"type": "string"}}
 ])
 def test_a_card_issued_without_funds_moves_no_money(name, description, properties, expected):
     assert category(name, description, properties) == expected
+
+
+# ----- after a preposition in a name, a word more often a noun is one ----------------------------------
+
+@pytest.mark.parametrize("name,description", [
+    ("transfersForOrder", "All transfers and reversals that belong to a transfer group."),
+    ("payments_for_order", "All payments that belong to an order."),
+])
+def test_a_noun_after_a_preposition_in_a_name_is_no_money_act(name, description):
+    properties = {"group": {"type": "string"}, "currency": {"type": "string"}}
+    assert category(name, description, properties) != "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("pay_for_order", "Pay for an order with the wallet balance."),
+    ("order_for_customer", "Order a product for a customer, paid from their balance."),
+])
+def test_a_money_verb_leading_a_name_before_a_preposition_still_pays(name, description):
+    assert category(name, description, AMOUNT) == "Financial"

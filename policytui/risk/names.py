@@ -215,6 +215,11 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset(),
             # one saying which, is that thing.
             found.ambiguous = False
             index = -1
+        elif index > start and words[index - 1] in _OBJECT_BEFORE:
+            # "transfers_for_order", "refunds_by_charge": after a preposition, a word more
+            # often a noun is what the others belong to.
+            found.ambiguous = False
+            index = -1
         elif index > start and words[index] in _VERBS_ONLY_LEADING:
             # "market_book", "condolence_book_entries": after another word, "book" is the
             # thing ("order book", "address book"); leading the name ("book_flight") it acts.
@@ -286,6 +291,8 @@ _LEADING_READS = frozenset("check view query trace filter rank score match".spli
 # Words more often nouns that are the command when they lead a name before a reading word.
 _LEADING_ACTS = frozenset(("set", "mark"))
 # Words that say which one of a thing is meant ("upcoming_invoice").
+# Prepositions after which a word more often a noun is one ("transfers_for_order").
+_OBJECT_BEFORE = frozenset("for by of per from".split())
 _WHICH_ONE = frozenset("upcoming next last previous latest recent current pending draft".split())
 # Words more often nouns that are the name's verb only when they lead it.
 _VERBS_ONLY_LEADING = frozenset(("book",))
