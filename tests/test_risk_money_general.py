@@ -451,3 +451,20 @@ def test_a_noun_after_a_preposition_in_a_name_is_no_money_act(name, description)
 ])
 def test_a_money_verb_leading_a_name_before_a_preposition_still_pays(name, description):
     assert category(name, description, AMOUNT) == "Financial"
+
+
+# ----- an adverb ending the words after a verb is how it is done, not what it acts on ------------------
+
+@pytest.mark.parametrize("name,description,properties,expected", [
+    ("lnd_keysend", "Send sats spontaneously to a node pubkey.", {"dest": {"type": "string"}},
+     "Financial"),
+    ("wallet_move", "Send funds instantly to another wallet.", {"to": {"type": "string"}},
+     "Financial"),
+    # no money in what is sent, or a noun in -ly, stays as it was
+    ("notify", "Send messages instantly to a channel.", {"channel": {"type": "string"}}, "Write"),
+    ("order_parts", "Send the parts supply to the workshop.", {"site": {"type": "string"}},
+     "Write"),
+])
+def test_an_adverb_after_what_is_sent_is_not_its_object(name, description, properties,
+                                                        expected):
+    assert category(name, description, properties) == expected

@@ -312,6 +312,8 @@ def description_object(desc: DescriptionVerbs, narrow: bool = False) -> list[str
         if narrow and word in _CLAUSE_ENDS:
             break
         out.append(word)
+    while len(out) > 1 and is_manner(out[-1]):
+        out.pop()  # "Send sats spontaneously to a node": how it is done, after what
     if len(out) > 1 and out[-1] in _PARTICLES_LAST:
         # "Maakt de factuur aan", "Legt eine Rechnung an": the particle of a German or Dutch
         # verb ends the sentence, after what the verb acts on.
@@ -335,6 +337,16 @@ def description_object(desc: DescriptionVerbs, narrow: bool = False) -> list[str
             if money is not None:
                 out.append(money)
     return out
+
+
+def is_manner(word: str) -> bool:
+    """Is this an adverb of manner or time ("spontaneously", "instantly"), which may end the
+    words after a verb without being what it acts on? Not a noun in -ly ("supply", "family")."""
+    return (len(word) > 6 and word.endswith("ly") and word not in _LY_NOUNS
+            and base_verb(word) is None)
+
+
+_LY_NOUNS = frozenset("assembly monopoly anomaly butterfly".split())
 
 
 # The particles German and Dutch verbs leave at the end of a sentence ("Legt ... an", "Maakt
