@@ -468,3 +468,13 @@ def test_a_money_verb_leading_a_name_before_a_preposition_still_pays(name, descr
 def test_an_adverb_after_what_is_sent_is_not_its_object(name, description, properties,
                                                         expected):
     assert category(name, description, properties) == expected
+
+
+@pytest.mark.parametrize("name,description,expected", [
+    ("update_seats", "Change the seat count on a subscription. Proration is applied by default.",
+     "Financial"),
+    ("update_seats", "Change the seat count on a team. Proration is explained in the docs.",
+     "Destructive"),
+])
+def test_proration_applied_to_a_change_bills_it(name, description, expected):
+    assert category(name, description, {"id": {"type": "string"}}) == expected

@@ -135,9 +135,11 @@ _MONEY_SAID: tuple[tuple[tuple[frozenset[str], ...], re.Pattern[str]], ...] = tu
         (_words("file saved stored", "card"),
          r"\b(?:using|with|via|from|through|to)\s+(?:the\s+|their\s+|your\s+|its\s+|his\s+"
          r"|her\s+)?(?:[\w'’-]+\s+){0,2}?(card\s+on\s+file|saved\s+card|stored\s+card)\b"),
-        # A change billed in part: "Upgrade or downgrade a subscription plan, with proration".
+        # A change billed in part: "Upgrade or downgrade a subscription plan, with proration",
+        # "Proration is applied by default".
         (_words("proration prorating"),
-         r"\b(with\s+(?:immediate\s+)?(?:proration|prorating))\b"),
+         r"\b(with\s+(?:immediate\s+)?(?:proration|prorating)"
+         r"|proration\s+(?:is|will\s+be)\s+(?:[a-z]+ly\s+)?(?:applied|charged|billed|invoiced))\b"),
         # The same said in French, Spanish, Portuguese, Italian, German, Swedish and
         # Indonesian: "Les frais sont débités immédiatement", "se cobra al confirmar",
         # "addebitato sul conto", "Facture au client ...".
