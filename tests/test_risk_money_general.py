@@ -478,3 +478,22 @@ def test_an_adverb_after_what_is_sent_is_not_its_object(name, description, prope
 ])
 def test_proration_applied_to_a_change_bills_it(name, description, expected):
     assert category(name, description, {"id": {"type": "string"}}) == expected
+
+
+SWAP = {"token_in": {"type": "string"}, "token_out": {"type": "string"},
+        "amount_in": {"type": "string"}}
+
+
+@pytest.mark.parametrize("name,description,expected", [
+    ("uniswap_quote", "Quote the output amount for swapping an input amount through a pool. "
+                      "Does not execute.", "Destructive"),
+    ("swap_tokens", "Swap tokens through a pool. It does not execute until confirm is true.",
+     "Financial"),
+])
+def test_a_tool_that_says_it_does_not_execute_moves_no_money(name, description, expected):
+    assert category(name, description, SWAP) == expected
+
+
+def test_a_later_act_that_will_not_execute_is_what_a_cancel_does():
+    assert category("cancel_subscription", "Cancel an active subscription. The next due "
+                    "renewal pull will not execute.", {"id": {"type": "string"}}) == "Financial"

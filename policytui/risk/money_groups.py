@@ -270,6 +270,11 @@ _NO_MONEY = re.compile(
     r"|\bno\s+(?:money|funds)\s+(?:is\s+|are\s+)?(?:moved|moves|move|charged|collected|"
     r"transferred|changes\s+hands)\b"
     r"|\bmoves?\s+no\s+(?:money|funds)\b"
+    # ... or that what it prices or builds is not carried out: "Quote the output amount for
+    # swapping ... Does not execute."
+    # (Said of the tool itself: "The next renewal will not execute" is what a cancel does.)
+    r"|(?:^|(?<=[.;]\s)|(?<=\bit\s)|(?<=\bthis\s)|(?<=\btool\s))(?:does\s+not|doesn't)\s+"
+    r"(?:execute|submit|place|broadcast)\b(?!\s+(?:until|unless|before|if|when)\b)"
     r"|\b(?:order|payment|trade|transfer)\s+(?:is|will\s+be)\s+never\s+(?:sent|placed|executed|"
     r"submitted|charged|filled)\b"
     r"|\bno\s+(?:order|payment|trade|transfer|charge|refund|payout)s?\s+(?:is|are|will\s+be|gets)\s+"
