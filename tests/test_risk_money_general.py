@@ -497,3 +497,22 @@ def test_a_tool_that_says_it_does_not_execute_moves_no_money(name, description, 
 def test_a_later_act_that_will_not_execute_is_what_a_cancel_does():
     assert category("cancel_subscription", "Cancel an active subscription. The next due "
                     "renewal pull will not execute.", {"id": {"type": "string"}}) == "Financial"
+
+
+# ----- a conversion done where funds are held is a trade ---------------------------------------------
+
+CONVERT = {"from": {"type": "string"}, "to": {"type": "string"}, "amount": {"type": "string"}}
+
+
+@pytest.mark.parametrize("name,description,expected", [
+    ("coinbase_convert", "Convert between two currencies in the user's Coinbase account "
+                         "(e.g. USDC to BTC).", "Financial"),
+    ("convert_funds", "Convert an amount from one currency to another in the wallet.",
+     "Financial"),
+    # a figure worked out, or a conversion priced first, reads
+    ("convert_currency", "Convert an amount between currencies at today's rate.", "Read"),
+    ("convert_quote", "Convert an amount between currencies in the account, as a quote.",
+     "Read"),
+])
+def test_a_conversion_where_funds_are_held_trades_them(name, description, expected):
+    assert category(name, description, CONVERT) == expected

@@ -8,6 +8,7 @@ The word lists and rules are in `money`; this stage weighs them for one reading.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -134,11 +135,20 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
             # language as what the opening verb makes, when that verb does not read.
             money_act_opened(desc.sentence, desc.words)
             if not reads and desc.kind != v.READ and pretended(words) is None else None)
+        # "Convert between two currencies in the user's Coinbase account": what is held there
+        # is traded for another currency.
+        traded = (converted_holding(desc)
+                  if made is None and desc.lead == "convert" and v.HYPOTHETICAL.isdisjoint(words)
+                  and money_context(name, desc, facts, schema=schema) else None)
+        if traded is not None:
+            r.evidence.append(f"it converts currencies held in the {quoted_word(traded)}: "
+                              "a conversion there trades them")
+            made = traded
         # "panel.quote": "Price quote for buying responses": what buying would cost.
         what_if = not v.HYPOTHETICAL.isdisjoint(words) or not v.HYPOTHETICAL.isdisjoint(
             desc.words[:2])
         paying = None if made or what_if else paying_word(desc, reads=reads)
-        if made is not None:
+        if made is not None and traded is None:
             # "convert_estimate_to_invoice", "initiate_payment": whatever the verb, what comes
             # out (or is started) is money owed or moving.
             r.evidence.append(f"it makes or starts {quoted_word(made)}: it creates what someone "
@@ -329,6 +339,21 @@ def _object_financial(kind: str, acting: str | None, desc: DescriptionVerbs,
         found.insert(0, f"the server's tools give {quoted_word(widened[-1])} as a kind of "
                         f"{quoted_word(acted_on[-1])}, and this one names no kind: it may be one")
     return True
+
+
+# Where funds are held, named as where a conversion is done: "in the user's account", "from
+# your wallet balance". A conversion said without one ("Convert an amount between currencies
+# at today's rate") works out a figure.
+_HOLDING = re.compile(
+    r"\b(?:in|from|within|on|using)\s+(?:the\s+|your\s+|their\s+|its\s+|a\s+|an\s+|my\s+)?"
+    r"(?:[\w'’-]+\s+){0,3}?(account|accounts|wallet|wallets|balance|balances|portfolio)\b")
+
+
+def converted_holding(desc: DescriptionVerbs) -> str | None:
+    """The holding a description that opens with "convert" trades in ("Convert between two
+    currencies in the user's account" -> account), or None."""
+    found = _HOLDING.search(desc.sentence[:200].lower())
+    return None if found is None else found.group(1)
 
 
 # The first words of a name that `converted_into` or `launched_money` may find money made by,
