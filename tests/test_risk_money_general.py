@@ -516,3 +516,15 @@ CONVERT = {"from": {"type": "string"}, "to": {"type": "string"}, "amount": {"typ
 ])
 def test_a_conversion_where_funds_are_held_trades_them(name, description, expected):
     assert category(name, description, CONVERT) == expected
+
+
+@pytest.mark.parametrize("name,description,properties,expected", [
+    ("aave_supply", "Supply an asset to Aave to earn interest.",
+     {"asset": {"type": "string"}, "amount": {"type": "string"}}, True),
+    ("supply_collateral", "Supply collateral to a lending market.", AMOUNT, True),
+    ("provide_credentials", "Supply the credentials for the connection.",
+     {"user": {"type": "string"}}, False),
+    ("supply_chain_costs", "Supply chain costs by vendor.", AMOUNT, False),
+])
+def test_supplying_an_asset_to_a_pool_lends_it(name, description, properties, expected):
+    assert (category(name, description, properties) == "Financial") is expected

@@ -50,9 +50,10 @@ EXTRA_MONEY_NOUNS = EXTRA_MONEY_OBJECTS | frozenset(
 PRETEND = frozenset("paper mock mocked demo fake simulated".split())
 # Money verbs the shared table does not know. These move money whatever they act on:
 _MONEY_VERBS = frozenset("rebalance".split())
-# ... these only with money in sight ("mint_nft", "burn_tokens", "wrap_eth", "short_stock";
-# not "burn_subtitles" or "wrap_text"), or, for "exercise", an option or warrant:
-_MONEY_VERBS_IF_CONTEXT = frozenset("mint burn wrap unwrap short exercise flatten".split())
+# ... these only with money in sight ("mint_nft", "burn_tokens", "wrap_eth", "short_stock",
+# "aave_supply": an asset lent to a pool; not "burn_subtitles" or "wrap_text"), or, for
+# "exercise", an option or warrant:
+_MONEY_VERBS_IF_CONTEXT = frozenset("mint burn wrap unwrap short exercise flatten supply".split())
 _ANY_MONEY_VERBS = _MONEY_VERBS | _MONEY_VERBS_IF_CONTEXT
 _EXERCISED = frozenset("option options warrant warrants contract contracts".split())
 # ... and these act on what they name, which must be money: "log_expense",
@@ -103,6 +104,8 @@ def money_act(words: list[str], lead: str | None, money: Callable[[], bool],
                 return f"{words[i]} {words[i + 1]}"
     last = words[-1] if len(words) <= 3 else None
     bare = _bare(lead)
+    if "supply" in words and "chain" in words:
+        return None  # "supply_chain_risk": the goods a business buys, no asset lent
     if first in _ANY_MONEY_VERBS or last in _ANY_MONEY_VERBS or bare in _ANY_MONEY_VERBS:
         for verb in (first, last, bare):
             if verb not in _ANY_MONEY_VERBS:
