@@ -528,3 +528,21 @@ def test_a_conversion_where_funds_are_held_trades_them(name, description, expect
 ])
 def test_supplying_an_asset_to_a_pool_lends_it(name, description, properties, expected):
     assert (category(name, description, properties) == "Financial") is expected
+
+
+# ----- whether to pay, asked, is no payment ---------------------------------------------------------
+
+@pytest.mark.parametrize("name,description", [
+    ("steam_should_i_buy", "Decide whether to buy one specific game: price, reviews and tags."),
+    ("can_we_refund", "Tells whether to refund an order under the store's policy."),
+])
+def test_whether_to_pay_asked_is_not_financial(name, description):
+    assert category(name, description, {"id": {"type": "string"}}) != "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("buy_game", "Buy one specific game with the wallet balance."),
+    ("refund_order", "Refund an order to the card it was paid with."),
+])
+def test_paying_outright_stays_financial(name, description):
+    assert category(name, description, {"id": {"type": "string"}}) == "Financial"

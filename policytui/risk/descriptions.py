@@ -918,6 +918,8 @@ def _indirect_verb(description: str, sentence: str, found: DescriptionVerbs) -> 
         if word in INDIRECT or (word == "for" and following.endswith("ing")):
             if word == "to" and i and opening[i - 1] in _OFFERED:
                 continue  # "Laptops available to order": what can be done with what is shown
+            if word == "to" and i and opening[i - 1] in _ASKED:
+                continue  # "Decide whether to buy a game": whether to is weighed
             if word == "for" and i and opening[i - 1] in v.HYPOTHETICAL:
                 continue  # "Price quote for buying responses": what it would cost
             lead = base_verb(following)
@@ -935,6 +937,9 @@ def _indirect_verb(description: str, sentence: str, found: DescriptionVerbs) -> 
 # Adjectives before "to" that say what the things shown are open to ("Laptops available to
 # order", "Slots free to book", "Parcels ready to ship"), not what the tool does.
 _OFFERED = frozenset("available free ready eligible".split())
+# A word before "to" that makes what follows a question, not the tool's act ("how to delete"
+# is kept: an instruction there may be what the tool does).
+_ASKED = frozenset(("whether",))
 _QUERIES = frozenset("query queries search searches lookup lookups report reports traceroute "
                      "ping audit audits analysis".split())
 # Words that open the object of a verb: "... and execute it", "... or delete the file".

@@ -797,6 +797,8 @@ def paying_word(desc: DescriptionVerbs, reads: bool = False) -> str | None:
         verb = word if word in v.PAYING_VERBS else base_verb(word)
         if verb not in v.PAYING_VERBS or words[at - 1] in _NEGATIONS:
             continue
+        if words[at - 1] == "to" and at >= 2 and words[at - 2] in _ASKED_BEFORE:
+            continue  # "Decide whether to buy one game": whether to pay is weighed
         if word == verb and (reads or not any(money_noun(w) for w in words[at + 2:at + 6])):
             # The bare verb may be anyone's ("where buyers pay the merchant"): only paying
             # for money ("pay a 100-sat activation fee") counts, and never in a reader's.
@@ -835,6 +837,7 @@ _PAYING_FORMS = frozenset(
                  verb + verb[-1] + "ing"))
 _PAID_OBJECTS = frozenset("a an any the each every your their its one".split())
 _NEGATIONS = frozenset("not never without no nor don doesn cannot before".split())
+_ASKED_BEFORE = frozenset(("whether",))
 _MODALS = frozenset("to can could may might will would must should shall".split())
 
 

@@ -178,6 +178,8 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset(),
             continue  # "flag_out_of_order": broken, nothing is ordered
         if word == "call" and i > start and words[i - 1] == "on":
             continue  # "plumber_on_call", "on_call_hours": a duty rota, nobody is called
+        if i >= start + 2 and words[i - 1] in _ASKERS and words[i - 2] in _MODAL_QUESTIONS:
+            continue  # "should_i_buy", "can_we_refund": whether to do it is asked, not done
         if word == "pay" and i + 1 < len(words) and words[i + 1] in v.PAY_NOUNS:
             compound = i + 1
             continue  # "pay_stub", "pay_schedule": what is paid, no paying
@@ -291,6 +293,9 @@ _LEADING_READS = frozenset("check view query trace filter rank score match".spli
 # Words more often nouns that are the command when they lead a name before a reading word.
 _LEADING_ACTS = frozenset(("set", "mark"))
 # Words that say which one of a thing is meant ("upcoming_invoice").
+# A question a name asks ("should_i_buy", "can_we_refund"): the verb after it is weighed.
+_MODAL_QUESTIONS = frozenset("should can could would shall".split())
+_ASKERS = frozenset("i we".split())
 # Prepositions after which a word more often a noun is one ("transfers_for_order").
 _OBJECT_BEFORE = frozenset("for by of per from".split())
 _WHICH_ONE = frozenset("upcoming next last previous latest recent current pending draft".split())
