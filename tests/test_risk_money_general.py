@@ -546,3 +546,25 @@ def test_whether_to_pay_asked_is_not_financial(name, description):
 ])
 def test_paying_outright_stays_financial(name, description):
     assert category(name, description, {"id": {"type": "string"}}) == "Financial"
+
+
+# ----- a trade side before what describes the market, or a noun before "of", trades nothing ----------
+
+@pytest.mark.parametrize("name,description", [
+    ("buy_signals", "Scan the watchlist and return buy and sell signals from RSI and MACD."),
+    ("buy_sell_ratio", "Taker buy/sell volume ratio of a market."),
+    ("sell_through_rate", "Sell-through rate of each SKU for a date range."),
+    ("bill_of_materials", "Bill of materials for a product with component costs."),
+    ("tip_of_the_day", "A random tip for using the app."),
+])
+def test_a_trade_side_or_a_noun_naming_a_view_is_no_money_act(name, description):
+    assert category(name, description, AMOUNT) != "Financial"
+
+
+@pytest.mark.parametrize("name,description", [
+    ("buy_shares", "Buy shares of a stock at market price."),
+    ("sell_position", "Sell the whole position at market."),
+    ("bill_customer", "Bill a customer for the hours logged."),
+])
+def test_a_trade_side_before_what_it_trades_still_trades(name, description):
+    assert category(name, description, AMOUNT) == "Financial"

@@ -325,6 +325,8 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         lead = step_after_and(tokens)
     if lead in v.PAY_COMPOUNDS and start + 1 < count and tokens[start + 1] in v.PAY_NOUNS:
         lead = None  # "Pay stub of an employee", "Payout schedule: ...": a noun compound
+    if lead in v.TRADE_SIDES and start + 1 < count and tokens[start + 1] in v.TRADE_VIEWS:
+        lead = None  # "Sell-through rate of each SKU", "Buy signals for a watchlist"
     if lead in v.AMBIGUOUS and _names_a_thing(sentence, tokens, start):
         lead = None  # "Invoice-reconstruction attempts ...", "Order status of ...": a noun
     if (lead is not None and start + 1 < count and tokens[start + 1] in _PLURAL_BE

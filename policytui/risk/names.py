@@ -180,6 +180,12 @@ def name_verbs(text: str, namespaces: frozenset[str] = frozenset(),
             continue  # "plumber_on_call", "on_call_hours": a duty rota, nobody is called
         if i >= start + 2 and words[i - 1] in _ASKERS and words[i - 2] in _MODAL_QUESTIONS:
             continue  # "should_i_buy", "can_we_refund": whether to do it is asked, not done
+        if i + 1 < len(words) and (
+                (word in v.TRADE_SIDES and words[i + 1] in v.TRADE_VIEWS)
+                or (word in v.AMBIGUOUS and words[i + 1] == "of")):
+            # "buy_signals", "sell_through_rate": what a trade would show; "bill_of_materials",
+            # "tip_of_the_day": a noun before "of" names a thing.
+            continue
         if word == "pay" and i + 1 < len(words) and words[i + 1] in v.PAY_NOUNS:
             compound = i + 1
             continue  # "pay_stub", "pay_schedule": what is paid, no paying

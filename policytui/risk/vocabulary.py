@@ -302,6 +302,12 @@ PAY_NOUNS: frozenset[str] = frozenset(
 # The money verbs that make such a compound: "payout schedule", "payout dates" name when a
 # payout is made, as "pay period" does.
 PAY_COMPOUNDS: frozenset[str] = frozenset("pay payout".split())
+# Trading verbs before what describes the market for them name that, and trade nothing:
+# "buy_signals", "sell_pressure", "buy_sell_ratio", "Sell-through rate of each SKU".
+TRADE_SIDES: frozenset[str] = frozenset("buy sell".split())
+TRADE_VIEWS: frozenset[str] = frozenset(
+    "signal signals idea ideas recommendation recommendations rating ratings pressure ratio "
+    "wall walls zone zones volume volumes through side sell buy score scores".split())
 # Words before a verb that make the act a what-if: "preview_transaction_create".
 HYPOTHETICAL: frozenset[str] = frozenset(
     "preview previews simulate simulation dryrun dry estimate quote".split())
