@@ -568,3 +568,16 @@ def test_a_trade_side_or_a_noun_naming_a_view_is_no_money_act(name, description)
 ])
 def test_a_trade_side_before_what_it_trades_still_trades(name, description):
     assert category(name, description, AMOUNT) == "Financial"
+
+
+@pytest.mark.parametrize("name,description,expected", [
+    ("tag_transaction", "Add a tag to a bank transaction for reporting.", False),
+    ("categorize_expense", "Categorize an expense for bookkeeping.", False),
+    ("label_payment", "Label a payment with a project code.", False),
+    # what changes the money itself still does
+    ("void_transaction", "Void a card transaction before it settles.", True),
+    ("approve_expense", "Approve an expense so it is reimbursed.", True),
+])
+def test_labelling_a_money_record_moves_no_money(name, description, expected):
+    properties = {"id": {"type": "string"}, "amount": {"type": "number"}}
+    assert (category(name, description, properties) == "Financial") is expected

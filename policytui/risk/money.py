@@ -677,6 +677,8 @@ def financial(kind: str | None, verb: str | None, words: list[str],
         return False  # "track_invoice": watches whether it is paid, changes nothing owed
     if verb in _FILING:
         return False  # "upload_receipt", "attach_invoice_pdf": hands over a file
+    if verb in _ANNOTATING:
+        return False  # "tag_transaction", "categorize_expense": a label for the books
     if not _COPIES.isdisjoint(words):
         return False  # "backup_ledger", "Save a copy of the books": a copy moves no money
     if verb in _REPORTING and not _REPORTS.isdisjoint(words):
@@ -1022,6 +1024,10 @@ _NOT_MONEY_QUALIFIERS["entries"] = _NOT_MONEY_QUALIFIERS["entry"]
 _NOT_MONEY_QUALIFIERS["receipts"] = _NOT_MONEY_QUALIFIERS["receipt"]
 # Verbs that hand over a file: uploading a receipt or attaching an invoice PDF moves no money.
 _FILING = frozenset("upload attach".split())
+# Verbs that only label what they act on: a tag, a category or a note moves no money.
+_ANNOTATING = frozenset(
+    "tag untag label relabel unlabel categorize categorise recategorize recategorise classify "
+    "reclassify annotate comment star unstar pin unpin".split())
 # Verbs that shelve a document without changing it: archiving, hiding or pinning an invoice
 # changes where it shows, not what is owed.
 _SHELVING = frozenset(
