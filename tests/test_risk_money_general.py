@@ -581,3 +581,14 @@ def test_a_trade_side_before_what_it_trades_still_trades(name, description):
 def test_labelling_a_money_record_moves_no_money(name, description, expected):
     properties = {"id": {"type": "string"}, "amount": {"type": "number"}}
     assert (category(name, description, properties) == "Financial") is expected
+
+
+@pytest.mark.parametrize("name,description,expected", [
+    ("cancel_order_preview", "Show what cancelling an order would refund, without cancelling.",
+     False),
+    ("refund_estimate", "Show how much of the payment a refund would return.", False),
+    ("cancel_order", "Cancel an order and refund the customer.", True),
+])
+def test_a_name_ending_with_a_what_if_shows_the_act(name, description, expected):
+    assert (category(name, description, {"order_id": {"type": "string"}}) == "Financial"
+            ) is expected

@@ -77,7 +77,7 @@ _POSITION_ACTS = frozenset("open close flatten reduce increase liquidate".split(
 _POSITIONS = frozenset("position positions".split())
 # What one gets of a money act without doing it: "swap_quote", "stake_quote",
 # "refund_estimate" read what the act would be.
-_WHAT_IFS = frozenset(
+WHAT_IFS = frozenset(
     "quote quotes estimate estimates preview previews simulation simulations".split())
 
 
@@ -1261,7 +1261,7 @@ def money_noun_read(name: NameVerbs, desc: DescriptionVerbs) -> bool:
         return False
     # A quote or an estimate of the act ("swap_quote": "Retrieve a swap quote") reads what it
     # would be, whatever the verb; a state is read only of a word that may be a noun.
-    return rest[-1] in _WHAT_IFS or (name.ambiguous and rest[-1] in FACETS)
+    return rest[-1] in WHAT_IFS or (name.ambiguous and rest[-1] in FACETS)
 
 
 def server_handles_money(names: Iterable[str]) -> bool:
@@ -1417,7 +1417,7 @@ def checks_out(words: list[str]) -> bool:
     closing a two-word name: "update_checkout_settings" changes settings of a checkout page."""
     if not words or not (words[0] in _CHECKOUTS or (len(words) <= 2 and words[-1] in _CHECKOUTS)):
         return False
-    if not v.HYPOTHETICAL.isdisjoint(words) or not _WHAT_IFS.isdisjoint(words):
+    if not v.HYPOTHETICAL.isdisjoint(words) or not WHAT_IFS.isdisjoint(words):
         return False
     return not _SHOPPING.isdisjoint(words)
 

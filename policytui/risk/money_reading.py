@@ -25,6 +25,7 @@ from policytui.risk.money import (
     MAKE_UP,
     NAME_SETTLING_WORDS,
     PAID_HEADS,
+    WHAT_IFS,
     MoneyRecord,
     accepted_quote,
     applied_discount,
@@ -309,6 +310,10 @@ def _acts_on_money(kind: str, name: NameVerbs, desc: DescriptionVerbs, acting: s
                  and v.VERBS.get(acting) == v.READ)
     # "archive_invoice": "Archive an invoice (hidden from default views, kept for records)".
     shelved = shelved_only(acting, desc)
+    if name.words and name.words[-1] in WHAT_IFS and desc.kind == v.READ:
+        # "cancel_order_preview": "Show what cancelling an order would refund": the act the
+        # name previews is shown, not done.
+        return None
     if (shelved or automation_switched(name, desc) or fiscal_receipt(words, acting, desc)
             or copied_to_books(desc.lead, desc)):
         # A fiscal receipt for a sale already paid; "set_auto_add_margin": the act is switched
