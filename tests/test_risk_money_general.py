@@ -592,3 +592,14 @@ def test_labelling_a_money_record_moves_no_money(name, description, expected):
 def test_a_name_ending_with_a_what_if_shows_the_act(name, description, expected):
     assert (category(name, description, {"order_id": {"type": "string"}}) == "Financial"
             ) is expected
+
+
+@pytest.mark.parametrize("name,description,expected", [
+    ("charge_vehicle", "Start charging a vehicle at a charge point.", False),
+    ("ev_session_start", "Begins charging the car on connector 2.", False),
+    ("start_session", "Start the session, charging the customer's card for the first hour.",
+     True),
+])
+def test_charging_a_vehicle_is_power_not_money(name, description, expected):
+    properties = {"charge_point_id": {"type": "string"}, "amount": {"type": "number"}}
+    assert (category(name, description, properties) == "Financial") is expected

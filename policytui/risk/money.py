@@ -801,6 +801,8 @@ def paying_word(desc: DescriptionVerbs, reads: bool = False) -> str | None:
             continue
         if words[at - 1] == "to" and at >= 2 and words[at - 2] in _ASKED_BEFORE:
             continue  # "Decide whether to buy one game": whether to pay is weighed
+        if verb == "charge" and not _POWERED.isdisjoint(words[at + 2:at + 4]):
+            continue  # "Start charging a vehicle at a charge point": power, not money
         if word == verb and (reads or not any(money_noun(w) for w in words[at + 2:at + 6])):
             # The bare verb may be anyone's ("where buyers pay the merchant"): only paying
             # for money ("pay a 100-sat activation fee") counts, and never in a reader's.
@@ -840,6 +842,10 @@ _PAYING_FORMS = frozenset(
 _PAID_OBJECTS = frozenset("a an any the each every your their its one".split())
 _NEGATIONS = frozenset("not never without no nor don doesn cannot before".split())
 _ASKED_BEFORE = frozenset(("whether",))
+# What is charged with power, not with a price.
+_POWERED = frozenset(
+    "vehicle vehicles car cars ev evs battery batteries device devices phone phones laptop "
+    "laptops fleet scooter scooters bike bikes truck trucks bus buses drone drones".split())
 _MODALS = frozenset("to can could may might will would must should shall".split())
 
 
