@@ -603,3 +603,14 @@ def test_a_name_ending_with_a_what_if_shows_the_act(name, description, expected)
 def test_charging_a_vehicle_is_power_not_money(name, description, expected):
     properties = {"charge_point_id": {"type": "string"}, "amount": {"type": "number"}}
     assert (category(name, description, properties) == "Financial") is expected
+
+
+@pytest.mark.parametrize("name,description,expected", [
+    ("invoice_reminder_send", "Send a payment reminder email for an overdue invoice.", False),
+    ("payout_notification_send", "Send the payout notification to a seller.", False),
+    ("payment_send", "Send a payment to a payee.", True),
+    ("funds_send", "Send funds to a wallet address.", True),
+])
+def test_a_message_sent_about_money_moves_none(name, description, expected):
+    properties = {"id": {"type": "string"}, "amount": {"type": "number"}}
+    assert (category(name, description, properties) == "Financial") is expected

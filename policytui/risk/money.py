@@ -699,6 +699,8 @@ def financial(kind: str | None, verb: str | None, words: list[str],
         return False  # "delete_subscription" of a webhook, "renew" one to change events
     if verb in CARD_MAKING and after in CARDS and unpaid is not None and unpaid(after):
         return False  # "Issue an access card", "order_card": a card is made, no money moves
+    if after is None and verb in _DELIVERING and _sends_a_message(words, verb):
+        return False  # "invoice_reminder_send": the reminder is sent, no money
     if verb in v.MONEY_IF_CONTEXT and (after is None or money_noun(after)
                                        or after in v.MONEY_MOVEMENT_NOUNS
                                        or after in v.PAYERS) and money():
@@ -730,6 +732,18 @@ def financial(kind: str | None, verb: str | None, words: list[str],
                         "is owed")
         return True
     return False
+
+
+# Messages a verb of sending may stand after, at the end of a name: "payment_reminder_send".
+_MESSAGES = frozenset(
+    "reminder reminders notification notifications notice notices message messages email "
+    "emails sms alert alerts letter letters newsletter newsletters".split())
+
+
+def _sends_a_message(words: list[str], verb: str) -> bool:
+    """Does the verb of sending end the name right after a message ("invoice_reminder_send")?"""
+    at = words.index(verb) if verb in words else -1
+    return at > 0 and at == len(words) - 1 and words[at - 1] in _MESSAGES
 
 
 # Issuing, ordering or sending a card makes the card (a payment card, a keycard); funds move
