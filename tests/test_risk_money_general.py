@@ -614,3 +614,13 @@ def test_charging_a_vehicle_is_power_not_money(name, description, expected):
 def test_a_message_sent_about_money_moves_none(name, description, expected):
     properties = {"id": {"type": "string"}, "amount": {"type": "number"}}
     assert (category(name, description, properties) == "Financial") is expected
+
+
+@pytest.mark.parametrize("name,description,expected", [
+    ("dispute_accept", "Accept a dispute, forfeiting the disputed amount to the cardholder.",
+     True),
+    ("forfeit_bid", "Withdraw from the auction; the deposit is forfeited.", True),
+    ("accept_terms", "Accept the terms; the right to a refund is forfeited.", False),
+])
+def test_money_forfeited_on_the_way_is_financial(name, description, expected):
+    assert (category(name, description, {"id": {"type": "string"}}) == "Financial") is expected

@@ -135,6 +135,15 @@ _MONEY_SAID: tuple[tuple[tuple[frozenset[str], ...], re.Pattern[str]], ...] = tu
         (_words("file saved stored", "card"),
          r"\b(?:using|with|via|from|through|to)\s+(?:the\s+|their\s+|your\s+|its\s+|his\s+"
          r"|her\s+)?(?:[\w'’-]+\s+){0,2}?(card\s+on\s+file|saved\s+card|stored\s+card)\b"),
+        # Money given up to someone: "Accept a dispute, forfeiting the disputed amount to the
+        # cardholder", "The deposit is forfeited".
+        (_words("forfeit forfeits forfeiting forfeited",
+                "amount amounts funds deposit deposits payment fee fees balance stake"),
+         r"\b((?:forfeit|forfeits|forfeiting)\s+(?:the\s+|their\s+|its\s+|any\s+)?"
+         r"(?:[\w-]+\s+){0,2}?(?:amount|amounts|funds|deposit|deposits|payment|fee|fees|balance"
+         r"|stake)"
+         r"|(?:amount|funds|deposit|payment|fee|balance|stake)\s+(?:is|are|will\s+be)\s+"
+         r"forfeited)\b"),
         # A change billed in part: "Upgrade or downgrade a subscription plan, with proration",
         # "Proration is applied by default".
         (_words("proration prorating"),
