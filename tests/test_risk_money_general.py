@@ -624,3 +624,16 @@ def test_a_message_sent_about_money_moves_none(name, description, expected):
 ])
 def test_money_forfeited_on_the_way_is_financial(name, description, expected):
     assert (category(name, description, {"id": {"type": "string"}}) == "Financial") is expected
+
+
+@pytest.mark.parametrize("name,description,expected", [
+    ("emettre_factures", "Génère les factures du mois pour toutes les familles.", True),
+    ("emitir_factura", "Emite la factura del pedido al cliente.", True),
+    ("rechnungen_monat", "Rechnungen für den Monat: werden für alle Verträge erstellt.", True),
+    ("faktura", "Faktura VAT dla klienta — wystawiana i wysyłana e-mailem.", True),
+    # an invoice shown, or whether one could be made, moves no money
+    ("rechnung_pruefen", "Prüft, ob Rechnungen erstellt werden können.", False),
+    ("factura_pdf", "Descarga la factura en PDF.", False),
+])
+def test_an_invoice_made_in_another_language_is_financial(name, description, expected):
+    assert (category(name, description, {"id": {"type": "string"}}) == "Financial") is expected

@@ -281,6 +281,21 @@ _MONEY_SAID_MORE_ABROAD: tuple[tuple[tuple[frozenset[str], ...], re.Pattern[str]
          r"|argent|fonds)"
          r"|(?:transfere|transfiere|transfère)\s+(?:a|à|para|vers|sur)\s+(?:(?:su|sua|seu|la|a"
          r"|le|son|sa)\s+)?(?:cuenta|conta|compte)\s+banc\w*)\b"),
+        # An invoice made or issued, as "issues an invoice" is in English: "Génère les
+        # factures du mois", "Emite la factura", "Emette la fattura", "Gera a fatura",
+        # "Rechnungen ... werden ... erstellt", "Faktura VAT ... wystawiana".
+        (_words("génère genere générer generer émet emet émettre emettre genera generar emite "
+                "emitir emette emettere gera gerar werden wird wystawiana wystawiona "
+                "wystawiane wystawia wystaw",
+                "facture factures factura facturas fattura fatture fatura faturas rechnung "
+                "rechnungen faktura faktury fakturę fakture"),
+         r"\b((?:génère|genere|générer|generer|émet|emet|émettre|emettre|genera|generar|emite"
+         r"|emitir|emette|emettere|gera|gerar)\s+(?:les|la|une|des|las|los|una|un|le|gli|a|as"
+         r"|uma|o|os)\s+(?:[\w-]+\s+)?(?:factures?|facturas?|fatture|fattura|faturas?)"
+         r")\b"
+         r"|\brechnung(?:en)?\b[^.;]{0,80}?\b(?:werden|wird)\b[^.;]{0,60}?"
+         r"\b(erstellt|ausgestellt)\b"
+         r"|\bfaktur[aęey]\b[^.;]{0,60}?\b(wystawian[aey]|wystawion[aey])\b"),
         (_words("zet zetten", "geld bedrag saldo"),
          r"\b((?:zet|zetten)\s+(?:(?:het|de|een)\s+)?(?:[\w-]+\s+){0,2}?(?:geld|bedrag|saldo))\b"),
         (_words("terhelés megterheli terheli egyenleg egyenlegét"),
