@@ -102,3 +102,37 @@ async def test_files_removed_under_running_gateways_still_allow_exactly_the_limi
     # The gateways that had the files open say what happened, once.
     logs = "".join((f / "gateway.log").read_text(encoding="utf-8") for f in folders[:2])
     assert "while in use; opening it again" in logs
+
+
+@pytest.mark.parametrize("cut_to", [0, 100])
+async def test_an_index_cut_short_under_running_gateways_is_mended_not_a_crash(cut_to: int, tmp_path: Path) -> None:
+    """`state.sqlite-shm` truncated while gateways have it mapped: the next read past its new
+    end (a call, or the checkpoint each second) killed them with SIGBUS. They find it cut short
+    first, mend it and go on; the counts are kept (SQLite rebuilds the index from the log)."""
+    import anyio
+
+    doc: dict[str, Any] = {
+        "version": "1", "default": "allow",
+        "tools": {"list_flows": {"limits": [{"counter": "flows", "window": "day", "max": LIMIT, "scope": "global"}]}},
+    }
+    policy = write_policy(tmp_path / "policy.json", doc)
+    state, executed = tmp_path / "shared" / "state.sqlite", tmp_path / "executed.jsonl"
+    folders = [tmp_path / name for name in ("a", "b", "c")]
+    answers: list[str] = []
+    async with AsyncExitStack() as stack:
+        a, b = [await stack.enter_async_context(_gateway(f, policy, state, executed)) for f in folders[:2]]
+        answers += await _calls(a, "a", 2) + await _calls(b, "b", 2)
+        Path(f"{state}-shm").write_bytes(Path(f"{state}-shm").read_bytes()[:cut_to])
+        await anyio.sleep(2.5)  # each gateway's checkpoint comes round meanwhile
+        answers += await _calls(a, "a-after", 1)
+        Path(f"{state}-shm").write_bytes(Path(f"{state}-shm").read_bytes()[:cut_to])
+        # Cut again: a gateway starting now finds it so, before SQLite makes it long enough.
+        c = await stack.enter_async_context(_gateway(folders[2], policy, state, executed))
+        for client, tag in ((b, "b-after"), (c, "c"), (a, "a-last")):
+            answers += await _calls(client, tag, LIMIT)
+
+    assert answers.count("allowed") == LIMIT
+    assert len(executed.read_text(encoding="utf-8").splitlines()) == LIMIT
+    audited = [line for f in folders for line in outcome_lines(f / "audit.jsonl") if line["tool"] == "list_flows"]
+    assert len(audited) == len(answers) and sum(line["decision"] == "allowed" for line in audited) == LIMIT
+    assert "was cut short while in use; mending it" in (folders[0] / "gateway.log").read_text(encoding="utf-8")

@@ -35,7 +35,8 @@ operations directly, which wait in place the same way.
 Every operation first checks that the file, its write-ahead log and its index on disk are the
 ones the connection has open. One removed or replaced meanwhile would leave this process
 counting alone; the connection is given up, the files on disk are opened, and its counts are
-moved there (`_files`).
+moved there (`_files`). An index found cut short (truncated), whose mapping would kill the
+process at its next read past the end, is made whole again first (`_mend_index`).
 """
 
 from __future__ import annotations
@@ -104,6 +105,10 @@ LEASE_HEADROOM = 1024
 REOPEN_PAUSE = 0.5
 # The files SQLite keeps beside the state file in WAL mode: the log and its index.
 SIDECARS = ("-wal", "-shm")
+# SQLite maps the index in regions of this size, so a whole index is a multiple of it; and its
+# header (two copies of the index header and the checkpoint information) is this long.
+INDEX_REGION = 32768
+INDEX_HEADER = 136
 # Ended windows and long-dead held calls are deleted at most this often.
 SWEEP_SECONDS = 60.0
 # A held call's record is kept this long after it expired (its gateway is gone or late).
@@ -190,7 +195,8 @@ class SQLiteStore(StateStore):
         # Counter name -> its lease (charged in the file, not yet handed out).
         self._leases: dict[str, _Lease] = {}
         self._db: sqlite3.Connection | None = self._open()
-        self._identity = _identity(self.path)
+        # The files opened, and the largest size seen of the index (it never shrinks in use).
+        self._identity, self._index_size = _on_disk(self.path)
         # Why the files on disk cannot be used now, and when to try them again (see `_files`).
         self._unusable: str | None = None
         self._retry_at = 0.0
@@ -212,6 +218,9 @@ class SQLiteStore(StateStore):
         """Open the file (every process opening it holds the folder's lock meanwhile, so none
         finds another's files half made)."""
         _remove_stray_sidecars(self.path)
+        # An index cut short while no connection of this process used it: SQLite would make
+        # it long enough again without its header, and read a log it no longer indexes.
+        _mend_index(self.path, 0)
         if not self.path.exists():
             # Held calls carry arguments: the file is the owner's alone from the start.
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
@@ -244,22 +253,35 @@ class SQLiteStore(StateStore):
         (`_move_counts`), so a file removed in use never starts its budgets over. Until they can
         be opened, every operation fails (StateUnavailable: limited calls are denied), and they
         are tried again at most every REOPEN_PAUSE."""
-        if self._db is not None and _identity(self.path) == self._identity:
-            return self._db
+        identity, index_size = _on_disk(self.path)
+        if self._db is not None and identity == self._identity:
+            if index_size >= self._index_size and index_size % INDEX_REGION == 0:
+                self._index_size = index_size
+                return self._db
         now = time.monotonic()
         if self._db is None and now < self._retry_at:
             raise StateUnavailable(self._unusable or f"the state file {self.path} cannot be used")
         if self._db is not None:
-            self._unusable = _what_changed(self.path, self._identity)
-            log.warning("%s; opening it again", self._unusable)
-            self._give_up_connection()
+            if identity == self._identity:
+                # Same files, the index cut short (truncated) in use: the next read of the
+                # mapping past its new end would kill the process (SIGBUS). It is made whole
+                # again before the connection is closed, which makes SQLite rebuild it from the
+                # log; the counts are in the files still, nothing is moved.
+                self._unusable = f"its shared-memory index {self.path}-shm was cut short while in use"
+                log.warning("%s; mending it and opening the state file again", self._unusable)
+                self._give_up_connection(mend=True)
+            else:
+                self._unusable = _what_changed(self.path, self._identity)
+                log.warning("%s; opening it again", self._unusable)
+                self._give_up_connection()
         self._retry_at = now + REOPEN_PAUSE
         try:
             db = self._open()
         except StateConfigError as exc:
             self._unusable = f"{self._unusable or 'the state file was removed'}, and {exc}"
             raise StateUnavailable(self._unusable) from None
-        self._db, self._identity = db, _identity(self.path)
+        self._db = db
+        self._identity, self._index_size = _on_disk(self.path)
         self._move_counts(db)
         self._checkpointer = _Checkpointer(self.path, self._identity)
         self._checkpointer.start()
@@ -267,18 +289,23 @@ class SQLiteStore(StateStore):
         self._unusable = None
         return db
 
-    def _give_up_connection(self) -> None:
+    def _give_up_connection(self, *, mend: bool = False) -> None:
         """Stop using the connection whose files are no longer the ones on disk. Its counts are
         kept (`_stale`) until they are moved to the files on disk. It is closed before those are
         opened: connections of one process to one file share SQLite's shared-memory index, so
         a new one next to it would go on using the old index. Closing it does not delete nor
         checkpoint into the files on disk: SQLite does that only for the last connection of
-        every process, and never for a file that was moved."""
+        every process, and never for a file that was moved.
+
+        `mend`: the index was cut short; it is first made whole (see `_mend_index`), so that
+        closing, and every other process, reads it safely."""
         stale, self._db = self._db, None
+        if mend:
+            _mend_index(self.path, self._index_size)
         self._checkpointer.stop()
         self._leases.clear()  # charged in the old files: moved with their counts, not handed out
         assert stale is not None
-        self._stale = self._counts_of(stale)
+        self._stale = ([], []) if mend else self._counts_of(stale)
         try:
             stale.close()
         except sqlite3.Error:
@@ -686,9 +713,11 @@ class SQLiteStore(StateStore):
 Identity = tuple[tuple[int, int] | None, ...]
 
 
-def _identity(path: Path) -> Identity:
-    """The device and inode of the state file, its log and its index (None: not there)."""
+def _on_disk(path: Path) -> tuple[Identity, int]:
+    """The device and inode of the state file, its log and its index (None: not there), and
+    the index's size."""
     found: list[tuple[int, int] | None] = []
+    size = 0
     for name in (str(path), *(f"{path}{suffix}" for suffix in SIDECARS)):
         try:
             st = os.stat(name)
@@ -696,7 +725,12 @@ def _identity(path: Path) -> Identity:
             found.append(None)
         else:
             found.append((st.st_dev, st.st_ino))
-    return tuple(found)
+            size = st.st_size
+    return tuple(found), size if found[-1] is not None else 0
+
+
+def _identity(path: Path) -> Identity:
+    return _on_disk(path)[0]
 
 
 def _what_changed(path: Path, opened: Identity) -> str:
@@ -723,6 +757,42 @@ class _folder_lock:
 
     def __exit__(self, *_: object) -> None:
         os.close(self.fd)  # releases the lock
+
+
+# Descriptors of indexes this process mended, by device and inode, kept open: closing one would
+# drop every lock this process holds on that file through SQLite's own descriptors.
+_mending: dict[tuple[int, int], int] = {}
+_mending_lock = threading.Lock()
+
+
+def _mend_index(path: Path, known_size: int) -> None:
+    """Give the state file's index back its size when it was cut short (shorter than
+    `known_size`, the largest this process saw, or not a whole number of SQLite's regions),
+    zeroing its header: SQLite rebuilds it from the log, as it does an index it finds new,
+    and no process's mapping of it reaches past its end (which would kill it with SIGBUS).
+    Extended without ever shrinking it, should another process mend it at the same time."""
+    name = f"{path}-shm"
+    try:
+        st = os.stat(name)
+    except OSError:
+        return
+    if st.st_size and st.st_size >= known_size and st.st_size % INDEX_REGION == 0:
+        return
+    whole = max(known_size, -(-st.st_size // INDEX_REGION) * INDEX_REGION, INDEX_REGION)
+    try:
+        with _mending_lock:
+            fd = _mending.get((st.st_dev, st.st_ino))
+            if fd is None:
+                fd = os.open(name, os.O_RDWR)
+                _mending[(st.st_dev, st.st_ino)] = fd
+        try:
+            os.posix_fallocate(fd, 0, whole)
+        except OSError:
+            if os.fstat(fd).st_size < whole:
+                os.ftruncate(fd, whole)
+        os.pwrite(fd, bytes(INDEX_HEADER), 0)
+    except OSError as exc:
+        log.error("the shared-memory index %s could not be mended (%s)", name, exc)
 
 
 def _remove_stray_sidecars(path: Path) -> None:
@@ -844,8 +914,9 @@ class _Checkpointer(threading.Thread):
         try:
             db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
             while not self._stop_event.wait(CHECKPOINT_SECONDS):
-                if _identity(self.path) != self.identity:
-                    continue
+                identity, index_size = _on_disk(self.path)
+                if identity != self.identity or index_size % INDEX_REGION or not index_size:
+                    continue  # the index cut short would kill the process: the store mends it
                 try:
                     _busy, logged, moved = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                 except sqlite3.Error:
