@@ -136,3 +136,55 @@ async def test_an_index_cut_short_under_running_gateways_is_mended_not_a_crash(c
     audited = [line for f in folders for line in outcome_lines(f / "audit.jsonl") if line["tool"] == "list_flows"]
     assert len(audited) == len(answers) and sum(line["decision"] == "allowed" for line in audited) == LIMIT
     assert "was cut short while in use; mending it" in (folders[0] / "gateway.log").read_text(encoding="utf-8")
+
+
+def _chattr(flag: str, path: Path) -> bool:
+    """`chattr FLAG PATH`; False where the file system (or the user) cannot set attributes."""
+    import subprocess
+
+    chattr = shutil.which("chattr")
+    if chattr is None:
+        return False
+    return subprocess.run([chattr, flag, str(path)], capture_output=True, check=False).returncode == 0
+
+
+async def test_an_index_made_immutable_under_running_gateways_denies_limited_calls_until_it_is_writable(
+    tmp_path: Path,
+) -> None:
+    """`chattr +i state.sqlite-shm` (read-only even for root): SQLite's next write to its mapping
+    killed each gateway with SIGBUS. Limited calls are denied instead, with the reason, and
+    counted again once the attribute is cleared; a command started meanwhile says why."""
+    doc: dict[str, Any] = {
+        "version": "1", "default": "allow",
+        "tools": {"list_flows": {"limits": [{"counter": "flows", "window": "day", "max": LIMIT, "scope": "global"}]}},
+    }
+    policy = write_policy(tmp_path / "policy.json", doc)
+    state, executed = tmp_path / "shared" / "state.sqlite", tmp_path / "executed.jsonl"
+    shm = Path(f"{state}-shm")
+    folders = [tmp_path / name for name in ("a", "b")]
+    answers: list[str] = []
+    async with AsyncExitStack() as stack:
+        a, b = [await stack.enter_async_context(_gateway(f, policy, state, executed)) for f in folders]
+        answers += await _calls(a, "a", 2) + await _calls(b, "b", 2)
+        if not _chattr("+i", shm):
+            pytest.skip("chattr +i cannot be set here (needs root and a file system with attributes)")
+        try:
+            during = await _calls(a, "a-during", 2) + await _calls(b, "b-during", 2)
+            shown = cli("counters", "--state", f"sqlite://{state}")
+        finally:
+            _chattr("-i", shm)
+        for client, tag in ((a, "a-after"), (b, "b-after")):
+            answers += await _calls(client, tag, LIMIT)
+
+    assert during == ["[POLICY DENIED] rate-limit state unavailable; retry shortly"] * 4
+    assert shown.returncode == 1
+    assert shown.stderr.strip() == (
+        f"policytui counters: the state file's shared-memory index {shm} cannot be written "
+        "(its immutable or append-only attribute is set)")
+    assert answers.count("allowed") == LIMIT
+    assert len(executed.read_text(encoding="utf-8").splitlines()) == LIMIT
+    audited = [line for f in folders for line in outcome_lines(f / "audit.jsonl") if line["tool"] == "list_flows"]
+    assert [(line["decision"], line.get("state")) for line in audited].count(("denied", "unavailable")) == 4
+    assert sum(line["decision"] == "allowed" for line in audited) == LIMIT
+    assert "cannot be written (its immutable or append-only attribute is set)" in (
+        folders[0] / "gateway.log").read_text(encoding="utf-8")

@@ -41,12 +41,14 @@ process at its next read past the end, is made whole again first (`_mend_index`)
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import logging
 import os
 import queue
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -221,6 +223,8 @@ class SQLiteStore(StateStore):
         # An index cut short while no connection of this process used it: SQLite would make
         # it long enough again without its header, and read a log it no longer indexes.
         _mend_index(self.path, 0)
+        if _index_barred(self.path, _identity(self.path)[-1]):
+            raise StateConfigError(_barred(self.path))
         if not self.path.exists():
             # Held calls carry arguments: the file is the owner's alone from the start.
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
@@ -257,6 +261,9 @@ class SQLiteStore(StateStore):
         if self._db is not None and identity == self._identity:
             if index_size >= self._index_size and index_size % INDEX_REGION == 0:
                 self._index_size = index_size
+                if _index_barred(self.path, identity[-1]):
+                    # Written through its mapping, it would kill the process (SIGBUS).
+                    raise StateUnavailable(_barred(self.path))
                 return self._db
         now = time.monotonic()
         if self._db is None and now < self._retry_at:
@@ -795,6 +802,43 @@ def _mend_index(path: Path, known_size: int) -> None:
         log.error("the shared-memory index %s could not be mended (%s)", name, exc)
 
 
+# Linux's file attributes: an immutable or append-only index cannot be written through its
+# mapping, and SQLite writes it on every transaction.
+FS_IOC_GETFLAGS = 0x80086601
+BARRED_FLAGS = 0x10 | 0x20  # FS_IMMUTABLE_FL, FS_APPEND_FL
+# Descriptors the attributes are read through, by device and inode, kept open for the reason
+# above; devices whose file system has no such attributes.
+_readers: dict[tuple[int, int], int] = {}
+_no_attributes: set[int] = set()
+
+
+def _index_barred(path: Path, identity: tuple[int, int] | None) -> bool:
+    """Whether the index (of `identity`) has the immutable or append-only attribute (`chattr
+    +i`): SQLite's next write to its mapping would kill the process with SIGBUS."""
+    if identity is None or identity[0] in _no_attributes:
+        return False
+    try:
+        with _mending_lock:
+            fd = _readers.get(identity)
+            if fd is None:
+                fd = os.open(f"{path}-shm", os.O_RDONLY)
+                st = os.fstat(fd)
+                _readers[(st.st_dev, st.st_ino)] = fd
+                if (st.st_dev, st.st_ino) != identity:
+                    return False  # replaced meanwhile: the identity check sees it next
+        flags = int.from_bytes(fcntl.ioctl(fd, FS_IOC_GETFLAGS, bytes(8))[:4], sys.byteorder)
+    except OSError as exc:
+        if exc.errno in (errno.ENOTTY, errno.EINVAL, errno.EOPNOTSUPP):
+            _no_attributes.add(identity[0])
+        return False
+    return bool(flags & BARRED_FLAGS)
+
+
+def _barred(path: Path) -> str:
+    return (f"the state file's shared-memory index {path}-shm cannot be written (its immutable or "
+            "append-only attribute is set)")
+
+
 def _remove_stray_sidecars(path: Path) -> None:
     """Remove a log and index left of a state file that is gone, and an index whose log is
     gone (the caller holds the folder's lock). SQLite would read them as the new file's, or
@@ -915,8 +959,9 @@ class _Checkpointer(threading.Thread):
             db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
             while not self._stop_event.wait(CHECKPOINT_SECONDS):
                 identity, index_size = _on_disk(self.path)
-                if identity != self.identity or index_size % INDEX_REGION or not index_size:
-                    continue  # the index cut short would kill the process: the store mends it
+                if (identity != self.identity or index_size % INDEX_REGION or not index_size
+                        or _index_barred(self.path, identity[-1])):
+                    continue  # a write to the index cut short or barred would kill the process
                 try:
                     _busy, logged, moved = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                 except sqlite3.Error:
