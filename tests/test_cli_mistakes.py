@@ -633,3 +633,24 @@ def test_help_says_what_each_exit_status_means(tmp_path: Path) -> None:
     shown = " ".join(run(tmp_path, "--help").stdout.split())
     assert "exit status: 0 done; 1 the answer is no or the work failed" in shown
     assert "2 the command line is wrong, including a file it names to read besides the policy" in shown
+
+
+# --- a limit's max: the same range in validate, check, the gateway and the editor -----------
+
+@pytest.mark.parametrize("most", [0, 10**23, 1_000_000_001])
+def test_a_limit_outside_the_range_is_refused_by_validate_and_the_gateway_alike(tmp_path: Path, most: int) -> None:
+    """10^23 calls a minute was a valid policy for validate and the gateway, not for Cedar."""
+    limit = {"counter": "c", "window": "minute", "max": most}
+    policy = _policy(tmp_path, {"version": "1", "default": "deny", "tools": {"t": {"limits": [limit]}}})
+    sentence = f"tools.t.limits[0].max: must be a whole number from 1 to 1,000,000,000, not {most}"
+    validated = run(tmp_path, "validate", str(policy))
+    assert validated.returncode == 1 and sentence in validated.stdout, validated.stdout
+    gateway = run(tmp_path, "gateway", "--policy", str(policy), "--", "true")
+    _one_sentence(gateway, 1, "is not a valid policy", sentence)
+
+
+def test_the_largest_limit_is_accepted_by_validate_and_check(tmp_path: Path) -> None:
+    limit = {"counter": "c", "window": "minute", "max": 1_000_000_000}
+    policy = _policy(tmp_path, {"version": "1", "default": "deny", "tools": {"t": {"limits": [limit]}}})
+    assert run(tmp_path, "validate", str(policy)).returncode == 0
+    assert run(tmp_path, "check", str(policy), "t").returncode == 0

@@ -165,7 +165,8 @@ def test_shared_limits_and_removal(state: EditorState) -> None:
 
 @pytest.mark.parametrize(
     ("counter", "window", "max_calls", "message"),
-    [("c", "minute", "0", "at least 1"), ("c", "minute", "ten", "whole number"), ("", "minute", 3, "counter")],
+    [("c", "minute", "0", "from 1 to 1,000,000,000, not 0"), ("c", "minute", "1" + "0" * 23, "from 1 to 1,000,000,000, not 1"),
+     ("c", "minute", "ten", "whole number"), ("", "minute", 3, "counter")],
 )
 def test_bad_limits_are_one_sentence(counter: str, window: str, max_calls: object, message: str) -> None:
     with pytest.raises(EditError, match=message):

@@ -150,10 +150,35 @@ async def test_limits_editor_adds_a_tool_limit_and_a_shared_one(policy_path: Pat
         await pilot.pause()
         await pilot.press("0", "enter")
         await pilot.pause()
-        assert "at least 1" in screen_text(app)
+        assert "max calls must be a whole number from 1 to 1,000,000,000, not 0" in screen_text(app)
         await pilot.press("escape")
         await pilot.pause()
         assert len(document(app)["tools"]["manage_flow"]["limits"]) == 1
+
+
+async def test_an_absurd_limit_is_refused_in_one_sentence_that_gives_the_range(policy_path: Path) -> None:
+    """10^23 calls a minute was accepted (and written); 0 read "max: max must be at least 1"."""
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press("l")
+        await pilot.pause()
+        for typed in ("0", "1" + "0" * 23, "1000000001"):
+            await pilot.press("ctrl+u", *typed, "enter")
+            await pilot.pause()
+            shown = " ".join(screen_text(app).split())
+            assert f"max calls must be a whole number from 1 to 1,000,000,000, not {typed}" in shown, shown
+            assert "max: max" not in shown
+        # The largest number the gateway and validate accept is accepted here too.
+        await pilot.press("ctrl+u", *"1000000000", "enter", "ctrl+s")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert document(app)["tools"]["manage_flow"]["limits"] == [
+            {"counter": "manage_flow_rate", "window": "minute", "max": 1_000_000_000, "scope": "grant"}
+        ]
 
 
 async def test_a_limit_typed_but_not_added_keeps_the_dialog_open_on_apply(policy_path: Path) -> None:

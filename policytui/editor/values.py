@@ -27,10 +27,16 @@ def _one_sentence(exc: ValidationError) -> str:
 
 def make_limit(counter: str, window: str, max_calls: int | str, scope: str | None = None) -> Limit:
     """A validated Limit, or EditError saying what is wrong with it."""
+    from policytui.policy.rules import MAX_CALLS, calls_range_sentence
+
+    typed = str(max_calls).strip()
     try:
-        max_value = int(str(max_calls).strip())
+        max_value = int(typed)
     except ValueError:
-        raise EditError(f"max must be a whole number, not {str(max_calls)!r}") from None
+        raise EditError(calls_range_sentence(repr(typed))) from None
+    if not 1 <= max_value <= MAX_CALLS:
+        # Said here, in the dialog's words: the model's error would read "max: max must ...".
+        raise EditError(calls_range_sentence(typed))
     data: dict[str, Any] = {"counter": counter.strip(), "window": window, "max": max_value}
     if scope and scope != "grant":
         data["scope"] = scope

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from policytui.policy.rules import (
     ACTIONS,
     LIST_OPS,
+    MAX_CALLS,
     NUMERIC_OPS,
     OPS,
     PATH_PATTERN,
@@ -27,6 +28,7 @@ from policytui.policy.rules import (
     SCOPES,
     WINDOW_SECONDS,
     WINDOWS,
+    calls_range_sentence,
     describe_condition,
     value_problem,
 )
@@ -304,8 +306,8 @@ class Limit(Node):
     @field_validator("max")
     @classmethod
     def _positive_max(cls, value: int) -> int:
-        if value < 1:
-            raise ValueError(f"max must be at least 1, not {value}")
+        if not 1 <= value <= MAX_CALLS:
+            raise ValueError(calls_range_sentence(value))
         return value
 
     @property

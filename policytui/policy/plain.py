@@ -21,6 +21,7 @@ from policytui.policy.jsonpos import MAX_DEPTH
 from policytui.policy.rules import (
     ACTIONS,
     DEFAULTS,
+    MAX_CALLS,
     OPS,
     PATH_RE,
     SCOPES,
@@ -184,7 +185,7 @@ def _limits(limits: Any, depth: int) -> int:
         # As the model: a whole-number float (JSON's 30.0) counts as the integer; never a bool.
         if type(most) is float and most.is_integer():
             most = int(most)
-        if type(most) is not int or most < 1:
+        if type(most) is not int or not 1 <= most <= MAX_CALLS:
             raise _Refused
         scope = limit.get("scope", _MISSING)
         if scope is not _MISSING and (type(scope) is not str or scope not in _SCOPES):

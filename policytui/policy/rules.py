@@ -138,3 +138,15 @@ def _holds_non_finite(value: Any) -> bool:
 def describe_condition(path: str, op: str, value: Any) -> str:
     """A condition's short human form, e.g. `args.action eq "delete"`."""
     return f"{path} {op} {json.dumps(value, ensure_ascii=False)}"
+
+
+# The most calls a limit may allow in one window. A billion a minute is beyond any gateway;
+# a larger number is a slip of the keyboard (10^23 was taken), and this bound keeps `max` within
+# every store's and exporter's integers (SQLite's and Cedar's are 64-bit). The JSON Schema's
+# `maximum` says the same, so validate, the editor and the gateway accept the same limits.
+MAX_CALLS = 1_000_000_000
+
+
+def calls_range_sentence(value: object) -> str:
+    """The one sentence for a `max` outside 1..MAX_CALLS."""
+    return f"max calls must be a whole number from 1 to {MAX_CALLS:,}, not {value}"

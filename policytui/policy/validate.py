@@ -490,6 +490,10 @@ def _explain(error: Any, document: Any) -> list[tuple[Location, str, bool]]:
         return [((), f"{show_value(instance)} is not one of {options}", False)]
     if keyword == "const":
         return [((), f"must be {show_value(expected)}, not {show_value(instance)}", False)]
+    if keyword in ("minimum", "maximum") and location and location[-1] == "max":
+        from policytui.policy.rules import MAX_CALLS
+
+        return [((), f"must be a whole number from 1 to {MAX_CALLS:,}, not {show_value(instance)}", False)]
     if keyword == "minimum":
         return [((), f"must be at least {expected}, not {show_value(instance)}", False)]
     if keyword == "minLength":
