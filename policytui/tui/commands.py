@@ -37,26 +37,66 @@ def palette_title(name: str, what: str) -> str:
     return f"{name}: {what}" if what else name
 
 
+# Ranks of a palette entry for what was typed, far apart so that the matcher's own score (a
+# few hundred at most for a title) only orders entries within one rank.
+RANK_STEP = 100_000.0
+
+
+def key_names(help_text: str) -> set[str]:
+    """The names a user may type for the keys an entry's help shows: `key ^s` -> ^s and
+    ctrl+s; `key up,k` -> up and k; `key esc` -> esc and escape. Case is kept: `d` is Deny and
+    `D` is Default."""
+    if not help_text.startswith("key "):
+        return set()
+    names: set[str] = set()
+    for shown in help_text[4:].split(" (", 1)[0].strip().split(","):
+        shown = shown.strip()
+        if not shown:
+            continue
+        names.add(shown)
+        if shown.startswith("^") and len(shown) > 1:
+            names.add("ctrl+" + shown[1:])
+        names.update({"esc": {"escape"}, "?": {"question_mark"}, "/": {"slash"}}.get(shown, set()))
+    return names
+
+
+def palette_rank(typed: str, title: str, help_text: str) -> int:
+    """How well an entry answers what was typed, before the matcher's score: 4 one of its keys'
+    names (`5`, `^s`, `ctrl+s`), 3 the entry's whole name with a key, 2 its whole name, 1 the
+    start of its title, 0 words found only further on."""
+    if not typed:
+        return 0
+    # A letter is its key as typed (`D` is not `d`); a longer name in any case (`CTRL+S`).
+    if any(typed == name or (len(name) > 1 and typed.lower() == name.lower())
+           for name in key_names(help_text)):
+        return 4
+    lowered = typed.lower()
+    name = title.split(":", 1)[0].strip().lower()
+    if lowered == name:
+        return 3 if help_text.startswith("key ") else 2
+    return 1 if title.lower().startswith(lowered) else 0
+
+
 class EditorCommandsProvider(SystemCommandsProvider):
     """The palette's search over `get_system_commands`, where the name comes first.
 
     Textual's matcher scores a word typed at the start of a title no higher than the same word
     anywhere in it: typing `mark` listed "Bulk: apply a decision to the marked tools" before
-    "Mark: ...", and `tool` "Allow: allow the selected tool" before "Tool: ...", so that Enter
-    ran Bulk or Allow. An entry whose title starts with what was typed (its name, or the start
-    of it) has its score doubled, which puts it before every entry that has the words only in
-    what it does.
+    "Mark: ...", and `try` listed "Try a call: ..." before "Try: show the try-a-call panel", so
+    that Enter ran another command than the one named. Entries are ranked first by
+    `palette_rank` (the key's name, then the whole name, then the start of the title), then by
+    the matcher's score; typing a key's name (`5`, `^s`, `ctrl+s`) finds its command too.
     """
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        typed = query.strip().lower()
+        typed = " ".join(query.split())
         for title, help_text, callback, *_ in self.app.get_system_commands(self.screen):
+            rank = palette_rank(typed, title, help_text)
             score = matcher.match(title)
-            if score > 0:
-                if typed and title.lower().startswith(typed):
-                    score *= 2
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+            if score > 0 or rank == 4:
+                yield Hit(rank * RANK_STEP + (score or 1.0), matcher.highlight(title), callback,
+                          help=help_text)
 
 
 class PaletteCommands(EditorBase):
