@@ -195,3 +195,40 @@ def test_the_gateway_refuses_a_file_in_a_missing_folder_as_every_writer_does(
     assert text == f"policytui gateway: cannot open {what} {target}: its folder does not exist.", text
     assert not (tmp_path / "no-such-folder").exists()
     assert not marker.exists()
+
+
+@pytest.mark.parametrize(("flag", "what"), [
+    ("--audit", "the audit log"), ("--record", "the recording"), ("--log", "the log file"),
+])
+@pytest.mark.parametrize("dangling", [False, True], ids=["to a file", "dangling"])
+def test_the_gateway_refuses_a_log_file_that_is_a_symlink_elsewhere(
+    tmp_path: Path, flag: str, what: str, dangling: bool
+) -> None:
+    """A link planted where the gateway writes (`rec.jsonl -> /etc/passwd`) had it append to,
+    or create, a file nobody named."""
+    policy = tmp_path / "policy.json"
+    policy.write_text(POLICY, encoding="utf-8")
+    elsewhere = tmp_path / "etc"
+    elsewhere.mkdir()
+    victim = elsewhere / "passwd"
+    if not dangling:
+        victim.write_text("root:x:0:0\n", encoding="utf-8")
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    link = logs / "file.jsonl"
+    link.symlink_to(victim)
+    marker = tmp_path / "server-started"
+    result = subprocess.run(
+        [str(POLICYTUI), "gateway", "--policy", str(policy), "--state-dir", str(tmp_path / "state"),
+         flag, str(link), "--", "/bin/sh", "-c", f'touch "{marker}"'],
+        capture_output=True, text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL,
+    )
+    text = one_sentence(result)
+    assert result.returncode == 1, text
+    assert text == (f"policytui gateway: cannot open {what} {link}: it is a symbolic link; "
+                    "give the path of the file itself."), text
+    if dangling:
+        assert not victim.exists()
+    else:
+        assert victim.read_text(encoding="utf-8") == "root:x:0:0\n"
+    assert link.is_symlink() and not marker.exists()

@@ -77,20 +77,37 @@ def utc_now_iso() -> str:
     return f"{cached[1]}.{int((now - second) * 1000):03d}Z"
 
 
-def open_log_file(path: Path) -> int:
-    """A descriptor appending to `path`, created owner-only. OSError with a `strerror` fit for
-    one sentence when it cannot be opened.
+def open_log_file(path: Path, mode: int = 0o600) -> int:
+    """A descriptor appending to `path`, created with `mode` (owner-only unless told). OSError
+    with a `strerror` fit for one sentence when it cannot be opened.
 
     A missing folder is refused, not created, as every other file policytui writes refuses
     it: a mistyped `--audit /var/lgo/audit.jsonl` would otherwise start a gateway whose audit
     trail goes where nobody looks. (The state folder, the default's home, is the gateway's
-    own and is created for it.)"""
-    from policytui.output_file import missing_folder_reason
+    own and is created for it.)
+
+    A symbolic link is refused too (but a name for one of the process's open descriptors,
+    `/dev/stderr`, is written into): the gateway often runs as another user than whoever can
+    write the folder of its logs, and a link planted there (`rec.jsonl -> /etc/passwd`, or a
+    dangling one to a file not yet there) would have it append to, or create, a file the user
+    never named. O_NOFOLLOW leaves no moment between the check and the open."""
+    from policytui.output_file import missing_folder_reason, open_descriptor
 
     why = missing_folder_reason(path)
     if why is not None:
         raise FileNotFoundError(errno.ENOENT, why, str(path))
-    return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    descriptor = open_descriptor(path)
+    if descriptor is not None:
+        # Written into as the shell opened it (`2>> log` appends), as every writer does.
+        return os.dup(descriptor)
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        return os.open(path, flags, mode)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP or (exc.errno == errno.EMLINK and os.path.islink(path)):
+            raise OSError(errno.ELOOP, "it is a symbolic link; give the path of the file itself",
+                          str(path)) from None
+        raise
 
 
 class AuditLog:

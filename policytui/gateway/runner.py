@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import logging
 import math
 import os
@@ -409,12 +408,12 @@ def configure_logging(target: str | None, level: str = "info") -> None:
     """Diagnostics go to a file or standard error; never to standard output (the protocol)."""
     handler: logging.Handler
     if target and target != "-":
-        from policytui.output_file import missing_folder_reason
+        from policytui.gateway.audit import open_log_file
 
-        why = missing_folder_reason(target)  # refused, not created, as for --audit and --record
-        if why is not None:
-            raise FileNotFoundError(errno.ENOENT, why, target)
-        handler = logging.FileHandler(target, encoding="utf-8")
+        # Opened as --audit and --record are (a missing folder or a symlink refused), with the
+        # mode a log file usually gets (0o666 less the umask).
+        stream = open(open_log_file(Path(target), 0o666), "a", encoding="utf-8")  # noqa: SIM115
+        handler = logging.StreamHandler(stream)
     else:
         handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s policytui gateway %(levelname)s %(message)s"))
