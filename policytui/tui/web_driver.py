@@ -26,7 +26,8 @@ from types import FrameType
 from typing import Any
 
 from textual import messages
-from textual.drivers.web_driver import WebDriver
+from textual.drivers.web_driver import WebDriver, _ExitInput
+from textual.message import Message
 
 STOP_GRACE_SECONDS = 3.0
 EXIT_STUCK = 70  # the process status when the timer had to end it
@@ -70,6 +71,15 @@ class SessionDriver(WebDriver):
         if packet_type == "quit":
             self.arm_deadline("asked to quit")
         super().on_meta(packet_type, payload)
+
+    def process_message(self, message: Message) -> None:
+        if self._deadline is not None:
+            # Asked to stop: what the browser sends from here is not applied (the edits stand
+            # as the request found them), and reading no more of it leaves the CPU to the way
+            # out. 3 MB of keys in one message had this thread parse on beside the one that
+            # keeps the unsaved edit, until serve's SIGKILL came first and the edit was lost.
+            raise _ExitInput()
+        super().process_message(message)
 
     def run_input_thread(self) -> None:
         super().run_input_thread()
