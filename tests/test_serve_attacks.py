@@ -221,6 +221,30 @@ async def editors_ended(served: Served) -> None:
     raise AssertionError(f"an editor did not end: {''.join(served.stderr)}")
 
 
+async def test_an_editor_flooded_with_keys_keeps_its_unsaved_edit_when_its_window_closes(
+    served: Served, tmp_path: Path,
+) -> None:
+    """Three million keys in one message (no browser sends that; a client with the cookie
+    can): the editor reads them before it reads the request to quit, so serve stops it with
+    SIGTERM. Its unsaved edit is kept all the same, never lost to a SIGKILL that came first."""
+    import aiohttp
+
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+        websocket = await open_editor(browser, served)
+        await tools_shown(websocket, served)
+        await websocket.send_str(json.dumps(["stdin", "jjd"]))  # deny the third tool
+        await asyncio.sleep(1)
+        await websocket.send_str(json.dumps(["stdin", "j" * 3_000_000]))
+        await asyncio.sleep(0.5)
+        await websocket.close()
+    await editors_ended(served)
+    kept = sorted(tmp_path.glob("policy.json.unsaved-*"))
+    assert len(kept) == 1, f"the unsaved edit is gone: {''.join(served.stderr)}"
+    assert '"deny"' in kept[0].read_text()
+    assert "killing it" not in "".join(served.stderr)
+    assert not (tmp_path / "policy.json").exists()
+
+
 def resident_megabytes(pid: int) -> int:
     status = Path(f"/proc/{pid}/status").read_text()
     line = next(line for line in status.splitlines() if line.startswith("VmRSS:"))

@@ -60,6 +60,8 @@ TAKEOVER_WAIT_SECONDS = 5.0
 # SIGKILL must not come first.
 EDITOR_QUIT_SECONDS = 5.0
 EDITOR_TERM_SECONDS = 5.0
+EDITOR_KILL_SECONDS = 5.0  # SIGKILL cannot be refused: this only bounds an unforeseen wait
+EXIT_POLL_SECONDS = 0.05
 BROWSER_COOKIE = "policytui_browser_{port}"
 BUSY_MESSAGE = "is already being edited in another browser window"
 
@@ -125,13 +127,16 @@ class EditorService(AppService):
         process = self._process
         with contextlib.suppress(Exception):
             await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
+        reader, self._task = self._task, None
         drain: asyncio.Future[None] | None = None
-        if process is not None and process.stdout is not None and (
-            self._task is None or self._task.done()
-        ):
-            # Its output no longer reaches a page: read and drop it, so that the editor is
-            # never stuck writing to a full pipe while it quits.
-            drain = asyncio.ensure_future(_discard(process.stdout))
+        if process is not None and process.stdout is not None:
+            # Its output no longer reaches a page (the page has gone, or serve is closing it):
+            # textual-serve's reader of it may wait on that page for good, so it is stopped, and
+            # what the editor still writes is read and dropped. Otherwise the editor could be
+            # stuck writing to a full pipe while it quits, and what it wrote left unread.
+            if reader is not None:
+                reader.cancel()
+            drain = asyncio.ensure_future(_discard_after(reader, process.stdout))
         if process is not None:
             if process.returncode is None:
                 with contextlib.suppress(Exception):
@@ -144,10 +149,9 @@ class EditorService(AppService):
             if process.returncode is None:
                 log.warning("the editor process did not stop; killing it")
                 self.signal_group(signal.SIGKILL)
-                await process.wait()
+                await _wait_for_exit(process, EDITOR_KILL_SECONDS)
             # Whatever the editor started in its group and left behind is asked to end too.
             self.signal_group(signal.SIGTERM)
-        reader, self._task = self._task, None
         # The editor's last lines (where it kept unsaved changes) are said before serve ends.
         for task in (reader, drain, self._stderr_relay):
             if task is None:
@@ -308,9 +312,23 @@ async def _discard(stream: asyncio.StreamReader) -> None:
             pass
 
 
+async def _discard_after(reader: asyncio.Future[None] | None, stream: asyncio.StreamReader) -> None:
+    if reader is not None:
+        await asyncio.wait({reader})  # one reader of the stream at a time
+    await _discard(stream)
+
+
 async def _wait_for_exit(process: Process, seconds: float) -> None:
-    with contextlib.suppress(asyncio.TimeoutError):
-        await asyncio.wait_for(process.wait(), seconds)
+    """Until `process` has ended, or `seconds` have passed.
+
+    Its exit status says that it has ended, not `process.wait()`: before Python 3.12 that also
+    waits until every pipe of the process is closed, and a pipe whose reading was paused (its
+    buffer full, its reader gone) never is. Awaited without a bound after SIGKILL, it could keep
+    the editor's session, and serve's stop after it, waiting for good on a process long gone."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while process.returncode is None and loop.time() < deadline:
+        await asyncio.sleep(EXIT_POLL_SECONDS)
 
 
 class EditorServer(Server):
