@@ -345,3 +345,60 @@ def test_a_page_on_another_port_cannot_lock_the_browser_out_with_a_cookie_of_its
         assert again.title().endswith("policytui"), again.content()
     finally:
         tossing.close()
+
+
+def cookie_filler(count: int) -> RecordingListener:
+    """Another program's page on 127.0.0.1 that sets `count` cookies of 4 KB for the path `/`:
+    the browser then sends them with every request to 127.0.0.1, serve's included."""
+    script = "".join(
+        f"document.cookie = 'filler{number}={'x' * 4000}; path=/; SameSite=Lax';"
+        for number in range(count)
+    )
+    return RecordingListener(page=lambda path: f"<html><body><script>{script}</script></body></html>")
+
+
+def test_twenty_cookies_of_4_kb_from_another_page_on_the_host_do_not_lock_the_browser_out(
+    chromium: Any, served: Served,
+) -> None:
+    """20 cookies of 4 KB make a Cookie header of 80 KB: past the 8 KB aiohttp reads in one
+    header line (a 400, 'Bad Request') and the 64 KB a connection may send before it shows the
+    token (closed unanswered). The editor opens all the same."""
+    filler = cookie_filler(20)
+    try:
+        context = chromium.new_context()
+        other = context.new_page()
+        other.goto(f"http://127.0.0.1:{filler.port}/")
+        assert sum(c["name"].startswith("filler") for c in context.cookies()) == 20
+        page = context.new_page()
+        response = page.goto(served.url)
+        assert response is not None and response.status == 200, page.content()
+        assert page.title().endswith("policytui"), page.content()
+    finally:
+        filler.close()
+
+
+def test_more_cookies_than_serve_reads_get_a_page_that_says_what_to_do(
+    chromium: Any, served: Served,
+) -> None:
+    """Past what serve reads of a request head (here 60 cookies of 4 KB, 240 KB), the browser
+    is told in one sentence why, and what to do, not given a bare 'Bad Request' or a closed
+    connection."""
+    filler = cookie_filler(60)
+    try:
+        context = chromium.new_context()
+        other = context.new_page()
+        other.goto(f"http://127.0.0.1:{filler.port}/")
+        assert sum(c["name"].startswith("filler") for c in context.cookies()) == 60
+        page = context.new_page()
+        response = page.goto(served.url)
+        assert response is not None and response.status == 431, page.content()
+        text = page.locator("body").inner_text()
+        assert "cookies" in text and "delete" in text.lower(), text
+        assert served.token not in page.content()
+        # Once they are gone, the same address opens the editor.
+        context.clear_cookies()
+        again = context.new_page()
+        response = again.goto(served.url)
+        assert response is not None and response.status == 200, again.content()
+    finally:
+        filler.close()

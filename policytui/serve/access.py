@@ -68,9 +68,9 @@ def matches(supplied: str | None, token: str) -> bool:
     return hmac.compare_digest(supplied.encode("utf-8"), token.encode("utf-8"))
 
 
-def page(title: str, message: str, *, status: int) -> web.Response:
+def page_html(title: str, message: str) -> str:
     """A small HTML page with one message; both are escaped here."""
-    body = (
+    return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
         f"<title>{escape(title)}</title>"
         "<style>body{background:#0c181f;color:#eee;font-family:monospace;"
@@ -78,9 +78,38 @@ def page(title: str, message: str, *, status: int) -> web.Response:
         "main{max-width:40em;background:#12232d;padding:2em}</style></head>"
         f"<body><main><h1>{escape(title)}</h1><p>{escape(message)}</p></main></body></html>"
     )
+
+
+def page(title: str, message: str, *, status: int) -> web.Response:
+    """A small HTML page with one message, as a response."""
     return web.Response(
-        text=body, status=status, content_type="text/html", headers=SECURITY_HEADERS
+        text=page_html(title, message), status=status, content_type="text/html",
+        headers=SECURITY_HEADERS,
     )
+
+
+def too_large_response() -> bytes:
+    """The whole HTTP response to a request whose head is larger than serve reads, written
+    before the connection is closed. Browsers keep cookies per host, not per port: a page of
+    any program on this host can set enough of them, for every path, to make each request the
+    browser sends to serve that large; its user is told what to do about it."""
+    body = page_html(
+        "Request too large",
+        "This browser sent policytui serve more than it reads of a request, most likely "
+        "cookies that a page of another program on this host set for all its ports: delete "
+        "this site's cookies in the browser's settings, then open the address serve printed "
+        "again.",
+    ).encode("utf-8")
+    headers = {
+        **SECURITY_HEADERS,
+        "Content-Type": "text/html; charset=utf-8",
+        "Content-Length": str(len(body)),
+        "Connection": "close",
+    }
+    head = "HTTP/1.1 431 Request Header Fields Too Large\r\n" + "".join(
+        f"{name}: {value}\r\n" for name, value in headers.items()
+    )
+    return head.encode("ascii") + b"\r\n" + body
 
 
 def refused() -> web.Response:

@@ -40,6 +40,7 @@ from policytui.serve.access import (
     page,
     security_headers,
     token_middleware,
+    too_large_response,
 )
 from policytui.serve.editor_output import ended_stream, relay_lines
 from policytui.serve.lock import EditLock
@@ -49,8 +50,11 @@ log = logging.getLogger("policytui.serve")
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CLAIM_SECONDS = 30.0
-# What a connection may send before it has shown the token (see UnprovenConnections).
-UNPROVEN_BYTES = 64 * 1024  # a loaded page has this long to open its websocket
+# What a connection may send before it has shown the token (see UnprovenConnections), and so
+# the longest request head serve reads: a browser's first request carries every cookie kept for
+# the host, and any page on 127.0.0.1 (another program's, on any port) may set some, 4 KB each.
+# 20 of them make an 80 KB Cookie header, past aiohttp's own 8 KB for one header line.
+UNPROVEN_BYTES = 128 * 1024
 # A reload closes the old websocket just before the new one opens: wait for that session to end.
 TAKEOVER_WAIT_SECONDS = 5.0
 # How long an editor asked to quit has before SIGTERM, and then before SIGKILL, reach its group.
@@ -184,8 +188,9 @@ class UnprovenConnections:
 
     Each may also make the server hold what it sends: a request's head grows to 128 header
     lines of 8 KB before aiohttp refuses it, and 256 such connections held 556 MB. A connection
-    that sends more than `budget` bytes before it has shown the token is closed; a browser's
-    first request (its head, cookies and all) is a few kilobytes.
+    that sends more than `budget` bytes before it has shown the token is answered with a page
+    that says why and is closed; a browser's first request (its head, cookies and all) is a
+    few kilobytes, unless pages elsewhere on the host have set many cookies for it.
     """
 
     def __init__(self, limit: int, budget: int = UNPROVEN_BYTES) -> None:
@@ -219,7 +224,8 @@ class UnprovenConnections:
 
 class _Counted(asyncio.Protocol):
     """aiohttp's handler of one connection, behind a count of the bytes it is sent while the
-    connection has not shown the token: past the budget the connection is closed unread."""
+    connection has not shown the token: past the budget the connection is told so and closed,
+    the rest unread."""
 
     def __init__(
         self, handler: Any, transport: asyncio.Transport, connections: UnprovenConnections
@@ -234,7 +240,9 @@ class _Counted(asyncio.Protocol):
             self.received += len(data)
             if self.received > self.connections.budget:
                 self.connections.waiting.pop(self.handler, None)
-                self.transport.abort()
+                # A browser's user learns why (the cookies of the host) and what to do.
+                self.transport.write(too_large_response())
+                self.transport.close()
                 return
         self.handler.data_received(data)
 
@@ -405,6 +413,8 @@ class EditorServer(Server):
         runner = web.AppRunner(
             await self._make_app(), handle_signals=False,
             access_log=None,  # the access log would record the URL's token
+            # A Cookie header as long as a connection may send before it shows the token.
+            max_field_size=UNPROVEN_BYTES,
             shutdown_timeout=10,
         )
         await runner.setup()
