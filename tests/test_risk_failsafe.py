@@ -173,6 +173,7 @@ def test_a_value_not_required_or_a_key_leaves_a_reader_alone(name, description, 
 
 
 _LIST = {"type": "array", "items": {"type": "string"}}
+_STATES = {"type": "string", "enum": ["ACTIVE", "PAUSED"]}
 
 
 @pytest.mark.parametrize("name,description,properties,required,namer", [
@@ -195,6 +196,14 @@ _LIST = {"type": "array", "items": {"type": "string"}}
      "first sentence"),
     ("quota", "Storage quota of a user, in GB.",
      {"user": {"type": "string"}, "gb": {"type": "number"}}, ["user", "gb"], "first sentence"),
+    # A choice of named values is a state to put it in; a map, like a list, a whole value.
+    ("creative_status", "Ad creative status: ACTIVE or PAUSED.",
+     {"creative": {"type": "string"}, "status": _STATES}, ["creative", "status"], "name"),
+    ("benutzer_status", "Status eines Benutzers (aktiv/gesperrt).",
+     {"benutzer": {"type": "string"}, "status": {"type": "string", "enum": ["aktiv", "gesperrt"]}},
+     ["benutzer", "status"], "name"),
+    ("node_labels", "Labels of a node.",
+     {"node": {"type": "string"}, "labels": {"type": "object"}}, ["node", "labels"], "name"),
 ])
 def test_a_list_or_the_sentence_s_own_noun_handed_as_a_value_sets_it(name, description,
                                                                      properties, required,
@@ -237,6 +246,14 @@ def test_a_type_of_any_other_shape_never_stops_the_classifier(kind):
     ("currency_info", "Symbol for a currency.", {"symbol": {"type": "string"}}, ["symbol"]),
     # "in" with no comma before it says where, not a unit.
     ("word_counts", "Counts of words in texts.", {"texts": _LIST}, ["texts"]),
+    # After "by" or "for" in the name, its last word is a key to look up by.
+    ("campaigns_by_status", "Campaigns by status.", {"status": _STATES}, ["status"]),
+    # Optional: a filter.
+    ("creative_status", "Ad creative status: ACTIVE or PAUSED.",
+     {"creative": {"type": "string"}, "status": _STATES}, ["creative"]),
+    # A map named otherwise is what the reply is matched against.
+    ("pod_labels", "Labels of a pod, as a map of keys to values.",
+     {"pod": {"type": "string"}, "selector": {"type": "object"}}, ["pod", "selector"]),
     # A page of the reply is how much to show.
     ("query_results", "Page of results for a query.",
      {"query": {"type": "string"}, "page": {"type": "integer"}}, ["query", "page"]),

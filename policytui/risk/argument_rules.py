@@ -447,8 +447,11 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
 
 
 # The types of a value one sets, not of a key one looks up by: a count, a level, a switch, or
-# the whole list of something ("nameservers", "keywords").
-_SETTING_TYPES = frozenset(("integer", "number", "boolean", "array"))
+# the whole list or map of something ("nameservers", "keywords", a node's "labels").
+_SETTING_TYPES = frozenset(("integer", "number", "boolean", "array", "object"))
+_SCALARS = frozenset(("integer", "number", "boolean", "string"))
+# Words in a name after which its last word is a key to look up by ("tax_for_amount").
+_KEY_JOINS = frozenset("for by of with per from in".split())
 # What follows a noun heading a first sentence: "Score for a submission", "Price of a product".
 _NOUN_HEAD_JOINS = frozenset(("for", "of"))
 # Heads of a phrase that name how much of the reply to show, not a thing to set ("Page of
@@ -483,6 +486,9 @@ def _value_of_its_name(name: NameVerbs, desc: DescriptionVerbs, schema: Any
         return None
     last = name.words[-1]
     named = {last, last[:-1] if last.endswith("s") else last + "s"}
+    if len(name.words) > 1 and name.words[-2] in _KEY_JOINS:
+        named = set()  # "tax_for_amount", "orders_by_status": the last word is a key
+    own = frozenset(named)
     words = desc.words
     for at in range(1, min(len(words), 4)):
         if words[at] in _NOUN_HEAD_JOINS:
@@ -497,13 +503,15 @@ def _value_of_its_name(name: NameVerbs, desc: DescriptionVerbs, schema: Any
     for arg in required:
         spec = props.get(arg) if isinstance(arg, str) else None
         kind = _value_type(spec)
-        if (kind in _SETTING_TYPES
-                and normalize(arg) in named
-                # A list is also what a computation is handed ("price_legs": "Given a bid,
-                # return per-leg prices", with `legs`): only under a sentence with no verb.
-                and (kind != "array" or desc.kind is None)):
-            return arg, ("name" if normalize(arg) in (last, last[:-1], last + "s")
-                         else "first sentence")
+        if (normalize(arg) in named
+                and (kind in _SETTING_TYPES
+                     # A choice of named values ("ACTIVE", "PAUSED") is a state to put it in.
+                     or (kind == "string" and "enum" in spec))
+                # A list or a map is also what a computation is handed ("price_legs": "Given
+                # a bid, return per-leg prices", with `legs`): only under a sentence with no
+                # verb.
+                and (kind in _SCALARS or desc.kind is None)):
+            return arg, "name" if normalize(arg) in own else "first sentence"
     return None
 
 
