@@ -204,6 +204,10 @@ _STATES = {"type": "string", "enum": ["ACTIVE", "PAUSED"]}
      ["benutzer", "status"], "name"),
     ("node_labels", "Labels of a node.",
      {"node": {"type": "string"}, "labels": {"type": "object"}}, ["node", "labels"], "name"),
+    # Text named as the phrase's head is its new value: a reader is handed what it is of.
+    ("member_details", "Reward tier of a member.",
+     {"member": {"type": "string"}, "tier": {"type": "string"}}, ["member", "tier"],
+     "first sentence"),
 ])
 def test_a_list_or_the_sentence_s_own_noun_handed_as_a_value_sets_it(name, description,
                                                                      properties, required,
@@ -242,8 +246,11 @@ def test_a_type_of_any_other_shape_never_stops_the_classifier(kind):
     # Handed only a key of the thing the sentence names.
     ("grade_report", "Score for a student's assignment submission.",
      {"submission_id": {"type": "string"}}, ["submission_id"]),
-    # Text named like the sentence's noun is a key to look up by, not a value to set.
-    ("currency_info", "Symbol for a currency.", {"symbol": {"type": "string"}}, ["symbol"]),
+    # Text named as what the phrase is of is a key to look up by, not a value to set.
+    ("currency_info", "Symbol for a currency.", {"currency": {"type": "string"}}, ["currency"]),
+    # Text named otherwise than the phrase's head is what to look up by.
+    ("member_details", "Details of a member, by email address.", {"email": {"type": "string"}},
+     ["email"]),
     # "in" with no comma before it says where, not a unit.
     ("word_counts", "Counts of words in texts.", {"texts": _LIST}, ["texts"]),
     # After "by" or "for" in the name, its last word is a key to look up by.
@@ -2214,7 +2221,9 @@ def _state_tool(name: str, description: str, properties: dict, required: list[st
      ["build", "status"], "Read"),
     ("get_orders", {"status": {"type": "string", "enum": ["OPEN", "CLOSED"]}}, ["status"],
      "Read"),
-    ("trunk_status", {"state": {"type": "string"}}, ["state"], "Read"),
+    ("trunk_status", {"region": {"type": "string"}}, ["region"], "Read"),
+    # Free text named as the head of the sentence ("State of a trunk") is its new value.
+    ("trunk_status", {"state": {"type": "string"}}, ["state"], "not Read"),
 ])
 def test_a_required_state_is_the_state_the_call_sets(name, properties, required, category):
     c = classify(_state_tool(name, "State of a trunk.", properties, required),

@@ -490,13 +490,15 @@ def _value_of_its_name(name: NameVerbs, desc: DescriptionVerbs, schema: Any
         named = set()  # "tax_for_amount", "orders_by_status": the last word is a key
     own = frozenset(named)
     words = desc.words
+    head = None
     for at in range(1, min(len(words), 4)):
         if words[at] in _NOUN_HEAD_JOINS:
             # The word before the first "for" or "of" heads a noun phrase naming the thing
             # ("Score for a submission", "Storage quota of a user"), and a unit it is given in
             # names its value ("..., in GB"): handed that value, the call sets it.
             if words[at - 1] not in _CALL_OPTIONS:
-                named.add(words[at - 1])
+                head = words[at - 1]
+                named.add(head)
                 if (given := _GIVEN_IN.search(desc.sentence)) is not None:
                     named.add(given.group(1).lower())
             break
@@ -506,7 +508,11 @@ def _value_of_its_name(name: NameVerbs, desc: DescriptionVerbs, schema: Any
         if (normalize(arg) in named
                 and (kind in _SETTING_TYPES
                      # A choice of named values ("ACTIVE", "PAUSED") is a state to put it in.
-                     or (kind == "string" and "enum" in spec))
+                     or (kind == "string" and "enum" in spec)
+                     # Text named as the phrase's head is that thing's new value ("Price tier
+                     # of a customer" with `tier`): a reader is handed what it is of, the
+                     # customer. (Not by the name: "user_email" with `email` looks one up.)
+                     or (kind == "string" and normalize(arg) == head))
                 # A list or a map is also what a computation is handed ("price_legs": "Given
                 # a bid, return per-leg prices", with `legs`): only under a sentence with no
                 # verb.
