@@ -208,6 +208,10 @@ _STATES = {"type": "string", "enum": ["ACTIVE", "PAUSED"]}
     ("member_details", "Reward tier of a member.",
      {"member": {"type": "string"}, "tier": {"type": "string"}}, ["member", "tier"],
      "first sentence"),
+    # What a quota or a cap counts names the number it is set to.
+    ("gpu_quota", "GPU quota of a team.",
+     {"team": {"type": "string"}, "gpus": {"type": "integer"}}, ["team", "gpus"],
+     "first sentence"),
 ])
 def test_a_list_or_the_sentence_s_own_noun_handed_as_a_value_sets_it(name, description,
                                                                      properties, required,
@@ -261,6 +265,10 @@ def test_a_type_of_any_other_shape_never_stops_the_classifier(kind):
     # A map named otherwise is what the reply is matched against.
     ("pod_labels", "Labels of a pod, as a map of keys to values.",
      {"pod": {"type": "string"}, "selector": {"type": "object"}}, ["pod", "selector"]),
+    # A number of what a price is of is how many to price.
+    ("subscription_prices", "Seat price for a subscription.",
+     {"subscription": {"type": "string"}, "seats": {"type": "integer"}},
+     ["subscription", "seats"]),
     # A page of the reply is how much to show.
     ("query_results", "Page of results for a query.",
      {"query": {"type": "string"}, "page": {"type": "integer"}}, ["query", "page"]),

@@ -457,6 +457,8 @@ _NOUN_HEAD_JOINS = frozenset(("for", "of"))
 # Heads of a phrase that name how much of the reply to show, not a thing to set ("Page of
 # results for a query" with a required `page`).
 _CALL_OPTIONS = frozenset("page pages limit offset size number top".split())
+# Heads of a phrase that bound a number of something ("GPU quota", "seat cap").
+_BOUNDS = frozenset("quota quotas cap caps capacity allowance maximum minimum threshold".split())
 # A unit the sentence ends by giving its value in: "Storage quota of a user, in GB".
 _GIVEN_IN = re.compile(r",\s*in\s+([A-Za-z]+)\W*$")
 
@@ -491,6 +493,7 @@ def _value_of_its_name(name: NameVerbs, desc: DescriptionVerbs, schema: Any
     own = frozenset(named)
     words = desc.words
     head = None
+    counted: set[str] = set()
     for at in range(1, min(len(words), 4)):
         if words[at] in _NOUN_HEAD_JOINS:
             # The word before the first "for" or "of" heads a noun phrase naming the thing
@@ -499,25 +502,33 @@ def _value_of_its_name(name: NameVerbs, desc: DescriptionVerbs, schema: Any
             if words[at - 1] not in _CALL_OPTIONS:
                 head = words[at - 1]
                 named.add(head)
+                # What a head that bounds a number counts, before it ("GPU quota of a team"
+                # with `gpus`, "Seat cap of a plan" with `seats`), names a number to set; not
+                # before any other head ("Seat price for a plan" with `seats` prices them).
+                if head in _BOUNDS:
+                    counted = {w + s for w in words[:at - 1] for s in ("", "s")}
                 if (given := _GIVEN_IN.search(desc.sentence)) is not None:
                     named.add(given.group(1).lower())
             break
     for arg in required:
         spec = props.get(arg) if isinstance(arg, str) else None
-        kind = _value_type(spec)
-        if (normalize(arg) in named
-                and (kind in _SETTING_TYPES
-                     # A choice of named values ("ACTIVE", "PAUSED") is a state to put it in.
-                     or (kind == "string" and "enum" in spec)
-                     # Text named as the phrase's head is that thing's new value ("Price tier
-                     # of a customer" with `tier`): a reader is handed what it is of, the
-                     # customer. (Not by the name: "user_email" with `email` looks one up.)
-                     or (kind == "string" and normalize(arg) == head))
-                # A list or a map is also what a computation is handed ("price_legs": "Given
-                # a bid, return per-leg prices", with `legs`): only under a sentence with no
-                # verb.
-                and (kind in _SCALARS or desc.kind is None)):
-            return arg, "name" if normalize(arg) in own else "first sentence"
+        if not isinstance(spec, dict):
+            continue
+        kind, key = _value_type(spec), normalize(arg)
+        if key in named:
+            sets = (kind in _SETTING_TYPES
+                    # A choice of named values ("ACTIVE", "PAUSED") is a state to put it in.
+                    or (kind == "string" and "enum" in spec)
+                    # Text named as the phrase's head is that thing's new value ("Price tier
+                    # of a customer" with `tier`): a reader is handed what it is of. (Not by
+                    # the name alone: "user_email" with `email` may look one up.)
+                    or (kind == "string" and key == head))
+        else:
+            sets = key in counted and kind in ("integer", "number")
+        # A list or a map is also what a computation is handed ("price_legs": "Given a bid,
+        # return per-leg prices", with `legs`): only under a sentence with no verb.
+        if sets and (kind in _SCALARS or desc.kind is None):
+            return arg, "name" if key in own else "first sentence"
     return None
 
 
