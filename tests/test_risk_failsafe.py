@@ -2306,3 +2306,31 @@ def test_an_unknown_verb_after_then(description, category):
 def test_a_passive_done_by_this_call(description, category):
     _assert_category(classify(tool("get_boarding_pass", description), use_annotations=False),
                      category)
+
+
+@pytest.mark.parametrize("name,description,category", [
+    ("historique_ventes", "Historique des ventes. Supprime les lignes de plus d'un an.",
+     "Destructive"),
+    ("historial_pedidos", "Historial de pedidos del cliente. Envía el informe al director.",
+     "Write"),
+    ("historique_ventes", "Historique des ventes. Modifie le statut des ventes annulées.",
+     "Destructive"),
+])
+def test_a_later_romance_sentence_that_acts_outweighs_a_noun_phrase(name, description,
+                                                                    category):
+    # A later sentence opening with a verb that removes, or that changes, runs or sends
+    # what follows, says what the call does, as an English one does ("Deletes rows ...").
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    ("historial_pedidos", "Historial de pedidos del cliente. Devuelve una lista ordenada."),
+    ("historial_pedidos", "Historial de pedidos del cliente. Filtra por fecha."),
+    # A form that adds without sending says too little of what is kept.
+    ("historique_ventes", "Historique des ventes. Valide les paramètres avant la requête."),
+])
+def test_a_later_romance_sentence_that_reads_or_checks_leaves_the_view_alone(name,
+                                                                            description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence

@@ -425,5 +425,33 @@ def later_romance_act(description: str) -> tuple[str, str] | None:
         kind = kind_of(plain(word))
         if kind is not None and kind != v.READ and len(word) > 3:
             return word.lower(), kind
+    return _later_sentence_act(description)
+
+
+# A later sentence opening with a capital and then a word and the word after it: "...
+# Supprime les lignes de plus d'un an", "... Envía el informe al director".
+_LATER_SENTENCE = re.compile(r"[.;!?]\s+([^\W\d_a-z][^\W\d_]+)\s+([^\W\d_]+)")
+# Forms that add something only by sending or publishing it: a later sentence opening with
+# one sends what was read ("Envoie le rapport au directeur"). Other forms that add ("Génère
+# un rapport", "Valide les paramètres") say too little of what is kept.
+_OUTWARD_FORMS = frozenset(
+    "envoie envoyer envia enviar invia inviare publie publier publica publicar pubblica "
+    "pubblicare partage partager comparte compartir compartilha condivide notifie notifica "
+    "sendet verschickt".split())
+
+
+def _later_sentence_act(description: str) -> tuple[str, str] | None:
+    """(word, kind) of a later sentence of a Romance description opening with a third person
+    or an imperative that removes or pays ("Supprime les anciennes lignes", "Elimina los
+    duplicados"), or that changes, runs or sends before an article, what it is done to
+    ("Modifie le statut du dossier", "Envía el informe al director"), or None. As English
+    later sentences are read by `descriptions.later_act`."""
+    for found in _LATER_SENTENCE.finditer(description, 0, _LATER_ROMANCE_WINDOW):
+        word, after = plain(found.group(1)), plain(found.group(2))
+        kind = kind_of(word)
+        if kind is not None and (kind in (v.REMOVE, v.MONEY) or (
+                after in _ROMANCE_ARTICLES and (kind in (v.MODIFY, v.EXECUTE)
+                                                or word in _OUTWARD_FORMS))):
+            return found.group(1).lower(), kind
     return None
 
