@@ -311,6 +311,26 @@ def test_a_reader_s_optional_or_reply_switch_is_no_state_it_sets(name, descripti
 
 
 @pytest.mark.parametrize("name,description", [
+    ("sales_reporting", "Reporting des ventes (CA, marge, volumes)."),
+    ("informe_reporting", "Reporting de ventas por región."),
+])
+def test_reporting_before_a_romance_of_names_a_view(name, description):
+    # French and Spanish servers use the English "reporting" as a noun for a report.
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    ("bug_reporting", "Reporting bugs to the release team."),  # English: a command
+    ("sales_reporting", "Reporting des ventes par un agent."),  # an agent does something
+    ("sales_reporting", "Reporting des ventes. Supprime les lignes de plus d'un an."),
+])
+def test_reporting_in_english_or_with_an_act_is_no_view(name, description):
+    c = classify(tool(name, description))
+    assert c.category != "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
     ("log_metrics", "Logs metrics to an experiment run."),
     ("log_metrics", "Log training metrics into the run."),
     ("journal_events", "Journals events to the audit store."),

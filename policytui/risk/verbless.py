@@ -341,6 +341,13 @@ _ARTICLES = OBJECT_OPENERS | frozenset(
     "der dem een het".split())
 
 
+# An English word in -ing that French, Spanish, Italian and Portuguese servers use as a noun
+# for a view of data, before their own "of": "Reporting des sociétés (CA, marge...)". Only
+# there: in English it leads a command ("Reporting bugs to the tracker"). (Planning,
+# tracking, listing and monitoring are read as the verbs the tables know before this.)
+_LOANED_VIEWS = frozenset(("reporting",))
+
+
 def names_what_is_shown(desc: DescriptionVerbs) -> str | None:
     """The word that opens a first sentence with no verb as a view of data: a word of the
     present ("Current tide table ...") or, in another language, a noun naming a view
@@ -350,6 +357,8 @@ def names_what_is_shown(desc: DescriptionVerbs) -> str | None:
     if len(tokens) < 2:
         return None
     first = tokens[0].lower().rstrip(",.:;")
+    if first in _LOANED_VIEWS and tokens[1].lower() in _FOREIGN_OF:
+        return first if _DOERS.isdisjoint(desc.words[:_PHRASE_WORDS * 2]) else None
     if first not in _NOW and first not in _FOREIGN_VIEWS:
         return None
     if tokens[1].lower() in _ARTICLES or not _DOERS.isdisjoint(desc.words[:_PHRASE_WORDS * 2]):
