@@ -569,7 +569,8 @@ def _many(word: str) -> bool:
 
 def _a_required_state(name: NameVerbs, schema: Any) -> str | None:
     """The first required choice of values named `state` or `status` under a name that ends
-    with no plural (a list's `status` picks which to show), or None."""
+    with no plural (a list's `status` picks which to show) nor with a key after "by" or "for"
+    (`campaigns_by_status`), or None."""
     if type(schema) is not dict:
         return None
     required = schema.get("required")
@@ -581,7 +582,9 @@ def _a_required_state(name: NameVerbs, schema: Any) -> str | None:
         if type(spec) is not dict:
             continue
         if (normalize(arg) in _STATE_CHOICES and type(spec.get("enum")) is list
-                and name.words and not _many(name.words[-1])):
+                and name.words and not _many(name.words[-1])
+                # "campaigns_by_status": after "by" or "for" the name's last word is a key
+                and not (len(name.words) > 1 and name.words[-2] in _KEY_JOINS)):
             return arg
     return None
 
