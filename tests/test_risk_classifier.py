@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 
 import pytest
@@ -245,7 +246,7 @@ def test_no_signal_at_all_is_other():
     c = classify(tool("frobnicator", "Does frobs."))
     assert (c.category, c.severity) == ("Other", "Low")
     assert c.confidence <= 0.3
-    assert c.evidence == ["no verb found in the name or the description's first sentence"]
+    assert c.evidence == ("no verb found in the name or the description's first sentence",)
 
 
 # ----- schema -------------------------------------------------------------------------------
@@ -402,6 +403,40 @@ def test_classify_all_applies_overrides_by_name(kestra):
     assert set(result) == {t.name for t in kestra.tools}
 
 
+def test_kept_classifications_cost_the_cycle_collector_about_one_object_each():
+    # The editor and the CLI keep thousands of classifications; every object the collector
+    # tracks is rescanned on each of its full passes. Tools with evidence, lines against, flags
+    # and declared hints, as real servers have them.
+    tools = []
+    for i in range(300):
+        tools.append(tool(f"get_item_{i}", "Get an item by its id."))
+        tools.append(tool(f"export_item_{i}", "Export an item.",
+                          annotations={"destructiveHint": True}))
+        tools.append(tool(f"send_mail_{i}", "Send an email.",
+                          annotations={"readOnlyHint": False, "openWorldHint": True}))
+    classify_all(tools)  # (modules and word tables a first classification loads)
+    gc.collect()
+    before = len(gc.get_objects())
+    result = classify_all(tools)
+    gc.collect()
+    assert len(gc.get_objects()) - before <= 1.1 * len(tools)
+    assert any(c.against for c in result.values()) and any(c.flags for c in result.values())
+
+
+def test_a_contradicted_hint_is_recorded_on_that_tool_alone():
+    # Tools that declare the same hints share them: a contradiction must not reach the others.
+    result = classify_all([tool("get_file", "Get a file.", annotations={"readOnlyHint": True}),
+                           tool("delete_file", "Delete a file.",
+                                annotations={"readOnlyHint": True}),
+                           tool("read_file", "Read a file.", annotations={"readOnlyHint": True})])
+    assert result["delete_file"].hints["readOnlyHint"].contradicted
+    assert not result["get_file"].hints["readOnlyHint"].contradicted
+    assert not result["read_file"].hints["readOnlyHint"].contradicted
+    assert result["delete_file"].hints["readOnlyHint"].source == "declared"
+    with pytest.raises(TypeError):
+        result["get_file"].hints["readOnlyHint"] = result["delete_file"].hints["readOnlyHint"]
+
+
 def test_categories_are_the_documented_six():
     assert CATEGORIES == ("Read", "Write", "Execute", "Destructive", "Financial", "Other")
 
@@ -411,7 +446,7 @@ def test_categories_are_the_documented_six():
 
 def test_evidence_shows_control_characters_escaped():
     c = classify(tool("x", "", {"action": {"enum": ["get", "\x1b[31mboom\x07"]}}))
-    joined = "\n".join(c.evidence + [e for r in c.actions.values() for e in r.evidence])
+    joined = "\n".join([*c.evidence, *(e for r in c.actions.values() for e in r.evidence)])
     assert "\x1b" not in joined and "\x07" not in joined
     assert "\\x1b" in joined
 

@@ -5,6 +5,7 @@ can make a tool riskier, never safer than its words."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from policytui.risk.categories import (
@@ -41,29 +42,45 @@ _DEFAULT_HINTS: dict[str, HintFact] = {
 # A hint declared true or false: one shared fact each, as the defaults are (a HintFact is
 # frozen, and building one costs more than the rest of this stage).
 _DECLARED_HINTS = {True: HintFact(True, DECLARED), False: HintFact(False, DECLARED)}
+# The hints of every tool that declares the same ones, shared and read-only: each declared
+# hint is true, false or absent, so there are at most 3**4 of them. Tools keep their hints
+# with their classification, and one mapping for many keeps the cycle collector's work small.
+_SHARED_HINTS: dict[tuple[bool | None, ...], Mapping[str, HintFact]] = {
+    (): MappingProxyType(_DEFAULT_HINTS)}
 
 
-def hint_facts(annotations: Mapping[str, Any]) -> dict[str, HintFact]:
-    """Each hint's value and whether the server declared it or the spec's default stands."""
+def hint_facts(annotations: Mapping[str, Any]) -> Mapping[str, HintFact]:
+    """Each hint's value and whether the server declared it or the spec's default stands (a
+    read-only mapping, shared by the tools that declare the same hints)."""
     if not annotations:
-        return dict(_DEFAULT_HINTS)
-    facts: dict[str, HintFact] = {}
-    declared = _DECLARED_HINTS
-    for key, default in _DEFAULT_HINTS.items():
-        value = annotations.get(key)
-        # (Only a real bool counts: 1 or "true" is no declared hint.)
-        facts[key] = declared[value] if type(value) is bool else default
+        return _SHARED_HINTS[()]
+    # (Only a real bool counts: 1 or "true" is no declared hint.)
+    declared = tuple(value if type(value) is bool else None
+                     for value in map(annotations.get, _DEFAULT_HINTS))
+    facts = _SHARED_HINTS.get(declared)
+    if facts is None:
+        facts = MappingProxyType({
+            key: default if value is None else _DECLARED_HINTS[value]
+            for (key, default), value in zip(_DEFAULT_HINTS.items(), declared)})
+        _SHARED_HINTS[declared] = facts
     return facts
 
 
-def _contradict(hints: dict[str, HintFact], key: str, why: str) -> None:
-    hints[key] = HintFact(hints[key].value, hints[key].source, why)
-
-
 def apply_annotations(verdict: Verdict, actions: dict[str, ActionRisk],
-                       hints: dict[str, HintFact]) -> None:
+                      hints: Mapping[str, HintFact]) -> Mapping[str, HintFact]:
     """Declared hints can make a tool riskier, never safer than its words: the spec calls them
-    untrusted. Every disagreement is recorded on the hint and lowers the confidence."""
+    untrusted. Every disagreement lowers the confidence and is recorded on the hint: the hints
+    returned are `hints` itself, or a copy with the contradicted ones replaced."""
+    contradicted: dict[str, str] = {}  # hint -> how the words disagree with it
+    _weigh_hints(verdict, actions, hints, contradicted)
+    if not contradicted:
+        return hints
+    return {key: HintFact(fact.value, fact.source, contradicted[key])
+            if key in contradicted else fact for key, fact in hints.items()}
+
+
+def _weigh_hints(verdict: Verdict, actions: dict[str, ActionRisk],
+                 hints: Mapping[str, HintFact], contradicted: dict[str, str]) -> None:
     read_only = hints["readOnlyHint"]
     destructive = hints["destructiveHint"]
     open_world = hints["openWorldHint"]
@@ -78,7 +95,7 @@ def apply_annotations(verdict: Verdict, actions: dict[str, ActionRisk],
             verdict.flags.append(OPEN_WORLD)
             verdict.evidence.append("annotation openWorldHint=true: reaches outside systems")
         elif not open_world.value and OPEN_WORLD in verdict.flags:
-            _contradict(hints, "openWorldHint", "the words or arguments reach outside systems")
+            contradicted["openWorldHint"] = "the words or arguments reach outside systems"
     if read_only.source == DECLARED and read_only.value:
         risky_actions = [a for a, r in actions.items() if r.category != READ]
         if words_said in (READ, OTHER) and not risky_actions:
@@ -95,7 +112,7 @@ def apply_annotations(verdict: Verdict, actions: dict[str, ActionRisk],
             return
         what = (f"the action {quote(risky_actions[0])} says {actions[risky_actions[0]].category}"
                 if risky_actions and words_said in (READ, OTHER) else said)
-        _contradict(hints, "readOnlyHint", what)
+        contradicted["readOnlyHint"] = what
         # Deleting or changing data, moving money or sending outward cannot be read-only: the
         # claim is suspicious. Other disagreements (a "run" that may be a noun) only disagree.
         grave = verdict.category in (DESTRUCTIVE, FINANCIAL) or verdict.outward or any(
@@ -119,7 +136,7 @@ def apply_annotations(verdict: Verdict, actions: dict[str, ActionRisk],
         verdict.evidence.insert(0, "annotation readOnlyHint=false (declared)")
         if verdict.category in (READ, OTHER):
             if verdict.category == READ:
-                _contradict(hints, "readOnlyHint", said)
+                contradicted["readOnlyHint"] = said
                 verdict.against.append(f"{said}, but the server says it is not read-only")
                 disagreed = True
             verdict.category, verdict.severity = WRITE, DEFAULT_SEVERITY[WRITE]
@@ -142,9 +159,9 @@ def apply_annotations(verdict: Verdict, actions: dict[str, ActionRisk],
             verdict.evidence.insert(0, "annotation destructiveHint=false (declared)")
             removing = [a for a, r in actions.items() if r.category == DESTRUCTIVE]
             if verdict.category == DESTRUCTIVE or removing:
-                _contradict(hints, "destructiveHint",
-                            said if verdict.category == DESTRUCTIVE
-                            else f"the action {quote(removing[0])} is Destructive")
+                contradicted["destructiveHint"] = (
+                    said if verdict.category == DESTRUCTIVE
+                    else f"the action {quote(removing[0])} is Destructive")
                 verdict.against.append("annotation destructiveHint=false (declared) would say "
                                        "it only adds; the riskier reading wins")
                 disagreed = True

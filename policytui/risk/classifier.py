@@ -92,19 +92,25 @@ class Classification:
     elsewhere and lost. `hints` is the provenance of each annotation hint. `actions` is the
     per-action breakdown of a multi-action tool (empty otherwise) and `action_path` the
     condition path of its action argument, e.g. "args.action".
+
+    Kept small for the cycle collector, which rescans every object a program keeps, again and
+    again, as long as it keeps them: the lines are tuples of strings, which it stops tracking,
+    and `hints` is a read-only mapping shared by every tool that declares the same hints (a
+    copy only where the words contradict one). A classification is then one tracked object,
+    where lists and a dict of its own made it five.
     """
 
     tool: str
     category: str
     severity: str
     confidence: float
-    evidence: list[str]
+    evidence: tuple[str, ...]
     actions: dict[str, ActionRisk] = field(default_factory=dict)
     action_path: str | None = None
     overridden: bool = False
-    against: list[str] = field(default_factory=list)
-    flags: list[str] = field(default_factory=list)
-    hints: dict[str, HintFact] = field(default_factory=dict)
+    against: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    hints: Mapping[str, HintFact] = field(default_factory=dict)
 
     @property
     def is_multi_action(self) -> bool:
@@ -280,8 +286,7 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
                 "of them a known verb: not enough to call it Read")
             verdict.against.append("the name and description alone would say it reads")
             verdict.category, verdict.severity = OTHER, LOW
-    hints = hint_facts(annotations)
-    apply_annotations(verdict, actions, hints)
+    hints = apply_annotations(verdict, actions, hint_facts(annotations))
 
     overridden = False
     if override is not None:
@@ -299,8 +304,9 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
             overridden = True
     # Positional: measurably cheaper than keywords when classifying thousands of tools.
     return Classification(name_text, verdict.category, verdict.severity, verdict.confidence,
-                          verdict.evidence, actions, action_path, overridden, verdict.against,
-                          verdict.flags, hints)
+                          tuple(verdict.evidence), actions, action_path, overridden,
+                          tuple(verdict.against) if verdict.against else (),
+                          tuple(verdict.flags) if verdict.flags else (), hints)
 
 
 class ServerContext(NamedTuple):
