@@ -43,9 +43,10 @@ def require_chromium() -> None:
 class Served:
     """One `policytui serve` process; `url` is the address it printed, token included."""
 
-    def __init__(self, argv: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, argv: list[str], *, cwd: Path, env: dict[str, str] | None = None,
+                 prefix: list[str] | None = None) -> None:
         self.process = subprocess.Popen(
-            [POLICYTUI, "serve", *argv],
+            [*(prefix or []), POLICYTUI, "serve", *argv],
             cwd=cwd, env={**os.environ, **(env or {})}, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
         )

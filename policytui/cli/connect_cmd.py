@@ -9,6 +9,8 @@ With no TARGET, the app offers the servers policytui knows.
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policytui.cli import UsageError
@@ -59,6 +61,13 @@ def run(args: argparse.Namespace) -> int:
 
         out(f"policytui connect: {unwritable}", err=True)
         return 1
+    if not os.environ.get("TEXTUAL_DRIVER"):
+        # Marked open for as long as this process runs, so that a `serve` of the same file,
+        # anyone's, says so (policytui.editor.opened). Under `serve` (a browser's editor, its
+        # web driver set) serve itself has marked the file.
+        from policytui.editor.opened import mark_open
+
+        mark_open(Path(args.policy))
     wants_picker = not (args.target or args.server_command or args.from_file)
     if wants_picker:
         from policytui import terminal

@@ -110,6 +110,19 @@ def run(args: argparse.Namespace) -> int:
         lock = EditLock(policy)
     except (LockFolderError, OSError) as exc:
         raise UsageError(f"cannot keep the edit lock: {exc}") from None
+    from policytui.editor.opened import mark_open, open_elsewhere, unmark
+
+    # The edit lock keeps this user's editors apart; another user's `serve`, or anyone's
+    # `connect` in a terminal, is only told of: a save of a file changed since it was read
+    # asks first, so neither overwrites the other unawares.
+    if open_elsewhere(policy):
+        print(
+            f"policytui serve: warning: {shown} is open in another policytui editor (a `serve` "
+            "or `connect`, maybe another user's); whichever of you saves second is asked "
+            "whether to overwrite the other's version.",
+            file=sys.stderr,
+        )
+    opened = mark_open(policy)
     sock = _listen(args.host, args.port)
     bound = str(sock.getsockname()[0])
     url_host = _url_host(bound)
@@ -162,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED  # ctrl+c before serving began
     finally:
         opener.unlink(missing_ok=True)
+        unmark(opened)
     # As the gateway: 130 on ctrl+c (SIGINT), as every command; 0 on SIGTERM or SIGHUP, a
     # service manager's stop.
     return EXIT_INTERRUPTED if server.stopped_by == signal.SIGINT else 0
