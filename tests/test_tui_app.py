@@ -493,6 +493,52 @@ async def test_file_changed_on_disk_asks_before_overwriting(policy_path: Path) -
     assert json.loads(policy_path.read_text())["tools"] == {"backfill_executions": {}}
 
 
+async def test_overwrite_replaces_the_version_it_asked_about_and_no_later_one(policy_path: Path) -> None:
+    """Overwrite, answered to a file changed on disk, replaced whatever was there by then: a
+    third writer's version saved while the question was open was lost without a word."""
+    policy_path.write_text('{"version": "1", "default": "deny"}\n')
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        policy_path.write_text('{"version": "1", "default": "allow"}\n')  # a second writer
+        await pilot.press("a", "ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen.id == "confirm-conflict"
+        third = '{"version": "1", "default": "allow", "hide": ["manage_flow"]}\n'
+        policy_path.write_text(third)  # a third, while the question is open
+        await pilot.press("y")
+        await until(lambda: app.screen.id == "confirm-conflict" or app.saves_in_flight == 0 and app.screen.id != "confirm-conflict"
+                    and policy_path.read_text() != third, "the save answered")
+        await pilot.pause()
+        assert policy_path.read_text() == third
+        await until(lambda: app.screen.id == "confirm-conflict", "asked again, about the third version")
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert json.loads(policy_path.read_text())["tools"] == {"backfill_executions": {}}
+    assert policy_path.with_name("policy.json.bak").read_text() == third
+
+
+async def test_replacing_an_invalid_file_replaces_it_as_loaded_and_no_later_version(policy_path: Path) -> None:
+    text = '{"version": "1", "default": "deny", "tools": {"manage_flow": {"limts": []}}}\n'
+    policy_path.write_text(text)
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert app.screen.id == "load-problems"
+        await pilot.press("n", "a", "ctrl+s")
+        await pilot.pause()
+        assert app.screen.id == "confirm-replace"
+        fixed = '{"version": "1", "default": "deny", "tools": {"manage_flow": {"limits": []}}}\n'
+        policy_path.write_text(fixed)  # its author fixes it while the question is open
+        await pilot.press("y")
+        await until(lambda: app.screen.id == "confirm-conflict" or policy_path.read_text() != fixed,
+                    "the save answered")
+        assert policy_path.read_text() == fixed
+        assert app.screen.id == "confirm-conflict"
+
+
 async def test_discovery_failure_is_a_dialog_with_retry_and_offline(policy_path: Path) -> None:
     attempts: list[str] = []
 

@@ -851,12 +851,14 @@ class EditorState:
                 out.append((live, tool))
         return tuple(out)
 
-    def write(self, pending: PendingSave, *, force: bool = False) -> SaveResult:
+    def write(self, pending: PendingSave, *, force: bool = False, replacing: Any = None) -> SaveResult:
         """Write `pending` atomically (safe to call from a worker thread).
 
         Raises PolicyFileConflict if the file changed on disk since we read it (unless
         `force`), PolicyFileError on I/O problems, EditError when the file on disk is invalid
-        and `force` was not given.
+        and `force` was not given. `replacing` (a FileStamp) is the version on disk the user
+        agreed to replace: with it, `force` replaces that version only, and a file changed
+        again since is a conflict, not lost.
         """
         from policytui.policy.files import dumps_document, save_document
 
@@ -866,7 +868,7 @@ class EditorState:
             raise EditError("the policy file on disk is invalid; confirm before replacing it")
         # The document came from a live, valid Policy: writing it as it is skips rebuilding
         # 10,000 pydantic rules only to turn them straight back into the same data.
-        expected = None if force else pending.expected_stamp
+        expected = replacing if replacing is not None else None if force else pending.expected_stamp
         stamp = save_document(self.path, pending.document, expected_stamp=expected)
         if pending.approved:
             from policytui.editor.approved_definitions import remember

@@ -15,6 +15,7 @@ from policytui.tui.too_small import TooSmallScreen
 
 if TYPE_CHECKING:
     from policytui.editor.state import PendingSave, SaveResult
+    from policytui.policy.files import FileStamp
 
 
 # How long a quit waits for a save already under way before it asks about unsaved changes,
@@ -44,7 +45,8 @@ class FileActions(EditorBase):
                     detail=Text("\n".join(visible(p) for p in state.load_problems[:20])),
                     id="confirm-replace",
                 ),
-                self._save_on("replace", force=True, then_quit=then_quit),
+                # Consent to replace the invalid file as loaded, not whatever is there later.
+                self._save_on("replace", force=True, then_quit=then_quit, replacing=state.saved_stamp),
             )
             return
         errors = getattr(self.report, "errors", None)
@@ -62,48 +64,77 @@ class FileActions(EditorBase):
             return
         self.save(then_quit=then_quit)
 
-    def _save_on(self, choice: str, *, force: bool = False, then_quit: bool = False) -> Callable[[str | None], None]:
+    async def _until_removed(self, screen_id: str, timeout: float = 2.0) -> None:
+        """Wait (briefly) until no screen with `screen_id` is left among the app's children.
+
+        A popped screen stays among them until Textual has removed it, and a new screen with
+        its id cannot be pushed meanwhile (DuplicateIds). The app's children are its screens;
+        `get_child_by_id` would look in the current screen instead."""
+        for _ in range(int(timeout / 0.01)):
+            if not any(node.id == screen_id for node in self._nodes):
+                return
+            await asyncio.sleep(0.01)
+
+    def _save_on(self, choice: str, *, force: bool = False, then_quit: bool = False,
+                 replacing: FileStamp | None = None) -> Callable[[str | None], None]:
         """A dialog callback that saves when the user picked `choice` (and does nothing else)."""
 
         def callback(answer: str | None) -> None:
             if answer == choice:
-                self.save(force=force, then_quit=then_quit)
+                self.save(force=force, then_quit=then_quit, replacing=replacing)
 
         return callback
 
-    def save(self, force: bool = False, then_quit: bool = False) -> None:
+    def save(self, force: bool = False, then_quit: bool = False, replacing: FileStamp | None = None) -> None:
         """Write atomically off the UI thread; a conflict or an I/O error asks or explains.
 
         Counted from this call, not from when the worker starts: a quit asked right behind
         (`ctrl+s ctrl+q`) waits for the write before deciding whether anything is unsaved."""
         self.saves_in_flight += 1
-        self._save_worker(force, then_quit)
+        self._save_worker(force, then_quit, replacing)
 
     @work(exclusive=True, group="save", exit_on_error=False)
-    async def _save_worker(self, force: bool, then_quit: bool) -> None:
+    async def _save_worker(self, force: bool, then_quit: bool, replacing: FileStamp | None) -> None:
         try:
-            await self._write_policy(force, then_quit)
+            await self._write_policy(force, then_quit, replacing)
         finally:
             self.saves_in_flight -= 1
 
-    async def _write_policy(self, force: bool, then_quit: bool) -> None:
+    async def _write_policy(self, force: bool, then_quit: bool, replacing: FileStamp | None) -> None:
         from policytui.tui.screens.dialogs import Choice, ChoiceScreen
 
         state = self.state
         if state is None:
             return
-        from policytui.policy.files import PolicyFileConflict
+        from policytui.policy.files import (
+            FileStamp,
+            PolicyFileConflict,
+            PolicyFileError,
+            current_stamp,
+        )
 
         pending: PendingSave = state.prepare_save()
+        seen: list[FileStamp] = []
 
         def write() -> SaveResult:
-            written = state.write(pending, force=force)
+            try:
+                written = state.write(pending, force=force, replacing=replacing)
+            except PolicyFileConflict:
+                # The version the question is about: Overwrite replaces it, and only it.
+                try:
+                    seen.append(current_stamp(state.path) if state.path is not None else FileStamp.missing())
+                except PolicyFileError:
+                    pass  # unreadable now: Overwrite replaces what is there, as it always did
+                raise
             self.written_save = (pending, written)
             return written
 
         try:
             result = await asyncio.to_thread(write)
         except PolicyFileConflict:
+            # Asked again right after Overwrite (the file changed once more): the answered
+            # question may still be leaving the screen, and two may not share its id.
+            await self._until_removed("confirm-conflict")
             self.push_screen(
                 ChoiceScreen(
                     f"{self.policy_path.name} changed on disk",
@@ -112,7 +143,7 @@ class FileActions(EditorBase):
                     [Choice("overwrite", "Overwrite", "y", "error"), Choice("cancel", "Cancel", "n")],
                     id="confirm-conflict",
                 ),
-                self._save_on("overwrite", force=True, then_quit=then_quit),
+                self._save_on("overwrite", force=True, then_quit=then_quit, replacing=seen[0] if seen else None),
             )
             return
         except Exception as exc:  # PolicyFileError, EditError, OSError: one sentence, file intact
