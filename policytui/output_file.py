@@ -128,7 +128,18 @@ def read_only_reason(path: str | os.PathLike[str]) -> str | None:
     writable = os.access(path, os.W_OK, effective_ids=os.access in os.supports_effective_ids)
     if mode & 0o222 and writable:
         return None
+    if _on_read_only_file_system(path):
+        return "it is on a read-only file system"  # no chmod can help there
+    if mode & 0o222:
+        return "permission denied"  # someone else's file, writable by them
     return f"it is read-only (make it writable with chmod u+w {os.fspath(path)} to replace it)"
+
+
+def _on_read_only_file_system(path: str | os.PathLike[str]) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & getattr(os, "ST_RDONLY", 1))
+    except (OSError, AttributeError):
+        return False
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str, *, replace: bool) -> None:

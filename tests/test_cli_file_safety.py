@@ -232,3 +232,28 @@ def test_the_gateway_refuses_a_log_file_that_is_a_symlink_elsewhere(
     else:
         assert victim.read_text(encoding="utf-8") == "root:x:0:0\n"
     assert link.is_symlink() and not marker.exists()
+
+
+@pytest.fixture
+def read_only_file_system(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A small tmpfs holding a policy, remounted read-only (needs root and mount rights)."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        (folder / "policy.json").write_text(UNFORMATTED, encoding="utf-8")
+        subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True, capture_output=True)
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], capture_output=True)
+
+
+def test_a_policy_on_a_read_only_file_system_is_refused_without_advice_to_chmod(read_only_file_system: Path) -> None:
+    policy = read_only_file_system / "policy.json"
+    result = run("fmt", policy)
+    text = one_sentence(result)
+    assert result.returncode == 1, text
+    assert text == f"{policy}: error: cannot write {policy}: it is on a read-only file system", text
+    assert policy.read_text(encoding="utf-8") == UNFORMATTED
