@@ -12,7 +12,9 @@ command ends with the same line once it has written, `wrote PATH (DETAILS)` (`wr
   (a device or pipe is not replaced, so `-o /dev/stdout` needs no `--force`);
 - the text goes to a temporary file in the same folder, is flushed and fsync'ed, and is then
   renamed over the target, so a reader sees the old file or the new one, never part of one;
-- a symlink is followed: its target gets the new content and the link stays; an existing
+- a symlink is followed: its target gets the new content and the link stays; but not one
+  another user made in a shared folder (sticky and writable by all, /tmp), as the kernel's
+  fs.protected_symlinks would not follow it (`planted_link_reason`); an existing
   device or pipe (`/dev/stdout`, `/dev/null`, a named pipe) is written into, never replaced by
   a regular file (root could otherwise put a file where `/dev/stdout` was);
 - a name for one of the process's open descriptors (`/dev/stdout`, `/dev/fd/N`,
@@ -135,6 +137,30 @@ def read_only_reason(path: str | os.PathLike[str]) -> str | None:
     return f"it is read-only (make it writable with chmod u+w {os.fspath(path)} to replace it)"
 
 
+def planted_link_reason(path: str | os.PathLike[str]) -> str | None:
+    """Why the symlink at `path` may not be followed to write, or None.
+
+    The kernel's own rule (fs.protected_symlinks): in a shared folder, sticky and writable by
+    everyone (/tmp), a link is followed only when it is this user's or the folder owner's.
+    Writers here resolve a link themselves and rename onto its target, which the kernel's rule
+    never sees, so it is applied here: otherwise anyone could plant `/tmp/out.json ->
+    /etc/cron.d/job` and have root's `export -o /tmp/out.json --force` write there."""
+    import stat
+
+    try:
+        link = os.lstat(path)
+        if not stat.S_ISLNK(link.st_mode):
+            return None
+        folder = os.stat(os.path.dirname(os.path.abspath(path)))
+    except OSError:
+        return None
+    shared = folder.st_mode & stat.S_ISVTX and folder.st_mode & stat.S_IWOTH
+    if not shared or link.st_uid in (os.geteuid(), folder.st_uid):
+        return None
+    return ("it is a symbolic link another user made in a shared folder, which is not "
+            "followed (give the path it leads to)")
+
+
 def _on_read_only_file_system(path: str | os.PathLike[str]) -> bool:
     try:
         return bool(os.statvfs(path).f_flag & getattr(os, "ST_RDONLY", 1))
@@ -150,6 +176,9 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, replace: bool)
     """
     import tempfile
 
+    planted = planted_link_reason(path)  # before a device it leads to is written into, too
+    if planted is not None:
+        raise OutputFileError(write_failure(path, planted))
     target, stream = output_target(path)
     if not replace and not stream and os.path.lexists(path):
         raise OutputFileExists(already_exists(path))

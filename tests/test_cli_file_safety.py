@@ -257,3 +257,63 @@ def test_a_policy_on_a_read_only_file_system_is_refused_without_advice_to_chmod(
     assert result.returncode == 1, text
     assert text == f"{policy}: error: cannot write {policy}: it is on a read-only file system", text
     assert policy.read_text(encoding="utf-8") == UNFORMATTED
+
+
+# A symlink another user planted in a shared folder -----------------------------------------
+
+
+def _planted(tmp_path: Path, leads_to: Path) -> Path:
+    """`tmp_path/shared/out.json`, a symlink to `leads_to` owned by another user, in a sticky
+    folder everyone may write (/tmp's shape)."""
+    if os.geteuid() != 0:
+        pytest.skip("making a link owned by another user needs root")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    link = shared / "out.json"
+    link.symlink_to(leads_to)
+    os.lchown(link, 65534, 65534)
+    return link
+
+
+@pytest.mark.parametrize("dangling", [False, True], ids=["to a file", "dangling"])
+@pytest.mark.parametrize("command", ["export", "snapshot", "init"])
+def test_a_link_another_user_planted_in_a_shared_folder_is_not_followed(
+    tmp_path: Path, command: str, dangling: bool
+) -> None:
+    """As the kernel's fs.protected_symlinks would refuse to open it: a writer that resolves
+    the link itself and renames onto its target had root write wherever the link led."""
+    victim_folder = tmp_path / "etc-cron.d"
+    victim_folder.mkdir()
+    victim = victim_folder / "job"
+    if not dangling:
+        victim.write_text("* * * * * root true\n", encoding="utf-8")
+    link = _planted(tmp_path, victim)
+    source = tmp_path / "source.json"
+    source.write_text(TOOLS if command != "export" else POLICY, encoding="utf-8")
+    args = {"export": [source, "--format", "cedar"], "snapshot": ["--from", source],
+            "init": ["--from", source, "-q"]}[command]
+    result = run(command, *args, "-o", link, "--force")
+    text = one_sentence(result)
+    assert result.returncode == 1, text
+    assert text.endswith(f"cannot write {link}: it is a symbolic link another user made in a shared "
+                         "folder, which is not followed (give the path it leads to)"), text
+    if dangling:
+        assert not victim.exists()
+    else:
+        assert victim.read_text(encoding="utf-8") == "* * * * * root true\n"
+    assert link.is_symlink()
+
+
+def test_a_link_of_ones_own_in_a_shared_folder_is_still_followed(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("the other case needs root; this one is its counterpart")
+    target = tmp_path / "mine.json"
+    target.write_text("old\n", encoding="utf-8")
+    link = _planted(tmp_path, target)
+    os.lchown(link, os.geteuid(), os.getegid())
+    source = tmp_path / "source.json"
+    source.write_text(POLICY, encoding="utf-8")
+    result = run("export", source, "--format", "cedar", "-o", link, "--force")
+    assert result.returncode == 0, one_sentence(result)
+    assert link.is_symlink() and target.read_text(encoding="utf-8") != "old\n"

@@ -26,6 +26,7 @@ from policytui.output_file import (
     missing_folder_reason,
     open_descriptor,
     os_reason,
+    planted_link_reason,
     read_only_reason,
     write_failure,
 )
@@ -282,7 +283,7 @@ def save_document(
         # Renaming a new file over a device or pipe (`/dev/stdout`, a terminal) would put a
         # regular file where the device was, which root may do.
         raise PolicyFileError(write_failure(shown, "it is a device or a pipe, not a file that can be replaced"))
-    missing_folder = missing_folder_reason(target)
+    missing_folder = planted_link_reason(path) or missing_folder_reason(target)
     if missing_folder is not None:
         raise PolicyFileError(write_failure(shown, missing_folder))
 
