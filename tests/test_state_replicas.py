@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import signal
 import time
 from collections.abc import Iterator
@@ -478,3 +479,33 @@ async def test_a_call_the_down_store_cannot_hold_is_denied_as_unavailable_not_ti
     assert [(line["decision"], line.get("approval"), line.get("approval_via")) for line in lines] == [
         ("denied", "unavailable", "queue")
     ]
+
+
+async def test_a_different_policy_of_the_same_name_on_one_redis_is_said_at_start(
+    tmp_path: Path, everything: Path, redis_server: RedisServer
+) -> None:
+    """Redis keys counters by the policy file's name, so that replicas keeping one policy under
+    different paths share their budgets; a different policy file of that name (another
+    deployment without its own ?prefix=) then counts in the same counters. That only denies
+    more, so it is kept, but the gateway says so at start; replicas of one policy do not."""
+    (tmp_path / "one").mkdir()
+    (tmp_path / "other").mkdir()
+    first = write_policy(tmp_path / "one" / "policy.json", _echo_limited(10))
+    copy = tmp_path / "one-copy.json"
+    shutil.copy(first, copy)
+    copy = copy.rename(tmp_path / "policy.json")  # the same content under another path
+    different = write_policy(tmp_path / "other" / "policy.json", _echo_limited(3))
+    logs: dict[str, str] = {}
+    for name, policy, url in (
+        ("first", first, redis_server.url),
+        ("replica", copy, redis_server.url),
+        ("other", different, redis_server.url),
+        ("own-prefix", different, redis_server.url + "?prefix=other"),
+    ):
+        async with replica(tmp_path / name, policy, tmp_path / "state", everything, "--state", url) as (client, run):
+            assert text_of(await client.call_tool("echo", {"message": name})) == f"Echo: {name}"
+        logs[name] = run.log.read_text(encoding="utf-8")
+    said = "with a different policy file named 'policy' counts in the same counters"
+    assert said not in logs["first"] and said not in logs["replica"] and said not in logs["own-prefix"]
+    assert said in logs["other"]
+    assert "give each its own ?prefix=NAME" in logs["other"]

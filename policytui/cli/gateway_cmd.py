@@ -300,7 +300,32 @@ def _open_state(args: argparse.Namespace, state_dir: Path, policy_path: Path) ->
             store.description,
         )
     log.info("state: %s (counters of policy %r)", store.description, store.policy)
+    _say_if_shared(store, policy_path, log)
     return store
+
+
+def _say_if_shared(store: Any, policy_path: Path, log: Any) -> None:
+    """Warn when the store counts this policy together with a different policy file of the same
+    name (Redis keys counters by the file's name, so that replicas keeping the file under
+    different paths share them). Sharing only ever denies more, so it is kept, and said."""
+    import hashlib
+
+    from policytui.gateway.store import StateUnavailable
+
+    if store.machine_local:
+        return
+    try:
+        fingerprint = hashlib.sha256(Path(policy_path).read_bytes()).hexdigest()
+        others = store.note_policy(fingerprint)
+    except (OSError, StateUnavailable):
+        return  # said already when the store is down; the policy file is read by the watcher
+    if others:
+        log.warning(
+            "state: a gateway started %s s ago with a different policy file named %r counts in the "
+            "same counters of %s (which only ever denies more); if it is another deployment, give "
+            "each its own ?prefix=NAME (an edit of this policy file in the last day shows this too)",
+            others[0], store.policy, store.description,
+        )
 
 
 def _serve(config: GatewayConfig, spec: ServerSpec, watcher: PolicyWatcher, timeout: float) -> int:

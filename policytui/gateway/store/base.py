@@ -291,6 +291,13 @@ class StateStore(ABC):
         self.policy = policy
         return self
 
+    def note_policy(self, fingerprint: str) -> list[int]:
+        """Record that a gateway counting for this policy started with the policy file whose
+        content is `fingerprint`; how long ago (seconds) other contents were recorded under the
+        same policy in the last day, which count in the same counters. Only a store that keys
+        counters by the policy's file name (Redis) can meet another policy that way."""
+        return []
+
     # Counters ---------------------------------------------------------------------------------
 
     @abstractmethod

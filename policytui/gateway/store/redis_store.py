@@ -7,6 +7,10 @@ either charges every budget or none (it returns the first full one). Each counte
 the key expires one second after its window ends. Replicas with drifting clocks therefore still
 share one window. A refund decrements only if the counter is still in the window charged.
 
+Each policy name also has a hash `<ns>p:<name>` of the contents (SHA-256) its gateways started
+with and when, kept a day, so a gateway can say at start that a different policy file of the
+same name counts in the same counters (`note_policy`).
+
 Held calls are plain keys: `<ns>a:<id>` (the request, JSON), `<ns>a:<id>:d` (the decision,
 written with SET NX so the first one stands), `<ns>a:<id>:r` (what became of the call, written
 by its gateway when it settles it) and a sorted set `<ns>approvals` of ids by expiry.
@@ -39,6 +43,8 @@ from policytui.policy.model import WINDOW_SECONDS
 # this long is treated as gone (the call is denied) rather than stalling every call.
 SOCKET_TIMEOUT = 1.0
 KEEP_EXPIRED = 300
+# How long the contents of a policy file gateways started with are remembered (`note_policy`).
+POLICY_SEEN_FOR = 86400
 
 # KEYS: the counters. ARGV: per counter, its window size (s) and its maximum.
 # Returns {0, now, start1, start2, ...} when charged, {index, now} when budget `index` is full.
@@ -175,6 +181,24 @@ class RedisStore(StateStore):
             raise StateConfigError(f"{self.description} refused the gateway's commands ({text})") from None
         except (redis.exceptions.RedisError, OSError) as exc:
             raise StateUnavailable(f"{self.description} did not answer: {exc}") from None
+
+    def note_policy(self, fingerprint: str) -> list[int]:
+        key = f"{self.namespace}p:{self.policy}"
+
+        def work() -> list[int]:
+            now = int(self.client.time()[0])
+            pipe = self.client.pipeline(transaction=True)
+            pipe.hset(key, fingerprint, now)
+            pipe.hgetall(key)
+            pipe.expire(key, POLICY_SEEN_FOR)
+            seen: dict[str, str] = pipe.execute()[1]
+            old = [other for other, at in seen.items() if int(at) < now - POLICY_SEEN_FOR]
+            if old:
+                self.client.hdel(key, *old)
+            return sorted(now - int(at) for other, at in seen.items() if other != fingerprint and other not in old)
+
+        result: list[int] = self._call(work)
+        return result
 
     # Counters -----------------------------------------------------------------------------
 
