@@ -18,6 +18,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from audit_support import outcome_lines
 from mcp import Client, StdioServerParameters
@@ -80,6 +81,9 @@ async def test_files_removed_under_running_gateways_still_allow_exactly_the_limi
     async with AsyncExitStack() as stack:
         a, b = [await stack.enter_async_context(_gateway(f, policy, state, executed)) for f in folders[:2]]
         answers += await _calls(a, "a", 2) + await _calls(b, "b", 2)
+        # A checkpoint (each second) moves those counts into the file itself: a log or index
+        # removed now leaves them both in the file and in the old log.
+        await anyio.sleep(1.5)
         _remove(how, state)
         answers += await _calls(a, "a-after", 1) + await _calls(b, "b-after", 1)
         # Another gateway starts on the path, and all three call until the limit is reached.
@@ -109,8 +113,6 @@ async def test_an_index_cut_short_under_running_gateways_is_mended_not_a_crash(c
     """`state.sqlite-shm` truncated while gateways have it mapped: the next read past its new
     end (a call, or the checkpoint each second) killed them with SIGBUS. They find it cut short
     first, mend it and go on; the counts are kept (SQLite rebuilds the index from the log)."""
-    import anyio
-
     doc: dict[str, Any] = {
         "version": "1", "default": "allow",
         "tools": {"list_flows": {"limits": [{"counter": "flows", "window": "day", "max": LIMIT, "scope": "global"}]}},

@@ -145,18 +145,21 @@ ON CONFLICT(name) DO UPDATE SET
 WHERE (CASE WHEN counters.window_start >= excluded.window_start THEN counters.used ELSE 0 END) < ?4
 RETURNING window_start, used
 """
-# Add counts moved from state files given up (`SQLiteStore._files`): the same window counts
-# on, a newer stored window stays, an older one starts from what is moved.
-_ADD_COUNT = """
+# Counts moved from state files given up (`SQLiteStore._files`), added (`_ADD_COUNT`) or kept
+# when larger (`_MAX_COUNT`): the same window counts on, a newer stored window stays, an older
+# one starts from what is moved.
+_MOVE_COUNT = """
 INSERT INTO counters (name, window_start, window_end, used) VALUES (?1, ?2, ?3, ?4)
 ON CONFLICT(name) DO UPDATE SET
-    used = CASE WHEN counters.window_start = excluded.window_start THEN counters.used + excluded.used
+    used = CASE WHEN counters.window_start = excluded.window_start THEN {same_window}
                 WHEN counters.window_start < excluded.window_start THEN excluded.used
                 ELSE counters.used END,
     window_end = CASE WHEN counters.window_start < excluded.window_start
                       THEN excluded.window_end ELSE counters.window_end END,
     window_start = MAX(counters.window_start, excluded.window_start)
 """
+_ADD_COUNT = _MOVE_COUNT.format(same_window="counters.used + excluded.used")
+_MAX_COUNT = _MOVE_COUNT.format(same_window="MAX(counters.used, excluded.used)")
 # Take `units` more of a counter's room for a lease, only if they fit.
 _LEASE = "UPDATE counters SET used = used + ?1 WHERE name = ?2 AND window_start = ?3 AND used + ?1 <= ?4"
 # Give back units leased or charged and not used.
@@ -202,8 +205,10 @@ class SQLiteStore(StateStore):
         # Why the files on disk cannot be used now, and when to try them again (see `_files`).
         self._unusable: str | None = None
         self._retry_at = 0.0
-        # Counters and held calls taken out of files given up, until moved to the ones on disk.
+        # Counters and held calls read from files given up, until moved to the ones on disk, and
+        # how they are moved there (`_give_up_connection`).
         self._stale: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]] = ([], [])
+        self._move = _ADD_COUNT
         self._checkpointer = _Checkpointer(self.path, self._identity)
         self._checkpointer.start()
 
@@ -305,28 +310,39 @@ class SQLiteStore(StateStore):
         every process, and never for a file that was moved.
 
         `mend`: the index was cut short; it is first made whole (see `_mend_index`), so that
-        closing, and every other process, reads it safely."""
+        closing, and every other process, reads it safely.
+
+        When the state file itself is still the one opened (its log or index went), the files
+        opened next hold what was checkpointed into it, a part of the old counts: those are
+        then kept where larger, not added, or the part checkpointed would count twice. When the
+        file went, the new one holds none of them: they are taken out of the old files and
+        added."""
+        same_file = _identity(self.path)[0] == self._identity[0]
+        self._move = _MAX_COUNT if same_file else _ADD_COUNT
         stale, self._db = self._db, None
         if mend:
             _mend_index(self.path, self._index_size)
         self._checkpointer.stop()
         self._leases.clear()  # charged in the old files: moved with their counts, not handed out
         assert stale is not None
-        self._stale = ([], []) if mend else self._counts_of(stale)
+        self._stale = ([], []) if mend else self._counts_of(stale, take=not same_file)
         try:
             stale.close()
         except sqlite3.Error:
             pass
 
-    def _counts_of(self, stale: sqlite3.Connection) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-        """The counters (of windows not ended) and held calls the old files hold, taken out of
-        them in one transaction: another process still using those files moves only what was
-        counted after this (nothing is moved twice). Nothing when they cannot be read."""
+    def _counts_of(
+        self, stale: sqlite3.Connection, *, take: bool
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """The counters (of windows not ended) and held calls the old files hold; with `take`,
+        taken out of them in the same transaction, so that another process still using those
+        files adds only what was counted after this (nothing is added twice). Nothing when they
+        cannot be read."""
         for _ in range(50):
             try:
                 stale.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                if self._failure(exc).__class__ is _Locked:
+                if isinstance(self._failure(exc), _Locked):
                     time.sleep(0.01)
                     continue
                 return [], []
@@ -337,7 +353,8 @@ class SQLiteStore(StateStore):
                 held = stale.execute(
                     "SELECT id, request, expires, decision, result FROM approvals WHERE expires >= ?",
                     (time.time() - KEEP_EXPIRED,)).fetchall()
-                stale.execute("UPDATE counters SET used = 0 WHERE used > 0")
+                if take:
+                    stale.execute("UPDATE counters SET used = 0 WHERE used > 0")
                 stale.execute("COMMIT")
                 return counters, held
             except sqlite3.Error:
@@ -347,15 +364,15 @@ class SQLiteStore(StateStore):
         return [], []
 
     def _move_counts(self, db: sqlite3.Connection) -> None:
-        """Add the counts taken from the old files to the files on disk (the same window
-        counts on; an older one's counts are over)."""
+        """Move the counts read from the old files to the files on disk (see
+        `_give_up_connection`)."""
         counters, held = self._stale
         self._stale = ([], [])
         if not counters and not held:
             return
         try:
             db.execute("BEGIN IMMEDIATE")
-            db.executemany(_ADD_COUNT, counters)
+            db.executemany(self._move, counters)
             db.executemany(
                 "INSERT OR IGNORE INTO approvals (id, request, expires, decision, result) VALUES (?, ?, ?, ?, ?)", held)
             db.execute("COMMIT")
