@@ -54,9 +54,15 @@ def hint_facts(annotations: Mapping[str, Any]) -> Mapping[str, HintFact]:
     read-only mapping, shared by the tools that declare the same hints)."""
     if not annotations:
         return _SHARED_HINTS[()]
-    # (Only a real bool counts: 1 or "true" is no declared hint.)
-    declared = tuple(value if type(value) is bool else None
-                     for value in map(annotations.get, _DEFAULT_HINTS))
+    # In the order of SPEC_DEFAULTS. (Only a real bool counts: 1 or "true" is no declared hint.
+    # Written out: asked of every tool that declares anything.)
+    get = annotations.get
+    read_only, destructive = get("readOnlyHint"), get("destructiveHint")
+    idempotent, open_world = get("idempotentHint"), get("openWorldHint")
+    declared = (read_only if type(read_only) is bool else None,
+                destructive if type(destructive) is bool else None,
+                idempotent if type(idempotent) is bool else None,
+                open_world if type(open_world) is bool else None)
     facts = _SHARED_HINTS.get(declared)
     if facts is None:
         facts = MappingProxyType({
