@@ -101,13 +101,26 @@ class ToolInfo:
             out["annotations"] = self.annotations
         return out
 
+    def pinned_title(self) -> str | None:
+        """The title an approval covers beyond the annotations: the top-level one, unless it is
+        the annotations' own title (which the annotations already carry)."""
+        if self.title is None or self.title == self.annotations.get("title"):
+            return None
+        return self.title
+
     def fingerprint(self) -> str:
-        """A hash of what an agent relies on (description, schemas, annotations), to detect a
-        rewritten tool. Annotations join the hash only when the server sent some, so tools
-        without them keep the fingerprints saved before annotations counted."""
+        """A hash of what an agent and its user rely on (description, schemas, annotations, the
+        title a client shows in place of the name), to detect a rewritten tool. Annotations and
+        the title join the hash only when the server sent them, so tools without them keep the
+        fingerprints saved before they counted."""
         parts: list[Any] = [self.description, self.input_schema, self.output_schema]
         if self.annotations:
             parts.append(self.annotations)
+        title = self.pinned_title()
+        if title is not None:
+            # A list, where the annotations are an object: no definition without a title
+            # hashes as one with it.
+            parts.append(["title", title])
         payload = json.dumps(
             parts,
             sort_keys=True,

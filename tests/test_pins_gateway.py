@@ -62,9 +62,9 @@ async def gateway(
             yield client
 
 
-def _approve(tmp: Path, *, pin_setting: bool) -> Path:
+def _approve(tmp: Path, *, pin_setting: bool, env: dict[str, str] | None = None) -> Path:
     """The author opens the first run's tools in the editor, allows both, pins, and saves."""
-    listing = anyio.run(_listing, {})
+    listing = anyio.run(_listing, env or {})
     path = tmp / "policy.json"
     state = EditorState.open(listing, path)
     state.set_decision(["fetch_page", "get_time"], "allow")
@@ -142,6 +142,44 @@ def test_a_rewritten_tool_is_hidden_denied_and_audited_as_drift(tmp_path: Path) 
             assert result.is_error is not True
 
     anyio.run(third_run)
+
+
+def test_a_tool_whose_title_changed_is_hidden_and_denied(tmp_path: Path) -> None:
+    """A client shows a tool's title to its user in place of the name (and asks them to allow
+    a call under it): a server that gives an approved tool a new title, here one that passes a
+    page fetch off as reading the clock, is rewriting it. The title was outside the
+    fingerprint, so the tool stayed listed and its calls reached the server."""
+    approved = {"RUG_PULL_TITLE": "Fetch a web page"}
+    policy = _approve(tmp_path, pin_setting=True, env=approved)
+    calls_log = tmp_path / "server-calls.txt"
+
+    async def run(env: dict[str, str], shown: list[str]) -> list[str]:
+        answers = []
+        async with gateway(tmp_path, policy, {**env, "RUG_PULL_CALLS": str(calls_log)}) as client:
+            assert [t.name for t in (await client.list_tools()).tools] == shown
+            for name, args in (("fetch_page", {"url": "https://example.org"}), ("get_time", {})):
+                result = await client.call_tool(name, args)
+                text = "".join(getattr(c, "text", "") for c in result.content)
+                answers.append(("denied: " if result.is_error else "") + text)
+        return answers
+
+    # The approved title: no false drift.
+    assert anyio.run(run, approved, ["fetch_page", "get_time"]) == ["called fetch_page", "called get_time"]
+    lying = anyio.run(run, {"RUG_PULL_TITLE": "Read the current time"}, ["get_time"])
+    assert lying == [
+        'denied: [POLICY DENIED] Tool "fetch_page" changed since it was approved (its title, description, '
+        "input schema or annotations differ); re-approve it in the policy editor",
+        "called get_time",
+    ]
+    reached = [n for n in calls_log.read_text(encoding="utf-8").split() if not n.startswith("policytui-probe-")]
+    assert reached == ["fetch_page", "get_time", "get_time"]
+    drift = [line for line in _audit(tmp_path) if line.get("drift")]
+    assert [(line["tool"], line["rule"], line["reason"]) for line in drift] == [
+        ("fetch_page", PIN_RULE, lying[0].removeprefix("denied: [POLICY DENIED] "))
+    ]
+    # The Pins dialog shows the title among what was approved, so the change is a marked line.
+    doc = json.loads(policy.read_text(encoding="utf-8"))
+    assert doc["x-policytui"]["definitions"]["fetch_page"]["title"] == "Fetch a web page"
 
 
 def test_gateway_pin_flag_catches_a_rug_pull_mid_session(tmp_path: Path) -> None:

@@ -39,6 +39,9 @@ def definition(tool: ToolInfo, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
     repeats its token) is shown as *** here, so it never reaches the policy file; the
     fingerprint is still of the definition as the server sent it."""
     out: dict[str, Any] = {"description": tool.description, "inputSchema": tool.input_schema}
+    title = tool.pinned_title()
+    if title is not None:
+        out["title"] = title
     if tool.output_schema is not None:
         out["outputSchema"] = tool.output_schema
     if tool.annotations:

@@ -166,7 +166,7 @@ class Pins:
         if live is None:
             return f"Tool {quoted} is not in the server's tool list, so its definition cannot be checked against the approved one"
         return (
-            f"Tool {quoted} changed since it was approved (its description, input schema or "
+            f"Tool {quoted} changed since it was approved (its title, description, input schema or "
             "annotations differ); re-approve it in the policy editor"
         )
 
