@@ -7,9 +7,10 @@ opt-in; the audit log itself stays free of argument values.
 
 Secrets never reach the file: a value under a secret-looking key (`token`, `password`,
 `api_key`, `authorization`, ... the same rule that decides which environment variables are
-secrets) is replaced by `REDACTED`, and so is any string that contains one of the server's
-secrets (its environment and header values and its command line's credential arguments, as
-`ServerSpec.secrets` lists them). Replay treats a redacted value as unknown, never as the text
+secrets, and `passphrase`, `bearer`, `jwt`) is replaced by `REDACTED`, and so is any string that
+contains one of the server's secrets (its environment and header values and its command line's
+credential arguments, as `ServerSpec.secrets` lists them) or a credential of its own (a URL's
+password, an HTTP authorization, a URL's `access_token=` parameter). Replay treats a redacted value as unknown, never as the text
 "[redacted]".
 """
 
@@ -42,6 +43,27 @@ _PLAIN_ENV = re.compile(
 )
 
 
+# Argument names that say a credential beyond those an environment variable's name says
+# (`_SECRET_NAME`): a key's passphrase, a bearer token, a JWT, "creds".
+_SECRET_ARGUMENT = re.compile(r"passphrase|bearer|jwt|creds", re.IGNORECASE)
+
+# Credentials an agent passes inside a value, whatever the key: the password of a URL
+# (`https://admin:hunter2@db.internal/`), an HTTP authorization (`Authorization: ...`,
+# `Bearer eyJ...`, `Basic YWRtaW46...`: a word with a digit, so 'basic information' is prose),
+# and a URL query parameter named like a credential (`?access_token=...`, `&key=AIza...`).
+_CREDENTIAL_IN_TEXT = re.compile(
+    r"[a-z][a-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@"
+    r"|authorization\s*[:=]\s*\S"
+    r"|\b(?:bearer|basic)\s+(?=[A-Za-z0-9._~+/-]*\d)[A-Za-z0-9._~+/-]{8,}"
+    r"|[?&](?:[^=&#\s]*(?:token|secret|passw|api[-_]?key|apikey|auth|credential|signature)[^=&#\s]*|key|sig)=[^&#\s]",
+    re.IGNORECASE,
+)
+
+
+def _secret_key(name: str) -> bool:
+    return _SECRET_NAME.search(name) is not None or _SECRET_ARGUMENT.search(name) is not None
+
+
 def recording_secrets(spec: ServerSpec) -> list[str]:
     """The server's secrets, as for messages, less the values of ordinary process settings."""
     plain = {
@@ -59,7 +81,7 @@ def redact_arguments(value: Any, secrets: list[str] | tuple[str, ...] = ()) -> A
     counter = [0]
 
     def walk(node: Any, key: str | None) -> Any:
-        if key is not None and _SECRET_NAME.search(key):
+        if key is not None and _secret_key(key):
             return REDACTED
         if isinstance(node, dict):
             out: dict[str, Any] = {}
@@ -74,7 +96,7 @@ def redact_arguments(value: Any, secrets: list[str] | tuple[str, ...] = ()) -> A
             return out
         if isinstance(node, list):
             return [walk(item, None) for item in node]
-        if isinstance(node, str) and any(secret in node for secret in secrets):
+        if isinstance(node, str) and (any(secret in node for secret in secrets) or _CREDENTIAL_IN_TEXT.search(node)):
             return REDACTED
         return node
 

@@ -1,0 +1,87 @@
+"""Secrets an agent passes in a call, recorded by the real gateway and replayed by the installed
+command: no output of either (the recording, `replay`'s text and `--json`) may hold them.
+
+The server is tests/servers/misbehaving/rug_pull.py (a real process speaking MCP over stdio);
+the gateway is `python -m policytui gateway --record`, reached by the mcp SDK's client.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import anyio
+from discovery_support import script
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+POLICYTUI = Path(sys.executable).parent / "policytui"
+PASSWORD = "hunter2-Zq81"
+
+
+def _record(tmp: Path, calls: list[dict[str, object]]) -> Path:
+    policy = tmp / "live.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=[
+            "-m", "policytui", "gateway", "--policy", str(policy), "--state-dir", str(tmp / "state"),
+            "--audit", str(tmp / "audit.jsonl"), "--record", str(tmp / "recording.jsonl"),
+            "--log", str(tmp / "gateway.log"), "--", *script("rug_pull.py"),
+        ],
+        cwd=str(tmp),
+        env={**os.environ, "RUG_PULL_CALLS": str(tmp / "server-calls.txt")},
+    )
+
+    async def traffic() -> None:
+        with open(tmp / "stderr.txt", "w", encoding="utf-8") as errlog:  # noqa: ASYNC230 - opened once
+            async with Client(stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=30) as client:
+                for arguments in calls:
+                    assert (await client.call_tool("fetch_page", arguments)).is_error is not True
+
+    anyio.run(traffic)
+    return tmp / "recording.jsonl"
+
+
+def _replay(recording: Path, draft: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(POLICYTUI), "replay", str(recording), "--policy", str(draft), *extra],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_credentials_in_values_and_under_credential_names_never_reach_a_recording(tmp_path: Path) -> None:
+    """The key rule knew `token`, `password`, `cookie`...: a URL's password, an authorization
+    header written into a value, an `access_token` query parameter, and arguments named
+    `passphrase`, `bearer` or `jwt` were written to the recording as sent."""
+    recording = _record(tmp_path, [
+        {"url": f"https://admin:{PASSWORD}@db.internal/export"},
+        {"url": "https://example.org/a", "headers": f"Authorization: Bearer {PASSWORD}"},
+        {"url": f"https://api.example.org/v1/me?access_token={PASSWORD}&page=2"},
+        {"url": "https://example.org/b", "passphrase": PASSWORD, "bearer": PASSWORD, "jwt": PASSWORD},
+        {"url": "https://example.org/?q=basic+design&page=2"},
+    ])
+    text = recording.read_text(encoding="utf-8")
+    assert PASSWORD not in text
+    recorded = [json.loads(line)["arguments"] for line in text.splitlines()]
+    assert recorded == [
+        {"url": "[redacted]"},
+        {"url": "https://example.org/a", "headers": "[redacted]"},
+        {"url": "[redacted]"},
+        {"url": "https://example.org/b", "passphrase": "[redacted]", "bearer": "[redacted]", "jwt": "[redacted]"},
+        {"url": "https://example.org/?q=basic+design&page=2"},  # no credential: kept to replay
+    ]
+    # The server got every call as sent: redacting is the recording's, never the call's.
+    assert (tmp_path / "server-calls.txt").read_text(encoding="utf-8").split().count("fetch_page") == 5
+
+    # A draft that looks at a redacted URL cannot decide those calls, and says so; no output
+    # holds the password.
+    draft = tmp_path / "draft.json"
+    draft.write_text(json.dumps({"version": "1", "default": "allow", "tools": {"fetch_page": {
+        "require": [{"path": "args.url", "op": "regex", "value": "^https://example\\.org/"}]}}}), encoding="utf-8")
+    plain, as_json = _replay(recording, draft), _replay(recording, draft, "--json")
+    assert plain.returncode == as_json.returncode == 1
+    report = json.loads(as_json.stdout)
+    assert {(c["change"], c["calls"]) for c in report["changes"]} == {("unknown", 2)}
+    assert PASSWORD not in plain.stdout + plain.stderr + as_json.stdout + as_json.stderr
