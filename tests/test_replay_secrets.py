@@ -85,3 +85,24 @@ def test_credentials_in_values_and_under_credential_names_never_reach_a_recordin
     report = json.loads(as_json.stdout)
     assert {(c["change"], c["calls"]) for c in report["changes"]} == {("unknown", 2)}
     assert PASSWORD not in plain.stdout + plain.stderr + as_json.stdout + as_json.stderr
+
+
+def test_a_recording_that_holds_secrets_never_shows_them(tmp_path: Path) -> None:
+    """A recording written by hand, by another tool or by an older version holds a password
+    and a URL with one: replay decides on them as recorded, but its example printed them,
+    into terminals and CI logs, where a recording made now has "[redacted]"."""
+    recording = tmp_path / "old.jsonl"
+    recording.write_text(json.dumps({
+        "time": "2026-12-01T10:00:00.000Z", "server": "db", "grant": "default", "session": "s1",
+        "tool": "export", "decision": "allowed", "rule": "default", "reason": "", "args_sha256": "0" * 64,
+        "upstream": "ok", "arguments": {"table": "users", "password": PASSWORD, "target": f"s3://k:{PASSWORD}@bucket/"},
+    }) + "\n", encoding="utf-8")
+    draft = tmp_path / "draft.json"
+    draft.write_text(json.dumps({"version": "1", "default": "deny"}), encoding="utf-8")
+    plain, as_json = _replay(recording, draft), _replay(recording, draft, "--json")
+    assert plain.returncode == as_json.returncode == 1
+    [change] = json.loads(as_json.stdout)["changes"]
+    assert change["change"] == "newly_denied"
+    assert change["first"]["arguments"] == {"table": "users", "password": "[redacted]", "target": "[redacted]"}
+    assert '{"table":"users","password":"[redacted]"' in plain.stdout
+    assert PASSWORD not in plain.stdout + plain.stderr + as_json.stdout + as_json.stderr

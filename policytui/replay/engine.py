@@ -19,7 +19,7 @@ from typing import Any
 
 from policytui.decision import Approval, Decision, Outcome, decide
 from policytui.decision.decide import rate_limit_denial
-from policytui.gateway.recorder import REDACTED, is_redacted
+from policytui.gateway.recorder import REDACTED, is_redacted, redact_arguments
 from policytui.gateway.store.memory import MemoryStore
 from policytui.policy.model import Condition, Policy
 from policytui.replay.calls import Calls, RecordedCall
@@ -75,7 +75,10 @@ class Change:
             "reason": self.after.reason,
         }
         if self.first.arguments is not None:
-            example["arguments"] = self.first.arguments
+            # A recording made by hand or by an older version may hold what a recording made
+            # now would have redacted; a report goes to terminals and CI logs, so it never
+            # shows such a value (the decision above was taken on the value itself).
+            example["arguments"] = redact_arguments(self.first.arguments)
         return {"tool": self.tool, "change": self.kind, "calls": self.count, "first": example}
 
 
