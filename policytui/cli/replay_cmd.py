@@ -31,6 +31,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="replay only the calls made through the gateway in front of this server (the audit "
         "record's `server`): an audit log that several gateways share holds every server's calls",
     )
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="decide as `gateway --pin` does, whatever the policies say: a call to a tool they approve "
+        "no definition of is denied",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON, for scripts")
     parser.epilog = (
         "exit codes: 0 when no call that was allowed would be denied, 1 when one would be "
@@ -118,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
             f"policytui replay: the last line of {visible(args.recording)} was cut short and is left out.",
             file=sys.stderr,
         )
-    report = Replay(calls, against, args.against or "").run(draft)
+    report = Replay(calls, against, args.against or "", pin=args.pin).run(draft)
     if args.json:
         # ASCII, as every --json output: a recorded tool name or argument may hold a bidi
         # override or line separator that would reach the terminal raw.

@@ -68,6 +68,12 @@ def _quote(name: str) -> str:
     return json.dumps(name, ensure_ascii=False)
 
 
+def unapproved(name: str) -> str:
+    """Why a call to a tool the policy approves no definition of is denied under pinning: what
+    the policy alone decides, before any listing (replay decides it the same way)."""
+    return f"Tool {_quote(name)} has no approved definition and pinning is on; approve it in the policy editor"
+
+
 class Pins:
     """The gateway's view of live tool definitions, checked against the approved ones."""
 
@@ -162,7 +168,7 @@ class Pins:
             return None
         quoted = _quote(name)
         if approved is None:
-            return f"Tool {quoted} has no approved definition and pinning is on; approve it in the policy editor"
+            return unapproved(name)
         if live is None:
             return f"Tool {quoted} is not in the server's tool list, so its definition cannot be checked against the approved one"
         return (

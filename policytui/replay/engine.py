@@ -19,6 +19,7 @@ from typing import Any
 
 from policytui.decision import Approval, Decision, Outcome, decide
 from policytui.decision.decide import rate_limit_denial
+from policytui.gateway.pins import PIN_RULE, approved_fingerprints, pinning_on, unapproved
 from policytui.gateway.recorder import REDACTED, is_redacted, redact_arguments
 from policytui.gateway.store.memory import MemoryStore
 from policytui.policy.model import Condition, Policy
@@ -174,8 +175,14 @@ def _touches_unrecorded(args: dict[str, Any], path: str) -> bool:
 class _Decider:
     """One policy's decisions over a sequence of calls, with its own simulated counters."""
 
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy, *, pin: bool = False) -> None:
         self.policy = policy
+        # Pinning (the policy's `x-policytui.pin`, or `gateway --pin`): a call to a tool the
+        # policy approves no definition of is denied before any rule is read, as the gateway
+        # denies it. Whether an approved tool's live definition still matches is not in a
+        # recording; the approval is taken as standing (calls the gateway denied as drifted
+        # are not compared).
+        self._approved: dict[str, str] | None = approved_fingerprints(policy) if pin or pinning_on(policy) else None
         # The gateway's state-store interface, kept in memory on the recorded calls' clock, so
         # a replay charges, refunds and resets windows exactly as the gateway does.
         self._at = 0.0
@@ -189,6 +196,10 @@ class _Decider:
     def _constant_decision(self, tool: str, call: RecordedCall) -> Decision | None:
         if tool in self._constant:
             return self._constant[tool]
+        if self._approved is not None and tool not in self._approved:
+            found: Decision | None = Decision(Outcome.DENIED, unapproved(tool), PIN_RULE)
+            self._constant[tool] = found
+            return found
         policy = self.policy
         rule = policy.rule(tool)
         blocked = policy.is_hidden(tool) or (
@@ -267,17 +278,19 @@ def _kind(before: Verdict, after: Verdict) -> str | None:
 class Replay:
     """Recorded calls with their baseline decided once; `run(draft)` for each new draft."""
 
-    def __init__(self, calls: Calls, against: Policy | None = None, against_name: str = "") -> None:
+    def __init__(self, calls: Calls, against: Policy | None = None, against_name: str = "", *, pin: bool = False) -> None:
         self.calls = calls
+        # Decide as `gateway --pin` does, whatever the policies say.
+        self.pin = pin
         self.against_name = against_name if against is not None else "recorded decisions"
         if against is None:
             self.baseline = [_recorded(call) for call in calls.calls]
         else:
-            decider = _Decider(against)
+            decider = _Decider(against, pin=pin)
             self.baseline = [decider.decide(call) for call in calls.calls]
 
     def run(self, draft: Policy) -> ReplayReport:
-        decider = _Decider(draft)
+        decider = _Decider(draft, pin=self.pin)
         decision_of = decider.decision
         report = ReplayReport(len(self.calls.calls), self.against_name, with_arguments=self.calls.with_arguments)
         groups: dict[tuple[str, str], Change] = {}
