@@ -182,6 +182,47 @@ def test_a_tool_whose_title_changed_is_hidden_and_denied(tmp_path: Path) -> None
     assert doc["x-policytui"]["definitions"]["fetch_page"]["title"] == "Fetch a web page"
 
 
+def test_a_hidden_tool_answers_as_a_missing_one_whatever_its_pin(tmp_path: Path) -> None:
+    """A hidden tool must not be told from one the server does not have. Under pinning, a
+    hidden tool that was rewritten (or never approved) was answered 'Tool "fetch_page" changed
+    since it was approved', naming it, and its rewrite announced to clients."""
+    policy = _approve(tmp_path, pin_setting=True)
+    doc = json.loads(policy.read_text(encoding="utf-8"))
+    doc["hide"] = ["fetch_page", "share_cookies"]
+    policy.write_text(json.dumps(doc), encoding="utf-8")
+    calls_log = tmp_path / "server-calls.txt"
+    # fetch_page rewritten since it was approved; share_cookies never approved.
+    env = {"RUG_PULL_DESCRIPTION": REWRITTEN, "RUG_PULL_NEW_TOOL": "share_cookies", "RUG_PULL_CALLS": str(calls_log)}
+    notified: list[str] = []
+
+    async def on_message(message: Any) -> None:
+        method = getattr(getattr(message, "root", message), "method", None)
+        if method:
+            notified.append(method)
+
+    async def run() -> dict[str, tuple[bool | None, str]]:
+        answers = {}
+        async with gateway(tmp_path, policy, env, on_message=on_message) as client:
+            assert [t.name for t in (await client.list_tools()).tools] == ["get_time"]
+            for name in ("fetch_page", "share_cookies", "no_such_tool", "get_time"):
+                result = await client.call_tool(name, {"url": "https://example.org"})
+                answers[name] = (result.is_error, "".join(getattr(c, "text", "") for c in result.content))
+        return answers
+
+    answers = anyio.run(run)
+    assert answers == {
+        "fetch_page": (True, "Unknown tool: fetch_page"),
+        "share_cookies": (True, "Unknown tool: share_cookies"),
+        "no_such_tool": (True, "Unknown tool: no_such_tool"),
+        "get_time": (False, "called get_time"),
+    }
+    assert "notifications/tools/list_changed" not in notified
+    reached = [n for n in calls_log.read_text(encoding="utf-8").split() if not n.startswith("policytui-probe-")]
+    assert reached == ["get_time"]
+    rules = {line["tool"]: line["rule"] for line in _audit(tmp_path) if line["decision"] != "probe"}
+    assert rules == {"fetch_page": "hide", "share_cookies": "hide", "no_such_tool": "server.tools", "get_time": "tools.get_time"}
+
+
 def test_gateway_pin_flag_catches_a_rug_pull_mid_session(tmp_path: Path) -> None:
     policy = _approve(tmp_path, pin_setting=False)
     assert "pin" not in json.loads(policy.read_text(encoding="utf-8"))["x-policytui"]

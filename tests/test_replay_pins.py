@@ -87,3 +87,18 @@ def test_a_pinning_draft_denies_calls_to_tools_it_approves_no_definition_of(tmp_
     reached = [n for n in (tmp_path / "server-calls.txt").read_text(encoding="utf-8").split()
                if not n.startswith("policytui-probe-")]
     assert reached == ["get_time", "get_time"]
+
+
+def test_a_hidden_tool_replays_as_hidden_under_a_pinning_draft(tmp_path: Path) -> None:
+    """The gateway answers a hidden tool as a missing one whatever its pin, so replay decides
+    it by the `hide` rule, not as unapproved."""
+    live = tmp_path / "live.json"
+    live.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    _, get_time = anyio.run(_traffic, tmp_path, live, "--record", str(tmp_path / "recording.jsonl"))
+    draft = tmp_path / "draft.json"
+    draft.write_text(json.dumps({"version": "1", "default": "allow", "hide": ["fetch_page"], "x-policytui": {
+        "pin": True, "fingerprints": {"get_time": ToolInfo.from_wire(get_time).fingerprint()}}}), encoding="utf-8")
+    replayed = _replay(str(tmp_path / "recording.jsonl"), "--policy", str(draft), "--json")
+    assert [(c["tool"], c["change"], c["first"]["rule"]) for c in json.loads(replayed.stdout)["changes"]] == [
+        ("fetch_page", "newly_denied", "hide")
+    ]

@@ -160,7 +160,9 @@ class Pins:
 
     def drift(self, name: str) -> str | None:
         """Why this tool is not the approved one (the text the agent sees), or None."""
-        if not self.enabled():
+        if not self.enabled() or self._policy().is_hidden(name):
+            # A hidden tool is answered as a tool the server does not have, whatever its
+            # definition: naming it as unapproved or changed would tell an agent it exists.
             return None
         approved = self._approved().get(name)
         live = self.live.get(name)

@@ -196,7 +196,7 @@ class _Decider:
     def _constant_decision(self, tool: str, call: RecordedCall) -> Decision | None:
         if tool in self._constant:
             return self._constant[tool]
-        if self._approved is not None and tool not in self._approved:
+        if self._approved is not None and tool not in self._approved and not self.policy.is_hidden(tool):
             found: Decision | None = Decision(Outcome.DENIED, unapproved(tool), PIN_RULE)
             self._constant[tool] = found
             return found
