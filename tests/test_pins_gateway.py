@@ -223,6 +223,31 @@ def test_a_hidden_tool_answers_as_a_missing_one_whatever_its_pin(tmp_path: Path)
     assert rules == {"fetch_page": "hide", "share_cookies": "hide", "no_such_tool": "server.tools", "get_time": "tools.get_time"}
 
 
+def test_a_listing_that_fails_says_so_and_the_next_call_lists_again(tmp_path: Path) -> None:
+    """When the gateway cannot list the tools before a call, the call is denied (fail closed)
+    saying the list could not be read: it said the tool 'is not in the server's tool list',
+    which the server, listing it, contradicts."""
+    policy = _approve(tmp_path, pin_setting=True)
+    fails = tmp_path / "list-fails"
+    env = {"RUG_PULL_LIST_FAILS": str(fails), "RUG_PULL_CALLS": str(tmp_path / "server-calls.txt")}
+
+    async def run() -> list[str]:
+        told = []
+        async with gateway(tmp_path, policy, env) as client:
+            fails.touch()  # after the gateway's own listing at start
+            for _ in range(2):
+                result = await client.call_tool("fetch_page", {"url": "https://example.org"})
+                told.append(("denied: " if result.is_error else "") + "".join(getattr(c, "text", "") for c in result.content))
+                fails.unlink(missing_ok=True)
+        return told
+
+    reason = ('Tool "fetch_page" cannot be checked against its approved definition: the server\'s tool list '
+              "could not be read")
+    assert anyio.run(run) == [f"denied: [POLICY DENIED] {reason}", "called fetch_page"]
+    drift = [line for line in _audit(tmp_path) if line.get("drift")]
+    assert [(line["tool"], line["rule"], line["reason"]) for line in drift] == [("fetch_page", PIN_RULE, reason)]
+
+
 def test_gateway_pin_flag_catches_a_rug_pull_mid_session(tmp_path: Path) -> None:
     policy = _approve(tmp_path, pin_setting=False)
     assert "pin" not in json.loads(policy.read_text(encoding="utf-8"))["x-policytui"]

@@ -82,6 +82,10 @@ class Pins:
         self.forced = forced
         self.live: dict[str, str] = {}
         self._listed = False
+        # The last listing the gateway made for a call failed (the server's error, a time-out,
+        # an answer it could not read): a tool missing from `live` is then not known to be
+        # missing from the server's list.
+        self._list_failed = False
         # Set by the gateway: list the upstream tools (one page: params -> result) and tell
         # every client that the tool list changed.
         self.fetch: Callable[[dict[str, Any]], Awaitable[Any]] | None = None
@@ -155,6 +159,7 @@ class Pins:
             params = {"cursor": cursor}
         self.live = live
         self._listed = True
+        self._list_failed = False
 
     # Deciding ----------------------------------------------------------------------------
 
@@ -171,6 +176,9 @@ class Pins:
         quoted = _quote(name)
         if approved is None:
             return unapproved(name)
+        if live is None and self._list_failed:
+            return (f"Tool {quoted} cannot be checked against its approved definition: the server's tool list "
+                    "could not be read")
         if live is None:
             return f"Tool {quoted} is not in the server's tool list, so its definition cannot be checked against the approved one"
         return (
@@ -199,6 +207,7 @@ class Pins:
                 # arguments), never written into the log.
                 log.warning("pinning: cannot list the server's tools: %s", type(exc).__name__)
                 self.live.pop(name, None)
+                self._list_failed = True
             await self.announce_changes()
         return self.drift(name)
 
