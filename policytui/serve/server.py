@@ -537,7 +537,14 @@ class EditorServer(Server):
             if acquired:
                 self.lock.release(session)
             return page("Stopped", "policytui serve is stopping.", status=503)
-        await websocket.prepare(request)
+        try:
+            await websocket.prepare(request)
+        except ConnectionResetError:
+            # The page left while this waited for the editor before it (reloaded again, or
+            # closed): nobody is there to edit, so the file must not stay taken for it.
+            if acquired:
+                self.lock.release(session)
+            return websocket
         if not acquired:
             # Another window of this browser is editing: send this one to the explanation
             # (the page follows textual-serve's "open_url" message).

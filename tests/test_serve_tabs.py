@@ -1,0 +1,68 @@
+"""A person's use of `policytui serve` across tabs and reloads, in Debian's Chromium.
+
+A reload, or a second tab, opens a new connection that waits (up to 5 seconds) for the editor
+before it to end. The person may leave meanwhile (reload again, close the tab): the editor
+must still come back on the next load, and serve's terminal must show no traceback.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from serve_support import BrowserScreen, Served, table_row
+
+VIEWPORT = {"width": 1200, "height": 800}
+
+
+def home_of(tmp_path: Path) -> dict[str, str]:
+    folder = tmp_path / "home"
+    folder.mkdir()
+    return {"HOME": str(folder), "XDG_CONFIG_HOME": str(folder / ".config")}
+
+
+def test_a_reload_left_while_it_waits_for_the_editor_leaves_the_file_free(
+    chromium: Any, tmp_path: Path
+) -> None:
+    policy = tmp_path / "policy.json"
+    served = Served(
+        ["kestra", "--offline", "--policy", str(policy), "--no-open"],
+        cwd=tmp_path, env=home_of(tmp_path),
+    )
+    try:
+        browser = chromium.new_context(viewport=VIEWPORT)
+        page = browser.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())
+        screen = BrowserScreen(page)
+        page.goto(served.url)
+        screen.wait("the editor", lambda s: bool(table_row(s, "manage_apps")))
+        page.keyboard.press("d")  # an unsaved edit: the editor takes a moment to keep it and end
+        screen.wait("the edit", lambda s: "unsaved" in s)
+        # Reloaded twice in quick succession: the first reload's connection waits for the
+        # editor, and is gone before that editor has ended.
+        page.evaluate("location.reload()")
+        page.wait_for_timeout(300)
+        page.reload()
+        deadline = time.monotonic() + 30
+        while not table_row(screen.text(), "manage_apps") or screen.sockets < 3:
+            if "busy" in page.url:
+                page.wait_for_timeout(1000)
+                page.goto(served.url)
+            assert time.monotonic() < deadline, (
+                f"the editor did not come back; the page is {page.url}: {page.inner_text('body')}"
+            )
+            page.wait_for_timeout(200)
+        # A second tab that is closed while it waits for the first one's editor.
+        tab = browser.new_page()
+        tab.goto(served.url)
+        tab.wait_for_timeout(1000)
+        tab.close()
+        page.wait_for_timeout(6000)  # past the 5 seconds that tab's connection would wait
+        page.keyboard.press("a")
+        screen.wait("the editor still answering", lambda s: "unsaved" in s)
+    finally:
+        code = served.stop()
+    errors = "".join(served.stderr)
+    assert code == 130, errors
+    assert "Traceback" not in errors and "Error handling request" not in errors, errors
