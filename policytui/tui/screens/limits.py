@@ -123,8 +123,9 @@ class LimitEditor(Vertical):
                 typed,
                 str(self.query_one(f"#{self.prefix}-scope", Select).value),
             )
-        except EditError:
-            pass
+        except EditError as exc:
+            # Enter would not add it either: say what to correct.
+            return f"{exc}: correct it, or empty max calls to apply without it"
         else:
             # Compared as the gateway reads them: a listed limit with no scope is `grant`.
             listed = {(x.counter, x.window, x.max, x.effective_scope) for x in self.limits}
