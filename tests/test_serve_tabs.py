@@ -7,6 +7,7 @@ must still come back on the next load, and serve's terminal must show no traceba
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -66,3 +67,38 @@ def test_a_reload_left_while_it_waits_for_the_editor_leaves_the_file_free(
     errors = "".join(served.stderr)
     assert code == 130, errors
     assert "Traceback" not in errors and "Error handling request" not in errors, errors
+
+
+def test_a_reload_mid_edit_asks_first_and_names_where_the_edit_was_kept(
+    chromium: Any, tmp_path: Path
+) -> None:
+    policy = tmp_path / "policy.json"
+    served = Served(
+        ["kestra", "--offline", "--policy", str(policy), "--no-open"],
+        cwd=tmp_path, env=home_of(tmp_path),
+    )
+    asked: list[str] = []
+    try:
+        page = chromium.new_context(viewport=VIEWPORT).new_page()
+        page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.accept()))
+        screen = BrowserScreen(page)
+        page.goto(served.url)
+        screen.wait("the editor", lambda s: bool(table_row(s, "manage_apps")))
+        screen.click("manage_apps")
+        page.keyboard.press("r")
+        screen.wait("the edit", lambda s: "unsaved" in s)
+        page.reload()
+        assert asked == ["beforeunload"], "the browser asks before the reload ends the editor"
+        text = screen.wait(
+            "the reloaded editor naming the kept edit",
+            lambda s: screen.sockets == 2 and "were kept" in s and ".unsaved-" in s,
+        )
+        assert "(new)" in text.splitlines()[0], "the new editor opens the policy as saved"
+    finally:
+        code = served.stop()
+    assert code == 130
+    kept = list(tmp_path.glob("policy.json.unsaved-*.json"))
+    assert len(kept) == 1, kept
+    assert json.loads(kept[0].read_text())["tools"]["manage_apps"]["action"] == "require_approval"
+    assert kept[0].name in "".join(served.stderr)
+    assert not policy.exists()
