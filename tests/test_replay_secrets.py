@@ -87,6 +87,18 @@ def test_credentials_in_values_and_under_credential_names_never_reach_a_recordin
     assert PASSWORD not in plain.stdout + plain.stderr + as_json.stdout + as_json.stderr
 
 
+def test_a_long_argument_is_recorded_without_delay(tmp_path: Path) -> None:
+    """Looking for credentials in a value is linear: a megabyte of letters, of '?' or of
+    'bearer ' (what an unbounded pattern tried at each position takes hours on) is recorded
+    as sent in a moment."""
+    import time
+
+    values = ["a" * 1_000_000, "?" * 1_000_000, "bearer " * 150_000, "x://" * 250_000]
+    started = time.monotonic()
+    recording = _record(tmp_path, [{"url": value} for value in values])
+    assert time.monotonic() - started < 60
+    recorded = [json.loads(line)["arguments"]["url"] for line in recording.read_text(encoding="utf-8").splitlines()]
+    assert recorded == values
 def test_a_recording_that_holds_secrets_never_shows_them(tmp_path: Path) -> None:
     """A recording written by hand, by another tool or by an older version holds a password
     and a URL with one: replay decides on them as recorded, but its example printed them,

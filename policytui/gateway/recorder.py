@@ -51,13 +51,23 @@ _SECRET_ARGUMENT = re.compile(r"passphrase|bearer|jwt|creds", re.IGNORECASE)
 # (`https://admin:hunter2@db.internal/`), an HTTP authorization (`Authorization: ...`,
 # `Bearer eyJ...`, `Basic YWRtaW46...`: a word with a digit, so 'basic information' is prose),
 # and a URL query parameter named like a credential (`?access_token=...`, `&key=AIza...`).
+# Every repeat is bounded and a scheme starts only where a word does: a call's arguments may
+# be megabytes long, and an unbounded repeat tried at each position is quadratic.
 _CREDENTIAL_IN_TEXT = re.compile(
-    r"[a-z][a-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@"
-    r"|authorization\s*[:=]\s*\S"
-    r"|\b(?:bearer|basic)\s+(?=[A-Za-z0-9._~+/-]*\d)[A-Za-z0-9._~+/-]{8,}"
-    r"|[?&](?:[^=&#\s]*(?:token|secret|passw|api[-_]?key|apikey|auth|credential|signature)[^=&#\s]*|key|sig)=[^&#\s]",
+    r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}://[^/\s:@]{0,256}:[^/\s@]{1,256}@"
+    r"|authorization\s{0,8}[:=]\s{0,8}\S"
+    r"|\b(?:bearer|basic)\s{1,8}(?=[A-Za-z0-9._~+/-]{0,64}\d)[A-Za-z0-9._~+/-]{8}",
     re.IGNORECASE,
 )
+_QUERY_PARAMETER = re.compile(r"[?&]([^=&#?\s]{1,64})=[^&#\s]")
+_SECRET_PARAMETER = re.compile(r"token|secret|passw|api[-_]?key|apikey|auth|credential|signature|^key$|^sig$",
+                               re.IGNORECASE)
+
+
+def _holds_credential(text: str) -> bool:
+    if _CREDENTIAL_IN_TEXT.search(text) is not None:
+        return True
+    return any(_SECRET_PARAMETER.search(found.group(1)) for found in _QUERY_PARAMETER.finditer(text))
 
 
 def _secret_key(name: str) -> bool:
@@ -96,7 +106,7 @@ def redact_arguments(value: Any, secrets: list[str] | tuple[str, ...] = ()) -> A
             return out
         if isinstance(node, list):
             return [walk(item, None) for item in node]
-        if isinstance(node, str) and (any(secret in node for secret in secrets) or _CREDENTIAL_IN_TEXT.search(node)):
+        if isinstance(node, str) and (any(secret in node for secret in secrets) or _holds_credential(node)):
             return REDACTED
         return node
 
