@@ -345,40 +345,29 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
     # A required switch named as a state something is put in ("enabled", "muted", "is_locked")
     # is the state the call puts it in: a reader is not told whether what it shows is on.
     if r.category == READ and (state := _a_state_switch(schema)) is not None:
-        r.evidence.append(f"argument {quote(state)}, a required switch, is a state the call "
-                          "puts something in")
-        r.against.append("the name and description alone would say it reads")
-        r.category, r.severity = WRITE, DEFAULT_SEVERITY[WRITE]
-        r.disagree = True
+        _reader_acts(r, f"argument {quote(state)}, a required switch, is a state the call puts "
+                        "something in", (WRITE, DEFAULT_SEVERITY[WRITE]))
 
     # A required choice among states ("trunk_status" with a required `state` of up | down):
     # readers take filters, which are optional, so a state the call must be told is the state
     # it sets. A list's required `status` picks which to show.
     if r.category == READ and (state := _a_required_state(name, schema)) is not None:
-        r.evidence.append(f"argument {quote(state)}, required, is a state to put it in: the "
-                          "call sets it")
-        r.against.append("the name and description alone would say it reads")
-        r.category, r.severity = KIND_RISK[v.MODIFY]
-        r.disagree = True
+        _reader_acts(r, f"argument {quote(state)}, required, is a state to put it in: the call "
+                        "sets it", KIND_RISK[v.MODIFY])
 
     # A required argument described as the value something is to take ("price": "New price
     # in cents", "replicas": "Desired replica count", "body": "The updated text") is what the
     # call writes, whatever the name and description say it shows ("price_of_product": "Price
     # of a product in the store"). Readers describe what they are handed as what to look for.
     if r.category == READ and (wanted := _a_new_value(schema)) is not None:
-        r.evidence.append(f"argument {quote(wanted)}, required, is a new value to set")
-        r.against.append("the name and description alone would say it reads")
-        r.category, r.severity = KIND_RISK[v.MODIFY]
-        r.disagree = True
+        _reader_acts(r, f"argument {quote(wanted)}, required, is a new value to set",
+                     KIND_RISK[v.MODIFY])
 
     # A reader handed an address to call back ("webhook_url", "callbackUrl", "notify_url")
     # sends something there: a tool that only shows has no one to tell.
     if r.category == READ and (callback := _callback_argument(facts)) is not None:
-        r.evidence.append(f"argument {quote(callback)} is an address the tool calls back: it "
-                          "sends something there")
-        r.against.append("the name and description alone would say it reads")
-        r.category, r.severity = WRITE, DEFAULT_SEVERITY[WRITE]
-        r.disagree = True
+        _reader_acts(r, f"argument {quote(callback)} is an address the tool calls back: it sends "
+                        "something there", (WRITE, DEFAULT_SEVERITY[WRITE]))
 
     # A tool told what steps to perform ("actions": click, write, executeJavascript) does
     # whatever its riskiest step does, whatever its name says ("scrape" a page after typing).
@@ -461,6 +450,15 @@ _CALL_OPTIONS = frozenset("page pages limit offset size number top".split())
 _BOUNDS = frozenset("quota quotas cap caps capacity allowance maximum minimum threshold".split())
 # A unit the sentence ends by giving its value in: "Storage quota of a user, in GB".
 _GIVEN_IN = re.compile(r",\s*in\s+([A-Za-z]+)\W*$")
+
+
+def _reader_acts(r: Reading, why: str, risk: tuple[str, str]) -> None:
+    """An argument shows that a tool read as Read acts: say why, say what spoke against it, and
+    take the riskier reading."""
+    r.evidence.append(why)
+    r.against.append("the name and description alone would say it reads")
+    r.category, r.severity = risk
+    r.disagree = True
 
 
 def _value_type(spec: Any) -> str | None:
