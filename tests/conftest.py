@@ -71,3 +71,18 @@ def _own_cache_folder(_cache_folders: Iterator[Path], monkeypatch: pytest.Monkey
     own, never in the user's ~/.cache, and sees nothing another test cached. The folder is
     made only when something is cached there."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(next(_cache_folders)))
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Any]:
+    """A private tmux server for one program (tests/test_tui_e2e_tmux.py's Terminal), with HOME
+    and its config folder inside the test's tmp; stopped, with everything in it, afterwards."""
+    from test_tui_e2e_tmux import Terminal
+
+    home = tmp_path / "home"
+    (home / ".config").mkdir(parents=True)
+    term = Terminal(home)
+    try:
+        yield term
+    finally:
+        term.close()

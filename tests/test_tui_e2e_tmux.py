@@ -18,7 +18,7 @@ import sys
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -183,17 +183,6 @@ class Terminal:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10)
         if self.socket_path:
             Path(self.socket_path).unlink(missing_ok=True)
-
-
-@pytest.fixture
-def terminal(tmp_path: Path) -> Iterator[Terminal]:
-    home = tmp_path / "home"
-    (home / ".config").mkdir(parents=True)
-    term = Terminal(home)
-    try:
-        yield term
-    finally:
-        term.close()
 
 
 def table_row(screen: str, name: str) -> str:

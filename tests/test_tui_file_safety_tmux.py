@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,17 +18,6 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is no
 
 SAVED = '{\n  "version": "1",\n  "default": "deny",\n  "tools": {\n    "search_apps": {}\n  }\n}\n'
 FIRST_TOOL = "backfill_executions"  # the table's first row: the one `d` denies
-
-
-@pytest.fixture
-def terminal(tmp_path: Path) -> Iterator[Terminal]:
-    home = tmp_path / "home"
-    (home / ".config").mkdir(parents=True)
-    term = Terminal(home)
-    try:
-        yield term
-    finally:
-        term.close()
 
 
 def files_in(folder: Path) -> dict[str, tuple[bytes, int]]:

@@ -16,7 +16,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,17 +33,6 @@ def policytui() -> list[str]:
     """The installed command, as the README has a person run it."""
     script = Path(sys.executable).parent / "policytui"
     return [str(script)] if script.exists() else [sys.executable, "-m", "policytui"]
-
-
-@pytest.fixture
-def terminal(tmp_path: Path) -> Iterator[Terminal]:
-    home = tmp_path / "home"
-    (home / ".config").mkdir(parents=True)
-    term = Terminal(home)
-    try:
-        yield term
-    finally:
-        term.close()
 
 
 def open_kestra(terminal: Terminal, tmp_path: Path, *extra: str, size: tuple[int, int] = (100, 30)) -> Path:

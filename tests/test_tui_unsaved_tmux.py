@@ -13,7 +13,6 @@ import shutil
 import signal
 import stat
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,17 +24,6 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is no
 # A saved policy the edit must leave as it is.
 SAVED = '{\n  "version": "1",\n  "default": "deny",\n  "tools": {\n    "search_apps": {}\n  }\n}\n'
 FIRST_TOOL = "backfill_executions"  # the table's first row: the one `d` denies
-
-
-@pytest.fixture
-def terminal(tmp_path: Path) -> Iterator[Terminal]:
-    home = tmp_path / "home"
-    (home / ".config").mkdir(parents=True)
-    term = Terminal(home)
-    try:
-        yield term
-    finally:
-        term.close()
 
 
 def edit_a_saved_policy(terminal: Terminal, folder: Path) -> Path:
