@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import signal
 import stat
@@ -123,6 +124,69 @@ def test_a_closed_terminal_keeps_the_unsaved_edit(terminal: Terminal, tmp_path: 
         assert time.monotonic() < deadline, "the editor still runs without its terminal"
         time.sleep(0.05)
     assert_holds_the_edit(kept, policy)
+
+
+def child_of(parent: int) -> int | None:
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(text[text.rindex(")") + 2:].split()[1]) == parent:
+            return int(entry.name)
+    return None
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
+@pytest.mark.parametrize("close", ["kill-pane", "kill-session", "kill-server"])
+def test_a_terminal_closed_over_the_quit_question_ends_the_editor(
+    terminal: Terminal, tmp_path: Path, close: str
+) -> None:
+    """In a shell, as a person runs it: ctrl+q with an unsaved edit, and the terminal goes
+    while "Unsaved changes" asks. The SIGCONT that follows the hang-up restarted Textual's
+    driver on the dead terminal, and the editor never ended (nor kept its edit). It ends
+    within seconds, and the edit is in a recovery file."""
+    policy = tmp_path / "policy.json"
+    policy.write_text(SAVED, encoding="utf-8")
+    terminal.start(["sleep", "60"], cwd=tmp_path)
+    # The shell is the terminal's own process (its session leader), as in a terminal window
+    # or a tmux pane: the one the hang-up signals, and whose jobs get SIGHUP, then SIGCONT.
+    # PYTHONUNBUFFERED (set in many containers) sends each of the editor's writes to the
+    # terminal at once: the output thread restarted on the dead terminal died with a full queue.
+    variables = {"TERM": "xterm-256color", "HOME": str(terminal.home), "LANG": "C.UTF-8", "PS1": "$ ",
+                 "PYTHONUNBUFFERED": "1",
+                 "XDG_STATE_HOME": str(terminal.home / ".local" / "state"),
+                 "XDG_CONFIG_HOME": str(terminal.home / ".config"),
+                 "XDG_CACHE_HOME": str(terminal.home / ".cache"),
+                 "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    shell_command = ["env", "-i", *(f"{k}={v}" for k, v in variables.items()), "bash", "--norc", "--noprofile", "-i"]
+    terminal.tmux("respawn-pane", "-k", "-c", str(tmp_path), "exec " + shlex.join(shell_command))
+    terminal.wait("the shell's prompt", lambda s: "$" in s, timeout=10)
+    shell = int(terminal.fmt("#{pane_pid}"))
+    command = [*policytui(), "connect", "--from", str(KESTRA), "--policy", str(policy)]
+    terminal.type(" ".join(shlex.quote(word) for word in command))
+    terminal.keys("Enter")
+    terminal.wait("the saved policy in the table",
+                  lambda s: f"{KESTRA_TOOLS} tools" in s and "✓ valid" in s.splitlines()[0], timeout=30)
+    pid = child_of(shell)
+    assert pid is not None, "the editor process was not found under the pane's shell"
+    terminal.keys("d")
+    terminal.wait("the policy unsaved", lambda s: "unsaved" in s.splitlines()[0])
+    terminal.keys("C-q")
+    time.sleep(0.05)  # "Unsaved changes" is being drawn: the most there is to write
+
+    closed = time.monotonic()
+    terminal.tmux(close, *([] if close == "kill-server" else ["-t", "tui-e2e"]), check=False)
+    while running(pid):
+        took = time.monotonic() - closed
+        if took > 10:
+            os.kill(pid, signal.SIGKILL)
+            pytest.fail(f"the editor still ran {took:.0f} s after its terminal was closed")
+        time.sleep(0.05)
+    assert time.monotonic() - closed < 5
+    assert_holds_the_edit(wait_for_kept_file(tmp_path, timeout=1), policy)
 
 
 def test_quit_without_saving_keeps_nothing(terminal: Terminal, tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.driver import Driver
 from textual.reactive import Reactive
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
@@ -126,6 +127,17 @@ class PolicyApp(
         chosen = theme or terminal_theme()
         if chosen != self.theme:
             self.theme = chosen
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's own choice, but for a terminal on Linux or macOS: there, a driver that
+        does not start again on a terminal that has gone (policytui.tui.terminal_driver)."""
+        chosen = super().get_driver_class()
+        # By name: the module imports termios, which Windows does not have.
+        if f"{chosen.__module__}.{chosen.__qualname__}" == "textual.drivers.linux_driver.LinuxDriver":
+            from policytui.tui.terminal_driver import TerminalDriver
+
+            return TerminalDriver
+        return chosen
 
     def get_default_screen(self) -> Screen:
         return MainScreen(id="_default")
