@@ -139,39 +139,63 @@ def child_of(parent: int) -> int | None:
     return None
 
 
+def open_a_shell(terminal: Terminal, folder: Path, *, unbuffered: bool = False) -> int:
+    """An interactive bash as the terminal's own process (its session leader), as in a terminal
+    window or a tmux pane: the one the hang-up signals, and whose jobs get SIGHUP, then
+    SIGCONT. Returns its pid."""
+    terminal.start(["sleep", "60"], cwd=folder)
+    variables = {"TERM": "xterm-256color", "HOME": str(terminal.home), "LANG": "C.UTF-8", "PS1": "$ ",
+                 "XDG_STATE_HOME": str(terminal.home / ".local" / "state"),
+                 "XDG_CONFIG_HOME": str(terminal.home / ".config"),
+                 "XDG_CACHE_HOME": str(terminal.home / ".cache"),
+                 "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                 **({"PYTHONUNBUFFERED": "1"} if unbuffered else {})}
+    command = ["env", "-i", *(f"{k}={v}" for k, v in variables.items()), "bash", "--norc", "--noprofile", "-i"]
+    terminal.tmux("respawn-pane", "-k", "-c", str(folder), "exec " + shlex.join(command))
+    terminal.wait("the shell's prompt", lambda s: "$" in s, timeout=10)
+    return int(terminal.fmt("#{pane_pid}"))
+
+
+def run_in_the_shell(terminal: Terminal, shell: int, line: str) -> int:
+    """Type `line` and Enter at the shell's prompt; the pid of the command it started."""
+    terminal.type(line)
+    terminal.keys("Enter")
+    deadline = time.monotonic() + 10
+    while (pid := child_of(shell)) is None:
+        assert time.monotonic() < deadline, "the command did not start"
+        time.sleep(0.05)
+    return pid
+
+
+def wait_for_the_end(pid: int, since: float, what: str) -> None:
+    """Until `pid` has ended; it is killed, and the test fails, after 10 seconds."""
+    while running(pid):
+        took = time.monotonic() - since
+        if took > 10:
+            os.kill(pid, signal.SIGKILL)
+            pytest.fail(f"the editor still ran {took:.0f} s after {what}")
+        time.sleep(0.05)
+    assert time.monotonic() - since < 5, f"the editor took over 5 s to end after {what}"
+
+
 @pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
 @pytest.mark.parametrize("close", ["kill-pane", "kill-session", "kill-server"])
 def test_a_terminal_closed_over_the_quit_question_ends_the_editor(
     terminal: Terminal, tmp_path: Path, close: str
 ) -> None:
     """In a shell, as a person runs it: ctrl+q with an unsaved edit, and the terminal goes
-    while "Unsaved changes" asks. The SIGCONT that follows the hang-up restarted Textual's
+    while "Unsaved changes" is drawn. The SIGCONT that follows the hang-up restarted Textual's
     driver on the dead terminal, and the editor never ended (nor kept its edit). It ends
     within seconds, and the edit is in a recovery file."""
     policy = tmp_path / "policy.json"
     policy.write_text(SAVED, encoding="utf-8")
-    terminal.start(["sleep", "60"], cwd=tmp_path)
-    # The shell is the terminal's own process (its session leader), as in a terminal window
-    # or a tmux pane: the one the hang-up signals, and whose jobs get SIGHUP, then SIGCONT.
     # PYTHONUNBUFFERED (set in many containers) sends each of the editor's writes to the
     # terminal at once: the output thread restarted on the dead terminal died with a full queue.
-    variables = {"TERM": "xterm-256color", "HOME": str(terminal.home), "LANG": "C.UTF-8", "PS1": "$ ",
-                 "PYTHONUNBUFFERED": "1",
-                 "XDG_STATE_HOME": str(terminal.home / ".local" / "state"),
-                 "XDG_CONFIG_HOME": str(terminal.home / ".config"),
-                 "XDG_CACHE_HOME": str(terminal.home / ".cache"),
-                 "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-    shell_command = ["env", "-i", *(f"{k}={v}" for k, v in variables.items()), "bash", "--norc", "--noprofile", "-i"]
-    terminal.tmux("respawn-pane", "-k", "-c", str(tmp_path), "exec " + shlex.join(shell_command))
-    terminal.wait("the shell's prompt", lambda s: "$" in s, timeout=10)
-    shell = int(terminal.fmt("#{pane_pid}"))
+    shell = open_a_shell(terminal, tmp_path, unbuffered=True)
     command = [*policytui(), "connect", "--from", str(KESTRA), "--policy", str(policy)]
-    terminal.type(" ".join(shlex.quote(word) for word in command))
-    terminal.keys("Enter")
+    pid = run_in_the_shell(terminal, shell, shlex.join(command))
     terminal.wait("the saved policy in the table",
                   lambda s: f"{KESTRA_TOOLS} tools" in s and "✓ valid" in s.splitlines()[0], timeout=30)
-    pid = child_of(shell)
-    assert pid is not None, "the editor process was not found under the pane's shell"
     terminal.keys("d")
     terminal.wait("the policy unsaved", lambda s: "unsaved" in s.splitlines()[0])
     terminal.keys("C-q")
@@ -179,14 +203,42 @@ def test_a_terminal_closed_over_the_quit_question_ends_the_editor(
 
     closed = time.monotonic()
     terminal.tmux(close, *([] if close == "kill-server" else ["-t", "tui-e2e"]), check=False)
-    while running(pid):
-        took = time.monotonic() - closed
-        if took > 10:
-            os.kill(pid, signal.SIGKILL)
-            pytest.fail(f"the editor still ran {took:.0f} s after its terminal was closed")
-        time.sleep(0.05)
-    assert time.monotonic() - closed < 5
+    wait_for_the_end(pid, closed, "its terminal was closed")
     assert_holds_the_edit(wait_for_kept_file(tmp_path, timeout=1), policy)
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
+def test_an_editor_its_closed_terminal_left_running_stops_on_sigterm(
+    terminal: Terminal, tmp_path: Path
+) -> None:
+    """SIGHUP ignored (`trap '' HUP`, as under `nohup`): the editor runs on when its terminal
+    closes, its spinner turning while the server starts. The output thread had died at its
+    first write to the dead terminal, a second later the editor blocked for good in a write,
+    and SIGTERM no longer ended it or its server. It ends at once, and stops the server."""
+    pid_file = tmp_path / "server.pid"
+    shell = open_a_shell(terminal, tmp_path)
+    server = ["sh", "-c", f"echo $$ > {shlex.quote(str(pid_file))}; exec sleep 100"]
+    command = [*policytui(), "connect", "--policy", str(tmp_path / "policy.json"), "--", *server]
+    pid = run_in_the_shell(terminal, shell, "trap '' HUP; " + shlex.join(command))
+    terminal.wait("the loading screen", lambda s: "listing its tools" in s, timeout=30)
+    deadline = time.monotonic() + 10
+    while not pid_file.exists():
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    server_pid = int(pid_file.read_text().strip())
+
+    terminal.tmux("kill-pane", "-t", "tui-e2e", check=False)
+    time.sleep(3)  # the spinner draws on: well over 30 frames
+    assert running(pid), "the editor ended, where SIGHUP is ignored"
+    stopped = time.monotonic()
+    os.kill(pid, signal.SIGTERM)
+    wait_for_the_end(pid, stopped, "SIGTERM")
+    deadline = time.monotonic() + 3
+    while running(server_pid):
+        if time.monotonic() > deadline:
+            os.kill(server_pid, signal.SIGKILL)
+            pytest.fail("the server still runs after the editor has ended")
+        time.sleep(0.05)
 
 
 def test_quit_without_saving_keeps_nothing(terminal: Terminal, tmp_path: Path) -> None:
