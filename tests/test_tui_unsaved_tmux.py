@@ -2,7 +2,9 @@
 tmux, an edit is made with a key, and then the editor gets SIGTERM, or its terminal is closed
 (SIGHUP). The edit is in a new recovery file beside the policy, the policy is as it was, and the
 terminal says where the edit went; the next editor of the policy mentions the file. Only the
-user's own "Quit without saving" drops an edit.
+user's own "Quit without saving" drops an edit. A terminal closed under the editor, in a shell as a
+person runs it (while it quits, while its server starts, or with SIGHUP ignored), ends it within
+seconds, its edits kept and its server stopped.
 """
 
 from __future__ import annotations
@@ -233,6 +235,33 @@ def test_an_editor_its_closed_terminal_left_running_stops_on_sigterm(
     stopped = time.monotonic()
     os.kill(pid, signal.SIGTERM)
     wait_for_the_end(pid, stopped, "SIGTERM")
+    deadline = time.monotonic() + 3
+    while running(server_pid):
+        if time.monotonic() > deadline:
+            os.kill(server_pid, signal.SIGKILL)
+            pytest.fail("the server still runs after the editor has ended")
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
+def test_a_terminal_closed_as_the_server_starts_stops_the_server(terminal: Terminal, tmp_path: Path) -> None:
+    """The terminal closes the moment the server has started, while the editor still loads:
+    SIGHUP, not yet the editor's, ended Python on the spot and left the server (in a process
+    group of its own) running for good. The editor ends, and so does its server."""
+    pid_file = tmp_path / "server.pid"
+    shell = open_a_shell(terminal, tmp_path)
+    server = ["sh", "-c", f"echo $$ > {shlex.quote(str(pid_file))}.new && mv {shlex.quote(str(pid_file))}.new "
+              f"{shlex.quote(str(pid_file))}; exec sleep 100"]
+    command = [*policytui(), "connect", "--policy", str(tmp_path / "policy.json"), "--", *server]
+    pid = run_in_the_shell(terminal, shell, shlex.join(command))
+    deadline = time.monotonic() + 20
+    while not pid_file.exists():
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.005)
+    closed = time.monotonic()
+    terminal.tmux("kill-pane", "-t", "tui-e2e", check=False)
+    server_pid = int(pid_file.read_text().strip())
+    wait_for_the_end(pid, closed, "its terminal was closed")
     deadline = time.monotonic() + 3
     while running(server_pid):
         if time.monotonic() > deadline:

@@ -92,8 +92,10 @@ def run(args: argparse.Namespace) -> int:
         out(f"policytui connect: {problem}", err=True)
         return 2
     with terminal.keys_wait_for_the_editor():
-        load_listing, load_offline = _loaders(spec, offline=args.offline, timeout=args.timeout)
+        _stop_signals_end_cleanly()
+        load_listing: Lister | None = None
         try:
+            load_listing, load_offline = _loaders(spec, offline=args.offline, timeout=args.timeout)
             return _run_app(
                 args,
                 load_listing=load_listing,
@@ -101,7 +103,29 @@ def run(args: argparse.Namespace) -> int:
                 target_label=spec.name or spec.describe(),
             )
         finally:
-            load_listing.cancel()  # whatever ended the app, the server does not outlive it
+            # Whatever ended the app, the server does not outlive it; nor one just started when
+            # a stop signal came, before `_loaders` returned it.
+            if load_listing is not None:
+                load_listing.cancel()
+            else:
+                from policytui.tui.background import stop_started_servers
+
+                stop_started_servers()
+
+
+def _stop_signals_end_cleanly() -> None:
+    """SIGTERM or SIGHUP (the terminal closed) from the server's start until the editor takes
+    them over (`PolicyApp.run`) end `connect` as they end the editor, with 0, its server
+    stopped: by default they ended Python on the spot, and the server, in a process group of
+    its own, ran on for good. An ignored one (`nohup`) stays ignored."""
+    import signal
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise SystemExit(0)
+
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(number) is signal.SIG_DFL:
+            signal.signal(number, stop)
 
 
 def _run_with_picker(args: argparse.Namespace) -> int:
