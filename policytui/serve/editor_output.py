@@ -25,8 +25,13 @@ MAX_LINE = 2000  # characters of one line that are shown
 CHUNK = 4096
 
 
+LINE_PREFIX = "policytui serve: "  # what each line on serve's terminal starts with
+
+
 def _say(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    # An editor's own sentences name serve already; anything else it writes (a traceback, a
+    # library's warning) is marked as coming through serve.
+    print(line if line.startswith(LINE_PREFIX) else LINE_PREFIX + line, file=sys.stderr, flush=True)
 
 
 async def relay_lines(stream: asyncio.StreamReader, say: Callable[[str], None] = _say) -> None:

@@ -18,6 +18,7 @@ import secrets
 import shlex
 import signal
 import socket
+import sys
 import time
 from asyncio.subprocess import Process
 from collections.abc import Collection
@@ -42,7 +43,7 @@ from policytui.serve.access import (
     token_middleware,
     too_large_response,
 )
-from policytui.serve.editor_output import ended_stream, relay_lines
+from policytui.serve.editor_output import LINE_PREFIX, ended_stream, relay_lines
 from policytui.serve.lock import EditLock
 from policytui.textsafe import visible
 
@@ -288,6 +289,18 @@ def _finish(loop: asyncio.AbstractEventLoop) -> None:
         loop.close()
 
 
+class _PrefixedHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Warnings and errors, each line of them (a traceback's too) after "policytui serve: "."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self.setLevel(logging.WARNING)
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = visible(super().format(record), keep_newlines=True)
+        return "\n".join(LINE_PREFIX + line for line in text.splitlines() or [""])
+
+
 class _WithoutClientsRequests(logging.Filter):
     """Drops aiohttp's report of a request it could not read: it quotes the request line, which
     can hold the access token, and anyone who reaches the port could fill the terminal with
@@ -439,9 +452,16 @@ class EditorServer(Server):
             loop.add_signal_handler(signal.SIGHUP, self.request_exit, signal.SIGHUP)
         quiet = _WithoutClientsRequests()
         logging.getLogger("aiohttp.server").addFilter(quiet)
+        # serve's warnings (its own, aiohttp's, asyncio's) share its terminal with other
+        # programs' lines: each line says whose it is, as serve's other lines do, where
+        # Python's fallback would print them bare.
+        said = _PrefixedHandler(sys.stderr)
+        root = logging.getLogger()
+        root.addHandler(said)
         try:
             loop.run_until_complete(self._serve())
         finally:
+            root.removeHandler(said)
             logging.getLogger("aiohttp.server").removeFilter(quiet)
             _finish(loop)
             # Only if the orderly stop above could not finish (its time ran out).
