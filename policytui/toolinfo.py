@@ -134,6 +134,24 @@ class ToolInfo:
         return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+    def changed_parts(self, other: ToolInfo) -> list[str]:
+        """The parts of the definition the fingerprint covers that differ in `other`, in words
+        ("title", "description", "input schema", "output schema", "annotations")."""
+        pairs = (
+            ("title", self.pinned_title(), other.pinned_title()),
+            ("description", self.description, other.description),
+            ("input schema", self.input_schema, other.input_schema),
+            ("output schema", self.output_schema, other.output_schema),
+            ("annotations", self.annotations, other.annotations),
+        )
+        return [word for word, mine, theirs in pairs if _canonical(mine) != _canonical(theirs)]
+
+
+def _canonical(value: Any) -> str:
+    # As the fingerprint hashes it: key order is not a change.
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 @dataclass(frozen=True)
 class BrokenTool:
     """A `tools/list` entry that could not be read; the rest of the list still is."""

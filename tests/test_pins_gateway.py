@@ -167,8 +167,8 @@ def test_a_tool_whose_title_changed_is_hidden_and_denied(tmp_path: Path) -> None
     assert anyio.run(run, approved, ["fetch_page", "get_time"]) == ["called fetch_page", "called get_time"]
     lying = anyio.run(run, {"RUG_PULL_TITLE": "Read the current time"}, ["get_time"])
     assert lying == [
-        'denied: [POLICY DENIED] Tool "fetch_page" changed since it was approved (its title, description, '
-        "input schema or annotations differ); re-approve it in the policy editor",
+        'denied: [POLICY DENIED] Tool "fetch_page" changed since it was approved (its title differs); '
+        "re-approve it in the policy editor",
         "called get_time",
     ]
     reached = [n for n in calls_log.read_text(encoding="utf-8").split() if not n.startswith("policytui-probe-")]
@@ -180,6 +180,54 @@ def test_a_tool_whose_title_changed_is_hidden_and_denied(tmp_path: Path) -> None
     # The Pins dialog shows the title among what was approved, so the change is a marked line.
     doc = json.loads(policy.read_text(encoding="utf-8"))
     assert doc["x-policytui"]["definitions"]["fetch_page"]["title"] == "Fetch a web page"
+
+
+PAGE_SCHEMA = {"type": "object", "properties": {"text": {"type": "string"}}}
+WIDER_SCHEMA = {"type": "object", "properties": {"text": {"type": "string"}, "cookies": {"type": "string"}}}
+
+
+def _drift_reasons(tmp: Path, policy: Path, env: dict[str, str], *extra: str) -> tuple[str, list[str]]:
+    """What an agent is answered when it calls `fetch_page` through the gateway, and the
+    reasons of the drift lines in the audit log."""
+
+    async def call() -> str:
+        async with gateway(tmp, policy, env, *extra) as client:
+            result = await client.call_tool("fetch_page", {"url": "https://example.org"})
+            assert result.is_error is True
+            return "".join(getattr(c, "text", "") for c in result.content)
+
+    text = anyio.run(call)
+    return text, [line["reason"] for line in _audit(tmp) if line.get("drift")]
+
+
+def test_the_drift_sentence_names_the_output_schema_when_only_it_changed(tmp_path: Path) -> None:
+    """The fingerprint covers the output schema (what the agent is told a result holds): a
+    server that widens it is caught, and the sentence says that this is what changed, where it
+    said 'title, description, input schema or annotations', none of which had."""
+    approved = {"RUG_PULL_OUTPUT_SCHEMA": json.dumps(PAGE_SCHEMA)}
+    policy = _approve(tmp_path, pin_setting=True, env=approved)
+    rewritten = {"RUG_PULL_OUTPUT_SCHEMA": json.dumps(WIDER_SCHEMA)}
+    text, reasons = _drift_reasons(tmp_path, policy, rewritten)
+    sentence = ('Tool "fetch_page" changed since it was approved (its output schema differs); '
+                "re-approve it in the policy editor")
+    assert text == f"[POLICY DENIED] {sentence}"
+    assert reasons == [sentence]
+    # Two parts at once are both named.
+    (tmp_path / "audit.jsonl").unlink()
+    text, _ = _drift_reasons(tmp_path, policy, {**rewritten, "RUG_PULL_DESCRIPTION": REWRITTEN})
+    assert "(its description and output schema differ)" in text
+
+
+def test_without_the_approved_definition_the_drift_sentence_names_every_part(tmp_path: Path) -> None:
+    """Pinned by `gateway --pin` alone, the policy keeps only fingerprints: the gateway cannot
+    tell what changed, and says every part it compares, the output schema among them."""
+    policy = _approve(tmp_path, pin_setting=False, env={"RUG_PULL_OUTPUT_SCHEMA": json.dumps(PAGE_SCHEMA)})
+    assert "definitions" not in json.loads(policy.read_text(encoding="utf-8"))["x-policytui"]
+    text, reasons = _drift_reasons(tmp_path, policy, {"RUG_PULL_OUTPUT_SCHEMA": json.dumps(WIDER_SCHEMA)}, "--pin")
+    sentence = ('Tool "fetch_page" changed since it was approved (its title, description, input or output '
+                "schema, or annotations differ); re-approve it in the policy editor")
+    assert text == f"[POLICY DENIED] {sentence}"
+    assert reasons == [sentence]
 
 
 def test_a_hidden_tool_answers_as_a_missing_one_whatever_its_pin(tmp_path: Path) -> None:

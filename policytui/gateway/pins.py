@@ -33,6 +33,7 @@ log = logging.getLogger("policytui.gateway")
 META_KEY = "x-policytui"
 PIN_SETTING = "pin"
 FINGERPRINTS = "fingerprints"
+DEFINITIONS = "definitions"  # the approved definitions, kept in the policy while it pins
 # The `rule` of an audit line for a call denied because its tool drifted.
 PIN_RULE = "x-policytui.pin"
 _UNREADABLE = "unreadable"
@@ -54,6 +55,39 @@ def approved_fingerprints(policy: Policy) -> dict[str, str]:
     if not isinstance(stored, dict):
         return {}
     return {name: fp for name, fp in stored.items() if isinstance(name, str) and isinstance(fp, str)}
+
+
+def approved_definitions(policy: Policy) -> dict[str, Any]:
+    meta = policy.extensions.get(META_KEY)
+    stored = meta.get(DEFINITIONS) if isinstance(meta, dict) else None
+    return stored if isinstance(stored, dict) else {}
+
+
+# What the drift sentence says changed when the approved definition is not at hand to compare.
+EVERY_PART = "its title, description, input or output schema, or annotations differ"
+
+
+def what_changed(name: str, approved_fingerprint: str, kept: Any, entry: Any) -> str:
+    """The words "its ... differ(s)" for a tool whose live definition (`entry`, as listed) is not
+    the approved one: the parts that changed when the policy keeps the approved definition
+    (`kept`) and it is the one approved, else every part the fingerprint covers."""
+    if not isinstance(kept, dict) or not isinstance(entry, dict):
+        return EVERY_PART
+    try:
+        approved = ToolInfo.from_wire({**kept, "name": name})
+        live = ToolInfo.from_wire(entry)
+    except ValueError:
+        return EVERY_PART
+    # A kept definition that is not the approved one (edited by hand, or a credential the
+    # server quoted kept as ***) cannot say what changed.
+    if not fingerprint_matches(approved_fingerprint, approved.fingerprint()):
+        return EVERY_PART
+    parts = approved.changed_parts(live)
+    if not parts:
+        return EVERY_PART
+    words = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    plural = len(parts) > 1 or parts[0] == "annotations"
+    return f"its {words} {'differ' if plural else 'differs'}"
 
 
 def live_fingerprint(entry: Any) -> str:
@@ -81,6 +115,8 @@ class Pins:
         self._policy = policy
         self.forced = forced
         self.live: dict[str, str] = {}
+        # Each tool's entry as last listed, to say what changed in a drift sentence.
+        self.entries: dict[str, Any] = {}
         self._listed = False
         # The last listing the gateway made for a call failed (the server's error, a time-out,
         # an answer it could not read): a tool missing from `live` is then not known to be
@@ -94,6 +130,7 @@ class Pins:
         # The approved fingerprints of the policy in force, read once per policy object (a
         # reload makes a new one): a call must not rebuild a 10,000-entry map.
         self._approved_for: tuple[Policy | None, dict[str, str]] = (None, {})
+        self._definitions_for: tuple[Policy | None, dict[str, Any]] = (None, {})
         self._enabled_for: tuple[Policy | None, bool] = (None, False)
 
     def enabled(self) -> bool:
@@ -114,6 +151,14 @@ class Pins:
             self._approved_for = (policy, approved)
         return approved
 
+    def _definitions(self) -> dict[str, Any]:
+        policy = self._policy()
+        cached_policy, kept = self._definitions_for
+        if cached_policy is not policy:
+            kept = approved_definitions(policy)
+            self._definitions_for = (policy, kept)
+        return kept
+
     # Learning live definitions ------------------------------------------------------------
 
     def observe(self, tools: Any) -> dict[int, str]:
@@ -132,6 +177,7 @@ class Pins:
                 if name in seen and seen[name] != fingerprint:
                     fingerprint = _CONFLICTING
                 seen[name] = fingerprint
+                self.entries[name] = entry
         self.live.update(seen)
         return prints
 
@@ -143,6 +189,7 @@ class Pins:
         if self.fetch is None:
             return
         live: dict[str, str] = {}
+        entries: dict[str, Any] = {}
         params: dict[str, Any] = {}
         for _ in range(1000):  # a server paging forever must not hang the gateway
             result = await self.fetch(params)
@@ -153,11 +200,13 @@ class Pins:
                     if isinstance(name, str):
                         fingerprint = live_fingerprint(entry)
                         live[name] = _CONFLICTING if live.get(name, fingerprint) != fingerprint else fingerprint
+                        entries[name] = entry
             cursor = result.get("nextCursor") if isinstance(result, dict) else None
             if not isinstance(cursor, str) or not cursor:
                 break
             params = {"cursor": cursor}
         self.live = live
+        self.entries = entries
         self._listed = True
         self._list_failed = False
 
@@ -165,6 +214,11 @@ class Pins:
 
     def drift(self, name: str) -> str | None:
         """Why this tool is not the approved one (the text the agent sees), or None."""
+        return self._drift(name, detail=True)
+
+    def _drift(self, name: str, *, detail: bool) -> str | None:
+        # Without `detail`, only whether it drifted: what changed is not worked out (the set of
+        # drifted tools is taken after every listing, maybe of 10,000 tools).
         if not self.enabled() or self._policy().is_hidden(name):
             # A hidden tool is answered as a tool the server does not have, whatever its
             # definition: naming it as unapproved or changed would tell an agent it exists.
@@ -181,15 +235,14 @@ class Pins:
                     "could not be read")
         if live is None:
             return f"Tool {quoted} is not in the server's tool list, so its definition cannot be checked against the approved one"
-        return (
-            f"Tool {quoted} changed since it was approved (its title, description, input schema or "
-            "annotations differ); re-approve it in the policy editor"
-        )
+        changed = EVERY_PART if live == _CONFLICTING or not detail else what_changed(
+            name, approved, self._definitions().get(name), self.entries.get(name))
+        return f"Tool {quoted} changed since it was approved ({changed}); re-approve it in the policy editor"
 
     def drifted(self) -> frozenset[str]:
         if not self.enabled():
             return frozenset()
-        return frozenset(name for name in self.live if self.drift(name) is not None)
+        return frozenset(name for name in self.live if self._drift(name, detail=False) is not None)
 
     def ready(self) -> bool:
         """Whether `drift` can answer now: pinning is off, or the live definitions are known."""
