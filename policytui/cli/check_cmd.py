@@ -33,12 +33,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tools", metavar="TOOLS.json",
                         help="the server's tool list (a snapshot, or a JSON list of tools): say "
                         "so when TOOL is not one of them")
+    parser.add_argument("--pin", action="store_true",
+                        help="decide as `gateway --pin` does, whatever the policy says (default: "
+                        "pin only when the policy's x-policytui.pin is true): a call to a tool the "
+                        "policy approves no definition of is denied, and with --tools one whose "
+                        "definition there is not the approved one")
     parser.add_argument("--json", action="store_true", help="print the decision as JSON")
 
 
 @never_traceback("check")
 def run(args: argparse.Namespace) -> int:
-    from policytui.decision import Approval, Outcome, decide
+    from policytui.decision import Approval, Decision, Outcome, decide
     from policytui.decision.call_arguments import ArgumentsError, read_arguments
     from policytui.policy.display import visible
     from policytui.policy.files import PolicyFileError, check_policy_file
@@ -63,12 +68,27 @@ def run(args: argparse.Namespace) -> int:
         out(f"{shown}: cannot decide calls against an invalid policy")
         return EXIT_BAD_POLICY
     approval = Approval(args.approval) if args.approval else None
+    tools = None
+    if args.tools:
+        from policytui.cli.policy_common import read_tools_file
+
+        tools = read_tools_file(args.tools)
     # The view reads like the model (the attributes `decide` uses); the decision is the
-    # gateway's own function either way.
-    decision = decide(cast("Policy", policy), args.tool, call_args, approval=approval)
-    hint = unknown_tool_hint(args.tool, *known_tools(policy, args.tools))
+    # gateway's own function either way, after the gateway's own pinning check.
+    drift, unknown = pinned(cast("Policy", policy), args.tool, tools, forced=args.pin)
+    if drift is not None:
+        from policytui.gateway.pins import PIN_RULE
+
+        decision = Decision(Outcome.DENIED, drift, PIN_RULE)
+    else:
+        decision = decide(cast("Policy", policy), args.tool, call_args, approval=approval)
+    if decision.outcome in (Outcome.DENIED, Outcome.HIDDEN):
+        unknown = ""  # denied either way: what the server's definition is changes nothing
+    hint = unknown_tool_hint(args.tool, *known_tools(policy, args.tools, tools))
     if args.json:
         document = {"tool": args.tool, **decision.to_json()}
+        if unknown:
+            document["pinning"] = unknown
         if hint:
             document["hint"] = hint
         out(json.dumps(document, ensure_ascii=True))
@@ -78,18 +98,43 @@ def run(args: argparse.Namespace) -> int:
         out(f"rule: {visible(decision.rule)}")
         if decision.outcome in (Outcome.DENIED, Outcome.HIDDEN):
             out(f"agent sees: {visible(decision.agent_text())}")
+        if unknown:
+            out(f"pinning: {visible(unknown)}")
         if hint:
             out(f"hint: {visible(hint)}")
     return EXIT_ALLOWED if decision.allowed else EXIT_NOT_ALLOWED
 
 
-def known_tools(policy: Any, tools_file: str | None) -> tuple[set[str] | None, str]:
+def pinned(policy: Policy, tool: str, tools: list[Any] | None, *, forced: bool) -> tuple[str | None, str]:
+    """Under pinning (the policy's x-policytui.pin, or --pin as `gateway --pin`): why the gateway
+    denies a call to `tool` before reading any rule (None when it does not), and, when that
+    depends on the server's live definition and no --tools file gives it, a sentence that says
+    check cannot know it ("" otherwise)."""
+    meta = policy.extensions.get(META_KEY)
+    if not (forced or (isinstance(meta, dict) and meta.get("pin") is True)) or policy.is_hidden(tool):
+        return None, ""  # a hidden tool is answered as one the server does not have
+    # Only now: the gateway's module costs a pydantic import that deciding does not need.
+    from policytui.gateway.pins import Pins, approved_fingerprints
+    if tools is None and tool in approved_fingerprints(policy):
+        return None, (f"the gateway also denies this call if the server's definition of {tool!r} is not "
+                      "the one approved; check cannot see it: give --tools with the server's tool list "
+                      "(a snapshot) to check it")
+    # The gateway's own check, fed the --tools file as the server's listing (an empty one
+    # without it: only a tool the policy approves no definition of is decided then).
+    pins = Pins(lambda: policy, forced=forced)
+    pins.observe([entry.raw or {"name": entry.name} for entry in tools or ()])
+    return pins.drift(tool), ""
+
+
+def known_tools(policy: Any, tools_file: str | None, tools: list[Any] | None = None) -> tuple[set[str] | None, str]:
     """The server's tool names, if known, and where from: the --tools file, else the tools the
     policy approves (fingerprints the editor saved) or names in its rules ("" as the source)."""
     if tools_file:
-        from policytui.cli.policy_common import read_tools_file
+        if tools is None:
+            from policytui.cli.policy_common import read_tools_file
 
-        return {tool.name for tool in read_tools_file(tools_file)}, f"the tools in {tools_file}"
+            tools = read_tools_file(tools_file)
+        return {tool.name for tool in tools}, f"the tools in {tools_file}"
     meta = policy.extensions.get(META_KEY)
     recorded = meta.get("fingerprints") if isinstance(meta, dict) else None
     if not isinstance(recorded, dict):
