@@ -149,6 +149,35 @@ async def test_an_approved_call_a_rate_limit_then_stops_is_reported_as_not_sent(
     assert gw.executed() == [{"tool": "delete_flow", "arguments": {"namespace": "prod", "flow_id": "a"}}]
 
 
+async def test_answering_a_call_already_answered_says_what_it_already_was(tmp_path: Path) -> None:
+    """A call alice approved that a rate limit then stopped: a later approve or reject by someone
+    else is told, in one sentence, that it already was approved by alice and was not sent (it
+    said `was approved by alice`, as if this answer had approved it), and exits 1 either way: the
+    call did not end as asked. `--help` says which exit status goes with which answer."""
+    policy: dict[str, Any] = {"version": "1", "default": "allow", "tools": {"delete_flow": {
+        "action": "require_approval",
+        "limits": [{"counter": "deletes", "max": 1, "window": "hour", "scope": "global"}]}}}
+    async with stdio_gateway(tmp_path, policy, flows_server(tmp_path), "--approvals", "queue") as gw:
+        await gw.send(delete(5, "a"))
+        await gw.send(delete(6, "b"))
+        held = await until_waiting(tmp_path, {"a", "b"})
+        assert (await answer(tmp_path, "approve", held["a"], user="alice")).returncode == 0
+        first = await answer(tmp_path, "approve", held["b"], user="alice")
+        assert first.returncode == 1 and "call " + held["b"] + " was approved, but" in first.stderr, first
+        assert await gw.answer(6) is not None
+        late = [await answer(tmp_path, verb, held["b"], user="carol") for verb in ("approve", "reject")]
+    for said in late:
+        assert said.returncode == 1 and said.stdout == "", said
+        assert re.fullmatch(rf"policytui approvals: call {held['b']} was already approved by alice, but the gateway "
+                            r"did not send it: rate limit 1 per hour reached; retry in \d+ s\.\n", said.stderr), said
+    assert gw.executed() == [{"tool": "delete_flow", "arguments": {"namespace": "prod", "flow_id": "a"}}]
+    helped = approvals(tmp_path, "--help")
+    assert helped.returncode == 0
+    text = " ".join(helped.stdout.split())
+    assert "exit codes of approve and reject: 0 when the call ended as asked" in text, text
+    assert "also when someone (or you) had already answered it so; 1 otherwise: already answered the other way" in text
+
+
 async def test_an_approval_for_a_gateway_that_died_is_told_the_call_was_never_sent(tmp_path: Path) -> None:
     async with stdio_gateway(tmp_path, POLICY, flows_server(tmp_path), "--approvals", "queue") as gw:
         await gw.send(delete(5, "a"))

@@ -17,8 +17,20 @@ import time
 from pathlib import Path
 from typing import Any
 
+# What `approvals --help` ends with: the exit statuses, the same for a call already answered
+# (by someone else, or by this person before) as for one answered now.
+EXIT_CODES = (
+    "exit codes of approve and reject: 0 when the call ended as asked (approve: approved and "
+    "sent to the server; reject: rejected, never sent), also when someone (or you) had already "
+    "answered it so; 1 otherwise: already answered the other way, timed out, withdrawn, or "
+    "approved but not sent, said in one sentence on standard error (\"call ID was already "
+    "rejected by bob; it was never sent.\"). All actions: 1 when the state store cannot be read "
+    "or no call has that ID, 2 for a wrong command line."
+)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = EXIT_CODES
     parser.add_argument(
         "action",
         nargs="?",
@@ -330,7 +342,8 @@ def _answered(args: argparse.Namespace, queue: Any, approve: bool) -> tuple[bool
     result = queue.wait_for_result(args.id)
     facts["result"] = result.outcome
     facts["reason"] = result.reason or None
-    approved = f"was approved{'' if decision.mine else ' by ' + (visible(decision.by) or 'someone else')}"
+    # An answer that came after another one says that the call already was approved, and by whom.
+    approved = "was approved" if decision.mine else f"was already approved by {visible(decision.by) or 'someone else'}"
     if result.sent:
         if not approve:
             return False, f"{call} {first} and sent to the server before your rejection.", facts
