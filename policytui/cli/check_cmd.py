@@ -27,9 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("tool", metavar="TOOL", help="the tool the agent calls")
     parser.add_argument("--args", metavar="JSON", default="{}",
                         help="the call's arguments as a JSON object, "
-                        'e.g. \'{"action": "delete"}\'')
+                        'e.g. \'{"action": "delete"}\' (default: {}, no arguments)')
     parser.add_argument("--approval", choices=("approved", "rejected", "timed_out", "unavailable"),
-                        help="what a human answered, for a call that needs approval")
+                        help="what a human answered, for a call that needs approval (default: no "
+                        "answer yet, so such a call is decided as waiting for approval)")
     parser.add_argument("--tools", metavar="TOOLS.json",
                         help="the server's tool list (a snapshot, or a JSON list of tools): say "
                         "so when TOOL is not one of them")

@@ -51,7 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("auto", "queue"),
         default="auto",
         help=("auto: ask through the client (MCP elicitation) when it can, trusting the client application to put "
-              "the question to a person, else the queue; queue: always the queue (for clients not trusted)"),
+              "the question to a person, else the queue; queue: always the queue (for clients not trusted) "
+              "(default: auto)"),
     )
     parser.add_argument(
         "--state-dir",
@@ -89,10 +90,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--log", metavar="FILE", help="diagnostic log file (default: standard error)")
     parser.add_argument(
-        "--log-level", choices=("debug", "info", "warning", "error"), default="info", help="diagnostic detail"
+        "--log-level", choices=("debug", "info", "warning", "error"), default="info",
+        help="diagnostic detail (default: info)"
     )
     parser.add_argument(
-        "--reload-interval", type=float, default=1.0, metavar="SECONDS", help="how often to check the policy file"
+        "--reload-interval", type=float, default=1.0, metavar="SECONDS",
+        help="how often to check the policy file (default: 1)"
     )
     parser.add_argument(
         "--call-timeout",
