@@ -40,13 +40,18 @@ def _with_defaults(parser: argparse.ArgumentParser) -> list[str]:
 
 
 COMMANDS = _subparsers()
+# The commands that have an option with a default (the others have nothing to say).
+WITH_DEFAULTS = sorted(name for name, parser in COMMANDS.items() if _with_defaults(parser))
 
 
-@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_some_commands_have_options_with_defaults() -> None:
+    # The test below must have something to check: the parsers are read, not listed by hand.
+    assert {"gateway", "check"} <= set(WITH_DEFAULTS), WITH_DEFAULTS
+
+
+@pytest.mark.parametrize("command", WITH_DEFAULTS)
 def test_each_option_with_a_default_says_it(command: str) -> None:
     options = _with_defaults(COMMANDS[command])
-    if not options:
-        pytest.skip(f"{command} has no option with a default")
     shown = subprocess.run([POLICYTUI, command, "--help"], capture_output=True, text=True, timeout=60,
                            env={**os.environ, "COLUMNS": "100"})
     assert shown.returncode == 0, shown.stderr
