@@ -48,17 +48,10 @@ def edit_a_saved_policy(terminal: Terminal, folder: Path) -> Path:
 
 def editor_pid(terminal: Terminal) -> int:
     """The editor's process: the child of the pane's shell."""
-    shell = int(terminal.fmt("#{pane_pid}"))
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            text = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if int(text[text.rindex(")") + 2:].split()[1]) == shell:
-            return int(entry.name)
-    pytest.fail("the editor process was not found under the pane's shell")
+    child = child_of(int(terminal.fmt("#{pane_pid}")))
+    if child is None:
+        pytest.fail("the editor process was not found under the pane's shell")
+    return child
 
 
 def running(pid: int) -> bool:
@@ -129,6 +122,7 @@ def test_a_closed_terminal_keeps_the_unsaved_edit(terminal: Terminal, tmp_path: 
 
 
 def child_of(parent: int) -> int | None:
+    """A process whose parent is `parent` (the first /proc lists), or None."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
