@@ -10,6 +10,7 @@ must be gone within a few seconds, and must not have saved anything.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -345,3 +346,54 @@ def test_an_editor_asked_to_stop_while_starting_ends(tmp_path: Path, ask: str) -
             os.killpg(editor.pid, signal.SIGKILL)
             editor.wait()
     assert not policy.exists()
+
+
+def test_a_stop_that_comes_while_the_editor_process_is_being_started_ends_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """serve stopping (or the page closing) in the moment between the editor's process being
+    started and serve holding it: the stop waits for the start, then stops that process as any
+    other (asks, SIGTERM, SIGKILL, each said), instead of finding no process and leaving it
+    running. The process here refuses both the request to quit and SIGTERM."""
+    import logging
+
+    from textual_serve.download_manager import DownloadManager
+
+    from policytui.serve import server as serve
+
+    stubborn = (f"{sys.executable} -c 'import signal, time; "
+                f"signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(120)'")
+
+    async def nothing(*_: object) -> None:
+        return None
+
+    started: list[int] = []
+
+    async def start_and_stop_at_once() -> asyncio.subprocess.Process | None:
+        editor = serve.EditorService(
+            stubborn, session_path="/", environment={}, write_bytes=nothing, write_str=nothing,
+            close=nothing, download_manager=DownloadManager(),
+        )
+        starting = asyncio.ensure_future(editor.start(80, 24))
+        await asyncio.sleep(0)  # the start has begun, and its process is not yet serve's
+        await editor.shut_down()
+        await starting
+        if editor._process is not None:
+            started.append(editor._process.pid)
+        return editor._process
+
+    caplog.set_level(logging.WARNING, logger="policytui.serve")
+    saved = serve.EDITOR_QUIT_SECONDS, serve.EDITOR_TERM_SECONDS
+    serve.EDITOR_QUIT_SECONDS = serve.EDITOR_TERM_SECONDS = 1.0
+    try:
+        process = asyncio.run(start_and_stop_at_once())
+    finally:
+        serve.EDITOR_QUIT_SECONDS, serve.EDITOR_TERM_SECONDS = saved
+        for pid in started:  # left running only if the stop did not end it
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+    assert process is not None
+    assert process.returncode == -signal.SIGKILL
+    said = [record.getMessage() for record in caplog.records]
+    assert said == ["the editor process did not quit; stopping it",
+                    "the editor process did not stop; killing it"], said

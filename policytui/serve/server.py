@@ -98,6 +98,17 @@ class EditorService(AppService):
         self._environment = environment
         self._stopping: asyncio.Future[None] | None = None
         self._stderr_relay: asyncio.Future[None] | None = None
+        self._starting: asyncio.Future[None] | None = None
+
+    async def start(self, width: int, height: int) -> None:
+        # A stop may come while the process is being started (serve stopped, or the page
+        # closed, in that moment): it waits for the start to end, so that the process it
+        # would not yet have seen is stopped like any other, never left running.
+        self._starting = asyncio.get_running_loop().create_future()
+        try:
+            await super().start(width, height)
+        finally:
+            self._starting.set_result(None)
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
         environment = self._build_environment(width=width, height=height)
@@ -129,6 +140,8 @@ class EditorService(AppService):
         await asyncio.shield(self._stopping)
 
     async def _shut_down(self) -> None:
+        if self._starting is not None:
+            await asyncio.wait({self._starting}, timeout=EDITOR_QUIT_SECONDS)
         process = self._process
         with contextlib.suppress(Exception):
             await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
