@@ -65,3 +65,35 @@ def test_a_save_that_runs_out_of_space_leaves_the_policy_and_its_bak(terminal: T
     flat = " ".join(" ".join(line.strip(" ▊▎▌│").split()) for line in screen.splitlines())
     assert "file too large" in flat, screen
     assert files_in(folder) == before  # the .bak too, and no temporary file left
+
+
+def test_a_read_only_policy_is_said_when_the_editor_opens_it(terminal: Terminal, tmp_path: Path) -> None:
+    """Before any edit is made for nothing: the editor says at once that the policy cannot be
+    saved where it is, and why (a writable one opens without the warning: the other test)."""
+    folder = tmp_path / "work"
+    folder.mkdir()
+    policy = folder / "policy.json"
+    policy.write_text(SAVED, encoding="utf-8")
+    policy.chmod(0o444)
+    terminal.start([*policytui(), "connect", "--from", str(KESTRA), "--policy", str(policy)],
+                   cwd=folder, size=(160, 40))
+    screen = terminal.wait("the warning that the policy cannot be saved",
+                           lambda s: "cannot be saved" in s, timeout=30)
+    # The notice, at the right edge beside the panels: the text after its "▌" border.
+    notice = " ".join(line.rsplit("▌", 1)[1].strip() for line in screen.splitlines() if "▌" in line)
+    assert "policy.json cannot be saved: it is read-only (make it writable with chmod u+w" in notice, screen
+    assert "unsaved" not in screen.splitlines()[0]  # nothing was edited
+
+
+def test_a_writable_policy_opens_without_the_read_only_warning(terminal: Terminal, tmp_path: Path) -> None:
+    folder = tmp_path / "work"
+    folder.mkdir()
+    policy = folder / "policy.json"
+    policy.write_text(SAVED, encoding="utf-8")
+    terminal.start([*policytui(), "connect", "--from", str(KESTRA), "--policy", str(policy)],
+                   cwd=folder, size=(160, 40))
+    terminal.wait("the saved policy in the table",
+                  lambda s: f"{KESTRA_TOOLS} tools" in s and "✓ valid" in s.splitlines()[0], timeout=30)
+    terminal.keys("d")  # a round trip through the editor: the notice would be up by now
+    screen = terminal.wait(f"{FIRST_TOOL} denied", lambda s: " deny " in table_row(s, FIRST_TOOL) + " ")
+    assert "cannot be saved" not in screen

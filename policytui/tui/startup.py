@@ -63,6 +63,7 @@ class Startup(EditorBase):
     first_frame: asyncio.Event
     _mount_panels: Callable[[], Any]
     mention_kept_versions: Callable[[], Any]
+    mention_read_only: Callable[[], Any]
 
     def _tick_loading(self) -> None:
         if not self._alive:
@@ -230,6 +231,7 @@ class Startup(EditorBase):
         if state.load_problems:
             self._show_load_problems()
         self.mention_kept_versions()  # unsaved changes an earlier editor was stopped with
+        self.mention_read_only()
         self.loaded.set()
 
     def _show_load_problems(self) -> None:

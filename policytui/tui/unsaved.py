@@ -151,6 +151,23 @@ class KeepUnsaved(EditorBase):
         )
 
 
+    @work(group="read-only", exit_on_error=False)
+    async def mention_read_only(self) -> None:
+        """Once the policy is read: say at once that it cannot be saved where it is (a file
+        made read-only, a read-only file system), before any edit is made for nothing."""
+        from policytui.output_file import read_only_reason
+
+        path = self.policy_path
+        why = await in_daemon_thread(lambda: read_only_reason(path), "policytui-read-only")
+        if why is None or not self._alive:
+            return
+        self.notify(
+            f"{shown_name(path.name, 60)} cannot be saved: {shown_name(why, 300)}. Edits stay "
+            "unsaved until it can be.",
+            severity="warning", timeout=KEPT_NOTICE_SECONDS, markup=False,
+        )
+
+
 def shown_name(text: str, limit: int) -> str:
     """A file's name or path (or a sentence naming some) on one line: whole, clipped to `limit`,
     every control character drawn. Not `one_line`, which stops at the first newline: in a
