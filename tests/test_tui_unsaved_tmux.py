@@ -224,8 +224,14 @@ def test_an_editor_its_closed_terminal_left_running_stops_on_sigterm(
     server_pid = int(pid_file.read_text().strip())
 
     terminal.tmux("kill-pane", "-t", "tui-e2e", check=False)
-    time.sleep(3)  # the spinner draws on: well over 30 frames
+    time.sleep(1)  # the spinner draws on: well over 30 frames by the end of the next two seconds
+    reads = read_calls(pid)
+    time.sleep(2)
+    reads = read_calls(pid) - reads
     assert running(pid), "the editor ended, where SIGHUP is ignored"
+    # With nothing left to read, its input thread was told end-of-file and asked again at
+    # once, in a loop that kept a core busy: thousands of reads a second.
+    assert reads < 100, f"the editor made {reads} reads in 2 s with its terminal gone"
     stopped = time.monotonic()
     os.kill(pid, signal.SIGTERM)
     wait_for_the_end(pid, stopped, "SIGTERM")
@@ -296,3 +302,11 @@ def test_edits_no_folder_would_take_end_the_editor_with_status_1(
     assert said in shown.replace("\n", ""), shown
     assert kept_files(tmp_path) == []
     assert policy.read_text(encoding="utf-8") == SAVED
+
+
+def read_calls(pid: int) -> int:
+    """How many read system calls process `pid` has made so far (/proc/PID/io's syscr)."""
+    for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+        if line.startswith("syscr:"):
+            return int(line.split()[1])
+    raise AssertionError(f"/proc/{pid}/io has no syscr line")

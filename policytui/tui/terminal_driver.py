@@ -15,14 +15,25 @@ ignored, as under `nohup`), died at its first write too; 30 frames later (a spin
 the editor blocked for good in a write: a SIGTERM, which the event loop reads, was never read,
 so nothing stopped it but `kill -9`, its unsaved changes lost and its server left running.
 What is written once the terminal has gone is dropped instead.
+
+Such an editor's input thread, reading a terminal that has gone, was told end-of-file at once
+on every read and asked again at once: it kept a core busy until the editor was stopped. Its
+loop (Textual's own, with the same parser) stops reading once the terminal has gone.
 """
 
 from __future__ import annotations
 
+import os
+import selectors
 import termios
+from codecs import getincrementaldecoder
 from typing import IO, Any
 
+from textual._parser import ParseError
+from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
+
+READ_WAIT_SECONDS = 0.1  # as Textual's: how soon the thread sees that the driver is stopping
 
 
 class TerminalDriver(LinuxDriver):
@@ -41,6 +52,52 @@ class TerminalDriver(LinuxDriver):
             # before it ends the editor, with nothing to draw on.
             return
         super()._sigcont_application(*args)
+
+    def run_input_thread(self) -> None:
+        """Textual's input loop: read the terminal, parse, hand each event to the app, until
+        the driver stops. Once the terminal has gone (a read says end-of-file, or fails, and
+        the descriptor is no terminal any more) nothing more can come: the thread waits for
+        the stop instead of asking again."""
+        selector = selectors.SelectSelector()
+        selector.register(self.fileno, selectors.EVENT_READ)
+        parser = XTermParser(self._debug)
+        decode = getincrementaldecoder("utf-8")().decode
+
+        def read_once(wait: float, final: bool = False) -> bool:
+            """One wait for input and what it brought; False once the terminal has gone."""
+            ready = selector.select(wait)
+            for index, (_key, mask) in enumerate(ready):
+                if not mask & selectors.EVENT_READ:
+                    continue
+                try:
+                    data = os.read(self.fileno, 4096)
+                except OSError:
+                    data = b""
+                if not data and not terminal_present(self.fileno):
+                    return False
+                text = decode(data, final=final and index == len(ready) - 1)
+                if not text:
+                    break
+                for event in parser.feed(text):
+                    self.process_message(event)
+            for event in parser.tick():
+                self.process_message(event)
+            return True
+
+        try:
+            while not self.exit_event.is_set():
+                if not read_once(READ_WAIT_SECONDS):
+                    self.exit_event.wait()
+                    return
+            selector.unregister(self.fileno)
+            read_once(READ_WAIT_SECONDS, final=True)
+        finally:
+            selector.close()
+            try:
+                for _event in parser.feed(""):
+                    pass
+            except (EOFError, ParseError):
+                pass
 
 
 def terminal_present(descriptor: int) -> bool:
