@@ -9,6 +9,7 @@ seconds, its edits kept and its server stopped.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -224,14 +225,21 @@ def test_an_editor_its_closed_terminal_left_running_stops_on_sigterm(
     server_pid = int(pid_file.read_text().strip())
 
     terminal.tmux("kill-pane", "-t", "tui-e2e", check=False)
-    time.sleep(1)  # the spinner draws on: well over 30 frames by the end of the next two seconds
-    reads = read_calls(pid)
-    time.sleep(2)
-    reads = read_calls(pid) - reads
-    assert running(pid), "the editor ended, where SIGHUP is ignored"
-    # With nothing left to read, its input thread was told end-of-file and asked again at
-    # once, in a loop that kept a core busy: thousands of reads a second.
-    assert reads < 100, f"the editor made {reads} reads in 2 s with its terminal gone"
+    try:
+        time.sleep(1)  # the spinner draws on: well over 30 frames by the end of the next 2 s
+        reads = read_calls(pid)
+        time.sleep(2)
+        reads = read_calls(pid) - reads
+        assert running(pid), "the editor ended, where SIGHUP is ignored"
+        # With nothing left to read, its input thread was told end-of-file and asked again at
+        # once, in a loop that kept a core busy: thousands of reads a second.
+        assert reads < 100, f"the editor made {reads} reads in 2 s with its terminal gone"
+    except BaseException:
+        # It ignores SIGHUP, and its terminal has gone: nothing else would ever end it.
+        for each in (pid, server_pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(each, signal.SIGKILL)
+        raise
     stopped = time.monotonic()
     os.kill(pid, signal.SIGTERM)
     wait_for_the_end(pid, stopped, "SIGTERM")
