@@ -16,13 +16,18 @@ annotations hidden and measured against what its server declares:
   first labeller's, and money-votes.json, two more from bench/money_vote.py).
 
 Run: .venv/bin/python bench/scoreboard.py [--split dev|test|both] [--verbose] [--servers A,B]
+                                          [--fold A|B]
 --verbose lists the development half's misses only: the test half is never looked into.
+--fold scores one of two fixed folds of the development half (a server is in fold A when the
+first byte of the SHA-256 of its file name, without .json, is even): a rule written from fold
+A's misses is kept only if fold B, which it was not written from, gains too.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import json
 import re
 import sys
@@ -106,6 +111,11 @@ def load_corpus(root: Path = CORPUS) -> list[Server]:
 def load_split(root: Path = CORPUS) -> dict[str, list[str]]:
     data = json.loads((root / SPLIT_FILE.name).read_text(encoding="utf-8"))
     return {"dev": list(data["dev"]), "test": list(data["test"])}
+
+
+def fold_of(server: str) -> str:
+    """"A" or "B": the development fold a server belongs to, fixed by its name alone."""
+    return "A" if hashlib.sha256(server.encode("utf-8")).digest()[0] % 2 == 0 else "B"
 
 
 def load_money_labels(root: Path = CORPUS, first_only: bool = False) -> dict[str, set[str]]:
@@ -262,7 +272,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--servers", default="",
                         help="comma-separated server names: score only these (e.g. servers "
                              "added since the rules were last tuned, as unseen data)")
+    parser.add_argument("--fold", choices=("A", "B"),
+                        help="score only this fold of the development half (implies --split "
+                             "dev): write rules from fold A's misses, check them on fold B")
     args = parser.parse_args(argv)
+    if args.fold and args.split == "test":
+        parser.error("--fold is a part of the development half; it cannot go with --split test")
+    if args.fold:
+        args.split = "dev"
     halves = ("dev",) if args.dev_only else ("dev", "test") if args.split == "both" else (
         args.split,)
 
@@ -277,6 +294,10 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"no corpus server named {', '.join(unknown)}")
         split = {half: [name for name in names if name in only] for half, names in split.items()}
         unsplit = []
+    if args.fold:
+        split = {"dev": [name for name in split["dev"] if fold_of(name) == args.fold],
+                 "test": []}
+        unsplit = []
     results = {}
     for half in ("dev", "test"):
         if half not in halves:
@@ -288,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     tools = {half: sum(len(s.listing.tools) for s in results[half][0]) for half in results}
     everything = sum(len(s.listing.tools) for s in servers.values())
     print(f"corpus: {len(servers)} servers, {everything} tools; annotations hidden")
+    if args.fold:
+        print(f"fold {args.fold} of the development half only (the dev column below)")
     print(f"{'':28} {'dev':>22} {'test':>22}  target (test half)")
     counts = {half: f"{len(results[half][0])} / {tools[half]}" for half in results}
     print(f"{'servers / tools':28} {counts['dev']:>22} {counts['test']:>22}")

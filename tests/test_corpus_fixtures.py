@@ -148,3 +148,35 @@ def test_the_blind_label_audit_names_only_corpus_tools_with_a_judgement() -> Non
         names = {tool["name"] for tool in SERVERS[server]["tools"]}
         assert set(tools) <= names, f"{server}: judged tools it does not have: {set(tools) - names}"
         assert set(tools.values()) <= {"reads", "acts", "unclear"}, server
+
+
+def test_the_development_folds_split_it_by_server_with_money_servers_in_each() -> None:
+    """bench/scoreboard.py --fold A|B: the two folds are fixed by the server's name alone, share
+    no server, cover the development half, and each holds money servers to check a rule on."""
+    import subprocess
+    import sys
+
+    sys.path.insert(0, str(CORPUS.parents[3] / "bench"))
+    from scoreboard import fold_of, load_money_labels, load_split
+
+    dev = load_split()["dev"]
+    folds = {name: fold_of(name) for name in dev}
+    assert set(folds.values()) == {"A", "B"}
+    money = load_money_labels()
+    for fold in "AB":
+        assert sum(len(money.get(n, ())) for n, f in folds.items() if f == fold) >= 100
+    script = CORPUS.parents[3] / "bench" / "scoreboard.py"
+    counts = {}
+    for fold in "AB":
+        out = subprocess.run([sys.executable, str(script), "--fold", fold], capture_output=True,
+                             text=True, check=True).stdout
+        row = next(line for line in out.splitlines() if line.startswith("servers / tools"))
+        counts[fold] = int(row.split()[3])
+        assert f"fold {fold} of the development half only" in out
+    assert counts == {"A": sum(f == "A" for f in folds.values()),
+                      "B": sum(f == "B" for f in folds.values())}
+    assert counts["A"] + counts["B"] == len(dev)
+    wrong = subprocess.run([sys.executable, str(script), "--fold", "A", "--split", "test"],
+                           capture_output=True, text=True)
+    assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
+    assert "cannot go with --split test" in wrong.stderr
