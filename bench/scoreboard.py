@@ -21,6 +21,10 @@ Run: .venv/bin/python bench/scoreboard.py [--split dev|test|both] [--verbose] [-
 --fold scores one of two fixed folds of the development half (a server is in fold A when the
 first byte of the SHA-256 of its file name, without .json, is even): a rule written from fold
 A's misses is kept only if fold B, which it was not written from, gains too.
+--fold X --save FILE keeps each tool's category (under hashed names); after a change,
+--fold X --moved-since FILE counts the tools that moved, by declared label and direction, so
+a rule that fires nowhere on the other fold is told from one that fires both ways, without a
+name.
 """
 
 from __future__ import annotations
@@ -253,6 +257,50 @@ def audited(servers: Iterable[Server], judged: dict[str, dict[str, str]]) -> lis
             "  leaving out tools whose words act"]
 
 
+def classes_by_key(servers: Iterable[Server]) -> dict[str, tuple[str, str]]:
+    """{key: (declared label, category)} for every tool, annotations hidden. A key is a hash
+    of the server and tool names, so a file of them names no tool of a held-out fold."""
+    out: dict[str, tuple[str, str]] = {}
+    for server in servers:
+        classes = classify_all(server.listing.tools, use_annotations=False)
+        for tool in server.listing.tools:
+            read_only, destructive = declared(tool)
+            label = ("read-only" if read_only is True else "not read-only"
+                     if read_only is False or destructive is True else "unlabelled")
+            key = hashlib.sha256(f"{server.name}/{tool.name}".encode()).hexdigest()[:20]
+            out[key] = (label, classes[tool.name].category)
+    return out
+
+
+def moved(before: dict[str, str], now: dict[str, tuple[str, str]]) -> dict[str, Counter[str]]:
+    """{declared label: Counter of "to Read" / "from Read" / "other"} over the tools whose
+    category differs from `before` (tools new since then are left out)."""
+    out: dict[str, Counter[str]] = {}
+    for key, (label, category) in now.items():
+        old = before.get(key)
+        if old is None or old == category:
+            continue
+        way = "to Read" if category == READ else "from Read" if old == READ else "other"
+        out.setdefault(label, Counter())[way] += 1
+    return out
+
+
+def _read_saved(path: Path, fold: str) -> dict[str, str]:
+    """The categories `--save` wrote for the fold, or ValueError saying why they cannot be
+    read."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ValueError(f"{path} is not a file --save wrote (not JSON)") from None
+    if not isinstance(data, dict) or not isinstance(data.get("classes"), dict):
+        raise ValueError(f"{path} is not a file --save wrote (no classes)")
+    if data.get("fold") != fold:
+        raise ValueError(f"{path} holds fold {data.get('fold')}, not fold {fold}")
+    return {str(k): str(c) for k, c in data["classes"].items()}
+
+
 def meets(row: str, tally: Tally) -> bool | None:
     rate = tally.rate
     if rate is None:
@@ -275,7 +323,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fold", choices=("A", "B"),
                         help="score only this fold of the development half (implies --split "
                              "dev): write rules from fold A's misses, check them on fold B")
+    parser.add_argument("--save", metavar="FILE", type=Path,
+                        help="with --fold: keep each tool's category in FILE (under hashed "
+                             "names) for a later --moved-since")
+    parser.add_argument("--moved-since", metavar="FILE", type=Path,
+                        help="with --fold: count the tools whose category moved since --save "
+                             "wrote FILE, by declared label and direction (totals only)")
     args = parser.parse_args(argv)
+    if (args.save or args.moved_since) and not args.fold:
+        parser.error("--save and --moved-since compare one fold with itself; give --fold A "
+                     "or --fold B")
     if args.fold and args.split == "test":
         parser.error("--fold is a part of the development half; it cannot go with --split test")
     if args.fold:
@@ -341,6 +398,28 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {row:26} {cells[0]:>22} {cells[1]:>22}")
     if unsplit:
         print(f"\nnot in the split (not scored): {', '.join(unsplit)}")
+    if args.fold and (args.save or args.moved_since):
+        now = classes_by_key(results["dev"][0])
+        if args.moved_since:
+            try:
+                before = _read_saved(args.moved_since, args.fold)
+            except ValueError as exc:
+                parser.error(str(exc))
+            changes = moved(before, now)
+            total = sum(sum(c.values()) for c in changes.values())
+            print(f"\nmoved since {args.moved_since} (fold {args.fold}): {total} tool(s)")
+            for label in ("read-only", "not read-only", "unlabelled"):
+                ways = changes.get(label, Counter())
+                print(f"  {label + ':':15} {ways['to Read']} to Read, {ways['from Read']} from "
+                      f"Read, {ways['other']} between other categories")
+        if args.save:
+            try:
+                args.save.write_text(json.dumps(
+                    {"fold": args.fold, "classes": {k: c for k, (_, c) in now.items()}},
+                    sort_keys=True) + "\n", encoding="utf-8")
+            except OSError as exc:
+                parser.error(f"cannot write {args.save}: {exc.strerror or exc}")
+            print(f"\nsaved the categories of fold {args.fold}'s {len(now)} tools to {args.save}")
     if "dev" not in halves:
         return 0
     dev_misses = results["dev"][2]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -180,3 +182,67 @@ def test_the_development_folds_split_it_by_server_with_money_servers_in_each() -
                            capture_output=True, text=True)
     assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
     assert "cannot go with --split test" in wrong.stderr
+
+
+def _scoreboard_run(*args: str) -> subprocess.CompletedProcess[str]:
+    script = CORPUS.parents[3] / "bench" / "scoreboard.py"
+    return subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_a_fold_saved_and_scored_again_counts_the_tools_that_moved_without_naming_them(
+        tmp_path: Path) -> None:
+    """bench/scoreboard.py --fold B --save FILE, then --moved-since FILE: how many of the
+    fold's tools a change moved, by declared label and direction, with no tool named."""
+    import sys
+
+    sys.path.insert(0, str(CORPUS.parents[3] / "bench"))
+    from scoreboard import classes_by_key, fold_of, load_corpus, load_split
+
+    saved = tmp_path / "fold-b.json"
+    done = _scoreboard_run("--fold", "B", "--save", str(saved))
+    assert done.returncode == 0, done.stderr
+    data = json.loads(saved.read_text(encoding="utf-8"))
+    fold = {s.name: s for s in load_corpus() if s.name in load_split()["dev"]
+            and fold_of(s.name) == "B"}
+    assert data["fold"] == "B"
+    assert len(data["classes"]) == sum(len(s.listing.tools) for s in fold.values())
+    # The file names no server of the fold and keeps hashes, not tool names.
+    text = saved.read_text(encoding="utf-8")
+    assert not any(name in text for name in fold)
+    assert all(re.fullmatch("[0-9a-f]{20}", key) for key in data["classes"])
+    same = _scoreboard_run("--fold", "B", "--moved-since", str(saved))
+    assert "(fold B): 0 tool(s)" in same.stdout, same.stdout + same.stderr
+    # Two tools recorded as something else than they are now: a read-only tool that is Read
+    # now counts as moved to Read, one that is not Read now as moved from Read.
+    now = classes_by_key(fold.values())
+    to_read = next(k for k, (label, cat) in now.items() if label == "read-only" and cat == "Read")
+    from_read = next(k for k, (label, cat) in now.items()
+                     if label == "read-only" and cat != "Read")
+    data["classes"][to_read] = "Other"
+    data["classes"][from_read] = "Read"
+    saved.write_text(json.dumps(data), encoding="utf-8")
+    moved = _scoreboard_run("--fold", "B", "--moved-since", str(saved))
+    assert "(fold B): 2 tool(s)" in moved.stdout, moved.stdout + moved.stderr
+    assert "read-only:      1 to Read, 1 from Read, 0 between" in moved.stdout
+    assert "not read-only:  0 to Read, 0 from Read, 0 between" in moved.stdout
+    tools = {t.name for s in fold.values() for t in s.listing.tools if len(t.name) > 12}
+    assert not any(name in moved.stdout for name in tools)
+
+
+@pytest.mark.parametrize("args,said", [
+    (["--save", "x.json"], "give --fold A or --fold B"),
+    (["--fold", "A", "--moved-since", "{b}"], "holds fold B, not fold A"),
+    (["--fold", "B", "--moved-since", "{missing}"], "cannot read"),
+    (["--fold", "B", "--moved-since", "{junk}"], "is not a file --save wrote"),
+    (["--fold", "B", "--save", "{nowhere}"], "cannot write"),
+])
+def test_a_fold_comparison_that_cannot_be_made_is_refused_in_one_sentence(
+        tmp_path: Path, args: list[str], said: str) -> None:
+    (tmp_path / "b.json").write_text(json.dumps({"fold": "B", "classes": {}}), encoding="utf-8")
+    (tmp_path / "junk.json").write_text("not json", encoding="utf-8")
+    paths = {"b": tmp_path / "b.json", "missing": tmp_path / "none.json",
+             "junk": tmp_path / "junk.json", "nowhere": tmp_path / "no" / "such" / "x.json"}
+    done = _scoreboard_run(*(a.format(**paths) for a in args))
+    assert done.returncode == 2 and said in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
