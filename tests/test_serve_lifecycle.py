@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from serve_support import CHROMIUM, CHROMIUM_FLAGS, Served, require_chromium
@@ -348,13 +349,15 @@ def test_an_editor_asked_to_stop_while_starting_ends(tmp_path: Path, ask: str) -
     assert not policy.exists()
 
 
+@pytest.mark.parametrize("start_takes", [0.0, 2.0], ids=["at-once", "longer-than-the-quit-wait"])
 def test_a_stop_that_comes_while_the_editor_process_is_being_started_ends_it(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, start_takes: float,
 ) -> None:
     """serve stopping (or the page closing) in the moment between the editor's process being
     started and serve holding it: the stop waits for the start, then stops that process as any
     other (asks, SIGTERM, SIGKILL, each said), instead of finding no process and leaving it
-    running. The process here refuses both the request to quit and SIGTERM."""
+    running. The process here refuses both the request to quit and SIGTERM. A start slower
+    than the wait for a quit (a busy machine) is waited for all the same."""
     import logging
 
     from textual_serve.download_manager import DownloadManager
@@ -382,6 +385,13 @@ def test_a_stop_that_comes_while_the_editor_process_is_being_started_ends_it(
             started.append(editor._process.pid)
         return editor._process
 
+    spawn = asyncio.create_subprocess_exec
+
+    async def slow_spawn(*args: Any, **kwargs: Any) -> asyncio.subprocess.Process:
+        await asyncio.sleep(start_takes)
+        return await spawn(*args, **kwargs)
+
+    monkeypatch.setattr(serve.asyncio, "create_subprocess_exec", slow_spawn)
     caplog.set_level(logging.WARNING, logger="policytui.serve")
     saved = serve.EDITOR_QUIT_SECONDS, serve.EDITOR_TERM_SECONDS
     serve.EDITOR_QUIT_SECONDS = serve.EDITOR_TERM_SECONDS = 1.0

@@ -66,6 +66,9 @@ TAKEOVER_WAIT_SECONDS = 5.0
 EDITOR_QUIT_SECONDS = 5.0
 EDITOR_TERM_SECONDS = 5.0
 EDITOR_KILL_SECONDS = 5.0  # SIGKILL cannot be refused: this only bounds an unforeseen wait
+# How long a stop waits for an editor's process to be started (a fork and exec, which a busy
+# machine can take seconds over): the process must be held before it can be stopped.
+EDITOR_START_SECONDS = 30.0
 EXIT_POLL_SECONDS = 0.05
 BROWSER_COOKIE = "policytui_browser_{port}"
 BUSY_MESSAGE = "is already being edited in another browser window"
@@ -141,7 +144,7 @@ class EditorService(AppService):
 
     async def _shut_down(self) -> None:
         if self._starting is not None:
-            await asyncio.wait({self._starting}, timeout=EDITOR_QUIT_SECONDS)
+            await asyncio.wait({self._starting}, timeout=EDITOR_START_SECONDS)
         process = self._process
         with contextlib.suppress(Exception):
             await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
