@@ -407,3 +407,68 @@ def test_a_stop_that_comes_while_the_editor_process_is_being_started_ends_it(
     said = [record.getMessage() for record in caplog.records]
     assert said == ["the editor process did not quit; stopping it",
                     "the editor process did not stop; killing it"], said
+
+
+def test_a_stop_that_comes_while_a_pages_connection_is_being_opened_starts_no_editor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ctrl+c in the moment a page's connection has been let in and is being opened (a reload's,
+    say): serve has already asked every editor it knew of to end, so it starts none for that
+    page, closes the connection and ends, instead of starting one that nothing stops until its
+    wait for open connections (10 s) has run out."""
+    import aiohttp
+    from aiohttp import web
+
+    from policytui.serve import server as serve
+    from policytui.serve.lock import EditLock
+
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    started = tmp_path / "editor-started"
+    sock = serve.socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    sock.setblocking(False)
+    port = sock.getsockname()[1]
+    token = "t" * 32
+    editors = serve.EditorServer(
+        command=f"sh -c 'touch {started}; exec sleep 60'", title="policy.json", token=token,
+        lock=EditLock(tmp_path / "policy.json"), sock=sock,
+    )
+    stopped_editors = asyncio.Event()
+    close_websockets = serve.EditorServer._close_websockets
+
+    async def close_and_tell(self: Any, app: Any) -> None:
+        await close_websockets(self, app)
+        stopped_editors.set()
+
+    prepare = web.WebSocketResponse.prepare
+
+    async def prepare_as_serve_stops(self: Any, request: Any) -> Any:
+        editors.request_exit(signal.SIGINT)
+        await stopped_editors.wait()  # serve's stop has asked every editor it knew of
+        return await prepare(self, request)
+
+    monkeypatch.setattr(serve.EditorServer, "_close_websockets", close_and_tell)
+    monkeypatch.setattr(web.WebSocketResponse, "prepare", prepare_as_serve_stops)
+
+    async def open_a_page_and_stop() -> None:
+        serving = asyncio.ensure_future(editors._serve())
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+            async with session.get(f"http://127.0.0.1:{port}{editors.path}?token={token}") as page:
+                html = await page.text()
+            address = re.search(r'data-session-websocket-url="([^"]+)"', html)
+            assert address is not None, html
+            with contextlib.suppress(aiohttp.ClientError):
+                websocket = await session.ws_connect(address.group(1) + "?width=80&height=24")
+                await websocket.receive(timeout=30)
+        await asyncio.wait_for(serving, 60)
+
+    try:
+        asyncio.run(open_a_page_and_stop())
+        assert not started.exists(), "serve started an editor after it was stopped"
+        assert editors.lock.holder is None, "the policy file stayed taken"
+    finally:
+        for editor in editors.editors:
+            editor.signal_group(signal.SIGKILL)

@@ -581,6 +581,14 @@ class EditorServer(Server):
             if acquired:
                 self.lock.release(session)
             return websocket
+        if self._stop.is_set():
+            # serve was stopped while the connection was being opened: as above, no editor is
+            # started for it, and its page is told why.
+            if acquired:
+                self.lock.release(session)
+            with contextlib.suppress(Exception):
+                await websocket.close(code=WSCloseCode.GOING_AWAY, message=b"policytui serve stopped")
+            return websocket
         if not acquired:
             # Another window of this browser is editing: send this one to the explanation
             # (the page follows textual-serve's "open_url" message).
