@@ -33,6 +33,11 @@ CHROMIUM_FLAGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
 ]
 ARTIFACTS = Path(__file__).resolve().parent.parent / ".artifacts" / "serve"
+# serve is stopped as its user stops it (ctrl+c, a closed terminal, SIGTERM), and a terminal's
+# shell starts a command with those signals at their defaults. A test run started in the
+# background (`&`, which ignores SIGINT) or under nohup (SIGHUP) hands them on ignored, and
+# serve, as documented for nohup, then runs on: each is set back to its default for serve.
+DEFAULT_SIGNALS = ["env", "--default-signal=HUP,INT,TERM"]
 
 
 def require_chromium() -> None:
@@ -46,7 +51,7 @@ class Served:
     def __init__(self, argv: list[str], *, cwd: Path, env: dict[str, str] | None = None,
                  prefix: list[str] | None = None) -> None:
         self.process = subprocess.Popen(
-            [*(prefix or []), POLICYTUI, "serve", *argv],
+            [*(prefix or []), *DEFAULT_SIGNALS, POLICYTUI, "serve", *argv],
             cwd=cwd, env={**os.environ, **(env or {})}, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
         )
