@@ -57,8 +57,12 @@ class Served:
         )
         self.stdout: list[str] = []
         self.stderr: list[str] = []
-        for stream, lines in ((self.process.stdout, self.stdout), (self.process.stderr, self.stderr)):
-            threading.Thread(target=_collect, args=(stream, lines), daemon=True).start()
+        self.readers = [
+            threading.Thread(target=_collect, args=(stream, lines), daemon=True)
+            for stream, lines in ((self.process.stdout, self.stdout), (self.process.stderr, self.stderr))
+        ]
+        for reader in self.readers:
+            reader.start()
         deadline = time.monotonic() + 30
         self.url = ""
         while not self.url:
@@ -84,7 +88,17 @@ class Served:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+        self.read_to_the_end()
         return self.process.returncode
+
+    def read_to_the_end(self, timeout: float = 10) -> None:
+        """Once serve has ended: until `stdout` and `stderr` hold all it wrote. Its last lines
+        can still be in the pipes when the process is gone, their readers not yet scheduled on
+        a busy machine; each pipe ends once whatever else holds it (a browser command serve
+        started) has ended too, hence the bound."""
+        deadline = time.monotonic() + timeout
+        for reader in self.readers:
+            reader.join(max(0.0, deadline - time.monotonic()))
 
 
 def _collect(stream: Any, lines: list[str]) -> None:

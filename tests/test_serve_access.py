@@ -5,6 +5,7 @@ the installed command, the way a browser or an attacker on the same machine woul
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.client
 import ipaddress
 import os
@@ -349,7 +350,8 @@ def test_the_page_holding_the_token_goes_however_serve_ends(
     (130 on ctrl+c, else 0), and a page a `kill -9`-ed serve left behind is removed by the next serve."""
     started = tmp_path / "started"
     browser = tmp_path / "browser.sh"
-    browser.write_text(f"#!/bin/sh\ntouch {started}\nsleep 30\n")  # a browser slow to start
+    # A browser slow to start; it writes its process id, whole, where the test looks for it.
+    browser.write_text(f"#!/bin/sh\necho $$ > {started}.new && mv {started}.new {started}\nexec sleep 30\n")
     browser.chmod(0o755)
     runtime = tmp_path / "runtime"
     runtime.mkdir(mode=0o700)
@@ -367,6 +369,9 @@ def test_the_page_holding_the_token_goes_however_serve_ends(
         expected = 130 if stop == signal.SIGINT else 0  # ctrl+c as every command; a service stop
         assert served.process.wait(timeout=20) == expected, "".join(served.stderr)
     finally:
+        # It holds serve's output open, which serve's last lines are read to the end of.
+        with contextlib.suppress(OSError, ValueError):  # none started, or it has ended
+            os.kill(int(started.read_text()), signal.SIGKILL)
         served.stop()
     assert "Traceback" not in "".join(served.stderr)
     assert not list(folder.glob("open-*.html")), "the page holding the token was left behind"

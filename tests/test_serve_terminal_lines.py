@@ -60,8 +60,7 @@ def test_the_warnings_about_an_editor_that_will_not_quit_carry_serves_name(tmp_p
         for pid in alive(frozen):
             os.kill(pid, signal.SIGCONT)
         kill_all(seen)
-        served.stop()
-    time.sleep(0.3)  # the reader threads take the last lines
+        served.stop()  # and its last lines read
     said = [line.rstrip("\n") for line in served.stderr if line.strip()]
     assert sum("did not quit; stopping it" in line for line in said) == 1, said
     unmarked = [line for line in said if not line.startswith(PREFIX)]
