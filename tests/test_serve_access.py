@@ -312,7 +312,7 @@ def test_the_desktop_browser_is_opened_without_the_token_on_a_command_line(tmp_p
                          "XDG_RUNTIME_DIR": str(runtime)})
     seen: list[str] = []
     try:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while not opened.exists() or not opened.read_text():
             seen += command_lines_holding(served.token)
             assert time.monotonic() < deadline, "no browser was opened"
@@ -360,7 +360,7 @@ def test_the_page_holding_the_token_goes_however_serve_ends(
                    "XDG_RUNTIME_DIR": str(runtime)}
     served = Served(["kestra", "--offline"], cwd=tmp_path, env=environment)
     try:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while not started.exists():
             assert time.monotonic() < deadline, "no browser was started"
             time.sleep(0.05)
@@ -376,9 +376,12 @@ def test_the_page_holding_the_token_goes_however_serve_ends(
     assert "Traceback" not in "".join(served.stderr)
     assert not list(folder.glob("open-*.html")), "the page holding the token was left behind"
     # `kill -9` cannot be caught: the next serve removes the page of a serve that is gone.
-    killed = Served(["kestra", "--offline"], cwd=tmp_path, env=environment)
+    # (The mark goes first: the browser can be started before serve's address is read.)
     started.unlink()
+    killed = Served(["kestra", "--offline"], cwd=tmp_path, env=environment)
+    deadline = time.monotonic() + 30
     while not started.exists():
+        assert time.monotonic() < deadline, "no browser was started"
         time.sleep(0.05)
     os.killpg(killed.process.pid, signal.SIGKILL)
     killed.process.wait()
