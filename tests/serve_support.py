@@ -154,6 +154,16 @@ class BrowserScreen:
                 raise AssertionError(f"waited {timeout}s for {what}; the page shows:\n{text}")
             self.page.wait_for_timeout(100)
 
+    def wait_for_sockets(self, count: int, what: str, timeout: float = 30) -> None:
+        """Until the page has opened `count` websockets in all (one per load that reached
+        serve's editor connection)."""
+        deadline = time.monotonic() + timeout
+        while self.sockets < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"waited {timeout}s for {what}; the page opened "
+                                     f"{self.sockets} of {count} websockets: {self.page.url}")
+            self.page.wait_for_timeout(50)
+
     def row_of(self, needle: str) -> tuple[int, int]:
         """(line, column) of the first cell where `needle` starts."""
         for number, line in enumerate(self.lines()):

@@ -43,7 +43,9 @@ def test_a_reload_left_while_it_waits_for_the_editor_leaves_the_file_free(
         # Reloaded twice in quick succession: the first reload's connection waits for the
         # editor, and is gone before that editor has ended.
         page.evaluate("location.reload()")
-        page.wait_for_timeout(300)
+        # Reloaded again once the first reload's page is up, its connection waiting (a reload
+        # in the middle of loading it is refused by the browser: "Not attached to an active page").
+        screen.wait_for_sockets(2, "the first reload's connection")
         page.reload()
         deadline = time.monotonic() + 30
         while not table_row(screen.text(), "manage_apps") or screen.sockets < 3:
@@ -56,8 +58,9 @@ def test_a_reload_left_while_it_waits_for_the_editor_leaves_the_file_free(
             page.wait_for_timeout(200)
         # A second tab that is closed while it waits for the first one's editor.
         tab = browser.new_page()
+        tab_screen = BrowserScreen(tab)
         tab.goto(served.url)
-        tab.wait_for_timeout(1000)
+        tab_screen.wait_for_sockets(1, "the second tab's connection")
         tab.close()
         page.wait_for_timeout(6000)  # past the 5 seconds that tab's connection would wait
         page.keyboard.press("a")
