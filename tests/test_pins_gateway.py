@@ -470,10 +470,33 @@ def _screen_text(app: Any) -> str:
     return "\n".join("".join(segment.text for segment in strip) for strip in strips)
 
 
+async def _until(pilot: Any, check: Any, what: str, seconds: float = 30) -> None:
+    """Let the editor run until `check()` holds: on a loaded machine a key's effect (a dialog
+    opened or reopened, a save written) can take far longer than any fixed pause."""
+    deadline = anyio.current_time() + seconds
+    while not check():
+        assert anyio.current_time() < deadline, f"waited {seconds:.0f} s for {what}"
+        await pilot.pause(0.05)
+
+
 async def _save_in_editor(pilot: Any, app: Any) -> None:
+    """ctrl+s, and wait until the editor has said how the save went."""
+    said = len(app.said)
     await pilot.press("ctrl+s")
-    await app.workers.wait_for_complete()
-    await pilot.pause(0.2)
+    await _until(pilot, lambda: any(note.startswith(("Saved ", "Not saved")) for note in app.said[said:]),
+                 "the editor to say the policy was saved (ctrl+s)")
+
+
+async def _pins_dialog(pilot: Any, app: Any, *showing: str) -> str:
+    """Wait until the Pins dialog is on screen showing each of `showing`: its text."""
+    await _until(pilot, lambda: app.screen.id == "pins" and all(s in _screen_text(app) for s in showing),
+                 f"the Pins dialog showing {showing}")
+    return _screen_text(app)
+
+
+async def _close_pins_dialog(pilot: Any, app: Any) -> None:
+    await pilot.press("escape")
+    await _until(pilot, lambda: app.screen.id != "pins", "the Pins dialog to close (escape)")
 
 
 @asynccontextmanager
@@ -482,6 +505,15 @@ async def _editor(policy: Path, env: dict[str, str]) -> AsyncIterator[tuple[Any,
     from policytui.tui import make_app
 
     app = make_app(policy_path=policy, listing=await _listing(env))
+    # Every note the editor shows, kept: a loaded machine may read them after they time out.
+    app.said = []
+    shown = app.notify
+
+    def notify(message: str, *args: Any, **kwargs: Any) -> None:
+        app.said.append(str(message))
+        shown(message, *args, **kwargs)
+
+    app.notify = notify
     async with app.run_test(size=(120, 30)) as pilot:
         await app.loaded.wait()
         await pilot.pause()
@@ -497,13 +529,13 @@ def _drift_column(app: Any) -> dict[str, str]:
 async def _approve_first_in_pins_dialog(pilot: Any, app: Any) -> str:
     """Open the Pins dialog with P, approve its first tool with a, close it; the dialog's text."""
     await pilot.press("P")
-    await pilot.pause(0.3)
-    assert app.screen.id == "pins"
-    shown = _screen_text(app)
+    shown = await _pins_dialog(pilot, app, "Pinned tool definitions")
+    first = app.screen.changes[0].name
     await pilot.press("a")
-    await pilot.pause(0.3)
-    await pilot.press("escape")
-    await pilot.pause()
+    # The dialog comes back once the approval is made, without the tool it approved.
+    await _until(pilot, lambda: app.screen.id == "pins" and first not in [c.name for c in app.screen.changes],
+                 f"the Pins dialog back after approving {first}")
+    await _close_pins_dialog(pilot, app)
     return shown
 
 
@@ -513,10 +545,8 @@ async def test_the_pins_dialog_of_a_policy_that_approves_nothing_yet_lists_no_to
     policy = tmp_path / "policy.json"
     async with _editor(policy, {}) as (pilot, app):
         await pilot.press("P")
-        await pilot.pause(0.3)
-        assert app.screen.id == "pins"
-        shown = _screen_text(app)
-        await pilot.press("escape")
+        shown = await _pins_dialog(pilot, app, "Pinned tool definitions")
+        await _close_pins_dialog(pilot, app)
     assert "No tool is approved yet: saving approves all 2" in shown
     assert "fetch_page  not approved yet" in shown and "  new" not in shown
     assert "(nothing approved yet:" in shown
@@ -544,7 +574,7 @@ async def test_an_unrelated_save_never_approves_a_rewritten_tool_under_gateway_p
         await pilot.press("j", "d")
         await _save_in_editor(pilot, app)
         assert _drift_column(app)["fetch_page"] == "changed"
-        notes = " ".join(str(n.message) for n in app._notifications)
+        notes = " ".join(app.said)
     saved = json.loads(policy.read_text(encoding="utf-8"))
     assert saved["tools"]["get_time"] == {"action": "deny"}
     assert saved["x-policytui"]["fingerprints"]["fetch_page"] == approved
@@ -602,7 +632,7 @@ async def test_an_unrelated_save_never_approves_a_tool_the_server_added_under_ga
         await pilot.press("end", "d")
         await _save_in_editor(pilot, app)
         assert _drift_column(app)["share_cookies"] == "new"
-        notes = " ".join(str(n.message) for n in app._notifications)
+        notes = " ".join(app.said)
     assert "Not approved, new: share_cookies (P to review and approve)" in notes
     saved = json.loads(policy.read_text(encoding="utf-8"))
     assert "share_cookies" not in saved["x-policytui"]["fingerprints"]
@@ -638,13 +668,11 @@ async def test_turning_pinning_on_never_approves_a_tool_the_server_added(tmp_pat
 
     async with _editor(policy, env) as (pilot, app):
         await pilot.press("P")
-        await pilot.pause(0.3)
+        await _pins_dialog(pilot, app, "pinning OFF")
         await pilot.press("p")
-        await pilot.pause(0.3)
-        shown = _screen_text(app)
-        assert "pinning ON" in shown and "share_cookies" in shown
-        await pilot.press("escape")
-        await pilot.pause()
+        shown = await _pins_dialog(pilot, app, "pinning ON")
+        assert "share_cookies" in shown
+        await _close_pins_dialog(pilot, app)
         assert _drift_column(app)["share_cookies"] == "new"
         await _save_in_editor(pilot, app)
     meta = json.loads(policy.read_text(encoding="utf-8"))["x-policytui"]
@@ -656,11 +684,16 @@ async def test_turning_pinning_on_never_approves_a_tool_the_server_added(tmp_pat
     # definition the Pins dialog would later show as the approved one.
     async with _editor(policy, env) as (pilot, app):
         await pilot.press("P")
-        await pilot.pause(0.3)
-        await pilot.press("p", "down", "a")
-        await pilot.pause(0.3)
-        await pilot.press("escape")
-        await pilot.pause()
+        await _pins_dialog(pilot, app, "pinning ON")
+        # Each key once the dialog shows what the last one did, as the author reads it.
+        await pilot.press("p")
+        await _pins_dialog(pilot, app, "pinning OFF")
+        await pilot.press("down")
+        await _until(pilot, lambda: app.screen._selected().name == "fetch_page", "fetch_page selected (down)")
+        await pilot.press("a")
+        await _until(pilot, lambda: app.screen.id == "pins" and "fetch_page" not in [c.name for c in app.screen.changes],
+                     "the Pins dialog back after approving fetch_page")
+        await _close_pins_dialog(pilot, app)
         assert _drift_column(app) == {"share_cookies": "new", "fetch_page": "", "get_time": ""}
         await _save_in_editor(pilot, app)
     meta = json.loads(policy.read_text(encoding="utf-8"))["x-policytui"]
