@@ -107,11 +107,8 @@ class RedisServer:
 
 
 def write_policy(path: Path, doc: dict[str, Any]) -> Path:
-    """Write a test's policy, first waiting out the last minute of a UTC day: the tests count
-    exactly within day windows, and a window must not end in the middle of one."""
-    left = 86400 - time.time() % 86400
-    if left < 60:
-        time.sleep(left + 0.5)
+    """Write a test's policy (the tests that count run inside one window: `one_window` in
+    conftest.py)."""
     path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
     return path
 

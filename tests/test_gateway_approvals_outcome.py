@@ -32,7 +32,7 @@ from test_gateway_redteam import call, flows_server, stdio_gateway
 
 from policytui.gateway.store import open_store
 
-pytestmark = pytest.mark.servers
+pytestmark = [pytest.mark.servers, pytest.mark.usefixtures("one_window")]
 
 NEVER_SENT = "but its client cancelled it or went away before it could be sent; it was never sent"
 

@@ -25,7 +25,7 @@ from test_state_locked_file import locked
 
 from policytui.gateway.enforcer import CANCELLED_BEFORE_START, CANCELLED_IN_CHARGE
 
-pytestmark = pytest.mark.servers
+pytestmark = [pytest.mark.servers, pytest.mark.usefixtures("one_window")]
 
 POLICY: dict[str, Any] = {
     "version": "1",

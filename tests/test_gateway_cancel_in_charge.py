@@ -32,7 +32,7 @@ from policytui.policy.model import Policy
 from policytui.replay.calls import load_calls
 from policytui.replay.engine import replay
 
-pytestmark = pytest.mark.servers
+pytestmark = [pytest.mark.servers, pytest.mark.usefixtures("one_window")]
 
 RESERVE_SHA = hashlib.sha1(RESERVE.encode()).hexdigest()
 REFUND_SHA = hashlib.sha1(REFUND.encode()).hexdigest()
@@ -120,7 +120,7 @@ def redis(tmp_path: Path) -> Iterator[RedisServer]:
 
 @asynccontextmanager
 async def gateway(tmp: Path, redis: RedisServer) -> AsyncIterator[tuple[Gateway, SlowRedis]]:
-    write_policy(tmp / "policy.json", POLICY)  # waits out the last minute of a UTC day
+    write_policy(tmp / "policy.json", POLICY)
     slow = SlowRedis(redis)
     await slow.start()
     try:

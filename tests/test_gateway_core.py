@@ -25,6 +25,8 @@ from policytui.gateway.policy_watch import MISSING_GRACE_SECONDS, PolicyStartErr
 from policytui.gateway.store.sqlite import SQLiteStore
 from policytui.policy.model import Policy
 
+pytestmark = pytest.mark.usefixtures("one_window")
+
 ALICE = Caller("alice", "s1")
 
 

@@ -21,7 +21,7 @@ from gateway_support import start_http_gateway, stop
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-pytestmark = pytest.mark.servers
+pytestmark = [pytest.mark.servers, pytest.mark.usefixtures("one_window")]
 
 ALICE = "alice-token-0123456789abcdef"
 BOB = "bob-token-0123456789abcdef00"
@@ -65,9 +65,6 @@ def _stop(served: Served) -> int:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, everything: Path) -> Iterator[Served]:
-    left = 86400 - time.time() % 86400
-    if left < 30:  # exact counts must not straddle the UTC day boundary
-        time.sleep(left + 0.5)
     served = _start(tmp_path_factory.mktemp("http-gateway"), everything)
     yield served
     _stop(served)

@@ -36,7 +36,7 @@ from gateway_support import Listening, start_http_gateway, stop
 from policytui.gateway import http_relay, wire
 from policytui.gateway.audit import args_digest
 
-pytestmark = pytest.mark.servers
+pytestmark = [pytest.mark.servers, pytest.mark.usefixtures("one_window")]
 
 RECORDING = Path(__file__).resolve().parent / "servers" / "recording"
 ALICE = "alice-token-0123456789abcdef"

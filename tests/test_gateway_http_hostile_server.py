@@ -33,7 +33,10 @@ LIMIT = 64 << 20  # policytui.discovery.limits.MAX_SERVER_MESSAGE_BYTES
 TOO_LARGE = "the upstream MCP server sent a message larger than 64 MiB (the limit)"
 ALLOW = {"version": "1", "default": "allow"}
 
-pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads the peak memory from /proc")
+pytestmark = [
+    pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads the peak memory from /proc"),
+    pytest.mark.usefixtures("one_window"),
+]
 
 
 UNDECODABLE = ("the upstream MCP server sent a compressed message that could not be decoded "

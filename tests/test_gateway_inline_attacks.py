@@ -33,6 +33,8 @@ from gateway_support import close_stdin_and_wait, until
 
 from policytui.gateway.audit import args_digest
 
+pytestmark = pytest.mark.usefixtures("one_window")
+
 SERVER = r'''
 import json, os, sys, threading, time
 log = open(sys.argv[1], "ab", buffering=0)

@@ -19,7 +19,7 @@ from gateway_support import http_gateway
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-pytestmark = pytest.mark.servers
+pytestmark = [pytest.mark.servers, pytest.mark.usefixtures("one_window")]
 
 POLICY = {
     "version": "1",

@@ -37,6 +37,8 @@ from policytui.gateway import wire
 from policytui.gateway.audit import args_digest
 from policytui.gateway.enforcer import CANCELLED_BEFORE_START
 
+pytestmark = pytest.mark.usefixtures("one_window")
+
 ROOT = Path(__file__).resolve().parent
 RECORDING = ROOT / "servers" / "recording"
 VERSION = "2026-07-28"

@@ -26,7 +26,7 @@ import pytest
 from audit_support import outcomes
 from gateway_support import close_stdin_and_wait
 
-pytestmark = pytest.mark.servers
+pytestmark = [pytest.mark.servers, pytest.mark.usefixtures("one_window")]
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDING = ROOT / "tests" / "servers" / "recording"

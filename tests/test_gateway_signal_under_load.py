@@ -21,7 +21,7 @@ import pytest
 from test_gateway_redteam import call, flows_server, stdio_gateway
 from test_state_locked_file import locked
 
-pytestmark = pytest.mark.servers
+pytestmark = [pytest.mark.servers, pytest.mark.usefixtures("one_window")]
 
 CALLS = 20000
 POLICY: dict[str, Any] = {

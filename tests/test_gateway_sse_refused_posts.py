@@ -29,6 +29,8 @@ import pytest
 from audit_support import outcome_lines
 from test_gateway_hostile_server import RawClient, running_gateway
 
+pytestmark = pytest.mark.usefixtures("one_window")
+
 SERVER = Path(__file__).resolve().parent / "servers" / "misbehaving" / "refusing_sse.py"
 # A call at most 3 times an hour: a refunded call leaves room for one more.
 POLICY = {"version": "1", "default": "allow",

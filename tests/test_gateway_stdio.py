@@ -27,7 +27,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.shared.exceptions import MCPError
 
-pytestmark = pytest.mark.servers
+pytestmark = [pytest.mark.servers, pytest.mark.usefixtures("one_window")]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -123,13 +123,6 @@ BASE = {
 }
 
 
-def _wait_for_window(window_seconds: int = 86400, margin: float = 20.0) -> None:
-    """Counters reset at UTC window edges; do not straddle one during an exact-count test."""
-    left = window_seconds - time.time() % window_seconds
-    if left < margin:
-        time.sleep(left + 0.5)
-
-
 async def test_hidden_denied_and_allowed_calls(tmp_path: Path, everything: Path) -> None:
     policy = _write_policy(tmp_path / "policy.json", BASE)
     async with gateway(tmp_path, policy, [str(everything), "stdio"]) as (client, run), direct(everything) as plain:
@@ -196,7 +189,6 @@ async def test_hidden_denied_and_allowed_calls(tmp_path: Path, everything: Path)
 
 
 async def test_fifty_concurrent_calls_meet_the_limit_exactly(tmp_path: Path, everything: Path) -> None:
-    _wait_for_window()
     policy = _write_policy(tmp_path / "policy.json", BASE)
     async with gateway(tmp_path, policy, [str(everything), "stdio"]) as (client, run):
         results = await asyncio.gather(

@@ -16,7 +16,7 @@ import pytest
 from audit_support import outcome_lines
 from test_gateway_redteam import FakeKestraAPI, everything_server, stdio_gateway
 
-pytestmark = pytest.mark.servers
+pytestmark = [pytest.mark.servers, pytest.mark.usefixtures("one_window")]
 
 
 async def _ask(gw: Any, request_id: Any, method: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -20,8 +20,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from audit_support import outcome_lines
 from gateway_support import close_stdin_and_wait
+
+pytestmark = pytest.mark.usefixtures("one_window")
 
 SERVER = r'''
 import json, os, sys, threading, time

@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,7 +21,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-pytestmark = pytest.mark.servers
+pytestmark = [pytest.mark.servers, pytest.mark.usefixtures("one_window")]
 
 POLICYTUI = Path(sys.executable).parent / "policytui"
 SECRET = "s3cr3t-value-for-the-server-0042"
@@ -63,12 +62,6 @@ def replay(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(POLICYTUI), "replay", *args], capture_output=True, text=True, timeout=120)
 
 
-def _wait_for_day_window(margin: float = 60.0) -> None:
-    left = 86400 - time.time() % 86400
-    if left < margin:
-        time.sleep(left + 0.5)
-
-
 @pytest.fixture()
 def filesystem_recording(tmp_path: Path, test_servers: Path) -> Path:
     """A recording of real traffic through the gateway to the filesystem server."""
@@ -80,7 +73,6 @@ def filesystem_recording(tmp_path: Path, test_servers: Path) -> Path:
     (root / "a.txt").write_text("alpha", encoding="utf-8")
     (root / "b.txt").write_text("beta", encoding="utf-8")
     policy = _write(tmp_path / "live.json", {"version": "1", "default": "allow", "hide": ["move_file"]})
-    _wait_for_day_window()
 
     async def traffic() -> None:
         # Started from the folder it serves, as a shell does it: PWD and OLDPWD hold that folder
@@ -371,7 +363,6 @@ def test_a_call_for_a_tool_the_server_does_not_list_is_recorded_and_not_compared
     root = tmp_path / "files"
     root.mkdir()
     policy = _write(tmp_path / "live.json", {"version": "1", "default": "allow"})
-    _wait_for_day_window()
 
     async def traffic() -> None:
         async with recording_gateway(tmp_path, policy, [str(server), str(root)]) as client:
@@ -418,7 +409,6 @@ def test_an_audit_log_shared_by_two_gateways_is_replayed_one_server_at_a_time(
     files_policy = _write(tmp_path / "files.json", {
         "version": "1", "default": "deny", "tools": {"list_directory": {}}})
     memory_policy = _write(tmp_path / "memory.json", {"version": "1", "default": "allow"})
-    _wait_for_day_window()
 
     async def traffic() -> None:
         async with recording_gateway(tmp_path, files_policy, [str(files), str(root)]) as client:

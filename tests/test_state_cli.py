@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from state_support import RedisServer, cli, write_policy
 
+pytestmark = pytest.mark.usefixtures("one_window")
+
 POLICY = {"version": "1", "default": "allow"}
 
 

@@ -25,6 +25,8 @@ from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from state_support import POLICYTUI, cli, text_of, write_policy
 
+pytestmark = pytest.mark.usefixtures("one_window")
+
 FLOWS = Path(__file__).parent / "servers" / "recording" / "flows_server.py"
 LIMIT = 12
 

@@ -33,7 +33,9 @@ from state_support import POLICYTUI, http_client, http_replica, text_of, write_p
 
 from policytui.gateway.store.sqlite import BUSY_TIMEOUT_MS
 
-pytestmark = [pytest.mark.servers, pytest.mark.filterwarnings("ignore:ping is removed")]
+pytestmark = [
+    pytest.mark.servers, pytest.mark.filterwarnings("ignore:ping is removed"), pytest.mark.usefixtures("one_window"),
+]
 
 TEE = Path(__file__).resolve().parent / "servers" / "recording" / "tee_stdin.py"
 BUSY_TIMEOUT = BUSY_TIMEOUT_MS / 1000

@@ -29,7 +29,7 @@ from state_support import (
     write_policy,
 )
 
-pytestmark = pytest.mark.servers
+pytestmark = [pytest.mark.servers, pytest.mark.usefixtures("one_window")]
 
 
 @pytest.fixture

@@ -36,6 +36,8 @@ from policytui.gateway.store.memory import MemoryStore
 from policytui.gateway.store.sqlite import SQLiteStore
 from policytui.policy.model import Policy
 
+pytestmark = pytest.mark.usefixtures("one_window")
+
 
 def _budget(counter: str, maximum: int, scope: str = "global", scope_id: str = "*", window: str = "day") -> Budget:
     return Budget(CounterKey(counter, scope, scope_id, window, 0), maximum, f"rule.{counter}")
