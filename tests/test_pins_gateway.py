@@ -810,3 +810,18 @@ def test_a_rewrite_a_listing_shows_is_announced_at_once_both_ways(tmp_path: Path
     anyio.run(run)
     assert [line["tool"] for line in _audit(tmp_path) if line["decision"] != "probe"
             and line.get("upstream") != "sent"] == ["fetch_page"]
+
+
+async def test_keys_held_as_the_editor_closes_end_with_it_quietly(tmp_path: Path) -> None:
+    """Esc closes the Pins dialog and the editor closes right behind it: the check armed to
+    hand on keys held while the dialog closed comes round once the editor has no screen left
+    (a timer fires late on a busy machine). It read the screen and failed the closing editor
+    with a traceback; it ends quietly, the keys going nowhere."""
+    async with _editor(tmp_path / "policy.json", {}) as (pilot, app):
+        await pilot.press("P")
+        await _pins_dialog(pilot, app, "Pinned tool definitions")
+        await pilot.press("escape")
+    # Run here, where the timer would have: deterministic, however late it fires.
+    await app.key_order._release_when_ready()
+    await app.key_order._release(None, False)
+    assert app.return_code in (None, 0)

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from textual import events
-from textual.app import App
+from textual.app import App, ScreenStackError, UnknownModeError
 from textual.screen import Screen
 
 from policytui.tui.too_small import notice_shown
@@ -307,7 +307,18 @@ class KeyOrder:
         # focuses the first widget it finds (a dialog's tabs), then the field the dialog names.
         return dialog.is_mounted
 
+    def _closed(self) -> bool:
+        """The app has no screen left: it is closing, and a check armed before (a timer fires
+        until the app has stopped) has no screen to read and nothing to hand the keys to."""
+        try:
+            self.app.screen  # noqa: B018 - raises once the app has no screen
+        except (ScreenStackError, UnknownModeError):
+            return True
+        return False
+
     async def _release_when_ready(self) -> None:
+        if self._closed():
+            return
         if not self._ready():
             # Under the too-small notice, for as long as the terminal stays small: less often.
             self.app.set_timer(NOTICE_POLL_SECONDS if notice_shown(self.app) else POLL_SECONDS,
@@ -318,6 +329,8 @@ class KeyOrder:
         self.app.call_later(self._release, self.dialog, self.closing_dialog)
 
     async def _release(self, dialog: Screen[Any] | None, closing: bool) -> None:
+        if self._closed():
+            return
         if (self.dialog is not dialog or self.closing_dialog != closing or not self._ready()):
             # Another dialog opened (or this one started closing), or the too-small notice
             # came over it, meanwhile: wait for that.
