@@ -91,6 +91,19 @@ def state_file(tmp: Path) -> Path:
     return tmp / "state" / "state.sqlite"
 
 
+async def until_held(tmp: Path, flow: str, seconds: float) -> float:
+    """Wait until `policytui approvals list` shows the held call for `flow`: when it times out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        listed = await asyncio.to_thread(approvals, tmp, "list", "--json")
+        assert listed.returncode == 0, listed.stderr
+        for entry in json.loads(listed.stdout or "[]"):
+            if entry["arguments"]["flow_id"] == flow:
+                return float(entry["expires"])
+        assert time.monotonic() < deadline, f"the call for {flow} was not held within {seconds:g} s"
+        await asyncio.sleep(0.1)
+
+
 async def answered_at_once(gw: Gateway, request_id: str, message: dict[str, Any]) -> dict[str, Any]:
     """Send `message` over stdio; its answer, which must come well within the busy timeout."""
     started = time.monotonic()
@@ -196,12 +209,16 @@ async def test_over_http_a_held_call_the_locked_state_file_cannot_keep_is_denied
 async def test_a_held_call_timed_out_while_the_state_file_is_locked_is_denied_as_timed_out_once_it_is_free(
     tmp_path: Path,
 ) -> None:
+    # Time enough to see the call held and lock the file before it times out, each of which
+    # starts a process: seconds on a loaded machine.
     async with stdio_gateway(tmp_path, POLICY, flows_server(tmp_path), "--approvals", "queue",
-                             "--approval-timeout", "2") as gw:
+                             "--approval-timeout", "20") as gw:
         await gw.send(delete(5, "a"))
-        await until_waiting(tmp_path, {"a"})
+        expires = await until_held(tmp_path, "a", seconds=15)
         with locked(state_file(tmp_path)) as locker:
-            await asyncio.sleep(2.2)  # past the time-out: the gateway waits to write it
+            assert gw.raw_answer(5) is None, "the call timed out before the file was locked"
+            # Past the time-out: the gateway waits for the file to write it.
+            await asyncio.sleep(max(0.0, expires - time.time()) + 0.2)
             await the_others_at_once(gw, "during")
             assert gw.raw_answer(5) is None
             release(locker)
