@@ -15,8 +15,8 @@ from policytui.gateway.enforcer import (
     STOPPED_BEFORE_SENDING,
     STOPPED_IN_APPROVAL,
 )
-from policytui.gateway.recorder import REDACTED, is_redacted, redact_arguments
 from policytui.policy.model import Policy
+from policytui.redaction import REDACTED, is_redacted, redact_arguments
 from policytui.replay import parse_calls, replay
 
 SECRET = "ghp_averyrealtokenvalue123"

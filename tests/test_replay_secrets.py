@@ -118,3 +118,32 @@ def test_a_recording_that_holds_secrets_never_shows_them(tmp_path: Path) -> None
     assert change["first"]["arguments"] == {"table": "users", "password": "[redacted]", "target": "[redacted]"}
     assert '{"table":"users","password":"[redacted]"' in plain.stdout
     assert PASSWORD not in plain.stdout + plain.stderr + as_json.stdout + as_json.stderr
+
+
+def test_credentials_known_by_their_look_never_reach_a_recording_or_replay(tmp_path: Path) -> None:
+    """A JSON Web Token, an AWS access key ID, a GitHub token and a PEM private key block under
+    keys that say nothing (`q`, `body`) were recorded as sent: only a URL's password and an
+    authorization were known by their look."""
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZ2VudC03In0.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg"
+    aws = "AKIAQ7XTRM2ZBPLMN4OV"
+    github = "ghp_" + "Zq81" * 9
+    pem_body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7"
+    recording = _record(tmp_path, [
+        {"url": "https://example.org/a", "q": f"token {jwt}"},
+        {"url": "https://example.org/b", "body": f"keys: {aws} and {github}"},
+        {"url": "https://example.org/c", "body": f"-----BEGIN RSA PRIVATE KEY-----\n{pem_body}\n-----END RSA PRIVATE KEY-----"},
+        {"url": "https://example.org/d", "q": "eyJ is how a JWT starts; AKIA how a key does"},
+    ])
+    text = recording.read_text(encoding="utf-8")
+    recorded = [json.loads(line)["arguments"] for line in text.splitlines()]
+    assert recorded == [
+        {"url": "https://example.org/a", "q": "[redacted]"},
+        {"url": "https://example.org/b", "body": "[redacted]"},
+        {"url": "https://example.org/c", "body": "[redacted]"},
+        {"url": "https://example.org/d", "q": "eyJ is how a JWT starts; AKIA how a key does"},  # prose
+    ]
+    draft = tmp_path / "draft.json"
+    draft.write_text(json.dumps({"version": "1", "default": "deny"}), encoding="utf-8")
+    plain, as_json = _replay(recording, draft), _replay(recording, draft, "--json")
+    for secret in (jwt, aws, github, pem_body):
+        assert secret not in text + plain.stdout + plain.stderr + as_json.stdout + as_json.stderr

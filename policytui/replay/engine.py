@@ -20,9 +20,9 @@ from typing import Any
 from policytui.decision import Approval, Decision, Outcome, decide
 from policytui.decision.decide import rate_limit_denial
 from policytui.gateway.pins import PIN_RULE, approved_fingerprints, pinning_on, unapproved
-from policytui.gateway.recorder import REDACTED, is_redacted, redact_arguments
 from policytui.gateway.store.memory import MemoryStore
 from policytui.policy.model import Condition, Policy
+from policytui.redaction import REDACTED, is_redacted, redact_arguments
 from policytui.replay.calls import Calls, RecordedCall
 
 # The kinds of change, in the order they are reported.

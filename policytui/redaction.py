@@ -1,0 +1,108 @@
+"""The one rule for what of a tool call's arguments may be written down or shown to people.
+
+A call's arguments may hold credentials the agent passes to the server (a password, an API
+key, a bearer token). They go to the server as sent, and nowhere else: a recording, the
+approvals queue and whatever shows a held call (`policytui approvals`, an approval form), the
+gateway's debug log and replay's report all keep them through `redact_arguments`, which
+replaces by REDACTED
+
+- a value under a secret-looking key: `token`, `password`, `api_key`, `authorization`,
+  `secret`, `client_secret`, `private_key`, ... (the rule that decides which environment
+  variables are secrets), and `passphrase`, `bearer`, `jwt`, `creds`;
+- a string that holds a credential whatever its key: a URL's password, an HTTP
+  authorization (`Authorization: ...`, `Bearer eyJ...`), a URL query parameter named like a
+  credential (`?access_token=...`), a JSON Web Token, an AWS access key ID, a GitHub or Slack
+  token, or a PEM private key block;
+- a string that contains one of the server's own secrets (its environment and header values,
+  its command line's credential arguments: `ServerSpec.secrets`), and a key that does.
+
+Replay treats a redacted value as unknown, never as the text "[redacted]".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from policytui.discovery.spec import _SECRET_NAME  # the one rule for secret-looking names
+
+REDACTED = "[redacted]"
+REDACTED_KEY = "[redacted key {n}]"
+
+# Argument names that say a credential beyond those an environment variable's name says
+# (`_SECRET_NAME`): a key's passphrase, a bearer token, a JWT, "creds".
+_SECRET_ARGUMENT = re.compile(r"passphrase|bearer|jwt|creds", re.IGNORECASE)
+
+# Credentials an agent passes inside a value, whatever the key: the password of a URL
+# (`https://admin:hunter2@db.internal/`), an HTTP authorization (`Authorization: ...`,
+# `Bearer eyJ...`, `Basic YWRtaW46...`: a word with a digit, so 'basic information' is prose)
+# and a PEM private key block, in any case; and, in the case they are issued in, a JSON Web
+# Token (an `eyJ` header, a dot, more), an AWS access key ID (`AKIA` and 16 more) and a GitHub
+# or Slack token by its prefix.
+# Every repeat is bounded (or possessive) and each credential starts only where a word does: a
+# call's arguments may be megabytes long, and a repeat tried at each position is quadratic.
+_CREDENTIAL_IN_TEXT = re.compile(
+    r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}://[^/\s:@]{0,256}:[^/\s@]{1,256}@"
+    r"|authorization\s{0,8}[:=]\s{0,8}\S"
+    r"|\b(?:bearer|basic)\s{1,8}(?=[A-Za-z0-9._~+/-]{0,64}\d)[A-Za-z0-9._~+/-]{8}"
+    r"|-----BEGIN[A-Z ]{0,40}PRIVATE KEY-----",
+    re.IGNORECASE,
+)
+_ISSUED_CREDENTIAL = re.compile(
+    r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,2048}+\.[A-Za-z0-9_-]{4}"
+    r"|(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA)[A-Z0-9]{16}(?![A-Za-z0-9])"
+    r"|(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{30}|github_pat_[A-Za-z0-9_]{20}|xox[abposr]-[A-Za-z0-9-]{10})"
+)
+_QUERY_PARAMETER = re.compile(r"[?&]([^=&#?\s]{1,64})=[^&#\s]")
+_SECRET_PARAMETER = re.compile(r"token|secret|passw|api[-_]?key|apikey|auth|credential|signature|^key$|^sig$",
+                               re.IGNORECASE)
+
+
+def holds_credential(text: str) -> bool:
+    """Does `text` hold something that reads as a credential, whatever key it stands under?"""
+    if _CREDENTIAL_IN_TEXT.search(text) is not None or _ISSUED_CREDENTIAL.search(text) is not None:
+        return True
+    return any(_SECRET_PARAMETER.search(found.group(1)) for found in _QUERY_PARAMETER.finditer(text))
+
+
+def secret_key(name: str) -> bool:
+    """Does an argument's name say its value is a credential (`password`, `api_key`, `jwt`)?"""
+    return _SECRET_NAME.search(name) is not None or _SECRET_ARGUMENT.search(name) is not None
+
+
+def redact_arguments(value: Any, secrets: list[str] | tuple[str, ...] = ()) -> Any:
+    """A copy of the call arguments with secret-looking values replaced by REDACTED."""
+    counter = [0]
+
+    def walk(node: Any, key: str | None) -> Any:
+        if key is not None and secret_key(key):
+            return REDACTED
+        if isinstance(node, dict):
+            out: dict[str, Any] = {}
+            for k, v in node.items():
+                name = str(k)
+                if any(secret in name for secret in secrets) or holds_credential(name):
+                    counter[0] += 1
+                    name = REDACTED_KEY.format(n=counter[0])
+                    out[name] = REDACTED
+                    continue
+                out[name] = walk(v, name)
+            return out
+        if isinstance(node, list):
+            return [walk(item, None) for item in node]
+        if isinstance(node, str) and (any(secret in node for secret in secrets) or holds_credential(node)):
+            return REDACTED
+        return node
+
+    return walk(value if value is not None else {}, None)
+
+
+def is_redacted(value: Any) -> bool:
+    """Does this recorded value (or anything inside it) stand for something not recorded?"""
+    if isinstance(value, str):
+        return value == REDACTED
+    if isinstance(value, dict):
+        return any(k.startswith("[redacted key ") or is_redacted(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(is_redacted(item) for item in value)
+    return False
