@@ -21,6 +21,7 @@ Replay treats a redacted value as unknown, never as the text "[redacted]".
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -106,3 +107,29 @@ def is_redacted(value: Any) -> bool:
     if isinstance(value, list):
         return any(is_redacted(item) for item in value)
     return False
+
+
+def redacted_message(raw: bytes | str, limit: int = 200) -> str:
+    """A client's raw message fit for a log line: its JSON with the arguments' credentials
+    redacted (`redact_arguments` over the whole message), cut after `limit` characters. Text
+    that is not JSON cannot be read for what is a credential: only its length is told."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    try:
+        message = json.loads(text)
+    except (ValueError, RecursionError):
+        return f"({len(text):,} characters that are not JSON, not shown)"
+    shown = json.dumps(redact_arguments(message), ensure_ascii=True, separators=(",", ":"))
+    return shown if len(shown) <= limit else shown[:limit] + "…"
+
+
+class RedactedMessage:
+    """`redacted_message(raw)` for a log call's argument, made only when the line is written
+    (a refused message may be megabytes, and the debug log is usually off)."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: bytes | str) -> None:
+        self.raw = raw
+
+    def __str__(self) -> str:
+        return redacted_message(self.raw)

@@ -53,6 +53,7 @@ from policytui.gateway.store import (
     run_in_store,
     run_to_the_end,
 )
+from policytui.redaction import redact_arguments
 from policytui.textsafe import holds_secrets, without_secrets
 
 log = logging.getLogger("policytui.gateway")
@@ -84,7 +85,15 @@ class GatewayStopping(Exception):
     """The gateway is being stopped: the held call was withdrawn (or never held), and is not sent."""
 
 
-def _shown_arguments(args: Any) -> str:
+def shown_arguments(args: Any, secrets: tuple[str, ...] = ()) -> Any:
+    """The arguments of a held call as they may be kept and shown to whoever approves it:
+    credentials under secret-looking keys or of a credential's look redacted (the recording's
+    rule, `redact_arguments`), and the server's own secrets starred, as the audit log does."""
+    shown = redact_arguments(args)
+    return without_secrets(shown, secrets) if holds_secrets(shown, secrets) else shown
+
+
+def _listed_arguments(args: Any) -> str:
     """Every argument by name, each value cut on its own, format characters made visible."""
     from policytui.textsafe import clip, visible
 
@@ -99,9 +108,10 @@ def _shown_arguments(args: Any) -> str:
     return "\n".join(lines)
 
 
-def approval_message(tool: str, args: Any, decision: Decision, server: str) -> str:
-    """What the human reads: which tool, why it needs approval, and the arguments."""
-    shown = _shown_arguments(args)
+def approval_message(tool: str, args: Any, decision: Decision, server: str, secrets: tuple[str, ...] = ()) -> str:
+    """What the human reads: which tool, why it needs approval, and the arguments (their
+    credentials redacted, `shown_arguments`)."""
+    shown = _listed_arguments(shown_arguments(args, secrets))
     where = f" on {server}" if server else ""
     return (
         f"An AI agent wants to call the tool {json.dumps(tool, ensure_ascii=False)}{where}.\n"
@@ -153,7 +163,8 @@ class Approver:
         self.poll_seconds = poll_seconds
         # The server's credentials: an argument quoting one is kept in the queue (a file, or a
         # Redis any replica reads) and shown to the approver with *** in its place, as the audit
-        # log and a recording keep it. The call itself is sent with its arguments as they came.
+        # log keeps it; the agent's own credentials are redacted there as a recording redacts
+        # them (`shown_arguments`). The call itself is sent with its arguments as they came.
         self.secrets = secrets
         # Held calls waiting in the queue now, by grant: how many, and their arguments' size.
         self._held: dict[str, tuple[int, int]] = {}
@@ -192,7 +203,7 @@ class Approver:
             raise GatewayStopping
         deadline = time.monotonic() + self.timeout
         if self.mode == "auto" and elicit is not None:
-            message = approval_message(tool, args, decision, self.server_name)
+            message = approval_message(tool, args, decision, self.server_name, self.secrets)
             try:
                 with anyio.fail_after(self.timeout), self._unless_stopped():
                     approved = await elicit(message, self.timeout)
@@ -226,7 +237,7 @@ class Approver:
         request = PendingApproval(
             id="",
             tool=tool,
-            arguments=without_secrets(args, self.secrets) if holds_secrets(args, self.secrets) else args,
+            arguments=shown_arguments(args, self.secrets),
             args_sha256=args_digest(args),
             reason=decision.reason,
             rule=decision.rule,

@@ -38,6 +38,7 @@ from policytui.decision import Caller
 from policytui.gateway import modern, wire
 from policytui.gateway.http import GRANT_SCOPE_KEY, TOKEN_SCOPE_KEY
 from policytui.gateway.relay import StdioRelay
+from policytui.redaction import RedactedMessage
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -360,12 +361,12 @@ class HttpRelayApp:
         except wire.BatchRefusal:
             refusals = wire.batch_refusals(body)
             for refusal in refusals:
-                log.debug("refused a client message (%s): %.200r", refusal.message, body)
+                log.debug("refused a client message (%s): %s", refusal.message, RedactedMessage(body))
             answers = [{"jsonrpc": "2.0", "id": r.request_id, "error": r.error} for r in refusals]
             await _json(send, 400, answers)
             return
         except wire.Refusal as refusal:
-            log.debug("refused a client message (%s): %.200r", refusal.message, body)
+            log.debug("refused a client message (%s): %s", refusal.message, RedactedMessage(body))
             await _rpc_error(send, 400, refusal.request_id, refusal.code, refusal.message)
             return
 

@@ -53,6 +53,7 @@ from policytui.gateway.linefeed import LineFeed
 from policytui.gateway.server_asks import ForeignState, InputRequired
 from policytui.gateway.upstream import hop_params
 from policytui.gateway.upstream_stdio import StdioUpstream, result_of
+from policytui.redaction import RedactedMessage
 from policytui.textsafe import line_holds_secrets
 
 if TYPE_CHECKING:
@@ -346,7 +347,7 @@ class StdioRelay:
 
     async def _refuse(self, refusal: wire.Refusal, line: bytes) -> None:
         """Answer a message the gateway will not act on, and say so in the debug log."""
-        log.debug("refused a client message (%s): %.200r", refusal.message, line)
+        log.debug("refused a client message (%s): %s", refusal.message, RedactedMessage(line))
         await self._fail(refusal.request_id, refusal.error)
 
     async def _receive(self, line: bytes) -> None:
@@ -620,7 +621,7 @@ class StdioRelay:
             return (Approval.APPROVED if approved else Approval.REJECTED), "input_required"
         approver = self.gateway.approver
         if approver.mode == "auto" and isinstance(modern.client_capabilities(params).get("elicitation"), dict):
-            message = approval_message(name, args, decision, approver.server_name)
+            message = approval_message(name, args, decision, approver.server_name, approver.secrets)
             raise InputRequired({
                 "resultType": "input_required",
                 "inputRequests": {modern.APPROVAL_KEY: {
