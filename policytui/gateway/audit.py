@@ -3,7 +3,8 @@
 Each line has `time` (UTC, ISO 8601), `server`, `grant`, `session`, `tool`, `decision`
 (`allowed`, `denied` or `hidden`), `rule` (the policy path that decided), `reason` (what the
 agent was told), `args_sha256` (SHA-256 of the canonical arguments: JSON with sorted keys, no
-spaces, UTF-8) and, when they apply, `approval` (`approved`, `rejected`, `timed_out`, `unavailable`, with
+spaces, UTF-8), `policy_sha256` (SHA-256 of the policy file that decided, as the gateway logs
+it at start and at each reload) and, when they apply, `approval` (`approved`, `rejected`, `timed_out`, `unavailable`, with
 `approval_via` `elicitation`, `input_required` or `queue`; `cancelled` for a call its client
 cancelled while it waited), `dry_run: true`, `upstream` (`ok`, `error_result`,
 `error`, `unavailable`, `timeout`, `too_large`, `lost`, `cancelled`) and `ms` (time spent in the gateway and upstream).

@@ -137,6 +137,9 @@ class _Record:
     # A call approved in the approvals queue (`approver.ApprovedCall`): told whether it was
     # sent, for the person who approved it.
     held: Any = None
+    # The SHA-256 of the policy file that decided the call, read with the policy itself at each
+    # decision ("" until decided: the audit line then names the policy in force).
+    policy: str = ""
 
 
 @dataclass(slots=True)
@@ -183,12 +186,19 @@ class Enforcer:
         # set by the runner to the policy watcher's `problem`. While it says why, every call
         # is denied with that reason.
         self.policy_problem: Callable[[], str | None] = lambda: None
+        # The identity of the policy `policy()` returns: the SHA-256 of its file, as the gateway
+        # logs it at start and at each reload; set by the runner. Every audit line names it.
+        self.policy_sha256: Callable[[], str] = lambda: ""
         # Set when the gateway is being stopped (a signal): no call is sent from then on.
         self.stopping = False
 
-    def _decide(self, tool: str, args: Any, caller: Caller, approval: Approval | None = None) -> Decision:
+    def _decide(self, record: _Record, approval: Approval | None = None) -> Decision:
         # Counts are not read here: the store checks them atomically as it charges (_reserve).
-        decision = decide(self.policy(), tool, args, None, caller=caller, now=self.clock(), approval=approval)
+        # The policy and its identity are read together (a reload happens between decisions,
+        # never within one), so the audit line names the policy that decided.
+        record.policy = self.policy_sha256()
+        decision = decide(self.policy(), record.tool, record.args, None, caller=record.caller, now=self.clock(),
+                          approval=approval)
         problem = self.policy_problem()
         if problem is not None and decision.outcome is not Outcome.HIDDEN:
             # Fail closed. A tool the last valid policy hid stays answered as hidden.
@@ -352,7 +362,7 @@ class Enforcer:
                 raise
             if drift is not None:
                 return self._drifted(record, drift)
-        decision = self._decide(tool, args, caller)
+        decision = self._decide(record)
         approval: tuple[Approval, str] | None = None
         if decision.outcome is Outcome.NEEDS_APPROVAL:
             try:
@@ -375,7 +385,7 @@ class Enforcer:
             record.held = take_approved_call()
             # Decide again with the answer, against the policy in force now: a reload during
             # the wait applies, and the limits are checked at the moment of charging.
-            decision = self._decide(tool, args, caller, approval[0])
+            decision = self._decide(record, approval[0])
         try:
             if not decision.allowed:
                 return self._blocked(record, decision, approval)
@@ -403,7 +413,7 @@ class Enforcer:
         record = _Record(tool, caller, time.perf_counter(), args=args)
         reason = STOPPED_BEFORE_SENDING if self.stopping else CANCELLED_BEFORE_START
         try:
-            rule = self._decide(tool, args, caller).rule
+            rule = self._decide(record).rule
         except Exception:  # noqa: BLE001 - the call's line is written whatever deciding it does
             log.debug("deciding a call cancelled before it began failed", exc_info=True)
             rule = ""
@@ -426,7 +436,7 @@ class Enforcer:
             drift = pins.drift(tool)
             if drift is not None:
                 return self._drifted(record, drift)
-        decision = self._decide(tool, args, caller)
+        decision = self._decide(record)
         if decision.outcome is Outcome.NEEDS_APPROVAL:
             return None
         if not decision.allowed:
@@ -529,10 +539,10 @@ class Enforcer:
         return result
 
     async def _dry_run(self, record: _Record, args: Any, forward: Forward) -> dict[str, Any]:
-        decision = self._decide(record.tool, args, record.caller)
+        decision = self._decide(record)
         if decision.outcome is Outcome.NEEDS_APPROVAL:
             # Nobody is asked in a dry run; count the call as an approved one would count.
-            approved = self._decide(record.tool, args, record.caller, Approval.APPROVED)
+            approved = self._decide(record, Approval.APPROVED)
             charged = approved if approved.allowed else None
         else:
             charged = decision if decision.allowed else None
@@ -566,6 +576,7 @@ class Enforcer:
             "rule": decision.rule,
             "reason": decision.reason,
             "args_sha256": record.digest or args_digest(record.args),
+            "policy_sha256": record.policy or self.policy_sha256(),
         }
         if decision.rule == PIN_RULE and decision.reason != CANCELLED_IN_PINNING:
             entry["drift"] = True

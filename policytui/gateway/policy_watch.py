@@ -11,7 +11,9 @@ A security gateway fails closed: while the file on disk does not validate, canno
 has been missing for longer than `MISSING_GRACE_SECONDS` (an editor that saves by renaming
 leaves it missing for a moment), `problem()` says why, and every tool call is denied with that
 reason. The last valid policy is kept only to list tools (what it hides stays hidden) and to be
-enforced again if the same file returns. Each change of state is logged once.
+enforced again if the same file returns. Each change of state is logged once. The policy in
+force is known by the SHA-256 of its file (`sha256`), which the log gives at start and at each
+reload and every audit line repeats (`policy_sha256`).
 """
 
 from __future__ import annotations
@@ -86,6 +88,17 @@ class PolicyWatcher:
         self._missing_since: float | None = None
         self._announced: str | None = None  # the problem last logged
         self.clock: Callable[[], float] = time.monotonic
+
+    @property
+    def sha256(self) -> str:
+        """The policy in force's identity: the SHA-256 (hex) of its file's bytes, as
+        `sha256sum` prints it. The gateway logs it at start (`announce_loaded`) and at each
+        reload, and every audit line names it (`policy_sha256`)."""
+        return self._sha256
+
+    def announce_loaded(self) -> None:
+        """Log the policy the gateway starts with, by the identity its audit lines give."""
+        log.info("policy %s loaded (sha256 %s)", self.path, self._sha256)
 
     def problem(self) -> str | None:
         """Why every call is denied now (one sentence naming the file), or None when the
@@ -171,7 +184,7 @@ class PolicyWatcher:
             self.refused = f"is not a valid policy ({problem.rstrip('.')})"
             return False
         old, self.policy, self._sha256, self.refused = self.policy, policy, sha, None
-        log.info("policy %s reloaded (sha256 %s)", self.path, sha[:12])
+        log.info("policy %s reloaded (sha256 %s)", self.path, sha)
         if self.on_change is not None:
             self.on_change(old, policy)
         return True

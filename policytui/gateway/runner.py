@@ -98,6 +98,7 @@ async def run_gateway(
     """
     watcher = watcher or PolicyWatcher(config.policy_path)
     audit = AuditLog(config.audit, config.server_secrets)
+    watcher.announce_loaded()  # the identity every audit line names, from the first
     store = config.store
     if store is None:
         from policytui.gateway.store import open_policy_store
@@ -113,6 +114,7 @@ async def run_gateway(
         fail_open=config.state_fail_open,
     )
     enforcer.policy_problem = watcher.problem  # an invalid policy file denies every call
+    enforcer.policy_sha256 = lambda: watcher.sha256  # which policy decided, in every audit line
     if config.record is not None:  # gateway --record
         from policytui.gateway.recorder import Recorder
 
