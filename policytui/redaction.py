@@ -133,3 +133,24 @@ class RedactedMessage:
 
     def __str__(self) -> str:
         return redacted_message(self.raw)
+
+
+CREDENTIAL_LINE = "[a line that holds a credential, not shown]"
+# In free text (a log line, a dumped dict), a value given to a credential's name: `password=...`,
+# `"api_key": "..."`, `token: ...`.
+_NAMED_CREDENTIAL = re.compile(
+    r"(?:token|secret|passw(?:or)?d?|passphrase|api[-_]?key|apikey|private[-_]?key|credentials?|authorization)"
+    r"[\"']?\s{0,4}[:=]\s{0,4}[\"']?[^\s\"',}\]]",
+    re.IGNORECASE,
+)
+
+
+def without_credential_lines(text: str) -> str:
+    """`text` with each line that holds a credential (`holds_credential`, or a value given to a
+    credential's name: `password=...`, `"api_key": "..."`) replaced whole by CREDENTIAL_LINE.
+
+    For what a server writes (its stderr, stray output on stdout), quoted in an error or a log:
+    a credential there may be one an agent passed in a call, and where in the line it ends
+    cannot be told, so the line goes."""
+    return "\n".join(CREDENTIAL_LINE if _NAMED_CREDENTIAL.search(line) or holds_credential(line) else line
+                     for line in text.split("\n"))

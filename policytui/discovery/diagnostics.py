@@ -60,7 +60,9 @@ class Diagnostics:
     def note_garbage(self, line: bytes) -> None:
         self.garbage_count += 1
         if len(self.garbage) < 3:
-            text = line.decode("utf-8", "replace").strip()
+            from policytui.redaction import without_credential_lines
+
+            text = without_credential_lines(line.decode("utf-8", "replace").strip())
             self.garbage.append(text[:160] + ("…" if len(text) > 160 else ""))
 
     def note_too_large(self, words: str) -> None:
@@ -99,7 +101,8 @@ class Diagnostics:
         return f"{who} {what}{self.garbage_note()}."
 
     def stderr_tail(self, max_lines: int = 12, max_bytes: int = 8192) -> str:
-        """The last lines of the server's stderr, secrets removed and control characters shown."""
+        """The last lines of the server's stderr, secrets removed (the server's own, and each line
+        that holds a credential: `without_credential_lines`) and control characters shown."""
         if self.stderr_file is None or self.stderr_file.closed:
             return ""
         fd = self.stderr_file.fileno()
@@ -107,7 +110,9 @@ class Diagnostics:
         start = max(0, size - max_bytes)
         # pread: the server shares this descriptor's offset; seeking would move its writes.
         data = os.pread(fd, size - start, start)
-        text = self.spec.redact(data.decode("utf-8", "replace"))
+        from policytui.redaction import without_credential_lines
+
+        text = without_credential_lines(self.spec.redact(data.decode("utf-8", "replace")))
         lines = [visible(line.rstrip()) for line in text.splitlines() if line.strip()]
         if start > 0 and lines and os.pread(fd, 1, start - 1) != b"\n":
             # The first line is cut. Left out, unless it is all there is (one huge last line):

@@ -33,6 +33,7 @@ from policytui.gateway.enforcer import UpstreamFailure
 from policytui.gateway.linefeed import LineFeed, tap_stdout
 from policytui.gateway.upstream import MessageHandler, Progress, hop_params, unavailable_error
 from policytui.gateway.wire import OVERLONG, Refusal, decoder, encode, valid_id
+from policytui.redaction import without_credential_lines
 from policytui.textsafe import visible
 
 log = logging.getLogger("policytui.gateway")
@@ -389,7 +390,7 @@ class StdioUpstream:
         diag.note_garbage(line)
         if self._connected:
             # Said at start-up when the server fails; while serving, only the debug log tells.
-            shown = visible(diag.spec.redact(line[:400].decode("utf-8", "replace")))
+            shown = visible(without_credential_lines(diag.spec.redact(line[:400].decode("utf-8", "replace"))))
             log.debug("skipped a line from the server that is not a JSON-RPC message: %s", shown[:160])
 
     async def _answer_server_request(self, request_id: Any, method: str, params: Any) -> None:
