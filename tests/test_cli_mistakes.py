@@ -387,6 +387,12 @@ def test_gateway_help_offers_no_option_the_gateway_refuses(tmp_path: Path) -> No
     policy = _policy(tmp_path, {"version": "1", "default": "allow"})
     _one_sentence(run(tmp_path, "gateway", "--policy", str(policy), "--offline", "kestra"), 2,
                   "--offline does not apply: the gateway needs the live server")
+    # --from (a snapshot) is as wrong a command line as --offline: exit 2, before any work.
+    snapshot = tmp_path / "tools.json"
+    snapshot.write_text(json.dumps({"tools": [{"name": "echo", "inputSchema": {"type": "object"}}]}),
+                        encoding="utf-8")
+    _one_sentence(run(tmp_path, "gateway", "--policy", str(policy), "--from", str(snapshot)), 2,
+                  "--from does not apply: the gateway needs the live server")
 
 
 def test_a_binary_file_given_as_a_snapshot_is_named_as_not_text(tmp_path: Path) -> None:

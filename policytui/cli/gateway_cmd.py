@@ -145,8 +145,12 @@ def run(args: argparse.Namespace) -> int:
     from policytui.policy.display import visible
 
     _stop_cleanly_on_signals()
-    if getattr(args, "offline", False):
-        raise UsageError("--offline does not apply: the gateway needs the live server")
+    # The help offers neither (the gateway enforces in front of a running server), so either
+    # is a wrong command line: exit 2, as README's table says, before any work.
+    for flag, given in (("--offline", getattr(args, "offline", False)),
+                        ("--from", getattr(args, "from_file", None))):
+        if given:
+            raise UsageError(f"{flag} does not apply: the gateway needs the live server")
     listen = _listen(args.listen) if args.listen else None
     if args.tokens and listen is None:
         raise UsageError("--tokens applies only with --listen")
@@ -171,9 +175,6 @@ def run(args: argparse.Namespace) -> int:
         raise  # a TARGET that names no server: exit 2, as in every command
     except Exception as exc:  # noqa: BLE001 - one sentence already
         return _fail(str(exc))
-    if spec.transport == "snapshot":
-        return _fail(f"{spec.describe()} is a snapshot file; the gateway needs a live server")
-
     try:
         configure_logging(args.log, args.log_level)
     except OSError as exc:
