@@ -61,6 +61,8 @@ async def modern_client(tmp: Path, everything: Path, mode: str = "2026-07-28", *
 @pytest.mark.parametrize("mode", ["2026-07-28", "auto"])
 async def test_modern_client_allowed_denied_hidden_limited(tmp_path: Path, everything: Path, mode: str) -> None:
     async with modern_client(tmp_path, everything, mode) as client:
+        # "auto" probes with server/discover, which the gateway answers (docs/gateway.md)
+        assert client.protocol_version == "2026-07-28"
         names = [tool.name for tool in (await client.list_tools()).tools]
         assert "get-env" not in names and "echo" in names
         assert _text(await client.call_tool("echo", {"message": "modern"})) == "Echo: modern"

@@ -13,9 +13,9 @@ line, and serving goes on); the gateway then looks only at what it polices:
   the result (cursors, `_meta`, fields this gateway does not know) is kept as sent;
 - `initialize` is answered by the gateway with the upstream server's name, version,
   instructions and capabilities (the upstream connection was initialized at start);
-- `ping` is answered by the gateway; `server/discover` is answered "Method not found", as a
-  handshake-era server answers it, so 2026-07-28 clients in "auto" mode fall back to
-  `initialize`.
+- `ping` is answered by the gateway, and so is `server/discover` (the versions served, 2026-07-28
+  among them, and the server's capabilities), so 2026-07-28 clients in "auto" mode go on in
+  2026-07-28 (`policytui.gateway.modern`).
 
 The other MCP requests (resources, prompts, completions, logging: `FORWARDED`) go
 upstream and their result or error is returned under the client's own id; any other method
