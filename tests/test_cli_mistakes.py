@@ -499,7 +499,7 @@ async def _held_call_hint(tmp: Path, everything: Path, state: list[str]) -> tupl
                 while not hint and time.monotonic() < deadline:
                     await anyio.sleep(0.1)
                     text = log.read_text(encoding="utf-8") if log.exists() else ""
-                    found = re.search(r"waits for approval: (policytui approvals approve .*)", text)
+                    found = re.search(r"call to 'echo' waits for approval: (policytui approvals approve .*)", text)
                     hint = found.group(1) if found else ""
                 assert hint, "the gateway logged no approval hint"
                 listed = await anyio.to_thread.run_sync(lambda: run(tmp, "approvals", "list", *state))
