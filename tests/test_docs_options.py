@@ -1,0 +1,61 @@
+"""The options the docs name are the ones the installed `policytui` has: every `--option`
+written after `policytui COMMAND` in README.md, docs/gateway.md, docs/policy.md and
+docs/replay.md is in that command's `--help`, and the gateway's options table lists every
+option `gateway --help` offers. A renamed or removed option fails here, not in a user's shell."""
+
+from __future__ import annotations
+
+import functools
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+POLICYTUI = str(Path(sys.executable).parent / "policytui")
+DOCS = ["README.md", "docs/gateway.md", "docs/policy.md", "docs/replay.md"]
+COMMANDS = ("connect serve validate fmt check schema servers tools snapshot init export gateway "
+            "replay approvals counters").split()
+OPTION = re.compile(r"(?<![\w-])(--[a-z][a-z-]*)")
+
+
+@functools.cache
+def _help(command: str) -> str:
+    shown = subprocess.run([POLICYTUI, command, "--help"], capture_output=True, text=True, timeout=60, check=True)
+    return shown.stdout
+
+
+def _commands_written(text: str) -> list[tuple[str, str, str]]:
+    """(command, option, where) for every `--option` after `policytui COMMAND` in inline code and
+    shell blocks; what follows ` -- ` (the server's own command line) is the server's, and a
+    `#` comment or a pipe ends the command."""
+    spans = re.findall(r"`([^`\n]+)`", text)
+    spans += [line for block in re.findall(r"```(?:sh)?\n(.*?)```", text, re.S) for line in block.splitlines()]
+    found = []
+    for span in spans:
+        for written in re.finditer(r"policytui (\w[\w-]*)((?: [^#|;&]*)?)", span):
+            command, rest = written.group(1), written.group(2).split(" -- ")[0]
+            if command in COMMANDS:
+                found += [(command, option, span) for option in OPTION.findall(rest)]
+    return found
+
+
+@pytest.mark.parametrize("doc", DOCS)
+def test_every_option_a_doc_writes_after_a_command_is_in_its_help(doc: str) -> None:
+    written = _commands_written((ROOT / doc).read_text(encoding="utf-8"))
+    assert written, f"{doc} names no option of a command: the scan is broken"
+    missing = [(command, option, where) for command, option, where in written
+               if not re.search(re.escape(option) + r"\b", _help(command))]
+    assert not missing, missing
+
+
+def test_the_gateway_options_table_lists_every_option_of_its_help() -> None:
+    text = (ROOT / "docs/gateway.md").read_text(encoding="utf-8")
+    table = text.split("### Options", 1)[1].split("\n\n", 2)[1]
+    rows = [line.split("|")[1] for line in table.splitlines() if line.startswith("| `--")]
+    listed = {option for row in rows for option in OPTION.findall(row)}
+    offered = set(OPTION.findall(_help("gateway").split("options:", 1)[1])) - {"--help"}
+    assert offered - listed == set()
+    assert listed - offered == set()
