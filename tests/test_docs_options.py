@@ -59,3 +59,18 @@ def test_the_gateway_options_table_lists_every_option_of_its_help() -> None:
     offered = set(OPTION.findall(_help("gateway").split("options:", 1)[1])) - {"--help"}
     assert offered - listed == set()
     assert listed - offered == set()
+
+
+def test_the_intercept_export_example_is_what_export_prints(tmp_path: Path) -> None:
+    """docs/gateway.md's export example, run as written on the policy it names."""
+    text = (ROOT / "docs/gateway.md").read_text(encoding="utf-8")
+    example = re.search(r"For a policy `(\{.*?\})`, `(policytui export [^`]+)` says:\n\n```\n(.*?)```",
+                        text, re.S)
+    assert example, "docs/gateway.md has no export example"
+    policy, command, shown = " ".join(example.group(1).split()), example.group(2), example.group(3)
+    (tmp_path / "policy.json").write_text(policy, encoding="utf-8")
+    done = subprocess.run([POLICYTUI, *command.split()[1:]], capture_output=True, text=True, timeout=60,
+                          check=False, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == shown
+    assert (tmp_path / "policy.yaml").exists()
