@@ -184,6 +184,12 @@ def _check_app_arguments(args: argparse.Namespace) -> None:
         if args.theme not in theme_names():
             names = ", ".join(theme_names())
             raise UsageError(f"there is no theme {args.theme!r}; choose one of {names}")
+    check_replay_file(args)
+
+
+def check_replay_file(args: argparse.Namespace) -> None:
+    """Refuse a --replay that is not a file (exit 2), before any server is started or any
+    address listens (`connect` and `serve`)."""
     replay = getattr(args, "replay", None)
     if replay is not None and Path(replay).is_dir():
         raise UsageError(f"--replay {replay} is a folder; give a recording or an audit log")

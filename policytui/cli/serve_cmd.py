@@ -73,6 +73,8 @@ def connect_arguments(args: argparse.Namespace, policy: Path) -> list[str]:
     argv += ["--policy", str(policy)]
     if args.theme:
         argv += ["--theme", args.theme]
+    if args.replay:
+        argv += ["--replay", str(Path(args.replay).resolve())]
     if args.server_command:
         argv += ["--", *args.server_command]
     return argv
@@ -95,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         if args.theme not in theme_names():
             names = ", ".join(theme_names())
             raise UsageError(f"there is no theme {args.theme!r}; choose one of {names}")
+    connect_cmd.check_replay_file(args)
     # A policy file that no save could write is refused before anything listens, in the
     # sentence and with the exit status of `connect` (and of `init`, `export`, `snapshot`).
     unwritable = connect_cmd.policy_folder_problem(str(policy))

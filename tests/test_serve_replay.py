@@ -1,0 +1,58 @@
+"""`policytui serve --replay RECORDING`, which `serve --help` offers as `connect` does: the
+editor in the browser has the Replay tab (key 6) over that recording, and a recording that
+is not there is a wrong command line (exit 2, one sentence) before anything listens."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from serve_support import POLICYTUI, BrowserScreen, Served, table_row
+
+VIEWPORT = {"width": 1200, "height": 800}
+
+
+def _home(tmp_path: Path) -> dict[str, str]:
+    folder = tmp_path / "home"
+    folder.mkdir()
+    return {"HOME": str(folder), "XDG_CONFIG_HOME": str(folder / ".config")}
+
+
+def _recording(path: Path) -> Path:
+    lines = [json.dumps({
+        "time": f"2026-12-01T10:00:{i:02d}.000Z", "server": "kestra", "grant": "default",
+        "session": "s1", "tool": "search_apps", "decision": "allowed", "rule": "default",
+        "reason": "", "args_sha256": "0" * 64, "upstream": "ok", "arguments": {},
+    }) for i in range(7)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_editor_in_the_browser_replays_the_recording(chromium: Any, tmp_path: Path) -> None:
+    recording = _recording(tmp_path / "calls.jsonl")
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    # Given relative to serve's folder: the editor serve starts must find it all the same.
+    served = Served(["kestra", "--offline", "--policy", str(policy), "--replay", recording.name,
+                     "--no-open"], cwd=tmp_path, env=_home(tmp_path))
+    try:
+        page = chromium.new_context(viewport=VIEWPORT).new_page()
+        screen = BrowserScreen(page)
+        page.goto(served.url)
+        screen.wait("the editor", lambda s: bool(table_row(s, "search_apps")))
+        page.keyboard.press("6")
+        screen.wait("the Replay tab over the 7 recorded calls", lambda s: "7 recorded calls" in s)
+    finally:
+        served.stop()
+    assert "Traceback" not in "".join(served.stderr), served.stderr
+
+
+def test_a_recording_that_is_not_there_is_refused_before_serving(tmp_path: Path) -> None:
+    done = subprocess.run([POLICYTUI, "serve", "kestra", "--offline", "--replay", "missing.jsonl",
+                           "--no-open"], capture_output=True, text=True, timeout=60, check=False,
+                          cwd=tmp_path, env={**_home(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stdout == ""  # no address: nothing listens
+    assert done.stderr.strip().splitlines() == ["policytui serve: --replay missing.jsonl: there is no such file"]
