@@ -1869,6 +1869,9 @@ def later_act(description: str) -> tuple[str, str] | None:
     afterwards", "- Assigns it to the caller"), a passive removal or payment ("The
     message is removed from the queue"), or a list of side effects. None when there is none."""
     opening = description[:_LATER_WINDOW]
+    # One lower-cased copy for every rule below that reads one (several do, for most texts);
+    # for ASCII text it is `opening.lower()` itself.
+    lowered = blind_lower(opening)
     for found in after_marks(opening, _LATER_VERB_AFTER):  # as _LATER_VERB.finditer
         word, after = (found.group(1) or found.group(2)).lower(), found.group(3)
         if ((word[:-1] in _STARTS_A_MONEY_ACT or word[:-2] in _STARTS_A_MONEY_ACT)
@@ -1939,7 +1942,7 @@ def later_act(description: str) -> tuple[str, str] | None:
             # starts a new export job": what doing something with the tool does.
             return word, kind
     if "ing " in opening or "call" in opening or "nvocation" in opening:
-        acts = _the_call_acts(blind_lower(opening))
+        acts = _the_call_acts(lowered)
         if acts is not None:
             return acts
     # Substring tests first: most descriptions have no such participle and no side effects.
@@ -1968,7 +1971,7 @@ def later_act(description: str) -> tuple[str, str] | None:
             said = next(group for group in sent.groups() if group)
             return said.lower(), v.WRITE
     if ", re" in opening or ", toggled" in opening or "which " in opening:
-        for found in (leftmost_matches(opening.lower(), (_REDONE_AFTER_A_COMMA, _REDONE_WHICH_IS))
+        for found in (leftmost_matches(lowered, (_REDONE_AFTER_A_COMMA, _REDONE_WHICH_IS))
                       if opening.isascii() else _REDONE_AFTER_A_NOUN.finditer(opening)):
             if found.group(3):
                 return found.group(3).lower(), v.MODIFY
@@ -1986,16 +1989,15 @@ def later_act(description: str) -> tuple[str, str] | None:
             or "filed as " in opening):
         # (Substring tests first: every participle of _PUT_SOMEWHERE ends so before "to".)
         if opening.isascii():  # (see _PUT_FIRST)
-            text = opening.lower()
-            put = _PUT_FIRST.match(text) or _PUT_LATER.search(text)
+            put = _PUT_FIRST.match(lowered) or _PUT_LATER.search(lowered)
         else:
             put = _PUT_SOMEWHERE.search(opening)
         if put is not None and put.group(2).lower().rstrip(".,") not in _NOWHERE:
             # "The query is logged to the analytics service", "findings are filed as GitHub
             # issues", "the new status is written to the PMS".
             return put.group(1).lower(), v.WRITE
-    if ("`" in opening or "iven " in opening) and _given_and_changed(blind_lower(opening)):
-        given = (next(leftmost_matches(opening.lower(), _GIVEN_OPENINGS), None)
+    if ("`" in opening or "iven " in opening) and _given_and_changed(lowered):
+        given = (next(leftmost_matches(lowered, _GIVEN_OPENINGS), None)
                  if opening.isascii() else _GIVEN_THEN_CHANGED.search(opening))
         if given is not None:
             # "Given `chapters`, they are saved and embedded", "If `hosts` is given the
@@ -2004,7 +2006,7 @@ def later_act(description: str) -> tuple[str, str] | None:
             done = given.group(1).lower()
             return "given: " + done, (v.MODIFY if done in _CHANGED_WHEN_GIVEN else v.WRITE)
     if (" place" in opening or "-place" in opening) and (
-            "in place" in (lowered := blind_lower(opening)) or "in-place" in lowered):
+            "in place" in lowered or "in-place" in lowered):
         for found in _IN_PLACE.finditer(opening):
             # "Sorts the imports in place": the file it is given is changed. Not what is
             # "left in place", "kept in place" or "is in place", nor "in place of" something.
@@ -2014,7 +2016,7 @@ def later_act(description: str) -> tuple[str, str] | None:
                 return "in place", v.MODIFY
     said = _said_of_the_call(opening)
     if said is None:
-        said = _acting_passive(blind_lower(opening))
+        said = _acting_passive(lowered)
     if said is None and " by th" in opening:
         said = _done_by_this_call(opening)
     if said is None and ("as it goes" in opening or "along the way" in opening
