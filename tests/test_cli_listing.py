@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -330,7 +332,9 @@ def test_the_raw_listing_speaks_the_sdks_protocol_versions_and_environment() -> 
 def test_quitting_the_editor_while_the_server_starts_ends_both_at_once(tmp_path: Path) -> None:
     """`connect -- COMMAND` in a real terminal; ctrl+q while the server has not answered."""
     socket = f"cli-test-{os.getpid()}"
-    marker = str(4000 + os.getpid() % 1000)  # a `sleep` that only this test starts
+    # A `sleep` that only this test starts: no other test, nor the same test of another run
+    # going at once on this machine (whose process number can end in the same three digits).
+    marker = f"{4000 + os.getpid() % 1000}.{uuid.uuid4().int % 10**9:09d}"
     done = tmp_path / "exit-code"
     command = (
         f"env HOME={tmp_path} POLICYTUI_CONFIG_DIR={tmp_path / 'config'} TERM=xterm-256color "
@@ -351,7 +355,7 @@ def test_quitting_the_editor_while_the_server_starts_ends_both_at_once(tmp_path:
         while "listing its tools" not in tmux("capture-pane", "-p"):
             assert time.monotonic() < deadline, tmux("capture-pane", "-p")
             time.sleep(0.1)
-        sleeper = subprocess.run(["pgrep", "-f", f"^sleep {marker}$"], capture_output=True, text=True)
+        sleeper = subprocess.run(["pgrep", "-f", f"^sleep {re.escape(marker)}$"], capture_output=True, text=True)
         assert sleeper.stdout.strip(), "the server process should be running while it starts"
         tmux("send-keys", "C-q")
         pressed = time.monotonic()
