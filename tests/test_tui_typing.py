@@ -498,3 +498,34 @@ async def test_ctrl_q_on_the_too_small_notice_quits_ahead_of_keys_waiting_for_it
         assert app.key_order.held  # `l5` waits for the notice to go
         await burst(app, [("ctrl+q", None)])
         await until(lambda: not app.is_running, "the editor to quit", timeout=3.0)
+
+
+async def test_keys_still_held_as_the_editor_closes_end_it_without_a_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A check for releasing held keys that was already queued when the editor quit runs once
+    its screens are gone (the editor closes them first, then handles what was queued): it
+    found no screen and the editor ended in a traceback (ScreenStackError) instead of its
+    status. Now it lets the keys go nowhere."""
+    gate = _policy_read_waits(monkeypatch)
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await first_rows(app)
+            await burst(app, [("l", "l"), ("5", "5")])
+            await pilot.resize_terminal(30, 8)
+            gate.set()
+            await app.loaded.wait()
+            await until(lambda: app.key_order.held, "the keys held under the too-small notice")
+            # What the editor's closing leaves to run after its screens are gone: the next check.
+            close_all = app._close_all
+
+            async def close_all_then_check() -> None:
+                await close_all()
+                app.call_next(app.key_order._release_when_ready)
+
+            monkeypatch.setattr(app, "_close_all", close_all_then_check)
+            await burst(app, [("ctrl+q", None)])
+            await until(lambda: not app.is_running, "the editor to quit", timeout=10.0)
+    finally:
+        gate.set()
+    assert app.return_code == 0

@@ -318,6 +318,9 @@ class KeyOrder:
 
     async def _release_when_ready(self) -> None:
         if self._closed():
+            # The editor is closing (its screens are gone, what was queued before still runs):
+            # the held keys have nowhere to go.
+            self.waiting = False
             return
         if not self._ready():
             # Under the too-small notice, for as long as the terminal stays small: less often.
@@ -330,6 +333,7 @@ class KeyOrder:
 
     async def _release(self, dialog: Screen[Any] | None, closing: bool) -> None:
         if self._closed():
+            self.waiting = False  # the editor is closing, as in `_release_when_ready`
             return
         if (self.dialog is not dialog or self.closing_dialog != closing or not self._ready()):
             # Another dialog opened (or this one started closing), or the too-small notice

@@ -129,4 +129,6 @@ def fit_terminal(app: App[Any], size: Size) -> None:
 
 
 def notice_shown(app: App[Any]) -> bool:
-    return isinstance(app.screen, TooSmallScreen)
+    # No screen at all once the app has closed its screens on the way out, where what was
+    # queued before the quit (a check of held keys) still runs: no notice either.
+    return bool(app.screen_stack) and isinstance(app.screen, TooSmallScreen)
