@@ -32,7 +32,7 @@ def screen_text(app: PolicyApp) -> str:
     return "\n".join("".join(segment.text for segment in strip) for strip in strips)
 
 
-async def until(condition, what: str, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+async def until(condition, what: str, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,31 @@ async def burst(app, keys: list[tuple[str, str]]) -> None:  # type: ignore[no-un
         app.post_message(events.Key(key, character))
 
 
+async def settled(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Until every key sent has done what it does: none held or on its way through a dialog
+    (the editor's KeyOrder), no worker running (a save), nothing left queued. A dialog's first
+    opening alone can take over a second on a busy machine: no fixed pause is long enough."""
+    app = pilot.app
+    order = app.key_order
+
+    def idle() -> bool:
+        return not (order.held or order.early or order.dialog is not None or order.settling
+                    or order.ahead or order.waiting
+                    or any(worker.is_running for worker in app.workers))
+
+    deadline = time.monotonic() + 30
+    while True:
+        await pilot.pause()
+        if idle():
+            await pilot.pause()  # and what the last of them queued
+            if idle():
+                return
+        assert time.monotonic() < deadline, (
+            f"waited 30 s for the keys to take effect: held {order.held}, early {order.early}, "
+            f"dialog {order.dialog}, workers {list(app.workers)}")
+        await asyncio.sleep(0.02)
+
+
 async def test_letters_typed_right_after_slash_filter_and_never_edit(tmp_path: Path) -> None:
     app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
     async with app.run_test(size=SIZE) as pilot:
@@ -28,7 +55,7 @@ async def test_letters_typed_right_after_slash_filter_and_never_edit(tmp_path: P
         before = document(app)
         # "/add": as edit keys, `a` would allow and `d` deny the selected tool.
         await burst(app, [("slash", "/"), ("a", "a"), ("d", "d"), ("d", "d")])
-        await pilot.pause(0.3)
+        await settled(pilot)
         assert app.main.query_one("#filter").value == "add"
         assert document(app) == before
 
@@ -88,8 +115,7 @@ async def run_keys(tmp_path: Path, before: list[str], keys: list[str], *, at_onc
             await burst(app, named(keys))
         else:
             await pilot.press(*keys)
-        await pilot.pause(0.3)
-        await pilot.pause()
+        await settled(pilot)
         return outcome(app)
 
 
@@ -151,7 +177,7 @@ async def test_a_filter_typed_in_a_burst_selects_the_tool_typed(tmp_path: Path) 
         await ready(pilot)
         await pilot.press("G")
         await burst(app, named(["slash", "ctrl+u", *typed("search_logs"), "enter", "a"]))
-        await pilot.pause(0.3)
+        await settled(pilot)
         assert app.main.query_one("#filter").value == "search_logs"
         assert "39 tools (1 shown)" in screen_text(app)
         assert app.query_one(ToolTable).current_row.name == "search_logs"
@@ -171,14 +197,14 @@ async def test_enter_in_the_filter_never_leaves_a_tool_selected_that_does_not_ma
         await ready(pilot)
         before = document(app)
         await burst(app, named(["slash", *typed("no_such_tool"), "enter", "a", "d", "h"]))
-        await pilot.pause(0.3)
+        await settled(pilot)
         table = app.query_one(ToolTable)
         assert table.current_row is None and table.view == []
         assert document(app) == before
         # Every prefix of the text, as each key of a burst leaves it, selects a matching tool.
         for text in ("s", "se", "search_l", "search_logs"):
             await burst(app, named(["slash", "ctrl+u", *typed(text), "enter"]))
-            await pilot.pause(0.2)
+            await settled(pilot)
             assert text in table.current_row.name, text
 
 
@@ -190,7 +216,7 @@ async def test_a_paste_lands_between_the_keys_around_it(tmp_path: Path) -> None:
         await burst(app, named(["ctrl+u"]))
         app.post_message(events.Paste("search_logs\nsecond line"))
         await burst(app, named(["enter", "a"]))
-        await pilot.pause(0.3)
+        await settled(pilot)
         assert app.main.query_one("#filter").value == "search_logs"
         assert document(app)["tools"] == {"search_logs": {}}
 
@@ -210,8 +236,7 @@ async def test_escape_and_a_letter_read_as_one_key_are_the_two_keys_typed(
         await pilot.press(*before)
         await pilot.pause()
         await burst(app, [(f"alt+{letter}", letter)])
-        await pilot.pause(0.3)
-        await pilot.pause()
+        await settled(pilot)
         assert outcome(app) == slowly
 
 
@@ -227,8 +252,7 @@ async def test_escape_and_a_capital_letter_read_as_one_key_are_the_two_keys_type
         await app.panels_ready.wait()
         await pilot.pause()
         await burst(app, [("alt+shift+d", "D")])
-        await pilot.pause(0.3)
-        await pilot.pause()
+        await settled(pilot)
         assert outcome(app) == slowly
 
 
@@ -272,11 +296,7 @@ async def test_ctrl_s_then_ctrl_q_at_once_quits_without_asking(tmp_path: Path) -
         await app.panels_ready.wait()
         await pilot.pause()
         await burst(app, [("a", "a"), ("ctrl+s", None), ("ctrl+q", None)])
-        for _ in range(100):
-            if not app.is_running:
-                break
-            await pilot.pause(0.05)
-        assert not app.is_running, app.screen
+        await until(lambda: not app.is_running, f"the editor to quit (it shows {app.screen})")
     assert app.return_code == 0
     assert json.loads(policy.read_text(encoding="utf-8"))["tools"] == {"backfill_executions": {}}
 
@@ -324,7 +344,7 @@ async def test_edit_keys_typed_before_the_policy_is_read_take_effect_after(
         # Down moves at once (the table works before the policy is read); `d` denies the tool
         # it lands on and `down d` the next one, once there is a policy to edit.
         await burst(app, [("down", None), ("d", "d"), ("down", None), ("d", "d")])
-        await pilot.pause(0.2)
+        await until(lambda: len(app.key_order.held) == 3, "`d down d` held for the policy")
         assert table.cursor == 1  # the move went at once; the keys behind `d` wait for it
         names = [table.rows[index].name for index in table.view]
         gate.set()
@@ -332,7 +352,7 @@ async def test_edit_keys_typed_before_the_policy_is_read_take_effect_after(
         assert [table.rows[index].name for index in table.view] == names
         first, second = names[1], names[2]
         await until(lambda: table.cursor == 2, "the held keys")
-        await pilot.pause(0.2)
+        await settled(pilot)
         rules = document(app)["tools"]
         assert rules[first] == rules[second] == {"action": "deny"}
 
@@ -347,7 +367,7 @@ async def test_escape_and_a_letter_in_one_read_before_the_policy_is_read_wait_fo
         table = app.main.query_one(ToolTable)
         await until(lambda: table.display and table.view, "the first rows")
         await burst(app, [("alt+a", "a")])
-        await pilot.pause(0.2)
+        await until(lambda: app.key_order.held, "the `a` held for the policy")
         first = table.rows[table.view[0]].name
         gate.set()
         await ready(pilot)
@@ -363,10 +383,10 @@ async def test_keys_typed_before_a_policy_that_fails_to_read_do_not_answer_the_f
         await first_rows(app)
         # `r` opens the rate-limit dialog in the editor, and is Retry in the failure dialog.
         await burst(app, [("r", "r"), ("q", "q")])
-        await pilot.pause(0.1)
+        await until(lambda: len(app.key_order.held) == 2, "`r q` held for the policy")
         gate.set()
         await until(lambda: app.screen.id == "failure", "the failure dialog")
-        await pilot.pause(0.5)
+        await settled(pilot)
         assert app.screen.id == "failure"
         assert "could not be read" in screen_text(app)
         assert gate.reads == 1  # not retried by the `r`
@@ -382,10 +402,10 @@ async def test_keys_typed_before_an_invalid_policy_is_read_do_not_answer_its_que
         await first_rows(app)
         # `n` is "Start a new policy" in the question about the invalid file.
         await burst(app, [("n", "n")])
-        await pilot.pause(0.1)
+        await until(lambda: app.key_order.held, "`n` held for the policy")
         gate.set()
         await until(lambda: app.screen.id == "load-problems", "the question about the file")
-        await pilot.pause(0.5)
+        await settled(pilot)
         assert app.screen.id == "load-problems"
 
 
@@ -393,10 +413,10 @@ async def test_ctrl_q_behind_an_edit_typed_while_the_policy_is_read_asks_about_i
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     gate = _policy_read_waits(monkeypatch)
     app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE):
         table = await first_rows(app)
         await burst(app, [("d", "d"), ("ctrl+q", None)])
-        await pilot.pause(0.2)
+        await until(lambda: len(app.key_order.held) == 2, "`d ctrl+q` held for the policy")
         assert app.is_running  # ctrl+q waits behind the `d`, which waits for the policy
         gate.set()
         await until(lambda: app.screen.id == "confirm-quit", "the question about unsaved changes")
@@ -405,13 +425,19 @@ async def test_ctrl_q_behind_an_edit_typed_while_the_policy_is_read_asks_about_i
 
 async def test_ctrl_q_alone_while_the_policy_is_read_quits_at_once(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from policytui.tui import key_order
+
+    # A ctrl+q that waited for the policy would wait until it is read (the gate's 10 s), not
+    # go on after the usual LONGEST_WAIT: the policy read then says it waited.
+    monkeypatch.setattr(key_order, "LONGEST_WAIT", 120.0)
     gate = _policy_read_waits(monkeypatch)
     app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
     try:
         async with app.run_test(size=SIZE):
             await first_rows(app)
             await burst(app, [("ctrl+q", None)])
-            await until(lambda: not app.is_running, "the editor to quit", timeout=1.0)
+            await until(lambda: not app.is_running, "the editor to quit")
+            assert app.state is None, "ctrl+q waited for the policy to be read"
     finally:
         gate.set()
 
@@ -494,10 +520,9 @@ async def test_ctrl_q_on_the_too_small_notice_quits_ahead_of_keys_waiting_for_it
         await pilot.resize_terminal(30, 8)
         gate.set()
         await app.loaded.wait()
-        await pilot.pause(0.3)
-        assert app.key_order.held  # `l5` waits for the notice to go
+        await until(lambda: app.key_order.held, "`l5` waiting for the notice to go")
         await burst(app, [("ctrl+q", None)])
-        await until(lambda: not app.is_running, "the editor to quit", timeout=3.0)
+        await until(lambda: not app.is_running, "the editor to quit")
 
 
 async def test_keys_still_held_as_the_editor_closes_end_it_without_a_traceback(
@@ -525,7 +550,7 @@ async def test_keys_still_held_as_the_editor_closes_end_it_without_a_traceback(
 
             monkeypatch.setattr(app, "_close_all", close_all_then_check)
             await burst(app, [("ctrl+q", None)])
-            await until(lambda: not app.is_running, "the editor to quit", timeout=10.0)
+            await until(lambda: not app.is_running, "the editor to quit")
     finally:
         gate.set()
     assert app.return_code == 0
