@@ -299,11 +299,12 @@ def test_conditions_dialog_by_keyboard_with_the_focus_always_visible(
     for _ in range(8):
         terminal.keys("Tab")
         runs: list[str] = []
-        deadline = time.monotonic() + 0.6
-        while time.monotonic() < deadline:
+        # At least 0.6 s, and until the focus shows: a busy machine draws it later.
+        sampled, deadline = time.monotonic() + 0.6, time.monotonic() + 15
+        while time.monotonic() < sampled or (not runs and time.monotonic() < deadline):
             runs += focused_text(terminal)
             time.sleep(0.05)
-        assert runs, f"nothing shows the focus after Tab:\n{terminal.screen()}"
+        assert runs, f"nothing showed the focus within 15 s of Tab:\n{terminal.screen()}"
         seen.append(" | ".join(dict.fromkeys(runs)))
     assert any("Add" in stop for stop in seen) and any("Apply" in stop for stop in seen), seen
 
