@@ -109,16 +109,24 @@ def is_redacted(value: Any) -> bool:
     return False
 
 
+# The largest refused message whose text a log line shows (redacted): reading one means parsing
+# it, and a refused message may be megabytes of tiny arrays or nested thousands deep.
+_SHOWN_MESSAGE_LIMIT = 64 << 10
+
+
 def redacted_message(raw: bytes | str, limit: int = 200) -> str:
     """A client's raw message fit for a log line: its JSON with the arguments' credentials
     redacted (`redact_arguments` over the whole message), cut after `limit` characters. Text
-    that is not JSON cannot be read for what is a credential: only its length is told."""
+    that is not JSON cannot be read for what is a credential, and a message over 64 KiB is not
+    read at all: only its length is told."""
+    size = len(raw)
+    if size > _SHOWN_MESSAGE_LIMIT:
+        return f"({size:,} bytes, not shown)"
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     try:
-        message = json.loads(text)
+        shown = json.dumps(redact_arguments(json.loads(text)), ensure_ascii=True, separators=(",", ":"))
     except (ValueError, RecursionError):
-        return f"({len(text):,} characters that are not JSON, not shown)"
-    shown = json.dumps(redact_arguments(message), ensure_ascii=True, separators=(",", ":"))
+        return f"({size:,} bytes that are not JSON the log can show, not shown)"
     return shown if len(shown) <= limit else shown[:limit] + "…"
 
 
