@@ -54,6 +54,9 @@ _ISSUED_CREDENTIAL = re.compile(
     r"|(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA)[A-Z0-9]{16}(?![A-Za-z0-9])"
     r"|(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{30}|github_pat_[A-Za-z0-9_]{20}|xox[abposr]-[A-Za-z0-9-]{10})"
 )
+# What each issued credential starts with: a pattern of literals is searched many times faster
+# than one with look-behinds, and most text holds none of them.
+_ISSUED_PREFIX = re.compile(r"eyJ|AKIA|ASIA|AGPA|AIDA|AROA|gh[pousr]_|github_pat_|xox[abposr]-")
 _QUERY_PARAMETER = re.compile(r"[?&]([^=&#?\s]{1,64})=[^&#\s]")
 _SECRET_PARAMETER = re.compile(r"token|secret|passw|api[-_]?key|apikey|auth|credential|signature|^key$|^sig$",
                                re.IGNORECASE)
@@ -61,7 +64,9 @@ _SECRET_PARAMETER = re.compile(r"token|secret|passw|api[-_]?key|apikey|auth|cred
 
 def holds_credential(text: str) -> bool:
     """Does `text` hold something that reads as a credential, whatever key it stands under?"""
-    if _CREDENTIAL_IN_TEXT.search(text) is not None or _ISSUED_CREDENTIAL.search(text) is not None:
+    if _CREDENTIAL_IN_TEXT.search(text) is not None:
+        return True
+    if _ISSUED_PREFIX.search(text) is not None and _ISSUED_CREDENTIAL.search(text) is not None:
         return True
     return any(_SECRET_PARAMETER.search(found.group(1)) for found in _QUERY_PARAMETER.finditer(text))
 
