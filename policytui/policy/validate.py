@@ -570,6 +570,7 @@ def _semantic_report(
     out = _Collector(positions)
     _check_counters(policy, out)
     _check_shadowed_rules(policy, out)
+    _check_credentials(policy, out)
     if tools is not None:
         _check_against_server(policy, tools, out)
     if isinstance(policy, PolicyView):
@@ -644,6 +645,35 @@ def _check_shadowed_rules(policy: PolicyLike, out: _Collector) -> None:
                 if getattr(rule, key):
                     out.add(where + (key,), f'the tool is denied (action "deny"), so its '
                             f'"{key}" rules never take effect', warning=True)
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, str)]
+    return []
+
+
+def _check_credentials(policy: PolicyLike, out: _Collector) -> None:
+    """A condition's value or a reason that holds a credential (a bearer token, a JWT, an AWS
+    key ID, a PEM block: the recording's rule, `policytui.redaction`): a policy is shared,
+    committed and exported, and a denial's reason, which quotes the condition, goes to the
+    agent, the audit log and recordings."""
+    from policytui.redaction import holds_credential
+
+    for name, rule in (policy.tools or {}).items():
+        where: Location = ("tools", name)
+        if isinstance(rule.reason, str) and holds_credential(rule.reason):
+            out.add(where + ("reason",), "the reason holds what looks like a credential; the agent, "
+                    "the audit log and recordings read the reason: take the credential out", warning=True)
+        for key in ("require", "deny_if", "require_approval_if"):
+            for i, condition in enumerate(getattr(rule, key) or []):
+                if any(holds_credential(text) for text in _strings(condition.value)):
+                    out.add(where + (key, i, "value"), "the value looks like a credential (a token, key "
+                            "or password); a policy is shared and exported, and a denial's reason quotes the "
+                            "value to the agent, the audit log and recordings: keep credentials out of the "
+                            "policy", warning=True)
 
 
 def _check_against_server(policy: PolicyLike, tools: list[ToolInfo], out: _Collector) -> None:
