@@ -126,3 +126,17 @@ def test_a_state_folder_named_that_is_not_there_is_said_not_shown_empty(tmp_path
         assert done.stderr == (f"policytui {command}: the state folder {missing} does not exist; "
                                "give the --state-dir the gateway was started with.\n")
     assert not missing.exists()
+
+
+def test_a_state_file_named_that_is_not_there_is_said_not_shown_empty(tmp_path: Path) -> None:
+    # A mistyped --state URL, as a mistyped --state-dir: the gateway creates its state file at
+    # start, so one that is not there is a typo, not a store where nothing waits.
+    missing = tmp_path / "state" / "stat.sqlite"
+    missing.parent.mkdir()
+    for command in ("approvals", "counters"):
+        done = cli(command, "--state", f"sqlite://{missing}")
+        assert done.returncode == 1, done.stdout
+        assert done.stdout == ""
+        assert done.stderr == (f"policytui {command}: the state file {missing} does not exist; "
+                               "give the --state the gateway was started with.\n")
+    assert not missing.exists()

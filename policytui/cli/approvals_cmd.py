@@ -102,7 +102,14 @@ def open_state(args: argparse.Namespace, command: str) -> Any:
                 print(f"policytui {command}: cannot open the state file {visible(str(file))}: "
                       f"{visible(str(ancestor))} is not a folder.", file=sys.stderr)
                 return 1
-            return None  # no gateway has used this file: nothing to show, nothing created
+            if args.state:
+                # Named on purpose, as a --state-dir: the gateway creates its state file at
+                # start, so one that is not there is a mistyped path, and "nothing is waiting"
+                # would hide the calls that are.
+                print(f"policytui {command}: the state file {visible(str(file))} does not exist; "
+                      "give the --state the gateway was started with.", file=sys.stderr)
+                return 1
+            return None  # $POLICYTUI_STATE before any gateway used it: nothing to show or create
     try:
         store = open_store(args.state, state_dir)
         store.check()
