@@ -45,3 +45,21 @@ def test_mypy_finds_nothing() -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_core_readme_names_is_the_core_the_contract_keeps() -> None:
+    """README's Development section lists the core packages; each is one the contract forbids
+    Textual in, and each package of the contract is listed."""
+    import re
+    import tomllib
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = re.search(r"The core \(`policytui/(\w+)`((?:, `\w+`)*)\)", readme)
+    assert listed, "README names no core packages"
+    names = {listed.group(1), *re.findall(r"`(\w+)`", listed.group(2))}
+    contract = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    kept = {module for c in contract["tool"]["importlinter"]["contracts"] for module in c["source_modules"]}
+    packages = {m.split(".")[1] for m in kept if (ROOT / "policytui" / m.split(".")[1]).is_dir()
+                and m.split(".")[1] != "serve"}
+    assert {f"policytui.{name}" for name in names} <= kept
+    assert packages <= names
