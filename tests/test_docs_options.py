@@ -74,3 +74,23 @@ def test_the_intercept_export_example_is_what_export_prints(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     assert done.stderr == shown
     assert (tmp_path / "policy.yaml").exists()
+
+
+def _anchors(doc: Path) -> set[str]:
+    """The anchors GitHub makes of a Markdown file's headings."""
+    headings = re.findall(r"^#+ (.+)$", doc.read_text(encoding="utf-8"), re.M)
+    return {re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-") for heading in headings}
+
+
+@pytest.mark.parametrize("doc", DOCS)
+def test_every_link_between_the_docs_leads_somewhere(doc: str) -> None:
+    path = ROOT / doc
+    broken = []
+    for link in re.findall(r"\]\(([^)\s]+)\)", path.read_text(encoding="utf-8")):
+        if link.startswith(("http://", "https://")):
+            continue
+        file, _, anchor = link.partition("#")
+        target = path.parent / file if file else path
+        if not target.exists() or (anchor and target.suffix == ".md" and anchor not in _anchors(target)):
+            broken.append(link)
+    assert not broken, broken
