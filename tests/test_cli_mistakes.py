@@ -660,3 +660,28 @@ def test_the_largest_limit_is_accepted_by_validate_and_check(tmp_path: Path) -> 
     policy = _policy(tmp_path, {"version": "1", "default": "deny", "tools": {"t": {"limits": [limit]}}})
     assert run(tmp_path, "validate", str(policy)).returncode == 0
     assert run(tmp_path, "check", str(policy), "t").returncode == 0
+
+
+@pytest.mark.servers
+def test_a_listen_port_in_use_is_a_start_failure_before_the_server_starts(tmp_path: Path, everything: Path) -> None:
+    policy = _policy(tmp_path, {"version": "1", "default": "allow"})
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        result = run(tmp_path, "gateway", "--policy", str(policy), "--listen", f"127.0.0.1:{port}",
+                     "--audit", str(tmp_path / "audit.jsonl"), "--", str(everything), "stdio")
+    finally:
+        taken.close()
+    _one_sentence(result, 1, f"policytui gateway: cannot listen on 127.0.0.1 port {port}: it is in use")
+    # Said before the server is started: no probe of the server in the audit log.
+    assert not (tmp_path / "audit.jsonl").exists() or (tmp_path / "audit.jsonl").read_text() == ""
+
+
+def test_a_listen_host_that_is_not_an_address_is_a_usage_error(tmp_path: Path) -> None:
+    policy = _policy(tmp_path, {"version": "1", "default": "allow"})
+    (tmp_path / "tokens.json").write_text(json.dumps({"0123456789abcdef0123": "ci"}), encoding="utf-8")
+    result = run(tmp_path, "gateway", "--policy", str(policy), "--listen", "no-such-host.invalid:8765",
+                 "--tokens", "tokens.json", "--", "true")
+    _one_sentence(result, 2, "--listen no-such-host.invalid is not an address of this machine")

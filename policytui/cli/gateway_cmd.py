@@ -115,6 +115,41 @@ def _listen(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
+def _bind(host: str, port: int) -> list[Any] | str:
+    """Listening sockets on every address HOST names (as the HTTP server would open them), or
+    the sentence that says why it cannot listen. A HOST that names no address of this machine
+    is a wrong command line (UsageError)."""
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror:
+        raise UsageError(f"--listen {host} is not an address of this machine") from None
+    sockets: list[socket.socket] = []
+    for family, kind, proto, _name, address in dict.fromkeys(infos):
+        sock = socket.socket(family, kind, proto)
+        sockets.append(sock)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind(address)
+            sock.listen(2048)
+        except OSError as exc:
+            for each in sockets:
+                each.close()
+            if exc.errno == errno.EADDRINUSE:
+                reason = "it is in use"
+            elif exc.errno == errno.EADDRNOTAVAIL:
+                raise UsageError(f"--listen {host} is not an address of this machine") from None
+            else:
+                reason = exc.strerror or "refused"
+            return f"cannot listen on {host} port {port}: {reason}"
+        sock.setblocking(False)
+    return sockets
+
+
 def _positive(name: str, value: float) -> float:
     if not value > 0:
         raise UsageError(f"{name} must be a positive number of seconds")
@@ -197,6 +232,12 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(visible(str(exc))) from None
     if listen is not None and tokens is None and not is_loopback(listen[0]):
         raise UsageError("listening on a non-loopback address needs --tokens, so that strangers cannot call tools")
+    # The address is taken now, before the state store is opened or the server started: a
+    # port in use is one sentence and exit 1, not a server started for nothing (and, through
+    # the HTTP server's own exit, a gateway that ended with 0 as if stopped).
+    sockets = _bind(*listen) if listen is not None else None
+    if isinstance(sockets, str):
+        return _fail(sockets)
 
     _pass_environment(spec)
 
@@ -243,6 +284,7 @@ def run(args: argparse.Namespace) -> int:
         state_fail_open=args.state_fail_mode == "open",
         record=record,
         pin=args.pin,
+        listen_sockets=sockets,
         # The clients' bearer tokens are credentials too: whoever reads one calls as its grant.
         record_secrets=(*_recording_secrets(spec), *(tokens or {})) if record is not None else (),
         server_secrets=tuple(spec.credentials()),

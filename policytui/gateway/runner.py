@@ -50,6 +50,9 @@ class GatewayConfig:
     server_name: str = ""
     audit: Path | str | None = None  # a file, "-" for standard error, None for no audit log
     listen: tuple[str, int] | None = None  # None: serve on stdin/stdout
+    # Over HTTP: the sockets already listening on `listen` (taken before anything started, so
+    # a port in use is said first); None: the HTTP server opens them itself.
+    listen_sockets: list[Any] | None = field(default=None, repr=False)
     tokens: dict[str, str] | None = field(default=None, repr=False)
     grant: str = "default"
     approval_timeout: float = 120.0
@@ -396,7 +399,7 @@ async def _serve_http(
     try:
         async with anyio.create_task_group() as tg:
             tg.start_soon(announce)
-            await uv_server.serve()
+            await uv_server.serve(sockets=config.listen_sockets)
             tg.cancel_scope.cancel()
     finally:
         # `stop.http` stays: a signal from here on finds nothing more to stop, and the gateway
