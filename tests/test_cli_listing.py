@@ -442,3 +442,24 @@ def test_broken_tools_are_numbered_by_their_place_in_the_servers_list(tmp_path: 
         "Broken tool #3 'a_tool': tool 'a_tool' is listed more than once",
         "Broken tool #5 'b_tool': tool 'b_tool' is listed more than once",
     ], result.stdout + result.stderr
+
+
+def test_check_with_the_servers_tools_denies_a_tool_it_does_not_list_as_the_gateway_does(tmp_path: Path) -> None:
+    """The gateway answers a call for a tool the server does not list itself (rule server.tools,
+    never forwarded, whatever the policy): check, given that list, decides the same, even
+    under a policy that allows every tool."""
+    assert run("snapshot", "kestra", "--offline", "-o", "tools.json", cwd=tmp_path).returncode == 0
+    (tmp_path / "allow.json").write_text('{"version": "1", "default": "allow"}', encoding="utf-8")
+    typo = run("check", "allow.json", "list_flow", "--tools", "tools.json", cwd=tmp_path)
+    assert typo.returncode == 1, typo.stdout
+    assert typo.stdout.splitlines()[:3] == [
+        "denied: the server does not list this tool",
+        "rule: server.tools",
+        "agent sees: the server's own answer to a tool it does not have, as for a hidden tool",
+    ]
+    assert "did you mean 'find_flow'" in typo.stdout
+    as_json = json.loads(run("check", "allow.json", "list_flow", "--tools", "tools.json", "--json",
+                             cwd=tmp_path).stdout)
+    assert (as_json["outcome"], as_json["rule"]) == ("denied", "server.tools")
+    # A tool the server lists is decided by the policy, as before.
+    assert run("check", "allow.json", "find_flow", "--tools", "tools.json", cwd=tmp_path).returncode == 0

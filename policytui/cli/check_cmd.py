@@ -32,8 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="what a human answered, for a call that needs approval (default: no "
                         "answer yet, so such a call is decided as waiting for approval)")
     parser.add_argument("--tools", metavar="TOOLS.json",
-                        help="the server's tool list (a snapshot, or a JSON list of tools): say "
-                        "so when TOOL is not one of them")
+                        help="the server's tool list (a snapshot, or a JSON list of tools): a "
+                        "TOOL not on it is denied as the gateway denies it (rule server.tools), "
+                        "with a hint at the name meant")
     parser.add_argument("--pin", action="store_true",
                         help="decide as `gateway --pin` does, whatever the policy says (default: "
                         "pin only when the policy's x-policytui.pin is true): a call to a tool the "
@@ -77,7 +78,14 @@ def run(args: argparse.Namespace) -> int:
     # The view reads like the model (the attributes `decide` uses); the decision is the
     # gateway's own function either way, after the gateway's own pinning check.
     drift, unknown = pinned(cast("Policy", policy), args.tool, tools, forced=args.pin)
-    if drift is not None:
+    unlisted = tools is not None and args.tool not in {tool.name for tool in tools}
+    if unlisted:
+        # The gateway answers a tool the server does not list itself, before any rule or pin,
+        # as the server answers it (so it cannot be told from a hidden one), and never sends it.
+        from policytui.gateway.unknown import UNLISTED_REASON, UNLISTED_RULE
+
+        decision = Decision(Outcome.DENIED, UNLISTED_REASON, UNLISTED_RULE)
+    elif drift is not None:
         from policytui.gateway.pins import PIN_RULE
 
         decision = Decision(Outcome.DENIED, drift, PIN_RULE)
@@ -97,7 +105,9 @@ def run(args: argparse.Namespace) -> int:
         verdict = decision.outcome.value
         out(f"{verdict}: {visible(decision.reason)}" if decision.reason else verdict)
         out(f"rule: {visible(decision.rule)}")
-        if decision.outcome in (Outcome.DENIED, Outcome.HIDDEN):
+        if unlisted:
+            out("agent sees: the server's own answer to a tool it does not have, as for a hidden tool")
+        elif decision.outcome in (Outcome.DENIED, Outcome.HIDDEN):
             out(f"agent sees: {visible(decision.agent_text())}")
         if unknown:
             out(f"pinning: {visible(unknown)}")

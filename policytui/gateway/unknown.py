@@ -24,6 +24,11 @@ from policytui.decision import Decision, Outcome
 from policytui.gateway.audit import AuditLog, args_digest, utc_now_iso
 from policytui.gateway.enforcer import UpstreamFailure, denied_result
 
+# How a call for a tool the server does not list is audited (and decided by `policytui check`
+# given the server's tools).
+UNLISTED_RULE = "server.tools"
+UNLISTED_REASON = "the server does not list this tool"
+
 log = logging.getLogger("policytui.gateway")
 
 INVALID_PARAMS = -32602
@@ -140,8 +145,8 @@ class UnknownTools:
             "session": caller.session,
             "tool": tool,
             "decision": "denied",
-            "rule": "server.tools",
-            "reason": "the server does not list this tool",
+            "rule": UNLISTED_RULE,
+            "reason": UNLISTED_REASON,
             "args_sha256": args_digest(args),
             "ms": 0.0,
         }
