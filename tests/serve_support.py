@@ -51,7 +51,7 @@ class Served:
     def __init__(self, argv: list[str], *, cwd: Path, env: dict[str, str] | None = None,
                  prefix: list[str] | None = None) -> None:
         self.process = subprocess.Popen(
-            [*(prefix or []), *DEFAULT_SIGNALS, POLICYTUI, "serve", *argv],
+            [*DEFAULT_SIGNALS, *(prefix or []), POLICYTUI, "serve", *argv],
             cwd=cwd, env={**os.environ, **(env or {})}, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
         )
