@@ -554,3 +554,22 @@ async def test_keys_still_held_as_the_editor_closes_end_it_without_a_traceback(
     finally:
         gate.set()
     assert app.return_code == 0
+
+async def test_a_key_that_reaches_the_editor_as_it_closes_ends_it_without_a_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A key still on its way when the editor is closed (a held key handed on comes back up to
+    the editor a message later) can reach it once its screens are gone, when the closing runs
+    beside the editor's own message loop (as in Textual's run_test): looking for the focus
+    there raised ScreenStackError. Now the key goes nowhere."""
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        close_all = app._close_all
+
+        async def close_all_then_a_key() -> None:
+            await close_all()
+            app.post_message(events.Key("a", "a"))
+            await asyncio.sleep(0.1)  # the editor's loop runs on meanwhile
+
+        monkeypatch.setattr(app, "_close_all", close_all_then_a_key)
+    assert app.return_code in (None, 0)

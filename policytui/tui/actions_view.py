@@ -69,6 +69,10 @@ class ViewActions(EditorBase):
             table.cursor = 0
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.Paste)) and not self.screen_stack:
+            # The editor is closing and its screens are gone: a key still on its way (a held
+            # one handed on comes back up a message later) has nowhere to go.
+            return
         # Esc and a letter in one read are two keys, not Alt+letter; a key from the terminal
         # while a dialog opens waits for the dialog (tui/key_order.py).
         split = escape_then_key(event)
