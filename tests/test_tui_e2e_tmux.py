@@ -147,7 +147,7 @@ class Terminal:
             time.sleep(0.05)
         return None
 
-    def wait(self, what: str, condition: Callable[[str], bool], timeout: float = 15.0) -> str:
+    def wait(self, what: str, condition: Callable[[str], bool], timeout: float = 30.0) -> str:
         """Poll the screen until `condition(screen)` holds; fail with the screen shown."""
         screen = self.poll(condition, timeout)
         if screen is None:
@@ -157,13 +157,13 @@ class Terminal:
                         f"keys and screens (top lines), oldest first:\n{history}")
         return screen
 
-    def wait_text(self, text: str, timeout: float = 15.0) -> str:
+    def wait_text(self, text: str, timeout: float = 30.0) -> str:
         return self.wait(repr(text), lambda screen: text in screen, timeout)
 
     def exited(self) -> bool:
         return self.status_file.exists() or self.fmt("#{pane_dead}") == "1"
 
-    def wait_exit(self, timeout: float = 10.0) -> int:
+    def wait_exit(self, timeout: float = 30.0) -> int:
         """The program's exit status, once it has exited."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -207,9 +207,9 @@ def select_tool(term: Terminal, name: str, hidden: str) -> None:
     / key, and letters typed before that would reach the table as commands.
     """
     term.keys("/")
-    for _attempt in range(5):
+    for _attempt in range(10):  # 30 s in all, for a busy machine
         term.keys("C-u")
-        if term.poll(lambda s: FILTER_PLACEHOLDER in s, timeout=1.0) is not None:
+        if term.poll(lambda s: FILTER_PLACEHOLDER in s, timeout=3.0) is not None:
             break
     else:
         pytest.fail(f"the filter box never came up empty; the terminal shows:\n{term.screen()}")
