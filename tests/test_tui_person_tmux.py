@@ -153,12 +153,14 @@ def test_a_dialogs_answers_are_in_the_palette(terminal: Terminal, tmp_path: Path
 
 def test_ctrl_q_while_the_server_starts_exits_at_once_and_stops_it(terminal: Terminal, tmp_path: Path) -> None:
     pid_file = tmp_path / "server.pid"
-    # A server that never answers: it writes its pid and sleeps.
-    server = ["sh", "-c", f"echo $$ > {pid_file}; exec sleep 100"]
+    # A server that never answers: it writes its pid (whole: the file appears once written)
+    # and sleeps.
+    server = ["sh", "-c", f"echo $$ > {pid_file}.new && mv {pid_file}.new {pid_file}; exec sleep 100"]
     terminal.start([*policytui(), "connect", "--policy", str(tmp_path / "p.json"), "--", *server], cwd=tmp_path)
     terminal.wait("the loading screen", lambda s: "listing its tools" in s, timeout=20)
-    deadline = time.monotonic() + 10
-    while not pid_file.exists() and time.monotonic() < deadline:
+    deadline = time.monotonic() + 30
+    while not pid_file.exists():
+        assert time.monotonic() < deadline, "the server did not start"
         time.sleep(0.05)
     server_pid = int(pid_file.read_text().strip())
     time.sleep(1.0)  # well into the start, as a person who gives up waiting

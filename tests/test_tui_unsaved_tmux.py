@@ -214,11 +214,13 @@ def test_an_editor_its_closed_terminal_left_running_stops_on_sigterm(
     and SIGTERM no longer ended it or its server. It ends at once, and stops the server."""
     pid_file = tmp_path / "server.pid"
     shell = open_a_shell(terminal, tmp_path)
-    server = ["sh", "-c", f"echo $$ > {shlex.quote(str(pid_file))}; exec sleep 100"]
+    # Its pid, whole: the file appears once written.
+    server = ["sh", "-c", f"echo $$ > {shlex.quote(str(pid_file))}.new && mv {shlex.quote(str(pid_file))}.new "
+              f"{shlex.quote(str(pid_file))}; exec sleep 100"]
     command = [*policytui(), "connect", "--policy", str(tmp_path / "policy.json"), "--", *server]
     pid = run_in_the_shell(terminal, shell, "trap '' HUP; " + shlex.join(command))
     terminal.wait("the loading screen", lambda s: "listing its tools" in s, timeout=30)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while not pid_file.exists():
         assert time.monotonic() < deadline, "the server did not start"
         time.sleep(0.05)
