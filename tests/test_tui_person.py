@@ -120,23 +120,31 @@ async def test_require_conditions_show_in_the_table_and_nothing_is_cut_when_ther
 
 
 async def test_keys_typed_while_loading_never_reach_a_hidden_filter(policy_path: Path) -> None:
-    import time as clock
+    import threading
 
     listing = kestra()
+    typed = threading.Event()
 
     def slow() -> object:
-        clock.sleep(1.0)  # a server that takes a second to list its tools
+        # A server that answers only after the keys were typed (a fixed second of listing
+        # was over before the keys came, on a busy machine).
+        typed.wait(30)
         return listing
 
     app = make_app(policy_path=policy_path, load_listing=slow, target_label="slow")  # type: ignore[arg-type]
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.2)
-        await pilot.press("slash", "x", "a")
-        await ready(pilot)
-        await pilot.pause(0.2)
-        assert app.row_filter.text == "" and not app.query_one("#filter").display
-        assert isinstance(app.focused, ToolTable)
-        assert "39 tools" in screen_text(app) and "shown)" not in screen_text(app)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause(0.2)
+            await pilot.press("slash", "x", "a")
+            assert app.state is None, "the tools were listed before the keys were typed"
+            typed.set()
+            await ready(pilot)
+            await pilot.pause(0.2)
+            assert app.row_filter.text == "" and not app.query_one("#filter").display
+            assert isinstance(app.focused, ToolTable)
+            assert "39 tools" in screen_text(app) and "shown)" not in screen_text(app)
+    finally:
+        typed.set()
 
 
 async def test_the_try_panel_reads_arguments_as_the_gateway_does(policy_path: Path) -> None:
