@@ -212,9 +212,9 @@ async def test_a_held_call_timed_out_while_the_state_file_is_locked_is_denied_as
     # Time enough to see the call held and lock the file before it times out, each of which
     # starts a process: seconds on a loaded machine.
     async with stdio_gateway(tmp_path, POLICY, flows_server(tmp_path), "--approvals", "queue",
-                             "--approval-timeout", "20") as gw:
+                             "--approval-timeout", "30") as gw:
         await gw.send(delete(5, "a"))
-        expires = await until_held(tmp_path, "a", seconds=15)
+        expires = await until_held(tmp_path, "a", seconds=25)
         with locked(state_file(tmp_path)) as locker:
             assert gw.raw_answer(5) is None, "the call timed out before the file was locked"
             # Past the time-out: the gateway waits for the file to write it.
