@@ -339,13 +339,19 @@ async def test_calls_waiting_behind_a_refund_for_a_locked_state_file_give_up_at_
                 process.stdin.close()
             else:
                 process.send_signal(getattr(signal, how))
-            await asyncio.wait_for(process.wait(), 30)
+            # Gone for its client when its output ends. The process itself then exits; after
+            # the client left, Python's own clean-up comes first, which alone took seconds on a
+            # loaded machine (a signal ends the process without it).
+            await asyncio.wait_for(process.stdout.read(), 30)
             stopped = time.monotonic() - started
+            await asyncio.wait_for(process.wait(), 30)
     finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
     assert stopped < BUSY_TIMEOUT - 2, f"the gateway took {stopped:.2f} s to end"
+    # Nothing waited out the lock on the way out either: the refund would have said so.
+    assert "stayed locked" not in (tmp_path / "gateway.log").read_text(encoding="utf-8")
     # Fail closed: the server read the warm-up and the refused call, nothing of those waiting.
     sent = [json.loads(line)["name"] for line in received.read_text(encoding="utf-8").splitlines()]
     assert [name for name in sent if name in ("work", "refused")] == ["work", "refused"]  # not the gateway's probe
