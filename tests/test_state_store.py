@@ -284,6 +284,60 @@ def test_a_budget_of_zero_never_charges(store: StateStore, pair: bool) -> None:
     assert {u.counter for u in store.usage()} == set()
 
 
+def test_an_idle_store_leaves_the_index_alone_until_the_log_is_written_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the log is moved into the file, the store's own thread checkpoints no more until
+    some process writes again: each checkpoint reads the shared-memory index through its
+    mapping, and another program may cut the index short at any moment (a clean-up, `truncate`),
+    which kills a process reading past its end (SIGBUS). An idle gateway read it every second."""
+    import threading
+
+    from policytui.gateway.store import sqlite as sqlite_store
+
+    checkpoints: list[float] = []
+    connect = sqlite_store.sqlite3.connect
+
+    class Counting:
+        """The checkpointing thread's connection, counting its checkpoints."""
+
+        def __init__(self, db: Any) -> None:
+            self.db = db
+
+        def execute(self, sql: str, *args: Any) -> Any:
+            if "wal_checkpoint" in sql:
+                checkpoints.append(time.monotonic())
+            return self.db.execute(sql, *args)
+
+        def close(self) -> None:
+            self.db.close()
+
+    def counting_connect(*args: Any, **kwargs: Any) -> Any:
+        db = connect(*args, **kwargs)
+        return Counting(db) if threading.current_thread().name == "policytui-state-checkpoint" else db
+
+    def until(check: Any, what: str) -> None:
+        deadline = time.monotonic() + 30
+        while not check():
+            assert time.monotonic() < deadline, f"waited 30 s for {what}"
+            time.sleep(0.05)
+
+    monkeypatch.setattr(sqlite_store, "LEASE_UNITS", 0)  # every charge a write of the log
+    monkeypatch.setattr(sqlite_store.sqlite3, "connect", counting_connect)
+    store = SQLiteStore(tmp_path / "state.sqlite", policy="p")
+    try:
+        budget = _budget("c", 1_000)
+        assert store.reserve((budget,)).allowed
+        until(lambda: store._checkpointer.done >= 1, "the charge to be checkpointed")
+        made = len(checkpoints)
+        time.sleep(3 * sqlite_store.CHECKPOINT_SECONDS)  # three rounds, idle
+        assert len(checkpoints) == made, "checkpoints while nothing was written"
+        assert store.reserve((budget,)).allowed
+        until(lambda: len(checkpoints) > made, "a checkpoint of the next charge")
+    finally:
+        store.close()
+
+
 def test_the_write_ahead_log_is_checkpointed_off_the_charging_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A commit never pays for a checkpoint (an fsync that stalls the call and every call queued
     behind it on the event loop): the store's own thread moves the log into the database file

@@ -974,17 +974,31 @@ class _Checkpointer(threading.Thread):
             return  # SQLite's own checkpoints at SAFETY_NET_PAGES take over
         try:
             db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
+            # The log's size and time of change when a checkpoint last moved all of it. Until
+            # some process writes it again there is nothing to move, and the index is left
+            # alone: an idle gateway reads no mapping another program may cut short meanwhile
+            # (between the checks below and the checkpoint, which would kill the process).
+            moved_all: tuple[int, int] | None = None
             while not self._stop_event.wait(CHECKPOINT_SECONDS):
                 identity, index_size = _on_disk(self.path)
                 if (identity != self.identity or index_size % INDEX_REGION or not index_size
                         or _index_barred(self.path, identity[-1])):
                     continue  # a write to the index cut short or barred would kill the process
                 try:
-                    _busy, logged, moved = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    st = os.stat(f"{self.path}-wal")
+                except OSError:
+                    continue  # gone: the store opens the files on disk at its next operation
+                log_now = (st.st_size, st.st_mtime_ns)
+                if log_now == moved_all:
+                    continue
+                try:
+                    busy, logged, moved = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                 except sqlite3.Error:
                     continue  # the file is busy or gone: try again next round
                 if logged > 0 and moved > 0:
                     self.done += 1
+                # A write since the stat above makes the log differ next round: checked again.
+                moved_all = log_now if not busy and moved == logged else None
         finally:
             db.close()
 
