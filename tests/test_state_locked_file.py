@@ -97,6 +97,11 @@ async def gateway(folder: Path, everything: Path) -> AsyncIterator[tuple[Client,
             yield client, gw
 
 
+# How long an answer may take, the first one (the gateway and its server starting) included:
+# tens of seconds on a loaded machine. A gateway that never answers still fails the test.
+ANSWER_SECONDS = 120
+
+
 @contextmanager
 def locked(path: Path, code: str = LOCKER, *args: str) -> Iterator[subprocess.Popen[str]]:
     """Another process holding the state file's write lock (by `code`, given the file and
@@ -252,7 +257,7 @@ async def test_a_gateway_stopped_while_a_limited_call_waits_for_a_locked_state_f
     async def ask(message: dict[str, Any]) -> dict[str, Any]:
         assert process.stdin is not None and process.stdout is not None
         process.stdin.write((json.dumps(message) + "\n").encode())
-        return dict(json.loads(await asyncio.wait_for(process.stdout.readline(), 30)))
+        return dict(json.loads(await asyncio.wait_for(process.stdout.readline(), ANSWER_SECONDS)))
 
     try:
         await ask({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
@@ -312,7 +317,7 @@ async def test_calls_waiting_behind_a_refund_for_a_locked_state_file_give_up_at_
     async def answer(request_id: int) -> dict[str, Any]:
         assert process.stdout is not None
         while request_id not in answers:
-            message = json.loads(await asyncio.wait_for(process.stdout.readline(), 30))
+            message = json.loads(await asyncio.wait_for(process.stdout.readline(), ANSWER_SECONDS))
             answers[message["id"]] = message
         return answers[request_id]
 
