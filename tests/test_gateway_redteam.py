@@ -569,6 +569,14 @@ async def test_hole_approval_form_hides_the_arguments_the_server_runs_with(tmp_p
             )
 
 
+async def until_logged(tmp: Path, text: str) -> None:
+    """Wait until the gateway's log (in `tmp`) says `text`: a reload logs each change it reads."""
+    log = tmp / "gateway.log"
+    async with asyncio.timeout(30):
+        while text not in log.read_text(encoding="utf-8"):
+            await asyncio.sleep(0.05)
+
+
 async def test_a_policy_made_invalid_or_missing_denies_every_call_until_a_valid_one_returns(tmp_path: Path) -> None:
     """A policy file that no longer validates denies every call (fail closed), audited.
 
@@ -585,7 +593,7 @@ async def test_a_policy_made_invalid_or_missing_denies_every_call_until_a_valid_
             {**FLOWS_POLICY, "tools": {"list_flows": {"action": "deny"}}, "default": "maybe"}
         )
         policy.write_text(broken, encoding="utf-8")
-        await asyncio.sleep(1.5)  # several reload intervals
+        await until_logged(tmp_path, "is not a valid policy")  # read by the reload that comes each second
         for request_id in (2, 3):
             await gw.send(call(request_id, "list_flows", {"namespace": "after-invalid"}))
             answer = await gw.answer(request_id)
@@ -593,14 +601,14 @@ async def test_a_policy_made_invalid_or_missing_denies_every_call_until_a_valid_
             text = answer["result"]["content"][0]["text"]
             assert str(policy) in text and "not a valid policy" in text and "maybe" in text
         policy.write_text(json.dumps(FLOWS_POLICY), encoding="utf-8")
-        await asyncio.sleep(1.0)
+        await until_logged(tmp_path, "valid again")
         await gw.send(call(4, "list_flows", {"namespace": "valid-again"}))
         assert await gw.answer(4)
         policy.unlink()
         await asyncio.sleep(0.5)  # within the grace for an editor's rename
         await gw.send(call(5, "list_flows", {"namespace": "missing-briefly"}))
         assert await gw.answer(5)
-        await asyncio.sleep(2.5)
+        await until_logged(tmp_path, "is missing")  # once the grace is over
         await gw.send(call(6, "list_flows", {"namespace": "missing-for-long"}))
         answer = await gw.answer(6)
         assert answer is not None and "is missing" in answer["result"]["content"][0]["text"]

@@ -301,6 +301,12 @@ async def test_reload_applies_good_files_and_denies_every_call_while_the_file_is
             await anyio.sleep(0.1)
         raise AssertionError("the new policy never came into force")
 
+    async def until_logged(text: str) -> None:
+        """Wait until the gateway's reload has logged `text` (each change is logged as it is read)."""
+        with anyio.fail_after(30):
+            while text not in run.log.read_text(encoding="utf-8"):
+                await anyio.sleep(0.05)
+
     upstream = [str(everything), "stdio"]
     async with gateway(tmp_path, policy, upstream, "--reload-interval", "0.1", on_message=on_message) as (client, run):
         assert not (await client.call_tool("echo", {"message": "a"})).is_error
@@ -309,12 +315,12 @@ async def test_reload_applies_good_files_and_denies_every_call_while_the_file_is
 
         # A broken file denies every call (fail closed), naming the file and the problem.
         policy.write_text('{"version": "1", "default": "allow", "tools": {"echo": {"acton": "allow"}}}', encoding="utf-8")
-        await anyio.sleep(0.6)
+        await until_logged("acton")
         for tool, args in (("echo", {"message": "c"}), ("get-sum", {"a": 1, "b": 2})):
             text = _text(await client.call_tool(tool, args))
             assert text.startswith(f"[POLICY DENIED] the policy file {policy} is not a valid policy") and "acton" in text
         policy.write_text("{ not json", encoding="utf-8")
-        await anyio.sleep(0.6)
+        await until_logged("invalid JSON")
         assert "invalid JSON" in _text(await client.call_tool("get-sum", {"a": 1, "b": 2}))
         log = run.log.read_text(encoding="utf-8")
         assert "acton" in log and "every call is denied" in log
