@@ -511,15 +511,21 @@ def inspect_schema(schema: Any, nested: bool = False) -> SchemaFacts:
             if type(prop) is not dict or type(name) is not str:
                 continue
             description = prop.get("description")
-            kind = prop.get("type")
-            # Slicing a short string returns it as is, so this allocates only for long ones
-            # (and keeps huge hostile strings out of the cache).
-            flags = _property_flags(
-                name[:100],
-                description[:_DESCRIPTION_WINDOW] if type(description) is str else "",
-                kind == "boolean",
-                kind is None or kind == "string" or isinstance(kind, list),  # see _is_textual
-            ) & _INTERESTING
+            if type(description) is not str or not description:
+                # Without a description (a third of real arguments) only the name speaks: what
+                # `_property_flags` would return, from the table of names alone, which keeps
+                # the pairs' table for the arguments that describe themselves.
+                flags = _traits_of(name[:100]) & _INTERESTING
+            else:
+                kind = prop.get("type")
+                # Slicing a short string returns it as is, so this allocates only for long
+                # ones (and keeps huge hostile strings out of the cache).
+                flags = _property_flags(
+                    name[:100],
+                    description[:_DESCRIPTION_WINDOW],
+                    kind == "boolean",
+                    kind is None or kind == "string" or isinstance(kind, list),  # _is_textual
+                ) & _INTERESTING
             if flags:
                 said.append((name, prop, flags))
         if (not said and "oneOf" not in schema and "anyOf" not in schema
