@@ -1,6 +1,7 @@
 """The agent-facing side as a JSON-RPC relay, without the SDK's server layer.
 
-Every stdio client is served here, and every HTTP session through `HttpSession`
+Every stdio client is served here (through a pipe, a socket, a terminal or a file:
+`policytui.gateway.stdio`), and every HTTP session through `HttpSession`
 (`policytui.gateway.http_relay`), which routes the same relay's writes to HTTP; requests of
 MCP 2026-07-28 clients are served per request (`policytui.gateway.modern`). Each line is framed on `\n`, parsed once and checked by the
 wire rules of `policytui.gateway.wire` (a refused message gets a JSON-RPC error and a debug-log
@@ -151,6 +152,8 @@ class StdioRelay:
         reader: LineFeed,
         writer: asyncio.StreamWriter,
         initialize: Callable[[dict[str, Any]], dict[str, Any]],
+        *,
+        answer_at_end: bool = False,
     ) -> None:
         self.gateway = gateway
         self.reader = reader
@@ -175,6 +178,10 @@ class StdioRelay:
         # The tasks serving 2026-07-28 requests: not what `busy` means.
         self._modern: set[Any] = set()
         self._closed = False
+        # Whether the end of the input is the end of the requests (a file, a terminal), each
+        # then answered before serving ends, rather than the client leaving (a pipe, a socket).
+        self.answer_at_end = answer_at_end
+        self._input_ended = False
         self._server_info_cache: dict[str, Any] | None = None
 
     # Writing ----------------------------------------------------------------------------------
@@ -265,7 +272,8 @@ class StdioRelay:
     # Reading ----------------------------------------------------------------------------------
 
     async def serve(self) -> None:
-        """Serve until the client closes standard input."""
+        """Serve until the client closes standard input (with `answer_at_end`, until each
+        request read before the end of the input is answered too)."""
         self.gateway.attach(self)
         upstream = self.gateway.upstream
         # Progress under the client's own token comes back from a server started as a command
@@ -283,6 +291,9 @@ class StdioRelay:
                         await self._receive(line)
                     if self._closed:
                         break
+                else:
+                    if self.answer_at_end:
+                        await self._answer_what_was_read()
             except (ConnectionError, OSError) as exc:  # a reset
                 log.error("reading from the client failed: %s", type(exc).__name__)
         finally:
@@ -312,6 +323,26 @@ class StdioRelay:
             if tasks:
                 with anyio.CancelScope(shield=True), anyio.move_on_after(10):
                     await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _answer_what_was_read(self) -> None:
+        """The input ended and it was a file or a terminal: no client is leaving, its requests
+        are simply all read. Each one in progress is answered before serving ends, for as long
+        as the output takes answers. The client can no longer answer the gateway's own requests:
+        those fail at once (an approval it was to be asked goes to the approvals queue)."""
+        self._input_ended = True
+        for future in self._outbound.values():
+            if not future.done():
+                future.set_exception(ClientRequestError("the client's input ended"))
+        while not self._client_gone():
+            tasks = set(self._tasks)
+            inline = any(isinstance(call, inline_call.InlineCall) for call in self._inflight.values())
+            if not tasks and not inline:
+                return
+            # An inline call has no task to wait for: it leaves `_inflight` when it is answered.
+            if tasks:
+                await asyncio.wait(tasks, timeout=0.01 if inline else 0.1)
+            else:
+                await asyncio.sleep(0.01)
 
     def _serve_now(self, line: bytes) -> bool:
         """Serve a client's line in the callback that read it when that settles it: a
@@ -693,6 +724,8 @@ class StdioRelay:
         """Send the client a request of the gateway's own and wait for its result."""
         if self._closed:
             raise ClientRequestError("the client is gone")
+        if self._input_ended:
+            raise ClientRequestError("the client's input ended: it cannot answer")
         self._next_id += 1
         request_id = self._next_id
         future: asyncio.Future[tuple[Any, Any]] = asyncio.get_running_loop().create_future()

@@ -286,9 +286,10 @@ async def _on_signals(
                     stop.signum = signum  # the exit code is the first signal's
                 stop()
                 if stop.http is None:
-                    # Over stdio (or before HTTP serving began) the SDK may read standard input
-                    # in a thread that no cancellation reaches; stop the server behind us, then
-                    # leave. Shielded: serving ending meanwhile must not undo the handlers first.
+                    # Over stdio (or before HTTP serving began) a terminal or a file may be
+                    # read in a thread that a slow read keeps from ending; stop the server
+                    # behind us, then leave. Shielded: serving ending meanwhile must not undo
+                    # the handlers first.
                     with anyio.CancelScope(shield=True):
                         upstream.stop()
                         with anyio.move_on_after(10):
@@ -302,25 +303,17 @@ async def _on_signals(
 
 
 async def _serve_stdio(gateway: Gateway, server: Any) -> None:
-    """Serve the one client on standard input/output.
-
-    When the standard streams are pipes or sockets (as an MCP client starts the gateway), every
-    line goes through the JSON-RPC relay and its wire rules. A terminal or a file is served by
-    the SDK's server instead, so a terminal's file flags are never changed.
-    """
+    """Serve the one client on standard input/output: every line, whether it comes through a
+    pipe, a socket, a terminal or a file, goes through the JSON-RPC relay and its wire rules
+    (`policytui.gateway.stdio`)."""
     from policytui.gateway.relay import StdioRelay
-    from policytui.gateway.stdio import stdio_pipes
+    from policytui.gateway.stdio import stdio_streams
 
     log.info("serving MCP on standard input/output")
-    async with stdio_pipes() as pipes:
-        if pipes is None:
-            from mcp.server.stdio import stdio_server
-
-            async with stdio_server() as (read_stream, write_stream):
-                await server.run(read_stream, write_stream, server.create_initialization_options())
-        else:
-            reader, writer = pipes
-            await StdioRelay(gateway, reader, writer, gateway.initialize_result(server)).serve()
+    async with stdio_streams() as streams:
+        relay = StdioRelay(gateway, streams.reader, streams.writer, gateway.initialize_result(server),
+                           answer_at_end=streams.answer_at_end)
+        await relay.serve()
     log.info("the client closed the connection")
 
 
