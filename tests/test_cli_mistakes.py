@@ -262,6 +262,24 @@ def test_gateway_over_stdio_refuses_to_write_its_files_into_the_protocol(
     assert "standard output" not in ok.stderr, ok.stderr
 
 
+@pytest.mark.parametrize(("closed", "words"), [("<&-", "standard input is closed"),
+                                               (">&-", "standard output is closed")])
+def test_gateway_over_stdio_with_a_closed_standard_stream_says_so_before_the_server_starts(
+    tmp_path: Path, closed: str, words: str
+) -> None:
+    """A shell's `<&-` or `>&-` leaves no standard input or output for the client's messages:
+    one sentence and exit 1 before the server starts, where the server was started and the
+    gateway then ended on an unexpected error, with a traceback in its log."""
+    policy = _policy(tmp_path, {"version": "1", "default": "allow"})
+    marker = tmp_path / "started"
+    command = [POLICYTUI, "gateway", "--policy", str(policy), "--log", str(tmp_path / "gateway.log"),
+               "--state-dir", str(tmp_path / "state"), "--", "touch", str(marker)]
+    done = subprocess.run(["sh", "-c", f"exec {shlex.join(command)} {closed}"], capture_output=True, text=True,
+                          timeout=120, check=False, cwd=tmp_path, env=_env(tmp_path))
+    _one_sentence(done, 1, words, "--listen")
+    assert done.stdout == "" and not marker.exists()
+
+
 @pytest.mark.parametrize("command", ["tools", "snapshot", "init", "gateway"])
 def test_a_header_for_a_server_that_is_not_http_is_refused_before_it_starts(tmp_path: Path, command: str) -> None:
     """`--header` is sent to an HTTP server only: given with a command after `--` (or a

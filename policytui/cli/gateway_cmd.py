@@ -210,6 +210,13 @@ def run(args: argparse.Namespace) -> int:
         raise  # a TARGET that names no server: exit 2, as in every command
     except Exception as exc:  # noqa: BLE001 - one sentence already
         return _fail(str(exc))
+    if listen is None:
+        # Said before any file is opened: the first one would take the closed descriptor's
+        # number and be read as the client's messages, or written with the answers.
+        for fd, name, role in ((0, "input", "reads its client's messages"), (1, "output", "writes its answers")):
+            if not _open(fd):
+                return _fail(f"standard {name} is closed: over stdio the gateway {role} there "
+                             "(or serve HTTP with --listen)")
     try:
         configure_logging(args.log, args.log_level)
     except OSError as exc:
@@ -419,6 +426,14 @@ def _first(exc: BaseException, kind: type) -> BaseException | None:
     if cause is not None and cause is not exc and isinstance(cause, BaseException):
         return _first(cause, kind) if isinstance(cause, (kind, BaseExceptionGroup)) else None
     return None
+
+
+def _open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
 
 
 def _fail(message: str) -> int:
