@@ -345,7 +345,10 @@ async def test_edit_keys_typed_before_the_policy_is_read_take_effect_after(
         # it lands on and `down d` the next one, once there is a policy to edit.
         await burst(app, [("down", None), ("d", "d"), ("down", None), ("d", "d")])
         await until(lambda: len(app.key_order.held) == 3, "`d down d` held for the policy")
-        assert table.cursor == 1  # the move went at once; the keys behind `d` wait for it
+        # The move goes at once (the table takes it a message after the app handed it on);
+        # the keys behind `d` wait for the policy.
+        await until(lambda: table.cursor == 1, "the first down, which waits for nothing")
+        assert len(app.key_order.held) == 3 and app.state is None
         names = [table.rows[index].name for index in table.view]
         gate.set()
         await ready(pilot)
