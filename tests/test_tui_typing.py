@@ -513,17 +513,23 @@ async def test_keys_held_for_the_policy_wait_while_the_terminal_is_too_small(
         await until(lambda: app.screen is app.main, "the dialog applied and closed")
 
 
+async def _keys_held_under_the_notice(app, pilot, gate) -> None:  # type: ignore[no-untyped-def]
+    """`l5` typed while the policy is read, the terminal then too small: once the policy is
+    read, the keys wait for the too-small notice to go."""
+    await first_rows(app)
+    await burst(app, [("l", "l"), ("5", "5")])
+    await pilot.resize_terminal(30, 8)
+    gate.set()
+    await app.loaded.wait()
+    await until(lambda: app.key_order.held, "`l5` waiting for the too-small notice to go")
+
+
 async def test_ctrl_q_on_the_too_small_notice_quits_ahead_of_keys_waiting_for_it_to_go(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     gate = _policy_read_waits(monkeypatch)
     app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
     async with app.run_test(size=SIZE) as pilot:
-        await first_rows(app)
-        await burst(app, [("l", "l"), ("5", "5")])
-        await pilot.resize_terminal(30, 8)
-        gate.set()
-        await app.loaded.wait()
-        await until(lambda: app.key_order.held, "`l5` waiting for the notice to go")
+        await _keys_held_under_the_notice(app, pilot, gate)
         await burst(app, [("ctrl+q", None)])
         await until(lambda: not app.is_running, "the editor to quit")
 
@@ -538,12 +544,7 @@ async def test_keys_still_held_as_the_editor_closes_end_it_without_a_traceback(
     app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await first_rows(app)
-            await burst(app, [("l", "l"), ("5", "5")])
-            await pilot.resize_terminal(30, 8)
-            gate.set()
-            await app.loaded.wait()
-            await until(lambda: app.key_order.held, "the keys held under the too-small notice")
+            await _keys_held_under_the_notice(app, pilot, gate)
             # What the editor's closing leaves to run after its screens are gone: the next check.
             close_all = app._close_all
 
