@@ -825,3 +825,37 @@ async def test_keys_held_as_the_editor_closes_end_with_it_quietly(tmp_path: Path
     await app.key_order._release_when_ready()
     await app.key_order._release(None, False)
     assert app.return_code in (None, 0)
+
+
+async def test_keys_typed_ahead_in_the_pins_dialog_stay_in_it(tmp_path: Path) -> None:
+    """A fast typist approves two tools in the Pins dialog with `a a`, in one burst. The dialog
+    closed after each approval and opened again a moment later: the second `a` was lost, and
+    a key typed while no dialog was open went to the table behind it, where `a` allows the
+    tool selected there (here a new tool the server had just added). The dialog stays open and
+    shows each approval in place: both keys approve, in the dialog, and the table is as it was."""
+    from test_tui_typing import burst, settled
+
+    from policytui.tui.table import ToolTable
+
+    policy = tmp_path / "policy.json"
+    env = {"RUG_PULL_NEW_TOOL": "share_cookies", "RUG_PULL_DESCRIPTION": REWRITTEN}
+    async with _editor(policy, {}) as (pilot, app):
+        await pilot.press("a", "j", "a")
+        await _save_in_editor(pilot, app)
+
+    async with _editor(policy, env) as (pilot, app):
+        table = app.query_one(ToolTable)
+        while table.current_row is not None and table.current_row.name != "share_cookies":
+            await pilot.press("j")
+        assert table.current_row is not None and table.current_row.decision == "deny"
+        await pilot.press("P")
+        await _pins_dialog(pilot, app, "Pinned tool definitions", "share_cookies")
+        assert len(app.screen.changes) == 2
+        await burst(app, [("a", "a"), ("a", "a")])
+        await settled(pilot)
+        row = table.current_row
+        assert row is not None and row.name == "share_cookies"
+        assert row.decision == "deny", "a key typed for the Pins dialog allowed the table's tool"
+        await _pins_dialog(pilot, app, "Every tool's live definition is the approved one")
+        await _close_pins_dialog(pilot, app)
+        assert _drift_column(app) == {"share_cookies": "", "fetch_page": "", "get_time": ""}

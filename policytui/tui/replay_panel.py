@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -170,9 +172,11 @@ class ReplayPins(EditorBase):
             return
         from policytui.editor import pins
 
-        def done(answer: str | None) -> None:
-            if not answer or self.state is None:
-                return
+        def apply(answer: str) -> PinsView | None:
+            """Make the dialog's edit; what the dialog shows next (None: the editor has no
+            policy any more)."""
+            if self.state is None:
+                return None
             if answer == "toggle":
                 on = not pins.pinning_on(self.state.policy)
                 self._edit(lambda: pins.set_pinning(state, on), full=True)
@@ -183,10 +187,25 @@ class ReplayPins(EditorBase):
                 name = answer.removeprefix("approve:")
                 self._edit(lambda: pins.reapprove(state, name), names=[name])
                 self.notify(f"Approved the live definition of {one_line(name, 60)}; save to keep it.", markup=False)
-            self.call_after_refresh(self.action_pins)  # back to the dialog, updated
+            return view()
 
-        self.push_screen(PinsScreen(pins.changes(state), pins.pinning_on(state.policy),
-                                    first_approval=pins.none_approved(state)), done)
+        def view() -> PinsView:
+            return PinsView(pins.changes(state), pins.pinning_on(state.policy), pins.none_approved(state))
+
+        # The dialog stays open and shows the edit in place: closed and opened again, it left a
+        # moment in which the next key typed (an `a` meant for it) reached the table behind and
+        # allowed the selected tool.
+        self.push_screen(PinsScreen(view(), apply))
+
+
+@dataclass(frozen=True)
+class PinsView:
+    """What the Pins dialog shows: the tools whose live definition is not the approved one,
+    whether the policy pins, and whether nothing is approved yet."""
+
+    changes: list[PinChange]
+    pinning: bool
+    first_approval: bool
 
 
 class PinsScreen(DialogScreen[str]):
@@ -209,12 +228,13 @@ class PinsScreen(DialogScreen[str]):
     PinsScreen.-short #pins-list { max-height: 4; }
     """
 
-    def __init__(self, changes: list[PinChange], pinning: bool, first_approval: bool = False) -> None:
+    def __init__(self, view: PinsView, apply: Callable[[str], PinsView | None]) -> None:
         super().__init__(id="pins")
-        self.changes = changes
-        self.pinning = pinning
+        self.changes = view.changes
+        self.pinning = view.pinning
         # Nothing approved yet: listing every tool as "new" read as a server that had changed.
-        self.first_approval = first_approval
+        self.first_approval = view.first_approval
+        self._apply = apply
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -245,14 +265,21 @@ class PinsScreen(DialogScreen[str]):
                          classes="dialog-foot")
 
     def on_mount(self) -> None:
+        self._fill_screen()
+        self._select(0)
+
+    def _fill_screen(self) -> None:
         # Inline styles: the dialogs' stylesheet sizes every .dialog at 70 columns; the two
         # definitions need the whole screen.
         box = self.query_one(".dialog")
         box.styles.width = "100%"
         box.styles.height = "100%"
+
+    def _select(self, index: int) -> None:
         if self.changes:
-            self.query_one("#pins-list", OptionList).highlighted = 0
-            self._show(0)
+            index = min(index, len(self.changes) - 1)
+            self.query_one("#pins-list", OptionList).highlighted = index
+            self._show(index)
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self._show(event.option_index)
@@ -293,13 +320,28 @@ class PinsScreen(DialogScreen[str]):
         index = self.query_one("#pins-list", OptionList).highlighted
         return self.changes[index] if index is not None else None
 
-    def action_approve(self) -> None:
+    async def action_approve(self) -> None:
         change = self._selected()
         if change is not None:
-            self.dismiss(f"approve:{change.name}")
+            await self._edit(f"approve:{change.name}")
 
-    def action_toggle_pinning(self) -> None:
-        self.dismiss("toggle")
+    async def action_toggle_pinning(self) -> None:
+        await self._edit("toggle")
+
+    async def _edit(self, answer: str) -> None:
+        """The editor makes the edit; the dialog then shows the approvals as they now stand,
+        the selection kept where it was (on the next tool, once the selected one is approved)."""
+        index = self.query_one("#pins-list", OptionList).highlighted if self.changes else 0
+        view = self._apply(answer)
+        if view is None:
+            self.dismiss(None)
+            return
+        self.changes, self.pinning, self.first_approval = view.changes, view.pinning, view.first_approval
+        await self.recompose()
+        self._fill_screen()
+        self._select(index or 0)
+        if self.changes:  # the list it had the keys in was replaced: the new one takes them
+            self.query_one("#pins-list", OptionList).focus()
 
     def action_close(self) -> None:
         self.dismiss(None)
