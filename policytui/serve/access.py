@@ -156,7 +156,8 @@ def token_middleware(
             # no longer show it, and the cookie's path is that address.
             query = {k: v for k, v in request.query.items() if k != TOKEN_PARAMETER}
             clean = URL.build(path=session_path, query=query)
-            redirect = web.HTTPSeeOther(location=str(clean), headers=SECURITY_HEADERS)
+            # A plain 303 response: aiohttp deprecates returning its HTTPSeeOther exception.
+            redirect = web.Response(status=303, headers={**SECURITY_HEADERS, "Location": str(clean)})
             redirect.set_cookie(
                 name, token, httponly=True, samesite="Strict", path=session_path
             )
