@@ -30,6 +30,11 @@ from test_gateway_hostile_server import RawClient, running_gateway
 
 SERVER = Path(__file__).resolve().parent / "servers" / "misbehaving" / "huge_http.py"
 LIMIT = 64 << 20  # policytui.discovery.limits.MAX_SERVER_MESSAGE_BYTES
+# What the gateway may hold beyond the limit while it reads a message over it: the piece being
+# read and decoded, and the allocator's own growth. The peak (VmHWM) of an SSE event cut at the
+# limit is about 16 MiB over it in most runs and 32.5 MiB in about one run of fifteen; the
+# 200 MiB answers, were they held whole, would pass this by far.
+HEADROOM = 48 << 20
 TOO_LARGE = "the upstream MCP server sent a message larger than 64 MiB (the limit)"
 ALLOW = {"version": "1", "default": "allow"}
 
@@ -98,7 +103,7 @@ def _call_over_the_limit(tmp: Path, tool: str, **env: str) -> None:
         answer: dict[str, Any] = client.request("tools/call", {"name": tool, "arguments": {}})
         assert time.monotonic() - started < 10
         grown = peak_memory(client.process.pid) - before
-        assert grown < LIMIT + (32 << 20), f"the gateway grew by {grown >> 20} MiB"
+        assert grown < LIMIT + HEADROOM, f"the gateway grew by {grown >> 20} MiB"
         assert answer["error"]["message"] == TOO_LARGE
         assert client.call("echo") == "ran echo"  # the connection serves on
     assert _outcomes(audit, tool) == [("allowed", "sent"), ("allowed", "too_large")]
@@ -169,7 +174,7 @@ def test_a_legacy_sse_event_over_the_limit_ends_the_connection_in_bounded_memory
         before = peak_memory(client.process.pid)
         answer = client.request("tools/call", {"name": "huge", "arguments": {}})
         grown = peak_memory(client.process.pid) - before
-        assert grown < LIMIT + (32 << 20), f"the gateway grew by {grown >> 20} MiB"
+        assert grown < LIMIT + HEADROOM, f"the gateway grew by {grown >> 20} MiB"
         assert answer["error"]["message"] == SSE_BROKEN_OFF
         assert client.call("echo") == SSE_BROKEN_OFF
         assert client.process.poll() is None  # still serving, if only refusals
