@@ -22,11 +22,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from policytui.policy.model import Policy
 from policytui.textsafe import visible
 from policytui.toolinfo import ToolInfo, fingerprint_matches
+
+T = TypeVar("T")
 
 log = logging.getLogger("policytui.gateway")
 
@@ -108,6 +110,22 @@ def unapproved(name: str) -> str:
     return f"Tool {_quote(name)} has no approved definition and pinning is on; approve it in the policy editor"
 
 
+
+class _ReadPerPolicy(Generic[T]):
+    """`read(policy)`, kept until the policy object in force changes (a reload makes a new one)."""
+
+    def __init__(self, read: Callable[[Policy], T]) -> None:
+        self._read = read
+        self._for: tuple[Policy, T] | None = None
+
+    def __call__(self, policy: Policy) -> T:
+        kept = self._for
+        if kept is None or kept[0] is not policy:
+            kept = (policy, self._read(policy))
+            self._for = kept
+        return kept[1]
+
+
 class Pins:
     """The gateway's view of live tool definitions, checked against the approved ones."""
 
@@ -127,37 +145,14 @@ class Pins:
         self.fetch: Callable[[dict[str, Any]], Awaitable[Any]] | None = None
         self.announce: Callable[[], Awaitable[None]] | None = None
         self._announced: frozenset[str] = frozenset()
-        # The approved fingerprints of the policy in force, read once per policy object (a
-        # reload makes a new one): a call must not rebuild a 10,000-entry map.
-        self._approved_for: tuple[Policy | None, dict[str, str]] = (None, {})
-        self._definitions_for: tuple[Policy | None, dict[str, Any]] = (None, {})
-        self._enabled_for: tuple[Policy | None, bool] = (None, False)
+        # What the policy in force says about pinning, read once per policy object (a reload
+        # makes a new one): a call must not rebuild a 10,000-entry map.
+        self._approved = _ReadPerPolicy(approved_fingerprints)
+        self._definitions = _ReadPerPolicy(approved_definitions)
+        self._enabled = _ReadPerPolicy(pinning_on)
 
     def enabled(self) -> bool:
-        if self.forced:
-            return True
-        policy = self._policy()
-        cached_policy, on = self._enabled_for
-        if cached_policy is not policy:  # read once per policy object, like `_approved`
-            on = pinning_on(policy)
-            self._enabled_for = (policy, on)
-        return on
-
-    def _approved(self) -> dict[str, str]:
-        policy = self._policy()
-        cached_policy, approved = self._approved_for
-        if cached_policy is not policy:
-            approved = approved_fingerprints(policy)
-            self._approved_for = (policy, approved)
-        return approved
-
-    def _definitions(self) -> dict[str, Any]:
-        policy = self._policy()
-        cached_policy, kept = self._definitions_for
-        if cached_policy is not policy:
-            kept = approved_definitions(policy)
-            self._definitions_for = (policy, kept)
-        return kept
+        return self.forced or self._enabled(self._policy())
 
     # Learning live definitions ------------------------------------------------------------
 
@@ -223,7 +218,7 @@ class Pins:
             # A hidden tool is answered as a tool the server does not have, whatever its
             # definition: naming it as unapproved or changed would tell an agent it exists.
             return None
-        approved = self._approved().get(name)
+        approved = self._approved(self._policy()).get(name)
         live = self.live.get(name)
         if fingerprint_matches(approved, live):
             return None
@@ -236,7 +231,7 @@ class Pins:
         if live is None:
             return f"Tool {quoted} is not in the server's tool list, so its definition cannot be checked against the approved one"
         changed = EVERY_PART if live == _CONFLICTING or not detail else what_changed(
-            name, approved, self._definitions().get(name), self.entries.get(name))
+            name, approved, self._definitions(self._policy()).get(name), self.entries.get(name))
         return f"Tool {quoted} changed since it was approved ({changed}); re-approve it in the policy editor"
 
     def drifted(self) -> frozenset[str]:
@@ -270,7 +265,7 @@ class Pins:
         if now != self._announced:
             new = sorted(now - self._announced)
             if new:  # for the operator: which tools are now hidden, and why
-                approved = self._approved()
+                approved = self._approved(self._policy())
                 unapproved = [name for name in new if name not in approved]
                 changed = [name for name in new if name in approved]
                 if unapproved and not approved:
@@ -294,7 +289,7 @@ class Pins:
         if not isinstance(tools, list):
             return result
         prints = self.observe(tools)
-        approved = self._approved()
+        approved = self._approved(self._policy())
         # Each entry is checked on its own definition, not only by its name.
         shown = [
             tool
