@@ -859,3 +859,37 @@ async def test_keys_typed_ahead_in_the_pins_dialog_stay_in_it(tmp_path: Path) ->
         await _pins_dialog(pilot, app, "Every tool's live definition is the approved one")
         await _close_pins_dialog(pilot, app)
         assert _drift_column(app) == {"share_cookies": "", "fetch_page": "", "get_time": ""}
+
+
+def test_pinning_turned_on_while_the_gateway_runs_holds_from_the_reload_on(tmp_path: Path) -> None:
+    """The gateway reads what pinning says once per policy it loads: a reload that turns pinning
+    on must be obeyed at the next call, not served from what the previous policy said."""
+    policy = _approve(tmp_path, pin_setting=False)
+    calls_log = tmp_path / "server-calls.txt"
+    env = {"RUG_PULL_DESCRIPTION": REWRITTEN, "RUG_PULL_CALLS": str(calls_log)}
+    log = tmp_path / "gateway.log"
+
+    async def run() -> None:
+        async with gateway(tmp_path, policy, env) as client:
+            before = await client.call_tool("fetch_page", {"url": "https://example.org"})
+            assert before.is_error is not True  # pinning off: the rewritten tool is not checked
+            reloads = log.read_text(encoding="utf-8").count("reloaded")
+            # The author approved the first run's definitions; now turns pinning on and saves.
+            state = EditorState.open(await _listing({}), policy)
+            editor_pins.set_pinning(state, True)
+            state.save()
+            with anyio.fail_after(30):
+                while log.read_text(encoding="utf-8").count("reloaded") == reloads:
+                    await anyio.sleep(0.05)
+            after = await client.call_tool("fetch_page", {"url": "https://example.org"})
+            text = "".join(getattr(c, "text", "") for c in after.content)
+            assert after.is_error is True, text
+            assert text.startswith('[POLICY DENIED] Tool "fetch_page" changed since it was approved'), text
+
+    anyio.run(run)
+    reached = [n for n in calls_log.read_text(encoding="utf-8").split() if not n.startswith("policytui-probe-")]
+    assert reached == ["fetch_page"]  # the call after the reload never reached the server
+    # Sent and answered before the reload; denied as drift after it.
+    decisions = [(line["decision"], line.get("upstream"), line.get("drift")) for line in _audit(tmp_path)
+                 if line.get("tool") == "fetch_page"]
+    assert decisions == [("allowed", "sent", None), ("allowed", "ok", None), ("denied", None, True)], decisions
