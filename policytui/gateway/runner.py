@@ -133,7 +133,6 @@ async def run_gateway(
         approver,
         lambda: watcher.policy,
         identity=Identity(grant=config.grant),
-        http=config.listen is not None,
     )
     gateway.secrets = config.server_secrets
     upstream.on_notification = gateway.relay_notification
@@ -162,15 +161,14 @@ async def run_gateway(
                 await unknown.learn(upstream, audit, config.server_name)
                 enforcer.answer_blocked = unknown.blocked
                 gateway.unknown_tools = unknown
-                server = gateway.build()
                 async with anyio.create_task_group() as watching:
                     watching.start_soon(_watch, watcher, gateway, config.reload_interval)
                     try:
                         with anyio.CancelScope() as stop.scope:
                             if config.listen is None:
-                                await _serve_stdio(gateway, server)
+                                await _serve_stdio(gateway)
                             else:
-                                await _serve_http(gateway, server, config, on_listening, stop)
+                                await _serve_http(gateway, config, on_listening, stop)
                     finally:
                         watching.cancel_scope.cancel()
             finally:
@@ -302,7 +300,7 @@ async def _on_signals(
         return
 
 
-async def _serve_stdio(gateway: Gateway, server: Any) -> None:
+async def _serve_stdio(gateway: Gateway) -> None:
     """Serve the one client on standard input/output: every line, whether it comes through a
     pipe, a socket, a terminal or a file, goes through the JSON-RPC relay and its wire rules
     (`policytui.gateway.stdio`)."""
@@ -311,14 +309,14 @@ async def _serve_stdio(gateway: Gateway, server: Any) -> None:
 
     log.info("serving MCP on standard input/output")
     async with stdio_streams() as streams:
-        relay = StdioRelay(gateway, streams.reader, streams.writer, gateway.initialize_result(server),
+        relay = StdioRelay(gateway, streams.reader, streams.writer, gateway.initialize_result(),
                            answer_at_end=streams.answer_at_end)
         await relay.serve()
     log.info("the client closed the connection")
 
 
 async def _serve_http(
-    gateway: Gateway, server: Any, config: GatewayConfig, on_listening: Callable[[str], None] | None, stop: _Stopper
+    gateway: Gateway, config: GatewayConfig, on_listening: Callable[[str], None] | None, stop: _Stopper
 ) -> None:
     import uvicorn
 
@@ -327,7 +325,7 @@ async def _serve_http(
 
     assert config.listen is not None
     host, port = config.listen
-    app = HttpRelayApp(gateway, gateway.initialize_result(server))
+    app = HttpRelayApp(gateway, gateway.initialize_result())
     # Host and Origin are checked before the token: a rebound or cross-site page gets nowhere.
     gate = HostOriginGuard(TokenGate(app, config.tokens, default_grant=config.grant), host,
                            tokens=config.tokens is not None)

@@ -1,14 +1,10 @@
-"""The MCP server the agent's client talks to: policy in front, the real server behind.
+"""What every client of the gateway shares: policy in front, the real server behind.
 
-`Gateway` holds what every client side shares (tools/list filtering, upstream notifications
+`Gateway` holds what the relays (`policytui.gateway.relay` for standard input and output,
+`policytui.gateway.http_relay` over HTTP) share: tools/list filtering, upstream notifications
 and the server's requests routed to the right client, the `initialize` answer, the signing key
-of approval round trips). Clients on stdio pipes and over HTTP are served by the relay
-(`policytui.gateway.relay`, `policytui.gateway.http_relay`); the SDK server that
-`Gateway.build` makes serves only a terminal or a file on standard input, and gives the
-relay its `initialize` answer.
-
-That server is built on the SDK's low-level `Server`, so results are passed on as the upstream
-server sent them (raw dicts) instead of being rebuilt from typed models. What is served:
+of approval round trips. Calls are decided by the `Enforcer`; results are passed on as the
+upstream server sent them (raw JSON), never rebuilt from typed models. What is served:
 
 - `tools/list`: the upstream answer with hidden tools removed (nothing removed in dry-run);
 - `tools/call`: decided by the `Enforcer`; allowed calls are forwarded with progress relayed;
@@ -23,19 +19,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-import warnings
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
 import mcp_types as types
-from mcp.server.lowlevel import Server
-from mcp.server.lowlevel.server import NotificationOptions
 from mcp.shared.exceptions import MCPError
 
-from policytui.decision import Caller, Decision
-from policytui.gateway.approver import Approver, Elicit
-from policytui.gateway.enforcer import Enforcer, UpstreamFailure
+from policytui.gateway.approver import Approver
+from policytui.gateway.enforcer import Enforcer
 from policytui.gateway.upstream import Upstream
 from policytui.gateway.upstream_stdio import StdioUpstream
 from policytui.policy.model import Policy
@@ -88,19 +79,8 @@ class Identity:
             self.session = uuid.uuid4().hex[:12]
 
 
-class _GatewayServer(Server):
-    """A low-level Server whose default initialization options announce list changes."""
-
-    notification_options = NotificationOptions(tools_changed=True)
-
-    def create_initialization_options(self, notification_options=None, experimental_capabilities=None, extensions=None):  # type: ignore[no-untyped-def]
-        return super().create_initialization_options(
-            notification_options or self.notification_options, experimental_capabilities, extensions
-        )
-
-
 class Gateway:
-    """Ties the upstream connection, the enforcer and the approver to one MCP `Server`."""
+    """Ties the upstream connection, the enforcer and the approver to the clients' relays."""
 
     def __init__(
         self,
@@ -110,19 +90,14 @@ class Gateway:
         policy: Any,
         *,
         identity: Identity | None = None,
-        http: bool = False,
     ) -> None:
         self.upstream = upstream
         self.enforcer = enforcer
         self.approver = approver
         self._policy = policy  # callable returning the policy in force
         self.identity = identity or Identity()
-        self.http = http
         self.dry_run = enforcer.dry_run
-        self._connections: weakref.WeakSet[Any] = weakref.WeakSet()
-        # uri -> connections subscribed to it (weak: a closed connection drops out by itself)
-        self._subscribers: dict[str, weakref.WeakSet[Any]] = {}
-        # Clients served by the raw stdio relay (policytui.gateway.relay), outside the SDK.
+        # The clients connected, each served by a relay (policytui.gateway.relay, http_relay).
         self._relays: set[Any] = set()
         # Signs the requestState of approvals asked of 2026-07-28 clients (input_required).
         from policytui.gateway.modern import ApprovalStates
@@ -179,60 +154,7 @@ class Gateway:
     def detach(self, relay: Any) -> None:
         self._relays.discard(relay)
 
-    # Identity of a request ------------------------------------------------------------------
-
-    def _remember(self, ctx: Any) -> Any:
-        # The SDK keeps one Connection per client connection; its outbound channel carries
-        # notifications we relay. It is reached through the per-request session object.
-        connection = getattr(ctx.session, "_connection", None)
-        if connection is not None:
-            self._connections.add(connection)
-        return connection
-
-    def caller(self, ctx: Any) -> Caller:
-        """The grant (from the bearer token over HTTP) and the session of a request."""
-        request = getattr(ctx, "request", None)
-        scope = getattr(request, "scope", None)
-        if self.http and isinstance(scope, dict):
-            grant = scope.get("policytui.grant") or self.identity.grant
-            headers = getattr(request, "headers", None)
-            session_id = headers.get("mcp-session-id") if headers is not None else None
-            # Without a transport session there is nothing narrower than the grant to count
-            # a "session" limit against; counting per grant is the stricter choice.
-            return Caller(grant=grant, session=f"http:{session_id}" if session_id else f"grant:{grant}")
-        return Caller(grant=self.identity.grant, session=self.identity.session)
-
-    # Handlers -------------------------------------------------------------------------------
-
-    async def _forward(self, ctx: Any, method: str) -> dict[str, Any]:
-        self._remember(ctx)
-        try:
-            return self.starred(await self.upstream.request(method, ctx.params, progress=self._progress_relay(ctx)))
-        except UpstreamFailure as failure:
-            raise self.starred_error(failure.error) from None
-
-    def _forwarder(self, method: str) -> Any:
-        async def handler(ctx: Any, params: Any) -> dict[str, Any]:
-            return await self._forward(ctx, method)
-
-        handler.__name__ = f"forward_{method.replace('/', '_')}"
-        return handler
-
-    @staticmethod
-    def _progress_relay(ctx: Any) -> Any:
-        meta = (ctx.params or {}).get("_meta") if isinstance(ctx.params, dict) else None
-        if not isinstance(meta, dict) or "progressToken" not in meta:
-            return None
-
-        async def relay(progress: float, total: float | None, message: str | None) -> None:
-            await ctx.session.report_progress(progress, total, message)
-
-        return relay
-
-    async def list_tools(self, ctx: Any, params: Any) -> dict[str, Any]:
-        shown = self.visible_tools(await self._forward(ctx, "tools/list"))
-        await self.announce_drift()
-        return shown
+    # Tools ----------------------------------------------------------------------------------
 
     async def announce_drift(self) -> None:
         """After a `tools/list` the gateway read: when what it showed changed the set of drifted
@@ -256,65 +178,6 @@ class Gateway:
         if self.secrets and holds_secrets(result, self.secrets):
             result = without_secrets(result, self.secrets)
         return result
-
-    def _without_secrets(self, text: Any) -> Any:
-        """`text` with the credentials the gateway holds for the server shown as ***."""
-        return without_secrets(text, self.secrets) if isinstance(text, str) else text
-
-    async def call_tool(self, ctx: Any, params: types.CallToolRequestParams) -> dict[str, Any]:
-        self._remember(ctx)
-        if isinstance(ctx.params, dict) and "task" in ctx.params:
-            # No tasks are offered (see policytui.gateway.relay.TASK_PARAM): refused, never forwarded.
-            raise MCPError(code=-32602, message="Invalid params: the gateway does not offer tasks")
-        name = params.name
-        raw_args = (ctx.params or {}).get("arguments") if isinstance(ctx.params, dict) else None
-        args = raw_args if raw_args is not None else {}
-        caller = self.caller(ctx)
-        progress = self._progress_relay(ctx)
-
-        async def forward() -> dict[str, Any]:
-            return await self.upstream.request("tools/call", ctx.params, progress=progress)
-
-        async def ask(decision: Decision) -> Any:
-            return await self.approver.ask(decision, name, args, caller, self._elicitor(ctx))
-
-        try:
-            return self.starred(await self.enforcer.handle_call(name, args, caller, forward, ask))
-        except MCPError as error:
-            raise self.starred_error(error) from None
-
-    def _elicitor(self, ctx: Any) -> Elicit | None:
-        """An elicitation function for this request's client, or None if it cannot be asked."""
-        session = ctx.session
-        capabilities = getattr(session, "client_capabilities", None)
-        elicitation = getattr(capabilities, "elicitation", None)
-        if elicitation is None or not getattr(session, "can_send_request", False):
-            return None
-        if elicitation.form is None and elicitation.url is not None:
-            return None  # URL-only clients cannot show our form
-
-        async def elicit(message: str, seconds: float) -> bool:
-            result = await session.elicit_form(message, APPROVAL_SCHEMA, related_request_id=ctx.request_id)
-            content = result.content or {}
-            return result.action == "accept" and content.get("approve") is True
-
-        return elicit
-
-    async def subscribe(self, ctx: Any, params: types.SubscribeRequestParams) -> dict[str, Any]:
-        connection = self._remember(ctx)
-        result = await self._forward(ctx, "resources/subscribe")
-        if connection is not None:
-            self._subscribers.setdefault(str(params.uri), weakref.WeakSet()).add(connection)
-        return result
-
-    async def unsubscribe(self, ctx: Any, params: types.UnsubscribeRequestParams) -> dict[str, Any]:
-        connection = self._remember(ctx)
-        subscribers = self._subscribers.get(str(params.uri))
-        if connection is not None and subscribers is not None:
-            subscribers.discard(connection)
-            if len(subscribers):
-                return {}  # another client still wants updates: keep the upstream subscription
-        return await self._forward(ctx, "resources/unsubscribe")
 
     # Notifications from upstream ------------------------------------------------------------
 
@@ -346,12 +209,9 @@ class Gateway:
             task.add_done_callback(self._background.discard)
         if method == RESOURCE_UPDATED:
             uri = str((params or {}).get("uri", ""))
-            targets = list(self._subscribers.get(uri, ()))
             relays = [relay for relay in self._relays if relay.subscribed(uri)]
         else:
-            targets = list(self._connections)
             relays = list(self._relays)
-        await self._send(targets, method, params)
         for relay in relays:
             await relay.notify(method, params)
 
@@ -396,19 +256,28 @@ class Gateway:
 
     async def tools_changed(self) -> None:
         """Tell every client to list tools again (the set of hidden tools changed)."""
-        await self._send(list(self._connections), "notifications/tools/list_changed", None)
         for relay in list(self._relays):
             await relay.notify("notifications/tools/list_changed", None)
 
-    def initialize_result(self, server: Server) -> Any:
-        """A function answering a client's `initialize` params as `server` would, for the relay.
+    def initialize_result(self) -> Any:
+        """A function answering a client's `initialize` params for the relay: the upstream
+        server's name and capabilities (what the gateway passes on), at the version asked for
+        when the gateway speaks it.
 
         Raises ValueError for params that are not an `initialize` request's.
         """
         from mcp.server.runner import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
         from mcp_types import methods as spec_methods
 
-        options = server.create_initialization_options()
+        capabilities = self._capabilities()
+        info = self.upstream.server_info
+        hide = self._without_secrets
+        server_info = types.Implementation(
+            name=hide(getattr(info, "name", None)) or "policytui-gateway",
+            title=hide(getattr(info, "title", None)),
+            version=hide(getattr(info, "version", None)) or "",
+        )
+        instructions = hide(self.upstream.instructions)
         cache: dict[str, dict[str, Any]] = {}
 
         def answer(params: dict[str, Any]) -> dict[str, Any]:
@@ -416,17 +285,7 @@ class Gateway:
             version = requested if requested in HANDSHAKE_PROTOCOL_VERSIONS else LATEST_HANDSHAKE_VERSION
             if version not in cache:
                 result = types.InitializeResult(
-                    protocol_version=version,
-                    capabilities=options.capabilities,
-                    server_info=types.Implementation(
-                        name=options.server_name,
-                        title=options.title,
-                        description=options.description,
-                        version=options.server_version,
-                        website_url=options.website_url,
-                        icons=options.icons,
-                    ),
-                    instructions=options.instructions,
+                    protocol_version=version, capabilities=capabilities, server_info=server_info, instructions=instructions
                 )
                 dumped = result.model_dump(by_alias=True, mode="json", exclude_none=True)
                 cache[version] = spec_methods.serialize_server_result("initialize", version, dumped)
@@ -434,54 +293,22 @@ class Gateway:
 
         return answer
 
-    @staticmethod
-    async def _send(connections: list[Any], method: str, params: dict[str, Any] | None) -> None:
-        for connection in connections:
-            try:
-                await connection.outbound.notify(method, params)
-            except Exception as exc:  # noqa: BLE001 - a client that went away must not stop the others
-                log.debug("could not notify a client: %s", exc)
-
-    # The Server -----------------------------------------------------------------------------
-
-    def build(self) -> Server:
-        """A Server offering what the upstream server offers, with the gateway's handlers."""
+    def _capabilities(self) -> types.ServerCapabilities:
+        """What the gateway offers its clients: tools always (it announces list changes of its
+        own, when what it hides changes), and what the upstream server offers of the rest, which
+        the relay forwards unchanged."""
         caps = self.upstream.capabilities
-        info = self.upstream.server_info
-        handlers: dict[str, Any] = {"on_list_tools": self.list_tools, "on_call_tool": self.call_tool}
-        if caps is not None and caps.prompts is not None:
-            handlers["on_list_prompts"] = self._forwarder("prompts/list")
-            handlers["on_get_prompt"] = self._forwarder("prompts/get")
-        if caps is not None and caps.resources is not None:
-            handlers["on_list_resources"] = self._forwarder("resources/list")
-            handlers["on_list_resource_templates"] = self._forwarder("resources/templates/list")
-            handlers["on_read_resource"] = self._forwarder("resources/read")
-            if caps.resources.subscribe:
-                handlers["on_subscribe_resource"] = self.subscribe
-                handlers["on_unsubscribe_resource"] = self.unsubscribe
-        if caps is not None and caps.completions is not None:
-            handlers["on_completion"] = self._forwarder("completion/complete")
-        with warnings.catch_warnings():
-            # Logging is deprecated in the newest protocol revision; older clients still use it.
-            warnings.simplefilter("ignore")
-            if caps is not None and caps.logging is not None:
-                handlers["on_set_logging_level"] = self._forwarder("logging/setLevel")
-            hide = self._without_secrets
-            server = _GatewayServer(
-                hide(getattr(info, "name", None)) or "policytui-gateway",
-                version=hide(getattr(info, "version", None)) or "",
-                title=hide(getattr(info, "title", None)),
-                instructions=hide(self.upstream.instructions),
-                **handlers,
-            )
-        # The SDK wraps every request in an OpenTelemetry span; with no exporter configured it
-        # records nothing but costs time on every call through the gateway.
-        server.middleware = [m for m in server.middleware if type(m).__name__ != "OpenTelemetryMiddleware"]
-        server.notification_options = NotificationOptions(
-            tools_changed=True,
-            prompts_changed=bool(caps is not None and caps.prompts is not None and caps.prompts.list_changed),
-            resources_changed=bool(
-                caps is not None and caps.resources is not None and caps.resources.list_changed
-            ),
+        prompts = caps.prompts if caps is not None else None
+        resources = caps.resources if caps is not None else None
+        return types.ServerCapabilities(
+            tools=types.ToolsCapability(list_changed=True),
+            prompts=types.PromptsCapability(list_changed=bool(prompts.list_changed)) if prompts is not None else None,
+            resources=types.ResourcesCapability(subscribe=bool(resources.subscribe), list_changed=bool(resources.list_changed))
+            if resources is not None else None,
+            logging=types.LoggingCapability() if caps is not None and caps.logging is not None else None,
+            completions=types.CompletionsCapability() if caps is not None and caps.completions is not None else None,
         )
-        return server
+
+    def _without_secrets(self, text: Any) -> Any:
+        """`text` with the credentials the gateway holds for the server shown as ***."""
+        return without_secrets(text, self.secrets) if isinstance(text, str) else text
