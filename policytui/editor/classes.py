@@ -39,9 +39,9 @@ class Classifications(Mapping[str, Any]):
         self._facts: dict[str, Any] = {}
         self._facts_known: set[str] = set()
         # The server's namespace words (`compute_` in `compute_vm_delete`), whether money is
-        # its business, the verbs its names use as nouns and the money document its generic
-        # records may be, found from all of its tools: a tool classified alone, or in a chunk,
-        # must read its name as `tools` does.
+        # its business, the verbs its names use as nouns, the money document its generic
+        # records may be and how it names its verbless readers, found from all of its tools:
+        # a tool classified alone, or in a chunk, must read its name as `tools` does.
         self._context: ServerContext | None = None
 
     def classify(self, tools: Iterable[Any], server_tools: Iterable[Any] | None = None) -> None:
@@ -57,7 +57,8 @@ class Classifications(Mapping[str, Any]):
             chunk = tools[start:start + CHUNK]
             self._take(classify_all(chunk, self._overrides(chunk), namespaces=context.namespaces,
                                     money_server=context.money_server, nouns=context.nouns,
-                                    money_record=context.money_record))
+                                    money_record=context.money_record,
+                                    verbless=context.verbless))
 
     def _overrides(self, tools: list[Any]) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -128,7 +129,7 @@ class Classifications(Mapping[str, Any]):
             context = self._context = server_context(t for t in known if t is not None)
         full = classify(tool, self._override(name), namespaces=context.namespaces,
                         money_server=context.money_server, nouns=context.nouns,
-                        money_record=context.money_record)
+                        money_record=context.money_record, verbless=context.verbless)
         self._full[name] = full
         if len(self._full) > KEPT:
             self._full.popitem(last=False)

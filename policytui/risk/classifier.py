@@ -80,6 +80,7 @@ from policytui.risk.money import (
 from policytui.risk.money_reading import weigh_money
 from policytui.risk.names import NameVerbs, name_verbs, server_namespaces, server_nouns
 from policytui.risk.schema import SchemaFacts, inspect_schema, normalize
+from policytui.risk.server_readers import NOTHING_FOUND, VerblessReaders
 from policytui.risk.wording import read_words
 from policytui.toolinfo import ToolInfo
 
@@ -180,13 +181,15 @@ def _text(value: Any) -> str:
 def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bool = True,
              namespaces: frozenset[str] = frozenset(), money_server: bool = False,
              nouns: frozenset[str] = frozenset(),
-             money_record: MoneyRecord | None = None) -> Classification:
+             money_record: MoneyRecord | None = None,
+             verbless: VerblessReaders | None = None) -> Classification:
     """Classify one tool. Never raises on odd tool data; an unknown override is ignored (and
     said so in the evidence). `use_annotations=False` classifies from words and schema alone
     (used to measure the classifier against servers' own annotations). `namespaces` are the
     server's namespace words (see `server_namespaces`; `classify_all` finds them), `nouns` the
     verbs its names use as nouns (see `server_nouns`), `money_record()` the money document its
-    words give as one of its generic records (see `lazy_money_record`)."""
+    words give as one of its generic records (see `lazy_money_record`), `verbless` how the
+    server names its verbless readers (see `verbless_readers`)."""
     # Not only ToolInfo reaches here: these may hold anything and are checked before use.
     schema: Any
     annotations: Any
@@ -286,6 +289,14 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
                 "of them a known verb: not enough to call it Read")
             verdict.against.append("the name and description alone would say it reads")
             verdict.category, verdict.severity = OTHER, LOW
+    if (verbless is not None and not actions and verdict.category == OTHER
+            and verdict.evidence and verdict.evidence[0] == NOTHING_FOUND and not verdict.flags
+            and (line := verbless.reads(name_text, desc_text, schema)) is not None):
+        # "orders" on a server whose other verbless tools ("trips", "documents") are shown to
+        # read: the server names its readers so (server_readers.py). Annotations come after.
+        verdict.evidence.append(line)
+        verdict.against.append("its own words alone say nothing of what it does")
+        verdict.category, verdict.severity = READ, LOW
     hints = apply_annotations(verdict, actions, hint_facts(annotations))
 
     overridden = False
@@ -318,15 +329,38 @@ class ServerContext(NamedTuple):
     # The money document its words give as one of its generic records ("invoice" where a tool
     # submits "a document (e.g. Sales Invoice)"), or None; read when first asked for.
     money_record: MoneyRecord | None = None
+    # Whether its verbless tools show it to name its readers so; worked out when first asked.
+    verbless: VerblessReaders | None = None
+
+
+def verbless_readers(tools: Iterable[Any], namespaces: frozenset[str], money_server: bool,
+                     nouns: frozenset[str],
+                     money_record: MoneyRecord | None) -> VerblessReaders:
+    """How the server of `tools` names its verbless readers (server_readers.py): each of its
+    tools with no verb in the name is read from its words alone when a verbless tool left
+    Other first asks, and the answer kept."""
+
+    def might_be_verbless(name: str) -> bool:
+        return name_verbs(name, namespaces, nouns).kind is None
+
+    def words_only(tool: Any) -> tuple[str, str]:
+        found = classify(tool, use_annotations=False, namespaces=namespaces,
+                         money_server=money_server, nouns=nouns, money_record=money_record)
+        return found.category, found.evidence[0] if found.evidence else ""
+
+    return VerblessReaders(tools, might_be_verbless, words_only)
 
 
 def server_context(tools: Iterable[Any]) -> ServerContext:
     """The server-wide facts (`ServerContext`) read from all of a server's tool names, and
-    from their descriptions, when first asked for, the money record (`lazy_money_record`)."""
+    from their descriptions, when first asked for, the money record (`lazy_money_record`) and
+    how it names its verbless readers (`verbless_readers`)."""
     tools = list(tools)
     names = [getattr(t, "name", "") for t in tools]
-    return ServerContext(server_namespaces(names), server_handles_money(names),
-                         server_nouns(names), lazy_money_record(tools))
+    namespaces, money_server = server_namespaces(names), server_handles_money(names)
+    nouns, money_record = server_nouns(names), lazy_money_record(tools)
+    return ServerContext(namespaces, money_server, nouns, money_record,
+                         verbless_readers(tools, namespaces, money_server, nouns, money_record))
 
 
 def classify_all(tools: Iterable[ToolInfo], overrides: Mapping[str, Any] | None = None,
@@ -335,19 +369,23 @@ def classify_all(tools: Iterable[ToolInfo], overrides: Mapping[str, Any] | None 
                  namespaces: frozenset[str] | None = None,
                  money_server: bool | None = None,
                  nouns: frozenset[str] | None = None,
-                 money_record: MoneyRecord | None = None) -> dict[str, Classification]:
+                 money_record: MoneyRecord | None = None,
+                 verbless: VerblessReaders | None = None) -> dict[str, Classification]:
     """Classify every tool, applying `overrides` ({tool name: category}) where given. The
     server's namespace words are `namespaces` when the caller found them already, else found
     from `server_tools` (all of the server's tools, when only some are classified) or else from
     `tools`; so are its other facts (`ServerContext`)."""
     tools = list(tools)
+    server = tools if server_tools is None else list(server_tools)
     overrides = overrides if isinstance(overrides, Mapping) else {}
     if namespaces is None or money_server is None or nouns is None or money_record is None:
-        found = server_context(tools if server_tools is None else server_tools)
+        found = server_context(server)
         namespaces = found.namespaces if namespaces is None else namespaces
         money_server = found.money_server if money_server is None else money_server
         nouns = found.nouns if nouns is None else nouns
         money_record = found.money_record if money_record is None else money_record
+    if verbless is None:
+        verbless = verbless_readers(server, namespaces, money_server, nouns, money_record)
     out: dict[str, Classification] = {}
     # Thousands of small objects and no reference cycles: the cycle collector would only
     # rescan them again and again (about a sixth of the time on 10,000 tools).
@@ -360,7 +398,7 @@ def classify_all(tools: Iterable[ToolInfo], overrides: Mapping[str, Any] | None 
             out[name] = classify(tool, override if isinstance(override, str) else None,
                                  use_annotations=use_annotations, namespaces=namespaces,
                                  money_server=money_server, nouns=nouns,
-                                 money_record=money_record)
+                                 money_record=money_record, verbless=verbless)
     finally:
         if collecting:
             gc.enable()

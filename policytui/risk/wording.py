@@ -387,6 +387,10 @@ def _said_later(desc: DescriptionVerbs) -> tuple[str, str] | None:
                 else None))
 
 
+# The same, for the server-wide pass that reads a verbless tool by its server (server_readers).
+said_later = _said_later
+
+
 def _take_later_act(act: tuple[str, str], kind: str, evidence: list[str],
                     against: list[str]) -> str:
     """Record that a later act outweighs a reading of `kind`, and return the act's kind."""

@@ -1,0 +1,176 @@
+"""A verbless tool its words leave Other is read by how its server names its readers: Read
+where the server's other verbless tools are shown to read and it is of their kind, and left
+Other wherever anything about it, or its server, could say it acts."""
+
+from __future__ import annotations
+
+import pytest
+
+from policytui.risk import classify_all
+from policytui.toolinfo import ToolInfo
+
+
+def tool(name: str, description: str, properties: dict | None = None,
+         required: list[str] | None = None, annotations: dict | None = None) -> ToolInfo:
+    schema: dict = {"type": "object", "properties": properties or {}}
+    if required is not None:
+        schema["required"] = required
+    return ToolInfo(name=name, description=description, input_schema=schema,
+                    annotations=annotations or {})
+
+
+# Verbless readers the words alone show to read (a collection, a view named by the name).
+READERS = [
+    tool("trips", "Trips of the client: flights, trains and hotels in one feed.",
+         {"trip_id": {"type": "string"}}),
+    tool("bank_statements", "Monthly statements of every account (read-only)."),
+    tool("insurance_policies", "Current insurance policies with their sums and terms."),
+    tool("create_trip", "Create a trip.", {"name": {"type": "string"}}, ["name"]),
+]
+ORDERS = tool("orders", "All orders of the client: groceries, cinema, concerts, flights.",
+              {"kind": {"type": "string"}, "limit": {"type": "integer"}})
+
+
+def test_the_tools_alone_are_what_their_words_say():
+    found = classify_all(READERS[:3] + [ORDERS])
+    found_alone = classify_all([ORDERS])
+    assert [found[t.name].category for t in READERS[:3]] == ["Read"] * 3
+    assert found_alone["orders"].category == "Other"
+
+
+def test_a_verbless_tool_is_read_as_one_of_the_servers_verbless_readers():
+    found = classify_all(READERS + [ORDERS])
+    got = found["orders"]
+    assert got.category == "Read", got.evidence
+    assert got.severity == "Low"
+    assert "are shown to read" in got.evidence[-1]
+    assert got.against
+
+
+def test_a_family_of_verbless_readers_takes_in_its_own():
+    family = [
+        tool("reconstructed_trial_balance", "Reconstructed trial balance (read-only).",
+             {"as_at": {"type": "string"}}),
+        tool("reconstructed_aged_receivables", "Reconstructed aged receivables, read-only.",
+             {"as_at": {"type": "string"}}),
+        tool("post_journal_entry", "Post a journal entry.", {"lines": {"type": "array"}},
+             ["lines"]),
+    ]
+    odd = tool("reconstructed_profit_and_loss",
+               "RECONSTRUCTED profit and loss by account for a period from the ledger.",
+               {"from_date": {"type": "string"}, "to_date": {"type": "string"}},
+               ["from_date", "to_date"])
+    assert classify_all([odd])[odd.name].category == "Other"
+    assert classify_all(family + [odd])[odd.name].category == "Read"
+
+
+@pytest.mark.parametrize("odd", [
+    # A word that acts in the name, from the public API lexicon.
+    tool("bank_associate", "Bank associate of the client for statements."),
+    # Asks for more than which thing to show.
+    tool("orders", "All orders of the client: groceries, cinema, concerts, flights.",
+         {"kind": {"type": "string"}, "reason": {"type": "string"}}, ["reason"]),
+    # Takes something to write.
+    tool("orders", "All orders of the client: groceries, cinema, concerts, flights.",
+         {"body": {"type": "string"}}),
+    # Says an act later on.
+    tool("orders", "All orders of the client. Cancels the oldest when over the limit.",
+         {"limit": {"type": "integer"}}),
+    tool("w2_forms", "W-2 forms for the tax year: generates them for all employees, files "
+         "them with the SSA and publishes copies.", {"tax_year": {"type": "integer"}},
+         ["tax_year"]),
+    # Neither a plural nor of the readers' family.
+    tool("lidar_calibration", "LiDAR calibration routine for the robot.",
+         {"robot_id": {"type": "string"}}, ["robot_id"]),
+    # The server declares that it acts.
+    tool("orders", "All orders of the client: groceries, cinema, concerts, flights.",
+         annotations={"readOnlyHint": False}),
+])
+def test_a_verbless_tool_that_may_act_stays_other(odd):
+    found = classify_all(READERS + [odd])
+    assert found[odd.name].category != "Read", found[odd.name].evidence
+
+
+def test_a_namespace_is_no_family():
+    # "ha_" begins a tool with a verb too: a namespace, not a family of readers.
+    server = [
+        tool("ha_states", "States of all entities (read-only)."),
+        tool("ha_history", "History of an entity's states, read-only.",
+             {"entity_id": {"type": "string"}}),
+        tool("ha_call_service", "Call a Home Assistant service.",
+             {"service": {"type": "string"}}, ["service"]),
+    ]
+    odd = tool("ha_turn_on", "Turn on a light, switch or fan.",
+               {"entity_id": {"type": "string"}}, ["entity_id"])
+    assert classify_all(server + [odd])[odd.name].category != "Read"
+
+
+def test_no_sign_where_the_servers_verbless_tools_are_not_mostly_readers():
+    others = [tool("zones", "Zones of the site, read-only."),
+              tool("speed_alert", "Speed alert threshold for a vehicle or group.",
+                   {"vehicle_id": {"type": "string"}, "limit_kmh": {"type": "number"}},
+                   ["vehicle_id", "limit_kmh"]),
+              tool("geofence_rule", "Geofence rule for a depot and its drivers.",
+                   {"depot": {"type": "string"}, "radius": {"type": "number"}},
+                   ["depot", "radius"])]
+    found = classify_all(others + [ORDERS])
+    assert found["orders"].category == "Other"
+
+
+def test_an_override_is_kept():
+    found = classify_all(READERS + [ORDERS], {"orders": "Write"})
+    assert found["orders"].category == "Write"
+
+
+def test_a_tool_classified_alone_or_in_a_chunk_reads_as_with_its_whole_server():
+    from policytui.risk import classify
+    from policytui.risk.classifier import server_context
+
+    server = READERS + [ORDERS]
+    context = server_context(server)
+    alone = classify(ORDERS, namespaces=context.namespaces, money_server=context.money_server,
+                     nouns=context.nouns, money_record=context.money_record,
+                     verbless=context.verbless)
+    assert alone.category == "Read", alone.evidence
+    assert classify_all([ORDERS], server_tools=server)["orders"].category == "Read"
+    # Without its server, nothing says what it does.
+    assert classify(ORDERS).category == "Other"
+
+
+def test_declared_annotations_still_make_it_riskier():
+    odd = tool("orders", "All orders of the client: groceries, cinema, concerts, flights.",
+               annotations={"readOnlyHint": False, "destructiveHint": True})
+    got = classify_all(READERS + [odd])["orders"]
+    assert got.category != "Read", got.evidence
+
+
+def test_the_tools_command_shows_it_as_its_server_reads_it(tmp_path):
+    """Through the installed command: `policytui tools --from FILE --json` on the server's
+    list says Read with the server-wide line of evidence; the same tool listed alone, Other."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    command = str(Path(sys.executable).parent / "policytui")
+
+    def listed(tools: list[ToolInfo]) -> dict:
+        path = tmp_path / "tools.json"
+        path.write_text(json.dumps({"tools": [
+            {"name": t.name, "description": t.description, "inputSchema": t.input_schema}
+            for t in tools]}), encoding="utf-8")
+        env = {**os.environ, "HOME": str(tmp_path / "home"),
+               "POLICYTUI_CONFIG_DIR": str(tmp_path / "config")}
+        result = subprocess.run([command, "tools", "--from", str(path), "--json"], env=env,
+                                capture_output=True, text=True, timeout=90,
+                                stdin=subprocess.DEVNULL, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        data = json.loads(result.stdout)
+        rows = data["tools"] if isinstance(data, dict) else data
+        return {row["name"]: row for row in rows}
+
+    with_server = listed(READERS + [ORDERS])["orders"]
+    assert with_server["category"] == "Read"
+    assert any("are shown to read" in line for line in with_server["evidence"])
+    assert listed([ORDERS])["orders"]["category"] == "Other"
