@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from conftest import load_server_fixture
+from tui_support import until
 
 from policytui.toolinfo import ServerListing
 from policytui.tui import PolicyApp, make_app
@@ -29,7 +30,8 @@ async def test_export_dialog_lists_what_the_format_loses(tmp_path: Path) -> None
         await app.loaded.wait()
         await pilot.pause()
         await pilot.press("E")
-        await pilot.pause(0.3)
+        await until(lambda: "What PolicyLayer cannot hold as written" in screen_text(app), "the export dialog's table",
+                    shows=lambda: screen_text(app))
         text = screen_text(app)
         assert "What PolicyLayer cannot hold as written (1)" in text
         assert "tools.invite_user.action" in text and "what PolicyLayer does instead" in text
@@ -51,17 +53,21 @@ async def test_export_dialog_at_60x20_shows_whole_messages_and_its_buttons(tmp_p
         await app.loaded.wait()
         await pilot.pause()
         await pilot.press("E")
-        await pilot.pause(0.3)
+
+        def shown(line: str) -> bool:
+            return any(row.strip(" │").strip() == line for row in screen_text(app).splitlines())
+
+        # The rule on a line of its own, and what the target does instead read as whole lines
+        # of words under it: the dialog lays its list out again once it knows its width.
+        await until(lambda: shown("tools.invite_user.action")
+                    and shown("needs human approval, which PolicyLayer's format"),
+                    "each rule on a line of its own, what PolicyLayer does instead under it",
+                    shows=lambda: screen_text(app))
         text = screen_text(app)
-        lines = text.splitlines()
-        assert any(line.strip(" │").strip() == "tools.invite_user.action" for line in lines), text
-        # What the target does instead reads as whole lines of words under its rule.
-        assert any(line.strip(" │").strip() == "needs human approval, which PolicyLayer's format"
-                   for line in lines), text
         for label in ("Write file", "Copy to clipboard", "Close [esc]"):
             assert label in text, text
         # The list scrolls: Tab from the format and the file name reaches it, End shows the last.
         await pilot.press("tab", "tab", "end")
-        await pilot.pause(0.3)
-        assert "tools.change_taskrun_state.action" in screen_text(app)
+        await until(lambda: "tools.change_taskrun_state.action" in screen_text(app), "the list scrolled to its end",
+                    shows=lambda: screen_text(app))
         assert "Close [esc]" in screen_text(app)

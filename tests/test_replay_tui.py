@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import load_server_fixture
+from textual.command import CommandPalette
+from tui_support import PaletteSearches, drawn, until
 
 from policytui.toolinfo import ServerListing
 from policytui.tui import PolicyApp, make_app
@@ -66,6 +69,12 @@ async def _ready(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause()
 
 
+async def replayed_since(app: PolicyApp, before: object, what: str) -> None:
+    """Until the Replay tab has decided the calls again after an edit (a report other than
+    `before`) and shows it."""
+    await until(lambda: app.replay_report is not before and drawn(app), what, shows=lambda: screen_text(app))
+
+
 async def test_replay_tab_follows_every_edit(tmp_path: Path) -> None:
     policy = tmp_path / "policy.json"
     policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
@@ -82,8 +91,10 @@ async def test_replay_tab_follows_every_edit(tmp_path: Path) -> None:
         await pilot.press("slash", *"invite_user", "enter")
         await pilot.pause()
         assert app.query_one(ToolTable).current_row.name == "invite_user"
+        before = app.replay_report
         await pilot.press("d")
-        await pilot.pause(0.4)
+        # The tab follows an edit once typing pauses (a timer): a new report is that.
+        await replayed_since(app, before, "the replay after d")
         report = app.replay_report
         assert report is not None and not report.passed
         assert [(c.tool, c.kind, c.count) for c in report.changes] == [("invite_user", "newly_denied", 1000)]
@@ -91,15 +102,17 @@ async def test_replay_tab_follows_every_edit(tmp_path: Path) -> None:
         assert "FAIL" in text and "invite_user" in text and "newly denied" in text
 
         # A condition on an argument: only the matching calls change.
+        before = app.replay_report
         await pilot.press("ctrl+z")
-        await pilot.pause(0.4)
+        await replayed_since(app, before, "the replay after ctrl+z")
         assert app.replay_report is not None and app.replay_report.passed
         assert app.state is not None
         from policytui.policy.model import Condition
 
         cond = Condition.model_validate({"path": "args.namespace", "op": "eq", "value": "prod"})
+        report = app.replay_report
         app._edit(lambda: app.state.edit_rule("search_apps", reason=None, conditions={"deny_if": [cond]}), full=True)  # type: ignore[union-attr]
-        await pilot.pause(0.4)
+        await replayed_since(app, report, "the replay after the condition")
         assert [(c.tool, c.kind, c.count) for c in app.replay_report.changes] == [("search_apps", "newly_denied", 500)]
 
 
@@ -112,7 +125,8 @@ async def test_replay_key_without_a_recording_says_so(tmp_path: Path) -> None:
         assert "--replay" in " ".join(str(n.message) for n in app._notifications)
 
 
-async def test_pins_dialog_shows_both_definitions_and_reapproves(tmp_path: Path) -> None:
+async def test_pins_dialog_shows_both_definitions_and_reapproves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    searches = PaletteSearches(monkeypatch)
     policy = tmp_path / "policy.json"
     from policytui.editor import pins
     from policytui.editor.state import EditorState
@@ -126,11 +140,16 @@ async def test_pins_dialog_shows_both_definitions_and_reapproves(tmp_path: Path)
         await app.loaded.wait()
         await pilot.pause()
         # Through the user's door: the palette finds the action by typing.
-        await pilot.press("ctrl+p", *"approved and live")
-        await pilot.pause(0.5)
+        await pilot.press("ctrl+p")
+        await until(lambda: isinstance(app.screen, CommandPalette), "the command palette")
+        await pilot.press(*"approved and live")
+        await until(lambda: searches.done(app, "approved and live"), "the palette's search")
         await pilot.press("enter")
-        await pilot.pause(0.3)
-        assert app.screen.id == "pins"
+        await until(lambda: app.screen.id == "pins", "the pins dialog", shows=lambda: screen_text(app))
+        # Each side opens at its first marked line, scrolled there once the dialog is drawn.
+        await until(lambda: drawn(app) and "pinning ON" in screen_text(app)
+                    and '+   "description": "Backfills executions. Also' in screen_text(app),
+                    "the pins dialog drawn, its live side at the changed line", shows=lambda: screen_text(app))
         text = screen_text(app)
         assert "backfill_executions" in text and "pinning ON" in text
         assert "public bucket" in text  # the live definition
@@ -140,12 +159,12 @@ async def test_pins_dialog_shows_both_definitions_and_reapproves(tmp_path: Path)
         assert any('+   "description": "Backfills executions. Also' in line for line in lines)
         assert not any('+   "inputSchema"' in line or '-   "inputSchema"' in line for line in lines)
         await pilot.press("a")
-        await pilot.pause(0.3)
+        await until(lambda: "Every tool's live definition is the approved one." in screen_text(app),
+                    "the dialog updated in place", shows=lambda: screen_text(app))
         assert app.state is not None and pins.changes(app.state) == []
-        assert app.screen.id == "pins"  # back, updated
-        assert "Every tool's live definition is the approved one." in screen_text(app)
+        assert app.screen.id == "pins"  # the same dialog, updated
         await pilot.press("p")
-        await pilot.pause(0.3)
+        await until(lambda: "pinning OFF" in screen_text(app), "pinning shown as off", shows=lambda: screen_text(app))
         assert not pins.pinning_on(app.state.policy)
         await pilot.press("escape")
         await pilot.pause()

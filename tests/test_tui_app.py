@@ -48,8 +48,9 @@ async def ready(pilot) -> None:  # type: ignore[no-untyped-def]
 async def select(pilot, name: str) -> None:  # type: ignore[no-untyped-def]
     """Filter to `name` with / and go back to the table with it selected."""
     await pilot.press("slash", *name, "enter")
-    await pilot.pause()
-    assert pilot.app.query_one(ToolTable).current_row.name == name
+    table = pilot.app.query_one(ToolTable)
+    await until(lambda: table.current_row is not None and table.current_row.name == name
+                and pilot.app.focused is table, f"{name} selected in the table")
 
 
 def document(app: PolicyApp) -> dict:

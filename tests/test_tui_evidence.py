@@ -12,10 +12,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from rich.text import Text
 from test_tui_app import ready, screen_text
+from textual.widgets import Input, Static
+from tui_support import drawn, until
 
 from policytui.toolinfo import ServerListing
 from policytui.tui import make_app
+from policytui.tui.table import ToolTable
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,9 +77,25 @@ async def whole_detail(pilot) -> str:  # type: ignore[no-untyped-def]
     return squash(" ".join(seen))
 
 
+def detail_of(app) -> str | None:  # type: ignore[no-untyped-def]
+    """The tool the detail pane is about: the name its first line starts with."""
+    content = app.query_one("#detail", Static).content
+    first = (getattr(content, "renderables", None) or [content])[0]
+    return first.plain.split("  ")[0] if isinstance(first, Text) else None
+
+
 async def select(pilot, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Filter to `name` with / and Enter, until the table has it selected and the detail pane
+    (which follows the cursor once typing pauses) is about it, laid out and drawn."""
+    app = pilot.app
     await pilot.press("slash", *name, "enter")
-    await pilot.pause(0.2)
+
+    def shown() -> bool:
+        row = app.query_one(ToolTable).current_row
+        return (row is not None and row.name == name and not isinstance(app.focused, Input)
+                and not app._detail_pending and detail_of(app) == name and drawn(app))
+
+    await until(shown, f"{name} selected and its detail drawn", shows=lambda: screen_text(app))
 
 
 async def test_long_evidence_is_whole_and_wrapped_at_80x24(tmp_path: Path) -> None:
@@ -139,24 +159,26 @@ async def test_spec_defaults_are_listed_when_a_server_declares_nothing(tmp_path:
             assert hint in shown
 
 
+def header(app) -> str:  # type: ignore[no-untyped-def]
+    return screen_text(app).splitlines()[0]
+
+
 async def test_the_header_keeps_the_policy_state_at_80_columns(tmp_path: Path) -> None:
     app = make_app(policy_path=tmp_path / "policy.json", listing=listing())
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
-        await pilot.pause(0.3)
-        header = screen_text(app).splitlines()[0]
-        assert "policy.json (new) │ default deny │ ✓ valid" in header, header
-        assert "3 tools" in header, header
+        await until(lambda: "✓ valid" in header(app), "the header's validity", shows=lambda: header(app))
+        assert "policy.json (new) │ default deny │ ✓ valid" in header(app), header(app)
+        assert "3 tools" in header(app), header(app)
         await pilot.press("a")
-        await pilot.pause(0.3)
-        header = screen_text(app).splitlines()[0]
-        assert "policy.json ● unsaved │ default deny │ ✓ valid" in header, header
+        await until(lambda: "unsaved" in header(app), "the header to say unsaved", shows=lambda: header(app))
+        assert "policy.json ● unsaved │ default deny │ ✓ valid" in header(app), header(app)
     app = make_app(policy_path=tmp_path / "policy.json", listing=listing("everything", "1.0"))
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
-        await pilot.pause(0.3)
-        header = screen_text(app).splitlines()[0]
-        assert "everything 1.0 · stdio · 3 tools │" in header, header  # room: nothing dropped
+        await until(lambda: "✓ valid" in header(app), "the header's validity", shows=lambda: header(app))
+        # Room: nothing dropped.
+        assert "everything 1.0 · stdio · 3 tools │" in header(app), header(app)
 
 
 def test_tools_json_from_the_command_line_gives_provenance_flags_and_evidence(tmp_path: Path) -> None:

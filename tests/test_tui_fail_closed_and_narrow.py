@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 from conftest import load_server_fixture
-from test_tui_app import document, kestra, ready, screen_text, select, until
+from test_tui_app import document, kestra, ready, screen_text, select
+from textual.command import CommandPalette
+from tui_support import PaletteSearches, drawn, until
 
 from policytui.discovery.errors import DiscoveryError
 from policytui.toolinfo import ServerListing
@@ -46,13 +48,13 @@ async def test_approval_condition_on_a_default_denied_tool_keeps_it_denied(polic
     app = make_app(policy_path=policy_path, listing=kestra())
     async with app.run_test(size=(80, 24)) as pilot:
         await follow_the_recipe(pilot, app)
-        await pilot.pause()
+        await until(lambda: "Allow other calls [a]" in screen_text(app), "the question drawn", shows=lambda: screen_text(app))
         text = screen_text(app)
         assert "manage_flow is denied" in text
         assert "apply only to calls the tool's rule allows" in text
         assert "Keep denied [n]" in text and "Allow other calls [a]" in text
         await pilot.press("enter")  # the focused answer: keep denied
-        await pilot.pause()
+        await until(lambda: app.screen is app.main and "tools" in document(app), "the answer applied")
         assert document(app)["tools"] == {
             "manage_flow": {"action": "deny", "require_approval_if": DELETE_NEEDS_APPROVAL}
         }
@@ -62,7 +64,7 @@ async def test_approval_condition_on_a_default_denied_tool_keeps_it_denied(polic
         assert decision(app, "manage_flow", action="delete", namespace="a", flow_id="b") == "denied"
         # Allowing the tool later brings the condition into force.
         await pilot.press("a")
-        await pilot.pause()
+        await until(lambda: "action" not in document(app)["tools"]["manage_flow"], "manage_flow allowed")
         assert decision(app, "manage_flow", action="delete", namespace="a", flow_id="b") == "needs_approval"
 
 
@@ -75,7 +77,7 @@ async def test_a_limit_on_a_default_denied_tool_keeps_it_denied(policy_path: Pat
         # The docs' "30 calls a minute" recipe on a tool the default denies: a rule with limits
         # and no action would allow it, 30 calls a minute that were none before.
         await pilot.press("l", "3", "0", "enter", "ctrl+s")
-        await pilot.pause()
+        await until(lambda: app.screen is app.main and "tools" in document(app), "the limit applied")
         limit = {"counter": "manage_flow_rate", "window": "minute", "max": 30, "scope": "grant"}
         assert document(app)["tools"] == {"manage_flow": {"action": "deny", "limits": [limit]}}
         assert decision(app, "manage_flow", action="delete", namespace="a", flow_id="b") == "denied"
@@ -85,12 +87,14 @@ async def test_a_limit_on_a_default_denied_tool_keeps_it_denied(policy_path: Pat
                    for n in app._notifications)
         # Allowing it brings the limit into force.
         await pilot.press("a")
-        await pilot.pause()
+        await until(lambda: "action" not in document(app)["tools"]["manage_flow"], "manage_flow allowed")
         assert document(app)["tools"] == {"manage_flow": {"limits": [limit]}}
         assert decision(app, "manage_flow", action="delete", namespace="a", flow_id="b") == "allowed"
         # A tool already allowed keeps its decision: only the limits change.
         await pilot.press("l", "ctrl+u", "2", "0", "enter", "ctrl+s")
-        await pilot.pause()
+        await until(lambda: any(one["max"] == 20 for one in document(app)["tools"]["manage_flow"]["limits"]),
+                    "the limit of 20 applied", shows=lambda: document(app))
+        assert app.screen is app.main
         assert document(app)["tools"]["manage_flow"].get("action") is None
 
 
@@ -99,7 +103,7 @@ async def test_allow_other_calls_is_an_explicit_answer(policy_path: Path) -> Non
     async with app.run_test(size=(80, 24)) as pilot:
         await follow_the_recipe(pilot, app)
         await pilot.press("a")
-        await pilot.pause()
+        await until(lambda: app.screen is app.main and "tools" in document(app), "the answer applied")
         assert document(app)["tools"] == {"manage_flow": {"require_approval_if": DELETE_NEEDS_APPROVAL}}
         assert decision(app, "manage_flow", action="enable", namespace="a", flow_id="b") == "allowed"
         assert decision(app, "manage_flow", action="delete", namespace="a", flow_id="b") == "needs_approval"
@@ -110,7 +114,8 @@ async def test_escape_on_the_question_changes_nothing(policy_path: Path) -> None
     async with app.run_test(size=(80, 24)) as pilot:
         await follow_the_recipe(pilot, app)
         await pilot.press("escape")
-        await pilot.pause()
+        # The question has gone, and Esc was its whole answer: nothing more is on its way.
+        await until(lambda: app.screen is app.main, "the question closed")
         assert document(app) == {"version": "1", "default": "deny"}
         assert app.state is not None and not app.state.dirty
 
@@ -120,7 +125,8 @@ async def test_an_explicitly_denied_tool_stays_denied_too(policy_path: Path) -> 
     async with app.run_test(size=(80, 24)) as pilot:
         await follow_the_recipe(pilot, app, "d")
         await pilot.press("n")
-        await pilot.pause()
+        await until(lambda: app.screen is app.main and "require_approval_if" in document(app)["tools"]["manage_flow"],
+                    "the answer applied")
         assert document(app)["tools"]["manage_flow"]["action"] == "deny"
         assert decision(app, "manage_flow", action="enable", namespace="a", flow_id="b") == "denied"
 
@@ -131,8 +137,11 @@ async def test_no_question_where_the_tool_is_allowed_already(policy_path: Path) 
         await ready(pilot)
         await select(pilot, "manage_flow")
         await pilot.press("a", *RECIPE)
-        await pilot.pause()
-        assert app.screen is app.main
+        # The recipe's ctrl+s applied the conditions, which a denied tool's question would have
+        # held back until it was answered: none was asked.
+        await until(lambda: "require_approval_if" in document(app).get("tools", {}).get("manage_flow", {}),
+                    "the recipe's conditions applied")
+        await until(lambda: app.screen is app.main, "the conditions dialog closed")
         assert document(app)["tools"] == {"manage_flow": {"require_approval_if": DELETE_NEEDS_APPROVAL}}
 
 
@@ -145,26 +154,25 @@ async def test_empty_value_is_refused_and_the_field_is_cleared_after_add(policy_
         await ready(pilot)
         await select(pilot, "backfill_executions")
         await pilot.press("c")
-        await pilot.pause()
+        await until(lambda: app.screen.id == "conditions-screen", "the conditions dialog")
         screen = app.screen
         value = screen.query_one("#cond-value")
-        assert value.has_focus  # namespace: a text argument, typed
+        # namespace: a text argument, typed
+        await until(lambda: value.has_focus, "the value field focused")
         await pilot.press("enter")
-        await pilot.pause()
-        assert "type a value first" in screen_text(app)
+        await until(lambda: "type a value first" in screen_text(app), "the refusal", shows=lambda: screen_text(app))
         assert screen.conditions["require_approval_if"] == []
         await pilot.press(*"dev", "enter")
-        await pilot.pause()
-        assert [c.value for c in screen.conditions["require_approval_if"]] == ["dev"]
-        assert value.value == ""
+        await until(lambda: [c.value for c in screen.conditions["require_approval_if"]] == ["dev"], "dev added")
+        await until(lambda: value.value == "", "the field cleared")
+        await until(lambda: "type a value first" not in screen_text(app), "the refusal gone",
+                    shows=lambda: screen_text(app))
         await pilot.press("enter")  # again: the field is empty, nothing is added
-        await pilot.pause()
+        await until(lambda: "type a value first" in screen_text(app), "the refusal again", shows=lambda: screen_text(app))
         assert len(screen.conditions["require_approval_if"]) == 1
-        assert "type a value first" in screen_text(app)
         await pilot.press(*"dev", "enter")  # the same condition typed again
-        await pilot.pause()
+        await until(lambda: "already listed" in screen_text(app), "the refusal of a repeat", shows=lambda: screen_text(app))
         assert len(screen.conditions["require_approval_if"]) == 1
-        assert "already listed" in screen_text(app)
 
 
 async def test_exists_needs_no_value(policy_path: Path) -> None:
@@ -173,14 +181,16 @@ async def test_exists_needs_no_value(policy_path: Path) -> None:
         await ready(pilot)
         await select(pilot, "backfill_executions")
         await pilot.press("c")
-        await pilot.pause()
+        await until(lambda: app.screen.id == "conditions-screen", "the conditions dialog")
         screen = app.screen
         screen.query_one("#cond-op").value = "exists"
-        await pilot.pause()
+        # The operator's change fills the value field with `true` (a message later).
+        await until(lambda: screen.query_one("#cond-value").value == "true", "the value true for exists")
         screen.query_one("#cond-value").value = ""
         screen.query_one("#cond-value").focus()
+        await until(lambda: screen.query_one("#cond-value").has_focus, "the value field focused")
         await pilot.press("enter")
-        await pilot.pause()
+        await until(lambda: screen.conditions["require_approval_if"], "a condition added")
         assert [(c.op, c.value) for c in screen.conditions["require_approval_if"]] == [("exists", True)]
 
 
@@ -202,13 +212,16 @@ async def test_the_failure_dialog_shows_the_last_line_of_stderr(policy_path: Pat
         )
 
     app = make_app(policy_path=policy_path, load_listing=failing, target_label="x")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24)):
         await app.workers.wait_for_complete()
         await until(lambda: app.screen.id == "failure", "the failure dialog")
-        await pilot.pause()
-        await pilot.pause()
-        text = screen_text(app)
-        assert "'list_resources'" in text, text
+        # The dialog opens its detail at the end (scrolled there once it is laid out).
+        await until(lambda: drawn(app) and "'list_resources'" in screen_text(app),
+                    "the last line of stderr on the failure dialog", shows=lambda: screen_text(app))
+        # The test's end shuts the editor down directly, not by its exit(), which waits for the
+        # tab panes being mounted behind the dialog: Textual's tabs, shut down in the middle of
+        # their mount, raise.
+        await until(app.panels_ready.is_set, "the tab panes mounted")
 
 
 # ----- narrow terminals -----------------------------------------------------------------------
@@ -216,34 +229,39 @@ async def test_the_failure_dialog_shows_the_last_line_of_stderr(policy_path: Pat
 
 async def test_header_keeps_the_policy_part_whole_when_narrow(policy_path: Path) -> None:
     app = make_app(policy_path=policy_path, listing=kestra())
+
+    def header() -> str:
+        return screen_text(app).splitlines()[0]
+
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         await pilot.press("slash", *"manage", "enter")
-        await pilot.pause()
-        header = screen_text(app).splitlines()[0]
-        assert header.startswith(" kestra · 39 tools (8 shown) │ policy.json (new) │ default deny │ ✓ valid")
+        await until(lambda: "(8 shown)" in header(), "the filter's count in the header", shows=header)
+        assert header().startswith(" kestra · 39 tools (8 shown) │ policy.json (new) │ default deny │ ✓ valid")
         await pilot.resize_terminal(50, 12)
-        await pilot.pause()
-        header = screen_text(app).splitlines()[0]
-        assert "policy.json (new) │ default deny │ ✓ valid" in header, header
+        # Laid out for 50 columns, the header keeps the policy's part whole (cut as it was at 80
+        # columns, it would end at the file name).
+        await until(lambda: "policy.json (new) │ default deny │ ✓ valid" in header(),
+                    "the header's policy part whole at 50 columns", shows=header)
         await pilot.resize_terminal(40, 12)
-        await pilot.pause()
-        header = screen_text(app).splitlines()[0]
         # Only the file name is cut; what the policy is stays whole.
-        assert header.rstrip().endswith("(new) │ default deny │ ✓ valid"), header
-        assert header.startswith(" policy."), header
+        await until(lambda: header().rstrip().endswith("(new) │ default deny │ ✓ valid") and len(header()) == 40,
+                    "the header's policy part whole at 40 columns", shows=header)
+        assert header().startswith(" policy."), header()
         await pilot.press("a")  # unsaved edits
-        await pilot.pause()
-        header = screen_text(app).splitlines()[0]
-        assert "● unsaved │ default deny │ ✓ valid" in header, header
+        await until(lambda: "unsaved" in header(), "the header to say unsaved", shows=header)
+        assert "● unsaved │ default deny │ ✓ valid" in header(), header()
         await pilot.resize_terminal(80, 24)
-        await pilot.pause()
-        header = screen_text(app).splitlines()[0]
-        assert "kestra · 39 tools (8 shown) │ policy.json ● unsaved │ default deny │ ✓ valid" in header
+        await until(lambda: "kestra" in header(), "the server's name back in the header at 80 columns", shows=header)
+        assert "kestra · 39 tools (8 shown) │ policy.json ● unsaved │ default deny │ ✓ valid" in header(), header()
 
 
 async def test_decision_column_keeps_its_star_at_40_columns(policy_path: Path) -> None:
     app = make_app(policy_path=policy_path, listing=kestra())
+
+    def backfill_row() -> str:
+        return next(line for line in screen_text(app).splitlines() if "backfill" in line)
+
     async with app.run_test(size=(40, 12)) as pilot:
         await ready(pilot)
         lines = screen_text(app).splitlines()
@@ -251,9 +269,8 @@ async def test_decision_column_keeps_its_star_at_40_columns(policy_path: Path) -
         assert "deny*" in row, lines
         assert any("Decision" in line for line in lines), lines
         await pilot.press("d")
-        await pilot.pause()
-        row = next(line for line in screen_text(app).splitlines() if "backfill" in line)
-        assert "deny " in row and "deny*" not in row
+        await until(lambda: "deny*" not in backfill_row(), "backfill's row repainted after d", shows=backfill_row)
+        assert "deny " in backfill_row()
 
 
 async def test_the_80_column_table_is_unchanged(policy_path: Path) -> None:
@@ -271,32 +288,35 @@ async def test_limits_and_conditions_dialogs_are_usable_at_40x12(policy_path: Pa
         await ready(pilot)
         await select(pilot, "manage_flow")
         await pilot.press("l")
-        await pilot.pause()
-        await pilot.pause()
+        await until(lambda: type(app.screen).__name__ == "LimitsScreen", "the limits dialog")
+        await until(lambda: drawn(app) and "max calls" in screen_text(app), "the limits dialog drawn",
+                    shows=lambda: screen_text(app))
         lines = screen_text(app).splitlines()
         assert any("max calls" in line and "30" in line for line in lines), lines
         assert any(line.startswith("│ per") and "minute" in line for line in lines), lines
         assert not any(line.rstrip(" │").endswith("minu") for line in lines), lines
         await pilot.press("1", "0", "enter", "ctrl+s")
-        await pilot.pause()
+        await until(lambda: "manage_flow" in document(app).get("tools", {}), "the limit applied")
         assert document(app)["tools"]["manage_flow"]["limits"][0]["max"] == 10
+        await until(lambda: app.screen is app.main, "the limits dialog closed")
         await pilot.press("c")
-        await pilot.pause()
-        await pilot.pause()
+        await until(lambda: app.screen.id == "conditions-screen", "the conditions dialog")
+        await until(lambda: drawn(app) and "needs approval if" in screen_text(app), "the conditions dialog drawn",
+                    shows=lambda: screen_text(app))
         lines = screen_text(app).splitlines()
         assert any("when" in line and "needs approval if" in line for line in lines), lines
         assert any("argument" in line and "action (6 values)" in line for line in lines), lines
         # The recipe's keys work at this size too, down to the Add button below the fold.
         await pilot.press("enter", "d", "e", "l", "enter", "tab")
-        await pilot.pause()
-        assert app.focused is not None and app.focused.id == "cond-add"
-        assert "Add [enter]" in screen_text(app)
+        await until(lambda: app.focused is not None and app.focused.id == "cond-add", "Add focused by tab")
+        # Focused below the fold, it is scrolled into view.
+        await until(lambda: "Add [enter]" in screen_text(app), "the Add button in view", shows=lambda: screen_text(app))
         await pilot.press("enter", "ctrl+s")
         # The limit left manage_flow denied (default deny), so the editor asks about its other
         # calls; Enter keeps it denied.
         await until(lambda: app.screen.id == "confirm-conditions-open", "the keep-denied question")
         await pilot.press("enter")
-        await pilot.pause()
+        await until(lambda: "require_approval_if" in document(app)["tools"]["manage_flow"], "the answer applied")
         assert document(app)["tools"]["manage_flow"]["require_approval_if"] == DELETE_NEEDS_APPROVAL
 
 
@@ -308,17 +328,18 @@ async def test_try_hint_comes_from_the_tools_own_schema(policy_path: Path) -> No
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await pilot.press("5")
-        await pilot.pause()
+        await until(lambda: app.query("#try-args") and app.query_one("#try-args").placeholder, "the Try panel's hint")
         args_box = app.query_one("#try-args")
         assert "action" not in args_box.placeholder
         app.query_one("#try-tool").focus()
         await pilot.press(*"backfill_executions")
-        await pilot.pause()
+        await until(lambda: '"namespace"' in args_box.placeholder, "backfill_executions's hint",
+                    shows=lambda: args_box.placeholder)
         assert "action" not in args_box.placeholder
         assert '"namespace"' in args_box.placeholder and '"flow_id"' in args_box.placeholder
         app.query_one("#try-tool").value = "manage_flow"
-        await pilot.pause()
-        assert '"action": "delete"' in args_box.placeholder
+        await until(lambda: '"action": "delete"' in args_box.placeholder, "manage_flow's hint",
+                    shows=lambda: args_box.placeholder)
 
 
 def test_try_hint_for_a_tool_without_arguments() -> None:
@@ -334,9 +355,23 @@ def test_try_hint_for_a_tool_without_arguments() -> None:
 # ----- the palette over a dialog ----------------------------------------------------------------
 
 
-async def test_palette_titles_are_worded_alike(policy_path: Path) -> None:
+async def palette_lists(pilot, searches: PaletteSearches, typed: str, first: str) -> str:  # type: ignore[no-untyped-def]
+    """ctrl+p, `typed` typed, and the screen once the palette's search for it has ended and
+    what it found is drawn (`first`, an entry it must list, shows then)."""
+    app = pilot.app
+    await pilot.press("ctrl+p")
+    await until(lambda: isinstance(app.screen, CommandPalette), "the command palette")
+    await pilot.press(*typed)
+    await until(lambda: searches.done(app, typed), f"the palette's search for {typed!r}")
+    await until(lambda: drawn(app) and first in screen_text(app), f"{first!r} listed for {typed!r}",
+                shows=lambda: screen_text(app))
+    return screen_text(app)
+
+
+async def test_palette_titles_are_worded_alike(policy_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """ctrl+p and a word: every entry found reads "Name: what it does", the editor's actions,
     its filters and Textual's own commands alike."""
+    searches = PaletteSearches(monkeypatch)
     app = make_app(policy_path=policy_path, listing=kestra())
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
@@ -348,11 +383,7 @@ async def test_palette_titles_are_worded_alike(policy_path: Path) -> None:
             ("destructive", ["Filter: show only Destructive tools"]),
             ("shared", ["Shared limits: edit the all_tools limits"]),
         ]:
-            await pilot.press("ctrl+p")
-            await pilot.pause()
-            await pilot.press(*typed)
-            await pilot.pause(0.5)
-            text = screen_text(app)
+            text = await palette_lists(pilot, searches, typed, expected[0])
             for title in expected:
                 assert title in text, (typed, text)
             # The editor's own entry comes first: Enter runs it, not a Textual command that
@@ -360,31 +391,23 @@ async def test_palette_titles_are_worded_alike(policy_path: Path) -> None:
             found = [line.strip() for line in text.splitlines() if ": " in line]
             assert found and found[0].startswith(expected[0]), (typed, found)
             await pilot.press("escape")
-            await pilot.pause()
-        assert app.screen is app.main
+            await until(lambda: app.screen is app.main, "the palette closed")
 
 
-async def test_palette_over_a_dialog_finds_save(policy_path: Path) -> None:
+async def test_palette_over_a_dialog_finds_save(policy_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    searches = PaletteSearches(monkeypatch)
     app = make_app(policy_path=policy_path, listing=kestra())
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         await pilot.press("c")
-        await pilot.pause()
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"save")
-        await pilot.pause(0.5)
-        text = screen_text(app)
+        await until(lambda: app.screen.id == "conditions-screen", "the conditions dialog")
+        text = await palette_lists(pilot, searches, "save", "apply this dialog first")
         assert "Save" in text and "apply this dialog first" in text, text
         await pilot.press("enter")
-        await pilot.pause(0.3)
-        assert app.screen.id == "conditions-screen"
-        assert any("apply this dialog first" in n.message for n in app._notifications)
+        await until(lambda: any("apply this dialog first" in n.message for n in app._notifications),
+                    "the note that the dialog is to be applied first")
+        await until(lambda: app.screen.id == "conditions-screen", "the conditions dialog again")
         # The dialog's own commands are there too: Apply closes it.
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"apply")
-        await pilot.pause(0.5)
+        await palette_lists(pilot, searches, "apply", "Apply")
         await pilot.press("enter")
-        await pilot.pause(0.3)
-        assert app.screen is app.main
+        await until(lambda: app.screen is app.main, "the dialog applied and closed", shows=lambda: screen_text(app))

@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 
 from test_tui_app import kestra, ready, screen_text
+from textual.geometry import Size
+from tui_support import drawn, until
 
 from policytui.tui import make_app
 from policytui.tui.table import ToolTable, fit_widths
@@ -50,6 +52,18 @@ def name_cells(app) -> dict[str, str]:  # type: ignore[no-untyped-def]
     }
 
 
+async def laid_out(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Until the table has measured its rows and the screen has laid out and painted whatever
+    that asked for (a table wider or narrower than its first layout lays the screen out again,
+    a message later)."""
+    app = pilot.app
+    table = app.query_one(ToolTable)
+    natural = table.get_content_width(Size(0, 0), Size(0, 0))
+    await until(lambda: table._laid_out_width == natural, "the table drawn at its rows' width")
+    await pilot.pause()  # the layout it asked for (a message on the table) is handled
+    await until(lambda: drawn(app), "the screen laid out and painted")
+
+
 async def test_tool_names_are_whole_at_80_columns_and_conditions_share_the_rest(tmp_path: Path) -> None:
     app = make_app(policy_path=write_policy(tmp_path / "policy.json"), listing=kestra())
     async with app.run_test(size=(80, 24)) as pilot:
@@ -82,15 +96,18 @@ async def test_after_resizes_the_layout_is_a_fresh_start_at_the_new_size(tmp_pat
         app = make_app(policy_path=policy, listing=kestra())
         async with app.run_test(size=size) as pilot:
             await ready(pilot)
-            await pilot.pause(0.1)
+            await laid_out(pilot)
             fresh[size] = table_lines(app)
     app = make_app(policy_path=policy, listing=kestra())
     async with app.run_test(size=sizes[0]) as pilot:
         await ready(pilot)
         for size in sizes[1:]:
             await pilot.resize_terminal(*size)
-            await pilot.pause(0.1)
-            await pilot.pause()
+            await until(lambda size=size: table_lines(app) == fresh[size], f"the fresh start's layout after resizing to {size}",
+                        shows=lambda size=size: "\n".join(table_lines(app)) + "\nwhere a fresh start shows:\n"
+                        + "\n".join(fresh[size]))
+            # And it stays so once everything the resize asked for is laid out and painted.
+            await laid_out(pilot)
             assert table_lines(app) == fresh[size], f"after resizing to {size}"
 
 
@@ -113,8 +130,9 @@ async def test_in_ansi_dark_the_editor_stays_visible_behind_a_dialog(tmp_path: P
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         await pilot.press("l")  # the limits dialog
-        await pilot.pause(0.3)
-        assert type(app.screen).__name__ == "LimitsScreen"
+        await until(lambda: type(app.screen).__name__ == "LimitsScreen", "the limits dialog")
+        await until(lambda: drawn(app) and "Limits for" in screen_text(app), "the limits dialog drawn",
+                    shows=lambda: screen_text(app))
         text = screen_text(app)
         # Not a blank screen with one stray row: the header and the rows above the dialog show.
         assert "policytui" in text.splitlines()[0]
@@ -122,7 +140,8 @@ async def test_in_ansi_dark_the_editor_stays_visible_behind_a_dialog(tmp_path: P
         await pilot.press("escape")
         await pilot.press("a")  # an unsaved change, then ctrl+q asks about it
         await pilot.press("ctrl+q")
-        await pilot.pause(0.3)
-        assert app.screen is not app.main
+        await until(lambda: app.screen is not app.main, "the question about the unsaved change")
+        await until(lambda: drawn(app) and "Unsaved changes" in screen_text(app), "the question drawn",
+                    shows=lambda: screen_text(app))
         text = screen_text(app)
         assert all(name in text for name in ("invite_user", "manage_tests", "search_apps")), text

@@ -1,0 +1,74 @@
+"""Waiting in the editor's tests (Textual's pilot) for what a key or an edit does, never for a
+fixed time.
+
+What a key does often happens a message, a timer or a worker later: a dialog composes and
+mounts, the panels after an edit follow 0.15 s later, the command palette searches in a worker
+and lists its hits in batches. A fixed pause bets that this is done by then, which a busy
+machine loses; these wait for the thing itself, with a deadline a busy machine keeps, and say
+what they waited for when it never came.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from textual.command import CommandInput, CommandPalette
+from textual.worker import Worker, WorkerState
+
+# In-process waits: nothing is started, only the app's own messages, timers and workers are
+# waited for; a loaded machine took seconds for what takes milliseconds.
+DEADLINE = 60.0
+
+
+async def until(condition: Callable[[], object], what: str, timeout: float = DEADLINE,
+                shows: Callable[[], object] | None = None) -> None:
+    """Return once `condition()` is true; fail naming `what` (and what `shows()` gives: the
+    screen, say) after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            seen = f"; it shows:\n{shows()}" if shows is not None else ""
+            raise AssertionError(f"waited {timeout:.0f} s for {what}{seen}")
+        await asyncio.sleep(0.02)
+
+
+class PaletteSearches:
+    """Each search the command palette starts (one per change of what is typed into it), kept
+    with the worker that makes it: `done(typed)` is true once the search for `typed` is the
+    palette's last and has listed everything it found. The list is only final then: hits come
+    in batches, each batch sorted anew, so the first entry shown can change until the end."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.started: list[tuple[CommandPalette, str, Worker[Any]]] = []
+        gather = CommandPalette._gather_commands
+
+        def recorded(palette: CommandPalette, search_value: str) -> Worker[Any]:
+            worker = gather(palette, search_value)  # type: ignore[call-arg]
+            self.started.append((palette, search_value, worker))
+            return worker
+
+        monkeypatch.setattr(CommandPalette, "_gather_commands", recorded)
+
+    def done(self, app: Any, typed: str) -> bool:
+        palette = app.screen
+        if not isinstance(palette, CommandPalette) or palette.query_one(CommandInput).value != typed:
+            return False
+        last = [(value, worker) for shown, value, worker in self.started if shown is palette]
+        if not last:
+            return False
+        value, worker = last[-1]
+        return value == typed.strip() and worker.state == WorkerState.SUCCESS
+
+
+def drawn(app: Any) -> bool:
+    """Nothing on the screen waits to be laid out or painted again: what is read from it now
+    stays until something new happens (a widget's refresh is taken up by the screen on its
+    next update, a frame later)."""
+    screen = app.screen
+    if screen._layout_required or screen._repaint_required or screen._dirty_widgets:
+        return False
+    return not any(w._layout_required or w._repaint_required for w in screen.walk_children(with_self=False))
