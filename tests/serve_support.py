@@ -57,12 +57,9 @@ class Served:
         )
         self.stdout: list[str] = []
         self.stderr: list[str] = []
-        self.readers = [
-            threading.Thread(target=_collect, args=(stream, lines), daemon=True)
-            for stream, lines in ((self.process.stdout, self.stdout), (self.process.stderr, self.stderr))
-        ]
-        for reader in self.readers:
-            reader.start()
+        self.pipes = [_Pipe(stream, lines) for stream, lines in
+                      ((self.process.stdout, self.stdout), (self.process.stderr, self.stderr))]
+        self.readers = [pipe.reader for pipe in self.pipes]
         deadline = time.monotonic() + 30
         self.url = ""
         while not self.url:
@@ -100,10 +97,60 @@ class Served:
         for reader in self.readers:
             reader.join(max(0.0, deadline - time.monotonic()))
 
+    def read_so_far(self, timeout: float = 60) -> None:
+        """While serve runs: until `stdout` and `stderr` hold every whole line serve has written
+        by now (each pipe empty, what was taken from it added). A line written before some
+        event the test saw (a page answered) is then in them, where a reader thread not yet
+        scheduled on a busy machine could still leave it in the pipe."""
+        deadline = time.monotonic() + timeout
+        while not all(pipe.emptied() for pipe in self.pipes):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"serve's output was not read within {timeout} s")
+            time.sleep(0.01)
 
-def _collect(stream: Any, lines: list[str]) -> None:
-    for line in stream:
-        lines.append(line)
+
+class _Pipe:
+    """One of serve's output pipes, read into `lines` by a thread as it is written."""
+
+    def __init__(self, stream: Any, lines: list[str]) -> None:
+        self.descriptor = stream.fileno()
+        self.lines = lines
+        self.stream = stream
+        # Held while bytes taken from the pipe are on their way into `lines`.
+        self.taking = threading.Lock()
+        self.ended = False
+        self.reader = threading.Thread(target=self._collect, daemon=True)
+        self.reader.start()
+
+    def _collect(self) -> None:
+        import select
+
+        pending = b""
+        while True:
+            select.select([self.descriptor], [], [])
+            with self.taking:
+                chunk = os.read(self.descriptor, 65536)  # readable: this does not block
+                pending += chunk
+                *whole, pending = pending.split(b"\n")
+                self.lines.extend(line.decode("utf-8", "replace") + "\n" for line in whole)
+                if not chunk:
+                    if pending:
+                        self.lines.append(pending.decode("utf-8", "replace"))
+                    self.ended = True
+                    self.stream.close()
+                    return
+
+    def emptied(self) -> bool:
+        """Nothing is left in the pipe, and everything taken from it is in `lines`."""
+        import fcntl
+        import termios
+
+        with self.taking:
+            if self.ended:
+                return True
+            waiting = bytearray(4)
+            fcntl.ioctl(self.descriptor, termios.FIONREAD, waiting)
+            return int.from_bytes(waiting, sys.byteorder) == 0
 
 
 class BrowserScreen:

@@ -129,9 +129,8 @@ async def test_the_servers_credential_reaches_the_editor_and_not_the_browser_ser
              "XDG_RUNTIME_DIR": str(runtime)},
     )
     try:
-        for _ in range(100):
-            if environment.exists():
-                break
+        deadline = time.monotonic() + 60  # serve starts, then starts the browser
+        while not environment.exists() and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
         assert environment.exists(), "no browser was started"
         leaked = [line for line in environment.read_text().splitlines()
@@ -170,10 +169,10 @@ async def test_a_window_closed_right_after_ctrl_s_keeps_no_saved_edit_as_unsaved
             websocket = await open_editor_at(browser, html)
             await tools_shown(websocket, served)
             await websocket.send_str(json.dumps(["stdin", "jjd"]))  # deny the third tool
-            await asyncio.sleep(0.5)
+            await screen_shows(websocket, served, b"unsaved")
             await websocket.send_str(json.dumps(["stdin", "\x13"]))  # ctrl+s
             await websocket.close()
-            await editors_ended(served)
+            await editors_ended(served, browser)
             kept = sorted(tmp_path.glob("policy.json.unsaved-*"))
             said = "".join(served.stderr).count("unsaved changes") - said_before
             if policy.exists():
@@ -192,11 +191,16 @@ async def test_a_window_closed_right_after_ctrl_s_keeps_no_saved_edit_as_unsaved
 
 async def tools_shown(websocket: Any, served: Served) -> None:
     """Read the editor's screen until it shows Kestra's 39 tools."""
+    await screen_shows(websocket, served, b"39 tools")
+
+
+async def screen_shows(websocket: Any, served: Served, text: bytes) -> None:
+    """Read what the editor draws until `text` is drawn (an edit's "unsaved" in the header)."""
     import aiohttp
 
     screen = b""
-    while b"39 tools" not in screen:
-        frame = await websocket.receive(timeout=30)
+    while text not in screen:
+        frame = await websocket.receive(timeout=60)
         assert frame.type == aiohttp.WSMsgType.BINARY, (frame, "".join(served.stderr))
         screen += frame.data
 
@@ -211,14 +215,27 @@ async def page_when_free(browser: Any, served: Served) -> str:
     raise AssertionError(f"the policy file stayed taken: {''.join(served.stderr)}")
 
 
-async def editors_ended(served: Served) -> None:
-    """Once serve has no editor process left (each one said what it had to on its way out)."""
-    for _ in range(300):
-        if not descendants(served.process.pid):
-            await asyncio.sleep(0.5)  # its last line, relayed by serve
-            return
+async def editors_ended(served: Served, browser: Any) -> None:
+    """Once serve has no editor process left, and has said what each one said on its way out:
+    serve lets go of the policy file only after it has relayed the editor's last lines (where
+    it kept unsaved changes), and those lines are then read from its output. `browser` has
+    loaded serve's page (it holds its cookie)."""
+    deadline = time.monotonic() + 60
+    while descendants(served.process.pid):
+        assert time.monotonic() < deadline, f"an editor did not end: {''.join(served.stderr)}"
         await asyncio.sleep(0.1)
-    raise AssertionError(f"an editor did not end: {''.join(served.stderr)}")
+    # The busy page sends a browser back to the editor (303) once the file is free again. It is
+    # under the editor's own path, the one serve's cookies are for.
+    path = next(cookie["path"] for cookie in browser.cookie_jar if cookie["path"].endswith("/")
+                and cookie["path"] != "/")
+    busy = f"{served.base}{path}busy"
+    while True:
+        async with browser.get(busy, allow_redirects=False) as answer:
+            if answer.status == 303:
+                break
+        assert time.monotonic() < deadline, f"serve kept the policy file: {''.join(served.stderr)}"
+        await asyncio.sleep(0.1)
+    await asyncio.to_thread(served.read_so_far)
 
 
 async def test_an_editor_flooded_with_keys_keeps_its_unsaved_edit_when_its_window_closes(
@@ -233,11 +250,12 @@ async def test_an_editor_flooded_with_keys_keeps_its_unsaved_edit_when_its_windo
         websocket = await open_editor(browser, served)
         await tools_shown(websocket, served)
         await websocket.send_str(json.dumps(["stdin", "jjd"]))  # deny the third tool
-        await asyncio.sleep(1)
+        await screen_shows(websocket, served, b"unsaved")
         await websocket.send_str(json.dumps(["stdin", "j" * 3_000_000]))
-        await asyncio.sleep(0.5)
+        # The keys go ahead of the close: its frame follows theirs on the one connection, and
+        # serve hands the editor what the browser sent in the order it came.
         await websocket.close()
-    await editors_ended(served)
+        await editors_ended(served, browser)
     kept = sorted(tmp_path.glob("policy.json.unsaved-*"))
     assert len(kept) == 1, f"the unsaved edit is gone: {''.join(served.stderr)}"
     assert '"deny"' in kept[0].read_text()
@@ -245,10 +263,29 @@ async def test_an_editor_flooded_with_keys_keeps_its_unsaved_edit_when_its_windo
     assert not (tmp_path / "policy.json").exists()
 
 
-def resident_megabytes(pid: int) -> int:
+def resident_megabytes(pid: int, field: str = "VmRSS") -> int:
+    """The memory the process holds (VmRSS), or the most it has held at once (VmHWM)."""
     status = Path(f"/proc/{pid}/status").read_text()
-    line = next(line for line in status.splitlines() if line.startswith("VmRSS:"))
+    line = next(line for line in status.splitlines() if line.startswith(f"{field}:"))
     return int(line.split()[1]) // 1024
+
+
+def start_peak_at_resident(pid: int) -> None:
+    """From now on, the process's peak resident size (VmHWM) counts from what it holds now."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+def closed_by_the_other_end(connection: Any) -> bool:
+    """The other end has closed `connection` (what it sent before is read and dropped)."""
+    connection.setblocking(False)
+    try:
+        while connection.recv(65536):
+            pass
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True  # reset
+    return True
 
 
 async def test_connections_that_never_show_the_token_cannot_fill_the_servers_memory(
@@ -263,6 +300,7 @@ async def test_connections_that_never_show_the_token_cannot_fill_the_servers_mem
     import aiohttp
 
     port = int(served.base.rsplit(":", 1)[1])
+    start_peak_at_resident(served.process.pid)
     before = resident_megabytes(served.process.pid)
     flood = []
     try:
@@ -274,8 +312,14 @@ async def test_connections_that_never_show_the_token_cannot_fill_the_servers_mem
             for connection in flood:
                 with contextlib.suppress(OSError):
                     connection.sendall(b"X-%d: %s\r\n" % (number, b"a" * 8100))
-        await asyncio.sleep(1)
-        grown = resident_megabytes(served.process.pid) - before
+        # Once serve has closed every one of them, it has read from each all it was going to:
+        # the most it held at any moment meanwhile is its peak.
+        deadline = time.monotonic() + 60
+        while not all(closed_by_the_other_end(connection) for connection in flood):
+            open_ = sum(not closed_by_the_other_end(connection) for connection in flood)
+            assert time.monotonic() < deadline, f"serve left {open_} of the connections open"
+            await asyncio.sleep(0.1)
+        grown = resident_megabytes(served.process.pid, "VmHWM") - before
         assert grown < 50, f"the server grew by {grown} MB"
     finally:
         for connection in flood:
