@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_tui_e2e_tmux import Terminal, table_row
+from test_tui_e2e_tmux import Terminal, cursor_row_highlighted, table_row
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -291,7 +291,8 @@ def test_conditions_dialog_by_keyboard_with_the_focus_always_visible(
     terminal.type("manage_flow")
     terminal.wait("manage_flow only", lambda s: bool(table_row(s, "manage_flow")) and not table_row(s, "manage_apps"))
     terminal.keys("Enter")
-    time.sleep(0.3)
+    # Enter hands the focus back to the table a message later: its cursor row is highlighted.
+    terminal.wait("the table focused on manage_flow", lambda _s: cursor_row_highlighted(terminal, "manage_flow"))
     terminal.keys("c")
     terminal.wait("the conditions editor", lambda s: "Conditions for manage_flow" in s)
 
@@ -392,13 +393,33 @@ def test_connect_without_a_terminal_refuses_with_a_sentence(tmp_path: Path) -> N
     assert time.monotonic() - started < 20
     # Refused before any server is started: a server command never runs.
     marker = tmp_path / "server-started"
-    result = subprocess.run(
+    connect = subprocess.Popen(
         [*policytui(), "connect", "--policy", str(tmp_path / "p.json"), "--", "/bin/sh", "-c", f'touch "{marker}"'],
-        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30, cwd=tmp_path,
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        start_new_session=True,
     )
-    assert result.returncode == 2 and "needs a terminal" in result.stderr, result.stderr
-    time.sleep(0.5)
+    _out, err = connect.communicate(timeout=60)
+    assert connect.returncode == 2 and "needs a terminal" in err, err
+    # A server it had started would be in its session (its id is connect's process id) until
+    # it had run: once none of the session is left, the marker is there or never will be.
+    deadline = time.monotonic() + 60
+    while in_session(connect.pid):
+        assert time.monotonic() < deadline, "a process of connect's session still runs"
+        time.sleep(0.05)
     assert not marker.exists(), "a server was started for an editor that cannot run"
+
+
+def in_session(session: int) -> list[int]:
+    """The processes of session `session` still running (zombies are done)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
 
 
 
@@ -557,7 +578,13 @@ def test_escape_enter_escape_in_one_read_cancels_the_dialog(terminal: Terminal, 
     terminal.note("send-keys -H 1b 0d 1b")
     terminal.tmux("send-keys", "-H", "1b", "0d", "1b")  # one write: one read
     terminal.wait("the dialog cancelled", lambda s: "Apply a preset" not in s)
-    time.sleep(0.5)
+    # The Enter and the last Esc have done what they do once a key typed after them has:
+    # j moves the cursor down from the first row to the second.
+    lines = terminal.screen().splitlines()
+    first = next(i for i, line in enumerate(lines) if line == table_row(terminal.screen(), "backfill_executions"))
+    second = lines[first + 1].split()[0]
+    terminal.keys("j")
+    terminal.wait(f"the cursor moved down to {second} by j", lambda _s: cursor_row_highlighted(terminal, second))
     screen = terminal.screen()
     assert "unsaved" not in screen.splitlines()[0], screen
     assert "Applied preset" not in screen, screen
