@@ -379,7 +379,7 @@ async def test_save_writes_the_previewed_json(policy_path: Path) -> None:
         await ready(pilot)
         await pilot.press("a")
         await pilot.press("3")  # JSON panel
-        await pilot.pause(0.3)
+        await until(lambda: "backfill_executions" in document(app).get("tools", {}), "backfill_executions allowed")
         preview = app.state.preview_text()
         await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()

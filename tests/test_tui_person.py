@@ -8,7 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-from test_tui_app import SIZE, document, kestra, ready, screen_text, select, until
+from test_tui_app import SIZE, document, kestra, ready, screen_text, select
+from tui_support import panels_followed, until
 
 from policytui.editor import make_condition
 from policytui.textsafe import clip
@@ -33,7 +34,9 @@ async def test_hiding_a_tool_with_a_rule_sets_the_rule_aside_and_brings_it_back(
         limits = document(app)["tools"]["execute_flow"]["limits"]
 
         await pilot.press("h")
-        await pilot.pause(0.3)  # validation runs 0.15 s after an edit
+        # Validation runs 0.15 s after an edit.
+        await until(lambda: document(app).get("hide") == ["execute_flow"] and panels_followed(app),
+                    "execute_flow hidden and the policy validated")
         doc = document(app)
         assert doc["hide"] == ["execute_flow"] and "execute_flow" not in doc.get("tools", {})
         assert app.report is not None and not app.report.warnings  # no "rule never applies"
@@ -124,22 +127,28 @@ async def test_keys_typed_while_loading_never_reach_a_hidden_filter(policy_path:
 
     listing = kestra()
     typed = threading.Event()
+    asked = threading.Event()
 
     def slow() -> object:
         # A server that answers only after the keys were typed (a fixed second of listing
         # was over before the keys came, on a busy machine).
-        typed.wait(30)
+        asked.set()
+        typed.wait(60)
         return listing
 
     app = make_app(policy_path=policy_path, load_listing=slow, target_label="slow")  # type: ignore[arg-type]
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause(0.2)
+            await until(asked.is_set, "the server asked for its tools")
             await pilot.press("slash", "x", "a")
             assert app.state is None, "the tools were listed before the keys were typed"
             typed.set()
             await ready(pilot)
-            await pilot.pause(0.2)
+            # The keys typed before the tools came have done whatever they do once a move typed
+            # now has: j moves the cursor to the second row (behind a filter opened by the /, it
+            # would have been typed into it).
+            await pilot.press("j")
+            await until(lambda: app.query_one(ToolTable).cursor == 1, "the cursor moved down by j")
             assert app.row_filter.text == "" and not app.query_one("#filter").display
             assert isinstance(app.focused, ToolTable)
             assert "39 tools" in screen_text(app) and "shown)" not in screen_text(app)

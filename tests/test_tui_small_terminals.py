@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 
 import pytest
-from test_tui_app import kestra, ready, screen_text, until
+from test_tui_app import kestra, ready, screen_text
+from tui_support import drawn, until
 
 from policytui.tui import make_app
 
@@ -198,7 +199,9 @@ async def test_the_pins_dialog_opens_each_side_at_its_first_difference_at_60x15(
         await ready(pilot)
         await pilot.press("P")
         await until(lambda: app.screen.id == "pins", "the Pins dialog")
-        await pilot.pause(0.3)
+        # Each side opens at its first marked line, scrolled there once the dialog is drawn.
+        await until(lambda: drawn(app) and "Also mail the form" in screen_text(app), "the live definition's change",
+                    shows=lambda: screen_text(app))
         text = screen_text(app)
         assert "- " in text and "Field number 29" in text, text
         assert "+ " in text and "Also mail the form" in text, text

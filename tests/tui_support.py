@@ -72,3 +72,10 @@ def drawn(app: Any) -> bool:
     if screen._layout_required or screen._repaint_required or screen._dirty_widgets:
         return False
     return not any(w._layout_required or w._repaint_required for w in screen.walk_children(with_self=False))
+
+
+def panels_followed(app: Any) -> bool:
+    """The panels (validation, the JSON and diff panels, the Replay tab) have followed the last
+    edit: they do 0.15 s after it, by a timer each edit starts anew, which has run to its end."""
+    timer = app._panel_timer
+    return timer is not None and timer._task is not None and timer._task.done()
