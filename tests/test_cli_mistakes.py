@@ -280,6 +280,55 @@ def test_gateway_over_stdio_with_a_closed_standard_stream_says_so_before_the_ser
     assert done.stdout == "" and not marker.exists()
 
 
+HOSTILE = Path(__file__).parent / "servers" / "misbehaving" / "hostile_tools.py"
+
+
+def test_gateway_with_standard_error_closed_serves_and_logs_nowhere(tmp_path: Path) -> None:
+    """A shell's `2>&-`: the gateway serves as ever, its diagnostics (and an `--audit -` meant for
+    standard error) go nowhere, and standard output carries the protocol alone. Before, the audit
+    log on standard error failed the gateway with an unexpected error (AttributeError) written
+    onto standard output, and the first file it opened took descriptor 2 and was handed to the
+    server as its standard error."""
+    policy = _policy(tmp_path, {"version": "1", "default": "allow", "tools": {"delete_x": {"action": "deny"}}})
+    command = [POLICYTUI, "gateway", "--policy", str(policy), "--audit", "-", "--state-dir", str(tmp_path / "state"),
+               "--", sys.executable, str(HOSTILE)]
+    process = subprocess.Popen(["sh", "-c", f"exec {shlex.join(command)} 2>&-"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=tmp_path, env=_env(tmp_path))
+    assert process.stdin is not None and process.stdout is not None
+    answers = []
+    try:
+        for message in (
+            {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}},
+            {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "echo", "arguments": {}}},
+            {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "delete_x", "arguments": {}}},
+        ):
+            process.stdin.write(json.dumps(message).encode() + b"\n")
+            process.stdin.flush()
+            answers.append(json.loads(process.stdout.readline()))  # a line of JSON, or the test fails
+    finally:
+        process.stdin.close()
+        rest = process.stdout.read()
+        code = process.wait(timeout=60)
+    assert code == 0 and rest == b"", rest
+    assert [a["id"] for a in answers] == [1, 2, 3] and "result" in answers[0], answers
+    assert answers[1]["result"].get("isError") is not True, answers[1]
+    assert "[POLICY DENIED]" in answers[2]["result"]["content"][0]["text"], answers[2]
+    for name in os.listdir(tmp_path / "state"):  # no diagnostics written into the state file
+        assert b"policytui gateway" not in (tmp_path / "state" / name).read_bytes(), name
+
+
+def test_a_command_with_standard_error_closed_writes_its_error_nowhere_else(tmp_path: Path) -> None:
+    """`policytui gateway --policy bad.json ... 2>&-` exits 1 with nothing on standard output,
+    where Python, having no standard error, printed the error sentence there, into the stream
+    an MCP client reads as the protocol."""
+    (tmp_path / "bad.json").write_text("{bad", encoding="utf-8")
+    command = [POLICYTUI, "gateway", "--policy", "bad.json", "--state-dir", str(tmp_path / "state"), "--", "true"]
+    done = subprocess.run(["sh", "-c", f"exec {shlex.join(command)} 2>&-"], capture_output=True, text=True,
+                          timeout=120, check=False, cwd=tmp_path, env=_env(tmp_path))
+    assert (done.returncode, done.stdout) == (1, "")
+
+
 @pytest.mark.parametrize("command", ["tools", "snapshot", "init", "gateway"])
 def test_a_header_for_a_server_that_is_not_http_is_refused_before_it_starts(tmp_path: Path, command: str) -> None:
     """`--header` is sent to an HTTP server only: given with a command after `--` (or a

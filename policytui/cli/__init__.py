@@ -117,7 +117,30 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+def _stderr_to_nowhere_if_closed() -> None:
+    """A closed standard error (a shell's `2>&-`) is pointed at /dev/null, and the command goes
+    on with its diagnostics discarded. Left closed, the first file the command opens would take
+    its number 2 and be written with them (the gateway's state file, an audit log), a server the
+    gateway starts would inherit it as its own standard error, and Python, which then has no
+    `sys.stderr`, would print error sentences to standard output (the gateway's protocol
+    stream) and fail on code that asks standard error anything."""
+    try:
+        os.fstat(2)
+        return
+    except OSError:
+        pass
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        if fd != 2:  # standard input or output is closed too: theirs is the lower number
+            os.dup2(fd, 2)
+            os.close(fd)
+        sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
+    except OSError:
+        pass  # no /dev/null: nothing better to point it at
+
+
 def entry() -> None:
+    _stderr_to_nowhere_if_closed()
     try:
         code = main()
     except KeyboardInterrupt:
