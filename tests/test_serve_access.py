@@ -168,26 +168,37 @@ def run_serve(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_mistakes_get_one_sentence_and_exit_2(tmp_path: Path) -> None:
-    taken = socket.socket()
-    taken.bind(("127.0.0.1", 0))
-    taken.listen()
-    try:
-        cases = {
-            "in use": run_serve("kestra", "--offline", "--port", str(taken.getsockname()[1]),
-                                cwd=tmp_path),
-            "folder": run_serve("kestra", "--offline", "--policy", str(tmp_path), cwd=tmp_path),
-            "target": run_serve("no-such-server-anywhere", cwd=tmp_path),
-            "port": run_serve("kestra", "--port", "70000", cwd=tmp_path),
-            "host": run_serve("kestra", "--host", "no.such.host.invalid", cwd=tmp_path),
-        }
-    finally:
-        taken.close()
+    cases = {
+        "folder": run_serve("kestra", "--offline", "--policy", str(tmp_path), cwd=tmp_path),
+        "target": run_serve("no-such-server-anywhere", cwd=tmp_path),
+        "port": run_serve("kestra", "--port", "70000", cwd=tmp_path),
+        "host": run_serve("kestra", "--host", "no.such.host.invalid", cwd=tmp_path),
+    }
     for case, result in cases.items():
         assert result.returncode == 2, (case, result.stderr)
         assert "Traceback" not in result.stderr
         last = result.stderr.strip().splitlines()[-1]  # argparse puts its usage lines first
         assert last.startswith("policytui serve: ") and last.count(". ") == 0, (case, last)
-    assert "in use" in cases["in use"].stderr
+
+
+def test_a_port_in_use_is_exit_1_in_the_gateways_sentence(tmp_path: Path) -> None:
+    """The command line is right; this machine refuses it: exit 1, as `gateway --listen` says
+    the same thing (it was exit 2, a usage error, here alone)."""
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    (tmp_path / "p.json").write_text('{"version": "1", "default": "deny"}', encoding="utf-8")
+    try:
+        served = run_serve("kestra", "--offline", "--port", str(port), cwd=tmp_path)
+        gateway = subprocess.run(
+            [POLICYTUI, "gateway", "--policy", str(tmp_path / "p.json"), "--state-dir", str(tmp_path / "state"),
+             "--listen", f"127.0.0.1:{port}", "--", "true"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    finally:
+        taken.close()
+    said = f"cannot listen on 127.0.0.1 port {port}: it is in use."
+    assert (served.returncode, served.stderr) == (1, f"policytui serve: {said}\n")
+    assert (gateway.returncode, gateway.stderr) == (1, f"policytui gateway: {said}\n")
 
 
 def test_listening_beyond_this_machine_needs_host_and_warns(tmp_path: Path) -> None:

@@ -35,7 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 # What each exit status means, the same in every command (README.md, "Exit codes").
 EXIT_STATUS_HELP = (
     "exit status: 0 done; 1 the answer is no or the work failed (a call denied, a policy that "
-    "is invalid, missing or unreadable (replay: 2), a server that failed, a file that could "
+    "is invalid, missing or unreadable (replay: 2), a server that failed, a port in use, a file that could "
     "not be written); 2 the command line is wrong, including a file it names to read besides the "
     "policy (--from, --tools, --tokens, a recording) that is missing, a folder or not what it "
     "should be; 3 check could not decide (its policy is invalid or unreadable); 130 "

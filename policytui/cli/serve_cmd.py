@@ -10,6 +10,7 @@ the terminal before any browser is involved.
 from __future__ import annotations
 
 import argparse
+import errno
 import ipaddress
 import json
 import os
@@ -114,6 +115,11 @@ def run(args: argparse.Namespace) -> int:
     except (LockFolderError, OSError) as exc:
         raise UsageError(f"cannot keep the edit lock: {exc}") from None
     from policytui.editor.opened import mark_open, open_elsewhere, unmark
+    # Before the policy is marked open: a port in use is said alone, and leaves no mark behind.
+    sock = _listen(args.host, args.port)
+    if isinstance(sock, str):
+        print(f"policytui serve: {sock}", file=sys.stderr)
+        return 1
 
     # The edit lock keeps this user's editors apart; another user's `serve`, or anyone's
     # `connect` in a terminal, is only told of: a save of a file changed since it was read
@@ -126,7 +132,6 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     opened = mark_open(policy)
-    sock = _listen(args.host, args.port)
     bound = str(sock.getsockname()[0])
     url_host = _url_host(bound)
     token = new_token()
@@ -232,7 +237,10 @@ def _target_label(args: argparse.Namespace) -> str:
     return spec.name or "a server"
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def _listen(host: str, port: int) -> socket.socket | str:
+    """The listening socket, or the sentence saying why there is none when this machine
+    refuses it (a port in use: exit 1, the environment is at fault, as for `gateway
+    --listen`). A host that is no address of this machine is a usage error."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror:
@@ -245,8 +253,10 @@ def _listen(host: str, port: int) -> socket.socket:
         sock.listen(64)  # a browser opened now waits in the backlog until the server accepts
     except OSError as exc:
         sock.close()
-        reason = "it is in use" if port and exc.errno == 98 else (exc.strerror or "refused")
-        raise UsageError(f"cannot listen on {host} port {port}: {reason}") from None
+        if exc.errno == errno.EADDRNOTAVAIL:
+            raise UsageError(f"--host {host} is not an address of this machine") from None
+        reason = "it is in use" if port and exc.errno == errno.EADDRINUSE else (exc.strerror or "refused")
+        return f"cannot listen on {host} port {port}: {reason}."
     sock.setblocking(False)
     return sock
 
