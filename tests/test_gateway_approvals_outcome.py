@@ -269,6 +269,24 @@ def test_full_is_refused_with_anything_but_show(tmp_path: Path) -> None:
         assert done.stderr.strip() == "policytui approvals: --full goes with show ID", done.stderr
 
 
+@pytest.mark.parametrize("action", ["approve", "reject"])
+def test_json_answers_an_unknown_id_with_the_same_object(tmp_path: Path, action: str) -> None:
+    """`approve ID --json` for an id no call has prints the one object it prints whatever
+    happened (it printed nothing, leaving a script's JSON reader an empty string); the text
+    form is its sentence on standard error, as before."""
+    (tmp_path / "state").mkdir()
+    unknown = "0123456789ab"
+    answered = approvals(tmp_path, action, unknown, "--json")
+    assert answered.returncode == 1, answered
+    assert json.loads(answered.stdout) == {
+        "id": unknown, "asked": action, "done": False, "decision": None, "by": None, "mine": False,
+        "result": None, "reason": None, "message": f"No call is waiting with id {unknown}."}
+    said = f"policytui approvals: no call is waiting with id {unknown}.\n"
+    assert answered.stderr == said
+    text = approvals(tmp_path, action, unknown)
+    assert (text.returncode, text.stdout, text.stderr) == (1, "", said)
+
+
 async def test_json_says_what_was_decided_and_what_became_of_the_call(tmp_path: Path) -> None:
     """`approve --json` prints one JSON object whatever happened (`done` as the exit code says,
     the sentence as `message`), and `show --json` has the decision and what became of the call,

@@ -305,7 +305,15 @@ def _answer(args: argparse.Namespace, queue: Any, approve: bool) -> int:
     was asked for happened: the call was approved and sent, or was rejected. With `--json`
     the same is printed as one JSON object (`done` says whether it happened), and a failure's
     sentence still goes to standard error."""
-    done, sentence, facts = _answered(args, queue, approve)
+    from policytui.gateway.approvals import ApprovalError
+
+    try:
+        done, sentence, facts = _answered(args, queue, approve)
+    except ApprovalError as exc:  # no such call: still one object, as the help promises
+        if not args.json:
+            raise
+        done, sentence = False, _sentence(str(exc)[:1].upper() + str(exc)[1:])
+        facts = {"decision": None, "by": None, "mine": False, "result": None, "reason": None}
     if args.json:
         _out(json.dumps({"id": args.id, "asked": "approve" if approve else "reject", "done": done,
                          **facts, "message": sentence}, ensure_ascii=True, indent=2))
