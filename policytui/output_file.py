@@ -106,6 +106,12 @@ def missing_folder_reason(path: str | os.PathLike[str]) -> str | None:
     from pathlib import Path
 
     folder = Path(path).parent
+    if os.path.islink(path):  # written through the link: the folder that matters is its target's
+        target = Path(os.path.realpath(path))
+        if target.parent.is_dir():
+            return None
+        whose = "does not exist" if not target.parent.exists() else "is not a folder"
+        return f"it is a symbolic link to {target}, whose folder {whose}"
     if folder.is_dir():
         return None
     return "its folder does not exist" if not folder.exists() else f"{folder} is not a folder"

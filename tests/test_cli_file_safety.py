@@ -93,6 +93,39 @@ def test_init_force_refuses_to_replace_a_read_only_policy(tmp_path: Path) -> Non
     assert snapshot_of(tmp_path) == before
 
 
+# A symlink that leads to nothing yet ---------------------------------------------------------
+
+def test_init_to_a_link_that_leads_to_nothing_says_so_and_writes_only_with_force(tmp_path: Path) -> None:
+    """`init -o link` where the link's file does not exist: one sentence that says so, where it
+    said the link "already exists" and that "the old one is kept as" a .bak of a file that
+    never was; with --force the policy goes to the link's target, the link stays, no .bak is
+    claimed or made. A link whose target's folder is missing names that folder's absence, not
+    the link's own (present) folder."""
+    tools = tmp_path / "tools.json"
+    tools.write_text(TOOLS, encoding="utf-8")
+    link, target = tmp_path / "policy.json", tmp_path / "real.json"
+    link.symlink_to(target)
+    before = snapshot_of(tmp_path)
+    refused = run("init", "--from", tools, "-o", link, "-q")
+    assert refused.returncode == 2, refused.stderr
+    assert one_sentence(refused) == (f"policytui init: {link} is a symbolic link to {target}, which does not exist; "
+                                     "use --force to write the policy there")
+    assert snapshot_of(tmp_path) == before
+    written = run("init", "--from", tools, "-o", link, "--force", "-q")
+    assert written.returncode == 0, written.stderr
+    assert written.stderr == f"wrote {link} (1 tools, preset recommended)\n"
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert sorted(snapshot_of(tmp_path)) == ["policy.json", "real.json", "tools.json"]  # no .bak
+    assert '"read"' in target.read_text(encoding="utf-8")
+    nowhere = tmp_path / "nowhere.json"
+    nowhere.symlink_to(tmp_path / "gone" / "real.json")
+    for force in ((), ("--force",)):
+        failed = run("init", "--from", tools, "-o", nowhere, "-q", *force)
+        assert failed.returncode == 1, failed.stderr
+        assert one_sentence(failed) == (f"policytui init: cannot write {nowhere}: it is a symbolic link to "
+                                        f"{tmp_path / 'gone' / 'real.json'}, whose folder does not exist")
+
+
 @pytest.mark.parametrize("command", ["export", "snapshot"])
 def test_export_and_snapshot_force_refuse_to_replace_a_read_only_file(tmp_path: Path, command: str) -> None:
     source = tmp_path / "source.json"

@@ -224,7 +224,7 @@ def run(args: argparse.Namespace) -> int:
             out(f"policytui init: {visible(str(exc))}", err=True)
             return 1
     else:
-        existed = os.path.lexists(output)
+        existed = os.path.exists(output)  # through a link: a link to nothing had no old file
         try:
             save_policy(output, policy,
                         expected_stamp=None if args.force else FileStamp.missing())

@@ -67,7 +67,7 @@ def refuse_output_file(path: str | None, what: str, *, force: bool,
     (exit 2). `backup`: the writer keeps the old file as FILE.bak, and the refusal says so."""
     import os
 
-    from policytui.output_file import already_exists, is_stream, names_stdout
+    from policytui.output_file import already_exists, is_stream, missing_folder_reason, names_stdout
     from policytui.policy.display import visible
     from policytui.policy.files import backup_path
 
@@ -76,6 +76,11 @@ def refuse_output_file(path: str | None, what: str, *, force: bool,
     if os.path.isdir(path):
         raise UsageError(f"{visible(path)} is a folder; give a file name for {what}")
     if not force and os.path.lexists(path) and not is_stream(path):
+        if not os.path.exists(path):  # a symbolic link that leads to nothing: no old file to keep
+            if missing_folder_reason(path) is not None:
+                return  # --force would not help: the writer says why it cannot write there
+            raise UsageError(visible(f"{path} is a symbolic link to {os.path.realpath(path)}, which does "
+                                     f"not exist; use --force to write {what} there"))
         kept = backup_path(path).name if backup else None
         raise UsageError(visible(already_exists(path, backup=kept)))
 
