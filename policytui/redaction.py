@@ -10,9 +10,10 @@ replaces by REDACTED
   `secret`, `client_secret`, `private_key`, ... (the rule that decides which environment
   variables are secrets), and `passphrase`, `bearer`, `jwt`, `creds`;
 - a string that holds a credential whatever its key: a URL's password, an HTTP
-  authorization (`Authorization: ...`, `Bearer eyJ...`), a URL query parameter named like a
-  credential (`?access_token=...`), a JSON Web Token, an AWS access key ID, a GitHub or Slack
-  token, or a PEM private key block;
+  authorization (`Authorization: ...`, `Bearer <token>`, `Basic <user:password in base64>`),
+  a URL query parameter named like a credential (`?access_token=...`, `&api_key=...`), a JSON
+  Web Token, an AWS access key ID, a Google API key, a GitHub, GitLab, Slack, OpenAI,
+  Anthropic or Stripe token, or a PEM private key block;
 - a string that contains one of the server's own secrets (its environment and header values,
   its command line's credential arguments: `ServerSpec.secrets`), and a key that does.
 
@@ -36,27 +37,41 @@ _SECRET_ARGUMENT = re.compile(r"passphrase|bearer|jwt|creds", re.IGNORECASE)
 
 # Credentials an agent passes inside a value, whatever the key: the password of a URL
 # (`https://admin:hunter2@db.internal/`), an HTTP authorization (`Authorization: ...`,
-# `Bearer eyJ...`, `Basic YWRtaW46...`: a word with a digit, so 'basic information' is prose)
-# and a PEM private key block, in any case; and, in the case they are issued in, a JSON Web
-# Token (an `eyJ` header, a dot, more), an AWS access key ID (`AKIA` and 16 more) and a GitHub
-# or Slack token by its prefix.
+# `Bearer eyJ...`, `Basic YWRtaW46...`) and a PEM private key block, in any case; and, in the
+# case they are issued in, a JSON Web Token (an `eyJ` header, a dot, more), an AWS access key
+# ID (`AKIA` and 16 more), a Google API key (`AIza` and 35 more) and the tokens of GitHub,
+# GitLab, Slack, OpenAI and Anthropic (`sk-...`) and Stripe (`sk_live_...`) by their prefix.
+# After `bearer` or `basic`, a credential is a word of the token alphabet that prose does not
+# write: one with a digit (8 characters or more), one that mixes case after its first letter
+# (12 or more), or any of 20 or more; so 'basic information', 'Bearer bonds' and 'bearer
+# authentication' stay prose. An OpenAI-style `sk-` key holds a digit and a capital, which
+# `sk-learn-compatible` does not.
 # Every repeat is bounded (or possessive) and each credential starts only where a word does: a
 # call's arguments may be megabytes long, and a repeat tried at each position is quadratic.
+_TOKEN_CHAR = r"[A-Za-z0-9._~+/=-]"
 _CREDENTIAL_IN_TEXT = re.compile(
     r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}://[^/\s:@]{0,256}:[^/\s@]{1,256}@"
     r"|authorization\s{0,8}[:=]\s{0,8}\S"
-    r"|\b(?:bearer|basic)\s{1,8}(?=[A-Za-z0-9._~+/-]{0,64}\d)[A-Za-z0-9._~+/-]{8}"
+    r"|\b(?:bearer|basic)\s{1,8}(?:"
+    rf"(?={_TOKEN_CHAR}{{0,64}}\d){_TOKEN_CHAR}{{8}}"
+    rf"|(?-i:(?=[A-Za-z]{_TOKEN_CHAR}{{0,64}}?[a-z]{_TOKEN_CHAR}{{0,64}}?[A-Z])){_TOKEN_CHAR}{{12}}"
+    rf"|{_TOKEN_CHAR}{{20}})"
     r"|-----BEGIN[A-Z ]{0,40}PRIVATE KEY-----",
     re.IGNORECASE,
 )
 _ISSUED_CREDENTIAL = re.compile(
     r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,2048}+\.[A-Za-z0-9_-]{4}"
     r"|(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA)[A-Z0-9]{16}(?![A-Za-z0-9])"
-    r"|(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{30}|github_pat_[A-Za-z0-9_]{20}|xox[abposr]-[A-Za-z0-9-]{10})"
+    r"|(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])"
+    r"|(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{30}|github_pat_[A-Za-z0-9_]{20}|xox[abposr]-[A-Za-z0-9-]{10}"
+    r"|glpat-[A-Za-z0-9_-]{20}|[sr]k_(?:live|test)_[A-Za-z0-9]{16})"
+    r"|(?<![A-Za-z0-9_-])sk-(?=[A-Za-z0-9_-]{0,64}\d)(?=[A-Za-z0-9_-]{0,64}[A-Z])[A-Za-z0-9_-]{20}"
 )
 # What each issued credential starts with: a pattern of literals is searched many times faster
 # than one with look-behinds, and most text holds none of them.
-_ISSUED_PREFIX = re.compile(r"eyJ|AKIA|ASIA|AGPA|AIDA|AROA|gh[pousr]_|github_pat_|xox[abposr]-")
+_ISSUED_PREFIX = re.compile(
+    r"eyJ|AKIA|ASIA|AGPA|AIDA|AROA|AIza|gh[pousr]_|github_pat_|xox[abposr]-|glpat-|[sr]k_(?:live|test)_|sk-"
+)
 _QUERY_PARAMETER = re.compile(r"[?&]([^=&#?\s]{1,64})=[^&#\s]")
 _SECRET_PARAMETER = re.compile(r"token|secret|passw|api[-_]?key|apikey|auth|credential|signature|^key$|^sig$",
                                re.IGNORECASE)

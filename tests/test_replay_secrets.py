@@ -147,3 +147,27 @@ def test_credentials_known_by_their_look_never_reach_a_recording_or_replay(tmp_p
     plain, as_json = _replay(recording, draft), _replay(recording, draft, "--json")
     for secret in (jwt, aws, github, pem_body):
         assert secret not in text + plain.stdout + plain.stderr + as_json.stdout + as_json.stderr
+
+
+def test_tokens_people_paste_never_reach_a_recording_and_prose_about_them_does(tmp_path: Path) -> None:
+    """A bearer token of letters alone (it was recorded as sent: only a token with a digit was
+    known), HTTP basic credentials, a credential in a URL's query and the tokens of OpenAI,
+    Slack, GitLab, Google and Stripe under keys that say nothing are redacted in the recording
+    and never reach replay's reports; text that only names credentials is recorded as sent."""
+    letters = "QxvTmnBzKpLrWdYhGsEc"
+    secrets = [f"Bearer {letters}", "Basic YWdlbnQ6b3BlbnNlc2FtZQ==", "https://h.example.org/in?api_key=Zq81Xv3n",
+               "sk-proj-Ab3dEf6hIj9lMn2pQr5tUv8x", "xoxb-2754178652-Qz8mWn4pLr", "glpat-Zq81Xv3nMm0pRt7yUw2s",
+               "AIzaSyD4-Xq8mWn2pLr6tYv0zBc3eFg7hJk1LmN", "sk_live_51Hq8mWn2pLr6tYv0zBc3eFg"]
+    prose = ["Use a bearer token in the Authorization header", "Bearer Authentication is RFC 6750",
+             "basic information about bearer bonds", "the token field; see https://example.org/docs?page=2",
+             "sk-learn-compatible estimators for task-oriented work"]
+    recording = _record(tmp_path, [{"url": "https://example.org/a", "q": text} for text in secrets + prose])
+    text = recording.read_text(encoding="utf-8")
+    recorded = [json.loads(line)["arguments"]["q"] for line in text.splitlines()]
+    assert recorded == ["[redacted]"] * len(secrets) + prose
+    draft = tmp_path / "draft.json"
+    draft.write_text(json.dumps({"version": "1", "default": "deny"}), encoding="utf-8")
+    plain, as_json = _replay(recording, draft), _replay(recording, draft, "--json")
+    assert plain.returncode == as_json.returncode == 1, plain.stderr
+    for secret in [letters, "YWdlbnQ6", "Zq81Xv3n", *secrets[3:]]:
+        assert secret not in text + plain.stdout + plain.stderr + as_json.stdout + as_json.stderr, secret

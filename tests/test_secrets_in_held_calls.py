@@ -32,7 +32,21 @@ BEARER = "8f2kQm4nZ7pLx0wV"
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZ2VudC03In0.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg"
 AWS = "AKIAQ7XTRM2ZBPLMN4OV"
 PEM_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7"
-SECRETS = (UNDER_KEYS, BEARER, JWT, AWS, PEM_BODY)
+# Shapes people paste beyond those: a bearer token of letters alone, HTTP basic credentials, a
+# credential in a URL's query, and the tokens of OpenAI, Slack, GitLab, Google and Stripe.
+LETTERS_ONLY = "QxvTmnBzKpLrWdYhGsEc"
+BASIC = "YWdlbnQ6b3BlbnNlc2FtZQ=="  # agent:opensesame
+IN_QUERY = "Zq81Xv3nMm0pRt7y"
+OPENAI = "sk-proj-Ab3dEf6hIj9lMn2pQr5tUv8x"
+SLACK = "xoxb-2754178652-Qz8mWn4pLr"
+GITLAB = "glpat-Zq81Xv3nMm0pRt7yUw2s"
+GOOGLE = "AIzaSyD4-Xq8mWn2pLr6tYv0zBc3eFg7hJk1LmN"
+STRIPE = "sk_live_51Hq8mWn2pLr6tYv0zBc3eFg"
+SECRETS = (UNDER_KEYS, BEARER, JWT, AWS, PEM_BODY, LETTERS_ONLY, BASIC, IN_QUERY, OPENAI, SLACK, GITLAB, GOOGLE,
+           STRIPE)
+# Ordinary text that names credentials without holding one: shown as written.
+PROSE = ("Send a bearer token in the Authorization header (Bearer Authentication, RFC 6750); basic "
+         "information: https://example.org/docs?page=2, sk-learn-compatible, task-oriented")
 ARGUMENTS = {
     "url": "https://example.org/report",
     "password": UNDER_KEYS,
@@ -44,6 +58,11 @@ ARGUMENTS = {
     "token_in_text": f"use {JWT} for the export",
     "aws": AWS,
     "key_file": f"-----BEGIN PRIVATE KEY-----\n{PEM_BODY}\n-----END PRIVATE KEY-----\n",
+    "reply": f"curl -H 'X-Forward: Bearer {LETTERS_ONLY}' https://example.org",
+    "login": f"Basic {BASIC}",
+    "callback": f"https://hooks.example.org/in?team=7&api_key={IN_QUERY}",
+    "providers": [OPENAI, f"chat via {SLACK}", f"repo {GITLAB}", f"maps={GOOGLE}", STRIPE],
+    "description": PROSE,
 }
 # What a person sees in place of each: enough to decide, never the credential.
 SHOWN = {
@@ -57,6 +76,11 @@ SHOWN = {
     "token_in_text": "[redacted]",
     "aws": "[redacted]",
     "key_file": "[redacted]",
+    "reply": "[redacted]",
+    "login": "[redacted]",
+    "callback": "[redacted]",
+    "providers": ["[redacted]"] * 5,
+    "description": PROSE,
 }
 
 
