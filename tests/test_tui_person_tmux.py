@@ -148,6 +148,37 @@ def test_a_dialogs_answers_are_in_the_palette(terminal: Terminal, tmp_path: Path
     assert terminal.wait_exit() == 0
     assert not policy.exists()  # quit without saving: nothing written
 
+def test_the_export_dialog_writes_and_copies_from_its_keys_and_the_palette(
+        terminal: Terminal, tmp_path: Path) -> None:
+    """In the export dialog ctrl+s writes the file, as it applies every other dialog (it did
+    nothing), and ctrl+p finds "Write file" and "Copy to clipboard" by name (it found neither,
+    so the export could not be written from the palette)."""
+    open_kestra(terminal, tmp_path)
+    terminal.wait("the policy loaded", lambda s: "✓ valid" in s.splitlines()[0])
+    # The terminal's clipboard (OSC 52) lands in a tmux buffer, where the test reads it.
+    terminal.tmux("set-option", "-s", "set-clipboard", "on")
+    exported = tmp_path / "policy.policylayer.json"
+
+    terminal.keys("E")
+    terminal.wait("the export dialog", lambda s: "Export to another gateway" in s and "Write file [ctrl+s]" in s)
+    terminal.keys("C-s")
+    terminal.wait("the export written", lambda s: "(policylayer format)" in s)
+    assert json.loads(exported.read_text(encoding="utf-8"))["version"] == "1"
+
+    exported.unlink()
+    palette_run(terminal, "write", "Write file: write the export to the file named")
+    terminal.wait("the export written again", lambda s: exported.exists() and "Export to another gateway" in s)
+
+    palette_run(terminal, "copy", "Copy to clipboard: copy the export")
+    terminal.wait("the export copied", lambda s: "Copied the export" in s)
+    copied = terminal.tmux("show-buffer")
+    assert json.loads(copied) == json.loads(exported.read_text(encoding="utf-8"))
+
+    terminal.keys("Escape")
+    terminal.wait("the editor again", lambda s: "Export to another gateway" not in s)
+    terminal.keys("C-q")
+    assert terminal.wait_exit() == 0
+
 # ----- 2. quitting while a server starts takes effect at once -------------------------------
 
 

@@ -179,6 +179,10 @@ class PaletteCommands(EditorBase):
                 palette_title(binding.description, what), f"key {key_text} (this dialog)",
                 partial(screen.run_action, binding.action),
             )
+        # Buttons no key presses ("Copy to clipboard" in the export dialog), which the palette
+        # is then the only keyboard way to find by name.
+        for name, what, callback in getattr(screen, "palette_commands", list)():
+            yield SystemCommand(palette_title(name, what), "this dialog", callback)
         # A question's answers ("Save and quit [s]", "Allow [a]", a preset's number): each
         # answers it as its key does.
         for choice in choices:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,14 @@ SIDE_BY_SIDE = 80
 class ExportScreen(DialogScreen[None]):
     """Pick a format; the warnings say what the format could not express (exported fail-closed)."""
 
-    BINDINGS = [Binding("escape", "close", "Close", id="export.close",
-                        tooltip="Close the export dialog")]
+    # ctrl+s writes the file, as it applies every other dialog: it did nothing here, and the
+    # command palette, which lists a dialog's keys, had no way to write the export at all.
+    BINDINGS = [
+        Binding("ctrl+s", "write", "Write file", id="export.write",
+                tooltip="Write the export to the file named"),
+        Binding("escape", "close", "Close", id="export.close",
+                tooltip="Close the export dialog"),
+    ]
 
     def __init__(self, policy: Policy, policy_path: Path) -> None:
         super().__init__(id="export-screen")
@@ -53,7 +60,7 @@ class ExportScreen(DialogScreen[None]):
             with VerticalScroll(id="export-warnings"):
                 yield Static(Text(""), id="export-result")
             with DialogButtons(id="dialog-buttons"):
-                yield Button(Text("Write file"), id="export-write", variant="primary")
+                yield Button(Text("Write file [ctrl+s]"), id="export-write", variant="primary")
                 yield Button(Text("Copy to clipboard"), id="export-copy")
                 yield Button(Text("Close [esc]"), id="export-close")
 
@@ -121,6 +128,18 @@ class ExportScreen(DialogScreen[None]):
     def on_resize(self) -> None:
         if self._shown is not None:
             self.call_after_refresh(lambda: self._show(*self._shown))
+
+    def action_write(self) -> None:
+        # After the keys typed before ctrl+s: a file name typed in one burst with it is the
+        # name written to.
+        self.settle_then(self._start_write)
+
+    def _start_write(self) -> None:
+        self.write()
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """The buttons no key presses, for the command palette (name, what it does, action)."""
+        return [("Copy to clipboard", "copy the export, not the policy, to the clipboard", self._copy)]
 
     @on(Button.Pressed, "#export-write")
     @on(Input.Submitted, "#export-path")
