@@ -463,3 +463,50 @@ def test_check_with_the_servers_tools_denies_a_tool_it_does_not_list_as_the_gate
     assert (as_json["outcome"], as_json["rule"]) == ("denied", "server.tools")
     # A tool the server lists is decided by the policy, as before.
     assert run("check", "allow.json", "find_flow", "--tools", "tools.json", cwd=tmp_path).returncode == 0
+
+
+def test_a_server_started_through_env_is_named_after_the_command_env_runs(tmp_path: Path) -> None:
+    """`-- env NAME=VALUE COMMAND` (how a variable reaches a server `connect` starts) names the
+    server after COMMAND, in what the commands print and in the gateway's audit log; it was
+    "env" everywhere ("wrote ... (2 tools of env)", "Server 'env' exited ...", "server": "env")."""
+    env_program = shutil.which("env")
+    assert env_program is not None
+    through_env = [env_program, "-u", "UNSET_BY_THE_TEST", "TOOL_COUNT=2", "CLEAN=1"]
+
+    listed = run("snapshot", "-o", "-", "--", *through_env, *script("paginating.py"), cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert "wrote standard output (2 tools of paginating.py)" in listed.stderr
+    assert [tool["name"] for tool in json.loads(listed.stdout)["tools"]] == ["tool_000", "tool_001"]
+
+    failed = run("tools", "--", env_program, "X=1", *script("exits_at_start.py"), cwd=tmp_path)
+    assert failed.returncode == 1
+    assert "Server 'exits_at_start.py' exited with code 3" in one_sentence(failed, "tools")
+
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow",
+                                  "tools": {"delete_x": {"action": "deny"}}}), encoding="utf-8")
+    calls = tmp_path / "calls.jsonl"
+    calls.write_text("".join(json.dumps(message) + "\n" for message in (
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "test", "version": "1"}}},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "delete_x", "arguments": {}}},
+        {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "echo", "arguments": {}}},
+    )), encoding="utf-8")
+    audit = tmp_path / "audit.jsonl"
+    with calls.open("rb") as requests:
+        served = subprocess.run(
+            [POLICYTUI, "gateway", "--policy", str(policy), "--audit", str(audit),
+             "--state", "memory://", "--", env_program, "HOSTILE_RECORD=" + str(tmp_path / "received"),
+             *script("hostile_tools.py")],
+            cwd=tmp_path, env={**os.environ, "HOME": str(tmp_path / "home")}, stdin=requests,
+            capture_output=True, text=True, timeout=90,
+        )
+    assert served.returncode == 0, served.stderr
+    answers = {answer["id"]: answer for answer in map(json.loads, served.stdout.splitlines())}
+    assert "[POLICY DENIED]" in answers[2]["result"]["content"][0]["text"]
+    assert answers[3]["result"]["content"][0]["text"] == "ran echo"
+    decided = [json.loads(line) for line in audit.read_text(encoding="utf-8").splitlines()]
+    calls_decided = [line for line in decided if line["tool"] in ("delete_x", "echo")]
+    assert calls_decided and {line["server"] for line in calls_decided} == {"hostile_tools.py"}

@@ -137,6 +137,19 @@ _LAUNCHERS = {
 def command_name(program: str, args: list[str]) -> str:
     """A short name for a command-line server: the script or package a launcher runs."""
     base = Path(program).name
+    if base == "env":
+        # `env NAME=VALUE ... COMMAND` is how a variable reaches a server `connect` starts (it
+        # passes only a few of the shell's): the server is the command env runs, not "env",
+        # which every such server was called, in messages and in the gateway's audit log.
+        rest = list(args)
+        while rest and ("=" in rest[0] or rest[0].startswith("-")):
+            option = rest.pop(0)
+            if option in ("-u", "-C", "--unset", "--chdir") and rest:
+                rest.pop(0)  # the option's value
+            elif option in ("-S", "--split-string") or option.startswith("--split-string="):
+                return base  # the command is inside one string: no name to tell
+        if rest:
+            return command_name(rest[0], rest[1:])
     if base in _LAUNCHERS or base.startswith("python3."):
         for arg in args:
             if arg == "-c":
