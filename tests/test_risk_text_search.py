@@ -20,7 +20,9 @@ from policytui.risk import descriptions as d
 from policytui.risk import docstring_args, money, schema
 from policytui.risk.words import (
     after_marks,
+    blind_finditer,
     blind_lower,
+    blind_search,
     contains_any,
     first_sentence,
     leftmost_matches,
@@ -49,6 +51,11 @@ PHRASES = [
      [" ", "  ", "\n", " with a pid ", ""], ["to ", ""], ["cancel ", "delete "], ["it", "one"]],
     [["", "records ", "values ", "xs "], ["given ", "supplied ", "sent", "passed  "],
      ["", "in `x` ", "values ", "records "], ["replace ", "cancel ", ""], ["it", "the set"]],
+    [["", "Note: ", "x. ", "; "], ["old jobs ", "it ", "they ", "the x "], ["is ", "are ", "will be "],
+     ["", "quietly ", "gets "], ["deleted", "marked as read", "topped  up", "removed", "moved"],
+     ["", " and deleted", "x"]],
+    [[", ", ",  ", ","], ["emailed", "blocked", "filed", "shared", "sent"],
+     [" to", " from", " as", " with", ""], [" x", ""]],
 ]
 GLUE = ["", " ", "  ", ". ", "? ", "! ", "; ", ",", ":\n", "\n", "\n\n", "x", "-", "."]
 ODD = ["\u0131", "\u0130", "\u017f", "\u212a", "é", "—", "\u0307"]
@@ -129,6 +136,33 @@ def test_substring_tests_never_rule_out_a_match(text: str) -> None:
         assert "in place" in lowered or "in-place" in lowered
     assert d._HAS_PASSIVE_WORD(text) == contains_any(text, d._PASSIVE_WORDS)
     assert substring_test(("ab", "xaby", "b"), "ab")(text) == contains_any(text, ("ab", "xaby", "b"))
+
+
+# Case-blind patterns searched with their twins without IGNORECASE on lower-cased ASCII text.
+_TWINNED = (d._PASSIVE_ACT, d._SENT_AFTER_A_NOUN, d._VALUES_GIVEN)
+
+
+@pytest.mark.parametrize("text", [
+    "Fetches mail. Old jobs are DELETED and x. It will be Marked As Read", "Report, EMAILED To x",
+    "Nothing is charged; they are Topped  Up", "Records Given replace it", "x, blocked from it",
+    "The \u212aey is deleted", "\u0130t is deleted. Values sent replace the set",
+])
+def test_lower_twins_on_examples(text: str) -> None:
+    _same_as_its_twin(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(odd_texts)
+def test_lower_twins_find_what_the_case_blind_pattern_finds(text: str) -> None:
+    _same_as_its_twin(text)
+
+
+def _same_as_its_twin(text: str) -> None:
+    lowered = blind_lower(text)
+    for pattern in _TWINNED:
+        assert _found(blind_finditer(pattern, text, lowered)) == _found(pattern.finditer(text))
+        assert _found(filter(None, [blind_search(pattern, text, lowered)])) \
+            == _found(filter(None, [pattern.search(text)]))
 
 
 def test_a_blank_line_after_a_colon_ends_the_sentence_after_the_colon() -> None:

@@ -19,7 +19,9 @@ from policytui.risk.words import (
     adjective_here,
     after_marks,
     base_verb,
+    blind_finditer,
     blind_lower,
+    blind_search,
     contains_any,
     first_sentence,
     join_phrasal,
@@ -1949,7 +1951,7 @@ def later_act(description: str) -> tuple[str, str] | None:
     if _HAS_PASSIVE_WORD(opening):
         # "Nothing is charged or transferred", "No file is deleted": a subject that denies
         # says the act is not done.
-        passive = next((found for found in _PASSIVE_ACT.finditer(opening)
+        passive = next((found for found in blind_finditer(_PASSIVE_ACT, opening, lowered)
                         if _DENIED_SUBJECT.match(opening, found.start()) is None), None)
         if passive is not None:
             said = next(group for group in passive.groups() if group).lower()
@@ -1964,7 +1966,7 @@ def later_act(description: str) -> tuple[str, str] | None:
     if ("ide effect" in opening or "ide-effect" in opening) and _SIDE_EFFECTS.search(opening):
         return "side effects", v.WRITE
     if ", " in opening:
-        sent = _SENT_AFTER_A_NOUN.search(opening)
+        sent = blind_search(_SENT_AFTER_A_NOUN, opening, lowered)
         if sent is not None:
             # "Summary of last night's build, emailed to the committers": what is shown is
             # also sent somewhere or blocked.
@@ -2169,7 +2171,7 @@ def argument_act(description: str) -> tuple[str, str] | None:
         if _PASSED_TO_SAID.search(blind) is not None:
             found_all += _PASSED_TO.finditer(opening)
     if handed and _VALUES_GIVEN_SAID.search(blind) is not None:
-        found_all += _VALUES_GIVEN.finditer(opening)
+        found_all += blind_finditer(_VALUES_GIVEN, opening, lowered)
     for found in found_all:
         word, after = found.group(1).lower(), found.group(2).lower()
         verb = base_verb(word)
