@@ -78,13 +78,25 @@ def http_gateway(
         stop(listening.process, how)
 
 
-async def close_stdin_and_wait(process: asyncio.subprocess.Process, seconds: float = 20) -> None:
-    """End a stdio gateway as its client does, by closing its input (killed if it has not
-    exited within `seconds`)."""
-    if process.returncode is not None:
-        return
+def leave(process: asyncio.subprocess.Process) -> None:
+    """The client goes away as a process that exits does: its ends of the gateway's input and
+    output close together, the output first, so that the gateway finds it closed as soon as it
+    reads the end of its input. (Closing the input alone is the end of the requests, each
+    still answered.)"""
+    transport = getattr(process, "_transport", None)
+    output = transport.get_pipe_transport(1) if transport is not None else None
+    if output is not None:
+        output.close()
     assert process.stdin is not None
     process.stdin.close()
+
+
+async def close_stdin_and_wait(process: asyncio.subprocess.Process, seconds: float = 20) -> None:
+    """End a stdio gateway as its client does when it exits, closing its input and output
+    (killed if it has not exited within `seconds`)."""
+    if process.returncode is not None:
+        return
+    leave(process)
     try:
         await asyncio.wait_for(process.wait(), seconds)
     except TimeoutError:

@@ -80,6 +80,9 @@ async def test_limited_calls_cancelled_or_left_in_the_same_read_while_the_state_
             assert gw.process.stdin is not None
             gw.process.stdin.write(_lines(*(call(f"e{i}", "list_flows", {"namespace": f"e{i}"})
                                             for i in range(100))))
+            # Its input first, so that its last calls are read, then its output.
+            gw.process.stdin.close()
+            await asyncio.sleep(0.5)
             await close_stdin_and_wait(gw.process, 20)
             assert gw.process.returncode == 0
     assert gw.received_calls() == ["list_flows"]  # the first one alone

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gateway_support import close_stdin_and_wait
+from gateway_support import close_stdin_and_wait, leave
 from state_support import RedisServer, write_policy
 from test_gateway_approvals_withdrawn import cancelled
 from test_gateway_redteam import Gateway, call, flows_server, stdio_gateway
@@ -214,7 +214,7 @@ async def test_a_client_that_cancels_then_leaves_while_the_charge_is_given_back_
         charge.go.set()
         await reached(refund)  # the charge is made, and its refund on its way to Redis
         assert gw.process.stdin is not None
-        gw.process.stdin.close()  # the client goes: the gateway cancels what it still serves
+        leave(gw.process)  # the client goes: the gateway cancels what it still serves
         await asyncio.sleep(0.3)
         refund.go.set()
         await close_stdin_and_wait(gw.process, 30)
@@ -232,7 +232,7 @@ async def test_a_client_that_leaves_while_redis_charges_its_call_is_audited_and_
         await gw.send(call(1, "list_flows", {"namespace": "prod"}))
         await reached(charge)
         assert gw.process.stdin is not None
-        gw.process.stdin.close()
+        leave(gw.process)
         await asyncio.sleep(0.4)  # the gateway reads the end of its input meanwhile
         charge.go.set()
         await close_stdin_and_wait(gw.process, 30)

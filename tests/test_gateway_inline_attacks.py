@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 from audit_support import outcome_lines
-from gateway_support import close_stdin_and_wait, until
+from gateway_support import close_stdin_and_wait, leave, until
 
 from policytui.gateway.audit import args_digest
 
@@ -501,7 +501,7 @@ async def test_a_client_leaving_with_calls_in_flight_has_each_audited_cancelled_
         await client.answers([60])
         await until(lambda: len(client.received_calls()) == 61)
         assert client.process.stdin is not None
-        client.process.stdin.close()
+        leave(client.process)
         assert await asyncio.wait_for(client.process.wait(), 20) == 0
     audit = client.calls()
     assert Counter((c["tool"], c.get("upstream")) for c in audit) == Counter({("slow", "cancelled"): 60, ("echo", "ok"): 1})

@@ -241,6 +241,52 @@ class Terminal:
         os.close(self.slave)
 
 
+def test_a_pipe_closed_right_after_the_last_request_gets_every_answer(tmp_path: Path) -> None:
+    """`printf '...' | policytui gateway ...`: a client that writes its requests and closes its
+    end of the pipe at once, as scripts do and MCP's stdio transport allows, still reads every
+    answer it is owed, the forwarded calls' too, and the audit log has their outcome. Before,
+    the end of a pipe was taken for the client leaving: calls already forwarded were cancelled
+    (audited `cancelled`) and their answers never written."""
+    run = Run(tmp_path)
+    done = subprocess.run(run.command(), input="".join(line + "\n" for line in CALLS).encode(),
+                          capture_output=True, timeout=120, check=False)
+    assert done.returncode == 0, run.log.read_text(encoding="utf-8")
+    _check_answers(_answers(done.stdout))
+    _check_server_and_audit(run)
+
+
+def test_calls_still_in_progress_when_the_call_timeout_ends_after_the_input_are_answered_so(
+    tmp_path: Path,
+) -> None:
+    """After the end of the input the gateway waits for the calls in progress up to the call
+    timeout (`--call-timeout`), no longer: a held call nobody answers is then withdrawn,
+    answered with an error that says why, and audited as cancelled; the call answered before
+    it is not held up, and the gateway exits 0."""
+    run = Run(tmp_path)
+    run.policy.write_text(json.dumps({**POLICY, "tools": {
+        "list_flows": {}, "delete_flow": {"action": "require_approval"}}}), encoding="utf-8")
+    command = run.command()
+    command[command.index("--"):command.index("--")] = ["--approvals", "queue", "--call-timeout", "2"]
+    lines = [INITIALIZE, INITIALIZED, _call(2, "delete_flow", {"namespace": "prod", "flow_id": "billing"}),
+             _call(3, "list_flows", {"namespace": "m3"})]
+    started = time.monotonic()
+    done = subprocess.run(command, input="".join(line + "\n" for line in lines).encode(),
+                          capture_output=True, timeout=120, check=False)
+    took = time.monotonic() - started
+    assert done.returncode == 0, run.log.read_text(encoding="utf-8")
+    by_id = {answer["id"]: answer for answer in _answers(done.stdout)}
+    assert sorted(by_id) == [1, 2, 3], by_id
+    assert _text(by_id[3]) == "flows of 'm3': hello, nightly"
+    assert by_id[2]["error"]["message"] == ("no answer within 2 s of the end of the client's input: "
+                                            "the gateway cancelled the request"), by_id[2]
+    assert 2 <= took < 60, took
+    assert "waits for approval" in run.log.read_text(encoding="utf-8")
+    assert [line[:3] for line in run.audited()] == [("list_flows", "allowed", "ok"), ("delete_flow", "denied", None)]
+    held = [a for a in outcome_lines(run.audit) if a["tool"] == "delete_flow"]
+    assert held[0]["approval"] == "cancelled", held
+    assert [entry["arguments"]["namespace"] for entry in run.ran()] == ["m3"]
+
+
 def test_lines_typed_in_a_terminal_are_answered_by_the_relay_and_its_flags_are_left_alone(tmp_path: Path) -> None:
     run = Run(tmp_path)
     terminal = Terminal(run)

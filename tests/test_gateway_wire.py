@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from audit_support import outcome_lines
-from gateway_support import close_stdin_and_wait
+from gateway_support import close_stdin_and_wait, leave
 
 pytestmark = pytest.mark.usefixtures("one_window")
 
@@ -392,6 +392,6 @@ async def test_a_client_that_leaves_mid_call_has_the_call_audited_as_cancelled(t
                 break
             await asyncio.sleep(0.05)
         assert client.process.stdin is not None
-        client.process.stdin.close()
+        leave(client.process)
         assert await asyncio.wait_for(client.process.wait(), 20) == 0
     assert [(line["tool"], line.get("upstream")) for line in _calls(client.audit)] == [("slow", "cancelled")]

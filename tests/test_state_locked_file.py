@@ -27,6 +27,7 @@ from typing import Any
 import anyio
 import pytest
 from audit_support import outcome_lines
+from gateway_support import leave
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from state_support import POLICYTUI, http_client, http_replica, text_of, write_policy
@@ -341,7 +342,7 @@ async def test_calls_waiting_behind_a_refund_for_a_locked_state_file_give_up_at_
             await anyio.sleep(0.5)
             started = time.monotonic()
             if how == "the client leaves":
-                process.stdin.close()
+                leave(process)
             else:
                 process.send_signal(getattr(signal, how))
             # Gone for its client when its output ends. The process itself then exits; after

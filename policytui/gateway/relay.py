@@ -40,6 +40,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import select
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -153,7 +154,7 @@ class StdioRelay:
         writer: asyncio.StreamWriter,
         initialize: Callable[[dict[str, Any]], dict[str, Any]],
         *,
-        answer_at_end: bool = False,
+        end_wait: float | None = None,
     ) -> None:
         self.gateway = gateway
         self.reader = reader
@@ -178,10 +179,12 @@ class StdioRelay:
         # The tasks serving 2026-07-28 requests: not what `busy` means.
         self._modern: set[Any] = set()
         self._closed = False
-        # Whether the end of the input is the end of the requests (a file, a terminal), each
-        # then answered before serving ends, rather than the client leaving (a pipe, a socket).
-        self.answer_at_end = answer_at_end
+        # How long, once the client's input ends, the requests it sent may still take to be
+        # answered (None: as long as they take); those still in progress then are cancelled.
+        self.end_wait = end_wait
         self._input_ended = False
+        # Requests cancelled because `end_wait` ran out -> the error that answers each.
+        self._cut_off: dict[Any, dict[str, Any]] = {}
         self._server_info_cache: dict[str, Any] | None = None
 
     # Writing ----------------------------------------------------------------------------------
@@ -272,8 +275,8 @@ class StdioRelay:
     # Reading ----------------------------------------------------------------------------------
 
     async def serve(self) -> None:
-        """Serve until the client closes standard input (with `answer_at_end`, until each
-        request read before the end of the input is answered too)."""
+        """Serve until the client closes standard input and each request read before is
+        answered (within `end_wait`), or until the client stops reading its answers."""
         self.gateway.attach(self)
         upstream = self.gateway.upstream
         # Progress under the client's own token comes back from a server started as a command
@@ -292,8 +295,7 @@ class StdioRelay:
                     if self._closed:
                         break
                 else:
-                    if self.answer_at_end:
-                        await self._answer_what_was_read()
+                    await self._answer_what_was_read()
             except (ConnectionError, OSError) as exc:  # a reset
                 log.error("reading from the client failed: %s", type(exc).__name__)
         finally:
@@ -325,24 +327,74 @@ class StdioRelay:
                     await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _answer_what_was_read(self) -> None:
-        """The input ended and it was a file or a terminal: no client is leaving, its requests
-        are simply all read. Each one in progress is answered before serving ends, for as long
-        as the output takes answers. The client can no longer answer the gateway's own requests:
-        those fail at once (an approval it was to be asked goes to the approvals queue)."""
+        """The input ended. Whether it was a file, a terminal or a pipe the client closed after
+        its last request (what MCP's stdio shutdown and every script does), the requests are
+        all read, not withdrawn: each one in progress is answered before serving ends, for as
+        long as the output takes answers and within `end_wait`; the ones still in progress then
+        are cancelled (audited `cancelled`) and answered with an error saying so. A client that
+        stops reading its answers too has left: what it sent is cancelled at once (`serve`).
+        The client can no longer answer the gateway's own requests: those fail at once (an
+        approval it was to be asked goes to the approvals queue)."""
         self._input_ended = True
+        if self._reader_left():
+            return  # a client that exits closes both ends: what it sent is cancelled (`serve`)
         for future in self._outbound.values():
             if not future.done():
                 future.set_exception(ClientRequestError("the client's input ended"))
+        loop = asyncio.get_running_loop()
+        deadline = None if self.end_wait is None else loop.time() + self.end_wait
         while not self._client_gone():
             tasks = set(self._tasks)
             inline = any(isinstance(call, inline_call.InlineCall) for call in self._inflight.values())
             if not tasks and not inline:
+                return
+            if deadline is not None and loop.time() >= deadline:
+                await self._cancel_unanswered()
                 return
             # An inline call has no task to wait for: it leaves `_inflight` when it is answered.
             if tasks:
                 await asyncio.wait(tasks, timeout=0.01 if inline else 0.1)
             else:
                 await asyncio.sleep(0.01)
+
+    def _reader_left(self) -> bool:
+        """Whether the client's end of our output is closed already, asked of the pipe itself:
+        the transport learns it only in a later turn of the loop, after requests read with the
+        end of the input could have begun."""
+        pipe = self._out.get_extra_info("pipe") if self._out is not None else None
+        try:
+            fd = pipe.fileno()  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            return False  # a terminal or a file (written with blocking writes): no reader to lose
+        poll = getattr(select, "poll", None)
+        if poll is None:
+            return self._closed  # no poll here: the transport tells, a turn later
+        poller = poll()
+        poller.register(fd, 0)  # errors and hang-ups are reported whatever the mask
+        if any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0)):
+            self._closed = True
+        return self._closed
+
+    async def _cancel_unanswered(self) -> None:
+        """`end_wait` is over: cancel the requests still in progress and tell the client so,
+        each under its own id (the client still reads; only its input ended)."""
+        pending = dict(self._inflight)
+        log.warning("%d request%s still in progress %s s after the client's input ended: cancelled",
+                    len(pending), "" if len(pending) == 1 else "s", f"{self.end_wait:g}")
+        error = _error(INTERNAL_ERROR, f"no answer within {self.end_wait:g} s of the end of the client's "
+                                       "input: the gateway cancelled the request")
+        tasks = []
+        for request_id, call in pending.items():
+            if isinstance(call, inline_call.InlineCall):
+                call.cancel()
+                await self._fail(request_id, error)
+            else:
+                self._cut_off[request_id] = error  # the task answers it as it ends (`_handle`)
+                self.cancel_request(call)
+                tasks.append(call)
+        if tasks:
+            with anyio.CancelScope(shield=True), anyio.move_on_after(10):
+                await asyncio.gather(*tasks, return_exceptions=True)
 
     def _serve_now(self, line: bytes) -> bool:
         """Serve a client's line in the callback that read it when that settles it: a
@@ -556,7 +608,9 @@ class StdioRelay:
                     log.exception("handling %s failed", method)
                 answer = {"error": _error_of(exc)}
         except asyncio.CancelledError:
-            return  # cancelled by the client, who expects no answer, or the gateway is stopping
+            answer = {"error": self._cut_off.pop(request_id, None)}
+            if answer["error"] is None:
+                return  # cancelled by the client, who expects no answer, or the gateway is stopping
         finally:
             if self._inflight.get(request_id) is asyncio.current_task():
                 del self._inflight[request_id]

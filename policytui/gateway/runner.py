@@ -166,7 +166,7 @@ async def run_gateway(
                     try:
                         with anyio.CancelScope() as stop.scope:
                             if config.listen is None:
-                                await _serve_stdio(gateway)
+                                await _serve_stdio(gateway, config)
                             else:
                                 await _serve_http(gateway, config, on_listening, stop)
                     finally:
@@ -300,7 +300,7 @@ async def _on_signals(
         return
 
 
-async def _serve_stdio(gateway: Gateway) -> None:
+async def _serve_stdio(gateway: Gateway, config: GatewayConfig) -> None:
     """Serve the one client on standard input/output: every line, whether it comes through a
     pipe, a socket, a terminal or a file, goes through the JSON-RPC relay and its wire rules
     (`policytui.gateway.stdio`)."""
@@ -309,8 +309,10 @@ async def _serve_stdio(gateway: Gateway) -> None:
 
     log.info("serving MCP on standard input/output")
     async with stdio_streams() as streams:
+        # Once the client's input ends, its calls in progress are answered for up to the call
+        # timeout: the longest any one of them would have been waited for anyway.
         relay = StdioRelay(gateway, streams.reader, streams.writer, gateway.initialize_result(),
-                           answer_at_end=streams.answer_at_end)
+                           end_wait=config.call_timeout)
         await relay.serve()
     log.info("the client closed the connection")
 

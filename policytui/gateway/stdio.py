@@ -12,10 +12,9 @@ terminal or regular files. Every way in reaches the one JSON-RPC relay
   thread instead, with blocking reads, and written with blocking writes; its flags are never
   changed. The thread feeds the same `LineFeed` as a pipe does, with the same flow control.
 
-`stdio_streams` gives the reader that frames the client's lines (`policytui.gateway.linefeed`),
-the writer, and whether the end of the input is the end of the requests (a file, a terminal:
-each request read is answered before serving ends) or the client leaving (a pipe, a socket:
-MCP's stdio shutdown, when the calls still in progress are cancelled).
+`stdio_streams` gives the reader that frames the client's lines (`policytui.gateway.linefeed`)
+and the writer. Whichever the input is, its end is the end of the requests: each request read
+is answered before serving ends (`StdioRelay.serve`).
 
 Like the SDK, it moves the protocol to private copies of descriptors 0 and 1 and points 0 at
 /dev/null and 1 at standard error while serving, so nothing a library or child prints can
@@ -53,10 +52,6 @@ _JOIN_SECONDS = 2.0
 class StdioStreams:
     reader: LineFeed
     writer: asyncio.StreamWriter
-    # True when standard input is a file or terminal: its end is the end of the requests, and
-    # each request read is answered before serving ends. False for a pipe or socket: its end is
-    # the client leaving.
-    answer_at_end: bool
 
 
 def _pipe_like(fd: int) -> bool:
@@ -238,8 +233,7 @@ async def stdio_streams() -> AsyncIterator[StdioStreams]:
     reader = LineFeed(limit=wire.MAX_MESSAGE_BYTES, overlong=wire.OVERLONG)
     closers: list[Any] = []
     try:
-        answer_at_end = not _pipe_like(wire_in)
-        if answer_at_end:
+        if not _pipe_like(wire_in):
             threaded = _ThreadReader(wire_in, reader, loop)
             reader.set_transport(threaded)
             closers.append(threaded)
@@ -259,7 +253,7 @@ async def stdio_streams() -> AsyncIterator[StdioStreams]:
             write_transport = _BlockingWrite(wire_out)
         closers.append(write_transport)
         writer = asyncio.StreamWriter(write_transport, protocol, None, loop)
-        yield StdioStreams(reader, writer, answer_at_end)
+        yield StdioStreams(reader, writer)
     finally:
         for closer in closers:
             closer.close()
