@@ -89,7 +89,7 @@ def test_init_force_refuses_to_replace_a_read_only_policy(tmp_path: Path) -> Non
     result = run("init", "--from", tools, "-o", policy, "--force", "-q")
     text = one_sentence(result)
     assert result.returncode == 1, text
-    assert text == f"policytui init: cannot write {policy}: it is read-only (make it writable with chmod u+w {policy} to replace it)"
+    assert text == f"policytui init: cannot write {policy}: it is read-only (make it writable with chmod u+w {policy} to replace it)."
     assert snapshot_of(tmp_path) == before
 
 
@@ -109,7 +109,7 @@ def test_init_to_a_link_that_leads_to_nothing_says_so_and_writes_only_with_force
     refused = run("init", "--from", tools, "-o", link, "-q")
     assert refused.returncode == 2, refused.stderr
     assert one_sentence(refused) == (f"policytui init: {link} is a symbolic link to {target}, which does not exist; "
-                                     "use --force to write the policy there")
+                                     "use --force to write the policy there.")
     assert snapshot_of(tmp_path) == before
     written = run("init", "--from", tools, "-o", link, "--force", "-q")
     assert written.returncode == 0, written.stderr
@@ -123,7 +123,7 @@ def test_init_to_a_link_that_leads_to_nothing_says_so_and_writes_only_with_force
         failed = run("init", "--from", tools, "-o", nowhere, "-q", *force)
         assert failed.returncode == 1, failed.stderr
         assert one_sentence(failed) == (f"policytui init: cannot write {nowhere}: it is a symbolic link to "
-                                        f"{tmp_path / 'gone' / 'real.json'}, whose folder does not exist")
+                                        f"{tmp_path / 'gone' / 'real.json'}, whose folder does not exist.")
 
 
 @pytest.mark.parametrize("command", ["export", "snapshot"])
@@ -136,7 +136,7 @@ def test_export_and_snapshot_force_refuse_to_replace_a_read_only_file(tmp_path: 
     result = run(command, *args, "-o", out, "--force")
     text = one_sentence(result)
     assert result.returncode == 1, text
-    assert text.endswith(f"cannot write {out}: it is read-only (make it writable with chmod u+w {out} to replace it)"), text
+    assert text.endswith(f"cannot write {out}: it is read-only (make it writable with chmod u+w {out} to replace it)."), text
     assert len(text.splitlines()) == 1, text
     assert snapshot_of(tmp_path) == before
 
@@ -330,7 +330,7 @@ def test_a_link_another_user_planted_in_a_shared_folder_is_not_followed(
     text = one_sentence(result)
     assert result.returncode == 1, text
     assert text.endswith(f"cannot write {link}: it is a symbolic link another user made in a shared "
-                         "folder, which is not followed (give the path it leads to)"), text
+                         "folder, which is not followed (give the path it leads to)."), text
     if dangling:
         assert not victim.exists()
     else:

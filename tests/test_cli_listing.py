@@ -104,7 +104,7 @@ def test_an_unknown_server_name_exits_2_in_every_command(
     result = run(command, "kestar", *extra, cwd=tmp_path)
     assert result.returncode == 2, (result.returncode, result.stderr)
     assert one_sentence(result, command) == (
-        f"policytui {command}: No server named 'kestar' is configured; did you mean 'kestra'?"
+        f"policytui {command}: no server named 'kestar' is configured; did you mean 'kestra'?"
     )
     assert not (tmp_path / "out.json").exists()
 
@@ -146,7 +146,7 @@ def test_a_policy_file_given_as_the_server_says_to_use_policy(tmp_path: Path) ->
     result = run("tools", "policy.json", cwd=tmp_path)
     assert result.returncode == 2, (result.returncode, result.stderr)
     assert one_sentence(result, "tools") == (
-        "policytui tools: No server named 'policy.json' is configured; policy.json is a policy "
+        "policytui tools: no server named 'policy.json' is configured; policy.json is a policy "
         "file: name a server (run `policytui servers`) and give the policy with --policy policy.json."
     )
     (tmp_path / "tools.json").write_text('{"tools": [{"name": "a", "inputSchema": {"type": "object"}}]}')
@@ -380,7 +380,7 @@ def test_a_configured_server_shadowing_the_catalogue_fails_loudly_unless_offline
     live = run("tools", "kestra", cwd=tmp_path)
     assert live.returncode == 1
     assert one_sentence(live, "tools") == (
-        "policytui tools: Server 'kestra' exited with code 7 before answering initialize."
+        "policytui tools: server 'kestra' exited with code 7 before answering initialize."
     )
     offline = run("tools", "kestra", "--offline", "--json", cwd=tmp_path)
     assert offline.returncode == 0, offline.stderr
@@ -480,7 +480,7 @@ def test_a_server_started_through_env_is_named_after_the_command_env_runs(tmp_pa
 
     failed = run("tools", "--", env_program, "X=1", *script("exits_at_start.py"), cwd=tmp_path)
     assert failed.returncode == 1
-    assert "Server 'exits_at_start.py' exited with code 3" in one_sentence(failed, "tools")
+    assert "server 'exits_at_start.py' exited with code 3" in one_sentence(failed, "tools")
 
     policy = tmp_path / "policy.json"
     policy.write_text(json.dumps({"version": "1", "default": "allow",

@@ -116,7 +116,7 @@ def test_a_failed_write_is_worded_alike(tmp_path: Path, command: str, where: str
     failed = run(tmp_path, *WRITERS[command], "-o", str(target))
     assert failed.returncode == 1, failed.stderr
     said = [line for line in failed.stderr.splitlines() if not line.startswith("Offline snapshot")]
-    assert said == [f"policytui {command}: cannot write {target}: {reason}"], failed.stderr
+    assert said == [f"policytui {command}: cannot write {target}: {reason}."], failed.stderr
 
 
 # Standard output as `-o`: by its device name, or `-` as most command-line tools take it.
@@ -350,7 +350,7 @@ def test_a_header_for_a_server_that_is_not_http_is_refused_before_it_starts(tmp_
 @pytest.mark.parametrize("written", ["${env:POLICYTUI_UNSET_TOKEN}", "${POLICYTUI_UNSET_TOKEN}"])
 def test_a_header_naming_an_unset_variable_quotes_it_as_written(tmp_path: Path, written: str) -> None:
     done = run(tmp_path, "tools", "http://127.0.0.1:9/mcp", "--header", f"Authorization: Bearer {written}")
-    _one_sentence(done, 2, f"The --header Authorization uses {written}, but POLICYTUI_UNSET_TOKEN "
+    _one_sentence(done, 2, f"the --header Authorization uses {written}, but POLICYTUI_UNSET_TOKEN "
                            "is not set in your environment.")
 
 
@@ -387,7 +387,7 @@ def test_a_header_value_http_cannot_carry_is_refused_without_showing_it(
 def test_gateway_without_a_server_says_so_first_and_alone(tmp_path: Path) -> None:
     policy = _policy(tmp_path, WARNED)
     assert "warning" in run(tmp_path, "validate", str(policy)).stdout  # the policy does warn
-    _one_sentence(run(tmp_path, "gateway", "--policy", str(policy)), 2, "No server given")
+    _one_sentence(run(tmp_path, "gateway", "--policy", str(policy)), 2, "no server given")
 
 
 # --- approvals and counters: mistakes are exit 2, looking creates nothing --------------------
@@ -465,7 +465,7 @@ def test_gateway_help_offers_no_option_the_gateway_refuses(tmp_path: Path) -> No
 def test_a_binary_file_given_as_a_snapshot_is_named_as_not_text(tmp_path: Path) -> None:
     (tmp_path / "bin.json").write_bytes(bytes(range(128, 256)) * 4)
     _one_sentence(run(tmp_path, "tools", "--from", "bin.json"), 2,
-                  "The snapshot file bin.json is not text (UTF-8)")
+                  "the snapshot file bin.json is not text (UTF-8)")
 
 
 def test_replay_help_tells_the_exit_codes(tmp_path: Path) -> None:
@@ -752,3 +752,63 @@ def test_a_listen_host_that_is_not_an_address_is_a_usage_error(tmp_path: Path) -
     result = run(tmp_path, "gateway", "--policy", str(policy), "--listen", "no-such-host.invalid:8765",
                  "--tokens", "tokens.json", "--", "true")
     _one_sentence(result, 2, "--listen no-such-host.invalid is not an address of this machine")
+
+
+# --- every command's error on bad input: one sentence, in one shape --------------------------
+
+_SENTENCES: list[tuple[list[str], int, str]] = [
+    (["check", "policy.json", "echo", "--args", "{bad"], 2, "--args: not valid JSON"),
+    (["check", "policy.json", "echo", "--args", "[1]"], 2, "--args: a JSON object is needed"),
+    (["check", "policy.json", "echo", "--tools", "missing.json"], 2,
+     "--tools file: the snapshot file missing.json does not exist."),
+    (["check", "policy.json", "echo", "--tools", "bad.json"], 2, "--tools file: the snapshot file bad.json is not valid JSON"),
+    (["tools", "no-such-server"], 2, "no server named 'no-such-server' is configured"),
+    (["tools", "--from", "missing.json"], 2, "the snapshot file missing.json does not exist."),
+    (["snapshot", "no-such-server", "-o", "x.json"], 2, "no server named 'no-such-server'"),
+    (["snapshot", "--from", "tools.json", "-o", "gone/x.json"], 1, "cannot write gone/x.json: its folder does not exist."),
+    (["init", "--from", "tools.json", "-o", "gone/x.json"], 1, "cannot write gone/x.json: its folder does not exist."),
+    (["init", "--from", "tools.json", "-o", "policy.json"], 2, "policy.json already exists"),
+    (["init", "--from", "tools.json", "-o", "."], 2, ". is a folder; give a file name for the policy."),
+    (["export", "policy.json", "--format", "cedar", "-o", "gone/x.cedar"], 1, "cannot write gone/x.cedar"),
+    (["export", "missing.json", "--format", "cedar"], 1, "missing.json does not exist."),
+    (["connect", "no-such-server"], 2, "no server named 'no-such-server'"),
+    (["approvals", "show", "zz"], 2, "'zz' is not an approval id"),
+    (["approvals", "approve", "0123456789ab"], 1, "no call is waiting with id 0123456789ab."),
+    (["approvals", "--state", "bogus://x"], 2, "--state wants"),
+    (["counters", "--state", "bogus://x"], 2, "--state wants"),
+    (["gateway", "--policy", "policy.json", "--listen", "nope", "--", "true"], 2, "--listen wants HOST:PORT"),
+    (["gateway", "--policy", "policy.json", "--call-timeout", "-3", "--", "true"], 2, "--call-timeout must be 0"),
+    (["gateway", "--policy", "policy.json", "--listen", "127.0.0.1:0", "--tokens", "bad.json", "--", "true"], 2,
+     "the tokens file bad.json is not valid JSON"),
+    (["gateway", "--policy", "bad.json", "--", "true"], 1, "bad.json is not a valid policy"),
+    (["gateway", "--policy", "policy.json", "no-such-server"], 2, "no server named 'no-such-server'"),
+    (["serve", "no-such-server", "--no-open"], 2, "no server named 'no-such-server'"),
+]
+
+
+@pytest.mark.parametrize(("argv", "code", "words"), _SENTENCES, ids=[" ".join(case[0][:4]) for case in _SENTENCES])
+def test_every_commands_error_is_one_sentence_in_one_shape(
+    tmp_path: Path, argv: list[str], code: int, words: str
+) -> None:
+    """Bad input to any command is one line, `policytui COMMAND: sentence.`: the thing at fault
+    named, begun in lower case and ended with a full stop, as the gateway and the approvals
+    command already ended theirs. Before, usage errors and failed writes had no full stop
+    (`cannot write x.json: its folder does not exist`), and messages written for the editor's
+    dialogs began in capitals after the colon (`policytui tools: No server named ...`,
+    `--tools file: The snapshot file ...`)."""
+    _policy(tmp_path, {"version": "1", "default": "allow"})
+    (tmp_path / "bad.json").write_text("{bad", encoding="utf-8")
+    (tmp_path / "tools.json").write_text('[{"name": "echo", "inputSchema": {"type": "object"}}]', encoding="utf-8")
+    (tmp_path / "default-state").mkdir()
+    result = run(tmp_path, *argv)
+    assert result.returncode == code, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr and result.stdout == "", result.stdout
+    # The gateway's log (standard error by default) may come first: its last line is the error.
+    last = result.stderr.strip().splitlines()[-1]
+    if argv[0] != "gateway":
+        _one_sentence(result, code)
+    prefix = f"policytui {argv[0]}: "
+    assert last.startswith(prefix) and last.endswith("."), last
+    said = last[len(prefix):]
+    assert not (said[0].isupper() and said[1].islower()), last
+    assert words in said, last

@@ -250,10 +250,10 @@ def test_check_reads_args_as_the_gateway_reads_a_call(tmp_path: Path) -> None:
     policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
     policytui = str(Path(sys.executable).with_name("policytui"))
     cases = {
-        '{"action": NaN}': "In --args, NaN is not JSON (the gateway refuses a message holding it)",
-        '{"a": -Infinity}': "In --args, -Infinity is not JSON",
-        '{"a": 1e400}': "In --args, the number 1e400 is too large to be read (it would become infinity)",
-        '{"a": 1, "a": 2}': 'In --args, the key "a" is twice in one object, which the gateway refuses as ambiguous',
+        '{"action": NaN}': "in --args, NaN is not JSON (the gateway refuses a message holding it)",
+        '{"a": -Infinity}': "in --args, -Infinity is not JSON",
+        '{"a": 1e400}': "in --args, the number 1e400 is too large to be read (it would become infinity)",
+        '{"a": 1, "a": 2}': 'in --args, the key "a" is twice in one object, which the gateway refuses as ambiguous',
         '{"action": "delete", "id": "x"': "--args: not valid JSON, expected a comma or a closing bracket "
                                           "(the text ends too early",
         '{"a": 1,}': "a trailing comma before a closing bracket is not allowed in JSON",

@@ -33,7 +33,7 @@ def test_snapshot_into_a_folder_is_refused_before_the_server_starts(tmp_path: Pa
                  cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip() == (
-        f"policytui snapshot: {folder} is a folder; give a file name for the snapshot"
+        f"policytui snapshot: {folder} is a folder; give a file name for the snapshot."
     )
     assert not started.exists(), "the server was started for a command line that cannot succeed"
     assert list(folder.iterdir()) == []
@@ -44,7 +44,7 @@ def test_tools_from_a_folder_is_a_usage_error(tmp_path: Path) -> None:
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip() == (
         f"policytui tools: --from {tmp_path} is a folder; give a snapshot file written by "
-        "`policytui snapshot`"
+        "`policytui snapshot`."
     )
 
 

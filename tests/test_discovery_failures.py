@@ -184,7 +184,7 @@ def test_cli_failure_is_one_sentence_without_traceback(
     out, err = capfd.readouterr()
     assert code == 1
     assert err.startswith(
-        "policytui tools: Server 'garbage.py' did not answer initialize within 1.5 s"
+        "policytui tools: server 'garbage.py' did not answer initialize within 1.5 s"
     )
     assert "Traceback" not in err and "Traceback" not in out
     assert out == ""

@@ -85,7 +85,7 @@ def test_a_stdio_tool_list_over_the_limit_is_one_sentence_in_bounded_memory(tmp_
     assert code == 1
     assert "Traceback" not in stderr
     assert stderr.strip().splitlines() == [
-        "policytui tools: Server 'env' sent a message larger than 64 MiB (the limit) while answering "
+        "policytui tools: server 'hostile_tools.py' sent a message larger than 64 MiB (the limit) while answering "
         "tools/list; it was stopped."]
     assert peak < LIMIT + OWN_MEMORY, f"the listing peaked at {peak >> 20} MiB"
     assert_all_gone(pids_in(pids))
@@ -104,7 +104,7 @@ def test_an_http_tool_list_over_the_limit_is_one_sentence_in_bounded_memory(
     assert code == 1
     assert "Traceback" not in stderr
     assert stderr.strip().splitlines() == [
-        "policytui tools: Server '127.0.0.1' sent a message larger than 64 MiB (the limit) while "
+        "policytui tools: server '127.0.0.1' sent a message larger than 64 MiB (the limit) while "
         "answering tools/list; the connection was closed."]
     assert peak < LIMIT + OWN_MEMORY, f"the listing peaked at {peak >> 20} MiB"
 
@@ -124,7 +124,7 @@ def test_a_server_answering_in_an_encoding_that_is_not_read_is_one_sentence(tmp_
         code, stdout, stderr = run_tools(tmp_path, "tools", url)
     assert (code, stdout) == (1, "")
     assert stderr.strip().splitlines() == [
-        "policytui tools: Server '127.0.0.1' sent a compressed message that could not be decoded "
+        "policytui tools: server '127.0.0.1' sent a compressed message that could not be decoded "
         "(only gzip and deflate are read) while answering initialize; the connection was closed."]
 
 

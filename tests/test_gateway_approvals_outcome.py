@@ -266,7 +266,7 @@ def test_full_is_refused_with_anything_but_show(tmp_path: Path) -> None:
     for action in (["list"], ["approve", "0123456789ab"]):
         done = approvals(tmp_path, *action, "--full")
         assert (done.returncode, done.stdout) == (2, ""), done
-        assert done.stderr.strip() == "policytui approvals: --full goes with show ID", done.stderr
+        assert done.stderr.strip() == "policytui approvals: --full goes with show ID.", done.stderr
 
 
 @pytest.mark.parametrize("action", ["approve", "reject"])

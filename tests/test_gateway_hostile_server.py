@@ -282,7 +282,7 @@ def test_a_tool_list_over_the_limit_at_start_is_a_start_failure(tmp_path: Path) 
     assert finished.returncode == 1
     assert finished.stdout == b""
     assert finished.stderr.decode().strip().splitlines()[-1] == (
-        "policytui gateway: Server 'hostile_tools.py' sent a message larger than 64 MiB (the limit) "
+        "policytui gateway: server 'hostile_tools.py' sent a message larger than 64 MiB (the limit) "
         "while answering tools/list; it was stopped.")
 
 
@@ -299,7 +299,7 @@ def test_a_start_failure_marks_each_line_the_server_wrote(tmp_path: Path) -> Non
     )
     assert finished.returncode == 1
     report = finished.stderr.decode().splitlines()
-    assert report[0] == "policytui gateway: Server 'exits_at_start.py' exited with code 3 before answering initialize."
+    assert report[0] == "policytui gateway: server 'exits_at_start.py' exited with code 3 before answering initialize."
     assert report[1] == "Last lines the server wrote to stderr:"
     assert report[2:] and all(line.startswith("  | ") for line in report[2:]), report
     assert "  | fatal: KESTRA_BASE_URL is not set; cannot start" in report

@@ -222,5 +222,5 @@ def test_a_tool_list_over_the_limit_at_start_is_a_start_failure(tmp_path: Path) 
     assert finished.stdout == b""
     assert b"Traceback" not in finished.stderr
     assert finished.stderr.decode().strip().splitlines()[-1] == (
-        "policytui gateway: Server '127.0.0.1' sent a message larger than 64 MiB (the limit) "
+        "policytui gateway: server '127.0.0.1' sent a message larger than 64 MiB (the limit) "
         "while answering tools/list; the connection was closed.")

@@ -397,7 +397,7 @@ def test_a_server_that_fails_at_start_is_reported_in_one_sentence(tmp_path: Path
         capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, check=False,
     )
     assert result.returncode == 1 and result.stdout == ""
-    assert re.fullmatch(r"policytui gateway: Server 'sh' exited with code \d before answering initialize\.\n",
+    assert re.fullmatch(r"policytui gateway: server 'sh' exited with code \d before answering initialize\.\n",
                         result.stderr), result.stderr
     # Nothing else said after the sentence, in the log either (no asyncio "never retrieved" noise).
     assert "Future exception" not in log.read_text(encoding="utf-8") and "Traceback" not in log.read_text(encoding="utf-8")

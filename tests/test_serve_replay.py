@@ -55,4 +55,4 @@ def test_a_recording_that_is_not_there_is_refused_before_serving(tmp_path: Path)
                           cwd=tmp_path, env={**_home(tmp_path), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert done.stdout == ""  # no address: nothing listens
-    assert done.stderr.strip().splitlines() == ["policytui serve: --replay missing.jsonl: there is no such file"]
+    assert done.stderr.strip().splitlines() == ["policytui serve: --replay missing.jsonl: there is no such file."]

@@ -50,6 +50,19 @@ class UsageError(Exception):
     """A problem with how the command was called (exit code 2)."""
 
 
+def sentence(text: str) -> str:
+    """`text` as what follows `policytui COMMAND: ` in an error: begun in lower case (an
+    ordinary capitalised first word, as messages written for a dialog have: `No server named
+    ...`, `The snapshot file ...`) and ended with a full stop, as every command ends its errors.
+    Of a report (the sentence, then the server's last lines of stderr), the first line."""
+    first, newline, rest = text.strip().partition("\n")
+    if len(first) > 1 and first[0].isupper() and first[1].islower():
+        first = first[0].lower() + first[1:]
+    if not first.endswith((".", "?", "!", ":")):
+        first += "."
+    return first + newline + rest
+
+
 class VersionAction(argparse.Action):
     """`--version`: the installed distribution's version, read only when asked for."""
 
@@ -111,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args._run(args) or 0)
     except UsageError as exc:
-        print(f"policytui {args.command}: {exc}", file=sys.stderr)
+        print(f"policytui {args.command}: {sentence(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED

@@ -47,7 +47,7 @@ def _same_file(a: Path, b: Path) -> bool:
 
 @never_traceback("export")
 def run(args: argparse.Namespace) -> int:
-    from policytui.cli import UsageError
+    from policytui.cli import UsageError, sentence
     from policytui.cli.policy_common import refuse_output_file
     from policytui.export import export_policy
     from policytui.output_file import (
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     refuse_output_file(args.output, "the result", force=args.force)
     missing_folder = missing_folder_reason(args.output) if args.output and not names_stdout(args.output) else None
     if missing_folder is not None:
-        print(f"policytui export: {visible(write_failure(args.output, missing_folder))}", file=sys.stderr)
+        print(f"policytui export: {sentence(visible(write_failure(args.output, missing_folder)))}", file=sys.stderr)
         return 1
     try:
         loaded = load_policy(source)
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         except OutputFileExists as exc:  # created while the policy was converted
             raise UsageError(visible(str(exc))) from None
         except OutputFileError as exc:
-            print(f"policytui export: {visible(str(exc))}", file=sys.stderr)
+            print(f"policytui export: {sentence(visible(str(exc)))}", file=sys.stderr)
             return 1
     # Tool names come from servers: the table shows escapes, never sends them to the terminal.
     sys.stderr.write(lost_table(result.warnings, TARGETS[args.format]))

@@ -437,9 +437,10 @@ def _open(fd: int) -> bool:
 
 
 def _fail(message: str) -> int:
+    from policytui.cli import sentence
     from policytui.policy.display import visible
 
-    text = message if message.rstrip().endswith((".", ")")) or "\n" in message else message + "."
+    text = sentence(message)
     # Names in the message may come from a policy or a server: escapes are shown, not obeyed.
     shown = "\n".join(visible(line) for line in text.split("\n"))
     print(f"policytui gateway: {shown}", file=sys.stderr)

@@ -137,7 +137,7 @@ def _summary(listing: ServerListing, policy: Policy, classes: dict[str, Classifi
 
 @never_traceback("init")
 def run(args: argparse.Namespace) -> int:
-    from policytui.cli import UsageError
+    from policytui.cli import UsageError, sentence
     from policytui.cli.policy_common import out, refuse_output_file
     from policytui.cli.target_args import refuse_unusable_snapshot, start_listing_from_args
     from policytui.discovery.errors import DiscoveryError
@@ -175,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
     # Told before the server is started and listed.
     why = None if stream else missing_folder_reason(output)
     if why is not None:
-        out(f"policytui init: {visible(write_failure(output, why))}", err=True)
+        out(f"policytui init: {sentence(visible(write_failure(output, why)))}", err=True)
         return 1
 
     lister = start_listing_from_args(args)
@@ -185,7 +185,7 @@ def run(args: argparse.Namespace) -> int:
         refuse_unusable_snapshot(exc)
         # With the server's last stderr lines, as every command that starts a server reports a
         # failed start: they usually hold the real reason (a setting the server lacks).
-        out(f"policytui init: {visible(exc.report(), keep_newlines=True)}", err=True)
+        out(f"policytui init: {sentence(visible(exc.report(), keep_newlines=True))}", err=True)
         return 1
     if listing.offline_reason is not None:
         out(f"Offline snapshot, not the live server: {visible(listing.offline_reason)}", err=True)
@@ -221,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             write_output(output, dumps_policy(policy), replace=True)
         except OutputFileError as exc:
-            out(f"policytui init: {visible(str(exc))}", err=True)
+            out(f"policytui init: {sentence(visible(str(exc)))}", err=True)
             return 1
     else:
         existed = os.path.exists(output)  # through a link: a link to nothing had no old file
@@ -229,7 +229,7 @@ def run(args: argparse.Namespace) -> int:
             save_policy(output, policy,
                         expected_stamp=None if args.force else FileStamp.missing())
         except PolicyFileError as exc:
-            out(f"policytui init: {visible(str(exc))}", err=True)
+            out(f"policytui init: {sentence(visible(str(exc)))}", err=True)
             return 1
         if existed:
             kept = f", previous version kept as {backup_path(output).name}"

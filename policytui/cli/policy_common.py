@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from policytui.cli import UsageError
+from policytui.cli import UsageError, sentence
 
 if TYPE_CHECKING:
     import argparse
@@ -99,7 +99,7 @@ def read_tools_file(path: str) -> list[ToolInfo]:
     try:
         document = read_snapshot_document(Path(path))
     except DiscoveryError as exc:
-        raise UsageError(f"--tools file: {exc}") from None
+        raise UsageError(f"--tools file: {sentence(str(exc))}") from None
     listing = ServerListing.from_tool_dicts(document["tools"])
     # Entries with a name but no usable schema (a tool-groups file, a damaged snapshot) still
     # tell which tools exist; their arguments are simply not checked.

@@ -25,6 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from policytui.cli import sentence
     from policytui.cli.policy_common import refuse_output_file
     from policytui.cli.target_args import (
         refuse_unusable_snapshot,
@@ -61,14 +62,14 @@ def run(args: argparse.Namespace) -> int:
         write_output(args.output, dump_snapshot(document, spec), replace=args.force)
     except DiscoveryError as error:
         refuse_unusable_snapshot(error)
-        print(f"policytui snapshot: {error.report()}", file=sys.stderr)
+        print(f"policytui snapshot: {sentence(error.report())}", file=sys.stderr)
         return 1
     except OutputFileExists as error:  # created while the server was listed
         from policytui.cli import UsageError
 
         raise UsageError(visible(str(error))) from None
     except OutputFileError as error:
-        print(f"policytui snapshot: {visible(str(error))}", file=sys.stderr)
+        print(f"policytui snapshot: {sentence(visible(str(error)))}", file=sys.stderr)
         return 1
     count = len(recording.raw_tools)
     if recording.offline_reason is not None and not args.offline:

@@ -8,6 +8,7 @@ import os
 import sys
 from typing import Any
 
+from policytui.cli import sentence
 from policytui.cli.target_args import add_target_arguments
 
 
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         listing = lister()
     except DiscoveryError as error:
         refuse_unusable_snapshot(error)
-        print(f"policytui tools: {error.report()}", file=sys.stderr)
+        print(f"policytui tools: {sentence(error.report())}", file=sys.stderr)
         return 1
     classifications = classify_all(listing.tools, {})
     if args.json:
