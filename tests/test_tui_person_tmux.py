@@ -179,6 +179,38 @@ def test_the_export_dialog_writes_and_copies_from_its_keys_and_the_palette(
     terminal.keys("C-q")
     assert terminal.wait_exit() == 0
 
+def test_what_is_typed_after_showing_the_try_panel_goes_into_it(terminal: Terminal, tmp_path: Path) -> None:
+    """"Try" (key 5, or found by typing `try` in the palette) shows a form that reads "tool
+    name"; a tool's name typed next is typed there. It went to the table, whose keys its
+    letters are: `search_flows` sorted, allowed, approved and hid the selected tool and opened
+    the conditions editor. Shown again once a call is named, the panel takes the arguments."""
+    policy = open_kestra(terminal, tmp_path)
+    terminal.wait("the policy loaded", lambda s: "✓ valid" in s.splitlines()[0])
+
+    palette_run(terminal, "try", "Try: show the try-a-call panel")
+    terminal.wait("the Try panel", lambda s: "Enter arguments as JSON" in s)
+    terminal.type("search_flows")
+    terminal.wait("the tool's name in the Try panel", lambda s: re.search(r"^\s*tool\s+search_flows\s*$", s, re.M) is not None)
+    terminal.keys("Enter")
+    terminal.wait("the call decided", lambda s: "DENIED" in s)
+    screen = terminal.screen()
+    assert "unsaved" not in screen.splitlines()[0], screen  # no key reached the table
+    assert "Conditions for" not in screen
+    assert re.search(r"\sdeny\*", table_row(screen, "backfill_executions")), screen
+
+    terminal.keys("Escape")  # back to the table, the call kept
+    terminal.wait("the table focused", lambda _s: cursor_row_highlighted(terminal, "backfill_executions"))
+    terminal.keys("5")
+    terminal.keys("C-u")
+    terminal.type('{"namespace": "prod"}')
+    terminal.wait("the arguments typed into the Try panel",
+                  lambda s: re.search(r'^\s*args\s+\{"namespace": "prod"\}\s*$', s, re.M) is not None)
+    screen = terminal.screen()
+    assert "unsaved" not in screen.splitlines()[0], screen
+    terminal.keys("C-q")
+    assert terminal.wait_exit() == 0
+    assert not policy.exists()
+
 # ----- 2. quitting while a server starts takes effect at once -------------------------------
 
 

@@ -201,6 +201,12 @@ class ViewActions(EditorBase):
             self.notify("No recording: start the editor with --replay RECORDING.", severity="warning")
             return
         panels.active = tab
+        if tab == "tab-try":
+            # The panel is a form: what is typed next goes into it (the tool's name, or the
+            # arguments of the call named already), never to the table behind it, where
+            # typing a tool's name ran its letters as keys (`a` allowed the selected tool).
+            tool_box = self.main.query_one("#try-tool", Input)
+            self.main.set_focus(tool_box if not tool_box.value else self.main.query_one("#try-args", Input))
 
     def action_try_call(self) -> None:
         state = self.state
