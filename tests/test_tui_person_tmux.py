@@ -179,6 +179,44 @@ def test_the_export_dialog_writes_and_copies_from_its_keys_and_the_palette(
     terminal.keys("C-q")
     assert terminal.wait_exit() == 0
 
+def test_the_form_buttons_of_the_dialogs_are_in_the_palette(terminal: Terminal, tmp_path: Path) -> None:
+    """Add, Update selected and Remove selected in the limits editor, Add in the conditions
+    editor and Clear in the filter dialog are found by name in the palette and do what their
+    buttons do; `add` found nothing there, so a limit could not be added from the palette."""
+    open_kestra(terminal, tmp_path)
+    terminal.wait("the policy loaded", lambda s: "✓ valid" in s.splitlines()[0])
+
+    terminal.keys("l")
+    terminal.wait("the limits editor", lambda s: "max calls" in s and "no limits" in s)
+    terminal.type("7")
+    palette_run(terminal, "add", "Add: add the limit in the form (this tool's limits tab)")
+    terminal.wait("the limit added", lambda s: "1. 7/minute" in s)
+    palette_run(terminal, "remove", "Remove selected: remove the selected limit")
+    terminal.wait("the limit removed", lambda s: "1. 7/minute" not in s and "no limits" in s)
+    terminal.keys("Escape")
+    terminal.wait("the editor again", lambda s: "max calls" not in s)
+
+    terminal.keys("c")
+    terminal.wait("the conditions editor", lambda s: "Conditions for backfill_executions" in s)
+    terminal.keys("C-u")
+    terminal.type("prod")
+    palette_run(terminal, "add", "Add: add the condition in the form")
+    terminal.wait("the condition added", lambda s: 'args.namespace eq "prod"' in s)
+    terminal.keys("Escape")
+    terminal.wait("the editor again", lambda s: "Conditions for" not in s)
+
+    terminal.keys("f")
+    terminal.wait("the filter dialog", lambda s: "Filter tools" in s)
+    terminal.keys("Space", "C-s")
+    terminal.wait("the table filtered", lambda s: "shown)" in s.splitlines()[0] and "Filter tools" not in s)
+    terminal.keys("f")
+    terminal.wait("the filter dialog", lambda s: "Filter tools" in s)
+    palette_run(terminal, "clear", "Clear: drop every tick")
+    terminal.wait("every tool shown", lambda s: "shown)" not in s.splitlines()[0] and "Filter tools" not in s)
+    terminal.keys("C-q")
+    assert terminal.wait_exit() == 0
+
+
 def test_what_is_typed_after_showing_the_try_panel_goes_into_it(terminal: Terminal, tmp_path: Path) -> None:
     """"Try" (key 5, or found by typing `try` in the palette) shows a form that reads "tool
     name"; a tool's name typed next is typed there. It went to the table, whose keys its

@@ -10,6 +10,7 @@ form fills with it, the Add button becomes Update, and Esc stops editing without
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -263,6 +264,11 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
     def action_to_list(self) -> None:
         """Go to the list of conditions: Enter there edits one, del removes it."""
         self.query_one("#cond-list", OptionList).focus()
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """Add, for the command palette (name, what it does, action): its Enter adds only from
+        the value field."""
+        return [("Add", "add the condition in the form (Update while one is being edited)", self.action_add)]
 
     @on(Button.Pressed, "#cond-add")
     @on(Input.Submitted, "#cond-value")

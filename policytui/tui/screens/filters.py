@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -78,6 +80,10 @@ class FilterScreen(DialogScreen[RowFilter | None]):
                 drift_only=self.query_one("#filter-drift", TickBox).value,
             )
         )
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """Clear, for the command palette (name, what it does, action): it has no key."""
+        return [("Clear", "drop every tick and show all tools (the name filter stays)", self._clear)]
 
     @on(Button.Pressed, "#filter-clear")
     def _clear(self) -> None:

@@ -6,6 +6,7 @@ applies everything as one undoable edit, Escape throws the changes away.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -230,6 +231,20 @@ class LimitsScreen(DialogScreen[LimitsResult | None]):
         compact_all(self)
         prefix = "shared" if self.shared_first else "tool"
         self.query_one(f"#{prefix}-max", Input).focus()
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """The form's buttons, for the command palette (name, what it does, action): none has
+        a key of its own (Enter adds only from a field, del removes only from the list)."""
+        prefix = "shared" if self.query_one(TabbedContent).active == "tab-shared" else "tool"
+        which = "the shared limits" if prefix == "shared" else "this tool's limits"
+        return [
+            (label, f"{what} ({which} tab)", self.query_one(f"#{prefix}-{button}", Button).press)
+            for button, label, what in (
+                ("add", "Add", "add the limit in the form"),
+                ("update", "Update selected", "replace the selected limit with the one in the form"),
+                ("remove", "Remove selected", "remove the selected limit"),
+            )
+        ]
 
     @on(Button.Pressed, "#limits-apply")
     def action_apply(self) -> None:
