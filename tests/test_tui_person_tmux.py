@@ -179,6 +179,36 @@ def test_the_export_dialog_writes_and_copies_from_its_keys_and_the_palette(
     terminal.keys("C-q")
     assert terminal.wait_exit() == 0
 
+def test_ctrl_q_under_the_too_small_notice_answers_the_unsaved_question_open_under_it(
+        terminal: Terminal, tmp_path: Path) -> None:
+    """ctrl+q asked about unsaved changes, then the terminal was made too small: the notice
+    says "ctrl+q quits", and ctrl+q did nothing. It now asks the question on the notice's line;
+    Esc there takes the question away (the editor is back without it once the terminal
+    grows), and `s` saves and quits."""
+    policy = open_kestra(terminal, tmp_path)
+    terminal.wait("the policy loaded", lambda s: "✓ valid" in s.splitlines()[0])
+    terminal.keys("d")
+    terminal.wait("backfill_executions denied", lambda s: "unsaved" in s.splitlines()[0])
+
+    for answer in ("Escape", "s"):
+        terminal.keys("C-q")
+        terminal.wait("the question about unsaved changes", lambda s: "Unsaved changes" in s)
+        terminal.resize(38, 10)
+        terminal.wait("the notice", lambda s: "ctrl+q quits" in s)
+        terminal.keys("C-q")
+        terminal.wait("the question on the notice's line", lambda s: "s save and quit" in " ".join(s.split()))
+        terminal.keys(answer)
+        if answer == "s":
+            break
+        terminal.wait("the notice again", lambda s: "ctrl+q quits" in s)
+        terminal.resize(100, 30)
+        screen = terminal.wait("the editor again", lambda s: "backfill_executions" in s and "unsaved" in s)
+        time.sleep(0.5)  # a question coming back would be drawn by now
+        assert "Unsaved changes" not in terminal.screen(), screen
+    assert terminal.wait_exit() == 0
+    assert json.loads(policy.read_text(encoding="utf-8"))["tools"] == {"backfill_executions": {"action": "deny"}}
+
+
 def test_the_form_buttons_of_the_dialogs_are_in_the_palette(terminal: Terminal, tmp_path: Path) -> None:
     """Add, Update selected and Remove selected in the limits editor, Add in the conditions
     editor and Clear in the filter dialog are found by name in the palette and do what their

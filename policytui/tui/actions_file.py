@@ -212,6 +212,17 @@ class FileActions(EditorBase):
         # (tui/key_order.py).
         self.key_order.after_keys_ahead(self._quit_or_ask)
 
+    def _answer_under_notice(self, answer: str) -> None:
+        """The unsaved-changes dialog under the notice, answered from the notice's line as by
+        its own key: the dialog goes (its answer does what it does) and the notice stays."""
+        stack = self.screen_stack
+        if not (len(stack) > 2 and isinstance(stack[-1], TooSmallScreen) and stack[-2].id == "confirm-quit"):
+            return
+        dialog = stack[-2]
+        self.pop_screen()  # the notice, so that the dialog is on top to be dismissed
+        dialog.dismiss(answer)
+        self.push_screen(TooSmallScreen())
+
     def _quit_or_ask(self, waited_for_save: float = 0.0) -> None:
         from policytui.tui.screens.dialogs import Choice, ChoiceScreen
 
@@ -219,7 +230,15 @@ class FileActions(EditorBase):
         if not self._alive:
             return
         if any(screen.id == "confirm-quit" for screen in self.screen_stack):
-            return  # asked already (ctrl+q twice): that question stands
+            # Asked already (ctrl+q twice): that question stands. Under the notice of a
+            # terminal made too small while it was open, the notice said "ctrl+q quits" and
+            # ctrl+q did nothing: the notice asks it on its line, as it asks a quit of its own.
+            stack = self.screen_stack
+            notice = stack[-1]
+            if (isinstance(notice, TooSmallScreen) and not notice.asking
+                    and len(stack) > 2 and stack[-2].id == "confirm-quit"):
+                notice.ask_unsaved(self.policy_path.name, self._answer_under_notice)
+            return
         if self.saves_in_flight and waited_for_save < SAVE_WAIT_ON_QUIT:
             # `ctrl+s ctrl+q`: the file is being written; whether anything is unsaved is known
             # once it is (it asked about changes just saved).
