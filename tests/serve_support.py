@@ -126,8 +126,10 @@ class _Pipe:
         import select
 
         pending = b""
+        readable = select.poll()  # not select(): a test with many sockets open has numbers past 1024
+        readable.register(self.descriptor, select.POLLIN)
         while True:
-            select.select([self.descriptor], [], [])
+            readable.poll()
             with self.taking:
                 chunk = os.read(self.descriptor, 65536)  # readable: this does not block
                 pending += chunk
