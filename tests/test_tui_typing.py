@@ -13,6 +13,7 @@ from textual import events
 
 from policytui.tui import make_app
 from policytui.tui.table import ToolTable
+from policytui.tui.too_small import notice_shown
 
 SIZE = (100, 30)
 
@@ -449,21 +450,23 @@ async def test_an_editing_key_while_the_server_starts_says_it_does_nothing_yet(t
     import threading
 
     started = threading.Event()
+    asked = threading.Event()
 
     def starting_server():  # type: ignore[no-untyped-def]
-        started.wait(10)
+        asked.set()
+        started.wait(60)
         return kestra()
 
     app = make_app(policy_path=tmp_path / "policy.json", load_listing=starting_server, target_label="slow")
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause(0.2)
+            await until(asked.is_set, "the server asked for its tools")
             await pilot.press("down")  # a move: no notice
-            await pilot.pause(0.1)
-            assert not list(app._notifications)
             await pilot.press("ctrl+s")
             await until(lambda: any("Nothing to edit or save yet" in str(note.message)
                                     for note in app._notifications), "the notice")
+            # The notice for ctrl+s is the only one: the down typed before it gave none.
+            assert [str(note.message) for note in app._notifications if "Nothing to edit" not in str(note.message)] == []
             assert not (tmp_path / "policy.json").exists()
             started.set()
             await ready(pilot)
@@ -502,10 +505,12 @@ async def test_keys_held_for_the_policy_wait_while_the_terminal_is_too_small(
         first = table.rows[table.view[0]].name
         await burst(app, [("l", "l"), ("5", "5"), ("0", "0"), ("enter", "\r"), ("ctrl+s", None)])
         await pilot.resize_terminal(30, 8)
-        await pilot.pause(0.1)
+        await until(lambda: notice_shown(app), "the too-small notice")
         gate.set()
         await app.loaded.wait()
-        await pilot.pause(0.5)
+        # The policy is read, and the keys are still held: under the notice, they wait.
+        await until(lambda: not app.key_order.policy_pending and app.key_order.held,
+                    "the policy read with the keys still held")
         assert "limits" not in document(app).get("tools", {}).get(first, {})  # still waiting
         await pilot.resize_terminal(*SIZE)
         await until(lambda: "limits" in document(app).get("tools", {}).get(first, {}), "the limit applied")
