@@ -182,3 +182,36 @@ async def test_the_try_panel_reads_arguments_as_the_gateway_does(policy_path: Pa
         await pilot.press(*'{"action": "delete"}', "enter")
         await pilot.pause()
         assert "ALLOWED" in screen_text(app) or "DENIED" in screen_text(app)
+
+
+async def test_t_on_another_tool_offers_that_tools_arguments_and_keeps_what_was_typed_for_the_same(
+    policy_path: Path,
+) -> None:
+    """The arguments typed for one tool are kept while it is tried again, and replaced by the
+    next tool's own sample when `t` names another: a call of that tool with the first one's
+    arguments would decide nothing the author meant."""
+    from policytui.editor.arguments import sample_arguments, schema_args
+
+    listing = kestra()
+    app = make_app(policy_path=policy_path, listing=listing)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(pilot)
+        args = app.query_one("#try-args")
+        await select(pilot, "manage_flow")
+        await pilot.press("t")
+        await until(lambda: app.focused is args, "the arguments focused after t")
+        await pilot.press("ctrl+u", *'{"action": "delete"}')
+        await until(lambda: args.value == '{"action": "delete"}', "the typed arguments")
+        await pilot.press("escape")
+        await until(lambda: app.focused is not args, "the table focused after esc")
+        await pilot.press("t")  # the same tool again: what was typed stays
+        await until(lambda: app.focused is args, "the arguments focused after the second t")
+        assert args.value == '{"action": "delete"}'
+        await pilot.press("escape")
+        await until(lambda: app.focused is not args, "the table focused after the second esc")
+        await select(pilot, "search_flows")
+        await pilot.press("t")
+        other = next(t for t in listing.tools if t.name == "search_flows")
+        expected = json.dumps(sample_arguments(schema_args(other.input_schema)), ensure_ascii=False)
+        await until(lambda: app.query_one("#try-tool").value == "search_flows", "search_flows named in Try")
+        assert args.value == expected, args.value

@@ -214,12 +214,15 @@ class ViewActions(EditorBase):
         if state is None or name is None:
             return
         self.action_panel("tab-try")
-        self.main.query_one("#try-tool", Input).value = name
+        tool_box = self.main.query_one("#try-tool", Input)
         args_box = self.main.query_one("#try-args", Input)
-        if not args_box.value:
+        # What was typed is kept for the tool it was typed for; another tool's arguments mean
+        # nothing to this one (a sample of its own replaces them).
+        if not args_box.value or tool_box.value.strip() != name:
             tool = state.tools_by_name.get(name)
             sample = sample_arguments(schema_args(tool.input_schema if tool else {}))
             args_box.value = json.dumps(sample, ensure_ascii=False)
+        tool_box.value = name
         # Focus now, as `/` does: keys typed right after `t` go into the arguments, never to
         # the table (where `a` would allow the tool).
         self.main.set_focus(args_box)
