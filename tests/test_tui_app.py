@@ -878,3 +878,22 @@ async def test_picker_opens_the_chosen_server(policy_path: Path) -> None:
         await ready(pilot)
         assert asked == ["kestra"]
         assert len(app.query_one(ToolTable).view) == 39
+
+
+async def test_reversing_the_server_order_says_so(policy_path: Path) -> None:
+    """In server order no column header carries the sort arrow, so S says what it did: the last
+    tool comes first and the notice reads "reversed"; S again puts it back."""
+    listing = kestra()
+    app = make_app(policy_path=policy_path, listing=listing)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        table = app.query_one(ToolTable)
+        assert table.sort_key is None
+        await pilot.press("S")
+        await until(lambda: any(n.message == "Sorted by server order, reversed." for n in app._notifications),
+                    "the reversed notice")
+        assert table.rows[table.view[0]].name == listing.tools[-1].name
+        await pilot.press("S")
+        await until(lambda: any(n.message == "Sorted by server order, not reversed." for n in app._notifications),
+                    "the notice of the order restored")
+        assert table.rows[table.view[0]].name == listing.tools[0].name

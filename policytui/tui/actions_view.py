@@ -179,6 +179,9 @@ class ViewActions(EditorBase):
         table = self.main.query_one(ToolTable)
         table.sort_reverse = not table.sort_reverse
         self._refresh_view()
+        # In server order no column header carries the arrow that says the order is reversed.
+        order = table.sort_key or "server order"
+        self.notify(f"Sorted by {order}, {'reversed' if table.sort_reverse else 'not reversed'}.", timeout=1.5)
 
     @on(ToolTable.SortRequested)
     def _sort_requested(self, event: ToolTable.SortRequested) -> None:
