@@ -71,3 +71,32 @@ async def test_export_dialog_at_60x20_shows_whole_messages_and_its_buttons(tmp_p
         await until(lambda: "tools.change_taskrun_state.action" in screen_text(app), "the list scrolled to its end",
                     shows=lambda: screen_text(app))
         assert "Close [esc]" in screen_text(app)
+
+
+async def test_the_export_dialog_opens_again_on_the_format_chosen_last(tmp_path: Path) -> None:
+    """Choosing Cedar, closing and opening the dialog again shows Cedar and its file name, where
+    it went back to the first format each time it opened."""
+    data = load_server_fixture("kestra-head-14fe3a3")
+    listing = ServerListing.from_tool_dicts(data["tools"], server_name="kestra")
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "deny"}), encoding="utf-8")
+    app = make_app(policy_path=policy, listing=listing)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.loaded.wait()
+        await pilot.press("E")
+        await until(lambda: app.screen.id == "export-screen", "the export dialog")
+        path_box = app.screen.query_one("#export-path")
+        await until(lambda: path_box.value.endswith("policy.policylayer.json"), "the first format's file name",
+                    shows=lambda: path_box.value)
+        # The format list has the focus: open it, move down to the third format, choose it.
+        await pilot.press("enter", "down", "down", "enter")
+        await until(lambda: path_box.value.endswith("policy.cedar.json"), "Cedar's file name",
+                    shows=lambda: path_box.value)
+        await pilot.press("escape")
+        await until(lambda: app.screen.id != "export-screen", "the dialog closed")
+        await pilot.press("E")
+        await until(lambda: app.screen.id == "export-screen", "the export dialog again")
+        again = app.screen.query_one("#export-path")
+        await until(lambda: again.value.endswith("policy.cedar.json"), "Cedar still chosen",
+                    shows=lambda: again.value)
+        assert str(app.screen.query_one("#export-format").value) == "cedar"

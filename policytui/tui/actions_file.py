@@ -27,6 +27,9 @@ SAVE_POLL = 0.02
 class FileActions(EditorBase):
     """Keys that write the policy somewhere or leave; nothing unsaved is lost without asking."""
 
+    # The export dialog opens on the format chosen in it last (None: the first of FORMATS).
+    _export_format: str | None = None
+
     # ----- actions: saving, exporting, quitting -------------------------------------------
 
     def action_save(self, then_quit: bool = False) -> None:
@@ -185,7 +188,10 @@ class FileActions(EditorBase):
             return
         from policytui.tui.screens.export import ExportScreen
 
-        self.push_screen(ExportScreen(state.policy_for_save(), self.policy_path))
+        def chosen(fmt: str) -> None:
+            self._export_format = fmt
+
+        self.push_screen(ExportScreen(state.policy_for_save(), self.policy_path, self._export_format, chosen))
 
     def action_copy_json(self) -> None:
         if self.state is None:

@@ -38,10 +38,15 @@ class ExportScreen(DialogScreen[None]):
                 tooltip="Close the export dialog"),
     ]
 
-    def __init__(self, policy: Policy, policy_path: Path) -> None:
+    def __init__(self, policy: Policy, policy_path: Path, fmt: str | None = None,
+                 on_format: Callable[[str], None] | None = None) -> None:
         super().__init__(id="export-screen")
         self.policy = policy
         self.policy_path = policy_path
+        # The format chosen last in this editor: the dialog opens on it again, and tells the
+        # editor each new choice (`on_format`).
+        self._first_format = fmt
+        self._on_format = on_format
         self._replace_confirmed: Path | None = None
         # What the result area shows, kept so a resize can lay it out again for the new width.
         self._shown: tuple[Any, str | None] | None = None
@@ -49,11 +54,12 @@ class ExportScreen(DialogScreen[None]):
     def compose(self) -> ComposeResult:
         from policytui.export import FORMATS
 
+        first = self._first_format if self._first_format in FORMATS else FORMATS[0]
         with DialogFrame(id="dialog", classes="dialog wide"):
             yield Static(Text("Export to another gateway", style="bold"), id="dialog-title")
             with Horizontal(classes="export-row"):
                 yield Label("format")
-                yield Select([(f, f) for f in FORMATS], value=FORMATS[0], allow_blank=False, id="export-format")
+                yield Select([(f, f) for f in FORMATS], value=first, allow_blank=False, id="export-format")
             with Horizontal(classes="export-row"):
                 yield Label("file")
                 yield TextInput(id="export-path")
@@ -78,6 +84,8 @@ class ExportScreen(DialogScreen[None]):
         from policytui.export import SUFFIXES
 
         fmt = str(self.query_one("#export-format", Select).value)
+        if self._on_format is not None:
+            self._on_format(fmt)
         stem = self.policy_path.with_suffix("")
         self.query_one("#export-path", Input).value = f"{stem}.{fmt}{SUFFIXES.get(fmt, '.txt')}"
         self._show(self._result())
