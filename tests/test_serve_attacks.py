@@ -386,7 +386,13 @@ def test_a_page_on_another_port_cannot_lock_the_browser_out_with_a_cookie_of_its
         editor = page.url
         other = page.context.new_page()
         other.goto(f"http://127.0.0.1:{tossing.port}/")
-        cookies = [c for c in page.context.cookies() if c["name"] == f"policytui_serve_{port}"]
+        # The page sets its cookie as it loads; the browser's store takes it a moment later.
+        deadline = time.monotonic() + 60
+        while True:
+            cookies = [c for c in page.context.cookies() if c["name"] == f"policytui_serve_{port}"]
+            if len(cookies) >= 2 or time.monotonic() > deadline:
+                break
+            other.wait_for_timeout(50)
         assert {c["path"] for c in cookies} == {"/", urlparse(editor).path}, cookies
         other.close()
         page.close()
@@ -408,6 +414,16 @@ def cookie_filler(count: int) -> RecordingListener:
     return RecordingListener(page=lambda path: f"<html><body><script>{script}</script></body></html>")
 
 
+def fillers_stored(context: Any, page: Any, count: int) -> None:
+    """Until the browser's cookie store holds the page's `count` cookies: the page sets them
+    as it loads, and the store, another process of the browser's, takes them a moment later."""
+    deadline = time.monotonic() + 60
+    while (stored := sum(c["name"].startswith("filler") for c in context.cookies())) < count:
+        assert time.monotonic() < deadline, f"the browser stored {stored} of the {count} cookies"
+        page.wait_for_timeout(50)
+    assert stored == count, stored
+
+
 def test_twenty_cookies_of_4_kb_from_another_page_on_the_host_do_not_lock_the_browser_out(
     chromium: Any, served: Served,
 ) -> None:
@@ -419,7 +435,7 @@ def test_twenty_cookies_of_4_kb_from_another_page_on_the_host_do_not_lock_the_br
         context = chromium.new_context()
         other = context.new_page()
         other.goto(f"http://127.0.0.1:{filler.port}/")
-        assert sum(c["name"].startswith("filler") for c in context.cookies()) == 20
+        fillers_stored(context, other, 20)
         page = context.new_page()
         response = page.goto(served.url)
         assert response is not None and response.status == 200, page.content()
@@ -439,7 +455,7 @@ def test_more_cookies_than_serve_reads_get_a_page_that_says_what_to_do(
         context = chromium.new_context()
         other = context.new_page()
         other.goto(f"http://127.0.0.1:{filler.port}/")
-        assert sum(c["name"].startswith("filler") for c in context.cookies()) == 60
+        fillers_stored(context, other, 60)
         page = context.new_page()
         response = page.goto(served.url)
         assert response is not None and response.status == 431, page.content()
