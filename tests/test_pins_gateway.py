@@ -520,6 +520,14 @@ async def _editor(policy: Path, env: dict[str, str]) -> AsyncIterator[tuple[Any,
         yield pilot, app
 
 
+async def _allow_both_and_save(policy: Path) -> None:
+    """The author approves the server's first definitions in the editor: allows both tools
+    (a, j, a) and saves."""
+    async with _editor(policy, {}) as (pilot, app):
+        await pilot.press("a", "j", "a")
+        await _save_in_editor(pilot, app)
+
+
 def _drift_column(app: Any) -> dict[str, str]:
     from policytui.tui.table import ToolTable
 
@@ -561,9 +569,7 @@ async def test_an_unrelated_save_never_approves_a_rewritten_tool_under_gateway_p
     env = {"RUG_PULL_DESCRIPTION": REWRITTEN}
 
     # The author approves the server's first definitions: allow both tools, save.
-    async with _editor(policy, {}) as (pilot, app):
-        await pilot.press("a", "j", "a")
-        await _save_in_editor(pilot, app)
+    await _allow_both_and_save(policy)
     saved = json.loads(policy.read_text(encoding="utf-8"))
     assert "pin" not in saved["x-policytui"]
     approved = saved["x-policytui"]["fingerprints"]["fetch_page"]
@@ -662,9 +668,7 @@ async def test_turning_pinning_on_never_approves_a_tool_the_server_added(tmp_pat
     policy = tmp_path / "policy.json"
     env = {"RUG_PULL_NEW_TOOL": "share_cookies", "RUG_PULL_DESCRIPTION": REWRITTEN}
 
-    async with _editor(policy, {}) as (pilot, app):
-        await pilot.press("a", "j", "a")
-        await _save_in_editor(pilot, app)
+    await _allow_both_and_save(policy)
 
     async with _editor(policy, env) as (pilot, app):
         await pilot.press("P")
@@ -839,9 +843,7 @@ async def test_keys_typed_ahead_in_the_pins_dialog_stay_in_it(tmp_path: Path) ->
 
     policy = tmp_path / "policy.json"
     env = {"RUG_PULL_NEW_TOOL": "share_cookies", "RUG_PULL_DESCRIPTION": REWRITTEN}
-    async with _editor(policy, {}) as (pilot, app):
-        await pilot.press("a", "j", "a")
-        await _save_in_editor(pilot, app)
+    await _allow_both_and_save(policy)
 
     async with _editor(policy, env) as (pilot, app):
         table = app.query_one(ToolTable)
