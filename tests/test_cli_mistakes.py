@@ -754,6 +754,30 @@ def test_a_listen_host_that_is_not_an_address_is_a_usage_error(tmp_path: Path) -
     _one_sentence(result, 2, "--listen no-such-host.invalid is not an address of this machine")
 
 
+@pytest.mark.parametrize(("text", "where"), [
+    ('{"0123456789abcdef0123": "ci",\n "fedcba9876543210fedc": }', "(line 2, column 26)"),
+    ('{"0123456789abcdef0123": "ci",}', "(line 1, column 31)"),
+])
+def test_a_tokens_file_that_is_not_json_says_where_and_never_what(tmp_path: Path, text: str, where: str) -> None:
+    """A tokens file hand-written with one slip: the error says where the slip is, so it can be
+    found without reading the file through, and never quotes the text around it, which would be a
+    token in a log or a terminal's scrollback."""
+    policy = _policy(tmp_path, {"version": "1", "default": "allow"})
+    (tmp_path / "tokens.json").write_text(text, encoding="utf-8")
+    result = run(tmp_path, "gateway", "--policy", str(policy), "--listen", "127.0.0.1:0",
+                 "--tokens", "tokens.json", "--", "true")
+    _one_sentence(result, 2, f"policytui gateway: the tokens file tokens.json is not valid JSON {where}.")
+    assert "0123456789" not in result.stderr and "fedcba" not in result.stderr
+
+
+def test_a_tokens_file_that_is_not_utf8_says_so(tmp_path: Path) -> None:
+    policy = _policy(tmp_path, {"version": "1", "default": "allow"})
+    (tmp_path / "tokens.json").write_bytes(b'{"0123456789abcdef\xff0123": "ci"}')
+    result = run(tmp_path, "gateway", "--policy", str(policy), "--listen", "127.0.0.1:0",
+                 "--tokens", "tokens.json", "--", "true")
+    _one_sentence(result, 2, "policytui gateway: the tokens file tokens.json is not UTF-8 text.")
+
+
 # --- every command's error on bad input: one sentence, in one shape --------------------------
 
 _SENTENCES: list[tuple[list[str], int, str]] = [

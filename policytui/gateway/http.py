@@ -60,6 +60,12 @@ def load_tokens(path: Path) -> dict[str, str]:
         raise TokensError(f"the tokens file {path} does not exist") from None
     except OSError as exc:
         raise TokensError(f"cannot read the tokens file {path}: {exc.strerror or exc}") from None
+    except json.JSONDecodeError as exc:
+        # Where, never what: the text around the mistake may be a token.
+        raise TokensError(f"the tokens file {path} is not valid JSON "
+                          f"(line {exc.lineno}, column {exc.colno})") from None
+    except UnicodeDecodeError:
+        raise TokensError(f"the tokens file {path} is not UTF-8 text") from None
     except (ValueError, RecursionError):  # RecursionError: nested thousands deep
         raise TokensError(f"the tokens file {path} is not valid JSON") from None
     if not isinstance(data, dict) or not data:
