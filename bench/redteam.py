@@ -13,12 +13,14 @@ opens an old hole is caught even where no corpus tool shows it.
     .venv/bin/python bench/redteam.py            # counts, and what changed since stored
     .venv/bin/python bench/redteam.py --rounds   # the same counts for each round of helpers
     .venv/bin/python bench/redteam.py --store    # record today's leaks and false alarms
+    .venv/bin/python bench/redteam.py --classes  # false alarms and leaks by what decided them
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from policytui.risk import classify_all  # noqa: E402
+from policytui.risk import Classification, classify_all  # noqa: E402
 from policytui.risk.categories import FINANCIAL, READ  # noqa: E402
 from policytui.toolinfo import ToolInfo  # noqa: E402
 
@@ -38,9 +40,10 @@ def load(path: Path = FIXTURE) -> dict[str, Any]:
     return data
 
 
-def classified(data: dict[str, Any]) -> dict[str, str]:
-    """{"<server index>/<tool name>": category} for every made-up tool, annotations unused."""
-    out: dict[str, str] = {}
+def classifications(data: dict[str, Any]) -> dict[str, Classification]:
+    """{"<server index>/<tool name>": classification} for every made-up tool, annotations
+    unused."""
+    out: dict[str, Classification] = {}
     for index, server in enumerate(data["servers"]):
         tools = [ToolInfo.from_wire({"name": t["name"], "description": t.get("description", ""),
                                      "inputSchema": t.get("inputSchema")
@@ -48,8 +51,46 @@ def classified(data: dict[str, Any]) -> dict[str, str]:
                  for t in server["tools"]]
         found = classify_all(tools, use_annotations=False)
         for spec in server["tools"]:
-            out[f"{index}/{spec['name']}"] = found[spec["name"]].category
+            out[f"{index}/{spec['name']}"] = found[spec["name"]]
     return out
+
+
+def classified(data: dict[str, Any]) -> dict[str, str]:
+    """{"<server index>/<tool name>": category} for every made-up tool, annotations unused."""
+    return {key: found.category for key, found in classifications(data).items()}
+
+
+_QUOTED = re.compile(r"'[^']*'")
+
+
+def reader_of(found: Classification) -> str:
+    """The rule that decided a classification, as a class of tools: the first line of its
+    evidence with the words it quotes ("name verb 'run' runs something") left out, up to its
+    first colon, and the last line's the same way when a later stage (arguments, money)
+    added one."""
+    lines = [_QUOTED.sub("_", line).split(": ", 1)[0][:110] for line in found.evidence]
+    if not lines:
+        return "(no evidence)"
+    return lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}"
+
+
+def by_class(keys: list[str], found: dict[str, Classification]
+             ) -> list[tuple[str, str, list[str]]]:
+    """(category, reader, the tools' keys) for `keys`, the largest class first."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for key in keys:
+        groups.setdefault((found[key].category, reader_of(found[key])), []).append(key)
+    return sorted(((category, reader, members) for (category, reader), members in groups.items()),
+                  key=lambda row: (-len(row[2]), row[0], row[1]))
+
+
+def print_classes(title: str, rows: list[tuple[str, str, list[str]]], limit: int = 40) -> None:
+    print(f"{title}: {sum(len(row[2]) for row in rows)} in {len(rows)} class(es)")
+    for category, reader, members in rows[:limit]:
+        print(f"  {len(members):4}  {category:11}  {reader}")
+        print(f"        e.g. {', '.join(members[:3])}")
+    if len(rows) > limit:
+        print(f"  ... {len(rows) - limit} smaller class(es)")
 
 
 def outcomes(data: dict[str, Any], found: dict[str, str] | None = None
@@ -139,9 +180,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", action="store_true",
                         help="also count each round of helpers on its own (a round written "
                              "blind to the rules measures how they generalise)")
+    parser.add_argument("--classes", action="store_true",
+                        help="also group the false alarms and the leaks by category and by the "
+                             "rule that decided them (the first line of their evidence)")
     args = parser.parse_args(argv)
     data = load()
-    found = classified(data)
+    full = classifications(data)
+    found = {key: classification.category for key, classification in full.items()}
     leaks, alarms, acting, reading = outcomes(data, found)
     missed, wrongly, money = money_outcomes(data, found)
     if args.rounds:
@@ -166,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
         lost = sorted(set(missed) - set(known.get("money_missed", [])))
         print(f"since stored: {len(lost)} money tool(s) no longer Financial {lost[:10]}; "
               f"wrongly Financial {known.get('wrongly_financial')} -> {len(wrongly)}")
+    if args.classes:
+        print_classes("reading tools called riskier, by class", by_class(alarms, full))
+        print_classes("acting tools called Read, by class", by_class(leaks, full))
     if args.store:
         data["known"] = {"leaks": sorted(leaks), "false_alarms": len(alarms),
                          "money_missed": sorted(missed), "wrongly_financial": len(wrongly)}

@@ -3,10 +3,16 @@ tool that was closed leaks again, and false alarms do not grow."""
 
 from __future__ import annotations
 
+import re
+import subprocess
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from policytui.risk import classify_all
+from policytui.toolinfo import ToolInfo
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+sys.path.insert(0, str(BENCH))
 
 import redteam  # noqa: E402
 
@@ -39,3 +45,31 @@ def test_every_made_up_tool_says_whether_it_acts():
         for tool in server["tools"]:
             assert isinstance(tool["acts"], bool) and tool["name"]
             assert isinstance(tool.get("money", False), bool)
+
+
+def test_classes_group_false_alarms_by_the_rule_that_decided_them():
+    # Two tools decided by the same rule on different words, one by another rule.
+    tools = [ToolInfo.from_wire({"name": name, "description": text,
+                                 "inputSchema": {"type": "object", "properties": {}}})
+             for name, text in (("lock_status", "Whether the front door is locked."),
+                                ("leave_balance", "Remaining leave days of an employee."),
+                                ("weather", "Forecast."))]
+    found = classify_all(tools, use_annotations=False)
+    rows = redteam.by_class(["weather", "lock_status", "leave_balance"], found)
+    assert rows == [("Write", "name verb _ adds or changes state",
+                     ["lock_status", "leave_balance"]),
+                    ("Read", "description starts with _, which reads", ["weather"])]
+
+
+def test_classes_option_lists_every_false_alarm_and_leak_once():
+    out = subprocess.run([sys.executable, str(BENCH / "redteam.py"), "--classes"],
+                         capture_output=True, text=True, check=True, timeout=300).stdout
+    leaks, alarms, _, _ = redteam.outcomes(redteam.load())
+    counted = {title: int(total) for title, total in re.findall(
+        r"^(reading tools called riskier|acting tools called Read), by class: (\d+)", out, re.M)}
+    assert counted == {"reading tools called riskier": len(alarms),
+                       "acting tools called Read": len(leaks)}
+    # The largest class is listed first, with examples to open.
+    sizes = [int(size) for size in re.findall(r"^ +(\d+)  [A-Z]", out, re.M)]
+    assert sizes and sizes[0] >= sizes[1]
+    assert re.search(r"^ +e\.g\. \d+/", out, re.M)
