@@ -34,6 +34,7 @@ import dataclasses
 import hashlib
 import json
 import re
+import signal
 import sys
 from collections import Counter
 from collections.abc import Iterable
@@ -432,4 +433,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # Piped into `head`: stop quietly when the reader has had enough, as other tools do.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     sys.exit(main())

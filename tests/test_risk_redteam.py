@@ -1,4 +1,4 @@
-"""The classifier against the tools red-team helpers made up (bench/redteam.py): no acting
+"""The classifier against the tools a red team made up (bench/redteam.py): no acting
 tool that was closed leaks again, and false alarms do not grow."""
 
 from __future__ import annotations
@@ -7,6 +7,8 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from policytui.risk import classify_all
 from policytui.toolinfo import ToolInfo
@@ -73,3 +75,17 @@ def test_classes_option_lists_every_false_alarm_and_leak_once():
     sizes = [int(size) for size in re.findall(r"^ +(\d+)  [A-Z]", out, re.M)]
     assert sizes and sizes[0] >= sizes[1]
     assert re.search(r"^ +e\.g\. \d+/", out, re.M)
+
+
+@pytest.mark.parametrize("script", ["redteam.py", "scoreboard.py"])
+def test_the_benches_piped_into_head_stop_quietly(script: str) -> None:
+    """`bench/scoreboard.py --verbose | head` is how a long list is looked at: the reader's going
+    away ends the bench without a BrokenPipeError traceback on the terminal."""
+    argv = [sys.executable, str(BENCH / script)] + (["--classes"] if script == "redteam.py" else ["--split", "dev", "--verbose"])
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as bench:
+        assert bench.stdout is not None and bench.stderr is not None
+        assert bench.stdout.readline()
+        bench.stdout.close()  # as `head -1` does once it has its line
+        errors = bench.stderr.read().decode()
+        bench.wait(timeout=300)
+    assert "Traceback" not in errors and "BrokenPipe" not in errors, errors
