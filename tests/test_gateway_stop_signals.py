@@ -371,6 +371,7 @@ async def test_a_signal_withdraws_a_held_call_over_stdio_too(tmp_path: Path, eve
         assert await asyncio.wait_for(process.wait(), EXIT_BOUND) == 0
         await asyncio.wait_for(reader, 5)
         assert STOPPED_IN_APPROVAL in json.dumps(answer(2)), lines  # the held call's client is told
+        assert answer(1)["error"]["message"] == CANCELLED_BY_STOP, lines  # type: ignore[index]
     finally:
         if process.returncode is None:
             process.kill()
@@ -385,3 +386,64 @@ async def test_a_signal_withdraws_a_held_call_over_stdio_too(tmp_path: Path, eve
     assert audited == [("get-sum", "denied", "cancelled", None, STOPPED_IN_APPROVAL),
                        (LONG, "allowed", None, "cancelled", "")], audited
     assert "its client cancelled" not in gateway.log()
+
+
+POLICYTUI = Path(sys.executable).parent / "policytui"
+
+
+@pytest.mark.parametrize(("how", "options"), [(signal.SIGTERM, ()), (signal.SIGINT, ()), (signal.SIGTERM, ("--dry-run",))],
+                         ids=["SIGTERM", "SIGINT", "SIGTERM-dry-run"])
+async def test_a_signal_answers_each_stdio_call_in_flight_with_an_error(
+        tmp_path: Path, everything: Path, how: int, options: tuple[str, ...]) -> None:
+    """Over stdio, as over HTTP, a call the server was running when the gateway was stopped is
+    answered under its own id with an error that says why, and audited `cancelled`; before, the
+    installed command exited with that call unanswered and its client waiting for good. Calls
+    decided at once are served inline; a dry run serves them each in a task of its own."""
+    (tmp_path / "policy.json").write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    process = await asyncio.create_subprocess_exec(
+        str(POLICYTUI), "gateway", "--policy", str(tmp_path / "policy.json"), "--state-dir",
+        str(tmp_path / "state"), "--audit", str(tmp_path / "audit.jsonl"), "--log", str(tmp_path / "gateway.log"),
+        *options, "--", sys.executable, str(TEE), str(tmp_path / "received.bin"), "--", str(everything), "stdio",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+    gateway = Served(tmp_path, process, "")  # type: ignore[arg-type]
+    assert process.stdin is not None and process.stdout is not None
+    lines: list[dict[str, Any]] = []
+
+    async def read() -> None:
+        assert process.stdout is not None
+        while line := await process.stdout.readline():
+            lines.append(json.loads(line))
+
+    def answer(request_id: int) -> dict[str, Any] | None:
+        return next((m for m in lines if m.get("id") == request_id and "method" not in m), None)
+
+    def send(message: dict[str, Any]) -> None:
+        assert process.stdin is not None
+        process.stdin.write(json.dumps(message).encode() + b"\n")
+
+    reader = asyncio.get_running_loop().create_task(read())
+    try:
+        send({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}})
+        await until(lambda: answer(0), 60, "the gateway to start")
+        gateway.server_pids = _descendants(process.pid)
+        send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        send(_call(1, LONG, {"duration": 60, "steps": 60}))
+        send(_call(2, LONG, {"duration": 60, "steps": 60}, progress=True))
+        await until(lambda: gateway.received_calls() == [LONG, LONG], what="the long calls to reach the server")
+
+        process.send_signal(how)  # standard input stays open: the client did not leave
+        assert await asyncio.wait_for(process.wait(), EXIT_BOUND) == CODES[how]
+        await asyncio.wait_for(reader, 5)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        reader.cancel()
+    await until(lambda: not gateway.servers_alive(), 5, "the server to be gone")
+    for request_id in (1, 2):
+        answered = answer(request_id)
+        assert answered is not None, lines
+        assert answered["error"]["message"] == CANCELLED_BY_STOP, answered
+    assert [(a["tool"], a["decision"], a.get("upstream")) for a in gateway.audit()] == \
+        [(LONG, "allowed", "cancelled")] * 2

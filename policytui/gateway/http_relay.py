@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from policytui.decision import Caller
 from policytui.gateway import modern, wire
 from policytui.gateway.http import GRANT_SCOPE_KEY, TOKEN_SCOPE_KEY
-from policytui.gateway.relay import StdioRelay
+from policytui.gateway.relay import CANCELLED_BY_STOP, StdioRelay
 from policytui.redaction import RedactedMessage
 
 if TYPE_CHECKING:
@@ -65,10 +65,9 @@ BODY_SECONDS = 10.0
 # read it would otherwise make the gateway hold every notification for it without bound; past
 # this, its stream is ended (it may open another) and what it did not read is dropped.
 STREAM_BACKLOG = 1000
-# What the client of a request refused, or of a call cancelled, because the gateway is stopping reads.
+# What the client of a request refused because the gateway is stopping reads (of a call cancelled
+# then: `CANCELLED_BY_STOP`).
 STOPPING = "Service Unavailable: the gateway is stopping"
-CANCELLED_BY_STOP = ("the gateway stopped before the server answered: the call was cancelled "
-                     "(the server may have run it)")
 
 
 class _Exchange:

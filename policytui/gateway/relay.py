@@ -70,6 +70,10 @@ METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
 
+# What the client of a call cancelled because the gateway is stopping reads, over stdio and HTTP.
+CANCELLED_BY_STOP = ("the gateway stopped before the server answered: the call was cancelled "
+                     "(the server may have run it)")
+
 _dumps = encoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 # Client notifications that concern this hop only and are not forwarded upstream: the
@@ -185,6 +189,8 @@ class StdioRelay:
         self._input_ended = False
         # Requests cancelled because `end_wait` ran out -> the error that answers each.
         self._cut_off: dict[Any, dict[str, Any]] = {}
+        # Tasks whose request is with the server (see `stopped`).
+        self._forwarding: set[asyncio.Task[Any]] = set()
         self._server_info_cache: dict[str, Any] | None = None
 
     # Writing ----------------------------------------------------------------------------------
@@ -378,23 +384,57 @@ class StdioRelay:
     async def _cancel_unanswered(self) -> None:
         """`end_wait` is over: cancel the requests still in progress and tell the client so,
         each under its own id (the client still reads; only its input ended)."""
-        pending = dict(self._inflight)
+        pending = len(self._inflight)
         log.warning("%d request%s still in progress %s s after the client's input ended: cancelled",
-                    len(pending), "" if len(pending) == 1 else "s", f"{self.end_wait:g}")
-        error = _error(INTERNAL_ERROR, f"no answer within {self.end_wait:g} s of the end of the client's "
-                                       "input: the gateway cancelled the request")
+                    pending, "" if pending == 1 else "s", f"{self.end_wait:g}")
+        await self.cut_off(f"no answer within {self.end_wait:g} s of the end of the client's "
+                           "input: the gateway cancelled the request")
+
+    async def cut_off(self, message: str, *, only: Callable[[Any], bool] | None = None, wait: float = 10) -> None:
+        """Cancel the requests in progress (those `only` picks, given each one's task or inline
+        call) and answer each under its own id with the JSON-RPC error `message`: the client
+        still reads, and is owed an answer for every request it sent. A call the server was
+        running is audited `cancelled`, as any cancelled call is. The tasks cancelled get `wait`
+        seconds to end (a client that reads nothing keeps their answers from being written)."""
+        error = _error(INTERNAL_ERROR, message)
         tasks = []
-        for request_id, call in pending.items():
+        for request_id, call in list(self._inflight.items()):
+            if only is not None and not only(call):
+                continue
             if isinstance(call, inline_call.InlineCall):
                 call.cancel()
-                await self._fail(request_id, error)
+                # Handed over without waiting for the client to read: it may read nothing.
+                self._send_now({"jsonrpc": "2.0", "id": request_id, "error": error})
             else:
                 self._cut_off[request_id] = error  # the task answers it as it ends (`_handle`)
                 self.cancel_request(call)
                 tasks.append(call)
         if tasks:
-            with anyio.CancelScope(shield=True), anyio.move_on_after(10):
+            with anyio.CancelScope(shield=True), anyio.move_on_after(wait):
                 await asyncio.gather(*tasks, return_exceptions=True)
+
+    def forwarding(self, call: Any) -> bool:
+        """Whether a request in progress (its task or inline call) is with the server."""
+        return isinstance(call, inline_call.InlineCall) or call in self._forwarding
+
+    async def stopped(self, message: str, seconds: float) -> None:
+        """The gateway is stopping (`Gateway.stop` has been called): nothing goes to the server
+        any more and held calls are withdrawn, each answering for itself. The requests the
+        server was running are cut off and answered with `message` at once; those still
+        settling their withdrawal get up to `seconds` to answer, then are cut off too. Returns
+        once the answers are written to the client (or `seconds` more have passed)."""
+        if self._closed:
+            return
+        await self.cut_off(message, only=self.forwarding, wait=seconds)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while self._tasks and loop.time() < deadline:
+            await asyncio.wait(set(self._tasks), timeout=deadline - loop.time())
+        await self.cut_off(message, wait=seconds)
+        # The answers leave the pipe's buffer before the process exits.
+        while (self._out is not None and not self._client_gone() and self._out.get_write_buffer_size()
+               and loop.time() < deadline + seconds):
+            await asyncio.sleep(0.01)
 
     def _serve_now(self, line: bytes) -> bool:
         """Serve a client's line in the callback that read it when that settles it: a
@@ -623,9 +663,15 @@ class StdioRelay:
         back as sent."""
         upstream = self.gateway.upstream
         relay = getattr(upstream, "relay", None) if self.verbatim_answers and exchange.modern is None else None
-        if relay is None:
-            return await upstream.request(method, params, progress=self._progress(params))
-        exchange.response, exchange.verbatim = await relay(exchange.message)
+        task = asyncio.current_task()
+        if task is not None:
+            self._forwarding.add(task)
+        try:
+            if relay is None:
+                return await upstream.request(method, params, progress=self._progress(params))
+            exchange.response, exchange.verbatim = await relay(exchange.message)
+        finally:
+            self._forwarding.discard(task)  # type: ignore[arg-type]
         return result_of(exchange.response)
 
     async def _dispatch(self, method: str, params: Any, exchange: _Exchange) -> Any:

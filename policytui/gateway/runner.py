@@ -39,6 +39,10 @@ STOP_GRACE_SECONDS = 3.0
 # How much longer the HTTP server waits for connections after the grace before it cancels what is
 # left (a client that does not read its answer): the stop is bounded whatever clients do.
 STOP_BACKSTOP_SECONDS = 2.0
+# Over stdio a signal cancels the calls in progress at once; this bounds how long the calls
+# withdrawn from approval take to answer, and then the answers take to reach the client's pipe
+# (a client that reads nothing any more does not keep the gateway from exiting).
+STDIO_STOP_SECONDS = 1.0
 
 
 @dataclass
@@ -282,6 +286,15 @@ async def _on_signals(
                 log.info("stopping on signal %s", signal.Signals(signum).name)
                 if stop.signum is None:
                     stop.signum = signum  # the exit code is the first signal's
+                if stop.http is None and stop.gateway is not None:
+                    # Over stdio the client still reads: before serving ends, each request in
+                    # progress is answered, those the server was running with an error that
+                    # says the gateway stopped (as over HTTP) and audited `cancelled`.
+                    from policytui.gateway.relay import CANCELLED_BY_STOP
+
+                    stop.gateway.stop()
+                    with anyio.CancelScope(shield=True):
+                        await stop.gateway.answer_stopped(CANCELLED_BY_STOP, STDIO_STOP_SECONDS)
                 stop()
                 if stop.http is None:
                     # Over stdio (or before HTTP serving began) a terminal or a file may be

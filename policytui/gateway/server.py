@@ -147,6 +147,12 @@ class Gateway:
         self.enforcer.stopping = True
         self.approver.stop()
 
+    async def answer_stopped(self, message: str, seconds: float) -> None:
+        """After `stop`: each stdio client's requests in progress are answered (`message` for
+        those cut off) before the gateway exits (`StdioRelay.stopped`)."""
+        for relay in list(self._relays):
+            await relay.stopped(message, seconds)
+
     def attach(self, relay: Any) -> None:
         """A relay-served client joins: it gets upstream notifications and list changes."""
         self._relays.add(relay)
