@@ -403,6 +403,38 @@ def test_a_server_that_fails_at_start_is_reported_in_one_sentence(tmp_path: Path
     assert "Future exception" not in log.read_text(encoding="utf-8") and "Traceback" not in log.read_text(encoding="utf-8")
 
 
+POLICYTUI = str(Path(sys.executable).with_name("policytui"))
+
+
+@pytest.mark.parametrize("server", ["/bin/false", "/nonexistent/mcp-server"])
+def test_a_server_that_will_not_start_is_said_alone_on_standard_error(tmp_path: Path, server: str) -> None:
+    """With its log on standard error (the default), the installed command says why the server
+    did not start in its one sentence and nothing more; before, the start's routine INFO lines
+    (the state store, the policy loaded) came first. `--log-level debug` shows them."""
+    policy = _write_policy(tmp_path / "policy.json", BASE)
+    command = [POLICYTUI, "gateway", "--policy", str(policy), "--state-dir", str(tmp_path / "state"), "--", server]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, check=False)
+    assert result.returncode == 1 and result.stdout == ""
+    assert re.fullmatch(r"policytui gateway: (server 'false' exited with code 1 before answering initialize|"
+                        r"the server command '/nonexistent/mcp-server' does not exist)\.\n", result.stderr), result.stderr
+    verbose = subprocess.run([*command[:2], "--log-level", "debug", *command[2:]], capture_output=True, text=True,
+                             timeout=60, stdin=subprocess.DEVNULL, check=False)
+    assert verbose.returncode == 1
+    assert f" INFO policy {policy} loaded" in verbose.stderr, verbose.stderr
+    assert verbose.stderr.endswith(result.stderr), verbose.stderr
+
+
+def test_the_start_is_logged_on_standard_error_once_the_server_has_started(tmp_path: Path, everything: Path) -> None:
+    """The start's INFO lines, held while the server starts, are written once it has, in order."""
+    policy = _write_policy(tmp_path / "policy.json", BASE)
+    result = subprocess.run(
+        [POLICYTUI, "gateway", "--policy", str(policy), "--state-dir", str(tmp_path / "state"), "--", str(everything),
+         "stdio"], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, check=False)
+    assert result.returncode == 0, result.stderr
+    said = [line.split(" INFO ", 1)[1] for line in result.stderr.splitlines() if " INFO " in line]
+    assert [line.split(" ")[0] for line in said] == ["state:", "policy", "serving", "the"], result.stderr
+
+
 @pytest.mark.parametrize("how,code", [(signal.SIGTERM, 0), (signal.SIGINT, 130)])
 def test_a_signal_while_the_server_starts_stops_the_gateway_and_the_server(
         tmp_path: Path, everything: Path, how: int, code: int) -> None:

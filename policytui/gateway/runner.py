@@ -163,6 +163,7 @@ async def run_gateway(
                 # How the server answers a tool it does not have: hidden tools answer the same way.
                 unknown = UnknownTools()
                 await unknown.learn(upstream, audit, config.server_name)
+                started_serving()
                 enforcer.answer_blocked = unknown.blocked
                 gateway.unknown_tools = unknown
                 async with anyio.create_task_group() as watching:
@@ -425,8 +426,10 @@ def configure_logging(target: str | None, level: str = "info") -> None:
         # mode a log file usually gets (0o666 less the umask).
         stream = open(open_log_file(Path(target), 0o666), "a", encoding="utf-8")  # noqa: SIM115
         handler = logging.StreamHandler(stream)
-    else:
+    elif level.lower() == "debug":
         handler = logging.StreamHandler(sys.stderr)
+    else:
+        handler = _StartHeld(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s policytui gateway %(levelname)s %(message)s"))
     root = logging.getLogger()
     for old in list(root.handlers):
@@ -434,6 +437,35 @@ def configure_logging(target: str | None, level: str = "info") -> None:
     root.addHandler(handler)
     root.setLevel(logging.WARNING)
     logging.getLogger("policytui").setLevel(getattr(logging, level.upper(), logging.INFO))
+
+
+class _StartHeld(logging.StreamHandler):  # type: ignore[type-arg]
+    """Standard error that holds the informational lines of the start (the state store, the
+    policy loaded) until the server has started (`started_serving`): when the server cannot be
+    started, the user reads the one sentence that says why, not two lines of routine before it.
+    Warnings and errors are written at once; `--log-level debug` and `--log FILE` hold nothing."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self.held: list[logging.LogRecord] | None = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.held is not None and record.levelno < logging.WARNING:
+            self.held.append(record)
+            return
+        super().emit(record)
+
+    def let_out(self) -> None:
+        held, self.held = self.held or [], None
+        for record in held:
+            super().emit(record)
+
+
+def started_serving() -> None:
+    """The server has started: the start's informational lines, held until now, are written."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, _StartHeld):
+            handler.let_out()
 
 
 def default_connect(spec: Any, *, timeout: float, call_timeout: float | None) -> Connect:
