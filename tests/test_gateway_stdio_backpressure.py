@@ -24,6 +24,8 @@ from typing import Any
 import pytest
 from audit_support import outcome_lines, sent_lines
 
+from policytui.gateway.enforcer import STOPPED_BEFORE_SENDING
+
 pytestmark = [pytest.mark.servers]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,6 +107,34 @@ def gateway(tmp: Path, everything: Path) -> Iterator[Client]:
             process.wait(timeout=10)
 
 
+def test_a_client_that_does_not_read_stops_the_gateway_taking_its_calls(tmp_path: Path, everything: Path) -> None:
+    """While the client takes none of its answers, the gateway takes no more calls than the
+    answers it can hold for it: the server receives a bounded number, each audited, and the
+    client's own writes wait. Once the client reads, every call it wrote is received, run,
+    audited and answered once. Before, the gateway read and forwarded every call and held all
+    their answers in memory (20 MB here; without bound for a client that writes on)."""
+    with gateway(tmp_path, everything) as client:
+        client.writer.start()
+        stalled = client.settled()
+        assert 0 < stalled < CALLS // 4, stalled  # before: all 20,000
+        assert client.written < CALLS  # the client's writes wait for the gateway
+        sent, done = client.audited()
+        assert len(sent) == stalled and len(done) == stalled  # every call the server received is audited
+
+        answers: dict[int, dict[str, Any]] = {}
+        assert client.process.stdout is not None
+        for line in client.process.stdout:  # the client reads now, to the end of the output
+            message = json.loads(line)
+            assert message["id"] not in answers
+            answers[message["id"]] = message
+        assert client.process.wait(timeout=60) == 0
+    assert sorted(answers) == list(range(1, CALLS + 1))
+    assert all(MESSAGE in json.dumps(answer["result"]) for answer in answers.values())
+    assert client.received() == CALLS
+    sent, done = client.audited()
+    assert len(sent) == CALLS and [a["upstream"] for a in done] == ["ok"] * CALLS
+
+
 def test_a_signal_stops_a_gateway_whose_client_does_not_read(tmp_path: Path, everything: Path) -> None:
     """SIGTERM ends the gateway within a few seconds though its output is full and the call the
     server is running cannot be told it was cut off; every call the server received has its
@@ -120,7 +150,13 @@ def test_a_signal_stops_a_gateway_whose_client_does_not_read(tmp_path: Path, eve
         assert time.monotonic() - started < 8
     received = client.received()
     sent, done = client.audited()
-    assert len(sent) == received == len(done), (received, len(sent), len(done))
+    ran = [a for a in done if a["decision"] == "allowed"]
+    assert len(sent) == received == len(ran), (received, len(sent), len(ran))
+    # The calls the gateway had taken from the pipe but not yet acted on when it stopped: each
+    # has its line, not sent (before: none).
+    unread = [a for a in done if a["decision"] != "allowed"]
+    assert unread and {(a["decision"], a["reason"]) for a in unread} == {("denied", STOPPED_BEFORE_SENDING)}
+    assert len(ran) + len(unread) <= client.written
     long = [a.get("upstream") for a in outcome_lines(tmp_path / "audit.jsonl")
             if a["tool"] == "trigger-long-running-operation"]
     assert long == ["cancelled"], long

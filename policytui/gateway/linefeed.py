@@ -118,6 +118,13 @@ class LineFeed(asyncio.StreamReader):
         self._waiting_bytes = 0
         self._wake()
 
+    def take_waiting(self) -> list[bytes]:
+        """The lines read but not yet taken by `lines()`, which will not see them now."""
+        waiting = list(self._waiting)
+        self._waiting.clear()
+        self._waiting_bytes = 0
+        return waiting
+
     def _line(self, line: bytes) -> None:
         if not self._waiting and not self._busy and self.on_line is not None:
             try:

@@ -250,6 +250,13 @@ class StdioRelay:
             return data
         return _dumps(self.gateway.starred(message)).encode("utf-8", "surrogatepass") + b"\n"
 
+    async def _write_room(self) -> None:
+        """Wait until the client has taken enough of what was written to it."""
+        try:
+            await self.writer.drain()
+        except (ConnectionError, OSError):
+            self._closed = True
+
     async def _write_line(self, data: bytes) -> None:
         """Send the client a line exactly as the server sent it (its credentials starred)."""
         if self._send_line_now(data):
@@ -298,6 +305,11 @@ class StdioRelay:
                         break  # nobody reads the answers: nothing more is forwarded or charged
                     if line.strip(b" \t\r"):
                         await self._receive(line)
+                    if self._out is not None and self._out.get_write_buffer_size() > _WRITE_BACKLOG:
+                        # The client is not taking its answers: nothing more is read (so
+                        # nothing more forwarded or charged) until it does. The answers owed
+                        # stay bounded by the calls read so far, each audited.
+                        await self._write_room()
                     if self._closed:
                         break
                 else:
@@ -308,6 +320,7 @@ class StdioRelay:
             # The client left (or the gateway stops): nobody is waiting for answers.
             self._closed = True
             feed.on_line = None
+            self._audit_unread(feed.take_waiting())
             self.gateway.detach(self)
             if isinstance(upstream, StdioUpstream) and upstream.on_progress_line == self._write_line:
                 upstream.on_progress_line = None
@@ -331,6 +344,24 @@ class StdioRelay:
             if tasks:
                 with anyio.CancelScope(shield=True), anyio.move_on_after(10):
                     await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _audit_unread(self, lines: list[bytes]) -> None:
+        """Lines taken from the client's pipe that serving ends before reaching (it was
+        stopped, or the client left while they waited behind answers it did not take): each
+        `tools/call` among them has its audit line, as a call cancelled before the gateway
+        began on it (not decided, charged nor sent), like every call a client makes."""
+        for line in lines:
+            if line is wire.OVERLONG:
+                continue
+            try:
+                message = wire.parse(line)
+            except wire.Refusal:
+                continue  # refused as it would have been: no call
+            if "id" not in message or not isinstance(message.get("method"), str):
+                continue
+            made = _tool_call(message["method"], message.get("params"))
+            if made is not None:
+                self.gateway.enforcer.cancelled_before_start(made[0], made[1], self.caller)
 
     async def _answer_what_was_read(self) -> None:
         """The input ended. Whether it was a file, a terminal or a pipe the client closed after
