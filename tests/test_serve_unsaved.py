@@ -88,11 +88,20 @@ def assert_kept(folder: Path, served: Served) -> None:
 def test_stopping_serve_keeps_the_browser_editors_unsaved_edit(
     chromium: Any, served: Served, tmp_path: Path, stop: signal.Signals
 ) -> None:
-    deny_manage_apps_unsaved(chromium, served)
+    page = deny_manage_apps_unsaved(chromium, served)
     served.process.send_signal(stop)
     expected = 130 if stop == signal.SIGINT else 0
     assert served.process.wait(timeout=30) == expected, "".join(served.stderr)
     assert_kept(tmp_path, served)
+    # The page says that serve stopped, where the edit went and how to go on, and offers no
+    # "Open it again", which would only reach a server that is gone.
+    page.wait_for_selector("body.-closed", timeout=20_000)
+    closed = page.locator(".closed-dialog")
+    assert closed.inner_text().split() == (
+        "policytui serve has stopped. Any unsaved changes were kept in a file beside the policy, "
+        "which serve's terminal names. Start serve again and open the address it prints."
+    ).split()
+    assert closed.locator("button").count() == 0
 
 
 def test_closing_the_window_keeps_the_unsaved_edit(

@@ -72,6 +72,8 @@ EDITOR_START_SECONDS = 30.0
 EXIT_POLL_SECONDS = 0.05
 BROWSER_COOKIE = "policytui_browser_{port}"
 BUSY_MESSAGE = "is already being edited in another browser window"
+# Why serve closes a page's connection when it stops; the page tells this close from others.
+STOPPED_REASON = "policytui serve stopped"
 
 
 @dataclass
@@ -421,7 +423,7 @@ class EditorServer(Server):
         async def close(websocket: web.WebSocketResponse) -> None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(
-                    websocket.close(code=WSCloseCode.GOING_AWAY, message=b"policytui serve stopped"),
+                    websocket.close(code=WSCloseCode.GOING_AWAY, message=STOPPED_REASON.encode()),
                     timeout=2,
                 )
 
@@ -512,6 +514,7 @@ class EditorServer(Server):
                 "app_websocket_url": f"{scheme}://{request.host}{self.path}ws/{claim}",
                 "config": {"static": {"url": f"{self.path}static/"}},
                 "application": {"name": self.title},
+                "stopped_reason": STOPPED_REASON,
             }
             response = aiohttp_jinja2.render_template("editor.html", request, context)
             response.headers.update(SECURITY_HEADERS)
@@ -587,7 +590,7 @@ class EditorServer(Server):
             if acquired:
                 self.lock.release(session)
             with contextlib.suppress(Exception):
-                await websocket.close(code=WSCloseCode.GOING_AWAY, message=b"policytui serve stopped")
+                await websocket.close(code=WSCloseCode.GOING_AWAY, message=STOPPED_REASON.encode())
             return websocket
         if not acquired:
             # Another window of this browser is editing: send this one to the explanation
