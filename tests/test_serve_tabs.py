@@ -105,3 +105,35 @@ def test_a_reload_mid_edit_asks_first_and_names_where_the_edit_was_kept(
     assert json.loads(kept[0].read_text())["tools"]["manage_apps"]["action"] == "require_approval"
     assert kept[0].name in "".join(served.stderr)
     assert not policy.exists()
+
+
+def test_a_second_tab_is_told_the_editor_is_in_another_tab_of_this_browser(
+    chromium: Any, tmp_path: Path
+) -> None:
+    """The second tab is not told to close "that window": in the same window as the editor's
+    tab, that would close both. Another browser is still told of another browser window."""
+    policy = tmp_path / "policy.json"
+    served = Served(
+        ["kestra", "--offline", "--policy", str(policy), "--no-open"],
+        cwd=tmp_path, env=home_of(tmp_path),
+    )
+    try:
+        browser = chromium.new_context(viewport=VIEWPORT)
+        page = browser.new_page()
+        screen = BrowserScreen(page)
+        page.goto(served.url)
+        screen.wait("the editor", lambda s: bool(table_row(s, "manage_apps")))
+        tab = browser.new_page()
+        tab.goto(served.url)
+        tab.wait_for_url("**/busy", timeout=20_000)
+        said = " ".join(tab.inner_text("body").split())
+        assert ("policy.json is already being edited in another tab of this browser." in said
+                and "Go on editing in that tab, or quit the editor there (ctrl+q) or close that "
+                "tab, then reload this page." in said), said
+        other = chromium.new_context(viewport=VIEWPORT).new_page()
+        refused = other.goto(served.url)
+        assert refused is not None and refused.status == 409
+        said = " ".join(other.inner_text("body").split())
+        assert "being edited in another browser window" in said and "close that window" in said
+    finally:
+        assert served.stop() == 130

@@ -523,7 +523,7 @@ class EditorServer(Server):
         )
         return response
 
-    def _busy_page(self) -> web.Response:
+    def _busy_page(self, browser: str = "") -> web.Response:
         if self.lock.holder is None and self.claims and not self.lock.taken_elsewhere():
             # Only a page loaded moments ago stands in the way, whose editor has not started
             # (a link preview, a prefetch, a fetch by another program, a window closed at
@@ -536,9 +536,21 @@ class EditorServer(Server):
                 f"policy file. If that window is gone, reload this page in {max(1, round(left))} s.",
                 status=409,
             )
+        name = visible(self.lock.policy_path.name)
+        if browser and browser == self.active_browser:
+            # A second tab of the browser that edits: "close that window" would close this
+            # tab too, when it shares the window, and the edit is a tab away.
+            return page(
+                "Already being edited",
+                f"{name} is already being edited in another tab of this browser. Only one "
+                "editor at a time may change a policy file, so that neither overwrites the "
+                "other. Go on editing in that tab, or quit the editor there (ctrl+q) or close "
+                "that tab, then reload this page.",
+                status=409,
+            )
         return page(
             "Already being edited",
-            f"{visible(self.lock.policy_path.name)} {BUSY_MESSAGE}. Only one editor at a time may "
+            f"{name} {BUSY_MESSAGE}. Only one editor at a time may "
             "change a policy file, so that neither overwrites the other. Quit the editor "
             "there (ctrl+q) or close that window, then reload this page.",
             status=409,
@@ -550,7 +562,7 @@ class EditorServer(Server):
         browser = request.cookies.get(self._browser_cookie()) or ""
         if self.lock.holder is None and not self._busy_for(browser):
             return web.Response(status=303, headers={**SECURITY_HEADERS, "Location": self.path})
-        return self._busy_page()
+        return self._busy_page(browser)
 
     # -- the websocket: one editor process per browser window --------------------------------
 
