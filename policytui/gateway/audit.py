@@ -18,7 +18,9 @@ from __future__ import annotations
 import errno
 import hashlib
 import importlib
+import logging
 import os
+import stat
 import sys
 import threading
 import time
@@ -30,6 +32,8 @@ from policytui.textsafe import holds_secrets, without_secrets
 
 # Encoders built once: `json.dumps` with options builds a new encoder on every call, and
 # these run for every tool call the gateway sees.
+log = logging.getLogger("policytui.gateway")
+
 _canonical = encoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=str)
 _record_line = encoder(ensure_ascii=True, separators=(", ", ": "))
 
@@ -114,18 +118,25 @@ def open_log_file(path: Path, mode: int = 0o600) -> int:
 class AuditLog:
     """Appends audit records to a file (created owner-only) or to standard error (`-`)."""
 
-    def __init__(self, target: Path | str | None, secrets: tuple[str, ...] | list[str] = ()) -> None:
+    def __init__(self, target: Path | str | None, secrets: tuple[str, ...] | list[str] = (),
+                 *, label: str = "audit log") -> None:
         self._lock = threading.Lock()
         self.target = target
+        self._label = label  # what the log calls the file: "audit log", "recording"
         # The server's credentials, starred (***) wherever a record's text holds one: a policy
         # condition's value in a denial's reason may be one (`deny_if args.token eq "ghp_..."`).
         self._secrets = tuple(secrets)
+        # The (device, inode) of the file opened by its path, None for a descriptor the shell
+        # opened (`-`, `/dev/stderr`): each write checks that the path still leads to it.
+        self._identity: tuple[int, int] | None = None
         if target is None:
             self._fd: int | None = None
         elif str(target) == "-":
             self._fd = sys.stderr.fileno()
         else:
             self._fd = open_log_file(Path(target))
+            self._identity = self._file_identity(Path(target))
+        self._path = os.fspath(target) if target is not None else ""
         self._owned = target is not None and str(target) != "-"
         # Whether the last write failed (OSError): the gateway denies calls while it does.
         self.failing = False
@@ -142,6 +153,8 @@ class AuditLog:
         # record for any reader or make the file invalid UTF-8.
         data = (_record_line(record) + "\n").encode("ascii")
         with self._lock:
+            if self._identity is not None:
+                self._follow_path()
             if self._torn:  # end the part of a line a failed write left, so this one reads whole
                 data = b"\n" + data
             try:
@@ -153,6 +166,44 @@ class AuditLog:
                 self.failing = self._torn = True
                 raise OSError(errno.ENOSPC, "the audit line was written in part")
             self.failing = self._torn = False
+
+    def _file_identity(self, path: Path) -> tuple[int, int] | None:
+        """The opened file's (device, inode) when it is a regular file opened by `path`."""
+        from policytui.output_file import open_descriptor
+
+        assert self._fd is not None
+        opened = os.fstat(self._fd)
+        if not stat.S_ISREG(opened.st_mode) or open_descriptor(path) is not None:
+            return None  # a pipe, a device or the shell's descriptor: no file to follow
+        return opened.st_dev, opened.st_ino
+
+    def _follow_path(self) -> None:
+        """Write to the file the path names now (under the lock). A file removed (`rm`, a
+        clean-up) or replaced (`mv` by a rotation) while in use would otherwise go on taking
+        every line where no name leads, or into the rotated file, while the path the operator
+        reads stays missing: such a file is opened anew at the path, as at start. When it cannot
+        be (its folder is gone, a symbolic link is there now) the OSError makes the write fail,
+        and the gateway denies calls until a line is written."""
+        assert self._fd is not None
+        try:
+            now = os.lstat(self._path)
+            if (now.st_dev, now.st_ino) == self._identity:
+                return
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return  # the path cannot be looked at (a folder's permissions): keep the file open
+        try:
+            fresh = open_log_file(Path(self._path))
+        except OSError:
+            self.failing = True
+            raise
+        os.close(self._fd)
+        self._fd = fresh
+        self._identity = (os.fstat(fresh).st_dev, os.fstat(fresh).st_ino)
+        self._torn = False  # a new file starts with no part of a line in it
+        log.warning("the %s %s was removed or replaced while in use; writing a new one there",
+                    self._label, self._path)
 
     def _starred(self, record: dict[str, Any]) -> dict[str, Any]:
         """The record with each secret in its text fields replaced by *** (a copy, only when

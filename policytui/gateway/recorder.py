@@ -61,7 +61,7 @@ class Recorder:
         self._secrets = tuple(secrets)
         # The same append-only, one-write-per-line file, with the secrets starred in the
         # record's text (a denial's reason may quote a condition's value).
-        self._log = AuditLog(self.path, self._secrets)
+        self._log = AuditLog(self.path, self._secrets, label="recording")
 
     def write(self, entry: dict[str, Any], arguments: Any) -> None:
         """Record the audit `entry` of one call together with its (redacted) arguments."""
