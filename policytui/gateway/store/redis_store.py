@@ -14,6 +14,14 @@ same name counts in the same counters (`note_policy`).
 Held calls are plain keys: `<ns>a:<id>` (the request, JSON), `<ns>a:<id>:d` (the decision,
 written with SET NX so the first one stands), `<ns>a:<id>:r` (what became of the call, written
 by its gateway when it settles it) and a sorted set `<ns>approvals` of ids by expiry.
+A Redis that comes back from a restart without its data (no persistence, a `FLUSHALL`, a
+failover to an empty replica) would start every counter over while the gateways run, each
+allowing a whole limit again. So each gateway keeps a mark `<ns>g:<id>` in Redis and a tally of
+what it charged in the current windows; the charging script refuses to charge while the mark is
+gone, and the gateway then adds its tally back (one script, which also sets the mark again, so
+it is added once) before it charges. A thread of the store's own looks for the mark every
+second, so an idle gateway's calls are back within a second too.
+
 Every key starts with the namespace (`policytui:` unless the URL says `?prefix=`); counters
 carry their policy's name after it, so policies never share a budget by accident.
 """
@@ -21,6 +29,9 @@ carry their policy's name after it, so policies never share a budget by accident
 from __future__ import annotations
 
 import json
+import logging
+import secrets
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -43,17 +54,29 @@ from policytui.policy.model import WINDOW_SECONDS
 # this long is treated as gone (the call is denied) rather than stalling every call.
 SOCKET_TIMEOUT = 1.0
 KEEP_EXPIRED = 300
+log = logging.getLogger("policytui.gateway")
+
+# How long a gateway's mark outlives its last charge: past the longest window (a day), after
+# which nothing it charged still counts.
+MARK_KEPT_FOR = 2 * 86400
+# How often the store's thread looks for the gateway's mark (seconds).
+MARK_CHECKED_EVERY = 1.0
+
 # How long the contents of a policy file gateways started with are remembered (`note_policy`).
 POLICY_SEEN_FOR = 86400
 
 # KEYS: the counters. ARGV: per counter, its window size (s) and its maximum.
 # Returns {0, now, start1, start2, ...} when charged, {index, now} when budget `index` is full.
+# The last KEY is the gateway's mark: while it is gone (Redis lost its data) nothing is charged
+# and {-1, now} is returned, so that the gateway adds back what it counted first.
 RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local mark = KEYS[#KEYS]
+if redis.call('EXPIRE', mark, ARGV[#ARGV]) == 0 then return {-1, tostring(now)} end
 local starts = {}
 local values = {}
-for i = 1, #KEYS do
+for i = 1, #KEYS - 1 do
   local size = tonumber(ARGV[2 * i - 1])
   local max = tonumber(ARGV[2 * i])
   local ws = math.floor(tonumber(t[1]) / size) * size
@@ -65,13 +88,39 @@ for i = 1, #KEYS do
   values[i] = used + 1
 end
 local reply = {0, tostring(now)}
-for i = 1, #KEYS do
+for i = 1, #KEYS - 1 do
   local size = tonumber(ARGV[2 * i - 1])
   redis.call('HSET', KEYS[i], 'ws', starts[i], 'v', values[i])
   redis.call('EXPIREAT', KEYS[i], starts[i] + size + 1)
   reply[#reply + 1] = starts[i]
 end
 return reply
+"""
+
+# KEYS: the gateway's mark, then counters it charged. ARGV: how long the mark is kept, then per
+# counter the window start, the window size and the calls charged in it. Sets the mark and adds
+# each count to its counter, in the window still current; does nothing while the mark is there,
+# so what one gateway counted is added back once however often it is asked.
+RESTORE = """
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) == false then return -1 end
+local t = redis.call('TIME')
+local added = 0
+for i = 2, #KEYS do
+  local ws = tonumber(ARGV[3 * i - 4])
+  local size = tonumber(ARGV[3 * i - 3])
+  local count = tonumber(ARGV[3 * i - 2])
+  if math.floor(tonumber(t[1]) / size) * size == ws and count > 0 then
+    local stored = redis.call('HMGET', KEYS[i], 'ws', 'v')
+    if stored[1] and tonumber(stored[1]) == ws then
+      redis.call('HINCRBY', KEYS[i], 'v', count)
+    else
+      redis.call('HSET', KEYS[i], 'ws', ws, 'v', count)
+    end
+    redis.call('EXPIREAT', KEYS[i], ws + size + 1)
+    added = added + count
+  end
+end
+return added
 """
 
 # KEYS: the counters charged. ARGV: the window start each was charged in.
@@ -147,6 +196,15 @@ class RedisStore(StateStore):
         self._reserve = self.client.register_script(RESERVE)
         self._refund = self._once.register_script(REFUND)
         self._settle = self.client.register_script(SETTLE)
+        self._restore = self.client.register_script(RESTORE)
+        # This gateway's mark, and what it charged: counter name -> [window start, window
+        # size, calls] (see the module's docstring). The mark is set at the first charge.
+        self._mark = f"{namespace}g:{secrets.token_hex(8)}"
+        self._marked = False
+        self._tally: dict[str, list[int]] = {}
+        self._tally_lock = threading.Lock()
+        self._closed = threading.Event()
+        self._watch: threading.Thread | None = None
 
     def _key(self, name: str) -> str:
         return f"{self.namespace}c:{name}"
@@ -170,6 +228,7 @@ class RedisStore(StateStore):
             self.client.ping()
             self._reserve.sha = self.client.script_load(RESERVE)
             self._refund.sha = self.client.script_load(REFUND)
+            self._restore.sha = self.client.script_load(RESTORE)
         except redis.exceptions.AuthenticationError as exc:
             raise StateConfigError(f"{self.description} refused the credentials ({exc})") from None
         except redis.exceptions.ResponseError as exc:
@@ -204,15 +263,71 @@ class RedisStore(StateStore):
 
     def reserve(self, budgets: Sequence[Budget]) -> Reservation:
         names = [counter_name(self.policy, budget) for budget in budgets]
+        sizes = [WINDOW_SECONDS[budget.key.window] for budget in budgets]
         args: list[int] = []
-        for budget in budgets:
-            args += [WINDOW_SECONDS[budget.key.window], budget.max]
-        reply = self._call(lambda: self._reserve(keys=[self._key(n) for n in names], args=args))
+        for size, budget in zip(sizes, budgets):
+            args += [size, budget.max]
+        args.append(MARK_KEPT_FOR)
+        keys = [*(self._key(n) for n in names), self._mark]
+        if not self._marked:
+            self._put_back()  # sets the mark: nothing counted yet
+            self._marked = True
+            self._start_watch()
+        reply = self._call(lambda: self._reserve(keys=keys, args=args))
+        if int(reply[0]) == -1:  # Redis lost its data since the last charge
+            self._put_back()
+            reply = self._call(lambda: self._reserve(keys=keys, args=args))
+            if int(reply[0]) == -1:
+                raise StateUnavailable(f"{self.description} lost the gateway's counters again as they were put back")
         index, now = int(reply[0]), float(reply[1])
         if index:
             return Reservation(now=now, denied=index - 1)
         starts = [int(s) for s in reply[2:]]
+        with self._tally_lock:
+            for name, size, start in zip(names, sizes, starts):
+                kept = self._tally.get(name)
+                if kept is not None and kept[0] == start:
+                    kept[2] += 1
+                else:
+                    self._tally[name] = [start, size, 1]
+            if len(self._tally) > 4096:  # per-session counters come and go: drop past windows
+                self._tally = {n: k for n, k in self._tally.items() if k[0] + k[1] > now}
         return Reservation(now=now, charged=tuple(zip(names, starts)))
+
+    def _put_back(self) -> None:
+        """Set this gateway's mark again, adding back what it charged in the current windows
+        (once: nothing is added while the mark is there)."""
+        with self._tally_lock:
+            counted = [(name, kept) for name, kept in self._tally.items() if kept[2] > 0]
+        keys = [self._mark, *(self._key(name) for name, _ in counted)]
+        args: list[int] = [MARK_KEPT_FOR]
+        for _, (start, size, calls) in counted:
+            args += [start, size, calls]
+        added = int(self._call(lambda: self._restore(keys=keys, args=args)))
+        if added > 0:
+            log.warning(
+                "state: %s lost its counters (it restarted without its data, or was emptied); "
+                "the %s this gateway counted in the current windows %s counted again",
+                self.description, f"{added} call" if added == 1 else f"{added} calls",
+                "is" if added == 1 else "are",
+            )
+
+    def _start_watch(self) -> None:
+        """Look for the mark every second from a thread of the store's own, so that what an
+        idle gateway counted is put back soon after Redis lost it, not at its next charge."""
+        if self._watch is not None:
+            return
+
+        def watch() -> None:
+            while not self._closed.wait(MARK_CHECKED_EVERY):
+                try:
+                    if not self.client.exists(self._mark):
+                        self._put_back()
+                except Exception:  # noqa: BLE001 - unreachable now: the calls say so, not this
+                    continue
+
+        self._watch = threading.Thread(target=watch, name="policytui-redis-mark", daemon=True)
+        self._watch.start()
 
     def refund(self, reservation: Reservation) -> None:
         if not reservation.charged:
@@ -220,6 +335,11 @@ class RedisStore(StateStore):
         keys = [self._key(name) for name, _ in reservation.charged]
         starts = [start for _, start in reservation.charged]
         self._call(lambda: self._refund(keys=keys, args=starts))
+        with self._tally_lock:  # once given back: a refund that failed leaves its charge counted
+            for name, start in reservation.charged:
+                kept = self._tally.get(name)
+                if kept is not None and kept[0] == start and kept[2] > 0:
+                    kept[2] -= 1
 
     def usage(self) -> list[CounterUse]:
         def work() -> list[CounterUse]:
@@ -318,6 +438,7 @@ class RedisStore(StateStore):
         self._call(work)
 
     def close(self) -> None:
+        self._closed.set()
         for client in (self.client, self._once):
             try:
                 client.close()
