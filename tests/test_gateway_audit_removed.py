@@ -101,3 +101,18 @@ async def test_an_audit_log_whose_folder_is_removed_denies_calls_until_it_is_bac
     assert call_text(back) == "Echo: back"
     assert _echoed(audit) == [("denied", ""), ("allowed", "ok")]
     assert "cannot write the audit log" in log.read_text(encoding="utf-8")
+
+
+async def test_the_default_audit_log_comes_back_with_its_state_folder(tmp_path: Path, everything: Path) -> None:
+    """The state folder is the gateway's own, made at start: a clean-up that removes it whole
+    (`rm -rf ~/.local/state/policytui`) left every call denied until someone made the folder
+    again by hand, as the audit log in it could not be opened. It is made again, owner-only."""
+    state, log = tmp_path / "state", tmp_path / "gateway.log"
+    options = ["--policy", str(_policy(tmp_path)), "--state-dir", str(state)]
+    async with sdk_client("http", "legacy", options, [str(everything), "stdio"], log) as client:
+        await client.call_tool("echo", {"message": "before"})
+        shutil.rmtree(state)
+        after = await client.call_tool("echo", {"message": "after"})
+    assert call_text(after) == "Echo: after"
+    assert _echoed(state / "audit.jsonl") == [("allowed", "ok")]
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700

@@ -119,10 +119,13 @@ class AuditLog:
     """Appends audit records to a file (created owner-only) or to standard error (`-`)."""
 
     def __init__(self, target: Path | str | None, secrets: tuple[str, ...] | list[str] = (),
-                 *, label: str = "audit log") -> None:
+                 *, label: str = "audit log", own_folder: bool = False) -> None:
         self._lock = threading.Lock()
         self.target = target
         self._label = label  # what the log calls the file: "audit log", "recording"
+        # Whether the file's folder is the gateway's state folder, which it made and makes again
+        # (owner-only) when it is gone; any other folder is the user's, never made for them.
+        self._own_folder = own_folder
         # The server's credentials, starred (***) wherever a record's text holds one: a policy
         # condition's value in a denial's reason may be one (`deny_if args.token eq "ghp_..."`).
         self._secrets = tuple(secrets)
@@ -194,6 +197,8 @@ class AuditLog:
         except OSError:
             return  # the path cannot be looked at (a folder's permissions): keep the file open
         try:
+            if self._own_folder:
+                Path(self._path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fresh = open_log_file(Path(self._path))
         except OSError:
             self.failing = True

@@ -104,7 +104,9 @@ async def run_gateway(
     command).
     """
     watcher = watcher or PolicyWatcher(config.policy_path)
-    audit = AuditLog(config.audit, config.server_secrets)
+    in_state_dir = (config.audit is not None and str(config.audit) != "-"
+                    and os.path.abspath(Path(config.audit).parent) == os.path.abspath(config.state_dir))
+    audit = AuditLog(config.audit, config.server_secrets, own_folder=in_state_dir)
     watcher.announce_loaded()  # the identity every audit line names, from the first
     store = config.store
     if store is None:
