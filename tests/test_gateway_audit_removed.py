@@ -1,4 +1,4 @@
-"""An audit log or recording removed, renamed or left without its folder while the gateway runs.
+"""An audit log, recording or log removed, renamed or left without its folder while the gateway runs.
 
 A gateway kept the descriptor it opened at start and went on writing into it: after `rm
 audit.jsonl` (a clean-up) or `mv audit.jsonl audit.jsonl.1` (a rotation) every call was still
@@ -19,6 +19,7 @@ import shutil
 import stat
 from pathlib import Path
 
+import anyio
 import pytest
 from audit_support import outcome_lines, sent_lines
 from gateway_support import call_text, sdk_client
@@ -116,3 +117,21 @@ async def test_the_default_audit_log_comes_back_with_its_state_folder(tmp_path: 
     assert call_text(after) == "Echo: after"
     assert _echoed(state / "audit.jsonl") == [("allowed", "ok")]
     assert stat.S_IMODE(state.stat().st_mode) == 0o700
+
+
+async def test_a_gateway_log_removed_while_in_use_is_written_anew(tmp_path: Path, everything: Path) -> None:
+    """`rm gateway.log` to clear it: the gateway's later lines (here a reload; as well an
+    outage, an audit log that cannot be written, a held call's approve command) went into the
+    removed file, where nobody reads them."""
+    policy, log = _policy(tmp_path), tmp_path / "gateway.log"
+    options = ["--policy", str(policy), "--state-dir", str(tmp_path / "state"), "--reload-interval", "0.1"]
+    async with sdk_client("http", "legacy", options, [str(everything), "stdio"], log) as client:
+        log.unlink()
+        policy.write_text(json.dumps({**POLICY, "default": "deny"}), encoding="utf-8")
+        with anyio.fail_after(20):
+            while not (log.exists() and "reloaded" in log.read_text(encoding="utf-8")):
+                await anyio.sleep(0.05)
+        denied = await client.call_tool("echo", {"message": "after"})
+    assert denied.is_error
+    text = log.read_text(encoding="utf-8")
+    assert f"the log {log} was removed or replaced while in use; writing a new one there" in text

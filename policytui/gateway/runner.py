@@ -418,6 +418,49 @@ async def _serve_http(
         app.cancel_calls()  # nothing outlives serving (a parked 2026-07-28 call, say)
 
 
+class _FollowedFileHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes each record to the file its path names at that moment. A log removed (`rm
+    gateway.log` to clear it) or renamed (a rotation) while the gateway runs would otherwise
+    take every later line where nobody reads it: the outages, the refused audit writes and the
+    approve commands of held calls. Such a file is opened anew at the path, as at start; when
+    it cannot be, the lines go on into the file already open."""
+
+    def __init__(self, stream: Any, path: str) -> None:
+        super().__init__(stream)
+        self.path = path
+        opened = os.fstat(stream.fileno())
+        self.identity = (opened.st_dev, opened.st_ino)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            now = os.lstat(self.path)
+            moved = (now.st_dev, now.st_ino) != self.identity
+        except FileNotFoundError:
+            moved = True
+        except OSError:
+            moved = False
+        if moved:
+            self._reopen()
+        super().emit(record)
+
+    def _reopen(self) -> None:
+        from policytui.gateway.audit import open_log_file
+
+        try:
+            stream = open(open_log_file(Path(self.path), 0o666), "a", encoding="utf-8")  # noqa: SIM115
+        except OSError:
+            return
+        old = self.setStream(stream)
+        if old is not None:
+            old.close()
+        opened = os.fstat(stream.fileno())
+        self.identity = (opened.st_dev, opened.st_ino)
+        stream.write(self.format(logging.LogRecord(
+            "policytui.gateway", logging.WARNING, __file__, 0,
+            "the log %s was removed or replaced while in use; writing a new one there", (self.path,), None,
+        )) + self.terminator)
+
+
 def configure_logging(target: str | None, level: str = "info") -> None:
     """Diagnostics go to a file or standard error; never to standard output (the protocol)."""
     handler: logging.Handler
@@ -427,7 +470,7 @@ def configure_logging(target: str | None, level: str = "info") -> None:
         # Opened as --audit and --record are (a missing folder or a symlink refused), with the
         # mode a log file usually gets (0o666 less the umask).
         stream = open(open_log_file(Path(target), 0o666), "a", encoding="utf-8")  # noqa: SIM115
-        handler = logging.StreamHandler(stream)
+        handler = _FollowedFileHandler(stream, target)
     elif level.lower() == "debug":
         handler = logging.StreamHandler(sys.stderr)
     else:
