@@ -442,3 +442,40 @@ def test_an_audit_log_shared_by_two_gateways_is_replayed_one_server_at_a_time(
         f"policytui replay: the recording {audit} holds no calls of server github "
         "(it holds calls of: mcp-server-filesystem, mcp-server-memory)."
     )
+
+
+def test_calls_the_gateway_denied_for_a_broken_policy_file_are_not_compared(
+    tmp_path: Path, test_servers: Path
+) -> None:
+    """A call denied while the live policy file was invalid (rule `policy_file`) was compared as
+    the policy's denial, so replaying the very policy in force said the call was "newly
+    allowed": a change of the draft's that it never made. Such calls say nothing about any
+    policy's rules, and are counted apart as calls the state store's outage denied are."""
+    import anyio
+
+    server = _server(test_servers, "everything")
+    live = {"version": "1", "default": "allow"}
+    policy = _write(tmp_path / "live.json", live)
+
+    async def traffic() -> None:
+        async with recording_gateway(tmp_path, policy, [str(server), "stdio"]) as client:
+            await client.call_tool("echo", {"message": "valid"})
+            policy.write_text('{"version": "1", "default": ', encoding="utf-8")  # saved half-typed
+            while "every call is denied until it is fixed" not in (tmp_path / "gateway.log").read_text(encoding="utf-8"):
+                await anyio.sleep(0.05)
+            broken = await client.call_tool("echo", {"message": "broken"})
+            assert broken.is_error
+            _write(policy, live)
+
+    anyio.run(traffic)
+    recording = tmp_path / "recording.jsonl"
+    rules = [json.loads(line)["rule"] for line in recording.read_text(encoding="utf-8").splitlines()]
+    assert rules == ["default", "policy_file"]
+    done = replay(str(recording), "--policy", str(policy), "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert report["changes"] == [] and report["fault_not_compared"] == 1
+    text = replay(str(recording), "--policy", str(policy))
+    assert ("Not compared: 1 denied because the gateway's policy file was invalid or missing, "
+            "or its audit log could not be written.") in text.stdout
+    assert "newly allowed" not in text.stdout

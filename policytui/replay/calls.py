@@ -48,6 +48,9 @@ class RecordedCall:
     # Denied because the tool's definition had drifted from the approved one (pinning).
     drift: bool = False
     outage: bool = False
+    # Denied because the gateway's policy file was invalid or missing, or its audit log could
+    # not be written: no rule's doing either.
+    fault: bool = False
     # Denied because the server does not list the tool (the gateway answers such a call itself,
     # whatever the policy says: see `policytui.gateway.unknown`).
     unlisted: bool = False
@@ -124,6 +127,10 @@ _STOPPED_BEFORE_SENDING = "the gateway is stopping: the call was not sent"
 # The rule the gateway records for a call to a tool the server does not list
 # (`policytui.gateway.unknown`): no policy can let it through, so no draft changes it.
 _UNLISTED_RULE = "server.tools"
+# The rules of the gateway's own faults (`policytui.gateway.enforcer`): its policy file was
+# invalid or missing, or its audit log could not be written. Every call is denied then,
+# whatever any policy says.
+_FAULT_RULES = ("policy_file", "audit")
 
 # The reason it records for a call its client cancelled before it was decided, while the
 # server's tools were listed for pinning (`policytui.gateway.enforcer.CANCELLED_IN_PINNING`).
@@ -194,6 +201,7 @@ def _call(record: Any, line: int) -> RecordedCall | None:
         drift=record.get("drift") is True,
         # Denied because the gateway's rate-limit state store was down: no policy's doing.
         outage=decision == "denied" and record.get("rule") == "state",
+        fault=decision == "denied" and record.get("rule") in _FAULT_RULES,
         unlisted=decision == "denied" and record.get("rule") == _UNLISTED_RULE,
         undecided=decision == "denied" and reason == _CANCELLED_IN_PINNING,
         refunded=refunded,

@@ -99,6 +99,8 @@ class ReplayReport:
     drift: int = 0
     # Calls denied because the gateway's state store was down: not compared either.
     outage: int = 0
+    # Calls denied because the gateway's policy file was invalid or its audit log unwritable.
+    fault: int = 0
     # Calls for a tool the server does not list, which the gateway denies under any policy.
     unlisted: int = 0
     # Calls their client cancelled before the gateway decided them.
@@ -130,6 +132,7 @@ class ReplayReport:
             "allowed_now_unknown": self.allowed_now_unknown,
             "drift_not_compared": self.drift,
             "outage_not_compared": self.outage,
+            "fault_not_compared": self.fault,
             "unlisted_not_compared": self.unlisted,
             "cancelled_not_compared": self.undecided,
             "passed": self.passed,
@@ -297,11 +300,13 @@ class Replay:
         outcomes: Counter[str] = Counter()
         allowed, held = Outcome.ALLOWED, Outcome.NEEDS_APPROVAL
         for call, before in zip(self.calls.calls, self.baseline):
-            if call.drift or call.outage or call.unlisted or call.undecided:
+            if call.drift or call.outage or call.fault or call.unlisted or call.undecided:
                 if call.drift:
                     report.drift += 1
                 elif call.outage:
                     report.outage += 1
+                elif call.fault:
+                    report.fault += 1
                 elif call.unlisted:
                     report.unlisted += 1
                 else:

@@ -51,6 +51,9 @@ def render(report: ReplayReport, draft_name: str) -> str:
         lines.append(f"Not compared: {report.drift} denied because their tool had changed since it was approved.")
     if report.outage:
         lines.append(f"Not compared: {report.outage} denied because the gateway's rate-limit state was unavailable.")
+    if report.fault:
+        lines.append(f"Not compared: {report.fault} denied because the gateway's policy file was invalid or missing, "
+                     "or its audit log could not be written.")
     if report.undecided:
         lines.append(f"Not compared: {report.undecided} cancelled by their client before they were decided.")
     if report.unlisted:
