@@ -95,3 +95,30 @@ async def test_limited_calls_cancelled_or_left_in_the_same_read_while_the_state_
     # Of the calls the client left, those read with the end of its input never began; the
     # others gave up their wait for the file.
     assert {a["reason"] for a in audit[101:]} <= {CANCELLED_BEFORE_START, CANCELLED_IN_CHARGE}
+
+
+async def test_a_call_carrying_a_request_state_no_parked_call_has_is_audited_when_cancelled_before_it_began(
+        tmp_path: Path) -> None:
+    """`requestState` resumes a 2026-07-28 call parked for the client's answers, which has its
+    own audit line. A call that carries one and resumes nothing (a handshake-era call, or a
+    state the gateway never issued) is a call like any other; cancelled in the same read as its
+    request, it had no audit line at all."""
+    modern_meta = {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                   "io.modelcontextprotocol/clientCapabilities": {}}
+    calls = []
+    for i in range(6):
+        message = delete(i, f"f{i}")
+        message["params"]["requestState"] = f"made-up-{i}"
+        if i % 2:
+            message["params"]["_meta"] = modern_meta
+        calls.append(message)
+    async with stdio_gateway(tmp_path, POLICY, flows_server(tmp_path), "--approvals", "queue") as gw:
+        await gw.write(_lines(*(m for i, c in enumerate(calls) for m in (c, cancelled(i))), _ping("p")))
+        assert await gw.answer("p") is not None
+        await asyncio.sleep(0.5)
+        assert await waiting(tmp_path) == {}
+    assert gw.received_calls() == []
+    audit = [a for a in gw.audited_calls() if a["tool"] == "delete_flow"]
+    assert len(audit) == 6, audit
+    assert {(a["decision"], a.get("upstream"), a["reason"]) for a in audit} == {
+        ("denied", None, CANCELLED_BEFORE_START)}

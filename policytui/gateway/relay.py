@@ -41,7 +41,7 @@ import asyncio
 import json
 import logging
 import select
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Container, Coroutine
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -121,13 +121,17 @@ _error_of = wire.error_of
 _is_mcp_error = wire.is_mcp_error
 
 
-def _tool_call(method: str, params: Any) -> tuple[str, dict[str, Any]] | None:
+def _tool_call(method: str, params: Any, parked: Container[Any] = ()) -> tuple[str, dict[str, Any]] | None:
     """The tool and arguments of a `tools/call` that would be decided and audited as a call of
-    its own (one refused as malformed has no audit line), else None."""
+    its own (one refused as malformed has no audit line), else None. `parked`: the
+    `requestState`s of the 2026-07-28 calls parked for their client's answers."""
     if method != "tools/call" or not isinstance(params, dict) or TASK_PARAM in params:
         return None
-    if "requestState" in params:
-        return None  # a 2026-07-28 call resumed: the parked call has its own line
+    state = params.get("requestState")
+    if isinstance(state, str) and state in parked and modern.requested_version(params) is not None:
+        # A 2026-07-28 call resumed: the parked call has its own line. Any other requestState
+        # (a handshake-era call's, one never issued or used up) resumes nothing: a call as any.
+        return None
     name, args = params.get("name"), params.get("arguments")
     if not isinstance(name, str) or not (args is None or isinstance(args, dict)):
         return None
@@ -359,7 +363,7 @@ class StdioRelay:
                 continue  # refused as it would have been: no call
             if "id" not in message or not isinstance(message.get("method"), str):
                 continue
-            made = _tool_call(message["method"], message.get("params"))
+            made = _tool_call(message["method"], message.get("params"), self.gateway.modern_calls.parked)
             if made is not None:
                 self.gateway.enforcer.cancelled_before_start(made[0], made[1], self.caller)
 
@@ -573,7 +577,7 @@ class StdioRelay:
             # A plain asyncio task per request: the cheapest way to serve requests concurrently.
             task = asyncio.get_running_loop().create_task(self._handle(request_id, method, params, message, version))
             self._tasks.add(task)
-            self._unbegun[task] = _tool_call(method, params)
+            self._unbegun[task] = _tool_call(method, params, self.gateway.modern_calls.parked)
             task.add_done_callback(lambda done: self._unbegun.pop(done, None))
             self._inflight[request_id] = task
             task.add_done_callback(self._tasks.discard)
