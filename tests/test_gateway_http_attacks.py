@@ -520,8 +520,12 @@ def test_a_session_is_its_tokens_alone_and_ends_for_good(gateway: Gateway) -> No
         assert gateway.post(legacy_headers(token, alice), b"", method="DELETE").status == 404
         assert gateway.post(legacy_headers(token, alice), b"", method="GET", length=False).status == 404
     assert gateway.post(legacy_headers(ALICE, alice), call(3, "list_flows", {"namespace": "mine"}, modern=False)).status == 200
-    # Two session ids: which one counts is up to the reader; neither does.
-    assert gateway.post(legacy_headers(ALICE, alice) + [("Mcp-Session-Id", alice)], body).status == 400
+    # Two session ids: which one counts is up to the reader; neither does, and the client is
+    # told so (it was told the header was missing).
+    for second in (alice, gateway.initialize(ALICE)):
+        twice = gateway.post(legacy_headers(ALICE, alice) + [("Mcp-Session-Id", second)], body)
+        assert twice.status == 400
+        assert twice.json()["error"]["message"] == "Bad Request: Mcp-Session-Id is given 2 times", twice.json()
     assert gateway.post(legacy_headers(ALICE, alice), b"", method="DELETE").status == 200
     assert gateway.post(legacy_headers(ALICE, alice), body).status == 404
     assert gateway.post(legacy_headers(ALICE, alice), b"", method="DELETE").status == 404

@@ -428,7 +428,11 @@ class HttpRelayApp:
         else:
             found = self._session(scope)
             if found is None:
-                if _header(scope, b"mcp-session-id") is None:
+                twice = _header_problem(scope, b"mcp-session-id")
+                if twice is not None:
+                    # Which of two sessions was meant is a guess: neither is used.
+                    await _rpc_error(send, 400, message.get("id"), wire.INVALID_REQUEST, f"Bad Request: {twice}")
+                elif _header(scope, b"mcp-session-id") is None:
                     await _rpc_error(send, 400, message.get("id"), wire.INVALID_REQUEST,
                                      "Bad Request: the Mcp-Session-Id header is missing (send initialize first)")
                 else:
