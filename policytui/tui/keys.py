@@ -79,6 +79,13 @@ def editor_bindings() -> list[BindingType]:
         for key, action, description, binding_id, show, help_text in ACTIONS
     ]
     bindings.append(
+        # ctrl+f, find, filters by name as `/` does: in a browser the page takes ctrl+f from
+        # the browser (whose find could not read the drawn screen anyway), and a key pressed
+        # by habit there did nothing. The filter's id, so a keymap that moves `/` moves this
+        # too, and neither the footer nor the help lists the filter twice.
+        Binding("ctrl+f", "filter", show=False, id="policytui.filter"),
+    )
+    bindings.append(
         # In place of Textual's own ctrl+c, which only says how to quit: ctrl+c quits as
         # ctrl+q does. Not a priority binding, so an input or a screen with selected text
         # still copies it (they pass the key on when nothing is selected).
