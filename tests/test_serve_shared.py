@@ -88,3 +88,33 @@ def test_serve_warns_while_a_terminal_editor_has_the_policy_open(tmp_path: Path)
         assert WARNING not in "".join(served.stderr), "".join(served.stderr)
     finally:
         assert served.stop() == 130, "".join(served.stderr)
+
+
+def test_a_second_serve_of_mine_says_the_first_ones_editor_keeps_it_out(
+    chromium: object, tmp_path: Path
+) -> None:
+    """My own two `serve` do exclude each other, by the edit lock, while the first one's
+    browser edits: the second says its page will be turned away until then, not that whichever
+    saves second will be asked, which its page never gets to."""
+    from serve_support import BrowserScreen, table_row
+
+    policy = tmp_path / "policy.json"
+    first = serve(policy, tmp_path)
+    try:
+        page = chromium.new_context().new_page()  # type: ignore[attr-defined]
+        screen = BrowserScreen(page)
+        page.goto(first.url)
+        screen.wait("the first serve's editor", lambda s: bool(table_row(s, "manage_apps")))
+        second = serve(policy, tmp_path)
+        try:
+            second.read_so_far()
+            said = "".join(second.stderr)
+            assert said == (
+                f"policytui serve: warning: {policy} is being edited in another `policytui "
+                "serve` of yours; this one's page says it is already being edited until that "
+                "editor quits (ctrl+q) or its window is closed.\n"
+            ), said
+        finally:
+            assert second.stop() == 130, "".join(second.stderr)
+    finally:
+        assert first.stop() == 130, "".join(first.stderr)

@@ -124,7 +124,16 @@ def run(args: argparse.Namespace) -> int:
     # The edit lock keeps this user's editors apart; another user's `serve`, or anyone's
     # `connect` in a terminal, is only told of: a save of a file changed since it was read
     # asks first, so neither overwrites the other unawares.
-    if open_elsewhere(policy):
+    if lock.taken_elsewhere():
+        # Another `serve` of this user's has an editor open: the lock turns this one's page
+        # away until it ends, so nobody here will be asked about a second save.
+        print(
+            f"policytui serve: warning: {shown} is being edited in another `policytui serve` "
+            "of yours; this one's page says it is already being edited until that editor "
+            "quits (ctrl+q) or its window is closed.",
+            file=sys.stderr,
+        )
+    elif open_elsewhere(policy):
         print(
             f"policytui serve: warning: {shown} is open in another policytui editor (a `serve` "
             "or `connect`, maybe another user's); whichever of you saves second is asked "
