@@ -41,3 +41,40 @@ def test_ctrl_f_finds_tools_by_name_as_slash_does(chromium: Any, tmp_path: Path)
     finally:
         code = served.stop()
     assert code == 130, "".join(served.stderr)
+
+
+def test_f5_and_ctrl_r_are_left_to_the_browser_to_reload(chromium: Any, tmp_path: Path) -> None:
+    """F5 and ctrl+r reload a page; the terminal took them as keys (the editor has no use for
+    either), so they did nothing, while ctrl+shift+r reloaded. Now the page leaves them to the
+    browser: none reaches the editor, none is cancelled. (A headless Chromium performs no
+    shortcut of its own, so the reload itself, and its "Reload site?" question, is not seen
+    here; test_serve_tabs reloads the page the way a script does.)"""
+    served = served_kestra(tmp_path)
+    try:
+        page = chromium.new_context(viewport=VIEWPORT).new_page()
+        screen = BrowserScreen(page)
+        typed: list[str] = []
+        page.on("websocket", lambda socket: socket.on(
+            "framesent", lambda payload: typed.append(payload) if isinstance(payload, str)
+            and payload.startswith('["stdin"') else None))
+        page.goto(served.url)
+        screen.wait("the editor", lambda s: "39 tools" in s and bool(table_row(s, "manage_apps")))
+        page.evaluate("""() => {
+            window.cancelled = [];
+            window.addEventListener("keydown", (event) => setTimeout(
+                () => window.cancelled.push([event.key, event.defaultPrevented]), 0), true);
+        }""")
+        for key in ("F5", "Control+r", "Control+Shift+R", "d"):
+            page.keyboard.press(key)
+        screen.wait("d, the editor's, typed after them", lambda s: "unsaved" in s)
+        page.wait_for_function("window.cancelled.length >= 4")
+        pressed = [entry for entry in page.evaluate("window.cancelled")
+                   if entry[0] not in ("Control", "Shift")]
+        assert pressed == [["F5", False], ["r", False], ["R", False], ["d", True]], pressed
+        # Sent to the editor: d, and none of F5 (ESC [15~) and ctrl+r (0x12); the page's own
+        # answers to the terminal's queries go the same way.
+        assert '["stdin","d"]' in typed, typed
+        assert not [sent for sent in typed if "[15~" in sent or "\\u0012" in sent], typed
+    finally:
+        code = served.stop()
+    assert code == 130, "".join(served.stderr)
