@@ -38,10 +38,18 @@ def too_small(size: Size) -> bool:
     return size.width < MIN_WIDTH or size.height < MIN_HEIGHT
 
 
-def notice_text(size: Size) -> str:
+def notice_text(size: Size, browser: bool = False) -> str:
     """The longest wording that fits on one line; on the narrowest terminals the shortest,
-    wrapped."""
+    wrapped. In a browser (`policytui serve`) the terminal is the window, whose size is not
+    counted in characters by its user: it is made larger, or the page zoomed out."""
     needed = f"{MIN_WIDTH}x{MIN_HEIGHT}"
+    if browser:
+        return fit_line(size.width, [
+            f"Window too small: policytui needs {needed} characters · make it larger or zoom "
+            "out · ctrl+q quits",
+            "Window too small: make it larger or zoom out · ctrl+q quits",
+            "Too small: enlarge or zoom out · ctrl+q quits",
+        ])
     return fit_line(size.width, [
         f"Terminal too small ({size.width}x{size.height}): policytui needs {needed} · ctrl+q quits",
         f"Terminal too small: needs {needed} · ctrl+q quits",
@@ -80,7 +88,7 @@ class TooSmallScreen(Screen[None]):
         self._answer: Callable[[str], None] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(notice_text(self.app.size)), id="too-small")
+        yield Static(Text(notice_text(self.app.size, self.app.is_web)), id="too-small")
 
     def _extend_compose(self, widgets: list[Widget]) -> None:
         """Without Textual's rack of notices: drawn here, a notice (the file an earlier editor
@@ -91,7 +99,7 @@ class TooSmallScreen(Screen[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         if self._answer is None:
-            self.query_one("#too-small", Static).update(Text(notice_text(event.size)))
+            self.query_one("#too-small", Static).update(Text(notice_text(event.size, self.app.is_web)))
 
     @property
     def asking(self) -> bool:
@@ -110,7 +118,7 @@ class TooSmallScreen(Screen[None]):
             return
         event.stop()
         self._answer = None
-        self.query_one("#too-small", Static).update(Text(notice_text(self.app.size)))
+        self.query_one("#too-small", Static).update(Text(notice_text(self.app.size, self.app.is_web)))
         answer(QUIT_ANSWERS[event.key])
 
 
