@@ -829,3 +829,20 @@ def test_a_stream_its_client_does_not_read_is_ended_not_held_without_bound(tmp_p
         assert listening.process.poll() is None
     finally:
         stop(listening.process)
+
+
+@pytest.mark.parametrize("version", ["bogus", "2025-06-19", "2026-07-29", ""])
+def test_a_protocol_version_neither_era_speaks_is_refused_in_a_session(gateway: Gateway, version: str) -> None:
+    """A handshake-era session's request whose MCP-Protocol-Version header names no version the
+    gateway speaks is refused (400, as the spec asks), allowed tool or denied, before anything
+    is decided: which version's rules the client meant is a guess."""
+    session = gateway.initialize(ALICE)
+    headers = [(k, v) for k, v in legacy_headers(ALICE, session) if k != "MCP-Protocol-Version"]
+    for number, (name, args) in enumerate((("list_flows", {"namespace": "odd-version"}), ("delete_flow", DENIED))):
+        answer = gateway.post(headers + [("MCP-Protocol-Version", version)], call(number, name, args, modern=False))
+        assert answer.status == 400, answer
+        assert answer.json()["error"]["message"].startswith("Bad Request: unsupported MCP-Protocol-Version"), answer.json()
+    # The session is whole: the same call with the version it negotiated is served.
+    assert gateway.post(legacy_headers(ALICE, session), call(9, "list_flows", {"namespace": "good"}, modern=False)).status == 200
+    assert gateway.check_server_side() == [("list_flows", {"namespace": "good"})]
+    assert [(a["tool"], a["decision"]) for a in gateway.audit()] == [("list_flows", "allowed")]

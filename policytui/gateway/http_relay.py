@@ -39,6 +39,7 @@ from policytui.gateway import modern, wire
 from policytui.gateway.http import GRANT_SCOPE_KEY, TOKEN_SCOPE_KEY
 from policytui.gateway.relay import CANCELLED_BY_STOP, StdioRelay
 from policytui.redaction import RedactedMessage
+from policytui.textsafe import one_line
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -380,6 +381,14 @@ class HttpRelayApp:
             await _rpc_error(send, 400, message.get("id") if "method" in message else None, modern.HEADER_MISMATCH,
                              f"Header mismatch: {mismatch}")
             return
+        unknown = _unknown_version(scope)
+        if unknown is not None:
+            # A version neither era speaks: which rules the client meant is a guess (the spec
+            # asks for 400), so the message is refused before anything is decided or charged.
+            log.debug("refused a client message (MCP-Protocol-Version %r)", unknown)
+            await _rpc_error(send, 400, message.get("id") if "method" in message else None, wire.INVALID_REQUEST,
+                             f"Bad Request: unsupported MCP-Protocol-Version {unknown!r}")
+            return
         if _is_modern(scope, message):
             # 2026-07-28: no session; every request stands alone under the token's grant.
             method = message.get("method")
@@ -632,6 +641,16 @@ def _json_content_type(value: str | None) -> bool:
         if key.strip() == "charset" and given.strip().strip('"') not in ("utf-8", "utf8"):
             return False
     return True
+
+
+def _unknown_version(scope: dict[str, Any]) -> str | None:
+    """The MCP-Protocol-Version header's value when it names no version the gateway speaks."""
+    from mcp.server.runner import HANDSHAKE_PROTOCOL_VERSIONS
+
+    version = _header(scope, b"mcp-protocol-version")
+    if version is None or version in modern.MODERN_VERSIONS or version in HANDSHAKE_PROTOCOL_VERSIONS:
+        return None
+    return one_line(version, 40)
 
 
 def _is_modern(scope: dict[str, Any], message: dict[str, Any]) -> bool:
