@@ -12,6 +12,7 @@ from test_tui_app import document, kestra, ready, screen_text, until
 from textual import events
 
 from policytui.tui import make_app
+from policytui.tui.app import MainScreen
 from policytui.tui.table import ToolTable
 from policytui.tui.too_small import notice_shown
 
@@ -190,6 +191,35 @@ async def test_a_filter_typed_in_a_burst_selects_the_tool_typed(tmp_path: Path) 
         await until(lambda: app.screen.id == "conditions-screen", "the conditions editor")
         await pilot.pause()
         assert "Conditions for manage_kv_store" in screen_text(app)
+
+
+async def test_ctrl_q_behind_an_edit_slow_to_reach_the_editor_asks_about_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`a ctrl+q` in one burst on a machine too busy for the `a` to reach the editor at once:
+    the `a` takes effect and ctrl+q asks about it, as typed slowly. ctrl+q waited 0.2 s for the
+    keys ahead of it, whether or not they had done what they do by then (a loaded core took
+    the editor 0.76 s over such messages), and quit without the edit and without asking."""
+
+    async def slow_key(self, event):  # type: ignore[no-untyped-def]
+        # The table's keys go up through its screen (tui/inputs.py), whose messages now wait;
+        # the rest of the editor (its timers, its other widgets) goes on, as on a core shared
+        # with other work.
+        if event.key == "a":
+            await asyncio.sleep(1.0)
+
+    monkeypatch.setattr(MainScreen, "on_key", slow_key, raising=False)
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await app.panels_ready.wait()
+        await until(lambda: app.focused is app.query_one(ToolTable), "the table focused")
+        await burst(app, [("a", "a"), ("ctrl+q", None)])
+        await until(lambda: not app.is_running or app.screen.id == "confirm-quit",
+                    "the question about the unsaved edit, or the editor gone")
+        assert app.is_running, "ctrl+q quit without waiting for the `a` typed before it"
+        assert document(app)["tools"] == {"backfill_executions": {}}
+        await pilot.press("escape")
+        await settled(pilot)
 
 
 async def test_enter_in_the_filter_never_leaves_a_tool_selected_that_does_not_match(tmp_path: Path) -> None:

@@ -36,15 +36,13 @@ from textual.screen import Screen
 
 from policytui.tui.too_small import notice_shown
 
-# The longest keys wait for one dialog before they go on regardless. A dialog's first opening
-# imports its module and parses the dialogs' stylesheet: on a busy machine that took more than
-# half a second. Only a dialog that never mounts (or never closes) is waited for this long.
+# The longest keys wait for one dialog, or for the messages of a key ahead (`settle`), before
+# they go on regardless. A dialog's first opening imports its module and parses the dialogs'
+# stylesheet: on a busy machine that took more than half a second. Only a dialog that never
+# mounts (or never closes), or a message the ending editor never handles, is waited for this long.
 LONGEST_WAIT = 5.0
 # How often held keys check whether the dialog is ready.
 POLL_SECONDS = 0.005
-# The longest the keys behind one wait for the messages it sent (`settle`): they take a few
-# turns of the event loop; only a message to a widget that closed meanwhile is never handled.
-SETTLE_WAIT = 0.2
 # How often held keys check whether the too-small notice has gone.
 NOTICE_POLL_SECONDS = 0.05
 # Keys that quit, which the too-small notice takes (the others wait for it to go).
@@ -94,8 +92,7 @@ class KeyOrder:
         # The held key handed on last, which comes back to the app as any key does.
         self.released: events.Key | events.Paste | None = None
         # Keys whose messages (`settle`) are still on their way up: a token each, with when it
-        # started. A message to a widget that closes meanwhile is dropped, its step with it:
-        # a token older than `SETTLE_WAIT` counts as done.
+        # started, until the last step of its chain has run (or, at the latest, LONGEST_WAIT).
         self.settling: dict[object, float] = {}
         # The rows are on screen and the policy is being read (`waiting_for_policy`); keys
         # held for it wait at most until `policy_deadline`.
@@ -140,8 +137,14 @@ class KeyOrder:
         The first step is queued on the app, so it runs once the key's binding has run and
         sent its messages; each next one on the widget, then on each of its parents, behind
         whatever each had queued, and the last on the app again, where a key sent on to
-        `widget` comes back up and its binding runs. A step queued on a widget that closes
-        before handling it is lost: after `SETTLE_WAIT` the keys go on and `then` runs anyway.
+        `widget` comes back up and its binding runs. The wait ends when the last step has run,
+        however long the messages ahead of the steps take: a loaded core took 0.76 s over
+        them, and a fixed 0.2 s applied a filter dialog before the tick typed ahead of ctrl+s.
+        No step is lost on the way: a widget no longer shown is passed over, one that refuses
+        the step (closing) too, and one that closes after taking it handles every message it
+        was given before its queue ends (Textual closes a queue behind what it holds). Only a
+        step that never runs (the editor ending meanwhile) lets the keys go, after
+        `LONGEST_WAIT`, as a dialog that never opens does.
 
         Without `hold` only `then` waits: for a priority key (ctrl+q), handled as it arrives,
         the keys coming back to the app meanwhile were typed before it and must go on.
@@ -152,9 +155,11 @@ class KeyOrder:
             self.settling[token] = started[token]
         chain = [self.app, *_bubble_path(widget), self.app]
 
-        def finish() -> None:
+        def finish(*, by_backstop: bool = False) -> None:
             if started.pop(token, None) is None:
                 return  # finished already (the chain, or the backstop below)
+            if not by_backstop:
+                backstop.stop()  # one per key typed in a dialog: none left waiting for nothing
             self.settling.pop(token, None)
             if then is not None:
                 then()
@@ -170,7 +175,7 @@ class KeyOrder:
                 at += 1
             finish()
 
-        self.app.set_timer(SETTLE_WAIT, finish)
+        backstop = self.app.set_timer(LONGEST_WAIT, lambda: finish(by_backstop=True))
         step(0)
 
     def after_keys_ahead(self, action: Callable[[], Any]) -> None:
@@ -240,9 +245,9 @@ class KeyOrder:
 
     def _still_settling(self) -> bool:
         # A chain whose backstop has not fired yet, on an event loop too busy to run timers,
-        # still lets the keys go after SETTLE_WAIT.
+        # still lets the keys go after LONGEST_WAIT.
         now = time.monotonic()
-        return any(now - started < SETTLE_WAIT for started in self.settling.values())
+        return any(now - started < LONGEST_WAIT for started in self.settling.values())
 
     def take(self, event: events.Event) -> bool:
         """Hold a key or paste from the terminal while a dialog opens or closes, or while keys
