@@ -4,20 +4,21 @@ Update after an intended UI change with `pytest tests/test_tui_snapshots.py --sn
 and look at the SVGs under __snapshots__/ before committing them.
 
 Every screen is made deterministic: the policy path is relative inside a temporary folder (the
-status line shows its name only), text cursors do not blink, nothing shows a clock, and
-each screenshot waits until the editor has loaded and validated.
+status line shows its name only), text cursors do not blink, nothing shows a clock, and each
+screenshot waits for what it must show (`picture`), drawn, with nothing left that could change
+it: never for a fixed time, which a loaded machine overran.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Select, SelectionList
+from tui_support import drawn, panels_followed, until
 
 from policytui.discovery.spec import ServerSpec
 from policytui.toolinfo import ServerListing
@@ -43,12 +44,35 @@ def in_tmp_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / ".config"))
 
 
-async def until(condition, what: str, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
+def screen_text(app: PolicyApp) -> str:
+    """What the terminal shows now, as plain text (one line per row)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+def still(app: PolicyApp) -> bool:
+    """Nothing is left that would change the picture: no key held or on its way (the editor's
+    KeyOrder), no worker running, the panels have followed the last edit and the detail pane
+    the cursor, and the screen is laid out and painted with no after-refresh call waiting."""
+    order = app.key_order
+    # (`order.waiting` alone is a check that finds nothing to release: under the too-small
+    # notice it runs for as long as the notice shows.)
+    keys_done = not (order.held or order.early or order.dialog is not None or order.settling or order.ahead)
+    return (keys_done and not any(worker.is_running for worker in app.workers)
+            and (app._panel_timer is None or panels_followed(app))
+            and not app._detail_pending and not app.screen._callbacks and drawn(app))
+
+
+async def picture(pilot: Pilot, what: str, shows: Callable[[str], bool]) -> None:
+    """Until the screen `shows` what the picture is of (`what`), and stays so once everything
+    queued by then has been handled."""
+    app = pilot.app
+    assert isinstance(app, PolicyApp)
+    while True:
+        await until(lambda: still(app) and shows(screen_text(app)), what, shows=lambda: screen_text(app))
+        await pilot.pause()  # what the app had queued, handled
+        if still(app) and shows(screen_text(app)):
+            return
 
 
 def steady_cursors(app: PolicyApp) -> None:
@@ -58,11 +82,11 @@ def steady_cursors(app: PolicyApp) -> None:
 
 
 async def loaded(pilot: Pilot) -> None:
+    """The tools in the table, validated (the header says so), the first one's detail shown."""
     app = pilot.app
     assert isinstance(app, PolicyApp)
     await app.loaded.wait()
-    await until(lambda: app.report is not None, "the first validation")
-    await pilot.pause()
+    await picture(pilot, "the tools validated and the detail of the first", lambda _text: app.report is not None)
 
 
 async def on_tool(pilot: Pilot, name: str) -> None:
@@ -95,6 +119,7 @@ def test_help_screen(snap_compare) -> None:  # type: ignore[no-untyped-def]
         await loaded(pilot)
         await pilot.press("question_mark")
         await until(lambda: pilot.app.screen.id == "help", "the help screen")
+        await picture(pilot, "the help, to its last line", lambda text: "Esc closes this help" in text)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -106,10 +131,9 @@ def test_limits_editor_with_a_new_limit(snap_compare) -> None:  # type: ignore[n
         await on_tool(pilot, "manage_flow")
         await pilot.press("l")
         await until(lambda: pilot.app.screen.id == "limits-screen", "the limits editor")
-        await pilot.pause()
         await pilot.press("3", "0", "enter")
         steady_cursors(pilot.app)  # type: ignore[arg-type]
-        await pilot.pause()
+        await picture(pilot, "the limit of 30 a minute listed", lambda text: "1. 30/minute" in text)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -122,7 +146,9 @@ def test_conditions_editor(snap_compare) -> None:  # type: ignore[no-untyped-def
         await pilot.press("c")
         await until(lambda: type(pilot.app.screen).__name__ == "ConditionsScreen", "the conditions editor")
         steady_cursors(pilot.app)  # type: ignore[arg-type]
-        await pilot.pause()
+        await picture(pilot, "the conditions editor, its form and buttons",
+                      lambda text: "Conditions for manage_flow" in text and "pick a value" in text
+                      and "Apply [ctrl+s]" in text)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -144,8 +170,9 @@ def test_error_dialog_when_the_server_dies(snap_compare) -> None:  # type: ignor
     )
 
     async def run_before(pilot: Pilot) -> None:
-        await until(lambda: pilot.app.screen.id == "failure", "the failure dialog", timeout=30)
-        await pilot.pause()
+        await until(lambda: pilot.app.screen.id == "failure", "the failure dialog")
+        await picture(pilot, "the failure dialog with the server's stderr",
+                      lambda text: "KESTRA_BASE_URL must be set" in text and "Quit [q]" in text)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -164,10 +191,11 @@ def test_conditions_editor_editing_a_listed_condition(snap_compare) -> None:  # 
         await on_tool(pilot, "manage_flow")
         await pilot.press("c")
         await until(lambda: type(pilot.app.screen).__name__ == "ConditionsScreen", "the conditions editor")
-        await pilot.pause()
         await pilot.press("enter", "d", "e", "l", "enter", "enter", "ctrl+e", "enter")
         steady_cursors(pilot.app)  # type: ignore[arg-type]
-        await pilot.pause()
+        values = pilot.app.screen.query_one("#cond-choice", Select)
+        await picture(pilot, '"delete" picked and its list closed',
+                      lambda text: '"delete"' in text and not values.expanded)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -179,7 +207,8 @@ def test_filter_menu(snap_compare) -> None:  # type: ignore[no-untyped-def]
         await loaded(pilot)
         await pilot.press("f")
         await until(lambda: pilot.app.screen.id == "filter-screen", "the filter menu")
-        await pilot.pause()
+        await picture(pilot, "the filter menu, to its buttons",
+                      lambda text: "[ ] approve" in text and "Apply [ctrl+s]" in text)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -192,7 +221,8 @@ def test_export_dialog(snap_compare) -> None:  # type: ignore[no-untyped-def]
         await pilot.press("E")
         await until(lambda: pilot.app.screen.id == "export-screen", "the export dialog")
         steady_cursors(pilot.app)  # type: ignore[arg-type]
-        await pilot.pause()
+        await picture(pilot, "the export dialog, what carries over said",
+                      lambda text: "Everything carries over exactly." in text and "Write file [ctrl+s]" in text)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -213,7 +243,8 @@ def test_export_dialog_at_60x20(snap_compare) -> None:  # type: ignore[no-untype
         await pilot.press("E")
         await until(lambda: pilot.app.screen.id == "export-screen", "the export dialog")
         steady_cursors(pilot.app)  # type: ignore[arg-type]
-        await pilot.pause(0.3)
+        await picture(pilot, "both rules listed, the buttons in view",
+                      lambda text: "tools.change_taskrun_state.action" in text and "Write file [ctrl+s]" in text)
 
     assert snap_compare(app, terminal_size=(60, 20), run_before=run_before)
 
@@ -227,7 +258,9 @@ def test_unsaved_changes_dialog_at_60x20(snap_compare) -> None:  # type: ignore[
         await loaded(pilot)
         await pilot.press("a", "ctrl+q")
         await until(lambda: pilot.app.screen.id == "confirm-quit", "the unsaved-changes dialog")
-        await pilot.pause(0.3)
+        # The buttons stack once the dialog has measured them after its first frame.
+        await picture(pilot, "the three answers stacked, one per line",
+                      lambda text: any(line.strip(" │") == "Cancel [esc]" for line in text.splitlines()))
 
     assert snap_compare(app, terminal_size=(60, 20), run_before=run_before)
 
@@ -253,6 +286,14 @@ async def with_rules(pilot: Pilot) -> None:
     assert isinstance(app, PolicyApp) and app.state is not None
     state = app.state
     await pilot.press("a", "down", "d", "down", "r", "down", "h")
+    table = app.main.query_one(ToolTable)
+    first, second, third, fourth = (table.rows[i].name for i in table.view[:4])
+
+    def decided() -> bool:
+        document = state.policy.to_document()
+        return {first, second, third} <= set(document.get("tools") or {}) and fourth in document.get("hide", [])
+
+    await until(decided, "a, d and r on the first three tools, h on the fourth")
     state.edit_rule(
         "execute_flow", reason="runs flows in dev only",
         conditions={
@@ -263,9 +304,11 @@ async def with_rules(pilot: Pilot) -> None:
         allow=True,
     )
     app._changed(full=True)
-    await until(lambda: app.report is not None, "validation")
-    await pilot.pause(0.3)
     steady_cursors(app)
+    # The panels follow the edit 0.15 s after it (`still` waits for that timer to have run);
+    # the cursor is on manage_apps, hidden by the last key.
+    await picture(pilot, "every rule in the table, the detail of the hidden tool",
+                  lambda text: "Rule: hide" in text and "● unsaved" in text)
 
 
 @pytest.mark.parametrize("theme", THEMES)
@@ -282,7 +325,9 @@ def test_allow_by_default_dialog_in_three_themes(snap_compare, theme: str) -> No
         await with_rules(pilot)
         await pilot.press("D")
         await until(lambda: pilot.app.screen.id == "confirm-default", "the allow-by-default question")
-        await pilot.pause(0.2)
+        await picture(pilot, "the question, its list and its answers",
+                      lambda text: "Allow by default?" in text and "namespace_file_action" in text
+                      and "Keep deny [n]" in text)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -296,7 +341,10 @@ def test_filter_dialog_with_ticks_in_three_themes(snap_compare, theme: str) -> N
         await pilot.press("f")
         await until(lambda: pilot.app.screen.id == "filter-screen", "the filter dialog")
         await pilot.press("space", "down", "down", "space", "tab")
-        await pilot.pause(0.2)
+        categories = pilot.app.screen.query_one("#filter-categories", SelectionList)
+        await picture(pilot, "Destructive and Read ticked, the focus on the severities",
+                      lambda _text: sorted(categories.selected) == ["Destructive", "Read"]
+                      and pilot.app.focused is not None and pilot.app.focused.id == "filter-severities")
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 

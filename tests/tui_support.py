@@ -67,11 +67,15 @@ class PaletteSearches:
 def drawn(app: Any) -> bool:
     """Nothing on the screen waits to be laid out or painted again: what is read from it now
     stays until something new happens (a widget's refresh is taken up by the screen on its
-    next update, a frame later)."""
+    next update, a frame later). Widgets the screen does not show (those of a tab not chosen,
+    the Try panel's inputs say) are never painted, so they wait for good: a change that would
+    show one lays the screen out again, which counts."""
     screen = app.screen
     if screen._layout_required or screen._repaint_required or screen._dirty_widgets:
         return False
-    return not any(w._layout_required or w._repaint_required for w in screen.walk_children(with_self=False))
+    shown = screen._compositor.visible_widgets
+    return not any(w._layout_required or w._repaint_required
+                   for w in screen.walk_children(with_self=False) if w in shown)
 
 
 def panels_followed(app: Any) -> bool:
