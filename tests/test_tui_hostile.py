@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tui_support import until
 
 from policytui.toolinfo import ServerListing
 from policytui.tui import PolicyApp, make_app
@@ -64,17 +65,19 @@ def test_markup_and_escapes_are_shown_literally_in_a_fresh_process() -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
 
 
-async def _shown_with(app: Any, pilot: Any, shown: str, expected: str) -> str:
+def shows(app: Any, expected: str | list[str]) -> bool:
+    """Whether the screen shows `expected` (each of them) now; what it shows on the way is
+    checked for escape bytes too."""
+    text = screen_text(app)
+    assert_no_escape_bytes(text)
+    return all(shown in text for shown in ([expected] if isinstance(expected, str) else expected))
+
+
+async def _shown_with(app: Any, expected: str) -> str:
     """The screen once it shows `expected`: the detail pane follows the cursor a frame or more
     later on a busy machine. Every frame is checked for escape bytes on the way."""
-    for _ in range(50):
-        if expected in shown:
-            return shown
-        await pilot.pause(0.05)
-        shown = screen_text(app)
-        assert_no_escape_bytes(shown)
-    assert expected in shown
-    return shown
+    await until(lambda: shows(app, expected), f"{expected!r} on the screen", shows=lambda: screen_text(app))
+    return screen_text(app)
 
 
 async def test_markup_and_escapes_are_shown_literally(tmp_path: Path) -> None:
@@ -85,17 +88,11 @@ async def test_markup_and_escapes_are_shown_literally(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await app.loaded.wait()
         # The rows are drawn a frame or more after loading, and not all in one frame; on a busy
-        # machine (the whole suite on every core), many: up to 30 s for every one of them.
+        # machine (the whole suite on every core), many.
         expected = ["[bold red]x[/]",  # literal, not bold red "x"
                     "[link=https://evil.example]click[/link]", "esc␛[31mred␛[0m",
                     "[blink]evil␛[5m", "dup ×2"]
-        for _ in range(600):
-            await pilot.pause(0.05)
-            text = screen_text(app)
-            assert_no_escape_bytes(text)
-            if all(shown in text for shown in expected):
-                break
-        assert [shown for shown in expected if shown not in text] == [], text
+        await until(lambda: shows(app, expected), "every hostile name drawn literally", shows=lambda: screen_text(app))
         table = app.query_one(ToolTable)
 
         for index in range(len(table.view)):
@@ -105,12 +102,12 @@ async def test_markup_and_escapes_are_shown_literally(tmp_path: Path) -> None:
             assert_no_escape_bytes(shown)
             name = table.current_row.name
             if name == "esc\x1b[31mred\x1b[0m":
-                shown = await _shown_with(app, pilot, shown, "clear ␛[2J␛]0;pwned␇ title")
+                shown = await _shown_with(app, "clear ␛[2J␛]0;pwned␇ title")
                 detail = detail_text(app, name)
                 assert_no_escape_bytes(detail)
                 assert '"[red]go[/]", "\\u001b[2J"' in detail  # enum values from the schema, literal
             if name.startswith("osc"):
-                shown = await _shown_with(app, pilot, shown, "bidi \\u202eevil")
+                shown = await _shown_with(app, "bidi \\u202eevil")
             if name == "huge":
                 detail = detail_text(app, name)
                 assert "… (996,000 more characters not shown)" in detail
@@ -118,9 +115,12 @@ async def test_markup_and_escapes_are_shown_literally(tmp_path: Path) -> None:
         # Deciding on hostile names works and writes them verbatim (JSON escapes them).
         table.cursor = 1
         await pilot.press("a", "ctrl+s")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        written = json.loads((tmp_path / "policy.json").read_text())
+        # The save is a worker, started once ctrl+s has been handled: `pilot.press` may return
+        # before that on a busy machine, and there is no worker yet to wait for.
+        policy = tmp_path / "policy.json"
+        await until(lambda: policy.exists() and not app.state.dirty and not app.saves_in_flight,
+                    "the policy saved")
+        written = json.loads(policy.read_text())
         assert written["tools"] == {"esc\x1b[31mred\x1b[0m": {}}
 
 
@@ -129,18 +129,14 @@ async def test_hostile_dialogs_stay_literal(tmp_path: Path) -> None:
     app = make_app(policy_path=tmp_path / "policy.json", listing=listing)
     async with app.run_test(size=SIZE) as pilot:
         await app.loaded.wait()
-        await pilot.pause()
         app.query_one(ToolTable).cursor = 1
         await pilot.press("c")
-        await pilot.pause()
-        text = screen_text(app)
-        assert_no_escape_bytes(text)
-        assert "Conditions for esc␛[31mred␛[0m" in text
+        # A dialog opens a message or more after its key, its first opening later still.
+        await until(lambda: shows(app, "Conditions for esc␛[31mred␛[0m"), "the conditions dialog's title",
+                    shows=lambda: screen_text(app))
         await pilot.press("escape", "l")
-        await pilot.pause()
-        text = screen_text(app)
-        assert_no_escape_bytes(text)
-        assert "Limits for esc␛[31mred␛[0m" in text
+        await until(lambda: shows(app, "Limits for esc␛[31mred␛[0m"), "the limits dialog's title",
+                    shows=lambda: screen_text(app))
         # The suggested counter name keeps odd characters out.
         assert app.screen.query_one("#tool-counter").value == "esc__31mred__0m_rate"
 
@@ -160,27 +156,26 @@ async def test_ten_thousand_tools(tmp_path: Path) -> None:
     app = make_app(policy_path=path, listing=listing)
     async with app.run_test(size=SIZE) as pilot:
         await app.loaded.wait()
-        await pilot.pause()
         table = app.query_one(ToolTable)
         assert len(table.view) == 10_000
-        assert "10000 tools" in screen_text(app)
+        # Each key's effect is waited for: it comes a message or more after the key, and at
+        # 10,000 tools a loaded machine takes a while over each.
+        await until(lambda: "10000 tools" in screen_text(app), "the header's count", shows=lambda: screen_text(app))
         await pilot.press("end")
-        await pilot.pause()
-        assert table.current_row.name == "create_item_9999"
-        assert "create_item_9999" in screen_text(app)
+        await until(lambda: table.current_row.name == "create_item_9999", "the last tool selected")
+        await until(lambda: "create_item_9999" in screen_text(app), "the last tool drawn", shows=lambda: screen_text(app))
         # Filter to the delete tools, deny them all in one go, undo, redo.
         await pilot.press("slash", *"delete_", "enter")
-        await pilot.pause()
+        await until(lambda: app.focused is table and app.main.query_one("#filter").value == "delete_",
+                    "the filter `delete_` entered and the table focused")
         assert len(table.view) == 1429
         await pilot.press("b", "d")
-        await pilot.pause()
-        assert len(app.state.policy.tools) == 1429
+        await until(lambda: len(app.state.policy.tools or {}) == 1429, "the 1429 delete tools denied")
         await pilot.press("ctrl+z")
-        await pilot.pause()
-        assert app.state.policy.tools is None
+        await until(lambda: app.state.policy.tools is None, "the bulk edit undone")
         await pilot.press("ctrl+y", "ctrl+s")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        # The save is a worker, started once ctrl+s has been handled (see above).
+        await until(lambda: path.exists() and not app.state.dirty and not app.saves_in_flight, "the policy saved")
         written = json.loads(path.read_text())
         assert len(written["tools"]) == 1429
         assert len(written["x-policytui"]["fingerprints"]) == 10_000
