@@ -196,7 +196,7 @@ def test_a_terminal_closed_over_the_quit_question_ends_the_editor(
     terminal.keys("d")
     terminal.wait("the policy unsaved", lambda s: "unsaved" in s.splitlines()[0])
     terminal.keys("C-q")
-    time.sleep(0.05)  # "Unsaved changes" is being drawn: the most there is to write
+    terminal.wait("the question about unsaved changes", lambda s: "Unsaved changes" in s)
 
     closed = time.monotonic()
     terminal.tmux(close, *([] if close == "kill-server" else ["-t", "tui-e2e"]), check=False)
