@@ -78,3 +78,35 @@ def test_f5_and_ctrl_r_are_left_to_the_browser_to_reload(chromium: Any, tmp_path
     finally:
         code = served.stop()
     assert code == 130, "".join(served.stderr)
+
+
+def test_ctrl_v_pastes_what_the_browser_holds_into_the_filter(chromium: Any, tmp_path: Path) -> None:
+    """ctrl+v pastes in a browser. The terminal took it as a key, and the editor's inputs
+    pasted from the editor's own clipboard, empty unless the editor copied something: text
+    copied in another program or page went nowhere (ctrl+shift+v pasted it). Now the page
+    leaves ctrl+v to the browser, which pastes what it holds into the focused input."""
+    served = served_kestra(tmp_path)
+    try:
+        context = chromium.new_context(viewport=VIEWPORT)
+        page = context.new_page()
+        screen = BrowserScreen(page)
+        page.goto(served.url)
+        screen.wait("the editor", lambda s: "39 tools" in s and bool(table_row(s, "manage_apps")))
+        # Copied elsewhere: the page itself may write the clipboard once allowed to.
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.base)
+        page.evaluate("navigator.clipboard.writeText('search_')")
+        page.keyboard.press("/")
+        screen.wait("the filter box", lambda s: "filter tools by name" in s)
+        page.keyboard.press("Control+v")
+        text = screen.wait("the pasted name filtering the tools", lambda s: "(3 shown)" in s)
+        assert table_row(text, "search_flows") and not table_row(text, "manage_apps"), text
+        # Pasted on the table, text is no keys: "d" would deny a tool, and nothing changes.
+        page.keyboard.press("Enter")
+        page.evaluate("navigator.clipboard.writeText('d')")
+        page.keyboard.press("Control+v")
+        page.keyboard.press("s")  # a key behind it, dealt with after the paste
+        screen.wait("the sort behind the paste", lambda s: "Sorted by" in s)
+        assert "unsaved" not in screen.text(), screen.text()
+    finally:
+        code = served.stop()
+    assert code == 130, "".join(served.stderr)
