@@ -160,3 +160,24 @@ async def test_the_line_saying_where_edits_went_outlives_a_flood_before_it() -> 
                 await relay
         assert said[-1] == kept, said[-3:]
         assert len(said) < MAX_LINES * 2
+
+
+def test_a_page_whose_serve_was_killed_says_its_connection_was_lost(
+    chromium: Any, served: Served, tmp_path: Path
+) -> None:
+    """`kill -9` of serve (or serve crashing) closes the page's connection without a word:
+    the page says the connection was lost and what to do, where it said "The editor has
+    closed." as after ctrl+q. Its button stays: serve may still run."""
+    page = deny_manage_apps_unsaved(chromium, served)
+    served.process.kill()
+    served.process.wait(timeout=30)
+    page.wait_for_selector("body.-closed", timeout=20_000)
+    closed = page.locator(".closed-dialog")
+    assert closed.locator(".message").inner_text().split() == (
+        "The connection to policytui serve was lost. Any unsaved changes were kept in a file "
+        "beside the policy. If serve still runs, open the editor again; if not, start it "
+        "again and open the address it prints."
+    ).split()
+    assert closed.locator("button").inner_text() == "Open it again"
+    kept = json.loads(kept_file(tmp_path).read_text(encoding="utf-8"))
+    assert kept["tools"]["manage_apps"] == {"action": "deny"}
