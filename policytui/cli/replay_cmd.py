@@ -9,6 +9,7 @@ policy change on real traffic.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -124,7 +125,13 @@ def run(args: argparse.Namespace) -> int:
             f"policytui replay: the last line of {visible(args.recording)} was cut short and is left out.",
             file=sys.stderr,
         )
-    report = Replay(calls, against, args.against or "", pin=args.pin).run(draft)
+    try:
+        # A rate-limit denial the very same file made stays denied, whatever the counters held
+        # before the recording began (the audit record names the file by this digest).
+        draft_sha256 = hashlib.sha256(Path(args.policy).read_bytes()).hexdigest()
+    except OSError:
+        draft_sha256 = ""
+    report = Replay(calls, against, args.against or "", pin=args.pin).run(draft, draft_sha256)
     if args.json:
         # ASCII, as every --json output: a recorded tool name or argument may hold a bidi
         # override or line separator that would reach the terminal raw.

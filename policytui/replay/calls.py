@@ -13,6 +13,7 @@ a first line with no second (the gateway stopped while the server worked) is the
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -63,6 +64,11 @@ class RecordedCall:
     # The server the gateway stood in front of (`server` in the audit record), "" when not said:
     # an audit log a state folder's gateways share holds the calls of every server among them.
     server: str = ""
+    # The SHA-256 of the policy file that decided it (`policy_sha256`), "" when not said.
+    policy_sha256: str = ""
+    # For a call a rate limit denied: the limit's maximum and window as the reason states them
+    # ("rate limit 3 per hour reached"), else None.
+    limit: tuple[int, str] | None = None
 
     @property
     def recorded_outcome(self) -> str:
@@ -136,6 +142,10 @@ _FAULT_RULES = ("policy_file", "audit")
 # server's tools were listed for pinning (`policytui.gateway.enforcer.CANCELLED_IN_PINNING`).
 _CANCELLED_IN_PINNING = "cancelled while the server's tools were listed for pinning"
 
+# The reason the gateway records for a call a full rate limit denied
+# (`policytui.decision.decide.rate_limit_denial`).
+_LIMIT_REASON = re.compile(r"rate limit ([0-9]{1,18}) per (minute|hour|day) reached")
+
 # The `upstream` of an audit line written just before a call was sent (see the module's doc).
 SENT = "sent"
 
@@ -184,6 +194,12 @@ def _call(record: Any, line: int) -> RecordedCall | None:
         decision = "allowed"
     upstream = record.get("upstream")
     server = record.get("server")
+    sha = record.get("policy_sha256")
+    limit = None
+    if decision == "denied" and isinstance(reason, str):
+        stated = _LIMIT_REASON.match(reason)
+        if stated:
+            limit = (int(stated.group(1)), stated.group(2))
     return RecordedCall(
         line=line,
         time=str(time_text),
@@ -206,6 +222,8 @@ def _call(record: Any, line: int) -> RecordedCall | None:
         undecided=decision == "denied" and reason == _CANCELLED_IN_PINNING,
         refunded=refunded,
         server=server if isinstance(server, str) else "",
+        policy_sha256=sha if isinstance(sha, str) else "",
+        limit=limit,
     )
 
 

@@ -21,7 +21,7 @@ from policytui.decision import Approval, Decision, Outcome, decide
 from policytui.decision.decide import rate_limit_denial
 from policytui.gateway.pins import PIN_RULE, approved_fingerprints, pinning_on, unapproved
 from policytui.gateway.store.memory import MemoryStore
-from policytui.policy.model import Condition, Policy
+from policytui.policy.model import Condition, Limit, Policy
 from policytui.redaction import REDACTED, is_redacted, redact_arguments
 from policytui.replay.calls import Calls, RecordedCall
 
@@ -105,6 +105,11 @@ class ReplayReport:
     unlisted: int = 0
     # Calls their client cancelled before the gateway decided them.
     undecided: int = 0
+    # Calls a rate limit denied whose window had been used before the recording began (or by
+    # another gateway sharing the counters): the draft's counters, simulated from the recording
+    # alone, have room for them, but its limit is the recorded one or stricter, so the draft
+    # would deny them too. Unchanged, and counted apart.
+    limit_state: int = 0
 
     @property
     def passed(self) -> bool:
@@ -135,6 +140,7 @@ class ReplayReport:
             "fault_not_compared": self.fault,
             "unlisted_not_compared": self.unlisted,
             "cancelled_not_compared": self.undecided,
+            "limit_state_not_in_recording": self.limit_state,
             "passed": self.passed,
             "changes": [change.to_json() for change in self.changes],
         }
@@ -265,6 +271,49 @@ class _Decider:
         return decision
 
 
+# Windows by length: a longer window holds every shorter one it overlaps (they are UTC-aligned).
+_WINDOW_ORDER = {"minute": 0, "hour": 1, "day": 2}
+
+
+def _draft_limit(policy: Policy, tool: str, rule: str) -> Limit | None:
+    """The draft's limit at the recorded rule path (`tools.X.limits[i]`, `all_tools.limits[i]`)."""
+    head, _, index = rule.rpartition(".limits[")
+    if not index.endswith("]") or not index[:-1].isdigit():
+        return None
+    position = int(index[:-1])
+    if head == "all_tools":
+        limits = policy.all_tools.limits if policy.all_tools else None
+    elif head == f"tools.{tool}":
+        found = policy.rule(tool)
+        limits = found.limits if found is not None else None
+    else:
+        return None
+    return limits[position] if limits and position < len(limits) else None
+
+
+def _limit_state_not_recorded(call: RecordedCall, draft: Policy, draft_sha256: str) -> bool:
+    """Would the draft have denied this recorded rate-limit denial too, whatever its counters
+    held when the recording began?
+
+    The recording cannot say how many calls the window had counted before its first line, so a
+    draft's counters simulated from it have room the live counters did not. The denial stands
+    when the draft is the very policy that made it (its file's SHA-256 is the recorded one), or
+    when the draft keeps a limit at the same place that counts every caller's calls (`global`),
+    in the same or a longer window, with the same or a lower maximum. A narrower scope may count
+    fewer calls than the live one did, so such a denial stays reported as newly allowed: replay
+    never calls a looser limit unchanged."""
+    if call.limit is None:
+        return False
+    limit = _draft_limit(draft, call.tool, call.rule)
+    if limit is None:
+        return False
+    if draft_sha256 and call.policy_sha256 == draft_sha256:
+        return True
+    recorded_max, recorded_window = call.limit
+    return (limit.effective_scope == "global" and limit.max <= recorded_max
+            and _WINDOW_ORDER[limit.window] >= _WINDOW_ORDER[recorded_window])
+
+
 def _kind(before: Verdict, after: Verdict) -> str | None:
     b, a = before.outcome, after.outcome
     if a == "unknown" or b == "unknown":
@@ -285,6 +334,7 @@ class Replay:
         self.calls = calls
         # Decide as `gateway --pin` does, whatever the policies say.
         self.pin = pin
+        self.against = against
         self.against_name = against_name if against is not None else "recorded decisions"
         if against is None:
             self.baseline = [_recorded(call) for call in calls.calls]
@@ -292,13 +342,16 @@ class Replay:
             decider = _Decider(against, pin=pin)
             self.baseline = [decider.decide(call) for call in calls.calls]
 
-    def run(self, draft: Policy) -> ReplayReport:
+    def run(self, draft: Policy, draft_sha256: str = "") -> ReplayReport:
+        """Decide the calls under `draft`; `draft_sha256` is the SHA-256 of its file when the
+        draft is a file as saved (a call the same file denied for a rate limit stays denied)."""
         decider = _Decider(draft, pin=self.pin)
         decision_of = decider.decision
         report = ReplayReport(len(self.calls.calls), self.against_name, with_arguments=self.calls.with_arguments)
         groups: dict[tuple[str, str], Change] = {}
         outcomes: Counter[str] = Counter()
         allowed, held = Outcome.ALLOWED, Outcome.NEEDS_APPROVAL
+        recorded = self.against is None
         for call, before in zip(self.calls.calls, self.baseline):
             if call.drift or call.outage or call.fault or call.unlisted or call.undecided:
                 if call.drift:
@@ -329,6 +382,14 @@ class Replay:
                 outcomes[after.outcome] += 1
                 if after.outcome == before.outcome:
                     continue
+            if (recorded and before.outcome == "rate_limited" and after.outcome == "allowed"
+                    and _limit_state_not_recorded(call, draft, draft_sha256)):
+                report.limit_state += 1
+                outcomes["allowed"] -= 1
+                if not outcomes["allowed"]:
+                    del outcomes["allowed"]
+                outcomes["rate_limited"] += 1
+                continue
             if (before.outcome == "held" and after.outcome in _DENIALS
                     and call.approval in _ENDED_IN_A_DENIAL):
                 continue  # it was denied in the end then too: nothing new for the agent
@@ -352,6 +413,7 @@ class Replay:
         return report
 
 
-def replay(calls: Calls, draft: Policy, against: Policy | None = None, against_name: str = "") -> ReplayReport:
+def replay(calls: Calls, draft: Policy, against: Policy | None = None, against_name: str = "",
+           draft_sha256: str = "") -> ReplayReport:
     """Decide every recorded call under `draft` and report what changes."""
-    return Replay(calls, against, against_name).run(draft)
+    return Replay(calls, against, against_name).run(draft, draft_sha256)

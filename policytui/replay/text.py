@@ -31,6 +31,12 @@ def summary_line(report: ReplayReport) -> str:
     return shown or "no call changes"
 
 
+def limit_state_line(report: ReplayReport) -> str:
+    """What replay says of rate-limit denials it keeps though the recording does not show why."""
+    return (f"Unchanged: {report.limit_state} denied by a rate limit whose window was used before the "
+            "recording began (limit state not in the recording); the draft's limit is the same or stricter.")
+
+
 def _calls(count: int) -> str:
     return f"{count} call that was" if count == 1 else f"{count} calls that were"
 
@@ -58,6 +64,8 @@ def render(report: ReplayReport, draft_name: str) -> str:
         lines.append(f"Not compared: {report.undecided} cancelled by their client before they were decided.")
     if report.unlisted:
         lines.append(f"Not compared: {report.unlisted} denied because the server does not list their tool.")
+    if report.limit_state:
+        lines.append(limit_state_line(report))
     lines.append(f"Changes: {summary_line(report)}.")
     if report.changes:
         tool_width = min(max(len("tool"), *(len(visible(c.tool)) for c in report.changes)), 40)

@@ -41,7 +41,7 @@ def render_replay(
 ) -> RenderableType:
     """The replay summary as the panel shows it; `note` says which calls were replayed."""
     from policytui.replay.engine import CHANGE_TITLES
-    from policytui.replay.text import example_text, summary_line
+    from policytui.replay.text import example_text, limit_state_line, summary_line
 
     cut_note = Text(
         f"The last line of {one_line(source, 60)} was cut short and is left out.", style="dim"
@@ -62,6 +62,8 @@ def render_replay(
         lines.append(Text(visible(note), style="dim"))
     if cut_short:
         lines.append(cut_note)
+    if report.limit_state:
+        lines.append(Text(limit_state_line(report), style="dim"))
     if not report.with_arguments:
         lines.append(Text("Arguments were not recorded: decisions that need them are unknown.", style="dim"))
     if report.changes:
@@ -153,7 +155,12 @@ class ReplayPins(EditorBase):
         collecting = gc.isenabled()
         gc.disable()
         try:
-            report = self.replay.run(self.state.policy)
+            # As saved, the policy is the file a gateway may have recorded under: a rate-limit
+            # denial that file made stays denied (see `Replay.run`).
+            state = self.state
+            stamp = state.saved_stamp
+            saved_sha256 = "" if state.dirty or stamp is None else getattr(stamp, "sha256", "")
+            report = self.replay.run(state.policy, saved_sha256)
         finally:
             if collecting:
                 gc.enable()
