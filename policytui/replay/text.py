@@ -31,10 +31,25 @@ def summary_line(report: ReplayReport) -> str:
     return shown or "no call changes"
 
 
-def limit_state_line(report: ReplayReport) -> str:
-    """What replay says of rate-limit denials it keeps though the recording does not show why."""
-    return (f"Unchanged: {report.limit_state} denied by a rate limit whose window was used before the "
-            "recording began (limit state not in the recording); the draft's limit is the same or stricter.")
+def notes(report: ReplayReport) -> list[str]:
+    """The calls not compared, and those kept unchanged, one sentence per kind: the command and
+    the editor's Replay tab both say them, so their numbers add up the same way."""
+    lines: list[str] = []
+    if report.drift:
+        lines.append(f"Not compared: {report.drift} denied because their tool had changed since it was approved.")
+    if report.outage:
+        lines.append(f"Not compared: {report.outage} denied because the gateway's rate-limit state was unavailable.")
+    if report.fault:
+        lines.append(f"Not compared: {report.fault} denied because the gateway's policy file was invalid or missing, "
+                     "or its audit log could not be written.")
+    if report.undecided:
+        lines.append(f"Not compared: {report.undecided} cancelled by their client before they were decided.")
+    if report.unlisted:
+        lines.append(f"Not compared: {report.unlisted} denied because the server does not list their tool.")
+    if report.limit_state:
+        lines.append(f"Unchanged: {report.limit_state} denied by a rate limit whose window was used before the "
+                     "recording began (limit state not in the recording); the draft's limit is the same or stricter.")
+    return lines
 
 
 def _calls(count: int) -> str:
@@ -53,19 +68,7 @@ def render(report: ReplayReport, draft_name: str) -> str:
     ]
     if not report.with_arguments:
         lines.append("Arguments were not recorded (an audit log): decisions that depend on them are unknown.")
-    if report.drift:
-        lines.append(f"Not compared: {report.drift} denied because their tool had changed since it was approved.")
-    if report.outage:
-        lines.append(f"Not compared: {report.outage} denied because the gateway's rate-limit state was unavailable.")
-    if report.fault:
-        lines.append(f"Not compared: {report.fault} denied because the gateway's policy file was invalid or missing, "
-                     "or its audit log could not be written.")
-    if report.undecided:
-        lines.append(f"Not compared: {report.undecided} cancelled by their client before they were decided.")
-    if report.unlisted:
-        lines.append(f"Not compared: {report.unlisted} denied because the server does not list their tool.")
-    if report.limit_state:
-        lines.append(limit_state_line(report))
+    lines.extend(notes(report))
     lines.append(f"Changes: {summary_line(report)}.")
     if report.changes:
         tool_width = min(max(len("tool"), *(len(visible(c.tool)) for c in report.changes)), 40)

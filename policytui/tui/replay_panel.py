@@ -41,7 +41,7 @@ def render_replay(
 ) -> RenderableType:
     """The replay summary as the panel shows it; `note` says which calls were replayed."""
     from policytui.replay.engine import CHANGE_TITLES
-    from policytui.replay.text import example_text, limit_state_line, summary_line
+    from policytui.replay.text import example_text, notes, summary_line
 
     cut_note = Text(
         f"The last line of {one_line(source, 60)} was cut short and is left out.", style="dim"
@@ -62,8 +62,7 @@ def render_replay(
         lines.append(Text(visible(note), style="dim"))
     if cut_short:
         lines.append(cut_note)
-    if report.limit_state:
-        lines.append(Text(limit_state_line(report), style="dim"))
+    lines.extend(Text(visible(line), style="dim") for line in notes(report))
     if not report.with_arguments:
         lines.append(Text("Arguments were not recorded: decisions that need them are unknown.", style="dim"))
     if report.changes:
