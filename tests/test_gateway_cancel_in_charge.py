@@ -192,9 +192,12 @@ async def test_a_call_cancelled_while_redis_charges_it_is_audited_never_sent_and
     assert lines[0] == first[0]  # one line for the cancelled call, never another
     assert flows_used(redis) == [1]
 
-    # A replay of the audit log under the same policy finds nothing changed: the cancelled
-    # call was the policy's "allowed", and cost nothing, so the third is still the one limited.
-    report = replay(load_calls(tmp_path / "audit.jsonl"), Policy.from_document(POLICY))
+    # A replay of the audit log under the same policy (the very file, by its SHA-256, so the
+    # day's count before the log began was kept under the same limit) finds nothing changed:
+    # the cancelled call was the policy's "allowed", and cost nothing, so the third is still
+    # the one limited.
+    same_file = hashlib.sha256((tmp_path / "policy.json").read_bytes()).hexdigest()
+    report = replay(load_calls(tmp_path / "audit.jsonl"), Policy.from_document(POLICY), draft_sha256=same_file)
     assert report.total == 3 and report.changes == [] and report.passed
 
 

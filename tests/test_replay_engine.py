@@ -22,6 +22,10 @@ from policytui.replay import parse_calls, replay
 SECRET = "ghp_averyrealtokenvalue123"
 
 
+# The SHA-256 of a policy file, as the gateway records it in every audit line (`policy_sha256`).
+SAME = "5" * 64
+
+
 def _line(tool: str, time: str, args: dict[str, Any] | None = None, **extra: Any) -> str:
     record: dict[str, Any] = {
         "time": time,
@@ -76,13 +80,17 @@ def test_counters_follow_recorded_times_and_utc_windows() -> None:
     calls = parse_calls(text + "\n")
     draft = _policy({"default": "allow", "tools": {"w": {"limits": [{"counter": "w", "window": "minute", "max": 2}]}}})
     report = replay(calls, draft)
-    assert [(c.kind, c.count, c.first.line) for c in report.changes] == [("rate_limited", 1, 3)]
+    # The first minute was under way when the recording began: what it had counted before is
+    # not in the recording, so the two calls it lets through may not fit a limit the recorded
+    # policy did not have. The next minute began within the recording.
+    assert [(c.kind, c.count, c.first.line) for c in report.changes] == [("rate_limited", 1, 3), ("limit_unknown", 2, 1)]
+    assert report.allowed_now_limit_unknown == 2
     assert report.exit_code == 1
 
 
 def test_failed_upstream_calls_are_refunded_and_held_calls_use_the_recorded_answer() -> None:
-    lines = [
-        _line("w", "2026-12-01T10:00:01.000Z", {}, upstream="error"),  # refunded
+    lines = [  # from the start of the hour: the window's count is all in the recording
+        _line("w", "2026-12-01T10:00:00.000Z", {}, upstream="error"),  # refunded
         _line("w", "2026-12-01T10:00:02.000Z", {}, upstream="ok"),
         _line("w", "2026-12-01T10:00:03.000Z", {}, upstream="ok"),
     ]
@@ -90,7 +98,7 @@ def test_failed_upstream_calls_are_refunded_and_held_calls_use_the_recorded_answ
     assert replay(parse_calls("\n".join(lines)), draft).changes == []
 
     held = [
-        _line("h", "2026-12-01T10:00:01.000Z", {}, approval="rejected", decision="denied"),
+        _line("h", "2026-12-01T10:00:00.000Z", {}, approval="rejected", decision="denied"),
         _line("h", "2026-12-01T10:00:02.000Z", {}, approval="approved"),
         _line("h", "2026-12-01T10:00:03.000Z", {}),
     ]
@@ -183,12 +191,14 @@ def test_a_call_its_client_cancelled_while_it_was_charged_was_allowed_and_cost_n
     changes, and the call after it still fits the limit of one."""
     limited = _policy({"default": "allow", "tools": {"t": {
         "limits": [{"counter": "t", "window": "day", "max": 1, "scope": "global"}]}}})
-    plain = json.loads(_line("t", "2026-12-01T10:00:01.000Z", decision="denied", rule="tools.t"))
+    # Recorded under that very policy (its file's SHA-256): the day's earlier calls, not in the
+    # recording, were counted under the same limit.
+    plain = json.loads(_line("t", "2026-12-01T10:00:01.000Z", decision="denied", rule="tools.t", policy_sha256=SAME))
     plain["reason"] = CANCELLED_IN_CHARGE  # the gateway's own words for it
-    after = _line("t", "2026-12-01T10:00:02.000Z", rule="tools.t", upstream="ok")
+    after = _line("t", "2026-12-01T10:00:02.000Z", rule="tools.t", upstream="ok", policy_sha256=SAME)
     calls = parse_calls(json.dumps(plain) + "\n" + after)
     assert [(c.recorded_outcome, c.refunded) for c in calls.calls] == [("allowed", True), ("allowed", False)]
-    report = replay(calls, limited)
+    report = replay(calls, limited, draft_sha256=SAME)
     assert report.changes == [] and report.passed and report.outcomes == {"allowed": 2}
     # Under a draft that denies the tool it is an allowed call now denied, as a sent one is.
     stricter = replay(calls, _policy({"default": "allow", "tools": {"t": {"action": "deny"}}}))
@@ -197,27 +207,28 @@ def test_a_call_its_client_cancelled_while_it_was_charged_was_allowed_and_cost_n
     held = _policy({"default": "allow", "tools": {"t": {"action": "require_approval",
                     "limits": [{"counter": "t", "window": "day", "max": 1, "scope": "global"}]}}})
     approved = {**plain, "rule": "tools.t.action", "approval": "approved", "approval_via": "queue"}
-    then = _line("t", "2026-12-01T10:00:02.000Z", rule="tools.t.action", upstream="ok", approval="approved")
+    then = _line("t", "2026-12-01T10:00:02.000Z", rule="tools.t.action", upstream="ok", approval="approved",
+                 policy_sha256=SAME)
     calls = parse_calls(json.dumps(approved) + "\n" + then)
     assert [c.recorded_outcome for c in calls.calls] == ["held", "held"]
-    assert replay(calls, held).changes == []
+    assert replay(calls, held, draft_sha256=SAME).changes == []
 
 
 def test_calls_the_gateway_did_not_send_because_it_was_stopping_read_as_what_the_policy_decided() -> None:
     """A held call withdrawn as the gateway stopped was held; a call let through but not sent
     as it stopped was allowed, its charge given back: under the same policy nothing changes."""
     held = json.loads(_line("h", "2026-12-01T10:00:01.000Z", decision="denied", rule="tools.h.action",
-                            approval="cancelled"))
+                            approval="cancelled", policy_sha256=SAME))
     held["reason"] = STOPPED_IN_APPROVAL  # the gateway's own words for it
-    unsent = json.loads(_line("t", "2026-12-01T10:00:02.000Z", decision="denied", rule="tools.t"))
+    unsent = json.loads(_line("t", "2026-12-01T10:00:02.000Z", decision="denied", rule="tools.t", policy_sha256=SAME))
     unsent["reason"] = STOPPED_BEFORE_SENDING
-    after = _line("t", "2026-12-01T10:00:03.000Z", rule="tools.t", upstream="ok")
+    after = _line("t", "2026-12-01T10:00:03.000Z", rule="tools.t", upstream="ok", policy_sha256=SAME)
     calls = parse_calls("\n".join([json.dumps(held), json.dumps(unsent), after]))
     assert [(c.recorded_outcome, c.refunded) for c in calls.calls] == [
         ("held", False), ("allowed", True), ("allowed", False)]
     same = _policy({"default": "allow", "tools": {"h": {"action": "require_approval"}, "t": {
         "limits": [{"counter": "t", "window": "day", "max": 1, "scope": "global"}]}}})
-    report = replay(calls, same)
+    report = replay(calls, same, draft_sha256=SAME)
     assert report.changes == [] and report.passed
 
 

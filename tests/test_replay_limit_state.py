@@ -109,3 +109,46 @@ def test_denials_from_before_the_recording_are_unchanged_under_the_same_policy(
     assert "PASS" in flat and "no call changes" in flat, screen
     assert "Unchanged: 2 denied by a rate limit whose window was used before the recording" in flat, screen
     assert "newly allowed" not in flat, screen
+
+
+def test_a_stricter_limit_is_never_passed_on_a_window_the_recording_began_in(
+        tmp_path: Path, test_servers: Path, terminal: Any) -> None:
+    """Six calls, then a restart with a new recording and three more, all under a limit of ten
+    an hour: a draft's limit of five would have denied the three, but the recording alone
+    shows three calls in the hour. Replay must not pass that draft."""
+    server = test_servers / "everything" / "node_modules" / ".bin" / "mcp-server-everything"
+    if not server.exists():
+        pytest.skip(f"everything server is not installed at {server} (run tests/servers/install.sh)")
+    live = _limited(tmp_path, "live.json", {"counter": "echoes", "window": "hour", "max": 10})
+    assert _calls(tmp_path, live, "first.jsonl", 6, server) == [False] * 6
+    assert _calls(tmp_path, live, "second.jsonl", 3, server) == [False] * 3
+    second = str(tmp_path / "second.jsonl")
+    stricter = _limited(tmp_path, "stricter.json", {"counter": "echoes", "window": "hour", "max": 5})
+
+    done = replay(second, "--policy", str(stricter), "--json")
+    assert done.returncode == 1, done.stdout
+    report = json.loads(done.stdout)
+    assert report["passed"] is False
+    assert report["allowed_now_limit_unknown"] == 3
+    assert [(c["tool"], c["change"], c["calls"]) for c in report["changes"]] == [("echo", "limit_unknown", 3)]
+    text = replay(second, "--policy", str(stricter))
+    assert "Failed: 3 calls that were allowed may be denied by a limit whose window was under way" in text.stdout
+    assert "give --against the policy the recording was made under" in text.stdout
+    # Against the policy in force it is stricter still: no --against makes it pass.
+    assert replay(second, "--policy", str(stricter), "--against", str(live)).returncode == 1
+
+    # The very policy in force passes; a looser one passes once replay knows the one in force.
+    assert replay(second, "--policy", str(live)).returncode == 0
+    looser = _limited(tmp_path, "looser.json", {"counter": "echoes", "window": "hour", "max": 20})
+    assert replay(second, "--policy", str(looser)).returncode == 1
+    known = replay(second, "--policy", str(looser), "--against", str(live), "--json")
+    assert known.returncode == 0 and json.loads(known.stdout)["changed"]["limit_unknown"] == 0
+
+    # The editor's Replay tab: the stricter draft fails there too.
+    terminal.start([str(POLICYTUI), "connect", "--policy", str(stricter), "--replay", second, "--", str(server)],
+                   cwd=tmp_path, size=(150, 30))
+    terminal.wait("the tools in the table", lambda s: "echo" in s and "tools" in s, timeout=60)
+    terminal.keys("6")
+    screen = terminal.wait("the replay summary", lambda s: "recorded calls from second.jsonl" in s, timeout=30)
+    panel = " ".join(" ".join(line.split("│", 1)[1].split()) for line in screen.splitlines() if "│" in line)
+    assert "FAIL" in panel and "unknown: limit count before the recording 3" in panel, screen

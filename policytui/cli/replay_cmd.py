@@ -65,6 +65,13 @@ def _policy(path: str, what: str) -> tuple[Any, str | None]:
     return loaded.policy, None
 
 
+def _sha256(path: str) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
 @never_traceback("replay")
 def run(args: argparse.Namespace) -> int:
     from policytui.policy.display import visible
@@ -125,13 +132,12 @@ def run(args: argparse.Namespace) -> int:
             f"policytui replay: the last line of {visible(args.recording)} was cut short and is left out.",
             file=sys.stderr,
         )
-    try:
-        # A rate-limit denial the very same file made stays denied, whatever the counters held
-        # before the recording began (the audit record names the file by this digest).
-        draft_sha256 = hashlib.sha256(Path(args.policy).read_bytes()).hexdigest()
-    except OSError:
-        draft_sha256 = ""
-    report = Replay(calls, against, args.against or "", pin=args.pin).run(draft, draft_sha256)
+    # The audit record names the policy file that decided each call by its SHA-256: a draft or
+    # --against that is that file tells what its limits' windows had counted before the
+    # recording began was counted under the same limits.
+    draft_sha256, against_sha256 = _sha256(args.policy), _sha256(args.against) if args.against else ""
+    report = Replay(calls, against, args.against or "", pin=args.pin, against_sha256=against_sha256).run(
+        draft, draft_sha256)
     if args.json:
         # ASCII, as every --json output: a recorded tool name or argument may hold a bidi
         # override or line separator that would reach the terminal raw.

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policytui.decision import Approval, Decision, Outcome, decide
+from policytui.decision.counters import Budget
 from policytui.decision.decide import rate_limit_denial
 from policytui.gateway.pins import PIN_RULE, approved_fingerprints, pinning_on, unapproved
 from policytui.gateway.store.memory import MemoryStore
@@ -26,14 +27,17 @@ from policytui.redaction import REDACTED, is_redacted, redact_arguments
 from policytui.replay.calls import Calls, RecordedCall
 
 # The kinds of change, in the order they are reported.
-CHANGE_KINDS = ("newly_denied", "rate_limited", "newly_held", "newly_allowed", "unknown")
+CHANGE_KINDS = ("newly_denied", "rate_limited", "newly_held", "newly_allowed", "unknown", "limit_unknown")
 CHANGE_TITLES = {
     "newly_denied": "newly denied",
     "rate_limited": "rate-limited",
     "newly_held": "newly held for approval",
     "newly_allowed": "newly allowed",
     "unknown": "unknown: arguments not recorded or redacted",
+    "limit_unknown": "unknown: limit count before the recording",
 }
+# What a replay compares with when no --against is given.
+RECORDED = "recorded decisions"
 # Upstream outcomes after which the gateway gives the charge back (enforcer.REFUND_ON).
 _REFUNDED = frozenset({"error", "unavailable"})
 _DENIALS = frozenset({"denied", "rate_limited"})
@@ -51,6 +55,10 @@ class Verdict:
 
 
 UNKNOWN = Verdict("unknown", "", "arguments not recorded or redacted")
+# Said of a call the draft lets through a limit whose window was under way when the recording
+# began: what that window had counted before is not in the recording.
+LIMIT_UNKNOWN_REASON = ("its limit's window was under way when the recording began, and what it had counted "
+                        "before is not in the recording")
 
 
 @dataclass
@@ -93,6 +101,9 @@ class ReplayReport:
     # Calls that were allowed and are now denied or cannot be decided: the gate fails.
     allowed_now_denied: int = 0
     allowed_now_unknown: int = 0
+    # Calls that were allowed and that the draft lets through a limit whose count before the
+    # recording began is not known: a stricter limit may deny them, so the gate fails.
+    allowed_now_limit_unknown: int = 0
     with_arguments: bool = True
     # Calls the gateway denied because their tool had drifted (pinning): they say nothing
     # about a policy's rules, so they are not compared.
@@ -114,7 +125,7 @@ class ReplayReport:
     @property
     def passed(self) -> bool:
         """Nothing that was allowed becomes denied (or undecidable, which fails closed)."""
-        return self.allowed_now_denied == 0 and self.allowed_now_unknown == 0
+        return self.allowed_now_denied == 0 and self.allowed_now_unknown == 0 and self.allowed_now_limit_unknown == 0
 
     @property
     def exit_code(self) -> int:
@@ -135,6 +146,7 @@ class ReplayReport:
             "outcomes": dict(sorted(self.outcomes.items())),
             "allowed_now_denied": self.allowed_now_denied,
             "allowed_now_unknown": self.allowed_now_unknown,
+            "allowed_now_limit_unknown": self.allowed_now_limit_unknown,
             "drift_not_compared": self.drift,
             "outage_not_compared": self.outage,
             "fault_not_compared": self.fault,
@@ -184,8 +196,17 @@ def _touches_unrecorded(args: dict[str, Any], path: str) -> bool:
 class _Decider:
     """One policy's decisions over a sequence of calls, with its own simulated counters."""
 
-    def __init__(self, policy: Policy, *, pin: bool = False) -> None:
+    def __init__(self, policy: Policy, *, pin: bool = False, began: float = float("-inf"),
+                 recorded_under: dict[str, Policy] | None = None) -> None:
         self.policy = policy
+        # When the recording began (its first call), and the policies known to have made its
+        # calls, by the SHA-256 of their file (`policy_sha256`).
+        self._began = began
+        self._recorded_under = recorded_under or {}
+        # Whether the last call let through charged a limit whose count before the recording
+        # began is unknown (see `_unknown_before`).
+        self.limit_unknown = False
+        self._not_stricter: dict[tuple[str, str, str], bool] = {}
         # Pinning (the policy's `x-policytui.pin`, or `gateway --pin`): a call to a tool the
         # policy approves no definition of is denied before any rule is read, as the gateway
         # denies it. Whether an approved tool's live definition still matches is not in a
@@ -251,6 +272,7 @@ class _Decider:
             if args is None or any(_touches_unrecorded(args, c.path) for c in conditions):
                 return None
         self._at = call.at
+        self.limit_unknown = False
         policy = self.policy
         decision = decide(policy, call.tool, args, None, caller=call.caller, now=call.at)
         charged = decision
@@ -266,9 +288,38 @@ class _Decider:
                 if decision.allowed:  # a held call stays held: its limits came after the human
                     budget = charged.budgets[reservation.denied]
                     decision = rate_limit_denial(budget.max, budget.key.window, budget.rule, reservation.now)
-            elif call.upstream in _REFUNDED or call.refunded:
-                self.store.refund(reservation)  # the call never reached the tool
+            else:
+                if decision.allowed:
+                    self.limit_unknown = self._unknown_before(call, charged.budgets)
+                if call.upstream in _REFUNDED or call.refunded:
+                    self.store.refund(reservation)  # the call never reached the tool
         return decision
+
+    def _unknown_before(self, call: RecordedCall, budgets: tuple[Budget, ...]) -> bool:
+        """Does letting the call through rest on a count the recording does not hold?
+
+        A window under way when the recording began had counted calls the recording does not
+        show (the gateway restarted mid-window, or other gateways share its counters), so the
+        simulated counters are a lower bound there: a draft's limit that is stricter than the
+        one in force may have been full already. Certain only for a session's counter (it
+        starts with its session, within the recording) and a limit that is no stricter than
+        the one in force, known when the file that made the call is at hand (the draft itself,
+        `--against`, or the editor's policy as saved)."""
+        for budget in budgets:
+            key = budget.key
+            if key.scope == "session" or key.window_start >= self._began:
+                continue
+            live = self._recorded_under.get(call.policy_sha256) if call.policy_sha256 else None
+            if live is None or not self._no_stricter(live, call.policy_sha256, call.tool, budget.rule):
+                return True
+        return False
+
+    def _no_stricter(self, live: Policy, sha: str, tool: str, rule: str) -> bool:
+        cached = self._not_stricter.get((sha, tool, rule))
+        if cached is None:
+            cached = _no_stricter(self.policy, live, tool, rule)
+            self._not_stricter[(sha, tool, rule)] = cached
+        return cached
 
 
 # Windows by length: a longer window holds every shorter one it overlaps (they are UTC-aligned).
@@ -289,6 +340,26 @@ def _draft_limit(policy: Policy, tool: str, rule: str) -> Limit | None:
     else:
         return None
     return limits[position] if limits and position < len(limits) else None
+
+
+def _counted_by(policy: Policy, counter: str) -> set[str]:
+    """Whose calls a counter counts: the tools with a limit naming it, and "*" for all_tools."""
+    found = {"*"} if policy.all_tools and any(lim.counter == counter for lim in policy.all_tools.limits or []) else set()
+    for name, rule in (policy.tools or {}).items():
+        if any(lim.counter == counter for lim in rule.limits or []):
+            found.add(name)
+    return found
+
+
+def _no_stricter(draft: Policy, live: Policy, tool: str, rule: str) -> bool:
+    """Is the draft's limit at `rule` the live one or looser: the same counter, scope and window,
+    the same or a higher maximum, and a counter that counts no calls the live one did not?"""
+    mine, theirs = _draft_limit(draft, tool, rule), _draft_limit(live, tool, rule)
+    if mine is None or theirs is None:
+        return False
+    return (mine.counter == theirs.counter and mine.effective_scope == theirs.effective_scope
+            and mine.window == theirs.window and mine.max >= theirs.max
+            and _counted_by(draft, mine.counter) <= _counted_by(live, theirs.counter))
 
 
 def _limit_state_not_recorded(call: RecordedCall, draft: Policy, draft_sha256: str) -> bool:
@@ -330,22 +401,32 @@ def _kind(before: Verdict, after: Verdict) -> str | None:
 class Replay:
     """Recorded calls with their baseline decided once; `run(draft)` for each new draft."""
 
-    def __init__(self, calls: Calls, against: Policy | None = None, against_name: str = "", *, pin: bool = False) -> None:
+    def __init__(self, calls: Calls, against: Policy | None = None, against_name: str = "", *, pin: bool = False,
+                 against_sha256: str = "") -> None:
         self.calls = calls
+        # When the recording began: a limit's window under way then had counted calls it lacks.
+        self.began = min((call.at for call in calls.calls), default=float("-inf"))
+        # The policies known to have made recorded calls, by their file's SHA-256.
+        self.recorded_under: dict[str, Policy] = {against_sha256: against} if against is not None and against_sha256 else {}
         # Decide as `gateway --pin` does, whatever the policies say.
         self.pin = pin
         self.against = against
-        self.against_name = against_name if against is not None else "recorded decisions"
+        self.against_name = against_name if against is not None else RECORDED
         if against is None:
             self.baseline = [_recorded(call) for call in calls.calls]
         else:
-            decider = _Decider(against, pin=pin)
+            decider = _Decider(against, pin=pin, began=self.began, recorded_under=self.recorded_under)
             self.baseline = [decider.decide(call) for call in calls.calls]
 
-    def run(self, draft: Policy, draft_sha256: str = "") -> ReplayReport:
+    def run(self, draft: Policy, draft_sha256: str = "", *, known: dict[str, Policy] | None = None) -> ReplayReport:
         """Decide the calls under `draft`; `draft_sha256` is the SHA-256 of its file when the
-        draft is a file as saved (a call the same file denied for a rate limit stays denied)."""
-        decider = _Decider(draft, pin=self.pin)
+        draft is a file as saved (a call the same file denied for a rate limit stays denied);
+        `known` other policy files by their SHA-256 (the editor's policy as saved), so a call
+        one of them made is compared with the limits it was made under."""
+        recorded_under = {**self.recorded_under, **(known or {})}
+        if draft_sha256:
+            recorded_under[draft_sha256] = draft
+        decider = _Decider(draft, pin=self.pin, began=self.began, recorded_under=recorded_under)
         decision_of = decider.decision
         report = ReplayReport(len(self.calls.calls), self.against_name, with_arguments=self.calls.with_arguments)
         groups: dict[tuple[str, str], Change] = {}
@@ -367,6 +448,21 @@ class Replay:
                 continue
             decision = decision_of(call)
             # The common cases without building a Verdict: the hot loop of the editor's panel.
+            if (decision is not None and decision.outcome is allowed and decider.limit_unknown
+                    and before.outcome == "allowed"):
+                # Allowed then, and let through now only as far as the recording shows what the
+                # window had counted: a stricter limit may have been full. (A call denied then
+                # and let through now is newly allowed, whatever the count: the warning side.)
+                outcomes["unknown"] += 1
+                after = Verdict("unknown", decision.rule, LIMIT_UNKNOWN_REASON)
+                report.allowed_now_limit_unknown += 1
+                key = ("limit_unknown", call.tool)
+                change = groups.get(key)
+                if change is None:
+                    groups[key] = Change(call.tool, "limit_unknown", 1, call, before, after)
+                else:
+                    change.count += 1
+                continue
             if decision is not None and decision.outcome is allowed:
                 outcomes["allowed"] += 1
                 if before.outcome == "allowed":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from policytui.replay.engine import CHANGE_KINDS, CHANGE_TITLES, ReplayReport
+from policytui.replay.engine import CHANGE_KINDS, CHANGE_TITLES, RECORDED, ReplayReport
 from policytui.textsafe import visible
 
 _EXAMPLE_WIDTH = 90
@@ -90,5 +90,10 @@ def render(report: ReplayReport, draft_name: str) -> str:
             reasons.append(f"{_calls(report.allowed_now_denied)} allowed would be denied")
         if report.allowed_now_unknown:
             reasons.append(f"{_calls(report.allowed_now_unknown)} allowed cannot be decided without their arguments")
+        if report.allowed_now_limit_unknown:
+            hint = "; give --against the policy the recording was made under" if report.against == RECORDED else ""
+            reasons.append(f"{_calls(report.allowed_now_limit_unknown)} allowed may be denied by a limit whose window "
+                           f"was under way when the recording began (what it had counted before is not in the "
+                           f"recording{hint})")
         lines.append("Failed: " + "; ".join(reasons) + ".")
     return "\n".join(lines) + "\n"

@@ -31,6 +31,7 @@ from policytui.tui.screens.dialogs import DialogScreen
 
 if TYPE_CHECKING:
     from policytui.editor.pins import PinChange
+    from policytui.policy.model import Policy
     from policytui.replay import Replay, ReplayReport
 
 REPLAY_TAB = "tab-replay"
@@ -96,6 +97,7 @@ class ReplayPins(EditorBase):
     replay_ms: float = 0.0
     replay_ready: asyncio.Event | None = None
     replay_note: str | None = None  # which calls were replayed, when the recording holds several servers
+    _saved_replay_policy: tuple[str, Policy | None] | None = None  # the policy as saved, by its SHA-256
     loaded: asyncio.Event  # set by PolicyApp once the tools are on screen
 
     async def _mount_replay(self) -> None:
@@ -144,6 +146,20 @@ class ReplayPins(EditorBase):
         if self.replay_ready is not None:
             self.replay_ready.set()
 
+    def _saved_policy(self, sha256: str) -> dict[str, Policy] | None:
+        """The policy as saved, by its file's SHA-256: the file a gateway records calls under,
+        whose limits say what a window had counted before a recording began."""
+        state = self.state
+        if not sha256 or state is None or state.saved_text is None:
+            return None
+        if self._saved_replay_policy is None or self._saved_replay_policy[0] != sha256:
+            from policytui.policy.validate import validate_text
+
+            saved = validate_text(state.saved_text).policy
+            self._saved_replay_policy = (sha256, saved)
+        policy = self._saved_replay_policy[1]
+        return {sha256: policy} if policy is not None else None
+
     def _refresh_replay(self) -> None:
         """Decide the recorded calls under the policy as edited (after every edit)."""
         if self.replay is None or self.state is None or not self._alive:
@@ -157,9 +173,9 @@ class ReplayPins(EditorBase):
             # As saved, the policy is the file a gateway may have recorded under: a rate-limit
             # denial that file made stays denied (see `Replay.run`).
             state = self.state
-            stamp = state.saved_stamp
-            saved_sha256 = "" if state.dirty or stamp is None else getattr(stamp, "sha256", "")
-            report = self.replay.run(state.policy, saved_sha256)
+            saved_sha256 = getattr(state.saved_stamp, "sha256", "") if state.saved_stamp is not None else ""
+            report = self.replay.run(state.policy, "" if state.dirty else saved_sha256,
+                                     known=self._saved_policy(saved_sha256))
         finally:
             if collecting:
                 gc.enable()
