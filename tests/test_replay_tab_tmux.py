@@ -53,6 +53,8 @@ def test_replay_tab_says_which_calls_were_not_compared(tmp_path: Path, terminal:
     assert cli.returncode == 0, cli.stderr
     not_compared = [line for line in cli.stdout.splitlines() if line.startswith("Not compared: 1 denied")]
     assert len(not_compared) == 1, cli.stdout
+    # The tool was never approved: the line must not say it changed since it was.
+    assert "had no approved definition" in not_compared[0], cli.stdout
 
     terminal.start([str(POLICYTUI), "connect", "--policy", str(policy), "--replay", str(recording),
                     "--", *script("rug_pull.py")], cwd=tmp_path, size=(160, 30))

@@ -36,7 +36,10 @@ def notes(report: ReplayReport) -> list[str]:
     the editor's Replay tab both say them, so their numbers add up the same way."""
     lines: list[str] = []
     if report.drift:
-        lines.append(f"Not compared: {report.drift} denied because their tool had changed since it was approved.")
+        # The gateway marks every pinning denial as drift: a tool whose definition changed, one
+        # never approved, and one whose definition could not be read.
+        lines.append(f"Not compared: {report.drift} denied by pinning (their tool had changed since it was approved, "
+                     "had no approved definition, or could not be checked).")
     if report.outage:
         lines.append(f"Not compared: {report.outage} denied because the gateway's rate-limit state was unavailable.")
     if report.fault:
