@@ -24,17 +24,18 @@ from mcp.client.stdio import stdio_client
 POLICYTUI = Path(sys.executable).parent / "policytui"
 
 
-def _record_a_drift_denial(tmp: Path, policy: Path, recording: Path) -> str:
+def _record_a_drift_denial(tmp: Path, policy: Path, recording: Path, *, pin: bool = True,
+                           tool: str = "fetch_page", env: dict[str, str] | None = None) -> str:
     async def traffic() -> str:
         params = StdioServerParameters(
             command=str(POLICYTUI),
-            args=["gateway", "--pin", "--policy", str(policy), "--state-dir", str(tmp / "state"),
+            args=["gateway", *(["--pin"] if pin else []), "--policy", str(policy), "--state-dir", str(tmp / "state"),
                   "--record", str(recording), "--log", str(tmp / "gateway.log"), "--", *script("rug_pull.py")],
-            cwd=str(tmp), env=dict(os.environ),
+            cwd=str(tmp), env={**os.environ, **(env or {})},
         )
         async with Client(stdio_client(params), mode="legacy", read_timeout_seconds=60) as client:
-            result = await client.call_tool("fetch_page", {"url": "https://example.com/"})
-            assert result.is_error
+            result = await client.call_tool(tool, {"url": "https://example.com/"})
+            assert result.is_error is pin
             return str(result.content[0].text)  # type: ignore[union-attr]
 
     return anyio.run(traffic)
@@ -65,3 +66,24 @@ def test_replay_tab_says_which_calls_were_not_compared(tmp_path: Path, terminal:
     panel = " ".join(" ".join(line.split("│", 1)[1].split()) for line in screen.splitlines() if "│" in line)
     assert "1 recorded calls" in panel or "1 recorded call" in panel, screen
     assert not_compared[0] in panel, screen
+
+
+def test_replay_tab_does_not_decide_calls_for_a_tool_the_server_no_longer_lists(
+        tmp_path: Path, terminal: Any) -> None:
+    """Recorded while the server listed `export_all`; the server the editor lists now does not:
+    the gateway would answer such a call itself under any policy, so the tab does not call it
+    allowed under the draft, and says so."""
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    recording = tmp_path / "calls.jsonl"
+    _record_a_drift_denial(tmp_path, policy, recording, pin=False, tool="export_all",
+                           env={"RUG_PULL_NEW_TOOL": "export_all"})
+    assert json.loads(recording.read_text(encoding="utf-8").splitlines()[-1])["decision"] == "allowed"
+
+    terminal.start([str(POLICYTUI), "connect", "--policy", str(policy), "--replay", str(recording),
+                    "--", *script("rug_pull.py")], cwd=tmp_path, size=(160, 30))
+    terminal.wait("the tools in the table", lambda s: "fetch_page" in s, timeout=60)
+    terminal.keys("6")
+    screen = terminal.wait("the replay summary", lambda s: "recorded calls from calls.jsonl" in s, timeout=30)
+    panel = " ".join(" ".join(line.split("│", 1)[1].split()) for line in screen.splitlines() if "│" in line)
+    assert "Not compared: 1 for a tool the server no longer lists" in panel, screen

@@ -116,6 +116,9 @@ class ReplayReport:
     unlisted: int = 0
     # Calls their client cancelled before the gateway decided them.
     undecided: int = 0
+    # Calls for a tool the server lists no longer (the editor knows its live listing): the
+    # gateway answers them itself now, under any policy, so no draft decides them.
+    gone: int = 0
     # Calls a rate limit denied whose window had been used before the recording began (or by
     # another gateway sharing the counters): the draft's counters, simulated from the recording
     # alone, have room for them, but its limit is the recorded one or stricter, so the draft
@@ -152,6 +155,7 @@ class ReplayReport:
             "fault_not_compared": self.fault,
             "unlisted_not_compared": self.unlisted,
             "cancelled_not_compared": self.undecided,
+            "gone_not_compared": self.gone,
             "limit_state_not_in_recording": self.limit_state,
             "passed": self.passed,
             "changes": [change.to_json() for change in self.changes],
@@ -418,11 +422,13 @@ class Replay:
             decider = _Decider(against, pin=pin, began=self.began, recorded_under=self.recorded_under)
             self.baseline = [decider.decide(call) for call in calls.calls]
 
-    def run(self, draft: Policy, draft_sha256: str = "", *, known: dict[str, Policy] | None = None) -> ReplayReport:
+    def run(self, draft: Policy, draft_sha256: str = "", *, known: dict[str, Policy] | None = None,
+            listed: frozenset[str] | None = None) -> ReplayReport:
         """Decide the calls under `draft`; `draft_sha256` is the SHA-256 of its file when the
         draft is a file as saved (a call the same file denied for a rate limit stays denied);
         `known` other policy files by their SHA-256 (the editor's policy as saved), so a call
-        one of them made is compared with the limits it was made under."""
+        one of them made is compared with the limits it was made under; `listed` the tools the
+        server lists now, when known (a call for another is counted apart, not decided)."""
         recorded_under = {**self.recorded_under, **(known or {})}
         if draft_sha256:
             recorded_under[draft_sha256] = draft
@@ -445,6 +451,9 @@ class Replay:
                     report.unlisted += 1
                 else:
                     report.undecided += 1
+                continue
+            if listed is not None and call.tool not in listed:
+                report.gone += 1
                 continue
             decision = decision_of(call)
             # The common cases without building a Verdict: the hot loop of the editor's panel.

@@ -49,6 +49,9 @@ def notes(report: ReplayReport) -> list[str]:
         lines.append(f"Not compared: {report.undecided} cancelled by their client before they were decided.")
     if report.unlisted:
         lines.append(f"Not compared: {report.unlisted} denied because the server does not list their tool.")
+    if report.gone:
+        lines.append(f"Not compared: {report.gone} for a tool the server no longer lists (the gateway answers "
+                     "such a call itself, under any policy).")
     if report.limit_state:
         lines.append(f"Unchanged: {report.limit_state} denied by a rate limit whose window was used before the "
                      "recording began (limit state not in the recording); the draft's limit is the same or stricter.")

@@ -98,6 +98,7 @@ class ReplayPins(EditorBase):
     replay_ready: asyncio.Event | None = None
     replay_note: str | None = None  # which calls were replayed, when the recording holds several servers
     _saved_replay_policy: tuple[str, Policy | None] | None = None  # the policy as saved, by its SHA-256
+    _listed_replay: tuple[Any, frozenset[str]] | None = None  # the live listing and the tools it holds
     loaded: asyncio.Event  # set by PolicyApp once the tools are on screen
 
     async def _mount_replay(self) -> None:
@@ -146,6 +147,19 @@ class ReplayPins(EditorBase):
         if self.replay_ready is not None:
             self.replay_ready.set()
 
+    def _listed_now(self) -> frozenset[str] | None:
+        """The tools the server lists now, from a live connection (a snapshot may be old): a
+        recorded call for any other would be answered by the gateway itself, whatever the
+        policy says, so it is not decided under the draft."""
+        state = self.state
+        if state is None or state.listing.transport == "snapshot" or state.listing.offline_reason:
+            return None
+        if self._listed_replay is None or self._listed_replay[0] is not state.listing:
+            names = {tool.name for tool in state.listing.tools}
+            names.update(broken.name for broken in state.listing.broken_tools if broken.name is not None)
+            self._listed_replay = (state.listing, frozenset(names))
+        return self._listed_replay[1]
+
     def _saved_policy(self, sha256: str) -> dict[str, Policy] | None:
         """The policy as saved, by its file's SHA-256: the file a gateway records calls under,
         whose limits say what a window had counted before a recording began."""
@@ -175,7 +189,7 @@ class ReplayPins(EditorBase):
             state = self.state
             saved_sha256 = getattr(state.saved_stamp, "sha256", "") if state.saved_stamp is not None else ""
             report = self.replay.run(state.policy, "" if state.dirty else saved_sha256,
-                                     known=self._saved_policy(saved_sha256))
+                                     known=self._saved_policy(saved_sha256), listed=self._listed_now())
         finally:
             if collecting:
                 gc.enable()
