@@ -15,6 +15,7 @@ next to the live ones.
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -124,6 +125,31 @@ def changes(state: EditorState) -> list[PinChange]:
         out.append(PinChange(name, fp if isinstance(fp, str) else None, live, old if isinstance(old, dict) else None,
                              definition(tool, state.listing.secrets), source))
     return out
+
+
+_PARTS = (("title", "title"), ("description", "description"), ("inputSchema", "input schema"),
+          ("outputSchema", "output schema"), ("annotations", "annotations"))
+
+
+def changed_parts(state: EditorState, name: str) -> list[str] | None:
+    """What differs between a changed tool's approved and live definitions, in words ("title",
+    "description", "input schema", ...), as the gateway names them; None when the approved
+    definition was not kept (neither in the policy nor on this machine)."""
+    tool = state.tools_by_name.get(name)
+    meta = _meta(state)
+    stored = meta.get(FINGERPRINTS)
+    fp = stored.get(name) if isinstance(stored, dict) else None
+    kept = meta.get(DEFINITIONS)
+    old = kept.get(name) if isinstance(kept, dict) else None
+    if not isinstance(old, dict) and isinstance(fp, str):
+        from policytui.editor.approved_definitions import recall
+
+        old = recall(fp)
+    if tool is None or not isinstance(old, dict):
+        return None
+    live = definition(tool, state.listing.secrets)
+    canonical = functools.partial(json.dumps, sort_keys=True, ensure_ascii=False)
+    return [word for key, word in _PARTS if canonical(old.get(key)) != canonical(live.get(key))]
 
 
 def changed_names(state: EditorState) -> list[str]:

@@ -113,7 +113,12 @@ def render_detail(state: EditorState, name: str | None) -> RenderableType:
         facts.append("  new since the policy was saved, not approved (P to review and approve)", style="bold")
     elif drift == "changed":
         # Saves never approve a changed tool (only re-approving does), so say where to do that.
-        facts.append("  changed: description, schemas or annotations differ from the approved ones (P to review, re-approve)", style="bold")
+        from policytui.editor.pins import changed_parts
+
+        parts_changed = changed_parts(state, name)
+        what = (f"{', '.join(parts_changed)} differ{'s' if len(parts_changed) == 1 else ''}" if parts_changed
+                else "title, description, schemas or annotations differ")
+        facts.append(f"  changed: {what} from the approved definition (P to review, re-approve)", style="bold")
     if name in state.duplicate_names:
         facts.append("  the server lists this name more than once", style="bold red")
     parts.append(facts)
