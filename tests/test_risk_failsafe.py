@@ -968,6 +968,28 @@ def test_operators_verbs_act_and_their_nouns_are_read(name, description, categor
     assert c.category == category, c.evidence
 
 
+@pytest.mark.parametrize("name,description,category", [
+    # Verbs that take or sign something for the caller, and correcting in place: each
+    # acts wherever the description says it, after a reading lead too.
+    ("get_lock", "Acquire a lock on the resource and return its token.", "Write"),
+    ("view_agreement", "Show an agreement. Countersigns it when every party has signed.",
+     "Write"),
+    ("grammar", "Check a document's grammar, correcting mistakes directly in the file.",
+     "Destructive"),
+    ("locate_tablet", "Locate tablet: rings the device at full volume.", "Write"),
+    ("accrue_interest", "Accrue interest on open balances.", "Write"),
+    ("view_document", "View a document. Signs it with the user's key.", "Write"),
+    ("repo_status", "Show the status. Initialises it when it is missing.", "Write"),
+    # As nouns, or "correct" as an adjective, they name what is read.
+    ("get_ring", "Get the ring buffer's contents.", "Read"),
+    ("get_signature", "Get the signature of a document.", "Read"),
+    ("quiz_answer", "Get the correct answer for a quiz question.", "Read"),
+])
+def test_verbs_that_take_sign_or_correct_act(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence
+
+
 # ----- phrasings found by trying to get acting tools called Read ----------------------------
 
 _AMOUNT_TO = {"to": {"type": "string"}, "amount": {"type": "number"}}

@@ -60,6 +60,7 @@ VERBS: dict[str, str] = _table(
         claim split bridge topup persist resubscribe deliver
         snooze forward reauthorize reauthenticate unfollow unstar unwatch unshare unhide
         unblock hide silence escalate broadcast tweet retweet mount
+        acquire sign countersign cosign accrue ring initialise
         """,
     modify="""
         update edit modify patch set change move rename replace upsert apply configure
@@ -69,6 +70,7 @@ VERBS: dict[str, str] = _table(
         extend repair fix autofix recover customize customise unsplit unpublish unmerge
         cordon uncordon taint untaint hibernate quarantine isolate poweroff demote
         unmount redact invalidate reroute swap waive
+        correct
         """,
     remove="""
         delete del remove rm drop destroy purge erase wipe truncate clear reset kill terminate
@@ -97,6 +99,7 @@ AMBIGUOUS: frozenset[str] = frozenset(
     issue charge trade capture request deposit purchase refund payout transfer tip type open
     test go end focus answer record process transition place archive plan claim split setup
     screen train silence quarantine taint empty trash broadcast mount
+    sign ring
     """.split()
 )
 
