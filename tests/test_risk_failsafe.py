@@ -2376,3 +2376,23 @@ def test_a_later_romance_sentence_that_reads_or_checks_leaves_the_view_alone(nam
                                                                             description):
     c = classify(tool(name, description))
     assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A later sentence opening with a verb that runs something of its own, before its object.
+    ("get_rate", "Get an exchange rate. Executes the conversion at that rate.", "Execute"),
+    ("build_status", "Show the build status. Restarts the build when it has failed.",
+     "Execute"),
+    ("preview_release", "Preview a release. Deploys the release to staging.", "Execute"),
+    # What is run is a reading, or the verb says how the tool reads.
+    ("web_vitals", "Core Web Vitals for a page. Runs the same audit as the PageSpeed tool.",
+     "Read"),
+    ("log_search", "Search logs. Executes the query against the log index.", "Read"),
+    ("health", "Show service health. Runs a health check against each node.", "Read"),
+    ("get_user", "Get a user. Calls the users API.", "Read"),
+    ("coverage", "Check the coverage. Evaluates the loss against the policy.", "Read"),
+    ("fetch_page", "Fetch a page. Retries the request once on a timeout.", "Read"),
+])
+def test_a_later_sentence_that_runs_something_is_no_reader(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence

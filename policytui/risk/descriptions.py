@@ -1790,6 +1790,11 @@ _LEFT_AS_IS = re.compile(r"\b(?:leaves?|left|stays?|remains?|keeps?|kept|already
 # Verbs by which a later sentence says the tool starts something: "Starts a file transfer
 # when files are missing", "Triggers a rebuild of the index".
 _LATER_STARTS = frozenset("start launch trigger spawn".split())
+# Verbs that run something, which a later sentence may also use of how it reads ("Calls the
+# REST API", "Evaluates the loss against the policy", "Retries the request once"): only the
+# others, opening a sentence before their object, run something of their own ("Executes the
+# conversion at the quoted rate", "Deploys the build to staging").
+_LATER_NOT_RUN = frozenset("call invoke evaluate eval test interact retry process build".split())
 # Verbs that set a state on what they name: money only when they set it paid.
 _MARKS = frozenset("mark flag set".split())
 # Verbs that save, and what they save when a later sentence says a file is written.
@@ -1863,6 +1868,14 @@ def _the_call_acts(lowered: str) -> tuple[str, str] | None:
             return acts
     return None
 
+def _runs_a_reading(text: str, at: int) -> bool:
+    """Is what a later sentence's verb runs, from `at`, a reading: a query, a search, an
+    audit ("Runs the same audit as ..."), a status check or a connectivity test?"""
+    tokens = sentence_tokens(text[at:at + 80])
+    return _runs_a_query(tokens, 0) or _runs_a_status_check(tokens, 0) or _tests_connectivity(
+        "run", tokens, 0)
+
+
 def later_act(description: str) -> tuple[str, str] | None:
     """(word, kind) of an act that a later sentence or a bullet of the description says the
     tool performs, without naming the tool: a sentence opening with a third-person verb that
@@ -1895,6 +1908,8 @@ def later_act(description: str) -> tuple[str, str] | None:
                 after in _PRONOUNS or (v.VERBS[verb] == v.MODIFY and after in _OBJECTS)
                 or (verb in v.OUTWARD_VERBS and after in _OBJECTS)
                 or (verb in _LATER_STARTS and after in _OBJECTS)
+                or (v.VERBS[verb] == v.EXECUTE and verb not in _LATER_NOT_RUN
+                    and after in _OBJECTS and not _runs_a_reading(opening, found.start(3)))
                 or (verb in _SAVES and after in _OBJECTS and not _FILES.isdisjoint(
                     opening[found.end():found.end() + 30].lower().split()[:3]))):
             # ("Writes the file to /exports and returns its path": a later sentence that
