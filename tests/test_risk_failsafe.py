@@ -2396,3 +2396,23 @@ def test_a_later_romance_sentence_that_reads_or_checks_leaves_the_view_alone(nam
 def test_a_later_sentence_that_runs_something_is_no_reader(name, description, category):
     c = classify(tool(name, description))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A verb with its particle after its object registers someone or ends their session.
+    ("patient_chart", "Chart of a patient. Opening the chart checks the patient in for "
+     "today's visit.", "Write"),
+    ("checkin_status", "Get the check-in status. Checks the passenger in when the window is "
+     "open.", "Write"),
+    ("guest_stay", "Check the guest in for the night.", "Write"),
+    ("session_info", "Get the session. Logs the user out when the token has expired.", "Write"),
+    ("shift", "Show the shift. Clocks each employee in at its start.", "Write"),
+    # A check whose object holds a verb, and "in" that opens a place, only read.
+    ("user_state", "Get the status. Checks whether the user is logged in.", "Read"),
+    ("user_state", "Get the user. Checks that the user is signed in.", "Read"),
+    ("status", "Get the status. Checks the status in the background.", "Read"),
+    ("booking", "Get a booking and check the dates in it.", "Read"),
+])
+def test_a_verb_split_from_its_particle_by_its_object_acts(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence

@@ -1868,6 +1868,21 @@ def _the_call_acts(lowered: str) -> tuple[str, str] | None:
             return acts
     return None
 
+# A verb whose particle follows its object ("checks the patient in", "logs the user out",
+# "clocks each employee in", "opts the customer out"): it registers someone or something,
+# or ends their session, whatever the verb alone does. The object opens with a determiner and
+# holds no verb ("checks whether the user is logged in" is a check); the particle ends the
+# clause or comes before what says when or how ("... in for today's visit", "... in when the
+# window is open"), so it opens no place ("checks the status in the background").
+_SPLIT_VERBS = ("check", "log", "sign", "clock", "opt")
+_SPLIT_PHRASAL = re.compile(
+    r"\b(check|log|sign|clock|opt)(?:s|ing|ged|ging)?\s+"
+    r"(?:the|a|an|this|that|these|those|each|every|all|their|its|his|her|your|it|them)"
+    r"(?:\s+(?!(?:is|are|was|were|be|been|has|have|in|out)\b)(?![a-z]+ed\b)[\w'-]+){0,3}?"
+    r"\s+(in|out)(?=\s*(?:[.,;!?)]|\Z)|\s+(?:for|when|if|at|on|once|after|before|"
+    r"automatically|and|as|to|with|until|upon)\b)")
+
+
 def _runs_a_reading(text: str, at: int) -> bool:
     """Is what a later sentence's verb runs, from `at`, a reading: a query, a search, an
     audit ("Runs the same audit as ..."), a status check or a connectivity test?"""
@@ -2031,6 +2046,12 @@ def later_act(description: str) -> tuple[str, str] | None:
             if ((found.group(1) or "").lower() not in _BE
                     and _LEFT_AS_IS.search(opening, max(0, at - 40), at) is None):
                 return "in place", v.MODIFY
+    if ("in" in lowered or "out" in lowered) and contains_any(lowered, _SPLIT_VERBS):
+        split = _SPLIT_PHRASAL.search(lowered)
+        if split is not None:
+            # "Opening the chart checks the patient in for today's visit", "Logs the user
+            # out": a verb with its particle after its object registers or ends something.
+            return f"{split.group(1)} ... {split.group(2)}", v.WRITE
     said = _said_of_the_call(opening)
     if said is None:
         said = _acting_passive(lowered)
