@@ -2416,3 +2416,17 @@ def test_a_later_sentence_that_runs_something_is_no_reader(name, description, ca
 def test_a_verb_split_from_its_particle_by_its_object_acts(name, description, category):
     c = classify(tool(name, description))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A two-word verb done at the time of the call is the verb it makes.
+    ("backup_run_status", "Status of the nightly backup run (kicked off on demand if "
+     "missing).", "Execute"),
+    ("index_status", "Status of the index, cleaned up on every call.", "Destructive"),
+    ("job_status", "Status of the job, backed up on every call.", "Write"),
+    # ... unless that verb only reads.
+    ("user_records", "Records of the user, looked up on demand.", "Read"),
+])
+def test_a_two_word_participle_done_on_the_call(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence

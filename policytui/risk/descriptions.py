@@ -15,6 +15,7 @@ from policytui.risk.words import (
     DESCRIPTION_WINDOW,
     OBJECT_OPENERS,
     PARTICLES,
+    PHRASAL_VERBS,
     SEPARATORS,
     adjective_here,
     after_marks,
@@ -1472,7 +1473,9 @@ _LEFT_BEHIND_SUBJECT = re.compile(
 # only reads ("the current month is calculated on demand"); not "inserted immediately after
 # the original", a place. Matched up to the end of the time.
 _DONE_ON_THE_CALL = re.compile(
-    r"\b([a-z]{3,}ed|taken|made|done|sent|paid|built|written|sold)\s+(?:now|on\s+demand"
+    # (Maybe with its particle: "kicked off on demand", "cleaned up on every call".)
+    r"\b([a-z]{3,}ed|taken|made|done|sent|paid|built|written|sold)"
+    r"(?:\s+(off|up|down|out|back|away))?\s+(?:now|on\s+demand"
     r"|on\s+call|on\s+(?:each|every)\s+call|per\s+call|at\s+call\s+time|right\s+away"
     r"|immediately)\Z", re.IGNORECASE)
 _A_PLACE_AFTER = re.compile(r"\s+(?:after|before|below|above|following)\s+(?:the|a|an|its|this"
@@ -1484,7 +1487,7 @@ _A_PLACE_AFTER = re.compile(r"\s+(?:after|before|below|above|following)\s+(?:the
 # boundary, they would be tried at every character.
 _ED_CLUE = re.compile(
     r"ed(?:(?P<left>(?<=marked)|(?<=resized)|(?<=minted)|(?<=replaced)|(?<=saved))\b"
-    r"|\s+(?:now|on\s+demand|on\s+call|on\s+(?:each|every)\s+call|per\s+call"
+    r"|(?:\s+(?:off|up|down|out|back|away))?\s+(?:now|on\s+demand|on\s+call|on\s+(?:each|every)\s+call|per\s+call"
     r"|at\s+call\s+time|right\s+away|immediately)\b)")
 # Printing, reading and saying are reading words on a screen but acts on a device: "Print a PDF
 # on the default printer", "Printer for the document: prints it on the default device",
@@ -1629,6 +1632,15 @@ def _done_on_the_call(text: str, start: int, end: int) -> tuple[str, str] | None
         return None
     participle = done.group(1).lower()
     verb = _participle_of(participle)
+    if done.group(2) is not None:
+        # A two-word verb is the verb it makes: "kicked off" starts, "spun up" launches.
+        particle = done.group(2).lower()
+        for stem in (verb, participle[:-2], participle[:-3]):
+            joined = PHRASAL_VERBS.get((stem or "", particle))
+            if joined is not None:
+                verb = joined
+                break
+        participle = f"{participle} {particle}"
     if verb is None:
         return participle, v.WRITE  # an act the table lacks, done by the call
     if v.VERBS[verb] != v.READ:
