@@ -2430,3 +2430,20 @@ def test_a_verb_split_from_its_particle_by_its_object_acts(name, description, ca
 def test_a_two_word_participle_done_on_the_call(name, description, category):
     c = classify(tool(name, description))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("description,category", [
+    # A later sentence's act done on someone's behalf is done, a documenting verb's too; a
+    # documenting verb before "it" acts on what was just named.
+    ("Get the referral for an invite code. Accepts the invitation on behalf of the user.",
+     "Write"),
+    ("Get the referral for an invite code. Accepts it when the code is valid.", "Write"),
+    ("Get the referral. Creates a draft reply on behalf of the user.", "Write"),
+    # What it is handed, or a reading done for someone, is no act.
+    ("Get the referral. Accepts a JSON string.", "Read"),
+    ("Get the referral. Accepts the same filters as list_referrals.", "Read"),
+    ("Get the referral. Fetches it on behalf of the user.", "Read"),
+])
+def test_a_later_act_on_behalf_of_someone_or_on_it(description, category):
+    c = classify(tool("get_referral", description))
+    assert c.category == category, c.evidence

@@ -1824,6 +1824,9 @@ _MOVED_MONEY = frozenset(
     """.split())
 # Third-person money verbs the verb table lacks or keeps as nouns, opening a later sentence.
 _LATER_MONEY_WORDS = frozenset(("debits", "tops"))
+# What says, in the rest of a sentence, that its verb is done for someone: "... on behalf of
+# the user".
+_ON_BEHALF = re.compile(r"[^.;!?\n]{0,80}?\bon\s+behalf\s+of\b", re.IGNORECASE)
 # Verbs that describe how a tool is called rather than what it does.
 _DOCUMENTING = frozenset("accept answer build replace".split())
 
@@ -1929,8 +1932,13 @@ def later_act(description: str) -> tuple[str, str] | None:
         verb = base_verb(word)
         if verb is None or verb == word or v.VERBS[verb] == v.READ or after in _NOT_AN_OBJECT:
             continue
-        if verb in _DOCUMENTING:
-            continue
+        if _ON_BEHALF.match(opening, found.end()) is not None:
+            # "Accepts the invitation on behalf of the user", "Creates a draft on behalf of
+            # the account": done for someone, it is done, whatever the verb (a documenting
+            # one too).
+            return word, v.VERBS[verb]
+        if verb in _DOCUMENTING and after not in _PRONOUNS:
+            continue  # "Accepts a JSON string"; but "Accepts it", what was just named
         if v.VERBS[verb] in (v.REMOVE, v.MONEY) and verb not in v.AMBIGUOUS or (
                 after in _PRONOUNS or (v.VERBS[verb] == v.MODIFY and after in _OBJECTS)
                 or (verb in v.OUTWARD_VERBS and after in _OBJECTS)
