@@ -2447,3 +2447,19 @@ def test_a_two_word_participle_done_on_the_call(name, description, category):
 def test_a_later_act_on_behalf_of_someone_or_on_it(description, category):
     c = classify(tool("get_referral", description))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("description,category", [
+    # Listing one thing for sale, or on a market or site, puts it up.
+    ("List an item for sale on the marketplace at `price`.", "Write"),
+    ("List a property on the rental site with photos and a nightly rate.", "Write"),
+    ("List a car for auction.", "Write"),
+    # Listing which are for sale, what one of them has, or one thing's contents reads.
+    ("List homes for sale in Austin.", "Read"),
+    ("List a user's items for sale.", "Read"),
+    ("List an item's bids on the auction site.", "Read"),
+    ("List a directory on the server.", "Read"),
+])
+def test_listing_one_thing_for_sale_puts_it_up(description, category):
+    c = classify(tool("list_item", description))
+    assert c.category == category, c.evidence

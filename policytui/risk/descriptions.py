@@ -447,6 +447,8 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         found.kind = v.READ
     elif lead == "confirm" and checks_a_clause(tokens, start + 1):
         found.kind = v.READ  # "Confirm the hub can reach this device": a check
+    elif lead == "list" and _offers_one(tokens, start + 1):
+        found.kind = v.WRITE  # "List an item for sale on the marketplace": it is put up
     if found.kind == v.EXECUTE and (_runs_a_query(tokens, start + 1)
                                     or _runs_a_status_check(tokens, start + 1)
                                     or _tests_connectivity(lead, tokens, start + 1)):
@@ -1896,6 +1898,30 @@ _SPLIT_PHRASAL = re.compile(
     r"(?:\s+(?!(?:is|are|was|were|be|been|has|have|in|out)\b)(?![a-z]+ed\b)[\w'-]+){0,3}?"
     r"\s+(in|out)(?=\s*(?:[.,;!?)]|\Z)|\s+(?:for|when|if|at|on|once|after|before|"
     r"automatically|and|as|to|with|until|upon)\b)")
+
+
+# What one thing is listed for, or where, when listing it puts it up: "List an item for sale",
+# "List a property on the rental site".
+_OFFERED_FOR = frozenset("sale rent auction hire lease".split())
+_MARKETS = frozenset(
+    "marketplace marketplaces site website store storefront shop market platform exchange "
+    "listings".split())
+
+
+def _offers_one(tokens: list[str], at: int) -> bool:
+    """Does "list" before `at` put one thing up ("List an item for sale on the marketplace",
+    "List a property on the rental site")? Its object is one thing ("a", "an"; not "a user's
+    repos"), then, within a few words, what it is for (sale, rent, auction ...) or a market or
+    site it goes on. "List homes for sale in Austin" names which are read."""
+    if at + 1 >= len(tokens) or tokens[at] not in ("a", "an") or tokens[at + 2:at + 3] == ["s"]:
+        return False
+    for i in range(at + 2, min(len(tokens) - 1, at + 6)):
+        if tokens[i] == "for" and tokens[i + 1] in _OFFERED_FOR:
+            return True
+        if tokens[i] == "on" and tokens[i + 1] in ("the", "a", "an", "our", "your") and not (
+                _MARKETS.isdisjoint(tokens[i + 2:i + 5])):
+            return True
+    return False
 
 
 def _runs_a_reading(text: str, at: int) -> bool:
