@@ -2463,3 +2463,20 @@ def test_a_later_act_on_behalf_of_someone_or_on_it(description, category):
 def test_listing_one_thing_for_sale_puts_it_up(description, category):
     c = classify(tool("list_item", description))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A command said to run with a switch that makes it change what it looks at.
+    ("npm_audit", "npm audit with --fix: vulnerabilities, and the upgrades applied to "
+     "package-lock.json.", "Destructive"),
+    ("format_check", "Check formatting. Runs prettier using --write on the files.", "Write"),
+    ("show_cache", "Show the cache; the cleaner is called with --prune.", "Destructive"),
+    # A switch denied, or named in a list of advice, is not used.
+    ("lint", "Lint the project. Never runs with --fix.", "Read"),
+    ("lint", "Lint the project without --fix.", "Read"),
+    ("get_upgrade_playbook", "Get the upgrade playbook: baseline tests, eslint --fix, "
+     "component map.", "Read"),
+])
+def test_a_command_run_with_a_switch_that_acts(name, description, category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence

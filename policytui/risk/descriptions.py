@@ -1885,6 +1885,19 @@ def _the_call_acts(lowered: str) -> tuple[str, str] | None:
             return acts
     return None
 
+# A command-line switch that makes a command change what it looks at, said to be used ("npm
+# audit with --fix", "Runs prettier using --write", "terraform plan, then apply via
+# --auto-approve"); not one merely named in a list of steps ("... eslint --fix, component
+# map"), which may be advice.
+_ACTING_SWITCH = re.compile(
+    r"\b(?:with|using|runs?|running|executes?|executing|via|passing|passes)\s+"
+    r"(?:[\w.@/-]+\s+){0,2}?`?--(fix|write|force|apply|delete|prune|commit|push|overwrite"
+    r"|in-place|inplace|auto-approve)\b")
+# A denial just before it, in the same clause: "Never runs with --fix", "without --write".
+_DENIED_BEFORE = re.compile(r"\b(?:not|never|no|without|don't|doesn't|won't)\b[^.;,]*\Z")
+_SWITCH_KINDS = {"write": v.WRITE, "commit": v.WRITE, "push": v.WRITE, "force": v.REMOVE,
+                 "delete": v.REMOVE, "prune": v.REMOVE, "overwrite": v.REMOVE,
+                 "auto-approve": v.EXECUTE}
 # A verb whose particle follows its object ("checks the patient in", "logs the user out",
 # "clocks each employee in", "opts the customer out"): it registers someone or something,
 # or ends their session, whatever the verb alone does. The object opens with a determiner and
@@ -2092,6 +2105,14 @@ def later_act(description: str) -> tuple[str, str] | None:
             if ((found.group(1) or "").lower() not in _BE
                     and _LEFT_AS_IS.search(opening, max(0, at - 40), at) is None):
                 return "in place", v.MODIFY
+    if "--" in opening:
+        switch = _ACTING_SWITCH.search(lowered)
+        if switch is not None and _DENIED_BEFORE.search(
+                lowered, max(0, switch.start() - 24), switch.start()) is None:
+            # "npm audit with --fix", "Runs the formatter with --write": the command is run
+            # with a switch that makes it change what it looks at.
+            said = switch.group(1)
+            return "--" + said, _SWITCH_KINDS.get(said, v.MODIFY)
     if ("in" in lowered or "out" in lowered) and contains_any(lowered, _SPLIT_VERBS):
         split = _SPLIT_PHRASAL.search(lowered)
         if split is not None:
