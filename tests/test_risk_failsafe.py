@@ -2480,3 +2480,21 @@ def test_listing_one_thing_for_sale_puts_it_up(description, category):
 def test_a_command_run_with_a_switch_that_acts(name, description, category):
     c = classify(tool(name, description))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("description,category", [
+    # A noun for the call's own act as the subject of an act on "it" or "them".
+    ("Retrieve a document from the archive; retrieval restores it from cold storage.",
+     "Destructive"),
+    ("Get the files. The import overwrites them.", "Destructive"),
+    ("Get the files. The sync deletes them from the device.", "Destructive"),
+    # Someone else acting, what only arranges the reply, or what is refused, says nothing of
+    # the call.
+    ("Get the files. IBKR refreshes them about every 3 minutes.", "Read"),
+    ("Get the files. The server deletes them after a day.", "Read"),
+    ("Get the files. Validation rejects them when malformed.", "Read"),
+    ("Get the files. Pagination limits them to 100.", "Read"),
+])
+def test_a_noun_for_the_calls_act_doing_something_to_it(description, category):
+    c = classify(tool("get_files", description))
+    assert c.category == category, c.evidence

@@ -1885,6 +1885,20 @@ def _the_call_acts(lowered: str) -> tuple[str, str] | None:
             return acts
     return None
 
+# A clause whose subject is one noun (maybe after "the", "each" or "every") and whose verb, in
+# the third person, acts on "it" or "them": "; retrieval restores it from cold storage".
+_NOUN_DOES = re.compile(r"(?:\A|[.;!?]\s+)(?:(?:the|each|every|this)\s+)?([a-z]+)\s+([a-z]+s)"
+                        r"\s+(?:it|them)\b")
+# The subject must name an act, the call's own: a verb of the table used as a noun ("The
+# import overwrites them", "the sync deletes them") or a noun made from one ("retrieval",
+# "submission", "deployment"). Who else acts, a service or a person ("IBKR refreshes them
+# about every 3 minutes", "The server deletes them"), says nothing of the call; nor does
+# "Validation rejects them", of what it is handed.
+_ACT_NOUN_ENDINGS = ("al", "tion", "sion", "ment", "ure")
+
+
+def _names_an_act(noun: str) -> bool:
+    return noun in v.VERBS or (len(noun) > 5 and noun.endswith(_ACT_NOUN_ENDINGS))
 # A command-line switch that makes a command change what it looks at, said to be used ("npm
 # audit with --fix", "Runs prettier using --write", "terraform plan, then apply via
 # --auto-approve"); not one merely named in a list of steps ("... eslint --fix, component
@@ -2105,6 +2119,17 @@ def later_act(description: str) -> tuple[str, str] | None:
             if ((found.group(1) or "").lower() not in _BE
                     and _LEFT_AS_IS.search(opening, max(0, at - 40), at) is None):
                 return "in place", v.MODIFY
+    if " it" in lowered or " them" in lowered:
+        for found in _NOUN_DOES.finditer(lowered):
+            noun, word = found.group(1), found.group(2)
+            verb = base_verb(word)
+            if (not _names_an_act(noun) or verb is None or verb == word
+                    or v.VERBS[verb] == v.READ or verb in _TUNES or verb in v.AMBIGUOUS
+                    or verb in _SHAPING_GERUNDS or verb in _DOCUMENTING or verb == "reject"):
+                continue
+            # "; retrieval restores it from cold storage", "The import overwrites them": a
+            # noun for the call, or what it does, acting on what was just named.
+            return word, v.VERBS[verb]
     if "--" in opening:
         switch = _ACTING_SWITCH.search(lowered)
         if switch is not None and _DENIED_BEFORE.search(
