@@ -2498,3 +2498,18 @@ def test_a_command_run_with_a_switch_that_acts(name, description, category):
 def test_a_noun_for_the_calls_act_doing_something_to_it(description, category):
     c = classify(tool("get_files", description))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("description,category", [
+    # Verifying a domain, a sender or an identity records it as the account's.
+    ("Verify a domain for the workspace via its DNS TXT record.", "Write"),
+    ("Verify the sender identity.", "Write"),
+    ("Verify domain ownership.", "Write"),
+    # Verifying something about one, or anything else, checks it.
+    ("Verify a domain's SPF record.", "Read"),
+    ("Verify the signature of a payload.", "Read"),
+    ("Verify that the domain resolves.", "Read"),
+])
+def test_verifying_a_domain_or_identity_records_it(description, category):
+    c = classify(tool("verify_domain", description))
+    assert c.category == category, c.evidence

@@ -447,6 +447,8 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         found.kind = v.READ
     elif lead == "confirm" and checks_a_clause(tokens, start + 1):
         found.kind = v.READ  # "Confirm the hub can reach this device": a check
+    elif lead == "verify" and _noun_phrase(tokens, start + 1)[-1:] in _CLAIMED:
+        found.kind = v.WRITE  # "Verify a domain for the workspace": its ownership is recorded
     elif lead == "list" and _offers_one(tokens, start + 1):
         found.kind = v.WRITE  # "List an item for sale on the marketplace": it is put up
     if found.kind == v.EXECUTE and (_runs_a_query(tokens, start + 1)
@@ -1927,6 +1929,10 @@ _SPLIT_PHRASAL = re.compile(
     r"automatically|and|as|to|with|until|upon)\b)")
 
 
+# What verifying claims for an account, when it is the head of the object: "Verify a domain
+# for the workspace", "Verify the sender identity", "Verify domain ownership". Not what is
+# checked about one: "Verify a domain's SPF record".
+_CLAIMED = (["domain"], ["domains"], ["sender"], ["senders"], ["identity"], ["ownership"])
 # What one thing is listed for, or where, when listing it puts it up: "List an item for sale",
 # "List a property on the rental site".
 _OFFERED_FOR = frozenset("sale rent auction hire lease".split())
