@@ -2513,3 +2513,16 @@ def test_a_noun_for_the_calls_act_doing_something_to_it(description, category):
 def test_verifying_a_domain_or_identity_records_it(description, category):
     c = classify(tool("verify_domain", description))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("description,category", [
+    # "removed" said of what the call found removes it, wherever from.
+    ("List files in a bucket prefix; zero-byte objects found are removed.", "Destructive"),
+    ("List rows. Matching rows are removed.", "Destructive"),
+    # ... not what shapes the reply, nor a subject that denies it.
+    ("List rows. Whitespace between XML tags is removed.", "Read"),
+    ("List rows. No rows found are removed.", "Read"),
+])
+def test_a_later_removal_of_what_the_call_found(description, category):
+    c = classify(tool("list_rows", description))
+    assert c.category == category, c.evidence

@@ -1586,9 +1586,11 @@ def _acting_passive(lowered: str) -> tuple[str, str] | None:
         if participle == "removed":
             # Removed from a place that is no part of the reply: "a job that has finished is
             # removed from the queue"; not "Whitespace between XML tags is removed", nor
-            # "removed from the output".
+            # "removed from the output". Or what the call found: "; zero-byte objects found
+            # are removed", "Matching rows are removed".
             place = _REMOVED_FROM.match(lowered, found.end())
-            if place is None or place.group(1) in _THE_REPLY:
+            if (place is None or place.group(1) in _THE_REPLY) and not _names_what_was_found(
+                    lowered, found.start()):
                 continue
         elif participle in _SHAPES_THE_REPLY or found.end() == _PASSIVE_WINDOW:
             continue  # (a participle cut by the window's end seems to end its clause)
@@ -1618,6 +1620,22 @@ def _acting_passive(lowered: str) -> tuple[str, str] | None:
         if _PASSIVE_SUBJECT.search(lowered, max(0, found.start() - _BACK), found.start() + 1):
             return participle, v.VERBS[verb]
     return None
+
+
+# Words by which the subject of a passive names what the call itself found or read: "zero-byte
+# objects found are removed", "Matching rows are removed", "Returned messages are removed".
+_FOUND = frozenset(
+    "found matched matching listed returned fetched retrieved read selected scanned".split())
+_DENIED_WORDS = frozenset(("no", "nothing", "none", "not", "never"))
+
+
+def _names_what_was_found(lowered: str, at: int) -> bool:
+    """Does the clause before `at` (up to six words, after a mark that ends a sentence or a
+    clause) name what the call found?"""
+    start = max(lowered.rfind(mark, 0, at) for mark in (".", ";", ",", "!", "?", ":", "\n"))
+    words = lowered[start + 1:at].split()
+    return 0 < len(words) <= 6 and not _FOUND.isdisjoint(words) and not (
+        _DENIED_WORDS.intersection(words))
 
 
 def _participle_start(text: str, end: int) -> int:
