@@ -2526,3 +2526,16 @@ def test_verifying_a_domain_or_identity_records_it(description, category):
 def test_a_later_removal_of_what_the_call_found(description, category):
     c = classify(tool("list_rows", description))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("description,category", [
+    # A participle that otherwise shapes the reply acts when done to what is kept.
+    ("Preview a file. Large files are truncated on disk to 1 MB.", "Destructive"),
+    ("Preview a table. Its rows are sorted on disk by key.", "Destructive"),
+    # Done to the reply, it only shapes it.
+    ("Preview a file. Large files are truncated to 1 MB.", "Read"),
+    ("Preview a file. Credential fields are redacted.", "Read"),
+])
+def test_a_later_passive_done_to_what_is_kept(description, category):
+    c = classify(tool("preview_file", description))
+    assert c.category == category, c.evidence

@@ -1532,6 +1532,8 @@ _PASSIVE_THEN = re.compile(
     r"(?!(?:\s+[a-z]+ly)?\s+by\b(?!\s+this\s+(?:same\s+)?(?:call|tool|request)\b))"
     r"(?=\s*(?:[.;!?]|\Z)|,?\s+and\b|\s+(?:automatically|afterwards|first|immediately"
     r"|in\s+the\s+background|as\s+it\s+goes|on\s+(?:read|access|each\s+call|every\s+call)"
+    # ... or where it is kept, no part of the reply: "Large files are truncated on disk".
+    r"|on\s+disk\b|in\s+place\b"
     r"|after\s+(?:the|each|every)\s+call\b|by\s+this\s+(?:same\s+)?(?:call|tool|request)\b"
     r"|(?:from|to|with|as|for)\s+(?:the|a|an|its|their)\s+\w"
     # ... or for a step of a process that follows: "which is submitted for approval".
@@ -1592,8 +1594,10 @@ def _acting_passive(lowered: str) -> tuple[str, str] | None:
             if (place is None or place.group(1) in _THE_REPLY) and not _names_what_was_found(
                     lowered, found.start()):
                 continue
-        elif participle in _SHAPES_THE_REPLY or found.end() == _PASSIVE_WINDOW:
+        elif found.end() == _PASSIVE_WINDOW:
             continue  # (a participle cut by the window's end seems to end its clause)
+        elif participle in _SHAPES_THE_REPLY and _KEPT_PLACE.match(lowered, found.end()) is None:
+            continue  # "Credential fields are redacted"; not "truncated on disk"
         verb = _participle_of(participle)
         if verb is None and participle.startswith("re"):
             # "Unhealthy sensors are recalibrated first", "Overdue tasks are reassigned to the
@@ -1622,6 +1626,8 @@ def _acting_passive(lowered: str) -> tuple[str, str] | None:
     return None
 
 
+# Where a participle that otherwise shapes the reply says it is done to what is kept.
+_KEPT_PLACE = re.compile(r"\s+(?:on\s+disk|in\s+place)\b")
 # Words by which the subject of a passive names what the call itself found or read: "zero-byte
 # objects found are removed", "Matching rows are removed", "Returned messages are removed".
 _FOUND = frozenset(
