@@ -2539,3 +2539,17 @@ def test_a_later_removal_of_what_the_call_found(description, category):
 def test_a_later_passive_done_to_what_is_kept(description, category):
     c = classify(tool("preview_file", description))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("description,category", [
+    # A participle the tables lack after "e-" is done electronically: done.
+    ("Status of the quarterly VAT filing; a draft return is e-filed with the tax office "
+     "when the deadline is today.", "Write"),
+    ("Status of the lease; the renewal is e-lodged with the registry.", "Write"),
+    # Without a subject that opens its clause, or said of someone else, it is not the call's.
+    ("Status of the quarterly VAT filing, which must be e-filed with the tax office.", "Read"),
+    ("Status of the quarterly VAT filing; returns are e-filed by the accountant.", "Read"),
+])
+def test_a_later_passive_done_electronically(description, category):
+    c = classify(tool("vat_filing_status", description))
+    assert c.category == category, c.evidence

@@ -1527,7 +1527,7 @@ _DEVICE_WINDOW = 240
 _PASSIVE_THEN = re.compile(
     r" (?:is|are|gets?|be)\s+(?:(?:[a-z]+ly|also|then|first)\s+)?"
     # ... maybe with a prefix joined by a hyphen: "is e-filed", "are auto-archived".
-    r"(?:(?:auto|e|re|co|pre|un|de)-)?([a-z]{4,})"
+    r"(?:(auto|e|re|co|pre|un|de)-)?([a-z]{4,})"
     # ... not by someone else: "Credit balances are created automatically by Paddle".
     r"(?!(?:\s+[a-z]+ly)?\s+by\b(?!\s+this\s+(?:same\s+)?(?:call|tool|request)\b))"
     r"(?=\s*(?:[.;!?]|\Z)|,?\s+and\b|\s+(?:automatically|afterwards|first|immediately"
@@ -1584,7 +1584,7 @@ def _acting_passive(lowered: str) -> tuple[str, str] | None:
     """(participle, kind) of a later passive of `_PASSIVE_THEN` that acts, in text lowered by
     `blind_lower`, or None."""
     for found in _PASSIVE_THEN.finditer(lowered, 0, _PASSIVE_WINDOW):
-        participle = found.group(1)
+        prefix, participle = found.group(1), found.group(2)
         if participle == "removed":
             # Removed from a place that is no part of the reply: "a job that has finished is
             # removed from the queue"; not "Whitespace between XML tags is removed", nor
@@ -1614,6 +1614,8 @@ def _acting_passive(lowered: str) -> tuple[str, str] | None:
             place = _REMOVED_FROM.match(lowered, found.end())
             if ((place is not None and participle.startswith(_UNDOING)
                  and place.group(1) not in _THE_REPLY)
+                    # "e-filed", "e-signed": done electronically, which is done.
+                    or prefix == "e"
                     or _DONE_AS_A_STEP.match(lowered, found.end()) is not None) and (
                     _PASSIVE_SUBJECT.search(lowered, max(0, found.start() - _BACK),
                                             found.start() + 1)):
