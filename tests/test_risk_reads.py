@@ -600,6 +600,9 @@ def test_opening_one_thing_or_saying_so_still_acts(name, description, category):
     ("audit_order", "审核工单：同意或驳回。", "Write"),
     # Japanese puts its verb last: the riskiest verb anywhere still decides.
     ("remove_file", "ファイルを削除します", "Destructive"),
+    # Allocating stock to an order reserves it; the noun, a list of allocations, is read.
+    ("注文を確認", "注文を確認して、在庫を引き当てます。", "Write"),
+    ("在庫引当一覧", "在庫引当の一覧を取得します。", "Read"),
 ])
 def test_cjk_sentences_are_read_by_their_own_verbs(name, description, category):
     assert classify(tool(name, description)).category == category

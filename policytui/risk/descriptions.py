@@ -2554,7 +2554,7 @@ def act_after_a_title(desc: DescriptionVerbs) -> tuple[str, str] | None:
 _CJK_VERBS: dict[str, tuple[str, ...]] = {
     v.READ: tuple("取得 一覧 検索 確認 表示 参照 照会 閲覧 読み込 获取 查询 查看 列出 搜索 检索 读取 显示 "
                   "조회 목록 검색 확인 가져오 읽기 불러 보여 返します 返す 返回".split()),
-    v.WRITE: tuple("作成 追加 登録 送信 保存 新規 発行 投稿 招待 無効 有効化 アップロード 创建 新建 添加 审核 审批 "
+    v.WRITE: tuple("作成 追加 登録 送信 保存 新規 発行 投稿 招待 無効 有効化 アップロード を引き当て を引当 创建 新建 添加 审核 审批 "
                    "注册 发送 发布 上传 提交 禁用 启用 생성 추가 등록 전송 발송 저장 업로드 작성 게시 초대"
                    .split()),
     v.MODIFY: tuple("更新 変更 編集 修正 を設定 移動 置換 キャンセル 取り消 取消 修改 编辑 更改 替换 移动 撤销 "
