@@ -2553,3 +2553,17 @@ def test_a_later_passive_done_to_what_is_kept(description, category):
 def test_a_later_passive_done_electronically(description, category):
     c = classify(tool("vat_filing_status", description))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("description,category", [
+    # A verb in brackets joined to the one before it is done to the object they share.
+    ("Long-poll for updates. Passing offset confirms (and discards) all earlier updates.",
+     "Destructive"),
+    ("Get a message. Reads (and deletes) it.", "Destructive"),
+    # A noun in brackets, or a second verb that reads, is no act.
+    ("List jobs (and runs) for a pipeline.", "Read"),
+    ("List jobs. Fetches (and counts) the jobs.", "Read"),
+])
+def test_a_bracketed_second_verb_that_acts(description, category):
+    c = classify(tool("poll_updates", description))
+    assert c.category == category, c.evidence

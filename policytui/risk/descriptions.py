@@ -1927,6 +1927,11 @@ _ACT_NOUN_ENDINGS = ("al", "tion", "sion", "ment", "ure")
 
 def _names_an_act(noun: str) -> bool:
     return noun in v.VERBS or (len(noun) > 5 and noun.endswith(_ACT_NOUN_ENDINGS))
+# Two verbs in the third person, the second in brackets after "and", "or" or "then", before
+# the object they share: "confirms (and discards) all earlier updates".
+_BRACKETED_STEP = re.compile(
+    r"\b([a-z]+s)\s+\((?:and|or|then)\s+([a-z]+s)\)\s+(?:it|them|this|that|these|those|the|a"
+    r"|an|its|their|all|any|every|each)\b")
 # A command-line switch that makes a command change what it looks at, said to be used ("npm
 # audit with --fix", "Runs prettier using --write", "terraform plan, then apply via
 # --auto-approve"); not one merely named in a list of steps ("... eslint --fix, component
@@ -2162,6 +2167,13 @@ def later_act(description: str) -> tuple[str, str] | None:
             # "; retrieval restores it from cold storage", "The import overwrites them": a
             # noun for the call, or what it does, acting on what was just named.
             return word, v.VERBS[verb]
+    if "(" in opening:
+        for found in _BRACKETED_STEP.finditer(lowered):
+            acts = _acts(found.group(2))
+            if acts is not None and base_verb(found.group(1)) is not None:
+                # "Passing offset confirms (and discards) all earlier updates": a verb in
+                # brackets joined to the one before it is done to the same object.
+                return acts
     if "--" in opening:
         switch = _ACTING_SWITCH.search(lowered)
         if switch is not None and _DENIED_BEFORE.search(
