@@ -149,6 +149,12 @@ def _required(name: str, description: str, properties: dict, required: list[str]
      ["deployment", "replicas"]),
     ("speaker_volume", "Current volume of a speaker.",
      {"speaker": {"type": "string"}, "volume": {"type": "number"}}, ["speaker", "volume"]),
+    # The text of what the name names is part of its new value.
+    ("chat.status", "Your status: emoji and text shown next to your name.",
+     {"status_text": {"type": "string"}, "status_emoji": {"type": "string"}}, ["status_text"]),
+    ("channel_topic", "Topic of a channel.",
+     {"channel": {"type": "string"}, "topic_text": {"type": "string"}},
+     ["channel", "topic_text"]),
 ])
 def test_a_name_of_nouns_handed_a_value_of_what_it_names_sets_it(name, description, properties,
                                                                  required):
@@ -165,6 +171,11 @@ def test_a_name_of_nouns_handed_a_value_of_what_it_names_sets_it(name, descripti
     ("ticket_status", "Status of a ticket.", {"ticket": {"type": "string"}}, ["ticket"]),
     # A verb in the name says what is done with it.
     ("get_volume", "Volume of a speaker.", {"volume": {"type": "integer"}}, ["volume"]),
+    ("status_search", "Statuses matching a text.", {"status_text": {"type": "string"}},
+     ["status_text"]),
+    # An identifier of what the name names is a key.
+    ("ticket_status", "Status of a ticket.",
+     {"ticket": {"type": "string"}, "status_id": {"type": "string"}}, ["ticket", "status_id"]),
 ])
 def test_a_value_not_required_or_a_key_leaves_a_reader_alone(name, description, properties,
                                                              required):

@@ -443,6 +443,9 @@ _SCALARS = frozenset(("integer", "number", "boolean", "string"))
 _KEY_JOINS = frozenset("for by of with per from in".split())
 # What follows a noun heading a first sentence: "Score for a submission", "Price of a product".
 _NOUN_HEAD_JOINS = frozenset(("for", "of"))
+# What an argument named as the name's last word and one of these holds: a part of that thing's
+# new value ("status_text", "status_emoji", "topic_message"), never a key to look it up by.
+_VALUE_PARTS = frozenset("text emoji message body content".split())
 # Heads of a phrase that name how much of the reply to show, not a thing to set ("Page of
 # results for a query" with a required `page`).
 _CALL_OPTIONS = frozenset("page pages limit offset size number top".split())
@@ -513,6 +516,10 @@ def _value_of_its_name(name: NameVerbs, desc: DescriptionVerbs, schema: Any
         if not isinstance(spec, dict):
             continue
         kind, key = _value_type(spec), normalize(arg)
+        if kind == "string" and key.startswith(last) and key[len(last):] in _VALUE_PARTS and own:
+            # "chat.status" with a required `status_text`: the text of what the name names,
+            # which a reader would be handed no part of.
+            return arg, "name"
         if key in named:
             sets = (kind in _SETTING_TYPES
                     # A choice of named values ("ACTIVE", "PAUSED") is a state to put it in.
