@@ -2578,3 +2578,17 @@ def test_a_later_passive_done_electronically(description, category):
 def test_a_bracketed_second_verb_that_acts(description, category):
     c = classify(tool("poll_updates", description))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("description,category", [
+    # A word that sends, before what a noun phrase would name, sends it when the sentence
+    # says which channel it goes to.
+    ("Post summary of the standup to the team channel.", "Write"),
+    ("Post status of the build to #releases.", "Write"),
+    # Without one it names what is read.
+    ("Post summary of a blog entry.", "Read"),
+    ("Post history of the channel.", "Read"),
+])
+def test_a_sending_word_sent_to_a_channel_is_the_verb(description, category):
+    c = classify(tool("summarize_standup", description))
+    assert c.category == category, c.evidence

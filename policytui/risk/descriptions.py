@@ -330,8 +330,11 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         lead = None  # "Pay stub of an employee", "Payout schedule: ...": a noun compound
     if lead in v.TRADE_SIDES and start + 1 < count and tokens[start + 1] in v.TRADE_VIEWS:
         lead = None  # "Sell-through rate of each SKU", "Buy signals for a watchlist"
-    if lead in v.AMBIGUOUS and _names_a_thing(sentence, tokens, start):
-        lead = None  # "Invoice-reconstruction attempts ...", "Order status of ...": a noun
+    if (lead in v.AMBIGUOUS and _names_a_thing(sentence, tokens, start)
+            and not (lead in v.OUTWARD_VERBS and _TO_A_CHANNEL.search(sentence))):
+        # "Invoice-reconstruction attempts ...", "Order status of ...": a noun. (Not a word
+        # that sends, sent to a channel: "Post summary of the standup to the team channel".)
+        lead = None
     if (lead is not None and start + 1 < count and tokens[start + 1] in _PLURAL_BE
             and tokens[start] != lead and tokens[start].endswith("s")):
         # "Invoices are overdue", "(Which) orders were refunded": a plural noun before the
@@ -2700,6 +2703,12 @@ _STATES_OF_MONEY = frozenset("paid owed owing due received collected".split())
 # What a word more often a noun is followed by when it is a noun naming what a sentence is about
 # ("Order status for a symbol", "Invoice total and the sum of its payments"), not a verb with
 # its object ("Order a pizza", "Invoice the customer").
+# Where a word that sends puts what it names, which a noun phrase never goes: "... to the team
+# channel", "... to #general", "... to the Slack thread".
+_TO_A_CHANNEL = re.compile(
+    r"\bto\s+(?:#[\w-]+|(?:the|a|an|your|our|their|its|this|that)\s+(?:[\w#-]+\s+){0,2}?"
+    r"(?:channel|channels|chat|room|thread|feed|timeline|group|wall|forum|list|inbox))\b",
+    re.IGNORECASE)
 _ATTRIBUTES = frozenset(
     """
     total totals amount amounts balance balances number numbers id ids status statuses date
