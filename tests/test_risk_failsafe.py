@@ -2417,7 +2417,7 @@ def test_a_later_sentence_that_runs_something_is_no_reader(name, description, ca
      "open.", "Write"),
     ("guest_stay", "Check the guest in for the night.", "Write"),
     ("session_info", "Get the session. Logs the user out when the token has expired.", "Write"),
-    ("shift", "Show the shift. Clocks each employee in at its start.", "Write"),
+    ("visitor_log", "Show the visitor log. Signs each visitor in at the desk.", "Write"),
     # A check whose object holds a verb, and "in" that opens a place, only read.
     ("user_state", "Get the status. Checks whether the user is logged in.", "Read"),
     ("user_state", "Get the user. Checks that the user is signed in.", "Read"),

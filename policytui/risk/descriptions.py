@@ -1917,9 +1917,11 @@ def _the_call_acts(lowered: str) -> tuple[str, str] | None:
     return None
 
 # A clause whose subject is one noun (maybe after "the", "each" or "every") and whose verb, in
-# the third person, acts on "it" or "them": "; retrieval restores it from cold storage".
-_NOUN_DOES = re.compile(r"(?:\A|[.;!?]\s+)(?:(?:the|each|every|this)\s+)?([a-z]+)\s+([a-z]+s)"
-                        r"\s+(?:it|them)\b")
+# the third person, acts on "it" or "them": "; retrieval restores it from cold storage". Found
+# from each "it" or "them" after a word in -s, then read backwards.
+_NOUN_DOES_IT = re.compile(r"s (?:it|them)\b")
+_SUBJECT_BEFORE = re.compile(
+    r"(?:\A|[.;!?]\s+)(?:(?:the|each|every|this)\s+)?([a-z]+)\s+([a-z]+s)\Z")
 # The subject must name an act, the call's own: a verb of the table used as a noun ("The
 # import overwrites them", "the sync deletes them") or a noun made from one ("retrieval",
 # "submission", "deployment"). Who else acts, a service or a person ("IBKR refreshes them
@@ -1930,11 +1932,35 @@ _ACT_NOUN_ENDINGS = ("al", "tion", "sion", "ment", "ure")
 
 def _names_an_act(noun: str) -> bool:
     return noun in v.VERBS or (len(noun) > 5 and noun.endswith(_ACT_NOUN_ENDINGS))
+
+
+def _a_noun_does_it(lowered: str) -> tuple[str, str] | None:
+    """(verb, kind) of a clause whose subject names the call's own act and whose verb acts on
+    "it" or "them" ("; retrieval restores it from cold storage"), in lower-cased text, or
+    None."""
+    for found in _NOUN_DOES_IT.finditer(lowered):
+        end = found.start() + 1  # just after the verb's "s"
+        subject = _SUBJECT_BEFORE.search(lowered, max(0, end - 48), end)
+        if subject is None:
+            continue
+        noun, word = subject.group(1), subject.group(2)
+        verb = base_verb(word)
+        if (not _names_an_act(noun) or verb is None or verb == word
+                or v.VERBS[verb] == v.READ or verb in _TUNES or verb in v.AMBIGUOUS
+                or verb in _SHAPING_GERUNDS or verb in _DOCUMENTING or verb == "reject"):
+            continue
+        return word, v.VERBS[verb]
+    return None
+
+
 # Two verbs in the third person, the second in brackets after "and", "or" or "then", before
 # the object they share: "confirms (and discards) all earlier updates".
+# (The pattern opens with the bracket, which the engine skips straight to; the verb before it
+# is read backwards.)
 _BRACKETED_STEP = re.compile(
-    r"\b([a-z]+s)\s+\((?:and|or|then)\s+([a-z]+s)\)\s+(?:it|them|this|that|these|those|the|a"
-    r"|an|its|their|all|any|every|each)\b")
+    r"\((?:and|or|then)\s+([a-z]+s)\)\s+(?:it|them|this|that|these|those|the|a|an|its|their"
+    r"|all|any|every|each)\b")
+_WORD_BEFORE = re.compile(r"\b([a-z]+s)\s+\Z")
 # A command-line switch that makes a command change what it looks at, said to be used ("npm
 # audit with --fix", "Runs prettier using --write", "terraform plan, then apply via
 # --auto-approve"); not one merely named in a list of steps ("... eslint --fix, component
@@ -1945,22 +1971,25 @@ _ACTING_SWITCH = re.compile(
     r"|in-place|inplace|auto-approve)\b")
 # A denial just before it, in the same clause: "Never runs with --fix", "without --write".
 _DENIED_BEFORE = re.compile(r"\b(?:not|never|no|without|don't|doesn't|won't)\b[^.;,]*\Z")
+_SWITCHES = ("--fix", "--write", "--force", "--apply", "--delete", "--prune", "--commit",
+             "--push", "--overwrite", "--in-place", "--inplace", "--auto-approve")
 _SWITCH_KINDS = {"write": v.WRITE, "commit": v.WRITE, "push": v.WRITE, "force": v.REMOVE,
                  "delete": v.REMOVE, "prune": v.REMOVE, "overwrite": v.REMOVE,
                  "auto-approve": v.EXECUTE}
 # A verb whose particle follows its object ("checks the patient in", "logs the user out",
-# "clocks each employee in", "opts the customer out"): it registers someone or something,
+# "signs the visitor in"): it registers someone or something,
 # or ends their session, whatever the verb alone does. The object opens with a determiner and
 # holds no verb ("checks whether the user is logged in" is a check); the particle ends the
 # clause or comes before what says when or how ("... in for today's visit", "... in when the
 # window is open"), so it opens no place ("checks the status in the background").
-_SPLIT_VERBS = ("check", "log", "sign", "clock", "opt")
-_SPLIT_PHRASAL = re.compile(
-    r"\b(check|log|sign|clock|opt)(?:s|ing|ged|ging)?\s+"
+_SPLIT_AFTER = (
+    r"(?:s|ing|ged|ging)?\s+"
     r"(?:the|a|an|this|that|these|those|each|every|all|their|its|his|her|your|it|them)"
     r"(?:\s+(?!(?:is|are|was|were|be|been|has|have|in|out)\b)(?![a-z]+ed\b)[\w'-]+){0,3}?"
     r"\s+(in|out)(?=\s*(?:[.,;!?)]|\Z)|\s+(?:for|when|if|at|on|once|after|before|"
     r"automatically|and|as|to|with|until|upon)\b)")
+# One pattern for each verb, which opens with it: the engine skips straight to the verb.
+_SPLIT_PHRASAL = tuple((stem, re.compile(stem + _SPLIT_AFTER)) for stem in ("check", "log", "sign"))
 
 
 # What verifying claims for an account, when it is the head of the object: "Verify a domain
@@ -2010,6 +2039,7 @@ def later_act(description: str) -> tuple[str, str] | None:
     # One lower-cased copy for every rule below that reads one (several do, for most texts);
     # for ASCII text it is `opening.lower()` itself.
     lowered = blind_lower(opening)
+    behalf: bool | None = None  # is "behalf" in the text? (asked once, when needed)
     for found in after_marks(opening, _LATER_VERB_AFTER):  # as _LATER_VERB.finditer
         word, after = (found.group(1) or found.group(2)).lower(), found.group(3)
         if ((word[:-1] in _STARTS_A_MONEY_ACT or word[:-2] in _STARTS_A_MONEY_ACT)
@@ -2025,7 +2055,9 @@ def later_act(description: str) -> tuple[str, str] | None:
         verb = base_verb(word)
         if verb is None or verb == word or v.VERBS[verb] == v.READ or after in _NOT_AN_OBJECT:
             continue
-        if _ON_BEHALF.match(opening, found.end()) is not None:
+        if behalf is None:
+            behalf = "behalf" in lowered
+        if behalf and _ON_BEHALF.match(opening, found.end()) is not None:
             # "Accepts the invitation on behalf of the user", "Creates a draft on behalf of
             # the account": done for someone, it is done, whatever the verb (a documenting
             # one too).
@@ -2159,25 +2191,18 @@ def later_act(description: str) -> tuple[str, str] | None:
             if ((found.group(1) or "").lower() not in _BE
                     and _LEFT_AS_IS.search(opening, max(0, at - 40), at) is None):
                 return "in place", v.MODIFY
-    if " it" in lowered or " them" in lowered:
-        for found in _NOUN_DOES.finditer(lowered):
-            noun, word = found.group(1), found.group(2)
-            verb = base_verb(word)
-            if (not _names_an_act(noun) or verb is None or verb == word
-                    or v.VERBS[verb] == v.READ or verb in _TUNES or verb in v.AMBIGUOUS
-                    or verb in _SHAPING_GERUNDS or verb in _DOCUMENTING or verb == "reject"):
-                continue
-            # "; retrieval restores it from cold storage", "The import overwrites them": a
-            # noun for the call, or what it does, acting on what was just named.
-            return word, v.VERBS[verb]
-    if "(" in opening:
-        for found in _BRACKETED_STEP.finditer(lowered):
-            acts = _acts(found.group(2))
-            if acts is not None and base_verb(found.group(1)) is not None:
-                # "Passing offset confirms (and discards) all earlier updates": a verb in
-                # brackets joined to the one before it is done to the same object.
-                return acts
-    if "--" in opening:
+    # (Substring tests first: each of the rules below needs words most texts lack.)
+    acts = _a_noun_does_it(lowered)
+    if acts is not None:
+        return acts
+    for found in _BRACKETED_STEP.finditer(lowered):
+        acts = _acts(found.group(1))
+        before = _WORD_BEFORE.search(lowered, max(0, found.start() - 24), found.start())
+        if acts is not None and before is not None and base_verb(before.group(1)) is not None:
+            # "Passing offset confirms (and discards) all earlier updates": a verb in brackets
+            # joined to the one before it is done to the same object.
+            return acts
+    if "--" in opening and contains_any(lowered, _SWITCHES):
         switch = _ACTING_SWITCH.search(lowered)
         if switch is not None and _DENIED_BEFORE.search(
                 lowered, max(0, switch.start() - 24), switch.start()) is None:
@@ -2185,12 +2210,12 @@ def later_act(description: str) -> tuple[str, str] | None:
             # with a switch that makes it change what it looks at.
             said = switch.group(1)
             return "--" + said, _SWITCH_KINDS.get(said, v.MODIFY)
-    if ("in" in lowered or "out" in lowered) and contains_any(lowered, _SPLIT_VERBS):
-        split = _SPLIT_PHRASAL.search(lowered)
-        if split is not None:
-            # "Opening the chart checks the patient in for today's visit", "Logs the user
-            # out": a verb with its particle after its object registers or ends something.
-            return f"{split.group(1)} ... {split.group(2)}", v.WRITE
+    for stem, pattern in _SPLIT_PHRASAL:
+        for split in pattern.finditer(lowered):  # (a fast search for the stem first)
+            if split.start() == 0 or not lowered[split.start() - 1].isalpha():
+                # "Opening the chart checks the patient in for today's visit", "Logs the user
+                # out": a verb with its particle after its object registers or ends something.
+                return f"{stem} ... {split.group(1)}", v.WRITE
     said = _said_of_the_call(opening)
     if said is None:
         said = _acting_passive(lowered)
