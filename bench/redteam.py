@@ -1,6 +1,6 @@
-"""The classifier on tools that red-team helpers made up, as a ratchet.
+"""The classifier on tools that red-team writers made up, as a ratchet.
 
-Helpers wrote servers the way real ones are written, to get acting tools called Read (the
+Writers wrote servers the way real ones are written, to get acting tools called Read (the
 unsafe error) and reading tools called something riskier (false alarms). They never saw the
 corpus. `tests/fixtures/redteam/made-up-servers.json` keeps every tool they wrote, labelled
 by whether a successful call acts, with the leaks and false alarms the classifier still had
@@ -11,7 +11,7 @@ grow, when a money tool stops being Financial or when wrong Financials grow: a r
 opens an old hole is caught even where no corpus tool shows it.
 
     .venv/bin/python bench/redteam.py            # counts, and what changed since stored
-    .venv/bin/python bench/redteam.py --rounds   # the same counts for each round of helpers
+    .venv/bin/python bench/redteam.py --rounds   # the same counts for each round of writers
     .venv/bin/python bench/redteam.py --store    # record today's leaks and false alarms
     .venv/bin/python bench/redteam.py --classes  # false alarms and leaks by what decided them
 """
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store", action="store_true",
                         help="record today's leaks and false alarms in the fixture")
     parser.add_argument("--rounds", action="store_true",
-                        help="also count each round of helpers on its own (a round written "
+                        help="also count each round of writers on its own (a round written "
                              "blind to the rules measures how they generalise)")
     parser.add_argument("--classes", action="store_true",
                         help="also group the false alarms and the leaks by category and by the "

@@ -114,17 +114,17 @@ def test_declared_read_only_never_makes_a_tool_safer_than_its_words(server):
 # is the change that trades that way). The Financial floors moved when the money labels became
 # the majority of three blind votes (money-votes.json): the same classifier scores 207/247 and
 # 207/233 on the first labeller's labels, 203/252 and 203/233 on the majority's. Then rules
-# written against phrasings that red-team helpers made up to get acting tools called Read (no
+# written against phrasings that red-team writers made up to get acting tools called Read (no
 # corpus tool in view) moved the test half from 37 to 32 unsafe, 2297 to 2293 read-only, and
 # Financial from 203/252 and 203/233 to 206/252 and 206/239; a second round (later sentences,
 # unknown third-person verbs under a reader's name, Polish and Indonesian, and a few reading
 # verbs the tables lacked) moved read-only to 2289 and nothing else; a third (domains' own
 # phrasings: "Old jobs are deleted", "Seed users into ...", switches described as deleting)
 # moved unsafe to 31, destructive as Read/Other to 9, read-only to 2285 and precision to
-# 206/240. A tenth round took rules from two kinds of helper: one made up reading tools the
+# 206/240. A tenth round took rules from two kinds of writer: one made up reading tools the
 # classifier called riskier, two attacked the rules written for them and the leaks they left.
 # It moved read-only to 2281 and Financial to 207/252 and 207/241, and left unsafe at 31 (on
-# the tools the helpers made up, bench/redteam.py: acting tools called Read 198 -> 111 of
+# the tools the writers made up, bench/redteam.py: acting tools called Read 198 -> 111 of
 # 1075, reading tools called riskier 211 -> 189 of 618). An eleventh round closed more of the
 # attacks' leaks and took rules from made-up servers written blind to the rules (an argument
 # that, passed, has something changed; an export's destination path; titles): unsafe 31 -> 30,
@@ -137,7 +137,7 @@ def test_declared_read_only_never_makes_a_tool_safer_than_its_words(server):
 # moved unsafe to 29, read-only to 2272, Financial to 212/252 and 212/246: the fail-closed
 # rules cost readers and wrong Financials here that they did not on the development half.
 FLOORS: dict[str, tuple[str, float]] = {
-    "not read-only -> Read": ("max", 0.0171),  # 29/1702 (1.7%)
+    "not read-only -> Read": ("max", 0.0165),  # 28/1702 (1.6%)
     "read-only -> Read": ("min", 0.9125),  # 2275/2493 (91.3%)
     "removal -> D/Crit": ("min", 0.99),  # 317/318 (99.7%)
     "destructive -> Read/Other": ("max", 0.011),  # 9/827 (1.1%)

@@ -1308,7 +1308,7 @@ def test_phrasings_made_up_to_get_an_acting_tool_called_read(name, description, 
      "Write"),
 ])
 def test_phrasings_of_the_tenth_round_red_teams(name, description, properties, category):
-    # Readers a helper found called riskier, and what two attackers then slipped past the
+    # Readers a writer found called riskier, and what two attackers then slipped past the
     # rules that read them: both directions, in one table.
     c = classify(tool(name, description, properties))
     assert c.category == category, c.evidence
@@ -1497,7 +1497,7 @@ def test_phrasings_of_the_eleventh_round_second_pass(name, description, category
     ("seat_guest", "Seat the guest at a table.", None, "Write"),
 ])
 def test_phrasings_of_the_eleventh_round_blind_sets(name, description, properties, category):
-    # Mechanisms found by helpers who wrote servers blind to the rules (round "11-fresh" of
+    # Mechanisms found by writers who wrote servers blind to the rules (round "11-fresh" of
     # the made-up tools), each with a nearby tool that must stay as it is.
     c = classify(tool(name, description, properties))
     assert c.category == category, c.evidence
