@@ -44,6 +44,19 @@ def test_the_editor_in_the_browser_replays_the_recording(chromium: Any, tmp_path
         screen.wait("the editor", lambda s: bool(table_row(s, "search_apps")))
         page.keyboard.press("6")
         screen.wait("the Replay tab over the 7 recorded calls", lambda s: "7 recorded calls" in s)
+        # Help and the palette name the option as the user gave it: serve's, not connect's.
+        page.keyboard.press("?")
+        screen.wait("the help", lambda s: "Esc closes this help" in s)
+        page.keyboard.press("End")
+        screen.wait("key 6 in the help, under serve --replay",
+                    lambda s: "under this policy (serve --replay)" in s and "connect --replay" not in s)
+        page.keyboard.press("Escape")
+        screen.wait("the help closed", lambda s: "Esc closes this help" not in s)
+        page.keyboard.press("Control+p")
+        screen.wait("the palette", lambda s: "Search for commands" in s or "Save" in s)
+        page.keyboard.type("Replay")
+        screen.wait("the palette's Replay, under serve --replay",
+                    lambda s: "(serve --replay)" in s and "connect --replay" not in s)
     finally:
         served.stop()
     assert "Traceback" not in "".join(served.stderr), served.stderr

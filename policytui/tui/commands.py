@@ -139,7 +139,8 @@ class PaletteCommands(EditorBase):
         for key, action, description, _id, _show, help_text in ACTIONS:
             key_text = self.get_key_display(self._binding_for(action) or Binding(key, action))
             yield SystemCommand(
-                palette_title(description, help_line(help_text, self.policy_path.name)), f"key {key_text}", partial(self.run_action, action)
+                palette_title(description, help_line(help_text, self.policy_path.name, in_browser=self.is_web)),
+                f"key {key_text}", partial(self.run_action, action),
             )
         # The table's own keys (move, mark), which the help lists after the editor's.
         table = self.main.query_one(ToolTable)

@@ -10,6 +10,8 @@ from textual.binding import Binding, BindingType
 
 # Help and palette name the file being edited here (`help_line`); a footer tooltip keeps it.
 THE_POLICY_FILE = "the policy file"
+# ... and the command the editor was started by: in a browser the option is `serve --replay`.
+THE_REPLAY_OPTION = "connect --replay"
 
 # Every action: (binding key, action, footer text, binding id, shown in footer, palette help).
 ACTIONS: list[tuple[str, str, str, str, bool, str]] = [
@@ -41,7 +43,7 @@ ACTIONS: list[tuple[str, str, str, str, bool, str]] = [
     ("3", "panel('tab-json')", "JSON", "panel_json", False, "Show the JSON that will be written"),
     ("4", "panel('tab-diff')", "Diff", "panel_diff", False, "Show the diff against the file on disk"),
     ("5", "panel('tab-try')", "Try", "panel_try", False, "Show the try-a-call panel"),
-    ("6", "panel('tab-replay')", "Replay", "panel_replay", False, "Show how recorded calls fare under this policy (connect --replay)"),
+    ("6", "panel('tab-replay')", "Replay", "panel_replay", False, f"Show how recorded calls fare under this policy ({THE_REPLAY_OPTION})"),
     ("P", "pins", "Pins", "pins", False, "Compare approved and live tool definitions; re-approve a tool or turn pinning on or off"),
     ("ctrl+q", "quit", "Quit", "quit", True, "Quit (asks when there are unsaved changes)"),
 ]
@@ -56,9 +58,11 @@ FOOTER_ORDER: tuple[str, ...] = (
 APP_ACTIONS = {action.split("(")[0] for _key, action, *_rest in ACTIONS}
 
 
-def help_line(text: str, policy_name: str) -> str:
-    """An action's help line with the file being edited named ("Write ev.json")."""
-    return text.replace(THE_POLICY_FILE, policy_name)
+def help_line(text: str, policy_name: str, *, in_browser: bool = False) -> str:
+    """An action's help line with the file being edited named ("Write ev.json"), and the
+    command the editor was started by (`serve --replay` in a browser, `connect --replay` else)."""
+    text = text.replace(THE_POLICY_FILE, policy_name)
+    return text.replace(THE_REPLAY_OPTION, "serve --replay") if in_browser else text
 
 
 def editor_bindings() -> list[BindingType]:

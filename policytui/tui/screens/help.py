@@ -53,7 +53,8 @@ class HelpScreen(DialogScreen[None]):
                 continue
             seen.add(binding.id or binding.action)
             key = self.source_app.get_key_display(binding)
-            text = help_line(binding.tooltip or binding.description, self.policy_name)
+            text = help_line(binding.tooltip or binding.description, self.policy_name,
+                             in_browser=self.source_app.is_web)
             table.add_row(Text(key), Text(text))
         # The whole help scrolls as one, and takes the focus so the arrows and Page Up/Down
         # scroll it. (The keys had a scrolling box of their own, up to 30 lines tall, inside
