@@ -56,6 +56,7 @@ def deny_manage_apps_unsaved(chromium: Any, served: Served) -> Any:
     page.keyboard.press("d")
     screen.wait("manage_apps denied, unsaved",
                 lambda s: "unsaved" in s and "deny*" not in table_row(s, "manage_apps")
+                and "deny*" not in table_row(s, "manage_apps")
                 and " deny " in table_row(s, "manage_apps") + " ")
     return page
 
@@ -181,3 +182,31 @@ def test_a_page_whose_serve_was_killed_says_its_connection_was_lost(
     assert closed.locator("button").inner_text() == "Open it again"
     kept = json.loads(kept_file(tmp_path).read_text(encoding="utf-8"))
     assert kept["tools"]["manage_apps"] == {"action": "deny"}
+
+
+def test_the_next_editors_notice_breaks_the_kept_files_path_only_after_a_slash(
+    chromium: Any, served: Served, tmp_path: Path
+) -> None:
+    """After a reload, the new page's notice names the recovery file: its folder broken only
+    after a `/`, its name whole on a line of its own, so each piece reads and copies whole
+    (the notice folded the path anywhere: "...172527.js" and "on." on the next line)."""
+    page = deny_manage_apps_unsaved(chromium, served)
+    page.on("dialog", lambda dialog: dialog.accept())  # the browser's "leave this page?"
+    page.reload()
+    screen = BrowserScreen(page)
+    assert_kept(tmp_path, served)
+    kept = kept_file(tmp_path)
+    shown = screen.wait("the notice naming the kept file",
+                        lambda s: "Unsaved changes to" in s and "the file." in s)
+    assert_path_in_notice(shown, kept)
+
+
+def assert_path_in_notice(shown: str, kept: Path) -> None:
+    """The notice's lines from the one that starts the path to the file's name: each folder
+    line ends at a `/`, the name has a line of its own, and together they are the path."""
+    lines = [line.split("▌")[-1].strip(" ▆▇█▅▄▃▂▁") for line in shown.splitlines() if "▌" in line]
+    start = next((i for i, line in enumerate(lines) if line.startswith(str(kept)[:5])), None)
+    assert start is not None and kept.name in lines, lines
+    end = lines.index(kept.name)
+    assert all(line.endswith("/") for line in lines[start:end]), lines
+    assert "".join(lines[start:end + 1]) == str(kept), lines

@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 
 from textual import work
@@ -28,6 +29,7 @@ from policytui.tui.base import EditorBase
 # messages, so the edits stand as the last one left them.
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 KEPT_NOTICE_SECONDS = 20
+TOAST_WIDTH = 60
 # The status of an editor ended from outside whose unsaved changes no folder would take.
 EXIT_UNSAVED_LOST = 1
 # The way out and the session driver's timer thread (a stuck app) may both try to keep.
@@ -143,10 +145,12 @@ class KeepUnsaved(EditorBase):
         found = await in_daemon_thread(lambda: kept_versions(path), "policytui-kept")
         if not found or not self._alive:
             return
-        older = f" (and {len(found) - 1} older)" if len(found) > 1 else ""
+        older = f"(and {len(found) - 1} older) " if len(found) > 1 else ""
+        # A toast is 60 columns wide, at most half the screen, less its padding and border.
+        width = max(20, min(TOAST_WIDTH, self.size.width // 2) - 3)
         self.notify(
             f"Unsaved changes to {shown_name(path.name, 60)} were kept when an editor of it was "
-            f"stopped: {shown_name(str(found[0]), 300)}{older}. Compare, then delete the file.",
+            f"stopped, in\n{shown_path(found[0], width)}\n{older}Compare, then delete the file.",
             severity="warning", timeout=KEPT_NOTICE_SECONDS, markup=False,
         )
 
@@ -173,6 +177,22 @@ def shown_name(text: str, limit: int) -> str:
     every control character drawn. Not `one_line`, which stops at the first newline: in a
     name with one (`policy.json<newline>x`), that names another file, even the policy."""
     return visible(clip(text, limit), pictures=True)
+
+
+def shown_path(path: Path, width: int) -> str:
+    """A recovery file's path for a notice `width` columns wide: its folder in lines that break
+    after a `/`, its name on a line of its own, so that the path stays readable and each
+    piece can be copied whole (a notice folds a long line anywhere, inside a name too)."""
+    lines: list[str] = []
+    line = ""
+    for part in shown_name(str(path.parent).rstrip("/") + "/", 1000).split("/")[:-1]:
+        piece = part + "/"
+        if line and len(line) + len(piece) > width:
+            lines.append(line)
+            line = ""
+        line += piece
+    lines.append(line)
+    return "\n".join([*lines, shown_name(path.name, 200)])
 
 
 def keep_and_say(app: KeepUnsaved) -> None:
