@@ -136,3 +136,27 @@ def test_a_policy_edited_in_chromium_is_saved_checked_and_locked_to_one_browser(
     assert denied.returncode == 1 and denied.stdout.startswith("denied"), denied.stdout
     allowed = policytui("check", str(policy), "search_apps", cwd=tmp_path)
     assert allowed.returncode == 0, allowed.stdout
+
+
+def test_serve_from_a_snapshot_file_names_the_server_the_editor_names(
+    chromium: Any, tmp_path: Path, home: dict[str, str]
+) -> None:
+    """With `--from FILE`, serve's terminal and the page's title name the server whose tools
+    the file holds, as the editor's header does (github-mcp-server), and the terminal says
+    which file they came from; they named the file, the header the server."""
+    snapshot = Path(__file__).parent / "fixtures" / "servers" / "server-github-legacy.json"
+    policy = tmp_path / "policy.json"
+    served = Served(["--from", str(snapshot), "--policy", str(policy), "--no-open"],
+                    cwd=tmp_path, env=home)
+    try:
+        assert (f"Editing {policy} for github-mcp-server (its tools from {snapshot})"
+                in "".join(served.stdout)), served.stdout
+        page = chromium.new_context(viewport=VIEWPORT).new_page()
+        screen = BrowserScreen(page)
+        page.goto(served.url)
+        assert page.title() == "policy.json · github-mcp-server · policytui"
+        header = screen.wait("the editor's header", lambda s: " tools " in s.splitlines()[0])
+        assert "github-mcp-server" in header.splitlines()[0], header
+        assert "server-github-legacy" not in header.splitlines()[0], header
+    finally:
+        served.stop()

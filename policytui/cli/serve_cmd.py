@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from policytui.cli import EXIT_INTERRUPTED, UsageError, connect_cmd
-from policytui.textsafe import visible
+from policytui.textsafe import clip, visible
 
 OPENER_PREFIX = "open-"  # the page that leads the desktop browser to the URL: open-<pid>.html
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
@@ -174,7 +174,8 @@ def run(args: argparse.Namespace) -> int:
     folder = lock.lock_path.parent  # lock_folder(): checked to be this user's own
     # Before the address is printed: whoever waits for it finds the stale pages gone.
     _remove_stale_pages(folder)
-    print(f"Editing {shown}" + (f" for {label}" if label else ""))
+    tools_from = f" (its tools from {visible(args.from_file)})" if args.from_file else ""
+    print(f"Editing {shown}" + (f" for {label}{tools_from}" if label else ""))
     print(f"Open this address in a browser (it holds the access token):\n  {url}")
     print("Press ctrl+c to stop.", flush=True)
     # The page that leads the browser to the URL (it holds the token) is named before the
@@ -241,7 +242,12 @@ def _target_label(args: argparse.Namespace) -> str:
         spec = spec_from_args(args)
     except DiscoveryError as exc:
         raise UsageError(str(exc)) from None
-    check_snapshot_file(spec)
+    recorded = check_snapshot_file(spec)
+    if recorded is not None:
+        # A snapshot's tools are named after the server that listed them, as the editor's
+        # header names it: the file (`--from`'s, which serve's terminal names too) is only
+        # where they were kept, and a server's name is what its gateway and policy are about.
+        return clip(recorded, 80)
     # Never the command line or URL: they can hold a credential, and the title is on the page.
     return spec.name or "a server"
 

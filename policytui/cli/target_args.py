@@ -125,18 +125,21 @@ def refuse_unusable_snapshot(error: DiscoveryError) -> None:
         raise UsageError(visible(str(error))) from None
 
 
-def check_snapshot_file(spec: ServerSpec) -> None:
+def check_snapshot_file(spec: ServerSpec) -> str | None:
     """For a `--from` target, read the file now and raise UsageError (exit 2) when it cannot be
-    used: `connect` and `serve` say so before the editor draws, as `tools` does."""
+    used: `connect` and `serve` say so before the editor draws, as `tools` does. The name of
+    the server it recorded, as the editor's header will show it (None for other targets)."""
     if spec.transport != "snapshot" or spec.snapshot_path is None:
-        return
+        return None
     from policytui.discovery.errors import SnapshotFileError
-    from policytui.discovery.snapshot import read_snapshot_document
+    from policytui.discovery.snapshot import read_snapshot_document, snapshot_server_name
 
     try:
-        read_snapshot_document(spec.snapshot_path)
+        document = read_snapshot_document(spec.snapshot_path)
     except DiscoveryError as error:
         refuse_unusable_snapshot(SnapshotFileError(str(error)))
+        raise  # not reached: refuse_unusable_snapshot raises for a snapshot file's error
+    return snapshot_server_name(document, spec.snapshot_path)
 
 
 def spec_from_args(args: argparse.Namespace, environ: Any = None) -> ServerSpec:

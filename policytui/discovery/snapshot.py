@@ -64,8 +64,9 @@ def load_snapshot(path: Path, *, default_name: str = "") -> ServerListing:
     return snapshot_listing(read_snapshot_document(path), path, default_name=default_name)
 
 
-def snapshot_listing(data: dict[str, Any], path: Path, *, default_name: str = "") -> ServerListing:
-    """A ServerListing from a document `read_snapshot_document` returned."""
+def snapshot_server_name(data: dict[str, Any], path: Path, *, default_name: str = "") -> str:
+    """The name of the server a snapshot recorded, as the editor's header shows it: the one it
+    gave itself (serverInfo), else `default_name`, the file's `server`, the file's stem."""
     info = data.get("serverInfo", data.get("server_info"))
     info = info if isinstance(info, dict) else {}
     name = (
@@ -73,10 +74,17 @@ def snapshot_listing(data: dict[str, Any], path: Path, *, default_name: str = ""
         or default_name
         or (data.get("server") if isinstance(data.get("server"), str) else "")
     )
+    return str(name or path.stem)
+
+
+def snapshot_listing(data: dict[str, Any], path: Path, *, default_name: str = "") -> ServerListing:
+    """A ServerListing from a document `read_snapshot_document` returned."""
+    info = data.get("serverInfo", data.get("server_info"))
+    info = info if isinstance(info, dict) else {}
     instructions = data.get("instructions")
     listing = ServerListing.from_tool_dicts(
         data["tools"],
-        server_name=str(name or path.stem),
+        server_name=snapshot_server_name(data, path, default_name=default_name),
         server_version=str(info.get("version") or ""),
         instructions=instructions if isinstance(instructions, str) else "",
         transport="snapshot",
