@@ -196,7 +196,11 @@ def test_a_terminal_closed_over_the_quit_question_ends_the_editor(
     terminal.keys("d")
     terminal.wait("the policy unsaved", lambda s: "unsaved" in s.splitlines()[0])
     terminal.keys("C-q")
-    terminal.wait("the question about unsaved changes", lambda s: "Unsaved changes" in s)
+    # Aimed at the question being drawn, not a wait for anything: the terminal is to go while
+    # the editor has the most to write. Closed once the question shows instead, the editor
+    # had little left to write, and Textual's own driver, which starts again on the dead
+    # terminal and never ends, went unseen in 2 of the 3 closings (the pause: 3 of 3).
+    time.sleep(0.05)
 
     closed = time.monotonic()
     terminal.tmux(close, *([] if close == "kill-server" else ["-t", "tui-e2e"]), check=False)
