@@ -139,7 +139,7 @@ class KeyOrder:
         whatever each had queued, and the last on the app again, where a key sent on to
         `widget` comes back up and its binding runs. The wait ends when the last step has run,
         however long the messages ahead of the steps take: a loaded core took 0.76 s over
-        them, and a fixed 0.2 s applied a filter dialog before the tick typed ahead of ctrl+s.
+        them, and a fixed 0.2 s let `a ctrl+q` quit before the `a` had reached the editor.
         No step is lost on the way: a widget no longer shown is passed over, one that refuses
         the step (closing) too, and one that closes after taking it handles every message it
         was given before its queue ends (Textual closes a queue behind what it holds). Only a
