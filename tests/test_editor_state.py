@@ -18,6 +18,7 @@ from policytui.editor import (
 )
 from policytui.editor.pins import reapprove
 from policytui.policy.files import PolicyFileConflict
+from policytui.policy.model import Policy
 from policytui.toolinfo import ServerListing
 
 
@@ -701,3 +702,22 @@ def test_the_detail_pane_reads_a_tool_as_the_first_rows_did(tmp_path: Path) -> N
         full = state.classifications[name]
         assert brief is not None and (full.category, full.severity) == brief, name
     assert state.classifications["get_build"].category == "Read"
+
+
+def test_taking_a_kept_policy_is_one_unsaved_step_that_undo_takes_back(tmp_path: Path) -> None:
+    path = tmp_path / "policy.json"
+    path.write_text('{"version": "1", "default": "deny", "tools": {"search_apps": {}}}', encoding="utf-8")
+    state = EditorState.open(kestra(), path)
+    kept = Policy.from_document({"version": "1", "default": "deny",
+                                 "tools": {"search_apps": {}, "manage_apps": {"action": "deny"}}})
+    # As a recovery file holds it: what a save writes, the tools' fingerprints included.
+    kept.extensions["x-policytui"] = {"fingerprints": dict(state.fingerprints)}
+    state.take_policy(kept, "kept changes")
+    decision = {row.name: row.decision_label for row in state.rows}
+    assert doc(state)["tools"]["manage_apps"] == {"action": "deny"} and state.dirty
+    assert decision["manage_apps"] == "deny"
+    assert state.undo() == "kept changes"
+    assert "manage_apps" not in doc(state)["tools"] and not state.dirty
+    assert {row.name: row.decision_label for row in state.rows}["manage_apps"] == "deny*", "row not redrawn"
+    assert state.redo() == "kept changes"
+    assert doc(state)["tools"]["manage_apps"] == {"action": "deny"} and state.dirty

@@ -210,3 +210,43 @@ def assert_path_in_notice(shown: str, kept: Path) -> None:
     end = lines.index(kept.name)
     assert all(line.endswith("/") for line in lines[start:end]), lines
     assert "".join(lines[start:end + 1]) == str(kept), lines
+
+
+def test_the_palette_loads_the_kept_edit_unsaved_the_policy_as_saved(
+    chromium: Any, served: Served, tmp_path: Path
+) -> None:
+    """A browser user has no shell to open the recovery file the notice names: the notice says
+    how to load it (ctrl+p "Load kept changes"), which puts the kept edit in the editor,
+    unsaved, the policy file as it was saved until ctrl+s writes it; ctrl+z takes it back."""
+    page = deny_manage_apps_unsaved(chromium, served)
+    page.on("dialog", lambda dialog: dialog.accept())  # the browser's "leave this page?"
+    page.reload()
+    screen = BrowserScreen(page)
+    assert_kept(tmp_path, served)
+    kept = kept_file(tmp_path)
+    shown = screen.wait("the notice saying how to load the kept file",
+                        lambda s: "“Load kept changes” loads" in s.replace("\n", " "))
+    assert_path_in_notice(shown, kept)
+    assert "deny*" in table_row(shown, "manage_apps"), "the saved policy: the default decides"
+    page.keyboard.press("Control+p")
+    screen.wait("the palette", lambda s: "Search for commands" in s)
+    page.keyboard.type("Load kept")
+    screen.wait("the palette's Load kept changes", lambda s: f"kept in {kept.name}" in s)
+    page.keyboard.press("Enter")
+    screen.wait("the kept deny loaded, unsaved",
+                lambda s: "Loaded the changes kept in" in s and "deny*" not in table_row(s, "manage_apps")
+                and " deny " in table_row(s, "manage_apps") + " ")
+    assert (tmp_path / "policy.json").read_text(encoding="utf-8") == SAVED
+    page.keyboard.press("Control+z")
+    screen.wait("the load undone", lambda s: "deny*" in table_row(s, "manage_apps"))
+    page.keyboard.press("Control+y")
+    screen.wait("the load redone", lambda s: " deny " in table_row(s, "manage_apps") + " "
+                and "deny*" not in table_row(s, "manage_apps"))
+    page.keyboard.press("Control+s")
+    deadline = time.monotonic() + 20
+    while '"manage_apps"' not in (tmp_path / "policy.json").read_text(encoding="utf-8"):
+        assert time.monotonic() < deadline, "ctrl+s did not write the loaded edit"
+        time.sleep(0.05)
+    saved = json.loads((tmp_path / "policy.json").read_text(encoding="utf-8"))
+    assert saved["tools"]["manage_apps"] == {"action": "deny"}
+    assert saved["tools"]["search_apps"] == {}

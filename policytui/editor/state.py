@@ -719,6 +719,19 @@ class EditorState:
                     document.setdefault(key, value)
             self.policy = Policy.from_document(document)
 
+    def take_policy(self, policy: Policy, label: str) -> None:
+        """Put `policy` in place of the one being edited, as one undoable edit that leaves the
+        file on disk as it is (unsaved changes kept by an editor that was stopped, loaded
+        back to be compared and saved, or undone)."""
+        overrides = self.overrides()
+        with self._edit(label, None, whole=True, meta=True):
+            self.policy = policy.copy_deep()
+        if self.overrides() != overrides:
+            self._classify()
+            self._rebuild_rows()
+        else:
+            self._refresh_drift()
+
     def undo(self) -> str | None:
         """Go back one edit; returns its label, or None when there is nothing to undo."""
         step = self.history.undo()
@@ -744,9 +757,11 @@ class EditorState:
         if self.overrides() != overrides:
             self._classify()
             self._rebuild_rows()
-        elif self._approved_fingerprints() != approved:
-            self._refresh_drift()  # an undone re-approve: the Drift column changes back
         else:
+            if self._approved_fingerprints() != approved:
+                # An undone re-approve: the Drift column changes back. (A step may change
+                # the rules too, as loading kept changes does: their rows follow below.)
+                self._refresh_drift()
             # Only the rows of tools whose rule or hide entry the step changed (all rows'
             # decision columns when it changed the default): undoing one toggle no longer
             # rebuilds 10,000 rows, and undoing a bulk edit skips labels and search keys.

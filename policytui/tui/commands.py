@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from textual.app import SystemCommand
 from textual.binding import Binding
@@ -103,6 +104,10 @@ class PaletteCommands(EditorBase):
     """The help screen and the palette's commands; the palette lists the same keys as the help:
     the editor's ACTIONS and the table's own keys."""
 
+    # tui/unsaved.py's: the newest recovery file kept for the policy, and what loads it.
+    kept_version: Path | None
+    load_kept_version: Callable[[], Any]
+
     def action_help(self) -> None:
         # Screens load on first use: none of them is needed for the first frame.
         from policytui.tui.screens.help import HelpScreen
@@ -158,6 +163,14 @@ class PaletteCommands(EditorBase):
                                 partial(self.filter_by, decisions=[decision]), discover=False)
         yield SystemCommand(palette_title("Filter", "show only new, changed and missing tools"), "",
                             partial(self._filter_drift), discover=False)
+        if self.kept_version is not None:
+            from policytui.tui.unsaved import LOAD_KEPT
+
+            yield SystemCommand(
+                palette_title(LOAD_KEPT, f"load the unsaved changes kept in {self.kept_version.name}"
+                              " as edits, the saved file untouched"),
+                "", self.load_kept_version,
+            )
         yield SystemCommand(palette_title("Shared limits", "edit the all_tools limits every tool counts against"),
                             "", self._shared_limits)
 

@@ -29,6 +29,8 @@ from policytui.tui.base import EditorBase
 # messages, so the edits stand as the last one left them.
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 KEPT_NOTICE_SECONDS = 20
+# The palette's command that loads the newest recovery file (`load_kept_version`).
+LOAD_KEPT = "Load kept changes"
 TOAST_WIDTH = 60
 # The status of an editor ended from outside whose unsaved changes no folder would take.
 EXIT_UNSAVED_LOST = 1
@@ -48,6 +50,8 @@ class KeepUnsaved(EditorBase):
     unsaved_lost: bool = False
     # A stop signal that came before the app was mounted (`_note_early_stops`).
     _early_stop: int | None = None
+    # The newest recovery file kept for the policy, which the palette's LOAD_KEPT loads.
+    kept_version: Path | None = None
 
     def _note_early_stops(self) -> None:
         """From `run`, before the app starts: a stop signal is noted until `on_mount` takes
@@ -138,22 +142,56 @@ class KeepUnsaved(EditorBase):
 
     @work(group="kept-versions", exit_on_error=False)
     async def mention_kept_versions(self) -> None:
-        """Once the policy is read: say which recovery files an earlier editor left for it."""
+        """Once the policy is read: say which recovery files an earlier editor left for it,
+        and how to load the newest into the editor (a browser user has no shell to open it)."""
         from policytui.editor.recovery import kept_versions
 
         path = self.policy_path
         found = await in_daemon_thread(lambda: kept_versions(path), "policytui-kept")
         if not found or not self._alive:
             return
+        self.kept_version = found[0]
         older = f"(and {len(found) - 1} older) " if len(found) > 1 else ""
         # A toast is 60 columns wide, at most half the screen, less its padding and border.
         width = max(20, min(TOAST_WIDTH, self.size.width // 2) - 3)
         self.notify(
             f"Unsaved changes to {shown_name(path.name, 60)} were kept when an editor of it was "
-            f"stopped, in\n{shown_path(found[0], width)}\n{older}Compare, then delete the file.",
+            f"stopped, in\n{shown_path(found[0], width)}\n{older}ctrl+p “{LOAD_KEPT}” loads "
+            "them as unsaved edits (4 shows the diff, ctrl+z undoes it). Compare, then delete "
+            "the file.",
             severity="warning", timeout=KEPT_NOTICE_SECONDS, markup=False,
         )
 
+    @work(group="kept-versions", exit_on_error=False)
+    async def load_kept_version(self) -> None:
+        """Load the newest recovery file into the editor as unsaved edits, one undoable step:
+        the policy file stays as it was saved until the user saves."""
+        from policytui.policy.files import PolicyFileError, load_policy
+
+        kept, state = self.kept_version, self.state
+        if kept is None or state is None:
+            return
+        name = shown_name(kept.name, 100)
+        try:
+            loaded = await in_daemon_thread(lambda: load_policy(kept), "policytui-kept")
+        except PolicyFileError as exc:
+            self.notify(f"{name} could not be loaded: {shown_name(str(exc), 300)}",
+                        severity="error", markup=False)
+            return
+        if not self._alive:
+            return
+        if loaded.policy is None:
+            problems = [p.format() for p in loaded.report.errors] or ["it is not a valid policy"]
+            self.notify(f"{name} could not be loaded: {shown_name(problems[0], 300)}",
+                        severity="error", markup=False)
+            return
+        policy = loaded.policy
+        self._edit(lambda: state.take_policy(policy, "kept changes"), full=True)
+        self.notify(
+            f"Loaded the changes kept in {name}, unsaved: {shown_name(self.policy_path.name, 60)} "
+            "is as saved until ctrl+s. 4 shows the diff, ctrl+z undoes it.",
+            markup=False,
+        )
 
     @work(group="read-only", exit_on_error=False)
     async def mention_read_only(self) -> None:
