@@ -521,6 +521,38 @@ async def test_overwrite_replaces_the_version_it_asked_about_and_no_later_one(po
     assert policy_path.with_name("policy.json.bak").read_text() == third
 
 
+async def test_overwrite_asked_again_while_the_answered_question_is_slow_to_go_asks_again(
+        policy_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a machine too busy for the answered "changed on disk" question to leave at once, the
+    one about the next version still opens: the editor waited 2 s for the old one to go, then
+    opened the new one under the same name, which Textual refused, and the save neither
+    happened nor said why."""
+    from policytui.tui.screens.dialogs import ChoiceScreen
+
+    async def slow_unmount(self) -> None:  # type: ignore[no-untyped-def]
+        # Textual takes a screen out of the app only after its unmount has been handled.
+        if self.id == "confirm-conflict":
+            await asyncio.sleep(3.0)
+
+    monkeypatch.setattr(ChoiceScreen, "on_unmount", slow_unmount, raising=False)
+    policy_path.write_text('{"version": "1", "default": "deny"}\n')
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        policy_path.write_text('{"version": "1", "default": "allow"}\n')  # a second writer
+        await pilot.press("a", "ctrl+s")
+        await until(lambda: app.screen.id == "confirm-conflict", "asked about the second version")
+        third = '{"version": "1", "default": "allow", "hide": ["manage_flow"]}\n'
+        policy_path.write_text(third)  # a third, while the question is open
+        await pilot.press("y")
+        await until(lambda: app.screen.id == "confirm-conflict" and app.saves_in_flight == 0,
+                    "asked again, about the third version")
+        assert policy_path.read_text() == third
+        await pilot.press("y")
+        await until(lambda: app.saves_in_flight == 0 and app.screen.id != "confirm-conflict", "the overwrite")
+    assert json.loads(policy_path.read_text())["tools"] == {"backfill_executions": {}}
+
+
 async def test_replacing_an_invalid_file_replaces_it_as_loaded_and_no_later_version(policy_path: Path) -> None:
     text = '{"version": "1", "default": "deny", "tools": {"manage_flow": {"limts": []}}}\n'
     policy_path.write_text(text)

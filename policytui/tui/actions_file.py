@@ -67,16 +67,20 @@ class FileActions(EditorBase):
             return
         self.save(then_quit=then_quit)
 
-    async def _until_removed(self, screen_id: str, timeout: float = 2.0) -> None:
-        """Wait (briefly) until no screen with `screen_id` is left among the app's children.
+    async def _until_removed(self, screen_id: str) -> bool:
+        """Wait until no screen with `screen_id` is left among the app's children; False if
+        the editor is closing meanwhile (nothing may then be pushed).
 
         A popped screen stays among them until Textual has removed it, and a new screen with
-        its id cannot be pushed meanwhile (DuplicateIds). The app's children are its screens;
-        `get_child_by_id` would look in the current screen instead."""
-        for _ in range(int(timeout / 0.01)):
-            if not any(node.id == screen_id for node in self._nodes):
-                return
+        its id cannot be pushed meanwhile (DuplicateIds). The removal always comes while the
+        editor runs, only later on a busy machine, so this waits for it however long it takes:
+        a bound here dropped the save and its question without a word. The app's children are
+        its screens; `get_child_by_id` would look in the current screen instead."""
+        while any(node.id == screen_id for node in self._nodes):
+            if not self._alive:
+                return False
             await asyncio.sleep(0.01)
+        return self._alive
 
     def _save_on(self, choice: str, *, force: bool = False, then_quit: bool = False,
                  replacing: FileStamp | None = None) -> Callable[[str | None], None]:
@@ -137,7 +141,8 @@ class FileActions(EditorBase):
         except PolicyFileConflict:
             # Asked again right after Overwrite (the file changed once more): the answered
             # question may still be leaving the screen, and two may not share its id.
-            await self._until_removed("confirm-conflict")
+            if not await self._until_removed("confirm-conflict"):
+                return
             self.push_screen(
                 ChoiceScreen(
                     f"{self.policy_path.name} changed on disk",
