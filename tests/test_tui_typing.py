@@ -332,6 +332,40 @@ async def test_ctrl_s_then_ctrl_q_at_once_quits_without_asking(tmp_path: Path) -
     assert json.loads(policy.read_text(encoding="utf-8"))["tools"] == {"backfill_executions": {}}
 
 
+async def test_ctrl_q_behind_a_save_slower_than_ten_seconds_waits_for_it_and_quits(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`a ctrl+s ctrl+q` with a write that takes 12 s (a slow disk, a loaded machine): the quit
+    waits for it, says so, and quits with the edit saved, without asking about it. After 10 s
+    it asked about "changes that are not saved" while they were being written."""
+    from policytui.editor.state import EditorState
+
+    write = EditorState.write
+
+    def slow_write(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        time.sleep(12.0)  # a worker thread: the editor goes on meanwhile
+        return write(self, *args, **kwargs)
+
+    monkeypatch.setattr(EditorState, "write", slow_write)
+    policy = tmp_path / "policy.json"
+    app = make_app(policy_path=policy, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await app.panels_ready.wait()
+        await pilot.pause()
+        await burst(app, [("a", "a"), ("ctrl+s", None), ("ctrl+q", None)])
+        told: list[str] = []
+
+        def quit_or_asked() -> bool:
+            told.extend(str(n.message) for n in app._notifications if str(n.message) not in told)
+            return not app.is_running or app.screen.id == "confirm-quit"
+
+        await until(quit_or_asked, f"the editor to quit (it shows {app.screen})", timeout=60.0)
+        assert app.is_running is False, "asked about unsaved changes while they were being saved"
+        assert "Saving policy.json: the editor quits once it is written." in told, told
+    assert app.return_code == 0
+    assert json.loads(policy.read_text(encoding="utf-8"))["tools"] == {"backfill_executions": {}}
+
+
 # ----- keys typed while the policy is read ---------------------------------------------------
 
 

@@ -18,10 +18,10 @@ if TYPE_CHECKING:
     from policytui.policy.files import FileStamp
 
 
-# How long a quit waits for a save already under way before it asks about unsaved changes,
-# and how often it looks.
-SAVE_WAIT_ON_QUIT = 10.0
+# A quit waits for a save already under way, however long it takes, before it decides whether
+# anything is unsaved: how often it looks, and after how long it says what it waits for.
 SAVE_POLL = 0.02
+SAVE_WAIT_NOTICE = 2.0
 
 
 class FileActions(EditorBase):
@@ -250,9 +250,15 @@ class FileActions(EditorBase):
                     and len(stack) > 2 and stack[-2].id == "confirm-quit"):
                 notice.ask_unsaved(self.policy_path.name, self._answer_under_notice)
             return
-        if self.saves_in_flight and waited_for_save < SAVE_WAIT_ON_QUIT:
+        if self.saves_in_flight:
             # `ctrl+s ctrl+q`: the file is being written; whether anything is unsaved is known
-            # once it is (it asked about changes just saved).
+            # once it is (it asked about changes just saved). No bound: after 10 s on a busy
+            # machine or a slow disk it asked about changes being saved, and its answers
+            # started a second save over the first or left it unsaid whether the file was
+            # written. The editor goes on answering meanwhile, and says what it waits for.
+            if waited_for_save < SAVE_WAIT_NOTICE <= waited_for_save + SAVE_POLL:
+                self.notify(f"Saving {one_line(self.policy_path.name, 120)}: the editor quits once it is written.",
+                            markup=False, timeout=4)
             self.set_timer(SAVE_POLL, lambda: self._quit_or_ask(waited_for_save + SAVE_POLL))
             return
         if state is None or not state.dirty:
