@@ -294,7 +294,10 @@ def test_ctrl_q_while_the_server_starts_exits_at_once_and_stops_it(terminal: Ter
     # read), and sleeps.
     server = ["sh", "-c", f"echo $$ > {pid_file}.new && mv {pid_file}.new {pid_file}; "
               f"head -c 1 > {asked}.new && mv {asked}.new {asked}; exec sleep 100"]
-    terminal.start([*policytui(), "connect", "--policy", str(tmp_path / "p.json"), "--", *server], cwd=tmp_path)
+    # The editor would give up on this server by itself only after 600 s: it ends at once
+    # because of ctrl+q, not because the listing timed out.
+    terminal.start([*policytui(), "connect", "--timeout", "600", "--policy", str(tmp_path / "p.json"),
+                    "--", *server], cwd=tmp_path)
     terminal.wait("the loading screen", lambda s: "listing its tools" in s, timeout=20)
     deadline = time.monotonic() + 30
     while not pid_file.exists():
@@ -309,16 +312,27 @@ def test_ctrl_q_while_the_server_starts_exits_at_once_and_stops_it(terminal: Ter
 
     pressed = time.monotonic()
     terminal.keys("C-q")
-    status = terminal.wait_exit(timeout=10)
+    status = terminal.wait_exit(timeout=60)
     took = time.monotonic() - pressed
     assert status == 0
-    assert took < 5, f"the program took {took:.1f} s to exit after ctrl+q"
-    # The server it started is gone too (not left for the 30-second listing timeout).
-    deadline = time.monotonic() + 3
-    while Path(f"/proc/{server_pid}").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    # At once, against the 600 s the listing would wait: under 0.8 s on a core shared with two
+    # other tests, and 60 s is far from both, so a busy machine cannot fail it and a quit
+    # that waited for the listing could not pass.
+    assert took < 60, f"the program took {took:.1f} s to exit after ctrl+q"
+    # The server it started is gone too (not left for the listing timeout): ended, or a zombie
+    # left to be reaped now that its parent has gone.
     stat = Path(f"/proc/{server_pid}/stat")
-    assert not stat.exists() or stat.read_text().split(")")[-1].split()[0] == "Z", "the server still runs"
+
+    def server_state() -> str:
+        try:
+            return stat.read_text().split(")")[-1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return "gone"
+
+    deadline = time.monotonic() + 30
+    while server_state() not in ("gone", "Z") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server_state() in ("gone", "Z"), "the server still runs 30 s after the editor ended"
 
 
 def terminal_modes(terminal: Terminal) -> set[str]:
@@ -376,13 +390,15 @@ def test_ctrl_s_while_the_server_starts_says_there_is_nothing_to_save_yet(termin
     """ctrl+s (or an edit key) while the server is still starting does nothing yet, and says
     so: nothing used to show, and a save looked made."""
     server = ["sh", "-c", "exec sleep 100"]  # a server that never answers
-    terminal.start([*policytui(), "connect", "--policy", str(tmp_path / "p.json"), "--", *server], cwd=tmp_path)
+    # It would give up on the server by itself only after 600 s: the quit below ends it.
+    terminal.start([*policytui(), "connect", "--timeout", "600", "--policy", str(tmp_path / "p.json"),
+                    "--", *server], cwd=tmp_path)
     terminal.wait("the loading screen", lambda s: "listing its tools" in s, timeout=20)
     terminal.keys("C-s")
     terminal.wait("the notice", lambda s: "Nothing to edit or save yet" in " ".join(s.split()))
     assert not (tmp_path / "p.json").exists()
     terminal.keys("C-q")
-    assert terminal.wait_exit(timeout=10) == 0
+    assert terminal.wait_exit(timeout=60) == 0
 
 
 # ----- 3. the layout follows every resize ---------------------------------------------------

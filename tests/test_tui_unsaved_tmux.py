@@ -67,7 +67,7 @@ def kept_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("policy.json.unsaved-*.json"))
 
 
-def wait_for_kept_file(folder: Path, timeout: float = 10) -> Path:
+def wait_for_kept_file(folder: Path, timeout: float = 30) -> Path:
     deadline = time.monotonic() + timeout
     while not (found := kept_files(folder)):
         assert time.monotonic() < deadline, f"no recovery file in {sorted(os.listdir(folder))}"
@@ -115,10 +115,7 @@ def test_a_closed_terminal_keeps_the_unsaved_edit(terminal: Terminal, tmp_path: 
     pid = editor_pid(terminal)
     terminal.close()  # the terminal goes away: SIGHUP
     kept = wait_for_kept_file(tmp_path)
-    deadline = time.monotonic() + 10
-    while running(pid):
-        assert time.monotonic() < deadline, "the editor still runs without its terminal"
-        time.sleep(0.05)
+    wait_for_the_end(pid, time.monotonic(), "its terminal was closed and its edit kept")
     assert_holds_the_edit(kept, policy)
 
 
@@ -165,14 +162,17 @@ def run_in_the_shell(terminal: Terminal, shell: int, line: str) -> int:
 
 
 def wait_for_the_end(pid: int, since: float, what: str) -> None:
-    """Until `pid` has ended; it is killed, and the test fails, after 10 seconds."""
+    """Until `pid` has ended; it is killed, and the test fails, after 30 seconds.
+
+    The faults this guards against left the editor running for good (nothing in the terminal
+    editor ends it after a while by itself), and it ends in about a second on a core shared with
+    other tests: 30 s tells the two apart however busy the machine is."""
     while running(pid):
         took = time.monotonic() - since
-        if took > 10:
+        if took > 30:
             os.kill(pid, signal.SIGKILL)
             pytest.fail(f"the editor still ran {took:.0f} s after {what}")
         time.sleep(0.05)
-    assert time.monotonic() - since < 5, f"the editor took over 5 s to end after {what}"
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
