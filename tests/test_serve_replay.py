@@ -57,6 +57,29 @@ def test_the_editor_in_the_browser_replays_the_recording(chromium: Any, tmp_path
         page.keyboard.type("Replay")
         screen.wait("the palette's Replay, under serve --replay",
                     lambda s: "(serve --replay)" in s and "connect --replay" not in s)
+        # Textual's keys panel (the palette's Keys) shows each key's tooltip: key 6's too.
+        page.keyboard.press("Escape")
+        screen.wait("the palette closed", lambda s: "Search for commands" not in s)
+        page.keyboard.press("Control+p")
+        screen.wait("the palette", lambda s: "Search for commands" in s or "Save" in s)
+        page.keyboard.type("Keys")
+        screen.wait("the palette's Keys", lambda s: "summary of available keys" in s)
+        page.keyboard.press("Enter")
+        screen.wait("the keys panel", lambda s: "Move up one tool" in s)
+        # The panel takes no focus: the wheel over it scrolls it down to the editor's keys.
+        line, column = screen.row_of("Move up one tool")
+        box = page.locator(".xterm-screen").bounding_box()
+        page.mouse.move(box["x"] + (column + 0.5) * box["width"] / screen.screen.columns,
+                        box["y"] + (line + 0.5) * box["height"] / screen.screen.lines)
+        for _ in range(40):
+            if "Compare approved" in screen.text():  # key P's line, after key 6's
+                break
+            page.mouse.wheel(0, 200)
+            page.wait_for_timeout(100)
+        panel = screen.wait("the keys panel with key 6 whole",
+                            lambda s: "fare under this" in s and "Compare approved" in s)
+        flat = " ".join(panel.split())
+        assert "connect" not in flat and "(serve --replay)" in flat, panel
     finally:
         served.stop()
     assert "Traceback" not in "".join(served.stderr), served.stderr

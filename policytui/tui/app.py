@@ -40,7 +40,7 @@ from policytui.tui.escape_keys import read_escape_apart
 from policytui.tui.footer import FittingFooter
 from policytui.tui.inputs import TextInput
 from policytui.tui.key_order import KeyOrder
-from policytui.tui.keys import ACTIONS, editor_bindings
+from policytui.tui.keys import ACTIONS, editor_bindings, name_browser_options
 from policytui.tui.replay_panel import ReplayPins
 from policytui.tui.startup import ListingLoader, Startup
 from policytui.tui.table import ToolTable
@@ -220,6 +220,8 @@ class PolicyApp(
 
     def on_mount(self) -> None:
         self._end_on_stop_signals()
+        if self.is_web:  # known once the driver runs, not when BINDINGS were built
+            name_browser_options(self._bindings)
         self.main.query_one("#filter").display = False
         self._follow_filter_box()
         self.main.query_one("#banner").display = False

@@ -6,7 +6,9 @@ cannot disagree. Binding ids (`policytui.allow`, ...) let a user keymap rebind a
 
 from __future__ import annotations
 
-from textual.binding import Binding, BindingType
+from dataclasses import replace
+
+from textual.binding import Binding, BindingsMap, BindingType
 
 # Help and palette name the file being edited here (`help_line`); a footer tooltip keeps it.
 THE_POLICY_FILE = "the policy file"
@@ -61,8 +63,22 @@ APP_ACTIONS = {action.split("(")[0] for _key, action, *_rest in ACTIONS}
 def help_line(text: str, policy_name: str, *, in_browser: bool = False) -> str:
     """An action's help line with the file being edited named ("Write ev.json"), and the
     command the editor was started by (`serve --replay` in a browser, `connect --replay` else)."""
-    text = text.replace(THE_POLICY_FILE, policy_name)
+    return started_by(text.replace(THE_POLICY_FILE, policy_name), in_browser=in_browser)
+
+
+def started_by(text: str, *, in_browser: bool) -> str:
+    """`text` naming the replay option of the command the editor was started by."""
     return text.replace(THE_REPLAY_OPTION, "serve --replay") if in_browser else text
+
+
+def name_browser_options(bindings: BindingsMap) -> None:
+    """In a browser, the bindings' tooltips name serve's options: Textual's keys panel (the
+    palette's Keys) and the footer show a binding's tooltip as it is, not as help_line words it."""
+    for key, key_bindings in bindings.key_to_bindings.items():
+        bindings.key_to_bindings[key] = [
+            replace(binding, tooltip=started_by(binding.tooltip, in_browser=True))
+            for binding in key_bindings
+        ]
 
 
 def editor_bindings() -> list[BindingType]:
