@@ -28,7 +28,7 @@ NO_APPROVED = ('Tool "fetch_page" has no approved definition and pinning is on; 
 
 
 async def _traffic(tmp: Path, policy: Path, *extra: str) -> tuple[list[str], dict[str, Any]]:
-    """Two calls through a real gateway: what the agent was told, and get_time's definition."""
+    """Two calls through a real gateway: what the agent was told, and the tools it listed."""
     params = StdioServerParameters(
         command=sys.executable,
         args=["-m", "policytui", "gateway", "--policy", str(policy), "--state-dir", str(tmp / "state"),
@@ -46,7 +46,7 @@ async def _traffic(tmp: Path, policy: Path, *extra: str) -> tuple[list[str], dic
                 result = await client.call_tool(name, args)
                 text = "".join(getattr(c, "text", "") for c in result.content)
                 told.append(("denied: " if result.is_error else "") + text)
-    return told, tools.get("get_time", {})
+    return told, tools
 
 
 def _replay(*args: str) -> subprocess.CompletedProcess[str]:
@@ -56,8 +56,9 @@ def _replay(*args: str) -> subprocess.CompletedProcess[str]:
 def test_a_pinning_draft_denies_calls_to_tools_it_approves_no_definition_of(tmp_path: Path) -> None:
     live = tmp_path / "live.json"
     live.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
-    told, get_time = anyio.run(_traffic, tmp_path, live, "--record", str(tmp_path / "recording.jsonl"))
+    told, tools = anyio.run(_traffic, tmp_path, live, "--record", str(tmp_path / "recording.jsonl"))
     assert told == ["called fetch_page", "called get_time"]
+    get_time = tools["get_time"]
     recording = tmp_path / "recording.jsonl"
 
     approved = {"get_time": ToolInfo.from_wire(get_time).fingerprint()}
@@ -94,7 +95,8 @@ def test_a_hidden_tool_replays_as_hidden_under_a_pinning_draft(tmp_path: Path) -
     it by the `hide` rule, not as unapproved."""
     live = tmp_path / "live.json"
     live.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
-    _, get_time = anyio.run(_traffic, tmp_path, live, "--record", str(tmp_path / "recording.jsonl"))
+    _, tools = anyio.run(_traffic, tmp_path, live, "--record", str(tmp_path / "recording.jsonl"))
+    get_time = tools["get_time"]
     draft = tmp_path / "draft.json"
     draft.write_text(json.dumps({"version": "1", "default": "allow", "hide": ["fetch_page"], "x-policytui": {
         "pin": True, "fingerprints": {"get_time": ToolInfo.from_wire(get_time).fingerprint()}}}), encoding="utf-8")
@@ -102,3 +104,51 @@ def test_a_hidden_tool_replays_as_hidden_under_a_pinning_draft(tmp_path: Path) -
     assert [(c["tool"], c["change"], c["first"]["rule"]) for c in json.loads(replayed.stdout)["changes"]] == [
         ("fetch_page", "newly_denied", "hide")
     ]
+
+
+def test_a_call_pinning_denied_for_want_of_an_approved_definition_is_newly_allowed_once_approved(
+        tmp_path: Path) -> None:
+    """A pinning gateway denied fetch_page, which its policy approved no definition of; a draft
+    that approves it lets the call through, which replay says (newly allowed), not "not
+    compared": no definition needs comparing, only the draft's approval, which it has."""
+    # What the server lists: read through a gateway that does not pin.
+    unpinned = tmp_path / "unpinned.json"
+    unpinned.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    _, tools = anyio.run(_traffic, tmp_path, unpinned)
+    prints = {name: ToolInfo.from_wire(tool).fingerprint() for name, tool in tools.items()}
+    live = tmp_path / "live.json"
+    live.write_text(json.dumps({"version": "1", "default": "allow", "x-policytui": {
+        "pin": True, "fingerprints": {"get_time": prints["get_time"]}}}), encoding="utf-8")
+    recording = tmp_path / "recording.jsonl"
+    told, _ = anyio.run(_traffic, tmp_path, live, "--record", str(recording))
+    assert told == [f"denied: [POLICY DENIED] {NO_APPROVED}", "called get_time"]
+
+    draft = tmp_path / "draft.json"
+    draft.write_text(json.dumps({"version": "1", "default": "allow", "x-policytui": {
+        "pin": True, "fingerprints": prints}}), encoding="utf-8")
+    replayed = _replay(str(recording), "--policy", str(draft), "--json")
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr  # as newly allowed always is
+    report = json.loads(replayed.stdout)
+    assert [(c["tool"], c["change"], c["calls"], c["first"]["rule"]) for c in report["changes"]] == [
+        ("fetch_page", "newly_allowed", 1, "default")
+    ]
+    assert report["drift_not_compared"] == 0 and report["outcomes"] == {"allowed": 2}
+    text = _replay(str(recording), "--policy", str(draft)).stdout
+    assert "newly allowed" in text and "Not compared" not in text, text
+
+    # The gateway under the draft sends it to the server indeed.
+    (tmp_path / "server-calls.txt").unlink()
+    told, _ = anyio.run(_traffic, tmp_path, draft)
+    assert told == ["called fetch_page", "called get_time"]
+
+    # A draft that approves it and denies it by a rule: denied then and now, nothing to report.
+    denying = tmp_path / "denying.json"
+    denying.write_text(json.dumps({"version": "1", "default": "allow", "tools": {"fetch_page": {"action": "deny"}},
+                                   "x-policytui": {"pin": True, "fingerprints": prints}}), encoding="utf-8")
+    report = json.loads(_replay(str(recording), "--policy", str(denying), "--json").stdout)
+    assert report["changes"] == [] and report["drift_not_compared"] == 0
+    assert report["outcomes"] == {"allowed": 1, "denied": 1}
+
+    # A draft that still approves no definition of it: the gateway's denial, not compared.
+    report = json.loads(_replay(str(recording), "--policy", str(live), "--json").stdout)
+    assert report["changes"] == [] and report["drift_not_compared"] == 1

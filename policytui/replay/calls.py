@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from policytui.decision import Caller
+from policytui.gateway.pins import unapproved
 from policytui.userfiles import read_user_file
 
 
@@ -48,6 +49,9 @@ class RecordedCall:
     upstream: str | None
     # Denied because the tool's definition had drifted from the approved one (pinning).
     drift: bool = False
+    # ... because the policy approved no definition of the tool (`unapproved`): a draft that
+    # approves one decides the call by its rules, with no definition to compare.
+    unapproved: bool = False
     outage: bool = False
     # Denied because the gateway's policy file was invalid or missing, or its audit log could
     # not be written: no rule's doing either.
@@ -215,6 +219,7 @@ def _call(record: Any, line: int) -> RecordedCall | None:
         approval=approval if isinstance(approval, str) else None,
         upstream=upstream if isinstance(upstream, str) else None,
         drift=record.get("drift") is True,
+        unapproved=record.get("drift") is True and reason == unapproved(tool),
         # Denied because the gateway's rate-limit state store was down: no policy's doing.
         outage=decision == "denied" and record.get("rule") == "state",
         fault=decision == "denied" and record.get("rule") in _FAULT_RULES,

@@ -227,6 +227,12 @@ class _Decider:
         self._constant: dict[str, Decision | None] = {}
         self._shared_limits = bool(policy.all_tools and policy.all_tools.limits)
 
+    def approves(self, tool: str) -> bool:
+        """Whether the policy pins and approves a definition of `tool`: a call a pinning
+        gateway denied for want of one is then decided by the policy's rules (a policy that
+        does not pin is left uncompared: the gateway may pin anyway, `gateway --pin`)."""
+        return self._approved is not None and tool in self._approved
+
     def _constant_decision(self, tool: str, call: RecordedCall) -> Decision | None:
         if tool in self._constant:
             return self._constant[tool]
@@ -440,7 +446,9 @@ class Replay:
         allowed, held = Outcome.ALLOWED, Outcome.NEEDS_APPROVAL
         recorded = self.against is None
         for call, before in zip(self.calls.calls, self.baseline):
-            if call.drift or call.outage or call.fault or call.unlisted or call.undecided:
+            if call.unapproved and decider.approves(call.tool):
+                pass  # decided below: the draft approves the definition the gateway lacked
+            elif call.drift or call.outage or call.fault or call.unlisted or call.undecided:
                 if call.drift:
                     report.drift += 1
                 elif call.outage:
