@@ -177,6 +177,11 @@ def test_against_an_old_policy(filesystem_recording: Path, tmp_path: Path) -> No
     assert [(c["tool"], c["change"], c["calls"]) for c in report["changes"]] == [("read_text_file", "newly_allowed", 3)]
     back = replay(str(filesystem_recording), "--policy", str(old), "--against", str(new), "--json")
     assert back.returncode == 1
+    # The text names what it compared with: the decisions under the old file, not "the old.json".
+    text = replay(str(filesystem_recording), "--policy", str(new), "--against", str(old)).stdout
+    assert f"under {new}, compared with the decisions under {old}." in text, text
+    text = replay(str(filesystem_recording), "--policy", str(new)).stdout
+    assert f"under {new}, compared with the recorded decisions." in text, text
 
 
 def test_an_audit_log_replays_with_unknowns_where_values_matter(filesystem_recording: Path, tmp_path: Path) -> None:

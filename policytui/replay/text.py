@@ -25,6 +25,14 @@ def example_text(change_json: dict) -> str:
     return visible(_short(text, _EXAMPLE_WIDTH))
 
 
+def baseline_words(report: ReplayReport) -> str:
+    """What the draft's decisions were compared with: "the recorded decisions", or "the
+    decisions under old.json" (`--against`; the file's name alone would read "the old.json")."""
+    if report.against == RECORDED:
+        return f"the {RECORDED}"
+    return f"the decisions under {visible(report.against)}"
+
+
 def summary_line(report: ReplayReport) -> str:
     counts = report.counts()
     shown = ", ".join(f"{CHANGE_TITLES[k]} {counts[k]}" for k in CHANGE_KINDS if counts[k])
@@ -70,7 +78,7 @@ def render(report: ReplayReport, draft_name: str) -> str:
     recorded = "1 recorded call" if report.total == 1 else f"{report.total} recorded calls"
     lines = [
         f"Replayed {recorded} under {visible(draft_name)}, "
-        f"compared with the {visible(report.against)}.",
+        f"compared with {baseline_words(report)}.",
     ]
     if not report.with_arguments:
         lines.append("Arguments were not recorded (an audit log): decisions that depend on them are unknown.")

@@ -42,7 +42,7 @@ def render_replay(
 ) -> RenderableType:
     """The replay summary as the panel shows it; `note` says which calls were replayed."""
     from policytui.replay.engine import CHANGE_TITLES
-    from policytui.replay.text import example_text, notes, summary_line
+    from policytui.replay.text import baseline_words, example_text, notes, summary_line
 
     cut_note = Text(
         f"The last line of {one_line(source, 60)} was cut short and is left out.", style="dim"
@@ -56,7 +56,7 @@ def render_replay(
     head = Text()
     verdict = "PASS" if report.passed else "FAIL"
     head.append(f" {verdict} ", style="bold reverse")
-    head.append(f"  {report.total:,} recorded calls from {one_line(source, 60)}, against the {report.against}")
+    head.append(f"  {report.total:,} recorded calls from {one_line(source, 60)}, against {baseline_words(report)}")
     head.append(f"  ({elapsed_ms:.0f} ms)", style="dim")
     lines: list[RenderableType] = [head, Text(visible(summary_line(report)))]
     if note:
