@@ -30,6 +30,7 @@ from gateway_support import start_http_gateway
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
+from policytui.discovery.stdio import GRACEFUL_EXIT_SECONDS
 from policytui.gateway.enforcer import STOPPED_IN_APPROVAL
 from policytui.gateway.http_relay import CANCELLED_BY_STOP
 from policytui.gateway.runner import STOP_GRACE_SECONDS
@@ -326,6 +327,8 @@ async def test_a_second_signal_ends_the_grace_at_once(tmp_path: Path, everything
             writer.close()
             assert time.monotonic() - second < STOP_GRACE_SECONDS - 1
             assert await asyncio.to_thread(gateway.exit_within, EXIT_BOUND) == 0  # the first signal's code
+            # Nor does the server get the wait to exit on its own: it is stopped at once.
+            assert time.monotonic() - second < GRACEFUL_EXIT_SECONDS, gateway.log()[-2000:]
         await until(lambda: not gateway.servers_alive(), 5, "the server to be gone")
     assert [(a["tool"], a.get("upstream")) for a in gateway.audit()] == [(LONG, "cancelled")] * 2
 
@@ -386,6 +389,59 @@ async def test_a_signal_withdraws_a_held_call_over_stdio_too(tmp_path: Path, eve
     assert audited == [("get-sum", "denied", "cancelled", None, STOPPED_IN_APPROVAL),
                        (LONG, "allowed", None, "cancelled", "")], audited
     assert "its client cancelled" not in gateway.log()
+
+
+async def test_a_second_signal_over_stdio_stops_the_server_at_once(tmp_path: Path, everything: Path) -> None:
+    """Over stdio the first ctrl+c answers the call in flight and then gives the server its
+    wait to exit on its own (its input closed: server-everything, running a long operation,
+    takes all of it); a second ctrl+c stops it at once, and the gateway exits with 130."""
+    (tmp_path / "policy.json").write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    process = await asyncio.create_subprocess_exec(
+        str(POLICYTUI), "gateway", "--policy", str(tmp_path / "policy.json"), "--state-dir",
+        str(tmp_path / "state"), "--audit", str(tmp_path / "audit.jsonl"), "--log", str(tmp_path / "gateway.log"),
+        "--log-level", "debug", "--", sys.executable, str(TEE), str(tmp_path / "received.bin"), "--",
+        str(everything), "stdio",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+    gateway = Served(tmp_path, process, "")  # type: ignore[arg-type]
+    assert process.stdin is not None and process.stdout is not None
+    lines: list[dict[str, Any]] = []
+
+    async def read() -> None:
+        assert process.stdout is not None
+        while line := await process.stdout.readline():
+            lines.append(json.loads(line))
+
+    def answer(request_id: int) -> dict[str, Any] | None:
+        return next((m for m in lines if m.get("id") == request_id and "method" not in m), None)
+
+    def send(message: dict[str, Any]) -> None:
+        assert process.stdin is not None
+        process.stdin.write(json.dumps(message).encode() + b"\n")
+
+    reader = asyncio.get_running_loop().create_task(read())
+    try:
+        send({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}})
+        await until(lambda: answer(0), 60, "the gateway to start")
+        gateway.server_pids = _descendants(process.pid)
+        send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        send(_call(1, LONG, {"duration": 60, "steps": 60}))
+        await until(lambda: gateway.received_calls() == [LONG], what="the long call to reach the server")
+        process.send_signal(signal.SIGINT)
+        first = time.monotonic()
+        await until(lambda: answer(1), 5, "the call in flight to be answered")
+        process.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(process.wait(), EXIT_BOUND) == 130
+        assert time.monotonic() - first < GRACEFUL_EXIT_SECONDS, gateway.log()[-2000:]
+        assert answer(1)["error"]["message"] == CANCELLED_BY_STOP, lines  # type: ignore[index]
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        reader.cancel()
+    await until(lambda: not gateway.servers_alive(), 5, "the server to be gone")
+    assert [(a["tool"], a.get("upstream")) for a in gateway.audit()] == [(LONG, "cancelled")]
+    assert "a further signal: the server is stopped now" in gateway.log()
 
 
 POLICYTUI = Path(sys.executable).parent / "policytui"

@@ -169,16 +169,19 @@ async def stdio_transport(
 
 
 async def stop_process(
-    process: anyio.abc.Process, *, graceful: bool, grace: float = GRACEFUL_EXIT_SECONDS
+    process: anyio.abc.Process, *, graceful: bool, grace: float = GRACEFUL_EXIT_SECONDS,
+    hurry: anyio.Event | None = None,
 ) -> None:
-    """Stop the server and everything it started, then reap it. Never waits unbounded."""
+    """Stop the server and everything it started, then reap it. Never waits unbounded. Once
+    `hurry` is set (a second stop signal), the server is no longer waited for to exit on its
+    own: it gets SIGTERM at once."""
     if graceful and process.returncode is None:
         try:
             if process.stdin is not None:
                 await process.stdin.aclose()
         except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError):
             pass
-        await _wait_exit(process, grace)
+        await _wait_exit(process, grace, hurry)
     # Even a server that exited may have left children in its group: stop those too.
     signalled = signal_group(process.pid, signal.SIGTERM)
     if signalled and not await _wait_group_gone(process, TERM_GRACE_SECONDS):
@@ -193,11 +196,11 @@ async def stop_process(
                 pass
 
 
-async def _wait_exit(process: anyio.abc.Process, seconds: float) -> bool:
+async def _wait_exit(process: anyio.abc.Process, seconds: float, hurry: anyio.Event | None = None) -> bool:
     # Polls returncode: `process.wait()` would also wait for the pipes, which a surviving
     # descendant can hold open.
     with anyio.move_on_after(seconds):
-        while process.returncode is None:
+        while process.returncode is None and not (hurry is not None and hurry.is_set()):
             await anyio.sleep(_POLL_SECONDS)
     return process.returncode is not None
 

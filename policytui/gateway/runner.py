@@ -274,6 +274,23 @@ def _signal_queue(signums: tuple[int, ...]) -> Iterator[asyncio.Queue[int]]:
         wake_out.close()
 
 
+def _hurry(upstream: Any) -> None:
+    """A signal after the first: the server is stopped without the wait for it to exit on its
+    own (a server started as a command; a remote one has no process to stop)."""
+    hurry = getattr(upstream, "hurry", None)
+    if hurry is not None:
+        log.info("a further signal: the server is stopped now")
+        hurry()
+
+
+async def _hurry_on_signals(signals: asyncio.Queue[int], upstream: Any) -> None:
+    """While the server is being stopped over stdio, each further signal hurries it."""
+    while True:
+        signum = await signals.get()
+        log.info("stopping on signal %s", signal.Signals(signum).name)
+        _hurry(upstream)
+
+
 async def _on_signals(
     stop: _Stopper, upstream: Any, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
 ) -> None:
@@ -289,6 +306,8 @@ async def _on_signals(
                 log.info("stopping on signal %s", signal.Signals(signum).name)
                 if stop.signum is None:
                     stop.signum = signum  # the exit code is the first signal's
+                else:
+                    _hurry(upstream)  # a second ctrl+c means now
                 if stop.http is None and stop.gateway is not None:
                     # Over stdio the client still reads: before serving ends, each request in
                     # progress is answered, those the server was running with an error that
@@ -307,7 +326,10 @@ async def _on_signals(
                     with anyio.CancelScope(shield=True):
                         upstream.stop()
                         with anyio.move_on_after(10):
-                            await upstream.stopped.wait()
+                            async with anyio.create_task_group() as waits:
+                                waits.start_soon(_hurry_on_signals, signals, upstream)
+                                await upstream.stopped.wait()
+                                waits.cancel_scope.cancel()
                         logging.shutdown()
                         os._exit(_exit_code(stop.signum))
     except (NotImplementedError, ValueError, RuntimeError):  # not the main thread, or no signals here

@@ -111,6 +111,7 @@ class StdioUpstream:
         self._sweeper: asyncio.TimerHandle | None = None
         self._next_id = 0
         self._stop = anyio.Event()
+        self._hurry = anyio.Event()
         self.stopped = anyio.Event()
         self._starting: anyio.CancelScope | None = None
 
@@ -190,7 +191,7 @@ class StdioUpstream:
             with anyio.CancelScope(shield=True):
                 if process is not None:
                     graceful = self._stop.is_set() and not self.broken_off
-                    await stop_process(process, graceful=graceful, grace=self.close_grace)
+                    await stop_process(process, graceful=graceful, grace=self.close_grace, hurry=self._hurry)
             diag.close()
             self.stopped.set()
 
@@ -230,6 +231,11 @@ class StdioUpstream:
         self._stop.set()
         if not self._connected and self._starting is not None:
             self._starting.cancel()
+
+    def hurry(self) -> None:
+        """A further stop signal: the server, stopped or to be stopped, is not waited for to
+        exit on its own (its input closed) but gets SIGTERM at once."""
+        self._hurry.set()
 
     def mark_down(self, reason: str) -> None:
         if self.alive and self._connected:
