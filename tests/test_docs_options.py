@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICYTUI = str(Path(sys.executable).parent / "policytui")
-DOCS = ["README.md", "docs/gateway.md", "docs/policy.md", "docs/replay.md"]
+DOCS = ["README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md"))]
 COMMANDS = ("connect serve validate fmt check schema servers tools snapshot init export gateway "
             "replay approvals counters").split()
 OPTION = re.compile(r"(?<![\w-])(--[a-z][a-z-]*)")
@@ -94,3 +94,27 @@ def test_every_link_between_the_docs_leads_somewhere(doc: str) -> None:
         if not target.exists() or (anchor and target.suffix == ".md" and anchor not in _anchors(target)):
             broken.append(link)
     assert not broken, broken
+
+
+def test_every_pin_option_says_it_pins_whatever_the_policy_says() -> None:
+    """`--pin` of gateway, check and replay does one thing (docs/gateway.md: "whatever the
+    policy's x-policytui.pin says"), a tool with no approved definition denied too: each
+    command's help says both, so none reads as a switch the policy can turn off, or as one that
+    lets a tool never approved through."""
+    for command in ("gateway", "check", "replay"):
+        found = re.search(r"^  --pin\b(.*?)(?=^  -|^\S|\Z)", _help(command), re.S | re.M)
+        assert found, command
+        text = " ".join(found.group(1).split())
+        assert "whatever the polic" in text, (command, text)
+        assert "no definition" in text or "approves no" in text or "none approved" in text, (command, text)
+
+
+def test_replay_help_names_every_way_the_gate_fails() -> None:
+    """docs/replay.md's exit code: a call that was allowed and is now denied, or cannot be
+    decided without its arguments, or is let through a limit whose count before the recording
+    is unknown, fails the gate (exit 1); `replay --help` says all three."""
+    docs = (ROOT / "docs/replay.md").read_text(encoding="utf-8")
+    assert "limit whose count before the recording is unknown" in docs
+    text = " ".join(_help("replay").split("exit codes:", 1)[1].split())
+    assert "would be denied" in text and "without its arguments" in text, text
+    assert "count before the recording" in text, text

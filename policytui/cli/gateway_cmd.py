@@ -81,7 +81,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--pin",
         action="store_true",
-        help="hide and deny every tool whose definition differs from the one approved in the policy editor",
+        help="hide and deny every tool whose definition is not the one approved in the policy editor "
+        "(one with no definition approved too), whatever the policy's x-policytui.pin says",
     )
     parser.add_argument(
         "--record",

@@ -41,7 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the report as JSON, for scripts")
     parser.epilog = (
         "exit codes: 0 when no call that was allowed would be denied, 1 when one would be "
-        "(or cannot be decided without its arguments), 2 for a wrong command line, a file "
+        "(or cannot be decided without its arguments, or is let through a limit whose count before the "
+        "recording is unknown), 2 for a wrong command line, a file "
         "that cannot be read or a recording without calls"
     )
 
