@@ -49,6 +49,7 @@ LONG = "trigger-long-running-operation"
 # room for a busy machine. Every call in flight here would run for a minute.
 EXIT_BOUND = 10.0
 CODES = {signal.SIGINT: 130, signal.SIGTERM: 0, signal.SIGHUP: 0}
+POLICYTUI = Path(sys.executable).parent / "policytui"
 
 
 class Served:
@@ -332,54 +333,70 @@ async def test_a_second_signal_ends_the_grace_at_once(tmp_path: Path, everything
         await until(lambda: not gateway.servers_alive(), 5, "the server to be gone")
     assert [(a["tool"], a.get("upstream")) for a in gateway.audit()] == [(LONG, "cancelled")] * 2
 
-async def test_a_signal_withdraws_a_held_call_over_stdio_too(tmp_path: Path, everything: Path) -> None:
-    """Over stdio a signal cancels the calls in flight at once, as before; a held call is
-    withdrawn because the gateway stopped (before, the log and `approve` blamed its client)."""
-    (tmp_path / "policy.json").write_text(json.dumps(POLICY), encoding="utf-8")
+class StdioClient:
+    """A client on a stdio gateway's own pipes, as an MCP client that spawned it: every line the
+    gateway wrote, and each answer found by its request's id."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        assert process.stdin is not None and process.stdout is not None
+        self.process = process
+        self.lines: list[dict[str, Any]] = []
+        self.reader = asyncio.get_running_loop().create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.process.stdout is not None
+        while line := await self.process.stdout.readline():
+            self.lines.append(json.loads(line))
+
+    def answer(self, request_id: int) -> dict[str, Any] | None:
+        return next((m for m in self.lines if m.get("id") == request_id and "method" not in m), None)
+
+    def send(self, message: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(message).encode() + b"\n")
+
+
+@asynccontextmanager
+async def stdio_gateway(tmp_path: Path, everything: Path, policy: dict[str, Any],
+                        *options: str) -> AsyncIterator[tuple[Served, StdioClient]]:
+    """The installed `policytui gateway` over stdio in front of server-everything (behind the
+    tee), initialized by a client on its pipes; killed at the end if a test left it running."""
+    (tmp_path / "policy.json").write_text(json.dumps(policy), encoding="utf-8")
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "policytui", "gateway", "--policy", str(tmp_path / "policy.json"), "--state-dir",
+        str(POLICYTUI), "gateway", "--policy", str(tmp_path / "policy.json"), "--state-dir",
         str(tmp_path / "state"), "--audit", str(tmp_path / "audit.jsonl"), "--log", str(tmp_path / "gateway.log"),
-        "--approvals", "queue", "--", sys.executable, str(TEE), str(tmp_path / "received.bin"), "--",
-        str(everything), "stdio",
+        *options, "--", sys.executable, str(TEE), str(tmp_path / "received.bin"), "--", str(everything), "stdio",
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
     gateway = Served(tmp_path, process, "")  # type: ignore[arg-type]
-    assert process.stdin is not None and process.stdout is not None
-    lines: list[dict[str, Any]] = []
-
-    async def read() -> None:
-        assert process.stdout is not None
-        while line := await process.stdout.readline():
-            lines.append(json.loads(line))
-
-    def answer(request_id: int) -> dict[str, Any] | None:
-        return next((m for m in lines if m.get("id") == request_id and "method" not in m), None)
-
-    def send(message: dict[str, Any]) -> None:
-        assert process.stdin is not None
-        process.stdin.write(json.dumps(message).encode() + b"\n")
-
-    reader = asyncio.get_running_loop().create_task(read())
+    client = StdioClient(process)
     try:
-        send({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        client.send({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
             "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}})
-        await until(lambda: answer(0), 60, "the gateway to start")
+        await until(lambda: client.answer(0), 60, "the gateway to start")
         gateway.server_pids = _descendants(process.pid)
-        send({"jsonrpc": "2.0", "method": "notifications/initialized"})
-        send(_call(1, LONG, {"duration": 60, "steps": 60}))
-        send(_call(2, "get-sum", {"a": 1, "b": 2}))
-        await until(lambda: gateway.received_calls() == [LONG], what="the long call to reach the server")
-        waiting = await until(gateway.held, what="the held call to be listed")
-
-        process.send_signal(signal.SIGTERM)  # standard input stays open: the client did not leave
-        assert await asyncio.wait_for(process.wait(), EXIT_BOUND) == 0
-        await asyncio.wait_for(reader, 5)
-        assert STOPPED_IN_APPROVAL in json.dumps(answer(2)), lines  # the held call's client is told
-        assert answer(1)["error"]["message"] == CANCELLED_BY_STOP, lines  # type: ignore[index]
+        client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        yield gateway, client
     finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
-        reader.cancel()
+        client.reader.cancel()
+
+
+async def test_a_signal_withdraws_a_held_call_over_stdio_too(tmp_path: Path, everything: Path) -> None:
+    """Over stdio a signal cancels the calls in flight at once, as before; a held call is
+    withdrawn because the gateway stopped (before, the log and `approve` blamed its client)."""
+    async with stdio_gateway(tmp_path, everything, POLICY, "--approvals", "queue") as (gateway, client):
+        client.send(_call(1, LONG, {"duration": 60, "steps": 60}))
+        client.send(_call(2, "get-sum", {"a": 1, "b": 2}))
+        await until(lambda: gateway.received_calls() == [LONG], what="the long call to reach the server")
+        waiting = await until(gateway.held, what="the held call to be listed")
+
+        client.process.send_signal(signal.SIGTERM)  # standard input stays open: the client did not leave
+        assert await asyncio.wait_for(client.process.wait(), EXIT_BOUND) == 0
+        await asyncio.wait_for(client.reader, 5)
+        assert STOPPED_IN_APPROVAL in json.dumps(client.answer(2)), client.lines  # the held call's client is told
+        assert client.answer(1)["error"]["message"] == CANCELLED_BY_STOP, client.lines  # type: ignore[index]
     await until(lambda: not gateway.servers_alive(), 5, "the server to be gone")
     late = gateway.approvals("approve", waiting[0]["id"])
     assert late.returncode == 1 and "gateway was stopped" in late.stderr, late
@@ -395,56 +412,20 @@ async def test_a_second_signal_over_stdio_stops_the_server_at_once(tmp_path: Pat
     """Over stdio the first ctrl+c answers the call in flight and then gives the server its
     wait to exit on its own (its input closed: server-everything, running a long operation,
     takes all of it); a second ctrl+c stops it at once, and the gateway exits with 130."""
-    (tmp_path / "policy.json").write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
-    process = await asyncio.create_subprocess_exec(
-        str(POLICYTUI), "gateway", "--policy", str(tmp_path / "policy.json"), "--state-dir",
-        str(tmp_path / "state"), "--audit", str(tmp_path / "audit.jsonl"), "--log", str(tmp_path / "gateway.log"),
-        "--log-level", "debug", "--", sys.executable, str(TEE), str(tmp_path / "received.bin"), "--",
-        str(everything), "stdio",
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
-    gateway = Served(tmp_path, process, "")  # type: ignore[arg-type]
-    assert process.stdin is not None and process.stdout is not None
-    lines: list[dict[str, Any]] = []
-
-    async def read() -> None:
-        assert process.stdout is not None
-        while line := await process.stdout.readline():
-            lines.append(json.loads(line))
-
-    def answer(request_id: int) -> dict[str, Any] | None:
-        return next((m for m in lines if m.get("id") == request_id and "method" not in m), None)
-
-    def send(message: dict[str, Any]) -> None:
-        assert process.stdin is not None
-        process.stdin.write(json.dumps(message).encode() + b"\n")
-
-    reader = asyncio.get_running_loop().create_task(read())
-    try:
-        send({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}})
-        await until(lambda: answer(0), 60, "the gateway to start")
-        gateway.server_pids = _descendants(process.pid)
-        send({"jsonrpc": "2.0", "method": "notifications/initialized"})
-        send(_call(1, LONG, {"duration": 60, "steps": 60}))
+    async with stdio_gateway(tmp_path, everything, {"version": "1", "default": "allow"},
+                             "--log-level", "debug") as (gateway, client):
+        client.send(_call(1, LONG, {"duration": 60, "steps": 60}))
         await until(lambda: gateway.received_calls() == [LONG], what="the long call to reach the server")
-        process.send_signal(signal.SIGINT)
+        client.process.send_signal(signal.SIGINT)
         first = time.monotonic()
-        await until(lambda: answer(1), 5, "the call in flight to be answered")
-        process.send_signal(signal.SIGINT)
-        assert await asyncio.wait_for(process.wait(), EXIT_BOUND) == 130
+        await until(lambda: client.answer(1), 5, "the call in flight to be answered")
+        client.process.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(client.process.wait(), EXIT_BOUND) == 130
         assert time.monotonic() - first < GRACEFUL_EXIT_SECONDS, gateway.log()[-2000:]
-        assert answer(1)["error"]["message"] == CANCELLED_BY_STOP, lines  # type: ignore[index]
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        reader.cancel()
+        assert client.answer(1)["error"]["message"] == CANCELLED_BY_STOP, client.lines  # type: ignore[index]
     await until(lambda: not gateway.servers_alive(), 5, "the server to be gone")
     assert [(a["tool"], a.get("upstream")) for a in gateway.audit()] == [(LONG, "cancelled")]
     assert "a further signal: the server is stopped now" in gateway.log()
-
-
-POLICYTUI = Path(sys.executable).parent / "policytui"
 
 
 @pytest.mark.parametrize(("how", "options"), [(signal.SIGTERM, ()), (signal.SIGINT, ()), (signal.SIGTERM, ("--dry-run",))],
@@ -455,51 +436,18 @@ async def test_a_signal_answers_each_stdio_call_in_flight_with_an_error(
     answered under its own id with an error that says why, and audited `cancelled`; before, the
     installed command exited with that call unanswered and its client waiting for good. Calls
     decided at once are served inline; a dry run serves them each in a task of its own."""
-    (tmp_path / "policy.json").write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
-    process = await asyncio.create_subprocess_exec(
-        str(POLICYTUI), "gateway", "--policy", str(tmp_path / "policy.json"), "--state-dir",
-        str(tmp_path / "state"), "--audit", str(tmp_path / "audit.jsonl"), "--log", str(tmp_path / "gateway.log"),
-        *options, "--", sys.executable, str(TEE), str(tmp_path / "received.bin"), "--", str(everything), "stdio",
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
-    gateway = Served(tmp_path, process, "")  # type: ignore[arg-type]
-    assert process.stdin is not None and process.stdout is not None
-    lines: list[dict[str, Any]] = []
-
-    async def read() -> None:
-        assert process.stdout is not None
-        while line := await process.stdout.readline():
-            lines.append(json.loads(line))
-
-    def answer(request_id: int) -> dict[str, Any] | None:
-        return next((m for m in lines if m.get("id") == request_id and "method" not in m), None)
-
-    def send(message: dict[str, Any]) -> None:
-        assert process.stdin is not None
-        process.stdin.write(json.dumps(message).encode() + b"\n")
-
-    reader = asyncio.get_running_loop().create_task(read())
-    try:
-        send({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}})
-        await until(lambda: answer(0), 60, "the gateway to start")
-        gateway.server_pids = _descendants(process.pid)
-        send({"jsonrpc": "2.0", "method": "notifications/initialized"})
-        send(_call(1, LONG, {"duration": 60, "steps": 60}))
-        send(_call(2, LONG, {"duration": 60, "steps": 60}, progress=True))
+    async with stdio_gateway(tmp_path, everything, {"version": "1", "default": "allow"}, *options) as (gateway, client):
+        client.send(_call(1, LONG, {"duration": 60, "steps": 60}))
+        client.send(_call(2, LONG, {"duration": 60, "steps": 60}, progress=True))
         await until(lambda: gateway.received_calls() == [LONG, LONG], what="the long calls to reach the server")
 
-        process.send_signal(how)  # standard input stays open: the client did not leave
-        assert await asyncio.wait_for(process.wait(), EXIT_BOUND) == CODES[how]
-        await asyncio.wait_for(reader, 5)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        reader.cancel()
+        client.process.send_signal(how)  # standard input stays open: the client did not leave
+        assert await asyncio.wait_for(client.process.wait(), EXIT_BOUND) == CODES[how]
+        await asyncio.wait_for(client.reader, 5)
     await until(lambda: not gateway.servers_alive(), 5, "the server to be gone")
     for request_id in (1, 2):
-        answered = answer(request_id)
-        assert answered is not None, lines
+        answered = client.answer(request_id)
+        assert answered is not None, client.lines
         assert answered["error"]["message"] == CANCELLED_BY_STOP, answered
     assert [(a["tool"], a["decision"], a.get("upstream")) for a in gateway.audit()] == \
         [(LONG, "allowed", "cancelled")] * 2
