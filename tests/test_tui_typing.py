@@ -222,6 +222,33 @@ async def test_ctrl_q_behind_an_edit_slow_to_reach_the_editor_asks_about_it(
         await settled(pilot)
 
 
+async def test_ctrl_q_behind_an_edit_that_takes_longer_than_keys_wait_asks_before_quitting(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`a ctrl+q` with the `a` 6 s on its way (a machine far busier than any seen): keys wait
+    at most 5 s for the keys ahead, and the quit then found nothing unsaved and ended the
+    editor, the `a` lost without a word. It asks instead, and says why."""
+
+    async def slow_key(self, event):  # type: ignore[no-untyped-def]
+        if event.key == "a":
+            await asyncio.sleep(6.0)
+
+    monkeypatch.setattr(MainScreen, "on_key", slow_key, raising=False)
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await app.panels_ready.wait()
+        await until(lambda: app.focused is app.query_one(ToolTable), "the table focused")
+        await burst(app, [("a", "a"), ("ctrl+q", None)])
+        await until(lambda: not app.is_running or app.screen.id == "confirm-quit",
+                    "a question before quitting, or the editor gone")
+        assert app.is_running, "ctrl+q quit with the `a` typed before it still on its way"
+        await until(lambda: "Keys typed before ctrl+q have not reached policy.json yet"
+                    in " ".join(screen_text(app).split()), "the question saying why it asks")
+        await pilot.press("escape")
+        await settled(pilot)
+        assert app.is_running
+
+
 async def test_enter_in_the_filter_never_leaves_a_tool_selected_that_does_not_match(tmp_path: Path) -> None:
     app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
     async with app.run_test(size=SIZE) as pilot:

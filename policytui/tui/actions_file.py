@@ -221,7 +221,10 @@ class FileActions(EditorBase):
         # its way to the table (`a ctrl+q` in one burst), or a dialog's ctrl+s ahead of it:
         # whether to ask about unsaved changes is decided once those have done what they do
         # (tui/key_order.py).
-        self.key_order.after_keys_ahead(self._quit_or_ask)
+        # Keys that have still not taken effect after the longest wait (a machine far busier
+        # than any seen) may yet edit the policy: the quit then asks, rather than find nothing
+        # unsaved and drop them.
+        self.key_order.after_keys_ahead(self._quit_or_ask, late=lambda: self._quit_or_ask(keys_pending=True))
 
     def _answer_under_notice(self, answer: str) -> None:
         """The unsaved-changes dialog under the notice, answered from the notice's line as by
@@ -234,7 +237,7 @@ class FileActions(EditorBase):
         dialog.dismiss(answer)
         self.push_screen(TooSmallScreen())
 
-    def _quit_or_ask(self, waited_for_save: float = 0.0) -> None:
+    def _quit_or_ask(self, waited_for_save: float = 0.0, keys_pending: bool = False) -> None:
         from policytui.tui.screens.dialogs import Choice, ChoiceScreen
 
         state = self.state
@@ -259,9 +262,9 @@ class FileActions(EditorBase):
             if waited_for_save < SAVE_WAIT_NOTICE <= waited_for_save + SAVE_POLL:
                 self.notify(f"Saving {one_line(self.policy_path.name, 120)}: the editor quits once it is written.",
                             markup=False, timeout=4)
-            self.set_timer(SAVE_POLL, lambda: self._quit_or_ask(waited_for_save + SAVE_POLL))
+            self.set_timer(SAVE_POLL, lambda: self._quit_or_ask(waited_for_save + SAVE_POLL, keys_pending))
             return
-        if state is None or not state.dirty:
+        if state is None or not (state.dirty or keys_pending):
             self.exit(0)
             return
 
@@ -278,7 +281,9 @@ class FileActions(EditorBase):
         self.push_screen(
             ChoiceScreen(
                 "Unsaved changes",
-                f"{self.policy_path.name} has changes that are not saved.",
+                f"{self.policy_path.name} has changes that are not saved." if state.dirty else
+                f"Keys typed before ctrl+q have not reached {self.policy_path.name} yet: "
+                "quitting now may leave what they change unsaved.",
                 [
                     Choice("save", "Save and quit", "s", "primary"),
                     Choice("discard", "Quit without saving", "q", "error"),

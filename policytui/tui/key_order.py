@@ -127,7 +127,8 @@ class KeyOrder:
         """`dialog` is about to close: hold the keys behind it until it is gone."""
         self._wait_for(dialog, closing=True)
 
-    def settle(self, widget: Any, then: Callable[[], Any] | None = None, *, hold: bool = True) -> None:
+    def settle(self, widget: Any, then: Callable[[], Any] | None = None, *, hold: bool = True,
+               late: Callable[[], Any] | None = None) -> None:
         """Hold the keys behind the one being handled until the messages it makes `widget` send
         (a button's Pressed, an input's Submitted, a list's OptionSelected) have been handled
         all the way up to its screen, then run `then` if given: Enter on a dialog's Apply
@@ -147,7 +148,8 @@ class KeyOrder:
         `LONGEST_WAIT`, as a dialog that never opens does.
 
         Without `hold` only `then` waits: for a priority key (ctrl+q), handled as it arrives,
-        the keys coming back to the app meanwhile were typed before it and must go on.
+        the keys coming back to the app meanwhile were typed before it and must go on. With
+        `late`, that runs instead of `then` when the wait ran out before the last step.
         """
         token = object()
         started = {token: time.monotonic()}
@@ -161,7 +163,9 @@ class KeyOrder:
             if not by_backstop:
                 backstop.stop()  # one per key typed in a dialog: none left waiting for nothing
             self.settling.pop(token, None)
-            if then is not None:
+            if by_backstop and late is not None:
+                late()
+            elif then is not None:
                 then()
             self._arm()
 
@@ -178,35 +182,39 @@ class KeyOrder:
         backstop = self.app.set_timer(LONGEST_WAIT, lambda: finish(by_backstop=True))
         step(0)
 
-    def after_keys_ahead(self, action: Callable[[], Any]) -> None:
+    def after_keys_ahead(self, action: Callable[[], Any], late: Callable[[], Any] | None = None) -> None:
         """Run a priority key's `action` (ctrl+q, ctrl+p) once the keys typed before it have
         done what they do, and hold the keys typed after it until then.
 
         A priority binding runs as its key arrives, ahead of the keys typed before it that are
         still on their way to the table or a dialog: `a ctrl+q` quit without asking about the
-        `a`, and `a ctrl+p` typed the `a` into the palette's search.
+        `a`, and `a ctrl+p` typed the `a` into the palette's search. With `late`, that runs
+        instead of `action` when the keys ahead had still not done so after `LONGEST_WAIT`.
         """
         token = object()
         self.ahead[token] = time.monotonic()
 
-        def done() -> None:
+        def done(in_time: bool = True) -> None:
             if self.ahead.pop(token, None) is None:
                 return
             try:
-                action()
+                (action if in_time or late is None else late)()
             finally:
                 self._arm()
 
-        self.settle(self.app.focused or self.app.screen, lambda: self.when_idle(done), hold=False)
+        self.settle(self.app.focused or self.app.screen,
+                    lambda: self.when_idle(done, late=lambda: done(False)), hold=False,
+                    late=lambda: done(False))
 
     def _waiting_ahead(self) -> bool:
         now = time.monotonic()
         return any(now - started < LONGEST_WAIT for started in self.ahead.values())
 
-    def when_idle(self, then: Callable[[], Any]) -> None:
+    def when_idle(self, then: Callable[[], Any], late: Callable[[], Any] | None = None) -> None:
         """Run `then` once no key is held or on its way through a dialog (at most after
         `LONGEST_WAIT`): quitting asks about unsaved changes only once the keys typed before
-        ctrl+q have done what they do (a limit applied by the ctrl+s ahead of it)."""
+        ctrl+q have done what they do (a limit applied by the ctrl+s ahead of it). With `late`,
+        that runs instead of `then` when they were still busy after `LONGEST_WAIT`."""
         deadline = time.monotonic() + LONGEST_WAIT
 
         def check() -> None:
@@ -215,7 +223,7 @@ class KeyOrder:
             if busy and time.monotonic() < deadline:
                 self.app.set_timer(POLL_SECONDS, check)
                 return
-            then()
+            (late if busy and late is not None else then)()
 
         check()
 
