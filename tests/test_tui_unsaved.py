@@ -81,7 +81,8 @@ async def test_the_next_editor_names_the_kept_file(tmp_path: Path) -> None:
         await second.workers.wait_for_complete()
         await pilot.pause()
         notes = [note.message for note in second._notifications]
-    assert any(str(path) in note and "were kept" in note for note in notes), notes
+    # The notice breaks the path after a `/` to fit its width: joined again, it is the path.
+    assert any(str(path) in note.replace("\n", "") and "were kept" in note for note in notes), notes
 
 
 async def test_a_name_with_a_newline_or_escapes_is_said_whole_and_harmless(tmp_path: Path) -> None:
@@ -107,7 +108,7 @@ async def test_a_name_with_a_newline_or_escapes_is_said_whole_and_harmless(tmp_p
         await second.workers.wait_for_complete()
         await pilot.pause()
         notes = [note.message for note in second._notifications]
-    assert any(f"stopped: {shown}." in note for note in notes), notes
+    assert any("stopped, in\n" in note and shown in note.replace("\n", "") for note in notes), notes
 
 
 async def test_the_notice_waits_while_the_terminal_is_too_small(tmp_path: Path) -> None:
