@@ -39,31 +39,29 @@ def summary_line(report: ReplayReport) -> str:
     return shown or "no call changes"
 
 
+# The calls not compared, and those kept unchanged, by the report's count of each: one sentence
+# per kind, `{}` standing for the count.
+_NOTES = (
+    # The gateway marks every pinning denial as drift: a tool whose definition changed, one
+    # never approved, and one whose definition could not be read.
+    ("drift", "Not compared: {} denied by pinning (their tool had changed since it was approved, "
+              "had no approved definition, or could not be checked)."),
+    ("outage", "Not compared: {} denied because the gateway's rate-limit state was unavailable."),
+    ("fault", "Not compared: {} denied because the gateway's policy file was invalid or missing, "
+              "or its audit log could not be written."),
+    ("undecided", "Not compared: {} cancelled by their client before they were decided."),
+    ("unlisted", "Not compared: {} denied because the server does not list their tool."),
+    ("gone", "Not compared: {} for a tool the server no longer lists (the gateway answers such a call "
+             "itself, under any policy)."),
+    ("limit_state", "Unchanged: {} denied by a rate limit whose window was used before the recording "
+                    "began (limit state not in the recording); the draft's limit is the same or stricter."),
+)
+
+
 def notes(report: ReplayReport) -> list[str]:
     """The calls not compared, and those kept unchanged, one sentence per kind: the command and
     the editor's Replay tab both say them, so their numbers add up the same way."""
-    lines: list[str] = []
-    if report.drift:
-        # The gateway marks every pinning denial as drift: a tool whose definition changed, one
-        # never approved, and one whose definition could not be read.
-        lines.append(f"Not compared: {report.drift} denied by pinning (their tool had changed since it was approved, "
-                     "had no approved definition, or could not be checked).")
-    if report.outage:
-        lines.append(f"Not compared: {report.outage} denied because the gateway's rate-limit state was unavailable.")
-    if report.fault:
-        lines.append(f"Not compared: {report.fault} denied because the gateway's policy file was invalid or missing, "
-                     "or its audit log could not be written.")
-    if report.undecided:
-        lines.append(f"Not compared: {report.undecided} cancelled by their client before they were decided.")
-    if report.unlisted:
-        lines.append(f"Not compared: {report.unlisted} denied because the server does not list their tool.")
-    if report.gone:
-        lines.append(f"Not compared: {report.gone} for a tool the server no longer lists (the gateway answers "
-                     "such a call itself, under any policy).")
-    if report.limit_state:
-        lines.append(f"Unchanged: {report.limit_state} denied by a rate limit whose window was used before the "
-                     "recording began (limit state not in the recording); the draft's limit is the same or stricter.")
-    return lines
+    return [text.format(count) for field, text in _NOTES if (count := getattr(report, field))]
 
 
 def _calls(count: int) -> str:
