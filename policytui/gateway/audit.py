@@ -30,10 +30,10 @@ from typing import Any
 from policytui.gateway.jsonenc import encoder
 from policytui.textsafe import holds_secrets, without_secrets
 
-# Encoders built once: `json.dumps` with options builds a new encoder on every call, and
-# these run for every tool call the gateway sees.
 log = logging.getLogger("policytui.gateway")
 
+# Encoders built once: `json.dumps` with options builds a new encoder on every call, and
+# these run for every tool call the gateway sees.
 _canonical = encoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=str)
 _record_line = encoder(ensure_ascii=True, separators=(", ", ": "))
 
