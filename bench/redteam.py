@@ -61,7 +61,9 @@ def classified(data: dict[str, Any]) -> dict[str, str]:
     return {key: found.category for key, found in classifications(data).items()}
 
 
-_QUOTED = re.compile(r"'[^']*'")
+# A quoted word, not an apostrophe inside one: "the description's first sentence ... ends with
+# 'status'" quotes only 'status'.
+_QUOTED = re.compile(r"(?<!\w)'[^']*'(?!\w)")
 
 
 def reader_of(found: Classification) -> str:

@@ -63,6 +63,21 @@ def test_classes_group_false_alarms_by_the_rule_that_decided_them():
                     ("Read", "description starts with _, which reads", ["weather"])]
 
 
+def test_classes_group_verbless_readers_whatever_view_their_name_ends_with():
+    # The evidence says "the description's first sentence" before quoting the view: the
+    # possessive is no quote, so the two are one class, not one per noun.
+    tools = [ToolInfo.from_wire({"name": name, "description": text,
+                                 "inputSchema": {"type": "object", "properties": {}}})
+             for name, text in (("disk_health", "Health of the disks of a host."),
+                                ("mirror_status", "Status of the package mirror."))]
+    found = classify_all(tools, use_annotations=False)
+    rows = redteam.by_class(["disk_health", "mirror_status"], found)
+    assert [(category, members) for category, _, members in rows] == [
+        ("Read", ["disk_health", "mirror_status"])]
+    assert rows[0][1] == ("no verb in the name or the description's first sentence, and the "
+                          "name ends with _, a view of data")
+
+
 def test_classes_option_lists_every_false_alarm_and_leak_once():
     out = subprocess.run([sys.executable, str(BENCH / "redteam.py"), "--classes"],
                          capture_output=True, text=True, check=True, timeout=300).stdout
