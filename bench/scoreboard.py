@@ -25,6 +25,10 @@ A's misses is kept only if fold B, which it was not written from, gains too.
 --fold X --moved-since FILE counts the tools that moved, by declared label and direction, so
 a rule that fires nowhere on the other fold is told from one that fires both ways, without a
 name.
+--fold X --classes groups the fold's tools called Read by the rule that decided them (the
+first line of their evidence, as bench/redteam.py --classes does), counted by declared label:
+which reading rules the unsafe errors pass through, and how many readers tightening each
+would put at stake. It names no tool.
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from redteam import reader_of  # noqa: E402
 
 from policytui.risk import classify_all  # noqa: E402
 from policytui.risk.categories import CRITICAL, DESTRUCTIVE, FINANCIAL, OTHER, READ  # noqa: E402
@@ -265,12 +271,45 @@ def classes_by_key(servers: Iterable[Server]) -> dict[str, tuple[str, str]]:
     for server in servers:
         classes = classify_all(server.listing.tools, use_annotations=False)
         for tool in server.listing.tools:
-            read_only, destructive = declared(tool)
-            label = ("read-only" if read_only is True else "not read-only"
-                     if read_only is False or destructive is True else "unlabelled")
+            label = label_of(tool)
             key = hashlib.sha256(f"{server.name}/{tool.name}".encode()).hexdigest()[:20]
             out[key] = (label, classes[tool.name].category)
     return out
+
+
+def label_of(tool: Any) -> str:
+    """"read-only", "not read-only" or "unlabelled": what the tool's server declares."""
+    read_only, destructive = declared(tool)
+    return ("read-only" if read_only is True else "not read-only"
+            if read_only is False or destructive is True else "unlabelled")
+
+
+LABELS = ("read-only", "not read-only", "unlabelled")
+
+
+def read_classes(servers: Iterable[Server]) -> dict[str, Counter[str]]:
+    """{the rule that decided it: Counter of declared labels} over the tools called Read,
+    annotations hidden; the rule is named as bench/redteam.py names it (`reader_of`)."""
+    out: dict[str, Counter[str]] = {}
+    for server in servers:
+        classes = classify_all(server.listing.tools, use_annotations=False)
+        for tool in server.listing.tools:
+            found = classes[tool.name]
+            if found.category == READ:
+                out.setdefault(reader_of(found), Counter())[label_of(tool)] += 1
+    return out
+
+
+def print_read_classes(fold: str, rows: dict[str, Counter[str]]) -> None:
+    """The classes of `read_classes`, those holding unsafe errors first, then the largest."""
+    total = sum(sum(c.values()) for c in rows.values())
+    print(f"\ntools called Read in fold {fold}, by the rule that decided them: {total} in "
+          f"{len(rows)} class(es)")
+    print(f"  {'read-only':>9} {'not r-o':>7} {'unlab.':>6}  rule")
+    for reader, counts in sorted(rows.items(), key=lambda row: (
+            -row[1]["not read-only"], -sum(row[1].values()), row[0])):
+        print(f"  {counts['read-only']:9} {counts['not read-only']:7} {counts['unlabelled']:6}  "
+              f"{reader}")
 
 
 def moved(before: dict[str, str], now: dict[str, tuple[str, str]]) -> dict[str, Counter[str]]:
@@ -330,7 +369,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moved-since", metavar="FILE", type=Path,
                         help="with --fold: count the tools whose category moved since --save "
                              "wrote FILE, by declared label and direction (totals only)")
+    parser.add_argument("--classes", action="store_true",
+                        help="with --fold: group the fold's tools called Read by the rule that "
+                             "decided them, counted by declared label (no tool named)")
     args = parser.parse_args(argv)
+    if args.classes and not args.fold:
+        parser.error("--classes groups one fold's readers; give --fold A or --fold B")
     if (args.save or args.moved_since) and not args.fold:
         parser.error("--save and --moved-since compare one fold with itself; give --fold A "
                      "or --fold B")
@@ -399,6 +443,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {row:26} {cells[0]:>22} {cells[1]:>22}")
     if unsplit:
         print(f"\nnot in the split (not scored): {', '.join(unsplit)}")
+    if args.fold and args.classes:
+        print_read_classes(args.fold, read_classes(results["dev"][0]))
     if args.fold and (args.save or args.moved_since):
         now = classes_by_key(results["dev"][0])
         if args.moved_since:

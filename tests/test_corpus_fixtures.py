@@ -230,8 +230,45 @@ def test_a_fold_saved_and_scored_again_counts_the_tools_that_moved_without_namin
     assert not any(name in moved.stdout for name in tools)
 
 
+def test_a_folds_readers_are_grouped_by_the_rule_that_decided_them_without_naming_them(
+        ) -> None:
+    """bench/scoreboard.py --fold A --classes: every tool of the fold called Read is counted
+    once, under the rule that decided it and its declared label; the classes holding unsafe
+    errors come first, and no tool is named."""
+    import sys
+
+    sys.path.insert(0, str(CORPUS.parents[3] / "bench"))
+    from scoreboard import declared, fold_of, load_corpus, load_split
+
+    from policytui.risk import classify_all
+
+    fold = [s for s in load_corpus() if s.name in load_split()["dev"] and fold_of(s.name) == "A"]
+    read = {"read-only": 0, "not read-only": 0, "unlabelled": 0}
+    for server in fold:
+        found = classify_all(server.listing.tools, use_annotations=False)
+        for tool in server.listing.tools:
+            if found[tool.name].category == "Read":
+                read_only, destructive = declared(tool)
+                read["read-only" if read_only is True else "not read-only"
+                     if read_only is False or destructive is True else "unlabelled"] += 1
+    done = _scoreboard_run("--fold", "A", "--classes")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.split("by the rule that decided them: ", 1)[1]
+    total, rows = int(out.split()[0]), re.findall(r"^ +(\d+) +(\d+) +(\d+)  (\S.*)$", out, re.M)
+    assert total == sum(read.values())
+    assert [sum(int(row[i]) for row in rows) for i in range(3)] == list(read.values())
+    assert len({row[3] for row in rows}) == len(rows)  # one row per rule
+    unsafe = [int(row[1]) for row in rows]
+    assert unsafe[0] > 0 and unsafe == sorted(unsafe, reverse=True)
+    # The evidence's quoted words are left out: a rule, not a tool, names each class.
+    assert not any(re.search(r"(?<!\w)'", row[3]) for row in rows)
+    names = {t.name for s in fold for t in s.listing.tools if len(t.name) > 12}
+    assert not any(name in done.stdout for name in names)
+
+
 @pytest.mark.parametrize("args,said", [
     (["--save", "x.json"], "give --fold A or --fold B"),
+    (["--classes"], "--classes groups one fold's readers; give --fold A or --fold B"),
     (["--fold", "A", "--moved-since", "{b}"], "holds fold B, not fold A"),
     (["--fold", "B", "--moved-since", "{missing}"], "cannot read"),
     (["--fold", "B", "--moved-since", "{junk}"], "is not a file --save wrote"),
