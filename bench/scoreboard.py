@@ -47,6 +47,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# redteam.py beside this file names the reading rules; the tests load this file by path, so its
+# folder is not on the path by itself.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from redteam import reader_of  # noqa: E402
 
