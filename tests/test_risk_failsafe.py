@@ -121,6 +121,24 @@ def test_an_argument_said_to_make_the_call_act_makes_it_no_reader(name, descript
 
 
 @pytest.mark.parametrize("name,description,properties", [
+    ("list_refs", "List all the refs of a git repository.",
+     {"repository": {"type": "string"}, "force": {"type": "boolean"}}),
+    ("search_files", "Search the files of a stack's git repository.",
+     {"stack": {"type": "integer"}, "pattern": {"type": "string"},
+      "overwrite": {"type": "boolean"}}),
+    ("download_paper", "Download a paper and read its text.",
+     {"paper_id": {"type": "string"}, "hard": {"type": "boolean"}}),
+])
+def test_a_reader_that_can_be_forced_is_no_reader(name, description, properties):
+    # A read has nothing to force past or write over: words that only read and an argument
+    # such as `force` leave what the call does unknown, and unknown is not Read.
+    c = classify(tool(name, description, properties))
+    assert c.category == "Other", c.evidence
+    assert any("can force or overwrite" in line for line in c.evidence)
+    assert "the name and description alone would say it reads" in c.against
+
+
+@pytest.mark.parametrize("name,description,properties", [
     ("pod_logs", "Log lines for a pod. `tail` fetches the last N lines.",
      {"pod": {"type": "string"}, "tail": {"type": "integer"}}),
     ("search_results", "Search results for a query. `limit` sets the page size and `sort` "

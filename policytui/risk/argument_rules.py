@@ -406,6 +406,14 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
         r.category, r.severity = WRITE, DEFAULT_SEVERITY[WRITE]
         r.disagree = True
 
+    # A reader that takes `force` or `overwrite`: a read has nothing to force past or write
+    # over, so whatever its words say, a call may act. What it does is unknown: Other, not Read.
+    if facts.force_arguments and r.category == READ:
+        r.evidence.append(f"argument {quote(facts.force_arguments[0])} can force or overwrite")
+        r.against.append("the name and description alone would say it reads")
+        r.category, r.severity = OTHER, DEFAULT_SEVERITY[OTHER]
+        r.disagree = True
+
     # A switch named by a removal verb ("prune" on a fetch): set, the tool removes things.
     if facts.removal_switches and r.category in (READ, OTHER):
         r.evidence.append(f"argument {quote(facts.removal_switches[0])} switches on removing "
