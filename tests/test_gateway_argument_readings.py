@@ -232,3 +232,44 @@ async def test_the_real_filesystem_server_never_lists_a_refused_folder_written_w
         assert ("notes.txt" in text) is path.endswith("public/"), (tool, path, text)
     outcomes = [line["decision"] for line in outcome_lines(audit) if line["decision"] != "probe"]
     assert outcomes == ["denied", "denied", "denied", "allowed"] * 2
+
+
+async def test_the_real_filesystem_server_never_opens_a_refused_name_in_another_unicode_form(
+        tmp_path: Path, filesystem_server: Path) -> None:
+    """server-filesystem opens, for a name it does not find as written, the entry with the same
+    NFC form: `Prive\u0301` (e and a combining accent, NFD) opens `Privé` (NFC), and `Privé`
+    opens a folder a Mac wrote decomposed. Names that differ only so are one name to it, so a
+    `deny_if` refuses each spelling, whichever form the policy and the disk use; an accented
+    name the policy allows is still served."""
+    root = (tmp_path / "files").resolve()
+    composed, decomposed = "Priv\u00e9", "Prive\u0301"
+    (root / composed).mkdir(parents=True)
+    (root / composed / "a.txt").write_text("secret A", encoding="utf-8")
+    (root / "Re\u0301sume\u0301s").mkdir()  # written decomposed, as macOS writes names
+    (root / "Re\u0301sume\u0301s" / "c.txt").write_text("secret C", encoding="utf-8")
+    (root / "\u00c9quipe").mkdir()
+    (root / "\u00c9quipe" / "notes.txt").write_text("public notes", encoding="utf-8")
+    policy, audit = tmp_path / "policy.json", tmp_path / "audit.jsonl"
+    policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {"read_text_file": {
+        "require": [{"path": "args.path", "op": "regex", "value": "^" + re.escape(f"{root}/") + "(\u00c9quipe|Priv|R)"}],
+        "deny_if": [
+            {"path": "args.path", "op": "regex", "value": f"/{composed}/"},  # the policy in NFC
+            {"path": "args.path", "op": "contains", "value": "/Re\u0301sume\u0301s/"},  # copied from the disk
+        ]}}}), encoding="utf-8")
+    options = ["--policy", str(policy), "--state-dir", str(tmp_path / "state"), "--audit", str(audit)]
+    attempts = [
+        (f"{root}/\u00c9quipe/notes.txt", True),
+        (f"{root}/{composed}/a.txt", False),
+        (f"{root}/{decomposed}/a.txt", False),
+        (f"{root}/Re\u0301sume\u0301s/c.txt", False),
+        (f"{root}/R\u00e9sum\u00e9s/c.txt", False),
+    ]
+    answers = []
+    async with sdk_client("stdio", "legacy", options, [str(filesystem_server), str(root)], tmp_path / "gateway.log") as client:
+        for path, _ in attempts:
+            answers.append(_text(await client.call_tool("read_text_file", {"path": path})))
+    for (path, allowed), text in zip(attempts, answers, strict=True):
+        assert ("public notes" in text) is allowed, (path, text)
+        assert "secret" not in text, path
+    outcomes = [line["decision"] for line in outcome_lines(audit) if line["decision"] != "probe"]
+    assert outcomes == ["allowed" if allowed else "denied" for _, allowed in attempts]

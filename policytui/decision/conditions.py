@@ -14,7 +14,10 @@ condition must hold for every reading a server may make:
 - validators coerce ("1" or true where an integer is expected arrive as 1): a value of another
   JSON type than the one compared with, at any depth, is the wrong type;
 - a server that opens a path or fetches a URL resolves its dot segments and repeated slashes:
-  `/srv/../etc/passwd` and `//etc/passwd` are `/etc/passwd` to it.
+  `/srv/../etc/passwd` and `//etc/passwd` are `/etc/passwd` to it;
+- a server that matches names by their Unicode normal form (server-filesystem opens `Privé`,
+  written composed, for `Prive` and a combining accent) reads texts differing only in it as
+  one: the condition, its value and the arguments all in NFC, must agree.
 When the readings disagree, the answer is None.
 """
 
@@ -27,6 +30,7 @@ import posixpath
 import re
 import signal
 import threading
+import unicodedata
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -227,10 +231,17 @@ def evaluate(condition: Condition, args: Any,
     `server_readings(args)`, when the caller has them already (one call, several conditions)."""
     try:
         result = _evaluate(condition, args)
+        in_nfc: Any = args
         for reading, sure in server_readings(args) if readings is None else readings:
+            if isinstance(reading, _InNormalForm):
+                in_nfc = reading.args
+                continue
             other = _evaluate(condition, reading)
             if other != result and (sure or other is not None):
                 return None  # the server may act on what the gateway did not judge
+        normal = _in_normal_form(condition)
+        if (in_nfc is not args or normal is not condition) and _evaluate(normal, in_nfc) != result:
+            return None  # one name to a server that matches names by their normal form
         return result
     except Exception:  # noqa: BLE001
         # A condition edited in memory past validation (a pattern that does not compile, a
@@ -249,6 +260,42 @@ def resolved_path_decides(condition: Condition, args: Any) -> bool:
         return False
     except Exception:  # noqa: BLE001  # only the wording of a decision already made hangs on it
         return False
+
+
+def normal_form_decides(condition: Condition, args: Any) -> bool:
+    """Whether `condition` answers otherwise once its value and `args` are in Unicode normal
+    form (NFC): the words a denial adds then say why a name that looks allowed was refused."""
+    try:
+        return _evaluate(_in_normal_form(condition), _nfc_texts(args)) != _evaluate(condition, args)
+    except Exception:  # noqa: BLE001  # only the wording of a decision already made hangs on it
+        return False
+
+
+class _InNormalForm:
+    """The reading of the arguments with every text in NFC (`server_readings`): judged by the
+    condition with its value in NFC too, since the policy may be written in either form."""
+
+    __slots__ = ("args",)
+
+    def __init__(self, args: Any) -> None:
+        self.args = args
+
+
+def _nfc(text: str) -> str:
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text  # a cheap test first: most text is in NFC already
+    return unicodedata.normalize("NFC", text)
+
+
+def _nfc_texts(value: Any) -> Any:
+    """`value` with every text in it (keys aside) in NFC; `value` itself when that changes nothing."""
+    return _each_text(value, _nfc)
+
+
+def _in_normal_form(condition: Condition) -> Condition:
+    """`condition` with its value's texts in NFC; `condition` itself when they are already."""
+    value = _nfc_texts(condition.value)
+    return condition if value is condition.value else condition.model_copy(update={"value": value})
 
 
 def undecided_because(condition: Condition, args: Any) -> str | None:
@@ -270,6 +317,10 @@ def undecided_because(condition: Condition, args: Any) -> str | None:
     except Exception:  # noqa: BLE001  # only the wording of a decision already made hangs on it
         return None
 
+
+# The words added to a denial that Unicode normalization decided.
+NORMAL_FORM_NOTE = ("judged on the text in Unicode normal form (NFC) too, as a server that "
+                    "matches names by it reads it")
 
 # The words added to a denial that resolving a path decided; no argument value is in them, as
 # an audit log keeps none.
@@ -295,7 +346,9 @@ def server_readings(args: Any) -> list[tuple[Any, bool]]:
       or fetches it as a URL reads it; every condition must agree with it. Texts inside JSON
       text too, once parsed (only a definite answer counts there, as for the parsed reading);
     - every text cut where a URL's query or fragment would begin (`pasted_into_a_url`), as a
-      server that pastes it into a URL it calls reads it; every condition must agree with it.
+      server that pastes it into a URL it calls reads it; every condition must agree with it;
+    - every text in Unicode normal form (NFC), marked `_InNormalForm`: `evaluate` judges it with
+      the condition's value in NFC too, and every condition must agree with it.
     Each only when it changes something."""
     readings: list[tuple[Any, bool]] = []
     parsed, plain = _json_text_parsed(args)
@@ -314,6 +367,9 @@ def server_readings(args: Any) -> list[tuple[Any, bool]]:
         readings.append((pasted, True))
     if _has_a_big_integer(args):
         readings.append((_as_doubles(args), True))
+    in_nfc = _nfc_texts(args)
+    if in_nfc is not args:
+        readings.append((_InNormalForm(in_nfc), True))
     if parsed is not args and _has_a_big_integer(parsed):
         readings.append((_as_doubles(parsed), False))
     return readings

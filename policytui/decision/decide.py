@@ -16,8 +16,10 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from policytui.decision.conditions import (
+    NORMAL_FORM_NOTE,
     RESOLVED_PATH_NOTE,
     evaluate,
+    normal_form_decides,
     resolved_path_decides,
     server_readings,
     undecided_because,
@@ -293,6 +295,8 @@ def _why_undecided(condition: Condition, args: Any) -> str:
         return f" ({missing})"
     if resolved_path_decides(condition, args):
         return f", {RESOLVED_PATH_NOTE}"
+    if normal_form_decides(condition, args):
+        return f", {NORMAL_FORM_NOTE}"
     return ""
 
 
