@@ -249,12 +249,16 @@ async def test_the_real_filesystem_server_never_opens_a_refused_name_in_another_
     (root / "Re\u0301sume\u0301s" / "c.txt").write_text("secret C", encoding="utf-8")
     (root / "\u00c9quipe").mkdir()
     (root / "\u00c9quipe" / "notes.txt").write_text("public notes", encoding="utf-8")
+    (root / "Caf\u00e9").mkdir()
+    (root / "Caf\u00e9" / "menu.txt").write_text("secret D", encoding="utf-8")
     policy, audit = tmp_path / "policy.json", tmp_path / "audit.jsonl"
     policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {"read_text_file": {
-        "require": [{"path": "args.path", "op": "regex", "value": "^" + re.escape(f"{root}/") + "(\u00c9quipe|Priv|R)"}],
+        "require": [{"path": "args.path", "op": "regex",
+                     "value": "^" + re.escape(f"{root}/") + "(\u00c9quipe|Priv|R|Caf)"}],
         "deny_if": [
             {"path": "args.path", "op": "regex", "value": f"/{composed}/"},  # the policy in NFC
             {"path": "args.path", "op": "contains", "value": "/Re\u0301sume\u0301s/"},  # copied from the disk
+            {"path": "args.path", "op": "eq", "value": f"{root}/Caf\u00e9/menu.txt"},
         ]}}}), encoding="utf-8")
     options = ["--policy", str(policy), "--state-dir", str(tmp_path / "state"), "--audit", str(audit)]
     attempts = [
@@ -263,6 +267,8 @@ async def test_the_real_filesystem_server_never_opens_a_refused_name_in_another_
         (f"{root}/{decomposed}/a.txt", False),
         (f"{root}/Re\u0301sume\u0301s/c.txt", False),
         (f"{root}/R\u00e9sum\u00e9s/c.txt", False),
+        (f"{root}/Caf\u00e9/menu.txt", False),
+        (f"{root}/\u00c9quipe/../Cafe\u0301/menu.txt", False),  # resolved, then one name in NFC
     ]
     answers = []
     async with sdk_client("stdio", "legacy", options, [str(filesystem_server), str(root)], tmp_path / "gateway.log") as client:

@@ -31,7 +31,7 @@ import re
 import signal
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -231,22 +231,31 @@ def evaluate(condition: Condition, args: Any,
     `server_readings(args)`, when the caller has them already (one call, several conditions)."""
     try:
         result = _evaluate(condition, args)
-        in_nfc: Any = args
-        for reading, sure in server_readings(args) if readings is None else readings:
-            if isinstance(reading, _InNormalForm):
-                in_nfc = reading.args
-                continue
-            other = _evaluate(condition, reading)
-            if other != result and (sure or other is not None):
-                return None  # the server may act on what the gateway did not judge
         normal = _in_normal_form(condition)
-        if (in_nfc is not args or normal is not condition) and _evaluate(normal, in_nfc) != result:
-            return None  # one name to a server that matches names by their normal form
+        readings = server_readings(args) if readings is None else readings
+        if normal is not condition:
+            readings = [(args, True), *readings]  # the arguments in NFC are a reading too then
+        for reading, sure in readings:
+            for other in _answers(condition, normal, reading):
+                if other != result and (sure or other is not None):
+                    return None  # the server may act on what the gateway did not judge
         return result
     except Exception:  # noqa: BLE001
         # A condition edited in memory past validation (a pattern that does not compile, a
         # text where a number belongs) must not crash a gateway; it counts against the caller.
         return None
+
+
+def _answers(condition: Condition, normal: Condition, reading: Any) -> Iterator[bool | None]:
+    """The condition's answers on one reading: a reading in NFC (`_InNormalForm`) is judged by
+    the condition with its value in NFC (`normal`); another reading by the condition as written
+    and, when its value is outside normal form (rare), in NFC as well."""
+    if isinstance(reading, _InNormalForm):
+        yield _evaluate(normal, reading.args)
+        return
+    yield _evaluate(condition, reading)
+    if normal is not condition:
+        yield _evaluate(normal, _nfc_texts(reading))
 
 
 def resolved_path_decides(condition: Condition, args: Any) -> bool:
@@ -266,7 +275,10 @@ def normal_form_decides(condition: Condition, args: Any) -> bool:
     """Whether `condition` answers otherwise once its value and `args` are in Unicode normal
     form (NFC): the words a denial adds then say why a name that looks allowed was refused."""
     try:
-        return _evaluate(_in_normal_form(condition), _nfc_texts(args)) != _evaluate(condition, args)
+        as_sent, normal = _evaluate(condition, args), _in_normal_form(condition)
+        # As sent, and resolved as a path or pasted into a URL (`server_readings`) before NFC.
+        return any(_evaluate(normal, _nfc_texts(read)) != as_sent
+                   for read in (args, _paths_resolved(args), _texts_pasted(args)))
     except Exception:  # noqa: BLE001  # only the wording of a decision already made hangs on it
         return False
 
@@ -347,8 +359,9 @@ def server_readings(args: Any) -> list[tuple[Any, bool]]:
       text too, once parsed (only a definite answer counts there, as for the parsed reading);
     - every text cut where a URL's query or fragment would begin (`pasted_into_a_url`), as a
       server that pastes it into a URL it calls reads it; every condition must agree with it;
-    - every text in Unicode normal form (NFC), marked `_InNormalForm`: `evaluate` judges it with
-      the condition's value in NFC too, and every condition must agree with it.
+    - every text in Unicode normal form (NFC), as sent, resolved and pasted, marked
+      `_InNormalForm`: `evaluate` judges it with the condition's value in NFC too, and every
+      condition must agree with it.
     Each only when it changes something."""
     readings: list[tuple[Any, bool]] = []
     parsed, plain = _json_text_parsed(args)
@@ -367,9 +380,10 @@ def server_readings(args: Any) -> list[tuple[Any, bool]]:
         readings.append((pasted, True))
     if _has_a_big_integer(args):
         readings.append((_as_doubles(args), True))
-    in_nfc = _nfc_texts(args)
-    if in_nfc is not args:
-        readings.append((_InNormalForm(in_nfc), True))
+    for read in (args, resolved, pasted):
+        in_nfc = _nfc_texts(read)
+        if in_nfc is not read:  # a path resolved and in NFC is a name too
+            readings.append((_InNormalForm(in_nfc), True))
     if parsed is not args and _has_a_big_integer(parsed):
         readings.append((_as_doubles(parsed), False))
     return readings
