@@ -278,6 +278,36 @@ def test_a_body_declared_in_another_charset_is_refused(gateway: Gateway, content
     assert calls == ([("list_flows", {"namespace": "caf\u00e9"})] if status == 200 else [])
 
 
+@pytest.mark.parametrize(
+    ("encodings", "compress", "status"),
+    [
+        (["gzip"], False, 415),
+        (["gzip"], True, 415),
+        (["deflate"], False, 415),
+        (["identity, gzip"], False, 415),
+        (["identity", "gzip"], False, 415),
+        (["identity"], False, 200),
+        ([" Identity "], False, 200),
+    ],
+)
+def test_a_body_declared_compressed_is_refused(gateway: Gateway, encodings: list[str], compress: bool,
+                                               status: int) -> None:
+    """The gateway reads every body as it arrives; a body declared gzip is another message (or
+    none) to a reader that unpacks it, such as a proxy in front that checks bodies. Refused
+    (415) with a sentence that says why, rather than read one way of two, or answered "not
+    UTF-8" when a client compressed its request."""
+    import gzip
+
+    body = call(1, "list_flows", {"namespace": "packed"})
+    headers = modern_headers(ALICE, "tools/call", "list_flows") + [("Content-Encoding", e) for e in encodings]
+    answer = gateway.post(headers, gzip.compress(body) if compress else body)
+    assert answer.status == status, answer
+    if status == 415:
+        assert "Content-Encoding" in answer.json()["error"]["message"]
+    calls = gateway.check_server_side()
+    assert calls == ([("list_flows", {"namespace": "packed"})] if status == 200 else [])
+
+
 def test_content_type_given_twice_is_refused(gateway: Gateway) -> None:
     headers = modern_headers(ALICE, "tools/call", "list_flows") + [("Content-Type", "text/plain")]
     assert gateway.post(headers, call(1, "list_flows", {"namespace": "two-types"})).status == 415

@@ -334,6 +334,11 @@ class HttpRelayApp:
             await _rpc_error(send, 415, None, wire.INVALID_REQUEST,
                              "Unsupported Media Type: use application/json (UTF-8)")
             return
+        if not _sent_as_is(scope):
+            log.debug("refused an HTTP request whose body is declared compressed (Content-Encoding)")
+            await _rpc_error(send, 415, None, wire.INVALID_REQUEST,
+                             "Unsupported Media Type: send the body uncompressed (no Content-Encoding but identity)")
+            return
         reading = asyncio.current_task()
         assert reading is not None
         self._reading.add(reading)
@@ -641,6 +646,16 @@ def _json_content_type(value: str | None) -> bool:
         if key.strip() == "charset" and given.strip().strip('"') not in ("utf-8", "utf8"):
             return False
     return True
+
+
+def _sent_as_is(scope: dict[str, Any]) -> bool:
+    """Whether the body is declared as sent (no Content-Encoding, or `identity`). The body is
+    read as it arrives; one declared gzip would be another message, or none, to a reader that
+    unpacks it (a proxy in front that checks bodies), so it is refused rather than read one
+    way of two, as a charset other than UTF-8 is (`_json_content_type`)."""
+    codings = [coding.strip().lower() for key, value in scope.get("headers", []) if key == b"content-encoding"
+               for coding in value.split(b",")]
+    return all(coding in (b"", b"identity") for coding in codings)
 
 
 def _unknown_version(scope: dict[str, Any]) -> str | None:
