@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import logging.handlers
 import math
 import os
 import signal
@@ -440,43 +441,45 @@ async def _serve_http(
         app.cancel_calls()  # nothing outlives serving (a parked 2026-07-28 call, say)
 
 
-class _FollowedFileHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _FollowedFileHandler(logging.handlers.WatchedFileHandler):
     """Writes each record to the file its path names at that moment. A log removed (`rm
     gateway.log` to clear it) or renamed (a rotation) while the gateway runs would otherwise
     take every later line where nobody reads it: the outages, the refused audit writes and the
-    approve commands of held calls. Such a file is opened anew at the path, as at start; when
-    it cannot be, the lines go on into the file already open."""
+    approve commands of held calls. Such a file is opened anew at the path, as at start, and
+    the new file says so first; when it cannot be, the lines go on into the file already open.
+    A path that leads to the file in use (`/dev/stderr`, a link to it) is that file."""
 
-    def __init__(self, stream: Any, path: str) -> None:
-        super().__init__(stream)
-        self.path = path
-        opened = os.fstat(stream.fileno())
-        self.identity = (opened.st_dev, opened.st_ino)
+    def __init__(self, path: str) -> None:
+        self.path = path  # as the user gave it (opened as given, named as given)
+        super().__init__(path, encoding="utf-8")
 
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            now = os.lstat(self.path)
-            moved = (now.st_dev, now.st_ino) != self.identity
-        except FileNotFoundError:
-            moved = True
-        except OSError:
-            moved = False
-        if moved:
-            self._reopen()
-        super().emit(record)
-
-    def _reopen(self) -> None:
+    def _open(self) -> Any:
         from policytui.gateway.audit import open_log_file
 
+        # Opened as --audit and --record are (a missing folder or a symlink refused), with the
+        # mode a log file usually gets (0o666 less the umask).
+        return open(open_log_file(Path(self.path), 0o666), "a", encoding="utf-8")  # noqa: SIM115
+
+    def reopenIfNeeded(self) -> None:
+        # The standard library's closes the file in use before it opens the new one, and every
+        # later line is lost when that fails (its folder gone, a link put there): here the new
+        # one is opened first.
         try:
-            stream = open(open_log_file(Path(self.path), 0o666), "a", encoding="utf-8")  # noqa: SIM115
+            now = os.stat(self.path)
+            if (now.st_dev, now.st_ino) == (self.dev, self.ino):
+                return
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return
+        try:
+            stream = self._open()
         except OSError:
             return
         old = self.setStream(stream)
         if old is not None:
             old.close()
-        opened = os.fstat(stream.fileno())
-        self.identity = (opened.st_dev, opened.st_ino)
+        self._statstream()
         stream.write(self.format(logging.LogRecord(
             "policytui.gateway", logging.WARNING, __file__, 0,
             "the log %s was removed or replaced while in use; writing a new one there", (self.path,), None,
@@ -487,12 +490,7 @@ def configure_logging(target: str | None, level: str = "info") -> None:
     """Diagnostics go to a file or standard error; never to standard output (the protocol)."""
     handler: logging.Handler
     if target and target != "-":
-        from policytui.gateway.audit import open_log_file
-
-        # Opened as --audit and --record are (a missing folder or a symlink refused), with the
-        # mode a log file usually gets (0o666 less the umask).
-        stream = open(open_log_file(Path(target), 0o666), "a", encoding="utf-8")  # noqa: SIM115
-        handler = _FollowedFileHandler(stream, target)
+        handler = _FollowedFileHandler(target)
     elif level.lower() == "debug":
         handler = logging.StreamHandler(sys.stderr)
     else:
