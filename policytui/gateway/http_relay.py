@@ -208,8 +208,9 @@ class HttpRelayApp:
         self.sessions: dict[str, HttpSession] = {}  # in order of last use, the least recent first
         self.per_grant: dict[str, int] = {}  # open sessions by grant
         self._server_info: dict[str, Any] | None = None  # for 2026-07-28 results, once known
-        # Set by `stop`: no request is taken any more.
+        # Set by `stop`: no request is taken any more, and each is refused with `refusal`.
         self.stopping = False
+        self.refusal = STOPPING
         # 2026-07-28 requests in progress (a relay of their own each, outside `sessions`).
         self._stateless: set[HttpSession] = set()
         # The tasks reading a POST's body now; `cancel_calls` cuts them off (`_cut`).
@@ -218,11 +219,15 @@ class HttpRelayApp:
 
     # Stopping ---------------------------------------------------------------------------------
 
-    def stop(self) -> None:
+    def stop(self, server_gone: str = "") -> None:
         """Take no request from now on: GET streams end, and sessions with nothing in progress.
         Requests in progress go on (until `cancel_calls`), and so may the client's
-        notifications and answers to the server's requests, which they may need."""
+        notifications and answers to the server's requests, which they may need. When the
+        gateway stops because its server process ended, `server_gone` says how (its exit code,
+        the signal that killed it), and every refusal says so."""
         self.stopping = True
+        if server_gone:
+            self.refusal = f"Service Unavailable: the upstream MCP server is unavailable ({server_gone}); the gateway is stopping"
         for session in list(self.sessions.values()):
             stream, session.stream = session.stream, None
             if stream is not None:
@@ -352,7 +357,7 @@ class HttpRelayApp:
             if reading not in self._cut:
                 raise
             reading.uncancel()  # cut off by `cancel_calls`: the gateway stops now
-            await _refuse_and_close(send, 503, STOPPING, code=wire.INTERNAL_ERROR)
+            await _refuse_and_close(send, 503, self.refusal, code=wire.INTERNAL_ERROR)
             return
         finally:
             self._reading.discard(reading)
@@ -378,7 +383,7 @@ class HttpRelayApp:
         if self.stopping and "method" in message and "id" in message:
             # A request: nothing new is taken. (Notifications and the client's answers to the
             # server's requests still are: the calls in progress may need them.)
-            await _refuse_and_close(send, 503, STOPPING, message.get("id"), code=wire.INTERNAL_ERROR)
+            await _refuse_and_close(send, 503, self.refusal, message.get("id"), code=wire.INTERNAL_ERROR)
             return
         mismatch = _header_mismatch(scope, message)
         if mismatch is not None:
@@ -533,7 +538,7 @@ class HttpRelayApp:
 
     async def _get(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if self.stopping:
-            await _refuse_and_close(send, 503, STOPPING, code=wire.INTERNAL_ERROR)
+            await _refuse_and_close(send, 503, self.refusal, code=wire.INTERNAL_ERROR)
             return
         if _header(scope, b"mcp-protocol-version") in modern.MODERN_VERSIONS:
             await _plain(send, 405, b"Method Not Allowed", [(b"allow", b"POST")])  # no GET stream in 2026-07-28

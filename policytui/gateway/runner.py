@@ -44,6 +44,9 @@ STOP_BACKSTOP_SECONDS = 2.0
 # withdrawn from approval take to answer, and then the answers take to reach the client's pipe
 # (a client that reads nothing any more does not keep the gateway from exiting).
 STDIO_STOP_SECONDS = 1.0
+# The exit code of an HTTP gateway whose server process ended while serving: a failure, so a
+# supervisor that restarts failed services restarts it (and the server with it).
+SERVER_GONE_EXIT = 1
 
 
 @dataclass
@@ -156,6 +159,13 @@ async def run_gateway(
 
     stop = _Stopper()
     stop.gateway = gateway
+    if config.listen is not None and hasattr(upstream, "on_down"):
+        # Over HTTP a gateway whose server process has ended stops, and exits with 1: it would
+        # otherwise go on listening as if healthy while every call fails, and a supervisor that
+        # restarts it on a failure (systemd, Docker, Kubernetes) restarts the server with it.
+        # Over stdio it stays for its one client, which started it, answering each request
+        # with the error until the client leaves.
+        upstream.on_down = stop.server_gone
     try:
         async with anyio.create_task_group() as tg:
             # The signal handlers come first, before the server is started or anything is
@@ -173,7 +183,9 @@ async def run_gateway(
                     watching.start_soon(_watch, watcher, gateway, config.reload_interval)
                     try:
                         with anyio.CancelScope() as stop.scope:
-                            if config.listen is None:
+                            if stop.gone:
+                                pass  # the server ended before serving began: nothing to serve
+                            elif config.listen is None:
                                 await _serve_stdio(gateway, config)
                             else:
                                 await _serve_http(gateway, config, on_listening, stop)
@@ -187,7 +199,7 @@ async def run_gateway(
         store.close()
         if enforcer.recorder is not None:
             enforcer.recorder.close()
-    return _exit_code(stop.signum)
+    return SERVER_GONE_EXIT if stop.gone else _exit_code(stop.signum)
 
 
 async def _watch(watcher: PolicyWatcher, gateway: Gateway, interval: float) -> None:
@@ -216,6 +228,18 @@ class _Stopper:
         self.gateway: Gateway | None = None
         self.http: Callable[[], None] | None = None  # set while HTTP is served
         self.signum: int | None = None  # the signal that stopped serving, if one did
+        # How the server process ended, when that stopped serving (before any signal did).
+        self.gone = ""
+
+    def server_gone(self, reason: str) -> None:
+        """The server process ended while serving over HTTP: stop as on a signal (every
+        request from now on refused with `reason`), and exit with SERVER_GONE_EXIT."""
+        if self.gone or self.signum is not None:
+            return
+        self.gone = reason
+        log.info("the gateway stops, its server gone (%s): no new requests are taken, and it exits with "
+                 "code %d, for a supervisor to restart it", reason, SERVER_GONE_EXIT)
+        self()
 
     def __call__(self) -> None:
         if self.gateway is not None:
@@ -405,10 +429,10 @@ async def _serve_http(
                 grace_ends = None
                 end_grace()
             return
-        app.stop()  # no new requests; GET streams and idle sessions end
+        app.stop(stop.gone)  # no new requests; GET streams and idle sessions end
         uv_server.should_exit = True  # uvicorn stops listening and waits for the connections left
         busy = app.in_progress()
-        if busy:
+        if busy and not stop.gone:  # with the server gone, they are being answered its end now
             log.info("no new requests are taken; %d in progress may finish within %g s (a second "
                      "signal cancels %s now)", busy, grace, "it" if busy == 1 else "them")
         grace_ends = asyncio.get_running_loop().call_later(grace, end_grace)

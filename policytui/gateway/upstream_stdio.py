@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -53,6 +54,9 @@ METHOD_NOT_FOUND = -32601
 INTERNAL_ERROR = -32603
 CONNECTION_CLOSED = -32000
 REQUEST_TIMEOUT = -32001
+# How long the end of a server's output waits for the process to exit, so that the requests
+# waiting learn how it ended. A server that closes its output and lives on is down all the same.
+EXIT_AFTER_OUTPUT_SECONDS = 0.5
 
 
 # The server's answers are read with the C scanner called directly (see `wire.decoder`).
@@ -96,6 +100,11 @@ class StdioUpstream:
         self.alive = False
         self._connected = False
         self.down_reason = ""
+        self._ended = False  # the process ended (`_died`)
+        self._told_down = False
+        # Called once, with `down_reason`, when the server process ends while serving (not
+        # stopped by the gateway): an HTTP gateway then stops (`policytui.gateway.runner`).
+        self.on_down: Callable[[str], None] | None = None
         self.initialize_result: dict[str, Any] = {}
         self._init_model: Any = None
         self._process: anyio.abc.Process | None = None
@@ -237,12 +246,14 @@ class StdioUpstream:
         exit on its own (its input closed) but gets SIGTERM at once."""
         self._hurry.set()
 
-    def mark_down(self, reason: str) -> None:
-        if self.alive and self._connected:
+    def mark_down(self, reason: str, *, quiet: bool = False) -> None:
+        if self.alive and self._connected and not quiet:
             log.error("upstream server is unavailable: %s", reason)
         self.alive = False
-        self.down_reason = reason
-        self._fail_pending(reason)
+        # The first reason stands (a write that fails as the server dies says less than how it
+        # died, which `_died` puts first).
+        self.down_reason = self.down_reason or reason
+        self._fail_pending(self.down_reason)
 
     def _fail_pending(self, reason: str, kind: str = "unavailable") -> None:
         for future in list(self._pending.values()):
@@ -288,23 +299,52 @@ class StdioUpstream:
             pass
         finally:
             diag.stdout_closed = True
-            self.mark_down("the connection closed")
+            if self._connected and not self._stop.is_set() and process.returncode is None:
+                # Its output ends as it exits: the requests waiting are failed with how it
+                # ended (its exit code, the signal that killed it), not a vaguer sentence.
+                with anyio.CancelScope(shield=True), anyio.move_on_after(EXIT_AFTER_OUTPUT_SECONDS):
+                    await process.wait()
+            if process.returncode is not None:
+                self._died(process, diag)
+            elif self._connected and not self._stop.is_set():
+                # Alive and mute: nothing it does can be read any more.
+                self.mark_down("it closed its output")
+                self._tell_down()
+            else:
+                self.mark_down("the connection closed")
 
     async def _watch_exit(self, process: anyio.abc.Process, diag: Any) -> None:
         """A server that exited while something it started holds its stdout open: give the
         reader a moment for what was written, then fail closed all the same."""
         await process.wait()
-        diag.returncode = process.returncode
         await anyio.sleep(0.2)
-        self.mark_down(f"the server exited with code {process.returncode}")
-        if self._connected and not self._stop.is_set():
-            # The reader may have marked it down first ("the connection closed"): the exit
-            # code and what the server last wrote are what tell a person why.
+        self._died(process, diag)
+
+    def _died(self, process: anyio.abc.Process, diag: Any) -> None:
+        """The server process ended (whichever of its output's end and its exit is seen
+        first; the second finds it done): every request waiting, and every later one, fails
+        with how it ended, and the log says so in one line, with what it last wrote."""
+        if self._ended:
+            return
+        self._ended = True
+        diag.returncode = process.returncode
+        how = ended_words(process.returncode)
+        serving = self._connected and not self._stop.is_set()
+        if not self.broken_off:  # stopped by the gateway for what it sent: that is why
+            self.down_reason = how
+        self.mark_down(how, quiet=True)
+        if serving:
             # Each of the server's lines is marked as its own: with the log and `--audit -` both on
             # standard error, a line the server wrote must never read as a record of the gateway.
             tail = "\n".join(f"  | {line}" for line in diag.stderr_tail().splitlines())
-            log.error("the upstream server exited with code %s while serving%s", process.returncode,
+            log.error("the upstream server %s while serving%s", how.removeprefix("it "),
                       f"; the last lines it wrote to stderr:\n{tail}" if tail else " (nothing on stderr)")
+            self._tell_down()
+
+    def _tell_down(self) -> None:
+        if self.on_down is not None and not self._told_down:
+            self._told_down = True
+            self.on_down(self.down_reason)
 
     async def _receive(self, line: bytes, diag: Any) -> None:
         try:
@@ -685,6 +725,19 @@ class StdioUpstream:
         """Tell the server to stop working on a request nobody waits for any more."""
         with anyio.move_on_after(2):
             await self.notify("notifications/cancelled", {"requestId": request_id, "reason": reason})
+
+
+def ended_words(returncode: int | None) -> str:
+    """How a server process ended, for a sentence: "it exited with code 3", "it was killed by
+    signal 9 (SIGKILL)" (a negative return code is the signal that ended it)."""
+    if returncode is None or returncode >= 0:
+        return f"it exited with code {returncode}"
+    number = -returncode
+    try:
+        name = f" ({signal.Signals(number).name})"
+    except ValueError:
+        name = ""
+    return f"it was killed by signal {number}{name}"
 
 
 def result_of(response: dict[str, Any]) -> dict[str, Any]:

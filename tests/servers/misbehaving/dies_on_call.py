@@ -2,8 +2,9 @@
 
 It lists `work` (answered `ran` at once), `slow` (answered after `arguments.seconds`, default 60,
 on a thread of its own, so it is still running when the server dies), `exit` (the process exits
-with `arguments.code`, default 3, after a line on stderr) and `kill` (the process kills itself
-with SIGKILL, as the OOM killer would). Standard library only.
+with `arguments.code`, default 3, after a line on stderr), `kill` (the process kills itself
+with SIGKILL, as the OOM killer would) and `mute` (the process closes its standard output and
+lives on, answering nothing). Standard library only.
 """
 
 import json
@@ -40,12 +41,16 @@ def _call(request_id, name, arguments):
         os._exit(int(arguments.get("code", 3)))
     if name == "kill":
         os.kill(os.getpid(), signal.SIGKILL)
+    if name == "mute":
+        os.close(sys.stdout.fileno())
+        while True:
+            time.sleep(60)
     raise LookupError(name)
 
 
 def main():
     record_pid()
-    tools = [{"name": name, "inputSchema": {"type": "object"}} for name in ("work", "slow", "exit", "kill")]
+    tools = [{"name": name, "inputSchema": {"type": "object"}} for name in ("work", "slow", "exit", "kill", "mute")]
     for line in sys.stdin:
         message = json.loads(line)
         if "id" not in message:
