@@ -333,6 +333,62 @@ async def test_a_second_signal_ends_the_grace_at_once(tmp_path: Path, everything
         await until(lambda: not gateway.servers_alive(), 5, "the server to be gone")
     assert [(a["tool"], a.get("upstream")) for a in gateway.audit()] == [(LONG, "cancelled")] * 2
 
+BIG_ANSWER = ROOT / "tests" / "servers" / "misbehaving" / "big_answer.py"
+
+
+async def test_a_second_signal_cuts_a_connection_whose_client_does_not_read_its_answer(tmp_path: Path) -> None:
+    """A client that takes none of a large answer holds its connection open. Before, a second
+    signal did not shorten the HTTP server's wait for it: the gateway exited only when that
+    wait ran out, 5 s after the first signal, however soon the second came. Now the second
+    signal cuts it within about a second."""
+    (tmp_path / "policy.json").write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    audit = tmp_path / "audit.jsonl"
+    listening = start_http_gateway(
+        ["--policy", str(tmp_path / "policy.json"), "--state-dir", str(tmp_path / "state"), "--audit", str(audit)],
+        [sys.executable, str(BIG_ANSWER)], tmp_path / "gateway.log", command=(str(POLICYTUI),))
+    gateway = Served(tmp_path, listening.process, listening.url)
+    writer = None
+    try:
+        host, port = gateway.url.split("//")[1].split("/")[0].split(":")
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+            "name": "big", "arguments": {"mb": 40}, "_meta": {
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientCapabilities": {}}}}).encode()
+        _, writer = await asyncio.open_connection(host, int(port))
+        writer.write(f"POST /mcp HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+                     "Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2026-07-28\r\n"
+                     f"Mcp-Method: tools/call\r\nMcp-Name: big\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+        await writer.drain()
+        # The server answered; the gateway's answer waits for a client that reads nothing.
+        await until(lambda: [(a["tool"], a.get("upstream")) for a in gateway.audit()] == [("big", "ok")],
+                    what="the big call to be answered")
+
+        gateway.process.send_signal(signal.SIGTERM)
+        await until(lambda: _not_listening(host, int(port)), 10, "the gateway to stop listening")
+        gateway.process.send_signal(signal.SIGINT)
+        second = time.monotonic()
+        code = await asyncio.to_thread(gateway.exit_within, EXIT_BOUND)
+        took = time.monotonic() - second
+    finally:
+        if writer is not None:
+            writer.close()
+        if gateway.process.poll() is None:
+            gateway.process.kill()
+            gateway.process.wait(timeout=10)
+    assert code == 0  # the first signal's
+    assert took < STOP_GRACE_SECONDS, f"the gateway took {took:.1f} s to exit after the second signal"
+
+
+def _not_listening(host: str, port: int) -> bool:
+    import socket
+
+    try:
+        socket.create_connection((host, port), timeout=5).close()
+    except OSError:
+        return True
+    return False
+
+
 class StdioClient:
     """A client on a stdio gateway's own pipes, as an MCP client that spawned it: every line the
     gateway wrote, and each answer found by its request's id."""

@@ -40,6 +40,10 @@ STOP_GRACE_SECONDS = 3.0
 # How much longer the HTTP server waits for connections after the grace before it cancels what is
 # left (a client that does not read its answer): the stop is bounded whatever clients do.
 STOP_BACKSTOP_SECONDS = 2.0
+# Over HTTP a further signal cancels the calls in progress at once; their answers have this long
+# to reach their clients before every connection still open (a client that does not read its
+# answer) is cut, instead of the HTTP server's wait of up to STOP_BACKSTOP_SECONDS more.
+FURTHER_SIGNAL_SECONDS = 1.0
 # Over stdio a signal cancels the calls in progress at once; this bounds how long the calls
 # withdrawn from approval take to answer, and then the answers take to reach the client's pipe
 # (a client that reads nothing any more does not keep the gateway from exiting).
@@ -412,6 +416,7 @@ async def _serve_http(
 
     uv_server = _Server(uv_config)
     grace_ends: asyncio.TimerHandle | None = None
+    cut_at: asyncio.TimerHandle | None = None
 
     def end_grace() -> None:
         left = app.in_progress()
@@ -419,15 +424,35 @@ async def _serve_http(
             log.info("cancelling %d request%s still in progress: the gateway stops", left, "" if left == 1 else "s")
         app.cancel_calls()
 
+    def cut_connections() -> None:
+        """Cut every connection still open and end the HTTP server's wait for them (what
+        uvicorn does on its own second ctrl+c)."""
+        nonlocal cut_at
+        cut_at = None
+        uv_server.force_exit = True
+        left = list(uv_server.server_state.connections)
+        if left:
+            log.info("cutting %d connection%s still open: a further signal", len(left), "" if len(left) == 1 else "s")
+        for connection in left:
+            transport = getattr(connection, "transport", None)
+            if transport is not None:
+                transport.abort()  # a client that does not read: what it has not taken is dropped
+
     def stopping() -> None:
         """A signal: the first stops taking requests and gives those in progress the grace; a
-        further one ends the grace now."""
-        nonlocal grace_ends
+        further one ends the grace now, and the wait for connections soon after; one more cuts
+        them at once."""
+        nonlocal grace_ends, cut_at
         if app.stopping:
             if grace_ends is not None:
                 grace_ends.cancel()
                 grace_ends = None
                 end_grace()
+            if cut_at is None and not uv_server.force_exit:
+                cut_at = asyncio.get_running_loop().call_later(FURTHER_SIGNAL_SECONDS, cut_connections)
+            elif cut_at is not None:
+                cut_at.cancel()
+                cut_connections()
             return
         app.stop(stop.gone)  # no new requests; GET streams and idle sessions end
         uv_server.should_exit = True  # uvicorn stops listening and waits for the connections left
@@ -462,6 +487,8 @@ async def _serve_http(
         # ends as it does now.
         if grace_ends is not None:
             grace_ends.cancel()
+        if cut_at is not None:
+            cut_at.cancel()
         app.cancel_calls()  # nothing outlives serving (a parked 2026-07-28 call, say)
 
 
