@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import time
@@ -28,6 +29,7 @@ from gateway_support import start_http_gateway, until
 
 ROOT = Path(__file__).resolve().parent.parent
 DIES = ROOT / "tests" / "servers" / "misbehaving" / "dies_on_call.py"
+REFUSING_HTTP = ROOT / "tests" / "servers" / "misbehaving" / "refusing_http.py"
 POLICYTUI = (str(Path(sys.executable).parent / "policytui"),)
 HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 MODERN = "2026-07-28"
@@ -225,3 +227,43 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
     except OSError:
         return False
+
+
+async def test_a_remote_server_that_ends_the_session_ends_an_http_gateway_too(tmp_path: Path) -> None:
+    """A Streamable HTTP server that answers 404 no longer knows the gateway's session, and the
+    gateway opens no other: restarting it is the only way on, which a supervisor does once it
+    exits with 1. Before, it went on listening, refusing every call, until someone restarted it."""
+    ended = "it ended the gateway's session, answering HTTP 404; restart the gateway to open a new one"
+    server = subprocess.Popen([sys.executable, str(REFUSING_HTTP)], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "REFUSING_RECORD": str(tmp_path / "received.jsonl"),
+                                   "REFUSE": "2=expire"})
+    assert server.stdout is not None
+    try:
+        port = int(server.stdout.readline())
+        policy = tmp_path / "policy.json"
+        policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+        log = tmp_path / "gateway.log"
+        # A URL is the TARGET itself, not a command after `--`.
+        listening = start_http_gateway(
+            ["--policy", str(policy), "--state", "memory://", "--audit", str(tmp_path / "audit.jsonl"),
+             f"http://127.0.0.1:{port}/mcp"], [], log, command=POLICYTUI)
+        try:
+            async with httpx2.AsyncClient(timeout=httpx2.Timeout(60)) as http:
+                headers = await _session(http, listening.url)
+                first = await http.post(listening.url, headers=headers, json=_call(1, "echo", {"n": 1}))
+                assert first.json()["result"]["content"][0]["text"] == "ran echo 1", first.text
+                second = await http.post(listening.url, headers=headers, json=_call(2, "echo", {"n": 2}))
+                assert second.json()["error"]["message"] == f"the upstream MCP server {ended.removeprefix('it ')}"
+                outcome = await _refused_naming(http.post(listening.url, headers=HEADERS, json=_initialize()),
+                                                f"the upstream MCP server is unavailable ({ended})")
+                assert outcome in ("refused", "gone")
+            assert _exit_code(listening.process, log) == 1
+        finally:
+            if listening.process.poll() is None:
+                listening.process.kill()
+                listening.process.wait(timeout=10)
+    finally:
+        server.kill()
+        server.wait(timeout=10)
+    errors = [line for line in log.read_text(encoding="utf-8").splitlines() if " ERROR " in line]
+    assert len(errors) == 1 and ended in errors[0], errors

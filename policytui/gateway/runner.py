@@ -48,7 +48,7 @@ FURTHER_SIGNAL_SECONDS = 1.0
 # withdrawn from approval take to answer, and then the answers take to reach the client's pipe
 # (a client that reads nothing any more does not keep the gateway from exiting).
 STDIO_STOP_SECONDS = 1.0
-# The exit code of an HTTP gateway whose server process ended while serving: a failure, so a
+# The exit code of an HTTP gateway whose server is gone for good while serving: a failure, so a
 # supervisor that restarts failed services restarts it (and the server with it).
 SERVER_GONE_EXIT = 1
 
@@ -164,9 +164,10 @@ async def run_gateway(
     stop = _Stopper()
     stop.gateway = gateway
     if config.listen is not None and hasattr(upstream, "on_down"):
-        # Over HTTP a gateway whose server process has ended stops, and exits with 1: it would
-        # otherwise go on listening as if healthy while every call fails, and a supervisor that
-        # restarts it on a failure (systemd, Docker, Kubernetes) restarts the server with it.
+        # Over HTTP a gateway whose server is gone for good (its process ended, a remote one
+        # ended the session) stops, and exits with 1: it would otherwise go on listening as if
+        # healthy while every call fails, and a supervisor that restarts it on a failure
+        # (systemd, Docker, Kubernetes) restarts the server, or opens a new session, with it.
         # Over stdio it stays for its one client, which started it, answering each request
         # with the error until the client leaves.
         upstream.on_down = stop.server_gone
@@ -232,12 +233,13 @@ class _Stopper:
         self.gateway: Gateway | None = None
         self.http: Callable[[], None] | None = None  # set while HTTP is served
         self.signum: int | None = None  # the signal that stopped serving, if one did
-        # How the server process ended, when that stopped serving (before any signal did).
+        # Why the server is gone, when that stopped serving (before any signal did).
         self.gone = ""
 
     def server_gone(self, reason: str) -> None:
-        """The server process ended while serving over HTTP: stop as on a signal (every
-        request from now on refused with `reason`), and exit with SERVER_GONE_EXIT."""
+        """The server is gone for good while serving over HTTP (its process ended, a remote
+        one ended the session): stop as on a signal (every request from now on refused with
+        `reason`), and exit with SERVER_GONE_EXIT."""
         if self.gone or self.signum is not None:
             return
         self.gone = reason

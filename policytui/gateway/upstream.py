@@ -101,6 +101,10 @@ class Upstream:
         self.session: Any = None
         self.alive = False
         self.down_reason = ""
+        # Called once, with the reason, when the connection is over for good while serving (the
+        # session ended, the connection closed; not stopped by the gateway): an HTTP gateway
+        # then stops (`policytui.gateway.runner`).
+        self.on_down: Callable[[str], None] | None = None
         self._stop = anyio.Event()
         self.stopped = anyio.Event()
 
@@ -130,10 +134,12 @@ class Upstream:
         self._stop.set()
 
     def mark_down(self, reason: str) -> None:
-        if self.alive:
-            log.error("upstream server is unavailable: %s", reason)
-        self.alive = False
+        was_alive, self.alive = self.alive, False
         self.down_reason = reason
+        if was_alive:
+            log.error("upstream server is unavailable: %s", reason)
+            if self.on_down is not None and not self._stop.is_set():
+                self.on_down(reason)
 
     def _broken_off(self) -> str:
         """Why the connection ended at a message refused unread, or "" (`Connection.broken_off`)."""
