@@ -29,6 +29,7 @@ from gateway_support import start_http_gateway, until
 
 ROOT = Path(__file__).resolve().parent.parent
 DIES = ROOT / "tests" / "servers" / "misbehaving" / "dies_on_call.py"
+HOSTILE = ROOT / "tests" / "servers" / "misbehaving" / "hostile_tools.py"
 REFUSING_HTTP = ROOT / "tests" / "servers" / "misbehaving" / "refusing_http.py"
 POLICYTUI = (str(Path(sys.executable).parent / "policytui"),)
 HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
@@ -267,3 +268,29 @@ async def test_a_remote_server_that_ends_the_session_ends_an_http_gateway_too(tm
         server.wait(timeout=10)
     errors = [line for line in log.read_text(encoding="utf-8").splitlines() if " ERROR " in line]
     assert len(errors) == 1 and ended in errors[0], errors
+
+
+async def test_a_server_stopped_for_a_message_over_the_limit_ends_an_http_gateway_too(tmp_path: Path) -> None:
+    """A server that sends a line over 64 MiB is stopped as if it had died (it is broken or
+    hostile): an HTTP gateway stops with it, as when it dies, instead of listening on for a
+    server it stopped itself."""
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    log = tmp_path / "gateway.log"
+    listening = start_http_gateway(
+        ["--policy", str(policy), "--state", "memory://", "--audit", str(tmp_path / "audit.jsonl")],
+        ["env", "HUGE_REPLY_MB=70", f"HOSTILE_RECORD={tmp_path / 'received.txt'}", sys.executable, str(HOSTILE)],
+        log, command=POLICYTUI)
+    try:
+        async with httpx2.AsyncClient(timeout=httpx2.Timeout(60)) as http:
+            modern_headers, modern_call = _modern(1, "huge")
+            answer = await http.post(listening.url, headers=modern_headers, json=modern_call)
+            assert answer.json()["error"]["message"] == (
+                "the upstream MCP server is unavailable (it sent a message larger than 64 MiB and was stopped)")
+        assert _exit_code(listening.process, log) == 1
+    finally:
+        if listening.process.poll() is None:
+            listening.process.kill()
+            listening.process.wait(timeout=10)
+    assert [(r["tool"], r.get("upstream")) for r in outcome_lines(tmp_path / "audit.jsonl")
+            if r["decision"] != "probe"] == [("huge", "too_large")]

@@ -430,6 +430,8 @@ class StdioUpstream:
         self.broken_off = broken_off_reason(too_large_words(self.max_message), "was stopped", self.max_message)
         self._fail_pending(self.broken_off, "too_large")
         self.mark_down(self.broken_off)
+        if self._connected:
+            self._tell_down()  # as dead as a server that exited: an HTTP gateway stops
         self._stop.set()
 
     def _skip(self, line: bytes, diag: Any) -> None:
