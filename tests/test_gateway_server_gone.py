@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -179,12 +180,13 @@ async def test_a_server_that_closes_its_output_and_lives_on_ends_the_gateway_too
             muted = await http.post(url, headers=modern_headers, json=modern_call)
             assert muted.json()["error"]["message"] == "the upstream MCP server is unavailable (it closed its output)"
         assert _exit_code(process, log) == 1
+        server = int((tmp_path / "pids.txt").read_text(encoding="utf-8").split()[0])
+        await until(lambda: not _alive(server), 10)  # stopped by the gateway, not left behind
     finally:
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
-    server = int((tmp_path / "pids.txt").read_text(encoding="utf-8").split()[0])
-    await until(lambda: not _alive(server), 10)
+        _kill_left_behind(tmp_path / "pids.txt")  # a mute server never exits by itself
     assert "upstream server is unavailable: it closed its output" in log.read_text(encoding="utf-8")
 
 
@@ -221,6 +223,12 @@ async def test_over_stdio_the_gateway_stays_for_its_client_and_names_the_exit(tm
             await gateway.wait()
     assert sorted((r["tool"], r.get("upstream")) for r in outcome_lines(tmp_path / "audit.jsonl")
                   if r["decision"] != "probe") == [("exit", "unavailable"), ("slow", "unavailable"), ("work", None)]
+
+
+def _kill_left_behind(pids: Path) -> None:
+    for pid in (int(text) for text in (pids.read_text(encoding="utf-8").split() if pids.exists() else [])):
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _alive(pid: int) -> bool:
