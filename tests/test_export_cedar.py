@@ -18,6 +18,7 @@ import json
 import random
 import subprocess
 import sys
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -54,13 +55,23 @@ PATHS = ["/srv/a", "/srv/../etc", "//srv", "/srv/./a", "/srv/", "/srv/a/..", "ht
          "/srv/a/", "srv/.", "/etc/", "/", "etc#", "etc?x", "/srv/a#/../../etc", "e tc#x", "etc# x",
          "see /etc? no", "https://h/etc?x", "https://h/srv?x#y", "/etc/?x", "etc#?", "a b?c?d"]
 STRINGS += PATHS
+# Texts a server reads in Unicode normal form (NFC), as `decide` does, each in every spelling
+# unicodedata gives: composed, decomposed, and characters that stand for another (U+212B
+# ANGSTROM SIGN for Å, U+F900 for 豈's normal form, U+0958 that NFC splits into क and a nukta),
+# plus letters an accent after them joins in NFC (`pro` and U+0301 before `d`).
+UNICODE_WORDS = ["Privé", "/srv/Privé/a", "Å", "\u212b", "\uf900", "각", "\u0958", "ẹ́", "pró", "/srṽ/x", "e"]
+SPELLINGS = sorted({form(word) for word in UNICODE_WORDS
+                    for form in (str, lambda w: unicodedata.normalize("NFC", w),
+                                 lambda w: unicodedata.normalize("NFD", w))})
+STRINGS += SPELLINGS
 VALUE_KINDS = ("string", "number", "bool", "null", "object", "array")
 
 
 def _value(rng: random.Random, kind: str | None = None) -> Any:
     kind = kind or rng.choice(VALUE_KINDS)
     if kind == "string":
-        return rng.choice(STRINGS)
+        # Often a text in some Unicode spelling, where an export that compares as written fails.
+        return rng.choice(SPELLINGS) if rng.random() < 0.3 else rng.choice(STRINGS)
     if kind == "number":
         return rng.choice(NUMBERS)
     if kind == "bool":
@@ -85,9 +96,10 @@ def _condition(rng: random.Random) -> dict[str, Any]:
         kinds = rng.choice([["string", "number"], ["string", "bool"], ["number", "bool"], ["string"], ["number"], ["null", "string"]])
         value = [_value(rng, rng.choice(kinds)) for _ in range(rng.randint(0, 3))]
     elif op == "regex":
-        value = rng.choice(["^p", "d.v", "^/srv", "srv$"])
+        value = rng.choice(["^p", "d.v", "^/srv", "srv$", "^/srv/", "/a$", "^Privé$", "Privé", "^/srv/Prive\u0301",
+                            "^\u212b", "क", "^e$", "\u0301"])
     elif op == "contains":
-        value = rng.choice(["ro", "*", "a*", 5, "x\"y", "/srv", "//"])
+        value = rng.choice(["ro", "*", "a*", 5, "x\"y", "/srv", "//", "é", "e\u0301", "/", "Å", "क", "\u8c48", "srv/"])
     else:
         value = _value(rng, rng.choice(["string", "number", "bool", "string", "null", "object"]))
     return {"path": path, "op": op, "value": value}
@@ -130,10 +142,18 @@ def generate_args(rng: random.Random, doc: dict[str, Any] | None = None) -> dict
                 value = condition["value"]
                 named.extend(value if isinstance(value, list) else [value])
     usable = [v for v in named if not isinstance(v, (int, float)) or isinstance(v, bool) or _four_places(v)]
+    # Each named text in its other spellings too, and with an accent after it.
+    usable += [form for v in usable if isinstance(v, str) for form in _other_spellings(v)]
     args = {}
     for name in rng.sample(ARGS, rng.randint(0, 4)):
         args[name] = rng.choice(usable) if usable and rng.random() < 0.5 else _value(rng)
     return args
+
+
+def _other_spellings(text: str) -> list[str]:
+    body = text.strip("^$")
+    return [unicodedata.normalize("NFC", body), unicodedata.normalize("NFD", body), body + "\u0301",
+            "/" + body + "\u0303/x"]
 
 
 def _four_places(value: float) -> bool:
@@ -237,6 +257,23 @@ def test_every_path_a_server_may_resolve_is_denied_where_decide_denies_it(kind: 
         doc = {"version": "1", "default": "deny",
                "tools": {"read": {kind: [{"path": "args.db", "op": op, "value": value}]}}}
         _check(doc, [("read", {"db": text}) for text in PATHS])
+
+
+@pytest.mark.parametrize("kind", ["require", "deny_if"])
+def test_every_unicode_spelling_is_denied_where_decide_denies_it(kind: str) -> None:
+    """Each text of SPELLINGS compared every way against calls in every spelling, with an accent
+    after it or more text around it: Cedar allows no call that `decide` denies (`decide` reads
+    both in NFC), and for a tool the export calls exact, allows the same calls."""
+    calls = [("read", {"db": text}) for word in SPELLINGS
+             for text in (word, word + "\u0301", word + "\u0323", "x" + word, word + "/")]
+    for word in SPELLINGS:
+        shapes = [("eq", word), ("neq", word), ("in", [word, "x"]), ("not_in", [word, "x"]),
+                  ("contains", word), ("regex", f"^{word}"), ("regex", f"{word}$"), ("regex", f"^{word}$"),
+                  ("regex", word)]
+        for op, value in shapes:
+            doc = {"version": "1", "default": "deny",
+                   "tools": {"read": {kind: [{"path": "args.db", "op": op, "value": value}]}}}
+            _check(doc, calls)
 
 
 def test_generated_policies_agree_with_cedar() -> None:
@@ -445,3 +482,31 @@ def test_a_tool_name_cedar_cannot_write_never_opens_a_hole() -> None:
     strict = {"version": "1", "default": "deny", "tools": {"bad\ud800name": {}, "ok": {}}}
     result, plan = export_cedar(Policy.from_document(strict))
     assert not plan.deny_all and toolhive_allows(_policies(result.text), "ok", {})
+
+
+def test_a_refusal_of_an_accented_name_refuses_its_decomposed_spelling_through_the_cli(tmp_path: Path) -> None:
+    """`decide` reads `Prive` and a combining accent as `Privé` (server-filesystem opens the
+    one for the other); Cedar compares as written, so the refusal forbids its tool, listed."""
+    composed = "/srv/Privé/notes.txt"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert decomposed != composed
+    source = tmp_path / "policy.json"
+    source.write_text(json.dumps({"version": "1", "default": "allow", "tools": {
+        "read_file": {"deny_if": [{"path": "args.path", "op": "regex", "value": "/Privé/"}]},
+        "write_file": {"require": [{"path": "args.path", "op": "in", "value": ["/srv/Privé/a", "/srv/b"]}]},
+    }}, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "authz.json"
+    done = subprocess.run([str(POLICYTUI), "export", str(source), "--format", "cedar", "-o", str(out)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    policies = _policies(out.read_text(encoding="utf-8"))
+    policy = Policy.from_document(json.loads(source.read_text(encoding="utf-8")))
+    assert not decide(policy, "read_file", {"path": decomposed}).allowed
+    assert not toolhive_allows(policies, "read_file", {"path": decomposed})
+    assert "tools.read_file.deny_if[0]" in done.stderr and "Unicode spelling" in done.stderr
+    # An allow-list is stricter as it is: only the spelling written passes, in Cedar and in decide.
+    allowed = unicodedata.normalize("NFC", "/srv/Privé/a")
+    assert toolhive_allows(policies, "write_file", {"path": allowed})
+    assert decide(policy, "write_file", {"path": allowed}).allowed
+    assert not toolhive_allows(policies, "write_file", {"path": unicodedata.normalize("NFD", allowed)})
+    assert "tools.write_file.require" not in done.stderr

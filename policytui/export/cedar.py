@@ -19,7 +19,9 @@ How each part maps:
 - What Cedar cannot hold is exported fail-closed: approvals become denials, a tool with rate
   limits is forbidden (Cedar keeps no counters), `all_tools.limits` forbid every call, and a
   condition that cannot be written (other regular expressions, nested paths, null or object values, numbers Cedar's
-  decimal cannot hold) forbids its tool. Each case is one warning.
+  decimal cannot hold) forbids its tool. So does one Cedar would judge otherwise than `decide`,
+  which also reads texts in Unicode normal form (`normal_forms`): a refusal of a text with
+  another spelling, or a match a combining accent may undo. Each case is one warning.
 
 Prompts and resources are permitted, because policytui's own gateway does not govern them.
 """
@@ -27,12 +29,15 @@ Prompts and resources are permitted, because policytui's own gateway does not go
 from __future__ import annotations
 
 import itertools
+import json
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from policytui.decision.conditions import resolve_path
 from policytui.export.common import extension_warnings, json_text
+from policytui.export.normal_forms import match_may_be_lost, refusal_may_be_passed
 from policytui.export.result import ExportResult, ExportWarning
 from policytui.policy.model import Condition, Policy, ToolRule
 
@@ -216,7 +221,9 @@ _MAY_BE_A_URL = _like_texts("*:*/*", "*:*\\*")
 _URL_ODDITIES = _like_texts("*\\*", "*;*", "*\t*", "*\n*", "*\r*",
                             *(chr(code) + "*" for code in range(0x21)),
                             *("*" + chr(code) for code in range(0x21)))
-_NFC_TO_ASCII = _like_texts("*\u212a*", "*\u1fef*", "*\u037e*")
+# The characters NFC turns into ASCII (U+212A KELVIN SIGN is `K`).
+_NFC_ASCII_SOURCES = "\u212a\u1fef\u037e"
+_NFC_TO_ASCII = _like_texts(*(f"*{char}*" for char in _NFC_ASCII_SOURCES))
 # A scheme a WHATWG parser reads with any slashes after its colon (`https:h/a` is
 # `https://h/a`), spelled in any case: Cedar's `like` has no case-insensitive match, so every
 # spelling is listed, and only the lowercase ones followed by two slashes and a host (or a
@@ -279,6 +286,30 @@ def _json_literal(value: Any) -> None:
         raise _Unwritable("a compared text that a server resolves as a path to another text cannot be matched")
 
 
+# What the characters NFC turns into ASCII stand for: wherever a condition reads an argument
+# as text, an argument holding one of them is denied (`_may_resolve`), so these other spellings
+# never pass.
+_SPELLINGS_DENIED = frozenset(unicodedata.normalize("NFC", char) for char in _NFC_ASCII_SOURCES)
+
+
+def _refusable(text: str, *, within: bool) -> None:
+    """A refusal of `text` (with `within`: of texts containing it) compared as written lets
+    through another Unicode spelling that `decide`, and a server, read in NFC as refused."""
+    if refusal_may_be_passed(text, within=within, refused_elsewhere=_SPELLINGS_DENIED):
+        raise _Unwritable(f"Cedar compares texts as written, so another Unicode spelling of "
+                          f"{json.dumps(text)} (accents composed or decomposed, an equivalent "
+                          f"character) would pass this refusal")
+
+
+def _matchable(text: str, *, open_start: bool, open_end: bool) -> None:
+    """A text that holds `text` as written, with more before or after it, may not hold it in
+    NFC (a combining accent after its last letter joins the two), where `decide` refuses it."""
+    if match_may_be_lost(text, open_start=open_start, open_end=open_end):
+        raise _Unwritable(f"Cedar compares texts as written, so a text holding {json.dumps(text)} "
+                          f"beside a combining accent passes there, though in Unicode normal form "
+                          f"it no longer holds it")
+
+
 def _condition(condition: Condition, want: bool) -> tuple[str, bool]:
     """A Cedar expression true exactly when `evaluate(condition)` is `want` (not None).
 
@@ -305,6 +336,7 @@ def _condition(condition: Condition, want: bool) -> tuple[str, bool]:
         if isinstance(value, bool):
             return f"({has} && {v} == {'false' if value else 'true'})", True
         if isinstance(value, str):
+            _refusable(value, within=False)
             return (f"({has} && {_IS_STRING.format(v=v)} && {v} != {literal} && "
                     f"{_not_json_text(v)})"), False
         return f"({has} && ({v}.lessThan({literal}) || {v}.greaterThan({literal})))", _NUMBERS_EXACT
@@ -317,6 +349,9 @@ def _condition(condition: Condition, want: bool) -> tuple[str, bool]:
         member = (op == "in") == want
         if member:
             return f"({has} && {found})", True
+        for item in items:
+            if isinstance(item, str):
+                _refusable(item, within=False)
         if not items:
             # decide answers "not in []" for a null argument too; Cedar never sees null.
             return has, False
@@ -342,15 +377,26 @@ def _condition(condition: Condition, want: bool) -> tuple[str, bool]:
             # decide looks into arrays, which ToolHive shows to Cedar only as "present".
             return "false", False
         pattern = _like_pattern(value)
+        if want:
+            _matchable(value, open_start=True, open_end=True)
+        else:
+            _refusable(value, within=True)
         # Array arguments (decide looks into them) are not visible: those calls are denied, and
         # so is text that begins like JSON (a server may read it as an array).
         if want:
             return f"({has} && {v} like {pattern} && {_not_json_text(v)})", False
         return f"({has} && !({v} like {pattern}) && {_not_json_text(v)})", False
     if op == "regex":
-        patterns = _regex_as_like(value)
-        if patterns is None:
+        plain = _plain_regex(value)
+        if plain is None:
             raise _Unwritable("Cedar has no regular expressions; only a plain text with ^ or $ can be written")
+        body, start, end = plain
+        if want:
+            _matchable(body, open_start=not start, open_end=not end)
+        else:
+            _refusable(body, within=not (start and end))
+        patterns = _regex_as_like(value)
+        assert patterns is not None
         # `like` errors on a non-string, which ToolHive denies, as decide does for a regex.
         matched = "(" + " || ".join(f"{v} like {p}" for p in patterns) + ")"
         if want:
@@ -362,13 +408,9 @@ def _condition(condition: Condition, want: bool) -> tuple[str, bool]:
 _REGEX_SPECIAL = set(".^$*+?{}[]\\|()")
 
 
-def _regex_as_like(pattern: Any) -> list[str] | None:
-    """`like` patterns matching exactly what `re.search(pattern, text)` finds, for patterns that
-    are plain text with an optional leading ^ and trailing $; None for anything else.
-
-    Python's `$` also matches before a final newline, so `abc$` is "ends with abc" or "ends
-    with abc and a newline".
-    """
+def _plain_regex(pattern: Any) -> tuple[str, bool, bool] | None:
+    """The text of a pattern that is plain text with an optional leading ^ and trailing $, and
+    whether it has each; None for anything else."""
     if not isinstance(pattern, str):
         return None
     start = pattern.startswith("^")
@@ -376,6 +418,20 @@ def _regex_as_like(pattern: Any) -> list[str] | None:
     body = pattern[1 if start else 0 : len(pattern) - 1 if end else len(pattern)]
     if any(char in _REGEX_SPECIAL for char in body):
         return None
+    return body, start, end
+
+
+def _regex_as_like(pattern: Any) -> list[str] | None:
+    """`like` patterns matching exactly what `re.search(pattern, text)` finds, for patterns that
+    are plain text with an optional leading ^ and trailing $; None for anything else.
+
+    Python's `$` also matches before a final newline, so `abc$` is "ends with abc" or "ends
+    with abc and a newline".
+    """
+    plain = _plain_regex(pattern)
+    if plain is None:
+        return None
+    body, start, end = plain
     text = cedar_string(body)[1:-1].replace("*", "\\*")
     head = "" if start else "*"
     if not end:
