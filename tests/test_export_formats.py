@@ -396,3 +396,34 @@ def test_intercept_approval_rules_carry_their_own_message() -> None:
     assert "namespace prod is off limits" in deny_text
     assert "namespace" not in approval_text and "approval required" in approval_text
     assert rules["delete"]["rules"][0]["on_deny"] == 'Tool "delete" requires approval, which this gateway cannot ask for'
+
+
+def test_a_refusal_another_unicode_spelling_passes_denies_its_tool_in_both_formats(tmp_path: Path) -> None:
+    """Intercept (and, as far as its documents say, PolicyLayer) compares texts as written;
+    `decide` reads `Prive` and a combining accent as `Privé`, as server-filesystem does."""
+    import subprocess
+    import sys
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "/srv/Privé/notes.txt")
+    source = tmp_path / "policy.json"
+    doc = {"version": "1", "default": "allow", "tools": {
+        "read_file": {"deny_if": [{"path": "args.path", "op": "eq", "value": "/srv/Privé/notes.txt"}]},
+        "list_dir": {"deny_if": [{"path": "args.path", "op": "eq", "value": "/srv/.ssh"}]},
+    }}
+    source.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    assert not ours_allows(_policy(doc), "read_file", {"path": decomposed})
+    exported = {}
+    for fmt in ("intercept", "policylayer"):
+        done = subprocess.run([str(Path(sys.executable).parent / "policytui"), "export", str(source),
+                               "--format", fmt], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert "tools.read_file.deny_if[0]" in done.stderr and "Unicode" in done.stderr
+        assert "tools.list_dir" not in done.stderr  # ASCII names have no other spelling
+        exported[fmt] = done.stdout
+    intercept = yaml.safe_load(exported["intercept"])
+    assert not intercept_allows(intercept, "read_file", {"path": decomposed})
+    assert intercept_allows(intercept, "list_dir", {"path": "/srv/a"})
+    policylayer = json.loads(exported["policylayer"])
+    assert policylayer["tools"]["read_file"]["action"] == "deny"
+    assert policylayer["tools"]["list_dir"] == doc["tools"]["list_dir"]

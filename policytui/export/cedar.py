@@ -37,7 +37,7 @@ from typing import Any
 
 from policytui.decision.conditions import resolve_path
 from policytui.export.common import extension_warnings, json_text
-from policytui.export.normal_forms import match_may_be_lost, refusal_may_be_passed
+from policytui.export.normal_forms import match_may_be_lost, plain_regex, refusal_may_be_passed
 from policytui.export.result import ExportResult, ExportWarning
 from policytui.policy.model import Condition, Policy, ToolRule
 
@@ -387,7 +387,7 @@ def _condition(condition: Condition, want: bool) -> tuple[str, bool]:
             return f"({has} && {v} like {pattern} && {_not_json_text(v)})", False
         return f"({has} && !({v} like {pattern}) && {_not_json_text(v)})", False
     if op == "regex":
-        plain = _plain_regex(value)
+        plain = plain_regex(value)
         if plain is None:
             raise _Unwritable("Cedar has no regular expressions; only a plain text with ^ or $ can be written")
         body, start, end = plain
@@ -405,22 +405,6 @@ def _condition(condition: Condition, want: bool) -> tuple[str, bool]:
     raise _Unwritable(f"Cedar has no {op!r} operator")
 
 
-_REGEX_SPECIAL = set(".^$*+?{}[]\\|()")
-
-
-def _plain_regex(pattern: Any) -> tuple[str, bool, bool] | None:
-    """The text of a pattern that is plain text with an optional leading ^ and trailing $, and
-    whether it has each; None for anything else."""
-    if not isinstance(pattern, str):
-        return None
-    start = pattern.startswith("^")
-    end = pattern.endswith("$") and not pattern.endswith("\\$")
-    body = pattern[1 if start else 0 : len(pattern) - 1 if end else len(pattern)]
-    if any(char in _REGEX_SPECIAL for char in body):
-        return None
-    return body, start, end
-
-
 def _regex_as_like(pattern: Any) -> list[str] | None:
     """`like` patterns matching exactly what `re.search(pattern, text)` finds, for patterns that
     are plain text with an optional leading ^ and trailing $; None for anything else.
@@ -428,7 +412,7 @@ def _regex_as_like(pattern: Any) -> list[str] | None:
     Python's `$` also matches before a final newline, so `abc$` is "ends with abc" or "ends
     with abc and a newline".
     """
-    plain = _plain_regex(pattern)
+    plain = plain_regex(pattern)
     if plain is None:
         return None
     body, start, end = plain

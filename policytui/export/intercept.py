@@ -19,6 +19,9 @@ How each part maps (Intercept denies a call when any rule's conditions do not al
 
 Intercept has no per-client counters and compares loosely, so some limits and conditions come
 out stricter or looser; each case is reported as a warning.
+
+Intercept compares texts as written, where `decide` also reads them in Unicode normal form: a
+tool with a condition another spelling would pass there (`normal_forms`) is exported as denied.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policytui.export.common import extension_warnings, plain, quoted, with_reason
+from policytui.export.normal_forms import condition_judged_otherwise, spelling_warning
 from policytui.export.result import ExportResult, ExportWarning
 from policytui.export.yaml_writer import Flow, dump
 from policytui.policy.model import Condition, Limit, Policy, ToolRule
@@ -106,6 +110,14 @@ class _Exporter:
                 )
             ]
 
+        judged_otherwise = condition_judged_otherwise(base, rule)
+        if judged_otherwise is not None:
+            path, condition = judged_otherwise
+            self.denied.add(name)
+            self.warn(path, spelling_warning("Intercept"))
+            unchecked = f"denied because the gateway cannot check {condition.describe()} in every Unicode spelling"
+            return [self._deny_rule(f"{path.removeprefix(base + '.')} cannot be checked (exported as deny)",
+                                    with_reason(rule.reason, unchecked))]
         rules: list[dict[str, Any]] = []
         for i, condition in enumerate(rule.require or []):
             self._note_condition(f"{base}.require[{i}]", condition, negated=False)

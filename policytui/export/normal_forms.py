@@ -21,6 +21,10 @@ import sys
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from policytui.policy.model import Condition, ToolRule
 
 _HANGUL_SYLLABLES = range(0xAC00, 0xD7A4)
 
@@ -102,3 +106,85 @@ def match_may_be_lost(text: str, *, open_start: bool, open_end: bool) -> bool:
     if open_start and text[0] in tables.respellable:
         return True  # NFC may join it to what comes before, or move it
     return open_end and (text[-1] in tables.respellable or text[-1] in tables.joins_forward)
+
+
+_REGEX_SPECIAL = set(".^$*+?{}[]\\|()")
+
+
+def plain_regex(pattern: Any) -> tuple[str, bool, bool] | None:
+    """The text of a pattern that is plain text with an optional leading ^ and trailing $, and
+    whether it has each; None for anything else."""
+    if not isinstance(pattern, str):
+        return None
+    start = pattern.startswith("^")
+    end = pattern.endswith("$") and not pattern.endswith("\\$")
+    body = pattern[1 if start else 0 : len(pattern) - 1 if end else len(pattern)]
+    if any(char in _REGEX_SPECIAL for char in body):
+        return None
+    return body, start, end
+
+
+# Escapes and sets that match characters the pattern does not name: a text outside NFC may
+# fail them as written and meet them in NFC.
+_ANY_CHARACTER = ("\\W", "\\S", "\\D", "\\B", "\\b", "\\X", "\\p", "\\P", "[^")
+
+
+def _refusal_pattern_is_safe(pattern: str) -> bool:
+    """A pattern that names only ASCII characters without other spellings (no `.`, no negated
+    set or class): a text it does not match as written does not match in NFC either, since
+    NFC only joins and reorders characters such a pattern never matches."""
+    respellable = _tables().respellable
+    if not pattern.isascii() or any(char in respellable for char in pattern):
+        return False
+    if any(piece in pattern for piece in _ANY_CHARACTER):
+        return False
+    escaped = False
+    for char in pattern:
+        if char == "." and not escaped:
+            return False
+        escaped = char == "\\" and not escaped
+    return True
+
+
+def judged_otherwise_as_written(op: str, value: Any, *, passes_when_it_holds: bool) -> bool:
+    """May a gateway that compares texts as written pass a call that `decide`, reading texts in
+    NFC too, refuses, for a condition `op value` that lets a call through when it holds
+    (`require`) or when it does not (`deny_if`, `require_approval_if`)?"""
+    refusing = not passes_when_it_holds
+    if op in ("eq", "in", "neq", "not_in"):
+        if (op in ("eq", "in")) != refusing:
+            return False  # the call passes only on the text as written, equal in NFC too
+        items = value if isinstance(value, list) else [value]
+        return any(isinstance(item, str) and refusal_may_be_passed(item, within=False) for item in items)
+    if op == "contains" and isinstance(value, str):
+        if refusing:
+            return refusal_may_be_passed(value, within=True)
+        return match_may_be_lost(value, open_start=True, open_end=True)
+    if op == "regex" and isinstance(value, str):
+        plain = plain_regex(value)
+        if plain is None:
+            return refusing and not _refusal_pattern_is_safe(value)
+        body, start, end = plain
+        if refusing:
+            return refusal_may_be_passed(body, within=not (start and end))
+        return match_may_be_lost(body, open_start=not start, open_end=not end)
+    return False
+
+
+def spelling_warning(target: str) -> str:
+    return (f"{target} compares texts as written, while policytui also reads them in Unicode "
+            "normal form (NFC), so another spelling of this text (accents composed or "
+            "decomposed, an equivalent character) would pass there; the tool is exported as denied")
+
+
+def condition_judged_otherwise(base: str, rule: ToolRule) -> tuple[str, Condition] | None:
+    """The first condition of `rule` (its path under `base`, and itself) that a gateway
+    comparing texts as written may pass where `decide` refuses; None when there is none."""
+    groups = (("require", rule.require, True), ("deny_if", rule.deny_if, False),
+              ("require_approval_if", rule.require_approval_if, False))
+    for kind, conditions, passes_when_it_holds in groups:
+        for index, condition in enumerate(conditions or []):
+            if judged_otherwise_as_written(condition.op, condition.value,
+                                           passes_when_it_holds=passes_when_it_holds):
+                return f"{base}.{kind}[{index}]", condition
+    return None

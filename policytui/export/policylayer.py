@@ -6,7 +6,9 @@ PolicyLayer's product pages describe (they are how a tool is denied with a messa
 an approval rule could not become "a deny with the same reason"). Dropped: `$schema` and every
 `x-*` key. Human approval has no field there, so it is exported fail-closed: `action:
 "require_approval"` becomes `action: "deny"` with the same reason, and `require_approval_if`
-conditions join `deny_if`. Each such change is reported as a warning.
+conditions join `deny_if`. A tool with a condition another Unicode spelling would pass in a
+gateway comparing texts as written (`normal_forms`) is exported as denied. Each such change is
+reported as a warning.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from policytui.export.common import extension_warnings, json_text, plain, quoted
+from policytui.export.normal_forms import condition_judged_otherwise, spelling_warning
 from policytui.export.result import ExportResult, ExportWarning
 from policytui.policy.model import Condition, Limit, Policy, ToolRule
 
@@ -52,6 +55,13 @@ def _tool(name: str, rule: ToolRule, warnings: list[ExportWarning]) -> dict[str,
         if rule.reason:
             out["reason"] = rule.reason
         return out
+    judged_otherwise = condition_judged_otherwise(base, rule)
+    if judged_otherwise is not None:
+        # PolicyLayer's documents say nothing of Unicode normal forms: assume, as Intercept
+        # does, that texts are compared as written.
+        warnings.append(ExportWarning(judged_otherwise[0], spelling_warning("PolicyLayer")))
+        return {"action": "deny", "reason": rule.reason or f"Tool {quoted(name)} is denied: "
+                "its conditions cannot be checked in every Unicode spelling here"}
     out = {}
     if rule.reason:
         out["reason"] = rule.reason
