@@ -427,3 +427,59 @@ def test_a_refusal_another_unicode_spelling_passes_denies_its_tool_in_both_forma
     policylayer = json.loads(exported["policylayer"])
     assert policylayer["tools"]["read_file"]["action"] == "deny"
     assert policylayer["tools"]["list_dir"] == doc["tools"]["list_dir"]
+
+
+def policylayer_as_written_allows(doc: dict[str, Any], tool: str, args: dict[str, Any]) -> bool:
+    """A PolicyLayer document judged as a gateway comparing texts as written would (no
+    normal forms): `action: deny` denies; each `require` must hold and no `deny_if` may, a
+    missing argument counting against the caller."""
+    if tool in (doc.get("hide") or []) or "*" in (doc.get("hide") or []):
+        return False
+    rule = (doc.get("tools") or {}).get(tool)
+    if rule is None:
+        return doc["default"] == "allow"
+    if rule.get("action") == "deny":
+        return False
+    for want, key in ((True, "require"), (False, "deny_if")):
+        for condition in rule.get(key) or []:
+            value, exists = _lookup(args, condition["path"])
+            holds = exists and _op(condition["op"], value, condition["value"])
+            if not exists or holds != want:
+                return False
+    return True
+
+
+def _spellings(word: str) -> set[str]:
+    import unicodedata
+
+    return {word, unicodedata.normalize("NFC", word), unicodedata.normalize("NFD", word)}
+
+
+UNICODE_WORDS = ["/srv/Privé/a", "Å", "\u212b", "\uf900", "각", "\u0958", "pró", "/srv", "K", "e"]
+SPELLINGS = sorted(set().union(*(_spellings(word) for word in UNICODE_WORDS)))
+
+
+@pytest.mark.parametrize("kind", ["require", "deny_if"])
+@pytest.mark.parametrize("fmt", ["intercept", "policylayer"])
+def test_no_unicode_spelling_passes_an_export_that_decide_denies(fmt: str, kind: str) -> None:
+    """Each text in every spelling, compared every way, against calls in every spelling with
+    an accent or more text after it: the export, judged as written, allows no call `decide`
+    (reading texts in NFC too) denies."""
+    calls = [{"p": text} for word in SPELLINGS for text in (word, word + "\u0301", word + "\u0303/x", "x" + word)]
+    for word in SPELLINGS:
+        shapes = [("eq", word), ("neq", word), ("in", [word, "x"]), ("not_in", [word, "x"]), ("contains", word),
+                  ("regex", f"^{word}"), ("regex", f"{word}$"), ("regex", f"^{word}$"), ("regex", word),
+                  ("regex", f"^{word}.*"), ("regex", f"^{word}[a-z]+"), ("regex", f"^{word}.$"),
+                  ("regex", "[A-Z]"), ("regex", "^[a-z/]+$"), ("regex", "^.$")]
+        for op, value in shapes:
+            doc = {"version": "1", "default": "allow",
+                   "tools": {"t": {kind: [{"path": "args.p", "op": op, "value": value}]}}}
+            source = _policy(doc)
+            text = export_policy(source, fmt).text
+            exported = yaml.safe_load(text) if fmt == "intercept" else json.loads(text)
+            for args in calls:
+                if fmt == "intercept":
+                    theirs = intercept_allows(exported, "t", args)
+                else:
+                    theirs = policylayer_as_written_allows(exported, "t", args)
+                assert not theirs or ours_allows(source, "t", args), (fmt, doc, ascii(args), text)

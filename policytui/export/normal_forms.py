@@ -124,26 +124,86 @@ def plain_regex(pattern: Any) -> tuple[str, bool, bool] | None:
     return body, start, end
 
 
-# Escapes and sets that match characters the pattern does not name: a text outside NFC may
-# fail them as written and meet them in NFC.
-_ANY_CHARACTER = ("\\W", "\\S", "\\D", "\\B", "\\b", "\\X", "\\p", "\\P", "[^")
-
-
-def _refusal_pattern_is_safe(pattern: str) -> bool:
-    """A pattern that names only ASCII characters without other spellings (no `.`, no negated
-    set or class): a text it does not match as written does not match in NFC either, since
-    NFC only joins and reorders characters such a pattern never matches."""
+def _names_only_what_it_matches(pattern: str) -> bool:
+    """Does the pattern match only ASCII characters it names, none with another spelling? No
+    `.`, negated set, escape class (`\\w`, `\\d`: Unicode-wide in Python), boundary or
+    reference, lookaround or flag group, and no set range over `K`, `;` or `` ` `` (U+212A,
+    U+037E and U+1FEF are those in NFC). NFC only joins, splits and reorders characters such a
+    pattern does not match, and a text it matches is ASCII, which NFC leaves alone."""
+    if not pattern.isascii():
+        return False
     respellable = _tables().respellable
-    if not pattern.isascii() or any(char in respellable for char in pattern):
-        return False
-    if any(piece in pattern for piece in _ANY_CHARACTER):
-        return False
-    escaped = False
-    for char in pattern:
-        if char == "." and not escaped:
+    i, in_set, set_start, previous = 0, False, 0, ""
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            if i + 1 >= len(pattern) or pattern[i + 1].isalnum():
+                return False
+            char = pattern[i + 1]
+            i += 2
+        elif in_set:
+            if char == "]" and i > set_start:
+                in_set = False
+                i += 1
+                continue
+            if char == "-" and previous and pattern[i + 1:i + 2] not in ("", "]"):
+                upper = pattern[i + 1]
+                if upper == "\\" or any(chr(code) in respellable
+                                        for code in range(ord(previous), ord(upper) + 1)):
+                    return False
+                previous = ""
+                i += 2
+                continue
+            i += 1
+        else:
+            if char == "." or pattern.startswith(("[^", "(?=", "(?!", "(?<", "(?P=", "(?#"), i) or (
+                    pattern.startswith("(?", i) and not pattern.startswith("(?:", i)):
+                return False
+            if char == "[":
+                in_set, set_start, previous = True, i + 1, ""
+                i += 1
+                continue
+            i += 1
+        if char in respellable:
             return False
-        escaped = char == "\\" and not escaped
+        previous = char if in_set else ""
     return True
+
+
+def _anchored_at_both_ends(pattern: str) -> bool:
+    """`^...$` with no `|` outside a group: the match is the whole text (or it and a final
+    line break, which NFC leaves alone)."""
+    if not pattern.startswith("^") or not pattern.endswith("$") or pattern.endswith("\\$"):
+        return False
+    depth, in_set, escaped = 0, False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_set:
+            in_set = char != "]"
+        elif char == "[":
+            in_set = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return False
+    return True
+
+
+def _match_may_be_lost_to(pattern: str) -> bool:
+    """May a text a pattern (not plain text) matches as written not match in NFC? Kept: a
+    plain prefix followed by `.*` (the same as the prefix alone), and a pattern anchored at
+    both ends that matches only characters it names (`^[a-z0-9-]+$`)."""
+    for tail in (".*$", ".*"):
+        head = pattern[:-len(tail)]
+        plain = plain_regex(head) if pattern.endswith(tail) and not head.endswith("\\") else None
+        if plain is not None and plain[1] and not plain[2]:
+            return match_may_be_lost(plain[0], open_start=False, open_end=True)
+    return not (_anchored_at_both_ends(pattern) and _names_only_what_it_matches(pattern))
 
 
 def judged_otherwise_as_written(op: str, value: Any, *, passes_when_it_holds: bool) -> bool:
@@ -163,7 +223,9 @@ def judged_otherwise_as_written(op: str, value: Any, *, passes_when_it_holds: bo
     if op == "regex" and isinstance(value, str):
         plain = plain_regex(value)
         if plain is None:
-            return refusing and not _refusal_pattern_is_safe(value)
+            # A text a refusing pattern does not match as written may match in NFC unless
+            # the pattern matches only characters it names.
+            return not _names_only_what_it_matches(value) if refusing else _match_may_be_lost_to(value)
         body, start, end = plain
         if refusing:
             return refusal_may_be_passed(body, within=not (start and end))
