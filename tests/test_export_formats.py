@@ -455,7 +455,7 @@ def _spellings(word: str) -> set[str]:
     return {word, unicodedata.normalize("NFC", word), unicodedata.normalize("NFD", word)}
 
 
-UNICODE_WORDS = ["/srv/Privé/a", "Å", "\u212b", "\uf900", "각", "\u0958", "pró", "/srv", "K", "e"]
+UNICODE_WORDS = ["/srv/Privé/a", "Å", "\u212b", "\uf900", "각", "\u0958", "pró", "/srv", "K", "e", "\u212aeys"]
 SPELLINGS = sorted(set().union(*(_spellings(word) for word in UNICODE_WORDS)))
 
 

@@ -43,6 +43,10 @@ class _Tables:
     # itself in NFC (U+0958 DEVANAGARI QA is `क` and a nukta): a text without them may hold them
     # in NFC.
     split_off: frozenset[str]
+    # Characters NFC turns into ASCII (U+212A KELVIN SIGN is `K`): `decide` reads a text holding
+    # one as the path a server opens, with the ASCII character, so no text is ever equal to, nor
+    # begins with, a compared text holding one.
+    to_ascii: frozenset[str]
 
 
 def _canonical_decomposition(char: str) -> bool:
@@ -55,6 +59,7 @@ def _tables() -> _Tables:
     respellable: set[str] = set()
     joins_forward: set[str] = set()
     split_off: set[str] = set()
+    to_ascii: set[str] = set()
     for code in range(sys.maxunicode + 1):
         if 0xD800 <= code <= 0xDFFF:
             continue
@@ -66,15 +71,18 @@ def _tables() -> _Tables:
         decomposed = unicodedata.normalize("NFD", char)
         respellable.add(char)
         respellable.update(decomposed[1:])
+        normal = unicodedata.normalize("NFC", char)
+        if normal != char and normal.isascii():
+            to_ascii.add(char)
         if len(decomposed) == 1:
             respellable.add(decomposed)  # a singleton: the character stands for another
             continue
-        normal = unicodedata.normalize("NFC", char)
         if normal == char:
             joins_forward.add(decomposed[0])
         elif len(normal) > 1:
             split_off.update(normal)
-    return _Tables(frozenset(respellable), frozenset(joins_forward), frozenset(split_off))
+    return _Tables(frozenset(respellable), frozenset(joins_forward), frozenset(split_off),
+                   frozenset(to_ascii))
 
 
 def has_other_spelling(text: str, refused_elsewhere: frozenset[str] = frozenset()) -> bool:
@@ -211,6 +219,10 @@ def judged_otherwise_as_written(op: str, value: Any, *, passes_when_it_holds: bo
     NFC too, refuses, for a condition `op value` that lets a call through when it holds
     (`require`) or when it does not (`deny_if`, `require_approval_if`)?"""
     refusing = not passes_when_it_holds
+    texts = [item for item in (value if isinstance(value, list) else [value]) if isinstance(item, str)]
+    to_ascii = _tables().to_ascii
+    if any(char in to_ascii for text in texts for char in text):
+        return True
     if op in ("eq", "in", "neq", "not_in"):
         if (op in ("eq", "in")) != refusing:
             return False  # the call passes only on the text as written, equal in NFC too
