@@ -100,3 +100,25 @@ async def test_the_export_dialog_opens_again_on_the_format_chosen_last(tmp_path:
         await until(lambda: again.value.endswith("policy.cedar.json"), "Cedar still chosen",
                     shows=lambda: again.value)
         assert str(app.screen.query_one("#export-format").value) == "cedar"
+
+
+async def test_export_dialog_lists_a_refusal_another_unicode_spelling_would_pass(tmp_path: Path) -> None:
+    """A deny_if on an accented name: Cedar compares texts as written, so the dialog's table
+    says the tool is forbidden there, with the rule it comes from."""
+    data = load_server_fixture("kestra-head-14fe3a3")
+    listing = ServerListing.from_tool_dicts(data["tools"], server_name="kestra")
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow", "tools": {"invite_user": {
+        "deny_if": [{"path": "args.email", "op": "eq", "value": "josé@example.com"}]}}}, ensure_ascii=False),
+        encoding="utf-8")
+    app = make_app(policy_path=policy, listing=listing)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await app.loaded.wait()
+        await pilot.press("E")
+        await until(lambda: app.screen.id == "export-screen", "the export dialog")
+        await pilot.press("enter", "down", "down", "enter")
+        await until(lambda: "What ToolHive (Cedar) cannot hold as written" in screen_text(app), "Cedar's table",
+                    shows=lambda: screen_text(app))
+        text = " ".join(screen_text(app).split())
+        assert "tools.invite_user.deny_if[0]" in text, text
+        assert "another Unicode spelling" in text and "the tool is forbidden" in text, text
