@@ -2610,3 +2610,18 @@ def test_a_bracketed_second_verb_that_acts(description, category):
 def test_a_sending_word_sent_to_a_channel_is_the_verb(description, category):
     c = classify(tool("summarize_standup", description))
     assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    ("compute_country_tax", "Compute tax for a country using a custom rule."),
+    ("preview_discount_rule", "Preview how a discount code rule would price a sample cart."),
+    ("validate_coupon", "Validate a coupon against your own rules before checkout."),
+    ("postal_zone", "Look up the shipping zone of a postal code with a custom formula."),
+])
+def test_a_code_said_to_be_a_rule_or_formula_is_a_program(name, description):
+    # A `code` argument beside a kind of code ("country", "coupon") is an identifier, unless
+    # the tool's words say what it is handed is a rule or formula: then it is logic to run.
+    c = classify(tool(name, description, {"target": {"type": "string"},
+                                          "code": {"type": "string"}}))
+    assert c.category != "Read", c.evidence
+    assert any("'code'" in line for line in c.evidence), c.evidence

@@ -120,6 +120,10 @@ def _an_identifier_code(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFa
     if not _bare_code_argument("code", facts, schema):
         return None
     said = desc.words[:24]
+    if _says_code_is_logic(said):
+        # "Compute tax for a country using a custom rule": whatever the name says, `code`
+        # holds the rule to run; a rule handed over as code is a program (fail closed).
+        return None
     kind = None
     for i, word in enumerate(said):
         if word in ("code", "codes"):
@@ -132,6 +136,21 @@ def _an_identifier_code(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFa
         if word in _CODE_KINDS:
             return word  # "validateCoupon", "lookup_postal_code"
     return None
+
+
+# Words that, after "code" or after "custom" / "own", make what is handed over logic to run.
+_LOGIC = frozenset("rule rules logic formula formulas expression expressions snippet snippets "
+                   "script scripts function functions hook hooks".split())
+_OWN = frozenset("custom own user-defined arbitrary your".split())
+
+
+def _says_code_is_logic(said: list[str]) -> bool:
+    """Does the sentence say that what the tool is handed is logic: "using a custom rule", "a
+    discount code rule", "your own formula"?"""
+    for i, word in enumerate(said[1:], 1):
+        if word in _LOGIC and (said[i - 1] in ("code", "codes") or said[i - 1] in _OWN):
+            return True
+    return False
 
 
 # Words before "program" that make it a thing the tool is about ("reports for a program",
