@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policytui.risk import descriptions as d
-from policytui.risk import docstring_args, money, schema
+from policytui.risk import docstring_args, european, money, money_groups, schema
 from policytui.risk.words import (
     after_marks,
     blind_finditer,
@@ -129,9 +129,13 @@ def test_substring_tests_never_rule_out_a_match(text: str) -> None:
     if d._GIVEN_THEN_CHANGED.search(text):
         assert d._given_and_changed(lowered)
     if d._PASSED_TO.search(text):
-        assert d._PASSED_TO_SAID.search(lowered)
+        assert d._passed_to_said(lowered)
     if d._VALUES_GIVEN.search(text):
-        assert d._VALUES_GIVEN_SAID.search(lowered)
+        assert d._values_given_said(lowered)
+    if d._NOUN_DOES_IT.search(lowered):
+        assert "s it" in lowered or "s them" in lowered
+    if d._BRACKETED_STEP.search(lowered):
+        assert "(and" in lowered or "(or" in lowered or "(then" in lowered
     if d._IN_PLACE.search(text):
         assert "in place" in lowered or "in-place" in lowered
     assert d._HAS_PASSIVE_WORD(text) == contains_any(text, d._PASSIVE_WORDS)
@@ -208,3 +212,93 @@ _ALTERNATION = re.compile(r"ab|b+c|(?<=a)c|ca|\Aa+b?")
 def test_leftmost_matches_finds_what_the_alternation_finds(text: str) -> None:
     assert _found(leftmost_matches(text, _OVERLAPPING, _AT_START)) \
         == _found(_ALTERNATION.finditer(text))
+
+
+# What `_passed_to_said` and `_values_given_said` stand for: a word, white space, then "`" or a
+# letter a-z, searched for as patterns.
+_PASSED_TO_SAID = re.compile(r"(?:pass|give|supply|provide|set|add|include)\s+`")
+_VALUES_GIVEN_SAID = re.compile(r"(?:given|sent|passed|provided|supplied)\s+[a-z]")
+# White space of every kind \s takes ("\x1c" and "\u2003" too), and what it does not.
+_SPACES = [" ", "  ", "\n", "\t", "\x1c", "\u2003", "\u00a0", "", "_", "\u200b"]
+
+
+@pytest.mark.parametrize("text", [
+    "pass `x`", "`x` first, then pass\u2003`y`", "bypass  `x`", "pass`x`", "set\x1c`x`",
+    "`", "pass ", "include\u200b`x`", "given a", "x given\tb", "givenz", "given Z", "sent\u00a0x",
+    "supplied", "provided 1", "passed\n\nvalues",
+])
+def test_word_and_space_tests_on_examples(text: str) -> None:
+    _same_as_the_patterns(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.tuples(odd_texts, st.lists(st.tuples(st.integers(0, 80), st.sampled_from(_SPACES)),
+                                     max_size=3)))
+def test_word_and_space_tests_find_what_the_patterns_find(
+        case: tuple[str, list[tuple[int, str]]]) -> None:
+    _same_as_the_patterns(_with_odd(*case))
+
+
+def _same_as_the_patterns(text: str) -> None:
+    for lowered in (blind_lower(text), text):
+        assert d._passed_to_said(lowered) == (_PASSED_TO_SAID.search(lowered) is not None)
+        assert d._values_given_said(lowered) == (_VALUES_GIVEN_SAID.search(lowered) is not None)
+
+
+# The plain form of `money_groups._NO_MONEY`: each alternative with a word boundary of its own,
+# and the one said of the tool itself opening with its lookbehinds.
+_NO_MONEY = re.compile(
+    r"\b(?:does\s+not|doesn't|do\s+not|don't|will\s+not|won't|never)\s+"
+    r"(?:charge|collect|debit|bill|capture|withdraw|move|send|transfer|pay)\s+"
+    r"(?:the\s+customer|the\s+card|the\s+payer|any\s+(?:money|funds)|money|funds)\b"
+    r"|\b(?:does\s+not|doesn't|do\s+not|will\s+not|won't|never)\s+(?:charge|debit|bill)\b"
+    r"|\bnothing\s+is\s+(?:charged|debited|billed|paid|transferred|collected)\b"
+    r"|\bno\s+(?:money|funds)\s+(?:is\s+|are\s+)?(?:moved|moves|move|charged|collected|"
+    r"transferred|changes\s+hands)\b"
+    r"|\bmoves?\s+no\s+(?:money|funds)\b"
+    r"|(?:^|(?<=[.;]\s)|(?<=\bit\s)|(?<=\bthis\s)|(?<=\btool\s))(?:does\s+not|doesn't)\s+"
+    r"(?:execute|submit|place|broadcast)\b(?!\s+(?:until|unless|before|if|when)\b)"
+    r"|\b(?:order|payment|trade|transfer)\s+(?:is|will\s+be)\s+never\s+(?:sent|placed|executed|"
+    r"submitted|charged|filled)\b"
+    r"|\bno\s+(?:order|payment|trade|transfer|charge|refund|payout)s?\s+(?:is|are|will\s+be|gets)\s+"
+    r"(?:placed|sent|made|executed|submitted|created|charged|issued|filled)\b"
+    r"|không\s+(?:tạo\s+đơn|trừ\s+tiền|thu\s+(?:phí|tiền))"
+    r"|денег\s+не\s+двига|не\s+двига\w*\s+денег|деньги\s+не\s+(?:списыва|переводит)")
+_NO_MONEY_PHRASES = [
+    ["", "it ", "this ", "tool ", "xit ", ". ", "; ", ", ", "x", "the order "],
+    ["does not", "doesn't", "do  not", "don't", "will not", "won't", "never", "nothing is",
+     "no money", "no funds are", "moves no", "move no", "is never", "will be never", "no order is",
+     "no refunds are", "adoes not", "не", "денег не", "không"],
+    [" ", "  ", "\n", "", "x"],
+    ["charge", "charged", "execute", "submit", "place", "money", "funds", "pay", "sent", "placed",
+     "moved", "changes hands", "двигает", "trừ tiền", "debit"],
+    [" ", "", "\t", "x"],
+    ["the customer", "funds", "until", "if", "any money", "денег", "", "the card"],
+]
+no_money_texts = st.lists(
+    st.tuples(st.sampled_from(GLUE), st.tuples(*(st.sampled_from(slot) for slot in _NO_MONEY_PHRASES))),
+    max_size=4).map(lambda parts: "".join(glue + "".join(words) for glue, words in parts))
+
+
+@pytest.mark.parametrize("text", [
+    "Quotes the swap. Does not execute.", "it doesn't submit until approved", "x does not place",
+    "this does not broadcast; tool doesn't execute it", "adoes not execute", "nothing is charged",
+    "never charge the customer", "moves no money", "no order is placed", "không trừ tiền",
+    "денег не двигает", "will not charge. it does not execute",
+])
+def test_no_money_pattern_on_examples(text: str) -> None:
+    for lowered in (text.lower(), text):
+        assert _found(money_groups._NO_MONEY.finditer(lowered)) == _found(_NO_MONEY.finditer(lowered))
+
+
+@settings(max_examples=300, deadline=None)
+@given(no_money_texts)
+def test_no_money_pattern_finds_what_its_plain_form_finds(text: str) -> None:
+    for lowered in (text.lower(), text):
+        assert _found(money_groups._NO_MONEY.finditer(lowered)) == _found(_NO_MONEY.finditer(lowered))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_words_of_ascii_text_are_the_runs_of_letters(text: str) -> None:
+    assert european._ASCII_WORD.findall(text) == european._WORD.findall(text)

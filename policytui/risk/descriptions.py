@@ -1938,6 +1938,8 @@ def _a_noun_does_it(lowered: str) -> tuple[str, str] | None:
     """(verb, kind) of a clause whose subject names the call's own act and whose verb acts on
     "it" or "them" ("; retrieval restores it from cold storage"), in lower-cased text, or
     None."""
+    if "s it" not in lowered and "s them" not in lowered:
+        return None  # (what every match holds: a substring test rules most texts out)
     for found in _NOUN_DOES_IT.finditer(lowered):
         end = found.start() + 1  # just after the verb's "s"
         subject = _SUBJECT_BEFORE.search(lowered, max(0, end - 48), end)
@@ -2195,7 +2197,10 @@ def later_act(description: str) -> tuple[str, str] | None:
     acts = _a_noun_does_it(lowered)
     if acts is not None:
         return acts
-    for found in _BRACKETED_STEP.finditer(lowered):
+    # (Every match opens with "(and", "(or" or "(then": most texts have none, and a substring
+    # test costs less than starting the search.)
+    for found in (_BRACKETED_STEP.finditer(lowered) if "(and" in lowered or "(or" in lowered
+                  or "(then" in lowered else ()):
         acts = _acts(found.group(1))
         before = _WORD_BEFORE.search(lowered, max(0, found.start() - 24), found.start())
         if acts is not None and before is not None and base_verb(before.group(1)) is not None:
@@ -2338,11 +2343,42 @@ _VALUES_GIVEN = re.compile(
     re.IGNORECASE)
 _HANDED_OVER = ("given", "sent", "passed", "provided", "supplied")
 # What every match of `_PASSED_TO` and of `_VALUES_GIVEN` holds, in text lowered by
-# `blind_lower`: a search of these skips to the few texts where the case-blind patterns, tried
-# at every character, can match (most texts that pass "`" or name a value "given" hold no such
-# phrase: "if provided, ...", "the given date").
-_PASSED_TO_SAID = re.compile(r"(?:pass|give|supply|provide|set|add|include)\s+`")
-_VALUES_GIVEN_SAID = re.compile(r"(?:given|sent|passed|provided|supplied)\s+[a-z]")
+# `blind_lower`: one of these words, white space, then "`" or a letter a-z. Looking for it
+# first skips to the few texts where the case-blind patterns, tried at every character, can
+# match (most texts that pass "`" or name a value "given" hold no such phrase: "if provided,
+# ...", "the given date").
+_PASSING_WORDS = ("pass", "give", "supply", "provide", "set", "add", "include")
+
+
+def _passed_to_said(blind: str) -> bool:
+    """Does one of `_PASSING_WORDS`, then white space, stand before a "`"? Found from each "`"
+    backwards: a regex search would try each "p", "g", "s", "a" and "i" of the text, a
+    tenth of all its letters."""
+    at = blind.find("`")
+    while at >= 0:
+        end = at
+        while end > 0 and blind[end - 1].isspace():  # str.isspace is what \s matches
+            end -= 1
+        if end < at and blind.endswith(_PASSING_WORDS, 0, end):
+            return True
+        at = blind.find("`", at + 1)
+    return False
+
+
+def _values_given_said(blind: str) -> bool:
+    """Does one of `_HANDED_OVER`, then white space, stand before a letter a-z? Found from each
+    of those words (a few in the text at most), not tried at each "g", "s" and "p"."""
+    for word in _HANDED_OVER:
+        at = blind.find(word)
+        while at >= 0:
+            end = at + len(word)
+            after = end
+            while after < len(blind) and blind[after].isspace():
+                after += 1
+            if after > end and after < len(blind) and "a" <= blind[after] <= "z":
+                return True
+            at = blind.find(word, at + 1)
+    return False
 # What a verb done by an argument acts on when it changes what was read: "it", "them", "one"
 # of them, or what is there already ("replace the existing set").
 _DONE_TO = frozenset("it them one ones each".split())
@@ -2368,9 +2404,9 @@ def argument_act(description: str) -> tuple[str, str] | None:
         found_all += _passed_as_set(opening, blind)
     if ticked:
         found_all += _ARGUMENT_DOES.finditer(opening)
-        if _PASSED_TO_SAID.search(blind) is not None:
+        if _passed_to_said(blind):
             found_all += _PASSED_TO.finditer(opening)
-    if handed and _VALUES_GIVEN_SAID.search(blind) is not None:
+    if handed and _values_given_said(blind):
         found_all += blind_finditer(_VALUES_GIVEN, opening, lowered)
     for found in found_all:
         word, after = found.group(1).lower(), found.group(2).lower()

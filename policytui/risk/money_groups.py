@@ -261,24 +261,28 @@ _DENYING = frozenset("not never no without nothing".split())
 # does not collect any funds", "Nothing is charged or transferred", "moves no money",
 # "Денег не двигает". Not a denial for now ("is not charged until check-in", "not charged
 # again"), which says the money moves later or once.
+# (Every English alternative starts a word: one "\b" before them all lets the engine give up
+# inside a word at once, and the one said of the tool itself starts with its "d", so its
+# lookbehinds are tried only there. A tenth of the cost of trying each alternative at every
+# character, with the same matches.)
 _NO_MONEY = re.compile(
-    r"\b(?:does\s+not|doesn't|do\s+not|don't|will\s+not|won't|never)\s+"
+    r"\b(?:(?:does\s+not|doesn't|do\s+not|don't|will\s+not|won't|never)\s+"
     r"(?:charge|collect|debit|bill|capture|withdraw|move|send|transfer|pay)\s+"
     r"(?:the\s+customer|the\s+card|the\s+payer|any\s+(?:money|funds)|money|funds)\b"
-    r"|\b(?:does\s+not|doesn't|do\s+not|will\s+not|won't|never)\s+(?:charge|debit|bill)\b"
-    r"|\bnothing\s+is\s+(?:charged|debited|billed|paid|transferred|collected)\b"
-    r"|\bno\s+(?:money|funds)\s+(?:is\s+|are\s+)?(?:moved|moves|move|charged|collected|"
+    r"|(?:does\s+not|doesn't|do\s+not|will\s+not|won't|never)\s+(?:charge|debit|bill)\b"
+    r"|nothing\s+is\s+(?:charged|debited|billed|paid|transferred|collected)\b"
+    r"|no\s+(?:money|funds)\s+(?:is\s+|are\s+)?(?:moved|moves|move|charged|collected|"
     r"transferred|changes\s+hands)\b"
-    r"|\bmoves?\s+no\s+(?:money|funds)\b"
+    r"|moves?\s+no\s+(?:money|funds)\b"
     # ... or that what it prices or builds is not carried out: "Quote the output amount for
     # swapping ... Does not execute."
     # (Said of the tool itself: "The next renewal will not execute" is what a cancel does.)
-    r"|(?:^|(?<=[.;]\s)|(?<=\bit\s)|(?<=\bthis\s)|(?<=\btool\s))(?:does\s+not|doesn't)\s+"
+    r"|d(?:(?<=^d)|(?<=[.;]\sd)|(?<=\bit\sd)|(?<=\bthis\sd)|(?<=\btool\sd))(?:oes\s+not|oesn't)\s+"
     r"(?:execute|submit|place|broadcast)\b(?!\s+(?:until|unless|before|if|when)\b)"
-    r"|\b(?:order|payment|trade|transfer)\s+(?:is|will\s+be)\s+never\s+(?:sent|placed|executed|"
+    r"|(?:order|payment|trade|transfer)\s+(?:is|will\s+be)\s+never\s+(?:sent|placed|executed|"
     r"submitted|charged|filled)\b"
-    r"|\bno\s+(?:order|payment|trade|transfer|charge|refund|payout)s?\s+(?:is|are|will\s+be|gets)\s+"
-    r"(?:placed|sent|made|executed|submitted|created|charged|issued|filled)\b"
+    r"|no\s+(?:order|payment|trade|transfer|charge|refund|payout)s?\s+(?:is|are|will\s+be|gets)\s+"
+    r"(?:placed|sent|made|executed|submitted|created|charged|issued|filled)\b)"
     r"|không\s+(?:tạo\s+đơn|trừ\s+tiền|thu\s+(?:phí|tiền))"
     r"|денег\s+не\s+двига|не\s+двига\w*\s+денег|деньги\s+не\s+(?:списыва|переводит)")
 _LATER = re.compile(r"\s*(?:\w+\s+){0,3}?(?:until|unless|again|twice|extra|yet|before|"
