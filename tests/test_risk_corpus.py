@@ -218,3 +218,17 @@ def test_read_only_never_allows_a_read_of_secrets_without_a_human(server):
         if risk.category == "Read":
             got = decide(policy, name, args, now=0.0)
             assert got.outcome is not Outcome.ALLOWED, (name, action, c.evidence)
+
+
+def test_classifying_every_server_again_reads_no_argument_again():
+    # The editor and the CLI classify the same servers again after an edit or a reload: the
+    # memo of what each argument's name and description say keeps all of the corpus's
+    # arguments, so the second pass reads none of them again.
+    from policytui.risk.schema import _property_flags
+
+    for server in SERVERS:
+        classify_all(server.listing.tools)
+    misses = _property_flags.cache_info().misses
+    for server in SERVERS:
+        classify_all(server.listing.tools)
+    assert _property_flags.cache_info().misses == misses
