@@ -136,6 +136,9 @@ def test_substring_tests_never_rule_out_a_match(text: str) -> None:
         assert "s it" in lowered or "s them" in lowered
     if d._BRACKETED_STEP.search(lowered):
         assert "(and" in lowered or "(or" in lowered or "(then" in lowered
+    for stem, pattern in d._SPLIT_PHRASAL:
+        if pattern.search(lowered):
+            assert stem in lowered
     if d._IN_PLACE.search(text):
         assert "in place" in lowered or "in-place" in lowered
     assert d._HAS_PASSIVE_WORD(text) == contains_any(text, d._PASSIVE_WORDS)
@@ -302,3 +305,24 @@ def test_no_money_pattern_finds_what_its_plain_form_finds(text: str) -> None:
 @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
 def test_words_of_ascii_text_are_the_runs_of_letters(text: str) -> None:
     assert european._ASCII_WORD.findall(text) == european._WORD.findall(text)
+
+
+# Words shaped like every form `base_verb` reads back to a verb: the verb, "-s", "-es", "-ies",
+# "-ing", "-ing" after a doubled or dropped letter; and any other word.
+_FORMS = st.tuples(st.sampled_from(sorted(d._REMOVALS) + ["kidnap", "era", "wip", "purg", "x"]),
+                   st.sampled_from(["", "s", "es", "ies", "ing", "ping", "ling", "ed", "e", "r"]),
+                   st.integers(0, 3)).map(lambda t: t[0][:len(t[0]) - t[2] % 2] + t[1])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(_FORMS, st.text(alphabet="abcdeiklmnoprstuvwxy", max_size=10)),
+                max_size=6))
+def test_removal_words_are_found_from_their_first_letters(tokens: list[str]) -> None:
+    # Every form read back to a removal verb starts as that verb does, so a word that does not
+    # is skipped without a lookup.
+    for token in tokens:
+        if d.base_verb(token) in d._REMOVALS:
+            assert token[:3] in d._REMOVAL_STARTS
+    plain = next((t for t in tokens if len(t) >= 4 and t not in (",", "/", ";", "&", "or", "and")
+                  and (t in d._REMOVALS or d.base_verb(t) in d._REMOVALS)), None)
+    assert d.removal_word(tokens) == plain
