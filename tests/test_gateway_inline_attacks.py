@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from audit_support import outcome_lines
+from audit_support import outcome_lines, parse_records
 from gateway_support import close_stdin_and_wait, leave, until
 
 from policytui.gateway.audit import args_digest
@@ -471,9 +471,10 @@ async def test_a_server_answering_wrongly_cannot_double_an_answer_or_audit_line(
 # 2 + 3: a server dying, a client leaving --------------------------------------------------------
 
 
-async def test_a_server_dying_mid_burst_refunds_every_call_it_lost(tmp_path: Path) -> None:
-    """Catches: an inline call left unanswered or unaudited when the connection fails, a lost
-    call kept charged, a call after the death forwarded anywhere or charged."""
+async def test_a_server_dying_mid_burst_keeps_the_charge_of_every_call_written_to_it(tmp_path: Path) -> None:
+    """Catches: an inline call left unanswered or unaudited when the connection fails, a call
+    written to the dying server refunded (it may have run), a call after the death forwarded
+    anywhere, charged or given a `sent` line."""
     policy = limited(100, "slow", "echo", "die")
     async with gateway(tmp_path, policy=policy) as client:
         await client.write(("\n".join(
@@ -488,8 +489,13 @@ async def test_a_server_dying_mid_burst_refunds_every_call_it_lost(tmp_path: Pat
         assert after[_key(21)]["result"]["isError"] is True
         await client.settle()
     assert [m["id"] for m in client.received_calls()][:11] == list(range(11))
-    assert Counter(c.get("upstream") for c in client.calls()) == Counter({"unavailable": 21, None: 1})
-    assert counters(tmp_path / "state") == {"c": 0}
+    outcomes = Counter(c.get("upstream") for c in client.calls())
+    # Written before the death was known (the slow ones, the one that kills it, and those of
+    # the burst after it): `lost`, counted. After it: never sent, not counted.
+    assert outcomes["lost"] >= 11 and outcomes["lost"] + outcomes["unavailable"] == 21 and outcomes[None] == 1, outcomes
+    assert len([r for r in parse_records(client.audit.read_text(encoding="utf-8"))
+                if r.get("upstream") == "sent" and r["decision"] != "probe"]) == outcomes["lost"]
+    assert counters(tmp_path / "state") == {"c": outcomes["lost"]}
 
 
 async def test_a_client_leaving_with_calls_in_flight_has_each_audited_cancelled_and_charged(tmp_path: Path) -> None:

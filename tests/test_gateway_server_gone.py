@@ -140,10 +140,10 @@ async def test_a_server_that_exits_ends_the_gateway_and_every_client_is_told_how
     assert [line.split(" ERROR ", 1)[1] for line in errors] == [
         "the upstream server exited with code 3 while serving; the last lines it wrote to stderr:"], text
     assert "  | fatal: the backend went away" in text
-    # Three calls reached the server and failed with it; nothing after its end is a call.
+    # Three calls reached the server and died with it: each may have run (`lost`, charge kept);
+    # nothing after its end is a call.
     assert sorted((r["tool"], r.get("upstream")) for r in outcome_lines(tmp_path / "audit.jsonl")
-                  if r["decision"] != "probe") == [("exit", "unavailable"), ("slow", "unavailable"),
-                                                   ("slow", "unavailable")]
+                  if r["decision"] != "probe") == [("exit", "lost"), ("slow", "lost"), ("slow", "lost")]
 
 
 async def test_a_server_killed_by_a_signal_is_named_by_its_signal(tmp_path: Path) -> None:
@@ -222,7 +222,9 @@ async def test_over_stdio_the_gateway_stays_for_its_client_and_names_the_exit(tm
             gateway.kill()
             await gateway.wait()
     assert sorted((r["tool"], r.get("upstream")) for r in outcome_lines(tmp_path / "audit.jsonl")
-                  if r["decision"] != "probe") == [("exit", "unavailable"), ("slow", "unavailable"), ("work", None)]
+                  if r["decision"] != "probe") == [("exit", "lost"), ("slow", "unavailable"), ("work", None)]
+    # The call after the server's end was never sent: no line says it was.
+    assert [r["tool"] for r in sent_lines(tmp_path / "audit.jsonl")] == ["exit"]
 
 
 def _kill_left_behind(pids: Path) -> None:

@@ -62,11 +62,13 @@ class UpstreamFailure(Exception):
     """A forwarded request got no usable answer. `error` is what the agent's client receives.
 
     `kind` says how it failed: "error" (the server answered with a JSON-RPC error: the tool did
-    not run), "unavailable" (the connection is gone), "timeout" (no answer in time: the tool may
-    still be running), "too_large" (the answer was over the size limit and refused unread: the
-    tool ran), "lost" (over HTTP or SSE, the server took the message, or may have, and its
-    answer did not come: a POST cut or dropped once sent, a 5xx status, an answer that is not
-    JSON-RPC; the tool may have run).
+    not run), "unavailable" (the connection was gone before the request was written: the server
+    never got it), "timeout" (no answer in time: the tool may still be running), "too_large"
+    (the answer was over the size limit and refused unread: the tool ran), "lost" (the server
+    took the request, or may have, and its answer did not come: a server process that died or
+    closed its output while the request waited, a connection that closed once it was sent, a
+    POST cut or dropped once sent, a 5xx status, an answer that is not JSON-RPC; the tool may
+    have run).
     """
 
     def __init__(self, kind: str, error: Exception) -> None:
@@ -75,11 +77,16 @@ class UpstreamFailure(Exception):
         self.error = error
 
 
-# Counters are refunded when the call failed on the way: the server refused it with a
-# JSON-RPC error, or the connection was gone. A timed-out or cancelled call keeps its charge:
-# the tool may have run, and may still be running; so does one whose answer was too large,
-# or was lost on its way back ("lost": the server took the message, or may have).
+# Counters are refunded when the call never reached the tool: the server refused it with a
+# JSON-RPC error, or the connection was gone before it was written. A timed-out or cancelled
+# call keeps its charge: the tool may have run, and may still be running; so does one whose
+# answer was too large, or never came ("lost": the server took the message, or may have, and
+# then died or dropped it). Refunding a call a server died running would give a client that
+# can crash the server (and have it restarted) unlimited runs.
 REFUND_ON = frozenset({"error", "unavailable"})
+# The `upstream` of a call whose server was already gone when it was to be sent: its one
+# audit line (no `sent` line before it), its charge given back.
+UNAVAILABLE = "unavailable"
 
 # The reason an agent reads when its call needs counters the store cannot reach.
 STATE_UNAVAILABLE = "rate-limit state unavailable; retry shortly"
@@ -191,6 +198,11 @@ class Enforcer:
         self.policy_sha256: Callable[[], str] = lambda: ""
         # Set when the gateway is being stopped (a signal): no call is sent from then on.
         self.stopping = False
+        # Why the server can take no call now (it died, closed its output, ended the session):
+        # the failure a call gets instead of being sent, or None while it is up. Set by the
+        # runner for every kind of server, so that a call reaching a server already gone is
+        # audited the same way over every transport: not sent, never with a `sent` line.
+        self.upstream_gone: Callable[[], UpstreamFailure | None] = lambda: None
 
     def _decide(self, record: _Record, approval: Approval | None = None) -> Decision:
         # Counts are not read here: the store checks them atomically as it charges (_reserve).
@@ -505,6 +517,10 @@ class Enforcer:
                 self._not_sent(record, stopped, approval)
                 raise
             return self._blocked(record, stopped, approval)
+        gone = self.upstream_gone()
+        if gone is not None:
+            await self._unsent(record, would or decision, reservation, approval)
+            raise gone.error from None
         if not self._sent(record, would or decision, approval) and not self.dry_run:
             try:
                 await self._refund(reservation)
@@ -537,6 +553,19 @@ class Enforcer:
         upstream = "error_result" if isinstance(result, dict) and result.get("isError") else "ok"
         self._write(record, would or decision, approval=approval, upstream=upstream)
         return result
+
+    async def _unsent(
+        self, record: _Record, decision: Decision, reservation: Reservation,
+        approval: tuple[Approval, str] | None,
+    ) -> None:
+        """Settle a call whose server was gone before it could be sent: the charge goes back
+        (carried through a cancellation) and the call has one line, `upstream: unavailable`."""
+        if record.held is not None:
+            record.held.settle(queue_mod.NOT_SENT, "the upstream MCP server is unavailable")
+        try:
+            await self._refund(reservation)
+        finally:
+            self._write(record, decision, approval=approval, upstream=UNAVAILABLE)
 
     async def _dry_run(self, record: _Record, args: Any, forward: Forward) -> dict[str, Any]:
         decision = self._decide(record)

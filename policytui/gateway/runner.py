@@ -28,7 +28,7 @@ from policytui.gateway.policy_watch import PolicyWatcher
 from policytui.gateway.server import Gateway, Identity
 from policytui.gateway.state import ensure_private_dir
 from policytui.gateway.unknown import UnknownTools
-from policytui.gateway.upstream import Connect, Upstream
+from policytui.gateway.upstream import Connect, Upstream, refusal_when_down
 from policytui.policy.model import Policy
 
 log = logging.getLogger("policytui.gateway")
@@ -149,6 +149,7 @@ async def run_gateway(
         identity=Identity(grant=config.grant),
     )
     gateway.secrets = config.server_secrets
+    enforcer.upstream_gone = lambda: refusal_when_down(upstream)
     upstream.on_notification = gateway.relay_notification
     if hasattr(upstream, "on_request"):
         upstream.on_request = gateway.server_request

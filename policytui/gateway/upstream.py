@@ -68,6 +68,15 @@ def unavailable_error(detail: str = "") -> MCPError:
     return MCPError(code=types.INTERNAL_ERROR, message=message)
 
 
+def refusal_when_down(upstream: Any) -> UpstreamFailure | None:
+    """What a call gets instead of being sent while `upstream` (a server over HTTP or SSE, or
+    started as a command) can take no request: the failure that says why, or None while it is
+    up. One test for every transport, made before a call's `sent` line is written."""
+    if upstream.alive:
+        return None
+    return UpstreamFailure("unavailable", unavailable_error(upstream.down_reason or "its output ended"))
+
+
 def hop_params(params: Any) -> dict[str, Any] | None:
     """The params to send upstream: as received, minus this hop's protocol envelope."""
     if params is None:
@@ -214,6 +223,11 @@ class Upstream:
         session = self.session
         if not self.alive or session is None:
             raise UpstreamFailure("unavailable", unavailable_error(self.down_reason))
+        if getattr(getattr(self.connection, "dispatcher", None), "_closed", False):
+            # Closed before this request went out: it was never sent (refunded). One that
+            # closes while the request waits is `lost` below.
+            self.mark_down("the connection closed")
+            raise UpstreamFailure("unavailable", unavailable_error("the connection closed"))
         try:
             return await self._send(session, method, hop_params(params), progress, timeout)
         except MCPError as exc:
@@ -234,8 +248,10 @@ class Upstream:
                     # this request's answer: the tool may have run, so the charge stays.
                     self.mark_down(broken)
                     raise UpstreamFailure("too_large", unavailable_error(broken)) from None
+                # Sent, and the connection ended before its answer: the server may have run
+                # the tool and then gone, so the charge stays, as for a server process that dies.
                 self.mark_down("the connection closed")
-                raise UpstreamFailure("unavailable", unavailable_error("the connection closed")) from None
+                raise UpstreamFailure("lost", unavailable_error("the connection closed")) from None
             if exc.code == REQUEST_TIMEOUT:
                 raise UpstreamFailure("timeout", exc) from None
             raise UpstreamFailure("error", exc) from None

@@ -185,7 +185,7 @@ class StdioUpstream:
                         await _wait_briefly(process)
                     diag.returncode = process.returncode
                     cause = failure.error
-                    if failure.kind == "unavailable":
+                    if failure.kind in ("unavailable", "lost"):
                         cause = _mcp_error(CONNECTION_CLOSED, "Connection closed")
                     raise explain(cause, diag, self.timeout) from None
                 diag.stage = "connected"
@@ -255,7 +255,10 @@ class StdioUpstream:
         self.down_reason = self.down_reason or reason
         self._fail_pending(self.down_reason)
 
-    def _fail_pending(self, reason: str, kind: str = "unavailable") -> None:
+    def _fail_pending(self, reason: str, kind: str = "lost") -> None:
+        """Fail every request waiting for an answer. Each was written to the server, which may
+        have read it and run its tool before it died (or closed its output, or was stopped):
+        `lost` by default, its charge kept, as over HTTP."""
         for future in list(self._pending.values()):
             if not future.done():
                 future.set_exception(UpstreamFailure(kind, unavailable_error(reason)))

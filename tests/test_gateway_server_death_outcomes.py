@@ -1,0 +1,147 @@
+"""What the audit log and the rate-limit counters say of a call when the server behind the gateway
+dies: one never written to it, one it was running, one it answered.
+
+Each state has one outcome, over stdio and HTTP alike: a call that reaches a server already gone
+is never sent (one audit line, `upstream: unavailable`, no `sent` line before it, its charge
+given back); a call the server was running when it died may have run, so it is `lost` and keeps
+its charge (else a client that can crash the server gets unlimited runs); an answered call is
+`ok`. Before, over stdio (a server started as a command) the running call was audited
+`unavailable` and refunded, and the call after the death had a `sent` line though it was never
+sent.
+
+The installed `policytui gateway` runs in front of `dies_on_call.py`, a real server process; the
+audit log is read from its file and the counters with `policytui counters`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx2
+from audit_support import parse_records
+from gateway_support import start_http_gateway, until
+
+ROOT = Path(__file__).resolve().parent.parent
+DIES = ROOT / "tests" / "servers" / "misbehaving" / "dies_on_call.py"
+POLICYTUI = str(Path(sys.executable).parent / "policytui")
+HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+LIMITED = {"limits": [{"counter": "c", "window": "day", "max": 10}]}
+POLICY = {"version": "1", "default": "allow", "tools": {tool: LIMITED for tool in ("work", "slow", "exit", "mute")}}
+
+
+def _write_policy(tmp: Path) -> Path:
+    policy = tmp / "policy.json"
+    policy.write_text(json.dumps(POLICY), encoding="utf-8")
+    return policy
+
+
+def _call(request_id: int, tool: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call",
+            "params": {"name": tool, "arguments": arguments or {}}}
+
+
+def _initialize(request_id: int = 0) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": request_id, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+
+
+def _lines(audit: Path) -> list[tuple[str, str | None]]:
+    """Each audit line of a call, in order: (tool, upstream)."""
+    records = parse_records(audit.read_text(encoding="utf-8")) if audit.exists() else []
+    return [(r["tool"], r.get("upstream")) for r in records if r.get("decision") != "probe"]
+
+
+def _used(state: Path) -> int:
+    """Calls counted on counter `c`, as `policytui counters` shows them."""
+    shown = subprocess.run([POLICYTUI, "counters", "--state-dir", str(state), "--json"],
+                           capture_output=True, text=True, timeout=60, check=True)
+    counted = json.loads(shown.stdout)
+    return sum(int(row["used"]) for row in counted if row.get("counter") == "c")
+
+
+async def test_over_stdio_a_call_the_server_died_running_keeps_its_charge_and_one_after_is_never_sent(
+    tmp_path: Path,
+) -> None:
+    audit, state = tmp_path / "audit.jsonl", tmp_path / "state"
+    gateway = await asyncio.create_subprocess_exec(
+        POLICYTUI, "gateway", "--policy", str(_write_policy(tmp_path)), "--state-dir", str(state),
+        "--audit", str(audit), "--log", str(tmp_path / "gateway.log"), "--", sys.executable, str(DIES),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+    assert gateway.stdin is not None and gateway.stdout is not None
+    answers: dict[int, dict[str, Any]] = {}
+
+    async def send(message: dict[str, Any]) -> None:
+        assert gateway.stdin is not None
+        gateway.stdin.write(json.dumps(message).encode() + b"\n")
+        await gateway.stdin.drain()
+
+    async def answer(request_id: int) -> dict[str, Any]:
+        assert gateway.stdout is not None
+        while request_id not in answers:
+            got = json.loads(await asyncio.wait_for(gateway.stdout.readline(), 60))
+            answers[got["id"]] = got
+        return answers[request_id]
+
+    try:
+        await send(_initialize())
+        assert "result" in await answer(0)
+        await send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        await send(_call(1, "work"))
+        assert (await answer(1))["result"]["content"][0]["text"] == "ran"  # answered, then it dies
+        await send(_call(2, "slow"))
+        await until(lambda: ("slow", "sent") in _lines(audit), 30)  # running on the server
+        await send(_call(3, "exit", {"code": 3}))
+        for request_id in (2, 3):
+            assert "it exited with code 3" in (await answer(request_id))["error"]["message"]
+        await send(_call(4, "work"))  # the server is gone: never sent
+        assert "it exited with code 3" in (await answer(4))["error"]["message"]
+        gateway.stdin.close()
+        assert await asyncio.wait_for(gateway.wait(), 30) == 0
+    finally:
+        if gateway.returncode is None:
+            gateway.kill()
+            await gateway.wait()
+    assert _lines(audit) == [
+        ("work", "sent"), ("work", "ok"),
+        ("slow", "sent"), ("exit", "sent"), ("slow", "lost"), ("exit", "lost"),
+        ("work", "unavailable"),
+    ] or _lines(audit) == [
+        ("work", "sent"), ("work", "ok"),
+        ("slow", "sent"), ("exit", "sent"), ("exit", "lost"), ("slow", "lost"),
+        ("work", "unavailable"),
+    ], _lines(audit)
+    # The answered call and the two the server may have run stay counted; the unsent one not.
+    assert _used(state) == 3
+
+
+async def test_over_http_a_call_the_server_died_running_is_lost_and_keeps_its_charge(tmp_path: Path) -> None:
+    audit, state = tmp_path / "audit.jsonl", tmp_path / "state"
+    listening = start_http_gateway(
+        ["--policy", str(_write_policy(tmp_path)), "--state-dir", str(state), "--audit", str(audit)],
+        [sys.executable, str(DIES)], tmp_path / "gateway.log", command=(POLICYTUI,))
+    try:
+        async with httpx2.AsyncClient(timeout=httpx2.Timeout(60)) as http:
+            opened = await http.post(listening.url, headers=HEADERS, json=_initialize())
+            headers = {**HEADERS, "Mcp-Session-Id": opened.headers["mcp-session-id"],
+                       "MCP-Protocol-Version": "2025-06-18"}
+            await http.post(listening.url, headers=headers, json={"jsonrpc": "2.0", "method": "notifications/initialized"})
+            ran = await http.post(listening.url, headers=headers, json=_call(1, "work"))
+            assert ran.json()["result"]["content"][0]["text"] == "ran"
+            slow = asyncio.get_running_loop().create_task(http.post(listening.url, headers=headers, json=_call(2, "slow")))
+            await until(lambda: ("slow", "sent") in _lines(audit), 30)
+            died = await http.post(listening.url, headers=headers, json=_call(3, "exit", {"code": 3}))
+            assert "it exited with code 3" in died.json()["error"]["message"]
+            assert "it exited with code 3" in (await asyncio.wait_for(slow, 30)).json()["error"]["message"]
+        assert listening.process.wait(timeout=30) == 1
+    finally:
+        if listening.process.poll() is None:
+            listening.process.kill()
+            listening.process.wait(timeout=10)
+    assert sorted(line for line in _lines(audit) if line[1] != "sent") == [
+        ("exit", "lost"), ("slow", "lost"), ("work", "ok")], _lines(audit)
+    assert _used(state) == 3
