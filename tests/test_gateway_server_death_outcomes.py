@@ -7,7 +7,8 @@ given back); a call the server was running when it died may have run, so it is `
 its charge (else a client that can crash the server gets unlimited runs); an answered call is
 `ok`. Before, over stdio (a server started as a command) the running call was audited
 `unavailable` and refunded, and the call after the death had a `sent` line though it was never
-sent.
+sent; an HTTP gateway also went on answering `initialize` 200 for up to 0.5 s after its server's
+output ended.
 
 The installed `policytui gateway` runs in front of `dies_on_call.py`, a real server process; the
 audit log is read from its file and the counters with `policytui counters`.
@@ -17,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -145,3 +148,40 @@ async def test_over_http_a_call_the_server_died_running_is_lost_and_keeps_its_ch
     assert sorted(line for line in _lines(audit) if line[1] != "sent") == [
         ("exit", "lost"), ("slow", "lost"), ("work", "ok")], _lines(audit)
     assert _used(state) == 3
+
+
+async def test_an_http_gateway_opens_no_session_once_its_server_output_has_ended(tmp_path: Path) -> None:
+    """The server closes its output (and lives on): from then on no `initialize` is answered
+    200, also in the 0.5 s the gateway waits to learn whether the process exits (and how)."""
+    audit, pids = tmp_path / "audit.jsonl", tmp_path / "pids.txt"
+    listening = start_http_gateway(
+        ["--policy", str(_write_policy(tmp_path)), "--state-dir", str(tmp_path / "state"), "--audit", str(audit)],
+        ["env", f"MISBEHAVING_PIDFILE={pids}", sys.executable, str(DIES)], tmp_path / "gateway.log",
+        command=(POLICYTUI,))
+    server = 0
+    try:
+        async with httpx2.AsyncClient(timeout=httpx2.Timeout(60)) as http:
+            opened = await http.post(listening.url, headers=HEADERS, json=_initialize())
+            headers = {**HEADERS, "Mcp-Session-Id": opened.headers["mcp-session-id"],
+                       "MCP-Protocol-Version": "2025-06-18"}
+            server = int(pids.read_text(encoding="utf-8").split()[0])
+            output = Path(f"/proc/{server}/fd/1")
+            mute = asyncio.get_running_loop().create_task(http.post(listening.url, headers=headers, json=_call(1, "mute")))
+            await until(lambda: not output.exists(), 30)  # the server closed its output
+            statuses: list[int] = []
+            while not mute.done():
+                try:
+                    statuses.append((await http.post(listening.url, headers=HEADERS, json=_initialize())).status_code)
+                except httpx2.TransportError:
+                    break  # the gateway no longer listens
+            # One request may be on its way as the gateway reads the end of the output.
+            assert statuses.count(200) <= 1, statuses
+            assert "it closed its output" in (await mute).json()["error"]["message"]
+        assert listening.process.wait(timeout=30) == 1
+    finally:
+        if listening.process.poll() is None:
+            listening.process.kill()
+            listening.process.wait(timeout=10)
+        if server and Path(f"/proc/{server}").exists():
+            os.kill(server, signal.SIGKILL)  # a mute server never exits by itself
+    assert [line for line in _lines(audit) if line[1] != "sent"] == [("mute", "lost")]

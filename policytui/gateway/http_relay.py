@@ -38,6 +38,7 @@ from policytui.decision import Caller
 from policytui.gateway import modern, wire
 from policytui.gateway.http import GRANT_SCOPE_KEY, TOKEN_SCOPE_KEY
 from policytui.gateway.relay import CANCELLED_BY_STOP, StdioRelay
+from policytui.gateway.upstream import refusal_when_down
 from policytui.redaction import RedactedMessage
 from policytui.textsafe import one_line
 
@@ -432,6 +433,14 @@ class HttpRelayApp:
                 stateless.close()
             return
         if message.get("method") == "initialize" and "id" in message:
+            gone = refusal_when_down(self.gateway.upstream)
+            if gone is not None:
+                # No session for a server that can take nothing: its process ended, or its output
+                # did (and its exit is not seen yet), or it ended the session. The gateway stops
+                # once it knows how; until then, the refusal says what is known.
+                await _refuse_and_close(send, 503, f"Service Unavailable: {gone}", message.get("id"),
+                                        code=wire.INTERNAL_ERROR)
+                return
             self._expire_idle()
             grant = str(scope.get(GRANT_SCOPE_KEY) or self.gateway.identity.grant)
             if not self._make_room(grant):

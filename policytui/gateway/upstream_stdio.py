@@ -247,7 +247,9 @@ class StdioUpstream:
         self._hurry.set()
 
     def mark_down(self, reason: str, *, quiet: bool = False) -> None:
-        if self.alive and self._connected and not quiet:
+        # Said once, for the first reason, while serving (`alive` may be off already: the end
+        # of the server's output stops requests before its reason is known).
+        if self._connected and not quiet and not self.down_reason and not self._stop.is_set():
             log.error("upstream server is unavailable: %s", reason)
         self.alive = False
         # The first reason stands (a write that fails as the server dies says less than how it
@@ -302,6 +304,9 @@ class StdioUpstream:
             pass
         finally:
             diag.stdout_closed = True
+            # Nothing the server says can be read any more: no request is written to it from
+            # now on (each is refused unsent), also while its exit is waited for below.
+            self.alive = False
             if self._connected and not self._stop.is_set() and process.returncode is None:
                 # Its output ends as it exits: the requests waiting are failed with how it
                 # ended (its exit code, the signal that killed it), not a vaguer sentence.
