@@ -10,8 +10,9 @@ its charge (else a client that can crash the server gets unlimited runs); an ans
 sent; an HTTP gateway also went on answering `initialize` 200 for up to 0.5 s after its server's
 output ended.
 
-The installed `policytui gateway` runs in front of `dies_on_call.py`, a real server process; the
-audit log is read from its file and the counters with `policytui counters`.
+The installed `policytui gateway` runs in front of `dies_on_call.py`, a real server process, or
+of `refusing_sse.py`, a real server reached by URL; the audit log is read from its file and the
+counters with `policytui counters`.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx2
+import pytest
 from audit_support import parse_records
 from gateway_support import start_http_gateway, until
 
@@ -185,3 +188,29 @@ async def test_an_http_gateway_opens_no_session_once_its_server_output_has_ended
         if server and Path(f"/proc/{server}").exists():
             os.kill(server, signal.SIGKILL)  # a mute server never exits by itself
     assert [line for line in _lines(audit) if line[1] != "sent"] == [("mute", "lost")]
+
+
+@pytest.mark.usefixtures("one_window")
+def test_a_remote_server_that_dies_running_a_call_leaves_it_lost_and_charged_as_a_local_one(
+    tmp_path: Path,
+) -> None:
+    """A legacy SSE server (reached by URL) takes a call and dies before answering it. The call
+    may have run, as with a server process that dies: `lost`, charged; the next call, with the
+    server gone, is never sent and has no `sent` line. Before, that next call was audited `sent`
+    and then `unavailable`, as over stdio."""
+    from test_gateway_sse_refused_posts import echo, received, refusing_gateway
+
+    with refusing_gateway(tmp_path, REFUSE="2=hang") as client:
+        assert echo(client, 1)[0] == "ran echo 1"
+        client.send(_call(100, "echo", {"n": 2}))
+        deadline = time.monotonic() + 30
+        while (2, True) not in received(tmp_path):  # the server took it and ran the tool
+            assert time.monotonic() < deadline, received(tmp_path)
+            time.sleep(0.02)
+        client.upstream.kill()
+        died = json.loads(client.receive_raw(100, 30))
+        assert "unavailable" in died["error"]["message"], died
+        client.send(_call(101, "echo", {"n": 3}))
+        assert "unavailable" in json.loads(client.receive_raw(101, 30))["error"]["message"]
+    assert [line for line in _lines(tmp_path / "audit.jsonl") if line[0] == "echo"] == [
+        ("echo", "sent"), ("echo", "ok"), ("echo", "sent"), ("echo", "lost"), ("echo", "unavailable")]
