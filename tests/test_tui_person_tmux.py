@@ -537,6 +537,24 @@ def test_missing_server_command_quit_prints_why(terminal: Terminal, tmp_path: Pa
     assert "Traceback" not in screen
 
 
+def test_a_server_that_dies_at_start_has_its_last_words_printed_on_quit(terminal: Terminal, tmp_path: Path) -> None:
+    """The dialog shows the server's stderr; quitting from it keeps those lines on the terminal,
+    as `policytui tools` prints them, since they usually hold the real error."""
+    server = Path(__file__).resolve().parent / "servers" / "misbehaving" / "exits_at_start.py"
+    terminal.start([*policytui(), "connect", "--policy", str(tmp_path / "p.json"), "--", sys.executable, str(server)],
+                   cwd=tmp_path)
+    terminal.wait("the failure dialog with the server's stderr",
+                  lambda s: "Could not list the server's tools" in s and "KESTRA_BASE_URL is not set" in s, timeout=30)
+    terminal.keys("q")
+    assert terminal.wait_exit() == 1
+    screen = printed_after_exit(terminal, "policytui connect:", "  | fatal: KESTRA_BASE_URL")
+    assert "policytui connect: could not list the server's tools: Server 'exits_at_start.py' exited with code 3" \
+        in screen, screen
+    assert ("Last lines the server wrote to stderr:\n  | Loading configuration...\n"
+            "  | fatal: KESTRA_BASE_URL is not set; cannot start") in screen, screen
+    assert "Traceback" not in screen
+
+
 def test_connect_without_a_terminal_refuses_with_a_sentence(tmp_path: Path) -> None:
     started = time.monotonic()
     result = subprocess.run(

@@ -31,8 +31,14 @@ class DiscoveryError(Exception):
         reports a failed start in this one form."""
         if not self.stderr_tail:
             return self.message
-        lines = "\n".join("  | " + line for line in self.stderr_tail.splitlines())
-        return f"{self.message}\nLast lines the server wrote to stderr:\n{lines}"
+        return f"{self.message}\n{stderr_report(self.stderr_tail)}"
+
+
+def stderr_report(stderr_tail: str) -> str:
+    """A server's last stderr lines as every command prints them: a heading, then each line
+    marked `  | `, so that nothing the server wrote can pass for a line of policytui's own."""
+    lines = "\n".join("  | " + line for line in stderr_tail.splitlines())
+    return f"Last lines the server wrote to stderr:\n{lines}"
 
 
 class SnapshotFileError(DiscoveryError):

@@ -293,6 +293,8 @@ class PolicyApp(
             if self.exit_error:
                 # Plain print, not Rich: one line the terminal wraps, whole when copied.
                 print(f"policytui connect: {self.exit_error}", file=sys.stderr)
+                if self.exit_detail:
+                    print(self.exit_detail, file=sys.stderr)
             # Last: whatever ended the editor, no edit can come any more.
             keep_and_say(self)
         # A SIGTERM or a closed terminal ends the editor with 0, as it does the gateway and

@@ -100,13 +100,17 @@ class EditorBase(App[int]):
             short.append("recorded tools, not the live server (? says why)", style="dim")
             banner.update(short)
 
-    # Why the editor closed on an error; `PolicyApp.run` prints it once the screen is restored.
+    # Why the editor closed on an error; `PolicyApp.run` prints it once the screen is restored,
+    # followed by `exit_detail` (lines already made safe to show, such as a server's stderr).
     exit_error: str | None = None
+    exit_detail: str = ""
 
-    def exit_with_error(self, sentence: str) -> None:
+    def exit_with_error(self, sentence: str, detail: str = "") -> None:
         """Leave with status 1 and say why on the terminal: a dialog's text vanishes with the
-        screen, and the reason must outlive it."""
+        screen, and the reason must outlive it (and so must what the dialog showed with it:
+        the server's last stderr lines are usually the real error)."""
         self.exit_error = one_line(sentence, 1000)
+        self.exit_detail = detail
         self.exit(1, return_code=1)
 
     # ----- drawing ------------------------------------------------------------------------

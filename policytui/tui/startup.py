@@ -180,7 +180,12 @@ class Startup(EditorBase):
             elif answer == "offline":
                 self.call_after_refresh(self.discover, True)
             else:
-                self.exit_with_error(f"could not list the server's tools: {message}")
+                # The stderr lines the dialog showed go to the terminal too, as `tools` prints
+                # them: quitting must not take the server's own words about why it died.
+                from policytui.discovery.errors import stderr_report
+
+                self.exit_with_error(f"could not list the server's tools: {message}",
+                                     stderr_report(stderr) if stderr.strip() else "")
 
         self.push_screen(screen, answered)
 
