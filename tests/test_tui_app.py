@@ -221,6 +221,58 @@ async def test_a_limit_typed_but_not_added_keeps_the_dialog_open_on_apply(policy
         assert document(app)["tools"]["manage_flow"]["limits"][0]["max"] == 77
 
 
+def dialog_text(app: PolicyApp) -> str:
+    """What the open dialog's box shows, its lines joined (so a wrapped sentence reads whole)."""
+    inside = [line.split("│")[-2] for line in screen_text(app).splitlines() if line.count("│") >= 2]
+    return " ".join(" ".join(inside).split())
+
+
+async def test_enter_twice_or_a_new_number_never_lists_a_counter_twice(policy_path: Path) -> None:
+    """`l 50 Enter Enter ctrl+s` wrote 50/minute twice, and a new number typed to replace the
+    limit was listed beside it (`50/minute +1` in the table): of two limits of one counter over
+    one window only the smaller binds, so raising it to 80 that way changed nothing at all."""
+    rate = {"counter": "manage_flow_rate", "window": "minute", "scope": "grant"}
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press("l", "5", "0", "enter", "enter")
+        await pilot.pause()
+        assert "50/minute (manage_flow_rate, grant) is already listed" in dialog_text(app)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen.id != "limits-screen"
+        assert document(app)["tools"]["manage_flow"]["limits"] == [{**rate, "max": 50}]
+
+        # Raised: typed but not entered, Apply waits and says what Enter will do.
+        await pilot.press("l", "ctrl+u", "8", "0", "ctrl+s")
+        await pilot.pause()
+        assert app.screen.id == "limits-screen"
+        assert ("the limit in the form (80/minute) is not applied yet: press Enter to change the listed "
+                "50/minute of manage_flow_rate to it") in dialog_text(app), dialog_text(app)
+        await pilot.press("enter", "ctrl+s")
+        await pilot.pause()
+        assert app.screen.id != "limits-screen"
+        assert document(app)["tools"]["manage_flow"]["limits"] == [{**rate, "max": 80}]
+
+        # Another counter is another budget, added beside it; Update cannot make it a second
+        # limit of the first counter.
+        await pilot.press("l", "ctrl+u", "9", "tab", "tab", "ctrl+u", *"other", "enter")
+        await pilot.pause()
+        assert [one.describe() for one in app.screen.query_one("#tool-editor").limits] == [
+            "80/minute (manage_flow_rate, grant)", "9/minute (other, grant)"]
+        await pilot.press("ctrl+u", *"manage_flow_rate", "tab", "tab", "tab")  # to Update selected
+        await pilot.pause()
+        assert app.focused is not None and app.focused.id == "tool-update"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert ("limit 1 already counts manage_flow_rate per minute: change that one, or give this "
+                "one another counter name") in dialog_text(app), dialog_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert document(app)["tools"]["manage_flow"]["limits"] == [{**rate, "max": 80}]
+
+
 async def test_a_listed_limit_without_a_scope_or_a_removed_one_does_not_hold_apply(tmp_path: Path) -> None:
     policy = tmp_path / "policy.json"
     policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {"manage_flow": {"limits": [

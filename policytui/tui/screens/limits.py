@@ -1,7 +1,8 @@
 """The limits editor: a tool's rate limits, and a tab for the limits shared by all tools.
 
-Typing a number and pressing Enter adds a limit with the suggested counter name; ctrl+s
-applies everything as one undoable edit, Escape throws the changes away.
+Typing a number and pressing Enter adds a limit with the suggested counter name (or changes
+the maximum of the listed limit that counts the same calls); ctrl+s applies everything as one
+undoable edit, Escape throws the changes away.
 """
 
 from __future__ import annotations
@@ -128,10 +129,13 @@ class LimitEditor(Vertical):
             # Enter would not add it either: say what to correct.
             return f"{exc}: correct it, or empty max calls to apply without it"
         else:
-            # Compared as the gateway reads them: a listed limit with no scope is `grant`.
-            listed = {(x.counter, x.window, x.max, x.effective_scope) for x in self.limits}
-            if (limit.counter, limit.window, limit.max, limit.effective_scope) in listed:
-                return None
+            index = self._counting_the_same(limit)
+            if index is not None and self.limits[index].max == limit.max:
+                return None  # listed as it is
+            if index is not None:
+                return (f"the limit in the form ({limit.max}/{limit.window}) is not applied yet: press "
+                        f"Enter to change the listed {self.limits[index].max}/{limit.window} of "
+                        f"{one_line(limit.counter, 60)} to it, or empty max calls to apply without it")
         shown = f"{one_line(typed, 20)}/{self.query_one(f'#{self.prefix}-window', Select).value}"
         return (f"the limit in the form ({shown}) is not added yet: press Enter to add it, "
                 "or empty max calls to apply without it")
@@ -146,11 +150,35 @@ class LimitEditor(Vertical):
             return None
         return index
 
+    def _counting_the_same(self, limit: Limit, skip: int | None = None) -> int | None:
+        """The listed limit (other than `skip`) that counts the same calls as `limit`: the same
+        counter over the same window and scope (a listed limit with no scope is `grant`, as the
+        gateway reads it). Two such limits are never two budgets: only the smaller binds."""
+        key = (limit.counter, limit.window, limit.effective_scope)
+        for index, listed in enumerate(self.limits):
+            if index != skip and (listed.counter, listed.window, listed.effective_scope) == key:
+                return index
+        return None
+
+    def _say(self, message: str) -> None:
+        self.query_one(f"#{self.prefix}-error", Static).update(Text(message))
+
     def add(self) -> None:
+        """Add the form's limit; for a counter the list already limits over that window and
+        scope, change that limit's maximum instead: Enter pressed twice wrote the same limit
+        twice, and a new number typed to replace the old one kept both (the smaller binding)."""
         limit = self._form_limit()
-        if limit is not None:
+        if limit is None:
+            return
+        index = self._counting_the_same(limit)
+        if index is None:
             self.limits.append(limit)
             self._refill(len(self.limits) - 1)
+        elif self.limits[index].max == limit.max:
+            self._say(f"{one_line(limit.describe(), 100)} is already listed")
+        else:
+            self.limits[index] = limit
+            self._refill(index)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -167,6 +195,11 @@ class LimitEditor(Vertical):
             index = self._selected()
             limit = self._form_limit()
             if index is not None and limit is not None:
+                other = self._counting_the_same(limit, skip=index)
+                if other is not None:
+                    self._say(f"limit {other + 1} already counts {one_line(limit.counter, 60)} per "
+                              f"{limit.window}: change that one, or give this one another counter name")
+                    return
                 self.limits[index] = limit
                 self._refill(index)
         elif button == "remove":
