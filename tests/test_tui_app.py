@@ -221,6 +221,27 @@ async def test_a_limit_typed_but_not_added_keeps_the_dialog_open_on_apply(policy
         assert document(app)["tools"]["manage_flow"]["limits"][0]["max"] == 77
 
 
+async def test_undo_and_redo_say_which_tool_or_how_many(policy_path: Path) -> None:
+    """They read "Undid: allow 1 tool(s)" and "Redid: deny 10000 tool(s)"."""
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+
+        def said() -> list[str]:
+            return [str(n.message) for n in app._notifications]
+
+        await select(pilot, "manage_flow")
+        await pilot.press("a", "ctrl+z")
+        await until(lambda: "Undid: allow manage_flow" in said(), "the undo named", timeout=10)
+        await pilot.press("escape", "escape", "b", "d")  # every tool shown: all 39
+        await until(lambda: document(app).get("tools", {}).get("search_flows") == {"action": "deny"},
+                    "the bulk deny")
+        await pilot.press("ctrl+z", "ctrl+y")
+        await until(lambda: "Redid: deny 39 tools" in said(), "the redo counted", timeout=10)
+        assert "Undid: deny 39 tools" in said()
+        assert not [line for line in said() if "tool(s)" in line]
+
+
 def dialog_text(app: PolicyApp) -> str:
     """What the open dialog's box shows, its lines joined (so a wrapped sentence reads whole)."""
     inside = [line.split("│")[-2] for line in screen_text(app).splitlines() if line.count("│") >= 2]

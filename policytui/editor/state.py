@@ -475,7 +475,7 @@ class EditorState:
         if decision not in DECISIONS:
             raise EditError(f"unknown decision {decision!r}")
         names = list(dict.fromkeys(names))
-        with self._edit(f"{decision} {len(names)} tool(s)", names):
+        with self._edit(f"{decision} {_which_tools(names)}", names):
             changed = self._decide(names, decision)
         return changed
 
@@ -559,7 +559,7 @@ class EditorState:
     def clear_rules(self, names: Iterable[str]) -> None:
         """Remove the tools' rules and hide entries, so the default decides again."""
         names = list(dict.fromkeys(names))
-        with self._edit(f"reset {len(names)} tool(s)", names):
+        with self._edit(f"reset {_which_tools(names)}", names):
             self._unhide(names)
             tools = self.policy.tools
             if tools:
@@ -923,3 +923,13 @@ class EditorState:
 def _exception_sentence(exc: BaseException) -> str:
     text = str(exc).strip() or exc.__class__.__name__
     return text.splitlines()[0]
+
+
+def _which_tools(names: list[str]) -> str:
+    """The tools an edit touched, as its undo and redo notices name them: the tool itself
+    ("Undid: allow manage_flow", as a limits edit is "limits of manage_flow"), or how many
+    ("deny 10,000 tools"), never "1 tool(s)"."""
+    if len(names) == 1:
+        return names[0]
+    return f"{len(names):,} tools"
+
