@@ -41,6 +41,43 @@ async def follow_the_recipe(pilot, app, *before: str) -> None:  # type: ignore[n
     await until(lambda: app.screen.id == "confirm-conditions-open", "the keep-denied question")
 
 
+# ----- Enter alone never widens the policy ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("key", "dialog"), [
+    ("D", "confirm-default"),  # was: allow every tool by default
+    ("b", "bulk"),  # was: allow every tool shown
+    ("p", "preset"),  # was: replace every rule with the recommended preset
+    ("o", "override"),  # was: call the selected tool a Read, Low
+])
+async def test_enter_as_a_dialog_opens_keeps_the_policy_as_it_was(policy_path: Path, key: str, dialog: str) -> None:
+    """The focus starts on the dialog's safe answer, so Enter typed out of habit (or right
+    behind the key that opened it) changes nothing; the keys of the answers still work."""
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        assert app.state is not None
+        before = document(app)
+        category = app.state.rows[0].category
+        await pilot.press(key)
+        await until(lambda: app.screen.id == dialog, f"the {dialog} dialog")
+        await pilot.press("enter")
+        await until(lambda: app.screen is app.main, "the dialog closed by Enter")
+        assert document(app) == before
+        assert app.state.rows[0].category == category
+        assert decision(app, "manage_flow", action="delete", namespace="a", flow_id="b") == "denied"
+    # The dialog's own key still gives the answer that widens, when it is meant.
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press(key)
+        await until(lambda: app.screen.id == dialog, f"the {dialog} dialog")
+        await pilot.press({"D": "y", "b": "a", "p": "1", "o": "1"}[key])
+        await until(lambda: app.screen is app.main, "the dialog answered by its key")
+        assert app.state is not None
+        assert document(app) != before or app.state.rows[0].category == "Read"
+
+
 # ----- an approval condition never opens a denied tool --------------------------------------
 
 

@@ -183,9 +183,24 @@ class ChoiceScreen(DialogScreen[str]):
             for scroll in self.query("#dialog-detail"):
                 scroll.anchor()
                 scroll.call_after_refresh(scroll.scroll_end, animate=False)
-        buttons = self.query(Button)
-        if buttons:
-            buttons.first().focus()
+        first = self._answer_for_enter()
+        if first is not None:
+            self.query_one(f"#choice-{first}", Button).focus()
+
+    def _answer_for_enter(self) -> str | None:
+        """The answer whose button has the focus as the dialog opens, which Enter gives: the
+        one the dialog recommends (variant primary: Retry, Keep denied, Save and quit), else
+        its way out (Keep deny, Cancel). Never merely the first listed, which is often the one
+        that opens the most (Allow by default, a bulk Allow of every tool shown, a preset that
+        replaces every rule, the category Read): a security tool fails closed, and a stray
+        Enter must not widen the policy."""
+        values = [choice.value for choice in self.choices]
+        recommended = [choice.value for choice in self.choices if choice.variant == "primary"]
+        if recommended:
+            return recommended[0]
+        if self.cancel in values:
+            return self.cancel
+        return values[0] if values else None
 
     def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
         for choice in self.choices:
