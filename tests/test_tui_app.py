@@ -242,6 +242,37 @@ async def test_undo_and_redo_say_which_tool_or_how_many(policy_path: Path) -> No
         assert not [line for line in said() if "tool(s)" in line]
 
 
+async def test_a_hidden_tools_rule_comes_back_in_the_next_editor(policy_path: Path) -> None:
+    """Hiding sets a tool's rule aside and allowing it brings the rule back, but only within
+    one editor: saved while hidden, the limits and conditions were gone from the file, and the
+    next editor allowed the tool with no limit and no condition."""
+    rule = {"action": "require_approval", "require": [{"path": "args.action", "op": "in", "value": ["get_yaml"]}],
+            "limits": [{"counter": "flows", "window": "minute", "max": 5, "scope": "grant"}]}
+    policy_path.write_text(json.dumps({"version": "1", "default": "deny", "tools": {"manage_flow": rule}}))
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press("h", "ctrl+s")
+        await until(lambda: app.state is not None and not app.state.dirty, "the save")
+        await app.workers.wait_for_complete()
+        await pilot.press("ctrl+q")
+    saved = json.loads(policy_path.read_text())
+    assert saved["hide"] == ["manage_flow"] and "manage_flow" not in saved.get("tools", {})
+
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert app.state is not None and not app.state.dirty
+        assert app.state.try_call("manage_flow", {"action": "get_yaml"}).outcome.value == "hidden"
+        await select(pilot, "manage_flow")
+        await pilot.press("r")  # approve it again: the rule it had is back, whole
+        await until(lambda: "manage_flow" in document(app).get("tools", {}), "manage_flow decided")
+        assert document(app)["tools"]["manage_flow"] == rule
+        assert "hide" not in document(app)
+        assert app.state.try_call("manage_flow", {"action": "delete"}).outcome.value == "denied"
+
+
 def dialog_text(app: PolicyApp) -> str:
     """What the open dialog's box shows, its lines joined (so a wrapped sentence reads whole)."""
     inside = [line.split("│")[-2] for line in screen_text(app).splitlines() if line.count("│") >= 2]

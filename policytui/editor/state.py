@@ -108,7 +108,10 @@ class EditorState:
         self.history = History(limit=history_limit)
         # Rules taken out of `tools` when their tool was hidden (a hidden tool's rule never
         # applies, and the validator warns about it); deciding the tool again puts it back.
-        self._rules_of_hidden: dict[str, ToolRule] = {}
+        # A save keeps them in the file (`policytui.editor.hidden_rules`), read back here.
+        from policytui.editor.hidden_rules import take_kept_rules
+
+        self._rules_of_hidden: dict[str, ToolRule] = take_kept_rules(self.policy)
         # Every distinct document state gets an id; undo/redo move between them. The policy is
         # dirty when the current id is not the one last saved (or read).
         self.revision = 0
@@ -770,8 +773,11 @@ class EditorState:
     # ----- checking, previewing, saving ---------------------------------------------------
 
     def _fresh_meta(self) -> dict[str, Any] | None:
-        """x-policytui as a save writes it: fingerprints of the server's tools refreshed."""
-        meta = self.policy.extensions.get(META_KEY)
+        """x-policytui as a save writes it: fingerprints of the server's tools refreshed, and
+        the rules set aside for tools that are hidden kept."""
+        from policytui.editor.hidden_rules import with_kept_rules
+
+        meta = with_kept_rules(self.policy.extensions.get(META_KEY), self.policy, self._rules_of_hidden)
         if not self.tools_by_name:
             return meta if isinstance(meta, dict) else None
         meta = dict(meta) if isinstance(meta, dict) else {}

@@ -1,0 +1,55 @@
+"""The rules of hidden tools, kept in the policy file for as long as the tools stay hidden.
+
+Hiding a tool sets its rule aside (`hide` wins, so the rule would never apply, and the
+validator would warn about it), and deciding the tool again brings the rule back. Set aside
+only in memory, the rule was gone once the policy was saved and the editor closed: the tool
+came back from hiding without its limits and conditions. A save therefore writes them under
+`x-policytui.hidden_rules`, extension data that the gateway, `check` and `validate` leave
+alone, and the next editor of the policy takes them back out of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from policytui.policy.model import Policy, ToolRule
+
+META_KEY = "x-policytui"
+HIDDEN_RULES = "hidden_rules"
+
+
+def take_kept_rules(policy: Policy) -> dict[str, ToolRule]:
+    """The rules a save kept for hidden tools, taken out of `policy`'s metadata (so the live
+    document holds each rule once). Only those of tools still hidden and without a rule of
+    their own come back; an entry that is no valid rule (edited by hand) is left out."""
+    meta = policy.extensions.get(META_KEY)
+    if not isinstance(meta, dict) or HIDDEN_RULES not in meta:
+        return {}
+    meta = dict(meta)
+    stored = meta.pop(HIDDEN_RULES)
+    if meta:
+        policy.extensions[META_KEY] = meta
+    else:
+        del policy.extensions[META_KEY]
+    kept: dict[str, ToolRule] = {}
+    if not isinstance(stored, dict):
+        return kept
+    for name, document in stored.items():
+        if not isinstance(name, str) or not policy.is_hidden(name) or policy.rule(name) is not None:
+            continue
+        try:
+            kept[name] = ToolRule.model_validate(document)
+        except (ValueError, TypeError):
+            continue
+    return kept
+
+
+def with_kept_rules(meta: Any, policy: Policy, set_aside: Mapping[str, ToolRule]) -> Any:
+    """`meta` (x-policytui as a save writes it, or None) with the rules set aside for tools
+    that are still hidden and have no rule of their own."""
+    kept = {name: rule.to_document() for name, rule in set_aside.items()
+            if policy.is_hidden(name) and policy.rule(name) is None}
+    if not kept:
+        return meta
+    return {**meta, HIDDEN_RULES: kept} if isinstance(meta, dict) else {HIDDEN_RULES: kept}
