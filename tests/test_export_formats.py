@@ -141,7 +141,6 @@ EDGE = {
             "reason": "careful",
             "deny_if": [
                 {"path": "args.n", "op": "gt", "value": 5},
-                {"path": "args.kind", "op": "eq", "value": "root"},
                 {"path": "args.tags", "op": "not_in", "value": ["x", "y"]},
                 {"path": "args.force", "op": "exists", "value": False},
             ],
@@ -149,26 +148,46 @@ EDGE = {
         },
         "pattern": {"deny_if": [{"path": "args.path", "op": "regex", "value": "^/etc"}]},
         "nested": {"require": [{"path": "args.a.b", "op": "neq", "value": 3}]},
+        # Refusals of a text or number, and matches of a text a server reads otherwise ("a/"):
+        # `decide` judges the argument as a server reads it too, which neither gateway can.
+        "refuse": {"deny_if": [{"path": "args.path", "op": "eq", "value": "/etc"}]},
+        "refuse_kind": {"deny_if": [{"path": "args.kind", "op": "in", "value": ["root", "a/"]}]},
+        "only_dir": {"require": [{"path": "args.path", "op": "eq", "value": "a/"}]},
+        "under": {"require": [{"path": "args.path", "op": "regex", "value": "^/home/"}]},
+        "inside": {"require": [{"path": "args.path", "op": "contains", "value": "/home"}]},
+        # Kept as written: a plain path, and a pattern of characters no reading touches.
+        "exact": {"require": [{"path": "args.path", "op": "in", "value": ["/home/x", "/etc/passwd"]},
+                              {"path": "args.kind", "op": "regex", "value": "^[a-z]+$"}]},
     },
 }
+
+# Texts a server reads otherwise than as sent: dot segments, repeated and trailing slashes,
+# percent escapes, a URL's query; each resolves to a text a condition above names.
+READ_OTHERWISE = ["/srv/../etc", "/etc/", "//etc", "/e%74c", "/etc?x", "/home/x/../../etc/passwd",
+                  "/home//x", "/home/x/", "/home/./x", "a/", "a//", "./a/", "root/", "root?x", "./root",
+                  "%2e/root", "/etc/passwd/.", "/home/x/%2e%2e/%2e%2e/etc"]
 
 VALUES = {
     # Boundaries of every numeric condition above, plus anything in between.
     "n": st.one_of(st.sampled_from([-1, 0, 4, 5, 5.0, 6, 10, 10.5, 11]), st.floats(-20, 20, allow_nan=False)),
-    "kind": st.sampled_from(["a", "b", "root", "c", "ä"]),
+    "kind": st.sampled_from(["a", "b", "root", "c", "ä", "root/", "a/", "./a", "b?x"]),
     "owner": st.sampled_from(["me", "you"]),
     "tags": st.sampled_from(["x", "y", "z"]),
     "force": st.booleans(),
-    "path": st.sampled_from(["/etc/passwd", "/home/x", "etc"]),
-    "a": st.fixed_dictionaries({}, optional={"b": st.integers(0, 5)}),
+    "path": st.sampled_from(["/etc/passwd", "/home/x", "etc", "/etc", "a/", *READ_OTHERWISE]),
+    "a": st.fixed_dictionaries({}, optional={"b": st.one_of(st.integers(0, 5), st.sampled_from(["3/", "./3"]))}),
 }
 # Half the time every argument is there (so the allowed side is reached), half the time any
 # may be missing (so the missing-argument side is).
 ARGS = st.one_of(st.fixed_dictionaries(VALUES), st.fixed_dictionaries({}, optional=VALUES))
 SOURCE = Policy.from_document(EDGE)
-AS_POLICYLAYER = Policy.from_document(json.loads(export_policy(SOURCE, "policylayer").text))
+AS_POLICYLAYER_DOC = json.loads(export_policy(SOURCE, "policylayer").text)
+AS_POLICYLAYER = Policy.from_document(AS_POLICYLAYER_DOC)
 AS_INTERCEPT = yaml.safe_load(export_policy(SOURCE, "intercept").text)
-TOOLS = st.sampled_from(["open", "deny", "ask", "req", "neg", "pattern", "nested", "secret", "unlisted"])
+TOOLS = st.sampled_from(["open", "deny", "ask", "req", "neg", "pattern", "nested", "secret", "unlisted",
+                         "refuse", "refuse_kind", "only_dir", "under", "inside", "exact"])
+# The tools each export denies outright, as it cannot check them as a server reads arguments.
+DENIED_FOR_READINGS = {"pattern", "nested", "refuse", "refuse_kind", "only_dir", "under", "inside"}
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -176,9 +195,12 @@ TOOLS = st.sampled_from(["open", "deny", "ask", "req", "neg", "pattern", "nested
 def test_policylayer_export_never_allows_what_policytui_denies(tool: str, args: dict[str, Any]) -> None:
     source, exported = SOURCE, AS_POLICYLAYER
     assert ours_allows(exported, tool, args) == ours_allows(source, tool, args) or not ours_allows(exported, tool, args)
-    if decide(source, tool, args).outcome is not Outcome.NEEDS_APPROVAL:
+    if tool not in DENIED_FOR_READINGS and decide(source, tool, args).outcome is not Outcome.NEEDS_APPROVAL:
         # Nothing but approvals changes: the same calls are allowed and denied.
         assert ours_allows(exported, tool, args) == ours_allows(source, tool, args)
+    # PolicyLayer's gateway compares arguments as sent, as far as its documents say.
+    if policylayer_as_written_allows(AS_POLICYLAYER_DOC, tool, args):
+        assert ours_allows(source, tool, args), (tool, args)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -187,9 +209,15 @@ def test_intercept_export_never_allows_what_policytui_denies(tool: str, args: di
     source, doc = SOURCE, AS_INTERCEPT
     if intercept_allows(doc, tool, args):
         assert ours_allows(source, tool, args), (tool, args)
-    if tool not in ("ask", "pattern") and decide(source, tool, args).outcome is not Outcome.NEEDS_APPROVAL:
+    if tool not in {"ask", *DENIED_FOR_READINGS} and decide(source, tool, args).outcome is not Outcome.NEEDS_APPROVAL:
         # Exact where Intercept can say the same thing.
         assert intercept_allows(doc, tool, args) == ours_allows(source, tool, args), (tool, args)
+
+
+# Each tool denied for a server's reading, and the condition its warning names.
+_READING_WARNINGS = [("pattern", "deny_if[0]"), ("nested", "require[0]"), ("refuse", "deny_if[0]"),
+                     ("refuse_kind", "deny_if[0]"), ("only_dir", "require[0]"), ("under", "require[0]"),
+                     ("inside", "require[0]")]
 
 
 def test_policylayer_keeps_only_documented_fields() -> None:
@@ -204,7 +232,8 @@ def test_policylayer_keeps_only_documented_fields() -> None:
     allowed_tool_keys = {"action", "reason", "require", "deny_if", "limits"}
     assert all(set(rule) <= allowed_tool_keys for rule in doc["tools"].values())
     paths = [w.path for w in result.warnings]
-    assert paths == ["tools.ask.action", "tools.neg.require_approval_if"]
+    assert paths == ["tools.ask.action", "tools.neg.require_approval_if",
+                     *(f"tools.{name}.{where}" for name, where in _READING_WARNINGS)]
     assert result.text.endswith("}\n")
 
 
@@ -307,7 +336,9 @@ def test_sample_policies_export(sample: Path, fmt: str) -> None:
         name for name, rule in (policy.tools or {}).items()
         if rule.action == "require_approval" or rule.require_approval_if
     ]
-    warned = {w.path.split(".")[1] for w in result.warnings if w.path.startswith("tools.") and "approval" in w.message}
+    # Asked for, or denied outright as a server's reading of an argument cannot be checked there.
+    warned = {w.path.split(".")[1] for w in result.warnings
+              if w.path.startswith("tools.") and ("approval" in w.message or "exported as denied" in w.message)}
     assert set(approvals) <= warned
     # Deterministic: the same policy exports to the same text.
     assert export_policy(policy, fmt).text == result.text
@@ -380,7 +411,7 @@ def test_intercept_approval_rules_carry_their_own_message() -> None:
         "tools": {
             "apply": {
                 "reason": "namespace prod is off limits",
-                "deny_if": [{"path": "args.namespace", "op": "eq", "value": "prod"}],
+                "deny_if": [{"path": "args.replicas", "op": "gt", "value": 50}],
                 "require_approval_if": [{"path": "args.replicas", "op": "gt", "value": 5}],
             },
             "delete": {
@@ -409,7 +440,7 @@ def test_a_refusal_another_unicode_spelling_passes_denies_its_tool_in_both_forma
     source = tmp_path / "policy.json"
     doc = {"version": "1", "default": "allow", "tools": {
         "read_file": {"deny_if": [{"path": "args.path", "op": "eq", "value": "/srv/Privé/notes.txt"}]},
-        "list_dir": {"deny_if": [{"path": "args.path", "op": "eq", "value": "/srv/.ssh"}]},
+        "list_dir": {"require": [{"path": "args.path", "op": "eq", "value": "/srv/a"}]},
     }}
     source.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     assert not ours_allows(_policy(doc), "read_file", {"path": decomposed})
@@ -483,3 +514,89 @@ def test_no_unicode_spelling_passes_an_export_that_decide_denies(fmt: str, kind:
                 else:
                     theirs = policylayer_as_written_allows(exported, "t", args)
                 assert not theirs or ours_allows(source, "t", args), (fmt, doc, ascii(args), text)
+
+
+# Texts compared, and calls that reach them only as a server reads them.
+READ_TEXTS = ["/etc", "/etc/passwd", "a/", "/e//", "root", "/srv/a", "5", "[1]", "null", "~/x"]
+READ_CALLS = sorted({*READ_OTHERWISE, "/srv/../etc", "/e//", "/e/", "a/", "a", "root", "/srv/a", "/srv/a/",
+                     "/srv//a", "/srv/a/../../etc", "/srv/a?x", "./5", "5/", "[1]", "[ 1]", "null", "~/x",
+                     "/etc/passwd", "/etc", "x/../root", "/srv/a/../b"})
+
+
+@pytest.mark.parametrize("kind", ["require", "deny_if", "require_approval_if"])
+@pytest.mark.parametrize("fmt", ["intercept", "policylayer"])
+def test_no_server_reading_passes_an_export_that_decide_denies(fmt: str, kind: str) -> None:
+    """Each text compared every way, against calls with dot segments, repeated and trailing
+    slashes, percent escapes, a query or JSON text: the export, judged as sent (as Intercept's
+    engine does and PolicyLayer's documents imply), allows no call `decide` denies."""
+    shapes: list[tuple[str, Any]] = [("contains", "/srv"), ("regex", "^/srv/"), ("regex", "^[a-z]+$"),
+                                     ("regex", "^[a-z/]+$"), ("regex", "^/srv/a$"), ("eq", 5), ("neq", 5)]
+    for text in READ_TEXTS:
+        shapes += [("eq", text), ("neq", text), ("in", [text, "b"]), ("not_in", [text, "b"])]
+    for op, value in shapes:
+        doc = {"version": "1", "default": "allow",
+               "tools": {"t": {kind: [{"path": "args.p", "op": op, "value": value}]}}}
+        source = _policy(doc)
+        text = export_policy(source, fmt).text
+        exported = yaml.safe_load(text) if fmt == "intercept" else json.loads(text)
+        for call in READ_CALLS:
+            args = {"p": call}
+            if fmt == "intercept":
+                theirs = intercept_allows(exported, "t", args)
+            else:
+                theirs = policylayer_as_written_allows(exported, "t", args)
+            assert not theirs or ours_allows(source, "t", args), (fmt, doc, args, text)
+
+
+@pytest.mark.parametrize("fmt", ["intercept", "policylayer"])
+def test_a_match_of_a_plain_path_is_kept_exact(fmt: str) -> None:
+    """`require eq /srv/a` passes only `/srv/a` as sent, which every reading leaves as it is:
+    kept as written, with no warning of a server's reading, and as strict as `decide`."""
+    doc = {"version": "1", "default": "deny", "tools": {
+        "t": {"require": [{"path": "args.p", "op": "eq", "value": "/srv/a"},
+                          {"path": "args.name", "op": "regex", "value": "^[a-z0-9-]+$"}]}}}
+    result = export_policy(_policy(doc), fmt)
+    assert not [w for w in result.warnings if "as a server reads it" in w.message]
+    exported = yaml.safe_load(result.text) if fmt == "intercept" else json.loads(result.text)
+    allows = intercept_allows if fmt == "intercept" else policylayer_as_written_allows
+    for call in READ_CALLS:
+        for name in ("ab-1", "x/", "x?y"):
+            args = {"p": call, "name": name}
+            assert allows(exported, "t", args) == ours_allows(_policy(doc), "t", args), args
+
+
+def test_the_exports_deny_and_list_a_path_a_server_reads_otherwise(tmp_path: Path) -> None:
+    """Through `policytui export`: a `deny_if` on /etc and a `require eq a/` are denied and each
+    listed once in the table; a `require eq` of a plain path is kept."""
+    import subprocess
+    import sys
+
+    source = tmp_path / "policy.json"
+    doc = {"version": "1", "default": "allow", "tools": {
+        "read_file": {"deny_if": [{"path": "args.path", "op": "eq", "value": "/etc"}]},
+        "list_dir": {"require": [{"path": "args.path", "op": "eq", "value": "a/"}]},
+        "stat": {"require": [{"path": "args.path", "op": "eq", "value": "/srv/a"}]},
+    }}
+    source.write_text(json.dumps(doc), encoding="utf-8")
+    policy = _policy(doc)
+    for fmt in ("intercept", "policylayer"):
+        done = subprocess.run([str(Path(sys.executable).parent / "policytui"), "export", str(source),
+                               "--format", fmt], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        for where in ("tools.read_file.deny_if[0]", "tools.list_dir.require[0]"):
+            assert done.stderr.count(where) == 1, done.stderr
+        assert "tools.stat" not in done.stderr
+        if fmt == "intercept":
+            exported = yaml.safe_load(done.stdout)
+            allows = intercept_allows
+        else:
+            exported = json.loads(done.stdout)
+            allows = policylayer_as_written_allows
+            assert exported["tools"]["read_file"]["action"] == "deny"
+            assert exported["tools"]["stat"] == doc["tools"]["stat"]
+        for tool, path in (("read_file", "/srv/../etc"), ("read_file", "/etc/"), ("list_dir", "a/"),
+                           ("list_dir", "/e//")):
+            assert not ours_allows(policy, tool, {"path": path})
+            assert not allows(exported, tool, {"path": path}), (fmt, tool, path)
+        assert allows(exported, "stat", {"path": "/srv/a"})
+        assert not allows(exported, "stat", {"path": "/srv/a/"})

@@ -20,8 +20,11 @@ How each part maps (Intercept denies a call when any rule's conditions do not al
 Intercept has no per-client counters and compares loosely, so some limits and conditions come
 out stricter or looser; each case is reported as a warning.
 
-Intercept compares texts as written, where `decide` also reads them in Unicode normal form: a
-tool with a condition another spelling would pass there (`normal_forms`) is exported as denied.
+Intercept compares texts as written, where `decide` also reads them in Unicode normal form and
+as a server reads them (a path resolved, a URL's query cut, JSON text parsed): a tool with a
+condition another spelling (`normal_forms`) or another reading (`path_readings`) would pass
+there is exported as denied. A `require eq` or `in` of a text every reading leaves alone
+(`/srv/a`) is kept: a call passing it as written passes it read any way.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import Any
 
 from policytui.export.common import extension_warnings, plain, quoted, with_reason
 from policytui.export.normal_forms import condition_judged_otherwise, spelling_warning
+from policytui.export.path_readings import condition_read_otherwise, reading_warning
 from policytui.export.result import ExportResult, ExportWarning
 from policytui.export.yaml_writer import Flow, dump
 from policytui.policy.model import Condition, Limit, Policy, ToolRule
@@ -118,6 +122,16 @@ class _Exporter:
             unchecked = f"denied because the gateway cannot check {condition.describe()} in every Unicode spelling"
             return [self._deny_rule(f"{path.removeprefix(base + '.')} cannot be checked (exported as deny)",
                                     with_reason(rule.reason, unchecked))]
+        read_otherwise = condition_read_otherwise(base, rule)
+        if read_otherwise is not None:
+            path, condition = read_otherwise
+            self.denied.add(name)
+            self.warn(path, reading_warning("Intercept"))
+            unchecked = f"denied because the gateway cannot check {condition.describe()} as a server reads the argument"
+            if ".require_approval_if[" not in path:  # an approval rule never borrows the denial `reason`
+                unchecked = with_reason(rule.reason, unchecked)
+            return [self._deny_rule(f"{path.removeprefix(base + '.')} cannot be checked (exported as deny)",
+                                    unchecked)]
         rules: list[dict[str, Any]] = []
         for i, condition in enumerate(rule.require or []):
             self._note_condition(f"{base}.require[{i}]", condition, negated=False)
@@ -311,9 +325,8 @@ class _Exporter:
         if self.compared_values:
             self.warn(
                 "tools",
-                'Intercept compares loosely (the string "5" equals the number 5) and reads a path as '
-                "written; policytui counts an argument of the wrong type against the caller and judges "
-                "a path as the server resolves it (/srv/../etc is /etc), so such calls may pass Intercept",
+                'Intercept compares loosely (the string "5" equals the number 5); policytui counts an '
+                "argument of the wrong type against the caller, so such calls may pass Intercept",
             )
         tools: dict[str, Any] = {}
         for name, rules in self.rules.items():

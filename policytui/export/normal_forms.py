@@ -132,7 +132,7 @@ def plain_regex(pattern: Any) -> tuple[str, bool, bool] | None:
     return body, start, end
 
 
-def _names_only_what_it_matches(pattern: str) -> bool:
+def names_only_what_it_matches(pattern: str) -> bool:
     """Does the pattern match only ASCII characters it names, none with another spelling? No
     `.`, negated set, escape class (`\\w`, `\\d`: Unicode-wide in Python), boundary or
     reference, lookaround or flag group, and no set range over `K`, `;` or `` ` `` (U+212A,
@@ -178,7 +178,7 @@ def _names_only_what_it_matches(pattern: str) -> bool:
     return True
 
 
-def _anchored_at_both_ends(pattern: str) -> bool:
+def anchored_at_both_ends(pattern: str) -> bool:
     """`^...$` with no `|` outside a group: the match is the whole text (or it and a final
     line break, which NFC leaves alone)."""
     if not pattern.startswith("^") or not pattern.endswith("$") or pattern.endswith("\\$"):
@@ -211,7 +211,7 @@ def _match_may_be_lost_to(pattern: str) -> bool:
         plain = plain_regex(head) if pattern.endswith(tail) and not head.endswith("\\") else None
         if plain is not None and plain[1] and not plain[2]:
             return match_may_be_lost(plain[0], open_start=False, open_end=True)
-    return not (_anchored_at_both_ends(pattern) and _names_only_what_it_matches(pattern))
+    return not (anchored_at_both_ends(pattern) and names_only_what_it_matches(pattern))
 
 
 def judged_otherwise_as_written(op: str, value: Any, *, passes_when_it_holds: bool) -> bool:
@@ -237,7 +237,7 @@ def judged_otherwise_as_written(op: str, value: Any, *, passes_when_it_holds: bo
         if plain is None:
             # A text a refusing pattern does not match as written may match in NFC unless
             # the pattern matches only characters it names.
-            return not _names_only_what_it_matches(value) if refusing else _match_may_be_lost_to(value)
+            return not names_only_what_it_matches(value) if refusing else _match_may_be_lost_to(value)
         body, start, end = plain
         if refusing:
             return refusal_may_be_passed(body, within=not (start and end))

@@ -7,8 +7,9 @@ an approval rule could not become "a deny with the same reason"). Dropped: `$sch
 `x-*` key. Human approval has no field there, so it is exported fail-closed: `action:
 "require_approval"` becomes `action: "deny"` with the same reason, and `require_approval_if`
 conditions join `deny_if`. A tool with a condition another Unicode spelling would pass in a
-gateway comparing texts as written (`normal_forms`) is exported as denied. Each such change is
-reported as a warning.
+gateway comparing texts as written (`normal_forms`), or another server reading (a path
+resolved, a URL's query cut, JSON text parsed: `path_readings`), is exported as denied. Each
+such change is reported as a warning.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from policytui.export.common import extension_warnings, json_text, plain, quoted
 from policytui.export.normal_forms import condition_judged_otherwise, spelling_warning
+from policytui.export.path_readings import condition_read_otherwise, reading_warning
 from policytui.export.result import ExportResult, ExportWarning
 from policytui.policy.model import Condition, Limit, Policy, ToolRule
 
@@ -62,6 +64,13 @@ def _tool(name: str, rule: ToolRule, warnings: list[ExportWarning]) -> dict[str,
         warnings.append(ExportWarning(judged_otherwise[0], spelling_warning("PolicyLayer")))
         return {"action": "deny", "reason": rule.reason or f"Tool {quoted(name)} is denied: "
                 "its conditions cannot be checked in every Unicode spelling here"}
+    read_otherwise = condition_read_otherwise(base, rule)
+    if read_otherwise is not None:
+        # PolicyLayer's documents describe no reading of paths or URLs: assume, as Intercept's
+        # engine does, that the argument is compared as sent.
+        warnings.append(ExportWarning(read_otherwise[0], reading_warning("PolicyLayer")))
+        return {"action": "deny", "reason": rule.reason or f"Tool {quoted(name)} is denied: "
+                "its conditions cannot be checked as a server reads the argument here"}
     out = {}
     if rule.reason:
         out["reason"] = rule.reason
