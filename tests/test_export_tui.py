@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
+import pytest
 from conftest import load_server_fixture
 from tui_support import until
 
@@ -122,3 +124,38 @@ async def test_export_dialog_lists_a_refusal_another_unicode_spelling_would_pass
         text = " ".join(screen_text(app).split())
         assert "tools.invite_user.deny_if[0]" in text, text
         assert "another Unicode spelling" in text and "the tool is forbidden" in text, text
+
+
+async def test_the_unicode_tables_are_built_off_the_ui_thread_once_the_editor_has_painted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tables the exports read Unicode spellings from (0.3-0.6 s to build) were built on the
+    UI thread the first time E opened the export dialog; now a thread of their own builds them
+    once the editor shows the policy, never before its first frame, and E finds them ready."""
+    from policytui.export import normal_forms
+
+    monkeypatch.setattr(normal_forms, "_built", None)  # as in a new process
+    builders: list[threading.Thread] = []
+    build = normal_forms._build
+
+    def watched_build() -> normal_forms._Tables:
+        builders.append(threading.current_thread())
+        return build()
+
+    monkeypatch.setattr(normal_forms, "_build", watched_build)
+    data = load_server_fixture("kestra-head-14fe3a3")
+    listing = ServerListing.from_tool_dicts(data["tools"], server_name="kestra")
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow", "tools": {
+        "list_flows": {"deny_if": [{"path": "args.namespace", "op": "eq", "value": "privé"}]}}},
+        ensure_ascii=False), encoding="utf-8")
+    app = make_app(policy_path=policy, listing=listing)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.first_frame.wait()
+        assert not builders, "built before the editor's first frame"
+        await app.loaded.wait()
+        await until(normal_forms.tables_ready, "the tables built after the editor painted", timeout=60)
+        assert [thread.name for thread in builders] == ["policytui-normal-forms"]
+        await pilot.press("E")
+        await until(lambda: "tools.list_flows.deny_if[0]" in screen_text(app), "the export dialog's table",
+                    shows=lambda: screen_text(app))
+        assert len(builders) == 1  # the dialog used the tables built, and built none itself

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -238,6 +239,8 @@ class Startup(EditorBase):
         self.mention_kept_versions()  # unsaved changes an earlier editor was stopped with
         self.mention_read_only()
         self.loaded.set()
+        # Once the editor shows the policy, not before (a thread holds the interpreter too).
+        self.call_after_refresh(start_normal_form_tables)
 
     def _show_load_problems(self) -> None:
         from policytui.tui.screens.dialogs import Choice, ChoiceScreen
@@ -258,3 +261,13 @@ class Startup(EditorBase):
                 f"{self.policy_path} is not a valid policy: {self.state.load_problems[0] if self.state else ''}"
             ) if answer == "quit" else None,
         )
+
+
+def start_normal_form_tables() -> None:
+    """Build the tables the exports read texts' Unicode spellings from (0.3-0.6 s, once per
+    process) in a daemon thread, so the export dialog (E) opens at once instead of building
+    them on the UI thread the first time; a quit never waits for it."""
+    from policytui.export.normal_forms import build_tables, tables_ready
+
+    if not tables_ready():
+        threading.Thread(target=build_tables, name="policytui-normal-forms", daemon=True).start()
