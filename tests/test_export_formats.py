@@ -546,6 +546,17 @@ def test_no_server_reading_passes_an_export_that_decide_denies(fmt: str, kind: s
             else:
                 theirs = policylayer_as_written_allows(exported, "t", args)
             assert not theirs or ours_allows(source, "t", args), (fmt, doc, args, text)
+    # A nested argument absent as sent, present once its parent's JSON text is parsed.
+    for want in (True, False):
+        doc = {"version": "1", "default": "allow",
+               "tools": {"t": {kind: [{"path": "args.q.p", "op": "exists", "value": want}]}}}
+        source = _policy(doc)
+        text = export_policy(source, fmt).text
+        exported = yaml.safe_load(text) if fmt == "intercept" else json.loads(text)
+        for args in ({"q": '{"p": 1}'}, {"q": "{}"}, {"q": {"p": 1}}, {"q": {}}, {}):
+            theirs = (intercept_allows(exported, "t", args) if fmt == "intercept"
+                      else policylayer_as_written_allows(exported, "t", args))
+            assert not theirs or ours_allows(source, "t", args), (fmt, doc, args, text)
 
 
 @pytest.mark.parametrize("fmt", ["intercept", "policylayer"])

@@ -15,7 +15,9 @@ documents describe no such reading) cannot say any of that, so:
   server reads as itself (`/srv/a`); not when it is not (`a/`, `/e//`, JSON text), since
   `decide` then refuses even that text. A text found inside a longer one (`contains`, an open
   pattern) may be gone once the longer one is resolved (`/srv/a/../../etc`): only a pattern
-  anchored at both ends that matches none of the characters a reading acts on is kept.
+  anchored at both ends that matches none of the characters a reading acts on is kept;
+- a call passing while a nested argument is absent (`deny_if args.q.p exists`) passes one
+  whose parent is JSON text holding it, which the server parses.
 """
 
 from __future__ import annotations
@@ -86,10 +88,16 @@ def _pattern_read_as_written(pattern: str) -> bool:
             and not _named_characters(pattern) & _READ_OTHERWISE)
 
 
-def judged_otherwise_as_sent(op: str, value: Any, *, passes_when_it_holds: bool) -> bool:
+def judged_otherwise_as_sent(path: str, op: str, value: Any, *, passes_when_it_holds: bool) -> bool:
     """May a gateway comparing arguments as sent pass a call that `decide`, reading them as a
-    server does too, refuses, for a condition `op value` that lets a call through when it holds
-    (`require`) or when it does not (`deny_if`, `require_approval_if`)?"""
+    server does too, refuses, for a condition `path op value` that lets a call through when it
+    holds (`require`) or when it does not (`deny_if`, `require_approval_if`)?"""
+    if op == "exists":
+        # A call that passes while a nested argument is absent: `args.q.p` is absent from
+        # `{"q": "{\"p\": 1}"}` as sent, present once the server parses the JSON text (and
+        # neither gateway walks into a list, `args.items.0`).
+        passes_when_absent = bool(value) != passes_when_it_holds
+        return passes_when_absent and path.count(".") > 1
     items = value if isinstance(value, list) else [value]
     compared = [item for item in items
                 if isinstance(item, str) or (isinstance(item, (int, float)) and not isinstance(item, bool))]
@@ -123,7 +131,7 @@ def condition_read_otherwise(base: str, rule: ToolRule) -> tuple[str, Condition]
               ("require_approval_if", rule.require_approval_if, False))
     for kind, conditions, passes_when_it_holds in groups:
         for index, condition in enumerate(conditions or []):
-            if judged_otherwise_as_sent(condition.op, condition.value,
+            if judged_otherwise_as_sent(condition.path, condition.op, condition.value,
                                         passes_when_it_holds=passes_when_it_holds):
                 return f"{base}.{kind}[{index}]", condition
     return None
