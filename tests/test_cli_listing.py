@@ -183,6 +183,18 @@ def test_snapshot_of_kestra_without_docker_falls_back_and_mentions_offline(tmp_p
     assert document["source"]["file"].endswith("kestra.json")
 
 
+def test_a_snapshot_of_the_built_in_kestra_tools_keeps_the_server_name(tmp_path: Path) -> None:
+    """The built-in snapshot records no `initialize` answer, so the file must say whose tools it
+    holds: `--from` names the server the snapshot recorded, not the file."""
+    assert run("snapshot", "kestra", "--offline", "-o", "k.json", cwd=tmp_path).returncode == 0
+    listed = run("tools", "--from", "k.json", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.startswith("kestra - 39 tools via snapshot: k.json"), listed.stdout[:200]
+    # A snapshot of that file names the same server.
+    assert run("snapshot", "--from", "k.json", "-o", "again.json", cwd=tmp_path).returncode == 0
+    assert run("tools", "--from", "again.json", cwd=tmp_path).stdout.startswith("kestra - 39 tools")
+
+
 def test_check_says_when_a_tool_is_not_on_the_server(tmp_path: Path) -> None:
     assert run("snapshot", "kestra", "--offline", "-o", "tools.json", cwd=tmp_path).returncode == 0
     assert run("init", "kestra", "--offline", "-o", "policy.json", cwd=tmp_path).returncode == 0

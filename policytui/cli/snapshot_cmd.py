@@ -49,11 +49,12 @@ def run(args: argparse.Namespace) -> int:
     lister = start_listing_from_args(args)
     spec = lister.spec
     try:
-        lister()
+        listing = lister()
         recording = lister.recording
         assert recording is not None
         document = snapshot_document(
             spec,
+            server_name=listing.server_name,
             tools=recording.raw_tools,
             initialize_result=recording.initialize_result,
             recorded_from=recording.recorded_from,

@@ -101,11 +101,13 @@ def snapshot_document(
     initialize_result: dict[str, Any] | None = None,
     recorded_from: str | None = None,
     offline_reason: str | None = None,
+    server_name: str = "",
 ) -> dict[str, Any]:
     """The JSON document `policytui snapshot` writes. Holds no env or header values.
 
     `offline_reason` marks a document copied from the built-in snapshot instead of the live
-    server (and why); `recorded_from` names that file.
+    server (and why); `recorded_from` names that file. `server_name` is written as `server`
+    when the document holds no `serverInfo` to name the server by.
     """
     init = initialize_result or {}
     source: dict[str, Any] = {"transport": spec.transport}
@@ -130,6 +132,11 @@ def snapshot_document(
     for key in ("protocolVersion", "serverInfo", "capabilities", "instructions"):
         if key in init:
             doc[key] = init[key]
+    if "serverInfo" not in doc and server_name:
+        # No initialize answer (the built-in snapshot stood in, or a file without one): without
+        # the name, `--from` would call the server after the file, and a replay would not find
+        # its calls.
+        doc["server"] = server_name
     doc["tools"] = tools
     return doc
 
