@@ -118,3 +118,22 @@ def test_replay_help_names_every_way_the_gate_fails() -> None:
     text = " ".join(_help("replay").split("exit codes:", 1)[1].split())
     assert "would be denied" in text and "without its arguments" in text, text
     assert "count before the recording" in text, text
+
+
+def test_the_serve_examples_that_promise_a_warning_print_one(tmp_path: Path) -> None:
+    """docs/tui.md's `policytui serve` examples, run as written (with `--offline --no-open`, so
+    no Docker and no browser): a line whose comment promises a warning serves and prints it,
+    rather than refusing an address that is not this machine's."""
+    from serve_support import Served
+
+    text = (ROOT / "docs/tui.md").read_text(encoding="utf-8")
+    block = text.split("## In a browser (`policytui serve`)", 1)[1].split("```", 2)[1]
+    promised = [line.split("#")[0].split() for line in block.splitlines() if "prints a warning" in line]
+    assert promised, "docs/tui.md shows no serve example that warns"
+    for command in promised:
+        served = Served([*command[2:], "--offline", "--no-open"], cwd=tmp_path, env={"HOME": str(tmp_path)})
+        try:
+            assert "/?token=" in served.url
+        finally:
+            assert served.stop() == 130
+        assert "policytui serve: warning: listening on" in "".join(served.stderr), (command, served.stderr)
