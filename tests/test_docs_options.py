@@ -137,3 +137,14 @@ def test_the_serve_examples_that_promise_a_warning_print_one(tmp_path: Path) -> 
         finally:
             assert served.stop() == 130
         assert "policytui serve: warning: listening on" in "".join(served.stderr), (command, served.stderr)
+
+
+def test_the_blind_labeller_lines_docs_quote_are_what_the_scoreboard_prints() -> None:
+    """docs/risk.md quotes the lines the scoreboard prints under its table for the test half
+    against the blind second labeller; they are today's, not a round's before."""
+    text = (ROOT / "docs/risk.md").read_text(encoding="utf-8")
+    quoted = text.split("Against a blind second labeller (below), the scoreboard prints under its table:", 1)[1]
+    quoted = quoted.split("```", 2)[1].strip("\n")
+    shown = subprocess.run([sys.executable, str(ROOT / "bench/scoreboard.py"), "--split", "test"],
+                           capture_output=True, text=True, timeout=300, check=True, cwd=ROOT).stdout
+    assert quoted in shown, quoted
