@@ -227,9 +227,20 @@ def test_the_editor_refuses_a_policy_file_no_save_could_write_before_any_server_
     assert not started.exists(), "a server was started"
     assert sorted(tmp_path.rglob("*")) == before  # no folder, no policy file, nothing else
 
-    # The same sentence and status as `init` gives for its output file.
+    # The same sentence and status as `init` gives for its output file, full stop included.
     init = run(tmp_path, *WRITERS["init"], "-o", str(target))
     _one_sentence(init, 1, f"policytui init: cannot write {target}: {reason}")
+    assert result.stderr.removeprefix(f"policytui {command}: ") == init.stderr.removeprefix("policytui init: ")
+
+
+def test_the_editor_without_a_terminal_says_so_in_one_sentence_with_a_full_stop(tmp_path: Path) -> None:
+    """`connect < /dev/null` is refused in the one line every command writes on a failure,
+    `policytui COMMAND: sentence.`"""
+    snapshot = Path(__file__).resolve().parent.parent / "policytui/discovery/snapshots/kestra.json"
+    result = subprocess.run([POLICYTUI, "connect", "--from", str(snapshot), "--policy", str(tmp_path / "p.json")],
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert re.fullmatch(r"policytui connect: the editor needs a terminal, [^\n]*\.\n", result.stderr), result.stderr
 
 
 @pytest.mark.parametrize("flag", ["--policy", "--log", "--audit", "--record"])

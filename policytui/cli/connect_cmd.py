@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from policytui.cli import UsageError
+from policytui.cli import UsageError, sentence
 from policytui.cli.target_args import add_target_arguments
 from policytui.discovery.lister import Lister
 
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     if unwritable is not None:
         from policytui.cli.policy_common import out
 
-        out(f"policytui connect: {unwritable}", err=True)
+        out(f"policytui connect: {sentence(unwritable)}", err=True)
         return 1
     if not os.environ.get("TEXTUAL_DRIVER"):
         # Marked open for as long as this process runs, so that a `serve` of the same file,

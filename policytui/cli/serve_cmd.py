@@ -20,7 +20,7 @@ import socket
 import sys
 from pathlib import Path
 
-from policytui.cli import EXIT_INTERRUPTED, UsageError, connect_cmd
+from policytui.cli import EXIT_INTERRUPTED, UsageError, connect_cmd, sentence
 from policytui.textsafe import clip, visible
 
 OPENER_PREFIX = "open-"  # the page that leads the desktop browser to the URL: open-<pid>.html
@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     # sentence and with the exit status of `connect` (and of `init`, `export`, `snapshot`).
     unwritable = connect_cmd.policy_folder_problem(str(policy))
     if unwritable is not None:
-        print(f"policytui serve: {unwritable}", file=sys.stderr)
+        print(f"policytui serve: {sentence(unwritable)}", file=sys.stderr)
         return 1
 
     from policytui.serve.access import TOKEN_PARAMETER, new_token
