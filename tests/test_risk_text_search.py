@@ -17,12 +17,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policytui.risk import descriptions as d
-from policytui.risk import docstring_args, european, money, money_groups, schema
+from policytui.risk import docstring_args, european, money, money_groups, schema, words
 from policytui.risk.words import (
     after_marks,
     blind_finditer,
     blind_lower,
     blind_search,
+    case_plain,
     contains_any,
     first_sentence,
     leftmost_matches,
@@ -326,3 +327,71 @@ def test_removal_words_are_found_from_their_first_letters(tokens: list[str]) -> 
     plain = next((t for t in tokens if len(t) >= 4 and t not in (",", "/", ";", "&", "or", "and")
                   and (t in d._REMOVALS or d.base_verb(t) in d._REMOVALS)), None)
     assert d.removal_word(tokens) == plain
+
+
+# Characters beyond ASCII that descriptions hold: caseless ones (typographic dashes, quotes and
+# spaces, an ideograph, the separators \x1c-\x1f that `\\s` takes) and ones that case-blind
+# patterns equate with ASCII letters or that lower-case to another length.
+_CASELESS = ["\u2014", "\u2013", "\u2019", "\u201c", "\u00a0", "\u2026", "\u2192", "\u4e2d",
+             "\x1c", "\x1f", "\u3000", "\u00d7"]
+_CASED = ["\u0131", "\u0130", "\u017f", "\u212a", "\u00df", "\u00e9", "\u0307", "\ufb05",
+          "\u00b5", "\u0345", "\u1e9e", "\u03c2"]
+mixed_texts = st.tuples(texts, st.lists(st.tuples(st.integers(0, 80),
+                                                  st.sampled_from(_CASELESS + _CASED)),
+                                        max_size=4)).map(lambda t: "".join(_with_odd(t[0], t[1])))
+
+
+def _plainly(monkeypatch: pytest.MonkeyPatch, read: object, text: str) -> object:
+    """What `read(text)` gives when only ASCII text takes the lower-cased twins."""
+    with monkeypatch.context() as patched:
+        patched.setattr(d, "case_plain", str.isascii)
+        patched.setattr(words, "case_plain", str.isascii)
+        return read(text)  # type: ignore[operator]
+
+
+def _same_as_plain(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    if case_plain(text):
+        # Lower-casing changes the ASCII letters only, as `blind_lower` does.
+        assert text.lower() == blind_lower(text) and len(text.lower()) == len(text)
+        _same_as_case_blind(text)
+        _same_as_its_twin(text)
+    for read in (d.later_act, d.self_described_act, d.argument_act):
+        assert read(text) == _plainly(monkeypatch, read, text)
+
+
+@pytest.mark.parametrize("text", [
+    "Lists jobs \u2014 it then deletes them", "Report, emailed to x \u2014 then \u201cdone\u201d",
+    "\u4e2d, re-run daily\u2019s", "x\x1c; results are logged to the queue",
+    "If `x` is given\u00a0the file is saved", "\u0130t deletes them \u2014 x",
+    "Nothing is written\u2026 data is sent to s3 \u212a", "Jobs, re-run da\u0131ly",
+    "The tool will \u017ftart it", "Stra\u00dfe, emailed to x", "\u0130f `x` is given, it is saved",
+])
+def test_caseless_text_takes_the_twins_on_examples(monkeypatch: pytest.MonkeyPatch,
+                                                   text: str) -> None:
+    _same_as_plain(monkeypatch, text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(mixed_texts)
+def test_caseless_text_takes_the_twins_and_finds_what_the_plain_form_finds(text: str) -> None:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _same_as_plain(monkeypatch, text)
+
+
+def test_which_characters_make_text_case_plain() -> None:
+    assert case_plain("Lists jobs \u2014 \u201cnow\u201d\u00a0\u4e2d\x1c")
+    for char in _CASED:
+        assert not case_plain("Lists jobs \u2014 " + char), char
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.characters(min_codepoint=128))
+def test_a_caseless_character_matches_case_blind_patterns_only_as_itself(char: str) -> None:
+    if not words._caseless(char):
+        return
+    for letter in "abcdefghijklmnopqrstuvwxyz":
+        assert re.fullmatch(letter, char, re.IGNORECASE) is None
+        assert re.fullmatch(letter.upper(), char, re.IGNORECASE) is None
+    for pattern in ("[a-z]", "[^a-z]", "[A-Z]", r"\w", r"\s", r"\W", "[^A-Z]", r"[\w-]"):
+        assert (re.fullmatch(pattern, char, re.IGNORECASE) is None) \
+            == (re.fullmatch(pattern, char) is None)

@@ -23,6 +23,7 @@ from policytui.risk.words import (
     blind_finditer,
     blind_lower,
     blind_search,
+    case_plain,
     contains_any,
     first_sentence,
     join_phrasal,
@@ -1362,9 +1363,10 @@ _SELF_SAYS = (r"\s+(?:(?:also|then|first|actually|additionally|[a-z]+ly)\s+)?"
               r"(?:(will|may|can|might|could)\s+)?([a-z]+)(?:\s+([a-z]+))?")
 _SELF = re.compile(r"(?:\b(?:this|the)\s+tool|(?:^|[.!?]\s+)(it|this)(?!\s+tool\b))" + _SELF_SAYS,
                    re.IGNORECASE)
-# The same for lower-cased ASCII text, split so that each pattern starts with what it must find
-# first ("th", or the end of a sentence) and the engine skips straight to such places; the
-# case-blind pattern, whose first step is a word boundary, is tried at every position. "It"
+# The same for lower-cased `case_plain` text, split so that each pattern starts with what it
+# must find first ("th", or the end of a sentence) and the engine skips straight to such
+# places; the case-blind pattern, whose first step is a word boundary, is tried at every
+# position. "It"
 # opening the text is matched there only (see `leftmost_matches`).
 _SELF_THE_TOOL = re.compile(r"th(?<!\wth)(?:is|e)\s+tool" + _SELF_SAYS)
 _SELF_IT = re.compile(r"[.!?]\s+(it|this)(?!\s+tool\b)" + _SELF_SAYS)
@@ -1373,7 +1375,7 @@ _SELF_IT_FIRST = re.compile(r"(it|this)(?!\s+tool\b)" + _SELF_SAYS)
 
 def _self_statements(opening: str) -> Iterator[tuple[str | None, ...]]:
     """(pronoun, modal, verb, word after) of each match of `_SELF` in the opening, in order."""
-    if not opening.isascii():  # (case-blind, "ſ" and "ı" match "s" and "i")
+    if not case_plain(opening):  # (case-blind, "ſ" and "ı" match "s" and "i")
         for found in _SELF.finditer(opening):
             yield found.groups()
         return
@@ -1782,7 +1784,7 @@ _SENT_AFTER_A_NOUN = re.compile(
 _REDONE = r"(?:(re)-?([a-z]+ed|built|written|sent)|(toggled))\b"
 _REDONE_AFTER_A_NOUN = re.compile(r"(?:,\s+|\bwhich\s+(?:is|are|gets)\s+)" + _REDONE,
                                   re.IGNORECASE)
-# The same for lower-cased ASCII text, one pattern for each opening (see `leftmost_matches`).
+# The same for lower-cased `case_plain` text, one pattern for each opening (`leftmost_matches`).
 _REDONE_AFTER_A_COMMA = re.compile(r",\s+" + _REDONE)
 _REDONE_WHICH_IS = re.compile(r"which(?<!\wwhich)\s+(?:is|are|gets)\s+" + _REDONE)
 # An argument that, when passed, has something changed: "Given `chapters`, they are saved",
@@ -1795,7 +1797,7 @@ _GIVEN_THEN = (
     r"(?:[\w'`-]+\s+){0,8}?(?:is|are|will\s+be|gets?)\s+"
     r"(changed|saved|updated|replaced|written|stored|applied|embedded|modified)\b")
 _GIVEN_THEN_CHANGED = re.compile(r"\b(?:if|when|given)" + _GIVEN_THEN, re.IGNORECASE)
-# The same for lower-cased ASCII text, one pattern for each opening word (see
+# The same for lower-cased `case_plain` text, one pattern for each opening word (see
 # `leftmost_matches`).
 _GIVEN_OPENINGS = tuple(re.compile(f"{word}(?<!\\w{word})" + _GIVEN_THEN)
                         for word in ("if", "when", "given"))
@@ -1809,7 +1811,7 @@ _PUT = (r"(?!(?:nothing|no|none)\b)(?:[\w-]+\s+){1,6}(?:is|are|will\s+be|gets?)\
         r"|forwarded|pushed|exported|reported|cached|saved|synced|copied)\s+to|filed\s+as)\s+"
         r"(?:the\s+)?([\w~/.-]*)")
 _PUT_SOMEWHERE = re.compile(r"(?:^|[.!?;]\s+)" + _PUT, re.IGNORECASE)
-# The same for lower-cased ASCII text: at the start, or after a mark the engine skips to.
+# The same for lower-cased `case_plain` text: at the start, or after a mark the engine skips to.
 _PUT_FIRST = re.compile(_PUT)
 _PUT_LATER = re.compile(r"[.!?;]\s+" + _PUT)
 # Where a reply goes on its way back, which is no act: "Errors are logged to stderr".
@@ -2151,7 +2153,7 @@ def later_act(description: str) -> tuple[str, str] | None:
             return said.lower(), v.WRITE
     if ", re" in opening or ", toggled" in opening or "which " in opening:
         for found in (leftmost_matches(lowered, (_REDONE_AFTER_A_COMMA, _REDONE_WHICH_IS))
-                      if opening.isascii() else _REDONE_AFTER_A_NOUN.finditer(opening)):
+                      if case_plain(opening) else _REDONE_AFTER_A_NOUN.finditer(opening)):
             if found.group(3):
                 return found.group(3).lower(), v.MODIFY
             participle = found.group(2).lower()
@@ -2167,7 +2169,7 @@ def later_act(description: str) -> tuple[str, str] | None:
     if ("ed to " in opening or "en to " in opening or "sent to " in opening
             or "filed as " in opening):
         # (Substring tests first: every participle of _PUT_SOMEWHERE ends so before "to".)
-        if opening.isascii():  # (see _PUT_FIRST)
+        if case_plain(opening):  # (see _PUT_FIRST)
             put = _PUT_FIRST.match(lowered) or _PUT_LATER.search(lowered)
         else:
             put = _PUT_SOMEWHERE.search(opening)
@@ -2177,7 +2179,7 @@ def later_act(description: str) -> tuple[str, str] | None:
             return put.group(1).lower(), v.WRITE
     if ("`" in opening or "iven " in opening) and _given_and_changed(lowered):
         given = (next(leftmost_matches(lowered, _GIVEN_OPENINGS), None)
-                 if opening.isascii() else _GIVEN_THEN_CHANGED.search(opening))
+                 if case_plain(opening) else _GIVEN_THEN_CHANGED.search(opening))
         if given is not None:
             # "Given `chapters`, they are saved and embedded", "If `hosts` is given the
             # delegation is changed": an argument that, when passed, makes the call change

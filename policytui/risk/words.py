@@ -149,6 +149,37 @@ def blind_lower(text: str) -> str:
     return lowered.replace("\u0131", "i").replace("\u017f", "s").replace("\u0307", "")
 
 
+# Combining dot above: without case of its own, but `blind_lower` drops it (after "i" it is
+# what lower-casing "İ" leaves), so a text holding it is lowered to another length.
+_DROPPED_BY_BLIND_LOWER = "\u0307"
+_BEYOND_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@lru_cache(maxsize=1024)
+def _caseless(char: str) -> bool:
+    """Is `char` one that case-blind matching takes only for itself? Neither lower- nor
+    upper-casing nor folding changes it (so no case-blind pattern equates it with another
+    character: "ı", "ſ" and the kelvin sign all have an upper or lower case that differs), and
+    `blind_lower` keeps it."""
+    return (char.lower() == char and char.upper() == char and char.casefold() == char
+            and char != _DROPPED_BY_BLIND_LOWER)
+
+
+def case_plain(text: str) -> bool:
+    """Does a case-blind pattern of ASCII letters match in `text` where its twin without
+    IGNORECASE matches in `text.lower()`, at the same places? True of ASCII text, and of text
+    whose every character beyond ASCII is caseless (`_caseless`): a dash, a typographic quote,
+    a non-breaking space, an ideograph. Lower-casing then changes only the ASCII letters, keeps
+    the length, and equals `blind_lower(text)`; word boundaries, `\\w` and `\\s` see the same
+    characters (the twin is compiled with the same Unicode flags)."""
+    if text.isascii():
+        return True
+    for char in _BEYOND_ASCII.findall(text):  # (a scan in C: these are few)
+        if not _caseless(char):
+            return False
+    return True
+
+
 @lru_cache(maxsize=64)
 def _lower_twin(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """A case-blind `pattern` compiled without IGNORECASE, when first asked for (compiling at
@@ -162,15 +193,16 @@ def blind_finditer(pattern: re.Pattern[str], text: str, lowered: str) -> Iterato
     """`pattern.finditer(text)` for a case-blind pattern; for ASCII text found in `lowered` (the
     text lower-cased) with the pattern's twin that folds no case (`_lower_twin`), at the same
     places, with the same groups lower-cased, at about half the cost. Callers use the groups only
-    lower-cased."""
-    if text.isascii():
+    lower-cased. The same for text whose characters beyond ASCII are all caseless
+    (`case_plain`), where `lowered` is also `text.lower()`."""
+    if case_plain(text):
         return _lower_twin(pattern).finditer(lowered)
     return pattern.finditer(text)
 
 
 def blind_search(pattern: re.Pattern[str], text: str, lowered: str) -> re.Match[str] | None:
     """`pattern.search(text)` as `blind_finditer` finds its matches."""
-    if text.isascii():
+    if case_plain(text):
         return _lower_twin(pattern).search(lowered)
     return pattern.search(text)
 
