@@ -5,8 +5,12 @@ Other wherever anything about it, or its server, could say it acts."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from policytui.risk import classify_all
+from policytui.risk import classifier, classify, classify_all, server_readers
+from policytui.risk.classifier import server_context
+from policytui.risk.names import name_verbs
 from policytui.toolinfo import ToolInfo
 
 
@@ -174,3 +178,68 @@ def test_the_tools_command_shows_it_as_its_server_reads_it(tmp_path):
     assert with_server["category"] == "Read"
     assert any("are shown to read" in line for line in with_server["evidence"])
     assert listed([ORDERS])["orders"]["category"] == "Other"
+
+
+# Verbless names and descriptions, some read as views, some left open, some acting; in any order.
+_VERBLESS_NAMES = ["orders", "trips", "bank_balances", "reconstructed_profit_and_loss",
+                   "reconstructed_trial_balance", "documents", "ledger_entries", "get_trip",
+                   "delete_order", "weather"]
+_VERBLESS_TEXTS = ["All orders of the client \u2014 groceries, cinema.", "Trips (read-only).",
+                   "Monthly statements of every account.", "CPU usage for nodes",
+                   "Retweet a tweet", "", "Balances \u2014 \u201cnow\u201d \u0131n K\u212a",
+                   "Stra\u00dfe\x1c records"]
+
+
+def _plain_readers(tools: list[ToolInfo], context: tuple) -> server_readers.VerblessReaders:
+    """The server's verbless readers worked out as a separate classification of each verbless
+    tool from its words alone, sharing nothing with the tools' own classifications."""
+    namespaces, money_server, nouns, money_record = context
+
+    def words_only(t: ToolInfo) -> tuple[str, str, None]:
+        found = classify(t, use_annotations=False, namespaces=namespaces,
+                         money_server=money_server, nouns=nouns, money_record=money_record)
+        return found.category, found.evidence[0] if found.evidence else "", None
+
+    def might_be_verbless(name: str) -> bool:
+        return name_verbs(name, namespaces, nouns).kind is None
+
+    return server_readers.VerblessReaders(tools, might_be_verbless, words_only)
+
+
+def _read_once_and_as_plainly(monkeypatch: pytest.MonkeyPatch, tools: list[ToolInfo]) -> None:
+    found = server_context(tools)
+    context = (found.namespaces, found.money_server, found.nouns, found.money_record)
+    plain = {t.name: classify(t, namespaces=context[0], money_server=context[1], nouns=context[2],
+                              money_record=context[3], verbless=_plain_readers(tools, context))
+             for t in tools}
+    read: list[str] = []
+    real_read = classifier._read_words
+
+    def counted(name_text: str, *args: object) -> object:
+        read.append(name_text)
+        return real_read(name_text, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(classifier, "_read_words", counted)
+    shared = classify_all(tools)
+    assert {name: c.to_json() for name, c in shared.items()} \
+        == {name: c.to_json() for name, c in plain.items()}
+    # Each tool is read from its words once, whether the server's verbless readers asked of
+    # it before or after its own classification.
+    assert sorted(read) == sorted(t.name for t in tools)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_VERBLESS_NAMES), st.sampled_from(_VERBLESS_TEXTS),
+                          st.booleans()), max_size=7, unique_by=lambda t: t[0]))
+def test_each_tool_is_read_once_and_as_plainly(chosen: list[tuple[str, str, bool]]) -> None:
+    tools = [tool(name, text, {"id": {"type": "string"}} if with_id else None,
+                  ["id"] if with_id else None) for name, text, with_id in chosen]
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _read_once_and_as_plainly(monkeypatch, tools)
+
+
+def test_each_tool_of_a_real_server_is_read_once_and_as_plainly(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Three verbless tools shown to read and one read as one of them, asked of first or last.
+    for tools in (READERS[:3] + [ORDERS], [ORDERS] + READERS[:3]):
+        _read_once_and_as_plainly(monkeypatch, tools)

@@ -178,45 +178,28 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bool = True,
-             namespaces: frozenset[str] = frozenset(), money_server: bool = False,
-             nouns: frozenset[str] = frozenset(),
-             money_record: MoneyRecord | None = None,
-             verbless: VerblessReaders | None = None) -> Classification:
-    """Classify one tool. Never raises on odd tool data; an unknown override is ignored (and
-    said so in the evidence). `use_annotations=False` classifies from words and schema alone
-    (used to measure the classifier against servers' own annotations). `namespaces` are the
-    server's namespace words (see `server_namespaces`; `classify_all` finds them), `nouns` the
-    verbs its names use as nouns (see `server_nouns`), `money_record()` the money document its
-    words give as one of its generic records (see `lazy_money_record`), `verbless` how the
-    server names its verbless readers (see `verbless_readers`)."""
-    # Not only ToolInfo reaches here: these may hold anything and are checked before use.
-    schema: Any
-    annotations: Any
-    try:
-        name_text, desc_text = tool.name, tool.description
-        schema, annotations = tool.input_schema, tool.annotations
-    except AttributeError:  # not a ToolInfo: take what is there
-        name_text = getattr(tool, "name", "")
-        desc_text = getattr(tool, "description", "")
-        schema = getattr(tool, "input_schema", None)
-        annotations = getattr(tool, "annotations", None)
-    if type(name_text) is not str:
-        name_text = _text(name_text)
-    if type(desc_text) is not str:
-        desc_text = _text(desc_text)
-    if type(annotations) is not dict and not isinstance(annotations, Mapping):
-        annotations = {}
-    if not use_annotations:
-        annotations = {}
+class _WordsReading(NamedTuple):
+    """A tool read from its words alone (`_read_words`)."""
 
+    verdict: Verdict
+    actions: dict[str, ActionRisk]
+    action_path: str | None
+    schema: Any  # with the arguments its docstring documents
+    verbless_name: bool  # no verb in its name: the server's verbless readers may ask of it
+
+
+def _read_words(name_text: str, desc_text: str, schema: Any, namespaces: frozenset[str],
+                money_server: bool, nouns: frozenset[str],
+                money_record: MoneyRecord | None) -> _WordsReading:
+    """What a tool's name, description and schema say, before the server's way of naming its
+    verbless readers and the tool's annotations are weighed (see `classify`)."""
     # Arguments a docstring documents and the schema does not are read from the docstring.
     schema = with_docstring_args(schema, desc_text)
     facts = inspect_schema(schema)
     actions: dict[str, ActionRisk] = {}
     action_path: str | None = None
     verdict: Verdict | None = None
-    name = name_verbs(name_text, namespaces, nouns)
+    name = first_name = name_verbs(name_text, namespaces, nouns)
     # Only a name without a verb needs the slower search for a verb deeper in the text.
     # A name whose only verb is a word more often a noun ("query_pyroscope") may have its
     # reading confirmed by a verb deeper in the description; two weak signs that agree count.
@@ -289,6 +272,52 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
                 "of them a known verb: not enough to call it Read")
             verdict.against.append("the name and description alone would say it reads")
             verdict.category, verdict.severity = OTHER, LOW
+    return _WordsReading(verdict, actions, action_path, schema, first_name.kind is None)
+
+
+def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bool = True,
+             namespaces: frozenset[str] = frozenset(), money_server: bool = False,
+             nouns: frozenset[str] = frozenset(),
+             money_record: MoneyRecord | None = None,
+             verbless: VerblessReaders | None = None) -> Classification:
+    """Classify one tool. Never raises on odd tool data; an unknown override is ignored (and
+    said so in the evidence). `use_annotations=False` classifies from words and schema alone
+    (used to measure the classifier against servers' own annotations). `namespaces` are the
+    server's namespace words (see `server_namespaces`; `classify_all` finds them), `nouns` the
+    verbs its names use as nouns (see `server_nouns`), `money_record()` the money document its
+    words give as one of its generic records (see `lazy_money_record`), `verbless` how the
+    server names its verbless readers (see `verbless_readers`)."""
+    # Not only ToolInfo reaches here: these may hold anything and are checked before use.
+    schema: Any
+    annotations: Any
+    try:
+        name_text, desc_text = tool.name, tool.description
+        schema, annotations = tool.input_schema, tool.annotations
+    except AttributeError:  # not a ToolInfo: take what is there
+        name_text = getattr(tool, "name", "")
+        desc_text = getattr(tool, "description", "")
+        schema = getattr(tool, "input_schema", None)
+        annotations = getattr(tool, "annotations", None)
+    if type(name_text) is not str:
+        name_text = _text(name_text)
+    if type(desc_text) is not str:
+        desc_text = _text(desc_text)
+    if type(annotations) is not dict and not isinstance(annotations, Mapping):
+        annotations = {}
+    if not use_annotations:
+        annotations = {}
+
+    context = (namespaces, money_server, nouns, money_record)
+    # A server's verbless tools are read from their words alone when it is first asked how it
+    # names its readers (`verbless_readers`): such a reading is taken over, not done again.
+    shared = verbless is not None and verbless.context == context
+    reading = verbless.take(tool) if shared and verbless is not None else None
+    if reading is None:
+        reading = _read_words(name_text, desc_text, schema, *context)
+    verdict, actions, action_path, schema, verbless_name = reading
+    if shared and verbless_name and verbless is not None:
+        # What its words alone say, for that server-wide reading if it is still to come.
+        verbless.said(tool, verdict.category, verdict.evidence[0] if verdict.evidence else "")
     if (verbless is not None and not actions and verdict.category == OTHER
             and verdict.evidence and verdict.evidence[0] == NOTHING_FOUND and not verdict.flags
             and (line := verbless.reads(name_text, desc_text, schema)) is not None):
@@ -343,12 +372,18 @@ def verbless_readers(tools: Iterable[Any], namespaces: frozenset[str], money_ser
     def might_be_verbless(name: str) -> bool:
         return name_verbs(name, namespaces, nouns).kind is None
 
-    def words_only(tool: Any) -> tuple[str, str]:
-        found = classify(tool, use_annotations=False, namespaces=namespaces,
-                         money_server=money_server, nouns=nouns, money_record=money_record)
-        return found.category, found.evidence[0] if found.evidence else ""
+    def words_only(tool: Any) -> tuple[str, str, _WordsReading]:
+        # As `classify` reads it with annotations unused (they are weighed only afterwards);
+        # the reading is kept for the tool's own classification, which goes on from it.
+        name_text = _text(getattr(tool, "name", ""))
+        desc_text = _text(getattr(tool, "description", ""))
+        reading = _read_words(name_text, desc_text, getattr(tool, "input_schema", None),
+                              namespaces, money_server, nouns, money_record)
+        evidence = reading.verdict.evidence
+        return reading.verdict.category, evidence[0] if evidence else "", reading
 
-    return VerblessReaders(tools, might_be_verbless, words_only)
+    return VerblessReaders(tools, might_be_verbless, words_only,
+                           (namespaces, money_server, nouns, money_record))
 
 
 def server_context(tools: Iterable[Any]) -> ServerContext:

@@ -49,9 +49,10 @@ _SHOWN_AT_LEAST = 2
 _WHICH = re.compile(r"(?:id|ids|uid|uuid|key|date|from|to|start|end|since|until|period|year"
                     r"|month|limit|page|select)$")
 
-# (tool) -> (category, first line of evidence) of a tool read from its words alone, with no
-# server-wide reading of verbless tools (which would ask this again).
-WordsOnly = Callable[[Any], tuple[str, str]]
+# (tool) -> (category, first line of evidence, the reading itself) of a tool read from its words
+# alone, with no server-wide reading of verbless tools (which would ask this again). The
+# reading is kept for the tool's own classification (`VerblessReaders.take`).
+WordsOnly = Callable[[Any], tuple[str, str, Any]]
 
 
 def _a_word_that_acts(words: list[str]) -> bool:
@@ -85,17 +86,42 @@ def _asks_only_which(schema: Any) -> bool:
 class VerblessReaders:
     """A server's verbless tools, and whether they show it to name its readers so (see the
     module's docstring). `might_be_verbless(name)` says, cheaply, which names to classify
-    when the server's side is first needed; `words_only` classifies one of them."""
+    when the server's side is first needed; `words_only` classifies one of them, as the
+    classifier does with `context` (the server's facts it is given).
 
-    __slots__ = ("_tools", "_might_be_verbless", "_words_only", "_known")
+    Each tool is read from its words once: what the classifier found of a tool before the
+    server's side was needed is told here (`said`), and a reading done here is handed to the
+    tool's own classification (`take`). Both are kept by the tool's identity, with the tool."""
+
+    __slots__ = ("_tools", "_might_be_verbless", "_words_only", "_known", "context", "_said",
+                 "_kept")
 
     def __init__(self, tools: Iterable[Any], might_be_verbless: Callable[[str], bool],
-                 words_only: WordsOnly) -> None:
+                 words_only: WordsOnly, context: tuple[Any, ...] = ()) -> None:
         self._tools = list(tools)
         self._might_be_verbless = might_be_verbless
         self._words_only = words_only
+        self.context = context
         # (verbless tools shown to read, verbless tools, the readers' family words) once known.
         self._known: tuple[int, int, frozenset[str]] | None = None
+        # id(tool) -> (tool, category, first line of evidence), told before `_known` is.
+        self._said: dict[int, tuple[Any, str, str]] = {}
+        # id(tool) -> (tool, reading) of the tools read for `_known`, until classified.
+        self._kept: dict[int, tuple[Any, Any]] = {}
+
+    def said(self, tool: Any, category: str, first: str) -> None:
+        """What `tool`'s words alone say (as `words_only` would find), when the server's side
+        is still to be worked out."""
+        if self._known is None:
+            self._said[id(tool)] = (tool, category, first)
+
+    def take(self, tool: Any) -> Any:
+        """The reading of `tool` from its words that working out the server's side did, once;
+        else None."""
+        if not self._kept:
+            return None
+        kept = self._kept.pop(id(tool), None)
+        return kept[1] if kept is not None and kept[0] is tool else None
 
     def _server(self) -> tuple[int, int, frozenset[str]]:
         if self._known is not None:
@@ -112,7 +138,12 @@ class VerblessReaders:
             heads[words[0]] = heads.get(words[0], 0) + 1
             if not self._might_be_verbless(name):
                 continue
-            category, first = self._words_only(tool)
+            told = self._said.get(id(tool))
+            if told is not None and told[0] is tool:
+                category, first = told[1], told[2]
+            else:
+                category, first, reading = self._words_only(tool)
+                self._kept[id(tool)] = (tool, reading)
             if not (first.startswith(VERBLESS_SHOWN) or first == NOTHING_FOUND):
                 continue
             verbless += 1
@@ -122,6 +153,7 @@ class VerblessReaders:
                 reading_heads.add(words[0])
         family = frozenset(head for head in reading_heads if heads[head] == verbless_heads[head])
         self._known = (shown, verbless, family)
+        self._said.clear()
         return self._known
 
     def reads(self, name: str, description: str, schema: Any) -> str | None:
