@@ -62,12 +62,14 @@ def _lines(audit: Path) -> list[tuple[str, str | None]]:
     return [(r["tool"], r.get("upstream")) for r in records if r.get("decision") != "probe"]
 
 
-def _used(state: Path) -> int:
-    """Calls counted on counter `c`, as `policytui counters` shows them."""
-    shown = subprocess.run([POLICYTUI, "counters", "--state-dir", str(state), "--json"],
+def _used(state: Path | str, counter: str = "c") -> int:
+    """Calls counted on `counter`, as `policytui counters` shows them; `state` is the gateway's
+    state folder, or its store's URL."""
+    where = ["--state", state] if isinstance(state, str) else ["--state-dir", str(state)]
+    shown = subprocess.run([POLICYTUI, "counters", *where, "--json"],
                            capture_output=True, text=True, timeout=60, check=True)
     counted = json.loads(shown.stdout)
-    return sum(int(row["used"]) for row in counted if row.get("counter") == "c")
+    return sum(int(row["used"]) for row in counted if row.get("counter") == counter)
 
 
 async def test_over_stdio_a_call_the_server_died_running_keeps_its_charge_and_one_after_is_never_sent(
@@ -214,3 +216,23 @@ def test_a_remote_server_that_dies_running_a_call_leaves_it_lost_and_charged_as_
         assert "unavailable" in json.loads(client.receive_raw(101, 30))["error"]["message"]
     assert [line for line in _lines(tmp_path / "audit.jsonl") if line[0] == "echo"] == [
         ("echo", "sent"), ("echo", "ok"), ("echo", "sent"), ("echo", "lost"), ("echo", "unavailable")]
+
+
+@pytest.mark.usefixtures("one_window")
+def test_a_remote_event_stream_that_ends_after_a_post_was_taken_leaves_the_call_lost_and_charged(
+    tmp_path: Path,
+) -> None:
+    """A legacy SSE server accepts the POST of a call (202), runs it, and its event stream ends
+    before the answer. The call may have run: `lost`, charged; the server is gone for the
+    gateway, so the next call is never sent (one line, `unavailable`, refunded)."""
+    from test_gateway_sse_refused_posts import echo, received, refusing_gateway
+
+    store = f"sqlite:///{tmp_path / 'state.sqlite'}"
+    with refusing_gateway(tmp_path, "--state", store, REFUSE="2=cut") as client:
+        assert echo(client, 1)[0] == "ran echo 1"
+        assert "unavailable (the connection closed)" in echo(client, 2)[0]
+        assert "unavailable" in echo(client, 3)[0]
+    assert received(tmp_path) == [(1, True), (2, True)]  # the second ran; the third never came
+    assert [line for line in _lines(tmp_path / "audit.jsonl") if line[0] == "echo"] == [
+        ("echo", "sent"), ("echo", "ok"), ("echo", "sent"), ("echo", "lost"), ("echo", "unavailable")]
+    assert _used(store, "echo") == 2

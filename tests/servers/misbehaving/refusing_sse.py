@@ -12,7 +12,9 @@ an answer, the message not handled) or `hang` (the message handled, the tool run
 the POST nor the call ever answered). `ran+X`: the message handled, its answer sent on the
 event stream, and the POST then answered X (a status, `ran+500`; `ran+drop`: the connection
 closed). `error`: the message handled, answered on the stream with a JSON-RPC error of code
--32000 (the implementation-defined server error many servers send).
+-32000 (the implementation-defined server error many servers send). `cut`: the message handled,
+the POST answered 202 and the tool run, and then the event stream closed before its answer (the
+server lives on, but the client's stream, the only way its answers come, is gone).
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from urllib.parse import parse_qs, urlparse
 
 from _refusing import SERVER_ERROR, answer, ran_then, record, refusal
 
-# The legacy transport's sessions: the messages each one's event stream has still to send.
-SESSIONS: dict[str, queue.Queue[dict[str, Any]]] = {}
+# The legacy transport's sessions: the messages each one's event stream has still to send; None
+# ends the stream (`cut`).
+SESSIONS: dict[str, queue.Queue[dict[str, Any] | None]] = {}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -47,7 +50,7 @@ class Handler(BaseHTTPRequestHandler):
             self._empty(404)
             return
         session = uuid.uuid4().hex
-        answers: queue.Queue[dict[str, Any]] = queue.Queue()
+        answers: queue.Queue[dict[str, Any] | None] = queue.Queue()
         SESSIONS[session] = answers
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
@@ -58,6 +61,9 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             while True:
                 message = answers.get()
+                if message is None:
+                    self.connection.shutdown(2)  # the stream ends, the answer never sent
+                    break
                 self.wfile.write(f"event: message\ndata: {json.dumps(message)}\n\n".encode())
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
@@ -94,6 +100,11 @@ class Handler(BaseHTTPRequestHandler):
             record(message, True)
             self._empty(202)
             answers.put({"jsonrpc": "2.0", "id": message["id"], "error": SERVER_ERROR})
+            return
+        if how == "cut":
+            record(message, True)  # taken and run
+            self._empty(202)
+            answers.put(None)
             return
         if how == "hang":
             record(message, True)  # taken and run, then never answered
