@@ -37,7 +37,10 @@ DIES = ROOT / "tests" / "servers" / "misbehaving" / "dies_on_call.py"
 POLICYTUI = str(Path(sys.executable).parent / "policytui")
 HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 LIMITED = {"limits": [{"counter": "c", "window": "day", "max": 10}]}
-POLICY = {"version": "1", "default": "allow", "tools": {tool: LIMITED for tool in ("work", "slow", "exit", "mute")}}
+POLICY = {"version": "1", "default": "allow", "tools": {tool: LIMITED for tool in ("work", "slow", "exit", "mute", "deaf", "deafen")}}
+# A call longer than the pipe to the server holds: the server reads its start, then closes its
+# input, and the rest of the write fails with a broken pipe (`deafen`).
+LONG = {"pad": "x" * 2_000_000}
 
 
 def _write_policy(tmp: Path) -> Path:
@@ -70,6 +73,111 @@ def _used(state: Path | str, counter: str = "c") -> int:
                            capture_output=True, text=True, timeout=60, check=True)
     counted = json.loads(shown.stdout)
     return sum(int(row["used"]) for row in counted if row.get("counter") == counter)
+
+
+class _StdioGateway:
+    """The installed gateway over stdio in front of dies_on_call.py, as its client."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.answers: dict[int, dict[str, Any]] = {}
+
+    async def send(self, message: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(message).encode() + b"\n")
+        await self.process.stdin.drain()
+
+    async def answer(self, request_id: int) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        while request_id not in self.answers:
+            got = json.loads(await asyncio.wait_for(self.process.stdout.readline(), 60))
+            self.answers[got["id"]] = got
+        return self.answers[request_id]
+
+
+async def _deafened_over_stdio(
+    tmp: Path, first: dict[str, Any], then: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Call `first` (which makes the server close its input) and `then` through the gateway
+    over stdio, and one more `work` call: the answers of the last two."""
+    gateway = await asyncio.create_subprocess_exec(
+        POLICYTUI, "gateway", "--policy", str(_write_policy(tmp)), "--state-dir", str(tmp / "state"),
+        "--audit", str(tmp / "audit.jsonl"), "--log", str(tmp / "gateway.log"), "--", sys.executable, str(DIES),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+    client = _StdioGateway(gateway)
+    try:
+        await client.send(_initialize())
+        assert "result" in await client.answer(0)
+        await client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        await client.send(first)
+        assert "result" in await client.answer(first["id"])
+        await client.send(then)
+        answered = await client.answer(then["id"])
+        await client.send(_call(9, "work"))
+        last = await client.answer(9)
+        assert gateway.stdin is not None
+        gateway.stdin.close()
+        assert await asyncio.wait_for(gateway.wait(), 30) == 0
+    finally:
+        if gateway.returncode is None:
+            gateway.kill()
+            await gateway.wait()
+    return answered, last
+
+
+async def test_over_stdio_a_call_whose_write_breaks_as_the_server_closes_its_input_is_lost_and_charged(
+    tmp_path: Path,
+) -> None:
+    """The server reads the start of a long call and closes its input (its output stays open):
+    part of the call reached it, so it is `lost` and keeps its charge, and is answered at once.
+    Before, that call was never answered (nothing watched the server's input), and the next one
+    was audited `sent` and then `unavailable` though it never went."""
+    answered, last = await _deafened_over_stdio(tmp_path, _call(1, "deafen"), _call(2, "work", LONG))
+    assert _lines(tmp_path / "audit.jsonl") == [
+        ("deafen", "sent"), ("deafen", "ok"), ("work", "sent"), ("work", "lost"), ("work", "unavailable")]
+    assert _used(tmp_path / "state") == 2
+    for got in (answered, last):
+        assert "it closed its input" in got["error"]["message"], got
+
+
+async def test_over_stdio_a_call_after_the_server_closed_its_input_is_never_sent(tmp_path: Path) -> None:
+    """The server closes its input and answers (its output stays open): the next call is
+    refused before it is sent, one line `unavailable`, refunded. Before, it was audited `sent`
+    and then `unavailable`."""
+    answered, last = await _deafened_over_stdio(tmp_path, _call(1, "deaf"), _call(2, "work"))
+    assert _lines(tmp_path / "audit.jsonl") == [
+        ("deaf", "sent"), ("deaf", "ok"), ("work", "unavailable"), ("work", "unavailable")]
+    assert _used(tmp_path / "state") == 1
+    for got in (answered, last):
+        assert "it closed its input" in got["error"]["message"], got
+
+
+async def test_over_http_a_call_whose_write_breaks_as_the_server_closes_its_input_is_lost_and_charged(
+    tmp_path: Path,
+) -> None:
+    """As over stdio, through an HTTP gateway, which then stops (its server can take nothing
+    more). Before, the call was audited `sent` and then `unavailable`, and refunded."""
+    audit, state = tmp_path / "audit.jsonl", tmp_path / "state"
+    listening = start_http_gateway(
+        ["--policy", str(_write_policy(tmp_path)), "--state-dir", str(state), "--audit", str(audit)],
+        [sys.executable, str(DIES)], tmp_path / "gateway.log", command=(POLICYTUI,))
+    try:
+        async with httpx2.AsyncClient(timeout=httpx2.Timeout(60)) as http:
+            opened = await http.post(listening.url, headers=HEADERS, json=_initialize())
+            headers = {**HEADERS, "Mcp-Session-Id": opened.headers["mcp-session-id"],
+                       "MCP-Protocol-Version": "2025-06-18"}
+            await http.post(listening.url, headers=headers, json={"jsonrpc": "2.0", "method": "notifications/initialized"})
+            deafening = await http.post(listening.url, headers=headers, json=_call(1, "deafen"))
+            assert deafening.json()["result"]["content"][0]["text"] == "deafening"
+            broken = await http.post(listening.url, headers=headers, json=_call(2, "work", LONG))
+            assert "unavailable" in broken.json()["error"]["message"], broken.text
+        assert _lines(audit) == [("deafen", "sent"), ("deafen", "ok"), ("work", "sent"), ("work", "lost")]
+        assert _used(state) == 2
+        assert listening.process.wait(timeout=30) == 1  # a server that can read nothing more is gone
+    finally:
+        if listening.process.poll() is None:
+            listening.process.kill()
+            listening.process.wait(timeout=10)
 
 
 async def test_over_stdio_a_call_the_server_died_running_keeps_its_charge_and_one_after_is_never_sent(

@@ -66,7 +66,8 @@ class UpstreamFailure(Exception):
     never got it), "timeout" (no answer in time: the tool may still be running), "too_large"
     (the answer was over the size limit and refused unread: the tool ran), "lost" (the server
     took the request, or may have, and its answer did not come: a server process that died or
-    closed its output while the request waited, a connection that closed once it was sent, a
+    closed its output while the request waited, or closed its input while the request was
+    written (part of it may have gone), a connection that closed once it was sent, a
     POST cut or dropped once sent, a 5xx status, an answer that is not JSON-RPC; the tool may
     have run).
     """

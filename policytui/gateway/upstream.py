@@ -74,7 +74,10 @@ def refusal_when_down(upstream: Any) -> UpstreamFailure | None:
     up. One test for every transport, made before a call's `sent` line is written."""
     if upstream.alive:
         return None
-    return UpstreamFailure("unavailable", unavailable_error(upstream.down_reason or "its output ended"))
+    # Before the reason is known (a process whose output ended, or which closed its input, may
+    # be exiting), what is known already.
+    reason = upstream.down_reason or getattr(upstream, "ending_words", "") or "its output ended"
+    return UpstreamFailure("unavailable", unavailable_error(reason))
 
 
 def hop_params(params: Any) -> dict[str, Any] | None:

@@ -69,6 +69,11 @@ def _mcp_error(code: int, message: str, data: Any = None) -> Exception:
     return MCPError(code=code, message=message, data=data)
 
 
+class _Unwritable(anyio.BrokenResourceError):
+    """The server's input was known closed before a byte of a message was written (a broken
+    resource to the writers of notifications and answers, who drop theirs)."""
+
+
 class StdioUpstream:
     """One server child process, spoken to in raw JSON-RPC lines."""
 
@@ -97,7 +102,8 @@ class StdioUpstream:
         # response members, {"result": ...} or {"error": ...}. None: refused "not supported".
         self.on_request: Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]] | None = None
         self._server_requests: set[asyncio.Task[None]] = set()
-        self.alive = False
+        self._alive = False
+        self._output_ended = False
         self._connected = False
         self.down_reason = ""
         self._ended = False  # the process ended (`_died`)
@@ -169,6 +175,7 @@ class StdioUpstream:
                     tg.cancel_scope.cancel()
                 tg.start_soon(self._read, process, diag)
                 tg.start_soon(self._watch_exit, process, diag)
+                tg.start_soon(self._watch_input, process, diag)
                 self.alive = True
                 try:
                     with anyio.fail_after(self.timeout):
@@ -246,6 +253,29 @@ class StdioUpstream:
         exit on its own (its input closed) but gets SIGTERM at once."""
         self._hurry.set()
 
+    @property
+    def alive(self) -> bool:
+        """Whether a request can be written to the server now: it is up and its input is
+        open. An input the server closed is seen here the moment the pipe says so, before the
+        call's `sent` line (`refusal_when_down`), so such a call has one line, `unavailable`."""
+        return self._alive and not self._input_closed()
+
+    @alive.setter
+    def alive(self, value: bool) -> None:
+        self._alive = value
+
+    def _input_closed(self) -> bool:
+        writer = self._stdin_writer() if self._process is not None else None
+        return writer is not None and writer.is_closing()
+
+    @property
+    def ending_words(self) -> str:
+        """What is known of why no request can be written while the reason is not yet known
+        (the process may be exiting): "" while the server can take requests."""
+        if self._output_ended:
+            return "its output ended"
+        return "it closed its input" if self._input_closed() else ""
+
     def mark_down(self, reason: str, *, quiet: bool = False) -> None:
         # Said once, for the first reason, while serving (`alive` may be off already: the end
         # of the server's output stops requests before its reason is known).
@@ -304,6 +334,7 @@ class StdioUpstream:
             pass
         finally:
             diag.stdout_closed = True
+            self._output_ended = True
             # Nothing the server says can be read any more: no request is written to it from
             # now on (each is refused unsent), also while its exit is waited for below.
             self.alive = False
@@ -327,6 +358,34 @@ class StdioUpstream:
         await process.wait()
         await anyio.sleep(0.2)
         self._died(process, diag)
+
+    async def _watch_input(self, process: anyio.abc.Process, diag: Any) -> None:
+        """A server that closes its input while serving can take no request any more: from
+        the moment the pipe says so, none is written (`alive`). If the process does not exit
+        within a moment (an exit says more), the server is down for good, "it closed its
+        input", and the requests it was running are `lost`: it may have run them, and nothing
+        tells whether it will ever answer."""
+        writer = self._stdin_writer()
+        # The pipe's own future, set when it closes (what `wait_closed` awaits). Waited for
+        # through a shield: cancelling this task (the gateway stopping) must not cancel it, or
+        # the pipe's closing would later fail to set it, with a traceback in the log.
+        close_waiter = getattr(getattr(writer, "_protocol", None), "_get_close_waiter", None)
+        if writer is None or close_waiter is None:
+            return
+        try:
+            await asyncio.shield(close_waiter(writer))
+        except Exception:  # noqa: BLE001 - closed by an error (a broken pipe): closed all the same
+            pass
+        if not self._connected or self._stop.is_set():
+            return  # stopped by the gateway
+        if process.returncode is None:
+            with anyio.move_on_after(EXIT_AFTER_OUTPUT_SECONDS):
+                await process.wait()
+        if process.returncode is not None:
+            self._died(process, diag)
+        elif not self._stop.is_set():
+            self.mark_down("it closed its input")  # the first reason stands (its output's end)
+            self._tell_down()
 
     def _died(self, process: anyio.abc.Process, diag: Any) -> None:
         """The server process ended (whichever of its output's end and its exit is seen
@@ -488,14 +547,17 @@ class StdioUpstream:
         await self._send_bytes(data)
 
     async def _send_bytes(self, data: bytes) -> None:
+        """Write `data` to the server's input. Raises _Unwritable when the input was known
+        closed before a byte was written; any other error comes once the write began (some of
+        the bytes may have gone)."""
         process = self._process
         if process is None or process.stdin is None:
-            raise anyio.BrokenResourceError
+            raise _Unwritable
         writer = self._stdin_writer()
         if writer is not None:
             # Straight to the asyncio transport; drain waits only when its buffer is full.
             if writer.is_closing():
-                raise anyio.BrokenResourceError
+                raise _Unwritable
             writer.write(data)
             try:
                 await writer.drain()
@@ -632,9 +694,13 @@ class StdioUpstream:
             # No drain: the server reads its input as fast as it serves, and a request is small.
             writer.transport.write(data)
         except (ConnectionError, OSError, RuntimeError) as exc:
+            # The write began (part of the request may have gone): `lost`, as in `_roundtrip`.
+            # A pipe that breaks inside the transport raises nothing: the input's watcher then
+            # fails the request `lost` with every other one waiting (`_watch_input`).
             del self._pending[request_id]
-            self.mark_down(type(exc).__name__)
-            raise UpstreamFailure("unavailable", unavailable_error("the connection closed")) from None
+            log.debug("writing to the server failed: %s", type(exc).__name__)
+            self.mark_down("it closed its input")
+            raise UpstreamFailure("lost", unavailable_error(self.down_reason)) from None
         if self.call_timeout:
             loop = asyncio.get_running_loop()
             waiter.due = loop.time() + self.call_timeout
@@ -696,9 +762,18 @@ class StdioUpstream:
         try:
             try:
                 await self._send_bytes(data)
+            except _Unwritable:
+                # Known closed before a byte went: never sent (the call has no `sent` line
+                # either, `alive` having said so first).
+                self.mark_down("the connection closed")
+                raise UpstreamFailure("unavailable", unavailable_error(self.down_reason)) from None
             except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
-                self.mark_down(type(exc).__name__)
-                raise UpstreamFailure("unavailable", unavailable_error("the connection closed")) from None
+                # The write began and failed (a broken pipe): part of the request may have
+                # reached the server, which may have read and run it. Fail closed: `lost`, its
+                # charge kept, never `unavailable` after a `sent` line.
+                log.debug("writing to the server failed: %s", type(exc).__name__)
+                self.mark_down("it closed its input")
+                raise UpstreamFailure("lost", unavailable_error(self.down_reason)) from None
             written = True
             # A timer instead of a cancel scope: cheaper, and the future is all that waits.
             timer = asyncio.get_running_loop().call_later(seconds, _expire, future) if seconds else None

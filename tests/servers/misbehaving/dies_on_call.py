@@ -3,8 +3,12 @@
 It lists `work` (answered `ran` at once), `slow` (answered after `arguments.seconds`, default 60,
 on a thread of its own, so it is still running when the server dies), `exit` (the process exits
 with `arguments.code`, default 3, after a line on stderr), `kill` (the process kills itself
-with SIGKILL, as the OOM killer would) and `mute` (the process closes its standard output and
-lives on, answering nothing). Standard library only.
+with SIGKILL, as the OOM killer would), `mute` (the process closes its standard output and
+lives on, answering nothing) and `deaf` (the process closes its standard input, answers `deaf`,
+and lives on with its output open: answers of `slow` calls still come, nothing more is read)
+and `deafen` (answers `deafening`, then reads the first bytes of the next message and closes its
+standard input in the middle of it, living on with its output open: the writer of a long
+message gets a broken pipe once part of it went). Standard library only.
 """
 
 import json
@@ -45,12 +49,23 @@ def _call(request_id, name, arguments):
         os.close(sys.stdout.fileno())
         while True:
             time.sleep(60)
+    if name == "deaf":
+        os.close(sys.stdin.fileno())
+        _send({"jsonrpc": "2.0", "id": request_id, "result": {"content": [{"type": "text", "text": "deaf"}]}})
+        while True:
+            time.sleep(60)
+    if name == "deafen":
+        _send({"jsonrpc": "2.0", "id": request_id, "result": {"content": [{"type": "text", "text": "deafening"}]}})
+        os.read(sys.stdin.fileno(), 4096)  # the start of the next message, unbuffered
+        os.close(sys.stdin.fileno())
+        while True:
+            time.sleep(60)
     raise LookupError(name)
 
 
 def main():
     record_pid()
-    tools = [{"name": name, "inputSchema": {"type": "object"}} for name in ("work", "slow", "exit", "kill", "mute")]
+    tools = [{"name": name, "inputSchema": {"type": "object"}} for name in ("work", "slow", "exit", "kill", "mute", "deaf", "deafen")]
     for line in sys.stdin:
         message = json.loads(line)
         if "id" not in message:
