@@ -262,8 +262,12 @@ class Upstream:
             error = MCPError(code=types.INTERNAL_ERROR, message="the upstream MCP server sent an invalid result")
             raise UpstreamFailure("error", error) from None
         except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream, OSError) as exc:
+            # Raised by the transport from inside the send: whether the request had left is not
+            # known (the SDK may have handed it over, and a stream can end after the server read
+            # it). What is known never to have left is refused above, before the send. Fail
+            # closed: `lost`, the charge kept, as for a connection that closes once it is sent.
             self.mark_down(type(exc).__name__)
-            raise UpstreamFailure("unavailable", unavailable_error("the connection closed")) from None
+            raise UpstreamFailure("lost", unavailable_error("the connection closed")) from None
 
     def _connection_closed(self) -> bool:
         """Whether the connection is over (the SDK's dispatcher closed). A server's own error
