@@ -377,6 +377,8 @@ async def test_a_second_signal_cuts_a_connection_whose_client_does_not_read_its_
             gateway.process.wait(timeout=10)
     assert code == 0  # the first signal's
     assert took < STOP_GRACE_SECONDS, f"the gateway took {took:.1f} s to exit after the second signal"
+    logged = (tmp_path / "gateway.log").read_text(encoding="utf-8")
+    assert "Traceback" not in logged and "ERROR" not in logged, logged
 
 
 def _not_listening(host: str, port: int) -> bool:

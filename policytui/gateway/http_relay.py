@@ -257,7 +257,15 @@ class HttpRelayApp:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
             while True:
-                event = await receive()
+                try:
+                    event = await receive()
+                except asyncio.CancelledError:
+                    # A further signal cut the HTTP server's stop short (runner.cut_connections):
+                    # uvicorn then cancels this wait instead of sending lifespan.shutdown, and
+                    # would log the cancellation as an error with a traceback.
+                    for each in list(self.sessions.values()):
+                        each.close()
+                    return
                 if event["type"] == "lifespan.startup":
                     await send({"type": "lifespan.startup.complete"})
                 elif event["type"] == "lifespan.shutdown":
