@@ -110,3 +110,34 @@ def test_ctrl_v_pastes_what_the_browser_holds_into_the_filter(chromium: Any, tmp
     finally:
         code = served.stop()
     assert code == 130, "".join(served.stderr)
+
+
+def test_pretty_printed_json_pasted_into_the_try_arguments_is_kept_whole(
+    chromium: Any, tmp_path: Path
+) -> None:
+    """JSON copied from a document or a log spans many lines. An input holds one, and a paste
+    was cut at the first line break: the Try tab's arguments got `{` alone, and the call was
+    refused as JSON cut short. Pasted JSON is now typed whole, its line breaks as spaces."""
+    served = served_kestra(tmp_path)
+    try:
+        context = chromium.new_context(viewport=VIEWPORT)
+        page = context.new_page()
+        screen = BrowserScreen(page)
+        page.goto(served.url)
+        screen.wait("the editor", lambda s: "Bulk" in s and bool(table_row(s, "manage_apps")))
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.base)
+        screen.click("Try")
+        screen.wait("the Try tab", lambda s: "tool name" in s)
+        screen.click("tool name")
+        page.keyboard.type("execute_flow")
+        page.keyboard.press("Tab")
+        page.evaluate("""navigator.clipboard.writeText(
+            '{\\n  "namespace": "company.team",\\n  "flow_id": "hello"\\n}\\n')""")
+        page.keyboard.press("Control+v")
+        page.keyboard.press("Enter")
+        text = screen.wait("the call tried", lambda s: "DENIED" in s or "not valid JSON" in s)
+        assert '{   "namespace": "company.team",   "flow_id": "hello" }' in text, text
+        assert "not valid JSON" not in text, text
+    finally:
+        code = served.stop()
+    assert code == 130, "".join(served.stderr)

@@ -164,7 +164,7 @@ class PolicyApp(
 
         try_pane = Vertical(
             Horizontal(Label("tool "), TextInput(placeholder="tool name", id="try-tool"), classes="try-row"),
-            Horizontal(Label("args "), TextInput(placeholder=GENERIC_ARGUMENTS_HINT, id="try-args"), classes="try-row"),
+            Horizontal(Label("args "), TextInput(placeholder=GENERIC_ARGUMENTS_HINT, id="try-args", takes_json=True), classes="try-row"),
             Static(Text("Enter arguments as JSON and press Enter.", style="dim"), id="try-result"),
             id="try",
         )

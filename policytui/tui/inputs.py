@@ -17,6 +17,7 @@ input it left. Pasted text takes the same way, so it too lands between the keys 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from textual import events
@@ -48,13 +49,33 @@ def keys_through_screen(widget: Widget, message: Message) -> bool:
 class TextInput(Input):
     """An `Input` whose keys and pastes are applied by the app, in the order they came."""
 
-    def __init__(self, *args: Any, select_on_focus: bool = True, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, select_on_focus: bool = True, takes_json: bool = False,
+                 **kwargs: Any) -> None:
         # Textual selects the text when the Focus event is handled, which comes after any
         # characters the app typed meanwhile: they would be selected and replaced by the next
         # one. The selection is made here instead, by whichever comes first.
         super().__init__(*args, select_on_focus=False, **kwargs)
         self.select_all_on_focus = select_on_focus
+        self.takes_json = takes_json
         self._focus_taken = False
+
+    def pasted_line(self, text: str) -> str:
+        """The one line a paste of `text` types into this input.
+
+        An input holds one line, so a paste is cut at its first line break. JSON copied from a
+        document or a log is usually pretty-printed over many lines, and its first line alone
+        (`{`) is not what was meant: in an input that takes JSON, pasted text that is JSON as a
+        whole is typed whole, its line breaks (legal there only between values) as spaces.
+        """
+        lines = text.splitlines()
+        if len(lines) > 1 and self.takes_json:
+            try:
+                json.loads(text)
+            except ValueError:
+                pass
+            else:
+                return " ".join(lines)
+        return lines[0] if lines else ""
 
     def post_message(self, message: Message) -> bool:
         return keys_through_screen(self, message) or super().post_message(message)
@@ -84,7 +105,8 @@ class TextInput(Input):
 
 
 def type_into_focused(app: App[Any], event: events.Key | events.Paste) -> bool:
-    """Type a printable key's character, or a paste's first line, into the focused TextInput.
+    """Type a printable key's character, or a paste's line (`TextInput.pasted_line`), into the
+    focused TextInput.
 
     Called by the app's key and paste handlers, before the bindings: a character typed into an
     input is text, never the editor's key of the same letter. True when it was typed.
@@ -97,7 +119,7 @@ def type_into_focused(app: App[Any], event: events.Key | events.Paste) -> bool:
             return False
         text = event.character
     else:
-        text = event.text.splitlines()[0] if event.text else ""
+        text = focused.pasted_line(event.text)
     event.stop()
     event.prevent_default()
     if text:

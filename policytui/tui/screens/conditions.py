@@ -113,7 +113,7 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
                 with Vertical(classes="field"):
                     yield Label("value")
                     yield Select([], id="cond-choice", prompt="pick a value")
-                    yield TextInput(placeholder="value (JSON or text)", id="cond-value")
+                    yield TextInput(placeholder="value (JSON or text)", id="cond-value", takes_json=True)
             yield TextInput(placeholder="args.some.path", id="cond-custom-path")
             with Horizontal(classes="cond-buttons"):
                 yield Button(Text("Add [enter]"), id="cond-add", variant="primary")
