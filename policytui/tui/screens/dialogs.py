@@ -132,6 +132,11 @@ class ChoiceScreen(DialogScreen[str]):
 
     BINDINGS = [Binding("escape", "answer('cancel')", "Cancel", id="dialog.cancel",
                         tooltip="Close the dialog without an answer")]
+    # No first focusable widget is focused as the dialog opens: that was the detail's list,
+    # which Textual then scrolled to the middle of a dialog taller than the window (20 lines
+    # or fewer), so the question ("Allow by default?") and its message opened above the top.
+    # on_mount focuses the answer Enter gives, and the docked buttons are in view at any height.
+    AUTO_FOCUS = ""
 
     def __init__(
         self,
