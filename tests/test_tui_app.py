@@ -1033,3 +1033,29 @@ async def test_reversing_the_server_order_says_so(policy_path: Path) -> None:
         await until(lambda: any(n.message == "Sorted by server order, not reversed." for n in app._notifications),
                     "the notice of the order restored")
         assert table.rows[table.view[0]].name == listing.tools[0].name
+
+
+async def test_the_footer_keeps_its_keys_in_place_as_the_tools_arrive(tmp_path: Path) -> None:
+    """While the server is being listed the editing keys are shown dimmed, where they will be:
+    the footer held only `? Help ^q Quit` and then redrew itself as the rows came, so a click
+    aimed at `? Help` just then landed on `a Allow` and allowed a tool."""
+    import threading
+
+    listed = threading.Event()
+
+    def slow_listing() -> ServerListing:
+        listed.wait(30)
+        return kestra()
+
+    app = make_app(policy_path=tmp_path / "policy.json", load_listing=slow_listing, target_label="kestra")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: "Help" in screen_text(app).splitlines()[-1], "the footer")
+        await pilot.pause()
+        before = screen_text(app).splitlines()[-1]
+        listed.set()
+        await ready(pilot)
+        await until(lambda: app.state is not None, "the policy")
+        await pilot.pause()
+        after = screen_text(app).splitlines()[-1]
+    assert "a Allow" in before, before
+    assert before == after

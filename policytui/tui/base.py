@@ -379,11 +379,14 @@ class EditorBase(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if notice_shown(self):  # the terminal is too small: nothing runs unseen but quitting
             return action in ("quit", "interrupt")
-        if action in APP_ACTIONS and self.state is None and action not in ("quit", "help"):
-            return False  # nothing to edit, filter or sort until the tools are there
         # While a dialog is open its own keys apply; the editor's keys wait (quit still works).
         if action in APP_ACTIONS and action != "quit" and isinstance(self.screen, ModalScreen):
             return False
+        if action in APP_ACTIONS and self.state is None and action not in ("quit", "help"):
+            # Nothing to edit, filter or sort until the tools are there. The keys are shown
+            # dimmed meanwhile, not left out: the footer then keeps its layout as the policy
+            # arrives, and a click aimed at `? Help` cannot land on `a Allow` drawn in its place.
+            return None
         if action == "filter" and isinstance(self.focused, Input):
             return False  # a `/` typed into an input (a path in Try's arguments) is text
         return True
