@@ -263,6 +263,8 @@ def test_what_is_typed_after_showing_the_try_panel_goes_into_it(terminal: Termin
     terminal.wait("the Try panel", lambda s: "Enter arguments as JSON" in s)
     terminal.type("search_flows")
     terminal.wait("the tool's name in the Try panel", lambda s: re.search(r"^\s*tool\s+search_flows\s*$", s, re.M) is not None)
+    terminal.keys("Enter")  # on to the arguments, a sample of search_flows' own
+    terminal.wait("the tool's sample arguments", lambda s: re.search(r"^\s*args\s+\{", s, re.M) is not None)
     terminal.keys("Enter")
     terminal.wait("the call decided", lambda s: "DENIED" in s)
     screen = terminal.screen()

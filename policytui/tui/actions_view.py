@@ -29,6 +29,7 @@ class ViewActions(EditorBase):
     """Keys that change what is shown, never the policy."""
 
     _told_keys_wait = float("-inf")  # when the notice last said that keys wait for the tools
+    _try_args_tool: str | None = None  # the tool the Try panel's arguments were given for
 
     # ----- actions: filtering and sorting -------------------------------------------------
 
@@ -222,9 +223,7 @@ class ViewActions(EditorBase):
         # What was typed is kept for the tool it was typed for; another tool's arguments mean
         # nothing to this one (a sample of its own replaces them).
         if not args_box.value or tool_box.value.strip() != name:
-            tool = state.tools_by_name.get(name)
-            sample = sample_arguments(schema_args(tool.input_schema if tool else {}))
-            args_box.value = json.dumps(sample, ensure_ascii=False)
+            self._try_sample_arguments(name)
         tool_box.value = name
         # Focus now, as `/` does: keys typed right after `t` go into the arguments, never to
         # the table (where `a` would allow the tool).
@@ -239,13 +238,34 @@ class ViewActions(EditorBase):
         hint = arguments_hint(tool.input_schema if tool else None)
         self.main.query_one("#try-args", Input).placeholder = one_line(hint, 200)
 
+    def _try_sample_arguments(self, name: str) -> None:
+        """Put a sample of `name`'s own arguments, from its schema, in the Try panel."""
+        state = self.state
+        tool = state.tools_by_name.get(name) if state is not None else None
+        sample = sample_arguments(schema_args(tool.input_schema if tool else {}))
+        self.main.query_one("#try-args", Input).value = json.dumps(sample, ensure_ascii=False)
+        self._try_args_tool = name
+
     @on(Input.Submitted, "#try-tool")
+    def _try_tool_submitted(self) -> None:
+        """Enter after a tool's name moves on to its arguments, as a form's next field: it
+        decided at once before, with the arguments of the tool named before this one. A tool
+        other than the one the arguments were given for gets a sample of its own."""
+        state = self.state
+        name = self.main.query_one("#try-tool", Input).value.strip()
+        args_box = self.main.query_one("#try-args", Input)
+        if state is not None and name in state.tools_by_name and (
+                not args_box.value.strip() or self._try_args_tool not in (None, name)):
+            self._try_sample_arguments(name)
+        self.main.set_focus(args_box)
+
     @on(Input.Submitted, "#try-args")
     def _try_submitted(self) -> None:
         state = self.state
         if state is None:
             return
         tool = self.main.query_one("#try-tool", Input).value
+        self._try_args_tool = tool.strip()  # what was typed is this tool's from now on
         raw = self.main.query_one("#try-args", Input).value.strip() or "{}"
         out = self.main.query_one("#try-result", Static)
         from policytui.decision.call_arguments import ArgumentsError, read_arguments

@@ -161,8 +161,9 @@ class PolicyApp(
         from textual.widgets import Label, TabbedContent, TabPane
 
         from policytui.editor.arguments import GENERIC_ARGUMENTS_HINT
+        from policytui.tui.try_form import TryForm
 
-        try_pane = Vertical(
+        try_pane = TryForm(
             Horizontal(Label("tool "), TextInput(placeholder="tool name", id="try-tool"), classes="try-row"),
             Horizontal(Label("args "), TextInput(placeholder=GENERIC_ARGUMENTS_HINT, id="try-args", takes_json=True), classes="try-row"),
             Static(Text("Enter arguments as JSON and press Enter.", style="dim"), id="try-result"),

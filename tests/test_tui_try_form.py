@@ -1,0 +1,76 @@
+"""The Try panel is a form: keys typed in it stay in it, and Enter does what its field says."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from test_tui_app import document, kestra, ready, screen_text, select, until
+
+from policytui.editor.arguments import sample_arguments, schema_args
+from policytui.tui import make_app
+
+SIZE = (80, 24)  # the smallest terminal the editor is laid out for
+
+
+def sample_of(listing, name: str) -> str:  # type: ignore[no-untyped-def]
+    tool = next(t for t in listing.tools if t.name == name)
+    return json.dumps(sample_arguments(schema_args(tool.input_schema)), ensure_ascii=False)
+
+
+async def test_tab_and_shift_tab_stay_in_the_form_and_letters_never_edit(tmp_path: Path) -> None:
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        before = document(app)
+        tool_box, args_box = app.query_one("#try-tool"), app.query_one("#try-args")
+        await pilot.press("5")
+        await until(lambda: app.focused is tool_box, "the tool field focused after 5")
+        await pilot.press("shift+tab")
+        assert app.focused is args_box, app.focused
+        await pilot.press("shift+tab")
+        assert app.focused is tool_box, app.focused
+        await pilot.press("tab")
+        assert app.focused is args_box, app.focused
+        await pilot.press("tab")
+        assert app.focused is tool_box, app.focused
+        await pilot.press("shift+tab", "shift+tab", *"manage_flow")
+        await pilot.pause()
+        assert tool_box.value == "manage_flow"
+        assert app.screen is app.main, "a key typed in the form opened a dialog"
+        assert document(app) == before, "a key typed in the form changed the policy"
+
+
+async def test_enter_in_the_tool_field_moves_on_with_that_tools_own_arguments(tmp_path: Path) -> None:
+    listing = kestra()
+    app = make_app(policy_path=tmp_path / "policy.json", listing=listing)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        tool_box, args_box = app.query_one("#try-tool"), app.query_one("#try-args")
+        await select(pilot, "search_flows")
+        await pilot.press("t")
+        await until(lambda: app.focused is args_box, "the arguments focused after t")
+        assert args_box.value == sample_of(listing, "search_flows")
+        await pilot.press("shift+tab")
+        await until(lambda: app.focused is tool_box, "the tool field focused after shift+tab")
+        await pilot.press("ctrl+u", *"manage_flow", "enter")
+        await until(lambda: app.focused is args_box, "the arguments focused after Enter in the tool field")
+        assert args_box.value == sample_of(listing, "manage_flow")
+        await pilot.press("x")  # goes into the arguments, not to the table
+        await pilot.pause()
+        assert args_box.value.endswith("x"), args_box.value
+        assert tool_box.value == "manage_flow"
+
+
+async def test_a_call_waiting_for_approval_reads_whole_at_80x24(tmp_path: Path) -> None:
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press("r", "t")  # every call of manage_flow waits for a human
+        await until(lambda: app.focused is app.query_one("#try-args"), "the arguments focused after t")
+        await pilot.press("enter")
+        await until(lambda: "NEEDS APPROVAL" in screen_text(app), "the answer shown")
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "(the call waits for a human; approved it continues, else it is denied)" in shown, shown
