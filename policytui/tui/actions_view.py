@@ -91,6 +91,8 @@ class ViewActions(EditorBase):
             return
         if self.state is None and self.screen is self.main:
             self._say_keys_wait_for_tools(event.key)
+        if event.key == "q" and self.screen is self.main:
+            self._say_how_to_quit()
         if self.screen is not self.main and isinstance(self.screen, ModalScreen):
             # In a dialog a key's binding often acts by a message (a button's Pressed): the
             # keys behind it wait until that has been handled (tui/key_order.py).
@@ -111,6 +113,16 @@ class ViewActions(EditorBase):
             event.stop()
             event.prevent_default()
             self.main.set_focus(self.main.query_one(ToolTable))
+
+    def _say_how_to_quit(self) -> None:
+        """`q`, which quits many terminal programs, did nothing here, silently: say which key
+        quits. It does not quit itself: a `q` typed by mistake must not end the session."""
+        if self._bindings.key_to_bindings.get("q"):
+            return  # a keymap gave `q` an action of its own
+        keys = [key for key, bindings in self._bindings.key_to_bindings.items()
+                if any(binding.action == "quit" for binding in bindings)]
+        if keys:
+            self.notify(f"{keys[0]} quits", timeout=4)
 
     def _say_keys_wait_for_tools(self, key: str) -> None:
         """A key of the editor's, pressed while the server starts (ctrl+s, `a`), does nothing
