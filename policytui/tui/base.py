@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -86,6 +86,25 @@ class EditorBase(App[int]):
 
     # The OFFLINE banner's whole text (why, and which snapshot); None for a live server.
     offline_notice: Text | None = None
+
+    def _refresh_notifications(self) -> None:
+        """Over a dialog, only the notices raised since it opened (what its own buttons said):
+        one raised before it, such as the kept-changes notice shown for 20 seconds, covered
+        the dialog's lower right and cut its error line and buttons. Such a notice shows again
+        over the editor once the dialog is gone, for the rest of its time."""
+        opened_at = getattr(self.screen_stack[-1], "opened_at", None) if self.screen_stack else None
+        if opened_at is None:
+            super()._refresh_notifications()
+            return
+        from textual.css.query import NoMatches
+        from textual.widgets._toast import ToastRack
+
+        try:
+            rack = self.screen.get_child_by_type(ToastRack)
+        except NoMatches:
+            return  # notices are off (a test), or the dialog is not composed yet
+        since = [notice for notice in self._notifications if notice.raised_at >= opened_at]
+        self.call_later(rack.show, cast(Any, since))  # show() only iterates and tests `in`
 
     def _fit_banner(self, width: int, height: int) -> None:
         """The OFFLINE banner for this terminal: whole where there is room, else one line that

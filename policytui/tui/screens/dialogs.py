@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from rich.console import RenderableType
 from rich.text import Text
@@ -47,6 +48,11 @@ class DialogScreen(ModalScreen[ResultType]):
     # dialog scrolls instead.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-roomy")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Notices raised before this (Unix time, as Textual's) are not drawn over it (tui/base.py).
+        self.opened_at = time.time()
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.fit_buttons)
