@@ -528,6 +528,33 @@ def test_invalid_policy_quit_prints_why(terminal: Terminal, tmp_path: Path) -> N
     assert policy.read_text(encoding="utf-8") == '{"version": "1", "default": "maybe"}'
 
 
+# Four problems, each on a line of its own in the dialog.
+INVALID = ('{"version": "1", "default": "maybe", "tools": {"a": {"action": "nope"}, '
+           '"b": {"action": "sometimes"}, "c": {"limits": "many"}}}\n')
+PROBLEMS = [
+    'default: "maybe" is not one of allow, deny',
+    'tools.a.action: "nope" is not one of allow, deny, require_approval',
+    'tools.b.action: "sometimes" is not one of allow, deny, require_approval',
+    'tools.c.limits: expected a list, not the text "many"',
+]
+
+
+def test_quit_from_the_invalid_policy_dialog_prints_every_problem(terminal: Terminal, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text(INVALID, encoding="utf-8")
+    terminal.start([*policytui(), "connect", "--from", str(KESTRA), "--policy", str(policy)], cwd=tmp_path)
+    terminal.wait("the dialog listing the problems",
+                  lambda s: "is not a valid policy" in s and 'text "many"' in s and "Quit [q]" in s,
+                  timeout=30)
+    terminal.keys("q")
+    assert terminal.wait_exit() == 1
+    shown = printed_after_exit(terminal, *PROBLEMS)
+    assert f"policytui connect: {policy} is not a valid policy: {PROBLEMS[0]}" in shown.replace("\n", ""), shown
+    for problem in PROBLEMS:
+        assert problem in shown, shown
+    assert policy.read_text(encoding="utf-8") == INVALID
+
+
 def test_missing_server_command_quit_prints_why(terminal: Terminal, tmp_path: Path) -> None:
     missing = "no-such-mcp-server-xyz"
     terminal.start([*policytui(), "connect", "--policy", str(tmp_path / "p.json"), "--", missing], cwd=tmp_path)

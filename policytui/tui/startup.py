@@ -34,6 +34,9 @@ if TYPE_CHECKING:  # the dialogs, the picker and the policy model load when firs
     from policytui.tui.screens.picker import ServerChoice
 
 ListingLoader = Callable[[], ServerListing]
+# The problems of a policy file the not-valid dialog lists, and the terminal keeps on Quit; a
+# line after them counts the rest (a file of thousands of bad rules would fill the scrollback).
+LOAD_PROBLEMS_SHOWN = 30
 
 
 def open_state(
@@ -246,7 +249,11 @@ class Startup(EditorBase):
         from policytui.tui.screens.dialogs import Choice, ChoiceScreen
 
         assert self.state is not None
-        detail = Text("\n".join(visible(p) for p in self.state.load_problems[:30]))
+        shown = [visible(p) for p in self.state.load_problems[:LOAD_PROBLEMS_SHOWN]]
+        more = len(self.state.load_problems) - len(shown)
+        if more > 0:
+            shown.append(f"… and {more:,} more (policytui validate {visible(str(self.policy_path))} lists them all)")
+        detail = Text("\n".join(shown))
         self.push_screen(
             ChoiceScreen(
                 f"{self.policy_path.name} is not a valid policy",
@@ -257,8 +264,9 @@ class Startup(EditorBase):
                 cancel="edit",
                 id="load-problems",
             ),
+            # The terminal keeps every line the dialog showed: it printed the first alone.
             lambda answer: self.exit_with_error(
-                f"{self.policy_path} is not a valid policy: {self.state.load_problems[0] if self.state else ''}"
+                f"{visible(str(self.policy_path))} is not a valid policy: {shown[0]}", "\n".join(shown[1:])
             ) if answer == "quit" else None,
         )
 
