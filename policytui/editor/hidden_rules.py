@@ -14,35 +14,52 @@ from collections.abc import Mapping
 from typing import Any
 
 from policytui.policy.model import Policy, ToolRule
+from policytui.textsafe import clip
 
 META_KEY = "x-policytui"
 HIDDEN_RULES = "hidden_rules"
 
 
-def take_kept_rules(policy: Policy) -> dict[str, ToolRule]:
+def take_kept_rules(policy: Policy) -> tuple[dict[str, ToolRule], list[str]]:
     """The rules a save kept for hidden tools, taken out of `policy`'s metadata (so the live
-    document holds each rule once). Only those of tools still hidden and without a rule of
-    their own come back; an entry that is no valid rule (edited by hand) is left out."""
+    document holds each rule once), and a sentence for each entry left out because it is no
+    valid rule (edited by hand): a save would drop it, and the user is told so. Only the rules
+    of tools still hidden and without a rule of their own come back; the others are stale and
+    go quietly."""
     meta = policy.extensions.get(META_KEY)
     if not isinstance(meta, dict) or HIDDEN_RULES not in meta:
-        return {}
+        return {}, []
     meta = dict(meta)
     stored = meta.pop(HIDDEN_RULES)
     if meta:
         policy.extensions[META_KEY] = meta
     else:
         del policy.extensions[META_KEY]
-    kept: dict[str, ToolRule] = {}
+    where = f"{META_KEY}.{HIDDEN_RULES}"
     if not isinstance(stored, dict):
-        return kept
+        return {}, [f"{where} is not an object of rules by tool name; it was dropped"]
+    kept: dict[str, ToolRule] = {}
+    dropped: list[str] = []
     for name, document in stored.items():
         if not isinstance(name, str) or not policy.is_hidden(name) or policy.rule(name) is not None:
             continue
         try:
             kept[name] = ToolRule.model_validate(document)
-        except (ValueError, TypeError):
-            continue
-    return kept
+        except (ValueError, TypeError) as exc:
+            dropped.append(f"{where}.{clip(name, 80)} is not a valid rule ({_first_error(exc)}); "
+                           "it was dropped")
+    return kept, dropped
+
+
+def _first_error(exc: Exception) -> str:
+    """The first of a rule's errors in a few words (pydantic's message spans many lines)."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError) and exc.errors():
+        error = exc.errors()[0]
+        path = ".".join(str(part) for part in error.get("loc", ()))
+        return clip(f"{path}: {error.get('msg', '')}" if path else str(error.get("msg", "")), 200)
+    return clip(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 200)
 
 
 def with_kept_rules(meta: Any, policy: Policy, set_aside: Mapping[str, ToolRule]) -> Any:

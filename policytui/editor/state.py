@@ -111,7 +111,10 @@ class EditorState:
         # A save keeps them in the file (`policytui.editor.hidden_rules`), read back here.
         from policytui.editor.hidden_rules import take_kept_rules
 
-        self._rules_of_hidden: dict[str, ToolRule] = take_kept_rules(self.policy)
+        self._rules_of_hidden: dict[str, ToolRule]
+        # Entries of x-policytui.hidden_rules that are no valid rule: a sentence for each, in
+        # the Problems panel (a save drops them; they were dropped without a word).
+        self._rules_of_hidden, self.dropped_rules = take_kept_rules(self.policy)
         # Every distinct document state gets an id; undo/redo move between them. The policy is
         # dirty when the current id is not the one last saved (or read).
         self.revision = 0
@@ -726,9 +729,16 @@ class EditorState:
         """Put `policy` in place of the one being edited, as one undoable edit that leaves the
         file on disk as it is (unsaved changes kept by an editor that was stopped, loaded
         back to be compared and saved, or undone)."""
+        from policytui.editor.hidden_rules import take_kept_rules
+
         overrides = self.overrides()
         with self._edit(label, None, whole=True, meta=True):
             self.policy = policy.copy_deep()
+            # The rules its save kept for hidden tools come back as opening it would bring
+            # them: kept as metadata only, they stayed there verbatim and deciding the tool
+            # again brought nothing back.
+            kept, self.dropped_rules = take_kept_rules(self.policy)
+            self._rules_of_hidden.update(kept)
         if self.overrides() != overrides:
             self._classify()
             self._rebuild_rows()

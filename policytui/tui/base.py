@@ -178,12 +178,11 @@ class EditorBase(App[int]):
                 if report.errors:
                     words = "" if short else " errors"
                     part.append(f" │ ✗ {len(report.errors)}{words}", style="bold")
-                elif report.warnings or state.listing.broken_tools or state.load_warnings:
+                elif (count := len(report.warnings) + len(state.listing.broken_tools)
+                      + len(state.load_warnings) + len(state.dropped_rules)):
                     # Counted as the Problems tab lists them: a tool the server sent that could
                     # not be read, or a warning about the file on disk, is one too; the header
                     # said ✓ valid above a tab listing them.
-                    count = (len(report.warnings) + len(state.listing.broken_tools)
-                             + len(state.load_warnings))
                     words = "" if short else f" warning{'' if count == 1 else 's'}"
                     part.append(f" │ ! {count}{words}")
                 elif not not_loaded:

@@ -66,6 +66,8 @@ def render_problems(state: EditorState, report: Any) -> RenderableType:
         lines.append(Text("✗ file on disk: " + visible(problem)))
     for warning in state.load_warnings:
         lines.append(Text("! file on disk: " + visible(warning)))
+    for dropped in state.dropped_rules:
+        lines.append(Text("! " + visible(dropped)))
     if not lines:
         lines.append(Text("✓ No problems: a gateway will accept this policy.", style="bold"))
     return Group(*lines)
