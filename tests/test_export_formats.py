@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from policytui.decision import Outcome, decide
@@ -46,23 +46,54 @@ def _lookup(args: Any, path: str) -> tuple[Any, bool]:
 
 
 def _number(value: Any) -> float | None:
+    """Intercept's `conv.ToFloat64`: numbers only, never a number's text."""
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
         return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
     return None
+
+
+def _go_text(value: Any) -> str:
+    """Go's `fmt.Sprintf("%v")` of a JSON value as Intercept holds it (numbers as float64)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "<nil>"
+    if isinstance(value, (int, float)):
+        number = float(value)
+        return str(int(number)) if number.is_integer() and abs(number) < 1e21 else repr(number)
+    if isinstance(value, list):
+        return "[" + " ".join(_go_text(item) for item in value) + "]"
+    return str(value)
 
 
 def _eq(a: Any, b: Any) -> bool:
     fa, fb = _number(a), _number(b)
     if fa is not None and fb is not None:
         return fa == fb
-    return str(a) == str(b)
+    return _go_text(a) == _go_text(b)
+
+
+def _re2_search(pattern: str, text: str) -> bool:
+    """Go's `regexp.MatchString`: as Python's `re.search`, but `$` (outside a set, unescaped)
+    matches only at the very end, never before a final newline."""
+    out, i, in_set = [], 0, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if in_set:
+            in_set = char != "]" or out[-1] == "["
+        elif char == "[":
+            in_set = True
+        elif char == "$":
+            char = r"\Z"
+        out.append(char)
+        i += 1
+    return re.search("".join(out), text) is not None
 
 
 def _op(op: str, actual: Any, expected: Any) -> bool:
@@ -79,7 +110,7 @@ def _op(op: str, actual: Any, expected: Any) -> bool:
             return False
         return {"lt": a < b, "lte": a <= b, "gt": a > b, "gte": a >= b}[op]
     if op == "regex":
-        return isinstance(actual, str) and re.search(expected, actual) is not None
+        return isinstance(actual, str) and _re2_search(expected, actual)
     if op == "contains":
         if isinstance(actual, str):
             return isinstance(expected, str) and expected in actual
@@ -188,6 +219,9 @@ TOOLS = st.sampled_from(["open", "deny", "ask", "req", "neg", "pattern", "nested
                          "refuse", "refuse_kind", "only_dir", "under", "inside", "exact"])
 # The tools each export denies outright, as it cannot check them as a server reads arguments.
 DENIED_FOR_READINGS = {"pattern", "nested", "refuse", "refuse_kind", "only_dir", "under", "inside"}
+# Intercept keeps a refused text that is itself read as written (`/etc`), with a regex rule
+# denying every text a server may read otherwise: stricter than decide, not denied outright.
+INTERCEPT_STRICTER = {"refuse"}
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -209,7 +243,8 @@ def test_intercept_export_never_allows_what_policytui_denies(tool: str, args: di
     source, doc = SOURCE, AS_INTERCEPT
     if intercept_allows(doc, tool, args):
         assert ours_allows(source, tool, args), (tool, args)
-    if tool not in {"ask", *DENIED_FOR_READINGS} and decide(source, tool, args).outcome is not Outcome.NEEDS_APPROVAL:
+    if (tool not in {"ask", *DENIED_FOR_READINGS, *INTERCEPT_STRICTER}
+            and decide(source, tool, args).outcome is not Outcome.NEEDS_APPROVAL):
         # Exact where Intercept can say the same thing.
         assert intercept_allows(doc, tool, args) == ours_allows(source, tool, args), (tool, args)
 
@@ -611,3 +646,111 @@ def test_the_exports_deny_and_list_a_path_a_server_reads_otherwise(tmp_path: Pat
             assert not allows(exported, tool, {"path": path}), (fmt, tool, path)
         assert allows(exported, "stat", {"path": "/srv/a"})
         assert not allows(exported, "stat", {"path": "/srv/a/"})
+
+
+# Texts shaped like paths, names and URLs, with every character a server's reading acts on.
+PATHISH = st.text(alphabet="/.a~%2e?#:\\ \n[{}]nul5\u212a\u0301K", max_size=12)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.one_of(PATHISH, st.sampled_from([*READ_OTHERWISE, "/etc", "etc", "/etc\n", " /etc", "null"])),
+       op=st.sampled_from(["eq", "in"]), kind=st.sampled_from(["deny_if", "require_approval_if"]))
+def test_intercept_refusal_of_a_text_kept_with_a_rule_passes_nothing_decide_denies(
+        text: str, op: str, kind: str) -> None:
+    """A refused text is kept with a regex rule in front of it: no text, read as a server
+    reads it or not, passes Intercept where `decide` denies."""
+    value: Any = "/etc" if op == "eq" else ["/etc", "root", "a.b"]
+    source = _policy({"version": "1", "default": "allow",
+                      "tools": {"t": {kind: [{"path": "args.p", "op": op, "value": value}]}}})
+    doc = yaml.safe_load(export_policy(source, "intercept").text)
+    assert not any(rule.get("action") == "deny" for rule in doc["tools"]["t"]["rules"])
+    for args in ({"p": text}, {"p": text + "/"}, {"p": "/" + text}):
+        if intercept_allows(doc, "t", args):
+            assert ours_allows(source, "t", args), ascii(args)
+
+
+@pytest.mark.parametrize("value", [5, True, False, [1, 2]])
+def test_intercept_numbers_and_booleans_let_no_text_through(value: Any) -> None:
+    """Intercept reads "5" as 5 and "true" as true; `decide` refuses a text where a number or
+    boolean is compared (a validator may coerce it)."""
+    op = "in" if isinstance(value, list) else "eq"
+    texts = ["5", "5.0", "5/", "./5", "1", "yes", "true", "false", "true/", "no", "", "[5]"]
+    calls = [*({"x": text} for text in texts), {"x": 1}, {"x": 5}, {"x": 6}, {"x": True}, {"x": False}, {"x": None},
+             {"x": [5]}, {}]
+    for kind in ("require", "deny_if"):
+        source = _policy({"version": "1", "default": "allow",
+                          "tools": {"t": {kind: [{"path": "args.x", "op": op, "value": value}]}}})
+        doc = yaml.safe_load(export_policy(source, "intercept").text)
+        for args in calls:
+            if intercept_allows(doc, "t", args):
+                assert ours_allows(source, "t", args), (kind, value, args)
+        if not isinstance(value, bool):  # a number is kept, exact: 6 passes `deny_if eq 5`
+            assert any(intercept_allows(doc, "t", args) for args in calls)
+
+
+def _denied_whole(doc: dict[str, Any]) -> set[str]:
+    return {name for name, tool in (doc.get("tools") or {}).items()
+            if any(rule.get("action") == "deny" and "cannot be checked" in rule["name"] for rule in tool["rules"])}
+
+
+def test_sample_policies_deny_whole_only_tools_no_finer_rule_can_check(tmp_path: Path) -> None:
+    """Through `policytui export`: a tool whose conditions are number comparisons, presence
+    checks and refusals of plain texts (kestra-recommended's manage_* tools) keeps them in
+    Intercept, each refusal with a regex rule, instead of being denied whole."""
+    import subprocess
+    import sys
+
+    from policytui.export.intercept_guards import SAFE_TEXT, guard_for, passes_safe_text
+
+    def finely_checked(rule: Any) -> bool:
+        groups = ((rule.require, True), (rule.deny_if, False), (rule.require_approval_if, False))
+        return all(c.op in ("lt", "lte", "gt", "gte") or (c.op == "exists" and c.path.count(".") == 1)
+                   or guard_for(c.op, c.value, passes_when_it_holds=p) in ("number", "safe_text")
+                   or (guard_for(c.op, c.value, passes_when_it_holds=p) == "text"
+                       and all(passes_safe_text(v) for v in (c.value if isinstance(c.value, list) else [c.value])))
+                   for conditions, p in groups for c in conditions or [])
+
+    kept_with_rules = 0
+    for sample in SAMPLES:
+        policy = _policy(json.loads(sample.read_text(encoding="utf-8")))
+        done = subprocess.run([str(Path(sys.executable).parent / "policytui"), "export", str(sample),
+                               "--format", "intercept"], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        doc = yaml.safe_load(done.stdout)
+        fine = {name for name, rule in (policy.tools or {}).items()
+                if rule.effective_action == "allow" and finely_checked(rule)
+                and (rule.deny_if or rule.require_approval_if or rule.require)}
+        assert not fine & _denied_whole(doc), (sample.name, sorted(fine & _denied_whole(doc)))
+        for name in fine:
+            safe_rules = [r for r in doc["tools"][name]["rules"]
+                          if any(c.get("value") == SAFE_TEXT for c in r.get("conditions", []))]
+            kept_with_rules += bool(safe_rules)
+            if safe_rules:
+                assert f"tools.{name}." in done.stderr, name  # listed as stricter
+    assert kept_with_rules >= 5  # kestra-recommended's manage_* tools
+
+
+@settings(max_examples=1500, deadline=None)
+@example(text="a\u0301/b")
+@example(text=" [1]")
+@example(text="x/..")
+@given(text=st.one_of(PATHISH, st.text(max_size=16), st.from_regex(r"\A/?[a-z.]{1,3}(/[a-z.]{1,3}){0,3}\Z")))
+def test_a_text_the_refusal_rule_passes_is_read_as_written_by_every_server_reading(text: str) -> None:
+    """What the Intercept export's rule in front of a refused text promises: a text it passes
+    is one no server reading changes (so comparing it as sent is comparing it as read)."""
+    import unicodedata
+
+    from policytui.decision.conditions import pasted_into_a_url, resolve_path, server_readings
+    from policytui.export.intercept_guards import SAFE_TEXT, passes_safe_text
+
+    if not passes_safe_text(text):
+        return
+    assert _re2_search(SAFE_TEXT, text)
+    assert resolve_path(text) == text and pasted_into_a_url(text) == text, ascii(text)
+    for reading, sure in server_readings({"p": text}):
+        value = getattr(reading, "args", reading)["p"]
+        # Only the text in NFC (which the export checks apart: `normal_forms`) and JSON text
+        # written out again, as a list, an object or null, differ.
+        in_nfc = hasattr(reading, "args") and value == unicodedata.normalize("NFC", text)
+        assert value == text or in_nfc or not sure or value == "null" or str(value)[:1] in "[{", \
+            ascii((text, value))

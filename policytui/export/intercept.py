@@ -24,7 +24,9 @@ Intercept compares texts as written, where `decide` also reads them in Unicode n
 as a server reads them (a path resolved, a URL's query cut, JSON text parsed): a tool with a
 condition another spelling (`normal_forms`) or another reading (`path_readings`) would pass
 there is exported as denied. A `require eq` or `in` of a text every reading leaves alone
-(`/srv/a`) is kept: a call passing it as written passes it read any way.
+(`/srv/a`) is kept: a call passing it as written passes it read any way. So is a refusal of
+such a text, and a comparison of a number, each with a condition in front that denies what
+Intercept would read otherwise (`intercept_guards`); a comparison of a boolean is not.
 """
 
 from __future__ import annotations
@@ -33,6 +35,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policytui.export.common import extension_warnings, plain, quoted, with_reason
+from policytui.export.intercept_guards import (
+    boolean_warning,
+    guard_condition,
+    guard_for,
+    safe_text_warning,
+)
 from policytui.export.normal_forms import condition_judged_otherwise, spelling_warning
 from policytui.export.path_readings import condition_read_otherwise, reading_warning
 from policytui.export.result import ExportResult, ExportWarning
@@ -122,7 +130,17 @@ class _Exporter:
             unchecked = f"denied because the gateway cannot check {condition.describe()} in every Unicode spelling"
             return [self._deny_rule(f"{path.removeprefix(base + '.')} cannot be checked (exported as deny)",
                                     with_reason(rule.reason, unchecked))]
-        read_otherwise = condition_read_otherwise(base, rule)
+        boolean = _first_boolean_comparison(base, rule)
+        if boolean is not None:
+            path, condition = boolean
+            self.denied.add(name)
+            self.warn(path, boolean_warning())
+            unchecked = f"denied because the gateway cannot check {condition.describe()} as policytui does"
+            if ".require_approval_if[" not in path:
+                unchecked = with_reason(rule.reason, unchecked)
+            return [self._deny_rule(f"{path.removeprefix(base + '.')} cannot be checked (exported as deny)",
+                                    unchecked)]
+        read_otherwise = condition_read_otherwise(base, rule, guarded=_guarded)
         if read_otherwise is not None:
             path, condition = read_otherwise
             self.denied.add(name)
@@ -138,7 +156,8 @@ class _Exporter:
             rules.append(
                 {
                     "name": f"require[{i}] {condition.describe()}",
-                    "conditions": [_condition(condition.path, condition.op, condition.value)],
+                    "conditions": [*self._guards(f"{base}.require[{i}]", condition, passes_when_it_holds=True),
+                                   _condition(condition.path, condition.op, condition.value)],
                     "on_deny": with_reason(rule.reason, f"required condition not met: {condition.describe()}"),
                 }
             )
@@ -170,6 +189,7 @@ class _Exporter:
                     )
                 ]
             self._note_condition(path, condition, negated=True)
+            guards = self._guards(path, condition, passes_when_it_holds=False)
             if kind == "deny_if":
                 text = f"denied because {condition.describe()}"
                 name_text = f"deny_if[{index}] {condition.describe()}"
@@ -177,10 +197,21 @@ class _Exporter:
                 name_text = f"require_approval_if[{index}] {condition.describe()} (exported as deny)"
                 # An approval rule carries its own message, never the tool's denial `reason`.
                 text = f"approval required because {condition.describe()}; this gateway cannot ask for it"
-                rules.append({"name": name_text, "conditions": [negation], "on_deny": text})
+                rules.append({"name": name_text, "conditions": [*guards, negation], "on_deny": text})
                 continue
-            rules.append({"name": name_text, "conditions": [negation], "on_deny": with_reason(rule.reason, text)})
+            rules.append({"name": name_text, "conditions": [*guards, negation],
+                          "on_deny": with_reason(rule.reason, text)})
         return rules
+
+    def _guards(self, path: str, condition: Condition, *, passes_when_it_holds: bool) -> list[dict[str, Any]]:
+        """The condition that makes Intercept's loose comparison as strict as `decide` (none,
+        or one), a text refusal's listed as stricter."""
+        guard = guard_for(condition.op, condition.value, passes_when_it_holds=passes_when_it_holds)
+        if guard is None or guard == "boolean":
+            return []
+        if guard == "safe_text":
+            self.warn(path, safe_text_warning())
+        return [guard_condition(condition.path, guard)]
 
     @staticmethod
     def _deny_rule(name: str, reason: str) -> dict[str, Any]:
@@ -188,7 +219,11 @@ class _Exporter:
 
     def _note_condition(self, path: str, condition: Condition, *, negated: bool) -> None:
         if condition.op != "exists":
-            self.compared_values = True
+            # A guard (`intercept_guards`) makes a compared number or text as strict as
+            # `decide`; a contains, or a list mixing kinds, stays loose.
+            guard = guard_for(condition.op, condition.value, passes_when_it_holds=not negated)
+            if condition.op in ("eq", "neq", "in", "not_in", "contains") and guard is None:
+                self.compared_values = True
             return
         # Intercept reads a present null as absent; policytui does not. Only one direction of
         # that difference lets a call through that policytui would deny.
@@ -334,6 +369,24 @@ class _Exporter:
         doc["tools"] = tools
         self.warnings.extend(extension_warnings(policy, TARGET))
         return ExportResult(dump(doc), self.warnings)
+
+
+def _guarded(condition: Condition, passes_when_it_holds: bool) -> bool:
+    """Is every server reading of this condition's argument that `decide` judges otherwise
+    denied by the condition put in front of it (`intercept_guards`)?"""
+    return guard_for(condition.op, condition.value,
+                     passes_when_it_holds=passes_when_it_holds) in ("number", "safe_text")
+
+
+def _first_boolean_comparison(base: str, rule: ToolRule) -> tuple[str, Condition] | None:
+    """The first condition comparing a boolean (its path under `base`, and itself)."""
+    groups = (("require", rule.require, True), ("deny_if", rule.deny_if, False),
+              ("require_approval_if", rule.require_approval_if, False))
+    for kind, conditions, passes_when_it_holds in groups:
+        for index, condition in enumerate(conditions or []):
+            if guard_for(condition.op, condition.value, passes_when_it_holds=passes_when_it_holds) == "boolean":
+                return f"{base}.{kind}[{index}]", condition
+    return None
 
 
 def _restricts(rule: ToolRule) -> bool:

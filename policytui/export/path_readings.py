@@ -23,6 +23,7 @@ documents describe no such reading) cannot say any of that, so:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from policytui.decision.conditions import pasted_into_a_url, resolve_path
@@ -124,13 +125,19 @@ def reading_warning(target: str) -> str:
             "pass there; the tool is exported as denied")
 
 
-def condition_read_otherwise(base: str, rule: ToolRule) -> tuple[str, Condition] | None:
+def condition_read_otherwise(base: str, rule: ToolRule,
+                             guarded: Callable[[Condition, bool], bool] | None = None,
+                             ) -> tuple[str, Condition] | None:
     """The first condition of `rule` (its path under `base`, and itself) that a gateway
-    comparing arguments as sent may pass where `decide` refuses; None when there is none."""
+    comparing arguments as sent may pass where `decide` refuses; None when there is none.
+    `guarded(condition, passes_when_it_holds)`: the caller's export denies such readings of
+    that condition by other means (it is left out of the question)."""
     groups = (("require", rule.require, True), ("deny_if", rule.deny_if, False),
               ("require_approval_if", rule.require_approval_if, False))
     for kind, conditions, passes_when_it_holds in groups:
         for index, condition in enumerate(conditions or []):
+            if guarded is not None and guarded(condition, passes_when_it_holds):
+                continue
             if judged_otherwise_as_sent(condition.path, condition.op, condition.value,
                                         passes_when_it_holds=passes_when_it_holds):
                 return f"{base}.{kind}[{index}]", condition

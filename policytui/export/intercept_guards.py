@@ -1,0 +1,97 @@
+"""Conditions Intercept adds in front of a kept condition so it passes no call `decide` refuses.
+
+Intercept's engine (`internal/engine/operators.go`) compares `eq`, `neq`, `in` and `not_in` on
+the values' text (`fmt.Sprintf("%v")`) unless both are numbers, so the text "5" equals the
+number 5 and "true" the boolean true; `lt`..`gte` hold only for numbers; `regex` (Go's RE2) and
+`contains` hold only for texts. `decide` counts an argument of another type than the value
+compared with against the caller, and judges a text also as a server reads it (a path
+resolved, a URL's query cut). So:
+
+- a number compared (`deny_if n eq 5`, `require n in [1, 2]`) is kept with `lte` the largest
+  double, which every number passes and no text, boolean or list does: exact;
+- a text matched (`require eq /srv/a`) is kept with `regex ^`, which only a text passes: exact;
+- a text refused (`deny_if path eq /etc`, `require kind not_in [root]`) is kept with a `regex`
+  that only texts every server reading leaves as they are pass (`SAFE_TEXT`): no dot segment,
+  repeated or trailing slash, `%`, `?`, `#`, `:`, `~` or character NFC makes ASCII. Any other
+  text is denied, a little more than `decide` denies, never less;
+- a boolean compared cannot be kept: no Intercept condition tells the texts "true" and
+  "false" from the booleans, and `decide` refuses those texts; the tool is denied.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import Any, Literal
+
+# Characters no text SAFE_TEXT passes holds: a reading of a path or URL acts on them (`\\` only
+# in a URL, which needs a `:`), or NFC makes them ASCII (U+212A is `K`).
+_EXCLUDED = "/\\\\%?#:~\u212a\u1fef\u037e"
+_CHAR = f"[^{_EXCLUDED}]"
+_NOT_A_DOT = f"[^.{_EXCLUDED}]"
+# A path segment that is neither empty nor `.` nor `..`.
+_SEGMENT = f"(?:{_NOT_A_DOT}{_CHAR}*|\\.{_NOT_A_DOT}{_CHAR}*|\\.\\.{_CHAR}+)"
+# Written for RE2 and Python alike: no lookaround, and `$` is not before a final newline in
+# RE2; a newline is one of the characters a segment may hold, so both read it the same.
+SAFE_TEXT = f"^(?:/?{_SEGMENT}(?:/{_SEGMENT})*)?$"
+IS_TEXT = "^"
+LARGEST_DOUBLE = sys.float_info.max
+
+_SAFE = re.compile(SAFE_TEXT)
+
+Guard = Literal["number", "text", "safe_text", "boolean"]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def passes_safe_text(text: str) -> bool:
+    """Does `text` pass the SAFE_TEXT rule (as RE2 reads it: `$` only at the very end)?"""
+    return _SAFE.fullmatch(text) is not None
+
+
+def guard_for(op: str, value: Any, *, passes_when_it_holds: bool) -> Guard | None:
+    """What must stand in front of the condition `op value` in Intercept; None when nothing
+    (another op, an empty or mixed list, a refused text that is not itself SAFE_TEXT)."""
+    if op not in ("eq", "neq", "in", "not_in"):
+        return None
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        return None
+    if any(isinstance(item, bool) for item in items):
+        return "boolean"
+    if all(_is_number(item) for item in items):
+        return "number"
+    if not all(isinstance(item, str) for item in items):
+        return None
+    if (op in ("eq", "in")) == passes_when_it_holds:
+        return "text"
+    # A refused text must itself be one every reading leaves alone, and none a JSON text
+    # written out again reads as (`[1]` is how "[ 1]" reads, `null` how " null" does): then a
+    # text read as it is passes only where decide does.
+    if all(passes_safe_text(item) and item != "null" and item[:1] not in ("[", "{") for item in items):
+        return "safe_text"
+    return None
+
+
+def guard_condition(path: str, guard: Guard) -> dict[str, Any]:
+    """The Intercept condition a guard stands for (not for "boolean", which denies the tool)."""
+    if guard == "number":
+        return {"path": path, "op": "lte", "value": LARGEST_DOUBLE}
+    if guard == "text":
+        return {"path": path, "op": "regex", "value": IS_TEXT}
+    return {"path": path, "op": "regex", "value": SAFE_TEXT}
+
+
+def safe_text_warning() -> str:
+    return ("Intercept compares the argument as sent, so only texts a server reads as written pass "
+            "here: a text with a . or .. segment, a repeated or trailing slash, or any of % ? # : ~ "
+            "is denied, and so is an argument that is not text; a little more than policytui "
+            "denies, never less")
+
+
+def boolean_warning() -> str:
+    return ('Intercept reads the texts "true" and "false" as the booleans true and false, which '
+            "policytui refuses as the wrong type; no Intercept condition tells them apart, so the "
+            "tool is exported as denied")
