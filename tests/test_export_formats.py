@@ -218,10 +218,10 @@ AS_INTERCEPT = yaml.safe_load(export_policy(SOURCE, "intercept").text)
 TOOLS = st.sampled_from(["open", "deny", "ask", "req", "neg", "pattern", "nested", "secret", "unlisted",
                          "refuse", "refuse_kind", "only_dir", "under", "inside", "exact"])
 # The tools each export denies outright, as it cannot check them as a server reads arguments.
-DENIED_FOR_READINGS = {"pattern", "nested", "refuse", "refuse_kind", "only_dir", "under", "inside"}
-# Intercept keeps a refused text that is itself read as written (`/etc`), with a regex rule
-# denying every text a server may read otherwise: stricter than decide, not denied outright.
-INTERCEPT_STRICTER = {"refuse"}
+DENIED_FOR_READINGS = {"pattern", "refuse_kind", "only_dir", "under", "inside"}
+# Both keep a refused text that is itself read as written (`/etc`), with a regex rule denying
+# every text a server may read otherwise: stricter than decide, not denied outright.
+STRICTER_FOR_READINGS = {"refuse"}
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -229,7 +229,8 @@ INTERCEPT_STRICTER = {"refuse"}
 def test_policylayer_export_never_allows_what_policytui_denies(tool: str, args: dict[str, Any]) -> None:
     source, exported = SOURCE, AS_POLICYLAYER
     assert ours_allows(exported, tool, args) == ours_allows(source, tool, args) or not ours_allows(exported, tool, args)
-    if tool not in DENIED_FOR_READINGS and decide(source, tool, args).outcome is not Outcome.NEEDS_APPROVAL:
+    if (tool not in {*DENIED_FOR_READINGS, *STRICTER_FOR_READINGS}
+            and decide(source, tool, args).outcome is not Outcome.NEEDS_APPROVAL):
         # Nothing but approvals changes: the same calls are allowed and denied.
         assert ours_allows(exported, tool, args) == ours_allows(source, tool, args)
     # PolicyLayer's gateway compares arguments as sent, as far as its documents say.
@@ -243,14 +244,14 @@ def test_intercept_export_never_allows_what_policytui_denies(tool: str, args: di
     source, doc = SOURCE, AS_INTERCEPT
     if intercept_allows(doc, tool, args):
         assert ours_allows(source, tool, args), (tool, args)
-    if (tool not in {"ask", *DENIED_FOR_READINGS, *INTERCEPT_STRICTER}
+    if (tool not in {"ask", *DENIED_FOR_READINGS, *STRICTER_FOR_READINGS}
             and decide(source, tool, args).outcome is not Outcome.NEEDS_APPROVAL):
         # Exact where Intercept can say the same thing.
         assert intercept_allows(doc, tool, args) == ours_allows(source, tool, args), (tool, args)
 
 
 # Each tool denied for a server's reading, and the condition its warning names.
-_READING_WARNINGS = [("pattern", "deny_if[0]"), ("nested", "require[0]"), ("refuse", "deny_if[0]"),
+_READING_WARNINGS = [("pattern", "deny_if[0]"), ("refuse", "deny_if[0]"),
                      ("refuse_kind", "deny_if[0]"), ("only_dir", "require[0]"), ("under", "require[0]"),
                      ("inside", "require[0]")]
 
@@ -612,10 +613,13 @@ def test_a_match_of_a_plain_path_is_kept_exact(fmt: str) -> None:
 
 
 def test_the_exports_deny_and_list_a_path_a_server_reads_otherwise(tmp_path: Path) -> None:
-    """Through `policytui export`: a `deny_if` on /etc and a `require eq a/` are denied and each
-    listed once in the table; a `require eq` of a plain path is kept."""
+    """Through `policytui export`: a `deny_if` on /etc is kept behind a rule denying every text
+    a server reads otherwise, a `require eq a/` is denied, each listed once in the table; a
+    `require eq` of a plain path is kept."""
     import subprocess
     import sys
+
+    from policytui.export.intercept_guards import SAFE_TEXT
 
     source = tmp_path / "policy.json"
     doc = {"version": "1", "default": "allow", "tools": {
@@ -638,7 +642,10 @@ def test_the_exports_deny_and_list_a_path_a_server_reads_otherwise(tmp_path: Pat
         else:
             exported = json.loads(done.stdout)
             allows = policylayer_as_written_allows
-            assert exported["tools"]["read_file"]["action"] == "deny"
+            assert exported["tools"]["read_file"] == {
+                "require": [{"path": "args.path", "op": "regex", "value": SAFE_TEXT}],
+                "deny_if": doc["tools"]["read_file"]["deny_if"]}
+            assert exported["tools"]["list_dir"]["action"] == "deny"
             assert exported["tools"]["stat"] == doc["tools"]["stat"]
         for tool, path in (("read_file", "/srv/../etc"), ("read_file", "/etc/"), ("list_dir", "a/"),
                            ("list_dir", "/e//")):
@@ -646,6 +653,10 @@ def test_the_exports_deny_and_list_a_path_a_server_reads_otherwise(tmp_path: Pat
             assert not allows(exported, tool, {"path": path}), (fmt, tool, path)
         assert allows(exported, "stat", {"path": "/srv/a"})
         assert not allows(exported, "stat", {"path": "/srv/a/"})
+        # Kept, not denied whole: a path decide allows passes there too.
+        for path in ("/srv/a", "/home/x/.bashrc", "notes..txt", "etc"):
+            assert ours_allows(policy, "read_file", {"path": path})
+            assert allows(exported, "read_file", {"path": path}), (fmt, path)
 
 
 # Texts shaped like paths, names and URLs, with every character a server's reading acts on.
@@ -654,23 +665,33 @@ PATHISH = st.text(alphabet="/.a~%2e?#:\\ \n[{}]nul5\u212a\u0301K", max_size=12)
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=st.one_of(PATHISH, st.sampled_from([*READ_OTHERWISE, "/etc", "etc", "/etc\n", " /etc", "null"])),
-       op=st.sampled_from(["eq", "in"]), kind=st.sampled_from(["deny_if", "require_approval_if"]))
-def test_intercept_refusal_of_a_text_kept_with_a_rule_passes_nothing_decide_denies(
-        text: str, op: str, kind: str) -> None:
+       op=st.sampled_from(["eq", "in", "neq", "not_in"]), fmt=st.sampled_from(["intercept", "policylayer"]))
+def test_a_refusal_of_a_text_kept_with_a_rule_passes_nothing_decide_denies(text: str, op: str, fmt: str) -> None:
     """A refused text is kept with a regex rule in front of it: no text, read as a server
-    reads it or not, passes Intercept where `decide` denies."""
-    value: Any = "/etc" if op == "eq" else ["/etc", "root", "a.b"]
+    reads it or not, passes the export where `decide` denies."""
+    value: Any = "/etc" if op in ("eq", "neq") else ["/etc", "root", "a.b"]
+    kind = "deny_if" if op in ("eq", "in") else "require"
     source = _policy({"version": "1", "default": "allow",
                       "tools": {"t": {kind: [{"path": "args.p", "op": op, "value": value}]}}})
-    doc = yaml.safe_load(export_policy(source, "intercept").text)
-    assert not any(rule.get("action") == "deny" for rule in doc["tools"]["t"]["rules"])
-    for args in ({"p": text}, {"p": text + "/"}, {"p": "/" + text}):
-        if intercept_allows(doc, "t", args):
+    exported = export_policy(source, fmt).text
+    if fmt == "intercept":
+        doc = yaml.safe_load(exported)
+        assert not any(rule.get("action") == "deny" for rule in doc["tools"]["t"]["rules"])
+        allows = intercept_allows
+    else:
+        doc = json.loads(exported)
+        assert "action" not in doc["tools"]["t"]
+        allows = policylayer_as_written_allows
+        # policytui's own engine reads the PolicyLayer document too, and agrees.
+        assert not ours_allows(_policy(doc), "t", {"p": text}) or ours_allows(source, "t", {"p": text})
+    for args in ({"p": text}, {"p": text + "/"}, {"p": "/" + text}, {"p": 5}, {"p": True}):
+        if allows(doc, "t", args):
             assert ours_allows(source, "t", args), ascii(args)
 
 
+@pytest.mark.parametrize("fmt", ["intercept", "policylayer"])
 @pytest.mark.parametrize("value", [5, True, False, [1, 2]])
-def test_intercept_numbers_and_booleans_let_no_text_through(value: Any) -> None:
+def test_numbers_and_booleans_let_no_text_through(value: Any, fmt: str) -> None:
     """Intercept reads "5" as 5 and "true" as true; `decide` refuses a text where a number or
     boolean is compared (a validator may coerce it)."""
     op = "in" if isinstance(value, list) else "eq"
@@ -680,23 +701,29 @@ def test_intercept_numbers_and_booleans_let_no_text_through(value: Any) -> None:
     for kind in ("require", "deny_if"):
         source = _policy({"version": "1", "default": "allow",
                           "tools": {"t": {kind: [{"path": "args.x", "op": op, "value": value}]}}})
-        doc = yaml.safe_load(export_policy(source, "intercept").text)
+        text = export_policy(source, fmt).text
+        doc = yaml.safe_load(text) if fmt == "intercept" else json.loads(text)
+        allows = intercept_allows if fmt == "intercept" else policylayer_as_written_allows
         for args in calls:
-            if intercept_allows(doc, "t", args):
-                assert ours_allows(source, "t", args), (kind, value, args)
-        if not isinstance(value, bool):  # a number is kept, exact: 6 passes `deny_if eq 5`
-            assert any(intercept_allows(doc, "t", args) for args in calls)
+            if allows(doc, "t", args):
+                assert ours_allows(source, "t", args), (fmt, kind, value, args)
+        if fmt == "intercept" and not isinstance(value, bool):
+            # A number is kept in Intercept, exact: 6 passes `deny_if eq 5`.
+            assert any(allows(doc, "t", args) for args in calls)
 
 
 def _denied_whole(doc: dict[str, Any]) -> set[str]:
+    """The tools an Intercept or PolicyLayer document denies outright (either's shape)."""
     return {name for name, tool in (doc.get("tools") or {}).items()
-            if any(rule.get("action") == "deny" and "cannot be checked" in rule["name"] for rule in tool["rules"])}
+            if tool.get("action") == "deny"
+            or any(rule.get("action") == "deny" for rule in tool.get("rules", []))}
 
 
-def test_sample_policies_deny_whole_only_tools_no_finer_rule_can_check(tmp_path: Path) -> None:
-    """Through `policytui export`: a tool whose conditions are number comparisons, presence
-    checks and refusals of plain texts (kestra-recommended's manage_* tools) keeps them in
-    Intercept, each refusal with a regex rule, instead of being denied whole."""
+@pytest.mark.parametrize("fmt", ["intercept", "policylayer"])
+def test_sample_policies_deny_whole_only_tools_no_finer_rule_can_check(fmt: str) -> None:
+    """Through `policytui export`: a tool whose conditions are comparisons of numbers (in
+    Intercept), presence checks, matches and refusals of plain texts (kestra-recommended's
+    manage_* tools) keeps them, each refusal with a regex rule, instead of being denied whole."""
     import subprocess
     import sys
 
@@ -705,25 +732,31 @@ def test_sample_policies_deny_whole_only_tools_no_finer_rule_can_check(tmp_path:
     def finely_checked(rule: Any) -> bool:
         groups = ((rule.require, True), (rule.deny_if, False), (rule.require_approval_if, False))
         return all(c.op in ("lt", "lte", "gt", "gte") or (c.op == "exists" and c.path.count(".") == 1)
-                   or guard_for(c.op, c.value, passes_when_it_holds=p) in ("number", "safe_text")
-                   or (guard_for(c.op, c.value, passes_when_it_holds=p) == "text"
-                       and all(passes_safe_text(v) for v in (c.value if isinstance(c.value, list) else [c.value])))
+                   or guard_for(c.op, c.value, passes_when_it_holds=p) in fine_guards
+                   or (guard_for(c.op, c.value, passes_when_it_holds=p) in (None, "text")
+                       and (c.op in ("eq", "in")) == p
+                       and all(isinstance(v, str) and passes_safe_text(v)
+                               for v in (c.value if isinstance(c.value, list) else [c.value])))
                    for conditions, p in groups for c in conditions or [])
 
+    fine_guards = ("number", "safe_text")
     kept_with_rules = 0
     for sample in SAMPLES:
         policy = _policy(json.loads(sample.read_text(encoding="utf-8")))
         done = subprocess.run([str(Path(sys.executable).parent / "policytui"), "export", str(sample),
-                               "--format", "intercept"], capture_output=True, text=True, timeout=60)
+                               "--format", fmt], capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
-        doc = yaml.safe_load(done.stdout)
+        doc = yaml.safe_load(done.stdout) if fmt == "intercept" else json.loads(done.stdout)
         fine = {name for name, rule in (policy.tools or {}).items()
                 if rule.effective_action == "allow" and finely_checked(rule)
                 and (rule.deny_if or rule.require_approval_if or rule.require)}
         assert not fine & _denied_whole(doc), (sample.name, sorted(fine & _denied_whole(doc)))
         for name in fine:
-            safe_rules = [r for r in doc["tools"][name]["rules"]
-                          if any(c.get("value") == SAFE_TEXT for c in r.get("conditions", []))]
+            if fmt == "intercept":
+                safe_rules = [r for r in doc["tools"][name]["rules"]
+                              if any(c.get("value") == SAFE_TEXT for c in r.get("conditions", []))]
+            else:
+                safe_rules = [c for c in doc["tools"][name].get("require", []) if c["value"] == SAFE_TEXT]
             kept_with_rules += bool(safe_rules)
             if safe_rules:
                 assert f"tools.{name}." in done.stderr, name  # listed as stricter

@@ -219,10 +219,11 @@ class _Exporter:
 
     def _note_condition(self, path: str, condition: Condition, *, negated: bool) -> None:
         if condition.op != "exists":
-            # A guard (`intercept_guards`) makes a compared number or text as strict as
-            # `decide`; a contains, or a list mixing kinds, stays loose.
-            guard = guard_for(condition.op, condition.value, passes_when_it_holds=not negated)
-            if condition.op in ("eq", "neq", "in", "not_in", "contains") and guard is None:
+            # A guard (`intercept_guards`) makes a compared number, text or boolean as strict
+            # as `decide` (or denies the tool); a contains, or a list mixing kinds, stays loose.
+            items = condition.value if isinstance(condition.value, list) else [condition.value]
+            mixed = len({_kind(item) for item in items}) > 1
+            if condition.op == "contains" or (condition.op in ("eq", "neq", "in", "not_in") and mixed):
                 self.compared_values = True
             return
         # Intercept reads a present null as absent; policytui does not. Only one direction of
@@ -369,6 +370,12 @@ class _Exporter:
         doc["tools"] = tools
         self.warnings.extend(extension_warnings(policy, TARGET))
         return ExportResult(dump(doc), self.warnings)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    return "number" if isinstance(value, (int, float)) else type(value).__name__
 
 
 def _guarded(condition: Condition, passes_when_it_holds: bool) -> bool:

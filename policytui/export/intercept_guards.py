@@ -9,13 +9,17 @@ resolved, a URL's query cut). So:
 
 - a number compared (`deny_if n eq 5`, `require n in [1, 2]`) is kept with `lte` the largest
   double, which every number passes and no text, boolean or list does: exact;
-- a text matched (`require eq /srv/a`) is kept with `regex ^`, which only a text passes: exact;
+- a text matched (`require eq 5`, the text) that Go writes a number, boolean, null or list as
+  is kept with `regex ^`, which only a text passes: exact (`/srv/a` needs nothing);
 - a text refused (`deny_if path eq /etc`, `require kind not_in [root]`) is kept with a `regex`
   that only texts every server reading leaves as they are pass (`SAFE_TEXT`): no dot segment,
   repeated or trailing slash, `%`, `?`, `#`, `:`, `~` or character NFC makes ASCII. Any other
   text is denied, a little more than `decide` denies, never less;
 - a boolean compared cannot be kept: no Intercept condition tells the texts "true" and
   "false" from the booleans, and `decide` refuses those texts; the tool is denied.
+
+The PolicyLayer export uses SAFE_TEXT too, as a `require` `regex` in front of a refused text:
+the pattern means the same in RE2, JavaScript and Python.
 """
 
 from __future__ import annotations
@@ -29,11 +33,14 @@ from typing import Any, Literal
 _EXCLUDED = "/\\\\%?#:~\u212a\u1fef\u037e"
 _CHAR = f"[^{_EXCLUDED}]"
 _NOT_A_DOT = f"[^.{_EXCLUDED}]"
-# A path segment that is neither empty nor `.` nor `..`.
-_SEGMENT = f"(?:{_NOT_A_DOT}{_CHAR}*|\\.{_NOT_A_DOT}{_CHAR}*|\\.\\.{_CHAR}+)"
+# How a path segment may begin so that it is neither empty nor `.` nor `..`: a character not a
+# dot, a dot and one, or two dots and any character.
+_OPENING = f"(?:{_NOT_A_DOT}|\\.{_NOT_A_DOT}|\\.\\.{_CHAR})"
 # Written for RE2 and Python alike: no lookaround, and `$` is not before a final newline in
-# RE2; a newline is one of the characters a segment may hold, so both read it the same.
-SAFE_TEXT = f"^(?:/?{_SEGMENT}(?:/{_SEGMENT})*)?$"
+# RE2; a newline is one of the characters a segment may hold, so both read it the same. The
+# repeated group holds no repeat of its own (each turn is one character, or a slash and an
+# opening), so no engine backtracks on it and policytui's own check of patterns accepts it.
+SAFE_TEXT = f"^(?:/?{_OPENING}(?:{_CHAR}|/{_OPENING})*)?$"
 IS_TEXT = "^"
 LARGEST_DOUBLE = sys.float_info.max
 
@@ -44,6 +51,18 @@ Guard = Literal["number", "text", "safe_text", "boolean"]
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _may_be_the_text_of_another_kind(text: str) -> bool:
+    """Might Go's `%v` of a number, boolean, null, list or object be `text` ("5", "true",
+    "<nil>", "[a b]", "map[a:1]"), so that Intercept's `==` finds them equal?"""
+    if text in ("true", "false", "<nil>") or text.startswith(("[", "map[")):
+        return True
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def passes_safe_text(text: str) -> bool:
@@ -66,7 +85,7 @@ def guard_for(op: str, value: Any, *, passes_when_it_holds: bool) -> Guard | Non
     if not all(isinstance(item, str) for item in items):
         return None
     if (op in ("eq", "in")) == passes_when_it_holds:
-        return "text"
+        return "text" if any(_may_be_the_text_of_another_kind(item) for item in items) else None
     # A refused text must itself be one every reading leaves alone, and none a JSON text
     # written out again reads as (`[1]` is how "[ 1]" reads, `null` how " null" does): then a
     # text read as it is passes only where decide does.
@@ -84,14 +103,14 @@ def guard_condition(path: str, guard: Guard) -> dict[str, Any]:
     return {"path": path, "op": "regex", "value": SAFE_TEXT}
 
 
-def safe_text_warning() -> str:
-    return ("Intercept compares the argument as sent, so only texts a server reads as written pass "
+def safe_text_warning(target: str = "Intercept") -> str:
+    return (f"{target} compares the argument as sent, so only texts a server reads as written pass "
             "here: a text with a . or .. segment, a repeated or trailing slash, or any of % ? # : ~ "
             "is denied, and so is an argument that is not text; a little more than policytui "
             "denies, never less")
 
 
-def boolean_warning() -> str:
-    return ('Intercept reads the texts "true" and "false" as the booleans true and false, which '
-            "policytui refuses as the wrong type; no Intercept condition tells them apart, so the "
+def boolean_warning(target: str = "Intercept") -> str:
+    return (f'{target} reads the texts "true" and "false" as the booleans true and false, which '
+            f"policytui refuses as the wrong type; no {target} condition tells them apart, so the "
             "tool is exported as denied")

@@ -8,8 +8,10 @@ an approval rule could not become "a deny with the same reason"). Dropped: `$sch
 "require_approval"` becomes `action: "deny"` with the same reason, and `require_approval_if`
 conditions join `deny_if`. A tool with a condition another Unicode spelling would pass in a
 gateway comparing texts as written (`normal_forms`), or another server reading (a path
-resolved, a URL's query cut, JSON text parsed: `path_readings`), is exported as denied. Each
-such change is reported as a warning.
+resolved, a URL's query cut, JSON text parsed: `path_readings`), is exported as denied, except
+a refused plain text and a compared number, kept with a `require` in front that denies what a
+server may read otherwise (`intercept_guards`); a tool comparing a boolean is denied. Each such
+change is reported as a warning.
 """
 
 from __future__ import annotations
@@ -17,6 +19,12 @@ from __future__ import annotations
 from typing import Any
 
 from policytui.export.common import extension_warnings, json_text, plain, quoted
+from policytui.export.intercept_guards import (
+    boolean_warning,
+    guard_condition,
+    guard_for,
+    safe_text_warning,
+)
 from policytui.export.normal_forms import condition_judged_otherwise, spelling_warning
 from policytui.export.path_readings import condition_read_otherwise, reading_warning
 from policytui.export.result import ExportResult, ExportWarning
@@ -64,7 +72,14 @@ def _tool(name: str, rule: ToolRule, warnings: list[ExportWarning]) -> dict[str,
         warnings.append(ExportWarning(judged_otherwise[0], spelling_warning("PolicyLayer")))
         return {"action": "deny", "reason": rule.reason or f"Tool {quoted(name)} is denied: "
                 "its conditions cannot be checked in every Unicode spelling here"}
-    read_otherwise = condition_read_otherwise(base, rule)
+    boolean = _first_boolean_comparison(base, rule)
+    if boolean is not None:
+        # Assumed, as Intercept's engine does, to compare a boolean with a text on its text:
+        # the texts "true" and "false" pass where `decide` refuses them as the wrong type.
+        warnings.append(ExportWarning(boolean, boolean_warning("PolicyLayer")))
+        return {"action": "deny", "reason": rule.reason or f"Tool {quoted(name)} is denied: "
+                "its conditions cannot tell a boolean from its text here"}
+    read_otherwise = condition_read_otherwise(base, rule, guarded=_guarded)
     if read_otherwise is not None:
         # PolicyLayer's documents describe no reading of paths or URLs: assume, as Intercept's
         # engine does, that the argument is compared as sent.
@@ -74,8 +89,9 @@ def _tool(name: str, rule: ToolRule, warnings: list[ExportWarning]) -> dict[str,
     out = {}
     if rule.reason:
         out["reason"] = rule.reason
-    if rule.require:
-        out["require"] = [_condition(c) for c in rule.require]
+    require = _guard_requirements(base, rule, warnings) + [_condition(c) for c in rule.require or []]
+    if require:
+        out["require"] = require
     deny_if = [_condition(c) for c in rule.deny_if or []]
     if rule.require_approval_if:
         warnings.append(
@@ -90,6 +106,45 @@ def _tool(name: str, rule: ToolRule, warnings: list[ExportWarning]) -> dict[str,
         out["deny_if"] = deny_if
     if rule.limits:
         out["limits"] = [_limit(limit) for limit in rule.limits]
+    return out
+
+
+def _guarded(condition: Condition, passes_when_it_holds: bool) -> bool:
+    """Is every server reading of this condition's argument that `decide` judges otherwise
+    denied by a requirement put in front of it (`_guard_requirements`)?"""
+    return guard_for(condition.op, condition.value,
+                     passes_when_it_holds=passes_when_it_holds) in ("number", "safe_text")
+
+
+def _first_boolean_comparison(base: str, rule: ToolRule) -> str | None:
+    groups = (("require", rule.require, True), ("deny_if", rule.deny_if, False),
+              ("require_approval_if", rule.require_approval_if, False))
+    for kind, conditions, passes_when_it_holds in groups:
+        for index, condition in enumerate(conditions or []):
+            if guard_for(condition.op, condition.value, passes_when_it_holds=passes_when_it_holds) == "boolean":
+                return f"{base}.{kind}[{index}]"
+    return None
+
+
+def _guard_requirements(base: str, rule: ToolRule, warnings: list[ExportWarning]) -> list[dict[str, Any]]:
+    """The requirements that make each compared argument as strict as `decide` reads it, as in
+    the Intercept export (`intercept_guards`): a refused text (`deny_if path eq /etc`) behind
+    `regex SAFE_TEXT`, which denies every text a server may read otherwise and every argument
+    that is not text (listed: a little more than `decide` denies); a compared number behind
+    `lte` the largest double, and a matched text behind `regex ^` (exact)."""
+    out: list[dict[str, Any]] = []
+    groups = (("require", rule.require, True), ("deny_if", rule.deny_if, False),
+              ("require_approval_if", rule.require_approval_if, False))
+    for kind, conditions, passes_when_it_holds in groups:
+        for index, condition in enumerate(conditions or []):
+            guard = guard_for(condition.op, condition.value, passes_when_it_holds=passes_when_it_holds)
+            if guard is None or guard == "boolean":
+                continue
+            if guard == "safe_text":
+                warnings.append(ExportWarning(f"{base}.{kind}[{index}]", safe_text_warning("PolicyLayer")))
+            requirement = guard_condition(condition.path, guard)
+            if requirement not in out:
+                out.append(requirement)
     return out
 
 
