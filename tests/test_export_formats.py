@@ -787,3 +787,21 @@ def test_a_text_the_refusal_rule_passes_is_read_as_written_by_every_server_readi
         in_nfc = hasattr(reading, "args") and value == unicodedata.normalize("NFC", text)
         assert value == text or in_nfc or not sure or value == "null" or str(value)[:1] in "[{", \
             ascii((text, value))
+
+
+@pytest.mark.parametrize("fmt", ["intercept", "policylayer"])
+def test_a_refused_text_with_a_k_is_kept_as_its_kelvin_sign_spelling_is_denied_in_front(fmt: str) -> None:
+    """`K` has another Unicode spelling (U+212A KELVIN SIGN), which `decide` reads as `K`; the
+    rule in front of a refused text denies every text holding it, so `deny_if eq /srv/Keys`
+    is kept rather than denying its tool."""
+    doc = {"version": "1", "default": "allow",
+           "tools": {"t": {"deny_if": [{"path": "args.p", "op": "eq", "value": "/srv/Keys"}]}}}
+    source = _policy(doc)
+    result = export_policy(source, fmt)
+    assert not [w for w in result.warnings if "Unicode" in w.message]
+    exported = yaml.safe_load(result.text) if fmt == "intercept" else json.loads(result.text)
+    allows = intercept_allows if fmt == "intercept" else policylayer_as_written_allows
+    assert not ours_allows(source, "t", {"p": "/srv/\u212aeys"})
+    assert not allows(exported, "t", {"p": "/srv/\u212aeys"})
+    assert not allows(exported, "t", {"p": "/srv/Keys"})
+    assert allows(exported, "t", {"p": "/srv/Keys2"}) and ours_allows(source, "t", {"p": "/srv/Keys2"})

@@ -40,6 +40,7 @@ from policytui.export.intercept_guards import (
     guard_condition,
     guard_for,
     safe_text_warning,
+    spellings_denied_in_front,
 )
 from policytui.export.normal_forms import condition_judged_otherwise, spelling_warning
 from policytui.export.path_readings import condition_read_otherwise, reading_warning
@@ -122,7 +123,7 @@ class _Exporter:
                 )
             ]
 
-        judged_otherwise = condition_judged_otherwise(base, rule)
+        judged_otherwise = condition_judged_otherwise(base, rule, spellings_denied_in_front)
         if judged_otherwise is not None:
             path, condition = judged_otherwise
             self.denied.add(name)

@@ -2,8 +2,8 @@
 
 Intercept's engine (`internal/engine/operators.go`) compares `eq`, `neq`, `in` and `not_in` on
 the values' text (`fmt.Sprintf("%v")`) unless both are numbers, so the text "5" equals the
-number 5 and "true" the boolean true; `lt`..`gte` hold only for numbers; `regex` (Go's RE2) and
-`contains` hold only for texts. `decide` counts an argument of another type than the value
+number 5 and "true" the boolean true; `lt`..`gte` hold only for numbers; `regex` (Go's RE2)
+holds only for texts. `decide` counts an argument of another type than the value
 compared with against the caller, and judges a text also as a server reads it (a path
 resolved, a URL's query cut). So:
 
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import sys
+import unicodedata
 from typing import Any, Literal
 
 # Characters no text SAFE_TEXT passes holds: a reading of a path or URL acts on them (`\\` only
@@ -41,6 +42,9 @@ _OPENING = f"(?:{_NOT_A_DOT}|\\.{_NOT_A_DOT}|\\.\\.{_CHAR})"
 # repeated group holds no repeat of its own (each turn is one character, or a slash and an
 # opening), so no engine backtracks on it and policytui's own check of patterns accepts it.
 SAFE_TEXT = f"^(?:/?{_OPENING}(?:{_CHAR}|/{_OPENING})*)?$"
+# The ASCII characters another spelling of which (U+212A for `K`) SAFE_TEXT denies: a refused
+# text holding them (`/srv/Keys`) needs no other check of its Unicode spellings.
+SPELLINGS_DENIED = frozenset(unicodedata.normalize("NFC", char) for char in "\u212a\u1fef\u037e")
 IS_TEXT = "^"
 LARGEST_DOUBLE = sys.float_info.max
 
@@ -92,6 +96,13 @@ def guard_for(op: str, value: Any, *, passes_when_it_holds: bool) -> Guard | Non
     if all(passes_safe_text(item) and item != "null" and item[:1] not in ("[", "{") for item in items):
         return "safe_text"
     return None
+
+
+def spellings_denied_in_front(condition: Any, passes_when_it_holds: bool) -> frozenset[str]:
+    """For `normal_forms.condition_judged_otherwise`: the characters whose other spellings the
+    SAFE_TEXT condition in front of this one denies (none when there is no such condition)."""
+    guard = guard_for(condition.op, condition.value, passes_when_it_holds=passes_when_it_holds)
+    return SPELLINGS_DENIED if guard == "safe_text" else frozenset()
 
 
 def guard_condition(path: str, guard: Guard) -> dict[str, Any]:

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from policytui.policy.model import Condition, ToolRule
 
 _HANGUL_SYLLABLES = range(0xAC00, 0xD7A4)
@@ -241,10 +243,12 @@ def _match_may_be_lost_to(pattern: str) -> bool:
     return not (anchored_at_both_ends(pattern) and names_only_what_it_matches(pattern))
 
 
-def judged_otherwise_as_written(op: str, value: Any, *, passes_when_it_holds: bool) -> bool:
+def judged_otherwise_as_written(op: str, value: Any, *, passes_when_it_holds: bool,
+                                refused_elsewhere: frozenset[str] = frozenset()) -> bool:
     """May a gateway that compares texts as written pass a call that `decide`, reading texts in
     NFC too, refuses, for a condition `op value` that lets a call through when it holds
-    (`require`) or when it does not (`deny_if`, `require_approval_if`)?"""
+    (`require`) or when it does not (`deny_if`, `require_approval_if`)? `refused_elsewhere`:
+    characters whose other spellings the export denies by other means in this argument."""
     refusing = not passes_when_it_holds
     texts = [item for item in (value if isinstance(value, list) else [value]) if isinstance(item, str)]
     to_ascii = _tables().to_ascii
@@ -254,7 +258,9 @@ def judged_otherwise_as_written(op: str, value: Any, *, passes_when_it_holds: bo
         if (op in ("eq", "in")) != refusing:
             return False  # the call passes only on the text as written, equal in NFC too
         items = value if isinstance(value, list) else [value]
-        return any(isinstance(item, str) and refusal_may_be_passed(item, within=False) for item in items)
+        return any(isinstance(item, str) and refusal_may_be_passed(item, within=False,
+                                                                   refused_elsewhere=refused_elsewhere)
+                   for item in items)
     if op == "contains" and isinstance(value, str):
         if refusing:
             return refusal_may_be_passed(value, within=True)
@@ -278,14 +284,22 @@ def spelling_warning(target: str) -> str:
             "decomposed, an equivalent character) would pass there; the tool is exported as denied")
 
 
-def condition_judged_otherwise(base: str, rule: ToolRule) -> tuple[str, Condition] | None:
+def condition_judged_otherwise(
+        base: str, rule: ToolRule,
+        refused_elsewhere: Callable[[Condition, bool], frozenset[str]] | None = None,
+) -> tuple[str, Condition] | None:
     """The first condition of `rule` (its path under `base`, and itself) that a gateway
-    comparing texts as written may pass where `decide` refuses; None when there is none."""
+    comparing texts as written may pass where `decide` refuses; None when there is none.
+    `refused_elsewhere(condition, passes_when_it_holds)`: the characters whose other spellings
+    the caller's export denies by other means in that condition's argument."""
     groups = (("require", rule.require, True), ("deny_if", rule.deny_if, False),
               ("require_approval_if", rule.require_approval_if, False))
     for kind, conditions, passes_when_it_holds in groups:
         for index, condition in enumerate(conditions or []):
+            elsewhere = frozenset() if refused_elsewhere is None else refused_elsewhere(
+                condition, passes_when_it_holds)
             if judged_otherwise_as_written(condition.op, condition.value,
-                                           passes_when_it_holds=passes_when_it_holds):
+                                           passes_when_it_holds=passes_when_it_holds,
+                                           refused_elsewhere=elsewhere):
                 return f"{base}.{kind}[{index}]", condition
     return None

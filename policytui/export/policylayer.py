@@ -24,6 +24,7 @@ from policytui.export.intercept_guards import (
     guard_condition,
     guard_for,
     safe_text_warning,
+    spellings_denied_in_front,
 )
 from policytui.export.normal_forms import condition_judged_otherwise, spelling_warning
 from policytui.export.path_readings import condition_read_otherwise, reading_warning
@@ -65,7 +66,7 @@ def _tool(name: str, rule: ToolRule, warnings: list[ExportWarning]) -> dict[str,
         if rule.reason:
             out["reason"] = rule.reason
         return out
-    judged_otherwise = condition_judged_otherwise(base, rule)
+    judged_otherwise = condition_judged_otherwise(base, rule, spellings_denied_in_front)
     if judged_otherwise is not None:
         # PolicyLayer's documents say nothing of Unicode normal forms: assume, as Intercept
         # does, that texts are compared as written.
