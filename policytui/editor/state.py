@@ -745,6 +745,20 @@ class EditorState:
         else:
             self._refresh_drift()
 
+    def take_disk_version(self, policy: Policy, text: str, stamp: Any) -> None:
+        """Put the version now on disk (`policy`, read as `text` with `stamp`) in place of the
+        one being edited, as the saved one: one undoable step, after which the editor is as if
+        it had just opened the file (undo brings the edited version back, unsaved)."""
+        self.take_policy(policy, "the version on disk")
+        self.saved_text = text
+        self.saved_stamp = stamp
+        self.load_problems = []
+        self._saved_id = self._state_id
+        # The Drift column compares with what the file now holds, as after reopening it.
+        self._baseline = self._drift_baseline(self.policy, file_existed=True)
+        self._refresh_drift()
+        self._remember_saved()
+
     def undo(self) -> str | None:
         """Go back one edit; returns its label, or None when there is nothing to undo."""
         step = self.history.undo()

@@ -14,6 +14,8 @@ from policytui.tui.base import EditorBase
 from policytui.tui.too_small import TooSmallScreen
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from policytui.editor.state import PendingSave, SaveResult
     from policytui.policy.files import FileStamp
 
@@ -29,6 +31,8 @@ class FileActions(EditorBase):
 
     # The export dialog opens on the format chosen in it last (None: the first of FORMATS).
     _export_format: str | None = None
+    # The newest recovery file, which the palette loads (kept by `KeepUnsaved`).
+    kept_version: Path | None
 
     # ----- actions: saving, exporting, quitting -------------------------------------------
 
@@ -141,17 +145,41 @@ class FileActions(EditorBase):
         except PolicyFileConflict:
             # Asked again right after Overwrite (the file changed once more): the answered
             # question may still be leaving the screen, and two may not share its id.
+            from policytui.editor.disk_version import difference_summary, read_disk_version
+
+            path = state.path
+            disk = await asyncio.to_thread(read_disk_version, path) if path is not None else None
             if not await self._until_removed("confirm-conflict"):
                 return
+            overwrite = self._save_on("overwrite", force=True, then_quit=then_quit,
+                                      replacing=seen[0] if seen else None)
+            choices = [Choice("overwrite", "Overwrite", "y", "error"), Choice("cancel", "Cancel", "n")]
+            if disk is not None and disk.policy is not None:
+                message = (
+                    "Someone else wrote the file after it was opened here. "
+                    f"{difference_summary(state.policy, disk.policy)} Load their version (your "
+                    "changes are kept in a recovery file first), or overwrite it (it is kept as a "
+                    ".bak copy; the Diff panel shows what would change)?"
+                )
+                choices.insert(0, Choice("load", "Load theirs", "l"))
+            else:
+                why = disk.problem if disk is not None and disk.problem else "it cannot be read"
+                message = (
+                    f"The file changed after it was opened here: {why}. Nothing can be loaded from "
+                    "it; save this version over it (what is there is kept as a .bak copy), or "
+                    "cancel and keep editing?"
+                )
+
+            def answered(answer: str | None) -> None:
+                if answer == "load":
+                    self.load_disk_version()
+                else:
+                    overwrite(answer)
+
+            # The focus opens on Cancel (ChoiceScreen's way out): a stray Enter changes nothing.
             self.push_screen(
-                ChoiceScreen(
-                    f"{self.policy_path.name} changed on disk",
-                    "Someone else wrote the file after it was opened here. Overwrite their version? "
-                    "(It is kept as a .bak copy; the Diff panel shows what would change.)",
-                    [Choice("overwrite", "Overwrite", "y", "error"), Choice("cancel", "Cancel", "n")],
-                    id="confirm-conflict",
-                ),
-                self._save_on("overwrite", force=True, then_quit=then_quit, replacing=seen[0] if seen else None),
+                ChoiceScreen(f"{self.policy_path.name} changed on disk", message, choices, id="confirm-conflict"),
+                answered,
             )
             return
         except Exception as exc:  # PolicyFileError, EditError, OSError: one sentence, file intact
@@ -186,6 +214,44 @@ class FileActions(EditorBase):
             self.notify(f"Saved {one_line(str(self.policy_path), 120)}", markup=False, timeout=2)
         if then_quit:
             self.exit(0)
+
+    @work(group="disk-version", exit_on_error=False)
+    async def load_disk_version(self) -> None:
+        """Replace the policy being edited with the version now on disk, after keeping the
+        edited one in a recovery file beside it (`Load kept changes` brings it back). Nothing
+        changes when the file cannot be loaded, or the edits cannot be kept."""
+        from policytui.editor.disk_version import read_disk_version
+        from policytui.editor.recovery import NotKept, keep_unsaved
+        from policytui.tui.unsaved import shown_name
+
+        state, name = self.state, shown_name(self.policy_path.name, 60)
+        if state is None or state.path is None:
+            return
+        path = state.path
+        disk = await asyncio.to_thread(read_disk_version, path)
+        policy, loaded = disk.policy, disk.loaded
+        if policy is None or loaded is None:
+            self.notify(f"Nothing loaded: {name} cannot be loaded ({disk.problem}); your changes "
+                        "stay in the editor, unsaved.", severity="error", markup=False, timeout=10)
+            return
+        try:
+            kept = await asyncio.to_thread(keep_unsaved, state)
+        except (NotKept, OSError) as exc:
+            self.notify(f"Nothing loaded: your changes could not be kept first ({shown_name(str(exc), 300)}); "
+                        "they stay in the editor, unsaved.", severity="error", markup=False, timeout=10)
+            return
+        if not self._alive:
+            return
+        self.kept_version = kept
+        self._edit(lambda: state.take_disk_version(policy, loaded.text, loaded.stamp), full=True)
+        from policytui.tui.unsaved import LOAD_KEPT, TOAST_WIDTH, shown_path
+
+        width = max(20, min(TOAST_WIDTH, self.size.width // 2) - 3)
+        self.notify(
+            f"Loaded {name} as it is on disk. Your changes were kept in\n{shown_path(kept, width)}\n"
+            f"ctrl+p “{LOAD_KEPT}” loads them back (ctrl+z too).",
+            markup=False, timeout=20,
+        )
 
     def action_export(self) -> None:
         state = self.state
