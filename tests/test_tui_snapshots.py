@@ -353,3 +353,33 @@ def test_wide_table_sizes_every_column_to_its_content(snap_compare) -> None:  # 
     """At 200 columns nothing is cut: the Approval and Conditions columns show in full."""
     app = make_app(policy_path="policy.json", listing=kestra_listing())
     assert snap_compare(app, terminal_size=(200, 40), run_before=with_rules)
+
+
+def test_filter_dialog_at_40x12_stacks_its_lists(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """The smallest terminal the editor accepts: one list under another, every label whole,
+    the drift tick's label wrapped, the buttons scrolled to with the focus."""
+    app = make_app(policy_path="policy.json", listing=kestra_listing())
+
+    async def run_before(pilot: Pilot) -> None:
+        await loaded(pilot)
+        await pilot.press("f")
+        await until(lambda: pilot.app.screen.id == "filter-screen", "the filter dialog")
+        await pilot.press("tab", "tab", "tab", "tab")  # to Apply, past the lists and the tick
+        await picture(pilot, "the drift tick and the buttons",
+                      lambda text: "[ ] only new, changed or missing" in text and "Apply [ctrl+s]" in text)
+
+    assert snap_compare(app, terminal_size=(40, 12), run_before=run_before)
+
+
+def test_limits_dialog_at_40x12_opens_on_its_title(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(policy_path="policy.json", listing=kestra_listing())
+
+    async def run_before(pilot: Pilot) -> None:
+        await on_tool(pilot, "manage_flow")
+        await pilot.press("l")
+        await until(lambda: pilot.app.screen.id == "limits-screen", "the limits editor")
+        steady_cursors(pilot.app)  # type: ignore[arg-type]
+        await picture(pilot, "the title and the first field",
+                      lambda text: "Limits for manage_flow" in text and "max calls" in text)
+
+    assert snap_compare(app, terminal_size=(40, 12), run_before=run_before)

@@ -264,6 +264,9 @@ class LimitsScreen(DialogScreen[LimitsResult | None]):
         compact_all(self)
         prefix = "shared" if self.shared_first else "tool"
         self.query_one(f"#{prefix}-max", Input).focus()
+        # Then back to the top: on a short terminal the focus scrolled the dialog past its
+        # title, which says whose limits these are (the field still shows at 40x12).
+        self.call_after_refresh(self.query_one("#dialog").scroll_home, animate=False)
 
     def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         """The form's buttons, for the command palette (name, what it does, action): none has

@@ -10,7 +10,9 @@ from typing import Any
 
 from rich.segment import Segment
 from textual.content import Content
+from textual.geometry import Size
 from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Checkbox, SelectionList
 
 TICKED = "[x]"
@@ -23,6 +25,13 @@ class TickBox(Checkbox):
     @property
     def _button(self) -> Content:
         return Content.assemble((TICKED if self.value else UNTICKED, self.get_visual_style("toggle--button")))
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """One line, or as many as its label takes where a stylesheet lets it wrap (a narrow
+        dialog): Textual's checkbox is always one line, which cut the label's last words."""
+        if self.styles.text_wrap != "wrap":
+            return 1
+        return max(1, Widget.get_content_height(self, container, viewport, width))
 
 
 class TickList(SelectionList[Any]):
