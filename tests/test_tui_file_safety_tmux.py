@@ -77,11 +77,14 @@ def test_a_read_only_policy_is_said_when_the_editor_opens_it(terminal: Terminal,
     policy.chmod(0o444)
     terminal.start([*policytui(), "connect", "--from", str(KESTRA), "--policy", str(policy)],
                    cwd=folder, size=(160, 40))
+    # The notice, at the right edge beside the panels: the text after its "▌" border. It is
+    # waited for whole: a screen read as the notice was being drawn held only its first lines.
+    def notice(screen: str) -> str:
+        return " ".join(line.rsplit("▌", 1)[1].strip() for line in screen.splitlines() if "▌" in line)
+
     screen = terminal.wait("the warning that the policy cannot be saved",
-                           lambda s: "cannot be saved" in s, timeout=30)
-    # The notice, at the right edge beside the panels: the text after its "▌" border.
-    notice = " ".join(line.rsplit("▌", 1)[1].strip() for line in screen.splitlines() if "▌" in line)
-    assert "policy.json cannot be saved: it is read-only (make it writable with chmod u+w" in notice, screen
+                           lambda s: "chmod u+w" in notice(s), timeout=30)
+    assert "policy.json cannot be saved: it is read-only (make it writable with chmod u+w" in notice(screen), screen
     assert "unsaved" not in screen.splitlines()[0]  # nothing was edited
 
 
