@@ -59,6 +59,23 @@ def _initialize(request_id: int = 0) -> dict[str, Any]:
         "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
 
 
+def _http_gateway(tmp: Path, *server_prefix: str) -> Any:
+    """The installed gateway over HTTP in front of `dies_on_call.py`, auditing to
+    tmp/audit.jsonl and counting in tmp/state (`server_prefix`: words before the server's
+    command, such as `env NAME=VALUE`)."""
+    return start_http_gateway(
+        ["--policy", str(_write_policy(tmp)), "--state-dir", str(tmp / "state"), "--audit", str(tmp / "audit.jsonl")],
+        [*server_prefix, sys.executable, str(DIES)], tmp / "gateway.log", command=(POLICYTUI,))
+
+
+async def _session(http: Any, url: str) -> dict[str, str]:
+    """Open an MCP session (initialize, then initialized): the headers its calls go with."""
+    opened = await http.post(url, headers=HEADERS, json=_initialize())
+    headers = {**HEADERS, "Mcp-Session-Id": opened.headers["mcp-session-id"], "MCP-Protocol-Version": "2025-06-18"}
+    await http.post(url, headers=headers, json={"jsonrpc": "2.0", "method": "notifications/initialized"})
+    return headers
+
+
 def _lines(audit: Path) -> list[tuple[str, str | None]]:
     """Each audit line of a call, in order: (tool, upstream)."""
     records = parse_records(audit.read_text(encoding="utf-8")) if audit.exists() else []
@@ -158,15 +175,10 @@ async def test_over_http_a_call_whose_write_breaks_as_the_server_closes_its_inpu
     """As over stdio, through an HTTP gateway, which then stops (its server can take nothing
     more). Before, the call was audited `sent` and then `unavailable`, and refunded."""
     audit, state = tmp_path / "audit.jsonl", tmp_path / "state"
-    listening = start_http_gateway(
-        ["--policy", str(_write_policy(tmp_path)), "--state-dir", str(state), "--audit", str(audit)],
-        [sys.executable, str(DIES)], tmp_path / "gateway.log", command=(POLICYTUI,))
+    listening = _http_gateway(tmp_path)
     try:
         async with httpx2.AsyncClient(timeout=httpx2.Timeout(60)) as http:
-            opened = await http.post(listening.url, headers=HEADERS, json=_initialize())
-            headers = {**HEADERS, "Mcp-Session-Id": opened.headers["mcp-session-id"],
-                       "MCP-Protocol-Version": "2025-06-18"}
-            await http.post(listening.url, headers=headers, json={"jsonrpc": "2.0", "method": "notifications/initialized"})
+            headers = await _session(http, listening.url)
             deafening = await http.post(listening.url, headers=headers, json=_call(1, "deafen"))
             assert deafening.json()["result"]["content"][0]["text"] == "deafening"
             broken = await http.post(listening.url, headers=headers, json=_call(2, "work", LONG))
@@ -237,15 +249,10 @@ async def test_over_stdio_a_call_the_server_died_running_keeps_its_charge_and_on
 
 async def test_over_http_a_call_the_server_died_running_is_lost_and_keeps_its_charge(tmp_path: Path) -> None:
     audit, state = tmp_path / "audit.jsonl", tmp_path / "state"
-    listening = start_http_gateway(
-        ["--policy", str(_write_policy(tmp_path)), "--state-dir", str(state), "--audit", str(audit)],
-        [sys.executable, str(DIES)], tmp_path / "gateway.log", command=(POLICYTUI,))
+    listening = _http_gateway(tmp_path)
     try:
         async with httpx2.AsyncClient(timeout=httpx2.Timeout(60)) as http:
-            opened = await http.post(listening.url, headers=HEADERS, json=_initialize())
-            headers = {**HEADERS, "Mcp-Session-Id": opened.headers["mcp-session-id"],
-                       "MCP-Protocol-Version": "2025-06-18"}
-            await http.post(listening.url, headers=headers, json={"jsonrpc": "2.0", "method": "notifications/initialized"})
+            headers = await _session(http, listening.url)
             ran = await http.post(listening.url, headers=headers, json=_call(1, "work"))
             assert ran.json()["result"]["content"][0]["text"] == "ran"
             slow = asyncio.get_running_loop().create_task(http.post(listening.url, headers=headers, json=_call(2, "slow")))
@@ -267,10 +274,7 @@ async def test_an_http_gateway_opens_no_session_once_its_server_output_has_ended
     """The server closes its output (and lives on): from then on no `initialize` is answered
     200, also in the 0.5 s the gateway waits to learn whether the process exits (and how)."""
     audit, pids = tmp_path / "audit.jsonl", tmp_path / "pids.txt"
-    listening = start_http_gateway(
-        ["--policy", str(_write_policy(tmp_path)), "--state-dir", str(tmp_path / "state"), "--audit", str(audit)],
-        ["env", f"MISBEHAVING_PIDFILE={pids}", sys.executable, str(DIES)], tmp_path / "gateway.log",
-        command=(POLICYTUI,))
+    listening = _http_gateway(tmp_path, "env", f"MISBEHAVING_PIDFILE={pids}")
     server = 0
     try:
         async with httpx2.AsyncClient(timeout=httpx2.Timeout(60)) as http:
