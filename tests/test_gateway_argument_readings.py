@@ -279,3 +279,35 @@ async def test_the_real_filesystem_server_never_opens_a_refused_name_in_another_
         assert "secret" not in text, path
     outcomes = [line["decision"] for line in outcome_lines(audit) if line["decision"] != "probe"]
     assert outcomes == ["allowed" if allowed else "denied" for _, allowed in attempts]
+
+
+async def test_a_refused_name_escaped_decomposed_inside_json_text_is_denied_and_never_runs(
+    tmp_path: Path,
+) -> None:
+    # `"[\"/Prive\\u0301/x\"]"` is ASCII as sent, so NFC changes nothing there; the SDK parses
+    # it into the list ["/Prive\u0301/x"], which a server matching names by NFC opens as
+    # /Privé/x. The parsed list and its plain JSON text must be read in NFC too.
+    policy, audit, executed = tmp_path / "policy.json", tmp_path / "audit.jsonl", tmp_path / "executed.jsonl"
+    policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {"list_paths": {"deny_if": [
+        {"path": "args.paths", "op": "contains", "value": "/Priv\u00e9/x"},
+        {"path": "args.paths", "op": "regex", "value": "/Priv\u00e9/y"}]}}}), encoding="utf-8")
+    options = ["--policy", str(policy), "--state-dir", str(tmp_path / "state"), "--audit", str(audit)]
+    upstream = [sys.executable, str(RECORDING / "flows_server.py"), str(executed)]
+    calls: list[tuple[dict[str, Any], bool]] = [
+        ({"paths": '["/home/me"]'}, True),
+        ({"paths": '["/Prive\\u0301/x"]'}, False),  # parsed, then NFC: the list holds /Privé/x
+        ({"paths": '["/Prive\\u0301/a/../x"]'}, False),  # parsed, resolved, then NFC
+        ({"paths": '["/Prive\\u0301/y"]'}, False),  # the pattern, on the plain JSON text in NFC
+        ({"paths": ["/Priv\u00e9/x"]}, False),  # the policy is live
+    ]
+    answers = []
+    async with sdk_client("stdio", "legacy", options, upstream, tmp_path / "gateway.log") as client:
+        for arguments, _ in calls:
+            answers.append(await client.call_tool("list_paths", arguments))
+
+    for (arguments, allowed), result in zip(calls, answers, strict=True):
+        assert result.is_error is (not allowed), (arguments, _text(result))
+    ran = [json.loads(line) for line in executed.read_text(encoding="utf-8").splitlines()]
+    assert ran == [{"tool": "list_paths", "arguments": {"paths": ["/home/me"]}}]
+    decisions = [line["decision"] for line in outcome_lines(audit) if line.get("tool") == "list_paths"]
+    assert decisions == ["allowed" if allowed else "denied" for _, allowed in calls]

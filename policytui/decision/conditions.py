@@ -361,7 +361,8 @@ def server_readings(args: Any) -> list[tuple[Any, bool]]:
       server that pastes it into a URL it calls reads it; every condition must agree with it;
     - every text in Unicode normal form (NFC), as sent, resolved and pasted, marked
       `_InNormalForm`: `evaluate` judges it with the condition's value in NFC too, and every
-      condition must agree with it.
+      condition must agree with it; JSON text parsed or written out plainly, then in NFC,
+      counts as its parsed or plain reading does.
     Each only when it changes something."""
     readings: list[tuple[Any, bool]] = []
     parsed, plain = _json_text_parsed(args)
@@ -380,10 +381,15 @@ def server_readings(args: Any) -> list[tuple[Any, bool]]:
         readings.append((pasted, True))
     if _has_a_big_integer(args):
         readings.append((_as_doubles(args), True))
-    for read in (args, resolved, pasted):
+    # A path resolved and in NFC is a name too; so is a text inside JSON text once parsed,
+    # where a `\u0301` escape leaves the text as sent in ASCII and NFC then changes nothing.
+    later: list[tuple[Any, bool]] = [(args, True), (resolved, True), (pasted, True)]
+    if parsed is not args:
+        later += [(plain, True), (parsed, False), (parsed_resolved, False)]
+    for read, sure in later:
         in_nfc = _nfc_texts(read)
-        if in_nfc is not read:  # a path resolved and in NFC is a name too
-            readings.append((_InNormalForm(in_nfc), True))
+        if in_nfc is not read:
+            readings.append((_InNormalForm(in_nfc), sure))
     if parsed is not args and _has_a_big_integer(parsed):
         readings.append((_as_doubles(parsed), False))
     return readings
