@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_tui_app import kestra, ready, screen_text, until
+from test_tui_app import kestra, ready, screen_text, select, until
 from textual.widgets import Button
 
 from policytui.tui import PolicyApp, make_app
@@ -121,3 +121,43 @@ async def test_a_file_spoilt_after_the_question_loads_nothing_and_says_why(polic
         assert app.state.dirty and app.state.policy.to_document()["tools"] == {"backfill_executions": {}}
         assert kept_files(policy_path) == []
         assert policy_path.read_text() == "{"
+
+
+async def test_load_theirs_puts_the_files_hidden_rules_in_force_and_undo_takes_them_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    ours_rule = {"action": "deny", "reason": "kept while hidden"}
+    theirs_rule = {"action": "require_approval"}
+    policy_path = tmp_path / "policy.json"
+    policy_path.write_text(json.dumps({
+        "version": "1", "default": "deny", "hide": ["manage_flow"],
+        "x-policytui": {"hidden_rules": {"manage_flow": ours_rule}}}))
+    theirs = json.dumps({
+        "version": "1", "default": "deny", "hide": ["manage_flow", "manage_apps"],
+        "x-policytui": {"hidden_rules": {"manage_apps": theirs_rule}}})
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await edit_then_save_over(pilot, policy_path, theirs)
+        await pilot.press("l")
+        await until(lambda: not app.state.dirty and kept_files(policy_path), "their version loaded")
+        # Taken out of the metadata as opening the file takes them.
+        assert "x-policytui" not in app.state.policy.to_document()
+        # Their file kept no rule for manage_flow: a save writes their set, not ours.
+        await select(pilot, "invite_user")
+        await pilot.press("d")
+        await until(lambda: app.state.dirty, "the next edit")
+        await pilot.press("ctrl+s")
+        await until(lambda: app.saves_in_flight == 0 and not app.state.dirty, "the save")
+        saved = json.loads(policy_path.read_text())
+        assert saved["x-policytui"]["hidden_rules"] == {"manage_apps": theirs_rule}, saved
+        # Undoing the edit and the load: our hidden rules are back, theirs gone.
+        await pilot.press("ctrl+z", "ctrl+z")
+        await until(lambda: app.state.policy.to_document().get("hide") == ["manage_flow"], "the load undone")
+        await pilot.press("ctrl+s")
+        await until(lambda: app.screen.id == "confirm-conflict" or (
+            app.saves_in_flight == 0 and not app.state.dirty), "the save of our version")
+        if app.screen.id == "confirm-conflict":
+            await pilot.press("o")
+            await until(lambda: app.saves_in_flight == 0 and not app.state.dirty, "the overwrite")
+        saved = json.loads(policy_path.read_text())
+        assert saved["x-policytui"]["hidden_rules"] == {"manage_flow": ours_rule}, saved

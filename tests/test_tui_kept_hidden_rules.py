@@ -57,3 +57,29 @@ async def test_opening_a_policy_names_a_hidden_rule_that_is_no_rule(tmp_path: Pa
         await pilot.press("r")
         await until(lambda: "manage_flow" in document(app).get("tools", {}), "manage_flow decided")
         assert document(app)["tools"]["manage_flow"] == RULE
+
+
+async def test_undoing_load_kept_changes_takes_its_hidden_rules_and_dropped_entry_back_too(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "deny"}), encoding="utf-8")
+    keep_document(policy, KEPT)
+    app = make_app(policy_path=policy, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await until(lambda: app.kept_version is not None, "the kept changes found")
+        await pilot.press("ctrl+p", *"Load kept", "enter")
+        await until(lambda: document(app).get("hide") == ["manage_flow", "manage_apps"], "the kept changes loaded")
+        await pilot.press("ctrl+z")
+        await until(lambda: not document(app).get("hide"), "the load undone")
+        await pilot.press("2")
+        await pilot.pause()
+        assert DROPPED not in " ".join(screen_text(app).split())
+        # Hidden and decided again in this session, manage_flow had no rule to come back.
+        await select(pilot, "manage_flow")
+        await pilot.press("h")
+        await until(lambda: "manage_flow" in document(app).get("hide", []), "manage_flow hidden")
+        await pilot.press("r")
+        await until(lambda: "manage_flow" in document(app).get("tools", {}), "manage_flow decided")
+        assert document(app)["tools"]["manage_flow"] == {"action": "require_approval"}

@@ -407,33 +407,46 @@ class EditorState:
     # so no method here changes a `ToolRule` or `AllTools` in place: `_set_rule` and
     # `_put_shared_limits` put a changed copy in its place, and only when a value changes.
 
-    def _capture(self, names: list[str] | None, *, whole: bool, meta: bool) -> Any:
-        return capture(self.policy, names, whole=whole, meta=meta)
+    def _capture(self, names: list[str] | None, *, whole: bool, meta: bool,
+                 set_aside: bool = False) -> Any:
+        snapshot = capture(self.policy, names, whole=whole, meta=meta)
+        if not set_aside:
+            return snapshot
+        return _WithSetAside(snapshot, dict(self._rules_of_hidden), list(self.dropped_rules))
 
     def _apply(self, snapshot: Any) -> None:
+        if isinstance(snapshot, _WithSetAside):
+            self._rules_of_hidden = dict(snapshot.rules_of_hidden)
+            self.dropped_rules = list(snapshot.dropped_rules)
+            snapshot = snapshot.policy
         self.policy = restore(self.policy, snapshot)
 
     @contextmanager
     def _edit(
-        self, label: str, names: Iterable[str] | None, *, whole: bool = False, meta: bool = False
+        self, label: str, names: Iterable[str] | None, *, whole: bool = False, meta: bool = False,
+        set_aside: bool = False,
     ) -> Iterator[None]:
-        """Make one undoable edit: all or nothing, recorded only if something changed."""
+        """Make one undoable edit: all or nothing, recorded only if something changed.
+
+        `set_aside`: the step also holds the rules set aside for hidden tools and the dropped
+        entries' sentences, for an edit that replaces them (loading a whole policy)."""
         names = list(names) if names is not None else None
-        before = self._capture(names, whole=whole, meta=meta)
+        before = self._capture(names, whole=whole, meta=meta, set_aside=set_aside)
         try:
             yield
         except Exception:
             self._apply(before)
             raise
-        after = self._capture(names, whole=whole, meta=meta)
-        if not differs(before, after):
+        after = self._capture(names, whole=whole, meta=meta, set_aside=set_aside)
+        if not (differs(_policy_part(before), _policy_part(after))
+                or _set_aside_part(before) != _set_aside_part(after)):
             return
         new_id = self._next_id
         self._next_id += 1
         self.history.record(Step(label, before, after, self._state_id, new_id))
         self._state_id = new_id
         self.revision += 1
-        touched = changed_names(before, after)  # None: the default changed, or a preset
+        touched = changed_names(_policy_part(before), _policy_part(after))  # None: the default changed, or a preset
         if meta and touched is not None and names:
             touched = [*names, *touched]  # a category override changes the row, not the rule
         self._refresh_rows(touched, rules_only=not meta)
@@ -725,20 +738,27 @@ class EditorState:
                     document.setdefault(key, value)
             self.policy = Policy.from_document(document)
 
-    def take_policy(self, policy: Policy, label: str) -> None:
+    def take_policy(self, policy: Policy, label: str, *, its_set_aside_only: bool = False) -> None:
         """Put `policy` in place of the one being edited, as one undoable edit that leaves the
         file on disk as it is (unsaved changes kept by an editor that was stopped, loaded
-        back to be compared and saved, or undone)."""
+        back to be compared and saved, or undone). The rules set aside for hidden tools are
+        part of the step: undoing it takes the loaded ones back out too.
+
+        `its_set_aside_only`: the rules `policy` kept for hidden tools replace this session's
+        (the file's own version is taken as the saved one, so a save must not write ours)."""
         from policytui.editor.hidden_rules import take_kept_rules
 
         overrides = self.overrides()
-        with self._edit(label, None, whole=True, meta=True):
+        with self._edit(label, None, whole=True, meta=True, set_aside=True):
             self.policy = policy.copy_deep()
             # The rules its save kept for hidden tools come back as opening it would bring
             # them: kept as metadata only, they stayed there verbatim and deciding the tool
             # again brought nothing back.
             kept, self.dropped_rules = take_kept_rules(self.policy)
-            self._rules_of_hidden.update(kept)
+            if its_set_aside_only:
+                self._rules_of_hidden = kept
+            else:
+                self._rules_of_hidden = {**self._rules_of_hidden, **kept}
         if self.overrides() != overrides:
             self._classify()
             self._rebuild_rows()
@@ -749,7 +769,7 @@ class EditorState:
         """Put the version now on disk (`policy`, read as `text` with `stamp`) in place of the
         one being edited, as the saved one: one undoable step, after which the editor is as if
         it had just opened the file (undo brings the edited version back, unsaved)."""
-        self.take_policy(policy, "the version on disk")
+        self.take_policy(policy, "the version on disk", its_set_aside_only=True)
         self.saved_text = text
         self.saved_stamp = stamp
         self.load_problems = []
@@ -777,7 +797,7 @@ class EditorState:
     def _restore(self, snapshot: Any, state_id: int) -> None:
         overrides = self.overrides()
         approved = dict(self._approved_fingerprints())
-        touched = changes_on_restore(self.policy, snapshot)
+        touched = changes_on_restore(self.policy, _policy_part(snapshot))
         self._apply(snapshot)
         self._state_id = state_id
         self.revision += 1
@@ -963,3 +983,22 @@ def _which_tools(names: list[str]) -> str:
         return names[0]
     return f"{len(names):,} tools"
 
+
+@dataclass(frozen=True)
+class _WithSetAside:
+    """An undo snapshot of the policy together with the rules set aside for hidden tools and
+    the sentences of dropped entries, which live beside the policy, not in it."""
+
+    policy: Any
+    rules_of_hidden: dict[str, ToolRule]
+    dropped_rules: list[str]
+
+
+def _policy_part(snapshot: Any) -> Any:
+    return snapshot.policy if isinstance(snapshot, _WithSetAside) else snapshot
+
+
+def _set_aside_part(snapshot: Any) -> Any:
+    if not isinstance(snapshot, _WithSetAside):
+        return None
+    return snapshot.rules_of_hidden, snapshot.dropped_rules
