@@ -673,3 +673,38 @@ async def test_a_key_that_reaches_the_editor_as_it_closes_ends_it_without_a_trac
 
         monkeypatch.setattr(app, "_close_all", close_all_then_a_key)
     assert app.return_code in (None, 0)
+
+
+def notices(app) -> str:  # type: ignore[no-untyped-def]
+    return "\n".join(str(n.message) for n in app._notifications)
+
+
+async def test_a_paste_of_several_lines_into_a_one_line_field_says_only_its_first_was_kept(
+        tmp_path: Path) -> None:
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("slash")
+        app.post_message(events.Paste("search_logs\n"))  # one line and its line break: all kept
+        await settled(pilot)
+        assert app.main.query_one("#filter").value == "search_logs"
+        assert "first line" not in notices(app)
+        await burst(app, named(["ctrl+u"]))
+        app.post_message(events.Paste("search_logs\nsecond line"))
+        await settled(pilot)
+        assert app.main.query_one("#filter").value == "search_logs"
+        await until(lambda: "pasted its first line only" in notices(app), "the notice")
+        assert "\n" not in notices(app)  # one line
+
+
+async def test_json_pasted_whole_into_the_try_arguments_gets_no_notice(tmp_path: Path) -> None:
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("t")
+        await until(lambda: app.focused is not None and app.focused.id == "try-args", "the arguments")
+        await burst(app, named(["ctrl+u"]))
+        app.post_message(events.Paste('{\n  "q": 1\n}\n'))
+        await settled(pilot)
+        assert app.focused.value == '{   "q": 1 }'
+        assert "first line" not in notices(app)

@@ -120,8 +120,20 @@ def type_into_focused(app: App[Any], event: events.Key | events.Paste) -> bool:
         text = event.character
     else:
         text = focused.pasted_line(event.text)
+        if _lines_left_out(event.text, text):
+            # Cut silently, a pasted command or list looked typed whole while most of it was
+            # gone; a filter or a reason then said less than the user believed.
+            app.notify("This field holds one line: pasted its first line only.",
+                       severity="warning")
     event.stop()
     event.prevent_default()
     if text:
         focused.type_text(text)
     return True
+
+
+def _lines_left_out(pasted: str, typed: str) -> bool:
+    """True when a paste had text on lines after the one typed (a line break at its end, or
+    blank lines, leave nothing out)."""
+    lines = pasted.splitlines()
+    return typed == (lines[0] if lines else "") and any(line.strip() for line in lines[1:])
