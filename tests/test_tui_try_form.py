@@ -74,3 +74,30 @@ async def test_a_call_waiting_for_approval_reads_whole_at_80x24(tmp_path: Path) 
         await pilot.pause()
         shown = screen_text(app)
         assert "(the call waits for a human; approved it continues, else it is denied)" in shown, shown
+
+
+async def test_a_long_reason_in_the_answer_reads_to_its_end_at_80x24_with_page_down(tmp_path: Path) -> None:
+    reason = " ".join(f"word{i}" for i in range(60)) + " LAST-WORDS"
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "deny",
+                                  "tools": {"manage_flow": {"action": "deny", "reason": reason}}}))
+    app = make_app(policy_path=policy, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press("t")
+        await until(lambda: app.focused is app.query_one("#try-args"), "the arguments focused after t")
+        await pilot.press("enter")
+        await until(lambda: "word0" in screen_text(app), "the answer shown")
+        await pilot.pause()
+        assert "DENIED  rule" in screen_text(app)
+        assert "LAST-WORDS" not in screen_text(app)  # the reason runs past the panel's foot
+        for _ in range(5):
+            if "LAST-WORDS" in screen_text(app):
+                break
+            await pilot.press("pagedown")
+            await pilot.pause()
+        await until(lambda: "LAST-WORDS" in screen_text(app), "the end of the reason scrolled into view")
+        assert app.focused is app.query_one("#try-args")  # still typing in the form
+        await pilot.press("pageup", "pageup", "pageup", "pageup", "pageup")
+        await until(lambda: "DENIED  rule" in screen_text(app), "the answer's first line back in view")

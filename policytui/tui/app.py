@@ -166,7 +166,9 @@ class PolicyApp(
         try_pane = TryForm(
             Horizontal(Label("tool "), TextInput(placeholder="tool name", id="try-tool"), classes="try-row"),
             Horizontal(Label("args "), TextInput(placeholder=GENERIC_ARGUMENTS_HINT, id="try-args", takes_json=True), classes="try-row"),
-            Static(Text("Enter arguments as JSON and press Enter.", style="dim"), id="try-result"),
+            # Scrolled: a long reason wraps past the panel's foot at 80x24 (PageDown reads on).
+            VerticalScroll(Static(Text("Enter arguments as JSON and press Enter.", style="dim"),
+                                  id="try-result"), id="try-result-scroll", can_focus=False),
             id="try",
         )
         panels = TabbedContent(id="panels", initial="tab-tool")
