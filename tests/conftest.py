@@ -104,3 +104,35 @@ def terminal(tmp_path: Path) -> Iterator[Any]:
         yield term
     finally:
         term.close()
+
+
+# Tests (node ids) whose policytui processes still write a traceback a user would read, each with why; the
+# guard below lets exactly these pass. Empty is the goal: fix the product instead of adding one.
+TRACEBACK_ALLOWANCES: dict[str, str] = {
+    "tests/test_gateway_stdio.py::test_fifty_concurrent_calls_meet_the_limit_exactly":
+        "now and then (once in a run of the gateway tests on two workers) the stdio gateway's log"
+        " holds an exception group's traceback (\"+ Exception Group Traceback\") as the client"
+        " closes with fifty calls done; not reproduced alone yet",
+}
+
+
+@pytest.fixture(autouse=True)
+def _no_traceback_shown(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """After each test: no policytui process it started wrote a traceback (or an exception a
+    library caught and logged) where a user reads it: its `--log` file, its standard error or
+    output as the test captured them (tests/traceback_guard.py). Only what those processes
+    wrote is read, so the guard costs next to nothing."""
+    import subprocess
+
+    import traceback_guard
+
+    watched = traceback_guard.start()
+    monkeypatch.setattr(subprocess, "Popen", traceback_guard.WatchingPopen)
+    try:
+        yield
+    finally:
+        traceback_guard.stop()
+    found = watched.findings()
+    if found and request.node.nodeid not in TRACEBACK_ALLOWANCES:
+        pytest.fail("policytui wrote a traceback where a user reads it:\n" + "\n".join(found[:20]),
+                    pytrace=False)

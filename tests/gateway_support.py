@@ -8,7 +8,6 @@ it with a signal, as a service manager would.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import signal
 import subprocess
@@ -36,11 +35,13 @@ def start_http_gateway(
     command: Sequence[str] = POLICYTUI_MODULE, seconds: float = 60,
 ) -> Listening:
     """Start `policytui gateway OPTIONS --listen 127.0.0.1:0 --log LOG -- UPSTREAM` and wait
-    until it says where it listens (AssertionError, with the log's end, if it never does)."""
-    process = subprocess.Popen(
-        [*command, "gateway", *options, "--listen", "127.0.0.1:0", "--log", str(log), "--", *upstream],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    until it says where it listens (AssertionError, with the log's end, if it never does).
+    Its standard error goes to LOG.stderr, next to the log, where the tests' guard reads it."""
+    with open(log.with_name(log.name + ".stderr"), "ab") as stderr:
+        process = subprocess.Popen(
+            [*command, "gateway", *options, "--listen", "127.0.0.1:0", "--log", str(log), "--", *upstream],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+        )
     deadline = time.monotonic() + seconds
     while True:
         text = log.read_text(encoding="utf-8") if log.exists() else ""
@@ -111,7 +112,7 @@ async def sdk_client(
 ) -> AsyncIterator[Any]:
     """The mcp SDK's `Client` in `mode` ("legacy", "2026-07-28", "auto") talking to `policytui
     gateway OPTIONS -- UPSTREAM` as an agent's client does: over "stdio" the client starts the
-    gateway (logging to LOG); over "http" the gateway listens (`start_http_gateway`) and the
+    gateway (logging to LOG, its standard error to LOG.stderr); over "http" the gateway listens (`start_http_gateway`) and the
     client reaches it over streamable HTTP, with `token` as its bearer token when given.
     `client_options` go to `Client` (callbacks, `message_handler`)."""
     import httpx2
@@ -122,7 +123,8 @@ async def sdk_client(
     if transport == "stdio":
         params = StdioServerParameters(command=POLICYTUI_MODULE[0], args=[
             *POLICYTUI_MODULE[1:], "gateway", *options, "--log", str(log), "--", *upstream])
-        with open(os.devnull, "w") as errlog:  # noqa: ASYNC230 - opened once, never blocks
+        # Its standard error (the agent's terminal) goes next to its log, where the guard reads it.
+        with open(log.with_name(log.name + ".stderr"), "a") as errlog:  # noqa: ASYNC230 - opened once, never blocks
             async with Client(stdio_client(params, errlog=errlog), mode=mode, read_timeout_seconds=60,
                               **client_options) as client:
                 yield client

@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+import traceback_guard
 
 POLICYTUI = str(Path(sys.executable).with_name("policytui"))
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -57,6 +58,7 @@ class Served:
         )
         self.stdout: list[str] = []
         self.stderr: list[str] = []
+        traceback_guard.watch_lines(self.stdout, self.stderr)
         self.pipes = [_Pipe(stream, lines) for stream, lines in
                       ((self.process.stdout, self.stdout), (self.process.stderr, self.stderr))]
         self.readers = [pipe.reader for pipe in self.pipes]
