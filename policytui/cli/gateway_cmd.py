@@ -411,8 +411,11 @@ def _serve(config: GatewayConfig, spec: ServerSpec, watcher: PolicyWatcher, time
             return 130
         import logging
 
-        logging.getLogger("policytui.gateway").exception("the gateway stopped on an unexpected error")
-        return _fail(f"the gateway stopped on an unexpected error: {type(exc).__name__}: {exc}")
+        from policytui.gateway.unexpected import innermost, log_unexpected
+
+        log_unexpected(logging.getLogger("policytui.gateway"), "the gateway stopped on an unexpected error")
+        leaf = innermost(exc)
+        return _fail(f"the gateway stopped on an unexpected error: {type(leaf).__name__}: {leaf}")
 
 
 def _first(exc: BaseException, kind: type) -> BaseException | None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from policytui.gateway import wire
 from policytui.gateway.enforcer import Started, UpstreamFailure
+from policytui.gateway.unexpected import log_unexpected
 from policytui.gateway.upstream_stdio import StdioUpstream, result_of
 
 if TYPE_CHECKING:
@@ -101,7 +102,7 @@ def start(relay: StdioRelay, request_id: Any, message: dict[str, Any], params: A
         started = gateway.enforcer.start_now(name, args if args is not None else {}, relay.caller)
     except Exception as exc:  # noqa: BLE001 - a hidden tool may be answered with an MCP error
         if not wire.is_mcp_error(exc):
-            log.exception("handling tools/call failed")
+            log_unexpected(log, "handling tools/call failed")
         return {"error": wire.error_of(exc)}
     if started is None:
         return False

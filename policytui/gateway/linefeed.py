@@ -24,6 +24,8 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from policytui.gateway.unexpected import log_unexpected
+
 log = logging.getLogger("policytui.gateway")
 
 # Lines (or bytes) waiting for the reading task beyond these: the pipe is not read until it
@@ -131,7 +133,7 @@ class LineFeed(asyncio.StreamReader):
                 if self.on_line(line):
                     return
             except Exception:  # noqa: BLE001 - the pipe's reader must go on whatever happens
-                log.exception("handling a line failed")
+                log_unexpected(log, "handling a line failed")
                 return
         self._waiting.append(line)
         self._waiting_bytes += len(line)

@@ -53,6 +53,7 @@ from policytui.gateway.enforcer import UpstreamFailure
 from policytui.gateway.jsonenc import encoder
 from policytui.gateway.linefeed import LineFeed
 from policytui.gateway.server_asks import ForeignState, InputRequired
+from policytui.gateway.unexpected import log_unexpected
 from policytui.gateway.upstream import hop_params
 from policytui.gateway.upstream_stdio import StdioUpstream, result_of
 from policytui.redaction import RedactedMessage
@@ -214,7 +215,7 @@ class StdioRelay:
         try:
             data = _dumps(message).encode("utf-8", "surrogatepass") + b"\n"
         except (TypeError, ValueError):
-            log.exception("a message for the client could not be encoded")
+            log_unexpected(log, "a message for the client could not be encoded")
             if "id" not in message or "method" in message:
                 return False
             data = _dumps(
@@ -680,7 +681,7 @@ class StdioRelay:
                     await self._write_line(exchange.verbatim)
                     return
                 if not _is_mcp_error(exc):
-                    log.exception("handling %s failed", method)
+                    log_unexpected(log, "handling %s failed", method)
                 answer = {"error": _error_of(exc)}
         except asyncio.CancelledError:
             answer = {"error": self._cut_off.pop(request_id, None)}

@@ -45,6 +45,7 @@ from pydantic import TypeAdapter, ValidationError
 from policytui.discovery.errors import RefusedPost
 from policytui.discovery.limits import broken_off_reason, refusal_in
 from policytui.gateway.enforcer import UpstreamFailure
+from policytui.gateway.unexpected import log_unexpected
 
 log = logging.getLogger("policytui.gateway")
 
@@ -182,7 +183,7 @@ class Upstream:
             try:
                 await self.on_notification(message)
             except Exception:
-                log.exception("relaying an upstream notification failed")
+                log_unexpected(log, "relaying an upstream notification failed")
 
     async def _send(
         self, session: Any, method: str, params: dict[str, Any] | None, progress: Progress | None, timeout: float | None

@@ -32,6 +32,7 @@ from policytui.discovery.limits import (
 )
 from policytui.gateway.enforcer import UpstreamFailure
 from policytui.gateway.linefeed import LineFeed, tap_stdout
+from policytui.gateway.unexpected import log_unexpected
 from policytui.gateway.upstream import MessageHandler, Progress, hop_params, unavailable_error
 from policytui.gateway.wire import OVERLONG, Refusal, decoder, encode, valid_id
 from policytui.redaction import without_credential_lines
@@ -450,7 +451,7 @@ class StdioUpstream:
             try:
                 await self.on_notification(message)
             except Exception:
-                log.exception("relaying an upstream notification failed")
+                log_unexpected(log, "relaying an upstream notification failed")
 
     def _answer_now(self, line: bytes) -> bool:
         """Settle the server's answer to a waiting request in the callback that read it (True);
@@ -530,7 +531,7 @@ class StdioUpstream:
         try:
             answer = await self.on_request(method, params if isinstance(params, dict) else {})
         except Exception:  # noqa: BLE001 - the server must get an answer whatever happened
-            log.exception("relaying the server's %s request failed", method)
+            log_unexpected(log, "relaying the server's %s request failed", method)
             answer = {"error": {"code": INTERNAL_ERROR, "message": f"the gateway could not relay {method}"}}
         try:
             await self._write({"jsonrpc": "2.0", "id": request_id, **answer})
@@ -894,7 +895,7 @@ class _Waiter:
         try:
             self.on_answer(outcome)
         except Exception:  # noqa: BLE001 - the connection's reader must go on whatever happens
-            log.exception("answering a relayed request failed")
+            log_unexpected(log, "answering a relayed request failed")
 
 
 def _expire(future: asyncio.Future[Any]) -> None:
