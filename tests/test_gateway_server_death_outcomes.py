@@ -324,6 +324,12 @@ def test_a_remote_server_that_dies_running_a_call_leaves_it_lost_and_charged_as_
         client.upstream.kill()
         died = json.loads(client.receive_raw(100, 30))
         assert "unavailable" in died["error"]["message"], died
+        # The next call comes once the gateway knows the server is gone (its one ERROR line):
+        # one arriving as the connection's end is still being read may be written first.
+        log = tmp_path / "gateway.log"
+        while "upstream server is unavailable" not in (log.read_text(encoding="utf-8") if log.exists() else ""):
+            assert time.monotonic() < deadline + 30, "the gateway never said its server is gone"
+            time.sleep(0.02)
         client.send(_call(101, "echo", {"n": 3}))
         assert "unavailable" in json.loads(client.receive_raw(101, 30))["error"]["message"]
     assert [line for line in _lines(tmp_path / "audit.jsonl") if line[0] == "echo"] == [

@@ -25,7 +25,7 @@ from policytui.editor.text import one_line, visible
 from policytui.tui.detail import render_detail
 from policytui.tui.key_order import KeyOrder
 from policytui.tui.keys import APP_ACTIONS
-from policytui.tui.panels import render_diff, render_preview, render_problems
+from policytui.tui.panels import file_warnings, render_diff, render_preview, render_problems
 from policytui.tui.table import ToolTable
 from policytui.tui.too_small import notice_shown
 
@@ -179,7 +179,7 @@ class EditorBase(App[int]):
                     words = "" if short else " errors"
                     part.append(f" │ ✗ {len(report.errors)}{words}", style="bold")
                 elif (count := len(report.warnings) + len(state.listing.broken_tools)
-                      + len(state.load_warnings) + len(state.dropped_rules)):
+                      + len(file_warnings(state, report)) + len(state.dropped_rules)):
                     # Counted as the Problems tab lists them: a tool the server sent that could
                     # not be read, or a warning about the file on disk, is one too; the header
                     # said ✓ valid above a tab listing them.

@@ -50,6 +50,15 @@ def render_diff(diff: str, *, dark: bool) -> RenderableType:
     return Syntax(diff, "diff", theme=_syntax_theme(dark), word_wrap=False)
 
 
+def file_warnings(state: EditorState, report: Any) -> list[str]:
+    """The warnings the file had when it was read that the policy being edited does not repeat:
+    a hidden tool with a rule, still in the editor, is one problem, listed and counted once
+    (the file's copy adds only where in the file it stands)."""
+    current = [problem.format() for problem in getattr(report, "warnings", None) or []]
+    return [warning for warning in state.load_warnings
+            if not any(warning == said or warning.startswith(said + " (line ") for said in current)]
+
+
 def render_problems(state: EditorState, report: Any) -> RenderableType:
     """Validation errors and warnings with their paths, unreadable tools, file problems."""
     lines: list[Text] = []
@@ -64,7 +73,7 @@ def render_problems(state: EditorState, report: Any) -> RenderableType:
         )
     for problem in state.load_problems:
         lines.append(Text("✗ file on disk: " + visible(problem)))
-    for warning in state.load_warnings:
+    for warning in file_warnings(state, report):
         lines.append(Text("! file on disk: " + visible(warning)))
     for dropped in state.dropped_rules:
         lines.append(Text("! " + visible(dropped)))
