@@ -152,8 +152,22 @@ def _stderr_to_nowhere_if_closed() -> None:
         pass  # no /dev/null: nothing better to point it at
 
 
+def _quiet_about_a_closed_loop(unraisable: sys.UnraisableHookArgs) -> None:
+    """Python's report of an error nobody can catch, except one that says nothing to a user:
+    an asyncio transport of a child process (a server the command started) collected after
+    its event loop closed tries to schedule its own closing and finds the loop gone ("Event
+    loop is closed"). The process has ended or is being ended, and its pipes close with ours;
+    Python printed a traceback on the command's standard error for it."""
+    if (isinstance(unraisable.exc_value, RuntimeError)
+            and str(unraisable.exc_value) == "Event loop is closed"
+            and getattr(unraisable.object, "__qualname__", "").endswith("Transport.__del__")):
+        return
+    sys.__unraisablehook__(unraisable)
+
+
 def entry() -> None:
     _stderr_to_nowhere_if_closed()
+    sys.unraisablehook = _quiet_about_a_closed_loop
     try:
         code = main()
     except KeyboardInterrupt:
