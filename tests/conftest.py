@@ -109,14 +109,6 @@ def terminal(tmp_path: Path) -> Iterator[Any]:
 # Tests (node ids) whose policytui processes still write a traceback a user would read, each with why; the
 # guard below lets exactly these pass. Empty is the goal: fix the product instead of adding one.
 TRACEBACK_ALLOWANCES: dict[str, str] = {
-    "tests/test_gateway_stdio.py::test_fifty_concurrent_calls_meet_the_limit_exactly":
-        "now and then (once in a run of the gateway tests on two workers) the stdio gateway's log"
-        " holds an exception group's traceback (\"+ Exception Group Traceback\") as the client"
-        " closes with fifty calls done; not reproduced alone yet",
-    "tests/test_state_replicas.py::test_counters_survive_a_gateway_restart[redis]":
-        "a gateway stopped while it stops its server: the signal's SystemExit(0) raised inside"
-        " StdioUpstream._hold's stop_process is logged by asyncio.run's shutdown as an unhandled"
-        " exception group with its traceback (seen in two full runs); to be fixed in the stop",
 }
 
 

@@ -509,3 +509,27 @@ async def test_a_signal_answers_each_stdio_call_in_flight_with_an_error(
         assert answered["error"]["message"] == CANCELLED_BY_STOP, answered
     assert [(a["tool"], a["decision"], a.get("upstream")) for a in gateway.audit()] == \
         [(LONG, "allowed", "cancelled")] * 2
+
+
+async def test_a_signal_while_the_gateway_stops_its_server_stops_it_at_once(tmp_path: Path, everything: Path) -> None:
+    """A client that leaves (closes the gateway's input) and then sends SIGTERM while the
+    gateway waits for its server to exit, as the SDK's client does after two seconds: the signal
+    hurries the stop, the server (still busy with a long call answered after the call timeout,
+    so it does not exit on its own) is gone, the gateway exits 0, and its log holds no traceback.
+    Before, the signal raised SystemExit in the middle of the stop: the server was left running
+    and the log held an exception group's traceback."""
+    async with stdio_gateway(tmp_path, everything, {"version": "1", "default": "allow"},
+                             "--log-level", "debug", "--call-timeout", "1") as (gateway, client):
+        client.send(_call(1, LONG, {"duration": 60, "steps": 60}))
+        await until(lambda: gateway.received_calls() == [LONG], what="the long call to reach the server")
+        assert client.process.stdin is not None
+        client.process.stdin.close()
+        await until(lambda: "serving has ended" in gateway.log(), 10, "the gateway to begin stopping its server")
+        client.process.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        assert await asyncio.wait_for(client.process.wait(), EXIT_BOUND) == 0
+        assert time.monotonic() - signalled < GRACEFUL_EXIT_SECONDS, gateway.log()[-2000:]
+    await until(lambda: not gateway.servers_alive(), 5, "the server to be gone")
+    logged = gateway.log()
+    assert "serving has ended: the server is stopped now" in logged, logged[-2000:]
+    assert "Traceback" not in logged and "ERROR" not in logged, logged[-3000:]

@@ -178,27 +178,18 @@ async def run_gateway(
             # announced: a signal at any moment from here on stops the server behind us too.
             await tg.start(_on_signals, stop, upstream)
             try:
-                await upstream.start(tg)
-                # How the server answers a tool it does not have: hidden tools answer the same way.
-                unknown = UnknownTools()
-                await unknown.learn(upstream, audit, config.server_name)
-                started_serving()
-                enforcer.answer_blocked = unknown.blocked
-                gateway.unknown_tools = unknown
-                async with anyio.create_task_group() as watching:
-                    watching.start_soon(_watch, watcher, gateway, config.reload_interval)
+                # The server's connection is held in a group of its own, which ends only once
+                # the server is stopped: the signal handlers stay ours until then, so a signal
+                # while the server is stopped hurries that stop instead of interrupting it
+                # (which left the server running, and logged a traceback).
+                async with anyio.create_task_group() as held:
                     try:
-                        with anyio.CancelScope() as stop.scope:
-                            if stop.gone:
-                                pass  # the server ended before serving began: nothing to serve
-                            elif config.listen is None:
-                                await _serve_stdio(gateway, config)
-                            else:
-                                await _serve_http(gateway, config, on_listening, stop)
+                        await _serve(upstream, held, gateway, config, watcher, stop, audit, on_listening)
                     finally:
-                        watching.cancel_scope.cancel()
+                        stop.ending = True
+                        log.debug("serving has ended: the server is stopped")
+                        upstream.stop()
             finally:
-                upstream.stop()
                 tg.cancel_scope.cancel()  # the signal handlers (a stop they began still ends)
     finally:
         audit.close()
@@ -206,6 +197,32 @@ async def run_gateway(
         if enforcer.recorder is not None:
             enforcer.recorder.close()
     return SERVER_GONE_EXIT if stop.gone else _exit_code(stop.signum)
+
+
+async def _serve(
+    upstream: Any, held: anyio.abc.TaskGroup, gateway: Gateway, config: GatewayConfig,
+    watcher: PolicyWatcher, stop: _Stopper, audit: Any, on_listening: Any,
+) -> None:
+    """Start the server (its connection kept in `held`), then serve until stopped."""
+    await upstream.start(held)
+    # How the server answers a tool it does not have: hidden tools answer the same way.
+    unknown = UnknownTools()
+    await unknown.learn(upstream, audit, config.server_name)
+    started_serving()
+    gateway.enforcer.answer_blocked = unknown.blocked
+    gateway.unknown_tools = unknown
+    async with anyio.create_task_group() as watching:
+        watching.start_soon(_watch, watcher, gateway, config.reload_interval)
+        try:
+            with anyio.CancelScope() as stop.scope:
+                if stop.gone:
+                    pass  # the server ended before serving began: nothing to serve
+                elif config.listen is None:
+                    await _serve_stdio(gateway, config)
+                else:
+                    await _serve_http(gateway, config, on_listening, stop)
+        finally:
+            watching.cancel_scope.cancel()
 
 
 async def _watch(watcher: PolicyWatcher, gateway: Gateway, interval: float) -> None:
@@ -236,6 +253,9 @@ class _Stopper:
         self.signum: int | None = None  # the signal that stopped serving, if one did
         # Why the server is gone, when that stopped serving (before any signal did).
         self.gone = ""
+        # Serving has ended (its client left, a signal, the server gone) and the server is
+        # being stopped: a signal now only hurries that.
+        self.ending = False
 
     def server_gone(self, reason: str) -> None:
         """The server is gone for good while serving over HTTP (its process ended, a remote
@@ -306,12 +326,13 @@ def _signal_queue(signums: tuple[int, ...]) -> Iterator[asyncio.Queue[int]]:
         wake_out.close()
 
 
-def _hurry(upstream: Any) -> None:
-    """A signal after the first: the server is stopped without the wait for it to exit on its
-    own (a server started as a command; a remote one has no process to stop)."""
+def _hurry(upstream: Any, why: str = "a further signal") -> None:
+    """A signal after the first (or once serving has ended): the server is stopped without the
+    wait for it to exit on its own (a server started as a command; a remote one has no process
+    to stop)."""
     hurry = getattr(upstream, "hurry", None)
     if hurry is not None:
-        log.info("a further signal: the server is stopped now")
+        log.info("%s: the server is stopped now", why)
         hurry()
 
 
@@ -336,6 +357,9 @@ async def _on_signals(
             while True:
                 signum = await signals.get()
                 log.info("stopping on signal %s", signal.Signals(signum).name)
+                if stop.ending:
+                    _hurry(upstream, "serving has ended")
+                    continue
                 if stop.signum is None:
                     stop.signum = signum  # the exit code is the first signal's
                 else:
