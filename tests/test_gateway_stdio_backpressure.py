@@ -43,6 +43,7 @@ class Client:
     def __init__(self, tmp: Path, process: subprocess.Popen[bytes]) -> None:
         self.tmp, self.process = tmp, process
         self.written = 0
+        self.calls = CALLS  # the echo calls it writes
         self.writer = threading.Thread(target=self._write, daemon=True)
         self.first: list[dict[str, Any]] = []  # written before the echo calls
 
@@ -51,7 +52,7 @@ class Client:
         try:
             for message in self.first:
                 self.process.stdin.write(json.dumps(message).encode() + b"\n")
-            for request_id in range(1, CALLS + 1):
+            for request_id in range(1, self.calls + 1):
                 self.process.stdin.write(json.dumps({
                     "jsonrpc": "2.0", "id": request_id, "method": "tools/call",
                     "params": {"name": "echo", "arguments": {"message": MESSAGE}}}).encode() + b"\n")
@@ -133,6 +134,26 @@ def test_a_client_that_does_not_read_stops_the_gateway_taking_its_calls(tmp_path
     assert client.received() == CALLS
     sent, done = client.audited()
     assert len(sent) == CALLS and [a["upstream"] for a in done] == ["ok"] * CALLS
+
+
+def test_a_client_that_reads_slowly_after_its_input_ends_gets_every_answer_whole(
+        tmp_path: Path, everything: Path) -> None:
+    """A client writes its calls, closes its input and reads its answers slowly, as one busy
+    with each: the gateway exits only once the last answer has left it, and every answer
+    arrives whole. Before, the answers still in the gateway's own buffer when the last call was
+    answered were lost as it exited, and the client's input ended in the middle of a line."""
+    with gateway(tmp_path, everything) as client:
+        client.calls = 200  # 200 kB of answers: more than the pipe and the gateway's backlog hold
+        client.writer.start()
+        answers: list[dict[str, Any]] = []
+        assert client.process.stdout is not None
+        for line in client.process.stdout:
+            answers.append(json.loads(line))  # before: a line cut short at the end
+            time.sleep(0.02)
+        assert client.written == client.calls
+        assert client.process.wait(timeout=60) == 0
+    assert sorted(answer["id"] for answer in answers) == list(range(1, client.calls + 1))
+    assert all(MESSAGE in json.dumps(answer["result"]) for answer in answers)
 
 
 def test_a_signal_stops_a_gateway_whose_client_does_not_read(tmp_path: Path, everything: Path) -> None:

@@ -116,6 +116,10 @@ TASK_PARAM = "task"
 # Bytes waiting to be taken by the client beyond which its lines are served the ordinary way,
 # which waits for the client to read before answering more.
 _WRITE_BACKLOG = 1 << 16
+# Once its input has ended and every request is answered, how long a client may take none of
+# the answers still waiting in the gateway's buffer before they are given up (serving ends,
+# and the process with it).
+_FLUSH_STALL_SECONDS = 10.0
 
 _error = wire.error
 _error_of = wire.error_of
@@ -389,15 +393,36 @@ class StdioRelay:
             tasks = set(self._tasks)
             inline = any(isinstance(call, inline_call.InlineCall) for call in self._inflight.values())
             if not tasks and not inline:
+                await self._flush()
                 return
             if deadline is not None and loop.time() >= deadline:
                 await self._cancel_unanswered()
+                await self._flush()
                 return
             # An inline call has no task to wait for: it leaves `_inflight` when it is answered.
             if tasks:
                 await asyncio.wait(tasks, timeout=0.01 if inline else 0.1)
             else:
                 await asyncio.sleep(0.01)
+
+    async def _flush(self) -> None:
+        """The answers written leave the gateway's own buffer for the client's pipe before
+        serving ends: the process exits after it, and whatever is still buffered then is lost
+        (the client's input would end in the middle of a line). Waits as long as the client
+        takes them, giving up after `_FLUSH_STALL_SECONDS` in which it took nothing."""
+        loop = asyncio.get_running_loop()
+        left, since = -1, loop.time()
+        while self._out is not None and not self._client_gone():
+            size = self._out.get_write_buffer_size()
+            if not size:
+                return
+            if size != left:
+                left, since = size, loop.time()
+            elif loop.time() - since >= _FLUSH_STALL_SECONDS:
+                log.warning("the client took none of its last answers for %g s: the %d bytes left of them are "
+                            "dropped", _FLUSH_STALL_SECONDS, size)
+                return
+            await asyncio.sleep(0.01)
 
     def _reader_left(self) -> bool:
         """Whether the client's end of our output is closed already, asked of the pipe itself:
