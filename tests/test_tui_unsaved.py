@@ -251,3 +251,25 @@ def test_a_sigterm_before_the_editor_is_mounted_ends_it_the_usual_way(tmp_path: 
     assert done.returncode == 0, (done.returncode, done.stderr)
     assert "Traceback" not in done.stderr, done.stderr
     assert kept(tmp_path) == []
+
+
+@pytest.mark.parametrize("turns", range(4))
+async def test_an_editor_ended_as_its_quit_question_opens_ends_without_an_error(tmp_path: Path, turns: int) -> None:
+    """ctrl+q over an unsaved edit opens the question about it; the editor ended from outside
+    in the same moment (its terminal closed) ends cleanly. Before, the question's setup looked
+    for its buttons after the ending had taken them away, and the editor ended on an error
+    (NoMatches '#choice-save') with its traceback."""
+    import asyncio
+
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("d")
+        await until(lambda: app.state is not None and app.state.dirty, "the edit")
+        await app.action_quit()  # ctrl+q: the question is on its way
+        while app.screen.id != "confirm-quit":
+            await asyncio.sleep(0)
+        for _ in range(turns):  # pushed, and not yet set up
+            await asyncio.sleep(0)
+        app.exit()
+    assert app.return_code in (0, None)

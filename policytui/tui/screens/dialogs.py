@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from rich.console import RenderableType
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -53,6 +54,15 @@ class DialogScreen(ModalScreen[ResultType]):
         super().__init__(*args, **kwargs)
         # Notices raised before this (Unix time, as Textual's) are not drawn over it (tui/base.py).
         self.opened_at = time.time()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Mount) and (getattr(self, "_pruning", False) or not self.children):
+            # The editor is ending (or the dialog already closing) as the dialog opens: its
+            # widgets are gone already, or were never mounted, so each dialog's `on_mount`,
+            # which looks up the field it focuses, would fail (a traceback as the editor
+            # quits). Nothing of the dialog will be shown, so nothing of it is set up.
+            return
+        await super().on_event(event)
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.fit_buttons)
