@@ -537,13 +537,14 @@ def test_a_state_file_that_cannot_be_opened_again_fails_limited_calls_closed(tmp
 class _ReplyCuttingProxy:
     """A TCP proxy in front of Redis. Once `armed`, the next command holding `marker` reaches
     Redis and runs there, and the connection is closed before Redis's reply is passed back: a
-    network that fails between a command and its answer."""
+    network that fails between a command and its answer. Only that connection's replies are
+    dropped: the store's other connections (a fresh command right after) pass as ever."""
 
     def __init__(self, target_port: int, marker: bytes) -> None:
         import socket
         import threading
 
-        self.target, self.marker, self.armed, self.cutting = target_port, marker, False, False
+        self.target, self.marker, self.armed = target_port, marker, False
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         threading.Thread(target=self._accept, daemon=True).start()
@@ -558,16 +559,18 @@ class _ReplyCuttingProxy:
             except OSError:
                 return
             upstream = socket.create_connection(("127.0.0.1", self.target))
-            threading.Thread(target=self._up, args=(client, upstream), daemon=True).start()
-            threading.Thread(target=self._down, args=(client, upstream), daemon=True).start()
+            cutting = threading.Event()  # this connection's replies are being dropped
+            threading.Thread(target=self._up, args=(client, upstream, cutting), daemon=True).start()
+            threading.Thread(target=self._down, args=(client, upstream, cutting), daemon=True).start()
 
-    def _up(self, client: Any, upstream: Any) -> None:
+    def _up(self, client: Any, upstream: Any, cutting: Any) -> None:
         import socket
 
         try:
             while data := client.recv(65536):
                 cut = self.armed and self.marker in data
-                self.cutting = self.cutting or cut
+                if cut:
+                    cutting.set()
                 upstream.sendall(data)
                 if cut:
                     self.armed = False
@@ -575,15 +578,14 @@ class _ReplyCuttingProxy:
                     client.shutdown(socket.SHUT_RDWR)
                     client.close()
                     upstream.close()
-                    self.cutting = False
                     return
         except OSError:
             pass
 
-    def _down(self, client: Any, upstream: Any) -> None:
+    def _down(self, client: Any, upstream: Any, cutting: Any) -> None:
         try:
             while data := upstream.recv(65536):
-                if not self.cutting:
+                if not cutting.is_set():
                     client.sendall(data)
         except OSError:
             pass
