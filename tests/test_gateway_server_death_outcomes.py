@@ -325,7 +325,8 @@ def test_a_remote_server_that_dies_running_a_call_leaves_it_lost_and_charged_as_
         died = json.loads(client.receive_raw(100, 30))
         assert "unavailable" in died["error"]["message"], died
         # The next call comes once the gateway knows the server is gone (its one ERROR line):
-        # one arriving as the connection's end is still being read may be written first.
+        # one arriving before the gateway has read the connection's end is posted, and finds
+        # nothing listening (`unavailable` after its `sent` line).
         log = tmp_path / "gateway.log"
         while "upstream server is unavailable" not in (log.read_text(encoding="utf-8") if log.exists() else ""):
             assert time.monotonic() < deadline + 30, "the gateway never said its server is gone"
@@ -354,3 +355,26 @@ def test_a_remote_event_stream_that_ends_after_a_post_was_taken_leaves_the_call_
     assert [line for line in _lines(tmp_path / "audit.jsonl") if line[0] == "echo"] == [
         ("echo", "sent"), ("echo", "ok"), ("echo", "sent"), ("echo", "lost"), ("echo", "unavailable")]
     assert _used(store, "echo") == 2
+
+
+@pytest.mark.usefixtures("one_window")
+def test_a_call_after_a_remote_event_stream_ended_is_never_sent_and_has_one_line(tmp_path: Path) -> None:
+    """A legacy SSE server answers a call and then ends its event stream, no call waiting on it
+    (the server lives on). The gateway reads that end; the next call is never written to the
+    server, and its one audit line is `unavailable` (refunded). Before, the gateway saw the end
+    only once the call had its `sent` line, so the log claimed a call sent that never was."""
+    from test_gateway_sse_refused_posts import echo, received, refusing_gateway
+
+    store = f"sqlite:///{tmp_path / 'state.sqlite'}"
+    record = tmp_path / "received.jsonl"
+    with refusing_gateway(tmp_path, "--state", store, REFUSE="1=end") as client:
+        assert echo(client, 1)[0] == "ran echo 1"
+        deadline = time.monotonic() + 30
+        while '"stream_ended"' not in (record.read_text(encoding="utf-8") if record.exists() else ""):
+            assert time.monotonic() < deadline, "the server never ended its event stream"
+            time.sleep(0.02)
+        assert "the upstream MCP server is unavailable (the connection closed)" in echo(client, 2)[0]
+    assert received(tmp_path) == [(1, True)]  # the second call never reached the server
+    assert [line for line in _lines(tmp_path / "audit.jsonl") if line[0] == "echo"] == [
+        ("echo", "sent"), ("echo", "ok"), ("echo", "unavailable")]
+    assert _used(store, "echo") == 1

@@ -112,7 +112,7 @@ class Upstream:
         self.call_timeout = call_timeout
         self.connection: Any = None
         self.session: Any = None
-        self.alive = False
+        self._alive = False
         self.down_reason = ""
         # Called once, with the reason, when the connection is over for good while serving (the
         # session ended, the connection closed; not stopped by the gateway): an HTTP gateway
@@ -146,8 +146,27 @@ class Upstream:
     def stop(self) -> None:
         self._stop.set()
 
+    @property
+    def alive(self) -> bool:
+        """Whether a request can be written to the server now: connected, and the connection
+        not over. The SDK closes its dispatcher the moment it reads the connection's end (an
+        event stream that ended, say), before any request waiting on it has run again to say
+        so: that is seen here, before a call's `sent` line (`refusal_when_down`), so a call
+        that comes then has one line, `unavailable`, and the server is marked down at once."""
+        if self._alive and self._dispatcher_closed():
+            self.mark_down(self._broken_off() or "the connection closed")
+        return self._alive
+
+    @alive.setter
+    def alive(self, value: bool) -> None:
+        self._alive = value
+
+    def _dispatcher_closed(self) -> bool:
+        dispatcher = getattr(self.connection, "dispatcher", None)
+        return dispatcher is not None and bool(getattr(dispatcher, "_closed", False))
+
     def mark_down(self, reason: str) -> None:
-        was_alive, self.alive = self.alive, False
+        was_alive, self._alive = self._alive, False
         self.down_reason = reason
         if was_alive:
             log.error("upstream server is unavailable: %s", reason)
@@ -226,12 +245,9 @@ class Upstream:
         """Send one request upstream and return its raw result. Raises UpstreamFailure."""
         session = self.session
         if not self.alive or session is None:
+            # Gone (or its end read: `alive`) before this request went out: it was never sent
+            # (refunded). One that closes while the request waits is `lost` below.
             raise UpstreamFailure("unavailable", unavailable_error(self.down_reason))
-        if getattr(getattr(self.connection, "dispatcher", None), "_closed", False):
-            # Closed before this request went out: it was never sent (refunded). One that
-            # closes while the request waits is `lost` below.
-            self.mark_down("the connection closed")
-            raise UpstreamFailure("unavailable", unavailable_error("the connection closed"))
         try:
             return await self._send(session, method, hop_params(params), progress, timeout)
         except MCPError as exc:

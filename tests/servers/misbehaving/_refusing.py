@@ -55,6 +55,13 @@ def record_closed(message: Any) -> None:
             out.write(json.dumps({"closed": message.get("id") if isinstance(message, dict) else None}) + "\n")
 
 
+def record_stream_ended() -> None:
+    """The server closed a session's event stream (legacy SSE): one line `{"stream_ended": true}`."""
+    if RECORD:
+        with _lock, open(RECORD, "a", encoding="utf-8") as out:
+            out.write(json.dumps({"stream_ended": True}) + "\n")
+
+
 def refusal(message: Any) -> str | None:
     """How this message is refused (a HOW of `REFUSE`), or None when it is handled."""
     global _calls

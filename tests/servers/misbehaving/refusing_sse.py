@@ -14,7 +14,9 @@ event stream, and the POST then answered X (a status, `ran+500`; `ran+drop`: the
 closed). `error`: the message handled, answered on the stream with a JSON-RPC error of code
 -32000 (the implementation-defined server error many servers send). `cut`: the message handled,
 the POST answered 202 and the tool run, and then the event stream closed before its answer (the
-server lives on, but the client's stream, the only way its answers come, is gone).
+server lives on, but the client's stream, the only way its answers come, is gone). `end`: the
+message handled and answered on the stream, and then the stream closed, no call waiting on it
+(the server lives on); `{"stream_ended": true}` is recorded once it is closed.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from _refusing import SERVER_ERROR, answer, ran_then, record, refusal
+from _refusing import SERVER_ERROR, answer, ran_then, record, record_stream_ended, refusal
 
 # The legacy transport's sessions: the messages each one's event stream has still to send; None
 # ends the stream (`cut`).
@@ -56,6 +58,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
+        ended = False
         try:
             self.wfile.write(f"event: endpoint\ndata: /messages?session_id={session}\n\n".encode())
             self.wfile.flush()
@@ -63,6 +66,7 @@ class Handler(BaseHTTPRequestHandler):
                 message = answers.get()
                 if message is None:
                     self.connection.shutdown(2)  # the stream ends, the answer never sent
+                    ended = True
                     break
                 self.wfile.write(f"event: message\ndata: {json.dumps(message)}\n\n".encode())
                 self.wfile.flush()
@@ -70,6 +74,8 @@ class Handler(BaseHTTPRequestHandler):
             pass
         finally:
             SESSIONS.pop(session, None)
+            if ended:
+                record_stream_ended()  # and the session gone: a later POST is refused 404
             self.close_connection = True
 
     def do_POST(self) -> None:
@@ -105,6 +111,12 @@ class Handler(BaseHTTPRequestHandler):
             record(message, True)  # taken and run
             self._empty(202)
             answers.put(None)
+            return
+        if how == "end":
+            record(message, True)
+            self._empty(202)
+            answers.put(answer(message, "refusing-sse"))
+            answers.put(None)  # then the stream ends, nothing waiting on it
             return
         if how == "hang":
             record(message, True)  # taken and run, then never answered
