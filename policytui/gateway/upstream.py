@@ -81,6 +81,14 @@ def refusal_when_down(upstream: Any) -> UpstreamFailure | None:
     return UpstreamFailure("unavailable", unavailable_error(reason))
 
 
+def _the_sdks_own_closed(exc: MCPError) -> bool:
+    """Whether a CONNECTION_CLOSED error is the SDK's own word that the transport is gone, not
+    an answer of the server's: the SDK raises it as it handles its write to the transport
+    failing (a transport torn down before the dispatcher has read the end, so it is not
+    closed yet). A server's error is raised from its answer, while handling nothing."""
+    return isinstance(exc.__context__, (anyio.BrokenResourceError, anyio.ClosedResourceError))
+
+
 def hop_params(params: Any) -> dict[str, Any] | None:
     """The params to send upstream: as received, minus this hop's protocol envelope."""
     if params is None:
@@ -261,7 +269,7 @@ class Upstream:
                 log.warning("the upstream server %s answering %s; the request failed", refused, method)
                 error = MCPError(code=types.INTERNAL_ERROR, message=f"the upstream MCP server {refused}")
                 raise UpstreamFailure("too_large", error) from None
-            if exc.code == CONNECTION_CLOSED and self._connection_closed():
+            if exc.code == CONNECTION_CLOSED and (self._connection_closed() or _the_sdks_own_closed(exc)):
                 broken = self._broken_off()
                 if broken:
                     # Sent, and then the connection ended at a message over the limit, maybe
@@ -270,6 +278,9 @@ class Upstream:
                     raise UpstreamFailure("too_large", unavailable_error(broken)) from None
                 # Sent, and the connection ended before its answer: the server may have run
                 # the tool and then gone, so the charge stays, as for a server process that dies.
+                # So for the SDK's own word that its transport is gone as it wrote the request:
+                # the same end of the connection, seen from the write (as the transport's raw
+                # errors below), never the server's answer that would refund the call.
                 self.mark_down("the connection closed")
                 raise UpstreamFailure("lost", unavailable_error("the connection closed")) from None
             if exc.code == REQUEST_TIMEOUT:
