@@ -558,3 +558,18 @@ def test_a_denial_says_when_the_argument_was_missing_or_of_another_type() -> Non
     need = {"path": "args.n", "op": "lt", "value": 5}
     assert decide(one_tool({"require": [need]}), "t", {}).reason == (
         "required condition not met: args.n lt 5 (args.n is missing, which counts against the caller)")
+
+
+def test_a_key_in_another_unicode_form_is_judged_and_two_alike_keys_count_against_the_caller() -> None:
+    """Arguments decided without the gateway's wire rules (a replayed recording, say): a key
+    spelled in another normal form than a condition's path is judged under that path too,
+    and an object with two keys that are one name in NFC satisfies no condition on it."""
+    p = one_tool({"deny_if": [{"path": "args.o.l\u00f6schen", "op": "exists", "value": True}],
+                  "require": [{"path": "args.o.Kanal", "op": "eq", "value": "lesen"}]})
+    assert decide(p, "t", {"o": {"Kanal": "lesen"}}).allowed
+    assert decide(p, "t", {"o": {"Kanal": "lesen", "lo\u0308schen": 1}}).outcome is Outcome.DENIED
+    assert decide(p, "t", {"o": {"Kanal": "lesen", "\u212aanal": "schreiben"}}).outcome is Outcome.DENIED
+    # The path written decomposed in the policy names the composed key too.
+    q = one_tool({"deny_if": [{"path": "args.lo\u0308schen", "op": "exists", "value": True}]})
+    assert decide(q, "t", {"l\u00f6schen": 1}).outcome is Outcome.DENIED
+    assert decide(q, "t", {"behalten": 1}).allowed

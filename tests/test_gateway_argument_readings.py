@@ -311,3 +311,37 @@ async def test_a_refused_name_escaped_decomposed_inside_json_text_is_denied_and_
     assert ran == [{"tool": "list_paths", "arguments": {"paths": ["/home/me"]}}]
     decisions = [line["decision"] for line in outcome_lines(audit) if line.get("tool") == "list_paths"]
     assert decisions == ["allowed" if allowed else "denied" for _, allowed in calls]
+
+
+async def test_an_option_named_in_another_unicode_form_is_judged_and_two_alike_names_are_refused(
+    tmp_path: Path,
+) -> None:
+    """A server that reads option names in NFC (`set_options` normalises the keys it gets, the
+    later of two alike keeping its value) must never run a call the policy refuses for the
+    option so named. A condition on `args.options.löschen` judges the key spelled `lo` U+0308
+    `schen` too; an object with two keys that are one name in NFC (`Kanal`, and `Kanal` with
+    a Kelvin sign) is refused before anything is decided, as two keys alike are. Before, the
+    gateway judged the keys as sent: both calls ran with the refused option."""
+    policy, audit, executed = tmp_path / "policy.json", tmp_path / "audit.jsonl", tmp_path / "executed.jsonl"
+    policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {"set_options": {
+        "deny_if": [{"path": "args.options.l\u00f6schen", "op": "exists", "value": True}],
+        "require": [{"path": "args.options.Kanal", "op": "eq", "value": "lesen"}]}}}), encoding="utf-8")
+    options = ["--policy", str(policy), "--state-dir", str(tmp_path / "state"), "--audit", str(audit)]
+    upstream = [sys.executable, str(RECORDING / "flows_server.py"), str(executed)]
+    async with sdk_client("stdio", "legacy", options, upstream, tmp_path / "gateway.log") as client:
+        ran = await client.call_tool("set_options", {"options": {"Kanal": "lesen"}})
+        assert not ran.is_error, _text(ran)
+        decomposed = await client.call_tool("set_options", {"options": {"Kanal": "lesen", "lo\u0308schen": True}})
+        assert decomposed.is_error and "[POLICY DENIED]" in _text(decomposed), _text(decomposed)
+        composed = await client.call_tool("set_options", {"options": {"Kanal": "lesen", "l\u00f6schen": True}})
+        assert composed.is_error, _text(composed)  # the policy is live
+        with pytest.raises(Exception, match="same name in Unicode normal form") as refused:
+            await client.call_tool("set_options", {"options": {"Kanal": "lesen", "\u212aanal": "schreiben"}})
+        assert "ambiguous" in str(refused.value)
+        after = await client.call_tool("set_options", {"options": {"Kanal": "lesen"}})
+        assert not after.is_error, _text(after)  # the gateway serves on
+
+    ran_with = [json.loads(line) for line in executed.read_text(encoding="utf-8").splitlines()]
+    assert ran_with == [{"tool": "set_options", "arguments": {"options": {"Kanal": "lesen"}}}] * 2, ran_with
+    decisions = [line["decision"] for line in outcome_lines(audit) if line.get("tool") == "set_options"]
+    assert decisions == ["allowed", "denied", "denied", "allowed"], decisions

@@ -30,11 +30,12 @@ import posixpath
 import re
 import signal
 import threading
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+
+from policytui.decision.key_forms import alike_in_nfc, in_nfc
 
 if TYPE_CHECKING:
     from policytui.policy.model import Condition
@@ -293,21 +294,63 @@ class _InNormalForm:
         self.args = args
 
 
-def _nfc(text: str) -> str:
-    if text.isascii() or unicodedata.is_normalized("NFC", text):
-        return text  # a cheap test first: most text is in NFC already
-    return unicodedata.normalize("NFC", text)
+_nfc = in_nfc
+
+
+class _AmbiguousKeys:
+    """Stands, in the reading in NFC, for an object holding two keys that are one name in NFC:
+    which value a server that normalises keys keeps is not known, so no condition can be
+    judged on it (the gateway refuses such a message before deciding: `policytui.gateway.wire`;
+    this holds for arguments decided from elsewhere, a replayed recording, say)."""
+
+    __slots__ = ()
 
 
 def _nfc_texts(value: Any) -> Any:
-    """`value` with every text in it (keys aside) in NFC; `value` itself when that changes nothing."""
-    return _each_text(value, _nfc)
+    """`value` with every text in it, and every object's keys, in NFC (a server that matches
+    names by it may read a key as it does a value, and `args.café` then names `cafe` and
+    U+0301 too); `value` itself when that changes nothing. One walk, as `_each_text`."""
+    if isinstance(value, str):
+        return _nfc(value)
+    if isinstance(value, dict):
+        out: dict[Any, Any] | None = None
+        for key, item in value.items():
+            new = _nfc_texts(item)
+            if new is not item:
+                out = dict(value) if out is None else out
+                out[key] = new
+        current = value if out is None else out
+        if _ascii_keys(current):
+            return current  # a cheap test first: most keys are ASCII, their own normal form
+        if alike_in_nfc(current) is not None:
+            return _AmbiguousKeys()
+        return {_nfc(key): item for key, item in current.items()}
+    if isinstance(value, list):
+        entries: list[Any] | None = None
+        for index, item in enumerate(value):
+            new = _nfc_texts(item)
+            if new is not item:
+                entries = list(value) if entries is None else entries
+                entries[index] = new
+        return value if entries is None else entries
+    return value
+
+
+def _ascii_keys(value: dict[Any, Any]) -> bool:
+    """Whether every key of `value` is ASCII text (a JSON object's keys are all text)."""
+    try:
+        return "".join(value).isascii()
+    except TypeError:
+        return True  # keys that are not text (a dict built in code) have no normal form
 
 
 def _in_normal_form(condition: Condition) -> Condition:
-    """`condition` with its value's texts in NFC; `condition` itself when they are already."""
-    value = _nfc_texts(condition.value)
-    return condition if value is condition.value else condition.model_copy(update={"value": value})
+    """`condition` with its value's texts, and the argument it names, in NFC; `condition`
+    itself when they are already."""
+    value, path = _nfc_texts(condition.value), _nfc(condition.path)
+    if value is condition.value and path == condition.path:
+        return condition
+    return condition.model_copy(update={"value": value, "path": path})
 
 
 def undecided_because(condition: Condition, args: Any) -> str | None:

@@ -13,7 +13,9 @@ other one of two duplicate keys, or read `NaN` where the gateway saw nothing. So
   JSON-RPC 2.0 object: only the
   members JSON-RPC defines, `"jsonrpc": "2.0"`, a string `method`, an object `params`, an id that
   is a string or an integer a JavaScript server reads exactly;
-- an object anywhere in the message with the same key twice is refused as ambiguous;
+- an object anywhere in the message with the same key twice is refused as ambiguous, and so is
+  one with two keys that are the same text in Unicode normal form (NFC), `café` composed and
+  `cafe` with U+0301: a server that normalises keys reads them as one (`key_forms`);
 - whatever goes on is re-encoded from the parsed object (`encode`): compact, one line, ASCII
   only, so no raw control character or line separator ever reaches the server.
 
@@ -30,6 +32,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from policytui.decision.key_forms import alike_in_nfc
 from policytui.gateway.jsonenc import encoder
 
 # JSON-RPC 2.0 error codes.
@@ -103,6 +106,21 @@ class _Duplicate(ValueError):
     pass
 
 
+def _keys_alike_in_nfc(value: Any) -> bool:
+    """Whether an object in `value` holds two keys that are the same text in NFC (walked
+    without recursion: `value` is nested no deeper than MAX_DEPTH, but may be wide)."""
+    pending = [value]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if alike_in_nfc(node) is not None:
+                return True
+            pending.extend(child for child in node.values() if isinstance(child, (dict, list)))
+        elif isinstance(node, list):
+            pending.extend(child for child in node if isinstance(child, (dict, list)))
+    return False
+
+
 def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     obj = dict(pairs)
     if len(obj) != len(pairs):
@@ -150,6 +168,9 @@ def decoder(settings: json.JSONDecoder) -> Callable[[str], Any]:
 
     return decode
 
+
+KEYS_ALIKE_IN_NFC = ("Invalid Request: two keys in one object are the same name in Unicode normal form (NFC), "
+                     "which a server may read as one key (ambiguous)")
 
 _strict = decoder(json.JSONDecoder(object_pairs_hook=_unique, parse_constant=_no_constant, parse_float=_finite))
 _lenient_pairs = json.JSONDecoder(object_pairs_hook=list)
@@ -228,6 +249,10 @@ def _decode(line: bytes) -> Any:
             request_id = value.get("id") if isinstance(value, dict) else None
             raise Refusal(PARSE_ERROR, "Parse error: the message is nested too deeply",
                           request_id if valid_id(request_id) else None)
+        # A key outside ASCII is in the text as itself or as an escape: only then looked for.
+        if (not text.isascii() or "\\u" in text) and _keys_alike_in_nfc(value):
+            request_id = value.get("id") if isinstance(value, dict) else None
+            raise Refusal(INVALID_REQUEST, KEYS_ALIKE_IN_NFC, request_id if valid_id(request_id) else None)
         return value
     except _Duplicate:
         raise Refusal(

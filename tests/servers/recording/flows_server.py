@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import unicodedata
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
@@ -67,6 +68,16 @@ def copy_with(source: str, opts: dict[str, Any] | None = None) -> str:
     """Copy a file with options (an object parameter: the SDK parses JSON text into it)."""
     _record("copy_with", {"source": source, "opts": opts})
     return f"copied {source}"
+
+
+@server.tool()
+def set_options(options: dict[str, Any]) -> str:
+    """Set a flow's options, named as a server that matches names by their Unicode normal form
+    (NFC) reads them: `lo\u0308schen` is the option `l\u00f6schen`, and of two keys that are one
+    name in NFC the later one's value is kept, as a dict built from them keeps it."""
+    named = {unicodedata.normalize("NFC", key): value for key, value in options.items()}
+    _record("set_options", {"options": named})
+    return f"set {sorted(named)}"
 
 
 if __name__ == "__main__":

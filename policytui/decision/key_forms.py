@@ -1,0 +1,35 @@
+"""Object keys that are one name in Unicode normal form (NFC).
+
+A client may spell a key in either normal form (`café` composed, or `cafe` and U+0301), and a
+server may normalise the keys it reads (then the two are one argument, and which value it
+keeps is its parser's choice) or not (then they are two). A message whose object holds two
+keys that differ as sent and are the same text in NFC is as ambiguous as one holding a key
+twice, so the gateway refuses it (`policytui.gateway.wire`), and so do `policytui check
+--args` and the editor's Try panel (`policytui.decision.call_arguments`). A key spelled in one
+form only is judged in both by argument conditions (`policytui.decision.conditions`).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+
+
+def in_nfc(text: str) -> str:
+    """`text` in Unicode normal form NFC (`text` itself when it is already)."""
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text  # a cheap test first: most text is in NFC already
+    return unicodedata.normalize("NFC", text)
+
+
+def alike_in_nfc(keys: Iterable[str]) -> tuple[str, str] | None:
+    """Two of `keys` (one object's, each once) that are the same text in NFC, or None."""
+    keys = list(keys)
+    if all(key.isascii() for key in keys):
+        return None  # ASCII is its own normal form: keys distinct as sent stay distinct
+    seen: dict[str, str] = {}
+    for key in keys:
+        first = seen.setdefault(in_nfc(key), key)
+        if first is not key and first != key:
+            return first, key
+    return None
