@@ -67,6 +67,8 @@ def with_kept_rules(meta: Any, policy: Policy, set_aside: Mapping[str, ToolRule]
     that are still hidden and have no rule of their own."""
     kept = {name: rule.to_document() for name, rule in set_aside.items()
             if policy.is_hidden(name) and policy.rule(name) is None}
-    if not kept:
-        return meta
-    return {**meta, HIDDEN_RULES: kept} if isinstance(meta, dict) else {HIDDEN_RULES: kept}
+    if isinstance(meta, dict):
+        # Any hidden_rules already in `meta` are not the set-aside rules in force: never kept.
+        meta = {key: value for key, value in meta.items() if key != HIDDEN_RULES}
+        return {**meta, HIDDEN_RULES: kept} if kept else meta
+    return {HIDDEN_RULES: kept} if kept else meta

@@ -408,36 +408,52 @@ class EditorState:
     # `_put_shared_limits` put a changed copy in its place, and only when a value changes.
 
     def _capture(self, names: list[str] | None, *, whole: bool, meta: bool,
-                 set_aside: bool = False) -> Any:
+                 set_aside: bool = False, set_aside_of: list[str] | None = None) -> Any:
         snapshot = capture(self.policy, names, whole=whole, meta=meta)
-        if not set_aside:
-            return snapshot
-        return _WithSetAside(snapshot, dict(self._rules_of_hidden), list(self.dropped_rules))
+        if set_aside:
+            return _WithSetAside(snapshot, dict(self._rules_of_hidden), list(self.dropped_rules))
+        if set_aside_of is not None:
+            kept = self._rules_of_hidden
+            rules = {n: kept[n] for n in set_aside_of if n in kept} if kept else {}
+            return _WithSetAsideOf(snapshot, set_aside_of, rules)
+        return snapshot
 
     def _apply(self, snapshot: Any) -> None:
         if isinstance(snapshot, _WithSetAside):
             self._rules_of_hidden = dict(snapshot.rules_of_hidden)
             self.dropped_rules = list(snapshot.dropped_rules)
             snapshot = snapshot.policy
+        elif isinstance(snapshot, _WithSetAsideOf):
+            for name in snapshot.names:
+                rule = snapshot.rules.get(name)
+                if rule is None:
+                    self._rules_of_hidden.pop(name, None)
+                else:
+                    self._rules_of_hidden[name] = rule
+            snapshot = snapshot.policy
         self.policy = restore(self.policy, snapshot)
 
     @contextmanager
     def _edit(
         self, label: str, names: Iterable[str] | None, *, whole: bool = False, meta: bool = False,
-        set_aside: bool = False,
+        set_aside: bool = False, set_aside_of_names: bool = False,
     ) -> Iterator[None]:
         """Make one undoable edit: all or nothing, recorded only if something changed.
 
         `set_aside`: the step also holds the rules set aside for hidden tools and the dropped
-        entries' sentences, for an edit that replaces them (loading a whole policy)."""
+        entries' sentences, for an edit that replaces them (loading a whole policy).
+        `set_aside_of_names`: the step holds the set-aside rules of `names` only, for an edit
+        that sets theirs aside or takes them back (hiding or deciding a tool), so undoing it
+        leaves none behind that a later decision or save would bring back."""
         names = list(names) if names is not None else None
-        before = self._capture(names, whole=whole, meta=meta, set_aside=set_aside)
+        set_aside_of = names if set_aside_of_names else None
+        before = self._capture(names, whole=whole, meta=meta, set_aside=set_aside, set_aside_of=set_aside_of)
         try:
             yield
         except Exception:
             self._apply(before)
             raise
-        after = self._capture(names, whole=whole, meta=meta, set_aside=set_aside)
+        after = self._capture(names, whole=whole, meta=meta, set_aside=set_aside, set_aside_of=set_aside_of)
         if not (differs(_policy_part(before), _policy_part(after))
                 or _set_aside_part(before) != _set_aside_part(after)):
             return
@@ -494,7 +510,7 @@ class EditorState:
         if decision not in DECISIONS:
             raise EditError(f"unknown decision {decision!r}")
         names = list(dict.fromkeys(names))
-        with self._edit(f"{decision} {_which_tools(names)}", names):
+        with self._edit(f"{decision} {_which_tools(names)}", names, set_aside_of_names=True):
             changed = self._decide(names, decision)
         return changed
 
@@ -952,6 +968,11 @@ class EditorState:
         self.load_problems = []
         meta = pending.document.get(META_KEY)
         if isinstance(meta, dict):
+            from policytui.editor.hidden_rules import HIDDEN_RULES
+
+            # Without the set-aside rules: they live in `_rules_of_hidden`, and a copy left in
+            # the metadata outlived them (an undone hide's rule, written by every later save).
+            meta = {key: value for key, value in meta.items() if key != HIDDEN_RULES}
             self.policy.extensions[META_KEY] = json.loads(json.dumps(meta))
         # The Drift column compares with what the file now holds, as it would after reopening
         # it: tools the save added are no longer new.
@@ -994,11 +1015,24 @@ class _WithSetAside:
     dropped_rules: list[str]
 
 
+@dataclass(frozen=True)
+class _WithSetAsideOf:
+    """An undo snapshot of the policy together with the rules set aside for `names` (a name
+    missing from `rules` had none): an edit of a few tools of 10,000 hidden ones keeps theirs
+    only, as it keeps only their rules."""
+
+    policy: Any
+    names: list[str]
+    rules: dict[str, ToolRule]
+
+
 def _policy_part(snapshot: Any) -> Any:
-    return snapshot.policy if isinstance(snapshot, _WithSetAside) else snapshot
+    return snapshot.policy if isinstance(snapshot, (_WithSetAside, _WithSetAsideOf)) else snapshot
 
 
 def _set_aside_part(snapshot: Any) -> Any:
+    if isinstance(snapshot, _WithSetAsideOf):
+        return snapshot.rules
     if not isinstance(snapshot, _WithSetAside):
         return None
     return snapshot.rules_of_hidden, snapshot.dropped_rules

@@ -1,0 +1,98 @@
+"""Undoing a hide or a decision puts back the rules set aside for hidden tools exactly as they
+were, so no rule of an undone hide is left to come back later: not through a later decision,
+not in the file a later save writes (x-policytui.hidden_rules), and none is lost."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from test_tui_app import document, kestra, ready, select, until
+
+from policytui.tui import PolicyApp, make_app
+
+SIZE = (120, 40)
+RULE = {"action": "require_approval",
+        "limits": [{"counter": "flows", "window": "minute", "max": 5, "scope": "grant"}]}
+
+
+def hidden(app: PolicyApp) -> list[str]:
+    return list(document(app).get("hide") or [])
+
+
+async def save(app: PolicyApp, pilot) -> dict:  # type: ignore[no-untyped-def]
+    """ctrl+s, and the document the file then holds."""
+    assert app.state is not None
+    await pilot.press("ctrl+s")
+    await until(lambda: app.state is not None and not app.state.dirty, "the save")
+    await app.workers.wait_for_complete()
+    return json.loads(app.state.path.read_text(encoding="utf-8"))
+
+
+async def test_a_save_after_an_undone_hide_writes_the_document_as_before_the_hide(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {"manage_flow": RULE}}))
+    app = make_app(policy_path=policy, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert app.state is not None
+        await select(pilot, "manage_flow")
+        as_opened = app.state.preview_text()
+        await pilot.press("h")
+        await until(lambda: hidden(app) == ["manage_flow"], "manage_flow hidden")
+        saved = await save(app, pilot)
+        assert saved["x-policytui"]["hidden_rules"] == {"manage_flow": RULE}, saved
+        await pilot.press("ctrl+z")
+        await until(lambda: not hidden(app), "the hide undone")
+        assert app.state.preview_text() == as_opened
+        saved = await save(app, pilot)
+        assert saved["tools"] == {"manage_flow": RULE}, saved
+        assert "hidden_rules" not in saved.get("x-policytui", {}), saved
+        assert "hidden_rules" not in document(app).get("x-policytui", {}), document(app)
+
+
+async def test_an_undone_hide_leaves_no_rule_to_come_back(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {"manage_flow": RULE}}))
+    app = make_app(policy_path=policy, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press("h")
+        await until(lambda: hidden(app) == ["manage_flow"], "manage_flow hidden")
+        await pilot.press("ctrl+z")
+        await until(lambda: not hidden(app), "the hide undone")
+        await pilot.press("x")  # reset: the rule is gone, by the user's say
+        await until(lambda: "manage_flow" not in document(app).get("tools", {}), "manage_flow reset")
+        await pilot.press("h")
+        await until(lambda: hidden(app) == ["manage_flow"], "manage_flow hidden again")
+        saved = await save(app, pilot)
+        assert "hidden_rules" not in saved.get("x-policytui", {}), saved
+        await pilot.press("a")
+        await until(lambda: not hidden(app), "manage_flow allowed")
+        assert document(app)["tools"]["manage_flow"] == {}
+
+
+async def test_an_undone_decision_keeps_the_hidden_tools_rule_set_aside(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "deny", "hide": ["manage_flow"],
+                                  "x-policytui": {"hidden_rules": {"manage_flow": RULE}}}))
+    app = make_app(policy_path=policy, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press("a")
+        await until(lambda: not hidden(app), "manage_flow allowed")
+        assert document(app)["tools"]["manage_flow"] == {"limits": RULE["limits"]}
+        await pilot.press("ctrl+z")
+        await until(lambda: hidden(app) == ["manage_flow"], "the allow undone")
+        await pilot.press("d")
+        await until(lambda: not hidden(app), "manage_flow denied")
+        assert document(app)["tools"]["manage_flow"] == {**RULE, "action": "deny"}
+        await pilot.press("ctrl+z")
+        await until(lambda: hidden(app) == ["manage_flow"], "the deny undone")
+        await select(pilot, "search_flows")  # another tool's edit, so there is something to save
+        await pilot.press("a")
+        await until(lambda: "search_flows" in document(app).get("tools", {}), "search_flows allowed")
+        saved = await save(app, pilot)
+        assert saved["x-policytui"]["hidden_rules"] == {"manage_flow": RULE}, saved
