@@ -41,6 +41,7 @@ from policytui.tui.footer import FittingFooter
 from policytui.tui.inputs import TextInput
 from policytui.tui.key_order import KeyOrder
 from policytui.tui.keys import ACTIONS, editor_bindings, name_browser_options
+from policytui.tui.notices import HeldNotices
 from policytui.tui.replay_panel import ReplayPins
 from policytui.tui.startup import ListingLoader, Startup
 from policytui.tui.table import ToolTable
@@ -114,6 +115,7 @@ class PolicyApp(
         self._loading_timer = None
         self._exiting = False
         self.key_order = KeyOrder(self, self.forward_key)
+        self.held_notices = HeldNotices()
         read_escape_apart()  # before the driver starts reading the terminal
         self._panels_started = False
         self._exit_later: asyncio.Task[None] | None = None  # an exit waiting for the panels

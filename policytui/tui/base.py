@@ -25,6 +25,7 @@ from policytui.editor.text import one_line, visible
 from policytui.tui.detail import render_detail
 from policytui.tui.key_order import KeyOrder
 from policytui.tui.keys import APP_ACTIONS
+from policytui.tui.notices import HeldNotices
 from policytui.tui.panels import file_warnings, render_diff, render_preview, render_problems
 from policytui.tui.table import ToolTable
 from policytui.tui.too_small import notice_shown
@@ -51,6 +52,8 @@ class EditorBase(App[int]):
     _panel_timer: Any
     _exiting: bool
     key_order: KeyOrder
+    # Notices raised while a dialog was open that found no room beside it (tui/notices.py).
+    held_notices: HeldNotices
     # Saves asked for and not finished (the write runs in a worker).
     saves_in_flight: int = 0
     # The last save whose file was written, noted by the writing thread itself: the editor
@@ -88,23 +91,45 @@ class EditorBase(App[int]):
     offline_notice: Text | None = None
 
     def _refresh_notifications(self) -> None:
-        """Over a dialog, only the notices raised since it opened (what its own buttons said):
-        one raised before it, such as the kept-changes notice shown for 20 seconds, covered
-        the dialog's lower right and cut its error line and buttons. Such a notice shows again
-        over the editor once the dialog is gone, for the rest of its time."""
+        """Over a dialog, only the notices raised since it opened (what its own buttons said),
+        and beside its box, never over it (tui/notices.py): one raised before it, such as the
+        kept-changes notice shown for 20 seconds, covered the dialog's lower right and cut its
+        error line and buttons. Such a notice shows again over the editor once the dialog is
+        gone, for the rest of its time; one raised while it was open and held for want of
+        room, for its whole time."""
         opened_at = getattr(self.screen_stack[-1], "opened_at", None) if self.screen_stack else None
         if opened_at is None:
+            for notice in self.held_notices.release():
+                self._notifications.add(notice)
             super()._refresh_notifications()
             return
         from textual.css.query import NoMatches
         from textual.widgets._toast import ToastRack
 
+        from policytui.tui.notices import BESIDE_DIALOG, free_band
+
+        screen = self.screen
         try:
-            rack = self.screen.get_child_by_type(ToastRack)
+            rack = screen.get_child_by_type(ToastRack)
         except NoMatches:
             return  # notices are off (a test), or the dialog is not composed yet
+        boxes = screen.query(".dialog")
+        box = boxes.first().region if boxes else screen.region
+        # Not laid out yet: no room known, so held until the dialog's first resize places it.
+        side, rows = free_band(screen.size.height, box) if box.area else ("bottom", 0)
         since = [notice for notice in self._notifications if notice.raised_at >= opened_at]
-        self.call_later(rack.show, cast(Any, since))  # show() only iterates and tests `in`
+        shown = self.held_notices.beside_dialog(since, rows, screen.size.width)
+        for notice in shown:
+            self._notifications.add(notice)  # one that was held may have timed out meanwhile
+        rack.add_class(BESIDE_DIALOG)
+        rack.styles.dock = side
+        rack.styles.max_height = max(0, rows)  # a toast taller than reckoned is cut, not over the box
+        self.call_later(rack.show, cast(Any, shown))  # show() only iterates and tests `in`
+
+    def place_notices(self) -> None:
+        """Lay out the notices again, for a dialog that changed its size or the screen's."""
+        if self._alive:
+            self._refresh_notifications()
 
     def _fit_banner(self, width: int, height: int) -> None:
         """The OFFLINE banner for this terminal: whole where there is room, else one line that

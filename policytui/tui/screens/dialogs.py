@@ -93,6 +93,7 @@ class DialogScreen(ModalScreen[ResultType]):
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.fit_buttons)
+        self.call_after_refresh(place_notices, self)
 
     def fit_buttons(self) -> None:
         """Stack a row's buttons one per line when they do not fit side by side.
@@ -119,6 +120,18 @@ class DialogFrame(VerticalScroll, can_focus=False):
     Not focusable itself: the focus stays on the dialog's fields, and the scroll keys (arrows,
     Page Up/Down, Home/End) a field does not use reach it from there.
     """
+
+    def on_resize(self) -> None:
+        # A box that grew (a limit added) must not grow under the notices beside it.
+        self.call_after_refresh(place_notices, self.screen)
+
+
+def place_notices(screen: Any) -> None:
+    """Lay the notices out beside `screen`'s box again, while it is the dialog on top."""
+    app = screen.app
+    place = getattr(app, "place_notices", None)  # the editor's app; a bare one has none
+    if place is not None and app.screen_stack and app.screen_stack[-1] is screen:
+        place()
 
 
 class DialogButtons(Horizontal):
