@@ -96,3 +96,30 @@ async def test_an_undone_decision_keeps_the_hidden_tools_rule_set_aside(tmp_path
         await until(lambda: "search_flows" in document(app).get("tools", {}), "search_flows allowed")
         saved = await save(app, pilot)
         assert saved["x-policytui"]["hidden_rules"] == {"manage_flow": RULE}, saved
+
+
+async def test_reset_removes_a_hidden_tools_set_aside_rule_and_undo_puts_it_back(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {"manage_flow": RULE}}))
+    app = make_app(policy_path=policy, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press("h")
+        await until(lambda: hidden(app) == ["manage_flow"], "manage_flow hidden")
+        await pilot.press("x")  # reset: the default decides, with no rule kept to come back
+        await until(lambda: not hidden(app), "manage_flow reset")
+        await pilot.press("h")
+        await until(lambda: hidden(app) == ["manage_flow"], "manage_flow hidden again")
+        saved = await save(app, pilot)
+        assert "hidden_rules" not in saved.get("x-policytui", {}), saved
+        await pilot.press("a")
+        await until(lambda: not hidden(app), "manage_flow allowed")
+        assert document(app)["tools"]["manage_flow"] == {}
+        await pilot.press("ctrl+z", "ctrl+z", "ctrl+z")  # the allow, the hide, the reset
+        await until(lambda: any(n.message == "Undid: reset manage_flow" for n in app._notifications),
+                    "the reset undone")
+        assert hidden(app) == ["manage_flow"]
+        await pilot.press("r")
+        await until(lambda: not hidden(app), "manage_flow approved")
+        assert document(app)["tools"]["manage_flow"] == RULE

@@ -592,9 +592,15 @@ class EditorState:
                 self._tools()[name] = rule
 
     def clear_rules(self, names: Iterable[str]) -> None:
-        """Remove the tools' rules and hide entries, so the default decides again."""
+        """Remove the tools' rules and hide entries, so the default decides again.
+
+        A hidden tool's set-aside rule goes too: kept, it came back when the tool was hidden
+        and decided again, or was written by a save while it was hidden, after being reset."""
         names = list(dict.fromkeys(names))
-        with self._edit(f"reset {_which_tools(names)}", names):
+        with self._edit(f"reset {_which_tools(names)}", names, set_aside_of_names=True):
+            if self._rules_of_hidden:
+                for name in names:
+                    self._rules_of_hidden.pop(name, None)
             self._unhide(names)
             tools = self.policy.tools
             if tools:
