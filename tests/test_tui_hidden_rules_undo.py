@@ -5,7 +5,10 @@ not in the file a later save writes (x-policytui.hidden_rules), and none is lost
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from test_tui_app import document, kestra, ready, select, until
 
@@ -20,6 +23,24 @@ def hidden(app: PolicyApp) -> list[str]:
     return list(document(app).get("hide") or [])
 
 
+async def press(app: PolicyApp, pilot, key: str, hidden_after: list[str], what: str) -> None:  # type: ignore[no-untyped-def]
+    """Press `key` and wait until the hidden tools are `hidden_after`."""
+    await pilot.press(key)
+    await until(lambda: hidden(app) == hidden_after, what)
+
+
+@asynccontextmanager
+async def editing(tmp_path: Path, document_on_disk: dict[str, Any]) -> AsyncIterator[tuple[PolicyApp, Any]]:
+    """The editor on a policy.json holding `document_on_disk`, with manage_flow selected."""
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps(document_on_disk))
+    app = make_app(policy_path=policy, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        yield app, pilot
+
+
 async def save(app: PolicyApp, pilot) -> dict:  # type: ignore[no-untyped-def]
     """ctrl+s, and the document the file then holds."""
     assert app.state is not None
@@ -30,20 +51,13 @@ async def save(app: PolicyApp, pilot) -> dict:  # type: ignore[no-untyped-def]
 
 
 async def test_a_save_after_an_undone_hide_writes_the_document_as_before_the_hide(tmp_path: Path) -> None:
-    policy = tmp_path / "policy.json"
-    policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {"manage_flow": RULE}}))
-    app = make_app(policy_path=policy, listing=kestra())
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
+    async with editing(tmp_path, {"version": "1", "default": "deny", "tools": {"manage_flow": RULE}}) as (app, pilot):
         assert app.state is not None
-        await select(pilot, "manage_flow")
         as_opened = app.state.preview_text()
-        await pilot.press("h")
-        await until(lambda: hidden(app) == ["manage_flow"], "manage_flow hidden")
+        await press(app, pilot, "h", ["manage_flow"], "manage_flow hidden")
         saved = await save(app, pilot)
         assert saved["x-policytui"]["hidden_rules"] == {"manage_flow": RULE}, saved
-        await pilot.press("ctrl+z")
-        await until(lambda: not hidden(app), "the hide undone")
+        await press(app, pilot, "ctrl+z", [], "the hide undone")
         assert app.state.preview_text() == as_opened
         saved = await save(app, pilot)
         assert saved["tools"] == {"manage_flow": RULE}, saved
@@ -52,45 +66,27 @@ async def test_a_save_after_an_undone_hide_writes_the_document_as_before_the_hid
 
 
 async def test_an_undone_hide_leaves_no_rule_to_come_back(tmp_path: Path) -> None:
-    policy = tmp_path / "policy.json"
-    policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {"manage_flow": RULE}}))
-    app = make_app(policy_path=policy, listing=kestra())
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await select(pilot, "manage_flow")
-        await pilot.press("h")
-        await until(lambda: hidden(app) == ["manage_flow"], "manage_flow hidden")
-        await pilot.press("ctrl+z")
-        await until(lambda: not hidden(app), "the hide undone")
+    async with editing(tmp_path, {"version": "1", "default": "deny", "tools": {"manage_flow": RULE}}) as (app, pilot):
+        await press(app, pilot, "h", ["manage_flow"], "manage_flow hidden")
+        await press(app, pilot, "ctrl+z", [], "the hide undone")
         await pilot.press("x")  # reset: the rule is gone, by the user's say
         await until(lambda: "manage_flow" not in document(app).get("tools", {}), "manage_flow reset")
-        await pilot.press("h")
-        await until(lambda: hidden(app) == ["manage_flow"], "manage_flow hidden again")
+        await press(app, pilot, "h", ["manage_flow"], "manage_flow hidden again")
         saved = await save(app, pilot)
         assert "hidden_rules" not in saved.get("x-policytui", {}), saved
-        await pilot.press("a")
-        await until(lambda: not hidden(app), "manage_flow allowed")
+        await press(app, pilot, "a", [], "manage_flow allowed")
         assert document(app)["tools"]["manage_flow"] == {}
 
 
 async def test_an_undone_decision_keeps_the_hidden_tools_rule_set_aside(tmp_path: Path) -> None:
-    policy = tmp_path / "policy.json"
-    policy.write_text(json.dumps({"version": "1", "default": "deny", "hide": ["manage_flow"],
-                                  "x-policytui": {"hidden_rules": {"manage_flow": RULE}}}))
-    app = make_app(policy_path=policy, listing=kestra())
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await select(pilot, "manage_flow")
-        await pilot.press("a")
-        await until(lambda: not hidden(app), "manage_flow allowed")
+    async with editing(tmp_path, {"version": "1", "default": "deny", "hide": ["manage_flow"],
+                                  "x-policytui": {"hidden_rules": {"manage_flow": RULE}}}) as (app, pilot):
+        await press(app, pilot, "a", [], "manage_flow allowed")
         assert document(app)["tools"]["manage_flow"] == {"limits": RULE["limits"]}
-        await pilot.press("ctrl+z")
-        await until(lambda: hidden(app) == ["manage_flow"], "the allow undone")
-        await pilot.press("d")
-        await until(lambda: not hidden(app), "manage_flow denied")
+        await press(app, pilot, "ctrl+z", ["manage_flow"], "the allow undone")
+        await press(app, pilot, "d", [], "manage_flow denied")
         assert document(app)["tools"]["manage_flow"] == {**RULE, "action": "deny"}
-        await pilot.press("ctrl+z")
-        await until(lambda: hidden(app) == ["manage_flow"], "the deny undone")
+        await press(app, pilot, "ctrl+z", ["manage_flow"], "the deny undone")
         await select(pilot, "search_flows")  # another tool's edit, so there is something to save
         await pilot.press("a")
         await until(lambda: "search_flows" in document(app).get("tools", {}), "search_flows allowed")
@@ -99,27 +95,18 @@ async def test_an_undone_decision_keeps_the_hidden_tools_rule_set_aside(tmp_path
 
 
 async def test_reset_removes_a_hidden_tools_set_aside_rule_and_undo_puts_it_back(tmp_path: Path) -> None:
-    policy = tmp_path / "policy.json"
-    policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {"manage_flow": RULE}}))
-    app = make_app(policy_path=policy, listing=kestra())
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await select(pilot, "manage_flow")
-        await pilot.press("h")
-        await until(lambda: hidden(app) == ["manage_flow"], "manage_flow hidden")
+    async with editing(tmp_path, {"version": "1", "default": "deny", "tools": {"manage_flow": RULE}}) as (app, pilot):
+        await press(app, pilot, "h", ["manage_flow"], "manage_flow hidden")
         await pilot.press("x")  # reset: the default decides, with no rule kept to come back
         await until(lambda: not hidden(app), "manage_flow reset")
-        await pilot.press("h")
-        await until(lambda: hidden(app) == ["manage_flow"], "manage_flow hidden again")
+        await press(app, pilot, "h", ["manage_flow"], "manage_flow hidden again")
         saved = await save(app, pilot)
         assert "hidden_rules" not in saved.get("x-policytui", {}), saved
-        await pilot.press("a")
-        await until(lambda: not hidden(app), "manage_flow allowed")
+        await press(app, pilot, "a", [], "manage_flow allowed")
         assert document(app)["tools"]["manage_flow"] == {}
         await pilot.press("ctrl+z", "ctrl+z", "ctrl+z")  # the allow, the hide, the reset
         await until(lambda: any(n.message == "Undid: reset manage_flow" for n in app._notifications),
                     "the reset undone")
         assert hidden(app) == ["manage_flow"]
-        await pilot.press("r")
-        await until(lambda: not hidden(app), "manage_flow approved")
+        await press(app, pilot, "r", [], "manage_flow approved")
         assert document(app)["tools"]["manage_flow"] == RULE
