@@ -110,3 +110,21 @@ async def test_reset_removes_a_hidden_tools_set_aside_rule_and_undo_puts_it_back
         assert hidden(app) == ["manage_flow"]
         await press(app, pilot, "r", [], "manage_flow approved")
         assert document(app)["tools"]["manage_flow"] == RULE
+
+
+async def test_a_rule_set_aside_and_then_dropped_is_an_unsaved_change(tmp_path: Path) -> None:
+    """A file that keeps a rule for its hidden tool; the tool allowed (its rule back), reset (the
+    rule gone) and hidden again: the tools and hide list read as on disk, but a save would drop
+    the kept rule, so ctrl+q asks about the change. Before, the editor took it for saved and
+    quit without a word, and the kept rule stayed only because nothing was written."""
+    on_disk = {"version": "1", "default": "deny", "hide": ["manage_flow"],
+               "x-policytui": {"hidden_rules": {"manage_flow": RULE}}}
+    async with editing(tmp_path, on_disk) as (app, pilot):
+        assert app.state is not None and not app.state.dirty
+        await press(app, pilot, "a", [], "manage_flow allowed")
+        await pilot.press("x")
+        await until(lambda: "manage_flow" not in document(app).get("tools", {}), "manage_flow reset")
+        await press(app, pilot, "h", ["manage_flow"], "manage_flow hidden again")
+        await pilot.press("ctrl+q")
+        await until(lambda: app.screen.id == "confirm-quit" or not app.is_running, "ctrl+q to act")
+        assert app.screen.id == "confirm-quit", "the editor quit as if nothing had changed"

@@ -234,15 +234,19 @@ class EditorState:
         return self._dirty_cache[1]
 
     def _comparable(self) -> dict[str, Any]:
-        """The document without the fingerprints a save refreshes by itself."""
+        """The document without the fingerprints a save refreshes by itself, and with the rules
+        set aside for hidden tools as a save writes them: a rule set aside and then dropped (a
+        hidden tool allowed, reset and hidden again) is a change a save would write."""
+        from policytui.editor.hidden_rules import with_kept_rules
+
         document = self.policy.to_document()
-        meta = document.get(META_KEY)
+        meta = with_kept_rules(document.get(META_KEY), self.policy, self._rules_of_hidden)
         if isinstance(meta, dict) and "fingerprints" in meta:
             meta = {k: v for k, v in meta.items() if k != "fingerprints"}
-            if meta:
-                document[META_KEY] = meta
-            else:
-                del document[META_KEY]
+        if meta:
+            document[META_KEY] = meta
+        else:
+            document.pop(META_KEY, None)
         return document
 
     def _remember_saved(self) -> None:
