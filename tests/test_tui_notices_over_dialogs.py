@@ -42,7 +42,7 @@ async def open_export_and_write_over_a_file(app: PolicyApp, pilot) -> None:  # t
     await until(lambda: any(ALREADY in str(n.message) for n in app._notifications), "the notice raised")
 
 
-@pytest.mark.parametrize("size", [(80, 16), (60, 20)])
+@pytest.mark.parametrize("size", [(80, 18), (60, 20)])
 async def test_a_notice_raised_in_a_dialog_shows_beside_its_box(
         size: tuple[int, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # the notice names the file as the dialog does: in two lines
@@ -65,6 +65,7 @@ async def test_a_notice_with_no_room_beside_the_dialog_waits_for_it_to_close(
         await ready(pilot)
         await open_export_and_write_over_a_file(app, pilot)
         notice = next(n for n in app._notifications if ALREADY in str(n.message))
+        await until(lambda: ALREADY in " ".join(screen_text(app).split()), "the dialog's own word")
         dialog = screen_text(app)
         await pilot.pause()
         assert not toasts(app), screen_text(app)
@@ -82,7 +83,7 @@ async def test_a_notice_beside_a_dialog_gives_way_when_the_terminal_shrinks(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     app = make_app(policy_path=Path("policy.json"), listing=kestra())
-    async with app.run_test(size=(80, 16), notifications=True) as pilot:
+    async with app.run_test(size=(80, 18), notifications=True) as pilot:
         await ready(pilot)
         await open_export_and_write_over_a_file(app, pilot)
         await until(lambda: ALREADY in shown(app), "the notice beside the dialog")
@@ -93,3 +94,22 @@ async def test_a_notice_beside_a_dialog_gives_way_when_the_terminal_shrinks(
         await pilot.press("escape")
         await until(lambda: app.screen is app.main, "the dialog closed")
         await until(lambda: ALREADY in shown(app), "the held notice over the editor")
+
+
+async def test_where_no_notice_fits_the_export_dialog_says_itself_what_became_of_the_write(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 80x13 no notice fits beside the export dialog, so the notice waits; the dialog's own
+    result area says that the file is there already, and then that it was written. Before,
+    ctrl+s seemed to do nothing until the dialog was closed."""
+    monkeypatch.chdir(tmp_path)
+    app = make_app(policy_path=Path("policy.json"), listing=kestra())
+    async with app.run_test(size=(80, 13), notifications=True) as pilot:
+        await ready(pilot)
+        await open_export_and_write_over_a_file(app, pilot)
+        await pilot.pause()
+        assert not toasts(app)
+        text = " ".join(screen_text(app).split())
+        assert ALREADY in text and "Copy to clipboard" in text, screen_text(app)
+        await pilot.press("ctrl+s")  # again: replace it
+        await until(lambda: "wrote " in screen_text(app), "the dialog to say it wrote the file")
+        assert ALREADY not in " ".join(screen_text(app).split()), screen_text(app)

@@ -49,7 +49,7 @@ class ExportScreen(DialogScreen[None]):
         self._on_format = on_format
         self._replace_confirmed: Path | None = None
         # What the result area shows, kept so a resize can lay it out again for the new width.
-        self._shown: tuple[Any, str | None] | None = None
+        self._shown: tuple[Any, str | None, tuple[str, str] | None] | None = None
 
     def compose(self) -> ComposeResult:
         from policytui.export import FORMATS
@@ -90,7 +90,8 @@ class ExportScreen(DialogScreen[None]):
         self.query_one("#export-path", Input).value = f"{stem}.{fmt}{SUFFIXES.get(fmt, '.txt')}"
         self._show(self._result())
 
-    def _show(self, result, written: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    def _show(self, result, written: str | None = None,  # type: ignore[no-untyped-def]
+              note: tuple[str, str] | None = None) -> None:
         from rich.console import Group
         from rich.padding import Padding
         from rich.table import Table
@@ -98,8 +99,11 @@ class ExportScreen(DialogScreen[None]):
         from policytui.export import TARGETS
         from policytui.export.lost import INSTEAD_HEADER, RULE_HEADER, lost_rows
 
-        self._shown = (result, written)
+        self._shown = (result, written, note)
         text = Text()
+        if note is not None:
+            message, severity = note
+            text.append(message + "\n", style="bold red" if severity == "error" else "bold yellow")
         if written:
             fmt = str(self.query_one("#export-format", Select).value)
             text.append(visible(wrote(written, f"{fmt} format")) + "\n", style="bold")
@@ -156,7 +160,7 @@ class ExportScreen(DialogScreen[None]):
         result = self._result()
         path = Path(self.query_one("#export-path", Input).value).expanduser()
         if path.resolve() == self.policy_path.resolve():
-            self.notify("That is the policy file itself; choose another name.", severity="error")
+            self._say("That is the policy file itself; choose another name.", "error")
             return
         # An existing file is replaced only when asked twice for the same path: the name is
         # filled in for the user, who may not have seen that something is there already.
@@ -164,15 +168,22 @@ class ExportScreen(DialogScreen[None]):
         # lexists: a link whose target is missing is there too (writing follows it).
         if not replace and os.path.lexists(path):
             self._replace_confirmed = path
-            self.notify(f"{visible(str(path))} already exists; write again to replace it.",
-                        severity="warning", markup=False)
+            self._say(f"{visible(str(path))} already exists; write again to replace it.", "warning")
             return
         try:
             await asyncio.to_thread(write_text_atomic, path, result.text, replace=replace)
         except OutputFileError as exc:
-            self.notify(f"Not exported: {visible(str(exc))}", severity="error", markup=False)
+            self._say(f"Not exported: {visible(str(exc))}", "error")
             return
         self._show(result, written=str(path))
+
+    def _say(self, message: str, severity: str) -> None:
+        """What became of a write, at the top of the dialog's own result area as well as in a
+        notice: in a window too short for a notice beside the dialog, the notice waits until
+        the dialog closes (tui/notices.py), and ctrl+s seemed to do nothing."""
+        self.notify(message, severity=severity, markup=False)  # type: ignore[arg-type]
+        if self._shown is not None:
+            self._show(self._shown[0], note=(message, severity))
 
     @on(Button.Pressed, "#export-copy")
     def _copy(self) -> None:
