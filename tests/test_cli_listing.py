@@ -371,7 +371,8 @@ def test_quitting_the_editor_while_the_server_starts_ends_both_at_once(tmp_path:
         assert sleeper.stdout.strip(), "the server process should be running while it starts"
         tmux("send-keys", "C-q")
         pressed = time.monotonic()
-        while not done.exists():
+        # The shell makes the file first and writes the code into it after: wait for both.
+        while not (done.exists() and done.read_text().strip()):
             assert time.monotonic() - pressed < 5, "the app did not exit after ctrl+q"
             time.sleep(0.05)
         assert done.read_text().strip() == "0"
