@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from audit_support import outcome_lines, sent_lines
 
+from policytui.gateway.audit import args_digest
 from policytui.gateway.enforcer import STOPPED_BEFORE_SENDING
 
 pytestmark = [pytest.mark.servers]
@@ -35,6 +36,8 @@ POLICYTUI = str(Path(sys.executable).with_name("policytui"))
 # than the pipes between client and gateway hold (64 kB each on Linux).
 CALLS = 20_000
 MESSAGE = "x" * 1000
+# A tool of server-everything the slow reader's policy denies: the gateway answers it itself.
+DENIED_TOOL = "get-sum"
 
 
 class Client:
@@ -43,7 +46,8 @@ class Client:
     def __init__(self, tmp: Path, process: subprocess.Popen[bytes]) -> None:
         self.tmp, self.process = tmp, process
         self.written = 0
-        self.calls = CALLS  # the echo calls it writes
+        self.calls = CALLS  # the calls it writes, echo calls unless `denied_every` says otherwise
+        self.denied_every = 0  # when set, every call whose id it divides names DENIED_TOOL
         self.writer = threading.Thread(target=self._write, daemon=True)
         self.first: list[dict[str, Any]] = []  # written before the echo calls
 
@@ -53,13 +57,30 @@ class Client:
             for message in self.first:
                 self.process.stdin.write(json.dumps(message).encode() + b"\n")
             for request_id in range(1, self.calls + 1):
+                name, arguments = self.call(request_id)
                 self.process.stdin.write(json.dumps({
                     "jsonrpc": "2.0", "id": request_id, "method": "tools/call",
-                    "params": {"name": "echo", "arguments": {"message": MESSAGE}}}).encode() + b"\n")
+                    "params": {"name": name, "arguments": arguments}}).encode() + b"\n")
                 self.written = request_id
             self.process.stdin.close()
         except (BrokenPipeError, OSError, ValueError):
             pass
+
+    def call(self, request_id: int) -> tuple[str, dict[str, Any]]:
+        """The tool and arguments of call `request_id`: arguments unique to the call, so that
+        its audit lines (which hold their digest) can be told from every other's."""
+        if self.denied_every and request_id % self.denied_every == 0:
+            return DENIED_TOOL, {"a": request_id, "b": 0}
+        return "echo", {"message": f"{request_id} {MESSAGE}"}
+
+    def received_calls(self) -> list[str]:
+        """Every tool call the server read (the gateway's own probe left out), as its tool and
+        arguments in one JSON text each, sorted."""
+        path = self.tmp / "received.bin"
+        raw = path.read_bytes() if path.exists() else b""
+        messages = [json.loads(line) for line in raw.split(b"\n") if line.strip()]
+        return sorted(_call_text(m["params"]["name"], m["params"].get("arguments") or {}) for m in messages
+                      if m.get("method") == "tools/call" and not m["params"]["name"].startswith("policytui-probe-"))
 
     def received(self) -> int:
         """The echo calls the server read."""
@@ -86,9 +107,14 @@ class Client:
         return last
 
 
+def _call_text(tool: str, arguments: dict[str, Any]) -> str:
+    return json.dumps([tool, arguments], sort_keys=True)
+
+
 @contextmanager
-def gateway(tmp: Path, everything: Path) -> Iterator[Client]:
-    (tmp / "policy.json").write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+def gateway(tmp: Path, everything: Path, policy: dict[str, Any] | None = None) -> Iterator[Client]:
+    policy = policy or {"version": "1", "default": "allow"}
+    (tmp / "policy.json").write_text(json.dumps(policy), encoding="utf-8")
     process = subprocess.Popen(
         [POLICYTUI, "gateway", "--policy", str(tmp / "policy.json"), "--state-dir", str(tmp / "state"),
          "--audit", str(tmp / "audit.jsonl"), "--log", str(tmp / "gateway.log"), "--",
@@ -140,10 +166,16 @@ def test_a_client_that_reads_slowly_after_its_input_ends_gets_every_answer_whole
         tmp_path: Path, everything: Path) -> None:
     """A client writes its calls, closes its input and reads its answers slowly, as one busy
     with each: the gateway exits only once the last answer has left it, and every answer
-    arrives whole. Before, the answers still in the gateway's own buffer when the last call was
-    answered were lost as it exited, and the client's input ended in the middle of a line."""
-    with gateway(tmp_path, everything) as client:
+    arrives whole. Every fifth call names a tool the policy denies, answered by the gateway
+    itself among the server's answers: the server receives each allowed call once and never a
+    denied one, and each call has its audit line. Before, the answers still in the gateway's
+    own buffer when the last call was answered were lost as it exited, and the client's input
+    ended in the middle of a line."""
+    policy = {"version": "1", "default": "allow",
+              "tools": {DENIED_TOOL: {"action": "deny", "reason": "not for this client"}}}
+    with gateway(tmp_path, everything, policy) as client:
         client.calls = 200  # 200 kB of answers: more than the pipe and the gateway's backlog hold
+        client.denied_every = 5
         client.writer.start()
         answers: list[dict[str, Any]] = []
         assert client.process.stdout is not None
@@ -152,8 +184,33 @@ def test_a_client_that_reads_slowly_after_its_input_ends_gets_every_answer_whole
             time.sleep(0.02)
         assert client.written == client.calls
         assert client.process.wait(timeout=60) == 0
+    calls = {request_id: client.call(request_id) for request_id in range(1, client.calls + 1)}
+    allowed = {request_id: call for request_id, call in calls.items() if call[0] == "echo"}
+    denied = {request_id: call for request_id, call in calls.items() if call[0] == DENIED_TOOL}
+    assert len(denied) == client.calls // 5
+
+    # The client: one whole answer per call, the server's for an allowed one, the gateway's
+    # refusal for a denied one.
     assert sorted(answer["id"] for answer in answers) == list(range(1, client.calls + 1))
-    assert all(MESSAGE in json.dumps(answer["result"]) for answer in answers)
+    for answer in answers:
+        if answer["id"] in allowed:
+            assert allowed[answer["id"]][1]["message"] in json.dumps(answer["result"]), answer
+        else:
+            assert answer["result"]["isError"] is True and "[POLICY DENIED]" in json.dumps(answer), answer
+
+    # The server: every allowed call exactly once, and no denied one.
+    assert client.received_calls() == sorted(_call_text(tool, arguments) for tool, arguments in allowed.values())
+
+    # The audit log: each allowed call sent and answered once, each denied call denied once
+    # (the gateway's probe of the server's tools left out).
+    audit = tmp_path / "audit.jsonl"
+    sent = sorted((line["tool"], line["args_sha256"]) for line in sent_lines(audit) if line["decision"] != "probe")
+    assert sent == sorted((tool, args_digest(arguments)) for tool, arguments in allowed.values())
+    outcomes = sorted((line["tool"], line["args_sha256"], line["decision"], line.get("upstream"))
+                      for line in outcome_lines(audit) if line["decision"] != "probe")
+    assert outcomes == sorted(
+        [(tool, args_digest(arguments), "allowed", "ok") for tool, arguments in allowed.values()]
+        + [(tool, args_digest(arguments), "denied", None) for tool, arguments in denied.values()])
 
 
 def test_a_signal_stops_a_gateway_whose_client_does_not_read(tmp_path: Path, everything: Path) -> None:
