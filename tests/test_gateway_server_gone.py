@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DIES = ROOT / "tests" / "servers" / "misbehaving" / "dies_on_call.py"
 HOSTILE = ROOT / "tests" / "servers" / "misbehaving" / "hostile_tools.py"
 REFUSING_HTTP = ROOT / "tests" / "servers" / "misbehaving" / "refusing_http.py"
+REFUSING_SSE = ROOT / "tests" / "servers" / "misbehaving" / "refusing_sse.py"
 POLICYTUI = (str(Path(sys.executable).parent / "policytui"),)
 HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 MODERN = "2026-07-28"
@@ -278,6 +279,49 @@ async def test_a_remote_server_that_ends_the_session_ends_an_http_gateway_too(tm
         server.wait(timeout=10)
     errors = [line for line in log.read_text(encoding="utf-8").splitlines() if " ERROR " in line]
     assert len(errors) == 1 and ended in errors[0], errors
+
+
+async def test_a_remote_event_stream_that_ends_with_no_call_waiting_ends_an_http_gateway(tmp_path: Path) -> None:
+    """A legacy SSE server answers a call and then closes its event stream, the only way its
+    answers come, with no call waiting and no client saying anything more. The gateway hears
+    the end at once: it says so once and exits with 1, for a supervisor to restart it. Before,
+    nothing woke it: it went on listening for a server it could no longer hear until the next
+    message came, and a call whose POST failed as its server died left it just as unaware."""
+    record = tmp_path / "received.jsonl"
+    server = subprocess.Popen([sys.executable, str(REFUSING_SSE)], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "REFUSING_RECORD": str(record), "REFUSE": "1=end"})
+    assert server.stdout is not None
+    try:
+        port = int(server.stdout.readline())
+        policy = tmp_path / "policy.json"
+        policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+        log = tmp_path / "gateway.log"
+        listening = start_http_gateway(
+            ["--policy", str(policy), "--state", "memory://", "--audit", str(tmp_path / "audit.jsonl"),
+             "--sse", f"http://127.0.0.1:{port}/sse"], [], log, command=POLICYTUI)
+        try:
+            async with httpx2.AsyncClient(timeout=httpx2.Timeout(60)) as http:
+                headers = await _session(http, listening.url)
+                first = await http.post(listening.url, headers=headers, json=_call(1, "echo", {"n": 1}))
+                assert first.json()["result"]["content"][0]["text"] == "ran echo 1", first.text
+            assert _exit_code(listening.process, log) == 1
+        finally:
+            if listening.process.poll() is None:
+                listening.process.kill()
+                listening.process.wait(timeout=10)
+    finally:
+        server.kill()
+        server.wait(timeout=10)
+    lines = [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines()]
+    assert {"stream_ended": True} in lines
+    assert [line["message"]["params"]["arguments"] for line in lines
+            if line.get("message", {}).get("method") == "tools/call"
+            and line["message"]["params"]["name"] == "echo"] == [{"n": 1}]
+    errors = [line for line in log.read_text(encoding="utf-8").splitlines() if " ERROR " in line]
+    assert [line.split(" ERROR ", 1)[1] for line in errors] == [
+        "upstream server is unavailable: the connection closed"], errors
+    assert [(r["tool"], r.get("upstream")) for r in outcome_lines(tmp_path / "audit.jsonl")
+            if r["decision"] != "probe"] == [("echo", "ok")]
 
 
 async def test_a_server_stopped_for_a_message_over_the_limit_ends_an_http_gateway_too(tmp_path: Path) -> None:

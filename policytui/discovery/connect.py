@@ -37,6 +37,23 @@ MAX_PAGES = 100_000
 LIST_CLOSE_GRACE = 0.5
 
 
+class WatchedDispatcher(JSONRPCDispatcher):
+    """The SDK's dispatcher, with an event set when its receive loop ends: the connection is
+    over (an event stream that ended, a transport torn down). The SDK only marks itself closed
+    and wakes the requests waiting then; a gateway with no request waiting must hear of it too,
+    or it goes on as if its server were up until the next message."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ended = anyio.Event()
+
+    async def run(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            await super().run(*args, **kwargs)
+        finally:
+            self.ended.set()
+
+
 @dataclass
 class Connection:
     """A live, initialized connection with the server's full tool list.
@@ -62,6 +79,11 @@ class Connection:
     def server_info(self) -> dict[str, Any]:
         info = self.initialize_result.get("serverInfo")
         return info if isinstance(info, dict) else {}
+
+    @property
+    def ended(self) -> anyio.Event | None:
+        """Set once the connection is over by itself or torn down (`WatchedDispatcher`)."""
+        return getattr(self.dispatcher, "ended", None)
 
     @property
     def pid(self) -> int | None:
@@ -140,7 +162,7 @@ async def open_connection(
                     streams = await stack.enter_async_context(
                         _transport(diag, timeout, close_grace)
                     )
-                    dispatcher = JSONRPCDispatcher(streams[0], streams[1])
+                    dispatcher = WatchedDispatcher(streams[0], streams[1])
                     session = ClientSession(
                         dispatcher=dispatcher,
                         read_timeout_seconds=call_timeout,

@@ -142,7 +142,10 @@ class Upstream:
                 self.session = getattr(connection, "session", connection)
                 self.alive = True
                 task_status.started()
-                await self._stop.wait()
+                async with anyio.create_task_group() as watching:
+                    watching.start_soon(self._watch_for_the_end)
+                    await self._stop.wait()
+                    watching.cancel_scope.cancel()
         finally:
             broken = self._broken_off()
             if broken:
@@ -150,6 +153,19 @@ class Upstream:
             self.alive = False
             self.session = None
             self.stopped.set()
+
+    async def _watch_for_the_end(self) -> None:
+        """Mark the server down the moment its connection ends by itself. A call whose POST
+        failed as the server died is answered `lost` on its own, without a word about the
+        connection; and an event stream that ends with no call waiting wakes no one. Without
+        this, the gateway would go on as if its server were up (an HTTP gateway would not stop)
+        until the next message found the connection over."""
+        ended = getattr(self.connection, "ended", None)
+        if ended is None:
+            return
+        await ended.wait()
+        if not self._stop.is_set():
+            self.mark_down(self._broken_off() or "the connection closed")
 
     def stop(self) -> None:
         self._stop.set()
