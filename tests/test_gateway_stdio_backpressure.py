@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from audit_support import outcome_lines, sent_lines
 
 from policytui.gateway.audit import args_digest
 from policytui.gateway.enforcer import STOPPED_BEFORE_SENDING
+from policytui.gateway.relay import _FLUSH_STALL_SECONDS
 
 pytestmark = [pytest.mark.servers]
 
@@ -213,10 +215,29 @@ def test_a_client_that_reads_slowly_after_its_input_ends_gets_every_answer_whole
         + [(tool, args_digest(arguments), "denied", None) for tool, arguments in denied.values()])
 
 
+def test_a_client_that_reads_nothing_after_its_input_ends_is_given_up_on(tmp_path: Path, everything: Path) -> None:
+    """A client writes its calls, closes its input and reads nothing more: the gateway waits
+    for it to take the answers left in its own buffer until it has taken none for
+    `_FLUSH_STALL_SECONDS`, then exits, its log saying how many bytes of answers it dropped."""
+    with gateway(tmp_path, everything) as client:
+        client.calls = 100  # 100 kB of answers: more than the pipe holds, less than the backlog
+        client.writer.start()
+        client.writer.join(timeout=60)
+        assert client.written == client.calls  # and its input closed
+        ended = time.monotonic()
+        assert client.process.wait(timeout=60) == 0
+        waited = time.monotonic() - ended
+    assert waited >= _FLUSH_STALL_SECONDS, waited
+    logged = (tmp_path / "gateway.log").read_text()
+    dropped = re.findall(r"none for the last ([\d.]+) s\): the (\d+) bytes left of them are dropped", logged)
+    assert len(dropped) == 1 and float(dropped[0][0]) >= _FLUSH_STALL_SECONDS and int(dropped[0][1]) > 0, logged
+
+
 def test_a_signal_stops_a_gateway_whose_client_does_not_read(tmp_path: Path, everything: Path) -> None:
     """SIGTERM ends the gateway within a few seconds though its output is full and the call the
     server is running cannot be told it was cut off; every call the server received has its
-    outcome line, the long one `cancelled`."""
+    outcome line, the long one `cancelled`, and the log says how much of the answers owed was
+    dropped (before, a stop dropped them without a word, as ending the client's input did not)."""
     with gateway(tmp_path, everything) as client:
         client.first.append({"jsonrpc": "2.0", "id": "long", "method": "tools/call", "params": {
             "name": "trigger-long-running-operation", "arguments": {"duration": 60, "steps": 60}}})
@@ -238,5 +259,9 @@ def test_a_signal_stops_a_gateway_whose_client_does_not_read(tmp_path: Path, eve
     long = [a.get("upstream") for a in outcome_lines(tmp_path / "audit.jsonl")
             if a["tool"] == "trigger-long-running-operation"]
     assert long == ["cancelled"], long
-    assert not [line for line in (tmp_path / "gateway.log").read_text().splitlines() if "Traceback" in line]
+    logged = (tmp_path / "gateway.log").read_text()
+    assert not [line for line in logged.splitlines() if "Traceback" in line]
+    dropped = re.findall(r"the client had not taken its last answers after [\d.]+ s \(none for the last [\d.]+ s\): "
+                         r"the (\d+) bytes left of them are dropped", logged)
+    assert len(dropped) == 1 and int(dropped[0]) > 0, logged[-2000:]
     assert os.path.exists(tmp_path / "audit.jsonl")

@@ -405,22 +405,26 @@ class StdioRelay:
             else:
                 await asyncio.sleep(0.01)
 
-    async def _flush(self) -> None:
+    async def _flush(self, until: float | None = None) -> None:
         """The answers written leave the gateway's own buffer for the client's pipe before
         serving ends: the process exits after it, and whatever is still buffered then is lost
         (the client's input would end in the middle of a line). Waits as long as the client
-        takes them, giving up after `_FLUSH_STALL_SECONDS` in which it took nothing."""
+        takes them, giving up after `_FLUSH_STALL_SECONDS` in which it took nothing, or at the
+        loop's time `until` when given (a stop is bounded whatever the client does); what is
+        given up is logged, the client being owed it."""
         loop = asyncio.get_running_loop()
-        left, since = -1, loop.time()
+        began = loop.time()
+        left, since = -1, began
         while self._out is not None and not self._client_gone():
             size = self._out.get_write_buffer_size()
             if not size:
                 return
+            now = loop.time()
             if size != left:
-                left, since = size, loop.time()
-            elif loop.time() - since >= _FLUSH_STALL_SECONDS:
-                log.warning("the client took none of its last answers for %g s: the %d bytes left of them are "
-                            "dropped", _FLUSH_STALL_SECONDS, size)
+                left, since = size, now
+            if now - since >= _FLUSH_STALL_SECONDS or (until is not None and now >= until):
+                log.warning("the client had not taken its last answers after %.1f s (none for the last %.1f s): "
+                            "the %d bytes left of them are dropped", now - began, now - since, size)
                 return
             await asyncio.sleep(0.01)
 
@@ -492,10 +496,7 @@ class StdioRelay:
         while self._tasks and loop.time() < deadline:
             await asyncio.wait(set(self._tasks), timeout=deadline - loop.time())
         await self.cut_off(message, wait=seconds)
-        # The answers leave the pipe's buffer before the process exits.
-        while (self._out is not None and not self._client_gone() and self._out.get_write_buffer_size()
-               and loop.time() < deadline + seconds):
-            await asyncio.sleep(0.01)
+        await self._flush(until=deadline + seconds)
 
     def _serve_now(self, line: bytes) -> bool:
         """Serve a client's line in the callback that read it when that settles it: a
