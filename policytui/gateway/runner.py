@@ -172,6 +172,8 @@ async def run_gateway(
         # Over stdio it stays for its one client, which started it, answering each request
         # with the error until the client leaves.
         upstream.on_down = stop.server_gone
+    parts = _Parts(config=config, upstream=upstream, gateway=gateway, watcher=watcher, audit=audit, stop=stop,
+                   on_listening=on_listening)
     try:
         async with anyio.create_task_group() as tg:
             # The signal handlers come first, before the server is started or anything is
@@ -184,7 +186,7 @@ async def run_gateway(
                 # (which left the server running, and logged a traceback).
                 async with anyio.create_task_group() as held:
                     try:
-                        await _serve(upstream, held, gateway, config, watcher, stop, audit, on_listening)
+                        await _serve(parts, held)
                     finally:
                         stop.ending = True
                         log.debug("serving has ended: the server is stopped")
@@ -199,20 +201,31 @@ async def run_gateway(
     return SERVER_GONE_EXIT if stop.gone else _exit_code(stop.signum)
 
 
-async def _serve(
-    upstream: Any, held: anyio.abc.TaskGroup, gateway: Gateway, config: GatewayConfig,
-    watcher: PolicyWatcher, stop: _Stopper, audit: Any, on_listening: Any,
-) -> None:
+@dataclass(frozen=True, kw_only=True)
+class _Parts:
+    """What `run_gateway` was given and put together, for serving."""
+
+    config: GatewayConfig
+    upstream: Any  # an `Upstream`, or a `StdioUpstream` for a server started as a command
+    gateway: Gateway
+    watcher: PolicyWatcher
+    audit: AuditLog
+    stop: _Stopper
+    on_listening: Callable[[str], None] | None  # told the URL once HTTP serving listens
+
+
+async def _serve(parts: _Parts, held: anyio.abc.TaskGroup) -> None:
     """Start the server (its connection kept in `held`), then serve until stopped."""
-    await upstream.start(held)
+    config, gateway, stop = parts.config, parts.gateway, parts.stop
+    await parts.upstream.start(held)
     # How the server answers a tool it does not have: hidden tools answer the same way.
     unknown = UnknownTools()
-    await unknown.learn(upstream, audit, config.server_name)
+    await unknown.learn(parts.upstream, parts.audit, config.server_name)
     started_serving()
     gateway.enforcer.answer_blocked = unknown.blocked
     gateway.unknown_tools = unknown
     async with anyio.create_task_group() as watching:
-        watching.start_soon(_watch, watcher, gateway, config.reload_interval)
+        watching.start_soon(_watch, parts.watcher, gateway, config.reload_interval)
         try:
             with anyio.CancelScope() as stop.scope:
                 if stop.gone:
@@ -220,7 +233,7 @@ async def _serve(
                 elif config.listen is None:
                     await _serve_stdio(gateway, config)
                 else:
-                    await _serve_http(gateway, config, on_listening, stop)
+                    await _serve_http(gateway, config, parts.on_listening, stop)
         finally:
             watching.cancel_scope.cancel()
 
