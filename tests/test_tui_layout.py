@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from test_tui_app import kestra, ready, screen_text
 from textual.geometry import Size
 from tui_support import drawn, until
@@ -145,3 +146,43 @@ async def test_in_ansi_dark_the_editor_stays_visible_behind_a_dialog(tmp_path: P
                     shows=lambda: screen_text(app))
         text = screen_text(app)
         assert all(name in text for name in ("invite_user", "manage_tests", "search_apps")), text
+
+
+# Every word a column's header may show, whole: at 71 columns the Approval column's was cut
+# to "Appr", and a column the right edge cut had its header cut with it.
+HEADER_WORDS = {"Tool", "Category", "Severity", "Decision", "Limits", "Approval", "Ask",
+                "Conditions", "Conds", "Drift"}
+WIDTHS = (120, 100, 80, 71, 60)
+
+
+def header_words(app) -> list[str]:  # type: ignore[no-untyped-def]
+    """The words of the table's header line as drawn (its scrollbar left out), without the
+    sort arrow."""
+    header = table_lines(app)[0][:app.query_one(ToolTable).scrollable_content_region.width]
+    return [word for word in header.split() if word not in ("▲", "▼")]
+
+
+@pytest.mark.parametrize("ruled", [False, True], ids=["no rules", "rules with conditions"])
+async def test_every_header_is_a_whole_word_from_60_columns_up_whatever_the_sort(
+        ruled: bool, tmp_path: Path) -> None:
+    policy = write_policy(tmp_path / "policy.json") if ruled else tmp_path / "policy.json"
+    app = make_app(policy_path=policy, listing=kestra())
+    async with app.run_test(size=(WIDTHS[0], 24)) as pilot:
+        await ready(pilot)
+        table = app.query_one(ToolTable)
+        columns = len(table.columns)
+        for sort in range(columns + 1):  # server order, then sorted by each column in turn
+            if sort:
+                await pilot.press("s")
+                await until(lambda sort=sort: table.sort_key == table.columns[sort - 1].key, "the next sort")
+            for width in WIDTHS:
+                await pilot.resize_terminal(width, 24)
+                await until(lambda width=width: app.size.width == width, f"the terminal at {width}")
+                await laid_out(pilot)
+                words = header_words(app)
+                shown = f"at {width} columns, sorted by {table.sort_key}:\n" + "\n".join(table_lines(app))
+                assert set(words) <= HEADER_WORDS, shown
+                assert words[:5] == ["Tool", "Category", "Severity", "Decision", "Limits"], shown
+                # The Approval column gives way to no other: the table has room for it.
+                assert words[5] in ("Approval", "Ask"), shown
+            await pilot.resize_terminal(WIDTHS[0], 24)

@@ -33,6 +33,22 @@ class Column:
     title: str
     flexible: bool = False  # shrinks (with "…") when the row does not fit; others keep their width
     minimum: int = 0
+    # A shorter word for the header of a column narrower than its title: a header is never
+    # cut mid-word (at 71 columns the Approval column's read "Appr").
+    short: str = ""
+
+    def header(self, width: int, arrow: str = "") -> str:
+        """The longest of the column's header words that fits `width` with the sort arrow;
+        the shortest, cut, only in a terminal under the sizes the editor is laid out for."""
+        words = (self.title, self.short) if self.short else (self.title,)
+        for word in words:
+            if text_width(word + arrow) <= width:
+                return word + arrow
+        return words[-1] + arrow
+
+    def narrowest(self, arrow: str = "") -> int:
+        """The fewest cells its header needs whole: its shortest word with the sort arrow."""
+        return text_width((self.short or self.title) + arrow)
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -41,8 +57,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("severity", "Severity"),
     Column("decision", "Decision"),
     Column("limits", "Limits"),
-    Column("approval", "Approval", flexible=True, minimum=4),
-    Column("conditions", "Conditions", flexible=True, minimum=4),
+    # "Ask": whether, or when, a person is asked to approve the call (`r` sets it).
+    Column("approval", "Approval", flexible=True, short="Ask"),
+    # "Conds": the footer's word for the key that edits them (`c`).
+    Column("conditions", "Conditions", flexible=True, short="Conds"),
     Column("drift", "Drift"),
 )
 # Columns drawn only when some row has something in them.
@@ -90,6 +108,15 @@ def fit_widths(natural: list[int], minimum: list[int], flexible: list[bool], roo
         break
     for i in others:
         widths[i] = max(min(natural[i], cap), min(minimum[i], natural[i]))
+    # A column held at a minimum above the common width took cells the others then give back,
+    # the widest first (the Conditions column's header, wider than the Approval one's).
+    over = sum(widths) - room
+    while over > 0:
+        wider = [i for i in others if widths[i] > min(minimum[i], natural[i])]
+        if not wider:
+            break
+        widths[max(wider, key=lambda i: widths[i])] -= 1
+        over -= 1
     # Cells lost to rounding go to a column that was cut.
     spare = room - sum(widths)
     if spare > 0:
@@ -123,6 +150,23 @@ def keep_decision_whole(widths: list[int], keys: list[str], width: int) -> list[
             widths[i] -= give
             over -= give
     return widths
+
+
+def give_way_at_the_edge(widths: list[int], headers: list[int], width: int) -> list[int]:
+    """`widths` for the columns that fit a line `width` cells wide with their header whole
+    (`headers`: the fewest cells each one's needs): the one the edge cuts is narrowed to end
+    there if its header still fits, else left out with every column after it."""
+    fitted: list[int] = []
+    left = 1  # the mark cell
+    for i, col_width in enumerate(widths):
+        room = width - left
+        if col_width > room:
+            if i > 0 and room < headers[i]:
+                break  # the first column (the tool's name) is always drawn
+            col_width = room
+        fitted.append(col_width)
+        left += col_width + _GAP
+    return fitted
 
 
 class ToolTable(ScrollView, can_focus=True):
@@ -393,13 +437,23 @@ class ToolTable(ScrollView, can_focus=True):
             if not first or self.styles.width is not None and self.styles.width.is_auto:
                 self.call_later(self.refresh, layout=True)
 
+    def _arrow(self, column: Column) -> str:
+        if column.key != self.sort_key:
+            return ""
+        return " ▼" if self.sort_reverse else " ▲"
+
     def _widths(self, width: int) -> list[int]:
+        """The widths of the columns drawn in a line `width` cells wide, from the first: the
+        columns that would not fit with their header whole are left out (their cells are in
+        the Tool panel), so that no header is cut by the edge of the table."""
         columns = self.columns
         natural = self._natural()
         self._check_natural_width()
         room = max(width - 1 - _GAP * len(columns), 0)  # the mark cell and the gaps
-        widths = fit_widths(natural, [c.minimum for c in columns], [c.flexible for c in columns], room)
-        return keep_decision_whole(widths, [c.key for c in columns], width)
+        minimum = [max(c.minimum, c.narrowest(self._arrow(c))) if c.flexible else c.minimum for c in columns]
+        widths = fit_widths(natural, minimum, [c.flexible for c in columns], room)
+        widths = keep_decision_whole(widths, [c.key for c in columns], width)
+        return give_way_at_the_edge(widths, [c.narrowest(self._arrow(c)) for c in columns], width)
 
     def _column_at(self, x: int) -> str | None:
         left = 1
@@ -431,9 +485,7 @@ class ToolTable(ScrollView, can_focus=True):
         style = base + self._style("header")
         segments = [Segment(" ", style)]
         for column, col_width in zip(self.columns, self._widths(width)):
-            title = column.title
-            if column.key == self.sort_key:
-                title += " ▼" if self.sort_reverse else " ▲"
+            title = column.header(col_width, self._arrow(column))
             segments.append(Segment(set_cell_size(title, col_width) + " " * _GAP, style))
         return Strip(segments).crop_extend(0, width, style)
 
