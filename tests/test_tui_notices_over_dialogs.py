@@ -10,8 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
-from test_tui_app import kestra, ready, screen_text, until
+from test_tui_app import kestra, ready, screen_text
+from textual.command import CommandList, CommandPalette
 from textual.widgets._toast import Toast
+from tui_support import until
 
 from policytui.tui import PolicyApp, make_app
 
@@ -113,3 +115,75 @@ async def test_where_no_notice_fits_the_export_dialog_says_itself_what_became_of
         await pilot.press("ctrl+s")  # again: replace it
         await until(lambda: "wrote " in screen_text(app), "the dialog to say it wrote the file")
         assert ALREADY not in " ".join(screen_text(app).split()), screen_text(app)
+
+
+SAVED = "Saved policy.json"
+
+
+def try_panel_shows_its_form(app: PolicyApp) -> bool:
+    text = screen_text(app)
+    return "tool  manage_tests" in text and '"action"' in text
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 30)], ids=["panel under the table", "panel beside it"])
+async def test_a_notice_raised_while_the_try_panel_is_open_keeps_clear_of_it(
+        size: tuple[int, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ctrl+s typed in the Try panel: "Saved policy.json" shows above the panel, or left of it
+    where the panel stands beside the table as tall as the screen; before, it was drawn at the
+    lower right, over the call typed and its answer."""
+    monkeypatch.chdir(tmp_path)
+    app = make_app(policy_path=Path("policy.json"), listing=kestra())
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await ready(pilot)
+        await pilot.press("5", *"manage_tests", "enter")  # the tool's sample arguments
+        await until(lambda: try_panel_shows_its_form(app), "the Try panel with a call typed")
+        await pilot.press("ctrl+s")
+        await until(lambda: SAVED in shown(app), "the notice on screen")
+        panel = app.main.query_one("#panels").region
+        for toast in toasts(app):
+            assert not panel.overlaps(toast.region), (panel, toast.region, screen_text(app))
+        assert try_panel_shows_its_form(app), screen_text(app)
+
+
+async def test_notices_follow_the_try_panel_when_the_terminal_is_resized(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = make_app(policy_path=Path("policy.json"), listing=kestra())
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await ready(pilot)
+        await pilot.press("5", *"manage_tests", "enter")
+        await until(lambda: try_panel_shows_its_form(app), "the Try panel with a call typed")
+        app.notify("The policy file changed on disk.", timeout=60)  # as the editor says it
+        await until(lambda: "changed on disk" in shown(app), "the notice on screen")
+        await pilot.resize_terminal(160, 30)  # the panel now beside the table, as tall as the screen
+        panel = app.main.query_one("#panels")
+        await until(lambda: panel.region.x > 0 and "changed on disk" in shown(app) and all(
+            toast.region.right <= panel.region.x for toast in toasts(app)), "the notice left of the panel",
+            shows=lambda: screen_text(app))
+
+
+async def test_a_notice_raised_while_the_command_palette_is_open_keeps_clear_of_its_hits(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ctrl+s, then ctrl+p and a search: the save's notice, raised as the palette opens, is
+    never drawn over its search line or its hits; before, it covered the hits' lower right."""
+    monkeypatch.chdir(tmp_path)
+    app = make_app(policy_path=Path("policy.json"), listing=kestra())
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+s", "ctrl+p", *"sort")
+        await until(lambda: isinstance(app.screen, CommandPalette) and "key S" in screen_text(app),
+                    "the palette's hits")
+        await until(lambda: any(SAVED in str(n.message) for n in app._notifications), "the notice raised")
+        await pilot.pause()
+        palette = app.screen
+        box = palette.query_one("#--input").region.union(palette.query_one(CommandList).region)
+        for toast in toasts(app):
+            assert not box.overlaps(toast.region), (box, toast.region, screen_text(app))
+        # One raised while the palette is open shows beside it.
+        app.notify("The policy file changed on disk.", timeout=30)
+        await until(lambda: "changed on disk" in shown(app), "the notice beside the palette")
+        for toast in toasts(app):
+            assert not box.overlaps(toast.region), (box, toast.region, screen_text(app))
+        await pilot.press("escape")
+        await until(lambda: app.screen is app.main, "the palette closed")
+        await until(lambda: "changed on disk" in shown(app), "the notice over the editor")

@@ -234,6 +234,7 @@ class PolicyApp(
         # The first frame shows the header and the loading line; the panels follow it. The
         # loader is released first, so its thread works while the panels are being mounted.
         self.call_after_refresh(self.first_frame.set)
+        self.follow_layout(self.main)  # notices keep clear of the Try panel where it goes
         self.set_timer(PANELS_AFTER_SECONDS, self._mount_panels)
         self._paint_status()
         self._loading_timer = self.set_interval(0.1, self._tick_loading)

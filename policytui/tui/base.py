@@ -17,6 +17,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import App
+from textual.geometry import Region
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 
@@ -54,6 +55,8 @@ class EditorBase(App[int]):
     key_order: KeyOrder
     # Notices raised while a dialog was open that found no room beside it (tui/notices.py).
     held_notices: HeldNotices
+    # Set once the tab panes (the Try panel among them) are mounted.
+    panels_ready: asyncio.Event
     # Saves asked for and not finished (the write runs in a worker).
     saves_in_flight: int = 0
     # The last save whose file was written, noted by the writing thread itself: the editor
@@ -91,43 +94,94 @@ class EditorBase(App[int]):
     offline_notice: Text | None = None
 
     def _refresh_notifications(self) -> None:
-        """Over a dialog, only the notices raised since it opened (what its own buttons said),
-        and beside its box, never over it (tui/notices.py): one raised before it, such as the
-        kept-changes notice shown for 20 seconds, covered the dialog's lower right and cut its
-        error line and buttons. Such a notice shows again over the editor once the dialog is
-        gone, for the rest of its time; one raised while it was open and held for want of
-        room, for its whole time."""
-        opened_at = getattr(self.screen_stack[-1], "opened_at", None) if self.screen_stack else None
-        if opened_at is None:
-            for notice in self.held_notices.release():
-                self._notifications.add(notice)
-            super()._refresh_notifications()
-            return
+        """Beside a dialog, the command palette or the Try panel, never over its box
+        (tui/notices.py): one raised before a dialog opened, such as the kept-changes notice
+        shown for 20 seconds, covered the dialog's lower right and cut its error line and
+        buttons; one raised while the Try panel was open covered its answer. Over a dialog or
+        the palette only the notices raised since it opened show (what its own buttons said);
+        the older ones show again over the editor once it is gone, for the rest of their time;
+        one held for want of room, for its whole time."""
         from textual.css.query import NoMatches
         from textual.widgets._toast import ToastRack
 
-        from policytui.tui.notices import BESIDE_DIALOG, free_band
+        from policytui.tui.notices import free_band, place_rack, unplace_rack
 
-        screen = self.screen
+        kept_clear = self._box_kept_clear()
+        if kept_clear is None:
+            self._placed_beside = None
+            for notice in self.held_notices.release():
+                self._notifications.add(notice)
+            if self.screen_stack:
+                for rack in self.screen.query_children(ToastRack):
+                    unplace_rack(rack)  # the Try panel's, on the editor's own screen
+            super()._refresh_notifications()
+            return
+        screen, box, since = kept_clear
         try:
             rack = screen.get_child_by_type(ToastRack)
         except NoMatches:
-            return  # notices are off (a test), or the dialog is not composed yet
-        boxes = screen.query(".dialog")
-        box = boxes.first().region if boxes else screen.region
-        # Not laid out yet: no room known, so held until the dialog's first resize places it.
-        side, rows = free_band(screen.size.height, box) if box.area else ("bottom", 0)
-        since = [notice for notice in self._notifications if notice.raised_at >= opened_at]
-        shown = self.held_notices.beside_dialog(since, rows, screen.size.width)
+            return  # notices are off (a test), or the screen is not composed yet
+        notices = [notice for notice in self._notifications if notice.raised_at >= since]
+        pending = self.held_notices.pending(notices)
+        # Not laid out yet: no room known, so held until the box's first layout places them.
+        side, band = (free_band(screen.size, box, pending[-1] if pending else None)
+                      if box.area else ("bottom", box))
+        shown = self.held_notices.beside_dialog(notices, band.height, band.width)
         for notice in shown:
             self._notifications.add(notice)  # one that was held may have timed out meanwhile
-        rack.add_class(BESIDE_DIALOG)
-        rack.styles.dock = side
-        rack.styles.max_height = max(0, rows)  # a toast taller than reckoned is cut, not over the box
+        place_rack(rack, side, band)
+        self._placed_beside = (screen, box)
         self.call_later(rack.show, cast(Any, shown))  # show() only iterates and tests `in`
 
+    # The screen and box the notices were last placed beside (None: in Textual's corner).
+    _placed_beside: tuple[Screen, Region] | None = None
+
+    def follow_layout(self, screen: Screen) -> None:
+        """Have the notices follow `screen`'s box as it is laid out again (the palette's hits
+        listed, the Try panel shown or moved beside the table): placed anew when it moved."""
+        screen.screen_layout_refresh_signal.subscribe(self, self._laid_out)
+
+    def _laid_out(self, screen: Screen) -> None:
+        if not self._alive:
+            return
+        kept_clear = self._box_kept_clear()
+        if (kept_clear[:2] if kept_clear else None) != self._placed_beside:
+            self._refresh_notifications()
+
+    def _box_kept_clear(self) -> tuple[Screen, Region, float] | None:
+        """The screen, the box on it that notices keep clear of, and the time from which its
+        notices are shown beside it; None when nothing on screen is kept clear of."""
+        if not self.screen_stack:
+            return None
+        top = self.screen_stack[-1]
+        opened_at = getattr(top, "opened_at", None)
+        if opened_at is None:
+            try_panel = self._try_panel_region()
+            return None if try_panel is None else (top, try_panel, float("-inf"))
+        if type(top).__name__ == "CommandPalette":
+            # Its search line and its hits (drawn over the screen, outside its container).
+            box = Region()
+            for part in top.query("#--input, CommandList"):
+                if part.visible and part.region.area:
+                    box = part.region if not box.area else box.union(part.region)
+            return top, box, opened_at
+        boxes = top.query(".dialog")
+        return top, boxes.first().region if boxes else top.region, opened_at
+
+    def _try_panel_region(self) -> Region | None:
+        """The panels' region while the Try panel shows on the editor's own screen, else None."""
+        if self.screen_stack[-1] is not self.main or not self.panels_ready.is_set():
+            return None
+        from textual.widgets import TabbedContent
+
+        panels = self.main.query("#panels").results(TabbedContent)
+        panel = next(panels, None)
+        if panel is None or not panel.display or panel.active != "tab-try":
+            return None
+        return panel.region
+
     def place_notices(self) -> None:
-        """Lay out the notices again, for a dialog that changed its size or the screen's."""
+        """Lay out the notices again, for a box that changed its size or the screen's."""
         if self._alive:
             self._refresh_notifications()
 
@@ -348,6 +402,7 @@ class EditorBase(App[int]):
         if not self._alive:
             return
         self._refresh_panels()
+        self.call_after_refresh(self.place_notices)  # beside the Try panel, or back in the corner
 
     def _refresh_panels(self) -> None:
         """Fill the JSON or diff panel if it is the one showing (they cost most at scale)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import SystemCommand
 from textual.binding import Binding
-from textual.command import Hit, Hits
+from textual.command import CommandPalette, Hit, Hits
 from textual.screen import Screen
 from textual.system_commands import SystemCommandsProvider
 
@@ -119,7 +120,16 @@ class PaletteCommands(EditorBase):
     def action_command_palette(self) -> None:
         # ctrl+p has priority: the keys typed before it go to the editor first, and those
         # typed after it into the palette's search once it is open (tui/key_order.py).
-        self.key_order.after_keys_ahead(super().action_command_palette)
+        self.key_order.after_keys_ahead(self._open_palette)
+
+    def _open_palette(self) -> None:
+        super().action_command_palette()
+        palette = self.screen_stack[-1]
+        if isinstance(palette, CommandPalette) and getattr(palette, "opened_at", None) is None:
+            # Notices keep clear of its box as of a dialog's (tui/notices.py): raised since it
+            # opened, they go beside its search and hits, which grow as the hits are listed.
+            palette.opened_at = time.time()  # type: ignore[attr-defined]
+            self.follow_layout(palette)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from self._editor_commands(screen)

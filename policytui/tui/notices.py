@@ -1,29 +1,40 @@
-"""Where a notice (toast) goes while a dialog is open: never over the dialog's box.
+"""Where a notice (toast) goes while a dialog, the command palette or the Try panel is open:
+never over its box.
 
 Textual draws notices at the screen's lower right, on top of everything: one raised while a
 dialog was open (the export dialog's "already exists; write again to replace it") covered the
-dialog's lines and buttons. Over a dialog, the notices raised since it opened go in the rows
-above or below its box, whichever has more, as many of the newest as fit there (shown in
-full width and without padding, so a short terminal still has room for one). The others are
-held, and shown once there is room: over the next dialog with room, or over the editor when
-the dialogs are gone, each then for its whole time, since it was never seen.
+dialog's lines and buttons; one raised while the Try panel or the command palette (ctrl+p)
+was open covered the call typed, its answer, or the palette's hits. Over such a box, the
+notices go in the rows above or below it, whichever has more, as many of the newest as fit
+there (shown in full width and without padding, so a short terminal still has room for one);
+where those rows hold none (the Try panel beside the table, as tall as the screen), in the
+columns left or right of it. The others are held, and shown once there is room: beside the
+next box with room, or over the editor when it is closed, each then for its whole time,
+since it was never seen. Over a dialog or the palette only the notices raised since it
+opened are shown (the older ones show again over the editor once it closes); beside the Try
+panel, which is part of the editor, all of them.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from typing import Any
 
 from textual.content import Content
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.notifications import Notification
 
 # A notice beside a dialog: at most this wide (Textual's own toast width), less its left
 # border and its padding of one column each side.
 TOAST_WIDTH = 60
 TOAST_FRAME_COLUMNS = 3
-# The class the toast rack gets while it sits beside a dialog (styled in dialogs.tcss).
+# The class the toast rack gets while it sits beside a box (styled in policytui.tcss).
 BESIDE_DIALOG = "-beside-dialog"
+# A band left or right of a box narrower than this wraps a notice into too many short lines.
+SIDE_BAND_COLUMNS = 30
+# The toast rack's inline styles set while it sits beside a box; cleared when it no longer does.
+PLACED_STYLES = ("dock", "width", "height", "max_height")
 
 
 def notice_lines(notice: Notification, screen_width: int) -> int:
@@ -38,11 +49,46 @@ def notice_lines(notice: Notification, screen_width: int) -> int:
     return lines + (1 if notice.title else 0) + 1
 
 
-def free_band(screen_height: int, box: Region) -> tuple[str, int]:
-    """The side ("top" or "bottom") of the dialog's box with more free rows, and how many."""
-    above = box.y
-    below = screen_height - box.bottom
-    return ("bottom", below) if below >= above else ("top", above)
+def free_band(screen: Size, box: Region, newest: Notification | None = None) -> tuple[str, Region]:
+    """Where notices go beside `box`: the side ("top" or "bottom") with more free rows, the
+    whole width of the screen; or, when the newest notice does not fit there, the side
+    ("left" or "right") with more free columns, down to the box's foot, if it fits there."""
+    above = Region(0, 0, screen.width, box.y)
+    below = Region(0, box.bottom, screen.width, max(0, screen.height - box.bottom))
+    side, band = ("bottom", below) if below.height >= above.height else ("top", above)
+    if newest is None or notice_lines(newest, band.width) <= band.height:
+        return side, band
+    # From the top of the screen to the box's foot: the toasts end level with it, and the
+    # footer's keys under it stay in view.
+    left = Region(0, 0, box.x, box.bottom)
+    right = Region(box.right, 0, max(0, screen.width - box.right), box.bottom)
+    wide_side, wide = ("right", right) if right.width >= left.width else ("left", left)
+    if wide.width >= SIDE_BAND_COLUMNS and notice_lines(newest, wide.width) <= wide.height:
+        return wide_side, wide
+    return side, band
+
+
+def place_rack(rack: Any, side: str, band: Region) -> None:
+    """Dock the toast rack in `band`, on `side` of the box it keeps clear of: the toasts at
+    the band's foot, to the right, as Textual puts them on the screen's."""
+    rack.add_class(BESIDE_DIALOG)
+    rack.styles.dock = side
+    if side in ("left", "right"):
+        rack.styles.width = band.width
+        rack.styles.height = band.height
+        rack.styles.max_height = band.height
+    else:
+        rack.styles.clear_rule("width")
+        rack.styles.clear_rule("height")
+        rack.styles.max_height = band.height  # a toast taller than reckoned is cut, not over the box
+
+
+def unplace_rack(rack: Any) -> None:
+    """Put the toast rack back where Textual keeps it, at the screen's lower right."""
+    if rack.has_class(BESIDE_DIALOG):
+        rack.remove_class(BESIDE_DIALOG)
+        for rule in PLACED_STYLES:
+            rack.styles.clear_rule(rule)
 
 
 class HeldNotices:
@@ -51,10 +97,14 @@ class HeldNotices:
     def __init__(self) -> None:
         self._held: dict[str, Notification] = {}
 
+    def pending(self, notices: Iterable[Notification]) -> list[Notification]:
+        """The held notices, then `notices`: what waits to be shown beside a box, oldest first."""
+        return list({**self._held, **{notice.identity: notice for notice in notices}}.values())
+
     def beside_dialog(self, notices: Iterable[Notification], rows: int, screen_width: int) -> list[Notification]:
-        """Of `notices` (raised since the dialog opened, oldest first), the newest that fit in
+        """Of `notices` (those to show beside the box, oldest first), the newest that fit in
         `rows`, oldest first; the others are held. Held notices come first, as the oldest."""
-        pending = {**self._held, **{notice.identity: notice for notice in notices}}
+        pending = {notice.identity: notice for notice in self.pending(notices)}
         shown: list[Notification] = []
         left = rows
         for notice in reversed(list(pending.values())):
