@@ -208,8 +208,10 @@ async def screen_shows(websocket: Any, served: Served, text: bytes) -> None:
     screen = b""
     while text not in screen:
         frame = await websocket.receive(timeout=60)
-        assert frame.type == aiohttp.WSMsgType.BINARY, (frame, "".join(served.stderr))
-        screen += frame.data
+        # Text frames are messages to the page (the title naming the listed server), not drawing.
+        assert frame.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT), (frame, "".join(served.stderr))
+        if frame.type == aiohttp.WSMsgType.BINARY:
+            screen += frame.data
 
 
 async def page_when_free(browser: Any, served: Served) -> str:

@@ -8,12 +8,14 @@ kept in .artifacts/serve/.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from serve_support import (
     ARTIFACTS,
     POLICYTUI,
@@ -158,5 +160,32 @@ def test_serve_from_a_snapshot_file_names_the_server_the_editor_names(
         header = screen.wait("the editor's header", lambda s: " tools " in s.splitlines()[0])
         assert "github-mcp-server" in header.splitlines()[0], header
         assert "server-github-legacy" not in header.splitlines()[0], header
+    finally:
+        served.stop()
+
+
+@pytest.mark.servers
+def test_the_page_title_names_the_server_as_the_editors_header_does(
+    chromium: Any, tmp_path: Path, home: dict[str, str], everything: Path
+) -> None:
+    """Served by its command, server-everything is titled by the command until the editor has
+    listed it, then by its own name and version, the header's `mcp-servers/everything 2.0.0`;
+    before, the title kept the command's name (`mcp-server-everything`) beside the header's."""
+    policy = tmp_path / "policy.json"
+    served = Served(["--policy", str(policy), "--no-open", "--", str(everything), "stdio"],
+                    cwd=tmp_path, env=home)
+    try:
+        page = chromium.new_context(viewport=VIEWPORT).new_page()
+        screen = BrowserScreen(page)
+        page.goto(served.url)
+        assert page.title() == "policy.json · mcp-server-everything · policytui"
+        header = screen.wait("the editor's header with the server's tools",
+                             lambda s: " tools " in s.splitlines()[0]).splitlines()[0]
+        named = "mcp-servers/everything 2.0.0"
+        assert f" {named} · stdio · " in header, header
+        title = f"policy.json · {named} · policytui"
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function("title => document.title === title", arg=title, timeout=30_000)
+        assert page.title() == title, header
     finally:
         served.stop()

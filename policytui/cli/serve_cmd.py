@@ -147,12 +147,14 @@ def run(args: argparse.Namespace) -> int:
     url = f"http://{url_host}:{sock.getsockname()[1]}/?{TOKEN_PARAMETER}={token}"
     command = shlex.join([sys.executable, "-m", "policytui.serve.session"])
 
+    from policytui.editor.server_name import page_title
     from policytui.serve.server import EditorServer
 
     server = EditorServer(
         command=command,
-        title=f"{visible(policy.name)} · {label} · policytui" if label
-        else f"{visible(policy.name)} · policytui",
+        # Until the editor has listed the server: then it names the server as its header
+        # does, by the name and version the server reports (editor/server_name.py).
+        title=page_title(visible(policy.name), label),
         token=token,
         lock=lock,
         sock=sock,

@@ -33,6 +33,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
+from policytui.editor.server_name import PAGE_TITLE_META
 from policytui.serve import SERVER_PID_VARIABLE
 from policytui.serve.access import (
     DOWNLOAD_ROUTE,
@@ -45,11 +46,13 @@ from policytui.serve.access import (
 )
 from policytui.serve.editor_output import LINE_PREFIX, ended_stream, relay_lines
 from policytui.serve.lock import EditLock
-from policytui.textsafe import visible
+from policytui.textsafe import clip, visible
 
 log = logging.getLogger("policytui.serve")
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+# The most of a page title the editor sends that is shown (a server chooses its own name).
+PAGE_TITLE_LIMIT = 300
 CLAIM_SECONDS = 30.0
 # What a connection may send before it has shown the token (see UnprovenConnections), and so
 # the longest request head serve reads: a browser's first request carries every cookie kept for
@@ -137,6 +140,21 @@ class EditorService(AppService):
 
     def running(self) -> bool:
         return self._process is not None and self._process.returncode is None
+
+    async def on_meta(self, data: bytes) -> None:
+        """The editor's word that it has listed the server: the page is retitled to name it
+        as the header does (editor/server_name.py; the page's script sets the title, as text).
+        Every other message is textual-serve's."""
+        try:
+            meta = json.loads(data)
+        except ValueError:
+            meta = None
+        if isinstance(meta, dict) and meta.get("type") == PAGE_TITLE_META:
+            title = meta.get("title")
+            if isinstance(title, str):  # shown escaped by the editor, as serve shows a name
+                await self.remote_write_str(json.dumps([PAGE_TITLE_META, clip(title, PAGE_TITLE_LIMIT)]))
+            return
+        await super().on_meta(data)
 
     async def shut_down(self) -> None:
         """Stop the editor and wait until its process has ended (one stop at a time)."""
@@ -515,6 +533,7 @@ class EditorServer(Server):
                 "config": {"static": {"url": f"{self.path}static/"}},
                 "application": {"name": self.title},
                 "stopped_reason": STOPPED_REASON,
+                "page_title_meta": PAGE_TITLE_META,
             }
             response = aiohttp_jinja2.render_template("editor.html", request, context)
             response.headers.update(SECURITY_HEADERS)

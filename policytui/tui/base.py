@@ -22,6 +22,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 
 from policytui.editor.rows import RowFilter
+from policytui.editor.server_name import server_name_parts
 from policytui.editor.text import one_line, visible
 from policytui.tui.detail import render_detail
 from policytui.tui.key_order import KeyOrder
@@ -273,8 +274,8 @@ class EditorBase(App[int]):
             counts.append(f" ({shown} shown)", style="bold")
         if marked:
             counts.append(f" ({marked} marked)", style="bold")
-        name = one_line(listing.server_name or "server", 40)
-        version = " " + one_line(listing.server_version, 20) if listing.server_version else ""
+        # Named as the browser page's title names it (editor/server_name.py).
+        name, version = server_name_parts(listing.server_name, listing.server_version, self.target_label)
         transport = f" · {listing.transport}"
         tools = f" · {len(listing.tools)} tools"
         policy = policy_part(short=False)

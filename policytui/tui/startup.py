@@ -205,6 +205,19 @@ class Startup(EditorBase):
         self.key_order.waiting_for_policy()
         self.call_after_refresh(self._mount_panels)  # the rows first, then the panels
 
+    def _name_the_page(self, listing: ServerListing) -> None:
+        """In a browser, title the page as the header names the server, now that it has said
+        its name and version (`policytui serve` titled it, before any server had started,
+        after the command that starts it)."""
+        write_meta = getattr(self._driver, "write_meta", None) if self.is_web else None
+        if write_meta is None:
+            return
+        from policytui.editor.server_name import PAGE_TITLE_META, page_title, server_label
+        from policytui.textsafe import visible as escaped
+
+        label = server_label(listing.server_name, listing.server_version, self.target_label)
+        write_meta({"type": PAGE_TITLE_META, "title": page_title(escaped(self.policy_path.name), label)})
+
     def _install(self, state: EditorState) -> None:
         self.state = state
         # The listing, classification and policy model live as long as the app, and at 10,000
@@ -229,6 +242,7 @@ class Startup(EditorBase):
             banner.display = True
         table.empty_text = "The server lists no tools." if not state.rows else "No tool matches the filter."
         self._refresh_view()
+        self._name_the_page(listing)
         table.focus()
         # The edit keys are live now: the footer and palette ask `check_action` again (the
         # table may have had the focus since the first rows, so focus alone changes nothing).
