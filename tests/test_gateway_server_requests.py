@@ -156,5 +156,10 @@ async def test_a_modern_client_answers_the_servers_request(
     tool, args, expected = ASKING_TOOLS[kind]
     async with connected(transport, tmp_path, everything, "2026-07-28", **answering.callbacks()) as client:
         result = await client.call_tool(tool, args)
-    assert answering.asked == [kind], (answering.asked, call_text(result))
+    # server-everything also asks for the roots on its own, 350 ms after the gateway initialized
+    # it; on a loaded machine that ask can come while this call is in progress, and it then goes
+    # to the one client with a call in progress: an extra "roots", never another kind.
+    others = [asked for asked in answering.asked if asked != "roots"]
+    assert others == ([] if kind == "roots" else [kind]), (answering.asked, call_text(result))
+    assert answering.asked.count("roots") in ((1, 2) if kind == "roots" else (0, 1)), answering.asked
     assert not result.is_error and expected in call_text(result), call_text(result)
