@@ -244,7 +244,10 @@ def test_ambiguous_mcp_headers_are_a_header_mismatch(gateway: Gateway, label: st
     assert answer.status == 400, (label, answer)
     assert answer.json()["error"]["code"] == HEADER_MISMATCH, (label, answer.json())
     assert gateway.check_server_side() == []
-    assert gateway.audit() == []
+    # Refused before anything was decided or charged, and audited so: the body names its tool
+    # without doubt (the ambiguity is in the headers).
+    assert [(a["tool"], a["decision"], a["rule"], a["code"]) for a in gateway.audit()] == [
+        (body_name, "refused", "wire", HEADER_MISMATCH)], label
 
 
 def test_whitespace_around_header_values_is_not_part_of_them(gateway: Gateway) -> None:
@@ -338,13 +341,16 @@ def test_any_accept_header_gets_the_same_decisions(gateway: Gateway, accept: str
 
 
 def test_a_modern_request_in_notification_form_is_refused_not_dropped(gateway: Gateway) -> None:
-    """A tools/call without an id gets no answer and leaves no trace: on every path it is refused
-    (400), never a 202 that tells the client it was taken."""
+    """A tools/call without an id would get no answer: on every path it is refused (400), never
+    a 202 that tells the client it was taken, and audited as refused, never decided or charged."""
     for name, args in (("delete_flow", DENIED), ("list_flows", {"namespace": "no-id"})):
         body = _dump({"jsonrpc": "2.0", "method": "tools/call", "params": {"name": name, "arguments": args, "_meta": META}})
         answer = gateway.post(modern_headers(ALICE, "tools/call", name), body)
         assert answer.status == 400 and answer.json()["error"]["code"] == wire.INVALID_REQUEST, answer
-    assert gateway.check_server_side() == [] and gateway.audit() == []
+    assert gateway.check_server_side() == []
+    assert [(a["tool"], a["decision"], a["reason"], a["args_sha256"]) for a in gateway.audit()] == [
+        (name, "refused", "Invalid Request: 'tools/call' needs an id", args_digest(args))
+        for name, args in (("delete_flow", DENIED), ("list_flows", {"namespace": "no-id"}))]
 
 
 @pytest.mark.parametrize(
@@ -376,7 +382,11 @@ def test_modern_batches_and_duplicate_keys_never_reach_the_server(gateway: Gatew
     for body in bodies:
         answer = gateway.post(modern_headers(ALICE, "tools/call", "list_flows"), body)
         assert answer.status == 400, body
-    assert gateway.check_server_side() == [] and gateway.audit() == []
+    assert gateway.check_server_side() == []
+    # Each call audited as refused: the batch's two by name (standard JSON, read without
+    # doubt), the ambiguous or non-standard ones with no tool named.
+    assert [(a["tool"], a["decision"]) for a in gateway.audit()] == [
+        ("delete_flow", "refused"), ("list_flows", "refused")] + [(None, "refused")] * (len(bodies) - 1)
 
 
 def test_deep_nesting_is_refused_or_decided_never_a_crash(gateway: Gateway) -> None:
@@ -395,7 +405,11 @@ def test_deep_nesting_is_refused_or_decided_never_a_crash(gateway: Gateway) -> N
         answer = gateway.post(modern_headers(ALICE, "tools/call", "list_flows"), call(n, "list_flows", {"namespace": "after"}))
         assert answer.status == 200
     gateway.check_server_side()
-    assert [(a["tool"], a["decision"]) for a in gateway.audit()] == [("delete_flow", "denied")] * 2 + [("list_flows", "allowed")] * 2
+    # Each refused one has a `refused` line naming no tool (too deep to read without doubt).
+    refused = [depth for depth in (100, 124, 126, 200, 900, 960, 970, 980, 990, 5000, 100_000)
+               if depth + 3 > wire.MAX_DEPTH]
+    assert [(a["tool"], a["decision"]) for a in gateway.audit()] == (
+        [("delete_flow", "denied")] * 2 + [(None, "refused")] * len(refused) + [("list_flows", "allowed")] * 2)
 
 
 def _peak_mib(pid: int) -> float:
@@ -583,7 +597,9 @@ def test_a_modern_meta_inside_a_legacy_session(gateway: Gateway) -> None:
         "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "x", "version": "1"}, "_meta": META}})
     assert gateway.post(modern_headers(ALICE, "initialize"), init).json()["error"]["code"] == wire.METHOD_NOT_FOUND
     assert gateway.check_server_side() == []
-    assert [(a["tool"], a["decision"]) for a in gateway.audit()] == [("delete_flow", "denied")]
+    # The two refused calls are audited as such (initialize is no call), the decided one denied.
+    assert [(a["tool"], a["decision"]) for a in gateway.audit()] == [
+        ("delete_flow", "refused"), ("list_flows", "refused"), ("delete_flow", "denied")]
 
 
 def test_a_modern_client_asking_for_the_hidden_tool_by_name(gateway: Gateway) -> None:
@@ -875,4 +891,7 @@ def test_a_protocol_version_neither_era_speaks_is_refused_in_a_session(gateway: 
     # The session is whole: the same call with the version it negotiated is served.
     assert gateway.post(legacy_headers(ALICE, session), call(9, "list_flows", {"namespace": "good"}, modern=False)).status == 200
     assert gateway.check_server_side() == [("list_flows", {"namespace": "good"})]
-    assert [(a["tool"], a["decision"]) for a in gateway.audit()] == [("list_flows", "allowed")]
+    # The refused two audited as refused, in the session they named, never decided.
+    assert [(a["tool"], a["decision"], a["session"]) for a in gateway.audit()] == [
+        ("list_flows", "refused", f"http:{session}"), ("delete_flow", "refused", f"http:{session}"),
+        ("list_flows", "allowed", f"http:{session}")]

@@ -163,10 +163,12 @@ def _refused(answer: Answer, request_id: Any) -> None:
 
 
 def test_two_keys_alike_in_nfc_are_refused_over_http_as_over_stdio(gateway: Gateway) -> None:
-    """Every ambiguous call is refused with stdio's error before anything is decided, charged
-    or audited: the server reads none of them, the audit log has no line for them, and the
-    allowed call beside them is received, run and audited once; the limit of two calls a day
-    still lets the second allowed call through, so no refusal was charged."""
+    """Every ambiguous call is refused with stdio's error before anything is decided or
+    charged: the server reads none of them, the audit log has one `refused` line for each (no
+    tool named, no arguments digested: the message is ambiguous; one for each call in a batch),
+    the log a WARNING line for each, and the allowed call beside them is received, run and
+    audited once; the limit of two calls a day still lets the second allowed call through, so
+    no refusal was charged."""
     gateway.initialize()
     first = gateway.post(_body(_call(1, ALLOWED)))
     assert first.status == 200 and '"isError":false' in first.body.decode().replace(" ", ""), first.body
@@ -187,6 +189,7 @@ def test_two_keys_alike_in_nfc_are_refused_over_http_as_over_stdio(gateway: Gate
     batch = [_call(201, ALLOWED), _call(202, AMBIGUOUS["nested"])]
     _refused(gateway.post(_body(batch)), None)
     _refused(gateway.post(_body(batch, escaped=False)), None)
+    refused_calls = refusals + 2 * len(batch)
     refusals += 2
 
     last = gateway.post(_body(_call(2, ALLOWED)))
@@ -196,13 +199,21 @@ def test_two_keys_alike_in_nfc_are_refused_over_http_as_over_stdio(gateway: Gate
     received = gateway.received()
     assert [(m["params"]["name"], m["params"]["arguments"]) for m in received] == [("set_options", ALLOWED)] * 2
     assert gateway.executed() == [{"tool": "set_options", "arguments": ALLOWED}] * 2
-    # The audit log: the allowed calls, sent and answered; no line for a refused call.
+    # The audit log: the allowed calls, sent and answered, and a `refused` line for each
+    # refused call, which names neither the tool nor a digest of the ambiguous arguments.
     audit = gateway.tmp / "audit.jsonl"
     lines = [line for line in outcome_lines(audit) if line["decision"] != "probe"]
-    assert [(line["tool"], line["decision"], line.get("upstream"), line["args_sha256"]) for line in lines] == [
+    allowed = [line for line in lines if line["decision"] != "refused"]
+    assert [(line["tool"], line["decision"], line.get("upstream"), line["args_sha256"]) for line in allowed] == [
         ("set_options", "allowed", "ok", args_digest(ALLOWED))] * 2, lines
+    refused = [line for line in lines if line["decision"] == "refused"]
+    assert [(line["tool"], line["rule"], line["reason"], line["code"], line["args_sha256"], line["grant"])
+            for line in refused] == [(None, "wire", wire.KEYS_ALIKE_IN_NFC, wire.INVALID_REQUEST, None, "alice")
+                                     ] * refused_calls, refused
     assert len([line for line in sent_lines(audit) if line["decision"] != "probe"]) == 2
     # Each refusal is in the gateway's own log, and nothing went wrong there.
     log = (gateway.tmp / "gateway.log").read_text(encoding="utf-8")
     assert log.count(f"refused a client message ({wire.KEYS_ALIKE_IN_NFC})") == refusals, log[-3000:]
+    warnings = [line for line in log.splitlines() if " WARNING " in line and "refused a client message" in line]
+    assert len(warnings) == refusals and all(wire.KEYS_ALIKE_IN_NFC in line for line in warnings), warnings
     assert "Traceback" not in log and gateway.listening.process.poll() is None

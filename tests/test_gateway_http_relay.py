@@ -110,7 +110,12 @@ def test_plain_json_answers_and_hostile_bodies(served: Served) -> None:
         assert all(error["error"]["code"] in (-32700, -32600) for error in errors), body
     ping = _post(served, session, b'{"jsonrpc":"2.0","id":"p","method":"ping"}')
     assert ping.json() == {"jsonrpc": "2.0", "id": "p", "result": {}}
-    assert [(line["tool"], line["decision"]) for line in served.audit()] == [("echo", "allowed")]
+    # Each refused call audited as refused (the BOM's ping is no call): named only when its
+    # message was read without doubt (the batch's member, the extra member's, the one without
+    # an id), never from the duplicate name or the NaN.
+    assert [(line["tool"], line["decision"]) for line in served.audit()] == [
+        ("echo", "allowed"), (None, "refused"), (None, "refused"), ("echo", "refused"), ("echo", "refused"),
+        ("echo", "refused")]
 
 
 def test_a_session_belongs_to_its_token(served: Served) -> None:

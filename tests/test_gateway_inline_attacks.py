@@ -375,9 +375,15 @@ async def test_reused_ids_and_stray_cancellations_never_double_or_lose_an_answer
     assert late_ids[:2] == [8, 21] and late_ids[2] not in (9, "9")  # 9 may still be answered
     assert sorted(cancels, key=str) == sorted([7, 9, 20], key=str)  # each told once
     assert client.seen[_key(20)] == 0 and client.seen[_key(7)] == 1  # the reuse's answer only
-    assert [(c["tool"], c.get("upstream")) for c in client.calls()] == [
-        ("late", "ok"), ("late", "ok"), ("slow", "cancelled"), ("echo", "ok"), ("slow", "timeout"),
-        ("late", "ok"), ("echo", "ok")]
+    # The call under 7 while 7 was in flight: refused before anything was decided or charged,
+    # with a line of its own naming the tool and its arguments' digest, as read without doubt.
+    assert [(c["tool"], c["decision"], c.get("upstream")) for c in client.calls()] == [
+        ("echo", "refused", None), ("late", "allowed", "ok"), ("late", "allowed", "ok"),
+        ("slow", "allowed", "cancelled"), ("echo", "allowed", "ok"), ("slow", "allowed", "timeout"),
+        ("late", "allowed", "ok"), ("echo", "allowed", "ok")]
+    refused_line = client.calls()[0]
+    assert refused_line["reason"] == "Invalid Request: the id of a request still in progress"
+    assert refused_line["args_sha256"] == args_digest({"m": "dup"})
 
 
 async def test_cancels_in_the_same_chunk_and_calls_arriving_as_time_outs_fire(tmp_path: Path) -> None:

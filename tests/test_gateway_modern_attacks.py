@@ -272,7 +272,9 @@ async def test_a_meta_version_the_gateway_does_not_serve_is_refused(tmp_path: Pa
         for n in range(1, 6):
             assert answers[n]["error"]["code"] == -32022, answers[n]
             assert answers[n]["error"]["data"]["requested"] == version
-        assert client.calls() == [] and client.audit() == []
+        # The two calls refused before anything was decided, each audited as refused.
+        assert client.calls() == []
+        assert [(a["tool"], a["decision"]) for a in client.audit()] == [("echo", "refused"), ("held", "refused")]
 
 
 async def test_versions_per_request_and_discover_initialize_in_either_order(tmp_path: Path) -> None:
@@ -339,7 +341,11 @@ async def test_the_servers_request_in_a_modern_call_goes_to_that_call_only(tmp_p
         await client.send({"jsonrpc": "2.0", "id": asked_legacy["id"], "result": {"action": "decline"}})
         assert '"action": "decline"' in (await client.line())["result"]["content"][0]["text"]
     # Two calls reached the server (the first, resumed; the handshake-era one), each audited once.
-    assert [a.get("upstream") for a in client.audit() if a["tool"] == "ask"] == ["ok", "ok"]
+    assert [a.get("upstream") for a in client.audit() if a["tool"] == "ask" and a["decision"] != "refused"] == [
+        "ok", "ok"]
+    # The call resuming another call's requestState: refused before it was decided, and audited so.
+    assert [a["reason"] for a in client.audit() if a["decision"] == "refused"] == [
+        "Invalid params: requestState belongs to another call"]
 
 
 # 3. Approval round trips over stdio ------------------------------------------------------------

@@ -26,6 +26,7 @@ from typing import Any
 from audit_support import outcome_lines
 
 from policytui.gateway import wire
+from policytui.gateway.audit import args_digest
 from policytui.gateway.linefeed import MAX_WAITING, LineFeed
 from policytui.gateway.stdio import _ThreadReader
 
@@ -144,9 +145,14 @@ def _check_server_and_audit(run: Run) -> None:
                         {"name": "list_flows", "arguments": {"namespace": "m9"}}]
     assert sorted(entry["arguments"]["namespace"] for entry in run.ran()) == ["m4", "m9"]
     audited = run.audited()
-    assert [line[:3] for line in audited] == [("delete_flow", "denied", None), ("list_flows", "allowed", "ok"),
+    decided = [line for line in audited if line[1] != "refused"]
+    assert [line[:3] for line in decided] == [("delete_flow", "denied", None), ("list_flows", "allowed", "ok"),
                                               ("list_flows", "allowed", "ok")], audited
-    assert len({line[3] for line in audited}) == 3
+    assert len({line[3] for line in decided}) == 3
+    # The ambiguous calls and the batch's call, refused before anything was decided: one line
+    # each, the tool and digest named only for the batch's member (read without doubt).
+    assert [(line[0], line[3]) for line in audited if line[1] == "refused"] == [
+        (None, None), (None, None), ("list_flows", args_digest({"namespace": "m7"}))], audited
 
 
 def _run_from_files(run: Run) -> bytes:
@@ -313,7 +319,7 @@ def test_lines_typed_in_a_terminal_are_answered_by_the_relay_and_its_flags_are_l
     finally:
         terminal.close()
     assert run.calls_received() == [{"name": "list_flows", "arguments": {"namespace": "m9"}}]
-    assert [line[:3] for line in run.audited()] == [("list_flows", "allowed", "ok")]
+    assert [line[:3] for line in run.audited()] == [(None, "refused", None), ("list_flows", "allowed", "ok")]
 
 
 async def test_a_file_is_read_no_further_ahead_than_a_pipe_while_its_lines_wait(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """The audit log: one JSON line per tool call, never an argument value.
 
 Each line has `time` (UTC, ISO 8601), `server`, `grant`, `session`, `tool`, `decision`
-(`allowed`, `denied` or `hidden`), `rule` (the policy path that decided), `reason` (what the
+(`allowed`, `denied` or `hidden`; `refused` for a client message refused before any
+decision that is or may be a call, see `policytui.gateway.refused`), `rule` (the policy path that decided), `reason` (what the
 agent was told), `args_sha256` (SHA-256 of the canonical arguments: JSON with sorted keys, no
 spaces, UTF-8), `policy_sha256` (SHA-256 of the policy file that decided, as the gateway logs
 it at start and at each reload) and, when they apply, `approval` (`approved`, `rejected`, `timed_out`, `unavailable`, with

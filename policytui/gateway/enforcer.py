@@ -44,6 +44,7 @@ from policytui.gateway import approvals as queue_mod
 from policytui.gateway.approver import GatewayStopping, take_approved_call
 from policytui.gateway.audit import AuditLog, args_digest, utc_now_iso
 from policytui.gateway.pins import PIN_RULE
+from policytui.gateway.refused import REFUSED, WIRE_RULE
 from policytui.gateway.store import (
     NOTHING_RESERVED,
     Reservation,
@@ -621,17 +622,7 @@ class Enforcer:
         if upstream is not None:
             entry["upstream"] = upstream
         entry["ms"] = round((time.perf_counter() - record.started) * 1000, 3)
-        was_failing = self.audit.failing
-        written = True
-        try:
-            self.audit.write(entry)
-        except OSError as exc:
-            written = False
-            if not was_failing:  # said once per outage, not once per call
-                log.error("cannot write the audit log (%s); every call is denied until it can be written", exc)
-        else:
-            if was_failing:
-                log.warning("the audit log can be written again; calls are decided by the policy again")
+        written = self._append(entry)
         # gateway --record: the same entry plus the arguments, once per call (the outcome line).
         if self.recorder is not None and upstream != SENT:
             try:
@@ -639,6 +630,38 @@ class Enforcer:
             except OSError as exc:
                 log.error("cannot write the recording: %s", exc)
         return written
+
+    def _append(self, entry: dict[str, Any]) -> bool:
+        """Append one audit line; whether it was written (a failure denies every call until
+        a line is written again)."""
+        was_failing = self.audit.failing
+        try:
+            self.audit.write(entry)
+        except OSError as exc:
+            if not was_failing:  # said once per outage, not once per call
+                log.error("cannot write the audit log (%s); every call is denied until it can be written", exc)
+            return False
+        if was_failing:
+            log.warning("the audit log can be written again; calls are decided by the policy again")
+        return True
+
+    def refused(self, tool: str | None, args: dict[str, Any] | None, caller: Caller, reason: str, code: int) -> None:
+        """Audit a client message refused before anything was decided that is, or may be, a
+        tool call (`policytui.gateway.refused`): never decided by the policy, charged, counted
+        nor sent, so it names no rule or policy; `tool` and `args` are None when not read
+        without doubt (no digest then)."""
+        self._append({
+            "time": utc_now_iso(),
+            "server": self.server_name,
+            "grant": caller.grant,
+            "session": caller.session,
+            "tool": tool,
+            "decision": REFUSED,
+            "rule": WIRE_RULE,
+            "reason": reason,
+            "code": code,
+            "args_sha256": args_digest(args) if args is not None else None,
+        })
 
     def _sent(self, record: _Record, decision: Decision,
               approval: tuple[Approval, str] | None = None) -> bool:

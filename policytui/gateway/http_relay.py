@@ -322,6 +322,17 @@ class HttpRelayApp:
                 return True
         return False
 
+    def _caller(self, scope: dict[str, Any]) -> Caller:
+        """Who sent a message refused before any session served it: its token's grant, and the
+        session it names when that is one of the token's own (looked up without counting as
+        use), else `http:` alone."""
+        grant = str(scope.get(GRANT_SCOPE_KEY) or self.gateway.identity.grant)
+        session_id = _header(scope, b"mcp-session-id")
+        session = self.sessions.get(session_id) if session_id else None
+        if session is not None and session.grant == grant and session.token == scope.get(TOKEN_SCOPE_KEY):
+            return session.caller
+        return Caller(grant=grant, session="http:")
+
     def _session(self, scope: dict[str, Any]) -> HttpSession | None:
         session_id = _header(scope, b"mcp-session-id")
         session = self.sessions.get(session_id) if session_id else None
@@ -373,19 +384,21 @@ class HttpRelayApp:
             self._cut.discard(reading)
         if body is None:
             log.debug("refused a client message (Invalid Request: the message is too large)")
+            self.gateway.refused(wire.Refusal(wire.INVALID_REQUEST, "Invalid Request: the message is too large"),
+                                 self._caller(scope), line=wire.OVERLONG)
             await _rpc_error(send, 413, None, wire.INVALID_REQUEST, "Invalid Request: the message is too large")
             return
         try:
             message = wire.parse(body)
-        except wire.BatchRefusal:
-            refusals = wire.batch_refusals(body)
-            for refusal in refusals:
-                log.debug("refused a client message (%s): %s", refusal.message, RedactedMessage(body))
-            answers = [{"jsonrpc": "2.0", "id": r.request_id, "error": r.error} for r in refusals]
+        except wire.BatchRefusal as batch:
+            log.debug("refused a client message (%s): %s", batch.message, RedactedMessage(body))
+            self.gateway.refused(batch, self._caller(scope), line=body)
+            answers = [{"jsonrpc": "2.0", "id": r.request_id, "error": r.error} for r in wire.batch_refusals(body)]
             await _json(send, 400, answers)
             return
         except wire.Refusal as refusal:
             log.debug("refused a client message (%s): %s", refusal.message, RedactedMessage(body))
+            self.gateway.refused(refusal, self._caller(scope), line=body)
             await _rpc_error(send, 400, refusal.request_id, refusal.code, refusal.message)
             return
 
@@ -397,6 +410,8 @@ class HttpRelayApp:
         mismatch = _header_mismatch(scope, message)
         if mismatch is not None:
             log.debug("refused a client message (%s)", mismatch)
+            self.gateway.refused(wire.Refusal(modern.HEADER_MISMATCH, f"Header mismatch: {mismatch}"),
+                                 self._caller(scope), message=message)
             await _rpc_error(send, 400, message.get("id") if "method" in message else None, modern.HEADER_MISMATCH,
                              f"Header mismatch: {mismatch}")
             return
@@ -405,6 +420,8 @@ class HttpRelayApp:
             # A version neither era speaks: which rules the client meant is a guess (the spec
             # asks for 400), so the message is refused before anything is decided or charged.
             log.debug("refused a client message (MCP-Protocol-Version %r)", unknown)
+            self.gateway.refused(wire.Refusal(wire.INVALID_REQUEST, f"Bad Request: unsupported MCP-Protocol-Version {unknown!r}"),
+                                 self._caller(scope), message=message)
             await _rpc_error(send, 400, message.get("id") if "method" in message else None, wire.INVALID_REQUEST,
                              f"Bad Request: unsupported MCP-Protocol-Version {unknown!r}")
             return
@@ -415,6 +432,8 @@ class HttpRelayApp:
                 # A request in notification form: refused as on every other path, never dropped
                 # with a 202 that tells the client it was taken.
                 log.debug("refused a client message (%r needs an id)", method)
+                self.gateway.refused(wire.Refusal(wire.INVALID_REQUEST, f"Invalid Request: {method!r} needs an id"),
+                                     self._caller(scope), message=message)
                 await _rpc_error(send, 400, None, wire.INVALID_REQUEST, f"Invalid Request: {method!r} needs an id")
                 return
             if "method" not in message or "id" not in message:

@@ -4,8 +4,8 @@ Every stdio client is served here (through a pipe, a socket, a terminal or a fil
 `policytui.gateway.stdio`), and every HTTP session through `HttpSession`
 (`policytui.gateway.http_relay`), which routes the same relay's writes to HTTP; requests of
 MCP 2026-07-28 clients are served per request (`policytui.gateway.modern`). Each line is framed on `\n`, parsed once and checked by the
-wire rules of `policytui.gateway.wire` (a refused message gets a JSON-RPC error and a debug-log
-line, and serving goes on); the gateway then looks only at what it polices:
+wire rules of `policytui.gateway.wire` (a refused message gets a JSON-RPC error, a WARNING line
+and, when it is or may be a tool call, a `refused` audit line: `Gateway.refused`; serving goes on); the gateway then looks only at what it polices:
 
 - `tools/call` is decided by the `Enforcer` (a denial is answered as a tool result with
   `isError: true`; a hidden tool is answered as the server answers a tool it does not have; an
@@ -530,20 +530,28 @@ class StdioRelay:
             self.reader.stop()  # nobody reads the answers: serving ends, as in `serve`
         return True
 
-    async def _refuse(self, refusal: wire.Refusal, line: bytes) -> None:
-        """Answer a message the gateway will not act on, and say so in the debug log."""
-        log.debug("refused a client message (%s): %s", refusal.message, RedactedMessage(line))
+    async def _refuse(self, refusal: wire.Refusal, line: bytes, message: dict[str, Any] | None = None) -> None:
+        """Answer a message the gateway will not act on, audit it when it is or may be a tool
+        call, and say so in the log (`Gateway.refused`). `message`: the message as read, when
+        it was read without doubt."""
+        log.debug("refused a client message (%s): %s", refusal.message,
+                  RedactedMessage(b"" if line is wire.OVERLONG else line))
+        self.gateway.refused(refusal, self.caller, line=line, message=message)
         await self._fail(refusal.request_id, refusal.error)
 
     async def _receive(self, line: bytes) -> None:
         if line is wire.OVERLONG:
-            await self._refuse(wire.Refusal(INVALID_REQUEST, "Invalid Request: the message is too large"), b"")
+            await self._refuse(wire.Refusal(INVALID_REQUEST, "Invalid Request: the message is too large"), line)
             return
         try:
             message = wire.parse(line)
-        except wire.BatchRefusal:
+        except wire.BatchRefusal as batch:
+            # One attempt: audited and logged once (a line for each call in it), answered for
+            # each member with an id.
+            log.debug("refused a client message (%s): %s", batch.message, RedactedMessage(line))
+            self.gateway.refused(batch, self.caller, line=line)
             for each in wire.batch_refusals(line):
-                await self._refuse(each, line)
+                await self._fail(each.request_id, each.error)
             return
         except wire.Refusal as refusal:
             await self._refuse(refusal, line)
@@ -564,7 +572,7 @@ class StdioRelay:
                 # A request in notification form (a tools/call without an id above all) would
                 # get no answer and no audit trail: never forwarded.
                 await self._refuse(
-                    wire.Refusal(INVALID_REQUEST, f"Invalid Request: {method!r} needs an id"), line
+                    wire.Refusal(INVALID_REQUEST, f"Invalid Request: {method!r} needs an id"), line, message
                 )
                 return None
             await self._notification(method, params)
@@ -580,6 +588,7 @@ class StdioRelay:
                 problem = (METHOD_NOT_FOUND, "Method not found", None)
             if problem is not None:
                 log.debug("refused a client message (%s): %s", problem[1], method)
+                self.gateway.refused(wire.Refusal(problem[0], problem[1]), self.caller, message=message)
                 await self._fail(request_id, _error(*problem))
                 return None
         if method == "ping":
@@ -589,10 +598,11 @@ class StdioRelay:
         elif method == "server/discover":
             await self._answer_discover(request_id, version)
         elif method not in FORWARDED:
-            await self._refuse(wire.Refusal(METHOD_NOT_FOUND, "Method not found", request_id), line)
+            await self._refuse(wire.Refusal(METHOD_NOT_FOUND, "Method not found", request_id), line, message)
         elif request_id in self._inflight:
             await self._refuse(
-                wire.Refusal(INVALID_REQUEST, "Invalid Request: the id of a request still in progress", None), line
+                wire.Refusal(INVALID_REQUEST, "Invalid Request: the id of a request still in progress", None), line,
+                message,
             )
         else:
             if method == "tools/call" and version is None:
@@ -701,6 +711,8 @@ class StdioRelay:
                 answer = {"error": _error_of(failure.error)}
             except _Refused as refused:
                 log.debug("refused a client message (%s): %s", refused.error.get("message"), method)
+                self.gateway.refused(wire.Refusal(refused.error["code"], refused.error["message"]), self.caller,
+                                     message=message)
                 answer = {"error": refused.error}
             except Exception as exc:  # noqa: BLE001 - an upstream error, or a bug: answer, never hang
                 if exchange.verbatim is not None and "error" in exchange.response:

@@ -25,6 +25,9 @@ from typing import Any
 import mcp_types as types
 from mcp.shared.exceptions import MCPError
 
+from policytui.decision import Caller
+from policytui.gateway import refused as refused_mod
+from policytui.gateway import wire
 from policytui.gateway.approver import Approver
 from policytui.gateway.enforcer import Enforcer
 from policytui.gateway.upstream import Upstream
@@ -113,6 +116,23 @@ class Gateway:
         self._secrets: tuple[str, ...] = ()
         self.secret_forms: tuple[bytes, ...] = ()
         self._background: set[Any] = set()
+        self._refusal_warnings = refused_mod.RefusalWarnings()
+
+    def refused(self, refusal: wire.Refusal, caller: Caller, *, line: bytes | None = None,
+                message: Any = None) -> None:
+        """A client message refused before anything was decided, over any transport: one audit
+        line for each tool call it is or may be (`policytui.gateway.refused`), never charged nor
+        counted, and one WARNING line (fewer in a flood). `message` is the message as read
+        when it was read without doubt, else `line` its bytes (`wire.OVERLONG` for a message
+        over the size limit, whose bytes were not kept)."""
+        if message is not None:
+            calls = refused_mod.calls_in_message(message)
+        else:
+            calls = refused_mod.calls_in_line(line if line is not None else wire.OVERLONG)
+        reason = refused_mod.clipped_reason(refusal.message)
+        for call in calls:
+            self.enforcer.refused(call.tool, call.arguments, caller, reason, refusal.code)
+        self._refusal_warnings.warn(refusal.message, caller.grant, caller.session, calls, self._secrets)
 
     @property
     def secrets(self) -> tuple[str, ...]:

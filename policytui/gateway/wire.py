@@ -265,6 +265,12 @@ def _decode(line: bytes) -> Any:
         raise Refusal(PARSE_ERROR, "Parse error: the message is not one standard JSON value") from None
 
 
+def decode(line: bytes) -> Any:
+    """One line as the standard JSON value it holds, by the rules above (a batch is a list);
+    raises Refusal."""
+    return _decode(line)
+
+
 def _readable_id(text: str) -> Any:
     """The id of an otherwise refused message, when it has exactly one valid `id` member."""
     try:

@@ -154,8 +154,10 @@ _LIMIT_REASON = re.compile(r"rate limit ([0-9]{1,18}) per (minute|hour|day) reac
 SENT = "sent"
 
 # Lines the gateway writes about itself, not about an agent's call (e.g. "probe": learning how
-# the server answers a tool it does not have). They are skipped.
-_OWN_LINES = frozenset({"probe"})
+# the server answers a tool it does not have), and lines of messages refused by the wire rules
+# before any policy saw them ("refused": no policy decides them, so no draft changes them, and
+# their tool may be unknown). They are skipped.
+_OWN_LINES = frozenset({"probe", "refused"})
 
 
 class NotARecording(RecordingError):

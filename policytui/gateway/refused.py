@@ -1,0 +1,168 @@
+"""Refused client messages in the audit log and in the log.
+
+The wire rules (`policytui.gateway.wire`) and the relays refuse a client message before
+anything is decided or charged: malformed JSON, duplicate keys, two keys alike in NFC, a batch,
+a request without an id, an id still in progress, a version or header that does not fit. An
+attacker probing the gateway sends exactly these, so each one that is, or may be, a tool call
+gets an audit line of its own (`decision: "refused"`, rule `wire`), written here for stdio and
+HTTP alike, and each refusal one WARNING line in the log.
+
+Which refused messages count as a call (docs/gateway.md, "The audit log"):
+
+- one whose `method` reads as `tools/call` in any form: compared after Unicode compatibility
+  folding (NFKC) and case folding, with whitespace and invisible characters left out, so
+  `Tools/Call`, `tools/call ` and a full-width spelling count; in a message with duplicate
+  keys, any of its `method` members; in a batch, each member on its own;
+- one the gateway cannot read at all (not UTF-8, not JSON, over the size limit, more arrays and
+  objects than the limit, nested too deeply to read): it may be a call, and nothing says not.
+
+A refused message read as something else (a notification, a response, another method, a JSON
+value that is not an object) is no call: it is logged, not audited.
+
+The tool is named only when the message was read as standard JSON without doubt and its
+`method` is `tools/call` exactly; its arguments are digested only then too, and when they are
+an object (or absent). A message refused as ambiguous (duplicate keys, keys alike in NFC, an
+unpaired surrogate escape, nested too deeply) names no tool: which name a server reads is its
+parser's choice. Nothing of the message's text is ever written but the tool's name.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from policytui.gateway import wire
+from policytui.textsafe import one_line, without_secrets
+
+log = logging.getLogger("policytui.gateway")
+
+# The audit line's `decision` and `rule` for a refused message (no policy decided it).
+REFUSED = "refused"
+WIRE_RULE = "wire"
+# A reason can quote the client's method (`'tools/call ' needs an id`): kept to this length.
+REASON_CHARACTERS = 200
+# WARNING lines about refusals per window; beyond them a flood is counted and summed up in one
+# line when the next window begins, so a client cannot fill the log (the audit log, which an
+# attacker fills just as well with denied calls, keeps every call).
+WARNINGS_PER_WINDOW = 20
+WINDOW_SECONDS = 60.0
+
+_lenient = json.JSONDecoder(object_pairs_hook=list)
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedCall:
+    """A refused message that is, or may be, a tool call: its tool and arguments when they
+    were read without doubt, else None."""
+
+    tool: str | None
+    arguments: dict[str, Any] | None
+
+
+# A message that could not be read at all: it may be a call.
+UNREAD = RefusedCall(None, None)
+
+
+def reads_as_tools_call(method: Any) -> bool:
+    """Whether a method name is `tools/call` in some spelling a reader might take for it."""
+    if not isinstance(method, str):
+        return False
+    folded = unicodedata.normalize("NFKC", method).casefold()
+    kept = "".join(ch for ch in folded if not ch.isspace() and unicodedata.category(ch)[0] != "C")
+    return kept == "tools/call"
+
+
+def calls_in_message(message: Any) -> list[RefusedCall]:
+    """The call in a message read without doubt (standard JSON, unique keys), if it is one."""
+    if not isinstance(message, dict) or not reads_as_tools_call(message.get("method")):
+        return []
+    params = message.get("params")
+    if message.get("method") != "tools/call" or not isinstance(params, dict):
+        return [UNREAD]
+    name, arguments = params.get("name"), params.get("arguments", {})
+    return [RefusedCall(name if isinstance(name, str) else None,
+                        arguments if isinstance(arguments, dict) else None)]
+
+
+def calls_in_line(line: bytes) -> list[RefusedCall]:
+    """The calls among a refused line's messages (a batch may hold several, or none)."""
+    if line is wire.OVERLONG:
+        return [UNREAD]
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return [UNREAD]
+    if text.count("[") + text.count("{") > wire.MAX_CONTAINERS:
+        return [UNREAD]  # refused for what parsing it costs: not parsed here either
+    try:
+        value = wire.decode(line)
+    except wire.Refusal:
+        return _calls_in_ambiguous(text)
+    members = value if isinstance(value, list) else [value]
+    return [call for member in members for call in calls_in_message(member)]
+
+
+def _calls_in_ambiguous(text: str) -> list[RefusedCall]:
+    """A line that is not standard JSON, or holds an ambiguous object: read leniently (keys
+    kept as pairs, duplicates and all) only to tell whether it may be a call, never for a name."""
+    try:
+        # A byte-order mark is refused as not standard JSON, but reads plainly past it.
+        value = _lenient.decode(text.removeprefix("\ufeff"))
+    except (ValueError, RecursionError):
+        return [UNREAD]
+    if _is_object(value):
+        return [UNREAD] if _may_call(value) else []
+    if isinstance(value, list):
+        return [UNREAD for member in value if _is_object(member) and _may_call(member)]
+    return []
+
+
+def _is_object(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(pair, tuple) for pair in value)
+
+
+def _may_call(pairs: list[tuple[str, Any]]) -> bool:
+    return any(unicodedata.normalize("NFKC", key).casefold() == "method" and reads_as_tools_call(value)
+               for key, value in pairs)
+
+
+def clipped_reason(reason: str) -> str:
+    return reason if len(reason) <= REASON_CHARACTERS else reason[:REASON_CHARACTERS] + "..."
+
+
+class RefusalWarnings:
+    """One WARNING line per refused message, at most `WARNINGS_PER_WINDOW` a window."""
+
+    def __init__(self, clock: Any = time.monotonic) -> None:
+        self._clock = clock
+        self._window_start = -WINDOW_SECONDS
+        self._told = 0
+        self._untold = 0
+
+    def warn(self, reason: str, grant: str, session: str, calls: list[RefusedCall],
+             secrets: tuple[str, ...] = ()) -> None:
+        now = self._clock()
+        if now - self._window_start >= WINDOW_SECONDS:
+            if self._untold:
+                log.warning("refused %d more client messages in the last %d s, not logged one by one "
+                            "(each call among them is in the audit log)", self._untold, int(WINDOW_SECONDS))
+            self._window_start, self._told, self._untold = now, 0, 0
+        if self._told >= WARNINGS_PER_WINDOW:
+            self._untold += 1
+            return
+        self._told += 1
+        shown = str(without_secrets(one_line(clipped_reason(reason), 0), secrets))
+        log.warning("refused a client message of grant %s (session %s): %s (%s)",
+                    one_line(grant, 80), one_line(session, 80), shown, _what_was_audited(calls, secrets))
+
+
+def _what_was_audited(calls: list[RefusedCall], secrets: tuple[str, ...]) -> str:
+    if not calls:
+        return "not a tool call; not audited"
+    names = sorted({str(without_secrets(one_line(call.tool, 80), secrets)) if call.tool is not None
+                    else "unread" for call in calls})
+    return f"audited as {len(calls)} tool call{'s' if len(calls) > 1 else ''}: tool {', '.join(names)}"
