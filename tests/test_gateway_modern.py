@@ -167,7 +167,9 @@ def test_modern_headers_must_match_the_body(listening: str, tmp_path: Path, head
         assert body["result"]["resultType"] == "complete" and body["result"]["content"][0]["text"] == "Echo: hi"
     else:
         assert body["error"]["code"] == code
-        assert not [line for line in _audit(tmp_path) if line["tool"] == "echo"]
+        # Refused before anything was decided: one `refused` line, never a `sent` one.
+        echo = [line for line in _audit(tmp_path) if line["tool"] == "echo"]
+        assert [(line["decision"], line["rule"], line["code"]) for line in echo] == [("refused", "wire", code)], echo
 
 
 @pytest.fixture
