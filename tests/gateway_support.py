@@ -22,6 +22,14 @@ from typing import Any
 # How the tests run the program: the interpreter of this virtualenv, the package as a module.
 POLICYTUI_MODULE = (sys.executable, "-m", "policytui")
 LISTENING_AT = re.compile(r"at (http://127\.0\.0\.1:\d+/mcp)")
+RECORDING = Path(__file__).resolve().parent / "servers" / "recording"
+
+
+def flows_behind_tee(tmp: Path) -> list[str]:
+    """The command of the Python-SDK flows server behind `tee_stdin.py`: every byte the server
+    is sent lands in TMP/received.bin, every tool it runs in TMP/executed.jsonl."""
+    return [sys.executable, str(RECORDING / "tee_stdin.py"), str(tmp / "received.bin"), "--",
+            sys.executable, str(RECORDING / "flows_server.py"), str(tmp / "executed.jsonl")]
 
 
 @dataclass

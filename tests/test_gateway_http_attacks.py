@@ -31,14 +31,13 @@ from urllib.parse import urlsplit
 
 import pytest
 from audit_support import outcome_lines
-from gateway_support import Listening, start_http_gateway, stop
+from gateway_support import Listening, flows_behind_tee, start_http_gateway, stop
 
 from policytui.gateway import http_relay, wire
 from policytui.gateway.audit import args_digest
 
 pytestmark = [pytest.mark.servers, pytest.mark.usefixtures("one_window")]
 
-RECORDING = Path(__file__).resolve().parent / "servers" / "recording"
 ALICE = "alice-token-0123456789abcdef"
 ALICE2 = "alice2-token-0123456789abcdef"
 BOB = "bob-token-0123456789abcdef00"
@@ -188,9 +187,7 @@ def gateway(tmp_path: Path) -> Iterator[Gateway]:
     options = ["--policy", str(tmp_path / "policy.json"), "--tokens", str(tmp_path / "tokens.json"),
                "--state-dir", str(tmp_path / "state"), "--audit", str(tmp_path / "audit.jsonl"),
                "--log-level", "debug", "--approval-timeout", "4"]
-    upstream = [sys.executable, str(RECORDING / "tee_stdin.py"), str(tmp_path / "received.bin"), "--",
-                sys.executable, str(RECORDING / "flows_server.py"), str(tmp_path / "executed.jsonl")]
-    listening = start_http_gateway(options, upstream, tmp_path / "gateway.log")
+    listening = start_http_gateway(options, flows_behind_tee(tmp_path), tmp_path / "gateway.log")
     try:
         yield Gateway(listening, tmp_path)
     finally:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,14 +23,13 @@ from urllib.parse import urlsplit
 
 import pytest
 from audit_support import outcome_lines, sent_lines
-from gateway_support import Listening, start_http_gateway, stop
+from gateway_support import Listening, flows_behind_tee, start_http_gateway, stop
 
 from policytui.gateway import wire
 from policytui.gateway.audit import args_digest
 
 pytestmark = [pytest.mark.servers, pytest.mark.usefixtures("one_window")]
 
-RECORDING = Path(__file__).resolve().parent / "servers" / "recording"
 TOKEN = "alice-token-0123456789abcdef"
 MODERN = "2026-07-28"
 META = {"io.modelcontextprotocol/protocolVersion": MODERN, "io.modelcontextprotocol/clientCapabilities": {}}
@@ -128,9 +126,7 @@ def gateway(tmp_path: Path) -> Iterator[Gateway]:
     options = ["--policy", str(tmp_path / "policy.json"), "--tokens", str(tmp_path / "tokens.json"),
                "--state-dir", str(tmp_path / "state"), "--audit", str(tmp_path / "audit.jsonl"),
                "--log-level", "debug"]
-    upstream = [sys.executable, str(RECORDING / "tee_stdin.py"), str(tmp_path / "received.bin"), "--",
-                sys.executable, str(RECORDING / "flows_server.py"), str(tmp_path / "executed.jsonl")]
-    listening = start_http_gateway(options, upstream, tmp_path / "gateway.log")
+    listening = start_http_gateway(options, flows_behind_tee(tmp_path), tmp_path / "gateway.log")
     try:
         yield Gateway(listening, tmp_path)
     finally:

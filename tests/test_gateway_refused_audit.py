@@ -26,14 +26,13 @@ from urllib.parse import urlsplit
 
 import pytest
 from audit_support import outcome_lines, sent_lines
-from gateway_support import start_http_gateway, stop
+from gateway_support import flows_behind_tee, start_http_gateway, stop
 
 from policytui.gateway import wire
 from policytui.gateway.audit import args_digest
 
 pytestmark = [pytest.mark.servers, pytest.mark.usefixtures("one_window")]
 
-RECORDING = Path(__file__).resolve().parent / "servers" / "recording"
 # The installed command, as a user runs it.
 POLICYTUI = (str(Path(sys.executable).with_name("policytui")),)
 TOKEN = "mallory-token-0123456789abcdef"
@@ -91,11 +90,6 @@ def _received_calls(tmp: Path) -> list[dict[str, Any]]:
     messages = [json.loads(line) for line in raw.split(b"\n") if line.strip()]
     return [m for m in messages if m.get("method") == "tools/call"
             and not str(m["params"]["name"]).startswith("policytui-probe-")]
-
-
-def _upstream(tmp: Path) -> list[str]:
-    return [sys.executable, str(RECORDING / "tee_stdin.py"), str(tmp / "received.bin"), "--",
-            sys.executable, str(RECORDING / "flows_server.py"), str(tmp / "executed.jsonl")]
 
 
 def _options(tmp: Path) -> list[str]:
@@ -162,7 +156,7 @@ class _StdioClient:
 def test_refused_calls_over_stdio_are_audited_never_charged_or_sent(tmp_path: Path) -> None:
     with open(tmp_path / "gateway.log.stderr", "ab") as stderr:
         process = subprocess.Popen([*POLICYTUI, "gateway", *_options(tmp_path), "--log", str(tmp_path / "gateway.log"),
-                                    "--", *_upstream(tmp_path)],
+                                    "--", *flows_behind_tee(tmp_path)],
                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr)
     try:
         client = _StdioClient(process)
@@ -208,7 +202,7 @@ def _post(url: str, body: bytes, session: str | None) -> tuple[int, bytes, str |
 def test_refused_calls_over_http_are_audited_never_charged_or_sent(tmp_path: Path) -> None:
     (tmp_path / "tokens.json").write_text(json.dumps({TOKEN: "mallory"}), encoding="utf-8")
     listening = start_http_gateway([*_options(tmp_path), "--tokens", str(tmp_path / "tokens.json")],
-                                   _upstream(tmp_path), tmp_path / "gateway.log", command=POLICYTUI)
+                                   flows_behind_tee(tmp_path), tmp_path / "gateway.log", command=POLICYTUI)
     try:
         status, _, session = _post(listening.url, _line({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
             "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "mallory", "version": "1"}}}), None)

@@ -21,12 +21,14 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx2
 from audit_support import outcome_lines, sent_lines
-from gateway_support import start_http_gateway, until
+from gateway_support import Listening, start_http_gateway, until
 
 ROOT = Path(__file__).resolve().parent.parent
 DIES = ROOT / "tests" / "servers" / "misbehaving" / "dies_on_call.py"
@@ -99,6 +101,33 @@ def _exit_code(process: subprocess.Popen[bytes], log: Path) -> int:
         process.wait(timeout=10)
         raise AssertionError(f"the gateway still runs with its server gone: {log.read_text(encoding='utf-8')[-2000:]}"
                              ) from None
+
+
+@contextmanager
+def _gateway_before_a_refusing_server(tmp: Path, script: Path, refuse: str) -> Iterator[Listening]:
+    """`script` (refusing_http.py or refusing_sse.py) told to `REFUSE`, recording what it is sent
+    in TMP/received.jsonl, and the installed HTTP gateway in front of it by URL (a URL is the
+    TARGET itself, not a command after `--`), allowing everything; both gone afterwards."""
+    server = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "REFUSING_RECORD": str(tmp / "received.jsonl"), "REFUSE": refuse})
+    assert server.stdout is not None
+    try:
+        port = int(server.stdout.readline())
+        target = [f"http://127.0.0.1:{port}/mcp"] if script == REFUSING_HTTP else ["--sse", f"http://127.0.0.1:{port}/sse"]
+        policy = tmp / "policy.json"
+        policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+        listening = start_http_gateway(
+            ["--policy", str(policy), "--state", "memory://", "--audit", str(tmp / "audit.jsonl"), *target],
+            [], tmp / "gateway.log", command=POLICYTUI)
+        try:
+            yield listening
+        finally:
+            if listening.process.poll() is None:
+                listening.process.kill()
+                listening.process.wait(timeout=10)
+    finally:
+        server.kill()
+        server.wait(timeout=10)
 
 
 async def test_a_server_that_exits_ends_the_gateway_and_every_client_is_told_how(tmp_path: Path) -> None:
@@ -246,37 +275,18 @@ async def test_a_remote_server_that_ends_the_session_ends_an_http_gateway_too(tm
     gateway opens no other: restarting it is the only way on, which a supervisor does once it
     exits with 1. Before, it went on listening, refusing every call, until someone restarted it."""
     ended = "it ended the gateway's session, answering HTTP 404; restart the gateway to open a new one"
-    server = subprocess.Popen([sys.executable, str(REFUSING_HTTP)], stdout=subprocess.PIPE, text=True,
-                              env={**os.environ, "REFUSING_RECORD": str(tmp_path / "received.jsonl"),
-                                   "REFUSE": "2=expire"})
-    assert server.stdout is not None
-    try:
-        port = int(server.stdout.readline())
-        policy = tmp_path / "policy.json"
-        policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
-        log = tmp_path / "gateway.log"
-        # A URL is the TARGET itself, not a command after `--`.
-        listening = start_http_gateway(
-            ["--policy", str(policy), "--state", "memory://", "--audit", str(tmp_path / "audit.jsonl"),
-             f"http://127.0.0.1:{port}/mcp"], [], log, command=POLICYTUI)
-        try:
-            async with httpx2.AsyncClient(timeout=httpx2.Timeout(60)) as http:
-                headers = await _session(http, listening.url)
-                first = await http.post(listening.url, headers=headers, json=_call(1, "echo", {"n": 1}))
-                assert first.json()["result"]["content"][0]["text"] == "ran echo 1", first.text
-                second = await http.post(listening.url, headers=headers, json=_call(2, "echo", {"n": 2}))
-                assert second.json()["error"]["message"] == f"the upstream MCP server {ended.removeprefix('it ')}"
-                outcome = await _refused_naming(http.post(listening.url, headers=HEADERS, json=_initialize()),
-                                                f"the upstream MCP server is unavailable ({ended})")
-                assert outcome in ("refused", "gone")
-            assert _exit_code(listening.process, log) == 1
-        finally:
-            if listening.process.poll() is None:
-                listening.process.kill()
-                listening.process.wait(timeout=10)
-    finally:
-        server.kill()
-        server.wait(timeout=10)
+    log = tmp_path / "gateway.log"
+    with _gateway_before_a_refusing_server(tmp_path, REFUSING_HTTP, "2=expire") as listening:
+        async with httpx2.AsyncClient(timeout=httpx2.Timeout(60)) as http:
+            headers = await _session(http, listening.url)
+            first = await http.post(listening.url, headers=headers, json=_call(1, "echo", {"n": 1}))
+            assert first.json()["result"]["content"][0]["text"] == "ran echo 1", first.text
+            second = await http.post(listening.url, headers=headers, json=_call(2, "echo", {"n": 2}))
+            assert second.json()["error"]["message"] == f"the upstream MCP server {ended.removeprefix('it ')}"
+            outcome = await _refused_naming(http.post(listening.url, headers=HEADERS, json=_initialize()),
+                                            f"the upstream MCP server is unavailable ({ended})")
+            assert outcome in ("refused", "gone")
+        assert _exit_code(listening.process, log) == 1
     errors = [line for line in log.read_text(encoding="utf-8").splitlines() if " ERROR " in line]
     assert len(errors) == 1 and ended in errors[0], errors
 
@@ -287,32 +297,14 @@ async def test_a_remote_event_stream_that_ends_with_no_call_waiting_ends_an_http
     the end at once: it says so once and exits with 1, for a supervisor to restart it. Before,
     nothing woke it: it went on listening for a server it could no longer hear until the next
     message came, and a call whose POST failed as its server died left it just as unaware."""
-    record = tmp_path / "received.jsonl"
-    server = subprocess.Popen([sys.executable, str(REFUSING_SSE)], stdout=subprocess.PIPE, text=True,
-                              env={**os.environ, "REFUSING_RECORD": str(record), "REFUSE": "1=end"})
-    assert server.stdout is not None
-    try:
-        port = int(server.stdout.readline())
-        policy = tmp_path / "policy.json"
-        policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
-        log = tmp_path / "gateway.log"
-        listening = start_http_gateway(
-            ["--policy", str(policy), "--state", "memory://", "--audit", str(tmp_path / "audit.jsonl"),
-             "--sse", f"http://127.0.0.1:{port}/sse"], [], log, command=POLICYTUI)
-        try:
-            async with httpx2.AsyncClient(timeout=httpx2.Timeout(60)) as http:
-                headers = await _session(http, listening.url)
-                first = await http.post(listening.url, headers=headers, json=_call(1, "echo", {"n": 1}))
-                assert first.json()["result"]["content"][0]["text"] == "ran echo 1", first.text
-            assert _exit_code(listening.process, log) == 1
-        finally:
-            if listening.process.poll() is None:
-                listening.process.kill()
-                listening.process.wait(timeout=10)
-    finally:
-        server.kill()
-        server.wait(timeout=10)
-    lines = [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines()]
+    log = tmp_path / "gateway.log"
+    with _gateway_before_a_refusing_server(tmp_path, REFUSING_SSE, "1=end") as listening:
+        async with httpx2.AsyncClient(timeout=httpx2.Timeout(60)) as http:
+            headers = await _session(http, listening.url)
+            first = await http.post(listening.url, headers=headers, json=_call(1, "echo", {"n": 1}))
+            assert first.json()["result"]["content"][0]["text"] == "ran echo 1", first.text
+        assert _exit_code(listening.process, log) == 1
+    lines = [json.loads(line) for line in (tmp_path / "received.jsonl").read_text(encoding="utf-8").splitlines()]
     assert {"stream_ended": True} in lines
     assert [line["message"]["params"]["arguments"] for line in lines
             if line.get("message", {}).get("method") == "tools/call"
