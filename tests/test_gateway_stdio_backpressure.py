@@ -95,18 +95,19 @@ class Client:
         return ([a for a in sent_lines(audit) if a["tool"] == "echo"],
                 [a for a in outcome_lines(audit) if a["tool"] == "echo"])
 
-    def settled(self, quiet: float = 2.0, bound: float = 60.0) -> int:
-        """The calls the server received, once that number has stopped changing for `quiet` s."""
+    def settled(self, quiet: float = 2.0, bound: float = 60.0) -> int | None:
+        """The calls the server received once neither that number nor the calls the client
+        has written have changed for `quiet` s (a stall), or None if they never stopped."""
         end = time.monotonic() + bound
-        last, since = -1, time.monotonic()
+        last, since = (-1, -1), time.monotonic()
         while time.monotonic() < end:
-            now = self.received()
+            now = (self.received(), self.written)
             if now != last:
                 last, since = now, time.monotonic()
             elif time.monotonic() - since >= quiet:
-                return now
+                return now[0]
             time.sleep(0.1)
-        return last
+        return None
 
 
 def _call_text(tool: str, arguments: dict[str, Any]) -> str:
@@ -145,7 +146,12 @@ def test_a_client_that_does_not_read_stops_the_gateway_taking_its_calls(tmp_path
     with gateway(tmp_path, everything) as client:
         client.writer.start()
         stalled = client.settled()
-        assert 0 < stalled < CALLS // 4, stalled  # before: all 20,000
+        # The stall itself: the client's writes wait for the gateway, which forwards nothing
+        # more. How many calls went through first is the pipes' and the server's read-ahead,
+        # which depends on how fast the server answered them on a loaded machine (a few
+        # hundred alone, 6,100 seen with other tests running); never all of them.
+        assert stalled is not None, "the gateway went on taking calls nobody reads the answers of"
+        assert 0 < stalled <= CALLS // 2, stalled  # before: all 20,000
         assert client.written < CALLS  # the client's writes wait for the gateway
         sent, done = client.audited()
         assert len(sent) == stalled and len(done) == stalled  # every call the server received is audited
@@ -242,7 +248,7 @@ def test_a_signal_stops_a_gateway_whose_client_does_not_read(tmp_path: Path, eve
         client.first.append({"jsonrpc": "2.0", "id": "long", "method": "tools/call", "params": {
             "name": "trigger-long-running-operation", "arguments": {"duration": 60, "steps": 60}}})
         client.writer.start()
-        client.settled()
+        assert client.settled() is not None
         client.process.send_signal(signal.SIGTERM)
         started = time.monotonic()
         assert client.process.wait(timeout=20) == 0
