@@ -1816,7 +1816,51 @@ _PUT_FIRST = re.compile(_PUT)
 _PUT_LATER = re.compile(r"[.!?;]\s+" + _PUT)
 # Where a reply goes on its way back, which is no act: "Errors are logged to stderr".
 _NOWHERE = frozenset("stdout stderr console output response reply caller client".split())
-_CHANGED_WHEN_GIVEN = frozenset("changed updated replaced modified".split())
+_CHANGED_WHEN_GIVEN = frozenset("changed updated replaced modified set".split())
+# What, given, removes what was there: "With `purge` given, the cache is cleared".
+_REMOVED_WHEN_GIVEN = frozenset("deleted cleared overwritten".split())
+# Two more word orders for an argument that, when passed, has something changed, each only with
+# a word that says a value is handed in ("given", "provided", "supplied", "passed"):
+# - "with" it given, then the passive: "With `emoji` given, that reaction is added as the bot",
+#   "With a schedule provided, it is saved as the new one". What is added goes somewhere no
+#   part of the reply ("more fields are added to the output" adds nothing);
+# - the passive first, replaced or set to (or by) what is given: "The nameservers are replaced
+#   with the list given", "The TTL is set to the value provided". Not what a reply fills in
+#   ("Placeholders in the template are replaced with the values given").
+_WITH_GIVEN = re.compile(
+    r"\bwith\s+(?:`[\w.-]+`|(?:the\s+|an?\s+)?[\w.-]+)\s+(?:given|provided|supplied|passed)"
+    r"\s*,?\s+(?!(?:[\w'`-]+\s+){0,8}?(?:output|result|results|response|reply|format)\b)"
+    r"(?:[\w'`-]+\s+){0,8}?(?:is|are|will\s+be|gets?)\s+"
+    r"(changed|saved|updated|replaced|written|stored|applied|modified|overwritten|created"
+    r"|deleted|posted|sent|cleared|added(?=\s+(?:as|to|for|on)\s+(?:the|a|an|your|its)\s+"
+    r"(?!(?:output|result|results|response|reply)\b)))\b")
+_REPLACED_BY_THE_GIVEN = re.compile(
+    r"(?:^|[.!?;:]\s+)(?!(?:nothing|no|none)\b)(?:[\w'`-]+\s+){1,10}?(?:is|are|will\s+be|gets?)\s+"
+    r"(replaced|overwritten|set|changed|updated)\s+(?:with|by|to)\s+(?:the|a|an)\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:given|provided|supplied|passed)\b")
+# The words one of which every match of the two patterns above holds.
+_HANDED_WORDS = ("given", "provided", "supplied", "passed")
+# What a reply fills in from what it is handed, which no call keeps.
+_FILLED_IN = frozenset(
+    "placeholder placeholders variable variables template templates token tokens "
+    "parameter parameters".split())
+
+
+def given_in_another_order(lowered: str) -> str | None:
+    """The participle of an act the description says an argument, when given, makes the call
+    perform, said in one of the word orders of `_WITH_GIVEN` and `_REPLACED_BY_THE_GIVEN`, in
+    text lowered by `blind_lower`; or None."""
+    if not contains_any(lowered, _HANDED_WORDS):
+        return None  # the common case, without a search
+    found = _WITH_GIVEN.search(lowered)
+    if found is not None:
+        return found.group(1)
+    for found in _REPLACED_BY_THE_GIVEN.finditer(lowered):
+        if _FILLED_IN.isdisjoint(found.group(0).split()):
+            return found.group(1)
+    return None
+
+
 # The participles one of which every match of _GIVEN_THEN_CHANGED ends with.
 _GIVEN_PARTICIPLES = ("changed", "saved", "updated", "replaced", "written", "stored", "applied",
                       "embedded", "modified")
@@ -2186,6 +2230,9 @@ def later_act(description: str) -> tuple[str, str] | None:
             # what the tool otherwise only shows.
             done = given.group(1).lower()
             return "given: " + done, (v.MODIFY if done in _CHANGED_WHEN_GIVEN else v.WRITE)
+    if (done := given_in_another_order(lowered)) is not None:
+        return "given: " + done, (v.MODIFY if done in _CHANGED_WHEN_GIVEN else
+                                  v.REMOVE if done in _REMOVED_WHEN_GIVEN else v.WRITE)
     if (" place" in opening or "-place" in opening) and (
             "in place" in lowered or "in-place" in lowered):
         for found in _IN_PLACE.finditer(opening):

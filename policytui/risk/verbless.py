@@ -263,7 +263,25 @@ _ACT_NOUNS: dict[str, str] = {
     "termination": "terminate", "cancellation": "cancel", "erasure": "erase",
     "revocation": "revoke", "creation": "create", "submission": "submit",
     "registration": "register", "deactivation": "deactivate", "suspension": "suspend",
+    "deallocation": "deallocate", "migration": "migrate", "eviction": "evict",
+    "truncation": "truncate", "invalidation": "invalidate", "restoration": "restore",
+    "deprovisioning": "deprovision", "decommissioning": "decommission",
 }
+# Those of them whose act removes or changes what is there: a name that ends with one names what
+# the call does to it ("instance_termination", "schema_migration", "azure_vm_deallocation"),
+# not a view. (Not one that adds: a "registration" or a "submission" is as often a record.)
+_CHANGING_KINDS = (v.REMOVE, v.MODIFY)
+
+
+def act_ending_a_name(words: list[str]) -> tuple[str, str] | None:
+    """(the noun, its verb) when the last word of a name is a noun naming an act that removes
+    or changes something ("pod_eviction", "schema_migration"), else None."""
+    if not words:
+        return None
+    verb = _ACT_NOUNS.get(words[-1])
+    if verb is None or v.VERBS.get(verb) not in _CHANGING_KINDS:
+        return None
+    return words[-1], verb
 # Words before such a noun that only say how it is done.
 _ACT_MANNERS = frozenset(
     "permanent soft hard bulk batch mass full complete partial immediate forced".split())

@@ -69,7 +69,7 @@ VERBS: dict[str, str] = _table(
         disassociate createorupdate addorupdate revise amend adjust manage transition rotate sort
         extend repair fix autofix recover customize customise unsplit unpublish unmerge
         cordon uncordon taint untaint hibernate quarantine isolate poweroff demote
-        unmount redact invalidate reroute swap waive
+        unmount redact invalidate reroute swap waive deallocate
         correct
         """,
     remove="""

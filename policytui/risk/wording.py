@@ -36,6 +36,7 @@ from policytui.risk.money import money_noun_read, pretended, quoted_word
 from policytui.risk.names import ACTS_BEFORE_A_VIEW, NameVerbs
 from policytui.risk.verbless import (
     WHERE_TO,
+    act_ending_a_name,
     act_noun,
     foreign_question,
     names_a_view,
@@ -367,6 +368,18 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         category, severity = OTHER, LOW
         evidence.append("no verb found in the name or the description's first sentence")
 
+    if kind == v.READ and name.kind is None and (named := act_ending_a_name(name.words)):
+        # "azure_vm_deallocation": "Azure VM deallocation: compute resources are released";
+        # "schema_migration": "Schema migration to the target version". A name with no verb
+        # that ends with the act it performs, as a noun, says what the call does: a reading
+        # lead the title hides, or a view the sentence names first, does not outweigh it.
+        noun, verb = named
+        against.append(f"the description alone would say it {texts[kind]}")
+        kind = v.VERBS[verb]
+        category, severity = KIND_RISK[kind]
+        clear, disagree = True, True
+        evidence.append(f"the name ends with {quoted_word(noun)}, the act of '{verb}', which "
+                        f"{texts[kind]}: the riskier reading wins")
     if kind == v.READ and name.kind is None and desc.kind is None and (
             act := act_after_a_colon(desc) or _said_later(desc)) is not None:
         # "order_status": "Order status. Cancels the order if it has not shipped." A name and

@@ -1,0 +1,97 @@
+"""Tools whose words say what they do without a verb the name leads with: a name that ends with
+the act it performs as a noun ("pod_eviction"), and an argument that, when given, has the call
+change something, said with "with ... given" or after the passive ("are replaced with the list
+given"). Judged as a user meets them: the installed `policytui init --preset read-only` must
+not allow them, while the readers beside them stay allowed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from policytui.risk import classify_all
+from policytui.toolinfo import ToolInfo
+
+POLICYTUI = Path(sys.executable).parent / "policytui"
+
+
+def _tool(name: str, description: str, props: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "description": description,
+            "inputSchema": {"type": "object", "properties": props or {}}}
+
+
+_TEXT = {"type": "string"}
+_LIST = {"type": "array", "items": {"type": "string"}}
+
+# Each acts; each came out Read before these rules.
+ACTING = [
+    _tool("azure_vm_deallocation", "Azure VM deallocation: compute resources are released and "
+          "billing for them stops.", {"vm_name": _TEXT}),
+    _tool("schema_migration", "Schema migration to the target version; pending migrations are "
+          "applied.", {"target_version": _TEXT}),
+    _tool("domain_nameservers", "The nameservers the registrar delegates the domain to are "
+          "replaced with the list given.", {"domain": _TEXT, "nameservers": _LIST}),
+    _tool("reactions", "Reactions on a message. With emoji given, that reaction is added as "
+          "the bot.", {"channel": _TEXT, "emoji": _TEXT}),
+]
+
+# Each only reads, and must stay Read beside them.
+READING = [
+    _tool("pods_overview", "For every namespace, pods with their phase, restarts and node."),
+    _tool("migration_status", "Status of the schema migration: applied and pending versions."),
+    _tool("prompt_render", "Render a prompt. Placeholders in the template are replaced with "
+          "the values given.", {"values": {"type": "object"}}),
+    _tool("ticket_fields", "Fields of a ticket. With expand given, more fields are added to the "
+          "output.", {"ticket": _TEXT, "expand": _TEXT}),
+    _tool("deletion_requests", "Data deletion requests received this month, with their status."),
+]
+
+
+def _init_read_only(tmp_path: Path, tools: list[dict[str, Any]]) -> dict[str, Any]:
+    snapshot = tmp_path / "server.json"
+    snapshot.write_text(json.dumps({"tools": tools}), encoding="utf-8")
+    done = subprocess.run([str(POLICYTUI), "init", "--from", str(snapshot), "--preset",
+                           "read-only", "-o", "-", "-q"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    policy: dict[str, Any] = json.loads(done.stdout)
+    return policy
+
+
+def test_read_only_preset_denies_named_acts_and_given_arguments(tmp_path):
+    policy = _init_read_only(tmp_path, ACTING + READING)
+    assert policy["default"] == "deny"
+    allowed = set(policy.get("tools", {}))
+    assert allowed.isdisjoint(t["name"] for t in ACTING), sorted(allowed)
+    assert {t["name"] for t in READING} <= allowed, sorted(allowed)
+
+
+@pytest.mark.parametrize("spec,category,said", [
+    (ACTING[0], "Destructive", "the name ends with 'deallocation', the act of 'deallocate'"),
+    (ACTING[1], "Destructive", "the name ends with 'migration', the act of 'migrate'"),
+    (ACTING[2], "Destructive", "something is replaced"),
+    (ACTING[3], "Write", "something is added"),
+], ids=lambda value: value["name"] if isinstance(value, dict) else None)
+def test_the_evidence_says_which_words_act(spec, category, said):
+    found = classify_all([ToolInfo.from_wire(spec)], use_annotations=False)[spec["name"]]
+    assert found.category == category, found.evidence
+    assert any(said in line for line in found.evidence), found.evidence
+    assert found.against  # the reading it outweighed is kept
+
+
+@pytest.mark.parametrize("name,description", [
+    ("vehicle_registration", "Registration of a vehicle: plate, owner and expiry date."),
+    ("order_submission", "Submission details of an order, as the shop received it."),
+])
+def test_an_act_noun_that_adds_is_no_sign_a_name_acts(name, description):
+    # A registration or a submission is as often the record shown; only acts that remove or
+    # change what is there are taken from a name's last word.
+    found = classify_all([ToolInfo.from_wire(_tool(name, description))],
+                         use_annotations=False)[name]
+    assert not any(line.startswith("the name ends with") for line in found.evidence), (
+        found.evidence)
