@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from policytui.risk import classify_all
+from policytui.risk.descriptions import given_in_another_order
 from policytui.toolinfo import ToolInfo
 
 POLICYTUI = Path(sys.executable).parent / "policytui"
@@ -95,3 +96,56 @@ def test_an_act_noun_that_adds_is_no_sign_a_name_acts(name, description):
                          use_annotations=False)[name]
     assert not any(line.startswith("the name ends with") for line in found.evidence), (
         found.evidence)
+
+
+# An argument named bare, as prose names it, that makes the call act: each came out Read.
+ARGUMENT_ACTS = [
+    _tool("instance_tags", "Tags of an instance; pass tags to overwrite them.",
+          {"instance_id": _TEXT, "tags": {"type": "object"}}),
+    _tool("pipelines", "Pipelines of a project. A ref passed in starts a new pipeline on it.",
+          {"project": _TEXT, "ref": _TEXT}),
+    _tool("customer_balance", "Customer balance. An amount passed is credited to it.",
+          {"customer": _TEXT, "amount": {"type": "integer"}}),
+    _tool("thread_replies", "Replies in a thread; a text argument adds one.",
+          {"channel": _TEXT, "ts": _TEXT, "text": _TEXT}),
+    _tool("sessions", "Active sessions of a user; with revoke_all they are all signed out.",
+          {"user": _TEXT, "revoke_all": {"type": "boolean"}}),
+]
+
+# Arguments prose names that change only the reply, or what another tool is handed.
+ARGUMENT_READS = [
+    _tool("saved_views", "List the saved search views. Take a view's expression and pass it "
+          "to search_sessions to run it.", {"owner": _TEXT}),
+    _tool("ticket_comments", "Comments on a ticket. With include_internal, internal notes "
+          "are listed too.", {"ticket": _TEXT, "include_internal": {"type": "boolean"}}),
+    _tool("event_times", "List the events of a calendar. A timezone passed is applied to the "
+          "times shown.", {"calendar": _TEXT, "timezone": _TEXT}),
+]
+
+
+def test_read_only_preset_denies_acts_an_argument_named_bare_makes(tmp_path):
+    policy = _init_read_only(tmp_path, ARGUMENT_ACTS + ARGUMENT_READS)
+    allowed = set(policy.get("tools", {}))
+    assert allowed.isdisjoint(t["name"] for t in ARGUMENT_ACTS), sorted(allowed)
+    assert {t["name"] for t in ARGUMENT_READS} <= allowed, sorted(allowed)
+
+
+@pytest.mark.parametrize("spec,said", [
+    (ARGUMENT_ACTS[0], "'overwrite'"),
+    (ARGUMENT_ACTS[1], "'starts'"),
+    (ARGUMENT_ACTS[2], "something is credited"),
+    (ARGUMENT_ACTS[3], "'adds'"),
+    (ARGUMENT_ACTS[4], "something is signed"),
+], ids=lambda value: value["name"] if isinstance(value, dict) else None)
+def test_the_evidence_names_what_the_argument_does(spec, said):
+    found = classify_all([ToolInfo.from_wire(spec)], use_annotations=False)[spec["name"]]
+    assert found.category != "Read", found.evidence
+    assert any(said in line for line in found.evidence), found.evidence
+
+
+def test_a_step_run_to_compute_the_reply_is_no_act_of_the_argument():
+    # "Replayed" runs something, but here only to compute what is read.
+    assert given_in_another_order(
+        "with `at`, the units are replayed from the raw events as of that instant.") is None
+    assert given_in_another_order(
+        "with `at`, the units are deleted from the raw events.") == ("deleted", "remove")

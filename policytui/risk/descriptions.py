@@ -1846,19 +1846,65 @@ _FILLED_IN = frozenset(
     "parameter parameters".split())
 
 
-def given_in_another_order(lowered: str) -> str | None:
-    """The participle of an act the description says an argument, when given, makes the call
-    perform, said in one of the word orders of `_WITH_GIVEN` and `_REPLACED_BY_THE_GIVEN`, in
-    text lowered by `blind_lower`; or None."""
+# Two more, where the participle is any the table knows that acts (or, for one given, a
+# participle the table lacks done "to" or "from" it: "An amount passed is credited to it"):
+# - one given that is then done: "A tag passed is removed from the host";
+# - "with" an argument named as code, no handed word needed: "With `revoke_all`, they are
+#   all signed out", "with purge_all set every object is dropped"; not a step run to compute
+#   the reply (see `given_in_another_order`).
+_ONE_GIVEN_IS = re.compile(
+    r"\b(?:an?|the|any)\s+[a-z_][\w.-]{0,39}\s+(?:given|passed|provided|supplied)(?:\s+in)?"
+    r"\s+(?:is|are|gets?|will\s+be)\s+(?:[a-z]+ly\s+)?([a-z]{3,}ed)\b"
+    r"(\s+(?:to|from)\s+(?:it|them|its|their)\b)?")
+_WITH_AN_ARGUMENT = re.compile(
+    r"\bwith\s+(?:`[\w.-]+`|[a-z]+_[a-z_.]+)(?:\s+(?:set|given|true|on|passed|provided))?\s*,?"
+    r"\s+(?!(?:[\w'`-]+\s+){0,6}?(?:output|result|results|response|reply|format)\b)"
+    r"(?:[\w'`-]+\s+){0,6}?(?:is|are|will\s+be|gets?)\s+(?:all\s+|[a-z]+ly\s+)?"
+    r"([a-z]{3,}(?:ed|en))\b")
+
+
+def given_in_another_order(lowered: str) -> tuple[str, str] | None:
+    """(participle, kind) of an act the description says an argument, when given, makes the
+    call perform, said in one of the word orders of `_WITH_GIVEN`, `_REPLACED_BY_THE_GIVEN`,
+    `_ONE_GIVEN_IS` and `_WITH_AN_ARGUMENT`, in text lowered by `blind_lower`; or None."""
+    if "with " in lowered and ("`" in lowered or "_" in lowered):
+        for found in _WITH_AN_ARGUMENT.finditer(lowered):
+            kind = _acting_participle(found.group(1))
+            # Not what is run to compute the reply: "With `at`, the units are replayed from the
+            # raw events as of that instant".
+            if kind is not None and kind != v.EXECUTE:
+                return found.group(1), kind
     if not contains_any(lowered, _HANDED_WORDS):
         return None  # the common case, without a search
-    found = _WITH_GIVEN.search(lowered)
-    if found is not None:
-        return found.group(1)
+    first = _WITH_GIVEN.search(lowered)
+    if first is not None:
+        return first.group(1), _given_kind(first.group(1))
     for found in _REPLACED_BY_THE_GIVEN.finditer(lowered):
         if _FILLED_IN.isdisjoint(found.group(0).split()):
-            return found.group(1)
+            return found.group(1), _given_kind(found.group(1))
+    for found in _ONE_GIVEN_IS.finditer(lowered):
+        kind = _acting_participle(found.group(1))
+        if kind is None and found.group(2) and _participle_of(found.group(1)) is None:
+            kind = v.WRITE  # an act the table lacks, done to what the call is about
+        if kind is not None:
+            return found.group(1), kind
     return None
+
+
+def _given_kind(participle: str) -> str:
+    return (v.MODIFY if participle in _CHANGED_WHEN_GIVEN else
+            v.REMOVE if participle in _REMOVED_WHEN_GIVEN else v.WRITE)
+
+
+def _acting_participle(participle: str) -> str | None:
+    """The kind of the table verb a participle is made of, when it acts and says more than how
+    a reply is shaped ("signed" -> Write; not "listed", nor "filtered"), else None."""
+    if participle in _SHAPES_THE_REPLY:
+        return None
+    verb = _participle_of(participle)
+    if verb is None or v.VERBS[verb] == v.READ:
+        return None
+    return v.VERBS[verb]
 
 
 # The participles one of which every match of _GIVEN_THEN_CHANGED ends with.
@@ -2230,9 +2276,8 @@ def later_act(description: str) -> tuple[str, str] | None:
             # what the tool otherwise only shows.
             done = given.group(1).lower()
             return "given: " + done, (v.MODIFY if done in _CHANGED_WHEN_GIVEN else v.WRITE)
-    if (done := given_in_another_order(lowered)) is not None:
-        return "given: " + done, (v.MODIFY if done in _CHANGED_WHEN_GIVEN else
-                                  v.REMOVE if done in _REMOVED_WHEN_GIVEN else v.WRITE)
+    if (handed := given_in_another_order(lowered)) is not None:
+        return "given: " + handed[0], handed[1]
     if (" place" in opening or "-place" in opening) and (
             "in place" in lowered or "in-place" in lowered):
         for found in _IN_PLACE.finditer(opening):
@@ -2439,6 +2484,29 @@ _THERE_ALREADY = frozenset("existing current old previous stored saved".split())
 _TUNES = frozenset("set change control override adjust limit restrict toggle switch".split())
 
 
+# The same acts with the argument named bare, as prose names it, each with a word that says it
+# is an argument handed in:
+# - "pass" (give, supply, provide) it "to" do something: "pass tags to overwrite them"
+#   ("add" and "set" are left out: "add items to the cart" is the tool's own command);
+# - one given, passed or provided (maybe "in") that does something: "A ref passed in starts a
+#   new pipeline on it";
+# - one called an argument, a parameter or a field: "a text argument adds one".
+#   Not a pronoun handed to another tool: "pass it to arkime_sessions to run it".
+_PASSED_BARE_TO = re.compile(
+    r"\b(?:pass|give|supply|provide)\s+(?:an?\s+|the\s+)?(?!(?:it|them|this|that|these"
+    r"|those|one)\b)[a-z_][\w.-]{0,39}\s+(?:(?!to\b)[\w'`-]+\s+){0,2}?to\s+([a-z]+)\s+(\w+)")
+_ONE_GIVEN_DOES = re.compile(
+    r"\b(?:an?|the|any)\s+[a-z_][\w.-]{0,39}\s+(?:given|passed|provided|supplied)(?:\s+in)?"
+    r"\s+(?:(?:also|then|instead)\s+)?([a-z]+s)\s+(\w+)")
+_ARGUMENT_NAMED_DOES = re.compile(
+    r"\b[a-z_][\w.-]{0,39}\s+(?:argument|parameter|param|field)\s+"
+    r"(?:(?:also|then|instead)\s+)?([a-z]+s)\s+(\w+)")
+# What each of them needs in the text, looked for before the pattern is tried.
+_BARE_CLUES = ((_PASSED_BARE_TO, ("pass ", "give ", "supply ", "provide ")),
+               (_ONE_GIVEN_DOES, ("passed ", "given ", "provided ", "supplied ")),
+               (_ARGUMENT_NAMED_DOES, (" argument ", " parameter ", " param ", " field ")))
+
+
 def argument_act(description: str) -> tuple[str, str] | None:
     """(word, kind) of an act the description says an argument makes the call perform (see
     `_ARGUMENT_DOES`), or None."""
@@ -2446,11 +2514,14 @@ def argument_act(description: str) -> tuple[str, str] | None:
     ticked = "`" in opening
     lowered = opening.lower()
     handed = ticked or contains_any(lowered, _HANDED_OVER)
+    bare = [pattern for pattern, clues in _BARE_CLUES if contains_any(lowered, clues)]
     passing = "=" in opening and _SET_THEN_TO.search(lowered) is not None
-    if not handed and not passing:
+    if not handed and not passing and not bare:
         return None  # the common case, without a search
     blind = lowered if lowered.isascii() else blind_lower(opening)
     found_all: list[re.Match[str]] = []
+    for pattern in bare:
+        found_all += pattern.finditer(blind)
     if passing:
         found_all += _passed_as_set(opening, blind)
     if ticked:
