@@ -149,3 +149,16 @@ def test_a_step_run_to_compute_the_reply_is_no_act_of_the_argument():
         "with `at`, the units are replayed from the raw events as of that instant.") is None
     assert given_in_another_order(
         "with `at`, the units are deleted from the raw events.") == ("deleted", "remove")
+
+
+def test_read_only_preset_denies_what_a_later_it_or_they_says_is_removed(tmp_path):
+    acting = [_tool("orphan_volumes", "Volumes attached to nothing. They are removed unless "
+                    "keep is true.", {"keep": {"type": "boolean"}}),
+              _tool("stale_locks", "Locks held longer than an hour; it is dropped when its "
+                    "owner is gone.", {"resource": _TEXT})]
+    reading = [_tool("list_fields", "List the fields of a record. If a field is empty, it is "
+                     "dropped from the output.", {"record": _TEXT})]
+    policy = _init_read_only(tmp_path, acting + reading)
+    allowed = set(policy.get("tools", {}))
+    assert allowed.isdisjoint(t["name"] for t in acting), sorted(allowed)
+    assert {t["name"] for t in reading} <= allowed, sorted(allowed)

@@ -1432,7 +1432,13 @@ _PASSIVE_ACT = re.compile(
     # ... and a determiner before the subject of "removed", which is as often said of what a
     # reply leaves out ("Whitespace between XML tags is removed").
     r"|(?:^|[.!?]\s+)(?:the|this|that|its|each|every|any|all|these|those|your)\s+"
-    r"(?:[\w-]+\s+){0,3}(?:is|are|will\s+be|gets|get)\s+(?:[a-z]+ly\s+)?(removed)\b",
+    r"(?:[\w-]+\s+){0,3}(?:is|are|will\s+be|gets|get)\s+(?:[a-z]+ly\s+)?(removed)\b"
+    # ... and "it" or "they" opening a sentence before "removed" or "dropped", what the call
+    # found: "Volumes attached to nothing. They are removed unless keep is true"; not from the
+    # reply ("If a field is empty, it is dropped from the output").
+    r"|(?:^|[.!?;]\s+)(?:it|they)\s+(?:is|are|will\s+be|get|gets)\s+(?:[a-z]+ly\s+)?"
+    r"(removed|dropped)\b(?!\s+from\s+(?:the\s+|its\s+)?(?:output|response|result|results"
+    r"|reply|list|text|payload|answer))",
     re.IGNORECASE)
 # A subject that denies the passive after it: "Nothing is charged", "No files are deleted".
 _DENIED_SUBJECT = re.compile(r"[.!?;]?\s*(?:[A-Za-z]+:\s+)?(?:nothing|no|none|neither)\b",
@@ -1456,7 +1462,7 @@ _PASSIVE_WORDS = ("deleted", "removed", "purged", "destroyed", "erased", "wiped"
                   "marked as", "overwritten", "invalidated", "expunged", "evicted", "reclaimed",
                   "moved", "started automatically", "pruned", "finalized", "finalised",
                   "acknowledged", "flagged as", "topped up", "renewed", "written back",
-                  " as new", " as a new")
+                  " as new", " as a new", "dropped")
 _HAS_PASSIVE_WORD = substring_test(_PASSIVE_WORDS, "ed")  # nearly all are participles in -ed
 # More later passives that act, each only where it is said of what the call leaves behind:
 # any state a thing is "marked" (as) ("A valid ticket is marked as admitted", "Each returned
