@@ -28,8 +28,11 @@ parser's choice. Nothing of the message's text is ever written but the tool's na
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import math
+import os
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -46,10 +49,13 @@ WIRE_RULE = "wire"
 # A reason can quote the client's method (`'tools/call ' needs an id`): kept to this length.
 REASON_CHARACTERS = 200
 # WARNING lines about refusals per window; beyond them a flood is counted and summed up in one
-# line when the next window begins, so a client cannot fill the log (the audit log, which an
-# attacker fills just as well with denied calls, keeps every call).
+# line when the window ends (or the gateway stops first), so a client cannot fill the log (the
+# audit log, which an attacker fills just as well with denied calls, keeps every call).
 WARNINGS_PER_WINDOW = 20
 WINDOW_SECONDS = 60.0
+# Sets the window in seconds, read once when the gateway starts: a test of the summary line
+# must not wait a minute, and an operator may want the flood told sooner or later.
+WINDOW_ENV = "POLICYTUI_REFUSAL_LOG_WINDOW"
 
 _lenient = json.JSONDecoder(object_pairs_hook=list)
 
@@ -134,30 +140,77 @@ def clipped_reason(reason: str) -> str:
     return reason if len(reason) <= REASON_CHARACTERS else reason[:REASON_CHARACTERS] + "..."
 
 
-class RefusalWarnings:
-    """One WARNING line per refused message, at most `WARNINGS_PER_WINDOW` a window."""
+def window_from_environment(environ: Any = None) -> float:
+    """The window of `RefusalWarnings`: `$POLICYTUI_REFUSAL_LOG_WINDOW` seconds when it is a
+    positive number, else the default minute (a value that is not one is said in the log)."""
+    text = (os.environ if environ is None else environ).get(WINDOW_ENV)
+    if text is None or not text.strip():
+        return WINDOW_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        log.warning("$%s is %s, not a positive number of seconds: refusals are summed up every %g s",
+                    WINDOW_ENV, one_line(text, 40), WINDOW_SECONDS)
+        return WINDOW_SECONDS
+    return seconds
 
-    def __init__(self, clock: Any = time.monotonic) -> None:
+
+class RefusalWarnings:
+    """One WARNING line per refused message, at most `WARNINGS_PER_WINDOW` a window; the rest
+    are counted and told in one line when the window ends, or when the gateway stops first
+    (`close`), never left for a later refusal that may not come."""
+
+    def __init__(self, clock: Any = time.monotonic, window: float = WINDOW_SECONDS) -> None:
         self._clock = clock
-        self._window_start = -WINDOW_SECONDS
+        self.window = window
+        self._window_start = -math.inf
         self._told = 0
         self._untold = 0
+        # The timer that tells the untold ones when the window ends: armed only while some
+        # are untold, on the event loop the refusals come from.
+        self._timer: asyncio.TimerHandle | None = None
 
     def warn(self, reason: str, grant: str, session: str, calls: list[RefusedCall],
              secrets: tuple[str, ...] = ()) -> None:
         now = self._clock()
-        if now - self._window_start >= WINDOW_SECONDS:
-            if self._untold:
-                log.warning("refused %d more client messages in the last %d s, not logged one by one "
-                            "(each call among them is in the audit log)", self._untold, int(WINDOW_SECONDS))
-            self._window_start, self._told, self._untold = now, 0, 0
+        if now - self._window_start >= self.window:
+            self._tell_untold()
+            self._window_start, self._told = now, 0
         if self._told >= WARNINGS_PER_WINDOW:
             self._untold += 1
+            if self._timer is None:
+                self._arm(self._window_start + self.window - now)
             return
         self._told += 1
         shown = str(without_secrets(one_line(clipped_reason(reason), 0), secrets))
         log.warning("refused a client message of grant %s (session %s): %s (%s)",
                     one_line(grant, 80), one_line(session, 80), shown, _what_was_audited(calls, secrets))
+
+    def close(self) -> None:
+        """The gateway stops: the refusals not yet told are told now, and the timer is gone."""
+        self._tell_untold()
+
+    def _arm(self, delay: float) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no event loop (a refusal outside serving): told by the next one, or `close`
+        self._timer = loop.call_later(max(0.0, delay), self._window_ended)
+
+    def _window_ended(self) -> None:
+        self._timer = None
+        self._tell_untold()
+
+    def _tell_untold(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._untold:
+            log.warning("refused %d more client messages in the last %s s, not logged one by one "
+                        "(each call among them is in the audit log)", self._untold, f"{self.window:g}")
+            self._untold = 0
 
 
 def _what_was_audited(calls: list[RefusedCall], secrets: tuple[str, ...]) -> str:

@@ -116,7 +116,7 @@ class Gateway:
         self._secrets: tuple[str, ...] = ()
         self.secret_forms: tuple[bytes, ...] = ()
         self._background: set[Any] = set()
-        self._refusal_warnings = refused_mod.RefusalWarnings()
+        self._refusal_warnings = refused_mod.RefusalWarnings(window=refused_mod.window_from_environment())
 
     def refused(self, refusal: wire.Refusal, caller: Caller, *, line: bytes | None = None,
                 message: Any = None) -> None:
@@ -133,6 +133,10 @@ class Gateway:
         for call in calls:
             self.enforcer.refused(call.tool, call.arguments, caller, reason, refusal.code)
         self._refusal_warnings.warn(refusal.message, caller.grant, caller.session, calls, self._secrets)
+
+    def close_refusal_warnings(self) -> None:
+        """Serving has ended: the refusals a flood left untold are told in the log now."""
+        self._refusal_warnings.close()
 
     @property
     def secrets(self) -> tuple[str, ...]:
