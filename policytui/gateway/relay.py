@@ -143,6 +143,33 @@ def _tool_call(method: str, params: Any, parked: Container[Any] = ()) -> tuple[s
     return name, args if args is not None else {}
 
 
+# The refusal of a line over the size limit, whose bytes were not kept.
+TOO_LARGE = wire.Refusal(INVALID_REQUEST, "Invalid Request: the message is too large")
+
+
+def _refusal_before_serving(message: dict[str, Any]) -> wire.Refusal | None:
+    """The refusal `StdioRelay.receive_message` gives a message read without doubt before
+    serving anything of it (a request without an id, a protocol version that does not fit, a
+    method no one serves), else None: for a message serving ends before reaching."""
+    method = message.get("method")
+    if not isinstance(method, str):
+        return None  # a response, never refused
+    if "id" not in message:
+        if method.startswith("notifications/"):
+            return None
+        return wire.Refusal(INVALID_REQUEST, f"Invalid Request: {method!r} needs an id")
+    params = message.get("params")
+    if method != "server/discover" and (modern.requested_version(params) is not None or modern.names_version(params)):
+        problem = modern.check_request(params)
+        if problem is None and method in modern.REMOVED_METHODS:
+            problem = (METHOD_NOT_FOUND, "Method not found", None)
+        if problem is not None:
+            return wire.Refusal(problem[0], problem[1])
+    if method not in FORWARDED and method not in ("ping", "initialize", "server/discover"):
+        return wire.Refusal(METHOD_NOT_FOUND, "Method not found", message["id"])
+    return None
+
+
 class ClientRequestError(Exception):
     """The client answered one of the gateway's requests with a JSON-RPC error (`error`), or
     could not be asked."""
@@ -358,14 +385,24 @@ class StdioRelay:
         """Lines taken from the client's pipe that serving ends before reaching (it was
         stopped, or the client left while they waited behind answers it did not take): each
         `tools/call` among them has its audit line, as a call cancelled before the gateway
-        began on it (not decided, charged nor sent), like every call a client makes."""
+        began on it (not decided, charged nor sent), and each message the wire rules would have
+        refused has its `refused` line and WARNING line as had it been reached
+        (`Gateway.refused`), so every call a client sends has one line, reached or not."""
         for line in lines:
+            if line is not wire.OVERLONG and not line.strip(b" \t\r"):
+                continue  # a blank line is no message, reached or not
             if line is wire.OVERLONG:
+                self.gateway.refused(TOO_LARGE, self.caller, line=line)
                 continue
             try:
                 message = wire.parse(line)
-            except wire.Refusal:
-                continue  # refused as it would have been: no call
+            except wire.Refusal as refusal:
+                self.gateway.refused(refusal, self.caller, line=line)
+                continue
+            before_serving = _refusal_before_serving(message)
+            if before_serving is not None:
+                self.gateway.refused(before_serving, self.caller, line=line, message=message)
+                continue
             if "id" not in message or not isinstance(message.get("method"), str):
                 continue
             made = _tool_call(message["method"], message.get("params"), self.gateway.modern_calls.parked)
@@ -541,7 +578,7 @@ class StdioRelay:
 
     async def _receive(self, line: bytes) -> None:
         if line is wire.OVERLONG:
-            await self._refuse(wire.Refusal(INVALID_REQUEST, "Invalid Request: the message is too large"), line)
+            await self._refuse(TOO_LARGE, line)
             return
         try:
             message = wire.parse(line)
