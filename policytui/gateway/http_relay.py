@@ -36,11 +36,11 @@ from typing import TYPE_CHECKING, Any
 
 from policytui.decision import Caller
 from policytui.gateway import modern, wire
+from policytui.gateway import refused as refused_mod
 from policytui.gateway.http import GRANT_SCOPE_KEY, TOKEN_SCOPE_KEY
 from policytui.gateway.relay import CANCELLED_BY_STOP, StdioRelay
 from policytui.gateway.upstream import refusal_when_down
 from policytui.redaction import RedactedMessage
-from policytui.textsafe import one_line
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -419,11 +419,10 @@ class HttpRelayApp:
         if unknown is not None:
             # A version neither era speaks: which rules the client meant is a guess (the spec
             # asks for 400), so the message is refused before anything is decided or charged.
-            log.debug("refused a client message (MCP-Protocol-Version %r)", unknown)
-            self.gateway.refused(wire.Refusal(wire.INVALID_REQUEST, f"Bad Request: unsupported MCP-Protocol-Version {unknown!r}"),
-                                 self._caller(scope), message=message)
-            await _rpc_error(send, 400, message.get("id") if "method" in message else None, wire.INVALID_REQUEST,
-                             f"Bad Request: unsupported MCP-Protocol-Version {unknown!r}")
+            reason = f"Bad Request: unsupported MCP-Protocol-Version {refused_mod.quoted(unknown, self.gateway.secrets, 40)}"
+            log.debug("refused a client message (%s)", reason)
+            self.gateway.refused(wire.Refusal(wire.INVALID_REQUEST, reason), self._caller(scope), message=message)
+            await _rpc_error(send, 400, message.get("id") if "method" in message else None, wire.INVALID_REQUEST, reason)
             return
         if _is_modern(scope, message):
             # 2026-07-28: no session; every request stands alone under the token's grant.
@@ -431,10 +430,10 @@ class HttpRelayApp:
             if method is not None and "id" not in message and not method.startswith("notifications/"):
                 # A request in notification form: refused as on every other path, never dropped
                 # with a 202 that tells the client it was taken.
-                log.debug("refused a client message (%r needs an id)", method)
-                self.gateway.refused(wire.Refusal(wire.INVALID_REQUEST, f"Invalid Request: {method!r} needs an id"),
-                                     self._caller(scope), message=message)
-                await _rpc_error(send, 400, None, wire.INVALID_REQUEST, f"Invalid Request: {method!r} needs an id")
+                no_id = refused_mod.needs_an_id(method, self.gateway.secrets)
+                log.debug("refused a client message (%s)", no_id.message)
+                self.gateway.refused(no_id, self._caller(scope), message=message)
+                await _rpc_error(send, 400, None, wire.INVALID_REQUEST, no_id.message)
                 return
             if "method" not in message or "id" not in message:
                 await _plain(send, 202, b"")  # notifications have no use without a session
@@ -706,7 +705,7 @@ def _unknown_version(scope: dict[str, Any]) -> str | None:
     version = _header(scope, b"mcp-protocol-version")
     if version is None or version in modern.MODERN_VERSIONS or version in HANDSHAKE_PROTOCOL_VERSIONS:
         return None
-    return one_line(version, 40)
+    return version
 
 
 def _is_modern(scope: dict[str, Any], message: dict[str, Any]) -> bool:

@@ -23,7 +23,8 @@ The tool is named only when the message was read as standard JSON without doubt 
 `method` is `tools/call` exactly; its arguments are digested only then too, and when they are
 an object (or absent). A message refused as ambiguous (duplicate keys, keys alike in NFC, an
 unpaired surrogate escape, nested too deeply) names no tool: which name a server reads is its
-parser's choice. Nothing of the message's text is ever written but the tool's name.
+parser's choice. Nothing of the message's text is ever written but the tool's name, and the
+method or header value a reason quotes, each with the server's credentials starred.
 """
 
 from __future__ import annotations
@@ -136,8 +137,25 @@ def _may_call(pairs: list[tuple[str, Any]]) -> bool:
                for key, value in pairs)
 
 
-def clipped_reason(reason: str) -> str:
+def clipped_reason(reason: str, secrets: tuple[str, ...] = ()) -> str:
+    """A refusal's reason as the audit log and the log write it: the server's credentials
+    starred before it is clipped, as a credential cut in two is one the starring cannot find."""
+    reason = str(without_secrets(reason, secrets))
     return reason if len(reason) <= REASON_CHARACTERS else reason[:REASON_CHARACTERS] + "..."
+
+
+def quoted(text: str, secrets: tuple[str, ...], limit: int = 0) -> str:
+    """The client's `text` (a method, a header's value) as a refusal's reason quotes it: the
+    server's credentials starred first, before anything clips or escapes it (a credential cut
+    in two, or with its backslashes doubled, is one the starring cannot find later), then made
+    one visible line of at most `limit` characters when a limit is given, and quoted."""
+    starred = str(without_secrets(text, secrets))
+    return repr(one_line(starred, limit) if limit else starred)
+
+
+def needs_an_id(method: str, secrets: tuple[str, ...]) -> wire.Refusal:
+    """The refusal of a request in notification form (a `tools/call` without an id above all)."""
+    return wire.Refusal(wire.INVALID_REQUEST, f"Invalid Request: {quoted(method, secrets)} needs an id")
 
 
 def window_from_environment(environ: Any = None) -> float:
@@ -184,7 +202,7 @@ class RefusalWarnings:
                 self._arm(self._window_start + self.window - now)
             return
         self._told += 1
-        shown = str(without_secrets(one_line(clipped_reason(reason), 0), secrets))
+        shown = one_line(clipped_reason(reason, secrets), 0)
         log.warning("refused a client message of grant %s (session %s): %s (%s)",
                     one_line(grant, 80), one_line(session, 80), shown, _what_was_audited(calls, secrets))
 
@@ -216,6 +234,7 @@ class RefusalWarnings:
 def _what_was_audited(calls: list[RefusedCall], secrets: tuple[str, ...]) -> str:
     if not calls:
         return "not a tool call; not audited"
-    names = sorted({str(without_secrets(one_line(call.tool, 80), secrets)) if call.tool is not None
+    # Starred before clipped: a name clipped first could keep part of a credential.
+    names = sorted({one_line(str(without_secrets(call.tool, secrets)), 80) if call.tool is not None
                     else "unread" for call in calls})
     return f"audited as {len(calls)} tool call{'s' if len(calls) > 1 else ''}: tool {', '.join(names)}"

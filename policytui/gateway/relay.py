@@ -48,6 +48,7 @@ import anyio
 
 from policytui.decision import Caller, Decision
 from policytui.gateway import inline_call, modern, wire
+from policytui.gateway import refused as refused_mod
 from policytui.gateway.audit import args_digest
 from policytui.gateway.enforcer import UpstreamFailure
 from policytui.gateway.jsonenc import encoder
@@ -147,7 +148,7 @@ def _tool_call(method: str, params: Any, parked: Container[Any] = ()) -> tuple[s
 TOO_LARGE = wire.Refusal(INVALID_REQUEST, "Invalid Request: the message is too large")
 
 
-def _refusal_before_serving(message: dict[str, Any]) -> wire.Refusal | None:
+def _refusal_before_serving(message: dict[str, Any], secrets: tuple[str, ...]) -> wire.Refusal | None:
     """The refusal `StdioRelay.receive_message` gives a message read without doubt before
     serving anything of it (a request without an id, a protocol version that does not fit, a
     method no one serves), else None: for a message serving ends before reaching."""
@@ -157,7 +158,7 @@ def _refusal_before_serving(message: dict[str, Any]) -> wire.Refusal | None:
     if "id" not in message:
         if method.startswith("notifications/"):
             return None
-        return wire.Refusal(INVALID_REQUEST, f"Invalid Request: {method!r} needs an id")
+        return refused_mod.needs_an_id(method, secrets)
     params = message.get("params")
     if method != "server/discover" and (modern.requested_version(params) is not None or modern.names_version(params)):
         problem = modern.check_request(params)
@@ -399,7 +400,7 @@ class StdioRelay:
             except wire.Refusal as refusal:
                 self.gateway.refused(refusal, self.caller, line=line)
                 continue
-            before_serving = _refusal_before_serving(message)
+            before_serving = _refusal_before_serving(message, self.gateway.secrets)
             if before_serving is not None:
                 self.gateway.refused(before_serving, self.caller, line=line, message=message)
                 continue
@@ -608,9 +609,7 @@ class StdioRelay:
             if not method.startswith("notifications/"):
                 # A request in notification form (a tools/call without an id above all) would
                 # get no answer and no audit trail: never forwarded.
-                await self._refuse(
-                    wire.Refusal(INVALID_REQUEST, f"Invalid Request: {method!r} needs an id"), line, message
-                )
+                await self._refuse(refused_mod.needs_an_id(method, self.gateway.secrets), line, message)
                 return None
             await self._notification(method, params)
             return None

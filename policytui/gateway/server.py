@@ -129,9 +129,11 @@ class Gateway:
             calls = refused_mod.calls_in_message(message)
         else:
             calls = refused_mod.calls_in_line(line if line is not None else wire.OVERLONG)
-        reason = refused_mod.clipped_reason(refusal.message)
+        # The reason may quote the client's text, which may hold one of the server's credentials.
+        reason = refused_mod.clipped_reason(refusal.message, self._secrets)
         for call in calls:
-            self.enforcer.refused(call.tool, call.arguments, caller, reason, refusal.code)
+            tool = None if call.tool is None else str(without_secrets(call.tool, self._secrets))
+            self.enforcer.refused(tool, call.arguments, caller, reason, refusal.code)
         self._refusal_warnings.warn(refusal.message, caller.grant, caller.session, calls, self._secrets)
 
     def close_refusal_warnings(self) -> None:
