@@ -27,6 +27,7 @@ import re
 from typing import Any
 
 from policytui.discovery.spec import _SECRET_NAME  # the one rule for secret-looking names
+from policytui.textsafe import without_secrets
 
 REDACTED = "[redacted]"
 REDACTED_KEY = "[redacted key {n}]"
@@ -134,17 +135,20 @@ def is_redacted(value: Any) -> bool:
 _SHOWN_MESSAGE_LIMIT = 64 << 10
 
 
-def redacted_message(raw: bytes | str, limit: int = 200) -> str:
+def redacted_message(raw: bytes | str, limit: int = 200, secrets: tuple[str, ...] = ()) -> str:
     """A client's raw message fit for a log line: its JSON with the arguments' credentials
-    redacted (`redact_arguments` over the whole message), cut after `limit` characters. Text
-    that is not JSON cannot be read for what is a credential, and a message over 64 KiB is not
-    read at all: only its length is told."""
+    redacted (`redact_arguments` over the whole message) and each of `secrets` (the server's
+    credentials, which a client may echo anywhere in it) starred, before it is written out
+    and cut after `limit` characters, where escaping or the cut would hide them. Text that is
+    not JSON cannot be read for what is a credential, and a message over 64 KiB is not read at
+    all: only its length is told."""
     size = len(raw)
     if size > _SHOWN_MESSAGE_LIMIT:
         return f"({size:,} bytes, not shown)"
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     try:
-        shown = json.dumps(redact_arguments(json.loads(text)), ensure_ascii=True, separators=(",", ":"))
+        message = without_secrets(redact_arguments(json.loads(text)), secrets)
+        shown = json.dumps(message, ensure_ascii=True, separators=(",", ":"))
     except (ValueError, RecursionError):
         return f"({size:,} bytes that are not JSON the log can show, not shown)"
     return shown if len(shown) <= limit else shown[:limit] + "…"
@@ -154,13 +158,14 @@ class RedactedMessage:
     """`redacted_message(raw)` for a log call's argument, made only when the line is written
     (a refused message may be megabytes, and the debug log is usually off)."""
 
-    __slots__ = ("raw",)
+    __slots__ = ("raw", "secrets")
 
-    def __init__(self, raw: bytes | str) -> None:
+    def __init__(self, raw: bytes | str, secrets: tuple[str, ...] = ()) -> None:
         self.raw = raw
+        self.secrets = secrets
 
     def __str__(self) -> str:
-        return redacted_message(self.raw)
+        return redacted_message(self.raw, secrets=self.secrets)
 
 
 CREDENTIAL_LINE = "[a line that holds a credential, not shown]"

@@ -74,11 +74,14 @@ def _judge(tmp: Path, warnings: int) -> list[dict[str, Any]]:
     return [line for line in outcome_lines(tmp / "audit.jsonl") if line["decision"] == "refused"]
 
 
-def test_a_token_echoed_into_refused_messages_over_stdio_is_in_no_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("level", ["info", "debug"])
+def test_a_token_echoed_into_refused_messages_over_stdio_is_in_no_line(tmp_path: Path, level: str) -> None:
+    """At the default level and at debug, where each refused message is also shown as JSON."""
     environment = _servers_file(tmp_path)
     with open(tmp_path / "gateway.log.stderr", "ab") as stderr:
         process = subprocess.Popen(
-            [POLICYTUI, "gateway", *_options(tmp_path), "--log", str(tmp_path / "gateway.log"), "flows"],
+            [POLICYTUI, "gateway", *_options(tmp_path), "--log", str(tmp_path / "gateway.log"), "--log-level", level,
+             "flows"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env={**os.environ, **environment})
     assert process.stdin is not None and process.stdout is not None
     try:
@@ -93,16 +96,24 @@ def test_a_token_echoed_into_refused_messages_over_stdio_is_in_no_line(tmp_path:
             {"jsonrpc": "2.0", "method": "tools/call", "params": {"name": LONG_NAME, "arguments": {}}},
             {"jsonrpc": "2.0", "id": 1, "method": "ping"},
         ]
-        process.stdin.write(b"".join(json.dumps(m).encode() + b"\n" for m in messages))
+        lines = [json.dumps(m).encode() for m in messages]
+        # A call whose method is written twice, the second time as the token: refused as ambiguous.
+        lines.insert(-1, b'{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "method": ' + json.dumps(SECRET).encode()
+                     + b', "params": {"name": "list_flows"}}')
+        process.stdin.write(b"".join(line + b"\n" for line in lines))
         process.stdin.close()
         answers = [json.loads(line) for line in process.stdout]
-        assert [answer.get("id") for answer in answers] == [0, None, None, None, 1]  # refused under no id
+        assert [answer.get("id") for answer in answers] == [0, None, None, None, 2, 1]
         assert process.wait(timeout=30) == 0
     finally:
         stop(process)
-    refused = _judge(tmp_path, warnings=3)
+    refused = _judge(tmp_path, warnings=4)
     assert [(line["tool"], line["reason"]) for line in refused] == [
-        ("n" * 70 + "***", "Invalid Request: 'tools/call' needs an id")]
+        ("n" * 70 + "***", "Invalid Request: 'tools/call' needs an id"),
+        (None, "Invalid Request: a key appears twice in one object (ambiguous)")]
+    if level == "debug":
+        log = (tmp_path / "gateway.log").read_text(encoding="utf-8")
+        assert '"method":"***"' in log, log[-3000:]  # shown, with the token starred
 
 
 def test_a_token_echoed_into_a_refused_call_over_http_is_in_no_line(

@@ -391,13 +391,13 @@ class HttpRelayApp:
         try:
             message = wire.parse(body)
         except wire.BatchRefusal as batch:
-            log.debug("refused a client message (%s): %s", batch.message, RedactedMessage(body))
+            log.debug("refused a client message (%s): %s", batch.message, RedactedMessage(body, self.gateway.secrets))
             self.gateway.refused(batch, self._caller(scope), line=body)
             answers = [{"jsonrpc": "2.0", "id": r.request_id, "error": r.error} for r in wire.batch_refusals(body)]
             await _json(send, 400, answers)
             return
         except wire.Refusal as refusal:
-            log.debug("refused a client message (%s): %s", refusal.message, RedactedMessage(body))
+            log.debug("refused a client message (%s): %s", refusal.message, RedactedMessage(body, self.gateway.secrets))
             self.gateway.refused(refusal, self._caller(scope), line=body)
             await _rpc_error(send, 400, refusal.request_id, refusal.code, refusal.message)
             return

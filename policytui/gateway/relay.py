@@ -573,7 +573,7 @@ class StdioRelay:
         call, and say so in the log (`Gateway.refused`). `message`: the message as read, when
         it was read without doubt."""
         log.debug("refused a client message (%s): %s", refusal.message,
-                  RedactedMessage(b"" if line is wire.OVERLONG else line))
+                  RedactedMessage(b"" if line is wire.OVERLONG else line, self.gateway.secrets))
         self.gateway.refused(refusal, self.caller, line=line, message=message)
         await self._fail(refusal.request_id, refusal.error)
 
@@ -586,7 +586,7 @@ class StdioRelay:
         except wire.BatchRefusal as batch:
             # One attempt: audited and logged once (a line for each call in it), answered for
             # each member with an id.
-            log.debug("refused a client message (%s): %s", batch.message, RedactedMessage(line))
+            log.debug("refused a client message (%s): %s", batch.message, RedactedMessage(line, self.gateway.secrets))
             self.gateway.refused(batch, self.caller, line=line)
             for each in wire.batch_refusals(line):
                 await self._fail(each.request_id, each.error)
