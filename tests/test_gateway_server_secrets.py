@@ -54,9 +54,10 @@ def _answer(process: subprocess.Popen[str], request_id: int, seen: list[str]) ->
 
 
 def _stdio_session(command: list[str], env: dict[str, str], messages: list[dict[str, Any]],
-                   last_id: int) -> list[str]:
+                   last_id: int | None = None) -> list[str]:
     """Speak raw JSON lines to the installed gateway: initialize, then `messages`; every line
-    read until the answer to `last_id` (and what the gateway's standard error held, last)."""
+    read until the answer to `last_id`, or (None) until every request in `messages` has its
+    answer, in whatever order they come (and what the gateway's standard error held, last)."""
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, env=env)
     assert process.stdin is not None
@@ -74,7 +75,13 @@ def _stdio_session(command: list[str], env: dict[str, str], messages: list[dict[
         send({"jsonrpc": "2.0", "method": "notifications/initialized"})
         for message in messages:
             send(message)
-        _answer(process, last_id, seen)
+        if last_id is not None:
+            _answer(process, last_id, seen)
+        waiting = {m["id"] for m in messages if "id" in m} if last_id is None else set()
+        while waiting:
+            waiting -= {json.loads(line).get("id") for line in seen}
+            if waiting:
+                _answer(process, min(waiting), seen)
     finally:
         process.stdin.close()
         process.wait(timeout=30)
@@ -282,3 +289,61 @@ def test_a_held_call_quoting_the_servers_credential_waits_in_the_queue_starred(t
     assert [(r["tool"], r["decision"], r["upstream"]) for r in outcome_lines(audit)
             if r["decision"] != "probe"] == [("echo", "allowed", "ok")]
     assert secret not in audit.read_text(encoding="utf-8")
+
+
+# What a Linux desktop session puts in the environment of every program it starts, a desktop
+# MCP client and so the gateway it runs included: names that read as secret (SESSION, AUTH,
+# KEY) holding no credential, with values ("user", "ubuntu") that are everyday words.
+DESKTOP_SESSION_ENV = {
+    "XDG_SESSION_CLASS": "user", "XDG_SESSION_TYPE": "wayland", "DESKTOP_SESSION": "ubuntu",
+    "GDMSESSION": "ubuntu", "KDE_SESSION_UID": "1000",
+    "SSH_AUTH_SOCK": "/run/user/1000/keyring/ssh", "XAUTHORITY": "/run/user/1000/gdm/Xauthority",
+    "DBUS_SESSION_BUS_ADDRESS": "unix:path=/run/user/1000/bus",
+    "GNOME_KEYRING_CONTROL": "/run/user/1000/keyring",
+}
+
+
+def test_a_server_started_by_a_desktop_client_has_its_inherited_tokens_starred_and_nothing_else(
+        tmp_path: Path, everything: Path) -> None:
+    """As a desktop client runs it: the entry's `env` (a GitHub token, an API key) is the
+    gateway's environment, next to the desktop session's own variables, and reaches the server
+    only by inheritance. The tokens are *** in the answers, the log, the audit file and the
+    recording, even in a refused message quoting one in its method; the session's settings are
+    no credentials: the server's words that happen to equal one ("user", "ubuntu") and its
+    tools' text ("raw.githubusercontent.com") reach the client as sent."""
+    # The key has no known token's shape: only the server's credentials can star it.
+    token, key = "ghp_inheritedfromdesktop0123456789", "inherited-api-key-0123456789"
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    audit, log, recording = tmp_path / "audit.jsonl", tmp_path / "gateway.log", tmp_path / "calls.jsonl"
+    plain = "user on ubuntu with wayland, uid 1000"
+    seen = _stdio_session(
+        [str(Path(sys.executable).parent / "policytui"), "gateway", "--policy", str(policy),
+         "--state-dir", str(tmp_path / "state"), "--audit", str(audit), "--log", str(log),
+         "--log-level", "debug", "--record", str(recording), "--", str(everything)],
+        {"PATH": os.environ["PATH"], "HOME": os.environ["HOME"], **DESKTOP_SESSION_ENV,
+         "GITHUB_TOKEN": token, "MY_API_KEY": key},
+        [{"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+          "params": {"name": "echo", "arguments": {"message": f"{token} and {key}"}}},
+         {"jsonrpc": "2.0", "id": 3, "method": key, "params": {}},
+         {"jsonrpc": "2.0", "id": 4, "method": "tools/call",
+          "params": {"name": "echo", "arguments": {"message": plain}}},
+         {"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {"name": "get-env", "arguments": {}}},
+         {"jsonrpc": "2.0", "id": 6, "method": "tools/list"}])
+    answers = {m.get("id"): m for m in (json.loads(line) for line in seen[:-1])}
+    assert answers[2]["result"]["content"][0]["text"] == "Echo: *** and ***"
+    assert answers[3]["error"]["code"] == -32601
+    assert answers[4]["result"]["content"][0]["text"] == f"Echo: {plain}"
+    environment = json.loads(answers[5]["result"]["content"][0]["text"])
+    assert (environment["GITHUB_TOKEN"], environment["MY_API_KEY"]) == ("***", "***")
+    assert {name: environment[name] for name in DESKTOP_SESSION_ENV} == DESKTOP_SESSION_ENV
+    tools = json.dumps(answers[6]["result"]["tools"])
+    assert "***" not in tools and "raw.githubusercontent.com" in tools
+    written = {"client and standard error": "".join(seen), "audit": audit.read_text(encoding="utf-8"),
+               "log": log.read_text(encoding="utf-8"), "recording": recording.read_text(encoding="utf-8")}
+    assert '"method":"***"' in written["log"]  # the refused message, quoted with the token starred
+    for secret in (token, key):
+        for part in (secret[: len(secret) // 2], secret[len(secret) // 2:]):
+            assert not [where for where, text in written.items() if part in text], (secret, part)
+    recorded = [json.loads(line)["arguments"] for line in written["recording"].splitlines()]
+    assert recorded == [{"message": "[redacted]"}, {"message": plain}, {}]

@@ -25,14 +25,27 @@ _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 _SECRET_NAME = re.compile(
     r"(token|secret|passw|pwd|key|auth|credential|cookie|session|pat$)", re.IGNORECASE
 )
-# The shell's working folders: "PWD" reads as a password's name, but these hold a folder every
-# shell sets, and counting them would hide every path under it (recordings, messages).
-_WORKING_FOLDER_NAMES = frozenset(("PWD", "OLDPWD"))
+# Variables every shell or desktop session sets whose names read as secret (PWD, SESSION, AUTH,
+# KEY) but which hold none: a folder, the session's kind ("user", "wayland", "ubuntu"), a socket's
+# path, a process or user id. A server started as a command after `--` inherits them from the
+# desktop client that started the gateway; counted as credentials, every "user" or "1000" the
+# server wrote (raw.github***content.com in a tool's description) would reach the client starred,
+# and every path under one would be hidden in recordings. Exact names only: SESSION_TOKEN,
+# XDG_SESSION_SECRET and the like still count.
+_PLAIN_NAMES_THAT_READ_AS_SECRET = frozenset((
+    "PWD", "OLDPWD",  # the shell's working folders
+    "XDG_SESSION_CLASS", "XDG_SESSION_TYPE", "XDG_SESSION_DESKTOP", "XDG_SESSION_ID",
+    "XDG_SESSION_PATH", "DESKTOP_SESSION", "GDMSESSION", "SESSION_MANAGER",
+    "DBUS_SESSION_BUS_ADDRESS", "DBUS_SESSION_BUS_PID", "KDE_SESSION_VERSION", "KDE_SESSION_UID",
+    "SSH_AUTH_SOCK", "XAUTHORITY", "GNOME_KEYRING_CONTROL", "GNOME_KEYRING_PID",
+    "SECURITYSESSIONID", "TERM_SESSION_ID", "ITERM_SESSION_ID",  # macOS terminals
+    "SESSIONNAME", "WT_SESSION",  # Windows
+))
 
 
 def env_name_says_secret(name: str) -> bool:
     """Whether an environment variable's name says its value is a secret (TOKEN, PASSWORD...)."""
-    return name not in _WORKING_FOLDER_NAMES and _SECRET_NAME.search(name) is not None
+    return name not in _PLAIN_NAMES_THAT_READ_AS_SECRET and _SECRET_NAME.search(name) is not None
 
 
 # An env value this long is treated as a possible credential whatever its name.
