@@ -159,3 +159,91 @@ async def test_the_unicode_tables_are_built_off_the_ui_thread_once_the_editor_ha
         await until(lambda: "tools.list_flows.deny_if[0]" in screen_text(app), "the export dialog's table",
                     shows=lambda: screen_text(app))
         assert len(builders) == 1  # the dialog used the tables built, and built none itself
+
+
+def _written_file_watch(path: Path) -> tuple[threading.Event, list[str]]:
+    """Read `path` over and over in a thread while the keys go in: every content it was seen
+    with, in order (a truncated or half-written file would show up here)."""
+    stop = threading.Event()
+    seen: list[str] = []
+
+    def watch() -> None:
+        while not stop.is_set():
+            try:
+                text = path.read_text(encoding="utf-8")
+            except OSError:
+                text = "<missing>"
+            if not seen or seen[-1] != text:
+                seen.append(text)
+            stop.wait(0.002)
+
+    threading.Thread(target=watch, daemon=True).start()
+    return stop, seen
+
+
+def _open_questions(app: PolicyApp) -> list[str]:
+    return [screen.id or "" for screen in app.screen_stack if screen.id == "confirm-export-replace"]
+
+
+def _result_note(app: PolicyApp) -> str:
+    """What the export dialog's result area says now."""
+    return str(app.screen.query_one("#export-result").render())
+
+
+@pytest.mark.parametrize("answer", ["y", "enter"])
+async def test_ctrl_s_again_while_asked_to_replace_neither_stacks_the_question_nor_answers_it(
+    tmp_path: Path, answer: str
+) -> None:
+    """ctrl+s on an export file that is already there asks whether to replace it. A second
+    ctrl+s (typed right behind, or later while the question is up) used to be the yes: the
+    file was replaced before the question could be read. Now ctrl+s does nothing while the
+    question is open; only Replace (`y`) replaces, once, and Enter keeps the file."""
+    data = load_server_fixture("kestra-head-14fe3a3")
+    listing = ServerListing.from_tool_dicts(data["tools"], server_name="kestra")
+    policy = tmp_path / "policy.json"
+    app = make_app(policy_path=policy, listing=listing)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.loaded.wait()
+        await pilot.pause()
+        await pilot.press("E")
+        await until(lambda: bool(app.screen.query("#export-path")), "the export dialog")
+        target = Path(app.screen.query_one("#export-path").value)
+        target.write_text("an earlier file\n", encoding="utf-8")
+        stop, seen = _written_file_watch(target)
+        try:
+            await pilot.press("ctrl+s", "ctrl+s")  # one burst, as a double tap sends them
+            await until(lambda: bool(_open_questions(app)), "the question whether to replace",
+                        shows=lambda: screen_text(app))
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await pilot.press("ctrl+s")  # again, with the question in view
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert _open_questions(app) == ["confirm-export-replace"], app.screen_stack
+            assert "Replace policy.policylayer.json?" in screen_text(app)
+            assert target.read_text(encoding="utf-8") == "an earlier file\n"
+            await pilot.press(answer)
+            await until(lambda: not _open_questions(app), "the question answered")
+            await app.workers.wait_for_complete()
+            if answer == "y":
+                await until(lambda: "wrote " in _result_note(app), "the export written",
+                            shows=lambda: _result_note(app))
+            else:
+                await until(lambda: "Not replaced:" in _result_note(app), "the file kept",
+                            shows=lambda: _result_note(app))
+            assert type(app.screen).__name__ == "ExportScreen"
+            await pilot.press("ctrl+s")  # the dialog is the export's again: it asks once more
+            await until(lambda: bool(_open_questions(app)), "the question asked again")
+            await pilot.press("n")
+            await until(lambda: not _open_questions(app), "the question cancelled")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        finally:
+            stop.set()
+        final = target.read_text(encoding="utf-8")
+        if answer == "y":
+            assert json.loads(final)["version"] == "1"
+        else:
+            assert final == "an earlier file\n"
+        # Written once or not at all, and never seen cut short on the way.
+        assert seen == (["an earlier file\n", final] if answer == "y" else ["an earlier file\n"])

@@ -46,3 +46,43 @@ def test_applying_with_a_bad_max_calls_in_the_form_says_to_correct_it(
         code = served.stop()
     assert code == 130, "".join(served.stderr)
     assert "Traceback" not in "".join(served.stderr)
+
+
+def test_the_export_question_in_the_browser_is_answered_by_y_never_by_another_ctrl_s(
+    chromium: Any, tmp_path: Path
+) -> None:
+    """The browser editor shares the export dialog: ctrl+s twice onto a file already there
+    opens one question, a third ctrl+s leaves it open and the file as it was, and `y`
+    replaces the file."""
+    policy = tmp_path / "policy.json"
+    folder = tmp_path / "home"
+    folder.mkdir()
+    exported = tmp_path / "policy.policylayer.json"
+    exported.write_text("an earlier file\n", encoding="utf-8")
+    served = Served(
+        ["kestra", "--offline", "--policy", str(policy), "--no-open"],
+        cwd=tmp_path, env={"HOME": str(folder), "XDG_CONFIG_HOME": str(folder / ".config")},
+    )
+    try:
+        page = chromium.new_context(viewport=VIEWPORT).new_page()
+        screen = BrowserScreen(page)
+        page.goto(served.url)
+        screen.wait("the editor", lambda s: bool(table_row(s, "manage_apps")))
+        page.keyboard.press("E")
+        screen.wait("the export dialog", lambda s: "Export to another gateway" in s and "policylayer" in s)
+        page.keyboard.press("Control+s")
+        page.keyboard.press("Control+s")
+        text = screen.wait("the question", lambda s: "Replace policy.policylayer.json?" in s)
+        assert text.count("Replace policy.policylayer.json?") == 1, text
+        page.keyboard.press("Control+s")
+        screen.wait("the question still open", lambda s: "Replace [y]" in s and "Cancel [n]" in s)
+        assert exported.read_text(encoding="utf-8") == "an earlier file\n"
+        page.keyboard.press("y")
+        screen.wait("the export written", lambda s: "(policylayer format)" in s)
+        assert '"version": "1"' in exported.read_text(encoding="utf-8")
+        page.keyboard.press("Escape")
+        screen.wait("the dialog closed", lambda s: "Export to another gateway" not in s)
+    finally:
+        code = served.stop()
+    assert code == 130, "".join(served.stderr)
+    assert "Traceback" not in "".join(served.stderr)

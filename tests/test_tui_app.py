@@ -785,7 +785,9 @@ async def test_export_writes_a_gateway_format(policy_path: Path) -> None:
         assert json.loads(Path(target).read_text())["tools"] == {"backfill_executions": {}}
 
 
-async def test_export_replaces_an_existing_file_only_when_asked_twice(policy_path: Path) -> None:
+async def test_export_replaces_an_existing_file_only_when_the_question_is_answered_replace(
+    policy_path: Path,
+) -> None:
     app = make_app(policy_path=policy_path, listing=kestra())
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -795,11 +797,18 @@ async def test_export_replaces_an_existing_file_only_when_asked_twice(policy_pat
         target.write_text("an earlier file\n", encoding="utf-8")
         app.screen.query_one("#export-path").focus()
         await pilot.press("enter")  # the path's Enter writes, as the button does
+        await until(lambda: app.screen.id == "confirm-export-replace", "the question whether to replace")
+        message = str(app.screen.query_one("#dialog-message").render())
+        assert message == f"{target} already exists. Replace it with the export?"
+        await pilot.press("enter")  # Enter is Cancel: a stray one keeps the file
+        await until(lambda: app.screen.id == "export-screen", "the question cancelled")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert target.read_text(encoding="utf-8") == "an earlier file\n"
-        assert any("already exists" in str(n.message) for n in app._notifications)
         await pilot.press("enter")
+        await until(lambda: app.screen.id == "confirm-export-replace", "the question asked again")
+        await pilot.press("y")
+        await until(lambda: app.screen.id == "export-screen", "the question answered")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert json.loads(target.read_text())["tools"] == {"backfill_executions": {}}
@@ -818,12 +827,10 @@ async def test_export_to_a_link_whose_target_is_missing_asks_then_writes_the_tar
         app.screen.query_one("#export-path").value = str(link)
         app.screen.query_one("#export-path").focus()
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        messages = [str(n.message) for n in app._notifications]
-        assert any("write again to replace it" in m for m in messages), messages
-        assert not any("--force" in m for m in messages), messages  # no such thing here
-        await pilot.press("enter")
+        await until(lambda: app.screen.id == "confirm-export-replace", "the question whether to replace")
+        assert "--force" not in str(app.screen.query_one("#dialog-message").render())  # no such thing here
+        await pilot.press("y")
+        await until(lambda: app.screen.id == "export-screen", "the question answered")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert link.is_symlink()

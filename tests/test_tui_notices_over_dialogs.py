@@ -1,8 +1,8 @@
 """A notice raised while a dialog is open never covers the dialog: it shows above or below the
 dialog's box when there is room, and otherwise waits, unseen, until the dialog is gone, then
 shows over the editor for its whole time. Before, it was drawn at the lower right over the
-dialog's lines and buttons (the export dialog's "write again to replace it" over its
-"Copy to clipboard" button)."""
+dialog's lines and buttons (the export dialog's "already exists; write again to replace it"
+over its "Copy to clipboard" button)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from tui_support import until
 
 from policytui.tui import PolicyApp, make_app
 
-ALREADY = "write again to replace it"
+# What the export dialog says when the user keeps a file it would have replaced.
+ALREADY = "Not replaced:"
 
 
 def toasts(app: PolicyApp) -> list[Toast]:
@@ -34,13 +35,16 @@ def shown(app: PolicyApp) -> str:
 
 
 async def open_export_and_write_over_a_file(app: PolicyApp, pilot) -> None:  # type: ignore[no-untyped-def]
-    """E, then ctrl+s onto a file already there: the dialog stays open and says so."""
+    """E, then ctrl+s onto a file already there, and Cancel (`n`) to the question whether to
+    replace it: the export dialog stays open and says so."""
     await pilot.press("a", "E")
     await until(lambda: app.screen.id == "export-screen", "the export dialog")
     await pilot.pause()
     target = Path(app.screen.query_one("#export-path").value)
     target.write_text("an earlier file\n", encoding="utf-8")
     await pilot.press("ctrl+s")
+    await until(lambda: app.screen.id == "confirm-export-replace", "the question whether to replace")
+    await pilot.press("n")
     await until(lambda: any(ALREADY in str(n.message) for n in app._notifications), "the notice raised")
 
 
@@ -101,7 +105,7 @@ async def test_a_notice_beside_a_dialog_gives_way_when_the_terminal_shrinks(
 async def test_where_no_notice_fits_the_export_dialog_says_itself_what_became_of_the_write(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """At 80x13 no notice fits beside the export dialog, so the notice waits; the dialog's own
-    result area says that the file is there already, and then that it was written. Before,
+    result area says that the file was kept, and then that it was written. Before,
     ctrl+s seemed to do nothing until the dialog was closed."""
     monkeypatch.chdir(tmp_path)
     app = make_app(policy_path=Path("policy.json"), listing=kestra())
@@ -112,7 +116,9 @@ async def test_where_no_notice_fits_the_export_dialog_says_itself_what_became_of
         assert not toasts(app)
         text = " ".join(screen_text(app).split())
         assert ALREADY in text and "Copy to clipboard" in text, screen_text(app)
-        await pilot.press("ctrl+s")  # again: replace it
+        await pilot.press("ctrl+s")  # again, and replace it this time
+        await until(lambda: app.screen.id == "confirm-export-replace", "the question asked again")
+        await pilot.press("y")
         await until(lambda: "wrote " in screen_text(app), "the dialog to say it wrote the file")
         assert ALREADY not in " ".join(screen_text(app).split()), screen_text(app)
 

@@ -47,7 +47,8 @@ class ExportScreen(DialogScreen[None]):
         # editor each new choice (`on_format`).
         self._first_format = fmt
         self._on_format = on_format
-        self._replace_confirmed: Path | None = None
+        # True while the question whether to replace an existing file is open.
+        self._asking = False
         # What the result area shows, kept so a resize can lay it out again for the new width.
         self._shown: tuple[Any, str | None, tuple[str, str] | None] | None = None
 
@@ -155,21 +156,50 @@ class ExportScreen(DialogScreen[None]):
 
     @on(Button.Pressed, "#export-write")
     @on(Input.Submitted, "#export-path")
-    @work(exclusive=True, exit_on_error=False)
-    async def write(self) -> None:
-        result = self._result()
+    def write(self) -> None:
+        """Write the export to the file named; a file already there is replaced only once the
+        question about it is answered Replace."""
+        if self._asking:
+            return  # the question about replacing is open: it is answered first, never asked twice
         path = Path(self.query_one("#export-path", Input).value).expanduser()
         if path.resolve() == self.policy_path.resolve():
             self._say("That is the policy file itself; choose another name.", "error")
             return
-        # An existing file is replaced only when asked twice for the same path: the name is
-        # filled in for the user, who may not have seen that something is there already.
-        replace = self._replace_confirmed == path
         # lexists: a link whose target is missing is there too (writing follows it).
-        if not replace and os.path.lexists(path):
-            self._replace_confirmed = path
-            self._say(f"{visible(str(path))} already exists; write again to replace it.", "warning")
+        if not os.path.lexists(path):
+            self._write_to(path, replace=False)
             return
+        # The name is filled in for the user, who may not have seen that something is there
+        # already. A second ctrl+s answered the earlier inline question: one typed twice by
+        # habit replaced the file before its question could be read. The question is a
+        # dialog now, whose only yes is its Replace button or `y` (ctrl+s does nothing there,
+        # Enter and Escape cancel).
+        from policytui.tui.screens.dialogs import Choice, ChoiceScreen
+
+        self._asking = True
+        shown = visible(str(path))
+        self.app.push_screen(
+            ChoiceScreen(
+                f"Replace {visible(path.name)}?",
+                f"{shown} already exists. Replace it with the export?",
+                [Choice("replace", "Replace", "y", "error"), Choice("cancel", "Cancel", "n")],
+                id="confirm-export-replace",
+            ),
+            lambda answer: self._replace_answered(path, answer),
+        )
+
+    def _replace_answered(self, path: Path, answer: str | None) -> None:
+        self._asking = False
+        if answer == "replace":
+            self._write_to(path, replace=True)
+        else:
+            # Once the question is gone: a notice raised while it is still on top is placed
+            # beside its box, and, finding no room there, held until every dialog has closed.
+            self.call_after_refresh(self._say, f"Not replaced: {visible(str(path))} is kept.", "warning")
+
+    @work(exclusive=True, exit_on_error=False)
+    async def _write_to(self, path: Path, *, replace: bool) -> None:
+        result = self._result()
         try:
             await asyncio.to_thread(write_text_atomic, path, result.text, replace=replace)
         except OutputFileError as exc:
