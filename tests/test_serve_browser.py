@@ -160,6 +160,9 @@ def test_serve_from_a_snapshot_file_names_the_server_the_editor_names(
         header = screen.wait("the editor's header", lambda s: " tools " in s.splitlines()[0])
         assert "github-mcp-server" in header.splitlines()[0], header
         assert "server-github-legacy" not in header.splitlines()[0], header
+        # The page's title names the server: the terminal's window title sequences, which the
+        # editor writes in a terminal, are not sent to the page.
+        assert b"\x1b]2;" not in screen.received and b"\x1b[22;0t" not in screen.received
     finally:
         served.stop()
 

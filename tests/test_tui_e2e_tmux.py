@@ -3,7 +3,7 @@ xterm-256color), keys go in through tmux and the screen is read back from the pa
 
 One test edits a policy for the real Kestra MCP server and checks the file it saves; the
 other opens a hostile tool listing and checks the terminal shows server text literally and is
-never taken over by it (no title change, no cleared screen, still responsive).
+never taken over by it (the title is the editor's own, no cleared screen, still responsive).
 """
 
 from __future__ import annotations
@@ -311,7 +311,10 @@ def test_hostile_listing_is_shown_literally_and_never_drives_the_terminal(
         lambda s: bool(table_row(s, "plain_tool")) and "starting…" not in s.splitlines()[0],
         timeout=20,
     )
-    assert terminal.fmt("#{pane_title}") == "policytui-e2e"
+    # The window is titled after the server (as the browser page is), its name's escapes made
+    # visible there too: none of them set the title.
+    title = f"policy.json · [blink]evil␛]0;{TITLE_ATTACK}␇ 1 · policytui"
+    terminal.wait("the window titled after the server", lambda _s: terminal.fmt("#{pane_title}") == title)
     assert MARKUP_NAME in screen  # markup shown as typed, not interpreted
     assert CSI_NAME_SHOWN in screen  # ESC made visible as ␛
     assert f"[blink]evil␛]0;{TITLE_ATTACK}␇" in screen.splitlines()[0]  # the server's name too
@@ -330,8 +333,8 @@ def test_hostile_listing_is_shown_literally_and_never_drives_the_terminal(
         screen = terminal.wait(
             "the next tool's details", lambda s, before=before: s != before, timeout=5
         )
-        assert terminal.fmt("#{pane_title}") == "policytui-e2e", "a tool's text set the title"
-        assert TITLE_ATTACK not in terminal.fmt("#{pane_title}#{window_name}")
+        assert terminal.fmt("#{pane_title}") == title, "a tool's text set the title"
+        assert TITLE_ATTACK not in terminal.fmt("#{window_name}")
         # A cleared screen or a moved cursor would wipe the header and the table's head.
         assert screen.splitlines()[0].strip(), f"the header line is gone:\n{screen}"
     assert terminal.fmt("#{window_name}") == window_name
@@ -352,6 +355,6 @@ def test_hostile_listing_is_shown_literally_and_never_drives_the_terminal(
     terminal.wait_text("Unsaved changes", timeout=5)
     terminal.keys("q")  # quit without saving
     assert terminal.wait_exit() == 0
-    assert terminal.fmt("#{pane_title}") == "policytui-e2e"
+    assert terminal.fmt("#{pane_title}") == "policytui-e2e"  # the title it had, given back
     assert terminal.fmt("#{alternate_on}") == "0"  # the terminal got its normal screen back
     assert not (tmp_path / "policy.json").exists()

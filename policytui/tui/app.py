@@ -237,6 +237,7 @@ class PolicyApp(
         self.follow_layout(self.main)  # notices keep clear of the Try panel where it goes
         self.set_timer(PANELS_AFTER_SECONDS, self._mount_panels)
         self._paint_status()
+        self._name_the_page()  # the terminal's window, by the command until the server names itself
         self._loading_timer = self.set_interval(0.1, self._tick_loading)
         if self.pick_from:
             self._pick_server()

@@ -149,6 +149,7 @@ class Startup(EditorBase):
                 return
             self.target_label = name
             self._paint_status()
+            self._name_the_page()
             self.discover()
 
         self.push_screen(ServerPickerScreen(self.pick_from), picked)
@@ -205,18 +206,28 @@ class Startup(EditorBase):
         self.key_order.waiting_for_policy()
         self.call_after_refresh(self._mount_panels)  # the rows first, then the panels
 
-    def _name_the_page(self, listing: ServerListing) -> None:
-        """In a browser, title the page as the header names the server, now that it has said
-        its name and version (`policytui serve` titled it, before any server had started,
-        after the command that starts it)."""
-        write_meta = getattr(self._driver, "write_meta", None) if self.is_web else None
-        if write_meta is None:
-            return
+    def _name_the_page(self, listing: ServerListing | None = None) -> None:
+        """Title the browser page, or the terminal's window, as the header names the server:
+        by the name and version it reports once it has listed its tools (`listing`), until
+        then by the command or catalogue entry that starts it. In a browser `policytui serve`
+        titled the page before any server had started; in a terminal the driver writes the
+        title and puts the one it found back on the way out (tui/terminal_driver.py)."""
         from policytui.editor.server_name import PAGE_TITLE_META, page_title, server_label
         from policytui.textsafe import visible as escaped
 
-        label = server_label(listing.server_name, listing.server_version, self.target_label)
-        write_meta({"type": PAGE_TITLE_META, "title": page_title(escaped(self.policy_path.name), label)})
+        if listing is None:
+            label = server_label("", "", self.target_label) if self.target_label else ""
+        else:
+            label = server_label(listing.server_name, listing.server_version, self.target_label)
+        title = page_title(escaped(self.policy_path.name), label)
+        if self.is_web:
+            write_meta = getattr(self._driver, "write_meta", None)
+            if write_meta is not None and listing is not None:
+                write_meta({"type": PAGE_TITLE_META, "title": title})
+            return
+        name_window = getattr(self._driver, "name_window", None)  # the terminal driver's only
+        if name_window is not None:
+            name_window(title)
 
     def _install(self, state: EditorState) -> None:
         self.state = state

@@ -16,6 +16,10 @@ the editor blocked for good in a write: a SIGTERM, which the event loop reads, w
 so nothing stopped it but `kill -9`, its unsaved changes lost and its server left running.
 What is written once the terminal has gone is dropped instead.
 
+The driver also names the terminal's window (its tab, tmux's pane) after what the editor edits,
+as the browser page's title does under `policytui serve`: xterm's title stack keeps the title
+the shell left, which is put back when the editor ends or is suspended (ctrl+z).
+
 Such an editor's input thread, reading a terminal that has gone, was told end-of-file at once
 on every read and asked again at once: it kept a core busy until the editor was stopped. Its
 loop (Textual's own, with the same parser) stops reading once the terminal has gone.
@@ -33,7 +37,23 @@ from textual._parser import ParseError
 from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
 
+from policytui.textsafe import one_line
+
 READ_WAIT_SECONDS = 0.1  # as Textual's: how soon the thread sees that the driver is stopping
+# xterm's title stack (XTWINOPS, also kept by tmux, VTE, kitty and others; ignored where not):
+# push the window and icon titles as they are, and pop them back.
+SAVE_TITLE = "\x1b[22;0t"
+RESTORE_TITLE = "\x1b[23;0t"
+# The most of a title written: the policy file's name and the server's come from a user and a
+# server, and a window title is read at a glance.
+TITLE_LIMIT = 120
+
+
+def title_sequence(title: str) -> str:
+    """OSC 2 (the window title) for `title`: one line, clipped, every control character
+    (ESC, BEL, C1's ST and OSC among them) made a visible escape, so the text can neither end
+    the sequence early nor start another."""
+    return f"\x1b]2;{one_line(title, TITLE_LIMIT)}\x07"
 
 
 class TerminalDriver(LinuxDriver):
@@ -45,6 +65,42 @@ class TerminalDriver(LinuxDriver):
         if self._file is not None:
             # The thread only writes, flushes and asks for the descriptor: what this has.
             self._file = DroppedOnceGone(self._file)  # type: ignore[assignment]
+        # The window title the editor asked for (None: none yet), and whether the title the
+        # terminal had is saved on its stack now, to be put back.
+        self.window_title: str | None = None
+        self._title_saved = False
+
+    def name_window(self, title: str) -> None:
+        """Title the terminal's window `title` while the editor runs (and again after ctrl+z)."""
+        self.window_title = title
+        if self._title_saved:
+            self.write(title_sequence(title))
+            self.flush()
+
+    def start_application_mode(self) -> None:
+        super().start_application_mode()
+        # Not when Textual gave up starting (resumed in the background), and only on a
+        # terminal: a title sequence in a file or a pipe is noise.
+        if self._writer_thread is None or not self._writer_thread.is_alive() or not self._on_terminal():
+            return
+        self.write(SAVE_TITLE)
+        self._title_saved = True
+        if self.window_title is not None:
+            self.write(title_sequence(self.window_title))
+        self.flush()
+
+    def stop_application_mode(self) -> None:
+        super().stop_application_mode()
+        if self._title_saved:
+            self._title_saved = False
+            self.write(RESTORE_TITLE)
+            self.flush()
+
+    def _on_terminal(self) -> bool:
+        try:
+            return self._file is not None and self._file.isatty()
+        except (OSError, ValueError):
+            return False
 
     def _sigcont_application(self, *args: Any) -> None:
         if not terminal_present(self.fileno):
