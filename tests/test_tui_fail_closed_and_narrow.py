@@ -304,10 +304,60 @@ async def test_decision_column_keeps_its_star_at_40_columns(policy_path: Path) -
         lines = screen_text(app).splitlines()
         row = next(line for line in lines if "backfill" in line)
         assert "deny*" in row, lines
-        assert any("Decision" in line for line in lines), lines
+        assert any(" Dec" in line for line in lines), lines  # "Decision", or its short word
         await pilot.press("d")
         await until(lambda: "deny*" not in backfill_row(), "backfill's row repainted after d", shows=backfill_row)
         assert "deny " in backfill_row()
+
+
+# Each column's header words: its title, then its short word.
+HEADER_WORDS = {"Tool": ("Tool",), "Category": ("Category", "Cat"), "Severity": ("Severity", "Sev"),
+                "Decision": ("Decision", "Dec"), "Limits": ("Limits", "Lim"), "Approval": ("Approval", "Ask")}
+
+
+def table_header(app) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
+    """The table's header line, and the column each of its words names (KeyError: a word
+    that is no column's title or short word, such as one cut mid-word)."""
+    line = next(line for line in screen_text(app).splitlines() if line.startswith(" Tool"))
+    named = {word: title for title, words in HEADER_WORDS.items() for word in words}
+    return line, [named[word] for word in line.split() if word not in ("▲", "▼")]
+
+
+@pytest.mark.parametrize("sorted_by_name", [False, True], ids=["unsorted", "sorted by name"])
+async def test_under_60_columns_every_header_is_a_whole_word_and_the_columns_stay(
+        policy_path: Path, sorted_by_name: bool) -> None:
+    """Made narrow by resizing, from 59 columns down to 40: every header is its title or its
+    short word, never cut; Decision and the columns before it are always there, and at 50
+    columns and more Limits and Approval too. Before, at 40 columns the Category header was
+    cut to "Categor", and under 60 Limits and Approval fell off the edge for the room the
+    Decision header took beside its five-cell `deny*`."""
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        if sorted_by_name:
+            await pilot.press("s")  # the header's sort arrow takes two cells more
+        for width in (59, 50, 40):
+            await pilot.resize_terminal(width, 24)
+            await until(lambda width=width: app.size.width == width
+                        and len(screen_text(app).splitlines()[0]) <= width, f"the editor at {width} columns")
+            await pilot.pause()
+            try:
+                line, columns = table_header(app)
+            except KeyError as cut:
+                raise AssertionError(f"at {width} columns a header is cut: {cut}\n{screen_text(app)}") from None
+            wanted = ["Tool", "Category", "Severity", "Decision"]
+            if width >= 50:
+                wanted += ["Limits", "Approval"]
+            assert columns == wanted, f"at {width} columns:\n{screen_text(app)}"
+            lines = screen_text(app).splitlines()
+            first_row = lines[lines.index(line) + 1]
+            assert first_row.rstrip().endswith("deny*"), f"at {width} columns:\n{screen_text(app)}"
+        await pilot.resize_terminal(80, 24)  # back to the size the editor is laid out for
+        await until(lambda: app.size.width == 80, "the editor at 80 columns")
+        await pilot.pause()
+        line, columns = table_header(app)
+        assert columns == ["Tool", "Category", "Severity", "Decision", "Limits", "Approval"], line
+        assert "Decision Limits Approval" in line, line
 
 
 async def test_the_80_column_table_is_unchanged(policy_path: Path) -> None:

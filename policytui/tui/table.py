@@ -53,16 +53,21 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("name", "Tool", flexible=True, minimum=12),
-    Column("category", "Category"),
-    Column("severity", "Severity"),
-    Column("decision", "Decision"),
-    Column("limits", "Limits"),
+    # Under SHORT_HEADERS_BELOW columns the headers give way to these words before a column
+    # gives way to the edge: "Category" and "Severity" had none, and were cut to "Categor".
+    Column("category", "Category", short="Cat"),
+    Column("severity", "Severity", short="Sev"),
+    Column("decision", "Decision", short="Dec"),
+    Column("limits", "Limits", short="Lim"),
     # "Ask": whether, or when, a person is asked to approve the call (`r` sets it).
     Column("approval", "Approval", flexible=True, short="Ask"),
     # "Conds": the footer's word for the key that edits them (`c`).
     Column("conditions", "Conditions", flexible=True, short="Conds"),
-    Column("drift", "Drift"),
+    Column("drift", "Drift"),  # as short as a header gets
 )
+# Under this many columns a header gives way to its short word before its column gives way
+# to the edge (ToolTable._natural_in).
+SHORT_HEADERS_BELOW = 60
 # Columns drawn only when some row has something in them.
 OPTIONAL_COLUMNS = frozenset({"conditions", "drift"})
 _GAP = 1
@@ -421,6 +426,28 @@ class ToolTable(ScrollView, can_focus=True):
             for c in self.columns
         ]
 
+    def _natural_in(self, width: int) -> list[int]:
+        """The natural widths for a line `width` cells wide: in a terminal under
+        SHORT_HEADERS_BELOW columns (the table's own width is less by its scroll bar), where the row does not fit with every header's whole title, the columns wider than
+        their cells only for their title take their short word's width instead, from the right
+        (Drift, Conditions, ..., Category) until the row fits. There the Decision column's
+        title took three cells its `deny*` did not need, and Limits and Approval fell off the
+        edge for them. From SHORT_HEADERS_BELOW on the tool names keep that room."""
+        natural = self._natural()
+        columns = self.columns
+        over = 1 + sum(natural) + _GAP * len(columns) - width
+        if over <= 0 or self.app.size.width >= SHORT_HEADERS_BELOW:
+            return natural
+        content = self._measure()
+        for i in reversed(range(len(columns))):
+            column = columns[i]
+            compact = max(content[column.key], column.narrowest(self._arrow(column)))
+            over -= natural[i] - compact
+            natural[i] = compact
+            if over <= 0:
+                break
+        return natural
+
     def get_content_width(self, container: Size, viewport: Size) -> int:
         """The width of a whole row: the table's width where the stylesheet says `auto` (beside
         the panels, which take what the table does not need)."""
@@ -447,7 +474,7 @@ class ToolTable(ScrollView, can_focus=True):
         columns that would not fit with their header whole are left out (their cells are in
         the Tool panel), so that no header is cut by the edge of the table."""
         columns = self.columns
-        natural = self._natural()
+        natural = self._natural_in(width)
         self._check_natural_width()
         room = max(width - 1 - _GAP * len(columns), 0)  # the mark cell and the gaps
         minimum = [max(c.minimum, c.narrowest(self._arrow(c))) if c.flexible else c.minimum for c in columns]
