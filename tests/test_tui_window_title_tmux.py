@@ -53,7 +53,9 @@ def test_a_suspended_editor_gives_the_title_back_until_it_is_resumed(
     terminal: Terminal, tmp_path: Path
 ) -> None:
     """Stopped from outside (SIGTSTP, as a shell's job control does), the editor hands the
-    terminal back with its own title, and takes its title again when it goes on (SIGCONT)."""
+    terminal back with its own title, and takes its title again when it goes on (SIGCONT),
+    drawn again whole before any key is pressed (before, the screen stayed blank until a key
+    changed something)."""
     kestra = Path(__file__).parent / "fixtures" / "servers" / "kestra-head-14fe3a3.json"
     terminal.start([*policytui(), "connect", "--from", str(kestra), "--policy", "mine.json"], cwd=tmp_path)
     terminal.wait("the tools in the table", lambda s: bool(table_row(s, "manage_tests")), timeout=60)
@@ -62,8 +64,10 @@ def test_a_suspended_editor_gives_the_title_back_until_it_is_resumed(
     editor = editor_pid(terminal)
     os.kill(editor, signal.SIGTSTP)
     terminal.wait("the title given back while stopped", lambda _s: terminal.fmt("#{pane_title}") == BEFORE)
+    terminal.wait("the terminal's own screen while stopped", lambda s: not table_row(s, "manage_tests"))
     os.kill(editor, signal.SIGCONT)
     terminal.wait("the title again once resumed", lambda _s: terminal.fmt("#{pane_title}") == title)
+    terminal.wait("the editor drawn again, no key pressed", lambda s: bool(table_row(s, "manage_tests")))
     terminal.keys("C-q")
     assert terminal.wait_exit() == 0
     assert terminal.fmt("#{pane_title}") == BEFORE

@@ -238,12 +238,19 @@ class PolicyApp(
         self.set_timer(PANELS_AFTER_SECONDS, self._mount_panels)
         self._paint_status()
         self._name_the_page()  # the terminal's window, by the command until the server names itself
+        self.app_resume_signal.subscribe(self, self._repaint_after_resume)
         self._loading_timer = self.set_interval(0.1, self._tick_loading)
         if self.pick_from:
             self._pick_server()
         else:
             self.discover()
         fit_terminal(self, self.size)  # started in a terminal too small to use
+
+    def _repaint_after_resume(self, _app: object) -> None:
+        """Back from a stop (SIGTSTP, a shell's job control: `fg`), the terminal shows a blank
+        screen: Textual sends only what changed since its last frame, and nothing has, so the
+        editor stayed blank until a key changed something. The whole frame is drawn again."""
+        self.refresh(layout=True)
 
     def on_unmount(self) -> None:
         self._hold_stop_signals()  # until unsaved changes are kept, a signal ends nothing
