@@ -427,9 +427,10 @@ class ToolTable(ScrollView, can_focus=True):
         ]
 
     def _natural_in(self, width: int) -> list[int]:
-        """The natural widths for a line `width` cells wide: in a terminal under
-        SHORT_HEADERS_BELOW columns (the table's own width is less by its scroll bar), where the row does not fit with every header's whole title, the columns wider than
-        their cells only for their title take their short word's width instead, from the right
+        """The natural widths for a line `width` cells wide. In a terminal under
+        SHORT_HEADERS_BELOW columns (the table's own width is less by its scroll bar), where
+        the row does not fit with every header's whole title, the columns wider than their
+        cells only for their title take their short word's width instead, from the right
         (Drift, Conditions, ..., Category) until the row fits. There the Decision column's
         title took three cells its `deny*` did not need, and Limits and Approval fell off the
         edge for them. From SHORT_HEADERS_BELOW on the tool names keep that room."""
