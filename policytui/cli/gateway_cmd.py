@@ -460,9 +460,9 @@ def _pass_environment(spec: ServerSpec) -> None:
     """
     if spec.transport != "stdio" or spec.origin != "command line":
         return
-    from mcp.client.stdio import get_default_environment
+    from policytui.discovery.spawn import child_environment
 
-    base = get_default_environment()
+    base = child_environment({})  # what every server gets anyway (the SDK's safe few)
     inherited = {k: v for k, v in os.environ.items() if k not in base and not k.startswith("POLICYTUI_")}
     spec.env = {**inherited, **spec.env}
 

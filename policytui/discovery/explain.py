@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from mcp.shared.exceptions import MCPError
 from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
 
 from policytui.discovery.diagnostics import Diagnostics, HttpAnswer
@@ -52,7 +51,11 @@ def _pick(leaves: list[BaseException], kind: type | tuple[type, ...]) -> Any:
 
 
 def _sentence(leaves: list[BaseException], diag: Diagnostics, timeout: float) -> str:
+    # Loaded here, on a failure only: the gateway imports this module before every start, and
+    # the SDK (which `import mcp...` loads whole) costs it half a second that a server started
+    # as a command does not need.
     import httpx2
+    from mcp.shared.exceptions import MCPError
 
     spec = diag.spec
     who = f"Server {visible(spec.name)!r}"

@@ -12,12 +12,10 @@ from __future__ import annotations
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 import anyio
 import anyio.abc
-import mcp_types as types
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
-from mcp.shared.message import SessionMessage
 
 from policytui.discovery.diagnostics import Diagnostics
 from policytui.discovery.limits import MAX_SERVER_MESSAGE_BYTES, too_large_words
@@ -36,9 +34,15 @@ GRACEFUL_EXIT_SECONDS = 2.0
 TERM_GRACE_SECONDS = 1.0
 _POLL_SECONDS = 0.02
 
-Streams = tuple[
-    MemoryObjectReceiveStream[SessionMessage | Exception], MemoryObjectSendStream[SessionMessage]
-]
+if TYPE_CHECKING:
+    # The SDK loads in `stdio_transport`, which uses it: the gateway takes only `stop_process`
+    # from here, and must not pay for the SDK on every start (see policytui.gateway.upstream_common).
+    from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+    from mcp.shared.message import SessionMessage
+
+    Streams = tuple[
+        MemoryObjectReceiveStream[SessionMessage | Exception], MemoryObjectSendStream[SessionMessage]
+    ]
 
 
 @asynccontextmanager
@@ -50,6 +54,9 @@ async def stdio_transport(
 ) -> AsyncIterator[Streams]:
     """Spawn the server in its own process group; yield the message streams; stop it fully.
     A line longer than `max_message` ends the reads (noted in `diag`) and the server with them."""
+    import mcp_types as types
+    from mcp.shared.message import SessionMessage
+
     spec = diag.spec
     assert spec.command is not None
     env = child_environment(spec.env)

@@ -12,10 +12,13 @@
 - `relay`: the client side as a JSON-RPC relay (stdio), `http_relay`: the same over HTTP;
 - `modern`: serving MCP 2026-07-28 clients; `unknown`: hidden tools answering as missing ones;
 - `upstream_stdio`: a server started as a command, spoken to in raw JSON-RPC lines;
+  `upstream_common`: what it shares with `upstream`, without the MCP SDK;
 - `upstream`, `server`, `stdio`, `http`, `runner`: the rest of the MCP plumbing (the SDK's
   client for servers reached over HTTP, bearer tokens, starting and stopping).
 
-Importing this package is cheap; the MCP SDK loads with `server`, `upstream` and `runner`.
+Importing this package is cheap. The MCP SDK (`mcp`, with httpx, starlette and uvicorn) loads
+only for a server reached over HTTP (`upstream`) or for serving HTTP: a gateway in front of a
+server started as a command never loads it (tests/test_gateway_start_imports.py).
 """
 
 from policytui.gateway.approvals import ApprovalQueue, PendingApproval

@@ -39,7 +39,7 @@ from policytui.gateway import modern, wire
 from policytui.gateway import refused as refused_mod
 from policytui.gateway.http import GRANT_SCOPE_KEY, TOKEN_SCOPE_KEY
 from policytui.gateway.relay import CANCELLED_BY_STOP, StdioRelay
-from policytui.gateway.upstream import refusal_when_down
+from policytui.gateway.upstream_common import refusal_when_down
 from policytui.redaction import RedactedMessage
 
 if TYPE_CHECKING:
@@ -700,7 +700,7 @@ def _sent_as_is(scope: dict[str, Any]) -> bool:
 
 def _unknown_version(scope: dict[str, Any]) -> str | None:
     """The MCP-Protocol-Version header's value when it names no version the gateway speaks."""
-    from mcp.server.runner import HANDSHAKE_PROTOCOL_VERSIONS
+    from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
     version = _header(scope, b"mcp-protocol-version")
     if version is None or version in modern.MODERN_VERSIONS or version in HANDSHAKE_PROTOCOL_VERSIONS:

@@ -55,7 +55,7 @@ from policytui.gateway.jsonenc import encoder
 from policytui.gateway.linefeed import LineFeed
 from policytui.gateway.server_asks import ForeignState, InputRequired
 from policytui.gateway.unexpected import log_unexpected
-from policytui.gateway.upstream import hop_params
+from policytui.gateway.upstream_common import hop_params
 from policytui.gateway.upstream_stdio import StdioUpstream, result_of
 from policytui.redaction import RedactedMessage
 from policytui.textsafe import line_holds_secrets
@@ -875,7 +875,7 @@ class StdioRelay:
 
     def _server_info(self) -> dict[str, Any]:
         if self._server_info_cache is None:
-            from mcp.server.runner import LATEST_HANDSHAKE_VERSION
+            from mcp_types.version import LATEST_HANDSHAKE_VERSION
 
             opened = self._initialize({"protocolVersion": LATEST_HANDSHAKE_VERSION, "capabilities": {},
                                        "clientInfo": {"name": "policytui", "version": ""}})
@@ -883,7 +883,7 @@ class StdioRelay:
         return self._server_info_cache
 
     async def _answer_discover(self, request_id: Any, version: str | None) -> None:
-        from mcp.server.runner import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
+        from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
 
         if version is not None and version not in modern.MODERN_VERSIONS:
             problem = modern.check_request({"_meta": {modern.VERSION_KEY: version}})

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from policytui.gateway.policy_watch import PolicyWatcher
 from policytui.gateway.server import Gateway, Identity
 from policytui.gateway.state import ensure_private_dir
 from policytui.gateway.unknown import UnknownTools
-from policytui.gateway.upstream import Connect, Upstream, refusal_when_down
+from policytui.gateway.upstream_common import Connect, refusal_when_down
 from policytui.policy.model import Policy
 
 log = logging.getLogger("policytui.gateway")
@@ -140,7 +141,13 @@ async def run_gateway(
         queue, timeout=config.approval_timeout, mode=config.approval_mode, server_name=config.server_name,
         secrets=tuple(config.server_secrets),
     )
-    upstream: Any = make_upstream() if make_upstream is not None else Upstream(connect, call_timeout=config.call_timeout)
+    if make_upstream is None:
+        # The SDK's client, for a server reached over HTTP: loaded only then (half a second that
+        # a server started as a command, spoken to in raw lines, does not need).
+        from policytui.gateway.upstream import Upstream
+
+        make_upstream = partial(Upstream, connect, call_timeout=config.call_timeout)
+    upstream: Any = make_upstream()
     gateway = Gateway(
         upstream,
         enforcer,

@@ -20,20 +20,23 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mcp_types as types
-from mcp.shared.exceptions import MCPError
 
 from policytui.decision import Caller
 from policytui.gateway import refused as refused_mod
 from policytui.gateway import wire
 from policytui.gateway.approver import Approver
 from policytui.gateway.enforcer import Enforcer
-from policytui.gateway.upstream import Upstream
-from policytui.gateway.upstream_stdio import StdioUpstream
+from policytui.gateway.upstream_common import RpcError
 from policytui.policy.model import Policy
 from policytui.textsafe import encoded_secrets, holds_secrets, without_secrets
+
+if TYPE_CHECKING:
+    # The SDK's client (`Upstream`, for servers reached over HTTP) loads only when one is used.
+    from policytui.gateway.upstream import Upstream
+    from policytui.gateway.upstream_stdio import StdioUpstream
 
 log = logging.getLogger("policytui.gateway")
 
@@ -163,8 +166,8 @@ class Gateway:
         message, data = getattr(error, "message", None), getattr(error, "data", None)
         if not self._secrets or not (holds_secrets(message, self._secrets) or holds_secrets(data, self._secrets)):
             return error
-        return MCPError(code=getattr(error, "code", INTERNAL_ERROR), message=str(self.starred(message or "")),
-                        data=self.starred(data))
+        return RpcError(getattr(error, "code", INTERNAL_ERROR), str(self.starred(message or "")),
+                        self.starred(data))
 
     def stop(self) -> None:
         """The gateway is being stopped (SIGINT, SIGTERM, SIGHUP): from now on no call is sent to
@@ -298,8 +301,8 @@ class Gateway:
 
         Raises ValueError for params that are not an `initialize` request's.
         """
-        from mcp.server.runner import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
         from mcp_types import methods as spec_methods
+        from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
 
         capabilities = self._capabilities()
         info = self.upstream.server_info

@@ -23,6 +23,7 @@ import anyio
 from policytui.decision import Decision, Outcome
 from policytui.gateway.audit import AuditLog, args_digest, utc_now_iso
 from policytui.gateway.enforcer import UpstreamFailure, denied_result
+from policytui.gateway.upstream_common import RpcError
 
 # How a call for a tool the server does not list is audited (and decided by `policytui check`
 # given the server's tools).
@@ -163,14 +164,12 @@ class UnknownTools:
                 log.error("cannot write the recording: %s", exc)
 
     def unknown(self, tool: str) -> dict[str, Any]:
-        """The server's answer for `tool` as if it did not exist (raises MCPError when the
+        """The server's answer for `tool` as if it did not exist (raises RpcError when the
         server answers unknown tools with a JSON-RPC error)."""
         kind, answer = self._answer
         answer = _substitute(answer, self._probe_name, tool)
         if kind == "error":
-            from mcp.shared.exceptions import MCPError
-
-            raise MCPError(code=int(answer.get("code", INVALID_PARAMS)), message=str(answer.get("message", "")), data=answer.get("data"))
+            raise RpcError(int(answer.get("code", INVALID_PARAMS)), str(answer.get("message", "")), answer.get("data"))
         return answer  # type: ignore[no-any-return]
 
     def blocked(self, tool: str, decision: Decision) -> dict[str, Any]:

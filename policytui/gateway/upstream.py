@@ -32,8 +32,7 @@ unavailable from then on (`RefusedPost.session_ended`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -46,16 +45,17 @@ from policytui.discovery.errors import RefusedPost
 from policytui.discovery.limits import broken_off_reason, refusal_in
 from policytui.gateway.enforcer import UpstreamFailure
 from policytui.gateway.unexpected import log_unexpected
+from policytui.gateway.upstream_common import (  # noqa: F401 - where these were, for callers
+    Connect,
+    MessageHandler,
+    Progress,
+    hop_params,
+    refusal_when_down,
+)
 
 log = logging.getLogger("policytui.gateway")
 
 _RAW: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
-# `_meta` keys of the 2026-07-28 envelope belong to one hop; the upstream session adds its own.
-_RESERVED_META_PREFIX = "io.modelcontextprotocol/"
-
-MessageHandler = Callable[[Any], Awaitable[None]]
-Connect = Callable[[MessageHandler], AbstractAsyncContextManager[Any]]
-Progress = Callable[[float, float | None, str | None], Awaitable[None]]
 
 # JSON-RPC codes the SDK uses for a closed connection and a request timeout.
 CONNECTION_CLOSED = getattr(types, "CONNECTION_CLOSED", -32000)
@@ -69,39 +69,12 @@ def unavailable_error(detail: str = "") -> MCPError:
     return MCPError(code=types.INTERNAL_ERROR, message=message)
 
 
-def refusal_when_down(upstream: Any) -> UpstreamFailure | None:
-    """What a call gets instead of being sent while `upstream` (a server over HTTP or SSE, or
-    started as a command) can take no request: the failure that says why, or None while it is
-    up. One test for every transport, made before a call's `sent` line is written."""
-    if upstream.alive:
-        return None
-    # Before the reason is known (a process whose output ended, or which closed its input, may
-    # be exiting), what is known already.
-    reason = upstream.down_reason or getattr(upstream, "ending_words", "") or "its output ended"
-    return UpstreamFailure("unavailable", unavailable_error(reason))
-
-
 def _the_sdks_own_closed(exc: MCPError) -> bool:
     """Whether a CONNECTION_CLOSED error is the SDK's own word that the transport is gone, not
     an answer of the server's: the SDK raises it as it handles its write to the transport
     failing (a transport torn down before the dispatcher has read the end, so it is not
     closed yet). A server's error is raised from its answer, while handling nothing."""
     return isinstance(exc.__context__, (anyio.BrokenResourceError, anyio.ClosedResourceError))
-
-
-def hop_params(params: Any) -> dict[str, Any] | None:
-    """The params to send upstream: as received, minus this hop's protocol envelope."""
-    if params is None:
-        return None
-    out = dict(params)
-    meta = out.get("_meta")
-    if isinstance(meta, dict):
-        kept = {k: v for k, v in meta.items() if not k.startswith(_RESERVED_META_PREFIX)}
-        if kept:
-            out["_meta"] = kept
-        else:
-            out.pop("_meta")
-    return out
 
 
 class Upstream:

@@ -33,7 +33,13 @@ from policytui.discovery.limits import (
 from policytui.gateway.enforcer import UpstreamFailure
 from policytui.gateway.linefeed import LineFeed, tap_stdout
 from policytui.gateway.unexpected import log_unexpected
-from policytui.gateway.upstream import MessageHandler, Progress, hop_params, unavailable_error
+from policytui.gateway.upstream_common import (
+    MessageHandler,
+    Progress,
+    RpcError,
+    hop_params,
+    unavailable_error,
+)
 from policytui.gateway.wire import OVERLONG, Refusal, decoder, encode, valid_id
 from policytui.redaction import without_credential_lines
 from policytui.textsafe import visible
@@ -65,9 +71,17 @@ _loads = decoder(json.JSONDecoder())
 
 
 def _mcp_error(code: int, message: str, data: Any = None) -> Exception:
+    return RpcError(code, message, data)
+
+
+def _to_explain(error: BaseException) -> BaseException:
+    """A start that failed on an error: as the SDK's `MCPError`, the form `explain` reads (the
+    SDK is loaded only now, on the way out, not on every start)."""
+    if not isinstance(error, RpcError):
+        return error
     from mcp.shared.exceptions import MCPError
 
-    return MCPError(code=code, message=message, data=data)
+    return MCPError(code=error.code, message=error.message, data=error.data)
 
 
 class _Unwritable(anyio.BrokenResourceError):
@@ -195,7 +209,7 @@ class StdioUpstream:
                     cause = failure.error
                     if failure.kind in ("unavailable", "lost"):
                         cause = _mcp_error(CONNECTION_CLOSED, "Connection closed")
-                    raise explain(cause, diag, self.timeout) from None
+                    raise explain(_to_explain(cause), diag, self.timeout) from None
                 diag.stage = "connected"
                 self._connected = True
                 task_status.started()
@@ -214,7 +228,7 @@ class StdioUpstream:
 
     async def _handshake(self, diag: Any) -> None:
         import mcp_types as types
-        from mcp.server.runner import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
+        from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
 
         from policytui import __version__
         from policytui.discovery.errors import DiscoveryError
