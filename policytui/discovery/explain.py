@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
-
 from policytui.discovery.diagnostics import Diagnostics, HttpAnswer
 from policytui.discovery.errors import DiscoveryError
 from policytui.discovery.limits import refused_sentence
@@ -53,9 +51,10 @@ def _pick(leaves: list[BaseException], kind: type | tuple[type, ...]) -> Any:
 def _sentence(leaves: list[BaseException], diag: Diagnostics, timeout: float) -> str:
     # Loaded here, on a failure only: the gateway imports this module before every start, and
     # the SDK (which `import mcp...` loads whole) costs it half a second that a server started
-    # as a command does not need.
+    # as a command does not need (and the protocol's types load while such a server starts).
     import httpx2
     from mcp.shared.exceptions import MCPError
+    from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
 
     spec = diag.spec
     who = f"Server {visible(spec.name)!r}"

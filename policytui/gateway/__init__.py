@@ -18,7 +18,8 @@
 
 Importing this package is cheap. The MCP SDK (`mcp`, with httpx, starlette and uvicorn) loads
 only for a server reached over HTTP (`upstream`) or for serving HTTP: a gateway in front of a
-server started as a command never loads it (tests/test_gateway_start_imports.py).
+server started as a command never loads it, and loads the protocol's types (`mcp_types`) while
+that server starts (tests/test_gateway_start_imports.py).
 """
 
 from policytui.gateway.approvals import ApprovalQueue, PendingApproval

@@ -22,8 +22,6 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import mcp_types as types
-
 from policytui.decision import Caller
 from policytui.gateway import refused as refused_mod
 from policytui.gateway import wire
@@ -34,6 +32,10 @@ from policytui.policy.model import Policy
 from policytui.textsafe import encoded_secrets, holds_secrets, without_secrets
 
 if TYPE_CHECKING:
+    # The protocol's types load while the server starts (`policytui.gateway.upstream_stdio`),
+    # not before it is started: here they are used only once it has.
+    import mcp_types as types
+
     # The SDK's client (`Upstream`, for servers reached over HTTP) loads only when one is used.
     from policytui.gateway.upstream import Upstream
     from policytui.gateway.upstream_stdio import StdioUpstream
@@ -301,6 +303,7 @@ class Gateway:
 
         Raises ValueError for params that are not an `initialize` request's.
         """
+        import mcp_types as types
         from mcp_types import methods as spec_methods
         from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
 
@@ -332,6 +335,8 @@ class Gateway:
         """What the gateway offers its clients: tools always (it announces list changes of its
         own, when what it hides changes), and what the upstream server offers of the rest, which
         the relay forwards unchanged."""
+        import mcp_types as types
+
         caps = self.upstream.capabilities
         prompts = caps.prompts if caps is not None else None
         resources = caps.resources if caps is not None else None

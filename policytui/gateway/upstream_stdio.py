@@ -47,6 +47,10 @@ from policytui.textsafe import visible
 log = logging.getLogger("policytui.gateway")
 
 
+# The protocol version the gateway asks its server for: `mcp_types.version.LATEST_HANDSHAKE_VERSION`,
+# written out so that the initialize request goes before the protocol's types are loaded
+# (`load_while_the_server_starts`; tests/test_gateway_start_imports.py keeps the two equal).
+LATEST_HANDSHAKE_VERSION = "2025-11-25"
 # How the SDK's client answers requests it has no callback for.
 _NOT_SUPPORTED = {
     "sampling/createMessage": "Sampling not supported",
@@ -68,6 +72,19 @@ EXIT_AFTER_OUTPUT_SECONDS = 0.5
 
 # The server's answers are read with the C scanner called directly (see `wire.decoder`).
 _loads = decoder(json.JSONDecoder())
+
+
+def load_while_the_server_starts() -> None:
+    """Load what the rest of the start needs (the protocol's types, to read the server's answer
+    to initialize and to make the client's; the relay) once the server has been started and
+    sent its initialize: the server takes a while to start, and the gateway would only wait
+    for it. Loaded before the server was started, these held up its start by about a quarter
+    of a second."""
+    import mcp_types.methods  # noqa: F401 - loaded for later
+    import mcp_types.version  # noqa: F401
+
+    import policytui.gateway.relay  # noqa: F401
+    import policytui.gateway.stdio  # noqa: F401
 
 
 def _mcp_error(code: int, message: str, data: Any = None) -> Exception:
@@ -227,9 +244,6 @@ class StdioUpstream:
             self.stopped.set()
 
     async def _handshake(self, diag: Any) -> None:
-        import mcp_types as types
-        from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
-
         from policytui import __version__
         from policytui.discovery.errors import DiscoveryError
         from policytui.textsafe import visible
@@ -244,7 +258,11 @@ class StdioUpstream:
                 "capabilities": RELAYED_CAPABILITIES,
                 "clientInfo": {"name": "policytui", "version": __version__},
             },
+            meanwhile=load_while_the_server_starts,
         )
+        import mcp_types as types
+        from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
+
         try:
             model = types.InitializeResult.model_validate(raw, by_name=False)
         except ValueError:
@@ -609,8 +627,11 @@ class StdioUpstream:
         *,
         progress: Progress | None = None,
         timeout: float | None = None,
+        meanwhile: Callable[[], object] | None = None,
     ) -> dict[str, Any]:
-        """Send one request of the gateway's own upstream and return its raw result.
+        """Send one request of the gateway's own upstream and return its raw result;
+        `meanwhile`, when given, is called once the request is written, before its answer is
+        waited for.
 
         Raises UpstreamFailure."""
         request_id = self._own_id()
@@ -629,7 +650,7 @@ class StdioUpstream:
         except Refusal:
             raise UpstreamFailure("error", _mcp_error(INTERNAL_ERROR, "the request could not be encoded")) from None
         try:
-            response, _ = await self._roundtrip(request_id, data, method, timeout)
+            response, _ = await self._roundtrip(request_id, data, method, timeout, meanwhile)
         finally:
             self._progress.pop(request_id, None)
         return result_of(response)
@@ -766,7 +787,8 @@ class StdioUpstream:
             task.add_done_callback(self._server_requests.discard)
 
     async def _roundtrip(
-        self, request_id: Any, data: bytes, method: str, timeout: float | None
+        self, request_id: Any, data: bytes, method: str, timeout: float | None,
+        meanwhile: Callable[[], object] | None = None,
     ) -> tuple[dict[str, Any], bytes]:
         if not self.alive:
             raise UpstreamFailure("unavailable", unavailable_error(self.down_reason))
@@ -793,6 +815,8 @@ class StdioUpstream:
             # A timer instead of a cancel scope: cheaper, and the future is all that waits.
             timer = asyncio.get_running_loop().call_later(seconds, _expire, future) if seconds else None
             try:
+                if meanwhile is not None:
+                    meanwhile()
                 return await future
             finally:
                 if timer is not None:
