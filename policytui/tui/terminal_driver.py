@@ -18,7 +18,8 @@ What is written once the terminal has gone is dropped instead.
 
 The driver also names the terminal's window (its tab, tmux's pane) after what the editor edits,
 as the browser page's title does under `policytui serve`: xterm's title stack keeps the title
-the shell left, which is put back when the editor ends or is suspended (ctrl+z).
+the shell left, which is put back when the editor ends or is stopped (SIGTSTP), once however
+it was resumed.
 
 Such an editor's input thread, reading a terminal that has gone, was told end-of-file at once
 on every read and asked again at once: it kept a core busy until the editor was stopped. Its
@@ -71,7 +72,7 @@ class TerminalDriver(LinuxDriver):
         self._title_saved = False
 
     def name_window(self, title: str) -> None:
-        """Title the terminal's window `title` while the editor runs (and again after ctrl+z)."""
+        """Title the terminal's window `title` while the editor runs (and again once resumed)."""
         self.window_title = title
         if self._title_saved:
             self.write(title_sequence(title))
@@ -82,6 +83,12 @@ class TerminalDriver(LinuxDriver):
         # Not when Textual gave up starting (resumed in the background), and only on a
         # terminal: a title sequence in a file or a pipe is noise.
         if self._writer_thread is None or not self._writer_thread.is_alive() or not self._on_terminal():
+            return
+        # One saved title at most, so the one pop on the way out gives the shell's back. A
+        # resume in the background (a SIGCONT before the shell's `fg`) stops itself again
+        # inside Textual's start; the `fg` then resumes the editor inside that start, which
+        # returns once that inner one has started, the title already saved and written.
+        if self._title_saved:
             return
         self.write(SAVE_TITLE)
         self._title_saved = True
