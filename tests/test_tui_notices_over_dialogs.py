@@ -7,6 +7,7 @@ over its "Copy to clipboard" button)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -121,6 +122,67 @@ async def test_where_no_notice_fits_the_export_dialog_says_itself_what_became_of
         await pilot.press("y")
         await until(lambda: "wrote " in screen_text(app), "the dialog to say it wrote the file")
         assert ALREADY not in " ".join(screen_text(app).split()), screen_text(app)
+
+
+def kept_notice(name: str) -> str:
+    """What the export dialog says when the user keeps the file `name` it would have replaced."""
+    return f"{ALREADY} {name} is kept."
+
+
+def file_name_for_a_notice_of(length: int) -> str:
+    """A file name (one word, shorter than a toast's line) that makes `kept_notice` `length`
+    characters long."""
+    return "n" * (length - len(kept_notice(".json"))) + ".json"
+
+
+def toast_laid_out(app: PolicyApp, message: str) -> Callable[[], bool]:
+    """Whether the toast of the notice `message` has its place on the screen yet."""
+    return lambda: any(toast._notification.message == message and toast.region.area for toast in toasts(app))
+
+
+# Terminal sizes with room for a notice below the export dialog; the widest a notice's line
+# is at each (a toast is 60 columns at most, less its border and padding: 57): the lengths
+# of notice tried go from a little shorter to a little longer than that, where one more
+# character or one column less makes a second line.
+SIZES_AND_LINES = [((60, 20), 57), ((80, 24), 57), ((50, 24), 47), ((40, 24), 37)]
+
+
+@pytest.mark.parametrize(("size", "line"), SIZES_AND_LINES, ids=[f"{w}x{h}" for (w, h), _ in SIZES_AND_LINES])
+async def test_a_notice_beside_a_dialog_is_shown_whole_where_it_wraps(
+        size: tuple[int, int], line: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A notice one line long as its height was reckoned, but two as the toast drew it: its
+    second line was cut off, at 60x20 "Not exported: policy.policylayer.json is kept as it"
+    of a longer message. The toast wrapped 2 columns sooner than reckoned, and Textual gave
+    the toasts' rack the height of the text as if it had had those 2 columns: the rack kept
+    them for a scrollbar it never draws. And each notice that gave way to a newer one left
+    an empty holder behind in the rack, which pushed the newest toast a row down, out of it.
+    Each length is typed after the one before, with the dialog open, as a user retrying."""
+    monkeypatch.chdir(tmp_path)
+    app = make_app(policy_path=Path("policy.json"), listing=kestra())
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await ready(pilot)
+        await pilot.press("a", "E")
+        await until(lambda: app.screen.id == "export-screen", "the export dialog")
+        await pilot.pause()
+        path_field = app.screen.query_one("#export-path")
+        for _ in range(5):  # from the format, the first field, to the file's name
+            if app.focused is path_field:
+                break
+            await pilot.press("tab")
+        assert app.focused is path_field, app.focused
+        for length in range(line - 3, line + 4):
+            name = file_name_for_a_notice_of(length)
+            notice = kept_notice(name)
+            assert len(notice) == length
+            Path(name).write_text("an earlier file\n", encoding="utf-8")
+            await pilot.press("home", "ctrl+k", *name, "ctrl+s")
+            await until(lambda: app.screen.id == "confirm-export-replace", "the question whether to replace")
+            await pilot.press("n")
+            await until(toast_laid_out(app, notice), f"the notice of {length} characters laid out")
+            await pilot.pause()
+            assert notice in shown(app), (length, screen_text(app))
+            box = app.screen.query_one(".dialog").region
+            assert not any(box.overlaps(toast.region) for toast in toasts(app)), screen_text(app)
 
 
 SAVED = "Saved policy.json"

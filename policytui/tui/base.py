@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -105,7 +105,7 @@ class EditorBase(App[int]):
         from textual.css.query import NoMatches
         from textual.widgets._toast import ToastRack
 
-        from policytui.tui.notices import free_band, place_rack, unplace_rack
+        from policytui.tui.notices import free_band, place_rack, show_toasts, unplace_rack
 
         kept_clear = self._box_kept_clear()
         if kept_clear is None:
@@ -115,7 +115,8 @@ class EditorBase(App[int]):
             if self.screen_stack:
                 for rack in self.screen.query_children(ToastRack):
                     unplace_rack(rack)  # the Try panel's, on the editor's own screen
-            super()._refresh_notifications()
+                    # As Textual's own refresh, but with no toast's empty holder left behind.
+                    self.call_later(show_toasts, rack, self._notifications)
             return
         screen, box, since = kept_clear
         try:
@@ -132,7 +133,7 @@ class EditorBase(App[int]):
             self._notifications.add(notice)  # one that was held may have timed out meanwhile
         place_rack(rack, side, band)
         self._placed_beside = (screen, box)
-        self.call_later(rack.show, cast(Any, shown))  # show() only iterates and tests `in`
+        self.call_later(show_toasts, rack, shown)
 
     # The screen and box the notices were last placed beside (None: in Textual's corner).
     _placed_beside: tuple[Screen, Region] | None = None

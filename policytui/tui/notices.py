@@ -25,8 +25,10 @@ from textual.content import Content
 from textual.geometry import Region, Size
 from textual.notifications import Notification
 
-# A notice beside a dialog: at most this wide (Textual's own toast width), less its left
-# border and its padding of one column each side.
+# A toast beside a box is as wide as Textual makes a toast (`Toast { width: 60 }`) or as the
+# band it is in, whichever is less (`max-width: 100%`, policytui.tcss: its rack keeps no
+# column for a scrollbar there), and its text that less its left border (`border-left:
+# outer`, one column, Textual's) and its padding of one column each side (`padding: 0 1`).
 TOAST_WIDTH = 60
 TOAST_FRAME_COLUMNS = 3
 # The class the toast rack gets while it sits beside a box (styled in policytui.tcss).
@@ -37,16 +39,39 @@ SIDE_BAND_COLUMNS = 30
 PLACED_STYLES = ("dock", "width", "height", "max_height")
 
 
-def notice_lines(notice: Notification, screen_width: int) -> int:
-    """The lines a notice's toast takes beside a dialog (dialogs.tcss): its text wrapped at
-    the toast's width, its title's line, and the blank line that parts it from its neighbour."""
-    width = max(1, min(TOAST_WIDTH, screen_width) - TOAST_FRAME_COLUMNS)
+def notice_lines(notice: Notification, band_width: int) -> int:
+    """The lines a notice's toast takes beside a box, in a band `band_width` columns wide
+    (policytui.tcss): its title and text wrapped at the toast's width for text, and the
+    blank line that parts it from its neighbour."""
+    width = max(1, min(TOAST_WIDTH, band_width) - TOAST_FRAME_COLUMNS)
+    return (len(toast_text(notice).wrap(width)) or 1) + 1
+
+
+def toast_text(notice: Notification) -> Content:
+    """What a notice's toast shows, as Textual's Toast renders it: its title (if any) on a line
+    of its own above its message."""
     try:
         text = Content.from_markup(notice.message) if notice.markup else Content(notice.message)
     except Exception:  # markup Textual cannot read: the toast shows it as it is
         text = Content(notice.message)
-    lines = len(text.wrap(width)) or 1
-    return lines + (1 if notice.title else 0) + 1
+    return Content.assemble(notice.title, "\n", text) if notice.title else text
+
+
+async def show_toasts(rack: Any, notices: Iterable[Notification]) -> None:
+    """Have the toast rack show `notices`, each toast in a holder of its own, and no holder
+    left without one. Textual's `ToastRack.show` takes a toast away but leaves its empty
+    holder, which still takes room in the rack's layout though not in the height Textual
+    reckons for the rack: the newest toast, at the rack's foot, was pushed a row down, out
+    of it, and its last line cut off."""
+    from textual.widgets._toast import Toast, ToastHolder
+
+    notices = list(notices)
+    kept = {notice.identity for notice in notices}
+    stale = [holder for holder in rack.query_children(ToastHolder)
+             if not any(toast._notification.identity in kept for toast in holder.query_children(Toast))]
+    if stale:
+        await rack.remove_children(stale)
+    rack.show(notices)
 
 
 def free_band(screen: Size, box: Region, newest: Notification | None = None) -> tuple[str, Region]:
