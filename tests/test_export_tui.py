@@ -247,3 +247,28 @@ async def test_ctrl_s_again_while_asked_to_replace_neither_stacks_the_question_n
             assert final == "an earlier file\n"
         # Written once or not at all, and never seen cut short on the way.
         assert seen == (["an earlier file\n", final] if answer == "y" else ["an earlier file\n"])
+
+
+async def test_ctrl_s_twice_and_y_in_one_burst_replace_the_file_once_and_ask_nothing_more(tmp_path: Path) -> None:
+    """A double-tapped ctrl+s and the `y` typed straight after: the second ctrl+s, still
+    waiting for the keys before it when the question was answered, asked again about the file
+    just written (the browser editor under load left that question open). One write, one
+    question, then the export dialog as it was."""
+    data = load_server_fixture("kestra-head-14fe3a3")
+    listing = ServerListing.from_tool_dicts(data["tools"], server_name="kestra")
+    app = make_app(policy_path=tmp_path / "policy.json", listing=listing)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.loaded.wait()
+        await pilot.pause()
+        await pilot.press("E")
+        await until(lambda: bool(app.screen.query("#export-path")), "the export dialog")
+        target = Path(app.screen.query_one("#export-path").value)
+        target.write_text("an earlier file\n", encoding="utf-8")
+        await pilot.press("ctrl+s", "ctrl+s", "y")
+        await until(lambda: "wrote " in _result_note(app), "the export written", shows=lambda: _result_note(app))
+        for _ in range(20):  # whatever was still to come of the burst has come
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        assert not _open_questions(app), screen_text(app)
+        assert type(app.screen).__name__ == "ExportScreen"
+        assert '"version": "1"' in target.read_text(encoding="utf-8")

@@ -47,8 +47,10 @@ class ExportScreen(DialogScreen[None]):
         # editor each new choice (`on_format`).
         self._first_format = fmt
         self._on_format = on_format
-        # True while the question whether to replace an existing file is open.
+        # True while the question whether to replace an existing file is open, and while a
+        # ctrl+s waits for the keys typed before it (`action_write`).
         self._asking = False
+        self._write_waiting = False
         # What the result area shows, kept so a resize can lay it out again for the new width.
         self._shown: tuple[Any, str | None, tuple[str, str] | None] | None = None
 
@@ -144,10 +146,17 @@ class ExportScreen(DialogScreen[None]):
 
     def action_write(self) -> None:
         # After the keys typed before ctrl+s: a file name typed in one burst with it is the
-        # name written to.
+        # name written to. One write at a time: a ctrl+s typed while another waits to settle,
+        # or while its question is open, does nothing. Before, a second ctrl+s typed behind the
+        # first settled only after the question had been answered Replace, and asked again
+        # about the file just written.
+        if self._asking or self._write_waiting:
+            return
+        self._write_waiting = True
         self.settle_then(self._start_write)
 
     def _start_write(self) -> None:
+        self._write_waiting = False
         self.write()
 
     def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
