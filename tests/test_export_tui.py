@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import load_server_fixture
@@ -181,6 +182,23 @@ def _written_file_watch(path: Path) -> tuple[threading.Event, list[str]]:
     return stop, seen
 
 
+def _kestra_editor(tmp_path: Path) -> PolicyApp:
+    data = load_server_fixture("kestra-head-14fe3a3")
+    listing = ServerListing.from_tool_dicts(data["tools"], server_name="kestra")
+    return make_app(policy_path=tmp_path / "policy.json", listing=listing)
+
+
+async def _export_dialog_onto_an_earlier_file(app: PolicyApp, pilot: Any) -> Path:
+    """Open the export dialog by its key, with a file already where it writes: that file."""
+    await app.loaded.wait()
+    await pilot.pause()
+    await pilot.press("E")
+    await until(lambda: bool(app.screen.query("#export-path")), "the export dialog")
+    target = Path(app.screen.query_one("#export-path").value)
+    target.write_text("an earlier file\n", encoding="utf-8")
+    return target
+
+
 def _open_questions(app: PolicyApp) -> list[str]:
     return [screen.id or "" for screen in app.screen_stack if screen.id == "confirm-export-replace"]
 
@@ -198,17 +216,9 @@ async def test_ctrl_s_again_while_asked_to_replace_neither_stacks_the_question_n
     ctrl+s (typed right behind, or later while the question is up) used to be the yes: the
     file was replaced before the question could be read. Now ctrl+s does nothing while the
     question is open; only Replace (`y`) replaces, once, and Enter keeps the file."""
-    data = load_server_fixture("kestra-head-14fe3a3")
-    listing = ServerListing.from_tool_dicts(data["tools"], server_name="kestra")
-    policy = tmp_path / "policy.json"
-    app = make_app(policy_path=policy, listing=listing)
+    app = _kestra_editor(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await app.loaded.wait()
-        await pilot.pause()
-        await pilot.press("E")
-        await until(lambda: bool(app.screen.query("#export-path")), "the export dialog")
-        target = Path(app.screen.query_one("#export-path").value)
-        target.write_text("an earlier file\n", encoding="utf-8")
+        target = await _export_dialog_onto_an_earlier_file(app, pilot)
         stop, seen = _written_file_watch(target)
         try:
             await pilot.press("ctrl+s", "ctrl+s")  # one burst, as a double tap sends them
@@ -254,16 +264,9 @@ async def test_ctrl_s_twice_and_y_in_one_burst_replace_the_file_once_and_ask_not
     waiting for the keys before it when the question was answered, asked again about the file
     just written (the browser editor under load left that question open). One write, one
     question, then the export dialog as it was."""
-    data = load_server_fixture("kestra-head-14fe3a3")
-    listing = ServerListing.from_tool_dicts(data["tools"], server_name="kestra")
-    app = make_app(policy_path=tmp_path / "policy.json", listing=listing)
+    app = _kestra_editor(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await app.loaded.wait()
-        await pilot.pause()
-        await pilot.press("E")
-        await until(lambda: bool(app.screen.query("#export-path")), "the export dialog")
-        target = Path(app.screen.query_one("#export-path").value)
-        target.write_text("an earlier file\n", encoding="utf-8")
+        target = await _export_dialog_onto_an_earlier_file(app, pilot)
         await pilot.press("ctrl+s", "ctrl+s", "y")
         await until(lambda: "wrote " in _result_note(app), "the export written", shows=lambda: _result_note(app))
         for _ in range(20):  # whatever was still to come of the burst has come

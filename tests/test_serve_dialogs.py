@@ -5,6 +5,8 @@ A bad value gets one sentence in the dialog's own words, and the sentence says w
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +15,14 @@ from serve_support import BrowserScreen, Served, table_row
 VIEWPORT = {"width": 1200, "height": 800}
 
 
-def test_applying_with_a_bad_max_calls_in_the_form_says_to_correct_it(
-    chromium: Any, tmp_path: Path
-) -> None:
-    policy = tmp_path / "policy.json"
+@contextmanager
+def kestra_in_chromium(chromium: Any, tmp_path: Path) -> Iterator[BrowserScreen]:
+    """`policytui serve kestra --offline` with a home of its own, its page open in Chromium
+    and showing the editor; once done, serve stopped by its signal, with no traceback."""
     folder = tmp_path / "home"
     folder.mkdir()
     served = Served(
-        ["kestra", "--offline", "--policy", str(policy), "--no-open"],
+        ["kestra", "--offline", "--policy", str(tmp_path / "policy.json"), "--no-open"],
         cwd=tmp_path, env={"HOME": str(folder), "XDG_CONFIG_HOME": str(folder / ".config")},
     )
     try:
@@ -28,6 +30,18 @@ def test_applying_with_a_bad_max_calls_in_the_form_says_to_correct_it(
         screen = BrowserScreen(page)
         page.goto(served.url)
         screen.wait("the editor", lambda s: bool(table_row(s, "manage_apps")))
+        yield screen
+    finally:
+        code = served.stop()
+    assert code == 130, "".join(served.stderr)
+    assert "Traceback" not in "".join(served.stderr)
+
+
+def test_applying_with_a_bad_max_calls_in_the_form_says_to_correct_it(
+    chromium: Any, tmp_path: Path
+) -> None:
+    with kestra_in_chromium(chromium, tmp_path) as screen:
+        page = screen.page
         page.keyboard.press("l")
         screen.wait("the limits dialog", lambda s: "max calls" in s and "Apply" in s)
         page.keyboard.type("-5")
@@ -42,10 +56,6 @@ def test_applying_with_a_bad_max_calls_in_the_form_says_to_correct_it(
         page.keyboard.press("Escape")
         screen.wait("the dialog closed", lambda s: "max calls" not in s)
         assert "unsaved" not in screen.text()
-    finally:
-        code = served.stop()
-    assert code == 130, "".join(served.stderr)
-    assert "Traceback" not in "".join(served.stderr)
 
 
 def test_the_export_question_in_the_browser_is_answered_by_y_never_by_another_ctrl_s(
@@ -54,20 +64,10 @@ def test_the_export_question_in_the_browser_is_answered_by_y_never_by_another_ct
     """The browser editor shares the export dialog: ctrl+s twice onto a file already there
     opens one question, a third ctrl+s leaves it open and the file as it was, and `y`
     replaces the file."""
-    policy = tmp_path / "policy.json"
-    folder = tmp_path / "home"
-    folder.mkdir()
     exported = tmp_path / "policy.policylayer.json"
     exported.write_text("an earlier file\n", encoding="utf-8")
-    served = Served(
-        ["kestra", "--offline", "--policy", str(policy), "--no-open"],
-        cwd=tmp_path, env={"HOME": str(folder), "XDG_CONFIG_HOME": str(folder / ".config")},
-    )
-    try:
-        page = chromium.new_context(viewport=VIEWPORT).new_page()
-        screen = BrowserScreen(page)
-        page.goto(served.url)
-        screen.wait("the editor", lambda s: bool(table_row(s, "manage_apps")))
+    with kestra_in_chromium(chromium, tmp_path) as screen:
+        page = screen.page
         page.keyboard.press("E")
         screen.wait("the export dialog", lambda s: "Export to another gateway" in s and "policylayer" in s)
         page.keyboard.press("Control+s")
@@ -82,7 +82,3 @@ def test_the_export_question_in_the_browser_is_answered_by_y_never_by_another_ct
         assert '"version": "1"' in exported.read_text(encoding="utf-8")
         page.keyboard.press("Escape")
         screen.wait("the dialog closed", lambda s: "Export to another gateway" not in s)
-    finally:
-        code = served.stop()
-    assert code == 130, "".join(served.stderr)
-    assert "Traceback" not in "".join(served.stderr)

@@ -5,6 +5,8 @@ wider than its rows, and after any resize the same layout as a fresh start at th
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import aclosing
 from pathlib import Path
 
 import pytest
@@ -162,9 +164,11 @@ def header_words(app) -> list[str]:  # type: ignore[no-untyped-def]
     return [word for word in header.split() if word not in ("▲", "▼")]
 
 
-@pytest.mark.parametrize("ruled", [False, True], ids=["no rules", "rules with conditions"])
-async def test_every_header_is_a_whole_word_from_60_columns_up_whatever_the_sort(
-        ruled: bool, tmp_path: Path) -> None:
+async def headers_at_each_sort_and_width(
+        tmp_path: Path, ruled: bool, widths: tuple[int, ...]) -> AsyncIterator[tuple[list[str], str]]:
+    """The header's words (and the table as shown, for a failure) at each of `widths`, reached
+    by resizing, with the table in server order and then sorted by each column in turn (its
+    header two cells wider for the arrow)."""
     policy = write_policy(tmp_path / "policy.json") if ruled else tmp_path / "policy.json"
     app = make_app(policy_path=policy, listing=kestra())
     async with app.run_test(size=(WIDTHS[0], 24)) as pilot:
@@ -175,17 +179,24 @@ async def test_every_header_is_a_whole_word_from_60_columns_up_whatever_the_sort
             if sort:
                 await pilot.press("s")
                 await until(lambda sort=sort: table.sort_key == table.columns[sort - 1].key, "the next sort")
-            for width in WIDTHS:
+            for width in widths:
                 await pilot.resize_terminal(width, 24)
                 await until(lambda width=width: app.size.width == width, f"the terminal at {width}")
                 await laid_out(pilot)
-                words = header_words(app)
                 shown = f"at {width} columns, sorted by {table.sort_key}:\n" + "\n".join(table_lines(app))
-                assert set(words) <= HEADER_WORDS, shown
-                assert words[:5] == ["Tool", "Category", "Severity", "Decision", "Limits"], shown
-                # The Approval column gives way to no other: the table has room for it.
-                assert words[5] in ("Approval", "Ask"), shown
+                yield header_words(app), shown
             await pilot.resize_terminal(WIDTHS[0], 24)
+
+
+@pytest.mark.parametrize("ruled", [False, True], ids=["no rules", "rules with conditions"])
+async def test_every_header_is_a_whole_word_from_60_columns_up_whatever_the_sort(
+        ruled: bool, tmp_path: Path) -> None:
+    async with aclosing(headers_at_each_sort_and_width(tmp_path, ruled, WIDTHS)) as headers:
+        async for words, shown in headers:
+            assert set(words) <= HEADER_WORDS, shown
+            assert words[:5] == ["Tool", "Category", "Severity", "Decision", "Limits"], shown
+            # The Approval column gives way to no other: the table has room for it.
+            assert words[5] in ("Approval", "Ask"), shown
 
 
 # Under 60 columns: the short words of Category, Severity, Decision and Limits too.
@@ -196,26 +207,11 @@ SHORT_WORDS = {"Cat", "Sev", "Dec", "Lim"}
 @pytest.mark.parametrize("ruled", [False, True], ids=["no rules", "rules with conditions"])
 async def test_every_header_is_a_whole_word_under_60_columns_whatever_the_sort(
         ruled: bool, tmp_path: Path) -> None:
-    """From 59 down to 40 columns, by resizing, sorted by each column in turn (its header two
-    cells wider for the arrow): every header is a whole word, and Decision and the columns
-    before it are always drawn. Before, Category's was cut to "Categor" at 40."""
-    policy = write_policy(tmp_path / "policy.json") if ruled else tmp_path / "policy.json"
-    app = make_app(policy_path=policy, listing=kestra())
-    async with app.run_test(size=(WIDTHS[0], 24)) as pilot:
-        await ready(pilot)
-        table = app.query_one(ToolTable)
-        columns = len(table.columns)
-        for sort in range(columns + 1):
-            if sort:
-                await pilot.press("s")
-                await until(lambda sort=sort: table.sort_key == table.columns[sort - 1].key, "the next sort")
-            for width in NARROW_WIDTHS:
-                await pilot.resize_terminal(width, 24)
-                await until(lambda width=width: app.size.width == width, f"the terminal at {width}")
-                await laid_out(pilot)
-                words = header_words(app)
-                shown = f"at {width} columns, sorted by {table.sort_key}:\n" + "\n".join(table_lines(app))
-                assert set(words) <= HEADER_WORDS | SHORT_WORDS, shown
-                assert words[0] == "Tool" and words[1] in ("Category", "Cat"), shown
-                assert words[2] in ("Severity", "Sev") and words[3] in ("Decision", "Dec"), shown
-            await pilot.resize_terminal(WIDTHS[0], 24)
+    """From 59 down to 40 columns, by resizing, sorted by each column in turn: every header is
+    a whole word, and Decision and the columns before it are always drawn. Before, Category's
+    was cut to "Categor" at 40."""
+    async with aclosing(headers_at_each_sort_and_width(tmp_path, ruled, NARROW_WIDTHS)) as headers:
+        async for words, shown in headers:
+            assert set(words) <= HEADER_WORDS | SHORT_WORDS, shown
+            assert words[0] == "Tool" and words[1] in ("Category", "Cat"), shown
+            assert words[2] in ("Severity", "Sev") and words[3] in ("Decision", "Dec"), shown
