@@ -244,9 +244,11 @@ class FileActions(EditorBase):
             return
         self.kept_version = kept
         self._edit(lambda: state.take_disk_version(policy, loaded.text, loaded.stamp), full=True)
-        from policytui.tui.unsaved import LOAD_KEPT, TOAST_WIDTH, shown_path
+        from policytui.tui.notices import corner_text_width
+        from policytui.tui.unsaved import LOAD_KEPT, shown_path
 
-        width = max(20, min(TOAST_WIDTH, self.size.width // 2) - 3)
+        # Each piece of the path on a line the toast does not fold, so it can be copied whole.
+        width = corner_text_width(self.size.width)
         self.notify(
             f"Loaded {name} as it is on disk. Your changes were kept in\n{shown_path(kept, width)}\n"
             f"ctrl+p “{LOAD_KEPT}” loads them back (ctrl+z too).",

@@ -24,6 +24,7 @@ from policytui.cli import EXIT_INTERRUPTED
 from policytui.textsafe import clip, visible
 from policytui.tui.background import in_daemon_thread
 from policytui.tui.base import EditorBase
+from policytui.tui.notices import corner_text_width
 
 # What ends a terminal editor from outside; each is read in the event loop, between two
 # messages, so the edits stand as the last one left them.
@@ -31,7 +32,6 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 KEPT_NOTICE_SECONDS = 20
 # The palette's command that loads the newest recovery file (`load_kept_version`).
 LOAD_KEPT = "Load kept changes"
-TOAST_WIDTH = 60
 # The status of an editor ended from outside whose unsaved changes no folder would take.
 EXIT_UNSAVED_LOST = 1
 # The way out and the session driver's timer thread (a stuck app) may both try to keep.
@@ -152,8 +152,8 @@ class KeepUnsaved(EditorBase):
             return
         self.kept_version = found[0]
         older = f"(and {len(found) - 1} older) " if len(found) > 1 else ""
-        # A toast is 60 columns wide, at most half the screen, less its padding and border.
-        width = max(20, min(TOAST_WIDTH, self.size.width // 2) - 3)
+        # Each piece of the path on a line the toast does not fold, so it can be copied whole.
+        width = corner_text_width(self.size.width)
         self.notify(
             f"Unsaved changes to {shown_name(path.name, 60)} were kept when an editor of it was "
             f"stopped, in\n{shown_path(found[0], width)}\n{older}ctrl+p “{LOAD_KEPT}” loads "
