@@ -137,6 +137,7 @@ def test_the_protocol_types_load_while_the_server_starts_not_before_it_is_starte
         gateway.stdin.close()
         assert gateway.wait(timeout=60) == 0
     finally:
+        go.touch()  # a held server left behind (a failure above) would wait for it for good
         if gateway.poll() is None:
             gateway.kill()
             gateway.wait()
