@@ -10,6 +10,10 @@ Judged from outside: the server received none of the burst, each refused call ha
 `refused` audit line with the reason it would have been answered, the ordinary call its line as
 not sent, and the log one WARNING line for each refused message. Before, the refused forms
 among the lines serving never reached left no line at all, though reached they would have.
+
+The messages refused before serving (a call without an id, a method no one serves, a protocol
+version that does not fit, a `server/discover` naming one) are sent once reached and once
+unreached: their audit lines say the same.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from gateway_support import flows_behind_tee, stop
 
 from policytui.gateway.audit import args_digest
 from policytui.gateway.enforcer import CANCELLED_BEFORE_START
+from policytui.gateway.modern import CAPABILITIES_KEY, VERSION_KEY
 
 pytestmark = [pytest.mark.servers]
 
@@ -80,13 +85,15 @@ def _until(condition: Callable[[], Any], what: str, seconds: float = 60) -> None
         time.sleep(0.02)
 
 
-def test_refused_calls_the_relay_never_reached_are_audited_once_never_sent(tmp_path: Path) -> None:
-    (tmp_path / "policy.json").write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
-    with open(tmp_path / "gateway.log.stderr", "ab") as stderr:
+def _started_gateway(tmp: Path) -> subprocess.Popen[bytes]:
+    """The installed gateway over stdio in front of the flows server behind `tee_stdin.py`
+    (audit, log and what the server received in TMP), its client initialized."""
+    tmp.mkdir(exist_ok=True)
+    (tmp / "policy.json").write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    with open(tmp / "gateway.log.stderr", "ab") as stderr:
         process = subprocess.Popen(
-            [POLICYTUI, "gateway", "--policy", str(tmp_path / "policy.json"), "--state-dir", str(tmp_path / "state"),
-             "--audit", str(tmp_path / "audit.jsonl"), "--log", str(tmp_path / "gateway.log"), "--",
-             *flows_behind_tee(tmp_path)],
+            [POLICYTUI, "gateway", "--policy", str(tmp / "policy.json"), "--state-dir", str(tmp / "state"),
+             "--audit", str(tmp / "audit.jsonl"), "--log", str(tmp / "gateway.log"), "--", *flows_behind_tee(tmp)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr)
     assert process.stdin is not None and process.stdout is not None
     try:
@@ -95,22 +102,37 @@ def test_refused_calls_the_relay_never_reached_are_audited_once_never_sent(tmp_p
             + b"\n" + b'{"jsonrpc": "2.0", "method": "notifications/initialized"}\n')
         process.stdin.flush()
         assert json.loads(process.stdout.readline())["id"] == 0
-        # The large answer, never read: once the pipe to the client is full, the rest of it
-        # waits in the gateway, which then serves nothing more until the client reads.
-        process.stdin.write(_line({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
-            "name": "list_flows", "arguments": {"namespace": LARGE}}}) + b"\n")
-        process.stdin.flush()
-        _until(lambda: _unread_bytes(process.stdout.fileno()) > 32_768, "the large answer never came")
-        # A ping the relay takes and cannot answer; behind it, the lines it never reaches.
-        burst = [_line({"jsonrpc": "2.0", "id": 2, "method": "ping"}), *(line for line, _ in REFUSED),
-                 NOT_A_CALL, ORDINARY]
-        process.stdin.write(b"\n".join(burst) + b"\n")
-        process.stdin.flush()
-        _until(lambda: _unread_bytes(process.stdin.fileno()) == 0, "the gateway did not take the burst")
-        # The client leaves: both its ends of the pipes close.
-        process.stdin.close()
-        process.stdout.close()
-        process.wait(timeout=30)
+    except BaseException:
+        stop(process)
+        raise
+    return process
+
+
+def _send_unreached(process: subprocess.Popen[bytes], lines: list[bytes]) -> None:
+    """Send `lines` where the gateway takes them from the pipe but serving never reaches them,
+    then leave (both ends of the client's pipes closed) and wait for the gateway to exit."""
+    assert process.stdin is not None and process.stdout is not None
+    # The large answer, never read: once the pipe to the client is full, the rest of it
+    # waits in the gateway, which then serves nothing more until the client reads.
+    process.stdin.write(_line({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+        "name": "list_flows", "arguments": {"namespace": LARGE}}}) + b"\n")
+    process.stdin.flush()
+    stdout = process.stdout
+    _until(lambda: _unread_bytes(stdout.fileno()) > 32_768, "the large answer never came")
+    # A ping the relay takes and cannot answer; behind it, the lines it never reaches.
+    process.stdin.write(b"\n".join([_line({"jsonrpc": "2.0", "id": 2, "method": "ping"}), *lines]) + b"\n")
+    process.stdin.flush()
+    stdin = process.stdin
+    _until(lambda: _unread_bytes(stdin.fileno()) == 0, "the gateway did not take the burst")
+    process.stdin.close()
+    process.stdout.close()
+    process.wait(timeout=30)
+
+
+def test_refused_calls_the_relay_never_reached_are_audited_once_never_sent(tmp_path: Path) -> None:
+    process = _started_gateway(tmp_path)
+    try:
+        _send_unreached(process, [*(line for line, _ in REFUSED), NOT_A_CALL, ORDINARY])
     finally:
         stop(process)
     received = (tmp_path / "received.bin").read_bytes()
@@ -129,3 +151,59 @@ def test_refused_calls_the_relay_never_reached_are_audited_once_never_sent(tmp_p
     assert len(warnings) == len(REFUSED) + 1, warnings
     assert "not a tool call; not audited" in warnings[-1], warnings[-1]
     assert "Traceback" not in log and "prod" not in log, log[-3000:]
+
+
+def _modern_call(request_id: int, meta: dict[str, Any]) -> bytes:
+    return _line({"jsonrpc": "2.0", "id": request_id, "method": "tools/call",
+                  "params": {"name": "list_flows", "arguments": ARGUMENTS, "_meta": meta}})
+
+
+# The messages refused before any of them is served, each form of it.
+BEFORE_SERVING = [
+    _line(_call(None)),  # a request in notification form
+    _line(_call(11, method="Tools/Call")),  # a method the gateway does not forward
+    _modern_call(12, {VERSION_KEY: "2025-01-01", CAPABILITIES_KEY: {}}),  # a version not served
+    _modern_call(13, {VERSION_KEY: 20260728, CAPABILITIES_KEY: {}}),  # a version that is no string
+    _modern_call(14, {VERSION_KEY: "2026-07-28"}),  # 2026-07-28 without the client's capabilities
+    _line({"jsonrpc": "2.0", "id": 15, "method": "server/discover",  # answered, never audited
+           "params": {"_meta": {VERSION_KEY: "2025-01-01"}}}),
+]
+
+
+def _refused_lines(audit: Path) -> list[tuple[Any, ...]]:
+    return [(line["decision"], line["rule"], line["reason"], line["code"]) for line in outcome_lines(audit)
+            if line["decision"] == "refused"]
+
+
+def test_messages_refused_before_serving_are_audited_alike_reached_or_not(tmp_path: Path) -> None:
+    reached = _started_gateway(tmp_path / "reached")
+    assert reached.stdin is not None and reached.stdout is not None
+    try:
+        reached.stdin.write(b"\n".join([*BEFORE_SERVING, _line({"jsonrpc": "2.0", "id": 99, "method": "ping"})])
+                            + b"\n")
+        reached.stdin.flush()
+        # Lines are served in order: once the ping is answered, every refusal before it was.
+        answers = [json.loads(reached.stdout.readline()) for _ in range(len(BEFORE_SERVING) + 1)]
+        assert answers[-1] == {"jsonrpc": "2.0", "id": 99, "result": {}}, answers
+        reached.stdin.close()
+        reached.wait(timeout=30)
+    finally:
+        stop(reached)
+    unreached = _started_gateway(tmp_path / "unreached")
+    try:
+        _send_unreached(unreached, BEFORE_SERVING)
+    finally:
+        stop(unreached)
+
+    as_reached = _refused_lines(tmp_path / "reached" / "audit.jsonl")
+    assert as_reached == [
+        ("refused", "wire", "Invalid Request: 'tools/call' needs an id", -32600),
+        ("refused", "wire", "Method not found", -32601),
+        ("refused", "wire", "Unsupported protocol version", -32022),
+        ("refused", "wire", "Unsupported protocol version", -32022),
+        ("refused", "wire", f"Invalid params: _meta is missing {CAPABILITIES_KEY}", -32602),
+    ], as_reached
+    assert _refused_lines(tmp_path / "unreached" / "audit.jsonl") == as_reached
+    for run in ("reached", "unreached"):
+        received = (tmp_path / run / "received.bin").read_bytes()
+        assert b"Tools/Call" not in received and b"2025-01-01" not in received, run

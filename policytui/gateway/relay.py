@@ -42,7 +42,8 @@ import json
 import logging
 import select
 from collections.abc import Awaitable, Callable, Container, Coroutine
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
 
@@ -148,27 +149,64 @@ def _tool_call(method: str, params: Any, parked: Container[Any] = ()) -> tuple[s
 TOO_LARGE = wire.Refusal(INVALID_REQUEST, "Invalid Request: the message is too large")
 
 
-def _refusal_before_serving(message: dict[str, Any], secrets: tuple[str, ...]) -> wire.Refusal | None:
-    """The refusal `StdioRelay.receive_message` gives a message read without doubt before
-    serving anything of it (a request without an id, a protocol version that does not fit, a
-    method no one serves), else None: for a message serving ends before reaching."""
+@dataclass(frozen=True)
+class RefusedBeforeServing:
+    """How a message read without doubt is refused before any of it is served.
+
+    `kind` says how it is answered and told:
+
+    - "wire": as the wire rules' refusals are (`StdioRelay._refuse`): `refusal.error` answered
+      under `refusal.request_id`, a debug line quoting the client's line, audited and warned
+      (`Gateway.refused`);
+    - "version": a protocol version in the params that does not fit, or a method removed in
+      2026-07-28: `error` (with the problem's `data`) answered under `request_id`, a debug line
+      naming the method, audited and warned with `refusal`;
+    - "discover": a `server/discover` naming a version the gateway does not serve: `error`
+      answered under `request_id`, nothing else (it is no call, and asks only what is served).
+    """
+
+    kind: Literal["wire", "version", "discover"]
+    refusal: wire.Refusal
+    error: dict[str, Any]
+    request_id: Any
+
+
+def _refusal_before_serving(message: dict[str, Any], secrets: tuple[str, ...]) -> RefusedBeforeServing | None:
+    """The refusal a message read without doubt gets before serving anything of it (a request
+    without an id, a protocol version that does not fit, a method no one serves), else None.
+    The one place that says so: `StdioRelay.receive_message` answers by it, and
+    `StdioRelay._audit_unread` audits by it the lines serving ended before reaching, so a
+    message is audited alike reached or not."""
     method = message.get("method")
     if not isinstance(method, str):
         return None  # a response, never refused
     if "id" not in message:
         if method.startswith("notifications/"):
             return None
-        return refused_mod.needs_an_id(method, secrets)
+        # A request in notification form (a tools/call without an id above all) would get no
+        # answer and no audit trail: never forwarded.
+        return _wire_refusal(refused_mod.needs_an_id(method, secrets))
+    request_id = message["id"]
     params = message.get("params")
-    if method != "server/discover" and (modern.requested_version(params) is not None or modern.names_version(params)):
+    if method == "server/discover":
+        if modern.names_version(params) and modern.requested_version(params) not in modern.MODERN_VERSIONS:
+            # A version not served is always a problem: the fallback only keeps this closed.
+            unsupported = modern.check_request(params) or (INVALID_PARAMS, "Invalid params", None)
+            return RefusedBeforeServing("discover", wire.Refusal(unsupported[0], unsupported[1]), _error(*unsupported),
+                                        request_id)
+    elif modern.names_version(params):
         problem = modern.check_request(params)
         if problem is None and method in modern.REMOVED_METHODS:
             problem = (METHOD_NOT_FOUND, "Method not found", None)
         if problem is not None:
-            return wire.Refusal(problem[0], problem[1])
+            return RefusedBeforeServing("version", wire.Refusal(problem[0], problem[1]), _error(*problem), request_id)
     if method not in FORWARDED and method not in ("ping", "initialize", "server/discover"):
-        return wire.Refusal(METHOD_NOT_FOUND, "Method not found", message["id"])
+        return _wire_refusal(wire.Refusal(METHOD_NOT_FOUND, "Method not found", request_id))
     return None
+
+
+def _wire_refusal(refusal: wire.Refusal) -> RefusedBeforeServing:
+    return RefusedBeforeServing("wire", refusal, refusal.error, refusal.request_id)
 
 
 class ClientRequestError(Exception):
@@ -402,7 +440,8 @@ class StdioRelay:
                 continue
             before_serving = _refusal_before_serving(message, self.gateway.secrets)
             if before_serving is not None:
-                self.gateway.refused(before_serving, self.caller, line=line, message=message)
+                if before_serving.kind != "discover":
+                    self.gateway.refused(before_serving.refusal, self.caller, line=line, message=message)
                 continue
             if "id" not in message or not isinstance(message.get("method"), str):
                 continue
@@ -577,6 +616,18 @@ class StdioRelay:
         self.gateway.refused(refusal, self.caller, line=line, message=message)
         await self._fail(refusal.request_id, refusal.error)
 
+    async def _refuse_before_serving(self, before_serving: RefusedBeforeServing, method: str, line: bytes,
+                                     message: dict[str, Any]) -> None:
+        """Answer, audit and log a message refused before serving, as its kind says
+        (`RefusedBeforeServing`)."""
+        if before_serving.kind == "wire":
+            await self._refuse(before_serving.refusal, line, message)
+            return
+        if before_serving.kind == "version":
+            log.debug("refused a client message (%s): %s", before_serving.refusal.message, method)
+            self.gateway.refused(before_serving.refusal, self.caller, message=message)
+        await self._fail(before_serving.request_id, before_serving.error)
+
     async def _receive(self, line: bytes) -> None:
         if line is wire.OVERLONG:
             await self._refuse(TOO_LARGE, line)
@@ -605,36 +656,22 @@ class StdioRelay:
             await self._answer_from_client(message)
             return None
         params = message.get("params")
+        before_serving = _refusal_before_serving(message, self.gateway.secrets)
+        if before_serving is not None:
+            await self._refuse_before_serving(before_serving, method, line, message)
+            return None
         if "id" not in message:
-            if not method.startswith("notifications/"):
-                # A request in notification form (a tools/call without an id above all) would
-                # get no answer and no audit trail: never forwarded.
-                await self._refuse(refused_mod.needs_an_id(method, self.gateway.secrets), line, message)
-                return None
             await self._notification(method, params)
             return None
         request_id = message["id"]
         version = modern.requested_version(params)
-        if method == "server/discover" and version is None and modern.names_version(params):
-            await self._fail(request_id, _error(*modern.check_request(params) or (INVALID_PARAMS, "Invalid params")))
-            return None
-        if (version is not None or modern.names_version(params)) and method != "server/discover":
-            problem = modern.check_request(params)
-            if problem is None and method in modern.REMOVED_METHODS:
-                problem = (METHOD_NOT_FOUND, "Method not found", None)
-            if problem is not None:
-                log.debug("refused a client message (%s): %s", problem[1], method)
-                self.gateway.refused(wire.Refusal(problem[0], problem[1]), self.caller, message=message)
-                await self._fail(request_id, _error(*problem))
-                return None
+        # Every other method was refused "Method not found" above (`_refusal_before_serving`).
         if method == "ping":
             await self._result(request_id, {})
         elif method == "initialize":
             await self._answer_initialize(request_id, params)
         elif method == "server/discover":
-            await self._answer_discover(request_id, version)
-        elif method not in FORWARDED:
-            await self._refuse(wire.Refusal(METHOD_NOT_FOUND, "Method not found", request_id), line, message)
+            await self._answer_discover(request_id)
         elif request_id in self._inflight:
             await self._refuse(
                 wire.Refusal(INVALID_REQUEST, "Invalid Request: the id of a request still in progress", None), line,
@@ -882,14 +919,11 @@ class StdioRelay:
             self._server_info_cache = opened.get("serverInfo") or {"name": "policytui-gateway", "version": ""}
         return self._server_info_cache
 
-    async def _answer_discover(self, request_id: Any, version: str | None) -> None:
+    async def _answer_discover(self, request_id: Any) -> None:
+        """Answer a `server/discover` (one naming a version not served was refused before:
+        `_refusal_before_serving`)."""
         from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
 
-        if version is not None and version not in modern.MODERN_VERSIONS:
-            problem = modern.check_request({"_meta": {modern.VERSION_KEY: version}})
-            assert problem is not None
-            await self._fail(request_id, _error(*problem))
-            return
         opened = self._initialize({"protocolVersion": LATEST_HANDSHAKE_VERSION, "capabilities": {},
                                    "clientInfo": {"name": "policytui", "version": ""}})
         await self._result(request_id, modern.discover_result(opened, list(HANDSHAKE_PROTOCOL_VERSIONS)))
