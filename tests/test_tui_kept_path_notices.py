@@ -46,10 +46,10 @@ def toast_of(app: PolicyApp, words: str) -> Toast | None:
 
 def path_pieces(message: str, kept: Path) -> list[str]:
     """The lines of `message` that give the path of `kept`: those after the one that ends in
-    "in", to the one of its name."""
+    "in", to the last piece of its name."""
     lines = message.splitlines()
     start = next(i for i, line in enumerate(lines) if line.endswith(" in")) + 1
-    end = lines.index(kept.name)
+    end = next(i for i in range(start, len(lines)) if "".join(lines[start:i + 1]) == str(kept))
     return lines[start:end + 1]
 
 
@@ -65,9 +65,7 @@ async def assert_path_shown_whole(app: PolicyApp, pilot, words: str, kept: Path)
         pieces, toast.content_region.width)
     box = toast.region
     drawn = [line[box.x:box.right] for line in screen_text(app).splitlines()[box.y:box.bottom]]
-    # The file's name is not broken: in a toast narrower than it (at 80 columns) it folds.
-    whole = pieces if len(kept.name) <= toast.content_region.width else pieces[:-1]
-    for piece in whole:
+    for piece in pieces:
         assert any(piece in line for line in drawn), (piece, app.size.width, "\n".join(drawn))
 
 
@@ -103,3 +101,84 @@ async def test_the_path_of_kept_changes_is_shown_in_whole_pieces(
     async with app.run_test(size=size, notifications=True) as pilot:
         await ready(pilot)
         await assert_path_shown_whole(app, pilot, "were kept when an editor", kept)
+
+
+def toast_lines(app: PolicyApp, toast: Toast) -> list[str]:
+    """The lines of text the toast draws, as the terminal shows them: without its left border
+    and its padding, and without the blank rows of its padding."""
+    text = toast.content_region
+    rows = screen_text(app).splitlines()[text.y:text.bottom]
+    return [row[text.x:text.right].rstrip() for row in rows]
+
+
+async def assert_path_in_lines_that_fit(app: PolicyApp, pilot, words: str, kept: Path) -> None:  # type: ignore[no-untyped-def]
+    await until(lambda: toast_of(app, words) is not None, f"the notice that says {words!r}")
+    await pilot.pause()
+    toast = toast_of(app, words)
+    assert toast is not None
+    width = toast.content_region.width
+    pieces = path_pieces(str(toast._notification.message), kept)
+    assert kept.is_file(), kept
+    # Every line of the path fits the toast's text, the file's name too (40 characters, wider
+    # than the toast at each size tried): Textual folds none of them at a character of its own.
+    assert all(len(piece) <= width for piece in pieces), (width, pieces)
+    assert len(kept.name) > width, (kept.name, width)
+    # The toast draws them so, one under the other: a copy of them joined is the exact path.
+    drawn = toast_lines(app, toast)
+    at = next((i for i, line in enumerate(drawn) if line == pieces[0]), None)
+    assert at is not None and drawn[at:at + len(pieces)] == pieces, (width, pieces, drawn)
+    assert "".join(drawn[at:at + len(pieces)]) == str(kept)
+
+
+USER_SIZES = [(80, 24), (60, 20), (50, 24)]
+
+
+async def keep_ours_and_load_theirs(policy: Path, size: tuple[int, int]) -> Path:
+    """An edit, the file changed on disk, ctrl+s and "Load theirs": the edit is kept in a
+    recovery file, and the notice that says where is shown whole. The recovery file's path."""
+    app = make_app(policy_path=policy, listing=kestra())
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await ready(pilot)
+        await pilot.press("a")
+        await until(lambda: app.state is not None and app.state.dirty, "the edit")
+        policy.write_text(THEIRS)
+        await pilot.press("ctrl+s")
+        await until(lambda: app.screen.id == "confirm-conflict", "the changed-on-disk question")
+        await pilot.pause()
+        await pilot.press("l")
+        await until(lambda: len(kept_files(policy)) == 1, "our edit kept")
+        [kept] = kept_files(policy)
+        await assert_path_in_lines_that_fit(app, pilot, "Your changes were kept in", kept)
+    return kept
+
+
+@pytest.mark.parametrize("size", USER_SIZES, ids=[f"{w}x{h}" for w, h in USER_SIZES])
+async def test_the_recovery_file_name_is_broken_at_a_dot_or_a_dash_where_the_toast_is_narrower(
+        size: tuple[int, int], tmp_path_factory: pytest.TempPathFactory,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`policy.json.unsaved-YYYYMMDD-HHMMSS.json` is 40 characters: below about 102 columns
+    the toast folded it at whatever character reached its edge (at 60 columns, 26 for text,
+    `policy.json.unsaved-202612` and `06-083217.json`). The folder's
+    names here are short (`kept0`): each fits a line of the toast at every size tried."""
+    folder = tmp_path_factory.mktemp("kept")
+    monkeypatch.setenv("XDG_STATE_HOME", str(folder / "state"))
+    policy = folder / "policy.json"
+    policy.write_text(OURS_ON_OPEN)
+    kept = await keep_ours_and_load_theirs(policy, size)
+
+    # The next editor of the policy says where the changes were kept.
+    app = make_app(policy_path=policy, listing=kestra())
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await ready(pilot)
+        await assert_path_in_lines_that_fit(app, pilot, "were kept when an editor", kept)
+
+
+async def test_a_folder_name_wider_than_the_toast_is_broken_too(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder's name of 30 characters in a toast with 21 for text, at 50 columns."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    folder = tmp_path / "team-policies_for_the_gateways"
+    folder.mkdir()
+    policy = folder / "policy.json"
+    policy.write_text(OURS_ON_OPEN)
+    await keep_ours_and_load_theirs(policy, (50, 24))

@@ -220,7 +220,10 @@ def shown_name(text: str, limit: int) -> str:
 def shown_path(path: Path, width: int) -> str:
     """A recovery file's path for a notice `width` columns wide: its folder in lines that break
     after a `/`, its name on a line of its own, so that the path stays readable and each
-    piece can be copied whole (a notice folds a long line anywhere, inside a name too)."""
+    piece can be copied whole (a notice folds a long line anywhere, inside a name too). A
+    name or a folder's name wider than the notice is broken too, after a `.`, `-` or `_`
+    (`policy.json.unsaved-` and `20261206-083217.json`): each line ends where it was broken,
+    so the lines copied and joined without their newlines are the exact path."""
     lines: list[str] = []
     line = ""
     for part in shown_name(str(path.parent).rstrip("/") + "/", 1000).split("/")[:-1]:
@@ -228,9 +231,25 @@ def shown_path(path: Path, width: int) -> str:
         if line and len(line) + len(piece) > width:
             lines.append(line)
             line = ""
-        line += piece
+        *whole, line = lines_of(line + piece, width)
+        lines.extend(whole)
     lines.append(line)
-    return "\n".join([*lines, shown_name(path.name, 200)])
+    return "\n".join([*lines, *lines_of(shown_name(path.name, 200), width)])
+
+
+# Where a name too wide for a notice's line is broken: after any of these, the last in reach.
+NAME_BREAKS = ".-_"
+
+
+def lines_of(name: str, width: int) -> list[str]:
+    """`name` in lines of at most `width` characters, each broken after the last `.`, `-` or
+    `_` that fits on it, or at `width` where none does (a notice would fold it there too)."""
+    lines: list[str] = []
+    while len(name) > width:
+        cut = max(name.rfind(mark, 0, width) for mark in NAME_BREAKS) + 1 or width
+        lines.append(name[:cut])
+        name = name[cut:]
+    return [*lines, name]
 
 
 def keep_and_say(app: KeepUnsaved) -> None:
