@@ -27,13 +27,10 @@ from textual.notifications import Notification
 
 # A toast beside a box is as wide as Textual makes a toast (`Toast { width: 60 }`) or as the
 # band it is in, whichever is less (`max-width: 100%`, policytui.tcss: its rack keeps no
-# column for a scrollbar there), and its text that less its left border (`border-left:
-# outer`, one column, Textual's) and its padding of one column each side (`padding: 0 1`).
+# column for a scrollbar), and its text that less its left border (`border-left: outer`,
+# one column, Textual's) and its padding of one column each side (`padding: 0 1`).
 TOAST_WIDTH = 60
 TOAST_FRAME_COLUMNS = 3
-# The columns Textual's toast rack keeps for its vertical scrollbar (Textual's default
-# `scrollbar-size-vertical`) wherever policytui.tcss does not set it to 0: in its own corner.
-CORNER_SCROLLBAR_COLUMNS = 2
 # The class the toast rack gets while it sits beside a box (styled in policytui.tcss).
 BESIDE_DIALOG = "-beside-dialog"
 # A band left or right of a box narrower than this wraps a notice into too many short lines.
@@ -45,13 +42,9 @@ PLACED_STYLES = ("dock", "width", "height", "max_height")
 def corner_text_width(screen_width: int) -> int:
     """The columns a toast in Textual's own corner (the screen's lower right, no box open) has
     for text on a screen `screen_width` columns wide: a toast is `width: 60` but at most half
-    its rack (`max-width: 50%`, Textual's), and that rack, as wide as the screen, keeps its
-    vertical scrollbar's columns from its mount (`scrollbar-size-vertical`, cleared only
-    beside a box, policytui.tcss), so half of what is left; less its border and padding. A
-    line as long as half the screen less the frame folded its last characters onto the next
-    line below 122 columns."""
-    rack_width = max(0, screen_width - CORNER_SCROLLBAR_COLUMNS)
-    return max(1, min(TOAST_WIDTH, rack_width // 2) - TOAST_FRAME_COLUMNS)
+    its rack (`max-width: 50%`, Textual's), as wide as the screen (it keeps no columns for a
+    scrollbar, policytui.tcss), less its border and padding."""
+    return max(1, min(TOAST_WIDTH, screen_width // 2) - TOAST_FRAME_COLUMNS)
 
 
 def notice_lines(notice: Notification, band_width: int) -> int:
