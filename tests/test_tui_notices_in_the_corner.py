@@ -54,6 +54,11 @@ async def test_a_notice_that_wraps_in_the_corner_stays_above_the_footer(
     assert len(notice) == length
     monkeypatch.chdir(tmp_path)  # the notice names the file as given to the editor
     app = make_app(policy_path=Path(name), listing=kestra())
+    # The notice stays up for 2 s; kept longer here so that a machine stalled between the save
+    # and the toast's layout cannot take it away before it is looked at (where it is drawn does
+    # not depend on how long it stays).
+    notify = app.notify
+    monkeypatch.setattr(app, "notify", lambda *args, **kwargs: notify(*args, **{**kwargs, "timeout": 60}))
     async with app.run_test(size=size, notifications=True) as pilot:
         await ready(pilot)
         footer = app.screen.query_one(Footer)
