@@ -2625,3 +2625,31 @@ def test_a_code_said_to_be_a_rule_or_formula_is_a_program(name, description):
                                           "code": {"type": "string"}}))
     assert c.category != "Read", c.evidence
     assert any("'code'" in line for line in c.evidence), c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A word the tables lack leads, joined by "and"/"or" to a verb that removes, changes or
+    # pays: the second command is done whatever the first one is.
+    ("helm_values", "Load and merge multiple Helm values files from a Git repository.",
+     "Destructive"),
+    ("user_records", "Gather and delete stale user records.", "Destructive"),
+    ("stale_sessions", "Collects and purges expired sessions from the store.", "Destructive"),
+    ("ledger_entries", "Reconcile and refund the duplicate card charges.", "Financial"),
+])
+def test_an_act_joined_to_an_unknown_lead_is_done(name, description, category):
+    c = classify_all([tool(name, description)])[name]
+    assert c.category == category, c.evidence
+    assert any("description starts with" in line for line in c.evidence), c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # Not a noun before "and" nor a verb used as a noun, nor an act that only adds something.
+    ("repo_stats", "Stats and update history for a repository."),
+    ("customer_money", "Invoices and refunds for a customer."),
+    ("repo_files", "Load and display the repository files."),
+])
+def test_no_act_is_joined_to_an_unknown_lead_where_none_is_commanded(name, description):
+    c = classify_all([tool(name, description)])[name]
+    assert not any(line.startswith("description starts with 'update'")
+                   or line.startswith("description starts with 'refund'")
+                   for line in c.evidence), c.evidence

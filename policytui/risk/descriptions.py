@@ -323,6 +323,11 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
             and base_verb(tokens[start + 1]) is not None):
         start += 1  # "Force delete pods stuck in Terminating", "Bulk update records"
     lead = base_verb(tokens[start]) if start < count else None
+    if lead is None and (second_act := _act_joined_to_an_unknown_lead(tokens, start)) is not None:
+        # "Gather and delete stale user records", "Load and merge Helm values files": a
+        # word the tables lack, joined by "and"/"or" to a verb that acts, is a second command
+        # of the same sentence; the act counts whatever the first word does.
+        lead, start = second_act, start + 2
     if lead in ADJECTIVES_BEFORE_PLURALS and adjective_here(tokens, start):
         # "Open orders for a symbol": which orders, not opening them; but a step after "and"
         # in the third person is the command ("Open positions and closes the losing ones").
@@ -607,6 +612,36 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         chain.add(verb)
         found.alternatives.append((verb, v.VERBS[verb]))
     return found
+
+
+def _act_joined_to_an_unknown_lead(tokens: list[str], start: int) -> str | None:
+    """The verb that removes, changes or pays ("merge", "delete", "refund") joined by
+    "and"/"or" right after a leading word the tables lack ("Load and merge ...", "Gather or
+    purge ..."), or None. A word more often a noun counts only before what opens its object
+    ("Invoices and refunds for a customer" names two things); a reading verb says nothing about
+    what the unknown word does, and one that only adds is too often a noun here."""
+    if start + 3 >= len(tokens) or tokens[start + 1] not in ("and", "or"):
+        return None
+    first, second = tokens[start], tokens[start + 2]
+    joined = base_verb(second)
+    if joined is None or v.VERBS[joined] not in _GRAVE_JOINED or (
+            joined in v.AMBIGUOUS and tokens[start + 3] not in _OBJECTS):
+        return None  # ("... and refund the charges" commands; "... and refunds" may name)
+    # Two commands in the same form, both bare ("Load and merge") or both in the third person
+    # ("Gathers and deletes"): a plural before a bare verb is a noun ("Stats and update
+    # history"); and a verb right before a preposition or a separator is a noun there
+    # ("Invoices and refunds for a customer").
+    same_form = (second == joined) == (not first.endswith("s") or first.endswith("ss"))
+    if not same_form or tokens[start + 3] in SEPARATORS or tokens[start + 3] in _JOINED_NOT_OBJECT:
+        return None
+    return joined
+
+
+# What a verb joined to an unknown lead must do to count: remove, change or pay. One that adds
+# or runs ("Load and save", "Parse and build") is as often said of what is handed back.
+_GRAVE_JOINED = frozenset((v.REMOVE, v.MODIFY, v.MONEY))
+# Words after such a verb that make it a noun ("... and refunds for a customer").
+_JOINED_NOT_OBJECT = frozenset("for of in on by with to from and or at per".split())
 
 
 def _step_after_an_unknown_command(tokens: list[str], at: int, found: DescriptionVerbs
