@@ -2653,3 +2653,30 @@ def test_no_act_is_joined_to_an_unknown_lead_where_none_is_commanded(name, descr
     assert not any(line.startswith("description starts with 'update'")
                    or line.startswith("description starts with 'refund'")
                    for line in c.evidence), c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # The same second command under a lead the tables lack, further on: after more such
+    # words, "&", "/", "then" or a word of manner, or after "and"/"then" before its object.
+    ("user_records", "Gather, dedupe and delete stale user records.", "Destructive"),
+    ("user_records", "Gather then delete stale user records.", "Destructive"),
+    ("user_records", "Gather and permanently delete stale user records.", "Destructive"),
+    ("helm_values", "Load & merge multiple Helm values files.", "Destructive"),
+    ("user_records", "Gather stale user records and delete them.", "Destructive"),
+    ("user_records", "Gathers stale user records and deletes them.", "Destructive"),
+    ("card_charges", "Reconcile duplicate card charges, then refund every one of them.",
+     "Financial"),
+])
+def test_an_act_commanded_later_under_an_unknown_lead_is_done(name, description, category):
+    c = classify_all([tool(name, description)])[name]
+    assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # A list of nouns after a colon, "pay schedule" among them; a noun before "history".
+    ("employee", "Employee profile: compensation, pay schedule, tax setup."),
+    ("catalog", "Product catalog and price changes, then update history."),
+])
+def test_no_act_is_commanded_later_where_a_list_names_things(name, description):
+    c = classify_all([tool(name, description)])[name]
+    assert c.category not in ("Destructive", "Financial"), c.evidence

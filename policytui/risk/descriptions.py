@@ -323,11 +323,6 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
             and base_verb(tokens[start + 1]) is not None):
         start += 1  # "Force delete pods stuck in Terminating", "Bulk update records"
     lead = base_verb(tokens[start]) if start < count else None
-    if lead is None and (second_act := _act_joined_to_an_unknown_lead(tokens, start)) is not None:
-        # "Gather and delete stale user records", "Load and merge Helm values files": a
-        # word the tables lack, joined by "and"/"or" to a verb that acts, is a second command
-        # of the same sentence; the act counts whatever the first word does.
-        lead, start = second_act, start + 2
     if lead in ADJECTIVES_BEFORE_PLURALS and adjective_here(tokens, start):
         # "Open orders for a symbol": which orders, not opening them; but a step after "and"
         # in the third person is the command ("Open positions and closes the losing ones").
@@ -390,6 +385,12 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
             after = description_verbs(rest, alternatives, indirect, False)
             if after.kind is not None:
                 return after
+    if lead is None and (second_act := _act_joined_to_an_unknown_lead(tokens, start)) is not None:
+        # "Gather and delete stale user records", "Gather stale records and delete them": a
+        # word the tables lack leads, and a verb that acts is a second command of the same
+        # sentence; the act counts whatever the first word does.
+        start = second_act
+        lead = base_verb(tokens[start])
     # "Associates an address with ...", "Obtain the token": a verb the table lacks but cloud
     # APIs use, with an object after it (so no noun: "Log entries", "Report of ...").
     known = lexicon_verb(tokens[start]) if (
@@ -614,27 +615,64 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     return found
 
 
-def _act_joined_to_an_unknown_lead(tokens: list[str], start: int) -> str | None:
-    """The verb that removes, changes or pays ("merge", "delete", "refund") joined by
-    "and"/"or" right after a leading word the tables lack ("Load and merge ...", "Gather or
-    purge ..."), or None. A word more often a noun counts only before what opens its object
-    ("Invoices and refunds for a customer" names two things); a reading verb says nothing about
-    what the unknown word does, and one that only adds is too often a noun here."""
-    if start + 3 >= len(tokens) or tokens[start + 1] not in ("and", "or"):
+def _act_joined_to_an_unknown_lead(tokens: list[str], start: int) -> int | None:
+    """Where the verb that removes, changes or pays ("merge", "delete", "refund") stands,
+    that a sentence led by a word the tables lack commands after it, or None:
+    - joined to the lead, maybe after more such words and maybe with "then" or a word of
+      manner between ("Load and merge ...", "Load & merge", "Gather, dedupe and delete ...",
+      "Gather and then permanently delete ...");
+    - or later, after "and" or "then", before what opens its object ("Gather stale user
+      records and delete them", "Gathers stale records, then purges every one of them").
+    Both verbs in the same form, both bare or both in the third person: a plural before a bare
+    verb is a noun ("Stats and update history"). A word more often a noun counts only before
+    what opens its object ("Invoices and refunds for a customer" names two things); a reading
+    verb says nothing about what the unknown word does, and one that only adds or runs is as
+    often said of what is handed back."""
+    count = len(tokens)
+    if start + 2 >= count:
         return None
-    first, second = tokens[start], tokens[start + 2]
-    joined = base_verb(second)
-    if joined is None or v.VERBS[joined] not in _GRAVE_JOINED or (
-            joined in v.AMBIGUOUS and tokens[start + 3] not in _OBJECTS):
+    first = tokens[start]
+    third_person = first.endswith("s") and not first.endswith("ss")
+    i = start + 1
+    # The lead and more words the tables lack, joined: "Gather, dedupe and ...".
+    while (i + 1 < count and tokens[i] in SEPARATORS and tokens[i] != ";"
+           and base_verb(tokens[i + 1]) is None and tokens[i + 1] not in _JOINED_SKIPPED
+           and tokens[i + 1].isalpha() and not is_adverb(tokens[i + 1])):
+        i += 2
+    if i < count and tokens[i] in _JOINS_TO_THE_LEAD:
+        at = _grave_command_at(tokens, i + 1, third_person, next_to_the_lead=True)
+        if at is not None:
+            return at
+    for j in range(i, min(count, start + _JOINED_WINDOW)):
+        if tokens[j] == ";":
+            return None  # a clause of its own
+        if tokens[j] in ("and", "then"):
+            at = _grave_command_at(tokens, j + 1, third_person, next_to_the_lead=False)
+            if at is not None:
+                return at
+    return None
+
+
+def _grave_command_at(tokens: list[str], at: int, third_person: bool,
+                      next_to_the_lead: bool) -> int | None:
+    """Where the verb at or just past `at` stands (past "then" and words of manner) if it
+    removes, changes or pays, is in the person given and is a command: right after the lead
+    anything but a preposition or a separator may follow it, elsewhere only what opens its
+    object."""
+    while at < len(tokens) and (tokens[at] in _JOINED_SKIPPED or is_adverb(tokens[at])):
+        at += 1
+    if at + 1 >= len(tokens):
+        return None
+    word, after = tokens[at], tokens[at + 1]
+    verb = base_verb(word)
+    if verb is None or v.VERBS[verb] not in _GRAVE_JOINED or (word != verb) != third_person:
+        return None
+    if after in SEPARATORS or after in _JOINED_NOT_OBJECT or (
+            verb in v.PAY_COMPOUNDS and after in v.PAY_NOUNS):
+        return None  # (also "pay schedule", a noun)
+    if (verb in v.AMBIGUOUS or not next_to_the_lead) and after not in _STEP_OBJECTS:
         return None  # ("... and refund the charges" commands; "... and refunds" may name)
-    # Two commands in the same form, both bare ("Load and merge") or both in the third person
-    # ("Gathers and deletes"): a plural before a bare verb is a noun ("Stats and update
-    # history"); and a verb right before a preposition or a separator is a noun there
-    # ("Invoices and refunds for a customer").
-    same_form = (second == joined) == (not first.endswith("s") or first.endswith("ss"))
-    if not same_form or tokens[start + 3] in SEPARATORS or tokens[start + 3] in _JOINED_NOT_OBJECT:
-        return None
-    return joined
+    return at
 
 
 # What a verb joined to an unknown lead must do to count: remove, change or pay. One that adds
@@ -642,6 +680,13 @@ def _act_joined_to_an_unknown_lead(tokens: list[str], start: int) -> str | None:
 _GRAVE_JOINED = frozenset((v.REMOVE, v.MODIFY, v.MONEY))
 # Words after such a verb that make it a noun ("... and refunds for a customer").
 _JOINED_NOT_OBJECT = frozenset("for of in on by with to from and or at per".split())
+# What joins a second command to the lead: "Load and merge", "Load & merge", "Gather then
+# delete". Not a comma alone: "Employee profile: compensation, pay schedule" lists nouns.
+_JOINS_TO_THE_LEAD = frozenset("and or & / then".split())
+# Words between a join and the verb it joins: "and then delete".
+_JOINED_SKIPPED = frozenset(("then",))
+# How far into the sentence a later command is looked for.
+_JOINED_WINDOW = 24
 
 
 def _step_after_an_unknown_command(tokens: list[str], at: int, found: DescriptionVerbs
