@@ -223,6 +223,33 @@ def test_a_deny_pattern_finds_the_path_however_it_is_written(sent: str) -> None:
     assert decide(one_tool({"deny_if": [deny]}), "t", {"path": "/tmp/etc/passwd"}).allowed
 
 
+@pytest.mark.parametrize(("condition", "sent", "allowed"), [
+    ({"op": "regex", "value": "^/srv/files/private/"}, "private/pay.csv", False),
+    ({"op": "regex", "value": "^/srv/files/private/"}, "public/../private/pay.csv", False),
+    ({"op": "regex", "value": "^/srv/files/private/"}, "public/notes.txt", True),
+    ({"op": "regex", "value": "/Keys/"}, "Keys/id.txt", False),
+    ({"op": "regex", "value": "^.*/Keys/"}, "Keys/id.txt", False),
+    ({"op": "eq", "value": "/srv/files/private"}, "private", False),
+    ({"op": "in", "value": ["/etc/passwd", "/etc/shadow"]}, "shadow", False),
+    ({"op": "contains", "value": "/Keys/"}, "Keys/id.txt", False),
+    ({"op": "eq", "value": "/srv/files/private"}, "public", True),
+    ({"op": "in", "value": ["prod", "root"]}, "dev", True),  # names no path: as written
+])
+def test_a_deny_if_on_an_absolute_path_refuses_a_relative_path_opened_under_it(
+        condition: dict[str, Any], sent: str, allowed: bool) -> None:
+    # A server opens a relative path in a folder of its own (server-filesystem in the one it
+    # serves): in each folder above what the condition names, the call must still pass.
+    deny = {"path": "args.path", **condition}
+    assert decide(one_tool({"deny_if": [deny]}), "t", {"path": sent}).allowed is allowed
+
+
+def test_a_require_naming_no_folder_keeps_its_relative_choice() -> None:
+    require = {"path": "args.path", "op": "regex", "value": "^(a\\.txt|/srv/.*)$"}
+    assert decide(one_tool({"require": [require]}), "t", {"path": "a.txt"}).allowed
+    listed = {"path": "args.path", "op": "in", "value": ["/srv/a", "b"]}  # `b` may be /srv/b
+    assert not decide(one_tool({"require": [listed]}), "t", {"path": "b"}).allowed
+
+
 @pytest.mark.parametrize("text", [
     "https://api.example/v1/items/", "https://api.example", "s3://bucket/key/", "/tmp", "a.txt",
     "see ../docs for more", "1/2 cup", "C:\\temp\\..\\x", "/", "https://h/a?next=b#top",

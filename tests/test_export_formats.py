@@ -619,7 +619,7 @@ def test_the_exports_deny_and_list_a_path_a_server_reads_otherwise(tmp_path: Pat
     import subprocess
     import sys
 
-    from policytui.export.intercept_guards import SAFE_TEXT
+    from policytui.export.intercept_guards import SAFE_PATH
 
     source = tmp_path / "policy.json"
     doc = {"version": "1", "default": "allow", "tools": {
@@ -643,18 +643,19 @@ def test_the_exports_deny_and_list_a_path_a_server_reads_otherwise(tmp_path: Pat
             exported = json.loads(done.stdout)
             allows = policylayer_as_written_allows
             assert exported["tools"]["read_file"] == {
-                "require": [{"path": "args.path", "op": "regex", "value": SAFE_TEXT}],
+                "require": [{"path": "args.path", "op": "regex", "value": SAFE_PATH}],
                 "deny_if": doc["tools"]["read_file"]["deny_if"]}
             assert exported["tools"]["list_dir"]["action"] == "deny"
             assert exported["tools"]["stat"] == doc["tools"]["stat"]
-        for tool, path in (("read_file", "/srv/../etc"), ("read_file", "/etc/"), ("list_dir", "a/"),
-                           ("list_dir", "/e//")):
+        # `etc` too: a server may open it in /, the folder above /etc.
+        for tool, path in (("read_file", "/srv/../etc"), ("read_file", "/etc/"), ("read_file", "etc"),
+                           ("list_dir", "a/"), ("list_dir", "/e//")):
             assert not ours_allows(policy, tool, {"path": path})
             assert not allows(exported, tool, {"path": path}), (fmt, tool, path)
         assert allows(exported, "stat", {"path": "/srv/a"})
         assert not allows(exported, "stat", {"path": "/srv/a/"})
         # Kept, not denied whole: a path decide allows passes there too.
-        for path in ("/srv/a", "/home/x/.bashrc", "notes..txt", "etc"):
+        for path in ("/srv/a", "/home/x/.bashrc", "/srv/notes..txt", "/etcetera"):
             assert ours_allows(policy, "read_file", {"path": path})
             assert allows(exported, "read_file", {"path": path}), (fmt, path)
 

@@ -234,6 +234,47 @@ async def test_the_real_filesystem_server_never_lists_a_refused_folder_written_w
     assert outcomes == ["denied", "denied", "denied", "allowed"] * 2
 
 
+async def test_the_real_filesystem_server_never_opens_a_refused_path_written_relative(
+        tmp_path: Path, filesystem_server: Path) -> None:
+    """server-filesystem opens a relative path in the folder it serves: `Keys/id.txt` is
+    `ROOT/Keys/id.txt` to it. A `deny_if` on an absolute path, or on a folder name with its
+    slashes, must refuse the relative spelling too; a relative path outside what the policy
+    refuses is still served."""
+    root = (tmp_path / "files").resolve()
+    for folder, name, text in (("Keys", "id.txt", "secret key"), ("private", "salaries.csv", "secret pay"),
+                               ("public", "notes.txt", "public notes"), ("Cl\u00e9s", "a.txt", "secret too")):
+        (root / folder).mkdir(parents=True)
+        (root / folder / name).write_text(text, encoding="utf-8")
+    policy, audit = tmp_path / "policy.json", tmp_path / "audit.jsonl"
+    policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {
+        "read_text_file": {"deny_if": [
+            {"path": "args.path", "op": "regex", "value": "/Keys/"},
+            {"path": "args.path", "op": "regex", "value": "/Cl\u00e9s/"},
+            {"path": "args.path", "op": "regex", "value": "^" + re.escape(f"{root}/private/")}]},
+        "list_directory": {"deny_if": [{"path": "args.path", "op": "eq", "value": f"{root}/private"}]},
+    }}), encoding="utf-8")
+    options = ["--policy", str(policy), "--state-dir", str(tmp_path / "state"), "--audit", str(audit)]
+    attempts = [
+        ("read_text_file", "public/notes.txt", True),
+        ("read_text_file", "Keys/id.txt", False),
+        ("read_text_file", "private/salaries.csv", False),
+        ("read_text_file", "public/../private/salaries.csv", False),
+        ("read_text_file", "public%2f..%2fKeys/id.txt", False),
+        ("read_text_file", "Cle\u0301s/a.txt", False),  # decomposed: opened as Clés, in NFC
+        ("list_directory", "private", False),
+        ("list_directory", "public", True),
+    ]
+    answers = []
+    async with sdk_client("stdio", "legacy", options, [str(filesystem_server), str(root)], tmp_path / "gateway.log") as client:
+        for tool, path, _ in attempts:
+            answers.append(_text(await client.call_tool(tool, {"path": path})))
+    for (tool, path, allowed), text in zip(attempts, answers, strict=True):
+        assert "secret" not in text and "salaries" not in text, (tool, path, text)
+        assert ("notes" in text) is allowed, (tool, path, text)
+    outcomes = [line["decision"] for line in outcome_lines(audit) if line["decision"] != "probe"]
+    assert outcomes == ["allowed" if allowed else "denied" for _, _, allowed in attempts]
+
+
 async def test_the_real_filesystem_server_never_opens_a_refused_name_in_another_unicode_form(
         tmp_path: Path, filesystem_server: Path) -> None:
     """server-filesystem opens, for a name it does not find as written, the entry with the same

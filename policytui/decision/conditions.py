@@ -32,10 +32,11 @@ import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
 from policytui.decision.key_forms import alike_in_nfc, in_nfc
+from policytui.decision.relative_paths import folders_named
 
 if TYPE_CHECKING:
     from policytui.policy.model import Condition
@@ -240,6 +241,10 @@ def evaluate(condition: Condition, args: Any,
             for other in _answers(condition, normal, reading):
                 if other != result and (sure or other is not None):
                     return None  # the server may act on what the gateway did not judge
+        for reading, sure in _placed_in_folders(condition, normal, args, readings):
+            for other in _answers(condition, normal, reading):
+                if other != result and (sure or other is not None):
+                    return None  # a relative path the server opens where the condition looks
         return result
     except Exception:  # noqa: BLE001
         # A condition edited in memory past validation (a pattern that does not compile, a
@@ -257,6 +262,53 @@ def _answers(condition: Condition, normal: Condition, reading: Any) -> Iterator[
     yield _evaluate(condition, reading)
     if normal is not condition:
         yield _evaluate(normal, _nfc_texts(reading))
+
+
+def _placed_in_folders(condition: Condition, normal: Condition, args: Any,
+                       readings: list[tuple[Any, bool]]) -> Iterator[tuple[Any, bool]]:
+    """The arguments, as sent and as each reading, with every relative path in them placed in
+    each folder the condition names (`relative_paths`; a reading in NFC, in the folders the
+    condition in NFC names); nothing for the many conditions that name no absolute path."""
+    folders = folders_named(condition.op, condition.value)
+    if not folders:
+        return
+    normal_folders = folders if normal is condition else folders_named(normal.op, normal.value)
+    for read, sure in [(args, True), *readings]:
+        in_nfc = isinstance(read, _InNormalForm)
+        texts = read.args if in_nfc else read
+        for folder in normal_folders if in_nfc else folders:
+            placed = _each_text(texts, partial(_in_folder, folder))
+            if placed is not texts:
+                yield (_InNormalForm(placed) if in_nfc else placed), sure
+
+
+def is_relative_path(text: str) -> bool:
+    """Whether a server may open `text` as a path relative to a folder of its own (it is
+    neither absolute once resolved, `~` included, nor a URL)."""
+    read = resolve_path(text)
+    return not (read.startswith("/") or (":" in read and _as_url(read) is not None))
+
+
+def _in_folder(folder: str, text: str) -> str:
+    """`text`, when it is a relative path, as a server that opens it in `folder` reads it:
+    resolved there (`Keys/../private/a` in /srv is /srv/private/a); other text as it is."""
+    if not is_relative_path(text):
+        return text  # absolute (`~` is the home folder by now), or a URL
+    return _normalized(folder.rstrip("/") + "/" + resolve_path(text), keep_trailing_slash=False)
+
+
+def relative_path_decides(condition: Condition, args: Any) -> bool:
+    """Whether `condition` answers otherwise on `args` once a relative path in them is placed in
+    a folder the condition names: the words a denial adds then say why."""
+    try:
+        as_sent = _evaluate(condition, args)
+        normal = _in_normal_form(condition)
+        readings = server_readings(args)  # in NFC too: `Ke\u0301ys/a` is Kéys/a to a server
+        return any(other != as_sent
+                   for placed, _ in _placed_in_folders(condition, normal, args, readings)
+                   for other in _answers(condition, normal, placed))
+    except Exception:  # noqa: BLE001  # only the wording of a decision already made hangs on it
+        return False
 
 
 def resolved_path_decides(condition: Condition, args: Any) -> bool:
@@ -372,6 +424,10 @@ def undecided_because(condition: Condition, args: Any) -> str | None:
     except Exception:  # noqa: BLE001  # only the wording of a decision already made hangs on it
         return None
 
+
+# The words added to a denial that placing a relative path in a folder decided.
+RELATIVE_PATH_NOTE = ("judged on the value as a relative path a server opens in a folder of its "
+                      "own, which may be one the condition names")
 
 # The words added to a denial that Unicode normalization decided.
 NORMAL_FORM_NOTE = ("judged on the text in Unicode normal form (NFC) too, as a server that "

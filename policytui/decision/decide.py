@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from policytui.decision.conditions import (
     NORMAL_FORM_NOTE,
+    RELATIVE_PATH_NOTE,
     RESOLVED_PATH_NOTE,
     evaluate,
     normal_form_decides,
+    relative_path_decides,
     resolved_path_decides,
     server_readings,
     undecided_because,
@@ -297,6 +299,8 @@ def _why_undecided(condition: Condition, args: Any) -> str:
         return f", {RESOLVED_PATH_NOTE}"
     if normal_form_decides(condition, args):
         return f", {NORMAL_FORM_NOTE}"
+    if relative_path_decides(condition, args):
+        return f", {RELATIVE_PATH_NOTE}"
     return ""
 
 

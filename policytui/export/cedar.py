@@ -36,6 +36,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from policytui.decision.conditions import resolve_path
+from policytui.decision.relative_paths import folders_named
 from policytui.export.common import extension_warnings, json_text
 from policytui.export.normal_forms import match_may_be_lost, plain_regex, refusal_may_be_passed
 from policytui.export.result import ExportResult, ExportWarning
@@ -315,7 +316,25 @@ def _condition(condition: Condition, want: bool) -> tuple[str, bool]:
 
     Returns the expression and whether it is exact (False: it may be false, or error, for
     some calls where `evaluate` gives `want`, so Cedar denies more).
+
+    A condition that names an absolute path (`deny_if path eq "/srv/a"`) is judged by `decide`
+    on a relative path placed in the folders it names too (`a` may be /srv/a:
+    `policytui.decision.relative_paths`), which Cedar cannot do: there only an absolute path
+    passes (a little more than `decide` denies, except where the text matched is absolute).
     """
+    expression, exact = _condition_as_written(condition, want)
+    if not folders_named(condition.op, condition.value):
+        return expression, exact
+    v = f"context[{cedar_string(f'arg_{_argument(condition)}')}]"
+    items = condition.value if isinstance(condition.value, list) else [condition.value]
+    matched_absolute = (condition.op in ("eq", "in") and want
+                        and all(isinstance(item, str) and item.startswith("/") for item in items))
+    return f'({expression} && {v} like "/*")', exact and matched_absolute
+
+
+def _condition_as_written(condition: Condition, want: bool) -> tuple[str, bool]:
+    """`_condition` for an argument judged as sent and as a server resolves it, not as a
+    relative path placed in a folder."""
     name = _argument(condition)
     key = cedar_string(f"arg_{name}")
     has = f"context has {key}"

@@ -36,6 +36,7 @@ from typing import Any
 
 from policytui.export.common import extension_warnings, plain, quoted, with_reason
 from policytui.export.intercept_guards import (
+    GUARDS_EVERY_READING,
     boolean_warning,
     guard_condition,
     guard_for,
@@ -210,8 +211,8 @@ class _Exporter:
         guard = guard_for(condition.op, condition.value, passes_when_it_holds=passes_when_it_holds)
         if guard is None or guard == "boolean":
             return []
-        if guard == "safe_text":
-            self.warn(path, safe_text_warning())
+        if guard in ("safe_text", "safe_path"):
+            self.warn(path, safe_text_warning("Intercept", guard))
         return [guard_condition(condition.path, guard)]
 
     @staticmethod
@@ -383,7 +384,7 @@ def _guarded(condition: Condition, passes_when_it_holds: bool) -> bool:
     """Is every server reading of this condition's argument that `decide` judges otherwise
     denied by the condition put in front of it (`intercept_guards`)?"""
     return guard_for(condition.op, condition.value,
-                     passes_when_it_holds=passes_when_it_holds) in ("number", "safe_text")
+                     passes_when_it_holds=passes_when_it_holds) in GUARDS_EVERY_READING
 
 
 def _first_boolean_comparison(base: str, rule: ToolRule) -> tuple[str, Condition] | None:

@@ -29,6 +29,8 @@ import sys
 import unicodedata
 from typing import Any, Literal
 
+from policytui.decision.relative_paths import folders_named
+
 # Characters no text SAFE_TEXT passes holds: a reading of a path or URL acts on them (`\\` only
 # in a URL, which needs a `:`), or NFC makes them ASCII (U+212A is `K`).
 _EXCLUDED = "/\\\\%?#:~\u212a\u1fef\u037e"
@@ -42,6 +44,10 @@ _OPENING = f"(?:{_NOT_A_DOT}|\\.{_NOT_A_DOT}|\\.\\.{_CHAR})"
 # repeated group holds no repeat of its own (each turn is one character, or a slash and an
 # opening), so no engine backtracks on it and policytui's own check of patterns accepts it.
 SAFE_TEXT = f"^(?:/?{_OPENING}(?:{_CHAR}|/{_OPENING})*)?$"
+# SAFE_TEXT for a refusal that names an absolute path (`deny_if path eq /srv/a`): `decide` reads a
+# relative path as opened in a folder the refusal names (`a` may be /srv/a:
+# `policytui.decision.relative_paths`), so only an absolute path passes, or `/` itself.
+SAFE_PATH = f"^/(?:{_OPENING}(?:{_CHAR}|/{_OPENING})*)?$"
 # The ASCII characters another spelling of which (U+212A for `K`) SAFE_TEXT denies: a refused
 # text holding them (`/srv/Keys`) needs no other check of its Unicode spellings.
 SPELLINGS_DENIED = frozenset(unicodedata.normalize("NFC", char) for char in "\u212a\u1fef\u037e")
@@ -50,7 +56,9 @@ LARGEST_DOUBLE = sys.float_info.max
 
 _SAFE = re.compile(SAFE_TEXT)
 
-Guard = Literal["number", "text", "safe_text", "boolean"]
+Guard = Literal["number", "text", "safe_text", "safe_path", "boolean"]
+# The guards that deny every reading `decide` judges otherwise of the condition behind them.
+GUARDS_EVERY_READING = frozenset(("number", "safe_text", "safe_path"))
 
 
 def _is_number(value: Any) -> bool:
@@ -94,7 +102,7 @@ def guard_for(op: str, value: Any, *, passes_when_it_holds: bool) -> Guard | Non
     # written out again reads as (`[1]` is how "[ 1]" reads, `null` how " null" does): then a
     # text read as it is passes only where decide does.
     if all(passes_safe_text(item) and item != "null" and item[:1] not in ("[", "{") for item in items):
-        return "safe_text"
+        return "safe_path" if folders_named(op, value) else "safe_text"
     return None
 
 
@@ -102,7 +110,7 @@ def spellings_denied_in_front(condition: Any, passes_when_it_holds: bool) -> fro
     """For `normal_forms.condition_judged_otherwise`: the characters whose other spellings the
     SAFE_TEXT condition in front of this one denies (none when there is no such condition)."""
     guard = guard_for(condition.op, condition.value, passes_when_it_holds=passes_when_it_holds)
-    return SPELLINGS_DENIED if guard == "safe_text" else frozenset()
+    return SPELLINGS_DENIED if guard in ("safe_text", "safe_path") else frozenset()
 
 
 def guard_condition(path: str, guard: Guard) -> dict[str, Any]:
@@ -111,14 +119,16 @@ def guard_condition(path: str, guard: Guard) -> dict[str, Any]:
         return {"path": path, "op": "lte", "value": LARGEST_DOUBLE}
     if guard == "text":
         return {"path": path, "op": "regex", "value": IS_TEXT}
-    return {"path": path, "op": "regex", "value": SAFE_TEXT}
+    return {"path": path, "op": "regex", "value": SAFE_PATH if guard == "safe_path" else SAFE_TEXT}
 
 
-def safe_text_warning(target: str = "Intercept") -> str:
+def safe_text_warning(target: str = "Intercept", guard: Guard = "safe_text") -> str:
+    relative = (", and so is a relative path (a server may open it in the folder the condition "
+                "names)" if guard == "safe_path" else "")
     return (f"{target} compares the argument as sent, so only texts a server reads as written pass "
             "here: a text with a . or .. segment, a repeated or trailing slash, or any of % ? # : ~ "
-            "is denied, and so is an argument that is not text; a little more than policytui "
-            "denies, never less")
+            f"is denied, and so is an argument that is not text{relative}; a little more than "
+            "policytui denies, never less")
 
 
 def boolean_warning(target: str = "Intercept") -> str:

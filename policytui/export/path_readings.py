@@ -26,7 +26,8 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from policytui.decision.conditions import pasted_into_a_url, resolve_path
+from policytui.decision.conditions import is_relative_path, pasted_into_a_url, resolve_path
+from policytui.decision.relative_paths import folders_named
 from policytui.export.normal_forms import (
     anchored_at_both_ends,
     names_only_what_it_matches,
@@ -104,7 +105,11 @@ def judged_otherwise_as_sent(path: str, op: str, value: Any, *, passes_when_it_h
                 if isinstance(item, str) or (isinstance(item, (int, float)) and not isinstance(item, bool))]
     if op in ("eq", "in", "neq", "not_in"):
         if (op in ("eq", "in")) == passes_when_it_holds:
-            return any(isinstance(item, str) and not _read_as_written(item) for item in compared)
+            # `require path in ["/srv/a", "b"]`: `decide` also reads `b` as opened in /srv, where
+            # it is /srv/b, not listed (`policytui.decision.relative_paths`).
+            relative_read_otherwise = bool(folders_named(op, value))
+            return any(isinstance(item, str) and (not _read_as_written(item) or (
+                relative_read_otherwise and is_relative_path(item))) for item in compared)
         return bool(compared)  # a refusal: `x/`, `x?` and `./x` read as `x`, `5/` as 5
     if op == "contains" and isinstance(value, str):
         return value != "" or not passes_when_it_holds

@@ -20,6 +20,7 @@ from typing import Any
 
 from policytui.export.common import extension_warnings, json_text, plain, quoted
 from policytui.export.intercept_guards import (
+    GUARDS_EVERY_READING,
     boolean_warning,
     guard_condition,
     guard_for,
@@ -114,7 +115,7 @@ def _guarded(condition: Condition, passes_when_it_holds: bool) -> bool:
     """Is every server reading of this condition's argument that `decide` judges otherwise
     denied by a requirement put in front of it (`_guard_requirements`)?"""
     return guard_for(condition.op, condition.value,
-                     passes_when_it_holds=passes_when_it_holds) in ("number", "safe_text")
+                     passes_when_it_holds=passes_when_it_holds) in GUARDS_EVERY_READING
 
 
 def _first_boolean_comparison(base: str, rule: ToolRule) -> str | None:
@@ -141,8 +142,8 @@ def _guard_requirements(base: str, rule: ToolRule, warnings: list[ExportWarning]
             guard = guard_for(condition.op, condition.value, passes_when_it_holds=passes_when_it_holds)
             if guard is None or guard == "boolean":
                 continue
-            if guard == "safe_text":
-                warnings.append(ExportWarning(f"{base}.{kind}[{index}]", safe_text_warning("PolicyLayer")))
+            if guard in ("safe_text", "safe_path"):
+                warnings.append(ExportWarning(f"{base}.{kind}[{index}]", safe_text_warning("PolicyLayer", guard)))
             requirement = guard_condition(condition.path, guard)
             if requirement not in out:
                 out.append(requirement)
