@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,7 +17,8 @@ import anyio
 import httpx2
 import mcp_types as types
 import pytest
-from gateway_support import call_text, sdk_client
+from audit_support import outcome_lines
+from gateway_support import RECORDING, call_text, sdk_client
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
@@ -163,3 +165,37 @@ async def test_a_modern_client_answers_the_servers_request(
     assert others == ([] if kind == "roots" else [kind]), (answering.asked, call_text(result))
     assert answering.asked.count("roots") in ((1, 2) if kind == "roots" else (0, 1)), answering.asked
     assert not result.is_error and expected in call_text(result), call_text(result)
+
+
+@pytest.mark.parametrize("transport", ["stdio", "http"])
+async def test_a_call_whose_tool_asked_the_client_keeps_its_charge_when_it_fails(transport: str, tmp_path: Path) -> None:
+    """A tool that runs and then asks the client something (here, the flows server's
+    `run_flow` elicits) fails with the JSON-RPC error the client answers the question with.
+    The tool ran: the call keeps its charge, so a client that answers every question with an
+    error cannot run the tool past its rate limit."""
+    policy, audit, executed = tmp_path / "policy.json", tmp_path / "audit.jsonl", tmp_path / "executed.jsonl"
+    policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {"run_flow": {
+        "limits": [{"counter": "runs", "window": "hour", "max": 1}]}}}), encoding="utf-8")
+    options = ["--policy", str(policy), "--state-dir", str(tmp_path / "state"), "--audit", str(audit)]
+    upstream = [sys.executable, str(RECORDING / "flows_server.py"), str(executed)]
+    asked: list[str] = []
+
+    async def refuse(context: Any, params: types.ElicitRequestParams) -> types.ErrorData:
+        asked.append(params.message)
+        return types.ErrorData(code=-32603, message="not answering")
+
+    outcomes: list[str] = []
+    async with sdk_client(transport, "legacy", options, upstream, tmp_path / "gateway.log",
+                          elicitation_callback=refuse) as client:
+        for n in range(3):
+            try:
+                outcomes.append(call_text(await client.call_tool("run_flow", {"namespace": "prod", "flow_id": f"f{n}"})))
+            except Exception as exc:  # noqa: BLE001 - the JSON-RPC error the SDK raises
+                outcomes.append(f"error: {exc}")
+    ran = [json.loads(line) for line in executed.read_text(encoding="utf-8").splitlines()]
+    assert [entry["arguments"]["flow_id"] for entry in ran] == ["f0"], (ran, outcomes)
+    assert asked == ["Notify the flow's owners?"]
+    assert outcomes[0] == "error: not answering"
+    assert all("rate limit 1 per hour reached" in text for text in outcomes[1:]), outcomes
+    lines = [(line["decision"], line.get("upstream")) for line in outcome_lines(audit) if line.get("tool") == "run_flow"]
+    assert lines == [("allowed", "error"), ("denied", None), ("denied", None)], lines

@@ -86,6 +86,12 @@ class UpstreamFailure(Exception):
 # then died or dropped it). Refunding a call a server died running would give a client that
 # can crash the server (and have it restarted) unlimited runs.
 REFUND_ON = frozenset({"error", "unavailable"})
+# ...except a JSON-RPC error while the server asked a client something (sampling, elicitation,
+# roots): only a tool that runs asks, and the MCP SDKs pass the error a client answers with
+# out of the tool as the call's own error, after whatever the tool did first. A client that
+# answers every question with an error would otherwise run the tool past every rate limit.
+# Which call a question belongs to is not on the wire over stdio, so every call in flight then
+# keeps its charge (stricter, never looser).
 # The `upstream` of a call whose server was already gone when it was to be sent: its one
 # audit line (no `sent` line before it), its charge given back.
 UNAVAILABLE = "unavailable"
@@ -149,6 +155,9 @@ class _Record:
     # The SHA-256 of the policy file that decided the call, read with the policy itself at each
     # decision ("" until decided: the audit line then names the policy in force).
     policy: str = ""
+    # `Enforcer.server_questions` when the call was sent: a later count means the server asked
+    # a client something while the call was in flight.
+    questions_at_sending: int = 0
 
 
 @dataclass(slots=True)
@@ -205,6 +214,19 @@ class Enforcer:
         # runner for every kind of server, so that a call reaching a server already gone is
         # audited the same way over every transport: not sent, never with a `sent` line.
         self.upstream_gone: Callable[[], UpstreamFailure | None] = lambda: None
+        # How many requests the server has made of a client (`server_asked`), read around each
+        # call to tell whether its tool ran before an error (see REFUND_ON).
+        self.server_questions = 0
+
+    def server_asked(self) -> None:
+        """The server sent a client a request (sampling, elicitation, roots): a tool is running."""
+        self.server_questions += 1
+
+    def _refunds(self, record: _Record, upstream: str) -> bool:
+        """Whether a sent call that ended as `upstream` gets its charge back (REFUND_ON)."""
+        if upstream == "error" and self.server_questions != record.questions_at_sending:
+            return False
+        return upstream in REFUND_ON
 
     def _decide(self, record: _Record, approval: Approval | None = None) -> Decision:
         # Counts are not read here: the store checks them atomically as it charges (_reserve).
@@ -464,6 +486,7 @@ class Enforcer:
         if not self._sent(record, decision):
             self._refund_now(reserved)
             return self._blocked(record, _AUDIT_DENIED)
+        record.questions_at_sending = self.server_questions
         return Started(record, decision, reserved)
 
     def _blocked(
@@ -493,7 +516,7 @@ class Enforcer:
         never reached the tool (`upstream` in REFUND_ON), and its audit line is written.
         `upstream` is "ok", "error_result", "error", "unavailable", "timeout", "too_large",
         "lost" or "cancelled"."""
-        if upstream in REFUND_ON:
+        if self._refunds(started.record, upstream):
             self._refund_now(started.reservation)
         self._write(started.record, started.decision, upstream=upstream)
 
@@ -536,11 +559,12 @@ class Enforcer:
             # With the audit line that says it is sent, and before it is: nothing can come
             # between this and the call going to the server.
             record.held.settle(queue_mod.SENT)
+        record.questions_at_sending = self.server_questions
         try:
             result = await forward()
         except UpstreamFailure as failure:
             try:
-                if failure.kind in REFUND_ON:
+                if self._refunds(record, failure.kind):
                     await self._refund(reservation)
             finally:
                 # Also when cancelled while the refund was made (it was made all the same, and

@@ -264,6 +264,10 @@ class Gateway:
         from policytui.gateway.relay import ClientRequestError
         from policytui.gateway.server_asks import CAPABILITY_OF
 
+        # Counted before anything is answered: the call the server asks for has reached its
+        # tool, and an error it ends with then keeps its charge (`enforcer.REFUND_ON`).
+        self.enforcer.server_asked()
+
         # Who may be asked: handshake-era clients with requests in progress, and 2026-07-28
         # calls in progress (parked ones too: their client's request has been answered, but the
         # server's call goes on). The one there is, else the only handshake-era client.

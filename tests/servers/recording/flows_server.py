@@ -13,7 +13,8 @@ import sys
 import unicodedata
 from typing import Any
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
+from pydantic import BaseModel
 
 RECORD = sys.argv[1]
 server = MCPServer("flows-recording")
@@ -78,6 +79,20 @@ def set_options(options: dict[str, Any]) -> str:
     named = {unicodedata.normalize("NFC", key): value for key, value in options.items()}
     _record("set_options", {"options": named})
     return f"set {sorted(named)}"
+
+
+class _Notify(BaseModel):
+    notify: bool
+
+
+@server.tool()
+async def run_flow(namespace: str, flow_id: str, ctx: Context) -> str:
+    """Run a flow, then ask the client whether to notify its owners (an elicitation). A client
+    that answers the question with an error fails the call with that JSON-RPC error: the SDK
+    passes it out of the tool, after the run."""
+    _record("run_flow", {"namespace": namespace, "flow_id": flow_id})
+    answer = await ctx.elicit("Notify the flow's owners?", _Notify)
+    return f"ran {namespace}.{flow_id} ({answer.action})"
 
 
 if __name__ == "__main__":
