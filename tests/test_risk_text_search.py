@@ -29,6 +29,7 @@ from policytui.risk.words import (
     leftmost_matches,
     sentence_tokens,
     substring_test,
+    word_first,
 )
 
 # Phrases shaped like what the patterns look for, each a list of slots to fill.
@@ -142,6 +143,8 @@ def test_substring_tests_never_rule_out_a_match(text: str) -> None:
             assert stem in lowered
     if d._IN_PLACE.search(text):
         assert "in place" in lowered or "in-place" in lowered
+    if d._BY_THIS_CALL.search(text):
+        assert contains_any(text, d._DONE_BY_WORDS)
     assert d._HAS_PASSIVE_WORD(text) == contains_any(text, d._PASSIVE_WORDS)
     assert substring_test(("ab", "xaby", "b"), "ab")(text) == contains_any(text, ("ab", "xaby", "b"))
 
@@ -395,3 +398,49 @@ def test_a_caseless_character_matches_case_blind_patterns_only_as_itself(char: s
     for pattern in ("[a-z]", "[^a-z]", "[A-Z]", r"\w", r"\s", r"\W", "[^A-Z]", r"[\w-]"):
         assert (re.fullmatch(pattern, char, re.IGNORECASE) is None) \
             == (re.fullmatch(pattern, char) is None)
+
+
+# Phrases for the patterns that open with a word boundary and a word, searched from the word.
+_WITH_PHRASES = [
+    [["", "x", "_", "\u00e9", "9", "-", "`"], ["with", "With", "WITH", "within", "with_"],
+     [" ", "  ", "\n", ""], ["`purge`", "`a.b`", "purge_all", "the id", "a x", "x"],
+     ["", " set", " given", " true"], ["", ",", " "], [" ", ""],
+     ["", "the output ", "every object "], ["is ", "are ", "will be ", "gets "],
+     ["", "all ", "quietly "], ["dropped", "saved", "added to the list", "changed", "x"]],
+    [["", "x", "Note: ", "\n"], ["replaced", "a tag", "deleted by this call"],
+     [" passed", " given", ""], [" ", " is "], ["removed", "done", "performed by the tool"]],
+]
+with_texts = st.lists(st.tuples(st.sampled_from(GLUE), st.sampled_from(_WITH_PHRASES).flatmap(
+    lambda slots: st.tuples(*(st.sampled_from(slot) for slot in slots)).map("".join))),
+    max_size=4).map(lambda parts: "".join(glue + text for glue, text in parts))
+
+
+def _same_from_the_word(text: str) -> None:
+    lowered = blind_lower(text)
+    for pattern, from_the_word in ((d._WITH_AN_ARGUMENT, d._WITH_AN_ARGUMENT_AT_WITH),
+                                   (d._WITH_GIVEN, d._WITH_GIVEN_AT_WITH)):
+        assert from_the_word is not pattern  # (else the search would try every character)
+        for searched in (text, lowered):
+            assert _found(from_the_word.finditer(searched)) == _found(pattern.finditer(searched))
+
+
+@pytest.mark.parametrize("text", [
+    "with `purge` set, every object is dropped", "xwith `a` set it is saved", "With the id given, "
+    "it is changed", "\u00e9with purge_all, all are deleted", "_with x given x is saved",
+    "within `x` it is saved. with `y`\nit is added to the list",
+])
+def test_patterns_searched_from_their_word_on_examples(text: str) -> None:
+    _same_from_the_word(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(with_texts, odd_texts))
+def test_patterns_searched_from_their_word_find_what_the_pattern_finds(text: str) -> None:
+    _same_from_the_word(text)
+
+
+def test_a_pattern_not_opening_with_the_word_is_searched_as_written() -> None:
+    for pattern in (re.compile(r"\bwith?x"), re.compile(r"\bwith+"), re.compile(r"with\b"),
+                    re.compile(r"\bwith x", re.IGNORECASE), re.compile(r"\bwit")):
+        assert word_first(pattern, "with") is pattern
+    assert word_first(re.compile(r"\bwith\s+x"), "with").pattern == r"with(?<!\wwith)\s+x"

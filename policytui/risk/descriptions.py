@@ -32,6 +32,7 @@ from policytui.risk.words import (
     plural_noun,
     sentence_tokens,
     substring_test,
+    word_first,
 )
 
 LEAD_WINDOW = 80
@@ -1949,12 +1950,17 @@ _WITH_AN_ARGUMENT = re.compile(
     r"([a-z]{3,}(?:ed|en))\b")
 
 
+# The two opening with "with", searched from each "with" (see `word_first`).
+_WITH_AN_ARGUMENT_AT_WITH = word_first(_WITH_AN_ARGUMENT, "with")
+_WITH_GIVEN_AT_WITH = word_first(_WITH_GIVEN, "with")
+
+
 def given_in_another_order(lowered: str) -> tuple[str, str] | None:
     """(participle, kind) of an act the description says an argument, when given, makes the
     call perform, said in one of the word orders of `_WITH_GIVEN`, `_REPLACED_BY_THE_GIVEN`,
     `_ONE_GIVEN_IS` and `_WITH_AN_ARGUMENT`, in text lowered by `blind_lower`; or None."""
     if "with " in lowered and ("`" in lowered or "_" in lowered):
-        for found in _WITH_AN_ARGUMENT.finditer(lowered):
+        for found in _WITH_AN_ARGUMENT_AT_WITH.finditer(lowered):
             kind = _acting_participle(found.group(1))
             # Not what is run to compute the reply: "With `at`, the units are replayed from the
             # raw events as of that instant".
@@ -1962,7 +1968,7 @@ def given_in_another_order(lowered: str) -> tuple[str, str] | None:
                 return found.group(1), kind
     if not contains_any(lowered, _HANDED_WORDS):
         return None  # the common case, without a search
-    first = _WITH_GIVEN.search(lowered)
+    first = _WITH_GIVEN_AT_WITH.search(lowered)
     if first is not None:
         return first.group(1), _given_kind(first.group(1))
     for found in _REPLACED_BY_THE_GIVEN.finditer(lowered):
@@ -2424,9 +2430,15 @@ _BY_THIS_CALL = re.compile(
     r"|request|endpoint)\b")
 
 
+# The words one of which every match of `_BY_THIS_CALL` holds, as written.
+_DONE_BY_WORDS = ("done", "performed", "handled", "carried", "triggered")
+
+
 def _done_by_this_call(opening: str) -> tuple[str, str] | None:
     """(gerund, kind) of an act `_BY_THIS_CALL` says the call does, a verb the table knows or
     lacks, or None; reading ("Filtering is done by this call") does nothing of its own."""
+    if not contains_any(opening, _DONE_BY_WORDS):
+        return None  # (the pattern opens with a word boundary, tried at every character)
     for found in _BY_THIS_CALL.finditer(opening):
         gerund = found.group(1).lower()
         if gerund in _NOT_GERUNDS or _treats(gerund):

@@ -125,6 +125,21 @@ def leftmost_matches(text: str, patterns: Sequence[re.Pattern[str]],
                     pending[i] = again
 
 
+def word_first(pattern: re.Pattern[str], word: str) -> re.Pattern[str]:
+    """`pattern`, which opens with `\\b` and then `word`, compiled to open with the word and check
+    the boundary behind it (`word(?<!\\wword)`): the same matches at the same places, but the
+    engine skips straight to each place the word stands, where a pattern opening with `\\b` is
+    tried at every character (twenty times slower over a long description). Any other pattern
+    (a case-blind one, which gains nothing) is returned as it is, so a rule edited to open
+    otherwise still matches as written."""
+    opening = "\\b" + word
+    rest = pattern.pattern[len(opening):]
+    if (not pattern.pattern.startswith(opening) or not word.isalpha()
+            or rest[:1] in ("?", "*", "+", "{") or pattern.flags & re.IGNORECASE):
+        return pattern
+    return re.compile(f"{word}(?<!\\w{word})" + rest, pattern.flags)
+
+
 def after_marks(text: str, patterns: dict[str, re.Pattern[str]]) -> Iterator[re.Match[str]]:
     """The matches `re.finditer` finds for a pattern that starts with a class of marks
     ("[.!?]"), given as one pattern for each mark that starts with it (`patterns`): only the
