@@ -143,6 +143,9 @@ def test_substring_tests_never_rule_out_a_match(text: str) -> None:
             assert stem in lowered
     if d._IN_PLACE.search(text):
         assert "in place" in lowered or "in-place" in lowered
+    if contains_any(lowered, d._HANDED_OVER) or any(
+            contains_any(lowered, clues) for _, clues in d._BARE_CLUES):
+        assert contains_any(lowered, d._ANY_CLUE)
     if d._BY_THIS_CALL.search(text):
         assert contains_any(text, d._DONE_BY_WORDS)
     assert d._HAS_PASSIVE_WORD(text) == contains_any(text, d._PASSIVE_WORDS)
@@ -444,3 +447,9 @@ def test_a_pattern_not_opening_with_the_word_is_searched_as_written() -> None:
                     re.compile(r"\bwith x", re.IGNORECASE), re.compile(r"\bwit")):
         assert word_first(pattern, "with") is pattern
     assert word_first(re.compile(r"\bwith\s+x"), "with").pattern == r"with(?<!\wwith)\s+x"
+
+
+def test_every_word_an_argument_rule_needs_holds_one_of_the_stems_looked_for_first() -> None:
+    # A word added to a rule's clues without its stem would be ruled out before the rule runs.
+    for word in (*d._HANDED_OVER, *(clue for _, clues in d._BARE_CLUES for clue in clues)):
+        assert contains_any(word, d._ANY_CLUE), word

@@ -2384,9 +2384,10 @@ def later_act(description: str) -> tuple[str, str] | None:
     if acts is not None:
         return acts
     # (Every match opens with "(and", "(or" or "(then": most texts have none, and a substring
-    # test costs less than starting the search.)
-    for found in (_BRACKETED_STEP.finditer(lowered) if "(and" in lowered or "(or" in lowered
-                  or "(then" in lowered else ()):
+    # test costs less than starting the search; a lone "(" is found faster still, by the scan
+    # for one character, and most texts have none of that either.)
+    for found in (_BRACKETED_STEP.finditer(lowered) if "(" in lowered and (
+            "(and" in lowered or "(or" in lowered or "(then" in lowered) else ()):
         acts = _acts(found.group(1))
         before = _WORD_BEFORE.search(lowered, max(0, found.start() - 24), found.start())
         if acts is not None and before is not None and base_verb(before.group(1)) is not None:
@@ -2603,6 +2604,9 @@ _ARGUMENT_NAMED_DOES = re.compile(
 _BARE_CLUES = ((_PASSED_BARE_TO, ("pass ", "give ", "supply ", "provide ")),
                (_ONE_GIVEN_DOES, ("passed ", "given ", "provided ", "supplied ")),
                (_ARGUMENT_NAMED_DOES, (" argument ", " parameter ", " param ", " field ")))
+# What every word of `_HANDED_OVER` and every clue above holds: a text without any of these
+# (most texts) has none of them, found in 8 passes over the text rather than 17.
+_ANY_CLUE = ("provide", "pass", "give", "suppl", "sent", " param", " argument ", " field ")
 
 
 def argument_act(description: str) -> tuple[str, str] | None:
@@ -2611,6 +2615,8 @@ def argument_act(description: str) -> tuple[str, str] | None:
     opening = description[:_LATER_WINDOW]
     ticked = "`" in opening
     lowered = opening.lower()
+    if not ticked and "=" not in opening and not contains_any(lowered, _ANY_CLUE):
+        return None  # the common case, after one pass over the text for each stem
     handed = ticked or contains_any(lowered, _HANDED_OVER)
     bare = [pattern for pattern, clues in _BARE_CLUES if contains_any(lowered, clues)]
     passing = "=" in opening and _SET_THEN_TO.search(lowered) is not None
