@@ -1913,6 +1913,24 @@ def test_a_participle_done_at_the_time_of_the_call(name, description, category):
     _assert_category(c, category)
 
 
+@pytest.mark.parametrize("name,description,category", [
+    # A participle said to happen when the call reads: the call's own reading is the time of
+    # the act.
+    ("session_tokens", "Session tokens; deleted after reading.", "not Read"),
+    ("notification_feed", "Pending notifications, cleared on read.", "not Read"),
+    ("temp_files", "Temporary upload files; removed once listed.", "not Read"),
+    ("alert_backlog", "Firing alerts, acknowledged as they are returned.", "not Read"),
+    # ... not a verb that only reads, nor what happens at another time.
+    ("thumbnails", "Thumbnails of the album, computed on read.", "Read"),
+    ("queued_messages", "The queue's messages, left in place on read.", "Read"),
+    ("list_comments", "List the ticket's comments, deleted when the ticket closes.", "Read"),
+])
+def test_a_participle_done_when_the_call_reads(name, description, category):
+    # Leaks of the made-up tools beside phrasings real readers use that must stay Read.
+    c = classify(tool(name, description))
+    _assert_category(c, category)
+
+
 @pytest.mark.parametrize("name,description", [
     # A participle and a condition after a comma or a bracket say, in readers, what happens to
     # what they return or what happens elsewhere at other times, not what the call does.

@@ -1563,6 +1563,14 @@ _LEFT_BEHIND = re.compile(
 _LEFT_BEHIND_SUBJECT = re.compile(
     r"(?:\A|[.!?;]\s+)(?:[a-z]+:\s+)?(?!(?:nothing|no|none|not)\b)(?:[\w-]+\s+){1,6}"
     r"(?:is|are|will\s+be|gets?)\s+(?:[a-z]+ly\s+)?\Z", re.IGNORECASE)
+# The call's own reading as the time of the act: "Session tokens; deleted after reading",
+# "Pending notifications, cleared on read", "Temporary files; removed once listed", "Firing
+# alerts, acknowledged as they are returned". What a reply is shaped by is no act here either:
+# the verb must act ("Thumbnails computed on read" reads).
+_ON_READ = (r"on\s+(?:read|access|retrieval|fetch)|(?:once|when|after)\s+(?:read|listed|returned"
+            r"|fetched|retrieved|viewed|shown|consumed|delivered)|after\s+(?:reading|listing"
+            r"|returning|fetching|retrieval)|as\s+(?:it\s+is|they\s+are)\s+(?:read|listed|returned"
+            r"|fetched|retrieved|shown|delivered)")
 # A participle said to happen at the time of the call: "Snapshot of the VM disk, taken now",
 # "Jobs older than 7 days are pruned on every call", "Payment is taken now", "the first
 # invoice is collected immediately". The call does it, whatever the verb, unless the verb
@@ -1573,7 +1581,7 @@ _DONE_ON_THE_CALL = re.compile(
     r"\b([a-z]{3,}ed|taken|made|done|sent|paid|built|written|sold)"
     r"(?:\s+(off|up|down|out|back|away))?\s+(?:now|on\s+demand"
     r"|on\s+call|on\s+(?:each|every)\s+call|per\s+call|at\s+call\s+time|right\s+away"
-    r"|immediately)\Z", re.IGNORECASE)
+    r"|immediately|" + _ON_READ + r")\Z", re.IGNORECASE)
 _A_PLACE_AFTER = re.compile(r"\s+(?:after|before|below|above|following)\s+(?:the|a|an|its|this"
                             r"|each)\b", re.IGNORECASE)
 # Where nearly every phrase of the two patterns above shows itself, found by one pass that
@@ -1584,7 +1592,7 @@ _A_PLACE_AFTER = re.compile(r"\s+(?:after|before|below|above|following)\s+(?:the
 _ED_CLUE = re.compile(
     r"ed(?:(?P<left>(?<=marked)|(?<=resized)|(?<=minted)|(?<=replaced)|(?<=saved))\b"
     r"|(?:\s+(?:off|up|down|out|back|away))?\s+(?:now|on\s+demand|on\s+call|on\s+(?:each|every)\s+call|per\s+call"
-    r"|at\s+call\s+time|right\s+away|immediately)\b)")
+    r"|at\s+call\s+time|right\s+away|immediately|" + _ON_READ + r")\b)")
 # Printing, reading and saying are reading words on a screen but acts on a device: "Print a PDF
 # on the default printer", "Printer for the document: prints it on the default device",
 # "Speech: reads `text` aloud through the speakers". Said of a printer or device, or aloud or
