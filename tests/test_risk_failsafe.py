@@ -1931,6 +1931,21 @@ def test_a_participle_done_when_the_call_reads(name, description, category):
     _assert_category(c, category)
 
 
+@pytest.mark.parametrize("name,description,category", [
+    # The call as the subject of a relative clause about what the tool names: it acts on it.
+    ("cache_entries", "Expired cache entries, which this call evicts.", "not Read"),
+    ("session_list", "Idle sessions, which this call signs out.", "not Read"),
+    ("stale_users", "Stale user records, which each call deletes.", "not Read"),
+    # ... not when the call only reads them.
+    ("get_idle_sessions", "Idle sessions, which this call returns.", "Read"),
+    ("secret_versions", "The secret's versions, which this call shows.", "Read"),
+])
+def test_what_the_call_acts_on_in_a_relative_clause(name, description, category):
+    # Leaks of the made-up tools beside phrasings readers use that must stay Read.
+    c = classify(tool(name, description))
+    _assert_category(c, category)
+
+
 @pytest.mark.parametrize("name,description", [
     # A participle and a condition after a comma or a bracket say, in readers, what happens to
     # what they return or what happens elsewhere at other times, not what the call does.

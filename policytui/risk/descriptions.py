@@ -2070,6 +2070,12 @@ _THE_CALL = (
     re.compile(r"invo(king\s+(?:it|this\s+tool|the\s+tool)|cation(?:\s+(?:to|of)\s+(?:this"
                r"|the)\s+tool)?)" + _ACTED_ON))
 _READING_DOES = re.compile(r"ing" + _ACTED_ON)
+# The call as the subject of a relative clause whose object is what the tool names: "Stale user
+# records, which this call deletes", "Idle sessions, which each call signs out"; "which this
+# call returns" reads.
+_WHICH_THE_CALL = re.compile(
+    r"\b(?:which|that)\s+(?:this|the|each|every|a)\s+call\s+(?:also\s+|then\s+|now\s+)?"
+    r"([a-z]+s)\b(?:\s+(out|off|up|down|away|back|over)\b)?")
 _THE_CALL_OPENS = re.compile(r"(?:\A|[.!?;]\s+)(?:each|every|any|a|the|this|one)\s+\Z")
 _OPENS = re.compile(r"(?:\A|[.!?;]\s+)\Z")
 
@@ -2096,6 +2102,17 @@ def _the_call_acts(lowered: str) -> tuple[str, str] | None:
             opens = (_OPENS if found.group(1).startswith(("ing", "king")) else _THE_CALL_OPENS)
             if opens.search(lowered, max(0, at - 12), at) and (acts := _acts(found.group(2))):
                 return acts
+    for found in _WHICH_THE_CALL.finditer(lowered):
+        # "Expired cache entries, which this call evicts", "Idle sessions, which this call
+        # signs out": what the tool names is what its call acts on.
+        particle = found.group(2)
+        verb = base_verb(found.group(1))
+        joined = PHRASAL_VERBS.get((verb or "", particle or ""))
+        if joined is not None and v.VERBS[joined] != v.READ:
+            return f"{found.group(1)} {particle}", v.VERBS[joined]
+        acts = _acts(found.group(1))
+        if acts is not None:
+            return acts
     for found in _READING_DOES.finditer(lowered):
         start = _participle_start(lowered, found.start())
         gerund = lowered[start:found.start() + 3]
