@@ -238,3 +238,50 @@ def test_sql_a_reader_says_it_does_not_run_is_only_read(name, description):
 def test_sql_that_runs_still_executes(name, description):
     c = classify(tool(name, description, _SQL))
     assert c.category == "Execute", c.evidence
+
+
+def _described(kind: str, description: str) -> dict:
+    return {"type": kind, "description": description}
+
+
+@pytest.mark.parametrize("name,description,properties", [
+    # An argument whose description opens with what is done to what the call finds, in the
+    # passive: set, the reader acts on it.
+    ("list_sessions", "List active sessions.", {
+        "revoke_older_than": _described("integer",
+                                        "Sessions older than this many hours are ended.")}),
+    ("audit_log", "Audit log entries.", {
+        "archive_to": _described("string", "Entries returned are moved to this bucket.")}),
+    ("alert_status", "Current alert status.", {
+        "snooze_hours": _described("integer", "Alerts shown are snoozed for this many hours.")}),
+    ("ticket_list", "Tickets in a view.", {
+        "escalate_after": _described(
+            "integer", "Tickets waiting longer than this many hours are escalated.")}),
+])
+def test_an_argument_said_to_act_on_what_the_call_finds_is_no_reader(name, description,
+                                                                     properties):
+    c = classify(tool(name, description, properties))
+    assert c.category != "Read", c.evidence
+    assert any("description says what it names is" in line for line in c.evidence)
+
+
+@pytest.mark.parametrize("name,description,properties", [
+    # ... not one that says which of them to show, how the reply is shaped, or how the call
+    # asks for them.
+    ("cache_scan", "Keys in the cache.", {
+        "pattern": _described("string", "Only keys matching this pattern are returned.")}),
+    ("list_templates", "List templates.", {
+        "select_hosts": _described(
+            "boolean", "If true, include the hosts that are linked to the templates.")}),
+    ("list_jobs", "List jobs.", {
+        "sort": _described("string", "Jobs returned are sorted by this field.")}),
+    ("get_user", "Get a user.", {
+        "token": _described("string", "The token is sent as a bearer header.")}),
+    ("tickets_in_view", "Tickets in a view.", {
+        "waiting_hours": _described("integer",
+                                    "Only tickets waiting longer than this many hours.")}),
+])
+def test_an_argument_that_picks_or_shapes_what_is_shown_stays_read(name, description,
+                                                                  properties):
+    c = classify(tool(name, description, properties))
+    assert c.category == "Read", c.evidence

@@ -23,7 +23,7 @@ from policytui.risk.categories import (
     READ,
     WRITE,
 )
-from policytui.risk.descriptions import DescriptionVerbs
+from policytui.risk.descriptions import DescriptionVerbs, done_to_what_it_names
 from policytui.risk.findings import Reading, quote
 from policytui.risk.kinds import KIND_ORDER, KIND_RISK, KIND_TEXT
 from policytui.risk.names import NameVerbs
@@ -382,6 +382,16 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
         _reader_acts(r, f"argument {quote(wanted)}, required, is a new value to set",
                      KIND_RISK[v.MODIFY])
 
+    # An argument whose description opens by saying, in the passive, that the call acts on
+    # what the tool names ("revoke_older_than": "Sessions older than this many hours are
+    # ended", "archive_to": "Entries returned are moved to this bucket"): set, a reader acts.
+    # A reader's arguments say which things to look for ("Only keys matching this pattern are
+    # returned").
+    if r.category == READ and (told := _an_argument_tells_an_act(schema)) is not None:
+        arg, (word, kind) = told
+        _reader_acts(r, f"argument {quote(arg)}'s description says what it names is "
+                        f"{quote(word)}", KIND_RISK[kind])
+
     # A reader handed an address to call back ("webhook_url", "callbackUrl", "notify_url")
     # sends something there: a tool that only shows has no one to tell.
     if r.category == READ and (callback := _callback_argument(facts)) is not None:
@@ -489,6 +499,28 @@ def _reader_acts(r: Reading, why: str, risk: tuple[str, str]) -> None:
     r.against.append("the name and description alone would say it reads")
     r.category, r.severity = risk
     r.disagree = True
+
+
+# How many arguments' descriptions are read for an act.
+_TOLD_ARGUMENTS = 40
+
+
+def _an_argument_tells_an_act(schema: Any) -> tuple[str, tuple[str, str]] | None:
+    """(argument, (participle, kind)) of the first argument, not a choice among values, whose
+    description opens as `done_to_what_it_names` reads it, or None."""
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(props, dict):
+        return None
+    for count, (arg, spec) in enumerate(props.items()):
+        if count >= _TOLD_ARGUMENTS:
+            break
+        said = spec.get("description") if isinstance(spec, dict) else None
+        if not isinstance(said, str) or not said or "enum" in spec:
+            continue
+        act = done_to_what_it_names(said)
+        if act is not None:
+            return str(arg), act
+    return None
 
 
 def _value_type(spec: Any) -> str | None:

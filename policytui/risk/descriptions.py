@@ -3071,3 +3071,37 @@ def says_read_only(description: str) -> str | None:
         return None  # the common case, without a regex
     found = _SELF_READ_ONLY.search(description[:_SELF_READ_ONLY_WINDOW])
     return found.group(0).strip(" .;:,()\u2013\u2014-") if found is not None else None
+
+
+# A text whose first clause is a passive of a verb that acts, its subject opening the text
+# with no condition, question or filter in it: "Sessions older than this many hours are
+# ended", "Entries returned are moved to this bucket", "Alerts shown are snoozed for this many
+# hours". Not "Only keys matching this pattern are returned", "If true, include the hosts that
+# are linked to ...", nor a participle that shapes the reply ("Results are sorted by ...").
+_OPENING_PASSIVE = re.compile(
+    rf"(?!(?:{_NOT_IN_THE_SUBJECT}|that|include|includes|return|returns|show|shows)\b)"
+    rf"(?:(?!(?:{_NOT_IN_THE_SUBJECT}|that)\b)[\w'`-]+\s+){{1,8}}"
+    r"(?:is|are|will\s+be|gets?)\s+(?:[a-z]+ly\s+)?([a-z]{3,}(?:ed|en))\b")
+# Words by which that subject names what the call finds or shows, or which of them, by age or
+# wait: an argument that says something is done to other things ("The value is sent as a
+# header") tells how the call asks, not what it does to what it finds.
+_FOUND_OR_AGED = _FOUND | frozenset("shown older longer idle stale expired".split())
+_FIRST_CLAUSE_ENDS = re.compile(r"[.;:,(!?\n]|\s-\s")
+
+
+def done_to_what_it_names(text: str) -> tuple[str, str] | None:
+    """(participle, kind) when `_OPENING_PASSIVE` matches the first clause of `text` and its
+    verb acts, or None."""
+    lowered = text[:_CLAUSE_WINDOW].lower()
+    end = _FIRST_CLAUSE_ENDS.search(lowered)
+    found = _OPENING_PASSIVE.match(lowered, 0, end.start() if end else len(lowered))
+    if found is None:
+        return None
+    participle = found.group(1)
+    if participle in _SHAPES_THE_REPLY or _FOUND_OR_AGED.isdisjoint(
+            lowered[:found.start(1)].split()):
+        return None
+    verb = _participle_of(participle)
+    if verb is None or v.VERBS[verb] == v.READ:
+        return None
+    return participle, v.VERBS[verb]
