@@ -285,3 +285,27 @@ def test_an_argument_that_picks_or_shapes_what_is_shown_stays_read(name, descrip
                                                                   properties):
     c = classify(tool(name, description, properties))
     assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("description", [
+    # A verb in the third person opening an argument's description, done to every one of what
+    # the call finds, or a passive after a condition on the argument itself.
+    "Mutes every listed alert for this many minutes.",
+    "If set, every alert listed is silenced for this long.",
+])
+def test_an_argument_said_to_act_on_every_one_found_is_no_reader(description):
+    c = classify(tool("list_alerts", "List firing alerts.",
+                      {"quiet_for": _described("integer", description)}))
+    assert c.category != "Read", c.evidence
+
+
+@pytest.mark.parametrize("description", [
+    # ... not a verb that reads or tunes the reply, nor a filter.
+    "Includes every alert, muted or not.",
+    "Sets the page size.",
+    "Only alerts muted for at least this many minutes.",
+])
+def test_an_argument_that_reads_or_tunes_every_one_stays_read(description):
+    c = classify(tool("list_alerts", "List firing alerts.",
+                      {"quiet_for": _described("integer", description)}))
+    assert c.category == "Read", c.evidence

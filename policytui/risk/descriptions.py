@@ -3086,20 +3086,37 @@ _OPENING_PASSIVE = re.compile(
 # wait: an argument that says something is done to other things ("The value is sent as a
 # header") tells how the call asks, not what it does to what it finds.
 _FOUND_OR_AGED = _FOUND | frozenset("shown older longer idle stale expired".split())
+# A condition on the argument itself before what it makes the call do: "If set, every alert
+# listed is silenced for this long".
+_ITSELF_GIVEN = re.compile(r"(?:if|when|once)\s+(?:it\s+is\s+)?(?:set|given|true|provided|passed"
+                           r"|present|specified)\s*,\s*")
+# What a verb opening the text acts on when it is every one of what the call finds: "Mutes
+# every listed alert", "Archives them"; not "Sets the page size".
+_ON_WHAT_IS_FOUND = frozenset("every each all it them".split())
 _FIRST_CLAUSE_ENDS = re.compile(r"[.;:,(!?\n]|\s-\s")
 
 
 def done_to_what_it_names(text: str) -> tuple[str, str] | None:
-    """(participle, kind) when `_OPENING_PASSIVE` matches the first clause of `text` and its
-    verb acts, or None."""
+    """(word, kind) when the first clause of `text` (after a condition on the argument itself,
+    "If set,") is a passive of `_OPENING_PASSIVE` whose verb acts on what the call finds, or
+    opens with a verb in the third person that acts on every one of them or on "it" or "them"
+    ("Mutes every listed alert for this many minutes"), or None."""
     lowered = text[:_CLAUSE_WINDOW].lower()
-    end = _FIRST_CLAUSE_ENDS.search(lowered)
-    found = _OPENING_PASSIVE.match(lowered, 0, end.start() if end else len(lowered))
+    start = 0
+    if (condition := _ITSELF_GIVEN.match(lowered)) is not None:
+        start = condition.end()
+    end = _FIRST_CLAUSE_ENDS.search(lowered, start)
+    stop = end.start() if end else len(lowered)
+    words = lowered[start:stop].split()
+    if (len(words) >= 2 and words[1] in _ON_WHAT_IS_FOUND and words[0].endswith("s")
+            and (acts := _acts(words[0])) is not None and base_verb(words[0]) not in v.AMBIGUOUS):
+        return acts
+    found = _OPENING_PASSIVE.match(lowered, start, stop)
     if found is None:
         return None
     participle = found.group(1)
     if participle in _SHAPES_THE_REPLY or _FOUND_OR_AGED.isdisjoint(
-            lowered[:found.start(1)].split()):
+            lowered[start:found.start(1)].split()):
         return None
     verb = _participle_of(participle)
     if verb is None or v.VERBS[verb] == v.READ:
