@@ -309,3 +309,17 @@ def test_an_argument_that_reads_or_tunes_every_one_stays_read(description):
     c = classify(tool("list_alerts", "List firing alerts.",
                       {"quiet_for": _described("integer", description)}))
     assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("description,category", [
+    # An argument that is where the call sends what it makes: the reader sends it.
+    ("The report is mailed to this address.", "not Read"),
+    ("Address the report is mailed to.", "not Read"),
+    # ... not a filter on what was sent before, nor how the call asks.
+    ("Only reports that were mailed to this address.", "Read"),
+    ("The address is sent as a query parameter.", "Read"),
+])
+def test_an_argument_the_result_is_sent_to(description, category):
+    c = classify(tool("get_report", "Get a usage report.",
+                      {"month": TEXT, "email_to": _described("string", description)}))
+    assert (c.category == "Read") == (category == "Read"), (c.category, c.evidence)

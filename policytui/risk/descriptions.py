@@ -3093,6 +3093,12 @@ _ITSELF_GIVEN = re.compile(r"(?:if|when|once)\s+(?:it\s+is\s+)?(?:set|given|true
 # What a verb opening the text acts on when it is every one of what the call finds: "Mutes
 # every listed alert", "Archives them"; not "Sets the page size".
 _ON_WHAT_IS_FOUND = frozenset("every each all it them".split())
+# An argument that is where the call sends what it makes: "The report is mailed to this
+# address", "Address the report is mailed to". Not a filter ("Only messages that were mailed
+# to this address") nor how the call asks ("The token is sent as a bearer header").
+_SENT_TO_IT = re.compile(r"\b(?:is|are|gets?|will\s+be)\s+((?:e-?)?mailed|sent|forwarded|delivered"
+                         r"|posted)\s+to(?:\s+(?:this|these)\b|\s*\Z)")
+_NOT_SENT_HERE = frozenset(_NOT_IN_THE_SUBJECT.split("|")) | frozenset(("that", "was", "were"))
 _FIRST_CLAUSE_ENDS = re.compile(r"[.;:,(!?\n]|\s-\s")
 
 
@@ -3111,6 +3117,9 @@ def done_to_what_it_names(text: str) -> tuple[str, str] | None:
     if (len(words) >= 2 and words[1] in _ON_WHAT_IS_FOUND and words[0].endswith("s")
             and (acts := _acts(words[0])) is not None and base_verb(words[0]) not in v.AMBIGUOUS):
         return acts
+    sent = _SENT_TO_IT.search(lowered, start, stop)
+    if sent is not None and _NOT_SENT_HERE.isdisjoint(lowered[start:sent.start()].split()):
+        return sent.group(1), v.WRITE
     found = _OPENING_PASSIVE.match(lowered, start, stop)
     if found is None:
         return None
