@@ -323,3 +323,18 @@ def test_an_argument_the_result_is_sent_to(description, category):
     c = classify(tool("get_report", "Get a usage report.",
                       {"month": TEXT, "email_to": _described("string", description)}))
     assert (c.category == "Read") == (category == "Read"), (c.category, c.evidence)
+
+
+@pytest.mark.parametrize("description,category", [
+    # A verb that changes or removes, opening an argument's description, done when the
+    # argument is given: the reader does it.
+    ("Replaces the secret's value when given.", "not Read"),
+    ("Deletes the secret's old versions if set.", "not Read"),
+    # ... not one that reads or tunes the reply.
+    ("Sets the page size when given.", "Read"),
+    ("Returns the secret's value when given.", "Read"),
+])
+def test_an_argument_that_changes_what_is_read_when_given(description, category):
+    c = classify(tool("secret", "A secret's metadata.",
+                      {"name": TEXT, "option": _described("string", description)}))
+    assert (c.category == "Read") == (category == "Read"), (c.category, c.evidence)

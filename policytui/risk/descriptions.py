@@ -3099,6 +3099,9 @@ _ON_WHAT_IS_FOUND = frozenset("every each all it them".split())
 _SENT_TO_IT = re.compile(r"\b(?:is|are|gets?|will\s+be)\s+((?:e-?)?mailed|sent|forwarded|delivered"
                          r"|posted)\s+to(?:\s+(?:this|these)\b|\s*\Z)")
 _NOT_SENT_HERE = frozenset(_NOT_IN_THE_SUBJECT.split("|")) | frozenset(("that", "was", "were"))
+# The argument itself as the condition after such a verb: "Replaces the secret's value when
+# given".
+_GIVEN_AFTER = re.compile(r"\b(?:when|if|once)\s+(?:it\s+is\s+)?(?:given|set|passed|provided)\b")
 _FIRST_CLAUSE_ENDS = re.compile(r"[.;:,(!?\n]|\s-\s")
 
 
@@ -3114,8 +3117,11 @@ def done_to_what_it_names(text: str) -> tuple[str, str] | None:
     end = _FIRST_CLAUSE_ENDS.search(lowered, start)
     stop = end.start() if end else len(lowered)
     words = lowered[start:stop].split()
-    if (len(words) >= 2 and words[1] in _ON_WHAT_IS_FOUND and words[0].endswith("s")
-            and (acts := _acts(words[0])) is not None and base_verb(words[0]) not in v.AMBIGUOUS):
+    if (len(words) >= 2 and words[0].endswith("s")
+            and (acts := _acts(words[0])) is not None and base_verb(words[0]) not in v.AMBIGUOUS
+            and (words[1] in _ON_WHAT_IS_FOUND or (
+                acts[1] in (v.MODIFY, v.REMOVE, v.MONEY)
+                and _GIVEN_AFTER.search(lowered, start, stop) is not None))):
         return acts
     sent = _SENT_TO_IT.search(lowered, start, stop)
     if sent is not None and _NOT_SENT_HERE.isdisjoint(lowered[start:sent.start()].split()):
