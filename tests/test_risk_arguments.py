@@ -338,3 +338,17 @@ def test_an_argument_that_changes_what_is_read_when_given(description, category)
     c = classify(tool("secret", "A secret's metadata.",
                       {"name": TEXT, "option": _described("string", description)}))
     assert (c.category == "Read") == (category == "Read"), (c.category, c.evidence)
+
+
+@pytest.mark.parametrize("description,category", [
+    # An argument said to be what the call acts with: given, the reader acts.
+    ("Resolution note; the ticket is closed with it.", "not Read"),
+    ("Comment text. The ticket is reassigned with this to the on-call engineer.", "not Read"),
+    # ... not a filter, nor a reply shaped with it.
+    ("Only tickets closed with this resolution.", "Read"),
+    ("Sort key; the tickets are sorted with it.", "Read"),
+])
+def test_an_argument_the_call_acts_with(description, category):
+    c = classify(tool("ticket_summary", "Summary of a ticket.",
+                      {"ticket": TEXT, "note": _described("string", description)}))
+    assert (c.category == "Read") == (category == "Read"), (c.category, c.evidence)

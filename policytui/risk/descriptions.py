@@ -3102,6 +3102,9 @@ _NOT_SENT_HERE = frozenset(_NOT_IN_THE_SUBJECT.split("|")) | frozenset(("that", 
 # The argument itself as the condition after such a verb: "Replaces the secret's value when
 # given".
 _GIVEN_AFTER = re.compile(r"\b(?:when|if|once)\s+(?:it\s+is\s+)?(?:given|set|passed|provided)\b")
+# The argument as what the call acts with: "Resolution note; the ticket is closed with it".
+_DONE_WITH_IT = re.compile(r"\b(?:is|are|gets?|will\s+be)\s+(?:[a-z]+ly\s+)?([a-z]{3,}(?:ed|en))"
+                           r"\s+with\s+(?:it|this|them)\b")
 _FIRST_CLAUSE_ENDS = re.compile(r"[.;:,(!?\n]|\s-\s")
 
 
@@ -3123,6 +3126,14 @@ def done_to_what_it_names(text: str) -> tuple[str, str] | None:
                 acts[1] in (v.MODIFY, v.REMOVE, v.MONEY)
                 and _GIVEN_AFTER.search(lowered, start, stop) is not None))):
         return acts
+    with_it = _DONE_WITH_IT.search(lowered)
+    if with_it is not None:
+        clause = max(lowered.rfind(mark, 0, with_it.start()) for mark in ".;,:\n")
+        verb = _participle_of(with_it.group(1))
+        if (verb is not None and v.VERBS[verb] != v.READ and with_it.group(1) not in
+                _SHAPES_THE_REPLY and _NOT_SENT_HERE.isdisjoint(
+                    lowered[clause + 1:with_it.start()].split())):
+            return with_it.group(1), v.VERBS[verb]
     sent = _SENT_TO_IT.search(lowered, start, stop)
     if sent is not None and _NOT_SENT_HERE.isdisjoint(lowered[start:sent.start()].split()):
         return sent.group(1), v.WRITE
