@@ -352,3 +352,37 @@ def test_an_argument_the_call_acts_with(description, category):
     c = classify(tool("ticket_summary", "Summary of a ticket.",
                       {"ticket": TEXT, "note": _described("string", description)}))
     assert (c.category == "Read") == (category == "Read"), (c.category, c.evidence)
+
+
+def _switch(description: str) -> dict:
+    return {"queue": TEXT, "option": _described("boolean", description)}
+
+
+@pytest.mark.parametrize("description", [
+    # A switch described by a command done to what the call found: set, the reader acts.
+    "Send them back to the source queue.",
+    "Move them back to the source queue.",
+    "Remove empty files found.",
+    "Purge each message once shown.",
+])
+def test_a_switch_commanded_to_act_on_what_was_found_is_no_reader(description):
+    c = classify(tool("show_queue", "Show messages in a dead-letter queue.",
+                      _switch(description)))
+    assert c.category != "Read", c.evidence
+
+
+@pytest.mark.parametrize("description", [
+    # ... not a command that reads, tunes or shapes the reply, nor one about something else.
+    "Remove all script tags from the HTML.",
+    "Remove them from the output.",
+    "Show them with their bodies.",
+    "Sort them by age.",
+    "Set it to true to include bodies.",
+    "Send the credentials to every domain, not only the first.",
+    "Leave them unread.",
+    "Keep them in the queue.",
+])
+def test_a_switch_commanded_to_shape_the_reply_stays_read(description):
+    c = classify(tool("show_queue", "Show messages in a dead-letter queue.",
+                      _switch(description)))
+    assert c.category == "Read", c.evidence

@@ -138,7 +138,7 @@ def test_declared_read_only_never_makes_a_tool_safer_than_its_words(server):
 # rules cost readers and wrong Financials here that they did not on the development half.
 FLOORS: dict[str, tuple[str, float]] = {
     "not read-only -> Read": ("max", 0.0159),  # 27/1702 (1.6%)
-    "read-only -> Read": ("min", 0.912),  # 2274/2493 (91.2%)
+    "read-only -> Read": ("min", 0.911),  # 2272/2493 (91.1%)
     "removal -> D/Crit": ("min", 0.99),  # 317/318 (99.7%)
     "destructive -> Read/Other": ("max", 0.011),  # 9/827 (1.1%)
     "Financial recall": ("min", 0.841),  # 212/252 (84.1%)

@@ -23,7 +23,11 @@ from policytui.risk.categories import (
     READ,
     WRITE,
 )
-from policytui.risk.descriptions import DescriptionVerbs, done_to_what_it_names
+from policytui.risk.descriptions import (
+    DescriptionVerbs,
+    commanded_on_what_is_found,
+    done_to_what_it_names,
+)
 from policytui.risk.findings import Reading, quote
 from policytui.risk.kinds import KIND_ORDER, KIND_RISK, KIND_TEXT
 from policytui.risk.names import NameVerbs
@@ -518,6 +522,8 @@ def _an_argument_tells_an_act(schema: Any) -> tuple[str, tuple[str, str]] | None
         if not isinstance(said, str) or not said or "enum" in spec:
             continue
         act = done_to_what_it_names(said)
+        if act is None and spec.get("type") == "boolean":
+            act = commanded_on_what_is_found(said)
         if act is not None:
             return str(arg), act
     return None

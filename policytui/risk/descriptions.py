@@ -3148,3 +3148,31 @@ def done_to_what_it_names(text: str) -> tuple[str, str] | None:
     if verb is None or v.VERBS[verb] == v.READ:
         return None
     return participle, v.VERBS[verb]
+
+
+def commanded_on_what_is_found(text: str) -> tuple[str, str] | None:
+    """(verb, kind) when the first clause of a switch's description is a command whose verb
+    acts on what the call found: "them", "it", every one of them, or things said to be found,
+    listed or returned ("Send them back to the source queue", "Remove empty files found");
+    not "Sets the page size", nor a verb that reads, tunes the reply or is more often a noun.
+    None otherwise."""
+    lowered = text[:_CLAUSE_WINDOW].lower()
+    end = _FIRST_CLAUSE_ENDS.search(lowered)
+    words = lowered[:end.start() if end else len(lowered)].split()
+    if len(words) < 2:
+        return None
+    verb = base_verb(words[0])
+    if (verb != words[0] or v.VERBS[verb] == v.READ or verb in _TUNES
+            or verb in v.AMBIGUOUS or verb in _SHAPING_GERUNDS or verb in _LEFT_AS_THEY_ARE):
+        return None
+    if ((words[1] in _COMMANDED_ON or not _FOUND.isdisjoint(words[1:]))
+            and _THE_REPLY.isdisjoint(words) and "html" not in words):
+        return words[0], v.VERBS[verb]
+    return None
+
+
+# Commands that keep what was found as it is: "peek": "Leave them unread".
+_LEFT_AS_THEY_ARE = frozenset("leave keep retain preserve".split())
+# What such a command acts on when it is what the call found; "all" is as often what the
+# reply leaves out ("Remove all script tags from the HTML").
+_COMMANDED_ON = frozenset("them it each every".split())
