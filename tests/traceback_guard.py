@@ -28,17 +28,72 @@ QUOTED = "  | "
 READ_AT_MOST = 4 * 1024 * 1024
 
 
+# How many lines after a mark a finding shows at most: its first and its last ones, the
+# exception's line among them, when a traceback is longer (a deep recursion's).
+FOLLOWING_LINES = 40
+# A logged exception's heading is followed by a few lines of details (asyncio's "handle: ...",
+# "future: ...", "transport: ...") before its traceback; one with no traceback ends there.
+DETAIL_LINES = 8
+TRACEBACK = MARKS[0]
+# Python's heading for an exception nobody could catch (raised in a `__del__`, say): the
+# traceback under it does not say which object it was raised for.
+UNRAISABLE = "Exception ignored in"
+
+
 def policytui_tracebacks(text: str) -> list[str]:
-    """The lines of `text` that show a traceback or a logged exception of policytui's own
-    (a mark not preceded on its line by the `  | ` that quotes a server)."""
+    """Each traceback or logged exception of policytui's own in `text` (a mark not preceded on
+    its line by the `  | ` that quotes a server), told whole: its line and the ones that follow
+    to the exception's own line (see `_told_whole`), so that a failure says what failed."""
+    lines = text.splitlines()
     found = []
-    for line in text.splitlines():
+    told_to = 0  # a mark within a finding already told (its traceback) is part of that one
+    for number, line in enumerate(lines):
+        if number < told_to:
+            continue
         for mark in MARKS:
             at = line.find(mark)
             if at >= 0 and QUOTED not in line[:at]:
-                found.append(line.strip())
+                told = _told_whole(lines, number, prefix=line[:at])
+                told_to = number + len(told)
+                if number and lines[number - 1].lstrip().startswith(UNRAISABLE):
+                    told.insert(0, lines[number - 1].strip())
+                found.append("\n".join(_shortened(told)))
                 break
     return found
+
+
+def _told_whole(lines: list[str], start: int, prefix: str) -> list[str]:
+    """The mark's line and what follows it to the end of the exception it reports: a traceback
+    is its heading, frames indented under it, then the exception's line, unindented (a logged
+    exception: its heading and details, then that traceback). The lines of a logger that
+    starts each with `prefix` ("policytui serve: ") are read after the prefix."""
+    taken = [lines[start].strip()]
+    in_traceback = TRACEBACK in lines[start]
+    for line in lines[start + 1:]:
+        body = line[len(prefix):] if prefix.strip() and line.startswith(prefix) else line
+        if not body.strip():
+            if in_traceback:  # Python leaves one before the exception's line at times
+                taken.append(line)
+                continue
+            break  # a blank line ends a logged exception's heading and details
+        taken.append(line)
+        if TRACEBACK in body:
+            in_traceback = True
+        elif in_traceback and not body[:1].isspace():
+            break  # the exception's line: the traceback ends with it
+        elif not in_traceback and len(taken) > DETAIL_LINES:
+            return taken[:1]  # a heading no traceback followed: the lines after it are others'
+    while not taken[-1].strip():
+        taken.pop()  # a traceback cut short (a crash's last words): the blank lines after it
+    return taken
+
+
+def _shortened(told: list[str]) -> list[str]:
+    """`told`, its middle left out past FOLLOWING_LINES lines after the first."""
+    if len(told) - 1 <= FOLLOWING_LINES:
+        return told
+    half = FOLLOWING_LINES // 2
+    return [*told[:1 + half], f"[... {len(told) - 1 - 2 * half} lines ...]", *told[-half:]]
 
 
 def is_policytui(argv: Sequence[Any]) -> bool:
@@ -68,7 +123,7 @@ class Watched:
             self.files.append(base / name)
 
     def findings(self) -> list[str]:
-        """Each traceback line found, with where it was."""
+        """Each traceback found, told whole, with where it was."""
         found = []
         for path in dict.fromkeys(self.files):
             found += [f"{path}: {line}" for line in policytui_tracebacks(_tail(path))]
