@@ -166,13 +166,14 @@ def _quiet_about_a_closed_loop(unraisable: sys.UnraisableHookArgs) -> None:
 
 
 def entry() -> None:
-    _stderr_to_nowhere_if_closed()
-    sys.unraisablehook = _quiet_about_a_closed_loop
     try:
+        _stderr_to_nowhere_if_closed()
+        sys.unraisablehook = _quiet_about_a_closed_loop
         code = main()
     except KeyboardInterrupt:
-        # ctrl+c before a command runs (its modules imported, its arguments read, the first
-        # moments of `policytui connect`): stopped like the command itself, no traceback.
+        # ctrl+c before a command runs (from the first thing this does, through its modules
+        # imported and its arguments read, to the first moments of `policytui connect`):
+        # stopped like the command itself, no traceback.
         code = EXIT_INTERRUPTED
     except BrokenPipeError:
         # Output piped into a reader that stopped (`policytui approvals | head -1`): nothing

@@ -149,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
 
     from policytui.editor.server_name import page_title
     from policytui.serve.server import EditorServer
+    from policytui.serve.stop_signals import Stopped, StopSignals
 
     server = EditorServer(
         command=command,
@@ -184,12 +185,16 @@ def run(args: argparse.Namespace) -> int:
     # browser is started, so that it is removed however serve ends, even while the browser
     # command still runs.
     opener = folder / f"{OPENER_PREFIX}{os.getpid()}.html"
-    _stop_on_signals()
+    # SIGTERM, and SIGHUP (the terminal closed) unless it is ignored (`nohup`), stop serve the
+    # way ctrl+c does, also before the server runs (while the browser command runs): never by
+    # the default action, which ends the process at once and leaves the page holding the token
+    # behind. The server takes them over while it runs.
+    signals = StopSignals()
     try:
         if not args.no_open:
             _open_browser(url, opener)
-        server.run()
-    except _Stopped:
+        server.run(signals)
+    except Stopped:
         return 0  # SIGTERM or SIGHUP before serving began: nothing was running yet
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED  # ctrl+c before serving began
@@ -199,24 +204,6 @@ def run(args: argparse.Namespace) -> int:
     # As the gateway: 130 on ctrl+c (SIGINT), as every command; 0 on SIGTERM or SIGHUP, a
     # service manager's stop.
     return EXIT_INTERRUPTED if server.stopped_by == signal.SIGINT else 0
-
-
-class _Stopped(KeyboardInterrupt):
-    """SIGTERM or SIGHUP, before the server takes the signals over."""
-
-
-def _stop_on_signals() -> None:
-    """SIGTERM, and SIGHUP (the terminal closed) unless it is ignored (`nohup`), stop serve the
-    way ctrl+c does, also before the server runs (while the browser command runs): never by
-    the default action, which ends the process at once and leaves the page holding the token
-    behind. The server takes these signals over while it runs (EditorServer.run)."""
-
-    def interrupt(number: int, frame: object) -> None:
-        raise _Stopped
-
-    signal.signal(signal.SIGTERM, interrupt)
-    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
-        signal.signal(signal.SIGHUP, interrupt)
 
 
 def _remove_stale_pages(folder: Path) -> None:

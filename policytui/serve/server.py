@@ -46,6 +46,7 @@ from policytui.serve.access import (
 )
 from policytui.serve.editor_output import LINE_PREFIX, ended_stream, relay_lines
 from policytui.serve.lock import EditLock
+from policytui.serve.stop_signals import StopSignals
 from policytui.textsafe import clip, visible
 
 log = logging.getLogger("policytui.serve")
@@ -310,8 +311,9 @@ def _unproven_limit() -> int:
     return max(8, min(256, soft // 4))
 
 
-def _finish(loop: asyncio.AbstractEventLoop) -> None:
-    """What run_app does once its server has stopped: end what is left, close the loop."""
+def _finish(loop: asyncio.AbstractEventLoop, signals: StopSignals) -> None:
+    """What run_app does once its server has stopped: end what is left, close the loop (and
+    take its signals back)."""
     try:
         tasks = [task for task in asyncio.all_tasks(loop) if not task.done()]
         for task in tasks:
@@ -322,7 +324,7 @@ def _finish(loop: asyncio.AbstractEventLoop) -> None:
         loop.run_until_complete(loop.shutdown_default_executor())
     finally:
         asyncio.set_event_loop(None)
-        loop.close()
+        signals.close_loop(loop)
 
 
 class _PrefixedHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -475,17 +477,20 @@ class EditorServer(Server):
         finally:
             await runner.cleanup()
 
-    def run(self) -> None:
-        """Serve until ctrl+c or SIGTERM; no editor process outlives this."""
+    def run(self, signals: StopSignals) -> None:
+        """Serve until ctrl+c, SIGTERM or SIGHUP (`signals`); no editor process outlives this."""
+        # Nothing below is interrupted halfway: a signal that comes while the loop is made is
+        # acted on once the loop's handlers are in place.
+        signals.only_note()
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         self._stop = asyncio.Event()
-        loop.add_signal_handler(signal.SIGINT, self.request_exit, signal.SIGINT)
-        loop.add_signal_handler(signal.SIGTERM, self.request_exit, signal.SIGTERM)
         # A closed terminal (SIGHUP) stops the server in the same order, unless `nohup` asked
         # for it to keep running; its default action would end serve at once, editors unasked.
-        if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
-            loop.add_signal_handler(signal.SIGHUP, self.request_exit, signal.SIGHUP)
+        for number in signals.numbers:
+            loop.add_signal_handler(number, self.request_exit, number)
+        if signals.received is not None:
+            self.request_exit(signals.received)
         quiet = _WithoutClientsRequests()
         logging.getLogger("aiohttp.server").addFilter(quiet)
         # serve's warnings (its own, aiohttp's, asyncio's) share its terminal with other
@@ -499,7 +504,7 @@ class EditorServer(Server):
         finally:
             root.removeHandler(said)
             logging.getLogger("aiohttp.server").removeFilter(quiet)
-            _finish(loop)
+            _finish(loop, signals)
             # Only if the orderly stop above could not finish (its time ran out).
             for editor in list(self.editors):
                 if editor.running():
