@@ -33,6 +33,8 @@ SAID = {
     "cut": REFUSED["drop"],  # an event stream that ends before the answer
     "short": REFUSED["drop"],  # an answer whose connection closes half-way through it
     "invalid": "the upstream MCP server sent an answer that is not a JSON-RPC message",
+    # A result that is not a tool's result: not a message of the protocol to the MCP SDK.
+    "bad": "the upstream MCP server sent an answer that is not a JSON-RPC message",
     "ran+500": REFUSED["500"],
     "ran+502": "the upstream MCP server refused the request with HTTP 502 (Bad Gateway)",
     "ran+202": "the upstream MCP server sent no answer to the request (HTTP 202 Accepted)",
@@ -44,7 +46,7 @@ SAID = {
 # the server took, or may have, is `lost` and keeps its charge, since its tool may have run.
 OUTCOME = {"400": ("error", False), "413": ("error", False), "500": ("lost", False),
            "drop": ("lost", False), "cut": ("lost", True), "short": ("lost", True),
-           "invalid": ("lost", True), "ran+500": ("lost", True), "ran+502": ("lost", True),
+           "invalid": ("lost", True), "bad": ("lost", True), "ran+500": ("lost", True), "ran+502": ("lost", True),
            "ran+202": ("lost", True), "ran+drop": ("lost", True), "ran+text": ("lost", True)}
 
 

@@ -9,8 +9,8 @@ from the server's own log of every line it read, the audit log and the state fil
 
 1. only allowed calls reach the server, each exactly once, re-encoded;
 2. every call has exactly one audit line, with the right `upstream` value;
-3. refused and lost calls are refunded, timed-out and cancelled ones stay charged, and no
-   limit is ever passed;
+3. calls the server refused are refunded, lost, timed-out and cancelled ones and ones
+   answered with a result that is not one (`invalid`) stay charged, and no limit is ever passed;
 4. every request gets exactly one answer (cancelled ones none), under its own id, and the
    gateway keeps serving.
 """
@@ -283,7 +283,8 @@ async def test_a_burst_of_200_in_one_write_is_decided_charged_and_answered_exact
         raw = client.upstream_log.read_bytes()
         assert b'"params": {' not in raw and b"\\u006f" not in raw  # never the client's bytes
 
-        # Refunded: the err calls, and the bad ones (no valid result) that carried no charge.
+        # Refunded: the err calls. The bad ones (a result that is not one, audited `invalid`)
+        # carried no charge: their tool has no limit here.
         refunded = [i for i in charged if kinds[i] == "err"]
         assert counters(tmp_path / "state") == {"c": 50 - len(refunded)}
         more = list(range(1000, 1000 + len(refunded) + 1))
@@ -300,7 +301,7 @@ async def test_a_burst_of_200_in_one_write_is_decided_charged_and_answered_exact
         assert digests[digest] == 1
         line = next(c for c in audit if c["args_sha256"] == digest)
         assert line["decision"] == "allowed"
-        assert line["upstream"] == {"echo": "ok", "err": "error", "bad": "error"}[message["params"]["name"]]
+        assert line["upstream"] == {"echo": "ok", "err": "error", "bad": "invalid"}[message["params"]["name"]]
     by_tool = Counter((c["tool"], c["decision"], c.get("upstream")) for c in audit)
     echo_ok = sum(kinds[i] == "echo" for i in charged) + len(refunded)
     assert by_tool == Counter({
@@ -308,7 +309,7 @@ async def test_a_burst_of_200_in_one_write_is_decided_charged_and_answered_exact
         ("echo", "denied", None): sum(k == "echo" for k in kinds.values()) - sum(kinds[i] == "echo" for i in charged) + 1,
         ("err", "allowed", "error"): len(refunded),
         ("err", "denied", None): sum(k == "err" for k in kinds.values()) - len(refunded),
-        ("bad", "allowed", "error"): 25,
+        ("bad", "allowed", "invalid"): 25,
         ("denied", "denied", None): 25,
         ("secret", "hidden", None): 25,
     })

@@ -155,3 +155,18 @@ def test_a_post_taken_and_never_answered_times_out_and_keeps_its_charge(tmp_path
         assert echo(client, 4)[0].startswith("[POLICY DENIED] rate limit 3 per hour reached")
     assert received(tmp_path) == [(1, True), (2, True), (3, True)]
     assert audited(tmp_path) == [("allowed", "ok"), ("allowed", "timeout"), ("allowed", "ok"), ("denied", None)]
+
+
+def test_a_result_that_is_not_a_tools_result_keeps_its_charge(tmp_path: Path) -> None:
+    """The server runs the tool and answers on the stream with `"result": 5`: the MCP SDK drops
+    that event (not a message of the protocol), so the call waits for `--call-timeout` and fails
+    as `timeout`, its charge kept (the tool ran), never as a refunded error."""
+    with refusing_gateway(tmp_path, "--call-timeout", "2", REFUSE="2=bad") as client:
+        assert echo(client, 1)[0] == "ran echo 1"
+        text, took = echo(client, 2)
+        assert "timed out" in text, text
+        assert took < FAST
+        assert echo(client, 3)[0] == "ran echo 3"
+        assert echo(client, 4)[0].startswith("[POLICY DENIED] rate limit 3 per hour reached")
+    assert received(tmp_path) == [(1, True), (2, True), (3, True)]
+    assert audited(tmp_path) == [("allowed", "ok"), ("allowed", "timeout"), ("allowed", "ok"), ("denied", None)]

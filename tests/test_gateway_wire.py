@@ -29,6 +29,8 @@ pytestmark = pytest.mark.usefixtures("one_window")
 SERVER = r'''
 import json, os, sys, threading, time
 log = open(sys.argv[1], "ab", buffering=0)
+# With a second argument `invalid`, a tool it does not have is answered `"result": 5`.
+UNKNOWN_INVALID = sys.argv[2:] == ["invalid"]
 lock = threading.Lock()
 
 def out(text):
@@ -67,8 +69,19 @@ for raw in sys.stdin.buffer:
     elif method == "tools/call" and params.get("name") == "err":
         out('{"error": {"message": "no such row", "code": -32602}, "id": %s, "jsonrpc": "2.0"}' % json.dumps(mid))
     elif method == "tools/call" and params.get("name") == "bad":
-        result(mid, '5')
+        # A result that is not a tool's result, in the shape `arguments.shape` names.
+        shape = (params.get("arguments") or {}).get("shape", "number")
+        if shape == "neither":
+            out('{"id": %s, "jsonrpc": "2.0"}' % json.dumps(mid))
+        elif shape == "both":
+            out('{"result": {"content": []}, "error": {"code": -32602, "message": "no"}, "id": %s, "jsonrpc": "2.0"}'
+                % json.dumps(mid))
+        else:
+            result(mid, {"number": "5", "null": "null"}[shape])
     elif method == "tools/call" and params.get("name") not in ("a", "b", "secret", "denied", "echo", "slow", "die", "err", "bad"):
+        if UNKNOWN_INVALID:
+            result(mid, '5')
+            continue
         result(mid, '{"content": [{"type": "text", "text": "Unknown tool: %s"}], "isError": true}' % params.get("name"))
     elif method == "tools/call":
         if params.get("name") == "echo":
@@ -124,7 +137,12 @@ class Wire:
 
 
 @asynccontextmanager
-async def wire(tmp: Path, *extra: str, policy: dict[str, Any] = POLICY) -> AsyncIterator[Wire]:
+async def wire(
+    tmp: Path, *extra: str, policy: dict[str, Any] = POLICY, capabilities: dict[str, Any] | None = None,
+    server_args: tuple[str, ...] = (),
+) -> AsyncIterator[Wire]:
+    """The gateway over stdio in front of SERVER (given `server_args` after its log's path),
+    initialized by a client announcing `capabilities` (none unless told)."""
     script = tmp / "server.py"
     script.write_text(SERVER, encoding="utf-8")
     (tmp / "policy.json").write_text(json.dumps(policy), encoding="utf-8")
@@ -132,13 +150,14 @@ async def wire(tmp: Path, *extra: str, policy: dict[str, Any] = POLICY) -> Async
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "policytui", "gateway", "--policy", str(tmp / "policy.json"),
         "--state-dir", str(tmp / "state"), "--audit", str(audit), "--log", str(tmp / "gateway.log"),
-        *extra, "--", sys.executable, str(script), str(upstream_log),
+        *extra, "--", sys.executable, str(script), str(upstream_log), *server_args,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
     )
     client = Wire(process, upstream_log, audit)
     try:
-        await client.send('{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18",'
-                          '"capabilities":{},"clientInfo":{"name":"wire","version":"1"}}}')
+        await client.send(json.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": capabilities or {},
+            "clientInfo": {"name": "wire", "version": "1"}}}))
         init = json.loads(await client.receive(60))
         assert init["result"]["serverInfo"]["name"] == "scripted"
         await client.send('{"jsonrpc":"2.0","method":"notifications/initialized"}')
@@ -359,30 +378,39 @@ async def test_clients_that_probe_for_the_newest_protocol_are_served_in_it(
             assert not echoed.is_error and "modern" in echoed.content[0].text
 
 
-async def test_a_call_the_server_refuses_or_answers_wrongly_is_refunded_and_audited_once(tmp_path: Path) -> None:
-    # One call a day each: a refunded call can be made again, a charged one cannot.
-    limited = {"limits": [{"counter": "c", "window": "day", "max": 1}]}
-    policy = {"version": "1", "default": "allow", "tools": {"err": limited, "bad": limited, "echo": limited}}
+async def test_a_call_the_server_refuses_is_refunded_and_one_it_answers_wrongly_keeps_its_charge(
+    tmp_path: Path,
+) -> None:
+    """A JSON-RPC error says the tool did not run: refunded. A result that is not a tool's
+    result (`bad` answers `"result": 5`) says it did: audited `invalid`, charged, so the second
+    call of a limit of 1 is not sent. Before, it was audited `error` and refunded, and a client
+    that could steer a tool into such an answer ran it past every limit."""
+    # One call a day each, on a counter of its own: a refunded call can be made again, a
+    # charged one cannot.
+    policy = {"version": "1", "default": "allow", "tools": {
+        tool: {"limits": [{"counter": tool, "window": "day", "max": 1}]} for tool in ("err", "bad", "echo")}}
     async with wire(tmp_path, policy=policy) as client:
         for request_id in (1, 2):
             await client.send(f'{{"jsonrpc":"2.0","id":{request_id},"method":"tools/call","params":{{"name":"err"}}}}')
             # The server's own error, as it sent it.
             assert await client.receive() == (
                 b'{"error": {"message": "no such row", "code": -32602}, "id": %d, "jsonrpc": "2.0"}' % request_id)
-        for request_id in (3, 4):
-            await client.send(f'{{"jsonrpc":"2.0","id":{request_id},"method":"tools/call","params":{{"name":"bad"}}}}')
-            error = json.loads(await client.receive())["error"]
-            assert error["code"] == -32603 and "invalid result" in error["message"]
+        await client.send('{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"bad"}}')
+        error = json.loads(await client.receive())["error"]
+        assert error == {"code": -32603, "message": "the upstream MCP server sent an invalid result"}
+        await client.send('{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"bad"}}')
+        assert json.loads(await client.receive())["result"]["content"][0]["text"].startswith(
+            "[POLICY DENIED] rate limit 1 per day reached")
         for request_id, limited_now in ((5, False), (6, True)):
             await client.send(f'{{"jsonrpc":"2.0","id":{request_id},"method":"tools/call","params":{{"name":"echo"}}}}')
             answer = json.loads(await client.receive())
             assert answer["id"] == request_id and answer["result"]["isError"] is limited_now
         sent = [json.loads(line) for line in client.upstream_lines() if b'"tools/call"' in line]
         names = [m["params"]["name"] for m in sent if not m["params"]["name"].startswith("policytui-probe")]
-        assert names == ["err", "err", "bad", "bad", "echo"]
+        assert names == ["err", "err", "bad", "echo"]
     assert [(line["tool"], line["decision"], line.get("upstream")) for line in _calls(client.audit)] == [
-        ("err", "allowed", "error"), ("err", "allowed", "error"), ("bad", "allowed", "error"),
-        ("bad", "allowed", "error"), ("echo", "allowed", "ok"), ("echo", "denied", None)]
+        ("err", "allowed", "error"), ("err", "allowed", "error"), ("bad", "allowed", "invalid"),
+        ("bad", "denied", None), ("echo", "allowed", "ok"), ("echo", "denied", None)]
 
 
 async def test_a_client_that_leaves_mid_call_has_the_call_audited_as_cancelled(tmp_path: Path) -> None:

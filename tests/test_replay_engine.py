@@ -97,6 +97,12 @@ def test_failed_upstream_calls_are_refunded_and_held_calls_use_the_recorded_answ
     draft = _policy({"default": "allow", "tools": {"w": {"limits": [{"counter": "w", "window": "hour", "max": 2}]}}})
     assert replay(parse_calls("\n".join(lines)), draft).changes == []
 
+    # A call the server answered with a result that is not one kept its charge at the gateway
+    # (`invalid`: the tool ran), so the replay counts it too, and the third call is over the limit.
+    lines[0] = _line("w", "2026-12-01T10:00:00.000Z", {}, upstream="invalid")
+    report = replay(parse_calls("\n".join(lines)), draft)
+    assert [(c.kind, c.first.line) for c in report.changes] == [("rate_limited", 3)]
+
     held = [
         _line("h", "2026-12-01T10:00:00.000Z", {}, approval="rejected", decision="denied"),
         _line("h", "2026-12-01T10:00:02.000Z", {}, approval="approved"),

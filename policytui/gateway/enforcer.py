@@ -65,7 +65,8 @@ class UpstreamFailure(Exception):
     `kind` says how it failed: "error" (the server answered with a JSON-RPC error: the tool did
     not run), "unavailable" (the connection was gone before the request was written: the server
     never got it), "timeout" (no answer in time: the tool may still be running), "too_large"
-    (the answer was over the size limit and refused unread: the tool ran), "lost" (the server
+    (the answer was over the size limit and refused unread: the tool ran), "invalid" (the
+    server answered with a result that is not one: the tool ran), "lost" (the server
     took the request, or may have, and its answer did not come: a server process that died or
     closed its output while the request waited, or closed its input while the request was
     written (part of it may have gone), a connection that closed once it was sent, a
@@ -84,7 +85,8 @@ class UpstreamFailure(Exception):
 # call keeps its charge: the tool may have run, and may still be running; so does one whose
 # answer was too large, or never came ("lost": the server took the message, or may have, and
 # then died or dropped it). Refunding a call a server died running would give a client that
-# can crash the server (and have it restarted) unlimited runs.
+# can crash the server (and have it restarted) unlimited runs. A call the server answered
+# with a result that is not one (INVALID) keeps its charge too: the tool ran.
 REFUND_ON = frozenset({"error", "unavailable"})
 # ...except a JSON-RPC error while the server asked a client something (sampling, elicitation,
 # roots): only a tool that runs asks, and the MCP SDKs pass the error a client answers with
@@ -95,6 +97,12 @@ REFUND_ON = frozenset({"error", "unavailable"})
 # The `upstream` of a call whose server was already gone when it was to be sent: its one
 # audit line (no `sent` line before it), its charge given back.
 UNAVAILABLE = "unavailable"
+# The `upstream` of a call the server answered with a JSON-RPC result that is not a tool's
+# result (a number, null, no result and no error, a result beside an error): the server
+# answered, so the tool ran, and the charge stays; the client is told "the upstream MCP server
+# sent an invalid result". Refunding it would let a client that can steer a tool into such an
+# answer (arguments that make it return what the protocol rejects) run it past every limit.
+INVALID = "invalid"
 
 # The reason an agent reads when its call needs counters the store cannot reach.
 STATE_UNAVAILABLE = "rate-limit state unavailable; retry shortly"
@@ -514,8 +522,8 @@ class Enforcer:
     def finish_now(self, started: Started, upstream: str) -> None:
         """Settle a call from `start_now` once its fate is known: the counters go back when it
         never reached the tool (`upstream` in REFUND_ON), and its audit line is written.
-        `upstream` is "ok", "error_result", "error", "unavailable", "timeout", "too_large",
-        "lost" or "cancelled"."""
+        `upstream` is "ok", "error_result", "error", "invalid", "unavailable", "timeout",
+        "too_large", "lost" or "cancelled"."""
         if self._refunds(started.record, upstream):
             self._refund_now(started.reservation)
         self._write(started.record, started.decision, upstream=upstream)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from policytui.gateway import wire
 from policytui.gateway.enforcer import Started, UpstreamFailure
 from policytui.gateway.unexpected import log_unexpected
-from policytui.gateway.upstream_stdio import StdioUpstream, result_of
+from policytui.gateway.upstream_stdio import StdioUpstream, refused_by_server, result_of
 
 if TYPE_CHECKING:
     from policytui.gateway.relay import StdioRelay
@@ -59,7 +59,7 @@ class InlineCall:
             result = result_of(response)
         except UpstreamFailure as failure:  # a JSON-RPC error, or no valid result
             enforcer.finish_now(self.started, failure.kind)
-            if line is not None and "error" in response:
+            if line is not None and refused_by_server(response):
                 relay._send_line_now(line)  # the server's own error, as sent
             else:
                 relay._send_now({"jsonrpc": "2.0", "id": self.request_id, "error": wire.error_of(failure.error)})

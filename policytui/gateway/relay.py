@@ -57,7 +57,7 @@ from policytui.gateway.linefeed import LineFeed
 from policytui.gateway.server_asks import ForeignState, InputRequired
 from policytui.gateway.unexpected import log_unexpected
 from policytui.gateway.upstream_common import hop_params
-from policytui.gateway.upstream_stdio import StdioUpstream, result_of
+from policytui.gateway.upstream_stdio import StdioUpstream, refused_by_server, result_of
 from policytui.redaction import RedactedMessage
 from policytui.textsafe import line_holds_secrets
 
@@ -778,7 +778,7 @@ class StdioRelay:
             except InputRequired as needed:
                 answer = {"result": needed.result}
             except UpstreamFailure as failure:
-                if exchange.verbatim is not None and "error" in exchange.response:
+                if exchange.verbatim is not None and refused_by_server(exchange.response):
                     await self._write_line(exchange.verbatim)
                     return
                 answer = {"error": _error_of(failure.error)}
@@ -788,7 +788,7 @@ class StdioRelay:
                                      message=message)
                 answer = {"error": refused.error}
             except Exception as exc:  # noqa: BLE001 - an upstream error, or a bug: answer, never hang
-                if exchange.verbatim is not None and "error" in exchange.response:
+                if exchange.verbatim is not None and refused_by_server(exchange.response):
                     await self._write_line(exchange.verbatim)
                     return
                 if not _is_mcp_error(exc):

@@ -22,7 +22,7 @@ import anyio
 
 from policytui.decision import Decision, Outcome
 from policytui.gateway.audit import AuditLog, args_digest, utc_now_iso
-from policytui.gateway.enforcer import UpstreamFailure, denied_result
+from policytui.gateway.enforcer import INVALID, UpstreamFailure, denied_result
 from policytui.gateway.upstream_common import RpcError
 
 # How a call for a tool the server does not list is audited (and decided by `policytui check`
@@ -96,7 +96,9 @@ class UnknownTools:
         except UpstreamFailure as failure:
             error = failure.error
             record["upstream"] = failure.kind
-            if failure.kind == "error":
+            # An invalid result too: a call for a tool the server does not have gets the
+            # same "invalid result" error from the gateway, so a hidden one must as well.
+            if failure.kind in ("error", INVALID):
                 code = getattr(error, "code", INVALID_PARAMS)
                 message = getattr(error, "message", "") or str(error)
                 data = getattr(error, "data", None)

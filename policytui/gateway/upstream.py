@@ -43,7 +43,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from policytui.discovery.errors import RefusedPost
 from policytui.discovery.limits import broken_off_reason, refusal_in
-from policytui.gateway.enforcer import UpstreamFailure
+from policytui.gateway.enforcer import INVALID, UpstreamFailure
 from policytui.gateway.unexpected import log_unexpected
 from policytui.gateway.upstream_common import (  # noqa: F401 - where these were, for callers
     Connect,
@@ -276,8 +276,10 @@ class Upstream:
                 raise UpstreamFailure("timeout", exc) from None
             raise UpstreamFailure("error", exc) from None
         except ValidationError:
+            # A result, but not one the protocol allows: the server answered, so the tool ran
+            # and the charge stays (INVALID).
             error = MCPError(code=types.INTERNAL_ERROR, message="the upstream MCP server sent an invalid result")
-            raise UpstreamFailure("error", error) from None
+            raise UpstreamFailure(INVALID, error) from None
         except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream, OSError) as exc:
             # Raised by the transport from inside the send: whether the request had left is not
             # known (the SDK may have handed it over, and a stream can end after the server read

@@ -30,7 +30,7 @@ from policytui.discovery.limits import (
     refused_sentence,
     too_large_words,
 )
-from policytui.gateway.enforcer import UpstreamFailure
+from policytui.gateway.enforcer import INVALID, UpstreamFailure
 from policytui.gateway.linefeed import LineFeed, tap_stdout
 from policytui.gateway.unexpected import log_unexpected
 from policytui.gateway.upstream_common import (
@@ -864,10 +864,20 @@ def ended_words(returncode: int | None) -> str:
     return f"it was killed by signal {number}{name}"
 
 
+def refused_by_server(response: dict[str, Any]) -> bool:
+    """Whether a response message is a JSON-RPC error: an error and no result (a member that
+    is null counts as absent, as older servers send the other one null). The server refused
+    the request: its tool did not run."""
+    return response.get("error") is not None and response.get("result") is None
+
+
 def result_of(response: dict[str, Any]) -> dict[str, Any]:
-    """The result of a response message; UpstreamFailure("error") for an error response."""
-    error = response.get("error")
-    if error is not None:
+    """The result of a response message. A JSON-RPC error (`refused_by_server`) is
+    UpstreamFailure("error"), refunded: the tool did not run. Anything else that is not a
+    result object (a number, null, no result and no error, a result beside an error) is
+    UpstreamFailure(INVALID), its charge kept: the server answered, so the tool ran."""
+    if refused_by_server(response):
+        error = response["error"]
         if not isinstance(error, dict):
             error = {}
         code = error.get("code")
@@ -880,8 +890,8 @@ def result_of(response: dict[str, Any]) -> dict[str, Any]:
             ),
         )
     result = response.get("result")
-    if not isinstance(result, dict):
-        raise UpstreamFailure("error", _mcp_error(INTERNAL_ERROR, "the upstream MCP server sent an invalid result"))
+    if not isinstance(result, dict) or response.get("error") is not None:
+        raise UpstreamFailure(INVALID, _mcp_error(INTERNAL_ERROR, "the upstream MCP server sent an invalid result"))
     return result
 
 

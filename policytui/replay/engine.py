@@ -38,7 +38,8 @@ CHANGE_TITLES = {
 }
 # What a replay compares with when no --against is given.
 RECORDED = "recorded decisions"
-# Upstream outcomes after which the gateway gives the charge back (enforcer.REFUND_ON).
+# Upstream outcomes after which the gateway gives the charge back (enforcer.REFUND_ON); every
+# other one (`invalid`, `lost`, `timeout`, ...) kept it.
 _REFUNDED = frozenset({"error", "unavailable"})
 _DENIALS = frozenset({"denied", "rate_limited"})
 # The recorded answers after which a held call was denied.

@@ -90,6 +90,12 @@ def ran_then(how: str | None) -> str | None:
     return how[len("ran+"):] if how is not None and how.startswith("ran+") else None
 
 
+def not_a_tool_result(message: dict[str, Any]) -> dict[str, Any]:
+    """The `bad` HOW's answer to a call it ran: a JSON-RPC result (the tool ran) that is not a
+    tool's result, a number where an object belongs."""
+    return {"jsonrpc": "2.0", "id": message["id"], "result": 5}
+
+
 def answer(message: dict[str, Any], server_name: str) -> dict[str, Any]:
     """The answer to a request the server handles."""
     method, params = message.get("method"), message.get("params") or {}

@@ -20,6 +20,8 @@ message posted (`REFUSING_RECORD`) are as `_refusing.py` says. HOW is:
 - `short`: the message handled, answered with an `application/json` body that stops half-way
   (its `Content-Length` promises more, then the connection is closed);
 - `invalid`: the message handled, answered with a 200 `application/json` body that is not JSON;
+- `bad`: the message handled (the tool run), answered with a JSON-RPC result that is not a
+  tool's result (`"result": 5`);
 - `ran+X`: the message handled (the tool run), and then X instead of its answer: an HTTP
   status (`ran+500`, `ran+502`, `ran+202`: the status with no answer), `ran+drop` (the
   connection closed), `ran+text` (a 200 `text/plain` body);
@@ -39,7 +41,15 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from _refusing import SERVER_ERROR, answer, ran_then, record, record_closed, refusal
+from _refusing import (
+    SERVER_ERROR,
+    answer,
+    not_a_tool_result,
+    ran_then,
+    record,
+    record_closed,
+    refusal,
+)
 
 SESSIONS: set[str] = set()
 _lock = threading.Lock()
@@ -142,6 +152,8 @@ class Handler(BaseHTTPRequestHandler):
         whole = json.dumps(answer(message, "refusing-http")).encode()
         if how == "invalid":
             self._send(200, b"this is not JSON {", "application/json")
+        elif how == "bad":
+            self._send(200, json.dumps(not_a_tool_result(message)).encode(), "application/json")
         elif how == "short":
             self.send_response(200)
             self.send_header("Content-Type", "application/json")

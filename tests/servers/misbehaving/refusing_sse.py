@@ -16,7 +16,9 @@ closed). `error`: the message handled, answered on the stream with a JSON-RPC er
 the POST answered 202 and the tool run, and then the event stream closed before its answer (the
 server lives on, but the client's stream, the only way its answers come, is gone). `end`: the
 message handled and answered on the stream, and then the stream closed, no call waiting on it
-(the server lives on); `{"stream_ended": true}` is recorded once it is closed.
+(the server lives on); `{"stream_ended": true}` is recorded once it is closed. `bad`: the
+message handled (the tool run), answered on the stream with a JSON-RPC result that is not a
+tool's result (`"result": 5`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from _refusing import SERVER_ERROR, answer, ran_then, record, record_stream_ended, refusal
+from _refusing import (
+    SERVER_ERROR,
+    answer,
+    not_a_tool_result,
+    ran_then,
+    record,
+    record_stream_ended,
+    refusal,
+)
 
 # The legacy transport's sessions: the messages each one's event stream has still to send; None
 # ends the stream (`cut`).
@@ -106,6 +116,11 @@ class Handler(BaseHTTPRequestHandler):
             record(message, True)
             self._empty(202)
             answers.put({"jsonrpc": "2.0", "id": message["id"], "error": SERVER_ERROR})
+            return
+        if how == "bad":
+            record(message, True)
+            self._empty(202)
+            answers.put(not_a_tool_result(message))
             return
         if how == "cut":
             record(message, True)  # taken and run
