@@ -68,10 +68,11 @@ _PLANS = frozenset("plan plans tier tiers".split())
 SPENDER_ARGUMENTS = frozenset("spender spenderaddress".split())
 # A trading desk's switches that cancel every live order: a kill switch, a dead man's switch.
 _SWITCHES = frozenset((("kill", "switch"), ("killswitch", "switch"), ("man", "switch")))
-# Two-word money verbs, as names split them and as they are joined.
-_TWO_WORD_VERBS = frozenset((("top", "up"), ("cash", "out"), ("pay", "out")))
+# Two-word money verbs, as names split them and as they are joined; writing off a debt or a
+# receivable cancels what someone owes.
+_TWO_WORD_VERBS = frozenset((("top", "up"), ("cash", "out"), ("pay", "out"), ("write", "off")))
 _TWO_WORD_SECONDS = frozenset(second for _, second in _TWO_WORD_VERBS)
-_TWO_WORD_VERBS_JOINED = frozenset("cashout".split())
+_TWO_WORD_VERBS_JOINED = frozenset("cashout writeoff".split())
 # A position is money when it is opened, closed or cut, with or without an amount in sight.
 _POSITION_ACTS = frozenset("open close flatten reduce increase liquidate".split())
 _POSITIONS = frozenset("position positions".split())

@@ -1,0 +1,47 @@
+"""Money wordings of families the corpus covers thinly (accounting, payroll, billing, banking),
+judged as a user meets them: the installed `policytui tools --from FILE --json` lists each
+tool's category from a snapshot of the tools."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+POLICYTUI = Path(sys.executable).parent / "policytui"
+AMOUNT = {"amount": {"type": "number"}}
+
+
+def categories(tmp_path: Path, tools: list[dict[str, Any]]) -> dict[str, str]:
+    """{tool name: category} as `policytui tools --json` prints them for `tools`."""
+    snapshot = tmp_path / "money-server.json"
+    snapshot.write_text(json.dumps({"tools": tools}), encoding="utf-8")
+    done = subprocess.run([str(POLICYTUI), "tools", "--from", str(snapshot), "--json"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return {row["name"]: row["category"] for row in json.loads(done.stdout)["tools"]}
+
+
+def tool(name: str, description: str, properties: dict[str, Any] | None = None
+         ) -> dict[str, Any]:
+    return {"name": name, "description": description,
+            "inputSchema": {"type": "object", "properties": properties or {}}}
+
+
+# ----- writing off what is owed -----------------------------------------------------------------
+
+@pytest.mark.parametrize("name,description,properties,expected", [
+    ("write_off_receivable", "Write off an uncollectible receivable as bad debt.",
+     {"invoice_id": {"type": "string"}, **AMOUNT}, "Financial"),
+    ("writeoff_balance", "Writes off a customer's remaining balance.", {}, "Financial"),
+    # a reader of write-offs and a writer of files stay as they were
+    ("list_write_offs", "List the write-offs booked in a period.", {}, "Read"),
+    ("write_output", "Write the output to a file.", {"path": {"type": "string"}}, "Write"),
+])
+def test_writing_off_what_is_owed_is_financial(tmp_path, name, description, properties,
+                                               expected):
+    assert categories(tmp_path, [tool(name, description, properties)])[name] == expected
