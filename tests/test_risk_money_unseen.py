@@ -45,3 +45,24 @@ def tool(name: str, description: str, properties: dict[str, Any] | None = None
 def test_writing_off_what_is_owed_is_financial(tmp_path, name, description, properties,
                                                expected):
     assert categories(tmp_path, [tool(name, description, properties)])[name] == expected
+
+
+# ----- usage reported to a metered price --------------------------------------------------------
+
+@pytest.mark.parametrize("name,description,properties,expected", [
+    ("report_usage", "Report metered usage for a subscription item; it is billed at the end of "
+     "the period.", {"subscription_item": {"type": "string"}, "quantity": {"type": "integer"}},
+     "Financial"),
+    ("create_usage_record", "Create a usage record on a metered price.",
+     {"subscription_item_id": {"type": "string"}, "quantity": {"type": "integer"}}, "Financial"),
+    ("meter_event", "Record usage for a customer. Billable events are invoiced monthly.",
+     {"customer_id": {"type": "string"}, "value": {"type": "integer"}}, "Financial"),
+    # usage shown, and usage tracked with no bill in sight, are no charge
+    ("get_usage", "Get metered usage for a subscription item.", {}, "Read"),
+    ("usage_report", "Usage report of a metered subscription, by day.", {}, "Read"),
+    ("send_usage_summary", "Send the usage summary to the team by email.",
+     {"to": {"type": "string"}}, "Write"),
+])
+def test_usage_reported_to_a_metered_price_is_financial(tmp_path, name, description, properties,
+                                                        expected):
+    assert categories(tmp_path, [tool(name, description, properties)])[name] == expected

@@ -82,6 +82,34 @@ WHAT_IFS = frozenset(
     "quote quotes estimate estimates preview previews simulation simulations".split())
 
 
+# Metered billing: usage reported or recorded against a metered price or a subscription is
+# what the customer is billed for ("report_usage": "Report metered usage for a subscription
+# item"; "Create a usage record on a metered price"), where usage shown ("get_usage",
+# "usage_report") or tracked with no bill in sight is not.
+_USAGE_REPORTS = frozenset(
+    "report record create log submit post send push ingest add increment".split())
+_USAGE = frozenset("usage usages".split())
+_BILLED_USAGE = frozenset("metered meter meters billed billable subscription".split())
+
+
+def metered_usage(words: list[str], desc_words: list[str], rest: Callable[[], list[str]]
+                  ) -> str | None:
+    """The verb that reports or records usage to be billed, from the name's `words` (its
+    namespace left out) or the description's first sentence, when the name or the description
+    says the usage is metered or billed; else None."""
+    if len(words) > 1 and words[0] in _USAGE_REPORTS and words[1] in _USAGE:
+        verb = words[0]
+    elif desc_words and desc_words[0] in _USAGE_REPORTS and not _USAGE.isdisjoint(
+            desc_words[1:4]):
+        verb = desc_words[0]
+    else:
+        return None
+    if _BILLED_USAGE.isdisjoint(words) and _BILLED_USAGE.isdisjoint(desc_words[:40]) and (
+            _BILLED_USAGE.isdisjoint(rest()[:60])):
+        return None
+    return verb
+
+
 def money_act(words: list[str], lead: str | None, money: Callable[[], bool],
               timer: Callable[[], bool] | None = None) -> str | None:
     """A money act the shared verb table does not name: `words` are the name's (its

@@ -46,6 +46,7 @@ from policytui.risk.money import (
     listed_objects,
     mails_a_document,
     marked_paid,
+    metered_usage,
     money_act,
     money_arguments,
     money_context,
@@ -205,6 +206,17 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
              if may_be_grouped(name, desc) else None) is not None
             or (grouped := _said_later(desc)) is not None):
         r.evidence.append(grouped)
+        r.category, r.severity = FINANCIAL, CRITICAL
+        r.confidence = max(r.confidence, 70)
+
+    if r.category != FINANCIAL and pretended(name.words) is None and (
+            billed := metered_usage(name.words[1:] if name.namespace else name.words,
+                                    desc.words, desc.rest)) is not None:
+        # Usage reported to a metered price is billed, whatever a verbless or reading
+        # name seems to show ("report_usage").
+        r.evidence.append(f"it {billed}s usage that is metered or billed: it creates a charge")
+        if r.category == READ:
+            r.against.append("the verb alone would say it reads")
         r.category, r.severity = FINANCIAL, CRITICAL
         r.confidence = max(r.confidence, 70)
 
