@@ -66,3 +66,23 @@ def test_writing_off_what_is_owed_is_financial(tmp_path, name, description, prop
 def test_usage_reported_to_a_metered_price_is_financial(tmp_path, name, description, properties,
                                                         expected):
     assert categories(tmp_path, [tool(name, description, properties)])[name] == expected
+
+
+# ----- a command the tables lack, said again by the description with what it acts on ------------
+
+@pytest.mark.parametrize("name,description,properties,expected", [
+    ("originate_ach", "Originate an ACH credit or debit to a counterparty.",
+     {"counterparty_id": {"type": "string"}, "amount_cents": {"type": "integer"}}, "Financial"),
+    ("remediate_dispute", "Remediates a chargeback on the merchant's account.",
+     {"dispute_id": {"type": "string"}}, "Financial"),
+    # what a bracket explains, a what-if, and an object with nothing paid stay as they were
+    ("explode_parts", "Explode a parts list (bill of materials) into single components.",
+     {"assembly_id": {"type": "string"}}, "Write"),
+    ("simulate_promotion", "Simulate a promotion against last month's orders and return the "
+     "projected revenue.", {"promotion_id": {"type": "string"}}, "Write"),
+    ("originate_lead", "Originate a lead for the sales team.", {"email": {"type": "string"}},
+     "Write"),
+])
+def test_a_command_the_tables_lack_acts_on_what_its_description_names(
+        tmp_path, name, description, properties, expected):
+    assert categories(tmp_path, [tool(name, description, properties)])[name] == expected

@@ -79,6 +79,7 @@ from policytui.risk.money_groups import (
 from policytui.risk.money_said import charged_on_the_way, money_act_opened
 from policytui.risk.names import NameVerbs
 from policytui.risk.schema import SchemaFacts
+from policytui.risk.words import sentence_tokens
 
 
 def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
@@ -93,6 +94,7 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
     if r.kind is not None and r.kind not in (v.READ, v.MONEY):
         # The verb the reading rests on, so that it is not taken for its own object.
         acting: str | None
+        told: list[str] | None = None
         if name.last is not None and name.last_kind == r.kind:
             acting = name.last
         elif name.verb is not None and name.kind == r.kind:
@@ -103,6 +105,7 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
             # A verb the tables lack ("collect_payments": "Collects payments ..."): the
             # name's first word is the command, and what it acts on may be money.
             acting = name.words[1 if name.namespace and len(name.words) > 1 else 0]
+            told = _unknown_command_object(acting, desc)
         words = _acted_on_words(name, acting)
         # Money is found in what the verb acts on only when the verb is one that needs money
         # in sight, or the name or the description's sentence holds something that may be
@@ -115,6 +118,18 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
                     money_server or money_context(name, desc, facts, schema=schema)),
                     money_record, bool(facts.money_arguments)))
                 is not None):
+            r.evidence.extend(found)
+            r.category, r.severity = FINANCIAL, CRITICAL
+            r.confidence = max(r.confidence, 70)
+        elif told is not None and not mails_a_document(name, desc, acting, schema) and (
+                found := _acts_on_money(
+                r.kind, name, desc, acting, [*words, *told], lambda: (
+                    money_server or money_context(name, desc, facts, schema=schema)),
+                money_record, bool(facts.money_arguments))) is not None:
+            # "originate_ach": "Originate an ACH credit or debit to a counterparty": what
+            # the command the tables lack acts on is read on in its description.
+            r.evidence.append(f"the description goes on to what {quoted_word(acting or '')} "
+                              f"acts on: {' '.join(told)!r}")
             r.evidence.extend(found)
             r.category, r.severity = FINANCIAL, CRITICAL
             r.confidence = max(r.confidence, 70)
@@ -244,6 +259,34 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
         del r.evidence[first_said:]
         r.evidence.append(f"the description's words {quote(denied)} say it moves no money")
         r.category, r.severity = was
+
+
+_ARTICLES = frozenset("a an the".split())
+# What ends the object of such a command: a preposition or a clause, or a bracket, a dash or
+# a stop in the sentence ("Explode a parts list (bill of materials) into ...").
+_OBJECT_STOPS = frozenset(
+    "for of from to in into with by on at via using when if that which who whose where after "
+    "before against across within between per through over under".split())
+_ASIDE_OR_STOP = re.compile(r"[(\[{:;,.!?\u2013\u2014]| - ")
+
+
+def _unknown_command_object(acting: str | None, desc: DescriptionVerbs) -> list[str] | None:
+    """What a command the tables lack acts on, when the description opens with the name's
+    own command and an article ("originate_ach": "Originate an ACH credit or debit to a
+    counterparty" -> an, ach, credit, or, debit), up to a preposition, a bracket, a dash or a
+    stop; or None. A what-if ("Simulate a promotion ...") acts on nothing."""
+    words = desc.words
+    if (acting is None or desc.lead is not None or len(words) < 3 or acting in v.HYPOTHETICAL
+            or words[0] not in (acting, f"{acting}s") or words[1] not in _ARTICLES):
+        return None
+    aside = _ASIDE_OR_STOP.search(desc.sentence[:300])
+    opening = sentence_tokens(desc.sentence[:aside.start()] if aside else desc.sentence[:300])
+    told: list[str] = []
+    for word in opening[1:10]:
+        if word in _OBJECT_STOPS:
+            break
+        told.append(word)
+    return told
 
 
 def _said_later(desc: DescriptionVerbs) -> str | None:
