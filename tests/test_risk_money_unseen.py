@@ -86,3 +86,26 @@ def test_usage_reported_to_a_metered_price_is_financial(tmp_path, name, descript
 def test_a_command_the_tables_lack_acts_on_what_its_description_names(
         tmp_path, name, description, properties, expected):
     assert categories(tmp_path, [tool(name, description, properties)])[name] == expected
+
+
+# ----- something handed in for reimbursement ---------------------------------------------------
+
+@pytest.mark.parametrize("name,description,properties,expected", [
+    ("submit_expense_claim", "Submit an expense claim with receipts for approval and "
+     "reimbursement.", {"amount": {"type": "number"}, "currency": {"type": "string"}},
+     "Financial"),
+    ("claim_for_reimbursement", "Claim travel costs with the receipts attached.",
+     {"reimbursee_id": {"type": "string"}}, "Financial"),
+    ("file_mileage", "File a mileage log to be reimbursed at the standard rate.",
+     {"distance": {"type": "number"}}, "Financial"),
+    # reading about reimbursement, or handing over a file (its proof), stays as it was
+    ("upload_receipt_for_reimbursement", "Upload a receipt image for reimbursement "
+     "processing.", {"reimbursee_id": {"type": "string"}}, "Write"),
+    ("check_reimbursement_eligibility", "Check whether an expense is eligible for "
+     "reimbursement.", {"expense_id": {"type": "string"}}, "Read"),
+    ("upload_receipt", "Upload a receipt image and attach it to a card transaction.",
+     {"transaction_id": {"type": "string"}}, "Write"),
+])
+def test_something_handed_in_for_reimbursement_is_financial(tmp_path, name, description,
+                                                            properties, expected):
+    assert categories(tmp_path, [tool(name, description, properties)])[name] == expected

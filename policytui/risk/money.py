@@ -110,6 +110,29 @@ def metered_usage(words: list[str], desc_words: list[str], rest: Callable[[], li
     return verb
 
 
+# Handing something in for reimbursement ("Submit an expense claim for approval and
+# reimbursement", "upload_receipt_for_reimbursement") makes what the employer owes; a tool
+# that only reads is never weighed by it.
+_FOR_REIMBURSEMENT = re.compile(
+    r"\bfor (?:(?:the |its |their )?\w+ and )?reimburs(?:ement|ing)\b|\bto be reimbursed\b")
+
+
+def for_reimbursement(words: list[str], sentence: str, verbs: tuple[str | None, ...]
+                      ) -> str | None:
+    """The words that hand something in for reimbursement, from the name's `words` or the
+    description's first sentence, or None. Not when one of `verbs` (the name's, the
+    description's lead) only hands over a file: a receipt uploaded for reimbursement is its
+    proof, and the claim is made elsewhere."""
+    if not _FILING.isdisjoint(verbs):
+        return None
+    if "reimbursement" in words:
+        at = words.index("reimbursement")
+        if at > 0 and words[at - 1] == "for":
+            return "for reimbursement"
+    found = _FOR_REIMBURSEMENT.search(sentence[:300].lower())
+    return found.group(0) if found else None
+
+
 def money_act(words: list[str], lead: str | None, money: Callable[[], bool],
               timer: Callable[[], bool] | None = None) -> str | None:
     """A money act the shared verb table does not name: `words` are the name's (its

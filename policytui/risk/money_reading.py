@@ -41,6 +41,7 @@ from policytui.risk.money import (
     details_only,
     financial,
     fiscal_receipt,
+    for_reimbursement,
     funded_product,
     launched_money,
     listed_objects,
@@ -232,6 +233,15 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
         r.evidence.append(f"it {billed}s usage that is metered or billed: it creates a charge")
         if r.category == READ:
             r.against.append("the verb alone would say it reads")
+        r.category, r.severity = FINANCIAL, CRITICAL
+        r.confidence = max(r.confidence, 70)
+
+    if r.category not in (READ, FINANCIAL) and pretended(name.words) is None and (
+            handed := for_reimbursement(name.words, desc.sentence,
+                                        (name.verb, desc.lead))) is not None:
+        # "Submit an expense claim for approval and reimbursement": what is handed in
+        # makes what the employer owes.
+        r.evidence.append(f"it hands something in {quote(handed)}: it creates what is owed")
         r.category, r.severity = FINANCIAL, CRITICAL
         r.confidence = max(r.confidence, 70)
 
