@@ -109,3 +109,20 @@ def test_a_command_the_tables_lack_acts_on_what_its_description_names(
 def test_something_handed_in_for_reimbursement_is_financial(tmp_path, name, description,
                                                             properties, expected):
     assert categories(tmp_path, [tool(name, description, properties)])[name] == expected
+
+
+# ----- a title that names a payroll run --------------------------------------------------------
+
+@pytest.mark.parametrize("name,description,properties,expected", [
+    ("payroll_off_cycle", "Off-cycle payroll: a one-off payment to one employee (bonus, "
+     "correction).", {"employee_id": {"type": "string"}, "gross_amount": {"type": "number"}},
+     "Financial"),
+    ("adhoc_run", "Ad-hoc payroll: extra pay for one worker, sent today.",
+     {"worker_id": {"type": "string"}, "amount": {"type": "number"}}, "Financial"),
+    # a title naming payroll over what is shown stays a reader
+    ("payroll_calendar", "Payroll: the pay dates of the year.", {"year": {"type": "integer"}},
+     "Read"),
+])
+def test_a_title_naming_a_payroll_run_is_financial(tmp_path, name, description, properties,
+                                                   expected):
+    assert categories(tmp_path, [tool(name, description, properties)])[name] == expected

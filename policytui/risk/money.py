@@ -990,7 +990,7 @@ _MONEY_ACT_NOUNS_ABROAD = frozenset(
     platba verkauf venta venda vendita
     """.split())
 _MONEY_ACT_NOUNS = _MONEY_ACT_NOUNS_ABROAD | frozenset(
-    "payment refund reimbursement payout remittance withdrawal purchase sale".split())
+    "payment refund reimbursement payout remittance withdrawal purchase sale payroll".split())
 # Words that end the opening phrase besides English prepositions: "of", "for" and articles
 # in other languages ("Reembolso de ...", "Terugbetaling van ...", "Verkauf einer ...").
 _PHRASE_ENDS_ABROAD = frozenset(
@@ -1002,10 +1002,20 @@ _OPENING = 5
 def named_money_act(desc: DescriptionVerbs) -> str | None:
     """The money act a description without a leading verb names first ("Off-cycle bonus
     payment to an employee, paid by direct deposit", "Credit note for returned loaves"), or
-    None. Only its opening phrase's head counts: "Payment status of an order" is a status."""
+    None. Only its opening phrase's head counts: "Payment status of an order" is a status;
+    a title before a colon is an opening phrase too ("Off-cycle payroll: a one-off ...")."""
     words = desc.words[:_OPENING]
     if _MONEY_ACT_NOUNS.isdisjoint(words) and not ("credit" in words and "note" in words):
         return None  # nearly every tool: one set operation
+    named = _opening_money_act(words)
+    colon = desc.sentence.find(":", 0, 80) if named is None else -1
+    if colon > 0:
+        title = words[:len(sentence_tokens(desc.sentence[:colon]))]
+        named = _opening_money_act(title) if title else None
+    return named
+
+
+def _opening_money_act(words: list[str]) -> str | None:
     if words[0] in _MONEY_ACT_NOUNS_ABROAD:
         return words[0]  # these languages put the head first: "Reembolso parcial ou total"
     phrase: list[str] = []
