@@ -126,3 +126,18 @@ def test_something_handed_in_for_reimbursement_is_financial(tmp_path, name, desc
 def test_a_title_naming_a_payroll_run_is_financial(tmp_path, name, description, properties,
                                                    expected):
     assert categories(tmp_path, [tool(name, description, properties)])[name] == expected
+
+
+# ----- what is done "against" something else ---------------------------------------------------
+
+@pytest.mark.parametrize("name,description,properties,expected", [
+    ("record_payment_received", "Record a customer payment against one or more invoices.",
+     {"customer_id": {"type": "string"}, "amount": {"type": "number"}}, "Financial"),
+    ("apply_cash", "Apply a customer payment against an open invoice.",
+     {"invoice_id": {"type": "string"}}, "Financial"),
+    # what the act is done against is not what is acted on
+    ("log_note", "Log a note against an invoice.", {"invoice_id": {"type": "string"}}, "Write"),
+])
+def test_what_an_act_is_done_against_ends_its_object(tmp_path, name, description, properties,
+                                                     expected):
+    assert categories(tmp_path, [tool(name, description, properties)])[name] == expected

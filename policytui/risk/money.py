@@ -295,7 +295,7 @@ def money_context(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
 
 _OBJECT_ENDS = frozenset(
     "for of from to in into with by on at via using when if that which who whose where after "
-    "before".split())
+    "before against".split())
 # Words that may end the phrase too, tried as a second, narrower reading of the object (see
 # `description_object`): "Cancel every open order across all markets".
 _CLAUSE_ENDS = frozenset("across within between per after before through".split())
