@@ -101,3 +101,26 @@ async def test_a_long_reason_in_the_answer_reads_to_its_end_at_80x24_with_page_d
         assert app.focused is app.query_one("#try-args")  # still typing in the form
         await pilot.press("pageup", "pageup", "pageup", "pageup", "pageup")
         await until(lambda: "DENIED  rule" in screen_text(app), "the answer's first line back in view")
+
+
+async def test_the_answer_follows_the_policy_when_the_tool_is_decided_again(tmp_path: Path) -> None:
+    """An answer left on screen is the call decided under the policy as it is now: after the
+    tool was denied or hidden it said what the policy said before (NEEDS APPROVAL)."""
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press("r", "t")
+        await until(lambda: app.focused is app.query_one("#try-args"), "the arguments focused after t")
+        await pilot.press("enter")
+        await until(lambda: "NEEDS APPROVAL" in screen_text(app), "the first answer shown")
+        await pilot.press("escape")  # out of the form, back to the table
+        await until(lambda: app.focused is app.query_one("#tools"), "the table focused after esc")
+        await pilot.press("d")
+        await until(lambda: "DENIED  rule tools.manage_flow.action" in screen_text(app),
+                    "the answer decided again after d")
+        assert "NEEDS APPROVAL" not in screen_text(app)
+        await pilot.press("h")
+        await until(lambda: "HIDDEN" in screen_text(app), "the answer decided again after h")
+        await pilot.press("ctrl+z", "ctrl+z")  # back to approval: the answer goes back too
+        await until(lambda: "NEEDS APPROVAL" in screen_text(app), "the answer decided again after undo")

@@ -30,6 +30,7 @@ class ViewActions(EditorBase):
 
     _told_keys_wait = float("-inf")  # when the notice last said that keys wait for the tools
     _try_args_tool: str | None = None  # the tool the Try panel's arguments were given for
+    _try_answered: tuple[str, Any] | None = None  # the call whose answer the Try panel shows
 
     # ----- actions: filtering and sorting -------------------------------------------------
 
@@ -285,6 +286,17 @@ class ViewActions(EditorBase):
         try:
             args = read_arguments(raw)  # as the gateway reads a call's arguments
         except ArgumentsError as exc:
+            self._try_answered = None
             out.update(Text(str(exc), style="bold"))
             return
+        self._try_answered = (tool, args)
         out.update(render_decision(state.try_call(tool, args)))
+
+    def _refresh_try(self) -> None:
+        """Decide the call on show again under the policy as edited: an answer kept from before
+        the edit said NEEDS APPROVAL for a tool denied or hidden since."""
+        state = self.state
+        if state is None or self._try_answered is None:
+            return
+        tool, args = self._try_answered
+        self.main.query_one("#try-result", Static).update(render_decision(state.try_call(tool, args)))

@@ -449,7 +449,11 @@ class EditorBase(App[int]):
             return  # the timer outlived the app (quit right after an edit)
         self.validate()
         self._refresh_panels()
+        self._refresh_try()
         self._refresh_replay()
+
+    def _refresh_try(self) -> None:
+        """The Try panel (policytui.tui.actions_view) overrides this."""
 
     def _refresh_replay(self) -> None:
         """The Replay tab (policytui.tui.replay_panel) overrides this; nothing without one."""
