@@ -212,3 +212,19 @@ async def test_mark_from_the_palette_marks_the_tool(tmp_path: Path) -> None:
         table = app.query_one(ToolTable)
         assert table.marked == {"backfill_executions"}
         assert table.current_row.name == "invite_user"  # and the cursor moved down
+
+
+@pytest.mark.parametrize(("typed", "name", "key"), [
+    # The README calls the Try panel a simulator: "simulate" found nothing.
+    ("simulate", "Try a call", "t"),
+    # "exit" listed "Export: ..." first, so Enter opened the export dialog.
+    ("exit", "Quit", "^q"),
+])
+async def test_a_word_a_person_types_for_an_action_lists_it_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, typed: str, name: str, key: str,
+) -> None:
+    searches = PaletteSearches(monkeypatch)
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await palette_first(pilot, searches, typed, name, key)

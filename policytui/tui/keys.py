@@ -37,7 +37,7 @@ ACTIONS: list[tuple[str, str, str, str, bool, str]] = [
     ("S", "reverse_sort", "Reverse sort", "reverse_sort", False, "Reverse the sort order"),
     ("p", "preset", "Preset", "preset", False, "Replace the rules with a preset built from the risk categories"),
     ("o", "override", "Category", "override", False, "Correct the selected tool's risk category"),
-    ("t", "try_call", "Try a call", "try_call", False, "Decide a call with arguments under this policy"),
+    ("t", "try_call", "Try a call", "try_call", False, "Decide a call with arguments under this policy, as the gateway would: simulate it"),
     ("E", "export", "Export", "export", False, "Write the policy in another gateway's format"),
     ("y", "copy_json", "Copy JSON", "copy_json", False, "Copy the policy JSON to the clipboard"),
     ("1", "panel('tab-tool')", "Tool", "panel_tool", False, "Show the selected tool"),
@@ -47,7 +47,7 @@ ACTIONS: list[tuple[str, str, str, str, bool, str]] = [
     ("5", "panel('tab-try')", "Try", "panel_try", False, "Show the try-a-call panel"),
     ("6", "panel('tab-replay')", "Replay", "panel_replay", False, f"Show how recorded calls fare under this policy ({THE_REPLAY_OPTION})"),
     ("P", "pins", "Pins", "pins", False, "Compare approved and live tool definitions; re-approve a tool or turn pinning on or off"),
-    ("ctrl+q", "quit", "Quit", "quit", True, "Quit (asks when there are unsaved changes)"),
+    ("ctrl+q", "quit", "Quit", "quit", True, "Quit, exit the editor (asks when there are unsaved changes)"),
 ]
 
 # The footer's keys, most useful first: a narrow terminal shows the first ones that fit
