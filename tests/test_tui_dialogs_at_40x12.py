@@ -4,6 +4,7 @@ the dialog opens, each button reached by Tab and scrolled into view."""
 
 from __future__ import annotations
 
+import pytest
 from test_tui_app import kestra, ready, screen_text
 from textual.widgets import Button, OptionList
 from tui_support import until
@@ -88,3 +89,17 @@ async def test_the_limits_dialog_opens_on_its_title_and_each_button_is_reached_a
         await until(lambda: app.screen.query_one("#tool-list", OptionList).option_count == 1
                     and "5/minute" in str(app.screen.query_one("#tool-list", OptionList).get_option_at_index(0).prompt),
                     "the limit added")
+
+
+
+@pytest.mark.parametrize("size", [(60, 20), SMALLEST])
+async def test_the_reason_label_of_the_conditions_dialog_reads_whole_on_a_narrow_terminal(tmp_path, size) -> None:  # type: ignore[no-untyped-def]
+    """At 60x20 the label over the reason field was cut to "... when this tool is denied (opt"."""
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        await pilot.press("c")
+        await until(lambda: app.screen.id == "conditions-screen", "the conditions dialog")
+        await tab_to(pilot, "rule-reason")
+        shown = " ".join(" ".join(dialog_lines(app)).split())
+        assert "reason shown to the agent when this tool is denied (optional)" in shown, shown

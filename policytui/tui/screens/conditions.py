@@ -118,7 +118,7 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
             with Horizontal(classes="cond-buttons"):
                 yield Button(Text("Add [enter]"), id="cond-add", variant="primary")
             yield Static("", id="cond-error", classes="form-error")
-            yield Label("reason shown to the agent when this tool is denied (optional)")
+            yield Label("reason shown to the agent when this tool is denied (optional)", classes="reason-label")
             yield TextInput(value=self.reason, id="rule-reason", placeholder="e.g. deleting flows needs a ticket")
             with DialogButtons(id="dialog-buttons"):
                 yield Button(Text("Apply [ctrl+s]"), id="cond-apply", variant="primary")
