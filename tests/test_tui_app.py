@@ -117,6 +117,29 @@ async def test_decision_keys_and_default_toggle(policy_path: Path) -> None:
         assert document(app)["default"] == "deny"
 
 
+async def test_allowing_by_default_asks_even_when_every_listed_tool_has_a_rule(policy_path: Path) -> None:
+    """With a rule for every tool listed, no listed tool changes, but every tool the server adds
+    later would be allowed unseen: D still asks, and says so."""
+    listing = kestra()
+    policy_path.write_text(json.dumps({"version": "1", "default": "deny",
+                                       "tools": {tool.name: {"action": "deny"} for tool in listing.tools}}))
+    app = make_app(policy_path=policy_path, listing=listing)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("D")
+        await until(lambda: app.screen.id == "confirm-default", "the allow-by-default question")
+        await pilot.pause()
+        shown = " ".join(screen_text(app).split())
+        assert "Allow by default?" in shown and "tools the server adds later would be allowed" in shown, shown
+        await pilot.press("n")
+        await pilot.pause()
+        assert document(app)["default"] == "deny"
+        await pilot.press("D")
+        await until(lambda: app.screen.id == "confirm-default", "the question again")
+        await pilot.press("y")
+        await until(lambda: document(app)["default"] == "allow", "the default switched to allow")
+
+
 async def test_limits_editor_adds_a_tool_limit_and_a_shared_one(policy_path: Path) -> None:
     app = make_app(policy_path=policy_path, listing=kestra())
     async with app.run_test(size=SIZE) as pilot:

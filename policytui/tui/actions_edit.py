@@ -80,16 +80,20 @@ class EditActions(EditorBase):
         from policytui.tui.screens.dialogs import Choice, ChoiceScreen
 
         opened = [row for row in state.rows if not row.explicit and row.decision == "deny"]
-        if not opened:
-            self._toggle_default()
-            return
+        # Asked even when every listed tool has a rule of its own: the switch still lets through
+        # every tool the server adds later, unseen, which is what a default deny guards against.
+        if opened:
+            said = (f"Every tool without a rule of its own would be allowed: {count(len(opened), 'tool')}"
+                    " (listed below, riskiest first). Tools the server adds later would be allowed too.")
+        else:
+            said = ("Every tool listed now has a rule of its own, so none of them changes; but tools "
+                    "the server adds later would be allowed, unseen.")
         self.push_screen(
             ChoiceScreen(
                 "Allow by default?",
-                f"Every tool without a rule of its own would be allowed: {count(len(opened), 'tool')}"
-                " (listed below, riskiest first). Tools the server adds later would be allowed too.",
+                said,
                 [Choice("allow", "Allow by default", "y", "error"), Choice("cancel", "Keep deny", "n")],
-                detail=allowed_by_default(opened),
+                detail=allowed_by_default(opened) if opened else None,
                 id="confirm-default",
             ),
             lambda answer: self._toggle_default() if answer == "allow" else None,
