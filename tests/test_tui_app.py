@@ -102,14 +102,7 @@ async def test_decision_keys_and_default_toggle(policy_path: Path) -> None:
         assert "Allow by default?" in shown and "35 tools" in shown, shown
         assert "manage_flow  Destructive, Critical" in shown  # the riskiest are listed first
         assert "execute_flow" in app.screen.detail.plain  # every one of them, further down
-        await pilot.press("n")
-        await pilot.pause()
-        assert document(app)["default"] == "deny"
-        await pilot.press("D")
-        await until(lambda: app.screen.id == "confirm-default", "the question again")
-        await pilot.press("y")
-        await pilot.pause()
-        assert document(app)["default"] == "allow"
+        await keep_deny_then_allow_by_default(pilot, app)
         assert "default allow" in screen_text(app)
         # Back to deny fails closed: no question.
         await pilot.press("D")
@@ -131,13 +124,19 @@ async def test_allowing_by_default_asks_even_when_every_listed_tool_has_a_rule(p
         await pilot.pause()
         shown = " ".join(screen_text(app).split())
         assert "Allow by default?" in shown and "tools the server adds later would be allowed" in shown, shown
-        await pilot.press("n")
-        await pilot.pause()
-        assert document(app)["default"] == "deny"
-        await pilot.press("D")
-        await until(lambda: app.screen.id == "confirm-default", "the question again")
-        await pilot.press("y")
-        await until(lambda: document(app)["default"] == "allow", "the default switched to allow")
+        await keep_deny_then_allow_by_default(pilot, app)
+
+
+async def keep_deny_then_allow_by_default(pilot, app: PolicyApp) -> None:  # type: ignore[no-untyped-def]
+    """With the allow-by-default question open: "Keep deny" keeps it, and asked again, "Allow by
+    default" switches it."""
+    await pilot.press("n")
+    await pilot.pause()
+    assert document(app)["default"] == "deny"
+    await pilot.press("D")
+    await until(lambda: app.screen.id == "confirm-default", "the question again")
+    await pilot.press("y")
+    await until(lambda: document(app)["default"] == "allow", "the default switched to allow")
 
 
 async def test_limits_editor_adds_a_tool_limit_and_a_shared_one(policy_path: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -81,20 +82,7 @@ async def test_the_path_of_kept_changes_is_shown_in_whole_pieces(
     size = (width, 60)
 
     # ctrl+s onto a file someone else changed, and "Load theirs": our edit is kept first.
-    app = make_app(policy_path=policy, listing=kestra())
-    async with app.run_test(size=size, notifications=True) as pilot:
-        await ready(pilot)
-        await pilot.press("a")
-        await until(lambda: app.state is not None and app.state.dirty, "the edit")
-        policy.write_text(THEIRS)
-        await pilot.press("ctrl+s")
-        await until(lambda: app.screen.id == "confirm-conflict", "the changed-on-disk question")
-        await pilot.pause()
-        await pilot.press("l")
-        await until(lambda: len(kept_files(policy)) == 1, "our edit kept")
-        [kept] = kept_files(policy)
-        assert json.loads(kept.read_text())["tools"] == {"backfill_executions": {}}
-        await assert_path_shown_whole(app, pilot, "Your changes were kept in", kept)
+    kept = await keep_ours_and_load_theirs(policy, size, assert_path_shown_whole)
 
     # The next editor of the policy says where the changes were kept.
     app = make_app(policy_path=policy, listing=kestra())
@@ -133,9 +121,11 @@ async def assert_path_in_lines_that_fit(app: PolicyApp, pilot, words: str, kept:
 USER_SIZES = [(80, 24), (60, 20), (50, 24)]
 
 
-async def keep_ours_and_load_theirs(policy: Path, size: tuple[int, int]) -> Path:
+async def keep_ours_and_load_theirs(policy: Path, size: tuple[int, int],
+                                    shown: Callable[..., Awaitable[None]] | None = None) -> Path:
     """An edit, the file changed on disk, ctrl+s and "Load theirs": the edit is kept in a
-    recovery file, and the notice that says where is shown whole. The recovery file's path."""
+    recovery file, and the notice that says where is shown as `shown` asserts (by default in
+    lines that fit the toast). The recovery file's path."""
     app = make_app(policy_path=policy, listing=kestra())
     async with app.run_test(size=size, notifications=True) as pilot:
         await ready(pilot)
@@ -148,7 +138,8 @@ async def keep_ours_and_load_theirs(policy: Path, size: tuple[int, int]) -> Path
         await pilot.press("l")
         await until(lambda: len(kept_files(policy)) == 1, "our edit kept")
         [kept] = kept_files(policy)
-        await assert_path_in_lines_that_fit(app, pilot, "Your changes were kept in", kept)
+        assert json.loads(kept.read_text())["tools"] == {"backfill_executions": {}}
+        await (shown or assert_path_in_lines_that_fit)(app, pilot, "Your changes were kept in", kept)
     return kept
 
 
