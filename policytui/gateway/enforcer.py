@@ -94,6 +94,10 @@ REFUND_ON = frozenset({"error", "unavailable"})
 # answers every question with an error would otherwise run the tool past every rate limit.
 # Which call a question belongs to is not on the wire over stdio, so every call in flight then
 # keeps its charge (stricter, never looser).
+# The `upstream` of a call written to the server whose answer did not reach its client: the
+# server died or the connection closed while it waited, or the gateway's own handling failed
+# (a bug). The tool may have run, so the charge stays.
+LOST = "lost"
 # The `upstream` of a call whose server was already gone when it was to be sent: its one
 # audit line (no `sent` line before it), its charge given back.
 UNAVAILABLE = "unavailable"
@@ -579,9 +583,14 @@ class Enforcer:
                 # the cancellation goes on after this line): the sent call has its outcome.
                 self._write(record, would or decision, approval=approval, upstream=failure.kind)
             raise failure.error from None
+        except Exception:
+            # An error of the gateway's own after the call was sent (a bug): the tool may have
+            # run, so the charge stays and the call is `lost`, as over the inline path.
+            self._write(record, would or decision, approval=approval, upstream=LOST)
+            raise
         except BaseException:
-            # Cancelled by the client (or a bug): the tool may already be running, so the
-            # charge stays, as for a time-out.
+            # Cancelled by the client: the tool may already be running, so the charge stays,
+            # as for a time-out.
             self._write(record, would or decision, approval=approval, upstream="cancelled")
             raise
         upstream = "error_result" if isinstance(result, dict) and result.get("isError") else "ok"

@@ -20,7 +20,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from policytui.gateway import wire
-from policytui.gateway.enforcer import Started, UpstreamFailure
+from policytui.gateway.enforcer import LOST, Started, UpstreamFailure
 from policytui.gateway.unexpected import log_unexpected
 from policytui.gateway.upstream_stdio import StdioUpstream, refused_by_server, result_of
 
@@ -50,7 +50,7 @@ class InlineCall:
             del relay._inflight[self.request_id]
         enforcer = relay.gateway.enforcer
         if isinstance(outcome, BaseException):
-            failure = outcome if isinstance(outcome, UpstreamFailure) else UpstreamFailure("error", Exception(str(outcome)))
+            failure = outcome if isinstance(outcome, UpstreamFailure) else _internal_failure(outcome)
             enforcer.finish_now(self.started, failure.kind)
             relay._send_now({"jsonrpc": "2.0", "id": self.request_id, "error": wire.error_of(failure.error)})
             return
@@ -79,6 +79,16 @@ class InlineCall:
         upstream = relay.gateway.upstream
         if isinstance(upstream, StdioUpstream) and upstream.abandon(self.upstream_id):
             relay.gateway.enforcer.finish_now(self.started, "cancelled")
+
+
+def _internal_failure(exc: BaseException) -> UpstreamFailure:
+    """The failure that stands for an error of the gateway's own met after the call was written
+    to the server (a bug): `lost`, its charge kept, as for an answer that never came. The
+    server may have read the call and run its tool, so refunding it would let whoever can
+    steer the gateway into such an error run the tool past every rate limit; the client is
+    told "internal error in the gateway", without the error's details."""
+    log_unexpected(log, "handling the answer to tools/call failed", error=exc)
+    return UpstreamFailure(LOST, RuntimeError(type(exc).__name__))
 
 
 def start(relay: StdioRelay, request_id: Any, message: dict[str, Any], params: Any) -> bool | dict[str, Any]:

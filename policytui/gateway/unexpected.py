@@ -21,9 +21,10 @@ def innermost(exc: BaseException) -> BaseException:
     return exc
 
 
-def log_unexpected(log: logging.Logger, message: str, *args: object) -> None:
-    """Log the error being handled (call from an `except` block) as `message: Kind: text`."""
-    exc = sys.exc_info()[1]
+def log_unexpected(log: logging.Logger, message: str, *args: object, error: BaseException | None = None) -> None:
+    """Log the error being handled (call from an `except` block), or `error`, as
+    `message: Kind: text`."""
+    exc = error if error is not None else sys.exc_info()[1]
     if exc is None:
         log.error(message, *args)
         return
