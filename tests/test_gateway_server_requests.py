@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,6 +22,8 @@ from audit_support import outcome_lines
 from gateway_support import RECORDING, call_text, sdk_client
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+
+POLICYTUI = Path(sys.executable).parent / "policytui"
 
 pytestmark = [pytest.mark.servers, pytest.mark.filterwarnings("ignore:The roots capability is deprecated")]
 
@@ -167,16 +170,15 @@ async def test_a_modern_client_answers_the_servers_request(
     assert not result.is_error and expected in call_text(result), call_text(result)
 
 
-@pytest.mark.parametrize("transport", ["stdio", "http"])
-async def test_a_call_whose_tool_asked_the_client_keeps_its_charge_when_it_fails(transport: str, tmp_path: Path) -> None:
-    """A tool that runs and then asks the client something (here, the flows server's
-    `run_flow` elicits) fails with the JSON-RPC error the client answers the question with.
-    The tool ran: the call keeps its charge, so a client that answers every question with an
-    error cannot run the tool past its rate limit."""
-    policy, audit, executed = tmp_path / "policy.json", tmp_path / "audit.jsonl", tmp_path / "executed.jsonl"
+async def _run_flow_refusing_every_question(transport: str, tmp: Path) -> tuple[list[str], list[str]]:
+    """Three calls of the flows server's `run_flow` (limited to 1 per hour) through a recording
+    gateway, by a client that answers the server's question with an error: what each call got
+    and the questions the client was asked."""
+    policy, audit, executed = tmp / "policy.json", tmp / "audit.jsonl", tmp / "executed.jsonl"
     policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {"run_flow": {
         "limits": [{"counter": "runs", "window": "hour", "max": 1}]}}}), encoding="utf-8")
-    options = ["--policy", str(policy), "--state-dir", str(tmp_path / "state"), "--audit", str(audit)]
+    options = ["--policy", str(policy), "--state-dir", str(tmp / "state"), "--audit", str(audit),
+               "--record", str(tmp / "recording.jsonl")]
     upstream = [sys.executable, str(RECORDING / "flows_server.py"), str(executed)]
     asked: list[str] = []
 
@@ -185,17 +187,49 @@ async def test_a_call_whose_tool_asked_the_client_keeps_its_charge_when_it_fails
         return types.ErrorData(code=-32603, message="not answering")
 
     outcomes: list[str] = []
-    async with sdk_client(transport, "legacy", options, upstream, tmp_path / "gateway.log",
+    async with sdk_client(transport, "legacy", options, upstream, tmp / "gateway.log",
                           elicitation_callback=refuse) as client:
         for n in range(3):
             try:
                 outcomes.append(call_text(await client.call_tool("run_flow", {"namespace": "prod", "flow_id": f"f{n}"})))
             except Exception as exc:  # noqa: BLE001 - the JSON-RPC error the SDK raises
                 outcomes.append(f"error: {exc}")
-    ran = [json.loads(line) for line in executed.read_text(encoding="utf-8").splitlines()]
+    return outcomes, asked
+
+
+@pytest.mark.parametrize("transport", ["stdio", "http"])
+async def test_a_call_whose_tool_asked_the_client_keeps_its_charge_when_it_fails(transport: str, tmp_path: Path) -> None:
+    """A tool that runs and then asks the client something (here, the flows server's
+    `run_flow` elicits) fails with the JSON-RPC error the client answers the question with.
+    The tool ran: the call keeps its charge, so a client that answers every question with an
+    error cannot run the tool past its rate limit; it is audited `error_asked`, told apart from
+    a call the server refused."""
+    outcomes, asked = await _run_flow_refusing_every_question(transport, tmp_path)
+    ran = [json.loads(line) for line in (tmp_path / "executed.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [entry["arguments"]["flow_id"] for entry in ran] == ["f0"], (ran, outcomes)
     assert asked == ["Notify the flow's owners?"]
     assert outcomes[0] == "error: not answering"
     assert all("rate limit 1 per hour reached" in text for text in outcomes[1:]), outcomes
+    audit = tmp_path / "audit.jsonl"
     lines = [(line["decision"], line.get("upstream")) for line in outcome_lines(audit) if line.get("tool") == "run_flow"]
-    assert lines == [("allowed", "error"), ("denied", None), ("denied", None)], lines
+    assert lines == [("allowed", "error_asked"), ("denied", None), ("denied", None)], lines
+
+
+@pytest.mark.parametrize("transport", ["stdio", "http"])
+async def test_replay_decides_a_session_whose_tool_asked_the_client_as_the_gateway_did(
+    transport: str, tmp_path: Path
+) -> None:
+    """`policytui replay` of that session under the policy that made it charges the call that
+    ended in the client's error as the gateway did, so the two later calls are rate-limited
+    by the replay's own counters, as by the gateway's: nothing changes, and no denial is put
+    down to a window used before the recording began (the recording holds the whole window)."""
+    outcomes, _ = await _run_flow_refusing_every_question(transport, tmp_path)
+    assert all("rate limit 1 per hour reached" in text for text in outcomes[1:]), outcomes
+    for recorded in ("recording.jsonl", "audit.jsonl"):
+        done = subprocess.run([str(POLICYTUI), "replay", str(tmp_path / recorded), "--policy", str(tmp_path / "policy.json"),
+                               "--json"], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, (recorded, done.stdout, done.stderr)
+        report = json.loads(done.stdout)
+        assert report["outcomes"] == {"allowed": 1, "rate_limited": 2}, (recorded, report)
+        assert report["limit_state_not_in_recording"] == 0, (recorded, report)
+        assert report["changes"] == [], (recorded, report)

@@ -8,7 +8,7 @@ spaces, UTF-8), `policy_sha256` (SHA-256 of the policy file that decided, as the
 it at start and at each reload) and, when they apply, `approval` (`approved`, `rejected`, `timed_out`, `unavailable`, with
 `approval_via` `elicitation`, `input_required` or `queue`; `cancelled` for a call its client
 cancelled while it waited), `dry_run: true`, `upstream` (`ok`, `error_result`,
-`error`, `invalid`, `unavailable`, `timeout`, `too_large`, `lost`, `cancelled`) and `ms` (time spent in the gateway and upstream).
+`error`, `error_asked`, `invalid`, `unavailable`, `timeout`, `too_large`, `lost`, `cancelled`) and `ms` (time spent in the gateway and upstream).
 A call that goes to the server has one more line, written before it goes, with `upstream`
 `sent` (see `Enforcer`): a gateway killed while the server works still leaves the call's line.
 Upstream error messages are not logged: they often quote the arguments.

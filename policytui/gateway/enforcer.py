@@ -93,7 +93,9 @@ REFUND_ON = frozenset({"error", "unavailable"})
 # out of the tool as the call's own error, after whatever the tool did first. A client that
 # answers every question with an error would otherwise run the tool past every rate limit.
 # Which call a question belongs to is not on the wire over stdio, so every call in flight then
-# keeps its charge (stricter, never looser).
+# keeps its charge (stricter, never looser). Such a call is audited ERROR_ASKED, not "error", so
+# that whoever reads the audit log (`policytui replay`) tells it from a refused call.
+ERROR_ASKED = "error_asked"
 # The `upstream` of a call written to the server whose answer did not reach its client: the
 # server died or the connection closed while it waited, or the gateway's own handling failed
 # (a bug). The tool may have run, so the charge stays.
@@ -234,11 +236,12 @@ class Enforcer:
         """The server sent a client a request (sampling, elicitation, roots): a tool is running."""
         self.server_questions += 1
 
-    def _refunds(self, record: _Record, upstream: str) -> bool:
-        """Whether a sent call that ended as `upstream` gets its charge back (REFUND_ON)."""
+    def _outcome(self, record: _Record, upstream: str) -> str:
+        """How a sent call that ended as `upstream` is audited: a JSON-RPC error while the
+        server asked a client something is ERROR_ASKED (its tool ran: the charge stays)."""
         if upstream == "error" and self.server_questions != record.questions_at_sending:
-            return False
-        return upstream in REFUND_ON
+            return ERROR_ASKED
+        return upstream
 
     def _decide(self, record: _Record, approval: Approval | None = None) -> Decision:
         # Counts are not read here: the store checks them atomically as it charges (_reserve).
@@ -527,8 +530,10 @@ class Enforcer:
         """Settle a call from `start_now` once its fate is known: the counters go back when it
         never reached the tool (`upstream` in REFUND_ON), and its audit line is written.
         `upstream` is "ok", "error_result", "error", "invalid", "unavailable", "timeout",
-        "too_large", "lost" or "cancelled"."""
-        if self._refunds(started.record, upstream):
+        "too_large", "lost" or "cancelled" (an "error" is audited ERROR_ASKED when the server
+        asked a client something meanwhile)."""
+        upstream = self._outcome(started.record, upstream)
+        if upstream in REFUND_ON:
             self._refund_now(started.reservation)
         self._write(started.record, started.decision, upstream=upstream)
 
@@ -575,13 +580,14 @@ class Enforcer:
         try:
             result = await forward()
         except UpstreamFailure as failure:
+            outcome = self._outcome(record, failure.kind)
             try:
-                if self._refunds(record, failure.kind):
+                if outcome in REFUND_ON:
                     await self._refund(reservation)
             finally:
                 # Also when cancelled while the refund was made (it was made all the same, and
                 # the cancellation goes on after this line): the sent call has its outcome.
-                self._write(record, would or decision, approval=approval, upstream=failure.kind)
+                self._write(record, would or decision, approval=approval, upstream=outcome)
             raise failure.error from None
         except Exception:
             # An error of the gateway's own after the call was sent (a bug): the tool may have

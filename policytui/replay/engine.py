@@ -39,7 +39,8 @@ CHANGE_TITLES = {
 # What a replay compares with when no --against is given.
 RECORDED = "recorded decisions"
 # Upstream outcomes after which the gateway gives the charge back (enforcer.REFUND_ON); every
-# other one (`invalid`, `lost`, `timeout`, ...) kept it.
+# other one (`invalid`, `lost`, `timeout`, ...) kept it, `error_asked` too: a JSON-RPC error for
+# a call during which the server asked a client something (enforcer.ERROR_ASKED), whose tool ran.
 _REFUNDED = frozenset({"error", "unavailable"})
 _DENIALS = frozenset({"denied", "rate_limited"})
 # The recorded answers after which a held call was denied.
