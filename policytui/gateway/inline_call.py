@@ -50,9 +50,7 @@ class InlineCall:
             del relay._inflight[self.request_id]
         enforcer = relay.gateway.enforcer
         if isinstance(outcome, BaseException):
-            failure = outcome if isinstance(outcome, UpstreamFailure) else _internal_failure(outcome)
-            enforcer.finish_now(self.started, failure.kind)
-            relay._send_now({"jsonrpc": "2.0", "id": self.request_id, "error": wire.error_of(failure.error)})
+            self._failed(outcome if isinstance(outcome, UpstreamFailure) else _internal_failure(outcome))
             return
         response, line = outcome
         try:
@@ -64,11 +62,21 @@ class InlineCall:
             else:
                 relay._send_now({"jsonrpc": "2.0", "id": self.request_id, "error": wire.error_of(failure.error)})
             return
+        except Exception as exc:  # noqa: BLE001 - the gateway failing on an answer it should read
+            # (an error message nested near Python's recursion limit): never left unanswered
+            # and unaudited, and failed closed, the tool having run.
+            self._failed(_internal_failure(exc))
+            return
         enforcer.finish_now(self.started, "error_result" if result.get("isError") else "ok")
         if line is not None:
             relay._send_line_now(line)  # the server's answer under the client's own id, as sent
         else:
             relay._send_now({"jsonrpc": "2.0", "id": self.request_id, "result": result})
+
+    def _failed(self, failure: UpstreamFailure) -> None:
+        """Settle the call as `failure` says, and tell its client the error."""
+        self.relay.gateway.enforcer.finish_now(self.started, failure.kind)
+        self.relay._send_now({"jsonrpc": "2.0", "id": self.request_id, "error": wire.error_of(failure.error)})
 
     def cancel(self) -> None:
         """The client cancelled the call (or left): the server is told to stop, the charge
