@@ -11,6 +11,8 @@ server did not take it (4xx, 501, 503), else (another 5xx, a connection closed o
 sent: the tool may have run) `lost` with its charge kept; a POST taken and never answered fails as `timeout` after
 `--timeout`, its charge kept; the next call is posted as usual. The MCP SDK's sender used to stop
 at the first failed POST: that call, and every one after it, waited until the call time-out.
+An answer on the stream that is not one of the protocol's (`"result": 5`) fails its call at
+once as `invalid`, its charge kept; the SDK used to drop it, and the call waited the time-out.
 """
 
 from __future__ import annotations
@@ -46,17 +48,19 @@ FAST = 10.0
 
 
 @contextmanager
-def refusing_gateway(tmp: Path, *options: str, server: Path = SERVER, **env: str) -> Iterator[RawClient]:
+def refusing_gateway(
+    tmp: Path, *options: str, server: Path = SERVER, policy: dict[str, Any] = POLICY, **env: str
+) -> Iterator[RawClient]:
     """`server` with `env` (REFUSE=..., REFUSE_FROM=...), and the gateway over stdio in front of
-    it, initialized; both stopped when the block ends. The server is refusing_sse.py (reached
-    with `--sse`) or refusing_http.py (Streamable HTTP)."""
+    it under `policy`, initialized; both stopped when the block ends. The server is
+    refusing_sse.py (reached with `--sse`) or refusing_http.py (Streamable HTTP)."""
     process = subprocess.Popen([sys.executable, str(server)], stdout=subprocess.PIPE, text=True,
                                env={**os.environ, "REFUSING_RECORD": str(tmp / "received.jsonl"), **env})
     assert process.stdout is not None
     try:
         port = int(process.stdout.readline())
         target = ["--sse", f"http://127.0.0.1:{port}/sse"] if server == SERVER else [f"http://127.0.0.1:{port}/mcp"]
-        (tmp / "policy.json").write_text(json.dumps(POLICY), encoding="utf-8")
+        (tmp / "policy.json").write_text(json.dumps(policy), encoding="utf-8")
         command = [sys.executable, "-m", "policytui", "gateway", "--policy", str(tmp / "policy.json"),
                    "--state", "memory://", "--audit", str(tmp / "audit.jsonl"), "--log", str(tmp / "gateway.log"),
                    *options, *target]
@@ -68,13 +72,14 @@ def refusing_gateway(tmp: Path, *options: str, server: Path = SERVER, **env: str
         process.wait(timeout=10)
 
 
-def echo(client: RawClient, n: int) -> tuple[str, float]:
-    """The text (or error message) the call `echo n` gets, and how long it took."""
+def echo(client: RawClient, n: int, wait: float = FAST) -> tuple[str, float]:
+    """The text (or error message) the call `echo n` gets within `wait` seconds, and how long
+    it took."""
     client._next += 1
     client.send({"jsonrpc": "2.0", "id": client._next, "method": "tools/call",
                  "params": {"name": "echo", "arguments": {"n": n}}})
     started = time.monotonic()
-    answer: dict[str, Any] = json.loads(client.receive_raw(client._next, FAST))
+    answer: dict[str, Any] = json.loads(client.receive_raw(client._next, wait))
     took = time.monotonic() - started
     if "error" in answer:
         return str(answer["error"]["message"]), took
@@ -157,16 +162,43 @@ def test_a_post_taken_and_never_answered_times_out_and_keeps_its_charge(tmp_path
     assert audited(tmp_path) == [("allowed", "ok"), ("allowed", "timeout"), ("allowed", "ok"), ("denied", None)]
 
 
-def test_a_result_that_is_not_a_tools_result_keeps_its_charge(tmp_path: Path) -> None:
-    """The server runs the tool and answers on the stream with `"result": 5`: the MCP SDK drops
-    that event (not a message of the protocol), so the call waits for `--call-timeout` and fails
-    as `timeout`, its charge kept (the tool ran), never as a refunded error."""
-    with refusing_gateway(tmp_path, "--call-timeout", "2", REFUSE="2=bad") as client:
+# A call time-out far longer than an invalid answer may take to fail its call, and the wait for
+# that answer: both well beyond what the gateway needs, both well within the time-out.
+LONG_CALL_TIMEOUT = "120"
+INVALID_WAIT = 60.0
+INVALID_FAST = 30.0
+
+
+def test_a_result_that_is_not_a_tools_result_fails_its_call_at_once_and_keeps_its_charge(tmp_path: Path) -> None:
+    """The server runs the tool and answers on the stream with `"result": 5`: the call fails at
+    once as `invalid`, its charge kept (the tool ran), with the words it gets over stdio, and the
+    next calls are served as usual. Before, the MCP SDK dropped that event without its id, so
+    the call waited the whole call time-out and failed in the SDK's words as `timeout`."""
+    with refusing_gateway(tmp_path, "--call-timeout", LONG_CALL_TIMEOUT, REFUSE="2=bad") as client:
         assert echo(client, 1)[0] == "ran echo 1"
-        text, took = echo(client, 2)
-        assert "timed out" in text, text
-        assert took < FAST
+        text, took = echo(client, 2, INVALID_WAIT)
+        assert text == "the upstream MCP server sent an invalid result"
+        assert took < INVALID_FAST
         assert echo(client, 3)[0] == "ran echo 3"
         assert echo(client, 4)[0].startswith("[POLICY DENIED] rate limit 3 per hour reached")
+        assert client.process.poll() is None
     assert received(tmp_path) == [(1, True), (2, True), (3, True)]
-    assert audited(tmp_path) == [("allowed", "ok"), ("allowed", "timeout"), ("allowed", "ok"), ("denied", None)]
+    assert audited(tmp_path) == [("allowed", "ok"), ("allowed", "invalid"), ("allowed", "ok"), ("denied", None)]
+    log = (tmp_path / "gateway.log").read_text(encoding="utf-8")
+    said = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line]
+    assert len(said) == 1 and "invalid result" in said[0] and "tools/call" in said[0], log
+    assert "Traceback" not in log + (tmp_path / "stderr.txt").read_text(encoding="utf-8")
+
+
+def test_a_call_answered_with_an_invalid_result_uses_a_limit_of_one(tmp_path: Path) -> None:
+    """Under a limit of 1 an hour, the call answered `"result": 5` used it: the next call is
+    denied and never reaches the server."""
+    once = {"version": "1", "default": "allow",
+            "tools": {"echo": {"limits": [{"counter": "echo", "window": "hour", "max": 1}]}}}
+    with refusing_gateway(tmp_path, "--call-timeout", LONG_CALL_TIMEOUT, policy=once, REFUSE="1=bad") as client:
+        text, took = echo(client, 1, INVALID_WAIT)
+        assert text == "the upstream MCP server sent an invalid result"
+        assert took < INVALID_FAST
+        assert echo(client, 2)[0].startswith("[POLICY DENIED] rate limit 1 per hour reached")
+    assert received(tmp_path) == [(1, True)]
+    assert audited(tmp_path) == [("allowed", "invalid"), ("denied", None)]

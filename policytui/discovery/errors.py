@@ -78,3 +78,13 @@ class RefusedPost:
     session_ended: bool = False
     unreadable: bool = False
     maybe_taken: bool = False
+
+
+@dataclass(frozen=True)
+class InvalidAnswer:
+    """The `data` of the error that answers a request whose answer came on a legacy SSE event
+    stream but is not one the protocol allows (`"result": 5`, say): the MCP SDK drops such an
+    event, and the request would wait for its time-out. The server answered, so its tool ran.
+    Only this process makes one, so no server can pass an error of its own for this."""
+
+    detail: str = "an invalid result"

@@ -13,7 +13,10 @@ at the first POST that fails (an HTTP error status, a connection that closes wit
 nothing more is sent, and the request waits for ever. Here a failed POST fails only its own
 message: a request is answered at once with an error whose `data` is a `RefusedPost` (which the
 gateway tells apart from any error of the server's), anything else is logged, and the next
-message is posted as usual. A POST is given the connection's time-out to be answered.
+message is posted as usual. A POST is given the connection's time-out to be answered. An
+answer on the event stream that is no message of the protocol (`"result": 5`) the SDK drops
+without its id, and its request would wait for its time-out: here it answers the request it
+names at once, with an error whose `data` is an `InvalidAnswer` (`_ScreenedEvents`).
 
 Over Streamable HTTP a request's answer is the body of its own POST. The SDK's transport runs
 each POST in a task of the connection's task group, so a POST whose connection fails (closed
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import contextvars
 import http
+import json
 import logging
 import ssl
 import weakref
@@ -62,7 +66,7 @@ from mcp.shared.message import SessionMessage
 from pydantic import ValidationError
 
 from policytui.discovery.diagnostics import Diagnostics, HttpAnswer
-from policytui.discovery.errors import RefusedPost
+from policytui.discovery.errors import InvalidAnswer, RefusedPost
 from policytui.discovery.explain import flatten
 from policytui.discovery.http_limit import UNCOMPRESSED, MessageTooLarge, bound_bodies
 from policytui.discovery.limits import refusal_in
@@ -336,11 +340,65 @@ async def _event_source(
     if client in _BOUNDED_CLIENTS:
         max_event_size = None
     async with sse_within_origin(client, url, headers=headers, max_event_size=max_event_size) as source:
-        yield source
+        on_invalid = _ON_INVALID_ANSWER.get(client)
+        yield source if on_invalid is None else _ScreenedEvents(source, on_invalid)  # type: ignore[misc]
+
+
+class _ScreenedEvents:
+    """The event source `sse_client` reads, with each answer the SDK would drop unread (a
+    JSON-RPC message that is not one of the protocol's, `"result": 5`) taken out and handed,
+    with the id it names, to `on_invalid`: the SDK reports such an event without its id, so
+    its request would wait for the call time-out; here it fails at once, and no other request
+    on the connection is touched. An event that names no id, or that is a request or a
+    notification of the server's, goes to the SDK as before."""
+
+    def __init__(self, source: httpx2.EventSource, on_invalid: Callable[[types.RequestId], None]) -> None:
+        self._source = source
+        self._on_invalid = on_invalid
+        self.response = source.response
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._source, name)
+
+    async def __aiter__(self) -> AsyncIterator[ServerSentEvent]:
+        async for sse in self._source:
+            request_id = _invalid_answer_id(sse) if sse.event == "message" and sse.data else None
+            if request_id is None:
+                yield sse
+            else:
+                self._on_invalid(request_id)
+
+
+def _invalid_answer_id(sse: ServerSentEvent) -> types.RequestId | None:
+    """The id an answer names when the SDK would drop it as no message of the protocol, else
+    None. An answer names an id (a string or an integer) and no method."""
+    try:
+        types.jsonrpc_message_adapter.validate_json(sse.data, by_name=False)
+    except ValidationError:
+        pass
+    else:
+        return None
+    try:
+        message = json.loads(sse.data)
+    except ValueError:
+        return None
+    if not isinstance(message, dict) or "method" in message:
+        return None
+    request_id = message.get("id")
+    if isinstance(request_id, bool) or not isinstance(request_id, (int, str)):
+        return None
+    return request_id
 
 
 # `sse_client` opens its event stream through this name of its module, looked up at each call.
 mcp.client.sse.sse_within_origin = _event_source
+
+
+# The clients of `sse_transport`: what an answer on the event stream that the SDK would drop
+# unread becomes (`_ScreenedEvents`).
+_ON_INVALID_ANSWER: weakref.WeakKeyDictionary[
+    httpx2.AsyncClient, Callable[[types.RequestId], None]
+] = weakref.WeakKeyDictionary()
 
 
 # The clients of `sse_transport`: what a failed POST of each one's becomes, and how long a
@@ -435,8 +493,9 @@ mcp.client.sse.request_within_origin = _post_message
 
 
 class _FailedPosts:
-    """Answers the requests whose POST failed, on the read stream the session reads: the SDK's
-    stream is passed on through `pass_on`, and each answer is put beside it."""
+    """Answers the requests whose POST failed, or whose answer the SDK would drop unread (`invalid`),
+    on the read stream the session reads: the SDK's stream is passed on through `pass_on`, and
+    each answer is put beside it."""
 
     def __init__(self) -> None:
         self._tg: anyio.abc.TaskGroup | None = None
@@ -448,7 +507,16 @@ class _FailedPosts:
         if request_id is None or not isinstance(method, str):
             _log_unanswered(method if isinstance(method, str) else "an answer to one of its requests", refused)
             return
-        error = _refusal_error(request_id, refused)
+        self._fail(_refusal_error(request_id, refused))
+
+    def invalid(self, request_id: types.RequestId) -> None:
+        """The server answered the request with something the protocol does not allow."""
+        answer = InvalidAnswer()
+        words = f"the server sent {answer.detail}"
+        data = types.ErrorData(code=types.INTERNAL_ERROR, message=words, data=answer)
+        self._fail(types.JSONRPCError(jsonrpc="2.0", id=request_id, error=data))
+
+    def _fail(self, error: types.JSONRPCError) -> None:
         if self._tg is not None and self._send is not None:
             self._tg.start_soon(self._answer, self._send, SessionMessage(error))
 
@@ -507,6 +575,7 @@ async def sse_transport(diag: Diagnostics, timeout: float) -> AsyncIterator[Any]
         client = httpx2.AsyncClient(**kwargs)
         _BOUNDED_CLIENTS.add(client)
         _ON_FAILED_POST[client] = (posts.failed, timeout_seconds)
+        _ON_INVALID_ANSWER[client] = posts.invalid
         return client
 
     try:

@@ -41,7 +41,7 @@ import mcp_types as types
 from mcp.shared.exceptions import MCPError
 from pydantic import TypeAdapter, ValidationError
 
-from policytui.discovery.errors import RefusedPost
+from policytui.discovery.errors import InvalidAnswer, RefusedPost
 from policytui.discovery.limits import broken_off_reason, refusal_in
 from policytui.gateway.enforcer import INVALID, UpstreamFailure
 from policytui.gateway.unexpected import log_unexpected
@@ -67,6 +67,13 @@ def unavailable_error(detail: str = "") -> MCPError:
     if detail:
         message += f" ({detail})"
     return MCPError(code=types.INTERNAL_ERROR, message=message)
+
+
+def _invalid_result() -> UpstreamFailure:
+    """A result the protocol does not allow: the server answered, so the tool ran and the
+    charge stays (INVALID)."""
+    error = MCPError(code=types.INTERNAL_ERROR, message="the upstream MCP server sent an invalid result")
+    return UpstreamFailure(INVALID, error)
 
 
 def _the_sdks_own_closed(exc: MCPError) -> bool:
@@ -250,6 +257,11 @@ class Upstream:
         except MCPError as exc:
             if isinstance(exc.data, RefusedPost):
                 raise self._post_failed(exc.data, method) from None
+            if isinstance(exc.data, InvalidAnswer):
+                # Answered on the legacy SSE event stream with what the protocol does not allow
+                # (the SDK would have dropped it, and the request waited for its time-out).
+                log.warning("the upstream server sent %s answering %s; the request failed", exc.data.detail, method)
+                raise _invalid_result() from None
             refused = refusal_in(exc.message)
             if refused:
                 # Whichever error the SDK made of the refusal (a JSON body, an event stream),
@@ -278,8 +290,7 @@ class Upstream:
         except ValidationError:
             # A result, but not one the protocol allows: the server answered, so the tool ran
             # and the charge stays (INVALID).
-            error = MCPError(code=types.INTERNAL_ERROR, message="the upstream MCP server sent an invalid result")
-            raise UpstreamFailure(INVALID, error) from None
+            raise _invalid_result() from None
         except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream, OSError) as exc:
             # Raised by the transport from inside the send: whether the request had left is not
             # known (the SDK may have handed it over, and a stream can end after the server read
