@@ -169,12 +169,17 @@ INVALID_WAIT = 60.0
 INVALID_FAST = 30.0
 
 
-def test_a_result_that_is_not_a_tools_result_fails_its_call_at_once_and_keeps_its_charge(tmp_path: Path) -> None:
-    """The server runs the tool and answers on the stream with `"result": 5`: the call fails at
-    once as `invalid`, its charge kept (the tool ran), with the words it gets over stdio, and the
-    next calls are served as usual. Before, the MCP SDK dropped that event without its id, so
-    the call waited the whole call time-out and failed in the SDK's words as `timeout`."""
-    with refusing_gateway(tmp_path, "--call-timeout", LONG_CALL_TIMEOUT, REFUSE="2=bad") as client:
+@pytest.mark.parametrize("how", ["bad", "both"])
+def test_a_result_that_is_not_a_tools_result_fails_its_call_at_once_and_keeps_its_charge(
+    tmp_path: Path, how: str
+) -> None:
+    """The server runs the tool and answers on the stream with `"result": 5` (`bad`), or with a
+    result beside an error (`both`): the call fails at once as `invalid`, its charge kept (the
+    tool ran), with the words it gets over stdio, and the next calls are served as usual.
+    Before, the MCP SDK dropped the `bad` event without its id, so the call waited the whole
+    call time-out and failed in the SDK's words as `timeout`; it read `both` as its error alone,
+    so the call was audited `error` and refunded, and ran past the limit."""
+    with refusing_gateway(tmp_path, "--call-timeout", LONG_CALL_TIMEOUT, REFUSE=f"2={how}") as client:
         assert echo(client, 1)[0] == "ran echo 1"
         text, took = echo(client, 2, INVALID_WAIT)
         assert text == "the upstream MCP server sent an invalid result"

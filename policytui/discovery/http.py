@@ -370,13 +370,16 @@ class _ScreenedEvents:
 
 
 def _invalid_answer_id(sse: ServerSentEvent) -> types.RequestId | None:
-    """The id an answer names when the SDK would drop it as no message of the protocol, else
+    """The id an answer names when the SDK would drop it as no message of the protocol, or
+    read a result beside an error as the error alone (refunding a call the server ran), else
     None. An answer names an id (a string or an integer) and no method."""
     try:
-        types.jsonrpc_message_adapter.validate_json(sse.data, by_name=False)
+        parsed = types.jsonrpc_message_adapter.validate_json(sse.data, by_name=False)
     except ValidationError:
-        pass
-    else:
+        parsed = None
+    # Only an error can carry a result the SDK ignores; its text is looked at first, so that
+    # no other message of the protocol is parsed twice.
+    if parsed is not None and (not isinstance(parsed, types.JSONRPCError) or '"result"' not in sse.data):
         return None
     try:
         message = json.loads(sse.data)
@@ -384,6 +387,8 @@ def _invalid_answer_id(sse: ServerSentEvent) -> types.RequestId | None:
         return None
     if not isinstance(message, dict) or "method" in message:
         return None
+    if parsed is not None and "result" not in message:
+        return None  # a well-formed error whose text only quotes the word "result"
     request_id = message.get("id")
     if isinstance(request_id, bool) or not isinstance(request_id, (int, str)):
         return None

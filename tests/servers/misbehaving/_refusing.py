@@ -96,6 +96,12 @@ def not_a_tool_result(message: dict[str, Any]) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": message["id"], "result": 5}
 
 
+def result_beside_error(message: dict[str, Any]) -> dict[str, Any]:
+    """The `both` HOW's answer to a call it ran: a tool's result and an error in one answer,
+    which JSON-RPC does not allow (a reader that takes the error alone refunds a call that ran)."""
+    return {"jsonrpc": "2.0", "id": message["id"], "result": {"content": []}, "error": SERVER_ERROR}
+
+
 def answer(message: dict[str, Any], server_name: str) -> dict[str, Any]:
     """The answer to a request the server handles."""
     method, params = message.get("method"), message.get("params") or {}

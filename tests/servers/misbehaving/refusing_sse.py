@@ -18,7 +18,8 @@ server lives on, but the client's stream, the only way its answers come, is gone
 message handled and answered on the stream, and then the stream closed, no call waiting on it
 (the server lives on); `{"stream_ended": true}` is recorded once it is closed. `bad`: the
 message handled (the tool run), answered on the stream with a JSON-RPC result that is not a
-tool's result (`"result": 5`).
+tool's result (`"result": 5`). `both`: the message handled, answered on the stream with a
+result beside an error.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from _refusing import (
     record,
     record_stream_ended,
     refusal,
+    result_beside_error,
 )
 
 # The legacy transport's sessions: the messages each one's event stream has still to send; None
@@ -117,10 +119,10 @@ class Handler(BaseHTTPRequestHandler):
             self._empty(202)
             answers.put({"jsonrpc": "2.0", "id": message["id"], "error": SERVER_ERROR})
             return
-        if how == "bad":
+        if how in ("bad", "both"):
             record(message, True)
             self._empty(202)
-            answers.put(not_a_tool_result(message))
+            answers.put(not_a_tool_result(message) if how == "bad" else result_beside_error(message))
             return
         if how == "cut":
             record(message, True)  # taken and run
