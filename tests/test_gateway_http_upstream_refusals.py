@@ -194,3 +194,41 @@ def test_a_server_error_of_code_32000_fails_its_call_only(tmp_path: Path, server
     assert audited(tmp_path) == [("allowed", "ok"), ("allowed", "error"), ("allowed", "ok"), ("allowed", "ok"),
                                  ("denied", None)]
     assert said_in_log(tmp_path) == []
+
+
+# A call at most once an hour: a call that keeps its charge leaves no room for another.
+ONCE = {"version": "1", "default": "allow",
+        "tools": {"echo": {"limits": [{"counter": "echo", "window": "hour", "max": 1}]}}}
+
+
+@pytest.mark.parametrize("how", ["both", "stream+both", "both+escaped", "stream+both+escaped"])
+def test_a_result_beside_an_error_keeps_its_charge(tmp_path: Path, how: str) -> None:
+    """The server runs the tool and answers the POST (an `application/json` body, or the one
+    event of a `text/event-stream` body) with a result beside an error, its key `result`
+    spelled plainly or with a JSON escape: the call is `invalid` as over stdio and legacy SSE,
+    its charge kept, and under a limit of 1 the next call is denied and never posted. Before,
+    the MCP SDK read the answer as its error alone: the call was audited `error` and refunded,
+    and a server answering that way ran past every rate limit."""
+    with refusing_gateway(tmp_path, server=SERVER, policy=ONCE, REFUSE=f"1={how}") as client:
+        text, took = echo(client, 1)
+        assert text == "the upstream MCP server sent an invalid result"
+        assert took < FAST
+        assert echo(client, 2)[0].startswith("[POLICY DENIED] rate limit 1 per hour reached")
+        assert client.process.poll() is None
+    assert received(tmp_path) == [(1, True)]
+    assert audited(tmp_path) == [("allowed", "invalid"), ("denied", None)]
+    said = said_in_log(tmp_path)
+    assert len(said) == 1 and "invalid result" in said[0] and "tools/call" in said[0], said
+
+
+@pytest.mark.parametrize("how", ["quoted", "stream+quoted"])
+def test_an_error_that_quotes_the_word_result_is_refunded(tmp_path: Path, how: str) -> None:
+    """An error alone whose text holds `"result"` (in its data) is the server's refusal, read
+    again and found to be one: refunded, so the next call under a limit of 1 runs."""
+    with refusing_gateway(tmp_path, server=SERVER, policy=ONCE, REFUSE=f"1={how}") as client:
+        assert echo(client, 1)[0] == "the tool failed"
+        assert echo(client, 2)[0] == "ran echo 2"
+        assert client.process.poll() is None
+    assert received(tmp_path) == [(1, True), (2, True)]
+    assert audited(tmp_path) == [("allowed", "error"), ("allowed", "ok")]
+    assert said_in_log(tmp_path) == []

@@ -82,9 +82,11 @@ class RefusedPost:
 
 @dataclass(frozen=True)
 class InvalidAnswer:
-    """The `data` of the error that answers a request whose answer came on a legacy SSE event
-    stream but is not one the protocol allows (`"result": 5`, say): the MCP SDK drops such an
-    event, and the request would wait for its time-out. The server answered, so its tool ran.
+    """The `data` of the error that answers a request whose answer came from a server reached
+    by URL but is not one the protocol allows: `"result": 5` on a legacy SSE event stream (the
+    MCP SDK drops such an event, and the request would wait for its time-out), or a result
+    beside an error (which the SDK reads as the error alone, refunded). The server answered, so
+    its tool ran.
     Only this process makes one, so no server can pass an error of its own for this."""
 
     detail: str = "an invalid result"

@@ -25,7 +25,9 @@ no caller catches; a failed notification's POST stops its sender. Once connected
 POST fails only its own message (`_GuardedTransport`): a request is answered at once with an
 error whose `data` is a `RefusedPost`, as over SSE: for an HTTP error status (the SDK's stand-in
 named no status, and a 404 is the session ended), a connection that fails before the answer
-(an event stream that ends early included), and an answer that is not JSON-RPC. A request
+(an event stream that ends early included), and an answer that is not JSON-RPC. An answer
+(a JSON body, or an event of the POST's stream) that holds a result beside an error, which the
+SDK would read as its error alone, answers the request with an `InvalidAnswer`. A request
 given up on (its time-out, or its client cancelled it) has its POST closed after the
 `notifications/cancelled` is posted, so no connection is held for an answer nobody waits for.
 Before the connection is up, failures stay as they are, for the start failure's sentence.
@@ -252,6 +254,9 @@ class _GuardedTransport(StreamableHTTPTransport):
             refused = RefusedPost(None, "an answer that is not a JSON-RPC message", unreadable=True, maybe_taken=True)
             await self._answer(read_stream_writer, _refusal_error(request_id, refused))
             return
+        if _beside_a_result(message, content):
+            await self._answer(read_stream_writer, _invalid_error(request_id))
+            return
         # The body answers the request of its own POST, whatever id it names: another
         # request's id would settle that request (refunding it, were it an error) while its
         # own answer is still to come.
@@ -277,6 +282,9 @@ class _GuardedTransport(StreamableHTTPTransport):
         except ValidationError:
             refused = RefusedPost(None, "an answer that is not a JSON-RPC message", unreadable=True, maybe_taken=True)
             await self._answer(read_stream_writer, _refusal_error(original_request_id, refused))
+            return True
+        if _beside_a_result(message, sse.data):
+            await self._answer(read_stream_writer, _invalid_error(original_request_id))
             return True
         answered = isinstance(message, (types.JSONRPCResponse, types.JSONRPCError))
         if isinstance(message, (types.JSONRPCResponse, types.JSONRPCError)):
@@ -315,6 +323,31 @@ class _GuardedTransport(StreamableHTTPTransport):
             if post is not None:
                 post.scope.cancel()
         return consumed
+
+
+def _beside_a_result(message: types.JSONRPCMessage, text: str | bytes) -> bool:
+    """Whether `message`, read from `text`, is an error the server sent beside a result, which
+    JSON-RPC does not allow: the SDK reads such an answer as its error alone, which would refund
+    a call the server ran. A result that is null counts as absent, as over stdio. Cheap: only
+    an error whose text holds `"result"`, or a JSON escape that may spell it, is read again."""
+    if not isinstance(message, types.JSONRPCError):
+        return False
+    raw = text.encode() if isinstance(text, str) else text
+    if b'"result"' not in raw and b"\\u" not in raw:
+        return False
+    try:
+        whole = json.loads(raw)
+    except (ValueError, RecursionError):
+        return True  # read by the SDK, yet not by Python: unsure, so counted as run (charged)
+    return isinstance(whole, dict) and whole.get("result") is not None
+
+
+def _invalid_error(request_id: types.RequestId) -> types.JSONRPCError:
+    """The error that answers a request the server answered with what the protocol does not
+    allow: its `data` is an `InvalidAnswer`, which the gateway audits `invalid`, charged."""
+    answer = InvalidAnswer()
+    data = types.ErrorData(code=types.INTERNAL_ERROR, message=f"the server sent {answer.detail}", data=answer)
+    return types.JSONRPCError(jsonrpc="2.0", id=request_id, error=data)
 
 
 # `streamable_http_client` makes its transport through this name of its module.
@@ -516,10 +549,7 @@ class _FailedPosts:
 
     def invalid(self, request_id: types.RequestId) -> None:
         """The server answered the request with something the protocol does not allow."""
-        answer = InvalidAnswer()
-        words = f"the server sent {answer.detail}"
-        data = types.ErrorData(code=types.INTERNAL_ERROR, message=words, data=answer)
-        self._fail(types.JSONRPCError(jsonrpc="2.0", id=request_id, error=data))
+        self._fail(_invalid_error(request_id))
 
     def _fail(self, error: types.JSONRPCError) -> None:
         if self._tg is not None and self._send is not None:

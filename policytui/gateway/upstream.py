@@ -258,8 +258,9 @@ class Upstream:
             if isinstance(exc.data, RefusedPost):
                 raise self._post_failed(exc.data, method) from None
             if isinstance(exc.data, InvalidAnswer):
-                # Answered on the legacy SSE event stream with what the protocol does not allow
-                # (the SDK would have dropped it, and the request waited for its time-out).
+                # Answered with what the protocol does not allow, which the SDK would have
+                # dropped on the legacy SSE event stream (the request waiting for its time-out)
+                # or, for a result beside an error, read as the error alone (refunded).
                 log.warning("the upstream server sent %s answering %s; the request failed", exc.data.detail, method)
                 raise _invalid_result() from None
             refused = refusal_in(exc.message)

@@ -22,6 +22,12 @@ message posted (`REFUSING_RECORD`) are as `_refusing.py` says. HOW is:
 - `invalid`: the message handled, answered with a 200 `application/json` body that is not JSON;
 - `bad`: the message handled (the tool run), answered with a JSON-RPC result that is not a
   tool's result (`"result": 5`);
+- `both`: the message handled (the tool run), answered with a result beside an error;
+  `both+escaped` the same with the key `result` spelled with a JSON escape (`"res\\u0075lt"`);
+- `quoted`: the message handled, answered with a JSON-RPC error alone, whose `data` is
+  `{"result": "none"}`;
+- `stream+X` (X one of `both`, `both+escaped`, `bad`, `quoted`): the same answer as
+  X, sent as the one event of a `text/event-stream` body instead of an `application/json` one;
 - `ran+X`: the message handled (the tool run), and then X instead of its answer: an HTTP
   status (`ran+500`, `ran+502`, `ran+202`: the status with no answer), `ran+drop` (the
   connection closed), `ran+text` (a 200 `text/plain` body);
@@ -49,9 +55,23 @@ from _refusing import (
     record,
     record_closed,
     refusal,
+    result_beside_error,
 )
 
 SESSIONS: set[str] = set()
+
+# The HOWs that run the tool and answer with what the protocol does not allow: each one's
+# answer, as the bytes of one JSON text.
+ANSWERS: dict[str, Any] = {
+    "bad": lambda message: json.dumps(not_a_tool_result(message)).encode(),
+    "both": lambda message: json.dumps(result_beside_error(message)).encode(),
+    # A JSON escape spells the same key: a reader that looks for the text `"result"` misses it.
+    "both+escaped": lambda message: json.dumps(result_beside_error(message)).replace(
+        '"result"', '"res\\u0075lt"').encode(),
+    # An error alone (the tool failed) whose data names a key `result`: the server's refusal.
+    "quoted": lambda message: json.dumps({"jsonrpc": "2.0", "id": message["id"],
+                                          "error": {**SERVER_ERROR, "data": {"result": "none"}}}).encode(),
+}
 _lock = threading.Lock()
 
 
@@ -150,10 +170,17 @@ class Handler(BaseHTTPRequestHandler):
             self._send(202)
             return
         whole = json.dumps(answer(message, "refusing-http")).encode()
-        if how == "invalid":
+        streamed = how is not None and how.startswith("stream+")
+        answering = how[len("stream+"):] if streamed and how is not None else how
+        if answering in ANSWERS:
+            body = ANSWERS[answering](message)
+            if streamed:
+                self._send(200, b"event: message\ndata: " + body + b"\n\n", "text/event-stream",
+                           Cache_Control="no-store")
+            else:
+                self._send(200, body, "application/json")
+        elif how == "invalid":
             self._send(200, b"this is not JSON {", "application/json")
-        elif how == "bad":
-            self._send(200, json.dumps(not_a_tool_result(message)).encode(), "application/json")
         elif how == "short":
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
