@@ -325,18 +325,23 @@ class _GuardedTransport(StreamableHTTPTransport):
         return consumed
 
 
+def _may_name_a_result(text: str | bytes) -> bool:
+    """Whether JSON text may hold a key `result`: it holds the text `"result"`, or a JSON escape
+    (`\\u...`), which may spell the key any other way."""
+    if isinstance(text, str):
+        return '"result"' in text or "\\u" in text
+    return b'"result"' in text or b"\\u" in text
+
+
 def _beside_a_result(message: types.JSONRPCMessage, text: str | bytes) -> bool:
     """Whether `message`, read from `text`, is an error the server sent beside a result, which
     JSON-RPC does not allow: the SDK reads such an answer as its error alone, which would refund
     a call the server ran. A result that is null counts as absent, as over stdio. Cheap: only
     an error whose text holds `"result"`, or a JSON escape that may spell it, is read again."""
-    if not isinstance(message, types.JSONRPCError):
-        return False
-    raw = text.encode() if isinstance(text, str) else text
-    if b'"result"' not in raw and b"\\u" not in raw:
+    if not isinstance(message, types.JSONRPCError) or not _may_name_a_result(text):
         return False
     try:
-        whole = json.loads(raw)
+        whole = json.loads(text)
     except (ValueError, RecursionError):
         return True  # read by the SDK, yet not by Python: unsure, so counted as run (charged)
     return isinstance(whole, dict) and whole.get("result") is not None
@@ -412,7 +417,7 @@ def _invalid_answer_id(sse: ServerSentEvent) -> types.RequestId | None:
         parsed = None
     # Only an error can carry a result the SDK ignores; its text is looked at first, so that
     # no other message of the protocol is parsed twice.
-    if parsed is not None and (not isinstance(parsed, types.JSONRPCError) or '"result"' not in sse.data):
+    if parsed is not None and (not isinstance(parsed, types.JSONRPCError) or not _may_name_a_result(sse.data)):
         return None
     try:
         message = json.loads(sse.data)

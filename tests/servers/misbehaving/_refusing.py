@@ -102,6 +102,13 @@ def result_beside_error(message: dict[str, Any]) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": message["id"], "result": {"content": []}, "error": SERVER_ERROR}
 
 
+def result_beside_error_escaped(message: dict[str, Any]) -> str:
+    """The `both+escaped` HOW's answer, as JSON text: `result_beside_error` with its key
+    `result` spelled with a JSON escape (`"res\\u0075lt"`), the same key to any JSON reader,
+    missed by one that looks for the text `"result"`."""
+    return json.dumps(result_beside_error(message)).replace('"result"', '"res\\u0075lt"')
+
+
 def answer(message: dict[str, Any], server_name: str) -> dict[str, Any]:
     """The answer to a request the server handles."""
     method, params = message.get("method"), message.get("params") or {}

@@ -56,6 +56,7 @@ from _refusing import (
     record_closed,
     refusal,
     result_beside_error,
+    result_beside_error_escaped,
 )
 
 SESSIONS: set[str] = set()
@@ -65,9 +66,7 @@ SESSIONS: set[str] = set()
 ANSWERS: dict[str, Any] = {
     "bad": lambda message: json.dumps(not_a_tool_result(message)).encode(),
     "both": lambda message: json.dumps(result_beside_error(message)).encode(),
-    # A JSON escape spells the same key: a reader that looks for the text `"result"` misses it.
-    "both+escaped": lambda message: json.dumps(result_beside_error(message)).replace(
-        '"result"', '"res\\u0075lt"').encode(),
+    "both+escaped": lambda message: result_beside_error_escaped(message).encode(),
     # An error alone (the tool failed) whose data names a key `result`: the server's refusal.
     "quoted": lambda message: json.dumps({"jsonrpc": "2.0", "id": message["id"],
                                           "error": {**SERVER_ERROR, "data": {"result": "none"}}}).encode(),

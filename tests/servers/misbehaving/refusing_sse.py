@@ -19,7 +19,7 @@ message handled and answered on the stream, and then the stream closed, no call 
 (the server lives on); `{"stream_ended": true}` is recorded once it is closed. `bad`: the
 message handled (the tool run), answered on the stream with a JSON-RPC result that is not a
 tool's result (`"result": 5`). `both`: the message handled, answered on the stream with a
-result beside an error.
+result beside an error; `both+escaped` the same, its key `result` spelled with a JSON escape.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import json
 import queue
 import threading
 import uuid
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -41,11 +42,20 @@ from _refusing import (
     record_stream_ended,
     refusal,
     result_beside_error,
+    result_beside_error_escaped,
 )
 
 # The legacy transport's sessions: the messages each one's event stream has still to send; None
 # ends the stream (`cut`).
-SESSIONS: dict[str, queue.Queue[dict[str, Any] | None]] = {}
+SESSIONS: dict[str, queue.Queue[dict[str, Any] | str | None]] = {}
+
+# The HOWs that run the tool and answer on the stream with what the protocol does not allow:
+# each one's answer (JSON text is sent as it is).
+INVALID_ANSWERS: dict[str, Callable[[dict[str, Any]], dict[str, Any] | str]] = {
+    "bad": not_a_tool_result,
+    "both": result_beside_error,
+    "both+escaped": result_beside_error_escaped,
+}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -64,7 +74,7 @@ class Handler(BaseHTTPRequestHandler):
             self._empty(404)
             return
         session = uuid.uuid4().hex
-        answers: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        answers: queue.Queue[dict[str, Any] | str | None] = queue.Queue()
         SESSIONS[session] = answers
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
@@ -80,7 +90,8 @@ class Handler(BaseHTTPRequestHandler):
                     self.connection.shutdown(2)  # the stream ends, the answer never sent
                     ended = True
                     break
-                self.wfile.write(f"event: message\ndata: {json.dumps(message)}\n\n".encode())
+                text = message if isinstance(message, str) else json.dumps(message)  # str: sent as is
+                self.wfile.write(f"event: message\ndata: {text}\n\n".encode())
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             pass
@@ -119,10 +130,10 @@ class Handler(BaseHTTPRequestHandler):
             self._empty(202)
             answers.put({"jsonrpc": "2.0", "id": message["id"], "error": SERVER_ERROR})
             return
-        if how in ("bad", "both"):
+        if how in INVALID_ANSWERS:
             record(message, True)
             self._empty(202)
-            answers.put(not_a_tool_result(message) if how == "bad" else result_beside_error(message))
+            answers.put(INVALID_ANSWERS[how](message))
             return
         if how == "cut":
             record(message, True)  # taken and run
