@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from rich.console import RenderableType
 from rich.text import Text
 from textual import events
+from textual._context import NoActiveAppError
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -54,6 +55,28 @@ class DialogScreen(ModalScreen[ResultType]):
         super().__init__(*args, **kwargs)
         # Notices raised before this (Unix time, as Textual's) are not drawn over it (tui/base.py).
         self.opened_at = time.time()
+        # The size classes for the terminal as it is, before the first styles and layout.
+        # Textual sets them on the screen's first Resize, which comes after its first layout
+        # and frame: each dialog opened under 80 columns was drawn once side by side ("max
+        # callsper counter (shared byscope"), for as long as that message waited (a second
+        # and more on a busy machine). Each later Resize sets them again as Textual does.
+        try:
+            size = self.app.size
+        except NoActiveAppError:  # made outside a running app: the first Resize sets them
+            return
+        self.update_classes(self.size_classes(size), update=False)
+
+    @classmethod
+    def size_classes(cls, size: Size) -> dict[str, bool]:
+        """Each breakpoint class, and whether a screen of `size` has it: per axis the one of the
+        highest breakpoint the size reaches, as Textual chooses it."""
+        classes: dict[str, bool] = {}
+        for breakpoints, extent in ((cls.HORIZONTAL_BREAKPOINTS, size.width),
+                                    (cls.VERTICAL_BREAKPOINTS, size.height)):
+            reached = [(at, name) for at, name in breakpoints or [] if extent >= at]
+            chosen = max(reached)[1] if reached else None
+            classes.update({name: name == chosen for _, name in breakpoints or []})
+        return classes
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Mount) and (getattr(self, "_pruning", False) or not self.children):

@@ -62,6 +62,9 @@ class FilterScreen(DialogScreen[RowFilter | None]):
 
     def on_mount(self) -> None:
         compact_all(self)
+        # Then back to the top: on a short terminal the focus on the first list scrolled the
+        # dialog past its title and the list's label (at 40x12 it opened on "[ ] Destructive").
+        self.call_after_refresh(self.query_one("#dialog").scroll_home, animate=False)
 
     def _chosen(self, selector: str) -> frozenset[str]:
         return frozenset(self.query_one(selector, TickList).selected)
