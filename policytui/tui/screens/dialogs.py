@@ -64,19 +64,15 @@ class DialogScreen(ModalScreen[ResultType]):
             size = self.app.size
         except NoActiveAppError:  # made outside a running app: the first Resize sets them
             return
-        self.update_classes(self.size_classes(size), update=False)
+        self.update_classes(self._size_classes(size), update=False)
 
-    @classmethod
-    def size_classes(cls, size: Size) -> dict[str, bool]:
-        """Each breakpoint class, and whether a screen of `size` has it: per axis the one of the
-        highest breakpoint the size reaches, as Textual chooses it."""
-        classes: dict[str, bool] = {}
-        for breakpoints, extent in ((cls.HORIZONTAL_BREAKPOINTS, size.width),
-                                    (cls.VERTICAL_BREAKPOINTS, size.height)):
-            reached = [(at, name) for at, name in breakpoints or [] if extent >= at]
-            chosen = max(reached)[1] if reached else None
-            classes.update({name: name == chosen for _, name in breakpoints or []})
-        return classes
+    def _size_classes(self, size: Size) -> dict[str, bool]:
+        """Each breakpoint class, and whether a screen of `size` has it, chosen by Textual's own
+        rule (`_get_breakpoint_classes`, which its Resize handler uses)."""
+        horizontal, vertical = self.HORIZONTAL_BREAKPOINTS or [], self.VERTICAL_BREAKPOINTS or []
+        chosen = (self._get_breakpoint_classes(size.width, horizontal)
+                  | self._get_breakpoint_classes(size.height, vertical))
+        return {name: name in chosen for _, name in horizontal + vertical}
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Mount) and (getattr(self, "_pruning", False) or not self.children):
