@@ -181,16 +181,18 @@ def _key(request_id: Any) -> Any:
 
 @asynccontextmanager
 async def gateway(
-    tmp: Path, *extra: str, policy: dict[str, Any] = POLICY, state: Path | None = None, policy_file: Path | None = None
+    tmp: Path, *extra: str, policy: dict[str, Any] = POLICY, state: Path | None = None, policy_file: Path | None = None,
+    server: str = SERVER, python: tuple[str, ...] = ("-m", "policytui"),
 ) -> AsyncIterator[Client]:
-    """A gateway process in `tmp`; `policy` is written to `policy_file` (default `tmp/policy.json`):
+    """A gateway process in `tmp` (`python -m policytui`, or Python with the arguments `python`)
+    in front of `server`; `policy` is written to `policy_file` (default `tmp/policy.json`):
     gateways sharing a state file share a policy's counters when they are given one file."""
     tmp.mkdir(parents=True, exist_ok=True)
-    (tmp / "server.py").write_text(SERVER, encoding="utf-8")
+    (tmp / "server.py").write_text(server, encoding="utf-8")
     policy_file = policy_file or tmp / "policy.json"
     policy_file.write_text(json.dumps(policy), encoding="utf-8")
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "policytui", "gateway", "--policy", str(policy_file),
+        sys.executable, *python, "gateway", "--policy", str(policy_file),
         "--state-dir", str(state or tmp / "state"), "--audit", str(tmp / "audit.jsonl"),
         "--log", str(tmp / "gateway.log"), *extra, "--", sys.executable, str(tmp / "server.py"),
         str(tmp / "upstream.log"),

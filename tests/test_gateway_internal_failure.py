@@ -16,17 +16,12 @@ the audit log and the state file:
 from __future__ import annotations
 
 import asyncio
-import json
 import re
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from gateway_support import close_stdin_and_wait
-from test_gateway_inline_attacks import SERVER, Client, counters, limited, reencoded
+from test_gateway_inline_attacks import Client, counters, gateway, limited, reencoded
 
 pytestmark = pytest.mark.usefixtures("one_window")
 
@@ -80,33 +75,9 @@ for raw in sys.stdin.buffer:
 '''
 
 
-@asynccontextmanager
-async def faulty_gateway(tmp: Path) -> AsyncIterator[Client]:
-    (tmp / "server.py").write_text(SERVER, encoding="utf-8")
-    async with launched(tmp, limited(1, "echo"), "-c", FAULTY_GATEWAY) as client:
-        yield client
-
-
-@asynccontextmanager
-async def launched(tmp: Path, policy: dict[str, Any], *python: str, options: tuple[str, ...] = ()) -> AsyncIterator[Client]:
-    """A gateway process (`python -m policytui`, or `python` with `python` arguments) in front
-    of tmp/server.py."""
-    (tmp / "policy.json").write_text(json.dumps(policy), encoding="utf-8")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, *(python or ("-m", "policytui")), "gateway", "--policy", str(tmp / "policy.json"),
-        "--state-dir", str(tmp / "state"), "--audit", str(tmp / "audit.jsonl"), "--log", str(tmp / "gateway.log"),
-        *options, "--", sys.executable, str(tmp / "server.py"), str(tmp / "upstream.log"),
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-    )
-    client = Client(process, tmp)
-    try:
-        await client.send({"jsonrpc": "2.0", "id": "init", "method": "initialize", "params": {
-            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}})
-        assert (await client.line(60))["result"]["serverInfo"]["name"] == "scripted"
-        await client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
-        yield client
-    finally:
-        await close_stdin_and_wait(process)
+def faulty_gateway(tmp: Path) -> Any:
+    """A gateway whose handling of one marked answer fails (FAULTY_GATEWAY), under a limit of 1."""
+    return gateway(tmp, policy=limited(1, "echo"), python=("-c", FAULTY_GATEWAY))
 
 
 async def test_a_call_whose_answer_the_gateway_failed_to_handle_keeps_its_charge(tmp_path: Path) -> None:
@@ -151,10 +122,9 @@ async def test_an_answer_the_gateway_fails_to_read_is_answered_and_keeps_its_cha
     deepest are not read at all (skipped like a log line, so the call times out, charged), and
     in between one the gateway reads and then fails to handle. That call was left unanswered,
     with no outcome in the audit log; now it is `lost`, charged, and answered."""
-    (tmp_path / "server.py").write_text(DEEP_SERVER, encoding="utf-8")
     depths = range(900, 1000)
     policy = {"version": "1", "default": "allow", "tools": {"deep": {"limits": [{"counter": "c", "window": "day", "max": 1000}]}}}
-    async with launched(tmp_path, policy, options=("--call-timeout", "3")) as client:
+    async with gateway(tmp_path, "--call-timeout", "3", policy=policy, server=DEEP_SERVER) as client:
         for n in depths:
             await client.send(reencoded(n, "deep", n=n))
         told = await answered_by_id(client, depths)
