@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import events
+from textual import events, messages
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.driver import Driver
@@ -218,6 +218,19 @@ class PolicyApp(
     async def _exit_once_mounted(self, result: int | None, return_code: int, message: Any) -> None:
         await self.panels_ready.wait()
         super().exit(result, return_code, message)
+
+    def on_exit_app(self, request: messages.ExitApp) -> None:
+        """The same wait for a request to end that does not come through `exit`: in a browser,
+        textual-serve's "quit", SIGINT or SIGTERM (serve stopped) and the server gone post
+        ExitApp straight to the app (tui/web_driver.py). Runs before Textual's own handler,
+        which it holds back until the panes are up."""
+        if self._panels_started and not self.panels_ready.is_set():
+            request.prevent_default()
+            self._exit_later = asyncio.get_running_loop().create_task(self._end_once_mounted())
+
+    async def _end_once_mounted(self) -> None:
+        await self.panels_ready.wait()
+        self.post_message(messages.ExitApp())
 
     def action_panel(self, tab: str) -> None:
         if self.panels_ready.is_set():  # a digit typed while loading: nothing to switch yet
