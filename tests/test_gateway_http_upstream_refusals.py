@@ -201,14 +201,17 @@ ONCE = {"version": "1", "default": "allow",
         "tools": {"echo": {"limits": [{"counter": "echo", "window": "hour", "max": 1}]}}}
 
 
-@pytest.mark.parametrize("how", ["both", "stream+both", "both+escaped", "stream+both+escaped"])
+@pytest.mark.parametrize(
+    "how", ["both", "stream+both", "both+escaped", "stream+both+escaped", "both+null", "stream+both+null"])
 def test_a_result_beside_an_error_keeps_its_charge(tmp_path: Path, how: str) -> None:
     """The server runs the tool and answers the POST (an `application/json` body, or the one
     event of a `text/event-stream` body) with a result beside an error, its key `result`
-    spelled plainly or with a JSON escape: the call is `invalid` as over stdio and legacy SSE,
-    its charge kept, and under a limit of 1 the next call is denied and never posted. Before,
-    the MCP SDK read the answer as its error alone: the call was audited `error` and refunded,
-    and a server answering that way ran past every rate limit."""
+    spelled plainly or with a JSON escape, or a result that is null (`both+null`): the call is
+    `invalid` as over stdio and legacy SSE, its charge kept, and under a limit of 1 the next
+    call is denied and never posted. Before, the MCP SDK read the answer as its error alone:
+    the call was audited `error` and refunded, and a server answering that way ran past every
+    rate limit; `both+null` the gateway went on reading so once `both` was caught, a null
+    result counting as absent."""
     with refusing_gateway(tmp_path, server=SERVER, policy=ONCE, REFUSE=f"1={how}") as client:
         text, took = echo(client, 1)
         assert text == "the upstream MCP server sent an invalid result"

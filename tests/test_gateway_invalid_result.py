@@ -45,11 +45,12 @@ def _call(request_id: int, shape: str = "number") -> dict[str, Any]:
             "params": {"name": "bad", "arguments": {"shape": shape}}}
 
 
-@pytest.mark.parametrize("shape", ["number", "null", "neither", "both"])
+@pytest.mark.parametrize("shape", ["number", "null", "neither", "both", "both+null"])
 async def test_each_answer_that_is_not_a_tools_result_keeps_its_charge(tmp_path: Path, shape: str) -> None:
-    """`"result": 5`, `"result": null`, neither a result nor an error, a result beside an error:
-    the server answered, so the tool ran. Before, each was audited `error` and refunded (the
-    last one also passed the server's line on as it was, a result and an error in one)."""
+    """`"result": 5`, `"result": null`, neither a result nor an error, a result beside an error
+    (`"result": null` beside one too, as over Streamable HTTP and legacy SSE): the server
+    answered, so the tool ran. Before, each was audited `error` and refunded (the `both` one
+    also passed the server's line on as it was, a result and an error in one)."""
     async with wire(tmp_path, policy=_policy()) as client:
         await client.send(json.dumps(_call(1, shape)))
         assert json.loads(await client.receive()) == {"jsonrpc": "2.0", "id": 1, "error": INVALID}

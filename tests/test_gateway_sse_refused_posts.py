@@ -169,14 +169,15 @@ INVALID_WAIT = 60.0
 INVALID_FAST = 30.0
 
 
-@pytest.mark.parametrize("how", ["bad", "both", "both+escaped"])
+@pytest.mark.parametrize("how", ["bad", "both", "both+escaped", "both+null"])
 def test_a_result_that_is_not_a_tools_result_fails_its_call_at_once_and_keeps_its_charge(
     tmp_path: Path, how: str
 ) -> None:
     """The server runs the tool and answers on the stream with `"result": 5` (`bad`), or with a
     result beside an error (`both`, its key `result` spelled plainly or, `both+escaped`, with
-    a JSON escape): the call fails at once as `invalid`, its charge kept (the
-    tool ran), with the words it gets over stdio, and the next calls are served as usual.
+    a JSON escape; `both+null`, a result that is null): the call fails at once as `invalid`,
+    its charge kept (the tool ran), with the words it gets over stdio, and the next calls are
+    served as usual.
     Before, the MCP SDK dropped the `bad` event without its id, so the call waited the whole
     call time-out and failed in the SDK's words as `timeout`; it read `both` as its error alone,
     so the call was audited `error` and refunded, and ran past the limit; `both+escaped` it

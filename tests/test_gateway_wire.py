@@ -76,6 +76,9 @@ for raw in sys.stdin.buffer:
         elif shape == "both":
             out('{"result": {"content": []}, "error": {"code": -32602, "message": "no"}, "id": %s, "jsonrpc": "2.0"}'
                 % json.dumps(mid))
+        elif shape == "both+null":
+            out('{"result": null, "error": {"code": -32602, "message": "no"}, "id": %s, "jsonrpc": "2.0"}'
+                % json.dumps(mid))
         else:
             result(mid, {"number": "5", "null": "null"}[shape])
     elif method == "tools/call" and params.get("name") not in ("a", "b", "secret", "denied", "echo", "slow", "die", "err", "bad"):

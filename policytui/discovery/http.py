@@ -336,15 +336,16 @@ def _may_name_a_result(text: str | bytes) -> bool:
 def _beside_a_result(message: types.JSONRPCMessage, text: str | bytes) -> bool:
     """Whether `message`, read from `text`, is an error the server sent beside a result, which
     JSON-RPC does not allow: the SDK reads such an answer as its error alone, which would refund
-    a call the server ran. A result that is null counts as absent, as over stdio. Cheap: only
-    an error whose text holds `"result"`, or a JSON escape that may spell it, is read again."""
+    a call the server ran. Any result counts, null included, as over stdio and legacy SSE: an
+    answer holding both keys is no refusal, and the tool may have run. Cheap: only an error
+    whose text holds `"result"`, or a JSON escape that may spell it, is read again."""
     if not isinstance(message, types.JSONRPCError) or not _may_name_a_result(text):
         return False
     try:
         whole = json.loads(text)
     except (ValueError, RecursionError):
         return True  # read by the SDK, yet not by Python: unsure, so counted as run (charged)
-    return isinstance(whole, dict) and whole.get("result") is not None
+    return isinstance(whole, dict) and "result" in whole
 
 
 def _invalid_error(request_id: types.RequestId) -> types.JSONRPCError:

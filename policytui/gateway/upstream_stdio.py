@@ -865,17 +865,20 @@ def ended_words(returncode: int | None) -> str:
 
 
 def refused_by_server(response: dict[str, Any]) -> bool:
-    """Whether a response message is a JSON-RPC error: an error and no result (a member that
-    is null counts as absent, as older servers send the other one null). The server refused
-    the request: its tool did not run."""
-    return response.get("error") is not None and response.get("result") is None
+    """Whether a response message is a JSON-RPC error: an error and no member `result`. The
+    server refused the request: its tool did not run. A result beside the error, whatever its
+    value (null included), makes the answer invalid, not a refusal: the server may have run the
+    tool, so the call fails closed and keeps its charge, as over Streamable HTTP and legacy
+    SSE. An error that is null counts as absent (a result beside it is read as the result)."""
+    return response.get("error") is not None and "result" not in response
 
 
 def result_of(response: dict[str, Any]) -> dict[str, Any]:
     """The result of a response message. A JSON-RPC error (`refused_by_server`) is
     UpstreamFailure("error"), refunded: the tool did not run. Anything else that is not a
     result object (a number, null, no result and no error, a result beside an error) is
-    UpstreamFailure(INVALID), its charge kept: the server answered, so the tool ran."""
+    UpstreamFailure(INVALID), its charge kept: the server answered, so the tool ran. A result
+    beside an error is such an answer whatever the result's value, null included."""
     if refused_by_server(response):
         error = response["error"]
         if not isinstance(error, dict):

@@ -102,6 +102,12 @@ def result_beside_error(message: dict[str, Any]) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": message["id"], "result": {"content": []}, "error": SERVER_ERROR}
 
 
+def null_result_beside_error(message: dict[str, Any]) -> dict[str, Any]:
+    """The `both+null` HOW's answer to a call it ran: an error beside a key `result` that is
+    null. Still both keys in one answer: no refusal the gateway may refund (the tool ran)."""
+    return {"jsonrpc": "2.0", "id": message["id"], "result": None, "error": SERVER_ERROR}
+
+
 def result_beside_error_escaped(message: dict[str, Any]) -> str:
     """The `both+escaped` HOW's answer, as JSON text: `result_beside_error` with its key
     `result` spelled with a JSON escape (`"res\\u0075lt"`), the same key to any JSON reader,

@@ -24,9 +24,10 @@ message posted (`REFUSING_RECORD`) are as `_refusing.py` says. HOW is:
   tool's result (`"result": 5`);
 - `both`: the message handled (the tool run), answered with a result beside an error;
   `both+escaped` the same with the key `result` spelled with a JSON escape (`"res\\u0075lt"`);
+  `both+null` an error beside a `"result": null`;
 - `quoted`: the message handled, answered with a JSON-RPC error alone, whose `data` is
   `{"result": "none"}`;
-- `stream+X` (X one of `both`, `both+escaped`, `bad`, `quoted`): the same answer as
+- `stream+X` (X one of `both`, `both+escaped`, `both+null`, `bad`, `quoted`): the same answer as
   X, sent as the one event of a `text/event-stream` body instead of an `application/json` one;
 - `ran+X`: the message handled (the tool run), and then X instead of its answer: an HTTP
   status (`ran+500`, `ran+502`, `ran+202`: the status with no answer), `ran+drop` (the
@@ -51,6 +52,7 @@ from _refusing import (
     SERVER_ERROR,
     answer,
     not_a_tool_result,
+    null_result_beside_error,
     ran_then,
     record,
     record_closed,
@@ -67,6 +69,7 @@ ANSWERS: dict[str, Any] = {
     "bad": lambda message: json.dumps(not_a_tool_result(message)).encode(),
     "both": lambda message: json.dumps(result_beside_error(message)).encode(),
     "both+escaped": lambda message: result_beside_error_escaped(message).encode(),
+    "both+null": lambda message: json.dumps(null_result_beside_error(message)).encode(),
     # An error alone (the tool failed) whose data names a key `result`: the server's refusal.
     "quoted": lambda message: json.dumps({"jsonrpc": "2.0", "id": message["id"],
                                           "error": {**SERVER_ERROR, "data": {"result": "none"}}}).encode(),

@@ -19,7 +19,8 @@ message handled and answered on the stream, and then the stream closed, no call 
 (the server lives on); `{"stream_ended": true}` is recorded once it is closed. `bad`: the
 message handled (the tool run), answered on the stream with a JSON-RPC result that is not a
 tool's result (`"result": 5`). `both`: the message handled, answered on the stream with a
-result beside an error; `both+escaped` the same, its key `result` spelled with a JSON escape.
+result beside an error; `both+escaped` the same, its key `result` spelled with a JSON escape;
+`both+null` an error beside a `"result": null`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from _refusing import (
     SERVER_ERROR,
     answer,
     not_a_tool_result,
+    null_result_beside_error,
     ran_then,
     record,
     record_stream_ended,
@@ -55,6 +57,7 @@ INVALID_ANSWERS: dict[str, Callable[[dict[str, Any]], dict[str, Any] | str]] = {
     "bad": not_a_tool_result,
     "both": result_beside_error,
     "both+escaped": result_beside_error_escaped,
+    "both+null": null_result_beside_error,
 }
 
 
