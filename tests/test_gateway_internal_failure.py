@@ -119,9 +119,10 @@ async def answered_by_id(client: Client, ids: range) -> dict[int, bytes]:
 
 async def test_an_answer_the_gateway_fails_to_read_is_answered_and_keeps_its_charge(tmp_path: Path) -> None:
     """Errors nested 900 to 999 deep: shallower ones are the server's refusals (refunded), the
-    deepest are not read at all (skipped like a log line, so the call times out, charged), and
-    in between one the gateway reads and then fails to handle. That call was left unanswered,
-    with no outcome in the audit log; now it is `lost`, charged, and answered."""
+    deepest are too deep to parse (read by their outer object alone, each fails its call at
+    once as `invalid`, charged; they used to be skipped like a log line, the call timing out),
+    and in between one the gateway reads and then fails to handle. That call was left
+    unanswered, with no outcome in the audit log; now it is `lost`, charged, and answered."""
     depths = range(900, 1000)
     policy = {"version": "1", "default": "allow", "tools": {"deep": {"limits": [{"counter": "c", "window": "day", "max": 1000}]}}}
     async with gateway(tmp_path, "--call-timeout", "3", policy=policy, server=DEEP_SERVER) as client:
@@ -133,13 +134,13 @@ async def test_an_answer_the_gateway_fails_to_read_is_answered_and_keeps_its_cha
         upstream = [line.get("upstream") for line in client.calls()]
         charged = counters(tmp_path / "state").get("c", 0)
     assert received == list(depths)
-    assert len(upstream) == len(depths) and set(upstream) <= {"error", "lost", "timeout"}, upstream
+    assert len(upstream) == len(depths) and set(upstream) <= {"error", "lost", "invalid"}, upstream
     assert sorted(told) == list(depths), sorted(told)
     failed = [n for n in depths if re.search(rb'"message": ?"internal error in the gateway"', told[n])]
     # The gateway failed on at least one answer it had read (else this test proves nothing)...
     assert failed, told
     # ...and each such call is `lost`, charged like every call whose tool may have run.
     assert upstream.count("lost") == len(failed), upstream
-    assert charged == upstream.count("lost") + upstream.count("timeout"), (charged, upstream)
+    assert charged == upstream.count("lost") + upstream.count("invalid"), (charged, upstream)
     log = (tmp_path / "gateway.log").read_text(encoding="utf-8")
     assert "handling the answer to tools/call failed: RecursionError" in log

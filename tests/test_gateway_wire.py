@@ -76,6 +76,13 @@ for raw in sys.stdin.buffer:
         elif shape == "both":
             out('{"result": {"content": []}, "error": {"code": -32602, "message": "no"}, "id": %s, "jsonrpc": "2.0"}'
                 % json.dumps(mid))
+        elif shape == "deep":
+            # A tool's result nested `arguments.depth` arrays deep, its id the last member
+            # (none with `arguments.named` false).
+            depth = int(params["arguments"]["depth"])
+            named = ', "id": %s' % json.dumps(mid) if params["arguments"].get("named", True) else ""
+            out('{"jsonrpc": "2.0", "result": {"content": [], "structuredContent": {"deep": %s%s}}%s}'
+                % ("[" * depth, "]" * depth, named))
         elif shape == "both+null":
             out('{"result": null, "error": {"code": -32602, "message": "no"}, "id": %s, "jsonrpc": "2.0"}'
                 % json.dumps(mid))

@@ -27,7 +27,10 @@ error whose `data` is a `RefusedPost`, as over SSE: for an HTTP error status (th
 named no status, and a 404 is the session ended), a connection that fails before the answer
 (an event stream that ends early included), and an answer that is not JSON-RPC. An answer
 (a JSON body, or an event of the POST's stream) that holds a result beside an error, which the
-SDK would read as its error alone, answers the request with an `InvalidAnswer`. A request
+SDK would read as its error alone, answers the request with an `InvalidAnswer`, as does an
+answer nested too deeply for the SDK's parser (200 levels and more), read by its outer object
+alone (`policytui.discovery.shallow`); over legacy SSE such an answer fails the request whose
+id it names, where the SDK's reader would have failed on it and ended the connection. A request
 given up on (its time-out, or its client cancelled it) has its POST closed after the
 `notifications/cancelled` is posted, so no connection is held for an answer nobody waits for.
 Before the connection is up, failures stay as they are, for the start failure's sentence.
@@ -72,6 +75,7 @@ from policytui.discovery.errors import InvalidAnswer, RefusedPost
 from policytui.discovery.explain import flatten
 from policytui.discovery.http_limit import UNCOMPRESSED, MessageTooLarge, bound_bodies
 from policytui.discovery.limits import refusal_in
+from policytui.discovery.shallow import Shallow, shallow_read
 
 log = logging.getLogger("policytui.discovery")
 # Said in the gateway's log; never on a terminal that has no logging set up (the TUI).
@@ -246,7 +250,10 @@ class _GuardedTransport(StreamableHTTPTransport):
             return
         try:
             message = types.jsonrpc_message_adapter.validate_json(content, by_name=False)
-        except ValidationError:
+        except ValidationError as exc:
+            if _nested_answer(exc, content) is not None:
+                await self._answer(read_stream_writer, _invalid_error(request_id))
+                return
             message = None
         if not isinstance(message, (types.JSONRPCResponse, types.JSONRPCError)):
             # Not JSON-RPC, or not an answer (a request, a notification): the POST is over and
@@ -279,7 +286,10 @@ class _GuardedTransport(StreamableHTTPTransport):
         # not JSON-RPC answers the request with one sentence (the SDK's quoted the event).
         try:
             message = types.jsonrpc_message_adapter.validate_json(sse.data, by_name=False)
-        except ValidationError:
+        except ValidationError as exc:
+            if _nested_answer(exc, sse.data) is not None:
+                await self._answer(read_stream_writer, _invalid_error(original_request_id))
+                return True
             refused = RefusedPost(None, "an answer that is not a JSON-RPC message", unreadable=True, maybe_taken=True)
             await self._answer(read_stream_writer, _refusal_error(original_request_id, refused))
             return True
@@ -348,6 +358,21 @@ def _beside_a_result(message: types.JSONRPCMessage, text: str | bytes) -> bool:
     return isinstance(whole, dict) and "result" in whole
 
 
+def _nested_answer(exc: ValidationError, text: str | bytes) -> Shallow | None:
+    """The outer object of an answer (a message naming no method) that the SDK's parser gave
+    up on for its nesting (200 levels and more), read without parsing it; else None. The
+    server answered, with what no reader takes for a result: its call is `invalid`, its tool
+    having run."""
+    if not any(error["type"] == "json_invalid" and "recursion limit" in str((error.get("ctx") or {}).get("error"))
+               for error in exc.errors(include_url=False, include_input=False)):
+        return None
+    try:
+        read = shallow_read(text if isinstance(text, str) else text.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
+    return read if read is not None and read.answer else None
+
+
 def _invalid_error(request_id: types.RequestId) -> types.JSONRPCError:
     """The error that answers a request the server answered with what the protocol does not
     allow: its `data` is an `InvalidAnswer`, which the gateway audits `invalid`, charged."""
@@ -414,7 +439,10 @@ def _invalid_answer_id(sse: ServerSentEvent) -> types.RequestId | None:
     None. An answer names an id (a string or an integer) and no method."""
     try:
         parsed = types.jsonrpc_message_adapter.validate_json(sse.data, by_name=False)
-    except ValidationError:
+    except ValidationError as exc:
+        nested = _nested_answer(exc, sse.data)
+        if nested is not None:
+            return nested.request_id  # nested too deep for any parser here: read by its outer object
         parsed = None
     # Only an error can carry a result the SDK ignores; its text is looked at first, so that
     # no other message of the protocol is parsed twice.
@@ -422,7 +450,7 @@ def _invalid_answer_id(sse: ServerSentEvent) -> types.RequestId | None:
         return None
     try:
         message = json.loads(sse.data)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if not isinstance(message, dict) or "method" in message:
         return None

@@ -30,6 +30,7 @@ from policytui.discovery.limits import (
     refused_sentence,
     too_large_words,
 )
+from policytui.discovery.shallow import shallow_read
 from policytui.gateway.enforcer import INVALID, UpstreamFailure
 from policytui.gateway.linefeed import LineFeed, tap_stdout
 from policytui.gateway.unexpected import log_unexpected
@@ -72,6 +73,8 @@ EXIT_AFTER_OUTPUT_SECONDS = 0.5
 
 # The server's answers are read with the C scanner called directly (see `wire.decoder`).
 _loads = decoder(json.JSONDecoder())
+# What a client is told of a call the server answered with no valid result.
+INVALID_RESULT = "the upstream MCP server sent an invalid result"
 
 
 def load_while_the_server_starts() -> None:
@@ -449,7 +452,10 @@ class StdioUpstream:
     async def _receive(self, line: bytes, diag: Any) -> None:
         try:
             message = json.loads(line)
-        except (ValueError, RecursionError):  # RecursionError: nested thousands deep
+        except RecursionError:  # nested too deep to parse: an answer still names its call
+            self._settle_nested(line, diag)
+            return
+        except ValueError:
             self._skip(line, diag)  # banners and log lines on stdout: skipped, remembered
             return
         if not isinstance(message, dict):
@@ -510,6 +516,34 @@ class StdioUpstream:
             future.set_result((message, line))  # a _Waiter passes None for a remapped id
         elif future is None and request_id in self._retired:
             del self._retired[request_id]  # the late answer of a request given up on: dropped
+
+    def _settle_nested(self, line: bytes, diag: Any) -> None:
+        """A line nested too deep for the parser (976 levels and more), read by its outer
+        object alone (`shallow_read`). If it is an answer, the call it names fails at once as
+        `invalid`, its charge kept: the server answered, so the tool ran; skipped, the call
+        would wait for the call time-out. An answer naming no call waiting (no id, an id of
+        another type, an unknown id) fails the one call waiting when only one is: it can be
+        the answer of no other. With several waiting it is logged and dropped, and they end
+        at their time-out, audited then. A late answer to a call given up on is dropped; a
+        request or notification of the server's is skipped, as a line that is not JSON."""
+        read = shallow_read(line.decode("utf-8", "replace"))
+        if read is None or not read.answer:
+            self._skip(line, diag)
+            return
+        request_id = read.request_id
+        if request_id in self._retired:
+            del self._retired[request_id]  # the late answer of a request given up on: dropped
+            return
+        if request_id not in self._pending:
+            waiting = [key for key, future in self._pending.items() if not future.done()]
+            if len(waiting) != 1:
+                log.warning("the upstream server sent an answer nested too deeply to read, naming no "
+                            "request waiting among %d: dropped", len(waiting))
+                return
+            request_id = waiting[0]
+        future = self._pending.pop(request_id)
+        if not future.done():
+            future.set_exception(UpstreamFailure(INVALID, _mcp_error(INTERNAL_ERROR, INVALID_RESULT)))
 
     def _refuse_overlong(self) -> None:
         """A message from the server over the limit: the gateway breaks the connection off, as
@@ -894,7 +928,7 @@ def result_of(response: dict[str, Any]) -> dict[str, Any]:
         )
     result = response.get("result")
     if not isinstance(result, dict) or response.get("error") is not None:
-        raise UpstreamFailure(INVALID, _mcp_error(INTERNAL_ERROR, "the upstream MCP server sent an invalid result"))
+        raise UpstreamFailure(INVALID, _mcp_error(INTERNAL_ERROR, INVALID_RESULT))
     return result
 
 

@@ -115,6 +115,18 @@ def result_beside_error_escaped(message: dict[str, Any]) -> str:
     return json.dumps(result_beside_error(message)).replace('"result"', '"res\\u0075lt"')
 
 
+def nested_result(message: dict[str, Any], how: str) -> str | None:
+    """The `deep:N` HOW's answer to a call it ran, as JSON text: a tool's result whose
+    structured content nests N arrays deep, its id the last member (a reader must get past
+    the nesting to find it). None for any other HOW."""
+    if not how.startswith("deep:"):
+        return None
+    levels = int(how.removeprefix("deep:"))
+    nested = "[" * levels + "]" * levels
+    return '{"jsonrpc": "2.0", "result": {"content": [], "structuredContent": {"deep": ' + nested + \
+        '}}, "id": ' + json.dumps(message["id"]) + "}"
+
+
 def answer(message: dict[str, Any], server_name: str) -> dict[str, Any]:
     """The answer to a request the server handles."""
     method, params = message.get("method"), message.get("params") or {}

@@ -27,7 +27,9 @@ message posted (`REFUSING_RECORD`) are as `_refusing.py` says. HOW is:
   `both+null` an error beside a `"result": null`;
 - `quoted`: the message handled, answered with a JSON-RPC error alone, whose `data` is
   `{"result": "none"}`;
-- `stream+X` (X one of `both`, `both+escaped`, `both+null`, `bad`, `quoted`): the same answer as
+- `deep:N`: the message handled (the tool run), answered with a result nested N arrays deep,
+  its id last;
+- `stream+X` (X one of `both`, `both+escaped`, `both+null`, `bad`, `quoted`, `deep:N`): the same answer as
   X, sent as the one event of a `text/event-stream` body instead of an `application/json` one;
 - `ran+X`: the message handled (the tool run), and then X instead of its answer: an HTTP
   status (`ran+500`, `ran+502`, `ran+202`: the status with no answer), `ran+drop` (the
@@ -51,6 +53,7 @@ from typing import Any
 from _refusing import (
     SERVER_ERROR,
     answer,
+    nested_result,
     not_a_tool_result,
     null_result_beside_error,
     ran_then,
@@ -174,8 +177,9 @@ class Handler(BaseHTTPRequestHandler):
         whole = json.dumps(answer(message, "refusing-http")).encode()
         streamed = how is not None and how.startswith("stream+")
         answering = how[len("stream+"):] if streamed and how is not None else how
-        if answering in ANSWERS:
-            body = ANSWERS[answering](message)
+        nested = nested_result(message, answering) if answering is not None else None
+        if answering in ANSWERS or nested is not None:
+            body = nested.encode() if nested is not None else ANSWERS[answering](message)
             if streamed:
                 self._send(200, b"event: message\ndata: " + body + b"\n\n", "text/event-stream",
                            Cache_Control="no-store")

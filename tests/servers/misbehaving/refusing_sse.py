@@ -20,7 +20,8 @@ message handled and answered on the stream, and then the stream closed, no call 
 message handled (the tool run), answered on the stream with a JSON-RPC result that is not a
 tool's result (`"result": 5`). `both`: the message handled, answered on the stream with a
 result beside an error; `both+escaped` the same, its key `result` spelled with a JSON escape;
-`both+null` an error beside a `"result": null`.
+`both+null` an error beside a `"result": null`. `deep:N`: the message handled, answered on the
+stream with a result nested N arrays deep, its id last.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from urllib.parse import parse_qs, urlparse
 from _refusing import (
     SERVER_ERROR,
     answer,
+    nested_result,
     not_a_tool_result,
     null_result_beside_error,
     ran_then,
@@ -132,6 +134,12 @@ class Handler(BaseHTTPRequestHandler):
             record(message, True)
             self._empty(202)
             answers.put({"jsonrpc": "2.0", "id": message["id"], "error": SERVER_ERROR})
+            return
+        nested = nested_result(message, how) if how is not None else None
+        if nested is not None:
+            record(message, True)
+            self._empty(202)
+            answers.put(nested)
             return
         if how in INVALID_ANSWERS:
             record(message, True)

@@ -1,0 +1,81 @@
+"""A call a server answers with a result nested deeper than the gateway's JSON parser reads
+(976 arrays and more: Python's parser gives up near its recursion limit, the MCP SDK's at 200)
+fails at once, over every transport: the gateway finds the id the answer names without parsing
+it whole, and that call is answered -32603 "the upstream MCP server sent an invalid result",
+audited `invalid` with its charge kept (the server answered, so the tool ran). Judged from the
+server's side: under a limit of 1 an hour, the next call is denied and never reaches it.
+
+The servers are real processes: test_gateway_wire.py's scripted one over stdio (its `bad` tool
+with `arguments.shape` `deep` nests `arguments.depth` arrays), `refusing_sse.py` over legacy SSE
+and `refusing_http.py` over Streamable HTTP (HOW `deep:N`, the id the last member).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_gateway_http_upstream_refusals import ONCE, said_in_log
+from test_gateway_http_upstream_refusals import SERVER as HTTP_SERVER
+from test_gateway_invalid_result import INVALID, _bad_calls_received, _policy
+from test_gateway_sse_refused_posts import SERVER as SSE_SERVER
+from test_gateway_sse_refused_posts import audited, echo, received, refusing_gateway
+from test_gateway_wire import _calls, wire
+
+pytestmark = pytest.mark.usefixtures("one_window")
+
+# A call time-out far beyond the wait for the answer: a call that waits it out fails the test.
+LONG_CALL_TIMEOUT = "300"
+ANSWER_WAIT = 60.0
+FAST = 30.0
+
+
+# 976: just past what the gateway's parser reads; 50,000: far past it (a reader that recursed
+# would fail on it).
+@pytest.mark.parametrize(("depth", "named"), [(976, True), (50_000, True), (976, False)])
+async def test_over_stdio_a_deep_answer_fails_its_call_at_once_and_keeps_its_charge(
+    tmp_path: Path, depth: int, named: bool
+) -> None:
+    """Before, the gateway skipped the line as it skips a banner on the server's output: the
+    call waited the whole call time-out and was audited `timeout` only then. An answer that
+    names no id (`named` false) can only be the answer of the one call waiting."""
+    def call(request_id: int) -> str:
+        return json.dumps({"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": {
+            "name": "bad", "arguments": {"shape": "deep", "depth": depth, "named": named}}})
+
+    async with wire(tmp_path, "--call-timeout", LONG_CALL_TIMEOUT, policy=_policy()) as client:
+        await client.send(call(1))
+        assert json.loads(await client.receive(ANSWER_WAIT)) == {"jsonrpc": "2.0", "id": 1, "error": INVALID}
+        await client.send(call(2))
+        denied: dict[str, Any] = json.loads(await client.receive())
+        assert denied["result"]["content"][0]["text"].startswith("[POLICY DENIED] rate limit 1 per day reached")
+        assert _bad_calls_received(client.upstream_log) == 1
+    assert [(line["decision"], line.get("upstream")) for line in _calls(client.audit)] == [
+        ("allowed", "invalid"), ("denied", None)]
+
+
+@pytest.mark.parametrize(("server", "how"), [
+    (SSE_SERVER, "deep:976"), (SSE_SERVER, "deep:50000"),
+    (HTTP_SERVER, "deep:976"), (HTTP_SERVER, "deep:50000"), (HTTP_SERVER, "stream+deep:976"),
+], ids=["sse-976", "sse-50000", "http-976", "http-50000", "http-stream-976"])
+def test_over_http_a_deep_answer_fails_its_call_at_once_and_keeps_its_charge(
+    tmp_path: Path, server: Path, how: str
+) -> None:
+    """Over legacy SSE the answer comes on the session's one event stream, where only the id
+    it names ties it to its call. Before, the gateway's reader of that stream failed on it and
+    ended the connection: the call, and every one after it, failed "the connection closed".
+    Over Streamable HTTP the answer is its POST's own; before, it failed at once, but as an
+    answer that is not JSON-RPC (`lost`), unlike the same answer over stdio and legacy SSE."""
+    with refusing_gateway(tmp_path, "--call-timeout", LONG_CALL_TIMEOUT, server=server, policy=ONCE,
+                          REFUSE=f"1={how}") as client:
+        text, took = echo(client, 1, ANSWER_WAIT)
+        assert text == "the upstream MCP server sent an invalid result"
+        assert took < FAST
+        assert echo(client, 2)[0].startswith("[POLICY DENIED] rate limit 1 per hour reached")
+        assert client.process.poll() is None
+    assert received(tmp_path) == [(1, True)]
+    assert audited(tmp_path) == [("allowed", "invalid"), ("denied", None)]
+    said = said_in_log(tmp_path)
+    assert len(said) == 1 and "invalid result" in said[0] and "tools/call" in said[0], said
