@@ -13,6 +13,7 @@ sent: the tool may have run) `lost` with its charge kept; a POST taken and never
 at the first failed POST: that call, and every one after it, waited until the call time-out.
 An answer on the stream that is not one of the protocol's (`"result": 5`) fails its call at
 once as `invalid`, its charge kept; the SDK used to drop it, and the call waited the time-out.
+So does an answer naming no call waiting (no id, null, another type), when only one call waits.
 """
 
 from __future__ import annotations
@@ -210,3 +211,43 @@ def test_a_call_answered_with_an_invalid_result_uses_a_limit_of_one(tmp_path: Pa
         assert echo(client, 2)[0].startswith("[POLICY DENIED] rate limit 1 per hour reached")
     assert received(tmp_path) == [(1, True)]
     assert audited(tmp_path) == [("allowed", "invalid"), ("denied", None)]
+
+
+@pytest.mark.parametrize("how", ["noid", "nullid", "strid", "otherid"])
+def test_an_answer_naming_no_call_waiting_fails_the_one_call_waiting_at_once(tmp_path: Path, how: str) -> None:
+    """The server runs the tool and answers on the stream under an id of no use: none, null,
+    the id as a string (the request's is an integer), an id no request has. With one call
+    waiting the answer can be no other's: that call fails at once as `invalid`, its charge
+    kept, and the next calls are served. Before, the MCP SDK dropped the answer (or, `strid`,
+    took it for the request 1's, which the gateway over stdio does not) and the call waited
+    the whole call time-out."""
+    with refusing_gateway(tmp_path, "--call-timeout", LONG_CALL_TIMEOUT, REFUSE=f"1={how}") as client:
+        text, took = echo(client, 1, INVALID_WAIT)
+        assert text == "the upstream MCP server sent an invalid result"
+        assert took < INVALID_FAST
+        assert echo(client, 2)[0] == "ran echo 2"
+        assert echo(client, 3)[0] == "ran echo 3"
+        assert echo(client, 4)[0].startswith("[POLICY DENIED] rate limit 3 per hour reached")
+        assert client.process.poll() is None
+    assert received(tmp_path) == [(1, True), (2, True), (3, True)]
+    assert audited(tmp_path) == [("allowed", "invalid"), ("allowed", "ok"), ("allowed", "ok"), ("denied", None)]
+
+
+def test_an_answer_naming_no_call_while_two_wait_is_dropped_and_both_time_out(tmp_path: Path) -> None:
+    """The first call is taken and never answered (`mute`), the second answered under no id:
+    whose answer it is cannot be told, so it is logged and dropped, and both calls end at the
+    call time-out, audited `timeout`, their charges kept (both tools ran)."""
+    with refusing_gateway(tmp_path, "--call-timeout", "3", REFUSE="1=mute,2=noid") as client:
+        for n in (1, 2):
+            client._next += 1
+            client.send({"jsonrpc": "2.0", "id": client._next, "method": "tools/call",
+                         "params": {"name": "echo", "arguments": {"n": n}}})
+        for request_id in (client._next - 1, client._next):
+            said = json.loads(client.receive_raw(request_id, INVALID_WAIT))["error"]["message"]
+            assert said == "Request 'tools/call' timed out", said
+        assert echo(client, 3)[0] == "ran echo 3"
+        assert echo(client, 4)[0].startswith("[POLICY DENIED] rate limit 3 per hour reached")
+    assert received(tmp_path) == [(1, True), (2, True), (3, True)]
+    assert audited(tmp_path) == [("allowed", "timeout"), ("allowed", "timeout"), ("allowed", "ok"), ("denied", None)]
+    log = (tmp_path / "gateway.log").read_text(encoding="utf-8")
+    assert "answered naming no request waiting (id None) while 2 wait: dropped" in log, log

@@ -16,7 +16,9 @@ gateway tells apart from any error of the server's), anything else is logged, an
 message is posted as usual. A POST is given the connection's time-out to be answered. An
 answer on the event stream that is no message of the protocol (`"result": 5`) the SDK drops
 without its id, and its request would wait for its time-out: here it answers the request it
-names at once, with an error whose `data` is an `InvalidAnswer` (`_ScreenedEvents`).
+names at once, with an error whose `data` is an `InvalidAnswer` (`_ScreenedEvents`). So does
+an answer naming no request waiting (no id, null, an id of another type), when exactly one
+request waits (`policytui.discovery.sse_calls`); with several, it is logged and dropped.
 
 Over Streamable HTTP a request's answer is the body of its own POST. The SDK's transport runs
 each POST in a task of the connection's task group, so a POST whose connection fails (closed
@@ -76,6 +78,7 @@ from policytui.discovery.explain import flatten
 from policytui.discovery.http_limit import UNCOMPRESSED, MessageTooLarge, bound_bodies
 from policytui.discovery.limits import refusal_in
 from policytui.discovery.shallow import Shallow, shallow_read
+from policytui.discovery.sse_calls import WaitingCalls
 
 log = logging.getLogger("policytui.discovery")
 # Said in the gateway's log; never on a terminal that has no logging set up (the TUI).
@@ -404,21 +407,24 @@ async def _event_source(
     if client in _BOUNDED_CLIENTS:
         max_event_size = None
     async with sse_within_origin(client, url, headers=headers, max_event_size=max_event_size) as source:
-        on_invalid = _ON_INVALID_ANSWER.get(client)
-        yield source if on_invalid is None else _ScreenedEvents(source, on_invalid)  # type: ignore[misc]
+        posts = _SSE_POSTS.get(client)
+        yield source if posts is None else _ScreenedEvents(source, posts)  # type: ignore[misc]
 
 
 class _ScreenedEvents:
-    """The event source `sse_client` reads, with each answer the SDK would drop unread (a
-    JSON-RPC message that is not one of the protocol's, `"result": 5`) taken out and handed,
-    with the id it names, to `on_invalid`: the SDK reports such an event without its id, so
-    its request would wait for the call time-out; here it fails at once, and no other request
-    on the connection is touched. An event that names no id, or that is a request or a
-    notification of the server's, goes to the SDK as before."""
+    """The event source `sse_client` reads, where each answer is tied to its request here
+    (`WaitingCalls`) before the SDK sees it. An answer the SDK would drop unread (a JSON-RPC
+    message that is not one of the protocol's, `"result": 5`; one nested too deeply to parse)
+    or misread (a result beside an error, read as the error alone) is taken out, and its
+    request answered at once with an `InvalidAnswer`: the SDK reports such an event without
+    its id, so its request would wait for the call time-out. An answer whose id is of no use
+    (none, null, of another type, no request's waiting) fails the one request waiting when
+    only one is, else it is logged and dropped. No other request on the connection is
+    touched. A request or a notification of the server's goes to the SDK as before."""
 
-    def __init__(self, source: httpx2.EventSource, on_invalid: Callable[[types.RequestId], None]) -> None:
+    def __init__(self, source: httpx2.EventSource, posts: _FailedPosts) -> None:
         self._source = source
-        self._on_invalid = on_invalid
+        self._posts = posts
         self.response = source.response
 
     def __getattr__(self, name: str) -> Any:
@@ -426,58 +432,60 @@ class _ScreenedEvents:
 
     async def __aiter__(self) -> AsyncIterator[ServerSentEvent]:
         async for sse in self._source:
-            request_id = _invalid_answer_id(sse) if sse.event == "message" and sse.data else None
-            if request_id is None:
+            answer = _screened(sse.data) if sse.event == "message" and sse.data else None
+            if answer is None:
                 yield sse
+                continue
+            request_id, invalid = answer
+            settled = self._posts.calls.settled_by(request_id)
+            if settled is None:
+                continue  # dropped: its request (if any) waits for its time-out
+            call, named = settled
+            if named and not invalid:
+                yield sse  # the SDK reads it and settles its request
             else:
-                self._on_invalid(request_id)
+                self._posts.invalid(call)
 
 
-def _invalid_answer_id(sse: ServerSentEvent) -> types.RequestId | None:
-    """The id an answer names when the SDK would drop it as no message of the protocol, or
-    read a result beside an error as the error alone (refunding a call the server ran), else
-    None. An answer names an id (a string or an integer) and no method."""
+def _screened(data: str) -> tuple[Any, bool] | None:
+    """For an answer (a message naming no method): the id it names, as sent (any JSON value,
+    None when it names none), and whether the SDK would drop it unread or misread it. None for
+    a request or notification of the server's, or what is not JSON at all (the SDK says so)."""
     try:
-        parsed = types.jsonrpc_message_adapter.validate_json(sse.data, by_name=False)
+        parsed = types.jsonrpc_message_adapter.validate_json(data, by_name=False)
     except ValidationError as exc:
-        nested = _nested_answer(exc, sse.data)
+        nested = _nested_answer(exc, data)
         if nested is not None:
-            return nested.request_id  # nested too deep for any parser here: read by its outer object
+            return nested.request_id, True  # nested too deep for any parser here: read by its outer object
         parsed = None
+    if isinstance(parsed, (types.JSONRPCRequest, types.JSONRPCNotification)):
+        return None
     # Only an error can carry a result the SDK ignores; its text is looked at first, so that
     # no other message of the protocol is parsed twice.
-    if parsed is not None and (not isinstance(parsed, types.JSONRPCError) or not _may_name_a_result(sse.data)):
-        return None
+    if isinstance(parsed, types.JSONRPCResponse) or (
+        isinstance(parsed, types.JSONRPCError) and not _may_name_a_result(data)
+    ):
+        return parsed.id, False
     try:
-        message = json.loads(sse.data)
+        message = json.loads(data)
     except (ValueError, RecursionError):
         return None
     if not isinstance(message, dict) or "method" in message:
         return None
     if parsed is not None and "result" not in message:
-        return None  # a well-formed error whose text only quotes the word "result"
-    request_id = message.get("id")
-    if isinstance(request_id, bool) or not isinstance(request_id, (int, str)):
-        return None
-    return request_id
+        return parsed.id, False  # a well-formed error whose text only quotes the word "result"
+    return message.get("id"), True
 
 
 # `sse_client` opens its event stream through this name of its module, looked up at each call.
 mcp.client.sse.sse_within_origin = _event_source
 
 
-# The clients of `sse_transport`: what an answer on the event stream that the SDK would drop
-# unread becomes (`_ScreenedEvents`).
-_ON_INVALID_ANSWER: weakref.WeakKeyDictionary[
-    httpx2.AsyncClient, Callable[[types.RequestId], None]
-] = weakref.WeakKeyDictionary()
-
-
-# The clients of `sse_transport`: what a failed POST of each one's becomes, and how long a
-# POST may take.
-_ON_FAILED_POST: weakref.WeakKeyDictionary[
-    httpx2.AsyncClient, tuple[Callable[[Any, RefusedPost], None], float]
-] = weakref.WeakKeyDictionary()
+# The clients of `sse_transport`, with their connection's `_FailedPosts` (which answers a
+# request whose POST failed, or whose answer the SDK would drop or misread, and knows which
+# requests wait) and how long a POST may take.
+_SSE_POSTS: weakref.WeakKeyDictionary[httpx2.AsyncClient, _FailedPosts] = weakref.WeakKeyDictionary()
+_POST_SECONDS: weakref.WeakKeyDictionary[httpx2.AsyncClient, float] = weakref.WeakKeyDictionary()
 
 
 def _dropped_detail(exc: BaseException) -> str:
@@ -542,21 +550,22 @@ async def _post_message(
     client: httpx2.AsyncClient, method: str, url: httpx2.URL | str, **kwargs: Any
 ) -> httpx2.Response:
     """The SDK's POST of one client message (`request_within_origin`). For a client of
-    `sse_transport` a POST that fails is handed to its connection (`_ON_FAILED_POST`) and
+    `sse_transport` a POST that fails is handed to its connection (`_SSE_POSTS`) and
     reported to the SDK as taken, so that its sender goes on with the next message."""
-    registered = _ON_FAILED_POST.get(client)
-    if registered is None:
+    posts = _SSE_POSTS.get(client)
+    if posts is None:
         return await request_within_origin(client, method, url, **kwargs)
-    on_failed, seconds = registered
-    kwargs.setdefault("timeout", httpx2.Timeout(seconds))
+    kwargs.setdefault("timeout", httpx2.Timeout(_POST_SECONDS.get(client, 30.0)))
+    # Before the POST: its answer may come on the event stream before the POST returns.
+    posts.calls.posting(kwargs.get("json"))
     try:
         response = await request_within_origin(client, method, url, **kwargs)
     except Exception as exc:  # noqa: BLE001 - any failure of one POST fails its message only
-        on_failed(kwargs.get("json"), _dropped(exc))
+        posts.failed(kwargs.get("json"), _dropped(exc))
     else:
         if response.is_success:
             return response
-        on_failed(kwargs.get("json"), _refused_status(response.status_code))
+        posts.failed(kwargs.get("json"), _refused_status(response.status_code))
     return httpx2.Response(202, request=httpx2.Request(method, url))
 
 
@@ -572,6 +581,7 @@ class _FailedPosts:
     def __init__(self) -> None:
         self._tg: anyio.abc.TaskGroup | None = None
         self._send: MemoryObjectSendStream[Any] | None = None
+        self.calls = WaitingCalls()
 
     def failed(self, message: Any, refused: RefusedPost) -> None:
         request_id = message.get("id") if isinstance(message, dict) else None
@@ -579,10 +589,12 @@ class _FailedPosts:
         if request_id is None or not isinstance(method, str):
             _log_unanswered(method if isinstance(method, str) else "an answer to one of its requests", refused)
             return
+        self.calls.answered(request_id)
         self._fail(_refusal_error(request_id, refused))
 
     def invalid(self, request_id: types.RequestId) -> None:
         """The server answered the request with something the protocol does not allow."""
+        self.calls.answered(request_id)
         self._fail(_invalid_error(request_id))
 
     def _fail(self, error: types.JSONRPCError) -> None:
@@ -643,8 +655,8 @@ async def sse_transport(diag: Diagnostics, timeout: float) -> AsyncIterator[Any]
             kwargs["auth"] = auth
         client = httpx2.AsyncClient(**kwargs)
         _BOUNDED_CLIENTS.add(client)
-        _ON_FAILED_POST[client] = (posts.failed, timeout_seconds)
-        _ON_INVALID_ANSWER[client] = posts.invalid
+        _SSE_POSTS[client] = posts
+        _POST_SECONDS[client] = timeout_seconds
         return client
 
     try:

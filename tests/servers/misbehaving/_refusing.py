@@ -127,6 +127,25 @@ def nested_result(message: dict[str, Any], how: str) -> str | None:
         '}}, "id": ' + json.dumps(message["id"]) + "}"
 
 
+# The HOWs that answer a call they ran with its result under an id of no use: none, null,
+# the id as a string (the request's is an integer), an id no request has.
+MISNAMED = {"noid": ..., "nullid": None, "strid": str, "otherid": lambda request_id: request_id + 1000}
+
+
+def misnamed_answer(message: dict[str, Any], how: str, server_name: str) -> dict[str, Any] | None:
+    """The answer of a `MISNAMED` HOW: the call's own answer under that id (none for `noid`).
+    None for any other HOW."""
+    if how not in MISNAMED:
+        return None
+    answered = answer(message, server_name)
+    rename = MISNAMED[how]
+    if rename is ...:
+        del answered["id"]
+    else:
+        answered["id"] = rename(message["id"]) if rename is not None else None
+    return answered
+
+
 def answer(message: dict[str, Any], server_name: str) -> dict[str, Any]:
     """The answer to a request the server handles."""
     method, params = message.get("method"), message.get("params") or {}

@@ -21,7 +21,10 @@ message handled (the tool run), answered on the stream with a JSON-RPC result th
 tool's result (`"result": 5`). `both`: the message handled, answered on the stream with a
 result beside an error; `both+escaped` the same, its key `result` spelled with a JSON escape;
 `both+null` an error beside a `"result": null`. `deep:N`: the message handled, answered on the
-stream with a result nested N arrays deep, its id last.
+stream with a result nested N arrays deep, its id last. `noid`, `nullid`, `strid`, `otherid`:
+the message handled, its answer sent on the stream with no id, a null id, its id as a string,
+an id no request has. `mute`: the message handled (the tool run), the POST answered 202, and
+the call never answered.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from urllib.parse import parse_qs, urlparse
 from _refusing import (
     SERVER_ERROR,
     answer,
+    misnamed_answer,
     nested_result,
     not_a_tool_result,
     null_result_beside_error,
@@ -134,6 +138,16 @@ class Handler(BaseHTTPRequestHandler):
             record(message, True)
             self._empty(202)
             answers.put({"jsonrpc": "2.0", "id": message["id"], "error": SERVER_ERROR})
+            return
+        misnamed = misnamed_answer(message, how, "refusing-sse") if how is not None else None
+        if misnamed is not None:
+            record(message, True)
+            self._empty(202)
+            answers.put(misnamed)
+            return
+        if how == "mute":
+            record(message, True)  # taken and run; the POST answered, the call never is
+            self._empty(202)
             return
         nested = nested_result(message, how) if how is not None else None
         if nested is not None:

@@ -1,0 +1,93 @@
+"""Which requests of a legacy SSE connection wait for their answer, and which request an answer
+on the event stream settles.
+
+Over the legacy SSE transport every answer comes on the one event stream, tied to its request
+by the id it names alone. An answer whose id is of no use (none, null, of another type than
+the request's, a request's that is not waiting) would be dropped by the MCP SDK and its
+request left waiting for the call time-out, though the server answered and so may have run
+the tool. Here such an answer fails the one request waiting when only one is: it can be the
+answer of no other. With several waiting it cannot be told whose it is: it is logged and
+dropped, and they end at their time-out, audited then, their charge kept. An id is matched
+exactly, as the gateway matches it over stdio: `"7"` does not answer the request 7 (the SDK
+would take it for it). The late answer of a request given up on (its
+`notifications/cancelled` posted) is dropped without a word.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+log = logging.getLogger("policytui.discovery")
+
+# Requests given up on whose ids are remembered, so that their late answers are dropped
+# quietly (and never taken for the answer of another request).
+MAX_GIVEN_UP = 4096
+
+_Key = tuple[bool, int | str]
+
+
+def _key(request_id: Any) -> _Key | None:
+    """An id as matched: its type is part of it (`"7"` is not 7; `true` and `7.0` are no id)."""
+    if type(request_id) is int or type(request_id) is str:
+        return (type(request_id) is str, request_id)
+    return None
+
+
+class WaitingCalls:
+    """The requests posted on one legacy SSE connection and not yet answered, by id."""
+
+    def __init__(self) -> None:
+        self._waiting: dict[_Key, int | str] = {}
+        self._given_up: dict[_Key, None] = {}
+
+    def posting(self, message: Any) -> None:
+        """A client message about to be posted: a request waits from now on; a
+        `notifications/cancelled` gives up on the request it names."""
+        if not isinstance(message, dict) or not isinstance(message.get("method"), str):
+            return
+        if "id" in message:
+            key = _key(message["id"])
+            if key is not None:
+                self._waiting[key] = key[1]
+        elif message["method"] == "notifications/cancelled":
+            params = message.get("params")
+            key = _key(params.get("requestId")) if isinstance(params, dict) else None
+            if key is not None and self._waiting.pop(key, None) is not None:
+                if len(self._given_up) >= MAX_GIVEN_UP:
+                    self._given_up.pop(next(iter(self._given_up)))
+                self._given_up[key] = None
+
+    def answered(self, request_id: Any) -> None:
+        """The request was answered otherwise (its POST failed)."""
+        key = _key(request_id)
+        if key is not None:
+            self._waiting.pop(key, None)
+
+    def settled_by(self, request_id: Any) -> tuple[int | str, bool] | None:
+        """The request an answer naming `request_id` settles, and whether it names that very
+        request (False: the one request waiting, the answer naming none); None when the
+        answer is dropped."""
+        key = _key(request_id)
+        if key is not None and key in self._waiting:
+            return self._waiting.pop(key), True
+        if key is not None and key in self._given_up:
+            del self._given_up[key]  # the late answer of a request given up on
+            return None
+        if len(self._waiting) == 1:
+            _, only = self._waiting.popitem()
+            # Its call's failure is said in the log as any invalid result is.
+            log.debug("the upstream server answered naming no request waiting (id %s): the one request "
+                      "waiting (id %r) fails as answered with an invalid result", _shown(request_id), only)
+            return only, False
+        log.warning("the upstream server answered naming no request waiting (id %s) while %d wait: dropped, "
+                    "they wait for their answers or their time-out", _shown(request_id), len(self._waiting))
+        return None
+
+
+def _shown(request_id: Any) -> str:
+    """An id as the log shows it: short, and never a text of the server's at length."""
+    text = repr(request_id) if isinstance(request_id, (int, float, bool, type(None))) else type(request_id).__name__
+    if isinstance(request_id, str):
+        text = repr(request_id[:40])
+    return text[:60]
