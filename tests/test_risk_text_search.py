@@ -16,8 +16,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from policytui.risk import (
+    classify_all,
+    docstring_args,
+    european,
+    money,
+    money_groups,
+    schema,
+    words,
+)
 from policytui.risk import descriptions as d
-from policytui.risk import docstring_args, european, money, money_groups, schema, words
 from policytui.risk.words import (
     after_marks,
     blind_finditer,
@@ -31,6 +39,7 @@ from policytui.risk.words import (
     substring_test,
     word_first,
 )
+from policytui.toolinfo import ToolInfo
 
 # Phrases shaped like what the patterns look for, each a list of slots to fill.
 PHRASES = [
@@ -58,6 +67,8 @@ PHRASES = [
      ["", " and deleted", "x"]],
     [[", ", ",  ", ","], ["emailed", "blocked", "filed", "shared", "sent"],
      [" to", " from", " as", " with", ""], [" x", ""]],
+    [["", "x", "entries, "], ["which ", "that ", "whichthe "], ["this ", "each ", "a "],
+     ["call ", "cal ", "call  "], ["", "also ", "now "], ["evicts", "signs out", "returns"]],
 ]
 GLUE = ["", " ", "  ", ". ", "? ", "! ", "; ", ",", ":\n", "\n", "\n\n", "x", "-", "."]
 ODD = ["\u0131", "\u0130", "\u017f", "\u212a", "é", "—", "\u0307"]
@@ -136,6 +147,8 @@ def test_substring_tests_never_rule_out_a_match(text: str) -> None:
         assert d._values_given_said(lowered)
     if d._NOUN_DOES_IT.search(lowered):
         assert "s it" in lowered or "s them" in lowered
+    if d._WHICH_THE_CALL.search(lowered):
+        assert "call" in lowered
     if d._BRACKETED_STEP.search(lowered):
         assert "(and" in lowered or "(or" in lowered or "(then" in lowered
     for stem, pattern in d._SPLIT_PHRASAL:
@@ -453,3 +466,75 @@ def test_every_word_an_argument_rule_needs_holds_one_of_the_stems_looked_for_fir
     # A word added to a rule's clues without its stem would be ruled out before the rule runs.
     for word in (*d._HANDED_OVER, *(clue for _, clues in d._BARE_CLUES for clue in clues)):
         assert contains_any(word, d._ANY_CLUE), word
+
+
+# The search it replaced: from the start, a mark with no other up to the end of the clause.
+_PLAIN_CLAUSE_START = re.compile(r"[,;:.!?()\n\u2014\u2013][^,;:.!?()\n\u2014\u2013]*\Z")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=",;:.!?()\n\u2014\u2013-ab ", max_size=40), st.integers(0, 45))
+def test_a_clause_opens_where_the_plain_search_finds_its_start(text: str, end: int) -> None:
+    end = min(end, len(text))
+    found = _PLAIN_CLAUSE_START.search(text, 0, end)
+    assert d._clause_start(text, end) == (found.start() + 1 if found else 0)
+
+
+def test_an_act_said_in_passing_is_read_from_its_own_clause() -> None:
+    # "deleting" opens the clause that says "as it goes"; "Returns" and the earlier clause's
+    # "archived" are not in it.
+    text = "Lists archived runs. Returns the rows, deleting stale ones as it goes"
+    assert d._done_in_passing(text) == ("deleting", "remove")
+    assert d._done_in_passing("Lists runs; sorting them as it goes") is None
+
+
+# An argument's description whose act ends exactly at the last character read (120) or just
+# past it: "moved" acts, "mowed" is no verb of the table.
+_SUBJECT = "Entries returned are" + " " * 95
+
+
+def _tool(name: str, said: str) -> ToolInfo:
+    return ToolInfo(name=name, description="List the entries of the log.",
+                    input_schema={"type": "object", "properties": {
+                        "target": {"type": "string", "description": said}}})
+
+
+def test_the_argument_reading_cache_is_keyed_by_all_the_text_it_reads() -> None:
+    """The cache of argument readings never answers one text with another's reading: texts
+    that differ in the last character read get their own readings, in either order and from
+    a cold or a warm cache, and only text past the window read shares one."""
+    acts, none = _SUBJECT + "moved", _SUBJECT + "mowed"
+    assert len(acts) == len(none) == d._CLAUSE_WINDOW
+    texts = [acts, none, acts + " to this bucket", none + " to this bucket", acts, none]
+    expected = {"acts": ("moved", "modify"), "none": None}
+    for order in (texts, texts[::-1]):
+        d._done_to_the_window.cache_clear()
+        for text in order:
+            want = expected["acts" if text.startswith(acts) else "none"]
+            assert d.done_to_what_it_names(text) == want
+            assert d._done_to_the_window.__wrapped__(text[:d._CLAUSE_WINDOW]) == want
+    # Through the classifier, one server's tools in either order, warm or cold: each tool is
+    # classified as it is alone.
+    tools = [_tool(f"list_entries_{i}", text) for i, text in enumerate(texts)]
+    d._done_to_the_window.cache_clear()
+    alone = {t.name: classify_all([t])[t.name].category for t in tools}
+    assert {alone[t.name] for t in tools[0::2]} == {"Destructive"}
+    assert {alone[t.name] for t in tools[1::2]} == {"Read"}
+    for order in (tools, tools[::-1]):
+        found = classify_all(order)
+        assert {name: c.category for name, c in found.items()} == alone
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["Entries returned are ", "Sessions older than this "
+                                           "are ", "If set, every alert listed is ", "Rows "]),
+                          st.integers(0, 110),
+                          st.sampled_from(["moved", "mowed", "ended", "sorted", "silenced x"]),
+                          st.sampled_from(["", " to this bucket", ". x"])),
+                min_size=1, max_size=8))
+def test_cached_argument_readings_equal_fresh_ones(parts: list[tuple[str, int, str, str]]
+                                                   ) -> None:
+    texts = [head + " " * pad + said + tail for head, pad, said, tail in parts]
+    for text in texts + texts[::-1]:
+        assert d.done_to_what_it_names(text) == d._done_to_the_window.__wrapped__(
+            text[:d._CLAUSE_WINDOW])

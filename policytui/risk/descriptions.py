@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from policytui.risk import vocabulary as v
 from policytui.risk.european import european_verbs
@@ -2102,7 +2103,9 @@ def _the_call_acts(lowered: str) -> tuple[str, str] | None:
             opens = (_OPENS if found.group(1).startswith(("ing", "king")) else _THE_CALL_OPENS)
             if opens.search(lowered, max(0, at - 12), at) and (acts := _acts(found.group(2))):
                 return acts
-    for found in _WHICH_THE_CALL.finditer(lowered):
+    # (Every match holds "call": most texts lack it, and the pattern, opening with a word
+    # boundary, would be tried at every character.)
+    for found in _WHICH_THE_CALL.finditer(lowered) if "call" in lowered else ():
         # "Expired cache entries, which this call evicts", "Idle sessions, which this call
         # signs out": what the tool names is what its call acts on.
         particle = found.group(2)
@@ -2482,8 +2485,18 @@ def _done_by_this_call(opening: str) -> tuple[str, str] | None:
 _IN_PASSING = re.compile(
     r"\b(?:as\s+it\s+goes|along\s+the\s+way|in\s+passing|as\s+a\s+side[- ]effect"
     r"|in\s+the\s+process)\b")
-_CLAUSE_START = re.compile(r"[,;:.!?()\n\u2014\u2013][^,;:.!?()\n\u2014\u2013]*\Z")
+# What ends a clause: the clause said to be done in passing opens after the last of them before
+# it.
+_CLAUSE_MARKS = ",;:.!?()\n\u2014\u2013"
 _VERB_FORM = re.compile(r"\b([a-z]{3,}(?:ing|ed))\b")
+
+
+def _clause_start(text: str, end: int) -> int:
+    """Where the clause ending at `end` opens: just past the last of `_CLAUSE_MARKS` before
+    `end`, or at 0. (A backward scan for each mark: a search from the start for a mark with
+    none after it up to `end` ran through the text again from every mark, and a long
+    description saying "in passing" many times paid that once for each.)"""
+    return max(text.rfind(mark, 0, end) for mark in _CLAUSE_MARKS) + 1
 
 
 def _done_in_passing(opening: str) -> tuple[str, str] | None:
@@ -2492,8 +2505,8 @@ def _done_in_passing(opening: str) -> tuple[str, str] | None:
     reads ("looking up ... as it goes") or arranges the reply ("sorting them as it goes") does
     nothing of its own."""
     for found in _IN_PASSING.finditer(opening):
-        start = _CLAUSE_START.search(opening, 0, found.start())
-        clause = opening[start.start() + 1 if start else 0:found.start()].lower()
+        end = found.start()
+        clause = opening[_clause_start(opening, end):end].lower()
         for form in _VERB_FORM.finditer(clause):
             word = form.group(1)
             if _treats(word) or word in _NOT_GERUNDS or word.endswith("eed"):
@@ -3112,8 +3125,18 @@ def done_to_what_it_names(text: str) -> tuple[str, str] | None:
     """(word, kind) when the first clause of `text` (after a condition on the argument itself,
     "If set,") is a passive of `_OPENING_PASSIVE` whose verb acts on what the call finds, or
     opens with a verb in the third person that acts on every one of them or on "it" or "them"
-    ("Mutes every listed alert for this many minutes"), or None."""
-    lowered = text[:_CLAUSE_WINDOW].lower()
+    ("Mutes every listed alert for this many minutes"), or None. Only the first
+    `_CLAUSE_WINDOW` characters are read."""
+    # A server's tools describe their arguments in the same words again and again ("The ID of
+    # the project", "Page number"): a third of them repeat one seen before. The reading
+    # depends on the window alone, which is therefore the whole key of the cache.
+    return _done_to_the_window(text[:_CLAUSE_WINDOW])
+
+
+@lru_cache(maxsize=4096)  # (a server's worth: its arguments' repeats are near each other)
+def _done_to_the_window(window: str) -> tuple[str, str] | None:
+    """`done_to_what_it_names` of a text cut to its window."""
+    lowered = window.lower()
     start = 0
     if (condition := _ITSELF_GIVEN.match(lowered)) is not None:
         start = condition.end()

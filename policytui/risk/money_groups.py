@@ -15,6 +15,7 @@ from policytui.risk.descriptions import DescriptionVerbs
 from policytui.risk.money import on_cart
 from policytui.risk.names import NameVerbs
 from policytui.risk.schema import normalize
+from policytui.risk.words import contains_any
 
 
 def may_be_grouped(name: NameVerbs, desc: DescriptionVerbs) -> bool:
@@ -305,7 +306,7 @@ def no_money_said(text: str, first_sentence: str) -> str | None:
     money to the customer; use your payment processor for that"), or None. Not a condition
     ("If anything drifted, nothing is charged"), nor under a first sentence that charges."""
     low = text[:_NO_MONEY_WINDOW].lower()
-    if not any(hint in low for hint in _NO_MONEY_HINTS):
+    if not contains_any(low, _NO_MONEY_HINTS):
         return None  # nearly every description
     for found in _NO_MONEY.finditer(low):
         if _LATER.match(low, found.end()) is not None:
