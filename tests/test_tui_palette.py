@@ -126,10 +126,12 @@ def docs_listed(app: PolicyApp) -> list[Binding]:
     return listed
 
 
-async def palette_first(pilot, searches: PaletteSearches, typed: str, name: str, key: str) -> None:  # type: ignore[no-untyped-def]
+async def palette_first(pilot, searches: PaletteSearches, typed: str, name: str, key: str,  # type: ignore[no-untyped-def]
+                        *, run: bool = False) -> None:
     """ctrl+p, `typed` typed, and the palette lists "name: ..." with "key <key>" under it
-    first, before any other entry, so that Enter runs it."""
+    first, before any other entry, so that Enter runs it; `run`: Enter then runs it."""
     app = pilot.app
+    under = app.screen
     await pilot.press("ctrl+p")
     await until(lambda: isinstance(app.screen, CommandPalette), "the command palette")
     await pilot.press(*typed)
@@ -149,8 +151,10 @@ async def palette_first(pilot, searches: PaletteSearches, typed: str, name: str,
     search = next(i for i, line in enumerate(listed() or []) if line.startswith("🔎"))
     before = [line for line in (listed() or [])[search + 1:] if line and not line.startswith("key ")]
     assert before == [], (typed, name, before)
-    await pilot.press("escape")
-    await until(lambda: app.screen is app.main, "the palette closed")
+    await pilot.press("enter" if run else "escape")
+    await until(lambda: not isinstance(app.screen, CommandPalette), "the palette closed")
+    if not run:
+        await until(lambda: app.screen is under, "the screen under the palette")
 
 
 def typed_key(shown: str) -> str:
@@ -228,3 +232,40 @@ async def test_a_word_a_person_types_for_an_action_lists_it_first(
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await palette_first(pilot, searches, typed, name, key)
+
+
+async def test_discard_finds_quit_without_saving_and_it_drops_the_edits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A person who wants to throw the unsaved edits away types "discard": the palette lists
+    Quit first (its question offers Quit without saving), and over that question "discard"
+    lists Quit without saving first; nothing is written."""
+    searches = PaletteSearches(monkeypatch)
+    policy = tmp_path / "policy.json"
+    app = make_app(policy_path=policy, listing=kestra())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("a")
+        await until(lambda: app.state is not None and app.state.dirty, "the edit")
+        await palette_first(pilot, searches, "discard", "Quit", "^q", run=True)
+        await until(lambda: app.screen.id == "confirm-quit", "the unsaved-changes question")
+        await palette_first(pilot, searches, "discard", "Quit without saving", "q (this dialog)", run=True)
+        await until(lambda: not app.is_running, "the editor to end")
+    assert not policy.exists()
+
+
+@pytest.mark.parametrize("typed", ["revert", "undo all"])
+async def test_revert_and_undo_all_find_undo_which_takes_the_edits_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, typed: str,
+) -> None:
+    """"revert" and "undo all" list Undo first; run from the palette, each takes back one more
+    edit, until nothing is left unsaved."""
+    searches = PaletteSearches(monkeypatch)
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("a", "down", "d")
+        await until(lambda: app.state is not None and len(app.state.history._undo) == 2, "the two edits")
+        for _ in range(2):
+            await palette_first(pilot, searches, typed, "Undo", "^z", run=True)
+        await until(lambda: app.state is not None and not app.state.dirty, "every edit taken back")

@@ -354,7 +354,7 @@ class FileActions(EditorBase):
                 "quitting now may leave what they change unsaved.",
                 [
                     Choice("save", "Save and quit", "s", "primary"),
-                    Choice("discard", "Quit without saving", "q", "error"),
+                    Choice("discard", "Quit without saving", "q", "error", does="discard the unsaved changes"),
                     Choice("cancel", "Cancel", "escape"),
                 ],
                 id="confirm-quit",

@@ -215,7 +215,7 @@ class PaletteCommands(EditorBase):
             name, _, what = choice.label.partition(": ")
             question = one_line(getattr(screen, "title_text", ""), 60)
             yield SystemCommand(
-                palette_title(name, what or f"answer “{question}”"), f"key {choice.key} (this dialog)",
+                palette_title(name, what or choice.does or f"answer “{question}”"), f"key {choice.key} (this dialog)",
                 partial(screen.dismiss, choice.value),
             )
         if self.state is None or any(choice.value == "save" for choice in choices):

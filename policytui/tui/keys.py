@@ -27,7 +27,7 @@ ACTIONS: list[tuple[str, str, str, str, bool, str]] = [
     ("c", "conditions", "Conds", "conditions", True, "Edit argument conditions and the reason"),
     ("D", "toggle_default", "Default", "toggle_default", True, "Switch the default between deny and allow"),
     ("slash", "filter", "Filter", "filter", True, "Filter tools by name"),
-    ("ctrl+z", "undo", "Undo", "undo", True, "Undo the last change"),
+    ("ctrl+z", "undo", "Undo", "undo", True, "Undo the last change (repeat to revert all unsaved edits)"),
     ("ctrl+y", "redo", "Redo", "redo", False, "Redo the change undone last"),
     ("x", "reset", "Reset", "reset", False, "Remove the tool's rule so the default decides"),
     ("b", "bulk", "Bulk", "bulk", True, "Apply a decision to the marked tools, or to every tool shown"),
@@ -47,7 +47,7 @@ ACTIONS: list[tuple[str, str, str, str, bool, str]] = [
     ("5", "panel('tab-try')", "Try", "panel_try", False, "Show the try-a-call panel"),
     ("6", "panel('tab-replay')", "Replay", "panel_replay", False, f"Show how recorded calls fare under this policy ({THE_REPLAY_OPTION})"),
     ("P", "pins", "Pins", "pins", False, "Compare approved and live tool definitions; re-approve a tool or turn pinning on or off"),
-    ("ctrl+q", "quit", "Quit", "quit", True, "Quit, exit the editor (asks when there are unsaved changes)"),
+    ("ctrl+q", "quit", "Quit", "quit", True, "Quit, exit the editor (asks to save or discard unsaved changes)"),
 ]
 
 # The footer's keys, most useful first: a narrow terminal shows the first ones that fit

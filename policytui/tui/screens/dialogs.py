@@ -25,12 +25,16 @@ BUTTON_ROWS = "#dialog-buttons, .limit-buttons, .cond-buttons"
 
 @dataclass(frozen=True)
 class Choice:
-    """One answer: `value` is returned, `key` answers it from the keyboard."""
+    """One answer: `value` is returned, `key` answers it from the keyboard. `does` says what
+    it does in the command palette, where the words a person types for it find it
+    ("discard" finds Quit without saving); without it the palette says which question it
+    answers."""
 
     value: str
     label: str
     key: str = ""
     variant: str = "default"
+    does: str = ""
 
 
 ResultType = TypeVar("ResultType")
