@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from test_tui_app import document, kestra, ready, screen_text, select, until
+import pytest
+from test_tui_app import document, kestra, ready, screen_text, select
+from tui_support import until
 
 from policytui.editor.arguments import sample_arguments, schema_args
 from policytui.tui import make_app
@@ -124,3 +126,51 @@ async def test_the_answer_follows_the_policy_when_the_tool_is_decided_again(tmp_
         await until(lambda: "HIDDEN" in screen_text(app), "the answer decided again after h")
         await pilot.press("ctrl+z", "ctrl+z")  # back to approval: the answer goes back too
         await until(lambda: "NEEDS APPROVAL" in screen_text(app), "the answer decided again after undo")
+
+
+def try_row(app) -> str:  # type: ignore[no-untyped-def]
+    """The Try panel's tool line as drawn ("tool search_flows")."""
+    return next((" ".join(line.split()) for line in screen_text(app).splitlines() if line.strip().startswith("tool ")), "")
+
+
+@pytest.mark.parametrize("size", [SIZE, (60, 20)], ids=["80x24", "60x20"])
+async def test_5_names_the_selected_tool_and_keeps_a_name_the_user_typed(
+        tmp_path: Path, size: tuple[int, int]) -> None:
+    """`5` with a tool selected puts its name in the tool field, selected, so Enter takes it (and
+    its sample arguments) and a name typed replaces it; a later `5` with another tool selected
+    replaces a name put there, never one the user typed. Before, the field stayed empty and the
+    user typed the name just selected."""
+    listing = kestra()
+    app = make_app(policy_path=tmp_path / "policy.json", listing=listing)
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        tool_box, args_box, table = app.query_one("#try-tool"), app.query_one("#try-args"), app.query_one("#tools")
+        await select(pilot, "search_flows")
+        await pilot.press("5")
+        await until(lambda: app.focused is tool_box and try_row(app) == "tool search_flows",
+                    "search_flows named in the Try panel", shows=lambda: screen_text(app))
+        await pilot.press("enter")
+        await until(lambda: app.focused is args_box, "the arguments focused after Enter")
+        assert args_box.value == sample_of(listing, "search_flows")
+        await pilot.press("enter")
+        await until(lambda: "ALLOWED" in screen_text(app) or "DENIED" in screen_text(app), "the answer",
+                    shows=lambda: screen_text(app))
+
+        # Another tool selected: the name put there before gives way to it.
+        await pilot.press("escape", "escape")  # out of the form, then the filter dropped
+        await until(lambda: app.focused is table and table.current_row.name == "search_flows"
+                    and len(table.view) > 1, "the whole table, search_flows selected")
+        await pilot.press("down")
+        await until(lambda: table.current_row.name != "search_flows", "the next tool selected")
+        second = table.current_row.name
+        await pilot.press("5")
+        await until(lambda: app.focused is tool_box and tool_box.value == second,
+                    f"{second} named in place of search_flows", shows=lambda: tool_box.value)
+
+        # A name the user typed (replacing the selected one) stays.
+        await pilot.press(*"manage_flow", "escape", "down")
+        await until(lambda: app.focused is table and table.current_row.name not in (second, "manage_flow"),
+                    "a third tool selected")
+        await pilot.press("5")
+        await until(lambda: app.focused is args_box, "the arguments focused, the tool named already")
+        assert tool_box.value == "manage_flow"

@@ -31,6 +31,7 @@ class ViewActions(EditorBase):
     _told_keys_wait = float("-inf")  # when the notice last said that keys wait for the tools
     _try_args_tool: str | None = None  # the tool the Try panel's arguments were given for
     _try_answered: tuple[str, Any] | None = None  # the call whose answer the Try panel shows
+    _try_filled_tool: str | None = None  # the tool name the editor put in the Try panel, not the user
 
     # ----- actions: filtering and sorting -------------------------------------------------
 
@@ -223,21 +224,38 @@ class ViewActions(EditorBase):
             # arguments of the call named already), never to the table behind it, where
             # typing a tool's name ran its letters as keys (`a` allowed the selected tool).
             tool_box = self.main.query_one("#try-tool", Input)
+            if self._name_selected_tool_in_try():
+                # Focused with the name selected: Enter takes it (and its sample arguments),
+                # another name typed replaces it.
+                self.main.set_focus(tool_box)
+                return
             self.main.set_focus(tool_box if not tool_box.value else self.main.query_one("#try-args", Input))
+
+    def _name_selected_tool_in_try(self) -> bool:
+        """Put the selected tool's name in the Try panel's tool field when the field is empty or
+        still holds the name put there before (the one `t` or this filled in), so the user need
+        not type the name just selected. A name the user typed stays. True when it was put."""
+        tool_box = self.main.query_one("#try-tool", Input)
+        row = self.main.query_one(ToolTable).current_row
+        if row is None or tool_box.value not in ("", self._try_filled_tool):
+            return False
+        tool_box.value = self._try_filled_tool = row.name
+        return True
 
     def action_try_call(self) -> None:
         state = self.state
         name = self._current()
         if state is None or name is None:
             return
-        self.action_panel("tab-try")
         tool_box = self.main.query_one("#try-tool", Input)
         args_box = self.main.query_one("#try-args", Input)
+        named_before = tool_box.value.strip()  # before the panel shown puts the name in
+        self.action_panel("tab-try")
         # What was typed is kept for the tool it was typed for; another tool's arguments mean
         # nothing to this one (a sample of its own replaces them).
-        if not args_box.value or tool_box.value.strip() != name:
+        if not args_box.value or named_before != name:
             self._try_sample_arguments(name)
-        tool_box.value = name
+        tool_box.value = self._try_filled_tool = name
         # Focus now, as `/` does: keys typed right after `t` go into the arguments, never to
         # the table (where `a` would allow the tool).
         self.main.set_focus(args_box)
