@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_tui_app import kestra, ready, screen_text, select, until
+from test_tui_app import kestra, ready, screen_text, select
+from tui_support import until
 
 from policytui.editor.recovery import keep_document
 from policytui.toolinfo import ServerListing
@@ -61,3 +62,36 @@ async def test_a_notice_shown_before_a_dialog_opens_never_hides_its_lines(
         assert refused in " ".join(shown.split()), shown
         assert "Unsaved changes to" not in shown, shown
         assert "Apply [ctrl+s]" in shown and "Cancel [esc]" in shown, shown
+
+
+@pytest.mark.parametrize("size", [SIZE, (60, 20)], ids=["80x24", "60x20"])
+async def test_the_empty_max_calls_field_reads_as_an_example_and_takes_a_number_typed(
+        tmp_path: Path, size: tuple[int, int]) -> None:
+    """The limits form's empty max calls field shows "e.g. 30", not a bare 30 that reads as a
+    limit already set (the format has no default maximum); a number typed replaces it and
+    Enter adds that limit."""
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press("l")
+        await until(lambda: app.screen.id == "limits-screen" and app.focused is not None
+                    and app.focused.id == "tool-max", "the limits form, max calls focused")
+        field = app.focused
+
+        def shown() -> str:
+            region = field.region
+            line = screen_text(app).splitlines()[region.y]
+            return line[region.x:region.right].strip()
+
+        await until(lambda: shown() == "e.g. 30", "the example in max calls",
+                    shows=lambda: repr(shown()) + "\n" + screen_text(app))
+        await pilot.press("5")
+        await until(lambda: shown() == "5", "the number typed shown alone", shows=lambda: repr(shown()))
+        await pilot.press("enter")
+        await until(lambda: "1. 5/minute" in screen_text(app), "the limit listed", shows=lambda: screen_text(app))
+        await pilot.press("ctrl+s")
+        await until(lambda: app.screen is app.main, "the dialog applied")
+        assert app.state is not None
+        limits = app.state.policy.to_document()["tools"]["manage_flow"]["limits"]
+        assert [(limit["max"], limit["window"]) for limit in limits] == [(5, "minute")]

@@ -32,7 +32,11 @@ from policytui.policy.model import SCOPES, WINDOWS, Limit
 from policytui.tui.inputs import TextInput
 from policytui.tui.screens.dialogs import DialogButtons, DialogFrame, DialogScreen, compact_all
 
+# The number an empty max calls field stands for, so that Enter alone adds a limit. The policy
+# format has no default maximum (`max` is required): the field shows it as an example, never
+# as a bare "30", which read as a limit already set or a number already typed.
 DEFAULT_MAX = "30"
+MAX_EXAMPLE = f"e.g. {DEFAULT_MAX}"
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,7 @@ class LimitEditor(Vertical):
         with Horizontal(classes="limit-form"):
             with Vertical(classes="field"):
                 yield Label("max calls")
-                yield TextInput(placeholder=DEFAULT_MAX, id=f"{self.prefix}-max", type="integer", classes="max")
+                yield TextInput(placeholder=MAX_EXAMPLE, id=f"{self.prefix}-max", type="integer", classes="max")
             with Vertical(classes="field"):
                 yield Label("per")
                 yield Select(
