@@ -213,6 +213,37 @@ async def test_a_notice_raised_while_the_try_panel_is_open_keeps_clear_of_it(
         assert try_panel_shows_its_form(app), screen_text(app)
 
 
+OFFLINE_REASON = "The server did not list its tools within 30 s."
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20), (160, 30)])
+async def test_a_notice_beside_the_try_panel_keeps_clear_of_the_offline_banner(
+        size: tuple[int, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Editing recorded tools (the OFFLINE banner under the header), ctrl+s typed in the Try
+    panel: "Saved policy.json" shows between the banner and the panel; before, at 80x24 it
+    was drawn at the top of the screen, over the banner's "recorded tools, not the live
+    server"."""
+    monkeypatch.chdir(tmp_path)
+    listing = kestra()
+    listing.offline_reason = OFFLINE_REASON
+    app = make_app(policy_path=Path("policy.json"), listing=listing)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await ready(pilot)
+        banner = app.main.query_one("#banner")
+        await until(lambda: banner.display and banner.region.area > 0, "the OFFLINE banner")
+        banner_lines = screen_text(app).splitlines()[banner.region.y:banner.region.bottom]
+        assert "OFFLINE" in banner_lines[0], banner_lines
+        await pilot.press("a", "5")
+        await until(lambda: app.focused is app.query_one("#try-tool"), "the Try panel's form")
+        await pilot.press("ctrl+s")
+        await until(lambda: SAVED in shown(app), "the notice on screen", shows=lambda: screen_text(app))
+        panel = app.main.query_one("#panels").region
+        for toast in toasts(app):
+            assert not banner.region.overlaps(toast.region), (banner.region, toast.region, screen_text(app))
+            assert not panel.overlaps(toast.region), (panel, toast.region, screen_text(app))
+        assert screen_text(app).splitlines()[banner.region.y:banner.region.bottom] == banner_lines
+
+
 async def test_notices_follow_the_try_panel_when_the_terminal_is_resized(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)

@@ -126,7 +126,7 @@ class EditorBase(App[int]):
         notices = [notice for notice in self._notifications if notice.raised_at >= since]
         pending = self.held_notices.pending(notices)
         # Not laid out yet: no room known, so held until the box's first layout places them.
-        side, band = (free_band(screen.size, box, pending[-1] if pending else None)
+        side, band = (free_band(screen.size, box, pending[-1] if pending else None, self._rows_kept_clear(screen))
                       if box.area else ("bottom", box))
         shown = self.held_notices.beside_dialog(notices, band.height, band.width)
         for notice in shown:
@@ -169,6 +169,15 @@ class EditorBase(App[int]):
             return top, box, opened_at
         boxes = top.query(".dialog")
         return top, boxes.first().region if boxes else top.region, opened_at
+
+    def _rows_kept_clear(self, screen: Screen) -> int:
+        """The rows at the top of `screen` no notice goes over: on the editor's own screen, down
+        to the OFFLINE banner's foot while it shows (a notice over it hid that the tools are
+        recorded ones, not the live server's); none elsewhere (a dialog is over it, dimmed)."""
+        if screen is not self.main or self.offline_notice is None:
+            return 0
+        banner = self.main.query_one("#banner", Static)
+        return banner.region.bottom if banner.display and banner.region.area else 0
 
     def _try_panel_region(self) -> Region | None:
         """The panels' region while the Try panel shows on the editor's own screen, else None."""

@@ -36,7 +36,7 @@ BESIDE_DIALOG = "-beside-dialog"
 # A band left or right of a box narrower than this wraps a notice into too many short lines.
 SIDE_BAND_COLUMNS = 30
 # The toast rack's inline styles set while it sits beside a box; cleared when it no longer does.
-PLACED_STYLES = ("dock", "width", "height", "max_height")
+PLACED_STYLES = ("dock", "width", "height", "max_height", "margin")
 
 
 def corner_text_width(screen_width: int) -> int:
@@ -82,19 +82,24 @@ async def show_toasts(rack: Any, notices: Iterable[Notification]) -> None:
     rack.show(notices)
 
 
-def free_band(screen: Size, box: Region, newest: Notification | None = None) -> tuple[str, Region]:
+def free_band(screen: Size, box: Region, newest: Notification | None = None,
+              kept_top: int = 0) -> tuple[str, Region]:
     """Where notices go beside `box`: the side ("top" or "bottom") with more free rows, the
     whole width of the screen; or, when the newest notice does not fit there, the side
-    ("left" or "right") with more free columns, down to the box's foot, if it fits there."""
-    above = Region(0, 0, screen.width, box.y)
+    ("left" or "right") with more free columns, down to the box's foot, if it fits there.
+    The first `kept_top` rows of the screen (the OFFLINE banner, which says the tools are
+    recorded ones) are in no band."""
+    top = min(kept_top, box.y)
+    above = Region(0, top, screen.width, box.y - top)
     below = Region(0, box.bottom, screen.width, max(0, screen.height - box.bottom))
     side, band = ("bottom", below) if below.height >= above.height else ("top", above)
     if newest is None or notice_lines(newest, band.width) <= band.height:
         return side, band
-    # From the top of the screen to the box's foot: the toasts end level with it, and the
-    # footer's keys under it stay in view.
-    left = Region(0, 0, box.x, box.bottom)
-    right = Region(box.right, 0, max(0, screen.width - box.right), box.bottom)
+    # From the top of the screen (under the rows kept clear) to the box's foot: the toasts end
+    # level with it, and the footer's keys under it stay in view.
+    top = min(kept_top, box.bottom)
+    left = Region(0, top, box.x, box.bottom - top)
+    right = Region(box.right, top, max(0, screen.width - box.right), box.bottom - top)
     wide_side, wide = ("right", right) if right.width >= left.width else ("left", left)
     if wide.width >= SIDE_BAND_COLUMNS and notice_lines(newest, wide.width) <= wide.height:
         return wide_side, wide
@@ -106,6 +111,9 @@ def place_rack(rack: Any, side: str, band: Region) -> None:
     the band's foot, to the right, as Textual puts them on the screen's."""
     rack.add_class(BESIDE_DIALOG)
     rack.styles.dock = side
+    # A band that starts below the screen's top (under the OFFLINE banner): the rack, docked
+    # at the screen's edge, starts there too.
+    rack.styles.margin = (band.y if side != "bottom" else 0, 0, 0, 0)
     if side in ("left", "right"):
         rack.styles.width = band.width
         rack.styles.height = band.height
