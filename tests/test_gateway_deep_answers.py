@@ -17,11 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_gateway_http_upstream_refusals import ONCE, said_in_log
+from test_gateway_http_upstream_refusals import (
+    ONCE,
+    first_call_is_invalid_and_charged,
+    the_server_ran_it_once_and_it_is_audited_invalid,
+)
 from test_gateway_http_upstream_refusals import SERVER as HTTP_SERVER
 from test_gateway_invalid_result import INVALID, _bad_calls_received, _policy
 from test_gateway_sse_refused_posts import SERVER as SSE_SERVER
-from test_gateway_sse_refused_posts import audited, echo, received, refusing_gateway
+from test_gateway_sse_refused_posts import refusing_gateway
 from test_gateway_wire import _calls, wire
 
 pytestmark = pytest.mark.usefixtures("one_window")
@@ -70,12 +74,5 @@ def test_over_http_a_deep_answer_fails_its_call_at_once_and_keeps_its_charge(
     answer that is not JSON-RPC (`lost`), unlike the same answer over stdio and legacy SSE."""
     with refusing_gateway(tmp_path, "--call-timeout", LONG_CALL_TIMEOUT, server=server, policy=ONCE,
                           REFUSE=f"1={how}") as client:
-        text, took = echo(client, 1, ANSWER_WAIT)
-        assert text == "the upstream MCP server sent an invalid result"
-        assert took < FAST
-        assert echo(client, 2)[0].startswith("[POLICY DENIED] rate limit 1 per hour reached")
-        assert client.process.poll() is None
-    assert received(tmp_path) == [(1, True)]
-    assert audited(tmp_path) == [("allowed", "invalid"), ("denied", None)]
-    said = said_in_log(tmp_path)
-    assert len(said) == 1 and "invalid result" in said[0] and "tools/call" in said[0], said
+        first_call_is_invalid_and_charged(client, ANSWER_WAIT)
+    the_server_ran_it_once_and_it_is_audited_invalid(tmp_path)

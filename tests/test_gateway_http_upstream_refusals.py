@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import pytest
+from test_gateway_hostile_server import RawClient
 from test_gateway_sse_refused_posts import FAST, REFUSED, audited, echo, received, refusing_gateway
 from test_gateway_sse_refused_posts import SERVER as SSE_SERVER
 
@@ -213,11 +214,22 @@ def test_a_result_beside_an_error_keeps_its_charge(tmp_path: Path, how: str) -> 
     rate limit; `both+null` the gateway went on reading so once `both` was caught, a null
     result counting as absent."""
     with refusing_gateway(tmp_path, server=SERVER, policy=ONCE, REFUSE=f"1={how}") as client:
-        text, took = echo(client, 1)
-        assert text == "the upstream MCP server sent an invalid result"
-        assert took < FAST
-        assert echo(client, 2)[0].startswith("[POLICY DENIED] rate limit 1 per hour reached")
-        assert client.process.poll() is None
+        first_call_is_invalid_and_charged(client)
+    the_server_ran_it_once_and_it_is_audited_invalid(tmp_path)
+
+
+def first_call_is_invalid_and_charged(client: RawClient, wait: float = FAST) -> None:
+    """`echo 1` is answered at once as an invalid result, and under ONCE (its charge kept)
+    `echo 2` is denied; the gateway runs on."""
+    text, took = echo(client, 1, wait)
+    assert text == "the upstream MCP server sent an invalid result"
+    assert took < FAST
+    assert echo(client, 2)[0].startswith("[POLICY DENIED] rate limit 1 per hour reached")
+    assert client.process.poll() is None
+
+
+def the_server_ran_it_once_and_it_is_audited_invalid(tmp_path: Path) -> None:
+    """What the server received (the one call, never the denied one), the audit and the log."""
     assert received(tmp_path) == [(1, True)]
     assert audited(tmp_path) == [("allowed", "invalid"), ("denied", None)]
     said = said_in_log(tmp_path)
