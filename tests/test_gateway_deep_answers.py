@@ -60,6 +60,21 @@ async def test_over_stdio_a_deep_answer_fails_its_call_at_once_and_keeps_its_cha
         ("allowed", "invalid"), ("denied", None)]
 
 
+async def test_over_stdio_a_deep_line_whose_string_never_closes_is_skipped_at_once(tmp_path: Path) -> None:
+    """The server writes a line nested 976 arrays deep holding a string that never closes, a
+    mebibyte of escaped quotes: no message at all, skipped as a banner is, and the call's own
+    answer on the next line reaches the client at once. Before, the scan of the line's outer
+    object tried a string again at each of its half a million quotes, each try reading to the
+    end of the line: the gateway spent most of an hour on that one line, answering nothing."""
+    async with wire(tmp_path, "--call-timeout", LONG_CALL_TIMEOUT, policy=_policy()) as client:
+        await client.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+            "name": "bad", "arguments": {"shape": "deep+unclosed"}}}))
+        answer = json.loads(await client.receive(ANSWER_WAIT))
+        assert answer["result"]["content"][0]["text"] == "answered after", answer
+        assert _bad_calls_received(client.upstream_log) == 1
+    assert [(line["decision"], line.get("upstream")) for line in _calls(client.audit)] == [("allowed", "ok")]
+
+
 @pytest.mark.parametrize(("server", "how"), [
     (SSE_SERVER, "deep:976"), (SSE_SERVER, "deep:50000"),
     (HTTP_SERVER, "deep:976"), (HTTP_SERVER, "deep:50000"), (HTTP_SERVER, "stream+deep:976"),

@@ -83,6 +83,11 @@ for raw in sys.stdin.buffer:
             named = ', "id": %s' % json.dumps(mid) if params["arguments"].get("named", True) else ""
             out('{"jsonrpc": "2.0", "result": {"content": [], "structuredContent": {"deep": %s%s}}%s}'
                 % ("[" * depth, "]" * depth, named))
+        elif shape == "deep+unclosed":
+            # First a line nested 976 arrays deep whose string never closes, a mebibyte of
+            # escaped quotes (no message at all), then the call's own answer.
+            out('{"jsonrpc": "2.0", "id": %s, "result": {"deep": %s"%s' % (json.dumps(mid), "[" * 976, '\\"' * (1 << 19)))
+            result(mid, '{"content": [{"type": "text", "text": "answered after"}]}')
         elif shape == "both+null":
             out('{"result": null, "error": {"code": -32602, "message": "no"}, "id": %s, "jsonrpc": "2.0"}'
                 % json.dumps(mid))

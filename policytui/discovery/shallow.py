@@ -17,9 +17,12 @@ import json
 import re
 from dataclasses import dataclass
 
-# A JSON string (escapes included), or one of the characters that shape the structure. What
-# lies between (numbers, literals, blank space) is skipped: it never changes the depth.
-_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}:,]')
+# A JSON string (escapes included), a quote that opens a string never closed, or one of the
+# characters that shape the structure. What lies between (numbers, literals, blank space) is
+# skipped: it never changes the depth. The lone quote ends the scan: skipped, the scan would
+# try a string again at each quote after it, each try reading to the end of the text (minutes
+# for a megabyte of escaped quotes).
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|"|[\[\]{}:,]')
 _SPACE = " \t\n\r"
 _scalar = json.JSONDecoder()
 
@@ -45,6 +48,8 @@ def shallow_read(text: str) -> Shallow | None:
     end = -1
     for token in _TOKEN.finditer(text, start):
         mark = token.group()
+        if mark == '"':
+            return None  # a string never closed: no JSON value
         if mark[0] == '"':
             if depth == 1 and key_next:
                 try:
