@@ -251,3 +251,20 @@ def test_an_answer_naming_no_call_while_two_wait_is_dropped_and_both_time_out(tm
     assert audited(tmp_path) == [("allowed", "timeout"), ("allowed", "timeout"), ("allowed", "ok"), ("denied", None)]
     log = (tmp_path / "gateway.log").read_text(encoding="utf-8")
     assert "answered naming no request waiting (id None) while 2 wait: dropped" in log, log
+
+
+def test_an_answer_sent_again_does_not_answer_the_call_waiting(tmp_path: Path) -> None:
+    """The server answers the first call, and then, the second call posted, sends the first
+    call's answer once more before the second's own: that id's request was answered already,
+    so the repeat is logged and dropped, and the second call gets its own answer. Before, an
+    answer naming no request waiting failed the one call waiting: the second call was
+    answered "invalid result" with the first call's answer, and its own was dropped."""
+    with refusing_gateway(tmp_path, "--call-timeout", LONG_CALL_TIMEOUT, REFUSE="2=again") as client:
+        assert echo(client, 1)[0] == "ran echo 1"
+        assert echo(client, 2, INVALID_WAIT)[0] == "ran echo 2"
+        assert echo(client, 3)[0] == "ran echo 3"
+        assert echo(client, 4)[0].startswith("[POLICY DENIED] rate limit 3 per hour reached")
+    assert received(tmp_path) == [(1, True), (2, True), (3, True)]
+    assert audited(tmp_path) == [("allowed", "ok"), ("allowed", "ok"), ("allowed", "ok"), ("denied", None)]
+    log = (tmp_path / "gateway.log").read_text(encoding="utf-8")
+    assert "answered a request it had answered already" in log, log

@@ -10,7 +10,9 @@ answer of no other. With several waiting it cannot be told whose it is: it is lo
 dropped, and they end at their time-out, audited then, their charge kept. An id is matched
 exactly, as the gateway matches it over stdio: `"7"` does not answer the request 7 (the SDK
 would take it for it). The late answer of a request given up on (its
-`notifications/cancelled` posted) is dropped without a word.
+`notifications/cancelled` posted) is dropped without a word; an answer repeated, naming a
+request answered already, is logged and dropped (the SDK never uses an id twice on a
+connection): taken for the answer of the one request waiting, it would fail that request.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from typing import Any
 log = logging.getLogger("policytui.discovery")
 
 # Requests given up on whose ids are remembered, so that their late answers are dropped
-# quietly (and never taken for the answer of another request).
+# quietly (and never taken for the answer of another request); as many of the requests
+# answered last, so that an answer repeated is dropped too.
 MAX_GIVEN_UP = 4096
+MAX_ANSWERED = 4096
 
 _Key = tuple[bool, int | str]
 
@@ -40,6 +44,7 @@ class WaitingCalls:
     def __init__(self) -> None:
         self._waiting: dict[_Key, int | str] = {}
         self._given_up: dict[_Key, None] = {}
+        self._answered: dict[_Key, None] = {}
 
     def posting(self, message: Any) -> None:
         """A client message about to be posted: a request waits from now on; a
@@ -54,15 +59,19 @@ class WaitingCalls:
             params = message.get("params")
             key = _key(params.get("requestId")) if isinstance(params, dict) else None
             if key is not None and self._waiting.pop(key, None) is not None:
-                if len(self._given_up) >= MAX_GIVEN_UP:
-                    self._given_up.pop(next(iter(self._given_up)))
-                self._given_up[key] = None
+                self._give_up(key)
 
     def answered(self, request_id: Any) -> None:
-        """The request was answered otherwise (its POST failed)."""
+        """The request was answered otherwise (its POST failed): an answer the server may
+        still send on the stream (it may have run the tool) is dropped as a late one."""
         key = _key(request_id)
-        if key is not None:
-            self._waiting.pop(key, None)
+        if key is not None and self._waiting.pop(key, None) is not None:
+            self._give_up(key)
+
+    def _give_up(self, key: _Key) -> None:
+        if len(self._given_up) >= MAX_GIVEN_UP:
+            self._given_up.pop(next(iter(self._given_up)))
+        self._given_up[key] = None
 
     def settled_by(self, request_id: Any) -> tuple[int | str, bool] | None:
         """The request an answer naming `request_id` settles, and whether it names that very
@@ -70,12 +79,20 @@ class WaitingCalls:
         answer is dropped."""
         key = _key(request_id)
         if key is not None and key in self._waiting:
+            if len(self._answered) >= MAX_ANSWERED:
+                self._answered.pop(next(iter(self._answered)))
+            self._answered[key] = None
             return self._waiting.pop(key), True
         if key is not None and key in self._given_up:
             del self._given_up[key]  # the late answer of a request given up on
             return None
+        if key is not None and key in self._answered:
+            log.warning("the upstream server answered a request it had answered already (id %s): dropped",
+                        _shown(request_id))
+            return None
         if len(self._waiting) == 1:
-            _, only = self._waiting.popitem()
+            only_key, only = self._waiting.popitem()
+            self._give_up(only_key)  # its own answer, should it still come, is dropped as late
             # Its call's failure is said in the log as any invalid result is.
             log.debug("the upstream server answered naming no request waiting (id %s): the one request "
                       "waiting (id %r) fails as answered with an invalid result", _shown(request_id), only)

@@ -24,7 +24,8 @@ result beside an error; `both+escaped` the same, its key `result` spelled with a
 stream with a result nested N arrays deep, its id last. `noid`, `nullid`, `strid`, `otherid`:
 the message handled, its answer sent on the stream with no id, a null id, its id as a string,
 an id no request has. `mute`: the message handled (the tool run), the POST answered 202, and
-the call never answered.
+the call never answered. `again`: the message handled, the answer of the call before it sent
+on the stream a second time, and then its own answer.
 """
 
 from __future__ import annotations
@@ -145,6 +146,12 @@ class Handler(BaseHTTPRequestHandler):
             self._empty(202)
             answers.put(misnamed)
             return
+        if how == "again":
+            record(message, True)
+            self._empty(202)
+            answers.put(ANSWERED[-1])  # the previous call's answer, once more
+            answers.put(answer(message, "refusing-sse"))
+            return
         if how == "mute":
             record(message, True)  # taken and run; the POST answered, the call never is
             self._empty(202)
@@ -183,6 +190,11 @@ class Handler(BaseHTTPRequestHandler):
         self._empty(202)
         if isinstance(message, dict) and "id" in message and "method" in message:
             answers.put(answer(message, "refusing-sse"))
+            ANSWERED[-1:] = [answer(message, "refusing-sse")]
+
+
+# The last answer sent to a request handled as usual (`again` sends it a second time).
+ANSWERED: list[dict[str, Any]] = []
 
 
 if __name__ == "__main__":
