@@ -203,7 +203,8 @@ ONCE = {"version": "1", "default": "allow",
 
 
 @pytest.mark.parametrize(
-    "how", ["both", "stream+both", "both+escaped", "stream+both+escaped", "both+null", "stream+both+null"])
+    "how", ["both", "stream+both", "both+escaped", "stream+both+escaped", "both+null", "stream+both+null",
+            "both+odd", "stream+both+odd"])
 def test_a_result_beside_an_error_keeps_its_charge(tmp_path: Path, how: str) -> None:
     """The server runs the tool and answers the POST (an `application/json` body, or the one
     event of a `text/event-stream` body) with a result beside an error, its key `result`
@@ -212,7 +213,8 @@ def test_a_result_beside_an_error_keeps_its_charge(tmp_path: Path, how: str) -> 
     call is denied and never posted. Before, the MCP SDK read the answer as its error alone:
     the call was audited `error` and refunded, and a server answering that way ran past every
     rate limit; `both+null` the gateway went on reading so once `both` was caught, a null
-    result counting as absent."""
+    result counting as absent; `both+odd` (a result beside `"error": 5`, no error object) the
+    SDK read as its result alone, the call `ok` where over stdio it is `invalid`."""
     with refusing_gateway(tmp_path, server=SERVER, policy=ONCE, REFUSE=f"1={how}") as client:
         first_call_is_invalid_and_charged(client)
     the_server_ran_it_once_and_it_is_audited_invalid(tmp_path)

@@ -170,19 +170,21 @@ INVALID_WAIT = 60.0
 INVALID_FAST = 30.0
 
 
-@pytest.mark.parametrize("how", ["bad", "both", "both+escaped", "both+null"])
+@pytest.mark.parametrize("how", ["bad", "both", "both+escaped", "both+null", "both+odd"])
 def test_a_result_that_is_not_a_tools_result_fails_its_call_at_once_and_keeps_its_charge(
     tmp_path: Path, how: str
 ) -> None:
     """The server runs the tool and answers on the stream with `"result": 5` (`bad`), or with a
     result beside an error (`both`, its key `result` spelled plainly or, `both+escaped`, with
-    a JSON escape; `both+null`, a result that is null): the call fails at once as `invalid`,
+    a JSON escape; `both+null`, a result that is null; `both+odd`, beside an error that is no
+    error object, `"error": 5`): the call fails at once as `invalid`,
     its charge kept (the tool ran), with the words it gets over stdio, and the next calls are
     served as usual.
     Before, the MCP SDK dropped the `bad` event without its id, so the call waited the whole
     call time-out and failed in the SDK's words as `timeout`; it read `both` as its error alone,
     so the call was audited `error` and refunded, and ran past the limit; `both+escaped` it
-    went on reading so once `both` was caught, as the text `"result"` alone was looked for."""
+    went on reading so once `both` was caught, as the text `"result"` alone was looked for;
+    `both+odd` the SDK read as its result alone, the call `ok` (over stdio `invalid`)."""
     with refusing_gateway(tmp_path, "--call-timeout", LONG_CALL_TIMEOUT, REFUSE=f"2={how}") as client:
         assert echo(client, 1)[0] == "ran echo 1"
         text, took = echo(client, 2, INVALID_WAIT)

@@ -341,24 +341,40 @@ class _GuardedTransport(StreamableHTTPTransport):
 def _may_name_a_result(text: str | bytes) -> bool:
     """Whether JSON text may hold a key `result`: it holds the text `"result"`, or a JSON escape
     (`\\u...`), which may spell the key any other way."""
+    return _may_name(text, "result")
+
+
+def _may_name(text: str | bytes, key: str) -> bool:
+    """Whether JSON text may hold `key`: it holds the key in quotes, or a JSON escape
+    (`\\u...`), which may spell the key any other way."""
     if isinstance(text, str):
-        return '"result"' in text or "\\u" in text
-    return b'"result"' in text or b"\\u" in text
+        return f'"{key}"' in text or "\\u" in text
+    return f'"{key}"'.encode() in text or b"\\u" in text
 
 
 def _beside_a_result(message: types.JSONRPCMessage, text: str | bytes) -> bool:
-    """Whether `message`, read from `text`, is an error the server sent beside a result, which
-    JSON-RPC does not allow: the SDK reads such an answer as its error alone, which would refund
-    a call the server ran. Any result counts, null included, as over stdio and legacy SSE: an
-    answer holding both keys is no refusal, and the tool may have run. Cheap: only an error
-    whose text holds `"result"`, or a JSON escape that may spell it, is read again."""
-    if not isinstance(message, types.JSONRPCError) or not _may_name_a_result(text):
+    """Whether `message`, read from `text`, is an answer holding both a result and an error,
+    which JSON-RPC does not allow: the SDK reads an error beside a result as its error alone,
+    which would refund a call the server ran, and a result beside an error that is no error
+    object (`"error": 5`) as its result alone. Any result counts, null included, as over stdio
+    and legacy SSE: an answer holding both keys is no refusal, and the tool may have run; an
+    error that is null counts as absent, as over stdio. Cheap: only an answer whose text holds
+    the other key, or a JSON escape that may spell it, is read again."""
+    if isinstance(message, types.JSONRPCError):
+        other = "result"
+    elif isinstance(message, types.JSONRPCResponse):
+        other = "error"
+    else:
+        return False
+    if not _may_name(text, other):
         return False
     try:
         whole = json.loads(text)
     except (ValueError, RecursionError):
         return True  # read by the SDK, yet not by Python: unsure, so counted as run (charged)
-    return isinstance(whole, dict) and "result" in whole
+    if not isinstance(whole, dict):
+        return False
+    return "result" in whole if other == "result" else whole.get("error") is not None
 
 
 def _nested_answer(exc: ValidationError, text: str | bytes) -> Shallow | None:
@@ -460,11 +476,11 @@ def _screened(data: str) -> tuple[Any, bool] | None:
         parsed = None
     if isinstance(parsed, (types.JSONRPCRequest, types.JSONRPCNotification)):
         return None
-    # Only an error can carry a result the SDK ignores; its text is looked at first, so that
-    # no other message of the protocol is parsed twice.
-    if isinstance(parsed, types.JSONRPCResponse) or (
-        isinstance(parsed, types.JSONRPCError) and not _may_name_a_result(data)
-    ):
+    # A result can carry an error the SDK ignores, and an error a result: the text is looked
+    # at first, so that only an answer that may hold both is parsed twice.
+    if isinstance(parsed, types.JSONRPCResponse):
+        return parsed.id, _beside_a_result(parsed, data)  # beside an error the SDK ignores
+    if isinstance(parsed, types.JSONRPCError) and not _may_name_a_result(data):
         return parsed.id, False
     try:
         message = json.loads(data)

@@ -108,6 +108,12 @@ def null_result_beside_error(message: dict[str, Any]) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": message["id"], "result": None, "error": SERVER_ERROR}
 
 
+def result_beside_odd_error(message: dict[str, Any]) -> dict[str, Any]:
+    """The `both+odd` HOW's answer to a call it ran: a tool's result beside a member `error`
+    that is no error object (`5`). Still both keys in one answer: `invalid`, as over stdio."""
+    return {"jsonrpc": "2.0", "id": message["id"], "result": {"content": []}, "error": 5}
+
+
 def result_beside_error_escaped(message: dict[str, Any]) -> str:
     """The `both+escaped` HOW's answer, as JSON text: `result_beside_error` with its key
     `result` spelled with a JSON escape (`"res\\u0075lt"`), the same key to any JSON reader,

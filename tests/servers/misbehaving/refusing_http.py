@@ -24,12 +24,12 @@ message posted (`REFUSING_RECORD`) are as `_refusing.py` says. HOW is:
   tool's result (`"result": 5`);
 - `both`: the message handled (the tool run), answered with a result beside an error;
   `both+escaped` the same with the key `result` spelled with a JSON escape (`"res\\u0075lt"`);
-  `both+null` an error beside a `"result": null`;
+  `both+null` an error beside a `"result": null`; `both+odd` a result beside `"error": 5`;
 - `quoted`: the message handled, answered with a JSON-RPC error alone, whose `data` is
   `{"result": "none"}`;
 - `deep:N`: the message handled (the tool run), answered with a result nested N arrays deep,
   its id last;
-- `stream+X` (X one of `both`, `both+escaped`, `both+null`, `bad`, `quoted`, `deep:N`): the same answer as
+- `stream+X` (X one of `both`, `both+escaped`, `both+null`, `both+odd`, `bad`, `quoted`, `deep:N`): the same answer as
   X, sent as the one event of a `text/event-stream` body instead of an `application/json` one;
 - `ran+X`: the message handled (the tool run), and then X instead of its answer: an HTTP
   status (`ran+500`, `ran+502`, `ran+202`: the status with no answer), `ran+drop` (the
@@ -62,6 +62,7 @@ from _refusing import (
     refusal,
     result_beside_error,
     result_beside_error_escaped,
+    result_beside_odd_error,
 )
 
 SESSIONS: set[str] = set()
@@ -73,6 +74,7 @@ ANSWERS: dict[str, Any] = {
     "both": lambda message: json.dumps(result_beside_error(message)).encode(),
     "both+escaped": lambda message: result_beside_error_escaped(message).encode(),
     "both+null": lambda message: json.dumps(null_result_beside_error(message)).encode(),
+    "both+odd": lambda message: json.dumps(result_beside_odd_error(message)).encode(),
     # An error alone (the tool failed) whose data names a key `result`: the server's refusal.
     "quoted": lambda message: json.dumps({"jsonrpc": "2.0", "id": message["id"],
                                           "error": {**SERVER_ERROR, "data": {"result": "none"}}}).encode(),

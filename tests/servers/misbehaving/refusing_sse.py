@@ -20,7 +20,7 @@ message handled and answered on the stream, and then the stream closed, no call 
 message handled (the tool run), answered on the stream with a JSON-RPC result that is not a
 tool's result (`"result": 5`). `both`: the message handled, answered on the stream with a
 result beside an error; `both+escaped` the same, its key `result` spelled with a JSON escape;
-`both+null` an error beside a `"result": null`. `deep:N`: the message handled, answered on the
+`both+null` an error beside a `"result": null`; `both+odd` a result beside `"error": 5`. `deep:N`: the message handled, answered on the
 stream with a result nested N arrays deep, its id last. `noid`, `nullid`, `strid`, `otherid`:
 the message handled, its answer sent on the stream with no id, a null id, its id as a string,
 an id no request has. `mute`: the message handled (the tool run), the POST answered 202, and
@@ -52,6 +52,7 @@ from _refusing import (
     refusal,
     result_beside_error,
     result_beside_error_escaped,
+    result_beside_odd_error,
 )
 
 # The legacy transport's sessions: the messages each one's event stream has still to send; None
@@ -65,6 +66,7 @@ INVALID_ANSWERS: dict[str, Callable[[dict[str, Any]], dict[str, Any] | str]] = {
     "both": result_beside_error,
     "both+escaped": result_beside_error_escaped,
     "both+null": null_result_beside_error,
+    "both+odd": result_beside_odd_error,
 }
 
 
