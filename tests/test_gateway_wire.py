@@ -88,6 +88,11 @@ for raw in sys.stdin.buffer:
             # escaped quotes (no message at all), then the call's own answer.
             out('{"jsonrpc": "2.0", "id": %s, "result": {"deep": %s"%s' % (json.dumps(mid), "[" * 976, '\\"' * (1 << 19)))
             result(mid, '{"content": [{"type": "text", "text": "answered after"}]}')
+        elif shape == "deep+again":
+            # An answer nested 2,000 arrays deep naming the request `arguments.answered` (one
+            # answered already), then the call's own answer.
+            out('{"jsonrpc": "2.0", "result": %s%s, "id": %s}' % ("[" * 2000, "]" * 2000, json.dumps(params["arguments"]["answered"])))
+            result(mid, '{"content": [{"type": "text", "text": "answered after"}]}')
         elif shape == "both+null":
             out('{"result": null, "error": {"code": -32602, "message": "no"}, "id": %s, "jsonrpc": "2.0"}'
                 % json.dumps(mid))

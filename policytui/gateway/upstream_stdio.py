@@ -61,6 +61,8 @@ _NOT_SUPPORTED = {
 # What the gateway tells the server its client can do: requests for these are relayed.
 RELAYED_CAPABILITIES: dict[str, Any] = {"sampling": {}, "elicitation": {"form": {}}, "roots": {"listChanged": True}}
 MAX_RETIRED = 100_000
+# Ids of requests answered that are remembered (`_answered`).
+MAX_ANSWERED = 4096
 INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INTERNAL_ERROR = -32603
@@ -153,6 +155,9 @@ class StdioUpstream:
         self._pending: dict[Any, Any] = {}  # request id -> future of (response message, line)
         # Ids of requests given up on that the server has not answered yet (insertion order).
         self._retired: dict[Any, None] = {}
+        # Ids of the requests answered last (insertion order): an answer too deep to parse
+        # that names one again is a repeat, not the answer of the one request waiting.
+        self._answered: dict[Any, None] = {}
         self._progress: dict[Any, Progress] = {}
         # Requests sent by `relay_now` that wait under a time limit, oldest first (one limit for
         # all, so also soonest due first), and the one timer for the soonest: a timer per call
@@ -514,6 +519,7 @@ class StdioUpstream:
         future = self._pending.pop(request_id, None) if type(request_id) in (int, str) else None
         if future is not None and not future.done():
             future.set_result((message, line))  # a _Waiter passes None for a remapped id
+            self._note_answered(request_id)
         elif future is None and request_id in self._retired:
             del self._retired[request_id]  # the late answer of a request given up on: dropped
 
@@ -534,6 +540,10 @@ class StdioUpstream:
         if request_id in self._retired:
             del self._retired[request_id]  # the late answer of a request given up on: dropped
             return
+        if request_id not in self._pending and request_id in self._answered:
+            log.warning("the upstream server sent an answer nested too deeply to read, naming a request "
+                        "it had answered already: dropped")
+            return
         if request_id not in self._pending:
             waiting = [key for key, future in self._pending.items() if not future.done()]
             if len(waiting) != 1:
@@ -544,6 +554,12 @@ class StdioUpstream:
         future = self._pending.pop(request_id)
         if not future.done():
             future.set_exception(UpstreamFailure(INVALID, _mcp_error(INTERNAL_ERROR, INVALID_RESULT)))
+            self._note_answered(request_id)
+
+    def _note_answered(self, request_id: Any) -> None:
+        if len(self._answered) >= MAX_ANSWERED:
+            self._answered.pop(next(iter(self._answered)))  # the oldest
+        self._answered[request_id] = None
 
     def _refuse_overlong(self) -> None:
         """A message from the server over the limit: the gateway breaks the connection off, as
