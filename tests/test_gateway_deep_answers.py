@@ -75,8 +75,10 @@ async def test_over_stdio_a_deep_line_whose_string_never_closes_is_skipped_at_on
     assert [(line["decision"], line.get("upstream")) for line in _calls(client.audit)] == [("allowed", "ok")]
 
 
-async def test_over_stdio_a_deep_answer_naming_a_call_answered_already_is_dropped(tmp_path: Path) -> None:
-    """The server answers the first call, and then, the second call sent, a deep answer naming
+# 2,000: too deep to parse; 3: an answer read whole, whose id names no call waiting either.
+@pytest.mark.parametrize("depth", [2000, 3])
+async def test_over_stdio_an_answer_naming_a_call_answered_already_is_dropped(tmp_path: Path, depth: int) -> None:
+    """The server answers the first call, and then, the second call sent, an answer naming
     the first call again before the second's own: the repeat is logged and dropped, and the
     second call gets its own answer. Before, an answer naming no call waiting failed the one
     call waiting: the second call was answered "invalid result" for the first call's repeat."""
@@ -86,7 +88,7 @@ async def test_over_stdio_a_deep_answer_naming_a_call_answered_already_is_droppe
                                       "params": {"name": "echo", "arguments": {}}}))
         assert "result" in json.loads(await client.receive(ANSWER_WAIT))
         await client.send(json.dumps({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
-            "name": "bad", "arguments": {"shape": "deep+again", "answered": 1}}}))
+            "name": "bad", "arguments": {"shape": "deep+again", "answered": 1, "depth": depth}}}))
         answer = json.loads(await client.receive(ANSWER_WAIT))
         assert answer.get("result", {}).get("content", [{}])[0].get("text") == "answered after", answer
     assert [(line["decision"], line.get("upstream")) for line in _calls(client.audit)] == [

@@ -215,14 +215,15 @@ def test_a_call_answered_with_an_invalid_result_uses_a_limit_of_one(tmp_path: Pa
     assert audited(tmp_path) == [("allowed", "invalid"), ("denied", None)]
 
 
-@pytest.mark.parametrize("how", ["noid", "nullid", "strid", "otherid"])
+@pytest.mark.parametrize("how", ["noid", "nullid", "strid", "otherid", "nullerror"])
 def test_an_answer_naming_no_call_waiting_fails_the_one_call_waiting_at_once(tmp_path: Path, how: str) -> None:
     """The server runs the tool and answers on the stream under an id of no use: none, null,
-    the id as a string (the request's is an integer), an id no request has. With one call
-    waiting the answer can be no other's: that call fails at once as `invalid`, its charge
-    kept, and the next calls are served. Before, the MCP SDK dropped the answer (or, `strid`,
-    took it for the request 1's, which the gateway over stdio does not) and the call waited
-    the whole call time-out."""
+    the id as a string (the request's is an integer), an id no request has, or sends a
+    JSON-RPC error under a null id in its place (nothing says the tool did not run). With one
+    call waiting the answer can be no other's: that call fails at once as `invalid`, its
+    charge kept, and the next calls are served. Before, the MCP SDK dropped the answer (or,
+    `strid`, took it for the request 1's, which the gateway over stdio does not) and the call
+    waited the whole call time-out."""
     with refusing_gateway(tmp_path, "--call-timeout", LONG_CALL_TIMEOUT, REFUSE=f"1={how}") as client:
         text, took = echo(client, 1, INVALID_WAIT)
         assert text == "the upstream MCP server sent an invalid result"

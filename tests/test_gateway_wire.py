@@ -89,9 +89,10 @@ for raw in sys.stdin.buffer:
             out('{"jsonrpc": "2.0", "id": %s, "result": {"deep": %s"%s' % (json.dumps(mid), "[" * 976, '\\"' * (1 << 19)))
             result(mid, '{"content": [{"type": "text", "text": "answered after"}]}')
         elif shape == "deep+again":
-            # An answer nested 2,000 arrays deep naming the request `arguments.answered` (one
-            # answered already), then the call's own answer.
-            out('{"jsonrpc": "2.0", "result": %s%s, "id": %s}' % ("[" * 2000, "]" * 2000, json.dumps(params["arguments"]["answered"])))
+            # An answer nested `arguments.depth` arrays deep (2,000 unless said) naming the
+            # request `arguments.answered` (one answered already), then the call's own answer.
+            depth = int(params["arguments"].get("depth", 2000))
+            out('{"jsonrpc": "2.0", "result": %s%s, "id": %s}' % ("[" * depth, "]" * depth, json.dumps(params["arguments"]["answered"])))
             result(mid, '{"content": [{"type": "text", "text": "answered after"}]}')
         elif shape == "both+null":
             out('{"result": null, "error": {"code": -32602, "message": "no"}, "id": %s, "jsonrpc": "2.0"}'

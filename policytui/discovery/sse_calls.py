@@ -5,20 +5,21 @@ Over the legacy SSE transport every answer comes on the one event stream, tied t
 by the id it names alone. An answer whose id is of no use (none, null, of another type than
 the request's, a request's that is not waiting) would be dropped by the MCP SDK and its
 request left waiting for the call time-out, though the server answered and so may have run
-the tool. Here such an answer fails the one request waiting when only one is: it can be the
-answer of no other. With several waiting it cannot be told whose it is: it is logged and
-dropped, and they end at their time-out, audited then, their charge kept. An id is matched
-exactly, as the gateway matches it over stdio: `"7"` does not answer the request 7 (the SDK
-would take it for it). The late answer of a request given up on (its
-`notifications/cancelled` posted) is dropped without a word; an answer repeated, naming a
-request answered already, is logged and dropped (the SDK never uses an id twice on a
-connection): taken for the answer of the one request waiting, it would fail that request.
+the tool. Here it settles what `policytui.discovery.unmatched` says, as over stdio: the one
+request waiting when only one is; with several it is logged and dropped. An id is matched
+exactly: `"7"` does not answer the request 7 (the SDK would take it for it). The late answer
+of a request given up on (its `notifications/cancelled` posted) is dropped without a word; an
+answer repeated, naming a request answered already, is logged and dropped (the SDK never uses
+an id twice on a connection): taken for the answer of the one request waiting, it would fail
+that request.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Any
+
+from policytui.discovery.unmatched import lone_request, shown_id
 
 log = logging.getLogger("policytui.discovery")
 
@@ -88,23 +89,11 @@ class WaitingCalls:
             return None
         if key is not None and key in self._answered:
             log.warning("the upstream server answered a request it had answered already (id %s): dropped",
-                        _shown(request_id))
+                        shown_id(request_id))
             return None
-        if len(self._waiting) == 1:
-            only_key, only = self._waiting.popitem()
-            self._give_up(only_key)  # its own answer, should it still come, is dropped as late
-            # Its call's failure is said in the log as any invalid result is.
-            log.debug("the upstream server answered naming no request waiting (id %s): the one request "
-                      "waiting (id %r) fails as answered with an invalid result", _shown(request_id), only)
-            return only, False
-        log.warning("the upstream server answered naming no request waiting (id %s) while %d wait: dropped, "
-                    "they wait for their answers or their time-out", _shown(request_id), len(self._waiting))
-        return None
-
-
-def _shown(request_id: Any) -> str:
-    """An id as the log shows it: short, and never a text of the server's at length."""
-    text = repr(request_id) if isinstance(request_id, (int, float, bool, type(None))) else type(request_id).__name__
-    if isinstance(request_id, str):
-        text = repr(request_id[:40])
-    return text[:60]
+        only_key = lone_request(request_id, self._waiting)
+        if only_key is None:
+            return None
+        only = self._waiting.pop(only_key)
+        self._give_up(only_key)  # its own answer, should it still come, is dropped as late
+        return only, False

@@ -31,6 +31,7 @@ from policytui.discovery.limits import (
     too_large_words,
 )
 from policytui.discovery.shallow import shallow_read
+from policytui.discovery.unmatched import lone_request, matched_id
 from policytui.gateway.enforcer import INVALID, UpstreamFailure
 from policytui.gateway.linefeed import LineFeed, tap_stdout
 from policytui.gateway.unexpected import log_unexpected
@@ -61,7 +62,7 @@ _NOT_SUPPORTED = {
 # What the gateway tells the server its client can do: requests for these are relayed.
 RELAYED_CAPABILITIES: dict[str, Any] = {"sampling": {}, "elicitation": {"form": {}}, "roots": {"listChanged": True}}
 MAX_RETIRED = 100_000
-# Ids of requests answered that are remembered (`_answered`).
+# Ids of requests answered that are remembered (`_answered_last`).
 MAX_ANSWERED = 4096
 INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
@@ -155,9 +156,9 @@ class StdioUpstream:
         self._pending: dict[Any, Any] = {}  # request id -> future of (response message, line)
         # Ids of requests given up on that the server has not answered yet (insertion order).
         self._retired: dict[Any, None] = {}
-        # Ids of the requests answered last (insertion order): an answer too deep to parse
-        # that names one again is a repeat, not the answer of the one request waiting.
-        self._answered: dict[Any, None] = {}
+        # Ids of the requests answered last (insertion order): an answer that names one again
+        # is a repeat, not the answer of the one request waiting.
+        self._answered_last: dict[Any, None] = {}
         self._progress: dict[Any, Progress] = {}
         # Requests sent by `relay_now` that wait under a time limit, oldest first (one limit for
         # all, so also soonest due first), and the one timer for the soonest: a timer per call
@@ -468,7 +469,10 @@ class StdioUpstream:
             return
         method = message.get("method")
         if method is None:
-            self._settle(message, line)
+            if _names_an_answer(message):
+                self._settle(message, line)
+            else:
+                self._skip(line, diag)  # `{"level": "info", ...}`: a log line, though JSON
             return
         if "id" in message:
             await self._answer_server_request(message["id"], method, message.get("params"))
@@ -508,58 +512,71 @@ class StdioUpstream:
             message = _loads(line.decode("utf-8"))
         except (ValueError, RecursionError):
             return False  # `_receive` reads it as json.loads does, or skips it
-        if not isinstance(message, dict) or "method" in message:
+        if not isinstance(message, dict) or "method" in message or not _names_an_answer(message):
             return False
         self._settle(message, line)
         return True
 
     def _settle(self, message: dict[str, Any], line: bytes) -> None:
-        """Route a response to the request waiting under its id."""
-        request_id = message.get("id")
-        future = self._pending.pop(request_id, None) if type(request_id) in (int, str) else None
+        """Route a response to the request waiting under its id (`_answered`)."""
+        future = self._answered(message.get("id"))
         if future is not None and not future.done():
             future.set_result((message, line))  # a _Waiter passes None for a remapped id
-            self._note_answered(request_id)
-        elif future is None and request_id in self._retired:
-            del self._retired[request_id]  # the late answer of a request given up on: dropped
 
     def _settle_nested(self, line: bytes, diag: Any) -> None:
         """A line nested too deep for the parser (976 levels and more), read by its outer
-        object alone (`shallow_read`). If it is an answer, the call it names fails at once as
-        `invalid`, its charge kept: the server answered, so the tool ran; skipped, the call
-        would wait for the call time-out. An answer naming no call waiting (no id, an id of
-        another type, an unknown id) fails the one call waiting when only one is: it can be
-        the answer of no other. With several waiting it is logged and dropped, and they end
-        at their time-out, audited then. A late answer to a call given up on is dropped; a
-        request or notification of the server's is skipped, as a line that is not JSON."""
+        object alone (`shallow_read`). If it is an answer, the call it names (`_answered`)
+        fails at once as `invalid`, its charge kept: the server answered, so the tool ran;
+        skipped, the call would wait for the call time-out. A request or notification of the
+        server's is skipped, as a line that is not JSON."""
         read = shallow_read(line.decode("utf-8", "replace"))
         if read is None or not read.answer:
             self._skip(line, diag)
             return
-        request_id = read.request_id
-        if request_id in self._retired:
-            del self._retired[request_id]  # the late answer of a request given up on: dropped
-            return
-        if request_id not in self._pending and request_id in self._answered:
-            log.warning("the upstream server sent an answer nested too deeply to read, naming a request "
-                        "it had answered already: dropped")
-            return
-        if request_id not in self._pending:
-            waiting = [key for key, future in self._pending.items() if not future.done()]
-            if len(waiting) != 1:
-                log.warning("the upstream server sent an answer nested too deeply to read, naming no "
-                            "request waiting among %d: dropped", len(waiting))
-                return
-            request_id = waiting[0]
-        future = self._pending.pop(request_id)
+        future = self._answered(read.request_id)
+        if future is not None and not future.done():
+            future.set_exception(UpstreamFailure(INVALID, _mcp_error(INTERNAL_ERROR, INVALID_RESULT)))
+
+    def _answered(self, request_id: Any) -> Any:
+        """The request an answer naming `request_id` answers, taken out of `_pending`: the one
+        waiting under that very id (its type included: `"7"` does not answer 7), or None.
+
+        The late answer of a request given up on is dropped quietly, an answer naming a
+        request answered already is logged and dropped. An answer whose id is of
+        no use otherwise (none, null, of another type, no request's) cannot be refused: the
+        server answered, so a tool may have run. By the rule of every transport
+        (`policytui.discovery.unmatched`) it fails the one request waiting, when only one is,
+        as answered with an invalid result (`invalid`, its charge kept); with several it is
+        logged and dropped, and they wait for their answers or their time-out."""
+        key = matched_id(request_id)
+        if key is not None:
+            future = self._pending.pop(key, None)
+            if future is not None:
+                self._note_answered(key)
+                return future
+            if key in self._retired:
+                del self._retired[key]  # the late answer of a request given up on: dropped
+                return None
+            if key in self._answered_last:
+                # A repeat: taken for the answer of the one request waiting, it would fail
+                # that request.
+                log.warning("the upstream server answered a request it had answered already: dropped")
+                return None
+        only = lone_request(request_id, self._pending)
+        if only is None:
+            return None
+        future = self._pending.pop(only)
+        # Failed by an answer that may not be its own: its own answer, should it come, is
+        # dropped as a late one, never taken for the next call's.
+        self._retire(only)
         if not future.done():
             future.set_exception(UpstreamFailure(INVALID, _mcp_error(INTERNAL_ERROR, INVALID_RESULT)))
-            self._note_answered(request_id)
+        return None
 
     def _note_answered(self, request_id: Any) -> None:
-        if len(self._answered) >= MAX_ANSWERED:
-            self._answered.pop(next(iter(self._answered)))  # the oldest
-        self._answered[request_id] = None
+        if len(self._answered_last) >= MAX_ANSWERED:
+            self._answered_last.pop(next(iter(self._answered_last)))  # the oldest
+        self._answered_last[request_id] = None
 
     def _refuse_overlong(self) -> None:
         """A message from the server over the limit: the gateway breaks the connection off, as
@@ -997,6 +1014,13 @@ class _Waiter:
             self.on_answer(outcome)
         except Exception:  # noqa: BLE001 - the connection's reader must go on whatever happens
             log_unexpected(log, "answering a relayed request failed")
+
+
+def _names_an_answer(message: dict[str, Any]) -> bool:
+    """Whether a message naming no method is an answer: it names an id, a result or an error.
+    An object naming none of them is no message of JSON-RPC (a log line some servers write
+    as JSON): skipped, never taken for the answer of a call."""
+    return not message.keys().isdisjoint(("id", "result", "error"))
 
 
 def _expire(future: asyncio.Future[Any]) -> None:

@@ -1,6 +1,7 @@
 """What the refusing HTTP servers share (`refusing_sse.py`, `refusing_http.py`): which POSTs
 of `echo` calls to refuse, the record of every message posted, and the answers of a server
 whose one tool is `echo` (it answers `ran echo N`, N its argument `n`). Standard library only.
+`hostile_tools.py`, over stdio, answers under the same ids of no use (`under_id_of_no_use`).
 
 `REFUSE` says which POSTs of `echo` calls are refused, counted from 1 over the server's life, as
 `N=HOW` pairs separated by commas (`REFUSE=2=500,4=drop`); `REFUSE_FROM=N=HOW` refuses the Nth
@@ -134,8 +135,12 @@ def nested_result(message: dict[str, Any], how: str) -> str | None:
 
 
 # The HOWs that answer a call they ran with its result under an id of no use: none, null,
-# the id as a string (the request's is an integer), an id no request has.
-MISNAMED = {"noid": ..., "nullid": None, "strid": str, "otherid": lambda request_id: request_id + 1000}
+# the id as a string (the request's is an integer), an id no request has; `nullerror` sends
+# instead a JSON-RPC error under a null id (the "Parse error" of a server that could not read
+# a message), which says nothing of whether the tool ran.
+MISNAMED: dict[str, Any] = {"noid": ..., "nullid": None, "strid": str,
+                            "otherid": lambda request_id: request_id + 1000, "nullerror": None}
+PARSE_ERROR = {"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "Parse error"}}
 
 
 def misnamed_answer(message: dict[str, Any], how: str, server_name: str) -> dict[str, Any] | None:
@@ -143,13 +148,18 @@ def misnamed_answer(message: dict[str, Any], how: str, server_name: str) -> dict
     None for any other HOW."""
     if how not in MISNAMED:
         return None
-    answered = answer(message, server_name)
+    return under_id_of_no_use(answer(message, server_name), how)
+
+
+def under_id_of_no_use(answered: dict[str, Any], how: str) -> dict[str, Any]:
+    """`answered` (a call's own answer) as the `MISNAMED` HOW `how` sends it."""
+    if how == "nullerror":
+        return dict(PARSE_ERROR)
+    renamed = {key: value for key, value in answered.items() if key != "id"}
     rename = MISNAMED[how]
-    if rename is ...:
-        del answered["id"]
-    else:
-        answered["id"] = rename(message["id"]) if rename is not None else None
-    return answered
+    if rename is not ...:
+        renamed["id"] = rename(answered["id"]) if rename is not None else None
+    return renamed
 
 
 def answer(message: dict[str, Any], server_name: str) -> dict[str, Any]:

@@ -14,6 +14,18 @@ it does not list can still reach a listed tool.
 - the tool `huge` is answered with one line of `HUGE_REPLY_MB` megabytes (default 200), written
   a megabyte at a time so that the server itself stays small; `HUGE_LISTING=1` sends such
   a line as the answer to every `tools/list` instead (the gateway's listing at start-up).
+- `echo` answers `ran echo`, or `ran echo C` when called with an argument `call` (C).
+- `MISNAMED=N=HOW,...`: the Nth call of `echo` (counted from 1) is run and answered under an
+  id of no use instead of its own, as `refusing_sse.py`'s HOWs of that name (`_refusing.py`):
+  `noid` (no id), `nullid` (a null id), `strid` (its id as a string, the request's being an
+  integer), `otherid` (an id no request has), or `nullerror` (in place of its answer, a
+  JSON-RPC error under a null id, the "Parse error" of a server that could not read). With
+  `+own` (`noid+own`) its own answer under its own id follows, at once or when its hold ends.
+- `JSON_LOG=1`: each call of `echo` is answered after a log line written as JSON on stdout
+  (`{"level": "info", ...}`: no method, id, result or error), as some servers log.
+- `HOLD=N,...`: the Nth call of `echo` has its own answer held back until the next call of
+  `echo` arrives, and sent then, after that call's answer under an id of no use (if it has
+  one) and before its own: a late answer, or one that comes while two calls wait.
 """
 
 import json
@@ -21,6 +33,7 @@ import os
 import sys
 import time
 
+from _refusing import under_id_of_no_use
 from _rpc import RpcError, initialize_result, record_pid, send
 
 TOOLS = ["echo", "delete_x", "secret", "die", "hang", "huge"] + (["leak"] if os.environ.get("LEAK_TOOL") == "1" else [])
@@ -78,12 +91,44 @@ def handle(method, params):
             raise RpcError(-32000, f"the token {token} was refused")
         if found not in TOOLS:
             return {"content": [{"type": "text", "text": f"Unknown tool: {name}"}], "isError": True}
+        arguments = params.get("arguments") or {}
+        if found == "echo" and "call" in arguments:
+            return {"content": [{"type": "text", "text": f"ran echo {arguments['call']}"}]}
         return {"content": [{"type": "text", "text": f"ran {found}"}]}
     raise RpcError(-32601, "Method not found")
 
 
 DUPLICATED = object()
 HUGE = object()
+MISNAMED = {int(number): how for number, how in (
+    pair.split("=", 1) for pair in filter(None, os.environ.get("MISNAMED", "").split(",")))}
+HOLD = {int(number) for number in filter(None, os.environ.get("HOLD", "").split(","))}
+JSON_LOG = os.environ.get("JSON_LOG") == "1"
+
+
+class EchoAnswers:
+    """How the calls of `echo` are answered under `MISNAMED`, `HOLD` and `JSON_LOG`."""
+
+    def __init__(self):
+        self.calls = 0
+        self.held = []
+
+    def send(self, answer):
+        self.calls += 1
+        if JSON_LOG:
+            send({"level": "info", "message": f"answering call {self.calls}"})
+        how = MISNAMED.get(self.calls)
+        if how is not None:
+            send(under_id_of_no_use(answer, how.removesuffix("+own")))
+        for late in self.held:
+            send(late)
+        self.held.clear()
+        if how is not None and not how.endswith("+own"):
+            return  # answered under the id of no use alone
+        if self.calls in HOLD:
+            self.held.append(answer)
+        else:
+            send(answer)
 
 
 def send_huge(request_id):
@@ -108,6 +153,7 @@ def send_duplicated(request_id):
 
 def main():
     record_pid()
+    echo_answers = EchoAnswers()
     for line in sys.stdin:
         if not line.strip():
             continue
@@ -128,7 +174,11 @@ def main():
         if result is DUPLICATED:
             send_duplicated(message["id"])
             continue
-        send({"jsonrpc": "2.0", "id": message["id"], "result": result})
+        answer = {"jsonrpc": "2.0", "id": message["id"], "result": result}
+        if message["method"] == "tools/call" and (message.get("params") or {}).get("name") == "echo":
+            echo_answers.send(answer)
+            continue
+        send(answer)
 
 
 if __name__ == "__main__":

@@ -23,9 +23,10 @@ result beside an error; `both+escaped` the same, its key `result` spelled with a
 `both+null` an error beside a `"result": null`; `both+odd` a result beside `"error": 5`. `deep:N`: the message handled, answered on the
 stream with a result nested N arrays deep, its id last. `noid`, `nullid`, `strid`, `otherid`:
 the message handled, its answer sent on the stream with no id, a null id, its id as a string,
-an id no request has. `mute`: the message handled (the tool run), the POST answered 202, and
-the call never answered. `again`: the message handled, the answer of the call before it sent
-on the stream a second time, and then its own answer.
+an id no request has; `nullerror`: the message handled, and a JSON-RPC error under a null id
+(a "Parse error") sent on the stream in place of its answer. `mute`: the message handled (the
+tool run), the POST answered 202, and the call never answered. `again`: the message handled,
+the answer of the call before it sent on the stream a second time, and then its own answer.
 """
 
 from __future__ import annotations
