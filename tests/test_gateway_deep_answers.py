@@ -12,11 +12,13 @@ and `refusing_http.py` over Streamable HTTP (HOW `deep:N`, the id the last membe
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from gateway_support import until
 from test_gateway_http_upstream_refusals import (
     ONCE,
     first_call_is_invalid_and_charged,
@@ -111,3 +113,25 @@ def test_over_http_a_deep_answer_fails_its_call_at_once_and_keeps_its_charge(
                           REFUSE=f"1={how}") as client:
         first_call_is_invalid_and_charged(client, ANSWER_WAIT)
     the_server_ran_it_once_and_it_is_audited_invalid(tmp_path)
+
+
+async def test_over_stdio_the_gateway_answers_its_client_while_it_reads_a_huge_deep_answer(tmp_path: Path) -> None:
+    """The server answers with 16 MiB of nested arrays, which the outer-object scan takes
+    seconds to read; meanwhile the client's next call, one the policy denies (decided without
+    the server), is answered at once. Before, the scan ran on the gateway's event loop, and
+    that call was answered only after it."""
+    policy = {"version": "1", "default": "allow", "tools": {"denied": {"action": "deny", "reason": "no"}}}
+    async with wire(tmp_path, "--call-timeout", LONG_CALL_TIMEOUT, policy=policy) as client:
+        await client.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+            "name": "bad", "arguments": {"shape": "deep", "depth": 8_000_000, "named": True}}}))
+        await until(lambda: _bad_calls_received(client.upstream_log) == 1, 60)
+        # Pacing, not a wait for an outcome: the denied call should come while the gateway
+        # scans the answer (the server writes it and the gateway reads it in a fraction of a
+        # second, the scan takes seconds); sent earlier, it is answered first either way.
+        await asyncio.sleep(0.5)
+        await client.send(json.dumps({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+            "name": "denied", "arguments": {}}}))
+        first = json.loads(await client.receive(ANSWER_WAIT))
+        second = json.loads(await client.receive(ANSWER_WAIT))
+    assert first["id"] == 2 and first["result"]["isError"] is True, first
+    assert second == {"jsonrpc": "2.0", "id": 1, "error": INVALID}

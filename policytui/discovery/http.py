@@ -254,7 +254,7 @@ class _GuardedTransport(StreamableHTTPTransport):
         try:
             message = types.jsonrpc_message_adapter.validate_json(content, by_name=False)
         except ValidationError as exc:
-            if _nested_answer(exc, content) is not None:
+            if await _nested_answer(exc, content) is not None:
                 await self._answer(read_stream_writer, _invalid_error(request_id))
                 return
             message = None
@@ -290,7 +290,7 @@ class _GuardedTransport(StreamableHTTPTransport):
         try:
             message = types.jsonrpc_message_adapter.validate_json(sse.data, by_name=False)
         except ValidationError as exc:
-            if _nested_answer(exc, sse.data) is not None:
+            if await _nested_answer(exc, sse.data) is not None:
                 await self._answer(read_stream_writer, _invalid_error(original_request_id))
                 return True
             refused = RefusedPost(None, "an answer that is not a JSON-RPC message", unreadable=True, maybe_taken=True)
@@ -377,7 +377,7 @@ def _beside_a_result(message: types.JSONRPCMessage, text: str | bytes) -> bool:
     return "result" in whole if other == "result" else whole.get("error") is not None
 
 
-def _nested_answer(exc: ValidationError, text: str | bytes) -> Shallow | None:
+async def _nested_answer(exc: ValidationError, text: str | bytes) -> Shallow | None:
     """The outer object of an answer (a message naming no method) that the SDK's parser gave
     up on for its nesting (200 levels and more), read without parsing it; else None. The
     server answered, with what no reader takes for a result: its call is `invalid`, its tool
@@ -386,9 +386,12 @@ def _nested_answer(exc: ValidationError, text: str | bytes) -> Shallow | None:
                for error in exc.errors(include_url=False, include_input=False)):
         return None
     try:
-        read = shallow_read(text if isinstance(text, str) else text.decode("utf-8"))
+        decoded = text if isinstance(text, str) else text.decode("utf-8")
     except UnicodeDecodeError:
         return None
+    # Off the event loop: tens of megabytes of brackets take the scan seconds, in which the
+    # gateway would answer no client.
+    read = await anyio.to_thread.run_sync(shallow_read, decoded)
     return read if read is not None and read.answer else None
 
 
@@ -448,7 +451,7 @@ class _ScreenedEvents:
 
     async def __aiter__(self) -> AsyncIterator[ServerSentEvent]:
         async for sse in self._source:
-            answer = _screened(sse.data) if sse.event == "message" and sse.data else None
+            answer = await _screened(sse.data) if sse.event == "message" and sse.data else None
             if answer is None:
                 yield sse
                 continue
@@ -463,14 +466,14 @@ class _ScreenedEvents:
                 self._posts.invalid(call)
 
 
-def _screened(data: str) -> tuple[Any, bool] | None:
+async def _screened(data: str) -> tuple[Any, bool] | None:
     """For an answer (a message naming no method): the id it names, as sent (any JSON value,
     None when it names none), and whether the SDK would drop it unread or misread it. None for
     a request or notification of the server's, or what is not JSON at all (the SDK says so)."""
     try:
         parsed = types.jsonrpc_message_adapter.validate_json(data, by_name=False)
     except ValidationError as exc:
-        nested = _nested_answer(exc, data)
+        nested = await _nested_answer(exc, data)
         if nested is not None:
             return nested.request_id, True  # nested too deep for any parser here: read by its outer object
         parsed = None

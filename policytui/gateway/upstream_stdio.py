@@ -459,7 +459,7 @@ class StdioUpstream:
         try:
             message = json.loads(line)
         except RecursionError:  # nested too deep to parse: an answer still names its call
-            self._settle_nested(line, diag)
+            await self._settle_nested(line, diag)
             return
         except ValueError:
             self._skip(line, diag)  # banners and log lines on stdout: skipped, remembered
@@ -523,13 +523,15 @@ class StdioUpstream:
         if future is not None and not future.done():
             future.set_result((message, line))  # a _Waiter passes None for a remapped id
 
-    def _settle_nested(self, line: bytes, diag: Any) -> None:
+    async def _settle_nested(self, line: bytes, diag: Any) -> None:
         """A line nested too deep for the parser (976 levels and more), read by its outer
         object alone (`shallow_read`). If it is an answer, the call it names (`_answered`)
         fails at once as `invalid`, its charge kept: the server answered, so the tool ran;
         skipped, the call would wait for the call time-out. A request or notification of the
         server's is skipped, as a line that is not JSON."""
-        read = shallow_read(line.decode("utf-8", "replace"))
+        # Off the event loop: tens of megabytes of brackets take the scan seconds, in which the
+        # gateway would answer its client nothing (the server's next lines wait meanwhile).
+        read = await anyio.to_thread.run_sync(shallow_read, line.decode("utf-8", "replace"))
         if read is None or not read.answer:
             self._skip(line, diag)
             return
