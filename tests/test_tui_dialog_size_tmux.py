@@ -25,7 +25,7 @@ ROUNDS = 5
 # The side-by-side form's labels: in a narrow terminal they ran into each other.
 WIDE_LABEL = "counter (shared by"
 # The stacked form: each label on its own line, left of its field.
-NARROW_ROWS = (r"│ max calls 30\b", r"│ per\s+minute\b", r"│ counter\s+backfill_executions_rate\b",
+NARROW_ROWS = (r"│ max calls e\.g\. 30\b", r"│ per\s+minute\b", r"│ counter\s+backfill_executions_rate\b",
                r"│ scope\s+grant\b")
 
 
