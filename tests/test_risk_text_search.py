@@ -538,3 +538,60 @@ def test_cached_argument_readings_equal_fresh_ones(parts: list[tuple[str, int, s
     for text in texts + texts[::-1]:
         assert d.done_to_what_it_names(text) == d._done_to_the_window.__wrapped__(
             text[:d._CLAUSE_WINDOW])
+
+
+# Arguments' descriptions shaped like what `done_to_what_it_names` looks for: a condition, a
+# subject, a passive, and where what is done goes; with tabs and line ends as the white space
+# that `\s` and `str.split` both cut at.
+_SAID_OF_AN_ARGUMENT = st.tuples(*(st.sampled_from(slot) for slot in (
+    ["", "If set, ", "when given,\t", "xif set, "],
+    ["", "the ", "every ", "Old "],
+    ["alert ", "ticket listed ", "report\t", "entries returned ", "x-"],
+    ["is ", "are ", "will be ", "will\nbe ", "gets ", "get ", "isx ", "to ", "with "],
+    ["", "quietly ", "x "],
+    ["closed", "mailed", "e-mailed", "sent", "silenced", "moved", "sorted", "to"],
+    ["", " with it", " with\tthis", " with them", " to", " to this", " to these x", " to\n",
+     "to", " tomorrow", ", with it", " - with it", " withit"],
+    ["", ".", " x", " when given"],
+))).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_SAID_OF_AN_ARGUMENT, min_size=1, max_size=2).map(" ".join),
+       st.integers(0, 5))
+def test_the_words_looked_for_first_never_rule_out_an_argument_pattern(text: str,
+                                                                        how: int) -> None:
+    """`done_to_what_it_names` runs its passive, "sent to" and "done with it" patterns only on a
+    clause holding an auxiliary whole, a clause holding "to" whole and a window holding
+    "with": wherever a pattern matches, the word it was looked for by is there."""
+    lowered = _cased(text, how)[:d._CLAUSE_WINDOW].lower()
+    condition = d._ITSELF_GIVEN.match(lowered)
+    start = condition.end() if condition else 0
+    end = d._FIRST_CLAUSE_ENDS.search(lowered, start)
+    stop = end.start() if end else len(lowered)
+    words = lowered[start:stop].split()
+    if d._OPENING_PASSIVE.match(lowered, start, stop):
+        assert not d._AUXILIARIES.isdisjoint(words)
+    if d._SENT_TO_IT.search(lowered, start, stop):
+        assert d._SENT_WORD in words
+    if d._DONE_WITH_IT.search(lowered):
+        assert d._WITH_WORD in lowered
+    assert d.done_to_what_it_names(text) == d._done_to_the_window.__wrapped__(
+        text[:d._CLAUSE_WINDOW])
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("If set, every alert listed is silenced for this long", ("silenced", "write")),
+    ("Address the report is mailed to", ("mailed", "write")),
+    ("Resolution note; the ticket is closed with it", ("closed", "write")),
+    ("Resolution note; the ticket is closed\twith\tit", ("closed", "write")),
+    ("Entries returned are\tmoved to the archive", ("moved", "modify")),
+    ("Sessions older than this are deleted", ("deleted", "remove")),
+    ("Entries returned are moved", ("moved", "modify")),
+    ("Only keys matching this pattern are returned", None),
+    ("The token is sent as a bearer header", None),
+])
+def test_argument_patterns_behind_their_words_on_examples(
+        text: str, expected: tuple[str, str] | None) -> None:
+    d._done_to_the_window.cache_clear()
+    assert d.done_to_what_it_names(text) == expected

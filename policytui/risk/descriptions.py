@@ -3119,6 +3119,14 @@ _GIVEN_AFTER = re.compile(r"\b(?:when|if|once)\s+(?:it\s+is\s+)?(?:given|set|pas
 _DONE_WITH_IT = re.compile(r"\b(?:is|are|gets?|will\s+be)\s+(?:[a-z]+ly\s+)?([a-z]{3,}(?:ed|en))"
                            r"\s+with\s+(?:it|this|them)\b")
 _FIRST_CLAUSE_ENDS = re.compile(r"[.;:,(!?\n]|\s-\s")
+# Words each of the patterns above needs whole in the first clause, or in the window, tested
+# before the pattern runs: most arguments' descriptions hold none. `_OPENING_PASSIVE`,
+# `_SENT_TO_IT` and `_DONE_WITH_IT` each open where the engine has no literal to skip to, and so
+# are tried at every character; a word of the clause is found in its list of words, which
+# `str.split` cuts at the white space `\s` matches.
+_AUXILIARIES = frozenset(("is", "are", "be", "get", "gets"))  # _OPENING_PASSIVE: its verb
+_SENT_WORD = "to"  # _SENT_TO_IT: "... is mailed to"
+_WITH_WORD = "with"  # _DONE_WITH_IT: "... is closed with it", in the window
 
 
 def done_to_what_it_names(text: str) -> tuple[str, str] | None:
@@ -3149,7 +3157,7 @@ def _done_to_the_window(window: str) -> tuple[str, str] | None:
                 acts[1] in (v.MODIFY, v.REMOVE, v.MONEY)
                 and _GIVEN_AFTER.search(lowered, start, stop) is not None))):
         return acts
-    with_it = _DONE_WITH_IT.search(lowered)
+    with_it = _DONE_WITH_IT.search(lowered) if _WITH_WORD in lowered else None
     if with_it is not None:
         clause = max(lowered.rfind(mark, 0, with_it.start()) for mark in ".;,:\n")
         verb = _participle_of(with_it.group(1))
@@ -3157,9 +3165,11 @@ def _done_to_the_window(window: str) -> tuple[str, str] | None:
                 _SHAPES_THE_REPLY and _NOT_SENT_HERE.isdisjoint(
                     lowered[clause + 1:with_it.start()].split())):
             return with_it.group(1), v.VERBS[verb]
-    sent = _SENT_TO_IT.search(lowered, start, stop)
+    sent = _SENT_TO_IT.search(lowered, start, stop) if _SENT_WORD in words else None
     if sent is not None and _NOT_SENT_HERE.isdisjoint(lowered[start:sent.start()].split()):
         return sent.group(1), v.WRITE
+    if _AUXILIARIES.isdisjoint(words):
+        return None  # (most clauses: no passive)
     found = _OPENING_PASSIVE.match(lowered, start, stop)
     if found is None:
         return None
