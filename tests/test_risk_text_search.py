@@ -595,3 +595,15 @@ def test_argument_patterns_behind_their_words_on_examples(
         text: str, expected: tuple[str, str] | None) -> None:
     d._done_to_the_window.cache_clear()
     assert d.done_to_what_it_names(text) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["x", "ab", " ", "\t", "\n", "-", " - ", "\t-\n", "-x", ".", ";",
+                                 ":", ",", "(", "!", "?", "\u2014", "\u00a0-\u00a0", "\x1c-\x1c"]),
+                max_size=12).map("".join),
+       st.integers(0, 6))
+def test_a_first_clause_ends_where_the_plain_search_ends_it(text: str, start: int) -> None:
+    """Without a "-" in the text, the end of the first clause is found by its marks alone."""
+    plain = d._FIRST_CLAUSE_ENDS.search(text, start)
+    fast = d._first_clause_end(text, start)
+    assert (fast.start() if fast else None) == (plain.start() if plain else None)

@@ -3119,6 +3119,16 @@ _GIVEN_AFTER = re.compile(r"\b(?:when|if|once)\s+(?:it\s+is\s+)?(?:given|set|pas
 _DONE_WITH_IT = re.compile(r"\b(?:is|are|gets?|will\s+be)\s+(?:[a-z]+ly\s+)?([a-z]{3,}(?:ed|en))"
                            r"\s+with\s+(?:it|this|them)\b")
 _FIRST_CLAUSE_ENDS = re.compile(r"[.;:,(!?\n]|\s-\s")
+# The same for a text without a "-" (most): a class alone, which the engine scans for, where
+# the alternation is tried at every character.
+_FIRST_CLAUSE_MARKS = re.compile(r"[.;:,(!?\n]")
+
+
+def _first_clause_end(lowered: str, start: int = 0) -> re.Match[str] | None:
+    """Where the first clause of `lowered` from `start` ends, as `_FIRST_CLAUSE_ENDS` finds."""
+    if "-" in lowered:
+        return _FIRST_CLAUSE_ENDS.search(lowered, start)
+    return _FIRST_CLAUSE_MARKS.search(lowered, start)
 # Words each of the patterns above needs whole in the first clause, or in the window, tested
 # before the pattern runs: most arguments' descriptions hold none. `_OPENING_PASSIVE`,
 # `_SENT_TO_IT` and `_DONE_WITH_IT` each open where the engine has no literal to skip to, and so
@@ -3148,7 +3158,7 @@ def _done_to_the_window(window: str) -> tuple[str, str] | None:
     start = 0
     if (condition := _ITSELF_GIVEN.match(lowered)) is not None:
         start = condition.end()
-    end = _FIRST_CLAUSE_ENDS.search(lowered, start)
+    end = _first_clause_end(lowered, start)
     stop = end.start() if end else len(lowered)
     words = lowered[start:stop].split()
     if (len(words) >= 2 and words[0].endswith("s")
@@ -3190,7 +3200,7 @@ def commanded_on_what_is_found(text: str) -> tuple[str, str] | None:
     not "Sets the page size", nor a verb that reads, tunes the reply or is more often a noun.
     None otherwise."""
     lowered = text[:_CLAUSE_WINDOW].lower()
-    end = _FIRST_CLAUSE_ENDS.search(lowered)
+    end = _first_clause_end(lowered)
     words = lowered[:end.start() if end else len(lowered)].split()
     if len(words) < 2:
         return None
