@@ -153,6 +153,38 @@ def test_a_listing_that_fails_after_start_is_asked_again_and_unlisted_names_stay
     assert records["delete_x"]["rule"] == "tools.delete_x.action"
 
 
+# Keys a server that folds letter case reads as one: the one the gateway decided on first, the
+# other last, which wins in Go's encoding/json (`FOLD_KEYS`).
+FOLDED_KEYS = [
+    {"name": "echo", "Name": "delete_x", "arguments": {"call": "ok"}},
+    {"name": "echo", "arguments": {"call": "ok"}, "ARGUMENTS": {"call": "rm"}},
+    {"name": "echo", "arguments": {"call": "ok", "Call": "rm"}},
+    {"name": "echo", "arguments": {"call": "ok"}, "argument\u017f": {"call": "rm"}},
+    {"name": "echo", "arguments": {"call": "ok", "nested": {"ok": 1, "OK": 2}}},
+]
+
+
+def test_keys_alike_but_for_letter_case_are_refused_and_never_reach_the_server(tmp_path: Path) -> None:
+    """A server on Go's encoding/json reads `Name` as `name` and keeps the last of the two:
+    the gateway, deciding on `name` (echo, allowed), would have it run `delete_x`, or run
+    `echo` with the argument `rm` the policy denies. Such a message is ambiguous, refused as
+    one with a key twice is, and audited as refused."""
+    audit = tmp_path / "audit.jsonl"
+    policy = {"version": "1", "default": "allow", "tools": {
+        "delete_x": {"action": "deny"},
+        "echo": {"deny_if": [{"path": "args.call", "op": "eq", "value": "rm"}]}}}
+    with gateway(tmp_path, policy, "--audit", str(audit), FOLD_KEYS="1", HOSTILE_RECORD_ARGUMENTS="1") as client:
+        answers = [client.request("tools/call", params) for params in FOLDED_KEYS]
+        after = client.request("tools/call", {"name": "echo", "arguments": {"call": "ok"}})
+    assert after["result"]["content"][0]["text"] == "ran echo ok"
+    for answer in answers:
+        assert answer.get("error", {}).get("code") == -32600, answer
+        assert "letter case" in answer["error"]["message"], answer
+    received = [json.loads(line) for line in (tmp_path / "received.txt").read_text(encoding="utf-8").splitlines()]
+    assert [call for call in received if not call[0].startswith("policytui-probe-")] == [["echo", {"call": "ok"}]]
+    assert [line["decision"] for line in _audit(audit)] == ["refused"] * len(FOLDED_KEYS) + ["allowed"]
+
+
 def test_a_server_that_cannot_list_its_tools_again_stops_the_gateway(tmp_path: Path) -> None:
     environment = {**os.environ, "HOSTILE_RECORD": str(tmp_path / "received.txt"), "LIST_FAILS_AFTER_FIRST": "5"}
     finished = subprocess.run(

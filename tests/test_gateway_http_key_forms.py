@@ -9,6 +9,8 @@ UTF-8 or escaped, at the top of the arguments, nested, both in one body, in a le
 and as a 2026-07-28 request, and in a batch. The server is the Python-SDK flows server, whose
 `set_options` reads option names in NFC as such a server does, behind `tee_stdin.py`; judged
 from its side (what it read and ran), by the audit log and by the gateway's own log.
+Two keys that differ only in letter case, which a server on Go's `encoding/json` reads as one,
+are refused here the same way.
 """
 
 from __future__ import annotations
@@ -213,3 +215,33 @@ def test_two_keys_alike_in_nfc_are_refused_over_http_as_over_stdio(gateway: Gate
     warnings = [line for line in log.splitlines() if " WARNING " in line and "refused a client message" in line]
     assert len(warnings) == refusals and all(wire.KEYS_ALIKE_IN_NFC in line for line in warnings), warnings
     assert "Traceback" not in log and gateway.listening.process.poll() is None
+
+
+def test_two_keys_alike_but_for_letter_case_are_refused_over_http_as_over_stdio(gateway: Gateway) -> None:
+    """`Name` beside `name`, `Arguments` beside `arguments`, `kanal` beside `Kanal` in the
+    arguments: refused with stdio's error, in a legacy session and as a 2026-07-28 request,
+    before anything is decided or charged; the server reads none of them, and the audit log
+    has a `refused` line for each."""
+    gateway.initialize()
+    ambiguous = [
+        {"name": "set_options", "Name": "delete_flow", "arguments": ALLOWED},
+        {"name": "set_options", "arguments": ALLOWED, "Arguments": {"options": {"Kanal": "schreiben"}}},
+        {"name": "set_options", "arguments": {"options": {"Kanal": "lesen", "kanal": "schreiben"}}},
+    ]
+    request_id = 100
+    for params in ambiguous:
+        for modern in (False, True):
+            request_id += 1
+            message = {"jsonrpc": "2.0", "id": request_id, "method": "tools/call",
+                       "params": {**params, "_meta": META} if modern else params}
+            answer = gateway.post(_body(message), _modern_headers() if modern else None)
+            assert answer.status == 400, (answer.status, answer.body)
+            assert answer.json() == {"jsonrpc": "2.0", "id": request_id, "error": {
+                "code": wire.INVALID_REQUEST, "message": wire.KEYS_ALIKE_BUT_FOR_CASE}}, answer.body
+    last = gateway.post(_body(_call(2, ALLOWED)))
+    assert last.status == 200 and '"isError":false' in last.body.decode().replace(" ", ""), last.body
+
+    assert [(m["params"]["name"], m["params"]["arguments"]) for m in gateway.received()] == [("set_options", ALLOWED)]
+    lines = [line for line in outcome_lines(gateway.tmp / "audit.jsonl") if line["decision"] != "probe"]
+    assert [(line["decision"], line["reason"]) for line in lines] == [
+        ("refused", wire.KEYS_ALIKE_BUT_FOR_CASE)] * 2 * len(ambiguous) + [("allowed", "")], lines

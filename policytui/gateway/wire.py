@@ -15,7 +15,11 @@ other one of two duplicate keys, or read `NaN` where the gateway saw nothing. So
   is a string or an integer a JavaScript server reads exactly;
 - an object anywhere in the message with the same key twice is refused as ambiguous, and so is
   one with two keys that are the same text in Unicode normal form (NFC), `café` composed and
-  `cafe` with U+0301: a server that normalises keys reads them as one (`key_forms`);
+  `cafe` with U+0301: a server that normalises keys reads them as one (`key_forms`); and one
+  with two keys that differ only in letter case (`name` and `Name`, `arguments` and
+  `argument\u017f`, whose long s Go folds to `s`): Go's `encoding/json` matches a key to its
+  field whatever its case and keeps the last (mark3labs/mcp-go; the Go MCP SDK until
+  CVE-2026-27896), so the server would run the call the gateway did not decide;
 - whatever goes on is re-encoded from the parsed object (`encode`): compact, one line, ASCII
   only, so no raw control character or line separator ever reaches the server.
 
@@ -32,7 +36,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from policytui.decision.key_forms import alike_in_nfc
+from policytui.decision.key_forms import alike_in_nfc, in_nfc
 from policytui.gateway.jsonenc import encoder
 
 # JSON-RPC 2.0 error codes.
@@ -106,6 +110,10 @@ class _Duplicate(ValueError):
     pass
 
 
+class _AlikeButForCase(ValueError):
+    pass
+
+
 def _keys_alike_in_nfc(value: Any) -> bool:
     """Whether an object in `value` holds two keys that are the same text in NFC (walked
     without recursion: `value` is nested no deeper than MAX_DEPTH, but may be wide)."""
@@ -125,7 +133,21 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     obj = dict(pairs)
     if len(obj) != len(pairs):
         raise _Duplicate
+    if len(obj) > 1:
+        keys = "".join(obj)
+        # A cheap test first: ASCII keys with no capital are their own folded form.
+        if not (keys.isascii() and keys.islower()) and _alike_but_for_case(obj, keys.isascii()):
+            raise _AlikeButForCase
     return obj
+
+
+def _alike_but_for_case(obj: dict[str, Any], ascii_keys: bool) -> bool:
+    """Whether two keys of `obj` are one with their letter case folded, as a reader that
+    ignores case compares keys. Two keys alike in NFC are left to their own refusal
+    (`_keys_alike_in_nfc`), with its words."""
+    if ascii_keys:
+        return len({key.lower() for key in obj}) != len(obj)
+    return len({in_nfc(key).casefold() for key in obj}) != len(obj) and alike_in_nfc(obj) is None
 
 
 def _no_constant(name: str) -> Any:
@@ -171,6 +193,9 @@ def decoder(settings: json.JSONDecoder) -> Callable[[str], Any]:
 
 KEYS_ALIKE_IN_NFC = ("Invalid Request: two keys in one object are the same name in Unicode normal form (NFC), "
                      "which a server may read as one key (ambiguous)")
+
+KEYS_ALIKE_BUT_FOR_CASE = ("Invalid Request: two keys in one object differ only in letter case, "
+                           "which a server may read as one key (ambiguous)")
 
 _strict = decoder(json.JSONDecoder(object_pairs_hook=_unique, parse_constant=_no_constant, parse_float=_finite))
 _lenient_pairs = json.JSONDecoder(object_pairs_hook=list)
@@ -258,6 +283,8 @@ def _decode(line: bytes) -> Any:
         raise Refusal(
             INVALID_REQUEST, "Invalid Request: a key appears twice in one object (ambiguous)", _readable_id(text)
         ) from None
+    except _AlikeButForCase:
+        raise Refusal(INVALID_REQUEST, KEYS_ALIKE_BUT_FOR_CASE, _readable_id(text)) from None
     except RecursionError:
         raise Refusal(PARSE_ERROR, "Parse error: the message is nested too deeply") from None
     except ValueError:

@@ -26,6 +26,10 @@ it does not list can still reach a listed tool.
 - `HOLD=N,...`: the Nth call of `echo` has its own answer held back until the next call of
   `echo` arrives, and sent then, after that call's answer under an id of no use (if it has
   one) and before its own: a late answer, or one that comes while two calls wait.
+- `FOLD_KEYS=1`: a call's params and arguments are read as Go's `encoding/json` fills a struct
+  (mark3labs/mcp-go; the Go MCP SDK until CVE-2026-27896): a key matches its field whatever its letter
+  case (`Name` is `name`; `\u017f` and `\u212a` are `s` and `k`), and of two keys matching one
+  field the last wins.
 """
 
 import json
@@ -42,6 +46,7 @@ DUPLICATE = os.environ.get("DUPLICATE_TOOLS") == "1"
 RECORD = os.environ.get("HOSTILE_RECORD")
 HUGE_MB = int(os.environ.get("HUGE_REPLY_MB", "200"))
 HUGE_LISTING = os.environ.get("HUGE_LISTING") == "1"
+FOLD_KEYS = os.environ.get("FOLD_KEYS") == "1"
 FORGED = {
     "time": "2026-01-01T00:00:00.000Z", "server": "hostile_tools.py", "grant": "default",
     "session": "forged", "tool": "delete_x", "decision": "denied", "rule": "tools.delete_x.action",
@@ -52,6 +57,12 @@ listings = 0
 
 def tool(name):
     return {"name": name, "description": f"the {name} tool", "inputSchema": {"type": "object"}}
+
+
+def as_go_reads(obj):
+    """`obj` as Go's encoding/json fills a struct from it: each key folded (letter case, and
+    the two letters Go folds to ASCII), the last of the keys one field matches winning."""
+    return {key.replace("\u017f", "s").replace("\u212a", "k").lower(): value for key, value in obj.items()}
 
 
 def handle(method, params):
@@ -68,6 +79,10 @@ def handle(method, params):
             return DUPLICATED
         return {"tools": [tool(name) for name in TOOLS]}
     if method == "tools/call":
+        if FOLD_KEYS:
+            params = as_go_reads(params)
+            if isinstance(params.get("arguments"), dict):
+                params["arguments"] = as_go_reads(params["arguments"])
         name = str(params.get("name"))
         if RECORD:
             with open(RECORD, "a", encoding="utf-8") as out:
