@@ -185,6 +185,35 @@ def test_keys_alike_but_for_letter_case_are_refused_and_never_reach_the_server(t
     assert [line["decision"] for line in _audit(audit)] == ["refused"] * len(FOLDED_KEYS) + ["allowed"]
 
 
+# A member of a call's params spelled in another letter case alone: the gateway reads no
+# arguments, a server that folds letter case reads these.
+MEMBERS_IN_ANOTHER_CASE = [
+    {"name": "echo", "Arguments": {"call": "forced", "force": True}},
+    {"name": "echo", "argument\u017f": {"call": "forced", "force": True}},
+    {"name": "echo", "ARGUMENTS": {"call": "forced", "force": True}, "Task": {"ttl": 60000}},
+]
+
+
+def test_a_call_member_in_another_letter_case_is_refused_and_never_reaches_the_server(tmp_path: Path) -> None:
+    """`Arguments` with no `arguments`: the gateway decided on no arguments, so a `deny_if`
+    on an argument that exists held for none, while a server on Go's encoding/json ran the
+    tool with `force`. Such a call is refused, audited as refused, and never forwarded."""
+    audit = tmp_path / "audit.jsonl"
+    policy = {"version": "1", "default": "allow", "tools": {
+        "echo": {"deny_if": [{"path": "args.force", "op": "exists", "value": True}]}}}
+    with gateway(tmp_path, policy, "--audit", str(audit), FOLD_KEYS="1", HOSTILE_RECORD_ARGUMENTS="1") as client:
+        answers = [client.request("tools/call", params) for params in MEMBERS_IN_ANOTHER_CASE]
+        after = client.request("tools/call", {"name": "echo", "arguments": {"call": "ok"}})
+    assert after["result"]["content"][0]["text"] == "ran echo ok"
+    for answer in answers:
+        assert answer.get("error", {}).get("code") == -32602, answer
+        assert "letter case" in answer["error"]["message"], answer
+    received = [json.loads(line) for line in (tmp_path / "received.txt").read_text(encoding="utf-8").splitlines()]
+    assert [call for call in received if not call[0].startswith("policytui-probe-")] == [["echo", {"call": "ok"}]]
+    assert [(line["decision"], line["tool"]) for line in _audit(audit)] == [
+        ("refused", "echo")] * len(MEMBERS_IN_ANOTHER_CASE) + [("allowed", "echo")]
+
+
 def test_a_server_that_cannot_list_its_tools_again_stops_the_gateway(tmp_path: Path) -> None:
     environment = {**os.environ, "HOSTILE_RECORD": str(tmp_path / "received.txt"), "LIST_FAILS_AFTER_FIRST": "5"}
     finished = subprocess.run(

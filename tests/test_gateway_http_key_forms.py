@@ -245,3 +245,29 @@ def test_two_keys_alike_but_for_letter_case_are_refused_over_http_as_over_stdio(
     lines = [line for line in outcome_lines(gateway.tmp / "audit.jsonl") if line["decision"] != "probe"]
     assert [(line["decision"], line["reason"]) for line in lines] == [
         ("refused", wire.KEYS_ALIKE_BUT_FOR_CASE)] * 2 * len(ambiguous) + [("allowed", "")], lines
+
+
+def test_a_call_member_in_another_letter_case_is_refused_over_http_as_over_stdio(gateway: Gateway) -> None:
+    """`Arguments` with no `arguments` (the gateway would decide on none, a server that folds
+    letter case would run the call with these): refused, in a legacy session and as a
+    2026-07-28 request; the server reads none of them, and the audit log has a `refused`
+    line for each."""
+    gateway.initialize()
+    request_id = 100
+    for key in ("Arguments", "argument\u017f"):
+        for modern in (False, True):
+            request_id += 1
+            params: dict[str, Any] = {"name": "set_options", key: ALLOWED}
+            message = {"jsonrpc": "2.0", "id": request_id, "method": "tools/call",
+                       "params": {**params, "_meta": META} if modern else params}
+            answer = gateway.post(_body(message), _modern_headers() if modern else None)
+            assert answer.json()["error"] == {"code": wire.INVALID_PARAMS, "message": (
+                "Invalid params: a key is `arguments` in another letter case, which a server may read as that "
+                "member (ambiguous)")}, answer.body
+    last = gateway.post(_body(_call(2, ALLOWED)))
+    assert last.status == 200 and '"isError":false' in last.body.decode().replace(" ", ""), last.body
+
+    assert [(m["params"]["name"], m["params"]["arguments"]) for m in gateway.received()] == [("set_options", ALLOWED)]
+    lines = [line for line in outcome_lines(gateway.tmp / "audit.jsonl") if line["decision"] != "probe"]
+    assert [(line["decision"], line["tool"]) for line in lines] == [("refused", "set_options")] * 4 + [
+        ("allowed", "set_options")], lines

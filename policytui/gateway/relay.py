@@ -113,6 +113,13 @@ FORWARDED = frozenset(
 # ordinary tool and then answers its result with a JSON-RPC error ("Invalid task creation
 # result"), which reads as "the tool did not run" and would refund the call's charge.
 TASK_PARAM = "task"
+# The members of a `tools/call`'s params (the last two: a 2026-07-28 approval's round trip), by
+# their letter case folded. A key that is one of them in another case (`Arguments`, `Task`) is
+# nothing to a server that reads keys as spelled, and the member itself to one on Go's
+# encoding/json, which reads keys whatever their case: the gateway would decide on no
+# arguments, or no task, where that server runs the call with them.
+CALL_MEMBERS = {wire.folded(member): member for member in
+                ("name", "arguments", "_meta", TASK_PARAM, "inputResponses", "requestState")}
 
 
 # Bytes waiting to be taken by the client beyond which its lines are served the ordinary way,
@@ -202,6 +209,23 @@ def _refusal_before_serving(message: dict[str, Any], secrets: tuple[str, ...]) -
             return RefusedBeforeServing("version", wire.Refusal(problem[0], problem[1]), _error(*problem), request_id)
     if method not in FORWARDED and method not in ("ping", "initialize", "server/discover"):
         return _wire_refusal(wire.Refusal(METHOD_NOT_FOUND, "Method not found", request_id))
+    member = _member_in_another_case(method, params)
+    if member is not None:
+        return _wire_refusal(wire.Refusal(
+            INVALID_PARAMS, f"Invalid params: a key is `{member}` in another letter case, which a server "
+                            "may read as that member (ambiguous)", request_id))
+    return None
+
+
+def _member_in_another_case(method: str, params: Any) -> str | None:
+    """The member of a `tools/call`'s params that a key of them spells in another letter case
+    (`CALL_MEMBERS`), else None."""
+    if method != "tools/call" or not isinstance(params, dict):
+        return None
+    for key in params:
+        member = CALL_MEMBERS.get(wire.folded(key))
+        if member is not None and key != member:
+            return member
     return None
 
 
@@ -595,8 +619,10 @@ class StdioRelay:
         params = message.get("params")
         request_id = message["id"]
         # A request naming a protocol version at all (2026-07-28, or a version of no known
-        # kind) is checked and served the ordinary way.
-        if modern.names_version(params) or request_id in self._inflight:
+        # kind) is checked and served the ordinary way, and so is one refused for a member
+        # of its params in another letter case.
+        if (modern.names_version(params) or request_id in self._inflight
+                or _member_in_another_case("tools/call", params) is not None):
             return False
         served = inline_call.start(self, request_id, message, params)
         if served is False:

@@ -147,7 +147,13 @@ def _alike_but_for_case(obj: dict[str, Any], ascii_keys: bool) -> bool:
     (`_keys_alike_in_nfc`), with its words."""
     if ascii_keys:
         return len({key.lower() for key in obj}) != len(obj)
-    return len({in_nfc(key).casefold() for key in obj}) != len(obj) and alike_in_nfc(obj) is None
+    return len({folded(key) for key in obj}) != len(obj) and alike_in_nfc(obj) is None
+
+
+def folded(key: str) -> str:
+    """`key` with its letter case folded (in NFC), as a reader that ignores case reads it:
+    `Arguments` and `argument\u017f` are `arguments`."""
+    return key.lower() if key.isascii() else in_nfc(key).casefold()
 
 
 def _no_constant(name: str) -> Any:
