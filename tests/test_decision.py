@@ -362,6 +362,28 @@ def test_exists_is_the_one_op_that_looks_at_absence() -> None:
     assert not decide(one_tool({"require": [absent]}), "t", {"force": False}).allowed
 
 
+@pytest.mark.parametrize("args", [
+    {"Force": True}, {"FORCE": None}, {"o": 1, "forc\u212a": 0},  # `\u212a`: no k, a Kelvin sign
+    {"opts": {"Force": True}}, {"Opts": {"force": True}}, {"OPTS": {"Force": False}},
+])
+def test_an_argument_there_but_for_letter_case_is_no_missing_one_to_exists(args: dict[str, Any]) -> None:
+    """A server on Go's encoding/json (mark3labs/mcp-go) fills its `force` field from `Force`:
+    `exists` may not take such an argument for missing, so it counts against the caller."""
+    path = "args.opts.force" if any(key.lower() == "opts" for key in args) else "args.force"
+    path = path.replace("force", "forck") if "forc\u212a" in args else path
+    present = {"path": path, "op": "exists", "value": True}
+    absent = {"path": path, "op": "exists", "value": False}
+    denied = decide(one_tool({"deny_if": [present]}), "t", args)
+    assert denied.outcome is Outcome.DENIED
+    assert denied.reason.endswith(
+        f"({path} is sent under a key differing only in letter case, which a server may read as "
+        "it, and counts against the caller)"), denied.reason
+    assert decide(one_tool({"require": [absent]}), "t", args).outcome is Outcome.DENIED
+    assert decide(one_tool({"require_approval_if": [present]}), "t", args).outcome is Outcome.NEEDS_APPROVAL
+    # A key that is another name altogether is still an argument the call does not have.
+    assert decide(one_tool({"deny_if": [present]}), "t", {"forced": True, "opts": {"forced": 1}}).allowed
+
+
 @pytest.mark.parametrize(
     "op,value,actual,holds",
     [

@@ -214,6 +214,28 @@ def test_a_call_member_in_another_letter_case_is_refused_and_never_reaches_the_s
         ("refused", "echo")] * len(MEMBERS_IN_ANOTHER_CASE) + [("allowed", "echo")]
 
 
+def test_an_argument_in_another_letter_case_counts_against_the_caller_and_never_reaches_the_server(
+        tmp_path: Path) -> None:
+    """`{"Force": true}` under `deny_if args.force exists`: the gateway found no `force` and let
+    the call through, while a server on Go's encoding/json ran the tool forced. Such a call is
+    denied, saying why, and never forwarded."""
+    audit = tmp_path / "audit.jsonl"
+    policy = {"version": "1", "default": "allow", "tools": {
+        "echo": {"deny_if": [{"path": "args.force", "op": "exists", "value": True}]}}}
+    calls = [{"call": "forced", "Force": True}, {"call": "forced", "FORCE": True}]
+    with gateway(tmp_path, policy, "--audit", str(audit), FOLD_KEYS="1", HOSTILE_RECORD_ARGUMENTS="1") as client:
+        answers = [client.request("tools/call", {"name": "echo", "arguments": args}) for args in calls]
+        after = client.request("tools/call", {"name": "echo", "arguments": {"call": "ok"}})
+    assert after["result"]["content"][0]["text"] == "ran echo ok"
+    for answer in answers:
+        text = answer["result"]["content"][0]["text"]
+        assert answer["result"]["isError"] is True and "differing only in letter case" in text, answer
+    received = [json.loads(line) for line in (tmp_path / "received.txt").read_text(encoding="utf-8").splitlines()]
+    assert [call for call in received if not call[0].startswith("policytui-probe-")] == [["echo", {"call": "ok"}]]
+    assert [(line["decision"], line["tool"]) for line in _audit(audit)] == [
+        ("denied", "echo")] * len(calls) + [("allowed", "echo")]
+
+
 def test_a_server_that_cannot_list_its_tools_again_stops_the_gateway(tmp_path: Path) -> None:
     environment = {**os.environ, "HOSTILE_RECORD": str(tmp_path / "received.txt"), "LIST_FAILS_AFTER_FIRST": "5"}
     finished = subprocess.run(

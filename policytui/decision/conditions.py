@@ -62,6 +62,34 @@ def lookup(args: Any, path: str) -> Any:
     return node
 
 
+def _found_but_for_case(args: Any, path: str) -> bool:
+    """Whether the argument at `args.a.b`, missing as spelled, is there under keys that differ
+    from it only in letter case (`Force` for `force`; `\u017f` and `\u212a`, which Go folds to
+    `s` and `k`, included). Go's encoding/json fills a struct field from such a key, so a
+    server on it (mark3labs/mcp-go) reads the argument the gateway found missing. Only `exists`
+    needs this: every other op already counts a missing argument against the caller."""
+    node: Any = args
+    for part in path.split(".")[1:]:
+        if isinstance(node, dict):
+            if part in node:
+                node = node[part]
+                continue
+            folded = _folded(part)
+            alike = [key for key in node if isinstance(key, str) and _folded(key) == folded]
+            if not alike:
+                return False
+            node = node[alike[-1]]  # Go keeps the last of the keys one field matches
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False
+    return node is not args
+
+
+def _folded(key: str) -> str:
+    return in_nfc(key).casefold()
+
+
 def _json_kind(value: Any) -> str:
     if value is None:
         return "null"
@@ -411,6 +439,9 @@ def undecided_because(condition: Condition, args: Any) -> str | None:
     sent. None when the value sent decided it."""
     try:
         if condition.op == "exists":
+            if _evaluate(condition, args) is None:
+                return (f"{condition.path} is sent under a key differing only in letter case, "
+                        "which a server may read as it, and counts against the caller")
             return None
         if lookup(args, condition.path) is _MISSING:
             return f"{condition.path} is missing, which counts against the caller"
@@ -761,6 +792,8 @@ def _evaluate(condition: Condition, args: Any) -> bool | None:
     actual = lookup(args, condition.path)
     op, expected = condition.op, condition.value
     if op == "exists":
+        if actual is _MISSING and _found_but_for_case(args, condition.path):
+            return None  # a server that folds letter case reads the argument as there
         return (actual is not _MISSING) == bool(expected)
     if actual is _MISSING:
         return None

@@ -146,7 +146,7 @@ class _Exporter:
         if read_otherwise is not None:
             path, condition = read_otherwise
             self.denied.add(name)
-            self.warn(path, reading_warning("Intercept"))
+            self.warn(path, reading_warning("Intercept", condition))
             unchecked = f"denied because the gateway cannot check {condition.describe()} as a server reads the argument"
             if ".require_approval_if[" not in path:  # an approval rule never borrows the denial `reason`
                 unchecked = with_reason(rule.reason, unchecked)

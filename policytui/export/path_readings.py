@@ -16,8 +16,10 @@ documents describe no such reading) cannot say any of that, so:
   `decide` then refuses even that text. A text found inside a longer one (`contains`, an open
   pattern) may be gone once the longer one is resolved (`/srv/a/../../etc`): only a pattern
   anchored at both ends that matches none of the characters a reading acts on is kept;
-- a call passing while a nested argument is absent (`deny_if args.q.p exists`) passes one
-  whose parent is JSON text holding it, which the server parses.
+- a call passing while an argument is absent (`deny_if args.force exists`) passes one that
+  holds it under a key in another letter case (`Force`), which a server on Go's encoding/json
+  reads as it, and, for a nested one (`args.q.p`), one whose parent is JSON text holding it,
+  which the server parses.
 """
 
 from __future__ import annotations
@@ -95,11 +97,12 @@ def judged_otherwise_as_sent(path: str, op: str, value: Any, *, passes_when_it_h
     server does too, refuses, for a condition `path op value` that lets a call through when it
     holds (`require`) or when it does not (`deny_if`, `require_approval_if`)?"""
     if op == "exists":
-        # A call that passes while a nested argument is absent: `args.q.p` is absent from
-        # `{"q": "{\"p\": 1}"}` as sent, present once the server parses the JSON text (and
-        # neither gateway walks into a list, `args.items.0`).
-        passes_when_absent = bool(value) != passes_when_it_holds
-        return passes_when_absent and path.count(".") > 1
+        # A call that passes while an argument is absent: `args.force` is absent from
+        # `{"Force": true}` as sent, present to a server on Go's encoding/json, which matches
+        # keys whatever their letter case; `args.q.p` is absent from `{"q": "{\"p\": 1}"}` as
+        # sent, present once the server parses the JSON text (and neither gateway walks into a
+        # list, `args.items.0`).
+        return bool(value) != passes_when_it_holds
     items = value if isinstance(value, list) else [value]
     compared = [item for item in items
                 if isinstance(item, str) or (isinstance(item, (int, float)) and not isinstance(item, bool))]
@@ -123,7 +126,12 @@ def judged_otherwise_as_sent(path: str, op: str, value: Any, *, passes_when_it_h
     return False
 
 
-def reading_warning(target: str) -> str:
+def reading_warning(target: str, condition: Condition | None = None) -> str:
+    if condition is not None and condition.op == "exists":
+        return (f"{target} looks for the argument as spelled, while policytui also finds it as a "
+                "server reads it (under a key in another letter case, as Go's encoding/json "
+                "does; inside JSON text the server parses), so a call holding `Force` for "
+                "`force` would pass there; the tool is exported as denied")
     return (f"{target} compares the argument as sent, while policytui also judges it as a server "
             "reads it (a path's . and .. segments, repeated or trailing slashes and escapes "
             "resolved, a URL's query cut, JSON text parsed), so a text such as /srv/../etc would "

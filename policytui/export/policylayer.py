@@ -85,7 +85,7 @@ def _tool(name: str, rule: ToolRule, warnings: list[ExportWarning]) -> dict[str,
     if read_otherwise is not None:
         # PolicyLayer's documents describe no reading of paths or URLs: assume, as Intercept's
         # engine does, that the argument is compared as sent.
-        warnings.append(ExportWarning(read_otherwise[0], reading_warning("PolicyLayer")))
+        warnings.append(ExportWarning(read_otherwise[0], reading_warning("PolicyLayer", read_otherwise[1])))
         return {"action": "deny", "reason": rule.reason or f"Tool {quoted(name)} is denied: "
                 "its conditions cannot be checked as a server reads the argument here"}
     out = {}
