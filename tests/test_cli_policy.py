@@ -244,7 +244,8 @@ def test_check_says_a_path_was_judged_resolved_when_that_denied_it(tmp_path: Pat
 
 def test_check_reads_args_as_the_gateway_reads_a_call(tmp_path: Path) -> None:
     """`check --args` refuses what the gateway refuses in a call's arguments (NaN, Infinity, a
-    number that overflows, a key twice, two keys that are one name in Unicode normal form) and says what is wrong with broken JSON in plain words,
+    number that overflows, a key twice, two keys that are one name in Unicode normal form or differ
+    only in letter case) and says what is wrong with broken JSON in plain words,
     in one line, from the installed command."""
     policy = tmp_path / "policy.json"
     policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
@@ -257,6 +258,10 @@ def test_check_reads_args_as_the_gateway_reads_a_call(tmp_path: Path) -> None:
         '{"o": {"caf\u00e9": 1, "cafe\u0301": 2}}': 'in --args, the keys "caf\\u00e9" and "cafe\\u0301" in one '
                                                    "object are the same name in Unicode normal form (NFC), which "
                                                    "the gateway refuses as ambiguous",
+        '{"name": "x", "Name": "y"}': 'in --args, the keys "name" and "Name" in one object differ only in '
+                                      "letter case, which the gateway refuses as ambiguous",
+        '{"o": {"size": 1, "\u017fize": 2}}': 'in --args, the keys "size" and "\\u017fize" in one object '
+                                             "differ only in letter case",
         '{"action": "delete", "id": "x"': "--args: not valid JSON, expected a comma or a closing bracket "
                                           "(the text ends too early",
         '{"a": 1,}': "a trailing comma before a closing bracket is not allowed in JSON",

@@ -4,7 +4,8 @@ read by the rules the gateway reads a client's message by (`policytui.gateway.wi
 A decision shown for arguments the gateway would never let through says nothing true: `NaN`,
 `Infinity` and a number that overflows to infinity are not JSON, and an object with the same
 key twice is refused as ambiguous (two parsers may keep different values), and so is one with
-two keys that are the same name in Unicode normal form (`key_forms`). Each is refused here
+two keys that are the same name in Unicode normal form or differ only in letter case
+(`key_forms`). Each is refused here
 with one sentence that says why, in plain words rather than the JSON parser's.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from policytui.decision.key_forms import alike_in_nfc
+from policytui.decision.key_forms import alike_but_for_case, alike_in_nfc
 from policytui.policy.display import visible
 from policytui.policy.jsonpos import number_problem
 from policytui.policy.validate import friendly_json_error
@@ -54,6 +55,11 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         first, second = (json.dumps(key if len(key) <= 40 else key[:37] + "...") for key in alike)
         raise _Refused(f"the keys {first} and {second} in one object are the same name in Unicode "
                        "normal form (NFC), which the gateway refuses as ambiguous")
+    alike = alike_but_for_case(found)
+    if alike is not None:
+        first, second = (json.dumps(key if len(key) <= 40 else key[:37] + "...") for key in alike)
+        raise _Refused(f"the keys {first} and {second} in one object differ only in letter case, "
+                       "which the gateway refuses as ambiguous")
     return found
 
 

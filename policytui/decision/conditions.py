@@ -35,7 +35,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
-from policytui.decision.key_forms import alike_in_nfc, in_nfc
+from policytui.decision.key_forms import alike_in_nfc, folded, in_nfc
 from policytui.decision.relative_paths import folders_named
 
 if TYPE_CHECKING:
@@ -74,8 +74,8 @@ def _found_but_for_case(args: Any, path: str) -> bool:
             if part in node:
                 node = node[part]
                 continue
-            folded = _folded(part)
-            alike = [key for key in node if isinstance(key, str) and _folded(key) == folded]
+            wanted = folded(part)
+            alike = [key for key in node if isinstance(key, str) and folded(key) == wanted]
             if not alike:
                 return False
             node = node[alike[-1]]  # Go keeps the last of the keys one field matches
@@ -84,10 +84,6 @@ def _found_but_for_case(args: Any, path: str) -> bool:
         else:
             return False
     return node is not args
-
-
-def _folded(key: str) -> str:
-    return in_nfc(key).casefold()
 
 
 def _json_kind(value: Any) -> str:

@@ -1,4 +1,4 @@
-"""Object keys that are one name in Unicode normal form (NFC).
+"""Object keys that are one name in Unicode normal form (NFC), or with their letter case folded.
 
 A client may spell a key in either normal form (`café` composed, or `cafe` and U+0301), and a
 server may normalise the keys it reads (then the two are one argument, and which value it
@@ -7,6 +7,11 @@ keys that differ as sent and are the same text in NFC is as ambiguous as one hol
 twice, so the gateway refuses it (`policytui.gateway.wire`), and so do `policytui check
 --args` and the editor's Try panel (`policytui.decision.call_arguments`). A key spelled in one
 form only is judged in both by argument conditions (`policytui.decision.conditions`).
+
+A server on Go's encoding/json (mark3labs/mcp-go; the Go MCP SDK until CVE-2026-27896) matches
+a key to its field whatever its letter case (`\u017f` and `\u212a` folded to `s` and `k`), the
+last of two such keys winning: two keys in one object alike but for letter case are refused in
+the same places, and `exists` finds an argument under a key in another case.
 """
 
 from __future__ import annotations
@@ -31,5 +36,22 @@ def alike_in_nfc(keys: Iterable[str]) -> tuple[str, str] | None:
     for key in keys:
         first = seen.setdefault(in_nfc(key), key)
         if first is not key and first != key:
+            return first, key
+    return None
+
+
+def folded(key: str) -> str:
+    """`key` with its letter case folded (in NFC), as a reader that ignores case reads it:
+    `Arguments` and `argument\u017f` are `arguments`."""
+    return key.lower() if key.isascii() else in_nfc(key).casefold()
+
+
+def alike_but_for_case(keys: Iterable[str]) -> tuple[str, str] | None:
+    """Two of `keys` (one object's, each once) that are one key with their letter case folded,
+    or None. Two alike in NFC already count as such."""
+    seen: dict[str, str] = {}
+    for key in keys:
+        first = seen.setdefault(folded(key), key)
+        if first != key:
             return first, key
     return None

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import anyio
 
 from policytui.decision import Caller, Decision
+from policytui.decision.key_forms import folded
 from policytui.gateway import inline_call, modern, wire
 from policytui.gateway import refused as refused_mod
 from policytui.gateway.audit import args_digest
@@ -118,7 +119,7 @@ TASK_PARAM = "task"
 # nothing to a server that reads keys as spelled, and the member itself to one on Go's
 # encoding/json, which reads keys whatever their case: the gateway would decide on no
 # arguments, or no task, where that server runs the call with them.
-CALL_MEMBERS = {wire.folded(member): member for member in
+CALL_MEMBERS = {folded(member): member for member in
                 ("name", "arguments", "_meta", TASK_PARAM, "inputResponses", "requestState")}
 
 
@@ -223,7 +224,7 @@ def _member_in_another_case(method: str, params: Any) -> str | None:
     if method != "tools/call" or not isinstance(params, dict):
         return None
     for key in params:
-        member = CALL_MEMBERS.get(wire.folded(key))
+        member = CALL_MEMBERS.get(folded(key))
         if member is not None and key != member:
             return member
     return None

@@ -36,7 +36,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from policytui.decision.key_forms import alike_in_nfc, in_nfc
+from policytui.decision.key_forms import alike_in_nfc, folded
 from policytui.gateway.jsonenc import encoder
 
 # JSON-RPC 2.0 error codes.
@@ -148,12 +148,6 @@ def _alike_but_for_case(obj: dict[str, Any], ascii_keys: bool) -> bool:
     if ascii_keys:
         return len({key.lower() for key in obj}) != len(obj)
     return len({folded(key) for key in obj}) != len(obj) and alike_in_nfc(obj) is None
-
-
-def folded(key: str) -> str:
-    """`key` with its letter case folded (in NFC), as a reader that ignores case reads it:
-    `Arguments` and `argument\u017f` are `arguments`."""
-    return key.lower() if key.isascii() else in_nfc(key).casefold()
 
 
 def _no_constant(name: str) -> Any:
