@@ -69,3 +69,73 @@ async def test_ctrl_c_in_a_browser_does_not_end_the_editor(
         assert app.is_running
         hints = [note.message for note in app._notifications]
         assert any("ctrl+q" in hint for hint in hints), hints  # Textual's hint: how to quit
+
+
+@pytest.mark.parametrize("dialog", ["l", "question_mark", "E"], ids=["limits", "help", "export"])
+async def test_ctrl_c_over_a_dialog_asks_about_unsaved_changes_as_ctrl_q_does(policy_path: Path, dialog: str) -> None:
+    """A dialog keeps the editor's own keys from it, and ctrl+c did nothing there while ctrl+q
+    quit: a person who pressed it over the limits form, the help or the export dialog stayed
+    in it, with nothing said."""
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("a", dialog)
+        await pilot.pause()
+        opened = app.screen
+        assert opened is not app.main
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.screen.id == "confirm-quit", f"ctrl+c over {opened!r} left {app.screen!r} on top"
+        await pilot.press("q")  # "Quit without saving"
+        await pilot.pause()
+        assert not app.is_running
+    assert app.return_code == 0 and not policy_path.exists()
+
+
+async def test_ctrl_c_over_a_dialog_quits_at_once_when_nothing_is_unsaved(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("l")
+        await pilot.pause()
+        assert app.screen.id == "limits-screen"
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert not app.is_running
+    assert app.return_code == 0 and not policy_path.exists()
+
+
+async def test_ctrl_c_copies_text_selected_in_a_dialog_input(policy_path: Path) -> None:
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("l", "1", "2")
+        await pilot.pause()
+        field = app.focused
+        assert app.screen.id == "limits-screen" and isinstance(field, Input) and field.value == "12"
+        field.select_all()
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.is_running and app.screen.id == "limits-screen"
+        assert app.clipboard == "12"
+
+
+async def test_ctrl_c_copies_text_selected_in_a_dialog(policy_path: Path) -> None:
+    """Text selected on a dialog (with the mouse: the reason a server failed, a help line) is
+    copied by ctrl+c, as Textual's own ctrl+c on a screen does, and the editor stays."""
+    from textual.selection import Selection
+    from textual.widgets import Static
+
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("a", "ctrl+q")  # the unsaved-changes question
+        await pilot.pause()
+        dialog = app.screen
+        assert dialog.id == "confirm-quit"
+        message = dialog.query_one("#dialog-message", Static)
+        dialog.selections = {message: Selection(None, None)}  # all of it, as a drag over it selects
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.is_running and app.screen is dialog
+        assert app.clipboard == "policy.json has changes that are not saved."

@@ -48,6 +48,11 @@ class DialogScreen(ModalScreen[ResultType]):
     """
 
     CSS_PATH = "dialogs.tcss"
+    # ctrl+c over a dialog quits as it does over the editor (as ctrl+q): a modal screen keeps
+    # the editor's own bindings from the keys, and only ctrl+q, a priority binding, got
+    # through, so ctrl+c did nothing in any dialog (the server's failure included). It
+    # replaces Textual's ctrl+c on a screen, which copies the selected text: so does this.
+    BINDINGS = [Binding("ctrl+c", "interrupt", show=False, id="dialog.interrupt")]
     # Under 80 columns the forms stack their fields (side by side at 60, the conditions form
     # wrapped "needs approval if" over three lines and cut its value's hint); under 20 rows
     # the lists and messages inside a dialog stop scrolling on their own and the whole
@@ -89,6 +94,15 @@ class DialogScreen(ModalScreen[ResultType]):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.fit_buttons)
+
+    async def action_interrupt(self) -> None:
+        """ctrl+c: copy the text selected in the dialog, else the editor's ctrl+c (quit as
+        ctrl+q does in a terminal, Textual's hint on how to quit in a browser). An input with
+        text selected copies it before this, as anywhere."""
+        if self.get_selected_text() is not None:
+            self.action_copy_text()
+            return
+        await self.app.run_action("interrupt")
 
     def settle_then(self, apply: Callable[[], None]) -> None:
         """Run `apply` (ctrl+s, or the Apply button) once the keys typed before it have done all
