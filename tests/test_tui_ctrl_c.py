@@ -139,3 +139,21 @@ async def test_ctrl_c_copies_text_selected_in_a_dialog(policy_path: Path) -> Non
         await pilot.pause()
         assert app.is_running and app.screen is dialog
         assert app.clipboard == "policy.json has changes that are not saved."
+
+
+@pytest.mark.parametrize("key", ["ctrl+q", "ctrl+c"])
+async def test_quitting_the_invalid_policy_question_by_ctrl_q_or_ctrl_c_says_why(policy_path: Path, key: str) -> None:
+    """Over the question about a policy file that is no valid policy, the keys that quit
+    answer its Quit: the editor exits 1 and says why on the terminal, the file as it was.
+    They exited 0 and said nothing, the file's problems gone with the screen."""
+    text = '{"version": "1", "default": "deny", "tools": {"manage_flow": {"limts": []}}}\n'
+    policy_path.write_text(text)
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert app.screen.id == "load-problems"
+        await pilot.press(key)
+        await pilot.pause()
+        assert not app.is_running
+    assert app.return_code == 1 and policy_path.read_text() == text
+    assert app.exit_error is not None and "is not a valid policy" in app.exit_error and "limts" in app.exit_error

@@ -566,6 +566,21 @@ def test_missing_server_command_quit_prints_why(terminal: Terminal, tmp_path: Pa
     assert "Traceback" not in screen
 
 
+@pytest.mark.parametrize("key", ["C-q", "C-c"], ids=["ctrl+q", "ctrl+c"])
+def test_quitting_the_failure_dialog_by_ctrl_q_or_ctrl_c_prints_why(terminal: Terminal, tmp_path: Path, key: str) -> None:
+    """The keys the footer and the help give for quitting end the editor from the failure
+    dialog as its Quit does: the reason stays on the terminal and the status is 1. ctrl+q
+    exited 0 and the reason went with the screen; ctrl+c did nothing."""
+    missing = "no-such-mcp-server-xyz"
+    terminal.start([*policytui(), "connect", "--policy", str(tmp_path / "p.json"), "--", missing], cwd=tmp_path)
+    terminal.wait("the failure dialog", lambda s: "Could not list the server's tools" in s, timeout=30)
+    terminal.keys(key)
+    assert terminal.wait_exit() == 1
+    screen = printed_after_exit(terminal, "policytui connect:", missing)
+    assert "policytui connect: could not list the server's tools:" in screen and missing in screen, screen
+    assert "Traceback" not in screen and not (tmp_path / "p.json").exists()
+
+
 def test_a_server_that_dies_at_start_has_its_last_words_printed_on_quit(terminal: Terminal, tmp_path: Path) -> None:
     """The dialog shows the server's stderr; quitting from it keeps those lines on the terminal,
     as `policytui tools` prints them, since they usually hold the real error."""
