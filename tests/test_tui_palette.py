@@ -223,6 +223,17 @@ async def test_mark_from_the_palette_marks_the_tool(tmp_path: Path) -> None:
     ("simulate", "Try a call", "t"),
     # "exit" listed "Export: ..." first, so Enter opened the export dialog.
     ("exit", "Quit", "^q"),
+    # "block" found nothing.
+    ("block", "Deny", "d"),
+    # "search" listed "Conds: ..." first, "find" the filter of new and changed tools.
+    ("search", "Filter", "/"),
+    ("find", "Filter", "/"),
+    # The CLI says export converts: "convert" listed "Pins: ..." first, and the formats'
+    # names ("yaml", "cedar") found other commands.
+    ("convert", "Export", "E"),
+    ("yaml", "Export", "E"),
+    ("cedar", "Export", "E"),
+    ("intercept", "Export", "E"),
 ])
 async def test_a_word_a_person_types_for_an_action_lists_it_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, typed: str, name: str, key: str,
