@@ -157,3 +157,40 @@ async def test_quitting_the_invalid_policy_question_by_ctrl_q_or_ctrl_c_says_why
         assert not app.is_running
     assert app.return_code == 1 and policy_path.read_text() == text
     assert app.exit_error is not None and "is not a valid policy" in app.exit_error and "limts" in app.exit_error
+
+
+async def test_ctrl_c_in_the_command_palette_asks_about_unsaved_changes_as_ctrl_q_does(policy_path: Path) -> None:
+    """The palette is a modal screen too: ctrl+c there did nothing, with or without a search
+    typed, while ctrl+q quit."""
+    from textual.command import CommandPalette
+
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("a", "ctrl+p", *"sav")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.screen.id == "confirm-quit"
+        await pilot.press("q")  # "Quit without saving"
+        await pilot.pause()
+        assert not app.is_running
+    assert app.return_code == 0 and not policy_path.exists()
+
+
+async def test_ctrl_c_copies_text_selected_in_the_palettes_search(policy_path: Path) -> None:
+    from textual.command import CommandPalette
+
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+p", *"save")
+        await pilot.pause()
+        field = app.focused
+        assert isinstance(app.screen, CommandPalette) and isinstance(field, Input) and field.value == "save"
+        field.select_all()
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, CommandPalette)
+        assert app.clipboard == "save"

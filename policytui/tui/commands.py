@@ -130,6 +130,11 @@ class PaletteCommands(EditorBase):
             # opened, they go beside its search and hits, which grow as the hits are listed.
             palette.opened_at = time.time()  # type: ignore[attr-defined]
             self.follow_layout(palette)
+            # ctrl+c quits as over the editor and its dialogs (screens/dialogs.py): the palette
+            # is a modal screen, which kept the editor's ctrl+c from it, so the key did nothing
+            # there. After the palette's own ctrl+c, which copies text selected on it (as its
+            # search field copies its own selection first).
+            palette._bindings.bind("ctrl+c", "app.interrupt", show=False)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from self._editor_commands(screen)
