@@ -174,3 +174,29 @@ async def test_5_names_the_selected_tool_and_keeps_a_name_the_user_typed(
         await pilot.press("5")
         await until(lambda: app.focused is args_box, "the arguments focused, the tool named already")
         assert tool_box.value == "manage_flow"
+
+
+async def test_an_answer_gives_way_once_the_call_typed_is_another(tmp_path: Path) -> None:
+    """Typing another tool's name or other arguments after a call was decided left its verdict
+    under fields that named another call ("ALLOWED rule tools.list_flows" beside manage_flow).
+    The answer gives way to how to decide the call as typed; Enter decides it."""
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press("r", "t")
+        await until(lambda: app.focused is app.query_one("#try-args"), "the arguments focused after t")
+        await pilot.press("enter")
+        await until(lambda: "NEEDS APPROVAL" in screen_text(app), "the first answer shown")
+        await pilot.press("shift+tab", "ctrl+a", *"search_flows")  # another tool's name typed over it
+        await until(lambda: "decides the call as typed" in screen_text(app), "the hint in place of the answer")
+        assert "NEEDS APPROVAL" not in screen_text(app)
+        await pilot.press("tab", "enter")
+        await until(lambda: "DENIED" in screen_text(app), "the call typed decided (the default denies it)")
+        await pilot.press("x")  # other arguments typed
+        await until(lambda: "decides the call as typed" in screen_text(app), "the hint after an argument typed")
+        assert "DENIED" not in screen_text(app)
+        await pilot.press("escape", "a")  # an edit of the policy decides no call while none is shown
+        await until(lambda: "ALLOWED" in screen_text(app) or app.query_one("#tools").has_focus, "back on the table")
+        await pilot.pause()
+        assert "ALLOWED" not in screen_text(app) and "decides the call as typed" in screen_text(app)

@@ -31,6 +31,7 @@ class ViewActions(EditorBase):
     _told_keys_wait = float("-inf")  # when the notice last said that keys wait for the tools
     _try_args_tool: str | None = None  # the tool the Try panel's arguments were given for
     _try_answered: tuple[str, Any] | None = None  # the call whose answer the Try panel shows
+    _try_shown_for: tuple[str, str] | None = None  # the fields as typed when the answer was shown
     _try_filled_tool: str | None = None  # the tool name the editor put in the Try panel, not the user
 
     # ----- actions: filtering and sorting -------------------------------------------------
@@ -268,6 +269,25 @@ class ViewActions(EditorBase):
         tool = state.tools_by_name.get(event.value.strip()) if state is not None else None
         hint = arguments_hint(tool.input_schema if tool else None)
         self.main.query_one("#try-args", Input).placeholder = one_line(hint, 200)
+        self._forget_try_answer_once_edited()
+
+    @on(Input.Changed, "#try-args")
+    def _try_args_changed(self) -> None:
+        self._forget_try_answer_once_edited()
+
+    def _forget_try_answer_once_edited(self) -> None:
+        """An answer left under fields that now name another call told the user what that call
+        would not get: once either field differs from what was decided, the answer gives way to
+        how to decide the call as typed, and an edit of the policy no longer decides it again."""
+        shown = self._try_shown_for
+        if shown is None:
+            return
+        if (self.main.query_one("#try-tool", Input).value,
+                self.main.query_one("#try-args", Input).value) == shown:
+            return
+        self._try_shown_for = self._try_answered = None
+        self.main.query_one("#try-result", Static).update(
+            Text("Enter in the args field decides the call as typed.", style="dim"))
 
     def _try_sample_arguments(self, name: str) -> None:
         """Put a sample of `name`'s own arguments, from its schema, in the Try panel."""
@@ -297,8 +317,10 @@ class ViewActions(EditorBase):
             return
         tool = self.main.query_one("#try-tool", Input).value
         self._try_args_tool = tool.strip()  # what was typed is this tool's from now on
-        raw = self.main.query_one("#try-args", Input).value.strip() or "{}"
+        typed = self.main.query_one("#try-args", Input).value
+        raw = typed.strip() or "{}"
         out = self.main.query_one("#try-result", Static)
+        self._try_shown_for = (tool, typed)
         from policytui.decision.call_arguments import ArgumentsError, read_arguments
 
         try:
