@@ -142,16 +142,25 @@ async def test_ctrl_c_copies_text_selected_in_a_dialog(policy_path: Path) -> Non
 
 
 @pytest.mark.parametrize("key", ["ctrl+q", "ctrl+c"])
-async def test_quitting_the_invalid_policy_question_by_ctrl_q_or_ctrl_c_says_why(policy_path: Path, key: str) -> None:
+@pytest.mark.parametrize("palette", [False, True], ids=["over-the-question", "in-the-palette-over-it"])
+async def test_quitting_the_invalid_policy_question_by_ctrl_q_or_ctrl_c_says_why(
+        policy_path: Path, key: str, palette: bool) -> None:
     """Over the question about a policy file that is no valid policy, the keys that quit
     answer its Quit: the editor exits 1 and says why on the terminal, the file as it was.
-    They exited 0 and said nothing, the file's problems gone with the screen."""
+    They exited 0 and said nothing, the file's problems gone with the screen; so did they in the
+    command palette opened over the question."""
     text = '{"version": "1", "default": "deny", "tools": {"manage_flow": {"limts": []}}}\n'
     policy_path.write_text(text)
     app = make_app(policy_path=policy_path, listing=kestra())
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         assert app.screen.id == "load-problems"
+        if palette:
+            from textual.command import CommandPalette
+
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            assert isinstance(app.screen, CommandPalette)
         await pilot.press(key)
         await pilot.pause()
         assert not app.is_running

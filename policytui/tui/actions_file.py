@@ -282,13 +282,17 @@ class FileActions(EditorBase):
         await self.action_quit()
 
     async def action_quit(self) -> None:
-        screen = self.screen
-        if any(getattr(choice, "value", None) == "quit" for choice in getattr(screen, "choices", ())):
+        question = next((screen for screen in reversed(self.screen_stack) if any(
+            getattr(choice, "value", None) == "quit" for choice in getattr(screen, "choices", ()))), None)
+        if question is not None:
             # A question with a Quit of its own (the server's tools could not be listed, the
             # file is no valid policy): ctrl+q answers it, as its `q` does, so the terminal
             # keeps why the editor closed and the exit status is 1. It exited 0 and said
-            # nothing, the dialog's reason gone with the screen.
-            screen.dismiss("quit")
+            # nothing, the dialog's reason gone with the screen. Also from the command palette
+            # opened over the question, which is closed first (only the top screen answers).
+            while self.screen is not question:
+                await self.pop_screen()
+            question.dismiss("quit")
             return
         if self.state is None:  # nothing to lose: at once, even while a server starts
             self.exit(0)
