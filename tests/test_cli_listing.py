@@ -207,9 +207,18 @@ def test_check_says_when_a_tool_is_not_on_the_server(tmp_path: Path) -> None:
     assert known.returncode == 0 and "hint:" not in known.stdout
     as_json = run("check", "policy.json", "list_flow", "--tools", "tools.json", "--json", cwd=tmp_path)
     assert "did you mean 'find_flow'" in json.loads(as_json.stdout)["hint"]
-    # Without a tool list there is nothing to compare with, so no hint is made up.
-    unknown = run("check", "policy.json", "list_flow", cwd=tmp_path)
-    assert unknown.returncode == 1 and "hint:" not in unknown.stdout
+    # Without a tool list, the names in the policy's rules: a name close to one of them is
+    # most likely mistyped; one close to none is a tool the default decides, and no hint is
+    # made up for it.
+    rules = json.loads((tmp_path / "policy.json").read_text(encoding="utf-8"))["tools"]
+    assert "manage_flow" in rules
+    mistyped = run("check", "policy.json", "manage_flw", cwd=tmp_path)
+    assert mistyped.returncode == 1 and mistyped.stdout.splitlines()[-1] == (
+        "hint: 'manage_flw' is not a tool this policy names; did you mean 'manage_flow'?")
+    (tmp_path / "few.json").write_text(json.dumps({"version": "1", "default": "allow",
+                                                   "tools": {"manage_flow": {"action": "deny"}}}))
+    unknown = run("check", "few.json", "list_executions", cwd=tmp_path)
+    assert unknown.returncode == 0 and "hint:" not in unknown.stdout
     # A policy the editor saved approves the tools its author reviewed: a name it neither
     # approves nor names is said to be just that (a tool the server added since is on the
     # server, unapproved), never "not on this server".

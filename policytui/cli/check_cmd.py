@@ -148,12 +148,14 @@ def known_tools(policy: Any, tools_file: str | None, tools: list[Any] | None = N
         return {tool.name for tool in tools}, f"the tools in {tools_file}"
     meta = policy.extensions.get(META_KEY)
     recorded = meta.get("fingerprints") if isinstance(meta, dict) else None
+    named = (set(policy.tools or {}) | set(policy.hide or ())) - {"*"}
     if not isinstance(recorded, dict):
-        return None, ""
+        # Only the names in its rules: a tool decided by the default is no mistake, a name
+        # close to one of them most likely is (`manage_flw`), so only that is said.
+        return (named or None), "rules"
     # The editor approves (fingerprints) only tools the author reviewed: one the server added
     # since is on the server and not here, so the hint says "approves or names", not "on".
-    names = set(recorded) | set(policy.tools or {}) | set(policy.hide or ())
-    return names, ""
+    return set(recorded) | named, ""
 
 
 def unknown_tool_hint(tool: str, known: set[str] | None, source: str) -> str:
@@ -162,7 +164,9 @@ def unknown_tool_hint(tool: str, known: set[str] | None, source: str) -> str:
         return ""
     import difflib
 
+    close = difflib.get_close_matches(tool, sorted(known), n=1)
+    if source == "rules":
+        return f"{tool!r} is not a tool this policy names; did you mean {close[0]!r}?" if close else ""
     hint = (f"{tool!r} is not on this server ({source})" if source
             else f"{tool!r} is not a tool this policy approves or names")
-    close = difflib.get_close_matches(tool, sorted(known), n=1)
     return hint + (f"; did you mean {close[0]!r}?" if close else "; check the name.")
