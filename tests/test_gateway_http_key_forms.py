@@ -271,3 +271,28 @@ def test_a_call_member_in_another_letter_case_is_refused_over_http_as_over_stdio
     lines = [line for line in outcome_lines(gateway.tmp / "audit.jsonl") if line["decision"] != "probe"]
     assert [(line["decision"], line["tool"]) for line in lines] == [("refused", "set_options")] * 4 + [
         ("allowed", "set_options")], lines
+
+
+def test_an_option_there_but_for_letter_case_is_denied_by_exists_over_http(gateway: Gateway) -> None:
+    """`L\u00f6schen` for the option `l\u00f6schen` that the policy's `deny_if ... exists` names:
+    missing as spelled, the option a server on Go's encoding/json reads. Denied, saying why, in a
+    legacy session and as a 2026-07-28 request, raw UTF-8 and escaped; the server reads none of
+    them, and the audit log has a `denied` line for each."""
+    gateway.initialize()
+    request_id = 300
+    for key in ("L\u00f6schen", "L\u00d6SCHEN", "Lo\u0308schen"):
+        for modern in (False, True):
+            for escaped in (True, False):
+                request_id += 1
+                message = _call(request_id, {"options": {"Kanal": "lesen", key: True}}, modern=modern)
+                answer = gateway.post(_body(message, escaped=escaped), _modern_headers() if modern else None)
+                result = answer.json()["result"]
+                assert result["isError"] is True, answer.body
+                assert "differing only in letter case" in result["content"][0]["text"], answer.body
+    last = gateway.post(_body(_call(2, ALLOWED)))
+    assert last.status == 200 and '"isError":false' in last.body.decode().replace(" ", ""), last.body
+
+    assert [(m["params"]["name"], m["params"]["arguments"]) for m in gateway.received()] == [("set_options", ALLOWED)]
+    lines = [line for line in outcome_lines(gateway.tmp / "audit.jsonl") if line["decision"] != "probe"]
+    assert [(line["decision"], line["tool"]) for line in lines] == [("denied", "set_options")] * 12 + [
+        ("allowed", "set_options")], lines
