@@ -49,6 +49,10 @@ def folded(key: str) -> str:
 def alike_but_for_case(keys: Iterable[str]) -> tuple[str, str] | None:
     """Two of `keys` (one object's, each once) that are one key with their letter case folded,
     or None. Two alike in NFC already count as such."""
+    keys = list(keys)
+    joined = "".join(keys)
+    if joined.isascii() and joined.islower():
+        return None  # a cheap test first: ASCII keys with no capital are their own folded form
     seen: dict[str, str] = {}
     for key in keys:
         first = seen.setdefault(folded(key), key)

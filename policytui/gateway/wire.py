@@ -36,7 +36,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from policytui.decision.key_forms import alike_in_nfc, folded
+from policytui.decision.key_forms import alike_but_for_case, alike_in_nfc
 from policytui.gateway.jsonenc import encoder
 
 # JSON-RPC 2.0 error codes.
@@ -133,21 +133,10 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     obj = dict(pairs)
     if len(obj) != len(pairs):
         raise _Duplicate
-    if len(obj) > 1:
-        keys = "".join(obj)
-        # A cheap test first: ASCII keys with no capital are their own folded form.
-        if not (keys.isascii() and keys.islower()) and _alike_but_for_case(obj, keys.isascii()):
-            raise _AlikeButForCase
+    # Two keys alike in NFC are left to their own refusal (`_keys_alike_in_nfc`), with its words.
+    if len(obj) > 1 and alike_but_for_case(obj) is not None and alike_in_nfc(obj) is None:
+        raise _AlikeButForCase
     return obj
-
-
-def _alike_but_for_case(obj: dict[str, Any], ascii_keys: bool) -> bool:
-    """Whether two keys of `obj` are one with their letter case folded, as a reader that
-    ignores case compares keys. Two keys alike in NFC are left to their own refusal
-    (`_keys_alike_in_nfc`), with its words."""
-    if ascii_keys:
-        return len({key.lower() for key in obj}) != len(obj)
-    return len({folded(key) for key in obj}) != len(obj) and alike_in_nfc(obj) is None
 
 
 def _no_constant(name: str) -> Any:

@@ -160,7 +160,7 @@ class EditorBase(App[int]):
         if opened_at is None:
             try_panel = self._try_panel_region()
             return None if try_panel is None else (top, try_panel, float("-inf"))
-        if type(top).__name__ == "CommandPalette":
+        if top.has_class("--textual-command-palette"):  # Textual's palette, or the editor's
             # Its search line and its hits (drawn over the screen, outside its container).
             box = Region()
             for part in top.query("#--input, CommandList"):

@@ -101,6 +101,16 @@ class EditorCommandsProvider(SystemCommandsProvider):
                           help=help_text)
 
 
+class EditorPalette(CommandPalette):
+    """Textual's command palette, with ctrl+c quitting as it does over the editor and its
+    dialogs (screens/dialogs.py): the palette is a modal screen, which kept the editor's ctrl+c
+    from it, so the key did nothing there. Bound after the screen's own ctrl+c, which copies
+    text selected on it (as its search field copies its own selection first)."""
+
+    BINDINGS = [Binding("ctrl+c", "app.interrupt", show=False)]
+    opened_at: float | None = None
+
+
 class PaletteCommands(EditorBase):
     """The help screen and the palette's commands; the palette lists the same keys as the help:
     the editor's ACTIONS and the table's own keys."""
@@ -123,18 +133,15 @@ class PaletteCommands(EditorBase):
         self.key_order.after_keys_ahead(self._open_palette)
 
     def _open_palette(self) -> None:
-        super().action_command_palette()
-        palette = self.screen_stack[-1]
-        if isinstance(palette, CommandPalette) and getattr(palette, "opened_at", None) is None:
-            # Notices keep clear of its box as of a dialog's (tui/notices.py): raised since it
-            # opened, they go beside its search and hits, which grow as the hits are listed.
-            palette.opened_at = time.time()  # type: ignore[attr-defined]
-            self.follow_layout(palette)
-            # ctrl+c quits as over the editor and its dialogs (screens/dialogs.py): the palette
-            # is a modal screen, which kept the editor's ctrl+c from it, so the key did nothing
-            # there. After the palette's own ctrl+c, which copies text selected on it (as its
-            # search field copies its own selection first).
-            palette._bindings.bind("ctrl+c", "app.interrupt", show=False)
+        # As Textual's own action does, with the editor's palette.
+        if not self.use_command_palette or isinstance(self.screen, CommandPalette):
+            return
+        palette = EditorPalette(id="--command-palette")
+        self.push_screen(palette)
+        # Notices keep clear of its box as of a dialog's (tui/notices.py): raised since it
+        # opened, they go beside its search and hits, which grow as the hits are listed.
+        palette.opened_at = time.time()
+        self.follow_layout(palette)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from self._editor_commands(screen)
