@@ -187,9 +187,12 @@ class Startup(EditorBase):
             else:
                 # The stderr lines the dialog showed go to the terminal too, as `tools` prints
                 # them: quitting must not take the server's own words about why it died.
+                from policytui.cli import sentence
                 from policytui.discovery.errors import stderr_report
 
-                self.exit_with_error(f"could not list the server's tools: {message}",
+                # The dialog's sentence, begun as a sentence's middle: "...tools: the server
+                # command 'x' was not found", as `policytui tools` says it.
+                self.exit_with_error(f"could not list the server's tools: {sentence(message)}",
                                      stderr_report(stderr) if stderr.strip() else "")
 
         self.push_screen(screen, answered)
