@@ -470,8 +470,11 @@ def _explain(error: Any, document: Any) -> list[tuple[Location, str, bool]]:
             items.append(((key,), _unknown_key_message(key, allowed, location), True))
         return items
     if keyword == "required" and isinstance(instance, dict):
+        # A key spelt wrong is both unknown and missing: the unknown key's "did you mean" line
+        # says both, so the missing key it names is not said again (before it, out of order).
+        misspelt = _misspelt_keys(instance, error.schema)
         return [((), f'missing required key "{key}"', False) for key in expected
-                if key not in instance]
+                if key not in instance and key not in misspelt]
     if "then" in schema_path and location and location[-1] == "value":
         op = str(_parent(document, location).get("op"))
         if keyword == "format":
@@ -515,10 +518,26 @@ def _parent(document: Any, location: Location) -> dict[str, Any]:
     return node if isinstance(node, dict) else {}
 
 
-def _unknown_key_message(key: str, allowed: list[str], location: Location) -> str:
+def _misspelt_keys(instance: dict[str, Any], schema: Any) -> set[str]:
+    """The keys of an object the schema allows no others in that its unknown keys are said to
+    be misspellings of ("did you mean ..."), as `_unknown_key_message` names them."""
+    if not isinstance(schema, dict) or schema.get("additionalProperties") is not False:
+        return set()
+    allowed = list(schema.get("properties", {}))
+    return {close for key in instance
+            if key not in allowed and not key.startswith("x-")
+            and (close := _close_key(key, allowed)) is not None}
+
+
+def _close_key(key: str, allowed: list[str]) -> str | None:
     import difflib
 
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _unknown_key_message(key: str, allowed: list[str], location: Location) -> str:
+    close = [found] if (found := _close_key(key, allowed)) is not None else []
     if close:
         return f'unknown key "{key}" (did you mean "{close[0]}"?)'
     if key == "rate_limit":

@@ -1,0 +1,47 @@
+"""A newcomer's slips through the installed `policytui`: each answer is the one line that
+explains the slip, in the order a reader needs it, and the exit status `--help` promises."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+POLICYTUI = str(Path(sys.executable).parent / "policytui")
+
+
+def run(tmp: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("POLICYTUI_STATE", "POLICYTUI_STATE_DIR")}
+    env["POLICYTUI_STATE_DIR"] = str(tmp / "state")
+    return subprocess.run([POLICYTUI, *argv], capture_output=True, text=True, timeout=120,
+                          check=False, cwd=tmp, env=env)
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ('{\n  "version": "1",\n  "defualt": "deny"\n}\n',
+     ['policy.json: error: defualt: unknown key "defualt" (did you mean "default"?) (line 3, col 3)']),
+    ('{"verison": "1", "defualt": "deny"}',
+     ['policy.json: error: verison: unknown key "verison" (did you mean "version"?) (line 1, col 2)',
+      'policy.json: error: defualt: unknown key "defualt" (did you mean "default"?) (line 1, col 18)']),
+    ('{"version": "1", "default": "deny", "tools": {"a": {"limits": [{"countr": "c", "window": "minute", "max": 3}]}}}',
+     ['policy.json: error: tools.a.limits[0].countr: unknown key "countr" (did you mean "counter"?) (line 1, col 65)']),
+], ids=["default", "version-and-default", "a-limits-counter"])
+def test_a_misspelt_required_key_is_said_once_by_its_did_you_mean(tmp_path: Path, text: str, said: list[str]) -> None:
+    """The misspelling's own line explains the key found missing; a "missing required key"
+    line before it named the key without the reason, out of order."""
+    (tmp_path / "policy.json").write_text(text, encoding="utf-8")
+    result = run(tmp_path, "validate", "policy.json")
+    assert result.returncode == 1, result
+    assert result.stdout.splitlines() == said, result.stdout
+
+
+def test_a_required_key_missing_with_no_misspelling_of_it_is_still_said(tmp_path: Path) -> None:
+    """An x-* key spelt like the one missing is extension data, no misspelling: the key is missing."""
+    (tmp_path / "policy.json").write_text(json.dumps({"version": "1", "x-default": "deny"}), encoding="utf-8")
+    result = run(tmp_path, "validate", "policy.json")
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == ['policy.json: error: missing required key "default" (line 1, col 1)']
