@@ -45,3 +45,37 @@ def test_a_required_key_missing_with_no_misspelling_of_it_is_still_said(tmp_path
     result = run(tmp_path, "validate", "policy.json")
     assert result.returncode == 1
     assert result.stdout.splitlines() == ['policy.json: error: missing required key "default" (line 1, col 1)']
+
+
+@pytest.mark.parametrize(("fmt", "target"), [("policylayer", "PolicyLayer"), ("intercept", "Intercept"),
+                                             ("cedar", "ToolHive")])
+def test_export_says_the_target_cannot_refuse_argument_keys_alike_but_for_case(
+        tmp_path: Path, fmt: str, target: str) -> None:
+    """policytui's gateway refuses `{"action": "read", "Action": "delete"}`; each target reads
+    `action` as spelled and passes it to a server that may run `delete`: the export says so
+    once, naming the tools whose conditions it keeps, and none exported as denied."""
+    (tmp_path / "policy.json").write_text(json.dumps({
+        "version": "1", "default": "deny",
+        "tools": {
+            "manage_flow": {"require": [{"path": "args.action", "op": "in", "value": ["read", "list"]}]},
+            "read_file": {},
+            "ask": {"action": "require_approval",
+                    "require": [{"path": "args.action", "op": "in", "value": ["read"]}]},
+        },
+    }), encoding="utf-8")
+    result = run(tmp_path, "export", "policy.json", "--format", fmt, "-o", "out")
+    assert result.returncode == 0, result.stderr
+    # The table's second column, its wrapped lines joined.
+    said = " ".join(" ".join(line.split(" | ", 1)[-1] for line in result.stderr.splitlines()).split())
+    assert (f"{target} reads an argument a condition names by its key as spelled, so it cannot refuse "
+            "a call holding two keys alike but for letter case (`action` and `Action`), as policytui's "
+            "gateway does, and a server on Go's encoding/json reads the two as one key, the last; the "
+            "conditions of manage_flow are exported as written") in said, result.stderr
+    assert "Traceback" not in result.stderr
+
+    # A policy whose exported rules read no argument has no such warning.
+    (tmp_path / "plain.json").write_text(json.dumps({
+        "version": "1", "default": "deny", "tools": {"read_file": {}, "ask": {"action": "deny"}},
+    }), encoding="utf-8")
+    result = run(tmp_path, "export", "plain.json", "--format", fmt, "-o", "plain-out")
+    assert result.returncode == 0 and "letter case" not in result.stderr, result.stderr

@@ -270,7 +270,8 @@ def test_policylayer_keeps_only_documented_fields() -> None:
     assert all(set(rule) <= allowed_tool_keys for rule in doc["tools"].values())
     paths = [w.path for w in result.warnings]
     assert paths == ["tools.ask.action", "tools.neg.require_approval_if",
-                     *(f"tools.{name}.{where}" for name, where in _READING_WARNINGS)]
+                     *(f"tools.{name}.{where}" for name, where in _READING_WARNINGS), "tools"]
+    assert "the conditions of req, neg, nested and 2 more are exported as written" in result.warnings[-1].message
     assert result.text.endswith("}\n")
 
 

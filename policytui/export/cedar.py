@@ -39,6 +39,7 @@ from policytui.decision.conditions import resolve_path
 from policytui.decision.relative_paths import folders_named
 from policytui.export.common import extension_warnings, json_text
 from policytui.export.normal_forms import match_may_be_lost, plain_regex, refusal_may_be_passed
+from policytui.export.path_readings import letter_case_warning
 from policytui.export.result import ExportResult, ExportWarning
 from policytui.policy.model import Condition, Policy, ToolRule
 
@@ -452,6 +453,7 @@ class _Exporter:
         self.policies: list[str] = []
         self.warnings: list[ExportWarning] = []
         self.plan = CedarPlan()
+        self.conditioned: list[str] = []  # the tools whose conditions are written
 
     def warn(self, path: str, message: str) -> None:
         self.warnings.append(ExportWarning(path, message))
@@ -518,6 +520,7 @@ class _Exporter:
             self.policies.append(
                 f"forbid(principal, {CALL}, resource == {_tool_id(name)}) unless {{ {' && '.join(terms)} }};"
             )
+            self.conditioned.append(name)
             if _needs_arguments(rule):
                 self.warn(
                     base,
@@ -569,6 +572,8 @@ class _Exporter:
             )
             self.policies.append(f"forbid(principal, {CALL}, resource);")
             self.plan.deny_all = True
+        # ToolHive puts each argument in the context under its key as sent (`arg_Action`).
+        self.warnings.extend(letter_case_warning("ToolHive", self.conditioned))
         self.warnings.extend(extension_warnings(policy, TARGET))
         doc = {
             "version": "1.0",

@@ -44,7 +44,11 @@ from policytui.export.intercept_guards import (
     spellings_denied_in_front,
 )
 from policytui.export.normal_forms import condition_judged_otherwise, spelling_warning
-from policytui.export.path_readings import condition_read_otherwise, reading_warning
+from policytui.export.path_readings import (
+    condition_read_otherwise,
+    letter_case_warning,
+    reading_warning,
+)
 from policytui.export.result import ExportResult, ExportWarning
 from policytui.export.yaml_writer import Flow, dump
 from policytui.policy.model import Condition, Limit, Policy, ToolRule
@@ -370,6 +374,10 @@ class _Exporter:
         for name, rules in self.rules.items():
             tools[name] = {"rules": rules}
         doc["tools"] = tools
+        self.warnings.extend(letter_case_warning("Intercept", [
+            name for name, rules in self.rules.items()
+            if name in (policy.tools or {}) and name not in self.denied and not policy.is_hidden(name)
+            and any("conditions" in rule for rule in rules)]))
         self.warnings.extend(extension_warnings(policy, TARGET))
         return ExportResult(dump(doc), self.warnings)
 

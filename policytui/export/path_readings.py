@@ -20,6 +20,11 @@ documents describe no such reading) cannot say any of that, so:
   holds it under a key in another letter case (`Force`), which a server on Go's encoding/json
   reads as it, and, for a nested one (`args.q.p`), one whose parent is JSON text holding it,
   which the server parses.
+
+Nor can any of them refuse a call holding an argument twice, under keys alike but for letter
+case (`action` and `Action`), as policytui's gateway refuses it: each reads the key a condition
+names as spelled, where a server on Go's encoding/json reads the two as one key, the last. A
+tool whose conditions are exported is kept as written, and one warning names such tools.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from policytui.export.normal_forms import (
     names_only_what_it_matches,
     plain_regex,
 )
+from policytui.export.result import ExportWarning
 
 if TYPE_CHECKING:
     from policytui.policy.model import Condition, ToolRule
@@ -155,3 +161,19 @@ def condition_read_otherwise(base: str, rule: ToolRule,
                                         passes_when_it_holds=passes_when_it_holds):
                 return f"{base}.{kind}[{index}]", condition
     return None
+
+
+def letter_case_warning(target: str, tools: list[str]) -> list[ExportWarning]:
+    """The one warning, for an export keeping the argument conditions of `tools`, that the
+    target reads an argument by its key as spelled (none when `tools` is empty)."""
+    if not tools:
+        return []
+    named = tools[:3] + ([f"{len(tools) - 3:,} more"] if len(tools) > 3 else [])
+    shown = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    return [ExportWarning(
+        "tools",
+        f"{target} reads an argument a condition names by its key as spelled, so it cannot refuse "
+        "a call holding two keys alike but for letter case (`action` and `Action`), as "
+        "policytui's gateway does, and a server on Go's encoding/json reads the two as one "
+        f"key, the last; the conditions of {shown} are exported as written",
+    )]

@@ -28,7 +28,11 @@ from policytui.export.intercept_guards import (
     spellings_denied_in_front,
 )
 from policytui.export.normal_forms import condition_judged_otherwise, spelling_warning
-from policytui.export.path_readings import condition_read_otherwise, reading_warning
+from policytui.export.path_readings import (
+    condition_read_otherwise,
+    letter_case_warning,
+    reading_warning,
+)
 from policytui.export.result import ExportResult, ExportWarning
 from policytui.policy.model import Condition, Limit, Policy, ToolRule
 
@@ -160,6 +164,9 @@ def export_policylayer(policy: Policy) -> ExportResult:
         doc["all_tools"] = {"limits": [_limit(limit) for limit in policy.all_tools.limits]}
     if policy.tools is not None:
         doc["tools"] = {name: _tool(name, rule, warnings) for name, rule in policy.tools.items()}
+        warnings.extend(letter_case_warning("PolicyLayer", [
+            name for name, rule in doc["tools"].items()
+            if ("require" in rule or "deny_if" in rule) and not policy.is_hidden(name)]))
     warnings.extend(extension_warnings(policy, TARGET))
     text = json_text(doc)
     return ExportResult(text, warnings)
