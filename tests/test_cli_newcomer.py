@@ -9,7 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import anyio
 import pytest
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
 
 POLICYTUI = str(Path(sys.executable).parent / "policytui")
 
@@ -79,3 +82,33 @@ def test_export_says_the_target_cannot_refuse_argument_keys_alike_but_for_case(
     }), encoding="utf-8")
     result = run(tmp_path, "export", "plain.json", "--format", fmt, "-o", "plain-out")
     assert result.returncode == 0 and "letter case" not in result.stderr, result.stderr
+
+
+@pytest.mark.servers
+@pytest.mark.usefixtures("one_window")
+def test_counters_of_a_policy_named_otherwise_than_the_gateway_was_given_say_whose_there_are(
+        tmp_path: Path, everything: Path) -> None:
+    """`counters --policy` spelt otherwise (`polcy`) named no counter and said "No counter has
+    been used", as if the limits were unused: it says which policy's counters there are."""
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {
+        "echo": {"limits": [{"counter": "echoes", "window": "day", "max": 100}]}}}), encoding="utf-8")
+    state = tmp_path / "state"
+
+    async def one_echo() -> None:
+        params = StdioServerParameters(
+            command=POLICYTUI, cwd=str(tmp_path),
+            args=["gateway", "--policy", str(policy), "--state-dir", str(state), "--no-audit",
+                  "--log", str(tmp_path / "gateway.log"), "--", str(everything), "stdio"])
+        with open(os.devnull, "w") as errlog:  # noqa: ASYNC230 - opened once, never blocks
+            async with Client(stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=90) as client:
+                await client.call_tool("echo", {"message": "hi"})
+
+    anyio.run(one_echo)
+    listed = run(tmp_path, "counters", "--state-dir", str(state), "--policy", "policy")
+    assert listed.returncode == 0 and "echoes" in listed.stdout, listed
+    mistyped = run(tmp_path, "counters", "--state-dir", str(state), "--policy", "polcy")
+    assert mistyped.returncode == 0, mistyped.stderr
+    assert mistyped.stdout == (
+        f"No counter of policy 'polcy' has been used in its current window; counters of '{policy}' "
+        "have (`policytui counters` lists them).\n")

@@ -52,11 +52,20 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if store is not None:
             store.close()
+    others: list[str] = []
     if args.policy:
+        others = sorted({u.policy for u in uses if not _chosen(u.policy, args.policy)})
         uses = [u for u in uses if _chosen(u.policy, args.policy)]
     uses.sort(key=lambda u: (u.policy, u.counter, u.scope, u.scope_id, u.window))
     if args.json:
         _out(json.dumps([u.to_json() for u in uses], ensure_ascii=False, indent=2))
+        return 0
+    if not uses and others:
+        # A --policy spelt otherwise than the gateway was given it must not read as "unused".
+        named = ", ".join(visible(repr(other)) for other in others[:3])
+        more = f" and {len(others) - 3:,} more" if len(others) > 3 else ""
+        _out(f"No counter of policy {visible(repr(args.policy))} has been used in its current "
+             f"window; counters of {named}{more} have (`policytui counters` lists them).")
         return 0
     if not uses:
         _out("No counter has been used in its current window.")
