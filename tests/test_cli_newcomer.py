@@ -112,3 +112,25 @@ def test_counters_of_a_policy_named_otherwise_than_the_gateway_was_given_say_who
     assert mistyped.stdout == (
         f"No counter of policy 'polcy' has been used in its current window; counters of '{policy}' "
         "have (`policytui counters` lists them).\n")
+
+
+def test_serve_says_why_its_lock_folder_cannot_be_made_in_one_sentence(tmp_path: Path) -> None:
+    """A $XDG_RUNTIME_DIR that is not there (a session's, kept by `sudo` or `su`), or a file
+    where the lock folder goes: one sentence naming the folder, not Python's `[Errno 2] No such
+    file or directory: '...'`."""
+    missing = tmp_path / "gone"
+    folder = missing / f"policytui-{os.getuid()}"
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(missing), "HOME": str(tmp_path)}
+    argv = [POLICYTUI, "serve", "kestra", "--offline", "--no-open", "--policy", str(tmp_path / "policy.json")]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path, env=env)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (f"policytui serve: cannot keep the edit lock: cannot make the folder {folder}: "
+                           f"$XDG_RUNTIME_DIR names {missing}, which does not exist.\n")
+
+    missing.mkdir()
+    folder.write_text("not a folder", encoding="utf-8")
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path, env=env)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (f"policytui serve: cannot keep the edit lock: {folder} must be a folder of your "
+                           "own that no one else can write to; remove it.\n")
+    assert not (tmp_path / "policy.json").exists()

@@ -17,16 +17,29 @@ from pathlib import Path
 
 
 class LockFolderError(Exception):
-    """The lock folder exists but is not this user's own; its str is one sentence."""
+    """The lock folder cannot be made, or is not a folder of this user's own; its str is one
+    sentence."""
 
 
 def lock_folder() -> Path:
-    base = os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    base = runtime or tempfile.gettempdir()
     folder = Path(base) / f"policytui-{os.getuid()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+    except FileExistsError:
+        pass  # something other than a folder: said below
+    except OSError as exc:
+        from policytui.output_file import os_reason
+
+        if runtime and isinstance(exc, FileNotFoundError):
+            raise LockFolderError(f"cannot make the folder {folder}: $XDG_RUNTIME_DIR names "
+                                  f"{runtime}, which does not exist") from None
+        raise LockFolderError(f"cannot make the folder {folder}: {os_reason(exc)}") from None
     # In a shared /tmp another user could have made the folder first and control what is in it.
     status = folder.lstat()
-    if folder.is_symlink() or status.st_uid != os.getuid() or status.st_mode & 0o077:
+    if (folder.is_symlink() or not folder.is_dir() or status.st_uid != os.getuid()
+            or status.st_mode & 0o077):
         raise LockFolderError(
             f"{folder} must be a folder of your own that no one else can write to; remove it"
         )
