@@ -134,3 +134,36 @@ def test_serve_says_why_its_lock_folder_cannot_be_made_in_one_sentence(tmp_path:
     assert done.stderr == (f"policytui serve: cannot keep the edit lock: {folder} must be a folder of your "
                            "own that no one else can write to; remove it.\n")
     assert not (tmp_path / "policy.json").exists()
+
+
+@pytest.mark.parametrize(("argv", "said", "code"), [
+    (["replay", "afile/r.jsonl", "--policy", "policy.json"], "policytui replay: cannot read afile/r.jsonl: not a directory.", 2),
+    (["replay", "r.jsonl", "--policy", "policy.json", "--against", "afile/p.json"],
+     "policytui replay: cannot read afile/p.json: not a directory.", 2),
+    (["export", "afile/p.json", "--format", "cedar"], "policytui export: cannot read afile/p.json: not a directory.", 1),
+    (["gateway", "--policy", "policy.json", "--listen", "127.0.0.1:0", "--tokens", "afile/t.json", "--", "true"],
+     "policytui gateway: cannot read the tokens file afile/t.json: not a directory.", 2),
+    (["gateway", "--policy", "policy.json", "--state-dir", "afile/st", "--", "true"],
+     "policytui gateway: cannot create the state folder afile/st: not a directory.", 1),
+    (["tools", "--", "./garbage"], "policytui tools: the server command './garbage' could not be started: exec format error.", 1),
+    (["gateway", "--policy", "policy.json", "--", "./garbage"],
+     "policytui gateway: the server command './garbage' could not be started: exec format error.", 1),
+], ids=["replay-recording", "replay-against", "export", "gateway-tokens", "gateway-state-dir", "tools-command",
+        "gateway-command"])
+def test_the_systems_reason_ends_the_sentence_in_lower_case(tmp_path: Path, argv: list[str], said: str,
+                                                            code: int) -> None:
+    """The operating system's reason is the end of one sentence, as `cannot write x: permission
+    denied` is; before, it was joined on as Python words it (`Not a directory`, `Exec format
+    error`), a capital letter mid-sentence."""
+    (tmp_path / "afile").write_text("a file, where a folder would be", encoding="utf-8")
+    (tmp_path / "policy.json").write_text('{"version": "1", "default": "allow"}', encoding="utf-8")
+    (tmp_path / "r.jsonl").write_text(json.dumps({"time": "2026-01-01T00:00:00Z", "tool": "t", "decision": "allowed",
+                                                  "rule": "default", "arguments": {}}) + "\n", encoding="utf-8")
+    (tmp_path / "garbage").write_bytes(b"\x7fELF, but no program")
+    (tmp_path / "garbage").chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in ("POLICYTUI_STATE", "POLICYTUI_STATE_DIR")}
+    env["POLICYTUI_STATE_DIR"] = str(tmp_path / "state")
+    done = subprocess.run([POLICYTUI, *argv], capture_output=True, text=True, timeout=120, check=False,
+                          cwd=tmp_path, env=env, stdin=subprocess.DEVNULL)
+    assert done.returncode == code, done
+    assert done.stderr.strip().splitlines() == [said], done.stderr

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from policytui.cli.policy_common import never_traceback
+from policytui.output_file import os_reason
 
 FORMAT_CHOICES = ("policylayer", "intercept", "cedar")
 
@@ -112,6 +113,6 @@ def _sentence(exc: BaseException, source: Path) -> str:
     if isinstance(exc, FileNotFoundError):
         return f"{source} does not exist."
     if isinstance(exc, OSError):
-        return f"cannot read {source}: {exc.strerror or exc}."
+        return f"cannot read {source}: {os_reason(exc)}."
     text = str(exc)
     return text if text.endswith(".") else text + "."

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policytui.cli import UsageError
+from policytui.output_file import os_reason
 
 if TYPE_CHECKING:
     from policytui.discovery.spec import ServerSpec
@@ -221,7 +222,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         configure_logging(args.log, args.log_level)
     except OSError as exc:
-        return _fail(f"cannot open the log file {args.log}: {exc.strerror or exc}")
+        return _fail(f"cannot open the log file {args.log}: {os_reason(exc)}")
 
     # A bad policy stops everything before a server is started: one sentence, exit 1.
     try:
@@ -253,7 +254,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         ensure_private_dir(state_dir)
     except OSError as exc:
-        return _fail(f"cannot create the state folder {state_dir}: {exc.strerror or exc}")
+        return _fail(f"cannot create the state folder {state_dir}: {os_reason(exc)}")
     audit = None if args.no_audit else (args.audit or default_audit_path(state_dir))
     if audit is not None and str(audit) != "-":
         from policytui.gateway.audit import AuditLog
@@ -261,7 +262,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             AuditLog(audit).close()  # fail now, in one sentence, not after the server started
         except OSError as exc:
-            return _fail(f"cannot open the audit log {audit}: {exc.strerror or exc}")
+            return _fail(f"cannot open the audit log {audit}: {os_reason(exc)}")
 
     record = Path(args.record) if args.record else None
     if record is not None:
@@ -270,7 +271,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             AuditLog(record).close()  # fail now, in one sentence, not after the server started
         except OSError as exc:
-            return _fail(f"cannot open the recording {record}: {exc.strerror or exc}")
+            return _fail(f"cannot open the recording {record}: {os_reason(exc)}")
 
     store = _open_state(args, state_dir, Path(args.policy))
     if isinstance(store, int):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from policytui.cli.policy_common import never_traceback
+from policytui.output_file import os_reason
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,7 +58,7 @@ def _policy(path: str, what: str) -> tuple[Any, str | None]:
     except FileNotFoundError:
         return None, f"the {what} {visible(path)} does not exist."
     except (PolicyFileError, OSError) as exc:
-        text = str(exc) if isinstance(exc, PolicyFileError) else f"cannot read {path}: {exc.strerror or exc}"
+        text = str(exc) if isinstance(exc, PolicyFileError) else f"cannot read {path}: {os_reason(exc)}"
         return None, visible(text if text.endswith(".") else text + ".")
     if loaded.policy is None:
         errors = list(getattr(loaded.report, "errors", []) or [])
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     except FileNotFoundError:
         return fail(f"{visible(args.recording)} does not exist")
     except OSError as exc:
-        return fail(f"cannot read {visible(args.recording)}: {exc.strerror or exc}")
+        return fail(f"cannot read {visible(args.recording)}: {os_reason(exc)}")
     except RecordingError as exc:
         return fail(visible(str(exc)))
     draft, problem = _policy(args.policy, "draft policy")

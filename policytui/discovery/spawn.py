@@ -13,6 +13,7 @@ from pathlib import Path
 
 from policytui.discovery.diagnostics import Diagnostics
 from policytui.discovery.errors import DiscoveryError
+from policytui.output_file import os_reason
 from policytui.textsafe import visible
 
 # The variables a server inherits from policytui's own environment, as the MCP SDK's
@@ -46,7 +47,7 @@ def spawn_error(command: str, exc: OSError, diag: Diagnostics) -> DiscoveryError
     if isinstance(exc, PermissionError):
         return DiscoveryError(f"The server command {visible(command)!r} is not executable.")
     return DiscoveryError(
-        f"The server command {visible(command)!r} could not be started: {exc.strerror or exc}."
+        f"The server command {visible(command)!r} could not be started: {os_reason(exc)}."
     )
 
 

@@ -15,6 +15,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from policytui.output_file import os_reason
+
 log = logging.getLogger("policytui.gateway")
 
 # A connection whose request line and headers have not all arrived within this long is closed
@@ -59,7 +61,7 @@ def load_tokens(path: Path) -> dict[str, str]:
     except FileNotFoundError:
         raise TokensError(f"the tokens file {path} does not exist") from None
     except OSError as exc:
-        raise TokensError(f"cannot read the tokens file {path}: {exc.strerror or exc}") from None
+        raise TokensError(f"cannot read the tokens file {path}: {os_reason(exc)}") from None
     except json.JSONDecodeError as exc:
         # Where, never what: the text around the mistake may be a token.
         raise TokensError(f"the tokens file {path} is not valid JSON "

@@ -43,6 +43,7 @@ from policytui.gateway.upstream_common import (
     unavailable_error,
 )
 from policytui.gateway.wire import OVERLONG, Refusal, decoder, encode, valid_id
+from policytui.output_file import os_reason
 from policytui.redaction import without_credential_lines
 from policytui.textsafe import visible
 
@@ -205,7 +206,7 @@ class StdioUpstream:
                 raise DiscoveryError(f"The server command {visible(spec.command)!r} is not executable.") from None
             except OSError as exc:
                 raise DiscoveryError(
-                    f"The server command {visible(spec.command)!r} could not be started: {exc.strerror or exc}."
+                    f"The server command {visible(spec.command)!r} could not be started: {os_reason(exc)}."
                 ) from None
             diag.pid = process.pid
             self._process = process

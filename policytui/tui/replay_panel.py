@@ -26,6 +26,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import OptionList, Static
 
 from policytui.editor.text import one_line, visible
+from policytui.output_file import os_reason
 from policytui.tui.base import EditorBase
 from policytui.tui.screens.dialogs import DialogScreen
 
@@ -123,7 +124,7 @@ class ReplayPins(EditorBase):
         try:
             calls = await asyncio.to_thread(load_calls, path)
         except (OSError, RecordingError) as exc:
-            text = str(exc) if isinstance(exc, RecordingError) else f"cannot read {path}: {exc.strerror or exc}"
+            text = str(exc) if isinstance(exc, RecordingError) else f"cannot read {path}: {os_reason(exc)}"
             if self._alive:
                 self.main.query_one("#replay", Static).update(Text(visible(text), style="bold"))
             return
