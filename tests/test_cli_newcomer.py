@@ -167,3 +167,20 @@ def test_the_systems_reason_ends_the_sentence_in_lower_case(tmp_path: Path, argv
                           cwd=tmp_path, env=env, stdin=subprocess.DEVNULL)
     assert done.returncode == code, done
     assert done.stderr.strip().splitlines() == [said], done.stderr
+
+
+def test_a_snapshot_given_as_the_policy_is_named_as_one(tmp_path: Path) -> None:
+    """Both files are JSON, and `snapshot -o tools.json` then `validate tools.json` is an easy
+    slip: one line says what the file is and what makes a policy of it; before, a line for
+    each of its keys, unknown to a policy, and for its tool list, not an object."""
+    made = run(tmp_path, "snapshot", "kestra", "--offline", "-o", "tools.json")
+    assert made.returncode == 0, made.stderr
+    said = ("tools.json: error: this is a server's tool list written by `policytui snapshot`, not a policy; "
+            "`policytui init --from` this file writes a policy from it (line 1, col 1)")
+    validated = run(tmp_path, "validate", "tools.json")
+    assert validated.returncode == 1 and validated.stdout.splitlines() == [said], validated.stdout
+    checked = run(tmp_path, "check", "tools.json", "list_flows")
+    assert checked.returncode == 3
+    assert checked.stdout.splitlines()[0] == said and len(checked.stdout.splitlines()) == 2, checked.stdout
+    assert run(tmp_path, "init", "--from", "tools.json", "-o", "policy.json", "-q").returncode == 0
+    assert run(tmp_path, "validate", "policy.json").returncode == 0

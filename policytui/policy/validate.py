@@ -198,6 +198,12 @@ def _validate_text(text: str, *, tools: list[ToolInfo] | None) -> Report:
     if isinstance(parsed, Problem):
         return Report([parsed])
     document, positions = parsed
+    if isinstance(document, dict) and "policytuiSnapshot" in document and "version" not in document:
+        # A server's tool list (`discovery.snapshot.SNAPSHOT_KEY`) in place of the policy: its
+        # every key unknown to a policy would be listed, none of them saying what is wrong.
+        return Report([Problem("", "this is a server's tool list written by `policytui snapshot`, "
+                               "not a policy; `policytui init --from` this file writes a policy "
+                               "from it", 1, 1)])
     out = _Collector(positions if positions is not None else Locator(text))
     if positions is not None:
         for dup in positions.duplicates:
