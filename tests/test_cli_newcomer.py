@@ -184,3 +184,43 @@ def test_a_snapshot_given_as_the_policy_is_named_as_one(tmp_path: Path) -> None:
     assert checked.stdout.splitlines()[0] == said and len(checked.stdout.splitlines()) == 2, checked.stdout
     assert run(tmp_path, "init", "--from", "tools.json", "-o", "policy.json", "-q").returncode == 0
     assert run(tmp_path, "validate", "policy.json").returncode == 0
+
+
+@pytest.mark.servers
+def test_a_recording_or_audit_log_given_as_the_policy_is_named_as_one(tmp_path: Path, everything: Path) -> None:
+    """`replay calls.jsonl --policy calls.jsonl` (the recording given for the draft too) or
+    `validate audit.jsonl`: one line says the file is a log of calls; before, "invalid JSON:
+    unexpected text after the end" at line 2 for a log of several calls, and a line for each
+    key unknown to a policy for a log of one call."""
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"version": "1", "default": "allow"}', encoding="utf-8")
+    state = tmp_path / "state"
+
+    async def two_echoes() -> None:
+        params = StdioServerParameters(
+            command=POLICYTUI, cwd=str(tmp_path),
+            args=["gateway", "--policy", str(policy), "--state-dir", str(state),
+                  "--record", str(tmp_path / "calls.jsonl"),
+                  "--log", str(tmp_path / "gateway.log"), "--", str(everything), "stdio"])
+        with open(os.devnull, "w") as errlog:  # noqa: ASYNC230 - opened once, never blocks
+            async with Client(stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=90) as client:
+                await client.call_tool("echo", {"message": "hi"})
+                await client.call_tool("echo", {"message": "again"})
+
+    anyio.run(two_echoes)
+    calls = (tmp_path / "calls.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(calls) >= 2, calls
+    (tmp_path / "one.jsonl").write_text(calls[-1] + "\n", encoding="utf-8")
+    said = ("this is a log of calls, one JSON object a line (a `policytui gateway --record` recording "
+            "or an audit log), not a policy; `policytui replay` tests a policy against a recording (line 1, col 1)")
+    for log in ("calls.jsonl", "one.jsonl", "state/audit.jsonl"):
+        validated = run(tmp_path, "validate", log)
+        assert validated.returncode == 1 and validated.stdout.splitlines() == [f"{log}: error: {said}"], validated
+    swapped = run(tmp_path, "replay", "calls.jsonl", "--policy", "calls.jsonl")
+    assert swapped.returncode == 2
+    assert swapped.stderr.strip() == (
+        f"policytui replay: the draft policy calls.jsonl is not a valid policy: {said}."), swapped.stderr
+    # A policy that merely starts with a line of its own is still read as a policy.
+    two = tmp_path / "two.json"
+    two.write_text('{"version": "1", "default": "deny"}\n{"x": 1}\n', encoding="utf-8")
+    assert "unexpected text after the end" in run(tmp_path, "validate", "two.json").stdout

@@ -196,6 +196,8 @@ def _validate_text(text: str, *, tools: list[ToolInfo] | None) -> Report:
                                '{"version": "1", "default": "deny"}', 1, 1)])
     parsed = _parse(text)
     if isinstance(parsed, Problem):
+        if _is_call_log(text):
+            return Report([Problem("", CALL_LOG, 1, 1)])
         return Report([parsed])
     document, positions = parsed
     if isinstance(document, dict) and "policytuiSnapshot" in document and "version" not in document:
@@ -204,6 +206,8 @@ def _validate_text(text: str, *, tools: list[ToolInfo] | None) -> Report:
         return Report([Problem("", "this is a server's tool list written by `policytui snapshot`, "
                                "not a policy; `policytui init --from` this file writes a policy "
                                "from it", 1, 1)])
+    if _is_call_record(document):
+        return Report([Problem("", CALL_LOG, 1, 1)])
     out = _Collector(positions if positions is not None else Locator(text))
     if positions is not None:
         for dup in positions.duplicates:
@@ -306,6 +310,34 @@ def _may_hold_surrogates(text: str) -> bool:
     if "\\u" in text and _ESCAPED_SURROGATE.search(text):
         return True
     return not text.isascii() and _RAW_SURROGATE.search(text) is not None
+
+
+CALL_LOG = ("this is a log of calls, one JSON object a line (a `policytui gateway --record` "
+            "recording or an audit log), not a policy; `policytui replay` tests a policy "
+            "against a recording")
+
+# Keys every line of the gateway's audit log and of its recordings has (`gateway.audit`), and
+# a policy has none of.
+_CALL_RECORD_KEYS = ("time", "tool", "decision", "args_sha256")
+
+
+def _is_call_record(document: Any) -> bool:
+    """Whether a document is one line of the audit log or a recording, not a policy."""
+    return (isinstance(document, dict) and "version" not in document
+            and all(key in document for key in _CALL_RECORD_KEYS))
+
+
+def _is_call_log(text: str) -> bool:
+    """Whether text that is not one JSON document starts with a line of calls: an audit log or a
+    recording given where a policy goes, which would otherwise read as "invalid JSON" at line 2
+    and leave the reader to guess why."""
+    first = text.lstrip().split("\n", 1)[0]
+    if not first.startswith("{"):
+        return False
+    try:
+        return _is_call_record(json.loads(first))
+    except (ValueError, RecursionError):
+        return False
 
 
 def _parse(text: str) -> tuple[Any, Positions | None] | Problem:
