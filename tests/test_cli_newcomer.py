@@ -224,3 +224,28 @@ def test_a_recording_or_audit_log_given_as_the_policy_is_named_as_one(tmp_path: 
     two = tmp_path / "two.json"
     two.write_text('{"version": "1", "default": "deny"}\n{"x": 1}\n', encoding="utf-8")
     assert "unexpected text after the end" in run(tmp_path, "validate", "two.json").stdout
+
+
+@pytest.mark.parametrize(("entry", "said"), [
+    ({"command": 5}, "its command is a number, not a string"),
+    ({"command": ["npx", "-y", "some-server"]},
+     'its command is a list; put the program in command and its arguments in args ("command": "npx", '
+     '"args": ["-y", "..."])'),
+    ({"command": False}, "its command is false, not a string"),
+    ({"url": {"href": "http://127.0.0.1:1/mcp"}}, "its url is an object, not a string"),
+    ({"command": "   "}, "its command is blank"),
+    ({"args": ["x"]}, "it has neither a command nor a url"),
+], ids=["number", "list", "false", "url-object", "blank", "neither"])
+def test_a_client_config_entry_of_the_wrong_type_says_which_key_and_why(
+        tmp_path: Path, entry: dict, said: str) -> None:
+    """A server entry whose command or url is not a string said "it has neither a command nor a
+    url", as if the key were missing: the entry says which key is wrong and how."""
+    home = tmp_path / "home"
+    (home / ".cursor").mkdir(parents=True)
+    (home / ".cursor" / "mcp.json").write_text(json.dumps({"mcpServers": {"bad": entry}}), encoding="utf-8")
+    env = {"HOME": str(home), "PATH": os.environ["PATH"]}
+    done = subprocess.run([POLICYTUI, "tools", "bad"], capture_output=True, text=True, timeout=120,
+                          check=False, cwd=tmp_path, env=env)
+    assert done.returncode == 2, done
+    assert done.stderr.strip() == (
+        f"policytui tools: server 'bad' from Cursor (~/.cursor/mcp.json) cannot be used: {said}."), done.stderr

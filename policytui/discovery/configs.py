@@ -200,6 +200,30 @@ def _servers_in(document: Any, source: ConfigSource) -> Iterator[tuple[str, Any]
     yield from node.items()
 
 
+def _no_command_nor_url(command: Any, url: Any) -> str:
+    """Why an entry names no server to start or reach: a command or url of the wrong type is
+    named as such, since "neither" would read as if the key were missing."""
+    if isinstance(command, list) and command and all(isinstance(part, str) for part in command):
+        return ("its command is a list; put the program in command and its arguments in args "
+                '("command": "npx", "args": ["-y", "..."])')
+    for key, value in (("command", command), ("url", url)):
+        if value is not None and not isinstance(value, str):
+            return f"its {key} is {_json_type(value)}, not a string"
+    if isinstance(command, str) and command and not command.strip():
+        return "its command is blank"
+    return "it has neither a command nor a url"
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, dict):
+        return "an object"
+    return "a list" if isinstance(value, list) else "null"
+
+
 def _entry(name: str, raw: Any, source: ConfigSource) -> ConfigEntry:
     if not isinstance(raw, dict):
         return ConfigEntry(name, source, {}, problem="its entry is not an object")
@@ -207,7 +231,7 @@ def _entry(name: str, raw: Any, source: ConfigSource) -> ConfigEntry:
     has_command = isinstance(raw.get("command"), str) and raw["command"].strip()
     url = raw.get("url", raw.get("serverUrl"))
     if not has_command and not (isinstance(url, str) and url):
-        problem = "it has neither a command nor a url"
+        problem = _no_command_nor_url(raw.get("command"), url)
     elif not isinstance(raw.get("args", []), list) or not all(
         isinstance(a, (str, int, float)) for a in raw.get("args", [])
     ):
