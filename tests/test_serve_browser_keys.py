@@ -141,3 +141,41 @@ def test_pretty_printed_json_pasted_into_the_try_arguments_is_kept_whole(
     finally:
         code = served.stop()
     assert code == 130, "".join(served.stderr)
+
+
+def test_a_paste_larger_than_serve_reads_in_one_message_reaches_the_editor(
+    chromium: Any, tmp_path: Path
+) -> None:
+    """The page sends a paste to serve as one message of its text, and serve reads no message
+    larger than 4 MB: a larger paste closed the connection, and the page said only "The editor
+    has closed." The page now sends it in pieces, and the paste reaches the editor whole."""
+    served = served_kestra(tmp_path)
+    try:
+        context = chromium.new_context(viewport=VIEWPORT)
+        page = context.new_page()
+        screen = BrowserScreen(page)
+        page.goto(served.url)
+        screen.wait("the editor", lambda s: "39 tools" in s and bool(table_row(s, "manage_apps")))
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.base)
+        page.keyboard.press("/")
+        screen.wait("the filter box", lambda s: "filter tools by name" in s)
+        # 4.5 MB of lines: the filter takes the first, and says so once the paste has come
+        # whole (a paste is made of everything up to its closing mark). An emoji stands where
+        # the page's first piece ends (after the 6 characters of the paste's opening mark):
+        # its two halves must stay together. Control characters take 6 bytes in a message.
+        page.evaluate("""navigator.clipboard.writeText('search_\\n' + 'x'.repeat(524273)
+            + '\\u{1F600}' + '\\u0001'.repeat(100000) + 'x'.repeat(4000000))""")
+        page.keyboard.press("Control+v")
+
+        def pasted(text: str) -> bool:
+            assert not page.evaluate("document.body.classList.contains('-closed')"), (
+                f"the paste closed the editor: {page.inner_text('.closed-dialog')}"
+            )
+            return "(3 shown)" in text and "pasted its first line only" in text
+
+        text = screen.wait("the paste's first line in the filter", pasted, timeout=120)
+        assert table_row(text, "search_flows") and not table_row(text, "manage_apps"), text
+        assert screen.sockets == 1
+    finally:
+        code = served.stop()
+    assert code == 130, "".join(served.stderr)

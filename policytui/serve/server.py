@@ -78,6 +78,12 @@ BROWSER_COOKIE = "policytui_browser_{port}"
 BUSY_MESSAGE = "is already being edited in another browser window"
 # Why serve closes a page's connection when it stops; the page tells this close from others.
 STOPPED_REASON = "policytui serve stopped"
+# The largest message serve reads from a page (aiohttp's own bound); a larger one closes the
+# connection, and the editor with it. A paste reaches the editor as one message of its text,
+# so the page sends a long one in pieces of at most STDIN_PIECE characters: each is at most 6
+# bytes in JSON ("\u001b"), and the largest piece with its envelope stays under the bound.
+MESSAGE_BYTES = 4 * 1024 * 1024
+STDIN_PIECE = MESSAGE_BYTES // 8
 
 
 @dataclass
@@ -539,6 +545,7 @@ class EditorServer(Server):
                 "application": {"name": self.title},
                 "stopped_reason": STOPPED_REASON,
                 "page_title_meta": PAGE_TITLE_META,
+                "stdin_piece": STDIN_PIECE,
             }
             response = aiohttp_jinja2.render_template("editor.html", request, context)
             response.headers.update(SECURITY_HEADERS)
@@ -603,7 +610,7 @@ class EditorServer(Server):
         if claim is None or claim.expires <= time.monotonic():
             return page("Page out of date", "Reload the page to open the editor.", status=403)
         session = secrets.token_urlsafe(16)
-        websocket = web.WebSocketResponse(heartbeat=15)
+        websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=MESSAGE_BYTES)
         acquired = await self._acquire(session)
         if self._stop.is_set():
             # serve is stopping, and has already asked every editor it knew of to end: one
