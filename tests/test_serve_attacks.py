@@ -46,6 +46,7 @@ async def test_malformed_websocket_messages_are_dropped_and_the_editor_stays(ser
             "[" * 100_000,  # nested too deep for the JSON reader: RecursionError, not ValueError
             '{"a":' * 100_000,
             "9" * 10_000,  # more digits than int() reads: ValueError
+            '["stdin", "\\ud800"]', '["stdin", "a\\udc00b"]',  # half a character: no UTF-8
         ]
         for message in garbage:
             await websocket.send_str(message)

@@ -726,7 +726,11 @@ class EditorServer(Server):
                 continue
             kind, data = envelope[0], envelope[1] if len(envelope) > 1 else None
             if kind == "stdin" and isinstance(data, str):
-                await app_service.send_bytes(data.encode("utf-8"))
+                try:
+                    typed = data.encode("utf-8")
+                except UnicodeEncodeError:  # half of a character ("\ud800"): no text at all
+                    continue
+                await app_service.send_bytes(typed)
             elif kind == "resize" and isinstance(data, dict):
                 width, height = data.get("width"), data.get("height")
                 if isinstance(width, int) and isinstance(height, int):
