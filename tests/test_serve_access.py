@@ -556,6 +556,27 @@ def test_a_request_naming_another_host_is_refused(served: Served) -> None:
         assert request(served, script, {"Cookie": cookie, "Host": host}).status == 200, host
 
 
+def test_a_port_forwarded_under_another_number_is_refused_in_a_sentence_that_says_so(
+    served: Served,
+) -> None:
+    """`ssh -L 8080:127.0.0.1:PORT` and the printed address opened at port 8080: the request
+    names this machine at a port serve does not listen on. It stays refused (serve's cookie and
+    websocket address are its port's), and the page says why and what to do, where it spoke of
+    another host and of pages pointing their name at this machine."""
+    port = int(served.base.rsplit(":", 1)[1])
+    path = served.url.removeprefix(served.base)
+    forwarded = port + 1 if port < 65535 else port - 1
+    for host in (f"127.0.0.1:{forwarded}", f"localhost:{forwarded}"):
+        refused = request(served, path, {"Host": host})
+        assert refused.status == 403 and refused.getheader("Set-Cookie") is None, host
+        assert (f"This address names port {forwarded}, and policytui serve listens on port "
+                f"{port}: open the address it printed") in refused.body, refused.body
+        assert "another host" not in refused.body and served.token not in refused.body
+    # A name that is not this machine's still reads as DNS rebinding, whatever its port.
+    rebound = request(served, path, {"Host": f"evil.example:{forwarded}"})
+    assert rebound.status == 403 and "names another host" in rebound.body, rebound.body
+
+
 def test_a_malformed_request_holding_the_token_stays_out_of_the_log(tmp_path: Path) -> None:
     served = Served(["kestra", "--offline", "--no-open"], cwd=tmp_path, env={"HOME": str(tmp_path)})
     try:

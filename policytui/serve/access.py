@@ -140,6 +140,17 @@ def token_middleware(
     @web.middleware
     async def require_token(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not host_is_ours(request, port(), names):
+            named = port_named(request)
+            if named is not None and named != port() and host_is_ours(request, named, names):
+                # This machine's address at another port: a port forwarded to serve's (ssh -L
+                # 8080:127.0.0.1:PORT), or a port mistyped; no page elsewhere sends that.
+                return page(
+                    "Refused",
+                    f"This address names port {named}, and policytui serve listens on port "
+                    f"{port()}: open the address it printed (a port forwarded to it, as by "
+                    "ssh -L, must keep that number).",
+                    status=403,
+                )
             return page(
                 "Refused",
                 "This request names another host than the one `policytui serve` listens on "
@@ -225,6 +236,14 @@ def host_is_ours(request: web.Request, port: int, names: Collection[str]) -> boo
     except ValueError:
         return hostname in names
     return True
+
+
+def port_named(request: web.Request) -> int | None:
+    """The port the Host header names, or None (no header, none named, or no address)."""
+    try:
+        return URL(f"http://{request.headers.get('Host', '')}").explicit_port
+    except ValueError:
+        return None
 
 
 def same_origin(request: web.Request) -> bool:
