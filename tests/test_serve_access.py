@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import http.client
 import ipaddress
+import json
 import os
 import re
 import signal
@@ -104,6 +105,42 @@ def test_the_token_becomes_a_strict_cookie_and_leaves_the_address(served: Served
     foreign = request(served, f"{editor}ws/x", websocket_headers(
         {"Cookie": name_and_value, "Origin": "http://evil.example"}))
     assert foreign.status == 403
+
+
+def test_a_browser_that_keeps_no_cookie_is_told_so_on_the_editors_address(
+    served: Served, tmp_path: Path
+) -> None:
+    """A browser that refuses cookies (blocked for the site, or for all) follows the printed
+    URL to the editor's address without the cookie the redirect set. It was told only to "open
+    the full URL that policytui serve printed", which it had just done: it is told too that the
+    cookie was not kept, and what to do. Elsewhere the refusal stays as it was."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path / "chromium-profile"
+    (profile / "Default").mkdir(parents=True)
+    # Chromium's own setting "Don't allow sites to save data", as its user would choose it.
+    (profile / "Default" / "Preferences").write_text(json.dumps(
+        {"profile": {"default_content_setting_values": {"cookies": 2}}}))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page()
+            response = page.goto(served.url)
+            assert response is not None and response.status == 403
+            assert served.token not in page.url
+            shown = page.inner_text("body")
+        finally:
+            browser.close()
+    assert ("open the full URL that `policytui serve` printed; if that is the URL you opened, "
+            "this browser did not keep serve's cookie, which holds the token, so allow cookies "
+            "for this address and open it again.") in shown, shown
+    editor = urlparse(page.url).path
+    for elsewhere in ("/", f"{editor}static/js/textual.js"):
+        other = request(served, elsewhere)
+        assert other.status == 403 and "printed.</p>" in other.body, other.body
+        assert "cookie" not in other.body, other.body
 
 
 def descendants(pid: int) -> list[int]:

@@ -112,12 +112,17 @@ def too_large_response() -> bytes:
     return head.encode("ascii") + b"\r\n" + body
 
 
-def refused() -> web.Response:
-    return page(
-        "Access token needed",
-        "This address needs the access token: open the full URL that `policytui serve` printed.",
-        status=403,
-    )
+def refused(*, the_editor: bool = False) -> web.Response:
+    """403 "Access token needed". `the_editor`: the request is for the editor's own address,
+    where the printed URL sends a browser with the cookie; one that comes without it may be
+    that browser, refusing cookies, and is told so as well."""
+    message = "This address needs the access token: open the full URL that `policytui serve` printed"
+    if the_editor:
+        message += (
+            "; if that is the URL you opened, this browser did not keep serve's cookie, which "
+            "holds the token, so allow cookies for this address and open it again"
+        )
+    return page("Access token needed", message + ".", status=403)
 
 
 def token_middleware(
@@ -176,7 +181,7 @@ def token_middleware(
         if not request.rel_url.raw_path.startswith(session_path):
             return refused()
         if not any(matches(value, token) for value in cookie_values(request, name)):
-            return refused()
+            return refused(the_editor=request.rel_url.raw_path == session_path)
         proven(request)
         if not same_origin(request):
             return page(
