@@ -65,6 +65,10 @@ MARK_CHECKED_EVERY = 1.0
 # How long the contents of a policy file gateways started with are remembered (`note_policy`).
 POLICY_SEEN_FOR = 86400
 
+# How often a charge looks whether Redis may evict keys to free memory (seconds); while it
+# may, every charge looks (see `_refuse_if_evicting`).
+EVICTION_CHECKED_EVERY = 1.0
+
 # KEYS: the counters. ARGV: per counter, its window size (s) and its maximum.
 # Returns {0, now, start1, start2, ...} when charged, {index, now} when budget `index` is full.
 # The last KEY is the gateway's mark: while it is gone (Redis lost its data) nothing is charged
@@ -205,6 +209,9 @@ class RedisStore(StateStore):
         self._tally_lock = threading.Lock()
         self._closed = threading.Event()
         self._watch: threading.Thread | None = None
+        # When a charge last looked at Redis's eviction policy, and what it was if it evicts.
+        self._policy_looked_at = -EVICTION_CHECKED_EVERY
+        self._evicting: str | None = None
 
     def _key(self, name: str) -> str:
         return f"{self.namespace}c:{name}"
@@ -269,6 +276,7 @@ class RedisStore(StateStore):
             args += [size, budget.max]
         args.append(MARK_KEPT_FOR)
         keys = [*(self._key(n) for n in names), self._mark]
+        self._refuse_if_evicting()
         if not self._marked:
             self._put_back()  # sets the mark: nothing counted yet
             self._marked = True
@@ -293,6 +301,26 @@ class RedisStore(StateStore):
             if len(self._tally) > 4096:  # per-session counters come and go: drop past windows
                 self._tally = {n: k for n, k in self._tally.items() if k[0] + k[1] > now}
         return Reservation(now=now, charged=tuple(zip(names, starts)))
+
+    def _refuse_if_evicting(self) -> None:
+        """StateUnavailable while Redis may evict keys to free memory (a `maxmemory` with a
+        `maxmemory-policy` other than `noeviction`). Every counter key has a time to live, so
+        any such policy can drop one mid-window and start its limit over, each gateway allowing
+        it again; under `volatile-ttl` the gateway's mark (kept two days) outlives a day's
+        counter, so nothing tells the gateway to put its calls back. Looked at once a second,
+        and at every charge while it evicts, so counting resumes at the first call after the
+        policy is changed."""
+        now = time.monotonic()
+        if self._evicting is None and now - self._policy_looked_at < EVICTION_CHECKED_EVERY:
+            return
+        memory = self._call(lambda: self.client.info("memory"))
+        self._policy_looked_at = now
+        policy = str(memory.get("maxmemory_policy", "noeviction"))
+        self._evicting = policy if int(memory.get("maxmemory") or 0) > 0 and policy != "noeviction" else None
+        if self._evicting is not None:
+            raise StateUnavailable(
+                f"{self.description} may evict keys to free memory (maxmemory-policy {self._evicting}), "
+                "which would start limits over; set maxmemory-policy noeviction")
 
     def _put_back(self) -> None:
         """Set this gateway's mark again, adding back what it charged in the current windows

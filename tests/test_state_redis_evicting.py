@@ -1,0 +1,122 @@
+"""A Redis that may evict keys to free memory (a `maxmemory` with a `maxmemory-policy` other
+than `noeviction`, as many managed and cache-configured Redis servers run).
+
+Every counter key has a time to live, so any evicting policy (`volatile-*` or `allkeys-*`) can
+drop a counter while the gateways count in it: the limit starts over mid-window, and the
+gateway's mark, kept two days, outlives a counter under `volatile-ttl`, so nothing is put back.
+Such a Redis is refused for counting: limited calls are denied with the reason logged, and
+counted again once the policy is `noeviction`.
+
+Real redis-server on a loopback port, a real `policytui gateway` over stdio in front of the
+project's recording server (which writes every call it runs), the mcp SDK's client; judged by
+what the calls were answered, what the server ran, the audit log and the gateway's log.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from audit_support import outcome_lines
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from state_support import POLICYTUI, RedisServer, text_of, write_policy
+
+pytestmark = pytest.mark.usefixtures("one_window")
+
+FLOWS = Path(__file__).parent / "servers" / "recording" / "flows_server.py"
+LIMIT = 3
+POLICY = {"version": "1", "default": "allow", "tools": {"list_flows": {"limits": [
+    {"counter": "flows", "window": "day", "max": LIMIT, "scope": "global"}]}}}
+UNAVAILABLE = "[POLICY DENIED] rate-limit state unavailable; retry shortly"
+
+
+@pytest.fixture
+def evicting_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    # volatile-ttl evicts the key closest to its expiry first: a day's counter before the
+    # gateway's mark (two days), so the counter goes alone.
+    server = RedisServer(tmp_path / "redis", "--maxmemory", "2mb", "--maxmemory-policy", "volatile-ttl").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@asynccontextmanager
+async def _gateway(folder: Path, policy: Path, url: str, executed: Path) -> AsyncIterator[Client]:
+    folder.mkdir(parents=True, exist_ok=True)
+    params = StdioServerParameters(
+        command=str(POLICYTUI),
+        args=[
+            "gateway", "--policy", str(policy), "--state", url, "--audit", str(folder / "audit.jsonl"),
+            "--log", str(folder / "gateway.log"), "--", sys.executable, str(FLOWS), str(executed),
+        ],
+        cwd=str(folder),
+    )
+    with open(folder / "stderr.txt", "w", encoding="utf-8") as errlog:  # noqa: ASYNC230 - a local file, opened once
+        async with Client(stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=60) as client:
+            yield client
+
+
+async def _calls(client: Client, tag: str, count: int) -> list[str]:
+    results = [await client.call_tool("list_flows", {"namespace": f"{tag}{n}"}) for n in range(count)]
+    return ["allowed" if not r.is_error else text_of(r) for r in results]
+
+
+def _fill_until_something_is_evicted(url: str) -> None:
+    """Write keys without a time to live (another application's data) until Redis evicts one
+    key: small ones, so that each eviction frees one key, the closest to its expiry."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        n = 0
+        while int(client.info("memory")["used_memory"]) + 65_536 < 2 * 1024 * 1024:
+            pipe = client.pipeline(transaction=False)
+            for _ in range(100):
+                pipe.set(f"other-app:{n}", b"x" * 100)
+                n += 1
+            pipe.execute()
+        while int(client.info("stats")["evicted_keys"]) == 0:
+            client.set(f"other-app:{n}", b"x" * 100)
+            n += 1
+    finally:
+        client.close()
+
+
+async def test_a_redis_that_may_evict_keys_is_not_counted_in_until_it_may_not(
+    tmp_path: Path, evicting_redis: RedisServer
+) -> None:
+    policy = write_policy(tmp_path / "policy.json", POLICY)
+    executed, folder = tmp_path / "executed.jsonl", tmp_path / "gw"
+    url = evicting_redis.url
+    async with _gateway(folder, policy, url, executed) as client:
+        before = await _calls(client, "before", 2)
+        _fill_until_something_is_evicted(url)
+        during = await _calls(client, "during", 2)
+        import redis
+
+        admin = redis.Redis.from_url(url)
+        try:
+            admin.config_set("maxmemory-policy", "noeviction")
+            admin.config_set("maxmemory", 0)
+        finally:
+            admin.close()
+        after = await _calls(client, "after", LIMIT + 1)
+
+    assert before == during == [UNAVAILABLE] * 2
+    assert after[:LIMIT] == ["allowed"] * LIMIT
+    assert after[LIMIT].startswith(f"[POLICY DENIED] rate limit {LIMIT} per day reached"), after
+    ran = executed.read_text(encoding="utf-8").splitlines() if executed.exists() else []
+    assert len(ran) == LIMIT
+    audited = [(line["decision"], line.get("state")) for line in outcome_lines(folder / "audit.jsonl")
+               if line["tool"] == "list_flows"]
+    assert audited == [("denied", "unavailable")] * 4 + [("allowed", None)] * LIMIT + [("denied", None)]
+    log = (folder / "gateway.log").read_text(encoding="utf-8")
+    assert (f"state store unavailable ({url} may evict keys to free memory (maxmemory-policy volatile-ttl), "
+            "which would start limits over; set maxmemory-policy noeviction); limited calls are denied") in log
+    assert "reachable again" in log
+    assert "Traceback" not in log and "Traceback" not in (folder / "stderr.txt").read_text(encoding="utf-8")
