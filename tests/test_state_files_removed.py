@@ -198,3 +198,103 @@ async def test_an_index_made_immutable_under_running_gateways_denies_limited_cal
     assert sum(line["decision"] == "allowed" for line in audited) == LIMIT
     assert "cannot be written (its immutable or append-only attribute is set)" in (
         folders[0] / "gateway.log").read_text(encoding="utf-8")
+
+
+# Linux's attributes, set on the index directly: a `chattr` process would take milliseconds.
+_FS_IOC_GETFLAGS, _FS_IOC_SETFLAGS, _FS_IMMUTABLE_FL = 0x80086601, 0x40086602, 0x10
+
+
+def _immutable(path: Path, on: bool) -> bool:
+    """Set or clear the immutable attribute; False where it cannot be set (not root, a file
+    system without attributes)."""
+    import fcntl
+    import os
+
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        flags = int.from_bytes(fcntl.ioctl(fd, _FS_IOC_GETFLAGS, bytes(8))[:4], sys.byteorder)
+        flags = flags | _FS_IMMUTABLE_FL if on else flags & ~_FS_IMMUTABLE_FL
+        fcntl.ioctl(fd, _FS_IOC_SETFLAGS, flags.to_bytes(4, sys.byteorder) + bytes(4))
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
+def _checkpointing(shm: Path) -> bool:
+    """Whether some process holds SQLite's checkpoint lock (byte 121 of the index): a
+    checkpoint is under way."""
+    import fcntl
+    import os
+    import struct
+
+    fd = os.open(shm, os.O_RDONLY)
+    try:
+        asked = struct.pack("hhqqi", fcntl.F_WRLCK, os.SEEK_SET, 121, 1, 0)
+        return struct.unpack("hhqqi", fcntl.fcntl(fd, fcntl.F_GETLK, asked))[0] != fcntl.F_UNLCK
+    finally:
+        os.close(fd)
+
+
+def _log_to_checkpoint(state: Path) -> None:
+    """32 MiB written to the log by another program that never checkpoints (under the gateway's
+    own threshold, 10,000 pages): moving it takes the gateway's checkpoint a while."""
+    import sqlite3
+
+    db = sqlite3.connect(state, isolation_level=None)
+    try:
+        db.execute("PRAGMA wal_autocheckpoint=0")
+        db.execute("CREATE TABLE IF NOT EXISTS ballast (data BLOB)")
+        db.execute("BEGIN")
+        for _ in range(32):
+            db.execute("INSERT INTO ballast VALUES (randomblob(1048576))")
+        db.execute("COMMIT")
+    finally:
+        db.close()
+
+
+def _until(check: Any, what: str) -> None:
+    import time
+
+    deadline = time.monotonic() + 30
+    while not check():
+        assert time.monotonic() < deadline, f"waited 30 s for {what}"
+        time.sleep(0.001)
+
+
+async def test_an_index_made_immutable_during_a_checkpoint_does_not_kill_the_gateway(tmp_path: Path) -> None:
+    """A checkpoint writes the index through its mapping once it has copied and synced the
+    log, milliseconds after it looked at the index's attributes: `chattr +i` in between killed
+    the gateway with SIGBUS. The checkpoint runs in a process of its own, which dies instead;
+    the gateway goes on, denying limited calls until the index is writable again."""
+    doc: dict[str, Any] = {
+        "version": "1", "default": "allow",
+        "tools": {"list_flows": {"limits": [{"counter": "flows", "window": "day", "max": LIMIT, "scope": "global"}]}},
+    }
+    policy = write_policy(tmp_path / "policy.json", doc)
+    state, executed, folder = tmp_path / "shared" / "state.sqlite", tmp_path / "executed.jsonl", tmp_path / "a"
+    shm = Path(f"{state}-shm")
+    async with _gateway(folder, policy, state, executed) as client:
+        answers = await _calls(client, "a", 2)
+        await anyio.to_thread.run_sync(_log_to_checkpoint, state)
+        await anyio.to_thread.run_sync(_until, lambda: _checkpointing(shm), "the gateway's checkpoint")
+        if not _immutable(shm, True):
+            pytest.skip("the immutable attribute cannot be set here (needs root and a file system with attributes)")
+        try:
+            await anyio.to_thread.run_sync(_until, lambda: not _checkpointing(shm), "the checkpoint to end")
+            during = await _calls(client, "during", 2)
+        finally:
+            _immutable(shm, False)
+        answers += await _calls(client, "after", LIMIT)
+
+    assert during == ["[POLICY DENIED] rate-limit state unavailable; retry shortly"] * 2
+    assert answers.count("allowed") == LIMIT
+    assert len(executed.read_text(encoding="utf-8").splitlines()) == LIMIT
+    audited = [(line["decision"], line.get("state")) for line in outcome_lines(folder / "audit.jsonl")
+               if line["tool"] == "list_flows"]
+    assert audited[2:4] == [("denied", "unavailable")] * 2
+    assert audited.count(("allowed", None)) == LIMIT
+    log = (folder / "gateway.log").read_text(encoding="utf-8")
+    assert f"the state file's checkpoint process was killed by SIGBUS (its shared-memory index {shm}" in log
+    assert "Traceback" not in log + (folder / "stderr.txt").read_text(encoding="utf-8")

@@ -291,30 +291,7 @@ def test_an_idle_store_leaves_the_index_alone_until_the_log_is_written_again(
     some process writes again: each checkpoint reads the shared-memory index through its
     mapping, and another program may cut the index short at any moment (a clean-up, `truncate`),
     which kills a process reading past its end (SIGBUS). An idle gateway read it every second."""
-    import threading
-
     from policytui.gateway.store import sqlite as sqlite_store
-
-    checkpoints: list[float] = []
-    connect = sqlite_store.sqlite3.connect
-
-    class Counting:
-        """The checkpointing thread's connection, counting its checkpoints."""
-
-        def __init__(self, db: Any) -> None:
-            self.db = db
-
-        def execute(self, sql: str, *args: Any) -> Any:
-            if "wal_checkpoint" in sql:
-                checkpoints.append(time.monotonic())
-            return self.db.execute(sql, *args)
-
-        def close(self) -> None:
-            self.db.close()
-
-    def counting_connect(*args: Any, **kwargs: Any) -> Any:
-        db = connect(*args, **kwargs)
-        return Counting(db) if threading.current_thread().name == "policytui-state-checkpoint" else db
 
     def until(check: Any, what: str) -> None:
         deadline = time.monotonic() + 30
@@ -323,17 +300,16 @@ def test_an_idle_store_leaves_the_index_alone_until_the_log_is_written_again(
             time.sleep(0.05)
 
     monkeypatch.setattr(sqlite_store, "LEASE_UNITS", 0)  # every charge a write of the log
-    monkeypatch.setattr(sqlite_store.sqlite3, "connect", counting_connect)
     store = SQLiteStore(tmp_path / "state.sqlite", policy="p")
     try:
         budget = _budget("c", 1_000)
         assert store.reserve((budget,)).allowed
         until(lambda: store._checkpointer.done >= 1, "the charge to be checkpointed")
-        made = len(checkpoints)
+        made = store._checkpointer.asked
         time.sleep(3 * sqlite_store.CHECKPOINT_SECONDS)  # three rounds, idle
-        assert len(checkpoints) == made, "checkpoints while nothing was written"
+        assert store._checkpointer.asked == made, "checkpoints while nothing was written"
         assert store.reserve((budget,)).allowed
-        until(lambda: len(checkpoints) > made, "a checkpoint of the next charge")
+        until(lambda: store._checkpointer.asked > made, "a checkpoint of the next charge")
     finally:
         store.close()
 

@@ -47,7 +47,9 @@ import json
 import logging
 import os
 import queue
+import signal
 import sqlite3
+import subprocess
 import sys
 import threading
 import time
@@ -91,10 +93,10 @@ LAST_PAUSE = 0.05
 CLOSING_PATIENCE = 1.0
 # SQLite's result codes for a lock held by another connection.
 _LOCKED_CODES = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED
-# The write-ahead log is moved into the database file by a thread of the store's own, this
-# often. SQLite would otherwise do it inside whichever commit crosses 1,000 pages, with an
-# fsync that stalls that call, and every call queued behind it, for milliseconds. Should the
-# thread fail, SQLite still checkpoints by itself at SAFETY_NET_PAGES.
+# The write-ahead log is moved into the database file by a process of the store's own, this
+# often (`_Checkpointer`). SQLite would otherwise do it inside whichever commit crosses 1,000
+# pages, with an fsync that stalls that call, and every call queued behind it, for
+# milliseconds. Should that process fail, SQLite still checkpoints by itself at SAFETY_NET_PAGES.
 CHECKPOINT_SECONDS = 1.0
 SAFETY_NET_PAGES = 10_000
 # After a checkpoint the log file is cut back to this size.
@@ -951,10 +953,50 @@ class _Waiter:
             thread.join(timeout=BUSY_TIMEOUT_MS / 1000)
 
 
+# The checkpoint's own process (see `_Checkpointer`): standard library only, started with
+# `python -I -S -c`, so it starts in milliseconds. One line in, one checkpoint; its outcome
+# ("busy logged moved") out. It ends when its input does (the gateway closed it, or died).
+# The checkpoint's own process (see `_Checkpointer`): standard library only, started with
+# `python -I -S -c`, so it starts in milliseconds. One line in ("checkpoint SIZE", SIZE the
+# largest the index was seen whole), one checkpoint; its outcome ("busy logged moved") out. It
+# ends when its input does (the gateway closed it, or died). An index it finds cut short (not
+# a whole number of regions, or smaller than seen) is left alone: its first checkpoint maps
+# the index, and SQLite would make a short one long enough again with its header kept, which
+# then indexes none of the log's frames (every process would read counts of the file alone).
+CHECKPOINT_CHILD = """
+import os, sqlite3, sys
+db = sqlite3.connect(sys.argv[1], timeout=float(sys.argv[2]), isolation_level=None)
+db.execute("PRAGMA journal_size_limit=" + str(int(sys.argv[3])))
+region = int(sys.argv[4])
+for line in sys.stdin:
+    try:
+        size = os.stat(sys.argv[1] + "-shm").st_size
+    except OSError:
+        size = 0
+    if not size or size % region or size < int(line.split()[-1]):
+        busy, logged, moved = 1, -1, -1
+    else:
+        try:
+            busy, logged, moved = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        except sqlite3.Error:
+            busy, logged, moved = 1, -1, -1
+    sys.stdout.write(f"{busy} {logged} {moved}\\n")
+    sys.stdout.flush()
+db.close()
+"""
+
+
 class _Checkpointer(threading.Thread):
-    """Moves the write-ahead log into the database file every CHECKPOINT_SECONDS, on a
-    connection of its own, off the event loop. PASSIVE: it never waits for, nor blocks, the
-    processes that charge counters meanwhile."""
+    """Moves the write-ahead log into the database file every CHECKPOINT_SECONDS, off the
+    event loop. PASSIVE: it never waits for, nor blocks, the processes that charge counters
+    meanwhile.
+
+    The checkpoint itself runs in a process of its own (CHECKPOINT_CHILD), this thread only
+    deciding when. A checkpoint writes the index through its mapping after it has copied and
+    synced the log's pages, milliseconds after the checks below: an index made immutable
+    (`chattr +i`) in between killed the gateway with SIGBUS, which cannot be caught. Now it
+    kills only that process: the store sees the index barred at its next operation (limited
+    calls are denied), and another process is started for the next checkpoint due."""
 
     def __init__(self, path: Path, identity: Identity) -> None:
         super().__init__(name="policytui-state-checkpoint", daemon=True)
@@ -964,16 +1006,14 @@ class _Checkpointer(threading.Thread):
         # files on disk at its next operation and starts another checkpointer.
         self.identity = identity
         self.done = 0  # checkpoints that moved something (for tests and diagnostics)
+        self.asked = 0  # checkpoints asked of the checkpoint's process
+        self._index_size = 0  # the largest the index was seen whole
         self._stop_event = threading.Event()
+        self._child: subprocess.Popen[str] | None = None
+        self._child_lock = threading.Lock()
 
     def run(self) -> None:
         try:
-            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                                 check_same_thread=False)
-        except sqlite3.Error:
-            return  # SQLite's own checkpoints at SAFETY_NET_PAGES take over
-        try:
-            db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
             # The log's size and time of change when a checkpoint last moved all of it. Until
             # some process writes it again there is nothing to move, and the index is left
             # alone: an idle gateway reads no mapping another program may cut short meanwhile
@@ -991,19 +1031,93 @@ class _Checkpointer(threading.Thread):
                 log_now = (st.st_size, st.st_mtime_ns)
                 if log_now == moved_all:
                     continue
-                try:
-                    busy, logged, moved = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                except sqlite3.Error:
-                    continue  # the file is busy or gone: try again next round
+                self._index_size = max(self._index_size, index_size)
+                outcome = self._checkpoint()
+                if outcome is None:
+                    continue  # the file is busy, gone, or the process died: next round
+                busy, logged, moved = outcome
                 if logged > 0 and moved > 0:
                     self.done += 1
                 # A write since the stat above makes the log differ next round: checked again.
                 moved_all = log_now if not busy and moved == logged else None
         finally:
-            db.close()
+            self._end_child()
+
+    def _checkpoint(self) -> tuple[int, int, int] | None:
+        """One checkpoint by the checkpoint's process (started first if need be): (busy, log
+        frames, frames moved), or None when it failed or the process died making it."""
+        with self._child_lock:
+            if self._stop_event.is_set():
+                return None
+            child = self._child
+            if child is None or child.poll() is not None:
+                try:
+                    child = self._child = subprocess.Popen(
+                        [sys.executable, "-I", "-S", "-c", CHECKPOINT_CHILD, str(self.path),
+                         str(BUSY_TIMEOUT_MS / 1000), str(WAL_SIZE_LIMIT), str(INDEX_REGION)],
+                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                        # Its own session: a Ctrl-C at the gateway's terminal is the gateway's
+                        # to handle; the process ends when the gateway closes its input.
+                        text=True, close_fds=True, start_new_session=True)
+                except OSError as exc:
+                    log.error("the state file's checkpoint process could not be started (%s); "
+                              "SQLite checkpoints by itself instead", exc)
+                    self._stop_event.set()
+                    return None
+        assert child.stdin is not None and child.stdout is not None
+        self.asked += 1
+        try:
+            child.stdin.write(f"checkpoint {self._index_size}\n")
+            child.stdin.flush()
+            answer = child.stdout.readline().split()
+        except (OSError, ValueError):
+            answer = []
+        if len(answer) == 3:
+            busy, logged, moved = (int(word) for word in answer)
+            return None if logged < 0 else (busy, logged, moved)
+        code = child.wait()
+        if self._stop_event.is_set():
+            return None
+        if code < 0:
+            why = (f" (its shared-memory index {self.path}-shm was made unwritable or cut short during a "
+                   "checkpoint)" if -code == signal.SIGBUS else "")
+            log.error("the state file's checkpoint process was killed by %s%s; the gateway goes on",
+                      _signal_name(-code), why)
+        else:
+            # It could not open the file: as when this thread could not, SQLite's own
+            # checkpoints (SAFETY_NET_PAGES) take over, rather than a process started each second.
+            log.error("the state file's checkpoint process ended (exit code %s); SQLite checkpoints by itself "
+                      "instead", code)
+            self._stop_event.set()
+        return None
+
+    def _end_child(self) -> None:
+        with self._child_lock:
+            child, self._child = self._child, None
+        if child is None:
+            return
+        try:
+            assert child.stdin is not None
+            child.stdin.close()  # its loop ends, it closes its connection and exits
+        except OSError:
+            pass
+        try:
+            child.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        for stream in (child.stdout,):
+            if stream is not None:
+                stream.close()
 
     def stop(self) -> None:
         self._stop_event.set()
         if self.is_alive() and self is not threading.current_thread():
             self.join(timeout=5)
 
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
