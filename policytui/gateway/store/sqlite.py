@@ -954,9 +954,6 @@ class _Waiter:
 
 
 # The checkpoint's own process (see `_Checkpointer`): standard library only, started with
-# `python -I -S -c`, so it starts in milliseconds. One line in, one checkpoint; its outcome
-# ("busy logged moved") out. It ends when its input does (the gateway closed it, or died).
-# The checkpoint's own process (see `_Checkpointer`): standard library only, started with
 # `python -I -S -c`, so it starts in milliseconds. One line in ("checkpoint SIZE", SIZE the
 # largest the index was seen whole), one checkpoint; its outcome ("busy logged moved") out. It
 # ends when its input does (the gateway closed it, or died). An index it finds cut short (not
@@ -1106,9 +1103,8 @@ class _Checkpointer(threading.Thread):
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
-        for stream in (child.stdout,):
-            if stream is not None:
-                stream.close()
+        if child.stdout is not None:
+            child.stdout.close()
 
     def stop(self) -> None:
         self._stop_event.set()
