@@ -45,6 +45,15 @@ def evicting_redis(tmp_path: Path) -> Iterator[RedisServer]:
         server.stop()
 
 
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @asynccontextmanager
 async def _gateway(folder: Path, policy: Path, url: str, executed: Path) -> AsyncIterator[Client]:
     folder.mkdir(parents=True, exist_ok=True)
@@ -120,3 +129,37 @@ async def test_a_redis_that_may_evict_keys_is_not_counted_in_until_it_may_not(
             "which would start limits over; set maxmemory-policy noeviction); limited calls are denied") in log
     assert "reachable again" in log
     assert "Traceback" not in log and "Traceback" not in (folder / "stderr.txt").read_text(encoding="utf-8")
+
+
+async def test_a_redis_made_a_read_only_replica_is_said_to_refuse_not_to_be_silent(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    """A Redis turned into a replica (a failover that left the gateways on the old primary)
+    answers each write with READONLY: limited calls are denied, and the log says Redis refused
+    the command; before, it said Redis "did not answer", which sends the operator to the network."""
+    import redis
+
+    policy = write_policy(tmp_path / "policy.json", POLICY)
+    executed, folder = tmp_path / "executed.jsonl", tmp_path / "gw"
+    url = redis_server.url
+    async with _gateway(folder, policy, url, executed) as client:
+        before = await _calls(client, "before", 1)
+        admin = redis.Redis.from_url(url)
+        try:
+            # A primary that is not there: the replica stays read-only and keeps its data.
+            admin.execute_command("REPLICAOF", "127.0.0.1", "1")
+            during = await _calls(client, "during", 2)
+            admin.execute_command("REPLICAOF", "NO", "ONE")
+        finally:
+            admin.close()
+        after = await _calls(client, "after", LIMIT)
+
+    assert before == ["allowed"] and during == [UNAVAILABLE] * 2
+    assert after[:LIMIT - 1] == ["allowed"] * (LIMIT - 1)
+    assert after[LIMIT - 1].startswith(f"[POLICY DENIED] rate limit {LIMIT} per day reached"), after
+    ran = executed.read_text(encoding="utf-8").splitlines()
+    assert len(ran) == LIMIT
+    log = (folder / "gateway.log").read_text(encoding="utf-8")
+    assert f"{url} refused the gateway's command: ReadOnlyError:" in log, log
+    assert f"{url} did not answer" not in log, log
+    assert "Traceback" not in log

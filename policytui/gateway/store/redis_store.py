@@ -223,6 +223,11 @@ class RedisStore(StateStore):
             return work()
         except redis.exceptions.AuthenticationError as exc:
             raise StateUnavailable(f"{self.description} refused the credentials: {exc}") from None
+        except redis.exceptions.ResponseError as exc:
+            # Redis answered, with a refusal (a read-only replica, out of memory, a command
+            # renamed away): "did not answer" would send the operator to the network.
+            raise StateUnavailable(
+                f"{self.description} refused the gateway's command: {type(exc).__name__}: {exc}") from None
         except redis.exceptions.RedisError as exc:
             raise StateUnavailable(f"{self.description} did not answer: {type(exc).__name__}: {exc}") from None
         except OSError as exc:
