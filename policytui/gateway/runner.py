@@ -247,8 +247,10 @@ async def _serve(parts: _Parts, held: anyio.abc.TaskGroup) -> None:
 
 
 async def _watch(watcher: PolicyWatcher, gateway: Gateway, interval: float) -> None:
+    counters = _CounterKey(gateway.enforcer.store, watcher.path)
     while True:
         await anyio.sleep(interval)
+        counters.follow()  # before the file it leads to now is enforced, with nothing between
         before = _hidden(watcher.policy)
         try:
             changed = watcher.check()
@@ -260,6 +262,43 @@ async def _watch(watcher: PolicyWatcher, gateway: Gateway, interval: float) -> N
             await gateway.tools_changed()
         elif changed and gateway.enforcer.pins is not None:
             await gateway.enforcer.pins.announce_changes()  # re-approved or pinning toggled
+
+
+class _CounterKey:
+    """Keeps a store shared by the policy file's path (SQLite) counting under the file the
+    path leads to now. The key is that file's path, symbolic links resolved, taken at start;
+    a link switched to another file while the gateway runs (a release folder switched with
+    `ln -sfn`, a Kubernetes ConfigMap's `..data`, a Nix profile) would leave this gateway
+    counting, for the new file's rules, under the old file's key, and every gateway started
+    since under the new one: each allowing a whole limit. So each check follows the link, and
+    the counts of the current windows go with the key (`StateStore.follow_policy`)."""
+
+    def __init__(self, store: Any, path: Path) -> None:
+        self.store, self.path = store, path
+        # A store keyed by the file's path (a link switched while the server started included).
+        self.active = store.machine_local and bool(store.policy)
+
+    def follow(self) -> None:
+        from policytui.gateway.store.base import StateUnavailable, StoreBusy
+
+        if not self.active:
+            return
+        try:
+            now = str(Path(self.path).expanduser().resolve(strict=True))
+        except (OSError, RuntimeError):
+            return  # missing, or a loop: the watcher says so, and counts stay where they are
+        old = self.store.policy
+        if now == old:
+            return
+        try:
+            self.store.try_now(self.store.follow_policy, now)
+        except (StoreBusy, StateUnavailable) as exc:
+            log.debug("the counters of %s could not follow it to %s yet (%s); trying again at the next check",
+                      self.path, now, exc)
+            return
+        if self.store.policy != old:
+            log.info("policy %s now leads to %s: its calls are counted under that file from now on, "
+                     "with the calls counted in the current windows", self.path, now)
 
 
 class _Stopper:

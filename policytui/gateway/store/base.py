@@ -318,6 +318,15 @@ class StateStore(ABC):
         outlives the gateway and changed how it keys counters has any to carry over."""
         return None
 
+    def follow_policy(self, policy: str) -> None:
+        """The policy file's path now leads to the file kept under `policy` (a symbolic link
+        switched to another file): count under `policy` from now on, as every gateway started
+        since does, with what is counted under the current key in the current windows carried
+        over where it is larger. Only a store other processes share by the file's path (SQLite)
+        changes key; one this process alone uses (memory), or one keyed by the file's name
+        (Redis), counts where it did."""
+        return None
+
     # Held calls -------------------------------------------------------------------------------
 
     @abstractmethod

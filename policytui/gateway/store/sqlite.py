@@ -555,9 +555,10 @@ class SQLiteStore(StateStore):
 
     def _charge_one(self, budget: Budget, now: float) -> Reservation:
         """One try at `_reserve_one`: `_Locked` with nothing charged when the file is locked."""
-        name = counter_name(self.policy, budget)
         start = window_start(budget.key.window, now)
         with self._lock:
+            # Named under the lock `follow_policy` changes the policy's key under.
+            name = counter_name(self.policy, budget)
             db = self._files()
             lease = self._leases.get(name)
             if lease is not None:
@@ -648,6 +649,31 @@ class SQLiteStore(StateStore):
             db.executemany("INSERT OR IGNORE INTO counters (name, window_start, window_end, used) VALUES (?, ?, ?, ?)", moved)
 
         self._run(work, write=True)
+
+    def follow_policy(self, policy: str) -> None:
+        old = self.policy
+        if not policy or not old or policy == old:
+            return
+        prefix = counter_name_prefix(old)
+
+        def work(db: sqlite3.Connection) -> None:
+            rows = db.execute(
+                "SELECT name, window_start, window_end, used FROM counters "
+                "WHERE substr(name, 1, ?) = ? AND used > 0 AND window_end > ?",
+                (len(prefix), prefix, int(self.clock())),
+            ).fetchall()
+            copied = [(new, start, end, used) for name, start, end, used in rows if (new := renamed_counter(name, policy))]
+            # The larger count stands: each gateway that was counting under the old key copies
+            # it, and a copy made twice must not count the calls twice.
+            db.executemany(_MAX_COUNT, copied)
+            # Under the lock the charges take: none falls between the copy and the new key.
+            self.policy = policy
+
+        try:
+            self._run(work, write=True)
+        except BaseException:
+            self.policy = old
+            raise
 
     def usage(self) -> list[CounterUse]:
         now = self.clock()
