@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -141,6 +142,11 @@ class PolicyWatcher:
     def _load_first(self) -> Policy:
         from policytui.policy.files import PolicyFileError
 
+        special = _special_kind(self.path)
+        if special is not None:
+            raise PolicyStartError(
+                f"{self.path} is {special}, not a file: the gateway reads its policy again whenever "
+                "the file changes, so save the policy to a file and give that file's path.")
         seen = _seen(self.path)
         try:
             policy, sha, problem = self._load()
@@ -163,6 +169,12 @@ class PolicyWatcher:
 
         seen = _seen(self.path)
         if seen == self._seen:
+            return False
+        special = _special_kind(self.path)
+        if special is not None:
+            # Never read: a pipe whose writer holds it open without writing would stop the
+            # gateway in the read, every call and signal with it.
+            self._seen, self._missing_since, self.refused = seen, None, f"is now {special}, not a file"
             return False
         try:
             policy, sha, problem = self._load()
@@ -188,6 +200,22 @@ class PolicyWatcher:
         if self.on_change is not None:
             self.on_change(old, policy)
         return True
+
+
+def _special_kind(path: Path) -> str | None:
+    """What `path` (through any symlink) is when it is neither a file nor a folder (a pipe, as
+    `--policy <(...)` gives, a device, a socket), or None."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a pipe (as `<(...)` gives)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device"
 
 
 def _sentence(text: str) -> str:
