@@ -140,3 +140,24 @@ def test_a_state_file_named_that_is_not_there_is_said_not_shown_empty(tmp_path: 
         assert done.stderr == (f"policytui {command}: the state file {missing} does not exist; "
                                "give the --state the gateway was started with.\n")
     assert not missing.exists()
+
+
+@pytest.mark.servers
+async def test_the_state_url_a_gateway_logs_is_one_every_command_takes_from_anywhere(
+    tmp_path: Path, everything: Path
+) -> None:
+    """`--state-dir` relative to the gateway's folder: the start's `state:` line names the
+    file by its absolute path, so `policytui counters --state URL` copied from it reads it."""
+    from state_support import replica
+
+    limited = {"version": "1", "default": "allow",
+               "tools": {"echo": {"limits": [{"counter": "echo", "window": "day", "max": 5}]}}}
+    policy = write_policy(tmp_path / "policy.json", limited)
+    async with replica(tmp_path / "gw", policy, Path("gw-state"), everything) as (client, run):
+        await client.call_tool("echo", {"message": "counted"})
+    logged = run.log.read_text(encoding="utf-8")
+    url = logged.split("state: ", 1)[1].split(" (counters of", 1)[0]
+    assert url == f"sqlite://{tmp_path / 'gw' / 'gw-state' / 'state.sqlite'}", logged
+    shown = cli("counters", "--json", "--state", url)
+    assert shown.returncode == 0, shown.stderr
+    assert [(u["counter"], u["used"]) for u in json.loads(shown.stdout)] == [("echo", 1)]

@@ -132,9 +132,6 @@ def approve_command(request_id: str, where: str) -> str:
     from policytui.gateway.store import STATE_FILE
 
     command = f"policytui approvals approve {request_id}"
-    if where.startswith("sqlite://") and not where.startswith("sqlite:///"):
-        # A --state-dir given as a relative folder: the reader may be elsewhere.
-        where = f"sqlite://{os.path.abspath(where[len('sqlite://'):])}"
     built_in = Path.home() / ".local" / "state" / "policytui" / STATE_FILE
     if where and where != f"sqlite://{built_in}":
         command += f" --state {shlex.quote(where)}"

@@ -188,7 +188,9 @@ class _Locked(Exception):
 class SQLiteStore(StateStore):
     def __init__(self, path: Path, policy: str = "", clock: Callable[[], float] = time.time) -> None:
         super().__init__(policy, clock)
-        self.path = Path(path)
+        # Absolute, as every message names it: a `--state-dir` given relative to the gateway's
+        # folder would make `sqlite://gw-state/...`, a URL no reader elsewhere can use.
+        self.path = Path(os.path.abspath(path))
         self.description = f"sqlite://{self.path}"
         # Held only for one try at the file, never while waiting for it: the event loop's
         # tries and the store's own thread share one connection.
