@@ -533,3 +533,34 @@ async def test_a_signal_while_the_gateway_stops_its_server_stops_it_at_once(tmp_
     logged = gateway.log()
     assert "serving has ended: the server is stopped now" in logged, logged[-2000:]
     assert "Traceback" not in logged and "ERROR" not in logged, logged[-3000:]
+
+
+async def test_a_gateway_started_under_nohup_outlives_the_hang_up_and_stops_on_sigterm(
+        tmp_path: Path, everything: Path) -> None:
+    """`nohup policytui gateway ... &`: SIGHUP (the operator's terminal closing) was ignored when
+    the gateway started, and stays ignored; its calls go on, and SIGTERM stops it as ever.
+    Before, the gateway put its own handler in place and stopped at the hang-up."""
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    audit = tmp_path / "audit.jsonl"
+    listening = start_http_gateway(
+        ["--policy", str(policy), "--state-dir", str(tmp_path / "state"), "--audit", str(audit)],
+        [str(everything), "stdio"], tmp_path / "gateway.log", command=["nohup", str(POLICYTUI)])
+    try:
+        http = httpx2.AsyncClient(timeout=httpx2.Timeout(60))
+        async with http, Client(streamable_http_client(listening.url, http_client=http), mode="legacy",
+                                read_timeout_seconds=60) as client:
+            before = await client.call_tool("echo", {"message": "before the hang-up"})
+            listening.process.send_signal(signal.SIGHUP)
+            after = await client.call_tool("echo", {"message": "after the hang-up"})
+        assert listening.process.poll() is None
+        listening.process.send_signal(signal.SIGTERM)
+        code = await asyncio.to_thread(listening.process.wait, 20)
+    finally:
+        if listening.process.poll() is None:
+            listening.process.kill()
+            listening.process.wait()
+    assert (before.is_error, after.is_error) == (False, False), after
+    assert code == 0
+    assert "stopping on signal SIGHUP" not in (tmp_path / "gateway.log").read_text(encoding="utf-8")
+    assert [a.get("upstream") for a in outcome_lines(audit) if a["tool"] == "echo"] == ["ok", "ok"]

@@ -311,6 +311,8 @@ def _stop_cleanly_on_signals() -> None:
         raise SystemExit(0)
 
     for each in (signal.SIGTERM, signal.SIGHUP):
+        if each == signal.SIGHUP and signal.getsignal(each) is signal.SIG_IGN:
+            continue  # started under `nohup`: the terminal's hang-up is not for us (runner.py)
         try:
             signal.signal(each, stop)
         except ValueError:  # not the main thread (the command run inside another program)

@@ -343,6 +343,17 @@ def _exit_code(signum: int | None) -> int:
     return 130 if signum == signal.SIGINT else 0
 
 
+def _stopping_signals() -> tuple[int, ...]:
+    """The signals that stop the gateway: SIGTERM always (a service manager's stop), SIGINT and
+    SIGHUP unless the gateway was started ignoring them. `nohup policytui gateway ... &` sets
+    SIGHUP ignored so that the gateway outlives the terminal it was started from, and a shell
+    starts a script's background job with SIGINT ignored so that ctrl+c at that terminal is not
+    for it; Python itself leaves an ignored SIGINT ignored. A handler of ours in their place
+    stopped the gateway when its operator logged out."""
+    return tuple(each for each in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+                 if each == signal.SIGTERM or signal.getsignal(each) is not signal.SIG_IGN)
+
+
 @contextlib.contextmanager
 def _signal_queue(signums: tuple[int, ...]) -> Iterator[asyncio.Queue[int]]:
     """Each of these signals, once for each time it comes, in a queue on the running loop.
@@ -411,7 +422,7 @@ async def _on_signals(
     # SIGTERM and SIGINT end serving normally, so the upstream server (in its own process
     # group) is always stopped too instead of being left behind.
     try:
-        with _signal_queue((signal.SIGINT, signal.SIGTERM, signal.SIGHUP)) as signals:
+        with _signal_queue(_stopping_signals()) as signals:
             task_status.started()
             started = True
             while True:
