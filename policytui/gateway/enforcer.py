@@ -438,6 +438,16 @@ class Enforcer:
             # the wait applies, and the limits are checked at the moment of charging.
             decision = self._decide(record, approval[0])
         try:
+            if approval is not None and self.pins is not None:
+                # And against the tool as the server defines it now: the wait for a person may
+                # be long, and a server may rewrite the tool meanwhile.
+                try:
+                    drift = await self.pins.check(tool)
+                except asyncio.CancelledError:
+                    self._write(record, Decision(Outcome.DENIED, CANCELLED_IN_PINNING, PIN_RULE), approval=approval)
+                    raise
+                if drift is not None:
+                    return self._blocked(record, Decision(Outcome.DENIED, drift, PIN_RULE), approval)
             if not decision.allowed:
                 return self._blocked(record, decision, approval)
             reserved = await self._reserve(record, decision, approval)
