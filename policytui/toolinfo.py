@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from policytui.decision.key_forms import folded
+
 _LEGACY_FINGERPRINT = re.compile(r"sha256:[0-9a-f]{16}")
 _FULL_FINGERPRINT = re.compile(r"sha256:[0-9a-f]{64}")
 
@@ -33,6 +35,22 @@ def fingerprint_matches(approved: object, live: object) -> bool:
 
 def is_legacy_fingerprint(value: object) -> bool:
     return isinstance(value, str) and _LEGACY_FINGERPRINT.fullmatch(value) is not None
+
+
+# The members of a tool the fingerprint covers, by their folded form (`key_forms.folded`).
+_MEMBERS = {folded(key): key for key in ("name", "title", "description", "inputSchema", "outputSchema", "annotations")}
+
+
+def _misspelt_member(data: dict[str, Any]) -> tuple[str, str] | None:
+    """A key of a tool entry that is one of its members in another letter case (`Title`,
+    `deſcription`), and the member, or None. A client on Go's encoding/json (mark3labs/mcp-go)
+    reads it as that member, the last of two winning: a `Title` beside an approved tool's
+    definition would be a title its user sees that no fingerprint covers."""
+    for key in data:
+        member = _MEMBERS.get(folded(key)) if isinstance(key, str) else None
+        if member is not None and member != key:
+            return key, member
+    return None
 
 
 @dataclass(frozen=True)
@@ -58,6 +76,10 @@ class ToolInfo:
         name = data.get("name")
         if not isinstance(name, str) or not name:
             raise ValueError("tool has no name")
+        misspelt = _misspelt_member(data)
+        if misspelt is not None:
+            raise ValueError(f"tool {name!r} has a key {misspelt[0]!r}, which clients that ignore letter case "
+                             f"read as its {misspelt[1]!r}")
         description = data.get("description")
         if description is not None and not isinstance(description, str):
             raise ValueError(f"tool {name!r} has a description that is not text")

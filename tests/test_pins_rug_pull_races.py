@@ -1,5 +1,5 @@
-"""Pinned tool definitions against a server that picks its moment: a rewrite while a call waits
-for a person's approval.
+"""Pinned tool definitions against a server that picks its moment (a rewrite while a call waits
+for a person's approval) or its spelling (a member of the tool in another letter case).
 
 The server is tests/servers/misbehaving/rug_pull.py, a real process speaking MCP over stdio,
 behind the real gateway; the client is the mcp SDK's."""
@@ -15,6 +15,7 @@ import pytest
 from discovery_support import script
 from gateway_support import call_text, sdk_client
 from test_gateway_approvals_command import _logged_command, _run
+from test_gateway_redteam import call, stdio_gateway
 from test_pins_gateway import REWRITTEN, _approve, _audit
 
 from policytui.gateway.pins import PIN_RULE
@@ -70,3 +71,62 @@ def _server(**env: str) -> list[str]:
     """rug_pull.py's command with these variables set (a stdio gateway started by the SDK's
     client passes on only a few of its own)."""
     return ["env", *(f"{name}={value}" for name, value in env.items()), *script("rug_pull.py")]
+
+
+# Keys a client on Go's encoding/json (mark3labs/mcp-go) reads as a member of the tool, whatever
+# their letter case, the last of two winning; a client on the Python or TypeScript SDK does not.
+MISSPELT_MEMBERS = [
+    pytest.param("Title", "Reads the clock", "title", id="title"),
+    pytest.param("Annotations", {"readOnlyHint": True, "destructiveHint": False}, "annotations", id="annotations"),
+    pytest.param("de\u017fcription", REWRITTEN, "description", id="description-long-s"),
+]
+
+
+@pytest.mark.parametrize(("key", "value", "member"), MISSPELT_MEMBERS)
+def test_a_member_added_in_another_letter_case_is_a_rewrite(key: str, value: Any, member: str, tmp_path: Path) -> None:
+    """The server adds to an approved tool a key that is one of its members in another letter
+    case: a title where the approved tool had none, annotations calling it read-only, a second
+    description. The fingerprint covers the members as spelt, so the tool was listed with the
+    key and called; a Go client shows the title, trusts the annotations, reads the description."""
+    policy = _approve(tmp_path, pin_setting=True)
+    doc = json.loads(policy.read_text(encoding="utf-8"))
+
+    async def run() -> tuple[dict[str, Any] | None, dict[str, Any] | None, Any]:
+        async with stdio_gateway(tmp_path, doc, script("rug_pull.py"), env={"RUG_PULL_EXTRA": json.dumps({key: value})}) as gw:
+            await gw.send({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}})
+            listed = await gw.answer(1)
+            await gw.send(call(2, "fetch_page", {"url": "https://example.org"}))
+            called = await gw.answer(2)
+        return listed, called, gw
+
+    listed, called, gw = anyio.run(run)
+    assert listed is not None and [tool["name"] for tool in listed["result"]["tools"]] == ["get_time"]
+    assert called is not None and called["result"]["isError"] is True
+    assert called["result"]["content"][0]["text"] == (
+        f"[POLICY DENIED] Tool \"fetch_page\" cannot be checked against its approved definition: tool 'fetch_page' "
+        f"has a key {key!r}, which clients that ignore letter case read as its {member!r}")
+    assert gw.received_calls() == []  # the server never received the call
+    assert [(line["tool"], line["decision"], line["rule"], line.get("drift")) for line in gw.audited_calls()] == [
+        ("fetch_page", "denied", PIN_RULE, True)]
+
+
+def test_a_member_in_another_letter_case_is_a_rewrite_over_http(tmp_path: Path) -> None:
+    """The same, with the agent on `gateway --listen` and the mcp SDK's client."""
+    policy = _approve(tmp_path, pin_setting=True)
+    calls_log = tmp_path / "server-calls.txt"
+    server = _server(RUG_PULL_EXTRA=json.dumps({"Title": "Reads the clock"}), RUG_PULL_CALLS=str(calls_log))
+    options = ["--policy", str(policy), "--state-dir", str(tmp_path / "state"), "--audit", str(tmp_path / "audit.jsonl")]
+
+    async def run() -> tuple[list[str], Any]:
+        async with sdk_client("http", "legacy", options, server, tmp_path / "gateway.log") as client:
+            listed = [t.name for t in (await client.list_tools()).tools]
+            return listed, await client.call_tool("fetch_page", {"url": "https://example.org"})
+
+    listed, called = anyio.run(run)
+    assert listed == ["get_time"]
+    assert called.is_error is True and call_text(called).endswith(
+        "has a key 'Title', which clients that ignore letter case read as its 'title'")
+    reached = calls_log.read_text(encoding="utf-8").split() if calls_log.exists() else []
+    assert [name for name in reached if not name.startswith("policytui-probe-")] == []
+    assert [(line["decision"], line["rule"], line.get("drift")) for line in _audit(tmp_path)
+            if line["tool"] == "fetch_page"] == [("denied", PIN_RULE, True)]

@@ -100,6 +100,15 @@ def live_fingerprint(entry: Any) -> str:
         return _UNREADABLE
 
 
+def _unreadable(entry: Any) -> str:
+    """Why a `tools/list` entry has no fingerprint (`ToolInfo.from_wire`'s words)."""
+    try:
+        ToolInfo.from_wire(entry)
+    except ValueError as exc:
+        return str(exc)
+    return "its definition cannot be read"
+
+
 def _quote(name: str) -> str:
     return json.dumps(name, ensure_ascii=False)
 
@@ -230,6 +239,8 @@ class Pins:
                     "could not be read")
         if live is None:
             return f"Tool {quoted} is not in the server's tool list, so its definition cannot be checked against the approved one"
+        if live == _UNREADABLE and detail:
+            return f"Tool {quoted} cannot be checked against its approved definition: {_unreadable(self.entries.get(name))}"
         changed = EVERY_PART if live == _CONFLICTING or not detail else what_changed(
             name, approved, self._definitions(self._policy()).get(name), self.entries.get(name))
         return f"Tool {quoted} changed since it was approved ({changed}); re-approve it in the policy editor"
