@@ -1,8 +1,10 @@
 """Pinned tool definitions against a server that picks its moment (a rewrite while a call waits
-for a person's approval) or its spelling (a member of the tool in another letter case).
+for a person's approval, or between two pages of the gateway's own listing) or its spelling (a
+member of the tool in another letter case).
 
 The server is tests/servers/misbehaving/rug_pull.py, a real process speaking MCP over stdio,
-behind the real gateway; the client is the mcp SDK's."""
+behind the real gateway; the client is the mcp SDK's, or raw JSON-RPC lines where the bytes it
+reads matter."""
 
 from __future__ import annotations
 
@@ -130,3 +132,39 @@ def test_a_member_in_another_letter_case_is_a_rewrite_over_http(tmp_path: Path) 
     assert [name for name in reached if not name.startswith("policytui-probe-")] == []
     assert [(line["decision"], line["rule"], line.get("drift")) for line in _audit(tmp_path)
             if line["tool"] == "fetch_page"] == [("denied", PIN_RULE, True)]
+
+
+def test_a_rewrite_a_client_sees_while_the_gateway_lists_for_a_call_is_not_forgotten(tmp_path: Path) -> None:
+    """A call makes the gateway list the server's tools, one a page. Between its first page
+    (the approved `fetch_page`) and its second, the server rewrites the tool and a client's
+    listing shows it: hidden, logged as changed. The gateway's listing then ended with its
+    first page's definition as the live one, and the call was sent to the rewritten tool."""
+    policy = _approve(tmp_path, pin_setting=True)
+    doc = json.loads(policy.read_text(encoding="utf-8"))
+    rewritten = tmp_path / "description.txt"
+    holding = tmp_path / "holding"
+
+    async def run() -> tuple[Any, Any, Any]:
+        env = {"RUG_PULL_DESCRIPTION_FILE": str(rewritten), "RUG_PULL_PAGED": str(holding)}
+        async with stdio_gateway(tmp_path, doc, script("rug_pull.py"), env=env) as gw:
+            with anyio.fail_after(20):  # the gateway's own listing at start is over
+                while not [line for line in gw.audit() if line["decision"] == "probe"]:
+                    await anyio.sleep(0.02)
+            holding.touch()
+            await gw.send(call(1, "fetch_page", {"url": "https://example.org"}))
+            with anyio.fail_after(20):
+                while "held" not in holding.read_text(encoding="utf-8"):
+                    await anyio.sleep(0.02)
+            rewritten.write_text(REWRITTEN, encoding="utf-8")
+            await gw.send({"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}})
+            listed = await gw.answer(2)
+            called = await gw.answer(1)
+        return listed, called, gw
+
+    listed, called, gw = anyio.run(run)
+    assert listed is not None and listed["result"] == {"tools": [], "nextCursor": "1"}  # fetch_page hidden
+    assert called is not None and called["result"].get("isError") is True, called
+    assert called["result"]["content"][0]["text"].startswith('[POLICY DENIED] Tool "fetch_page" changed since it was approved')
+    assert gw.received_calls() == []  # the server never received the call
+    assert [(line["tool"], line["decision"], line["rule"], line.get("drift")) for line in gw.audited_calls()] == [
+        ("fetch_page", "denied", PIN_RULE, True)]

@@ -154,6 +154,9 @@ class Pins:
         self.fetch: Callable[[dict[str, Any]], Awaitable[Any]] | None = None
         self.announce: Callable[[], Awaitable[None]] | None = None
         self._announced: frozenset[str] = frozenset()
+        # What clients' listings showed while the gateway's own listings (one map each) were
+        # under way: a definition shown between two of its pages is newer than its first page.
+        self._shown_meanwhile: list[dict[str, str]] = []
         # What the policy in force says about pinning, read once per policy object (a reload
         # makes a new one): a call must not rebuild a 10,000-entry map.
         self._approved = _ReadPerPolicy(approved_fingerprints)
@@ -183,6 +186,9 @@ class Pins:
                 seen[name] = fingerprint
                 self.entries[name] = entry
         self.live.update(seen)
+        for meanwhile in self._shown_meanwhile:
+            for name, fingerprint in seen.items():
+                meanwhile[name] = _CONFLICTING if meanwhile.get(name, fingerprint) != fingerprint else fingerprint
         return prints
 
     def stale(self) -> None:
@@ -195,20 +201,30 @@ class Pins:
         live: dict[str, str] = {}
         entries: dict[str, Any] = {}
         params: dict[str, Any] = {}
-        for _ in range(1000):  # a server paging forever must not hang the gateway
-            result = await self.fetch(params)
-            tools = result.get("tools") if isinstance(result, dict) else None
-            if isinstance(tools, list):
-                for entry in tools:
-                    name = entry.get("name") if isinstance(entry, dict) else None
-                    if isinstance(name, str):
-                        fingerprint = live_fingerprint(entry)
-                        live[name] = _CONFLICTING if live.get(name, fingerprint) != fingerprint else fingerprint
-                        entries[name] = entry
-            cursor = result.get("nextCursor") if isinstance(result, dict) else None
-            if not isinstance(cursor, str) or not cursor:
-                break
-            params = {"cursor": cursor}
+        meanwhile: dict[str, str] = {}
+        self._shown_meanwhile.append(meanwhile)
+        try:
+            for _ in range(1000):  # a server paging forever must not hang the gateway
+                result = await self.fetch(params)
+                tools = result.get("tools") if isinstance(result, dict) else None
+                if isinstance(tools, list):
+                    for entry in tools:
+                        name = entry.get("name") if isinstance(entry, dict) else None
+                        if isinstance(name, str):
+                            fingerprint = live_fingerprint(entry)
+                            live[name] = _CONFLICTING if live.get(name, fingerprint) != fingerprint else fingerprint
+                            entries[name] = entry
+                cursor = result.get("nextCursor") if isinstance(result, dict) else None
+                if not isinstance(cursor, str) or not cursor:
+                    break
+                params = {"cursor": cursor}
+        finally:
+            self._shown_meanwhile.remove(meanwhile)
+        # A tool a client's listing showed meanwhile with another definition than this listing
+        # found is one the server defines two ways: neither is known to be the one it runs.
+        for name, fingerprint in meanwhile.items():
+            if live.get(name, fingerprint) != fingerprint:
+                live[name] = _CONFLICTING
         self.live = live
         self.entries = entries
         self._listed = True

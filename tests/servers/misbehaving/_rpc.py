@@ -15,6 +15,8 @@ from typing import Any
 Handler = Callable[[str, dict[str, Any]], Any]
 
 NO_REPLY = object()
+# The id of the request being handled, for a handler that answers it later (after NO_REPLY).
+current_id: Any = None
 
 
 class RpcError(Exception):
@@ -58,6 +60,8 @@ def serve(handler: Handler) -> None:
         method = message.get("method", "")
         if "id" not in message:
             continue  # notifications need no answer
+        global current_id
+        current_id = message["id"]
         try:
             result = handler(method, message.get("params") or {})
         except RpcError as exc:
