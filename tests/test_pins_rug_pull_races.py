@@ -1,6 +1,6 @@
 """Pinned tool definitions against a server that picks its moment (a rewrite while a call waits
-for a person's approval, or between two pages of the gateway's own listing) or its spelling (a
-member of the tool in another letter case).
+for a person's approval, or between two pages of the gateway's own listing, shown to a client or
+announced) or its spelling (a member of the tool in another letter case).
 
 The server is tests/servers/misbehaving/rug_pull.py, a real process speaking MCP over stdio,
 behind the real gateway; the client is the mcp SDK's, or raw JSON-RPC lines where the bytes it
@@ -168,3 +168,37 @@ def test_a_rewrite_a_client_sees_while_the_gateway_lists_for_a_call_is_not_forgo
     assert gw.received_calls() == []  # the server never received the call
     assert [(line["tool"], line["decision"], line["rule"], line.get("drift")) for line in gw.audited_calls()] == [
         ("fetch_page", "denied", PIN_RULE, True)]
+
+
+def test_a_rewrite_announced_between_two_pages_of_the_gateways_listing_is_listed_again(tmp_path: Path) -> None:
+    """A call makes the gateway list the server's tools, one a page. Between the first page
+    (the approved `fetch_page`) and the second, the server rewrites the tool and announces
+    `list_changed`. The gateway's listing, ending after the announcement, counted as the
+    current one: this call and every later one went to the rewritten tool, until a client
+    listed the tools again."""
+    policy = _approve(tmp_path, pin_setting=True)
+    doc = json.loads(policy.read_text(encoding="utf-8"))
+    calls_log = tmp_path / "server-calls.txt"
+    split = tmp_path / "split"
+
+    async def run() -> list[Any]:
+        env = {"RUG_PULL_SPLIT": str(split), "RUG_PULL_CALLS": str(calls_log)}
+        async with stdio_gateway(tmp_path, doc, script("rug_pull.py"), env=env) as gw:
+            await gw.send(call(1, "get_time"))  # the server then says its tools changed
+            answers = [await gw.answer(1)]
+            split.touch()  # the next listing for pinning is the one split by a rewrite
+            for request_id in (2, 3):
+                await gw.send(call(request_id, "fetch_page", {"url": "https://example.org"}))
+                answers.append(await gw.answer(request_id))
+            return answers
+
+    answers = anyio.run(run)
+    assert [answer["result"]["content"][0]["text"] for answer in answers if answer is not None] == [
+        "called get_time",
+        *['[POLICY DENIED] Tool "fetch_page" changed since it was approved (its description differs); '
+          "re-approve it in the policy editor"] * 2]
+    # From the server's side: the rewritten tool was never called.
+    assert calls_log.read_text(encoding="utf-8").split() == ["get_time"]
+    audited = [(line["tool"], line["decision"], line["rule"], line.get("drift")) for line in _audit(tmp_path)
+               if line["decision"] != "probe" and line.get("upstream") != "sent"]
+    assert audited == [("get_time", "allowed", "tools.get_time", None), *[("fetch_page", "denied", PIN_RULE, True)] * 2]

@@ -157,6 +157,9 @@ class Pins:
         # What clients' listings showed while the gateway's own listings (one map each) were
         # under way: a definition shown between two of its pages is newer than its first page.
         self._shown_meanwhile: list[dict[str, str]] = []
+        # How many times the server said its tools changed: a listing under way when it says
+        # so again is not the current one.
+        self._changes = 0
         # What the policy in force says about pinning, read once per policy object (a reload
         # makes a new one): a call must not rebuild a 10,000-entry map.
         self._approved = _ReadPerPolicy(approved_fingerprints)
@@ -194,6 +197,7 @@ class Pins:
     def stale(self) -> None:
         """The server said its tools changed: list them again before the next call."""
         self._listed = False
+        self._changes += 1
 
     async def _list_all(self) -> None:
         if self.fetch is None:
@@ -202,6 +206,7 @@ class Pins:
         entries: dict[str, Any] = {}
         params: dict[str, Any] = {}
         meanwhile: dict[str, str] = {}
+        changes = self._changes
         self._shown_meanwhile.append(meanwhile)
         try:
             for _ in range(1000):  # a server paging forever must not hang the gateway
@@ -227,7 +232,7 @@ class Pins:
                 live[name] = _CONFLICTING
         self.live = live
         self.entries = entries
-        self._listed = True
+        self._listed = self._changes == changes
         self._list_failed = False
 
     # Deciding ----------------------------------------------------------------------------
@@ -276,7 +281,13 @@ class Pins:
             return None
         if not self._listed:
             try:
-                await self._list_all()
+                # Listed again when the server said its tools changed while they were listed,
+                # a few times at most (a server may say so after every listing): the call is
+                # decided on the last listing, and the next call lists again.
+                for _ in range(3):
+                    await self._list_all()
+                    if self._listed:
+                        break
             except Exception as exc:  # noqa: BLE001 - the server may be down: fail closed
                 # The type only: the server's error message is its own text (and may quote
                 # arguments), never written into the log.

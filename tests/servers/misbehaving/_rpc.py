@@ -15,8 +15,10 @@ from typing import Any
 Handler = Callable[[str, dict[str, Any]], Any]
 
 NO_REPLY = object()
-# The id of the request being handled, for a handler that answers it later (after NO_REPLY).
+# The id of the request being handled, for a handler that answers it later (after NO_REPLY),
+# and the request as sent.
 current_id: Any = None
+current_message: dict[str, Any] = {}
 
 
 class RpcError(Exception):
@@ -60,8 +62,8 @@ def serve(handler: Handler) -> None:
         method = message.get("method", "")
         if "id" not in message:
             continue  # notifications need no answer
-        global current_id
-        current_id = message["id"]
+        global current_id, current_message
+        current_id, current_message = message["id"], message
         try:
             result = handler(method, message.get("params") or {})
         except RpcError as exc:
