@@ -633,6 +633,17 @@ class SQLiteStore(StateStore):
         if leases:
             self._run(lambda db: db.executemany(_GIVE_BACK, leases), write=True)
 
+    def _current_counts_renamed(self, db: sqlite3.Connection, prefix: str, policy: str
+                                ) -> list[tuple[str, int, int, int]]:
+        """The counts of the current windows kept under `prefix` (an old policy's counters),
+        each named as `policy`'s counter: (name, window_start, window_end, used) rows."""
+        rows = db.execute(
+            "SELECT name, window_start, window_end, used FROM counters "
+            "WHERE substr(name, 1, ?) = ? AND used > 0 AND window_end > ?",
+            (len(prefix), prefix, int(self.clock())),
+        ).fetchall()
+        return [(new, start, end, used) for name, start, end, used in rows if (new := renamed_counter(name, policy))]
+
     def carry_over(self, old_policy: str) -> None:
         if not old_policy or old_policy == self.policy:
             return
@@ -640,12 +651,7 @@ class SQLiteStore(StateStore):
         policy = self.policy
 
         def work(db: sqlite3.Connection) -> None:
-            rows = db.execute(
-                "SELECT name, window_start, window_end, used FROM counters "
-                "WHERE substr(name, 1, ?) = ? AND used > 0 AND window_end > ?",
-                (len(prefix), prefix, int(self.clock())),
-            ).fetchall()
-            moved = [(new, start, end, used) for name, start, end, used in rows if (new := renamed_counter(name, policy))]
+            moved = self._current_counts_renamed(db, prefix, policy)
             # OR IGNORE: a counter this policy already keeps (carried over by an earlier start)
             # is the one that counts.
             db.executemany("INSERT OR IGNORE INTO counters (name, window_start, window_end, used) VALUES (?, ?, ?, ?)", moved)
@@ -659,12 +665,7 @@ class SQLiteStore(StateStore):
         prefix = counter_name_prefix(old)
 
         def work(db: sqlite3.Connection) -> None:
-            rows = db.execute(
-                "SELECT name, window_start, window_end, used FROM counters "
-                "WHERE substr(name, 1, ?) = ? AND used > 0 AND window_end > ?",
-                (len(prefix), prefix, int(self.clock())),
-            ).fetchall()
-            copied = [(new, start, end, used) for name, start, end, used in rows if (new := renamed_counter(name, policy))]
+            copied = self._current_counts_renamed(db, prefix, policy)
             # The larger count stands: each gateway that was counting under the old key copies
             # it, and a copy made twice must not count the calls twice.
             db.executemany(_MAX_COUNT, copied)
