@@ -99,6 +99,19 @@ def one_window() -> None:
 
 
 @pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[Any]:
+    """A real redis-server of the test's own on a free loopback port (tests/state_support.py's
+    RedisServer), stopped afterwards."""
+    from state_support import RedisServer
+
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
 def terminal(tmp_path: Path) -> Iterator[Any]:
     """A private tmux server for one program (tests/test_tui_e2e_tmux.py's Terminal), with HOME
     and its config folder inside the test's tmp; stopped, with everything in it, afterwards."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
 
@@ -29,15 +28,6 @@ pytestmark = [pytest.mark.servers, pytest.mark.usefixtures("one_window")]
 LIMIT = {"version": "1", "default": "allow", "tools": {"echo": {"limits": [
     {"counter": "echo_rate", "window": "hour", "max": 3, "scope": "global"}]}}}
 LOST = "lost its counters (it restarted without its data, or was emptied)"
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path / "redis").start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _used(url: str) -> int:

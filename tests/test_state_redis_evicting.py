@@ -45,15 +45,6 @@ def evicting_redis(tmp_path: Path) -> Iterator[RedisServer]:
         server.stop()
 
 
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path / "redis").start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 @asynccontextmanager
 async def _gateway(folder: Path, policy: Path, url: str, executed: Path) -> AsyncIterator[Client]:
     folder.mkdir(parents=True, exist_ok=True)

@@ -32,15 +32,6 @@ from state_support import (
 pytestmark = [pytest.mark.servers, pytest.mark.usefixtures("one_window")]
 
 
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path / "redis").start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 @pytest.fixture(params=["sqlite", "redis"])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | None]:
     """None: the default SQLite file in the shared state folder; else the Redis URL."""
