@@ -149,6 +149,42 @@ async def replica(
             yield client, run
 
 
+# The project's recording server: it appends every call it runs to the file it is given.
+FLOWS = Path(__file__).parent / "servers" / "recording" / "flows_server.py"
+
+
+@asynccontextmanager
+async def recorded_gateway(folder: Path, policy: Path, executed: Path, *options: str) -> AsyncIterator[Client]:
+    """An MCP client talking over stdio to a `policytui gateway` process (its audit log, log
+    and standard error in `folder`, `options` added) in front of the recording server, which
+    writes each call it runs to `executed`: what the server received, judged from its side."""
+    folder.mkdir(parents=True, exist_ok=True)
+    params = StdioServerParameters(
+        command=str(POLICYTUI),
+        args=[
+            "gateway", "--policy", str(policy), "--audit", str(folder / "audit.jsonl"),
+            "--log", str(folder / "gateway.log"), *options, "--", sys.executable, str(FLOWS), str(executed),
+        ],
+        cwd=str(folder),
+    )
+    with open(folder / "stderr.txt", "w", encoding="utf-8") as errlog:  # noqa: ASYNC230 - a local file, opened once
+        async with Client(stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=60) as client:
+            yield client
+
+
+async def flow_calls(client: Client, tag: str, count: int) -> list[str]:
+    """`count` calls of the recording server's `list_flows`, each in a namespace of its own
+    (`tag` and its number): "allowed" for each that ran, else the text it was answered."""
+    results = [await client.call_tool("list_flows", {"namespace": f"{tag}{n}"}) for n in range(count)]
+    return ["allowed" if not r.is_error else text_of(r) for r in results]
+
+
+def executed_namespaces(executed: Path) -> list[str]:
+    """The namespaces of the calls the recording server ran, in order."""
+    lines = executed.read_text(encoding="utf-8").splitlines() if executed.exists() else []
+    return [json.loads(line)["arguments"]["namespace"] for line in lines]
+
+
 @contextmanager
 def http_replica(
     folder: Path, policy: Path, tokens: dict[str, str], everything: Path, *extra: str

@@ -5,7 +5,8 @@ The gateway reads its policy file again whenever it changes, so a pipe, which ca
 once, cannot be its policy: at start that is said in one sentence and the server is never
 started; while it runs the pipe is never read (a writer that holds it open without writing
 would stop the gateway in the read) and every call is denied, as for any file that cannot be
-enforced. The installed command, a real client and server-everything.
+enforced. The installed command, a real client and the recording server (what it ran is what
+reached it).
 """
 
 from __future__ import annotations
@@ -16,11 +17,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from audit_support import outcome_lines
 from gateway_support import until
-from state_support import replica, text_of, write_policy
-
-pytestmark = pytest.mark.servers
+from state_support import executed_namespaces, flow_calls, recorded_gateway, write_policy
 
 POLICYTUI = Path(sys.executable).parent / "policytui"
 POLICY = {"version": "1", "default": "allow"}
@@ -47,27 +46,25 @@ def test_a_policy_given_as_a_pipe_stops_the_start_in_one_sentence(tmp_path: Path
     assert not marker.exists()  # the server was never started
 
 
-async def test_a_named_pipe_put_in_the_policy_files_place_is_never_read_and_denies_every_call(
-    tmp_path: Path, everything: Path
-) -> None:
+async def test_a_named_pipe_put_in_the_policy_files_place_is_never_read_and_denies_every_call(tmp_path: Path) -> None:
     policy = write_policy(tmp_path / "policy.json", POLICY)
     fifo = tmp_path / "policy.fifo"
     os.mkfifo(fifo)
+    executed, folder = tmp_path / "executed.jsonl", tmp_path / "r"
     writer = os.open(fifo, os.O_RDWR)  # a writer that holds it open and writes nothing
     try:
-        async with replica(tmp_path / "r", policy, tmp_path / "state", everything, "--reload-interval", "0.1") as (
-            client, run,
-        ):
-            before = await client.call_tool("echo", {"message": "before"})
+        async with recorded_gateway(folder, policy, executed, "--state-dir", str(tmp_path / "state"),
+                                    "--reload-interval", "0.1") as client:
+            before = await flow_calls(client, "before", 1)
             os.replace(fifo, policy)
-            await until(lambda: "is now a pipe" in run.log.read_text(encoding="utf-8"), 20)
-            after = await client.call_tool("echo", {"message": "after"})
+            await until(lambda: "is now a pipe" in (folder / "gateway.log").read_text(encoding="utf-8"), 20)
+            after = await flow_calls(client, "after", 1)
     finally:
         os.close(writer)
-    assert not before.is_error
-    assert after.is_error
-    assert text_of(after) == (
+    assert before == ["allowed"]
+    assert after == [
         f"[POLICY DENIED] the policy file {policy} is now a pipe (as `<(...)` gives), not a file; "
-        "every call is denied until it is fixed")
-    assert [(line["decision"], line["rule"]) for line in run.audit_lines() if line["tool"] == "echo"] == [
-        ("allowed", "default"), ("denied", "policy_file")]
+        "every call is denied until it is fixed"]
+    assert executed_namespaces(executed) == ["before0"]  # the server never received the second
+    assert [(line["decision"], line["rule"]) for line in outcome_lines(folder / "audit.jsonl")
+            if line["tool"] == "list_flows"] == [("allowed", "default"), ("denied", "policy_file")]

@@ -13,43 +13,23 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
 from audit_support import outcome_lines
-from mcp import Client, StdioServerParameters
-from mcp.client.stdio import stdio_client
-from state_support import POLICYTUI, cli, text_of, write_policy
+from mcp import Client
+from state_support import cli, flow_calls, recorded_gateway, write_policy
 
 pytestmark = pytest.mark.usefixtures("one_window")
 
-FLOWS = Path(__file__).parent / "servers" / "recording" / "flows_server.py"
 LIMIT = 12
 
 
-@asynccontextmanager
-async def _gateway(folder: Path, policy: Path, state: Path, executed: Path) -> AsyncIterator[Client]:
-    folder.mkdir(parents=True, exist_ok=True)
-    params = StdioServerParameters(
-        command=str(POLICYTUI),
-        args=[
-            "gateway", "--policy", str(policy), "--state", f"sqlite://{state}", "--audit", str(folder / "audit.jsonl"),
-            "--log", str(folder / "gateway.log"), "--", sys.executable, str(FLOWS), str(executed),
-        ],
-        cwd=str(folder),
-    )
-    with open(folder / "stderr.txt", "w", encoding="utf-8") as errlog:  # noqa: ASYNC230 - a local file, opened once
-        async with Client(stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=60) as client:
-            yield client
-
-
-async def _calls(client: Client, tag: str, count: int) -> list[str]:
-    results = [await client.call_tool("list_flows", {"namespace": f"{tag}{n}"}) for n in range(count)]
-    return ["allowed" if not r.is_error else text_of(r) for r in results]
+def _gateway(folder: Path, policy: Path, state: Path, executed: Path) -> AbstractAsyncContextManager[Client]:
+    return recorded_gateway(folder, policy, executed, "--state", f"sqlite://{state}")
 
 
 def _remove(how: str, state: Path) -> None:
@@ -82,16 +62,16 @@ async def test_files_removed_under_running_gateways_still_allow_exactly_the_limi
     answers: list[str] = []
     async with AsyncExitStack() as stack:
         a, b = [await stack.enter_async_context(_gateway(f, policy, state, executed)) for f in folders[:2]]
-        answers += await _calls(a, "a", 2) + await _calls(b, "b", 2)
+        answers += await flow_calls(a, "a", 2) + await flow_calls(b, "b", 2)
         # A checkpoint (each second) moves those counts into the file itself: a log or index
         # removed now leaves them both in the file and in the old log.
         await anyio.sleep(1.5)
         _remove(how, state)
-        answers += await _calls(a, "a-after", 1) + await _calls(b, "b-after", 1)
+        answers += await flow_calls(a, "a-after", 1) + await flow_calls(b, "b-after", 1)
         # Another gateway starts on the path, and all three call until the limit is reached.
         c = await stack.enter_async_context(_gateway(folders[2], policy, state, executed))
         for client, tag in ((c, "c"), (a, "a-last"), (b, "b-last"), (c, "c-last")):
-            answers += await _calls(client, tag, LIMIT)
+            answers += await flow_calls(client, tag, LIMIT)
 
     allowed = answers.count("allowed")
     refused = [text for text in answers if text != "allowed"]
@@ -125,15 +105,15 @@ async def test_an_index_cut_short_under_running_gateways_is_mended_not_a_crash(c
     answers: list[str] = []
     async with AsyncExitStack() as stack:
         a, b = [await stack.enter_async_context(_gateway(f, policy, state, executed)) for f in folders[:2]]
-        answers += await _calls(a, "a", 2) + await _calls(b, "b", 2)
+        answers += await flow_calls(a, "a", 2) + await flow_calls(b, "b", 2)
         Path(f"{state}-shm").write_bytes(Path(f"{state}-shm").read_bytes()[:cut_to])
         await anyio.sleep(2.5)  # each gateway's checkpoint comes round meanwhile
-        answers += await _calls(a, "a-after", 1)
+        answers += await flow_calls(a, "a-after", 1)
         Path(f"{state}-shm").write_bytes(Path(f"{state}-shm").read_bytes()[:cut_to])
         # Cut again: a gateway starting now finds it so, before SQLite makes it long enough.
         c = await stack.enter_async_context(_gateway(folders[2], policy, state, executed))
         for client, tag in ((b, "b-after"), (c, "c"), (a, "a-last")):
-            answers += await _calls(client, tag, LIMIT)
+            answers += await flow_calls(client, tag, LIMIT)
 
     assert answers.count("allowed") == LIMIT
     assert len(executed.read_text(encoding="utf-8").splitlines()) == LIMIT
@@ -169,7 +149,7 @@ async def test_an_index_made_immutable_under_running_gateways_denies_limited_cal
     answers: list[str] = []
     async with AsyncExitStack() as stack:
         a, b = [await stack.enter_async_context(_gateway(f, policy, state, executed)) for f in folders]
-        answers += await _calls(a, "a", 2) + await _calls(b, "b", 2)
+        answers += await flow_calls(a, "a", 2) + await flow_calls(b, "b", 2)
         # Each gateway's checkpoint (each second) moves those counts into the file, and then
         # leaves the index alone while nothing is counted. The attribute is set once they have:
         # set while a checkpoint is under way, between its check of the attribute and its
@@ -179,12 +159,12 @@ async def test_an_index_made_immutable_under_running_gateways_denies_limited_cal
         if not _chattr("+i", shm):
             pytest.skip("chattr +i cannot be set here (needs root and a file system with attributes)")
         try:
-            during = await _calls(a, "a-during", 2) + await _calls(b, "b-during", 2)
+            during = await flow_calls(a, "a-during", 2) + await flow_calls(b, "b-during", 2)
             shown = cli("counters", "--state", f"sqlite://{state}")
         finally:
             _chattr("-i", shm)
         for client, tag in ((a, "a-after"), (b, "b-after")):
-            answers += await _calls(client, tag, LIMIT)
+            answers += await flow_calls(client, tag, LIMIT)
 
     assert during == ["[POLICY DENIED] rate-limit state unavailable; retry shortly"] * 4
     assert shown.returncode == 1
@@ -276,17 +256,17 @@ async def test_an_index_made_immutable_during_a_checkpoint_does_not_kill_the_gat
     state, executed, folder = tmp_path / "shared" / "state.sqlite", tmp_path / "executed.jsonl", tmp_path / "a"
     shm = Path(f"{state}-shm")
     async with _gateway(folder, policy, state, executed) as client:
-        answers = await _calls(client, "a", 2)
+        answers = await flow_calls(client, "a", 2)
         await anyio.to_thread.run_sync(_log_to_checkpoint, state)
         await anyio.to_thread.run_sync(_until, lambda: _checkpointing(shm), "the gateway's checkpoint")
         if not _immutable(shm, True):
             pytest.skip("the immutable attribute cannot be set here (needs root and a file system with attributes)")
         try:
             await anyio.to_thread.run_sync(_until, lambda: not _checkpointing(shm), "the checkpoint to end")
-            during = await _calls(client, "during", 2)
+            during = await flow_calls(client, "during", 2)
         finally:
             _immutable(shm, False)
-        answers += await _calls(client, "after", LIMIT)
+        answers += await flow_calls(client, "after", LIMIT)
 
     assert during == ["[POLICY DENIED] rate-limit state unavailable; retry shortly"] * 2
     assert answers.count("allowed") == LIMIT

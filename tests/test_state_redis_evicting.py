@@ -14,20 +14,23 @@ what the calls were answered, what the server ran, the audit log and the gateway
 
 from __future__ import annotations
 
-import sys
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import pytest
 from audit_support import outcome_lines
-from mcp import Client, StdioServerParameters
-from mcp.client.stdio import stdio_client
-from state_support import POLICYTUI, RedisServer, text_of, write_policy
+from mcp import Client
+from state_support import (
+    RedisServer,
+    executed_namespaces,
+    flow_calls,
+    recorded_gateway,
+    write_policy,
+)
 
 pytestmark = pytest.mark.usefixtures("one_window")
 
-FLOWS = Path(__file__).parent / "servers" / "recording" / "flows_server.py"
 LIMIT = 3
 POLICY = {"version": "1", "default": "allow", "tools": {"list_flows": {"limits": [
     {"counter": "flows", "window": "day", "max": LIMIT, "scope": "global"}]}}}
@@ -45,25 +48,8 @@ def evicting_redis(tmp_path: Path) -> Iterator[RedisServer]:
         server.stop()
 
 
-@asynccontextmanager
-async def _gateway(folder: Path, policy: Path, url: str, executed: Path) -> AsyncIterator[Client]:
-    folder.mkdir(parents=True, exist_ok=True)
-    params = StdioServerParameters(
-        command=str(POLICYTUI),
-        args=[
-            "gateway", "--policy", str(policy), "--state", url, "--audit", str(folder / "audit.jsonl"),
-            "--log", str(folder / "gateway.log"), "--", sys.executable, str(FLOWS), str(executed),
-        ],
-        cwd=str(folder),
-    )
-    with open(folder / "stderr.txt", "w", encoding="utf-8") as errlog:  # noqa: ASYNC230 - a local file, opened once
-        async with Client(stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=60) as client:
-            yield client
-
-
-async def _calls(client: Client, tag: str, count: int) -> list[str]:
-    results = [await client.call_tool("list_flows", {"namespace": f"{tag}{n}"}) for n in range(count)]
-    return ["allowed" if not r.is_error else text_of(r) for r in results]
+def _gateway(folder: Path, policy: Path, url: str, executed: Path) -> AbstractAsyncContextManager[Client]:
+    return recorded_gateway(folder, policy, executed, "--state", url)
 
 
 def _fill_until_something_is_evicted(url: str) -> None:
@@ -94,9 +80,9 @@ async def test_a_redis_that_may_evict_keys_is_not_counted_in_until_it_may_not(
     executed, folder = tmp_path / "executed.jsonl", tmp_path / "gw"
     url = evicting_redis.url
     async with _gateway(folder, policy, url, executed) as client:
-        before = await _calls(client, "before", 2)
+        before = await flow_calls(client, "before", 2)
         _fill_until_something_is_evicted(url)
-        during = await _calls(client, "during", 2)
+        during = await flow_calls(client, "during", 2)
         import redis
 
         admin = redis.Redis.from_url(url)
@@ -105,7 +91,7 @@ async def test_a_redis_that_may_evict_keys_is_not_counted_in_until_it_may_not(
             admin.config_set("maxmemory", 0)
         finally:
             admin.close()
-        after = await _calls(client, "after", LIMIT + 1)
+        after = await flow_calls(client, "after", LIMIT + 1)
 
     assert before == during == [UNAVAILABLE] * 2
     assert after[:LIMIT] == ["allowed"] * LIMIT
@@ -134,22 +120,25 @@ async def test_a_redis_made_a_read_only_replica_is_said_to_refuse_not_to_be_sile
     executed, folder = tmp_path / "executed.jsonl", tmp_path / "gw"
     url = redis_server.url
     async with _gateway(folder, policy, url, executed) as client:
-        before = await _calls(client, "before", 1)
+        before = await flow_calls(client, "before", 1)
         admin = redis.Redis.from_url(url)
         try:
             # A primary that is not there: the replica stays read-only and keeps its data.
             admin.execute_command("REPLICAOF", "127.0.0.1", "1")
-            during = await _calls(client, "during", 2)
+            during = await flow_calls(client, "during", 2)
             admin.execute_command("REPLICAOF", "NO", "ONE")
         finally:
             admin.close()
-        after = await _calls(client, "after", LIMIT)
+        after = await flow_calls(client, "after", LIMIT)
 
     assert before == ["allowed"] and during == [UNAVAILABLE] * 2
     assert after[:LIMIT - 1] == ["allowed"] * (LIMIT - 1)
     assert after[LIMIT - 1].startswith(f"[POLICY DENIED] rate limit {LIMIT} per day reached"), after
-    ran = executed.read_text(encoding="utf-8").splitlines()
-    assert len(ran) == LIMIT
+    assert executed_namespaces(executed) == ["before0", "after0", "after1"]
+    audited = [(line["decision"], line.get("state")) for line in outcome_lines(folder / "audit.jsonl")
+               if line["tool"] == "list_flows"]
+    assert audited == [("allowed", None), ("denied", "unavailable"), ("denied", "unavailable"),
+                       ("allowed", None), ("allowed", None), ("denied", None)]
     log = (folder / "gateway.log").read_text(encoding="utf-8")
     assert f"{url} refused the gateway's command: ReadOnlyError:" in log, log
     assert f"{url} did not answer" not in log, log
