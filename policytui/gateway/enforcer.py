@@ -404,13 +404,7 @@ class Enforcer:
             return await self._dry_run(record, args, forward)
 
         if self.pins is not None:  # pinning: a tool rewritten since it was approved is denied
-            try:
-                drift = await self.pins.check(tool)
-            except asyncio.CancelledError:
-                # Cancelled (or the client left) before the call was decided: it goes no
-                # further, and has its audit line like every call a client makes.
-                self._write(record, Decision(Outcome.DENIED, CANCELLED_IN_PINNING, PIN_RULE))
-                raise
+            drift = await self._drift(record, tool)
             if drift is not None:
                 return self._drifted(record, drift)
         decision = self._decide(record)
@@ -441,11 +435,7 @@ class Enforcer:
             if approval is not None and self.pins is not None:
                 # And against the tool as the server defines it now: the wait for a person may
                 # be long, and a server may rewrite the tool meanwhile.
-                try:
-                    drift = await self.pins.check(tool)
-                except asyncio.CancelledError:
-                    self._write(record, Decision(Outcome.DENIED, CANCELLED_IN_PINNING, PIN_RULE), approval=approval)
-                    raise
+                drift = await self._drift(record, tool, approval)
                 if drift is not None:
                     return self._blocked(record, Decision(Outcome.DENIED, drift, PIN_RULE), approval)
             if not decision.allowed:
@@ -530,6 +520,18 @@ class Enforcer:
         if record.held is not None:
             record.held.settle(queue_mod.NOT_SENT, decision.reason)
         self._write(record, decision, approval=approval)
+
+    async def _drift(self, record: _Record, tool: str,
+                     approval: tuple[Approval, str] | None = None) -> str | None:
+        """Why pinning denies `tool` now, or None. Cancelled (or the client left) while the
+        server's tools were listed for it: the call goes no further, and has its audit line
+        like every call a client makes."""
+        assert self.pins is not None
+        try:
+            return await self.pins.check(tool)
+        except asyncio.CancelledError:
+            self._write(record, Decision(Outcome.DENIED, CANCELLED_IN_PINNING, PIN_RULE), approval=approval)
+            raise
 
     def _drifted(self, record: _Record, drift: str) -> dict[str, Any]:
         denied = Decision(Outcome.DENIED, drift, PIN_RULE)
