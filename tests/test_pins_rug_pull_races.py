@@ -202,3 +202,28 @@ def test_a_rewrite_announced_between_two_pages_of_the_gateways_listing_is_listed
     audited = [(line["tool"], line["decision"], line["rule"], line.get("drift")) for line in _audit(tmp_path)
                if line["decision"] != "probe" and line.get("upstream") != "sent"]
     assert audited == [("get_time", "allowed", "tools.get_time", None), *[("fetch_page", "denied", PIN_RULE, True)] * 2]
+
+
+def test_a_server_that_says_its_tools_changed_during_every_listing_gets_no_call(tmp_path: Path) -> None:
+    """A server that announces `list_changed` during each of the gateway's listings for
+    pinning never lets it know which definitions are current: a listing it said so during may
+    hold a tool as it was before a rewrite. After three such listings the call is denied;
+    before, it was decided on the last of them and sent."""
+    policy = _approve(tmp_path, pin_setting=True)
+    doc = json.loads(policy.read_text(encoding="utf-8"))
+    calls_log = tmp_path / "server-calls.txt"
+
+    async def run() -> Any:
+        env = {"RUG_PULL_SPLIT": str(tmp_path / "split"), "RUG_PULL_FLOOD": "1", "RUG_PULL_CALLS": str(calls_log)}
+        async with stdio_gateway(tmp_path, doc, script("rug_pull.py"), env=env) as gw:
+            await gw.send(call(1, "fetch_page", {"url": "https://example.org"}))
+            return await gw.answer(1)
+
+    answer = anyio.run(run)
+    assert answer is not None and answer["result"]["content"][0]["text"] == (
+        '[POLICY DENIED] Tool "fetch_page" cannot be checked against its approved definition: the server said '
+        "its tools changed during each of 3 listings of them")
+    assert not calls_log.exists()  # the server never received the call
+    audited = [(line["tool"], line["decision"], line["rule"], line.get("drift")) for line in _audit(tmp_path)
+               if line["decision"] != "probe" and line.get("upstream") != "sent"]
+    assert audited == [("fetch_page", "denied", PIN_RULE, True)]

@@ -100,6 +100,11 @@ def live_fingerprint(entry: Any) -> str:
         return _UNREADABLE
 
 
+# How many times a call lists the server's tools for pinning while the server says they changed
+# during the listing, before the call is denied (`Pins.check`).
+LISTINGS_PER_CALL = 3
+
+
 def _unreadable(entry: Any) -> str:
     """Why a `tools/list` entry has no fingerprint (`ToolInfo.from_wire`'s words)."""
     try:
@@ -282,12 +287,18 @@ class Pins:
         if not self._listed:
             try:
                 # Listed again when the server said its tools changed while they were listed,
-                # a few times at most (a server may say so after every listing): the call is
-                # decided on the last listing, and the next call lists again.
-                for _ in range(3):
+                # a few times at most (a server may say so during every listing, and a listing
+                # it said so during may hold a tool as it was before a rewrite): past that the
+                # call is denied, and the next call lists again.
+                for _ in range(LISTINGS_PER_CALL):
                     await self._list_all()
                     if self._listed:
                         break
+                else:
+                    log.warning("pinning: the server said its tools changed during each of %d listings of "
+                                "them; the call is denied", LISTINGS_PER_CALL)
+                    return (f"Tool {_quote(name)} cannot be checked against its approved definition: the "
+                            f"server said its tools changed during each of {LISTINGS_PER_CALL} listings of them")
             except Exception as exc:  # noqa: BLE001 - the server may be down: fail closed
                 # The type only: the server's error message is its own text (and may quote
                 # arguments), never written into the log.
