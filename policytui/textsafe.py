@@ -66,6 +66,13 @@ def one_line(text: str, limit: int = 200, *, pictures: bool = False) -> str:
     return visible(clip(head, limit) if limit else head, pictures=pictures)
 
 
+def a_few(names: list[str], at_most: int = 3) -> str:
+    """Names for a sentence, the first `at_most` of them: "a", "a and b", "a, b and c",
+    "a, b, c and 4 more" (an empty list gives "")."""
+    named = names[:at_most] + ([f"{len(names) - at_most:,} more"] if len(names) > at_most else [])
+    return ", ".join(named[:-1]) + " and " + named[-1] if len(named) > 1 else "".join(named)
+
+
 def without_secrets(value: object, secrets: tuple[str, ...] | list[str]) -> object:
     """`value` (text, or JSON-like data) with every one of `secrets` replaced by ***.
 

@@ -39,7 +39,7 @@ def _chosen(key: str, wanted: str) -> bool:
 def run(args: argparse.Namespace) -> int:
     from policytui.cli.approvals_cmd import _out, _sentence, open_state
     from policytui.gateway.store import StateUnavailable
-    from policytui.textsafe import visible
+    from policytui.textsafe import a_few, visible
 
     store = open_state(args, "counters")
     if isinstance(store, int):
@@ -62,10 +62,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not uses and others:
         # A --policy spelt otherwise than the gateway was given it must not read as "unused".
-        named = ", ".join(visible(repr(other)) for other in others[:3])
-        more = f" and {len(others) - 3:,} more" if len(others) > 3 else ""
+        named = a_few([visible(repr(other)) for other in others])
         _out(f"No counter of policy {visible(repr(args.policy))} has been used in its current "
-             f"window; counters of {named}{more} have (`policytui counters` lists them).")
+             f"window; counters of {named} have (`policytui counters` lists them).")
         return 0
     if not uses:
         _out("No counter has been used in its current window.")

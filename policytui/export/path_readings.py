@@ -41,6 +41,7 @@ from policytui.export.normal_forms import (
     plain_regex,
 )
 from policytui.export.result import ExportWarning
+from policytui.textsafe import a_few
 
 if TYPE_CHECKING:
     from policytui.policy.model import Condition, ToolRule
@@ -168,12 +169,10 @@ def letter_case_warning(target: str, tools: list[str]) -> list[ExportWarning]:
     target reads an argument by its key as spelled (none when `tools` is empty)."""
     if not tools:
         return []
-    named = tools[:3] + ([f"{len(tools) - 3:,} more"] if len(tools) > 3 else [])
-    shown = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
     return [ExportWarning(
         "tools",
         f"{target} reads an argument a condition names by its key as spelled, so it cannot refuse "
         "a call holding two keys alike but for letter case (`action` and `Action`), as "
         "policytui's gateway does, and a server on Go's encoding/json reads the two as one "
-        f"key, the last; the conditions of {shown} are exported as written",
+        f"key, the last; the conditions of {a_few(tools)} are exported as written",
     )]
