@@ -307,12 +307,16 @@ def _stop_cleanly_on_signals() -> None:
     been started that would need stopping."""
     import signal
 
+    from policytui.gateway.runner import stopping_signals
+
     def stop(signum: int, frame: Any) -> None:
         raise SystemExit(0)
 
-    for each in (signal.SIGTERM, signal.SIGHUP):
-        if each == signal.SIGHUP and signal.getsignal(each) is signal.SIG_IGN:
-            continue  # started under `nohup`: the terminal's hang-up is not for us (runner.py)
+    # The signals that will stop the gateway (a hang-up it was started ignoring, as under
+    # `nohup`, is not among them); SIGINT is Python's KeyboardInterrupt meanwhile.
+    for each in stopping_signals():
+        if each == signal.SIGINT:
+            continue
         try:
             signal.signal(each, stop)
         except ValueError:  # not the main thread (the command run inside another program)

@@ -343,7 +343,7 @@ def _exit_code(signum: int | None) -> int:
     return 130 if signum == signal.SIGINT else 0
 
 
-def _stopping_signals() -> tuple[int, ...]:
+def stopping_signals() -> tuple[int, ...]:
     """The signals that stop the gateway: SIGTERM always (a service manager's stop), SIGINT and
     SIGHUP unless the gateway was started ignoring them. `nohup policytui gateway ... &` sets
     SIGHUP ignored so that the gateway outlives the terminal it was started from, and a shell
@@ -422,7 +422,7 @@ async def _on_signals(
     # SIGTERM and SIGINT end serving normally, so the upstream server (in its own process
     # group) is always stopped too instead of being left behind.
     try:
-        with _signal_queue(_stopping_signals()) as signals:
+        with _signal_queue(stopping_signals()) as signals:
             task_status.started()
             started = True
             while True:
