@@ -37,8 +37,33 @@ def is_legacy_fingerprint(value: object) -> bool:
     return isinstance(value, str) and _LEGACY_FINGERPRINT.fullmatch(value) is not None
 
 
-# The members of a tool the fingerprint covers, by their folded form (`key_forms.folded`).
+# The members of a tool read into fields of their own, by their folded form (`key_forms.folded`).
 _MEMBERS = {folded(key): key for key in ("name", "title", "description", "inputSchema", "outputSchema", "annotations")}
+
+# What a drift sentence calls each member of a tool, in the order it names them; a member not
+# named here (a vendor's own, or one a later protocol adds) is one of its "other members".
+_PART_WORDS = (("title", "title"), ("description", "description"), ("inputSchema", "input schema"),
+               ("outputSchema", "output schema"), ("annotations", "annotations"), ("_meta", "_meta"),
+               ("icons", "icons"), ("execution", "execution"))
+OTHER_MEMBERS = "other members"
+_PLURAL_WORDS = frozenset({"annotations", "icons", OTHER_MEMBERS})
+
+
+def changed_members(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """The members that differ between two definitions in the form `ToolInfo.pinned` gives
+    them, in words ("title", "description", "input schema", "output schema", "annotations",
+    "_meta", "icons", "execution", "other members"). Key order is not a change."""
+    named = {key for key, _ in _PART_WORDS}
+    words = [word for key, word in _PART_WORDS if _canonical(old.get(key)) != _canonical(new.get(key))]
+    others = [key for key in {*old, *new} - named if _canonical(old.get(key)) != _canonical(new.get(key))]
+    return words + [OTHER_MEMBERS] if others else words
+
+
+def said_changed(parts: list[str]) -> str:
+    """`changed_members`' words as a clause: "description differs", "title and icons differ"."""
+    words = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    plural = len(parts) > 1 or parts[0] in _PLURAL_WORDS
+    return f"{words} {'differ' if plural else 'differs'}"
 
 
 def _misspelt_member(data: dict[str, Any]) -> tuple[str, str] | None:
@@ -130,11 +155,32 @@ class ToolInfo:
             return None
         return self.title
 
+    def other_members(self) -> dict[str, Any]:
+        """The members of the entry as sent beyond its name, title, description, schemas and
+        annotations: `_meta` (which UI an MCP Apps host renders for the tool, `ui.resourceUri`),
+        `icons` (what its user sees), `execution` (whether a call runs as a task), and any
+        other. The gateway passes every one of them on to clients."""
+        return {key: value for key, value in self.raw.items() if key not in _MEMBERS.values()}
+
+    def pinned(self) -> dict[str, Any]:
+        """What an approval covers, in wire form: the members the fingerprint hashes."""
+        out: dict[str, Any] = {"description": self.description, "inputSchema": self.input_schema}
+        title = self.pinned_title()
+        if title is not None:
+            out["title"] = title
+        if self.output_schema is not None:
+            out["outputSchema"] = self.output_schema
+        if self.annotations:
+            out["annotations"] = self.annotations
+        out.update(self.other_members())
+        return out
+
     def fingerprint(self) -> str:
         """A hash of what an agent and its user rely on (description, schemas, annotations, the
-        title a client shows in place of the name), to detect a rewritten tool. Annotations and
-        the title join the hash only when the server sent them, so tools without them keep the
-        fingerprints saved before they counted."""
+        title a client shows in place of the name, and every other member the gateway passes
+        on: `_meta`, `icons`, `execution`, ...), to detect a rewritten tool. Annotations, the
+        title and the other members join the hash only when the server sent them, so tools
+        without them keep the fingerprints saved before they counted."""
         parts: list[Any] = [self.description, self.input_schema, self.output_schema]
         if self.annotations:
             parts.append(self.annotations)
@@ -143,6 +189,14 @@ class ToolInfo:
             # A list, where the annotations are an object: no definition without a title
             # hashes as one with it.
             parts.append(["title", title])
+        others = self.other_members()
+        if others:
+            # Tagged as the title is, and last: no definition without them hashes as one with
+            # them. None of them is left out as noise: the members real servers send here
+            # (FastMCP's `_meta.fastmcp`, its tags sorted, an app's `tool_hash` made from the
+            # app's and the tool's names; MCP Apps' `ui`; `icons`; `execution`) are the same
+            # at every listing.
+            parts.append(["members", others])
         payload = json.dumps(
             parts,
             sort_keys=True,
@@ -155,18 +209,10 @@ class ToolInfo:
         # `fingerprint_matches`.
         return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
-
     def changed_parts(self, other: ToolInfo) -> list[str]:
-        """The parts of the definition the fingerprint covers that differ in `other`, in words
-        ("title", "description", "input schema", "output schema", "annotations")."""
-        pairs = (
-            ("title", self.pinned_title(), other.pinned_title()),
-            ("description", self.description, other.description),
-            ("input schema", self.input_schema, other.input_schema),
-            ("output schema", self.output_schema, other.output_schema),
-            ("annotations", self.annotations, other.annotations),
-        )
-        return [word for word, mine, theirs in pairs if _canonical(mine) != _canonical(theirs)]
+        """The members the fingerprint covers that differ in `other`, in words (see
+        `changed_members`)."""
+        return changed_members(self.pinned(), other.pinned())
 
 
 def _canonical(value: Any) -> str:

@@ -225,7 +225,7 @@ def test_without_the_approved_definition_the_drift_sentence_names_every_part(tmp
     assert "definitions" not in json.loads(policy.read_text(encoding="utf-8"))["x-policytui"]
     text, reasons = _drift_reasons(tmp_path, policy, {"RUG_PULL_OUTPUT_SCHEMA": json.dumps(WIDER_SCHEMA)}, "--pin")
     sentence = ('Tool "fetch_page" changed since it was approved (its title, description, input or output '
-                "schema, or annotations differ); re-approve it in the policy editor")
+                "schema, annotations or other members differ); re-approve it in the policy editor")
     assert text == f"[POLICY DENIED] {sentence}"
     assert reasons == [sentence]
 
@@ -500,11 +500,11 @@ async def _close_pins_dialog(pilot: Any, app: Any) -> None:
 
 
 @asynccontextmanager
-async def _editor(policy: Path, env: dict[str, str]) -> AsyncIterator[tuple[Any, Any]]:
-    """The editor on `policy` with the rug-pull server's tools under `env`, loaded, at 120x30."""
+async def _editor(policy: Path, env: dict[str, str], listing: ServerListing | None = None) -> AsyncIterator[tuple[Any, Any]]:
+    """The editor on `policy` with the rug-pull server's tools under `env` (or `listing`), loaded, at 120x30."""
     from policytui.tui import make_app
 
-    app = make_app(policy_path=policy, listing=await _listing(env))
+    app = make_app(policy_path=policy, listing=listing or await _listing(env))
     # Every note the editor shows, kept: a loaded machine may read them after they time out.
     app.said = []
     shown = app.notify

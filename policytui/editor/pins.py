@@ -15,14 +15,13 @@ next to the live ones.
 from __future__ import annotations
 
 import difflib
-import functools
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from policytui.gateway.pins import FINGERPRINTS, PIN_SETTING, pinning_on
 from policytui.textsafe import without_secrets
-from policytui.toolinfo import ToolInfo, fingerprint_matches, is_legacy_fingerprint
+from policytui.toolinfo import ToolInfo, changed_members, fingerprint_matches, is_legacy_fingerprint
 
 if TYPE_CHECKING:
     from policytui.editor.state import EditorState
@@ -34,19 +33,13 @@ __all__ = ["PinChange", "changed_names", "changes", "definition", "kept_fingerpr
 
 
 def definition(tool: ToolInfo, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
-    """What an approval covers, in wire form (the parts the fingerprint hashes).
+    """What an approval covers, in wire form (the members the fingerprint hashes,
+    `ToolInfo.pinned`).
 
     A credential the server was given and quotes back (a description or a schema default that
     repeats its token) is shown as *** here, so it never reaches the policy file; the
     fingerprint is still of the definition as the server sent it."""
-    out: dict[str, Any] = {"description": tool.description, "inputSchema": tool.input_schema}
-    title = tool.pinned_title()
-    if title is not None:
-        out["title"] = title
-    if tool.output_schema is not None:
-        out["outputSchema"] = tool.output_schema
-    if tool.annotations:
-        out["annotations"] = tool.annotations
+    out = tool.pinned()
     if secrets:
         scrubbed = without_secrets(out, secrets)
         assert isinstance(scrubbed, dict)
@@ -127,14 +120,11 @@ def changes(state: EditorState) -> list[PinChange]:
     return out
 
 
-_PARTS = (("title", "title"), ("description", "description"), ("inputSchema", "input schema"),
-          ("outputSchema", "output schema"), ("annotations", "annotations"))
-
-
 def changed_parts(state: EditorState, name: str) -> list[str] | None:
     """What differs between a changed tool's approved and live definitions, in words ("title",
-    "description", "input schema", ...), as the gateway names them; None when the approved
-    definition was not kept (neither in the policy nor on this machine)."""
+    "description", "input schema", ..., "_meta", "icons", "execution", "other members"), as the
+    gateway names them; None when the approved definition was not kept (neither in the policy
+    nor on this machine)."""
     tool = state.tools_by_name.get(name)
     meta = _meta(state)
     stored = meta.get(FINGERPRINTS)
@@ -147,9 +137,7 @@ def changed_parts(state: EditorState, name: str) -> list[str] | None:
         old = recall(fp)
     if tool is None or not isinstance(old, dict):
         return None
-    live = definition(tool, state.listing.secrets)
-    canonical = functools.partial(json.dumps, sort_keys=True, ensure_ascii=False)
-    return [word for key, word in _PARTS if canonical(old.get(key)) != canonical(live.get(key))]
+    return changed_members(old, definition(tool, state.listing.secrets))
 
 
 def changed_names(state: EditorState) -> list[str]:

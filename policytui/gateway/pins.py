@@ -26,7 +26,7 @@ from typing import Any, Generic, TypeVar
 
 from policytui.policy.model import Policy
 from policytui.textsafe import visible
-from policytui.toolinfo import ToolInfo, fingerprint_matches
+from policytui.toolinfo import ToolInfo, fingerprint_matches, said_changed
 
 T = TypeVar("T")
 
@@ -66,7 +66,7 @@ def approved_definitions(policy: Policy) -> dict[str, Any]:
 
 
 # What the drift sentence says changed when the approved definition is not at hand to compare.
-EVERY_PART = "its title, description, input or output schema, or annotations differ"
+EVERY_PART = "its title, description, input or output schema, annotations or other members differ"
 
 
 def what_changed(name: str, approved_fingerprint: str, kept: Any, entry: Any) -> str:
@@ -87,9 +87,7 @@ def what_changed(name: str, approved_fingerprint: str, kept: Any, entry: Any) ->
     parts = approved.changed_parts(live)
     if not parts:
         return EVERY_PART
-    words = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    plural = len(parts) > 1 or parts[0] == "annotations"
-    return f"its {words} {'differ' if plural else 'differs'}"
+    return f"its {said_changed(parts)}"
 
 
 def live_fingerprint(entry: Any) -> str:

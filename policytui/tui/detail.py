@@ -114,10 +114,11 @@ def render_detail(state: EditorState, name: str | None) -> RenderableType:
     elif drift == "changed":
         # Saves never approve a changed tool (only re-approving does), so say where to do that.
         from policytui.editor.pins import changed_parts
+        from policytui.toolinfo import said_changed
 
         parts_changed = changed_parts(state, name)
-        what = (f"{', '.join(parts_changed)} differ{'s' if len(parts_changed) == 1 else ''}" if parts_changed
-                else "title, description, schemas or annotations differ")
+        what = (said_changed(parts_changed) if parts_changed
+                else "title, description, schemas, annotations or other members differ")
         facts.append(f"  changed: {what} from the approved definition (P to review, re-approve)", style="bold")
     if name in state.duplicate_names:
         facts.append("  the server lists this name more than once", style="bold red")
