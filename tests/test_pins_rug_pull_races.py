@@ -18,7 +18,9 @@ from discovery_support import script
 from gateway_support import call_text, sdk_client
 from test_gateway_approvals_command import _logged_command, _run
 from test_gateway_redteam import call, stdio_gateway
+from test_gateway_server_death_outcomes import _used
 from test_pins_gateway import REWRITTEN, _approve, _audit
+from test_state_locked_file import locked, release
 
 from policytui.gateway.pins import PIN_RULE
 
@@ -227,3 +229,92 @@ def test_a_server_that_says_its_tools_changed_during_every_listing_gets_no_call(
     audited = [(line["tool"], line["decision"], line["rule"], line.get("drift")) for line in _audit(tmp_path)
                if line["decision"] != "probe" and line.get("upstream") != "sent"]
     assert audited == [("fetch_page", "denied", PIN_RULE, True)]
+
+
+def test_a_tool_rewritten_while_its_call_waits_for_the_state_file_is_not_called(tmp_path: Path) -> None:
+    """A limited call to the approved `fetch_page` waits for the state file, which another
+    program holds locked; meanwhile the server rewrites the tool (without a word) and a
+    client's listing shows it hidden. Once the file is free the call is charged, and it must
+    not be sent: the gateway knows the tool is no longer the one approved. It was sent, audited
+    `allowed`, and the server ran the rewritten tool."""
+    policy = _approve(tmp_path, pin_setting=True)
+    doc = json.loads(policy.read_text(encoding="utf-8"))
+    doc["tools"]["fetch_page"]["limits"] = [{"counter": "pages", "window": "day", "max": 10}]
+    rewritten = tmp_path / "description.txt"
+
+    async def run() -> tuple[Any, Any, Any, Any]:
+        async with stdio_gateway(tmp_path, doc, script("rug_pull.py"),
+                                 env={"RUG_PULL_DESCRIPTION_FILE": str(rewritten)}) as gw:
+            await gw.send(call(1, "fetch_page", {"url": "https://example.org/1"}))  # lists and charges once
+            first = await gw.answer(1)
+            with locked(tmp_path / "state" / "state.sqlite") as locker:
+                rewritten.write_text(REWRITTEN, encoding="utf-8")
+                # The call is read first: it passes the check against the tools as last listed,
+                # then waits for the file; the listing after it shows the rewrite.
+                await gw.send(call(2, "fetch_page", {"url": "https://example.org/2"}))
+                await gw.send({"jsonrpc": "2.0", "id": 3, "method": "tools/list", "params": {}})
+                listed = await gw.answer(3)
+                assert gw.raw_answer(2) is None, "the call ended before the file was free"
+                release(locker)
+                called = await gw.answer(2)
+        return first, listed, called, gw
+
+    first, listed, called, gw = anyio.run(run)
+    assert first is not None and first["result"]["content"][0]["text"] == "called fetch_page"
+    assert listed is not None and [tool["name"] for tool in listed["result"]["tools"]] == ["get_time"]
+    reason = ('Tool "fetch_page" changed since it was approved (its description differs); '
+              "re-approve it in the policy editor")
+    assert called is not None and called["result"]["content"][0]["text"] == f"[POLICY DENIED] {reason}", called
+    assert gw.received_calls() == ["fetch_page"]  # the first call only: the rewritten tool was never called
+    assert [(line["decision"], line["rule"], line["reason"], line.get("drift"), line.get("upstream"))
+            for line in gw.audited_calls()] == [
+        ("allowed", "tools.fetch_page", "", None, "ok"), ("denied", PIN_RULE, reason, True, None)]
+    # Its charge was given back: the counter holds the first call alone.
+    assert _used(tmp_path / "state", "pages") == 1
+
+
+def test_a_charged_call_cancelled_while_the_tools_are_listed_again_gets_its_charge_back(tmp_path: Path) -> None:
+    """The same wait for the state file, while the server announces that its tools changed:
+    once charged, the call waits for the gateway to list them again, and its client cancels it
+    then. The call is not sent, has its one audit line, and its charge is given back (the
+    counter holds the first call alone)."""
+    from test_gateway_approvals_withdrawn import cancelled
+
+    from policytui.gateway.enforcer import CANCELLED_IN_PINNING
+
+    policy = _approve(tmp_path, pin_setting=True)
+    doc = json.loads(policy.read_text(encoding="utf-8"))
+    doc["tools"]["fetch_page"]["limits"] = [{"counter": "pages", "window": "day", "max": 10}]
+    slow = tmp_path / "slow"
+
+    def pinning_listings(gw: Any) -> list[dict[str, Any]]:
+        # The gateway asks for its own listings, for pinning, with `"params": {}` (others with none).
+        return [m for m in gw.received() if m.get("method") == "tools/list" and m.get("params") == {}]
+
+    async def run() -> tuple[Any, Any]:
+        # The server's second call (`get_time` below) rewrites `fetch_page` and announces it.
+        env = {"RUG_PULL_AFTER": "2", "RUG_PULL_SLOW_LIST": str(slow)}
+        async with stdio_gateway(tmp_path, doc, script("rug_pull.py"), env=env) as gw:
+            await gw.send(call(1, "fetch_page", {"url": "https://example.org/1"}))  # lists and charges once
+            await gw.answer(1)
+            with locked(tmp_path / "state" / "state.sqlite") as locker:
+                await gw.send(call(2, "fetch_page", {"url": "https://example.org/2"}))
+                await gw.send(call(3, "get_time"))  # unlimited: answered while the other call waits
+                await gw.answer(3)
+                slow.touch()  # from now on the server takes 5 s to list its tools
+                release(locker)
+                with anyio.fail_after(20):  # the call is charged, and the gateway lists the tools for it
+                    while len(pinning_listings(gw)) < 2:
+                        await anyio.sleep(0.02)
+                await gw.send(cancelled(2))
+                with anyio.fail_after(4):  # well before the listing could have ended
+                    while len(gw.audited_calls()) < 3:
+                        await anyio.sleep(0.02)
+            return await gw.answer(2, timeout=0.5), gw
+
+    answer, gw = anyio.run(run)
+    assert answer is None
+    assert gw.received_calls() == ["fetch_page", "get_time"]
+    assert [(line["tool"], line["decision"], line["reason"]) for line in gw.audited_calls()] == [
+        ("fetch_page", "allowed", ""), ("get_time", "allowed", ""), ("fetch_page", "denied", CANCELLED_IN_PINNING)]
+    assert _used(tmp_path / "state", "pages") == 1

@@ -9,7 +9,9 @@ For every `tools/call` the gateway asks `Enforcer.handle_call`, which
    in between; when the store cannot be reached the call is denied ("rate-limit state
    unavailable") unless the gateway was started with `--state-fail-mode open`. The event loop
    never waits for the store: a state file locked by another program makes only the calls
-   that need it wait, on the store's own thread (`StateStore.hand_over`),
+   that need it wait, on the store's own thread (`StateStore.hand_over`); under pinning, a
+   charged call is checked against its tool's approved definition again (its charge may have
+   waited, and the server rewritten the tool meanwhile),
 4. writes the call's first audit line (`upstream: sent`) and only then forwards it (the
    `forward` callback); a call whose line cannot be written is denied instead,
 5. refunds the counters if the call never reached the tool, and
@@ -443,6 +445,20 @@ class Enforcer:
             reserved = await self._reserve(record, decision, approval)
             if isinstance(reserved, Decision):
                 return self._blocked(record, reserved, approval)
+            if decision.budgets and self.pins is not None:
+                # And again once charged: the charge may have waited for the store (a round trip
+                # to Redis, a state file locked by another program), and a server may rewrite the
+                # tool meanwhile. The tool never ran, so the charge goes back.
+                drift = await self._drift_charged(record, tool, reserved, approval)
+                if drift is not None:
+                    drifted = Decision(Outcome.DENIED, drift, PIN_RULE)
+                    try:
+                        await self._refund(reserved)
+                    except asyncio.CancelledError:
+                        # Cancelled while the refund was made (it was made all the same).
+                        self._not_sent(record, drifted, approval)
+                        raise
+                    return self._blocked(record, drifted, approval)
             return await self._forward(record, decision, forward, reserved, approval=approval)
         except BaseException as exc:
             if record.held is not None:
@@ -531,6 +547,17 @@ class Enforcer:
             return await self.pins.check(tool)
         except asyncio.CancelledError:
             self._write(record, Decision(Outcome.DENIED, CANCELLED_IN_PINNING, PIN_RULE), approval=approval)
+            raise
+
+    async def _drift_charged(self, record: _Record, tool: str, reserved: Reservation,
+                             approval: tuple[Approval, str] | None) -> str | None:
+        """`_drift` for a call already charged: cancelled (or the client left) while the
+        server's tools were listed for it, its charge is given back (carried through to its
+        end) before the cancellation goes on, its audit line written by `_drift`."""
+        try:
+            return await self._drift(record, tool, approval)
+        except asyncio.CancelledError:
+            await self._refund(reserved)
             raise
 
     def _drifted(self, record: _Record, drift: str) -> dict[str, Any]:
