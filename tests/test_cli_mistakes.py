@@ -401,6 +401,23 @@ def test_gateway_without_a_server_says_so_first_and_alone(tmp_path: Path) -> Non
     _one_sentence(run(tmp_path, "gateway", "--policy", str(policy)), 2, "no server given")
 
 
+@pytest.mark.parametrize("interval", ["inf", "1e-9", "nan", "-1", "0", "61", "1e400"])
+def test_a_reload_interval_out_of_bounds_is_refused_naming_the_bounds(tmp_path: Path, interval: str) -> None:
+    """`inf` would never reload a changed policy, `1e-9` checks the file in a busy loop: exit 2,
+    one sentence naming the bounds, before the server starts. Before, both started a gateway."""
+    policy = _policy(tmp_path, {"version": "1", "default": "allow"})
+    result = run(tmp_path, "gateway", "--policy", str(policy), "--reload-interval", interval, "--", "true")
+    _one_sentence(result, 2, "policytui gateway: --reload-interval must be between 0.1 and 60 seconds, not ")
+
+
+@pytest.mark.parametrize("interval", ["0.1", "60"])
+def test_a_reload_interval_at_its_bounds_starts_the_gateway(tmp_path: Path, interval: str) -> None:
+    policy = _policy(tmp_path, {"version": "1", "default": "allow"})
+    result = run(tmp_path, "gateway", "--policy", str(policy), "--reload-interval", interval, "--", "true")
+    assert result.returncode == 1, result.stderr  # it went on to start the server, which ended
+    assert "server 'true' exited" in result.stderr and "--reload-interval" not in result.stderr
+
+
 # --- approvals and counters: mistakes are exit 2, looking creates nothing --------------------
 
 @pytest.mark.parametrize("action", ["show", "approve", "reject"])

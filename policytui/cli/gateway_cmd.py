@@ -22,6 +22,12 @@ if TYPE_CHECKING:
     from policytui.gateway.runner import GatewayConfig
 
 
+# How often the policy file may be checked. Below the least, the gateway does little but look
+# at the file (1e-9 is a busy loop); above the most, a tightened policy waits too long to be
+# enforced (inf never would be, and a reload would never come).
+RELOAD_INTERVAL_RANGE = (0.1, 60.0)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from policytui.cli.target_args import add_target_arguments
 
@@ -97,7 +103,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--reload-interval", type=float, default=1.0, metavar="SECONDS",
-        help="how often to check the policy file (default: 1)"
+        help=f"how often to check the policy file, {RELOAD_INTERVAL_RANGE[0]:g} to {RELOAD_INTERVAL_RANGE[1]:g} "
+        "(default: 1)"
     )
     parser.add_argument(
         "--call-timeout",
@@ -192,7 +199,10 @@ def run(args: argparse.Namespace) -> int:
     if args.tokens and listen is None:
         raise UsageError("--tokens applies only with --listen")
     _positive("--approval-timeout", args.approval_timeout)
-    _positive("--reload-interval", args.reload_interval)
+    low, high = RELOAD_INTERVAL_RANGE
+    if not low <= args.reload_interval <= high:
+        raise UsageError(f"--reload-interval must be between {low:g} and {high:g} seconds, "
+                         f"not {args.reload_interval:g}")
     if args.call_timeout < 0:
         raise UsageError("--call-timeout must be 0 (never) or a positive number of seconds")
 
