@@ -161,3 +161,45 @@ async def test_the_state_url_a_gateway_logs_is_one_every_command_takes_from_anyw
     shown = cli("counters", "--json", "--state", url)
     assert shown.returncode == 0, shown.stderr
     assert [(u["counter"], u["used"]) for u in json.loads(shown.stdout)] == [("echo", 1)]
+
+
+@pytest.mark.servers
+async def test_counters_show_the_limit_each_counter_counts_against(tmp_path: Path, everything: Path) -> None:
+    """Beside what each counter has used, the policy's maximum for it (several when tools'
+    limits on one counter differ: the smallest refuses its tools first), so an operator can
+    tell how close a tool is to being refused. Before, only the use was shown."""
+    from state_support import replica
+
+    limited = {"version": "1", "default": "allow",
+               "all_tools": {"limits": [{"counter": "all", "window": "hour", "max": 100, "scope": "global"}]},
+               "tools": {"echo": {"limits": [{"counter": "echoes", "window": "day", "max": 5}]},
+                         "get-sum": {"limits": [{"counter": "echoes", "window": "day", "max": 3}]}}}
+    policy = write_policy(tmp_path / "policy.json", limited)
+    state = tmp_path / "state"
+    async with replica(tmp_path / "gw", policy, state, everything) as (client, _run):
+        await client.call_tool("echo", {"message": "counted"})
+        await client.call_tool("echo", {"message": "counted"})
+
+    shown = cli("counters", "--state-dir", str(state))
+    assert shown.returncode == 0, shown.stderr
+    table = [row.split() for row in shown.stdout.splitlines()]
+    assert table[0] == ["POLICY", "COUNTER", "SCOPE", "WINDOW", "USED", "LIMIT", "RESETS", "IN"]
+    rows = {row[1]: row for row in table[1:]}
+    assert rows["all"][2:6] == ["global", "hour", "2", "100"], shown.stdout
+    assert rows["echoes"][2:8] == ["grant", "default", "day", "2", "3,", "5"], shown.stdout
+    listed = json.loads(cli("counters", "--json", "--state-dir", str(state)).stdout)
+    assert sorted((u["counter"], u["used"], u["limits"]) for u in listed) == [("all", 2, [100]), ("echoes", 2, [3, 5])]
+
+    # A limit taken out of the policy since: none; a policy that cannot be read: ? and why.
+    write_policy(policy, {"version": "1", "default": "allow",
+                          "tools": {"echo": {"limits": [{"counter": "echoes", "window": "day", "max": 5}]}}})
+    listed = json.loads(cli("counters", "--json", "--state-dir", str(state)).stdout)
+    assert sorted((u["counter"], u["limits"]) for u in listed) == [("all", []), ("echoes", [5])]
+    assert " none " in cli("counters", "--state-dir", str(state)).stdout
+    policy.write_text("{not json", encoding="utf-8")
+    shown = cli("counters", "--state-dir", str(state))
+    listed = json.loads(cli("counters", "--json", "--state-dir", str(state)).stdout)
+    assert [u["limits"] for u in listed] == [None, None]
+    assert shown.stdout.splitlines()[-1] == (
+        f"A LIMIT of ? is one of a policy not read here ('{policy}': missing, invalid, or named "
+        "without its file, which `--policy FILE` gives).")

@@ -222,8 +222,11 @@ async def test_grant_and_session_scopes_stay_separate_across_replicas(
             assert [r.is_error for r in sums] == [False, False, True]
 
     table = cli("counters", env={"POLICYTUI_STATE": redis_server.url}).stdout.splitlines()
-    assert table[0].split() == ["POLICY", "COUNTER", "SCOPE", "WINDOW", "USED", "RESETS", "IN"]
-    assert any(row.split()[:6] == ["policy", "per_grant", "grant", "alice", "day", "3"] for row in table[1:])
+    assert table[0].split() == ["POLICY", "COUNTER", "SCOPE", "WINDOW", "USED", "LIMIT", "RESETS", "IN"]
+    # Redis names the policy by its file name: its limits are known once the file is given.
+    assert any(row.split()[:7] == ["policy", "per_grant", "grant", "alice", "day", "3", "?"] for row in table[1:])
+    given = cli("counters", "--state", redis_server.url, "--policy", str(policy)).stdout.splitlines()
+    assert any(row.split()[:7] == ["policy", "per_grant", "grant", "alice", "day", "3", "3"] for row in given[1:])
     shown = cli("counters", "--json", "--state", redis_server.url)
     uses = json.loads(shown.stdout)
     per_grant = sorted((u["scope_id"], u["used"]) for u in uses if u["counter"] == "per_grant")
