@@ -418,6 +418,23 @@ def test_a_reload_interval_at_its_bounds_starts_the_gateway(tmp_path: Path, inte
     assert "server 'true' exited" in result.stderr and "--reload-interval" not in result.stderr
 
 
+@pytest.mark.parametrize(("option", "value", "said"), [
+    ("--approval-timeout", "inf", "--approval-timeout must be a number of seconds above 0 and at most 86400, not inf."),
+    ("--approval-timeout", "86401", "--approval-timeout must be a number of seconds above 0 and at most 86400, not 86401."),
+    ("--approval-timeout", "nan", "--approval-timeout must be a number of seconds above 0 and at most 86400, not nan."),
+    ("--call-timeout", "nan", "--call-timeout must be 0 (never) or a positive number of seconds, not nan."),
+    ("--call-timeout", "inf", "--call-timeout must be 0 (never) or a positive number of seconds, not inf."),
+])
+def test_a_timeout_that_is_no_number_of_seconds_is_refused(tmp_path: Path, option: str, value: str, said: str) -> None:
+    """`--approval-timeout inf` held calls for good, and `policytui approvals` then listed them
+    with a traceback (OverflowError: cannot convert float infinity to integer); `--call-timeout
+    nan` was taken, a time-out whose timer asyncio runs at once and that no clock reading is
+    before, so a server over stdio had every request given up on. Exit 2 before the server starts."""
+    policy = _policy(tmp_path, {"version": "1", "default": "allow"})
+    result = run(tmp_path, "gateway", "--policy", str(policy), option, value, "--", "true")
+    _one_sentence(result, 2, f"policytui gateway: {said}")
+
+
 # --- approvals and counters: mistakes are exit 2, looking creates nothing --------------------
 
 @pytest.mark.parametrize("action", ["show", "approve", "reject"])

@@ -8,6 +8,7 @@ standard error or `--log FILE`.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from pathlib import Path
@@ -51,7 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=120.0,
         metavar="SECONDS",
-        help="deny a held call when no human answers within this time (default: 120)",
+        help="deny a held call when no human answers within this time, at most 86400 (default: 120)",
     )
     parser.add_argument(
         "--approvals",
@@ -159,9 +160,14 @@ def _bind(host: str, port: int) -> list[Any] | str:
     return sockets
 
 
-def _positive(name: str, value: float) -> float:
-    if not value > 0:
-        raise UsageError(f"{name} must be a positive number of seconds")
+# The longest a held call may wait for a person: a day, as for `--timeout`. Longer is no wait a
+# client keeps open, and `inf` would keep the call waiting, and listed, for good.
+APPROVAL_TIMEOUT_MOST = 24 * 3600.0
+
+
+def _positive(name: str, value: float, most: float) -> float:
+    if not 0 < value <= most:
+        raise UsageError(f"{name} must be a number of seconds above 0 and at most {most:g}, not {value:g}")
     return value
 
 
@@ -198,13 +204,13 @@ def run(args: argparse.Namespace) -> int:
     listen = _listen(args.listen) if args.listen else None
     if args.tokens and listen is None:
         raise UsageError("--tokens applies only with --listen")
-    _positive("--approval-timeout", args.approval_timeout)
+    _positive("--approval-timeout", args.approval_timeout, APPROVAL_TIMEOUT_MOST)
     low, high = RELOAD_INTERVAL_RANGE
     if not low <= args.reload_interval <= high:
         raise UsageError(f"--reload-interval must be between {low:g} and {high:g} seconds, "
                          f"not {args.reload_interval:g}")
-    if args.call_timeout < 0:
-        raise UsageError("--call-timeout must be 0 (never) or a positive number of seconds")
+    if not 0 <= args.call_timeout < math.inf:
+        raise UsageError(f"--call-timeout must be 0 (never) or a positive number of seconds, not {args.call_timeout:g}")
 
     for flag, value in (("--log", args.log), ("--audit", args.audit),
                         ("--record", args.record), ("--tokens", args.tokens)):
