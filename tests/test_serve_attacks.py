@@ -479,3 +479,76 @@ def test_more_cookies_than_serve_reads_get_a_page_that_says_what_to_do(
         assert response is not None and response.status == 200, again.content()
     finally:
         filler.close()
+
+
+def test_a_page_on_another_port_cannot_set_the_id_serve_knows_the_browser_by(
+    chromium: Any, tmp_path: Path,
+) -> None:
+    """serve knows the browser that edits by a cookie of its own, so that a reload of the
+    editor's tab takes the editor over and a second tab is told where the editor is. A page of
+    another program on 127.0.0.1 may set a cookie of that name for the path `/` (cookies are
+    kept per host, not per port). Before, serve took that page's value for the browser's id
+    (and wrote it into its own cookie): the second tab was told another browser window edits,
+    and a reload of the editor's tab landed on "Already being edited ... close that window"."""
+    from serve_support import BrowserScreen, table_row
+
+    served = Served(["kestra", "--offline", "--policy", str(tmp_path / "policy.json"), "--no-open"],
+                    cwd=tmp_path, env={"HOME": str(tmp_path)})
+    port = served.base.rsplit(":", 1)[1]
+    name = f"policytui_browser_{port}"
+    tossing = RecordingListener(page=lambda path: (
+        f"<html><body><script>document.cookie = '{name}=chosen; path=/; SameSite=Strict';</script></body></html>"
+    ))
+    try:
+        context = chromium.new_context(viewport={"width": 1200, "height": 800})
+        page = context.new_page()
+        screen = BrowserScreen(page)
+        page.goto(served.url)
+        screen.wait("the editor", lambda s: bool(table_row(s, "manage_apps")))
+        other = context.new_page()
+        other.goto(f"http://127.0.0.1:{tossing.port}/")
+        deadline = time.monotonic() + 60
+        while sum(c["name"] == name for c in context.cookies()) < 2:
+            assert time.monotonic() < deadline, context.cookies()
+            other.wait_for_timeout(50)
+        other.close()
+        tab = context.new_page()
+        tab.goto(served.url)
+        tab.wait_for_selector("text=Already being edited", timeout=20_000)
+        said = " ".join(tab.inner_text("body").split())
+        assert "policy.json is already being edited in another tab of this browser." in said, said
+        tab.close()
+        page.reload()
+        screen.wait("the editor after the reload", lambda s: bool(table_row(s, "manage_apps")) and screen.sockets == 2)
+        assert "busy" not in page.url and "Already being edited" not in page.inner_text("body")
+        ours = [c["value"] for c in context.cookies() if c["name"] == name and c["path"] != "/"]
+        assert ours and "chosen" not in ours, ours
+    finally:
+        tossing.close()
+        assert served.stop() == 130, "".join(served.stderr)
+
+
+def test_a_browser_cookie_of_other_than_ascii_from_another_page_is_ignored(chromium: Any, served: Served) -> None:
+    """A page on another port sets, before the editor is first opened, a cookie named as the
+    one serve knows the browser by, whose value is not ASCII: serve ignores it, as any value
+    it did not sign (a comparison of such text must not fail: that would be a 500 for good)."""
+    port = served.base.rsplit(":", 1)[1]
+    name = f"policytui_browser_{port}"
+    tossing = RecordingListener(page=lambda path: (
+        f"<html><head><meta charset='utf-8'></head><body><script>document.cookie = "
+        f"'{name}=\u00e9t\u00e9.\u00e9t\u00e9; path=/; SameSite=Strict';</script></body></html>"
+    ))
+    try:
+        context = chromium.new_context()
+        other = context.new_page()
+        other.goto(f"http://127.0.0.1:{tossing.port}/")
+        deadline = time.monotonic() + 60
+        while not any(c["name"] == name for c in context.cookies()):
+            assert time.monotonic() < deadline, context.cookies()
+            other.wait_for_timeout(50)
+        page = context.new_page()
+        response = page.goto(served.url)
+        assert response is not None and response.status == 200, page.content()
+        assert page.title().endswith("policytui"), page.content()
+    finally:
+        tossing.close()

@@ -38,6 +38,7 @@ from policytui.serve import SERVER_PID_VARIABLE
 from policytui.serve.access import (
     DOWNLOAD_ROUTE,
     SECURITY_HEADERS,
+    cookie_values,
     new_session_path,
     page,
     security_headers,
@@ -419,6 +420,8 @@ class EditorServer(Server):
         self.sock = sock
         self.claims: dict[str, Claim] = {}
         self.active_browser: str | None = None
+        # Signs the browser ids serve gives out (see `_browser`).
+        self.browser_key = secrets.token_bytes(32)
         self.websockets: set[web.WebSocketResponse] = set()
         self.editors: set[EditorService] = set()  # started and not yet seen to have ended
 
@@ -521,6 +524,32 @@ class EditorServer(Server):
     def _browser_cookie(self) -> str:
         return BROWSER_COOKIE.format(port=self.port)
 
+    def _signed(self, browser: str) -> str:
+        import hashlib
+        import hmac
+
+        return hmac.new(self.browser_key, browser.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def _browser(self, request: web.Request) -> str | None:
+        """The id serve gave this browser, from its cookie; None if it has none.
+
+        Browsers keep cookies per host, not per port: a page of any program on this host may
+        set a cookie named as this one for the path `/`, which the browser sends after ours
+        (aiohttp's `request.cookies` keeps only the last). Only a value serve signed is this
+        browser's id, so such a page can neither replace it nor give the browser one of its
+        choosing (which made a reload of the editor's tab a page saying another browser edits).
+        """
+        for value in cookie_values(request, self._browser_cookie()):
+            browser, dot, signature = value.rpartition(".")
+            # compare_digest refuses str with other than ASCII, which such a page may send.
+            if dot and signature.isascii() and secrets.compare_digest(signature, self._signed(browser)):
+                return value
+        return None
+
+    def _new_browser(self) -> str:
+        browser = secrets.token_urlsafe(16)
+        return f"{browser}.{self._signed(browser)}"
+
     def _busy_for(self, browser: str) -> bool:
         now = time.monotonic()
         self.claims = {key: c for key, c in self.claims.items() if c.expires > now}
@@ -531,7 +560,7 @@ class EditorServer(Server):
         return self.lock.taken_elsewhere()
 
     async def handle_index(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
-        browser = request.cookies.get(self._browser_cookie()) or secrets.token_urlsafe(16)
+        browser = self._browser(request) or self._new_browser()
         if self._busy_for(browser):
             response: web.StreamResponse = self._busy_page()
         else:
@@ -590,7 +619,7 @@ class EditorServer(Server):
     async def handle_busy(self, request: web.Request) -> web.StreamResponse:
         # The page says "reload this page" once the other editor is gone: that reload must
         # lead back to the editor, or the reader stays on this explanation for good.
-        browser = request.cookies.get(self._browser_cookie()) or ""
+        browser = self._browser(request) or ""
         if self.lock.holder is None and not self._busy_for(browser):
             return web.Response(status=303, headers={**SECURITY_HEADERS, "Location": self.path})
         return self._busy_page(browser)
