@@ -435,6 +435,17 @@ def test_a_timeout_that_is_no_number_of_seconds_is_refused(tmp_path: Path, optio
     _one_sentence(result, 2, f"policytui gateway: {said}")
 
 
+@pytest.mark.parametrize("value", ["100000", "inf", "0"])
+def test_a_server_timeout_out_of_range_is_refused_naming_both_bounds(tmp_path: Path, value: str) -> None:
+    """Before, `--timeout 100000` and `--timeout inf` were refused as "expects a number of
+    seconds above 0", which they are: the bound they break, a day, went unsaid."""
+    result = run(tmp_path, "tools", "kestra", "--offline", "--timeout", value)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "policytui tools: error: argument --timeout: expects a number of seconds above 0 and at most "
+        f"86400 (a day), not {value}")
+
+
 # --- approvals and counters: mistakes are exit 2, looking creates nothing --------------------
 
 @pytest.mark.parametrize("action", ["show", "approve", "reject"])

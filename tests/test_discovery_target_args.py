@@ -99,7 +99,7 @@ def test_conflicting_or_missing_targets(argv: list[str], message: str) -> None:
 def test_timeout_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         parse("tools", "kestra", "--timeout", "0")
-    assert "expects a number of seconds above 0" in capsys.readouterr().err
+    assert "expects a number of seconds above 0 and at most 86400 (a day), not 0" in capsys.readouterr().err
 
 
 def test_no_target_at_all_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

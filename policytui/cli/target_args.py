@@ -75,7 +75,7 @@ def _seconds(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError("expects a number of seconds") from None
     if not 0 < value <= 24 * 3600:
-        raise argparse.ArgumentTypeError("expects a number of seconds above 0")
+        raise argparse.ArgumentTypeError(f"expects a number of seconds above 0 and at most 86400 (a day), not {text}")
     return value
 
 
