@@ -49,7 +49,11 @@ def _one_sentence(stderr: str, command: str) -> str:
 
 @pytest.mark.parametrize(
     "url, words",
-    [("mysql://db", "--state wants"), ("redis://localhost:99999/0", "port must be a number"), ("memory://now", "memory://")],
+    [("mysql://db", "--state wants memory://, sqlite:///PATH or redis://HOST:PORT/DB, not a mysql:// URL."), ("redis://localhost:99999/0", "port must be a number"), ("memory://now", "memory://"),
+     # A scheme mistyped is named with the one meant (before, only the list of forms).
+     ("sqlit:///var/lib/state.sqlite", "not a sqlit:// URL; did you mean sqlite://?"),
+     ("sqlite3:///var/lib/state.sqlite", "not a sqlite3:// URL; did you mean sqlite://?"),
+     ("redsi://localhost:6379/0", "not a redsi:// URL; did you mean redis://?")],
 )
 def test_a_bad_state_url_is_a_usage_error(policy: Path, tmp_path: Path, url: str, words: str) -> None:
     code, stderr = _gateway(policy, tmp_path, "--state", url)

@@ -147,7 +147,11 @@ def open_store(url: str | None, state_dir: Path, *, policy: str = "") -> StateSt
         return SQLiteStore(Path(path), policy=policy)
     if scheme in ("redis", "rediss"):
         return _redis(url, policy)
-    raise StateURLError(f"--state wants {URL_FORMS}, not a {scheme}:// URL")
+    import difflib
+
+    close = difflib.get_close_matches(scheme, ["memory", "sqlite", "redis", "rediss"], n=1)
+    hint = f"; did you mean {close[0]}://?" if close else ""
+    raise StateURLError(f"--state wants {URL_FORMS}, not a {scheme}:// URL{hint}")
 
 
 def _with_password_of(url: str, from_env: str | None) -> str:
