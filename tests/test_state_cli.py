@@ -53,7 +53,10 @@ def _one_sentence(stderr: str, command: str) -> str:
      # A scheme mistyped is named with the one meant (before, only the list of forms).
      ("sqlit:///var/lib/state.sqlite", "not a sqlit:// URL; did you mean sqlite://?"),
      ("sqlite3:///var/lib/state.sqlite", "not a sqlite3:// URL; did you mean sqlite://?"),
-     ("redsi://localhost:6379/0", "not a redsi:// URL; did you mean redis://?")],
+     ("redsi://localhost:6379/0", "not a redsi:// URL; did you mean redis://?"),
+     # Before, the option became part of the file's name (a state file `state.sqlite?mode=ro`).
+     ("sqlite:///var/lib/state.sqlite?mode=ro",
+      "sqlite:// takes the state file's path and no options (?...), not 'sqlite:///var/lib/state.sqlite?mode=ro'.")],
 )
 def test_a_bad_state_url_is_a_usage_error(policy: Path, tmp_path: Path, url: str, words: str) -> None:
     code, stderr = _gateway(policy, tmp_path, "--state", url)

@@ -144,6 +144,10 @@ def open_store(url: str | None, state_dir: Path, *, policy: str = "") -> StateSt
         path = url[len("sqlite://") :]
         if not path.startswith("/"):
             raise StateURLError(f"sqlite:// wants an absolute path, as in sqlite:///var/lib/policytui/state.sqlite, not {url!r}")
+        if "?" in path:
+            # An option (`?mode=ro`, `?timeout=5`) would otherwise name another file, made as
+            # the gateway starts, that the commands given the URL without it never read.
+            raise StateURLError(f"sqlite:// takes the state file's path and no options (?...), not {url!r}")
         return SQLiteStore(Path(path), policy=policy)
     if scheme in ("redis", "rediss"):
         return _redis(url, policy)
