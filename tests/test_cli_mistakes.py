@@ -446,6 +446,15 @@ def test_a_server_timeout_out_of_range_is_refused_naming_both_bounds(tmp_path: P
         f"86400 (a day), not {value}")
 
 
+def test_an_empty_grant_name_is_refused_as_in_a_tokens_file(tmp_path: Path) -> None:
+    """Before, `--grant ""` was taken: calls were counted under a grant of no name, which
+    `policytui counters` showed as the scope `grant ` (a tokens file refuses such a name)."""
+    policy = _policy(tmp_path, {"version": "1", "default": "allow"})
+    result = run(tmp_path, "gateway", "--policy", str(policy), "--grant", "", "--", "true")
+    _one_sentence(result, 2, "policytui gateway: the --grant name is empty; give the name this client's "
+                  "calls are counted and audited under.")
+
+
 # --- approvals and counters: mistakes are exit 2, looking creates nothing --------------------
 
 @pytest.mark.parametrize("action", ["show", "approve", "reject"])

@@ -246,6 +246,9 @@ def run(args: argparse.Namespace) -> int:
     except PolicyStartError as exc:
         return _fail(str(exc))
 
+    if not args.grant:
+        # As a tokens file's grant names: an empty one counts and audits calls under no name.
+        raise UsageError("the --grant name is empty; give the name this client's calls are counted and audited under")
     if not is_text(args.grant):
         raise UsageError("the --grant name is not valid text (it holds bytes that are not UTF-8)")
     tokens = None
