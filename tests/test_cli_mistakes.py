@@ -455,6 +455,20 @@ def test_an_empty_grant_name_is_refused_as_in_a_tokens_file(tmp_path: Path) -> N
                   "calls are counted and audited under.")
 
 
+def test_an_override_of_a_mistyped_tool_names_the_tool_meant(tmp_path: Path) -> None:
+    """The server's tools are not listed in the sentence (Kestra has 39): a name one letter
+    off is answered with the one meant. Before, only the mistyped name was said."""
+    result = run(tmp_path, "init", "kestra", "--offline", "--override", "manag_flow=Destructive", "-o", "x.json")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "policytui init: --override names a tool the server does not have: manag_flow; "
+        "did you mean 'manage_flow'?")
+    assert not (tmp_path / "x.json").exists()
+    far = run(tmp_path, "init", "kestra", "--offline", "--override", "zzz=Destructive", "-o", "x.json")
+    assert far.stderr.strip().splitlines()[-1] == (
+        "policytui init: --override names a tool the server does not have: zzz.")
+
+
 # --- approvals and counters: mistakes are exit 2, looking creates nothing --------------------
 
 @pytest.mark.parametrize("action", ["show", "approve", "reject"])

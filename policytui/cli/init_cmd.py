@@ -193,8 +193,12 @@ def run(args: argparse.Namespace) -> int:
     names = {t.name for t in listing.tools}
     unknown = [name for name in overrides if name not in names]
     if unknown:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], sorted(names), n=1)
+        hint = f"; did you mean {visible(close[0])!r}?" if close else ""
         raise UsageError(f"--override names a tool the server does not have: "
-                         f"{visible(unknown[0])}")
+                         f"{visible(unknown[0])}{hint}")
     if not listing.tools:
         out("policytui init: the server lists no tools; the policy has only a default",
             err=True)
