@@ -469,6 +469,15 @@ def test_an_override_of_a_mistyped_tool_names_the_tool_meant(tmp_path: Path) -> 
         "policytui init: --override names a tool the server does not have: zzz.")
 
 
+@pytest.mark.parametrize("port", ["²", "٨٠٨٠"])
+def test_a_listen_port_of_digits_that_are_not_ascii_is_a_usage_error(tmp_path: Path, port: str) -> None:
+    """`²` is a digit to Python's str.isdigit but not to int(): before, `--listen 127.0.0.1:²`
+    ended in a traceback (ValueError), and Arabic-Indic digits were read as a port number."""
+    policy = _policy(tmp_path, {"version": "1", "default": "allow"})
+    result = run(tmp_path, "gateway", "--policy", str(policy), "--listen", f"127.0.0.1:{port}", "--", "true")
+    _one_sentence(result, 2, f"policytui gateway: --listen wants HOST:PORT, e.g. 127.0.0.1:8765, not '127.0.0.1:{port}'.")
+
+
 # --- approvals and counters: mistakes are exit 2, looking creates nothing --------------------
 
 @pytest.mark.parametrize("action", ["show", "approve", "reject"])

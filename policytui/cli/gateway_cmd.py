@@ -120,7 +120,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _listen(text: str) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
     host = host.strip("[]")
-    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+    # str.isdigit takes `²` too, which int() refuses: only ASCII digits are a port.
+    if not sep or not host or not (port.isascii() and port.isdigit()) or not 0 <= int(port) <= 65535:
         raise UsageError(f"--listen wants HOST:PORT, e.g. 127.0.0.1:8765, not {text!r}")
     return host, int(port)
 

@@ -194,7 +194,7 @@ def _redis(url: str, policy: str) -> StateStore:
     if port == 0:
         raise StateURLError(f"{shown} has port 0; write the port Redis listens on")
     db = parts.path.strip("/") or "0"
-    if not db.isdigit():
+    if not (db.isascii() and db.isdigit()):  # `²` is a digit to str.isdigit, not to Redis
         raise StateURLError(f"{shown}: the database after the host must be a number, as in redis://HOST:6379/0")
     query = parse_qs(parts.query, keep_blank_values=True)
     unknown = sorted(set(query) - {"prefix"})
