@@ -126,3 +126,34 @@ async def test_the_logged_command_finds_a_password_protected_redis_through_the_e
         assert "right-password" not in log.read_text(encoding="utf-8")
     finally:
         redis.stop()
+
+
+async def test_an_id_written_in_capitals_answers_the_call(tmp_path: Path, everything: Path) -> None:
+    """Hex digits in capitals are the same id. Before, `approvals approve 58AA1B0B71C6` was
+    refused as "not an approval id (8 to 32 hex digits, ...)", which it is."""
+    import sys
+
+    installed = str(Path(sys.executable).parent / "policytui")
+    (tmp_path / "policy.json").write_text(json.dumps(POLICY), encoding="utf-8")
+    options = ["--policy", str(tmp_path / "policy.json"), "--state-dir", str(tmp_path / "state"),
+               "--no-audit", "--approvals", "queue", "--approval-timeout", "30"]
+    log = tmp_path / "gateway.log"
+    results: list[Any] = []
+    async with sdk_client("stdio", "legacy", options, [str(everything), "stdio"], log) as client:
+
+        async def call() -> None:
+            results.append(await client.call_tool("echo", {"message": "approve me"}))
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(call)
+            command = await _logged_command(log, 1)
+            shouted = [installed, *command[1:3], command[3].upper(), *command[4:]]
+            shown = await anyio.to_thread.run_sync(lambda: subprocess.run(
+                [installed, "approvals", "show", command[3].upper(), *command[4:]],
+                capture_output=True, text=True, timeout=60, check=False))
+            assert shown.returncode == 0 and command[3] in shown.stdout, shown.stderr
+            done = await anyio.to_thread.run_sync(lambda: subprocess.run(
+                shouted, capture_output=True, text=True, timeout=60, check=False))
+            assert done.returncode == 0, done.stderr
+            assert done.stdout == f"Call {command[3]} approved and sent to the server.\n"
+    assert call_text(results[0]) == "Echo: approve me"

@@ -149,6 +149,9 @@ def run(args: argparse.Namespace) -> int:
     if args.action != "list":
         from policytui.gateway.approvals import ApprovalError, _check_id
 
+        if args.id.isascii():
+            # Hex digits in capitals (a chat or a ticket that shouts) are the same id.
+            args.id = args.id.lower()
         try:
             _check_id(args.id)  # a malformed id is a typing mistake, told before the store is read
         except ApprovalError as exc:
