@@ -478,6 +478,13 @@ def test_a_listen_port_of_digits_that_are_not_ascii_is_a_usage_error(tmp_path: P
     _one_sentence(result, 2, f"policytui gateway: --listen wants HOST:PORT, e.g. 127.0.0.1:8765, not '127.0.0.1:{port}'.")
 
 
+def test_an_audit_log_named_with_no_audit_is_refused(tmp_path: Path) -> None:
+    """Before, `--no-audit --audit audit.jsonl` started the gateway and wrote no audit log."""
+    policy = _policy(tmp_path, {"version": "1", "default": "allow"})
+    result = run(tmp_path, "gateway", "--policy", str(policy), "--no-audit", "--audit", "audit.jsonl", "--", "true")
+    _one_sentence(result, 2, "policytui gateway: --audit audit.jsonl and --no-audit contradict each other; give one.")
+
+
 # --- approvals and counters: mistakes are exit 2, looking creates nothing --------------------
 
 @pytest.mark.parametrize("action", ["show", "approve", "reject"])

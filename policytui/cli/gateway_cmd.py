@@ -205,6 +205,9 @@ def run(args: argparse.Namespace) -> int:
     listen = _listen(args.listen) if args.listen else None
     if args.tokens and listen is None:
         raise UsageError("--tokens applies only with --listen")
+    if args.audit and args.no_audit:
+        # Either would be a guess, and the wrong one loses every audit line the other wanted.
+        raise UsageError(f"--audit {visible(args.audit)} and --no-audit contradict each other; give one")
     _positive("--approval-timeout", args.approval_timeout, APPROVAL_TIMEOUT_MOST)
     low, high = RELOAD_INTERVAL_RANGE
     if not low <= args.reload_interval <= high:
