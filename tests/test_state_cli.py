@@ -54,6 +54,8 @@ def _one_sentence(stderr: str, command: str) -> str:
      ("sqlit:///var/lib/state.sqlite", "not a sqlit:// URL; did you mean sqlite://?"),
      ("sqlite3:///var/lib/state.sqlite", "not a sqlite3:// URL; did you mean sqlite://?"),
      ("redsi://localhost:6379/0", "not a redsi:// URL; did you mean redis://?"),
+     # An escape sequence in the scheme is shown, not sent to the terminal (before, it was).
+     ("\x1b[31mred://x", "not a \\x1b[31mred:// URL."),
      # A digit to str.isdigit that no database number is: before, it was taken.
      ("redis://localhost:6379/²", "the database after the host must be a number"),
      # Before, the option became part of the file's name (a state file `state.sqlite?mode=ro`).

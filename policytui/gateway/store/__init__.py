@@ -155,7 +155,11 @@ def open_store(url: str | None, state_dir: Path, *, policy: str = "") -> StateSt
 
     close = difflib.get_close_matches(scheme, ["memory", "sqlite", "redis", "rediss"], n=1)
     hint = f"; did you mean {close[0]}://?" if close else ""
-    raise StateURLError(f"--state wants {URL_FORMS}, not a {scheme}:// URL{hint}")
+    from policytui.textsafe import visible
+
+    # The URL may come from $POLICYTUI_STATE, set who knows where: its bytes are shown, not
+    # sent to the terminal to act on.
+    raise StateURLError(f"--state wants {URL_FORMS}, not a {visible(scheme)}:// URL{hint}")
 
 
 def _with_password_of(url: str, from_env: str | None) -> str:
