@@ -161,11 +161,6 @@ def _bind(host: str, port: int) -> list[Any] | str:
     return sockets
 
 
-# The longest a held call may wait for a person: a day, as for `--timeout`. Longer is no wait a
-# client keeps open, and `inf` would keep the call waiting, and listed, for good.
-APPROVAL_TIMEOUT_MOST = 24 * 3600.0
-
-
 def _positive(name: str, value: float, most: float) -> float:
     if not 0 < value <= most:
         raise UsageError(f"{name} must be a number of seconds above 0 and at most {most:g}, not {value:g}")
@@ -208,7 +203,11 @@ def run(args: argparse.Namespace) -> int:
     if args.audit and args.no_audit:
         # Either would be a guess, and the wrong one loses every audit line the other wanted.
         raise UsageError(f"--audit {visible(args.audit)} and --no-audit contradict each other; give one")
-    _positive("--approval-timeout", args.approval_timeout, APPROVAL_TIMEOUT_MOST)
+    # The longest a held call may wait for a person (a day): longer is no wait a client keeps
+    # open, and `inf` would keep the call waiting, and listed, for good.
+    from policytui.gateway.approvals import LONGEST_WAIT
+
+    _positive("--approval-timeout", args.approval_timeout, LONGEST_WAIT)
     low, high = RELOAD_INTERVAL_RANGE
     if not low <= args.reload_interval <= high:
         raise UsageError(f"--reload-interval must be between {low:g} and {high:g} seconds, "

@@ -23,6 +23,7 @@ No Textual, no mcp: the CLI and the TUI use this module directly.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import secrets
@@ -70,6 +71,15 @@ STOPPED_BEFORE_SENDING = "the gateway was stopped before sending it"
 # Which machine a held call's gateway runs on: only there can its process be checked.
 _HOST = socket.gethostname()
 _ID_RE = re.compile(r"^[0-9a-f]{8,32}$")
+# The longest a gateway holds a call for a person's answer (`--approval-timeout`, a day).
+LONGEST_WAIT = 24 * 3600.0
+
+
+def _a_time(value: Any) -> bool:
+    """Is a stored time a finite number of seconds (not a string, not infinite, not NaN)?"""
+    return type(value) in (int, float) and math.isfinite(value)
+
+
 # A request whose gateway is gone is cleaned up this long after it expired.
 STALE_AFTER = 60.0
 
@@ -103,7 +113,19 @@ class PendingApproval:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PendingApproval:
         known = {f: data[f] for f in cls.__dataclass_fields__ if f in data}
-        return cls(**known)
+        held = cls(**known)
+        created, expires = held.created, held.expires
+        if not _a_time(created):
+            created = 0.0
+        if not _a_time(expires) or expires > created + LONGEST_WAIT:
+            # A gateway of an earlier version took `--approval-timeout inf` and stored a call
+            # that never expires: it is held no longer than any gateway may hold one now. One
+            # whose time cannot be read (a damaged record) has expired.
+            number = type(expires) in (int, float) and not math.isnan(expires)
+            expires = min(created + LONGEST_WAIT, expires) if number else created
+        if (created, expires) != (held.created, held.expires):
+            held = replace(held, created=created, expires=expires)
+        return held
 
     def seconds_left(self, now: float | None = None) -> float:
         return self.expires - (time.time() if now is None else now)
