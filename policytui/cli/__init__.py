@@ -28,7 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "gateway": ("policytui.cli.gateway_cmd", "enforce a policy in front of a server"),
     "replay": ("policytui.cli.replay_cmd", "test a draft policy against recorded calls"),
     "approvals": ("policytui.cli.approvals_cmd", "list and answer calls waiting for approval"),
-    "counters": ("policytui.cli.counters_cmd", "show how much of each rate limit is used"),
+    "counters": ("policytui.cli.counters_cmd", "show how much of each rate limit is used, beside its limit"),
 }
 
 
