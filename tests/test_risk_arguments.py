@@ -311,6 +311,43 @@ def test_an_argument_that_reads_or_tunes_every_one_stays_read(description):
     assert c.category == "Read", c.evidence
 
 
+@pytest.mark.parametrize("name,description,properties", [
+    # A duration said to be how long the call leaves what it names in a state it puts it in:
+    # given, the reader acts.
+    ("queue_peek", "Peek at queue messages.", {
+        "visibility_timeout": _described(
+            "integer", "Seconds the returned messages stay hidden from other consumers.")}),
+    ("session_info", "Session details.", {
+        "extend_minutes": _described("integer",
+                                     "The session is kept alive this many more minutes.")}),
+    ("get_monitor", "Get a monitor.", {
+        "silence_for": _described("number", "Seconds during which the monitor stays silent.")}),
+])
+def test_a_duration_something_is_held_in_a_state_for_is_no_reader(name, description,
+                                                                  properties):
+    c = classify(tool(name, description, properties))
+    assert c.category != "Read", c.evidence
+    assert any("is 'kept " in line for line in c.evidence), c.evidence
+
+
+@pytest.mark.parametrize("name,description,properties", [
+    # ... not a state the reply or a connection is kept in, a filter, nor a text that says so.
+    ("get_report", "Get a report.", {
+        "ttl": _described("integer", "Seconds the results stay cached.")}),
+    ("fetch_page", "Fetch a web page.", {
+        "keepalive": _described("integer", "Seconds the connection is kept open.")}),
+    ("list_sessions", "List sessions.", {
+        "locked_for": _described("integer",
+                                 "Only sessions that stay locked longer than this many minutes.")}),
+    ("session_info", "Session details.", {
+        "note": _described("string", "The session is kept alive while it is open.")}),
+])
+def test_a_duration_that_picks_or_shapes_what_is_shown_stays_read(name, description,
+                                                                 properties):
+    c = classify(tool(name, description, properties))
+    assert c.category == "Read", c.evidence
+
+
 @pytest.mark.parametrize("description,category", [
     # An argument that is where the call sends what it makes: the reader sends it.
     ("The report is mailed to this address.", "not Read"),

@@ -161,6 +161,8 @@ def test_substring_tests_never_rule_out_a_match(text: str) -> None:
         assert contains_any(lowered, d._ANY_CLUE)
     if d._BY_THIS_CALL.search(text):
         assert contains_any(text, d._DONE_BY_WORDS)
+    if d._HELD_IN_A_STATE.search(text.lower()):
+        assert contains_any(text.lower(), d._HELD_CLUES)
     assert d._HAS_PASSIVE_WORD(text) == contains_any(text, d._PASSIVE_WORDS)
     assert substring_test(("ab", "xaby", "b"), "ab")(text) == contains_any(text, ("ab", "xaby", "b"))
 

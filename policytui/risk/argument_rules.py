@@ -27,6 +27,7 @@ from policytui.risk.descriptions import (
     DescriptionVerbs,
     commanded_on_what_is_found,
     done_to_what_it_names,
+    held_in_a_state,
 )
 from policytui.risk.findings import Reading, quote
 from policytui.risk.kinds import KIND_ORDER, KIND_RISK, KIND_TEXT
@@ -507,11 +508,14 @@ def _reader_acts(r: Reading, why: str, risk: tuple[str, str]) -> None:
 
 # How many arguments' descriptions are read for an act.
 _TOLD_ARGUMENTS = 40
+# The types of an argument that gives how long something lasts.
+_DURATIONS = frozenset(("integer", "number"))
 
 
 def _an_argument_tells_an_act(schema: Any) -> tuple[str, tuple[str, str]] | None:
     """(argument, (participle, kind)) of the first argument, not a choice among values, whose
-    description opens as `done_to_what_it_names` reads it, or None."""
+    description opens as `done_to_what_it_names` reads it (a switch's also as
+    `commanded_on_what_is_found`, a duration's as `held_in_a_state`), or None."""
     props = schema.get("properties") if isinstance(schema, dict) else None
     if not isinstance(props, dict):
         return None
@@ -524,6 +528,8 @@ def _an_argument_tells_an_act(schema: Any) -> tuple[str, tuple[str, str]] | None
         act = done_to_what_it_names(said)
         if act is None and spec.get("type") == "boolean":
             act = commanded_on_what_is_found(said)
+        if act is None and _value_type(spec) in _DURATIONS:
+            act = held_in_a_state(said)
         if act is not None:
             return str(arg), act
     return None

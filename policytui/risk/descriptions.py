@@ -3193,6 +3193,36 @@ def _done_to_the_window(window: str) -> tuple[str, str] | None:
     return participle, v.VERBS[verb]
 
 
+# A duration an argument gives, said to be how long the call leaves something in a state it
+# puts it in: "Seconds the returned messages stay hidden from other consumers", "The session
+# is kept alive this many more minutes", "Seconds during which the monitor stays silent".
+# Not a state the reply is kept in ("Seconds the results stay cached"), one a connection is
+# kept in ("open"), nor a filter ("Only sessions that stay locked longer than this").
+_HELD_IN_A_STATE = re.compile(
+    r"\b(?:stays?|remains?|(?:is|are)\s+kept|(?:is|are)\s+held)\s+(hidden|invisible|silent"
+    r"|silenced|muted|snoozed|locked|alive|paused|suspended|reserved|frozen)\b")
+# Words before such a clause that make it a filter or a condition, not what the call does.
+_HELD_FILTERS = frozenset("only that if whether unless not no none include includes including "
+                          "where".split())
+# What each alternative of `_HELD_IN_A_STATE` holds, looked for before the pattern runs.
+_HELD_CLUES = ("stay", "remain", "kept", "held")
+
+
+def held_in_a_state(text: str) -> tuple[str, str] | None:
+    """(state, kind) when the first clause of a duration's description says how long the call
+    leaves what it names in a state it puts it in ("Seconds the returned messages stay hidden
+    from other consumers", "The session is kept alive this many more minutes"), or None."""
+    lowered = text[:_CLAUSE_WINDOW].lower()
+    if not contains_any(lowered, _HELD_CLUES):
+        return None  # the common case, without a search
+    end = _first_clause_end(lowered)
+    stop = end.start() if end else len(lowered)
+    found = _HELD_IN_A_STATE.search(lowered, 0, stop)
+    if found is None or not _HELD_FILTERS.isdisjoint(lowered[:found.start()].split()):
+        return None
+    return "kept " + found.group(1), v.WRITE
+
+
 def commanded_on_what_is_found(text: str) -> tuple[str, str] | None:
     """(verb, kind) when the first clause of a switch's description is a command whose verb
     acts on what the call found: "them", "it", every one of them, or things said to be found,
