@@ -1102,6 +1102,12 @@ _AMOUNT_TO = {"to": {"type": "string"}, "amount": {"type": "number"}}
     ("get_system_status", "Get system status: versions, plugins, and store diagnostics.", None,
      "Read"),
     ("list_files", "List open files and close dates.", None, "Read"),
+    # "both", what two things just named are, opens a step's object as "each" does.
+    ("reconcile_line", "Match a bank statement line to a ledger transaction and mark both "
+     "reconciled.", None, "Write"),
+    ("compare_schedules", "Compare two schedules and archive both.", None, "Write"),
+    ("match_line", "Match a bank statement line to a ledger transaction and show both.", None,
+     "Read"),
     # A gerund subject that removes or changes: what doing something with the tool does.
     ("get_otp", "Get a one-time code; requesting a new code invalidates previous codes.", None,
      "Destructive"),

@@ -1042,8 +1042,9 @@ _OBJECTS = frozenset("it them this that these those the a an its their all".spli
 _ARTICLES = frozenset("a an the one".split())
 # What opens the object of a later step a reader's sentence offers, or of a step named by a
 # gerund: those, and a word that picks from what was read ("..., and rotate any that are
-# found", "and close each", "..., assigning each to the on-call engineer").
-_STEP_OBJECTS = _OBJECTS | frozenset(("any", "each", "every"))
+# found", "and close each", "..., assigning each to the on-call engineer", "Match a statement
+# line to a transaction and mark both reconciled").
+_STEP_OBJECTS = _OBJECTS | frozenset(("any", "each", "every", "both"))
 # Words that may stand right after "List or"/"Get and" without being a verb the table lacks
 # ("List or all").
 _NOT_VERBS = frozenset(
