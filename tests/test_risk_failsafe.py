@@ -1130,6 +1130,14 @@ _AMOUNT_TO = {"to": {"type": "string"}, "amount": {"type": "number"}}
     ("get_rules", "Get rules. Which rules are in place for the account.", None, "Read"),
     ("lookup_word", "Look up a word in place of the user.", None, "Read"),
     ("get_hits", "Get hits, with an error string in place\n  of the list.", None, "Read"),
+    # A clause after ";" that opens with a verb in the third person says what the tool does,
+    # as a later sentence does; one that reads, or changes nothing named, does not.
+    ("mirror_status", "Status of the package mirror; kicks off a resync when it is behind "
+     "upstream.", None, "Execute"),
+    ("mirror_status", "Status of the package mirror; deletes stale packages.", None,
+     "Destructive"),
+    ("mirror_status", "Status of the package mirror; includes the last sync time.", None, "Read"),
+    ("mirror_status", "Status of the package mirror; updates every hour.", None, "Read"),
     # A later sentence that starts a movement of money.
     ("fiat_offramp", "Convert USDC to fiat currency. Initiates a withdrawal from the balance "
      "to a bank account.", None, "Financial"),

@@ -1481,6 +1481,12 @@ _LATER_VERB = re.compile(
 _LATER_VERB_AFTER = {"\n": re.compile(r"\n\s*(?:[-*\u2022]\s*)?" + _LATER_VERB_SAYS),
                      **{mark: re.compile(re.escape(mark) + r"\s+" + _LATER_VERB_SAYS)
                         for mark in ".!?"}}
+# Those, and a clause after ";" whose subject is the tool, left out as a later sentence leaves
+# it, in lower case: "Status of the package mirror; kicks off a resync when it is behind
+# upstream".
+_LATER_VERB_OR_CLAUSE = {
+    **_LATER_VERB_AFTER,
+    ";": re.compile(r";\s+(?:(?:also|then)\s+([a-z]+s)|([a-z]+s))\s+([a-z]+)")}
 # A later sentence saying in the passive that something is removed or paid for: "The message is
 # removed from the queue", "If the stack is stuck, it will be deleted".
 _PASSIVE_ACT = re.compile(
@@ -2244,19 +2250,26 @@ def _runs_a_reading(text: str, at: int) -> bool:
 
 
 def later_act(description: str) -> tuple[str, str] | None:
-    """(word, kind) of an act that a later sentence or a bullet of the description says the
-    tool performs, without naming the tool: a sentence opening with a third-person verb that
-    removes or pays, that changes what it names ("Cancels the order if it has not shipped"),
-    or that acts on "it" or "them", what was just read ("Deletes them from the server
-    afterwards", "- Assigns it to the caller"), a passive removal or payment ("The
-    message is removed from the queue"), or a list of side effects. None when there is none."""
+    """(word, kind) of an act that a later sentence, a bullet or a clause after ";" of the
+    description says the tool performs, without naming the tool: one opening with a
+    third-person verb that removes or pays, that changes what it names ("Cancels the order if
+    it has not shipped"), or that acts on "it" or "them", what was just read ("Deletes them
+    from the server afterwards", "- Assigns it to the caller", "Status of the mirror; kicks
+    off a resync"), a passive removal or payment ("The message is removed from the queue"),
+    or a list of side effects. None when there is none."""
     opening = description[:_LATER_WINDOW]
     # One lower-cased copy for every rule below that reads one (several do, for most texts);
     # for ASCII text it is `opening.lower()` itself.
     lowered = blind_lower(opening)
     behalf: bool | None = None  # is "behalf" in the text? (asked once, when needed)
-    for found in after_marks(opening, _LATER_VERB_AFTER):  # as _LATER_VERB.finditer
+    for found in after_marks(opening, _LATER_VERB_OR_CLAUSE):
         word, after = (found.group(1) or found.group(2)).lower(), found.group(3)
+        if found.string[found.start()] == ";" and after in PARTICLES:
+            # "...; kicks off a resync": the verb is the two words ("kick off" starts).
+            joined = join_phrasal([word, after])
+            rest = opening[found.end():found.end() + 24].split()[:1]
+            if len(joined) == 1 and rest:
+                word, after = joined[0] + "s", rest[0]
         if ((word[:-1] in _STARTS_A_MONEY_ACT or word[:-2] in _STARTS_A_MONEY_ACT)
                 and _moves_money([after.lower(), *opening[found.end():found.end() + 40]
                                   .lower().split()[:3]])):
