@@ -1938,6 +1938,17 @@ def test_a_participle_done_at_the_time_of_the_call(name, description, category):
     ("thumbnails", "Thumbnails of the album, computed on read.", "Read"),
     ("queued_messages", "The queue's messages, left in place on read.", "Read"),
     ("list_comments", "List the ticket's comments, deleted when the ticket closes.", "Read"),
+    # The reply named as the time: done before the call hands it back.
+    ("loyalty_points", "Loyalty points of a guest. Points earned by completed stays are "
+     "credited before the balance is returned.", "not Read"),
+    ("notification_feed", "Unread messages, archived before the page is returned.",
+     "not Read"),
+    # ... not a participle that shapes or refuses the reply.
+    ("loyalty_points", "Loyalty points of a guest. Points are sorted before they are "
+     "returned.", "Read"),
+    ("loyalty_points", "Loyalty points of a guest. Duplicates are deduplicated before the "
+     "list is returned.", "Read"),
+    ("fetch_file", "Fetch a file. A larger file is refused before it is read.", "Read"),
 ])
 def test_a_participle_done_when_the_call_reads(name, description, category):
     # Leaks of the made-up tools beside phrasings real readers use that must stay Read.

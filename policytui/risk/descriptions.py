@@ -1571,6 +1571,17 @@ _LEFT_BEHIND = re.compile(
 _LEFT_BEHIND_SUBJECT = re.compile(
     r"(?:\A|[.!?;]\s+)(?:[a-z]+:\s+)?(?!(?:nothing|no|none|not)\b)(?:[\w-]+\s+){1,6}"
     r"(?:is|are|will\s+be|gets?)\s+(?:[a-z]+ly\s+)?\Z", re.IGNORECASE)
+# The call's reply, named, as the time of an act: "Points earned are credited before the
+# balance is returned", "Expired entries are deleted before the list is returned".
+_BEFORE_THE_REPLY = (r"(?:before|once|when|after)\s+(?:it\s+is|they\s+are|(?:the|its|their)"
+                     r"\s+[a-z]+\s+(?:is|are))\s+(?:returned|listed|shown|read)")
+# The same time at the end of a match: there a participle that shapes the reply ("sorted
+# before they are returned", "rounded before the total is returned") is no act.
+_BEFORE_THE_REPLY_END = re.compile(_BEFORE_THE_REPLY + r"\Z", re.IGNORECASE)
+# ... nor one that turns a request away ("a larger file is refused before it is read").
+_SHAPES_BEFORE_THE_REPLY = frozenset(
+    "deduplicated deduped trimmed capped clamped aggregated summarized summarised batched "
+    "paged refused skipped ignored".split())
 # The call's own reading as the time of the act: "Session tokens; deleted after reading",
 # "Pending notifications, cleared on read", "Temporary files; removed once listed", "Firing
 # alerts, acknowledged as they are returned". What a reply is shaped by is no act here either:
@@ -1578,7 +1589,8 @@ _LEFT_BEHIND_SUBJECT = re.compile(
 _ON_READ = (r"on\s+(?:read|access|retrieval|fetch)|(?:once|when|after)\s+(?:read|listed|returned"
             r"|fetched|retrieved|viewed|shown|consumed|delivered)|after\s+(?:reading|listing"
             r"|returning|fetching|retrieval)|as\s+(?:it\s+is|they\s+are)\s+(?:read|listed|returned"
-            r"|fetched|retrieved|shown|delivered)")
+            r"|fetched|retrieved|shown|delivered)"
+            r"|" + _BEFORE_THE_REPLY)
 # A participle said to happen at the time of the call: "Snapshot of the VM disk, taken now",
 # "Jobs older than 7 days are pruned on every call", "Payment is taken now", "the first
 # invoice is collected immediately". The call does it, whatever the verb, unless the verb
@@ -1769,6 +1781,9 @@ def _done_on_the_call(text: str, start: int, end: int) -> tuple[str, str] | None
                         and _A_PLACE_AFTER.match(text, end) is not None):
         return None
     participle = done.group(1).lower()
+    if ((participle in _SHAPES_THE_REPLY or participle in _SHAPES_BEFORE_THE_REPLY)
+            and _BEFORE_THE_REPLY_END.search(done.group(0))):
+        return None
     verb = _participle_of(participle)
     if done.group(2) is not None:
         # A two-word verb is the verb it makes: "kicked off" starts, "spun up" launches.
