@@ -1115,6 +1115,15 @@ _AMOUNT_TO = {"to": {"type": "string"}, "amount": {"type": "number"}}
      None, "Destructive"),
     ("list_items", "List items. Filtering by status returns only matching items.", None,
      "Read"),
+    # ... a word more often a noun before the person calling is the verb: done to them.
+    ("view_file", "View a file. Viewing a shared file records you as a viewer and notifies its "
+     "owner.", None, "Write"),
+    ("view_invoice", "View an invoice. Opening an overdue invoice bills you a late fee.", None,
+     "Financial"),
+    ("list_rows", "List rows. Paging through them puts you at the end of the list.", None,
+     "Read"),
+    ("search_docs", "Search the docs. Searching by tag shows you only pages with that tag.",
+     None, "Read"),
     ("get_report", "Get a report, including totals that change daily.", None, "Read"),
     ("check_settings", "Check the settings and persist the defaults.", None, "Write"),
     ("inspect_volume", "Inspect a volume; unused snapshots of it are reclaimed.", None,

@@ -1844,6 +1844,8 @@ _MADE_NEW_WORDS = ("generated", "created", "issued", "opened", "added")
 _PRONOUNS = frozenset(("it", "them"))
 # What was just named, as a later step's object: "and evicts it", "and cordons its node".
 _HELD = frozenset(("it", "them", "its", "their"))
+# The person calling, as the object of a gerund subject's verb: "records you as a viewer".
+_PERSONS = frozenset(("you", "me", "us"))
 # Verbs the table lacks that say how the tool treats what it names, not what it does to it
 # ("allowing it to ...", "Requires them to be ...", "and hands it back"), or how it arranges
 # the reply ("grouping them by site", "highlighting them where the query matches"). Every
@@ -2343,8 +2345,11 @@ def later_act(description: str) -> tuple[str, str] | None:
         if verb in v.AMBIGUOUS:
             # A word more often a noun is the verb only before what it is done to: "it" or
             # "them" ("Opening a notification marks it as seen", "Viewing a lead claims it"),
-            # or who pays ("Fetching an overdue invoice charges the customer's saved card").
-            if after in _PRONOUNS or (
+            # the person calling, whom no noun stands before ("Viewing a shared file records
+            # you as a viewer"), or who pays ("Fetching an overdue invoice charges the
+            # customer's saved card"). A verb that is no noun may be said of the person and
+            # the reply ("Paging through them puts you at the end"), so not there.
+            if after in _PRONOUNS or after in _PERSONS or (
                     kind != v.READ and _pays_who(after, opening[found.end():found.end() + 20])):
                 return word, v.MONEY if verb in v.PAYING_VERBS else kind
             if kind in (v.WRITE, v.EXECUTE) and after in _NAMED_AGAIN:
