@@ -844,9 +844,32 @@ def test_a_listen_port_in_use_is_a_start_failure_before_the_server_starts(tmp_pa
 def test_a_listen_host_that_is_not_an_address_is_a_usage_error(tmp_path: Path) -> None:
     policy = _policy(tmp_path, {"version": "1", "default": "allow"})
     (tmp_path / "tokens.json").write_text(json.dumps({"0123456789abcdef0123": "ci"}), encoding="utf-8")
+    (tmp_path / "tokens.json").chmod(0o600)
     result = run(tmp_path, "gateway", "--policy", str(policy), "--listen", "no-such-host.invalid:8765",
                  "--tokens", "tokens.json", "--", "true")
     _one_sentence(result, 2, "--listen no-such-host.invalid is not an address of this machine")
+
+
+@pytest.mark.parametrize(("mode", "who"), [(0o644, "every user"), (0o640, "its group"), (0o600, None)])
+def test_a_tokens_file_others_can_read_is_warned_of(tmp_path: Path, mode: int, who: str | None) -> None:
+    """Each token calls tools as its grant: a tokens file other users of the machine may read is
+    said, with the command that makes it private (a warning: a Kubernetes secret is mounted 0644
+    by default, readable only inside its container). Before, nothing was said."""
+    policy = _policy(tmp_path, {"version": "1", "default": "allow"})
+    (tmp_path / "tokens.json").write_text(json.dumps({"0123456789abcdef0123": "ci"}), encoding="utf-8")
+    (tmp_path / "tokens.json").chmod(mode)
+    # The server exits at once: the warning is said before it starts.
+    result = run(tmp_path, "gateway", "--policy", str(policy), "--listen", "127.0.0.1:0",
+                 "--tokens", "tokens.json", "--", "true")
+    warned = [line for line in result.stderr.splitlines() if "the tokens file" in line]
+    if who is None:
+        assert warned == [], result.stderr
+        return
+    assert len(warned) == 1, result.stderr
+    assert warned[0].endswith(
+        f"WARNING the tokens file tokens.json can be read by {who} of this machine (mode 0{mode:o}), "
+        "and each token in it calls tools as its grant; make it private: chmod 600 tokens.json")
+    assert "0123456789abcdef0123" not in result.stderr
 
 
 @pytest.mark.parametrize(("text", "where"), [

@@ -261,6 +261,7 @@ def run(args: argparse.Namespace) -> int:
         except TokensError as exc:
             # A file named on the command line that cannot be used: exit 2, as for --from.
             raise UsageError(visible(str(exc))) from None
+        _say_if_others_read(Path(args.tokens))
     if listen is not None and tokens is None and not is_loopback(listen[0]):
         raise UsageError("listening on a non-loopback address needs --tokens, so that strangers cannot call tools")
     # The address is taken now, before the state store is opened or the server started: a
@@ -385,6 +386,29 @@ def _open_state(args: argparse.Namespace, state_dir: Path, policy_path: Path) ->
     log.info("state: %s (counters of policy %r)", store.description, store.policy)
     _say_if_shared(store, policy_path, log)
     return store
+
+
+def _say_if_others_read(tokens: Path) -> None:
+    """Warn when other users of this machine may read the tokens file: each token in it calls
+    tools as its grant. Only a warning, as a secret mounted by Kubernetes is 0644 by default
+    (readable only inside the container) and refusing it would stop such a gateway."""
+    import logging
+    import shlex
+    import stat
+
+    from policytui.policy.display import visible
+
+    try:
+        mode = tokens.stat().st_mode
+    except OSError:
+        return  # it was just read; a file gone since is the reader's concern
+    if mode & (stat.S_IRGRP | stat.S_IROTH):
+        who = "every user" if mode & stat.S_IROTH else "its group"
+        logging.getLogger("policytui.gateway").warning(
+            "the tokens file %s can be read by %s of this machine (mode %s), and each token in "
+            "it calls tools as its grant; make it private: chmod 600 %s",
+            visible(str(tokens)), who, oct(stat.S_IMODE(mode))[2:].zfill(4),
+            visible(shlex.quote(str(tokens))))
 
 
 def _say_if_shared(store: Any, policy_path: Path, log: Any) -> None:
