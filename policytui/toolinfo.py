@@ -59,6 +59,26 @@ def changed_members(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return words + [OTHER_MEMBERS] if others else words
 
 
+def other_members(entry: dict[str, Any]) -> dict[str, Any]:
+    """The members of a tool entry, or of an approved definition (`ToolInfo.pinned`), beyond
+    its name, title, description, schemas and annotations."""
+    return {key: value for key, value in entry.items() if key not in _MEMBERS.values()}
+
+
+def member_words(members: dict[str, Any]) -> list[str]:
+    """The names of a tool's other members (`ToolInfo.other_members`) as a person checks them,
+    `_meta` by each of its keys (`_meta.fastmcp`, `_meta.ui`): FastMCP's tags and the MCP Apps
+    page a host renders for the tool are not alike. Sorted; the server's own text, to be made
+    visible before it is shown."""
+    words: list[str] = []
+    for key, value in members.items():
+        if key == "_meta" and isinstance(value, dict) and value:
+            words.extend(f"_meta.{inner}" for inner in value)
+        else:
+            words.append(key)
+    return sorted(words)
+
+
 def said_changed(parts: list[str]) -> str:
     """`changed_members`' words as a clause: "description differs", "title and icons differ"."""
     words = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
@@ -160,7 +180,7 @@ class ToolInfo:
         annotations: `_meta` (which UI an MCP Apps host renders for the tool, `ui.resourceUri`),
         `icons` (what its user sees), `execution` (whether a call runs as a task), and any
         other. The gateway passes every one of them on to clients."""
-        return {key: value for key, value in self.raw.items() if key not in _MEMBERS.values()}
+        return other_members(self.raw)
 
     def pinned(self) -> dict[str, Any]:
         """What an approval covers, in wire form: the members the fingerprint hashes."""
@@ -175,12 +195,16 @@ class ToolInfo:
         out.update(self.other_members())
         return out
 
-    def fingerprint(self) -> str:
+    def fingerprint(self, *, members: bool = True) -> str:
         """A hash of what an agent and its user rely on (description, schemas, annotations, the
         title a client shows in place of the name, and every other member the gateway passes
         on: `_meta`, `icons`, `execution`, ...), to detect a rewritten tool. Annotations, the
         title and the other members join the hash only when the server sent them, so tools
-        without them keep the fingerprints saved before they counted."""
+        without them keep the fingerprints saved before they counted.
+
+        `members=False`: the hash versions of policytui before the other members counted gave
+        the definition (the same for a tool without them), to tell a tool approved by such a
+        version from one rewritten since."""
         parts: list[Any] = [self.description, self.input_schema, self.output_schema]
         if self.annotations:
             parts.append(self.annotations)
@@ -189,7 +213,7 @@ class ToolInfo:
             # A list, where the annotations are an object: no definition without a title
             # hashes as one with it.
             parts.append(["title", title])
-        others = self.other_members()
+        others = self.other_members() if members else {}
         if others:
             # Tagged as the title is, and last: no definition without them hashes as one with
             # them. None of them is left out as noise: the members real servers send here

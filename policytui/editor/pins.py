@@ -19,7 +19,14 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from policytui.gateway.pins import FINGERPRINTS, PIN_SETTING, pinning_on
+from policytui.gateway.pins import (
+    BEFORE_MEMBERS,
+    FINGERPRINTS,
+    PIN_SETTING,
+    approved_before_members,
+    pinning_on,
+    unpinned_members,
+)
 from policytui.textsafe import without_secrets
 from policytui.toolinfo import ToolInfo, changed_members, fingerprint_matches, is_legacy_fingerprint
 
@@ -29,7 +36,7 @@ if TYPE_CHECKING:
 META_KEY = "x-policytui"
 DEFINITIONS = "definitions"
 
-__all__ = ["PinChange", "changed_names", "changes", "definition", "kept_fingerprints", "none_approved", "pinned_meta", "pinning_on", "reapprove", "set_pinning", "side_by_side", "unapproved_new_names"]
+__all__ = ["PinChange", "changed_names", "changes", "definition", "kept_fingerprints", "none_approved", "pinned_meta", "pinning_on", "reapprove", "reapprove_unpinned", "set_pinning", "side_by_side", "unapproved_new_names", "unpinned"]
 
 
 def definition(tool: ToolInfo, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -182,26 +189,75 @@ def set_pinning(state: EditorState, on: bool) -> None:
 
 def reapprove(state: EditorState, name: str) -> None:
     """Approve the live definition of `name` (one undoable edit)."""
-    tool = state.tools_by_name.get(name)
-    if tool is None:
+    if name not in state.tools_by_name:
         raise KeyError(name)
-    with state._edit(f"re-approve {name}", [name], meta=True):
+    _approve(state, [name], f"re-approve {name}")
+
+
+def unpinned(state: EditorState) -> dict[str, list[str]]:
+    """The changed tools whose live definition differs from the approved one only in members
+    that the version of policytui which approved them did not pin (`_meta`, `icons`, ...), each
+    with those members (`gateway.pins.unpinned_members`), in the order the server lists them."""
+    meta = _meta(state)
+    stored = meta.get(FINGERPRINTS)
+    if not isinstance(stored, dict):
+        return {}
+    before = approved_before_members(meta)
+    out: dict[str, list[str]] = {}
+    for name, tool in state.tools_by_name.items():
+        fp = stored.get(name)
+        if name not in before or fingerprint_matches(fp, state.fingerprints.get(name)):
+            continue  # the fingerprints known already: most tools cost no hashing
+        words = unpinned_members(name, fp, tool, before, state.fingerprints.get(name))
+        if words is not None:
+            out[name] = words
+    return out
+
+
+def reapprove_unpinned(state: EditorState) -> list[str]:
+    """Approve, as one undoable edit, the live definition of every tool `unpinned` names, and of
+    no other; the tools approved (none: no edit)."""
+    names = list(unpinned(state))
+    if names:
+        _approve(state, names, f"re-approve {len(names)} tools changed only in members never approved")
+    return names
+
+
+def _approve(state: EditorState, names: list[str], label: str) -> None:
+    with state._edit(label, names, meta=True):
         meta = state.policy.extensions.setdefault(META_KEY, {})
+        # Read before the fingerprints change: a policy without the list holds only approvals
+        # of versions that did not pin other members, the ones replaced here aside.
+        before = approved_before_members(meta)
         fingerprints = dict(meta.get(FINGERPRINTS) or {})
-        fingerprints[name] = state.fingerprints[name]
-        meta[FINGERPRINTS] = fingerprints
         definitions = dict(meta.get(DEFINITIONS) or {})
-        if pinning_on(state.policy):
-            definitions[name] = definition(tool, state.listing.secrets)
-        else:
-            # Unpinned, the policy keeps only fingerprints (the save puts the definition in
-            # this machine's cache); one kept from when it pinned is no longer the approved
-            # one, and the Pins dialog would show it as such.
-            definitions.pop(name, None)
+        pinned = pinning_on(state.policy)
+        for name in names:
+            fingerprints[name] = state.fingerprints[name]
+            if pinned:
+                definitions[name] = definition(state.tools_by_name[name], state.listing.secrets)
+            else:
+                # Unpinned, the policy keeps only fingerprints (the save puts the definition in
+                # this machine's cache); one kept from when it pinned is no longer the approved
+                # one, and the Pins dialog would show it as such.
+                definitions.pop(name, None)
+        meta[FINGERPRINTS] = fingerprints
+        meta[BEFORE_MEMBERS] = sorted(before - set(names))
         if definitions:
             meta[DEFINITIONS] = definitions
         else:
             meta.pop(DEFINITIONS, None)
+
+
+def before_members_kept(meta: dict[str, Any], fingerprints: dict[str, Any], live: dict[str, str]) -> list[str]:
+    """`x-policytui.approved_before_members` as a save writes it, from the policy's metadata
+    before the save (`meta`) and the fingerprints the save writes: the tools an earlier version
+    approved whose fingerprint the save keeps and their live definition does not match. One
+    that matches has been approved as it is, none of its members left out (it has none, or was
+    approved by this version), so a `_meta` the server gives it later is a rewrite."""
+    before = approved_before_members(meta)
+    return sorted(name for name in before
+                  if name in fingerprints and not fingerprint_matches(fingerprints[name], live.get(name)))
 
 
 def pinned_meta(meta: dict[str, Any], state: EditorState) -> dict[str, Any]:
@@ -210,6 +266,7 @@ def pinned_meta(meta: dict[str, Any], state: EditorState) -> dict[str, Any]:
     live one still matches."""
     meta = dict(meta)
     fingerprints = kept_fingerprints(meta.get(FINGERPRINTS), state.fingerprints)
+    meta[BEFORE_MEMBERS] = before_members_kept(meta, fingerprints, state.fingerprints)
     meta[FINGERPRINTS] = fingerprints
     kept = meta.get(DEFINITIONS)
     definitions: dict[str, Any] = dict(kept) if isinstance(kept, dict) else {}

@@ -851,7 +851,13 @@ class EditorState:
         if not self.tools_by_name:
             return meta if isinstance(meta, dict) else None
         meta = dict(meta) if isinstance(meta, dict) else {}
-        from policytui.editor.pins import kept_fingerprints, pinned_meta, pinning_on
+        from policytui.editor.pins import (
+            BEFORE_MEMBERS,
+            before_members_kept,
+            kept_fingerprints,
+            pinned_meta,
+            pinning_on,
+        )
 
         if pinning_on(self.policy):
             return pinned_meta(meta, self)
@@ -859,7 +865,9 @@ class EditorState:
         # --pin` enforces these fingerprints whatever the file says, so refreshing them here
         # would let any unrelated save approve a rug pull. Approving a changed or new tool is
         # the Pins dialog's explicit action.
-        meta["fingerprints"] = kept_fingerprints(meta.get("fingerprints"), self.fingerprints)
+        fingerprints = kept_fingerprints(meta.get("fingerprints"), self.fingerprints)
+        meta[BEFORE_MEMBERS] = before_members_kept(meta, fingerprints, self.fingerprints)
+        meta["fingerprints"] = fingerprints
         return meta
 
     @contextmanager

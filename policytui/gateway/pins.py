@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any, Generic, TypeVar
 
 from policytui.policy.model import Policy
-from policytui.textsafe import visible
-from policytui.toolinfo import ToolInfo, fingerprint_matches, said_changed
+from policytui.textsafe import a_few, clip, visible
+from policytui.toolinfo import ToolInfo, fingerprint_matches, member_words, said_changed
 
 T = TypeVar("T")
 
@@ -44,6 +44,9 @@ _UNREADABLE = "unreadable"
 _SAME_SERVER = (" (the editor must see the server as the gateway starts it: give `policytui connect` "
                 "the variables the server reads, see docs/servers.md)")
 _CONFLICTING = "conflicting"  # one name, two definitions in one listing
+# The tools whose approved fingerprint a version of policytui wrote that did not pin their other
+# members (`_meta`, `icons`, `execution`, ...): see `approved_before_members`.
+BEFORE_MEMBERS = "approved_before_members"
 
 
 def pinning_on(policy: Policy) -> bool:
@@ -63,6 +66,55 @@ def approved_definitions(policy: Policy) -> dict[str, Any]:
     meta = policy.extensions.get(META_KEY)
     stored = meta.get(DEFINITIONS) if isinstance(meta, dict) else None
     return stored if isinstance(stored, dict) else {}
+
+
+def approved_before_members(meta: Any) -> frozenset[str]:
+    """The tools whose approved fingerprint may have been written by a version of policytui
+    that did not pin their other members (`_meta`, `icons`, `execution`, ...), from the policy's
+    x-policytui: those `approved_before_members` lists, which every save of a later version
+    writes (empty once none is left); in a policy without that key, saved by such a version,
+    every tool it approves. A value that is no list names none: nothing is taken for an
+    earlier version's approval that the policy does not say is one."""
+    if not isinstance(meta, dict):
+        return frozenset()
+    if BEFORE_MEMBERS in meta:
+        listed = meta[BEFORE_MEMBERS]
+        return frozenset(name for name in listed if isinstance(name, str)) if isinstance(listed, list) else frozenset()
+    stored = meta.get(FINGERPRINTS)
+    return frozenset(name for name in stored if isinstance(name, str)) if isinstance(stored, dict) else frozenset()
+
+
+def unpinned_members(name: str, approved_fingerprint: Any, tool: ToolInfo, before: Collection[str],
+                     live_fingerprint: str | None = None) -> list[str] | None:
+    """The members of `tool` (`member_words`) when its live definition differs from the approved
+    one only in members that the version of policytui which approved it did not pin: `name` is
+    one of `before` (`approved_before_members`), and its title, description, schemas and
+    annotations hash to the approved fingerprint as that version hashed them. Those members were
+    never approved. None for any other tool, among them one approved by a version that pinned
+    them, which a server has since given a `_meta` (a real rewrite). `live_fingerprint`: the
+    tool's fingerprint when the caller has it already."""
+    if name not in before:
+        return None
+    members = tool.other_members()
+    if not members or fingerprint_matches(approved_fingerprint, live_fingerprint or tool.fingerprint()):
+        return None
+    if not fingerprint_matches(approved_fingerprint, tool.fingerprint(members=False)):
+        return None
+    return member_words(members)
+
+
+def members_counted(unpinned: dict[str, list[str]], at_most: int = 4) -> str:
+    """How many tools carry each member (`unpinned_members`' words), most first: "_meta.fastmcp
+    on 41 tools and icons on 3" ("and 2 more" past `at_most`), each name made visible."""
+    counts: dict[str, int] = {}
+    for words in unpinned.values():
+        for word in words:
+            counts[word] = counts.get(word, 0) + 1
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    said = [f"{visible(clip(word, 40))} on {count:,}" for word, count in ranked]
+    if said:
+        said[0] += " tool" if ranked[0][1] == 1 else " tools"
+    return a_few(said, at_most)
 
 
 # What the drift sentence says changed when the approved definition is not at hand to compare.

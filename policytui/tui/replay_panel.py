@@ -4,13 +4,16 @@
 under the policy being edited, compared with the recorded decisions, refreshed after every
 edit (the same report `policytui replay` prints). `P` opens the Pins dialog: for each tool
 whose live definition is not the approved one, the approved and live definitions side by
-side, `a` to re-approve the selected tool, `p` to turn pinning on or off.
+side, `a` to re-approve the selected tool, `A` to re-approve at once every tool that differs
+only in members the version of policytui that approved it did not pin (after a confirmation
+that shows them), `p` to turn pinning on or off.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,8 +28,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import OptionList, Static
 
-from policytui.editor.text import one_line, visible
+from policytui.editor.text import clip, one_line, visible
 from policytui.output_file import os_reason
+from policytui.tui.actions_edit import count
 from policytui.tui.base import EditorBase
 from policytui.tui.screens.dialogs import DialogScreen
 
@@ -203,6 +207,27 @@ class ReplayPins(EditorBase):
 
     # Pins ---------------------------------------------------------------------------------
 
+    def mention_unpinned_members(self) -> None:
+        """Once the policy is read: say how many tools show as changed only in members the
+        version of policytui that approved them did not pin, and how to approve them at once
+        (after an upgrade, most of a FastMCP server's tools; pressing `a` for each is no way)."""
+        from policytui.editor import pins
+        from policytui.gateway.pins import members_counted
+
+        if self.state is None:
+            return
+        unpinned = pins.unpinned(self.state)
+        if not unpinned:
+            return
+        many = len(unpinned) > 1
+        self.notify(
+            f"{count(len(unpinned), 'tool')} changed only in members that the version of policytui which "
+            f"approved {'them' if many else 'it'} did not pin, never approved ({members_counted(unpinned)}); "
+            f"under pinning {'they are' if many else 'it is'} hidden and denied. P shows {'them' if many else 'it'}, "
+            f"and A re-approves {'them all at once' if many else 'it'} after you have checked "
+            f"{'them' if many else 'it'}.",
+            severity="warning", timeout=20, markup=False)
+
     def action_pins(self) -> None:
         state = self.state
         if state is None:
@@ -220,6 +245,12 @@ class ReplayPins(EditorBase):
                 self.notify("Pinning is on: the gateway hides and denies a tool whose definition changed or "
                             "that is new, until it is approved (a)." if on else
                             "Pinning is off in the policy (gateway --pin still enforces approvals).")
+            elif answer == "approve-unpinned":
+                approved = self._edit(lambda: pins.reapprove_unpinned(state)) or []
+                if approved:
+                    self.notify(f"Approved the live definitions of {count(len(approved), 'tool')}, the members "
+                                "no one had approved included; save to keep them. One ctrl+z undoes it.",
+                                markup=False)
             elif answer.startswith("approve:"):
                 name = answer.removeprefix("approve:")
                 self._edit(lambda: pins.reapprove(state, name), names=[name])
@@ -227,7 +258,8 @@ class ReplayPins(EditorBase):
             return view()
 
         def view() -> PinsView:
-            return PinsView(pins.changes(state), pins.pinning_on(state.policy), pins.none_approved(state))
+            return PinsView(pins.changes(state), pins.pinning_on(state.policy), pins.none_approved(state),
+                            pins.unpinned(state))
 
         # The dialog stays open and shows the edit in place: closed and opened again, it left a
         # moment in which the next key typed (an `a` meant for it) reached the table behind and
@@ -243,16 +275,23 @@ class PinsView:
     changes: list[PinChange]
     pinning: bool
     first_approval: bool
+    # The changed tools that differ only in members the version of policytui that approved
+    # them did not pin, with those members (`editor.pins.unpinned`): `A` approves them at once.
+    unpinned: dict[str, list[str]]
 
 
 class PinsScreen(DialogScreen[str]):
-    """Approved and live definitions side by side; `a` re-approves, `p` toggles pinning."""
+    """Approved and live definitions side by side; `a` re-approves, `A` re-approves the tools
+    changed only in members never approved (asking first), `p` toggles pinning."""
 
     BINDINGS = [
         Binding("escape", "close", "Close", id="pins.close",
                 tooltip="Close the pins dialog, the approvals as they stand"),
         Binding("a", "approve", "Re-approve", id="pins.approve",
                 tooltip="Approve the selected tool as the server lists it now"),
+        Binding("A", "approve_unpinned", "Re-approve unpinned members", id="pins.approve_unpinned",
+                tooltip="Approve at once every tool that differs only in members the version of "
+                        "policytui that approved it did not pin (asks first, naming them)"),
         Binding("p", "toggle_pinning", "Pinning on/off", id="pins.toggle",
                 tooltip="Turn pinning of tool definitions on or off"),
     ]
@@ -271,6 +310,7 @@ class PinsScreen(DialogScreen[str]):
         self.pinning = view.pinning
         # Nothing approved yet: listing every tool as "new" read as a server that had changed.
         self.first_approval = view.first_approval
+        self.unpinned = view.unpinned
         self._apply = apply
 
     def compose(self) -> ComposeResult:
@@ -291,15 +331,19 @@ class PinsScreen(DialogScreen[str]):
                                  id="pins-first")
                 yield OptionList(*[Text(one_line(c.name, 80)).append(
                     "  not approved yet" if self.first_approval
-                    else "  new" if c.approved_fingerprint is None else "  changed", style="dim")
+                    else "  new" if c.approved_fingerprint is None
+                    else "  changed only in members never approved (A)" if c.name in self.unpinned
+                    else "  changed", style="dim")
                     for c in self.changes], id="pins-list")
                 with Horizontal(id="pins-sides"):
                     with VerticalScroll(classes="pins-side"):
                         yield Static(id="pins-approved")
                     with VerticalScroll(classes="pins-side"):
                         yield Static(id="pins-live")
-            yield Static(Text("a re-approve the selected tool · p pinning on/off · esc close", style="dim"),
-                         classes="dialog-foot")
+            all_unpinned = f" · A re-approve the {len(self.unpinned):,} changed only in members never approved" if (
+                len(self.unpinned) > 1) else " · A re-approve it" if self.unpinned else ""
+            yield Static(Text(f"a re-approve the selected tool{all_unpinned} · p pinning on/off · esc close",
+                              style="dim"), classes="dialog-foot")
 
     def on_mount(self) -> None:
         self._fill_screen()
@@ -362,6 +406,39 @@ class PinsScreen(DialogScreen[str]):
         if change is not None:
             await self._edit(f"approve:{change.name}")
 
+    def action_approve_unpinned(self) -> None:
+        """Ask, naming the tools and their members, then approve at once every tool that
+        differs only in members the version of policytui that approved it did not pin."""
+        from policytui.tui.screens.dialogs import Choice, ChoiceScreen
+
+        if not self.unpinned:
+            self.app.notify("No tool here differs from its approved definition only in members an earlier "
+                            "version of policytui did not pin: review each one, and re-approve it with a.",
+                            markup=False)
+            return
+        from policytui.gateway.pins import members_counted
+
+        many = len(self.unpinned) > 1
+        they = "They" if many else "It"
+        message = (
+            f"{they} {'differ' if many else 'differs'} from the approved definition only in members that the "
+            f"version of policytui which approved {'them' if many else 'it'} did not pin, so these were never "
+            f"approved: {members_counted(self.unpinned)}. {'Their' if many else 'Its'} title, description, "
+            "schemas and annotations are as approved. Once approved, the gateway passes these members on to "
+            "clients as the server sends them now: check them below. A tool changed in anything else is left "
+            "for you to review with a. One ctrl+z undoes it.")
+        live = {change.name: change.live for change in self.changes}
+
+        async def answered(answer: str | None) -> None:
+            if answer == "approve":
+                await self._edit("approve-unpinned")
+
+        self.app.push_screen(ChoiceScreen(
+            f"Re-approve {count(len(self.unpinned), 'tool')} at once?", message,
+            [Choice("approve", f"Re-approve {count(len(self.unpinned), 'tool')}", "y", "error"),
+             Choice("cancel", "Cancel", "n")],
+            detail=_unpinned_detail(self.unpinned, live), id="pins-unpinned"), answered)
+
     async def action_toggle_pinning(self) -> None:
         await self._edit("toggle")
 
@@ -374,14 +451,41 @@ class PinsScreen(DialogScreen[str]):
             self.dismiss(None)
             return
         self.changes, self.pinning, self.first_approval = view.changes, view.pinning, view.first_approval
+        self.unpinned = view.unpinned
         await self.recompose()
         self._fill_screen()
         self._select(index or 0)
         if self.changes:  # the list it had the keys in was replaced: the new one takes them
             self.query_one("#pins-list", OptionList).focus()
+        else:
+            # Nothing to focus: not the list just removed either, which the screen took back as
+            # its focus when the confirmation of `A` closed, and which escape then went to.
+            self.set_focus(None)
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+# The tools the confirmation of `A` shows one by one; the rest are counted.
+UNPINNED_SHOWN = 100
+
+
+def _unpinned_detail(unpinned: dict[str, list[str]], live: dict[str, dict[str, Any]]) -> Text:
+    """Each tool `A` would approve, with the members never approved as the server sends them
+    now (a credential it quotes shown as ***), each on a line of its own: a `_meta.ui` among
+    forty `_meta.fastmcp` is in sight."""
+    from policytui.toolinfo import other_members
+
+    text = Text()
+    for name in list(unpinned)[:UNPINNED_SHOWN]:
+        text.append(one_line(name, 80) + "\n", style="bold")
+        for key, value in sorted(other_members(live.get(name) or {}).items()):
+            said = json.dumps(value, ensure_ascii=False, sort_keys=True)
+            text.append(f"  {visible(clip(key, 40))}: {visible(clip(said, 300))}\n")
+    if len(unpinned) > UNPINNED_SHOWN:
+        text.append(f"… and {len(unpinned) - UNPINNED_SHOWN:,} more, each in the list behind this dialog",
+                    style="dim")
+    return text
 
 
 def _rows_before_mark(text: Text, console: Any, width: int) -> int:

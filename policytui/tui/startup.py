@@ -68,6 +68,7 @@ class Startup(EditorBase):
     _mount_panels: Callable[[], Any]
     mention_kept_versions: Callable[[], Any]
     mention_read_only: Callable[[], Any]
+    mention_unpinned_members: Callable[[], Any]
 
     def _tick_loading(self) -> None:
         if not self._alive:
@@ -269,6 +270,7 @@ class Startup(EditorBase):
             self._show_load_problems()
         self.mention_kept_versions()  # unsaved changes an earlier editor was stopped with
         self.mention_read_only()
+        self.mention_unpinned_members()  # approvals of an earlier version, which pinned fewer members
         self.loaded.set()
         # Once the editor shows the policy, not before (a thread holds the interpreter too).
         self.call_after_refresh(start_normal_form_tables)

@@ -10,7 +10,8 @@ at each tools/list, and the server announces nothing: a rewrite only a listing s
 RUG_PULL_TITLE, `fetch_page` has that title (what a client shows its user in place of the name).
 While the file named by RUG_PULL_LIST_FAILS exists, tools/list answers an error. With
 RUG_PULL_OUTPUT_SCHEMA (JSON), `fetch_page` has that output schema. RUG_PULL_EXTRA (a JSON
-object) adds its keys to `fetch_page`'s entry, after its own. With RUG_PULL_PAGED=FILE,
+object) adds its keys to `fetch_page`'s entry, after its own; RUG_PULL_EXTRAS (a JSON object of
+objects, by tool name) adds keys to the entries of any of the tools. With RUG_PULL_PAGED=FILE,
 tools/list answers one tool a page; while FILE exists, it holds back its answer to a request
 for a later page (writing `held` into FILE) until it has answered the next request for the
 first page. With RUG_PULL_SPLIT=FILE, tools/list answers one tool a page, under cursors that
@@ -42,6 +43,7 @@ TITLE = os.environ.get("RUG_PULL_TITLE", "")
 LIST_FAILS = os.environ.get("RUG_PULL_LIST_FAILS", "")
 OUTPUT_SCHEMA = os.environ.get("RUG_PULL_OUTPUT_SCHEMA", "")
 EXTRA = os.environ.get("RUG_PULL_EXTRA", "")
+EXTRAS = os.environ.get("RUG_PULL_EXTRAS", "")
 PAGED = os.environ.get("RUG_PULL_PAGED", "")
 held: list[tuple[Any, dict[str, Any]]] = []  # (id, result) of later pages not yet answered
 SPLIT = os.environ.get("RUG_PULL_SPLIT", "")
@@ -72,7 +74,7 @@ def tools() -> list[dict[str, Any]]:
         fetch_page["outputSchema"] = json.loads(OUTPUT_SCHEMA)
     if EXTRA:
         fetch_page.update(json.loads(EXTRA))
-    return added + [
+    listed = added + [
         fetch_page,
         {
             "name": "get_time",
@@ -81,6 +83,10 @@ def tools() -> list[dict[str, Any]]:
             "annotations": {"readOnlyHint": True},
         },
     ]
+    extras = json.loads(EXTRAS) if EXTRAS else {}
+    for tool in listed:
+        tool.update(extras.get(tool["name"], {}))
+    return listed
 
 
 def page(cursor: Any) -> Any:
