@@ -145,6 +145,12 @@ def test_an_earlier_versions_approvals_are_reapproved_at_once(tmp_path: Path) ->
     assert called.is_error is True and call_text(called) == (
         '[POLICY DENIED] Tool "fetch_page" changed since it was approved (its _meta and icons differ); '
         "re-approve it in the policy editor")
+    log = (tmp_path / "gateway.log").read_text(encoding="utf-8")
+    assert ("pinning: hidden and denied, 2 tools whose other members were never approved (_meta.fastmcp on 2 "
+            "tools and icons on 1): the version of policytui that approved them did not pin them, and their "
+            "title, description, schemas and annotations are as approved; review and re-approve them at once "
+            'in `policytui connect` (key P, then A): "fetch_page", "get_time"') in log, log
+    assert "changed since they were approved" not in log, log
     assert _reached(tmp_path) == []
 
     async def reapprove_at_once() -> None:
@@ -244,6 +250,9 @@ def test_a_member_added_to_a_tool_this_version_approved_is_never_approved_at_onc
     assert _reached(tmp_path) == []
     assert [(line["decision"], line["rule"], line.get("drift")) for line in _audit(tmp_path)
             if line["tool"] == "get_time"] == [("denied", PIN_RULE, True)]
+    log = (tmp_path / "gateway.log").read_text(encoding="utf-8")
+    assert 'pinning: hidden and denied, changed since they were approved: "get_time"' in log, log
+    assert "never approved" not in log, log
 
 
 def test_an_earlier_versions_policy_shows_each_member_a_at_once_would_approve(tmp_path: Path) -> None:

@@ -219,6 +219,7 @@ class Pins:
         # makes a new one): a call must not rebuild a 10,000-entry map.
         self._approved = _ReadPerPolicy(approved_fingerprints)
         self._definitions = _ReadPerPolicy(approved_definitions)
+        self._before = _ReadPerPolicy(lambda policy: approved_before_members(policy.extensions.get(META_KEY)))
         self._enabled = _ReadPerPolicy(pinning_on)
 
     def enabled(self) -> bool:
@@ -373,12 +374,46 @@ class Pins:
                 elif unapproved:
                     log.warning("pinning: hidden and denied, no approved definition (approve them in "
                                 "`policytui connect`, key P): %s%s", _names(unapproved), _SAME_SERVER)
-                if changed:
+                unpinned = self._unpinned(changed)
+                if unpinned:
+                    # Most often an upgrade of policytui, not a rewrite: said apart, with the way
+                    # to approve them all at once, so 6,000 FastMCP tools are not approved one by one.
+                    count = len(unpinned)
+                    log.warning("pinning: hidden and denied, %s whose other members were never approved (%s): "
+                                "the version of policytui that approved %s did not pin them, and %s title, "
+                                "description, schemas and annotations are as approved; review and re-approve "
+                                "them at once in `policytui connect` (key P, then A): %s%s",
+                                f"{count:,} tools" if count > 1 else "1 tool", members_counted(unpinned),
+                                "them" if count > 1 else "it", "their" if count > 1 else "its",
+                                _names(list(unpinned)), _SAME_SERVER)
+                rest = [name for name in changed if name not in unpinned]
+                if rest:
                     log.warning("pinning: hidden and denied, changed since they were approved: %s%s",
-                                _names(changed), _SAME_SERVER)
+                                _names(rest), _SAME_SERVER)
             self._announced = now
             if self.announce is not None:
                 await self.announce()
+
+    def _unpinned(self, names: list[str]) -> dict[str, list[str]]:
+        """Of the drifted `names`, those that differ from their approved definition only in
+        members the version of policytui that approved them did not pin, with those members
+        (`unpinned_members`); they stay hidden and denied all the same."""
+        policy = self._policy()
+        approved = self._approved(policy)
+        before = self._before(policy)
+        out: dict[str, list[str]] = {}
+        for name in names:
+            entry = self.entries.get(name)
+            if self.live.get(name) in (None, _UNREADABLE, _CONFLICTING) or not isinstance(entry, dict):
+                continue
+            try:
+                tool = ToolInfo.from_wire(entry)
+            except ValueError:
+                continue
+            words = unpinned_members(name, approved.get(name), tool, before, self.live.get(name))
+            if words is not None:
+                out[name] = words
+        return out
 
     def visible(self, result: Any) -> Any:
         """A `tools/list` result without drifted tools (and what it says learned)."""
