@@ -234,15 +234,14 @@ class EditorState:
         return self._dirty_cache[1]
 
     def _comparable(self) -> dict[str, Any]:
-        """The document without the fingerprints a save refreshes by itself, and with the rules
-        set aside for hidden tools as a save writes them: a rule set aside and then dropped (a
-        hidden tool allowed, reset and hidden again) is a change a save would write."""
+        """The document with the rules set aside for hidden tools as a save writes them: a rule
+        set aside and then dropped (a hidden tool allowed, reset and hidden again) is a change a
+        save would write. The approved fingerprints count: only an edit changes them (a
+        re-approval in the Pins dialog), and one left unsaved is an approval lost."""
         from policytui.editor.hidden_rules import with_kept_rules
 
         document = self.policy.to_document()
         meta = with_kept_rules(document.get(META_KEY), self.policy, self._rules_of_hidden)
-        if isinstance(meta, dict) and "fingerprints" in meta:
-            meta = {k: v for k, v in meta.items() if k != "fingerprints"}
         if meta:
             document[META_KEY] = meta
         else:
