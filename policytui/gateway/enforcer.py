@@ -452,13 +452,7 @@ class Enforcer:
                 drift = await self._drift_charged(record, tool, reserved, approval)
                 if drift is not None:
                     drifted = Decision(Outcome.DENIED, drift, PIN_RULE)
-                    try:
-                        await self._refund(reserved)
-                    except asyncio.CancelledError:
-                        # Cancelled while the refund was made (it was made all the same).
-                        self._not_sent(record, drifted, approval)
-                        raise
-                    return self._blocked(record, drifted, approval)
+                    return await self._refunded_and_blocked(record, drifted, reserved, approval)
             return await self._forward(record, decision, forward, reserved, approval=approval)
         except BaseException as exc:
             if record.held is not None:
@@ -529,6 +523,19 @@ class Enforcer:
         # "ghp_..."`: the gateway stars it on the way to the client, as whatever the server says.)
         return self.answer_blocked(record.tool, decision)
 
+    async def _refunded_and_blocked(
+        self, record: _Record, decision: Decision, reservation: Reservation, approval: tuple[Approval, str] | None
+    ) -> dict[str, Any]:
+        """`_blocked` for a charged call that never reached the tool: its charge goes back
+        first. Cancelled while the refund is made (it is made all the same), the call is still
+        audited before the cancellation goes on."""
+        try:
+            await self._refund(reservation)
+        except asyncio.CancelledError:
+            self._not_sent(record, decision, approval)
+            raise
+        return self._blocked(record, decision, approval)
+
     def _not_sent(
         self, record: _Record, decision: Decision, approval: tuple[Approval, str] | None = None
     ) -> None:
@@ -592,25 +599,13 @@ class Enforcer:
             stopped = Decision(Outcome.DENIED, STOPPED_BEFORE_SENDING, (would or decision).rule)
             if record.held is not None:
                 record.held.settle(queue_mod.NOT_SENT, queue_mod.STOPPED_BEFORE_SENDING)
-            try:
-                await self._refund(reservation)
-            except asyncio.CancelledError:
-                self._not_sent(record, stopped, approval)
-                raise
-            return self._blocked(record, stopped, approval)
+            return await self._refunded_and_blocked(record, stopped, reservation, approval)
         gone = self.upstream_gone()
         if gone is not None:
             await self._unsent(record, would or decision, reservation, approval)
             raise gone.error from None
         if not self._sent(record, would or decision, approval) and not self.dry_run:
-            try:
-                await self._refund(reservation)
-            except asyncio.CancelledError:
-                # Cancelled while the refund was made (it was made all the same): the denial's
-                # line is still the next try at the audit log.
-                self._not_sent(record, _AUDIT_DENIED, approval)
-                raise
-            return self._blocked(record, _AUDIT_DENIED, approval)
+            return await self._refunded_and_blocked(record, _AUDIT_DENIED, reservation, approval)
         if record.held is not None:
             # With the audit line that says it is sent, and before it is: nothing can come
             # between this and the call going to the server.
