@@ -24,15 +24,23 @@ def served_kestra(tmp_path: Path) -> Served:
     )
 
 
+def open_editor(chromium: Any, served: Served) -> tuple[Any, Any, BrowserScreen]:
+    """A new browser context on the editor's page, once the editor shows Kestra's tools: the
+    context, its page and what that page draws."""
+    context = chromium.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    screen = BrowserScreen(page)
+    page.goto(served.url)
+    screen.wait("the editor", lambda s: "39 tools" in s and bool(table_row(s, "manage_apps")))
+    return context, page, screen
+
+
 def test_ctrl_f_finds_tools_by_name_as_slash_does(chromium: Any, tmp_path: Path) -> None:
     """ctrl+f is find in a browser; the page keeps it from the browser (whose find could not
     read the canvas anyway), so in the editor it opens the filter by name."""
     served = served_kestra(tmp_path)
     try:
-        page = chromium.new_context(viewport=VIEWPORT).new_page()
-        screen = BrowserScreen(page)
-        page.goto(served.url)
-        screen.wait("the editor", lambda s: "39 tools" in s and bool(table_row(s, "manage_apps")))
+        _, page, screen = open_editor(chromium, served)
         page.keyboard.press("Control+f")
         page.keyboard.type("search_")
         text = screen.wait("the tools found by name", lambda s: "(3 shown)" in s)
@@ -87,11 +95,7 @@ def test_ctrl_v_pastes_what_the_browser_holds_into_the_filter(chromium: Any, tmp
     leaves ctrl+v to the browser, which pastes what it holds into the focused input."""
     served = served_kestra(tmp_path)
     try:
-        context = chromium.new_context(viewport=VIEWPORT)
-        page = context.new_page()
-        screen = BrowserScreen(page)
-        page.goto(served.url)
-        screen.wait("the editor", lambda s: "39 tools" in s and bool(table_row(s, "manage_apps")))
+        context, page, screen = open_editor(chromium, served)
         # Copied elsewhere: the page itself may write the clipboard once allowed to.
         context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.base)
         page.evaluate("navigator.clipboard.writeText('search_')")
@@ -151,11 +155,7 @@ def test_a_paste_larger_than_serve_reads_in_one_message_reaches_the_editor(
     has closed." The page now sends it in pieces, and the paste reaches the editor whole."""
     served = served_kestra(tmp_path)
     try:
-        context = chromium.new_context(viewport=VIEWPORT)
-        page = context.new_page()
-        screen = BrowserScreen(page)
-        page.goto(served.url)
-        screen.wait("the editor", lambda s: "39 tools" in s and bool(table_row(s, "manage_apps")))
+        context, page, screen = open_editor(chromium, served)
         context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.base)
         page.keyboard.press("/")
         screen.wait("the filter box", lambda s: "filter tools by name" in s)
