@@ -46,7 +46,7 @@ ACTIONS: list[tuple[str, str, str, str, bool, str]] = [
     ("4", "panel('tab-diff')", "Diff", "panel_diff", False, "Show the diff against the file on disk"),
     ("5", "panel('tab-try')", "Try", "panel_try", False, "Show the try-a-call panel"),
     ("6", "panel('tab-replay')", "Replay", "panel_replay", False, f"Show how recorded calls fare under this policy ({THE_REPLAY_OPTION})"),
-    ("P", "pins", "Pins", "pins", False, "Compare approved and live tool definitions; re-approve a tool or turn pinning on or off"),
+    ("P", "pins", "Pins", "pins", False, "Compare approved and live tool definitions; re-approve one tool, or many after an upgrade, or turn pinning on or off"),
     ("ctrl+q", "quit", "Quit", "quit", True, "Quit, exit the editor (asks to save or discard unsaved changes)"),
 ]
 
