@@ -469,6 +469,31 @@ def test_an_override_of_a_mistyped_tool_names_the_tool_meant(tmp_path: Path) -> 
         "policytui init: --override names a tool the server does not have: zzz.")
 
 
+@pytest.mark.parametrize(("argv", "said"), [
+    (["conect", "kestra"], "policytui: error: argument COMMAND: invalid choice: 'conect'; did you mean 'connect'?"),
+    (["init", "kestra", "--offline", "--preset", "recomended"],
+     "policytui init: error: argument --preset: invalid choice: 'recomended'; did you mean 'recommended'?"),
+    (["export", "policy.json", "--format", "cedr"],
+     "policytui export: error: argument --format/-f: invalid choice: 'cedr'; did you mean 'cedar'?"),
+])
+def test_a_mistyped_choice_names_the_one_meant(tmp_path: Path, argv: list[str], said: str) -> None:
+    """argparse lists every choice and leaves the reader to find the typo; the nearest is named
+    first and the list still follows. Before, the line had no "did you mean"."""
+    result = run(tmp_path, *argv)
+    assert result.returncode == 2, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(said + " (choose from '"), last
+    assert not (tmp_path / "policy.json").exists()
+
+
+def test_a_choice_near_none_is_told_with_the_list_alone(tmp_path: Path) -> None:
+    result = run(tmp_path, "init", "kestra", "--offline", "--preset", "zzz")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "policytui init: error: argument --preset: invalid choice: 'zzz' (choose from 'recommended', "
+        "'read-only', 'lockdown', 'permissive-with-approval')")
+
+
 @pytest.mark.parametrize("port", ["²", "٨٠٨٠"])
 def test_a_listen_port_of_digits_that_are_not_ascii_is_a_usage_error(tmp_path: Path, port: str) -> None:
     """`²` is a digit to Python's str.isdigit but not to int(): before, `--listen 127.0.0.1:²`

@@ -8,8 +8,9 @@ subcommands that take one (those whose parser has `takes_command`).
 from __future__ import annotations
 
 import argparse
+import difflib
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 COMMAND_USAGE = " [-- COMMAND ARGS...]"
 
@@ -18,7 +19,24 @@ class _Probe(Exception):
     """A parse made only to find the words a command does not know failed otherwise."""
 
 
-class SubcommandParser(argparse.ArgumentParser):
+class _SuggestingParser(argparse.ArgumentParser):
+    """A parser that names the nearest choice when a word is not one of an argument's choices
+    (`--preset recomended`, `policytui conect`): argparse lists them all, which leaves the
+    reader to find the typo."""
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        choices = action.choices
+        if choices is not None and isinstance(value, str) and value not in choices:
+            words = [choice for choice in choices if isinstance(choice, str)]
+            close = difflib.get_close_matches(value, words, n=1)
+            if close:
+                listed = ", ".join(repr(choice) for choice in choices)
+                raise argparse.ArgumentError(
+                    action, f"invalid choice: {value!r}; did you mean {close[0]!r}? (choose from {listed})")
+        super()._check_value(action, value)  # type: ignore[misc]
+
+
+class SubcommandParser(_SuggestingParser):
     """A subcommand's parser; `takes_command` adds `[-- COMMAND ARGS...]` to its usage line.
 
     Words it does not know are its own mistake, told with its usage (argparse leaves them to
@@ -84,7 +102,7 @@ class SubcommandParser(argparse.ArgumentParser):
         return super().format_help()
 
 
-class CommandLineParser(argparse.ArgumentParser):
+class CommandLineParser(_SuggestingParser):
     """The top-level `policytui` parser: everything after the first `--` is a server command."""
 
     def parse_known_args(  # type: ignore[override]
