@@ -11,7 +11,8 @@ For every `tools/call` the gateway asks `Enforcer.handle_call`, which
    never waits for the store: a state file locked by another program makes only the calls
    that need it wait, on the store's own thread (`StateStore.hand_over`); under pinning, a
    charged call is checked against its tool's approved definition again (its charge may have
-   waited, and the server rewritten the tool meanwhile),
+   waited, and the server rewritten the tool meanwhile); and a call the policy was reloaded
+   under while it waited is decided again by the policy in force, and not sent unless allowed,
 4. writes the call's first audit line (`upstream: sent`) and only then forwards it (the
    `forward` callback); a call whose line cannot be written is denied instead,
 5. refunds the counters if the call never reached the tool, and
@@ -453,6 +454,13 @@ class Enforcer:
                 if drift is not None:
                     drifted = Decision(Outcome.DENIED, drift, PIN_RULE)
                     return await self._refunded_and_blocked(record, drifted, reserved, approval)
+            if self._policy_changed(record):
+                # And against the policy in force now: it may have been reloaded while the call
+                # waited (for the store, or for the server's tools to be listed), and a tool it
+                # hides or denies must not be sent to. The tool never ran: the charge goes back.
+                now = self._decided_again(record, approval)
+                if not now.allowed:
+                    return await self._refunded_and_blocked(record, now, reserved, approval)
             return await self._forward(record, decision, forward, reserved, approval=approval)
         except BaseException as exc:
             if record.held is not None:
@@ -466,6 +474,21 @@ class Enforcer:
                                        "its client cancelled the call or went away" if cancelled
                                        else "the gateway failed before sending it")
             raise
+
+    def _policy_changed(self, record: _Record) -> bool:
+        """Whether the policy in force is not the one that decided the call (reloaded since,
+        or its file no longer enforceable)."""
+        return record.policy != self.policy_sha256() or self.policy_problem() is not None
+
+    def _decided_again(self, record: _Record, approval: tuple[Approval, str] | None) -> Decision:
+        """The call decided again by the policy in force, with the person's answer it had. A
+        call that policy holds for a person, and that none was asked about, is denied: it was
+        let through by the policy before, which did not ask."""
+        now = self._decide(record, approval[0] if approval is not None else None)
+        if now.outcome is Outcome.NEEDS_APPROVAL:
+            return Decision(Outcome.DENIED, f"{now.reason}, and the policy came to ask a person while the call "
+                            "waited; call the tool again", now.rule)
+        return now
 
     def cancelled_before_start(self, tool: str, args: Any, caller: Caller) -> None:
         """Audit a call cancelled before the gateway began on it (its client cancelled it or
