@@ -129,6 +129,10 @@ class ToolInfo:
         if description is not None and not isinstance(description, str):
             raise ValueError(f"tool {name!r} has a description that is not text")
         title = data.get("title")
+        if title is not None and not isinstance(title, str):
+            # No client reads it as a title (the mcp SDK's refuses the whole listing), and a
+            # title left unread would be a member the fingerprint does not cover.
+            raise ValueError(f"tool {name!r} has a title that is not text")
         annotations = data.get("annotations")
         if annotations is not None and not isinstance(annotations, dict):
             raise ValueError(f"tool {name!r} has annotations that are not an object")

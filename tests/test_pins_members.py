@@ -162,3 +162,56 @@ async def test_the_editor_names_the_member_that_changed(tmp_path: Path) -> None:
         await pilot.press("P")
         shown = await _pins_dialog(pilot, app, "Pinned tool definitions", "sign-in.html")
     assert "page-viewer.html" in shown
+
+
+# A title that is not text, in the shapes a server may send it: no client reads it as a title,
+# and the mcp SDK's client refuses the whole listing it comes in.
+TITLES_NOT_TEXT = [
+    pytest.param(5, id="number"),
+    pytest.param(["Delete every page"], id="list"),
+    pytest.param({"en": "Delete every page"}, id="object"),
+    pytest.param(True, id="boolean"),
+]
+
+
+@pytest.mark.parametrize("title", TITLES_NOT_TEXT)
+def test_a_title_that_is_not_text_added_after_approval_is_a_rewrite(title: Any, tmp_path: Path) -> None:
+    """The server gives the approved `fetch_page` (which had no title) a `title` that is not
+    text. The fingerprint read only a title that is text, so the tool hashed as approved: it was
+    listed with that title, which broke the client's whole listing, and its call reached the
+    server. Seen by a raw client over stdio, and from the server's side."""
+    from test_gateway_redteam import call, stdio_gateway
+
+    policy = _approve(tmp_path, anyio.run(_listing, tmp_path, APPROVED))
+    doc = json.loads(policy.read_text(encoding="utf-8"))
+
+    async def run() -> tuple[Any, Any, Any]:
+        env = {"RUG_PULL_EXTRA": json.dumps({**APPROVED, "title": title})}
+        async with stdio_gateway(tmp_path, doc, script("rug_pull.py"), env=env) as gw:
+            await gw.send({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}})
+            listed = await gw.answer(1)
+            await gw.send(call(2, "fetch_page", {"url": "https://example.org"}))
+            return listed, await gw.answer(2), gw
+
+    listed, called, gw = anyio.run(run)
+    assert listed is not None and [tool["name"] for tool in listed["result"]["tools"]] == ["get_time"]
+    sentence = ("Tool \"fetch_page\" cannot be checked against its approved definition: tool 'fetch_page' has a "
+                "title that is not text")
+    assert called is not None and called["result"].get("isError") is True, called
+    assert called["result"]["content"][0]["text"] == f"[POLICY DENIED] {sentence}"
+    assert gw.received_calls() == []  # the server never received the call
+    assert [(line["tool"], line["decision"], line["rule"], line["reason"], line.get("drift"))
+            for line in gw.audited_calls()] == [("fetch_page", "denied", PIN_RULE, sentence, True)]
+
+
+@pytest.mark.parametrize("mode", ["legacy", "2026-07-28"])
+def test_a_title_that_is_not_text_leaves_the_other_tools_listed_over_http(mode: str, tmp_path: Path) -> None:
+    """The same for an agent on `gateway --listen` with the mcp SDK's client: it was passed
+    the tool with its number for a title, and refused the whole listing (get_time too)."""
+    policy = _approve(tmp_path, anyio.run(_listing, tmp_path, APPROVED))
+    listed, called = _served(tmp_path, "http", policy, {**APPROVED, "title": 5}, mode)
+    assert [tool["name"] for tool in listed] == ["get_time"]
+    assert called.is_error is True and call_text(called).endswith("tool 'fetch_page' has a title that is not text")
+    assert _reached(tmp_path) == []
+    assert [(line["decision"], line["rule"], line.get("drift")) for line in _audit(tmp_path)
+            if line["tool"] == "fetch_page"] == [("denied", PIN_RULE, True)]
