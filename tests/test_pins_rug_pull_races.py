@@ -318,3 +318,53 @@ def test_a_charged_call_cancelled_while_the_tools_are_listed_again_gets_its_char
     assert [(line["tool"], line["decision"], line["reason"]) for line in gw.audited_calls()] == [
         ("fetch_page", "allowed", ""), ("get_time", "allowed", ""), ("fetch_page", "denied", CANCELLED_IN_PINNING)]
     assert _used(tmp_path / "state", "pages") == 1
+
+
+async def _reloaded(log: Path, times: int) -> None:
+    """Until the gateway's log says it reloaded its policy `times` times."""
+    with anyio.fail_after(20):
+        while (log.read_text(encoding="utf-8") if log.exists() else "").count(" reloaded (sha256 ") < times:
+            await anyio.sleep(0.05)
+
+
+def test_a_rewrite_listed_while_pinning_was_off_is_caught_once_it_is_on_again(tmp_path: Path) -> None:
+    """Pinning is on, and the gateway has listed the approved tools; the operator turns it off
+    (a reload), the server rewrites `fetch_page` (without a word) and a client's listing shows
+    the rewrite; the operator turns pinning on again. The gateway still held the definitions it
+    had listed before pinning went off, so the call was sent to the rewritten tool."""
+    policy = _approve(tmp_path, pin_setting=True)
+    doc = json.loads(policy.read_text(encoding="utf-8"))
+    rewritten = tmp_path / "description.txt"
+    log = tmp_path / "gateway.log"
+
+    def pinning(on: bool) -> None:
+        (tmp_path / "policy.json").write_text(json.dumps({**doc, "x-policytui": {**doc["x-policytui"], "pin": on}}),
+                                              encoding="utf-8")
+
+    async def run() -> tuple[Any, Any, Any, Any]:
+        async with stdio_gateway(tmp_path, doc, script("rug_pull.py"),
+                                 env={"RUG_PULL_DESCRIPTION_FILE": str(rewritten)}) as gw:
+            await gw.send(call(1, "fetch_page", {"url": "https://example.org/1"}))  # lists the tools for pinning
+            first = await gw.answer(1)
+            pinning(False)
+            await _reloaded(log, 1)
+            rewritten.write_text(REWRITTEN, encoding="utf-8")
+            await gw.send({"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}})
+            listed = await gw.answer(2)
+            pinning(True)
+            await _reloaded(log, 2)
+            await gw.send(call(3, "fetch_page", {"url": "https://example.org/3"}))
+            return first, listed, await gw.answer(3), gw
+
+    first, listed, called, gw = anyio.run(run)
+    assert first is not None and first["result"]["content"][0]["text"] == "called fetch_page"
+    assert listed is not None and [tool["description"] for tool in listed["result"]["tools"]
+                                   if tool["name"] == "fetch_page"] == [REWRITTEN]  # pinning off: shown as it is
+    reason = ('Tool "fetch_page" changed since it was approved (its description differs); '
+              "re-approve it in the policy editor")
+    assert called is not None and called["result"].get("isError") is True, called
+    assert called["result"]["content"][0]["text"] == f"[POLICY DENIED] {reason}"
+    assert gw.received_calls() == ["fetch_page"]  # the first call only: the rewritten tool was never called
+    assert [(line["decision"], line["rule"], line["reason"], line.get("drift"), line.get("upstream"))
+            for line in gw.audited_calls()] == [
+        ("allowed", "tools.fetch_page", "", None, "ok"), ("denied", PIN_RULE, reason, True, None)]

@@ -10,7 +10,8 @@ approved fingerprint:
   at all, is left out of `tools/list` and every call to it is denied with a reason that says
   so, and audited with `"drift": true`;
 - the gateway learns live definitions from every `tools/list` that passes through it, and
-  lists the tools itself before the first call and after the server announces a change;
+  lists the tools itself before the first call, once pinning is turned on by a reload, and
+  after the server announces a change;
 - when the set of drifted tools changes (the server rewrote a tool, or the author re-approved
   it and the policy was reloaded), clients get `notifications/tools/list_changed`.
 
@@ -221,9 +222,16 @@ class Pins:
         self._definitions = _ReadPerPolicy(approved_definitions)
         self._before = _ReadPerPolicy(lambda policy: approved_before_members(policy.extensions.get(META_KEY)))
         self._enabled = _ReadPerPolicy(pinning_on)
+        self._was_on = False
 
     def enabled(self) -> bool:
-        return self.forced or self._enabled(self._policy())
+        on = self.forced or self._enabled(self._policy())
+        if on and not self._was_on:
+            # Turned on (by a reload): what the server listed while pinning was off was not
+            # learned, so the definitions held are those of before; list them again.
+            self._listed = False
+        self._was_on = on
+        return on
 
     # Learning live definitions ------------------------------------------------------------
 
