@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import pytest
 from discovery_support import script
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
@@ -895,3 +896,35 @@ def test_pinning_turned_on_while_the_gateway_runs_holds_from_the_reload_on(tmp_p
     decisions = [(line["decision"], line.get("upstream"), line.get("drift")) for line in _audit(tmp_path)
                  if line.get("tool") == "fetch_page"]
     assert decisions == [("allowed", "sent", None), ("allowed", "ok", None), ("denied", None, True)], decisions
+
+
+@pytest.mark.parametrize("setting", ["true", 1, None, "false"])
+def test_a_pin_setting_that_is_neither_true_nor_false_pins(setting: Any, tmp_path: Path) -> None:
+    """A policy whose `x-policytui.pin` was written by hand as something other than true or
+    false (`"true"`, `1`, `null`, `"false"`) is ambiguous, and read the stricter way: pinning is
+    on, and the gateway's log says why. It was read as off: the rewritten tool was listed and
+    its call reached the server."""
+    from test_gateway_redteam import call, stdio_gateway
+
+    policy = _approve(tmp_path, pin_setting=True)
+    doc = json.loads(policy.read_text(encoding="utf-8"))
+    doc["x-policytui"]["pin"] = setting
+
+    async def run() -> tuple[Any, Any, Any]:
+        async with stdio_gateway(tmp_path, doc, script("rug_pull.py"), env={"RUG_PULL_DESCRIPTION": REWRITTEN}) as gw:
+            await gw.send({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}})
+            listed = await gw.answer(1)
+            await gw.send(call(2, "fetch_page", {"url": "https://example.org"}))
+            return listed, await gw.answer(2), gw
+
+    listed, called, gw = anyio.run(run)
+    assert listed is not None and [tool["name"] for tool in listed["result"]["tools"]] == ["get_time"]
+    assert called is not None and called["result"].get("isError") is True, called
+    assert called["result"]["content"][0]["text"].startswith(
+        '[POLICY DENIED] Tool "fetch_page" changed since it was approved (its description differs)')
+    assert gw.received_calls() == []  # the server never received the call
+    assert [(line["decision"], line["rule"], line.get("drift")) for line in gw.audited_calls()] == [
+        ("denied", PIN_RULE, True)]
+    shown = json.dumps(setting)
+    assert (f'x-policytui.pin: {shown} is neither true nor false, so pinning is on (the stricter reading); '
+            "write true or false") in (tmp_path / "gateway.log").read_text(encoding="utf-8")

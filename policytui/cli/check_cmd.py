@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from policytui.cli import UsageError
 from policytui.cli.policy_common import never_traceback, out
+from policytui.policy.rules import pin_setting_on
 
 if TYPE_CHECKING:
     from policytui.policy.model import Policy
@@ -122,7 +123,7 @@ def pinned(policy: Policy, tool: str, tools: list[Any] | None, *, forced: bool) 
     depends on the server's live definition and no --tools file gives it, a sentence that says
     check cannot know it ("" otherwise)."""
     meta = policy.extensions.get(META_KEY)
-    if not (forced or (isinstance(meta, dict) and meta.get("pin") is True)) or policy.is_hidden(tool):
+    if not (forced or pin_setting_on(meta)) or policy.is_hidden(tool):
         return None, ""  # a hidden tool is answered as one the server does not have
     # Only now: the gateway's module costs a pydantic import that deciding does not need.
     from policytui.gateway.pins import Pins, approved_fingerprints

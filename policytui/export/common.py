@@ -9,6 +9,7 @@ from typing import Any
 
 from policytui.export.result import ExportWarning
 from policytui.policy.model import Node, Policy
+from policytui.policy.rules import pin_setting_on
 
 # policytui's own metadata: dropped from every export without a warning.
 OWN_EXTENSION = "x-policytui"
@@ -42,7 +43,7 @@ def extension_warnings(policy: Policy, target: str) -> list[ExportWarning]:
     pinning turned on in policytui's own (`x-policytui.pin`), which no target can enforce."""
     warnings = []
     own = policy.extensions.get(OWN_EXTENSION)
-    if isinstance(own, dict) and own.get("pin") is True:
+    if pin_setting_on(own):
         warnings.append(
             ExportWarning(
                 f"{OWN_EXTENSION}.pin",

@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable, Collection
 from typing import Any, Generic, TypeVar
 
 from policytui.policy.model import Policy
+from policytui.policy.rules import pin_setting_on
 from policytui.textsafe import a_few, clip, visible
 from policytui.toolinfo import ToolInfo, fingerprint_matches, member_words, said_changed
 
@@ -51,8 +52,9 @@ BEFORE_MEMBERS = "approved_before_members"
 
 
 def pinning_on(policy: Policy) -> bool:
-    meta = policy.extensions.get(META_KEY)
-    return isinstance(meta, dict) and meta.get(PIN_SETTING) is True
+    """Whether the policy turns pinning on (`rules.pin_setting_on`: a `pin` neither true nor
+    false is read as on)."""
+    return pin_setting_on(policy.extensions.get(META_KEY))
 
 
 def approved_fingerprints(policy: Policy) -> dict[str, str]:

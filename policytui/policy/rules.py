@@ -150,3 +150,10 @@ MAX_CALLS = 1_000_000_000
 def calls_range_sentence(value: object) -> str:
     """The one sentence for a `max` outside 1..MAX_CALLS."""
     return f"max calls must be a whole number from 1 to {MAX_CALLS:,}, not {value}"
+
+
+def pin_setting_on(own: Any) -> bool:
+    """Whether policytui's own extension object (a policy's `x-policytui`) turns pinning on: its
+    `pin` is there and not false. A value that is neither true nor false (`"true"`, `1`, `null`,
+    written by hand) is read the stricter way, as on; validating the policy warns of it."""
+    return isinstance(own, dict) and "pin" in own and own["pin"] is not False

@@ -29,7 +29,7 @@ from policytui.policy.jsonpos import (
 )
 from policytui.policy.legacy import upgrade_document
 from policytui.policy.plain import PolicyView, accepts
-from policytui.policy.rules import LIST_OPS, NUMERIC_OPS
+from policytui.policy.rules import LIST_OPS, NUMERIC_OPS, pin_setting_on
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -628,6 +628,7 @@ def _semantic_report(
     _check_counters(policy, out)
     _check_shadowed_rules(policy, out)
     _check_credentials(policy, out)
+    _check_pin_setting(policy, out)
     if tools is not None:
         _check_against_server(policy, tools, out)
     if isinstance(policy, PolicyView):
@@ -702,6 +703,18 @@ def _check_shadowed_rules(policy: PolicyLike, out: _Collector) -> None:
                 if getattr(rule, key):
                     out.add(where + (key,), f'the tool is denied (action "deny"), so its '
                             f'"{key}" rules never take effect', warning=True)
+
+
+def _check_pin_setting(policy: PolicyLike, out: _Collector) -> None:
+    """An `x-policytui.pin` that is neither true nor false (written by hand: `"true"`, `1`,
+    `null`): the gateway, the editor and check read it as on, the stricter reading."""
+    meta = policy.extensions.get("x-policytui")
+    setting = meta.get("pin") if isinstance(meta, dict) else None
+    if pin_setting_on(meta) and setting is not True:
+        shown = json.dumps(setting, ensure_ascii=False)
+        shown = shown if len(shown) <= 40 else shown[:39] + "…"
+        out.add(("x-policytui", "pin"), f"{shown} is neither true nor false, so pinning is on (the stricter "
+                "reading); write true or false", warning=True)
 
 
 def _strings(value: Any) -> list[str]:
