@@ -206,7 +206,8 @@ def _plain_readers(tools: list[ToolInfo], context: tuple) -> server_readers.Verb
     return server_readers.VerblessReaders(tools, might_be_verbless, words_only)
 
 
-def _read_once_and_as_plainly(monkeypatch: pytest.MonkeyPatch, tools: list[ToolInfo]) -> None:
+def _read_once_and_as_plainly(monkeypatch: pytest.MonkeyPatch, tools: list[ToolInfo],
+                              names_once: bool = False) -> None:
     found = server_context(tools)
     context = (found.namespaces, found.money_server, found.nouns, found.money_record)
     plain = {t.name: classify(t, namespaces=context[0], money_server=context[1], nouns=context[2],
@@ -219,13 +220,25 @@ def _read_once_and_as_plainly(monkeypatch: pytest.MonkeyPatch, tools: list[ToolI
         read.append(name_text)
         return real_read(name_text, *args)  # type: ignore[arg-type]
 
+    names: list[str] = []
+    real_name_verbs = classifier.name_verbs
+
+    def name_counted(name_text: str, *args: frozenset[str]) -> object:
+        names.append(name_text)
+        return real_name_verbs(name_text, *args)
+
     monkeypatch.setattr(classifier, "_read_words", counted)
+    monkeypatch.setattr(classifier, "name_verbs", name_counted)
     shared = classify_all(tools)
     assert {name: c.to_json() for name, c in shared.items()} \
         == {name: c.to_json() for name, c in plain.items()}
     # Each tool is read from its words once, whether the server's verbless readers asked of
     # it before or after its own classification.
     assert sorted(read) == sorted(t.name for t in tools)
+    if names_once:
+        # And so is its name, when the search for the verbless readers, which reads the names
+        # of the tools not yet classified, comes before each tool with a verb in its name.
+        assert sorted(names) == sorted(t.name for t in tools)
 
 
 @settings(max_examples=60, deadline=None)
@@ -240,6 +253,25 @@ def test_each_tool_is_read_once_and_as_plainly(chosen: list[tuple[str, str, bool
 
 def test_each_tool_of_a_real_server_is_read_once_and_as_plainly(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    # Three verbless tools shown to read and one read as one of them, asked of first or last.
-    for tools in (READERS[:3] + [ORDERS], [ORDERS] + READERS[:3]):
-        _read_once_and_as_plainly(monkeypatch, tools)
+    # Three verbless tools shown to read and one read as one of them, asked of first or last,
+    # and a tool with a verb in its name after them.
+    for tools in (READERS[:3] + [ORDERS] + READERS[3:], [ORDERS] + READERS):
+        _read_once_and_as_plainly(monkeypatch, tools, names_once=True)
+
+
+def test_a_kept_server_context_keeps_no_name_read_for_its_verbless_tools() -> None:
+    # The editor keeps a server's context for the session and classifies its tools in chunks;
+    # the names read when its verbless tools are sought serve the chunk being classified and
+    # are not kept after it (thousands of them would weigh on the cycle collector).
+    import gc
+
+    from policytui.risk.names import NameVerbs
+
+    tools = [ORDERS] + READERS + [tool(f"create_item_{i}", "Create an item.") for i in range(20)]
+    context = server_context(tools)
+    found = classify_all(tools[:3], namespaces=context.namespaces,
+                         money_server=context.money_server, nouns=context.nouns,
+                         money_record=context.money_record, verbless=context.verbless)
+    assert found["orders"].category == "Read"
+    gc.collect()
+    assert [o for o in gc.get_objects() if type(o) is NameVerbs] == []

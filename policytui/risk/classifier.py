@@ -190,16 +190,17 @@ class _WordsReading(NamedTuple):
 
 def _read_words(name_text: str, desc_text: str, schema: Any, namespaces: frozenset[str],
                 money_server: bool, nouns: frozenset[str],
-                money_record: MoneyRecord | None) -> _WordsReading:
+                money_record: MoneyRecord | None, named: NameVerbs | None = None) -> _WordsReading:
     """What a tool's name, description and schema say, before the server's way of naming its
-    verbless readers and the tool's annotations are weighed (see `classify`)."""
+    verbless readers and the tool's annotations are weighed (see `classify`). `named` is
+    `name_verbs` of the name with these namespaces and nouns, when already read."""
     # Arguments a docstring documents and the schema does not are read from the docstring.
     schema = with_docstring_args(schema, desc_text)
     facts = inspect_schema(schema)
     actions: dict[str, ActionRisk] = {}
     action_path: str | None = None
     verdict: Verdict | None = None
-    name = first_name = name_verbs(name_text, namespaces, nouns)
+    name = first_name = named if named is not None else name_verbs(name_text, namespaces, nouns)
     # Only a name without a verb needs the slower search for a verb deeper in the text.
     # A name whose only verb is a word more often a noun ("query_pyroscope") may have its
     # reading confirmed by a verb deeper in the description; two weak signs that agree count.
@@ -313,7 +314,10 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
     shared = verbless is not None and verbless.context == context
     reading = verbless.take(tool) if shared and verbless is not None else None
     if reading is None:
-        reading = _read_words(name_text, desc_text, schema, *context)
+        # Its name as read when the server's verbless tools were sought, if that came first.
+        named = (verbless.names_read.pop(name_text, None)
+                 if shared and verbless is not None and verbless.names_read else None)
+        reading = _read_words(name_text, desc_text, schema, *context, named)
     verdict, actions, action_path, schema, verbless_name = reading
     if shared and verbless_name and verbless is not None:
         # What its words alone say, for that server-wide reading if it is still to come.
@@ -370,7 +374,12 @@ def verbless_readers(tools: Iterable[Any], namespaces: frozenset[str], money_ser
     Other first asks, and the answer kept."""
 
     def might_be_verbless(name: str) -> bool:
-        return name_verbs(name, namespaces, nouns).kind is None
+        found = name_verbs(name, namespaces, nouns)
+        if reader.names_read is not None:
+            # Kept for its tool's own reading while `classify_all` goes through the tools: a
+            # name is read once, whether the verbless tools are sought before or after it.
+            reader.names_read[name] = found
+        return found.kind is None
 
     def words_only(tool: Any) -> tuple[str, str, _WordsReading]:
         # As `classify` reads it with annotations unused (they are weighed only afterwards);
@@ -378,12 +387,15 @@ def verbless_readers(tools: Iterable[Any], namespaces: frozenset[str], money_ser
         name_text = _text(getattr(tool, "name", ""))
         desc_text = _text(getattr(tool, "description", ""))
         reading = _read_words(name_text, desc_text, getattr(tool, "input_schema", None),
-                              namespaces, money_server, nouns, money_record)
+                              namespaces, money_server, nouns, money_record,
+                              reader.names_read.pop(name_text, None) if reader.names_read
+                              else None)
         evidence = reading.verdict.evidence
         return reading.verdict.category, evidence[0] if evidence else "", reading
 
-    return VerblessReaders(tools, might_be_verbless, words_only,
-                           (namespaces, money_server, nouns, money_record))
+    reader = VerblessReaders(tools, might_be_verbless, words_only,
+                             (namespaces, money_server, nouns, money_record))
+    return reader
 
 
 def server_context(tools: Iterable[Any]) -> ServerContext:
@@ -426,6 +438,8 @@ def classify_all(tools: Iterable[ToolInfo], overrides: Mapping[str, Any] | None 
     # rescan them again and again (about a sixth of the time on 10,000 tools).
     collecting = gc.isenabled()
     gc.disable()
+    # Names read while the server's verbless tools are sought, kept for this loop alone.
+    names_kept, verbless.names_read = verbless.names_read, {}
     try:
         for tool in tools:
             name = _text(getattr(tool, "name", ""))
@@ -435,6 +449,7 @@ def classify_all(tools: Iterable[ToolInfo], overrides: Mapping[str, Any] | None 
                                  money_server=money_server, nouns=nouns,
                                  money_record=money_record, verbless=verbless)
     finally:
+        verbless.names_read = names_kept
         if collecting:
             gc.enable()
     return out

@@ -91,10 +91,13 @@ class VerblessReaders:
 
     Each tool is read from its words once: what the classifier found of a tool before the
     server's side was needed is told here (`said`), and a reading done here is handed to the
-    tool's own classification (`take`). Both are kept by the tool's identity, with the tool."""
+    tool's own classification (`take`). Both are kept by the tool's identity, with the tool.
+    `names_read`, while a caller classifies the server's tools one after another, maps a name
+    to what `might_be_verbless` found reading it, for that tool's classification to take; it
+    is None otherwise, and nothing is kept."""
 
     __slots__ = ("_tools", "_might_be_verbless", "_words_only", "_known", "context", "_said",
-                 "_kept")
+                 "_kept", "names_read")
 
     def __init__(self, tools: Iterable[Any], might_be_verbless: Callable[[str], bool],
                  words_only: WordsOnly, context: tuple[Any, ...] = ()) -> None:
@@ -108,6 +111,7 @@ class VerblessReaders:
         self._said: dict[int, tuple[Any, str, str]] = {}
         # id(tool) -> (tool, reading) of the tools read for `_known`, until classified.
         self._kept: dict[int, tuple[Any, Any]] = {}
+        self.names_read: dict[str, Any] | None = None
 
     def said(self, tool: Any, category: str, first: str) -> None:
         """What `tool`'s words alone say (as `words_only` would find), when the server's side
@@ -136,11 +140,12 @@ class VerblessReaders:
             if not words:
                 continue
             heads[words[0]] = heads.get(words[0], 0) + 1
-            if not self._might_be_verbless(name):
-                continue
             told = self._said.get(id(tool))
             if told is not None and told[0] is tool:
+                # (Told only of a tool whose name has no verb: its name is not read again.)
                 category, first = told[1], told[2]
+            elif not self._might_be_verbless(name):
+                continue
             else:
                 category, first, reading = self._words_only(tool)
                 self._kept[id(tool)] = (tool, reading)
