@@ -487,3 +487,21 @@ def test_words_alone_agree_with_real_servers_annotations():
     # things, and the words win over an untrusted hint.
     assert read[0] / read[1] >= 0.944  # 2680/2826 (94.8%), 181 servers
     assert destructive[0] / destructive[1] >= 0.95
+
+
+def test_a_tool_without_a_description_is_read_by_its_name_with_no_sentence_sought(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Many servers send names alone. With no description there is no sentence to find, and
+    # the tool is what its name says: a tag alone ("[Beta]") is no description either.
+    from policytui.risk import descriptions
+
+    tools = [ToolInfo(name=name, description=text, input_schema={})
+             for name, text in (("delete_issue", ""), ("list_flows", "[Beta]"), ("orders", ""))]
+    expected = {name: c.to_json() for name, c in classify_all(tools).items()}
+    assert [expected[t.name]["category"] for t in tools] == ["Destructive", "Read", "Other"]
+
+    def no_sentence(text: str) -> str:
+        raise AssertionError(f"a sentence sought in {text!r}")
+
+    monkeypatch.setattr(descriptions, "first_sentence", no_sentence)
+    assert {name: c.to_json() for name, c in classify_all(tools).items()} == expected

@@ -294,6 +294,10 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
     introduced by "to"/"helps"/"can"."""
     # "[Tauri Apps Only] Get a DOM snapshot", "[Beta] List ...": a tag before the sentence.
     description = _without_tag(description)
+    if not description:
+        # No description (or a tag alone): every rule below reads its words, its sentence or
+        # its text, so none can find anything, and the reading is the empty one.
+        return DescriptionVerbs("", [], "")
     if description.find("#", 0, 8) >= 0 and description[:8].lstrip()[:1] == "#":
         # "## Query\nExecutes arbitrary SQL": a markdown heading is a title, not the sentence.
         heading, newline, body = description.lstrip().partition("\n")
