@@ -505,3 +505,21 @@ def test_a_tool_without_a_description_is_read_by_its_name_with_no_sentence_sough
 
     monkeypatch.setattr(descriptions, "first_sentence", no_sentence)
     assert {name: c.to_json() for name, c in classify_all(tools).items()} == expected
+
+
+def test_a_reader_without_a_description_is_not_searched_for_later_acts(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A reader's description is searched past its first sentence for what the tool does too
+    # ("Lists orders. Cancels the stale ones"); with no description there is nothing past it.
+    from policytui.risk import wording
+
+    tools = [ToolInfo(name=name, description="", input_schema={})
+             for name in ("list_flows", "get_invoice", "search_users")]
+    expected = {name: c.to_json() for name, c in classify_all(tools).items()}
+    assert {c["category"] for c in expected.values()} == {"Read"}
+
+    def searched(text: str) -> None:
+        raise AssertionError(f"{text!r} searched for later acts")
+
+    monkeypatch.setattr(wording, "later_act", searched)
+    assert {name: c.to_json() for name, c in classify_all(tools).items()} == expected

@@ -395,6 +395,8 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
 def _said_later(desc: DescriptionVerbs) -> tuple[str, str] | None:
     """(word, kind) of what the description says past its first sentence that the tool does,
     or what it says an argument makes the call do, or None."""
+    if not desc.text:
+        return None  # no description: nothing said past a sentence, nor of an argument
     return (self_described_act(desc.text) or later_act(desc.text) or argument_act(desc.text)
             or (later_romance_act(desc.text) if not ROMANCE_WORDS.isdisjoint(desc.words)
                 else None))
