@@ -382,6 +382,31 @@ def test_an_edit_reversed_by_hand_is_clean_again(state: EditorState) -> None:
     assert not state.dirty
 
 
+def test_an_approval_reversed_by_hand_is_clean_again_and_the_policy_is_left_as_it_was(tmp_path: Path) -> None:
+    """In a pinned policy (every tool's approved definition kept), an approval is the only
+    change: unsaved until undone, clean again once undone; asking leaves the policy's
+    x-policytui as it was, though the check reads it without copying it."""
+    from policytui.editor.pins import set_pinning
+    from policytui.policy.files import save_policy
+
+    path = tmp_path / "policy.json"
+    state = EditorState.open(kestra(), path)
+    set_pinning(state, True)
+    save_policy(path, state.policy_for_save())
+    tools = load_server_fixture("kestra-head-14fe3a3")["tools"]
+    tools[0] = {**tools[0], "description": "Rewritten."}
+    state = EditorState.open(ServerListing.from_tool_dicts(tools, server_name="kestra", transport="stdio"), path)
+    assert not state.dirty
+    kept = json.dumps(state.policy.extensions, sort_keys=True)
+    reapprove(state, tools[0]["name"])
+    assert state.dirty
+    state.undo()
+    assert not state.dirty
+    assert json.dumps(state.policy.extensions, sort_keys=True) == kept
+    state.redo()
+    assert state.dirty
+
+
 def test_edits_while_saving_never_reach_the_file_being_written(state: EditorState, tmp_path: Path) -> None:
     state.set_decision(["search_flows"], "deny")
     pending = state.prepare_save()

@@ -230,17 +230,21 @@ class EditorState:
         if self._saved_document is None:
             return True
         if self._dirty_cache is None or self._dirty_cache[0] != self.revision:
-            self._dirty_cache = (self.revision, self._comparable() != self._saved_document)
+            # Compared at once and dropped: the live x-policytui is read, not copied.
+            self._dirty_cache = (self.revision, self._comparable(shared=True) != self._saved_document)
         return self._dirty_cache[1]
 
-    def _comparable(self) -> dict[str, Any]:
+    def _comparable(self, *, shared: bool = False) -> dict[str, Any]:
         """The document with the rules set aside for hidden tools as a save writes them: a rule
         set aside and then dropped (a hidden tool allowed, reset and hidden again) is a change a
         save would write. The approved fingerprints count: only an edit changes them (a
-        re-approval in the Pins dialog), and one left unsaved is an approval lost."""
+        re-approval in the Pins dialog), and one left unsaved is an approval lost.
+
+        `shared`: the policy's x-* values are the live ones (see `Node.to_document`): the
+        document is only to be compared."""
         from policytui.editor.hidden_rules import with_kept_rules
 
-        document = self.policy.to_document()
+        document = self.policy.to_document(shared_extensions=shared)
         meta = with_kept_rules(document.get(META_KEY), self.policy, self._rules_of_hidden)
         if meta:
             document[META_KEY] = meta

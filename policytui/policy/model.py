@@ -111,8 +111,12 @@ class Node(BaseModel):
 
     __hash__ = None  # type: ignore[assignment]
 
-    def to_document(self) -> dict[str, Any]:
-        """This object as plain JSON data, keys in source order first, then canonical order."""
+    def to_document(self, *, shared_extensions: bool = False) -> dict[str, Any]:
+        """This object as plain JSON data, keys in source order first, then canonical order.
+
+        `shared_extensions`: this object's own x-* values are put in as they are, not copied,
+        for a document only compared and then dropped (an editor's x-policytui holding 10,000
+        approved definitions took 0.1-0.2 s to copy)."""
         fields = self.__dict__
         private = self.__pydantic_private__ or {}
         values: dict[str, Any] = {}
@@ -125,7 +129,7 @@ class Node(BaseModel):
             # Deep copies: a document (or a copy_deep built from it) must never share mutable
             # extension data with this object, or editing an undo snapshot would edit the
             # live policy.
-            values.update(copy.deepcopy(extensions))
+            values.update(extensions if shared_extensions else copy.deepcopy(extensions))
         order = private.get("_source_order") or ()
         if not order:
             return values
