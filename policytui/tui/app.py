@@ -163,6 +163,7 @@ class PolicyApp(
         from textual.widgets import Label, TabbedContent, TabPane
 
         from policytui.editor.arguments import GENERIC_ARGUMENTS_HINT
+        from policytui.tui.code_view import CodeView
         from policytui.tui.try_form import TryForm
 
         try_pane = TryForm(
@@ -177,8 +178,8 @@ class PolicyApp(
         for pane in (  # as `with TabbedContent(): with TabPane(...)` would add them in compose
             TabPane("Tool", VerticalScroll(Static(Text(""), id="detail"), id="detail-scroll"), id="tab-tool"),
             TabPane("Problems", VerticalScroll(Static(Text(""), id="problems")), id="tab-problems"),
-            TabPane("JSON", VerticalScroll(Static(Text(""), id="preview")), id="tab-json"),
-            TabPane("Diff", VerticalScroll(Static(Text(""), id="diff")), id="tab-diff"),
+            TabPane("JSON", CodeView(id="preview"), id="tab-json"),
+            TabPane("Diff", CodeView(id="diff"), id="tab-diff"),
             TabPane("Try", try_pane, id="tab-try"),
         ):
             panels.compose_add_child(pane)

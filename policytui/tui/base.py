@@ -429,7 +429,9 @@ class EditorBase(App[int]):
 
     def _show_preview(self) -> None:
         assert self.state is not None
-        self.main.query_one("#preview", Static).update(
+        from policytui.tui.code_view import CodeView
+
+        self.main.query_one("#preview", CodeView).show(
             render_preview(self.state.preview_text(), dark=self.current_theme.dark)
         )
 
@@ -450,7 +452,9 @@ class EditorBase(App[int]):
         if not self._alive:
             return
         diff = state.diff_against(disk)
-        self.main.query_one("#diff", Static).update(render_diff(diff, dark=self.current_theme.dark))
+        from policytui.tui.code_view import CodeView
+
+        self.main.query_one("#diff", CodeView).show(render_diff(diff, dark=self.current_theme.dark))
 
     def _after_edit(self) -> None:
         """Validate and refresh the visible panel once typing pauses (not on every key)."""
