@@ -1,6 +1,6 @@
 """The JSON and Diff panels with a policy of hundreds of rules, read as a user reads them:
 numbered from the first line, scrolled to the last with the keys, following each edit and the
-save, and drawn again at a new width. (They render off the UI thread and paint only the lines
+save (the diff against the file too), and drawn again at a new width. (They render off the UI thread and paint only the lines
 in sight, `policytui.tui.code_view`: what they show must be what a save writes.)"""
 
 from __future__ import annotations
@@ -83,8 +83,15 @@ async def test_the_json_panel_of_hundreds_of_rules_reads_from_first_line_to_last
         assert _numbered(lines)[:2] == [(1, "{"), (2, '"version": "1",')]
         assert max(len(line) for line in lines) <= 60
 
+        await pilot.press("4")  # nothing saved yet: every line is to be added
+        await _settled(app, pilot)
+        diff = _panel(app, "#diff")
+        # "(on disk)" and "(after save)" lie beyond the panel's edge at 60 columns
+        assert f"--- {policy} (on disk)".startswith(diff[0]) and len(diff[0]) > 40
+        assert f"+++ {policy} (after save)".startswith(diff[1]) and len(diff[1]) > 40
+        assert diff[2:4] == [f"@@ -0,0 +1,{len(app.state.preview_text().splitlines())} @@", "+{"]
+
         await pilot.press("ctrl+s")
         await until(lambda: policy.exists() and not app.state.dirty, "the save")
-        await pilot.press("4")
         await _settled(app, pilot)
         assert _panel(app, "#diff")[:2] == ["No difference: the file on disk is what a save would", "write."]

@@ -78,6 +78,14 @@ def _names_in_policy(policy: Policy) -> list[str]:
     return list(names)
 
 
+def policy_diff(name: str, disk_text: str | None, text: str) -> str:
+    """A unified diff from `disk_text` (the file `name` now) to `text` (what a save would
+    write). Plain strings in and out: the editor runs it in a thread."""
+    old = (disk_text or "").splitlines(keepends=True)
+    new = text.splitlines(keepends=True)
+    return "".join(difflib.unified_diff(old, new, fromfile=f"{name} (on disk)", tofile=f"{name} (after save)"))
+
+
 class EditorState:
     """One policy document being edited against one server's tool list."""
 
@@ -910,14 +918,7 @@ class EditorState:
 
     def diff_against(self, disk_text: str | None) -> str:
         """A unified diff from `disk_text` (the file now) to what a save would write."""
-        name = str(self.path or "policy.json")
-        old = (disk_text or "").splitlines(keepends=True)
-        new = self.preview_text().splitlines(keepends=True)
-        return "".join(
-            difflib.unified_diff(
-                old, new, fromfile=f"{name} (on disk)", tofile=f"{name} (after save)"
-            )
-        )
+        return policy_diff(str(self.path or "policy.json"), disk_text, self.preview_text())
 
     def try_call(self, tool: str, args: Any) -> Any:
         """How the gateway would decide this call under the policy as edited (no counters)."""
