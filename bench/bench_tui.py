@@ -1,7 +1,7 @@
 """How fast the policy editor paints, filters, toggles and saves, against a bare Textual app.
 
 Run: .venv/bin/python bench/bench_tui.py [--rounds N] [--tools N] [--no-process | --process-only]
-     [--profile]
+     [--profile] [--dialogs-only]
 
 Every number is a median over rounds, measured in this run next to a baseline:
 - in process (headless `App.run_test`, 100x30): a frame counts as painted when Textual hands the
@@ -13,8 +13,15 @@ Every number is a median over rounds, measured in this run next to a baseline:
   what the virtual table saves.
 - the real process in tmux: `python -m policytui connect --from FILE` until the pane shows the
   header, against a bare Textual app started the same way.
+- the dialogs and tabs at 10,000 tools (in process, as above): the Pins dialog opened on a
+  policy that approves no tool yet (every tool listed) and its `a`, the JSON and Diff tabs
+  with a rule per tool and an edit while each shows, and a toggle in a pinned policy (a
+  definition per tool). Each is timed to the last frame it caused, with the longest the event
+  loop stood still meanwhile (the screen frozen, keys waiting). Baselines: a stock OptionList
+  of the same lines in a modal screen; a Static in a VerticalScroll holding the same Syntax.
 Targets: first paint within 1.3x of the baseline; at 10,000 tools a filter keystroke under
-50 ms and a toggle under 16 ms. `--profile` prints where the time goes (cProfile) for the
+50 ms and a toggle under 16 ms (in a pinned policy too); no dialog or tab freezes the screen
+for 100 ms or more. `--profile` prints where the time goes (cProfile) for the
 slowest paths at 10,000 tools.
 """
 
@@ -445,6 +452,185 @@ async def interact_real(
     return out
 
 
+async def until_quiet(frames: Frames, start: Span, quiet: float = 0.4) -> tuple[Span, Span]:
+    """After a key sent at `start`: (its last frame, the longest the event loop went without
+    running, in ms) once no frame has been painted for `quiet` seconds. The longest stall is
+    how long the screen stood frozen meanwhile (keys typed wait that long); its `cpu` is the
+    UI thread's own CPU time in its longest stretch between two turns of the loop (a worker
+    thread's work not counted), the steadier number when other programs load the machine."""
+    seen = len(frames.times)
+    last, gap, before = start, Span(0.0, 0.0), Span(time.perf_counter(), time.thread_time())
+    while True:
+        await asyncio.sleep(0.002)
+        now = Span(time.perf_counter(), time.thread_time())
+        gap = Span(max(gap.wall, now.wall - before.wall), max(gap.cpu, now.cpu - before.cpu))
+        before = now
+        if len(frames.times) > seen:
+            last, seen = frames.times[-1], len(frames.times)
+        if now.wall - last.wall > quiet:
+            return last - start, Span(gap.wall * 1000, gap.cpu * 1000)
+
+
+async def key_until_quiet(app: App, frames: Frames, key: str) -> tuple[Span, Span]:
+    start = clock()
+    send_key(app, key)
+    return await until_quiet(frames, start)
+
+
+def pinned_policy(listing: ServerListing, path: Path) -> None:
+    """The policy a save writes once pinning is on: no rules, a fingerprint and the approved
+    definition of every tool."""
+    from policytui.editor.pins import set_pinning
+
+    if path.exists():
+        path.unlink()
+    state = EditorState.open(listing, path)
+    set_pinning(state, True)
+    save_policy(path, state.policy_for_save())
+
+
+async def interact_dialogs(listing: ServerListing, folder: Path, rounds: int) -> dict[str, list[Any]]:
+    """The Pins dialog (a policy that approves no tool yet: every tool listed), a toggle in a
+    pinned policy, and the JSON and Diff tabs with a rule per tool."""
+    out: dict[str, list[Any]] = {}
+    policy = folder / "dialogs.json"
+    if policy.exists():
+        policy.unlink()
+    app = make_app(policy_path=policy, listing=listing)
+    frames = Frames(app)
+    count = len(listing.tools)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.loaded.wait()
+        await settle(pilot, 0.5)
+        for _ in range(rounds):
+            painted, frozen = await key_until_quiet(app, frames, "P")
+            assert len(getattr(app.screen, "changes", ())) == count, "P did not list every tool"
+            out.setdefault("pins_open", []).append(painted)
+            out.setdefault("pins_open_frozen", []).append(frozen)
+            painted, frozen = await key_until_quiet(app, frames, "a")
+            assert len(getattr(app.screen, "changes", ())) == count - 1, "a did not approve the selected tool"
+            out.setdefault("pins_a", []).append(painted)
+            out.setdefault("pins_a_frozen", []).append(frozen)
+            await pilot.press("escape")
+            await settle(pilot, 0.3)
+            await pilot.press("ctrl+z")  # the approval undone: the next round lists every tool again
+            await settle(pilot, 0.3)
+
+        # The JSON and Diff tabs, a rule per tool, and an edit while each shows.
+        await pilot.press("b", "a")
+        await settle(pilot, 0.5)
+        for _ in range(rounds):
+            for tab, edit in (("3", "d"), ("4", "a")):
+                painted, frozen = await key_until_quiet(app, frames, tab)
+                out.setdefault(f"tab{tab}", []).append(painted)
+                out.setdefault(f"tab{tab}_frozen", []).append(frozen)
+                painted, frozen = await key_until_quiet(app, frames, edit)
+                out.setdefault(f"tab{tab}_edit_frozen", []).append(frozen)
+            await key_until_quiet(app, frames, "1")
+
+    pinned_policy(listing, policy)
+    app = make_app(policy_path=policy, listing=listing)
+    frames = Frames(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.loaded.wait()
+        await settle(pilot, 0.5)
+        table = app.main.query_one(ToolTable)
+        for _ in range(rounds):
+            for key, decision in (("d", "deny"), ("a", "allow")):
+                def changed(decision: str = decision) -> bool:
+                    row = table.current_row
+                    return row is not None and row.decision == decision and row.explicit
+
+                _model, painted = await timed_key(app, frames, key, changed)
+                out.setdefault("toggle_pinned", []).append(painted)
+                await settle(pilot, 0.4)
+    return out
+
+
+class BarePinsApp(App[None]):
+    """Baseline for the Pins dialog: a stock OptionList of the same lines (a name, its note
+    dimmed) in a modal screen, as tall as the dialog's list, opened by P."""
+
+    theme: Reactive[str] = Reactive(DEFAULT_THEME)
+    BINDINGS = [("P", "pins")]
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__()
+        self.names = names
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(" policytui  bare"), id="status")
+        yield Footer()
+
+    def action_pins(self) -> None:
+        from textual.screen import ModalScreen
+        from textual.widgets import OptionList
+
+        names = self.names
+
+        class Pins(ModalScreen[None]):
+            DEFAULT_CSS = "OptionList { height: auto; max-height: 6; }"
+            BINDINGS = [("escape", "app.pop_screen")]
+
+            def compose(self) -> ComposeResult:
+                yield OptionList(*[Text(n).append("  not approved yet", style="dim") for n in names])
+
+        self.push_screen(Pins())
+
+
+class BareCodeApp(App[None]):
+    """Baseline for the JSON tab: the same highlighted Syntax in a Static in a VerticalScroll
+    (as the editor showed it before the panel rendered off the UI thread), shown by 3."""
+
+    theme: Reactive[str] = Reactive(DEFAULT_THEME)
+    CSS = "VerticalScroll { height: 12; }"
+    BINDINGS = [("3", "show")]
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import VerticalScroll
+
+        yield Static(Text(" policytui  bare"), id="status")
+        yield VerticalScroll(Static(Text(""), id="code"))
+        yield Footer()
+
+    def action_show(self) -> None:
+        from policytui.tui.panels import render_preview
+
+        self.query_one("#code", Static).update(render_preview(self.text, dark=True))
+
+
+async def bare_dialogs(state: EditorState, rounds: int) -> dict[str, list[Any]]:
+    from policytui.editor.text import one_line
+
+    out: dict[str, list[Any]] = {}
+    app: App[None] = BarePinsApp([one_line(row.name, 80) for row in state.rows])
+    frames = Frames(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, 0.2)
+        for _ in range(rounds):
+            painted, frozen = await key_until_quiet(app, frames, "P")
+            out.setdefault("pins_open", []).append(painted)
+            out.setdefault("pins_open_frozen", []).append(frozen)
+            await pilot.press("escape")
+            await settle(pilot, 0.3)
+    names = [row.name for row in state.rows]
+    state.set_decision(names, "allow")
+    app = BareCodeApp(state.preview_text())
+    frames = Frames(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, 0.2)
+        for _ in range(rounds):
+            painted, frozen = await key_until_quiet(app, frames, "3")
+            out.setdefault("tab3", []).append(painted)
+            out.setdefault("tab3_frozen", []).append(frozen)
+    state.clear_rules(names)
+    return out
+
+
 def stamp(path: Path) -> tuple[int, int, int] | None:
     try:
         st = path.stat()
@@ -840,6 +1026,8 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="print where the time goes at --tools")
     parser.add_argument("--terminal-only", action="store_true",
                         help="only the real-terminal table, keystroke and memory measurements")
+    parser.add_argument("--dialogs-only", action="store_true",
+                        help="only the Pins dialog, the JSON and Diff tabs and a pinned policy's toggle at --tools")
     args = parser.parse_args()
     rounds = max(1, args.rounds)
 
@@ -852,6 +1040,14 @@ def main() -> int:
         }
         print(f"policytui TUI bench: {rounds} rounds, terminal {SIZE[0]}x{SIZE[1]}, {os.cpu_count()} CPUs, "
               f"load average {os.getloadavg()[0]:.1f} at start")
+        if args.dialogs_only:
+            listing = sets[big_label]
+            state = EditorState.open(listing, folder / "absent.json")
+            bare_io = asyncio.run(interact_bare(state, rounds))
+            print("wall = what the user waits, cpu = this process's CPU time for the same span\n" + HEADER)
+            print_dialogs(big_label, asyncio.run(interact_dialogs(listing, folder, rounds)),
+                          asyncio.run(bare_dialogs(state, rounds)), median_ms(bare_io["toggle"]))
+            return 0
         if args.terminal_only or not args.no_process:
             if shutil.which("tmux") is None:
                 print("(tmux is not installed: the real-terminal measurements are skipped)")
@@ -915,6 +1111,8 @@ def main() -> int:
                 saved_toggle = median_ms(real["toggle_saved"])
                 print(row(f"{label}: toggle, a rule per tool, saved", saved_toggle, median_ms(bare_io["toggle"]),
                           verdict(saved_toggle.wall < 16, "< 16 ms")))
+                print_dialogs(label, asyncio.run(interact_dialogs(listing, folder, rounds)),
+                              asyncio.run(bare_dialogs(state, rounds)), median_ms(bare_io["toggle"]))
 
         if not args.no_process:
             if shutil.which("tmux") is None:
@@ -941,6 +1139,36 @@ def main() -> int:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return 0
+
+
+def print_dialogs(label: str, real: dict[str, list[Any]], bare: dict[str, list[Any]], bare_toggle: Span) -> None:
+    """The dialogs' and tabs' rows: key to the last frame it caused, and the longest the
+    screen stood frozen meanwhile (its cpu: the UI thread's own time in that stretch; target:
+    under 100 ms frozen, by the UI thread's CPU time, the steadier number on a loaded machine)."""
+    def frozen(values: list[Span]) -> Span:
+        return Span(statistics.median(v.wall for v in values), statistics.median(v.cpu for v in values))
+
+    def frozen_row(what: str, key: str, base: dict[str, list[Any]] | None = None) -> str:
+        value = frozen(real[key])
+        base_value = frozen(base[key]) if base and key in base else None
+        return row(f"  longest freeze {what}", value, base_value, verdict(value.cpu < 100, "cpu < 100 ms"))
+
+    toggle = median_ms(real["toggle_pinned"])
+    print(f"{label}, the dialogs and tabs:")
+    print(row("toggle, pinned (a definition per tool)", toggle, bare_toggle,
+              verdict(toggle.wall < 16, "< 16 ms")))
+    print(row("Pins dialog, P -> last frame", median_ms(real["pins_open"]),
+              median_ms(bare["pins_open"]), "(base: stock OptionList, same lines)"))
+    print(frozen_row("(P)", "pins_open_frozen", bare))
+    print(row("Pins dialog, a -> last frame", median_ms(real["pins_a"]), None))
+    print(frozen_row("(a)", "pins_a_frozen"))
+    print(row("JSON tab, 3 -> last frame", median_ms(real["tab3"]), median_ms(bare["tab3"]),
+              "(base: Static of the same Syntax)"))
+    print(frozen_row("(3)", "tab3_frozen", bare))
+    print(frozen_row("(an edit, JSON shown)", "tab3_edit_frozen"))
+    print(row("Diff tab, 4 -> last frame", median_ms(real["tab4"]), None))
+    print(frozen_row("(4)", "tab4_frozen"))
+    print(frozen_row("(an edit, Diff shown)", "tab4_edit_frozen"))
 
 
 def state_with_rules(state: EditorState) -> EditorState:
