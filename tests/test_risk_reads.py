@@ -955,8 +955,11 @@ def test_an_english_sentence_is_never_read_as_another_language(name, description
     # The sentence opens with what the name's reading verb reads, as a plural noun.
     ("soar_list_comments", "Comments on a container, oldest first.", "Read"),
     ("list_tags", "Tags for a repository.", "Read"),
+    # Its plural in "-es", where the reading verb ends the name after it.
+    ("process_list", "Processes on the host by CPU usage.", "Read"),
     # The same word taking an object is the verb.
     ("get_posts", "Posts a message to the channel.", "Write"),
+    ("process_list", "Processes the queued jobs on the host.", "Execute"),
     # Tracking a shipment, an order or progress looks up where they stand.
     ("track_shipment", "Track a shipment and get its current status.", "Read"),
     ("get_allocation_status", "Track the progress of a pending allocation.", "Read"),

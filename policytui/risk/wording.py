@@ -567,9 +567,11 @@ def _restates_the_object(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     at = name.words.index(name.verb) if name.verb in name.words else -1
     if at < 0:
         return False
-    # "invoice_list": the reading verb last, after what it reads.
+    # "invoice_list": the reading verb last, after what it reads (in the plural too, in "-s" or
+    # "-es": "process_list": "Processes on the host").
     before = 0 < at == len(name.words) - 1 and words[0] in (name.words[at - 1],
-                                                            name.words[at - 1] + "s")
+                                                            name.words[at - 1] + "s",
+                                                            name.words[at - 1] + "es")
     if words[1] in _AFTER_A_NOUN:
         return before or words[0] in name.words[at + 1:]
     # "invoice_list": "Invoices issued to students": what the name reads, then a participle
