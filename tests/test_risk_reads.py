@@ -562,6 +562,33 @@ def test_a_name_of_nouns_is_no_reader_when_its_first_word_acts(name, description
 
 
 @pytest.mark.parametrize("name,description", [
+    ("flaky_tests", "Tests that passed and failed on the same commit."),
+    ("flaky_tests", "Tests that failed and then passed on retry in the last 50 pipelines."),
+    ("stale_branches", "Branches that were merged into main."),
+])
+def test_a_relative_clause_after_the_names_plural_says_what_is_shown(name, description):
+    # "that" before a verb in the past, with no subject of its own, says something of the
+    # plural before it: a noun, not a verb in the third person ("Tests ...").
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # A clause after a comma, a step after "and", or a verb of the sentence's own.
+    ("stale_branches", "Branches that were merged, deleted from the remote."),
+    ("merged_branches", "Branches that were merged and deletes them."),
+    ("flaky_tests", "Tests that failed are re-run in the background."),
+    ("flaky_tests", "Tests that failed and are re-run in the background."),
+    # A "that" clause with a subject of its own, or "that" before an object.
+    ("flaky_tests", "Tests that the build still passes."),
+    ("stale_flags", "Flags that file for review."),
+])
+def test_a_relative_clause_that_goes_on_to_act_is_no_reader(name, description):
+    c = classify(tool(name, description))
+    assert c.category != "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
     ("open_orders", "Open orders for a symbol."),
     ("open_positions", "Open positions of the account, with their margin."),
     ("open_tickets", "Open tickets assigned to me."),

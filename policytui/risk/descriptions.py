@@ -81,6 +81,33 @@ _NAME_TITLE_WORDS = 5
 _AFTER_A_PLURAL = frozenset("for of on in from by with per".split())
 
 
+# What may open a relative clause's verb right after "that" or "which", with no subject of
+# its own: the past, or "are", "were", "have", "had" ("Tests that passed", "Flags that have
+# not been evaluated").
+_STATED_OF_A_PLURAL = frozenset(("are", "were", "have", "had"))
+# What, later in such a sentence, would be its own verb: "Tests that failed are re-run".
+_BE = frozenset("is are was were be been being get gets got".split())
+
+
+def said_of_the_word_before(desc: DescriptionVerbs, at: int) -> bool:
+    """Does "that" or "which" at `at` open a relative clause whose verb follows at once, in the
+    past or a form of "be" or "have" for a plural ("Tests that passed and failed on the same
+    commit", "Tests that failed and then passed on retry"), and is that clause all the
+    sentence says? It then says something of the word before it, a noun: a verb in the third
+    person would take a "that" clause with its own subject ("Ensures that the build passed")
+    or an object ("Deletes that file"). Never when the sentence goes on past the clause: a
+    comma, colon, ";" or bracket ("..., deleted from the remote"), a step after "and" ("...
+    and deletes them"), or a verb of its own ("Tests that failed are re-run")."""
+    words = desc.words
+    if at + 1 >= len(words) or words[at] not in ("that", "which"):
+        return False
+    said = words[at + 1]
+    if said not in _STATED_OF_A_PLURAL and not (len(said) > 4 and said.endswith("ed")):
+        return False
+    return (_BE.isdisjoint(words[at + 2:]) and step_after_and(words) is None
+            and _CLAUSE_MARK.search(desc.sentence) is None)
+
+
 def the_names_plural(name_words: list[str], desc: DescriptionVerbs) -> DescriptionVerbs | None:
     """The sentence read as verbless when its first word is a plural the name of no verb holds
     as it is, before a preposition ("marina_invoices": "Invoices for a berth holder, with
@@ -91,7 +118,9 @@ def the_names_plural(name_words: list[str], desc: DescriptionVerbs) -> Descripti
     while at < 2 and at < len(words) and is_adverb(words[at]):
         at += 1  # "Monthly invoices for a driver account"
     if (desc.lead is None or len(words) < at + 2 or words[at] == desc.lead
-            or words[at] not in name_words or words[at + 1] not in _AFTER_A_PLURAL):
+            or words[at] not in name_words):
+        return None
+    if words[at + 1] not in _AFTER_A_PLURAL and not said_of_the_word_before(desc, at + 1):
         return None
     return DescriptionVerbs(desc.sentence, words, desc.text)
 

@@ -25,6 +25,7 @@ from policytui.risk.descriptions import (
     listens_for_a_while,
     opens_with_the_looked_up_noun,
     removal_word,
+    said_of_the_word_before,
     says_read_only,
     self_described_act,
     sends_only_a_read_request,
@@ -531,8 +532,8 @@ def _names_a_collection(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     if desc.phrase:
         return True  # a sentence in another script that holds no verb: what is shown
     words = desc.words
-    if len(words) > 1 and words[1] in OBJECT_OPENERS:
-        return False
+    if len(words) > 1 and words[1] in OBJECT_OPENERS and not said_of_the_word_before(desc, 1):
+        return False  # (not "Tests that passed on main": what is said of them)
     # The sentence names the collection near its start ("Logs of a pod", "Recent commits on
     # a branch"); one about something else ("Disabled when ...") says nothing of what is done.
     if last not in words[:_NAMED_WITHIN] and last[:-1] not in words[:_NAMED_WITHIN]:
