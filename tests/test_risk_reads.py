@@ -546,6 +546,38 @@ def test_a_name_of_nouns_for_a_collection_or_view_with_a_noun_phrase_reads(name,
     assert c.category == "Read", c.evidence
 
 
+@pytest.mark.parametrize("name,description,ending", [
+    ("invoices_for_customer", "Invoices for a customer, newest first.", "invoices for customer"),
+    ("dive.invoices.for_diver", "Invoices for a diver.", "invoices for diver"),
+    ("streams_by_territory", "Streams by territory and store.", "streams by territory"),
+])
+def test_a_name_of_nouns_naming_a_collection_before_a_preposition_reads(name, description,
+                                                                        ending):
+    # The collection a name names stands before the preposition inside it, as in English
+    # ("invoices for customer"); the name's last word is what they are of.
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+    assert any(f"ends with '{ending}', a collection it shows" in line for line in c.evidence)
+
+
+@pytest.mark.parametrize("name,description", [
+    # Something said to be done to them: in the passive, after a comma, or later.
+    ("refunds_for_order", "Refunds for an order are issued to the card."),
+    ("invites_for_team", "Invites for a team, sent by email."),
+    ("invoices_for_customer", "Invoices for a customer; sends the overdue ones."),
+    ("invoices_for_customer", "Invoices for a customer and sends the overdue ones."),
+    ("invoices_for_customer", "Invoices for a customer to send now."),
+    # The sentence led by another word, here a verb the tables lack.
+    ("tickets_for_review", "Triage tickets for review into the on-call queue."),
+    # The name's last word, no plural, names no collection.
+    ("report_for_customer", "Report for a customer."),
+])
+def test_a_collection_named_before_a_preposition_is_no_reader_when_anything_acts(name,
+                                                                               description):
+    c = classify(tool(name, description))
+    assert c.category != "Read", c.evidence
+
+
 @pytest.mark.parametrize("name,description,category", [
     # The first word takes an object: a verb the table lacks, and an unknown act is a write.
     ("clawnx_retweets", "Retweets a tweet by its ID.", "Write"),

@@ -312,6 +312,8 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         ending = last
         if _a_collection_then_when(name, desc):
             last, ending = name.words[-2], " ".join(name.words[-2:])  # "timesheets pending"
+        elif (head := _collection_named(name.words)) != last:
+            last, ending = head, " ".join(name.words[name.words.index(head):])  # "bids on lot"
         shown = ("a view of data" if last in v.VIEW_NOUNS else "a report it shows"
                  if last in _SHOWN_REPORTS else "a measure or document it shows"
                  if last in _SHOWN_MEASURES else "a collection it shows"
@@ -489,6 +491,25 @@ def _nothing_said_done(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     return True
 
 
+def _a_passive_in(words: list[str]) -> bool:
+    """Do the words say something is done, in the passive ("... are issued to the card",
+    "Counts are reset")?"""
+    return any(word in _PASSIVE_BE and any(after.endswith("ed") or after in _SENT_FORMS
+                                           for after in words[i + 1:i + 4])
+               for i, word in enumerate(words))
+
+
+def _an_act_in(words: list[str]) -> bool:
+    """Do the words past the first hold a verb that does more than read, in the third person
+    or after "to" ("... and sends the overdue ones", "... to send now")?"""
+    for i, word in enumerate(words[1:], 1):
+        verb = base_verb(word)
+        if verb is not None and v.VERBS[verb] != v.READ and (
+                word != verb or words[i - 1] == "to"):
+            return True
+    return False
+
+
 # Past participles not ending in "-ed" that say what a call did ("Counts are reset").
 _SENT_FORMS = frozenset(
     "sent written put run built reset set cut shut paid sold bought done made taken given "
@@ -516,6 +537,23 @@ def _a_collection_then_when(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     return plural in said[:_NAMED_WITHIN] or plural[:-1] in said[:_NAMED_WITHIN]
 
 
+# Prepositions inside a name of nouns, after the collection it names: "invoices_for_customer",
+# "streams_by_territory", "bids_on_lot".
+_NAME_PREPOSITIONS = frozenset("for by on of per in from".split())
+
+
+def _collection_named(words: list[str]) -> str:
+    """The collection a name of nouns names: its last word, or, when that is no plural, a
+    plural right before a preposition inside the name ("invoices_for_customer",
+    "dive_invoices_for_diver", "bids_on_lot"; "chart_of_accounts" keeps "accounts")."""
+    if plural_noun(words[-1]):
+        return words[-1]
+    for at in range(1, len(words) - 1):
+        if words[at] in _NAME_PREPOSITIONS and plural_noun(words[at - 1]):
+            return words[at - 1]
+    return words[-1]
+
+
 def _names_a_collection(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     """A name of nouns alone ending in a plural ("recent_commits", "pod_logs") whose
     description's first sentence is a noun phrase too ("Recent commits on a branch"): the tool
@@ -524,10 +562,17 @@ def _names_a_collection(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     word takes an object, as a verb the table lacks would ("Retweets a tweet"), and not when
     the sentence leads with a verb ("pending_transfers": "Transfers waiting for approval"
     leads with "transfer", and never reaches here)."""
-    last = name.words[-1]
+    last = _collection_named(name.words)
     described = name.noun in ADJECTIVES_BEFORE_PLURALS  # "open_orders": which, not what to do
     if (not plural_noun(last)
             or (name.noun is not None and not described)):
+        return False
+    if last != name.words[-1] and (
+            desc.words[:1] != [last] or not _nothing_said_done(name, desc)
+            or _a_passive_in(desc.words) or _an_act_in(desc.words)):
+        # Only the collection itself leading a sentence that does nothing with it: not
+        # "Triage tickets for review into the queue", "Refunds for an order are issued",
+        # "Invoices for a customer and sends the overdue ones".
         return False
     if desc.phrase:
         return True  # a sentence in another script that holds no verb: what is shown
