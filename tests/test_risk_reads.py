@@ -1080,6 +1080,25 @@ def test_questions_in_other_languages_read(name, description, category):
 
 
 @pytest.mark.parametrize("name,description,category", [
+    # "Which" asking its fact past a compound of two nouns.
+    ("deliveryWindow", "Which delivery slots are left for tomorrow in a postcode?", "Read"),
+    ("rink.ice.free", "Which ice pads are free tonight (or on a given evening) for private "
+     "hire?", "Read"),
+    # Not past a verb, not what should be done, not with an act said later.
+    ("deliveryWindow", "Which delivery slots should be cancelled?", "not Read"),
+    ("rink.ice.free", "Which ice pads are free tonight? Books the first one for the team.",
+     "not Read"),
+    ("rink.ice.free", "Which ice pads are free, and holds the first one?", "not Read"),
+])
+def test_which_asks_past_a_compound_of_nouns(name, description, category):
+    c = classify(tool(name, description))
+    if category.startswith("not "):
+        assert c.category != category[4:], c.evidence
+    else:
+        assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
     # A name whose reading word is often a noun ("check"), under the question it answers.
     ("voucher_check", "Is the voucher still valid, and how much value is left?", "Read"),
     ("warranty_check", "Is a boiler still under manufacturer warranty?", "Read"),

@@ -740,7 +740,7 @@ def _asks(desc: DescriptionVerbs) -> bool:
                # step joined on may be a verb the tables lack ("..., and hold the first one").
                or (len(words) > 1 and which_question(desc)
                    and (words[1] in _ASKED_FACTS or words[1].endswith("ed")
-                        or _asked_after_a_word(desc, 0))
+                        or _asked_after_a_word(desc, 0) or _asked_after_a_compound(desc))
                    and "," not in words and "and" not in words))
               and desc.text[:1].isupper())
              or foreign_question(desc) is not None)
@@ -764,6 +764,17 @@ def _asked_after_a_word(desc: DescriptionVerbs, at: int) -> bool:
         return True
     return (len(words) > at + 2 and words[at + 1] in _ASKED_FACTS
             and base_verb(words[at]) is None and words[at] not in _NOT_ASKED)
+
+
+def _asked_after_a_compound(desc: DescriptionVerbs) -> bool:
+    """Does a "Which" question ending in "?" ask its fact past a compound of two nouns ("Which
+    delivery slots are left for tomorrow?", "Which ice pads are free tonight?"), neither a
+    verb the table knows, with nothing done in a later sentence ("... Books the first one")?"""
+    words = desc.words
+    return (len(words) > 3 and words[2] in _ASKED_FACTS
+            and "?" in desc.text[:len(desc.sentence) + 2]
+            and all(w.isalpha() and base_verb(w) is None and w not in _NOT_ASKED
+                    for w in words[:2]) and _nothing_done_later(desc))
 
 
 def _nothing_done_later(desc: DescriptionVerbs) -> bool:
