@@ -1099,6 +1099,22 @@ def test_which_asks_past_a_compound_of_nouns(name, description, category):
 
 
 @pytest.mark.parametrize("name,description,category", [
+    # After a preposition, "which", "whose" or "what" asks of a noun, never a verb.
+    ("git_blame", "Who last changed each line of a file, and in which commit.", "Read"),
+    ("file_authors", "Who last touched the file, and in which commit.", "Read"),
+    # A verb after the comma still acts, and so does one in the clause "in which" opens.
+    ("git_blame", "Who last changed each line of a file, and reverts that commit.", "not Read"),
+    ("git_blame", "Who last changed each line, in which commit it is reverted.", "not Read"),
+])
+def test_a_question_word_after_a_preposition_asks_of_a_noun(name, description, category):
+    c = classify(tool(name, description))
+    if category.startswith("not "):
+        assert c.category != category[4:], c.evidence
+    else:
+        assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
     # A name whose reading word is often a noun ("check"), under the question it answers.
     ("voucher_check", "Is the voucher still valid, and how much value is left?", "Read"),
     ("warranty_check", "Is a boiler still under manufacturer warranty?", "Read"),

@@ -802,11 +802,23 @@ def _nothing_done_after(desc: DescriptionVerbs, asked: bool = False) -> bool:
     at = words.index(",")
     for i, word in enumerate(words[at:], at):
         verb = base_verb(word)
-        if verb is not None and v.VERBS[verb] != v.READ:
+        if verb is not None and v.VERBS[verb] != v.READ and not _asked_of(words, i):
             return False
         if asked and verb is None and _step_of_its_own(word, words[i + 1:i + 2]):
             return False
     return True
+
+
+# Prepositions before "which", "whose" or "what" asking of a noun: "..., and in which commit".
+_ASKING_PREPOSITIONS = frozenset("in on at by for from of with to under".split())
+
+
+def _asked_of(words: list[str], at: int) -> bool:
+    """Is the word at `at` the noun a question word asks of, after a preposition ("Who last
+    changed each line of a file, and in which commit")? No verb stands there: "in which
+    deletes" is no English."""
+    return (at > 1 and words[at - 1] in ("which", "whose", "what")
+            and words[at - 2] in _ASKING_PREPOSITIONS)
 
 
 # What opens the object of a step the tables do not know, after the question's comma: "...,
