@@ -1115,6 +1115,28 @@ def test_a_question_word_after_a_preposition_asks_of_a_noun(name, description, c
 
 
 @pytest.mark.parametrize("name,description,category", [
+    # A "whether" clause asking a fact is the question the tool answers, never a command.
+    ("coupon_validity", "Whether a coupon can still be redeemed, and for how much.", "Read"),
+    ("propagation_check", "Whether a record has propagated to public resolvers around the "
+     "world.", "Read"),
+    # Not with a step after it, after ";", or in a later sentence, nor what should be done.
+    ("coupon_validity", "Whether a coupon is valid, and redeems it.", "not Read"),
+    ("coupon_validity", "Whether a coupon is valid; redeems it.", "not Read"),
+    ("coupon_validity", "Whether a coupon can be redeemed. Redeems it when it can.", "Write"),
+    ("ice_pad_free", "Whether the ice pad is free tonight. Books the first slot.", "not Read"),
+    ("coupon_validity", "Whether a coupon is valid. It is then redeemed.", "Write"),
+    ("vm_state", "Whether the VM should be stopped.", "not Read"),
+    ("coupon_validity", "Whether to redeem the coupon now.", "not Read"),
+])
+def test_a_whether_clause_asks(name, description, category):
+    c = classify(tool(name, description))
+    if category.startswith("not "):
+        assert c.category != category[4:], c.evidence
+    else:
+        assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
     # A name whose reading word is often a noun ("check"), under the question it answers.
     ("voucher_check", "Is the voucher still valid, and how much value is left?", "Read"),
     ("warranty_check", "Is a boiler still under manufacturer warranty?", "Read"),

@@ -26,7 +26,7 @@ _NEVER_COMMANDS = frozenset(
     a an the this that these those its their all any each every some your my our one two
     both either neither no none only just also here there it they we you he she i
     of for in on at by with from to into onto over under about after before between per via
-    vs versus and or but if when while where which who whose what how why not
+    vs versus and or but if when while where which who whose what how why not whether
     current currently recent latest new old public private live real
     """.split())
 

@@ -363,7 +363,8 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         confidence = 35
         # A wh-word token, or else the yes/no opener `yes_no_question` found among its own
         # words (plain letters either way, nothing of the server's to escape).
-        opener = (desc.words[0] if desc.words and desc.words[0] in _QUESTIONS
+        opener = (desc.words[0] if desc.words and (desc.words[0] in _QUESTIONS
+                                                   or desc.words[0] == "whether")
                   else foreign_question(desc) or desc.text.lstrip()[:6].split(" ", 1)[0])
         evidence.append(f"no verb in the name, and the description opens with the question "
                         f"the tool answers ({quoted_word(opener.lower())} ...)")
@@ -738,6 +739,7 @@ def _asks(desc: DescriptionVerbs) -> bool:
                # "Which chapels are free", "Which pods restarted today": "which" is left out
                # of the words, and the thing asked about comes first. One clause only: a
                # step joined on may be a verb the tables lack ("..., and hold the first one").
+               or (len(words) > 2 and words[0] == "whether" and _whether_asks(desc))
                or (len(words) > 1 and which_question(desc)
                    and (words[1] in _ASKED_FACTS or words[1].endswith("ed")
                         or _asked_after_a_word(desc, 0) or _asked_after_a_compound(desc))
@@ -764,6 +766,32 @@ def _asked_after_a_word(desc: DescriptionVerbs, at: int) -> bool:
         return True
     return (len(words) > at + 2 and words[at + 1] in _ASKED_FACTS
             and base_verb(words[at]) is None and words[at] not in _NOT_ASKED)
+
+
+# What a "whether" clause asks with: a fact, or whether something can be done.
+_WHETHER_ASKS = _ASKED_FACTS | frozenset(("can", "could"))
+_WHETHER_REACH = 5
+
+
+def _whether_asks(desc: DescriptionVerbs) -> bool:
+    """Does the first sentence open with a "whether" clause asking a fact within a few words
+    ("Whether a coupon can still be redeemed, and for how much", "Whether a record has
+    propagated to public resolvers")? It asks, as a question does: a word the tables know as
+    a verb before the fact is a noun after an article ("a record"), else the clause is left
+    alone, and nothing may be done in a later sentence ("... Books the first slot") that
+    the stage after this one, which reads later sentences, does not find."""
+    words = desc.words
+    if len(words) < 3 or words[0] != "whether" or (
+            not _nothing_done_later(desc) and _said_later(desc) is None):
+        return False  # (an act `_said_later` finds is weighed after: "... Redeems it": Write)
+    for at in range(1, min(len(words), _WHETHER_REACH + 1)):
+        word = words[at]
+        if word in _WHETHER_ASKS:
+            return True
+        if not word.isalpha() or (base_verb(word) is not None
+                                  and words[at - 1] not in OBJECT_OPENERS):
+            return False
+    return False
 
 
 def _asked_after_a_compound(desc: DescriptionVerbs) -> bool:
