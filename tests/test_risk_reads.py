@@ -4,6 +4,11 @@ sends, deletes, pays or runs."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from policytui.risk import classify
@@ -576,6 +581,129 @@ def test_a_collection_named_before_a_preposition_is_no_reader_when_anything_acts
                                                                                description):
     c = classify(tool(name, description))
     assert c.category != "Read", c.evidence
+
+
+# ----- a collection whose sentence says something is done to it ------------------------------
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A passive in the main clause: what the sentence names is done to.
+    ("customer_refunds", "Refunds for a customer are issued to the card.", "Financial"),
+    ("customer_payments", "Payments for a customer are captured and settled.", "Financial"),
+    ("stale_files", "Files older than 30 days are removed.", "Destructive"),
+    ("expired_sessions", "Sessions idle for more than an hour are revoked.", "Destructive"),
+    ("abandoned_carts", "Carts abandoned for a day are emptied and the stock released.",
+     "Destructive"),
+])
+def test_a_collection_said_in_the_passive_to_be_done_to_is_no_reader(name, description,
+                                                                      category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence
+    assert any("says that what it names is" in line for line in c.evidence), c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # A participle of a reading verb, or of one that only lays out the reply.
+    ("muted_alerts", "Muted alerts are listed"),
+    ("report_files", "Files are returned sorted by name."),
+    # In a clause saying which ones, or when, or in a clause after the first.
+    ("shared_files", "Files that are shared with you"),
+    ("firing_alerts", "Firing alerts, as they are returned by the alert manager"),
+    ("pipeline_runs", "Runs of a CI pipeline, newest first; cancelled runs are shown greyed"),
+    # Done by another, denied, only possible, how fresh, or how long it is kept.
+    ("marketplace_payouts", "Payouts for a seller are issued by the marketplace each week."),
+    ("stale_files", "Files older than 30 days are not removed."),
+    ("campaign_vouchers", "Vouchers for a campaign can still be redeemed at checkout."),
+    ("account_balances", "Balances are recalculated every night."),
+    ("account_events", "Events of an account are stored for 90 days."),
+])
+def test_a_collection_said_in_the_passive_to_be_shown_still_reads(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A participle that removes or pays, after a comma.
+    ("repo_branches", "Branches of the repo, deleted from the remote.", "Destructive"),
+    ("seller_payouts", "Payouts owed to a seller, paid to their bank account.", "Financial"),
+    # A verb in the third person, after "and" or a comma, before its object.
+    ("customer_invoices", "Invoices for a customer and sends the overdue ones.", "Financial"),
+    ("overdue_tasks", "Overdue tasks for a project and closes the stale ones.", "Write"),
+    ("unread_messages", "Unread messages, marks them as read.", "Write"),
+])
+def test_a_collection_whose_sentence_acts_after_a_comma_or_and_is_no_reader(name, description,
+                                                                           category):
+    c = classify(tool(name, description))
+    assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # Which of them are shown: "ones", "or", "paid and unpaid", a time range.
+    ("mailbox_messages", "Messages of a mailbox, deleted ones included."),
+    ("tenant_invoices", "Invoices for a tenant, paid or unpaid."),
+    ("tenant_invoices", "Invoices for a tenant, paid and unpaid."),
+    ("bin_items", "Items of a recycle bin, deleted within the last 30 days."),
+    # A noun behind a determiner with a verb of its own: which things, not an object.
+    ("receiver_alerts", "Alerts and silences the receiver holds."),
+    ("user_workspaces", "Workspaces and stores the user can reach."),
+])
+def test_a_collection_whose_sentence_says_which_ones_after_a_comma_or_and_still_reads(
+        name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    ("chapel_slots", "Which chapels are free on Saturday? Books the first one for the team."),
+    ("desk_slots", "Which desks are free this afternoon? Reserves the nearest one for the caller."),
+])
+def test_a_question_followed_by_a_sentence_that_acts_is_no_reader(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Write", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    ("room_slots", "Which rooms are free tomorrow? Shows the first ten."),
+    ("inventory_at_location", "What is stored at a rack location?"),
+    ("flags_stale", "Which flags have not been evaluated in the last N days? Candidates for cleanup."),
+])
+def test_a_question_followed_by_a_sentence_that_reads_still_reads(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+def test_the_tools_command_calls_no_collection_whose_sentence_acts_read(tmp_path):
+    # As a user meets them: `policytui tools --from FILE --json` on one server's snapshot,
+    # every tool with one string argument.
+    acting = {
+        "customer_refunds": "Refunds for a customer are issued to the card.",
+        "customer_payments": "Payments for a customer are captured and settled.",
+        "stale_files": "Files older than 30 days are removed.",
+        "customer_invoices": "Invoices for a customer and sends the overdue ones.",
+        "repo_branches": "Branches of the repo, deleted from the remote.",
+        "chapel_slots": "Which chapels are free on Saturday? Books the first one for the team.",
+    }
+    reading = {
+        "firing_alerts": "Firing alerts, as they are returned by the alert manager",
+        "muted_alerts": "Muted alerts are listed",
+        "pipeline_runs": "Runs of a CI pipeline, newest first; cancelled runs are shown greyed",
+        "shared_files": "Files that are shared with you",
+    }
+    schema = {"type": "object", "properties": {"q": {"type": "string"}}}
+    snapshot = tmp_path / "server.json"
+    snapshot.write_text(json.dumps({"tools": [
+        {"name": name, "description": description, "inputSchema": schema}
+        for name, description in {**acting, **reading}.items()]}), encoding="utf-8")
+    command = Path(sys.executable).parent / "policytui"
+    done = subprocess.run([str(command), "tools", "--from", str(snapshot), "--json"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    found = {row["name"]: row["category"] for row in json.loads(done.stdout)["tools"]}
+    assert {name: found[name] for name in acting} == {
+        "customer_refunds": "Financial", "customer_payments": "Financial",
+        "stale_files": "Destructive", "customer_invoices": "Financial",
+        "repo_branches": "Destructive", "chapel_slots": "Write"}
+    assert {name: found[name] for name in reading} == dict.fromkeys(reading, "Read")
 
 
 @pytest.mark.parametrize("name,description,category", [

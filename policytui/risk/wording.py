@@ -53,6 +53,7 @@ from policytui.risk.words import (
     ADJECTIVES_BEFORE_PLURALS,
     OBJECT_OPENERS,
     base_verb,
+    participle_verb,
     plural_noun,
 )
 
@@ -385,7 +386,8 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         evidence.append(f"the name ends with {quoted_word(noun)}, the act of '{verb}', which "
                         f"{texts[kind]}: the riskier reading wins")
     if kind == v.READ and name.kind is None and desc.kind is None and (
-            act := act_after_a_colon(desc) or _said_later(desc)) is not None:
+            act := act_after_a_colon(desc) or _said_later(desc)
+            or _done_to_what_it_shows(desc)) is not None:
         # "order_status": "Order status. Cancels the order if it has not shipped." A name and
         # a sentence of nouns show something; what the sentence says after a colon, or a later
         # sentence, that the tool does counts ("tax_forms": "W-2 forms for the year: files
@@ -418,6 +420,8 @@ def _take_later_act(act: tuple[str, str], kind: str, evidence: list[str],
     said = _PHRASES_SAID.get(word) or (
         f"says that, when an argument is passed, something is {word[len('given: '):]}"
         if word.startswith("given: ")
+        else f"says that what it names is {word[len('done: '):]}"
+        if word.startswith("done: ")
         else f"says what an argument, when passed, does ({quoted_word(word[len('argument: '):])})"
         if word.startswith("argument: ") else f"says the tool {quoted_word(word)}")
     evidence.append(f"the description {said}, which {KIND_TEXT[act_kind]}")
@@ -515,6 +519,107 @@ def _an_act_in(words: list[str]) -> bool:
 _SENT_FORMS = frozenset(
     "sent written put run built reset set cut shut paid sold bought done made taken given "
     "kept moved".split())
+
+
+# What opens a clause that says which things are meant, or when, not what the call does to
+# them: "Files that are shared with you", "Firing alerts, as they are returned".
+_SUBORDINATES = frozenset(
+    "that who whom whose which what whether as when whenever if where once after before "
+    "until unless while because though although".split())
+# What, before or right after "is", "are" or "be", says nothing is done, or only that it may
+# be: "Nothing is changed", "Flags that have not been evaluated", "can still be redeemed".
+_NOT_DONE = frozenset(
+    "not no nothing none never neither can could may might should must cannot".split())
+# Participles of verbs the table counts as acting that say only how a reply is laid out:
+# "Files that are shared with you", "Results are sorted by date".
+_NOTHING_DONE_PARTICIPLES = frozenset(
+    "listed returned shown sorted filtered shared ordered grouped paginated included excluded "
+    "omitted hidden truncated cached highlighted formatted rendered displayed collapsed ranked "
+    "capped limited counted joined".split())
+# Participles that, before "for", say how long something is kept, not that a call keeps it
+# ("Events are stored for 30 days").
+_KEPT_FOR = frozenset("stored kept retained saved".split())
+# What after a participle says how fresh the data is, not what the call does ("Rates are
+# updated hourly", "Balances are recalculated every night").
+_HOW_OFTEN = frozenset(
+    "hourly daily nightly weekly monthly yearly every each regularly periodically".split())
+# What after a participle following a comma says which of them are shown, not what is done
+# to them: "Messages of a mailbox, deleted ones included", "Invoices, paid or unpaid", "...,
+# paid and unpaid", "Items, deleted within the last 30 days".
+_WHICH_ONES_SAID = frozenset(
+    "ones or within since before between during today yesterday recently last earlier"
+    .split())
+# What after a third-person verb is its object: "... and sends the overdue ones".
+_AN_OBJECT = OBJECT_OPENERS | frozenset(("it", "them"))
+# Verbs that, right after a noun behind a determiner, make it the subject of a clause saying
+# which things are meant, so the word before is one of those things: "Alerts and silences
+# the receiver holds", "Workspaces and stores the user can reach".
+_RELATIVE_VERBS = frozenset(
+    "can could may might will would must should has have had is are was were owns holds "
+    "uses made wrote created sees follows belongs manages contains".split())
+
+
+def _acting_participle(words: list[str], at: int) -> str | None:
+    """The kind of what the participle at `at` says was done, when it acts: not a reading
+    ("listed", "returned", "sorted"), not how fresh ("updated hourly"), else None."""
+    word = words[at]
+    if word in _NOTHING_DONE_PARTICIPLES or (word in _KEPT_FOR
+                                             and words[at + 1:at + 2] == ["for"]):
+        return None
+    verb = participle_verb(word)
+    if verb is None or v.VERBS[verb] == v.READ or not _HOW_OFTEN.isdisjoint(words[at + 1:at + 3]):
+        return None
+    return v.VERBS[verb]
+
+
+def _done_to_what_it_shows(desc: DescriptionVerbs) -> tuple[str, str] | None:
+    """(word, kind) of what a first sentence of nouns says is done to what it names, or None:
+    a passive in a main clause ("Refunds for a customer are issued to the card", "Payments
+    ... are captured and settled"), a participle that removes or pays after a comma
+    ("Branches of the repo, deleted from the remote"), a third-person act after "and" or a
+    comma before its object ("Invoices for a customer and sends the overdue ones"), or, after
+    a question, a next sentence that opens with one ("Which chapels are free on Saturday?
+    Books the first one for the team")."""
+    words = desc.words
+    start = desc.text.find(desc.sentence) if desc.sentence and "?" in desc.text else -1
+    end = start + len(desc.sentence)
+    asked = start >= 0 and desc.text[end:end + 1] == "?"
+    # A question's words ask what is there ("What is stored at a rack location?").
+    subordinate = asked
+    first_clause = True  # a passive tells of what the sentence opens with, before "," or ";"
+    for i, word in enumerate(words):
+        if word in (",", ";"):
+            first_clause = False
+        if word in _SUBORDINATES:
+            subordinate = True
+        elif word in _PASSIVE_BE and first_clause and not subordinate and i > 0:
+            at = i + 1
+            if not _NOT_DONE.isdisjoint(words[max(0, i - 3):at + 1]):
+                continue
+            if at < len(words) and words[at].endswith("ly"):
+                at += 1  # "are automatically removed"
+            if (at < len(words) and words[at + 1:at + 2] != ["by"]
+                    and (kind := _acting_participle(words, at)) is not None):
+                # (Not what another does: "Refunds are issued by the bank".)
+                return f"done: {words[at]}", kind
+        elif (word == "," and i + 1 < len(words)
+              and (kind := _acting_participle(words, i + 1)) in (v.REMOVE, v.MONEY)
+              and _WHICH_ONES_SAID.isdisjoint(words[i + 2:i + 3])
+              and words[i + 2:i + 4] not in (["and", "un" + words[i + 1]], ["and", "not"])):
+            return f"done: {words[i + 1]}", kind
+        elif word in (",", "and") and i + 2 < len(words) and words[i + 2] in _AN_OBJECT:
+            act = words[i + 1]
+            verb = base_verb(act)
+            if verb is not None and act != verb and act.endswith("s") and (
+                    v.VERBS[verb] != v.READ) and _RELATIVE_VERBS.isdisjoint(words[i + 3:i + 6]):
+                return act, v.VERBS[verb]
+    if asked:
+        rest = desc.rest()[:2]
+        if len(rest) == 2 and rest[1] in _AN_OBJECT:
+            verb = base_verb(rest[0])
+            if verb is not None and rest[0] != verb and v.VERBS[verb] != v.READ:
+                return rest[0], v.VERBS[verb]
+    return None
 
 
 # Words that, ending a name after a plural, say which of them are shown: "reminders_due",

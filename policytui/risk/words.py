@@ -326,6 +326,33 @@ def base_verb(word: str) -> str | None:
     return None
 
 
+# Past participles not made with "-ed", and the table verb behind each.
+_IRREGULAR_PARTICIPLES = {
+    "sent": "send", "written": "write", "overwritten": "overwrite", "put": "put", "run": "run",
+    "built": "build", "reset": "reset", "set": "set", "cut": "cut", "shut": "shut",
+    "paid": "pay", "sold": "sell", "bought": "buy", "made": "make", "taken": "take",
+    "given": "give", "kept": "keep", "withdrawn": "withdraw", "frozen": "freeze",
+    "spent": "spend", "lent": "lend", "shown": "show", "hidden": "hide", "bound": "bind"}
+
+
+@lru_cache(maxsize=4096)
+def participle_verb(word: str) -> str | None:
+    """The table verb behind a past participle ("issued" -> "issue", "cancelled" -> "cancel",
+    "voided" -> "void", "sent" -> "send"), or None. Only words in "-ed" longer than four
+    letters, and the irregular participles above."""
+    irregular = _IRREGULAR_PARTICIPLES.get(word)
+    if irregular is not None:
+        return irregular if irregular in VERBS else None
+    if len(word) < 5 or not word.endswith("ed"):
+        return None
+    candidates = [word[:-2], word[:-1]]
+    if word[-3] == word[-4]:
+        candidates.append(word[:-3])  # "cancelled", "stopped"
+    if word.endswith("ied"):
+        candidates.append(word[:-3] + "y")  # "copied"
+    return next((candidate for candidate in candidates if candidate in VERBS), None)
+
+
 # Words that are verbs in the table but adjectives before a plural ("open_orders", "Open
 # positions of the account") or after one ending a name ("orders_open"): what is shown, not
 # what is done. Opening one thing ("open_ticket", "Open a file") stays a verb.
