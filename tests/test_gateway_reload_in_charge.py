@@ -115,3 +115,36 @@ def test_a_policy_reloaded_while_a_call_waits_for_its_charge_decides_it_over_htt
             if line["tool"] == "fetch_page" and line.get("upstream") != "sent"] == [
         ("allowed", "tools.fetch_page", "ok"), ("denied", "tools.fetch_page.action", None)]
     assert _used(tmp_path / "state", "pages") == 1
+
+
+def test_a_call_charged_under_the_old_limits_is_charged_under_the_reloaded_ones(tmp_path: Path) -> None:
+    """The operator lowers `fetch_page`'s limit from 10 to 1 a day while a call to it waits for
+    its charge: the reloaded limits are the ones in force, and the first call has spent the one
+    they allow. The call was charged under the old limit (2 of 10) and sent; it is charged again
+    under the new one now, which is full: denied by the rate limit, its first charge given back
+    (the counter holds the first call alone)."""
+    lowered = {**LIMITED, "tools": {"fetch_page": {"limits": [{"counter": "pages", "window": "day", "max": 1}]}}}
+
+    async def run() -> tuple[Any, Any]:
+        async with stdio_gateway(tmp_path, LIMITED, script("rug_pull.py")) as gw:
+            await gw.send(call(1, "fetch_page", {"url": "https://example.org/1"}))  # makes the state file
+            await gw.answer(1)
+            with locked(tmp_path / "state" / "state.sqlite") as locker:
+                await gw.send(call(2, "fetch_page", {"url": "https://example.org/2"}))
+                await anyio.sleep(0.3)  # the call is decided and waits for the file
+                (tmp_path / "policy.json").write_text(json.dumps(lowered), encoding="utf-8")
+                await _reloaded(tmp_path / "gateway.log", 1)
+                assert gw.raw_answer(2) is None, "the call ended before the file was free"
+                release(locker)
+                called = await gw.answer(2)
+        return called, gw
+
+    called, gw = anyio.run(run)
+    assert called is not None and called["result"].get("isError") is True, called
+    assert called["result"]["content"][0]["text"].startswith("[POLICY DENIED] rate limit 1 per day reached; retry in "), called
+    assert gw.received_calls() == ["fetch_page"]  # the first call only
+    lines = gw.audited_calls()
+    assert [(line["decision"], line["rule"], line.get("upstream")) for line in lines] == [
+        ("allowed", "tools.fetch_page", "ok"), ("denied", "tools.fetch_page.limits[0]", None)]
+    assert lines[1]["policy_sha256"] != lines[0]["policy_sha256"]  # decided by the reloaded policy
+    assert _used(tmp_path / "state", "pages") == 1

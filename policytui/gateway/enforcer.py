@@ -12,7 +12,8 @@ For every `tools/call` the gateway asks `Enforcer.handle_call`, which
    that need it wait, on the store's own thread (`StateStore.hand_over`); under pinning, a
    charged call is checked against its tool's approved definition again (its charge may have
    waited, and the server rewritten the tool meanwhile); and a call the policy was reloaded
-   under while it waited is decided again by the policy in force, and not sent unless allowed,
+   under while it waited is decided again by the policy in force, and not sent unless allowed
+   (and charged again under its limits when they are not the ones charged),
 4. writes the call's first audit line (`upstream: sent`) and only then forwards it (the
    `forward` callback); a call whose line cannot be written is denied instead,
 5. refunds the counters if the call never reached the tool, and
@@ -446,21 +447,33 @@ class Enforcer:
             reserved = await self._reserve(record, decision, approval)
             if isinstance(reserved, Decision):
                 return self._blocked(record, reserved, approval)
-            if decision.budgets and self.pins is not None:
-                # And again once charged: the charge may have waited for the store (a round trip
-                # to Redis, a state file locked by another program), and a server may rewrite the
-                # tool meanwhile. The tool never ran, so the charge goes back.
-                drift = await self._drift_charged(record, tool, reserved, approval)
-                if drift is not None:
-                    drifted = Decision(Outcome.DENIED, drift, PIN_RULE)
-                    return await self._refunded_and_blocked(record, drifted, reserved, approval)
-            if self._policy_changed(record):
+            while True:
+                if decision.budgets and self.pins is not None:
+                    # And again once charged: the charge may have waited for the store (a round
+                    # trip to Redis, a state file locked by another program), and a server may
+                    # rewrite the tool meanwhile. The tool never ran, so the charge goes back.
+                    drift = await self._drift_charged(record, tool, reserved, approval)
+                    if drift is not None:
+                        drifted = Decision(Outcome.DENIED, drift, PIN_RULE)
+                        return await self._refunded_and_blocked(record, drifted, reserved, approval)
+                if not self._policy_changed(record):
+                    break
                 # And against the policy in force now: it may have been reloaded while the call
                 # waited (for the store, or for the server's tools to be listed), and a tool it
                 # hides or denies must not be sent to. The tool never ran: the charge goes back.
                 now = self._decided_again(record, approval)
                 if not now.allowed:
                     return await self._refunded_and_blocked(record, now, reserved, approval)
+                if now.budgets == decision.budgets:
+                    decision = now
+                    break
+                # Its limits are the reloaded policy's: the charge made under the old ones goes
+                # back, and the call is charged under the new ones (and checked again after).
+                await self._refund_in_charge(record, now, reserved, approval)
+                decision = now
+                reserved = await self._reserve(record, decision, approval)
+                if isinstance(reserved, Decision):
+                    return self._blocked(record, reserved, approval)
             return await self._forward(record, decision, forward, reserved, approval=approval)
         except BaseException as exc:
             if record.held is not None:
@@ -473,6 +486,17 @@ class Enforcer:
                     record.held.settle(queue_mod.WITHDRAWN if cancelled else queue_mod.NOT_SENT,
                                        "its client cancelled the call or went away" if cancelled
                                        else "the gateway failed before sending it")
+            raise
+
+    async def _refund_in_charge(self, record: _Record, decision: Decision, reservation: Reservation,
+                                approval: tuple[Approval, str] | None) -> None:
+        """`_refund` of a charge a call is to be charged again for: cancelled meanwhile (the
+        refund is made all the same), the call gets its one audit line before the
+        cancellation goes on."""
+        try:
+            await self._refund(reservation)
+        except asyncio.CancelledError:
+            self._write(record, Decision(Outcome.DENIED, CANCELLED_IN_CHARGE, decision.rule), approval=approval)
             raise
 
     def _policy_changed(self, record: _Record) -> bool:
