@@ -368,3 +368,42 @@ def test_a_rewrite_listed_while_pinning_was_off_is_caught_once_it_is_on_again(tm
     assert [(line["decision"], line["rule"], line["reason"], line.get("drift"), line.get("upstream"))
             for line in gw.audited_calls()] == [
         ("allowed", "tools.fetch_page", "", None, "ok"), ("denied", PIN_RULE, reason, True, None)]
+
+
+def test_a_tool_a_clients_paged_listing_shows_two_ways_is_not_called(tmp_path: Path) -> None:
+    """The server lists `fetch_page` rewritten on one page and as approved on the next. The
+    gateway's own listing finds the name defined two ways and denies the call; a client's
+    paged listing then showed the rewrite on its first page (hidden) and the approved
+    definition on its second (listed), which the gateway took for the live one: the next call
+    was sent, and the server may run either definition. A definition a page shows other than the
+    one held is not taken on its word: the gateway lists the tools again for the next call."""
+    policy = _approve(tmp_path, pin_setting=True)
+    doc = json.loads(policy.read_text(encoding="utf-8"))
+
+    async def run() -> tuple[Any, list[Any], Any, Any]:
+        async with stdio_gateway(tmp_path, doc, script("rug_pull.py"), env={"RUG_PULL_TWO_PAGES": "1"}) as gw:
+            await gw.send(call(1, "fetch_page", {"url": "https://example.org/1"}))  # lists the tools for pinning
+            first = await gw.answer(1)
+            pages: list[Any] = []
+            params: dict[str, Any] = {}
+            for page in range(10, 14):  # the client's own listing, page by page
+                await gw.send({"jsonrpc": "2.0", "id": page, "method": "tools/list", "params": params})
+                answer = await gw.answer(page)
+                assert answer is not None
+                pages.append(answer["result"])
+                if "nextCursor" not in answer["result"]:
+                    break
+                params = {"cursor": answer["result"]["nextCursor"]}
+            await gw.send(call(2, "fetch_page", {"url": "https://example.org/2"}))
+            return first, pages, await gw.answer(2), gw
+
+    first, pages, called, gw = anyio.run(run)
+    conflicting = ('Tool "fetch_page" changed since it was approved (its title, description, input or output '
+                   "schema, annotations or other members differ); re-approve it in the policy editor")
+    assert first is not None and first["result"]["content"][0]["text"] == f"[POLICY DENIED] {conflicting}"
+    assert [[tool["name"] for tool in page["tools"]] for page in pages] == [[], ["fetch_page"], ["get_time"]]
+    assert called is not None and called["result"].get("isError") is True, called
+    assert called["result"]["content"][0]["text"] == f"[POLICY DENIED] {conflicting}"
+    assert gw.received_calls() == []  # neither call reached the server
+    assert [(line["decision"], line["rule"], line["reason"], line.get("drift")) for line in gw.audited_calls()] == [
+        ("denied", PIN_RULE, conflicting, True)] * 2

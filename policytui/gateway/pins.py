@@ -10,8 +10,9 @@ approved fingerprint:
   at all, is left out of `tools/list` and every call to it is denied with a reason that says
   so, and audited with `"drift": true`;
 - the gateway learns live definitions from every `tools/list` that passes through it, and
-  lists the tools itself before the first call, once pinning is turned on by a reload, and
-  after the server announces a change;
+  lists the tools itself before the first call, once pinning is turned on by a reload, after
+  a listing that passed through it showed a definition other than the one held, and after the
+  server announces a change;
 - when the set of drifted tools changes (the server rewrote a tool, or the author re-approved
   it and the policy was reloaded), clients get `notifications/tools/list_changed`.
 
@@ -240,7 +241,10 @@ class Pins:
     def observe(self, tools: Any) -> dict[int, str]:
         """Learn the live definitions in one page of `tools/list`; the fingerprint of each entry
         by its position. A name listed twice with two definitions never matches (a server
-        could show the approved one beside a rewritten one)."""
+        could show the approved one beside a rewritten one). A definition other than the one
+        held is not taken on a page's word for a call: the server could show the rewritten one
+        on a page and the approved one on the next, so the gateway lists the tools itself
+        before the next call, and its listing decides."""
         prints: dict[int, str] = {}
         if not isinstance(tools, list):
             return prints
@@ -254,6 +258,8 @@ class Pins:
                     fingerprint = _CONFLICTING
                 seen[name] = fingerprint
                 self.entries[name] = entry
+        if any(self.live.get(name, fingerprint) != fingerprint for name, fingerprint in seen.items()):
+            self._listed = False
         self.live.update(seen)
         for meanwhile in self._shown_meanwhile:
             for name, fingerprint in seen.items():
