@@ -407,3 +407,50 @@ def test_a_tool_a_clients_paged_listing_shows_two_ways_is_not_called(tmp_path: P
     assert gw.received_calls() == []  # neither call reached the server
     assert [(line["decision"], line["rule"], line["reason"], line.get("drift")) for line in gw.audited_calls()] == [
         ("denied", PIN_RULE, conflicting, True)] * 2
+
+
+def test_a_change_the_server_announces_while_the_gateway_announces_its_listing_is_listed_again(
+        tmp_path: Path) -> None:
+    """A call makes the gateway list the server's tools: `fetch_page` as approved, `get_time`
+    rewritten, so it tells its client the tools changed; the client is not reading (its pipe is
+    full), so that notice waits. Meanwhile the server rewrites `fetch_page` and says its tools
+    changed. The call was decided on the listing made before that, and sent to the rewritten
+    tool once the client read again; it is listed again now, and denied."""
+    pad = {"get_time": {"_meta": {"pad": "x" * 100_000}}}  # each listing a client gets is 100 kB
+    env = {"RUG_PULL_EXTRAS": json.dumps(pad)}
+    policy = _approve(tmp_path, pin_setting=True, env=env)
+    doc = json.loads(policy.read_text(encoding="utf-8"))
+    late = tmp_path / "late"
+    late.mkdir()
+
+    def listings(gw: Any) -> int:
+        return len([m for m in gw.received() if m.get("method") == "tools/list"])
+
+    async def run() -> tuple[Any, Any]:
+        async with stdio_gateway(tmp_path, doc, script("rug_pull.py"), env={**env, "RUG_PULL_LATE": str(late)}) as gw:
+            (late / "get_time").touch()
+            out = gw.process._transport.get_pipe_transport(1)  # type: ignore[attr-defined]
+            out.pause_reading()  # the client stops reading: 800 kB of listings fill its pipe
+            fill = [{"jsonrpc": "2.0", "id": 10 + n, "method": "tools/list"} for n in range(8)]
+            await gw.write(b"".join(json.dumps(message).encode() + b"\n" for message in [
+                *fill, call(1, "fetch_page", {"url": "https://example.org/1"})]))
+            log = tmp_path / "gateway.log"
+            with anyio.fail_after(20):  # the call's listing is over, and its notice waits for the client
+                while 'changed since they were approved: "get_time"' not in log.read_text(encoding="utf-8"):
+                    await anyio.sleep(0.02)
+            before = listings(gw)
+            (late / "trigger").touch()
+            with anyio.fail_after(20):  # the gateway read the server's list_changed (and lists for it)
+                while not (late / "sent").exists() or listings(gw) == before:
+                    await anyio.sleep(0.02)
+            assert gw.received_calls() == [], "the call was sent before the server's notice"
+            out.resume_reading()
+            return await gw.answer(1), gw
+
+    called, gw = anyio.run(run)
+    assert called is not None and called["result"].get("isError") is True, called
+    assert called["result"]["content"][0]["text"].startswith(
+        '[POLICY DENIED] Tool "fetch_page" changed since it was approved (its description differs)'), called
+    assert gw.received_calls() == []
+    assert [(line["decision"], line["rule"], line.get("drift")) for line in gw.audited_calls()] == [
+        ("denied", PIN_RULE, True)]

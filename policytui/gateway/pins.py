@@ -351,29 +351,32 @@ class Pins:
         """Before a call: make sure the live definitions are known, then `drift(name)`."""
         if not self.enabled():
             return None
-        if not self._listed:
+        if self._listed:
+            return self.drift(name)
+        # Listed again when the server said its tools changed while they were listed, or while
+        # the gateway told its clients what the listing changed (a stdio client not reading
+        # makes that wait), a few times at most (a server may say so every time, and a listing
+        # it said so after may hold a tool as it was before a rewrite): past that the call is
+        # denied, and the next call lists again.
+        for _ in range(LISTINGS_PER_CALL):
             try:
-                # Listed again when the server said its tools changed while they were listed,
-                # a few times at most (a server may say so during every listing, and a listing
-                # it said so during may hold a tool as it was before a rewrite): past that the
-                # call is denied, and the next call lists again.
-                for _ in range(LISTINGS_PER_CALL):
-                    await self._list_all()
-                    if self._listed:
-                        break
-                else:
-                    log.warning("pinning: the server said its tools changed during each of %d listings of "
-                                "them; the call is denied", LISTINGS_PER_CALL)
-                    return (f"Tool {_quote(name)} cannot be checked against its approved definition: the "
-                            f"server said its tools changed during each of {LISTINGS_PER_CALL} listings of them")
+                await self._list_all()
             except Exception as exc:  # noqa: BLE001 - the server may be down: fail closed
                 # The type only: the server's error message is its own text (and may quote
                 # arguments), never written into the log.
                 log.warning("pinning: cannot list the server's tools: %s", type(exc).__name__)
                 self.live.pop(name, None)
                 self._list_failed = True
-            await self.announce_changes()
-        return self.drift(name)
+                await self.announce_changes()
+                return self.drift(name)
+            if self._listed:
+                await self.announce_changes()
+                if self._listed:
+                    return self.drift(name)
+        log.warning("pinning: the server said its tools changed during each of %d listings of "
+                    "them; the call is denied", LISTINGS_PER_CALL)
+        return (f"Tool {_quote(name)} cannot be checked against its approved definition: the "
+                f"server said its tools changed during each of {LISTINGS_PER_CALL} listings of them")
 
     async def announce_changes(self) -> None:
         """Send tools/list_changed when the set of drifted tools is not what clients last got."""
