@@ -460,14 +460,17 @@ async def until_quiet(frames: Frames, start: Span, quiet: float = 0.4) -> tuple[
     thread's work not counted), the steadier number when other programs load the machine."""
     seen = len(frames.times)
     last, gap, before = start, Span(0.0, 0.0), Span(time.perf_counter(), time.thread_time())
+    free_since = before.wall  # quiet means the loop ran freely, not that it was frozen
     while True:
         await asyncio.sleep(0.002)
         now = Span(time.perf_counter(), time.thread_time())
         gap = Span(max(gap.wall, now.wall - before.wall), max(gap.cpu, now.cpu - before.cpu))
+        if now.wall - before.wall > 0.05:
+            free_since = now.wall
         before = now
         if len(frames.times) > seen:
             last, seen = frames.times[-1], len(frames.times)
-        if now.wall - last.wall > quiet:
+        if now.wall - max(last.wall, free_since) > quiet:
             return last - start, Span(gap.wall * 1000, gap.cpu * 1000)
 
 
@@ -487,6 +490,26 @@ def pinned_policy(listing: ServerListing, path: Path) -> None:
     state = EditorState.open(listing, path)
     set_pinning(state, True)
     save_policy(path, state.policy_for_save())
+
+
+def upgraded_listing(listing: ServerListing) -> ServerListing:
+    """The same tools, each with the `_meta` FastMCP servers send."""
+    tools = [{**tool.to_wire(), "_meta": {"fastmcp": {"tags": ["web"]}}} for tool in listing.tools]
+    return listing_of(tools, "synthetic")
+
+
+def earlier_policy(listing: ServerListing, path: Path) -> None:
+    """The pinned policy a version of policytui that did not pin other members saved: each
+    tool's fingerprint and definition without its `_meta` (`members=False`)."""
+    fingerprints, definitions = {}, {}
+    for tool in listing.tools:
+        entry = tool.to_wire()
+        fingerprints[tool.name] = tool.fingerprint(members=False)
+        definitions[tool.name] = {key: entry[key] for key in ("description", "inputSchema", "annotations")
+                                  if key in entry}
+    path.write_text(json.dumps({"version": "1", "default": "deny",
+                                "x-policytui": {"pin": True, "fingerprints": fingerprints,
+                                                "definitions": definitions}}), encoding="utf-8")
 
 
 async def interact_dialogs(listing: ServerListing, folder: Path, rounds: int) -> dict[str, list[Any]]:
@@ -527,6 +550,34 @@ async def interact_dialogs(listing: ServerListing, folder: Path, rounds: int) ->
                 painted, frozen = await key_until_quiet(app, frames, edit)
                 out.setdefault(f"tab{tab}_edit_frozen", []).append(frozen)
             await key_until_quiet(app, frames, "1")
+
+    # After an upgrade: every tool approved by a version that did not pin `_meta`, which the
+    # server now sends for each. A in the Pins dialog, confirmed (y), then ctrl+z and ctrl+y.
+    upgraded = upgraded_listing(listing)
+    earlier_policy(upgraded, policy)
+    app = make_app(policy_path=policy, listing=upgraded)
+    frames = Frames(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.loaded.wait()
+        await settle(pilot, 0.5)
+        for _ in range(rounds):
+            await pilot.press("P")
+            await settle(pilot, 0.6)
+            painted, frozen = await key_until_quiet(app, frames, "A")
+            assert app.screen.id == "pins-unpinned", "A did not ask to confirm"
+            out.setdefault("upgrade_A", []).append(painted)
+            out.setdefault("upgrade_A_frozen", []).append(frozen)
+            painted, frozen = await key_until_quiet(app, frames, "y")
+            assert not getattr(app.screen, "changes", True), "y did not approve every tool"
+            out.setdefault("upgrade_y", []).append(painted)
+            out.setdefault("upgrade_y_frozen", []).append(frozen)
+            await pilot.press("escape")
+            await settle(pilot, 0.4)
+            for key in ("ctrl+z", "ctrl+y", "ctrl+z"):
+                painted, frozen = await key_until_quiet(app, frames, key)
+                out.setdefault(f"upgrade_{key}", []).append(painted)
+                out.setdefault(f"upgrade_{key}_frozen", []).append(frozen)
+            assert app.state.drift_of(upgraded.tools[0].name) == "changed", "ctrl+z did not take the approvals back"
 
     pinned_policy(listing, policy)
     app = make_app(policy_path=policy, listing=listing)
@@ -1169,6 +1220,13 @@ def print_dialogs(label: str, real: dict[str, list[Any]], bare: dict[str, list[A
     print(row("Diff tab, 4 -> last frame", median_ms(real["tab4"]), None))
     print(frozen_row("(4)", "tab4_frozen"))
     print(frozen_row("(an edit, Diff shown)", "tab4_edit_frozen"))
+    print(row("after an upgrade, Pins dialog A -> last frame", median_ms(real["upgrade_A"]), None))
+    print(frozen_row("(A)", "upgrade_A_frozen"))
+    print(row("  y (re-approve 10,000) -> last frame", median_ms(real["upgrade_y"]), None))
+    print(frozen_row("(y)", "upgrade_y_frozen"))
+    for key in ("ctrl+z", "ctrl+y"):
+        print(row(f"  then {key} -> last frame", median_ms(real[f"upgrade_{key}"]), None))
+        print(frozen_row(f"({key})", f"upgrade_{key}_frozen"))
 
 
 def state_with_rules(state: EditorState) -> EditorState:

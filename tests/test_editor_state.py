@@ -407,6 +407,54 @@ def test_an_approval_reversed_by_hand_is_clean_again_and_the_policy_is_left_as_i
     assert state.dirty
 
 
+def test_undo_and_redo_of_approvals_and_categories_put_back_x_policytui_as_it_was_at_each_step(tmp_path: Path) -> None:
+    """policytui's metadata is kept in each undo step two levels deep, not as a whole copy: a
+    pinned policy, a re-approval (new fingerprints and definitions), two category overrides
+    (the second added to the overrides the first made) and another re-approval, then every
+    step undone and made again: at each step x-policytui reads as it did, each undo changes
+    it, and the table's rows (the Drift column among them) are those of a full rebuild."""
+    from policytui.editor.pins import set_pinning
+    from policytui.policy.files import save_policy
+
+    path = tmp_path / "policy.json"
+    state = EditorState.open(kestra(), path)
+    set_pinning(state, True)
+    save_policy(path, state.policy_for_save())
+    tools = load_server_fixture("kestra-head-14fe3a3")["tools"]
+    tools[0] = {**tools[0], "description": "Rewritten."}
+    tools[1] = {**tools[1], "description": "Rewritten too."}
+    state = EditorState.open(ServerListing.from_tool_dicts(tools, server_name="kestra", transport="stdio"), path)
+
+    def meta() -> str:
+        # The rows as the table shows them are the ones a full rebuild makes (an approval
+        # refreshes the rule and Drift columns only).
+        rows = list(state.rows)
+        state._rebuild_rows()
+        assert rows == state.rows
+        return json.dumps(state.policy.extensions.get("x-policytui"), sort_keys=True)
+
+    seen = [meta()]
+    for edit in (lambda: reapprove(state, tools[0]["name"]),
+                 lambda: state.set_override(tools[2]["name"], "Destructive"),
+                 lambda: state.set_override(tools[3]["name"], "Read"),
+                 lambda: reapprove(state, tools[1]["name"])):
+        edit()
+        seen.append(meta())
+    assert len(set(seen)) == len(seen), "each edit changes x-policytui"
+    for expected in reversed(seen[:-1]):
+        assert state.undo() is not None
+        assert meta() == expected
+    assert state.undo() is None
+    for expected in seen[1:]:
+        assert state.redo() is not None
+        assert meta() == expected
+    state.undo()
+    state.set_override(tools[2]["name"], None)  # a new edit after an undo
+    assert json.loads(meta()).get("overrides") == {tools[3]["name"]: "Read"}
+    state.undo()
+    assert meta() == seen[3]
+
+
 def test_edits_while_saving_never_reach_the_file_being_written(state: EditorState, tmp_path: Path) -> None:
     state.set_decision(["search_flows"], "deny")
     pending = state.prepare_save()

@@ -13,6 +13,13 @@ objects between the live policy and the history is safe only because of one rule
 that changes a rule builds a changed copy (`clone_node`) and puts the copy in `policy.tools`
 (copy-on-write), so every object a snapshot refers to keeps the value it had when captured, and
 putting it back restores exactly that value, `x-*` keys and key order included.
+
+policytui's own metadata (`x-policytui`) is JSON data, copied into a snapshot two levels deep
+(`copy_meta`): its own dict and the dicts and lists it holds (`fingerprints`, `definitions`,
+`overrides`, ...) are copied, their values shared. The editor changes the metadata only at
+those two levels (it replaces an approved definition, never edits one in place), and a pinned
+policy of 10,000 tools holds 10,000 definitions that a JSON round trip took about 0.5 s to
+copy, on each side of an approval and again on its undo and redo.
 """
 
 from __future__ import annotations
@@ -141,6 +148,14 @@ def new_rule(values: dict[str, Any] | None = None) -> ToolRule:
 # ----- snapshots ----------------------------------------------------------------------------
 
 
+def copy_meta(meta: Any) -> Any:
+    """A copy of policytui's metadata that no change the editor makes to it reaches: the dict
+    and each dict or list in it copied, what those hold shared (see the module docstring)."""
+    if not isinstance(meta, dict):
+        return json.loads(json.dumps(meta))  # a hand-written value of another kind: rare and small
+    return {key: value.copy() if isinstance(value, (dict, list)) else value for key, value in meta.items()}
+
+
 def capture(policy: Policy, names: list[str] | None, *, whole: bool, meta: bool) -> Any:
     """The parts of `policy` an edit of `names` may touch (or all of it).
 
@@ -158,7 +173,7 @@ def capture(policy: Policy, names: list[str] | None, *, whole: bool, meta: bool)
             "all_tools": policy.all_tools,
             "order": tuple(tools) if tools is not None else None,
             "rules": {n: (tools.get(n) if tools is not None else None) for n in names or ()},
-            "meta": json.loads(json.dumps(policy.extensions.get(META_KEY))) if meta else None,
+            "meta": copy_meta(policy.extensions.get(META_KEY)) if meta else None,
             "has_meta": meta,
         },
     )
@@ -237,5 +252,5 @@ def restore(policy: Policy, snapshot: Any) -> Policy:
         if data["meta"] is None:
             policy.extensions.pop(META_KEY, None)
         else:
-            policy.extensions[META_KEY] = json.loads(json.dumps(data["meta"]))
+            policy.extensions[META_KEY] = copy_meta(data["meta"])
     return policy

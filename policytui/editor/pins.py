@@ -203,14 +203,24 @@ def unpinned(state: EditorState) -> dict[str, list[str]]:
     if not isinstance(stored, dict):
         return {}
     before = approved_before_members(meta)
+    known = state.unpinned_known
     out: dict[str, list[str]] = {}
     for name, tool in state.tools_by_name.items():
         fp = stored.get(name)
         if name not in before or fingerprint_matches(fp, state.fingerprints.get(name)):
             continue  # the fingerprints known already: most tools cost no hashing
-        words = unpinned_members(name, fp, tool, before, state.fingerprints.get(name))
+        # The answer depends only on the approved fingerprint once `name` is in `before` (the
+        # tool's definition is fixed for the session): each tool is hashed once, not on every
+        # look (the Pins dialog's, after each approval and its undo).
+        hit = known.get(name)
+        if hit is not None and hit[0] == fp:
+            words = hit[1]
+        else:
+            words = unpinned_members(name, fp, tool, before, state.fingerprints.get(name))
+            if isinstance(fp, str):
+                known[name] = (fp, words)
         if words is not None:
-            out[name] = words
+            out[name] = list(words)
     return out
 
 

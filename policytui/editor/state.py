@@ -11,7 +11,7 @@ import difflib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +143,8 @@ class EditorState:
             else:
                 self.tools_by_name[tool.name] = tool
         self.fingerprints = {name: tool.fingerprint() for name, tool in self.tools_by_name.items()}
+        # `pins.unpinned`'s answer for each tool it has looked at: (approved fingerprint, members).
+        self.unpinned_known: dict[str, tuple[str, list[str] | None]] = {}
         self.classifications = Classifications(self.tools_by_name.get, self._override_of)
         if classified is not None:
             # Classified already (the editor's first rows): only overridden tools again.
@@ -332,11 +334,12 @@ class EditorState:
         """Tools the policy names that the server does not have (their rows come last)."""
         return [n for n in _names_in_policy(self.policy) if n not in self.tools_by_name]
 
-    def _refresh_rows(self, names: Iterable[str] | None, *, rules_only: bool = False) -> None:
+    def _refresh_rows(self, names: Iterable[str] | None, *, rules_only: bool = False, drift: bool = False) -> None:
         """Rebuild the rows of `names` (all rows when None).
 
         `rules_only`: only rules changed, not classifications, so a row keeps its label,
-        category and search key and recomputes just the rule columns (bulk edits of 10,000).
+        category and search key and recomputes just the rule columns (bulk edits of 10,000),
+        and its Drift column too with `drift` (approvals changed).
         A row whose columns come out the same is kept as it is.
         """
         if names is None:
@@ -378,19 +381,21 @@ class EditorState:
             limits = limits_summary(rule)
             approval = approval_summary(rule)
             conditions = conditions_summary(rule)
+            drift_now = self.drift_of(name) if drift else old.drift
             if (
                 decision == old.decision
                 and explicit == old.explicit
                 and limits == old.limits
                 and approval == old.approval
                 and conditions == old.conditions
+                and drift_now == old.drift
             ):
                 continue
             # Positional arguments, in Row's field order: half the cost of keywords, which
             # matters 10,000 times over.
             row = Row(
                 old.name, old.label, old.category, old.severity, decision, explicit, limits,
-                approval, conditions, old.drift, old.duplicate, old.search_key,
+                approval, conditions, drift_now, old.duplicate, old.search_key,
             )
             for i in indexes:
                 rows[i] = row
@@ -403,7 +408,11 @@ class EditorState:
             drift = self.drift_of(name)
             if rows[indexes[0]].drift == drift:
                 continue
-            row = replace(rows[indexes[0]], drift=drift)
+            old = rows[indexes[0]]
+            # Positionally, in Row's field order, as `_refresh_rows` does: an approval undone
+            # changes every row's drift.
+            row = Row(old.name, old.label, old.category, old.severity, old.decision, old.explicit, old.limits,
+                      old.approval, old.conditions, drift, old.duplicate, old.search_key)
             for i in indexes:
                 rows[i] = row
             changed.append(name)
@@ -478,9 +487,14 @@ class EditorState:
         self._state_id = new_id
         self.revision += 1
         touched = changed_names(_policy_part(before), _policy_part(after))  # None: the default changed, or a preset
+        rules_only = not meta
         if meta and touched is not None and names:
             touched = [*names, *touched]  # a category override changes the row, not the rule
-        self._refresh_rows(touched, rules_only=not meta)
+            # A category comes from the classifier and the overrides alone: an edit that leaves
+            # the overrides as they were (an approval, of 10,000 tools after an upgrade) changes
+            # the rule and Drift columns only, and the rows keep their labels and categories.
+            rules_only = _overrides_in(before) == _overrides_in(after)
+        self._refresh_rows(touched, rules_only=rules_only, drift=meta)
 
     def _tools(self) -> dict[str, ToolRule]:
         if self.policy.tools is None:
@@ -1058,3 +1072,10 @@ def _set_aside_part(snapshot: Any) -> Any:
     if not isinstance(snapshot, _WithSetAside):
         return None
     return snapshot.rules_of_hidden, snapshot.dropped_rules
+
+
+def _overrides_in(snapshot: Any) -> Any:
+    """The category overrides a snapshot of an edit holds (None: none, or a whole document)."""
+    part = _policy_part(snapshot)
+    meta = part[1]["meta"] if part[0] == "part" else None
+    return meta.get("overrides") if isinstance(meta, dict) else None
