@@ -100,6 +100,8 @@ def editor_panel_ms(recording: Path, rounds: int) -> tuple[float, int]:
                 await app.loaded.wait()
                 assert app.replay_ready is not None
                 await app.replay_ready.wait()
+                await pilot.press("6")  # the tab decides the calls again while it shows
+                await pilot.pause(0.2)
                 for i in range(rounds):
                     await pilot.press("d" if i % 2 == 0 else "a")  # an edit on the selected tool
                     await pilot.pause(0.35)  # the panel refreshes once typing pauses

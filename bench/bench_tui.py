@@ -598,6 +598,37 @@ async def interact_dialogs(listing: ServerListing, folder: Path, rounds: int) ->
     return out
 
 
+async def interact_replay(folder: Path, rounds: int) -> dict[str, list[Any]]:
+    """The Replay tab with 10,000 recorded calls (bench_replay.py's recording and draft): an
+    edit while it is hidden, opening it (6) after that edit, and an edit while it shows."""
+    from bench_replay import TOOLS, draft_policy, write_recording
+
+    out: dict[str, list[Any]] = {}
+    recording = folder / "recording.jsonl"
+    write_recording(recording, 10_000)
+    policy = folder / "replay-draft.json"
+    policy.write_text(draft_policy().model_dump_json(by_alias=True, exclude_none=True), encoding="utf-8")
+    listing = listing_of([{"name": name, "description": f"Tool {name}.", "inputSchema": {"type": "object"}}
+                          for name in TOOLS], "bench")
+    app = make_app(policy_path=policy, listing=listing, replay_path=recording)
+    frames = Frames(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.loaded.wait()
+        assert app.replay_ready is not None
+        await app.replay_ready.wait()
+        await settle(pilot, 0.5)
+        for i in range(rounds):
+            _painted, frozen = await key_until_quiet(app, frames, "d" if i % 2 == 0 else "a")
+            out.setdefault("replay_hidden_edit_frozen", []).append(frozen)
+            painted, frozen = await key_until_quiet(app, frames, "6")
+            out.setdefault("replay_open", []).append(painted)
+            out.setdefault("replay_open_frozen", []).append(frozen)
+            _painted, frozen = await key_until_quiet(app, frames, "a" if i % 2 == 0 else "d")
+            out.setdefault("replay_shown_edit_frozen", []).append(frozen)
+            await key_until_quiet(app, frames, "1")
+    return out
+
+
 class BarePinsApp(App[None]):
     """Baseline for the Pins dialog: a stock OptionList of the same lines (a name, its note
     dimmed) in a modal screen, as tall as the dialog's list, opened by P."""
@@ -1078,7 +1109,7 @@ def main() -> int:
     parser.add_argument("--terminal-only", action="store_true",
                         help="only the real-terminal table, keystroke and memory measurements")
     parser.add_argument("--dialogs-only", action="store_true",
-                        help="only the Pins dialog, the JSON and Diff tabs and a pinned policy's toggle at --tools")
+                        help="only the Pins dialog (also after an upgrade), the JSON, Diff and Replay tabs and a pinned policy's toggle at --tools")
     args = parser.parse_args()
     rounds = max(1, args.rounds)
 
@@ -1096,7 +1127,8 @@ def main() -> int:
             state = EditorState.open(listing, folder / "absent.json")
             bare_io = asyncio.run(interact_bare(state, rounds))
             print("wall = what the user waits, cpu = this process's CPU time for the same span\n" + HEADER)
-            print_dialogs(big_label, asyncio.run(interact_dialogs(listing, folder, rounds)),
+            print_dialogs(big_label, {**asyncio.run(interact_dialogs(listing, folder, rounds)),
+                                      **asyncio.run(interact_replay(folder, rounds))},
                           asyncio.run(bare_dialogs(state, rounds)), median_ms(bare_io["toggle"]))
             return 0
         if args.terminal_only or not args.no_process:
@@ -1162,7 +1194,8 @@ def main() -> int:
                 saved_toggle = median_ms(real["toggle_saved"])
                 print(row(f"{label}: toggle, a rule per tool, saved", saved_toggle, median_ms(bare_io["toggle"]),
                           verdict(saved_toggle.wall < 16, "< 16 ms")))
-                print_dialogs(label, asyncio.run(interact_dialogs(listing, folder, rounds)),
+                print_dialogs(label, {**asyncio.run(interact_dialogs(listing, folder, rounds)),
+                                      **asyncio.run(interact_replay(folder, rounds))},
                               asyncio.run(bare_dialogs(state, rounds)), median_ms(bare_io["toggle"]))
 
         if not args.no_process:
@@ -1220,6 +1253,11 @@ def print_dialogs(label: str, real: dict[str, list[Any]], bare: dict[str, list[A
     print(row("Diff tab, 4 -> last frame", median_ms(real["tab4"]), None))
     print(frozen_row("(4)", "tab4_frozen"))
     print(frozen_row("(an edit, Diff shown)", "tab4_edit_frozen"))
+    if "replay_open" in real:
+        print(frozen_row("(edit, Replay hidden, 10,000 calls)", "replay_hidden_edit_frozen"))
+        print(row("Replay tab, 6 after that edit -> last frame", median_ms(real["replay_open"]), None))
+        print(frozen_row("(6)", "replay_open_frozen"))
+        print(frozen_row("(an edit, Replay tab shown)", "replay_shown_edit_frozen"))
     print(row("after an upgrade, Pins dialog A -> last frame", median_ms(real["upgrade_A"]), None))
     print(frozen_row("(A)", "upgrade_A_frozen"))
     print(row("  y (re-approve 10,000) -> last frame", median_ms(real["upgrade_y"]), None))

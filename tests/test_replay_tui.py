@@ -318,3 +318,36 @@ async def test_a_reapproval_is_an_unsaved_change_ctrl_q_asks_about(tmp_path: Pat
     approved = json.loads(policy.read_text(encoding="utf-8"))["x-policytui"]["fingerprints"]
     assert policy.read_text(encoding="utf-8") != saved
     assert approved["backfill_executions"] == app.state.fingerprints["backfill_executions"]  # type: ignore[union-attr]
+
+
+async def test_replay_tab_opened_after_edits_made_while_hidden_shows_the_policy_as_edited(tmp_path: Path) -> None:
+    """Hidden, the Replay tab decides the calls again only once it is opened: the frame that
+    shows it holds the report of the policy as edited, after edits that settled while it was
+    hidden and after one made a moment before it is opened."""
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    recording = write_recording(tmp_path / "rec.jsonl", 3000)
+    app = make_app(policy_path=policy, listing=kestra(), replay_path=recording)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        assert app.replay_report is not None and app.replay_report.passed
+        await pilot.press("slash", *"invite_user", "enter")
+        await pilot.pause()
+        assert app.query_one(ToolTable).current_row.name == "invite_user"
+
+        validated = app.report
+        await pilot.press("d")  # the Tools tab shows; the edit settles (validated again)
+        await until(lambda: app.report is not validated, "the edit to settle", shows=lambda: screen_text(app))
+        await pilot.press("6")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "FAIL" in text and "invite_user" in text and "newly denied" in text, text
+        assert [(c.tool, c.kind, c.count) for c in app.replay_report.changes] == [("invite_user", "newly_denied", 1000)]
+
+        await pilot.press("1")
+        await pilot.pause()
+        await pilot.press("ctrl+z", "6")  # opened at once, before the edit settles
+        await pilot.pause()
+        text = screen_text(app)
+        assert "PASS" in text and "newly denied" not in text, text
+        assert app.replay_report.passed

@@ -413,6 +413,7 @@ class EditorBase(App[int]):
         if not self._alive:
             return
         self._refresh_panels()
+        self._replay_when_shown()
         self.call_after_refresh(self.place_notices)  # beside the Try panel, or back in the corner
 
     def _refresh_panels(self) -> None:
@@ -475,6 +476,9 @@ class EditorBase(App[int]):
         """The Try panel (policytui.tui.actions_view) overrides this."""
 
     def _refresh_replay(self) -> None:
+        """The Replay tab (policytui.tui.replay_panel) overrides this; nothing without one."""
+
+    def _replay_when_shown(self) -> None:
         """The Replay tab (policytui.tui.replay_panel) overrides this; nothing without one."""
 
     def validate(self) -> None:

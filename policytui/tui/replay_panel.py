@@ -108,6 +108,8 @@ class ReplayPins(EditorBase):
     replay_note: str | None = None  # which calls were replayed, when the recording holds several servers
     _saved_replay_policy: tuple[str, Policy | None] | None = None  # the policy as saved, by its SHA-256
     _listed_replay: tuple[Any, frozenset[str]] | None = None  # the live listing and the tools it holds
+    _replay_stale = False  # an edit since the calls were last decided (the tab hidden)
+    _replayed_for: tuple[int, int, Any] | None = None  # `_replay_key` when they were
     loaded: asyncio.Event  # set by PolicyApp once the tools are on screen
 
     async def _mount_replay(self) -> None:
@@ -152,7 +154,7 @@ class ReplayPins(EditorBase):
                 self.replay_note = (f"The recording holds the calls of {len(servers)} servers ({shown}), all "
                                     "decided under this policy; `policytui replay --server NAME` replays one.")
         self.replay = Replay(calls)
-        self._refresh_replay()
+        self._run_replay()
         if self.replay_ready is not None:
             self.replay_ready.set()
 
@@ -184,9 +186,38 @@ class ReplayPins(EditorBase):
         return {sha256: policy} if policy is not None else None
 
     def _refresh_replay(self) -> None:
-        """Decide the recorded calls under the policy as edited (after every edit)."""
+        """Decide the recorded calls under the policy as edited, after every edit: at once while
+        the Replay tab shows, else when it is opened (`_replay_when_shown`). Hidden, a refresh
+        of 10,000 calls cost the screen some 80 ms after each edit that no one saw."""
+        self._replay_stale = True
+        self._replay_when_shown()
+
+    def _replay_when_shown(self) -> None:
+        """Decide the recorded calls again if the policy changed since they were, and the
+        Replay tab shows (it is filled before the frame that shows it)."""
         if self.replay is None or self.state is None or not self._alive:
             return
+        if not self._replay_stale and self._replayed_for == self._replay_key():
+            return
+        from textual.widgets import TabbedContent
+
+        if self.main.query_one("#panels", TabbedContent).active != REPLAY_TAB:
+            return
+        self._run_replay()
+
+    def _replay_key(self) -> tuple[int, int, Any]:
+        """What a report depends on besides the recording: the policy as edited (an edit made
+        just before the tab is opened counts, though the refresh after typing has not run yet)
+        and the saved file."""
+        state = self.state
+        return (id(state), state.revision, state.saved_stamp) if state is not None else (0, 0, None)
+
+    def _run_replay(self) -> None:
+        """Decide the recorded calls under the policy as edited, and show the report."""
+        if self.replay is None or self.state is None or not self._alive:
+            return
+        self._replay_stale = False
+        self._replayed_for = self._replay_key()
         started = time.perf_counter()
         # No collection in the middle: a run makes ~20,000 short-lived, acyclic objects, and a
         # collector pass over the editor's own objects would cost more than the run itself.
