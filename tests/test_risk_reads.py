@@ -21,6 +21,15 @@ def tool(name: str, description: str = "", properties: dict | None = None) -> To
                     annotations={})
 
 
+def _classified_as(info: ToolInfo, category: str) -> None:
+    """The tool's category is `category`, or, written "not Read", anything but Read."""
+    c = classify(info)
+    if category.startswith("not "):
+        assert c.category != category[4:], c.evidence
+    else:
+        assert c.category == category, c.evidence
+
+
 # ----- a word more often a noun, after another word, yields to a reading description -------
 
 
@@ -1219,11 +1228,7 @@ def test_questions_in_other_languages_read(name, description, category):
     ("rink.ice.free", "Which ice pads are free, and holds the first one?", "not Read"),
 ])
 def test_which_asks_past_a_compound_of_nouns(name, description, category):
-    c = classify(tool(name, description))
-    if category.startswith("not "):
-        assert c.category != category[4:], c.evidence
-    else:
-        assert c.category == category, c.evidence
+    _classified_as(tool(name, description), category)
 
 
 @pytest.mark.parametrize("name,description,category", [
@@ -1235,11 +1240,7 @@ def test_which_asks_past_a_compound_of_nouns(name, description, category):
     ("git_blame", "Who last changed each line, in which commit it is reverted.", "not Read"),
 ])
 def test_a_question_word_after_a_preposition_asks_of_a_noun(name, description, category):
-    c = classify(tool(name, description))
-    if category.startswith("not "):
-        assert c.category != category[4:], c.evidence
-    else:
-        assert c.category == category, c.evidence
+    _classified_as(tool(name, description), category)
 
 
 @pytest.mark.parametrize("name,description,category", [
@@ -1257,11 +1258,7 @@ def test_a_question_word_after_a_preposition_asks_of_a_noun(name, description, c
     ("coupon_validity", "Whether to redeem the coupon now.", "not Read"),
 ])
 def test_a_whether_clause_asks(name, description, category):
-    c = classify(tool(name, description))
-    if category.startswith("not "):
-        assert c.category != category[4:], c.evidence
-    else:
-        assert c.category == category, c.evidence
+    _classified_as(tool(name, description), category)
 
 
 @pytest.mark.parametrize("name,description,category", [
