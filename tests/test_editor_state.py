@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import load_server_fixture
@@ -382,10 +383,9 @@ def test_an_edit_reversed_by_hand_is_clean_again(state: EditorState) -> None:
     assert not state.dirty
 
 
-def test_an_approval_reversed_by_hand_is_clean_again_and_the_policy_is_left_as_it_was(tmp_path: Path) -> None:
-    """In a pinned policy (every tool's approved definition kept), an approval is the only
-    change: unsaved until undone, clean again once undone; asking leaves the policy's
-    x-policytui as it was, though the check reads it without copying it."""
+def _pinned_then_rewritten(tmp_path: Path, *descriptions: str) -> tuple[EditorState, list[dict[str, Any]]]:
+    """Kestra's tools saved pinned in tmp_path/policy.json, then opened again with the first
+    tools' descriptions rewritten to `descriptions`: the state and the tools as now listed."""
     from policytui.editor.pins import set_pinning
     from policytui.policy.files import save_policy
 
@@ -394,8 +394,16 @@ def test_an_approval_reversed_by_hand_is_clean_again_and_the_policy_is_left_as_i
     set_pinning(state, True)
     save_policy(path, state.policy_for_save())
     tools = load_server_fixture("kestra-head-14fe3a3")["tools"]
-    tools[0] = {**tools[0], "description": "Rewritten."}
-    state = EditorState.open(ServerListing.from_tool_dicts(tools, server_name="kestra", transport="stdio"), path)
+    for i, description in enumerate(descriptions):
+        tools[i] = {**tools[i], "description": description}
+    return EditorState.open(ServerListing.from_tool_dicts(tools, server_name="kestra", transport="stdio"), path), tools
+
+
+def test_an_approval_reversed_by_hand_is_clean_again_and_the_policy_is_left_as_it_was(tmp_path: Path) -> None:
+    """In a pinned policy (every tool's approved definition kept), an approval is the only
+    change: unsaved until undone, clean again once undone; asking leaves the policy's
+    x-policytui as it was, though the check reads it without copying it."""
+    state, tools = _pinned_then_rewritten(tmp_path, "Rewritten.")
     assert not state.dirty
     kept = json.dumps(state.policy.extensions, sort_keys=True)
     reapprove(state, tools[0]["name"])
@@ -413,17 +421,7 @@ def test_undo_and_redo_of_approvals_and_categories_put_back_x_policytui_as_it_wa
     (the second added to the overrides the first made) and another re-approval, then every
     step undone and made again: at each step x-policytui reads as it did, each undo changes
     it, and the table's rows (the Drift column among them) are those of a full rebuild."""
-    from policytui.editor.pins import set_pinning
-    from policytui.policy.files import save_policy
-
-    path = tmp_path / "policy.json"
-    state = EditorState.open(kestra(), path)
-    set_pinning(state, True)
-    save_policy(path, state.policy_for_save())
-    tools = load_server_fixture("kestra-head-14fe3a3")["tools"]
-    tools[0] = {**tools[0], "description": "Rewritten."}
-    tools[1] = {**tools[1], "description": "Rewritten too."}
-    state = EditorState.open(ServerListing.from_tool_dicts(tools, server_name="kestra", transport="stdio"), path)
+    state, tools = _pinned_then_rewritten(tmp_path, "Rewritten.", "Rewritten too.")
 
     def meta() -> str:
         # The rows as the table shows them are the ones a full rebuild makes (an approval

@@ -225,6 +225,15 @@ async def stdio_gateway(
         gateway._reader.cancel()
 
 
+async def listed_then_called(gateway: Gateway, name: str, arguments: dict[str, Any]
+                             ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """A client's `tools/list` (id 1), then its call of `name` (id 2): the answers to both."""
+    await gateway.send({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}})
+    listed = await gateway.answer(1)
+    await gateway.send(call(2, name, arguments))
+    return listed, await gateway.answer(2)
+
+
 FLOWS_POLICY: dict[str, Any] = {
     "version": "1",
     "default": "deny",

@@ -904,7 +904,7 @@ def test_a_pin_setting_that_is_neither_true_nor_false_pins(setting: Any, tmp_pat
     false (`"true"`, `1`, `null`, `"false"`) is ambiguous, and read the stricter way: pinning is
     on, and the gateway's log says why. It was read as off: the rewritten tool was listed and
     its call reached the server."""
-    from test_gateway_redteam import call, stdio_gateway
+    from test_gateway_redteam import listed_then_called, stdio_gateway
 
     policy = _approve(tmp_path, pin_setting=True)
     doc = json.loads(policy.read_text(encoding="utf-8"))
@@ -912,10 +912,7 @@ def test_a_pin_setting_that_is_neither_true_nor_false_pins(setting: Any, tmp_pat
 
     async def run() -> tuple[Any, Any, Any]:
         async with stdio_gateway(tmp_path, doc, script("rug_pull.py"), env={"RUG_PULL_DESCRIPTION": REWRITTEN}) as gw:
-            await gw.send({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}})
-            listed = await gw.answer(1)
-            await gw.send(call(2, "fetch_page", {"url": "https://example.org"}))
-            return listed, await gw.answer(2), gw
+            return (*await listed_then_called(gw, "fetch_page", {"url": "https://example.org"}), gw)
 
     listed, called, gw = anyio.run(run)
     assert listed is not None and [tool["name"] for tool in listed["result"]["tools"]] == ["get_time"]

@@ -180,7 +180,7 @@ def test_a_title_that_is_not_text_added_after_approval_is_a_rewrite(title: Any, 
     text. The fingerprint read only a title that is text, so the tool hashed as approved: it was
     listed with that title, which broke the client's whole listing, and its call reached the
     server. Seen by a raw client over stdio, and from the server's side."""
-    from test_gateway_redteam import call, stdio_gateway
+    from test_gateway_redteam import listed_then_called, stdio_gateway
 
     policy = _approve(tmp_path, anyio.run(_listing, tmp_path, APPROVED))
     doc = json.loads(policy.read_text(encoding="utf-8"))
@@ -188,10 +188,7 @@ def test_a_title_that_is_not_text_added_after_approval_is_a_rewrite(title: Any, 
     async def run() -> tuple[Any, Any, Any]:
         env = {"RUG_PULL_EXTRA": json.dumps({**APPROVED, "title": title})}
         async with stdio_gateway(tmp_path, doc, script("rug_pull.py"), env=env) as gw:
-            await gw.send({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}})
-            listed = await gw.answer(1)
-            await gw.send(call(2, "fetch_page", {"url": "https://example.org"}))
-            return listed, await gw.answer(2), gw
+            return (*await listed_then_called(gw, "fetch_page", {"url": "https://example.org"}), gw)
 
     listed, called, gw = anyio.run(run)
     assert listed is not None and [tool["name"] for tool in listed["result"]["tools"]] == ["get_time"]

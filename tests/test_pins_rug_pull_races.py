@@ -17,7 +17,7 @@ import pytest
 from discovery_support import script
 from gateway_support import call_text, sdk_client
 from test_gateway_approvals_command import _logged_command, _run
-from test_gateway_redteam import call, stdio_gateway
+from test_gateway_redteam import call, listed_then_called, stdio_gateway
 from test_gateway_server_death_outcomes import _used
 from test_pins_gateway import REWRITTEN, _approve, _audit
 from test_state_locked_file import locked, release
@@ -97,10 +97,7 @@ def test_a_member_added_in_another_letter_case_is_a_rewrite(key: str, value: Any
 
     async def run() -> tuple[dict[str, Any] | None, dict[str, Any] | None, Any]:
         async with stdio_gateway(tmp_path, doc, script("rug_pull.py"), env={"RUG_PULL_EXTRA": json.dumps({key: value})}) as gw:
-            await gw.send({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}})
-            listed = await gw.answer(1)
-            await gw.send(call(2, "fetch_page", {"url": "https://example.org"}))
-            called = await gw.answer(2)
+            listed, called = await listed_then_called(gw, "fetch_page", {"url": "https://example.org"})
         return listed, called, gw
 
     listed, called, gw = anyio.run(run)
