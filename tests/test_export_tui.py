@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import load_server_fixture
+from textual import events
 from tui_support import until
 
 from policytui.toolinfo import ServerListing
@@ -275,3 +277,28 @@ async def test_ctrl_s_twice_and_y_in_one_burst_replace_the_file_once_and_ask_not
         assert not _open_questions(app), screen_text(app)
         assert type(app.screen).__name__ == "ExportScreen"
         assert '"version": "1"' in target.read_text(encoding="utf-8")
+
+
+async def test_a_ctrl_s_typed_to_the_question_just_before_y_never_asks_again(tmp_path: Path) -> None:
+    """ctrl+s and `y` read together while the question is open: the ctrl+s was typed to the
+    question, where it does nothing. Its binding is looked up once the key is back up at the
+    app; with the app's queue busy (the browser editor under load), `y` had closed the
+    question by then, the export dialog was on top, and its ctrl+s asked again about the file
+    just written. The keys are posted as the terminal driver posts one read of them, with
+    the app busy for a moment behind them, as it is while it redraws the screen for a browser."""
+    app = _kestra_editor(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        target = await _export_dialog_onto_an_earlier_file(app, pilot)
+        await pilot.press("ctrl+s")
+        await until(lambda: bool(_open_questions(app)), "the question whether to replace")
+        await pilot.pause()
+        app.post_message(events.Key("ctrl+s", None))
+        app.post_message(events.Key("y", "y"))
+        app.call_later(asyncio.sleep, 0.2)  # what else the app has to do meanwhile
+        await until(lambda: '"version": "1"' in target.read_text(encoding="utf-8"), "the export written")
+        for _ in range(20):  # whatever was still to come of the keys has come
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        assert not _open_questions(app), screen_text(app)
+        assert type(app.screen).__name__ == "ExportScreen"
+        assert "wrote " in _result_note(app)

@@ -222,6 +222,7 @@ class ChoiceScreen(DialogScreen[str]):
         self.detail = detail
         self.cancel = cancel
         self.detail_at_end = detail_at_end
+        self._answered_by_key = False
 
     def compose(self) -> ComposeResult:
         with DialogFrame(id="dialog", classes="dialog"):
@@ -277,8 +278,24 @@ class ChoiceScreen(DialogScreen[str]):
         for choice in self.choices:
             if choice.key and event.key == choice.key:
                 event.stop()
-                self.dismiss(choice.value)
+                # Answered on the app's queue, not here. A key reaches this screen on its way
+                # up to the app, where its binding is looked up on the screen on top *then*:
+                # a ctrl+s typed to the export question just before its `y` was still on its
+                # way when `y` closed the question, found the export dialog on top, and asked
+                # again about the file just written. Queued on the app, the answer comes
+                # behind every key typed before it, which this screen has passed up already.
+                self.app.call_later(self._answer_by_key, choice.value)
                 return
+
+    def _answer_by_key(self, value: str) -> None:
+        if self._answered_by_key or self.app.screen is not self:
+            return  # answered already (a key typed twice), or closed meanwhile
+        self._answered_by_key = True
+        keys = getattr(self.app, "key_order", None)
+        if keys is not None:
+            # The keys typed after the answer go to the screen beneath, once this is gone.
+            keys.closing(self)
+        self.dismiss(value)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
