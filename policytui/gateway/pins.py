@@ -334,6 +334,16 @@ class Pins:
             return f"Tool {quoted} is not in the server's tool list, so its definition cannot be checked against the approved one"
         if live == _UNREADABLE and detail:
             return f"Tool {quoted} cannot be checked against its approved definition: {_unreadable(self.entries.get(name))}"
+        if detail and live != _CONFLICTING:
+            never = self._unpinned([name]).get(name)
+            if never is not None:
+                # Not a rewrite: the policytui that approved it did not pin these members. The
+                # person reading the agent's error learns the key that re-approves all such
+                # tools at once, as the gateway's log tells the operator.
+                members = a_few([visible(clip(word, 40)) for word in never], 4)
+                return (f"Tool {quoted} has members never approved ({members}): the version of policytui "
+                        "that approved it did not pin them; review and re-approve it in the policy editor "
+                        "(key P, then A re-approves every such tool at once)")
         changed = EVERY_PART if live == _CONFLICTING or not detail else what_changed(
             name, approved, self._definitions(self._policy()).get(name), self.entries.get(name))
         return f"Tool {quoted} changed since it was approved ({changed}); re-approve it in the policy editor"
