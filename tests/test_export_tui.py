@@ -302,3 +302,32 @@ async def test_a_ctrl_s_typed_to_the_question_just_before_y_never_asks_again(tmp
         assert not _open_questions(app), screen_text(app)
         assert type(app.screen).__name__ == "ExportScreen"
         assert "wrote " in _result_note(app)
+
+
+async def test_enter_on_cancel_with_a_y_behind_it_keeps_the_file(tmp_path: Path) -> None:
+    """The question opens on Cancel: Enter keeps the file, and a `y` typed right behind
+    reaches the export dialog, where nothing asks any more. Read together, the question took
+    the `y` (Replace) on its own queue while Enter's press was still on its way up, and the
+    file the user chose to keep was replaced."""
+    app = _kestra_editor(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        target = await _export_dialog_onto_an_earlier_file(app, pilot)
+        await pilot.press("ctrl+s")
+        await until(lambda: bool(_open_questions(app)), "the question whether to replace")
+        await until(lambda: app.focused is not None and app.focused.id == "choice-cancel", "Cancel focused")
+        app.post_message(events.Key("enter", "\r"))
+        app.post_message(events.Key("y", "y"))
+        app.call_later(asyncio.sleep, 0.2)  # what else the app has to do meanwhile
+
+        def answered() -> bool:
+            return (type(app.screen).__name__ == "ExportScreen"
+                    and ("Not replaced:" in _result_note(app) or "wrote " in _result_note(app)))
+
+        await until(answered, "the question answered", shows=lambda: screen_text(app))
+        for _ in range(20):  # whatever was still to come of the keys has come
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        assert target.read_text(encoding="utf-8") == "an earlier file\n", "Enter chose Cancel; the y behind it replaced"
+        assert not _open_questions(app), screen_text(app)
+        assert type(app.screen).__name__ == "ExportScreen"
+        assert "Not replaced:" in _result_note(app)

@@ -708,3 +708,53 @@ async def test_json_pasted_whole_into_the_try_arguments_gets_no_notice(tmp_path:
         await settled(pilot)
         assert app.focused.value == '{   "q": 1 }'
         assert "first line" not in notices(app)
+
+
+# ----- keys read together in a dialog: each where it was typed ------------------------------
+
+def read_together(app, keys: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """`keys` as the terminal driver posts one read of them, with the app busy for a moment
+    behind them (as while it redraws the screen for a browser)."""
+    for key, character in named(keys):
+        app.post_message(events.Key(key, character))
+    app.call_later(asyncio.sleep, 0.2)
+
+
+async def test_enter_on_save_and_quit_with_a_q_behind_it_saves(tmp_path: Path) -> None:
+    """The quit question opens on Save and quit: Enter saves and quits, and a `q` typed right
+    behind has nothing left to answer. Read together, the question took the `q` (Quit without
+    saving) on its own queue while Enter's press was still on its way, and the edits were
+    dropped."""
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("d", "ctrl+q")
+        await until(lambda: app.screen.id == "confirm-quit", "the question about the unsaved edit")
+        await settled(pilot)
+        read_together(app, ["enter", "q"])
+        await until(lambda: not app.is_running, "the editor gone")
+    assert not app.unsaved_discarded, "Enter chose Save and quit; the q behind it chose Quit without saving"
+    saved = json.loads((tmp_path / "policy.json").read_text(encoding="utf-8"))
+    assert saved["tools"] == {"backfill_executions": {"action": "deny"}}
+
+
+async def test_enter_in_the_palette_with_a_key_behind_it_runs_the_command_then_the_key(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`allow` found in the palette, then Enter and `d` read together: Enter allows the tool
+    and closes the palette, and the `d` denies it in the editor. The `d` was typed into the
+    closing palette's search (an input types a character where the key reaches it, Enter's
+    binding runs once it is back at the app), and the editor never saw it."""
+    from tui_support import PaletteSearches
+
+    searches = PaletteSearches(monkeypatch)
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+p")
+        await until(lambda: searches.done(app, ""), "the palette's first list")
+        await pilot.press(*typed("allow"))
+        await until(lambda: searches.done(app, "allow"), "the palette's hits for allow")
+        read_together(app, ["enter", "d"])
+        await settled(pilot)
+        await until(lambda: app.screen is app.main, "the palette closed")
+        assert document(app)["tools"] == {"backfill_executions": {"action": "deny"}}

@@ -324,3 +324,17 @@ def read_calls(pid: int) -> int:
         if line.startswith("syscr:"):
             return int(line.split()[1])
     raise AssertionError(f"/proc/{pid}/io has no syscr line")
+
+
+def test_enter_on_save_and_quit_with_a_q_typed_behind_it_saves(terminal: Terminal, tmp_path: Path) -> None:
+    """The question opens on Save and quit: Enter and a `q` right behind, in one read, save the
+    edit and end the editor. The question took the `q` (Quit without saving) where the key
+    reached it, while Enter's press was still on its way up, and the edit was dropped."""
+    policy = edit_a_saved_policy(terminal, tmp_path)
+    terminal.keys("C-q")
+    terminal.wait("the question about unsaved changes", lambda s: "Save and quit" in s)
+    terminal.burst("Enter", "q")
+    assert terminal.wait_exit() == 0
+    saved = json.loads(policy.read_text(encoding="utf-8"))
+    assert saved["tools"].get(FIRST_TOOL) == {"action": "deny"}, "the q behind Enter quit without saving"
+    assert kept_files(tmp_path) == []

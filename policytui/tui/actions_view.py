@@ -80,10 +80,13 @@ class ViewActions(EditorBase):
         # Esc and a letter in one read are two keys, not Alt+letter; a key from the terminal
         # while a dialog opens waits for the dialog (tui/key_order.py).
         split = escape_then_key(event)
+        from_terminal = isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded
         if split is not None:
             self.key_order.take_all(split)
         elif not self.key_order.take(event):
             await super().on_event(event)
+            if from_terminal:
+                self.key_order.sent(event)
 
     async def forward_key(self, event: events.Event) -> None:
         """Handle a key as one just come from the terminal (Textual sends it to the focus)."""

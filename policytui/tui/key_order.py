@@ -9,6 +9,11 @@ therefore overtook one another wherever the focus or the screen changed in betwe
 - ctrl+s applied a dialog before a tick by Space or a limit added by Enter ahead of it had taken
   effect, and the keys behind belong to the editor beneath, not to the dialog on its way out
   (`closing`, `settle`; `DialogScreen.settle_then`);
+- in a dialog a widget, or the dialog itself, may act on a key where the key reaches it (a
+  question's `y`, a character typed into the palette's search), a binding only once the key
+  is back up at the app: Enter on the quit question's Save and quit with a `q` right behind
+  quit without saving. Each key handed to a dialog holds the keys behind it until it has been
+  up and what it started is done (`sent`);
 - ctrl+q and ctrl+p are priority bindings, run as they arrive, ahead of the keys typed before
   them: `a ctrl+q` quit without asking about the `a` (`after_keys_ahead`);
 - Esc and a letter read together arrive as Alt+letter, and Esc and a control key (Enter,
@@ -32,7 +37,7 @@ from typing import Any
 
 from textual import events
 from textual.app import App, ScreenStackError, UnknownModeError
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from policytui.tui.too_small import notice_shown
 
@@ -249,7 +254,10 @@ class KeyOrder:
         """Make sure a check for releasing the held keys is on its way."""
         if not self.waiting:
             self.waiting = True
-            self.app.set_timer(POLL_SECONDS, self._release_when_ready)
+            # The first check at once, behind what the app has queued (then every
+            # POLL_SECONDS): in a dialog each key of a burst waits for the one before (`sent`),
+            # and a first wait of POLL_SECONDS each made 40 keys typed into a field take 0.4 s.
+            self.app.call_later(self._release_when_ready)
 
     def _still_settling(self) -> bool:
         # A chain whose backstop has not fired yet, on an event loop too busy to run timers,
@@ -273,6 +281,29 @@ class KeyOrder:
             return False
         self.held.append(_again(event))
         self._arm()
+        return True
+
+    def sent(self, event: events.Event) -> bool:
+        """`event`, a key or paste from the terminal, was just handed to the focused widget.
+
+        In a dialog (the palette and the questions too) the keys behind it wait until it has
+        come back up to the app, or was used on its way, and what its binding started there is
+        done (`settle`), as typed slowly. A dialog's widget or the dialog itself may act on a
+        key where the key reaches it (a question's `y`, a character typed into the palette's
+        search), while a key's binding runs only once the key is back at the app: keys read
+        together overtook one another. Enter on the quit question's Save and quit with a `q`
+        behind quit without saving; Enter on the export question's Cancel with a `y` behind
+        replaced the file; Enter in the palette with a `d` behind typed the `d` into the
+        closing palette's search, and the editor never saw it. The editor's own screen needs
+        no wait: its table and inputs send every key straight up to the app (tui/inputs.py).
+        """
+        if not isinstance(event, (events.Key, events.Paste)) or not event.is_forwarded or self._closed():
+            return False  # not handed on (a priority key's binding took it), or nowhere to go
+        screen = self.app.screen
+        if not isinstance(screen, ModalScreen) or notice_shown(self.app):
+            return False
+        self.released = event  # back at the app, it goes on: the wait is for the keys behind
+        self.settle(self.app.focused or screen)
         return True
 
     def take_all(self, keys: list[events.Key]) -> None:
@@ -368,6 +399,8 @@ class KeyOrder:
             return
         self.released = first
         await self.forward(first)
+        if self.dialog is None and self.sent(first):
+            return  # in a dialog: the keys typed after it, held or not, wait for it
         if self.early or self.held:
             if self.dialog is None:
                 self.settle(self.app.focused or self.app.screen)
