@@ -87,6 +87,20 @@ db.execute("ROLLBACK")
 """
 
 
+# Another program, started beforehand, that takes the state file's write lock when told to (a
+# line on its input): the lock follows at once what the test saw, not a process's start.
+LOCK_WHEN_TOLD = """
+import sqlite3, sys
+print("ready", flush=True)
+sys.stdin.readline()
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+sys.stdin.readline()
+db.execute("ROLLBACK")
+"""
+
+
 def state_file(tmp: Path) -> Path:
     return tmp / "state" / "state.sqlite"
 
@@ -112,16 +126,24 @@ def queued(tmp: Path) -> list[str]:
 
 
 async def until_held(tmp: Path, flow: str, seconds: float) -> float:
-    """Wait until `policytui approvals list` shows the held call for `flow`: when it times out."""
+    """Wait until the approvals queue holds the call for `flow` (read as `policytui approvals
+    list` reads it, without starting that command): when it times out."""
+    from policytui.gateway.approvals import ApprovalQueue
+    from policytui.gateway.store import open_store
+
+    def expires() -> float | None:
+        store = open_store(None, tmp / "state")
+        try:
+            return next((p.expires for p in ApprovalQueue(store).pending()
+                         if p.arguments.get("flow_id") == flow), None)
+        finally:
+            store.close()
+
     deadline = time.monotonic() + seconds
-    while True:
-        listed = await asyncio.to_thread(approvals, tmp, "list", "--json")
-        assert listed.returncode == 0, listed.stderr
-        for entry in json.loads(listed.stdout or "[]"):
-            if entry["arguments"]["flow_id"] == flow:
-                return float(entry["expires"])
+    while (found := await asyncio.to_thread(expires)) is None:
         assert time.monotonic() < deadline, f"the call for {flow} was not held within {seconds:g} s"
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.05)
+    return found
 
 
 async def answered_at_once(gw: Gateway, request_id: str, message: dict[str, Any]) -> dict[str, Any]:
@@ -233,19 +255,31 @@ async def test_over_http_a_held_call_the_locked_state_file_cannot_keep_is_denied
 async def test_a_held_call_timed_out_while_the_state_file_is_locked_is_denied_as_timed_out_once_it_is_free(
     tmp_path: Path,
 ) -> None:
-    # Time enough to see the call held and lock the file before it times out, each of which
-    # starts a process: seconds on a loaded machine.
+    # Time enough to see the call held and lock the file before it times out: the queue is
+    # read in this process and the locking program is started before the call, so neither
+    # waits for a process to start (seconds on a loaded machine), and the lock follows the
+    # sight of the held call within a poll and a line on a pipe.
     async with stdio_gateway(tmp_path, POLICY, flows_server(tmp_path), "--approvals", "queue",
-                             "--approval-timeout", "30") as gw:
-        await gw.send(delete(5, "a"))
-        expires = await until_held(tmp_path, "a", seconds=25)
-        with locked(state_file(tmp_path)) as locker:
-            assert gw.raw_answer(5) is None, "the call timed out before the file was locked"
+                             "--approval-timeout", "6") as gw:
+        locker = subprocess.Popen([sys.executable, "-c", LOCK_WHEN_TOLD, str(state_file(tmp_path))],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert locker.stdin is not None and locker.stdout is not None
+        try:
+            assert await asyncio.to_thread(locker.stdout.readline) == "ready\n"
+            await gw.send(delete(5, "a"))
+            expires = await until_held(tmp_path, "a", seconds=30)
+            locker.stdin.write("\n")
+            locker.stdin.flush()
+            assert await asyncio.to_thread(locker.stdout.readline) == "locked\n"
+            assert time.time() < expires and gw.raw_answer(5) is None, "the call timed out before the file was locked"
             # Past the time-out: the gateway waits for the file to write it.
             await asyncio.sleep(max(0.0, expires - time.time()) + 0.2)
             await the_others_at_once(gw, "during")
             assert gw.raw_answer(5) is None
             release(locker)
+        finally:
+            release(locker)
+            locker.wait(10)
         done = await gw.answer(5)
         assert done is not None and "no human answered in time" in json.dumps(done)
     assert read_calls(gw) == [("list_flows", "during")]
