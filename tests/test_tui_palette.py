@@ -26,6 +26,12 @@ from policytui.tui.table import ToolTable
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "tui.md"
 # Tall enough for the whole help, wide enough for the whole footer.
 SIZE = (130, 90)
+# The keys are looked up in the palette at this size: the palette lists about a dozen entries
+# (its list is 70% of the screen's height, two lines an entry), so an entry listed after
+# others still shows what came before it. Every palette search, each key typed, and its
+# closing redraw the screen: at SIZE, laying out and painting its 90 rows was most of the
+# test's time.
+LOOKUP_SIZE = (130, 40)
 
 # Listed, but not a command to look up: ctrl+p opens the palette itself.
 THE_PALETTE = "ctrl+p"
@@ -184,6 +190,8 @@ async def test_every_key_the_editor_lists_is_found_in_the_palette_by_its_name(
         listed += help_listed(app, policy.name)
         await pilot.press("escape")
         await until(lambda: app.screen is app.main, "the editor")
+        await pilot.resize_terminal(*LOOKUP_SIZE)
+        await until(lambda: len(screen_text(app).splitlines()) == LOOKUP_SIZE[1], "the editor at its new size")
 
         keys = {b.key for b in listed}
         assert {"space", "a", "slash", "question_mark", "ctrl+s", "escape", "1", "6"} <= keys
