@@ -715,6 +715,39 @@ def test_the_tools_command_calls_no_collection_whose_sentence_acts_read(tmp_path
     assert {name: found[name] for name in reading} == dict.fromkeys(reading, "Read")
 
 
+# ----- an act said past a condition of two words between commas ----------------------------
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A collection's sentence whose passive stands past ", if any,".
+    ("stale_files", "Files older than 30 days, if any, are removed.", "Destructive"),
+    ("orphan_volumes", "Volumes attached to nothing, if any, are deleted.", "Destructive"),
+    ("overdue_invoices", "Overdue invoices for a customer, if any, are charged to the card "
+     "on file.", "Financial"),
+    ("duplicate_contacts", "Duplicate contacts in a list, if found, are merged into the "
+     "oldest one.", "Write"),
+    # A reader's later clause or sentence.
+    ("list_jobs", "Lists the jobs of a queue; stale ones, if any, are purged.", "Destructive"),
+    ("list_sessions", "List the sessions of an account. Idle ones, if any, are terminated.",
+     "Destructive"),
+    ("expired_tokens", "Tokens of a user; expired ones, where present, are revoked.",
+     "Destructive"),
+])
+def test_an_act_past_a_condition_of_two_words_is_no_reader(name, description, category):
+    _classified_as(tool(name, description), category)
+
+
+@pytest.mark.parametrize("name,description", [
+    ("failed_items", "Failed items, if any, are listed."),
+    ("job_errors", "Errors of a job, if any, are returned with their line numbers."),
+    ("list_warnings", "Lists the warnings of a build; deprecated ones, if any, are shown first."),
+    ("bucket_files", "Files of a bucket, if any, are sorted by size."),
+    ("list_alerts", "List the alerts of a receiver. Muted ones, if any, are hidden."),
+])
+def test_a_reading_participle_past_a_condition_of_two_words_still_reads(name, description):
+    _classified_as(tool(name, description), "Read")
+
+
 @pytest.mark.parametrize("name,description,category", [
     # The first word takes an object: a verb the table lacks, and an unknown act is a write.
     ("clawnx_retweets", "Retweets a tweet by its ID.", "Write"),

@@ -2299,6 +2299,24 @@ def _runs_a_reading(text: str, at: int) -> bool:
         "run", tokens, 0)
 
 
+# A condition said in two words between commas, with no clause of its own: "Stale ones, if
+# any, are purged", "Files older than 30 days, where present, are removed". It says when,
+# not what, and the clause around it reads as if it were not there.
+_ELIDED_CONDITION = re.compile(
+    r",\s+(?:if|where|when|as)\s+(?:any|present|found|needed|necessary|possible|applicable"
+    r"|required|available|enabled|configured|so),",
+    re.IGNORECASE)
+
+
+def without_elided_conditions(text: str) -> str | None:
+    """The opening of `text` that `later_act` reads, with its conditions of two words between
+    commas taken out ("Stale ones, if any, are purged" -> "Stale ones are purged"), or None
+    when it has none."""
+    if _ELIDED_CONDITION.search(text, 0, _LATER_WINDOW) is None:
+        return None  # (one pass, and most descriptions have no such condition)
+    return _ELIDED_CONDITION.sub("", text[:_LATER_WINDOW])
+
+
 def later_act(description: str) -> tuple[str, str] | None:
     """(word, kind) of an act that a later sentence, a bullet or a clause after ";" of the
     description says the tool performs, without naming the tool: one opening with a

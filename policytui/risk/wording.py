@@ -29,6 +29,7 @@ from policytui.risk.descriptions import (
     says_read_only,
     self_described_act,
     sends_only_a_read_request,
+    without_elided_conditions,
 )
 from policytui.risk.european import ROMANCE_WORDS, later_romance_act
 from policytui.risk.findings import Reading
@@ -405,7 +406,11 @@ def _said_later(desc: DescriptionVerbs) -> tuple[str, str] | None:
         return None  # no description: nothing said past a sentence, nor of an argument
     return (self_described_act(desc.text) or later_act(desc.text) or argument_act(desc.text)
             or (later_romance_act(desc.text) if not ROMANCE_WORDS.isdisjoint(desc.words)
-                else None))
+                else None)
+            # "Lists the jobs; stale ones, if any, are purged": the act read past the
+            # condition, only where nothing else was found (so it can only add one).
+            or ((shorter := without_elided_conditions(desc.text)) is not None
+                and later_act(shorter)) or None)
 
 
 # The same, for the server-wide pass that reads a verbless tool by its server (server_readers).
@@ -559,6 +564,14 @@ _RELATIVE_VERBS = frozenset(
     "uses made wrote created sees follows belongs manages contains".split())
 
 
+# A condition said in two words between commas, which leaves the clause around it whole
+# ("Files older than 30 days, if any, are removed"; see `without_elided_conditions`).
+_ELIDED_OPENING = frozenset("if where when as".split())
+_ELIDED_SAID = frozenset(
+    "any present found needed necessary possible applicable required available enabled "
+    "configured so".split())
+
+
 def _acting_participle(words: list[str], at: int) -> str | None:
     """The kind of what the participle at `at` says was done, when it acts: not a reading
     ("listed", "returned", "sorted"), not how fresh ("updated hourly"), else None."""
@@ -587,7 +600,17 @@ def _done_to_what_it_shows(desc: DescriptionVerbs) -> tuple[str, str] | None:
     # A question's words ask what is there ("What is stored at a rack location?").
     subordinate = asked
     first_clause = True  # a passive tells of what the sentence opens with, before "," or ";"
+    skip_to = -1
     for i, word in enumerate(words):
+        if i <= skip_to:
+            continue
+        if (word == "," and words[i + 1:i + 2] and words[i + 1] in _ELIDED_OPENING
+                and words[i + 2:i + 3] and words[i + 2] in _ELIDED_SAID
+                and words[i + 3:i + 4] == [","]):
+            # "Files older than 30 days, if any, are removed": a condition of two words
+            # between commas leaves the clause around it whole.
+            skip_to = i + 3
+            continue
         if word in (",", ";"):
             first_clause = False
         if word in _SUBORDINATES:
