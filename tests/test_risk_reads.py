@@ -748,6 +748,38 @@ def test_a_reading_participle_past_a_condition_of_two_words_still_reads(name, de
     _classified_as(tool(name, description), "Read")
 
 
+# ----- a collection run again, said by a participle after a comma ---------------------------
+
+
+@pytest.mark.parametrize("name,description", [
+    ("failed_jobs", "Failed jobs of a pipeline, retried from the last step."),
+    ("pending_builds", "Pending builds of a branch, restarted on a fresh runner."),
+    ("queued_migrations", "Pending migrations for a database, executed against the primary."),
+    ("stale_deployments", "Stale deployments of a service, redeployed to the cluster."),
+    ("dead_letters", "Messages in the dead-letter queue, replayed onto the main queue."),
+    ("failed_exports", "Failed exports of a report, rerun from the start."),
+])
+def test_a_collection_run_again_after_a_comma_is_no_reader(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Execute", c.evidence
+    assert any("says that what it names is" in line for line in c.evidence), c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # Who ran them, how they run, or when: said of what is shown.
+    ("workflow_runs", "Runs of a workflow, triggered by a push."),
+    ("container_processes", "Processes of a container, run as root."),
+    ("pipeline_steps", "Steps of a pipeline, executed in order."),
+    ("endpoint_checks", "Health checks of an endpoint, retried on failure."),
+    ("job_runs", "Runs of a job, restarted or not."),
+    # A state more than an act, or a value in a list.
+    ("installed_packages", "Packages of a host, installed with their versions."),
+    ("alarm_state", "State of the alarm panel (disarmed, armed, triggered)."),
+])
+def test_a_collection_said_to_have_run_after_a_comma_still_reads(name, description):
+    _classified_as(tool(name, description), "Read")
+
+
 @pytest.mark.parametrize("name,description,category", [
     # The first word takes an object: a verb the table lacks, and an unknown act is a write.
     ("clawnx_retweets", "Retweets a tweet by its ID.", "Write"),

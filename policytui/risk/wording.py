@@ -554,6 +554,19 @@ _HOW_OFTEN = frozenset(
 _WHICH_ONES_SAID = frozenset(
     "ones or within since before between during today yesterday recently last earlier"
     .split())
+# What after a participle that runs something, following a comma, says where from, where to
+# or against what the call runs it: "Failed jobs of a pipeline, retried from the last step",
+# "Pending builds, restarted on a fresh runner". Not who ran it or how it runs ("Runs of a
+# workflow, triggered by a push", "Processes, run as root", "Steps, executed in order"), nor
+# a state in a list of values ("disarmed, armed_away, triggered").
+_RUN_WHERE = frozenset("from on onto to into against at automatically immediately again".split())
+# ... and "on" or "at" only before a place ("restarted on a fresh runner"; not "retried on
+# failure", when it is).
+_RUN_ON = frozenset(("on", "at"))
+_A_PLACE = (["a"], ["an"], ["the"], ["another"], ["its"], ["their"])
+# Participles of verbs that run something that more often say what state a thing is in:
+# "Packages of a host, installed with their versions", "Services, deployed to production".
+_STATE_PARTICIPLES = frozenset("installed deployed".split())
 # What after a third-person verb is its object: "... and sends the overdue ones".
 _AN_OBJECT = OBJECT_OPENERS | frozenset(("it", "them"))
 # Verbs that, right after a noun behind a determiner, make it the subject of a clause saying
@@ -580,6 +593,8 @@ def _acting_participle(words: list[str], at: int) -> str | None:
                                              and words[at + 1:at + 2] == ["for"]):
         return None
     verb = participle_verb(word)
+    if verb is None and word.startswith("re") and len(word) > 4:
+        verb = participle_verb(word[2:].lstrip("-"))  # "rerun", "re-queued": done again
     if verb is None or v.VERBS[verb] == v.READ or not _HOW_OFTEN.isdisjoint(words[at + 1:at + 3]):
         return None
     return v.VERBS[verb]
@@ -626,7 +641,10 @@ def _done_to_what_it_shows(desc: DescriptionVerbs) -> tuple[str, str] | None:
                 # (Not what another does: "Refunds are issued by the bank".)
                 return f"done: {words[at]}", kind
         elif (word == "," and i + 1 < len(words)
-              and (kind := _acting_participle(words, i + 1)) in (v.REMOVE, v.MONEY)
+              and ((kind := _acting_participle(words, i + 1)) in (v.REMOVE, v.MONEY)
+                   or (kind == v.EXECUTE and words[i + 1] not in _STATE_PARTICIPLES
+                       and words[i + 2:i + 3] and words[i + 2] in _RUN_WHERE
+                       and (words[i + 2] not in _RUN_ON or words[i + 3:i + 4] in _A_PLACE)))
               and _WHICH_ONES_SAID.isdisjoint(words[i + 2:i + 3])
               and words[i + 2:i + 4] not in (["and", "un" + words[i + 1]], ["and", "not"])):
             return f"done: {words[i + 1]}", kind
