@@ -780,6 +780,34 @@ def test_a_collection_said_to_have_run_after_a_comma_still_reads(name, descripti
     _classified_as(tool(name, description), "Read")
 
 
+# ----- what is shown, kept as a new thing or put in place as the call goes ------------------
+
+
+@pytest.mark.parametrize("name,description", [
+    ("folder_summary", "Summary of a folder's documents, saved as a new document in that "
+     "folder."),
+    ("meeting_notes", "Notes of a meeting, stored as a new page in the team wiki."),
+    ("host_updates", "Updates for a host, downloaded and installed in the background."),
+    ("security_patches", "Security patches for a cluster, applied automatically."),
+    ("router_changes", "Pending configuration changes of a router, applied in the background."),
+    ("list_updates", "List updates for a device, installed automatically."),
+])
+def test_what_is_shown_kept_as_new_or_put_in_place_after_a_comma_is_no_reader(name,
+                                                                                 description):
+    _classified_as(tool(name, description), "Write")
+
+
+@pytest.mark.parametrize("name,description", [
+    ("saved_reports", "Reports of a workspace, saved as PDF."),
+    ("exchange_rates", "Exchange rates, updated automatically."),
+    ("installed_apps", "Apps of a device, installed or not."),
+    ("draft_notes", "Notes of a meeting, saved as drafts by their authors."),
+    ("cluster_patches", "Patches of a cluster, applied ones first."),
+])
+def test_what_is_shown_said_saved_or_applied_after_a_comma_still_reads(name, description):
+    _classified_as(tool(name, description), "Read")
+
+
 @pytest.mark.parametrize("name,description,category", [
     # The first word takes an object: a verb the table lacks, and an unknown act is a write.
     ("clawnx_retweets", "Retweets a tweet by its ID.", "Write"),

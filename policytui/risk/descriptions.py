@@ -1929,6 +1929,16 @@ _SENT_AFTER_A_NOUN = re.compile(
     r",\s+(?:(emailed|posted|forwarded|delivered|written|saved|uploaded|moved|sent|published"
     r"|pushed|exported|committed|appended)\s+to\b"
     r"|(blocked)\s+from\b|(filed)\s+as\b|(shared)\s+with\b)", re.IGNORECASE)
+# The same for what is kept as a new thing ("Summary of a folder's documents, saved as a new
+# document") or put in place by the call as it goes, maybe after a participle that fetches
+# ("Updates for installed apps, downloaded and installed in the background", "Security
+# patches, applied automatically"). Not "saved as PDF", nor "updated automatically", which
+# says how fresh. Asked only of a text that holds "new", "automatically" or "background".
+_KEPT_OR_PUT_AFTER_A_NOUN = re.compile(
+    r",\s+(?:(saved|stored|written|kept)\s+as\s+(?:a\s+)?new\b"
+    r"|(?:[a-z]+ed\s+and\s+)?(installed|reinstalled|upgraded|restarted|redeployed|applied)"
+    r"\s+(?:automatically|in\s+the\s+background)\b)", re.IGNORECASE)
+_KEPT_OR_PUT_WORDS = ("new", "automatically", "background")
 # A participle after a comma or "which is" that says what was just named is done again or
 # flipped, by the call itself: "Status of the print job, resubmitted if it failed", "Status of
 # the repository sync, which is re-triggered when stale", "Lock status of a user account,
@@ -2446,6 +2456,11 @@ def later_act(description: str) -> tuple[str, str] | None:
             # also sent somewhere or blocked.
             said = next(group for group in sent.groups() if group)
             return said.lower(), v.WRITE
+        if contains_any(opening, _KEPT_OR_PUT_WORDS):
+            kept = blind_search(_KEPT_OR_PUT_AFTER_A_NOUN, opening, lowered)
+            if kept is not None:
+                said = next(group for group in kept.groups() if group)
+                return said.lower(), v.WRITE
     if ", re" in opening or ", toggled" in opening or "which " in opening:
         for found in (leftmost_matches(lowered, (_REDONE_AFTER_A_COMMA, _REDONE_WHICH_IS))
                       if case_plain(opening) else _REDONE_AFTER_A_NOUN.finditer(opening)):
