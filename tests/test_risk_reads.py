@@ -808,6 +808,29 @@ def test_what_is_shown_said_saved_or_applied_after_a_comma_still_reads(name, des
     _classified_as(tool(name, description), "Read")
 
 
+# ----- a passive whose doer is the call itself ----------------------------------------------
+
+
+@pytest.mark.parametrize("name,description,category", [
+    ("customer_refunds", "Refunds for a customer are issued by this endpoint to the card.",
+     "Financial"),
+    ("pending_invites", "Pending invites of a workspace are resent by this tool.", "Write"),
+    ("account_credits", "Credits for an account are granted by the same request.",
+     "Financial"),
+])
+def test_a_collection_done_to_by_the_call_itself_is_no_reader(name, description, category):
+    _classified_as(tool(name, description), category)
+
+
+@pytest.mark.parametrize("name,description", [
+    ("marketplace_payouts", "Payouts for a seller are issued by the marketplace each week."),
+    ("account_events", "Events of an account are recorded by the audit service."),
+    ("team_invoices", "Invoices for a team are issued by the billing provider each month."),
+])
+def test_a_collection_done_to_by_another_still_reads(name, description):
+    _classified_as(tool(name, description), "Read")
+
+
 @pytest.mark.parametrize("name,description,category", [
     # The first word takes an object: a verb the table lacks, and an unknown act is a write.
     ("clawnx_retweets", "Retweets a tweet by its ID.", "Write"),

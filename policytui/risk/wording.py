@@ -567,6 +567,8 @@ _A_PLACE = (["a"], ["an"], ["the"], ["another"], ["its"], ["their"])
 # Participles of verbs that run something that more often say what state a thing is in:
 # "Packages of a host, installed with their versions", "Services, deployed to production".
 _STATE_PARTICIPLES = frozenset("installed deployed".split())
+# The doer of a passive that is the call itself: "... are removed by this tool", "by the call".
+_BY_THE_CALL = frozenset("this the same call tool request endpoint operation".split())
 # What after a third-person verb is its object: "... and sends the overdue ones".
 _AN_OBJECT = OBJECT_OPENERS | frozenset(("it", "them"))
 # Verbs that, right after a noun behind a determiner, make it the subject of a clause saying
@@ -636,9 +638,11 @@ def _done_to_what_it_shows(desc: DescriptionVerbs) -> tuple[str, str] | None:
                 continue
             if at < len(words) and words[at].endswith("ly"):
                 at += 1  # "are automatically removed"
-            if (at < len(words) and words[at + 1:at + 2] != ["by"]
+            if (at < len(words) and (words[at + 1:at + 2] != ["by"]
+                                     or _BY_THE_CALL.issuperset(words[at + 2:at + 4]))
                     and (kind := _acting_participle(words, at)) is not None):
-                # (Not what another does: "Refunds are issued by the bank".)
+                # (Not what another does: "Refunds are issued by the bank"; but what the call
+                # itself does: "Stale files are removed by this tool".)
                 return f"done: {words[at]}", kind
         elif (word == "," and i + 1 < len(words)
               and ((kind := _acting_participle(words, i + 1)) in (v.REMOVE, v.MONEY)
