@@ -831,6 +831,32 @@ def test_a_collection_done_to_by_another_still_reads(name, description):
     _classified_as(tool(name, description), "Read")
 
 
+# ----- a name of nouns whose sentence, led by its first word, puts things somewhere ---------
+
+
+@pytest.mark.parametrize("name,description", [
+    ("triage_tickets", "Triage tickets for review into the on-call queue."),
+    ("triage_alerts", "Triage alerts of a service into the incident queue."),
+    ("intake_requests", "Intake requests from the web form into the sales pipeline."),
+    ("bucket_emails", "Bucket emails of an inbox into folders by sender."),
+    ("funnel_leads", "Funnel leads from a campaign into the CRM."),
+])
+def test_a_sentence_led_by_the_names_word_that_puts_things_somewhere_is_no_reader(
+        name, description):
+    _classified_as(tool(name, description), "not Read")
+
+
+@pytest.mark.parametrize("name,description", [
+    ("sprint_tickets", "Sprint tickets moved into the backlog."),
+    ("recent_commits", "Recent commits on a branch."),
+    ("support_tickets", "Support tickets that came into the help desk today."),
+    ("inbound_leads", "Inbound leads of a campaign, with their source."),
+])
+def test_a_sentence_led_by_the_names_word_that_says_which_things_still_reads(name,
+                                                                              description):
+    _classified_as(tool(name, description), "Read")
+
+
 @pytest.mark.parametrize("name,description,category", [
     # The first word takes an object: a verb the table lacks, and an unknown act is a write.
     ("clawnx_retweets", "Retweets a tweet by its ID.", "Write"),

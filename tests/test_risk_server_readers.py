@@ -83,6 +83,8 @@ def test_a_family_of_verbless_readers_takes_in_its_own():
     tool("w2_forms", "W-2 forms for the tax year: generates them for all employees, files "
          "them with the SSA and publishes copies.", {"tax_year": {"type": "integer"}},
          ["tax_year"]),
+    # Led by a word of its name that puts what it names somewhere.
+    tool("triage_tickets", "Triage tickets for review into the on-call queue."),
     # Neither a plural nor of the readers' family.
     tool("lidar_calibration", "LiDAR calibration routine for the robot.",
          {"robot_id": {"type": "string"}}, ["robot_id"]),

@@ -37,7 +37,7 @@ from policytui.risk.arguments import argument_shape
 from policytui.risk.categories import READ
 from policytui.risk.descriptions import act_after_a_colon, description_verbs
 from policytui.risk.schema import normalize
-from policytui.risk.wording import said_later
+from policytui.risk.wording import puts_it_somewhere, said_later
 from policytui.risk.words import lexicon_verb, name_words
 
 # The first line of evidence a verbless tool gets (wording.py): shown to read, or nothing found.
@@ -67,13 +67,15 @@ def _a_word_that_acts(words: list[str]) -> bool:
     return False
 
 
-def _says_an_act(description: str) -> bool:
+def _says_an_act(description: str, name: list[str]) -> bool:
     """Does the description say the tool does something where the classifier looks for it: a
     verb leading its first sentence, an act after a colon, a later sentence or an argument said
-    to make the call act?"""
+    to make the call act, or a word of the name leading it that puts its object somewhere
+    ("triage_tickets": "Triage tickets for review into the on-call queue")?"""
     desc = description_verbs(description, True, True)
     return (desc.kind is not None or act_after_a_colon(desc) is not None
-            or said_later(desc) is not None)
+            or said_later(desc) is not None
+            or (bool(desc.words) and desc.words[0] in name and puts_it_somewhere(desc.words)))
 
 
 def _asks_only_which(schema: Any) -> bool:
@@ -177,7 +179,7 @@ class VerblessReaders:
         shown, verbless, family = self._server()
         if shown < _SHOWN_AT_LEAST or shown * 2 < verbless:
             return None
-        if not (plural or words[0] in family) or _says_an_act(description):
+        if not (plural or words[0] in family) or _says_an_act(description, words):
             return None
         return (f"the server's other verbless tools ({shown} of {verbless}) are shown to read, "
                 "and this one is of their kind, asks only which thing to show and says no act: "

@@ -741,10 +741,35 @@ def _names_a_collection(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     first = name.words[start]
     if third_person_of(words[0], first):
         return False  # "collect_payments": "Collects payments ...": a verb the table lacks
-    if first == words[0] and len(words) > 2 and words[2] in WHERE_TO:
-        return False  # "seed_users": "Seed users into the dev database": sent somewhere
+    if first == words[0] and puts_it_somewhere(words):
+        # "seed_users": "Seed users into the dev database", "triage_tickets": "Triage tickets
+        # for review into the on-call queue": sent somewhere.
+        return False
     return first != words[0] or (len(words) > 1 and len(name.words) > start + 1
                                  and words[1] == name.words[start + 1])
+
+
+# How far past its object a sentence led by the name's own word may say where things are put.
+_INTO_WITHIN = 6
+_INTO = frozenset(("into", "onto"))
+
+
+def puts_it_somewhere(words: list[str]) -> bool:
+    """Does a sentence whose first word the name also leads with say where its object is put:
+    "into", "onto" or "to" right after the object ("Seed users into the dev database"), or
+    "into" or "onto" within a few words past it, with no participle, comma or clause before
+    that would make it what is said of the object ("Triage tickets for review into the
+    on-call queue"; not "Sprint tickets moved into the backlog", "Tickets, sorted into
+    folders")? Then the first word is a verb the tables lack."""
+    if len(words) > 2 and words[2] in WHERE_TO:
+        return True
+    for word in words[2:_INTO_WITHIN + 2]:
+        if word in _INTO:
+            return True
+        if (word.endswith("ed") or word in _SENT_FORMS or word in _SUBORDINATES
+                or not word.isalpha()):
+            return False
+    return False
 
 
 # What follows a plural noun opening a sentence ("Comments on a container", "Posts by a
