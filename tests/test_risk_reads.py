@@ -857,6 +857,41 @@ def test_a_sentence_led_by_the_names_word_that_says_which_things_still_reads(nam
     _classified_as(tool(name, description), "Read")
 
 
+def test_the_tools_command_calls_no_act_past_a_comma_or_a_condition_read(tmp_path):
+    # As a user meets them: `policytui tools --from FILE --json` on one server's snapshot of
+    # the twenty-third round's phrasings, every tool with one string argument.
+    acting = {
+        "stale_files": "Files older than 30 days, if any, are removed.",
+        "list_jobs": "Lists the jobs of a queue; stale ones, if any, are purged.",
+        "failed_jobs": "Failed jobs of a pipeline, retried from the last step.",
+        "host_updates": "Updates for a host, downloaded and installed in the background.",
+        "customer_refunds": "Refunds for a customer are issued by this endpoint to the card.",
+        "triage_tickets": "Triage tickets for review into the on-call queue.",
+    }
+    reading = {
+        "failed_items": "Failed items, if any, are listed.",
+        "workflow_runs": "Runs of a workflow, triggered by a push.",
+        "endpoint_checks": "Health checks of an endpoint, retried on failure.",
+        "saved_reports": "Reports of a workspace, saved as PDF.",
+        "marketplace_payouts": "Payouts for a seller are issued by the marketplace each week.",
+        "sprint_tickets": "Sprint tickets moved into the backlog.",
+    }
+    schema = {"type": "object", "properties": {"q": {"type": "string"}}}
+    snapshot = tmp_path / "server.json"
+    snapshot.write_text(json.dumps({"tools": [
+        {"name": name, "description": description, "inputSchema": schema}
+        for name, description in {**acting, **reading}.items()]}), encoding="utf-8")
+    command = Path(sys.executable).parent / "policytui"
+    done = subprocess.run([str(command), "tools", "--from", str(snapshot), "--json"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    found = {row["name"]: row["category"] for row in json.loads(done.stdout)["tools"]}
+    assert {name: found[name] for name in acting} == {
+        "stale_files": "Destructive", "list_jobs": "Destructive", "failed_jobs": "Execute",
+        "host_updates": "Write", "customer_refunds": "Financial", "triage_tickets": "Other"}
+    assert {name: found[name] for name in reading} == dict.fromkeys(reading, "Read")
+
+
 @pytest.mark.parametrize("name,description,category", [
     # The first word takes an object: a verb the table lacks, and an unknown act is a write.
     ("clawnx_retweets", "Retweets a tweet by its ID.", "Write"),
