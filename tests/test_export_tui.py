@@ -331,3 +331,51 @@ async def test_enter_on_cancel_with_a_y_behind_it_keeps_the_file(tmp_path: Path)
         assert not _open_questions(app), screen_text(app)
         assert type(app.screen).__name__ == "ExportScreen"
         assert "Not replaced:" in _result_note(app)
+
+
+def _click_as_the_terminal_sends_it(app: PolicyApp, selector: str) -> None:
+    """Post a click on the widget `selector` of the screen on top as the terminal driver posts
+    one: the button pressed and released on its first cell (the app makes the Click of them).
+    Unlike `pilot.click`, nothing waits for the app to be idle first."""
+    region = app.screen.query_one(selector).region
+    where = {"x": region.x, "y": region.y, "delta_x": 0, "delta_y": 0, "button": 1, "shift": False,
+             "meta": False, "ctrl": False, "screen_x": region.x, "screen_y": region.y}
+    app.post_message(events.MouseDown(None, **where))  # type: ignore[arg-type]
+    app.post_message(events.MouseUp(None, **where))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("typed_first", ["", "y"])
+async def test_a_click_on_the_question_just_before_the_terminal_shrinks_leaves_the_notice_on_top(
+    tmp_path: Path, typed_first: str
+) -> None:
+    """A click on the question's Cancel (after a `y`, or alone), and the terminal made smaller
+    than the editor can be used in, read together. The notice that says so came over the
+    question before the click's press had made its way up to it; the press then closed the
+    screen on top, which was the notice: the question stayed, answered already, in a terminal
+    too small to use, and a `y` behind it then answered it a second time (a traceback). Now
+    an answer reaches only a dialog on top: the notice stays, the question waits under it
+    unanswered, and is answered once the terminal grows."""
+    app = _kestra_editor(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        target = await _export_dialog_onto_an_earlier_file(app, pilot)
+        await pilot.press("ctrl+s")
+        await until(lambda: bool(_open_questions(app)), "the question whether to replace")
+        await pilot.pause()
+        if typed_first:
+            app.post_message(events.Key(typed_first, typed_first))
+        _click_as_the_terminal_sends_it(app, "#choice-cancel")
+        await pilot.resize_terminal(30, 10)
+        for _ in range(20):  # whatever was still to come of the keys and the click has come
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        stack = [type(screen).__name__ for screen in app.screen_stack]
+        assert stack == ["MainScreen", "ExportScreen", "ChoiceScreen", "TooSmallScreen"], stack
+        await until(lambda: "needs 40x12" in " ".join(screen_text(app).split()), "the notice drawn",
+                    shows=lambda: screen_text(app))
+        assert target.read_text(encoding="utf-8") == "an earlier file\n"
+        await pilot.resize_terminal(100, 30)
+        await until(lambda: app.screen.id == "confirm-export-replace", "the question back on top")
+        await pilot.press("n")
+        await until(lambda: "Not replaced:" in _result_note(app), "the file kept", shows=lambda: screen_text(app))
+        assert type(app.screen).__name__ == "ExportScreen", app.screen_stack
+        assert target.read_text(encoding="utf-8") == "an earlier file\n"

@@ -13,6 +13,7 @@ from rich.text import Text
 from textual import events
 from textual._context import NoActiveAppError
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.geometry import Size
@@ -94,6 +95,25 @@ class DialogScreen(ModalScreen[ResultType]):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.fit_buttons)
+
+    def dismiss(self, result: ResultType | None = None) -> AwaitComplete:
+        """Close the dialog with `result`, only while it is the screen on top; else nothing.
+
+        Textual's dismiss runs the result callback and then closes whatever screen is on top.
+        An answer still on its way when the dialog closed (a button's press behind a key's
+        answer) or when another screen came over it (the notice of a terminal made too small,
+        the command palette) closed that screen instead: the notice went while the terminal
+        was too small, with the question left open and answered already, and a second answer
+        then failed with a traceback. A dialog that is covered takes no answer at all: it was
+        given before the cover came or is meant for the screen on top, and the dialog waits
+        unanswered until it is on top again and answered there (fail closed: nothing it would
+        do is done unseen). A caller that means to answer a covered dialog closes what covers
+        it first (ctrl+q's `action_quit`, `_answer_under_notice`).
+        """
+        stack = self.app.screen_stack
+        if not stack or stack[-1] is not self:
+            return AwaitComplete.nothing()
+        return super().dismiss(result)
 
     async def action_interrupt(self) -> None:
         """ctrl+c: copy the text selected in the dialog, else the editor's ctrl+c (quit as
