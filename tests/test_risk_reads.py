@@ -2105,3 +2105,44 @@ def test_open_before_the_plural_a_reader_reads_is_an_adjective(name, description
 def test_open_still_commands_where_the_words_allow_it(name, description):
     c = classify(tool(name, description))
     assert c.category != "Read", c.evidence
+
+
+# ----- a reader's lead, "and", and a word both verb and noun before an object done for a reason
+
+
+@pytest.mark.parametrize("name,description,category", [
+    # A plural object followed by why, how long or when, or ending the sentence.
+    ("analyze_logs", "Analyze logs and open incidents for anomalies.", "Write"),
+    ("scan_repo", "Scan the repository for secrets and open issues for each finding.", "Write"),
+    ("search_flights", "Search flights and hold seats for 15 minutes.", "Write"),
+    ("inspect_builds", "Inspect failed builds and queue reruns until one passes.", "Write"),
+    ("query_mailbox", "Query mailbox rules and archive threads when they are a month old.",
+     "Write"),
+    ("monitor_disks", "Monitor disks and open incidents.", "Write"),
+])
+def test_a_word_both_verb_and_noun_after_and_before_an_object_done_for_a_reason_acts(
+        name, description, category):
+    _classified_as(tool(name, description), category)
+
+
+@pytest.mark.parametrize("name,description", [
+    # Not a word both verb and noun, or no object after it.
+    ("search_flights", "Search flights and show their prices."),
+    ("list_jobs", "List jobs and their owners."),
+    ("get_user", "Get a user and the groups they belong to."),
+    # A plural followed by a scope, another noun or another preposition: a second thing read.
+    ("list_repos", "List repositories and open issues for a user."),
+    ("list_services", "List services and open incidents' owners."),
+    ("list_projects", "List projects and open issues in each."),
+    ("search_books", "Search authors and book titles for a genre."),
+    # A measure of what the word names.
+    ("get_campaign", "Get campaign stats and open rates for each list."),
+    ("list_orders", "List customers and order totals for the month."),
+    ("find_seats", "Find seats and hold times for a flight."),
+    ("get_account", "Get an account and charge amounts for each invoice."),
+    # The "and" ends a list of what is read.
+    ("list_accounts", "List accounts with their owner, region and open tickets."),
+])
+def test_a_word_both_verb_and_noun_after_and_before_a_second_thing_read_still_reads(
+        name, description):
+    _classified_as(tool(name, description), "Read")

@@ -611,6 +611,15 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
             # command; an unknown step is no reason to let the tool through as a reader.
             found.unknown_alternative = token
             continue
+        if (verb is None and reading and not third_person and first == "and"
+                and token in _HELD_STEPS and token not in chain
+                and _done_for_a_purpose(tokens, j + 1)
+                and not any(t == "," or t in _LISTING for t in tokens[start + 1:i])):
+            # "Search flights and hold seats for 15 minutes": a command the table leaves
+            # out, bare after "and" before an object done for a purpose.
+            chain.add(token)
+            found.alternatives.append((token, _HELD_STEPS[token]))
+            continue
         if (verb is None and reading and found.unknown_alternative is None and j + 1 < count
                 and token.endswith("s") and len(token) > 3 and not _treats(token)
                 and ((first == "and" and tokens[j + 1] in _HELD)
@@ -780,7 +789,8 @@ def _and_command(verb: str, tokens: list[str], lead: int, joint: int, at: int) -
         if verb != "set" and "ones" not in tokens[at + 1:at + 3] and not (
                 verb == "mark" and "as" in tokens[at + 2:at + 4]) and not (
                 after in _SELECTING or after.rstrip("s") in v.PAYERS
-                or _names_the_read_noun(tokens, lead, joint, at + 1)):
+                or _names_the_read_noun(tokens, lead, joint, at + 1)
+                or _done_for_a_purpose(tokens, at + 1)):
             return False
     if (not after.isalpha() or after in _PREPOSITIONS or after in _MORE_PREPOSITIONS
             or after in SEPARATORS or after in _COMPOUND_HEADS):
@@ -915,6 +925,51 @@ def _names_the_read_noun(tokens: list[str], lead: int, joint: int, at: int) -> b
                                      or tokens[at + 1] in SEPARATORS):
         return False
     return tokens[at] in tokens[lead + 1:joint]
+
+
+# What says why, how long or when a command is done, after its object: "and open incidents
+# for anomalies", "and hold seats for 15 minutes", "and open issues for each finding", "and
+# open valves when dry".
+_PURPOSE_AFTER = frozenset("when whenever if until unless".split())
+# What opens the scope of what is read after "for": "and open issues for a repository" lists
+# a second thing read in that repository ("each", "every", "all" and "any" say "for each
+# one found", which a command's purpose does).
+_SCOPE_OPENERS = (OBJECT_OPENERS - {"each", "every", "all", "any"}) | frozenset(
+    "given one specific his her".split())
+# Plurals that a word both verb and noun names a measure of rather than acts on: "open
+# rates", "order totals", "post counts", "book values".
+_MEASURES = frozenset(
+    """
+    counts totals values amounts volumes sizes scores numbers rates prices times dates
+    """.split())
+# Commands the verb table leaves out because as a lead or a name they more often name a
+# thing ("Holds on a student account", "hold_item"), counted only as a step done for a
+# purpose (see `_done_for_a_purpose`): "and hold seats for 15 minutes".
+_HELD_STEPS = {"hold": v.WRITE}
+
+
+def _done_for_a_purpose(tokens: list[str], at: int) -> bool:
+    """Is the word at `at`, after a word both verb and noun bare after "and" under a reader's
+    imperative lead, a bare plural that the sentence ends on or follows with why, how long or
+    when ("Analyze logs and open incidents for anomalies", "Search flights and hold seats for
+    15 minutes", "Scan the repository and open issues for each finding")? Then that word is a
+    second command and the plural its object. Not a plural followed by another noun ("open
+    incidents' owners"), by a scope ("open issues for a repository") or by any other
+    preposition ("open issues in a project"), and not a measure ("open rates", "order
+    totals"): those name a second thing read."""
+    if at >= len(tokens):
+        return False
+    word = tokens[at]
+    if (len(word) < 4 or not word.endswith("s") or word.endswith("ss") or not word.isalpha()
+            or word in _COMPOUND_HEADS or word in _MEASURES or word in v.VIEW_NOUNS
+            or word in _NOT_VERBS):
+        return False
+    if at + 1 == len(tokens):
+        return True
+    after = tokens[at + 1]
+    if after in _PURPOSE_AFTER:
+        return True
+    return after == "for" and at + 2 < len(tokens) and tokens[at + 2] not in _SCOPE_OPENERS
 
 
 # Nouns a verb-like word often modifies: "build name", "update availability", "stop loss".
