@@ -2146,3 +2146,36 @@ def test_a_word_both_verb_and_noun_after_and_before_an_object_done_for_a_reason_
 def test_a_word_both_verb_and_noun_after_and_before_a_second_thing_read_still_reads(
         name, description):
     _classified_as(tool(name, description), "Read")
+
+
+def test_the_tools_command_calls_no_act_joined_by_and_to_a_readers_command_read(tmp_path):
+    # As a user meets them: `policytui tools --from FILE --json` on one server's snapshot of
+    # the twenty-fourth round's phrasings, every tool with one string argument.
+    acting = {
+        "analyze_logs": "Analyze logs and open incidents for anomalies.",
+        "search_hotels": "Search hotels and hold rooms for 24 hours.",
+        "scan_images": "Scan container images and open issues for every critical finding.",
+        "inspect_builds": "Inspect failed builds and queue reruns until one passes.",
+        "query_mailbox": "Query mailbox rules and archive threads when they are a month old.",
+        "monitor_disks": "Monitor disks and open incidents.",
+    }
+    reading = {
+        "search_flights": "Search flights and show their prices.",
+        "list_jobs": "List jobs and their owners.",
+        "list_repos": "List repositories and open issues for a user.",
+        "list_services": "List services and open incidents' owners.",
+        "get_campaign": "Get campaign stats and open rates for each list.",
+        "find_seats": "Find seats and hold times for a flight.",
+    }
+    schema = {"type": "object", "properties": {"q": {"type": "string"}}}
+    snapshot = tmp_path / "server.json"
+    snapshot.write_text(json.dumps({"tools": [
+        {"name": name, "description": description, "inputSchema": schema}
+        for name, description in {**acting, **reading}.items()]}), encoding="utf-8")
+    command = Path(sys.executable).parent / "policytui"
+    done = subprocess.run([str(command), "tools", "--from", str(snapshot), "--json"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    found = {row["name"]: row["category"] for row in json.loads(done.stdout)["tools"]}
+    assert {name: found[name] for name in acting} == dict.fromkeys(acting, "Write")
+    assert {name: found[name] for name in reading} == dict.fromkeys(reading, "Read")
