@@ -272,9 +272,12 @@ async def test_a_notice_raised_while_the_command_palette_is_open_keeps_clear_of_
     never drawn over its search line or its hits; before, it covered the hits' lower right."""
     monkeypatch.chdir(tmp_path)
     app = make_app(policy_path=Path("policy.json"), listing=kestra())
-    # A loaded machine can take longer than a notice's 5 s to list the palette's hits: the
-    # save's notice must still be there to be judged.
+    # A loaded machine can take longer than the save notice's 2 s to list the palette's hits:
+    # the save's notice must still be there to be judged, so every notice lasts 120 s here.
     monkeypatch.setattr(type(app), "NOTIFICATION_TIMEOUT", 120)
+    notify = app.notify
+    monkeypatch.setattr(app, "notify", lambda message, *args, timeout=None, **kwargs: notify(
+        message, *args, timeout=120, **kwargs))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await ready(pilot)
         await pilot.press("ctrl+s", "ctrl+p", *"sort")
