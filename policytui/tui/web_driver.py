@@ -41,9 +41,14 @@ class SessionDriver(WebDriver):
         self._deadline: threading.Timer | None = None
         self._deadline_lock = threading.Lock()
         self._stopped = False
+        # The signals the Python-level handler saw, as bytes on a pipe a thread reads
+        # (`_watch_signals`): the handler itself takes no lock.
+        self._signals_read, self._signals_written = os.pipe()
+        os.set_blocking(self._signals_written, False)
 
     def start_application_mode(self) -> None:
         super().start_application_mode()
+        threading.Thread(target=self._watch_signals, name="stop-signals", daemon=True).start()
         loop = asyncio.get_running_loop()
         for number in (signal.SIGTERM, signal.SIGINT):
             # In place of Textual's handler, which asks the app to exit: the same, with the
@@ -93,7 +98,25 @@ class SessionDriver(WebDriver):
         self._app.post_message(messages.ExitApp())
 
     def _on_stop_signal(self, number: int, frame: FrameType | None) -> None:
-        self.arm_deadline(f"asked to stop ({signal.Signals(number).name})")
+        # Runs on the main thread between two bytecodes, maybe inside `arm_deadline` or
+        # `stop_application_mode` while they hold `_deadline_lock`: taking it here waited for
+        # ever (serve killed, its SIGTERM landing as the editor stopped for the end of its
+        # input: the editor lived on, kept nothing, and never ended). One byte on a pipe, which
+        # takes no lock; `_watch_signals` arms the deadline from its own thread.
+        try:
+            os.write(self._signals_written, bytes((number,)))
+        except OSError:
+            pass  # the pipe is full of earlier signals, which arm the same deadline
+
+    def _watch_signals(self) -> None:
+        while True:
+            try:
+                numbers = os.read(self._signals_read, 64)
+            except OSError:
+                return
+            if not numbers:
+                return
+            self.arm_deadline(f"asked to stop ({signal.Signals(numbers[0]).name})")
 
     def arm_deadline(self, reason: str) -> None:
         """End the process in `STOP_GRACE_SECONDS` unless the app has stopped by then."""
