@@ -201,6 +201,14 @@ async def _export_dialog_onto_an_earlier_file(app: PolicyApp, pilot: Any) -> Pat
     return target
 
 
+async def _asked_whether_to_replace(app: PolicyApp, pilot: Any) -> Path:
+    """The export dialog onto an earlier file, and ctrl+s: its question open; the file."""
+    target = await _export_dialog_onto_an_earlier_file(app, pilot)
+    await pilot.press("ctrl+s")
+    await until(lambda: bool(_open_questions(app)), "the question whether to replace")
+    return target
+
+
 def _open_questions(app: PolicyApp) -> list[str]:
     return [screen.id or "" for screen in app.screen_stack if screen.id == "confirm-export-replace"]
 
@@ -288,9 +296,7 @@ async def test_a_ctrl_s_typed_to_the_question_just_before_y_never_asks_again(tmp
     the app busy for a moment behind them, as it is while it redraws the screen for a browser."""
     app = _kestra_editor(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        target = await _export_dialog_onto_an_earlier_file(app, pilot)
-        await pilot.press("ctrl+s")
-        await until(lambda: bool(_open_questions(app)), "the question whether to replace")
+        target = await _asked_whether_to_replace(app, pilot)
         await pilot.pause()
         app.post_message(events.Key("ctrl+s", None))
         app.post_message(events.Key("y", "y"))
@@ -311,9 +317,7 @@ async def test_enter_on_cancel_with_a_y_behind_it_keeps_the_file(tmp_path: Path)
     file the user chose to keep was replaced."""
     app = _kestra_editor(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        target = await _export_dialog_onto_an_earlier_file(app, pilot)
-        await pilot.press("ctrl+s")
-        await until(lambda: bool(_open_questions(app)), "the question whether to replace")
+        target = await _asked_whether_to_replace(app, pilot)
         await until(lambda: app.focused is not None and app.focused.id == "choice-cancel", "Cancel focused")
         app.post_message(events.Key("enter", "\r"))
         app.post_message(events.Key("y", "y"))
@@ -357,9 +361,7 @@ async def test_a_click_on_the_question_just_before_the_terminal_shrinks_leaves_t
     unanswered, and is answered once the terminal grows."""
     app = _kestra_editor(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        target = await _export_dialog_onto_an_earlier_file(app, pilot)
-        await pilot.press("ctrl+s")
-        await until(lambda: bool(_open_questions(app)), "the question whether to replace")
+        target = await _asked_whether_to_replace(app, pilot)
         await pilot.pause()
         if typed_first:
             app.post_message(events.Key(typed_first, typed_first))

@@ -75,11 +75,16 @@ async def replayed_since(app: PolicyApp, before: object, what: str) -> None:
     await until(lambda: app.replay_report is not before and drawn(app), what, shows=lambda: screen_text(app))
 
 
-async def test_replay_tab_follows_every_edit(tmp_path: Path) -> None:
+def _editor_on_3000_calls(tmp_path: Path) -> PolicyApp:
+    """The editor on an allow-by-default policy, with a recording of 3,000 calls to replay."""
     policy = tmp_path / "policy.json"
     policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
     recording = write_recording(tmp_path / "rec.jsonl", 3000)
-    app = make_app(policy_path=policy, listing=kestra(), replay_path=recording)
+    return make_app(policy_path=policy, listing=kestra(), replay_path=recording)
+
+
+async def test_replay_tab_follows_every_edit(tmp_path: Path) -> None:
+    app = _editor_on_3000_calls(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await _ready(pilot)
         assert app.replay_report is not None and app.replay_report.passed
@@ -324,10 +329,7 @@ async def test_replay_tab_opened_after_edits_made_while_hidden_shows_the_policy_
     """Hidden, the Replay tab decides the calls again only once it is opened: the frame that
     shows it holds the report of the policy as edited, after edits that settled while it was
     hidden and after one made a moment before it is opened."""
-    policy = tmp_path / "policy.json"
-    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
-    recording = write_recording(tmp_path / "rec.jsonl", 3000)
-    app = make_app(policy_path=policy, listing=kestra(), replay_path=recording)
+    app = _editor_on_3000_calls(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await _ready(pilot)
         assert app.replay_report is not None and app.replay_report.passed
