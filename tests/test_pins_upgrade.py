@@ -146,6 +146,8 @@ def test_an_earlier_versions_approvals_are_reapproved_at_once(tmp_path: Path) ->
         '[POLICY DENIED] Tool "fetch_page" has members never approved (_meta.fastmcp and icons): the version '
         "of policytui that approved it did not pin them; review and re-approve it in the policy editor (key P, "
         "then A re-approves every such tool at once)")
+    assert [(line["decision"], line["rule"], line.get("drift")) for line in _audit(tmp_path)
+            if line["tool"] == "fetch_page"] == [("denied", PIN_RULE, True)]
     log = (tmp_path / "gateway.log").read_text(encoding="utf-8")
     assert ("pinning: hidden and denied, 2 tools whose other members were never approved (_meta.fastmcp on 2 "
             "tools and icons on 1): the version of policytui that approved them did not pin them, and their "
