@@ -102,6 +102,26 @@ def test_windows_are_utc_aligned_on_the_store_clock(store: StateStore) -> None:
     assert abs(reservation.now - time.time()) < 5
 
 
+def test_the_memory_store_forgets_ended_windows_and_keeps_the_live_ones() -> None:
+    """A long run (a gateway on memory://, a replay of a day's recording) does not keep every
+    window it ever charged: a minute's counters go once the minute has ended, an hour's that
+    is still running stays and counts on."""
+    now = [1_800_000_000.0]  # the start of an hour (and of a minute)
+    store = MemoryStore(policy="p", clock=lambda: now[0])
+    for session in range(500):
+        assert store.reserve((_budget("calls", 5, "session", f"s{session}", "minute"),)).allowed
+    assert store.reserve((_budget("hourly", 5, window="hour"),)).allowed
+    assert len(store._counts) == 501
+    now[0] += 120  # two minutes on: the minute windows have ended, the hour has not
+    assert store.reserve((_budget("hourly", 5, window="hour"),)).allowed
+    assert len(store._counts) == 1, "the ended minute windows were kept"
+    assert {(u.counter, u.used) for u in store.usage()} == {("hourly", 2)}
+    now[0] += 3600
+    assert store.reserve((_budget("calls", 5, "session", "s0", "minute"),)).allowed
+    assert {(u.counter, u.used) for u in store.usage()} == {("calls", 1)}
+    assert len(store._counts) == 1
+
+
 def test_the_state_file_is_the_owners_alone(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "state" / "state.sqlite", policy="p")
     store.reserve((_budget("c", 5),))  # the write-ahead log exists now too

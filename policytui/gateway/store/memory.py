@@ -31,6 +31,10 @@ class MemoryStore(StateStore):
         super().__init__(policy, clock or time.time)
         # stored name -> (window start, used)
         self._counts: dict[str, tuple[int, int]] = {}
+        # stored name -> when its window ends, kept as it is charged: the sweep then reads no
+        # names (it parsed every one, each second of the clock, which a replay's recorded
+        # clock passes at almost every call: a third of a 10,000-call replay's time).
+        self._ends: dict[str, float] = {}
         self._approvals: dict[str, StoredApproval] = {}
         self._expires: dict[str, float] = {}
         self._lock = threading.Lock()  # the approver may answer from a worker thread
@@ -49,8 +53,9 @@ class MemoryStore(StateStore):
                 if used + 1 > budget.max:
                     return Reservation(now=now, denied=index)
                 plan.append((name, start, used + 1))
-            for name, start, used in plan:
+            for (name, start, used), budget in zip(plan, budgets, strict=False):
                 self._counts[name] = (start, used)
+                self._ends[name] = start + WINDOW_SECONDS[budget.key.window]
         return Reservation(now=now, charged=tuple((name, start) for name, start, _ in plan))
 
     def refund(self, reservation: Reservation) -> None:
@@ -79,11 +84,10 @@ class MemoryStore(StateStore):
         if now - self._swept_at < 1.0:
             return
         self._swept_at = now
-        for name in list(self._counts):
-            parts = split_counter_name(name)
-            start = self._counts[name][0]
-            if parts is None or start + WINDOW_SECONDS[parts[1][3]] <= now:
-                del self._counts[name]
+        ended = [name for name, end in self._ends.items() if end <= now]
+        for name in ended:
+            del self._counts[name]
+            del self._ends[name]
 
     def put_request(self, approval_id: str, request: dict[str, Any], expires: float) -> bool:
         import time
