@@ -6,10 +6,12 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import load_server_fixture
 from textual.command import CommandPalette
+from textual.widgets import Static
 from tui_support import PaletteSearches, drawn, until
 
 from policytui.toolinfo import ServerListing
@@ -119,6 +121,65 @@ async def test_replay_tab_follows_every_edit(tmp_path: Path) -> None:
         app._edit(lambda: app.state.edit_rule("search_apps", reason=None, conditions={"deny_if": [cond]}), full=True)  # type: ignore[union-attr]
         await replayed_since(app, report, "the replay after the condition")
         assert [(c.tool, c.kind, c.count) for c in app.replay_report.changes] == [("search_apps", "newly_denied", 500)]
+
+
+async def test_a_long_recording_is_decided_in_steps_with_keys_served_between_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A recording longer than the tab decides at once (100 calls here, then steps of 100;
+    3,000 and 1,000 as shipped): after an edit the tab says it is deciding the calls again instead of showing the
+    report of the policy before the edit, a key typed meanwhile is served before the run ends
+    (here ctrl+z, undoing the edit), and the run then starts over: the report is of the policy
+    as it stands, never of the two. Before, the whole recording was decided in one go after
+    each edit, with the editor deaf until it was done (about 200 ms at 10,000 calls)."""
+    from textual import events
+
+    import policytui.tui.replay_panel as replay_panel
+
+    monkeypatch.setattr(replay_panel, "REPLAY_AT_ONCE", 100)
+    monkeypatch.setattr(replay_panel, "REPLAY_STEP", 100)
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    app = make_app(policy_path=policy, listing=kestra(), replay_path=write_recording(tmp_path / "rec.jsonl", 6000))
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        assert app.replay_report is not None and app.replay_report.total == 6000 and app.replay_report.passed
+        await pilot.press("6", "slash", *"invite_user", "enter")
+        await until(lambda: app.query_one(ToolTable).current_row.name == "invite_user", "invite_user selected")
+        # What the tab shows, in order, with the policy's revision at that moment; the user
+        # types ctrl+z the first time it says it is deciding the calls again.
+        shown: list[tuple[str, int]] = []
+        panel = app.main.query_one("#replay", Static)
+        update = panel.update
+
+        def record(content: Any = "", **kwargs: Any) -> Any:
+            assert app.state is not None and app.replay_report is not None
+            if "under the policy as edited" in str(getattr(content, "plain", "")):
+                if not any(what == "deciding" for what, _ in shown):
+                    app.post_message(events.Key("ctrl+z", None))
+                shown.append(("deciding", app.state.revision))
+            else:
+                shown.append(("PASS" if app.replay_report.passed else "FAIL", app.state.revision))
+            return update(content, **kwargs)
+
+        monkeypatch.setattr(panel, "update", record)
+        before = app.replay_report
+        assert app.state is not None
+        edited = app.state.revision
+        await pilot.press("d")
+        await until(lambda: app.replay_report is not before and app.state is not None
+                    and app.state.revision > edited + 1 and drawn(app), "the report after d and ctrl+z",
+                    shows=lambda: f"{shown} {screen_text(app)}")
+        denied, undone = edited + 1, edited + 2
+        assert ("deciding", denied) in shown, shown
+        # ctrl+z was served while the calls were still being decided for d, and the run then
+        # started over: no report of the policy with the denial, only of the policy as it
+        # stands (the refresh that follows every edit may decide them once more).
+        assert ("deciding", undone) in shown and shown[-1] == ("PASS", undone), shown
+        assert {entry for entry in shown if entry[0] != "deciding"} == {("PASS", undone)}, shown
+        report = app.replay_report
+        assert report is not None and report.total == 6000 and report.passed and not report.changes, report
+        assert "PASS" in screen_text(app) and "6,000 recorded calls" in screen_text(app)
 
 
 async def test_replay_key_without_a_recording_says_so(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ redacted as a secret) is reported as unknown, never guessed; unknown calls charg
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -437,6 +438,18 @@ class Replay:
         `known` other policy files by their SHA-256 (the editor's policy as saved), so a call
         one of them made is compared with the limits it was made under; `listed` the tools the
         server lists now, when known (a call for another is counted apart, not decided)."""
+        steps = self.run_in_steps(draft, draft_sha256, known=known, listed=listed)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value
+
+    def run_in_steps(self, draft: Policy, draft_sha256: str = "", *, known: dict[str, Policy] | None = None,
+                     listed: frozenset[str] | None = None, step: int = 0) -> Generator[int, None, ReplayReport]:
+        """`run`, pausing after every `step` calls (0: never) with how many it has decided, and
+        returning the report: the editor decides 10,000 calls a few thousand at a time, so that
+        keys and frames are served in between. `draft` must not change until it returns."""
         recorded_under = {**self.recorded_under, **(known or {})}
         if draft_sha256:
             recorded_under[draft_sha256] = draft
@@ -447,7 +460,11 @@ class Replay:
         outcomes: Counter[str] = Counter()
         allowed, held = Outcome.ALLOWED, Outcome.NEEDS_APPROVAL
         recorded = self.against is None
-        for call, before in zip(self.calls.calls, self.baseline):
+        pause_at = step if step > 0 else -1
+        for index, (call, before) in enumerate(zip(self.calls.calls, self.baseline)):
+            if index == pause_at:
+                yield index
+                pause_at += step
             if call.unapproved and decider.approves(call.tool):
                 pass  # decided below: the draft approves the definition the gateway lacked
             elif call.drift or call.outage or call.fault or call.unlisted or call.undecided:

@@ -15,7 +15,7 @@ import asyncio
 import gc
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -38,12 +38,20 @@ from policytui.tui.screens.dialogs import DialogScreen
 if TYPE_CHECKING:
     from textual.css.styles import RulesMap
     from textual.geometry import Size
+    from textual.worker import Worker
 
     from policytui.editor.pins import PinChange
     from policytui.policy.model import Policy
     from policytui.replay import Replay, ReplayReport
 
 REPLAY_TAB = "tab-replay"
+
+# A recording of up to this many calls is decided at once, before the frame that shows the
+# Replay tab (some 40 ms); a longer one goes on a step of `REPLAY_STEP` calls per turn of the
+# event loop (some 15 ms each), with keys and frames served in between: 10,000 calls decided
+# in one go held the editor still for about 200 ms after each edit.
+REPLAY_AT_ONCE = 3_000
+REPLAY_STEP = 1_000
 
 
 def render_replay(
@@ -110,6 +118,7 @@ class ReplayPins(EditorBase):
     _listed_replay: tuple[Any, frozenset[str]] | None = None  # the live listing and the tools it holds
     _replay_stale = False  # an edit since the calls were last decided (the tab hidden)
     _replayed_for: tuple[int, int, Any] | None = None  # `_replay_key` when they were
+    _replay_worker: Worker[None] | None = None  # deciding the rest of a long recording
     loaded: asyncio.Event  # set by PolicyApp once the tools are on screen
 
     async def _mount_replay(self) -> None:
@@ -154,9 +163,7 @@ class ReplayPins(EditorBase):
                 self.replay_note = (f"The recording holds the calls of {len(servers)} servers ({shown}), all "
                                     "decided under this policy; `policytui replay --server NAME` replays one.")
         self.replay = Replay(calls)
-        self._run_replay()
-        if self.replay_ready is not None:
-            self.replay_ready.set()
+        self._run_replay()  # sets `replay_ready` once the report shows
 
     def _listed_now(self) -> frozenset[str] | None:
         """The tools the server lists now, from a live connection (a snapshot may be old): a
@@ -213,32 +220,98 @@ class ReplayPins(EditorBase):
         return (id(state), state.revision, state.saved_stamp) if state is not None else (0, 0, None)
 
     def _run_replay(self) -> None:
-        """Decide the recorded calls under the policy as edited, and show the report."""
+        """Decide the recorded calls under the policy as edited, and show the report: at once
+        for a recording of up to `REPLAY_AT_ONCE` calls, else that many now and the rest a
+        step per turn of the event loop (`_finish_replay`)."""
         if self.replay is None or self.state is None or not self._alive:
             return
+        if self._replay_worker is not None:
+            self._replay_worker.cancel()  # deciding for an earlier edit: this run replaces it
+            self._replay_worker = None
         self._replay_stale = False
-        self._replayed_for = self._replay_key()
+        steps, key = self._replay_steps()
+        report, decided, took = self._replay_step(steps)
+        while report is None and decided < REPLAY_AT_ONCE:
+            report, decided, more = self._replay_step(steps)
+            took += more
+        if report is not None:
+            self._show_replay(report, took)
+            return
+        self._show_deciding(decided)
+        self._replay_worker = self.run_worker(self._finish_replay(steps, key, decided, took),
+                                              group="replay-steps", exit_on_error=False)
+
+    def _replay_steps(self) -> tuple[Generator[int, None, ReplayReport], tuple[int, int, Any]]:
+        """The steps of a run under the policy as it stands, and what it is decided for."""
+        assert self.replay is not None and self.state is not None
+        state = self.state
+        self._replayed_for = key = self._replay_key()
+        # As saved, the policy is the file a gateway may have recorded under: a rate-limit
+        # denial that file made stays denied (see `Replay.run`).
+        saved_sha256 = getattr(state.saved_stamp, "sha256", "") if state.saved_stamp is not None else ""
+        steps = self.replay.run_in_steps(state.policy, "" if state.dirty else saved_sha256,
+                                         known=self._saved_policy(saved_sha256), listed=self._listed_now(),
+                                         step=REPLAY_STEP)
+        return steps, key
+
+    @staticmethod
+    def _replay_step(steps: Generator[int, None, ReplayReport]) -> tuple[ReplayReport | None, int, float]:
+        """One step of a run: the report once it is over, else how many calls are decided; and
+        the milliseconds the step took."""
         started = time.perf_counter()
         # No collection in the middle: a run makes ~20,000 short-lived, acyclic objects, and a
         # collector pass over the editor's own objects would cost more than the run itself.
         collecting = gc.isenabled()
         gc.disable()
         try:
-            # As saved, the policy is the file a gateway may have recorded under: a rate-limit
-            # denial that file made stays denied (see `Replay.run`).
-            state = self.state
-            saved_sha256 = getattr(state.saved_stamp, "sha256", "") if state.saved_stamp is not None else ""
-            report = self.replay.run(state.policy, "" if state.dirty else saved_sha256,
-                                     known=self._saved_policy(saved_sha256), listed=self._listed_now())
+            decided = next(steps)
+            report = None
+        except StopIteration as done:
+            report, decided = done.value, 0
         finally:
             if collecting:
                 gc.enable()
-        self.replay_ms = (time.perf_counter() - started) * 1000
+        return report, decided, (time.perf_counter() - started) * 1000
+
+    async def _finish_replay(self, steps: Generator[int, None, ReplayReport], key: tuple[int, int, Any],
+                             decided: int, spent_ms: float) -> None:
+        """The rest of a long run, a step per turn of the event loop. The policy is edited in
+        place, so an edit between two steps starts the run over under the policy as edited:
+        a report is never of two policies."""
+        while True:
+            await asyncio.sleep(0)  # keys and frames first
+            if self.replay is None or self.state is None or not self._alive:
+                return
+            if self._replay_key() != key:
+                steps.close()
+                steps, key = self._replay_steps()
+                spent_ms = 0.0
+            report, decided, took = self._replay_step(steps)
+            spent_ms += took
+            if report is not None:
+                self._replay_worker = None
+                self._show_replay(report, spent_ms)
+                return
+            self._show_deciding(decided)
+
+    def _show_deciding(self, decided: int) -> None:
+        """While a long run is under way: what is being done instead of the last report, which
+        is of the policy before the edit (a PASS shown for a policy that now fails misleads)."""
+        assert self.replay is not None
+        total = len(self.replay.calls.calls)
+        self.main.query_one("#replay", Static).update(Text(
+            f"Deciding the {total:,} recorded calls under the policy as edited… {decided:,} so far", style="dim"))
+
+    def _show_replay(self, report: ReplayReport, spent_ms: float) -> None:
+        assert self.replay is not None
+        self.replay_ms = spent_ms
         self.replay_report = report
         source = self.replay_path.name if self.replay_path else ""
         panel = render_replay(report, self.replay_ms, source, cut_short=self.replay.calls.skipped_last_line,
                               note=self.replay_note)
         self.main.query_one("#replay", Static).update(panel)
+        if self.replay_ready is not None:
+            self.replay_ready.set()
 
     # Pins ---------------------------------------------------------------------------------
 
