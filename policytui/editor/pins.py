@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from policytui.gateway.pins import (
@@ -91,10 +92,17 @@ class PinChange:
     approved_fingerprint: str | None
     live_fingerprint: str
     approved: dict[str, Any] | None
-    live: dict[str, Any]
+    tool: ToolInfo  # as the server lists it now
+    secrets: tuple[str, ...]  # the credentials the server was given, never shown
     # Where the approved definition shown comes from: the policy, or this machine's cache of
     # definitions approved by earlier saves (see approved_definitions); None when neither has it.
     approved_from: str | None = None
+
+    @cached_property
+    def live(self) -> dict[str, Any]:
+        """The live definition, in wire form (`definition`). Worked out when it is looked at:
+        the Pins dialog lists 10,000 changed tools and shows one at a time."""
+        return definition(self.tool, self.secrets)
 
 
 def _meta(state: EditorState) -> dict[str, Any]:
@@ -123,7 +131,7 @@ def changes(state: EditorState) -> list[PinChange]:
             old = recall(fp)
             source = "this machine" if old is not None else None
         out.append(PinChange(name, fp if isinstance(fp, str) else None, live, old if isinstance(old, dict) else None,
-                             definition(tool, state.listing.secrets), source))
+                             tool, state.listing.secrets, source))
     return out
 
 

@@ -17,6 +17,7 @@ import json
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -383,8 +384,12 @@ class _Listed(Content):
 
     __slots__ = ()
 
+    def fits(self, width: int) -> bool:
+        """Whether the line takes one row at `width` cells (padding taken off already)."""
+        return self.cell_length <= width and "\n" not in self.plain
+
     def get_height(self, rules: RulesMap, width: int) -> int:
-        if self.cell_length <= width - rules.get("line_pad", 0) * 2 and "\n" not in self.plain:
+        if self.fits(width - rules.get("line_pad", 0) * 2):
             return 1
         return super().get_height(rules, width)
 
@@ -395,7 +400,73 @@ def _listed(name: str, note: str) -> _Listed:
 
 
 class ChangeList(OptionList):
-    """The Pins dialog's list of tools: as tall as its options up to its max-height."""
+    """The Pins dialog's list of tools: as tall as its options up to its max-height.
+
+    It starts with the first `FIRST` lines and adds the rest `STEP` at a time, a step per turn
+    of the event loop once it is mounted: building and measuring 10,000 options held the screen
+    still for over 100 ms when the dialog opened. A key that goes further than what is in the
+    list (end, or a selection set from outside, `show`) adds what it needs first, so a
+    selection always names the tool the dialog shows."""
+
+    FIRST = 200
+    STEP = 2_000
+
+    def __init__(self, lines: list[Callable[[], _Listed]], *, id: str) -> None:
+        self._prompts = lines
+        self._added = min(len(lines), self.FIRST)
+        super().__init__(*(line() for line in lines[:self._added]), id=id)
+
+    def on_mount(self) -> None:
+        if self._added < len(self._prompts):
+            self.run_worker(self._add_the_rest(), group="pins-list", exclusive=True)
+
+    async def _add_the_rest(self) -> None:
+        while self._added < len(self._prompts):
+            await asyncio.sleep(0)  # keys and frames first
+            self._add_up_to(self._added + self.STEP)
+
+    def _add_up_to(self, end: int) -> None:
+        end = min(end, len(self._prompts))
+        if end > self._added:
+            self.add_options([line() for line in self._prompts[self._added:end]])
+            self._added = end
+
+    def show(self, index: int) -> None:
+        """Select the `index`-th line, adding the lines up to it first if they are not in yet."""
+        self._add_up_to(index + 1)
+        self.highlighted = index
+
+    def action_last(self) -> None:
+        self._add_up_to(len(self._prompts))
+        super().action_last()
+
+    def action_page_down(self) -> None:
+        self._add_up_to(self._added + self.STEP)
+        super().action_page_down()
+
+    def _update_lines(self) -> None:
+        # Textual's own builds each new option's visual and asks its height: at 10,000 tools
+        # that was a fifth of opening the dialog. A line of ours that fits the width is one row
+        # without either; the first option that is not goes to Textual's, which takes the rest
+        # from there (and sets the list's virtual size in any case).
+        region = self.scrollable_content_region
+        cache = self._line_cache
+        lines = cache.lines
+        options = self.options
+        index = lines[-1][0] + 1 if lines else 0
+        if region and index < len(options):
+            padding = self.get_component_styles("option-list--option").padding.width
+            room = region.width - self._get_left_gutter_width() - padding - self.styles.line_pad * 2
+            while index < len(options):
+                option = options[index]
+                prompt = option.prompt
+                if option._divider or not isinstance(prompt, _Listed) or not prompt.fits(room):
+                    break
+                cache.index_to_line[index] = len(lines)
+                cache.heights[index] = 1
+                lines.append((index, 0))
+                index += 1
+        super()._update_lines()
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         # Counting past the screen's height changes nothing (the max-height is less), and the
@@ -468,16 +539,11 @@ class PinsScreen(DialogScreen[str]):
             else:
                 if self.first_approval:
                     # `a` here starts approving one by one: the save then adds no other tool.
-                    yield Static(Text(f"No tool is approved yet: saving approves all {len(self.changes)} "
+                    yield Static(Text(f"No tool is approved yet: saving approves all {len(self.changes):,} "
                                       "as the server lists them now. Approving one here (a) approves "
                                       "that one alone, and the save then approves no other.", style="bold"),
                                  id="pins-first")
-                yield ChangeList(*[_listed(one_line(c.name, 80),
-                    "  not approved yet" if self.first_approval
-                    else "  new" if c.approved_fingerprint is None
-                    else "  changed only in members never approved (A)" if c.name in self.unpinned
-                    else "  changed")
-                    for c in self.changes], id="pins-list")
+                yield ChangeList([partial(self._line, change) for change in self.changes], id="pins-list")
                 with Horizontal(id="pins-sides"):
                     with VerticalScroll(classes="pins-side"):
                         yield Static(id="pins-approved")
@@ -499,10 +565,18 @@ class PinsScreen(DialogScreen[str]):
         box.styles.width = "100%"
         box.styles.height = "100%"
 
+    def _line(self, change: PinChange) -> _Listed:
+        """The tool's line in the list: its name, then what is the matter with it."""
+        return _listed(one_line(change.name, 80),
+                       "  not approved yet" if self.first_approval
+                       else "  new" if change.approved_fingerprint is None
+                       else "  changed only in members never approved (A)" if change.name in self.unpinned
+                       else "  changed")
+
     def _select(self, index: int) -> None:
         if self.changes:
             index = min(index, len(self.changes) - 1)
-            self.query_one("#pins-list", OptionList).highlighted = index
+            self.query_one("#pins-list", ChangeList).show(index)
             self._show(index)
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -570,7 +644,8 @@ class PinsScreen(DialogScreen[str]):
             "schemas and annotations are as approved. Once approved, the gateway passes these members on to "
             "clients as the server sends them now: check them below. A tool changed in anything else is left "
             "for you to review with a. One ctrl+z undoes it.")
-        live = {change.name: change.live for change in self.changes}
+        shown = set(list(self.unpinned)[:UNPINNED_SHOWN])  # the detail shows these one by one
+        live = {change.name: change.live for change in self.changes if change.name in shown}
 
         async def answered(answer: str | None) -> None:
             if answer == "approve":
