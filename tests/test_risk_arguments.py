@@ -423,3 +423,53 @@ def test_a_switch_commanded_to_shape_the_reply_stays_read(description):
     c = classify(tool("show_queue", "Show messages in a dead-letter queue.",
                       _switch(description)))
     assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description,switch", [
+    # A switch whose description commands an act on what the tool shows, with no "If true,":
+    # set, the reader acts ("the certificate" of "view_certificate").
+    ("view_certificate", "View a TLS certificate.",
+     "Renew the certificate when it expires within 30 days."),
+    ("view_certificate", "View a TLS certificate.",
+     "Revoke the certificate if its key was leaked."),
+    ("view_certificate", "View a TLS certificate.",
+     "Rotate the certificates of the domain with fresh keys."),
+    ("lookup_user", "Look up a user by email.",
+     "Unlock the user's account when it is locked out."),
+    ("show_ticket", "Show a support ticket.",
+     "Assign this ticket to the caller when it has no owner."),
+    # ... the second of two commands joined by "and", and one that keeps whatever it names.
+    ("cache_lookup", "Look up a cache key.", "Recompute and store the value."),
+    ("get_setting", "Get a setting's value.", "Recompute and save the value to the config file."),
+])
+def test_a_switch_commanding_an_act_on_what_the_tool_shows_is_no_reader(name, description,
+                                                                        switch):
+    c = classify(tool(name, description, {"key": TEXT, "option": _described("boolean", switch)}))
+    assert c.category != "Read", c.evidence
+    assert any("a switch, commands" in line for line in c.evidence), c.evidence
+
+
+@pytest.mark.parametrize("switch", [
+    # ... not a command that reads, tunes or shapes the reply, leaves things as they are, or
+    # acts on something the tool does not show.
+    "Verify the certificate's chain against the system roots.",
+    "Translate the certificate's fields into English.",
+    "Decrypt the certificate's private key before returning it.",
+    "Remove the certificate's PEM header from the output.",
+    "Attach the certificate's chain to the reply.",
+    "Keep the certificate's comments.",
+    "Send the credentials to every host the download is redirected to.",
+    "Set the certificate fields to show.",
+    "Renew.",
+])
+def test_a_switch_shaping_what_the_tool_shows_stays_read(switch):
+    c = classify(tool("view_certificate", "View a TLS certificate.",
+                      {"domain": TEXT, "option": _described("boolean", switch)}))
+    assert c.category == "Read", c.evidence
+
+
+def test_a_command_on_what_the_tool_shows_counts_only_in_a_switch():
+    # A text argument described the same way is what the call is handed, not an act.
+    c = classify(tool("view_certificate", "View a TLS certificate.", {
+        "domain": _described("string", "Renew the certificate for this domain.")}))
+    assert c.category == "Read", c.evidence

@@ -25,9 +25,12 @@ from policytui.risk.categories import (
 )
 from policytui.risk.descriptions import (
     DescriptionVerbs,
+    commanded_on_a_definite_thing,
     commanded_on_what_is_found,
     done_to_what_it_names,
     held_in_a_state,
+    names_what_it_shows,
+    shown_words,
 )
 from policytui.risk.findings import Reading, quote
 from policytui.risk.kinds import KIND_ORDER, KIND_RISK, KIND_TEXT
@@ -391,11 +394,17 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
     # what the tool names ("revoke_older_than": "Sessions older than this many hours are
     # ended", "archive_to": "Entries returned are moved to this bucket"): set, a reader acts.
     # A reader's arguments say which things to look for ("Only keys matching this pattern are
-    # returned").
-    if r.category == READ and (told := _an_argument_tells_an_act(schema)) is not None:
-        arg, (word, kind) = told
-        _reader_acts(r, f"argument {quote(arg)}'s description says what it names is "
-                        f"{quote(word)}", KIND_RISK[kind])
+    # returned"). So does a switch whose description commands an act on what the tool shows,
+    # with no "If true," ("view_certificate" with `renew_if_expiring`: "Renew the certificate
+    # when it expires within 30 days"; "cache_lookup" with `refresh`: "Recompute and store the
+    # value"), heard only where no argument says so the other ways.
+    if r.category == READ and (told := _an_argument_tells_an_act(schema, name, desc)
+                               ) is not None:
+        arg, (word, kind), commanded = told
+        _reader_acts(r, (f"argument {quote(arg)}, a switch, commands {quote(word)} on what "
+                         "the tool shows") if commanded else
+                        (f"argument {quote(arg)}'s description says what it names is "
+                         f"{quote(word)}"), KIND_RISK[kind])
 
     # A reader handed an address to call back ("webhook_url", "callbackUrl", "notify_url")
     # sends something there: a tool that only shows has no one to tell.
@@ -512,13 +521,18 @@ _TOLD_ARGUMENTS = 40
 _DURATIONS = frozenset(("integer", "number"))
 
 
-def _an_argument_tells_an_act(schema: Any) -> tuple[str, tuple[str, str]] | None:
-    """(argument, (participle, kind)) of the first argument, not a choice among values, whose
-    description opens as `done_to_what_it_names` reads it (a switch's also as
-    `commanded_on_what_is_found`, a duration's as `held_in_a_state`), or None."""
+def _an_argument_tells_an_act(schema: Any, name: NameVerbs, desc: DescriptionVerbs
+                              ) -> tuple[str, tuple[str, str], bool] | None:
+    """(argument, (participle, kind), False) of the first argument, not a choice among values,
+    whose description opens as `done_to_what_it_names` reads it (a switch's also as
+    `commanded_on_what_is_found`, a duration's as `held_in_a_state`); else (switch, (verb,
+    kind), True) of the first switch `commanded_on_a_definite_thing` reads as a command on
+    what the tool's name or first sentence names; else None."""
     props = schema.get("properties") if isinstance(schema, dict) else None
     if not isinstance(props, dict):
         return None
+    commanded: tuple[str, tuple[str, str], bool] | None = None
+    shown: frozenset[str] | None = None
     for count, (arg, spec) in enumerate(props.items()):
         if count >= _TOLD_ARGUMENTS:
             break
@@ -528,11 +542,18 @@ def _an_argument_tells_an_act(schema: Any) -> tuple[str, tuple[str, str]] | None
         act = done_to_what_it_names(said)
         if act is None and spec.get("type") == "boolean":
             act = commanded_on_what_is_found(said)
+            if (act is None and commanded is None
+                    and (thing := commanded_on_a_definite_thing(said)) is not None):
+                verb, kind, what, keeps = thing
+                if not keeps and shown is None:
+                    shown = shown_words(name.words, desc.sentence)
+                if keeps or names_what_it_shows(what, shown or frozenset()):
+                    commanded = (str(arg), (verb, kind), True)
         if act is None and _value_type(spec) in _DURATIONS:
             act = held_in_a_state(said)
         if act is not None:
-            return str(arg), act
-    return None
+            return str(arg), act, False
+    return commanded
 
 
 def _value_type(spec: Any) -> str | None:

@@ -3399,6 +3399,79 @@ def commanded_on_what_is_found(text: str) -> tuple[str, str] | None:
     return None
 
 
+# What a switch's command names as what it acts on, when it is what the tool shows: "the",
+# "its", "this" ... before it ("Renew the certificate when it expires within 30 days").
+_DEFINITE = frozenset("the its this that these those their".split())
+# Commands that keep something, whatever it is: a reader keeps nothing, not even its reply
+# ("Recompute and store the value", "Save the summary to the project").
+_KEEPS = frozenset("store save persist write".split())
+# What `_DEFINITE` holds, as whole words between spaces, looked for before the clause is read.
+_DEFINITE_CLUES = tuple(f" {word} " for word in sorted(_DEFINITE))
+
+
+def commanded_on_a_definite_thing(text: str) -> tuple[str, str, list[str], bool] | None:
+    """(verb, kind, what, keeps) when the first clause of a switch's description is a command
+    (with no "If true," before it: schema.py reads a switch said so), maybe the second of two
+    joined by "and" ("Recompute and store the value"), whose verb acts on "the" (its, this ...)
+    thing named by `what`, the next two words ("Renew the certificate when it expires");
+    `keeps` when the verb keeps something (store, save, persist, write). Not a verb that
+    reads, tunes the reply, is more often a noun or leaves things as they are, nor a thing that
+    is the reply or is put in it or taken out of it ("Remove the HTML comments", "Remove the
+    PEM header from the output"). None otherwise: the caller says whether `what` is what the
+    tool shows."""
+    lowered = text[:_CLAUSE_WINDOW].lower()
+    if not contains_any(lowered, _DEFINITE_CLUES):
+        return None  # (most switches: no command on a definite thing)
+    end = _first_clause_end(lowered)
+    words = lowered[:end.start() if end else len(lowered)].split()
+    at = 2 if len(words) >= 5 and words[1] == "and" else 0
+    if len(words) < at + 3 or words[at + 1] not in _DEFINITE:
+        return None
+    command = words[at]
+    verb = base_verb(command)
+    if (verb != command or v.VERBS[verb] == v.READ or verb in _TUNES
+            or verb in v.AMBIGUOUS or verb in _SHAPING_GERUNDS or verb in _LEFT_AS_THEY_ARE):
+        return None
+    what = [_a_bare_noun(word) for word in words[at + 2:at + 4]]
+    if not _THE_REPLY.isdisjoint(what) or "html" in what or _in_the_reply(words, at + 2):
+        return None
+    return command, v.VERBS[verb], what, verb in _KEEPS
+
+
+def names_what_it_shows(what: list[str], shown: frozenset[str]) -> bool:
+    """Is one of `what` (words a command acts on) a word of `shown`, in the singular or the
+    plural ("Rotate the certificates" of "view_certificate")?"""
+    return any(word in shown or word + "s" in shown or (word.endswith("s") and word[:-1] in shown)
+               for word in what if len(word) > 2)
+
+
+# Words before the reply that say a command puts something in it or takes it out: "Remove
+# the PEM header from the output", "Add the owner's name to each result".
+_INTO_OR_OUT_OF = frozenset("from to in into within".split())
+
+
+def _in_the_reply(words: list[str], start: int) -> bool:
+    """Is the reply named from `start` on, within three words after "from", "to", "in" ...?"""
+    for at in range(start, len(words)):
+        if _a_bare_noun(words[at]) in _THE_REPLY and not _INTO_OR_OUT_OF.isdisjoint(
+                words[max(start, at - 3):at]):
+            return True
+    return False
+
+
+def _a_bare_noun(word: str) -> str:
+    """A lowered word without the marks around it or an "'s" ("user's" -> "user")."""
+    word = word.strip(".,;:!?()[]\"'`")
+    return word[:-2] if word.endswith("'s") else word
+
+
+def shown_words(name_words: list[str], sentence: str) -> frozenset[str]:
+    """The words of a tool's name and its first sentence, as `names_what_it_shows` compares
+    them with what a command acts on."""
+    return frozenset(name_words) | frozenset(
+        _a_bare_noun(word) for word in sentence.lower().split())
+
+
 # Commands that keep what was found as it is: "peek": "Leave them unread".
 _LEFT_AS_THEY_ARE = frozenset("leave keep retain preserve".split())
 # What such a command acts on when it is what the call found; "all" is as often what the
