@@ -3,6 +3,11 @@ where it goes moves money, and a tool handed something to write is not a reader.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from policytui.risk import classify
@@ -473,3 +478,42 @@ def test_a_command_on_what_the_tool_shows_counts_only_in_a_switch():
     c = classify(tool("view_certificate", "View a TLS certificate.", {
         "domain": _described("string", "Renew the certificate for this domain.")}))
     assert c.category == "Read", c.evidence
+
+
+_MADE_UP = Path(__file__).parent / "fixtures" / "redteam" / "made-up-servers.json"
+
+
+def test_the_tools_command_calls_no_reader_whose_switch_commands_an_act_read(tmp_path):
+    # As a user meets them: `policytui tools --from FILE --json` on a snapshot of the
+    # twenty-fifth round's tools (readers whose switch commands an act on what they show, and
+    # near readers phrased alike) and of the two stored leaks of that shape.
+    made_up = json.loads(_MADE_UP.read_text(encoding="utf-8"))
+    tools = [{key: value for key, value in found.items() if key not in ("acts", "money")}
+             for server in made_up["servers"] if server["round"] == "25-a-switch-that-acts"
+             for found in server["tools"]]
+    acts = {found["name"]: found["acts"] for server in made_up["servers"]
+            if server["round"] == "25-a-switch-that-acts" for found in server["tools"]}
+    tools += [
+        {"name": "view_certificate", "description": "View a TLS certificate.", "inputSchema": {
+            "type": "object", "properties": {"domain": {"type": "string"}, "renew_if_expiring": {
+                "type": "boolean",
+                "description": "Renew the certificate when it expires within 30 days."}}}},
+        {"name": "cache_lookup", "description": "Look up a cache key.", "inputSchema": {
+            "type": "object", "properties": {"key": {"type": "string"}, "refresh": {
+                "type": "boolean", "description": "Recompute and store the value."}}}},
+    ]
+    snapshot = tmp_path / "server.json"
+    snapshot.write_text(json.dumps({"tools": tools}), encoding="utf-8")
+    command = Path(sys.executable).parent / "policytui"
+    done = subprocess.run([str(command), "tools", "--from", str(snapshot), "--json"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    found = {row["name"]: row["category"] for row in json.loads(done.stdout)["tools"]}
+    assert {name: found[name] for name in acts} == {
+        "show_ticket": "Write", "read_message": "Write", "lookup_user": "Write",
+        "get_setting": "Write", "translate_message": "Read", "show_thread": "Read",
+        "describe_instance": "Execute", "check_backup": "Destructive", "get_report": "Write",
+        "lookup_domain": "Read", "show_chart": "Read", "get_issue": "Read",
+        "get_wiki_page": "Read"}
+    assert all((found[name] != "Read") == acting for name, acting in acts.items())
+    assert (found["view_certificate"], found["cache_lookup"]) == ("Write", "Write")
