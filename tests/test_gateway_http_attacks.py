@@ -10,7 +10,8 @@ client's bytes), the denied and the hidden tool never arrived, and every call th
 exactly one audit line naming that tool with those arguments (and no allowed call is audited
 that did not arrive).
 
-Tokens: ALICE and ALICE2 hold the grant "alice", BOB the grant "bob". Policy: `list_flows`
+Tokens: a test's `gateway.alice` and `gateway.alice2` hold one grant, `gateway.bob` another
+(on a gateway of the test's own, ALICE, ALICE2 and BOB: "alice" and "bob"). Policy: `list_flows`
 allowed (at most `LIMIT` calls a day per grant, approval asked when the namespace starts with
 "approve"), `delete_flow` denied, `read_secret` hidden, everything else denied.
 """
@@ -30,8 +31,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from audit_support import outcome_lines
+from audit_support import outcomes, parse_records
 from gateway_support import Listening, flows_behind_tee, start_http_gateway, stop
+from traceback_guard import policytui_tracebacks
 
 from policytui.gateway import http_relay, wire
 from policytui.gateway.audit import args_digest
@@ -77,10 +79,20 @@ class Answer:
 
 
 class Gateway:
-    def __init__(self, listening: Listening, tmp: Path) -> None:
+    """A gateway and its server as one test sees them: the tokens it calls with, and what the
+    server read, ran and the audit log holds since the test began (`since`: byte offsets)."""
+
+    def __init__(self, listening: Listening, tmp: Path, tokens: tuple[str, str, str] = (ALICE, ALICE2, BOB),
+                 since: dict[str, int] | None = None) -> None:
         self.listening, self.tmp = listening, tmp
+        self.alice, self.alice2, self.bob = tokens
+        self.since = since or {}
         parts = urlsplit(listening.url)
         self.host, self.port, self.path = parts.hostname or "127.0.0.1", parts.port or 80, parts.path
+
+    def _read(self, name: str) -> bytes:
+        path = self.tmp / name
+        return path.read_bytes()[self.since.get(name, 0):] if path.exists() else b""
 
     def post(self, headers: list[tuple[str, str]], body: bytes, *, method: str = "POST", timeout: float = 30,
              length: bool = True) -> Answer:
@@ -111,8 +123,7 @@ class Gateway:
     # What the server read, and the audit log -------------------------------------------------
 
     def received(self) -> list[dict[str, Any]]:
-        path = self.tmp / "received.bin"
-        raw = path.read_bytes() if path.exists() else b""
+        raw = self._read("received.bin")
         bad = sorted({byte for byte in raw if not (0x20 <= byte <= 0x7E or byte == 0x0A)})
         assert not bad, f"bytes outside printable ASCII reached the server (not the gateway's encoding): {bad[:10]}"
         return [wire.parse(line) for line in raw.split(b"\n") if line]
@@ -123,12 +134,10 @@ class Gateway:
                 if m.get("method") == "tools/call" and not str(m["params"]["name"]).startswith("policytui-probe-")]
 
     def executed(self) -> list[dict[str, Any]]:
-        path = self.tmp / "executed.jsonl"
-        return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+        return [json.loads(line) for line in self._read("executed.jsonl").splitlines() if line]
 
     def audit(self) -> list[dict[str, Any]]:
-        path = self.tmp / "audit.jsonl"
-        lines = outcome_lines(path)
+        lines = outcomes(parse_records(self._read("audit.jsonl")))
         return [line for line in lines if line["decision"] != "probe"]
 
     def settle(self, seconds: float = 10) -> None:
@@ -151,6 +160,9 @@ class Gateway:
             "the calls the server received are not exactly the forwarded calls in the audit log")
         log = (self.tmp / "gateway.log").read_text(encoding="utf-8")
         assert "Traceback" not in log and self.listening.process.poll() is None
+        # A gateway shared by the module was started before any test's traceback guard.
+        stderr = (self.tmp / "gateway.log.stderr").read_text(encoding="utf-8")
+        assert not policytui_tracebacks(log + stderr), policytui_tracebacks(log + stderr)
         return calls
 
 
@@ -180,18 +192,55 @@ def call(request_id: Any, name: str, args: dict[str, Any], *, modern: bool = Tru
     return _dump({"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params})
 
 
-@pytest.fixture
-def gateway(tmp_path: Path) -> Iterator[Gateway]:
-    (tmp_path / "policy.json").write_text(json.dumps(POLICY), encoding="utf-8")
-    (tmp_path / "tokens.json").write_text(json.dumps({ALICE: "alice", ALICE2: "alice", BOB: "bob"}), encoding="utf-8")
-    options = ["--policy", str(tmp_path / "policy.json"), "--tokens", str(tmp_path / "tokens.json"),
-               "--state-dir", str(tmp_path / "state"), "--audit", str(tmp_path / "audit.jsonl"),
+def _start(tmp: Path, tokens: dict[str, str]) -> Listening:
+    (tmp / "policy.json").write_text(json.dumps(POLICY), encoding="utf-8")
+    (tmp / "tokens.json").write_text(json.dumps(tokens), encoding="utf-8")
+    options = ["--policy", str(tmp / "policy.json"), "--tokens", str(tmp / "tokens.json"),
+               "--state-dir", str(tmp / "state"), "--audit", str(tmp / "audit.jsonl"),
                "--log-level", "debug", "--approval-timeout", "4"]
-    listening = start_http_gateway(options, flows_behind_tee(tmp_path), tmp_path / "gateway.log")
+    return start_http_gateway(options, flows_behind_tee(tmp), tmp / "gateway.log")
+
+
+# How many tests may share one gateway: each takes three tokens of the file, two grants of its own.
+SHARED_TESTS = 100
+# A test that holds calls for approval, holds or floods connections, fills a grant's sessions
+# or measures the gateway's memory has a gateway of its own.
+own_gateway = pytest.mark.own_gateway
+
+
+@pytest.fixture(scope="module")
+def _shared_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Listening, Path, Iterator[int]]]:
+    tmp = tmp_path_factory.mktemp("shared-gateway")
+    tokens = {}
+    for n in range(SHARED_TESTS):
+        tokens.update({f"{ALICE}-{n}": f"alice-{n}", f"{ALICE2}-{n}": f"alice-{n}", f"{BOB}-{n}": f"bob-{n}"})
+    listening = _start(tmp, tokens)
     try:
-        yield Gateway(listening, tmp_path)
+        yield listening, tmp, iter(range(SHARED_TESTS))
     finally:
         stop(listening.process)
+
+
+@pytest.fixture
+def gateway(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Gateway]:
+    """The module's tests that send requests and read their answers, each done when the test
+    ends (nothing held for approval, no connection left open), share one gateway: starting a
+    gateway and its server takes a test about 2-3 s. They cannot disturb each other: each test
+    calls with tokens of two grants of its own (its limits and sessions are its own), and sees
+    only what the server read and ran, and the audit log took, after it began. A test marked
+    `own_gateway` has one of its own."""
+    if request.node.get_closest_marker("own_gateway"):
+        listening = _start(tmp_path, {ALICE: "alice", ALICE2: "alice", BOB: "bob"})
+        try:
+            yield Gateway(listening, tmp_path)
+        finally:
+            stop(listening.process)
+        return
+    listening, tmp, numbers = request.getfixturevalue("_shared_gateway")
+    n = next(numbers)
+    since = {name: (tmp / name).stat().st_size if (tmp / name).exists() else 0
+             for name in ("received.bin", "executed.jsonl", "audit.jsonl")}
+    yield Gateway(listening, tmp, (f"{ALICE}-{n}", f"{ALICE2}-{n}", f"{BOB}-{n}"), since)
 
 
 def _in_thread(work: Any) -> tuple[threading.Thread, dict[str, Any]]:
@@ -236,7 +285,7 @@ def test_ambiguous_mcp_headers_are_a_header_mismatch(gateway: Gateway, label: st
     """The Mcp-* headers exist so that a router can act on a request without its body; a header
     given twice, or in bytes that read differently as Latin-1 and UTF-8, lets the router and the
     gateway see two calls. Refused as a mismatch (-32020), whichever copy matches the body."""
-    answer = gateway.post(modern_headers(ALICE, "tools/call", name) + extra,
+    answer = gateway.post(modern_headers(gateway.alice, "tools/call", name) + extra,
                           call(1, body_name, {"namespace": f"hdr-{label}"} if body_name == "list_flows" else DENIED))
     assert answer.status == 400, (label, answer)
     assert answer.json()["error"]["code"] == HEADER_MISMATCH, (label, answer.json())
@@ -249,9 +298,9 @@ def test_ambiguous_mcp_headers_are_a_header_mismatch(gateway: Gateway, label: st
 
 def test_whitespace_around_header_values_is_not_part_of_them(gateway: Gateway) -> None:
     """HTTP drops the spaces around a field value: " list_flows " is list_flows to every reader."""
-    answer = gateway.post(modern_headers(ALICE, " tools/call ", " list_flows "), call(1, "list_flows", {"namespace": "ws"}))
+    answer = gateway.post(modern_headers(gateway.alice, " tools/call ", " list_flows "), call(1, "list_flows", {"namespace": "ws"}))
     assert answer.status == 200 and answer.json()["result"]["isError"] is False
-    answer = gateway.post(modern_headers(ALICE, "tools/call", "list_flows"), call(2, "delete_flow", DENIED))
+    answer = gateway.post(modern_headers(gateway.alice, "tools/call", "list_flows"), call(2, "delete_flow", DENIED))
     assert answer.json()["error"]["code"] == HEADER_MISMATCH
     assert gateway.check_server_side() == [("list_flows", {"namespace": "ws"})]
 
@@ -271,7 +320,7 @@ def test_whitespace_around_header_values_is_not_part_of_them(gateway: Gateway) -
 def test_a_body_declared_in_another_charset_is_refused(gateway: Gateway, content_type: str, status: int) -> None:
     """The gateway reads every body as UTF-8; "é" sent as UTF-8 under charset=latin-1 is "Ã©"
     to a reader that honours the declaration. Refused (415) rather than read one way of two."""
-    headers = [(k, content_type if k == "Content-Type" else v) for k, v in modern_headers(ALICE, "tools/call", "list_flows")]
+    headers = [(k, content_type if k == "Content-Type" else v) for k, v in modern_headers(gateway.alice, "tools/call", "list_flows")]
     answer = gateway.post(headers, call(1, "list_flows", {"namespace": "caf\u00e9"}))
     assert answer.status == status, answer
     calls = gateway.check_server_side()
@@ -299,7 +348,7 @@ def test_a_body_declared_compressed_is_refused(gateway: Gateway, encodings: list
     import gzip
 
     body = call(1, "list_flows", {"namespace": "packed"})
-    headers = modern_headers(ALICE, "tools/call", "list_flows") + [("Content-Encoding", e) for e in encodings]
+    headers = modern_headers(gateway.alice, "tools/call", "list_flows") + [("Content-Encoding", e) for e in encodings]
     answer = gateway.post(headers, gzip.compress(body) if compress else body)
     assert answer.status == status, answer
     if status == 415:
@@ -309,23 +358,24 @@ def test_a_body_declared_compressed_is_refused(gateway: Gateway, encodings: list
 
 
 def test_content_type_given_twice_is_refused(gateway: Gateway) -> None:
-    headers = modern_headers(ALICE, "tools/call", "list_flows") + [("Content-Type", "text/plain")]
+    headers = modern_headers(gateway.alice, "tools/call", "list_flows") + [("Content-Type", "text/plain")]
     assert gateway.post(headers, call(1, "list_flows", {"namespace": "two-types"})).status == 415
     assert gateway.check_server_side() == []
 
 
-@pytest.mark.parametrize("second", [BOB, ALICE, "not-a-token-0123456789"])
-def test_two_authorization_headers_are_unauthorized(gateway: Gateway, second: str) -> None:
+@pytest.mark.parametrize("second", ["bob", "alice", None])
+def test_two_authorization_headers_are_unauthorized(gateway: Gateway, second: str | None) -> None:
     """A proxy in front may check the last Authorization header and this gate read the first: with
     two, no grant is taken from either."""
-    headers = modern_headers(ALICE, "tools/call", "list_flows") + [("Authorization", f"Bearer {second}")]
+    token = {"bob": gateway.bob, "alice": gateway.alice}.get(second or "", "not-a-token-0123456789")
+    headers = modern_headers(gateway.alice, "tools/call", "list_flows") + [("Authorization", f"Bearer {token}")]
     assert gateway.post(headers, call(1, "list_flows", {"namespace": "two-tokens"})).status == 401
     assert gateway.check_server_side() == [] and gateway.audit() == []
 
 
 @pytest.mark.parametrize("accept", [None, "text/html", "application/json", "text/event-stream"])
 def test_any_accept_header_gets_the_same_decisions(gateway: Gateway, accept: str | None) -> None:
-    headers = [(k, v) for k, v in modern_headers(ALICE, "tools/call", "delete_flow") if k != "Accept"]
+    headers = [(k, v) for k, v in modern_headers(gateway.alice, "tools/call", "delete_flow") if k != "Accept"]
     if accept is not None:
         headers.append(("Accept", accept))
     answer = gateway.post(headers, call(1, "delete_flow", DENIED))
@@ -342,7 +392,7 @@ def test_a_modern_request_in_notification_form_is_refused_not_dropped(gateway: G
     a 202 that tells the client it was taken, and audited as refused, never decided or charged."""
     for name, args in (("delete_flow", DENIED), ("list_flows", {"namespace": "no-id"})):
         body = _dump({"jsonrpc": "2.0", "method": "tools/call", "params": {"name": name, "arguments": args, "_meta": META}})
-        answer = gateway.post(modern_headers(ALICE, "tools/call", name), body)
+        answer = gateway.post(modern_headers(gateway.alice, "tools/call", name), body)
         assert answer.status == 400 and answer.json()["error"]["code"] == wire.INVALID_REQUEST, answer
     assert gateway.check_server_side() == []
     assert [(a["tool"], a["decision"], a["reason"], a["args_sha256"]) for a in gateway.audit()] == [
@@ -358,7 +408,7 @@ def test_a_modern_request_in_notification_form_is_refused_not_dropped(gateway: G
 def test_modern_ids_of_other_types_are_refused(gateway: Gateway, request_id: Any) -> None:
     body = call(request_id, "list_flows", {"namespace": "odd-id"}) if request_id != 1e400 else (
         call(7, "list_flows", {"namespace": "odd-id"}).replace(b'"id": 7', b'"id": 1e400'))
-    answer = gateway.post(modern_headers(ALICE, "tools/call", "list_flows"), body)
+    answer = gateway.post(modern_headers(gateway.alice, "tools/call", "list_flows"), body)
     assert answer.status == 400, answer
     assert gateway.check_server_side() == []
 
@@ -377,7 +427,7 @@ def test_modern_batches_and_duplicate_keys_never_reach_the_server(gateway: Gatew
         call(8, "list_flows", {"namespace": "lone \\ud800"}).replace(b"\\\\ud800", b"\\ud800"),
     ]
     for body in bodies:
-        answer = gateway.post(modern_headers(ALICE, "tools/call", "list_flows"), body)
+        answer = gateway.post(modern_headers(gateway.alice, "tools/call", "list_flows"), body)
         assert answer.status == 400, body
     assert gateway.check_server_side() == []
     # Each call audited as refused: the batch's two by name (standard JSON, read without
@@ -393,13 +443,13 @@ def test_deep_nesting_is_refused_or_decided_never_a_crash(gateway: Gateway) -> N
     template = call(1, "delete_flow", {**DENIED, "note": "NOTE"})
     for depth in (100, 124, 126, 200, 900, 960, 970, 980, 990, 5000, 100_000):
         body = template.replace(b'"NOTE"', b"[" * depth + b'"x"' + b"]" * depth)
-        answer = gateway.post(modern_headers(ALICE, "tools/call", "delete_flow"), body)
+        answer = gateway.post(modern_headers(gateway.alice, "tools/call", "delete_flow"), body)
         if depth + 3 <= wire.MAX_DEPTH:  # the envelope, params and arguments are three levels
             assert answer.status == 200 and answer.json()["result"]["isError"] is True, depth
         else:
             assert answer.status == 400 and answer.json()["error"]["code"] == wire.PARSE_ERROR, depth
     for n in range(2):  # still serving
-        answer = gateway.post(modern_headers(ALICE, "tools/call", "list_flows"), call(n, "list_flows", {"namespace": "after"}))
+        answer = gateway.post(modern_headers(gateway.alice, "tools/call", "list_flows"), call(n, "list_flows", {"namespace": "after"}))
         assert answer.status == 200
     gateway.check_server_side()
     # Each refused one has a `refused` line naming no tool (too deep to read without doubt).
@@ -417,6 +467,7 @@ def _peak_mib(pid: int) -> float:
     raise AssertionError("no VmHWM")
 
 
+@own_gateway
 def test_millions_of_tiny_arrays_are_refused_before_they_are_parsed(gateway: Gateway) -> None:
     """An array or object costs the gateway about 70 bytes however briefly it is written: a
     message of 8 MiB of `[],` parsed into some 200 MB (and 400 MB at the peak). Past
@@ -425,7 +476,7 @@ def test_millions_of_tiny_arrays_are_refused_before_they_are_parsed(gateway: Gat
         template = call(request_id, "list_flows", {"namespace": "many", "note": "NOTE"})
         return template.replace(b'"NOTE"', b"[" + b",".join([filler] * count) + b"]")
 
-    headers = modern_headers(ALICE, "tools/call", "list_flows")
+    headers = modern_headers(gateway.alice, "tools/call", "list_flows")
     pid = gateway.listening.process.pid
     before = _peak_mib(pid)
     most = (wire.MAX_MESSAGE_BYTES - 1000) // 3
@@ -449,9 +500,9 @@ def test_an_allowed_call_nested_past_what_the_server_reads_is_refused_not_left_h
     """The Python SDK's server drops a message nested past 200 levels without an answer. The
     gateway parses deeper than that; forwarding such a call left the client waiting for ever, its
     charge kept and its id pending in the gateway. Refused at once instead, never forwarded."""
-    session = None if modern else gateway.initialize(ALICE)
+    session = None if modern else gateway.initialize(gateway.alice)
     note = json.loads("[" * 120 + '"x"' + "]" * 120)
-    headers = modern_headers(ALICE, "tools/call", "list_flows") if modern else legacy_headers(ALICE, session)
+    headers = modern_headers(gateway.alice, "tools/call", "list_flows") if modern else legacy_headers(gateway.alice, session)
     answer = gateway.post(headers, call(1, "list_flows", {"namespace": "deep-ok", "note": note}, modern=modern))
     assert answer.status == 200 and answer.json()["result"]["isError"] is False
     body = call(2, "list_flows", {"namespace": "deep", "note": "NOTE"}, modern=modern).replace(
@@ -467,15 +518,15 @@ def test_an_allowed_call_nested_past_what_the_server_reads_is_refused_not_left_h
 
 def test_a_body_over_the_limit_or_shorter_than_announced(gateway: Gateway) -> None:
     big = call(1, "list_flows", {"namespace": "big", "note": "x" * (wire.MAX_MESSAGE_BYTES + 10)})
-    answer = gateway.post(modern_headers(ALICE, "tools/call", "list_flows"), big)
+    answer = gateway.post(modern_headers(gateway.alice, "tools/call", "list_flows"), big)
     assert answer.status == 413
     # Chunked, the limit counted as the chunks arrive.
     chunk = b"x" * (1 << 20)
     chunked = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(10)) + b"0\r\n\r\n"
-    headers = modern_headers(ALICE, "tools/call", "list_flows") + [("Transfer-Encoding", "chunked")]
+    headers = modern_headers(gateway.alice, "tools/call", "list_flows") + [("Transfer-Encoding", "chunked")]
     assert gateway.post(headers, chunked).status == 413
     body = call(2, "list_flows", {"namespace": "short"})
-    headers = modern_headers(ALICE, "tools/call", "list_flows") + [("Content-Length", str(len(body) - 3))]
+    headers = modern_headers(gateway.alice, "tools/call", "list_flows") + [("Content-Length", str(len(body) - 3))]
     assert gateway.post(headers, body).status == 400  # the body ends where Content-Length says
     assert gateway.check_server_side() == []
 
@@ -487,7 +538,7 @@ def test_a_body_length_given_two_ways_is_refused_and_the_connection_closed(gatew
     body = call(1, "list_flows", {"namespace": "smuggled"})
     chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
     after = call(2, "list_flows", {"namespace": "after-smuggled"})
-    lines = "".join(f"{k}: {v}\r\n" for k, v in modern_headers(ALICE, "tools/call", "list_flows"))
+    lines = "".join(f"{k}: {v}\r\n" for k, v in modern_headers(gateway.alice, "tools/call", "list_flows"))
     request = (f"POST {gateway.path} HTTP/1.1\r\nHost: 127.0.0.1:{gateway.port}\r\n{lines}"
                f"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n").encode() + chunked
     second = (f"POST {gateway.path} HTTP/1.1\r\nHost: 127.0.0.1:{gateway.port}\r\n{lines}"
@@ -505,15 +556,16 @@ def test_a_body_length_given_two_ways_is_refused_and_the_connection_closed(gatew
 # Sessions, grants, ids ------------------------------------------------------------------------
 
 
+@own_gateway
 def test_modern_requests_of_one_grant_do_not_share_ids_in_progress(gateway: Gateway) -> None:
     """Without a session, every 2026-07-28 request stands alone: a request of one client (another
     agent on the same token, or another token of the grant) is never refused because another
     client has a request with the same id in progress."""
-    waiting, out = _in_thread(lambda: gateway.post(modern_headers(ALICE, "tools/call", "list_flows"),
+    waiting, out = _in_thread(lambda: gateway.post(modern_headers(gateway.alice, "tools/call", "list_flows"),
                                                    call(1, "list_flows", {"namespace": "approve-me"})))
     _wait_for(lambda: "approval" in (gateway.tmp / "gateway.log").read_text().lower() or not waiting.is_alive(), 10)
     time.sleep(0.3)
-    for token, marker in ((ALICE2, "other-token"), (ALICE, "same-token"), (BOB, "other-grant")):
+    for token, marker in ((gateway.alice2, "other-token"), (gateway.alice, "same-token"), (gateway.bob, "other-grant")):
         answer = gateway.post(modern_headers(token, "tools/call", "list_flows"), call(1, "list_flows", {"namespace": marker}))
         assert answer.status == 200 and answer.headers["content-type"] == "application/json", (marker, answer)
         assert answer.json()["id"] == 1 and answer.json()["result"]["isError"] is False, (marker, answer.json())
@@ -523,16 +575,17 @@ def test_modern_requests_of_one_grant_do_not_share_ids_in_progress(gateway: Gate
     assert sorted(args["namespace"] for _, args in calls) == ["other-grant", "other-token", "same-token"]
 
 
+@own_gateway
 def test_the_sessions_of_a_grant_are_capped(gateway: Gateway) -> None:
     """Opening sessions without end (never a DELETE) must not fill the gateway's memory: past
     MAX_SESSIONS_PER_GRANT the grant's least recently used idle session is ended; another
     grant's sessions are untouched."""
-    bob = gateway.initialize(BOB)
-    first = gateway.initialize(ALICE)
+    bob = gateway.initialize(gateway.bob)
+    first = gateway.initialize(gateway.alice)
     body = _dump({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
         "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "flood", "version": "1"}}})
     opened = []
-    sock_headers = "".join(f"{k}: {v}\r\n" for k, v in legacy_headers(ALICE))
+    sock_headers = "".join(f"{k}: {v}\r\n" for k, v in legacy_headers(gateway.alice))
     request = (f"POST {gateway.path} HTTP/1.1\r\nHost: 127.0.0.1:{gateway.port}\r\n{sock_headers}"
                f"Content-Length: {len(body)}\r\n\r\n").encode() + body
     with socket.create_connection((gateway.host, gateway.port), timeout=30) as sock:  # keep-alive: quick
@@ -550,29 +603,29 @@ def test_the_sessions_of_a_grant_are_capped(gateway: Gateway) -> None:
             reader.read(length)
             assert b" 200 " in status, status
     list_body = b'{"jsonrpc":"2.0","id":9,"method":"tools/list"}'
-    assert gateway.post(legacy_headers(ALICE, first), list_body).status == 404  # the least recently used: ended
-    assert gateway.post(legacy_headers(ALICE, opened[-1]), list_body).status == 200
-    assert gateway.post(legacy_headers(BOB, bob), list_body).status == 200
+    assert gateway.post(legacy_headers(gateway.alice, first), list_body).status == 404  # the least recently used: ended
+    assert gateway.post(legacy_headers(gateway.alice, opened[-1]), list_body).status == 200
+    assert gateway.post(legacy_headers(gateway.bob, bob), list_body).status == 200
     gateway.check_server_side()
 
 
 def test_a_session_is_its_tokens_alone_and_ends_for_good(gateway: Gateway) -> None:
-    alice = gateway.initialize(ALICE)
+    alice = gateway.initialize(gateway.alice)
     body = call(2, "list_flows", {"namespace": "stolen"}, modern=False)
-    for token in (BOB, ALICE2):  # another grant, and another token of the same grant
+    for token in (gateway.bob, gateway.alice2):  # another grant, and another token of the same grant
         assert gateway.post(legacy_headers(token, alice), body).status == 404
         assert gateway.post(legacy_headers(token, alice), b"", method="DELETE").status == 404
         assert gateway.post(legacy_headers(token, alice), b"", method="GET", length=False).status == 404
-    assert gateway.post(legacy_headers(ALICE, alice), call(3, "list_flows", {"namespace": "mine"}, modern=False)).status == 200
+    assert gateway.post(legacy_headers(gateway.alice, alice), call(3, "list_flows", {"namespace": "mine"}, modern=False)).status == 200
     # Two session ids: which one counts is up to the reader; neither does, and the client is
     # told so (it was told the header was missing).
-    for second in (alice, gateway.initialize(ALICE)):
-        twice = gateway.post(legacy_headers(ALICE, alice) + [("Mcp-Session-Id", second)], body)
+    for second in (alice, gateway.initialize(gateway.alice)):
+        twice = gateway.post(legacy_headers(gateway.alice, alice) + [("Mcp-Session-Id", second)], body)
         assert twice.status == 400
         assert twice.json()["error"]["message"] == "Bad Request: Mcp-Session-Id is given 2 times", twice.json()
-    assert gateway.post(legacy_headers(ALICE, alice), b"", method="DELETE").status == 200
-    assert gateway.post(legacy_headers(ALICE, alice), body).status == 404
-    assert gateway.post(legacy_headers(ALICE, alice), b"", method="DELETE").status == 404
+    assert gateway.post(legacy_headers(gateway.alice, alice), b"", method="DELETE").status == 200
+    assert gateway.post(legacy_headers(gateway.alice, alice), body).status == 404
+    assert gateway.post(legacy_headers(gateway.alice, alice), b"", method="DELETE").status == 404
     assert gateway.check_server_side() == [("list_flows", {"namespace": "mine"})]
 
 
@@ -580,22 +633,22 @@ def test_a_modern_meta_inside_a_legacy_session(gateway: Gateway) -> None:
     """A session's request that names another protocol version in its `_meta` is refused or
     served as a modern request, never forwarded unchecked; the session id is no way around the
     header rules."""
-    session = gateway.initialize(ALICE)
+    session = gateway.initialize(gateway.alice)
     other = json.loads(call(2, "delete_flow", DENIED))
     other["params"]["_meta"] = {"io.modelcontextprotocol/protocolVersion": "2025-06-18",
                                 "io.modelcontextprotocol/clientCapabilities": {}}
-    answer = gateway.post(legacy_headers(ALICE, session), _dump(other))
+    answer = gateway.post(legacy_headers(gateway.alice, session), _dump(other))
     assert answer.json()["error"]["code"] == -32022
     # A modern _meta without the modern headers: a mismatch.
-    answer = gateway.post(legacy_headers(ALICE, session), call(3, "list_flows", {"namespace": "modern-in-session"}))
+    answer = gateway.post(legacy_headers(gateway.alice, session), call(3, "list_flows", {"namespace": "modern-in-session"}))
     assert answer.status == 400 and answer.json()["error"]["code"] == HEADER_MISMATCH
     # With them, a modern request (the session id ignored), decided the same.
-    headers = modern_headers(ALICE, "tools/call", "delete_flow") + [("Mcp-Session-Id", session)]
+    headers = modern_headers(gateway.alice, "tools/call", "delete_flow") + [("Mcp-Session-Id", session)]
     assert gateway.post(headers, call(4, "delete_flow", DENIED)).json()["result"]["isError"] is True
     # initialize under a modern _meta: removed in 2026-07-28.
     init = _dump({"jsonrpc": "2.0", "id": 5, "method": "initialize", "params": {
         "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "x", "version": "1"}, "_meta": META}})
-    assert gateway.post(modern_headers(ALICE, "initialize"), init).json()["error"]["code"] == wire.METHOD_NOT_FOUND
+    assert gateway.post(modern_headers(gateway.alice, "initialize"), init).json()["error"]["code"] == wire.METHOD_NOT_FOUND
     assert gateway.check_server_side() == []
     # The two refused calls are audited as such (initialize is no call), the decided one denied.
     assert [(a["tool"], a["decision"]) for a in gateway.audit()] == [
@@ -603,28 +656,29 @@ def test_a_modern_meta_inside_a_legacy_session(gateway: Gateway) -> None:
 
 
 def test_a_modern_client_asking_for_the_hidden_tool_by_name(gateway: Gateway) -> None:
-    hidden = gateway.post(modern_headers(ALICE, "tools/call", "read_secret"), call(1, "read_secret", {}))
-    missing = gateway.post(modern_headers(ALICE, "tools/call", "no_such_tool"), call(1, "no_such_tool", {}))
+    hidden = gateway.post(modern_headers(gateway.alice, "tools/call", "read_secret"), call(1, "read_secret", {}))
+    missing = gateway.post(modern_headers(gateway.alice, "tools/call", "no_such_tool"), call(1, "no_such_tool", {}))
     assert hidden.status == missing.status == 200
     assert hidden.body == missing.body.replace(b"no_such_tool", b"read_secret")
-    listed = gateway.post(modern_headers(ALICE, "tools/list"),
+    listed = gateway.post(modern_headers(gateway.alice, "tools/list"),
                           _dump({"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {"_meta": META}})).json()
     assert "read_secret" not in [tool["name"] for tool in listed["result"]["tools"]]
     assert listed["result"]["cacheScope"] == "private" and listed["result"]["ttlMs"] == 0
     assert gateway.check_server_side() == []
 
 
+@own_gateway
 def test_the_limit_holds_across_tokens_sessions_and_protocols_at_once(gateway: Gateway) -> None:
     """Twenty calls at once from two tokens of one grant, half of them in a legacy session and
     half modern, all with the same id: exactly LIMIT reach the server."""
-    session = gateway.initialize(ALICE)
+    session = gateway.initialize(gateway.alice)
     work = []
     for n in range(20):
         if n % 2:
-            work.append(lambda n=n: gateway.post(modern_headers(ALICE2, "tools/call", "list_flows"),
+            work.append(lambda n=n: gateway.post(modern_headers(gateway.alice2, "tools/call", "list_flows"),
                                                  call(1, "list_flows", {"namespace": f"race-{n}"})))
         else:
-            work.append(lambda n=n: gateway.post(legacy_headers(ALICE, session),
+            work.append(lambda n=n: gateway.post(legacy_headers(gateway.alice, session),
                                                  call(f"r{n}", "list_flows", {"namespace": f"race-{n}"}, modern=False)))
     threads = [_in_thread(each) for each in work]
     for thread, _ in threads:
@@ -653,19 +707,20 @@ def _stream_until(gateway: Gateway, headers: list[tuple[str, str]], body: bytes,
     return sock, seen
 
 
+@own_gateway
 def test_another_session_cannot_answer_or_cancel_an_approval(gateway: Gateway) -> None:
     """Alice's call waits for her approval by elicitation. Bob's session, and a second session of
     Alice's own grant, answer the gateway's elicitation id with "approve" and cancel her request:
     neither approves nor cancels it. Her call times out unapproved and never reaches the server."""
-    alice = gateway.initialize(ALICE, {"elicitation": {"form": {}}})
-    sock, seen = _stream_until(gateway, legacy_headers(ALICE, alice),
+    alice = gateway.initialize(gateway.alice, {"elicitation": {"form": {}}})
+    sock, seen = _stream_until(gateway, legacy_headers(gateway.alice, alice),
                                call("waiting", "list_flows", {"namespace": "approve-please"}, modern=False),
                                b"elicitation/create")
     try:
         event = next(json.loads(line[5:]) for line in seen.decode().splitlines() if line.startswith("data:"))
         forged = _dump({"jsonrpc": "2.0", "id": event["id"], "result": {"action": "accept", "content": {"approve": True}}})
         cancel = _dump({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": "waiting"}})
-        for token in (BOB, ALICE2):
+        for token in (gateway.bob, gateway.alice2):
             other = gateway.initialize(token, {"elicitation": {"form": {}}})
             assert gateway.post(legacy_headers(token, other), forged).status == 202
             assert gateway.post(legacy_headers(token, other), cancel).status == 202
@@ -689,21 +744,23 @@ def test_another_session_cannot_answer_or_cancel_an_approval(gateway: Gateway) -
     assert not [a for a in gateway.audit() if a.get("approval") == "approved"]
 
 
+@own_gateway
 def test_a_client_that_leaves_mid_stream_costs_one_audit_line(gateway: Gateway) -> None:
     """A POST closed while its call waits for approval: the call is cancelled, audited once, never
     forwarded, and the gateway goes on serving the session."""
-    alice = gateway.initialize(ALICE, {"elicitation": {"form": {}}})
-    sock, _ = _stream_until(gateway, legacy_headers(ALICE, alice),
+    alice = gateway.initialize(gateway.alice, {"elicitation": {"form": {}}})
+    sock, _ = _stream_until(gateway, legacy_headers(gateway.alice, alice),
                             call("leaving", "list_flows", {"namespace": "approve-then-leave"}, modern=False),
                             b"elicitation/create")
     sock.close()
     _wait_for(lambda: len(gateway.audit()) == 1)
-    answer = gateway.post(legacy_headers(ALICE, alice), call("after", "list_flows", {"namespace": "after"}, modern=False))
+    answer = gateway.post(legacy_headers(gateway.alice, alice), call("after", "list_flows", {"namespace": "after"}, modern=False))
     assert answer.json()["result"]["isError"] is False
     assert gateway.check_server_side() == [("list_flows", {"namespace": "after"})]
     assert [a["tool"] for a in gateway.audit()] == ["list_flows", "list_flows"]
 
 
+@own_gateway
 def test_a_modern_approval_state_is_the_grants_the_calls_and_single_use(gateway: Gateway) -> None:
     """The `requestState` of an `input_required` approval is signed and bound to the tool, the
     arguments and the grant: another grant, other arguments, a tampered or a replayed state is a
@@ -719,36 +776,37 @@ def test_a_modern_approval_state_is_the_grants_the_calls_and_single_use(gateway:
             message["params"]["requestState"] = state
         return gateway.post(modern_headers(token, "tools/call", "list_flows"), _dump(message)).json()["result"]
 
-    first = ask(ALICE, args)
+    first = ask(gateway.alice, args)
     assert first["resultType"] == "input_required"
     state = first["requestState"]
     payload, mac = state.split(".")
     tampered = payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1] + "." + mac
     for token, arguments, given in (
-        (BOB, args, state),  # another grant
-        (ALICE, {"namespace": "approve-that"}, state),  # other arguments
-        (ALICE, args, tampered),
-        (ALICE, args, state + "x"),
+        (gateway.bob, args, state),  # another grant
+        (gateway.alice, {"namespace": "approve-that"}, state),  # other arguments
+        (gateway.alice, args, tampered),
+        (gateway.alice, args, state + "x"),
     ):
         refused = ask(token, arguments, given)
         assert refused["isError"] is True and "rejected" in json.dumps(refused), (token, arguments, given)
-    assert ask(ALICE, args, state)["isError"] is False  # the genuine answer, once
-    assert ask(ALICE, args, state)["isError"] is True  # replayed
+    assert ask(gateway.alice, args, state)["isError"] is False  # the genuine answer, once
+    assert ask(gateway.alice, args, state)["isError"] is True  # replayed
     assert gateway.check_server_side() == [("list_flows", args)]
     assert [a.get("approval") for a in gateway.audit()].count("approved") == 1
 
 
+@own_gateway
 def test_deleting_a_session_while_its_call_waits_for_approval(gateway: Gateway) -> None:
     """DELETE while a call waits for its approval: the call ends with one audit line, never
     reaches the server, and the session is gone for every token."""
-    alice = gateway.initialize(ALICE, {"elicitation": {"form": {}}})
-    sock, _ = _stream_until(gateway, legacy_headers(ALICE, alice),
+    alice = gateway.initialize(gateway.alice, {"elicitation": {"form": {}}})
+    sock, _ = _stream_until(gateway, legacy_headers(gateway.alice, alice),
                             call("held", "list_flows", {"namespace": "approve-then-delete"}, modern=False),
                             b"elicitation/create")
     try:
-        assert gateway.post(legacy_headers(ALICE, alice), b"", method="DELETE").status == 200
+        assert gateway.post(legacy_headers(gateway.alice, alice), b"", method="DELETE").status == 200
         _wait_for(lambda: len(gateway.audit()) == 1)
-        answer = gateway.post(legacy_headers(ALICE, alice), call("late", "list_flows", {"namespace": "late"}, modern=False))
+        answer = gateway.post(legacy_headers(gateway.alice, alice), call("late", "list_flows", {"namespace": "late"}, modern=False))
         assert answer.status == 404
     finally:
         sock.close()
@@ -761,12 +819,13 @@ def test_deleting_a_session_while_its_call_waits_for_approval(gateway: Gateway) 
 # ----- clients that hold the gateway's resources -------------------------------------------------
 
 
+@own_gateway
 def test_a_body_that_never_arrives_is_refused_in_time(gateway: Gateway) -> None:
     """A client announces 100 bytes and sends 10: refused with 408 once BODY_SECONDS pass, the
     connection closed, and nothing reaches the server."""
     started = time.monotonic()
     with socket.create_connection((gateway.host, gateway.port), timeout=http_relay.BODY_SECONDS + 20) as sock:
-        sock.sendall(f"POST {gateway.path} HTTP/1.1\r\nHost: {gateway.host}\r\nAuthorization: Bearer {ALICE}\r\n"
+        sock.sendall(f"POST {gateway.path} HTTP/1.1\r\nHost: {gateway.host}\r\nAuthorization: Bearer {gateway.alice}\r\n"
                      "Content-Type: application/json\r\nAccept: application/json\r\nContent-Length: 100\r\n\r\n"
                      '{"jsonrpc"'.encode())
         answer = b""
@@ -779,6 +838,7 @@ def test_a_body_that_never_arrives_is_refused_in_time(gateway: Gateway) -> None:
 
 
 
+@own_gateway
 def test_a_request_head_that_never_ends_is_cut_off_in_time(gateway: Gateway) -> None:
     """Connections that send nothing, or a request line and headers that never end (slowloris),
     before any token is checked: each is closed once HEAD_SECONDS pass, so nobody without a
@@ -786,9 +846,9 @@ def test_a_request_head_that_never_ends_is_cut_off_in_time(gateway: Gateway) -> 
     token is served meanwhile and after. A GET stream and a call answered later are not cut."""
     from policytui.gateway import http as gateway_http
 
-    session = gateway.initialize(ALICE)
+    session = gateway.initialize(gateway.alice)
     stream = socket.create_connection((gateway.host, gateway.port))
-    stream.sendall(f"GET {gateway.path} HTTP/1.1\r\nHost: {gateway.host}\r\nAuthorization: Bearer {ALICE}\r\n"
+    stream.sendall(f"GET {gateway.path} HTTP/1.1\r\nHost: {gateway.host}\r\nAuthorization: Bearer {gateway.alice}\r\n"
                    f"Accept: text/event-stream\r\nMcp-Session-Id: {session}\r\n\r\n".encode())
     assert stream.recv(1024).startswith(b"HTTP/1.1 200")
     started = time.monotonic()
@@ -797,7 +857,7 @@ def test_a_request_head_that_never_ends_is_cut_off_in_time(gateway: Gateway) -> 
         for number, sock in enumerate(held):
             if number % 2:  # the other half sends nothing at all
                 sock.sendall(f"POST {gateway.path} HTTP/1.1\r\nHost: {gateway.host}\r\nX-Slow: 1\r\n".encode())
-        answer = gateway.post(legacy_headers(ALICE, session), call(1, "list_flows", {"namespace": "meanwhile"},
+        answer = gateway.post(legacy_headers(gateway.alice, session), call(1, "list_flows", {"namespace": "meanwhile"},
                                                                    modern=False))
         assert answer.status == 200 and answer.events()[-1]["result"]["content"][0]["text"]
         for sock in held:
@@ -812,7 +872,7 @@ def test_a_request_head_that_never_ends_is_cut_off_in_time(gateway: Gateway) -> 
         for sock in held:
             sock.close()
         stream.close()
-    again = gateway.post(legacy_headers(ALICE, session), call(2, "list_flows", {"namespace": "after"}, modern=False))
+    again = gateway.post(legacy_headers(gateway.alice, session), call(2, "list_flows", {"namespace": "after"}, modern=False))
     assert again.status == 200
     assert gateway.check_server_side() == [("list_flows", {"namespace": "meanwhile"}), ("list_flows", {"namespace": "after"})]
 
@@ -855,21 +915,21 @@ def test_a_stream_its_client_does_not_read_is_ended_not_held_without_bound(tmp_p
     listening = start_http_gateway(options, [sys.executable, str(script), "3000"], tmp_path / "gateway.log")
     try:
         gateway = Gateway(listening, tmp_path)
-        session = gateway.initialize(ALICE)
+        session = gateway.initialize(gateway.alice)
         with socket.create_connection((gateway.host, gateway.port)) as stream:
             stream.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            stream.sendall(f"GET {gateway.path} HTTP/1.1\r\nHost: {gateway.host}\r\nAuthorization: Bearer {ALICE}\r\n"
+            stream.sendall(f"GET {gateway.path} HTTP/1.1\r\nHost: {gateway.host}\r\nAuthorization: Bearer {gateway.alice}\r\n"
                            f"Accept: text/event-stream\r\nMcp-Session-Id: {session}\r\n\r\n".encode())
             assert stream.recv(1024).startswith(b"HTTP/1.1 200")  # then never read again
             flood = _dump({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "flood", "arguments": {}}})
-            assert gateway.post(legacy_headers(ALICE, session), flood).status == 200
+            assert gateway.post(legacy_headers(gateway.alice, session), flood).status == 200
             log = tmp_path / "gateway.log"
             deadline = time.monotonic() + 60
             while "does not read them" not in log.read_text(encoding="utf-8"):
                 assert time.monotonic() < deadline, "the unread stream was never ended"
                 time.sleep(0.1)
             # The session still serves its calls.
-            again = gateway.post(legacy_headers(ALICE, session), _dump(
+            again = gateway.post(legacy_headers(gateway.alice, session), _dump(
                 {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}))
             assert again.status == 200 and again.events()[0]["result"]["tools"][0]["name"] == "flood"
         assert listening.process.poll() is None
@@ -882,14 +942,14 @@ def test_a_protocol_version_neither_era_speaks_is_refused_in_a_session(gateway: 
     """A handshake-era session's request whose MCP-Protocol-Version header names no version the
     gateway speaks is refused (400, as the spec asks), allowed tool or denied, before anything
     is decided: which version's rules the client meant is a guess."""
-    session = gateway.initialize(ALICE)
-    headers = [(k, v) for k, v in legacy_headers(ALICE, session) if k != "MCP-Protocol-Version"]
+    session = gateway.initialize(gateway.alice)
+    headers = [(k, v) for k, v in legacy_headers(gateway.alice, session) if k != "MCP-Protocol-Version"]
     for number, (name, args) in enumerate((("list_flows", {"namespace": "odd-version"}), ("delete_flow", DENIED))):
         answer = gateway.post(headers + [("MCP-Protocol-Version", version)], call(number, name, args, modern=False))
         assert answer.status == 400, answer
         assert answer.json()["error"]["message"].startswith("Bad Request: unsupported MCP-Protocol-Version"), answer.json()
     # The session is whole: the same call with the version it negotiated is served.
-    assert gateway.post(legacy_headers(ALICE, session), call(9, "list_flows", {"namespace": "good"}, modern=False)).status == 200
+    assert gateway.post(legacy_headers(gateway.alice, session), call(9, "list_flows", {"namespace": "good"}, modern=False)).status == 200
     assert gateway.check_server_side() == [("list_flows", {"namespace": "good"})]
     # The refused two audited as refused, in the session they named, never decided.
     assert [(a["tool"], a["decision"], a["session"]) for a in gateway.audit()] == [
