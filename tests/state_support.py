@@ -14,11 +14,12 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from audit_support import outcome_lines
 from gateway_support import http_gateway
@@ -147,6 +148,32 @@ async def replica(
     with open(run.errlog, "w", encoding="utf-8") as errlog:  # noqa: ASYNC230 - a local file, opened once
         async with Client(stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=60) as client:
             yield client, run
+
+
+@asynccontextmanager
+async def left_together() -> AsyncIterator[Callable[[AbstractAsyncContextManager[Any]], Awaitable[Any]]]:
+    """Like AsyncExitStack: `await enter(context)` enters a context (and gives what it gives)
+    before the test goes on; but when the block ends, every context entered is left at once.
+    A replica ends as its client leaves it: server-everything does not exit when its input
+    closes, so the gateway waits for it, and the SDK's client for the gateway, 2 s before each
+    is stopped with SIGTERM; left one by one, a test waits that out once per replica. Each
+    context is entered and left in a task of its own."""
+    leave = anyio.Event()
+
+    async def hold(context: AbstractAsyncContextManager[Any], *, task_status: Any) -> None:
+        async with context as value:
+            task_status.started(value)
+            await leave.wait()
+
+    async with anyio.create_task_group() as tg:
+
+        async def enter(context: AbstractAsyncContextManager[Any]) -> Any:
+            return await tg.start(hold, context)
+
+        try:
+            yield enter
+        finally:
+            leave.set()
 
 
 # The project's recording server: it appends every call it runs to the file it is given.

@@ -12,7 +12,7 @@ import json
 import shutil
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from state_support import (
     cli,
     http_client,
     http_replica,
+    left_together,
     replica,
     text_of,
     write_policy,
@@ -62,10 +63,10 @@ GLOBAL_TEN = _echo_limited(10)
 
 
 async def _replicas(
-    stack: AsyncExitStack, tmp: Path, policy: Path, everything: Path, extras: list[list[str]]
+    enter: Callable[[Any], Awaitable[Any]], tmp: Path, policy: Path, everything: Path, extras: list[list[str]]
 ) -> list[tuple[Any, Any]]:
     return [
-        await stack.enter_async_context(
+        await enter(
             replica(tmp / f"replica{i}", policy, tmp / "state", everything, *extra)
         )
         for i, extra in enumerate(extras)
@@ -76,8 +77,8 @@ async def test_four_replicas_fifty_calls_each_allow_exactly_the_global_ten(
     tmp_path: Path, everything: Path, store_url: str | None
 ) -> None:
     policy = write_policy(tmp_path / "policy.json", GLOBAL_TEN)
-    async with AsyncExitStack() as stack:
-        replicas = await _replicas(stack, tmp_path, policy, everything, [_state_args(store_url)] * 4)
+    async with left_together() as enter:
+        replicas = await _replicas(enter, tmp_path, policy, everything, [_state_args(store_url)] * 4)
         results = await asyncio.gather(
             *(
                 client.call_tool("echo", {"message": f"r{i} c{j}"})
@@ -112,11 +113,12 @@ async def test_two_projects_with_their_own_policy_json_keep_their_own_budgets(tm
     for folder, maximum in ((project_a, 3), (project_b, 100)):
         folder.mkdir()
         write_policy(folder / "policy.json", _echo_limited(maximum))
-    async with replica(project_b, Path("policy.json"), state, everything) as (client, _):
+    async with left_together() as enter:
+        client, _ = await enter(replica(project_b, Path("policy.json"), state, everything))
         for i in range(3):
             result = await client.call_tool("echo", {"message": f"b{i}"})
             assert not result.is_error, text_of(result)
-    async with replica(project_a, Path("policy.json"), state, everything) as (client, _):
+        client, _ = await enter(replica(project_a, Path("policy.json"), state, everything))
         results = [await client.call_tool("echo", {"message": f"a{i}"}) for i in range(4)]
     assert [r.is_error for r in results] == [False, False, False, True], [text_of(r) for r in results]
     assert text_of(results[3]).startswith("[POLICY DENIED] rate limit 3 per day reached")
@@ -140,9 +142,9 @@ async def test_replicas_of_one_deployment_share_a_budget_however_each_names_the_
     write_policy(tmp_path / "deploy" / "policy.json", _echo_limited(4))
     (tmp_path / "link").symlink_to(tmp_path / "deploy")
     paths = [Path("policy.json"), tmp_path / "link" / "policy.json"]
-    async with AsyncExitStack() as stack:
+    async with left_together() as enter:
         replicas = [
-            await stack.enter_async_context(
+            await enter(
                 replica(tmp_path / "deploy" if i == 0 else tmp_path / f"r{i}", path, tmp_path / "state", everything)
             )
             for i, path in enumerate(paths)
@@ -160,9 +162,9 @@ async def test_redis_replicas_share_a_budget_wherever_each_keeps_the_policy(
     for machine in ("m1", "m2"):
         (tmp_path / machine).mkdir()
         policies.append(write_policy(tmp_path / machine / "policy.json", _echo_limited(4)))
-    async with AsyncExitStack() as stack:
+    async with left_together() as enter:
         replicas = [
-            await stack.enter_async_context(
+            await enter(
                 replica(tmp_path / f"r{i}", path, tmp_path / f"state{i}", everything, "--state", redis_server.url)
             )
             for i, path in enumerate(policies)
@@ -204,9 +206,9 @@ async def test_grant_and_session_scopes_stay_separate_across_replicas(
 ) -> None:
     policy = write_policy(tmp_path / "policy.json", SCOPED)
     state = ["--state", redis_server.url]
-    async with AsyncExitStack() as stack:
+    async with left_together() as enter:
         (alice1, _), (alice2, _), (bob, _) = await _replicas(
-            stack, tmp_path, policy, everything,
+            enter, tmp_path, policy, everything,
             [[*state, "--grant", "alice"], [*state, "--grant", "alice"], [*state, "--grant", "bob"]],
         )
         # Grant scope: alice's two replicas share 3; bob has his own 3.
@@ -390,9 +392,9 @@ async def test_a_call_held_by_one_replica_is_answered_through_another(
     policy = write_policy(tmp_path / "policy.json", doc)
     # Each replica has its own state folder: only the Redis store joins them.
     common = ["--state", redis_server.url, "--approvals", "queue", "--approval-timeout", "60"]
-    async with AsyncExitStack() as stack:
+    async with left_together() as enter:
         (held_by, run), (other, _) = [
-            await stack.enter_async_context(replica(tmp_path / name, policy, tmp_path / name / "state", everything, *common))
+            await enter(replica(tmp_path / name, policy, tmp_path / name / "state", everything, *common))
             for name in ("a", "b")
         ]
         results: dict[str, Any] = {}
@@ -489,16 +491,17 @@ async def test_a_different_policy_of_the_same_name_on_one_redis_is_said_at_start
     shutil.copy(first, copy)
     copy = copy.rename(tmp_path / "policy.json")  # the same content under another path
     different = write_policy(tmp_path / "other" / "policy.json", _echo_limited(3))
-    logs: dict[str, str] = {}
-    for name, policy, url in (
-        ("first", first, redis_server.url),
-        ("replica", copy, redis_server.url),
-        ("other", different, redis_server.url),
-        ("own-prefix", different, redis_server.url + "?prefix=other"),
-    ):
-        async with replica(tmp_path / name, policy, tmp_path / "state", everything, "--state", url) as (client, run):
+    runs = {}
+    async with left_together() as enter:
+        for name, policy, url in (
+            ("first", first, redis_server.url),
+            ("replica", copy, redis_server.url),
+            ("other", different, redis_server.url),
+            ("own-prefix", different, redis_server.url + "?prefix=other"),
+        ):
+            client, runs[name] = await enter(replica(tmp_path / name, policy, tmp_path / "state", everything, "--state", url))
             assert text_of(await client.call_tool("echo", {"message": name})) == f"Echo: {name}"
-        logs[name] = run.log.read_text(encoding="utf-8")
+    logs = {name: run.log.read_text(encoding="utf-8") for name, run in runs.items()}
     said = "with a different policy file named 'policy' counts in the same counters"
     assert said not in logs["first"] and said not in logs["replica"] and said not in logs["own-prefix"]
     assert said in logs["other"]
