@@ -435,6 +435,24 @@ def test_a_timeout_that_is_no_number_of_seconds_is_refused(tmp_path: Path, optio
     _one_sentence(result, 2, f"policytui gateway: {said}")
 
 
+@pytest.mark.parametrize(("options", "said"), [
+    (["--client-timeout", "5"], "--client-timeout applies only with --listen."),
+    (["--listen", "127.0.0.1:0", "--client-timeout", "0"],
+     "--client-timeout must be a number of seconds above 0 and at most 600, not 0."),
+    (["--listen", "127.0.0.1:0", "--client-timeout", "601"],
+     "--client-timeout must be a number of seconds above 0 and at most 600, not 601."),
+    (["--listen", "127.0.0.1:0", "--client-timeout", "nan"],
+     "--client-timeout must be a number of seconds above 0 and at most 600, not nan."),
+])
+def test_a_client_timeout_that_cannot_apply_is_refused(tmp_path: Path, options: list[str], said: str) -> None:
+    """How long an HTTP client may take to send a request: over stdio there is none to time,
+    and 0, `nan` or more than ten minutes would cut every client off at once, or let one that
+    sends nothing hold a connection for as long as it likes. Exit 2 before the server starts."""
+    policy = _policy(tmp_path, {"version": "1", "default": "allow"})
+    result = run(tmp_path, "gateway", "--policy", str(policy), *options, "--", "true")
+    _one_sentence(result, 2, f"policytui gateway: {said}")
+
+
 @pytest.mark.parametrize("value", ["100000", "inf", "0"])
 def test_a_server_timeout_out_of_range_is_refused_naming_both_bounds(tmp_path: Path, value: str) -> None:
     """Before, `--timeout 100000` and `--timeout inf` were refused as "expects a number of

@@ -192,19 +192,19 @@ def call(request_id: Any, name: str, args: dict[str, Any], *, modern: bool = Tru
     return _dump({"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params})
 
 
-def _start(tmp: Path, tokens: dict[str, str]) -> Listening:
+def _start(tmp: Path, tokens: dict[str, str], extra: list[str] | None = None) -> Listening:
     (tmp / "policy.json").write_text(json.dumps(POLICY), encoding="utf-8")
     (tmp / "tokens.json").write_text(json.dumps(tokens), encoding="utf-8")
     options = ["--policy", str(tmp / "policy.json"), "--tokens", str(tmp / "tokens.json"),
                "--state-dir", str(tmp / "state"), "--audit", str(tmp / "audit.jsonl"),
-               "--log-level", "debug", "--approval-timeout", "4"]
+               "--log-level", "debug", "--approval-timeout", "4", *(extra or [])]
     return start_http_gateway(options, flows_behind_tee(tmp), tmp / "gateway.log")
 
 
 # How many tests may share one gateway: each takes three tokens of the file, two grants of its own.
 SHARED_TESTS = 100
 # A test that holds calls for approval, holds or floods connections, fills a grant's sessions
-# or measures the gateway's memory has a gateway of its own.
+# or measures the gateway's memory has a gateway of its own (`options`: given to it too).
 own_gateway = pytest.mark.own_gateway
 
 
@@ -229,8 +229,8 @@ def gateway(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Gateway]
     calls with tokens of two grants of its own (its limits and sessions are its own), and sees
     only what the server read and ran, and the audit log took, after it began. A test marked
     `own_gateway` has one of its own."""
-    if request.node.get_closest_marker("own_gateway"):
-        listening = _start(tmp_path, {ALICE: "alice", ALICE2: "alice", BOB: "bob"})
+    if (own := request.node.get_closest_marker("own_gateway")) is not None:
+        listening = _start(tmp_path, {ALICE: "alice", ALICE2: "alice", BOB: "bob"}, own.kwargs.get("options"))
         try:
             yield Gateway(listening, tmp_path)
         finally:
@@ -819,10 +819,16 @@ def test_deleting_a_session_while_its_call_waits_for_approval(gateway: Gateway) 
 # ----- clients that hold the gateway's resources -------------------------------------------------
 
 
-@own_gateway
+# What the two tests below give `--client-timeout`: below the default (10 s), so that each
+# shows the setting is what times the client (a gateway that waited 10 s would fail them).
+CLIENT_SECONDS = 3
+
+
+@own_gateway(options=["--client-timeout", str(CLIENT_SECONDS)])
 def test_a_body_that_never_arrives_is_refused_in_time(gateway: Gateway) -> None:
-    """A client announces 100 bytes and sends 10: refused with 408 once BODY_SECONDS pass, the
-    connection closed, and nothing reaches the server."""
+    """A client announces 100 bytes and sends 10: refused with 408 once the client time-out
+    passes, the connection closed, and nothing reaches the server."""
+    assert CLIENT_SECONDS + 6 < http_relay.BODY_SECONDS  # the default waited out fails the test
     started = time.monotonic()
     with socket.create_connection((gateway.host, gateway.port), timeout=http_relay.BODY_SECONDS + 20) as sock:
         sock.sendall(f"POST {gateway.path} HTTP/1.1\r\nHost: {gateway.host}\r\nAuthorization: Bearer {gateway.alice}\r\n"
@@ -833,19 +839,19 @@ def test_a_body_that_never_arrives_is_refused_in_time(gateway: Gateway) -> None:
             answer += chunk
     waited = time.monotonic() - started
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
-    assert http_relay.BODY_SECONDS - 1 < waited < http_relay.BODY_SECONDS + 15
+    assert CLIENT_SECONDS - 1 < waited < CLIENT_SECONDS + 6
     assert gateway.check_server_side() == []
 
 
-
-@own_gateway
+@own_gateway(options=["--client-timeout", str(CLIENT_SECONDS)])
 def test_a_request_head_that_never_ends_is_cut_off_in_time(gateway: Gateway) -> None:
     """Connections that send nothing, or a request line and headers that never end (slowloris),
-    before any token is checked: each is closed once HEAD_SECONDS pass, so nobody without a
+    before any token is checked: each is closed once the client time-out passes, so nobody without a
     token holds the gateway's connections (and file descriptors) for good, and a client with a
     token is served meanwhile and after. A GET stream and a call answered later are not cut."""
     from policytui.gateway import http as gateway_http
 
+    assert CLIENT_SECONDS + 6 < gateway_http.HEAD_SECONDS  # the default waited out fails the test
     session = gateway.initialize(gateway.alice)
     stream = socket.create_connection((gateway.host, gateway.port))
     stream.sendall(f"GET {gateway.path} HTTP/1.1\r\nHost: {gateway.host}\r\nAuthorization: Bearer {gateway.alice}\r\n"
@@ -861,10 +867,10 @@ def test_a_request_head_that_never_ends_is_cut_off_in_time(gateway: Gateway) -> 
                                                                    modern=False))
         assert answer.status == 200 and answer.events()[-1]["result"]["content"][0]["text"]
         for sock in held:
-            sock.settimeout(gateway_http.HEAD_SECONDS + 15)
+            sock.settimeout(gateway_http.HEAD_SECONDS + 15)  # the default, were the setting not taken
             assert sock.recv(1024) == b"", "a connection without a whole request head was answered"
         waited = time.monotonic() - started
-        assert gateway_http.HEAD_SECONDS - 1 < waited < gateway_http.HEAD_SECONDS + 15
+        assert CLIENT_SECONDS - 1 < waited < CLIENT_SECONDS + 6
         # The session's GET stream, open all along, is still served (a keep-alive comment).
         stream.settimeout(30)
         assert b": keep-alive" in stream.recv(1024)

@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 # at the file (1e-9 is a busy loop); above the most, a tightened policy waits too long to be
 # enforced (inf never would be, and a reload would never come).
 RELOAD_INTERVAL_RANGE = (0.1, 60.0)
+# How long an HTTP client may take to send a request's head, and its body. Above the most, a
+# client that sends nothing holds a connection (and a file descriptor) for as long as it likes.
+CLIENT_TIMEOUT = 10.0
+LONGEST_CLIENT_WAIT = 600.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -114,6 +118,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="give up on an upstream request after this long (default: 300; 0 for never)",
     )
+    parser.add_argument(
+        "--client-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="with --listen: close a connection whose request line and headers have not all arrived, "
+        f"and refuse (408) a request whose body has not, within this long, at most {LONGEST_CLIENT_WAIT:g} "
+        f"(default: {CLIENT_TIMEOUT:g})",
+    )
     add_target_arguments(parser, live_only=True)
 
 
@@ -200,6 +212,8 @@ def run(args: argparse.Namespace) -> int:
     listen = _listen(args.listen) if args.listen else None
     if args.tokens and listen is None:
         raise UsageError("--tokens applies only with --listen")
+    if args.client_timeout is not None and listen is None:
+        raise UsageError("--client-timeout applies only with --listen")
     if args.audit and args.no_audit:
         # Either would be a guess, and the wrong one loses every audit line the other wanted.
         raise UsageError(f"--audit {visible(args.audit)} and --no-audit contradict each other; give one")
@@ -208,6 +222,8 @@ def run(args: argparse.Namespace) -> int:
     from policytui.gateway.approvals import LONGEST_WAIT
 
     _positive("--approval-timeout", args.approval_timeout, LONGEST_WAIT)
+    if args.client_timeout is not None:
+        _positive("--client-timeout", args.client_timeout, LONGEST_CLIENT_WAIT)
     low, high = RELOAD_INTERVAL_RANGE
     if not low <= args.reload_interval <= high:
         raise UsageError(f"--reload-interval must be between {low:g} and {high:g} seconds, "
@@ -312,6 +328,7 @@ def run(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         reload_interval=args.reload_interval,
         call_timeout=args.call_timeout or None,
+        client_timeout=args.client_timeout or CLIENT_TIMEOUT,
         store=store,
         state_fail_open=args.state_fail_mode == "open",
         record=record,

@@ -22,7 +22,7 @@ log = logging.getLogger("policytui.gateway")
 # A connection whose request line and headers have not all arrived within this long is closed
 # (as a body that has not arrived within BODY_SECONDS is refused): a client that sends nothing,
 # or a head a byte at a time, would otherwise hold a connection, and a file descriptor, for
-# good, before any token is checked.
+# good, before any token is checked. `gateway --client-timeout` sets another time.
 HEAD_SECONDS = 10.0
 
 GRANT_SCOPE_KEY = "policytui.grant"
@@ -233,9 +233,9 @@ async def _refuse(send: Any, status: int, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def head_timeout_protocol() -> type:
+def head_timeout_protocol(seconds: float = HEAD_SECONDS) -> type:
     """uvicorn's HTTP/1.1 protocol, closing a connection whose request head (the request line
-    and the headers) has not all arrived HEAD_SECONDS after the connection opened, or after
+    and the headers) has not all arrived `seconds` after the connection opened, or after
     the previous answer on it ended. uvicorn itself waits for a head for ever: its keep-alive
     timer ends at the first byte received, and nothing times the first request. A request whose
     head has arrived is not timed here (its body has BODY_SECONDS; a GET stream and a long call
@@ -268,7 +268,7 @@ def head_timeout_protocol() -> type:
 
         def _arm_head_timer(self) -> None:
             self._disarm_head_timer()
-            self._head_timer = self.loop.call_later(HEAD_SECONDS, self._head_overdue)
+            self._head_timer = self.loop.call_later(seconds, self._head_overdue)
 
         def _disarm_head_timer(self) -> None:
             if self._head_timer is not None:
@@ -278,7 +278,7 @@ def head_timeout_protocol() -> type:
         def _head_overdue(self) -> None:
             self._head_timer = None
             if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
-                log.debug("closed an HTTP connection: no whole request head arrived within %s s", HEAD_SECONDS)
+                log.debug("closed an HTTP connection: no whole request head arrived within %s s", seconds)
                 self.transport.close()
 
     return HeadTimeoutProtocol

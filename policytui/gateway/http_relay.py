@@ -62,6 +62,7 @@ SESSION_IDLE_SECONDS = 3600.0
 MAX_SESSIONS_PER_GRANT = 1000
 # A request body that has not all arrived in this long is refused (408): a client that announces
 # a body and sends it a byte at a time, or never, would otherwise hold a connection for good.
+# `gateway --client-timeout` sets another time.
 BODY_SECONDS = 10.0
 # Messages waiting for a session's GET stream. A client that keeps the stream open but does not
 # read it would otherwise make the gateway hold every notification for it without bound; past
@@ -202,10 +203,12 @@ def _header_problem(scope: dict[str, Any], name: bytes) -> str | None:
 class HttpRelayApp:
     """The ASGI application behind `--listen` (wrapped by `TokenGate`)."""
 
-    def __init__(self, gateway: Gateway, initialize: Callable[[dict[str, Any]], dict[str, Any]], path: str = "/mcp") -> None:
+    def __init__(self, gateway: Gateway, initialize: Callable[[dict[str, Any]], dict[str, Any]], path: str = "/mcp",
+                 *, body_seconds: float = BODY_SECONDS) -> None:
         self.gateway = gateway
         self.initialize = initialize
         self.path = path
+        self.body_seconds = body_seconds  # a request's body not all arrived in this long: 408
         self.sessions: dict[str, HttpSession] = {}  # in order of last use, the least recent first
         self.per_grant: dict[str, int] = {}  # open sessions by grant
         self._server_info: dict[str, Any] | None = None  # for 2026-07-28 results, once known
@@ -368,9 +371,9 @@ class HttpRelayApp:
         assert reading is not None
         self._reading.add(reading)
         try:
-            body = await asyncio.wait_for(_body(receive), BODY_SECONDS)
+            body = await asyncio.wait_for(_body(receive), self.body_seconds)
         except TimeoutError:
-            log.debug("refused an HTTP request: its body did not arrive within %s s", BODY_SECONDS)
+            log.debug("refused an HTTP request: its body did not arrive within %s s", self.body_seconds)
             await _refuse_and_close(send, 408, "Request Timeout: the body did not arrive in time")
             return
         except asyncio.CancelledError:

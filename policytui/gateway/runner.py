@@ -73,6 +73,8 @@ class GatewayConfig:
     dry_run: bool = False
     reload_interval: float = 1.0
     call_timeout: float | None = None
+    # Over HTTP: how long a client may take to send a request's head, and its body.
+    client_timeout: float = 10.0
     # The opened state store (counters, held calls); None: SQLite in state_dir.
     store: Any = field(default=None, repr=False)
     state_fail_open: bool = False
@@ -492,14 +494,15 @@ async def _serve_http(
 
     assert config.listen is not None
     host, port = config.listen
-    app = HttpRelayApp(gateway, gateway.initialize_result())
+    app = HttpRelayApp(gateway, gateway.initialize_result(), body_seconds=config.client_timeout)
     # Host and Origin are checked before the token: a rebound or cross-site page gets nowhere.
     gate = HostOriginGuard(TokenGate(app, config.tokens, default_grant=config.grant), host,
                            tokens=config.tokens is not None)
     grace = max(0.0, config.stop_grace)
     uv_config = uvicorn.Config(
         gate, host=host, port=port, log_level="warning", access_log=False, lifespan="on", log_config=None,
-        http=head_timeout_protocol(),  # a request head that never ends does not hold a connection
+        # A request head that never ends does not hold a connection.
+        http=head_timeout_protocol(config.client_timeout),
         # Once stopped, uvicorn waits for open connections: the grace, when `stopping` cancels
         # what is left, then this much more before it cancels whatever still holds one.
         timeout_graceful_shutdown=math.ceil(grace + STOP_BACKSTOP_SECONDS),
