@@ -871,9 +871,16 @@ def test_a_request_head_that_never_ends_is_cut_off_in_time(gateway: Gateway) -> 
             assert sock.recv(1024) == b"", "a connection without a whole request head was answered"
         waited = time.monotonic() - started
         assert CLIENT_SECONDS - 1 < waited < CLIENT_SECONDS + 6
-        # The session's GET stream, open all along, is still served (a keep-alive comment).
+        # The session's GET stream, open all along, is still served: a policy that hides one
+        # tool more, read again within the reload interval (1 s), is announced on it.
+        (gateway.tmp / "policy.json").write_text(json.dumps({**POLICY, "hide": [*POLICY["hide"], "purge_ids"]}),
+                                                 encoding="utf-8")
         stream.settimeout(30)
-        assert b": keep-alive" in stream.recv(1024)
+        seen = b""
+        while b"notifications/tools/list_changed" not in seen:
+            chunk = stream.recv(65536)
+            assert chunk, f"the session's GET stream was closed: {seen!r}"
+            seen += chunk
     finally:
         for sock in held:
             sock.close()
