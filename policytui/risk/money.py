@@ -129,7 +129,13 @@ def for_reimbursement(words: list[str], sentence: str, verbs: tuple[str | None, 
         at = words.index("reimbursement")
         if at > 0 and words[at - 1] == "for":
             return "for reimbursement"
-    found = _FOR_REIMBURSEMENT.search(sentence[:300].lower())
+    lowered = sentence[:300].lower()
+    if "reimburs" not in lowered:
+        # Both of the pattern's phrases hold "reimburs", and nearly no sentence does: one
+        # scan for it, where the pattern, opening with a word boundary, is tried at every
+        # character.
+        return None
+    found = _FOR_REIMBURSEMENT.search(lowered)
     return found.group(0) if found else None
 
 
@@ -226,7 +232,8 @@ def money_object_if_context(word: str | None) -> bool:
 
 def pretended(words: Iterable[str]) -> str | None:
     """The word that makes the act a pretence ("paper", "mock"), or None."""
-    words = list(words)
+    if type(words) is not list:
+        words = list(words)  # (an iterator is read twice below; a list, as every caller's, is not)
     if PRETEND.isdisjoint(words):
         return None  # nearly every tool: one set operation
     return next((w for w in words if w in PRETEND), None)
