@@ -12,7 +12,7 @@ import pytest
 from conftest import load_server_fixture
 from textual.command import CommandPalette
 from textual.widgets import Static
-from tui_support import PaletteSearches, drawn, until
+from tui_support import PaletteSearches, drawn, panels_follow_next_edit, until
 
 from policytui.toolinfo import ServerListing
 from policytui.tui import PolicyApp, make_app
@@ -398,9 +398,9 @@ async def test_replay_tab_opened_after_edits_made_while_hidden_shows_the_policy_
         await pilot.pause()
         assert app.query_one(ToolTable).current_row.name == "invite_user"
 
-        validated = app.report
+        settled = panels_follow_next_edit(app)
         await pilot.press("d")  # the Tools tab shows; the edit settles (validated again)
-        await until(lambda: app.report is not validated, "the edit to settle", shows=lambda: screen_text(app))
+        await until(settled, "the edit to settle", shows=lambda: screen_text(app))
         await pilot.press("6")
         await pilot.pause()
         text = screen_text(app)

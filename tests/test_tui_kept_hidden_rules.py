@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from test_tui_app import document, kestra, ready, screen_text, select, until
+from tui_support import drawn, panels_follow_next_edit
 
 from policytui.editor.recovery import keep_document
 from policytui.tui import make_app
@@ -69,12 +70,15 @@ async def test_undoing_load_kept_changes_takes_its_hidden_rules_and_dropped_entr
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await until(lambda: app.kept_version is not None, "the kept changes found")
+        loaded = panels_follow_next_edit(app)
         await pilot.press("ctrl+p", *"Load kept", "enter")
-        await until(lambda: document(app).get("hide") == ["manage_flow", "manage_apps"], "the kept changes loaded")
-        await pilot.press("ctrl+z")
-        await until(lambda: not document(app).get("hide"), "the load undone")
+        await until(lambda: document(app).get("hide") == ["manage_flow", "manage_apps"] and loaded(),
+                    "the kept changes loaded and validated")
         await pilot.press("2")
-        await pilot.pause()
+        await until(lambda: DROPPED in " ".join(screen_text(app).split()), "the dropped entry named in Problems")
+        undone = panels_follow_next_edit(app)
+        await pilot.press("ctrl+z")
+        await until(lambda: not document(app).get("hide") and undone() and drawn(app), "the load undone and validated")
         assert DROPPED not in " ".join(screen_text(app).split())
         # Hidden and decided again in this session, manage_flow had no rule to come back.
         await select(pilot, "manage_flow")

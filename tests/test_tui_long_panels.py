@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tui_support import drawn, panels_followed, until
+from tui_support import drawn, panels_follow_next_edit, panels_followed, until
 
 from policytui.toolinfo import ServerListing
 from policytui.tui import make_app
@@ -69,7 +69,9 @@ async def test_the_json_panel_of_hundreds_of_rules_reads_from_first_line_to_last
 
         await pilot.press("tab")  # back to the table: deny its first tool
         await until(lambda: app.focused is app.main.query_one("#tools"), "the table to take the keys")
+        denied = panels_follow_next_edit(app)
         await pilot.press("home", "d")
+        await until(denied, "the panels to follow the deny")
         await _settled(app, pilot)
         assert '"read_record_0000": {' in app.state.preview_text()
         await pilot.click("#tab-json", offset=(10, 3))  # in the panel, where it shows

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from textual.command import CommandInput, CommandPalette
 from textual.worker import Worker, WorkerState
+
+from policytui.tui.base import EditorBase
 
 # In-process waits: nothing is started, only the app's own messages, timers and workers are
 # waited for; a loaded machine took seconds for what takes milliseconds.
@@ -78,8 +81,37 @@ def drawn(app: Any) -> bool:
                    for w in screen.walk_children(with_self=False) if w in shown)
 
 
+# Which edit's timer was the editor's last when its panels last followed an edit, by editor.
+_FOLLOWED: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+_editor_after_edit = EditorBase._after_edit
+
+
+def _recorded_after_edit(self: EditorBase) -> None:
+    """The editor's own `_after_edit`, then a note of the edit whose timer was the last as it
+    began: what the editor does is unchanged."""
+    timer = self._panel_timer
+    _editor_after_edit(self)
+    _FOLLOWED[self] = timer
+
+
+EditorBase._after_edit = _recorded_after_edit  # type: ignore[method-assign]
+
+
 def panels_followed(app: Any) -> bool:
     """The panels (validation, the JSON and diff panels, the Replay tab) have followed the last
-    edit: they do 0.15 s after it, by a timer each edit starts anew, which has run to its end."""
+    edit: they do 0.15 s after it, by a timer each edit starts anew. The timer's end is not
+    theirs: it only queues the editor's `_after_edit` on the app, which runs once the messages
+    ahead of it have (a loaded machine, or a slow validation, read the report before it for
+    that long). So this holds once an `_after_edit` has run that began after the last edit."""
     timer = app._panel_timer
-    return timer is not None and timer._task is not None and timer._task.done()
+    return timer is not None and _FOLLOWED.get(app) is timer
+
+
+def panels_follow_next_edit(app: Any) -> Callable[[], bool]:
+    """Called before the key that edits: a condition that holds once the panels have followed
+    that edit (or a later one), never on the run of an edit before the key. The key's action
+    may run a turn or more after the press returns (a key held behind another, a loaded
+    machine); until then the last timer is the previous edit's, whose run may be over already,
+    and `panels_followed` alone then holds on that edit's report."""
+    before = app._panel_timer
+    return lambda: app._panel_timer is not before and panels_followed(app)
