@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from test_tui_app import document, kestra, ready, screen_text, select, until
-from tui_support import drawn, panels_follow_next_edit
+from tui_support import PaletteSearches, drawn, palette_search, panels_follow_next_edit
 
 from policytui.editor.recovery import keep_document
 from policytui.tui import make_app
@@ -33,7 +33,8 @@ async def test_load_kept_changes_brings_hidden_rules_back_and_names_a_dropped_on
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await until(lambda: app.kept_version is not None, "the kept changes found")
-        await pilot.press("ctrl+p", *"Load kept", "enter")
+        await palette_search(pilot, PaletteSearches(monkeypatch), "Load kept")
+        await pilot.press("enter")
         await until(lambda: document(app).get("hide") == ["manage_flow", "manage_apps"], "the kept changes loaded")
         # Taken out of the metadata, as opening the policy takes them: not kept there verbatim.
         assert "hidden_rules" not in document(app).get("x-policytui", {}), document(app)
@@ -71,7 +72,8 @@ async def test_undoing_load_kept_changes_takes_its_hidden_rules_and_dropped_entr
         await ready(pilot)
         await until(lambda: app.kept_version is not None, "the kept changes found")
         loaded = panels_follow_next_edit(app)
-        await pilot.press("ctrl+p", *"Load kept", "enter")
+        await palette_search(pilot, PaletteSearches(monkeypatch), "Load kept")
+        await pilot.press("enter")
         await until(lambda: document(app).get("hide") == ["manage_flow", "manage_apps"] and loaded(),
                     "the kept changes loaded and validated")
         await pilot.press("2")

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from test_tui_app import kestra, ready, screen_text
-from textual.command import CommandList, CommandPalette
+from textual.command import CommandList
 from textual.widgets._toast import Toast
-from tui_support import until
+from tui_support import PaletteSearches, until
 
 from policytui.tui import PolicyApp, make_app
 
@@ -271,6 +271,7 @@ async def test_a_notice_raised_while_the_command_palette_is_open_keeps_clear_of_
     """ctrl+s, then ctrl+p and a search: the save's notice, raised as the palette opens, is
     never drawn over its search line or its hits; before, it covered the hits' lower right."""
     monkeypatch.chdir(tmp_path)
+    searches = PaletteSearches(monkeypatch)
     app = make_app(policy_path=Path("policy.json"), listing=kestra())
     # A loaded machine can take longer than the save notice's 2 s to list the palette's hits:
     # the save's notice must still be there to be judged, so every notice lasts 120 s here.
@@ -281,8 +282,7 @@ async def test_a_notice_raised_while_the_command_palette_is_open_keeps_clear_of_
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await ready(pilot)
         await pilot.press("ctrl+s", "ctrl+p", *"sort")
-        await until(lambda: isinstance(app.screen, CommandPalette) and "key S" in screen_text(app),
-                    "the palette's hits")
+        await until(lambda: searches.done(app, "sort") and "key S" in screen_text(app), "the palette's hits")
         await until(lambda: any(SAVED in str(n.message) for n in app._notifications), "the notice raised")
         await pilot.pause()
         palette = app.screen

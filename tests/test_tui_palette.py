@@ -17,7 +17,7 @@ import pytest
 from test_tui_app import kestra, ready, screen_text, until
 from textual.binding import Binding
 from textual.command import CommandPalette
-from tui_support import PaletteSearches
+from tui_support import PaletteSearches, palette_search
 
 from policytui.tui import PolicyApp, make_app
 from policytui.tui.keys import help_line
@@ -138,12 +138,9 @@ async def palette_first(pilot, searches: PaletteSearches, typed: str, name: str,
     first, before any other entry, so that Enter runs it; `run`: Enter then runs it."""
     app = pilot.app
     under = app.screen
-    await pilot.press("ctrl+p")
-    await until(lambda: isinstance(app.screen, CommandPalette), "the command palette")
-    await pilot.press(*typed)
     # The list is final once the search has ended: until then a later batch of hits, sorted
     # in, can still come before the entry.
-    await until(lambda: searches.done(app, typed), f"the palette's search for {typed!r}")
+    await palette_search(pilot, searches, typed)
     title = f"{name}: "
 
     def listed() -> list[str] | None:
@@ -211,14 +208,13 @@ async def test_every_key_the_editor_lists_is_found_in_the_palette_by_its_name(
             await palette_first(pilot, searches, typed_key(shown), name, shown)
 
 
-async def test_mark_from_the_palette_marks_the_tool(tmp_path: Path) -> None:
+async def test_mark_from_the_palette_marks_the_tool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    searches = PaletteSearches(monkeypatch)
     app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        await pilot.press("ctrl+p")
-        await until(lambda: isinstance(app.screen, CommandPalette), "the command palette")
-        await pilot.press(*"mark")
-        await until(lambda: "Mark: mark the tool" in screen_text(app), "Mark listed")
+        await palette_search(pilot, searches, "mark")
+        assert "Mark: mark the tool" in screen_text(app), screen_text(app)
         await pilot.press("enter")
         await until(lambda: "(1 marked)" in screen_text(app), "one tool marked")
         table = app.query_one(ToolTable)

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from textual.command import CommandInput, CommandPalette
-from textual.worker import Worker, WorkerState
+from textual.command import CommandInput, CommandList, CommandPalette
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from policytui.tui.base import EditorBase
 
@@ -41,20 +41,32 @@ async def until(condition: Callable[[], object], what: str, timeout: float = DEA
 
 class PaletteSearches:
     """Each search the command palette starts (one per change of what is typed into it), kept
-    with the worker that makes it: `done(typed)` is true once the search for `typed` is the
-    palette's last and has listed everything it found. The list is only final then: hits come
-    in batches, each batch sorted anew, so the first entry shown can change until the end."""
+    with the worker that makes it, and which search filled the palette's list last: `done(typed)`
+    is true once the search for `typed` is the palette's last, has listed everything it found,
+    and the list drawn holds its matches. The list is only final then: hits come in batches,
+    each batch sorted anew, so the first entry shown can change until the end; and the search
+    field shows what was typed a search or more before the list does (the list of the text
+    before the last key, or of none, still shows then)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.started: list[tuple[CommandPalette, str, Worker[Any]]] = []
+        # The search (its worker) whose matches each palette's list shows.
+        self.filled: dict[CommandPalette, Worker[Any]] = {}
         gather = CommandPalette._gather_commands
+        refresh = CommandPalette._refresh_command_list
 
         def recorded(palette: CommandPalette, search_value: str) -> Worker[Any]:
             worker = gather(palette, search_value)  # type: ignore[call-arg]
             self.started.append((palette, search_value, worker))
             return worker
 
+        def refreshed(palette: CommandPalette, command_list: CommandList, commands: list[Any],
+                      clear_current: bool) -> None:
+            refresh(palette, command_list, commands, clear_current)
+            self.filled[palette] = get_current_worker()
+
         monkeypatch.setattr(CommandPalette, "_gather_commands", recorded)
+        monkeypatch.setattr(CommandPalette, "_refresh_command_list", refreshed)
 
     def done(self, app: Any, typed: str) -> bool:
         palette = app.screen
@@ -64,7 +76,21 @@ class PaletteSearches:
         if not last:
             return False
         value, worker = last[-1]
-        return value == typed.strip() and worker.state == WorkerState.SUCCESS
+        if value != typed.strip() or worker.state != WorkerState.SUCCESS:
+            return False
+        # The list holds this search's matches (none too: nothing found), and shows them.
+        return self.filled.get(palette) is worker and drawn(app)
+
+
+async def palette_search(pilot: Any, searches: PaletteSearches, typed: str) -> None:
+    """ctrl+p (unless the palette shows already), `typed` typed into its search, and the list
+    of its matches drawn: what Enter runs now is the first of them."""
+    app = pilot.app
+    if not isinstance(app.screen, CommandPalette):
+        await pilot.press("ctrl+p")
+        await until(lambda: isinstance(app.screen, CommandPalette), "the command palette")
+    await pilot.press(*typed)
+    await until(lambda: searches.done(app, typed), f"the palette's matches for {typed!r}")
 
 
 def drawn(app: Any) -> bool:
