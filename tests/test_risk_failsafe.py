@@ -2747,3 +2747,59 @@ def test_an_act_commanded_later_under_an_unknown_lead_is_done(name, description,
 def test_no_act_is_commanded_later_where_a_list_names_things(name, description):
     c = classify_all([tool(name, description)])[name]
     assert c.category not in ("Destructive", "Financial"), c.evidence
+
+
+# ----- what the call reads, used up or held by it ---------------------------------------------
+
+
+@pytest.mark.parametrize("name,description,category", [
+    ("peek_queue", "Peek at the head of the queue. Unlike a real peek, the message is consumed.",
+     "Destructive"),
+    ("get_next_job", "Get the next pending job. The job is claimed until it completes or "
+     "times out.", "Write"),
+    ("get_task", "Get the next task for a worker. The task is leased to the worker for five "
+     "minutes.", "Write"),
+    ("get_mutex", "Get the named mutex. The mutex is held by this call for 30 seconds.",
+     "Write"),
+    ("get_lease", "Get a lease on a resource. The lease is held for ttl seconds and blocks "
+     "other writers.", "Write"),
+    ("read_row", "Read a row by primary key. The row is locked until the transaction ends.",
+     "Write"),
+    ("show_seat", "Show a seat on the seating map; the seat is held for you for 10 minutes.",
+     "Write"),
+    ("fetch_event", "Fetch the oldest event from the stream. The event is popped.",
+     "Destructive"),
+    ("lookup_user", "Look up a user by email. The account is blocked until an admin "
+     "reviews it.", "Write"),
+    ("analyze_table", "Collects statistics about the contents of tables in the database and "
+     "stores the results in the pg_statistic system catalog.", "Write"),
+    ("check_links", "Check the links on a page. The statistics are stored in the site's "
+     "crawl table.", "Write"),
+])
+def test_a_later_clause_that_uses_up_holds_or_keeps_what_is_read_acts(name, description,
+                                                                        category):
+    c = classify_all([tool(name, description)])[name]
+    assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    ("peek_queue", "Peek at the head of the queue. The message is not consumed."),
+    ("get_message", "Get a message by id. Messages are consumed only by receive_message."),
+    ("get_message", "Get a message by id. Messages are only consumed by receive_message."),
+    # The server keeps what it found: a fact about the server, done by it, not an act the
+    # call asks for on anything a user has.
+    ("search_logs", "Search the logs. Results are stored by the server for 24 hours."),
+    ("get_lease_status", "Get the status of a lease. Returns whether the lease is held and "
+     "when it expires."),
+    ("get_lock_owner", "Get the owner of a file's lock. A locked file is held by the user who "
+     "opened it."),
+    ("list_jobs", "List the jobs in the queue. Jobs that are claimed show their worker."),
+    ("list_leases", "List the leases on a resource. A lease is held until it expires."),
+    ("describe_table", "Describe a table's columns. The server stores statistics for it in "
+     "pg_statistic."),
+    ("search_logs", "Search the logs. Shows where the results are stored in S3."),
+])
+def test_a_later_clause_that_says_how_what_is_read_stands_reads(name, description):
+    c = classify_all([tool(name, description)])[name]
+    assert c.category == "Read", c.evidence
+

@@ -1836,6 +1836,73 @@ def _acting_passive(lowered: str) -> tuple[str, str] | None:
     return None
 
 
+# A later passive that says what the call reads is used up or held by it, with verbs the
+# table lacks or phrasings `_PASSIVE_THEN` leaves out: "Unlike a real peek, the message is
+# consumed", "The lease is held for ttl seconds and blocks other writers", "The job is
+# claimed until it completes", "The task is leased to the worker for five minutes". Its
+# subject is found as `_PASSIVE_SUBJECT` finds it (no condition, question or negation:
+# "Returns whether the lease is held" reads); the participle comes right after "is" or "are"
+# ("is not consumed" reads), and what follows it says when, for how long or for whom, or ends
+# the clause; never "by" someone else ("Messages are consumed only by receive_message",
+# "locked by another user"). "consumed", "dequeued", "popped", "leased" and "claimed" say so
+# of any subject; "held", "locked" and "blocked", which also say how things are ("A lease is
+# held until it expires"), only of a subject that opens with "the", "this", "its" ... ("The
+# row is locked until the transaction ends").
+_SPENT_OR_HELD = re.compile(
+    r" (?:is|are|gets?|will\s+be)\s+(?:(?!only\b)[a-z]+ly\s+)?"
+    r"(consumed|dequeued|popped|leased|claimed|held|locked|blocked)"
+    r"(?=\s*(?:[.;,!?]|\Z)|\s+(?:and|for|until|immediately|automatically"
+    r"|on\s+(?:read|access|each\s+call|every\s+call)|after\s+(?:the|each|every)\s+call"
+    r"|by\s+(?:this|the)\s+(?:same\s+)?(?:call|tool|request)|(?:from|against)\s+(?:other|all"
+    r"|further|new|any)|to\s+(?:you|your|the\s+(?:caller|worker|consumer|client|agent"
+    r"|requester)))\b)")
+_HELD_STATES = frozenset(("held", "locked", "blocked"))
+# What opens the subject of a state of `_HELD_STATES` said of what the call holds.
+_DEFINITE_SUBJECT = re.compile(
+    r"(?:[.!?;]\s+|,\s+)(?:[a-z]+:\s+)?(?:the|this|that|its|their|each|every|your|it|they)\b"
+    r"[^.!?;,]*\Z")
+# What the call keeps of what it found, said as a second act: "Collects statistics about the
+# tables and stores the results in the pg_statistic catalog", "; then stores them under the
+# run's id". Not "The server stores results for 24 hours" (no "and" or mark before it), nor
+# "stores nothing".
+_STORES_WHAT_IT_FOUND = re.compile(
+    r"(?:\band|[.;,])\s+(?:then\s+|also\s+)?(stores)\s+(?:them|it"
+    r"|(?:the|its|their|these|those|all)\s+(?:[\w-]+\s+){0,2}?(?:results?|output|findings"
+    r"|statistics|stats|report|summary|snapshot|answers?|responses?))"
+    r"\s+(?:in|into|to|on|under|as)\s"
+    # ... or in the passive, of the call's own results kept somewhere: "The statistics are
+    # stored in the site's crawl table" (not "Results are stored by the server for 24 hours",
+    # which says what the server does with them, nor "Shows where the results are stored").
+    r"|(?:\A|[.!?;]\s+|,\s+)(?:the|its|their|these|all)\s+(?:[\w-]+\s+){0,2}?(?:results?"
+    r"|output|findings|statistics|stats|report|summary|snapshot|answers?|responses?)\s+"
+    r"(?:is|are|will\s+be|gets?)\s+(?:then\s+|also\s+)?(stored)"
+    r"\s+(?:in|into|to|on|under)\s")
+# The words one of which every match of the two patterns above holds, tested in one pass that
+# jumps from one "ed" to the next, as `_HAS_PASSIVE_WORD` does.
+_HAS_SPENT_HELD_OR_STORED = substring_test(
+    ("consumed", "dequeued", "popped", "leased", "claimed", "locked", "blocked", "stored ",
+     " held", "stores "), "ed")
+
+
+def _spent_or_held(lowered: str) -> tuple[str, str] | None:
+    """(word, kind) of what `_SPENT_OR_HELD` or `_STORES_WHAT_IT_FOUND` says the call does to
+    what it reads, in text lowered by `blind_lower`, or None."""
+    if not _HAS_SPENT_HELD_OR_STORED(lowered):
+        return None  # (most texts)
+    for found in _SPENT_OR_HELD.finditer(lowered):
+        back = max(0, found.start() - _BACK)
+        if _PASSIVE_SUBJECT.search(lowered, back, found.start() + 1) is None:
+            continue
+        said = found.group(1)
+        if said in _HELD_STATES and _DEFINITE_SUBJECT.search(lowered, back, found.start()) is None:
+            continue
+        return said, v.MODIFY if said in ("consumed", "dequeued", "popped") else v.WRITE
+    kept = _STORES_WHAT_IT_FOUND.search(lowered)
+    if kept is not None:
+        return kept.group(1) or kept.group(2), v.WRITE
+    return None
+
+
 # Where a participle that otherwise shapes the reply says it is done to what is kept.
 _KEPT_PLACE = re.compile(r"\s+(?:on\s+disk|in\s+place)\b")
 # Words by which the subject of a passive names what the call itself found or read: "zero-byte
@@ -2602,6 +2669,8 @@ def later_act(description: str) -> tuple[str, str] | None:
                          or "in passing" in opening or "side effect" in opening
                          or "in the process" in opening):
         said = _done_in_passing(opening)
+    if said is None:
+        said = _spent_or_held(lowered)
     return said
 
 
