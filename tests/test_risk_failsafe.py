@@ -4,6 +4,9 @@ write them, annotations are untrusted, and what a call can expose raises its sev
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -2803,3 +2806,38 @@ def test_a_later_clause_that_says_how_what_is_read_stands_reads(name, descriptio
     c = classify_all([tool(name, description)])[name]
     assert c.category == "Read", c.evidence
 
+
+_MADE_UP = Path(__file__).parent / "fixtures" / "redteam" / "made-up-servers.json"
+_HOLDS = "26-a-later-clause-that-holds"
+
+
+def test_the_tools_command_calls_no_reader_that_uses_up_or_holds_what_it_reads_read(tmp_path):
+    # As a user meets them: `policytui tools --from FILE --json` on a snapshot of the
+    # twenty-sixth round's tools (readers whose later clause says what they read is used up,
+    # held or kept, and near readers phrased alike) and of the three stored leaks of that shape.
+    made_up = json.loads(_MADE_UP.read_text(encoding="utf-8"))
+    round_tools = [found for server in made_up["servers"] if server["round"] == _HOLDS
+                   for found in server["tools"]]
+    leaks = [found for server in made_up["servers"] for found in server["tools"]
+             if found["name"] in ("peek_queue", "get_lease", "analyze_table")
+             and found["description"].startswith(("Peek at the head", "Get a lease",
+                                                   "Collects statistics"))]
+    assert len(round_tools) == 15 and len(leaks) == 3
+    tools = [{key: value for key, value in found.items() if key not in ("acts", "money")}
+             for found in round_tools + leaks]
+    snapshot = tmp_path / "server.json"
+    snapshot.write_text(json.dumps({"tools": tools}), encoding="utf-8")
+    command = Path(sys.executable).parent / "policytui"
+    done = subprocess.run([str(command), "tools", "--from", str(snapshot), "--json"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    found = {row["name"]: row["category"] for row in json.loads(done.stdout)["tools"]}
+    assert {spec["name"]: found[spec["name"]] for spec in round_tools} == {
+        "peek_message": "Destructive", "get_task": "Write", "get_config": "Write",
+        "show_slot": "Write", "get_alert": "Destructive", "browse_messages": "Read",
+        "get_message": "Read", "get_lock_status": "Read", "list_leases": "Read",
+        "analyze_index": "Write", "profile_dataset": "Write", "lookup_account": "Write",
+        "query_events": "Read", "get_table_stats": "Read", "describe_index": "Read"}
+    assert all((found[spec["name"]] != "Read") == spec["acts"] for spec in round_tools)
+    assert (found["peek_queue"], found["get_lease"], found["analyze_table"]) == (
+        "Destructive", "Write", "Write")
