@@ -11,12 +11,12 @@ from textual import work
 
 from policytui.editor.text import one_line, visible
 from policytui.tui.base import EditorBase
-from policytui.tui.too_small import TooSmallScreen
+from policytui.tui.too_small import TooSmallScreen, notice_shown
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from policytui.editor.state import PendingSave, SaveResult
+    from policytui.editor.state import EditorState, PendingSave, SaveResult
     from policytui.policy.files import FileStamp
 
 
@@ -41,6 +41,9 @@ class FileActions(EditorBase):
 
         state = self.state
         if state is None:
+            return
+        if notice_shown(self) and not then_quit:
+            self._save_under_notice(state)
             return
         if state.needs_overwrite_consent:
             self.push_screen(
@@ -70,6 +73,24 @@ class FileActions(EditorBase):
             )
             return
         self.save(then_quit=then_quit)
+
+    def _save_under_notice(self, state: EditorState) -> None:
+        """ctrl+s while the terminal is too small to use: the policy is written when writing
+        it asks nothing; else the notice says what waits (its line shows the editor's notices).
+        A dialog under the notice is not applied, a question not asked, unseen: what they
+        would write is not known to the person who pressed the key."""
+        name = one_line(self.policy_path.name, 120)
+        if len(self.screen_stack) > 2:  # the editor, a dialog, the notice
+            self.notify(f"Not saved: a dialog is open under this notice; make the terminal larger "
+                        f"to finish it, then ctrl+s writes {name}.", markup=False, severity="warning")
+        elif state.needs_overwrite_consent:
+            self.notify(f"Not saved: {name} on disk is not a valid policy, and replacing it asks "
+                        "first; make the terminal larger to answer.", markup=False, severity="warning")
+        elif getattr(self.report, "errors", None):
+            self.notify("Not saved: the policy has problems, and saving it asks first; make the "
+                        "terminal larger to see them.", markup=False, severity="warning")
+        else:
+            self.save()
 
     async def _until_removed(self, screen_id: str) -> bool:
         """Wait until no screen with `screen_id` is left among the app's children; False if

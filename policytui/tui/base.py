@@ -30,7 +30,7 @@ from policytui.tui.keys import APP_ACTIONS
 from policytui.tui.notices import HeldNotices
 from policytui.tui.panels import file_warnings, render_diff, render_preview, render_problems
 from policytui.tui.table import ToolTable
-from policytui.tui.too_small import notice_shown
+from policytui.tui.too_small import TooSmallScreen, notice_shown
 
 if TYPE_CHECKING:  # the policy model loads in a worker after the first frame
     from policytui.editor.state import EditorState, PendingSave, SaveResult
@@ -112,6 +112,9 @@ class EditorBase(App[int]):
             self._placed_beside = None
             for notice in self.held_notices.release():
                 self._notifications.add(notice)
+            if self.screen_stack and isinstance(self.screen, TooSmallScreen):
+                self.screen.show_said(self._notifications)  # no room for a notice's box
+                return
             if self.screen_stack:
                 for rack in self.screen.query_children(ToastRack):
                     unplace_rack(rack)  # the Try panel's, on the editor's own screen
@@ -508,8 +511,10 @@ class EditorBase(App[int]):
     # ----- helpers ------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if notice_shown(self):  # the terminal is too small: nothing runs unseen but quitting
-            return action in ("quit", "interrupt")
+        if notice_shown(self):
+            # The terminal is too small: nothing runs unseen but quitting, and saving when it
+            # asks nothing (`action_save`), which the notice then reports.
+            return action in ("quit", "interrupt", "save")
         # While a dialog is open its own keys apply; the editor's keys wait (quit still works).
         if action in APP_ACTIONS and action != "quit" and isinstance(self.screen, ModalScreen):
             return False

@@ -107,8 +107,16 @@ class EditorPalette(CommandPalette):
     from it, so the key did nothing there. Bound after the screen's own ctrl+c, which copies
     text selected on it (as its search field copies its own selection first)."""
 
-    BINDINGS = [Binding("ctrl+c", "app.interrupt", show=False)]
+    BINDINGS = [Binding("ctrl+c", "app.interrupt", show=False),
+                Binding("ctrl+s", "close_then_save", show=False)]
     opened_at: float | None = None
+
+    def action_close_then_save(self) -> None:
+        """ctrl+s: the palette closes and the key does what it does where the palette was
+        opened (over the editor it saves; over a dialog, that dialog's ctrl+s). The palette is
+        a modal screen, which kept the key from the editor: it did nothing, and said nothing."""
+        self._action_escape()
+        self.app.call_later(self.app.simulate_key, "ctrl+s")
 
 
 class PaletteCommands(EditorBase):
@@ -234,14 +242,35 @@ class PaletteCommands(EditorBase):
             # No policy loaded yet (a server failed to start): nothing to save. Or the dialog's
             # own Save (and quit) is listed: no advice to close it first.
             return
+        how = self.how_to_save(screen)
+        yield SystemCommand(palette_title("Save", how), "", partial(self.say_how_to_save, screen))
+
+    def how_to_save(self, dialog: Screen) -> str:
+        """What to do, over `dialog`, before ctrl+s writes the policy."""
         name = self.policy_path.name
-        how = f"close this dialog first (Esc), then ctrl+s writes {name}"
-        if any(isinstance(b, Binding) and b.action == "apply" for b in screen.BINDINGS):
-            how = f"apply this dialog first (ctrl+s), then ctrl+s writes {name}"
-        yield SystemCommand(
-            palette_title("Save", how), "",
-            partial(self.notify, f"To save, {how}.", markup=False),
-        )
+        if any(isinstance(b, Binding) and b.action == "apply" for b in dialog.BINDINGS):
+            return f"apply this dialog first (ctrl+s), then ctrl+s writes {name}"
+        return f"close this dialog first (Esc), then ctrl+s writes {name}"
+
+    def say_how_to_save(self, dialog: Screen) -> None:
+        """ctrl+s over a dialog with no ctrl+s of its own (a question, the help, the pins) says
+        how to save rather than nothing: the dialog is modal and kept the key from the editor.
+        A question with a Save answer names that answer; before the policy is there (a server
+        that failed to start), there is nothing to save."""
+        if self.state is None:
+            self.notify("Nothing to save yet: the tools have not been listed.", markup=False)
+            return
+        choices = getattr(dialog, "choices", None) or []
+        save = next((c for c in choices if c.value == "save"), None)
+        if save is not None:
+            self.notify(f"To save, answer {save.label} ({save.key}).", markup=False)
+        elif choices:  # a question: ctrl+s answers none of them (a second ctrl+s typed by
+            # habit would otherwise say yes to what it asks unread)
+            answers = ", ".join(f"{'Esc' if c.key == 'escape' else c.key} {c.label}" for c in choices if c.key)
+            self.notify(f"To save, answer this question first ({answers}), then ctrl+s writes "
+                        f"{self.policy_path.name}.", markup=False)
+        else:
+            self.notify(f"To save, {self.how_to_save(dialog)}.", markup=False)
 
     def _binding_for(self, action: str) -> Binding | None:
         """The live binding of `action` (a user keymap may have moved it to another key)."""

@@ -11,21 +11,27 @@ Below the minimum a notice covers whatever is open, the editor or a dialog, unti
 terminal grows again; what was behind it (unsaved edits, a half-filled dialog, the focus)
 is untouched, since nothing there runs or takes keys meanwhile. Only quitting works
 (`ctrl+q`, `ctrl+c`); with unsaved changes the notice asks first, with the keys of the
-"Unsaved changes" dialog.
+"Unsaved changes" dialog. And saving: ctrl+s writes the policy when nothing needs answering
+first (tui/actions_file.py), and the notice says so on a line of its own under its own, where
+it shows what the editor said since the notice came (Textual's notices have no room here).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rich.text import Text
 from textual import events
 from textual.app import App, ComposeResult
 from textual.geometry import Size
+from textual.notifications import Notification
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
+
+from policytui.editor.text import one_line
 
 MIN_WIDTH = 40
 MIN_HEIGHT = 12
@@ -76,7 +82,7 @@ class TooSmallScreen(Screen[None]):
     TooSmallScreen {
         align: center middle;
     }
-    TooSmallScreen #too-small {
+    TooSmallScreen #too-small, TooSmallScreen #too-small-said {
         width: 100%;
         height: auto;
         text-align: center;
@@ -86,9 +92,28 @@ class TooSmallScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._answer: Callable[[str], None] | None = None
+        # Notices raised from this time (Unix time, as Textual's) are shown on the second line.
+        self.shown_since = time.time()
 
     def compose(self) -> ComposeResult:
         yield Static(Text(notice_text(self.app.size, self.app.is_web)), id="too-small")
+        said = Static("", id="too-small-said")
+        said.display = False  # the notice alone stays centred as it was until there is news
+        yield said
+
+    def show_said(self, notifications: Iterable[Notification]) -> None:
+        """The newest notice raised since this came and not yet timed out (a save's "Saved
+        policy.json", or why ctrl+s did not save), as plain text under the notice line."""
+        said = [n for n in notifications if n.raised_at >= self.shown_since]
+        text = one_line(" ".join(said[-1].message.split()), 300) if said else ""
+        if self.is_mounted:
+            line = self.query_one("#too-small-said", Static)
+            line.update(Text(text))
+            line.display = bool(text)
+        if said:
+            # No toast here to time it out: the line is cleared when the notice's time is up
+            # (the collection drops timed-out notices as it is read).
+            self.set_timer(said[-1].time_left + 0.05, lambda: self.show_said(notifications))
 
     def _extend_compose(self, widgets: list[Widget]) -> None:
         """Without Textual's rack of notices: drawn here, a notice (the file an earlier editor

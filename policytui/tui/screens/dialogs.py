@@ -53,7 +53,10 @@ class DialogScreen(ModalScreen[ResultType]):
     # the editor's own bindings from the keys, and only ctrl+q, a priority binding, got
     # through, so ctrl+c did nothing in any dialog (the server's failure included). It
     # replaces Textual's ctrl+c on a screen, which copies the selected text: so does this.
-    BINDINGS = [Binding("ctrl+c", "interrupt", show=False, id="dialog.interrupt")]
+    # ctrl+s, in a dialog that has no ctrl+s of its own (a question, the help, the pins), says
+    # how to save: it did nothing, for the same reason.
+    BINDINGS = [Binding("ctrl+c", "interrupt", show=False, id="dialog.interrupt"),
+                Binding("ctrl+s", "how_to_save", show=False, id="dialog.save")]
     # Under 80 columns the forms stack their fields (side by side at 60, the conditions form
     # wrapped "needs approval if" over three lines and cut its value's hint); under 20 rows
     # the lists and messages inside a dialog stop scrolling on their own and the whole
@@ -123,6 +126,11 @@ class DialogScreen(ModalScreen[ResultType]):
             self.action_copy_text()
             return
         await self.app.run_action("interrupt")
+
+    def action_how_to_save(self) -> None:
+        say = getattr(self.app, "say_how_to_save", None)
+        if say is not None:
+            say(self)
 
     def settle_then(self, apply: Callable[[], None]) -> None:
         """Run `apply` (ctrl+s, or the Apply button) once the keys typed before it have done all
