@@ -325,6 +325,14 @@ class HttpRelayApp:
                 return True
         return False
 
+    def _declared_schema(self, tool: str) -> Any:
+        """The input schema the server lists for `tool`, when a client may see the tool (not
+        hidden); else None, as for a tool the server does not have (`_param_header_mismatch`)."""
+        unknown = self.gateway.unknown_tools
+        if unknown is None or self.gateway.enforcer.policy().is_hidden(tool):
+            return None
+        return unknown.schemas.get(tool)
+
     def _caller(self, scope: dict[str, Any]) -> Caller:
         """Who sent a message refused before any session served it: its token's grant, and the
         session it names when that is one of the token's own (looked up without counting as
@@ -410,7 +418,7 @@ class HttpRelayApp:
             # server's requests still are: the calls in progress may need them.)
             await _refuse_and_close(send, 503, self.refusal, message.get("id"), code=wire.INTERNAL_ERROR)
             return
-        mismatch = _header_mismatch(scope, message)
+        mismatch = _header_mismatch(scope, message) or _param_header_mismatch(scope, message, self._declared_schema)
         if mismatch is not None:
             log.debug("refused a client message (%s)", mismatch)
             self.gateway.refused(wire.Refusal(modern.HEADER_MISMATCH, f"Header mismatch: {mismatch}"),
@@ -662,6 +670,62 @@ def _header_mismatch(scope: dict[str, Any], message: dict[str, Any]) -> str | No
     if _decoded(sent_name) != params.get(name_field):
         return f"Mcp-Name does not match params.{name_field}"
     return None
+
+
+_PARAM_HEADER = b"mcp-param-"
+
+
+def _param_header_mismatch(scope: dict[str, Any], message: dict[str, Any],
+                           schema_of: Callable[[str], Any]) -> str | None:
+    """Why the `Mcp-Param-*` headers disagree with a request's body, or None.
+
+    A 2026-07-28 client mirrors into `Mcp-Param-<Name>` each argument whose property in the
+    tool's input schema says `"x-mcp-header": "<Name>"`, so that a router, a firewall or a
+    rate limiter in front can act on it without reading the body. The gateway decides on the
+    body: a header claiming another value (`Mcp-Param-Region: eu` for a call to `us-east`), or
+    missing for an argument the body holds, would have those act on a call that is not the one
+    decided, so the request is refused, as the spec asks of a server. Once a request carries
+    one such header (a handshake-era one too), or is of 2026-07-28, its headers must be exactly
+    those of its tool's arguments: a header given twice, not printable ASCII, on a method other
+    than `tools/call`, or naming no argument of the tool (a hidden tool's count as a missing
+    tool's: none) is refused as well. `schema_of(tool)`: the input schema of a tool a client
+    may see, else None."""
+    sent: dict[str, str] = {}
+    for key, value in scope.get("headers", []):
+        name = key.lower().replace(b"_", b"-")  # Mcp_Param_X is Mcp-Param-X to CGI-style readers
+        if not name.startswith(_PARAM_HEADER):
+            continue
+        shown = "Mcp-Param-" + name[len(_PARAM_HEADER):].decode("latin-1")
+        if name.decode("latin-1") in sent:
+            return f"{shown} is given more than once"
+        if not all(0x20 <= byte <= 0x7E for byte in value):
+            return f"{shown} is not printable ASCII"
+        sent[name.decode("latin-1")] = value.decode("latin-1")
+    raw = message.get("params")
+    params: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    if not sent and not _is_modern(scope, message):
+        return None
+    if message.get("method") != "tools/call":
+        return "Mcp-Param headers on a method other than tools/call" if sent else None
+    from mcp.shared.inbound import (
+        find_invalid_x_mcp_header,
+        validate_mcp_param_headers,
+        x_mcp_header_map,
+    )
+
+    name = params.get("name")
+    schema = schema_of(name) if isinstance(name, str) else None
+    # A schema whose declarations are invalid declares nothing: conforming clients leave its
+    # tool out (and send no header for it).
+    if schema is not None and find_invalid_x_mcp_header(schema) is not None:
+        schema = None
+    declared = {f"mcp-param-{token.lower()}" for token in x_mcp_header_map(schema).values()} if schema else set()
+    for header in sent:
+        if header not in declared:
+            return f"Mcp-Param-{header[len('mcp-param-'):]} names no argument of the tool"
+    args = params.get("arguments")
+    rejection = validate_mcp_param_headers(schema, args if isinstance(args, dict) else {}, sent) if schema else None
+    return None if rejection is None else rejection.message
 
 
 async def _refuse_and_close(send: Any, status: int, message: str, request_id: Any = None, *,

@@ -59,6 +59,9 @@ class UnknownTools:
         self._answer: tuple[str, Any] = ("error", {"code": INVALID_PARAMS, "message": "Unknown tool: {name}"})
         self._probe_name = "{name}"
         self.listed: frozenset[str] | None = None
+        # Each listed tool's `inputSchema` as the server sent it (for the `Mcp-Param-*` headers
+        # a 2026-07-28 client mirrors from the arguments its schema marks `x-mcp-header`).
+        self.schemas: dict[str, Any] = {}
 
     async def learn(self, upstream: Any, audit: AuditLog, server_name: str = "") -> None:
         """Ask the server how it answers an unknown tool, and which tools it lists.
@@ -118,6 +121,7 @@ class UnknownTools:
     async def relist(self, upstream: Any) -> None:
         """The names of every tool the server lists now (all pages)."""
         names: set[str] = set()
+        schemas: dict[str, Any] = {}
         cursor: Any = None
         try:
             for _ in range(MAX_LIST_PAGES):
@@ -125,6 +129,7 @@ class UnknownTools:
                 for tool in result.get("tools") or ():
                     if isinstance(tool, dict) and isinstance(tool.get("name"), str):
                         names.add(tool["name"])
+                        schemas[tool["name"]] = tool.get("inputSchema")
                 cursor = result.get("nextCursor")
                 if not cursor:
                     break
@@ -132,6 +137,7 @@ class UnknownTools:
             log.warning("could not list the server's tools: %s", type(exc).__name__)
             return
         self.listed = frozenset(names)
+        self.schemas = schemas
 
     def lists(self, tool: str) -> bool:
         """Whether the server lists `tool` (False while its listing is not known: a name the
