@@ -296,6 +296,24 @@ def test_ambiguous_mcp_headers_are_a_header_mismatch(gateway: Gateway, label: st
         (body_name, "refused", "wire", HEADER_MISMATCH)], label
 
 
+@pytest.mark.parametrize("name", ["delete_flow", "read_secret", "=?base64?ZGVsZXRlX2Zsb3c=?="])
+def test_a_legacy_mcp_name_without_mcp_method_must_name_the_bodys_tool(gateway: Gateway, name: str) -> None:
+    """A handshake-era client need not send the Mcp-* headers; one that sends Mcp-Name alone
+    says which tool a router in front acts on, and must name the tool the gateway decides."""
+    session = gateway.initialize(gateway.alice)
+    answer = gateway.post(legacy_headers(gateway.alice, session) + [("Mcp-Name", name)],
+                          call(2, "list_flows", {"namespace": "hdr-legacy-name"}, modern=False))
+    assert answer.status == 400, answer
+    assert answer.json()["error"]["code"] == HEADER_MISMATCH, answer.json()
+    assert gateway.check_server_side() == []
+    assert [(a["tool"], a["decision"], a["code"]) for a in gateway.audit()] == [("list_flows", "refused", HEADER_MISMATCH)]
+    # Naming the body's tool, it is served.
+    answer = gateway.post(legacy_headers(gateway.alice, session) + [("Mcp-Name", "list_flows")],
+                          call(3, "list_flows", {"namespace": "hdr-legacy-name"}, modern=False))
+    assert answer.status == 200 and answer.events()[-1]["result"]["isError"] is False, answer
+    assert gateway.check_server_side() == [("list_flows", {"namespace": "hdr-legacy-name"})]
+
+
 def test_whitespace_around_header_values_is_not_part_of_them(gateway: Gateway) -> None:
     """HTTP drops the spaces around a field value: " list_flows " is list_flows to every reader."""
     answer = gateway.post(modern_headers(gateway.alice, " tools/call ", " list_flows "), call(1, "list_flows", {"namespace": "ws"}))

@@ -658,8 +658,11 @@ def _header_mismatch(scope: dict[str, Any], message: dict[str, Any]) -> str | No
         return "MCP-Protocol-Version does not match _meta"
     sent_method = _header(scope, b"mcp-method")
     if sent_method is None:
-        return "Mcp-Method is missing" if is_modern else None
-    if _decoded(sent_method) != method:
+        if is_modern:
+            return "Mcp-Method is missing"
+        # A handshake-era request need not carry Mcp-Method; an Mcp-Name it carries must still
+        # name the body's tool, whatever a router in front reads it for.
+    elif _decoded(sent_method) != method:
         return "Mcp-Method does not match the method"
     name_field = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}.get(str(method))
     sent_name = _header(scope, b"mcp-name")
