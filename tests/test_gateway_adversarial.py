@@ -236,11 +236,33 @@ def hostile_cases(t: Target) -> list[Case]:
         [(i, "error")], codes={INVALID_PARAMS})
     i = next(ids)
     add("arguments not an object", _dump(_call(i, t.allowed, [1, 2])), [(i, "error")], codes={INVALID_PARAMS})
+    # Arguments as JSON text (a server parsing it would run the denied call), and null.
+    i = next(ids)
+    add("denied arguments as JSON text", _dump(_call(i, t.denied, _dump(t.denied_args))), [(i, "error")],
+        codes={INVALID_PARAMS})
+    i = next(ids)
+    add("allowed arguments as JSON text", _dump(_call(i, t.allowed, _dump(t.allowed_args("text")))), [(i, "error")],
+        codes={INVALID_PARAMS})
+    i = next(ids)
+    add("denied call with null arguments", _dump(_call(i, t.denied, None)), [(i, "denied")])
+    # A call dressed as a response too (a reader taking it for either), and a denied call's
+    # name in `_meta` beside an allowed call, with a task of this hop's protocol there.
+    for member in ("result", "error"):
+        i = next(ids)
+        add(f"call with a {member} member", _dump({**_call(i, t.denied, t.denied_args), member: {}}), [(i, "error")],
+            codes={INVALID_REQUEST})
+    i = next(ids)
+    meta = {"name": t.denied, "arguments": t.denied_args,
+            "io.modelcontextprotocol/related-task": {"taskId": "t-1"}}
+    add("denied name in _meta", _dump({**allowed_call(i, "meta"), "params": {
+        **allowed_call(i, "meta")["params"], "_meta": meta}}), [(i, "result")], 1, "meta")
 
     # Ids of every type.
     for request_id in (0, -7, 2**53 - 1, "", "x", "policytui-1", "\u00e9\u202e"):
         marker = f"id-{len(cases)}"
         add(f"id {request_id!r}", _dump(allowed_call(request_id, marker)), [(request_id, "result")], 1, marker)
+    # -0 is the integer 0 to every reader: answered under 0.
+    add("id -0", _dump(allowed_call(0, "minus-zero")).replace('"id":0', '"id":-0'), [(0, "result")], 1, "minus-zero")
     for raw in ("1.5", "1e3", "true", "false", "null", "[]", "{}", str(2**53), str(2**64), str(-(2**53))):
         add(f"id {raw}", _dump(allowed_call(0, "bad-id")).replace('"id":0', f'"id":{raw}'), [(None, "error")],
             codes={INVALID_REQUEST})
@@ -281,7 +303,14 @@ def hostile_cases(t: Target) -> list[Case]:
     escaped = "".join(f"\\u{ord(c):04x}" for c in t.denied)
     add("denied name in escapes", _dump(_call(i, t.denied, t.denied_args)).replace(_dump(t.denied), f'"{escaped}"', 1),
         [(i, "denied")])
-    for variant in (t.denied + " ", t.denied.upper(), t.denied + "\u0000", "\u200b" + t.denied, t.hidden, MISSING):
+    # Names a server folding case, compatibility forms (NFKC) or invisible characters would read
+    # as the denied tool: full-width letters, a soft hyphen, a word joiner, a right-to-left
+    # override, Go's long s for s (t.denied with an s). Each is a tool the server does not list.
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in t.denied)
+    folded_forms = (fullwidth, t.denied[0] + "\u00ad" + t.denied[1:], t.denied + "\u2060", "\u202e" + t.denied,
+                    *((t.denied.replace("s", "\u017f", 1),) if "s" in t.denied else ()))
+    for variant in (t.denied + " ", t.denied.upper(), t.denied + "\u0000", "\u200b" + t.denied, *folded_forms,
+                    t.hidden, MISSING):
         i = next(ids)
         add(f"name {variant!r}", _dump(_call(i, variant, t.denied_args)), [(i, "unknown")])
 
@@ -479,7 +508,8 @@ async def test_only_decided_calls_reach_the_server_each_once_each_audited(
     probes = [r for r in records if r["decision"] == "probe"]
     forwarded = [r for r in records if "upstream" in r and r["decision"] != "probe"]
 
-    # Nothing the policy blocks arrived.
+    # Nothing the policy blocks arrived, and no key of this hop's protocol envelope in `_meta`.
+    assert not [key for m in calls for key in m["params"].get("_meta") or {} if key.startswith("io.modelcontextprotocol/")]
     names = [m["params"]["name"] for m in calls]
     assert t.denied not in names and t.hidden not in names
     # Each allowed call arrived exactly once, as one line.
