@@ -314,6 +314,22 @@ def test_a_legacy_mcp_name_without_mcp_method_must_name_the_bodys_tool(gateway: 
     assert gateway.check_server_side() == [("list_flows", {"namespace": "hdr-legacy-name"})]
 
 
+@pytest.mark.parametrize(("header", "value"), [("Mcp_Name", "delete_flow"), ("Mcp_Name", "list_flows"),
+                                              ("Mcp_Method", "tools/list"), ("Mcp_Method", "tools/call")])
+def test_an_mcp_header_spelled_with_underscores_is_refused_even_alone(gateway: Gateway, header: str, value: str) -> None:
+    """CGI-style readers (WSGI, some proxies) take Mcp_Name for Mcp-Name, others do not: given
+    alone, one router in front acts on it and the next sees no such header. Refused as a
+    mismatch, whatever it names."""
+    session = gateway.initialize(gateway.alice)
+    answer = gateway.post(legacy_headers(gateway.alice, session) + [(header, value)],
+                          call(2, "list_flows", {"namespace": "hdr-underscores"}, modern=False))
+    assert answer.status == 400, answer
+    assert answer.json()["error"]["code"] == HEADER_MISMATCH, answer.json()
+    assert "underscores" in answer.json()["error"]["message"]
+    assert gateway.check_server_side() == []
+    assert [(a["tool"], a["decision"], a["code"]) for a in gateway.audit()] == [("list_flows", "refused", HEADER_MISMATCH)]
+
+
 def test_whitespace_around_header_values_is_not_part_of_them(gateway: Gateway) -> None:
     """HTTP drops the spaces around a field value: " list_flows " is list_flows to every reader."""
     answer = gateway.post(modern_headers(gateway.alice, " tools/call ", " list_flows "), call(1, "list_flows", {"namespace": "ws"}))

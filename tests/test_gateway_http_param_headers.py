@@ -144,6 +144,8 @@ def modern_headers(method: str, name: str | None = None) -> list[tuple[str, str]
                      "more than once", id="the header given twice"),
         pytest.param({"region": "staging"}, [("Mcp-Param-Region", "staging"), ("Mcp_Param_Region", "prod")],
                      "more than once", id="the header and its underscore twin"),
+        pytest.param({"region": "staging"}, [("Mcp_Param_Region", "staging")], "underscores",
+                     id="the header spelled with underscores"),
         pytest.param({"region": "staging"}, [("Mcp-Param-Region", "staging"), ("Mcp-Param-Force", "true")],
                      "names no argument", id="a header no argument declares"),
         pytest.param({"region": "staging"}, [("Mcp-Param-Region", _b64("prod"))], "does not match",

@@ -187,17 +187,29 @@ def _header(scope: dict[str, Any], name: bytes) -> str | None:
 
 
 def _header_problem(scope: dict[str, Any], name: bytes) -> str | None:
-    """Why a header that must match the body is ambiguous: given twice, or not printable ASCII
-    (a router reading it as UTF-8 sees another name than the gateway reading it as Latin-1;
-    other values travel in the `=?base64?...?=` form)."""
+    """Why a header that must match the body is ambiguous: given twice, spelled with
+    underscores, or not printable ASCII (a router reading it as UTF-8 sees another name than
+    the gateway reading it as Latin-1; other values travel in the `=?base64?...?=` form)."""
     # Mcp_Name counts as Mcp-Name too: CGI-style readers (WSGI, some proxies) map both to one name.
-    values = [value for key, value in scope.get("headers", []) if key.replace(b"_", b"-") == name]
-    shown = name.decode().title().replace("Mcp-Protocol", "MCP-Protocol")
-    if len(values) > 1:
-        return f"{shown} is given {len(values)} times"
-    if values and not all(0x20 <= byte <= 0x7E for byte in values[0]):
+    found = [(key, value) for key, value in scope.get("headers", []) if key.replace(b"_", b"-") == name]
+    shown = _shown(name)
+    if len(found) > 1:
+        return f"{shown} is given {len(found)} times"
+    if found and found[0][0] != name:
+        return _UNDERSCORES.format(shown)
+    if found and not all(0x20 <= byte <= 0x7E for byte in found[0][1]):
         return f"{shown} is not printable ASCII"
     return None
+
+
+# Given alone, Mcp_Name is Mcp-Name to a CGI-style reader and no header at all to the others: a
+# router in front may act on it, or on nothing, while the gateway reads the other way.
+_UNDERSCORES = "{} is spelled with underscores, which some readers take for hyphens and others do not (ambiguous)"
+
+
+def _shown(name: bytes) -> str:
+    """A header's name as the spec writes it (`mcp-param-region` is Mcp-Param-Region)."""
+    return name.decode("latin-1").title().replace("Mcp-Protocol", "MCP-Protocol")
 
 
 class HttpRelayApp:
@@ -701,6 +713,8 @@ def _param_header_mismatch(scope: dict[str, Any], message: dict[str, Any],
         shown = "Mcp-Param-" + name[len(_PARAM_HEADER):].decode("latin-1")
         if name.decode("latin-1") in sent:
             return f"{shown} is given more than once"
+        if name != key.lower():
+            return _UNDERSCORES.format(shown)
         if not all(0x20 <= byte <= 0x7E for byte in value):
             return f"{shown} is not printable ASCII"
         sent[name.decode("latin-1")] = value.decode("latin-1")
