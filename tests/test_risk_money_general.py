@@ -637,3 +637,74 @@ def test_money_forfeited_on_the_way_is_financial(name, description, expected):
 ])
 def test_an_invoice_made_in_another_language_is_financial(name, description, expected):
     assert (category(name, description, {"id": {"type": "string"}}) == "Financial") is expected
+
+
+# ----- a later clause that says the call moves money ----------------------------------------
+
+
+@pytest.mark.parametrize("name,description,properties", [
+    # a reduced clause after a comma, in a sentence that acts
+    ("quote_stay", "Returns the price of a stay and books it at that price, charged on "
+     "arrival.", {"guest_id": {"type": "string"}}),
+    ("price_rental", "Returns the rental price for the dates and reserves the car at that "
+     "price, billed at pickup.", {"car_class": {"type": "string"}}),
+    # a charge made again, or tried against what the payer keeps on file
+    ("invoices", "Invoices of a customer. Overdue ones are charged again on the card on "
+     "file.", {"customer": {"type": "string"}}),
+    ("membership", "Membership of a client; lapsed ones are billed again on the saved card.",
+     {"client_id": {"type": "string"}}),
+    ("dunning_run", "Dunning run: overdue invoices are retried against the card on file and "
+     "reminders e-mailed.", {"dry_run": {"type": "boolean"}}),
+    ("dunning_queue", "Dunning queue of the day: each entry is retried against the default "
+     "payment method.", {"date": {"type": "string"}}),
+    # a money verb done to what the reader just named
+    ("getInvoice", "Get an invoice. Passing pay: true pays it from the default source.",
+     {"invoiceId": {"type": "string"}, "pay": {"type": "boolean"}}),
+    ("fetch_bill", "Fetch a utility bill. Setting settle: true pays it from the linked "
+     "account.", {"bill_id": {"type": "string"}, "settle": {"type": "boolean"}}),
+    # money credited or charges posted to it
+    ("customer_balance", "Customer balance. An amount passed is credited to it.",
+     {"customer": {"type": "string"}, "amount": {"type": "integer"}}),
+    ("folio_balance", "Balance of a guest's folio; pending minibar and room-service charges "
+     "are posted to it first.", {"folio_id": {"type": "string"}}),
+    ("tab_total", "Total of a table's tab; the service charge and tips are posted to it "
+     "first.", {"tab_id": {"type": "string"}}),
+    # a bill sent for collection
+    ("invoice_finalization", "Invoice finalization: draft invoices become open and are sent "
+     "for collection.", {"invoice": {"type": "string"}}),
+    ("statement_close", "Statement close: unpaid statements are locked and sent to "
+     "collections.", {"period": {"type": "string"}}),
+])
+def test_a_later_clause_that_moves_money_is_financial(name, description, properties):
+    c = classify(tool(name, description, properties))
+    assert c.category == "Financial", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # what would be charged, or whether, is shown
+    ("stay_estimate", "Shows what would be charged on arrival for a stay."),
+    ("renewal_check", "Returns whether the card on file would be charged at the next "
+     "renewal."),
+    ("dunning_settings", "Get the dunning settings: how often invoices are retried against "
+     "the card on file."),
+    # charges as what is listed, and who pays
+    ("list_folio_charges", "List the charges on a guest folio. Charges are listed newest "
+     "first."),
+    ("get_billing_contact", "Get the billing contact of an invoice: the person who pays it."),
+    # a bill sent for collection before the call
+    ("invoice_status", "Status of an invoice. Shows whether it was sent for collection."),
+])
+def test_a_later_clause_that_shows_money_reads(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # charges posted before, kept by an act that moves no money
+    ("rename_folio", "Rename a guest folio. Charges already posted to it are kept."),
+    # invoices sent to collections before the call
+    ("collections_report", "Collections report: which invoices were sent to collections."),
+])
+def test_money_moved_before_the_call_is_no_money(name, description):
+    c = classify(tool(name, description, {"id": {"type": "string"}}))
+    assert c.category != "Financial", c.evidence

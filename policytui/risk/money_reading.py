@@ -77,7 +77,11 @@ from policytui.risk.money_groups import (
     trading_bot,
     voucher_money,
 )
-from policytui.risk.money_said import charged_on_the_way, money_act_opened
+from policytui.risk.money_said import (
+    charged_on_the_way,
+    money_act_opened,
+    money_said_past_the_first_sentence,
+)
 from policytui.risk.names import NameVerbs
 from policytui.risk.schema import SchemaFacts
 from policytui.risk.words import sentence_tokens
@@ -211,6 +215,14 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
                     acted = spent
                     r.evidence.append(f"argument {quote(spent)} is an amount to spend or put "
                                       "in: it moves money")
+        if (reads and made is None and paying is None and not what_if
+                and (later := money_said_past_the_first_sentence(desc.text, desc.sentence))
+                is not None and pretended(words) is None):
+            # "getInvoice": "Get an invoice. Passing pay: true pays it from the default
+            # source": a later sentence says what the call does besides showing.
+            settled = (f"the description's words {quote(later)} say money changes hands when "
+                       "it is called")
+            r.evidence.append(settled)
         if made is not None or paying is not None or settled is not None or acted is not None:
             if r.category == READ:
                 r.against.append("the verb alone would say it reads")

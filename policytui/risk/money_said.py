@@ -305,7 +305,58 @@ _MONEY_SAID_MORE_ABROAD: tuple[tuple[tuple[frozenset[str], ...], re.Pattern[str]
          r"((?:trừ|hoàn\s+lại)\s+vào\s+(?:ví|tài\s+khoản|số\s+dư)"
          r"|rút\s+(?:tiền|số\s+dư))"),
     ))
-_MONEY_SAID = _MONEY_SAID + _MONEY_SAID_ABROAD + _MONEY_SAID_MORE_ABROAD
+# A later clause that says the call moves money, however it goes on after the money word: a
+# reduced clause ("Returns the price of a stay and books it, charged on arrival"), a charge
+# made again ("Overdue ones are charged again on the card on file"), an attempt against what
+# the payer keeps on file ("overdue invoices are retried against the card on file"), a money
+# verb done to what was just named ("Passing pay: true pays it from the default source"),
+# money credited to it ("An amount passed is credited to it"), charges posted ("pending
+# minibar charges are posted to it first") and a bill sent for collection ("draft invoices
+# become open and are sent for collection"). Not what is asked or supposed ("Shows what
+# would be charged", "Returns whether the card on file would be charged"), nor done by whom
+# a relative names ("the customer who pays it"): see `_ASKED`.
+_MONEY_SAID_LATER_CLAUSE: tuple[tuple[tuple[frozenset[str], ...], re.Pattern[str]], ...] = tuple(
+    (keys, re.compile(pattern)) for keys, pattern in (
+        (_words("charged billed debited invoiced", "on at upon"),
+         r",\s+(?:then\s+|and\s+)?(charged|billed|debited|invoiced)\s+(?:on|at|upon)\b"),
+        (_words("again", "charged billed debited credited paid refunded collected"),
+         r"\b(?:is|are|will\s+be|gets|get)\s+(?:[a-z]+ly\s+)?"
+         r"((?:charged|billed|debited|credited|paid|refunded|collected)\s+again)\b"),
+        (_words("retried reattempted attempted charged billed debited collected captured",
+                "file saved stored default"),
+         r"\b((?:retried|reattempted|re-attempted|attempted|charged|billed|debited|collected"
+         r"|captured)\s+(?:again\s+)?(?:against|on|to|from)\s+(?:the\s+|their\s+|your\s+"
+         r"|its\s+|each\s+)?(?:[\w'’-]+\s+){0,2}?(?:card\s+on\s+file|saved\s+card"
+         r"|stored\s+card|default\s+(?:payment\s+)?(?:source|method|card)))\b"),
+        (_words("pays charges bills refunds debits", "it them"),
+         r"(?<!\bwho\s)(?<!\bwhoever\s)(?<!\bthat\s)"
+         r"\b(pays\s+(?:it|them)|(?:charges|bills|refunds|debits)\s+it)\b"),
+        (_words("credited", "it them"),
+         r"\b(?:is|are|will\s+be|gets|get)\s+(?:[a-z]+ly\s+)?(credited)\s+(?:back\s+)?"
+         r"(?:to|onto)\s+(?:it|them)\b"),
+        (_words("posted", "charge charges fee fees payment payments amount amounts"),
+         r"\b(?:charge|charges|fee|fees|payment|payments|amount|amounts)\b"
+         r"(?:\s+[\w'’-]+){0,3}?\s+(?:is|are|gets|get|will\s+be)\s+"
+         r"(?:(?:[a-z]+ly|then|first|also|now)\s+)?(posted)\s+(?:to|on|onto|against)\b"),
+        (_words("collection collections", "sent submitted passed handed referred"),
+         r"\b(?:is|are|gets|get|will\s+be|and)\s+(?:then\s+)?"
+         r"((?:sent|submitted|passed|handed|referred)\s+(?:on\s+)?(?:for|to)\s+"
+         r"(?:payment\s+|debt\s+)?collections?)\b"),
+    ))
+# Where those stand in `_MONEY_SAID`, and the words before a match that make it a question or
+# a supposition: what is shown, not done.
+_LATER_CLAUSE_AT = frozenset(range(len(_MONEY_SAID),
+                                   len(_MONEY_SAID) + len(_MONEY_SAID_LATER_CLAUSE)))
+_LATER_CLAUSE_ORDER = tuple(sorted(_LATER_CLAUSE_AT))
+_ASKED = frozenset("whether would could might what where how".split())
+# How far past the first sentence a reader's description is read for them (the sentences
+# right after it, where a reader says what else the call does).
+_LATER_CLAUSE_WINDOW = 200
+# The words one of which each of those patterns needs first, as bytes.
+_ANY_LATER_CLAUSE_WORD = frozenset(word.encode("ascii") for needs, _ in _MONEY_SAID_LATER_CLAUSE
+                                   for word in needs[0])
+_MONEY_SAID = (_MONEY_SAID + _MONEY_SAID_LATER_CLAUSE + _MONEY_SAID_ABROAD
+               + _MONEY_SAID_MORE_ABROAD)
 # Every word one of the patterns needs first (each pattern names its rarer words first: "returns"
 # is in most readers' descriptions).
 _ANY_MONEY_SAID = frozenset().union(*(needs[0] for needs, _ in _MONEY_SAID))
@@ -397,12 +448,46 @@ def charged_on_the_way(text: str) -> str | None:
         for found in pattern.finditer(low):
             if first is not None and found.start() >= first[0]:
                 break
-            if _DENIALS.isdisjoint(low[max(0, found.start() - 30):found.start()].split()[-3:]):
+            before = low[max(0, found.start() - 30):found.start()].split()[-3:]
+            if _DENIALS.isdisjoint(before) and (at not in _LATER_CLAUSE_AT or _ASKED.isdisjoint(
+                    low[max(0, found.start() - 60):found.start()].split()[-6:])):
                 # The server's own words, spaces made single.
                 said = next(group for group in found.groups() if group)
                 first = (found.start(), " ".join(said.split()))
                 break
     return None if first is None else first[1]
+
+
+def money_said_past_the_first_sentence(text: str, sentence: str) -> str | None:
+    """The words with which a later sentence of a reader's description says the call moves
+    money in one of the ways of `_MONEY_SAID_LATER_CLAUSE` ("Get an invoice. Passing pay: true
+    pays it from the default source" -> pays it), or a clause of the first sentence after a
+    colon or a semicolon does ("Dunning queue: each entry is retried against the default
+    payment method"), or None. The first sentence up to there says what is shown ("The price
+    of a stay, charged on arrival"), and is not read. They are the server's: quote them with
+    `findings.quote`."""
+    end = len(sentence)
+    if ":" in sentence or ";" in sentence:  # (most first sentences have neither)
+        for mark in (": ", "; "):
+            at = text.find(mark, 0, end)
+            if at != -1:
+                end = at
+    rest = text[end:end + _LATER_CLAUSE_WINDOW]
+    if len(rest) < 8 or not rest.isascii():
+        return None  # most readers: one sentence, or words the English patterns cannot hold
+    split = rest.encode("ascii").translate(_ASCII_BETWEEN_WORDS).split()
+    if _ANY_LATER_CLAUSE_WORD.isdisjoint(split):
+        return None  # nearly every reader: one set operation
+    low = rest.lower()
+    for at in _LATER_CLAUSE_ORDER:
+        if any(need.isdisjoint(split) for need in _ASCII_NEEDS[at]):
+            continue
+        for found in _MONEY_SAID[at][1].finditer(low):
+            before = low[max(0, found.start() - 60):found.start()].split()[-6:]
+            if _DENIALS.isdisjoint(before[-3:]) and _ASKED.isdisjoint(before):
+                said = next(group for group in found.groups() if group)
+                return " ".join(said.split())
+    return None
 
 
 # --- A money act named as the object of the opening verb, in another language --------------
