@@ -141,3 +141,39 @@ def test_a_title_naming_a_payroll_run_is_financial(tmp_path, name, description, 
 def test_what_an_act_is_done_against_ends_its_object(tmp_path, name, description, properties,
                                                      expected):
     assert categories(tmp_path, [tool(name, description, properties)])[name] == expected
+
+
+# ----- a later clause that says the call moves money (the made-up tools' round) ----------------
+
+_MADE_UP = Path(__file__).parent / "fixtures" / "redteam" / "made-up-servers.json"
+_LATER_MONEY = "27-a-later-clause-that-moves-money"
+# The stored money tools of that shape, by server and name, each missed before the rule.
+_LATER_MONEY_STORED = {(883, "quote_stay"), (883, "folio_balance"), (888, "getInvoice"),
+                       (888, "dunning_run"), (888, "invoice_finalization"),
+                       (903, "customer_balance"), (903, "invoices")}
+
+
+def test_the_tools_command_calls_a_later_clause_that_moves_money_financial(tmp_path):
+    # As a user meets them: `policytui tools --from FILE --json` on a snapshot of the
+    # twenty-seventh round's tools (tools whose later clause says the call charges, pays,
+    # credits, posts charges or sends a bill for collection, and near ones phrased alike) and
+    # of the seven stored money tools of that shape.
+    made_up = json.loads(_MADE_UP.read_text(encoding="utf-8"))
+    round_tools = [found for server in made_up["servers"] if server["round"] == _LATER_MONEY
+                   for found in server["tools"]]
+    stored = [found for at, server in enumerate(made_up["servers"]) for found in server["tools"]
+              if (at, found["name"]) in _LATER_MONEY_STORED]
+    assert len(round_tools) == 13 and len(stored) == 7
+    tools = [{key: value for key, value in found.items() if key not in ("acts", "money")}
+             for found in round_tools + stored]
+    found = categories(tmp_path, tools)
+    assert {spec["name"]: found[spec["name"]] for spec in round_tools} == {
+        "price_rental": "Financial", "tab_total": "Financial", "gift_card": "Financial",
+        "stay_estimate": "Read", "list_folio_charges": "Read", "rename_folio": "Destructive",
+        "membership": "Financial", "dunning_queue": "Financial", "fetch_bill": "Financial",
+        "statement_close": "Financial", "renewal_check": "Read",
+        "get_billing_contact": "Read", "invoice_status": "Read"}
+    assert all((found[spec["name"]] == "Financial") == spec["money"] for spec in round_tools)
+    assert all((found[spec["name"]] != "Read") == spec["acts"] for spec in round_tools)
+    assert {spec["name"]: found[spec["name"]] for spec in stored} == dict.fromkeys(
+        (name for _, name in sorted(_LATER_MONEY_STORED)), "Financial")
