@@ -622,3 +622,23 @@ def test_a_key_in_another_unicode_form_is_judged_and_two_alike_keys_count_agains
     q = one_tool({"deny_if": [{"path": "args.lo\u0308schen", "op": "exists", "value": True}]})
     assert decide(q, "t", {"l\u00f6schen": 1}).outcome is Outcome.DENIED
     assert decide(q, "t", {"behalten": 1}).allowed
+
+
+@pytest.mark.parametrize(("rule", "pattern", "sent", "allowed"), [
+    ("require", "^[a-z]+$", "main", True),
+    ("require", "^[a-z]+$", "main\n", False),  # Python's `$` matches before the newline, Go's not
+    ("require", "^[a-z]+\\Z", "main\n", False),  # strict already: both readings say no
+    ("require", "(?m)^[a-z]+$", "main\n", True),  # `$` ends lines in all three readings
+    ("require", "^[a-z]+(\n)?$", "main\n", True),  # the newline allowed by the pattern itself
+    ("require", "[a-z]", "main\n", True),  # no `$`: nothing to read two ways
+    ("deny_if", "^/etc/passwd$", "/etc/passwd\n", False),  # holds in one reading: denied
+    ("deny_if", "^/etc/passwd$", "/tmp/x\n", True),  # no reading matches
+    ("require_approval_if", "^prod$", "prod\n", False),  # held for approval, not allowed
+])
+def test_a_pattern_ending_in_dollar_holds_for_the_end_as_go_and_javascript_read_it(
+        rule: str, pattern: str, sent: str, allowed: bool) -> None:
+    condition = {"path": "args.ref", "op": "regex", "value": pattern}
+    decision = decide(one_tool({rule: [condition]}), "t", {"ref": sent})
+    assert decision.allowed is allowed, decision
+    if rule == "require" and not allowed and "\\Z" not in pattern:
+        assert "ends with a newline" in str(decision.reason), decision.reason

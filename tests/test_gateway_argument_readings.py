@@ -66,6 +66,10 @@ CALLS: list[tuple[str, dict[str, Any], bool]] = [
     ("list_paths", {"paths": ' [ "/home/./me" ] '}, True),  # harmless once resolved
     ("copy_with", {"source": "/srv/%252e%252e/etc/passwd"}, False),  # escaped twice
     ("copy_with", {"source": "/srv/%2E%2e/etc/passwd"}, False),
+    # Python's `$` also matches before a final newline; Go's and JavaScript's do not: the
+    # pattern's two readings disagree, which counts against the caller.
+    ("copy_with", {"source": "a.txt\n"}, False),
+    ("copy_with", {"source": "/srv/report.txt\n"}, False),
 ]
 
 
@@ -91,6 +95,7 @@ async def test_a_refused_value_the_server_would_read_is_denied_and_never_runs(tm
     assert {"tool": "list_paths", "arguments": {"paths": ["/home/me"]}} in ran
     assert all("/etc/shadow" not in json.dumps(entry) for entry in ran)
     assert all(1 not in (entry["arguments"].get("ids") or []) for entry in ran)
+    assert all(not entry["arguments"].get("source", "").endswith("\n") for entry in ran)
     # Every call is in the audit log, denied or allowed as it was answered.
     lines = outcome_lines(audit)
     calls = [line for line in lines if line.get("tool") in POLICY["tools"]]

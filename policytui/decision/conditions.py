@@ -17,12 +17,15 @@ condition must hold for every reading a server may make:
   `/srv/../etc/passwd` and `//etc/passwd` are `/etc/passwd` to it;
 - a server that matches names by their Unicode normal form (server-filesystem opens `Privé`,
   written composed, for `Prive` and a combining accent) reads texts differing only in it as
-  one: the condition, its value and the arguments all in NFC, must agree.
+  one: the condition, its value and the arguments all in NFC, must agree;
+- a pattern's `$` ends the text in Go (Intercept) and JavaScript, and also before a final
+  newline in Python: on a text ending with one, both readings of the pattern must agree.
 When the readings disagree, the answer is None.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import os
@@ -144,11 +147,65 @@ def _can_time_a_search() -> bool:
     return signal.getitimer(signal.ITIMER_REAL)[0] == 0
 
 
+# A pattern holds `$` that may end the text: Python's `$` also matches before a final newline,
+# where Go's (Intercept, the export) and JavaScript's do not.
+_MAY_END = object()
+
+
+@lru_cache(maxsize=1024)
+def _ending_at_the_end(pattern: str) -> re.Pattern[str] | object | None:
+    """`pattern` with each `$` matching only at the very end of the text (`\\Z`), as Go and
+    JavaScript read it; None when it has no such `$` (or `$` ends lines, under the MULTILINE
+    flag, the same in all three); `_MAY_END` when the pattern cannot be rewritten here."""
+    try:
+        # The matcher's own parser and compiler (private: a new Python may change them).
+        _parser, _compiler, _constants = (importlib.import_module(f"re.{name}")
+                                          for name in ("_parser", "_compiler", "_constants"))
+        parsed = _parser.parse(pattern)
+        if parsed.state.flags & re.MULTILINE or not _to_the_very_end(parsed, _constants):
+            return None
+        return _compiler.compile(parsed, parsed.state.flags)
+    except Exception:  # the matcher's internals differ on another Python: judge it unsure
+        return _MAY_END if "$" in pattern else None
+
+
+def _to_the_very_end(parsed: Any, constants: Any) -> bool:
+    """Make every end-of-text `$` in a parsed pattern (`re._parser`) match only at the very end;
+    whether there was one."""
+    changed = False
+    data = parsed.data
+    for index, (op, arg) in enumerate(data):
+        if op is constants.AT and arg is constants.AT_END:
+            data[index] = (op, constants.AT_END_STRING)
+            changed = True
+            continue
+        for part in arg if isinstance(arg, (tuple, list)) else (arg,):
+            for inner in part if isinstance(part, list) else (part,):
+                if hasattr(inner, "data"):
+                    changed = _to_the_very_end(inner, constants) or changed
+    return changed
+
+
 def _search(pattern: str, text: str) -> bool | None:
-    """Does `pattern` occur in `text`? None when the search ran out of time. Outside the main
+    """Does `pattern` occur in `text`? None when the search ran out of time, or when the answer
+    rests on how `$` is read: on a text that ends with a newline, Python's `$` also matches
+    before it, Go's and JavaScript's only after it (`require args.branch regex ^[a-z]+$` let
+    "main\\n" through to a server that then ran a command with it); both readings must agree."""
+    found = _search_compiled(_compiled(pattern), text)
+    if found is None or not text.endswith("\n"):
+        return found
+    strict = _ending_at_the_end(pattern)
+    if strict is None:
+        return found
+    if not isinstance(strict, re.Pattern):
+        return None
+    return found if _search_compiled(strict, text) == found else None
+
+
+def _search_compiled(compiled: re.Pattern[str], text: str) -> bool | None:
+    """Does `compiled` occur in `text`? None when the search ran out of time. Outside the main
     thread (the editor's and replay's workers) the search is not bounded."""
     global _searching
-    compiled = _compiled(pattern)
     if not hasattr(signal, "setitimer") or not _can_time_a_search():
         return compiled.search(text) is not None
     _searching = True
@@ -442,7 +499,13 @@ def undecided_because(condition: Condition, args: Any) -> str | None:
         if lookup(args, condition.path) is _MISSING:
             return f"{condition.path} is missing, which counts against the caller"
         if _evaluate(condition, args) is None:
-            if condition.op == "regex" and isinstance(lookup(args, condition.path), str):
+            value = lookup(args, condition.path)
+            if (condition.op == "regex" and isinstance(value, str) and value.endswith("\n")
+                    and isinstance(condition.value, str) and "$" in condition.value):
+                return (f"{condition.path} ends with a newline, before which `$` matches in "
+                        "Python's reading but not in Go's or JavaScript's, which counts against "
+                        "the caller")
+            if condition.op == "regex" and isinstance(value, str):
                 # Text, so the type was right: the search of it ran out of time.
                 return (f"the search of {condition.path} for the pattern ran out of time "
                         f"after {_REGEX_SECONDS:g} s, which counts against the caller")

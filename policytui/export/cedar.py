@@ -415,7 +415,10 @@ def _condition_as_written(condition: Condition, want: bool) -> tuple[str, bool]:
             _matchable(body, open_start=not start, open_end=not end)
         else:
             _refusable(body, within=not (start and end))
-        patterns = _regex_as_like(value)
+        # A text ending with a newline is read two ways by `$` (`_regex_as_like`): a pattern the
+        # call must match holds only where both readings match, one it must not match refuses
+        # where either does, as `decide` judges it.
+        patterns = _regex_as_like(value, strict=want)
         assert patterns is not None
         # `like` errors on a non-string, which ToolHive denies, as decide does for a regex.
         matched = "(" + " || ".join(f"{v} like {p}" for p in patterns) + ")"
@@ -425,12 +428,13 @@ def _condition_as_written(condition: Condition, want: bool) -> tuple[str, bool]:
     raise _Unwritable(f"Cedar has no {op!r} operator")
 
 
-def _regex_as_like(pattern: Any) -> list[str] | None:
+def _regex_as_like(pattern: Any, strict: bool = False) -> list[str] | None:
     """`like` patterns matching exactly what `re.search(pattern, text)` finds, for patterns that
     are plain text with an optional leading ^ and trailing $; None for anything else.
 
     Python's `$` also matches before a final newline, so `abc$` is "ends with abc" or "ends
-    with abc and a newline".
+    with abc and a newline"; Go's and JavaScript's `$` only the first, which `strict` keeps
+    (`decide` has both readings agree: `policytui.decision.conditions`).
     """
     plain = plain_regex(pattern)
     if plain is None:
@@ -440,6 +444,8 @@ def _regex_as_like(pattern: Any) -> list[str] | None:
     head = "" if start else "*"
     if not end:
         return [f'"{head}{text}*"']
+    if strict:
+        return [f'"{head}{text}"']
     return [f'"{head}{text}"', f'"{head}{text}\\n"']
 
 
