@@ -2841,3 +2841,55 @@ def test_the_tools_command_calls_no_reader_that_uses_up_or_holds_what_it_reads_r
     assert all((found[spec["name"]] != "Read") == spec["acts"] for spec in round_tools)
     assert (found["peek_queue"], found["get_lease"], found["analyze_table"]) == (
         "Destructive", "Write", "Write")
+
+
+# ----- a reader that acts when a condition holds ----------------------------------------------
+
+
+@pytest.mark.parametrize("name,description,category", [
+    ("disk_health", "Disk usage of a host and, where usage is above 90%, deletes rotated log "
+     "files older than 7 days.", "Destructive"),
+    ("page_status", "Status of a wiki page. If it does not exist, creates it.", "Write"),
+    ("get_cert_expiry", "Get the days until a certificate expires. If it expires within a "
+     "week, renews it.", "Write"),
+    ("queue_depth", "Depth of a queue; when it exceeds the limit, the oldest messages are "
+     "dropped.", "Destructive"),
+    ("backup_audit", "Backups per database, and for any with none in 24 hours, one is taken.",
+     "Write"),
+    ("error_rate", "Error rate of a service; if it is above 5%, the service is rolled back to "
+     "its last release.", "Destructive"),
+    # No comma: the passive after the condition's own verb.
+    ("how_much_credit", "How much API credit is left. When it is below $5 the card on file is "
+     "topped up.", "Financial"),
+    ("get_backlog_size", "Get the size of a backlog. When it exceeds the limit the oldest "
+     "messages will be purged.", "Destructive"),
+    ("wallet_balance", "Balance of the team's prepaid wallet. If it falls under the minimum "
+     "the saved card is charged $50.", "Financial"),
+])
+def test_a_clause_after_a_condition_that_acts_acts(name, description, category):
+    c = classify_all([tool(name, description)])[name]
+    assert c.category == category, c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    ("disk_usage", "Disk usage of a host. Returns whether the disk is above 90%."),
+    ("list_messages", "List messages in a queue. When the queue is empty, returns an empty "
+     "list."),
+    ("read_file", "Read a file. If the file is missing, an error is returned."),
+    # What another named subject does, the server here, is a fact about it, not an act of
+    # the call, as an act "by" someone else is.
+    ("bucket_quota", "Quota of a bucket. When usage exceeds the quota, the server rejects "
+     "writes."),
+    ("get_job", "Get a job. When it fails, it is retried by the scheduler."),
+    # What the reply leaves out.
+    ("get_row", "Get a row by key. When a column is null, it is dropped from the result."),
+    ("list_events", "List events. Where a page has more than 100, the rest are dropped."),
+    ("subscription_status", "Status of a subscription. Once it is cancelled, no further "
+     "invoices are charged."),
+    ("list_pages", "List pages. If omitted, the limit is set to 100."),
+    ("lookup_citation", "Look up a citation. Useful when the journal and year are known."),
+])
+def test_a_clause_after_a_condition_that_reads_reads(name, description):
+    c = classify_all([tool(name, description)])[name]
+    assert c.category == "Read", c.evidence
+

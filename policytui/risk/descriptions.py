@@ -1903,6 +1903,191 @@ def _spent_or_held(lowered: str) -> tuple[str, str] | None:
     return None
 
 
+# A reader that acts when a condition holds: a clause opening a sentence or clause with
+# "when", "where", "if", "once" or "for any/each/every" says when, and the clause after it
+# says what the call then does, which the rules above leave out because they read no subject
+# that holds a condition and no verb that is not the first of its sentence: "Given a host, it
+# looks at disk usage and, where usage is above 90%, deletes rotated log files"; "Depth of a
+# queue; when it exceeds the limit, the oldest messages are dropped"; "Backups per database,
+# and for any with none in 24 hours, one is taken"; "When it is below $5 the card on file is
+# topped up". The clause after the condition's comma is a verb in the third person, its
+# subject (the tool) left out, or a passive; with no comma, a passive after the condition's
+# own "is" or "are". A clause with a subject of its own that acts is what that subject does,
+# not the call ("When usage exceeds the quota, the server rejects writes"), as an act "by"
+# someone else is; a verb or participle that reads or shapes the reply says what is returned
+# ("When the queue is empty, returns an empty list", "If the file is missing, an error is
+# returned").
+# Each opener, found by a search for how it starts ("whe" for "when", "whenever" and
+# "where"): a few searches for a plain string cost less than one pass of a pattern, and most
+# texts hold none.
+_CONDITION_STARTS = (("if ", ("if ",)), ("whe", ("when ", "whenever ", "where ")),
+                     ("once ", ("once ",)), ("for e", ("for each ", "for every ")),
+                     ("for any ", ("for any ",)))
+# What may stand right before an opener for it to open a clause: the text's start, a mark, or
+# a joining word ("and, where usage is above 90%, ..."; not "Useful when you have ...").
+_CLAUSE_BEFORE = re.compile(r"(?:[.!?;:,(\n\u2014\u2013]\s*|\b(?:and|but|or|then)\s+)\Z")
+# The condition, with no comma or end of sentence in it (a decimal point is none: "above
+# 0.9"), then either the clause after its comma or, with no comma, the rest of the sentence.
+_CONDITION_BODY = re.compile(r"[^.;:!?\n,]{1,120}(?:\.(?=\d)[^.;:!?\n,]{1,60})?")
+_SENTENCE_REST = re.compile(r"[^.;:!?\n]{0,200}(?:\.(?=\d)[^.;:!?\n]{1,100})?")
+# The clause after the condition's comma: a verb in the third person, maybe after an adverb
+# ("..., deletes rotated log files", "..., automatically renews it").
+_THEN_DOES = re.compile(r",\s+(?:(?:then|also|first|[a-z]+ly)\s+)?([a-z]+s)\s+([a-z$]+)")
+# ... or a passive: a subject of up to six words, then "is", "are", "will be" or "gets" (found
+# from the space before it, as `_PASSIVE_THEN` reads it), maybe a two-word verb's particle
+# after the participle, ending its clause or saying where it is done ("the card on file is
+# topped up", "the service is rolled back to its last release").
+_THEN_DONE = re.compile(r"((?:[\w'$%-]+\s+){1,6}?)(?=(?:is|are|will\s+be|gets?)\s)")
+_WITH_PARTICLE = re.compile(
+    r" (?:is|are|be|gets?)\s+(?:[a-z]+ly\s+)?([a-z]{3,})\s+(up|off|out|back|away|down)"
+    r"(?=\s*(?:[.;,!?]|\Z)|\s+(?:and|automatically|immediately)\b"
+    r"|\s+(?:to|from|with|for|on)\s+(?:the|a|an|its|their)\s)")
+# Participles of the table that shape a reply, and acts where a condition says when they are
+# done to what is kept: "when it exceeds the limit, the oldest messages are dropped"; never of
+# "it" or "they", what the reply holds, nor of "the rest", what it leaves out past a limit, nor
+# from the reply ("If a field is empty, it is dropped"; "Where a page has more than 100, the
+# rest are dropped"; "... older points are dropped from the response").
+_REMOVED_WHEN = frozenset(("removed", "dropped", "truncated"))
+_LEFT_OUT = frozenset(("it", "they", "rest", "remainder"))
+_THE_REPLY_AFTER = re.compile(
+    r"\s+from\s+(?:the\s+|its\s+)?(?:output|response|result|results|reply|list|text|payload"
+    r"|answer|view|page)\b")
+# "taken" of what the condition is about ("one is taken"), ending its clause; not "taken as
+# the default" or "taken from the config".
+_TAKEN = re.compile(r" (?:is|are|be|gets?)\s+(?:[a-z]+ly\s+)?(taken)(?=\s*(?:[.;,!?]|\Z)"
+                    r"|\s+(?:and|now|automatically|immediately)\b)")
+_BE_WORD = re.compile(r"\b(?:is|are|will\s+be)\b")
+# The subject of such a passive: up to six words before its "is" or "are".
+_SUBJECT_BEFORE_BE = re.compile(r"(?<![\w'$%-])(?:[\w'$%-]+\s+){1,6}\Z")
+# The participle after "is", "are", "be" or "gets" at the space before it, not done "by"
+# someone else ("are removed by the retention job"), as `_PASSIVE_THEN` reads it.
+_THEN_PARTICIPLE = re.compile(
+    r" (?:is|are|be|gets?)\s+(?:[a-z]+ly\s+)?([a-z]{4,})"
+    r"(?!(?:\s+[a-z]+ly)?\s+by\b(?!\s+this\s+(?:same\s+)?(?:call|tool|request)\b))")
+
+
+def _does_after_the_condition(verb_word: str, after: str) -> tuple[str, str] | None:
+    """(word, kind) when a verb in the third person with its subject left out, right after a
+    condition, acts on something ("deletes rotated log files", "creates it", "sends an
+    alert"), or None."""
+    verb = base_verb(verb_word)
+    if verb is None or verb == verb_word or after in _NOT_AN_OBJECT:
+        return None
+    kind = v.VERBS[verb]
+    if kind == v.READ or verb in _SHAPING_GERUNDS:
+        return None
+    if (kind in (v.REMOVE, v.MONEY) and verb not in v.AMBIGUOUS
+            and after not in _PREPOSITIONS) or after in _PRONOUNS or (
+            verb not in v.AMBIGUOUS and (after in _STEP_OBJECTS or after == "new")):
+        return verb_word, kind
+    return None
+
+
+def _done_after_the_condition(lowered: str, start: int, end: int) -> tuple[str, str] | None:
+    """(participle, kind) of a passive that acts, its subject opening at `start` and the
+    clause ending by `end`, or None."""
+    subject = _THEN_DONE.match(lowered, start, end)
+    if subject is None:
+        return None
+    words = subject.group(1).split()
+    if words[0] in _DENIED_WORDS or not _RELATIVE.isdisjoint(words) or (
+            not _ASKED.isdisjoint(words)):
+        return None  # "no message is dropped", "which rows are deleted"
+    be = subject.end() - 1  # the space before "is" (or before "be" of "will be")
+    if lowered.startswith("will", be + 1):
+        be = lowered.find(" be", be + 5, be + 12)
+        if be == -1:
+            return None  # ("will" and "be" on two lines)
+    taken = _TAKEN.match(lowered, be, end)
+    if taken is not None:
+        return "taken", v.WRITE
+    phrasal = _WITH_PARTICLE.match(lowered, be, end)
+    if phrasal is not None:
+        said = f"{phrasal.group(1)} {phrasal.group(2)}"
+        kind = _PASSIVE_KINDS.get(said)
+        participle, particle = phrasal.group(1), phrasal.group(2)
+        # The two-word verb the table knows ("rolled back", "shut down"), else the verb
+        # itself ("signed out", "locked out").
+        joined = next((PHRASAL_VERBS[(stem, particle)] for stem in (
+            participle[:-2], participle[:-1], participle[:-3], participle)
+            if (stem, particle) in PHRASAL_VERBS), _participle_of(participle))
+        if kind is None and joined is not None:
+            kind = v.VERBS[joined]
+        return (said, kind) if kind is not None and kind != v.READ else None
+    found = _THEN_PARTICIPLE.match(lowered, be, end)
+    if found is None:
+        return None
+    participle = found.group(1)
+    verb = _participle_of(participle)
+    if verb is None or v.VERBS[verb] == v.READ:
+        return None
+    kind = _PASSIVE_KINDS.get(participle, v.VERBS[verb])  # "charged": money
+    if participle in _SHAPES_THE_REPLY or participle in _SHAPES_BEFORE_THE_REPLY:
+        if (participle not in _REMOVED_WHEN or words[-1] in _LEFT_OUT
+                or _THE_REPLY_AFTER.match(lowered, found.end()) is not None):
+            return None
+    elif kind not in (v.REMOVE, v.MONEY) and _PASSIVE_THEN.match(lowered, be, end) is None:
+        # Any other act ends its clause or says where, when or how it is done, as
+        # `_PASSIVE_THEN` reads it ("the replica is rebuilt from a fresh snapshot"; not "the
+        # limit is set to 100"); a removal or a payment is one whatever follows ("the saved
+        # card is charged $50").
+        return None
+    return participle, kind
+
+
+def _done_when_it_holds(lowered: str) -> tuple[str, str] | None:
+    """(word, kind) of what a clause after a condition says the call does, in text lowered by
+    `blind_lower`, or None."""
+    if not ("if " in lowered or "whe" in lowered or "once " in lowered or "for e" in lowered
+            or "for any " in lowered):
+        return None  # (most texts: five substring tests, and no loop, cost the least)
+    for start, openers in _CONDITION_STARTS:
+        at = lowered.find(start, 0, _PASSIVE_WINDOW)
+        while at != -1:
+            if lowered.startswith(openers, at) and (
+                    at == 0 or _CLAUSE_BEFORE.search(lowered, max(0, at - 6), at) is not None):
+                begin = lowered.index(" ", at + len(start) - 1) + 1  # (each ends so)
+                body = _CONDITION_BODY.match(lowered, begin)
+                if body is not None:
+                    acts = _acts_after(lowered, begin, body.end())
+                    if acts is not None:
+                        return acts
+            at = lowered.find(start, at + len(start), _PASSIVE_WINDOW)
+    return None
+
+
+def _acts_after(lowered: str, begin: int, end: int) -> tuple[str, str] | None:
+    """What the clause after a condition, from `begin` up to `end` (its comma or the end of
+    its sentence), says the call does, or None."""
+    if lowered.startswith(",", end):
+        does = _THEN_DOES.match(lowered, end)
+        acts = None if does is None else _does_after_the_condition(does.group(1), does.group(2))
+        if acts is not None:
+            return acts
+        start = end + 1
+        while lowered.startswith(" ", start):
+            start += 1
+        rest = _SENTENCE_REST.match(lowered, start)  # (it always matches)
+        return _done_after_the_condition(lowered, start, start if rest is None else rest.end())
+    # No comma: a passive after the condition's own verb ("When it is below $5 the card on
+    # file is topped up", "If it falls under the minimum the saved card is charged"): the
+    # first "is" or "are" is the condition's, unless more words stand before it than a
+    # subject holds.
+    after = begin  # where the subject of the next "is" or "are" may start
+    for be in _BE_WORD.finditer(lowered, begin, end):
+        if after == begin and len(lowered[begin:be.start()].split()) <= 6:
+            after = be.end()
+            continue
+        subject = _SUBJECT_BEFORE_BE.search(lowered, after, be.start())
+        after = be.end()
+        if subject is None:
+            continue
+        acts = _done_after_the_condition(lowered, subject.start(), end)
+        if acts is not None:
+            return acts
+    return None
+
+
 # Where a participle that otherwise shapes the reply says it is done to what is kept.
 _KEPT_PLACE = re.compile(r"\s+(?:on\s+disk|in\s+place)\b")
 # Words by which the subject of a passive names what the call itself found or read: "zero-byte
@@ -2671,6 +2856,8 @@ def later_act(description: str) -> tuple[str, str] | None:
         said = _done_in_passing(opening)
     if said is None:
         said = _spent_or_held(lowered)
+    if said is None:
+        said = _done_when_it_holds(lowered)
     return said
 
 
