@@ -2893,3 +2893,40 @@ def test_a_clause_after_a_condition_that_reads_reads(name, description):
     c = classify_all([tool(name, description)])[name]
     assert c.category == "Read", c.evidence
 
+
+_WHEN = "28-a-condition-that-acts"
+
+
+def test_the_tools_command_calls_no_reader_that_acts_when_a_condition_holds_read(tmp_path):
+    # As a user meets them: `policytui tools --from FILE --json` on a snapshot of the
+    # twenty-eighth round's tools (readers whose clause after a condition says what the call
+    # then does, and near readers phrased alike) and of the four stored leaks of that shape.
+    made_up = json.loads(_MADE_UP.read_text(encoding="utf-8"))
+    round_tools = [found for server in made_up["servers"] if server["round"] == _WHEN
+                   for found in server["tools"]]
+    leaks = [found for server in made_up["servers"] for found in server["tools"]
+             if (found["name"], found["description"][:12]) in (
+                 ("disk_health", "This tool is"), ("queue_depth", "Depth of a q"),
+                 ("backup_audit", "Backups per "), ("how_much_credit", "How much API"))]
+    assert len(round_tools) == 15 and len(leaks) == 4
+    # (Early rounds stored no inputSchema; the redteam bench reads none as no arguments.)
+    tools = [{"inputSchema": {"type": "object", "properties": {}},
+              **{key: value for key, value in found.items() if key not in ("acts", "money")}}
+             for found in round_tools + leaks]
+    snapshot = tmp_path / "server.json"
+    snapshot.write_text(json.dumps({"tools": tools}), encoding="utf-8")
+    command = Path(sys.executable).parent / "policytui"
+    done = subprocess.run([str(command), "tools", "--from", str(snapshot), "--json"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    found = {row["name"]: row["category"] for row in json.loads(done.stdout)["tools"]}
+    assert {spec["name"]: found[spec["name"]] for spec in round_tools} == {
+        "unit_health": "Execute", "scratch_usage": "Destructive",
+        "get_topic_lag": "Destructive", "get_slot_status": "Destructive",
+        "disk_usage": "Read", "list_queue_messages": "Read", "read_config_file": "Read",
+        "get_row": "Read", "get_log_retention": "Read", "mailbox_size": "Destructive",
+        "wallet_balance": "Financial", "active_sessions": "Write", "quota_status": "Read",
+        "subscription_status": "Read", "get_alert_rule": "Read"}
+    assert all((found[spec["name"]] != "Read") == spec["acts"] for spec in round_tools)
+    assert (found["disk_health"], found["queue_depth"], found["backup_audit"],
+            found["how_much_credit"]) == ("Destructive", "Destructive", "Write", "Financial")
