@@ -123,6 +123,30 @@ BASE = {
 }
 
 
+async def test_check_says_what_the_agent_reads_as_the_gateway_answers_it(tmp_path: Path, everything: Path) -> None:
+    """`policytui check` says what the agent reads for a blocked call: the gateway's answer
+    itself for a denial, and for a hidden tool the server's own answer to a tool it does not
+    have. It said "[POLICY DENIED] Tool "get-env" is hidden by policy", which the gateway never
+    sends (that would tell the agent the tool is there)."""
+    policy = _write_policy(tmp_path / "policy.json", BASE)
+    calls = [("get-sum", {"a": 1000, "b": 1}), ("gzip-file-as-resource", {}), ("get-env", {})]
+    async with gateway(tmp_path, policy, [str(everything), "stdio"]) as (client, _run):
+        answers = {name: _text(await client.call_tool(name, args)) for name, args in calls}
+    said = {}
+    for name, args in calls:
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "policytui"), "check", str(policy), name, "--args", json.dumps(args)],
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+        assert done.returncode == 1, done.stdout + done.stderr
+        said[name] = next(line.removeprefix("agent sees: ") for line in done.stdout.splitlines()
+                          if line.startswith("agent sees: "))
+    assert said["get-sum"] == answers["get-sum"]
+    assert said["gzip-file-as-resource"] == answers["gzip-file-as-resource"]
+    assert "policy" not in answers["get-env"].lower() and "get-env" in answers["get-env"], answers
+    assert said["get-env"] == "the server's own answer to a tool it does not have (a hidden tool looks missing)"
+
+
 async def test_hidden_denied_and_allowed_calls(tmp_path: Path, everything: Path) -> None:
     policy = _write_policy(tmp_path / "policy.json", BASE)
     async with gateway(tmp_path, policy, [str(everything), "stdio"]) as (client, run), direct(everything) as plain:

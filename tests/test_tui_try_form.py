@@ -128,6 +128,26 @@ async def test_the_answer_follows_the_policy_when_the_tool_is_decided_again(tmp_
         await until(lambda: "NEEDS APPROVAL" in screen_text(app), "the answer decided again after undo")
 
 
+async def test_a_hidden_tools_answer_says_the_agent_reads_the_servers_own_for_a_missing_tool(
+        tmp_path: Path) -> None:
+    """The gateway answers a hidden tool's call as its server answers a tool it does not have;
+    the Try panel said the agent read "[POLICY DENIED] Tool "manage_flow" is hidden by policy",
+    which no agent ever reads (and which would tell it the tool is there)."""
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press("h", "t")
+        await until(lambda: app.focused is app.query_one("#try-args"), "the arguments focused after t")
+        await pilot.press("enter")
+        await until(lambda: "HIDDEN  rule hide" in screen_text(app), "the answer shown")
+        await pilot.pause()
+        shown = " ".join(screen_text(app).split())
+        assert ("agent sees: the server's own answer to a tool it does not have (a hidden tool looks missing)"
+                in shown), shown
+        assert "hidden by policy" not in shown, shown
+
+
 def try_row(app) -> str:  # type: ignore[no-untyped-def]
     """The Try panel's tool line as drawn ("tool search_flows")."""
     return next((" ".join(line.split()) for line in screen_text(app).splitlines() if line.strip().startswith("tool ")), "")

@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         if unlisted:
             out("agent sees: the server's own answer to a tool it does not have, as for a hidden tool")
         elif decision.outcome in (Outcome.DENIED, Outcome.HIDDEN):
-            out(f"agent sees: {visible(decision.agent_text())}")
+            out(f"agent sees: {visible(decision.agent_sees())}")
         if unknown:
             out(f"pinning: {visible(unknown)}")
         if hint:

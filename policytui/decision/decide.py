@@ -63,6 +63,10 @@ class Caller:
     session: str = "default"
 
 
+# What the agent reads for a hidden tool's call (the gateway, policytui.gateway.unknown).
+HIDDEN_AGENT_SEES = "the server's own answer to a tool it does not have (a hidden tool looks missing)"
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     outcome: Outcome
@@ -84,6 +88,12 @@ class Decision:
     def agent_text(self) -> str:
         """What a gateway answers the agent for a blocked call."""
         return f"[POLICY DENIED] {self.reason}"
+
+    def agent_sees(self) -> str:
+        """What the agent reads for this blocked call, in words for a person (`check`, the
+        editor's Try panel): the gateway answers a hidden tool as its server answers a tool it
+        does not have, never with the reason, which would tell the agent the tool is there."""
+        return HIDDEN_AGENT_SEES if self.outcome is Outcome.HIDDEN else self.agent_text()
 
     def to_json(self) -> dict[str, Any]:
         return {

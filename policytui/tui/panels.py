@@ -91,7 +91,7 @@ def render_decision(decision: Any) -> RenderableType:
     text.append(visible(decision.rule), style="bold")
     if decision.reason:
         text.append("\nagent sees: ")
-        text.append(visible(decision.agent_text() if not decision.allowed else decision.reason))
+        text.append(visible(decision.agent_sees() if not decision.allowed else decision.reason))
     if outcome == "needs_approval":
         text.append("\n(the call waits for a human; approved it continues, else it is denied)", style="dim")
     return text
