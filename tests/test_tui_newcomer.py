@@ -95,3 +95,37 @@ async def test_the_empty_max_calls_field_reads_as_an_example_and_takes_a_number_
         assert app.state is not None
         limits = app.state.policy.to_document()["tools"]["manage_flow"]["limits"]
         assert [(limit["max"], limit["window"]) for limit in limits] == [(5, "minute")]
+
+
+async def test_enter_alone_in_the_limits_form_never_changes_a_listed_limit(tmp_path: Path) -> None:
+    """The empty max calls field suggests 30 for a new limit. `l` and Enter on a tool limited to
+    10 a minute changed that limit to 30 a minute, a limit loosened threefold by a key pressed
+    out of habit; the limit stays as it is and the form says how to change it."""
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"version": "1", "default": "deny", "tools": {"manage_flow": {"limits": ['
+                      '{"counter": "manage_flow_rate", "window": "minute", "max": 10, "scope": "grant"}]}}}',
+                      encoding="utf-8")
+    app = make_app(policy_path=policy, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press("l")
+        await until(lambda: app.screen.id == "limits-screen" and app.focused is not None
+                    and app.focused.id == "tool-max", "the limits form, max calls focused")
+        await pilot.press("enter")
+        await until(lambda: "is listed already: type a number in max" in screen_text(app),
+                    "the form saying the limit is listed", shows=lambda: screen_text(app))
+        assert "1. 10/minute" in screen_text(app), screen_text(app)
+        await pilot.press("ctrl+s")
+        await until(lambda: app.screen is app.main, "the dialog applied")
+        assert app.state is not None
+        limits = app.state.policy.to_document()["tools"]["manage_flow"]["limits"]
+        assert [(limit["max"], limit["window"]) for limit in limits] == [(10, "minute")]
+        # A number typed still changes it, as before.
+        await pilot.press("l")
+        await until(lambda: app.screen.id == "limits-screen" and app.focused is not None
+                    and app.focused.id == "tool-max", "the limits form again")
+        await pilot.press("5", "enter", "ctrl+s")
+        await until(lambda: app.screen is app.main, "the dialog applied again")
+        limits = app.state.policy.to_document()["tools"]["manage_flow"]["limits"]
+        assert [(limit["max"], limit["window"]) for limit in limits] == [(5, "minute")]

@@ -178,6 +178,11 @@ class LimitEditor(Vertical):
         if index is None:
             self.limits.append(limit)
             self._refill(len(self.limits) - 1)
+        elif not self.query_one(f"#{self.prefix}-max", Input).value.strip():
+            # The empty field suggests 30 for a new limit; it never changes a listed one: `l`
+            # and Enter alone turned a 10/minute into 30/minute, a limit loosened unasked.
+            self._say(f"{one_line(self.limits[index].describe(), 100)} is listed already: "
+                      "type a number in max calls to change it")
         elif self.limits[index].max == limit.max:
             self._say(f"{one_line(limit.describe(), 100)} is already listed")
         else:
