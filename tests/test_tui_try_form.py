@@ -148,6 +148,29 @@ async def test_a_hidden_tools_answer_says_the_agent_reads_the_servers_own_for_a_
         assert "hidden by policy" not in shown, shown
 
 
+async def test_a_tool_the_server_does_not_list_is_answered_as_the_gateway_answers_it(tmp_path: Path) -> None:
+    """The gateway never forwards a call for a tool its server does not list, whatever the
+    policy says (rule server.tools). Under a default of allow the Try panel said such a call
+    (a name mistyped, `manage_flows`) was ALLOWED, and under deny that the agent read the
+    default's denial."""
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"version": "1", "default": "allow"}', encoding="utf-8")
+    app = make_app(policy_path=policy, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("5")
+        tool_box = app.query_one("#try-tool")
+        await until(lambda: app.focused is tool_box, "the tool field focused after 5")
+        await pilot.press("ctrl+u", *"manage_flows", "enter")
+        await until(lambda: app.focused is app.query_one("#try-args"), "the arguments focused")
+        await pilot.press("enter")
+        await until(lambda: "DENIED  rule server.tools" in screen_text(app), "the answer shown",
+                    shows=lambda: screen_text(app))
+        shown = " ".join(screen_text(app).split())
+        assert "agent sees: the server's own answer to a tool it does not have, as for a hidden tool" in shown, shown
+        assert "ALLOWED" not in shown, shown
+
+
 def try_row(app) -> str:  # type: ignore[no-untyped-def]
     """The Try panel's tool line as drawn ("tool search_flows")."""
     return next((" ".join(line.split()) for line in screen_text(app).splitlines() if line.strip().startswith("tool ")), "")

@@ -83,9 +83,9 @@ def run(args: argparse.Namespace) -> int:
     if unlisted:
         # The gateway answers a tool the server does not list itself, before any rule or pin,
         # as the server answers it (so it cannot be told from a hidden one), and never sends it.
-        from policytui.gateway.unknown import UNLISTED_REASON, UNLISTED_RULE
+        from policytui.decision.decide import unlisted_decision
 
-        decision = Decision(Outcome.DENIED, UNLISTED_REASON, UNLISTED_RULE)
+        decision = unlisted_decision()
     elif drift is not None:
         from policytui.gateway.pins import PIN_RULE
 
@@ -106,9 +106,7 @@ def run(args: argparse.Namespace) -> int:
         verdict = decision.outcome.value
         out(f"{verdict}: {visible(decision.reason)}" if decision.reason else verdict)
         out(f"rule: {visible(decision.rule)}")
-        if unlisted:
-            out("agent sees: the server's own answer to a tool it does not have, as for a hidden tool")
-        elif decision.outcome in (Outcome.DENIED, Outcome.HIDDEN):
+        if decision.outcome in (Outcome.DENIED, Outcome.HIDDEN):
             out(f"agent sees: {visible(decision.agent_sees())}")
         if unknown:
             out(f"pinning: {visible(unknown)}")

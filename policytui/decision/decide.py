@@ -63,8 +63,18 @@ class Caller:
     session: str = "default"
 
 
-# What the agent reads for a hidden tool's call (the gateway, policytui.gateway.unknown).
+# How the gateway decides a call for a tool its server does not list, whatever the policy
+# says (policytui.gateway.unknown): never forwarded, answered as the server answers it.
+UNLISTED_RULE = "server.tools"
+UNLISTED_REASON = "the server does not list this tool"
+# What the agent reads for a hidden tool's call and for an unlisted one (the same answer).
 HIDDEN_AGENT_SEES = "the server's own answer to a tool it does not have (a hidden tool looks missing)"
+UNLISTED_AGENT_SEES = "the server's own answer to a tool it does not have, as for a hidden tool"
+
+
+def unlisted_decision() -> Decision:
+    """The gateway's decision for a call to a tool its server does not list."""
+    return Decision(Outcome.DENIED, UNLISTED_REASON, UNLISTED_RULE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +103,9 @@ class Decision:
         """What the agent reads for this blocked call, in words for a person (`check`, the
         editor's Try panel): the gateway answers a hidden tool as its server answers a tool it
         does not have, never with the reason, which would tell the agent the tool is there."""
-        return HIDDEN_AGENT_SEES if self.outcome is Outcome.HIDDEN else self.agent_text()
+        if self.outcome is Outcome.HIDDEN:
+            return HIDDEN_AGENT_SEES
+        return UNLISTED_AGENT_SEES if self.rule == UNLISTED_RULE else self.agent_text()
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -935,9 +935,15 @@ class EditorState:
         return policy_diff(str(self.path or "policy.json"), disk_text, self.preview_text())
 
     def try_call(self, tool: str, args: Any) -> Any:
-        """How the gateway would decide this call under the policy as edited (no counters)."""
+        """How the gateway would decide this call under the policy as edited (no counters).
+        A tool the server does not list the gateway answers itself, whatever the policy says,
+        as `policytui check --tools` does (an entry it listed but policytui could not read is
+        listed all the same)."""
         from policytui.decision import decide
+        from policytui.decision.decide import unlisted_decision
 
+        if tool not in self.tools_by_name and tool not in {b.name for b in self.listing.broken_tools}:
+            return unlisted_decision()
         return decide(self.policy, tool, args)
 
     @property

@@ -21,14 +21,10 @@ from typing import Any
 import anyio
 
 from policytui.decision import Decision, Outcome
+from policytui.decision.decide import UNLISTED_REASON, UNLISTED_RULE
 from policytui.gateway.audit import AuditLog, args_digest, utc_now_iso
 from policytui.gateway.enforcer import INVALID, UpstreamFailure, denied_result
 from policytui.gateway.upstream_common import RpcError
-
-# How a call for a tool the server does not list is audited (and decided by `policytui check`
-# given the server's tools).
-UNLISTED_RULE = "server.tools"
-UNLISTED_REASON = "the server does not list this tool"
 
 log = logging.getLogger("policytui.gateway")
 
