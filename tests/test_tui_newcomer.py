@@ -129,3 +129,31 @@ async def test_enter_alone_in_the_limits_form_never_changes_a_listed_limit(tmp_p
         await until(lambda: app.screen is app.main, "the dialog applied again")
         limits = app.state.policy.to_document()["tools"]["manage_flow"]["limits"]
         assert [(limit["max"], limit["window"]) for limit in limits] == [(5, "minute")]
+
+
+async def test_tab_never_stops_on_an_empty_list_of_limits(tmp_path: Path) -> None:
+    """An empty list of limits ("no limits") took the focus unseen: shift+Tab from max calls
+    stopped there first, and on the shared tab Tab from the tabs did, so the number typed next
+    went nowhere and Enter added nothing. Tab passes an empty list by, as in the conditions
+    editor; `l`, shift+Tab, Right, Tab, a number and Enter add a limit for all tools."""
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await select(pilot, "search_flows")
+        await pilot.press("l")
+        await until(lambda: app.screen.id == "limits-screen" and app.focused is not None
+                    and app.focused.id == "tool-max", "the limits form, max calls focused")
+        await pilot.press("shift+tab")  # to the tabs, past the empty list of this tool's limits
+        await pilot.press("right", "tab")  # the shared tab, then its first field
+        await until(lambda: app.focused is not None and app.focused.id == "shared-max",
+                    "max calls of the shared tab focused", shows=lambda: repr(app.focused))
+        await pilot.press("1", "0", "0", "enter")
+        await until(lambda: "1. 100/minute (all_calls, grant)" in screen_text(app), "the shared limit listed",
+                    shows=lambda: screen_text(app))
+        await pilot.press("ctrl+s")
+        await until(lambda: app.screen is app.main, "the dialog applied")
+        assert app.state is not None
+        document = app.state.policy.to_document()
+        assert document["all_tools"]["limits"] == [
+            {"counter": "all_calls", "window": "minute", "max": 100, "scope": "grant"}]
+        assert "search_flows" not in document.get("tools", {})

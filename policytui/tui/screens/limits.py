@@ -91,6 +91,11 @@ class LimitEditor(Vertical):
     def _refill(self, highlight: int | None = None) -> None:
         options = self.query_one(f"#{self.prefix}-list", OptionList)
         options.clear_options()
+        # An empty list has nothing to show the focus on: Tab passes it by (on the shared tab,
+        # Tab from the tabs stopped there unseen, and a number typed went nowhere).
+        if not self.limits and options.has_focus:
+            self.query_one(f"#{self.prefix}-max", Input).focus()
+        options.can_focus = bool(self.limits)
         if not self.limits:
             options.add_option(Option(Text("no limits", style="dim"), disabled=True))
             return
