@@ -157,3 +157,28 @@ async def test_tab_never_stops_on_an_empty_list_of_limits(tmp_path: Path) -> Non
         assert document["all_tools"]["limits"] == [
             {"counter": "all_calls", "window": "minute", "max": 100, "scope": "grant"}]
         assert "search_flows" not in document.get("tools", {})
+
+
+async def test_del_in_the_list_of_limits_removes_the_limit_it_lands_on(tmp_path: Path) -> None:
+    """shift+Tab from max calls focuses the list of limits; it took the focus with no limit
+    highlighted, so del (and Update selected) did nothing without a word. Its first limit is
+    highlighted and loaded into the form, and del removes it."""
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"version": "1", "default": "deny", "tools": {"manage_flow": {"limits": ['
+                      '{"counter": "manage_flow_rate", "window": "minute", "max": 10, "scope": "grant"}]}}}',
+                      encoding="utf-8")
+    app = make_app(policy_path=policy, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press("l")
+        await until(lambda: app.screen.id == "limits-screen" and app.focused is not None
+                    and app.focused.id == "tool-max", "the limits form, max calls focused")
+        await pilot.press("shift+tab")
+        await until(lambda: app.focused is not None and app.focused.id == "tool-list", "the list focused")
+        await pilot.press("delete")
+        await until(lambda: "no limits" in screen_text(app), "the limit removed", shows=lambda: screen_text(app))
+        await pilot.press("ctrl+s")
+        await until(lambda: app.screen is app.main, "the dialog applied")
+        assert app.state is not None
+        assert "limits" not in app.state.policy.to_document()["tools"].get("manage_flow", {})

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -227,6 +227,13 @@ class LimitEditor(Vertical):
             # if any, is loaded into it as it is highlighted).
             self.query_one(f"#{self.prefix}-max", Input).value = ""
             self._refill(index)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # The list takes the focus with no limit highlighted: del and Update selected did
+        # nothing, unseen. Its first limit is highlighted (and loaded into the form) instead.
+        options = self.query_one(f"#{self.prefix}-list", OptionList)
+        if event.widget is options and options.highlighted is None and self.limits:
+            options.highlighted = 0
 
     @on(OptionList.OptionHighlighted)
     def _load(self, event: OptionList.OptionHighlighted) -> None:
