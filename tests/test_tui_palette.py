@@ -247,12 +247,8 @@ async def test_mark_from_the_palette_marks_the_tool(tmp_path: Path, monkeypatch:
     # "search" listed "Conds: ..." first, "find" the filter of new and changed tools.
     ("search", "Filter", "/"),
     ("find", "Filter", "/"),
-    # The CLI says export converts: "convert" listed "Pins: ..." first, and the formats'
-    # names ("yaml", "cedar") found other commands.
+    # The CLI says export converts: "convert" listed "Pins: ..." first.
     ("convert", "Export", "E"),
-    ("yaml", "Export", "E"),
-    ("cedar", "Export", "E"),
-    ("intercept", "Export", "E"),
 ])
 async def test_a_word_a_person_types_for_an_action_lists_it_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, typed: str, name: str, key: str,
@@ -262,6 +258,26 @@ async def test_a_word_a_person_types_for_an_action_lists_it_first(
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await palette_first(pilot, searches, typed, name, key)
+
+
+@pytest.mark.parametrize(("typed", "fmt"), [
+    ("cedar", "cedar"), ("yaml", "intercept"), ("intercept", "intercept"), ("policylayer", "policylayer"),
+])
+async def test_a_formats_name_and_enter_open_the_export_dialog_on_that_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, typed: str, fmt: str,
+) -> None:
+    """Before, the formats' names found Export, which opened on the format chosen last
+    (PolicyLayer at first): "cedar" and Enter showed PolicyLayer's JSON."""
+    from textual.widgets import Select
+
+    searches = PaletteSearches(monkeypatch)
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await palette_search(pilot, searches, typed)
+        await pilot.press("enter")
+        await until(lambda: app.screen.query("#export-format"), "the export dialog")
+        assert app.screen.query_one("#export-format", Select).value == fmt
 
 
 async def test_discard_finds_quit_without_saving_and_it_drops_the_edits(

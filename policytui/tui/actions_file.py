@@ -276,10 +276,14 @@ class FileActions(EditorBase):
             markup=False, timeout=20,
         )
 
-    def action_export(self) -> None:
+    def action_export(self, fmt: str | None = None) -> None:
+        """The export dialog, on `fmt` (a palette entry named for a format) or else on the
+        format chosen last."""
         state = self.state
         if state is None:
             return
+        if fmt is not None:
+            self._export_format = fmt
         from policytui.tui.screens.export import ExportScreen
 
         def chosen(fmt: str) -> None:

@@ -119,6 +119,15 @@ class EditorPalette(CommandPalette):
         self.app.call_later(self.app.simulate_key, "ctrl+s")
 
 
+# The palette's entry for each export format: (format, name, what it does).
+EXPORT_ENTRIES = [
+    ("cedar", "Cedar", "export the policy as Cedar for ToolHive"),
+    ("intercept", "Intercept YAML", "export the policy as Intercept's YAML"),
+    ("intercept", "YAML", "export the policy as Intercept's YAML"),
+    ("policylayer", "PolicyLayer", "export the policy as PolicyLayer's JSON"),
+]
+
+
 class PaletteCommands(EditorBase):
     """The help screen and the palette's commands; the palette lists the same keys as the help:
     the editor's ACTIONS and the table's own keys."""
@@ -203,6 +212,11 @@ class PaletteCommands(EditorBase):
             )
         yield SystemCommand(palette_title("Shared limits", "edit the all_tools limits every tool counts against"),
                             "", self._shared_limits)
+        # A format's name finds the export dialog opened on that format (Export alone opens on
+        # the one chosen last): typing "cedar" and Enter opened it on PolicyLayer.
+        for fmt, name, what in EXPORT_ENTRIES:
+            yield SystemCommand(palette_title(name, what), "", partial(self.run_action, f"export('{fmt}')"),
+                                discover=False)
 
     def _dialog_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Over a dialog: the dialog's own keys, and a Save that says how to get to it (the
