@@ -55,6 +55,7 @@ from policytui.gateway.audit import args_digest
 from policytui.gateway.enforcer import UpstreamFailure
 from policytui.gateway.jsonenc import encoder
 from policytui.gateway.linefeed import LineFeed
+from policytui.gateway.server import REQUESTER
 from policytui.gateway.server_asks import ForeignState, InputRequired
 from policytui.gateway.unexpected import log_unexpected
 from policytui.gateway.upstream_common import hop_params
@@ -791,6 +792,7 @@ class StdioRelay:
         self, request_id: Any, method: str, params: Any, message: dict[str, Any], version: str | None = None
     ) -> None:
         self._unbegun.pop(asyncio.current_task(), None)  # type: ignore[arg-type]
+        REQUESTER.set(self)  # this task's own context: what the server sends with its request is this client's
         exchange = _Exchange(message, version)
         try:
             try:
@@ -853,6 +855,10 @@ class StdioRelay:
             raise _Refused(_error(INVALID_PARAMS, "Invalid request parameters", ""))
         if method == "tools/call":
             return await self._call_tool(params or {}, exchange)
+        if method == "logging/setLevel" and self.gateway.grants_share_server:
+            # Several grants share the one server: none may change what it logs of the others'
+            # calls. Answered here, never forwarded (docs/gateway.md, "What passes through").
+            return {}
         result = await self._upstream(method, params, exchange)
         if method == "tools/list":
             shown = self.gateway.visible_tools(result)

@@ -158,6 +158,7 @@ async def run_gateway(
         identity=Identity(grant=config.grant),
     )
     gateway.secrets = config.server_secrets
+    gateway.grants_share_server = len(set((config.tokens or {}).values())) > 1
     enforcer.upstream_gone = lambda: refusal_when_down(upstream)
     upstream.on_notification = gateway.relay_notification
     if hasattr(upstream, "on_request"):

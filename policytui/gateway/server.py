@@ -11,12 +11,16 @@ upstream server sent them (raw JSON), never rebuilt from typed models. What is s
 - resources, prompts, completions and logging: forwarded unchanged, offered only when the
   upstream server offers them;
 - upstream notifications (list changes, resource updates, log messages) go to every connected
-  client (resource updates only to clients that subscribed to that resource).
+  client (resource updates only to clients that subscribed to that resource); when the
+  clients hold several grants, a log message goes only to the client whose request it came
+  with, else to none, and `logging/setLevel` is answered without being forwarded
+  (`Gateway.grants_share_server`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import uuid
 from dataclasses import dataclass
@@ -53,6 +57,14 @@ BROADCAST = frozenset(
     }
 )
 RESOURCE_UPDATED = "notifications/resources/updated"
+LOG_MESSAGE = "notifications/message"
+# The relay whose client's request the current task serves (set by `StdioRelay._handle`). The
+# SDK's Streamable HTTP client reads each message of a request's own answer stream in a
+# context copied from the task that sent the request, so a log message the server sends while
+# answering that request (as the SDK's servers send a tool's log) is relayed with this naming
+# the client it belongs to. A message read anywhere else (the output of a server started as a
+# command, the legacy SSE stream, the session's GET stream) comes with none.
+REQUESTER: contextvars.ContextVar[Any] = contextvars.ContextVar("policytui_requester", default=None)
 INVALID_REQUEST = -32600
 INTERNAL_ERROR = -32603
 # How long the server's request relayed to a handshake-era client may wait for the answer: a
@@ -121,6 +133,10 @@ class Gateway:
         self._secrets: tuple[str, ...] = ()
         self.secret_forms: tuple[bytes, ...] = ()
         self._background: set[Any] = set()
+        # Whether the clients hold several grants (`--tokens` naming more than one): then the
+        # one server's log messages and log level are not shared among them (`relay_notification`,
+        # `StdioRelay._dispatch`).
+        self.grants_share_server = False
         self._refusal_warnings = refused_mod.RefusalWarnings(window=refused_mod.window_from_environment())
 
     def refused(self, refusal: wire.Refusal, caller: Caller, *, line: bytes | None = None,
@@ -247,6 +263,15 @@ class Gateway:
         if method == RESOURCE_UPDATED:
             uri = str((params or {}).get("uri", ""))
             relays = [relay for relay in self._relays if relay.subscribed(uri)]
+        elif method == LOG_MESSAGE and self.grants_share_server:
+            # A server logs what calls did: with several grants, a message goes only to the
+            # client whose request it came with, never to another grant's (fails closed).
+            requester = REQUESTER.get()
+            if requester is None or requester not in self._relays:
+                log.info("withheld a log message of the server from every client: several grants share "
+                         "the server, and the message came with no request of a client connected")
+                return
+            relays = [requester]
         else:
             relays = list(self._relays)
         for relay in relays:
