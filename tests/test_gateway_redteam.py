@@ -586,6 +586,13 @@ async def until_logged(tmp: Path, text: str) -> None:
             await asyncio.sleep(0.05)
 
 
+def replace_whole(path: Path, text: str) -> None:
+    """Write `path` as an editor that renames does: never seen half written."""
+    part = path.with_name(path.name + ".part")
+    part.write_text(text, encoding="utf-8")
+    os.replace(part, path)
+
+
 async def test_a_policy_made_invalid_or_missing_denies_every_call_until_a_valid_one_returns(tmp_path: Path) -> None:
     """A policy file that no longer validates denies every call (fail closed), audited.
 
@@ -601,7 +608,9 @@ async def test_a_policy_made_invalid_or_missing_denies_every_call_until_a_valid_
         broken = json.dumps(
             {**FLOWS_POLICY, "tools": {"list_flows": {"action": "deny"}}, "default": "maybe"}
         )
-        policy.write_text(broken, encoding="utf-8")
+        # Written whole (a temporary file renamed over it): a reload reading the file half
+        # written (empty, under load) logged a second problem, and the count below is of one.
+        replace_whole(policy, broken)
         await until_logged(tmp_path, "is not a valid policy")  # read by the reload that comes each second
         for request_id in (2, 3):
             await gw.send(call(request_id, "list_flows", {"namespace": "after-invalid"}))
@@ -609,7 +618,7 @@ async def test_a_policy_made_invalid_or_missing_denies_every_call_until_a_valid_
             assert answer is not None
             text = answer["result"]["content"][0]["text"]
             assert str(policy) in text and "not a valid policy" in text and "maybe" in text
-        policy.write_text(json.dumps(FLOWS_POLICY), encoding="utf-8")
+        replace_whole(policy, json.dumps(FLOWS_POLICY))
         await until_logged(tmp_path, "valid again")
         await gw.send(call(4, "list_flows", {"namespace": "valid-again"}))
         assert await gw.answer(4)
