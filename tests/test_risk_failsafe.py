@@ -2930,3 +2930,44 @@ def test_the_tools_command_calls_no_reader_that_acts_when_a_condition_holds_read
     assert all((found[spec["name"]] != "Read") == spec["acts"] for spec in round_tools)
     assert (found["disk_health"], found["queue_depth"], found["backup_audit"],
             found["how_much_credit"]) == ("Destructive", "Destructive", "Write", "Financial")
+
+
+# ----- a getter whose secret is made by the call ---------------------------------------------
+
+
+@pytest.mark.parametrize("name,description", [
+    ("get_api_key", "Get a new API key for the project."),
+    ("fetch_db_password", "Returns a fresh password for the database user."),
+    ("get_client_secret", "Get a new client secret for an OAuth app; the old one keeps "
+     "working."),
+    ("get_share_link", "Returns a new share link to the document."),
+    ("get_bearer_token", "Returns a freshly minted bearer token for the service."),
+    # A participle of making after a comma: made with what is asked, for a while, on demand.
+    ("get_access_token", "Get an access token for a client, minted with the requested "
+     "scopes."),
+    ("get_registry_credentials", "Get credentials for the container registry, issued for 12 "
+     "hours."),
+    ("get_db_password", "Get a database password for an app role, issued per request."),
+    ("get_ci_token", "Get a CI token for a pipeline, minted on demand."),
+])
+def test_a_getter_whose_secret_the_call_makes_writes(name, description):
+    c = classify_all([tool(name, description)])[name]
+    assert c.category == "Write", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # Places in a listing, not secrets.
+    ("get_page", "Returns a new page token for the next call."),
+    ("get_changes", "Get the changes since the last call and a new sync token."),
+    ("get_items", "Get the items of a folder and a new token for the next page."),
+    # A secret made earlier, only read: which one it is, not that this call makes it.
+    ("get_login_token", "Get the token that was issued at login."),
+    ("get_project_key", "Get the API key created for the project."),
+    ("get_key_info", "Get the API key, created when the project was set up."),
+    # New things that are no secret made for the caller.
+    ("get_new_links", "Get new links shared in a channel."),
+    ("get_token_dates", "Get when the token was issued and when it expires."),
+])
+def test_a_getter_of_a_secret_made_before_reads(name, description):
+    c = classify_all([tool(name, description)])[name]
+    assert c.category == "Read", c.evidence

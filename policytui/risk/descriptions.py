@@ -474,6 +474,11 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         # "Generates a single-use hosted onboarding URL", "Get a registration token for a
         # new runner": such a link or token is made on the server for this call.
         found.kind = v.WRITE
+    elif (lead in _ISSUERS and found.kind == v.READ and not _MADE_NOW.isdisjoint(tokens)
+          and _made_by_the_call(tokens, start + 1)):
+        # "Returns a new deploy token for the environment", "Get an API token for a service
+        # account, minted with the scopes requested": the secret is made for this call.
+        found.kind = v.WRITE
     elif lead == "generate" and _returns_artifact(_object(tokens, start + 1)):
         # "Generate a preview URL for a style": computed and handed back. A name that says
         # "generate" still says Write, and the riskier reading wins there.
@@ -1243,6 +1248,58 @@ def _made_for_one_use(objects: list[str]) -> bool:
         if word in _ONE_USE and (word not in ("single", "one")
                                  or objects[i + 1] in ("use", "time")):
             return True
+    return False
+
+
+# A getter whose secret is made by the call: "a new" (or "fresh") credential, key, token,
+# secret, password or link ("Returns a new deploy token for the environment"), or one the
+# sentence, after a comma, says is minted, issued, generated or created with what is asked,
+# for a while or on demand ("Get an API token for a service account, minted with the scopes
+# requested", "..., issued for one hour"). A secret made earlier and only read is no such
+# thing: "Get the token that was issued at login", "Get the API key created for the project"
+# (a participle with no comma names which key, one a create call made before, as "the
+# file uploaded yesterday" does), and "a new page token", "the next cursor", "a new sync
+# token" are places in a listing, not secrets (a word of paging anywhere in the sentence
+# keeps it Read: "a new token for the next page").
+_MADE_NOW = frozenset("new fresh freshly minted issued generated created".split())
+_NEW = frozenset("new fresh freshly".split())
+_SECRETS = frozenset(
+    """
+    token key secret password passphrase credential credentials link url pat apikey
+    """.split())
+_MADE = frozenset("minted issued generated created".split())
+_PAGING = frozenset(
+    """
+    page pages next cursor paging pagination paginate continuation sync offset resume
+    idempotency cache sort partition
+    """.split())
+_FOR_A_WHILE_UNITS = frozenset(
+    "second seconds minute minutes hour hours day days week weeks".split())
+_MADE_AS_ASKED = frozenset(("with", "per", "each", "every"))
+_ON_DEMAND = frozenset(("demand", "request"))
+
+
+def _made_by_the_call(tokens: list[str], at: int) -> bool:
+    """Is the object starting at `at` a secret the call makes: "a new API key", or one a
+    participle of making after a comma says is made with what is asked, for a while or on
+    demand?"""
+    if not _PAGING.isdisjoint(tokens):
+        return False
+    phrase = _noun_phrase(tokens, at)
+    head = next((i for i, word in enumerate(phrase) if word in _SECRETS), None)
+    if head is None:
+        return False
+    if tokens[at:at + 1] in (["a"], ["an"]) and not _NEW.isdisjoint(phrase[:head]):
+        return True  # "a new deploy token", "a freshly minted API key"
+    for i in range(at, len(tokens) - 2):
+        if tokens[i] == "," and tokens[i + 1] in _MADE:
+            after = tokens[i + 2]
+            if after in _MADE_AS_ASKED or (
+                    after == "on" and tokens[i + 3:i + 4] and tokens[i + 3] in _ON_DEMAND):
+                return True  # "..., minted with the scopes requested", "..., minted on demand"
+            if after == "for" and any(word in _FOR_A_WHILE_UNITS for word in tokens[i + 3:i + 5]):
+                return True  # "..., issued for one hour"
+            return False
     return False
 
 
