@@ -2971,3 +2971,39 @@ def test_a_getter_whose_secret_the_call_makes_writes(name, description):
 def test_a_getter_of_a_secret_made_before_reads(name, description):
     c = classify_all([tool(name, description)])[name]
     assert c.category == "Read", c.evidence
+
+
+_MAKES = "29-a-getter-that-makes"
+
+
+def test_the_tools_command_calls_no_getter_whose_secret_the_call_makes_read(tmp_path):
+    # As a user meets them: `policytui tools --from FILE --json` on a snapshot of the
+    # twenty-ninth round's tools (getters whose token, key, password or link the call makes,
+    # and near readers phrased alike) and of the two stored leaks of that shape.
+    made_up = json.loads(_MADE_UP.read_text(encoding="utf-8"))
+    round_tools = [found for server in made_up["servers"] if server["round"] == _MAKES
+                   for found in server["tools"]]
+    leaks = [found for server in made_up["servers"] for found in server["tools"]
+             if (found["name"], found["description"][:12]) in (
+                 ("get_token", "Returns a ne"), ("get_user_token", "Get an API t"))]
+    assert len(round_tools) == 14 and len(leaks) == 2
+    # (Early rounds stored no inputSchema; the redteam bench reads none as no arguments.)
+    tools = [{"inputSchema": {"type": "object", "properties": {}},
+              **{key: value for key, value in found.items() if key not in ("acts", "money")}}
+             for found in round_tools + leaks]
+    snapshot = tmp_path / "server.json"
+    snapshot.write_text(json.dumps({"tools": tools}), encoding="utf-8")
+    command = Path(sys.executable).parent / "policytui"
+    done = subprocess.run([str(command), "tools", "--from", str(snapshot), "--json"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    found = {row["name"]: row["category"] for row in json.loads(done.stdout)["tools"]}
+    assert {spec["name"]: found[spec["name"]] for spec in round_tools} == {
+        "get_pipeline_token": "Write", "get_runner_key": "Write", "get_preview_url": "Write",
+        "get_deploy_credentials": "Write", "get_pipeline_page": "Read",
+        "get_runner_token_info": "Read", "get_project_deploy_key": "Read",
+        "get_service_token": "Write", "get_role_password": "Write", "get_app_secret": "Write",
+        "get_vault_changes": "Read", "get_secret_metadata": "Read", "get_session_token": "Read",
+        "get_new_keys": "Read"}
+    assert all((found[spec["name"]] != "Read") == spec["acts"] for spec in round_tools)
+    assert (found["get_token"], found["get_user_token"]) == ("Write", "Write")
