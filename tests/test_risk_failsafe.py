@@ -2808,6 +2808,18 @@ def test_a_later_clause_that_says_how_what_is_read_stands_reads(name, descriptio
 
 
 _MADE_UP = Path(__file__).parent / "fixtures" / "redteam" / "made-up-servers.json"
+
+
+def _categories_from_the_tools_command(tmp_path, tools):
+    """{name: category} as the installed `policytui tools --from FILE --json` prints them for a
+    snapshot of `tools`: the made-up rounds checked as a user meets them."""
+    snapshot = tmp_path / "server.json"
+    snapshot.write_text(json.dumps({"tools": tools}), encoding="utf-8")
+    command = Path(sys.executable).parent / "policytui"
+    done = subprocess.run([str(command), "tools", "--from", str(snapshot), "--json"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return {row["name"]: row["category"] for row in json.loads(done.stdout)["tools"]}
 _HOLDS = "26-a-later-clause-that-holds"
 
 
@@ -2825,13 +2837,7 @@ def test_the_tools_command_calls_no_reader_that_uses_up_or_holds_what_it_reads_r
     assert len(round_tools) == 15 and len(leaks) == 3
     tools = [{key: value for key, value in found.items() if key not in ("acts", "money")}
              for found in round_tools + leaks]
-    snapshot = tmp_path / "server.json"
-    snapshot.write_text(json.dumps({"tools": tools}), encoding="utf-8")
-    command = Path(sys.executable).parent / "policytui"
-    done = subprocess.run([str(command), "tools", "--from", str(snapshot), "--json"],
-                          capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    found = {row["name"]: row["category"] for row in json.loads(done.stdout)["tools"]}
+    found = _categories_from_the_tools_command(tmp_path, tools)
     assert {spec["name"]: found[spec["name"]] for spec in round_tools} == {
         "peek_message": "Destructive", "get_task": "Write", "get_config": "Write",
         "show_slot": "Write", "get_alert": "Destructive", "browse_messages": "Read",
@@ -2913,13 +2919,7 @@ def test_the_tools_command_calls_no_reader_that_acts_when_a_condition_holds_read
     tools = [{"inputSchema": {"type": "object", "properties": {}},
               **{key: value for key, value in found.items() if key not in ("acts", "money")}}
              for found in round_tools + leaks]
-    snapshot = tmp_path / "server.json"
-    snapshot.write_text(json.dumps({"tools": tools}), encoding="utf-8")
-    command = Path(sys.executable).parent / "policytui"
-    done = subprocess.run([str(command), "tools", "--from", str(snapshot), "--json"],
-                          capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    found = {row["name"]: row["category"] for row in json.loads(done.stdout)["tools"]}
+    found = _categories_from_the_tools_command(tmp_path, tools)
     assert {spec["name"]: found[spec["name"]] for spec in round_tools} == {
         "unit_health": "Execute", "scratch_usage": "Destructive",
         "get_topic_lag": "Destructive", "get_slot_status": "Destructive",
@@ -2991,13 +2991,7 @@ def test_the_tools_command_calls_no_getter_whose_secret_the_call_makes_read(tmp_
     tools = [{"inputSchema": {"type": "object", "properties": {}},
               **{key: value for key, value in found.items() if key not in ("acts", "money")}}
              for found in round_tools + leaks]
-    snapshot = tmp_path / "server.json"
-    snapshot.write_text(json.dumps({"tools": tools}), encoding="utf-8")
-    command = Path(sys.executable).parent / "policytui"
-    done = subprocess.run([str(command), "tools", "--from", str(snapshot), "--json"],
-                          capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    found = {row["name"]: row["category"] for row in json.loads(done.stdout)["tools"]}
+    found = _categories_from_the_tools_command(tmp_path, tools)
     assert {spec["name"]: found[spec["name"]] for spec in round_tools} == {
         "get_pipeline_token": "Write", "get_runner_key": "Write", "get_preview_url": "Write",
         "get_deploy_credentials": "Write", "get_pipeline_page": "Read",
