@@ -315,3 +315,34 @@ async def test_revert_and_undo_all_find_undo_which_takes_the_edits_back(
         for _ in range(2):
             await palette_first(pilot, searches, typed, "Undo", "^z", run=True)
         await until(lambda: app.state is not None and not app.state.dirty, "every edit taken back")
+
+
+async def test_a_palette_opened_while_the_tools_are_listed_searches_again_when_they_arrive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ctrl+p and "deny" typed while the server is still being listed, Enter once the tools are
+    there: the selected tool is denied. Before, the palette kept the matches found while only
+    Textual's own commands were there ("Keys: show help ..."), and Enter ran that."""
+    import threading
+
+    from policytui.toolinfo import ServerListing
+
+    listed = threading.Event()
+
+    def slow_listing() -> ServerListing:
+        listed.wait(30)
+        return kestra()
+
+    searches = PaletteSearches(monkeypatch)
+    app = make_app(policy_path=tmp_path / "policy.json", load_listing=slow_listing, target_label="kestra")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(lambda: "Help" in screen_text(app).splitlines()[-1], "the footer")
+        await palette_search(pilot, searches, "deny")
+        assert "Deny: deny the selected tool" not in screen_text(app)  # not there yet
+        listed.set()
+        await until(lambda: app.state is not None, "the policy")
+        await until(lambda: "Deny: deny the selected tool" in screen_text(app), "the palette searched again")
+        await pilot.press("enter")
+        await until(lambda: app.state is not None and app.state.dirty, "the edit")
+        assert app.state is not None
+        assert app.state.policy.tools["backfill_executions"].action == "deny"

@@ -262,6 +262,7 @@ class Startup(EditorBase):
         # The edit keys are live now: the footer and palette ask `check_action` again (the
         # table may have had the focus since the first rows, so focus alone changes nothing).
         self.refresh_bindings()
+        self._search_open_palette_again()
         self._changed(full=True)
         # The keys typed while the policy was read go on now, one at a time. Not into the
         # dialog that says the file is no valid policy: they were typed for the editor.
@@ -274,6 +275,18 @@ class Startup(EditorBase):
         self.loaded.set()
         # Once the editor shows the policy, not before (a thread holds the interpreter too).
         self.call_after_refresh(start_normal_form_tables)
+
+    def _search_open_palette_again(self) -> None:
+        """A palette opened while the tools were being listed searched what there was then
+        (Textual's own commands): "deny" typed in it listed "Keys: ..." first, and Enter ran
+        that. Its search runs again once the editor's commands are there."""
+        from textual.command import CommandInput, CommandPalette
+        from textual.widgets import Input
+
+        for screen in self.screen_stack:
+            if isinstance(screen, CommandPalette):
+                search = screen.query_one(CommandInput)
+                search.post_message(Input.Changed(search, search.value))
 
     def _show_load_problems(self) -> None:
         from policytui.tui.screens.dialogs import Choice, ChoiceScreen
