@@ -471,12 +471,14 @@ def _screen_text(app: Any) -> str:
     return "\n".join("".join(segment.text for segment in strip) for strip in strips)
 
 
-async def _until(pilot: Any, check: Any, what: str, seconds: float = 30) -> None:
+async def _until(pilot: Any, check: Any, what: str, seconds: float = 30, shows: Any = None) -> None:
     """Let the editor run until `check()` holds: on a loaded machine a key's effect (a dialog
-    opened or reopened, a save written) can take far longer than any fixed pause."""
+    opened or reopened, a save written) can take far longer than any fixed pause. `shows`:
+    what to say besides when it does not."""
     deadline = anyio.current_time() + seconds
     while not check():
-        assert anyio.current_time() < deadline, f"waited {seconds:.0f} s for {what}"
+        assert anyio.current_time() < deadline, f"waited {seconds:.0f} s for {what}" + (
+            f": {shows()}" if shows else "")
         await pilot.pause(0.05)
 
 
@@ -925,3 +927,48 @@ def test_a_pin_setting_that_is_neither_true_nor_false_pins(setting: Any, tmp_pat
     shown = json.dumps(setting)
     assert (f'x-policytui.pin: {shown} is neither true nor false, so pinning is on (the stricter reading); '
             "write true or false") in (tmp_path / "gateway.log").read_text(encoding="utf-8")
+
+
+async def _try_in_editor(pilot: Any, app: Any, tool: str) -> str:
+    """Decide a call of `tool` in the Try panel as a user does (5, the name, Enter, Enter with
+    the arguments it proposes): the answer as drawn, on one line."""
+    if app.focused in (app.query_one("#try-tool"), app.query_one("#try-args")):
+        await pilot.press("escape")  # out of the form, where 5 would be typed
+        await _until(pilot, lambda: app.focused is app.query_one("#tools"), "the table focused after esc")
+    await pilot.press("5")
+    await _until(pilot, lambda: app.focused is app.query_one("#try-tool"), "the tool field focused after 5",
+                 shows=lambda: (app.screen.id, app.focused, _screen_text(app)))
+    await pilot.press("ctrl+u", *tool, "enter")
+    await _until(pilot, lambda: app.focused is app.query_one("#try-args"), "the arguments focused after Enter")
+    await pilot.press("enter")
+    await _until(pilot, lambda: "agent sees" in _screen_text(app) or "ALLOWED" in _screen_text(app),
+                 "the Try panel's answer")
+    return " ".join(_screen_text(app).split())
+
+
+async def test_the_try_panel_denies_a_rewritten_tool_as_the_pinning_gateway_does(tmp_path: Path) -> None:
+    """Under pinning the gateway denies a call to a tool rewritten since it was approved before
+    reading any rule; the Try panel ("as the gateway would decide") said such a call was
+    ALLOWED. It now answers with the gateway's rule and words, and once the tool is
+    re-approved in the Pins dialog, the call is allowed there too."""
+    policy = await anyio.to_thread.run_sync(lambda: _approve(tmp_path, pin_setting=True))
+    calls_log = tmp_path / "server-calls.txt"
+    env = {"RUG_PULL_DESCRIPTION": REWRITTEN, "RUG_PULL_CALLS": str(calls_log)}
+    async with gateway(tmp_path, policy, env) as client:
+        denied = await client.call_tool("fetch_page", {"url": "https://example.org"})
+    gateway_said = "".join(getattr(c, "text", "") for c in denied.content)
+    assert not calls_log.exists() or "fetch_page" not in calls_log.read_text(encoding="utf-8").split()
+    assert gateway_said.startswith('[POLICY DENIED] Tool "fetch_page" changed since it was approved'), gateway_said
+
+    async with _editor(policy, env) as (pilot, app):
+        shown = await _try_in_editor(pilot, app, "fetch_page")
+        assert "DENIED rule x-policytui.pin" in shown, shown
+        assert f"agent sees: {gateway_said}" in shown, shown
+        assert "ALLOWED" not in shown, shown
+        await pilot.press("escape")
+        await _approve_first_in_pins_dialog(pilot, app)
+        shown = await _try_in_editor(pilot, app, "fetch_page")
+        assert "ALLOWED" in shown and "x-policytui.pin" not in shown, shown
+        # A tool still approved as listed is decided by its rule alone.
+        shown = await _try_in_editor(pilot, app, "get_time")
+        assert "ALLOWED" in shown and "x-policytui.pin" not in shown, shown

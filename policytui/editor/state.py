@@ -942,9 +942,26 @@ class EditorState:
         from policytui.decision import decide
         from policytui.decision.decide import unlisted_decision
 
-        if tool not in self.tools_by_name and tool not in {b.name for b in self.listing.broken_tools}:
+        broken = {b.name for b in self.listing.broken_tools if b.name is not None}
+        if tool not in self.tools_by_name and tool not in broken:
             return unlisted_decision()
-        return decide(self.policy, tool, args)
+        return self._pin_denial(tool, broken) or decide(self.policy, tool, args)
+
+    def _pin_denial(self, tool: str, broken: set[str]) -> Any:
+        """Under pinning the gateway denies a tool whose live definition is not the approved
+        one before any rule is read (gateway/pins.py): that denial, in its words, or None. For
+        the policy as a save writes it, as the rest of the Try panel: the first save of a
+        policy that approves no tool yet approves every tool listed, and a save never adds
+        or replaces an approval after that (only the Pins dialog does)."""
+        from policytui.decision.decide import Decision, Outcome
+        from policytui.gateway.pins import PIN_RULE, Pins, pinning_on
+
+        if not pinning_on(self.policy) or not self._approved_fingerprints():
+            return None
+        listed = self.tools_by_name.get(tool)
+        entries = {tool: listed.to_wire()} if listed is not None else {}
+        reason = Pins.over_listing(self.policy, self.fingerprints, broken, entries).drift(tool)
+        return None if reason is None else Decision(Outcome.DENIED, reason, PIN_RULE)
 
     @property
     def needs_overwrite_consent(self) -> bool:

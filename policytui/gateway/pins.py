@@ -227,6 +227,18 @@ class Pins:
         self._enabled = _ReadPerPolicy(pinning_on)
         self._was_on = False
 
+    @classmethod
+    def over_listing(cls, policy: Policy, fingerprints: dict[str, str], broken: Collection[str],
+                     entries: dict[str, Any]) -> Pins:
+        """The gateway's check over a listing made elsewhere (the editor's, for its Try panel,
+        whose fingerprints are made once, not at each call), for `drift`: `fingerprints` by name,
+        the names of `broken` entries (never approved), and the wire `entries` of the tools whose
+        drift sentence may be asked (what changed in them)."""
+        pins = cls(lambda: policy)
+        pins.live = {**{name: _UNREADABLE for name in broken}, **fingerprints}
+        pins.entries = entries
+        return pins
+
     def enabled(self) -> bool:
         on = self.forced or self._enabled(self._policy())
         if on and not self._was_on:
