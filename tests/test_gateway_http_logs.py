@@ -158,3 +158,28 @@ async def test_one_grant_logs_and_levels_pass_as_before(tmp_path: Path) -> None:
     assert "logging/setLevel" in _received_methods(tmp_path)
     assert {"setLevel": "debug"} in _record(tmp_path)
     assert WITHHELD not in (tmp_path / "gateway.log").read_text(encoding="utf-8")
+
+
+async def test_a_server_that_logs_without_end_does_not_fill_the_gateways_log(tmp_path: Path) -> None:
+    """Each log message withheld from every client was one line of the gateway's log: a server
+    logging in a loop (or a grant whose calls make it log) filled the log, and its disk. The
+    first 20 of a minute are told one by one, the rest summed up in one line (here when the
+    gateway stops, before the minute is out), as for refused client messages."""
+    many = 300
+    with http_gateway(_options(tmp_path, {ALICE: "alice", BOB: "bob"}), _command(tmp_path),
+                      tmp_path / "gateway.log") as gw:
+        alice, bob = Seen(), Seen()
+        async with _client(gw.url, ALICE, alice) as a, _client(gw.url, BOB, bob) as b:
+            await a.call_tool("work", {"note": "alice-private-ledger", "times": many})
+            # The server's output is relayed in order: once B has the list change the server
+            # wrote after A's logs, every one of them has been withheld or relayed.
+            await b.call_tool("announce", {})
+            await until(lambda: ("tools/list_changed", None) in bob.messages, 30)
+            assert alice.logs == bob.logs == []
+    log = (tmp_path / "gateway.log").read_text(encoding="utf-8")
+    assert [line["arguments"] for line in _record(tmp_path) if line.get("tool") == "work"] == [
+        {"note": "alice-private-ledger", "times": many}]
+    assert log.count(WITHHELD) == 20, log
+    assert (f"withheld {many - 20} more log messages of the server from every client in the last 60 s, "
+            "not logged one by one") in log, log
+    assert "alice-private-ledger" not in log

@@ -29,7 +29,6 @@ method or header value a reason quotes, each with the server's credentials starr
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import math
@@ -40,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from policytui.gateway import wire
+from policytui.gateway.flood_lines import FewerInAFlood
 from policytui.textsafe import one_line, without_secrets
 
 log = logging.getLogger("policytui.gateway")
@@ -181,54 +181,24 @@ class RefusalWarnings:
     (`close`), never left for a later refusal that may not come."""
 
     def __init__(self, clock: Any = time.monotonic, window: float = WINDOW_SECONDS) -> None:
-        self._clock = clock
-        self.window = window
-        self._window_start = -math.inf
-        self._told = 0
-        self._untold = 0
-        # The timer that tells the untold ones when the window ends: armed only while some
-        # are untold, on the event loop the refusals come from.
-        self._timer: asyncio.TimerHandle | None = None
+        self._lines = FewerInAFlood(self._summed_up, per_window=WARNINGS_PER_WINDOW, window=window, clock=clock)
 
     def warn(self, reason: str, grant: str, session: str, calls: list[RefusedCall],
              secrets: tuple[str, ...] = ()) -> None:
-        now = self._clock()
-        if now - self._window_start >= self.window:
-            self._tell_untold()
-            self._window_start, self._told = now, 0
-        if self._told >= WARNINGS_PER_WINDOW:
-            self._untold += 1
-            if self._timer is None:
-                self._arm(self._window_start + self.window - now)
+        if not self._lines.tell():
             return
-        self._told += 1
         shown = one_line(clipped_reason(reason, secrets), 0)
         log.warning("refused a client message of grant %s (session %s): %s (%s)",
                     one_line(grant, 80), one_line(session, 80), shown, _what_was_audited(calls, secrets))
 
     def close(self) -> None:
         """The gateway stops: the refusals not yet told are told now, and the timer is gone."""
-        self._tell_untold()
+        self._lines.close()
 
-    def _arm(self, delay: float) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return  # no event loop (a refusal outside serving): told by the next one, or `close`
-        self._timer = loop.call_later(max(0.0, delay), self._window_ended)
-
-    def _window_ended(self) -> None:
-        self._timer = None
-        self._tell_untold()
-
-    def _tell_untold(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        if self._untold:
-            log.warning("refused %d more client messages in the last %s s, not logged one by one "
-                        "(each call among them is in the audit log)", self._untold, f"{self.window:g}")
-            self._untold = 0
+    @staticmethod
+    def _summed_up(untold: int, window: float) -> None:
+        log.warning("refused %d more client messages in the last %s s, not logged one by one "
+                    "(each call among them is in the audit log)", untold, f"{window:g}")
 
 
 def _what_was_audited(calls: list[RefusedCall], secrets: tuple[str, ...]) -> str:

@@ -204,7 +204,7 @@ async def run_gateway(
             finally:
                 tg.cancel_scope.cancel()  # the signal handlers (a stop they began still ends)
     finally:
-        gateway.close_refusal_warnings()
+        gateway.close_flood_lines()
         audit.close()
         store.close()
         if enforcer.recorder is not None:

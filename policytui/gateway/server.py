@@ -31,6 +31,7 @@ from policytui.gateway import refused as refused_mod
 from policytui.gateway import wire
 from policytui.gateway.approver import Approver
 from policytui.gateway.enforcer import Enforcer
+from policytui.gateway.flood_lines import FewerInAFlood
 from policytui.gateway.upstream_common import RpcError
 from policytui.policy.model import Policy
 from policytui.textsafe import encoded_secrets, holds_secrets, without_secrets
@@ -58,6 +59,16 @@ BROADCAST = frozenset(
 )
 RESOURCE_UPDATED = "notifications/resources/updated"
 LOG_MESSAGE = "notifications/message"
+# Lines a window (the refusals' window, `refused.window_from_environment`) saying a server log
+# message was withheld from every client; the rest are summed up in one line.
+WITHHELD_LINES_PER_WINDOW = 20
+
+
+def _withheld_summed_up(untold: int, window: float) -> None:
+    log.info("withheld %d more log messages of the server from every client in the last %s s, not logged "
+             "one by one", untold, f"{window:g}")
+
+
 # The relay whose client's request the current task serves (set by `StdioRelay._handle`). The
 # SDK's Streamable HTTP client reads each message of a request's own answer stream in a
 # context copied from the task that sent the request, so a log message the server sends while
@@ -137,7 +148,11 @@ class Gateway:
         # one server's log messages and log level are not shared among them (`relay_notification`,
         # `StdioRelay._dispatch`).
         self.grants_share_server = False
-        self._refusal_warnings = refused_mod.RefusalWarnings(window=refused_mod.window_from_environment())
+        window = refused_mod.window_from_environment()
+        self._refusal_warnings = refused_mod.RefusalWarnings(window=window)
+        # A server that logs without end, each message withheld (several grants): one line
+        # each, in a flood, would fill the gateway's log.
+        self._withheld_lines = FewerInAFlood(_withheld_summed_up, per_window=WITHHELD_LINES_PER_WINDOW, window=window)
 
     def refused(self, refusal: wire.Refusal, caller: Caller, *, line: bytes | None = None,
                 message: Any = None) -> None:
@@ -157,9 +172,11 @@ class Gateway:
             self.enforcer.refused(tool, call.arguments, caller, reason, refusal.code)
         self._refusal_warnings.warn(refusal.message, caller.grant, caller.session, calls, self._secrets)
 
-    def close_refusal_warnings(self) -> None:
-        """Serving has ended: the refusals a flood left untold are told in the log now."""
+    def close_flood_lines(self) -> None:
+        """Serving has ended: the refusals and withheld log messages a flood left untold are
+        told in the log now."""
         self._refusal_warnings.close()
+        self._withheld_lines.close()
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -268,8 +285,9 @@ class Gateway:
             # client whose request it came with, never to another grant's (fails closed).
             requester = REQUESTER.get()
             if requester is None or requester not in self._relays:
-                log.info("withheld a log message of the server from every client: several grants share "
-                         "the server, and the message came with no request of a client connected")
+                if self._withheld_lines.tell():
+                    log.info("withheld a log message of the server from every client: several grants share "
+                             "the server, and the message came with no request of a client connected")
                 return
             relays = [requester]
         else:

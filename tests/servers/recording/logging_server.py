@@ -3,8 +3,8 @@ it is sent.
 
 `logging_server.py RECORD` serves on stdio; `logging_server.py RECORD http` serves Streamable
 HTTP at `/mcp` on a free loopback port, printing `listening on PORT` once it listens. Its tool
-`work` sends a log message (`notifications/message`, level info) naming its argument, tied to
-the request that ran it, then answers; `announce` sends `notifications/tools/list_changed`. Each executed call, and each `logging/setLevel` the
+`work` sends a log message (`notifications/message`, level info) naming its argument (`times`
+of them when asked), tied to the request that ran it, then answers; `announce` sends `notifications/tools/list_changed`. Each executed call, and each `logging/setLevel` the
 server receives, is appended to RECORD as one JSON line: `{"tool": ..., "arguments": ...}` or
 `{"setLevel": LEVEL}`.
 """
@@ -33,10 +33,11 @@ def _record(line: dict[str, Any]) -> None:
 
 
 @server.tool()
-async def work(note: str, ctx: Context) -> str:
-    """Do some work on a note and log what was done."""
-    _record({"tool": "work", "arguments": {"note": note}})
-    await ctx.info(f"worked on {note}")
+async def work(note: str, ctx: Context, times: int = 1) -> str:
+    """Do some work on a note and log what was done (`times` log messages)."""
+    _record({"tool": "work", "arguments": {"note": note} if times == 1 else {"note": note, "times": times}})
+    for _ in range(times):
+        await ctx.info(f"worked on {note}")
     return f"did {note}"
 
 
