@@ -187,12 +187,17 @@ def _header(scope: dict[str, Any], name: bytes) -> str | None:
 
 
 def _header_problem(scope: dict[str, Any], name: bytes) -> str | None:
-    """Why a header that must match the body is ambiguous: given twice, spelled with
-    underscores, or not printable ASCII (a router reading it as UTF-8 sees another name than
-    the gateway reading it as Latin-1; other values travel in the `=?base64?...?=` form)."""
+    """Why a header that must match the body is ambiguous (`_ambiguous`), or None."""
     # Mcp_Name counts as Mcp-Name too: CGI-style readers (WSGI, some proxies) map both to one name.
     found = [(key, value) for key, value in scope.get("headers", []) if key.replace(b"_", b"-") == name]
-    shown = _shown(name)
+    return _ambiguous(_shown(name), name, found)
+
+
+def _ambiguous(shown: str, name: bytes, found: list[tuple[bytes, bytes]]) -> str | None:
+    """Why the header `name` (lowercase, with hyphens), sent as `found` (each spelling and
+    value), is ambiguous: given twice, spelled with underscores, or not printable ASCII (a
+    router reading it as UTF-8 sees another name than the gateway reading it as Latin-1;
+    other values travel in the `=?base64?...?=` form)."""
     if len(found) > 1:
         return f"{shown} is given {len(found)} times"
     if found and found[0][0] != name:
@@ -705,19 +710,17 @@ def _param_header_mismatch(scope: dict[str, Any], message: dict[str, Any],
     than `tools/call`, or naming no argument of the tool (a hidden tool's count as a missing
     tool's: none) is refused as well. `schema_of(tool)`: the input schema of a tool a client
     may see, else None."""
-    sent: dict[str, str] = {}
+    spelled: dict[bytes, list[tuple[bytes, bytes]]] = {}
     for key, value in scope.get("headers", []):
         name = key.lower().replace(b"_", b"-")  # Mcp_Param_X is Mcp-Param-X to CGI-style readers
-        if not name.startswith(_PARAM_HEADER):
-            continue
-        shown = "Mcp-Param-" + name[len(_PARAM_HEADER):].decode("latin-1")
-        if name.decode("latin-1") in sent:
-            return f"{shown} is given more than once"
-        if name != key.lower():
-            return _UNDERSCORES.format(shown)
-        if not all(0x20 <= byte <= 0x7E for byte in value):
-            return f"{shown} is not printable ASCII"
-        sent[name.decode("latin-1")] = value.decode("latin-1")
+        if name.startswith(_PARAM_HEADER):
+            spelled.setdefault(name, []).append((key.lower(), value))
+    sent: dict[str, str] = {}
+    for name, found in spelled.items():
+        problem = _ambiguous("Mcp-Param-" + name[len(_PARAM_HEADER):].decode("latin-1"), name, found)
+        if problem is not None:
+            return problem
+        sent[name.decode("latin-1")] = found[0][1].decode("latin-1")
     raw = message.get("params")
     params: dict[str, Any] = raw if isinstance(raw, dict) else {}
     if not sent and not _is_modern(scope, message):
