@@ -859,15 +859,20 @@ class StdioRelay:
             # Several grants share the one server: none may change what it logs of the others'
             # calls. Answered here, never forwarded (docs/gateway.md, "What passes through").
             return {}
+        if method == "resources/unsubscribe" and self.gateway.subscribed_elsewhere(self, _uri_of(params)):
+            # Another client (of any grant) still follows it: forwarded, the server would stop
+            # sending that client its updates. Answered here, as the server answers it.
+            self._subscribed.discard(_uri_of(params))
+            return {}
         result = await self._upstream(method, params, exchange)
         if method == "tools/list":
             shown = self.gateway.visible_tools(result)
             await self.gateway.announce_drift()
             return shown
         if method == "resources/subscribe":
-            self._subscribed.add(str(params.get("uri")) if params else "")
+            self._subscribed.add(_uri_of(params))
         elif method == "resources/unsubscribe":
-            self._subscribed.discard(str(params.get("uri")) if params else "")
+            self._subscribed.discard(_uri_of(params))
         return result
 
     async def _call_tool(self, params: dict[str, Any], exchange: _Exchange) -> Any:
@@ -1050,3 +1055,8 @@ class _Refused(Exception):
     def __init__(self, error: dict[str, Any]) -> None:
         super().__init__(error.get("message"))
         self.error = error
+
+
+def _uri_of(params: dict[str, Any] | None) -> str:
+    """The resource a `resources/subscribe` or `resources/unsubscribe` names."""
+    return str(params.get("uri")) if params else ""

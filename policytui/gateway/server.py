@@ -226,6 +226,11 @@ class Gateway:
 
     # Tools ----------------------------------------------------------------------------------
 
+    def subscribed_elsewhere(self, relay: Any, uri: str) -> bool:
+        """Whether a client other than `relay`'s follows the resource `uri`: the server keeps
+        one subscription for all of them, which one client's unsubscribe must not end."""
+        return any(other is not relay and other.subscribed(uri) for other in self._relays)
+
     async def announce_drift(self) -> None:
         """After a `tools/list` the gateway read: when what it showed changed the set of drifted
         tools (pinning), say so in the log and to every client now, not at the next call."""
