@@ -1009,7 +1009,7 @@ def test_operators_verbs_act_and_their_nouns_are_read(name, description, categor
     ("grammar", "Check a document's grammar, correcting mistakes directly in the file.",
      "Destructive"),
     ("locate_tablet", "Locate tablet: rings the device at full volume.", "Write"),
-    ("accrue_interest", "Accrue interest on open balances.", "Write"),
+    ("accrue_interest", "Accrue interest on open balances.", "Financial"),  # owed
     ("view_document", "View a document. Signs it with the user's key.", "Write"),
     ("repo_status", "Show the status. Initialises it when it is missing.", "Write"),
     # As nouns, or "correct" as an adjective, they name what is read.

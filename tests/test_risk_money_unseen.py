@@ -177,3 +177,58 @@ def test_the_tools_command_calls_a_later_clause_that_moves_money_financial(tmp_p
     assert all((found[spec["name"]] != "Read") == spec["acts"] for spec in round_tools)
     assert {spec["name"]: found[spec["name"]] for spec in stored} == dict.fromkeys(
         (name for _, name in sorted(_LATER_MONEY_STORED)), "Financial")
+
+
+# ----- usage that is billed: usage or billable events reported, something put on a bill -----
+
+_SUBSCRIPTION_ITEM = {"subscription_item": {"type": "string"}, "quantity": {"type": "integer"}}
+
+
+@pytest.mark.parametrize("name,description,properties,expected", [
+    # billable or metered events reported, as usage is
+    ("ingest_events", "Ingest billable events for customers on usage-based plans.",
+     {"events": {"type": "array"}}, "Financial"),
+    ("record_meter_event", "Record a meter event for a customer.",
+     {"customer_id": {"type": "string"}}, "Financial"),
+    ("send_events", "Send a batch of billable events for metered customers.",
+     {"events": {"type": "array"}}, "Financial"),
+    # usage reported with an argument that says how the quantity is written
+    ("usage_record", "Report metered usage for a subscription item.",
+     {**_SUBSCRIPTION_ITEM, "action": {"type": "string", "enum": ["increment", "set"]}},
+     "Financial"),
+    # something put on someone's bill, tab or folio by the call
+    ("addExtra", "Add an extra service (rug change, clipping, hay top-up) to the owner's "
+     "monthly livery bill.", {"service": {"type": "string"}}, "Financial"),
+    ("add_to_tab", "Add a drink to the guest's bar tab.", {"item": {"type": "string"}},
+     "Financial"),
+    ("post_minibar", "Posts the minibar items to the room folio.", {"stay": {"type": "string"}},
+     "Financial"),
+    # a quantity added at a rate that prices it
+    ("extend_stay", "Extend a stay by a number of nights. Extra nights are added to the booking "
+     "at the current nightly rate.", {"nights": {"type": "integer"}}, "Financial"),
+    ("accrue_interest", "Accrue interest on all open loan accounts up to the given date.",
+     {"as_of": {"type": "string"}}, "Financial"),
+    # usage and events read, and things put on a bill that pay nothing, stay as they were
+    ("list_usage_records", "List the usage records of a subscription item.", {}, "Read"),
+    ("get_usage_summary", "Get the metered usage summary for the current period.", {}, "Read"),
+    ("preview_invoice", "Preview the upcoming invoice.", {}, "Read"),
+    ("list_billable_events", "List the billable events ingested for a customer.", {}, "Read"),
+    ("add_account_note", "Record a note on the customer's account.",
+     {"text": {"type": "string"}}, "Write"),
+    ("add_bill_note", "Add a note to the customer's next bill.", {"text": {"type": "string"}},
+     "Write"),
+    ("track_event", "Send an analytics event for the subscription page.",
+     {"name": {"type": "string"}}, "Write"),
+    ("add_part", "Add a part to the bill of materials.", {"part": {"type": "string"}}, "Write"),
+    ("add_sponsor", "Add a co-sponsor to the bill in the legislature.",
+     {"member": {"type": "string"}}, "Write"),
+    ("add_widget", "Add a widget to the settings tab.", {"widget": {"type": "string"}}, "Write"),
+    ("load_rows", "Load rows into the table. Rows are added at a rate of 100 a second.",
+     {"rows": {"type": "array"}}, "Write"),
+    ("set_counter", "Set a counter for a subscription item.",
+     {**_SUBSCRIPTION_ITEM, "action": {"type": "string", "enum": ["increment", "set"]}},
+     "Destructive"),
+])
+def test_usage_that_is_billed_is_financial(tmp_path, name, description, properties, expected):
+    assert categories(tmp_path, [tool(name, description, properties)])[name] == expected
+

@@ -159,6 +159,11 @@ class Classification:
         }
 
 
+# Values of an action argument that say how a quantity is written (Stripe's usage records:
+# action: increment | set), not what the call does.
+_WRITE_MODES = frozenset("increment decrement set add replace overwrite append sum max last".split())
+
+
 def _single(name: NameVerbs, desc: DescriptionVerbs, facts: SchemaFacts,
             schema: Any = None, money_server: bool = False,
             money_record: MoneyRecord | None = None) -> Verdict:
@@ -259,6 +264,15 @@ def _read_words(name_text: str, desc_text: str, schema: Any, namespaces: frozens
                     verdict.evidence.append(f"action enum includes {quote(value)} (Financial): "
                                             f"described as {quoted_word(verb)}")
                     verdict.category, verdict.severity = FINANCIAL, CRITICAL
+        if (verdict.category != FINANCIAL and single.category == FINANCIAL
+                and _WRITE_MODES.issuperset(normalize(value) for value in choice.values)):
+            # "usage.record" with action: increment | set: "Report metered usage for a
+            # subscription item". The values say how a quantity is written, not what the
+            # call does, and the tool's own words say the call moves money.
+            verdict.evidence.append(f"argument {quote(choice.name)} says how a value is "
+                                    "written, and the tool's name and description say it "
+                                    "moves money: " + single.evidence[-1])
+            verdict.category, verdict.severity = FINANCIAL, CRITICAL
     elif facts.action is None or verdict is None:
         verdict = _single(name, desc, facts if facts.action is None else facts._replace(action=None), schema,
                           money_server, money_record)

@@ -59,6 +59,9 @@ _EXERCISED = frozenset("option options warrant warrants contract contracts".spli
 # ... and these act on what they name, which must be money: "log_expense",
 # "reverse_transaction", "accrue_interest".
 _MONEY_ACTS = frozenset("log reverse accrue".split())
+# Interest accrued is charged to the borrower's account ("accrue_interest": "Accrue interest on
+# all open loan accounts"), where interest alone is more often what someone cares about.
+_ACCRUED = frozenset(("interest",))
 # Moving to another plan or tier of a paid service changes what is paid ("upgrade_plan"; a
 # plan changed some other way, "update_plan", may be a route or a project plan).
 _PLAN_CHANGES = frozenset("upgrade downgrade".split())
@@ -85,22 +88,33 @@ WHAT_IFS = frozenset(
 # Metered billing: usage reported or recorded against a metered price or a subscription is
 # what the customer is billed for ("report_usage": "Report metered usage for a subscription
 # item"; "Create a usage record on a metered price"), where usage shown ("get_usage",
-# "usage_report") or tracked with no bill in sight is not.
+# "usage_report") or tracked with no bill in sight is not. Events count as usage only when
+# called billable or metered ("Ingest billable events for customers on usage-based plans",
+# "record_meter_event"): an analytics event sent is no charge.
 _USAGE_REPORTS = frozenset(
     "report record create log submit post send push ingest add increment".split())
 _USAGE = frozenset("usage usages".split())
 _BILLED_USAGE = frozenset("metered meter meters billed billable subscription".split())
+_EVENTS = frozenset("event events".split())
+_BILLED_EVENTS = frozenset("metered meter billed billable".split())
+
+
+def _billed_events(words: list[str], start: int) -> bool:
+    """Do `words` name billable or metered events at `start` or the next three places?"""
+    return any(words[at] in _EVENTS and words[at - 1] in _BILLED_EVENTS
+               for at in range(max(start, 1), min(start + 4, len(words))))
 
 
 def metered_usage(words: list[str], desc_words: list[str], rest: Callable[[], list[str]]
                   ) -> str | None:
-    """The verb that reports or records usage to be billed, from the name's `words` (its
-    namespace left out) or the description's first sentence, when the name or the description
-    says the usage is metered or billed; else None."""
-    if len(words) > 1 and words[0] in _USAGE_REPORTS and words[1] in _USAGE:
+    """The verb that reports or records usage (or billable events) to be billed, from the
+    name's `words` (its namespace left out) or the description's first sentence, when the name
+    or the description says the usage is metered or billed; else None."""
+    if len(words) > 1 and words[0] in _USAGE_REPORTS and (
+            words[1] in _USAGE or _billed_events(words, 2)):
         verb = words[0]
-    elif desc_words and desc_words[0] in _USAGE_REPORTS and not _USAGE.isdisjoint(
-            desc_words[1:4]):
+    elif desc_words and desc_words[0] in _USAGE_REPORTS and (
+            not _USAGE.isdisjoint(desc_words[1:4]) or _billed_events(desc_words, 2)):
         verb = desc_words[0]
     else:
         return None
@@ -174,7 +188,8 @@ def money_act(words: list[str], lead: str | None, money: Callable[[], bool],
                 return verb
     if first in _MONEY_ACTS:
         head = object_head(words, first)
-        if money_object(head) or (money_object_if_context(head) and money()):
+        if money_object(head) or (money_object_if_context(head) and money()) or (
+                first == "accrue" and head in _ACCRUED):
             return first
     return None
 

@@ -242,7 +242,8 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
                                     desc.words, desc.rest)) is not None:
         # Usage reported to a metered price is billed, whatever a verbless or reading
         # name seems to show ("report_usage").
-        r.evidence.append(f"it {billed}s usage that is metered or billed: it creates a charge")
+        r.evidence.append(f"verb {quoted_word(billed)} reports usage or events that are "
+                          "metered or billed: it creates a charge")
         if r.category == READ:
             r.against.append("the verb alone would say it reads")
         r.category, r.severity = FINANCIAL, CRITICAL

@@ -129,6 +129,26 @@ _MONEY_SAID: tuple[tuple[tuple[frozenset[str], ...], re.Pattern[str]], ...] = tu
         (_words("added", "bill invoice tab statement"),
          r"\b(added)\s+to\s+(?:the\s+|a\s+|their\s+|its\s+)?(?:[\w'-]+\s+){0,2}"
          r"(?:bill|invoice|tab|statement)\b"),
+        # ... or put there by the call itself: "Add an extra service (rug change, clipping) to
+        # the owner's monthly livery bill", "Add a drink to the guest's bar tab", "Posts the
+        # minibar items to the room folio". The bill is someone's or one of a period ("a
+        # co-sponsor to the bill" is a law's, "a widget to the settings tab" a window's); a
+        # note, a file or a tag put on a bill pays nothing.
+        (_words("bill folio tab", "add adds put puts post posts"),
+         r"(?<!\bwho\s)(?<!\bthat\s)\b((?:add|adds|put|puts|post|posts)\b"
+         r"(?!\s+(?:(?:a|an|the|some|any|new)\s+)?(?:[\w-]+\s+)?(?:notes?|comments?|memos?"
+         r"|attachments?|files?|documents?|tags?|labels?|reminders?|links?|messages?)\b)"
+         r"[^.;:!?]{0,100}?\s(?:to|onto|on)\s+(?:the\s+|a\s+|an\s+)?"
+         r"(?:(?:their|your|his|her|[\w-]+['’]s)\s+(?:[\w-]+\s+){0,2}?(?:bill|tab|folio)"
+         r"|(?:[\w-]+\s+){0,2}?(?:folio|(?:monthly|weekly|yearly|annual|next|current|final"
+         r"|open|running|bar|room|hotel|phone|utility)\s+(?:bill|tab))))\b(?!\s+of\b)"),
+        # A quantity the call adds, at a rate that prices it: "Extra nights are added to the
+        # booking at the current nightly rate" ("Rows are added at a rate of 100 a second" is
+        # a pace).
+        (_words("added extended renewed", "rate price tariff fare", "at"),
+         r"\b(?:is|are|will\s+be|gets|get)\s+(?:[a-z]+ly\s+)?((?:added|extended|renewed)\b"
+         r"(?:\s+[\w'’-]+){0,5}?\s+at\s+(?:the\s+|a\s+|an\s+|their\s+|its\s+|your\s+)?"
+         r"(?:[\w'’-]+\s+){0,2}?(?:rate|price|tariff|fare))\b(?!\s+of\b)"),
         # Paid with what the payer keeps on file: "Renew a license for another year using
         # the card on file", "Book the class with the saved card". ("Update the card on file"
         # changes the card, and pays nothing.)
