@@ -232,3 +232,35 @@ _SUBSCRIPTION_ITEM = {"subscription_item": {"type": "string"}, "quantity": {"typ
 def test_usage_that_is_billed_is_financial(tmp_path, name, description, properties, expected):
     assert categories(tmp_path, [tool(name, description, properties)])[name] == expected
 
+
+_BILLED_USAGE = "30-usage-that-is-billed"
+# The stored money tools of that shape, by server and name, each missed before the rule.
+_BILLED_USAGE_STORED = {(734, "extend-stay"), (743, "addExtra"), (786, "meterly_usage_record"),
+                        (808, "usage.record"), (878, "accrue_interest"), (878, "events.ingest")}
+
+
+def test_the_tools_command_calls_usage_that_is_billed_financial(tmp_path):
+    # As a user meets them: `policytui tools --from FILE --json` on a snapshot of the
+    # thirtieth round's tools (usage or billable events reported, something put on a bill, a
+    # tab or a folio, a quantity added at a rate, and near ones phrased alike) and of the six
+    # stored money tools of that shape.
+    made_up = json.loads(_MADE_UP.read_text(encoding="utf-8"))
+    round_tools = [found for server in made_up["servers"] if server["round"] == _BILLED_USAGE
+                   for found in server["tools"]]
+    stored = [found for at, server in enumerate(made_up["servers"]) for found in server["tools"]
+              if (at, found["name"]) in _BILLED_USAGE_STORED]
+    assert len(round_tools) == 14 and len(stored) == 6
+    tools = [{key: value for key, value in found.items() if key not in ("acts", "money")}
+             for found in round_tools + stored]
+    found = categories(tmp_path, tools)
+    assert {spec["name"]: found[spec["name"]] for spec in round_tools} == {
+        "record_meter_event": "Financial", "push_billable_events": "Financial",
+        "report_seat_usage": "Financial", "list_usage_records": "Read",
+        "get_usage_summary": "Read", "preview_invoice": "Read", "list_billable_events": "Read",
+        "add_to_tab": "Financial", "addOnService": "Financial", "extend_rental": "Financial",
+        "accrue_card_interest": "Financial", "add_account_note": "Write",
+        "add_bill_note": "Write", "get_folio": "Read"}
+    assert all((found[spec["name"]] == "Financial") == spec["money"] for spec in round_tools)
+    assert all((found[spec["name"]] != "Read") == spec["acts"] for spec in round_tools)
+    assert {spec["name"]: found[spec["name"]] for spec in stored} == dict.fromkeys(
+        (name for _, name in sorted(_BILLED_USAGE_STORED)), "Financial")
