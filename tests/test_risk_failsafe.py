@@ -3001,3 +3001,67 @@ def test_the_tools_command_calls_no_getter_whose_secret_the_call_makes_read(tmp_
         "get_new_keys": "Read"}
     assert all((found[spec["name"]] != "Read") == spec["acts"] for spec in round_tools)
     assert (found["get_token"], found["get_user_token"]) == ("Write", "Write")
+
+
+# ----- a report generated and handed back as data -----------------------------------------
+
+
+@pytest.mark.parametrize("name,description", [
+    ("generate_sales_report", "Generate a sales report for the quarter. Returns the totals per "
+     "region as JSON."),
+    ("generate_uptime_report", "Generate an uptime report for a service over a date range. "
+     "Returns structured data: availability, incidents and response times."),
+    ("generate_activity_report", "Generate the client report for a period from the activity "
+     "log: what changed, and time saved against manual baselines. Returns structured data for "
+     "you to write up as a recap. Reads the log and changes nothing."),
+    # A name that reads, under a sentence that generates the report.
+    ("get_upgrade_readiness", "Generate an upgrade readiness report for the cluster. Counts "
+     "deprecated APIs per namespace and returns structured JSON."),
+    ("generate_seo_report", "Generate an SEO report for a page. Returns the scores and the "
+     "issues found as JSON."),
+    ("generate_region_report", "Generate a monthly sales report from the BI tool's data. "
+     "Returns the totals per region."),
+])
+def test_a_report_generated_and_handed_back_as_data_reads(name, description):
+    c = classify_all([tool(name, description)])[name]
+    assert c.category == "Read", c.evidence
+    if name.startswith("generate"):  # the name's own "generate" gives way, and says why
+        assert any("a report handed back as data" in line for line in c.evidence)
+
+
+@pytest.mark.parametrize("name,description", [
+    # Kept, filed, sent, scheduled or made a file: the report outlives the call.
+    ("generate_sales_report", "Generate a sales report for the quarter and email it to the "
+     "finance team. Returns the totals per region."),
+    ("generate_uptime_report", "Generate an uptime report for a service. The report is saved "
+     "to the status page and its ID returned."),
+    ("generate_report", "Generate a financial report from the book. Returns the path to the "
+     "written file with the totals."),
+    ("generate_usage_report", "Generates a usage report for the project and schedules it "
+     "monthly. Returns rows of request counts."),
+    ("generate_compliance_report", "Generate a new compliance report. Returns the results of "
+     "each control."),
+    ("generate_bi_report", "Generate a monthly sales report in the BI tool. Returns the totals "
+     "per region."),
+    ("generate_board_report", "Generate a board report into the shared board pack. Returns the "
+     "figures."),
+    ("generate_pdf_report", "Generate a sales report as a PDF. Returns the totals."),
+    ("generate_report_link", "Generate a sales report. Returns a link to the totals."),
+    # No word that the report comes back: it may be made and kept where it is made.
+    ("generate_weekly_report", "Generate a weekly report for a date range."),
+])
+def test_a_report_generated_to_be_kept_or_sent_is_riskier(name, description):
+    c = classify_all([tool(name, description)])[name]
+    assert c.category != "Read", c.evidence
+
+
+def test_the_corpus_readiness_and_activity_reports_read():
+    # The two development-half tools of this shape, as their server lists them.
+    corpus = Path(__file__).parent / "fixtures" / "servers" / "corpus"
+    data = json.loads((corpus / "respira-wordpress-mcp.json").read_text(encoding="utf-8"))
+    tools = [ToolInfo.from_wire({k: v for k, v in spec.items() if k != "annotations"})
+             for spec in data["tools"]]
+    classes = classify_all(tools, use_annotations=False)
+    for name in ("respira_generate_activity_report", "respira_get_divi_migration_readiness"):
+        assert classes[name].category == "Read", classes[name].evidence
+

@@ -483,6 +483,10 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         # "Generate a preview URL for a style": computed and handed back. A name that says
         # "generate" still says Write, and the riskier reading wins there.
         found.kind = v.READ
+    elif lead == "generate" and _generates_a_report(tokens, start + 1, description):
+        # "Generate a readiness report for the site. ... Returns structured JSON": the report
+        # is data computed and handed back; one kept, filed, sent or made a file still acts.
+        found.kind = v.READ
     elif lead == "review" and _reviews_to_return(tokens, start + 1):
         # "Review the book and return computed facts about it as JSON": what is found is
         # handed back; a review posted, approved or commented on acts.
@@ -1318,6 +1322,64 @@ _BUILT_PLACES = frozenset(
     "directory directories folder folders dir dirs disk file files path index indexes indices "
     "cache database".split())
 _RETURNS = re.compile(r"\breturn(?:s|ing)?\b", re.IGNORECASE)
+
+
+# What a generated report is when it is only handed back: a later sentence (or the first)
+# says it returns data ("Returns structured JSON", "Returns the totals per region as rows").
+_REPORT_HEADS = frozenset(("report", "reports"))
+_REPORT_DATA = re.compile(
+    r"\breturns?\b[^.;:]{0,40}?\b(?:data|json|rows?|table|figures|totals|counts|metrics|"
+    r"results|numbers|findings|values|entries|scores|sections|markdown|text)\b",
+    re.IGNORECASE)
+# What makes a generated report one that is kept, sent or made a file, anywhere in the
+# description's opening: a file, a path or a format of one, an ID, link or job to fetch it
+# by, a place it goes, a schedule, someone it reaches, or a new one made ("Generate a new
+# report in the workspace"). "write up" is what the caller does with the data, and "time
+# saved" a figure of the report.
+_REPORT_KEPT = re.compile(
+    r"\b(?:files?|paths?|pdfs?|xlsx|csv|docx|folders?|director(?:y|ies)|disk|drive|"
+    r"ids?|links?|urls?|uris?|jobs?|handles?|tokens?|queued?|async\w*|background|"
+    r"schedul\w*|e-?mail\w*|sen[dt]s?|deliver\w*|upload\w*|publish\w*|shar(?:e|ed|es)|"
+    r"attach\w*|(?<!time )sav(?:e|ed|es)|stor(?:e|ed|es)|kept|keeps?|persist\w*|new|draft|template|"
+    r"workspace|dashboard|post(?:s|ed)?|submit\w*|fil(?:e|ed|es)|"
+    r"writ(?:e|es|ten|ing)\b(?!\s+(?:it\s+|them\s+)?up\b))\b",
+    re.IGNORECASE)
+
+
+_PLACE_OWNERS = frozenset("your our my its their this".split())
+
+
+def _generates_a_report(tokens: list[str], at: int, description: str) -> bool:
+    """Is the object of "generate" at `at` a report that the description says is handed back
+    as data, with no verb after it in the sentence that does more than read and nothing in
+    the opening that keeps, sends or files it ("Generate a Divi 5 migration readiness report
+    for the site. ... Returns structured JSON"; not "Generate a sales report and email it",
+    "... Returns the path to the written file", "... Returns the report ID")?"""
+    if _object_head(tokens, at) not in _REPORT_HEADS:
+        return False
+    window = description[:2 * DESCRIPTION_WINDOW]
+    if _REPORT_DATA.search(window) is None or _REPORT_KEPT.search(window) is not None:
+        return False
+    end = _object_end(tokens, at)
+    for i in range(end, len(tokens)):
+        # "Generate a sales report in the BI tool", "... into the board pack": made in a
+        # place, where it may stay.
+        if tokens[i] == "into" or (tokens[i] == "in" and tokens[i + 1:i + 2] and (
+                tokens[i + 1] in _ARTICLES or tokens[i + 1] in _PLACE_OWNERS)):
+            return False
+    return _reads_after(tokens, end)
+
+
+def generates_a_report(desc: DescriptionVerbs) -> bool:
+    """Does the sentence lead with "generate" and name a report handed back as data (see
+    `_generates_a_report`)?"""
+    if desc.lead != "generate" or desc.kind != v.READ:
+        return False
+    tokens = desc.words
+    for i, token in enumerate(tokens[:3]):
+        if base_verb(token) == "generate":
+            return _generates_a_report(tokens, i + 1, desc.text)
+    return False
 
 
 # What evaluating only decides on, handing the decision back: a rule, a policy, a flag, a

@@ -19,6 +19,7 @@ from policytui.risk.descriptions import (
     act_after_a_colon,
     act_after_a_title,
     argument_act,
+    generates_a_report,
     generates_rendering,
     later_act,
     lead_object_is_looked_up,
@@ -1235,6 +1236,9 @@ def _reading_named(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
     - the name says 'generate' and the description says it generates a rendering or text to
       hand back ("generate_bar_chart": "Generate a bar chart ..."), with no link, key, token
       or report named in the name;
+    - the name says 'generate' and ends with a report, and the description says it
+      generates a report handed back as data ("generate_activity_report": "Generate the
+      client report ... Returns structured data"), kept, sent or filed nowhere;
     - the name runs a report, an audit or an analysis and the description's lead runs the
       same, reading ("run_report": "Run a saved report and return its rows"), with no verb
       that acts anywhere after it in the sentence nor a later sentence that acts."""
@@ -1263,6 +1267,10 @@ def _reading_named(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
     if (verb == "generate" and generates_rendering(desc)
             and not v.NOT_RETURNED.intersection(words)):
         return _RENDERED
+    if verb == "generate" and words[-1] in _REPORTS and generates_a_report(desc):
+        # "generate_activity_report": "Generate the client report for a period ... Returns
+        # structured data": the report the name makes is the data handed back.
+        return "what it generates is a report handed back as data, nothing kept or sent"
     if (verb in _DOES_TO_READ and desc.lead == verb and desc.kind == v.READ
             and not desc.indirect and not CONNECTORS.intersection(words)):
         # "soar_build_decision_block": "Build a decision block. ... Returns a base64 payload",
@@ -1356,6 +1364,7 @@ def _noun_shaped(word: str, words: list[str]) -> bool:
 _QUEUES = frozenset(("queue", "queues"))
 _DOES_TO_READ = {"build": "builds", "evaluate": "evaluates", "test": "tests",
                  "review": "reviews"}
+_REPORTS = frozenset(("report", "reports"))
 _RENDERED = "it draws a rendering of what it is handed and hands it back"
 _SCREEN_CAPTURE = "what it captures is a picture of a screen, handed back"
 _READ_ONLY_QUERY = "what it runs is a query in a language that can only read"
