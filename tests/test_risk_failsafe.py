@@ -3065,3 +3065,24 @@ def test_the_corpus_readiness_and_activity_reports_read():
     for name in ("respira_generate_activity_report", "respira_get_divi_migration_readiness"):
         assert classes[name].category == "Read", classes[name].evidence
 
+
+_REPORTS_BACK = "31-a-reader-called-riskier"
+
+
+def test_the_tools_command_calls_a_report_handed_back_read_and_its_kept_twin_not(tmp_path):
+    # As a user meets them: `policytui tools --from FILE --json` on a snapshot of the
+    # thirty-first round's tools (reports generated and handed back as data, each beside a
+    # twin that keeps, files, sends or schedules the report).
+    made_up = json.loads(_MADE_UP.read_text(encoding="utf-8"))
+    round_tools = [found for server in made_up["servers"] if server["round"] == _REPORTS_BACK
+                   for found in server["tools"]]
+    assert len(round_tools) == 22
+    tools = [{key: value for key, value in found.items() if key not in ("acts", "money")}
+             for found in round_tools]
+    found = _categories_from_the_tools_command(tmp_path, tools)
+    assert {spec["name"] for spec in round_tools if found[spec["name"]] == "Read"} == {
+        "generate_sales_report", "generate_uptime_report", "generate_access_review_report",
+        "get_upgrade_readiness", "generate_api_usage_report", "generate_timesheet_report",
+        "generate_seo_report", "generate_stock_report", "generate_compliance_report",
+        "generate_churn_report", "generate_region_report"}
+    assert all((found[spec["name"]] != "Read") == spec["acts"] for spec in round_tools)
