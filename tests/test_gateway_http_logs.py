@@ -183,3 +183,24 @@ async def test_a_server_that_logs_without_end_does_not_fill_the_gateways_log(tmp
     assert (f"withheld {many - 20} more log messages of the server from every client in the last 60 s, "
             "not logged one by one") in log, log
     assert "alice-private-ledger" not in log
+
+
+async def test_one_grant_over_http_each_session_gets_one_copy_of_a_calls_log(tmp_path: Path) -> None:
+    """With one grant a server log message goes to every session. A server reached over
+    Streamable HTTP sends a call's log on that call's answer stream, and each session's copy
+    was written into the POST being served then: the caller got one copy per open session
+    (two here) and the other session none."""
+    with _http_server(tmp_path) as url, \
+            http_gateway([*_options(tmp_path, {ALICE: "alice", BOB: "alice"}), url], [], tmp_path / "gateway.log") as gw:
+        alice, bob = Seen(), Seen()
+        async with AsyncExitStack() as stack:
+            a = await stack.enter_async_context(_client(gw.url, ALICE, alice))
+            b = await stack.enter_async_context(_client(gw.url, BOB, bob))
+            await a.call_tool("work", {"note": "shared"})
+            # Bob's copy comes on his session's own stream; the server's list change, sent
+            # after it on bob's call, comes once everything before it has been relayed.
+            await b.call_tool("announce", {})
+            await until(lambda: ("tools/list_changed", None) in alice.messages
+                        and ("tools/list_changed", None) in bob.messages, 30)
+            assert alice.logs == ["worked on shared"], "the caller got a copy for each session"
+            assert bob.logs == ["worked on shared"]

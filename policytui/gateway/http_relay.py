@@ -74,9 +74,10 @@ STOPPING = "Service Unavailable: the gateway is stopping"
 
 
 class _Exchange:
-    """The messages for one POST, in order; `_DONE` when the request is finished."""
+    """The messages for one POST of `session`, in order; `_DONE` when the request is finished."""
 
-    def __init__(self) -> None:
+    def __init__(self, session: HttpSession) -> None:
+        self.session = session
         self.queue: asyncio.Queue[Any] = asyncio.Queue()
         self.closed = False
 
@@ -104,7 +105,11 @@ class HttpSession(StdioRelay):
             return
         message = self.gateway.starred(message)  # the server's credentials, as ***
         sink = _sink.get()
-        if sink is not None and not sink.closed:
+        # The POST being served in this task is another session's when a notification for
+        # every session arrives in its context (a server reached over HTTP sends a call's log
+        # on that call's stream): this session's copy goes on its own stream, not into the
+        # caller's, which would get one copy per session while the others got none.
+        if sink is not None and not sink.closed and sink.session is self:
             sink.queue.put_nowait(message)
         elif self.stream is not None:
             self._to_stream(self.stream, message)
@@ -525,7 +530,7 @@ class HttpRelayApp:
         if "method" not in message or "id" not in message:
             # A notification or the client's answer to one of ours: nothing to answer unless
             # it is refused (a tools/call without an id, say).
-            exchange = _Exchange()
+            exchange = _Exchange(session)
             token = _sink.set(exchange)
             try:
                 await session.receive_message(message, body)
@@ -541,7 +546,7 @@ class HttpRelayApp:
 
     async def _serve_request(self, session: HttpSession, message: dict[str, Any], body: bytes, receive: Any,
                              send: Any, *, modern_status: bool = False) -> None:
-        exchange = _Exchange()
+        exchange = _Exchange(session)
         token = _sink.set(exchange)
         try:
             task = await session.receive_message(message, body)
