@@ -488,3 +488,47 @@ def test_calls_the_gateway_denied_for_a_broken_policy_file_are_not_compared(
     assert ("Not compared: 1 denied because the gateway's policy file was invalid or missing, "
             "or its audit log could not be written.") in text.stdout
     assert "newly allowed" not in text.stdout
+
+
+CUT_RECORD = '{"time": "2026-12-01T10:00:00.000Z", "server": "mcp-server-everything", "grant": "def'
+
+
+def _call_echo_through_a_gateway_on(tmp_path: Path, everything: Path, recording: Path, audit: Path) -> None:
+    """`policytui gateway --record RECORDING --audit AUDIT` serving one echo call read from a
+    file, as a gateway started again after one killed mid-write left both files cut short."""
+    policy = _write(tmp_path / "p.json", {"version": "1", "default": "allow"})
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text("\n".join(json.dumps(message) for message in [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+         "params": {"name": "echo", "arguments": {"message": "after the restart"}}},
+    ]) + "\n", encoding="utf-8")
+    with requests.open("rb") as stdin:
+        done = subprocess.run(
+            [str(POLICYTUI), "gateway", "--policy", str(policy), "--state-dir", str(tmp_path / "state"),
+             "--record", str(recording), "--audit", str(audit), "--", str(everything), "stdio"],
+            stdin=stdin, capture_output=True, timeout=120,
+        )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    assert b"Echo: after the restart" in done.stdout
+
+
+def test_a_gateway_started_on_files_a_killed_one_cut_short_writes_its_lines_whole(
+    tmp_path: Path, everything: Path
+) -> None:
+    """The recording and the audit log end in part of a line: the next record starts a line of
+    its own, not glued to that part (which would make both unreadable)."""
+    recording, audit = tmp_path / "rec.jsonl", tmp_path / "audit.jsonl"
+    for path in (recording, audit):
+        path.write_text(CUT_RECORD, encoding="utf-8")
+        path.chmod(0o600)
+    _call_echo_through_a_gateway_on(tmp_path, everything, recording, audit)
+    for path in (recording, audit):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert lines[0] == CUT_RECORD, path
+        records = [json.loads(line) for line in lines[1:] if line]
+        assert records and records[-1]["tool"] == "echo", path
+    assert json.loads(recording.read_text(encoding="utf-8").splitlines()[-1])["arguments"] == {
+        "message": "after the restart"}

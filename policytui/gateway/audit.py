@@ -144,7 +144,9 @@ class AuditLog:
         self._owned = target is not None and str(target) != "-"
         # Whether the last write failed (OSError): the gateway denies calls while it does.
         self.failing = False
-        self._torn = False  # the last write left part of a line
+        # Whether the file ends in part of a line: one a failed write left, or one a gateway
+        # killed mid-write left before this one opened the file (its next line must not join it).
+        self._torn = self._identity is not None and self._ends_in_part_of_a_line()
 
     def write(self, record: dict[str, Any]) -> None:
         """Append one record as a single line (one write call, so lines never interleave).
@@ -170,6 +172,25 @@ class AuditLog:
                 self.failing = self._torn = True
                 raise OSError(errno.ENOSPC, "the audit line was written in part")
             self.failing = self._torn = False
+
+    def _ends_in_part_of_a_line(self) -> bool:
+        """Whether the regular file just opened is not empty and its last byte is no newline.
+        A file that cannot be read back (write-only to this user) is taken to end so: the
+        blank line the next write then starts with is skipped by every reader."""
+        assert self._fd is not None
+        size = os.fstat(self._fd).st_size
+        if size == 0:
+            return False
+        try:
+            reader = os.open(self._path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            return True
+        try:
+            return os.pread(reader, 1, size - 1) != b"\n"
+        except OSError:
+            return True
+        finally:
+            os.close(reader)
 
     def _file_identity(self, path: Path) -> tuple[int, int] | None:
         """The opened file's (device, inode) when it is a regular file opened by `path`."""
