@@ -532,3 +532,20 @@ def test_a_gateway_started_on_files_a_killed_one_cut_short_writes_its_lines_whol
         assert records and records[-1]["tool"] == "echo", path
     assert json.loads(recording.read_text(encoding="utf-8").splitlines()[-1])["arguments"] == {
         "message": "after the restart"}
+
+
+def test_replay_leaves_out_a_line_cut_short_before_the_end(tmp_path: Path, everything: Path) -> None:
+    """The recording of a gateway started again after one killed mid-write: the part of a line
+    is left out with a note naming it, and the calls after it are replayed."""
+    recording, audit = tmp_path / "rec.jsonl", tmp_path / "audit.jsonl"
+    recording.write_text(CUT_RECORD, encoding="utf-8")
+    recording.chmod(0o600)
+    _call_echo_through_a_gateway_on(tmp_path, everything, recording, audit)
+    _call_echo_through_a_gateway_on(tmp_path, everything, recording, audit)
+    draft = _write(tmp_path / "draft.json", {"version": "1", "default": "allow", "tools": {"echo": {"action": "deny"}}})
+    done = replay(str(recording), "--policy", str(draft), "--json")
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.strip() == (
+        f"policytui replay: line 1 of {recording} was cut short (a gateway stopped while writing it) and is left out.")
+    report = json.loads(done.stdout)
+    assert report["calls"] == 2 and report["allowed_now_denied"] == 2

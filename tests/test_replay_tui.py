@@ -279,6 +279,18 @@ async def test_replay_tab_says_when_the_last_line_was_cut_short(tmp_path: Path) 
     assert "was cut short and is left out" in text
 
 
+async def test_replay_tab_replays_past_a_line_cut_short_before_the_end(tmp_path: Path) -> None:
+    """A gateway killed mid-write, then started again on the same recording, leaves a line cut
+    short between whole ones: the calls around it are replayed, and the tab says which line."""
+    recording = write_recording(tmp_path / "rec.jsonl", 3)
+    lines = recording.read_text(encoding="utf-8").splitlines()
+    lines.insert(1, '{"time": "2026-12-01T10:00:09.000Z", "tool": "inv')
+    recording.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    text = await _replay_tab_text(tmp_path, recording)
+    assert "3 recorded calls" in text and "PASS" in text
+    assert "Line 2 of rec.jsonl was cut short (a gateway stopped while writing it)" in text
+
+
 def test_side_by_side_marks_only_the_lines_that_differ() -> None:
     from policytui.editor.pins import side_by_side
 

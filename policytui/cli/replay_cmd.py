@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     from policytui.replay import RecordingError, load_calls
     from policytui.replay.calls import of_server, servers_of
     from policytui.replay.engine import Replay
-    from policytui.replay.text import render
+    from policytui.replay.text import cut_short_note, render
 
     def fail(message: str) -> int:
         message = message if message.endswith(".") else message + "."
@@ -129,11 +129,9 @@ def run(args: argparse.Namespace) -> int:
         # A gate that tested nothing must not pass: an empty file usually means the recording
         # went somewhere else, or the gateway never saw a call.
         return fail(f"the recording {visible(args.recording)} holds no calls, so nothing can be tested")
-    if calls.skipped_last_line:
-        print(
-            f"policytui replay: the last line of {visible(args.recording)} was cut short and is left out.",
-            file=sys.stderr,
-        )
+    cut_note = cut_short_note(visible(args.recording), calls.cut_lines, calls.skipped_last_line)
+    if cut_note:
+        print(f"policytui replay: {cut_note[0].lower()}{cut_note[1:]}", file=sys.stderr)
     # The audit record names the policy file that decided each call by its SHA-256: a draft or
     # --against that is that file tells what its limits' windows had counted before the
     # recording began was counted under the same limits.

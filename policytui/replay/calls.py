@@ -2,8 +2,10 @@
 
 Both are JSON lines written by the gateway. A line with `arguments` is a recording; a line
 with only `args_sha256` comes from an audit log, and its argument values are unknown. A last
-line cut short (the gateway was killed mid-write) is skipped and counted; any other line that
-is not a recorded call stops the reading with one sentence naming the line.
+line cut short (the gateway was killed mid-write) is skipped and counted, and so is a line
+cut short before the end (a gateway killed mid-write, then started again on the same file,
+goes on from the next line); any other line that is not a recorded call stops the reading with
+one sentence naming the line.
 
 An audit log has two lines for a forwarded call: one written just before it was sent
 (`"upstream": "sent"`) and one when its answer came. The call is read once, from the second;
@@ -88,6 +90,8 @@ class Calls:
     # True when every call carries its arguments; False for an audit log.
     with_arguments: bool
     skipped_last_line: bool = False
+    # The numbers of the lines cut short and left out (the last line's among them).
+    cut_lines: tuple[int, ...] = ()
 
 
 def _epoch(text: str, line: int) -> float:
@@ -242,6 +246,7 @@ def parse_calls(text: str) -> Calls:
     # line with their outcome comes (calls alike are alike for a replay: first in, first out).
     sent: dict[tuple[Any, ...], list[RecordedCall]] = {}
     skipped = False
+    cut: list[int] = []
     last = max((i for i, raw in enumerate(lines) if raw.strip()), default=-1)
     for index, raw in enumerate(lines):
         if not raw.strip():
@@ -251,6 +256,10 @@ def parse_calls(text: str) -> Calls:
         except (ValueError, RecursionError):  # RecursionError: nested thousands deep
             if index == last and not text.endswith("\n"):
                 skipped = True  # cut short while being written
+                cut.append(index + 1)
+                continue
+            if _cut_short(raw):  # a writer killed mid-line; the next one began a line of its own
+                cut.append(index + 1)
                 continue
             if not calls and not any(r.strip() for r in lines[:index]):
                 raise NotARecording(EXPECTED) from None  # not even the first line: another file
@@ -270,7 +279,27 @@ def parse_calls(text: str) -> Calls:
     if unfinished:
         calls = sorted(calls + unfinished, key=lambda call: call.line)
     with_arguments = bool(calls) and all(c.arguments is not None for c in calls)
-    return Calls(calls, with_arguments, skipped)
+    return Calls(calls, with_arguments, skipped, tuple(cut))
+
+
+_PART_OF_A_VALUE = re.compile(r"(t(r(ue?)?)?|f(a(l(se?)?)?)?|n(u(ll?)?)?|-?[0-9]*(\.[0-9]*)?([eE][+-]?[0-9]*)?)")
+
+
+def _cut_short(raw: str) -> bool:
+    """Whether `raw` is the beginning of a JSON object whose text ends too early (a record
+    whose writing stopped part way), rather than text that is wrong where it stands."""
+    text = raw.rstrip()
+    if not text.startswith("{"):
+        return False
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        # Where the reading stopped, only the start of one word or number may stand: `tr`
+        # of true, `1.` of 1.5 (the reader stops before what it cannot take whole).
+        return exc.msg.startswith("Unterminated string") or _PART_OF_A_VALUE.fullmatch(text, exc.pos) is not None
+    except (ValueError, RecursionError):
+        return False
+    return False
 
 
 def servers_of(calls: Calls) -> list[str]:
@@ -282,7 +311,7 @@ def of_server(calls: Calls, server: str) -> Calls:
     """Only the calls made through the gateway in front of `server`."""
     kept = [call for call in calls.calls if call.server == server]
     with_arguments = bool(kept) and all(c.arguments is not None for c in kept)
-    return Calls(kept, with_arguments, calls.skipped_last_line)
+    return Calls(kept, with_arguments, calls.skipped_last_line, calls.cut_lines)
 
 
 def load_calls(path: Path | str) -> Calls:

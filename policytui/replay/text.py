@@ -64,6 +64,19 @@ def notes(report: ReplayReport) -> list[str]:
     return [text.format(count) for field, text in _NOTES if (count := getattr(report, field))]
 
 
+def cut_short_note(source: str, cut_lines: tuple[int, ...], last_cut: bool) -> str:
+    """The sentence saying which lines of `source` were cut short and left out (none: "")."""
+    if not cut_lines:
+        return ""
+    if last_cut and len(cut_lines) == 1:
+        return f"The last line of {source} was cut short and is left out."
+    names = [str(n) + (" (the last)" if last_cut and n == cut_lines[-1] else "") for n in cut_lines]
+    which = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    if len(names) == 1:
+        return f"Line {which} of {source} was cut short (a gateway stopped while writing it) and is left out."
+    return f"Lines {which} of {source} were cut short (a gateway stopped while writing them) and are left out."
+
+
 def _calls(count: int) -> str:
     return f"{count} call that was" if count == 1 else f"{count} calls that were"
 

@@ -56,15 +56,22 @@ REPLAY_STEP = 1_000
 
 
 def render_replay(
-    report: ReplayReport, elapsed_ms: float, source: str, *, cut_short: bool = False, note: str | None = None
+    report: ReplayReport, elapsed_ms: float, source: str, *, cut_short: bool = False, note: str | None = None,
+    cut_lines: tuple[int, ...] = (),
 ) -> RenderableType:
-    """The replay summary as the panel shows it; `note` says which calls were replayed."""
+    """The replay summary as the panel shows it; `note` says which calls were replayed, and
+    `cut_lines` which lines were cut short (`cut_short`: the last among them)."""
     from policytui.replay.engine import CHANGE_TITLES
-    from policytui.replay.text import baseline_words, example_text, notes, summary_line
-
-    cut_note = Text(
-        f"The last line of {one_line(source, 60)} was cut short and is left out.", style="dim"
+    from policytui.replay.text import (
+        baseline_words,
+        cut_short_note,
+        example_text,
+        notes,
+        summary_line,
     )
+
+    cut_note = Text(cut_short_note(one_line(source, 60), cut_lines, cut_short), style="dim")
+    cut_short = bool(cut_note.plain)
     if report.total == 0:
         # As `policytui replay` says (exit 2): a gate that tested nothing does not pass.
         head = Text()
@@ -309,7 +316,7 @@ class ReplayPins(EditorBase):
         self.replay_report = report
         source = self.replay_path.name if self.replay_path else ""
         panel = render_replay(report, self.replay_ms, source, cut_short=self.replay.calls.skipped_last_line,
-                              note=self.replay_note)
+                              note=self.replay_note, cut_lines=self.replay.calls.cut_lines)
         self.main.query_one("#replay", Static).update(panel)
         if self.replay_ready is not None:
             self.replay_ready.set()
