@@ -51,7 +51,11 @@ def test_replay_tab_says_which_calls_were_not_compared(tmp_path: Path, terminal:
 
     cli = subprocess.run([str(POLICYTUI), "replay", str(recording), "--policy", str(policy)],
                          capture_output=True, text=True, timeout=60)
-    assert cli.returncode == 0, cli.stderr
+    # Its one call is not compared: a gate that tested nothing does not pass.
+    assert cli.returncode == 1, cli.stderr
+    nothing = ("Failed: the one recorded call was not compared (it is counted apart above), "
+               "so nothing was tested.")
+    assert cli.stdout.splitlines()[-1] == nothing, cli.stdout
     not_compared = [line for line in cli.stdout.splitlines() if line.startswith("Not compared: 1 denied")]
     assert len(not_compared) == 1, cli.stdout
     # The tool was never approved: the line must not say it changed since it was.
@@ -66,6 +70,7 @@ def test_replay_tab_says_which_calls_were_not_compared(tmp_path: Path, terminal:
     panel = " ".join(" ".join(line.split("│", 1)[1].split()) for line in screen.splitlines() if "│" in line)
     assert "1 recorded calls" in panel or "1 recorded call" in panel, screen
     assert not_compared[0] in panel, screen
+    assert "FAIL" in panel and "PASS" not in panel and nothing in panel, screen
 
 
 def test_replay_tab_does_not_decide_calls_for_a_tool_the_server_no_longer_lists(
@@ -87,3 +92,6 @@ def test_replay_tab_does_not_decide_calls_for_a_tool_the_server_no_longer_lists(
     screen = terminal.wait("the replay summary", lambda s: "recorded calls from calls.jsonl" in s, timeout=30)
     panel = " ".join(" ".join(line.split("│", 1)[1].split()) for line in screen.splitlines() if "│" in line)
     assert "Not compared: 1 for a tool the server no longer lists" in panel, screen
+    # As for a recording of another server's tools: nothing was compared, so nothing passed.
+    assert "FAIL" in panel and "PASS" not in panel, screen
+    assert "the one recorded call was not compared (it is counted apart above), so nothing was tested" in panel, screen

@@ -129,9 +129,16 @@ class ReplayReport:
     limit_state: int = 0
 
     @property
+    def compared(self) -> int:
+        """How many calls were decided under the draft and compared (the rest are counted apart)."""
+        return self.total - (self.drift + self.outage + self.fault + self.unlisted + self.undecided + self.gone)
+
+    @property
     def passed(self) -> bool:
-        """Nothing that was allowed becomes denied (or undecidable, which fails closed)."""
-        return self.allowed_now_denied == 0 and self.allowed_now_unknown == 0 and self.allowed_now_limit_unknown == 0
+        """Nothing that was allowed becomes denied (or undecidable, which fails closed), and at
+        least one call was compared: a gate that tested nothing does not pass."""
+        return (self.compared > 0 and self.allowed_now_denied == 0 and self.allowed_now_unknown == 0
+                and self.allowed_now_limit_unknown == 0)
 
     @property
     def exit_code(self) -> int:

@@ -77,6 +77,16 @@ def cut_short_note(source: str, cut_lines: tuple[int, ...], last_cut: bool) -> s
     return f"Lines {which} of {source} were cut short (a gateway stopped while writing them) and are left out."
 
 
+def nothing_compared(report: ReplayReport) -> str:
+    """Why a replay whose every call was counted apart fails ("" when some call was compared)."""
+    if report.total == 0 or report.compared > 0:
+        return ""
+    if report.total == 1:
+        return "the one recorded call was not compared (it is counted apart above), so nothing was tested"
+    return (f"none of the {report.total:,} recorded calls was compared (each is counted apart above), "
+            "so nothing was tested")
+
+
 def _calls(count: int) -> str:
     return f"{count} call that was" if count == 1 else f"{count} calls that were"
 
@@ -110,7 +120,7 @@ def render(report: ReplayReport, draft_name: str) -> str:
     if report.passed:
         lines.append("Passed: no call that was allowed would be denied.")
     else:
-        reasons = []
+        reasons = [why] if (why := nothing_compared(report)) else []
         if report.allowed_now_denied:
             reasons.append(f"{_calls(report.allowed_now_denied)} allowed would be denied")
         if report.allowed_now_unknown:

@@ -67,6 +67,7 @@ def render_replay(
         cut_short_note,
         example_text,
         notes,
+        nothing_compared,
         summary_line,
     )
 
@@ -89,6 +90,8 @@ def render_replay(
     if cut_short:
         lines.append(cut_note)
     lines.extend(Text(visible(line), style="dim") for line in notes(report))
+    if why := nothing_compared(report):
+        lines.append(Text(f"Failed: {why}."))
     if not report.with_arguments:
         lines.append(Text("Arguments were not recorded: decisions that need them are unknown.", style="dim"))
     if report.changes:
