@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -320,3 +324,32 @@ async def test_json_says_what_was_decided_and_what_became_of_the_call(tmp_path: 
     assert shown["a"]["result"] == {"outcome": "sent", "reason": None}
     assert shown["b"]["result"]["outcome"] == "not_sent" and "rate limit" in shown["b"]["result"]["reason"]
     assert "seconds_left" not in shown["a"]
+
+
+async def test_ctrl_c_while_approve_waits_says_the_approval_stands(tmp_path: Path) -> None:
+    """ctrl+c while `approve` waits to hear whether the call was sent (its gateway busy, here
+    stopped with SIGSTOP): the answer is written and stands, and the call is sent once the
+    gateway goes on. Before, the command ended with exit 130 and not a word, which reads as an
+    approval taken back."""
+    installed = Path(sys.executable).parent / "policytui"
+    async with stdio_gateway(tmp_path, POLICY, flows_server(tmp_path), "--approvals", "queue") as gw:
+        await gw.send(delete(5, "a"))
+        approval_id = (await until_waiting(tmp_path, {"a"}))["a"]
+        os.kill(gw.process.pid, signal.SIGSTOP)
+        try:
+            approving = subprocess.Popen(
+                [str(installed), "approvals", "approve", approval_id, "--state-dir", str(tmp_path / "state")],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            await until_decided(tmp_path, approval_id)
+            approving.send_signal(signal.SIGINT)
+            out, err = await asyncio.to_thread(approving.communicate, timeout=60)
+        finally:
+            os.kill(gw.process.pid, signal.SIGCONT)
+        assert approving.returncode == 130, (out, err)
+        assert out == ""
+        state = f" --state-dir {tmp_path / 'state'}"
+        assert err == (f"policytui approvals: interrupted: call {approval_id} is approved all the same (an answer "
+                       f"cannot be taken back) and its gateway may send it; `policytui approvals show {approval_id}"
+                       f"{state}` says whether it did.\n")
+        assert await gw.answer(5) is not None
+    assert gw.executed() == [{"tool": "delete_flow", "arguments": {"namespace": "prod", "flow_id": "a"}}]

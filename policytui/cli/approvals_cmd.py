@@ -333,9 +333,26 @@ def _answered(args: argparse.Namespace, queue: Any, approve: bool) -> tuple[bool
     """(whether what was asked for happened, the sentence that says what did, the facts:
     `decision`, `by`, `mine`, `result`, `reason`)."""
     from policytui.gateway import approvals as queue_mod
-    from policytui.textsafe import visible
 
     decision = queue.answer(args.id, approve, by=_who())
+    try:
+        return _what_became_of(args, queue, approve, decision)
+    except KeyboardInterrupt:
+        # ctrl+c while waiting to hear whether the call was sent: the approval is written and
+        # stands (only the first decision does), so stopping must not read as taking it back.
+        if decision.mine and decision.outcome == queue_mod.APPROVED:
+            print(f"policytui approvals: interrupted: call {args.id} is approved all the same (an answer "
+                  "cannot be taken back) and its gateway may send it; `policytui approvals show "
+                  f"{args.id}{_state_options(args)}` says whether it did.", file=sys.stderr)
+        raise
+
+
+def _what_became_of(args: argparse.Namespace, queue: Any, approve: bool, decision: Any) -> tuple[bool, str, dict[str, Any]]:
+    """`_answered` once `decision` is in the store: what it was, and for an approval, whether
+    the call was then sent."""
+    from policytui.gateway import approvals as queue_mod
+    from policytui.textsafe import visible
+
     facts: dict[str, Any] = {"decision": decision.outcome, "by": decision.by or None,
                              "mine": bool(decision.mine), "result": None, "reason": None}
     call = f"Call {args.id}"
