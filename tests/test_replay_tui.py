@@ -426,3 +426,25 @@ async def test_replay_tab_opened_after_edits_made_while_hidden_shows_the_policy_
         text = screen_text(app)
         assert "PASS" in text and "newly denied" not in text, text
         assert app.replay_report.passed
+
+
+async def test_a_recording_of_another_server_is_said_to_be_one(tmp_path: Path) -> None:
+    """A newcomer opened the editor on server-everything with a recording made in front of the
+    filesystem server: the tab said PASS and counted the calls as for tools the server "no
+    longer lists", never that the recording was another server's."""
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {t: {} for t in TOOLS}}),
+                      encoding="utf-8")
+    recording = tmp_path / "rec.jsonl"
+    recording.write_text("".join(json.dumps({
+        "time": f"2026-12-01T11:00:{i:02d}.000Z", "server": "filesystem", "grant": "default",
+        "session": "s2", "tool": "write_file", "decision": "allowed", "rule": "default",
+        "reason": "", "args_sha256": "0" * 64, "upstream": "ok", "arguments": {"path": "/tmp/x"}}) + "\n"
+        for i in range(3)), encoding="utf-8")
+    app = make_app(policy_path=policy, listing=kestra(), replay_path=recording)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("6")
+        await pilot.pause()
+        shown = " ".join(screen_text(app).split())
+    assert "The recording holds the calls of server filesystem, not of kestra (this editor's)" in shown, shown

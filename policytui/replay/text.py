@@ -51,7 +51,7 @@ _NOTES = (
               "or its audit log could not be written."),
     ("undecided", "Not compared: {} cancelled by their client before they were decided."),
     ("unlisted", "Not compared: {} denied because the server does not list their tool."),
-    ("gone", "Not compared: {} for a tool the server no longer lists (the gateway answers such a call "
+    ("gone", "Not compared: {} for a tool the server does not list now (the gateway answers such a call "
              "itself, under any policy)."),
     ("limit_state", "Unchanged: {} denied by a rate limit whose window was used before the recording "
                     "began (limit state not in the recording); the draft's limit is the same or stricter."),

@@ -173,6 +173,12 @@ class ReplayPins(EditorBase):
             else:
                 self.replay_note = (f"The recording holds the calls of {len(servers)} servers ({shown}), all "
                                     "decided under this policy; `policytui replay --server NAME` replays one.")
+        elif servers and self.target_label and servers[0] != self.target_label:
+            # Most often the wrong file: its tools are not this server's, so its calls are
+            # counted apart or reported as changes this policy never meant.
+            self.replay_note = (f"The recording holds the calls of server {one_line(servers[0], 40)}, not of "
+                                f"{one_line(self.target_label, 40)} (this editor's): they are decided under this "
+                                "policy all the same.")
         self.replay = Replay(calls)
         self._run_replay()  # sets `replay_ready` once the report shows
 
