@@ -550,6 +550,22 @@ def test_state_options_that_name_the_wrong_kind_of_thing(tmp_path: Path, command
     assert not unused.parent.exists()  # nothing created by merely looking
 
 
+def test_an_empty_approvals_list_names_the_store_it_read(tmp_path: Path) -> None:
+    """A newcomer who forgot the gateway's --state read "No calls are waiting for approval."
+    while a call waited in the gateway's own store: the line now names the store read."""
+    folder = tmp_path / "state"
+    unused = run(tmp_path, "approvals", "--state-dir", str(tmp_path))
+    assert unused.returncode == 0 and unused.stdout == (
+        f"No calls are waiting for approval in sqlite://{tmp_path}/state.sqlite (a gateway started with "
+        "another --state or --state-dir keeps its own).\n"), unused
+    never = subprocess.run([POLICYTUI, "approvals"], capture_output=True, text=True, timeout=120, check=False,
+                           cwd=tmp_path, env={**_env(tmp_path), "POLICYTUI_STATE_DIR": str(folder)})
+    assert never.returncode == 0 and never.stdout == (
+        f"No calls are waiting for approval in {folder}, which no gateway has used yet (a gateway started "
+        "with another --state or --state-dir keeps its own).\n"), never
+    assert not folder.exists()  # nothing created by merely looking
+
+
 # --- replay -----------------------------------------------------------------------------------
 
 def test_replay_names_files_that_are_not_recordings(tmp_path: Path) -> None:

@@ -174,7 +174,7 @@ def _run(args: argparse.Namespace, store: Any) -> int:
     # No state folder yet: an empty queue, and nothing created by merely looking.
     queue = ApprovalQueue(store if store is not None else MemoryStore())
     try:
-        return _act(args, queue)
+        return _act(args, queue, _store_read(args, store))
     except ApprovalError as exc:
         print(f"policytui approvals: {exc}.", file=sys.stderr)
         return 1
@@ -183,7 +183,19 @@ def _run(args: argparse.Namespace, store: Any) -> int:
         return 1
 
 
-def _act(args: argparse.Namespace, queue: Any) -> int:
+def _store_read(args: argparse.Namespace, store: Any) -> str:
+    """Which store was read, for "nothing is waiting": a gateway started with another store
+    may hold calls, and an empty list would read as none anywhere."""
+    from policytui.gateway.state import default_state_dir
+    from policytui.textsafe import visible
+
+    if store is not None:
+        return f"in {visible(store.description)}"
+    folder = Path(args.state_dir).expanduser() if args.state_dir else default_state_dir()
+    return f"in {visible(str(folder))}, which no gateway has used yet"
+
+
+def _act(args: argparse.Namespace, queue: Any, store_read: str) -> int:
     from policytui.textsafe import visible
 
     if args.action == "list":
@@ -194,7 +206,8 @@ def _act(args: argparse.Namespace, queue: Any) -> int:
             _out(json.dumps([_summary(r) for r in waiting], ensure_ascii=True, indent=2))
             return 0
         if not waiting:
-            _out("No calls are waiting for approval.")
+            _out(f"No calls are waiting for approval {store_read} (a gateway started with another "
+                 "--state or --state-dir keeps its own).")
             return 0
         now = time.time()
         for request in waiting:
