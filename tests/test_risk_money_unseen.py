@@ -264,3 +264,34 @@ def test_the_tools_command_calls_usage_that_is_billed_financial(tmp_path):
     assert all((found[spec["name"]] != "Read") == spec["acts"] for spec in round_tools)
     assert {spec["name"]: found[spec["name"]] for spec in stored} == dict.fromkeys(
         (name for _, name in sorted(_BILLED_USAGE_STORED)), "Financial")
+
+
+# ----- money named in another language ---------------------------------------------------------
+
+@pytest.mark.parametrize("name,description,expected", [
+    # a payment, payout, transfer, bill or payroll run named in another language, with an act
+    ("skapa_utbetalning", "Skapar en utbetalning.", "Financial"),
+    ("zlec_przelew", "Zleca przelew krajowy.", "Financial"),
+    ("buat_tagihan", "Membuat tagihan baru.", "Financial"),
+    ("odeme_olustur", "Ödeme oluşturur.", "Financial"),
+    ("lohnlauf_freigeben", "Gibt den Lohnlauf des Monats frei.", "Financial"),
+    ("zahlung_erfassen", "", "Financial"),
+    # the thing paid right after the verb, what it is of or paid by after it
+    ("prijmout_platbu_kartou", "Přijme platbu kartou.", "Financial"),
+    ("crear_factura_cliente", "", "Financial"),
+    # readers of them in the same languages stay readers
+    ("zahlungen_auflisten", "Listet die Zahlungen eines Kunden.", "Read"),
+    ("lista_przelewow", "Zwraca listę przelewów z rachunku.", "Read"),
+    ("hamta_utbetalningar", "Hämtar utbetalningar för en period.", "Read"),
+    ("odemeleri_listele", "Müşterinin ödemelerini listeler.", "Read"),
+    ("seikyusho_ichiran", "請求書の一覧を返します。", "Read"),
+    # the same verbs on what is no money act, and no money after the verb
+    ("daten_erfassen", "Erfasst Arbeitszeiten für ein Projekt.", "Write"),
+    ("dokument_freigeben", "Gibt ein Dokument frei.", "Write"),
+    ("buat_laporan", "Membuat laporan penjualan.", "Write"),
+    ("zlec_zadanie", "Zleca zadanie pracownikowi.", "Write"),
+    ("crear_nota_cliente", "", "Write"),
+])
+def test_money_named_in_another_language_is_financial(tmp_path, name, description, expected):
+    assert categories(tmp_path, [tool(name, description)])[name] == expected
+

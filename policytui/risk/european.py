@@ -81,6 +81,7 @@ _FORMS: dict[str, str] = {
         idagdag dagdagan magdagdag gumawa lumikha likhain ipadala magpadala magpareserba
         ireserba itala
         zarezerwuj rezerwuje wystaw wystawia wypozycz wypozycza
+        erfassen erfasst erfasse freigeben zlec zleca zlecic buat
         """,
     v.MODIFY: """
         modifie modifier modifiez edite editer remplace renomme deplace change annule annuler
@@ -175,7 +176,7 @@ _FINAL_INFINITIVES = frozenset(
         anzeigen suchen lesen holen abrufen auflisten erstellen hinzufugen senden loschen
         entfernen ausfuhren abfragen herunterladen exportieren berechnen ermitteln finden
         vergleichen speichern aktualisieren bearbeiten andern stornieren starten bezahlen
-        uberweisen kundigen setzen sperren neustarten inplannen plannen
+        uberweisen kundigen setzen sperren neustarten inplannen plannen erfassen freigeben
         """.split()))
 # Turkish puts its verb last, in a name too: "liste_yukle" uploads a list, "kampanya_baslat"
 # starts a campaign. Imperatives of the table, and a few it lacks (baslat starts, durdur and

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 from policytui.risk import vocabulary as v
 from policytui.risk.descriptions import DescriptionVerbs
+from policytui.risk.european import kind_of as european_kind
 from policytui.risk.kinds import CONNECTORS
 from policytui.risk.names import NameVerbs
 from policytui.risk.schema import SchemaFacts, normalize
@@ -18,9 +19,10 @@ from policytui.risk.words import SEPARATORS, base_verb, name_words, sentence_tok
 # Money words the shared vocabulary does not hold, kept here so that only the money rules
 # use them. Things paid or owed beyond those of `vocabulary.MONEY_OBJECTS`: a tip or a
 # donation is a payment, a loan or an instalment is owed, escrow is money held for someone;
-# and invoices, payments and refunds named in other languages (factura, Rechnung, platba ...),
-# which the other languages' verbs act on; and Brazil's instant payment (Pix) and payment
-# slip (boleto), sent, scheduled or paid.
+# and invoices, payments, payouts, transfers and refunds named in other languages (factura,
+# Rechnung, platba, utbetalning, przelew, tagihan, ödeme, seikyūsho ...) and a payroll run
+# (Lohnlauf), which the other languages' verbs act on; and Brazil's instant payment (Pix) and
+# payment slip (boleto), sent, scheduled or paid.
 EXTRA_MONEY_OBJECTS = frozenset(
     """
     tip tips gratuity gratuities donation donations loan loans repayment repayments
@@ -30,6 +32,9 @@ EXTRA_MONEY_OBJECTS = frozenset(
     paiement paiements zahlung zahlungen betaling betalingen platnosc platnosci platba platbu
     platby plata reembolso reembolsos remboursement rimborso erstattung terugbetaling
     overboeking pix boleto boletos
+    betalning betalningar utbetalning utbetalningar utbetaling utbetalinger uitbetaling
+    uitbetalingen przelew przelewy
+    tagihan odeme odemeler tahsilat seikyusho lohnlauf
     """.split())
 # ... and those that are money only with money in sight: a direct-debit "mandate" or a card
 # "authorization" (a hold of funds), but not a legal mandate or an OAuth authorization; a
@@ -805,7 +810,24 @@ def financial(kind: str | None, verb: str | None, words: list[str],
         evidence.append(f"{where} noun {quoted_word(head)}: '{verb}' changes what someone pays or "
                         "is owed")
         return True
+    first = _head_first(words, verb, head)
+    if first is not None:
+        evidence.append(f"{where} noun {quoted_word(first)}: '{verb}' changes what someone pays "
+                        "or is owed")
+        return True
     return False
+
+
+def _head_first(words: list[str], verb: str, head: str | None) -> str | None:
+    """The money object right after a verb of another language that leads the name, when
+    more words follow it: those languages name the thing acted on first and what it is of or
+    paid by after ("crear_factura_cliente", "prijmout_platbu_kartou": a payment by card), where
+    English puts the head last. None otherwise."""
+    at = words.index(verb) if verb in words else -1
+    if at < 0 or at + 2 >= len(words) or words[at + 1] == head or verb in v.VERBS:
+        return None
+    first = words[at + 1]
+    return first if money_object(first) and european_kind(verb) is not None else None
 
 
 # Messages a verb of sending may stand after, at the end of a name: "payment_reminder_send".
