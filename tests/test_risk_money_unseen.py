@@ -295,3 +295,38 @@ def test_the_tools_command_calls_usage_that_is_billed_financial(tmp_path):
 def test_money_named_in_another_language_is_financial(tmp_path, name, description, expected):
     assert categories(tmp_path, [tool(name, description)])[name] == expected
 
+
+_ABROAD = "32-money-named-in-another-language"
+# The stored money tools of that shape, by server and name, each missed before the rule.
+_ABROAD_STORED = {(723, "prijmout_platbu_kartou"), (848, "zahlung_erfassen"),
+                  (878, "buat_tagihan"), (878, "lohnlauf_freigeben"),
+                  (878, "skapa_utbetalning"), (878, "zlec_przelew")}
+
+
+def test_the_tools_command_calls_money_named_in_another_language_financial(tmp_path):
+    # As a user meets them: `policytui tools --from FILE --json` on a snapshot of the
+    # thirty-second round's tools (payments, payouts, transfers and bills named in Swedish,
+    # Norwegian, Dutch, Polish, Czech, Indonesian, Turkish and German, and readers of them in
+    # the same languages) and of the six stored money tools of that shape.
+    made_up = json.loads(_MADE_UP.read_text(encoding="utf-8"))
+    round_tools = [found for server in made_up["servers"] if server["round"] == _ABROAD
+                   for found in server["tools"]]
+    stored = [found for at, server in enumerate(made_up["servers"]) for found in server["tools"]
+              if (at, found["name"]) in _ABROAD_STORED]
+    assert len(round_tools) == 17 and len(stored) == 6
+    tools = [{key: value for key, value in found.items() if key not in ("acts", "money")}
+             for found in round_tools + stored]
+    found = categories(tmp_path, tools)
+    assert {spec["name"]: found[spec["name"]] for spec in round_tools} == {
+        "skapa_betalning": "Financial", "zlec_przelew_zagraniczny": "Financial",
+        "buat_tagihan_pelanggan": "Financial", "odeme_olustur": "Financial",
+        "opprett_utbetaling": "Financial", "uitbetaling_aanmaken": "Financial",
+        "tahsilat_kaydet": "Financial", "zahlungen_erfassen": "Financial",
+        "prijmout_platbu_prevodem": "Financial", "zahlungen_auflisten": "Read",
+        "cek_saldo": "Read", "lista_przelewow": "Read", "seikyusho_ichiran": "Read",
+        "hamta_utbetalningar": "Read", "odemeleri_listele": "Read", "lohnlauf_anzeigen": "Read",
+        "tagihan_cari": "Read"}
+    assert all((found[spec["name"]] == "Financial") == spec["money"] for spec in round_tools)
+    assert all((found[spec["name"]] != "Read") == spec["acts"] for spec in round_tools)
+    assert {spec["name"]: found[spec["name"]] for spec in stored} == dict.fromkeys(
+        (name for _, name in sorted(_ABROAD_STORED)), "Financial")
