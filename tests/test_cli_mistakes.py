@@ -593,6 +593,21 @@ def test_replay_names_files_that_are_not_recordings(tmp_path: Path) -> None:
         assert result.stdout == ""
 
 
+def test_replay_says_which_policy_file_does_not_exist(tmp_path: Path) -> None:
+    """`--against nofile.json` said "nofile.json does not exist.", as a missing --policy did:
+    which of the two was mistyped was left to guess."""
+    policy = _policy(tmp_path, {"version": "1", "default": "allow"})
+    recording = tmp_path / "calls.jsonl"
+    recording.write_text(json.dumps({
+        "time": "2026-12-01T10:00:00.000Z", "server": "x", "grant": "default", "session": "s", "tool": "echo",
+        "decision": "allowed", "rule": "default", "reason": "", "args_sha256": "0" * 64, "upstream": "ok",
+        "arguments": {}}) + "\n", encoding="utf-8")
+    _one_sentence(run(tmp_path, "replay", str(recording), "--policy", str(policy), "--against", "nofile.json"), 2,
+                  "the policy to compare with, --against, nofile.json does not exist.")
+    _one_sentence(run(tmp_path, "replay", str(recording), "--policy", "nofile.json"), 2,
+                  "the draft policy nofile.json does not exist.")
+
+
 @pytest.mark.parametrize("command", ["gateway", "approvals", "counters"])
 def test_the_default_state_folder_is_told_alike_by_every_command_that_uses_it(tmp_path: Path, command: str) -> None:
     """The gateway writes where `approvals` and `counters` read: $XDG_STATE_HOME is one of the

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,14 @@ def _policy(path: str, what: str) -> tuple[Any, str | None]:
     from policytui.policy.files import PolicyFileError, load_policy
 
     source = Path(path)
+    try:
+        os.lstat(source)
+    except FileNotFoundError:
+        # Said with which of the two it is: "nofile.json does not exist" left the user to
+        # guess whether --policy or --against was mistyped.
+        return None, f"the {what} {visible(path)} does not exist."
+    except OSError:
+        pass  # said by the reading below, in its words ("not a directory")
     try:
         loaded = load_policy(source)
     except FileNotFoundError:
@@ -104,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         return fail(problem)
     against = None
     if args.against:
-        against, problem = _policy(args.against, "policy to compare with")
+        against, problem = _policy(args.against, "policy to compare with, --against,")
         if problem:
             return fail(problem)
     servers = servers_of(calls)
