@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from audit_support import outcome_lines
+from discovery_support import free_port
 
 MISBEHAVING = Path(__file__).parent / "servers" / "misbehaving"
 TOKEN = "tok-held-by-the-gateway-5150"
@@ -102,6 +103,39 @@ def test_the_servers_echo_of_its_token_reaches_clients_as_stars(tmp_path: Path, 
     assert answers[1]["result"]["instructions"] == "Authenticated with ***."
     assert answers[2]["result"]["tools"][0]["description"] == "Who you are (as ***)."
     assert all(TOKEN not in line for line in seen)  # the gateway's standard error included
+
+def test_a_token_given_as_the_urls_user_is_starred_as_a_header_is(tmp_path: Path, token_server: str) -> None:
+    """`http://TOKEN@host/mcp` (or `TOKEN:@`, as a key is given for HTTP basic auth) puts the
+    token in the URL's user, and the server repeats it. `tools` and `snapshot` (its file, its
+    output), the gateway's clients and a connection refused show *** for it, as for a header."""
+    policytui = str(Path(sys.executable).parent / "policytui")
+    for n, user in enumerate((TOKEN, f"{TOKEN}:")):
+        url = token_server.replace("http://", f"http://{user}@")
+        snapshot = tmp_path / f"snapshot{n}.json"
+        made = subprocess.run([policytui, "snapshot", url, "-o", str(snapshot)],
+                              capture_output=True, text=True, timeout=60)
+        listed = subprocess.run([policytui, "tools", url], capture_output=True, text=True, timeout=60)
+        assert (made.returncode, listed.returncode) == (0, 0), made.stderr + listed.stderr
+        saved = json.loads(snapshot.read_text(encoding="utf-8"))
+        assert saved["source"]["url"] == token_server.replace("http://", "http://***@")
+        assert saved["tools"][0]["description"] == "Who you are (as ***)."
+        for text in (snapshot.read_text(encoding="utf-8"), made.stdout, made.stderr, listed.stdout, listed.stderr):
+            assert TOKEN not in text
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    seen = _stdio_session(
+        [policytui, "gateway", "--policy", str(policy), "--state-dir", str(tmp_path / "state"),
+         token_server.replace("http://", f"http://{TOKEN}@")],
+        dict(os.environ), [{"jsonrpc": "2.0", "id": 2, "method": "tools/list"}], 2)
+    answers = {m.get("id"): m for m in (json.loads(line) for line in seen[:-1])}
+    assert answers[1]["result"]["instructions"] == "Authenticated with ***."
+    assert answers[2]["result"]["tools"][0]["description"] == "Who you are (as ***)."
+    assert all(TOKEN not in line for line in seen)  # the gateway's standard error included
+    closed = f"http://{TOKEN}@127.0.0.1:{free_port()}/mcp"
+    refused = subprocess.run([policytui, "tools", closed], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 1 and "could not connect to http://***@127.0.0.1:" in refused.stderr, refused.stderr
+    assert TOKEN not in refused.stdout + refused.stderr
+
 
 def test_a_policy_condition_quoting_the_servers_credential_is_starred_in_what_the_gateway_writes(
     tmp_path: Path,

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from policytui.textsafe import without_secrets
 
@@ -142,8 +142,11 @@ class ServerSpec:
                 values.add(token)
         if self.url:
             parts = urlsplit(self.url)
-            if parts.password:
-                values.add(parts.password)
+            # A user without a password (`https://TOKEN@host`, `https://sk_live_...:@host`) is
+            # the credential itself, sent as HTTP basic auth.
+            sign_in = parts.password or parts.username
+            if sign_in:
+                values |= {sign_in, unquote(sign_in)}
             for pair in parts.query.split("&"):
                 _, _, value = pair.partition("=")
                 values.add(value)
@@ -211,8 +214,9 @@ def safe_url(url: str) -> str:
     netloc = parts.netloc
     if "@" in netloc:
         userinfo, host = netloc.rsplit("@", 1)
-        user, has_password, _ = userinfo.partition(":")
-        netloc = f"{user}:***@{host}" if has_password else f"{user}@{host}"
+        user, _, password = userinfo.partition(":")
+        # Without a password the user is the credential (`https://TOKEN@host`): hide it too.
+        netloc = f"{user}:***@{host}" if password else f"***@{host}"
     query = "&".join(
         f"{pair.partition('=')[0]}=***" if "=" in pair and "${" not in pair else pair
         for pair in parts.query.split("&")

@@ -1,5 +1,6 @@
 """A minimal Streamable HTTP MCP server (JSON responses) that wants `Authorization: Bearer
-$EXPECTED_TOKEN`. Prints its port on stdout once listening. Standard library only.
+$EXPECTED_TOKEN`, or the token as HTTP basic auth's user with no password (what a client sends
+for `http://TOKEN@host/mcp`). Prints its port on stdout once listening. Standard library only.
 
 With ECHO_TOKEN=1 it repeats the token in its instructions and a tool's description, to prove
 clients keep it out of files and the gateway keeps it from its own clients.
@@ -7,6 +8,7 @@ clients keep it out of files and the gateway keeps it from its own clients.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sys
@@ -48,7 +50,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.path != "/mcp":
             self._reply(404)
             return
-        if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+        basic = "Basic " + base64.b64encode(f"{TOKEN}:".encode()).decode()
+        if self.headers.get("Authorization") not in (f"Bearer {TOKEN}", basic):
             self._reply(401, {"error": "unauthorized"}, {"WWW-Authenticate": 'Bearer realm="test"'})
             return
         message = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
