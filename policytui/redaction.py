@@ -87,6 +87,11 @@ def holds_credential(text: str) -> bool:
     return any(_SECRET_PARAMETER.search(found.group(1)) for found in _QUERY_PARAMETER.finditer(text))
 
 
+def secret_parameter(name: str) -> bool:
+    """Does a URL query parameter's name say its value is a credential (`api_key`, `sig`)?"""
+    return _SECRET_PARAMETER.search(name) is not None
+
+
 def secret_key(name: str) -> bool:
     """Does an argument's name say its value is a credential (`password`, `api_key`, `jwt`)?"""
     return _SECRET_NAME.search(name) is not None or _SECRET_ARGUMENT.search(name) is not None

@@ -71,6 +71,32 @@ def handle(method, params):
 serve(handle)
 '''
 
+# Given as arguments of their own, as server-postgres takes its database: a URL with a password
+# and an issued key. The server repeats both.
+DATABASE_PASSWORD = "pg-Plain-value-4471"
+DATABASE = f"postgresql://reporter:{DATABASE_PASSWORD}@db.internal/sales"
+ISSUED_KEY = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"
+POSITIONAL = r'''
+import sys
+from urllib.parse import urlsplit
+sys.path.insert(0, sys.argv[1])
+from _rpc import initialize_result, serve
+
+DATABASE, KEY = sys.argv[2], sys.argv[3]
+print("connecting to " + DATABASE, file=sys.stderr, flush=True)
+TOOLS = [{"name": "query", "inputSchema": {"type": "object"}, "description":
+          "Runs SQL on " + DATABASE + " as " + urlsplit(DATABASE).password + ", billing " + KEY}]
+
+def handle(method, params):
+    if method == "initialize":
+        return initialize_result("db", "Connected to " + DATABASE + ".")
+    if method == "tools/list":
+        return {"tools": TOOLS}
+    return {}
+
+serve(handle)
+'''
+
 # The two ways a flag takes its value, and a second credential-looking flag.
 FORMS = {
     "--api-key VALUE": ["--api-key", SECRET],
@@ -265,3 +291,22 @@ async def test_the_connect_dialog_shows_the_stderr_of_a_failing_server_without_i
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 1
+
+
+def test_a_database_url_and_a_key_given_as_arguments_of_their_own_are_secrets(tmp_path: Path) -> None:
+    """`-- server postgresql://me:PASSWORD@db/x sk_live_...`: the URL's password and the key
+    reach neither the snapshot (its command, the server's words), nor `tools`' output."""
+    positional = script(tmp_path, "positional.py", POSITIONAL)
+    out = tmp_path / "snap.json"
+    command = ["--", sys.executable, str(positional), str(MISBEHAVING), DATABASE, ISSUED_KEY]
+    made = run(tmp_path, "snapshot", "-o", str(out), *command)
+    listed = run(tmp_path, "tools", *command)
+    assert (made.returncode, listed.returncode) == (0, 0), made.stderr + listed.stderr
+    text = out.read_text(encoding="utf-8")
+    for written in (text, made.stdout, made.stderr, listed.stdout, listed.stderr):
+        assert DATABASE_PASSWORD not in written and ISSUED_KEY not in written
+    document = json.loads(text)
+    assert document["source"]["command"].endswith(" 'postgresql://reporter:***@db.internal/sales' '***'")
+    assert document["instructions"] == "Connected to postgresql://reporter:***@db.internal/sales."
+    assert document["tools"][0]["description"] == (
+        "Runs SQL on postgresql://reporter:***@db.internal/sales as ***, billing ***")

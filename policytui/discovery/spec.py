@@ -167,21 +167,60 @@ class ServerSpec:
 
 def mask_arguments(args: list[str]) -> list[str]:
     """Hide the values that follow credential-looking flags: `--token abc` -> `--token ***`."""
-    return [shown for shown, _secret in _read_arguments(args)]
+    return [shown for shown, _secrets in _read_arguments(args)]
 
 
 def argument_secrets(args: list[str]) -> list[str]:
-    """The values `mask_arguments` hides (`--token abc`, `--api-key=abc`, `API_KEY=abc`): the
-    credentials given on a command line. One reading serves both, so a value the command's
-    description hides is always a secret, and a secret is always hidden there."""
-    return [secret for _shown, secret in _read_arguments(args) if secret is not None]
+    """The values `mask_arguments` hides (`--token abc`, `--api-key=abc`, `API_KEY=abc`, the
+    password of `postgresql://me:pw@db/x`): the credentials given on a command line. One reading
+    serves both, so a value the command's description hides is always a secret, and a secret is
+    always hidden there."""
+    return [secret for _shown, secrets in _read_arguments(args) for secret in secrets]
 
 
-def _read_arguments(args: list[str]) -> Iterator[tuple[str, str | None]]:
-    """Each argument as shown to people, with the credential it holds (None when it holds none).
+def _read_arguments(args: list[str]) -> Iterator[tuple[str, list[str]]]:
+    """Each argument as shown to people, with the credentials it holds.
 
     A `${...}` reference is shown as written: it names where the value comes from, not the value.
     """
+    for shown, secret in _read_flags(args):
+        if secret is None and "${" not in shown:
+            yield _credential_in(shown)
+        else:
+            yield shown, [] if secret is None else [secret]
+
+
+def _credential_in(arg: str) -> tuple[str, list[str]]:
+    """An argument no flag names as a credential, as shown, with the credentials it holds: a URL
+    given to the server (`postgresql://me:pw@db/x`, `https://TOKEN@host`, `...?api_key=abc`) is
+    shown as `safe_url` shows a target's, its password (or lone user) and query values secret;
+    any other argument that reads as a credential (`sk_live_...`, a JWT, `Bearer abc123...`) is
+    hidden whole."""
+    from policytui.redaction import holds_credential, secret_parameter  # it reads this module
+
+    # `--db=postgresql://...`: the URL after the flag's `=`.
+    prefix, _, url = arg.partition("=") if "=" in arg.partition("://")[0] else ("", "", arg)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if parts is not None and parts.scheme and "://" in url:
+        sign_in = parts.password or parts.username
+        secrets = [sign_in, unquote(sign_in)] if sign_in else []
+        # Only named ones: `sslmode=require` would star every "require" the server writes.
+        for name, _, value in (pair.partition("=") for pair in parts.query.split("&")):
+            if value and secret_parameter(name):
+                secrets += [value, unquote(value)]
+        if secrets:
+            return f"{prefix}={safe_url(url)}" if prefix else safe_url(url), list(dict.fromkeys(secrets))
+    if holds_credential(arg):
+        return "***", [arg]
+    return arg, []
+
+
+def _read_flags(args: list[str]) -> Iterator[tuple[str, str | None]]:
+    """Each argument as shown, with the value a credential flag or assignment gives it (None
+    when none does)."""
     hide_next = False
     for arg in args:
         if hide_next and not arg.startswith("-"):
