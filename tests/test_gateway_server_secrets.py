@@ -137,6 +137,44 @@ def test_a_token_given_as_the_urls_user_is_starred_as_a_header_is(tmp_path: Path
     assert TOKEN not in refused.stdout + refused.stderr
 
 
+def test_a_key_in_the_urls_path_is_starred_when_it_reads_as_one(tmp_path: Path) -> None:
+    """`http://host/k/sk_live_.../mcp`: a service that takes its key in the endpoint's path. The
+    key, which the server repeats, reaches neither the snapshot, `tools`' output, the gateway's
+    clients nor a 404's sentence; the path is shown with *** in its place."""
+    key = "sk_live_51PathKeyQ8xW2mZ7rT4nB"
+    server = subprocess.Popen([sys.executable, str(MISBEHAVING / "token_http.py")],
+                              env={**os.environ, "EXPECTED_TOKEN": key, "ECHO_TOKEN": "1"},
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        port = int(server.stdout.readline())
+        url = f"http://127.0.0.1:{port}/k/{key}/mcp"
+        policytui = str(Path(sys.executable).parent / "policytui")
+        snapshot = tmp_path / "snapshot.json"
+        made = subprocess.run([policytui, "snapshot", url, "-o", str(snapshot)], capture_output=True, text=True, timeout=60)
+        listed = subprocess.run([policytui, "tools", url], capture_output=True, text=True, timeout=60)
+        missing = subprocess.run([policytui, "tools", url.replace("/k/", "/gone/")],
+                                 capture_output=True, text=True, timeout=60)
+        assert (made.returncode, listed.returncode, missing.returncode) == (0, 0, 1), made.stderr + listed.stderr
+        saved = json.loads(snapshot.read_text(encoding="utf-8"))
+        assert saved["source"]["url"] == f"http://127.0.0.1:{port}/k/***/mcp"
+        assert saved["tools"][0]["description"] == "Who you are (as ***)."
+        assert f"http://127.0.0.1:{port}/gone/***/mcp answered HTTP 404" in missing.stderr, missing.stderr
+        for text in (snapshot.read_text(encoding="utf-8"), made.stdout, made.stderr, listed.stdout, listed.stderr,
+                     missing.stdout, missing.stderr):
+            assert key not in text
+        policy = tmp_path / "policy.json"
+        policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+        seen = _stdio_session([policytui, "gateway", "--policy", str(policy), "--state-dir", str(tmp_path / "state"), url],
+                              dict(os.environ), [{"jsonrpc": "2.0", "id": 2, "method": "tools/list"}], 2)
+        answers = {m.get("id"): m for m in (json.loads(line) for line in seen[:-1])}
+        assert answers[2]["result"]["tools"][0]["description"] == "Who you are (as ***)."
+        assert all(key not in line for line in seen)  # the gateway's standard error included
+    finally:
+        server.kill()
+        server.wait(timeout=10)
+
+
 def test_a_policy_condition_quoting_the_servers_credential_is_starred_in_what_the_gateway_writes(
     tmp_path: Path,
 ) -> None:

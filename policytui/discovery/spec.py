@@ -150,6 +150,7 @@ class ServerSpec:
             for pair in parts.query.split("&"):
                 _, _, value = pair.partition("=")
                 values.add(value)
+            values |= set(_path_credentials(parts.path))
         return sorted((v for v in values if len(v) >= _MIN_SECRET_LEN), key=len, reverse=True)
 
     def credentials(self) -> list[str]:
@@ -243,7 +244,8 @@ def _read_flags(args: list[str]) -> Iterator[tuple[str, str | None]]:
 
 
 def safe_url(url: str) -> str:
-    """A URL fit for display: no password, query values masked."""
+    """A URL fit for display: no password (nor a user without one), query values and parts of
+    the path that read as credentials masked."""
     if not url:
         return ""
     try:
@@ -261,4 +263,15 @@ def safe_url(url: str) -> str:
         for pair in parts.query.split("&")
         if pair
     )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    path = parts.path
+    for credential in _path_credentials(path):
+        path = path.replace(credential, "***")
+    return urlunsplit((parts.scheme, netloc, path, query, ""))
+
+
+def _path_credentials(path: str) -> list[str]:
+    """The parts of a URL's path that read as credentials: some services put the key in the
+    endpoint (`https://actions.example.com/mcp/sk-ak-.../sse`, `/sk_live_.../mcp`)."""
+    from policytui.redaction import holds_credential  # redaction reads this module's names
+
+    return [part for part in path.split("/") if part and "${" not in part and holds_credential(part)]

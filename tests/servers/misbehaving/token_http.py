@@ -1,6 +1,8 @@
 """A minimal Streamable HTTP MCP server (JSON responses) that wants `Authorization: Bearer
 $EXPECTED_TOKEN`, or the token as HTTP basic auth's user with no password (what a client sends
-for `http://TOKEN@host/mcp`). Prints its port on stdout once listening. Standard library only.
+for `http://TOKEN@host/mcp`); at `/k/TOKEN/mcp` the token in the path is enough, as services
+that put the key in the endpoint's URL do. Prints its port on stdout once listening. Standard
+library only.
 
 With ECHO_TOKEN=1 it repeats the token in its instructions and a tool's description, to prove
 clients keep it out of files and the gateway keeps it from its own clients.
@@ -47,11 +49,12 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(page)
             return
-        if self.path != "/mcp":
+        key_in_path = self.path == f"/k/{TOKEN}/mcp"
+        if self.path != "/mcp" and not key_in_path:
             self._reply(404)
             return
         basic = "Basic " + base64.b64encode(f"{TOKEN}:".encode()).decode()
-        if self.headers.get("Authorization") not in (f"Bearer {TOKEN}", basic):
+        if not key_in_path and self.headers.get("Authorization") not in (f"Bearer {TOKEN}", basic):
             self._reply(401, {"error": "unauthorized"}, {"WWW-Authenticate": 'Bearer realm="test"'})
             return
         message = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
