@@ -37,7 +37,8 @@ REDACTED_KEY = "[redacted key {n}]"
 _SECRET_ARGUMENT = re.compile(r"passphrase|bearer|jwt|creds", re.IGNORECASE)
 
 # Credentials an agent passes inside a value, whatever the key: the password of a URL
-# (`https://admin:hunter2@db.internal/`), an HTTP authorization (`Authorization: ...`,
+# (`https://admin:hunter2@db.internal/`) or its user alone, which is then the credential
+# (`https://TOKEN@github.com/...`), an HTTP authorization (`Authorization: ...`,
 # `Bearer eyJ...`, `Basic YWRtaW46...`) and a PEM private key block, in any case; and, in the
 # case they are issued in, a JSON Web Token (an `eyJ` header, a dot, more), an AWS access key
 # ID (`AKIA` and 16 more), a Google API key (`AIza` and 35 more) and the tokens of GitHub,
@@ -51,7 +52,7 @@ _SECRET_ARGUMENT = re.compile(r"passphrase|bearer|jwt|creds", re.IGNORECASE)
 # call's arguments may be megabytes long, and a repeat tried at each position is quadratic.
 _TOKEN_CHAR = r"[A-Za-z0-9._~+/=-]"
 _CREDENTIAL_IN_TEXT = re.compile(
-    r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}://[^/\s:@]{0,256}:[^/\s@]{1,256}@"
+    r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}://(?:[^/\s:@]{0,256}:[^/\s@]{1,256}|[^/\s:@]{1,256}:?)@"
     r"|authorization\s{0,8}[:=]\s{0,8}\S"
     r"|\b(?:bearer|basic)\s{1,8}(?:"
     rf"(?={_TOKEN_CHAR}{{0,64}}\d){_TOKEN_CHAR}{{8}}"

@@ -87,6 +87,24 @@ def test_credentials_in_values_and_under_credential_names_never_reach_a_recordin
     assert PASSWORD not in plain.stdout + plain.stderr + as_json.stdout + as_json.stderr
 
 
+def test_a_urls_user_with_no_password_never_reaches_a_recording(tmp_path: Path) -> None:
+    """`https://TOKEN@git.example.org/...` (a token given as the URL's user, for basic auth) was
+    recorded as sent, where `https://user:PASSWORD@...` was redacted; a user in the path is kept."""
+    recording = _record(tmp_path, [
+        {"url": f"https://{PASSWORD}@git.example.org/team/repo.git"},
+        {"url": f"https://x.example.org/clone?from=https://{PASSWORD}:@git.example.org/r"},
+        {"url": "https://example.org/@someone/posts"},
+    ])
+    text = recording.read_text(encoding="utf-8")
+    assert PASSWORD not in text
+    recorded = [json.loads(line)["arguments"] for line in text.splitlines()]
+    assert recorded == [{"url": "[redacted]"}, {"url": "[redacted]"}, {"url": "https://example.org/@someone/posts"}]
+    draft = tmp_path / "draft.json"
+    draft.write_text(json.dumps({"version": "1", "default": "deny"}), encoding="utf-8")
+    plain, as_json = _replay(recording, draft), _replay(recording, draft, "--json")
+    assert PASSWORD not in plain.stdout + plain.stderr + as_json.stdout + as_json.stderr
+
+
 def test_a_long_argument_is_recorded_without_delay(tmp_path: Path) -> None:
     """Looking for credentials in a value is linear: a megabyte of letters, of '?' or of
     'bearer ' (what an unbounded pattern tried at each position takes hours on) is recorded
