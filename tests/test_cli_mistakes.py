@@ -358,6 +358,34 @@ def test_a_header_for_a_server_that_is_not_http_is_refused_before_it_starts(tmp_
                       2, "--header only applies to HTTP servers")
 
 
+@pytest.mark.parametrize("command", ["tools", "snapshot", "init", "gateway", "connect"])
+def test_a_url_that_cannot_be_read_is_refused_in_one_sentence_without_its_key(tmp_path: Path, command: str) -> None:
+    """`http://[::1:8080/mcp?api_key=...` (a bracket not closed) ended in a traceback."""
+    policy = _policy(tmp_path, {"version": "1", "default": "allow"})
+    extra = {"snapshot": ["-o", "out.json"], "init": ["-o", "out.json"],
+             "gateway": ["--policy", str(policy)], "connect": ["--policy", str(policy)]}.get(command, [])
+    done = run(tmp_path, command, *extra, "http://[::1:8080/mcp?api_key=k123456789")
+    _one_sentence(done, 2, "the server's URL cannot be read (Invalid IPv6 URL); check its brackets.")
+    assert "k123456789" not in done.stdout + done.stderr and not (tmp_path / "out.json").exists()
+
+
+def test_a_configured_url_that_cannot_be_read_is_listed_and_refused_in_one_sentence(tmp_path: Path) -> None:
+    """An entry of a servers file (a cloned project's .mcp.json, say) with such a URL ended
+    `policytui servers`, and `tools NAME`, in a traceback."""
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "servers.json").write_text(json.dumps({"mcpServers": {
+        "broken": {"url": "http://[::1:8080/mcp?api_key=k123456789"}}}), encoding="utf-8")
+    env = {**_env(tmp_path), "POLICYTUI_CONFIG_DIR": str(config)}
+    listed, named = (subprocess.run([POLICYTUI, *argv], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                                    env=env) for argv in (["servers", "--json"], ["tools", "broken"]))
+    assert listed.returncode == 0, listed.stderr
+    [row] = [row for row in json.loads(listed.stdout)["servers"] if row["name"] == "broken"]
+    assert row["target"] == "<invalid URL>"
+    _one_sentence(named, 2, "the server's URL cannot be read (Invalid IPv6 URL); check its brackets.")
+    assert "k123456789" not in listed.stdout + listed.stderr + named.stdout + named.stderr
+
+
 @pytest.mark.parametrize("written", ["${env:POLICYTUI_UNSET_TOKEN}", "${POLICYTUI_UNSET_TOKEN}"])
 def test_a_header_naming_an_unset_variable_quotes_it_as_written(tmp_path: Path, written: str) -> None:
     done = run(tmp_path, "tools", "http://127.0.0.1:9/mcp", "--header", f"Authorization: Bearer {written}")

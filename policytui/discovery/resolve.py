@@ -162,7 +162,10 @@ def command_name(program: str, args: list[str]) -> str:
 def _url_spec(
     url: str, display: str, *, sse: bool, headers: dict[str, str], origin: str
 ) -> ServerSpec:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:  # `http://[::1/mcp`; its words never quote the URL, which may hold a key
+        raise DiscoveryError(f"The server's URL cannot be read ({error}); check its brackets.") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise DiscoveryError(f"{safe_url(display)!r} is not an http(s) URL with a host name.")
     return ServerSpec(
@@ -275,6 +278,15 @@ def _stdio_from_entry(entry: ConfigEntry, expansion: Expansion, root: Path) -> S
     )
 
 
+def _path_ends_in_sse(url: str) -> bool:
+    """Does the URL's path end in /sse? A URL that cannot be read (`http://[::1/mcp`) does not:
+    `_url_spec` refuses it in words, and `servers` lists its entry."""
+    try:
+        return urlsplit(url).path.rstrip("/").endswith("/sse")
+    except ValueError:
+        return False
+
+
 def _url_from_entry(entry: ConfigEntry, expansion: Expansion) -> ServerSpec:
     raw = entry.raw
     written = str(raw.get("url", raw.get("serverUrl")))
@@ -285,7 +297,7 @@ def _url_from_entry(entry: ConfigEntry, expansion: Expansion) -> ServerSpec:
             "policytui knows http (Streamable HTTP), sse and stdio."
         )
     # Without a type, a URL ending in /sse is taken for the legacy SSE transport, as Cursor does.
-    sse = kind in _SSE_TYPES or (not kind and urlsplit(written).path.rstrip("/").endswith("/sse"))
+    sse = kind in _SSE_TYPES or (not kind and _path_ends_in_sse(written))
     headers = {str(k): expansion.expand(str(v)) for k, v in raw.get("headers", {}).items()}
     spec = _url_spec(
         expansion.expand(written), written, sse=sse, headers=headers, origin=entry.origin
@@ -424,7 +436,7 @@ def _row_for_entry(entry: ConfigEntry, environ: Mapping[str, str]) -> ServerRow:
     else:
         url = str(raw.get("url", raw.get("serverUrl")))
         kind = str(raw.get("type") or raw.get("transport") or "").lower()
-        sse = kind == "sse" or (not kind and urlsplit(url).path.rstrip("/").endswith("/sse"))
+        sse = kind == "sse" or (not kind and _path_ends_in_sse(url))
         row.transport = "sse" if sse else "http"
         row.target = safe_url(url)
         texts += [url, *map(str, raw.get("headers", {}).values())]
