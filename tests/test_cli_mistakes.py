@@ -621,6 +621,26 @@ def test_replay_names_files_that_are_not_recordings(tmp_path: Path) -> None:
         assert result.stdout == ""
 
 
+def test_a_credential_typed_on_a_mistaken_command_line_is_not_repeated(tmp_path: Path) -> None:
+    """argparse repeats the words it rejects, and the server-name check repeats the name: a key
+    typed beside a mistaken flag, or a URL of a kind not served, was printed whole on the
+    terminal (and into any log of it)."""
+    key, password = "sk_live_Mistake0123456789abcdefXY", "pw-Mistake-5521"
+    for argv, shown in (
+        (["tools", "http://127.0.0.1:9/mcp", "--bogus", key, f"--x=postgresql://me:{password}@db/x"],
+         "unrecognized arguments: --bogus *** --x=postgresql://me:***@db/x"),
+        (["--bogus", key], "invalid choice: '***'"),
+        (["tools", f"ftp://u:{password}@h/x"], "no server named 'ftp://u:***@h/x' is configured"),
+        (["tools", key], "no server named '***' is configured"),
+    ):
+        result = run(tmp_path, *argv)
+        assert result.returncode == 2 and shown in result.stderr, (argv, result.stderr)
+        assert key not in result.stderr + result.stdout and password not in result.stderr + result.stdout
+    # A flag's value masked where it stands alone, not every letter like it in the message.
+    result = run(tmp_path, "tools", "kestra", "--bogus", "--api-key", "a")
+    assert "error: unrecognized arguments: --bogus --api-key ***\n" in result.stderr, result.stderr
+
+
 def test_replay_says_which_policy_file_does_not_exist(tmp_path: Path) -> None:
     """`--against nofile.json` said "nofile.json does not exist.", as a missing --policy did:
     which of the two was mistyped was left to guess."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import re
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -35,6 +36,17 @@ class _SuggestingParser(argparse.ArgumentParser):
                     action, f"invalid choice: {value!r}; did you mean {close[0]!r}? (choose from {listed})")
         super()._check_value(action, value)  # type: ignore[misc]
 
+    _words: list[str] | None = None
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        self._words = None if args is None else list(args)
+        return super().parse_known_args(args, namespace)
+
+    def error(self, message: str) -> NoReturn:
+        super().error(_masked(message, self._words or []))
+
 
 class SubcommandParser(_SuggestingParser):
     """A subcommand's parser; `takes_command` adds `[-- COMMAND ARGS...]` to its usage line.
@@ -46,7 +58,6 @@ class SubcommandParser(_SuggestingParser):
     """
 
     takes_command = False
-    _words: list[str] | None = None
     _probing = False
 
     def parse_known_args(  # type: ignore[override]
@@ -132,3 +143,16 @@ class CommandLineParser(_SuggestingParser):
             if isinstance(action, argparse._SubParsersAction) and name in action.choices:
                 return bool(getattr(action.choices[name], "takes_command", False))
         return False
+
+
+def _masked(message: str, words: list[str]) -> str:
+    """An argparse error with the credentials of the command line masked as the command line is
+    shown elsewhere (`--api-key ***`, `postgresql://me:***@db/x`, a bare `sk_live_...`): argparse
+    repeats the words it rejects, and a key typed beside a mistaken flag would be printed."""
+    from policytui.discovery.spec import mask_arguments
+
+    for word, shown in zip(words, mask_arguments(words), strict=True):
+        if word != shown and word:
+            # Only where the message quotes the whole word (`--token a` must not star every "a").
+            message = re.sub(rf"(?<![^\s'\"]){re.escape(word)}(?![^\s'\"])", shown.replace("\\", "\\\\"), message)
+    return message

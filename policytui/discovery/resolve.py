@@ -191,7 +191,9 @@ def _named_spec(name: str, cwd: Path, environ: Mapping[str, str]) -> ServerSpec:
 
 def _not_found_message(name: str, scan: ConfigScan) -> str:
     known = sorted({e.name for e in scan.entries} | set(CATALOGUE))
-    shown = visible(name)
+    # A URL of a kind not served (`ftp://u:PW@h/x`) or a key typed where a name goes is shown
+    # as a command line shows it: its credential masked.
+    shown = visible(mask_arguments([name])[0])
     message = f"No server named {shown!r} is configured"
     close = difflib.get_close_matches(name, known, n=1)
     if close:
