@@ -367,6 +367,10 @@ def test_a_url_that_cannot_be_read_is_refused_in_one_sentence_without_its_key(tm
     done = run(tmp_path, command, *extra, "http://[::1:8080/mcp?api_key=k123456789")
     _one_sentence(done, 2, "the server's URL cannot be read (Invalid IPv6 URL); check its brackets.")
     assert "k123456789" not in done.stdout + done.stderr and not (tmp_path / "out.json").exists()
+    # A port past 65535 ended in "OverflowError: connect(): port must be 0-65535.." (exit 1).
+    done = run(tmp_path, command, *extra, "http://k123456789@127.0.0.1:99999/mcp")
+    _one_sentence(done, 2, "the port of 'http://***@127.0.0.1:99999/mcp' is not a number from 0 to 65535.")
+    assert "k123456789" not in done.stdout + done.stderr and not (tmp_path / "out.json").exists()
 
 
 def test_a_configured_url_that_cannot_be_read_is_listed_and_refused_in_one_sentence(tmp_path: Path) -> None:

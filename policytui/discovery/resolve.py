@@ -168,6 +168,10 @@ def _url_spec(
         raise DiscoveryError(f"The server's URL cannot be read ({error}); check its brackets.") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise DiscoveryError(f"{safe_url(display)!r} is not an http(s) URL with a host name.")
+    try:
+        parts.port  # noqa: B018 - read for its check: a port past 65535 or not a number
+    except ValueError:
+        raise DiscoveryError(f"The port of {safe_url(display)!r} is not a number from 0 to 65535.") from None
     return ServerSpec(
         name=parts.hostname,
         transport="sse" if sse else "http",
