@@ -440,12 +440,19 @@ def _same_from_the_word(text: str) -> None:
         assert from_the_word is not pattern  # (else the search would try every character)
         for searched in (text, lowered):
             assert _found(from_the_word.finditer(searched)) == _found(pattern.finditer(searched))
+    for split in d._WHICH_THE_CALL_AT_EACH:
+        assert not split.pattern.startswith("\\b")  # (searched from its word)
+    for searched in (text, lowered):
+        assert _found(leftmost_matches(searched, d._WHICH_THE_CALL_AT_EACH)) \
+            == _found(d._WHICH_THE_CALL.finditer(searched))
 
 
 @pytest.mark.parametrize("text", [
     "with `purge` set, every object is dropped", "xwith `a` set it is saved", "With the id given, "
     "it is changed", "\u00e9with purge_all, all are deleted", "_with x given x is saved",
     "within `x` it is saved. with `y`\nit is added to the list",
+    "Stale records, which this call deletes", "Sessions that each call signs out, which a call "
+    "now evicts", "xwhich this call deletes, _that the call signs out", "whichthe call evicts",
 ])
 def test_patterns_searched_from_their_word_on_examples(text: str) -> None:
     _same_from_the_word(text)
@@ -609,3 +616,44 @@ def test_a_first_clause_ends_where_the_plain_search_ends_it(text: str, start: in
     plain = d._FIRST_CLAUSE_ENDS.search(text, start)
     fast = d._first_clause_end(text, start)
     assert (fast.start() if fast else None) == (plain.start() if plain else None)
+
+
+# Phrases for the patterns ruled out by a cheaper test of what every match holds.
+_PRETESTED_PHRASES = [
+    [["", "x", "Note: ", ". ", "; ", "\n", "!"], ["", "nothing ", "the ", "old "],
+     ["tags ", "set ", "x y z "], ["is ", "are ", "will be ", "gets ", "get "],
+     ["replaced", "overwritten", "set", "reset", "changed", "updated"],
+     [" with ", " by ", " to ", "  with\n", " from "], ["the ", "a ", "an ", "its "],
+     ["", "new ", "values x "], ["given", "provided", "passed", "x"]],
+    [["", "x", "(", "un", "A "], ["e.g.", "such as", "for example", "for instance", "like",
+                                 "likely", "e.g", "such  as"],
+     ["", " ", ": ", ","], ["Sales Invoice", "a payment", "x", ""]],
+]
+pretested_texts = st.lists(st.tuples(st.sampled_from(GLUE), st.sampled_from(
+    _PRETESTED_PHRASES).flatmap(lambda slots: st.tuples(*(st.sampled_from(slot) for slot in slots))
+                                .map("".join))), max_size=4).map(
+    lambda parts: "".join(glue + text for glue, text in parts))
+
+
+def _pretests_hold(text: str) -> None:
+    lowered = blind_lower(text)  # (as `given_in_another_order` reads it)
+    if d._REPLACED_BY_THE_GIVEN.search(lowered):
+        assert d._REPLACED_BY.search(lowered)
+    if money._EXAMPLE.search(text):
+        assert contains_any(text, money._EXAMPLE_WORDS)
+
+
+@pytest.mark.parametrize("text", [
+    "Tags. The old set is replaced with the values given", "x; tags are overwritten by a new "
+    "passed", "Submit a document (e.g. Sales Invoice)", "Records such as a payment", "Looks like x",
+])
+def test_pretests_on_examples(text: str) -> None:
+    # Each example matches its pattern, and so its pre-test.
+    assert d._REPLACED_BY_THE_GIVEN.search(blind_lower(text)) or money._EXAMPLE.search(text)
+    _pretests_hold(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(pretested_texts, odd_texts))
+def test_pretests_never_rule_out_a_match(text: str) -> None:
+    _pretests_hold(text)

@@ -2427,6 +2427,10 @@ _REPLACED_BY_THE_GIVEN = re.compile(
     r"(?:^|[.!?;:]\s+)(?!(?:nothing|no|none)\b)(?:[\w'`-]+\s+){1,10}?(?:is|are|will\s+be|gets?)\s+"
     r"(replaced|overwritten|set|changed|updated)\s+(?:with|by|to)\s+(?:the|a|an)\s+"
     r"(?:[\w-]+\s+){0,2}?(?:given|provided|supplied|passed)\b")
+# What every match of it holds, searched for first: opening with the start or a mark, then up
+# to ten words, it is tried at every character and costs several times this search.
+_REPLACED_BY = re.compile(
+    r"(?:replaced|overwritten|set|changed|updated)\s+(?:with|by|to)\s+(?:the|a|an)\s")
 # The words one of which every match of the two patterns above holds.
 _HANDED_WORDS = ("given", "provided", "supplied", "passed")
 # What a reply fills in from what it is handed, which no call keeps.
@@ -2473,7 +2477,8 @@ def given_in_another_order(lowered: str) -> tuple[str, str] | None:
     first = _WITH_GIVEN_AT_WITH.search(lowered)
     if first is not None:
         return first.group(1), _given_kind(first.group(1))
-    for found in _REPLACED_BY_THE_GIVEN.finditer(lowered):
+    for found in (_REPLACED_BY_THE_GIVEN.finditer(lowered) if _REPLACED_BY.search(lowered)
+                  else ()):
         if _FILLED_IN.isdisjoint(found.group(0).split()):
             return found.group(1), _given_kind(found.group(1))
     for found in _ONE_GIVEN_IS.finditer(lowered):
@@ -2567,9 +2572,14 @@ _READING_DOES = re.compile(r"ing" + _ACTED_ON)
 # The call as the subject of a relative clause whose object is what the tool names: "Stale user
 # records, which this call deletes", "Idle sessions, which each call signs out"; "which this
 # call returns" reads.
-_WHICH_THE_CALL = re.compile(
-    r"\b(?:which|that)\s+(?:this|the|each|every|a)\s+call\s+(?:also\s+|then\s+|now\s+)?"
-    r"([a-z]+s)\b(?:\s+(out|off|up|down|away|back|over)\b)?")
+_WHICH_THE_CALL_REST = (r"\s+(?:this|the|each|every|a)\s+call\s+(?:also\s+|then\s+|now\s+)?"
+                        r"([a-z]+s)\b(?:\s+(out|off|up|down|away|back|over)\b)?")
+_WHICH_THE_CALL = re.compile(r"\b(?:which|that)" + _WHICH_THE_CALL_REST)
+# The same, one pattern for each word it opens with, searched from each "which" and "that" (see
+# `word_first` and `leftmost_matches`): opening with a word boundary, the one pattern was tried
+# at every character of every text that holds "call".
+_WHICH_THE_CALL_AT_EACH = tuple(word_first(re.compile(rf"\b{word}" + _WHICH_THE_CALL_REST), word)
+                                for word in ("which", "that"))
 _THE_CALL_OPENS = re.compile(r"(?:\A|[.!?;]\s+)(?:each|every|any|a|the|this|one)\s+\Z")
 _OPENS = re.compile(r"(?:\A|[.!?;]\s+)\Z")
 
@@ -2598,7 +2608,7 @@ def _the_call_acts(lowered: str) -> tuple[str, str] | None:
                 return acts
     # (Every match holds "call": most texts lack it, and the pattern, opening with a word
     # boundary, would be tried at every character.)
-    for found in _WHICH_THE_CALL.finditer(lowered) if "call" in lowered else ():
+    for found in leftmost_matches(lowered, _WHICH_THE_CALL_AT_EACH) if "call" in lowered else ():
         # "Expired cache entries, which this call evicts", "Idle sessions, which this call
         # signs out": what the tool names is what its call acts on.
         particle = found.group(2)

@@ -403,7 +403,9 @@ def description_object(desc: DescriptionVerbs, narrow: bool = False) -> list[str
     if out and out[-1] in _GENERIC and desc.text:
         # "Submit a submittable document (e.g. Sales Invoice)": a generic document whose
         # example is money is acted on as that money document.
-        example = _EXAMPLE.search(desc.text[:300])
+        opening = desc.text[:300]
+        example = (_EXAMPLE.search(opening)
+                   if any(word in opening for word in _EXAMPLE_WORDS) else None)
         if example is not None:
             named = example.group(1).lower().split()
             money = next((w for w in named if money_object(w)), None)
@@ -633,6 +635,9 @@ _PAID_OR_GENERIC = PAID_HEADS | _GENERIC
 _LIST_WORDS = re.compile(r"[a-z]+")
 _EXAMPLE = re.compile(r"\b(?:e\.g\.|such as|for example|for instance|like)[\s:,]*"
                       r"((?:[A-Za-z]+\s+){0,2}[A-Za-z]+)")
+# What every example it finds opens with, looked for first: most openings hold none, and the
+# search, opening with a word boundary, is tried at every character.
+_EXAMPLE_WORDS = ("e.g.", "such as", "for example", "for instance", "like")
 
 
 # A generic head followed by what it may be, anywhere in a description's opening: "Submit a
