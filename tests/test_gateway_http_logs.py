@@ -58,7 +58,7 @@ class Seen:
 
 
 @asynccontextmanager
-async def _client(url: str, token: str, seen: Seen) -> AsyncIterator[Any]:
+async def _client(url: str, token: str, seen: Any) -> AsyncIterator[Any]:
     http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=httpx2.Timeout(60))
     async with http, Client(streamable_http_client(url, http_client=http), mode="legacy",
                             read_timeout_seconds=60, message_handler=seen.handle) as client:
@@ -93,6 +93,20 @@ def _http_server(tmp: Path) -> Iterator[str]:
         server.wait(timeout=20)
 
 
+@asynccontextmanager
+async def _two_clients_over_http(tmp: Path, tokens: dict[str, str]) -> AsyncIterator[tuple[Any, Seen, Any, Seen]]:
+    """The logging server over Streamable HTTP behind an HTTP gateway with `tokens`, and two
+    clients of it holding ALICE's and BOB's tokens: (alice's client, what it was sent, bob's
+    client, what it was sent)."""
+    with _http_server(tmp) as url, \
+            http_gateway([*_options(tmp, tokens), url], [], tmp / "gateway.log") as gw:
+        alice, bob = Seen(), Seen()
+        async with AsyncExitStack() as stack:
+            a = await stack.enter_async_context(_client(gw.url, ALICE, alice))
+            b = await stack.enter_async_context(_client(gw.url, BOB, bob))
+            yield a, alice, b, bob
+
+
 def _record(tmp: Path) -> list[dict[str, Any]]:
     path = tmp / "record.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
@@ -105,23 +119,18 @@ def _received_methods(tmp: Path) -> list[str]:
 
 async def test_two_grants_over_http_each_gets_only_its_own_calls_log_and_no_level_reaches_the_server(
         tmp_path: Path) -> None:
-    with _http_server(tmp_path) as url, \
-            http_gateway([*_options(tmp_path, {ALICE: "alice", BOB: "bob"}), url], [], tmp_path / "gateway.log") as gw:
-        alice, bob = Seen(), Seen()
-        async with AsyncExitStack() as stack:
-            a = await stack.enter_async_context(_client(gw.url, ALICE, alice))
-            b = await stack.enter_async_context(_client(gw.url, BOB, bob))
-            await b.set_logging_level("debug")  # answered: the client sees no failure
-            await a.set_logging_level("warning")
-            # The server records a level as it takes it, before it answers.
-            assert [line for line in _record(tmp_path) if "setLevel" in line] == [], (
-                "a client's logging/setLevel reached the shared server")
-            result = await a.call_tool("work", {"note": "alice-private-ledger"})
-            assert not result.is_error
-            await b.call_tool("work", {"note": "bob-own"})
-            # Each log came on its call's own answer stream, before the call's result.
-            assert alice.logs == ["worked on alice-private-ledger"]
-            assert bob.logs == ["worked on bob-own"]
+    async with _two_clients_over_http(tmp_path, {ALICE: "alice", BOB: "bob"}) as (a, alice, b, bob):
+        await b.set_logging_level("debug")  # answered: the client sees no failure
+        await a.set_logging_level("warning")
+        # The server records a level as it takes it, before it answers.
+        assert [line for line in _record(tmp_path) if "setLevel" in line] == [], (
+            "a client's logging/setLevel reached the shared server")
+        result = await a.call_tool("work", {"note": "alice-private-ledger"})
+        assert not result.is_error
+        await b.call_tool("work", {"note": "bob-own"})
+        # Each log came on its call's own answer stream, before the call's result.
+        assert alice.logs == ["worked on alice-private-ledger"]
+        assert bob.logs == ["worked on bob-own"]
     record = _record(tmp_path)
     assert [line["arguments"]["note"] for line in record if line.get("tool") == "work"] == [
         "alice-private-ledger", "bob-own"]
@@ -190,17 +199,12 @@ async def test_one_grant_over_http_each_session_gets_one_copy_of_a_calls_log(tmp
     Streamable HTTP sends a call's log on that call's answer stream, and each session's copy
     was written into the POST being served then: the caller got one copy per open session
     (two here) and the other session none."""
-    with _http_server(tmp_path) as url, \
-            http_gateway([*_options(tmp_path, {ALICE: "alice", BOB: "alice"}), url], [], tmp_path / "gateway.log") as gw:
-        alice, bob = Seen(), Seen()
-        async with AsyncExitStack() as stack:
-            a = await stack.enter_async_context(_client(gw.url, ALICE, alice))
-            b = await stack.enter_async_context(_client(gw.url, BOB, bob))
-            await a.call_tool("work", {"note": "shared"})
-            # Bob's copy comes on his session's own stream; the server's list change, sent
-            # after it on bob's call, comes once everything before it has been relayed.
-            await b.call_tool("announce", {})
-            await until(lambda: ("tools/list_changed", None) in alice.messages
-                        and ("tools/list_changed", None) in bob.messages, 30)
-            assert alice.logs == ["worked on shared"], "the caller got a copy for each session"
-            assert bob.logs == ["worked on shared"]
+    async with _two_clients_over_http(tmp_path, {ALICE: "alice", BOB: "alice"}) as (a, alice, b, bob):
+        await a.call_tool("work", {"note": "shared"})
+        # Bob's copy comes on his session's own stream; the server's list change, sent
+        # after it on bob's call, comes once everything before it has been relayed.
+        await b.call_tool("announce", {})
+        await until(lambda: ("tools/list_changed", None) in alice.messages
+                    and ("tools/list_changed", None) in bob.messages, 30)
+        assert alice.logs == ["worked on shared"], "the caller got a copy for each session"
+        assert bob.logs == ["worked on shared"]

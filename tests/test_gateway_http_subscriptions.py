@@ -42,7 +42,7 @@ async def test_one_grants_unsubscribe_does_not_end_anothers_updates(tmp_path: Pa
                str(everything), "stdio"]
     with http_gateway(_options(tmp_path, {ALICE: "alice", BOB: "bob"}), command, tmp_path / "gateway.log") as gw:
         alice, bob = Updates(), Updates()
-        async with _client(gw.url, ALICE, alice) as a, _client(gw.url, BOB, bob) as b:  # type: ignore[arg-type]
+        async with _client(gw.url, ALICE, alice) as a, _client(gw.url, BOB, bob) as b:
             uri = (await a.list_resources()).resources[0].uri
             await a.subscribe_resource(uri)
             await b.subscribe_resource(uri)

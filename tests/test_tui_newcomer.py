@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_tui_app import kestra, ready, screen_text, select
@@ -97,10 +100,10 @@ async def test_the_empty_max_calls_field_reads_as_an_example_and_takes_a_number_
         assert [(limit["max"], limit["window"]) for limit in limits] == [(5, "minute")]
 
 
-async def test_enter_alone_in_the_limits_form_never_changes_a_listed_limit(tmp_path: Path) -> None:
-    """The empty max calls field suggests 30 for a new limit. `l` and Enter on a tool limited to
-    10 a minute changed that limit to 30 a minute, a limit loosened threefold by a key pressed
-    out of habit; the limit stays as it is and the form says how to change it."""
+@asynccontextmanager
+async def _limits_form_on_one_limit(tmp_path: Path) -> AsyncIterator[tuple[Any, Any]]:
+    """The editor on a policy limiting manage_flow to 10 calls a minute per grant, its limits
+    form opened with `l` on that tool, max calls focused: (pilot, app)."""
     policy = tmp_path / "policy.json"
     policy.write_text('{"version": "1", "default": "deny", "tools": {"manage_flow": {"limits": ['
                       '{"counter": "manage_flow_rate", "window": "minute", "max": 10, "scope": "grant"}]}}}',
@@ -112,6 +115,14 @@ async def test_enter_alone_in_the_limits_form_never_changes_a_listed_limit(tmp_p
         await pilot.press("l")
         await until(lambda: app.screen.id == "limits-screen" and app.focused is not None
                     and app.focused.id == "tool-max", "the limits form, max calls focused")
+        yield pilot, app
+
+
+async def test_enter_alone_in_the_limits_form_never_changes_a_listed_limit(tmp_path: Path) -> None:
+    """The empty max calls field suggests 30 for a new limit. `l` and Enter on a tool limited to
+    10 a minute changed that limit to 30 a minute, a limit loosened threefold by a key pressed
+    out of habit; the limit stays as it is and the form says how to change it."""
+    async with _limits_form_on_one_limit(tmp_path) as (pilot, app):
         await pilot.press("enter")
         await until(lambda: "is listed already: type a number in max" in screen_text(app),
                     "the form saying the limit is listed", shows=lambda: screen_text(app))
@@ -163,17 +174,7 @@ async def test_del_in_the_list_of_limits_removes_the_limit_it_lands_on(tmp_path:
     """shift+Tab from max calls focuses the list of limits; it took the focus with no limit
     highlighted, so del (and Update selected) did nothing without a word. Its first limit is
     highlighted and loaded into the form, and del removes it."""
-    policy = tmp_path / "policy.json"
-    policy.write_text('{"version": "1", "default": "deny", "tools": {"manage_flow": {"limits": ['
-                      '{"counter": "manage_flow_rate", "window": "minute", "max": 10, "scope": "grant"}]}}}',
-                      encoding="utf-8")
-    app = make_app(policy_path=policy, listing=kestra())
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await select(pilot, "manage_flow")
-        await pilot.press("l")
-        await until(lambda: app.screen.id == "limits-screen" and app.focused is not None
-                    and app.focused.id == "tool-max", "the limits form, max calls focused")
+    async with _limits_form_on_one_limit(tmp_path) as (pilot, app):
         await pilot.press("shift+tab")
         await until(lambda: app.focused is not None and app.focused.id == "tool-list", "the list focused")
         await pilot.press("delete")
