@@ -214,15 +214,18 @@ def unpinned(state: EditorState) -> dict[str, list[str]]:
     known = state.unpinned_known
     out: dict[str, list[str]] = {}
     for name, tool in state.tools_by_name.items():
+        if name not in before:
+            continue
         fp = stored.get(name)
-        if name not in before or fingerprint_matches(fp, state.fingerprints.get(name)):
-            continue  # the fingerprints known already: most tools cost no hashing
         # The answer depends only on the approved fingerprint once `name` is in `before` (the
         # tool's definition is fixed for the session): each tool is hashed once, not on every
-        # look (the Pins dialog's, after each approval and its undo).
+        # look (the Pins dialog's, after each approval and its undo). A tool is known only once
+        # its approved fingerprint was found not to match the live one, which cannot change.
         hit = known.get(name)
         if hit is not None and hit[0] == fp:
             words = hit[1]
+        elif fingerprint_matches(fp, state.fingerprints.get(name)):
+            continue  # the fingerprints known already: most tools cost no hashing
         else:
             words = unpinned_members(name, fp, tool, before, state.fingerprints.get(name))
             if isinstance(fp, str):

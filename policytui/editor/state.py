@@ -273,14 +273,18 @@ class EditorState:
         return dict(overrides) if isinstance(overrides, dict) else {}
 
     def drift_of(self, name: str) -> str:
+        # Against the approved fingerprint in the document as edited, not as opened: a
+        # re-approve (or its undo) shows in the Drift column at once.
+        return self._drift(name, self._approved_fingerprints())
+
+    def _drift(self, name: str, approved: dict[str, Any]) -> str:
+        """`drift_of`, the approved fingerprints looked up once by a caller that asks for
+        10,000 tools (the rows after an approval of every tool, or its undo)."""
         if name not in self.tools_by_name:
             return "missing"
         known = self._baseline["known"]
         if known is None:
             return ""
-        # Against the approved fingerprint in the document as edited, not as opened: a
-        # re-approve (or its undo) shows in the Drift column at once.
-        approved = self._approved_fingerprints()
         stored = approved.get(name)
         if stored is not None:
             return "" if fingerprint_matches(stored, self.fingerprints.get(name)) else "changed"
@@ -371,6 +375,7 @@ class EditorState:
         tools = policy.tools or {}
         default = policy.default
         row_indexes = self.row_indexes
+        approved = self._approved_fingerprints()
         for name in names:
             indexes = row_indexes.get(name)
             if indexes is None:
@@ -381,7 +386,7 @@ class EditorState:
             limits = limits_summary(rule)
             approval = approval_summary(rule)
             conditions = conditions_summary(rule)
-            drift_now = self.drift_of(name) if drift else old.drift
+            drift_now = self._drift(name, approved) if drift else old.drift
             if (
                 decision == old.decision
                 and explicit == old.explicit
@@ -404,8 +409,9 @@ class EditorState:
         """Recompute every row's Drift column (in place); the names whose drift changed."""
         changed: list[str] = []
         rows = self.rows
+        approved = self._approved_fingerprints()
         for name, indexes in self.row_indexes.items():
-            drift = self.drift_of(name)
+            drift = self._drift(name, approved)
             if rows[indexes[0]].drift == drift:
                 continue
             old = rows[indexes[0]]
