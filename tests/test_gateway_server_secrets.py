@@ -419,3 +419,38 @@ def test_a_server_started_by_a_desktop_client_has_its_inherited_tokens_starred_a
             assert not [where for where, text in written.items() if part in text], (secret, part)
     recorded = [json.loads(line)["arguments"] for line in written["recording"].splitlines()]
     assert recorded == [{"message": "[redacted]"}, {"message": plain}, {}]
+
+
+def test_a_credential_the_server_is_given_stays_starred_when_a_plain_setting_holds_it_too(
+        tmp_path: Path, everything: Path) -> None:
+    """A servers file gives server-everything a key after `--api-key`, a database URL's
+    password and a positional `sk_live_...` key, and its `env` holds each of them again under
+    a plain name (`X`, `DB_COPY`, `COPY`, as a value read from a file or passed on is). Given as
+    credentials, they stay credentials: `get-env` and `echo` reach the client with *** for each.
+    A long setting that is nothing but a setting reaches it as sent."""
+    key, password, live = "plain-held-api-key-0123456789", "dbpassword-0123456789", "sk_live_51PlainHeldQ8xW2mZ7rT4nB"
+    setting = "a-long-plain-setting-value"
+    entry = {"command": str(everything),
+             "args": ["stdio", "--api-key", key, f"postgresql://me:{password}@db/x", live],
+             "env": {"X": key, "DB_COPY": password, "COPY": live, "SETTING": setting}}
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "servers.json").write_text(json.dumps({"mcpServers": {"keyed": entry}}), encoding="utf-8")
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    message = f"{key} {password} {live} {setting}"
+    seen = _stdio_session(
+        [str(Path(sys.executable).parent / "policytui"), "gateway", "keyed", "--policy", str(policy),
+         "--state-dir", str(tmp_path / "state")],
+        {**os.environ, "POLICYTUI_CONFIG_DIR": str(config), "POLICYTUI_PROJECT_DIR": str(tmp_path)},
+        [{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "get-env", "arguments": {}}},
+         {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+          "params": {"name": "echo", "arguments": {"message": message}}}])
+    answers = {m.get("id"): m for m in (json.loads(line) for line in seen[:-1])}
+    assert 2 in answers and 3 in answers, seen
+    environment = json.loads(answers[2]["result"]["content"][0]["text"])
+    assert {name: environment[name] for name in entry["env"]} == {
+        "X": "***", "DB_COPY": "***", "COPY": "***", "SETTING": setting}
+    assert answers[3]["result"]["content"][0]["text"] == f"Echo: *** *** *** {setting}"
+    for secret in (key, password, live):
+        assert all(secret not in line for line in seen), secret  # the gateway's standard error included

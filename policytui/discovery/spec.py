@@ -126,12 +126,25 @@ class ServerSpec:
         command's credential arguments (`argument_secrets`: `--token abc`, `--api-key=abc`),
         header values and the URL's password and query values count too.
         """
-        values = {
-            value
-            for key, value in self.env.items()
-            if env_name_says_secret(key) or len(value) >= _LONG_VALUE
-        }
+        values = self._given_as_credentials()
+        values |= {value for value in self.env.values() if len(value) >= _LONG_VALUE}
         values |= {value for value in self.extra_secrets if len(value) >= _LONG_VALUE}
+        return sorted((v for v in values if len(v) >= _MIN_SECRET_LEN), key=len, reverse=True)
+
+    def credentials(self) -> list[str]:
+        """The secrets given for this server as credentials: `secrets` less settings that are
+        only long (an env value whose name does not say secret). What the gateway keeps from
+        its clients when the server repeats it: a long ordinary setting may be a tool's text.
+        A value given as a credential stays one when a plain setting holds it too."""
+        given = self._given_as_credentials()
+        unnamed = {value for key, value in self.env.items() if not env_name_says_secret(key)}
+        return [value for value in self.secrets() if value in given or value not in unnamed]
+
+    def _given_as_credentials(self) -> set[str]:
+        """The values given to the server as credentials: env values whose names say secret,
+        the command's credential arguments, header values (and a bearer token alone), and the
+        URL's sign-in, query values and path keys."""
+        values = {value for key, value in self.env.items() if env_name_says_secret(key)}
         # `--api-key abc`: what the command's description hides (`--api-key ***`) is a secret.
         values |= set(argument_secrets(self.args))
         for value in self.headers.values():
@@ -151,15 +164,7 @@ class ServerSpec:
                 _, _, value = pair.partition("=")
                 values.add(value)
             values |= set(_path_credentials(parts.path))
-        return sorted((v for v in values if len(v) >= _MIN_SECRET_LEN), key=len, reverse=True)
-
-    def credentials(self) -> list[str]:
-        """The secrets given for this server as credentials: `secrets` less settings that are
-        only long (an env value whose name does not say secret). What the gateway keeps from
-        its clients when the server repeats it: a long ordinary setting may be a tool's text."""
-        named = {value for key, value in self.env.items() if env_name_says_secret(key)}
-        unnamed = {value for key, value in self.env.items() if not env_name_says_secret(key)}
-        return [value for value in self.secrets() if value in named or value not in unnamed]
+        return values
 
     def redact(self, text: str) -> str:
         """`text` with every secret of this spec replaced by ***."""
