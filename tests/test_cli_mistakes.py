@@ -390,6 +390,47 @@ def test_a_configured_url_that_cannot_be_read_is_listed_and_refused_in_one_sente
     assert "k123456789" not in listed.stdout + listed.stderr + named.stdout + named.stderr
 
 
+def test_servers_lists_an_entry_nobody_can_connect_to_as_broken_with_the_reason(tmp_path: Path) -> None:
+    """An entry whose URL cannot be read, is not http(s), has a port past 65535 (written, or
+    filled in from a variable) or a type policytui does not speak was listed `active`, as if it
+    could be used. `servers` and `servers --json` list it `broken`, with the sentence `tools
+    NAME` refuses it in; an entry that can be used stays `active`."""
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "servers.json").write_text(json.dumps({"mcpServers": {
+        "brackets": {"url": "http://[::1:8080/mcp?api_key=k123456789"},
+        "ftp": {"url": "ftp://u:k123456789@files.example.com/mcp"},
+        "port": {"url": "http://k123456789@127.0.0.1:99999/mcp"},
+        "varport": {"url": "http://127.0.0.1:${BAD_PORT}/mcp"},
+        "socket": {"type": "websocket", "url": "wss://h.example.com/mcp"},
+        "fine": {"url": "http://127.0.0.1:${GOOD_PORT}/mcp?api_key=k123456789"}}}), encoding="utf-8")
+    env = {**_env(tmp_path), "POLICYTUI_CONFIG_DIR": str(config), "BAD_PORT": "70000", "GOOD_PORT": "8080",
+           "COLUMNS": "200"}
+    listed, table = (subprocess.run([POLICYTUI, *argv], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                                    env=env) for argv in (["servers", "--json"], ["servers"]))
+    assert (listed.returncode, table.returncode) == (0, 0), listed.stderr + table.stderr
+    rows = {row["name"]: (row["status"], row["note"]) for row in json.loads(listed.stdout)["servers"]
+            if row["origin"] == "policytui"}
+    assert rows == {
+        "brackets": ("broken", "the server's URL cannot be read (Invalid IPv6 URL); check its brackets"),
+        "ftp": ("broken", "'ftp://u:***@files.example.com/mcp' is not an http(s) URL with a host name"),
+        "port": ("broken", "the port of 'http://***@127.0.0.1:99999/mcp' is not a number from 0 to 65535"),
+        "varport": ("broken", "the port of 'http://127.0.0.1:${BAD_PORT}/mcp' is not a number from 0 to 65535"),
+        "socket": ("broken", "its type is 'websocket'; policytui knows http (Streamable HTTP), sse and stdio"),
+        "fine": ("active", ""),
+    }
+    named = subprocess.run([POLICYTUI, "tools", "port"], capture_output=True, text=True, timeout=120,
+                           cwd=tmp_path, env=env)
+    _one_sentence(named, 2, "the port of 'http://***@127.0.0.1:99999/mcp' is not a number from 0 to 65535.")
+    lines = {line.split()[1]: line for line in table.stdout.splitlines() if line.startswith("│ ")
+             and len(line.split()) > 2}
+    for name in ("brackets", "ftp", "port", "varport", "socket"):
+        assert "broken" in lines[name] and "active" not in lines[name], table.stdout
+    assert "active" in lines["fine"], table.stdout
+    assert "cannot be read (Invalid IPv6 URL); check its brackets" in table.stdout
+    assert "k123456789" not in listed.stdout + listed.stderr + table.stdout + table.stderr + named.stderr
+
+
 @pytest.mark.parametrize("written", ["${env:POLICYTUI_UNSET_TOKEN}", "${POLICYTUI_UNSET_TOKEN}"])
 def test_a_header_naming_an_unset_variable_quotes_it_as_written(tmp_path: Path, written: str) -> None:
     done = run(tmp_path, "tools", "http://127.0.0.1:9/mcp", "--header", f"Authorization: Bearer {written}")

@@ -31,6 +31,7 @@ from policytui.textsafe import visible
 
 _SSE_TYPES = {"sse"}
 _HTTP_TYPES = {"http", "streamable-http", "streamablehttp", "streamable_http", "streamable"}
+_KNOWN_TYPES = "policytui knows http (Streamable HTTP), sse and stdio"
 
 
 def resolve_target(
@@ -162,24 +163,33 @@ def command_name(program: str, args: list[str]) -> str:
 def _url_spec(
     url: str, display: str, *, sse: bool, headers: dict[str, str], origin: str
 ) -> ServerSpec:
-    try:
-        parts = urlsplit(url)
-    except ValueError as error:  # `http://[::1/mcp`; its words never quote the URL, which may hold a key
-        raise DiscoveryError(f"The server's URL cannot be read ({error}); check its brackets.") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise DiscoveryError(f"{safe_url(display)!r} is not an http(s) URL with a host name.")
-    try:
-        parts.port  # noqa: B018 - read for its check: a port past 65535 or not a number
-    except ValueError:
-        raise DiscoveryError(f"The port of {safe_url(display)!r} is not a number from 0 to 65535.") from None
+    problem = _url_problem(url, display)
+    if problem is not None:
+        raise DiscoveryError(problem)
     return ServerSpec(
-        name=parts.hostname,
+        name=urlsplit(url).hostname or "",  # `_url_problem` refuses a URL without one
         transport="sse" if sse else "http",
         url=url,
         display_url=display,
         headers=headers,
         origin=origin,
     )
+
+
+def _url_problem(url: str, display: str) -> str | None:
+    """Why no connection can be made to `url`, in one sentence that quotes it only as `display`
+    (as written, before `${...}` expansion) with its credentials masked; None when one can."""
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:  # `http://[::1/mcp`; its words never quote the URL, which may hold a key
+        return f"The server's URL cannot be read ({error}); check its brackets."
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{safe_url(display)!r} is not an http(s) URL with a host name."
+    try:
+        parts.port  # noqa: B018 - read for its check: a port past 65535 or not a number
+    except ValueError:
+        return f"The port of {safe_url(display)!r} is not a number from 0 to 65535."
+    return None
 
 
 def _named_spec(name: str, cwd: Path, environ: Mapping[str, str]) -> ServerSpec:
@@ -300,7 +310,7 @@ def _url_from_entry(entry: ConfigEntry, expansion: Expansion) -> ServerSpec:
     if kind and kind not in _SSE_TYPES | _HTTP_TYPES:
         raise DiscoveryError(
             f"Server {visible(entry.name)!r} from {entry.origin} has type {visible(kind)!r}; "
-            "policytui knows http (Streamable HTTP), sse and stdio."
+            f"{_KNOWN_TYPES}."
         )
     # Without a type, a URL ending in /sse is taken for the legacy SSE transport, as Cursor does.
     sse = kind in _SSE_TYPES or (not kind and _path_ends_in_sse(written))
@@ -390,7 +400,7 @@ def find_servers(
     rows: list[ServerRow] = []
     winner: dict[str, str] = {}
     for entry in scan.entries:
-        row = _row_for_entry(entry, environ)
+        row = _row_for_entry(entry, cwd, environ)
         if entry.name in winner:
             row.status, row.note = "shadowed", f"overridden by {winner[entry.name]}"
         else:
@@ -414,7 +424,7 @@ def find_servers(
     return rows, scan
 
 
-def _row_for_entry(entry: ConfigEntry, environ: Mapping[str, str]) -> ServerRow:
+def _row_for_entry(entry: ConfigEntry, cwd: Path, environ: Mapping[str, str]) -> ServerRow:
     raw = entry.raw
     row = ServerRow(
         name=entry.name,
@@ -449,8 +459,28 @@ def _row_for_entry(entry: ConfigEntry, environ: Mapping[str, str]) -> ServerRow:
         row.header_keys = sorted(map(str, raw.get("headers", {})))
     row.needs = sorted({name for text in texts for name in references(text)})
     row.missing = [name for name in row.needs if name not in environ]
-    if entry.disabled:
+    problem = None if row.transport == "stdio" or row.missing else _url_entry_problem(entry, cwd, environ)
+    if problem is not None:
+        # Nobody can connect to it, so it must not read as usable; said as `tools NAME` says it.
+        row.status, row.note = "broken", problem[0].lower() + problem[1:].rstrip(".")
+    elif entry.disabled:
         row.status, row.note = "disabled", "marked disabled in its config"
     elif row.missing:
         row.note = "needs " + ", ".join(row.missing) + " (not set)"
     return row
+
+
+def _url_entry_problem(entry: ConfigEntry, cwd: Path, environ: Mapping[str, str]) -> str | None:
+    """Why the URL entry cannot be connected to (a type policytui does not speak, a URL that
+    cannot be read, not http(s), a bad port), as `spec_from_entry` refuses it; None when it can."""
+    raw = entry.raw
+    written = str(raw.get("url", raw.get("serverUrl")))
+    kind = str(raw.get("type") or raw.get("transport") or "").lower()
+    if kind and kind not in _SSE_TYPES | _HTTP_TYPES:
+        return f"its type is {visible(kind)!r}; {_KNOWN_TYPES}"
+    root = project_root(cwd, environ) or cwd
+    try:
+        url = Expansion(environ, home=str(home_dir(environ)), workspace=str(root)).expand(written)
+    except MissingVariable:  # `${input:...}`: said when the entry is used
+        return None
+    return _url_problem(url, written)
