@@ -310,3 +310,52 @@ def test_a_database_url_and_a_key_given_as_arguments_of_their_own_are_secrets(tm
     assert document["instructions"] == "Connected to postgresql://reporter:***@db.internal/sales."
     assert document["tools"][0]["description"] == (
         "Runs SQL on postgresql://reporter:***@db.internal/sales as ***, billing ***")
+
+
+# Keys servers take as a bare argument of their own (`server KEY`), each of a known shape.
+BARE_KEYS = {
+    "40 hex digits (an older GitHub token)": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b",
+    "32 hex digits": "5D41402ABC4B2A76B9719D911017C592",
+    "ghp_": "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+    "xoxb-": "xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
+    "JWT": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+}
+
+
+PRINTING = "import sys\nprint('args: ' + ' '.join(sys.argv[1:]), file=sys.stderr)\nsys.exit(1)\n"
+
+
+@pytest.mark.parametrize("key", BARE_KEYS.values(), ids=BARE_KEYS.keys())
+def test_a_key_given_as_a_bare_argument_is_starred_in_the_stderr_of_a_failing_server(
+        tmp_path: Path, key: str) -> None:
+    """A server that prints its arguments and exits 1, given its key alone (or after a flag's
+    `=`): `tools` and a gateway that cannot start it quote its stderr with *** for the key; a
+    short hex word (a commit's abbreviation) stays as written."""
+    printing = script(tmp_path, "printing.py", PRINTING)
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    for command in (["tools"], ["gateway", "--policy", str(policy), "--state-dir", str(tmp_path / "state")]):
+        result = run(tmp_path, *command, "--", sys.executable, str(printing), "serve", key, f"--key={key}", "abc1234")
+        assert result.returncode != 0
+        assert "exited with code 1" in result.stderr, result.stderr
+        # After a flag's `=`, the key alone is starred, or the whole argument that holds it.
+        assert ("| args: serve *** --key=*** abc1234" in result.stderr
+                or "| args: serve *** *** abc1234" in result.stderr), result.stderr
+        assert key not in result.stdout + result.stderr
+
+
+async def test_the_connect_dialog_stars_a_hex_key_given_as_a_bare_argument(tmp_path: Path) -> None:
+    key = BARE_KEYS["40 hex digits (an older GitHub token)"]
+    printing = script(tmp_path, "printing.py", PRINTING)
+    spec = resolve_target(command=[sys.executable, str(printing), key], cwd=tmp_path)
+    load, _offline = _loaders(spec, offline=False, timeout=60)
+    app = make_app(policy_path=tmp_path / "policy.json", load_listing=load, target_label=spec.describe())
+    async with app.run_test(size=(120, 34)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen.id == "failure"
+        strips = app.screen._compositor.render_strips()
+        shown = "\n".join("".join(segment.text for segment in strip) for strip in strips)
+        assert "args: ***" in shown and key not in shown, shown
+        await pilot.press("q")
+        await pilot.pause()

@@ -221,7 +221,16 @@ def _credential_in(arg: str) -> tuple[str, list[str]]:
             return f"{prefix}={safe_url(url)}" if prefix else safe_url(url), list(dict.fromkeys(secrets))
     if holds_credential(arg):
         return "***", [arg]
+    if _HEX_KEY.fullmatch(url):  # `abc123...` alone, or after a flag's `=`
+        return f"{prefix}=***" if prefix else "***", [url]
     return arg, []
+
+
+# An argument of the server's own that is a long run of hexadecimal digits (letters and digits
+# both) is taken for a key: a GitHub token of the older kind is 40 of them, and many services
+# issue 32 or 64. Only as a whole argument of the command: in a call's arguments or a server's
+# log, the same shape is usually a commit or a checksum.
+_HEX_KEY = re.compile(r"(?=[0-9a-fA-F]*[0-9])(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{32,}")
 
 
 def _read_flags(args: list[str]) -> Iterator[tuple[str, str | None]]:
