@@ -14,7 +14,9 @@ upstream server sent them (raw JSON), never rebuilt from typed models. What is s
   client (resource updates only to clients that subscribed to that resource); when the
   clients hold several grants, a log message goes only to the client whose request it came
   with, else to none, and `logging/setLevel` is answered without being forwarded
-  (`Gateway.grants_share_server`).
+  (`Gateway.grants_share_server`);
+- the server's own requests (sampling, elicitation, roots) go to the client whose call is in
+  progress; with several grants, one that comes with no call in progress goes to none.
 """
 
 from __future__ import annotations
@@ -67,6 +69,11 @@ WITHHELD_LINES_PER_WINDOW = 20
 def _withheld_summed_up(untold: int, window: float) -> None:
     log.info("withheld %d more log messages of the server from every client in the last %s s, not logged "
              "one by one", untold, f"{window:g}")
+
+
+def _unrelayed_summed_up(untold: int, window: float) -> None:
+    log.info("refused %d more requests of the server that came with no call in progress in the last %s s, "
+             "not logged one by one", untold, f"{window:g}")
 
 
 # The relay whose client's request the current task serves (set by `StdioRelay._handle`). The
@@ -153,6 +160,8 @@ class Gateway:
         # A server that logs without end, each message withheld (several grants): one line
         # each, in a flood, would fill the gateway's log.
         self._withheld_lines = FewerInAFlood(_withheld_summed_up, per_window=WITHHELD_LINES_PER_WINDOW, window=window)
+        # Likewise a server that asks its clients things without end, each refused (several grants).
+        self._unrelayed_lines = FewerInAFlood(_unrelayed_summed_up, per_window=WITHHELD_LINES_PER_WINDOW, window=window)
 
     def refused(self, refusal: wire.Refusal, caller: Caller, *, line: bytes | None = None,
                 message: Any = None) -> None:
@@ -173,10 +182,11 @@ class Gateway:
         self._refusal_warnings.warn(refusal.message, caller.grant, caller.session, calls, self._secrets)
 
     def close_flood_lines(self) -> None:
-        """Serving has ended: the refusals and withheld log messages a flood left untold are
-        told in the log now."""
+        """Serving has ended: the refusals, withheld log messages and refused requests of the
+        server a flood left untold are told in the log now."""
         self._refusal_warnings.close()
         self._withheld_lines.close()
+        self._unrelayed_lines.close()
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -305,9 +315,12 @@ class Gateway:
         concerns and return the response members ({"result": ...} or {"error": ...}).
 
         The client concerned is the one with requests in progress when exactly one has any,
-        else the only client connected. When that cannot be told, or the client did not
-        announce the capability, the server gets an error saying so: nothing is sent to a
-        client that did not ask for it.
+        else the only client connected, unless the clients hold several grants: then a request
+        that comes with no call of a client connected in progress may be on behalf of another
+        grant's earlier call, or of nobody, and is relayed to none (one log line, fewer in a
+        flood). When that cannot be told, or the client did not announce the capability, the
+        server gets an error saying so: nothing is sent to a client that did not ask for it.
+        (`ping` never comes here: the upstream connection answers it itself.)
         """
         from policytui.gateway.relay import ClientRequestError
         from policytui.gateway.server_asks import CAPABILITY_OF
@@ -322,6 +335,14 @@ class Gateway:
         handshake = [relay for relay in self._relays if not getattr(relay, "modern_only", False)]
         modern_calls = list(self.modern_calls.running)
         candidates: list[Any] = [relay for relay in handshake if relay.busy()] + modern_calls
+        if not candidates and self.grants_share_server:
+            if self._unrelayed_lines.tell():
+                log.info("refused the server's %s request: several grants share the server, and it came with no "
+                         "call of a client connected in progress", method)
+            why = ("no client is connected" if not self._relays
+                   else "several grants share the server and no client connected has a call in progress, so the "
+                        "gateway cannot tell whose request it is")
+            return {"error": {"code": INVALID_REQUEST, "message": f"{method} cannot be relayed: {why}"}}
         if not candidates:
             candidates = handshake
         if len(candidates) != 1:
