@@ -382,6 +382,10 @@ class StdioRelay:
     def subscribed(self, uri: str) -> bool:
         return uri in self._subscribed
 
+    def followed(self) -> set[str]:
+        """The resources this client subscribed to and has not unsubscribed from."""
+        return set(self._subscribed)
+
     def busy(self) -> bool:
         """Whether a handshake-era request of this client's is in progress."""
         return any(task not in self._modern for task in self._inflight.values())
@@ -422,7 +426,7 @@ class StdioRelay:
             self._closed = True
             feed.on_line = None
             self._audit_unread(feed.take_waiting())
-            self.gateway.detach(self)
+            unsubscribing = self.gateway.detach(self)
             if isinstance(upstream, StdioUpstream) and upstream.on_progress_line == self._write_line:
                 upstream.on_progress_line = None
             for future in self._outbound.values():
@@ -442,6 +446,8 @@ class StdioRelay:
             for task in tasks:
                 self.cancel_request(task)
             tasks += parked
+            if unsubscribing is not None:  # sent before the server behind is stopped
+                tasks.append(unsubscribing)
             if tasks:
                 with anyio.CancelScope(shield=True), anyio.move_on_after(10):
                     await asyncio.gather(*tasks, return_exceptions=True)

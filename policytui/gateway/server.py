@@ -89,6 +89,9 @@ INTERNAL_ERROR = -32603
 # client that never answers must not hold it, and the relay's task, for good. (Approval forms
 # have their own time-out, --approval-timeout; 2026-07-28 calls, server_asks.PARK_SECONDS.)
 CLIENT_ANSWER_SECONDS = 600.0
+# How long the server may take to answer the gateway's `resources/unsubscribe` of a resource
+# the last client following it left.
+UNSUBSCRIBE_SECONDS = 30.0
 
 APPROVAL_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -231,8 +234,41 @@ class Gateway:
         """A relay-served client joins: it gets upstream notifications and list changes."""
         self._relays.add(relay)
 
-    def detach(self, relay: Any) -> None:
+    def detach(self, relay: Any) -> asyncio.Task[None] | None:
+        """A client leaves (a stdio client closed its input, an HTTP session was deleted or
+        expired). The resources it followed that no other client follows are unsubscribed
+        upstream, in a task whose errors are logged, never raised here: the server keeps one
+        subscription for every client, which nothing else ends. The task, for a caller that
+        waits for it (the stdio relay, before the server behind is stopped), or None. Not
+        while the gateway stops: the server's subscriptions end with it, or with its session."""
+        if relay not in self._relays:
+            return None
         self._relays.discard(relay)
+        left = sorted(uri for uri in relay.followed() if not any(other.subscribed(uri) for other in self._relays))
+        if not left or self.enforcer.stopping or not self.upstream.alive:
+            return None
+        task = asyncio.get_running_loop().create_task(self._unsubscribe(left))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    async def _unsubscribe(self, uris: list[str]) -> None:
+        """Tell the server no client follows `uris` any more, each once (unless a client
+        subscribed to it again meanwhile). The errors are one log line, whatever their number:
+        a client that follows many resources and leaves must not fill the log."""
+        failed: list[str] = []
+        for uri in uris:
+            if any(relay.subscribed(uri) for relay in self._relays):
+                continue
+            try:
+                await self.upstream.request("resources/unsubscribe", {"uri": uri}, timeout=UNSUBSCRIBE_SECONDS)
+            except Exception as exc:  # noqa: BLE001 - a client's leaving never fails for the server's error
+                error = getattr(exc, "error", exc)
+                failed.append(refused_mod.quoted(str(getattr(error, "message", None) or type(error).__name__),
+                                                 self._secrets, 200))
+        if failed:
+            which = "a resource" if len(failed) == 1 else f"{len(failed)} resources"
+            log.info("could not end the server's subscription to %s no client follows any more: %s", which, failed[0])
 
     # Tools ----------------------------------------------------------------------------------
 

@@ -8,7 +8,9 @@ SIGUSR1 (sent by the test, from outside: no request of anyone's is in progress) 
 appended to RECORD as `{"id": ..., "result": ...}` or `{"id": ..., "error": ...}` (ids
 `ping-N`, `sampling-N`, `elicitation-N`, `roots-N` for the Nth signal). Its tool `announce`
 sends `notifications/tools/list_changed` before its answer (a test waits for it to know the
-client's stream is open); `work` answers at once.
+client's stream is open); `work` answers at once. It lists one resource, `note://ledger`,
+takes `resources/subscribe` and refuses every `resources/unsubscribe` ("no subscription to
+end"), recording each as `{"method": ..., "uri": ...}`.
 """
 
 from __future__ import annotations
@@ -63,10 +65,16 @@ def _asking() -> None:
         _ask(n)
 
 
+class _Refused(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.error = {"code": code, "message": message}
+
+
 def _answer(method: str, params: dict[str, Any]) -> dict[str, Any]:
     if method == "initialize":
         return {"protocolVersion": params.get("protocolVersion", "2025-06-18"),
-                "capabilities": {"tools": {"listChanged": True}},
+                "capabilities": {"tools": {"listChanged": True}, "resources": {"subscribe": True}},
                 "serverInfo": {"name": "asking-recording", "version": "0.0.1"}}
     if method == "tools/list":
         return {"tools": TOOLS}
@@ -76,6 +84,13 @@ def _answer(method: str, params: dict[str, Any]) -> dict[str, Any]:
     if method == "tools/call" and params.get("name") == "work":
         return {"content": [{"type": "text", "text": "worked"}]}
     if method == "ping":
+        return {}
+    if method == "resources/list":
+        return {"resources": [{"uri": "note://ledger", "name": "ledger"}]}
+    if method in ("resources/subscribe", "resources/unsubscribe"):
+        _record({"method": method, "uri": params.get("uri")})
+        if method == "resources/unsubscribe":
+            raise _Refused(-32602, "no subscription to end")
         return {}
     raise LookupError(method)
 
@@ -96,6 +111,8 @@ def main() -> None:
             continue  # notifications need no answer
         try:
             _send({"jsonrpc": "2.0", "id": message["id"], "result": _answer(message["method"], message.get("params") or {})})
+        except _Refused as refused:
+            _send({"jsonrpc": "2.0", "id": message["id"], "error": refused.error})
         except LookupError:
             _send({"jsonrpc": "2.0", "id": message["id"], "error": {"code": -32601, "message": "Method not found"}})
 
