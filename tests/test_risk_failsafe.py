@@ -1319,7 +1319,7 @@ def test_phrasings_made_up_to_get_an_acting_tool_called_read(name, description, 
     # attached pronouns, more of what a reader's later words may say it does.
     ("consultar_y_eliminar_facturas", "", None, "Financial"),
     ("ottieni_e_paga_bollette", "Get utility bills due this month.", None, "Financial"),
-    ("rechnung_erstellen_und_anzeigen", "", None, "Write"),
+    ("rechnung_erstellen_und_anzeigen", "", None, "Financial"),  # an invoice made
     ("recuperar_archivo", "", None, "Write"),
     ("contacts", "Busca contactos duplicados para eliminarlos.", None, "Destructive"),
     ("logs", "Liste les anciens journaux avant de les purger.", None, "Destructive"),

@@ -330,3 +330,70 @@ def test_the_tools_command_calls_money_named_in_another_language_financial(tmp_p
     assert all((found[spec["name"]] != "Read") == spec["acts"] for spec in round_tools)
     assert {spec["name"]: found[spec["name"]] for spec in stored} == dict.fromkeys(
         (name for _, name in sorted(_ABROAD_STORED)), "Financial")
+
+
+# ----- money named noun first, its verb after it, in another language -------------------------
+
+@pytest.mark.parametrize("name,description,expected", [
+    # an infinitive of the table after the thing it acts on, in Spanish and Dutch
+    ("factura_crear", "", "Financial"),
+    ("cfdi_cancelar", "", "Financial"),
+    ("cfdi_timbrar", "", "Financial"),
+    ("factuur_versturen", "", "Financial"),
+    # ... with what the invoice is sent by after it
+    ("factura_enviar_correo", "", "Financial"),
+    # Turkish "al" (take) and Japanese verbal nouns, last in the name
+    ("odeme_al", "", "Financial"),
+    ("seikyusho_hakko", "", "Financial"),
+    # the same shape on what is no money acts, and a reminder of an invoice moves none
+    ("cliente_eliminar", "", "Destructive"),
+    ("yedek_al", "", "Write"),
+    ("factura_enviar_recordatorio", "", "Write"),
+    # readers in the same languages stay readers
+    ("saldo_cek", "Menampilkan saldo merchant.", "Read"),
+    ("cek_saldo", "Menampilkan saldo merchant.", "Read"),
+    ("odemeleri_listele", "", "Read"),
+    ("seikyusho_ichiran", "請求書の一覧を返します。", "Read"),
+    ("listar_transacoes_cartao", "", "Read"),
+    ("factura_listar", "Lista las facturas del mes.", "Read"),
+    # nouns ending like an infinitive are no verb: copper, a genre
+    ("precio_cobre", "", "Other"),
+    ("libro_genere", "", "Other"),
+])
+def test_money_named_noun_first_in_another_language_is_financial(tmp_path, name, description,
+                                                                 expected):
+    assert categories(tmp_path, [tool(name, description)])[name] == expected
+
+
+_NOUN_FIRST = "33-money-missed-names-and-consequences"
+# The stored money tools of that shape, by server and name, each missed before the rule.
+_NOUN_FIRST_STORED = {(739, "factuur_versturen"), (787, "factura_timbrar"),
+                      (810, "cfdi_cancelar"), (810, "cfdi_timbrar"), (878, "odeme_al"),
+                      (878, "seikyusho_hakko")}
+
+
+def test_the_tools_command_calls_money_named_noun_first_financial(tmp_path):
+    # As a user meets them: `policytui tools --from FILE --json` on a snapshot of the
+    # thirty-third round's tools (invoices and payments named noun first in Japanese romaji,
+    # Dutch, Turkish, Spanish and Italian, and readers of them) and of the six stored money
+    # tools of that shape.
+    made_up = json.loads(_MADE_UP.read_text(encoding="utf-8"))
+    round_tools = [found for server in made_up["servers"] if server["round"] == _NOUN_FIRST
+                   for found in server["tools"]]
+    stored = [found for at, server in enumerate(made_up["servers"]) for found in server["tools"]
+              if (at, found["name"]) in _NOUN_FIRST_STORED]
+    assert len(round_tools) == 12 and len(stored) == 6
+    tools = [{key: value for key, value in found.items() if key not in ("acts", "money")}
+             for found in round_tools + stored]
+    found = categories(tmp_path, tools)
+    assert {spec["name"]: found[spec["name"]] for spec in round_tools} == {
+        "seikyusho_sakusei": "Financial", "factuur_aanmaken": "Financial",
+        "pos_odeme_al": "Financial", "factura_crear": "Financial",
+        "cfdi_pago_timbrar": "Financial", "fattura_inviare": "Financial",
+        "saldo_cek": "Read", "odeme_gecmisi_getir": "Read", "seikyusho_kensaku": "Read",
+        "listar_transacoes_cartao": "Read", "factura_consultar": "Read",
+        "cfdi_descargar_xml": "Read"}
+    assert all((found[spec["name"]] == "Financial") == spec["money"] for spec in round_tools)
+    assert all((found[spec["name"]] != "Read") == spec["acts"] for spec in round_tools)
+    assert {spec["name"]: found[spec["name"]] for spec in stored} == dict.fromkeys(
+        (name for _, name in sorted(_NOUN_FIRST_STORED)), "Financial")

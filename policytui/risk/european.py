@@ -82,6 +82,7 @@ _FORMS: dict[str, str] = {
         ireserba itala
         zarezerwuj rezerwuje wystaw wystawia wypozycz wypozycza
         erfassen erfasst erfasse freigeben zlec zleca zlecic buat
+        versturen verstuur aanmaken timbrar timbra
         """,
     v.MODIFY: """
         modifie modifier modifiez edite editer remplace renomme deplace change annule annuler
@@ -177,6 +178,7 @@ _FINAL_INFINITIVES = frozenset(
         entfernen ausfuhren abfragen herunterladen exportieren berechnen ermitteln finden
         vergleichen speichern aktualisieren bearbeiten andern stornieren starten bezahlen
         uberweisen kundigen setzen sperren neustarten inplannen plannen erfassen freigeben
+        versturen aanmaken
         """.split()))
 # Turkish puts its verb last, in a name too: "liste_yukle" uploads a list, "kampanya_baslat"
 # starts a campaign. Imperatives of the table, and a few it lacks (baslat starts, durdur and
@@ -185,6 +187,20 @@ _TURKISH_FINAL = frozenset(
     "getir listele goster olustur ekle gonder kaydet yukle guncelle degistir baslat durdur "
     "duraklat planla".split())
 _TURKISH_KIND = {"baslat": v.EXECUTE, "durdur": v.WRITE, "duraklat": v.WRITE, "planla": v.WRITE}
+# Words that are a verb only as the last word of a name, after what they act on: Turkish "al"
+# (take, receive: "odeme_al" takes a payment), which leading a name or inside it is as often
+# Spanish "to the" or an Arabic article; and Japanese verbal nouns written in Latin letters
+# ("seikyusho_hakko" issues an invoice), which no other language the table reads writes.
+_FINAL_ONLY = {"al": v.WRITE, "hakko": v.WRITE, "sakusei": v.WRITE, "soshin": v.WRITE,
+               "toroku": v.WRITE, "sakujo": v.REMOVE}
+# Endings of an infinitive of Spanish, Portuguese, Italian or French: such a form of the table
+# that acts, after the thing it acts on, is the name's verb ("factura_enviar_correo",
+# "cfdi_cancelar"); one that reads there is left to the description. Not -ere or a bare -re,
+# which third persons and nouns end with as often (Italian "genere", a kind; Portuguese
+# "cobre", copper; French "ouvre"), nor a word of four letters ("vire", turn, in Portuguese),
+# nor "payer" and "betaler", who pays in English and Dutch ("invoice_payer").
+_NAME_INFINITIVE_ENDINGS = ("ar", "er", "ir", "are", "ire")
+_NOT_NAME_INFINITIVES = frozenset(("payer", "betaler"))
 # Words that join two German command phrases: "... anlegen und ... abrufen".
 _GERMAN_JOINS = frozenset("und oder sowie dann danach anschliessend bzw".split())
 # Small words of English that German never writes: a sentence holding one is no German
@@ -250,10 +266,15 @@ def name_verb(words: list[str], start: int) -> tuple[int, str] | None:
             # "liste_yukle": the verb ends a Turkish name, after what it acts on.
             found.append((i, _TURKISH_KIND.get(word) or kind or v.WRITE))
             continue
+        if i > start and i == len(words) - 1 and word in _FINAL_ONLY:
+            found.append((i, _FINAL_ONLY[word]))  # "odeme_al", "seikyusho_hakko"
+            continue
         if kind is None or len(word) <= 3:
             continue
         if i == start or plain(words[i - 1]) in _JOINS or (
-                i > start and word in _FINAL_INFINITIVES):
+                i > start and (word in _FINAL_INFINITIVES or (
+                    kind != v.READ and len(word) > 4 and word.endswith(_NAME_INFINITIVE_ENDINGS)
+                    and word not in _NOT_NAME_INFINITIVES))):
             if kind == v.READ and word in _READS_OR_ACTS:
                 kind = v.WRITE  # an unknown act until its words say more
             found.append((i, kind))

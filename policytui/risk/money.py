@@ -20,7 +20,8 @@ from policytui.risk.words import SEPARATORS, base_verb, name_words, sentence_tok
 # use them. Things paid or owed beyond those of `vocabulary.MONEY_OBJECTS`: a tip or a
 # donation is a payment, a loan or an instalment is owed, escrow is money held for someone;
 # and invoices, payments, payouts, transfers and refunds named in other languages (factura,
-# Rechnung, platba, utbetalning, przelew, tagihan, ödeme, seikyūsho ...) and a payroll run
+# Rechnung, platba, utbetalning, przelew, tagihan, ödeme, seikyūsho, Mexico's CFDI ...) and a
+# payroll run
 # (Lohnlauf), which the other languages' verbs act on; and Brazil's instant payment (Pix) and
 # payment slip (boleto), sent, scheduled or paid.
 EXTRA_MONEY_OBJECTS = frozenset(
@@ -34,7 +35,7 @@ EXTRA_MONEY_OBJECTS = frozenset(
     overboeking pix boleto boletos
     betalning betalningar utbetalning utbetalningar utbetaling utbetalinger uitbetaling
     uitbetalingen przelew przelewy
-    tagihan odeme odemeler tahsilat seikyusho lohnlauf
+    tagihan odeme odemeler tahsilat seikyusho lohnlauf cfdi cfdis
     """.split())
 # ... and those that are money only with money in sight: a direct-debit "mandate" or a card
 # "authorization" (a hold of funds), but not a legal mandate or an OAuth authorization; a
@@ -827,9 +828,17 @@ def _head_first(words: list[str], verb: str, head: str | None) -> str | None:
     """The money object right after a verb of another language that leads the name, when
     more words follow it: those languages name the thing acted on first and what it is of or
     paid by after ("crear_factura_cliente", "prijmout_platbu_kartou": a payment by card), where
-    English puts the head last. None otherwise."""
+    English puts the head last; or the one right before such a verb that the name leads with
+    the thing it acts on ("factura_enviar_correo": the invoice sent by mail), unless a
+    message follows ("factuur_versturen_herinnering" sends a reminder of it). None
+    otherwise."""
     at = words.index(verb) if verb in words else -1
-    if at < 0 or at + 2 >= len(words) or words[at + 1] == head or verb in v.VERBS:
+    if at < 0 or verb in v.VERBS:
+        return None
+    if (at > 0 and words[at - 1] != head and money_object(words[at - 1])
+            and _REMINDERS.isdisjoint(words[at + 1:])):
+        return words[at - 1] if european_kind(verb) is not None else None
+    if at + 2 >= len(words) or words[at + 1] == head:
         return None
     first = words[at + 1]
     return first if money_object(first) and european_kind(verb) is not None else None
@@ -839,6 +848,10 @@ def _head_first(words: list[str], verb: str, head: str | None) -> str | None:
 _MESSAGES = frozenset(
     "reminder reminders notification notifications notice notices message messages email "
     "emails sms alert alerts letter letters newsletter newsletters".split())
+# ... and reminders named in other languages, after a verb of theirs that sends.
+_REMINDERS = _MESSAGES | frozenset(
+    "herinnering herinneringen recordatorio recordatorios lembrete lembretes promemoria "
+    "erinnerung erinnerungen".split())
 
 
 def _sends_a_message(words: list[str], verb: str) -> bool:
