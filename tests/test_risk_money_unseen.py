@@ -375,14 +375,15 @@ _NOUN_FIRST_STORED = {(739, "factuur_versturen"), (787, "factura_timbrar"),
 def test_the_tools_command_calls_money_named_noun_first_financial(tmp_path):
     # As a user meets them: `policytui tools --from FILE --json` on a snapshot of the
     # thirty-third round's tools (invoices and payments named noun first in Japanese romaji,
-    # Dutch, Turkish, Spanish and Italian, and readers of them) and of the six stored money
-    # tools of that shape.
+    # Dutch, Turkish, Spanish and Italian, and readers of them; billing a call resumes and
+    # drafts it makes open, beside a billing worker restarted and a reader of billing's
+    # state) and of the six stored money tools named noun first.
     made_up = json.loads(_MADE_UP.read_text(encoding="utf-8"))
     round_tools = [found for server in made_up["servers"] if server["round"] == _NOUN_FIRST
                    for found in server["tools"]]
     stored = [found for at, server in enumerate(made_up["servers"]) for found in server["tools"]
               if (at, found["name"]) in _NOUN_FIRST_STORED]
-    assert len(round_tools) == 12 and len(stored) == 6
+    assert len(round_tools) == 16 and len(stored) == 6
     tools = [{key: value for key, value in found.items() if key not in ("acts", "money")}
              for found in round_tools + stored]
     found = categories(tmp_path, tools)
@@ -392,8 +393,38 @@ def test_the_tools_command_calls_money_named_noun_first_financial(tmp_path):
         "cfdi_pago_timbrar": "Financial", "fattura_inviare": "Financial",
         "saldo_cek": "Read", "odeme_gecmisi_getir": "Read", "seikyusho_kensaku": "Read",
         "listar_transacoes_cartao": "Read", "factura_consultar": "Read",
-        "cfdi_descargar_xml": "Read"}
+        "cfdi_descargar_xml": "Read", "resume_membership": "Financial",
+        "close_billing_period": "Financial", "restart_billing_worker": "Execute",
+        "membership_billing_state": "Read"}
     assert all((found[spec["name"]] == "Financial") == spec["money"] for spec in round_tools)
     assert all((found[spec["name"]] != "Read") == spec["acts"] for spec in round_tools)
     assert {spec["name"]: found[spec["name"]] for spec in stored} == dict.fromkeys(
         (name for _, name in sorted(_NOUN_FIRST_STORED)), "Financial")
+
+
+# ----- billing said to stop, start or resume, and drafts said to become bills ------------------
+
+@pytest.mark.parametrize("name,description,expected", [
+    ("pause_membership", "Pause a paid membership; billing resumes when it is unpaused.",
+     "Financial"),
+    ("resume_membership", "Resumes a frozen membership; billing restarts on the next cycle.",
+     "Financial"),
+    ("stop_instance", "Stops the instance; billing stops until it is started again.",
+     "Financial"),
+    ("close_billing_period", "Closes the month for an account: draft invoices become open.",
+     "Financial"),
+    ("finalize_draft", "Finalizes a draft. The invoice becomes due in 14 days.", "Financial"),
+    # a program or a battery restarting or stopping, and a reader of billing's state
+    ("restart_billing_worker", "Restarts the billing worker; queued exports start again.",
+     "Execute"),
+    ("restart_billing_service", "Restarts the service; the billing service restarts in 10 s.",
+     "Execute"),
+    ("start_ev_charging", "Starts a session at the bay; charging stops at the set limit.",
+     "Execute"),
+    # ... and a time said by billing ("before billing starts")
+    ("accept_terms", "Accept the terms of the plan before billing starts.", "Write"),
+    ("membership_billing_state",
+     "Shows whether billing is paused for a membership and when it resumes.", "Read"),
+])
+def test_billing_a_call_stops_or_resumes_is_financial(tmp_path, name, description, expected):
+    assert categories(tmp_path, [tool(name, description)])[name] == expected

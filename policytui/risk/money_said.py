@@ -169,6 +169,18 @@ _MONEY_SAID: tuple[tuple[tuple[frozenset[str], ...], re.Pattern[str]], ...] = tu
         (_words("proration prorating"),
          r"\b(with\s+(?:immediate\s+)?(?:proration|prorating)"
          r"|proration\s+(?:is|will\s+be)\s+(?:[a-z]+ly\s+)?(?:applied|charged|billed|invoiced))\b"),
+        # Billing that the call stops, starts or resumes, and bills its drafts become: "Pause a
+        # paid membership; billing resumes when it is unpaused", "billing stops at the end of
+        # the period", "Closes the period: draft invoices become open" ("Charging stops at 80%"
+        # is a battery's, "the billing service restarts" a program's, and "before billing
+        # starts" a time).
+        (_words("billing invoice invoices",
+                "resumes restarts starts stops ends pauses paused stopped resumed become becomes"),
+         r"(?<!\bbefore\s)(?<!\buntil\s)(?<!\btill\s)(?<!\bafter\s)(?<!\bonce\s)"
+         r"(?<!\bwhen\s)(?<!\bif\s)"
+         r"\b(billing\s+(?:resumes|restarts|starts|stops|ends|pauses"
+         r"|is\s+(?:paused|stopped|resumed))"
+         r"|(?:invoice\s+becomes|invoices\s+become)\s+(?:open|due|payable|final))\b"),
         # The same said in French, Spanish, Portuguese, Italian, German, Swedish and
         # Indonesian: "Les frais sont débités immédiatement", "se cobra al confirmar",
         # "addebitato sul conto", "Facture au client ...".
