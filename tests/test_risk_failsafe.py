@@ -1346,8 +1346,10 @@ def test_phrasings_made_up_to_get_an_acting_tool_called_read(name, description, 
     ("rechnung_erstellen", "Rechnung erstellen und als PDF anzeigen.", None, "Financial"),
     ("thermostat_target", "How warm the living room should be, in degrees Celsius.", None,
      "Other"),
+    # The participle says something is done, so the summary is no view of a build only, and
+    # the name's "build" decides.
     ("ci_build_summary", "Summary of last night's build, emailed to the committers.", None,
-     "Write"),
+     "Execute"),
     ("lookup_sender", "Sender of a message, blocked from writing to you again.", None,
      "Write"),
 ])
@@ -3086,3 +3088,31 @@ def test_the_tools_command_calls_a_report_handed_back_read_and_its_kept_twin_not
         "generate_seo_report", "generate_stock_report", "generate_compliance_report",
         "generate_churn_report", "generate_region_report"}
     assert all((found[spec["name"]] != "Read") == spec["acts"] for spec in round_tools)
+
+
+# ----- a view whose act a participle says is done ---------------------------------------------
+
+
+@pytest.mark.parametrize("name,description", [
+    ("svc_restart_status", "Status of the service restart, issued when the service is "
+     "unhealthy."),
+    ("db_restart_status", "Status of the database restart, triggered when replication lags."),
+    ("job_enqueue_status", "Status of the job enqueue, queued for the given payload."),
+    ("ha_vacuum_status", "Status of the robot vacuum, started when the floor is dirty."),
+])
+def test_a_view_of_an_act_a_participle_says_is_done_is_riskier(name, description):
+    c = classify_all([tool(name, description)])[name]
+    assert c.category != "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    ("get_restart_status", "Get the status of a service's last restart."),
+    ("svc_restart_status", "Status of the last service restart."),
+    ("svc_restart_status", "Status of the service restart, grouped by host."),
+    ("svc_restart_status", "Status of the service restart, updated every minute."),
+    ("ticket_summary", "Summary of a ticket, with the resolution note."),
+    ("ha_vacuum_status", "Status of the robot vacuum, shown on the dashboard."),
+])
+def test_a_view_of_an_act_only_named_reads(name, description):
+    c = classify_all([tool(name, description)])[name]
+    assert c.category == "Read", c.evidence

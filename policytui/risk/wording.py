@@ -996,8 +996,10 @@ def _nothing_done_later(desc: DescriptionVerbs) -> bool:
 def _nothing_done_after(desc: DescriptionVerbs, asked: bool = False) -> bool:
     """Is the first sentence one clause that names or asks, with no ";" and no verb that acts
     after a comma ("How many items are left in stock, reordering those below threshold";
-    "Status of the vacuum; starts a cleaning run if idle")? After a question (`asked`), also
-    no verb the tables lack doing a step of its own ("Who is on call, and pages them")."""
+    "Status of the vacuum; starts a cleaning run if idle"), nor a participle of one right
+    after a comma ("Status of the service restart, issued when the service is unhealthy")?
+    After a question (`asked`), also no verb the tables lack doing a step of its own ("Who is
+    on call, and pages them")."""
     if ";" in desc.text.split(".", 1)[0]:
         return False
     words = desc.words
@@ -1008,9 +1010,25 @@ def _nothing_done_after(desc: DescriptionVerbs, asked: bool = False) -> bool:
         verb = base_verb(word)
         if verb is not None and v.VERBS[verb] != v.READ and not _asked_of(words, i):
             return False
+        if (verb is None and words[i - 1] == "," and (done := participle_verb(word)) is not None
+                and v.VERBS[done] != v.READ and done not in _ARRANGED
+                and (i + 1 == len(words) or words[i + 1] not in _KEPT_CURRENT)):
+            # "Status of the service restart, issued when the service is unhealthy": a
+            # participle after the comma says the act is done ("grouped by host" only
+            # arranges what is shown; "updated every minute" keeps the view current).
+            return False
         if asked and verb is None and _step_of_its_own(word, words[i + 1:i + 2]):
             return False
     return True
+
+
+# Verbs whose participle only arranges what is shown ("..., grouped by host"), and words after
+# a participle that say the view is kept current, not that the call acts ("..., updated every
+# minute").
+_ARRANGED = frozenset("group sort order filter format split merge join combine wrap".split())
+_KEPT_CURRENT = frozenset(
+    "every hourly daily nightly weekly monthly periodically continuously live automatically"
+    .split())
 
 
 # Prepositions before "which", "whose" or "what" asking of a noun: "..., and in which commit".
