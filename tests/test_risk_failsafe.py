@@ -3116,3 +3116,29 @@ def test_a_view_of_an_act_a_participle_says_is_done_is_riskier(name, description
 def test_a_view_of_an_act_only_named_reads(name, description):
     c = classify_all([tool(name, description)])[name]
     assert c.category == "Read", c.evidence
+
+
+# ----- an act done first, and the reading of its outcome --------------------------------------
+
+
+@pytest.mark.parametrize("name,description", [
+    ("get_leave_balance", "Get an employee's leave balance, after accruing this month's days "
+     "onto it."),
+    ("get_session_token", "Get the session token, after refreshing it."),
+    ("list_queued_jobs", "List the jobs in the queue after enqueuing each one."),
+])
+def test_a_reader_after_a_gerund_that_acts_is_riskier(name, description):
+    c = classify_all([tool(name, description)])[name]
+    assert c.category != "Read", c.evidence
+
+
+@pytest.mark.parametrize("name,description", [
+    # An act named as a noun, not done: the balance after an accrual made elsewhere.
+    ("get_leave_balance", "Returns the leave balance after this month's accrual."),
+    # A gerund before a bare noun only names what is read.
+    ("list_rows", "List rows after applying filters."),
+    ("get_balance", "Shows the balance after reading the ledger."),
+])
+def test_a_reader_after_a_named_act_or_a_bare_noun_reads(name, description):
+    c = classify_all([tool(name, description)])[name]
+    assert c.category == "Read", c.evidence

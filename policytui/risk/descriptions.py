@@ -569,13 +569,18 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
             # "Retrieves the next message before deleting it", "Verify a backup by restoring
             # it", "Read entries, deleting the last-delivered ID": a step of its own, named by
             # a gerund with its own object ("keyed by training type" and "before changing room
-            # details" name or advise, and do not count).
+            # details" name or advise, and do not count). "After" with the gerund's object
+            # opened counts as a comma does: the act comes first and what is read is its
+            # outcome ("Get an employee's leave balance, after accruing this month's days onto
+            # it"; "List rows after applying filters" only names what is read).
             again = tokens[j] == "re" and j + 2 < count
             if again:
                 j += 1  # "re-establishing it": the gerund after a hyphenated "re-"
             verb = base_verb(tokens[j])
             if (verb is not None and tokens[j].endswith("ing") and verb not in chain
-                    and j + 1 < count and _gerund_step(verb, tokens[j + 1], again, first == ",")):
+                    and j + 1 < count and _gerund_step(
+                        verb, tokens[j + 1], again,
+                        first == "," or (first in _DONE_FIRST and tokens[j + 1] in _STEP_OBJECTS))):
                 chain.add(verb)
                 found.alternatives.append((verb, v.VERBS[verb]))
                 continue
@@ -1159,6 +1164,9 @@ _SEQUENCE = frozenset("then also afterwards optionally".split())
 _MODALS = frozenset("can will may might must should could".split())
 # Words before a gerund that is a step of its own: "before deleting it", "by charging".
 _STEP_BEFORE = frozenset("before after by while".split())
+# A word before such a gerund that puts its act before the reading, a step of the call's own
+# ("..., after accruing this month's days onto it"), never advice to the caller.
+_DONE_FIRST = frozenset(("after",))
 # Where a later step may start: a separator or one of those words.
 _STEP_MARKS = SEPARATORS | _STEP_BEFORE
 # Words before a command's verb that only say how it is done: "Force delete pods", "Hard delete
