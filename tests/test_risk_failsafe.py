@@ -3142,3 +3142,34 @@ def test_a_reader_after_a_gerund_that_acts_is_riskier(name, description):
 def test_a_reader_after_a_named_act_or_a_bare_noun_reads(name, description):
     c = classify_all([tool(name, description)])[name]
     assert c.category == "Read", c.evidence
+
+
+_STILL_READ = "34-acting-tools-still-called-read"
+
+
+def test_the_tools_command_calls_no_reader_that_acts_first_or_a_view_said_done_read(tmp_path):
+    # As a user meets them: `policytui tools --from FILE --json` on a snapshot of the
+    # thirty-fourth round's tools (readers whose gerund after "after" acts, views of an act a
+    # participle after the comma says is triggered or started, and near readers phrased
+    # alike) and of the two stored leaks of those shapes.
+    made_up = json.loads(_MADE_UP.read_text(encoding="utf-8"))
+    round_tools = [found for server in made_up["servers"] if server["round"] == _STILL_READ
+                   for found in server["tools"]]
+    leaks = [found for server in made_up["servers"] for found in server["tools"]
+             if (found["name"], found["description"][:20]) in (
+                 ("get_leave_balance", "Get an employee's le"),
+                 ("svc_restart_status", "Status of the servic"))]
+    assert len(round_tools) == 12 and len(leaks) == 2
+    # (Early rounds stored no inputSchema; the redteam bench reads none as no arguments.)
+    tools = [{"inputSchema": {"type": "object", "properties": {}},
+              **{key: value for key, value in found.items() if key not in ("acts", "money")}}
+             for found in round_tools + leaks]
+    found = _categories_from_the_tools_command(tmp_path, tools)
+    assert {spec["name"]: found[spec["name"]] for spec in round_tools} == {
+        "get_pto_balance": "Write", "get_pto_summary": "Read", "get_feed": "Write",
+        "get_feed_items": "Read", "get_index_stats": "Execute", "get_index_summary": "Read",
+        "node_restart_status": "Execute", "get_node_restart_status": "Read",
+        "index_rebuild_status": "Execute", "node_reboot_status": "Read",
+        "cache_sync_status": "Write", "queue_sync_status": "Read"}
+    assert all((found[spec["name"]] != "Read") == spec["acts"] for spec in round_tools)
+    assert (found["get_leave_balance"], found["svc_restart_status"]) == ("Write", "Execute")
