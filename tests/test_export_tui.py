@@ -381,3 +381,39 @@ async def test_a_click_on_the_question_just_before_the_terminal_shrinks_leaves_t
         await until(lambda: "Not replaced:" in _result_note(app), "the file kept", shows=lambda: screen_text(app))
         assert type(app.screen).__name__ == "ExportScreen", app.screen_stack
         assert target.read_text(encoding="utf-8") == "an earlier file\n"
+
+
+@pytest.mark.parametrize("typed", ["", "exports"])
+async def test_an_empty_file_name_or_a_folder_is_refused_in_one_sentence_before_any_question(
+    tmp_path: Path, typed: str
+) -> None:
+    """The file field emptied, or naming a folder (the user meant "put it there"): ctrl+s
+    asked "Replace ?" / "Replace exports?" as if a file were there, and Replace ended in
+    "Not exported: cannot write .: device or resource busy" (`is a directory` for a folder).
+    Now the dialog says what to type, as `export -o FOLDER` does, and asks nothing."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    app = _kestra_editor(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.loaded.wait()
+        await pilot.pause()
+        await pilot.press("E")
+        await until(lambda: bool(app.screen.query("#export-path")), "the export dialog")
+        dialog = app.screen
+        await pilot.click("#export-path")
+        await pilot.press("end", "ctrl+u")
+        if typed:
+            await pilot.press(*str(folder))
+        await pilot.press("ctrl+s")
+        expected = (f"{folder} is a folder; give a file name for the export." if typed
+                    else "Type the name of the file to write the export to.")
+        await until(lambda: expected in str(dialog.query_one("#export-result").render()),
+                    "the sentence saying what to type",
+                    shows=lambda: screen_text(app))
+        for _ in range(5):  # anything still to come of the key has come
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        assert not _open_questions(app), screen_text(app)
+        assert type(app.screen).__name__ == "ExportScreen", app.screen_stack
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["exports"]
+    assert list(folder.iterdir()) == []

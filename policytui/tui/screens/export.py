@@ -170,9 +170,17 @@ class ExportScreen(DialogScreen[None]):
         question about it is answered Replace."""
         if self._asking:
             return  # the question about replacing is open: it is answered first, never asked twice
-        path = Path(self.query_one("#export-path", Input).value).expanduser()
+        typed = self.query_one("#export-path", Input).value
+        if not typed.strip():
+            # Path("") is the current folder, which "exists": the question asked to replace it.
+            self._say("Type the name of the file to write the export to.", "error")
+            return
+        path = Path(typed).expanduser()
         if path.resolve() == self.policy_path.resolve():
             self._say("That is the policy file itself; choose another name.", "error")
+            return
+        if path.is_dir():
+            self._say(f"{visible(str(path))} is a folder; give a file name for the export.", "error")
             return
         # lexists: a link whose target is missing is there too (writing follows it).
         if not os.path.lexists(path):
