@@ -82,3 +82,34 @@ def test_the_export_question_in_the_browser_is_answered_by_y_never_by_another_ct
         assert '"version": "1"' in exported.read_text(encoding="utf-8")
         page.keyboard.press("Escape")
         screen.wait("the dialog closed", lambda s: "Export to another gateway" not in s)
+
+
+def test_quitting_over_an_invalid_policy_says_why_on_serves_terminal_as_serve(
+    chromium: Any, tmp_path: Path
+) -> None:
+    """The policy file is no valid policy, and the browser's user answers the question about it
+    with Quit: serve's terminal says why in serve's name. It said "policytui serve: policytui
+    connect: ... is not a valid policy", naming a command its user never ran."""
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"version": "1", "default": "allo"}\n', encoding="utf-8")
+    folder = tmp_path / "home"
+    folder.mkdir()
+    served = Served(
+        ["kestra", "--offline", "--policy", str(policy), "--no-open"],
+        cwd=tmp_path, env={"HOME": str(folder), "XDG_CONFIG_HOME": str(folder / ".config")},
+    )
+    try:
+        page = chromium.new_context(viewport=VIEWPORT).new_page()
+        screen = BrowserScreen(page)
+        page.goto(served.url)
+        screen.wait("the question about the file", lambda s: "is not a valid policy" in s and "Quit [q]" in s)
+        page.keyboard.press("q")
+        page.wait_for_selector("body.-closed", timeout=20_000)
+        served.read_so_far()
+        said = [line for line in served.stderr if "is not a valid policy" in line]
+        assert said == [f'policytui serve: {policy} is not a valid policy: default: "allo" is not one of '
+                        "allow, deny (line 1, col 29)\n"], served.stderr
+    finally:
+        code = served.stop()
+    assert code == 130, "".join(served.stderr)
+    assert policy.read_text(encoding="utf-8") == '{"version": "1", "default": "allo"}\n'

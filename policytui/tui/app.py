@@ -320,7 +320,10 @@ class PolicyApp(
                 stop_started_servers()  # quit while the server was starting: end it too
             if self.exit_error:
                 # Plain print, not Rich: one line the terminal wraps, whole when copied.
-                print(f"policytui connect: {self.exit_error}", file=sys.stderr)
+                # Under serve this line reaches serve's terminal, where "connect" names a
+                # command its user never ran.
+                command = "serve" if self.in_browser else "connect"
+                print(f"policytui {command}: {self.exit_error}", file=sys.stderr)
                 if self.exit_detail:
                     print(self.exit_detail, file=sys.stderr)
             # Last: whatever ended the editor, no edit can come any more.
