@@ -417,3 +417,29 @@ async def test_an_empty_file_name_or_a_folder_is_refused_in_one_sentence_before_
         assert type(app.screen).__name__ == "ExportScreen", app.screen_stack
     assert sorted(path.name for path in tmp_path.iterdir()) == ["exports"]
     assert list(folder.iterdir()) == []
+
+
+async def test_a_rule_longer_than_its_column_is_shown_whole_on_more_lines(tmp_path: Path) -> None:
+    """The dialog's table gives the rule at most 40 columns, and cut a longer one with an
+    ellipsis: `tools.change_taskrun_state.require_appro…` left the reader to guess whether
+    `require` or `require_approval_if` was exported otherwise. The rule now goes on over the
+    next lines, as `policytui export` prints it."""
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow", "tools": {"change_taskrun_state": {
+        "require_approval_if": [{"path": "args.state", "op": "eq", "value": "FAILED"}]}}}), encoding="utf-8")
+    app = _kestra_editor(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.loaded.wait()
+        await pilot.pause()
+        await pilot.press("E")
+        await until(lambda: "what PolicyLayer does instead" in screen_text(app), "the export dialog's table",
+                    shows=lambda: screen_text(app))
+        lines = screen_text(app).splitlines()
+        header = next(n for n, line in enumerate(lines) if "what PolicyLayer does instead" in line)
+        start = lines[header].index("rule")
+        end = lines[header].index("what PolicyLayer does instead")
+        below = lines[header + 1:]
+        below = below[:next(n for n, line in enumerate(below) if "Write file" in line)]
+        cells = [line[start:end].strip() for line in below]
+        assert not [cell for cell in cells if "…" in cell], "\n".join(lines[header:])
+        assert "tools.change_taskrun_state.require_approval_if" in "".join(cells), "\n".join(lines[header:])

@@ -129,10 +129,12 @@ class ExportScreen(DialogScreen[None]):
             self.query_one("#export-result", Static).update(Group(*items))
             return
         table = Table(box=None, pad_edge=False, show_edge=False)
-        table.add_column(RULE_HEADER, no_wrap=True, max_width=40)
+        # A rule longer than its column goes on over the next lines, as the CLI's table does:
+        # cut with an ellipsis, `...require_appro…` could be `require` or `require_approval_if`.
+        table.add_column(RULE_HEADER, max_width=40, overflow="fold")
         table.add_column(INSTEAD_HEADER.format(target=target))
         for rule, instead in rows:
-            table.add_row(Text(rule), Text(instead))
+            table.add_row(Text(rule, overflow="fold"), Text(instead))
         self.query_one("#export-result", Static).update(Group(text, table))
 
     def _room(self) -> int:
