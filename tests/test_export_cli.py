@@ -161,3 +161,26 @@ def test_pinning_that_the_target_cannot_enforce_is_named_not_called_lossless(
         [str(policytui), "export", str(source), "-f", fmt], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0 and "nothing was lost" in done.stderr, done.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full to make writes fail")
+@pytest.mark.parametrize("stdout", ["full", "closed"])
+def test_standard_output_that_cannot_be_written_is_said_in_one_sentence(tmp_path: Path, stdout: str) -> None:
+    """`export` with no -o writes into standard output, as `-o -` does: a full disk behind it
+    (`> /dev/full`) or a closed one (`>&-`) is said as `-o -` says it. It was "unexpected
+    error (OSError: [Errno 28] No space left on device); this is a bug in policytui" (and
+    AttributeError for a closed one)."""
+    import subprocess
+    import sys
+
+    source = _file(tmp_path, APPROVAL)
+    policytui = Path(sys.executable).parent / "policytui"
+    redirect = "> /dev/full" if stdout == "full" else ">&-"
+    done = subprocess.run(
+        ["sh", "-c", f'"$0" export "$1" -f cedar {redirect}', str(policytui), str(source)],
+        capture_output=True, text=True, timeout=60,
+    )
+    reason = "no space left on device" if stdout == "full" else "it is closed"
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.splitlines()[-1] == f"policytui export: cannot write standard output: {reason}.", done.stderr
+    assert "bug" not in done.stderr and "Traceback" not in done.stderr, done.stderr

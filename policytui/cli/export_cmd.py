@@ -104,8 +104,22 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         print(visible(wrote(output_name(args.output), f"{args.format} format")), file=sys.stderr)
     else:
-        sys.stdout.write(result.text)
-        sys.stdout.flush()
+        # Standard output that cannot take it (a full disk behind `> out`, or closed) is said
+        # as `-o -` says it; a reader that stopped reading (`| head`) is no error to report.
+        try:
+            if sys.stdout is None:
+                raise OutputFileError(write_failure("standard output", "it is closed"))
+            sys.stdout.write(result.text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            print(f"policytui export: {sentence(write_failure('standard output', os_reason(exc)))}",
+                  file=sys.stderr)
+            return 1
+        except OutputFileError as exc:
+            print(f"policytui export: {sentence(str(exc))}", file=sys.stderr)
+            return 1
     return 0
 
 
