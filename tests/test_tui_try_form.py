@@ -243,3 +243,23 @@ async def test_an_answer_gives_way_once_the_call_typed_is_another(tmp_path: Path
         await until(lambda: "ALLOWED" in screen_text(app) or app.query_one("#tools").has_focus, "back on the table")
         await pilot.pause()
         assert "ALLOWED" not in screen_text(app) and "decides the call as typed" in screen_text(app)
+
+
+async def test_a_tool_name_the_server_does_not_list_is_named_with_the_one_meant(tmp_path: Path) -> None:
+    """A name mistyped in the Try panel (`serch_flows`) was answered `DENIED rule server.tools`
+    and what the agent would see, with no word that the name is not one of the server's: a
+    newcomer read it as the policy denying the call. The answer now says so and names the tool
+    meant, as `policytui check --tools` does."""
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        tool_box, args_box = app.query_one("#try-tool"), app.query_one("#try-args")
+        await pilot.press("5")
+        await until(lambda: app.focused is tool_box, "the tool field focused after 5")
+        await pilot.press(*"serch_flows", "enter")
+        await until(lambda: app.focused is args_box, "the arguments focused")
+        await pilot.press("ctrl+u", "enter")
+        said = "'serch_flows' is not on this server (the tools it lists); did you mean 'search_flows'?"
+        await until(lambda: said in " ".join(screen_text(app).split()), "the answer naming the tool meant",
+                    shows=lambda: screen_text(app))
+        assert "DENIED" in screen_text(app)

@@ -333,7 +333,18 @@ class ViewActions(EditorBase):
             out.update(Text(str(exc), style="bold"))
             return
         self._try_answered = (tool, args)
-        out.update(render_decision(state.try_call(tool, args)))
+        out.update(render_decision(state.try_call(tool, args), self._try_hint(tool)))
+
+    def _try_hint(self, tool: str) -> str:
+        """For a name the server does not list, the tool meant, as `check --tools` names it:
+        the answer alone (DENIED, rule server.tools) read as the policy denying the call."""
+        from policytui.cli.check_cmd import unknown_tool_hint
+
+        state = self.state
+        if state is None:
+            return ""
+        broken = {b.name for b in state.listing.broken_tools if b.name is not None}
+        return unknown_tool_hint(tool, set(state.tools_by_name) | broken, "the tools it lists")
 
     def _refresh_try(self) -> None:
         """Decide the call on show again under the policy as edited: an answer kept from before
@@ -342,4 +353,5 @@ class ViewActions(EditorBase):
         if state is None or self._try_answered is None:
             return
         tool, args = self._try_answered
-        self.main.query_one("#try-result", Static).update(render_decision(state.try_call(tool, args)))
+        self.main.query_one("#try-result", Static).update(
+            render_decision(state.try_call(tool, args), self._try_hint(tool)))

@@ -82,8 +82,9 @@ def render_problems(state: EditorState, report: Any) -> RenderableType:
     return Group(*lines)
 
 
-def render_decision(decision: Any) -> RenderableType:
-    """A try-a-call answer: outcome, the rule that decided, what the agent would read."""
+def render_decision(decision: Any, hint: str = "") -> RenderableType:
+    """A try-a-call answer: outcome, the rule that decided, what the agent would read, and
+    `hint` (the tool meant, for a name the server does not list)."""
     outcome = decision.outcome.value
     text = Text()
     text.append(outcome.upper().replace("_", " "), style="bold reverse")
@@ -94,4 +95,7 @@ def render_decision(decision: Any) -> RenderableType:
         text.append(visible(decision.agent_sees() if not decision.allowed else decision.reason))
     if outcome == "needs_approval":
         text.append("\n(the call waits for a human; approved it continues, else it is denied)", style="dim")
+    if hint:
+        text.append("\nhint: ")
+        text.append(visible(hint))
     return text
