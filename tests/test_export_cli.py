@@ -184,3 +184,21 @@ def test_standard_output_that_cannot_be_written_is_said_in_one_sentence(tmp_path
     assert done.returncode == 1, done.stderr
     assert done.stderr.splitlines()[-1] == f"policytui export: cannot write standard output: {reason}.", done.stderr
     assert "bug" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_an_output_name_ending_in_a_slash_is_refused_as_a_folder(tmp_path: Path) -> None:
+    """`-o exports/` names a folder, as it does for cp and every shell tool. With no such folder
+    the export was written to a file named `exports` ("wrote exports/ (cedar format)"), which
+    the next `mkdir exports` then fails on. It is refused like an existing folder, before any
+    work, and nothing is written."""
+    import subprocess
+    import sys
+
+    source = _file(tmp_path, APPROVAL)
+    policytui = Path(sys.executable).parent / "policytui"
+    done = subprocess.run([str(policytui), "export", str(source), "-f", "cedar", "-o", "exports/"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == ("policytui export: exports/ ends in a slash, so it names a folder; "
+                           "give a file name for the result.\n"), done.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["policy.json"]

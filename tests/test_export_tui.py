@@ -383,14 +383,15 @@ async def test_a_click_on_the_question_just_before_the_terminal_shrinks_leaves_t
         assert target.read_text(encoding="utf-8") == "an earlier file\n"
 
 
-@pytest.mark.parametrize("typed", ["", "exports"])
+@pytest.mark.parametrize("typed", ["", "exports", "new/"])
 async def test_an_empty_file_name_or_a_folder_is_refused_in_one_sentence_before_any_question(
     tmp_path: Path, typed: str
 ) -> None:
     """The file field emptied, or naming a folder (the user meant "put it there"): ctrl+s
     asked "Replace ?" / "Replace exports?" as if a file were there, and Replace ended in
     "Not exported: cannot write .: device or resource busy" (`is a directory` for a folder).
-    Now the dialog says what to type, as `export -o FOLDER` does, and asks nothing."""
+    A folder that does not exist, typed with its slash (`new/`), was written as a file named
+    `new`. Now the dialog says what to type, as `export -o FOLDER` does, and asks nothing."""
     folder = tmp_path / "exports"
     folder.mkdir()
     app = _kestra_editor(tmp_path)
@@ -402,11 +403,13 @@ async def test_an_empty_file_name_or_a_folder_is_refused_in_one_sentence_before_
         dialog = app.screen
         await pilot.click("#export-path")
         await pilot.press("end", "ctrl+u")
-        if typed:
-            await pilot.press(*str(folder))
-        await pilot.press("ctrl+s")
-        expected = (f"{folder} is a folder; give a file name for the export." if typed
-                    else "Type the name of the file to write the export to.")
+        written = str(folder) if typed == "exports" else f"{tmp_path}/{typed}" if typed else ""
+        await pilot.press(*written, "ctrl+s")
+        expected = {
+            "": "Type the name of the file to write the export to.",
+            "exports": f"{folder} is a folder; give a file name for the export.",
+            "new/": f"{written} ends in a slash, so it names a folder; give a file name for the export.",
+        }[typed]
         await until(lambda: expected in str(dialog.query_one("#export-result").render()),
                     "the sentence saying what to type",
                     shows=lambda: screen_text(app))

@@ -75,6 +75,8 @@ def refuse_output_file(path: str | None, what: str, *, force: bool,
         return
     if os.path.isdir(path):
         raise UsageError(f"{visible(path)} is a folder; give a file name for {what}")
+    if path.endswith(("/", os.sep)):  # a folder to every shell tool, though there is none
+        raise UsageError(f"{visible(path)} ends in a slash, so it names a folder; give a file name for {what}")
     if not force and os.path.lexists(path) and not is_stream(path):
         if not os.path.exists(path):  # a symbolic link that leads to nothing: no old file to keep
             if missing_folder_reason(path) is not None:

@@ -184,6 +184,10 @@ class ExportScreen(DialogScreen[None]):
         if path.is_dir():
             self._say(f"{visible(str(path))} is a folder; give a file name for the export.", "error")
             return
+        if typed.rstrip().endswith(("/", os.sep)):  # Path() drops the slash: a file would be made
+            self._say(f"{visible(typed.strip())} ends in a slash, so it names a folder; give a file name "
+                      "for the export.", "error")
+            return
         # lexists: a link whose target is missing is there too (writing follows it).
         if not os.path.lexists(path):
             self._write_to(path, replace=False)
