@@ -1121,3 +1121,40 @@ def test_every_commands_error_is_one_sentence_in_one_shape(
     said = last[len(prefix):]
     assert not (said[0].isupper() and said[1].islower()), last
     assert words in said, last
+
+
+# --- a standard output that cannot take what a command prints --------------------------------
+
+FULL_OUTPUT_COMMANDS = {
+    "servers": ["servers"],
+    "servers --json": ["servers", "--json"],
+    "schema": ["schema"],
+    "tools": ["tools", "--from", str(Path(__file__).parent / "fixtures" / "servers" / "mcp-server-time.json")],
+    "validate": ["validate", str(Path(__file__).parent / "fixtures" / "policies" / "good" / "all-fields.json")],
+}
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full to make writes fail")
+@pytest.mark.parametrize("command", sorted(FULL_OUTPUT_COMMANDS))
+def test_a_full_disk_behind_standard_output_is_one_sentence(tmp_path: Path, command: str) -> None:
+    """`policytui servers > /dev/full` (a full disk behind `> out`) printed a Python traceback
+    from Rich's write; `schema`, `validate` and the other guarded commands called it "unexpected
+    error (OSError: [Errno 28] No space left on device); this is a bug in policytui". Each now
+    says what failed in one sentence and exits 1, as `export` does."""
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "servers.json").write_text(json.dumps({"mcpServers": {"time": {"command": "uvx", "args": [
+        "mcp-server-time"]}}}), encoding="utf-8")
+    env = {**_env(tmp_path), "POLICYTUI_CONFIG_DIR": str(config)}
+    argv = " ".join(shlex.quote(arg) for arg in FULL_OUTPUT_COMMANDS[command])
+    done = subprocess.run(["sh", "-c", f'"$0" {argv} > /dev/full', POLICYTUI], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path, env=env)
+    name = command.split()[0]
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "bug" not in done.stderr, done.stderr
+    assert done.stderr.splitlines()[-1] == f"policytui {name}: cannot write standard output: no space left on device.", (
+        done.stderr)
+    # Without the full disk the same command prints, and succeeds: the sentence is about the disk.
+    fine = subprocess.run([POLICYTUI, *FULL_OUTPUT_COMMANDS[command]], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path, env=env)
+    assert fine.returncode == 0 and fine.stdout.strip(), fine.stderr

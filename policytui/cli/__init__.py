@@ -113,6 +113,11 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+# Commands whose standard output is a terminal screen or a protocol stream, which they keep
+# themselves: the others' output is watched for a write that fails (`policy_common.WatchedOutput`).
+_OWN_OUTPUT = frozenset({"connect", "serve", "gateway"})
+
+
 def main(argv: list[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
@@ -121,13 +126,40 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2
+    if sys.stdout is None or args.command in _OWN_OUTPUT:
+        return _run(args)
+    from policytui.cli.policy_common import WatchedOutput
+
+    watched = WatchedOutput(sys.stdout)
+    sys.stdout = watched  # type: ignore[assignment]
     try:
-        return int(args._run(args) or 0)
+        return _run(args)
+    finally:
+        if sys.stdout is watched:  # not replaced by /dev/null after a failed write
+            sys.stdout = watched.stream
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        code = int(args._run(args) or 0)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # here, where a failure is told; not at exit, as a traceback
+        return code
     except UsageError as exc:
         print(f"policytui {args.command}: {sentence(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except (OSError, AttributeError) as exc:
+        # Commands not wrapped in `never_traceback` (`tools`, `servers`) print with Rich or
+        # `print`; a standard output that cannot take it is one sentence for them too.
+        from policytui.cli.policy_common import standard_output_failure
+
+        failure = standard_output_failure(exc)
+        if failure is None:
+            raise
+        print(f"policytui {args.command}: {sentence(failure)}", file=sys.stderr)
+        return 1
 
 
 def _stderr_to_nowhere_if_closed() -> None:

@@ -7,9 +7,10 @@ Everything printed here may come from a policy file or a server, so it goes thro
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from policytui.cli import UsageError, sentence
 
@@ -27,6 +28,58 @@ def out(text: str = "", *, err: bool = False) -> None:
     except UnicodeEncodeError:
         encoding = getattr(stream, "encoding", None) or "ascii"
         print(text.encode(encoding, "backslashreplace").decode(encoding), file=stream)
+
+
+class WatchedOutput:
+    """Standard output, remembering a write to it that failed (a full disk behind `> out`, a
+    device that fails), so that the command's failure is told as that and not as a bug. Every
+    other attribute is the stream's own."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.failure: OSError | None = None
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self.stream.write(text))
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            self.failure = exc
+            raise
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            self.failure = exc
+            raise
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def standard_output_failure(exc: BaseException) -> str | None:
+    """The sentence for a command that failed because its standard output cannot be written
+    (a full disk, a closed descriptor), or None when `exc` is something else. Standard output
+    then goes to /dev/null, so that the interpreter's own flush at exit does not fail a
+    second time with a traceback."""
+    from policytui.output_file import os_reason, write_failure
+
+    stream = sys.stdout
+    if stream is None and isinstance(exc, AttributeError):  # `None.write`: a closed descriptor
+        reason = "it is closed"
+    elif isinstance(stream, WatchedOutput) and stream.failure is not None and not isinstance(exc, BrokenPipeError):
+        reason = os_reason(stream.failure)
+    else:
+        return None
+    try:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+    except OSError:
+        pass
+    return write_failure("standard output", reason)
 
 
 def never_traceback(name: str) -> Callable[[Callable[[argparse.Namespace], int]],
@@ -50,6 +103,10 @@ def never_traceback(name: str) -> Callable[[Callable[[argparse.Namespace], int]]
             except Exception as exc:  # noqa: BLE001
                 from policytui.policy.display import visible
 
+                failure = standard_output_failure(exc)
+                if failure is not None:
+                    out(f"policytui {name}: {sentence(failure)}", err=True)
+                    return 1
                 out(f"policytui {name}: unexpected error ({type(exc).__name__}: "
                     f"{visible(str(exc))}); this is a bug in policytui", err=True)
                 return 1
