@@ -446,3 +446,36 @@ async def test_a_rule_longer_than_its_column_is_shown_whole_on_more_lines(tmp_pa
         cells = [line[start:end].strip() for line in below]
         assert not [cell for cell in cells if "…" in cell], "\n".join(lines[header:])
         assert "tools.change_taskrun_state.require_approval_if" in "".join(cells), "\n".join(lines[header:])
+
+
+async def test_the_dialog_says_when_the_export_holds_changes_not_saved(tmp_path: Path) -> None:
+    """The export is of the policy as edited. It did not say so: a user who exported after an
+    edit and quit without saving held an export its policy file did not match. With unsaved
+    changes the dialog says they are in the export; saved, it says nothing of the kind."""
+    data = load_server_fixture("kestra-head-14fe3a3")
+    listing = ServerListing.from_tool_dicts(data["tools"], server_name="kestra")
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "deny"}), encoding="utf-8")
+    note = "its changes not saved to policy.json yet"
+    app = make_app(policy_path=policy, listing=listing)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.loaded.wait()
+        await pilot.pause()
+        await pilot.press("E")
+        await until(lambda: "Export to another gateway" in screen_text(app), "the export dialog",
+                    shows=lambda: screen_text(app))
+        assert note not in screen_text(app)  # nothing edited yet
+        await pilot.press("escape")
+        await until(lambda: "Export to another gateway" not in screen_text(app), "the dialog closed",
+                    shows=lambda: screen_text(app))
+        await pilot.press("a")  # allow the selected tool: an edit not saved
+        await until(lambda: app.state is not None and app.state.dirty, "the edit")
+        await pilot.press("E")
+        await until(lambda: note in screen_text(app), "the note on unsaved changes", shows=lambda: screen_text(app))
+        await pilot.press("escape")
+        await pilot.press("ctrl+s")
+        await until(lambda: app.state is not None and not app.state.dirty, "the save")
+        await pilot.press("E")
+        await until(lambda: "Export to another gateway" in screen_text(app), "the export dialog",
+                    shows=lambda: screen_text(app))
+        assert note not in screen_text(app)

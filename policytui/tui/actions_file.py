@@ -289,7 +289,8 @@ class FileActions(EditorBase):
         def chosen(fmt: str) -> None:
             self._export_format = fmt
 
-        self.push_screen(ExportScreen(state.policy_for_save(), self.policy_path, self._export_format, chosen))
+        self.push_screen(ExportScreen(state.policy_for_save(), self.policy_path, self._export_format, chosen,
+                                      unsaved=state.dirty))
 
     def action_copy_json(self) -> None:
         if self.state is None:

@@ -39,10 +39,13 @@ class ExportScreen(DialogScreen[None]):
     ]
 
     def __init__(self, policy: Policy, policy_path: Path, fmt: str | None = None,
-                 on_format: Callable[[str], None] | None = None) -> None:
+                 on_format: Callable[[str], None] | None = None, *, unsaved: bool = False) -> None:
         super().__init__(id="export-screen")
         self.policy = policy
         self.policy_path = policy_path
+        # The export is of the policy as edited: with unsaved changes, the dialog says so, or
+        # a user who then quits without saving holds an export its policy file does not match.
+        self.unsaved = unsaved
         # The format chosen last in this editor: the dialog opens on it again, and tells the
         # editor each new choice (`on_format`).
         self._first_format = fmt
@@ -60,6 +63,9 @@ class ExportScreen(DialogScreen[None]):
         first = self._first_format if self._first_format in FORMATS else FORMATS[0]
         with DialogFrame(id="dialog", classes="dialog wide"):
             yield Static(Text("Export to another gateway", style="bold"), id="dialog-title")
+            if self.unsaved:
+                yield Static(Text(f"The policy as edited: its changes not saved to {self.policy_path.name} yet "
+                                  "are in the export.", style="italic"), id="export-unsaved")
             with Horizontal(classes="export-row"):
                 yield Label("format")
                 yield Select([(f, f) for f in FORMATS], value=first, allow_blank=False, id="export-format")
