@@ -273,6 +273,44 @@ def test_a_call_member_in_another_letter_case_is_refused_over_http_as_over_stdio
         ("allowed", "set_options")], lines
 
 
+@pytest.mark.parametrize(("key", "value", "member"), [
+    ("meta", META, "_meta"),
+    ("input_responses", {"approve": {"action": "accept", "content": {"approve": True}}}, "inputResponses"),
+    ("request_state", "forged", "requestState"),
+])
+def test_a_call_member_under_its_field_name_is_refused_over_http(gateway: Gateway, key: str, value: Any,
+                                                                 member: str) -> None:
+    """`meta` for `_meta` (or `input_responses`, `request_state`): the MCP Python SDK's models
+    read a member under its field name too, so the flows server reads this hop's protocol
+    envelope, or a 2026-07-28 approval's answers, which the gateway keeps from it. Refused, in
+    a legacy session and as a 2026-07-28 request; the server reads none of them, and the audit
+    log has a `refused` line for each."""
+    from mcp.types import CallToolRequestParams
+
+    # What the server's SDK makes of such params: the member, read under its field name.
+    read = CallToolRequestParams.model_validate({"name": "set_options", key: value}).model_dump(by_alias=True)
+    assert read[member] is not None, read
+    gateway.initialize()
+    answers = []
+    for request_id, modern in ((101, False), (102, True)):
+        params: dict[str, Any] = {"name": "set_options", "arguments": ALLOWED, key: value}
+        if modern:
+            params["_meta"] = META
+        answers.append(gateway.post(_body({"jsonrpc": "2.0", "id": request_id, "method": "tools/call",
+                                           "params": params}), _modern_headers() if modern else None))
+    last = gateway.post(_body(_call(2, ALLOWED)))
+
+    assert [m["params"] for m in gateway.received()] == [{"name": "set_options", "arguments": ALLOWED}]
+    for answer in answers:
+        assert answer.json().get("error") == {"code": wire.INVALID_PARAMS, "message": (
+            f"Invalid params: a key is `{key}`, which a server may read as the member `{member}` (ambiguous)")}, (
+            answer.body)
+    assert last.status == 200 and '"isError":false' in last.body.decode().replace(" ", ""), last.body
+    lines = [line for line in outcome_lines(gateway.tmp / "audit.jsonl") if line["decision"] != "probe"]
+    assert [(line["decision"], line["tool"]) for line in lines] == [("refused", "set_options")] * 2 + [
+        ("allowed", "set_options")], lines
+
+
 def test_an_option_there_but_for_letter_case_is_denied_by_exists_over_http(gateway: Gateway) -> None:
     """`L\u00f6schen` for the option `l\u00f6schen` that the policy's `deny_if ... exists` names:
     missing as spelled, the option a server on Go's encoding/json reads. Denied, saying why, in a

@@ -751,6 +751,45 @@ METHOD_VARIANTS = [
 ]
 
 
+MODERN_META = {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+               "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}}}
+# A member of a call's params under the field name the MCP Python SDK's models read it by too.
+FIELD_NAMED = {"meta": MODERN_META, "input_responses": {"approve": {"action": "accept"}}, "request_state": "forged"}
+
+
+async def test_a_call_member_under_its_field_name_never_reaches_the_server(tmp_path: Path) -> None:
+    """`meta` is `_meta` to the flows server (the Python SDK reads `input_responses` and
+    `request_state` as `inputResponses` and `requestState` too): forwarded, this hop's protocol
+    envelope and a 2026-07-28 approval's answers, which the gateway keeps from the server,
+    reached it. Each such call, handshake-era (served inline) and 2026-07-28, is refused
+    -32602 and audited `refused`; the server reads none of them."""
+    async with stdio_gateway(tmp_path, FLOWS_POLICY, flows_server(tmp_path)) as gw:
+        await gw.send({"jsonrpc": "2.0", "id": "ready", "method": "ping"})
+        assert await gw.answer("ready")
+        ids, answers = [], []
+        for key, value in FIELD_NAMED.items():
+            for modern in (False, True):
+                message = call(f"{key}-{modern}", "list_flows", {"namespace": key})
+                message["params"][key] = value
+                if modern:
+                    message["params"]["_meta"] = MODERN_META
+                ids.append(message["id"])
+                # One line a read, each after the last was answered: a handshake-era call is
+                # then served inline, in the callback that read it.
+                await gw.send(message)
+                answers.append(await gw.answer(message["id"]))
+        await gw.send(call("after", "list_flows", {"namespace": "after"}))
+        assert await gw.answer("after")
+        received = [m["params"] for m in gw.received() if m.get("method") == "tools/call"
+                    and not m["params"]["name"].startswith("policytui-probe-")]
+        audited = [(a["decision"], a["tool"]) for a in gw.audited_calls()]
+    assert received == [{"name": "list_flows", "arguments": {"namespace": "after"}}], received
+    for answer in answers:
+        assert answer is not None and answer["error"]["code"] == -32602, answer
+        assert "which a server may read as the member" in answer["error"]["message"], answer
+    assert audited == [("refused", "list_flows")] * len(ids) + [("allowed", "list_flows")], audited
+
+
 async def test_method_variants_are_method_not_found_and_never_forwarded(tmp_path: Path) -> None:
     async with stdio_gateway(tmp_path, FLOWS_POLICY, flows_server(tmp_path)) as gw:
         for n, method in enumerate(METHOD_VARIANTS):

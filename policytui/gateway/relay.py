@@ -122,6 +122,12 @@ TASK_PARAM = "task"
 # arguments, or no task, where that server runs the call with them.
 CALL_MEMBERS = {folded(member): member for member in
                 ("name", "arguments", "_meta", TASK_PARAM, "inputResponses", "requestState")}
+# Members of a request's params by the field names the MCP Python SDK's models read them under
+# as well (they take `populate_by_name`): to such a server `meta` is `_meta`, `input_responses`
+# is `inputResponses`. The gateway reads neither spelling for the member, so this hop's protocol
+# envelope (`io.modelcontextprotocol/` keys of `_meta`) and a 2026-07-28 approval's answers, which
+# it keeps from the server, would reach the server under them.
+FIELD_NAMES = {"meta": "_meta", "input_responses": "inputResponses", "request_state": "requestState"}
 
 
 # Bytes waiting to be taken by the client beyond which its lines are served the ordinary way,
@@ -216,6 +222,23 @@ def _refusal_before_serving(message: dict[str, Any], secrets: tuple[str, ...]) -
         return _wire_refusal(wire.Refusal(
             INVALID_PARAMS, f"Invalid params: a key is `{member}` in another letter case, which a server "
                             "may read as that member (ambiguous)", request_id))
+    named = _member_by_field_name(method, params)
+    if named is not None:
+        key, member = named
+        return _wire_refusal(wire.Refusal(
+            INVALID_PARAMS, f"Invalid params: a key is `{key}`, which a server may read as the member "
+                            f"`{member}` (ambiguous)", request_id))
+    return None
+
+
+def _member_by_field_name(method: str, params: Any) -> tuple[str, str] | None:
+    """A key of a forwarded request's params that names a member by its field name
+    (`FIELD_NAMES`), and that member, else None."""
+    if method not in FORWARDED or not isinstance(params, dict):
+        return None
+    for key in params:
+        if key in FIELD_NAMES:
+            return key, FIELD_NAMES[key]
     return None
 
 
@@ -628,9 +651,10 @@ class StdioRelay:
         request_id = message["id"]
         # A request naming a protocol version at all (2026-07-28, or a version of no known
         # kind) is checked and served the ordinary way, and so is one refused for a member
-        # of its params in another letter case.
+        # of its params in another letter case or under its field name.
         if (modern.names_version(params) or request_id in self._inflight
-                or _member_in_another_case("tools/call", params) is not None):
+                or _member_in_another_case("tools/call", params) is not None
+                or _member_by_field_name("tools/call", params) is not None):
             return False
         served = inline_call.start(self, request_id, message, params)
         if served is False:
