@@ -345,6 +345,10 @@ def test_whitespace_around_header_values_is_not_part_of_them(gateway: Gateway) -
         ("application/json; charset=latin-1", 415),
         ("application/json; charset=utf-16", 415),
         ("application/json;charset=ISO-8859-1", 415),
+        # RFC 2231's extended and continued forms: Python's email package reads latin-1 here.
+        ("application/json; charset*=utf-8''latin-1", 415),
+        ("application/json; charset*0=latin-1", 415),
+        ("application/json; charset=utf-8; charset*=''latin-1", 415),
         ("text/plain", 415),
         ("application/json; charset=utf-8", 200),
         ('application/json; charset="UTF-8"', 200),

@@ -767,7 +767,9 @@ async def _refuse_and_close(send: Any, status: int, message: str, request_id: An
 def _json_content_type(value: str | None) -> bool:
     """`application/json`, with no charset or `charset=utf-8`. The body is read as UTF-8 whatever
     it says; a body declared Latin-1 or UTF-16 would be another message to a reader that
-    honours the declaration, so it is refused rather than read one way of two."""
+    honours the declaration, so it is refused rather than read one way of two. So is a charset
+    in RFC 2231's extended or continued form (`charset*=utf-8''latin-1`, `charset*0=latin-1`),
+    which Python's `email` package reads as the charset."""
     if value is None:
         return False
     media, *parameters = (part.strip().lower() for part in value.split(";"))
@@ -775,6 +777,8 @@ def _json_content_type(value: str | None) -> bool:
         return False
     for parameter in parameters:
         key, _, given = parameter.partition("=")
+        if key.strip().startswith("charset*"):
+            return False
         if key.strip() == "charset" and given.strip().strip('"') not in ("utf-8", "utf8"):
             return False
     return True
