@@ -523,6 +523,26 @@ async def test_a_modern_clients_notification_reaches_the_server_without_this_hop
     assert [m.get("params") for m in sent] == [{"_meta": {"trace": "t1"}}], sent
 
 
+async def test_a_notification_with_the_envelope_under_meta_never_reaches_the_server(tmp_path: Path) -> None:
+    """`meta` for `_meta`: the MCP Python SDK's models read a member under its field name too,
+    so passed on, this hop's envelope would be the server's `_meta` after all. Refused (an
+    error under a null id, as for other refused notifications) and never passed on; the
+    notification spelled as the spec spells it still is."""
+    async with gateway(tmp_path) as client:
+        await client.send({"jsonrpc": "2.0", "method": "notifications/roots/list_changed",
+                           "params": {"meta": {**META, "trace": "t1"}}})
+        await client.send({"jsonrpc": "2.0", "method": "notifications/roots/list_changed",
+                           "params": {"_meta": {"trace": "t2"}}})
+        await client.send(call(1, "echo", {}))  # answered after the notifications were passed on
+        seen: list[dict[str, Any]] = []
+        while not any(m.get("id") == 1 for m in seen):
+            seen.append(await client.line())
+    sent = [json.loads(line) for line in client.received_lines() if b"roots/list_changed" in line]
+    assert [m.get("params") for m in sent] == [{"_meta": {"trace": "t2"}}], sent
+    assert seen[0] == {"jsonrpc": "2.0", "id": None, "error": {"code": wire.INVALID_PARAMS, "message": (
+        "Invalid params: a key is `meta`, which a server may read as the member `_meta` (ambiguous)")}}, seen
+
+
 async def test_a_replayed_or_forged_request_state_is_a_new_call_decided_and_charged_anew(tmp_path: Path) -> None:
     """The server asks during a 2026-07-28 call; the retry resumes it. The same retry sent
     again (its requestState used up), or one with a made-up state, is no resumption: it is a new

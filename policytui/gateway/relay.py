@@ -197,6 +197,10 @@ def _refusal_before_serving(message: dict[str, Any], secrets: tuple[str, ...]) -
         return None  # a response, never refused
     if "id" not in message:
         if method.startswith("notifications/"):
+            named = None if method in _LOCAL_NOTIFICATIONS else _field_named(message.get("params"))
+            if named is not None:
+                # Passed on, its `meta` would be the server's `_meta`, this hop's envelope in it.
+                return _wire_refusal(_field_name_refusal(*named, None))
             return None
         # A request in notification form (a tools/call without an id above all) would get no
         # answer and no audit trail: never forwarded.
@@ -224,17 +228,23 @@ def _refusal_before_serving(message: dict[str, Any], secrets: tuple[str, ...]) -
                             "may read as that member (ambiguous)", request_id))
     named = _member_by_field_name(method, params)
     if named is not None:
-        key, member = named
-        return _wire_refusal(wire.Refusal(
-            INVALID_PARAMS, f"Invalid params: a key is `{key}`, which a server may read as the member "
-                            f"`{member}` (ambiguous)", request_id))
+        return _wire_refusal(_field_name_refusal(*named, request_id))
     return None
+
+
+def _field_name_refusal(key: str, member: str, request_id: Any) -> wire.Refusal:
+    return wire.Refusal(INVALID_PARAMS, f"Invalid params: a key is `{key}`, which a server may read as the member "
+                                        f"`{member}` (ambiguous)", request_id)
 
 
 def _member_by_field_name(method: str, params: Any) -> tuple[str, str] | None:
     """A key of a forwarded request's params that names a member by its field name
     (`FIELD_NAMES`), and that member, else None."""
-    if method not in FORWARDED or not isinstance(params, dict):
+    return _field_named(params) if method in FORWARDED else None
+
+
+def _field_named(params: Any) -> tuple[str, str] | None:
+    if not isinstance(params, dict):
         return None
     for key in params:
         if key in FIELD_NAMES:
