@@ -428,3 +428,58 @@ def test_the_tools_command_calls_money_named_noun_first_financial(tmp_path):
 ])
 def test_billing_a_call_stops_or_resumes_is_financial(tmp_path, name, description, expected):
     assert categories(tmp_path, [tool(name, description)])[name] == expected
+
+
+# ----- money things named in plain English -----------------------------------------------------
+
+@pytest.mark.parametrize("name,description,expected", [
+    # stored value on a gift or prepaid card: loaded, reloaded, voided, made
+    ("reload_gift_card", "Reload a customer's gift card with more stored value.", "Financial"),
+    ("giftcard.load", "Load value onto an existing gift card.", "Financial"),
+    ("void_prepaid_card", "Void a prepaid card so its balance can no longer be spent.",
+     "Financial"),
+    ("mkt_crea_gift_card", "Crea una carta regalo con un saldo iniziale.", "Financial"),
+    # the run or program that pays what is due, a document posted to the books
+    ("execute_payment_run", "Execute the payment run for the vendors due.", "Financial"),
+    ("F110_PAYMENT_RUN_EXECUTE", "Executes the automatic payment program for the given run date.",
+     "Financial"),
+    ("post_document", "Post an accounting document with its line items.", "Financial"),
+    # a check or a cheque paid in, a card's limit changed, collateral moved
+    ("deposit_check", "Deposit a check image into an account.", "Financial"),
+    ("deposit_cheque", "", "Financial"),
+    ("update_card_limits", "Update the limits of a card.", "Financial"),
+    ("updateCardLimits",
+     "Change the spend limit, interval or merchant category restrictions on an existing card.",
+     "Financial"),
+    ("margin_topup", "Move collateral from spot wallet into the isolated margin account.",
+     "Financial"),
+    ("withdraw_collateral", "Withdraw collateral from a vault.", "Financial"),
+    # an act billed per call, and a donation named in Spanish
+    ("background_check_start",
+     "Starts a background check with the screening provider (fee per check).", "Financial"),
+    ("donar", "Realiza una donación recurrente a la campaña.", "Financial"),
+    ("crear_donacion", "", "Financial"),
+    # the same words where no money moves
+    ("resend_gift_card_email", "Resend the gift card email to its recipient.", "Write"),
+    ("issue_access_card", "Issue an access card to a new employee.", "Write"),
+    ("update_spend_limit", "Update a spend limit's name and members.", "Destructive"),
+    ("update_rate_limit", "Update the rate limit of an API key.", "Destructive"),
+    ("run_batch", "Run the nightly import batch.", "Execute"),
+    ("post_page", "Post a document to the team's wiki.", "Write"),
+    ("create_sales_collateral", "Create sales collateral for a product launch.", "Write"),
+    ("start_scan", "Starts a scan of the repository. No fee per scan.", "Execute"),
+    ("createDiscountCode",
+     "Create a discount code (percentage or fixed amount) customers can use at checkout.",
+     "Write"),
+    # readers of each stay readers
+    ("get_gift_card_balance", "Get the remaining balance on a gift card.", "Read"),
+    ("get_card_limits", "Get the spend limits set on a card.", "Read"),
+    ("list_postings", "List the accounting documents posted in a period.", "Read"),
+    ("margin_requirements", "Margin requirements for each open position.", "Read"),
+    ("payment_run_status", "Status of a payment run and the payments it made.", "Read"),
+    ("verify_check", "Verify that a check image is readable.", "Read"),
+    ("list_discount_codes", "List the store's discount codes.", "Read"),
+])
+def test_money_things_named_in_plain_english_are_financial(tmp_path, name, description,
+                                                           expected):
+    assert categories(tmp_path, [tool(name, description)])[name] == expected

@@ -141,7 +141,7 @@ _FORMS: dict[str, str] = {
     v.MONEY: """
         paye payer paie payez rembourse vire achete vend
         paga pagar reembolsa compra comprar vende vender
-        pagare rimborsa acquista
+        pagare rimborsa acquista donar donare
         bezahlt uberweist bezahlen uberweisen
         betaalt vergoedt vergoeden
         placi zaplac przelewa

@@ -23,7 +23,8 @@ from policytui.risk.words import SEPARATORS, base_verb, name_words, sentence_tok
 # Rechnung, platba, utbetalning, przelew, tagihan, ödeme, seikyūsho, Mexico's CFDI ...) and a
 # payroll run
 # (Lohnlauf), which the other languages' verbs act on; and Brazil's instant payment (Pix) and
-# payment slip (boleto), sent, scheduled or paid.
+# payment slip (boleto), sent, scheduled or paid; a gift card written as one word, which holds
+# stored value; a cheque; and a donation named in Spanish, Italian or Portuguese.
 EXTRA_MONEY_OBJECTS = frozenset(
     """
     tip tips gratuity gratuities donation donations loan loans repayment repayments
@@ -36,21 +37,24 @@ EXTRA_MONEY_OBJECTS = frozenset(
     betalning betalningar utbetalning utbetalningar utbetaling utbetalinger uitbetaling
     uitbetalingen przelew przelewy
     tagihan odeme odemeler tahsilat seikyusho lohnlauf cfdi cfdis
+    giftcard giftcards cheque cheques donacion donaciones donazione donazioni doacao doacoes
     """.split())
 # ... and those that are money only with money in sight: a direct-debit "mandate" or a card
 # "authorization" (a hold of funds), but not a legal mandate or an OAuth authorization; a
 # standing "authority" to pull recurring payments, but not a certificate authority; a billing
 # "agreement" (a service contract billed each period), but not a licence agreement (see
-# `_NOT_MONEY_QUALIFIERS`); German "Autorisierung" as the English.
+# `_NOT_MONEY_QUALIFIERS`); German "Autorisierung" as the English; "collateral" put up for a
+# margin account or a loan, but not marketing collateral.
 EXTRA_MONEY_OBJECTS_IF_CONTEXT = frozenset(
     """
     mandate mandates authorization authorizations authorisation authorisations authority
-    authorities agreement agreements autorisierung autorisierungen
+    authorities agreement agreements autorisierung autorisierungen collateral
     """.split())
 # Words that put money in sight besides `vocabulary.MONEY_NOUNS`: what a budgeting app
-# names ("income", "spending") says as much as "expense" does.
+# names ("income", "spending") says as much as "expense" does, and collateral ("Withdraw
+# collateral from a vault") as much as a margin does.
 EXTRA_MONEY_NOUNS = EXTRA_MONEY_OBJECTS | frozenset(
-    "income incomes spending revenue revenues earnings budgets reward rewards".split())
+    "income incomes spending revenue revenues earnings budgets reward rewards collateral".split())
 # Words that make an act a pretence: a paper trade, a mock payment or a demo order moves no
 # money, wherever the word stands in the name ("lighter_paper_market_order").
 PRETEND = frozenset("paper mock mocked demo fake simulated".split())
@@ -233,7 +237,7 @@ ALL_MONEY_OBJECTS_IF_CONTEXT = v.MONEY_OBJECTS_IF_CONTEXT | EXTRA_MONEY_OBJECTS_
 # Every head that lets `financial` say a verb moves money, but for the money verbs that
 # need only money in sight.
 PAID_HEADS = (ALL_MONEY_OBJECTS | ALL_MONEY_OBJECTS_IF_CONTEXT | _PLANS | _POSITIONS
-              | frozenset(("closing", "upd")))
+              | frozenset(("closing", "upd")) | frozenset("gift prepaid accounting".split()))
 
 
 def money_noun(word: str) -> bool:
@@ -816,6 +820,11 @@ def financial(kind: str | None, verb: str | None, words: list[str],
         evidence.append(f"{where} noun {quoted_word(head)}: '{verb}' changes what someone pays or "
                         "is owed")
         return True
+    if head is not None and head in _MONEY_THING_HEADS and (
+            thing := _money_thing(words, verb, head)) is not None:
+        evidence.append(f"{where} noun {quoted_word(thing)}: '{verb}' changes what someone pays, "
+                        "is owed or can spend")
+        return True
     first = _head_first(words, verb, head)
     if first is not None:
         evidence.append(f"{where} noun {quoted_word(first)}: '{verb}' changes what someone pays "
@@ -866,6 +875,37 @@ def _sends_a_message(words: list[str], verb: str) -> bool:
 CARD_MAKING = frozenset("issue order send".split())
 CARDS = frozenset("card cards keycard keycards".split())
 FUNDED_CARDS = frozenset("gift prepaid giftcard giftcards balance value".split())
+
+
+# Money things named in plain English by a money word before a head that alone names none:
+# stored value on a gift or prepaid card ("mkt_crea_gift_card", "Load value onto a prepaid
+# card"), the run or program that makes the payments due ("F110_PAYMENT_RUN_EXECUTE":
+# "Executes the automatic payment program"), a document posted to the books ("Posts an
+# accounting document"), and a check paid in ("deposit_check"; a check run or
+# verified is none). Acting on one changes what someone pays, is owed or can spend.
+_STORED_VALUE = frozenset("gift prepaid".split())
+_PAYMENTS_MADE = frozenset("payment payments payout payouts".split())
+_PAYMENT_RUNS = frozenset("run runs program programs batch batches".split())
+_POSTED = frozenset("document documents".split())
+_CHECKS = frozenset("check checks".split())
+_PAYING_IN = frozenset("deposit cash".split())
+_MONEY_THING_HEADS = CARDS | _PAYMENT_RUNS | _POSTED | _CHECKS
+
+
+def _money_thing(words: list[str], verb: str, head: str) -> str | None:
+    """The money thing (two words) the head noun and the word before it name, or None; not
+    when a message follows it ("Re-deliver a previously issued gift card email")."""
+    if head in _CHECKS:
+        return head if verb in _PAYING_IN else None
+    at = len(words) - 1 - words[::-1].index(head) if head in words else 0
+    before = words[at - 1] if at > 0 else ""
+    if not _MESSAGES.isdisjoint(words[at + 1:]):
+        return None
+    if ((head in CARDS and before in _STORED_VALUE)
+            or (head in _PAYMENT_RUNS and before in _PAYMENTS_MADE)
+            or (head in _POSTED and before == "accounting")):
+        return f"{before} {head}"
+    return None
 
 
 # The documents that close a sale in the accounting of Russia and its neighbours (an act of
@@ -1166,6 +1206,9 @@ _NOT_MONEY_QUALIFIERS["authorities"] = _NOT_MONEY_QUALIFIERS["authority"]
 _NOT_MONEY_QUALIFIERS["agreements"] = _NOT_MONEY_QUALIFIERS["agreement"]
 _NOT_MONEY_QUALIFIERS["entries"] = _NOT_MONEY_QUALIFIERS["entry"]
 _NOT_MONEY_QUALIFIERS["receipts"] = _NOT_MONEY_QUALIFIERS["receipt"]
+# Sales or marketing collateral is printed matter, not what secures a loan or a margin account.
+_NOT_MONEY_QUALIFIERS["collateral"] = frozenset(
+    "sales marketing brand branded print printed product promotional campaign".split())
 # Verbs that hand over a file: uploading a receipt or attaching an invoice PDF moves no money.
 _FILING = frozenset("upload attach".split())
 # Verbs that only label what they act on: a tag, a category or a note moves no money.
@@ -1514,19 +1557,26 @@ _SPENDING = frozenset(
 
 _SETTING_AMOUNTS = frozenset(
     "set sets raise raises lower lowers increase increases decrease decreases adjust adjusts "
-    "ajustar ajusta ajuste aumentar reduzir".split())
+    "change changes ajustar ajusta ajuste aumentar reduzir".split())
+# ... and updating one that is a card's or a credit limit ("updateCardLimits": "Change the spend
+# limit ... on an existing card"), which is an amount and nothing else.
+_UPDATING = frozenset("update updates".split())
+_AMOUNT_LIMITS = frozenset("card cards credit cartao tarjeta credito".split())
 
 
 def spend_limit(words: list[str]) -> str | None:
     """The words naming a spending limit a verb of `words` sets ("spend limit", "cartao
     limite"), or None. The qualifier may stand on either side: "card_limit_set",
     "limite_credito_ajustar"."""
-    if _LIMITS.isdisjoint(words) or _SETTING_AMOUNTS.isdisjoint(words):
+    if _LIMITS.isdisjoint(words) or (_SETTING_AMOUNTS.isdisjoint(words)
+                                     and _UPDATING.isdisjoint(words)):
         return None
+    setting = not _SETTING_AMOUNTS.isdisjoint(words)
     for at, word in enumerate(words):
         if word in _LIMITS:
             near = words[max(0, at - 1):at] + words[at + 1:at + 2]
-            spent = next((w for w in near if w in _SPENDING), None)
+            spent = next((w for w in near if w in _SPENDING
+                          and (setting or w in _AMOUNT_LIMITS)), None)
             if spent is not None:
                 return f"{spent} {word}"
     return None

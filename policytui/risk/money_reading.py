@@ -109,7 +109,13 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
         if acting is None and name.words and name.kind is None and desc.kind is None:
             # A verb the tables lack ("collect_payments": "Collects payments ..."): the
             # name's first word is the command, and what it acts on may be money.
-            acting = name.words[1 if name.namespace and len(name.words) > 1 else 0]
+            # Or the name's later word the description leads with, unless that is a thing
+            # paid: "giftcard.load": "Load value onto an existing gift card" loads, and the
+            # gift card is what it acts on ("customer_refunds": "Refunds for a customer ...").
+            lead = desc.words[0] if desc.words else None
+            acting = lead if lead is not None and lead in name.words[1:] and (
+                lead not in PAID_HEADS) else name.words[
+                1 if name.namespace and len(name.words) > 1 else 0]
             told = _unknown_command_object(acting, desc)
         words = _acted_on_words(name, acting)
         # Money is found in what the verb acts on only when the verb is one that needs money

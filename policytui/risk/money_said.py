@@ -181,6 +181,11 @@ _MONEY_SAID: tuple[tuple[tuple[frozenset[str], ...], re.Pattern[str]], ...] = tu
          r"\b(billing\s+(?:resumes|restarts|starts|stops|ends|pauses"
          r"|is\s+(?:paused|stopped|resumed))"
          r"|(?:invoice\s+becomes|invoices\s+become)\s+(?:open|due|payable|final))\b"),
+        # A fee for each act the call does: "Starts a background check with the screening
+        # provider (fee per check)", "a fee of $2 per lookup" ("no fee per check" is denied).
+        # A percentage is a rate ("per cent"), not an act.
+        (_words("fee fees", "per"),
+         r"\b(fees?\s+(?:of\s+[\w$€£.,]+\s+)?per\s+(?!cent\b)[a-z]+)\b"),
         # The same said in French, Spanish, Portuguese, Italian, German, Swedish and
         # Indonesian: "Les frais sont débités immédiatement", "se cobra al confirmar",
         # "addebitato sul conto", "Facture au client ...".
