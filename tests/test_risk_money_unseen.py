@@ -483,3 +483,45 @@ def test_billing_a_call_stops_or_resumes_is_financial(tmp_path, name, descriptio
 def test_money_things_named_in_plain_english_are_financial(tmp_path, name, description,
                                                            expected):
     assert categories(tmp_path, [tool(name, description)])[name] == expected
+
+
+_THINGS = "35-money-things-in-plain-english"
+# The stored money tools of that shape, by server and name, each missed before the rules.
+_THINGS_STORED = {(681, "background_check_start"), (812, "updateCardLimits"),
+                  (822, "mkt_crea_gift_card"), (876, "deposit_check"),
+                  (878, "BAPI_ACC_DOCUMENT_POST"), (878, "F110_PAYMENT_RUN_EXECUTE"),
+                  (878, "donar"), (878, "giftcard.load"), (878, "margin_topup")}
+
+
+def test_the_tools_command_calls_money_things_in_plain_english_financial(tmp_path):
+    # As a user meets them: `policytui tools --from FILE --json` on a snapshot of the
+    # thirty-fifth round's tools (a gift card reloaded or voided, a payment run executed, an
+    # accounting document posted, a cheque deposited, a card's limit updated, collateral
+    # added, a check billed per call, a donation in Spanish, their readers and a gift card's
+    # email resent) and of the nine stored money tools of those shapes.
+    made_up = json.loads(_MADE_UP.read_text(encoding="utf-8"))
+    round_tools = [found for server in made_up["servers"] if server["round"] == _THINGS
+                   for found in server["tools"]]
+    stored = [found for at, server in enumerate(made_up["servers"]) for found in server["tools"]
+              if (at, found["name"]) in _THINGS_STORED]
+    assert len(round_tools) == 16 and len(stored) == 9
+    tools = [{key: value for key, value in found.items() if key not in ("acts", "money")}
+             for found in round_tools + stored]
+    found = categories(tmp_path, tools)
+    assert {spec["name"]: found[spec["name"]] for spec in round_tools} == {
+        "reload_gift_card": "Financial", "void_gift_card": "Financial",
+        "execute_payment_run": "Financial", "post_journal_document": "Financial",
+        "deposit_cheque": "Financial", "update_card_limit": "Financial",
+        "add_margin_collateral": "Financial", "start_identity_verification": "Financial",
+        "crear_donacion": "Financial", "get_gift_card_balance": "Read",
+        "list_discount_codes": "Read", "margin_requirements": "Read", "get_card_limits": "Read",
+        "list_postings": "Read", "payment_run_status": "Execute",
+        "resend_gift_card_email": "Write"}
+    assert all((found[spec["name"]] == "Financial") == spec["money"] for spec in round_tools)
+    # `payment_run_status` ("Status of a payment run: proposed, executed or failed") is a
+    # reader that the thirty-fourth round's participle after a view's comma calls Execute,
+    # with or without the money rules: a false alarm, stored in `known`.
+    assert all((found[spec["name"]] != "Read") == spec["acts"] for spec in round_tools
+               if spec["name"] != "payment_run_status")
+    assert {spec["name"]: found[spec["name"]] for spec in stored} == dict.fromkeys(
+        (name for _, name in sorted(_THINGS_STORED)), "Financial")
