@@ -24,6 +24,7 @@ from policytui.tui.keys import help_line
 from policytui.tui.table import ToolTable
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "tui.md"
+README = Path(__file__).resolve().parent.parent / "README.md"
 # Tall enough for the whole help, wide enough for the whole footer.
 SIZE = (130, 90)
 # The keys are looked up in the palette at this size: the palette lists about a dozen entries
@@ -258,6 +259,69 @@ async def test_a_word_a_person_types_for_an_action_lists_it_first(
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await palette_first(pilot, searches, typed, name, key)
+
+
+def readme_words() -> list[tuple[str, str]]:
+    """(words, key) for each action of README.md's table of the editor's keys, worded as it
+    words them: "toggle the default" for `D`, "panels" for `1`-`6` (its first key), "undo" and
+    "redo" for `ctrl+z` / `ctrl+y`; what follows a "(" or ":" is left out."""
+    text = README.read_text(encoding="utf-8")
+    table = text[text.index("| key | action |"):]
+    table = table[:table.index("\n\n")]
+    found: list[tuple[str, str]] = []
+    for line in table.splitlines()[2:]:
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for key_cell, action in zip(cells[0::2], cells[1::2], strict=True):
+            keys = re.findall(r"`([^`]+)`", key_cell)
+            words = re.split(r" \(|:", action)[0].strip()
+            if " / " in words:  # `ctrl+z` / `ctrl+y` | undo / redo
+                found += list(zip(words.split(" / "), keys, strict=True))
+            elif keys[0] != THE_PALETTE:
+                found.append((words, keys[0]))
+    assert len(found) >= 16
+    return found
+
+
+async def test_the_readmes_words_for_each_key_list_its_command_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What README.md calls each key, typed into the palette, lists that key's command first.
+    Before, "toggle the default" (`D`) found nothing, and "panels" (`1`-`6`) listed only "Bulk:
+    ...", so Enter opened the bulk dialog."""
+    searches = PaletteSearches(monkeypatch)
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=LOOKUP_SIZE) as pilot:
+        await ready(pilot)
+        for words, key in readme_words():
+            binding = next(b for b in bindings(app) if DOC_KEYS.get(key, key) in b.key.split(","))
+            await listed_first(pilot, searches, words, binding.description.rstrip("…. "),
+                               app.get_key_display(binding))
+        await pilot.press("escape")
+        await until(lambda: app.screen is app.main, "the palette closed")
+
+
+async def test_toggle_the_default_and_panels_run_from_the_palette(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """README.md's "toggle the default" and Enter asks before allowing by default; "panels" and
+    Enter shows the first panel, the selected tool's."""
+    from textual.widgets import TabbedContent
+
+    searches = PaletteSearches(monkeypatch)
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await palette_first(pilot, searches, "toggle the default", "Default", "D", run=True)
+        await until(lambda: "Allow by default?" in screen_text(app), "the question before allowing by default")
+        await pilot.press("escape")
+        await until(lambda: app.screen is app.main, "the question closed")
+        assert app.state is not None and app.state.policy.default == "deny"
+        await pilot.press("3")
+        tabs = app.main.query_one(TabbedContent)
+        await until(lambda: tabs.active == "tab-json", "the JSON panel")
+        await palette_first(pilot, searches, "panels", "Tool", "1", run=True)
+        await until(lambda: tabs.active == "tab-tool", "the Tool panel")
+        assert app.screen is app.main
 
 
 @pytest.mark.parametrize(("typed", "fmt"), [

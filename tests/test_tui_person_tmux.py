@@ -259,7 +259,7 @@ def test_what_is_typed_after_showing_the_try_panel_goes_into_it(terminal: Termin
     policy = open_kestra(terminal, tmp_path)
     terminal.wait("the policy loaded", lambda s: "✓ valid" in s.splitlines()[0])
 
-    palette_run(terminal, "try", "Try: show the try-a-call panel")
+    palette_run(terminal, "try", "Try: show the try-a-call form in the panels")
     terminal.wait("the Try panel", lambda s: "Enter arguments as JSON" in s)
     terminal.type("search_flows")
     terminal.wait("the tool's name in the Try panel", lambda s: re.search(r"^\s*tool\s+search_flows\s*$", s, re.M) is not None)

@@ -84,7 +84,7 @@ class EditorCommandsProvider(SystemCommandsProvider):
 
     Textual's matcher scores a word typed at the start of a title no higher than the same word
     anywhere in it: typing `mark` listed "Bulk: apply a decision to the marked tools" before
-    "Mark: ...", and `try` listed "Try a call: ..." before "Try: show the try-a-call panel", so
+    "Mark: ...", and `try` listed "Try a call: ..." before "Try: show ...", so
     that Enter ran another command than the one named. Entries are ranked first by
     `palette_rank` (the key's name, then the whole name, then the start of the title), then by
     the matcher's score; typing a key's name (`5`, `^s`, `ctrl+s`) finds its command too.
