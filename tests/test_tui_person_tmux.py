@@ -812,3 +812,30 @@ def test_escape_enter_escape_in_one_read_cancels_the_dialog(terminal: Terminal, 
     assert "unsaved" not in screen.splitlines()[0], screen
     assert "Applied preset" not in screen, screen
     assert re.search(r"\sdeny\*", table_row(screen, "backfill_executions")), screen
+
+
+def test_escape_and_b_or_f_in_one_read_are_both_typed(terminal: Terminal, tmp_path: Path) -> None:
+    """Esc then `b` (or `f`) reaching the editor in one read, typed fast or by a script: Esc
+    closes the dialog, or drops the marks, and the letter opens the bulk (or filter) dialog.
+    Textual reads Esc b and Esc f together as ctrl+left and ctrl+right (iTerm's Option+arrow
+    word moves), so both keys did nothing: the "Allow by default?" question stayed open and
+    the marks stayed marked."""
+    open_kestra(terminal, tmp_path)
+    terminal.wait("the policy loaded", lambda s: "✓ valid" in s.splitlines()[0])
+    terminal.keys("D")
+    terminal.wait("the question before allowing by default", lambda s: "Allow by default?" in s)
+    terminal.note("send-keys -H 1b 62")
+    terminal.tmux("send-keys", "-H", "1b", "62")  # Esc b, one write: one read
+    terminal.wait("the question cancelled and the bulk dialog open",
+                  lambda s: "Allow by default?" not in s and "Bulk decision" in s)
+    terminal.keys("Escape")
+    terminal.wait("the bulk dialog closed", lambda s: "Bulk decision" not in s)
+    terminal.keys("Space")
+    terminal.wait("a tool marked", lambda s: "(1 marked)" in s)
+    terminal.note("send-keys -H 1b 66")
+    terminal.tmux("send-keys", "-H", "1b", "66")  # Esc f
+    terminal.wait("the marks dropped and the filter dialog open",
+                  lambda s: "(1 marked)" not in s and "Filter tools" in s)
+    screen = terminal.screen()
+    assert "default deny" in screen.splitlines()[0], screen
+    assert "unsaved" not in screen.splitlines()[0], screen

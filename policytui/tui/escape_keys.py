@@ -14,16 +14,27 @@ from typing import Any
 
 from textual import events
 
+# Esc b and Esc f in one read Textual takes for ctrl+left and ctrl+right (what iTerm's "natural
+# text editing" sends for Option+Left and Option+Right): the letter each was read from.
+_WORD_MOVES = {"\x1bb": "b", "\x1bf": "f"}
 
-def escape_then_key(event: events.Event) -> list[events.Key] | None:
+
+def escape_then_key(event: events.Event, *, in_field: bool = False) -> list[events.Key] | None:
     """Esc and a character typed right after it, as two keys, when they came as one.
 
     A terminal sends Alt+a as Esc then `a`, so Esc and `a` arriving in one read are taken for
     Alt+a: `Escape a` typed fast (or sent by a script) left a dialog open and typed nothing, or
     typed the `a` into the Try panel's input instead of leaving it. The editor binds no Alt key,
     so such a key is read as what was typed: Esc, then the character. None for any other key.
+    Esc b and Esc f, read as ctrl+left and ctrl+right, are split too, except `in_field` (a text
+    field has the focus), where they move the cursor a word as iTerm's Option+arrows mean.
     """
-    if not isinstance(event, events.Key) or event.is_forwarded or not event.key.startswith("alt+"):
+    if not isinstance(event, events.Key) or event.is_forwarded:
+        return None
+    letter = getattr(event, "escape_letter", None)
+    if letter is not None:
+        return None if in_field else [events.Key("escape", "\x1b"), events.Key(letter, letter)]
+    if not event.key.startswith("alt+"):
         return None
     character = event.character
     if not character or len(character) != 1 or not character.isprintable():
@@ -58,6 +69,13 @@ def read_escape_apart() -> None:
     keys_of = XTermParser._sequence_to_key_events
 
     def sequence_to_key_events(self: XTermParser, sequence: str, alt: bool = False) -> Any:
+        if not alt and sequence in _WORD_MOVES:
+            # Read as a word move; which it is, Esc and a letter or the word move, depends on
+            # where the focus is when it arrives (`escape_then_key`): marked with its letter.
+            for event in keys_of(self, sequence):
+                event.escape_letter = _WORD_MOVES[sequence]  # type: ignore[attr-defined]
+                yield event
+            return
         if alt and sequence in _CONTROLS_AFTER_ESCAPE:
             yield events.Key("escape", "\x1b")
             yield from keys_of(self, sequence)
