@@ -1020,6 +1020,22 @@ async def test_marked_tools_get_the_bulk_decision(policy_path: Path) -> None:
         assert not app.query_one(ToolTable).marked
 
 
+async def test_one_tool_in_a_bulk_decision_is_counted_as_one_tool(policy_path: Path) -> None:
+    """The bulk dialog and its notice say "1 marked tool" and "1 of 1 tool"; before, "Apply to
+    the 1 marked tools." and "Denied 1 of 1 tools."."""
+    app = make_app(policy_path=policy_path, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("space", "b")
+        await until(lambda: app.screen.id == "bulk", "the bulk dialog")
+        await until(lambda: "Apply to the 1 marked tool. One ctrl+z undoes it." in " ".join(screen_text(app).split()),
+                    "the dialog counting one tool")
+        await pilot.press("d")
+        await until(lambda: [str(n.message) for n in app._notifications] == ["Denied 1 of 1 tool."],
+                    "the notice counting one tool")
+        assert document(app)["tools"] == {"backfill_executions": {"action": "deny"}}
+
+
 async def test_picker_opens_the_chosen_server(policy_path: Path) -> None:
     from policytui.tui.screens.picker import ServerChoice
 
