@@ -839,3 +839,24 @@ def test_escape_and_b_or_f_in_one_read_are_both_typed(terminal: Terminal, tmp_pa
     screen = terminal.screen()
     assert "default deny" in screen.splitlines()[0], screen
     assert "unsaved" not in screen.splitlines()[0], screen
+
+
+def test_escape_and_a_digit_in_one_read_are_both_typed(terminal: Terminal, tmp_path: Path) -> None:
+    """Esc then `3` in one read shows the JSON panel, and Esc then `5` in the Try panel's tool
+    field leaves it and comes back to it. Textual reads Esc and a digit together as the
+    character a Mac's Option and that digit type (Esc 3 is `£`, Esc 5 `∞`): the panel stayed as
+    it was, and in the Try panel `∞` replaced the tool's name."""
+    open_kestra(terminal, tmp_path)
+    terminal.wait("the policy loaded", lambda s: "✓ valid" in s.splitlines()[0])
+    terminal.note("send-keys -H 1b 33")
+    terminal.tmux("send-keys", "-H", "1b", "33")  # Esc 3, one write: one read
+    terminal.wait("the JSON panel", lambda s: '"version": "1"' in s)
+    terminal.keys("5")
+    terminal.wait("the Try panel naming the selected tool",
+                  lambda s: re.search(r"^\s*tool\s+backfill_executions\s*$", s, re.M) is not None)
+    terminal.note("send-keys -H 1b 35")
+    terminal.tmux("send-keys", "-H", "1b", "35")  # Esc 5
+    terminal.type("x")  # typed after the Esc 5: in the tool field, in place of the name 5 selected
+    screen = terminal.wait("x typed over the name the second 5 selected",
+                           lambda s: re.search(r"^\s*tool\s+x\s*$", s, re.M) is not None)
+    assert "∞" not in screen, screen

@@ -79,8 +79,8 @@ class ViewActions(EditorBase):
             return
         # Esc and a letter in one read are two keys, not Alt+letter; a key from the terminal
         # while a dialog opens waits for the dialog (tui/key_order.py).
-        word_move = getattr(event, "escape_letter", None) is not None  # a key: screens are there
-        split = escape_then_key(event, in_field=word_move and isinstance(self.focused, Input))
+        mac_key = getattr(event, "escape_letter", None) is not None  # a key: screens are there
+        split = escape_then_key(event, in_field=mac_key and isinstance(self.focused, Input))
         from_terminal = isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded
         if split is not None:
             self.key_order.take_all(split)

@@ -15,8 +15,10 @@ from typing import Any
 from textual import events
 
 # Esc b and Esc f in one read Textual takes for ctrl+left and ctrl+right (what iTerm's "natural
-# text editing" sends for Option+Left and Option+Right): the letter each was read from.
-_WORD_MOVES = {"\x1bb": "b", "\x1bf": "f"}
+# text editing" sends for Option+Left and Option+Right), and Esc and a digit for the character
+# Option and that digit type on a Mac (WezTerm sends them so: Esc 5 is `∞`): the key each was
+# read from.
+_MAC_KEYS = {"\x1bb": "b", "\x1bf": "f", **{f"\x1b{digit}": digit for digit in "0123456789"}}
 
 
 def escape_then_key(event: events.Event, *, in_field: bool = False) -> list[events.Key] | None:
@@ -26,14 +28,18 @@ def escape_then_key(event: events.Event, *, in_field: bool = False) -> list[even
     Alt+a: `Escape a` typed fast (or sent by a script) left a dialog open and typed nothing, or
     typed the `a` into the Try panel's input instead of leaving it. The editor binds no Alt key,
     so such a key is read as what was typed: Esc, then the character. None for any other key.
-    Esc b and Esc f, read as ctrl+left and ctrl+right, are split too, except `in_field` (a text
-    field has the focus), where they move the cursor a word as iTerm's Option+arrows mean.
+    Esc and a digit, read as a Mac's Option+digit character (`∞` for Esc 5), are split too, and
+    so are Esc b and Esc f, read as ctrl+left and ctrl+right, except `in_field` (a text field
+    has the focus), where they move the cursor a word as iTerm's Option+arrows mean. (A `∞`
+    has no use in a tool's name, a limit or JSON; a panel key typed behind Esc has.)
     """
     if not isinstance(event, events.Key) or event.is_forwarded:
         return None
     letter = getattr(event, "escape_letter", None)
     if letter is not None:
-        return None if in_field else [events.Key("escape", "\x1b"), events.Key(letter, letter)]
+        if in_field and not letter.isdigit():
+            return None
+        return [events.Key("escape", "\x1b"), events.Key(letter, letter)]
     if not event.key.startswith("alt+"):
         return None
     character = event.character
@@ -69,11 +75,11 @@ def read_escape_apart() -> None:
     keys_of = XTermParser._sequence_to_key_events
 
     def sequence_to_key_events(self: XTermParser, sequence: str, alt: bool = False) -> Any:
-        if not alt and sequence in _WORD_MOVES:
-            # Read as a word move; which it is, Esc and a letter or the word move, depends on
-            # where the focus is when it arrives (`escape_then_key`): marked with its letter.
+        if not alt and sequence in _MAC_KEYS:
+            # Read as a Mac key; which it is, Esc and the key or the Mac key, depends on where
+            # the focus is when it arrives (`escape_then_key`): marked with the key.
             for event in keys_of(self, sequence):
-                event.escape_letter = _WORD_MOVES[sequence]  # type: ignore[attr-defined]
+                event.escape_letter = _MAC_KEYS[sequence]  # type: ignore[attr-defined]
                 yield event
             return
         if alt and sequence in _CONTROLS_AFTER_ESCAPE:
