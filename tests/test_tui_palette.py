@@ -91,9 +91,12 @@ def help_listed(app: PolicyApp, policy_name: str) -> list[Binding]:
     """The binding of every row of the help, found by its key and its text."""
     listed = []
     for key, text in help_rows(app):
+        # A command with a second key shows both keys on its row (`/,^f`): the first is the
+        # binding that gives the row its text.
         matches = [
             b for b in bindings(app)
-            if app.get_key_display(b) == key and help_line(b.tooltip or b.description, policy_name) == text
+            if app.get_key_display(b) in (key, key.split(",")[0])
+            and help_line(b.tooltip or b.description, policy_name) == text
         ]
         if not matches:
             assert text == "Open the command palette", f"help row {key} {text!r} has no binding"

@@ -40,7 +40,9 @@ class HelpScreen(DialogScreen[None]):
         table = Table(box=None, padding=(0, 2), show_header=False)
         table.add_column("key", style="bold", no_wrap=True)
         table.add_column("action")
-        seen: set[str] = set()
+        # One row per command; a command with a second key (`/` and ctrl+f, which share an id
+        # so that a keymap moving one moves both) shows both keys on its row.
+        rows: dict[str, tuple[list[str], str]] = {}
         # The app's live binding map reflects user keymaps (a rebound key shows its new key).
         bindings: list[Binding] = [
             b for group in self.source_app._bindings.key_to_bindings.values() for b in group
@@ -49,13 +51,19 @@ class HelpScreen(DialogScreen[None]):
 
         bindings += [b for b in ToolTable.BINDINGS if isinstance(b, Binding)]
         for binding in bindings:
-            if (binding.id or binding.action) in seen or binding.system:
+            if binding.system:
                 continue
-            seen.add(binding.id or binding.action)
             key = self.source_app.get_key_display(binding)
+            row = rows.get(binding.id or binding.action)
+            if row is not None:
+                if key not in row[0]:
+                    row[0].append(key)
+                continue
             text = help_line(binding.tooltip or binding.description, self.policy_name,
                              in_browser=self.source_app.is_web)
-            table.add_row(Text(key), Text(text))
+            rows[binding.id or binding.action] = ([key], text)
+        for keys, text in rows.values():
+            table.add_row(Text(",".join(keys)), Text(text))
         # The whole help scrolls as one, and takes the focus so the arrows and Page Up/Down
         # scroll it. (The keys had a scrolling box of their own, up to 30 lines tall, inside
         # a dialog the terminal cut shorter: at 80x24 its last keys could not be scrolled to.)
