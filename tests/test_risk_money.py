@@ -921,3 +921,68 @@ def test_the_money_verb_used_as_one_is_still_money():
     assert category("charge_card", "Charge the card for the amount.", AMOUNT) == "Financial"
     assert category("renew_subscription", "Renew the subscription; the total will be billed "
                     "to the card on file.") == "Financial"
+
+
+# ----- readers of money, named by what they read of it -----------------------------------------
+
+INTERVAL = {"interval": {"type": "string", "enum": ["daily", "weekly", "monthly"]}}
+
+
+def category_with(name: str, description: str, properties: dict, required: list[str]) -> str:
+    return classify(ToolInfo(name=name, description=description,
+                             input_schema={"type": "object", "properties": properties,
+                                           "required": required},
+                             annotations={})).category
+
+
+@pytest.mark.parametrize("name,description", [
+    # a money word naming the view the name ends with
+    ("payout_schedule", "The payout schedule: how often sellers are paid and the next date."),
+    ("seller_payout_schedule", "Payout schedule of a seller."),
+    ("refund_eligibility", "Whether an order can still be refunded, and up to what amount."),
+    # a plural noun listed with others, or said which by a participle
+    ("account_summary", "Account summary: invoices, payments and balance due."),
+    ("PayoutsToday", "Payouts arriving today, per bank account."),
+    ("payouts_upcoming", "Payouts scheduled for the next 7 days."),
+    # a money word naming the record a Korean or Japanese reading verb looks up
+    ("gyeoljae_naeyeok", "결제 내역을 조회합니다."),
+    ("shiharai_rireki", "支払履歴を取得します。"),
+])
+def test_a_reader_of_money_named_by_what_it_reads_is_read(name, description):
+    assert category(name, description) == "Read"
+
+
+@pytest.mark.parametrize("name,description,expected", [
+    ("set_payout_schedule", "Sets the payout schedule of an account.", "Destructive"),
+    ("payout_schedule", "Payout schedule; the interval given replaces it.", "Destructive"),
+    ("refund_eligibility", "Refund the order if it is still eligible.", "Financial"),
+    ("payouts_today_send", "Sends the payouts arriving today to each bank account.",
+     "Financial"),
+    ("refund_charge", "Refunds, cancels or voids a charge.", "Financial"),
+    ("charge_saved_cards", "Charges saved cards for the open invoices.", "Financial"),
+    ("release_payouts", "Payouts arriving today, released now to each bank account.",
+     "Financial"),
+    ("refunds_recent", "Refunds issued in the last 30 days, credited to the saved card.",
+     "Financial"),
+    # a money record acted on, and money moved beside a look at its record
+    ("gyeoljae_chwiso", "결제 내역을 취소합니다.", "Financial"),
+    ("songgeum", "송금 내역을 확인하고 송금합니다.", "Financial"),
+])
+def test_the_acting_twins_of_readers_of_money_still_act(name, description, expected):
+    assert category(name, description, INTERVAL if "interval" in description else None
+                    ) == expected
+
+
+def test_a_view_that_lists_after_a_colon_the_values_it_is_told_sets_them():
+    # "Payout schedule: daily, weekly or manual." with a required `interval` of those values
+    # sets it; a reader's same sentence takes no value, and a selector of what to show is
+    # named before the noun it picks ("CPU, disk and network metrics ...").
+    assert category_with("payout_schedule", "Payout schedule: daily, weekly or monthly.",
+                         INTERVAL, ["interval"]) == "Destructive"
+    assert category_with("vm_power", "VM power: on, off or cycle.",
+                         {"state": {"type": "string", "enum": ["on", "off", "cycle"]}},
+                         ["state"]) == "Destructive"
+    assert category("payout_schedule", "Payout schedule: daily, weekly or monthly.") == "Read"
+    assert category_with("server_metrics", "CPU, disk and network metrics for a server.",
+                         {"type": {"type": "string", "enum": ["cpu", "disk", "network"]}},
+                         ["type"]) == "Read"

@@ -525,3 +525,51 @@ def test_the_tools_command_calls_money_things_in_plain_english_financial(tmp_pat
                if spec["name"] != "payment_run_status")
     assert {spec["name"]: found[spec["name"]] for spec in stored} == dict.fromkeys(
         (name for _, name in sorted(_THINGS_STORED)), "Financial")
+
+
+# ----- readers of money named by what they read of it ------------------------------------------
+
+_READERS_OF_MONEY = "36-readers-of-money-called-financial"
+# The stored readers of money the thirty-sixth round's rules read, and the stored setter of a
+# payout schedule they must leave acting.
+_READERS_OF_MONEY_STORED = {(725, "roast_statement"), (860, "payout_schedule"),
+                            (879, "gyeoljae_naeyeok"), (879, "refund_eligibility"),
+                            (888, "payout_schedule"), (903, "PayoutsToday"),
+                            (923, "payout_schedule")}
+
+
+def test_the_tools_command_reads_readers_of_money_named_by_what_they_read(tmp_path):
+    # As a user meets them: `policytui tools --from FILE --json` on a snapshot of the
+    # thirty-sixth round's tools (a payout schedule, a refund's eligibility, payouts arriving,
+    # refunds issued, an account's invoices and payments, payments and transfers looked up in
+    # Korean and Japanese, beside tools phrased alike that set a schedule, refund, send
+    # payouts, void a charge and cancel a payment) and of the stored tools of those shapes.
+    made_up = json.loads(_MADE_UP.read_text(encoding="utf-8"))
+    round_tools = [found for server in made_up["servers"]
+                   if server["round"] == _READERS_OF_MONEY for found in server["tools"]]
+    assert len(round_tools) == 13
+    found = categories(tmp_path, [{key: value for key, value in spec.items()
+                                   if key not in ("acts", "money")} for spec in round_tools])
+    assert {spec["name"]: found[spec["name"]] for spec in round_tools} == {
+        "seller_payout_schedule": "Read", "refund_eligibility": "Read",
+        "payouts_upcoming": "Read", "refunds_recent": "Read", "account_summary": "Read",
+        "songgeum_naeyeok": "Read", "shiharai_rireki": "Read",
+        "payout_schedule": "Destructive", "set_payout_schedule": "Destructive",
+        "refund_eligible_order": "Financial", "payouts_today_send": "Financial",
+        "charge_reversal": "Financial", "gyeoljae_chwiso": "Financial"}
+    assert all((found[spec["name"]] == "Financial") == spec["money"] for spec in round_tools)
+    assert all((found[spec["name"]] != "Read") == spec["acts"] for spec in round_tools)
+    # Each stored tool on a snapshot of its own server, as the made-up servers are scored.
+    stored = {}
+    for at in sorted({at for at, _ in _READERS_OF_MONEY_STORED}):
+        server = made_up["servers"][at]
+        (tmp_path / str(at)).mkdir()
+        shown = categories(tmp_path / str(at), [
+            {key: value for key, value in spec.items() if key not in ("acts", "money")}
+            for spec in server["tools"]])
+        stored.update({(at, name): shown[name] for name in shown
+                       if (at, name) in _READERS_OF_MONEY_STORED})
+    assert stored == {(725, "roast_statement"): "Other", (860, "payout_schedule"): "Destructive",
+                      (879, "gyeoljae_naeyeok"): "Read", (879, "refund_eligibility"): "Read",
+                      (888, "payout_schedule"): "Destructive", (903, "PayoutsToday"): "Read",
+                      (923, "payout_schedule"): "Read"}

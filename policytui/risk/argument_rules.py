@@ -36,7 +36,7 @@ from policytui.risk.findings import Reading, quote
 from policytui.risk.kinds import KIND_ORDER, KIND_RISK, KIND_TEXT
 from policytui.risk.names import NameVerbs
 from policytui.risk.schema import SchemaFacts, normalize
-from policytui.risk.words import DESCRIPTION_WINDOW, SEPARATORS, base_verb
+from policytui.risk.words import DESCRIPTION_WINDOW, SEPARATORS, base_verb, sentence_tokens
 
 # A description that limits the queries a tool runs to reads: "a read-only SQL query", "Only
 # SELECT queries are allowed", "SELECT statements only", "只读 SELECT 查询". Not "read-only
@@ -620,6 +620,14 @@ def _value_of_its_name(name: NameVerbs, desc: DescriptionVerbs, schema: Any
                     # of a customer" with `tier`): a reader is handed what it is of. (Not by
                     # the name alone: "user_email" with `email` may look one up.)
                     or (kind == "string" and key == head))
+        elif (kind == "string" and type(choices := spec.get("enum")) is list
+              and 1 < len(choices) <= 8 and desc.kind is None and ":" in desc.sentence
+              and _lists_after_its_colon(desc.sentence, choices)):
+            # "Payout schedule: daily, weekly or manual." with a required `interval` of those
+            # three: a sentence of no verb that names a thing, then after a colon each value
+            # the call must be handed, names what the call makes it. (Not "CPU, disk and
+            # network metrics" with a required `type`: which of them to show.)
+            sets = True
         else:
             sets = key in counted and kind in ("integer", "number")
         # A list or a map is also what a computation is handed ("price_legs": "Given a bid,
@@ -627,6 +635,12 @@ def _value_of_its_name(name: NameVerbs, desc: DescriptionVerbs, schema: Any
         if sets and (kind in _SCALARS or desc.kind is None):
             return arg, "name" if key in own else "first sentence"
     return None
+
+
+def _lists_after_its_colon(sentence: str, choices: list[Any]) -> bool:
+    """Does each of the choices stand as a word after the sentence's first colon?"""
+    after = set(sentence_tokens(sentence.partition(":")[2]))
+    return all(type(c) is str and c.lower() in after for c in choices)
 
 
 # States a switch puts something in, as arguments name them ("enabled", "is_muted").

@@ -30,6 +30,7 @@ from policytui.risk.words import (
     join_phrasal,
     leftmost_matches,
     lexicon_verb,
+    participle_verb,
     plural_noun,
     sentence_tokens,
     substring_test,
@@ -3475,6 +3476,9 @@ _CJK_STATE_BEFORE = ("已", "被")
 # ...or a time around it: "提交前" (before submitting), "创建后" (after creating); or a noun
 # made of it: "更新者" (who updated), "更新日時" (when updated), Korean "저장된" (saved).
 _CJK_STATE_AFTER = ("的", "前", "后", "後", "者", "日", "된")
+# ...or a record of it, the noun the verb's noun qualifies: Korean "결제 내역" (the payments
+# made), "송금 이력", Japanese "支払履歴", "決済明細" (what was paid), "送金予定" (transfers due).
+_CJK_RECORDS = ("내역", "이력", "일정", "履歴", "明細", "予定")
 
 
 def _acts_at(sentence: str, word: str) -> bool:
@@ -3565,8 +3569,27 @@ def _cjk_verbs(description: str, found: DescriptionVerbs) -> None:
                     and _acts_at(sentence, word)):
                 best = (word, kind)
                 break
+    if best is not None and best[1] == v.MONEY and _only_a_record(sentence, best[0]):
+        # "결제 내역을 조회합니다" (looks up the payments made): the money word names the
+        # record that is read. Only a reading verb beside it reads; any act keeps the money.
+        acts = [(word, kind) for kind, words in _CJK_VERBS.items() if kind != v.MONEY
+                for word in words if word in sentence and _acts_at(sentence, word)]
+        if acts and all(kind == v.READ for _, kind in acts):
+            best = acts[0]
     if best is not None:
         found.lead, found.kind = best
+
+
+def _only_a_record(sentence: str, word: str) -> bool:
+    """Is each occurrence of `word` followed, maybe after a space, by a noun of a record
+    of it (`_CJK_RECORDS`)?"""
+    at = sentence.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if not sentence.startswith(_CJK_RECORDS, end + (sentence[end:end + 1] == " ")):
+            return False
+        at = sentence.find(word, end)
+    return True
 
 
 def _hyphenated(sentence: str, first: str) -> bool:
@@ -3603,11 +3626,42 @@ def _names_a_thing(sentence: str, tokens: list[str], at: int) -> bool:
         return True  # "Order status ...", "Snapshot of cluster health": a verb takes no "of"
     if at + 1 < len(tokens) and tokens[at + 1] in _STATES_OF_MONEY:
         return True  # "Rent paid and owing for each tenant": what is paid, not paying it
+    if at + 2 < len(tokens) and word[-1:] == "s" and _plural_named(tokens, at):
+        return True
     low = sentence[:200].lower()
     where = low.find(word)
     end = where + len(word)
     return (where >= 0 and (where == 0 or not low[where - 1].isalnum()) and end + 1 < len(low)
             and low[end] == "-" and low[end + 1].isalpha())
+
+
+def _plural_named(tokens: list[str], at: int) -> bool:
+    """Is the word ending in "s" at `at` (one more often a noun) a plural noun: the first
+    of a list of nouns ("invoices, payments and balance"), or followed by a participle and
+    the time it says which of them by ("Payouts arriving today", "Refunds issued in the last
+    30 days")? A verb in the third person is followed by its object, and one that acts beside
+    others by another verb ("Refunds, cancels or voids a payment"; "Charges saved cards";
+    "Transfers waiting for approval" may be either). Never when a participle later in the
+    sentence acts ("Refunds issued in May, credited to the saved card")."""
+    after, then = tokens[at + 1], tokens[at + 2]
+    if after == ",":
+        named = base_verb(then) is None and then not in SEPARATORS
+    elif len(after) > 4 and (after[-3:] == "ing" or after[-2:] == "ed" and after[-3] != "e"):
+        named = then in _WHEN or (then in _WHEN_AFTER and tokens[at + 3:at + 4] != []
+                                  and tokens[at + 3] in _WHEN_OPENING)  # (not "bleed")
+    else:
+        return False
+    return named and not any(
+        (verb := participle_verb(word)) is not None and v.VERBS[verb] != v.READ
+        for word in tokens[at + 3:])
+
+
+# The time a participle says which things a plural names by: "arriving today", "issued in
+# the last 30 days", "scheduled for the next week", "due within this month".
+_WHEN = frozenset("today tomorrow yesterday tonight now soon".split())
+_WHEN_AFTER = frozenset("in for during within since before after over between".split())
+_WHEN_OPENING = frozenset(
+    "the this that next last past today tomorrow yesterday tonight".split())
 
 
 def is_adverb(token: str) -> bool:

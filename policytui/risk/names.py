@@ -330,6 +330,11 @@ def _names_a_view(words: list[str], index: int, start: int = 0) -> bool:
     if (index >= len(words) - 1 or last not in v.VIEW_NOUNS or word in ACTS_BEFORE_A_VIEW
             or v.VERBS[word] == v.READ):  # "check_status", "view_history" read anyway
         return False
+    if v.VERBS[word] == v.MONEY and index == len(words) - 2 and last in v.AMBIGUOUS:
+        # "payout_schedule", "refund_eligibility": a money word before a view that is also a
+        # word more often a noun ("schedule") names when or whether money moves; the name
+        # moves none, and the description decides.
+        return True
     return not any(word in v.VERBS for word in words[index + 1:])
 
 

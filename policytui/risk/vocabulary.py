@@ -436,6 +436,6 @@ VIEW_NOUNS: frozenset[str] = frozenset(
     receivables payables usage quota quotas limits fees rates prices holdings forecast trends
     insights news activity catalog catalogue version versions schema schemas tree profile
     metadata timeline feed lineage topology schedule schedules calendar weather conditions
-    timezone
+    timezone eligibility
     """.split()
 )

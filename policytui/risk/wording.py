@@ -528,9 +528,10 @@ _SENT_FORMS = frozenset(
 
 
 # What opens a clause that says which things are meant, or when, not what the call does to
-# them: "Files that are shared with you", "Firing alerts, as they are returned".
+# them: "Files that are shared with you", "Firing alerts, as they are returned", "The payout
+# schedule: how often sellers are paid".
 _SUBORDINATES = frozenset(
-    "that who whom whose which what whether as when whenever if where once after before "
+    "that who whom whose which what whether how as when whenever if where once after before "
     "until unless while because though although".split())
 # What, before or right after "is", "are" or "be", says nothing is done, or only that it may
 # be: "Nothing is changed", "Flags that have not been evaluated", "can still be redeemed".
