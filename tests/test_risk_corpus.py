@@ -141,8 +141,8 @@ FLOORS: dict[str, tuple[str, float]] = {
     "read-only -> Read": ("min", 0.911),  # 2272/2493 (91.1%)
     "removal -> D/Crit": ("min", 0.99),  # 317/318 (99.7%)
     "destructive -> Read/Other": ("max", 0.011),  # 9/827 (1.1%)
-    "Financial recall": ("min", 0.841),  # 212/252 (84.1%)
-    "Financial precision": ("min", 0.865),  # 212/245 (86.5%)
+    "Financial recall": ("min", 0.845),  # 213/252 (84.5%)
+    "Financial precision": ("min", 0.865),  # 213/246 (86.6%)
 }
 
 
