@@ -452,12 +452,9 @@ async def test_the_dialog_says_when_the_export_holds_changes_not_saved(tmp_path:
     """The export is of the policy as edited. It did not say so: a user who exported after an
     edit and quit without saving held an export its policy file did not match. With unsaved
     changes the dialog says they are in the export; saved, it says nothing of the kind."""
-    data = load_server_fixture("kestra-head-14fe3a3")
-    listing = ServerListing.from_tool_dicts(data["tools"], server_name="kestra")
-    policy = tmp_path / "policy.json"
-    policy.write_text(json.dumps({"version": "1", "default": "deny"}), encoding="utf-8")
+    (tmp_path / "policy.json").write_text(json.dumps({"version": "1", "default": "deny"}), encoding="utf-8")
     note = "its changes not saved to policy.json yet"
-    app = make_app(policy_path=policy, listing=listing)
+    app = _kestra_editor(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await app.loaded.wait()
         await pilot.pause()

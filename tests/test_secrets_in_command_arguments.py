@@ -270,27 +270,30 @@ def test_the_gateway_keeps_the_key_from_clients_log_audit_and_recording(tmp_path
         assert SECRET not in text, where
 
 
-async def test_the_connect_dialog_shows_the_stderr_of_a_failing_server_without_its_key(tmp_path: Path) -> None:
-    failing = script(tmp_path, "failing.py", FAILING)
-    spec = resolve_target(command=[sys.executable, str(failing), f"--api-key={SECRET}"], cwd=tmp_path)
+async def _connect_failure_screen(tmp_path: Path, command: list[str]) -> str:
+    """What the editor's failure screen shows for a server started by `command` that fails
+    (the screen it opens instead of the tools); `q` then ends the editor with exit status 1."""
+    spec = resolve_target(command=command, cwd=tmp_path)
     load, _offline = _loaders(spec, offline=False, timeout=60)
     app = make_app(policy_path=tmp_path / "policy.json", load_listing=load, target_label=spec.describe())
     async with app.run_test(size=(120, 34)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.screen.id == "failure"
-
-        def screen_text() -> str:
-            strips = app.screen._compositor.render_strips()
-            return "\n".join("".join(segment.text for segment in strip) for strip in strips)
-
-        shown = screen_text()
-        assert "Could not list the server's tools" in shown
-        assert "rejected key *** (401)" in shown, shown
-        assert SECRET not in shown
+        strips = app.screen._compositor.render_strips()
+        shown = "\n".join("".join(segment.text for segment in strip) for strip in strips)
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 1
+    return shown
+
+
+async def test_the_connect_dialog_shows_the_stderr_of_a_failing_server_without_its_key(tmp_path: Path) -> None:
+    failing = script(tmp_path, "failing.py", FAILING)
+    shown = await _connect_failure_screen(tmp_path, [sys.executable, str(failing), f"--api-key={SECRET}"])
+    assert "Could not list the server's tools" in shown
+    assert "rejected key *** (401)" in shown, shown
+    assert SECRET not in shown
 
 
 def test_a_database_url_and_a_key_given_as_arguments_of_their_own_are_secrets(tmp_path: Path) -> None:
@@ -347,15 +350,5 @@ def test_a_key_given_as_a_bare_argument_is_starred_in_the_stderr_of_a_failing_se
 async def test_the_connect_dialog_stars_a_hex_key_given_as_a_bare_argument(tmp_path: Path) -> None:
     key = BARE_KEYS["40 hex digits (an older GitHub token)"]
     printing = script(tmp_path, "printing.py", PRINTING)
-    spec = resolve_target(command=[sys.executable, str(printing), key], cwd=tmp_path)
-    load, _offline = _loaders(spec, offline=False, timeout=60)
-    app = make_app(policy_path=tmp_path / "policy.json", load_listing=load, target_label=spec.describe())
-    async with app.run_test(size=(120, 34)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert app.screen.id == "failure"
-        strips = app.screen._compositor.render_strips()
-        shown = "\n".join("".join(segment.text for segment in strip) for strip in strips)
-        assert "args: ***" in shown and key not in shown, shown
-        await pilot.press("q")
-        await pilot.pause()
+    shown = await _connect_failure_screen(tmp_path, [sys.executable, str(printing), key])
+    assert "args: ***" in shown and key not in shown, shown
