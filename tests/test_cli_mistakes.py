@@ -1158,3 +1158,22 @@ def test_a_full_disk_behind_standard_output_is_one_sentence(tmp_path: Path, comm
     fine = subprocess.run([POLICYTUI, *FULL_OUTPUT_COMMANDS[command]], capture_output=True, text=True, timeout=120,
                           cwd=tmp_path, env=env)
     assert fine.returncode == 0 and fine.stdout.strip(), fine.stderr
+
+
+@pytest.mark.parametrize("name", ["", " "])
+def test_an_output_name_that_is_empty_or_spaces_is_refused_by_every_writer(tmp_path: Path, name: str) -> None:
+    """`-o ""` (an unset shell variable) was taken for no -o by export and init, which then
+    wrote to standard output with no word of it, and snapshot said " already exists"; `-o " "`
+    wrote a file named a space. Each writer now refuses both in one sentence, exit 2, before any
+    work, and writes nothing."""
+    fixtures = Path(__file__).parent / "fixtures"
+    tools = str(fixtures / "servers" / "mcp-server-time.json")
+    policy = str(fixtures / "policies" / "good" / "all-fields.json")
+    what = "empty" if not name else "only spaces"
+    for argv, result in ((["export", policy, "-f", "cedar"], "the result"), (["init", "--from", tools], "the policy"),
+                         (["snapshot", "--from", tools], "the snapshot")):
+        done = run(tmp_path, *argv, "-o", name)
+        _one_sentence(done, 2, f"the output file name is {what}; give a file name for {result}, or - for "
+                               "standard output")
+        assert done.stdout == "", done.stdout
+    assert [path.name for path in tmp_path.iterdir()] == []  # nothing written, not even the state folder's

@@ -166,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
 
     overrides = parse_overrides(args.override)
     # No -o is -o -, as the help says: the policy on standard output, and the same closing line.
-    output = args.output or "-"
+    output = "-" if args.output is None else args.output
     refuse_output_file(output, "the policy", force=args.force, backup=True)
     # A policy file is replaced, keeping the old one as a .bak. A device or pipe (`/dev/stdout`,
     # even when the shell points it at a file) is written into as `snapshot` and `export` do:

@@ -128,8 +128,11 @@ def refuse_output_file(path: str | None, what: str, *, force: bool,
     from policytui.policy.display import visible
     from policytui.policy.files import backup_path
 
-    if not path or names_stdout(path):  # `-o -`: standard output, however a file "-" is
+    if path is None or names_stdout(path):  # `-o -`: standard output, however a file "-" is
         return
+    if not path.strip():  # `-o ""` (an unset shell variable) or `-o " "`: no name at all
+        raise UsageError(f"the output file name is {'empty' if not path else 'only spaces'}; "
+                         f"give a file name for {what}, or - for standard output")
     if os.path.isdir(path):
         raise UsageError(f"{visible(path)} is a folder; give a file name for {what}")
     if path.endswith(("/", os.sep)):  # a folder to every shell tool, though there is none
