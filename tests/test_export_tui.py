@@ -451,9 +451,9 @@ async def test_a_rule_longer_than_its_column_is_shown_whole_on_more_lines(tmp_pa
 async def test_the_dialog_says_when_the_export_holds_changes_not_saved(tmp_path: Path) -> None:
     """The export is of the policy as edited. It did not say so: a user who exported after an
     edit and quit without saving held an export its policy file did not match. With unsaved
-    changes the dialog says they are in the export; saved, it says nothing of the kind."""
+    changes the dialog's title says they are included; saved, it says nothing of the kind."""
     (tmp_path / "policy.json").write_text(json.dumps({"version": "1", "default": "deny"}), encoding="utf-8")
-    note = "its changes not saved to policy.json yet"
+    note = "unsaved edits included"
     app = _kestra_editor(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await app.loaded.wait()

@@ -62,10 +62,10 @@ class ExportScreen(DialogScreen[None]):
 
         first = self._first_format if self._first_format in FORMATS else FORMATS[0]
         with DialogFrame(id="dialog", classes="dialog wide"):
-            yield Static(Text("Export to another gateway", style="bold"), id="dialog-title")
-            if self.unsaved:
-                yield Static(Text(f"The policy as edited: its changes not saved to {self.policy_path.name} yet "
-                                  "are in the export.", style="italic"), id="export-unsaved")
+            title = Text("Export to another gateway", style="bold")
+            if self.unsaved:  # on the title's line: a line more would leave no room for notices at 60x20
+                title.append(" · unsaved edits included", style="italic")
+            yield Static(title, id="dialog-title")
             with Horizontal(classes="export-row"):
                 yield Label("format")
                 yield Select([(f, f) for f in FORMATS], value=first, allow_blank=False, id="export-format")
