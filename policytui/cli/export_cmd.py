@@ -104,22 +104,10 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         print(visible(wrote(output_name(args.output), f"{args.format} format")), file=sys.stderr)
     else:
-        # Standard output that cannot take it (a full disk behind `> out`, or closed) is said
-        # as `-o -` says it; a reader that stopped reading (`| head`) is no error to report.
-        try:
-            if sys.stdout is None:
-                raise OutputFileError(write_failure("standard output", "it is closed"))
-            sys.stdout.write(result.text)
-            sys.stdout.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            print(f"policytui export: {sentence(write_failure('standard output', os_reason(exc)))}",
-                  file=sys.stderr)
-            return 1
-        except OutputFileError as exc:
-            print(f"policytui export: {sentence(str(exc))}", file=sys.stderr)
-            return 1
+        # Standard output that cannot take it (a full disk, or closed) is told by `main` and
+        # `never_traceback` as one sentence (`policy_common.standard_output_failure`).
+        sys.stdout.write(result.text)
+        sys.stdout.flush()
     return 0
 
 

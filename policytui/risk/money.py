@@ -21,8 +21,7 @@ from policytui.risk.words import SEPARATORS, base_verb, name_words, sentence_tok
 # donation is a payment, a loan or an instalment is owed, escrow is money held for someone;
 # and invoices, payments, payouts, transfers and refunds named in other languages (factura,
 # Rechnung, platba, utbetalning, przelew, tagihan, ödeme, seikyūsho, Mexico's CFDI ...) and a
-# payroll run
-# (Lohnlauf), which the other languages' verbs act on; and Brazil's instant payment (Pix) and
+# payroll run (Lohnlauf), which the other languages' verbs act on; and Brazil's instant payment (Pix) and
 # payment slip (boleto), sent, scheduled or paid; a gift card written as one word, which holds
 # stored value; a cheque; and a donation named in Spanish, Italian or Portuguese.
 EXTRA_MONEY_OBJECTS = frozenset(

@@ -36,11 +36,6 @@ def allowed_by_default(rows: list[Row], shown: int = 40) -> Text:
     return text
 
 
-def tools(count: int, noun: str = "tool") -> str:
-    """`count` and `noun`, plural unless one: "1 tool", "3 marked tools"."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
 DECISION_VERBS = {"allow": "Allowed", "deny": "Denied", "hide": "Hid", "approve": "Set approval on"}
 
 
@@ -120,10 +115,10 @@ class EditActions(EditorBase):
         table = self.main.query_one(ToolTable)
         if table.marked:
             names = [n for n in self.state.row_indexes if n in table.marked]
-            scope = f"the {tools(len(names), 'marked tool')}"
+            scope = f"the {count(len(names), 'marked tool')}"
         else:
             names = table.visible_names
-            scope = f"the {tools(len(names))} shown" if self.row_filter.active else f"all {tools(len(names))}"
+            scope = f"the {count(len(names), 'tool')} shown" if self.row_filter.active else f"all {count(len(names), 'tool')}"
         if not names:
             self.notify("No tools shown.", severity="warning")
             return
@@ -144,12 +139,12 @@ class EditActions(EditorBase):
             if answer == "reset":
                 self._edit(lambda: state.clear_rules(names), full=True)
                 table.marked.clear()
-                self.notify(f"Reset {tools(len(names))} to the default.")
+                self.notify(f"Reset {count(len(names), 'tool')} to the default.")
                 return
             changed = self._edit(lambda: state.set_decision(names, answer), full=True)
             table.marked.clear()
             if changed is not None:
-                self.notify(f"{DECISION_VERBS[answer]} {changed} of {tools(len(names))}.")
+                self.notify(f"{DECISION_VERBS[answer]} {changed} of {count(len(names), 'tool')}.")
 
         self.push_screen(
             ChoiceScreen(
