@@ -5,6 +5,7 @@ A bad value gets one sentence in the dialog's own words, and the sentence says w
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -105,8 +106,15 @@ def test_quitting_over_an_invalid_policy_says_why_on_serves_terminal_as_serve(
         screen.wait("the question about the file", lambda s: "is not a valid policy" in s and "Quit [q]" in s)
         page.keyboard.press("q")
         page.wait_for_selector("body.-closed", timeout=20_000)
-        served.read_so_far()
-        said = [line for line in served.stderr if "is not a valid policy" in line]
+        # The page closes when the editor's connection ends; the editor's last line reaches
+        # serve's terminal through its own pipe, maybe a moment later.
+        deadline = time.monotonic() + 30
+        while True:
+            served.read_so_far()
+            said = [line for line in served.stderr if "is not a valid policy" in line]
+            if said or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         assert said == [f'policytui serve: {policy} is not a valid policy: default: "allo" is not one of '
                         "allow, deny (line 1, col 29)\n"], served.stderr
     finally:
