@@ -122,7 +122,7 @@ async def test_an_approval_that_crosses_the_clients_cancel_is_told_what_became_o
         assert done is not None and "deleted prod.b" in json.dumps(done)
     # What `approve` said was sent is what reached the server (which may itself drop a call
     # whose cancel followed it at once); what it said was never sent never ran.
-    sent_flows = sorted(flow for flow, was_sent in told.items() if was_sent) + ["b"]
+    sent_flows = sorted([flow for flow, was_sent in told.items() if was_sent] + ["b"])
     received = [m["params"] for m in gw.received() if m.get("method") == "tools/call"]
     assert sorted(p["arguments"]["flow_id"] for p in received if p["name"] == "delete_flow") == sent_flows
     assert {m["arguments"]["flow_id"] for m in gw.executed()} <= set(sent_flows)
