@@ -271,6 +271,10 @@ def _write_descriptor(descriptor: int, text: str, shown: str | os.PathLike[str])
     try:
         while data:
             data = data[os.write(descriptor, data):]
+    except BrokenPipeError:
+        if descriptor == 1:  # read by `| head`, which has all it wanted: ended quietly, as a print is
+            raise
+        raise OutputFileError(write_failure(shown, "broken pipe")) from None
     except OSError as exc:
         raise OutputFileError(write_failure(shown, os_reason(exc))) from None
 

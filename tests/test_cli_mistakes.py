@@ -1160,6 +1160,52 @@ def test_a_full_disk_behind_standard_output_is_one_sentence(tmp_path: Path, comm
     assert fine.returncode == 0 and fine.stdout.strip(), fine.stderr
 
 
+# Every command that answers on standard output, as a user runs it, with what it needs in the
+# test's folder (`allow.json`, `recording.jsonl`).
+CLOSED_OUTPUT_COMMANDS = {
+    **FULL_OUTPUT_COMMANDS,
+    "fmt": ["fmt", "--check", "allow.json"],
+    "check": ["check", "allow.json", "echo"],
+    "approvals": ["approvals"],
+    "counters": ["counters"],
+    "replay": ["replay", "recording.jsonl", "--policy", "allow.json"],
+    "init": ["init", "--from", str(Path(__file__).parent / "fixtures" / "servers" / "mcp-server-time.json"),
+             "-o", "-"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(CLOSED_OUTPUT_COMMANDS))
+def test_a_closed_standard_output_is_one_sentence_and_a_reader_gone_is_quiet(tmp_path: Path, command: str) -> None:
+    """`policytui servers >&-` (standard output closed by the shell) wrote nothing and exited 0,
+    as `schema`, `validate`, `fmt`, `check`, `approvals`, `counters` and `replay` did: their
+    answer was lost without a word. Each now says so in one sentence and exits 1, as `export`
+    and a full disk do. Output piped into a reader that has gone (`| head`) stays quiet, `-o -`
+    too, which said "cannot write standard output: broken pipe"."""
+    _policy(tmp_path, {"version": "1", "default": "allow"}, "allow.json")
+    assert run(tmp_path, "fmt", "allow.json").returncode == 0  # canonical, for `fmt --check`
+    (tmp_path / "recording.jsonl").write_text(json.dumps({
+        "time": "2026-01-01T00:00:00Z", "server": "s", "tool": "echo", "decision": "allowed",
+        "arguments": {"text": "hi"}}) + "\n", encoding="utf-8")
+    argv = shlex.join(CLOSED_OUTPUT_COMMANDS[command])
+    fine = run(tmp_path, *CLOSED_OUTPUT_COMMANDS[command])
+    assert fine.returncode == 0 and fine.stdout.strip(), fine.stderr  # it answers, on standard output
+    done = subprocess.run(["sh", "-c", f'"$0" {argv} >&-', POLICYTUI], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path, env=_env(tmp_path))
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "bug" not in done.stderr, done.stderr
+    assert done.stderr.splitlines()[-1] == f"policytui {command.split()[0]}: cannot write standard output: it is closed.", (
+        done.stderr)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone before the first line is written
+    try:
+        gone = subprocess.run([POLICYTUI, *CLOSED_OUTPUT_COMMANDS[command]], stdout=write_end, stderr=subprocess.PIPE,
+                              text=True, timeout=120, check=False, cwd=tmp_path, env=_env(tmp_path))
+    finally:
+        os.close(write_end)
+    assert gone.returncode == 1 and "standard output" not in gone.stderr and "Traceback" not in gone.stderr, (
+        gone.stderr)
+
+
 @pytest.mark.parametrize("name", ["", " "])
 def test_an_output_name_that_is_empty_or_spaces_is_refused_by_every_writer(tmp_path: Path, name: str) -> None:
     """`-o ""` (an unset shell variable) was taken for no -o by export and init, which then

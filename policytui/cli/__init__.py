@@ -126,11 +126,12 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2
-    if sys.stdout is None or args.command in _OWN_OUTPUT:
+    if args.command in _OWN_OUTPUT:
         return _run(args)
-    from policytui.cli.policy_common import WatchedOutput
+    from policytui.cli.policy_common import ClosedOutput, WatchedOutput
 
-    watched = WatchedOutput(sys.stdout)
+    # No `sys.stdout` at all: the shell closed it (`>&-`), and the first write says so.
+    watched = WatchedOutput(sys.stdout if sys.stdout is not None else ClosedOutput())
     sys.stdout = watched  # type: ignore[assignment]
     try:
         return _run(args)

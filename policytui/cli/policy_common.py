@@ -6,6 +6,7 @@ Everything printed here may come from a policy file or a server, so it goes thro
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sys
@@ -59,6 +60,30 @@ class WatchedOutput:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.stream, name)
+
+
+class ClosedOutput:
+    """Standard output that a shell closed (`>&-`), for `WatchedOutput` to watch. Python has no
+    `sys.stdout` then, and `print` and Rich write nothing without a word, so a command's answer
+    was lost and it exited 0; here the first write fails as a write to a closed descriptor does,
+    and the command says so. A command that writes nothing to standard output is not failed."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def write(self, text: str) -> int:
+        if not text:
+            return 0
+        raise OSError(errno.EBADF, "it is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, "it is closed")
 
 
 def standard_output_failure(exc: BaseException) -> str | None:
