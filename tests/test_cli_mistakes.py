@@ -431,6 +431,54 @@ def test_servers_lists_an_entry_nobody_can_connect_to_as_broken_with_the_reason(
     assert "k123456789" not in listed.stdout + listed.stderr + table.stdout + table.stderr + named.stderr
 
 
+def test_servers_lists_an_entry_whose_envfile_or_prompt_cannot_be_filled_as_broken(tmp_path: Path) -> None:
+    """An entry whose envFile cannot be read (missing, a folder, not UTF-8), or that asks for a
+    VS Code prompt (`${input:token}`, in its env, args or headers), was listed `active`, though
+    `tools NAME` refuses it (an envFile not in UTF-8 with a traceback). `servers` and `servers --json` list it `broken`, with the sentence `tools
+    NAME` refuses it in; an entry whose envFile can be read stays `active`, and no value of it
+    is shown."""
+    config = tmp_path / "config"
+    config.mkdir()
+    (tmp_path / "good.env").write_text("API_TOKEN=k123456789\n", encoding="utf-8")
+    (tmp_path / "folder.env").mkdir()
+    (tmp_path / "latin1.env").write_bytes(b"API_TOKEN=caf\xe9\n")
+    missing = tmp_path / "missing.env"
+    (config / "servers.json").write_text(json.dumps({"mcpServers": {
+        "missing": {"command": "srv", "envFile": str(missing)},
+        "folder": {"command": "srv", "envFile": "${POLICYTUI_TEST_HOME}/folder.env"},
+        "latin1": {"command": "srv", "envFile": str(tmp_path / "latin1.env")},
+        "prompt": {"command": "srv", "env": {"API_TOKEN": "${input:token}"}},
+        "argprompt": {"command": "srv", "args": ["--token", "${input:token}"]},
+        "urlprompt": {"url": "https://h.example.com/mcp", "headers": {"Authorization": "Bearer ${input:token}"}},
+        "fine": {"command": "srv", "envFile": str(tmp_path / "good.env")}}}), encoding="utf-8")
+    env = {**_env(tmp_path), "POLICYTUI_CONFIG_DIR": str(config), "POLICYTUI_TEST_HOME": str(tmp_path),
+           "COLUMNS": "250"}
+    listed, table = (subprocess.run([POLICYTUI, *argv], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                                    env=env) for argv in (["servers", "--json"], ["servers"]))
+    assert (listed.returncode, table.returncode) == (0, 0), listed.stderr + table.stderr
+    rows = {row["name"]: (row["status"], row["note"]) for row in json.loads(listed.stdout)["servers"]
+            if row["origin"] == "policytui"}
+    prompt = ("broken", "it asks for ${input:token}, a VS Code prompt policytui cannot answer; put the value in an "
+                        "environment variable and write ${env:NAME} instead")
+    assert rows == {
+        "missing": ("broken", f"it names an envFile that cannot be read (no such file or directory): {missing}"),
+        "folder": ("broken", f"it names an envFile that cannot be read (is a directory): {tmp_path / 'folder.env'}"),
+        "latin1": ("broken", f"it names an envFile that cannot be read (it is not UTF-8 text): {tmp_path / 'latin1.env'}"),
+        "prompt": prompt, "argprompt": prompt, "urlprompt": prompt,
+        "fine": ("active", ""),
+    }
+    lines = {line.split()[1]: line for line in table.stdout.splitlines() if line.startswith("│ ")
+             and len(line.split()) > 2}
+    for name in ("missing", "folder", "latin1", "prompt", "argprompt", "urlprompt"):
+        assert "broken" in lines[name] and "active" not in lines[name], table.stdout
+    assert "active" in lines["fine"], table.stdout
+    for name, said in (("missing", rows["missing"][1]), ("latin1", rows["latin1"][1]), ("prompt", prompt[1])):
+        named = subprocess.run([POLICYTUI, "tools", name], capture_output=True, text=True, timeout=120,
+                               cwd=tmp_path, env=env)
+        _one_sentence(named, 2, said.removeprefix("it ") + ".")
+    assert "k123456789" not in listed.stdout + listed.stderr + table.stdout + table.stderr
+
+
 @pytest.mark.parametrize("written", ["${env:POLICYTUI_UNSET_TOKEN}", "${POLICYTUI_UNSET_TOKEN}"])
 def test_a_header_naming_an_unset_variable_quotes_it_as_written(tmp_path: Path, written: str) -> None:
     done = run(tmp_path, "tools", "http://127.0.0.1:9/mcp", "--header", f"Authorization: Bearer {written}")

@@ -72,3 +72,9 @@ def references(text: str) -> list[str]:
         if name and name not in ("userHome", "workspaceFolder") and not name.startswith("input:"):
             names.append(name)
     return names
+
+
+def prompts(text: str) -> list[str]:
+    """The VS Code prompts a text asks for (`${input:token}` -> "input:token"), which policytui
+    cannot answer: an entry that uses one cannot be started."""
+    return [body for body in (m.group(1).strip() for m in _REFERENCE.finditer(text)) if body.startswith("input:")]

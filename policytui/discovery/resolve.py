@@ -24,9 +24,10 @@ from policytui.discovery.configs import (
     project_root,
     scan_configs,
 )
-from policytui.discovery.envvars import Expansion, MissingVariable, references
+from policytui.discovery.envvars import Expansion, MissingVariable, prompts, references
 from policytui.discovery.errors import DiscoveryError
 from policytui.discovery.spec import ServerSpec, mask_arguments, safe_url
+from policytui.output_file import os_reason
 from policytui.textsafe import visible
 
 _SSE_TYPES = {"sse"}
@@ -269,7 +270,11 @@ def _stdio_from_entry(entry: ConfigEntry, expansion: Expansion, root: Path) -> S
     env: dict[str, str] = {}
     env_file = raw.get("envFile")
     if isinstance(env_file, str) and env_file:
-        env.update(_read_env_file(Path(expansion.expand(env_file)), entry))
+        path = Path(expansion.expand(env_file))
+        try:
+            env.update(_read_env_file(path))
+        except _UnreadableEnvFile as error:
+            raise DiscoveryError(f"Server {visible(entry.name)!r} from {entry.origin} {error}.") from None
     env.update(
         {str(k): expansion.expand(str(v)) for k, v in raw.get("env", {}).items() if v is not None}
     )
@@ -322,13 +327,18 @@ def _url_from_entry(entry: ConfigEntry, expansion: Expansion) -> ServerSpec:
     return spec
 
 
-def _read_env_file(path: Path, entry: ConfigEntry) -> dict[str, str]:
+class _UnreadableEnvFile(Exception):
+    """An entry's envFile cannot be read; its text is the reason, after the entry's name
+    ("Server 'x' from ...") or "it", as `tools NAME` and `servers` say it."""
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    """The KEY=VALUE lines of an entry's envFile (`_UnreadableEnvFile` when it cannot be read)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        raise DiscoveryError(
-            f"Server {visible(entry.name)!r} from {entry.origin} names an envFile that cannot be read: {path}."
-        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = os_reason(error) if isinstance(error, OSError) else "it is not UTF-8 text"
+        raise _UnreadableEnvFile(f"names an envFile that cannot be read ({reason}): {visible(str(path))}") from None
     values: dict[str, str] = {}
     for line in lines:
         line = line.strip()
@@ -342,12 +352,15 @@ def _read_env_file(path: Path, entry: ConfigEntry) -> dict[str, str]:
     return values
 
 
+def _prompt_reason(prompt: str) -> str:
+    """Why an entry that asks for `${input:...}` cannot start, after its name or "it"."""
+    return (f"asks for ${{{visible(prompt)}}}, a VS Code prompt policytui cannot answer; "
+            "put the value in an environment variable and write ${env:NAME} instead")
+
+
 def _missing_message(label: str, missing: MissingVariable) -> str:
     if missing.reason == "input":
-        return (
-            f"{label} asks for ${{{missing.name}}}, a VS Code prompt policytui cannot answer; "
-            "put the value in an environment variable and write ${env:NAME} instead."
-        )
+        return f"{label} {_prompt_reason(missing.name)}."
     if missing.reason == "invalid":
         return f"{label} has a reference ${{{visible(missing.name)}}} that is not a variable name."
     return (
@@ -457,9 +470,19 @@ def _row_for_entry(entry: ConfigEntry, cwd: Path, environ: Mapping[str, str]) ->
         row.target = safe_url(url)
         texts += [url, *map(str, raw.get("headers", {}).values())]
         row.header_keys = sorted(map(str, raw.get("headers", {})))
+    env_file = raw.get("envFile") if row.transport == "stdio" else None
+    texts += [env_file] if isinstance(env_file, str) else []
     row.needs = sorted({name for text in texts for name in references(text)})
     row.missing = [name for name in row.needs if name not in environ]
-    problem = None if row.transport == "stdio" or row.missing else _url_entry_problem(entry, cwd, environ)
+    asked = [prompt for text in texts for prompt in prompts(text)]
+    if asked:  # nobody can answer it: not "needs", which an `export` fixes
+        problem: str | None = "it " + _prompt_reason(asked[0])
+    elif row.missing:
+        problem = None
+    elif row.transport == "stdio":
+        problem = _env_file_problem(env_file, cwd, environ)
+    else:
+        problem = _url_entry_problem(entry, cwd, environ)
     if problem is not None:
         # Nobody can connect to it, so it must not read as usable; said as `tools NAME` says it.
         row.status, row.note = "broken", problem[0].lower() + problem[1:].rstrip(".")
@@ -468,6 +491,21 @@ def _row_for_entry(entry: ConfigEntry, cwd: Path, environ: Mapping[str, str]) ->
     elif row.missing:
         row.note = "needs " + ", ".join(row.missing) + " (not set)"
     return row
+
+
+def _env_file_problem(env_file: object, cwd: Path, environ: Mapping[str, str]) -> str | None:
+    """Why a stdio entry's envFile keeps it from starting (it cannot be read), as
+    `spec_from_entry` refuses it; None when it has none or it can be read."""
+    if not isinstance(env_file, str) or not env_file:
+        return None
+    root = project_root(cwd, environ) or cwd
+    try:
+        _read_env_file(Path(Expansion(environ, home=str(home_dir(environ)), workspace=str(root)).expand(env_file)))
+    except MissingVariable:  # said as what the entry needs
+        return None
+    except _UnreadableEnvFile as error:
+        return f"it {error}"
+    return None
 
 
 def _url_entry_problem(entry: ConfigEntry, cwd: Path, environ: Mapping[str, str]) -> str | None:
