@@ -98,9 +98,21 @@ def secret_key(name: str) -> bool:
     return _SECRET_NAME.search(name) is not None or _SECRET_ARGUMENT.search(name) is not None
 
 
+# A secret shorter than this (a three-letter password in DB_PASSWORD) is found only where it
+# stands as a word of its own ("pw1", "user pw1"): inside other words, as every string holding
+# "1" or "ab" does, it would redact every argument and tell nothing of the secret.
+_WHOLE_WORD_BELOW = 4
+
+
 def redact_arguments(value: Any, secrets: list[str] | tuple[str, ...] = ()) -> Any:
     """A copy of the call arguments with secret-looking values replaced by REDACTED."""
     counter = [0]
+    long = [secret for secret in secrets if len(secret) >= _WHOLE_WORD_BELOW]
+    words = [re.escape(secret) for secret in secrets if 0 < len(secret) < _WHOLE_WORD_BELOW]
+    short = re.compile(rf"(?<![^\W_])(?:{'|'.join(words)})(?![^\W_])") if words else None
+
+    def holds_secret(text: str) -> bool:
+        return any(secret in text for secret in long) or (short is not None and short.search(text) is not None)
 
     def walk(node: Any, key: str | None) -> Any:
         if key is not None and secret_key(key):
@@ -109,7 +121,7 @@ def redact_arguments(value: Any, secrets: list[str] | tuple[str, ...] = ()) -> A
             out: dict[str, Any] = {}
             for k, v in node.items():
                 name = str(k)
-                if any(secret in name for secret in secrets) or holds_credential(name):
+                if holds_secret(name) or holds_credential(name):
                     counter[0] += 1
                     name = REDACTED_KEY.format(n=counter[0])
                     out[name] = REDACTED
@@ -118,7 +130,7 @@ def redact_arguments(value: Any, secrets: list[str] | tuple[str, ...] = ()) -> A
             return out
         if isinstance(node, list):
             return [walk(item, None) for item in node]
-        if isinstance(node, str) and (any(secret in node for secret in secrets) or holds_credential(node)):
+        if isinstance(node, str) and (holds_secret(node) or holds_credential(node)):
             return REDACTED
         return node
 

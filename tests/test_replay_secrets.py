@@ -22,7 +22,10 @@ POLICYTUI = Path(sys.executable).parent / "policytui"
 PASSWORD = "hunter2-Zq81"
 
 
-def _record(tmp: Path, calls: list[dict[str, object]]) -> Path:
+def _record(tmp: Path, calls: list[dict[str, object]], env: dict[str, str] | None = None,
+            server_args: tuple[str, ...] = ()) -> Path:
+    """Make the calls through the real gateway with --record; `env` is added to the gateway's
+    environment, which it passes on to the server, and `server_args` to the server's command."""
     policy = tmp / "live.json"
     policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
     params = StdioServerParameters(
@@ -30,10 +33,10 @@ def _record(tmp: Path, calls: list[dict[str, object]]) -> Path:
         args=[
             "-m", "policytui", "gateway", "--policy", str(policy), "--state-dir", str(tmp / "state"),
             "--audit", str(tmp / "audit.jsonl"), "--record", str(tmp / "recording.jsonl"),
-            "--log", str(tmp / "gateway.log"), "--", *script("rug_pull.py"),
+            "--log", str(tmp / "gateway.log"), "--", *script("rug_pull.py"), *server_args,
         ],
         cwd=str(tmp),
-        env={**os.environ, "RUG_PULL_CALLS": str(tmp / "server-calls.txt")},
+        env={**os.environ, "RUG_PULL_CALLS": str(tmp / "server-calls.txt"), **(env or {})},
     )
 
     async def traffic() -> None:
@@ -103,6 +106,28 @@ def test_a_urls_user_with_no_password_never_reaches_a_recording(tmp_path: Path) 
     draft.write_text(json.dumps({"version": "1", "default": "deny"}), encoding="utf-8")
     plain, as_json = _replay(recording, draft), _replay(recording, draft, "--json")
     assert PASSWORD not in plain.stdout + plain.stderr + as_json.stdout + as_json.stderr
+
+
+def test_a_short_credential_or_one_a_plain_setting_holds_never_reaches_a_recording(tmp_path: Path) -> None:
+    """The server's credentials are left out of what a recording redacts when a process setting
+    (USER, HOME, LANG...) holds the same value, and when under 4 characters: a password given as
+    `--password` that is the user's login name, and `DB_PASSWORD=pw1`, were recorded as the
+    agent sent them. Both are redacted now; the short one where it stands as a word, so that
+    arguments holding its letters inside other words ("pw1x", "page 1") are kept to replay."""
+    recording = _record(tmp_path, [
+        {"url": "https://db.example.org/login", "user": "ops-alice"},
+        {"url": "https://db.example.org/login", "note": "signed in with pw1, then left"},
+        {"url": "https://db.example.org/login", "note": "pw1x on page 1"},
+    ], env={"USER": "ops-alice", "DB_PASSWORD": "pw1", "TOKEN_TTL": "60"}, server_args=("--password", "ops-alice"))
+    text = recording.read_text(encoding="utf-8")
+    assert "ops-alice" not in text and "with pw1" not in text
+    recorded = [json.loads(line)["arguments"] for line in text.splitlines()]
+    assert recorded == [
+        {"url": "https://db.example.org/login", "user": "[redacted]"},
+        {"url": "https://db.example.org/login", "note": "[redacted]"},
+        {"url": "https://db.example.org/login", "note": "pw1x on page 1"},
+    ]
+    assert [json.loads(line)["tool"] for line in text.splitlines()] == ["fetch_page"] * 3  # no stars in names
 
 
 def test_a_long_argument_is_recorded_without_delay(tmp_path: Path) -> None:

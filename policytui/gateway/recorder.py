@@ -41,16 +41,30 @@ _PLAIN_ENV = re.compile(
 )
 
 
+# A variable whose name ends in the word for a credential holds one itself (API_KEY,
+# DB_PASSWORD, GITHUB_TOKEN), where TOKEN_TTL, AUTH_ENABLED or KEY_ID hold a setting about one.
+_CREDENTIAL_NOUN = re.compile(
+    r"(?:^|[_.-])(?:TOKEN|SECRET|KEY|APIKEY|PASSWORD|PASSWD|PASS|PWD|PASSPHRASE|PAT|CREDENTIALS?)$", re.IGNORECASE
+)
+
+
 def recording_secrets(spec: ServerSpec) -> list[str]:
-    """The server's secrets, as for messages, less the values of ordinary process settings."""
-    plain = {
-        value
-        for key, value in spec.env.items()
-        if _PLAIN_ENV.match(key) and not env_name_says_secret(key)
-    }
-    keep = {value for key, value in spec.env.items()
-            if not (_PLAIN_ENV.match(key) and not env_name_says_secret(key))}
-    return [s for s in spec.secrets() if s not in plain or s in keep]
+    """The server's secrets, as for messages, less the values only ordinary process settings
+    hold (PATH, HOME, LANG: hiding them would hide every path under the home folder).
+
+    Fails closed: a value given as a credential (under a variable whose name says secret, a
+    credential argument, a header, the URL's sign-in) stays a secret whatever setting holds it
+    too, and one under a name that ends in a credential's word (API_KEY=pw1) counts however
+    short; `redact_arguments` finds one under 4 characters where it stands as a word."""
+    def plain(key: str) -> bool:
+        return _PLAIN_ENV.match(key) is not None and not env_name_says_secret(key)
+
+    only_plain = {value for key, value in spec.env.items() if plain(key)}
+    only_plain -= {value for key, value in spec.env.items() if not plain(key)}
+    only_plain -= set(spec.credentials())
+    short = sorted({value for key, value in spec.env.items()
+                    if value.strip() and env_name_says_secret(key) and _CREDENTIAL_NOUN.search(key)}, key=len, reverse=True)
+    return list(dict.fromkeys([*(s for s in spec.secrets() if s not in only_plain), *short]))
 
 
 class Recorder:
@@ -60,8 +74,10 @@ class Recorder:
         self.path = Path(path)
         self._secrets = tuple(secrets)
         # The same append-only, one-write-per-line file, with the secrets starred in the
-        # record's text (a denial's reason may quote a condition's value).
-        self._log = AuditLog(self.path, self._secrets, label="recording")
+        # record's text (a denial's reason may quote a condition's value); a short one only in
+        # the arguments, where it is found as a word: starred inside the record's other words,
+        # it would turn tool names and times to stars.
+        self._log = AuditLog(self.path, tuple(s for s in self._secrets if len(s) >= 4), label="recording")
 
     def write(self, entry: dict[str, Any], arguments: Any) -> None:
         """Record the audit `entry` of one call together with its (redacted) arguments."""
