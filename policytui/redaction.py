@@ -11,8 +11,9 @@ replaces by REDACTED
   variables are secrets), and `passphrase`, `bearer`, `jwt`, `creds`;
 - a string that holds a credential whatever its key: a URL's password, an HTTP
   authorization (`Authorization: ...`, `Bearer <token>`, `Basic <user:password in base64>`),
-  a URL query parameter named like a credential (`?access_token=...`, `&api_key=...`), a JSON
-  Web Token, an AWS access key ID, a Google API key, a GitHub, GitLab, Slack, OpenAI,
+  a URL query parameter named like a credential (`?access_token=...`, `&api_key=...`), a URL
+  whose path holds a key (`secret_path_parts`: a webhook's, a long hexadecimal or random-looking
+  part, a UUID not named by its collection), a JSON Web Token, an AWS access key ID, a Google API key, a GitHub, GitLab, Slack, OpenAI,
   Anthropic or Stripe token, or a PEM private key block;
 - a string that contains one of the server's own secrets (its environment and header values,
   its command line's credential arguments: `ServerSpec.secrets`), and a key that does.
@@ -85,7 +86,90 @@ def holds_credential(text: str) -> bool:
         return True
     if _ISSUED_PREFIX.search(text) is not None and _ISSUED_CREDENTIAL.search(text) is not None:
         return True
-    return any(_SECRET_PARAMETER.search(found.group(1)) for found in _QUERY_PARAMETER.finditer(text))
+    if any(_SECRET_PARAMETER.search(found.group(1)) for found in _QUERY_PARAMETER.finditer(text)):
+        return True
+    return "://" in text and any(secret_path_parts(found.group(1), found.group(2) or "")
+                                 for found in _URL_IN_TEXT.finditer(text))
+
+
+# A URL in free text: its host and its path. Bounded, and found without overlap, so a megabyte
+# of "x://" is read once.
+_URL_IN_TEXT = re.compile(r"://(?:[^/\s?#@]{0,256}@)?([^/\s?#@]{1,256})(/[^\s?#\"'<>\\]{0,4096})?")
+
+# Services that take their key in the endpoint's path, where every part after the route is the
+# credential whatever it looks like (`https://hooks.slack.com/services/T0/B0/XXXX`): the host,
+# and how many parts of the path come first that are not.
+_WEBHOOK_HOSTS = {
+    "hooks.slack.com": 1,  # /services/T.../B.../key, /workflows/..., /triggers/...
+    "hooks.zapier.com": 2,  # /hooks/catch/<account>/<key>/
+    "outlook.office.com": 1,  # /webhook/<id>@<tenant>/IncomingWebhook/<key>/<id>
+    "outlook.office365.com": 1,
+}
+_WEBHOOK_HOST_ENDINGS = (".webhook.office.com",)  # <tenant>.webhook.office.com/webhookb2/...
+# A part that says the next ones are a webhook's key, on any host (Discord's `/api/webhooks/<id>/
+# <token>`, Mattermost's `/hooks/<key>`): those of 16 or more token characters are taken for it,
+# where a hook's number (`/projects/1/hooks/5`) is not one.
+_HOOK_PART = re.compile(r"(?:web)?hooks?", re.IGNORECASE)
+_HOOK_KEY = re.compile(r"[A-Za-z0-9._~+=-]{16,}")
+# A whole part: a UUID; a part that is a long run of hexadecimal digits, letters and digits
+# both (alone, or between `-`, `_` or `.`: `key-<hex>`), as many services issue their keys; a
+# random-looking key of 20 or more letters and digits that mixes both cases with a digit
+# (`xcMLHm0VHEdvV5Tt5yoEWhfa`), or of 32 or more with few `-` or `_` in it (a base64url token,
+# where a title's slug has a separator every few letters); a Telegram bot's `bot<id>:<token>`.
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_HEX_PART = re.compile(r"(?<![A-Za-z0-9])(?=[0-9a-fA-F]{0,4096}?[0-9])(?=[0-9a-fA-F]{0,4096}?[a-fA-F])"
+                       r"[0-9a-fA-F]{32,4096}(?![A-Za-z0-9])")
+_MIXED_KEY = re.compile(r"(?=[A-Za-z0-9_-]{0,4096}?[a-z])(?=[A-Za-z0-9_-]{0,4096}?[A-Z])"
+                        r"(?=[A-Za-z0-9_-]{0,4096}?[0-9])[A-Za-z0-9_-]{20,4096}")
+_TELEGRAM_BOT = re.compile(r"bot\d{3,}:\S+")
+# A commit, a tree or a checksum is named by a long run of hexadecimal digits too: after one
+# of these words it is that, and is shown.
+_HASH_BEFORE = re.compile(r"commits?|tree|blob|blame|raw|compare|changesets?|revisions?|rev|sha\d*|"
+                          r"checksums?|hash|digests?|objects|blobs|manifests", re.IGNORECASE)
+# A UUID names a tenant, a project or a record after its collection's name (`/tenants/<uuid>`),
+# and is shown there; anywhere else (first, after a version `v1`, after another id, after a word
+# that says access: `/keys/`, `/invite/`, `/share/`) it may be the key itself, and is hidden.
+_COLLECTION = re.compile(r"[A-Za-z][A-Za-z_-]{0,63}")
+_ACCESS_WORD = re.compile(r"token|key|secret|auth|hook|session|passw|credential|sig|invit|share|magic|reset|"
+                          r"verif|confirm|unsubscribe|access|login|signin|callback|private", re.IGNORECASE)
+
+
+def secret_path_parts(host: str, path: str) -> list[int]:
+    """Which parts of a URL's path (numbered as `path.split("/")` numbers them) are credentials:
+    all after the route on a webhook service's host (`hooks.slack.com/services/***/***/***`),
+    and on any host one that reads as a credential (`holds_credential`), a long hexadecimal key,
+    a random-looking key, a webhook's key or a UUID not named by its collection; see above."""
+    parts = path.split("/")
+    host = host.rpartition(":")[0] if host.rpartition(":")[2].isdigit() else host
+    host = host.lower().rstrip(".")
+    fixed = _WEBHOOK_HOSTS.get(host, 1 if host.endswith(_WEBHOOK_HOST_ENDINGS) else None)
+    found = []
+    for i, part in enumerate(parts):
+        if not part or "${" in part or part == "***":  # a reference, or masked already
+            continue
+        if fixed is not None and i > fixed:
+            found.append(i)
+            continue
+        if len(part) < 8:  # shorter than any credential below (a JWT, `bot123:x`)
+            continue
+        before = parts[i - 1] if i > 1 else ""
+        if (holds_credential(part) or _TELEGRAM_BOT.fullmatch(part) is not None
+              or (_HOOK_PART.fullmatch(before) is not None and _HOOK_KEY.fullmatch(part) is not None)
+              or (_HEX_PART.search(part) is not None and _HASH_BEFORE.fullmatch(before) is None)
+              or (_random_key(part) and _HASH_BEFORE.fullmatch(before) is None)
+              or (_UUID.fullmatch(part) is not None
+                  and (_COLLECTION.fullmatch(before) is None or _ACCESS_WORD.search(before) is not None))):
+            found.append(i)
+    return found
+
+
+def _random_key(part: str) -> bool:
+    """Does a part of a path read as a random key: letters of both cases and a digit, 20 or more
+    of them with no separator, or 32 or more with one in 16 at most?"""
+    if _MIXED_KEY.fullmatch(part) is None:
+        return False
+    separators = part.count("-") + part.count("_")
+    return separators == 0 or (len(part) >= 32 and separators * 16 <= len(part))
 
 
 def secret_parameter(name: str) -> bool:

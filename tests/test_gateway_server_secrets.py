@@ -137,29 +137,40 @@ def test_a_token_given_as_the_urls_user_is_starred_as_a_header_is(tmp_path: Path
     assert TOKEN not in refused.stdout + refused.stderr
 
 
-def test_a_key_in_the_urls_path_is_starred_when_it_reads_as_one(tmp_path: Path) -> None:
+# Keys a service takes in its endpoint's path, the route before them, and one that is not it.
+PATH_KEYS = {
+    "issued": ("k", "sk_live_51PathKeyQ8xW2mZ7rT4nB", "gone"),
+    "hexadecimal": ("k", "9f86d081884c7d659a2feaa0c55ad015", "gone"),
+    "random": ("k", "xcMLHm0VHEdvV5Tt5yoEWhfa", "gone"),
+    "UUID after a version": ("v1", "3f9c2a71-8b4e-4d6a-9c15-7e20b8d4a6f3", "v2"),
+}
+
+
+@pytest.mark.parametrize(("route", "key", "gone"), PATH_KEYS.values(), ids=PATH_KEYS.keys())
+def test_a_key_in_the_urls_path_is_starred_when_it_reads_as_one(tmp_path: Path, route: str, key: str,
+                                                                 gone: str) -> None:
     """`http://host/k/sk_live_.../mcp`: a service that takes its key in the endpoint's path. The
     key, which the server repeats, reaches neither the snapshot, `tools`' output, the gateway's
-    clients nor a 404's sentence; the path is shown with *** in its place."""
-    key = "sk_live_51PathKeyQ8xW2mZ7rT4nB"
+    clients nor a 404's sentence; the path is shown with *** in its place. A hexadecimal key, a
+    random one of mixed case and a UUID after the API's version were shown as written."""
     server = subprocess.Popen([sys.executable, str(MISBEHAVING / "token_http.py")],
                               env={**os.environ, "EXPECTED_TOKEN": key, "ECHO_TOKEN": "1"},
                               stdout=subprocess.PIPE, text=True)
     try:
         assert server.stdout is not None
         port = int(server.stdout.readline())
-        url = f"http://127.0.0.1:{port}/k/{key}/mcp"
+        url = f"http://127.0.0.1:{port}/{route}/{key}/mcp"
         policytui = str(Path(sys.executable).parent / "policytui")
         snapshot = tmp_path / "snapshot.json"
         made = subprocess.run([policytui, "snapshot", url, "-o", str(snapshot)], capture_output=True, text=True, timeout=60)
         listed = subprocess.run([policytui, "tools", url], capture_output=True, text=True, timeout=60)
-        missing = subprocess.run([policytui, "tools", url.replace("/k/", "/gone/")],
+        missing = subprocess.run([policytui, "tools", url.replace(f"/{route}/", f"/{gone}/")],
                                  capture_output=True, text=True, timeout=60)
         assert (made.returncode, listed.returncode, missing.returncode) == (0, 0, 1), made.stderr + listed.stderr
         saved = json.loads(snapshot.read_text(encoding="utf-8"))
-        assert saved["source"]["url"] == f"http://127.0.0.1:{port}/k/***/mcp"
+        assert saved["source"]["url"] == f"http://127.0.0.1:{port}/{route}/***/mcp"
         assert saved["tools"][0]["description"] == "Who you are (as ***)."
-        assert f"http://127.0.0.1:{port}/gone/***/mcp answered HTTP 404" in missing.stderr, missing.stderr
+        assert f"http://127.0.0.1:{port}/{gone}/***/mcp answered HTTP 404" in missing.stderr, missing.stderr
         for text in (snapshot.read_text(encoding="utf-8"), made.stdout, made.stderr, listed.stdout, listed.stderr,
                      missing.stdout, missing.stderr):
             assert key not in text

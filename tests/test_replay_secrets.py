@@ -130,6 +130,32 @@ def test_a_short_credential_or_one_a_plain_setting_holds_never_reaches_a_recordi
     assert [json.loads(line)["tool"] for line in text.splitlines()] == ["fetch_page"] * 3  # no stars in names
 
 
+def test_a_key_in_a_urls_path_never_reaches_a_recording_and_a_tenants_id_does(tmp_path: Path) -> None:
+    """A URL whose path holds a key (a webhook's hexadecimal key, a UUID after the API's version,
+    Slack's and Discord's webhook paths, whose parts after the route are the key) was recorded
+    as the agent sent it. Each is redacted now; a path whose UUID is named by its collection
+    (`/tenants/<uuid>/`), a commit's hash and a title's slug are kept to replay."""
+    sha = "9c1185a5c5e9fc54612808977ee8f548b2258d31"
+    kept = [
+        "https://api.example.com/tenants/0b7e5c1a-2d4f-4e8b-9a6c-1f3e5d7b9c2a/items",
+        f"https://github.com/octo/repo/commit/{sha}",
+        "https://example.org/docs/how-to-Configure-Kubernetes-2024-Guide",
+    ]
+    keyed = [
+        "https://hooks.example.com/services/T0/B0/9f86d081884c7d659a2feaa0c55ad015",
+        "https://api.example.com/v1/3f9c2a71-8b4e-4d6a-9c15-7e20b8d4a6f3/events",
+        "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+        "https://discord.com/api/webhooks/112233445566778899/Zx9_Qw-Er7tyUiOp4asDfGhJkL0zXcVbNm1qWeRtYuIoPa",
+    ]
+    recording = _record(tmp_path, [{"url": url} for url in keyed + kept])
+    text = recording.read_text(encoding="utf-8")
+    for secret in ("9f86d081884c7d659a2feaa0c55ad015", "3f9c2a71-8b4e-4d6a-9c15-7e20b8d4a6f3", "XXXXXXXXXXXX",
+                   "Zx9_Qw-Er7tyUiOp4asDfGhJkL0zXcVbNm1qWeRtYuIoPa"):
+        assert secret not in text
+    recorded = [json.loads(line)["arguments"]["url"] for line in text.splitlines()]
+    assert recorded == ["[redacted]"] * len(keyed) + kept
+
+
 def test_a_long_argument_is_recorded_without_delay(tmp_path: Path) -> None:
     """Looking for credentials in a value is linear: a megabyte of letters, of '?' or of
     'bearer ' (what an unbounded pattern tried at each position takes hours on) is recorded

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -345,6 +346,48 @@ def test_a_key_given_as_a_bare_argument_is_starred_in_the_stderr_of_a_failing_se
         assert ("| args: serve *** --key=*** abc1234" in result.stderr
                 or "| args: serve *** *** abc1234" in result.stderr), result.stderr
         assert key not in result.stdout + result.stderr
+
+
+# URLs given to a server whose path holds its key, by its look or by its place, and one whose
+# path holds only a tenant's id, which stays readable.
+HEX_KEY, URL_UUID, TENANT = "9f86d081884c7d659a2feaa0c55ad015", "3f9c2a71-8b4e-4d6a-9c15-7e20b8d4a6f3", \
+    "0b7e5c1a-2d4f-4e8b-9a6c-1f3e5d7b9c2a"
+KEYED_URLS = {
+    f"https://hooks.example.com/services/T0/B0/{HEX_KEY}": "https://hooks.example.com/services/T0/B0/***",
+    f"https://api.example.com/v1/{URL_UUID}/events": "https://api.example.com/v1/***/events",
+    "https://hooks.slack.com/services/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":
+        "https://hooks.slack.com/services/***/***/***",
+    f"https://api.example.com/tenants/{TENANT}/items": f"https://api.example.com/tenants/{TENANT}/items",
+}
+
+
+def test_a_key_in_the_path_of_a_url_given_as_an_argument_is_starred(tmp_path: Path) -> None:
+    """A server given a webhook's URL (`https://hooks.example.com/services/T0/B0/<hex>`), one
+    with a UUID key after the API's version (`/v1/<uuid>/`) or Slack's, whose every part after
+    `/services/` is the key: the snapshot's command and the stderr `tools` and the gateway
+    quote showed the keys as written. They show *** in their place now; a tenant's UUID after
+    its collection's name (`/tenants/<uuid>/items`) stays as written."""
+    printing = script(tmp_path, "printing.py", PRINTING)
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    keys = (HEX_KEY, URL_UUID, "T0AB12CD3", "B0EF45GH6", "xcMLHm0VHEdvV5Tt5yoEWhfa")
+    for command in (["tools"], ["gateway", "--policy", str(policy), "--state-dir", str(tmp_path / "state")]):
+        result = run(tmp_path, *command, "--", sys.executable, str(printing), *KEYED_URLS)
+        assert "exited with code 1" in result.stderr, result.stderr
+        assert "| args: " + " ".join(KEYED_URLS.values()) in result.stderr, result.stderr
+        for key in keys:
+            assert key not in result.stdout + result.stderr
+    positional = script(tmp_path, "positional.py", POSITIONAL)
+    out = tmp_path / "snap.json"
+    made = run(tmp_path, "snapshot", "-o", str(out), "--", sys.executable, str(positional), str(MISBEHAVING),
+               DATABASE, *KEYED_URLS)
+    assert made.returncode == 0, made.stderr
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert saved["source"]["command"].endswith(" " + shlex.join(["postgresql://reporter:***@db.internal/sales",
+                                                                  *KEYED_URLS.values()]))
+    assert saved["tools"][0]["description"].endswith(", billing https://hooks.example.com/services/T0/B0/***")
+    for key in keys:
+        assert key not in out.read_text(encoding="utf-8") + made.stdout + made.stderr
 
 
 async def test_the_connect_dialog_stars_a_hex_key_given_as_a_bare_argument(tmp_path: Path) -> None:

@@ -163,7 +163,7 @@ class ServerSpec:
             for pair in parts.query.split("&"):
                 _, _, value = pair.partition("=")
                 values.add(value)
-            values |= set(_path_credentials(parts.path))
+            values |= set(_path_credentials(parts.netloc.rpartition("@")[2], parts.path))
         return values
 
     def redact(self, text: str) -> str:
@@ -217,6 +217,9 @@ def _credential_in(arg: str) -> tuple[str, list[str]]:
         for name, _, value in (pair.partition("=") for pair in parts.query.split("&")):
             if value and secret_parameter(name):
                 secrets += [value, unquote(value)]
+        # A key in the path (`https://hooks.example.com/services/T0/B0/<hex>`).
+        for key in _path_credentials(parts.netloc.rpartition("@")[2], parts.path):
+            secrets += [key, unquote(key)]
         if secrets:
             return f"{prefix}={safe_url(url)}" if prefix else safe_url(url), list(dict.fromkeys(secrets))
     if holds_credential(arg):
@@ -277,15 +280,21 @@ def safe_url(url: str) -> str:
         for pair in parts.query.split("&")
         if pair
     )
-    path = parts.path
-    for credential in _path_credentials(path):
-        path = path.replace(credential, "***")
-    return urlunsplit((parts.scheme, netloc, path, query, ""))
+    pieces = parts.path.split("/")
+    for i in _secret_path_parts(netloc.rpartition("@")[2], parts.path):
+        pieces[i] = "***"
+    return urlunsplit((parts.scheme, netloc, "/".join(pieces), query, ""))
 
 
-def _path_credentials(path: str) -> list[str]:
+def _path_credentials(host: str, path: str) -> list[str]:
     """The parts of a URL's path that read as credentials: some services put the key in the
-    endpoint (`https://actions.example.com/mcp/sk-ak-.../sse`, `/sk_live_.../mcp`)."""
-    from policytui.redaction import holds_credential  # redaction reads this module's names
+    endpoint (`https://actions.example.com/mcp/sk-ak-.../sse`, `/sk_live_.../mcp`, a webhook's
+    `/services/T0/B0/<key>`); `redaction.secret_path_parts` says which."""
+    pieces = path.split("/")
+    return [pieces[i] for i in _secret_path_parts(host, path)]
 
-    return [part for part in path.split("/") if part and "${" not in part and holds_credential(part)]
+
+def _secret_path_parts(host: str, path: str) -> list[int]:
+    from policytui.redaction import secret_path_parts  # redaction reads this module's names
+
+    return secret_path_parts(host, path)

@@ -1,6 +1,6 @@
 """A minimal Streamable HTTP MCP server (JSON responses) that wants `Authorization: Bearer
 $EXPECTED_TOKEN`, or the token as HTTP basic auth's user with no password (what a client sends
-for `http://TOKEN@host/mcp`); at `/k/TOKEN/mcp` the token in the path is enough, as services
+for `http://TOKEN@host/mcp`); at `/k/TOKEN/mcp` or `/v1/TOKEN/mcp` the token in the path is enough, as services
 that put the key in the endpoint's URL do. Prints its port on stdout once listening. Standard
 library only.
 
@@ -49,7 +49,7 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(page)
             return
-        key_in_path = self.path == f"/k/{TOKEN}/mcp"
+        key_in_path = self.path in (f"/k/{TOKEN}/mcp", f"/v1/{TOKEN}/mcp")
         if self.path != "/mcp" and not key_in_path:
             self._reply(404)
             return
