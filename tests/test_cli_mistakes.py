@@ -479,6 +479,39 @@ def test_servers_lists_an_entry_whose_envfile_or_prompt_cannot_be_filled_as_brok
     assert "k123456789" not in listed.stdout + listed.stderr + table.stdout + table.stderr
 
 
+def test_servers_stars_a_credential_an_entry_gives_where_its_command_or_url_repeats_it(tmp_path: Path) -> None:
+    """A UUID used as a key (`HEROKU_API_KEY`, a header's key) that the entry's arguments or URL
+    path repeat was shown as written by `servers` and `servers --json`, a UUID in a path being
+    no key by its look. It is starred where it is the key the entry gives its server (written
+    in its env or header, or filled in from a variable, or written when another variable is not
+    set); a tenant's UUID in a path is shown."""
+    key, tenant = "3f9c2a71-8b4e-4d6a-9c15-7e20b8d4a6f3", "0b7e5c1a-2d4f-4e8b-9a6c-1f3e5d7b9c2a"
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "servers.json").write_text(json.dumps({"mcpServers": {
+        "written": {"command": "heroku-mcp", "args": ["--key", key], "env": {"HEROKU_API_KEY": key}},
+        "filled": {"command": "heroku-mcp", "args": [f"--app={key}"], "env": {"HEROKU_API_KEY": "${HK}"}},
+        "unset": {"command": "heroku-mcp", "args": [key], "env": {"HEROKU_API_KEY": key, "X": "${UNSET_X}"}},
+        "header": {"url": f"https://mcp.example.com/apps/{key}/mcp", "headers": {"X-Api-Key": key}},
+        "tenant": {"url": f"https://mcp.example.com/tenants/{tenant}/mcp"}}}), encoding="utf-8")
+    env = {**_env(tmp_path), "POLICYTUI_CONFIG_DIR": str(config), "HK": key, "COLUMNS": "250"}
+    env.pop("UNSET_X", None)
+    listed, table = (subprocess.run([POLICYTUI, *argv], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                                    env=env) for argv in (["servers", "--json"], ["servers"]))
+    assert (listed.returncode, table.returncode) == (0, 0), listed.stderr + table.stderr
+    targets = {row["name"]: row["target"] for row in json.loads(listed.stdout)["servers"]
+               if row["origin"] == "policytui"}
+    assert targets == {
+        "written": "heroku-mcp --key ***",
+        "filled": "heroku-mcp --app=***",
+        "unset": "heroku-mcp ***",
+        "header": "https://mcp.example.com/apps/***/mcp",
+        "tenant": f"https://mcp.example.com/tenants/{tenant}/mcp",
+    }
+    assert key not in listed.stdout + listed.stderr + table.stdout + table.stderr
+    assert tenant in table.stdout
+
+
 @pytest.mark.parametrize("written", ["${env:POLICYTUI_UNSET_TOKEN}", "${POLICYTUI_UNSET_TOKEN}"])
 def test_a_header_naming_an_unset_variable_quotes_it_as_written(tmp_path: Path, written: str) -> None:
     done = run(tmp_path, "tools", "http://127.0.0.1:9/mcp", "--header", f"Authorization: Bearer {written}")

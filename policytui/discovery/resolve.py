@@ -28,7 +28,7 @@ from policytui.discovery.envvars import Expansion, MissingVariable, prompts, ref
 from policytui.discovery.errors import DiscoveryError
 from policytui.discovery.spec import ServerSpec, mask_arguments, safe_url
 from policytui.output_file import os_reason
-from policytui.textsafe import visible
+from policytui.textsafe import visible, without_secrets
 
 _SSE_TYPES = {"sse"}
 _HTTP_TYPES = {"http", "streamable-http", "streamablehttp", "streamable_http", "streamable"}
@@ -483,6 +483,9 @@ def _row_for_entry(entry: ConfigEntry, cwd: Path, environ: Mapping[str, str]) ->
         problem = _env_file_problem(env_file, cwd, environ)
     else:
         problem = _url_entry_problem(entry, cwd, environ)
+    # A credential the entry gives its server (an env value, a header, one filled in from a
+    # variable) is starred where its command or URL repeats it (a key in the args or the path).
+    row.target = str(without_secrets(row.target, _entry_credentials(entry, cwd, environ)))
     if problem is not None:
         # Nobody can connect to it, so it must not read as usable; said as `tools NAME` says it.
         row.status, row.note = "broken", problem[0].lower() + problem[1:].rstrip(".")
@@ -491,6 +494,28 @@ def _row_for_entry(entry: ConfigEntry, cwd: Path, environ: Mapping[str, str]) ->
     elif row.missing:
         row.note = "needs " + ", ".join(row.missing) + " (not set)"
     return row
+
+
+def _entry_credentials(entry: ConfigEntry, cwd: Path, environ: Mapping[str, str]) -> list[str]:
+    """The credentials an entry gives its server (`ServerSpec.credentials`), filled in as `tools
+    NAME` fills them in; for an entry that cannot be filled in (a variable not set, an envFile
+    not there), those it writes out."""
+    try:
+        return spec_from_entry(entry, cwd, environ).credentials()
+    except DiscoveryError:
+        pass
+    raw = entry.raw
+
+    def written(values: object) -> dict[str, str]:
+        items = values.items() if isinstance(values, dict) else ()
+        return {str(k): str(v) for k, v in items if v is not None and "${" not in str(v)}
+
+    args = raw.get("args")
+    return ServerSpec(
+        name=entry.name, transport="stdio",
+        args=[str(a) for a in args if "${" not in str(a)] if isinstance(args, list) else [],
+        env=written(raw.get("env")), headers=written(raw.get("headers")),
+    ).credentials()
 
 
 def _env_file_problem(env_file: object, cwd: Path, environ: Mapping[str, str]) -> str | None:

@@ -92,15 +92,19 @@ class ServerSpec:
         return sorted(self.headers)
 
     def command_line(self) -> str:
-        """The command as a shell would show it, with credentials in arguments masked."""
+        """The command as a shell would show it, with credentials in arguments masked, and any
+        credential the server is given elsewhere (`HEROKU_API_KEY`, a header) starred where an
+        argument repeats it."""
         if self.command is None:
             return ""
         args = self.display_args if self.display_args is not None else self.args
-        return shlex.join([self.command, *mask_arguments(args)])
+        return str(without_secrets(shlex.join([self.command, *mask_arguments(args)]), self.credentials()))
 
     def safe_url(self) -> str:
-        """The URL with user info and query values hidden."""
-        return safe_url(self.display_url or self.url or "")
+        """The URL with user info, query values and credential-looking path parts hidden, and
+        any credential the server is given (a header's key) starred where the URL repeats it:
+        a UUID named by its collection (`/apps/<uuid>`) is shown, unless it is that key."""
+        return str(without_secrets(safe_url(self.display_url or self.url or ""), self.credentials()))
 
     def describe(self) -> str:
         """One line naming the target for people: never an env value or a header value."""
