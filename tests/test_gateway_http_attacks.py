@@ -591,6 +591,91 @@ def test_a_body_length_given_two_ways_is_refused_and_the_connection_closed(gatew
     assert gateway.check_server_side() == []
 
 
+def _head(gateway: Gateway, extra: str = "", *, length: int | None = None, eol: str = "\r\n") -> str:
+    """A tools/call request's line and headers as one client writes them (a modern call of
+    list_flows with Alice's token), `extra` lines added before the blank line."""
+    lines = [f"POST {gateway.path} HTTP/1.1", f"Host: 127.0.0.1:{gateway.port}",
+             *(f"{k}: {v}" for k, v in modern_headers(gateway.alice, "tools/call", "list_flows"))]
+    if length is not None:
+        lines.append(f"Content-Length: {length}")
+    return eol.join(lines) + eol + extra + "\r\n"
+
+
+def _chunked(body: bytes, trailer: str = "") -> bytes:
+    return b"%x\r\n%s\r\n0\r\n%s\r\n" % (len(body), body, trailer.encode())
+
+
+def _smuggling_cases(gateway: Gateway) -> dict[str, bytes]:
+    """Requests whose framing or headers a proxy in front may read otherwise than the gateway
+    (h11 reads each leniently), each an allowed call that must not reach the server."""
+    body = call(1, "list_flows", {"namespace": "smuggled"})
+    n = len(body)
+    return {
+        # A trailer field arrives after the body, so a router that reads the headers sees none of it.
+        "a trailer Mcp-Name": _head(gateway, "Transfer-Encoding: chunked\r\n").encode()
+        + _chunked(body, "Mcp-Name: delete_flow\r\n"),
+        "any trailer": _head(gateway, "Transfer-Encoding: chunked\r\n").encode() + _chunked(body, "X-Note: 1\r\n"),
+        # A proxy that does not unfold reads a Transfer-Encoding header of its own here.
+        "a folded header line": _head(gateway, "X-Trace: 1\r\n Transfer-Encoding: chunked\r\n", length=n).encode() + body,
+        "a folded header line (tab)": _head(gateway, "X-Trace: 1\r\n\tmore\r\n", length=n).encode() + body,
+        "a bare LF ending a header line": _head(gateway, "X-Trace: 1\n", length=n).encode() + body,
+        "bare LFs throughout the head": _head(gateway, length=n, eol="\n").encode()[:-2] + b"\n" + body,
+        "a Content-Length with leading zeros": _head(gateway, f"Content-Length: 0{n}\r\n").encode() + body,
+        "a Content-Length given twice alike": _head(gateway, f"Content-Length: {n}\r\nContent-Length: {n}\r\n").encode() + body,
+        "a Content-Length listing its value twice": _head(gateway, f"Content-Length: {n}, {n}\r\n").encode() + body,
+    }
+
+
+SMUGGLING_CASES = ["a trailer Mcp-Name", "any trailer", "a folded header line", "a folded header line (tab)",
+                   "a bare LF ending a header line", "bare LFs throughout the head",
+                   "a Content-Length with leading zeros", "a Content-Length given twice alike",
+                   "a Content-Length listing its value twice"]
+
+
+@pytest.mark.parametrize("case", SMUGGLING_CASES)
+def test_framing_a_proxy_may_read_otherwise_is_refused_audited_and_the_connection_closed(
+        gateway: Gateway, case: str) -> None:
+    """h11, under the gateway, reads trailer fields after a chunked body, folded header lines,
+    bare LF line ends and a Content-Length with leading zeros or given twice alike; a proxy in
+    front may read each otherwise (a trailer it never saw, a header of its own where the line
+    is folded, another end of the body) and take the rest of the connection for a request of
+    its own. Each is refused 400 before anything is decided or sent, audited as a refused
+    message that may be a call (its body is not read), and the connection closed, so the
+    request after it on the connection is never read."""
+    after = call(2, "list_flows", {"namespace": "after-smuggled"})
+    second = _head(gateway, length=len(after)).encode() + after
+    with socket.create_connection((gateway.host, gateway.port), timeout=15) as sock:
+        sock.sendall(_smuggling_cases(gateway)[case] + second)
+        seen = b""
+        while chunk := sock.recv(65536):
+            seen += chunk
+    assert seen.startswith(b"HTTP/1.1 400"), (case, seen[:300])
+    assert seen.count(b"HTTP/1.1 ") == 1, (case, seen)
+    head, _, answer = seen.partition(b"\r\n\r\n")
+    assert b"connection: close" in head.lower(), (case, head)
+    error = json.loads(answer)["error"]
+    assert error["code"] == wire.INVALID_REQUEST and error["message"].startswith("Bad Request: "), (case, error)
+    assert gateway.check_server_side() == []
+    # A trailer comes after the body, which is read by then: its line names the call's tool, as
+    # for a header that does not match the body. A head refused is refused before its body is
+    # read: it may be a call, with no tool named.
+    tool = "list_flows" if "trailer" in case else None
+    assert [(a["tool"], a["decision"], a["rule"], a["code"], a["reason"]) for a in gateway.audit()] == [
+        (tool, "refused", "wire", wire.INVALID_REQUEST, error["message"])], case
+
+
+def test_a_chunked_body_without_trailer_fields_is_served(gateway: Gateway) -> None:
+    """Chunked bodies themselves are HTTP/1.1 as clients send them: only trailer fields are refused."""
+    body = call(1, "list_flows", {"namespace": "chunked"})
+    with socket.create_connection((gateway.host, gateway.port), timeout=15) as sock:
+        sock.sendall(_head(gateway, "Transfer-Encoding: chunked\r\nConnection: close\r\n").encode() + _chunked(body))
+        seen = b""
+        while chunk := sock.recv(65536):
+            seen += chunk
+    assert seen.startswith(b"HTTP/1.1 200"), seen[:300]
+    assert gateway.check_server_side() == [("list_flows", {"namespace": "chunked"})]
+
+
 # Sessions, grants, ids ------------------------------------------------------------------------
 
 

@@ -239,14 +239,60 @@ def head_timeout_protocol(seconds: float = HEAD_SECONDS) -> type:
     the previous answer on it ended. uvicorn itself waits for a head for ever: its keep-alive
     timer ends at the first byte received, and nothing times the first request. A request whose
     head has arrived is not timed here (its body has BODY_SECONDS; a GET stream and a long call
-    are answered as long as they last)."""
+    are answered as long as they last).
+
+    It also tells the relay of framing a proxy in front may read otherwise than h11 does
+    (`policytui.gateway.http_framing`): a request head with folded lines, bare LF line ends or
+    a Content-Length that is not one plain number, and trailer fields after a chunked body,
+    each noted in the request's ASGI `state` (HEAD_KEY, TRAILERS_KEY)."""
     import asyncio
 
     import h11
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
+    from policytui.gateway.http_framing import HEAD_KEY, TRAILERS, TRAILERS_KEY, head_problem
+
+    class FramingNotedConnection(h11.Connection):
+        """h11's server side, telling `protocol` what it read leniently in each request."""
+
+        def __init__(self, protocol: HeadTimeoutProtocol, max_incomplete_event_size: int | None) -> None:
+            if max_incomplete_event_size is None:
+                super().__init__(h11.SERVER)
+            else:
+                super().__init__(h11.SERVER, max_incomplete_event_size)
+            self.protocol = protocol
+
+        def next_event(self) -> Any:
+            # The raw head is looked at before h11 parses it (unfolded, its line ends and its
+            # Content-Length normalised, it no longer shows them); pipelined requests come
+            # through here too, each from its first byte.
+            problem = head_problem(self.trailing_data[0]) if self.their_state is h11.IDLE else None
+            event = super().next_event()
+            if isinstance(event, h11.Request):
+                self.protocol.note_head(problem)
+            elif isinstance(event, h11.EndOfMessage) and event.headers:
+                self.protocol.note_trailers()
+            return event
+
     class HeadTimeoutProtocol(H11Protocol):
         _head_timer: asyncio.TimerHandle | None = None
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._shared_state = self.app_state
+            self.conn = FramingNotedConnection(self, self.config.h11_max_incomplete_event_size)
+
+        def note_head(self, problem: str | None) -> None:
+            # uvicorn builds the request's scope, its `state` a copy of `app_state`, as soon as
+            # h11 hands it the request: the problem goes into that copy, this request's alone.
+            self.app_state = {**self._shared_state, HEAD_KEY: problem} if problem else self._shared_state
+
+        def note_trailers(self) -> None:
+            # Trailer fields come after the body, when the request runs: its `state` is shared
+            # with the relay (middleware copies the scope, not the state in it), which reads
+            # it once the whole body is in.
+            if self.scope is not None:
+                self.scope["state"][TRAILERS_KEY] = TRAILERS  # type: ignore[typeddict-unknown-key]
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)

@@ -35,7 +35,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from policytui.decision import Caller
-from policytui.gateway import modern, wire
+from policytui.gateway import http_framing, modern, wire
 from policytui.gateway import refused as refused_mod
 from policytui.gateway.http import GRANT_SCOPE_KEY, TOKEN_SCOPE_KEY
 from policytui.gateway.relay import CANCELLED_BY_STOP, StdioRelay
@@ -300,6 +300,13 @@ class HttpRelayApp:
                     return
         if scope["type"] != "http":
             return
+        ambiguous_head = scope.get("state", {}).get(http_framing.HEAD_KEY)
+        if ambiguous_head is not None:
+            # A proxy in front may read this head otherwise (`http_framing`): where its body
+            # ends, what its headers say. Nothing of it is read on, nor anything after it on
+            # the connection.
+            await self._refused_unread(scope, send, 400, ambiguous_head, close=True)
+            return
         if scope.get("path", "").rstrip("/") != self.path:
             await _plain(send, 404, b"Not Found")
             return
@@ -379,6 +386,22 @@ class HttpRelayApp:
         self.sessions[session.session_id] = self.sessions.pop(session.session_id)  # the most recently used last
         return session
 
+    async def _refused_unread(self, scope: dict[str, Any], send: Any, status: int, reason: str, *,
+                              close: bool = False) -> None:
+        """Refuse a request for the exchange around its message, before its body is read (framing
+        a proxy may read otherwise): answered `reason` with `status` (`close`: and
+        the connection closed, when what follows on it may be framed otherwise), and told as
+        every refused message is (`Gateway.refused`). A POST's unread message may be a call,
+        so it has its audit line, with no tool, as a body that is not JSON does; a GET or
+        DELETE carries none, and has only its WARNING line."""
+        log.debug("refused an HTTP request (%s)", reason)
+        self.gateway.refused(wire.Refusal(wire.INVALID_REQUEST, reason), self._caller(scope),
+                             no_message=scope.get("method") != "POST")
+        if close:
+            await _refuse_and_close(send, status, reason)
+        else:
+            await _rpc_error(send, status, None, wire.INVALID_REQUEST, reason)
+
     async def _post(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         framing = [key for key, _ in scope.get("headers", []) if key in (b"content-length", b"transfer-encoding")]
         if len(framing) > 1:
@@ -420,6 +443,16 @@ class HttpRelayApp:
             self.gateway.refused(wire.Refusal(wire.INVALID_REQUEST, "Invalid Request: the message is too large"),
                                  self._caller(scope), line=wire.OVERLONG)
             await _rpc_error(send, 413, None, wire.INVALID_REQUEST, "Invalid Request: the message is too large")
+            return
+        if scope.get("state", {}).get(http_framing.TRAILERS_KEY) is not None:
+            # Fields after the body: a router in front that acts on the headers never saw them,
+            # or merged them into the headers. The message is read, for its audit line, and
+            # refused whatever the fields say; the connection is closed, as for any framing
+            # a proxy may read otherwise.
+            reason = scope["state"][http_framing.TRAILERS_KEY]
+            log.debug("refused a client message (%s)", reason)
+            self.gateway.refused(wire.Refusal(wire.INVALID_REQUEST, reason), self._caller(scope), line=body)
+            await _refuse_and_close(send, 400, reason)
             return
         try:
             message = wire.parse(body)

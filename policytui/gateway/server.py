@@ -167,13 +167,16 @@ class Gateway:
         self._unrelayed_lines = FewerInAFlood(_unrelayed_summed_up, per_window=WITHHELD_LINES_PER_WINDOW, window=window)
 
     def refused(self, refusal: wire.Refusal, caller: Caller, *, line: bytes | None = None,
-                message: Any = None) -> None:
+                message: Any = None, no_message: bool = False) -> None:
         """A client message refused before anything was decided, over any transport: one audit
         line for each tool call it is or may be (`policytui.gateway.refused`), never charged nor
         counted, and one WARNING line (fewer in a flood). `message` is the message as read
         when it was read without doubt, else `line` its bytes (`wire.OVERLONG` for a message
-        over the size limit, whose bytes were not kept)."""
-        if message is not None:
+        over the size limit, whose bytes were not kept, or one refused before it was read);
+        `no_message` for an HTTP request that carries none (a GET or DELETE), no call."""
+        if no_message:
+            calls: list[refused_mod.RefusedCall] = []
+        elif message is not None:
             calls = refused_mod.calls_in_message(message)
         else:
             calls = refused_mod.calls_in_line(line if line is not None else wire.OVERLONG)

@@ -1,0 +1,67 @@
+"""HTTP/1.1 requests that a proxy in front of the gateway may frame otherwise.
+
+The gateway's HTTP server reads requests with h11, which is lenient where RFC 9112 lets a
+recipient be: it unfolds a header line continued on the next (obs-fold), takes a bare LF for a
+line end, reads a Content-Length written `007`, given twice alike or as a list `7, 7`, and reads
+trailer fields after a chunked body. A proxy or router in front may read each of these
+otherwise: the folded line as a header of its own (`Transfer-Encoding: chunked`), the LF as
+part of a line, the length as octal or as no length, and it may never see a trailer, or merge
+it into the headers. Where the two disagree on where a body ends, the rest of the connection is
+a request of its own to one of them (request smuggling); where they disagree on a header, the
+router acts on another request than the gateway decides.
+
+So such a request is refused (400, the connection closed) before anything is decided or sent:
+`head_problem` reads the raw head as h11 is about to parse it, and the listener
+(`policytui.gateway.http.head_timeout_protocol`) puts what it found in the request's ASGI
+`state` (under HEAD_KEY, and TRAILERS_KEY once the body has ended with trailer fields), where
+the relay (`policytui.gateway.http_relay`) reads it once the token is checked, refuses the
+request and audits it.
+"""
+
+from __future__ import annotations
+
+import re
+
+# The keys of a request's `scope["state"]` saying why its head, or the end of its chunked body,
+# is ambiguous (one sentence each). Two keys: a request's trailer fields may be read before its
+# relay begins (the whole request in one read), and the relay reads the body before it tells.
+HEAD_KEY = "policytui.ambiguous-head"
+TRAILERS_KEY = "policytui.trailer-fields"
+
+BARE_LF = ("Bad Request: a line of the request head ends in a bare LF, which a proxy in front may not "
+           "take for the end of a line (end each line with CRLF)")
+FOLDED = ("Bad Request: a header line is folded onto the next (obs-fold), which a proxy in front may read "
+          "as a header of its own")
+LENGTH_NOT_PLAIN = ("Bad Request: the Content-Length is not a plain number (leading zeros, a list), which a "
+                    "proxy in front may read as another length")
+LENGTH_TWICE = "Bad Request: the body's length is given more than once"
+TRAILERS = ("Bad Request: the chunked body ends with trailer fields, which a proxy in front may not have "
+            "read (send every header before the body)")
+
+# Where h11 ends a request head (`h11._receivebuffer.blank_line_regex`): the first blank line,
+# CRLF or bare LF.
+_HEAD_END = re.compile(rb"\n\r?\n")
+_BARE_LF = re.compile(rb"(?<!\r)\n")
+_PLAIN_LENGTH = re.compile(rb"0|[1-9][0-9]*")
+
+
+def head_problem(received: bytes) -> str | None:
+    """Why the request head at the start of `received` (the bytes of a connection not yet
+    parsed, from a request's first byte) may be framed otherwise by a proxy in front, as one
+    sentence; None when it may not, or when its head has not all arrived yet."""
+    end = _HEAD_END.search(received)
+    if end is None:
+        return None
+    head = received[: end.end()]
+    if _BARE_LF.search(head):
+        return BARE_LF
+    lines = head[:-4].split(b"\r\n")[1:]  # the header lines, without the request line
+    if any(line[:1] in (b" ", b"\t") for line in lines):
+        return FOLDED
+    lengths = [value for name, _, value in (line.partition(b":") for line in lines)
+               if name.lower() == b"content-length"]
+    if len(lengths) > 1:
+        return LENGTH_TWICE
+    if lengths and not _PLAIN_LENGTH.fullmatch(lengths[0].strip(b" \t")):
+        return LENGTH_NOT_PLAIN
+    return None
