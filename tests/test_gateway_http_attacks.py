@@ -589,6 +589,9 @@ def test_a_body_length_given_two_ways_is_refused_and_the_connection_closed(gatew
     assert seen.startswith(b"HTTP/1.1 400"), seen[:200]
     assert seen.count(b"HTTP/1.1 ") == 1, seen
     assert gateway.check_server_side() == []
+    # Refused before its body was read: it may be a call, audited with no tool named.
+    assert [(a["tool"], a["decision"], a["reason"]) for a in gateway.audit()] == [
+        (None, "refused", "Bad Request: the body's length is given more than once")]
 
 
 def _head(gateway: Gateway, extra: str = "", *, length: int | None = None, eol: str = "\r\n") -> str:
@@ -674,6 +677,64 @@ def test_a_chunked_body_without_trailer_fields_is_served(gateway: Gateway) -> No
             seen += chunk
     assert seen.startswith(b"HTTP/1.1 200"), seen[:300]
     assert gateway.check_server_side() == [("list_flows", {"namespace": "chunked"})]
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "tool", "reason"),
+    [
+        ("a media type not read", 415, None, "Unsupported Media Type: use application/json (UTF-8)"),
+        ("a body declared compressed", 415, None,
+         "Unsupported Media Type: send the body uncompressed (no Content-Encoding but identity)"),
+        ("no session", 400, "list_flows", "Bad Request: the Mcp-Session-Id header is missing (send initialize first)"),
+        ("an unknown session", 404, "list_flows", "Session not found"),
+        ("a session id given twice", 400, "list_flows", "Bad Request: Mcp-Session-Id is given 2 times"),
+    ],
+)
+def test_a_call_refused_for_the_exchange_around_it_is_audited(gateway: Gateway, case: str, status: int,
+                                                             tool: str | None, reason: str) -> None:
+    """A call refused for its media type or encoding (before its body is read) or for its
+    session (outside any) was never decided or sent, and is still a call a client attempted:
+    it has its `refused` audit line, naming the tool when its body was read, as every other
+    refused call does."""
+    session = gateway.initialize(gateway.alice)
+    headers = {
+        "a media type not read": [(k, "text/plain" if k == "Content-Type" else v) for k, v in legacy_headers(gateway.alice, session)],
+        "a body declared compressed": legacy_headers(gateway.alice, session) + [("Content-Encoding", "gzip")],
+        "no session": legacy_headers(gateway.alice),
+        "an unknown session": legacy_headers(gateway.alice, "0" * 32),
+        "a session id given twice": legacy_headers(gateway.alice, session) + [("Mcp-Session-Id", session)],
+    }[case]
+    answer = gateway.post(headers, call(1, "list_flows", {"namespace": "outside"}, modern=False))
+    assert (answer.status, answer.json()["error"]["message"]) == (status, reason), case
+    assert gateway.check_server_side() == []
+    assert [(a["tool"], a["decision"], a["rule"], a["code"], a["reason"]) for a in gateway.audit()] == [
+        (tool, "refused", "wire", wire.INVALID_REQUEST, reason)], case
+
+
+@own_gateway
+def test_requests_refused_before_a_message_is_read_are_told_fewer_in_a_flood(gateway: Gateway) -> None:
+    """A GET or a list request for no session is no call: one WARNING line each, no audit line.
+    A flood of calls in a media type the gateway does not read has an audit line for each (the
+    audit log keeps every call attempted, as for denied calls), and at most WARNINGS_PER_WINDOW
+    WARNING lines a window: the log does not grow with the flood."""
+    from policytui.gateway.refused import WARNINGS_PER_WINDOW
+
+    unknown = legacy_headers(gateway.alice, "0" * 32)
+    assert gateway.post(unknown, b"", method="GET").status == 404
+    listing = gateway.post(unknown, _dump({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}))
+    assert listing.status == 404
+    log = (gateway.tmp / "gateway.log").read_text(encoding="utf-8")
+    assert log.count("refused a client message of grant alice (session http:): Session not found "
+                     "(not a tool call; not audited)") == 2, log[-3000:]
+    assert gateway.audit() == []
+    flood = WARNINGS_PER_WINDOW + 5
+    plain = [(k, "text/plain" if k == "Content-Type" else v) for k, v in modern_headers(gateway.alice, "tools/call", "list_flows")]
+    for n in range(flood):
+        assert gateway.post(plain, call(n, "list_flows", {"namespace": f"flood-{n}"})).status == 415
+    assert gateway.check_server_side() == []
+    assert [(a["tool"], a["decision"]) for a in gateway.audit()] == [(None, "refused")] * flood
+    log = (gateway.tmp / "gateway.log").read_text(encoding="utf-8")
+    assert log.count("refused a client message of grant ") == WARNINGS_PER_WINDOW, log[-3000:]
 
 
 # Sessions, grants, ids ------------------------------------------------------------------------
@@ -935,8 +996,9 @@ def test_deleting_a_session_while_its_call_waits_for_approval(gateway: Gateway) 
         sock.close()
     time.sleep(0.5)
     assert gateway.check_server_side() == []
+    # The late call, sent to a session that is gone, is a call attempted: refused, and audited so.
     assert [(a["tool"], a["decision"], a["reason"]) for a in gateway.audit()] == [
-        ("list_flows", "denied", "cancelled while waiting for approval")]
+        ("list_flows", "denied", "cancelled while waiting for approval"), ("list_flows", "refused", "Session not found")]
 
 
 # ----- clients that hold the gateway's resources -------------------------------------------------
@@ -964,6 +1026,8 @@ def test_a_body_that_never_arrives_is_refused_in_time(gateway: Gateway) -> None:
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
     assert CLIENT_SECONDS - 1 < waited < CLIENT_SECONDS + 6
     assert gateway.check_server_side() == []
+    assert [(a["tool"], a["decision"], a["reason"]) for a in gateway.audit()] == [
+        (None, "refused", "Request Timeout: the body did not arrive in time")]
 
 
 @own_gateway(options=["--client-timeout", str(CLIENT_SECONDS)])

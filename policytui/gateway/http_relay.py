@@ -318,7 +318,7 @@ class HttpRelayApp:
         elif method == "DELETE":
             ending = self._session(scope)
             if ending is None:
-                await _rpc_error(send, 404, None, wire.INVALID_REQUEST, "Session not found")
+                await self._refused_unread(scope, send, 404, "Session not found")
                 return
             self._end(ending)
             await _plain(send, 200, b"")
@@ -388,8 +388,9 @@ class HttpRelayApp:
 
     async def _refused_unread(self, scope: dict[str, Any], send: Any, status: int, reason: str, *,
                               close: bool = False) -> None:
-        """Refuse a request for the exchange around its message, before its body is read (framing
-        a proxy may read otherwise): answered `reason` with `status` (`close`: and
+        """Refuse a request for the exchange around its message, before its body is read (a media
+        type or encoding not read, framing a proxy may read otherwise, a body not in time, a GET
+        or DELETE for no session of its token): answered `reason` with `status` (`close`: and
         the connection closed, when what follows on it may be framed otherwise), and told as
         every refused message is (`Gateway.refused`). A POST's unread message may be a call,
         so it has its audit line, with no tool, as a body that is not JSON does; a GET or
@@ -409,16 +410,14 @@ class HttpRelayApp:
             # take the body's end from the other one and read the rest as a request of its own
             # (request smuggling). Refused, and the connection closed.
             log.debug("refused an HTTP request with %s", b", ".join(framing).decode())
-            await _refuse_and_close(send, 400, "Bad Request: the body's length is given more than once")
+            await self._refused_unread(scope, send, 400, http_framing.LENGTH_TWICE, close=True)
             return
         if not _json_content_type(_header(scope, b"content-type")):
-            await _rpc_error(send, 415, None, wire.INVALID_REQUEST,
-                             "Unsupported Media Type: use application/json (UTF-8)")
+            await self._refused_unread(scope, send, 415, "Unsupported Media Type: use application/json (UTF-8)")
             return
         if not _sent_as_is(scope):
-            log.debug("refused an HTTP request whose body is declared compressed (Content-Encoding)")
-            await _rpc_error(send, 415, None, wire.INVALID_REQUEST,
-                             "Unsupported Media Type: send the body uncompressed (no Content-Encoding but identity)")
+            await self._refused_unread(scope, send, 415, "Unsupported Media Type: send the body uncompressed "
+                                       "(no Content-Encoding but identity)")
             return
         reading = asyncio.current_task()
         assert reading is not None
@@ -427,7 +426,7 @@ class HttpRelayApp:
             body = await asyncio.wait_for(_body(receive), self.body_seconds)
         except TimeoutError:
             log.debug("refused an HTTP request: its body did not arrive within %s s", self.body_seconds)
-            await _refuse_and_close(send, 408, "Request Timeout: the body did not arrive in time")
+            await self._refused_unread(scope, send, 408, "Request Timeout: the body did not arrive in time", close=True)
             return
         except asyncio.CancelledError:
             if reading not in self._cut:
@@ -551,12 +550,15 @@ class HttpRelayApp:
                 twice = _header_problem(scope, b"mcp-session-id")
                 if twice is not None:
                     # Which of two sessions was meant is a guess: neither is used.
-                    await _rpc_error(send, 400, message.get("id"), wire.INVALID_REQUEST, f"Bad Request: {twice}")
+                    status, reason = 400, f"Bad Request: {twice}"
                 elif _header(scope, b"mcp-session-id") is None:
-                    await _rpc_error(send, 400, message.get("id"), wire.INVALID_REQUEST,
-                                     "Bad Request: the Mcp-Session-Id header is missing (send initialize first)")
+                    status, reason = 400, "Bad Request: the Mcp-Session-Id header is missing (send initialize first)"
                 else:
-                    await _rpc_error(send, 404, message.get("id"), wire.INVALID_REQUEST, "Session not found")
+                    status, reason = 404, "Session not found"
+                # A call sent outside any session is still a call attempted: audited.
+                log.debug("refused a client message (%s)", reason)
+                self.gateway.refused(wire.Refusal(wire.INVALID_REQUEST, reason), self._caller(scope), message=message)
+                await _rpc_error(send, status, message.get("id"), wire.INVALID_REQUEST, reason)
                 return
             session = found
 
@@ -646,8 +648,8 @@ class HttpRelayApp:
             return
         session = self._session(scope)
         if session is None:
-            await _rpc_error(send, 404 if _header(scope, b"mcp-session-id") else 400, None, wire.INVALID_REQUEST,
-                             "Session not found")
+            await self._refused_unread(scope, send, 404 if _header(scope, b"mcp-session-id") else 400,
+                                       "Session not found")
             return
         if session.stream is not None:
             await _rpc_error(send, 409, None, wire.INVALID_REQUEST, "Conflict: the session's stream is already open")
