@@ -19,6 +19,7 @@ the last follower leaves; a server that refuses it is logged, and the leaving go
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -147,3 +148,39 @@ async def test_the_servers_error_for_the_unsubscribe_of_a_leaving_client_is_logg
     assert ("could not end the server's subscription to a resource no client follows any more: "
             "'no subscription to end'") in log, log
     assert "Traceback" not in log + (tmp_path / "gateway.log.stderr").read_text(encoding="utf-8")
+
+
+async def test_a_client_that_leaves_while_its_subscribe_waits_ends_the_subscription_made(tmp_path: Path) -> None:
+    """A client's session is deleted while the server is still subscribing it to a resource
+    (the server answers that subscribe 2 s after it arrives). The server subscribes all the
+    same; the client, gone, no longer follows anything, so once the subscribe is answered the
+    gateway sends the server `resources/unsubscribe`, as for a follower that leaves. Before, the
+    client was counted a follower only once its subscribe was answered, which came after it
+    left: the server kept the subscription, and nothing ever ended it."""
+    import httpx2
+
+    with http_gateway(_options(tmp_path, {ALICE: "alice", BOB: "bob"}), asking_server(tmp_path),
+                      tmp_path / "gateway.log") as gw:
+        headers = {"Authorization": f"Bearer {ALICE}", "Content-Type": "application/json",
+                   "Accept": "application/json, text/event-stream"}
+        async with httpx2.AsyncClient(headers=headers, timeout=30) as http:
+            opened = await http.post(gw.url, json={"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+                "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "leaving", "version": "1"}}})
+            session = {"Mcp-Session-Id": opened.headers["mcp-session-id"], "MCP-Protocol-Version": "2025-06-18"}
+            await http.post(gw.url, headers=session, json={"jsonrpc": "2.0", "method": "notifications/initialized"})
+            subscribing = asyncio.ensure_future(http.post(gw.url, headers=session, json={
+                "jsonrpc": "2.0", "id": 1, "method": "resources/subscribe", "params": {"uri": "note://slow"}}))
+            await until(lambda: {"method": "resources/subscribe", "uri": "note://slow"} in asking_record(tmp_path), 15)
+            assert (await http.delete(gw.url, headers=session)).status_code == 200  # while the server subscribes
+            await asyncio.wait({subscribing}, timeout=15)
+            subscribing.cancel()
+        try:
+            await until(lambda: {"method": "resources/unsubscribe", "uri": "note://slow"} in asking_record(tmp_path), 15)
+        except AssertionError:
+            raise AssertionError("the server subscribed a client that had left to note://slow, and was never told "
+                                 f"to unsubscribe: {asking_record(tmp_path)}") from None
+        async with _client(gw.url, BOB, Updates()) as b:  # the gateway serves on
+            assert not (await b.call_tool("work", {})).is_error
+    methods = [line["method"] for line in asking_record(tmp_path) if "method" in line]
+    assert methods == ["resources/subscribe", "resources/unsubscribe"], methods
+    assert "Traceback" not in (tmp_path / "gateway.log").read_text(encoding="utf-8")

@@ -904,16 +904,44 @@ class StdioRelay:
             # sending that client its updates. Answered here, as the server answers it.
             self._subscribed.discard(_uri_of(params))
             return {}
+        if method == "resources/subscribe":
+            return await self._subscribe(params, exchange)
         result = await self._upstream(method, params, exchange)
         if method == "tools/list":
             shown = self.gateway.visible_tools(result)
             await self.gateway.announce_drift()
             return shown
-        if method == "resources/subscribe":
-            self._subscribed.add(_uri_of(params))
-        elif method == "resources/unsubscribe":
+        if method == "resources/unsubscribe":
             self._subscribed.discard(_uri_of(params))
         return result
+
+    async def _subscribe(self, params: Any, exchange: _Exchange) -> Any:
+        """Forward a `resources/subscribe`, its client a follower of the resource once the
+        server has answered. The server's answer is waited for in a task of its own, which the
+        client's leaving (its request cancelled, once it is detached) does not cut short: a
+        server that subscribes after the client left keeps a subscription nobody follows, so it
+        is ended once its answer comes (`Gateway.subscribed_for_nobody`), as had the client left
+        a moment later. A client that cancels its subscribe and stays cancels it upstream too."""
+        uri = _uri_of(params)
+        upstream = asyncio.ensure_future(self._upstream("resources/subscribe", params, exchange))
+
+        def answered(task: asyncio.Future[Any]) -> None:
+            # Before the request's own task resumes (added first), so a client told it is
+            # subscribed is counted a follower already.
+            if task.cancelled() or task.exception() is not None:
+                return
+            if self.gateway.attached(self):
+                self._subscribed.add(uri)
+            else:
+                self.gateway.subscribed_for_nobody(uri)
+
+        upstream.add_done_callback(answered)
+        try:
+            return await asyncio.shield(upstream)
+        except asyncio.CancelledError:
+            if self.gateway.attached(self):
+                upstream.cancel()  # the client cancelled it, and stays: passed on as before
+            raise
 
     async def _call_tool(self, params: dict[str, Any], exchange: _Exchange) -> Any:
         name = params.get("name")

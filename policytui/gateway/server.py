@@ -247,7 +247,20 @@ class Gateway:
         if relay not in self._relays:
             return None
         self._relays.discard(relay)
-        left = sorted(uri for uri in relay.followed() if not any(other.subscribed(uri) for other in self._relays))
+        return self._end_subscriptions(relay.followed())
+
+    def attached(self, relay: Any) -> bool:
+        """Whether `relay`'s client is still here (attached, not yet detached)."""
+        return relay in self._relays
+
+    def subscribed_for_nobody(self, uri: str) -> None:
+        """The server answered a `resources/subscribe` of a client that has left meanwhile (its
+        request cancelled with its leaving, the server's subscription made all the same): ended
+        as that client's leaving would have ended it, unless another client follows `uri`."""
+        self._end_subscriptions({uri})
+
+    def _end_subscriptions(self, uris: set[str]) -> asyncio.Task[None] | None:
+        left = sorted(uri for uri in uris if not any(other.subscribed(uri) for other in self._relays))
         if not left or self.enforcer.stopping or not self.upstream.alive:
             return None
         task = asyncio.get_running_loop().create_task(self._unsubscribe(left))

@@ -10,7 +10,9 @@ appended to RECORD as `{"id": ..., "result": ...}` or `{"id": ..., "error": ...}
 sends `notifications/tools/list_changed` before its answer (a test waits for it to know the
 client's stream is open); `work` answers at once. It lists one resource, `note://ledger`,
 takes `resources/subscribe` and refuses every `resources/unsubscribe` ("no subscription to
-end"), recording each as `{"method": ..., "uri": ...}`.
+end"), recording each as `{"method": ..., "uri": ...}` as it arrives. A subscribe to
+`note://slow` is answered SLOW_SECONDS after it arrives (a server that looks the resource up
+first), so a client can leave while it waits.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ import os
 import signal
 import sys
 import threading
+import time
 from typing import Any
 
 RECORD = sys.argv[1]
+SLOW_SECONDS = 2.0
 _write_lock = threading.Lock()
 
 TOOLS = [
@@ -91,6 +95,8 @@ def _answer(method: str, params: dict[str, Any]) -> dict[str, Any]:
         _record({"method": method, "uri": params.get("uri")})
         if method == "resources/unsubscribe":
             raise _Refused(-32602, "no subscription to end")
+        if params.get("uri") == "note://slow":
+            time.sleep(SLOW_SECONDS)
         return {}
     raise LookupError(method)
 
