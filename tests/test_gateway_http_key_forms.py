@@ -311,6 +311,36 @@ def test_a_call_member_under_its_field_name_is_refused_over_http(gateway: Gatewa
         ("allowed", "set_options")], lines
 
 
+def test_a_meta_progress_token_under_its_field_name_is_refused_over_http(gateway: Gateway) -> None:
+    """`_meta.progress_token` is `progressToken` to the flows server's SDK (`ctx.meta`), where the
+    gateway reads only `progressToken`. Refused, alone and beside `progressToken`, in a legacy
+    session and as a 2026-07-28 request; the server reads none of them, and the audit log has a
+    `refused` line for each."""
+    from mcp_types._types import CallToolRequestParams
+
+    # What the server's SDK makes of such a `_meta`: the progress token, read under its field name.
+    read = CallToolRequestParams.model_validate({"name": "set_options", "_meta": {"progress_token": "other"}})
+    assert read.meta == {"progress_token": "other"}, read
+    gateway.initialize()
+    answers = []
+    for request_id, modern, meta in ((201, False, {"progress_token": "other"}),
+                                     (202, True, {"progressToken": "mine", "progress_token": "other"})):
+        params: dict[str, Any] = {"name": "set_options", "arguments": ALLOWED, "_meta": {**(META if modern else {}), **meta}}
+        answers.append(gateway.post(_body({"jsonrpc": "2.0", "id": request_id, "method": "tools/call",
+                                           "params": params}), _modern_headers() if modern else None))
+    last = gateway.post(_body(_call(2, ALLOWED)))
+
+    assert [m["params"] for m in gateway.received()] == [{"name": "set_options", "arguments": ALLOWED}]
+    for answer in answers:
+        assert answer.json().get("error") == {"code": wire.INVALID_PARAMS, "message": (
+            "Invalid params: a key is `_meta.progress_token`, which a server may read as the member "
+            "`_meta.progressToken` (ambiguous)")}, answer.body
+    assert last.status == 200 and '"isError":false' in last.body.decode().replace(" ", ""), last.body
+    lines = [line for line in outcome_lines(gateway.tmp / "audit.jsonl") if line["decision"] != "probe"]
+    assert [(line["decision"], line["tool"]) for line in lines] == [("refused", "set_options")] * 2 + [
+        ("allowed", "set_options")], lines
+
+
 def test_an_option_there_but_for_letter_case_is_denied_by_exists_over_http(gateway: Gateway) -> None:
     """`L\u00f6schen` for the option `l\u00f6schen` that the policy's `deny_if ... exists` names:
     missing as spelled, the option a server on Go's encoding/json reads. Denied, saying why, in a

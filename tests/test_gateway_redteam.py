@@ -790,6 +790,43 @@ async def test_a_call_member_under_its_field_name_never_reaches_the_server(tmp_p
     assert audited == [("refused", "list_flows")] * len(ids) + [("allowed", "list_flows")], audited
 
 
+# `_meta` keys under the field name the MCP Python SDK reads them by too: its `RequestParamsMeta`
+# takes `progress_token` for `progressToken` (and, given both, the latter), where the gateway
+# and the SDK's own progress reads only `progressToken`.
+META_FIELD_NAMED = [{"progress_token": "other-call"}, {"progressToken": "mine", "progress_token": "other-call"},
+                    {"progress_token": "mine", "progressToken": "mine"}]
+
+
+async def test_a_meta_key_under_its_field_name_never_reaches_the_server(tmp_path: Path) -> None:
+    """`_meta.progress_token` is `progressToken` to a server on the MCP Python SDK (`ctx.meta`,
+    and the `progressToken` a proxy on it forwards upstream), where the gateway reads only
+    `progressToken`: the server would see a token the gateway did not relay progress for, or
+    another than the one it did. Each such call, alone or beside `progressToken` (agreeing or
+    not), handshake-era and 2026-07-28, is refused -32602 and audited `refused`; the server
+    reads none of them."""
+    async with stdio_gateway(tmp_path, FLOWS_POLICY, flows_server(tmp_path)) as gw:
+        await gw.send({"jsonrpc": "2.0", "id": "ready", "method": "ping"})
+        assert await gw.answer("ready")
+        answers = []
+        for n, meta in enumerate(META_FIELD_NAMED):
+            for modern in (False, True):
+                message = call(f"meta-{n}-{modern}", "list_flows", {"namespace": f"meta-{n}"})
+                message["params"]["_meta"] = {**meta, **(MODERN_META if modern else {})}
+                await gw.send(message)
+                answers.append(await gw.answer(message["id"]))
+        await gw.send(call("after", "list_flows", {"namespace": "after"}))
+        assert await gw.answer("after")
+        received = [m["params"] for m in gw.received() if m.get("method") == "tools/call"
+                    and not m["params"]["name"].startswith("policytui-probe-")]
+        audited = [(a["decision"], a["tool"]) for a in gw.audited_calls()]
+    assert received == [{"name": "list_flows", "arguments": {"namespace": "after"}}], received
+    for answer in answers:
+        assert answer is not None and answer["error"]["code"] == -32602, answer
+        assert answer["error"]["message"] == ("Invalid params: a key is `_meta.progress_token`, which a server may "
+                                              "read as the member `_meta.progressToken` (ambiguous)"), answer
+    assert audited == [("refused", "list_flows")] * len(answers) + [("allowed", "list_flows")], audited
+
+
 async def test_method_variants_are_method_not_found_and_never_forwarded(tmp_path: Path) -> None:
     async with stdio_gateway(tmp_path, FLOWS_POLICY, flows_server(tmp_path)) as gw:
         for n, method in enumerate(METHOD_VARIANTS):

@@ -128,6 +128,13 @@ CALL_MEMBERS = {folded(member): member for member in
 # envelope (`io.modelcontextprotocol/` keys of `_meta`) and a 2026-07-28 approval's answers, which
 # it keeps from the server, would reach the server under them.
 FIELD_NAMES = {"meta": "_meta", "input_responses": "inputResponses", "request_state": "requestState"}
+# The same within a request's `_meta`: the SDK's `RequestParamsMeta` reads `progress_token` as
+# `progressToken` (given both, `progressToken` counts). The gateway relays a call's progress by
+# `progressToken` alone, and puts a token of its own there; a server on that SDK would read the
+# client's `progress_token` (another call's token, say) where the gateway read none, and a proxy
+# on it forwards that as `progressToken`. (The 2026-07-28 `io.modelcontextprotocol/` keys are read
+# by those names only: the SDK reads them raw, and its generated wire models are not used there.)
+META_FIELD_NAMES = {"progress_token": "progressToken"}
 
 
 # Bytes waiting to be taken by the client beyond which its lines are served the ordinary way,
@@ -238,9 +245,17 @@ def _field_name_refusal(key: str, member: str, request_id: Any) -> wire.Refusal:
 
 
 def _member_by_field_name(method: str, params: Any) -> tuple[str, str] | None:
-    """A key of a forwarded request's params that names a member by its field name
-    (`FIELD_NAMES`), and that member, else None."""
-    return _field_named(params) if method in FORWARDED else None
+    """A key of a forwarded request's params, or of their `_meta`, that names a member by its
+    field name (`FIELD_NAMES`, `META_FIELD_NAMES`), and that member, else None."""
+    if method not in FORWARDED:
+        return None
+    named = _field_named(params)
+    meta = params.get("_meta") if isinstance(params, dict) else None
+    if named is None and isinstance(meta, dict):
+        for key in meta:
+            if key in META_FIELD_NAMES:
+                return f"_meta.{key}", f"_meta.{META_FIELD_NAMES[key]}"
+    return named
 
 
 def _field_named(params: Any) -> tuple[str, str] | None:
