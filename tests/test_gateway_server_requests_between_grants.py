@@ -18,6 +18,7 @@ records each answer it gets. The clients are the mcp SDK's.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -157,3 +158,42 @@ async def test_one_grant_a_servers_request_outside_any_call_goes_to_the_only_cli
     assert answers["elicitation"]["result"] == {"action": "accept", "content": {"ok": True}}
     assert answers["roots"]["result"]["roots"] == [{"uri": "file:///work/bob", "name": "bob"}]
     assert REFUSED_LINE not in (tmp_path / "gateway.log").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("grants", ["two", "one"])
+async def test_a_servers_request_during_one_clients_call_after_another_grants_call(tmp_path: Path,
+                                                                                   grants: str) -> None:
+    """Bob's grant has had a call served; the server then asks while alice's call is the only
+    one in progress. Over stdio nothing in the server's request says which call it is for: it
+    may come from a background task of bob's earlier call, and alice would be asked to sample
+    bob's ledger. With two grants it is relayed to nobody (an error saying why, one log line);
+    with one grant (alice and bob two tokens of it) it goes to alice, whose call is in progress,
+    as before."""
+    tokens = {ALICE: "alice", BOB: "bob" if grants == "two" else "alice"}
+    with http_gateway(_options(tmp_path, tokens), _command(tmp_path), tmp_path / "gateway.log") as gw:
+        bob_side, alice_side = Asked(), Asked()
+        async with _client(gw.url, BOB, bob_side) as bob:
+            assert not (await bob.call_tool("work", {})).is_error
+        async with _client(gw.url, ALICE, alice_side) as alice:
+            waiting = asyncio.ensure_future(alice.call_tool("wait", {}))
+            await until(lambda: {"tool": "wait"} in _record(tmp_path), 15)
+            answers = await _server_asks(tmp_path, 1)
+            assert not (await waiting).is_error
+    assert answers["ping"] == {"id": "ping-1", "result": {}}
+    assert bob_side.asked == []
+    log = (tmp_path / "gateway.log").read_text(encoding="utf-8")
+    if grants == "one":
+        assert sorted(alice_side.asked) == sorted(ASKED)
+        assert answers["sampling"]["result"]["content"]["text"] == "a summary"
+        assert "cannot tell whose" not in log, log
+        return
+    assert alice_side.asked == [], "alice was asked what may be a request for bob's earlier call"
+    for kind in ASKED:
+        error = answers[kind].get("error")
+        assert error is not None and error["code"] == -32600, answers[kind]
+        assert error["message"].endswith("cannot be relayed: several grants have sent the server requests, and "
+                                         "nothing in a request of a server started as a command says for which "
+                                         "grant's call it is"), error
+    assert ("refused the server's sampling/createMessage request: several grants have sent the server requests, "
+            "so the gateway cannot tell whose it is") in log, log
+    assert "alice-private-ledger" not in log

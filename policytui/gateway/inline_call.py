@@ -127,6 +127,7 @@ def start(relay: StdioRelay, request_id: Any, message: dict[str, Any], params: A
     if not isinstance(started, Started):
         return {"result": started}  # blocked: audited already
     call = InlineCall(relay, request_id, started)
+    gateway.sending_for(relay.caller.grant)
     try:
         call.upstream_id = upstream.relay_now(message, call.answered)
     except UpstreamFailure as failure:

@@ -829,6 +829,7 @@ class StdioRelay:
             return
         # As requests are: this hop's protocol envelope (`io.modelcontextprotocol/` keys of
         # `_meta`) is not the server's to read.
+        self.gateway.sending_for(self.caller.grant)
         await self.gateway.upstream.notify(method, hop_params(params) if isinstance(params, dict) else params)
 
     async def _answer_initialize(self, request_id: Any, params: Any) -> None:
@@ -894,6 +895,7 @@ class StdioRelay:
         back as sent."""
         upstream = self.gateway.upstream
         relay = getattr(upstream, "relay", None) if self.verbatim_answers and exchange.modern is None else None
+        self.gateway.sending_for(self.caller.grant)
         task = asyncio.current_task()
         if task is not None:
             self._forwarding.add(task)

@@ -16,7 +16,8 @@ upstream server sent them (raw JSON), never rebuilt from typed models. What is s
   with, else to none, and `logging/setLevel` is answered without being forwarded
   (`Gateway.grants_share_server`);
 - the server's own requests (sampling, elicitation, roots) go to the client whose call is in
-  progress; with several grants, one that comes with no call in progress goes to none.
+  progress; with several grants, one that comes with no call in progress goes to none, and so
+  does one that comes once the server has been sent requests of another grant than that client's.
 """
 
 from __future__ import annotations
@@ -158,6 +159,9 @@ class Gateway:
         # one server's log messages and log level are not shared among them (`relay_notification`,
         # `StdioRelay._dispatch`).
         self.grants_share_server = False
+        # The grants whose requests and notifications the server has been sent: any of them may
+        # have left the server working on its behalf (a background task that asks later).
+        self._grants_served: set[str] = set()
         window = refused_mod.window_from_environment()
         self._refusal_warnings = refused_mod.RefusalWarnings(window=window)
         # A server that logs without end, each message withheld (several grants): one line
@@ -362,6 +366,10 @@ class Gateway:
         for relay in relays:
             await relay.notify(method, params)
 
+    def sending_for(self, grant: str) -> None:
+        """A client of `grant` is sending the server a request or a notification."""
+        self._grants_served.add(grant)
+
     async def server_request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         """Relay a request of the server's (sampling, elicitation, roots) to the client it
         concerns and return the response members ({"result": ...} or {"error": ...}).
@@ -370,7 +378,10 @@ class Gateway:
         else the only client connected, unless the clients hold several grants: then a request
         that comes with no call of a client connected in progress may be on behalf of another
         grant's earlier call, or of nobody, and is relayed to none (one log line, fewer in a
-        flood). When that cannot be told, or the client did not announce the capability, the
+        flood); so is one that comes while one client's call is in progress once the server has
+        been sent requests of another grant: nothing in a server's request over stdio says which
+        call it is for, and a background task of the other grant's earlier call may be asking.
+        When that cannot be told, or the client did not announce the capability, the
         server gets an error saying so: nothing is sent to a client that did not ask for it.
         (`ping` never comes here: the upstream connection answers it itself.)
         """
@@ -402,6 +413,14 @@ class Gateway:
                    else "no client is connected" if not self._relays
                    else "the client of MCP 2026-07-28 has no call in progress")
             return {"error": {"code": INVALID_REQUEST, "message": f"{method} cannot be relayed: {why}"}}
+        grant = modern_calls[0].grant if modern_calls else candidates[0].caller.grant
+        if self.grants_share_server and self._grants_served - {grant}:
+            if self._unrelayed_lines.tell():
+                log.info("refused the server's %s request: several grants have sent the server requests, so the "
+                         "gateway cannot tell whose it is", method)
+            return {"error": {"code": INVALID_REQUEST, "message": (
+                f"{method} cannot be relayed: several grants have sent the server requests, and nothing in a "
+                "request of a server started as a command says for which grant's call it is")}}
         if modern_calls:
             return await modern_calls[0].ask(method, params)
         relay = candidates[0]

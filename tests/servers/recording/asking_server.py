@@ -8,7 +8,8 @@ SIGUSR1 (sent by the test, from outside: no request of anyone's is in progress) 
 appended to RECORD as `{"id": ..., "result": ...}` or `{"id": ..., "error": ...}` (ids
 `ping-N`, `sampling-N`, `elicitation-N`, `roots-N` for the Nth signal). Its tool `announce`
 sends `notifications/tools/list_changed` before its answer (a test waits for it to know the
-client's stream is open); `work` answers at once. It lists one resource, `note://ledger`,
+client's stream is open); `work` answers at once; `wait` records `{"tool": "wait"}` and answers
+SLOW_SECONDS later (a call in progress while the test makes the server ask). It lists one resource, `note://ledger`,
 takes `resources/subscribe` and refuses every `resources/unsubscribe` ("no subscription to
 end"), recording each as `{"method": ..., "uri": ...}` as it arrives. A subscribe to
 `note://slow` is answered SLOW_SECONDS after it arrives (a server that looks the resource up
@@ -33,6 +34,7 @@ TOOLS = [
     {"name": "announce", "description": "Tell the client that the list of tools changed.",
      "inputSchema": {"type": "object", "properties": {}}},
     {"name": "work", "description": "Do some work.", "inputSchema": {"type": "object", "properties": {}}},
+    {"name": "wait", "description": "Work for a while.", "inputSchema": {"type": "object", "properties": {}}},
 ]
 
 
@@ -87,6 +89,10 @@ def _answer(method: str, params: dict[str, Any]) -> dict[str, Any]:
         return {"content": [{"type": "text", "text": "announced"}]}
     if method == "tools/call" and params.get("name") == "work":
         return {"content": [{"type": "text", "text": "worked"}]}
+    if method == "tools/call" and params.get("name") == "wait":
+        _record({"tool": "wait"})
+        time.sleep(SLOW_SECONDS)
+        return {"content": [{"type": "text", "text": "waited"}]}
     if method == "ping":
         return {}
     if method == "resources/list":
