@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -235,6 +236,28 @@ async def http_client(url: str, token: str) -> AsyncIterator[Client]:
     http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=httpx2.Timeout(60))
     async with http, Client(streamable_http_client(url, http_client=http), mode="legacy", read_timeout_seconds=60) as client:
         yield client
+
+
+def used_in_the_file(state: Path) -> int | None:
+    """The calls counted in the state file itself, its log left unread (`immutable`: read as
+    it stands, no lock taken); None while it cannot be read (mid-write)."""
+    try:
+        db = sqlite3.connect(f"file:{state}?immutable=1", uri=True)
+        try:
+            return int(db.execute("SELECT COALESCE(SUM(used), 0) FROM counters").fetchone()[0])
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None
+
+
+async def until_checkpointed(state: Path, used: int) -> None:
+    """Until a checkpoint (each gateway makes one each second) has moved `used` counted calls
+    from the log into the file itself."""
+    deadline = time.monotonic() + 30
+    while (found := used_in_the_file(state)) != used:
+        assert time.monotonic() < deadline, f"the file itself holds {found} calls counted, not {used}"
+        await anyio.sleep(0.05)
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

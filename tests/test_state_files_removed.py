@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 import sys
-import time
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,13 @@ import anyio
 import pytest
 from audit_support import outcome_lines
 from mcp import Client
-from state_support import cli, flow_calls, recorded_gateway, write_policy
+from state_support import (
+    cli,
+    flow_calls,
+    recorded_gateway,
+    until_checkpointed,
+    write_policy,
+)
 
 pytestmark = pytest.mark.usefixtures("one_window")
 
@@ -50,28 +54,6 @@ def _remove(how: str, state: Path) -> None:
         shutil.rmtree(state.parent)
 
 
-def _used_in_the_file(state: Path) -> int | None:
-    """The calls counted in the state file itself, its log left unread (`immutable`: read as
-    it stands, no lock taken); None while it cannot be read (mid-write)."""
-    try:
-        db = sqlite3.connect(f"file:{state}?immutable=1", uri=True)
-        try:
-            return int(db.execute("SELECT COALESCE(SUM(used), 0) FROM counters").fetchone()[0])
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return None
-
-
-async def _until_checkpointed(state: Path, used: int) -> None:
-    """Until a checkpoint (each gateway makes one each second) has moved `used` counted calls
-    from the log into the file itself."""
-    deadline = time.monotonic() + 30
-    while (found := _used_in_the_file(state)) != used:
-        assert time.monotonic() < deadline, f"the file itself holds {found} calls counted, not {used}"
-        await anyio.sleep(0.05)
-
-
 @pytest.mark.parametrize("how", ["log and index", "index", "log", "file", "folder"])
 async def test_files_removed_under_running_gateways_still_allow_exactly_the_limit(
     how: str, tmp_path: Path
@@ -89,7 +71,7 @@ async def test_files_removed_under_running_gateways_still_allow_exactly_the_limi
         answers += await flow_calls(a, "a", 2) + await flow_calls(b, "b", 2)
         # A checkpoint (each second) moves those counts into the file itself: a log or index
         # removed now leaves them both in the file and in the old log.
-        await _until_checkpointed(state, 4)
+        await until_checkpointed(state, 4)
         _remove(how, state)
         answers += await flow_calls(a, "a-after", 1) + await flow_calls(b, "b-after", 1)
         # Another gateway starts on the path, and all three call until the limit is reached.
@@ -317,3 +299,4 @@ async def test_an_index_made_immutable_during_a_checkpoint_does_not_kill_the_gat
     assert audited[2:2 + len(during)] == [("denied", "unavailable")] * len(during)
     assert audited.count(("allowed", None)) == LIMIT
     assert "Traceback" not in log + (folder / "stderr.txt").read_text(encoding="utf-8")
+

@@ -37,6 +37,24 @@ ones the connection has open. One removed or replaced meanwhile would leave this
 counting alone; the connection is given up, the files on disk are opened, and its counts are
 moved there (`_files`). An index found cut short (truncated), whose mapping would kill the
 process at its next read past the end, is made whole again first (`_mend_index`).
+
+Contents gone back. A state file overwritten in place (an old copy or an empty file copied
+over it, a backup restored with `cp`, while gateways run) keeps its device and inode, so the
+checks above do not see it; each limit would start over from what the copy holds. So the file
+carries a lineage (a random token, `lineage`), and every write of a counter adds 1 to the
+counter's `seq`. Each process remembers the lineage and, per counter, the window and `seq` it
+last saw, and what it counted in the file in each counter's current window (`_tally`). A
+charge is made only under the lineage the process knows (one statement still), and returns
+the counter's `seq`: a file whose lineage is another, or a counter whose `seq` is not past
+the one last seen in the same window (or that is gone), went back. The process that sees it
+first gives the file a new lineage and adds back what it counted; every other process then
+finds the lineage changed and adds back its own, once (`_put_back`). A thread of the store's
+own looks each second, when the file on disk has changed, so an idle gateway's calls are
+counted again too. Adding back errs on the strict side: calls of a process that the copy held
+already are counted twice. A file of other contents copied over it (another SQLite file, an
+empty one, nothing) is seen before SQLite reads it: the file's header carries a mark of its
+own (HEADER_MARK), read before every operation; the log and index of the contents overwritten
+are dropped, the file is opened afresh, and each process adds back what it counted.
 """
 
 from __future__ import annotations
@@ -47,6 +65,7 @@ import json
 import logging
 import os
 import queue
+import secrets
 import signal
 import sqlite3
 import subprocess
@@ -93,6 +112,8 @@ LAST_PAUSE = 0.05
 CLOSING_PATIENCE = 1.0
 # SQLite's result codes for a lock held by another connection.
 _LOCKED_CODES = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED
+# And for a file whose contents are not a state file (overwritten in place, cut short).
+_CONTENT_CODES = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
 # The write-ahead log is moved into the database file by a process of the store's own, this
 # often (`_Checkpointer`). SQLite would otherwise do it inside whichever commit crosses 1,000
 # pages, with an fsync that stalls that call, and every call queued behind it, for
@@ -113,6 +134,13 @@ SIDECARS = ("-wal", "-shm")
 # header (two copies of the index header and the checkpoint information) is this long.
 INDEX_REGION = 32768
 INDEX_HEADER = 136
+# The state file's mark in its header, read without SQLite (`_header_of`): its application id
+# (this constant, "PTUI") and a user version chosen at random when it was made. A file copied
+# over it in place (another SQLite file, an empty one, anything) has another header: every
+# process sees that before SQLite reads the file through pages it has cached, or through a log
+# and index that belong to the contents overwritten.
+APPLICATION_ID = 0x50545549
+HEADER_MARK = slice(60, 72)  # user version at 60, application id at 68 (big-endian)
 # Ended windows and long-dead held calls are deleted at most this often.
 SWEEP_SECONDS = 60.0
 # A held call's record is kept this long after it expired (its gateway is gone or late).
@@ -123,7 +151,12 @@ CREATE TABLE IF NOT EXISTS counters (
     name TEXT PRIMARY KEY,
     window_start INTEGER NOT NULL,
     window_end INTEGER NOT NULL,
-    used INTEGER NOT NULL
+    used INTEGER NOT NULL,
+    seq INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS lineage (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    token TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS approvals (
     id TEXT PRIMARY KEY,
@@ -136,16 +169,21 @@ CREATE TABLE IF NOT EXISTS approvals (
 
 # Charge one counter if it has room, in one statement: a row in an older window starts over
 # at 1; a row in the same or a newer window (another process's clock ahead of this one)
-# counts on. When the counter is full the WHERE leaves the row alone and nothing is returned.
+# counts on. When the counter is full the WHERE leaves the row alone and nothing is returned;
+# nor is anything charged while the file's lineage (?5) is not the one this process knows
+# (see "Contents gone back" in the module's docstring). Every write of a row adds 1 to its
+# `seq`, which therefore only grows while the file is the one written.
 _CHARGE_ONE = """
-INSERT INTO counters (name, window_start, window_end, used) VALUES (?1, ?2, ?3, 1)
+INSERT INTO counters (name, window_start, window_end, used, seq)
+SELECT ?1, ?2, ?3, 1, 1 WHERE EXISTS (SELECT 1 FROM lineage WHERE id = 1 AND token = ?5)
 ON CONFLICT(name) DO UPDATE SET
     used = CASE WHEN counters.window_start >= excluded.window_start THEN counters.used + 1 ELSE 1 END,
     window_end = CASE WHEN counters.window_start >= excluded.window_start
                       THEN counters.window_end ELSE excluded.window_end END,
-    window_start = MAX(counters.window_start, excluded.window_start)
+    window_start = MAX(counters.window_start, excluded.window_start),
+    seq = counters.seq + 1
 WHERE (CASE WHEN counters.window_start >= excluded.window_start THEN counters.used ELSE 0 END) < ?4
-RETURNING window_start, used
+RETURNING window_start, used, seq
 """
 # Counts moved from state files given up (`SQLiteStore._files`), added (`_ADD_COUNT`) or kept
 # when larger (`_MAX_COUNT`): the same window counts on, a newer stored window stays, an older
@@ -158,14 +196,16 @@ ON CONFLICT(name) DO UPDATE SET
                 ELSE counters.used END,
     window_end = CASE WHEN counters.window_start < excluded.window_start
                       THEN excluded.window_end ELSE counters.window_end END,
-    window_start = MAX(counters.window_start, excluded.window_start)
+    window_start = MAX(counters.window_start, excluded.window_start),
+    seq = counters.seq + 1
 """
 _ADD_COUNT = _MOVE_COUNT.format(same_window="counters.used + excluded.used")
 _MAX_COUNT = _MOVE_COUNT.format(same_window="MAX(counters.used, excluded.used)")
 # Take `units` more of a counter's room for a lease, only if they fit.
-_LEASE = "UPDATE counters SET used = used + ?1 WHERE name = ?2 AND window_start = ?3 AND used + ?1 <= ?4"
+_LEASE = ("UPDATE counters SET used = used + ?1, seq = seq + 1 "
+          "WHERE name = ?2 AND window_start = ?3 AND used + ?1 <= ?4")
 # Give back units leased or charged and not used.
-_GIVE_BACK = "UPDATE counters SET used = MAX(0, used - ?) WHERE name = ? AND window_start = ?"
+_GIVE_BACK = "UPDATE counters SET used = MAX(0, used - ?), seq = seq + 1 WHERE name = ? AND window_start = ?"
 
 
 class _Lease:
@@ -211,23 +251,64 @@ class SQLiteStore(StateStore):
         self._retry_at = 0.0
         # Counters and held calls read from files given up, until moved to the ones on disk, and
         # how they are moved there (`_give_up_connection`).
-        self._stale: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]] = ([], [])
+        self._stale: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]] | None = ([], [])
         self._move = _ADD_COUNT
-        self._checkpointer = _Checkpointer(self.path, self._identity)
+        # Contents gone back (see the module's docstring): the file's lineage, each counter's
+        # window start and `seq` as last seen, what this process counted in the file in each
+        # counter's current window (name -> [window start, window end, calls]), and why the
+        # connection is to be opened again though its files are the ones on disk (their
+        # contents overwritten: not a state file, or one without its tables).
+        self._lineage = self._db_lineage(self._db)
+        self._mark, self._header = self._marks(self._db)
+        self._seen: dict[str, tuple[int, int]] = {}
+        self._tally: dict[str, list[int]] = {}
+        self._reopen: str | None = None
+        self._watch: threading.Thread | None = None
+        self._checkpointer = _Checkpointer(self.path, self._identity, self._header_ok)
         self._checkpointer.start()
 
-    def _open(self) -> sqlite3.Connection:
+    def _marks(self, db: sqlite3.Connection) -> tuple[bytes, bytes | None]:
+        """The file's mark as SQLite reads it, and its header's as it is on disk now (not yet
+        the mark in a file of an earlier version, until a checkpoint writes it there)."""
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        application = int(db.execute("PRAGMA application_id").fetchone()[0])
+        mark = version.to_bytes(4, "big", signed=True) + bytes(4) + application.to_bytes(4, "big", signed=True)
+        return mark, _header_of(self.path)
+
+    def _header_ok(self, identity: tuple[int, int] | None = None) -> bool:
+        """Whether the state file's header on disk still carries its mark (or, in a file whose
+        mark is not checkpointed yet, what it carried when opened)."""
+        header = _header_of(self.path, identity)
+        if header == self._mark:
+            self._header = header
+            return True
+        if header is not None and header[:4] == self._mark[:4] and header[8:] == self._mark[8:]:
+            return True  # bytes 64-67 (incremental vacuum) are not part of the mark
+        return header == self._header
+
+    def _db_lineage(self, db: sqlite3.Connection) -> str:
+        try:
+            lineage = _file_lineage(db)
+        except sqlite3.Error:
+            lineage = None
+        return lineage or ""
+
+    def _open(self, drop: Identity | None = None) -> sqlite3.Connection:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             with _folder_lock(self.path.parent):
-                return self._open_locked()
+                return self._open_locked(drop)
         except (OSError, sqlite3.Error) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise StateConfigError(f"cannot open the state file {self.path}: {reason}") from None
 
-    def _open_locked(self) -> sqlite3.Connection:
+    def _open_locked(self, drop: Identity | None = None) -> sqlite3.Connection:
         """Open the file (every process opening it holds the folder's lock meanwhile, so none
-        finds another's files half made)."""
+        finds another's files half made). `drop`: the files opened before, whose contents were
+        overwritten in place; their log and index, if still on disk, belong to the contents
+        overwritten, and SQLite would lay them over the new ones."""
+        if drop is not None and not _marked_since(self.path, self._mark):
+            _drop_sidecars_of(self.path, drop)
         _remove_stray_sidecars(self.path)
         # An index cut short while no connection of this process used it: SQLite would make
         # it long enough again without its header, and read a log it no longer indexes.
@@ -240,12 +321,19 @@ class SQLiteStore(StateStore):
         db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
         try:
             db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            if db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                # Marked before the log is made: a new file has its mark in its header at once.
+                db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+                db.execute(f"PRAGMA user_version={secrets.randbelow(2**31 - 2) + 1}")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute(f"PRAGMA wal_autocheckpoint={SAFETY_NET_PAGES}")
             db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
             db.executescript(SCHEMA)
             _add_result_column(db)
+            _add_seq_column(db)
+            if _file_lineage(db) is None:  # written only when missing: a file locked elsewhere opens at once
+                db.execute("INSERT OR IGNORE INTO lineage (id, token) VALUES (1, ?)", (secrets.token_hex(8),))
             # From here on SQLite never waits for a lock: `_patiently` does, without blocking
             # the thread that only tries (`try_now`) and with the lock released in between.
             db.execute("PRAGMA busy_timeout=0")
@@ -267,7 +355,10 @@ class SQLiteStore(StateStore):
         be opened, every operation fails (StateUnavailable: limited calls are denied), and they
         are tried again at most every REOPEN_PAUSE."""
         identity, index_size = _on_disk(self.path)
-        if self._db is not None and identity == self._identity:
+        if (self._db is not None and self._reopen is None and identity[0] == self._identity[0]
+                and not self._header_ok(identity[0])):
+            self._reopen = f"the state file {self.path} was overwritten while in use"
+        if self._db is not None and identity == self._identity and self._reopen is None:
             if index_size >= self._index_size and index_size % INDEX_REGION == 0:
                 self._index_size = index_size
                 if _index_barred(self.path, identity[-1]):
@@ -275,10 +366,19 @@ class SQLiteStore(StateStore):
                     raise StateUnavailable(_barred(self.path))
                 return self._db
         now = time.monotonic()
+        drop: Identity | None = None
         if self._db is None and now < self._retry_at:
             raise StateUnavailable(self._unusable or f"the state file {self.path} cannot be used")
         if self._db is not None:
-            if identity == self._identity:
+            if self._reopen is not None and identity[0] == self._identity[0]:
+                # The same file, its contents overwritten in place (another file copied over
+                # it, or not a state file now): nothing can be read from it to move; what this
+                # process counted is added back once it opens as a state file (`_reconcile`).
+                self._unusable, self._reopen = self._reopen, None
+                log.warning("%s; opening it again", self._unusable)
+                drop = self._identity
+                self._give_up_connection(overwritten=True)
+            elif identity == self._identity:
                 # Same files, the index cut short (truncated) in use: the next read of the
                 # mapping past its new end would kill the process (SIGBUS). It is made whole
                 # again before the connection is closed, which makes SQLite rebuild it from the
@@ -292,20 +392,23 @@ class SQLiteStore(StateStore):
                 self._give_up_connection()
         self._retry_at = now + REOPEN_PAUSE
         try:
-            db = self._open()
+            db = self._open(drop)
         except StateConfigError as exc:
             self._unusable = f"{self._unusable or 'the state file was removed'}, and {exc}"
             raise StateUnavailable(self._unusable) from None
         self._db = db
+        self._reopen = None  # whatever was to be opened again is, now
         self._identity, self._index_size = _on_disk(self.path)
-        self._move_counts(db)
-        self._checkpointer = _Checkpointer(self.path, self._identity)
+        self._mark, self._header = self._marks(db)
+        moved = self._move_counts(db)
+        self._reconcile(db, moved)
+        self._checkpointer = _Checkpointer(self.path, self._identity, self._header_ok)
         self._checkpointer.start()
         log.warning("the state file %s is open again", self.path)
         self._unusable = None
         return db
 
-    def _give_up_connection(self, *, mend: bool = False) -> None:
+    def _give_up_connection(self, *, mend: bool = False, overwritten: bool = False) -> None:
         """Stop using the connection whose files are no longer the ones on disk. Its counts are
         kept (`_stale`) until they are moved to the files on disk. It is closed before those are
         opened: connections of one process to one file share SQLite's shared-memory index, so
@@ -329,7 +432,10 @@ class SQLiteStore(StateStore):
         self._checkpointer.stop()
         self._leases.clear()  # charged in the old files: moved with their counts, not handed out
         assert stale is not None
-        self._stale = ([], []) if mend else self._counts_of(stale, take=not same_file)
+        if overwritten:
+            self._stale = None
+        else:
+            self._stale = ([], []) if mend else self._counts_of(stale, take=not same_file)
         try:
             stale.close()
         except sqlite3.Error:
@@ -337,11 +443,11 @@ class SQLiteStore(StateStore):
 
     def _counts_of(
         self, stale: sqlite3.Connection, *, take: bool
-    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]] | None:
         """The counters (of windows not ended) and held calls the old files hold; with `take`,
         taken out of them in the same transaction, so that another process still using those
-        files adds only what was counted after this (nothing is added twice). Nothing when they
-        cannot be read."""
+        files adds only what was counted after this (nothing is added twice). None when they
+        cannot be read (what this process counted is then added back, `_reconcile`)."""
         for _ in range(50):
             try:
                 stale.execute("BEGIN IMMEDIATE")
@@ -349,7 +455,7 @@ class SQLiteStore(StateStore):
                 if isinstance(self._failure(exc), _Locked):
                     time.sleep(0.01)
                     continue
-                return [], []
+                return None
             try:
                 counters = stale.execute(
                     "SELECT name, window_start, window_end, used FROM counters WHERE used > 0 AND window_end > ?",
@@ -364,16 +470,19 @@ class SQLiteStore(StateStore):
             except sqlite3.Error:
                 if stale.in_transaction:
                     stale.execute("ROLLBACK")
-                return [], []
-        return [], []
+                return None
+        return None
 
-    def _move_counts(self, db: sqlite3.Connection) -> None:
+    def _move_counts(self, db: sqlite3.Connection) -> bool:
         """Move the counts read from the old files to the files on disk (see
-        `_give_up_connection`)."""
+        `_give_up_connection`); False when they could not be read."""
+        if self._stale is None:
+            self._stale = ([], [])
+            return False
         counters, held = self._stale
         self._stale = ([], [])
         if not counters and not held:
-            return
+            return True
         try:
             db.execute("BEGIN IMMEDIATE")
             db.executemany(self._move, counters)
@@ -384,14 +493,153 @@ class SQLiteStore(StateStore):
             if db.in_transaction:
                 db.execute("ROLLBACK")
             log.error("the counts of the old state file could not be moved to %s (%s)", self.path, exc)
+            return False
+        return True
+
+    def _reconcile(self, db: sqlite3.Connection, moved: bool) -> None:
+        """After the files on disk were opened again: when the counts of the old ones were
+        moved there, they hold this process's calls, and their lineage is taken as it is;
+        otherwise (the old ones could not be read, or were overwritten in place) what this
+        process counted is added back, once, unless the file is still of the lineage it knew."""
+        self._seen.clear()
+        lineage = self._db_lineage(db)
+        if moved or lineage == self._lineage:
+            self._lineage = lineage
+            return
+        try:
+            self._put_back(db, f"the state file {self.path} was overwritten while in use")
+        except (StateUnavailable, _Locked):
+            pass  # its lineage stays unknown here: the next charge finds it other and adds back
 
     def _failure(self, exc: sqlite3.Error) -> Exception:
         """What a SQLite error means here: the file locked by someone else (try again), or the
-        store unusable."""
+        store unusable. A file whose contents are not a state file (overwritten in place by
+        another file, cut short, emptied) is opened again at the next operation, at most every
+        REOPEN_PAUSE, so that one put back, or a SQLite file without the tables, is used again
+        without a restart."""
         code = getattr(exc, "sqlite_errorcode", None)
         if (code is not None and code & 0xFF in _LOCKED_CODES) or (code is None and "locked" in str(exc)):
             return _Locked()
+        text = str(exc)
+        if (code is not None and code & 0xFF in _CONTENT_CODES) or "no such table" in text or "no such column" in text:
+            reason = f"the state file {self.path} was overwritten while in use ({text})"
+            if time.monotonic() >= self._retry_at:
+                self._reopen = reason
+            return StateUnavailable(reason)
         return StateUnavailable(f"the state file {self.path} cannot be used: {exc}")
+
+    # Contents gone back ---------------------------------------------------------------------
+
+    def _count(self, name: str, start: int, end: int, calls: int) -> None:
+        """Note `calls` (negative: given back) counted in the file by this process in the
+        window of `name` starting at `start`."""
+        kept = self._tally.get(name)
+        if kept is not None and kept[0] == start:
+            kept[2] = max(0, kept[2] + calls)
+        elif calls > 0 and (kept is None or start > kept[0]):
+            self._tally[name] = [start, end, calls]
+            if len(self._tally) > 4096:  # per-session counters come and go: drop ended windows
+                now = int(self.clock())
+                self._tally = {n: k for n, k in self._tally.items() if k[1] > now}
+
+    def _contents_went_back(self, db: sqlite3.Connection, names: Sequence[str]) -> bool:
+        """Whether the file's lineage is not the one this process knows, or one of `names` is
+        behind what this process last saw of it (inside a transaction)."""
+        if _file_lineage(db) != self._lineage:
+            return True
+        now = int(self.clock())
+        # Many counters (per-session ones, looked at from the watch) are read in one scan.
+        rows = ({name: (start, seq) for name, start, seq in db.execute("SELECT name, window_start, seq FROM counters")}
+                if len(names) > 32 else None)
+        for name in names:
+            seen, kept = self._seen.get(name), self._tally.get(name)
+            if seen is None:
+                continue
+            if rows is not None:
+                row = rows.get(name)
+            else:
+                row = db.execute("SELECT window_start, seq FROM counters WHERE name = ?", (name,)).fetchone()
+            end = kept[1] if kept is not None and kept[0] == seen[0] else 0
+            if _went_back(seen, (int(row[0]), int(row[1])) if row else None, now, end):
+                return True
+        return False
+
+    def _put_back(self, db: sqlite3.Connection, why: str) -> None:
+        """Add back what this process counted in the current windows, in a transaction of its
+        own (the caller holds `_lock`); see `_put_back_in`."""
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                added = self._put_back_in(db)
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise self._failure(exc) from None
+        self._said_put_back(why, added)
+
+    def _put_back_in(self, db: sqlite3.Connection) -> int:
+        """The file went back (see the module's docstring): add back what this process counted
+        in the current windows, inside the caller's write transaction; how many calls. The
+        first process to see it gives the file a new lineage, so that every other one finds it
+        changed and adds back its own; one that finds it changed already takes it."""
+        lineage = _file_lineage(db)
+        if lineage is None or lineage == self._lineage:
+            lineage = secrets.token_hex(8)
+            db.execute("INSERT OR REPLACE INTO lineage (id, token) VALUES (1, ?)", (lineage,))
+        now = int(self.clock())
+        rows = [(name, start, end, calls) for name, (start, end, calls) in self._tally.items() if calls > 0 and end > now]
+        db.executemany(_ADD_COUNT, rows)
+        self._lineage = lineage
+        self._seen = {
+            name: (int(start), int(seq))
+            for name, start, seq in db.execute("SELECT name, window_start, seq FROM counters").fetchall()
+            if name in self._tally
+        }
+        return sum(row[3] for row in rows)
+
+    def _said_put_back(self, why: str, added: int) -> None:
+        if not added:
+            return  # nothing of this process's was lost: another process says it
+        calls = f"{added} call" if added == 1 else f"{added} calls"
+        log.warning("state: %s (copied over, or restored in place); the %s this gateway counted in the "
+                    "current windows %s counted again", why, calls, "is" if added == 1 else "are")
+
+    def _start_watch(self) -> None:
+        """Look each second, from a thread of the store's own, whether the file went back,
+        so that an idle gateway's calls are counted again too, not only at its next charge.
+        Only when the file on disk changed since the last look (a checkpoint, or a program
+        overwriting it): an idle store reads nothing."""
+        if self._watch is not None:
+            return
+        last = _content_stat(self.path)
+
+        def watch() -> None:
+            nonlocal last
+            while not self._closing.wait(CHECKPOINT_SECONDS):
+                now = _content_stat(self.path)
+                if now == last or not self._tally:
+                    continue
+                last = now
+                try:
+                    if self._run(self._went_back_now, write=False):
+                        self._run(self._put_back_if_behind, write=True)
+                except (StateUnavailable, sqlite3.Error):
+                    continue  # the calls say so, not this thread
+
+        self._watch = threading.Thread(target=watch, name="policytui-state-watch", daemon=True)
+        self._watch.start()
+
+    def _went_back_now(self, db: sqlite3.Connection) -> bool:
+        return self._contents_went_back(db, list(self._tally))
+
+    def _put_back_if_behind(self, db: sqlite3.Connection) -> None:
+        """`_put_back_in`, in the caller's write transaction, if the file still went back."""
+        if self._contents_went_back(db, list(self._tally)):
+            added = self._put_back_in(db)
+            self._said_put_back(f"the state file {self.path} went back to older contents while in use", added)
 
     def _run(self, work: Callable[[sqlite3.Connection], Any], *, write: bool) -> Any:
         return self._patiently(lambda: self._transaction(work, write))
@@ -507,10 +755,19 @@ class SQLiteStore(StateStore):
             if now - self._swept_at < SWEEP_SECONDS:  # no sweep due: the one-statement path
                 return self._reserve_one(budgets[0], now)
 
+        given_back: list[tuple[str, int, int]] = []
+        put_back: list[int] = []
+        written: dict[str, tuple[int, int]] = {}  # each counter's window and `seq` once charged
+
         def work(db: sqlite3.Connection) -> Reservation:
             # The clock is read under the write lock: a reading taken before waiting for the
             # lock could be older than a window another process has already charged.
             now = self.clock()
+            given_back.clear()
+            put_back.clear()
+            written.clear()
+            if self._contents_went_back(db, [counter_name(self.policy, budget) for budget in budgets]):
+                put_back.append(self._put_back_in(db))
             plan: list[tuple[str, int, int, int]] = []
             for index, budget in enumerate(budgets):
                 name = counter_name(self.policy, budget)
@@ -519,18 +776,20 @@ class SQLiteStore(StateStore):
                     # Checked against each of its limits below, a counter counts the calls
                     # made: this process's unused lease of it goes back first.
                     db.execute(_GIVE_BACK, (lease.left, name, lease.window_start))
+                    given_back.append((name, lease.window_start, lease.left))
                 start = window_start(budget.key.window, now)
-                row = db.execute("SELECT window_start, used FROM counters WHERE name = ?", (name,)).fetchone()
+                row = db.execute("SELECT window_start, used, seq FROM counters WHERE name = ?", (name,)).fetchone()
                 if row is not None and row[0] > start:
                     start = row[0]  # a clock behind the store's newest window counts in that window
                 used = row[1] if row is not None and row[0] == start else 0
+                written[name] = (start, int(row[2]) + 1 if row is not None else 1)
                 if used + 1 > budget.max:
                     return Reservation(now=now, denied=index)
                 plan.append((name, start, start + WINDOW_SECONDS[budget.key.window], used + 1))
             db.executemany(
-                "INSERT INTO counters (name, window_start, window_end, used) VALUES (?, ?, ?, ?) "
+                "INSERT INTO counters (name, window_start, window_end, used, seq) VALUES (?, ?, ?, ?, 1) "
                 "ON CONFLICT(name) DO UPDATE SET window_start = excluded.window_start, "
-                "window_end = excluded.window_end, used = excluded.used",
+                "window_end = excluded.window_end, used = excluded.used, seq = counters.seq + 1",
                 plan,
             )
             if now - self._swept_at >= SWEEP_SECONDS:
@@ -540,6 +799,14 @@ class SQLiteStore(StateStore):
             return Reservation(now=now, charged=tuple((name, start) for name, start, _, _ in plan))
 
         result: Reservation = self._run(work, write=True)
+        if put_back:
+            self._said_put_back(f"the state file {self.path} went back to older contents while in use", put_back[0])
+        for name, start, left in given_back:
+            self._count(name, start, 0, -left)
+        for budget, (name, start) in zip(budgets, result.charged):
+            self._count(name, start, start + WINDOW_SECONDS[budget.key.window], 1)
+            self._seen[name] = written[name]
+        self._start_watch()
         return result
 
     def _reserve_one(self, budget: Budget, now: float) -> Reservation:
@@ -576,20 +843,43 @@ class SQLiteStore(StateStore):
                     # for the next try.
                     self._give_back(db, name, lease)
                 del self._leases[name]
+            end = start + WINDOW_SECONDS[budget.key.window]
+            charge = (name, start, end, budget.max)
             try:
                 # fetchall() steps the statement to its end, which commits it.
-                rows = db.execute(
-                    _CHARGE_ONE, (name, start, start + WINDOW_SECONDS[budget.key.window], budget.max)
-                ).fetchall()
+                rows = db.execute(_CHARGE_ONE, (*charge, self._lineage)).fetchall()
+                if not rows and _file_lineage(db) != self._lineage:
+                    # Nothing charged: the file is of another lineage (it went back, and
+                    # another process saw it first; or it was overwritten in place).
+                    self._put_back(db, f"the state file {self.path} went back to older contents while in use")
+                    rows = db.execute(_CHARGE_ONE, (*charge, self._lineage)).fetchall()
             except sqlite3.Error as exc:
                 raise self._failure(exc) from None
             if not rows:
                 return Reservation(now=now, denied=0)
-            charged_start, used = int(rows[0][0]), int(rows[0][1])
-            self._take_lease(db, name, charged_start, used, budget.max)
+            charged_start, used, seq = int(rows[0][0]), int(rows[0][1]), int(rows[0][2])
+            kept = self._tally.get(name)
+            if _went_back(self._seen.get(name), (charged_start, seq - 1), int(now),
+                          kept[1] if kept is not None and kept[0] == charged_start else 0):
+                # Charged in a counter behind what this process saw of it: the file went back
+                # (an older copy of it copied over it). This charge stands; what this process
+                # counted before it is added back. Found locked, the call is denied (its
+                # charge stays counted: strict) and the next charge looks again.
+                try:
+                    self._put_back(db, f"the state file {self.path} went back to older contents while in use")
+                except _Locked:
+                    raise StateUnavailable(f"the state file {self.path} went back to older contents while in use, "
+                                           "and stayed locked as its counts were put back") from None
+                seq = self._seen.get(name, (charged_start, seq))[1]
+            self._count(name, charged_start, end, 1)
+            self._seen[name] = (charged_start, seq)
+            self._take_lease(db, name, charged_start, used, budget.max, end)
+        self._start_watch()
         return Reservation(now=now, charged=((name, charged_start),))
 
-    def _take_lease(self, db: sqlite3.Connection, name: str, charged_start: int, used: int, maximum: int) -> None:
+    def _take_lease(
+        self, db: sqlite3.Connection, name: str, charged_start: int, used: int, maximum: int, end: int
+    ) -> None:
         """Lease more of a counter with plenty of room (the caller holds the lock). The charge
         is made already: a lease the file does not give now (locked in between by another
         process, or gone) is simply not taken, and the call stands charged once."""
@@ -602,6 +892,7 @@ class SQLiteStore(StateStore):
             return
         if taken:
             self._leases[name] = _Lease(charged_start, units, maximum)
+            self._count(name, charged_start, end, units)
 
     def refund(self, reservation: Reservation) -> None:
         if not reservation.charged:
@@ -618,6 +909,8 @@ class SQLiteStore(StateStore):
             db.executemany(_GIVE_BACK, [(1, name, start) for name, start in charged])
 
         self._run(work, write=True)
+        for name, start in charged:
+            self._count(name, start, 0, -1)
 
     def _give_back(self, db: sqlite3.Connection, name: str, lease: _Lease) -> None:
         """Return a lease's unused calls to the file (the caller holds the lock)."""
@@ -625,6 +918,7 @@ class SQLiteStore(StateStore):
             db.execute(_GIVE_BACK, (lease.left, name, lease.window_start))
         except sqlite3.Error as exc:
             raise self._failure(exc) from None
+        self._count(name, lease.window_start, 0, -lease.left)
 
     def _give_back_leases(self) -> None:
         """Return what the leases of this process did not hand out (on close)."""
@@ -671,6 +965,9 @@ class SQLiteStore(StateStore):
             db.executemany(_MAX_COUNT, copied)
             # Under the lock the charges take: none falls between the copy and the new key.
             self.policy = policy
+            # What this process counted goes under the new key too, should it be added back.
+            self._tally = {new: kept for name, kept in self._tally.items() if (new := renamed_counter(name, policy))}
+            self._seen.clear()
 
         try:
             self._run(work, write=True)
@@ -908,6 +1205,89 @@ def _remove_stray_sidecars(path: Path) -> None:
             pass
 
 
+def _add_seq_column(db: sqlite3.Connection) -> None:
+    """Give a state file made by an earlier version each counter's count of writes (`seq`)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(counters)")}
+    if "seq" in columns:
+        return
+    try:
+        db.execute("ALTER TABLE counters ADD COLUMN seq INTEGER NOT NULL DEFAULT 0")
+    except sqlite3.OperationalError as exc:
+        if "duplicate column" not in str(exc):
+            raise
+
+
+# Descriptors the header is read through, by device and inode, kept open for the reason above.
+_header_readers: dict[tuple[int, int], int] = {}
+
+
+def _header_of(path: Path, identity: tuple[int, int] | None = None) -> bytes | None:
+    """The mark bytes of the state file's header as they are on disk (see HEADER_MARK); None
+    when the file is shorter than a header, or cannot be read. `identity`: the file's device
+    and inode, when just read."""
+    try:
+        if identity is None:
+            st = os.stat(path)
+            identity = (st.st_dev, st.st_ino)
+        with _mending_lock:
+            fd = _header_readers.get(identity)
+            if fd is None:
+                fd = os.open(path, os.O_RDONLY)
+                opened = os.fstat(fd)
+                _header_readers[(opened.st_dev, opened.st_ino)] = fd
+        data = os.pread(fd, HEADER_MARK.stop - HEADER_MARK.start, HEADER_MARK.start)
+    except OSError:
+        return None
+    return data if len(data) == HEADER_MARK.stop - HEADER_MARK.start else None
+
+
+def _marked_since(path: Path, mark: bytes) -> bool:
+    """Whether the state file's header carries a mark other than `mark`: another process
+    opened the contents copied over it first, and marked them (`SQLiteStore._open_locked`), so
+    the log and index on disk are theirs now."""
+    header = _header_of(path)
+    return header is not None and int.from_bytes(header[8:], "big") == APPLICATION_ID and header != mark
+
+
+def _drop_sidecars_of(path: Path, opened: Identity) -> None:
+    """Remove the log and index of contents overwritten in place (`opened`: the files as they
+    were opened), if they are still the ones on disk: another process that saw it first may
+    have made new ones already, which are kept."""
+    for suffix, was in zip(SIDECARS, opened[1:]):
+        name = f"{path}{suffix}"
+        try:
+            st = os.stat(name)
+            if was is not None and (st.st_dev, st.st_ino) == was:
+                os.unlink(name)
+        except OSError:
+            pass
+
+
+def _file_lineage(db: sqlite3.Connection) -> str | None:
+    row = db.execute("SELECT token FROM lineage WHERE id = 1").fetchone()
+    return str(row[0]) if row is not None else None
+
+
+def _content_stat(path: Path) -> tuple[int, ...]:
+    """What changes on disk when the state file itself is written (by a checkpoint, or by a
+    program that overwrites it)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ()
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _went_back(seen: tuple[int, int] | None, row: tuple[int, int] | None, now: int, end: int) -> bool:
+    """Whether a counter (`row`: its window start and `seq` in the file, None when it is not
+    there) is behind what this process last saw of it (`seen`) in a window still current."""
+    if seen is None or end <= now:
+        return False
+    if row is None:
+        return True
+    return row[0] == seen[0] and row[1] < seen[1]
+
+
 def _add_result_column(db: sqlite3.Connection) -> None:
     """Give a state file made by an earlier version the column for what became of a held call.
     Two processes may open the file at once: the second one's ALTER finds the column there."""
@@ -1024,9 +1404,12 @@ class _Checkpointer(threading.Thread):
     kills only that process: the store sees the index barred at its next operation (limited
     calls are denied), and another process is started for the next checkpoint due."""
 
-    def __init__(self, path: Path, identity: Identity) -> None:
+    def __init__(self, path: Path, identity: Identity, header_ok: Callable[[], bool]) -> None:
         super().__init__(name="policytui-state-checkpoint", daemon=True)
         self.path = path
+        # Whether the file still carries its mark: one overwritten in place must not have the
+        # old log's pages written into it (the store opens it afresh at its next operation).
+        self.header_ok = header_ok
         # The files the store opened: once they are no longer the ones on disk, a checkpoint
         # would write the old log's pages into a file other processes use; the store opens the
         # files on disk at its next operation and starts another checkpointer.
@@ -1048,7 +1431,7 @@ class _Checkpointer(threading.Thread):
             while not self._stop_event.wait(CHECKPOINT_SECONDS):
                 identity, index_size = _on_disk(self.path)
                 if (identity != self.identity or index_size % INDEX_REGION or not index_size
-                        or _index_barred(self.path, identity[-1])):
+                        or _index_barred(self.path, identity[-1]) or not self.header_ok()):
                     continue  # a write to the index cut short or barred would kill the process
                 try:
                     st = os.stat(f"{self.path}-wal")
