@@ -23,6 +23,7 @@ from audit_support import outcome_lines
 from mcp import Client
 from state_support import (
     cli,
+    executed_namespaces,
     flow_calls,
     recorded_gateway,
     until_checkpointed,
@@ -300,3 +301,36 @@ async def test_an_index_made_immutable_during_a_checkpoint_does_not_kill_the_gat
     assert audited.count(("allowed", None)) == LIMIT
     assert "Traceback" not in log + (folder / "stderr.txt").read_text(encoding="utf-8")
 
+
+async def test_a_state_folder_gone_and_barred_denies_limited_calls_with_why_until_it_is_back(tmp_path: Path) -> None:
+    """The state file's folder removed and a file left where it stood, so it cannot be made
+    again: limited calls are denied, each audited with why in one sentence (and the log says
+    it once), until the way is clear; then they are counted again without a restart, the
+    calls counted before the folder went included."""
+    doc: dict[str, Any] = {
+        "version": "1", "default": "allow",
+        "tools": {"list_flows": {"limits": [{"counter": "flows", "window": "day", "max": LIMIT, "scope": "global"}]}},
+    }
+    policy = write_policy(tmp_path / "policy.json", doc)
+    state, executed, folder = tmp_path / "shared" / "state.sqlite", tmp_path / "executed.jsonl", tmp_path / "a"
+    async with _gateway(folder, policy, state, executed) as client:
+        answers = await flow_calls(client, "before", 2)
+        shutil.rmtree(state.parent)
+        state.parent.write_text("a file where the state folder stood")
+        during = await flow_calls(client, "during", 2)
+        state.parent.unlink()
+        await anyio.sleep(0.6)  # the files are tried again at most every 0.5 s
+        answers += await flow_calls(client, "after", LIMIT)
+
+    why = f"the state file {state} was removed while in use, and cannot open the state file {state}: "
+    assert during == ["[POLICY DENIED] rate-limit state unavailable; retry shortly"] * 2
+    assert answers.count("allowed") == LIMIT
+    assert executed_namespaces(executed) == [f"before{n}" for n in range(2)] + [f"after{n}" for n in range(LIMIT - 2)]
+    audited = [line for line in outcome_lines(folder / "audit.jsonl") if line["tool"] == "list_flows"]
+    assert [(line["decision"], line.get("state")) for line in audited[2:4]] == [("denied", "unavailable")] * 2
+    assert all(line["state_reason"].startswith(why) for line in audited[2:4]), audited[2:4]
+    assert all("state_reason" not in line for line in audited[:2] + audited[4:])
+    log = (folder / "gateway.log").read_text(encoding="utf-8")
+    assert log.count(f"state store unavailable ({why}") == 1, log
+    assert "is reachable again" in log
+    assert "Traceback" not in log + (folder / "stderr.txt").read_text(encoding="utf-8")

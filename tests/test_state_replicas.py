@@ -301,6 +301,8 @@ async def test_redis_going_away_denies_with_the_reason_and_recovers(
     lines = [line for line in run.audit_lines() if line["tool"] == "echo"]
     assert [(line["decision"], line.get("state")) for line in lines][:2] == [("allowed", None), ("denied", "unavailable")]
     assert lines[1]["reason"] == "rate-limit state unavailable; retry shortly"
+    # Why, in one sentence, as the log says it once per outage.
+    assert lines[1]["state_reason"].startswith(f"{redis_server.url} did not answer: "), lines[1]
     assert lines[-1]["decision"] == "allowed"
     log = run.log.read_text(encoding="utf-8")
     assert "state store unavailable" in log and "reachable again" in log

@@ -161,8 +161,9 @@ class _Record:
     tool: str
     caller: Caller
     started: float
-    # Set when the state store could not be reached for this call.
+    # Set when the state store could not be reached for this call, with why (one sentence).
     state: str | None = None
+    state_reason: str | None = None
     # The arguments: digested for the audit line (before a call is sent: its first line is
     # written then), and kept whole for `gateway --record` only.
     args: Any = None
@@ -337,6 +338,7 @@ class Enforcer:
 
     def _state_unavailable(self, record: _Record, exc: StateUnavailable) -> Reservation | Decision:
         record.state = "unavailable"
+        record.state_reason = str(exc)
         self._store_failed(exc)
         if self.fail_open:
             return NOTHING_RESERVED
@@ -747,6 +749,8 @@ class Enforcer:
             entry["dry_run"] = True
         if record.state is not None:
             entry["state"] = record.state
+            if record.state_reason:
+                entry["state_reason"] = record.state_reason
         if upstream is not None:
             entry["upstream"] = upstream
         entry["ms"] = round((time.perf_counter() - record.started) * 1000, 3)
