@@ -143,3 +143,65 @@ async def test_a_redis_made_a_read_only_replica_is_said_to_refuse_not_to_be_sile
     assert f"{url} refused the gateway's command: ReadOnlyError:" in log, log
     assert f"{url} did not answer" not in log, log
     assert "Traceback" not in log
+
+
+def _fill_until_gone(url: str, pattern: str) -> None:
+    """Write another application's keys, without a time to live, until Redis has evicted every
+    key matching `pattern` (the gateway's counters)."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        n = 0
+        while any(True for _ in client.scan_iter(match=pattern, count=1000)):
+            pipe = client.pipeline(transaction=False)
+            for _ in range(100):
+                pipe.set(f"other-app:{n}", b"x" * 100)
+                n += 1
+            pipe.execute()
+            assert n < 1_000_000, "Redis never evicted the counter"
+    finally:
+        client.close()
+
+
+async def test_a_counter_evicted_while_the_policy_allowed_it_is_counted_again_once_it_does_not(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    """Redis switched for a while to `allkeys-lru` with a `maxmemory` (a cache's settings put
+    on the wrong server), evicting a counter, then back to `noeviction`. Limited calls are
+    denied meanwhile; after, the evicted counter started its limit over (3 more calls ran for a
+    limit of 3): under `allkeys-*` the gateway's mark, which it looks at each second, outlives
+    its idle counters. Now the gateway sees that Redis evicted keys since it last looked and
+    counts again what it had counted."""
+    import anyio
+    import redis
+
+    policy = write_policy(tmp_path / "policy.json", POLICY)
+    executed, folder = tmp_path / "executed.jsonl", tmp_path / "gw"
+    url = redis_server.url
+    admin = redis.Redis.from_url(url)
+    try:
+        async with _gateway(folder, policy, url, executed) as client:
+            before = await flow_calls(client, "before", 2)
+            # Redis's LRU clock ticks each second: the counter, idle since, is older than the mark.
+            await anyio.sleep(2.5)
+            admin.config_set("maxmemory", "2mb")
+            admin.config_set("maxmemory-policy", "allkeys-lru")
+            _fill_until_gone(url, "policytui:c:*")
+            during = await flow_calls(client, "during", 1)
+            admin.config_set("maxmemory-policy", "noeviction")
+            admin.config_set("maxmemory", 0)
+            after = await flow_calls(client, "after", LIMIT)
+    finally:
+        admin.close()
+
+    assert before == ["allowed"] * 2 and during == [UNAVAILABLE]
+    assert after[0] == "allowed"
+    assert all(text.startswith(f"[POLICY DENIED] rate limit {LIMIT} per day reached") for text in after[1:]), after
+    assert executed_namespaces(executed) == ["before0", "before1", "after0"]
+    audited = [(line["decision"], line.get("state")) for line in outcome_lines(folder / "audit.jsonl")
+               if line["tool"] == "list_flows"]
+    assert audited == [("allowed", None)] * 2 + [("denied", "unavailable"), ("allowed", None)] + [("denied", None)] * 2
+    log = (folder / "gateway.log").read_text(encoding="utf-8")
+    assert "keys to free memory since the gateway last looked; the 2 calls this gateway counted" in log, log
+    assert "Traceback" not in log and "Traceback" not in (folder / "stderr.txt").read_text(encoding="utf-8")

@@ -209,9 +209,11 @@ class RedisStore(StateStore):
         self._tally_lock = threading.Lock()
         self._closed = threading.Event()
         self._watch: threading.Thread | None = None
-        # When a charge last looked at Redis's eviction policy, and what it was if it evicts.
+        # When a charge last looked at Redis's eviction policy, and what it was if it evicts;
+        # Redis's count of keys evicted at the last look while it did not (see `_after_evictions`).
         self._policy_looked_at = -EVICTION_CHECKED_EVERY
         self._evicting: str | None = None
+        self._evicted_keys: int | None = None
 
     def _key(self, name: str) -> str:
         return f"{self.namespace}c:{name}"
@@ -318,16 +320,42 @@ class RedisStore(StateStore):
         now = time.monotonic()
         if self._evicting is None and now - self._policy_looked_at < EVICTION_CHECKED_EVERY:
             return
-        memory = self._call(lambda: self.client.info("memory"))
+        self._evicting, evicted = self._call(self._evictions)
         self._policy_looked_at = now
-        policy = str(memory.get("maxmemory_policy", "noeviction"))
-        self._evicting = policy if int(memory.get("maxmemory") or 0) > 0 and policy != "noeviction" else None
         if self._evicting is not None:
             raise StateUnavailable(
                 f"{self.description} may evict keys to free memory (maxmemory-policy {self._evicting}), "
                 "which would start limits over; set maxmemory-policy noeviction")
+        self._after_evictions(evicted)
 
-    def _put_back(self) -> None:
+    def _evictions(self) -> tuple[str | None, int]:
+        """Redis's eviction policy if it may evict keys (else None), and how many keys it has
+        evicted since it started."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.info("memory")
+        pipe.info("stats")
+        memory, stats = pipe.execute()
+        policy = str(memory.get("maxmemory_policy", "noeviction"))
+        evicting = policy if int(memory.get("maxmemory") or 0) > 0 and policy != "noeviction" else None
+        return evicting, int(stats.get("evicted_keys") or 0)
+
+    def _after_evictions(self, evicted: int) -> None:
+        """Count again what this gateway counted when Redis evicted keys since the last look
+        (`evicted`: its count of keys evicted, looked at while it does not evict). A counter
+        evicted while its policy allowed it, then set back to `noeviction` between two looks
+        or while calls were denied, would start its limit over: under an `allkeys-*` policy the
+        gateway's mark, looked at each second, outlives its idle counters, so nothing else
+        puts them back. The mark is dropped and the tally added back, once: a counter that was
+        not evicted counts this gateway's calls twice, which errs on the strict side."""
+        with self._tally_lock:
+            previous, self._evicted_keys = self._evicted_keys, evicted
+        if previous is None or evicted == previous:
+            return
+        self._call(lambda: self.client.delete(self._mark))
+        self._put_back(f"evicted {evicted - previous if evicted > previous else 'some'} keys to free memory "
+                       "since the gateway last looked")
+
+    def _put_back(self, why: str = "lost its counters (it restarted without its data, or was emptied)") -> None:
         """Set this gateway's mark again, adding back what it charged in the current windows
         (once: nothing is added while the mark is there)."""
         with self._tally_lock:
@@ -339,9 +367,8 @@ class RedisStore(StateStore):
         added = int(self._call(lambda: self._restore(keys=keys, args=args)))
         if added > 0:
             log.warning(
-                "state: %s lost its counters (it restarted without its data, or was emptied); "
-                "the %s this gateway counted in the current windows %s counted again",
-                self.description, f"{added} call" if added == 1 else f"{added} calls",
+                "state: %s %s; the %s this gateway counted in the current windows %s counted again",
+                self.description, why, f"{added} call" if added == 1 else f"{added} calls",
                 "is" if added == 1 else "are",
             )
 
@@ -356,6 +383,9 @@ class RedisStore(StateStore):
                 try:
                     if not self.client.exists(self._mark):
                         self._put_back()
+                    evicting, evicted = self._evictions()
+                    if evicting is None:
+                        self._after_evictions(evicted)
                 except Exception:  # noqa: BLE001 - unreachable now: the calls say so, not this
                     continue
 
