@@ -75,6 +75,7 @@ def open_state(args: argparse.Namespace, command: str) -> Any:
         StateUnavailable,
         StateURLError,
         open_store,
+        sqlite_file,
     )
     from policytui.textsafe import visible
 
@@ -91,10 +92,13 @@ def open_state(args: argparse.Namespace, command: str) -> Any:
     if not url and not state_dir.is_dir():
         return None  # no gateway has run with this folder: nothing to show, nothing created
     if url and url.lower().startswith("sqlite://"):
-        file = Path(url[len("sqlite://"):])
-        if file.is_absolute() and file.is_dir():
+        try:
+            file = sqlite_file(url)  # a malformed URL is a usage error, whether or not its file is there
+        except StateURLError as exc:
+            raise UsageError(str(exc)) from None
+        if file.is_dir():
             raise UsageError(f"{visible(url)} names a folder; give the gateway's state file, as in sqlite:///PATH/state.sqlite")
-        if file.is_absolute() and not file.exists():
+        if not file.exists():
             ancestor = file.parent
             while not ancestor.exists() and ancestor != ancestor.parent:
                 ancestor = ancestor.parent

@@ -53,6 +53,7 @@ __all__ = [
     "StoreLocked",
     "describe_url",
     "open_store",
+    "sqlite_file",
     "open_policy_store",
     "policy_name",
     "run_in_store",
@@ -141,14 +142,7 @@ def open_store(url: str | None, state_dir: Path, *, policy: str = "") -> StateSt
     if scheme == "sqlite":
         from policytui.gateway.store.sqlite import SQLiteStore
 
-        path = url[len("sqlite://") :]
-        if not path.startswith("/"):
-            raise StateURLError(f"sqlite:// wants an absolute path, as in sqlite:///var/lib/policytui/state.sqlite, not {url!r}")
-        if "?" in path:
-            # An option (`?mode=ro`, `?timeout=5`) would otherwise name another file, made as
-            # the gateway starts, that the commands given the URL without it never read.
-            raise StateURLError(f"sqlite:// takes the state file's path and no options (?...), not {url!r}")
-        return SQLiteStore(Path(path), policy=policy)
+        return SQLiteStore(sqlite_file(url), policy=policy)
     if scheme in ("redis", "rediss"):
         return _redis(url, policy)
     import difflib
@@ -160,6 +154,18 @@ def open_store(url: str | None, state_dir: Path, *, policy: str = "") -> StateSt
     # The URL may come from $POLICYTUI_STATE, set who knows where: its bytes are shown, not
     # sent to the terminal to act on.
     raise StateURLError(f"--state wants {URL_FORMS}, not a {visible(scheme)}:// URL{hint}")
+
+
+def sqlite_file(url: str) -> Path:
+    """The state file a `sqlite://` URL names, or StateURLError saying what is wrong with it."""
+    path = url[len("sqlite://") :]
+    if not path.startswith("/"):
+        raise StateURLError(f"sqlite:// wants an absolute path, as in sqlite:///var/lib/policytui/state.sqlite, not {url!r}")
+    if "?" in path:
+        # An option (`?mode=ro`, `?timeout=5`) would otherwise name another file, made as
+        # the gateway starts, that the commands given the URL without it never read.
+        raise StateURLError(f"sqlite:// takes the state file's path and no options (?...), not {url!r}")
+    return Path(path)
 
 
 def _with_password_of(url: str, from_env: str | None) -> str:
